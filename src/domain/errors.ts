@@ -1,0 +1,30 @@
+/** The closed set of failure codes every edge (HTTP, CLI, MCP) maps to its own status or exit code. */
+export const ERROR_CODES = [
+  'BAD_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'OVERLOADED',
+  'POLICY_DENIED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The one error type the system throws on purpose; its message says what to do next. */
+export class TwinloopError extends Error {
+  readonly code: ErrorCode;
+  readonly context: Record<string, unknown>;
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'TwinloopError';
+    this.code = code;
+    this.context = options.context ?? {};
+  }
+}
+
+/** Normalises anything thrown into a TwinloopError, keeping the original as the cause. */
+export function toTwinloopError(err: unknown): TwinloopError {
+  if (err instanceof TwinloopError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TwinloopError('INTERNAL', message, { cause: err });
+}

@@ -1,0 +1,49 @@
+import type { z } from 'zod';
+import { EVENT_KINDS, twinEventSchema, type TwinEvent } from './events.js';
+
+/** Largest accepted record, in bytes of its JSON text; a twin event is a few hundred bytes. */
+export const MAX_EVENT_BYTES = 64 * 1024;
+
+export type Validated = { ok: true; event: TwinEvent } | { ok: false; reason: string };
+
+/** Turns a zod failure into one line naming each wrong field and what was expected. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = issue.path.length ? issue.path.join('.') : '(record)';
+      return `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** Validates one decoded record against the event model, naming the wrong field on failure. */
+export function validateEvent(raw: unknown): Validated {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, reason: 'record: expected a JSON object' };
+  }
+  const kind = (raw as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !(EVENT_KINDS as readonly string[]).includes(kind)) {
+    return {
+      ok: false,
+      reason: `kind: unknown event kind ${JSON.stringify(kind ?? null)}; expected one of ${EVENT_KINDS.join(', ')}`,
+    };
+  }
+  const parsed = twinEventSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error) };
+  return { ok: true, event: parsed.data };
+}
+
+/** Decodes and validates one line of JSON text (an NDJSON line or one array element's text). */
+export function validateEventText(text: string): Validated {
+  if (text.length > MAX_EVENT_BYTES) {
+    return { ok: false, reason: `record: ${text.length} bytes is over the ${MAX_EVENT_BYTES}-byte limit` };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `record: malformed JSON (${(err as Error).message})` };
+  }
+  return validateEvent(raw);
+}

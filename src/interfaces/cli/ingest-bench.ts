@@ -1,0 +1,225 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { systemClock } from '../../domain/clock.js';
+import { validateEventText } from '../../domain/event-validation.js';
+import type { TwinEvent } from '../../domain/events.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import type { EventStore } from '../../store/event-store.js';
+import { Intake } from '../../twin/intake.js';
+import { TwinEngine } from '../../twin/twin-engine.js';
+import { TwinHistory } from '../../twin/twin-history.js';
+import { replayLog } from '../../twin/twin-recovery.js';
+import { seededRandom, syntheticEvents } from '../../twin/synthetic-events.js';
+import { action } from './cli-errors.js';
+
+/** Benchmark figures of the twin layer; see BENCHMARKS.md for what each means. */
+export interface IngestBenchResult {
+  events: number;
+  customers: number;
+  bytes_per_event: number;
+  parse_only_events_per_s: number;
+  memory_events_per_s: number;
+  ratio_to_parse: number;
+  durable_sqlite_events_per_s: number | null;
+  durable_postgres_events_per_s: number | null;
+  replay_events_per_s: number | null;
+  replay_10m_projected_s: number | null;
+  read_current_p99_us: number;
+  read_as_of_p99_us: number | null;
+  twins_for_memory: number;
+  bytes_per_twin: number;
+}
+
+const CHUNK = 5_000;
+
+function makeLines(events: number): { lines: string[]; customers: number } {
+  const customers = Math.max(100, Math.round(events / 100));
+  const days = Math.ceil(events / customers) + 1;
+  const lines: string[] = [];
+  for (const e of syntheticEvents({ customers, days, seed: 42 })) {
+    lines.push(JSON.stringify(e));
+    if (lines.length >= events) break;
+  }
+  return { lines, customers };
+}
+
+/** Best rate over `runs` runs of `fn` over `n` items (the machine is shared; best-of damps noise). */
+function bestRate(n: number, runs: number, fn: () => void): number {
+  let best = 0;
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now();
+    fn();
+    best = Math.max(best, n / ((performance.now() - t) / 1000));
+  }
+  return best;
+}
+
+function memoryPath(lines: readonly string[]): TwinEngine {
+  const engine = new TwinEngine();
+  for (const line of lines) {
+    const v = validateEventText(line);
+    if (!v.ok) continue;
+    const time = Date.parse(v.event.time);
+    if (engine.check(v.event, time, engine.gate(v.event.customerId)).ok) engine.apply(v.event, time);
+  }
+  return engine;
+}
+
+async function durableRate(store: EventStore, lines: readonly string[]): Promise<number> {
+  const engine = new TwinEngine();
+  const intake = new Intake({ store, engine, clock: systemClock, maxBatch: CHUNK, maxQueuedRecords: CHUNK * 4 });
+  const t = performance.now();
+  const inflight: Promise<unknown>[] = [];
+  for (let i = 0; i < lines.length; i += CHUNK) {
+    // Two chunks in flight: validation of the next overlaps the commit of the current.
+    inflight.push(intake.submitRecords(lines.slice(i, i + CHUNK).map((text) => ({ text }))));
+    if (inflight.length >= 2) await inflight.shift();
+  }
+  await Promise.all(inflight);
+  return lines.length / ((performance.now() - t) / 1000);
+}
+
+function p99(samples: number[]): number {
+  samples.sort((a, b) => a - b);
+  return Math.round(samples[Math.floor(samples.length * 0.99)] * 10) / 10;
+}
+
+/** Memory held per twin, measured by filling `n` twins that each span 90 days of rolling windows. */
+function bytesPerTwin(n: number): number {
+  const before = process.memoryUsage();
+  const engine = new TwinEngine();
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  const iso = (ms: number) => new Date(ms).toISOString();
+  for (let c = 0; c < n; c++) {
+    const customerId = `C${c}`;
+    const events: TwinEvent[] = [
+      { id: `r${c}`, kind: 'customer', customerId, time: iso(start), source: 'b', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since: iso(start - 86_400_000 * 400) } },
+      { id: `s${c}`, kind: 'subscription', customerId, time: iso(start), source: 'b', v: 1, data: { action: 'activated', subscriptionId: `S${c}`, productKind: 'plan', productId: `plan-${c % 5}`, monthlyPrice: 30 } },
+    ];
+    for (const d of [0, 45, 89]) {
+      events.push({ id: `u${c}-${d}`, kind: 'usage', customerId, time: iso(start + d * 86_400_000), source: 'b', v: 1, data: { subscriptionId: `S${c}`, dataMb: 100, voiceMin: 3, sms: 1, roaming: false } });
+    }
+    for (const e of events) engine.apply(e, Date.parse(e.time));
+  }
+  engine.takeDirty();
+  const after = process.memoryUsage();
+  const used = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+  return Math.round(used / n);
+}
+
+export async function runIngestBench(options: { events: number; twins: number; postgresUrl?: string; log: (line: string) => void }): Promise<IngestBenchResult> {
+  const { log } = options;
+  const { lines, customers } = makeLines(options.events);
+  const bytes = lines.reduce((s, l) => s + l.length, 0);
+  log(`${lines.length} events for ${customers} customers, ${Math.round(bytes / lines.length)} bytes each`);
+
+  const parseRate = bestRate(lines.length, 3, () => {
+    for (const line of lines) JSON.parse(line);
+  });
+  log(`parse only: ${Math.round(parseRate)} events/s`);
+  let engine!: TwinEngine;
+  const memoryRate = bestRate(lines.length, 3, () => {
+    engine = memoryPath(lines);
+  });
+  log(`in memory (parse, validate, update twins): ${Math.round(memoryRate)} events/s, ratio ${(memoryRate / parseRate).toFixed(2)}`);
+
+  const ids = [...engine.customerIds()];
+  const rnd = seededRandom(7);
+  const current: number[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const id = ids[Math.floor(rnd() * ids.length)];
+    const t = performance.now();
+    engine.view(id);
+    current.push((performance.now() - t) * 1000);
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-bench-'));
+  let sqliteRate: number | null = null;
+  let replayRate: number | null = null;
+  let asOfP99: number | null = null;
+  try {
+    const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
+    sqliteRate = await durableRate(store, lines);
+    log(`durable into SQLite: ${Math.round(sqliteRate)} events/s`);
+    const replayed = new TwinEngine();
+    const t = performance.now();
+    const { events } = await replayLog(store, replayed);
+    replayRate = events / ((performance.now() - t) / 1000);
+    log(`replay from SQLite: ${Math.round(replayRate)} events/s (10M events in ~${Math.round(1e7 / replayRate)} s)`);
+    const history = new TwinHistory(store, replayed);
+    const mid = replayed.eventClock - 30 * 86_400_000;
+    const asOf: number[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const id = ids[Math.floor(rnd() * ids.length)];
+      const t0 = performance.now();
+      await history.asOf(id, mid);
+      asOf.push((performance.now() - t0) * 1000);
+    }
+    asOfP99 = p99(asOf);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  let pgRate: number | null = null;
+  if (options.postgresUrl) {
+    const schema = `twinloop_bench_${process.pid}_${Date.now()}`;
+    const store = await openEventStore({ kind: 'postgres', url: options.postgresUrl, schema });
+    try {
+      pgRate = await durableRate(store, lines);
+      log(`durable into PostgreSQL: ${Math.round(pgRate)} events/s`);
+    } finally {
+      await dropSchema(store, schema);
+    }
+  }
+
+  const perTwin = bytesPerTwin(options.twins);
+  log(`memory: ${perTwin} bytes per twin at ${options.twins} twins`);
+  return {
+    events: lines.length,
+    customers,
+    bytes_per_event: Math.round(bytes / lines.length),
+    parse_only_events_per_s: Math.round(parseRate),
+    memory_events_per_s: Math.round(memoryRate),
+    ratio_to_parse: Number((memoryRate / parseRate).toFixed(3)),
+    durable_sqlite_events_per_s: sqliteRate && Math.round(sqliteRate),
+    durable_postgres_events_per_s: pgRate && Math.round(pgRate),
+    replay_events_per_s: replayRate && Math.round(replayRate),
+    replay_10m_projected_s: replayRate && Math.round(1e7 / replayRate),
+    read_current_p99_us: p99(current),
+    read_as_of_p99_us: asOfP99,
+    twins_for_memory: options.twins,
+    bytes_per_twin: perTwin,
+  };
+}
+
+async function dropSchema(store: EventStore, schema: string): Promise<void> {
+  await store.close();
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await client.end();
+}
+
+export function registerIngestBench(bench: Command): void {
+  bench
+    .command('ingest')
+    .description('Events/s into twins in memory and durably (SQLite, PostgreSQL when DATABASE_URL is set), replay, reads, bytes per twin')
+    .option('--events <n>', 'events in the workload', '1000000')
+    .option('--twins <n>', 'twins for the bytes-per-twin figure', '1000000')
+    .option('--json', 'last line: one JSON object with every figure')
+    .action(
+      action(async (opts: { events: string; twins: string; json?: boolean }) => {
+        const result = await runIngestBench({
+          events: Number(opts.events),
+          twins: Number(opts.twins),
+          postgresUrl: process.env.DATABASE_URL,
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
+        process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+      }),
+    );
+}

@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { registerIngestBench } from './ingest-bench.js';
+import { registerIngestCommand } from './ingest-command.js';
+import { registerStartCommand } from './start-command.js';
+import { registerTwinCommands } from './twin-commands.js';
+import { VERSION } from './version.js';
+
+/** Builds the `twinloop` command line. */
+export function buildProgram(): Command {
+  const program = new Command('twinloop')
+    .version(VERSION)
+    .description('Living customer twins and an agentic execution engine for telecom operators')
+    .option('--data-dir <dir>', 'embedded store folder (env TWINLOOP_DATA_DIR; default ./.twinloop)')
+    .option('--database-url <url>', 'use PostgreSQL instead of the embedded store (env TWINLOOP_DATABASE_URL)')
+    .option('--lateness <duration>', 'how late an event may arrive and still be applied (e.g. 72h)');
+  registerStartCommand(program);
+  registerIngestCommand(program);
+  registerTwinCommands(program);
+  const bench = program.command('bench').description('Benchmarks; each prints its figures and a ratio to a same-process baseline');
+  registerIngestBench(bench);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

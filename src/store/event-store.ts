@@ -1,0 +1,130 @@
+/**
+ * The event store port: the durable event log, the dead letters and the twin checkpoints.
+ * One contract suite (`event-store.contract.ts`) is run by every adapter.
+ *
+ * Seq rule: seqs are strictly increasing in append order but not dense (PostgreSQL spends a seq
+ * on a duplicate or a rolled-back batch), so readers page with `readLog(lastSeenSeq, n)` and never
+ * assume `seq + 1` exists. A reader that has seen seq N will never later see a new event with a
+ * seq at or below N: each adapter commits its appends one at a time (one writer per store).
+ */
+
+/** One event as the log holds it. `seq` is assigned by the store, strictly increasing in append order (with gaps). */
+export interface StoredEvent {
+  seq: number;
+  id: string;
+  customerId: string;
+  kind: string;
+  /** Event time, milliseconds since the epoch. */
+  time: number;
+  /** When the intake accepted it, milliseconds since the epoch. */
+  receivedAt: number;
+  /** The event's JSON text as validated (with `receivedAt` stamped). */
+  body: string;
+  /** Content hash of the event without `receivedAt`: tells a true duplicate from a reused id. */
+  hash: string;
+}
+
+export type NewEvent = Omit<StoredEvent, 'seq'>;
+
+export type AppendOutcome =
+  | { status: 'accepted'; seq: number }
+  | { status: 'duplicate'; seq: number; hash: string };
+
+export interface NewDeadLetter {
+  /** The record as it arrived; the store keeps at most `DEAD_LETTER_RECORD_MAX_BYTES` of it (see `cutDeadLetterRecord`). */
+  record: string;
+  reason: string;
+  /** When it was parked, milliseconds since the epoch. */
+  at: number;
+  source: string;
+}
+
+export interface DeadLetter extends NewDeadLetter {
+  id: number;
+}
+
+export interface TwinSnapshot {
+  customerId: string;
+  bytes: Uint8Array;
+}
+
+export interface Checkpoint {
+  /** Every event with a seq at or below this is reflected in the snapshots. */
+  seq: number;
+  /** Engine-wide state that is not per twin (JSON text). */
+  meta: string;
+}
+
+export interface CustomerEventQuery {
+  /** Only events whose event time is at or before this (ms). */
+  untilTime?: number;
+  /** Only events whose seq is after this (paging). */
+  afterSeq?: number;
+  /** At most this many events; all of them when absent. */
+  limit?: number;
+}
+
+export interface EventStore {
+  /** Creates or upgrades the schema; safe to call on every start. */
+  migrate(): Promise<void>;
+  /** The stored seq and hash of each id already in the log; ids not in the log are absent from the map. */
+  findExisting(ids: readonly string[]): Promise<Map<string, { seq: number; hash: string }>>;
+  /**
+   * Appends events and dead letters in one transaction (group commit). Resolves only when the
+   * batch is durable; outcomes are in input order and accepted seqs increase in input order.
+   * An id already in the log, or repeated later in the same batch, comes back as `duplicate`
+   * with the stored seq and hash and is not written again. Either everything lands or nothing.
+   */
+  append(events: readonly NewEvent[], deadLetters?: readonly NewDeadLetter[]): Promise<AppendOutcome[]>;
+  /** Log events with seq > afterSeq in seq order, at most `limit`. */
+  readLog(afterSeq: number, limit: number): Promise<StoredEvent[]>;
+  /** One customer's events in seq order. */
+  readCustomer(customerId: string, query?: CustomerEventQuery): Promise<StoredEvent[]>;
+  /** Highest seq in the log, 0 when empty. */
+  lastSeq(): Promise<number>;
+  /** Number of events in the log (a full count: meant for status pages and tests, not hot paths). */
+  countEvents(): Promise<number>;
+  /** Parks records that could not be accepted, in one transaction. */
+  addDeadLetters(letters: readonly NewDeadLetter[]): Promise<void>;
+  /** Dead letters with id > afterId (default 0) in id order, at most `limit` (default 100). */
+  listDeadLetters(query?: { afterId?: number; limit?: number }): Promise<DeadLetter[]>;
+  countDeadLetters(): Promise<number>;
+  /**
+   * Upserts the given twin snapshots (other stored snapshots stay) and replaces the single
+   * checkpoint, in one transaction: a crash leaves either the old pair or the new one.
+   */
+  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[]): Promise<void>;
+  /** The last saved checkpoint, null before the first save. */
+  loadCheckpoint(): Promise<Checkpoint | null>;
+  /** Every stored twin snapshot, in pages of at most `pageSize` (default 500) ordered by customer id. */
+  loadSnapshots(pageSize?: number): AsyncIterable<TwinSnapshot[]>;
+  loadSnapshot(customerId: string): Promise<TwinSnapshot | null>;
+  /** Releases the database; safe to call twice. The store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** Most of a dead letter's record a store keeps: enough to diagnose, small enough that a flood of junk cannot fill the disk. */
+export const DEAD_LETTER_RECORD_MAX_BYTES = 64 * 1024;
+
+/** Dead letters per `listDeadLetters` page when the caller names no limit: one screenful of a status page. */
+export const DEFAULT_DEAD_LETTER_PAGE_SIZE = 100;
+
+/** Snapshots per `loadSnapshots` page when the caller names none: a few MB of twins at a time. */
+export const DEFAULT_SNAPSHOT_PAGE_SIZE = 500;
+
+/**
+ * A dead letter's record as every adapter stores it: cut to `DEAD_LETTER_RECORD_MAX_BYTES` of UTF-8
+ * at a character boundary, with NUL characters replaced by U+FFFD because PostgreSQL text cannot
+ * hold them (a junk record must never make the batch it arrived with fail).
+ */
+export function cutDeadLetterRecord(record: string): string {
+  const clean = record.includes('\u0000') ? record.replaceAll('\u0000', '\uFFFD') : record;
+  // A UTF-16 unit never takes more than 3 UTF-8 bytes, so short records skip the encoding.
+  if (clean.length <= DEAD_LETTER_RECORD_MAX_BYTES / 3) return clean;
+  const bytes = Buffer.from(clean, 'utf8');
+  if (bytes.length <= DEAD_LETTER_RECORD_MAX_BYTES) return clean;
+  let end = DEAD_LETTER_RECORD_MAX_BYTES;
+  // Step back over UTF-8 continuation bytes so the cut never splits a character.
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end -= 1;
+  return bytes.subarray(0, end).toString('utf8');
+}

@@ -1,0 +1,489 @@
+import pg from 'pg';
+import { TwinloopError } from '../domain/errors.js';
+import {
+  cutDeadLetterRecord,
+  DEFAULT_DEAD_LETTER_PAGE_SIZE,
+  DEFAULT_SNAPSHOT_PAGE_SIZE,
+  type AppendOutcome,
+  type Checkpoint,
+  type CustomerEventQuery,
+  type DeadLetter,
+  type EventStore,
+  type NewDeadLetter,
+  type NewEvent,
+  type StoredEvent,
+  type TwinSnapshot,
+} from './event-store.js';
+import { POSTGRES_MIGRATIONS, POSTGRES_MIGRATIONS_TABLE, type PostgresMigration } from './postgres-migrations.js';
+
+/** Connections per store: the one writer plus a few concurrent readers (HTTP, projections, checkpoints). */
+const POOL_SIZE = 6;
+
+/** Snapshots per upsert statement in `saveCheckpoint`: bounds one statement's parameters to a few MB. */
+const SNAPSHOT_CHUNK = 1_000;
+
+/** The engine keeps one checkpoint; the name column leaves room for more without a migration. */
+const CHECKPOINT_NAME = 'engine';
+
+/** SQLSTATE classes after which a retry can succeed: connection, transaction rollback, resources, operator. */
+const TRANSIENT_SQLSTATE = /^(08|40|53|57)/;
+
+/** What PostgreSQL accepts unquoted as a schema name; anything else is refused rather than escaped. */
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Where the PostgreSQL store lives. */
+export interface PostgresEventStoreOptions {
+  /** A `postgres://user:password@host:port/database` connection URL. */
+  url: string;
+  /** Schema holding the tables, created when missing; the connection's default schema when absent. */
+  schema?: string;
+}
+
+interface EventRow {
+  seq: string;
+  id: string;
+  customer_id: string;
+  kind: string;
+  time: string;
+  received_at: string;
+  body: string;
+  hash: string;
+}
+interface DeadLetterRow {
+  id: string;
+  record: string;
+  reason: string;
+  at: string;
+  source: string;
+}
+interface SnapshotRow {
+  customer_id: string;
+  bytes: Buffer;
+}
+interface CheckpointRow {
+  seq: string;
+  meta: string;
+}
+
+// BIGINT arrives as a string (pg keeps full 64-bit precision); every seq and ms time fits a double.
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    seq: Number(row.seq),
+    id: row.id,
+    customerId: row.customer_id,
+    kind: row.kind,
+    time: Number(row.time),
+    receivedAt: Number(row.received_at),
+    body: row.body,
+    hash: row.hash,
+  };
+}
+
+function toDeadLetter(row: DeadLetterRow): DeadLetter {
+  return { id: Number(row.id), record: row.record, reason: row.reason, at: Number(row.at), source: row.source };
+}
+
+// A copy: the driver's Buffer may be a slice of a shared pool, which a caller must never see via `.buffer`.
+function toSnapshot(row: SnapshotRow): TwinSnapshot {
+  return { customerId: row.customer_id, bytes: new Uint8Array(row.bytes) };
+}
+
+function toCheckpoint(row: CheckpointRow): Checkpoint {
+  return { seq: Number(row.seq), meta: row.meta };
+}
+
+const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
+
+// One statement per batch: arrays instead of 7 x 5,000 parameters. ORDER BY ord hands out the
+// identity values in input order, so accepted seqs increase in the order the caller gave.
+const INSERT_EVENTS = `
+  INSERT INTO events (id, customer_id, kind, time, received_at, body, hash)
+  SELECT id, customer_id, kind, time, received_at, body, hash
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[])
+    WITH ORDINALITY AS input(id, customer_id, kind, time, received_at, body, hash, ord)
+  ORDER BY ord
+  ON CONFLICT (id) DO NOTHING
+  RETURNING seq, id`;
+
+const INSERT_DEAD_LETTERS = `
+  INSERT INTO dead_letters (record, reason, at, source)
+  SELECT record, reason, at, source
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS input(record, reason, at, source, ord)
+  ORDER BY ord`;
+
+const UPSERT_SNAPSHOTS = `
+  INSERT INTO twin_snapshots (customer_id, bytes)
+  SELECT customer_id, bytes FROM unnest($1::text[], $2::bytea[]) AS input(customer_id, bytes)
+  ON CONFLICT (customer_id) DO UPDATE SET bytes = excluded.bytes`;
+
+// Commit order = seq order: every append takes this lock before its identity values are drawn and
+// holds it until COMMIT, so no transaction can commit a lower seq after a higher one is visible.
+const APPEND_LOCK = `SELECT pg_advisory_xact_lock(hashtext('twinloop.append.' || current_schema()))`;
+
+// Two stores starting at once must not both create the tables.
+const MIGRATE_LOCK = `SELECT pg_advisory_xact_lock(hashtext('twinloop.migrate'))`;
+
+function checkMigrationOrder(migrations: readonly PostgresMigration[]): number {
+  let previous = 0;
+  for (const m of migrations) {
+    if (!Number.isInteger(m.version) || m.version <= previous) {
+      throw new TwinloopError('INTERNAL', `PostgreSQL migration ${m.version} is out of order; versions must increase from 1`);
+    }
+    previous = m.version;
+  }
+  return previous;
+}
+
+/** The URL without its password, for messages. */
+function describeTarget(url: string, schema: string | undefined): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}${schema ? ` (schema ${schema})` : ''}`;
+  } catch {
+    return 'the configured database';
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isTransient(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  if (TRANSIENT_SQLSTATE.test(code) || code.startsWith('E')) return true;
+  return /connection terminated|timeout|not queryable/i.test(errorMessage(err));
+}
+
+/**
+ * Seq visibility: PostgreSQL draws identity values before commit, so two writers committing
+ * concurrently could expose seq 11 before seq 10, and a reader paging with `readLog(10, n)` would
+ * skip 10 for good. This store rules that out twice: its own writes run one at a time (a promise
+ * chain), and every append holds `APPEND_LOCK` (per schema) until it commits, so even a second
+ * process writing to the same schema cannot interleave. Readers therefore never see a gap fill in.
+ */
+class PostgresEventStore implements EventStore {
+  private readonly pool: pg.Pool;
+  private writes: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly target: string;
+
+  constructor(
+    url: string,
+    private readonly schema: string | undefined,
+  ) {
+    this.target = describeTarget(url, schema);
+    this.pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
+    if (schema) {
+      // pg runs queries in the order they are issued on a client, so this precedes the caller's first one.
+      this.pool.on('connect', (client) => {
+        client.query(`SET search_path TO "${schema}"`).catch(() => undefined);
+      });
+    }
+    // An idle connection dropped by the server must not crash the process; the next query reconnects.
+    this.pool.on('error', () => undefined);
+  }
+
+  private async run<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    if (this.closed) {
+      throw new TwinloopError('UNAVAILABLE', `The event store at ${this.target} is closed; open it again before ${operation}`);
+    }
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof TwinloopError) throw err;
+      const transient = isTransient(err);
+      const hint = transient
+        ? 'check that PostgreSQL is reachable and retry'
+        : 'this is a bug in the caller or the store; report it with the cause';
+      throw new TwinloopError(
+        transient ? 'UNAVAILABLE' : 'INTERNAL',
+        `Event store at ${this.target}: ${operation} failed (${errorMessage(err)}); ${hint}`,
+        { cause: err, context: { operation, target: this.target } },
+      );
+    }
+  }
+
+  /** Runs write transactions one after another, whatever the callers' concurrency. */
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.writes.then(work, work);
+    this.writes = next.catch(() => undefined);
+    return next;
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      // A connection that cannot even roll back is discarded rather than returned to the pool.
+      client.release(broken);
+    }
+  }
+
+  migrate(): Promise<void> {
+    return this.run('migrate', async () => {
+      const latest = checkMigrationOrder(POSTGRES_MIGRATIONS);
+      await this.transaction(async (client) => {
+        await client.query(MIGRATE_LOCK);
+        if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+        await client.query(POSTGRES_MIGRATIONS_TABLE);
+        const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+        const applied = new Set(rows.map((r) => r.version));
+        const newest = Math.max(0, ...applied);
+        if (newest > latest) {
+          throw new TwinloopError(
+            'CONFLICT',
+            `The event store at ${this.target} is at schema version ${newest}, newer than this Twinloop knows (${latest}); upgrade Twinloop`,
+          );
+        }
+        for (const m of POSTGRES_MIGRATIONS) {
+          if (applied.has(m.version)) continue;
+          for (const step of m.steps) await client.query(step);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+            m.version,
+            m.name,
+            Date.now(),
+          ]);
+        }
+      });
+    });
+  }
+
+  findExisting(ids: readonly string[]): Promise<Map<string, { seq: number; hash: string }>> {
+    return this.run('findExisting', () => this.selectExisting(this.pool, ids));
+  }
+
+  private async selectExisting(
+    db: pg.Pool | pg.PoolClient,
+    ids: readonly string[],
+  ): Promise<Map<string, { seq: number; hash: string }>> {
+    const found = new Map<string, { seq: number; hash: string }>();
+    if (ids.length === 0) return found;
+    const { rows } = await db.query<{ id: string; seq: string; hash: string }>(
+      'SELECT id, seq, hash FROM events WHERE id = ANY($1::text[])',
+      [ids],
+    );
+    for (const row of rows) found.set(row.id, { seq: Number(row.seq), hash: row.hash });
+    return found;
+  }
+
+  append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = []): Promise<AppendOutcome[]> {
+    if (events.length + deadLetters.length === 0) return this.run('append', async () => []);
+    return this.run('append', () => this.serialize(() => this.transaction((client) => this.appendIn(client, events, deadLetters))));
+  }
+
+  private async appendIn(
+    client: pg.PoolClient,
+    events: readonly NewEvent[],
+    deadLetters: readonly NewDeadLetter[],
+  ): Promise<AppendOutcome[]> {
+    await client.query(APPEND_LOCK);
+    // Only the first copy of an id goes to the database; later copies are answered from it.
+    const first = new Map<string, NewEvent>();
+    for (const e of events) if (!first.has(e.id)) first.set(e.id, e);
+    const unique = [...first.values()];
+    const accepted = new Map<string, number>();
+    if (unique.length > 0) {
+      const { rows } = await client.query<{ seq: string; id: string }>(INSERT_EVENTS, [
+        unique.map((e) => e.id),
+        unique.map((e) => e.customerId),
+        unique.map((e) => e.kind),
+        unique.map((e) => e.time),
+        unique.map((e) => e.receivedAt),
+        unique.map((e) => e.body),
+        unique.map((e) => e.hash),
+      ]);
+      for (const row of rows) accepted.set(row.id, Number(row.seq));
+    }
+    const conflicted = unique.filter((e) => !accepted.has(e.id)).map((e) => e.id);
+    // A fresh statement sees rows another writer committed while ours waited on the conflict.
+    const stored = await this.selectExisting(client, conflicted);
+    if (deadLetters.length > 0) await this.insertDeadLetters(client, deadLetters);
+
+    const answered = new Set<string>();
+    return events.map((e): AppendOutcome => {
+      const seq = accepted.get(e.id);
+      if (seq !== undefined) {
+        if (!answered.has(e.id)) {
+          answered.add(e.id);
+          return { status: 'accepted', seq };
+        }
+        return { status: 'duplicate', seq, hash: first.get(e.id)?.hash ?? e.hash };
+      }
+      const existing = stored.get(e.id);
+      if (!existing) throw new TwinloopError('INTERNAL', `Event ${e.id} conflicted but cannot be found`);
+      return { status: 'duplicate', seq: existing.seq, hash: existing.hash };
+    });
+  }
+
+  private async insertDeadLetters(client: pg.PoolClient, letters: readonly NewDeadLetter[]): Promise<void> {
+    await client.query(INSERT_DEAD_LETTERS, [
+      letters.map((l) => cutDeadLetterRecord(l.record)),
+      letters.map((l) => l.reason),
+      letters.map((l) => l.at),
+      letters.map((l) => l.source),
+    ]);
+  }
+
+  readLog(afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return this.run('readLog', async () => {
+      const { rows } = await this.pool.query<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+        [afterSeq, limit],
+      );
+      return rows.map(toStoredEvent);
+    });
+  }
+
+  readCustomer(customerId: string, query: CustomerEventQuery = {}): Promise<StoredEvent[]> {
+    return this.run('readCustomer', async () => {
+      // LIMIT NULL means no limit.
+      const { rows } = await this.pool.query<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE customer_id = $1 AND seq > $2 AND time <= $3 ORDER BY seq LIMIT $4`,
+        [customerId, query.afterSeq ?? 0, query.untilTime ?? Number.MAX_SAFE_INTEGER, query.limit ?? null],
+      );
+      return rows.map(toStoredEvent);
+    });
+  }
+
+  lastSeq(): Promise<number> {
+    return this.run('lastSeq', async () => {
+      const { rows } = await this.pool.query<{ seq: string }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
+      return Number(rows[0].seq);
+    });
+  }
+
+  countEvents(): Promise<number> {
+    return this.run('countEvents', async () => {
+      const { rows } = await this.pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM events');
+      return Number(rows[0].n);
+    });
+  }
+
+  addDeadLetters(letters: readonly NewDeadLetter[]): Promise<void> {
+    if (letters.length === 0) return this.run('addDeadLetters', async () => undefined);
+    return this.run('addDeadLetters', () => this.serialize(() => this.transaction((c) => this.insertDeadLetters(c, letters))));
+  }
+
+  listDeadLetters(query: { afterId?: number; limit?: number } = {}): Promise<DeadLetter[]> {
+    return this.run('listDeadLetters', async () => {
+      const { rows } = await this.pool.query<DeadLetterRow>(
+        'SELECT id, record, reason, at, source FROM dead_letters WHERE id > $1 ORDER BY id LIMIT $2',
+        [query.afterId ?? 0, query.limit ?? DEFAULT_DEAD_LETTER_PAGE_SIZE],
+      );
+      return rows.map(toDeadLetter);
+    });
+  }
+
+  countDeadLetters(): Promise<number> {
+    return this.run('countDeadLetters', async () => {
+      const { rows } = await this.pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM dead_letters');
+      return Number(rows[0].n);
+    });
+  }
+
+  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[]): Promise<void> {
+    return this.run('saveCheckpoint', () =>
+      this.transaction(async (client) => {
+        // One upsert statement may not touch a row twice, so a repeated customer keeps its last snapshot.
+        const latest = new Map<string, Uint8Array>();
+        for (const t of twins) latest.set(t.customerId, t.bytes);
+        const all = [...latest];
+        for (let i = 0; i < all.length; i += SNAPSHOT_CHUNK) {
+          const chunk = all.slice(i, i + SNAPSHOT_CHUNK);
+          await client.query(UPSERT_SNAPSHOTS, [
+            chunk.map(([customerId]) => customerId),
+            chunk.map(([, bytes]) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+          ]);
+        }
+        await client.query(
+          `INSERT INTO checkpoints (name, seq, meta) VALUES ($1, $2, $3)
+           ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, meta = excluded.meta`,
+          [CHECKPOINT_NAME, checkpoint.seq, checkpoint.meta],
+        );
+      }),
+    );
+  }
+
+  loadCheckpoint(): Promise<Checkpoint | null> {
+    return this.run('loadCheckpoint', async () => {
+      const { rows } = await this.pool.query<CheckpointRow>('SELECT seq, meta FROM checkpoints WHERE name = $1', [CHECKPOINT_NAME]);
+      return rows.length > 0 ? toCheckpoint(rows[0]) : null;
+    });
+  }
+
+  async *loadSnapshots(pageSize: number = DEFAULT_SNAPSHOT_PAGE_SIZE): AsyncGenerator<TwinSnapshot[]> {
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      throw new TwinloopError('BAD_INPUT', `pageSize must be a positive integer, got ${pageSize}`);
+    }
+    // Keyset paging: each page starts after the last id seen, so writes between pages cannot shift it.
+    let after: string | null = null;
+    while (true) {
+      const { rows } = await this.run('loadSnapshots', () =>
+        this.pool.query<SnapshotRow>(
+          `SELECT customer_id, bytes FROM twin_snapshots WHERE $1::text IS NULL OR customer_id > $1
+           ORDER BY customer_id LIMIT $2`,
+          [after, pageSize],
+        ),
+      );
+      if (rows.length === 0) return;
+      yield rows.map(toSnapshot);
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1].customer_id;
+    }
+  }
+
+  loadSnapshot(customerId: string): Promise<TwinSnapshot | null> {
+    return this.run('loadSnapshot', async () => {
+      const { rows } = await this.pool.query<SnapshotRow>(
+        'SELECT customer_id, bytes FROM twin_snapshots WHERE customer_id = $1',
+        [customerId],
+      );
+      return rows.length > 0 ? toSnapshot(rows[0]) : null;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Writes already queued finish before the connections go.
+    await this.writes;
+    await this.pool.end();
+  }
+}
+
+/**
+ * The PostgreSQL event store, connecting lazily from `url`. With `schema`, every pooled connection
+ * works in that schema (created by `migrate()`), which lets tests and tenants isolate themselves.
+ * Call `migrate()` before use (or use `openEventStore`, which does).
+ */
+export function createPostgresEventStore(options: PostgresEventStoreOptions): EventStore {
+  let protocol = '';
+  try {
+    protocol = new URL(options.url).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new TwinloopError(
+      'BAD_INPUT',
+      'The database URL must look like postgres://user:password@host:5432/database; check --database-url or TWINLOOP_DATABASE_URL',
+    );
+  }
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+    throw new TwinloopError(
+      'BAD_INPUT',
+      `Schema name "${options.schema}" is not allowed; use letters, digits and underscores (at most 63), not starting with a digit`,
+    );
+  }
+  return new PostgresEventStore(options.url, options.schema);
+}

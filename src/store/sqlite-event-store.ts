@@ -1,0 +1,392 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { TwinloopError } from '../domain/errors.js';
+import {
+  cutDeadLetterRecord,
+  DEFAULT_DEAD_LETTER_PAGE_SIZE,
+  DEFAULT_SNAPSHOT_PAGE_SIZE,
+  type AppendOutcome,
+  type Checkpoint,
+  type CustomerEventQuery,
+  type DeadLetter,
+  type EventStore,
+  type NewDeadLetter,
+  type NewEvent,
+  type StoredEvent,
+  type TwinSnapshot,
+} from './event-store.js';
+import { SQLITE_MIGRATIONS, SQLITE_MIGRATIONS_TABLE, type SqliteMigration } from './sqlite-migrations.js';
+
+/** Name of the database file inside the data directory. */
+export const SQLITE_FILE_NAME = 'twinloop.db';
+
+/** How long a statement waits for another connection's lock: far longer than one batch commit takes. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/** Page cache in KiB: keeps the random-access `id` index in memory for a few million events. */
+const CACHE_SIZE_KIB = 64 * 1024;
+
+/** The engine keeps one checkpoint; the name column leaves room for more without a migration. */
+const CHECKPOINT_NAME = 'engine';
+
+/** Error codes after which a retry can succeed (locks, a full or failing disk); anything else is a bug. */
+const TRANSIENT_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'];
+
+/** Where the embedded store lives. */
+export interface SqliteEventStoreOptions {
+  /** Directory holding `twinloop.db`; created when missing. */
+  dataDir: string;
+}
+
+interface EventRow {
+  seq: number;
+  id: string;
+  customer_id: string;
+  kind: string;
+  time: number;
+  received_at: number;
+  body: string;
+  hash: string;
+}
+interface DeadLetterRow {
+  id: number;
+  record: string;
+  reason: string;
+  at: number;
+  source: string;
+}
+interface SnapshotRow {
+  customer_id: string;
+  bytes: Buffer;
+}
+interface CheckpointRow {
+  seq: number;
+  meta: string;
+}
+interface SeqHashRow {
+  seq: number;
+  hash: string;
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    seq: row.seq,
+    id: row.id,
+    customerId: row.customer_id,
+    kind: row.kind,
+    time: row.time,
+    receivedAt: row.received_at,
+    body: row.body,
+    hash: row.hash,
+  };
+}
+
+function toDeadLetter(row: DeadLetterRow): DeadLetter {
+  return { id: row.id, record: row.record, reason: row.reason, at: row.at, source: row.source };
+}
+
+// A copy: the driver's Buffer may be a slice of a shared pool, which a caller must never see via `.buffer`.
+function toSnapshot(row: SnapshotRow): TwinSnapshot {
+  return { customerId: row.customer_id, bytes: new Uint8Array(row.bytes) };
+}
+
+function toCheckpoint(row: CheckpointRow): Checkpoint {
+  return { seq: row.seq, meta: row.meta };
+}
+
+/** A view, not a copy: better-sqlite3 binds Buffers as BLOBs. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
+
+/** Compiled once per connection: preparing per call would cost more than the inserts themselves. */
+function prepareStatements(db: Database.Database) {
+  return {
+    insertEvent: db.prepare<[string, string, string, number, number, string, string]>(
+      `INSERT INTO events (id, customer_id, kind, time, received_at, body, hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO NOTHING`,
+    ),
+    findEvent: db.prepare<[string], SeqHashRow>('SELECT seq, hash FROM events WHERE id = ?'),
+    readLog: db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
+    readCustomer: db.prepare<[string, number, number, number], EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE customer_id = ? AND seq > ? AND time <= ? ORDER BY seq LIMIT ?`,
+    ),
+    lastSeq: db.prepare<[], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM events'),
+    countEvents: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events'),
+    insertDeadLetter: db.prepare<[string, string, number, string]>(
+      'INSERT INTO dead_letters (record, reason, at, source) VALUES (?, ?, ?, ?)',
+    ),
+    listDeadLetters: db.prepare<[number, number], DeadLetterRow>(
+      'SELECT id, record, reason, at, source FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    countDeadLetters: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
+    upsertSnapshot: db.prepare<[string, Buffer]>(
+      `INSERT INTO twin_snapshots (customer_id, bytes) VALUES (?, ?)
+       ON CONFLICT(customer_id) DO UPDATE SET bytes = excluded.bytes`,
+    ),
+    upsertCheckpoint: db.prepare<[string, number, string]>(
+      `INSERT INTO checkpoints (name, seq, meta) VALUES (?, ?, ?)
+       ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, meta = excluded.meta`,
+    ),
+    loadCheckpoint: db.prepare<[string], CheckpointRow>('SELECT seq, meta FROM checkpoints WHERE name = ?'),
+    firstSnapshots: db.prepare<[number], SnapshotRow>(
+      'SELECT customer_id, bytes FROM twin_snapshots ORDER BY customer_id LIMIT ?',
+    ),
+    nextSnapshots: db.prepare<[string, number], SnapshotRow>(
+      'SELECT customer_id, bytes FROM twin_snapshots WHERE customer_id > ? ORDER BY customer_id LIMIT ?',
+    ),
+    loadSnapshot: db.prepare<[string], SnapshotRow>('SELECT customer_id, bytes FROM twin_snapshots WHERE customer_id = ?'),
+  };
+}
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** Fails fast on a migration list that is not strictly ordered: a mistake there would corrupt upgrades. */
+function checkMigrationOrder(migrations: readonly SqliteMigration[]): number {
+  let previous = 0;
+  for (const m of migrations) {
+    if (!Number.isInteger(m.version) || m.version <= previous) {
+      throw new TwinloopError('INTERNAL', `SQLite migration ${m.version} is out of order; versions must increase from 1`);
+    }
+    previous = m.version;
+  }
+  return previous;
+}
+
+function checkPageSize(pageSize: number): void {
+  if (!Number.isInteger(pageSize) || pageSize < 1) {
+    throw new TwinloopError('BAD_INPUT', `pageSize must be a positive integer, got ${pageSize}`);
+  }
+}
+
+/** better-sqlite3 is synchronous: the async methods do their work before returning a settled promise. */
+class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private statements: Statements | null = null;
+  private closed = false;
+  private readonly appendBatch: (events: readonly NewEvent[], letters: readonly NewDeadLetter[]) => AppendOutcome[];
+  private readonly insertDeadLetters: (letters: readonly NewDeadLetter[]) => void;
+  private readonly writeCheckpoint: (checkpoint: Checkpoint, twins: readonly TwinSnapshot[]) => void;
+
+  constructor(readonly dataDir: string) {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      this.db = new Database(join(dataDir, SQLITE_FILE_NAME));
+    } catch (err) {
+      throw new TwinloopError(
+        'UNAVAILABLE',
+        `Could not open the event store in ${dataDir} (${errorMessage(err)}); check that the directory is writable`,
+        { cause: err, context: { dataDir } },
+      );
+    }
+    const mode = this.db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') {
+      this.db.close();
+      throw new TwinloopError(
+        'UNAVAILABLE',
+        `The file system of ${dataDir} does not support SQLite's WAL mode (got ${String(mode)}); use a local disk`,
+      );
+    }
+    // FULL: WAL is synced on every commit, so an acknowledged batch survives a power cut.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    this.db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
+
+    // IMMEDIATE takes the write lock up front, so a batch never fails half-way on a lock upgrade.
+    this.appendBatch = this.db.transaction((events: readonly NewEvent[], letters: readonly NewDeadLetter[]) => {
+      const q = this.sql;
+      const outcomes: AppendOutcome[] = [];
+      for (const e of events) {
+        const result = q.insertEvent.run(e.id, e.customerId, e.kind, e.time, e.receivedAt, e.body, e.hash);
+        if (result.changes === 1) {
+          outcomes.push({ status: 'accepted', seq: Number(result.lastInsertRowid) });
+          continue;
+        }
+        // The conflicting row is either older or an earlier copy in this same batch; both are visible here.
+        const stored = q.findEvent.get(e.id);
+        if (!stored) throw new TwinloopError('INTERNAL', `Event ${e.id} conflicted but cannot be found`);
+        outcomes.push({ status: 'duplicate', seq: stored.seq, hash: stored.hash });
+      }
+      for (const l of letters) q.insertDeadLetter.run(cutDeadLetterRecord(l.record), l.reason, l.at, l.source);
+      return outcomes;
+    }).immediate;
+    this.insertDeadLetters = this.db.transaction((letters: readonly NewDeadLetter[]) => {
+      const q = this.sql;
+      for (const l of letters) q.insertDeadLetter.run(cutDeadLetterRecord(l.record), l.reason, l.at, l.source);
+    }).immediate;
+    this.writeCheckpoint = this.db.transaction((checkpoint: Checkpoint, twins: readonly TwinSnapshot[]) => {
+      const q = this.sql;
+      for (const t of twins) q.upsertSnapshot.run(t.customerId, toBuffer(t.bytes));
+      q.upsertCheckpoint.run(CHECKPOINT_NAME, checkpoint.seq, checkpoint.meta);
+    }).immediate;
+  }
+
+  /** Prepared lazily: the tables they name exist only once `migrate()` has run. */
+  private get sql(): Statements {
+    this.statements ??= prepareStatements(this.db);
+    return this.statements;
+  }
+
+  /** Runs one operation, turning what better-sqlite3 throws into a TwinloopError that says what to do. */
+  private run<T>(operation: string, work: () => T): Promise<T> {
+    try {
+      if (this.closed) {
+        throw new TwinloopError('UNAVAILABLE', `The event store in ${this.dataDir} is closed; open it again before ${operation}`);
+      }
+      return Promise.resolve(work());
+    } catch (err) {
+      return Promise.reject(this.toError(operation, err));
+    }
+  }
+
+  private toError(operation: string, err: unknown): TwinloopError {
+    if (err instanceof TwinloopError) return err;
+    const code = err instanceof Database.SqliteError ? err.code : '';
+    const transient = TRANSIENT_CODES.some((c) => code.startsWith(c));
+    const hint = transient
+      ? 'retry; if it persists, check free disk space and that no other process holds the database'
+      : 'this is a bug in the caller or the store; report it with the cause';
+    return new TwinloopError(
+      transient ? 'UNAVAILABLE' : 'INTERNAL',
+      `Event store in ${this.dataDir}: ${operation} failed (${errorMessage(err)}); ${hint}`,
+      { cause: err, context: { dataDir: this.dataDir, operation, sqliteCode: code } },
+    );
+  }
+
+  migrate(): Promise<void> {
+    return this.run('migrate', () => {
+      const latest = checkMigrationOrder(SQLITE_MIGRATIONS);
+      this.db.exec(SQLITE_MIGRATIONS_TABLE);
+      this.db
+        .transaction(() => {
+          const rows = this.db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all();
+          const applied = new Set(rows.map((r) => r.version));
+          const newest = Math.max(0, ...applied);
+          if (newest > latest) {
+            throw new TwinloopError(
+              'CONFLICT',
+              `The event store in ${this.dataDir} is at schema version ${newest}, newer than this Twinloop knows (${latest}); upgrade Twinloop`,
+            );
+          }
+          const record = this.db.prepare<[number, string, number]>(
+            'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+          );
+          for (const m of SQLITE_MIGRATIONS) {
+            if (applied.has(m.version)) continue;
+            for (const step of m.steps) this.db.exec(step);
+            record.run(m.version, m.name, Date.now());
+          }
+        })
+        .immediate();
+      this.statements = null;
+    });
+  }
+
+  findExisting(ids: readonly string[]): Promise<Map<string, { seq: number; hash: string }>> {
+    return this.run('findExisting', () => {
+      const found = new Map<string, { seq: number; hash: string }>();
+      for (const id of ids) {
+        if (found.has(id)) continue;
+        const row = this.sql.findEvent.get(id);
+        if (row) found.set(id, { seq: row.seq, hash: row.hash });
+      }
+      return found;
+    });
+  }
+
+  append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = []): Promise<AppendOutcome[]> {
+    return this.run('append', () => (events.length + deadLetters.length === 0 ? [] : this.appendBatch(events, deadLetters)));
+  }
+
+  readLog(afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return this.run('readLog', () => this.sql.readLog.all(afterSeq, limit).map(toStoredEvent));
+  }
+
+  readCustomer(customerId: string, query: CustomerEventQuery = {}): Promise<StoredEvent[]> {
+    return this.run('readCustomer', () =>
+      this.sql.readCustomer
+        // A negative LIMIT means "no limit" to SQLite.
+        .all(customerId, query.afterSeq ?? 0, query.untilTime ?? Number.MAX_SAFE_INTEGER, query.limit ?? -1)
+        .map(toStoredEvent),
+    );
+  }
+
+  lastSeq(): Promise<number> {
+    return this.run('lastSeq', () => this.sql.lastSeq.get()?.seq ?? 0);
+  }
+
+  countEvents(): Promise<number> {
+    return this.run('countEvents', () => this.sql.countEvents.get()?.n ?? 0);
+  }
+
+  addDeadLetters(letters: readonly NewDeadLetter[]): Promise<void> {
+    return this.run('addDeadLetters', () => {
+      if (letters.length > 0) this.insertDeadLetters(letters);
+    });
+  }
+
+  listDeadLetters(query: { afterId?: number; limit?: number } = {}): Promise<DeadLetter[]> {
+    return this.run('listDeadLetters', () =>
+      this.sql.listDeadLetters.all(query.afterId ?? 0, query.limit ?? DEFAULT_DEAD_LETTER_PAGE_SIZE).map(toDeadLetter),
+    );
+  }
+
+  countDeadLetters(): Promise<number> {
+    return this.run('countDeadLetters', () => this.sql.countDeadLetters.get()?.n ?? 0);
+  }
+
+  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[]): Promise<void> {
+    return this.run('saveCheckpoint', () => this.writeCheckpoint(checkpoint, twins));
+  }
+
+  loadCheckpoint(): Promise<Checkpoint | null> {
+    return this.run('loadCheckpoint', () => {
+      const row = this.sql.loadCheckpoint.get(CHECKPOINT_NAME);
+      return row ? toCheckpoint(row) : null;
+    });
+  }
+
+  async *loadSnapshots(pageSize: number = DEFAULT_SNAPSHOT_PAGE_SIZE): AsyncGenerator<TwinSnapshot[]> {
+    checkPageSize(pageSize);
+    // Keyset paging: each page starts after the last id seen, so writes between pages cannot shift it.
+    let page = await this.run('loadSnapshots', () => this.sql.firstSnapshots.all(pageSize).map(toSnapshot));
+    while (page.length > 0) {
+      yield page;
+      if (page.length < pageSize) return;
+      const after = page[page.length - 1].customerId;
+      page = await this.run('loadSnapshots', () => this.sql.nextSnapshots.all(after, pageSize).map(toSnapshot));
+    }
+  }
+
+  loadSnapshot(customerId: string): Promise<TwinSnapshot | null> {
+    return this.run('loadSnapshot', () => {
+      const row = this.sql.loadSnapshot.get(customerId);
+      return row ? toSnapshot(row) : null;
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The embedded event store: one SQLite file in `dataDir` (created when missing), WAL mode with a
+ * synced commit per batch. Call `migrate()` before use (or use `openEventStore`, which does).
+ */
+export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
+  if (typeof options.dataDir !== 'string' || options.dataDir.trim() === '') {
+    throw new TwinloopError('BAD_INPUT', 'The SQLite event store needs a data directory; pass --data-dir or set TWINLOOP_DATA_DIR');
+  }
+  return new SqliteEventStore(resolve(options.dataDir));
+}

@@ -1,0 +1,275 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../domain/clock.js';
+import { TwinloopError } from '../domain/errors.js';
+import type { EventSink, RecordOutcome } from '../domain/event-sink.js';
+import { validateEvent, validateEventText } from '../domain/event-validation.js';
+import type { TwinEvent } from '../domain/events.js';
+import type { EventStore, NewDeadLetter, NewEvent } from '../store/event-store.js';
+import type { CustomerGate, TwinEngine } from './twin-engine.js';
+
+/** One incoming record: its raw text (an NDJSON line) or an already decoded value (a JSON array element). */
+export type IntakeRecord = { text: string } | { value: unknown };
+
+/** Accepted events, in the order applied; listeners re-score twins, push assist cards, etc. */
+export type AppliedListener = (events: readonly AcceptedEvent[]) => void;
+
+export interface AcceptedEvent {
+  event: TwinEvent;
+  time: number;
+  seq: number;
+}
+
+export interface IntakeOptions {
+  store: EventStore;
+  engine: TwinEngine;
+  clock: Clock;
+  /** Records waiting (queued or in the batch being written) before new work is refused. */
+  maxQueuedRecords?: number;
+  /** Records per store transaction (one group commit). */
+  maxBatch?: number;
+  /** How far ahead of the clock an event time may be (producers' clocks drift). */
+  maxFutureMs?: number;
+  /** Name stored with dead letters of this intake (e.g. `http`, `cli`). */
+  source?: string;
+}
+
+/** A bounded queue protects memory; 100k records of ~300 bytes is ~30 MB of pending work. */
+export const DEFAULT_MAX_QUEUED = 100_000;
+/** Large enough to amortise one fsync over thousands of events, small enough to keep latency low. */
+export const DEFAULT_MAX_BATCH = 5_000;
+export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
+
+interface Job {
+  records: readonly IntakeRecord[];
+  source: string;
+  resolve(outcomes: RecordOutcome[]): void;
+  reject(err: unknown): void;
+}
+
+/** Per-record working state inside one batch. */
+interface Pending {
+  event?: TwinEvent;
+  time: number;
+  hash: string;
+  outcome?: RecordOutcome;
+  raw: IntakeRecord;
+}
+
+const recordText = (r: IntakeRecord) => ('text' in r ? r.text : safeStringify(r.value));
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Content hash of an event without its receive stamp: equal hashes mean a true duplicate. */
+export function eventHash(event: TwinEvent): string {
+  const { receivedAt: _ignored, ...rest } = event;
+  return createHash('sha1').update(JSON.stringify(rest)).digest('base64');
+}
+
+/**
+ * The one way events enter Twinloop. Records are validated, checked against the twins,
+ * written durably in group commits (events and dead letters of a batch in one transaction),
+ * and only then applied to the twins and answered. A batch with bad records keeps the good ones.
+ */
+export class Intake implements EventSink {
+  private readonly queue: Job[] = [];
+  private queued = 0;
+  private draining = false;
+  private readonly listeners: AppliedListener[] = [];
+  private readonly maxQueued: number;
+  private readonly maxBatch: number;
+  private readonly maxFuture: number;
+  private readonly source: string;
+  private idle: Promise<void> = Promise.resolve();
+  private settle: () => void = () => {};
+
+  constructor(private readonly options: IntakeOptions) {
+    this.maxQueued = options.maxQueuedRecords ?? DEFAULT_MAX_QUEUED;
+    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.maxFuture = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
+    this.source = options.source ?? 'intake';
+    if (this.maxBatch < 1 || this.maxQueued < this.maxBatch) {
+      throw new TwinloopError('BAD_INPUT', 'intake: maxQueuedRecords must be at least maxBatch, and maxBatch at least 1');
+    }
+  }
+
+  onApplied(listener: AppliedListener): () => void {
+    this.listeners.push(listener);
+    return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
+  }
+
+  /** Records waiting to be written. */
+  get pending(): number {
+    return this.queued;
+  }
+
+  /**
+   * Submits records and resolves with one outcome per record once the accepted ones are durable
+   * and applied. Throws OVERLOADED (nothing taken) when the queue cannot hold them.
+   */
+  submitRecords(records: readonly IntakeRecord[], source = this.source): Promise<RecordOutcome[]> {
+    if (records.length === 0) return Promise.resolve([]);
+    if (this.queued > 0 && this.queued + records.length > this.maxQueued) {
+      throw new TwinloopError('OVERLOADED', `intake queue is full (${this.queued} records waiting); retry shortly`, {
+        context: { retryAfterSeconds: 1 },
+      });
+    }
+    this.queued += records.length;
+    const done = new Promise<RecordOutcome[]>((resolve, reject) => this.queue.push({ records, source, resolve, reject }));
+    if (!this.draining) this.startDrain();
+    return done;
+  }
+
+  /** EventSink: producers inside the process hand over typed events. */
+  submit(events: readonly TwinEvent[]): Promise<RecordOutcome[]> {
+    return this.submitRecords(events.map((value) => ({ value })));
+  }
+
+  /** Resolves when everything submitted so far has been written. */
+  drained(): Promise<void> {
+    return this.draining ? this.idle : Promise.resolve();
+  }
+
+  private startDrain(): void {
+    this.draining = true;
+    this.idle = new Promise((r) => (this.settle = r));
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const jobs: Job[] = [];
+      let size = 0;
+      while (this.queue.length && (jobs.length === 0 || size + this.queue[0].records.length <= this.maxBatch)) {
+        const job = this.queue.shift()!;
+        jobs.push(job);
+        size += job.records.length;
+      }
+      try {
+        const pending: Pending[] = [];
+        const sources: string[] = [];
+        for (const job of jobs) for (const raw of job.records) {
+          pending.push({ raw, time: 0, hash: '' });
+          sources.push(job.source);
+        }
+        for (let from = 0; from < pending.length; from += this.maxBatch) {
+          await this.processBatch(pending.slice(from, from + this.maxBatch), sources.slice(from, from + this.maxBatch));
+        }
+        let at = 0;
+        for (const job of jobs) {
+          job.resolve(pending.slice(at, at + job.records.length).map((p) => p.outcome!));
+          at += job.records.length;
+        }
+      } catch (err) {
+        for (const job of jobs) job.reject(err);
+      } finally {
+        this.queued -= size;
+      }
+    }
+    this.draining = false;
+    this.settle();
+  }
+
+  private async processBatch(batch: Pending[], sources: string[]): Promise<void> {
+    const { store, engine, clock } = this.options;
+    const now = clock.now();
+    const horizon = now + this.maxFuture;
+    const firstById = new Map<string, number>();
+    // 1. Shape, time sanity and duplicates inside the batch.
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i];
+      const v = 'text' in p.raw ? validateEventText(p.raw.text) : validateEvent(p.raw.value);
+      if (!v.ok) {
+        p.outcome = { status: 'rejected', id: idOf(p.raw), reason: v.reason };
+        continue;
+      }
+      const time = Date.parse(v.event.time);
+      if (time > horizon) {
+        p.outcome = { status: 'rejected', id: v.event.id, reason: `time: ${v.event.time} is in the future (now ${new Date(now).toISOString()})` };
+        continue;
+      }
+      p.event = v.event;
+      p.time = time;
+      p.hash = eventHash(v.event);
+      const first = firstById.get(v.event.id);
+      if (first === undefined) firstById.set(v.event.id, i);
+      else p.outcome = batch[first].hash === p.hash ? { status: 'duplicate', id: v.event.id } : conflict(v.event.id, 'earlier in this batch');
+    }
+    // 2. Duplicates of what the log already holds.
+    const existing = firstById.size ? await store.findExisting([...firstById.keys()]) : new Map();
+    for (const [id, i] of firstById) {
+      const stored = existing.get(id);
+      if (!stored) continue;
+      const p = batch[i];
+      p.outcome = stored.hash === p.hash ? { status: 'duplicate', id } : conflict(id, `in the log at seq ${stored.seq}`);
+    }
+    // 3. Semantic checks in arrival order, seeing the effect of earlier records of the batch.
+    const gates = new Map<string, CustomerGate | undefined>();
+    const toWrite: NewEvent[] = [];
+    const written: Pending[] = [];
+    for (const p of batch) {
+      if (p.outcome || !p.event) continue;
+      const e = p.event;
+      let gate = gates.get(e.customerId);
+      if (!gates.has(e.customerId)) {
+        gate = engine.gate(e.customerId);
+        gates.set(e.customerId, gate && { ...gate });
+        gate = gates.get(e.customerId);
+      }
+      const verdict = engine.check(e, p.time, gate);
+      if (!verdict.ok) {
+        p.outcome = { status: 'rejected', id: e.id, reason: verdict.reason };
+        continue;
+      }
+      const next: CustomerGate = gate ?? { exists: false, since: 0, watermark: 0 };
+      if (e.kind === 'customer') {
+        next.exists = true;
+        next.since = Date.parse(e.data.since);
+      }
+      next.watermark = Math.max(next.watermark, p.time);
+      gates.set(e.customerId, next);
+      const receivedAt = new Date(now).toISOString();
+      const stamped = { ...e, receivedAt } as TwinEvent;
+      p.event = stamped;
+      toWrite.push({ id: e.id, customerId: e.customerId, kind: e.kind, time: p.time, receivedAt: now, body: JSON.stringify(stamped), hash: p.hash });
+      written.push(p);
+    }
+    // 4. One transaction: accepted events and this batch's dead letters.
+    const dead: NewDeadLetter[] = [];
+    batch.forEach((p, i) => {
+      if (p.outcome?.status === 'rejected') dead.push({ record: recordText(p.raw), reason: p.outcome.reason, at: now, source: sources[i] });
+    });
+    const outcomes = await store.append(toWrite, dead);
+    // 5. Durable: apply and answer.
+    const applied: AcceptedEvent[] = [];
+    outcomes.forEach((o, k) => {
+      const p = written[k];
+      if (o.status === 'accepted') {
+        engine.apply(p.event!, p.time);
+        p.outcome = { status: 'accepted', id: p.event!.id };
+        applied.push({ event: p.event!, time: p.time, seq: o.seq });
+      } else {
+        p.outcome = o.hash === p.hash ? { status: 'duplicate', id: p.event!.id } : conflict(p.event!.id, `in the log at seq ${o.seq}`);
+      }
+    });
+    if (applied.length) for (const listener of this.listeners) listener(applied);
+  }
+}
+
+function conflict(id: string, where: string): RecordOutcome {
+  return { status: 'rejected', id, reason: `id: "${id}" was already used for a different event (${where}); an id is an idempotency key` };
+}
+
+function idOf(raw: IntakeRecord): string | undefined {
+  const value = 'value' in raw ? raw.value : undefined;
+  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') return (value as { id: string }).id;
+  if ('text' in raw) {
+    const m = /"id"\s*:\s*"([^"]{1,128})"/.exec(raw.text.slice(0, 4096));
+    return m?.[1];
+  }
+  return undefined;
+}

@@ -1,0 +1,155 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { TwinEvent } from '../domain/events.js';
+import { validateEvent } from '../domain/event-validation.js';
+import { TwinEngine } from './twin-engine.js';
+import { syntheticEvents } from './synthetic-events.js';
+
+const T0 = Date.parse('2026-03-01T00:00:00Z');
+const H = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function customer(id = 'C1', since = '2024-01-01T00:00:00Z'): TwinEvent {
+  return { id: `${id}-reg`, kind: 'customer', customerId: id, time: iso(T0 - 30 * 24 * H), source: 't', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since } };
+}
+
+function applyAll(engine: TwinEngine, events: readonly TwinEvent[]): void {
+  for (const e of events) {
+    const time = Date.parse(e.time);
+    const verdict = engine.check(e, time, engine.gate(e.customerId));
+    if (verdict.ok) engine.apply(e, time);
+  }
+}
+
+/** Arbitrary events of one registered customer within `spanHours` after T0. */
+const eventArb = (spanHours: number) =>
+  fc
+    .record({
+      kind: fc.constantFrom('usage', 'ticket', 'interaction', 'offer', 'payment', 'subscription', 'network_impact', 'bill'),
+      at: fc.integer({ min: 0, max: spanHours * H }),
+      n: fc.integer({ min: 0, max: 3 }),
+      x: fc.double({ min: 0, max: 5000, noNaN: true }),
+      flag: fc.boolean(),
+    })
+    .map(({ kind, at, n, x, flag }): Omit<TwinEvent, 'id'> => {
+      const time = iso(T0 + at);
+      const base = { customerId: 'C1', time, source: 't', v: 1 as const };
+      switch (kind) {
+        case 'usage':
+          return { ...base, kind, data: { subscriptionId: 'S1', dataMb: x, voiceMin: x / 100, sms: n, roaming: flag } };
+        case 'ticket':
+          return { ...base, kind, data: { ticketId: `T${n}`, action: flag ? 'opened' : 'resolved', category: 'billing', severity: 'low', complaint: flag } };
+        case 'interaction':
+          return { ...base, kind, data: { channel: flag ? 'web' : 'call', intent: 'x', phase: 'start' } };
+        case 'offer':
+          return { ...base, kind, data: { action: (['presented', 'accepted', 'declined'] as const)[n % 3], offerId: 'o1', channel: 'app' } };
+        case 'payment':
+          return { ...base, kind, data: flag ? { status: 'paid', billId: 'B', amount: 10, dueDate: '2026-02-20', paidDate: `2026-02-2${n + 1}` } : { status: 'failed', billId: 'B', amount: 10, dueDate: '2026-02-20', failureReason: 'x' } };
+        case 'subscription':
+          return { ...base, kind, data: { action: (['activated', 'plan_changed', 'suspended', 'terminated'] as const)[n], subscriptionId: `S${n % 2}`, productKind: 'plan', productId: `P${n}`, monthlyPrice: Math.round(x) / 100 } };
+        case 'network_impact':
+          return { ...base, kind, data: { incidentId: `I${n}`, cellId: 'cell-1', impact: 'outage', severity: 'high', start: time, end: flag ? iso(T0 + at + n * 600_000) : undefined } };
+        default:
+          return { ...base, kind: 'bill', data: { billId: `B${n}`, periodStart: '2026-02-01', periodEnd: '2026-02-28', amount: Math.round(x) / 100, lines: [{ type: 'overage', amount: n }] } };
+      }
+    });
+
+const withIds = (events: Omit<TwinEvent, 'id'>[]) => events.map((e, i) => ({ ...e, id: `e${i}` }) as TwinEvent);
+
+describe('twin engine', () => {
+  it('keeps rolling usage windows, products and payments from events', () => {
+    const engine = new TwinEngine();
+    const events: TwinEvent[] = [
+      customer(),
+      { id: 'act', kind: 'subscription', customerId: 'C1', time: iso(T0), source: 't', v: 1, data: { action: 'activated', subscriptionId: 'S1', productKind: 'plan', productId: 'P-20', monthlyPrice: 20, dataAllowanceMb: 2000 } },
+    ];
+    for (let d = 0; d < 40; d++) {
+      events.push({ id: `u${d}`, kind: 'usage', customerId: 'C1', time: iso(T0 + d * 24 * H), source: 't', v: 1, data: { subscriptionId: 'S1', dataMb: 100, voiceMin: 10, sms: 1, roaming: false } });
+    }
+    events.push({ id: 'pay', kind: 'payment', customerId: 'C1', time: iso(T0 + 39 * 24 * H), source: 't', v: 1, data: { status: 'paid', billId: 'B1', amount: 20, dueDate: '2026-03-10', paidDate: '2026-03-15' } });
+    for (const e of events) expect(validateEvent(e).ok).toBe(true);
+    applyAll(engine, events);
+    const view = engine.view('C1')!;
+    expect(view.features.data_mb_7d).toBe(700);
+    expect(view.features.data_mb_30d).toBe(3000);
+    expect(view.features.data_mb_90d).toBe(4000);
+    expect(view.features.voice_min_30d).toBe(300);
+    expect(view.features.payments_late_90d).toBe(1);
+    expect(view.features.days_late_90d).toBe(5);
+    expect(view.features.monthly_price).toBe(20);
+    expect(view.products).toEqual([expect.objectContaining({ subscriptionId: 'S1', productId: 'P-20', status: 'active' })]);
+    expect(view.features.tenure_days).toBeGreaterThan(790);
+  });
+
+  it('refuses events of unknown customers, before the customer existed, and past the lateness', () => {
+    const engine = new TwinEngine({ latenessMs: 24 * H });
+    const usage = (id: string, at: number): TwinEvent => ({ id, kind: 'usage', customerId: 'C1', time: iso(at), source: 't', v: 1, data: { subscriptionId: 'S1', dataMb: 1, voiceMin: 0, sms: 0, roaming: false } });
+    expect(engine.check(usage('a', T0), T0, engine.gate('C1'))).toMatchObject({ ok: false, reason: expect.stringContaining('unknown customer') });
+    applyAll(engine, [customer('C1', '2026-01-20T00:00:00Z')]);
+    const before = Date.parse('2026-01-15T00:00:00Z');
+    expect(engine.check(usage('b', before), before, engine.gate('C1'))).toMatchObject({ ok: false, reason: expect.stringContaining('before the customer existed') });
+    applyAll(engine, [usage('c', T0 + 48 * H)]);
+    expect(engine.check(usage('d', T0), T0, engine.gate('C1'))).toMatchObject({ ok: false, reason: expect.stringContaining('late event') });
+    expect(engine.check(usage('e', T0 + 30 * H), T0 + 30 * H, engine.gate('C1')).ok).toBe(true);
+  });
+
+  it('gives the same twin for any arrival order within the lateness window', () => {
+    fc.assert(
+      fc.property(fc.array(eventArb(48), { minLength: 1, maxLength: 40 }), fc.infiniteStream(fc.nat()), (raw, shuffles) => {
+        const events = withIds(raw);
+        const shuffled = [...events];
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          const j = shuffles.next().value % (i + 1);
+          [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+        }
+        const a = new TwinEngine({ latenessMs: 72 * H });
+        const b = new TwinEngine({ latenessMs: 72 * H });
+        applyAll(a, [customer(), ...events]);
+        applyAll(b, [customer(), ...shuffled]);
+        const at = T0 + 49 * H;
+        expect(b.view('C1', at)).toEqual(a.view('C1', at));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rebuilds byte-identical state from the same events in the same order', () => {
+    const events = [...syntheticEvents({ customers: 50, days: 100, seed: 7 })];
+    const a = new TwinEngine();
+    const b = new TwinEngine();
+    applyAll(a, events);
+    applyAll(b, events);
+    expect(a.size).toBe(50);
+    for (const id of a.customerIds()) expect(Buffer.from(b.snapshot(id)!)).toEqual(Buffer.from(a.snapshot(id)!));
+  });
+
+  it('restores a twin from its snapshot exactly', () => {
+    const events = [...syntheticEvents({ customers: 3, days: 40, seed: 3 })];
+    const a = new TwinEngine();
+    applyAll(a, events);
+    const b = new TwinEngine();
+    b.loadMeta(a.metaJSON());
+    for (const id of a.customerIds()) b.restore(id, a.snapshot(id)!);
+    expect(b.view('C2')).toEqual(a.view('C2'));
+  });
+
+  it('counts one incident once however many notices arrive, with its longest duration', () => {
+    const engine = new TwinEngine();
+    const start = T0;
+    const impact = (id: string, end?: number): TwinEvent => ({ id, kind: 'network_impact', customerId: 'C1', time: iso(end ?? start), source: 't', v: 1, data: { incidentId: 'INC-1', cellId: 'cell-9', impact: 'outage', severity: 'high', start: iso(start), end: end ? iso(end) : undefined } });
+    applyAll(engine, [customer(), impact('n1'), impact('n2', start + 30 * 60_000), impact('n3', start + 90 * 60_000)]);
+    const f = engine.view('C1', start + H * 2)!.features;
+    expect(f.network_incidents_30d).toBe(1);
+    expect(f.network_minutes_30d).toBe(90);
+  });
+
+  it('marks a customer churned when its last plan is terminated', () => {
+    const engine = new TwinEngine();
+    const sub = (id: string, action: 'activated' | 'terminated', at: number): TwinEvent => ({ id, kind: 'subscription', customerId: 'C1', time: iso(at), source: 't', v: 1, data: { action, subscriptionId: 'S1', productKind: 'plan' } });
+    applyAll(engine, [customer(), sub('a', 'activated', T0)]);
+    expect(engine.view('C1')!.features.churned).toBe(0);
+    applyAll(engine, [sub('t', 'terminated', T0 + H)]);
+    expect(engine.view('C1')!.features.churned).toBe(1);
+    expect(engine.view('C1')!.products[0].status).toBe('terminated');
+  });
+});

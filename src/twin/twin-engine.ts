@@ -1,0 +1,182 @@
+import type { TwinEvent } from '../domain/events.js';
+import { FLAG_EXISTS, FLAG_HAS_PROFILE, OFF, RECORD_BYTES } from './twin-layout.js';
+import { applyEvent, type IdNames } from './twin-reducer.js';
+import { emptyCursor, scratchCursor, TwinTable, type TwinCursor } from './twin-table.js';
+import { computeFeatures, FEATURE_COUNT } from './twin-features.js';
+import { readTwinView, type TwinView } from './twin-view.js';
+
+/** Default lateness: usage records from network elements commonly arrive up to a few days late. */
+export const DEFAULT_LATENESS_MS = 3 * 86_400_000;
+
+export interface TwinEngineOptions {
+  /** How far behind a customer's latest event time an event may arrive and still be applied. */
+  latenessMs?: number;
+}
+
+/** Why the engine refuses an event that is well-formed; the intake parks it as a dead letter. */
+export type SemanticVerdict = { ok: true } | { ok: false; reason: string };
+
+/** What the engine remembers of a customer while checking a batch before it is applied. */
+export interface CustomerGate {
+  exists: boolean;
+  since: number;
+  watermark: number;
+}
+
+/** Names behind hashed ids, kept for display and persisted with checkpoints. */
+export class NameBook implements IdNames {
+  readonly subscriptions = new Map<number, string>();
+  readonly products = new Map<number, string>();
+  subscription(hash: number, name: string): void {
+    if (!this.subscriptions.has(hash)) this.subscriptions.set(hash, name);
+  }
+  product(hash: number, name: string): void {
+    if (!this.products.has(hash)) this.products.set(hash, name);
+  }
+  toJSON(): { subscriptions: [number, string][]; products: [number, string][] } {
+    const sorted = (m: Map<number, string>) => [...m.entries()].sort((a, b) => a[0] - b[0]);
+    return { subscriptions: sorted(this.subscriptions), products: sorted(this.products) };
+  }
+  load(json: { subscriptions: [number, string][]; products: [number, string][] }): void {
+    for (const [k, v] of json.subscriptions) this.subscriptions.set(k, v);
+    for (const [k, v] of json.products) this.products.set(k, v);
+  }
+}
+
+/**
+ * All twins in memory: applies events, answers reads, and hands out snapshots. It holds no
+ * I/O; the intake decides what is durable and the history reader rebuilds past states.
+ */
+export class TwinEngine {
+  readonly table = new TwinTable();
+  readonly names = new NameBook();
+  readonly latenessMs: number;
+  /** Latest event time seen over all twins: the reference time of "current" features. */
+  eventClock = 0;
+  private readonly cursor = emptyCursor();
+  private readonly dirty = new Set<number>();
+
+  constructor(options: TwinEngineOptions = {}) {
+    this.latenessMs = options.latenessMs ?? DEFAULT_LATENESS_MS;
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  has(customerId: string): boolean {
+    const slot = this.table.slotOf(customerId);
+    return slot !== undefined && this.f(slot, OFF.flags) !== 0;
+  }
+
+  /** What the checks need to know of a customer, or undefined when unknown. */
+  gate(customerId: string): CustomerGate | undefined {
+    const slot = this.table.slotOf(customerId);
+    if (slot === undefined) return undefined;
+    const flags = this.f(slot, OFF.flags);
+    if ((flags & FLAG_EXISTS) === 0) return undefined;
+    return { exists: (flags & FLAG_HAS_PROFILE) !== 0, since: this.f(slot, OFF.since), watermark: this.f(slot, OFF.watermark) };
+  }
+
+  /**
+   * Checks a well-formed event against what is known of its customer: it must be registered by
+   * a `customer` event first, not be dated before the relationship began, and not be later than
+   * the lateness allows.
+   */
+  check(event: TwinEvent, time: number, gate: CustomerGate | undefined): SemanticVerdict {
+    if (event.kind === 'customer') {
+      if (time < Date.parse(event.data.since)) {
+        return { ok: false, reason: `time: the customer event is dated before data.since (${event.data.since})` };
+      }
+    } else {
+      if (!gate || !gate.exists) {
+        return { ok: false, reason: `customerId: unknown customer "${event.customerId}"; send its customer event first` };
+      }
+      if (time < gate.since) {
+        return { ok: false, reason: `time: ${event.time} is before the customer existed (since ${new Date(gate.since).toISOString()})` };
+      }
+    }
+    if (gate && time < gate.watermark - this.latenessMs) {
+      return {
+        ok: false,
+        reason: `time: late event; ${event.time} is more than ${this.latenessMs / 3_600_000} h before the customer's latest event (${new Date(gate.watermark).toISOString()})`,
+      };
+    }
+    return { ok: true };
+  }
+
+  /** Applies an accepted event (already checked and durable). */
+  apply(event: TwinEvent, time: number): void {
+    const slot = this.table.ensure(event.customerId);
+    applyEvent(this.table.point(slot, this.cursor), event, time, this.names);
+    if (time > this.eventClock) this.eventClock = time;
+    this.dirty.add(slot);
+  }
+
+  /** Applies an event to a standalone record (history rebuilds). */
+  applyTo(cursor: TwinCursor, event: TwinEvent, time: number): void {
+    applyEvent(cursor, event, time, this.names);
+  }
+
+  /** Feature vector of a customer at `at` (default: the event clock). */
+  features(customerId: string, at = this.eventClock, out = new Float64Array(FEATURE_COUNT)): Float64Array | undefined {
+    const slot = this.table.slotOf(customerId);
+    if (slot === undefined) return undefined;
+    return computeFeatures(this.table.point(slot, this.cursor), at, out);
+  }
+
+  /** The twin's current state as a plain view, or undefined for an unknown customer. */
+  view(customerId: string, at = this.eventClock): TwinView | undefined {
+    const slot = this.table.slotOf(customerId);
+    if (slot === undefined) return undefined;
+    return readTwinView(customerId, this.table.point(slot, this.cursor), at, this.names);
+  }
+
+  /** A view of a standalone record (see `scratch()`). */
+  viewOf(customerId: string, cursor: TwinCursor, at: number): TwinView {
+    return readTwinView(customerId, cursor, at, this.names);
+  }
+
+  /** A zeroed standalone record to rebuild a twin into. */
+  scratch(): TwinCursor {
+    return scratchCursor();
+  }
+
+  snapshot(customerId: string): Uint8Array | undefined {
+    const slot = this.table.slotOf(customerId);
+    return slot === undefined ? undefined : this.table.bytes(slot);
+  }
+
+  restore(customerId: string, bytes: Uint8Array): void {
+    this.table.load(this.table.ensure(customerId), bytes);
+    const wm = new Float64Array(bytes.buffer, bytes.byteOffset, RECORD_BYTES / 8)[OFF.watermark >> 3];
+    if (wm > this.eventClock) this.eventClock = wm;
+  }
+
+  /** Customers changed since the last `takeDirty`, cleared by the call. */
+  takeDirty(): string[] {
+    const ids = [...this.dirty].map((s) => this.table.idAt(s));
+    this.dirty.clear();
+    return ids;
+  }
+
+  /** Every customer id, in the order first seen. */
+  *customerIds(): IterableIterator<string> {
+    for (let s = 0; s < this.table.size; s++) yield this.table.idAt(s);
+  }
+
+  metaJSON(): string {
+    return JSON.stringify({ eventClock: this.eventClock, names: this.names.toJSON() });
+  }
+
+  loadMeta(text: string): void {
+    const meta = JSON.parse(text) as { eventClock: number; names: Parameters<NameBook['load']>[0] };
+    this.eventClock = Math.max(this.eventClock, meta.eventClock);
+    this.names.load(meta.names);
+  }
+
+  private f(slot: number, off: number): number {
+    const c = this.table.point(slot, this.cursor);
+    return c.f64[(c.base + off) >> 3];
+  }
+}

@@ -1,0 +1,90 @@
+import { TwinloopError } from '../domain/errors.js';
+import type { TwinEvent } from '../domain/events.js';
+import type { EventStore, StoredEvent } from '../store/event-store.js';
+import type { TwinEngine } from './twin-engine.js';
+import { FEATURE_NAMES } from './twin-features.js';
+import type { TwinView } from './twin-view.js';
+
+/** One entry of a twin's timeline. */
+export interface TimelineEntry {
+  seq: number;
+  id: string;
+  kind: string;
+  time: string;
+  receivedAt: string;
+  event: TwinEvent;
+}
+
+export interface TwinDiff {
+  customerId: string;
+  from: string;
+  to: string;
+  features: { name: string; from: number; to: number }[];
+  products: { subscriptionId: string; from: string | null; to: string | null }[];
+  profileChanged: boolean;
+}
+
+/**
+ * Reads twins as they were: a past state is rebuilt from the customer's events whose event time
+ * is at or before the requested time, applied in log order exactly as the live engine did.
+ */
+export class TwinHistory {
+  constructor(
+    private readonly store: EventStore,
+    private readonly engine: TwinEngine,
+  ) {}
+
+  /** The twin as of `at` (ms), or undefined when the customer had no events by then. */
+  async asOf(customerId: string, at: number): Promise<TwinView | undefined> {
+    const events = await this.store.readCustomer(customerId, { untilTime: at });
+    if (events.length === 0) return undefined;
+    const cursor = this.engine.scratch();
+    for (const e of events) this.engine.applyTo(cursor, JSON.parse(e.body) as TwinEvent, e.time);
+    return this.engine.viewOf(customerId, cursor, at);
+  }
+
+  /** The customer's events in log order, paged by seq. */
+  async timeline(customerId: string, options: { afterSeq?: number; limit?: number; until?: number } = {}): Promise<TimelineEntry[]> {
+    const rows = await this.store.readCustomer(customerId, { afterSeq: options.afterSeq, limit: options.limit ?? 100, untilTime: options.until });
+    return rows.map(toEntry);
+  }
+
+  /** What changed in a twin between two times. */
+  async diff(customerId: string, from: number, to: number): Promise<TwinDiff> {
+    if (!(from <= to)) throw new TwinloopError('BAD_INPUT', 'from: must be at or before to');
+    const [a, b] = await Promise.all([this.asOf(customerId, from), this.asOf(customerId, to)]);
+    if (!b) throw new TwinloopError('NOT_FOUND', `twin "${customerId}" has no events by ${new Date(to).toISOString()}`);
+    const features = FEATURE_NAMES.filter((n) => (a?.features[n] ?? 0) !== b.features[n]).map((name) => ({
+      name,
+      from: a?.features[name] ?? 0,
+      to: b.features[name],
+    }));
+    const status = (v: TwinView | undefined, id: string) => {
+      const p = v?.products.find((x) => x.subscriptionId === id);
+      return p ? `${p.productId ?? '?'} ${p.status}` : null;
+    };
+    const ids = new Set([...(a?.products ?? []), ...b.products].map((p) => p.subscriptionId));
+    const products = [...ids]
+      .map((id) => ({ subscriptionId: id, from: status(a, id), to: status(b, id) }))
+      .filter((p) => p.from !== p.to);
+    return {
+      customerId,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      features,
+      products,
+      profileChanged: JSON.stringify(a?.profile ?? null) !== JSON.stringify(b.profile),
+    };
+  }
+}
+
+function toEntry(e: StoredEvent): TimelineEntry {
+  return {
+    seq: e.seq,
+    id: e.id,
+    kind: e.kind,
+    time: new Date(e.time).toISOString(),
+    receivedAt: new Date(e.receivedAt).toISOString(),
+    event: JSON.parse(e.body) as TwinEvent,
+  };
+}

@@ -1,0 +1,95 @@
+import { CHANNELS, type Channel } from '../domain/events.js';
+import type { NameBook } from './twin-engine.js';
+import { computeFeatures, FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from './twin-features.js';
+import { FLAG_HAS_PROFILE, OFF, PRODUCT_KIND, PRODUCT_SLOTS, PRODUCT_STATUS } from './twin-layout.js';
+import { PAYMENT_METHODS } from './twin-reducer.js';
+import type { TwinCursor } from './twin-table.js';
+
+export interface ProductView {
+  subscriptionId: string;
+  productId: string | null;
+  kind: 'plan' | 'addon';
+  status: 'active' | 'suspended' | 'terminated';
+  monthlyPrice: number;
+  dataAllowanceMb: number;
+  voiceAllowanceMin: number;
+  activatedAt: string | null;
+  statusSince: string;
+}
+
+/** A twin as plain data, for the API, the CLI and comparisons. */
+export interface TwinView {
+  customerId: string;
+  /** The time the features are evaluated at. */
+  asOf: string;
+  profile: {
+    segment: 'consumer' | 'business';
+    billing: 'prepaid' | 'postpaid';
+    contractMonths: number;
+    paymentMethod: (typeof PAYMENT_METHODS)[number];
+    since: string;
+    marketingConsent: boolean | null;
+  } | null;
+  products: ProductView[];
+  lastInteraction: Record<Channel, string | null>;
+  features: Record<FeatureName, number>;
+  eventCount: number;
+  firstEventAt: string | null;
+  lastEventAt: string | null;
+}
+
+const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : null);
+const STATUS_NAMES = { [PRODUCT_STATUS.active]: 'active', [PRODUCT_STATUS.suspended]: 'suspended', [PRODUCT_STATUS.terminated]: 'terminated' } as const;
+
+/** Reads the record under `c` into a view with features evaluated at `at`. */
+export function readTwinView(customerId: string, c: TwinCursor, at: number, names: NameBook): TwinView {
+  const F = (off: number) => c.f64[(c.base + off) >> 3];
+  const W = (off: number) => c.u32[(c.base + off) >> 2];
+  const B = (off: number) => c.u8[c.base + off];
+  const hasProfile = (F(OFF.flags) & FLAG_HAS_PROFILE) !== 0;
+  const consent = F(OFF.marketingConsent);
+  const products: ProductView[] = [];
+  for (let s = 0; s < PRODUCT_SLOTS; s++) {
+    const status = B(OFF.prodStatus + s);
+    if (status === PRODUCT_STATUS.none) continue;
+    const hash = F(OFF.prodHash + 8 * s);
+    const pid = W(OFF.prodId + 4 * s);
+    products.push({
+      subscriptionId: names.subscriptions.get(hash) ?? `#${hash}`,
+      productId: pid === 0 ? null : (names.products.get(pid) ?? `#${pid}`),
+      kind: B(OFF.prodKind + s) === PRODUCT_KIND.addon ? 'addon' : 'plan',
+      status: STATUS_NAMES[status as 1 | 2 | 3],
+      monthlyPrice: W(OFF.prodPriceCents + 4 * s) / 100,
+      dataAllowanceMb: W(OFF.prodDataMb + 4 * s),
+      voiceAllowanceMin: W(OFF.prodVoiceMin + 4 * s),
+      activatedAt: iso(F(OFF.prodActivated + 8 * s)),
+      statusSince: iso(F(OFF.prodStatusTime + 8 * s)) ?? '',
+    });
+  }
+  products.sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : a.subscriptionId > b.subscriptionId ? 1 : 0));
+  const vector = computeFeatures(c, at, new Float64Array(FEATURE_COUNT));
+  const features = {} as Record<FeatureName, number>;
+  FEATURE_NAMES.forEach((n, i) => (features[n] = vector[i]));
+  const lastInteraction = {} as Record<Channel, string | null>;
+  CHANNELS.forEach((ch, i) => (lastInteraction[ch] = iso(F(OFF.lastInteraction + 8 * i))));
+  return {
+    customerId,
+    asOf: new Date(at).toISOString(),
+    profile: hasProfile
+      ? {
+          segment: F(OFF.segment) === 2 ? 'business' : 'consumer',
+          billing: F(OFF.billing) === 1 ? 'prepaid' : 'postpaid',
+          contractMonths: F(OFF.contractMonths),
+          paymentMethod: PAYMENT_METHODS[F(OFF.paymentMethod) - 1],
+          since: iso(F(OFF.since)) ?? '',
+          marketingConsent: consent === 0 ? null : consent === 1,
+        }
+      : null,
+    products,
+    lastInteraction,
+    features,
+    eventCount: F(OFF.events),
+    firstEventAt: iso(F(OFF.firstEventTime)),
+    lastEventAt: iso(F(OFF.watermark)),
+  };
+}
