@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { fastUsageEvent } from './event-fast-path.js';
 import { EVENT_KINDS, twinEventSchema, type TwinEvent } from './events.js';
 
 /** Largest accepted record, in bytes of its JSON text; a twin event is a few hundred bytes. */
@@ -19,6 +20,8 @@ export function describeIssues(error: z.ZodError): string {
 
 /** Validates one decoded record against the event model, naming the wrong field on failure. */
 export function validateEvent(raw: unknown): Validated {
+  const fast = fastUsageEvent(raw);
+  if (fast) return { ok: true, event: fast };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'record: expected a JSON object' };
   }

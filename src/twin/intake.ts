@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import { TwinloopError } from '../domain/errors.js';
 import type { EventSink, RecordOutcome } from '../domain/event-sink.js';
+import { parseEventTime } from '../domain/event-fast-path.js';
 import { validateEvent, validateEventText } from '../domain/event-validation.js';
 import type { TwinEvent } from '../domain/events.js';
 import type { EventStore, NewDeadLetter, NewEvent } from '../store/event-store.js';
@@ -178,8 +179,9 @@ export class Intake implements EventSink {
     const { store, engine, clock } = this.options;
     const now = clock.now();
     const horizon = now + this.maxFuture;
-    const firstById = new Map<string, number>();
-    // 1. Shape, time sanity and duplicates inside the batch.
+    const receivedAt = new Date(now).toISOString();
+    const ids = new Set<string>();
+    // 1. Shape and time sanity.
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i];
       const v = 'text' in p.raw ? validateEventText(p.raw.text) : validateEvent(p.raw.value);
@@ -187,7 +189,7 @@ export class Intake implements EventSink {
         p.outcome = { status: 'rejected', id: idOf(p.raw), reason: v.reason };
         continue;
       }
-      const time = Date.parse(v.event.time);
+      const time = parseEventTime(v.event.time);
       if (time > horizon) {
         p.outcome = { status: 'rejected', id: v.event.id, reason: `time: ${v.event.time} is in the future (now ${new Date(now).toISOString()})` };
         continue;
@@ -195,24 +197,26 @@ export class Intake implements EventSink {
       p.event = v.event;
       p.time = time;
       p.hash = eventHash(v.event);
-      const first = firstById.get(v.event.id);
-      if (first === undefined) firstById.set(v.event.id, i);
-      else p.outcome = batch[first].hash === p.hash ? { status: 'duplicate', id: v.event.id } : conflict(v.event.id, 'earlier in this batch');
+      ids.add(v.event.id);
     }
-    // 2. Duplicates of what the log already holds.
-    const existing = firstById.size ? await store.findExisting([...firstById.keys()]) : new Map();
-    for (const [id, i] of firstById) {
-      const stored = existing.get(id);
-      if (!stored) continue;
-      const p = batch[i];
-      p.outcome = stored.hash === p.hash ? { status: 'duplicate', id } : conflict(id, `in the log at seq ${stored.seq}`);
-    }
-    // 3. Semantic checks in arrival order, seeing the effect of earlier records of the batch.
+    // 2. What the log already holds of these ids.
+    const existing = ids.size ? await store.findExisting([...ids]) : new Map<string, { seq: number; hash: string }>();
+    // 3. In arrival order: duplicates (of the log, or of an earlier accepted record of this
+    //    batch), then the checks against the twins as the earlier records leave them.
     const gates = new Map<string, CustomerGate | undefined>();
+    const taken = new Map<string, string>();
     const toWrite: NewEvent[] = [];
     const written: Pending[] = [];
     for (const p of batch) {
       if (p.outcome || !p.event) continue;
+      const id = p.event.id;
+      const stored = existing.get(id);
+      const earlier = taken.get(id);
+      if (stored || earlier !== undefined) {
+        const same = (stored?.hash ?? earlier) === p.hash;
+        p.outcome = same ? { status: 'duplicate', id } : conflict(id, stored ? `in the log at seq ${stored.seq}` : 'earlier in this batch');
+        continue;
+      }
       const e = p.event;
       let gate = gates.get(e.customerId);
       if (!gates.has(e.customerId)) {
@@ -228,11 +232,11 @@ export class Intake implements EventSink {
       const next: CustomerGate = gate ?? { exists: false, since: 0, watermark: 0 };
       if (e.kind === 'customer') {
         next.exists = true;
-        next.since = Date.parse(e.data.since);
+        next.since = parseEventTime(e.data.since);
       }
       next.watermark = Math.max(next.watermark, p.time);
       gates.set(e.customerId, next);
-      const receivedAt = new Date(now).toISOString();
+      taken.set(e.id, p.hash);
       const stamped = { ...e, receivedAt } as TwinEvent;
       p.event = stamped;
       toWrite.push({ id: e.id, customerId: e.customerId, kind: e.kind, time: p.time, receivedAt: now, body: JSON.stringify(stamped), hash: p.hash });

@@ -1,3 +1,4 @@
+import { parseEventTime } from '../domain/event-fast-path.js';
 import type { TwinEvent } from '../domain/events.js';
 import { FLAG_EXISTS, FLAG_HAS_PROFILE, OFF, RECORD_BYTES } from './twin-layout.js';
 import { applyEvent, type IdNames } from './twin-reducer.js';
@@ -55,6 +56,7 @@ export class TwinEngine {
   eventClock = 0;
   private readonly cursor = emptyCursor();
   private readonly dirty = new Set<number>();
+  private readonly sharedGate: CustomerGate = { exists: false, since: 0, watermark: 0 };
 
   constructor(options: TwinEngineOptions = {}) {
     this.latenessMs = options.latenessMs ?? DEFAULT_LATENESS_MS;
@@ -69,13 +71,20 @@ export class TwinEngine {
     return slot !== undefined && this.f(slot, OFF.flags) !== 0;
   }
 
-  /** What the checks need to know of a customer, or undefined when unknown. */
+  /**
+   * What the checks need to know of a customer, or undefined when unknown. The object is reused
+   * by the next call (hot path): copy it to keep it.
+   */
   gate(customerId: string): CustomerGate | undefined {
     const slot = this.table.slotOf(customerId);
     if (slot === undefined) return undefined;
     const flags = this.f(slot, OFF.flags);
     if ((flags & FLAG_EXISTS) === 0) return undefined;
-    return { exists: (flags & FLAG_HAS_PROFILE) !== 0, since: this.f(slot, OFF.since), watermark: this.f(slot, OFF.watermark) };
+    const g = this.sharedGate;
+    g.exists = (flags & FLAG_HAS_PROFILE) !== 0;
+    g.since = this.f(slot, OFF.since);
+    g.watermark = this.f(slot, OFF.watermark);
+    return g;
   }
 
   /**
@@ -85,7 +94,7 @@ export class TwinEngine {
    */
   check(event: TwinEvent, time: number, gate: CustomerGate | undefined): SemanticVerdict {
     if (event.kind === 'customer') {
-      if (time < Date.parse(event.data.since)) {
+      if (time < parseEventTime(event.data.since)) {
         return { ok: false, reason: `time: the customer event is dated before data.since (${event.data.since})` };
       }
     } else {

@@ -1,3 +1,5 @@
+import { civilMonth } from '../domain/event-fast-path.js';
+
 /** Milliseconds in a day; the twin's windows are whole UTC days. */
 export const DAY_MS = 86_400_000;
 
@@ -8,8 +10,7 @@ export function dayOf(ms: number): number {
 
 /** UTC month number since year 0 (year * 12 + month). */
 export function monthOf(ms: number): number {
-  const d = new Date(ms);
-  return d.getUTCFullYear() * 12 + d.getUTCMonth();
+  return civilMonth(Math.floor(ms / DAY_MS));
 }
 
 /** Day number of an ISO date (`2026-03-31`). */

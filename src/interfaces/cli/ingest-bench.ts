@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../../domain/clock.js';
+import { parseEventTime } from '../../domain/event-fast-path.js';
 import { validateEventText } from '../../domain/event-validation.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { openEventStore } from '../../store/open-event-store.js';
@@ -61,7 +62,7 @@ function memoryPath(lines: readonly string[]): TwinEngine {
   for (const line of lines) {
     const v = validateEventText(line);
     if (!v.ok) continue;
-    const time = Date.parse(v.event.time);
+    const time = parseEventTime(v.event.time);
     if (engine.check(v.event, time, engine.gate(v.event.customerId)).ok) engine.apply(v.event, time);
   }
   return engine;

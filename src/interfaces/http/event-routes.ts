@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { TwinloopError } from '../../domain/errors.js';
+import { MAX_EVENT_BYTES } from '../../domain/event-validation.js';
 import type { RecordOutcome } from '../../domain/event-sink.js';
 import type { IntakeRecord } from '../../twin/intake.js';
 import type { TwinService } from '../../twin/twin-service.js';
@@ -14,7 +15,12 @@ export function recordsFromBody(body: string, contentType: string | undefined): 
     } catch (err) {
       throw new TwinloopError('BAD_INPUT', `body: malformed JSON (${(err as Error).message}); send a JSON array of events, or NDJSON with Content-Type application/x-ndjson`);
     }
-    return Array.isArray(value) ? value.map((v) => ({ value: v })) : [{ value }];
+    const values = Array.isArray(value) ? value : [value];
+    // A decoded element has lost its size; re-measure so an oversized record is refused like an NDJSON line.
+    return values.map((v) => {
+      const text = JSON.stringify(v) ?? 'null';
+      return text.length > MAX_EVENT_BYTES ? { text } : { value: v };
+    });
   }
   const records: IntakeRecord[] = [];
   for (const line of body.split('\n')) {

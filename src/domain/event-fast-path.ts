@@ -1,0 +1,96 @@
+import type { EventOf } from './events.js';
+
+/**
+ * A fast path for the high-volume event kind (usage: one event per subscription per day): a
+ * hand-written check that accepts only records the zod schema is certain to accept unchanged.
+ * Anything it is unsure of goes to the zod schema, which also writes the error messages, so
+ * the fast path can never accept what the schema refuses nor change an error (property-tested
+ * against the schema in `event-fast-path.test.ts`).
+ */
+
+// Stricter than the schema: whole seconds or a fraction, `Z` or a ±HH:MM offset.
+const TIME = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** True when `s` is a date-time the schema's ISO check surely accepts (real calendar day included). */
+export function isPlainIsoTime(s: unknown): s is string {
+  if (typeof s !== 'string' || s.length > 40 || !TIME.test(s)) return false;
+  const month = (s.charCodeAt(5) - 48) * 10 + (s.charCodeAt(6) - 48);
+  const day = (s.charCodeAt(8) - 48) * 10 + (s.charCodeAt(9) - 48);
+  if (day <= 28) return true;
+  if (day > DAYS_IN_MONTH[month - 1]) return false;
+  if (month !== 2) return true;
+  const year = Number(s.slice(0, 4));
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+
+const isId = (x: unknown): x is string => typeof x === 'string' && x.length >= 1 && x.length <= 128;
+const isAmount = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+
+/** The record as a usage event when it is a plain, valid one; undefined means "ask the schema". */
+export function fastUsageEvent(raw: unknown): EventOf<'usage'> | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (r.kind !== 'usage' || r.v !== 1) return undefined;
+  let keys = 0;
+  for (const k in r) {
+    keys++;
+    if (k !== 'id' && k !== 'kind' && k !== 'customerId' && k !== 'time' && k !== 'source' && k !== 'v' && k !== 'data' && k !== 'receivedAt') return undefined;
+  }
+  if (keys !== 7 && !(keys === 8 && 'receivedAt' in r && isPlainIsoTime(r.receivedAt))) return undefined;
+  if (!isId(r.id) || !isId(r.customerId) || !isPlainIsoTime(r.time)) return undefined;
+  if (typeof r.source !== 'string' || r.source.length < 1 || r.source.length > 64) return undefined;
+  const d = r.data;
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) return undefined;
+  const data = d as Record<string, unknown>;
+  let dataKeys = 0;
+  for (const k in data) {
+    dataKeys++;
+    if (k !== 'subscriptionId' && k !== 'dataMb' && k !== 'voiceMin' && k !== 'sms' && k !== 'roaming') return undefined;
+  }
+  if (dataKeys !== 5 || !isId(data.subscriptionId) || !isAmount(data.dataMb) || !isAmount(data.voiceMin)) return undefined;
+  if (!Number.isInteger(data.sms) || (data.sms as number) < 0 || typeof data.roaming !== 'boolean') return undefined;
+  if (Object.getPrototypeOf(r) !== Object.prototype || Object.getPrototypeOf(data) !== Object.prototype) return undefined;
+  return raw as EventOf<'usage'>;
+}
+
+/** Event time in ms; the common `…Z` form is computed directly, anything else by Date.parse. */
+export function parseEventTime(s: string): number {
+  if (s.length >= 20 && s.charCodeAt(s.length - 1) === 90 /* Z */ && s.charCodeAt(10) === 84 /* T */) {
+    const n = (i: number) => s.charCodeAt(i) - 48;
+    const year = n(0) * 1000 + n(1) * 100 + n(2) * 10 + n(3);
+    const month = n(5) * 10 + n(6);
+    const day = n(8) * 10 + n(9);
+    let ms = 0;
+    if (s.length > 20 && s.charCodeAt(19) === 46 /* . */) {
+      // Milliseconds from the first three fraction digits (padded), as Date.parse does.
+      const frac = s.slice(20, s.length - 1);
+      ms = Number((frac + '00').slice(0, 3));
+    } else if (s.length !== 20) return Date.parse(s);
+    return daysFromCivil(year, month, day) * 86_400_000 + (n(11) * 10 + n(12)) * 3_600_000 + (n(14) * 10 + n(15)) * 60_000 + (n(17) * 10 + n(18)) * 1000 + ms;
+  }
+  return Date.parse(s);
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** Year and month (1–12) of a day number since the epoch (inverse of daysFromCivil). */
+export function civilMonth(days: number): number {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return y * 12 + (m - 1);
+}
