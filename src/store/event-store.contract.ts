@@ -55,7 +55,9 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
 
     describe('append and readLog', () => {
       it('returns the appended events unchanged, in order, with increasing seqs', async () => {
-        const events = [makeEvent('e-1'), makeEvent('e,2 "NULL"', { customerId: 'cust-2' }), makeEvent('NULL')];
+        // Pretty-printed JSON: raw newlines and tabs, and an escaped backslash before an n.
+        const pretty = JSON.stringify({ id: 'NULL', text: 'C:\\new\tline' }, null, '\t');
+        const events = [makeEvent('e-1'), makeEvent('e,2 "NULL"', { customerId: 'cust-2' }), makeEvent('NULL', { body: pretty })];
         const outcomes = await store.append(events);
         expect(outcomes.map((o) => o.status)).toEqual(['accepted', 'accepted', 'accepted']);
         const seqs = outcomes.map((o) => o.seq);
@@ -215,13 +217,13 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         await store.addDeadLetters([
           { ...makeLetter(1), record: long },
           { ...makeLetter(2), record: euros },
-          { ...makeLetter(3), record: 'a\u0000b' },
+          { ...makeLetter(3), record: 'a\u0000b', reason: 'bad byte \u0000', source: 'src\u0000' },
         ]);
         const [cutLong, cutEuros, nul] = await store.listDeadLetters();
         expect(cutLong.record).toBe(long.slice(0, DEAD_LETTER_RECORD_MAX_BYTES));
         expect(Buffer.byteLength(cutEuros.record)).toBeLessThanOrEqual(DEAD_LETTER_RECORD_MAX_BYTES);
         expect(cutEuros.record).toBe('€'.repeat(Math.floor(DEAD_LETTER_RECORD_MAX_BYTES / 3)));
-        expect(nul.record).toBe('a\uFFFDb');
+        expect(nul).toMatchObject({ record: 'a\uFFFDb', reason: 'bad byte \uFFFD', source: 'src\uFFFD' });
       });
     });
 

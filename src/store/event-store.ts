@@ -5,7 +5,8 @@
  * Seq rule: seqs are strictly increasing in append order but not dense (PostgreSQL spends a seq
  * on a duplicate or a rolled-back batch), so readers page with `readLog(lastSeenSeq, n)` and never
  * assume `seq + 1` exists. A reader that has seen seq N will never later see a new event with a
- * seq at or below N: each adapter commits its appends one at a time (one writer per store).
+ * seq at or below N: each adapter commits its appends one at a time, in seq order (the intake is
+ * the one writer per store; the PostgreSQL adapter also locks out a second writing process).
  */
 
 /** One event as the log holds it. `seq` is assigned by the store, strictly increasing in append order (with gaps). */
@@ -24,14 +25,17 @@ export interface StoredEvent {
   hash: string;
 }
 
+/** An event handed to `append`: the store assigns its seq. */
 export type NewEvent = Omit<StoredEvent, 'seq'>;
 
+/** What `append` did with one event; a duplicate carries the seq and hash already stored under its id. */
 export type AppendOutcome =
   | { status: 'accepted'; seq: number }
   | { status: 'duplicate'; seq: number; hash: string };
 
+/** A record the intake could not accept, parked for a human to look at. */
 export interface NewDeadLetter {
-  /** The record as it arrived; the store keeps at most `DEAD_LETTER_RECORD_MAX_BYTES` of it (see `cutDeadLetterRecord`). */
+  /** The record as it arrived; the store keeps at most `DEAD_LETTER_RECORD_MAX_BYTES` of it (see `toStorableDeadLetter`). */
   record: string;
   reason: string;
   /** When it was parked, milliseconds since the epoch. */
@@ -39,15 +43,18 @@ export interface NewDeadLetter {
   source: string;
 }
 
+/** A parked record as stored; `id` increases in the order they were parked. */
 export interface DeadLetter extends NewDeadLetter {
   id: number;
 }
 
+/** One twin's serialized state; the store keeps the bytes opaque and exact. */
 export interface TwinSnapshot {
   customerId: string;
   bytes: Uint8Array;
 }
 
+/** The log position the stored snapshots reflect, with engine-wide state. */
 export interface Checkpoint {
   /** Every event with a seq at or below this is reflected in the snapshots. */
   seq: number;
@@ -55,6 +62,7 @@ export interface Checkpoint {
   meta: string;
 }
 
+/** Filters of `readCustomer`; all optional and combined with AND. */
 export interface CustomerEventQuery {
   /** Only events whose event time is at or before this (ms). */
   untilTime?: number;
@@ -64,6 +72,7 @@ export interface CustomerEventQuery {
   limit?: number;
 }
 
+/** The durable side of the twins: the event log, the dead letters and the checkpoint. */
 export interface EventStore {
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
@@ -112,13 +121,9 @@ export const DEFAULT_DEAD_LETTER_PAGE_SIZE = 100;
 /** Snapshots per `loadSnapshots` page when the caller names none: a few MB of twins at a time. */
 export const DEFAULT_SNAPSHOT_PAGE_SIZE = 500;
 
-/**
- * A dead letter's record as every adapter stores it: cut to `DEAD_LETTER_RECORD_MAX_BYTES` of UTF-8
- * at a character boundary, with NUL characters replaced by U+FFFD because PostgreSQL text cannot
- * hold them (a junk record must never make the batch it arrived with fail).
- */
-export function cutDeadLetterRecord(record: string): string {
-  const clean = record.includes('\u0000') ? record.replaceAll('\u0000', '\uFFFD') : record;
+/** A record cut to `DEAD_LETTER_RECORD_MAX_BYTES` of UTF-8 at a character boundary, NULs replaced. */
+function cutDeadLetterRecord(record: string): string {
+  const clean = withoutNul(record);
   // A UTF-16 unit never takes more than 3 UTF-8 bytes, so short records skip the encoding.
   if (clean.length <= DEAD_LETTER_RECORD_MAX_BYTES / 3) return clean;
   const bytes = Buffer.from(clean, 'utf8');
@@ -127,4 +132,22 @@ export function cutDeadLetterRecord(record: string): string {
   // Step back over UTF-8 continuation bytes so the cut never splits a character.
   while (end > 0 && (bytes[end] & 0xc0) === 0x80) end -= 1;
   return bytes.subarray(0, end).toString('utf8');
+}
+
+/**
+ * A dead letter as every adapter stores it: record cut, and NUL characters replaced by U+FFFD in
+ * every text field, because PostgreSQL text cannot hold them and junk must never make the batch
+ * it arrived with fail.
+ */
+export function toStorableDeadLetter(letter: NewDeadLetter): NewDeadLetter {
+  return {
+    record: cutDeadLetterRecord(letter.record),
+    reason: withoutNul(letter.reason),
+    at: letter.at,
+    source: withoutNul(letter.source),
+  };
+}
+
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
 }

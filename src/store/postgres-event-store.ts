@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { TwinloopError } from '../domain/errors.js';
 import {
-  cutDeadLetterRecord,
+  toStorableDeadLetter,
   DEFAULT_DEAD_LETTER_PAGE_SIZE,
   DEFAULT_SNAPSHOT_PAGE_SIZE,
   type AppendOutcome,
@@ -14,7 +14,19 @@ import {
   type StoredEvent,
   type TwinSnapshot,
 } from './event-store.js';
-import { POSTGRES_MIGRATIONS, POSTGRES_MIGRATIONS_TABLE, type PostgresMigration } from './postgres-migrations.js';
+import {
+  bigintArray,
+  textArray,
+  toCheckpoint,
+  toDeadLetter,
+  toSnapshot,
+  toStoredEvent,
+  type CheckpointRow,
+  type DeadLetterRow,
+  type EventRow,
+  type SnapshotRow,
+} from './postgres-rows.js';
+import { applyPostgresMigrations } from './postgres-migrations.js';
 
 /** Connections per store: the one writer plus a few concurrent readers (HTTP, projections, checkpoints). */
 const POOL_SIZE = 6;
@@ -37,59 +49,6 @@ export interface PostgresEventStoreOptions {
   url: string;
   /** Schema holding the tables, created when missing; the connection's default schema when absent. */
   schema?: string;
-}
-
-interface EventRow {
-  seq: string;
-  id: string;
-  customer_id: string;
-  kind: string;
-  time: string;
-  received_at: string;
-  body: string;
-  hash: string;
-}
-interface DeadLetterRow {
-  id: string;
-  record: string;
-  reason: string;
-  at: string;
-  source: string;
-}
-interface SnapshotRow {
-  customer_id: string;
-  bytes: Buffer;
-}
-interface CheckpointRow {
-  seq: string;
-  meta: string;
-}
-
-// BIGINT arrives as a string (pg keeps full 64-bit precision); every seq and ms time fits a double.
-function toStoredEvent(row: EventRow): StoredEvent {
-  return {
-    seq: Number(row.seq),
-    id: row.id,
-    customerId: row.customer_id,
-    kind: row.kind,
-    time: Number(row.time),
-    receivedAt: Number(row.received_at),
-    body: row.body,
-    hash: row.hash,
-  };
-}
-
-function toDeadLetter(row: DeadLetterRow): DeadLetter {
-  return { id: Number(row.id), record: row.record, reason: row.reason, at: Number(row.at), source: row.source };
-}
-
-// A copy: the driver's Buffer may be a slice of a shared pool, which a caller must never see via `.buffer`.
-function toSnapshot(row: SnapshotRow): TwinSnapshot {
-  return { customerId: row.customer_id, bytes: new Uint8Array(row.bytes) };
-}
-
-function toCheckpoint(row: CheckpointRow): Checkpoint {
-  return { seq: Number(row.seq), meta: row.meta };
 }
 
 const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
@@ -120,20 +79,6 @@ const UPSERT_SNAPSHOTS = `
 // holds it until COMMIT, so no transaction can commit a lower seq after a higher one is visible.
 const APPEND_LOCK = `SELECT pg_advisory_xact_lock(hashtext('twinloop.append.' || current_schema()))`;
 
-// Two stores starting at once must not both create the tables.
-const MIGRATE_LOCK = `SELECT pg_advisory_xact_lock(hashtext('twinloop.migrate'))`;
-
-function checkMigrationOrder(migrations: readonly PostgresMigration[]): number {
-  let previous = 0;
-  for (const m of migrations) {
-    if (!Number.isInteger(m.version) || m.version <= previous) {
-      throw new TwinloopError('INTERNAL', `PostgreSQL migration ${m.version} is out of order; versions must increase from 1`);
-    }
-    previous = m.version;
-  }
-  return previous;
-}
-
 /** The URL without its password, for messages. */
 function describeTarget(url: string, schema: string | undefined): string {
   try {
@@ -150,6 +95,7 @@ function errorMessage(err: unknown): string {
 
 function isTransient(err: unknown): boolean {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  // No SQLSTATE class starts with E; Node's socket errors (ECONNREFUSED, ECONNRESET, ...) all do.
   if (TRANSIENT_SQLSTATE.test(code) || code.startsWith('E')) return true;
   return /connection terminated|timeout|not queryable/i.test(errorMessage(err));
 }
@@ -230,32 +176,7 @@ class PostgresEventStore implements EventStore {
   }
 
   migrate(): Promise<void> {
-    return this.run('migrate', async () => {
-      const latest = checkMigrationOrder(POSTGRES_MIGRATIONS);
-      await this.transaction(async (client) => {
-        await client.query(MIGRATE_LOCK);
-        if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-        await client.query(POSTGRES_MIGRATIONS_TABLE);
-        const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-        const applied = new Set(rows.map((r) => r.version));
-        const newest = Math.max(0, ...applied);
-        if (newest > latest) {
-          throw new TwinloopError(
-            'CONFLICT',
-            `The event store at ${this.target} is at schema version ${newest}, newer than this Twinloop knows (${latest}); upgrade Twinloop`,
-          );
-        }
-        for (const m of POSTGRES_MIGRATIONS) {
-          if (applied.has(m.version)) continue;
-          for (const step of m.steps) await client.query(step);
-          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-            m.version,
-            m.name,
-            Date.now(),
-          ]);
-        }
-      });
-    });
+    return this.run('migrate', () => this.transaction((client) => applyPostgresMigrations(client, this.schema, this.target)));
   }
 
   findExisting(ids: readonly string[]): Promise<Map<string, { seq: number; hash: string }>> {
@@ -270,7 +191,7 @@ class PostgresEventStore implements EventStore {
     if (ids.length === 0) return found;
     const { rows } = await db.query<{ id: string; seq: string; hash: string }>(
       'SELECT id, seq, hash FROM events WHERE id = ANY($1::text[])',
-      [ids],
+      [textArray(ids)],
     );
     for (const row of rows) found.set(row.id, { seq: Number(row.seq), hash: row.hash });
     return found;
@@ -294,13 +215,13 @@ class PostgresEventStore implements EventStore {
     const accepted = new Map<string, number>();
     if (unique.length > 0) {
       const { rows } = await client.query<{ seq: string; id: string }>(INSERT_EVENTS, [
-        unique.map((e) => e.id),
-        unique.map((e) => e.customerId),
-        unique.map((e) => e.kind),
-        unique.map((e) => e.time),
-        unique.map((e) => e.receivedAt),
-        unique.map((e) => e.body),
-        unique.map((e) => e.hash),
+        textArray(unique.map((e) => e.id)),
+        textArray(unique.map((e) => e.customerId)),
+        textArray(unique.map((e) => e.kind)),
+        bigintArray(unique.map((e) => e.time)),
+        bigintArray(unique.map((e) => e.receivedAt)),
+        textArray(unique.map((e) => e.body)),
+        textArray(unique.map((e) => e.hash)),
       ]);
       for (const row of rows) accepted.set(row.id, Number(row.seq));
     }
@@ -325,12 +246,13 @@ class PostgresEventStore implements EventStore {
     });
   }
 
-  private async insertDeadLetters(client: pg.PoolClient, letters: readonly NewDeadLetter[]): Promise<void> {
+  private async insertDeadLetters(client: pg.PoolClient, given: readonly NewDeadLetter[]): Promise<void> {
+    const letters = given.map(toStorableDeadLetter);
     await client.query(INSERT_DEAD_LETTERS, [
-      letters.map((l) => cutDeadLetterRecord(l.record)),
-      letters.map((l) => l.reason),
-      letters.map((l) => l.at),
-      letters.map((l) => l.source),
+      textArray(letters.map((l) => l.record)),
+      textArray(letters.map((l) => l.reason)),
+      bigintArray(letters.map((l) => l.at)),
+      textArray(letters.map((l) => l.source)),
     ]);
   }
 
@@ -401,7 +323,7 @@ class PostgresEventStore implements EventStore {
         for (let i = 0; i < all.length; i += SNAPSHOT_CHUNK) {
           const chunk = all.slice(i, i + SNAPSHOT_CHUNK);
           await client.query(UPSERT_SNAPSHOTS, [
-            chunk.map(([customerId]) => customerId),
+            textArray(chunk.map(([customerId]) => customerId)),
             chunk.map(([, bytes]) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
           ]);
         }
@@ -486,4 +408,16 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     );
   }
   return new PostgresEventStore(options.url, options.schema);
+}
+
+/** Drops a schema and everything in it (benchmarks and tests clean up after themselves). */
+export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
+  if (!SCHEMA_NAME.test(schema)) throw new TwinloopError('BAD_INPUT', `Schema name "${schema}" is not allowed`);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
 }

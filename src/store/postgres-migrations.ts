@@ -1,6 +1,10 @@
+import type pg from 'pg';
+import { TwinloopError } from '../domain/errors.js';
+
 /**
- * The PostgreSQL schema, as an ordered list of versioned steps. Append new versions at the end and
- * never edit a released one: `migrate()` records each applied version in `schema_migrations`.
+ * The PostgreSQL schema, as an ordered list of versioned steps, and how they are applied. Append
+ * new versions at the end and never edit a released one: each applied version is recorded in
+ * `schema_migrations`.
  * Statements are unqualified: they land in the schema the store's `search_path` names.
  */
 
@@ -56,3 +60,48 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     ],
   },
 ];
+
+// Two stores starting at once must not both create the tables.
+const MIGRATE_LOCK = `SELECT pg_advisory_xact_lock(hashtext('twinloop.migrate'))`;
+
+/** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */
+function latestVersion(migrations: readonly PostgresMigration[]): number {
+  let previous = 0;
+  for (const m of migrations) {
+    if (!Number.isInteger(m.version) || m.version <= previous) {
+      throw new TwinloopError('INTERNAL', `PostgreSQL migration ${m.version} is out of order; versions must increase from 1`);
+    }
+    previous = m.version;
+  }
+  return previous;
+}
+
+/**
+ * Creates `schema` when given and applies the missing migrations, inside the caller's transaction
+ * (PostgreSQL DDL is transactional: a failed upgrade leaves nothing behind). `target` names the
+ * database in messages.
+ */
+export async function applyPostgresMigrations(client: pg.PoolClient, schema: string | undefined, target: string): Promise<void> {
+  const latest = latestVersion(POSTGRES_MIGRATIONS);
+  await client.query(MIGRATE_LOCK);
+  if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  await client.query(POSTGRES_MIGRATIONS_TABLE);
+  const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+  const applied = new Set(rows.map((r) => r.version));
+  const newest = Math.max(0, ...applied);
+  if (newest > latest) {
+    throw new TwinloopError(
+      'CONFLICT',
+      `The event store at ${target} is at schema version ${newest}, newer than this Twinloop knows (${latest}); upgrade Twinloop`,
+    );
+  }
+  for (const m of POSTGRES_MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    for (const step of m.steps) await client.query(step);
+    await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+      m.version,
+      m.name,
+      Date.now(),
+    ]);
+  }
+}

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { TwinloopError } from '../domain/errors.js';
 import {
-  cutDeadLetterRecord,
+  toStorableDeadLetter,
   DEFAULT_DEAD_LETTER_PAGE_SIZE,
   DEFAULT_SNAPSHOT_PAGE_SIZE,
   type AppendOutcome,
@@ -16,7 +16,19 @@ import {
   type StoredEvent,
   type TwinSnapshot,
 } from './event-store.js';
-import { SQLITE_MIGRATIONS, SQLITE_MIGRATIONS_TABLE, type SqliteMigration } from './sqlite-migrations.js';
+import {
+  toBuffer,
+  toCheckpoint,
+  toDeadLetter,
+  toSnapshot,
+  toStoredEvent,
+  type CheckpointRow,
+  type DeadLetterRow,
+  type EventRow,
+  type SeqHashRow,
+  type SnapshotRow,
+} from './sqlite-rows.js';
+import { applySqliteMigrations } from './sqlite-migrations.js';
 
 /** Name of the database file inside the data directory. */
 export const SQLITE_FILE_NAME = 'twinloop.db';
@@ -24,8 +36,15 @@ export const SQLITE_FILE_NAME = 'twinloop.db';
 /** How long a statement waits for another connection's lock: far longer than one batch commit takes. */
 const BUSY_TIMEOUT_MS = 5_000;
 
-/** Page cache in KiB: keeps the random-access `id` index in memory for a few million events. */
+/** Page cache in KiB: holds the hot pages of both indexes for about a million events; the OS cache serves the rest. */
 const CACHE_SIZE_KIB = 64 * 1024;
+
+/**
+ * WAL size (pages) that triggers a checkpoint. A 5,000-event batch dirties thousands of pages of the
+ * (customer_id, seq) index; SQLite's default (1,000) would checkpoint after nearly every commit and
+ * write those pages twice. 10,000 pages is about 40 MB of WAL.
+ */
+const WAL_CHECKPOINT_PAGES = 10_000;
 
 /** The engine keeps one checkpoint; the name column leaves room for more without a migration. */
 const CHECKPOINT_NAME = 'engine';
@@ -37,67 +56,6 @@ const TRANSIENT_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_
 export interface SqliteEventStoreOptions {
   /** Directory holding `twinloop.db`; created when missing. */
   dataDir: string;
-}
-
-interface EventRow {
-  seq: number;
-  id: string;
-  customer_id: string;
-  kind: string;
-  time: number;
-  received_at: number;
-  body: string;
-  hash: string;
-}
-interface DeadLetterRow {
-  id: number;
-  record: string;
-  reason: string;
-  at: number;
-  source: string;
-}
-interface SnapshotRow {
-  customer_id: string;
-  bytes: Buffer;
-}
-interface CheckpointRow {
-  seq: number;
-  meta: string;
-}
-interface SeqHashRow {
-  seq: number;
-  hash: string;
-}
-
-function toStoredEvent(row: EventRow): StoredEvent {
-  return {
-    seq: row.seq,
-    id: row.id,
-    customerId: row.customer_id,
-    kind: row.kind,
-    time: row.time,
-    receivedAt: row.received_at,
-    body: row.body,
-    hash: row.hash,
-  };
-}
-
-function toDeadLetter(row: DeadLetterRow): DeadLetter {
-  return { id: row.id, record: row.record, reason: row.reason, at: row.at, source: row.source };
-}
-
-// A copy: the driver's Buffer may be a slice of a shared pool, which a caller must never see via `.buffer`.
-function toSnapshot(row: SnapshotRow): TwinSnapshot {
-  return { customerId: row.customer_id, bytes: new Uint8Array(row.bytes) };
-}
-
-function toCheckpoint(row: CheckpointRow): Checkpoint {
-  return { seq: row.seq, meta: row.meta };
-}
-
-/** A view, not a copy: better-sqlite3 binds Buffers as BLOBs. */
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
@@ -143,21 +101,33 @@ function prepareStatements(db: Database.Database) {
 }
 type Statements = ReturnType<typeof prepareStatements>;
 
-/** Fails fast on a migration list that is not strictly ordered: a mistake there would corrupt upgrades. */
-function checkMigrationOrder(migrations: readonly SqliteMigration[]): number {
-  let previous = 0;
-  for (const m of migrations) {
-    if (!Number.isInteger(m.version) || m.version <= previous) {
-      throw new TwinloopError('INTERNAL', `SQLite migration ${m.version} is out of order; versions must increase from 1`);
-    }
-    previous = m.version;
-  }
-  return previous;
-}
-
 function checkPageSize(pageSize: number): void {
   if (!Number.isInteger(pageSize) || pageSize < 1) {
     throw new TwinloopError('BAD_INPUT', `pageSize must be a positive integer, got ${pageSize}`);
+  }
+}
+
+/** Opens (creating when missing) the database file with the durability settings the port promises. */
+function openDatabase(dataDir: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    // The busy timeout is set before anything else: switching to WAL needs a lock another process may hold.
+    db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: BUSY_TIMEOUT_MS });
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') throw new Error(`the file system does not support WAL mode (journal_mode stays ${String(mode)})`);
+    // FULL: the WAL is synced on every commit, so an acknowledged batch survives a power cut.
+    db.pragma('synchronous = FULL');
+    db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
+    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+    return db;
+  } catch (err) {
+    db?.close();
+    throw new TwinloopError(
+      'UNAVAILABLE',
+      `Could not open the event store in ${dataDir} (${errorMessage(err)}); check that the directory is on a local disk and writable`,
+      { cause: err, context: { dataDir } },
+    );
   }
 }
 
@@ -171,28 +141,7 @@ class SqliteEventStore implements EventStore {
   private readonly writeCheckpoint: (checkpoint: Checkpoint, twins: readonly TwinSnapshot[]) => void;
 
   constructor(readonly dataDir: string) {
-    try {
-      mkdirSync(dataDir, { recursive: true });
-      this.db = new Database(join(dataDir, SQLITE_FILE_NAME));
-    } catch (err) {
-      throw new TwinloopError(
-        'UNAVAILABLE',
-        `Could not open the event store in ${dataDir} (${errorMessage(err)}); check that the directory is writable`,
-        { cause: err, context: { dataDir } },
-      );
-    }
-    const mode = this.db.pragma('journal_mode = WAL', { simple: true });
-    if (mode !== 'wal') {
-      this.db.close();
-      throw new TwinloopError(
-        'UNAVAILABLE',
-        `The file system of ${dataDir} does not support SQLite's WAL mode (got ${String(mode)}); use a local disk`,
-      );
-    }
-    // FULL: WAL is synced on every commit, so an acknowledged batch survives a power cut.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    this.db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
+    this.db = openDatabase(dataDir);
 
     // IMMEDIATE takes the write lock up front, so a batch never fails half-way on a lock upgrade.
     this.appendBatch = this.db.transaction((events: readonly NewEvent[], letters: readonly NewDeadLetter[]) => {
@@ -209,12 +158,12 @@ class SqliteEventStore implements EventStore {
         if (!stored) throw new TwinloopError('INTERNAL', `Event ${e.id} conflicted but cannot be found`);
         outcomes.push({ status: 'duplicate', seq: stored.seq, hash: stored.hash });
       }
-      for (const l of letters) q.insertDeadLetter.run(cutDeadLetterRecord(l.record), l.reason, l.at, l.source);
+      for (const l of letters.map(toStorableDeadLetter)) q.insertDeadLetter.run(l.record, l.reason, l.at, l.source);
       return outcomes;
     }).immediate;
     this.insertDeadLetters = this.db.transaction((letters: readonly NewDeadLetter[]) => {
       const q = this.sql;
-      for (const l of letters) q.insertDeadLetter.run(cutDeadLetterRecord(l.record), l.reason, l.at, l.source);
+      for (const l of letters.map(toStorableDeadLetter)) q.insertDeadLetter.run(l.record, l.reason, l.at, l.source);
     }).immediate;
     this.writeCheckpoint = this.db.transaction((checkpoint: Checkpoint, twins: readonly TwinSnapshot[]) => {
       const q = this.sql;
@@ -257,29 +206,7 @@ class SqliteEventStore implements EventStore {
 
   migrate(): Promise<void> {
     return this.run('migrate', () => {
-      const latest = checkMigrationOrder(SQLITE_MIGRATIONS);
-      this.db.exec(SQLITE_MIGRATIONS_TABLE);
-      this.db
-        .transaction(() => {
-          const rows = this.db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all();
-          const applied = new Set(rows.map((r) => r.version));
-          const newest = Math.max(0, ...applied);
-          if (newest > latest) {
-            throw new TwinloopError(
-              'CONFLICT',
-              `The event store in ${this.dataDir} is at schema version ${newest}, newer than this Twinloop knows (${latest}); upgrade Twinloop`,
-            );
-          }
-          const record = this.db.prepare<[number, string, number]>(
-            'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
-          );
-          for (const m of SQLITE_MIGRATIONS) {
-            if (applied.has(m.version)) continue;
-            for (const step of m.steps) this.db.exec(step);
-            record.run(m.version, m.name, Date.now());
-          }
-        })
-        .immediate();
+      applySqliteMigrations(this.db, this.dataDir);
       this.statements = null;
     });
   }

@@ -1,6 +1,10 @@
+import type Database from 'better-sqlite3';
+import { TwinloopError } from '../domain/errors.js';
+
 /**
- * The SQLite schema, as an ordered list of versioned steps. Append new versions at the end and never
- * edit a released one: `migrate()` records each applied version in `schema_migrations`.
+ * The SQLite schema, as an ordered list of versioned steps, and how they are applied. Append new
+ * versions at the end and never edit a released one: each applied version is recorded in
+ * `schema_migrations`.
  */
 
 /** One schema version: its statements run in one transaction together with its bookkeeping row. */
@@ -55,3 +59,41 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     ],
   },
 ];
+
+/** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */
+function latestVersion(migrations: readonly SqliteMigration[]): number {
+  let previous = 0;
+  for (const m of migrations) {
+    if (!Number.isInteger(m.version) || m.version <= previous) {
+      throw new TwinloopError('INTERNAL', `SQLite migration ${m.version} is out of order; versions must increase from 1`);
+    }
+    previous = m.version;
+  }
+  return previous;
+}
+
+/**
+ * Applies the missing migrations in one IMMEDIATE transaction (a second process waits instead of
+ * racing), refusing a database written by a newer Twinloop. `dataDir` names the store in messages.
+ */
+export function applySqliteMigrations(db: Database.Database, dataDir: string): void {
+  const latest = latestVersion(SQLITE_MIGRATIONS);
+  db.exec(SQLITE_MIGRATIONS_TABLE);
+  db.transaction(() => {
+    const rows = db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all();
+    const applied = new Set(rows.map((r) => r.version));
+    const newest = Math.max(0, ...applied);
+    if (newest > latest) {
+      throw new TwinloopError(
+        'CONFLICT',
+        `The event store in ${dataDir} is at schema version ${newest}, newer than this Twinloop knows (${latest}); upgrade Twinloop`,
+      );
+    }
+    const record = db.prepare<[number, string, number]>('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of SQLITE_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      for (const step of m.steps) db.exec(step);
+      record.run(m.version, m.name, Date.now());
+    }
+  }).immediate();
+}

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { TwinloopError } from '../domain/errors.js';
 import type { EventStore, NewEvent } from './event-store.js';
@@ -32,28 +32,34 @@ const STEP_MS = 10;
 /** Start of the synthetic stream; fixed so runs differ only in their random ids. */
 const START_MS = Date.UTC(2026, 0, 1);
 
+/** How synthetic ids are made: per-run counters as mediation systems and the sandbox emit, or random UUIDs (worst case for the id index). */
+export type SyntheticIdStyle = 'counter' | 'uuid';
+
 /**
- * `n` usage events (~250-byte JSON bodies) spread round-robin over `customers` customers, with
- * random UUID ids (the index pattern real producers cause) and a SHA-256 hash like the intake's.
+ * `n` usage events (~250-byte JSON bodies) spread round-robin over `customers` customers, with a
+ * SHA-256 hash like the intake's. Ids are unique across calls (a random run prefix), so repeated
+ * runs against one store measure real writes.
  */
-export function makeSyntheticEvents(n: number, customers: number): NewEvent[] {
+export function makeSyntheticEvents(n: number, customers: number, idStyle: SyntheticIdStyle = 'counter'): NewEvent[] {
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(customers) || customers < 1) {
     throw new TwinloopError('BAD_INPUT', `need n >= 0 and customers >= 1 (integers), got n=${n}, customers=${customers}`);
   }
+  const run = randomBytes(4).toString('hex');
   const events: NewEvent[] = [];
   for (let i = 0; i < n; i++) {
-    const id = randomUUID();
-    const customerId = `CUST-${String(i % customers).padStart(7, '0')}`;
+    const id = idStyle === 'uuid' ? randomUUID() : `med-${run}-${i}`;
+    const customer = String(i % customers).padStart(7, '0');
+    const customerId = `CUST-${customer}`;
     const time = START_MS + i * STEP_MS;
     const envelope = {
       id,
       customerId,
       kind: 'usage',
       time: new Date(time).toISOString(),
-      source: 'bench-mediation',
+      source: 'mediation',
       v: 1,
       data: {
-        subscriptionId: `${customerId}-SUB-1`,
+        subscriptionId: `SUB-${customer}`,
         dataMb: Math.round(((i * 7919) % 5_000) * 10.7) / 10,
         voiceMin: (i * 31) % 120,
         sms: (i * 17) % 40,

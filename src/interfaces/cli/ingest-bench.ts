@@ -7,6 +7,7 @@ import { parseEventTime } from '../../domain/event-fast-path.js';
 import { validateEventText } from '../../domain/event-validation.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { openEventStore } from '../../store/open-event-store.js';
+import { dropPostgresSchema } from '../../store/postgres-event-store.js';
 import type { EventStore } from '../../store/event-store.js';
 import { Intake } from '../../twin/intake.js';
 import { TwinEngine } from '../../twin/twin-engine.js';
@@ -172,7 +173,8 @@ export async function runIngestBench(options: { events: number; twins: number; p
       pgRate = await durableRate(store, lines);
       log(`durable into PostgreSQL: ${Math.round(pgRate)} events/s`);
     } finally {
-      await dropSchema(store, schema);
+      await store.close();
+      await dropPostgresSchema(options.postgresUrl, schema);
     }
   }
 
@@ -194,15 +196,6 @@ export async function runIngestBench(options: { events: number; twins: number; p
     twins_for_memory: options.twins,
     bytes_per_twin: perTwin,
   };
-}
-
-async function dropSchema(store: EventStore, schema: string): Promise<void> {
-  await store.close();
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
 }
 
 export function registerIngestBench(bench: Command): void {

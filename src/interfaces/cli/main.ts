@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerIngestBench } from './ingest-bench.js';
 import { registerIngestCommand } from './ingest-command.js';
+import { registerPublishCommand } from './publish-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerTwinCommands } from './twin-commands.js';
 import { VERSION } from './version.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .option('--lateness <duration>', 'how late an event may arrive and still be applied (e.g. 72h)');
   registerStartCommand(program);
   registerIngestCommand(program);
+  registerPublishCommand(program);
   registerTwinCommands(program);
   const bench = program.command('bench').description('Benchmarks; each prints its figures and a ratio to a same-process baseline');
   registerIngestBench(bench);

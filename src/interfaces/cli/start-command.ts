@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { DEFAULT_NATS_SUBJECT, NatsEventBus } from '../../bus/nats-event-bus.js';
+import { startBusIntake } from '../../twin/bus-intake.js';
 import { createHttpServer } from '../http/server.js';
 import { globalOptions, openTwins } from './cli-context.js';
 import { action } from './cli-errors.js';
@@ -13,8 +15,9 @@ export function registerStartCommand(program: Command): void {
     .description('Start the Twinloop server (embedded store by default)')
     .option('--port <port>', 'HTTP port', process.env.TWINLOOP_PORT ?? '8080')
     .option('--host <host>', 'interface to listen on', process.env.TWINLOOP_HOST ?? '127.0.0.1')
+    .option('--nats <url>', 'also take events from NATS JetStream (stream TWINLOOP_EVENTS, subject twinloop.events)', process.env.TWINLOOP_NATS_URL)
     .action(
-      action(async (opts: { port: string; host: string }, command: Command) => {
+      action(async (opts: { port: string; host: string; nats?: string }, command: Command) => {
         const started = Date.now();
         const twins = await openTwins(globalOptions(command));
         const app = createHttpServer({ twins, version: VERSION, logger: process.env.TWINLOOP_LOG === '1' });
@@ -24,8 +27,13 @@ export function registerStartCommand(program: Command): void {
             `  twins: ${url}/twins   API: ${url}/openapi.json   health: ${url}/health\n`,
         );
         const timer = setInterval(() => void twins.checkpoint().catch(() => {}), CHECKPOINT_INTERVAL_MS);
+        const bus = opts.nats ? await NatsEventBus.open({ url: opts.nats }) : undefined;
+        const busIntake = bus && startBusIntake(bus, twins.intake, { onError: (err) => process.stderr.write(`bus intake: ${(err as Error).message}\n`) });
+        if (bus) process.stdout.write(`  taking events from NATS ${opts.nats}, subject ${DEFAULT_NATS_SUBJECT}\n`);
         const stop = async () => {
           clearInterval(timer);
+          await busIntake?.stop();
+          await bus?.close();
           await app.close();
           await twins.close();
           process.exit(0);

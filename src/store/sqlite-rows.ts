@@ -1,0 +1,72 @@
+import type { Checkpoint, DeadLetter, StoredEvent, TwinSnapshot } from './event-store.js';
+
+/** How records travel to and from SQLite: the row shapes the adapter reads and the pure mappers between rows and domain records. */
+
+/** A row of `events`. */
+export interface EventRow {
+  seq: number;
+  id: string;
+  customer_id: string;
+  kind: string;
+  time: number;
+  received_at: number;
+  body: string;
+  hash: string;
+}
+/** A row of `dead_letters`. */
+export interface DeadLetterRow {
+  id: number;
+  record: string;
+  reason: string;
+  at: number;
+  source: string;
+}
+/** A row of `twin_snapshots`; better-sqlite3 returns a BLOB as a Buffer. */
+export interface SnapshotRow {
+  customer_id: string;
+  bytes: Buffer;
+}
+/** A row of `checkpoints`. */
+export interface CheckpointRow {
+  seq: number;
+  meta: string;
+}
+/** The stored seq and hash of one event id. */
+export interface SeqHashRow {
+  seq: number;
+  hash: string;
+}
+
+/** An `events` row as the port's StoredEvent. */
+export function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    seq: row.seq,
+    id: row.id,
+    customerId: row.customer_id,
+    kind: row.kind,
+    time: row.time,
+    receivedAt: row.received_at,
+    body: row.body,
+    hash: row.hash,
+  };
+}
+
+/** A `dead_letters` row as the port's DeadLetter. */
+export function toDeadLetter(row: DeadLetterRow): DeadLetter {
+  return { id: row.id, record: row.record, reason: row.reason, at: row.at, source: row.source };
+}
+
+/** A `twin_snapshots` row as the port's TwinSnapshot; a copy, so callers own their bytes. */
+export function toSnapshot(row: SnapshotRow): TwinSnapshot {
+  return { customerId: row.customer_id, bytes: new Uint8Array(row.bytes) };
+}
+
+/** A `checkpoints` row as the port's Checkpoint. */
+export function toCheckpoint(row: CheckpointRow): Checkpoint {
+  return { seq: row.seq, meta: row.meta };
+}
+
+/** Snapshot bytes as a bindable BLOB: a view, not a copy. */
+export function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
