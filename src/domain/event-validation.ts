@@ -5,7 +5,11 @@ import { EVENT_KINDS, twinEventSchema, type TwinEvent } from './events.js';
 /** Largest accepted record, in bytes of its JSON text; a twin event is a few hundred bytes. */
 export const MAX_EVENT_BYTES = 64 * 1024;
 
-export type Validated = { ok: true; event: TwinEvent } | { ok: false; reason: string };
+/**
+ * `exact`: the event is the decoded record itself, unchanged (no defaults filled in), so the
+ * record's text can be stored as the event's body.
+ */
+export type Validated = { ok: true; event: TwinEvent; exact: boolean } | { ok: false; reason: string };
 
 /** Turns a zod failure into one line naming each wrong field and what was expected. */
 export function describeIssues(error: z.ZodError): string {
@@ -21,7 +25,7 @@ export function describeIssues(error: z.ZodError): string {
 /** Validates one decoded record against the event model, naming the wrong field on failure. */
 export function validateEvent(raw: unknown): Validated {
   const fast = fastUsageEvent(raw);
-  if (fast) return { ok: true, event: fast };
+  if (fast) return { ok: true, event: fast, exact: true };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'record: expected a JSON object' };
   }
@@ -34,7 +38,7 @@ export function validateEvent(raw: unknown): Validated {
   }
   const parsed = twinEventSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error) };
-  return { ok: true, event: parsed.data };
+  return { ok: true, event: parsed.data, exact: false };
 }
 
 /** Decodes and validates one line of JSON text (an NDJSON line or one array element's text). */

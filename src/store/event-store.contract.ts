@@ -227,6 +227,29 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
       });
     });
 
+    describe('history snapshots', () => {
+      it('finds the latest history snapshot at or before a time, saved with a checkpoint', async () => {
+        const a = new Uint8Array([1, 0, 255]);
+        const b = new Uint8Array([2, 0, 255, 7]);
+        await store.saveCheckpoint({ seq: 10, meta: '{}' }, [], [{ customerId: 'h1', at: T0, seq: 5, bytes: a }, { customerId: 'h2', at: T0, seq: 6, bytes: b }]);
+        await store.saveCheckpoint({ seq: 20, meta: '{}' }, [], [{ customerId: 'h1', at: T0 + 30, seq: 15, bytes: b }]);
+        expect(await store.loadHistorySnapshot('h1', T0 - 1)).toBeNull();
+        const first = (await store.loadHistorySnapshot('h1', T0 + 29))!;
+        expect({ ...first, bytes: hex(first.bytes) }).toEqual({ customerId: 'h1', at: T0, seq: 5, bytes: hex(a) });
+        const later = (await store.loadHistorySnapshot('h1', T0 + 1_000))!;
+        expect({ at: later.at, seq: later.seq, bytes: hex(later.bytes) }).toEqual({ at: T0 + 30, seq: 15, bytes: hex(b) });
+        expect((await store.loadHistorySnapshot('h2', T0 + 1_000))!.seq).toBe(6);
+        expect(await store.loadHistorySnapshot('nobody', T0 + 1_000)).toBeNull();
+      });
+
+      it('replaces a history snapshot saved again for the same customer and time', async () => {
+        await store.saveCheckpoint({ seq: 1, meta: '{}' }, [], [{ customerId: 'h', at: T0, seq: 1, bytes: new Uint8Array([1]) }]);
+        await store.saveCheckpoint({ seq: 2, meta: '{}' }, [], [{ customerId: 'h', at: T0, seq: 2, bytes: new Uint8Array([2]) }]);
+        const got = (await store.loadHistorySnapshot('h', T0))!;
+        expect([got.seq, hex(got.bytes)]).toEqual([2, '02']);
+      });
+    });
+
     describe('checkpoints and snapshots', () => {
       const binary = new Uint8Array([0, 255, 0, 0, 1, 127, 128, 255, 0]);
       const large = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 7919) % 256);

@@ -55,6 +55,18 @@ export interface TwinSnapshot {
 }
 
 /** The log position the stored snapshots reflect, with engine-wide state. */
+/**
+ * A twin as it stood when the log reached `seq`, kept for reading the past: every event of the
+ * customer with seq ≤ `seq` is in it, and all of them are dated at or before `at`. So the twin
+ * as of any time T ≥ `at` is this plus the customer's events with seq > `seq` dated ≤ T.
+ */
+export interface HistorySnapshot {
+  customerId: string;
+  at: number;
+  seq: number;
+  bytes: Uint8Array;
+}
+
 export interface Checkpoint {
   /** Every event with a seq at or below this is reflected in the snapshots. */
   seq: number;
@@ -99,10 +111,12 @@ export interface EventStore {
   listDeadLetters(query?: { afterId?: number; limit?: number }): Promise<DeadLetter[]>;
   countDeadLetters(): Promise<number>;
   /**
-   * Upserts the given twin snapshots (other stored snapshots stay) and replaces the single
-   * checkpoint, in one transaction: a crash leaves either the old pair or the new one.
+   * Upserts the given twin snapshots (other stored snapshots stay) and history snapshots, and
+   * replaces the single checkpoint, in one transaction: a crash leaves either the old state or the new one.
    */
-  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[]): Promise<void>;
+  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history?: readonly HistorySnapshot[]): Promise<void>;
+  /** The latest history snapshot of a customer with `at` ≤ `atOrBefore`, or null. */
+  loadHistorySnapshot(customerId: string, atOrBefore: number): Promise<HistorySnapshot | null>;
   /** The last saved checkpoint, null before the first save. */
   loadCheckpoint(): Promise<Checkpoint | null>;
   /** Every stored twin snapshot, in pages of at most `pageSize` (default 500) ordered by customer id. */

@@ -6,6 +6,7 @@ import {
   DEFAULT_SNAPSHOT_PAGE_SIZE,
   type AppendOutcome,
   type Checkpoint,
+  type HistorySnapshot,
   type CustomerEventQuery,
   type DeadLetter,
   type EventStore,
@@ -19,9 +20,11 @@ import {
   textArray,
   toCheckpoint,
   toDeadLetter,
+  toHistorySnapshot,
   toSnapshot,
   toStoredEvent,
   type CheckpointRow,
+  type HistoryRow,
   type DeadLetterRow,
   type EventRow,
   type SnapshotRow,
@@ -50,6 +53,14 @@ export interface PostgresEventStoreOptions {
   /** Schema holding the tables, created when missing; the connection's default schema when absent. */
   schema?: string;
 }
+
+// One history row per (customer, at); a repeat within one checkpoint keeps the last.
+const UPSERT_HISTORY = `
+  INSERT INTO twin_history (customer_id, at, seq, bytes)
+  SELECT DISTINCT ON (customer_id, at) customer_id, at, seq, bytes
+  FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[]) WITH ORDINALITY AS input(customer_id, at, seq, bytes, ord)
+  ORDER BY customer_id, at, ord DESC
+  ON CONFLICT (customer_id, at) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes`;
 
 const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
 
@@ -313,9 +324,18 @@ class PostgresEventStore implements EventStore {
     });
   }
 
-  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[]): Promise<void> {
+  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[] = []): Promise<void> {
     return this.run('saveCheckpoint', () =>
       this.transaction(async (client) => {
+        for (let i = 0; i < history.length; i += SNAPSHOT_CHUNK) {
+          const chunk = history.slice(i, i + SNAPSHOT_CHUNK);
+          await client.query(UPSERT_HISTORY, [
+            textArray(chunk.map((h) => h.customerId)),
+            bigintArray(chunk.map((h) => h.at)),
+            bigintArray(chunk.map((h) => h.seq)),
+            chunk.map((h) => Buffer.from(h.bytes.buffer, h.bytes.byteOffset, h.bytes.byteLength)),
+          ]);
+        }
         // One upsert statement may not touch a row twice, so a repeated customer keeps its last snapshot.
         const latest = new Map<string, Uint8Array>();
         for (const t of twins) latest.set(t.customerId, t.bytes);
@@ -334,6 +354,16 @@ class PostgresEventStore implements EventStore {
         );
       }),
     );
+  }
+
+  loadHistorySnapshot(customerId: string, atOrBefore: number): Promise<HistorySnapshot | null> {
+    return this.run('loadHistorySnapshot', async () => {
+      const { rows } = await this.pool.query<HistoryRow>(
+        'SELECT customer_id, at, seq, bytes FROM twin_history WHERE customer_id = $1 AND at <= $2 ORDER BY at DESC LIMIT 1',
+        [customerId, atOrBefore],
+      );
+      return rows.length > 0 ? toHistorySnapshot(rows[0]) : null;
+    });
   }
 
   loadCheckpoint(): Promise<Checkpoint | null> {

@@ -59,6 +59,19 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'twin history snapshots',
+    steps: [
+      `CREATE TABLE twin_history (
+        customer_id TEXT COLLATE "C" NOT NULL,
+        at BIGINT NOT NULL,
+        seq BIGINT NOT NULL,
+        bytes BYTEA NOT NULL,
+        PRIMARY KEY (customer_id, at)
+      )`,
+    ],
+  },
 ];
 
 // Two stores starting at once must not both create the tables.

@@ -1,4 +1,4 @@
-import type { Checkpoint, DeadLetter, StoredEvent, TwinSnapshot } from './event-store.js';
+import type { Checkpoint, DeadLetter, HistorySnapshot, StoredEvent, TwinSnapshot } from './event-store.js';
 
 /**
  * How records travel to and from PostgreSQL: the row shapes the adapter reads, the pure mappers
@@ -29,6 +29,13 @@ export interface SnapshotRow {
   customer_id: string;
   bytes: Buffer;
 }
+/** A row of `twin_history`; BIGINTs come back as strings. */
+export interface HistoryRow {
+  customer_id: string;
+  at: string;
+  seq: string;
+  bytes: Buffer;
+}
 /** A row of `checkpoints`. */
 export interface CheckpointRow {
   seq: string;
@@ -57,6 +64,11 @@ export function toDeadLetter(row: DeadLetterRow): DeadLetter {
 /** A `twin_snapshots` row as the port's TwinSnapshot; a copy, as pg's Buffer may be a slice of a shared pool. */
 export function toSnapshot(row: SnapshotRow): TwinSnapshot {
   return { customerId: row.customer_id, bytes: new Uint8Array(row.bytes) };
+}
+
+/** A `twin_history` row as the port's HistorySnapshot (bytes copied). */
+export function toHistorySnapshot(row: HistoryRow): HistorySnapshot {
+  return { customerId: row.customer_id, at: Number(row.at), seq: Number(row.seq), bytes: new Uint8Array(row.bytes) };
 }
 
 /** A `checkpoints` row as the port's Checkpoint. */

@@ -8,6 +8,7 @@ import {
   DEFAULT_SNAPSHOT_PAGE_SIZE,
   type AppendOutcome,
   type Checkpoint,
+  type HistorySnapshot,
   type CustomerEventQuery,
   type DeadLetter,
   type EventStore,
@@ -20,9 +21,11 @@ import {
   toBuffer,
   toCheckpoint,
   toDeadLetter,
+  toHistorySnapshot,
   toSnapshot,
   toStoredEvent,
   type CheckpointRow,
+  type HistoryRow,
   type DeadLetterRow,
   type EventRow,
   type SeqHashRow,
@@ -97,6 +100,13 @@ function prepareStatements(db: Database.Database) {
       'SELECT customer_id, bytes FROM twin_snapshots WHERE customer_id > ? ORDER BY customer_id LIMIT ?',
     ),
     loadSnapshot: db.prepare<[string], SnapshotRow>('SELECT customer_id, bytes FROM twin_snapshots WHERE customer_id = ?'),
+    upsertHistory: db.prepare<[string, number, number, Buffer]>(
+      `INSERT INTO twin_history (customer_id, at, seq, bytes) VALUES (?, ?, ?, ?)
+       ON CONFLICT(customer_id, at) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes`,
+    ),
+    loadHistory: db.prepare<[string, number], HistoryRow>(
+      'SELECT customer_id, at, seq, bytes FROM twin_history WHERE customer_id = ? AND at <= ? ORDER BY at DESC LIMIT 1',
+    ),
   };
 }
 type Statements = ReturnType<typeof prepareStatements>;
@@ -138,7 +148,7 @@ class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly appendBatch: (events: readonly NewEvent[], letters: readonly NewDeadLetter[]) => AppendOutcome[];
   private readonly insertDeadLetters: (letters: readonly NewDeadLetter[]) => void;
-  private readonly writeCheckpoint: (checkpoint: Checkpoint, twins: readonly TwinSnapshot[]) => void;
+  private readonly writeCheckpoint: (checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => void;
 
   constructor(readonly dataDir: string) {
     this.db = openDatabase(dataDir);
@@ -165,9 +175,10 @@ class SqliteEventStore implements EventStore {
       const q = this.sql;
       for (const l of letters.map(toStorableDeadLetter)) q.insertDeadLetter.run(l.record, l.reason, l.at, l.source);
     }).immediate;
-    this.writeCheckpoint = this.db.transaction((checkpoint: Checkpoint, twins: readonly TwinSnapshot[]) => {
+    this.writeCheckpoint = this.db.transaction((checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => {
       const q = this.sql;
       for (const t of twins) q.upsertSnapshot.run(t.customerId, toBuffer(t.bytes));
+      for (const h of history) q.upsertHistory.run(h.customerId, h.at, h.seq, toBuffer(h.bytes));
       q.upsertCheckpoint.run(CHECKPOINT_NAME, checkpoint.seq, checkpoint.meta);
     }).immediate;
   }
@@ -264,8 +275,15 @@ class SqliteEventStore implements EventStore {
     return this.run('countDeadLetters', () => this.sql.countDeadLetters.get()?.n ?? 0);
   }
 
-  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[]): Promise<void> {
-    return this.run('saveCheckpoint', () => this.writeCheckpoint(checkpoint, twins));
+  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[] = []): Promise<void> {
+    return this.run('saveCheckpoint', () => this.writeCheckpoint(checkpoint, twins, history));
+  }
+
+  loadHistorySnapshot(customerId: string, atOrBefore: number): Promise<HistorySnapshot | null> {
+    return this.run('loadHistorySnapshot', () => {
+      const row = this.sql.loadHistory.get(customerId, atOrBefore);
+      return row ? toHistorySnapshot(row) : null;
+    });
   }
 
   loadCheckpoint(): Promise<Checkpoint | null> {

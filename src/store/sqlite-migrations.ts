@@ -58,6 +58,19 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'twin history snapshots',
+    steps: [
+      `CREATE TABLE twin_history (
+        customer_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (customer_id, at)
+      ) WITHOUT ROWID`,
+    ],
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

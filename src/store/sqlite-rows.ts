@@ -1,4 +1,4 @@
-import type { Checkpoint, DeadLetter, StoredEvent, TwinSnapshot } from './event-store.js';
+import type { Checkpoint, DeadLetter, HistorySnapshot, StoredEvent, TwinSnapshot } from './event-store.js';
 
 /** How records travel to and from SQLite: the row shapes the adapter reads and the pure mappers between rows and domain records. */
 
@@ -24,6 +24,13 @@ export interface DeadLetterRow {
 /** A row of `twin_snapshots`; better-sqlite3 returns a BLOB as a Buffer. */
 export interface SnapshotRow {
   customer_id: string;
+  bytes: Buffer;
+}
+/** A row of `twin_history`. */
+export interface HistoryRow {
+  customer_id: string;
+  at: number;
+  seq: number;
   bytes: Buffer;
 }
 /** A row of `checkpoints`. */
@@ -59,6 +66,11 @@ export function toDeadLetter(row: DeadLetterRow): DeadLetter {
 /** A `twin_snapshots` row as the port's TwinSnapshot; a copy, so callers own their bytes. */
 export function toSnapshot(row: SnapshotRow): TwinSnapshot {
   return { customerId: row.customer_id, bytes: new Uint8Array(row.bytes) };
+}
+
+/** A `twin_history` row as the port's HistorySnapshot (bytes copied). */
+export function toHistorySnapshot(row: HistoryRow): HistorySnapshot {
+  return { customerId: row.customer_id, at: row.at, seq: row.seq, bytes: new Uint8Array(row.bytes) };
 }
 
 /** A `checkpoints` row as the port's Checkpoint. */

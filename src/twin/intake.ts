@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
+import { canonicalEventText, contentHash } from '../domain/event-canonical.js';
 import { TwinloopError } from '../domain/errors.js';
 import type { EventSink, RecordOutcome } from '../domain/event-sink.js';
 import { parseEventTime } from '../domain/event-fast-path.js';
@@ -50,6 +50,8 @@ interface Job {
 /** Per-record working state inside one batch. */
 interface Pending {
   event?: TwinEvent;
+  /** The event's JSON text to store: the record's own text when it is exact, else re-encoded. */
+  body: string;
   time: number;
   hash: string;
   outcome?: RecordOutcome;
@@ -65,10 +67,9 @@ function safeStringify(value: unknown): string {
   }
 }
 
-/** Content hash of an event without its receive stamp: equal hashes mean a true duplicate. */
+/** Content hash of an event (key order, spacing and receive stamp aside): equal hashes mean a true duplicate. */
 export function eventHash(event: TwinEvent): string {
-  const { receivedAt: _ignored, ...rest } = event;
-  return createHash('sha1').update(JSON.stringify(rest)).digest('base64');
+  return contentHash(canonicalEventText(event));
 }
 
 /**
@@ -154,7 +155,7 @@ export class Intake implements EventSink {
         const pending: Pending[] = [];
         const sources: string[] = [];
         for (const job of jobs) for (const raw of job.records) {
-          pending.push({ raw, time: 0, hash: '' });
+          pending.push({ raw, body: '', time: 0, hash: '' });
           sources.push(job.source);
         }
         for (let from = 0; from < pending.length; from += this.maxBatch) {
@@ -179,8 +180,6 @@ export class Intake implements EventSink {
     const { store, engine, clock } = this.options;
     const now = clock.now();
     const horizon = now + this.maxFuture;
-    const receivedAt = new Date(now).toISOString();
-    const ids = new Set<string>();
     // 1. Shape and time sanity.
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i];
@@ -197,24 +196,24 @@ export class Intake implements EventSink {
       p.event = v.event;
       p.time = time;
       p.hash = eventHash(v.event);
-      ids.add(v.event.id);
+      p.body = v.exact && 'text' in p.raw ? p.raw.text : JSON.stringify(v.event);
     }
-    // 2. What the log already holds of these ids.
-    const existing = ids.size ? await store.findExisting([...ids]) : new Map<string, { seq: number; hash: string }>();
-    // 3. In arrival order: duplicates (of the log, or of an earlier accepted record of this
-    //    batch), then the checks against the twins as the earlier records leave them.
+    // 2. In arrival order: duplicates of an earlier accepted record of this batch, then the
+    //    checks against the twins as the earlier records leave them. Duplicates of the log are
+    //    found by the append itself (an id already stored is not written again); a stored
+    //    event's customer and time always pass the checks except lateness, so records the
+    //    checks refuse are looked up, to answer a late resend as the duplicate it is.
     const gates = new Map<string, CustomerGate | undefined>();
     const taken = new Map<string, string>();
     const toWrite: NewEvent[] = [];
     const written: Pending[] = [];
+    const refused: Pending[] = [];
     for (const p of batch) {
       if (p.outcome || !p.event) continue;
       const id = p.event.id;
-      const stored = existing.get(id);
       const earlier = taken.get(id);
-      if (stored || earlier !== undefined) {
-        const same = (stored?.hash ?? earlier) === p.hash;
-        p.outcome = same ? { status: 'duplicate', id } : conflict(id, stored ? `in the log at seq ${stored.seq}` : 'earlier in this batch');
+      if (earlier !== undefined) {
+        p.outcome = earlier === p.hash ? { status: 'duplicate', id } : conflict(id, 'earlier in this batch');
         continue;
       }
       const e = p.event;
@@ -227,6 +226,7 @@ export class Intake implements EventSink {
       const verdict = engine.check(e, p.time, gate);
       if (!verdict.ok) {
         p.outcome = { status: 'rejected', id: e.id, reason: verdict.reason };
+        refused.push(p);
         continue;
       }
       const next: CustomerGate = gate ?? { exists: false, since: 0, watermark: 0 };
@@ -237,10 +237,15 @@ export class Intake implements EventSink {
       next.watermark = Math.max(next.watermark, p.time);
       gates.set(e.customerId, next);
       taken.set(e.id, p.hash);
-      const stamped = { ...e, receivedAt } as TwinEvent;
-      p.event = stamped;
-      toWrite.push({ id: e.id, customerId: e.customerId, kind: e.kind, time: p.time, receivedAt: now, body: JSON.stringify(stamped), hash: p.hash });
+      toWrite.push({ id: e.id, customerId: e.customerId, kind: e.kind, time: p.time, receivedAt: now, body: p.body, hash: p.hash });
       written.push(p);
+    }
+    if (refused.length) {
+      const stored = await store.findExisting(refused.map((p) => p.event!.id));
+      for (const p of refused) {
+        const hit = stored.get(p.event!.id);
+        if (hit) p.outcome = hit.hash === p.hash ? { status: 'duplicate', id: p.event!.id } : conflict(p.event!.id, `in the log at seq ${hit.seq}`);
+      }
     }
     // 4. One transaction: accepted events and this batch's dead letters.
     const dead: NewDeadLetter[] = [];

@@ -151,6 +151,12 @@ export class TwinEngine {
     return scratchCursor();
   }
 
+  /** Latest event time of a customer (0 when unknown). */
+  watermarkOf(customerId: string): number {
+    const slot = this.table.slotOf(customerId);
+    return slot === undefined ? 0 : this.f(slot, OFF.watermark);
+  }
+
   snapshot(customerId: string): Uint8Array | undefined {
     const slot = this.table.slotOf(customerId);
     return slot === undefined ? undefined : this.table.bytes(slot);

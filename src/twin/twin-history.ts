@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import { TwinloopError } from '../domain/errors.js';
 import type { TwinEvent } from '../domain/events.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
@@ -36,9 +37,13 @@ export class TwinHistory {
 
   /** The twin as of `at` (ms), or undefined when the customer had no events by then. */
   async asOf(customerId: string, at: number): Promise<TwinView | undefined> {
-    const events = await this.store.readCustomer(customerId, { untilTime: at });
-    if (events.length === 0) return undefined;
+    // Start from the latest history snapshot at or before `at` (it holds only events dated ≤ at)
+    // and apply the customer's later-logged events dated ≤ at, in log order.
+    const snap = await this.store.loadHistorySnapshot(customerId, at);
+    const events = await this.store.readCustomer(customerId, { untilTime: at, afterSeq: snap?.seq ?? 0 });
+    if (!snap && events.length === 0) return undefined;
     const cursor = this.engine.scratch();
+    if (snap) cursor.u8.set(inflateRawSync(snap.bytes), cursor.base);
     for (const e of events) this.engine.applyTo(cursor, JSON.parse(e.body) as TwinEvent, e.time);
     return this.engine.viewOf(customerId, cursor, at);
   }
@@ -85,6 +90,7 @@ function toEntry(e: StoredEvent): TimelineEntry {
     kind: e.kind,
     time: new Date(e.time).toISOString(),
     receivedAt: new Date(e.receivedAt).toISOString(),
-    event: JSON.parse(e.body) as TwinEvent,
+    // The stored body is the event as sent; the intake's receive stamp is its own column.
+    event: { ...(JSON.parse(e.body) as TwinEvent), receivedAt: new Date(e.receivedAt).toISOString() },
   };
 }

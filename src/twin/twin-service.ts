@@ -1,5 +1,6 @@
 import type { Clock } from '../domain/clock.js';
-import type { EventStore } from '../store/event-store.js';
+import { deflateRawSync } from 'node:zlib';
+import type { EventStore, HistorySnapshot } from '../store/event-store.js';
 import { Intake, type IntakeOptions } from './intake.js';
 import { TwinEngine } from './twin-engine.js';
 import { TwinHistory } from './twin-history.js';
@@ -17,6 +18,11 @@ export interface TwinServiceOptions {
 
 /** A checkpoint every 200k events keeps a restart's replay to a second or two. */
 export const DEFAULT_CHECKPOINT_EVERY = 200_000;
+/**
+ * Event time between a twin's history snapshots: an as-of read replays at most about this much
+ * of the customer's history (a month of a customer is ~40 events, well under a millisecond).
+ */
+export const HISTORY_EVERY_MS = 30 * 86_400_000;
 
 /** The twin layer assembled: engine recovered from the store, intake, history and checkpoints. */
 export interface TwinService {
@@ -43,13 +49,21 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
   let sinceCheckpoint = recovery.eventsReplayed;
   let saving: Promise<void> = Promise.resolve();
 
+  const lastHistory = new Map<string, number>();
   const checkpoint = (): Promise<void> => {
     // Snapshot bytes and the seq are taken together, synchronously, so they agree.
     const ids = engine.takeDirty();
     const twins = ids.map((customerId) => ({ customerId, bytes: engine.snapshot(customerId)! }));
+    const history: HistorySnapshot[] = [];
+    for (const t of twins) {
+      const at = engine.watermarkOf(t.customerId);
+      if (at - (lastHistory.get(t.customerId) ?? -Infinity) < HISTORY_EVERY_MS) continue;
+      lastHistory.set(t.customerId, at);
+      history.push({ customerId: t.customerId, at, seq: applied, bytes: deflateRawSync(t.bytes, { level: 1 }) });
+    }
     const cp = { seq: applied, meta: engine.metaJSON() };
     sinceCheckpoint = 0;
-    saving = saving.then(() => store.saveCheckpoint(cp, twins));
+    saving = saving.then(() => store.saveCheckpoint(cp, twins, history));
     return saving;
   };
 

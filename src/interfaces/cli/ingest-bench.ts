@@ -9,9 +9,8 @@ import type { TwinEvent } from '../../domain/events.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { dropPostgresSchema } from '../../store/postgres-event-store.js';
 import type { EventStore } from '../../store/event-store.js';
-import { Intake } from '../../twin/intake.js';
 import { TwinEngine } from '../../twin/twin-engine.js';
-import { TwinHistory } from '../../twin/twin-history.js';
+import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { replayLog } from '../../twin/twin-recovery.js';
 import { seededRandom, syntheticEvents } from '../../twin/synthetic-events.js';
 import { action } from './cli-errors.js';
@@ -69,9 +68,10 @@ function memoryPath(lines: readonly string[]): TwinEngine {
   return engine;
 }
 
-async function durableRate(store: EventStore, lines: readonly string[]): Promise<number> {
-  const engine = new TwinEngine();
-  const intake = new Intake({ store, engine, clock: systemClock, maxBatch: CHUNK, maxQueuedRecords: CHUNK * 4 });
+/** Durable intake rate through the twin service as deployed (group commit, checkpoints, history). */
+async function durableRate(store: EventStore, lines: readonly string[]): Promise<{ rate: number; twins: TwinService }> {
+  const twins = await openTwinService({ store, clock: systemClock, intake: { maxBatch: CHUNK, maxQueuedRecords: CHUNK * 4 } });
+  const intake = twins.intake;
   const t = performance.now();
   const inflight: Promise<unknown>[] = [];
   for (let i = 0; i < lines.length; i += CHUNK) {
@@ -80,7 +80,8 @@ async function durableRate(store: EventStore, lines: readonly string[]): Promise
     if (inflight.length >= 2) await inflight.shift();
   }
   await Promise.all(inflight);
-  return lines.length / ((performance.now() - t) / 1000);
+  await twins.checkpoint();
+  return { rate: lines.length / ((performance.now() - t) / 1000), twins };
 }
 
 function p99(samples: number[]): number {
@@ -143,14 +144,15 @@ export async function runIngestBench(options: { events: number; twins: number; p
   let asOfP99: number | null = null;
   try {
     const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
-    sqliteRate = await durableRate(store, lines);
+    const durable = await durableRate(store, lines);
+    sqliteRate = durable.rate;
     log(`durable into SQLite: ${Math.round(sqliteRate)} events/s`);
     const replayed = new TwinEngine();
     const t = performance.now();
     const { events } = await replayLog(store, replayed);
     replayRate = events / ((performance.now() - t) / 1000);
     log(`replay from SQLite: ${Math.round(replayRate)} events/s (10M events in ~${Math.round(1e7 / replayRate)} s)`);
-    const history = new TwinHistory(store, replayed);
+    const history = durable.twins.history;
     const mid = replayed.eventClock - 30 * 86_400_000;
     const asOf: number[] = [];
     for (let i = 0; i < 2_000; i++) {
@@ -170,7 +172,7 @@ export async function runIngestBench(options: { events: number; twins: number; p
     const schema = `twinloop_bench_${process.pid}_${Date.now()}`;
     const store = await openEventStore({ kind: 'postgres', url: options.postgresUrl, schema });
     try {
-      pgRate = await durableRate(store, lines);
+      pgRate = (await durableRate(store, lines)).rate;
       log(`durable into PostgreSQL: ${Math.round(pgRate)} events/s`);
     } finally {
       await store.close();

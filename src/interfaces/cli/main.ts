@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerIngestBench } from './ingest-bench.js';
 import { registerIngestCommand } from './ingest-command.js';
+import { registerModelBench } from './model-bench.js';
+import { registerModelCommands } from './model-commands.js';
 import { registerPublishCommand } from './publish-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerTwinCommands } from './twin-commands.js';
@@ -18,8 +20,10 @@ export function buildProgram(): Command {
   registerIngestCommand(program);
   registerPublishCommand(program);
   registerTwinCommands(program);
+  registerModelCommands(program);
   const bench = program.command('bench').description('Benchmarks; each prints its figures and a ratio to a same-process baseline');
   registerIngestBench(bench);
+  registerModelBench(bench);
   return program;
 }
 

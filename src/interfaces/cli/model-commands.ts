@@ -1,0 +1,206 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { toTwinloopError } from '../../domain/errors.js';
+import type { ErrorCode } from '../../domain/errors.js';
+import { createProgress } from './progress.js';
+import { findColumn, readCsvTable } from '../../intelligence/tabular/csv-table.js';
+import { trainTabularModel } from '../../intelligence/model/train-tabular-model.js';
+import { crossValidateTable, meanStd } from '../../intelligence/model/cross-validate.js';
+import { loadModel, saveModel } from '../../intelligence/model/model-file.js';
+import { createTabularScorer } from '../../intelligence/model/tabular-scorer.js';
+
+/** Exit code per error code: 2 for anything the user can fix in the command line or files. */
+const EXIT_CODES: Record<ErrorCode, number> = {
+  BAD_INPUT: 2,
+  NOT_FOUND: 2,
+  CONFLICT: 1,
+  OVERLOADED: 1,
+  POLICY_DENIED: 1,
+  UNAVAILABLE: 1,
+  INTERNAL: 1,
+};
+
+/** Runs a command body, turning anything thrown into one error line and an exit code. */
+async function run(body: () => void | Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const e = toTwinloopError(err);
+    console.error(`error: ${e.message}`);
+    process.exitCode = EXIT_CODES[e.code];
+  }
+}
+
+const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+const toInt = (v: string): number => Number.parseInt(v, 10);
+
+/** A CSV field, quoted when it holds a comma, quote or line break. */
+function csvField(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+interface TrainFlags {
+  csv: string;
+  target: string;
+  id?: string;
+  drop?: string[];
+  out: string;
+  seed: number;
+  calibration: 'platt' | 'isotonic';
+  json?: boolean;
+}
+
+interface ScoreFlags {
+  model: string;
+  csv: string;
+  out: string;
+  id?: string;
+}
+
+interface CvFlags {
+  csv: string;
+  target: string;
+  id?: string;
+  drop?: string[];
+  folds: number;
+  repeats: number;
+  seed: number;
+  json?: boolean;
+}
+
+/** Adds `model train`, `model score` and `model cv` to the program. */
+export function registerModelCommands(program: Command): void {
+  const model = program.command('model').description('train, score and cross-validate churn-style models on any tidy CSV');
+
+  model
+    .command('train')
+    .description('train a calibrated binary model and write it as a JSON model file')
+    .requiredOption('--csv <file>', 'training CSV (header row, one row per customer)')
+    .requiredOption('--target <column>', 'two-valued target column (e.g. Churn)')
+    .option('--id <column>', 'identifier column (never a feature)')
+    .option('--drop <columns>', 'comma-separated columns to leave out', splitList)
+    .requiredOption('--out <file>', 'where to write the model file')
+    .option('--seed <n>', 'random seed', toInt, 1)
+    .option('--calibration <method>', 'platt or isotonic', 'platt')
+    .option('--json', 'print the summary as JSON')
+    .action((flags: TrainFlags) =>
+      run(() => {
+        const table = readCsvTable(flags.csv);
+        const progress = createProgress({ json: flags.json });
+        progress.start(4, 'training');
+        const doc = trainTabularModel(table, {
+          target: flags.target,
+          id: flags.id,
+          drop: flags.drop,
+          seed: flags.seed,
+          calibration: flags.calibration === 'isotonic' ? 'isotonic' : 'platt',
+          onStep: (done) => progress.update(done),
+        });
+        progress.stop();
+        saveModel(flags.out, doc);
+        const summary = {
+          rows: doc.training.rows,
+          positives: doc.training.positives,
+          positive_value: doc.target.positive,
+          features: doc.featureNames.length,
+          learner: doc.learner,
+          cv_auc: doc.metrics.cvAuc[doc.learner],
+          cv_auc_by_learner: doc.metrics.cvAuc,
+          ece: doc.metrics.eceCalibrated,
+          skipped: doc.training.skippedColumns,
+          seconds: doc.training.durationMs / 1000,
+          cpu_seconds: doc.training.cpuMs / 1000,
+          out: flags.out,
+        };
+        if (flags.json) {
+          console.log(JSON.stringify(summary));
+          return;
+        }
+        console.log(`rows ${summary.rows} (${summary.positives} positive = "${summary.positive_value}"), features ${summary.features}`);
+        console.log(`learner ${summary.learner}, inner-CV AUC ${summary.cv_auc.toFixed(4)} (logistic ${doc.metrics.cvAuc.logistic.toFixed(4)}, gbdt ${doc.metrics.cvAuc.gbdt.toFixed(4)}, blend ${doc.metrics.cvAuc.blend.toFixed(4)})`);
+        console.log(`calibration ${doc.calibration.method}, ECE ${summary.ece.toFixed(4)}; trained in ${summary.seconds.toFixed(2)} s (${summary.cpu_seconds.toFixed(2)} s CPU)`);
+        if (summary.skipped.length) console.log(`skipped columns: ${summary.skipped.map((s) => `${s.name} (${s.reason})`).join(', ')}`);
+        console.log(`model written to ${flags.out}`);
+      }),
+    );
+
+  model
+    .command('score')
+    .description('write id,score (calibrated probability of the positive class) for every row of a CSV')
+    .requiredOption('--model <file>', 'model file from `model train`')
+    .requiredOption('--csv <file>', 'CSV to score (same columns as training; extra columns are ignored)')
+    .requiredOption('--out <file>', 'where to write id,score')
+    .option('--id <column>', 'identifier column (default: the one used in training, else the row number)')
+    .action((flags: ScoreFlags) =>
+      run(() => {
+        const doc = loadModel(flags.model);
+        const table = readCsvTable(flags.csv);
+        const scorer = createTabularScorer(doc);
+        const { probabilities, warnings } = scorer.scoreTable(table);
+        for (const w of warnings) console.error(`warning: ${w}`);
+        const idName = flags.id ?? doc.idColumn;
+        const idCol = idName ? findColumn(table, idName) : -1;
+        if (flags.id && idCol < 0) console.error(`warning: id column "${flags.id}" not found; using row numbers`);
+        const lines = ['id,score'];
+        for (let i = 0; i < table.rowCount; i++) {
+          const id = idCol >= 0 ? table.columns[idCol][i] : String(i + 1);
+          lines.push(`${csvField(id)},${probabilities[i].toFixed(6)}`);
+        }
+        writeFileSync(flags.out, lines.join('\n') + '\n');
+        console.log(`scored ${table.rowCount} rows to ${flags.out}`);
+      }),
+    );
+
+  model
+    .command('cv')
+    .description('repeated stratified k-fold ROC AUC of the whole training pipeline')
+    .requiredOption('--csv <file>', 'CSV with the target column')
+    .requiredOption('--target <column>', 'two-valued target column')
+    .option('--id <column>', 'identifier column (never a feature)')
+    .option('--drop <columns>', 'comma-separated columns to leave out', splitList)
+    .option('--folds <k>', 'folds per repeat', toInt, 5)
+    .option('--repeats <n>', 'repeats', toInt, 3)
+    .option('--seed <n>', 'random seed', toInt, 1)
+    .option('--json', 'print one JSON object')
+    .action((flags: CvFlags) =>
+      run(() => {
+        const table = readCsvTable(flags.csv);
+        const progress = createProgress({ json: flags.json });
+        progress.start(flags.folds * flags.repeats, 'cv');
+        const started = performance.now();
+        const r = crossValidateTable(table, {
+          target: flags.target,
+          id: flags.id,
+          drop: flags.drop,
+          seed: flags.seed,
+          folds: flags.folds,
+          repeats: flags.repeats,
+          onFold: (done) => progress.update(done),
+        });
+        progress.stop();
+        const sel = meanStd([...r.auc.selected]);
+        const by = (k: 'logistic' | 'gbdt' | 'blend'): { mean: number; std: number } => meanStd([...r.auc[k]]);
+        const chosen: Record<string, number> = {};
+        for (const l of r.selected) chosen[l] = (chosen[l] ?? 0) + 1;
+        const out = {
+          auc_mean: sel.mean,
+          auc_std: sel.std,
+          folds: r.auc.selected.length,
+          k: flags.folds,
+          repeats: flags.repeats,
+          seed: flags.seed,
+          rows: r.rows,
+          positives: r.positives,
+          learners: { logistic: by('logistic'), gbdt: by('gbdt'), blend: by('blend') },
+          selected_counts: chosen,
+          seconds: (performance.now() - started) / 1000,
+        };
+        if (flags.json) console.log(JSON.stringify(out));
+        else {
+          console.log(`ROC AUC ${out.auc_mean.toFixed(4)} ± ${out.auc_std.toFixed(4)} over ${out.folds} folds (${flags.repeats} × ${flags.folds})`);
+          for (const [k, v] of Object.entries(out.learners)) console.log(`  ${k.padEnd(8)} ${v.mean.toFixed(4)} ± ${v.std.toFixed(4)}`);
+          console.log(`  selected: ${Object.entries(chosen).map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+        }
+      }),
+    );
+}
