@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TwinService } from '../../twin/twin-service.js';
+import type { TwinView } from '../../twin/twin-view.js';
 import { sendError } from './error-mapping.js';
 import { registerEventRoutes } from './event-routes.js';
 import { openApiDocument } from './openapi.js';
@@ -12,7 +13,12 @@ export interface HttpServerOptions {
   logger?: boolean;
   /** Largest request body; a 64 MB batch is ~200k events. */
   bodyLimit?: number;
+  /** Adds fields to every twin answer (e.g. live scores with reasons); called for current reads only. */
+  decorateTwin?: TwinDecorator;
 }
+
+/** Extra fields for a twin answer, computed from the twin as read. */
+export type TwinDecorator = (view: TwinView) => Record<string, unknown>;
 
 /** Routes added by later layers (scores, decisions, agents) hook in here. */
 export type RouteModule = (app: FastifyInstance) => void;
@@ -37,7 +43,7 @@ export function createHttpServer(options: HttpServerOptions, modules: readonly R
   const doc = openApiDocument(options.version);
   app.get('/openapi.json', async () => doc);
   registerEventRoutes(app, twins);
-  registerTwinRoutes(app, twins);
+  registerTwinRoutes(app, twins, options.decorateTwin);
   for (const add of modules) add(app);
   return app;
 }

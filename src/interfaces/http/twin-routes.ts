@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { TwinloopError } from '../../domain/errors.js';
 import { parseFeatureFilters, queryTwins } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
+import type { TwinView } from '../../twin/twin-view.js';
 
 /** Parses an ISO time query parameter, naming it when malformed. */
 export function parseTime(name: string, value: string | undefined): number | undefined {
@@ -13,7 +14,7 @@ export function parseTime(name: string, value: string | undefined): number | und
 
 const PAGING = new Set(['limit', 'offset']);
 
-export function registerTwinRoutes(app: FastifyInstance, twins: TwinService): void {
+export function registerTwinRoutes(app: FastifyInstance, twins: TwinService, decorate?: (view: TwinView) => Record<string, unknown>): void {
   app.get<{ Querystring: Record<string, string> }>('/twins', async (request) => {
     const q = request.query;
     const limit = Math.min(1000, Math.max(1, Number(q.limit ?? 50) || 50));
@@ -27,7 +28,7 @@ export function registerTwinRoutes(app: FastifyInstance, twins: TwinService): vo
     const at = parseTime('at', request.query.at);
     const view = at === undefined ? twins.engine.view(request.params.id) : await twins.history.asOf(request.params.id, at);
     if (!view) throw new TwinloopError('NOT_FOUND', `twin "${request.params.id}" not found${at === undefined ? '' : ` as of ${request.query.at}`}`);
-    return view;
+    return at === undefined && decorate ? { ...view, ...decorate(view) } : view;
   });
 
   app.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string; until?: string } }>('/twins/:id/timeline', async (request) => {
