@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock.js';
-import { canonicalEventText, contentHash } from '../domain/event-canonical.js';
+import { eventContentHash } from '../domain/event-canonical.js';
 import { TwinloopError } from '../domain/errors.js';
 import type { EventSink, RecordOutcome } from '../domain/event-sink.js';
 import { parseEventTime } from '../domain/event-fast-path.js';
@@ -69,7 +69,7 @@ function safeStringify(value: unknown): string {
 
 /** Content hash of an event (key order, spacing and receive stamp aside): equal hashes mean a true duplicate. */
 export function eventHash(event: TwinEvent): string {
-  return contentHash(canonicalEventText(event));
+  return eventContentHash(event);
 }
 
 /**
