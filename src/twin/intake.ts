@@ -171,6 +171,9 @@ export class Intake implements EventSink {
       } finally {
         this.queued -= size;
       }
+      // The embedded store answers synchronously, so without this turn a busy intake would run
+      // on microtasks alone and starve HTTP requests, timers and signals.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.draining = false;
     this.settle();

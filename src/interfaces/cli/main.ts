@@ -4,6 +4,7 @@ import { registerIngestCommand } from './ingest-command.js';
 import { registerModelBench } from './model-bench.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerPublishCommand } from './publish-command.js';
+import { registerSandboxBench, registerSandboxCommands } from './sandbox-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { registerTwinCommands } from './twin-commands.js';
 import { VERSION } from './version.js';
@@ -21,9 +22,11 @@ export function buildProgram(): Command {
   registerPublishCommand(program);
   registerTwinCommands(program);
   registerModelCommands(program);
+  registerSandboxCommands(program);
   const bench = program.command('bench').description('Benchmarks; each prints its figures and a ratio to a same-process baseline');
   registerIngestBench(bench);
   registerModelBench(bench);
+  registerSandboxBench(bench);
   return program;
 }
 

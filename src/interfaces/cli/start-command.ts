@@ -1,37 +1,89 @@
-import type { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_NATS_SUBJECT, NatsEventBus } from '../../bus/nats-event-bus.js';
+import type { SandboxWorld } from '../../sandbox/index.js';
+import { resolveStoreOptions } from '../../store/open-event-store.js';
 import { startBusIntake } from '../../twin/bus-intake.js';
 import { createHttpServer } from '../http/server.js';
 import { globalOptions, openTwins } from './cli-context.js';
 import { action } from './cli-errors.js';
+import { resolveWorld } from './sandbox-commands.js';
+import { createOperatorWorld, sandboxAwareClock, startSandboxOperator, type SandboxOperator } from './sandbox-operator.js';
 import { VERSION } from './version.js';
 
 /** Checkpoint on a timer too, so a quiet system still bounds its replay after a crash. */
 const CHECKPOINT_INTERVAL_MS = 30_000;
+/** A simulated hour per real second: a day of the world every 24 s keeps the demo visibly moving. */
+const DEFAULT_SPEED = 3600;
+
+const positive = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+
+interface StartOptions {
+  port: string;
+  host: string;
+  nats?: string;
+  sandbox: boolean;
+  world: string;
+  config?: string;
+  customers?: number;
+  seed: number;
+  months: number;
+  speed: number;
+}
 
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('Start the Twinloop server (embedded store by default)')
+    .description('Start the Twinloop server: embedded store and, unless --no-sandbox, the sandbox operator (12 months backfilled on first start, then live)')
     .option('--port <port>', 'HTTP port', process.env.TWINLOOP_PORT ?? '8080')
     .option('--host <host>', 'interface to listen on', process.env.TWINLOOP_HOST ?? '127.0.0.1')
     .option('--nats <url>', 'also take events from NATS JetStream (stream TWINLOOP_EVENTS, subject twinloop.events)', process.env.TWINLOOP_NATS_URL)
+    .option('--no-sandbox', 'run without the simulated operator (events come only from HTTP, files and the broker)')
+    .option('--world <name>', 'sandbox world (default, price-war, fragile-network, small)', 'default')
+    .option('--config <file>', 'sandbox world configuration file (see docs/sandbox.md)')
+    .option('--customers <n>', 'override the sandbox population size', positive('--customers'))
+    .option('--seed <n>', 'sandbox seed', positive('--seed'), 1)
+    .option('--months <m>', 'months of history to backfill on first start', positive('--months'), 12)
+    .option('--speed <x>', 'simulated time per real time in the live phase', positive('--speed'), DEFAULT_SPEED)
     .action(
-      action(async (opts: { port: string; host: string; nats?: string }, command: Command) => {
+      action(async (opts: StartOptions, command: Command) => {
         const started = Date.now();
-        const twins = await openTwins(globalOptions(command));
+        const global = globalOptions(command);
+        let world: SandboxWorld | undefined;
+        if (opts.sandbox) world = createOperatorWorld({ config: resolveWorld(opts), seed: opts.seed });
+        const twins = await openTwins(global, sandboxAwareClock(() => world));
         const app = createHttpServer({ twins, version: VERSION, logger: process.env.TWINLOOP_LOG === '1' });
         const url = await app.listen({ port: Number(opts.port), host: opts.host });
-        process.stdout.write(
-          `Twinloop ${VERSION} listening on ${url} (${twins.engine.size} twins, ${twins.recovery.eventsReplayed} events replayed, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)\n` +
-            `  twins: ${url}/twins   API: ${url}/openapi.json   health: ${url}/health\n`,
-        );
+        const say = (line: string) => process.stdout.write(`${line}\n`);
+        say(`Twinloop ${VERSION} listening on ${url} (${twins.engine.size} twins, ${twins.recovery.eventsReplayed} events replayed, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        say(`  look here: ${url}/twins?limit=10   ${url}/health   API: ${url}/openapi.json`);
         const timer = setInterval(() => void twins.checkpoint().catch(() => {}), CHECKPOINT_INTERVAL_MS);
         const bus = opts.nats ? await NatsEventBus.open({ url: opts.nats }) : undefined;
         const busIntake = bus && startBusIntake(bus, twins.intake, { onError: (err) => process.stderr.write(`bus intake: ${(err as Error).message}\n`) });
-        if (bus) process.stdout.write(`  taking events from NATS ${opts.nats}, subject ${DEFAULT_NATS_SUBJECT}\n`);
+        if (bus) say(`  taking events from NATS ${opts.nats}, subject ${DEFAULT_NATS_SUBJECT}`);
+        let operator: SandboxOperator | undefined;
+        if (world) {
+          const store = resolveStoreOptions(global, process.env);
+          operator = startSandboxOperator(twins, world, {
+            config: world.config,
+            worldName: opts.config ?? opts.world,
+            seed: opts.seed,
+            months: opts.months,
+            speed: opts.speed,
+            stateDir: store.kind === 'sqlite' ? store.dataDir : undefined,
+            log: say,
+          });
+          operator.ready.then(
+            () => say(`  a customer of the sandbox: ${url}/twins/${twins.engine.table.idAt(0)}`),
+            (err: Error) => process.stderr.write(`sandbox: ${err.message}\n`),
+          );
+        }
         const stop = async () => {
           clearInterval(timer);
+          await operator?.stop().catch(() => {});
           await busIntake?.stop();
           await bus?.close();
           await app.close();

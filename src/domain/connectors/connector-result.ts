@@ -1,0 +1,19 @@
+/**
+ * The answer of every back-end connector call. Business failures are values, not exceptions:
+ * `transient` may succeed if retried later (same idempotency key), `rejected` never will.
+ */
+export type ConnectorResult<T> =
+  | { status: 'ok'; value: T }
+  | { status: 'transient'; reason: string; retryAfterMs?: number }
+  | { status: 'rejected'; reason: string };
+
+/** Every mutating call carries a key; repeating a call with the same key has no further effect. */
+export interface Idempotent {
+  idempotencyKey: string;
+}
+
+/** Helpers to build results without spelling the union out. */
+export const ok = <T>(value: T): ConnectorResult<T> => ({ status: 'ok', value });
+export const transient = <T>(reason: string, retryAfterMs?: number): ConnectorResult<T> =>
+  retryAfterMs === undefined ? { status: 'transient', reason } : { status: 'transient', reason, retryAfterMs };
+export const rejected = <T>(reason: string): ConnectorResult<T> => ({ status: 'rejected', reason });

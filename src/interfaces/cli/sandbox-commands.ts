@@ -1,0 +1,187 @@
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Command, InvalidArgumentError } from 'commander';
+import { TwinloopError } from '../../domain/errors.js';
+import {
+  WORLD_NAMES,
+  WorldStatsAccumulator,
+  checkWorldDocument,
+  compareSides,
+  createSandboxWorld,
+  formatCalibration,
+  formatConfigIssues,
+  ibmProfile,
+  loadWorldDocument,
+  namedWorld,
+  parseWorldText,
+  runSandboxBench,
+  worldProfile,
+  type WorldConfig,
+  type WorldStats,
+} from '../../sandbox/index.js';
+import { createProgress } from './progress.js';
+
+/** Exit code of `sandbox validate` when the configuration has wrong fields. */
+export const EXIT_INVALID_CONFIG = 2;
+
+const int = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+  return n;
+};
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new TwinloopError('NOT_FOUND', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The world a command runs: `--config FILE`, else `--world NAME`, else the default; `--customers` overrides the size. */
+export function resolveWorld(opts: { config?: string; world?: string; customers?: number }): WorldConfig {
+  const base: WorldConfig = opts.config ? loadWorldDocument(parseWorldText(readText(opts.config))) : namedWorld(opts.world ?? 'default');
+  if (opts.customers === undefined) return base;
+  return loadWorldDocument({ ...base, population: { ...base.population, customers: opts.customers } });
+}
+
+/** Adds `twinloop sandbox generate | validate | stats | calibrate`. */
+export function registerSandboxCommands(program: Command): Command {
+  const sandbox = program.command('sandbox').description('the simulated operator: generate worlds, check configurations, inspect and calibrate');
+
+  sandbox
+    .command('generate')
+    .description('generate months of history of a sandbox world as NDJSON twin events')
+    .option('--config <file>', 'world configuration (JSON); may "extends" a built-in world')
+    .option('--world <name>', `built-in world: ${WORLD_NAMES.join(', ')}`, 'default')
+    .option('--customers <n>', 'override the population size', int('--customers', 1))
+    .requiredOption('--seed <n>', 'seed: the same config and seed give the same bytes', int('--seed', 0))
+    .requiredOption('--months <m>', 'months of history', int('--months', 1))
+    .requiredOption('--out <file>', 'NDJSON file to write')
+    .action(async (opts: { config?: string; world?: string; customers?: number; seed: number; months: number; out: string }) => {
+      const config = resolveWorld(opts);
+      const world = createSandboxWorld(config, opts.seed);
+      const progress = createProgress();
+      let started = false;
+      const t = performance.now();
+      const { events, bytes } = await world.backfillToFile(opts.out, {
+        months: opts.months,
+        onProgress: (done, total) => {
+          if (!started) progress.start(total, `generate ${config.name}`);
+          started = true;
+          progress.update(done);
+        },
+      });
+      progress.stop();
+      const sec = (performance.now() - t) / 1000;
+      console.log(`${events} events (${(bytes / 1e6).toFixed(1)} MB) for ${config.population.customers} customers over ${opts.months} months in ${sec.toFixed(1)} s → ${opts.out}`);
+    });
+
+  sandbox
+    .command('validate')
+    .description(`check a world configuration; exit ${EXIT_INVALID_CONFIG} with one line per wrong field`)
+    .requiredOption('--config <file>', 'world configuration (JSON)')
+    .action((opts: { config: string }) => {
+      let doc: unknown;
+      try {
+        doc = parseWorldText(readText(opts.config));
+      } catch (err) {
+        console.error(err instanceof Error ? err.message : String(err));
+        process.exitCode = EXIT_INVALID_CONFIG;
+        return;
+      }
+      const result = checkWorldDocument(doc);
+      if (!result.ok) {
+        for (const line of formatConfigIssues(result.issues)) console.error(line);
+        process.exitCode = EXIT_INVALID_CONFIG;
+        return;
+      }
+      const c = result.config;
+      console.log(`ok: world "${c.name}", ${c.population.customers} customers, ${c.plans.length} plans, ${c.network.cells} cells, churn target ${(100 * c.churn.monthlyRate.target).toFixed(1)}%/month`);
+    });
+
+  sandbox
+    .command('stats')
+    .description('a quick look at a generated world: customers, events by kind, churn, usage, complaints, incidents')
+    .argument('<file>', 'NDJSON file of twin events')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const acc = new WorldStatsAccumulator();
+      const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+      let n = 0;
+      for await (const line of lines) {
+        n++;
+        if (!line.trim()) continue;
+        try {
+          acc.add(JSON.parse(line));
+        } catch (err) {
+          throw new TwinloopError('BAD_INPUT', `${file}:${n}: not JSON (${(err as Error).message})`);
+        }
+      }
+      const stats = acc.result();
+      console.log(opts.json ? JSON.stringify(stats) : formatStats(stats));
+    });
+
+  sandbox
+    .command('calibrate')
+    .description("compare the world's marginals and churn drivers with IBM's Telco Customer Churn file")
+    .requiredOption('--ibm <file>', 'the IBM Telco Customer Churn CSV')
+    .option('--config <file>', 'world configuration (JSON)')
+    .option('--world <name>', 'built-in world', 'default')
+    .option('--customers <n>', 'override the population size', int('--customers', 1))
+    .option('--seed <n>', 'seed', int('--seed', 0), 1)
+    .option('--months <m>', 'months of history to measure churn over', int('--months', 1), 12)
+    .option('--json', 'print one JSON object')
+    .action((opts: { ibm: string; config?: string; world?: string; customers?: number; seed: number; months: number; json?: boolean }) => {
+      const ibm = ibmProfile(readText(opts.ibm));
+      const world = worldProfile(resolveWorld(opts), opts.seed, opts.months);
+      const report = compareSides(ibm, world);
+      console.log(opts.json ? JSON.stringify(report) : formatCalibration(report));
+    });
+
+  return sandbox;
+}
+
+/** Adds `twinloop bench sandbox` under an existing `bench` command. */
+export function registerSandboxBench(bench: Command): Command {
+  return bench
+    .command('sandbox')
+    .description('events per second generated to an NDJSON file, against same-process baselines')
+    .option('--customers <n>', 'population size', int('--customers', 1), 20_000)
+    .option('--months <m>', 'months of history', int('--months', 1), 3)
+    .option('--world <name>', 'built-in world', 'default')
+    .option('--json', 'print the result as one JSON object on the last line')
+    .action(async (opts: { customers: number; months: number; world: string; json?: boolean }) => {
+      const config = resolveWorld({ world: opts.world, customers: opts.customers });
+      const r = await runSandboxBench(config, opts.months);
+      if (opts.json) {
+        console.log(JSON.stringify(r));
+        return;
+      }
+      console.log(`sandbox: ${r.events} events, ${(r.bytes / 1e6).toFixed(0)} MB, ${r.customers} customers × ${r.months} months`);
+      console.log(`  fast path          ${r.eventsPerSec.toLocaleString('en')} events/s`);
+      console.log(`  JSON.stringify     ${r.baselineStringifyEventsPerSec.toLocaleString('en')} events/s  (fast path ×${r.ratioVsStringify})`);
+      console.log(`  raw write ceiling  ${r.rawWriteMBPerSec} MB/s  (fast path at ${(100 * r.ratioVsRawWrite).toFixed(1)}% of it)`);
+      console.log(`  identical output   ${r.identicalOutput}`);
+    });
+}
+
+function formatStats(s: WorldStats): string {
+  const pct = (x: number) => (100 * x).toFixed(2) + '%';
+  const kinds = Object.entries(s.eventsByKind)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return [
+    `events            ${s.events} (${kinds})`,
+    `time span         ${s.firstTime} .. ${s.lastTime}`,
+    `customers         ${s.customers} (${s.activeAtEnd} active at end, ${s.terminations} terminated)`,
+    `monthly churn     ${pct(s.monthlyChurnRate)} (full months: ${s.monthlyChurnByMonth.filter((m) => m.activeAtStart > 0).map((m) => `${m.month} ${pct(m.rate)}`).join(', ')})`,
+    `usage per day     ${s.usagePerCustomerDay.dataMb.toFixed(0)} MB, ${s.usagePerCustomerDay.voiceMin.toFixed(1)} min, ${s.usagePerCustomerDay.sms.toFixed(2)} SMS per subscription`,
+    `bills             ${s.bills.count}, mean ${s.bills.meanAmount.toFixed(2)}, ${pct(s.bills.withOverage / Math.max(1, s.bills.count))} with overage`,
+    `payments          ${s.payments.paid} paid (${s.payments.late} late), ${s.payments.failed} failed`,
+    `tickets           ${s.tickets.opened} opened, ${s.tickets.complaints} complaints (${s.tickets.complaintsPerThousandCustomerMonths.toFixed(1)} per 1,000 customer-months)`,
+    `network incidents ${s.incidents.distinct}, touching customers ${s.incidents.impactsOnCustomers} times`,
+    `offers            ${s.offers.presented} presented, ${s.offers.accepted} accepted, ${s.offers.declined} declined`,
+  ].join('\n');
+}

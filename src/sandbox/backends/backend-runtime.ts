@@ -1,0 +1,91 @@
+import type { ConnectorResult } from '../../domain/connectors/connector-result.js';
+import { Prng } from '../prng.js';
+import type { BackendConfig } from '../world-config.js';
+
+/** How a sandbox back end waits: real timers by default, scaled (0 = answer at once). */
+export interface BackendTiming {
+  /** Multiplies every configured latency; 0 makes the back ends answer immediately (tests). */
+  latencyScale: number;
+}
+
+const sleep = (ms: number) => (ms <= 0 ? Promise.resolve() : new Promise<void>((r) => setTimeout(r, ms)));
+
+/**
+ * What every sandbox back end does around its business logic: latency (log-normal), timeouts,
+ * transient errors and permanent rejections at the configured rates, and idempotency (a key
+ * seen before returns the first final answer; a call in flight with the same key is joined).
+ * Transient failures are not remembered, so a retry with the same key can succeed.
+ */
+export class BackendRuntime {
+  private readonly rng: Prng;
+  private readonly done = new Map<string, ConnectorResult<unknown>>();
+  private readonly inFlight = new Map<string, Promise<ConnectorResult<unknown>>>();
+  /** Calls made, and how they ended; for tests and the demo's back-end panel. */
+  readonly stats = { calls: 0, ok: 0, transient: 0, rejected: 0, replayed: 0 };
+
+  constructor(
+    readonly name: string,
+    private readonly cfg: BackendConfig,
+    seed: number,
+    private readonly timing: BackendTiming,
+  ) {
+    this.rng = new Prng(seed, 'backend:' + name);
+  }
+
+  /** Runs `action` under the back end's latency, failure rates and idempotency. */
+  async call<T>(idempotencyKey: string, action: () => ConnectorResult<T>): Promise<ConnectorResult<T>> {
+    this.stats.calls++;
+    const seen = this.done.get(idempotencyKey);
+    if (seen) {
+      this.stats.replayed++;
+      await sleep(this.latency() * this.timing.latencyScale);
+      return seen as ConnectorResult<T>;
+    }
+    const running = this.inFlight.get(idempotencyKey);
+    if (running) {
+      this.stats.replayed++;
+      return running as Promise<ConnectorResult<T>>;
+    }
+    const p = this.run(action);
+    this.inFlight.set(idempotencyKey, p);
+    try {
+      const result = await p;
+      if (result.status !== 'transient') this.done.set(idempotencyKey, result);
+      this.stats[result.status]++;
+      return result;
+    } finally {
+      this.inFlight.delete(idempotencyKey);
+    }
+  }
+
+  /** A read: latency and transient failures, but nothing to remember. */
+  async read<T>(action: () => ConnectorResult<T>): Promise<ConnectorResult<T>> {
+    this.stats.calls++;
+    const latency = this.latency();
+    if (latency > this.cfg.timeoutMs) {
+      await sleep(this.cfg.timeoutMs * this.timing.latencyScale);
+      return { status: 'transient', reason: 'timeout' };
+    }
+    await sleep(latency * this.timing.latencyScale);
+    if (this.rng.chance(this.cfg.transientErrorRate)) return { status: 'transient', reason: 'unavailable', retryAfterMs: 500 };
+    return action();
+  }
+
+  private async run<T>(action: () => ConnectorResult<T>): Promise<ConnectorResult<T>> {
+    // Draw everything up front so the outcome does not depend on how calls interleave.
+    const latency = this.latency();
+    const transientDraw = this.rng.float();
+    const rejectDraw = this.rng.float();
+    const timedOut = latency > this.cfg.timeoutMs;
+    await sleep(timedOut ? this.cfg.timeoutMs * this.timing.latencyScale : latency * this.timing.latencyScale);
+    if (timedOut) return { status: 'transient', reason: 'timeout' };
+    if (transientDraw < this.cfg.transientErrorRate) return { status: 'transient', reason: 'unavailable', retryAfterMs: 500 };
+    if (rejectDraw < this.cfg.permanentRejectionRate) return { status: 'rejected', reason: `${this.name}_refused` };
+    return action();
+  }
+
+  private latency(): number {
+    const l = this.cfg.latencyMs;
+    return l.median <= 0 ? 0 : this.rng.lognormal(l.median, l.sigma);
+  }
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import type { ProvisioningJob } from '../../domain/connectors/provisioning.js';
+import { createOracle } from '../oracle/index.js';
+import { createSandboxWorld } from '../sandbox-world.js';
+import { ArrayOutput } from '../event-output.js';
+import { loadWorldDocument } from '../world-catalog.js';
+
+const instant = { latencyMs: { median: 0, sigma: 0 }, transientErrorRate: 0, permanentRejectionRate: 0 };
+const reliable = loadWorldDocument({
+  extends: 'small',
+  population: { customers: 400 },
+  backends: Object.fromEntries(
+    ['identityVerification', 'creditBureau', 'orderManagement', 'provisioning', 'billingAdjustments', 'notifications', 'networkAlarms', 'campaignDelivery'].map((k) => [k, instant]),
+  ),
+});
+
+function world(seed = 3) {
+  const w = createSandboxWorld(reliable, seed, { latencyScale: 0 });
+  w.generate(new ArrayOutput(), { days: 10 });
+  return w;
+}
+
+describe('sandbox back ends', () => {
+  it('honour idempotency keys: activating twice with one key activates once, with the same answer', async () => {
+    const w = world();
+    const b = w.backends;
+    const applicant = w.nextApplicant();
+    const order = await b.orderManagement.create({ idempotencyKey: 'o-1', order: { type: 'new_line', applicantId: applicant.applicantId, planId: 'fibre-m' } });
+    expect(order.status).toBe('ok');
+    if (order.status !== 'ok') return;
+    const again = await b.orderManagement.create({ idempotencyKey: 'o-1', order: { type: 'new_line', applicantId: applicant.applicantId, planId: 'fibre-m' } });
+    expect(again).toEqual(order);
+    const completed = new Promise<ProvisioningJob>((resolve) => b.provisioning.onCompletion(resolve));
+    const [a1, a2] = await Promise.all([
+      b.provisioning.activate({ idempotencyKey: 'p-1', orderId: order.value.orderId }),
+      b.provisioning.activate({ idempotencyKey: 'p-1', orderId: order.value.orderId }),
+    ]);
+    expect(a1).toEqual(a2);
+    expect(a1.status === 'ok' && a1.value.state).toBe('pending');
+    const job = await completed;
+    expect(job.state).toBe('completed');
+    const pending = w.takePendingEvents();
+    expect(pending.map((e) => e.kind)).toEqual(['customer', 'subscription']);
+    expect(pending[0].customerId).toBe(job.customerId);
+    const later = new ArrayOutput();
+    w.generate(later, { days: 2 });
+    expect(later.events.some((e) => e.kind === 'usage' && e.customerId === job.customerId)).toBe(true);
+    const replay = await b.provisioning.activate({ idempotencyKey: 'p-1', orderId: order.value.orderId });
+    expect(replay).toEqual(a1);
+  });
+
+  it('produce transient failures and permanent rejections at their configured rates', async () => {
+    const cfg = loadWorldDocument({
+      extends: 'small',
+      population: { customers: 50 },
+      backends: { notifications: { latencyMs: { median: 0, sigma: 0 }, transientErrorRate: 0.2, permanentRejectionRate: 0.1 } },
+    });
+    const w = createSandboxWorld(cfg, 1, { latencyScale: 0 });
+    const n = 4000;
+    const counts = { ok: 0, transient: 0, rejected: 0 };
+    for (let i = 0; i < n; i++) {
+      const r = await w.backends.notifications.send({ idempotencyKey: `k${i}`, customerId: 'C000001', channel: 'sms', purpose: 'service' });
+      counts[r.status]++;
+    }
+    expect(counts.transient / n).toBeGreaterThan(0.17);
+    expect(counts.transient / n).toBeLessThan(0.23);
+    // Rejections are drawn among the calls that did not fail transiently.
+    expect(counts.rejected / (n - counts.transient)).toBeGreaterThan(0.08);
+    expect(counts.rejected / (n - counts.transient)).toBeLessThan(0.12);
+  });
+
+  it('a credit changes the next bill', async () => {
+    const w = world();
+    const r = await w.backends.billingAdjustments.credit({ idempotencyKey: 'c-1', customerId: 'C000001', amount: 7.5, reason: 'goodwill' });
+    expect(r.status).toBe('ok');
+    await w.backends.billingAdjustments.credit({ idempotencyKey: 'c-1', customerId: 'C000001', amount: 7.5, reason: 'goodwill' });
+    const out = new ArrayOutput();
+    w.generate(out, { days: 40 });
+    const bill = out.events.find((e) => e.kind === 'bill' && e.customerId === 'C000001');
+    expect(bill?.kind === 'bill' && bill.data.lines.find((l) => l.type === 'credit')?.amount).toBe(-7.5);
+  });
+
+  it('an accepted retention offer moves a persuadable customer’s true hazard as configured', async () => {
+    const w = world();
+    const oracle = createOracle(w);
+    const persuadables = oracle.customerIds().filter((id) => oracle.responseType(id) === 'persuadable' && oracle.churnProbability(id) > 0);
+    let checked = 0;
+    for (const id of persuadables) {
+      const before = oracle.churnProbability(id);
+      const truth = oracle.offerEffect(id, 'retain-25');
+      expect(truth.hazardIfAccepted).toBeCloseTo(before * reliable.offers.persuadableHazardMultiplier, 10);
+      const r = await w.backends.campaignDelivery.deliver({ idempotencyKey: `d-${id}`, campaignId: 'camp', customerId: id, offerId: 'retain-25', channel: 'app' });
+      if (r.status === 'ok' && r.value.response === 'accepted') {
+        expect(oracle.churnProbability(id)).toBeCloseTo(before * reliable.offers.persuadableHazardMultiplier, 10);
+        expect(oracle.outcome(id).offersAccepted).toEqual(['retain-25']);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(3);
+    const offers = w.takePendingEvents().filter((e) => e.kind === 'offer');
+    expect(offers.filter((e) => e.kind === 'offer' && e.data.action === 'presented').length).toBe(persuadables.length);
+    expect(offers.filter((e) => e.kind === 'offer' && e.data.action === 'accepted').length).toBe(checked);
+  });
+
+  it('sleeping dogs get worse when contacted; service messages do not count', async () => {
+    const w = world();
+    const oracle = createOracle(w);
+    const dogs = oracle.customerIds().filter((id) => oracle.responseType(id) === 'sleepingDog' && oracle.churnProbability(id) > 0).slice(0, 5);
+    expect(dogs.length).toBe(5);
+    for (const id of dogs) {
+      const before = oracle.churnProbability(id);
+      await w.backends.notifications.send({ idempotencyKey: `s-${id}`, customerId: id, channel: 'sms', purpose: 'service' });
+      expect(oracle.churnProbability(id)).toBe(before);
+      expect(oracle.offerEffect(id, 'retain-10').effect).toBeGreaterThan(0);
+      await w.backends.notifications.send({ idempotencyKey: `m-${id}`, customerId: id, channel: 'email', purpose: 'marketing' });
+      expect(oracle.churnProbability(id)).toBeCloseTo(Math.min(0.95, before * reliable.offers.sleepingDogHazardMultiplier), 10);
+    }
+  });
+
+  it('answer onboarding checks from the applicant’s hidden truth and report alarms shaped like TMF642', async () => {
+    const w = world();
+    const oracle = createOracle(w);
+    let invalid = 0;
+    for (let i = 0; i < 200; i++) {
+      const a = w.nextApplicant();
+      const r = await w.backends.identityVerification.verify({ idempotencyKey: `v-${i}`, ...a });
+      const truth = oracle.applicant(a.applicantId);
+      expect(r.status === 'rejected').toBe(truth?.identityValid === false);
+      if (r.status === 'rejected') invalid++;
+      const credit = await w.backends.creditBureau.check({ idempotencyKey: `cb-${i}`, ...a });
+      expect(credit.status === 'ok' && credit.value.score).toBe(truth?.creditScore);
+    }
+    expect(invalid).toBeGreaterThan(0);
+    const alarms = await w.backends.networkAlarms.list({ idempotencyKey: 'l-1' });
+    expect(alarms.status).toBe('ok');
+    if (alarms.status === 'ok' && alarms.value.length) {
+      const a = alarms.value[0];
+      expect(a.alarmedObject.id).toMatch(/^(cell|site)-/);
+      expect(['raised', 'cleared']).toContain(a.state);
+      expect(Date.parse(a.raisedTime)).toBeLessThanOrEqual(w.clock.now());
+    }
+  });
+});

@@ -1,0 +1,27 @@
+import { ok, rejected } from '../../domain/connectors/connector-result.js';
+import type { CampaignDeliveryConnector } from '../../domain/connectors/campaign-delivery.js';
+import { deliverOffer } from '../world-effects.js';
+import type { WorldEngine } from '../world-engine.js';
+import type { BackendRuntime } from './backend-runtime.js';
+
+/**
+ * Sandbox campaign delivery: presents the offer; the customer answers from the hidden truth,
+ * with `offer` events (presented, then accepted or declined) in the event stream.
+ */
+export function sandboxCampaignDelivery(rt: BackendRuntime, w: WorldEngine): CampaignDeliveryConnector {
+  let n = 0;
+  return {
+    deliver: (req) =>
+      rt.call(req.idempotencyKey, () => {
+        const r = deliverOffer(w, req.customerId, req.offerId, req.channel, req.decisionId);
+        if (!r.ok) return rejected(r.reason.startsWith('unknown offer') ? 'unknown_offer' : 'customer_not_active');
+        return ok({
+          deliveryId: 'DLV-' + ++n,
+          campaignId: req.campaignId,
+          customerId: req.customerId,
+          offerId: req.offerId,
+          response: r.value.accepted ? 'accepted' : 'declined',
+        });
+      }),
+  };
+}

@@ -1,0 +1,109 @@
+import type { Prng } from './prng.js';
+import type { Population } from './population.js';
+import { STATUS_ACTIVE } from './population.js';
+import type { WorldConfig } from './world-config.js';
+import { RESPONSE_TYPES } from './world-config.js';
+
+/** Average days per month for tenure arithmetic. */
+const DAY_MS = 86_400_000;
+const MONTH_MS = 30.4375 * DAY_MS;
+
+/** What the caller decides about a new customer; everything else is drawn from the world. */
+export interface CustomerChoice {
+  planIdx?: number;
+  contractIdx?: number;
+  paymentIdx?: number;
+  business?: boolean;
+}
+
+/** Precomputed weights so each draw is a table lookup. */
+export interface CustomerTables {
+  planWeights: number[];
+  contractWeights: number[];
+  paymentWeights: number[];
+  responseWeights: number[];
+}
+
+/** Builds the draw tables of a world once. */
+export function customerTables(cfg: WorldConfig): CustomerTables {
+  return {
+    planWeights: cfg.plans.map((p) => p.share),
+    contractWeights: cfg.population.contracts.map((c) => c.share),
+    paymentWeights: cfg.population.paymentMethods.map((p) => p.share),
+    responseWeights: RESPONSE_TYPES.map((t) => cfg.offers.responseTypes[t]),
+  };
+}
+
+/**
+ * Draws a customer's hidden attributes into slot `idx`: segment, contract, payment, plan, usage
+ * levels, latent strain and frailty, response type, home and visited cells. `initial` customers
+ * get a tenure drawn per contract (tenure = max * u^k with k set so its mean is the configured
+ * one); joiners start today.
+ */
+export function drawCustomer(
+  pop: Population,
+  cfg: WorldConfig,
+  tables: CustomerTables,
+  rng: Prng,
+  idx: number,
+  nowMs: number,
+  day: number,
+  initial: boolean,
+  choice: CustomerChoice = {},
+): void {
+  const { f, i, u } = pop;
+  const contractIdx = choice.contractIdx ?? rng.weighted(tables.contractWeights);
+  const prepaid = rng.chance(cfg.population.billing.prepaid);
+  u.status[idx] = STATUS_ACTIVE;
+  u.business[idx] = (choice.business ?? rng.chance(cfg.population.segments.business)) ? 1 : 0;
+  u.prepaid[idx] = prepaid ? 1 : 0;
+  // Prepaid customers have no contract and top up with vouchers.
+  u.contractIdx[idx] = prepaid ? monthToMonthIdx(cfg) : contractIdx;
+  u.paymentIdx[idx] = choice.paymentIdx ?? rng.weighted(tables.paymentWeights);
+  const planIdx = choice.planIdx ?? rng.weighted(tables.planWeights);
+  pop.plan[idx] = planIdx;
+  u.billDay[idx] = 1 + rng.int(28);
+  u.responseType[idx] = rng.weighted(tables.responseWeights);
+
+  let sinceMs = nowMs;
+  if (initial) {
+    const c = cfg.population.contracts[u.contractIdx[idx]];
+    const max = cfg.population.maxTenureMonths;
+    const k = Math.max(0.05, max / Math.min(c.tenureMeanMonths, max * 0.95) - 1);
+    const tenureMonths = max * Math.pow(rng.float(), k);
+    sinceMs = nowMs - Math.floor(tenureMonths * MONTH_MS / DAY_MS) * DAY_MS;
+  }
+  f.sinceMs[idx] = sinceMs;
+  i.joinedDay[idx] = day;
+  i.terminatedDay[idx] = -1;
+  i.lastBillDay[idx] = day;
+
+  const plan = cfg.plans[planIdx];
+  const usage = cfg.usage;
+  const tail = rng.chance(usage.heavyTail.share) ? rng.pareto(usage.heavyTail.alpha) : 1;
+  f.dataLevel[idx] = (plan.dataAllowanceMb / 30) * rng.lognormal(usage.dataLevel.median, usage.dataLevel.sigma) * tail;
+  f.voiceLevel[idx] = plan.voiceAllowanceMin > 0 ? (plan.voiceAllowanceMin / 30) * rng.lognormal(usage.voiceLevel.median, usage.voiceLevel.sigma) : 0;
+  f.trend[idx] = usage.trend.meanPerMonth + usage.trend.sdPerMonth * rng.normal();
+  f.growth[idx] = 1;
+  f.strain[idx] = cfg.payments.strain.mean + cfg.payments.strain.sd * rng.normal();
+  f.frailty[idx] = cfg.churn.frailtySd * rng.normal();
+  f.offerMultiplier[idx] = 1;
+  f.contactMultiplier[idx] = 1;
+  u.dirty[idx] = 1;
+
+  const cells = cfg.network.cells;
+  i.homeCell[idx] = rng.int(cells);
+  const k = pop.visitedPerCustomer;
+  for (let v = 0; v < k; v++) pop.visited[idx * k + v] = rng.int(cells);
+}
+
+/** Index of the month-to-month contract (0 months), or the first contract if none. */
+export function monthToMonthIdx(cfg: WorldConfig): number {
+  const idx = cfg.population.contracts.findIndex((c) => c.months === 0);
+  return idx < 0 ? 0 : idx;
+}
+
+/** Tenure in months at `nowMs`. */
+export function tenureMonths(sinceMs: number, nowMs: number): number {
+  return Math.max(0, (nowMs - sinceMs) / MONTH_MS);
+}

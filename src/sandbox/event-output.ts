@@ -1,0 +1,168 @@
+import type { TwinEvent } from '../domain/events.js';
+import { asciiBytes, putBytes, putTenths, putUint } from './ascii-bytes.js';
+import { jsonText } from './json-text.js';
+
+/**
+ * Where the generator puts events. Usage is nine events in ten, so it has its own call that
+ * takes plain values (no object per event on the text path); every other kind arrives as a
+ * ready `TwinEvent`. Both paths produce the same JSON text for the same event.
+ */
+export interface EventOutput {
+  /**
+   * `slot` identifies the customer within its world (stable), so outputs may cache per-customer
+   * text; the event id is `idPrefix + idSeq` (passed apart so the text path builds no id string).
+   */
+  usage(slot: number, idPrefix: string, idSeq: number, customerId: string, time: string, subscriptionId: string, dataMb: number, voiceMin: number, sms: number, roaming: boolean): void;
+  event(e: TwinEvent): void;
+}
+
+/** The event source stamped on everything the sandbox produces. */
+export const SANDBOX_SOURCE = 'sandbox';
+
+/** Builds the usage event object, with keys in the same order as the text path writes them. */
+export function usageEvent(
+  id: string,
+  customerId: string,
+  time: string,
+  subscriptionId: string,
+  dataMb: number,
+  voiceMin: number,
+  sms: number,
+  roaming: boolean,
+): TwinEvent {
+  return {
+    id,
+    customerId,
+    time,
+    source: SANDBOX_SOURCE,
+    v: 1,
+    kind: 'usage',
+    data: { subscriptionId, dataMb, voiceMin, sms, roaming },
+  };
+}
+
+/** Collects events as objects (the sink path, live mode and tests). */
+export class ArrayOutput implements EventOutput {
+  events: TwinEvent[] = [];
+  usage(_slot: number, idPrefix: string, idSeq: number, customerId: string, time: string, subscriptionId: string, dataMb: number, voiceMin: number, sms: number, roaming: boolean): void {
+    this.events.push(usageEvent(idPrefix + idSeq, customerId, time, subscriptionId, dataMb, voiceMin, sms, roaming));
+  }
+  event(e: TwinEvent): void {
+    this.events.push(e);
+  }
+  /** Hands over what was collected and starts afresh. */
+  drain(): TwinEvent[] {
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+}
+
+/**
+ * JSON text of a non-negative number with at most one decimal, as JSON.stringify would write it,
+ * without the general double-to-string conversion (the slowest part of writing usage otherwise).
+ */
+export function tenths(x: number): string {
+  const k = Math.round(x * 10);
+  if (k >= 1e15 || x < 0) return String(x);
+  const r = k % 10;
+  return r === 0 ? String(k / 10) : Math.floor(k / 10) + DECIMALS[r];
+}
+
+const DECIMALS = ['.0', '.1', '.2', '.3', '.4', '.5', '.6', '.7', '.8', '.9'];
+
+/** Chunk size for the text path: big writes, few system calls. */
+export const NDJSON_CHUNK_CHARS = 1 << 20;
+
+/** Room left in a chunk buffer beyond the chunk size, so a long line never has to be split. */
+const CHUNK_SLACK = 256 * 1024;
+
+/**
+ * Builds NDJSON straight into byte chunks of about a megabyte and hands each to `write`, which
+ * takes ownership of it. Usage lines are written byte by byte from cached pieces (no strings
+ * built at all); ids, customer ids and times are plain ASCII made by the generator, so they
+ * need no escaping. Other events
+ * are serialised by `jsonText` (same text as JSON.stringify) and written as UTF-8 when they carry
+ * non-ASCII text (configured names).
+ * One instance serves one world: per-customer text is cached by slot.
+ */
+export class NdjsonOutput implements EventOutput {
+  private buf = Buffer.allocUnsafe(NDJSON_CHUNK_CHARS + CHUNK_SLACK);
+  private off = 0;
+  /** Per-customer constant pieces of a usage line, as bytes. */
+  private readonly head: Uint8Array[] = [];
+  private readonly mid: Uint8Array[] = [];
+  private time = '';
+  private idPrefix = '';
+  private idOpen: Uint8Array = new Uint8Array(0);
+  private timeBytes: Uint8Array = new Uint8Array(0);
+  count = 0;
+
+  constructor(private readonly write: (chunk: Buffer) => void) {}
+
+  usage(slot: number, idPrefix: string, idSeq: number, customerId: string, time: string, subscriptionId: string, dataMb: number, voiceMin: number, sms: number, roaming: boolean): void {
+    if (idPrefix !== this.idPrefix) {
+      this.idPrefix = idPrefix;
+      this.idOpen = asciiBytes('{"id":"' + idPrefix);
+    }
+    let head = this.head[slot];
+    let mid = this.mid[slot];
+    if (head === undefined) {
+      head = this.head[slot] = asciiBytes('","customerId":"' + customerId + '","time":"');
+      mid = this.mid[slot] = asciiBytes('","source":"sandbox","v":1,"kind":"usage","data":{"subscriptionId":"' + subscriptionId + '","dataMb":');
+    }
+    if (time !== this.time) {
+      this.time = time;
+      this.timeBytes = asciiBytes(time);
+    }
+    const b = this.buf;
+    let o = putBytes(b, this.off, this.idOpen);
+    o = putUint(b, o, idSeq);
+    // Long pieces go by TypedArray#set (a memcpy), short ones by a loop (cheaper than the call).
+    b.set(head, o);
+    o += head.length;
+    o = putBytes(b, o, this.timeBytes);
+    b.set(mid, o);
+    o += mid.length;
+    o = putTenths(b, o, dataMb);
+    o = putBytes(b, o, VOICE);
+    o = putTenths(b, o, voiceMin);
+    o = putBytes(b, o, SMS);
+    o = putUint(b, o, sms);
+    this.off = putBytes(b, o, roaming ? ROAMING_TRUE : ROAMING_FALSE);
+    this.count++;
+    if (this.off > NDJSON_CHUNK_CHARS) this.flush();
+  }
+
+  event(e: TwinEvent): void {
+    const text = jsonText(e) + '\n';
+    this.count++;
+    // Configured texts (plan names, descriptions) may carry non-ASCII characters: those lines go as UTF-8.
+    const ascii = !NON_ASCII.test(text);
+    const maxBytes = ascii ? text.length : Buffer.byteLength(text, 'utf8');
+    if (this.off + maxBytes > this.buf.length) {
+      this.flush();
+      if (maxBytes > this.buf.length) {
+        this.write(Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.off += this.buf.write(text, this.off, ascii ? 'latin1' : 'utf8');
+    if (this.off > NDJSON_CHUNK_CHARS) this.flush();
+  }
+
+  /** Hands over whatever is buffered. */
+  flush(): void {
+    if (this.off > 0) {
+      this.write(this.buf.subarray(0, this.off));
+      this.buf = Buffer.allocUnsafe(NDJSON_CHUNK_CHARS + CHUNK_SLACK);
+      this.off = 0;
+    }
+  }
+}
+
+const NON_ASCII = /[^ -~\t\n\r]/;
+const VOICE = asciiBytes(',"voiceMin":');
+const SMS = asciiBytes(',"sms":');
+const ROAMING_TRUE = asciiBytes(',"roaming":true}}\n');
+const ROAMING_FALSE = asciiBytes(',"roaming":false}}\n');

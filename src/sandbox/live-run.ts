@@ -1,0 +1,118 @@
+import { systemClock, type Clock } from '../domain/clock.js';
+import type { EventSink } from '../domain/event-sink.js';
+import type { TwinEvent } from '../domain/events.js';
+import { TwinloopError, toTwinloopError } from '../domain/errors.js';
+import { ArrayOutput } from './event-output.js';
+import { DAY_MS } from './sim-time.js';
+import { deliver, emptyTally, type DeliveryTally } from './sink-delivery.js';
+import type { WorldEngine } from './world-engine.js';
+
+/** Options of a live run. */
+export interface LiveOptions {
+  /** Simulated milliseconds per real millisecond (3600 = an hour per second). */
+  speed: number;
+  sink: EventSink;
+  /** Real time between ticks; default 250 ms. */
+  tickMs?: number;
+  batchSize?: number;
+  /** Source of real time; tests pass a manual clock and call `tick()` themselves. */
+  realClock?: Clock;
+  /** Do not schedule ticks; the caller calls `tick()` (tests, stepping tools). */
+  manual?: boolean;
+  /** Called if submitting fails with anything but OVERLOADED; the run stops. */
+  onError?: (err: TwinloopError) => void;
+}
+
+/** A world running live. */
+export interface LiveRun {
+  readonly running: boolean;
+  /** What the intake answered so far. */
+  readonly tally: DeliveryTally;
+  /** Advances simulated time by the real time elapsed × speed and submits what became due. */
+  tick(): Promise<void>;
+  /** Stops ticking, submits what is due, and resolves when the last submission is done. */
+  stop(): Promise<DeliveryTally>;
+}
+
+/** Default real time between ticks. */
+const DEFAULT_TICK_MS = 250;
+
+/**
+ * Runs the world in simulated time. A simulated day is generated when the clock reaches it and
+ * its events are released as the clock passes their times; events caused by back-end calls
+ * are released at once, stamped with the simulated now. Effects of such calls on the world's
+ * own behaviour (hazard, usage of a new line) take hold from the next generated day.
+ */
+export function startLiveRun(engine: WorldEngine, o: LiveOptions, waiting: readonly TwinEvent[], onStopped: () => void): LiveRun {
+  if (!(o.speed > 0)) throw new TwinloopError('BAD_INPUT', `speed must be > 0; got ${o.speed}`);
+  const real = o.realClock ?? systemClock;
+  const tickMs = o.tickMs ?? DEFAULT_TICK_MS;
+  const batchSize = o.batchSize ?? 5000;
+  const tally = emptyTally();
+  const dayBuf = new ArrayOutput();
+  const ready = new ArrayOutput();
+  let pending: TwinEvent[] = [];
+  let pendingMs: number[] = [];
+  let pos = 0;
+  let simNow = engine.clock.now();
+  let lastReal = real.now();
+  let running = true;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+  engine.out = dayBuf;
+  engine.immediate = ready;
+  for (const e of waiting) ready.event(e);
+
+  const release = () => {
+    for (;;) {
+      while (pos < pending.length && pendingMs[pos] <= simNow) ready.event(pending[pos++]);
+      if (pos < pending.length || engine.startMs + engine.day * DAY_MS > simNow) break;
+      engine.stepDay();
+      pending = dayBuf.drain();
+      pendingMs = pending.map((e) => Date.parse(e.time));
+      pos = 0;
+    }
+    engine.clock.set(simNow);
+  };
+
+  const tick = async (): Promise<void> => {
+    const r = real.now();
+    simNow += (r - lastReal) * o.speed;
+    lastReal = r;
+    release();
+    const batch = ready.drain();
+    if (batch.length) await deliver(o.sink, batch, batchSize, tally);
+  };
+
+  const loop = () => {
+    inFlight = tick().then(
+      () => {
+        if (running) timer = setTimeout(loop, tickMs);
+      },
+      (err: unknown) => {
+        running = false;
+        onStopped();
+        o.onError?.(toTwinloopError(err));
+      },
+    );
+  };
+  if (!o.manual) timer = setTimeout(loop, tickMs);
+
+  return {
+    get running() {
+      return running;
+    },
+    tally,
+    tick: () => (inFlight = inFlight.then(tick)),
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      await inFlight;
+      onStopped();
+      const batch = ready.drain();
+      if (batch.length) await deliver(o.sink, batch, batchSize, tally);
+      // Events generated for the rest of the current day stay unreleased: simulated time stopped before them.
+      return tally;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+/** The sandbox's hidden ground truth, for evaluation only. */
+export { createOracle, type SandboxOracle, type OfferTruth, type CustomerOutcome } from './oracle.js';

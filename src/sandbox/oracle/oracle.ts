@@ -1,0 +1,108 @@
+import { TwinloopError } from '../../domain/errors.js';
+import type { ApplicantTruth } from '../applicant-pool.js';
+import { STATUS_ACTIVE, RESPONSE_TYPE_ORDER } from '../population.js';
+import type { ResponseType } from '../world-config.js';
+import { acceptedMultiplier, acceptProbability } from '../world-effects.js';
+import { internalsOf } from '../world-internals.js';
+
+/** The true effect of one offer on one customer's churn over the next month. */
+export interface OfferTruth {
+  offerId: string;
+  responseType: ResponseType;
+  /** Probability the customer accepts the offer when presented. */
+  acceptProbability: number;
+  /** Monthly churn probability if nobody contacts the customer. */
+  hazardUntreated: number;
+  /** … if the offer is presented and declined (contact alone; worse for sleeping dogs). */
+  hazardIfDeclined: number;
+  /** … if the offer is presented and accepted. */
+  hazardIfAccepted: number;
+  /** Expected change in monthly churn probability from presenting the offer (negative = helps). */
+  effect: number;
+}
+
+/** What really happened to a customer. */
+export interface CustomerOutcome {
+  customerId: string;
+  joinedAt: string;
+  /** When the customer left, if they did. */
+  terminatedAt?: string;
+  contacts: number;
+  offersAccepted: string[];
+}
+
+/**
+ * The ground truth of a sandbox world, for evaluation only (the layering check keeps it out of
+ * reach of everything but the sandbox and the evaluation code). Answers are as of the world's
+ * simulated now.
+ */
+export interface SandboxOracle {
+  /** True probability that the customer churns within the next month (0 once they have left). */
+  churnProbability(customerId: string): number;
+  /** Sure thing, lost cause, persuadable or sleeping dog. */
+  responseType(customerId: string): ResponseType;
+  /** The true effect of presenting `offerId` to the customer. */
+  offerEffect(customerId: string, offerId: string): OfferTruth;
+  /** What happened to the customer so far. */
+  outcome(customerId: string): CustomerOutcome;
+  /** Every customer id the world has had (active or not). */
+  customerIds(): string[];
+  /** The hidden truth of an onboarding applicant. */
+  applicant(applicantId: string): ApplicantTruth | undefined;
+  /** Monthly churn rate the world's intercept was solved for, and the intercept. */
+  churnCalibration(): { targetMonthlyRate: number; intercept: number };
+}
+
+/** The oracle of a world made by `createSandboxWorld`. */
+export function createOracle(world: object): SandboxOracle {
+  const { engine: w, pool } = internalsOf(world);
+  const slot = (customerId: string): number => {
+    const c = w.pop.indexOf(customerId);
+    if (c < 0) throw new TwinloopError('NOT_FOUND', `unknown customer ${customerId}; use an id from customerIds()`);
+    return c;
+  };
+  const dateOf = (day: number) => new Date(w.startMs + day * 86_400_000).toISOString();
+  return {
+    churnProbability(customerId) {
+      const c = slot(customerId);
+      return w.pop.u.status[c] === STATUS_ACTIVE ? w.hazardOf(c, w.currentDay()) : 0;
+    },
+    responseType: (customerId) => RESPONSE_TYPE_ORDER[w.pop.u.responseType[slot(customerId)]],
+    offerEffect(customerId, offerId) {
+      const c = slot(customerId);
+      const offerIdx = w.cfg.offers.catalogue.findIndex((o) => o.id === offerId);
+      if (offerIdx < 0) throw new TwinloopError('NOT_FOUND', `unknown offer ${offerId}; use an id of the world's offer catalogue`);
+      const day = w.currentDay();
+      const type = RESPONSE_TYPE_ORDER[w.pop.u.responseType[c]];
+      const offerPart = w.pop.i.offerUntil[c] >= day ? w.pop.f.offerMultiplier[c] : 1;
+      const contactPart = type === 'sleepingDog' ? w.cfg.offers.sleepingDogHazardMultiplier : w.pop.i.contactUntil[c] >= day ? w.pop.f.contactMultiplier[c] : 1;
+      const untreated = w.hazardOf(c, day);
+      const declined = w.hazardOf(c, day, { multiplier: offerPart * contactPart });
+      const accepted = w.hazardOf(c, day, { multiplier: acceptedMultiplier(w, c, offerIdx) * contactPart });
+      const pAccept = acceptProbability(w, c, offerIdx);
+      return {
+        offerId,
+        responseType: type,
+        acceptProbability: pAccept,
+        hazardUntreated: untreated,
+        hazardIfDeclined: declined,
+        hazardIfAccepted: accepted,
+        effect: pAccept * accepted + (1 - pAccept) * declined - untreated,
+      };
+    },
+    outcome(customerId) {
+      const c = slot(customerId);
+      const out: CustomerOutcome = {
+        customerId,
+        joinedAt: new Date(w.pop.f.sinceMs[c]).toISOString(),
+        contacts: w.pop.i.contacts[c],
+        offersAccepted: w.contactLog.filter((r) => r.customer === c && r.kind === 'offer' && r.accepted).map((r) => r.what),
+      };
+      if (w.pop.i.terminatedDay[c] >= 0 && w.pop.u.status[c] !== STATUS_ACTIVE) out.terminatedAt = dateOf(w.pop.i.terminatedDay[c]);
+      return out;
+    },
+    customerIds: () => w.pop.customerIds.slice(0, w.pop.size),
+    applicant: (applicantId) => pool.truth(applicantId),
+    churnCalibration: () => ({ targetMonthlyRate: w.cfg.churn.monthlyRate.target, intercept: w.intercept }),
+  };
+}

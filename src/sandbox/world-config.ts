@@ -1,0 +1,262 @@
+import { z } from 'zod';
+
+/**
+ * The world configuration: one JSON document that describes a sandbox operator completely.
+ * Every field is documented in docs/sandbox.md; unknown fields are errors so typos surface.
+ */
+
+const share = z.number().min(0).max(1);
+const nonNeg = z.number().finite().nonnegative();
+const positive = z.number().finite().positive();
+const int = z.number().int();
+const probability = share;
+const logit = z.number().finite().min(-20).max(20);
+
+/** Shares that must add up to one (within rounding). */
+const shares = <K extends string>(keys: readonly [K, ...K[]]) =>
+  z
+    .strictObject(Object.fromEntries(keys.map((k) => [k, share])) as Record<K, typeof share>)
+    .refine((o) => Math.abs(Object.values(o as Record<string, number>).reduce((s, v) => s + v, 0) - 1) < 1e-6, {
+      message: 'expected shares adding up to 1',
+    });
+
+/** A random positive quantity: log-normal given its median and log-scale spread. */
+const lognormalSpec = z.strictObject({ median: positive, sigma: nonNeg.max(5) });
+
+/** Latency and failure behaviour of one sandbox back end. */
+export const backendConfigSchema = z.strictObject({
+  /** Call latency in milliseconds of real time: log-normal. */
+  latencyMs: z.strictObject({ median: nonNeg, sigma: nonNeg.max(5) }),
+  /** A call slower than this returns a transient `timeout` failure instead. */
+  timeoutMs: positive,
+  transientErrorRate: probability,
+  permanentRejectionRate: probability,
+});
+export type BackendConfig = z.infer<typeof backendConfigSchema>;
+
+/** Fixed-line families of plans; `none` is mobile only. */
+export const PLAN_FAMILIES = ['fibre', 'dsl', 'none'] as const;
+/** Payment methods, as the `customer` event names them. */
+export const PAYMENT_METHODS = ['direct_debit', 'card', 'electronic_check', 'mailed_check', 'cash', 'voucher'] as const;
+/** The hidden response types to offers and contact (see docs/sandbox.md). */
+export const RESPONSE_TYPES = ['sureThing', 'lostCause', 'persuadable', 'sleepingDog'] as const;
+export type ResponseType = (typeof RESPONSE_TYPES)[number];
+
+const planSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  name: z.string().min(1).max(200),
+  /** Fixed-line family the plan belongs to; maps IBM's InternetService (Fiber optic / DSL / No). */
+  family: z.enum(PLAN_FAMILIES),
+  /** Weight of the plan among new and initial customers. */
+  share,
+  monthlyPrice: nonNeg,
+  dataAllowanceMb: nonNeg,
+  /** 0 = no voice service (IBM's PhoneService = No). */
+  voiceAllowanceMin: nonNeg,
+  overagePerGb: nonNeg,
+  overagePerMin: nonNeg,
+});
+
+const offerSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  kind: z.enum(['discount', 'data_bonus', 'plan_upgrade', 'loyalty_credit']),
+  /** Discount on the monthly price while the offer runs, in percent. */
+  discountPct: nonNeg.max(100),
+  months: int.min(1).max(36),
+  /** 0..1: how much of a persuadable customer's possible hazard reduction this offer achieves. */
+  strength: share,
+});
+
+/** The schema of a world document (after `extends` is resolved). */
+export const worldConfigSchema = z.strictObject({
+  name: z.string().min(1).max(64),
+  description: z.string().max(2000).optional(),
+  /** First day of the backfill (UTC, ISO date). */
+  start: z.iso.date(),
+  currency: z.string().length(3),
+  population: z.strictObject({
+    customers: int.min(1).max(5_000_000),
+    segments: shares(['consumer', 'business'] as const),
+    billing: shares(['prepaid', 'postpaid'] as const),
+    contracts: z
+      .array(
+        z.strictObject({
+          months: int.min(0).max(60),
+          share,
+          /** Mean tenure in months of the initial customers on this contract. */
+          tenureMeanMonths: positive,
+          churnLogit: logit,
+        }),
+      )
+      .min(1),
+    paymentMethods: z.array(z.strictObject({ method: z.enum(PAYMENT_METHODS), share, churnLogit: logit })).min(1),
+    maxTenureMonths: int.min(1).max(600),
+    /** New customers per month as a share of the current population. */
+    joinRatePerMonth: share,
+  }),
+  plans: z.array(planSchema).min(1),
+  usage: z.strictObject({
+    /** Customer's typical daily data use as a share of allowance/30 (log-normal across customers). */
+    dataLevel: lognormalSpec,
+    voiceLevel: lognormalSpec,
+    smsPerDay: nonNeg,
+    /** Multipliers Monday..Sunday. */
+    weekly: z.array(nonNeg).length(7),
+    dailyNoiseSigma: nonNeg.max(3),
+    /** Per-customer monthly growth of usage: normal(mean, sd). */
+    trend: z.strictObject({ meanPerMonth: z.number().min(-0.5).max(0.5), sdPerMonth: nonNeg.max(0.5) }),
+    /** A share of customers whose level is further multiplied by a Pareto(alpha) draw. */
+    heavyTail: z.strictObject({ share, alpha: z.number().min(1.01).max(10) }),
+    roamingDayRate: probability,
+  }),
+  network: z.strictObject({
+    cells: int.min(1).max(1_000_000),
+    cellsPerSite: int.min(1).max(64),
+    visitedCellsPerCustomer: int.min(0).max(8),
+    /** Chance that an incident on a visited cell touches the customer. */
+    visitProbability: probability,
+    incidents: z.strictObject({
+      perCellPerMonth: nonNeg,
+      durationHours: lognormalSpec,
+      severities: shares(['low', 'medium', 'high', 'critical'] as const),
+      impacts: shares(['outage', 'degradation', 'congestion'] as const),
+    }),
+  }),
+  payments: z.strictObject({
+    dueAfterDays: int.min(1).max(60),
+    /** Latent financial strain across customers: normal(mean, sd), drives late/failed payments and churn. */
+    strain: z.strictObject({ mean: z.number(), sd: nonNeg }),
+    late: z.strictObject({ intercept: logit, strain: z.number() }),
+    failed: z.strictObject({ intercept: logit, strain: z.number() }),
+    lateDays: lognormalSpec,
+  }),
+  complaints: z.strictObject({
+    billShock: z.strictObject({ overageThreshold: nonNeg, probability }),
+    networkImpact: z.strictObject({ low: probability, medium: probability, high: probability, critical: probability }),
+    serviceFaultsPerMonth: nonNeg,
+    interactionsPerMonth: nonNeg,
+    resolutionDays: lognormalSpec,
+  }),
+  churn: z.strictObject({
+    /** Monthly churn rate the intercept is solved for, and the band tests hold it to. */
+    monthlyRate: z
+      .strictObject({ target: probability, min: probability, max: probability })
+      .refine((r) => r.min <= r.target && r.target <= r.max, { message: 'expected min ≤ target ≤ max' }),
+    coefficients: z.strictObject({
+      tenureLog: z.number(),
+      family: z.strictObject({ fibre: z.number(), dsl: z.number(), none: z.number() }),
+      business: z.number(),
+      prepaid: z.number(),
+      overageMonths: z.number(),
+      complaints: z.number(),
+      networkImpact: z.number(),
+      priceIncreasePct: z.number(),
+      competitorOffer: z.number(),
+      financialStrain: z.number(),
+    }),
+    frailtySd: nonNeg.max(5),
+  }),
+  planChanges: z.strictObject({ upsellAfterOverageMonths: int.min(1).max(12), upsellProbability: probability, downsellPerMonth: probability }),
+  priceChanges: z.array(z.strictObject({ day: int.min(0), planIds: z.array(z.string()).min(1), pct: z.number().min(-90).max(200) })),
+  competitorOffers: z.array(
+    z.strictObject({ startDay: int.min(0), days: int.min(1), families: z.array(z.enum(PLAN_FAMILIES)).min(1), intensity: nonNeg }),
+  ),
+  offers: z.strictObject({
+    catalogue: z.array(offerSchema).min(1),
+    responseTypes: shares(RESPONSE_TYPES),
+    typeLogitShift: z.strictObject({ sureThing: z.number(), lostCause: z.number(), persuadable: z.number(), sleepingDog: z.number() }),
+    acceptance: z.strictObject({ sureThing: probability, lostCause: probability, persuadable: probability, sleepingDog: probability }),
+    persuadableHazardMultiplier: share,
+    sleepingDogHazardMultiplier: z.number().min(1).max(20),
+    effectMonths: int.min(1).max(36),
+  }),
+  applicants: z.strictObject({
+    identityInvalidRate: probability,
+    fraudRate: probability,
+    creditScore: z.strictObject({ mean: z.number(), sd: nonNeg, min: z.number(), max: z.number() }),
+    planPreferences: z.record(z.string(), nonNeg),
+  }),
+  backends: z.strictObject({
+    identityVerification: backendConfigSchema,
+    creditBureau: backendConfigSchema,
+    orderManagement: backendConfigSchema,
+    provisioning: backendConfigSchema.extend({ completionMs: z.strictObject({ median: nonNeg, sigma: nonNeg.max(5) }) }),
+    billingAdjustments: backendConfigSchema,
+    notifications: backendConfigSchema,
+    networkAlarms: backendConfigSchema,
+    campaignDelivery: backendConfigSchema,
+  }),
+});
+
+/** A validated world configuration. */
+export type WorldConfig = z.infer<typeof worldConfigSchema>;
+
+/** One wrong field: where, what was expected, what was found. */
+export interface ConfigIssue {
+  path: string;
+  expected: string;
+  found: string;
+}
+
+/** A validated configuration, or every wrong field. */
+export type ConfigResult = { ok: true; config: WorldConfig } | { ok: false; issues: ConfigIssue[] };
+
+/** Validates a decoded JSON document as a world configuration, with one issue per wrong field. */
+export function parseWorldConfig(raw: unknown): ConfigResult {
+  const parsed = worldConfigSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.flatMap((issue): ConfigIssue[] => {
+        const at = issue.path.map(String);
+        if (issue.code === 'unrecognized_keys') {
+          // One line per unknown field, named by its own path: usually a typo of a documented field.
+          const input = (issue.input ?? {}) as Record<string, unknown>;
+          return issue.keys.map((k) => ({ path: [...at, k].join('.'), expected: 'no such field (see docs/sandbox.md)', found: describeFound(input[k]) }));
+        }
+        return [{ path: at.length ? at.join('.') : '(document)', expected: issue.message, found: describeFound(issue.input) }];
+      }),
+    };
+  }
+  const cross = crossCheck(parsed.data);
+  return cross.length ? { ok: false, issues: cross } : { ok: true, config: parsed.data };
+}
+
+/** Checks that span fields (references between sections), which the schema alone cannot see. */
+function crossCheck(c: WorldConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const planIds = new Set(c.plans.map((p) => p.id));
+  const sum = (xs: number[]) => xs.reduce((s, v) => s + v, 0);
+  const near1 = (x: number) => Math.abs(x - 1) < 1e-6;
+  if (!near1(sum(c.population.contracts.map((x) => x.share)))) {
+    issues.push({ path: 'population.contracts', expected: 'shares adding up to 1', found: String(sum(c.population.contracts.map((x) => x.share))) });
+  }
+  if (!near1(sum(c.population.paymentMethods.map((x) => x.share)))) {
+    issues.push({ path: 'population.paymentMethods', expected: 'shares adding up to 1', found: String(sum(c.population.paymentMethods.map((x) => x.share))) });
+  }
+  if (!(sum(c.plans.map((p) => p.share)) > 0)) issues.push({ path: 'plans', expected: 'at least one plan with a positive share', found: '0' });
+  if (planIds.size !== c.plans.length) issues.push({ path: 'plans', expected: 'unique plan ids', found: 'a repeated id' });
+  c.priceChanges.forEach((pc, i) =>
+    pc.planIds.forEach((id, j) => {
+      if (!planIds.has(id)) issues.push({ path: `priceChanges.${i}.planIds.${j}`, expected: 'the id of a plan in `plans`', found: JSON.stringify(id) });
+    }),
+  );
+  for (const id of Object.keys(c.applicants.planPreferences)) {
+    if (!planIds.has(id)) issues.push({ path: `applicants.planPreferences.${id}`, expected: 'the id of a plan in `plans`', found: JSON.stringify(id) });
+  }
+  if (c.applicants.creditScore.min >= c.applicants.creditScore.max) {
+    issues.push({ path: 'applicants.creditScore.min', expected: 'min < max', found: String(c.applicants.creditScore.min) });
+  }
+  return issues;
+}
+
+function describeFound(input: unknown): string {
+  if (input === undefined) return 'nothing (field missing)';
+  const text = JSON.stringify(input);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Formats issues as one line per wrong field, for the CLI and error messages. */
+export function formatConfigIssues(issues: readonly ConfigIssue[]): string[] {
+  return issues.map((i) => `${i.path}: ${i.expected}; found ${i.found}`);
+}

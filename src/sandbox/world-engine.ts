@@ -1,0 +1,362 @@
+import { ManualClock } from '../domain/clock.js';
+import type { EventKind, EventOf, TwinEvent } from '../domain/events.js';
+import { Agenda, AGENDA, type AgendaItem } from './agenda.js';
+import { driverLogit, dailyFromMonthly, monthlyHazard, solveIntercept, type HazardDrivers } from './churn-hazard.js';
+import { customerTables, drawCustomer, tenureMonths, type CustomerChoice, type CustomerTables } from './customer-factory.js';
+import { SANDBOX_SOURCE, type EventOutput } from './event-output.js';
+import { Population, RESPONSE_TYPE_ORDER, STATUS_ACTIVE, STATUS_TERMINATED } from './population.js';
+import { Prng } from './prng.js';
+import { DAY_MS, isoAt, isoDate, parseIsoDate } from './sim-time.js';
+import { runBills } from './billing.js';
+import { drawIncidents, startIncident, clearIncident, type Incident } from './network-incidents.js';
+import { runAgendaItem } from './agenda-actions.js';
+import type { WorldConfig } from './world-config.js';
+
+/** Seconds of the day at which each daily phase runs; agenda items interleave by their own time. */
+const PHASE = { JOIN: 0, PRICE: 3600, BILL: 7200, CHURN: 72000, USAGE: 86340 } as const;
+
+/** Decay time constant (days) of complaint and network-impact scores in the hazard. */
+export const SCORE_DECAY_DAYS = 30;
+
+/**
+ * The simulated operator: hidden customer state, network, agenda, and the day step that turns
+ * it into events. Deterministic: with the same config and seed, the same calls give the same
+ * events. Back-end effects (activations, credits, offers) enter through `world-effects.ts`.
+ */
+export class WorldEngine {
+  readonly pop: Population;
+  readonly clock: ManualClock;
+  readonly startMs: number;
+  readonly tables: CustomerTables;
+  readonly agenda = new Agenda();
+  readonly rng: Prng;
+  /** A separate stream for effects triggered from outside, so they do not shift the world's own draws. */
+  readonly effectsRng: Prng;
+  /** Next simulated day to generate, counted from `startMs`. */
+  day = 0;
+  intercept = 0;
+  planPrices: number[];
+  readonly incidents: Incident[] = [];
+  readonly homeMembers: number[][];
+  readonly visitors: number[][];
+  /** Competitor pressure per plan family today. */
+  exposure: Record<'fibre' | 'dsl' | 'none', number> = { fibre: 0, dsl: 0, none: 0 };
+  /** Where scheduled events go; set by whoever drives the day step. */
+  out: EventOutput;
+  /** Where events caused by back-end calls go (the live queue, or the same output in backfill). */
+  immediate: EventOutput;
+  counters = { ids: 0, tickets: 0, incidents: 0, orders: 0 };
+  /** Every offer delivered and contact made through the back ends, for the oracle's record of what happened. */
+  readonly contactLog: ContactRecord[] = [];
+  /** Called when an incident starts or clears (the alarm feed listens here). */
+  readonly incidentListeners = new Set<(incident: Incident) => void>();
+  datePrefix = '';
+  private readonly dateCache = new Map<number, string>();
+  private initialEmitted = false;
+  private readonly idPrefix: string;
+
+  constructor(
+    readonly cfg: WorldConfig,
+    readonly seed: number,
+    noop: EventOutput,
+  ) {
+    this.idPrefix = 'sbx-' + seed + '-';
+    this.startMs = parseIsoDate(cfg.start);
+    this.clock = new ManualClock(this.startMs);
+    this.rng = new Prng(seed, 'world');
+    this.effectsRng = new Prng(seed, 'effects');
+    this.tables = customerTables(cfg);
+    this.planPrices = cfg.plans.map((p) => p.monthlyPrice);
+    this.homeMembers = Array.from({ length: cfg.network.cells }, () => []);
+    this.visitors = Array.from({ length: cfg.network.cells }, () => []);
+    this.out = noop;
+    this.immediate = noop;
+    const n = cfg.population.customers;
+    this.pop = new Population(Math.ceil(n * 1.3), cfg.network.visitedCellsPerCustomer);
+    for (let k = 0; k < n; k++) this.addCustomer(this.rng, this.startMs, 0, true);
+    // The intercept makes the initial population's mean hazard, before any recent event, the target.
+    const logits = new Float64Array(n);
+    for (let c = 0; c < n; c++) logits[c] = driverLogit(cfg.churn.coefficients, this.drivers(c, 0));
+    this.intercept = solveIntercept(logits, cfg.churn.monthlyRate.target);
+  }
+
+  /** A fresh, stable event id: the seed and a counter. */
+  nextId(): string {
+    return this.idPrefix + ++this.counters.ids;
+  }
+
+  /** An event of customer slot `c` at `time`, with a fresh id (keys in the order the text path uses). */
+  ev<K extends EventKind>(c: number, time: string, kind: K, data: EventOf<K>['data']): EventOf<K> {
+    return { id: this.idPrefix + ++this.counters.ids, customerId: this.pop.customerIds[c], time, source: SANDBOX_SOURCE, v: 1, kind, data } as EventOf<K>;
+  }
+
+  /** `YYYY-MM-DD` of a day index (cached: bills and payments ask for the same days often). */
+  dateOf(day: number): string {
+    let s = this.dateCache.get(day);
+    if (s === undefined) this.dateCache.set(day, (s = isoDate(this.startMs + day * DAY_MS)));
+    return s;
+  }
+
+  /** Epoch time of the current simulated moment as an ISO string (for effects). */
+  nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  /** Simulated day index of the clock's current time. */
+  currentDay(): number {
+    return Math.floor((this.clock.now() - this.startMs) / DAY_MS);
+  }
+
+  /** Adds a customer (initial or joining) and indexes its cells. */
+  addCustomer(rng: Prng, nowMs: number, day: number, initial: boolean, choice?: CustomerChoice): number {
+    const c = this.pop.add();
+    drawCustomer(this.pop, this.cfg, this.tables, rng, c, nowMs, day, initial, choice);
+    if (initial) this.pop.i.lastBillDay[c] = this.pop.u.billDay[c] - 31;
+    this.homeMembers[this.pop.i.homeCell[c]].push(c);
+    const k = this.pop.visitedPerCustomer;
+    for (let v = 0; v < k; v++) this.visitors[this.pop.visited[c * k + v]].push(c);
+    return c;
+  }
+
+  /** Emits a new customer's `customer` and `subscription activated` events. */
+  emitJoin(out: EventOutput, c: number, time: string, reason: string): void {
+    const { pop, cfg } = this;
+    const plan = cfg.plans[pop.plan[c]];
+    out.event(this.ev(c, time, 'customer', {
+        segment: pop.u.business[c] ? 'business' : 'consumer',
+        billing: pop.u.prepaid[c] ? 'prepaid' : 'postpaid',
+        contractMonths: cfg.population.contracts[pop.u.contractIdx[c]].months,
+        paymentMethod: cfg.population.paymentMethods[pop.u.paymentIdx[c]].method,
+        since: new Date(pop.f.sinceMs[c]).toISOString(),
+      }));
+    out.event(this.ev(c, time, 'subscription', {
+        action: 'activated',
+        subscriptionId: pop.subscriptionIds[c],
+        productKind: 'plan',
+        productId: plan.id,
+        monthlyPrice: this.planPrices[pop.plan[c]],
+        dataAllowanceMb: plan.dataAllowanceMb,
+        voiceAllowanceMin: plan.voiceAllowanceMin,
+        reason,
+      }));
+  }
+
+  /** The hidden drivers of customer `c` on `day` (decayed scores, expired effects dropped). */
+  drivers(c: number, day: number): HazardDrivers {
+    const { pop, cfg } = this;
+    const { f, i, u } = pop;
+    const plan = cfg.plans[pop.plan[c]];
+    const type = RESPONSE_TYPE_ORDER[u.responseType[c]];
+    const bits = u.overageBits[c];
+    const decay = (v: number, since: number) => v * Math.exp(-(day - since) / SCORE_DECAY_DAYS);
+    const mult = (i.offerUntil[c] >= day ? f.offerMultiplier[c] : 1) * (i.contactUntil[c] >= day ? f.contactMultiplier[c] : 1);
+    return {
+      contractLogit: cfg.population.contracts[u.contractIdx[c]].churnLogit,
+      paymentLogit: cfg.population.paymentMethods[u.paymentIdx[c]].churnLogit,
+      tenureMonths: tenureMonths(f.sinceMs[c], this.startMs + day * DAY_MS),
+      family: plan.family,
+      business: u.business[c] === 1,
+      prepaid: u.prepaid[c] === 1,
+      overageMonths: (bits & 1) + ((bits >> 1) & 1) + ((bits >> 2) & 1),
+      complaintScore: decay(f.complaintScore[c], i.complaintDay[c]),
+      networkScore: decay(f.networkScore[c], i.networkDay[c]),
+      priceIncreasePct: i.priceUntil[c] >= day ? f.priceIncreasePct[c] : 0,
+      competitorExposure: this.exposure[plan.family],
+      strain: f.strain[c],
+      frailty: f.frailty[c],
+      typeShift: cfg.offers.typeLogitShift[type],
+      multiplier: mult,
+    };
+  }
+
+  /** True monthly hazard of `c` on `day` given its drivers (optionally overridden). */
+  hazardOf(c: number, day: number, override: Partial<HazardDrivers> = {}): number {
+    const x = { ...this.drivers(c, day), ...override };
+    return monthlyHazard(this.intercept, driverLogit(this.cfg.churn.coefficients, x), x.multiplier);
+  }
+
+  /** Recomputes a customer's cached daily churn probability. */
+  refreshHazard(c: number, day: number): void {
+    const p = this.hazardOf(c, day);
+    this.pop.f.monthlyHazard[c] = p;
+    this.pop.f.dailyChurn[c] = dailyFromMonthly(p);
+    this.pop.u.dirty[c] = 0;
+  }
+
+  /** Adds to a decayed score (complaints, network impact), decaying what was there first. */
+  bumpScore(scores: Float64Array, days: Int32Array, c: number, day: number, by: number): void {
+    scores[c] = scores[c] * Math.exp(-(day - days[c]) / SCORE_DECAY_DAYS) + by;
+    days[c] = day;
+    this.pop.u.dirty[c] = 1;
+  }
+
+  /** Ends a customer's relationship (churn or forced) with a `subscription terminated` event. */
+  terminate(out: EventOutput, c: number, day: number, time: string, reason: string): void {
+    const pop = this.pop;
+    pop.u.status[c] = STATUS_TERMINATED;
+    pop.i.terminatedDay[c] = day;
+    out.event(this.ev(c, time, 'subscription', { action: 'terminated', subscriptionId: pop.subscriptionIds[c], productKind: 'plan', reason }));
+  }
+
+  /** Generates one simulated day into `this.out`, in time order, and advances the day counter. */
+  stepDay(): void {
+    const d = this.day;
+    const { cfg, pop, rng } = this;
+    const dayMs = this.startMs + d * DAY_MS;
+    this.datePrefix = this.dateOf(d);
+    this.updateExposure(d);
+    drawIncidents(this, d);
+    this.drawDailyContacts(d);
+    const items = this.agenda.take(d);
+    let next = 0;
+    const runUntil = (sec: number) => {
+      while (next < items.length && items[next].at < sec) {
+        const item: AgendaItem = items[next++];
+        this.clock.set(dayMs + item.at * 1000);
+        if (item.k === AGENDA.INCIDENT_START) startIncident(this, item.x, d);
+        else if (item.k === AGENDA.INCIDENT_CLEAR) clearIncident(this, item.x);
+        else if (pop.u.status[item.c] === STATUS_ACTIVE) runAgendaItem(this, item, d);
+      }
+      this.clock.set(dayMs + sec * 1000);
+    };
+
+    runUntil(PHASE.JOIN);
+    this.runJoins(d);
+    runUntil(PHASE.PRICE);
+    this.runPriceChanges(d);
+    runUntil(PHASE.BILL);
+    runBills(this, d);
+    runUntil(PHASE.CHURN);
+    const churnTime = isoAt(this.datePrefix, PHASE.CHURN);
+    const status = pop.u.status;
+    const dirty = pop.u.dirty;
+    const daily = pop.f.dailyChurn;
+    for (let c = 0; c < pop.size; c++) {
+      if (status[c] !== STATUS_ACTIVE) continue;
+      if (dirty[c]) this.refreshHazard(c, d);
+      if (rng.float() < daily[c]) this.terminate(this.out, c, d, churnTime, 'customer_request');
+    }
+    runUntil(PHASE.USAGE);
+    this.runUsage(cfg.usage.weekly[(new Date(dayMs).getUTCDay() + 6) % 7]);
+    runUntil(86400);
+    this.day = d + 1;
+    this.clock.set(dayMs + DAY_MS);
+  }
+
+  private runJoins(d: number): void {
+    const time = isoAt(this.datePrefix, PHASE.JOIN);
+    if (!this.initialEmitted) {
+      this.initialEmitted = true;
+      for (let c = 0; c < this.pop.size; c++) this.emitJoin(this.out, c, time, 'existing_customer');
+    }
+    const active = this.pop.activeCount();
+    const joins = this.rng.poisson((active * this.cfg.population.joinRatePerMonth) / 30.4375);
+    for (let k = 0; k < joins; k++) {
+      const c = this.addCustomer(this.rng, this.startMs + d * DAY_MS, d, false);
+      this.emitJoin(this.out, c, time, 'new_customer');
+    }
+  }
+
+  private runPriceChanges(d: number): void {
+    const time = isoAt(this.datePrefix, PHASE.PRICE);
+    for (const change of this.cfg.priceChanges) {
+      if (change.day !== d) continue;
+      const planIdxs = new Set(change.planIds.map((id) => this.cfg.plans.findIndex((p) => p.id === id)));
+      for (const p of planIdxs) this.planPrices[p] = Math.round(this.planPrices[p] * (100 + change.pct)) / 100;
+      const { pop } = this;
+      for (let c = 0; c < pop.size; c++) {
+        if (pop.u.status[c] !== STATUS_ACTIVE || !planIdxs.has(pop.plan[c])) continue;
+        const plan = this.cfg.plans[pop.plan[c]];
+        this.out.event(this.ev(c, time, 'subscription', { action: 'plan_changed', subscriptionId: pop.subscriptionIds[c], productKind: 'plan', productId: plan.id, monthlyPrice: this.planPrices[pop.plan[c]], reason: 'price_change' }));
+        if (change.pct > 0) {
+          pop.f.priceIncreasePct[c] = change.pct;
+          // A price rise weighs on the decision for about three months, then is absorbed.
+          pop.i.priceUntil[c] = d + 91;
+          pop.u.dirty[c] = 1;
+        }
+      }
+    }
+  }
+
+  private updateExposure(d: number): void {
+    const next = { fibre: 0, dsl: 0, none: 0 };
+    for (const o of this.cfg.competitorOffers) {
+      if (d >= o.startDay && d < o.startDay + o.days) for (const fam of o.families) next[fam] += o.intensity;
+    }
+    if (next.fibre !== this.exposure.fibre || next.dsl !== this.exposure.dsl || next.none !== this.exposure.none) {
+      this.exposure = next;
+      this.pop.u.dirty.fill(1, 0, this.pop.size);
+    }
+  }
+
+  /** Draws today's unprompted contacts: interactions on channels and service faults. */
+  private drawDailyContacts(d: number): void {
+    const { pop, rng, cfg } = this;
+    const pInteraction = cfg.complaints.interactionsPerMonth / 30.4375;
+    const pFault = cfg.complaints.serviceFaultsPerMonth / 30.4375;
+    const status = pop.u.status;
+    for (let c = 0; c < pop.size; c++) {
+      if (status[c] !== STATUS_ACTIVE) continue;
+      if (rng.float() < pInteraction) {
+        const channel = CONTACT_CHANNELS[rng.weighted(CONTACT_CHANNEL_WEIGHTS)];
+        this.agenda.add(d, 28800 + rng.int(43200), AGENDA.INTERACTION, c, 0, 0, CONTACT_INTENTS[rng.int(CONTACT_INTENTS.length)], channel);
+      }
+      if (rng.float() < pFault) {
+        const category = rng.chance(0.7) ? 'service' : 'device';
+        this.agenda.add(d, 28800 + rng.int(43200), AGENDA.TICKET_OPEN, c, rng.chance(0.7) ? 0 : 1, rng.chance(0.5) ? 1 : 0, '', category);
+      }
+    }
+  }
+
+  /** Daily usage per active subscription, reported at the end of the day. The hot loop: locals only. */
+  private runUsage(weekday: number): void {
+    const { pop, rng, cfg, out } = this;
+    const status = pop.u.status;
+    const roamDays = pop.u.cycleRoamingDays;
+    const { growth, dataLevel, voiceLevel, cycleDataMb, cycleVoiceMin } = pop.f;
+    const time = isoAt(this.datePrefix, PHASE.USAGE);
+    const sigma = cfg.usage.dailyNoiseSigma;
+    const smsL = Math.exp(-cfg.usage.smsPerDay * weekday);
+    const roamP = cfg.usage.roamingDayRate;
+    const ids = pop.customerIds;
+    const subs = pop.subscriptionIds;
+    const n = pop.size;
+    for (let c = 0; c < n; c++) {
+      if (status[c] !== STATUS_ACTIVE) continue;
+      const scale = growth[c] * weekday;
+      const dataMb = Math.round(dataLevel[c] * scale * Math.exp(sigma * rng.normal()) * 10) / 10;
+      const voice = voiceLevel[c];
+      let voiceMin = 0;
+      let sms = 0;
+      if (voice > 0) {
+        voiceMin = Math.round(voice * scale * Math.exp(sigma * rng.normal()) * 10) / 10;
+        sms = rng.poissonFromExp(smsL);
+      }
+      const roaming = rng.float() < roamP;
+      cycleDataMb[c] += dataMb;
+      cycleVoiceMin[c] += voiceMin;
+      if (roaming) roamDays[c]++;
+      out.usage(c, this.idPrefix, ++this.counters.ids, ids[c], time, subs[c], dataMb, voiceMin, sms, roaming);
+    }
+  }
+
+  /** Emits an event built elsewhere (effects) to the immediate output. */
+  emitNow(e: TwinEvent): void {
+    this.immediate.event(e);
+  }
+}
+
+/** One contact made through a back end (offer or notification) and how the customer took it. */
+export interface ContactRecord {
+  customer: number;
+  day: number;
+  kind: 'offer' | 'notification';
+  /** Offer id, or the notification's purpose. */
+  what: string;
+  accepted: boolean;
+}
+
+const CONTACT_CHANNELS = ['web', 'app', 'call', 'chat', 'store'] as const;
+/** Digital channels dominate unprompted contact; calls remain the biggest assisted one. */
+const CONTACT_CHANNEL_WEIGHTS = [0.3, 0.3, 0.2, 0.12, 0.08];
+const CONTACT_INTENTS = ['billing_question', 'plan_info', 'configure_bundle', 'upgrade', 'technical_support', 'account_update'];

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { ArrayOutput } from './event-output.js';
+import { createSandboxWorld } from './sandbox-world.js';
+import { loadWorldDocument } from './world-catalog.js';
+import { WorldStatsAccumulator } from './world-stats.js';
+
+describe('world stats', () => {
+  it('summarises a generated world from its events alone', () => {
+    const cfg = loadWorldDocument({ extends: 'small', population: { customers: 500 } });
+    const out = new ArrayOutput();
+    createSandboxWorld(cfg, 8).generate(out, { months: 4 });
+    const acc = new WorldStatsAccumulator();
+    for (const e of out.events) acc.add(e);
+    const s = acc.result();
+    expect(s.events).toBe(out.events.length);
+    expect(Object.values(s.eventsByKind).reduce((a, b) => a + b, 0)).toBe(s.events);
+    expect(s.customers).toBe(out.events.filter((e) => e.kind === 'customer').length);
+    expect(s.terminations).toBe(out.events.filter((e) => e.kind === 'subscription' && e.data.action === 'terminated').length);
+    expect(s.monthlyChurnRate).toBeGreaterThan(0);
+    expect(s.monthlyChurnRate).toBeLessThan(0.1);
+    expect(s.usagePerCustomerDay.dataMb).toBeGreaterThan(0);
+    expect(s.bills.count).toBeGreaterThan(500);
+  });
+});
