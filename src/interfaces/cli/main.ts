@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBackfillBench } from './backfill-bench.js';
 import { registerIngestBench } from './ingest-bench.js';
 import { registerIngestCommand } from './ingest-command.js';
 import { registerModelBench } from './model-bench.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerIngestBench(bench);
   registerModelBench(bench);
   registerSandboxBench(bench);
+  registerBackfillBench(bench);
   return program;
 }
 
