@@ -4,7 +4,9 @@ import { createPostgresEventStore } from './postgres-event-store.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
 
 /** Which event store to open: the embedded SQLite file or a PostgreSQL database. */
-export type StoreOptions = { kind: 'sqlite'; dataDir: string } | { kind: 'postgres'; url: string; schema?: string };
+export type StoreOptions =
+  | { kind: 'sqlite'; dataDir: string; /** See SqliteEventStoreOptions. */ writes?: 'inline' | 'thread' }
+  | { kind: 'postgres'; url: string; schema?: string };
 
 /** Data directory used when nothing else is configured: beside the working directory, hidden. */
 export const DEFAULT_DATA_DIR = './.twinloop';
@@ -14,7 +16,7 @@ export async function openEventStore(options: StoreOptions): Promise<EventStore>
   let store: EventStore;
   switch (options.kind) {
     case 'sqlite':
-      store = createSqliteEventStore({ dataDir: options.dataDir });
+      store = createSqliteEventStore({ dataDir: options.dataDir, writes: options.writes });
       break;
     case 'postgres':
       store = createPostgresEventStore({ url: options.url, schema: options.schema });

@@ -7,18 +7,20 @@ import { describeEventStoreContract } from './event-store.contract.js';
 import { openEventStore } from './open-event-store.js';
 import { createSqliteEventStore, SQLITE_FILE_NAME } from './sqlite-event-store.js';
 
-describeEventStoreContract('SQLite', async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-store-'));
-  const store = await openEventStore({ kind: 'sqlite', dataDir });
-  return {
-    store,
-    reopen: () => openEventStore({ kind: 'sqlite', dataDir }),
-    cleanup: async () => {
-      await store.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+for (const writes of ['inline', 'thread'] as const) {
+  describeEventStoreContract(`SQLite (${writes} writes)`, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-store-'));
+    const store = await openEventStore({ kind: 'sqlite', dataDir, writes });
+    return {
+      store,
+      reopen: () => openEventStore({ kind: 'sqlite', dataDir, writes }),
+      cleanup: async () => {
+        await store.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  });
+}
 
 describe('SQLite event store', () => {
   it('creates a missing data directory and its database file', async () => {

@@ -32,6 +32,7 @@ import {
   type SnapshotRow,
 } from './sqlite-rows.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
+import { SqliteWriterClient } from './sqlite-writer-client.js';
 
 /** Name of the database file inside the data directory. */
 export const SQLITE_FILE_NAME = 'twinloop.db';
@@ -59,6 +60,13 @@ const TRANSIENT_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_
 export interface SqliteEventStoreOptions {
   /** Directory holding `twinloop.db`; created when missing. */
   dataDir: string;
+  /**
+   * Where writes (appends, dead letters, checkpoints) run: on the calling thread (`inline`, the
+   * default), or on a writer thread with its own connection (`thread`), so the caller keeps
+   * working while a batch commits; reads stay on the calling thread's connection either way
+   * (WAL lets them run beside the writer).
+   */
+  writes?: 'inline' | 'thread';
 }
 
 const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
@@ -150,7 +158,12 @@ class SqliteEventStore implements EventStore {
   private readonly insertDeadLetters: (letters: readonly NewDeadLetter[]) => void;
   private readonly writeCheckpoint: (checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => void;
 
-  constructor(readonly dataDir: string) {
+  private writer: SqliteWriterClient | undefined;
+
+  constructor(
+    readonly dataDir: string,
+    private readonly writes: 'inline' | 'thread',
+  ) {
     this.db = openDatabase(dataDir);
 
     // IMMEDIATE takes the write lock up front, so a batch never fails half-way on a lock upgrade.
@@ -235,7 +248,17 @@ class SqliteEventStore implements EventStore {
   }
 
   append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = []): Promise<AppendOutcome[]> {
-    return this.run('append', () => (events.length + deadLetters.length === 0 ? [] : this.appendBatch(events, deadLetters)));
+    if (events.length + deadLetters.length === 0) return this.run('append', () => []);
+    const writer = this.writerThread();
+    if (writer) return writer.request({ op: 'append', events: [...events], letters: [...deadLetters] });
+    return this.run('append', () => this.appendBatch(events, deadLetters));
+  }
+
+  /** The writer thread, started at the first write (after `migrate()`), or none for inline writes. */
+  private writerThread(): SqliteWriterClient | undefined {
+    if (this.writes === 'inline' || this.closed) return undefined;
+    this.writer ??= new SqliteWriterClient(this.dataDir);
+    return this.writer;
   }
 
   readLog(afterSeq: number, limit: number): Promise<StoredEvent[]> {
@@ -260,6 +283,8 @@ class SqliteEventStore implements EventStore {
   }
 
   addDeadLetters(letters: readonly NewDeadLetter[]): Promise<void> {
+    const writer = letters.length > 0 ? this.writerThread() : undefined;
+    if (writer) return writer.request({ op: 'deadLetters', letters: [...letters] });
     return this.run('addDeadLetters', () => {
       if (letters.length > 0) this.insertDeadLetters(letters);
     });
@@ -276,6 +301,8 @@ class SqliteEventStore implements EventStore {
   }
 
   saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[] = []): Promise<void> {
+    const writer = this.writerThread();
+    if (writer) return writer.request({ op: 'checkpoint', checkpoint, twins: [...twins], history: [...history] });
     return this.run('saveCheckpoint', () => this.writeCheckpoint(checkpoint, twins, history));
   }
 
@@ -312,12 +339,12 @@ class SqliteEventStore implements EventStore {
     });
   }
 
-  close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.db.close();
-    }
-    return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Writes already sent finish before the connections go.
+    await this.writer?.close();
+    this.db.close();
   }
 }
 
@@ -333,5 +360,5 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
   if (typeof options.dataDir !== 'string' || options.dataDir.trim() === '') {
     throw new TwinloopError('BAD_INPUT', 'The SQLite event store needs a data directory; pass --data-dir or set TWINLOOP_DATA_DIR');
   }
-  return new SqliteEventStore(resolve(options.dataDir));
+  return new SqliteEventStore(resolve(options.dataDir), options.writes ?? 'inline');
 }

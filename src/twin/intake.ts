@@ -5,7 +5,7 @@ import type { EventSink, RecordOutcome } from '../domain/event-sink.js';
 import { parseEventTime } from '../domain/event-fast-path.js';
 import { validateEvent, validateEventText } from '../domain/event-validation.js';
 import type { TwinEvent } from '../domain/events.js';
-import type { EventStore, NewDeadLetter, NewEvent } from '../store/event-store.js';
+import type { AppendOutcome, EventStore, NewDeadLetter, NewEvent } from '../store/event-store.js';
 import type { CustomerGate, TwinEngine } from './twin-engine.js';
 
 /** One incoming record: its raw text (an NDJSON line) or an already decoded value (a JSON array element). */
@@ -87,6 +87,9 @@ export class Intake implements EventSink {
   private readonly maxFuture: number;
   private readonly source: string;
   private idle: Promise<void> = Promise.resolve();
+  /** Customers as the units checked but not yet applied leave them. */
+  private readonly overlay = new Map<string, CustomerGate>();
+  private inFlight = 0;
   private settle: () => void = () => {};
 
   constructor(private readonly options: IntakeOptions) {
@@ -142,25 +145,64 @@ export class Intake implements EventSink {
     void this.drain();
   }
 
+  /**
+   * Takes queued jobs as units of at most `maxBatch` records (a bigger job is one unit of several
+   * batches). A unit is checked and sent to the store while the previous unit's write is still
+   * committing; units are applied and answered strictly in order. The checks of a unit see the
+   * effects of the unit before it through `overlay`, as if it were already applied.
+   */
   private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const jobs: Job[] = [];
-      let size = 0;
-      while (this.queue.length && (jobs.length === 0 || size + this.queue[0].records.length <= this.maxBatch)) {
-        const job = this.queue.shift()!;
-        jobs.push(job);
-        size += job.records.length;
+    let previous: Promise<void> = Promise.resolve();
+    // Work submitted while the last unit finishes joins this drain (the outer loop looks again).
+    do {
+      while (this.queue.length) {
+        previous = (await this.startUnit(previous)).done;
+        // The embedded store may answer synchronously; without this turn a busy intake would
+        // run on microtasks alone and starve HTTP requests, timers and signals.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
+      await previous;
+    } while (this.queue.length);
+    this.draining = false;
+    this.settle();
+  }
+
+  /**
+   * Takes the next unit of jobs, checks it and sends its batches to the store; returns (boxed,
+   * so that awaiting the start does not await the end) the promise of its completion, which
+   * applies and answers it after `previous` has completed.
+   */
+  private async startUnit(previous: Promise<void>): Promise<{ done: Promise<void> }> {
+    const jobs: Job[] = [];
+    let size = 0;
+    while (this.queue.length && (jobs.length === 0 || size + this.queue[0].records.length <= this.maxBatch)) {
+      const job = this.queue.shift()!;
+      jobs.push(job);
+      size += job.records.length;
+    }
+    const pending: Pending[] = [];
+    const sources: string[] = [];
+    for (const job of jobs) for (const raw of job.records) {
+      pending.push({ raw, body: '', time: 0, hash: '' });
+      sources.push(job.source);
+    }
+    // Counted before its checks run, so a unit finishing meanwhile keeps this one's overlay.
+    const unit = this.inFlight++;
+    const writes: Promise<Written>[] = [];
+    try {
+      for (let from = 0; from < pending.length; from += this.maxBatch) {
+        const batch = await this.prepare(pending.slice(from, from + this.maxBatch), sources.slice(from, from + this.maxBatch));
+        writes.push(this.options.store.append(batch.toWrite, batch.dead).then((outcomes) => ({ batch, outcomes })));
+      }
+    } catch (err) {
+      writes.push(Promise.reject(err));
+    }
+    // Awaited below in order; marked handled now so a failure while waiting is not reported as unhandled.
+    for (const w of writes) w.catch(() => {});
+    const done = (async () => {
+      await previous;
       try {
-        const pending: Pending[] = [];
-        const sources: string[] = [];
-        for (const job of jobs) for (const raw of job.records) {
-          pending.push({ raw, body: '', time: 0, hash: '' });
-          sources.push(job.source);
-        }
-        for (let from = 0; from < pending.length; from += this.maxBatch) {
-          await this.processBatch(pending.slice(from, from + this.maxBatch), sources.slice(from, from + this.maxBatch));
-        }
+        for (const w of writes) this.finish(await w);
         let at = 0;
         for (const job of jobs) {
           job.resolve(pending.slice(at, at + job.records.length).map((p) => p.outcome!));
@@ -170,16 +212,18 @@ export class Intake implements EventSink {
         for (const job of jobs) job.reject(err);
       } finally {
         this.queued -= size;
+        // The last unit out leaves nothing for the overlay to stand for.
+        if (unit === this.inFlight - 1) {
+          this.overlay.clear();
+          this.inFlight = 0;
+        }
       }
-      // The embedded store answers synchronously, so without this turn a busy intake would run
-      // on microtasks alone and starve HTTP requests, timers and signals.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    this.draining = false;
-    this.settle();
+    })();
+    return { done };
   }
 
-  private async processBatch(batch: Pending[], sources: string[]): Promise<void> {
+  /** Steps 1–3 of a batch: shape, duplicates inside the batch, checks against the twins. */
+  private async prepare(batch: Pending[], sources: string[]): Promise<Prepared> {
     const { store, engine, clock } = this.options;
     const now = clock.now();
     const horizon = now + this.maxFuture;
@@ -202,29 +246,27 @@ export class Intake implements EventSink {
       p.body = v.exact && 'text' in p.raw ? p.raw.text : JSON.stringify(v.event);
     }
     // 2. In arrival order: duplicates of an earlier accepted record of this batch, then the
-    //    checks against the twins as the earlier records leave them. Duplicates of the log are
-    //    found by the append itself (an id already stored is not written again); a stored
-    //    event's customer and time always pass the checks except lateness, so records the
-    //    checks refuse are looked up, to answer a late resend as the duplicate it is.
-    const gates = new Map<string, CustomerGate | undefined>();
+    //    checks against the twins as the earlier records (and the unit still committing) leave
+    //    them. Duplicates of the log are found by the append itself (an id already stored is
+    //    not written again); a stored event's customer and time always pass the checks except
+    //    lateness, so records the checks refuse are looked up, to answer a late resend as the
+    //    duplicate it is.
     const taken = new Map<string, string>();
     const toWrite: NewEvent[] = [];
     const written: Pending[] = [];
     const refused: Pending[] = [];
     for (const p of batch) {
       if (p.outcome || !p.event) continue;
-      const id = p.event.id;
-      const earlier = taken.get(id);
+      const e = p.event;
+      const earlier = taken.get(e.id);
       if (earlier !== undefined) {
-        p.outcome = earlier === p.hash ? { status: 'duplicate', id } : conflict(id, 'earlier in this batch');
+        p.outcome = earlier === p.hash ? { status: 'duplicate', id: e.id } : conflict(e.id, 'earlier in this batch');
         continue;
       }
-      const e = p.event;
-      let gate = gates.get(e.customerId);
-      if (!gates.has(e.customerId)) {
-        gate = engine.gate(e.customerId);
-        gates.set(e.customerId, gate && { ...gate });
-        gate = gates.get(e.customerId);
+      let gate = this.overlay.get(e.customerId);
+      if (!gate) {
+        const known = engine.gate(e.customerId);
+        gate = known && { ...known };
       }
       const verdict = engine.check(e, p.time, gate);
       if (!verdict.ok) {
@@ -238,7 +280,7 @@ export class Intake implements EventSink {
         next.since = parseEventTime(e.data.since);
       }
       next.watermark = Math.max(next.watermark, p.time);
-      gates.set(e.customerId, next);
+      this.overlay.set(e.customerId, next);
       taken.set(e.id, p.hash);
       toWrite.push({ id: e.id, customerId: e.customerId, kind: e.kind, time: p.time, receivedAt: now, body: p.body, hash: p.hash });
       written.push(p);
@@ -250,16 +292,20 @@ export class Intake implements EventSink {
         if (hit) p.outcome = hit.hash === p.hash ? { status: 'duplicate', id: p.event!.id } : conflict(p.event!.id, `in the log at seq ${hit.seq}`);
       }
     }
-    // 4. One transaction: accepted events and this batch's dead letters.
+    // 3. This batch's dead letters go into the same transaction as its events.
     const dead: NewDeadLetter[] = [];
     batch.forEach((p, i) => {
       if (p.outcome?.status === 'rejected') dead.push({ record: recordText(p.raw), reason: p.outcome.reason, at: now, source: sources[i] });
     });
-    const outcomes = await store.append(toWrite, dead);
-    // 5. Durable: apply and answer.
+    return { toWrite, written, dead };
+  }
+
+  /** Step 4, once the batch is durable: apply the accepted events in order, answer every record. */
+  private finish({ batch, outcomes }: Written): void {
+    const { engine } = this.options;
     const applied: AcceptedEvent[] = [];
     outcomes.forEach((o, k) => {
-      const p = written[k];
+      const p = batch.written[k];
       if (o.status === 'accepted') {
         engine.apply(p.event!, p.time);
         p.outcome = { status: 'accepted', id: p.event!.id };
@@ -270,6 +316,17 @@ export class Intake implements EventSink {
     });
     if (applied.length) for (const listener of this.listeners) listener(applied);
   }
+}
+
+interface Prepared {
+  toWrite: NewEvent[];
+  written: Pending[];
+  dead: NewDeadLetter[];
+}
+
+interface Written {
+  batch: Prepared;
+  outcomes: AppendOutcome[];
 }
 
 function conflict(id: string, where: string): RecordOutcome {

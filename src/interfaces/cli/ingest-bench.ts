@@ -24,6 +24,8 @@ export interface IngestBenchResult {
   memory_events_per_s: number;
   ratio_to_parse: number;
   durable_sqlite_events_per_s: number | null;
+  /** The same with the store's writes on a writer thread (`writes: 'thread'`), pipelined with validation. */
+  durable_sqlite_writer_thread_events_per_s: number | null;
   durable_postgres_events_per_s: number | null;
   replay_events_per_s: number | null;
   replay_10m_projected_s: number | null;
@@ -142,9 +144,14 @@ export async function runIngestBench(options: { events: number; twins: number; p
 
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-bench-'));
   let sqliteRate: number | null = null;
+  let threadRate: number | null = null;
   let replayRate: number | null = null;
   let asOfP99: number | null = null;
   try {
+    const threaded = await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'threaded'), writes: 'thread' });
+    threadRate = (await durableRate(threaded, lines, customers)).rate;
+    await threaded.close();
+    log(`durable into SQLite, writer thread: ${Math.round(threadRate)} events/s`);
     const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
     const durable = await durableRate(store, lines, customers);
     sqliteRate = durable.rate;
@@ -192,6 +199,7 @@ export async function runIngestBench(options: { events: number; twins: number; p
     memory_events_per_s: Math.round(memoryRate),
     ratio_to_parse: Number((memoryRate / parseRate).toFixed(3)),
     durable_sqlite_events_per_s: sqliteRate && Math.round(sqliteRate),
+    durable_sqlite_writer_thread_events_per_s: threadRate && Math.round(threadRate),
     durable_postgres_events_per_s: pgRate && Math.round(pgRate),
     replay_events_per_s: replayRate && Math.round(replayRate),
     replay_10m_projected_s: replayRate && Math.round(1e7 / replayRate),
