@@ -27,7 +27,7 @@ describe('twinloop start with the sandbox operator', () => {
   it('serves a populated world that keeps moving, and picks up where it stopped after a restart', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const base = `http://127.0.0.1:${port}`;
-    const args = [BIN, 'start', '--port', String(port), '--data-dir', join(dir, 'data'), '--world', 'small', '--customers', '300', '--months', '2', '--speed', '86400'];
+    const args = [BIN, 'start', '--port', String(port), '--data-dir', join(dir, 'data'), '--world', 'small', '--customers', '800', '--months', '8', '--speed', '86400'];
     let output = '';
     server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout!.on('data', (d) => (output += d));
@@ -35,14 +35,30 @@ describe('twinloop start with the sandbox operator', () => {
       const h = (await (await fetch(`${base}/health`)).json()) as { twins: number; appliedSeq: number };
       return output.includes('sandbox: live') && h.twins >= 300 ? h : undefined;
     }, 60_000);
-    const twin = (await (await fetch(`${base}/twins/C000001`)).json()) as { profile: unknown; features: { tenure_days: number; data_mb_30d: number } };
-    expect(twin.profile).not.toBeNull();
-    expect(twin.features.data_mb_30d).toBeGreaterThan(0);
+    // A churn model is trained from the twins' history after the backfill; then every active
+    // twin carries a live score with its reasons.
+    const scored = await until(async () => {
+      const list = (await (await fetch(`${base}/twins?churned.eq=0&limit=1`)).json()) as { items: { customerId: string }[] };
+      const twin = (await (await fetch(`${base}/twins/${list.items[0].customerId}`)).json()) as {
+        profile: unknown;
+        features: { data_mb_30d: number };
+        scores: { churn: { probability: number | null; reasons: { text: string }[] }; clv: { value: number } } | null;
+      };
+      return twin.scores ? twin : undefined;
+    }, 60_000);
+    expect(scored.profile).not.toBeNull();
+    expect(scored.features.data_mb_30d).toBeGreaterThan(0);
+    expect(scored.scores!.churn.probability).toBeGreaterThan(0);
+    expect(scored.scores!.churn.probability).toBeLessThan(1);
+    expect(scored.scores!.churn.reasons.length).toBeGreaterThan(0);
+    expect(scored.scores!.clv.value).toBeGreaterThan(0);
+    const models = (await (await fetch(`${base}/models`)).json()) as { items: { status: string }[] };
+    expect(models.items.map((m) => m.status)).toContain('champion');
     // Live: the simulated clock moves a day per real second, so more events keep arriving.
     const later = await until(async () => {
       const h = (await (await fetch(`${base}/health`)).json()) as { appliedSeq: number };
       return h.appliedSeq > first.appliedSeq ? h : undefined;
-    }, 20_000);
+    }, 30_000);
     expect(later.appliedSeq).toBeGreaterThan(first.appliedSeq);
     server.kill('SIGTERM');
     await new Promise((r) => server!.once('exit', r));

@@ -72,6 +72,34 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'model registry and drift alerts',
+    steps: [
+      `CREATE TABLE model_versions (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        name TEXT COLLATE "C" NOT NULL,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('champion', 'challenger', 'retired')),
+        created_at BIGINT NOT NULL,
+        metadata TEXT NOT NULL,
+        document TEXT NOT NULL,
+        UNIQUE (name, version)
+      )`,
+      // The database itself guarantees at most one champion per model name.
+      `CREATE UNIQUE INDEX model_versions_one_champion ON model_versions (name) WHERE status = 'champion'`,
+      `CREATE TABLE model_drift_alerts (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        model_id TEXT COLLATE "C" NOT NULL,
+        at BIGINT NOT NULL,
+        subject TEXT NOT NULL,
+        psi DOUBLE PRECISION NOT NULL,
+        threshold DOUBLE PRECISION NOT NULL,
+        message TEXT NOT NULL
+      )`,
+      `CREATE INDEX model_drift_alerts_model ON model_drift_alerts (model_id, id)`,
+    ],
+  },
 ];
 
 // Two stores starting at once must not both create the tables.

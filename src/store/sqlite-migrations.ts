@@ -71,6 +71,34 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) WITHOUT ROWID`,
     ],
   },
+  {
+    version: 3,
+    name: 'model registry and drift alerts',
+    steps: [
+      `CREATE TABLE model_versions (
+        id TEXT NOT NULL PRIMARY KEY,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('champion', 'challenger', 'retired')),
+        created_at INTEGER NOT NULL,
+        metadata TEXT NOT NULL,
+        document TEXT NOT NULL,
+        UNIQUE (name, version)
+      )`,
+      // The database itself guarantees at most one champion per model name.
+      `CREATE UNIQUE INDEX model_versions_one_champion ON model_versions (name) WHERE status = 'champion'`,
+      `CREATE TABLE model_drift_alerts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        model_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        subject TEXT NOT NULL,
+        psi REAL NOT NULL,
+        threshold REAL NOT NULL,
+        message TEXT NOT NULL
+      )`,
+      `CREATE INDEX model_drift_alerts_model ON model_drift_alerts (model_id, id)`,
+    ],
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

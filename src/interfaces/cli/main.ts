@@ -5,6 +5,7 @@ import { registerIngestCommand } from './ingest-command.js';
 import { registerModelBench } from './model-bench.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerPublishCommand } from './publish-command.js';
+import { registerScoringBench } from './scoring-bench.js';
 import { registerSandboxBench, registerSandboxCommands } from './sandbox-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { registerTwinCommands } from './twin-commands.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerModelBench(bench);
   registerSandboxBench(bench);
   registerBackfillBench(bench);
+  registerScoringBench(bench);
   return program;
 }
 

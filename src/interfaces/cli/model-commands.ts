@@ -8,6 +8,14 @@ import { trainTabularModel } from '../../intelligence/model/train-tabular-model.
 import { crossValidateTable, meanStd } from '../../intelligence/model/cross-validate.js';
 import { loadModel, saveModel } from '../../intelligence/model/model-file.js';
 import { createTabularScorer } from '../../intelligence/model/tabular-scorer.js';
+import { trainAndRegister } from '../../intelligence/live/churn-model-service.js';
+import { openModelRegistry } from '../../store/open-model-registry.js';
+import { resolveStoreOptions } from '../../store/open-event-store.js';
+import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
+import { globalOptions, openTwins, parseDuration, type GlobalOptions } from './cli-context.js';
+import { action } from './cli-errors.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { summarizeVersion } from '../http/model-routes.js';
 
 /** Exit code per error code: 2 for anything the user can fix in the command line or files. */
 const EXIT_CODES: Record<ErrorCode, number> = {
@@ -201,6 +209,95 @@ export function registerModelCommands(program: Command): void {
           for (const [k, v] of Object.entries(out.learners)) console.log(`  ${k.padEnd(8)} ${v.mean.toFixed(4)} ± ${v.std.toFixed(4)}`);
           console.log(`  selected: ${Object.entries(chosen).map(([k, v]) => `${k} ×${v}`).join(', ')}`);
         }
+      }),
+    );
+  registerTwinModelCommands(model);
+}
+
+/** Opens the registry beside the store the global options name. */
+async function withRegistry<T>(options: GlobalOptions, work: (registry: ModelRegistry) => Promise<T>): Promise<T> {
+  const registry = await openModelRegistry(resolveStoreOptions({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }, process.env));
+  try {
+    return await work(registry);
+  } finally {
+    await registry.close();
+  }
+}
+
+/** One line per version for `model list`. */
+function formatVersion(v: ModelVersionInfo): string {
+  const m = v.metadata as { metrics?: { auc?: number; logLoss?: number; ece?: number }; trainingWindow?: { from?: string; to?: string }; learner?: string; horizonDays?: number };
+  const metrics = m.metrics ? `AUC ${m.metrics.auc} log loss ${m.metrics.logLoss} ECE ${m.metrics.ece}` : 'no metrics';
+  const window = m.trainingWindow ? `${m.trainingWindow.from?.slice(0, 10)} … ${m.trainingWindow.to?.slice(0, 10)}` : '';
+  return `${v.id.padEnd(12)} ${v.status.padEnd(10)} ${new Date(v.createdAt).toISOString().slice(0, 19)}  ${m.learner ?? ''} ${m.horizonDays ?? '?'}d  ${metrics}  ${window}`;
+}
+
+/** Adds `model list`, `model train-twins` and `model promote`: models trained on the twins and kept in the registry. */
+export function registerTwinModelCommands(model: Command): void {
+  model
+    .command('list')
+    .description('registered model versions with status, metrics and training window')
+    .option('--json', 'one JSON array')
+    .action(
+      action(async (opts: { json?: boolean }, command: Command) => {
+        const versions = await withRegistry(globalOptions(command), (r) => r.list());
+        if (opts.json) process.stdout.write(`${JSON.stringify(versions.map(summarizeVersion))}\n`);
+        else if (versions.length === 0) process.stdout.write('no model versions yet; train one with `twinloop model train-twins`\n');
+        else for (const v of versions) process.stdout.write(`${formatVersion(v)}\n`);
+      }),
+    );
+
+  model
+    .command('train-twins')
+    .description('train a churn model from the twins in the store (leakage-free, stacked monthly cutoffs) and register it')
+    .option('--horizon <duration>', 'label window: churned within this long after each cutoff', '30d')
+    .option('--cutoffs <n>', 'monthly cutoffs to stack (default 12)')
+    .option('--promote', 'register as champion (default: challenger, or champion when there is none)')
+    .option('--json', 'print the registered version as one JSON object')
+    .action(
+      action(async (opts: { horizon: string; cutoffs?: string; promote?: boolean; json?: boolean }, command: Command) => {
+        let horizonMs: number;
+        try {
+          horizonMs = parseDuration(opts.horizon);
+        } catch (err) {
+          throw new TwinloopError('BAD_INPUT', `--horizon: ${(err as Error).message}`);
+        }
+        const cutoffs = opts.cutoffs === undefined ? undefined : Number(opts.cutoffs);
+        if (cutoffs !== undefined && !(Number.isInteger(cutoffs) && cutoffs >= 1)) throw new TwinloopError('BAD_INPUT', `--cutoffs: "${opts.cutoffs}" is not a positive integer`);
+        const options = globalOptions(command);
+        const twins = await openTwins(options);
+        try {
+          const r = await withRegistry(options, (registry) =>
+            trainAndRegister(twins, registry, {
+              horizonDays: horizonMs / 86_400_000,
+              cutoffs,
+              promotion: opts.promote ? 'champion' : 'champion-if-none',
+              onProgress: (stage) => (opts.json ? undefined : process.stderr.write(`${stage}…\n`)),
+            }),
+          );
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(summarizeVersion(r.info))}\n`);
+            return;
+          }
+          const m = r.metadata;
+          process.stdout.write(
+            `registered ${r.info.id} as ${r.info.status}: ${m.learner}, AUC ${m.metrics.auc}, log loss ${m.metrics.logLoss}, ECE ${m.metrics.ece} (${m.metrics.validation}, ${m.metrics.validationRows} rows)\n` +
+              `  trained on ${m.metrics.trainRows} rows (${m.metrics.trainPositives} churners) from ${m.trainingWindow.cutoffs.length} cutoffs, ${m.trainingWindow.from.slice(0, 10)} … ${m.trainingWindow.to.slice(0, 10)}, horizon ${m.horizonDays} days, in ${(m.durationMs / 1000).toFixed(1)} s\n`,
+          );
+        } finally {
+          await twins.close();
+        }
+      }),
+    );
+
+  model
+    .command('promote')
+    .description('make a model version the champion (the previous champion is retired)')
+    .argument('<id>', 'version id, e.g. churn-v3')
+    .action(
+      action(async (id: string, _opts: unknown, command: Command) => {
+        const info = await withRegistry(globalOptions(command), (r) => r.setStatus(id, 'champion'));
+        process.stdout.write(`${info.id} is now the champion; a running server picks it up within a minute\n`);
       }),
     );
 }

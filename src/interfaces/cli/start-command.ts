@@ -3,6 +3,8 @@ import { DEFAULT_NATS_SUBJECT, NatsEventBus } from '../../bus/nats-event-bus.js'
 import type { SandboxWorld } from '../../sandbox/index.js';
 import { resolveStoreOptions } from '../../store/open-event-store.js';
 import { startBusIntake } from '../../twin/bus-intake.js';
+import { openModelRegistry } from '../../store/open-model-registry.js';
+import { startIntelligence } from '../http/live-intelligence.js';
 import { createHttpServer } from '../http/server.js';
 import { globalOptions, openTwins } from './cli-context.js';
 import { action } from './cli-errors.js';
@@ -55,9 +57,15 @@ export function registerStartCommand(program: Command): void {
         let world: SandboxWorld | undefined;
         if (opts.sandbox) world = createOperatorWorld({ config: resolveWorld(opts), seed: opts.seed });
         const twins = await openTwins(global, sandboxAwareClock(() => world));
-        const app = createHttpServer({ twins, version: VERSION, logger: process.env.TWINLOOP_LOG === '1' });
-        const url = await app.listen({ port: Number(opts.port), host: opts.host });
         const say = (line: string) => process.stdout.write(`${line}\n`);
+        const storeOptions = resolveStoreOptions(global, process.env);
+        const registry = await openModelRegistry(storeOptions);
+        const intelligence = await startIntelligence(twins, registry, { log: (line) => say(`models: ${line}`) });
+        const app = createHttpServer(
+          { twins, version: VERSION, logger: process.env.TWINLOOP_LOG === '1', decorateTwin: intelligence.decorateTwin },
+          [intelligence.routes],
+        );
+        const url = await app.listen({ port: Number(opts.port), host: opts.host });
         say(`Twinloop ${VERSION} listening on ${url} (${twins.engine.size} twins, ${twins.recovery.eventsReplayed} events replayed, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
         say(`  look here: ${url}/twins?limit=10   ${url}/health   API: ${url}/openapi.json`);
         const timer = setInterval(() => void twins.checkpoint().catch(() => {}), CHECKPOINT_INTERVAL_MS);
@@ -65,8 +73,11 @@ export function registerStartCommand(program: Command): void {
         const busIntake = bus && startBusIntake(bus, twins.intake, { onError: (err) => process.stderr.write(`bus intake: ${(err as Error).message}\n`) });
         if (bus) say(`  taking events from NATS ${opts.nats}, subject ${DEFAULT_NATS_SUBJECT}`);
         let operator: SandboxOperator | undefined;
+        // Train a churn model from the twins once there is history (after the sandbox backfill),
+        // unless the registry already holds a champion; scores appear on every twin when it is done.
+        const train = () => intelligence.trainIfMissing().catch((err: Error) => process.stderr.write(`models: ${err.message}\n`));
         if (world) {
-          const store = resolveStoreOptions(global, process.env);
+          const store = storeOptions;
           operator = startSandboxOperator(twins, world, {
             config: world.config,
             worldName: opts.config ?? opts.world,
@@ -77,17 +88,22 @@ export function registerStartCommand(program: Command): void {
             log: say,
           });
           operator.ready.then(
-            () => say(`  a customer of the sandbox: ${url}/twins/${twins.engine.table.idAt(0)}`),
+            () => {
+              say(`  a customer of the sandbox: ${url}/twins/${twins.engine.table.idAt(0)}`);
+              void train();
+            },
             (err: Error) => process.stderr.write(`sandbox: ${err.message}\n`),
           );
-        }
+        } else void train();
         const stop = async () => {
           clearInterval(timer);
           await operator?.stop().catch(() => {});
           await busIntake?.stop();
           await bus?.close();
+          await intelligence.close();
           await app.close();
           await twins.close();
+          await registry.close();
           process.exit(0);
         };
         process.once('SIGINT', () => void stop());

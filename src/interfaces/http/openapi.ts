@@ -36,7 +36,7 @@ export function openApiDocument(version: string): object {
       },
       '/twins/{id}': {
         get: {
-          summary: 'A twin: profile, products and features, now or as of a past time',
+          summary: 'A twin: profile, products and features, now or as of a past time; a current read also carries live scores with reasons (churn, lifetime value, usage trend, complaints, payments, offer propensity)',
           parameters: [idParam, { name: 'at', in: 'query', schema: { type: 'string', format: 'date-time' } }],
           responses: { 200: json({ $ref: '#/components/schemas/Twin' }), 404: json(error) },
         },
@@ -58,6 +58,16 @@ export function openApiDocument(version: string): object {
       '/dead-letters': {
         get: { summary: 'Parked records with their reasons', parameters: [{ name: 'after', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { 200: json({ type: 'object' }) } },
       },
+      '/models': { get: { summary: 'Model versions with status (champion, challenger, retired), metrics and training window', responses: { 200: json({ type: 'object' }) } } },
+      '/models/{id}': { get: { summary: 'One model version with its drift report', parameters: [idParam], responses: { 200: json({ type: 'object' }), 404: json(error) } } },
+      '/models/train': {
+        post: {
+          summary: 'Train a churn model from the twins now (registered as challenger, or champion when there is none)',
+          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { horizonDays: { type: 'integer' }, cutoffs: { type: 'integer' } } } } } },
+          responses: { 200: json({ type: 'object' }), 400: json(error) },
+        },
+      },
+      '/models/{id}/promote': { post: { summary: 'Make a version the champion (the previous champion is retired)', parameters: [idParam], responses: { 200: json({ type: 'object' }), 404: json(error) } } },
       '/health': { get: { summary: 'Liveness and counts', responses: { 200: json({ type: 'object' }) } } },
     },
     components: {

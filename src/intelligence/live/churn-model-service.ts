@@ -1,0 +1,69 @@
+import { TwinloopError } from '../../domain/errors.js';
+import type { ModelRegistry, ModelVersion, ModelVersionInfo } from '../../store/model-registry.js';
+import type { TwinService } from '../../twin/twin-service.js';
+import { parseModel } from '../model/model-file.js';
+import {
+  CHURN_MODEL_NAME,
+  trainChurnFromTwins,
+  type ChurnModelMetadata,
+  type ChurnTrainingOptions,
+} from '../twin-training/train-churn-from-twins.js';
+import type { LiveModel } from './live-scoring.js';
+
+/** How a freshly trained version enters the registry. */
+export type Promotion = 'champion' | 'challenger' | 'champion-if-none';
+
+/** Options of `trainAndRegister`. */
+export interface TrainAndRegisterOptions extends Pick<ChurnTrainingOptions, 'horizonDays' | 'cutoffs' | 'maxRows' | 'seed' | 'learners' | 'onProgress'> {
+  readonly promotion?: Promotion;
+}
+
+/** Result of one training run. */
+export interface RegisteredModel {
+  readonly info: ModelVersionInfo;
+  readonly metadata: ChurnModelMetadata;
+}
+
+/**
+ * Trains a churn model from the twins' event log as the twin service now reflects it and
+ * registers it: as challenger by default, as champion when asked or ('champion-if-none') when
+ * there is none yet.
+ */
+export async function trainAndRegister(twins: TwinService, registry: ModelRegistry, options: TrainAndRegisterOptions = {}): Promise<RegisteredModel> {
+  const trained = await trainChurnFromTwins(twins.store, {
+    to: twins.engine.eventClock,
+    latenessMs: twins.engine.latenessMs,
+    untilSeq: twins.appliedSeq(),
+    horizonDays: options.horizonDays,
+    cutoffs: options.cutoffs,
+    maxRows: options.maxRows,
+    seed: options.seed,
+    learners: options.learners,
+    onProgress: options.onProgress,
+  });
+  const promotion = options.promotion ?? 'challenger';
+  const champion = promotion === 'champion' || (promotion === 'champion-if-none' && (await registry.champion(CHURN_MODEL_NAME)) === null);
+  const info = await registry.save({
+    name: CHURN_MODEL_NAME,
+    status: champion ? 'champion' : 'challenger',
+    document: JSON.stringify(trained.document),
+    metadata: trained.metadata as unknown as Record<string, unknown>,
+    createdAt: Date.parse(trained.document.createdAt),
+  });
+  return { info, metadata: trained.metadata };
+}
+
+/** A registered churn version as the live scorer needs it (document parsed and checked). */
+export function toLiveModel(version: ModelVersion): LiveModel {
+  const metadata = version.metadata as unknown as ChurnModelMetadata;
+  if (metadata.kind !== 'churn' || !metadata.drift || !metadata.calibration) {
+    throw new TwinloopError('BAD_INPUT', `model version ${version.id} is not a twin churn model (train one with \`twinloop model train-twins\`)`);
+  }
+  return { id: version.id, version: version.version, document: parseModel(version.document), metadata };
+}
+
+/** The current churn champion, or null when none is registered. */
+export async function loadChampion(registry: ModelRegistry): Promise<LiveModel | null> {
+  const v = await registry.champion(CHURN_MODEL_NAME);
+  return v ? toLiveModel(v) : null;
+}

@@ -1,0 +1,116 @@
+import { FEATURE_INDEX, type FeatureName } from '../../twin/twin-features.js';
+import type { TabularModelDocument } from '../model/model-document.js';
+import { packForest, predictPacked } from '../learners/packed-forest.js';
+import { logisticContributions } from '../learners/logistic-regression.js';
+import { calibrate } from '../learners/calibrator.js';
+import { treeExpectedValue, treeShap } from '../explain/tree-shap.js';
+import type { FeatureMatrix } from '../tabular/encoder.js';
+
+/** One feature's signed share of a twin's churn log-odds. */
+export interface FeatureContribution {
+  readonly feature: string;
+  readonly value: number;
+  /** In calibrated log-odds with Platt calibration, else in the model's raw log-odds. */
+  readonly contribution: number;
+}
+
+/** A twin's churn score with its exact decomposition (expected + Σ contributions = logOdds). */
+export interface ChurnExplanation {
+  readonly probability: number;
+  readonly logOdds: number;
+  readonly expected: number;
+  readonly units: 'calibrated log-odds' | 'model log-odds';
+  readonly contributions: readonly FeatureContribution[];
+}
+
+/** Scores twin feature vectors (in `FEATURE_NAMES` order) with a churn model document. */
+export interface ChurnScorer {
+  readonly model: TabularModelDocument;
+  /** Calibrated churn probability; allocation-free (the hot path of live re-scoring). */
+  probability(twinFeatures: Float64Array): number;
+  /** Probability with per-feature contributions (TreeSHAP / linear terms): on demand, one twin. */
+  explain(twinFeatures: Float64Array): ChurnExplanation;
+}
+
+/**
+ * Builds the scorer once per model: the forest is packed, the linear design flattened into typed
+ * arrays, and each model feature mapped to its index in the twin's vector (a name the twin no
+ * longer has reads as missing).
+ */
+export function createChurnScorer(model: TabularModelDocument): ChurnScorer {
+  const P = model.featureNames.length;
+  const source = Int32Array.from(model.featureNames, (n) => (n in FEATURE_INDEX ? FEATURE_INDEX[n as FeatureName] : -1));
+  const row = new Float64Array(P);
+  const matrix: FeatureMatrix = { rows: 1, cols: P, data: row };
+  const out = new Float64Array(1);
+  const useLr = model.learner !== 'gbdt' && model.logistic !== null;
+  const useGb = model.learner !== 'logistic' && model.gbdt !== null;
+  const weight = useLr && useGb ? 0.5 : 1;
+  const forest = useGb && model.gbdt ? packForest(model.gbdt) : null;
+  const lr = model.logistic;
+  const cols = lr ? lr.design.columns : [];
+  const colSource = Int32Array.from(cols, (c) => c.source);
+  const colRole = Uint8Array.from(cols, (c) => (c.role === 'value' ? 0 : c.role === 'missing' ? 1 : 2));
+  const colLevel = Float64Array.from(cols, (c) => c.level);
+  const colImpute = Float64Array.from(cols, (c) => c.impute);
+  const colMean = Float64Array.from(cols, (c) => c.mean);
+  const colFactor = Float64Array.from(cols, (c, k) => (lr ? lr.weights[k] / c.scale : 0));
+  const cal = model.calibration;
+  const gbExpected = model.gbdt ? model.gbdt.baseScore + model.gbdt.trees.reduce((s, t) => s + treeExpectedValue(t), 0) : 0;
+
+  const gather = (f: Float64Array): void => {
+    for (let j = 0; j < P; j++) row[j] = source[j] >= 0 ? f[source[j]] : Number.NaN;
+  };
+  const rawLogOdds = (): number => {
+    let z = 0;
+    if (forest) z += weight * predictPacked(forest, matrix, out)[0];
+    if (useLr && lr) {
+      let s = lr.intercept;
+      for (let k = 0; k < colSource.length; k++) {
+        const v = row[colSource[k]];
+        const role = colRole[k];
+        const x = role === 0 ? (v !== v ? colImpute[k] : v) : role === 1 ? (v !== v ? 1 : 0) : v === colLevel[k] ? 1 : 0;
+        s += (x - colMean[k]) * colFactor[k];
+      }
+      z += weight * s;
+    }
+    return z;
+  };
+
+  return {
+    model,
+    probability(f) {
+      gather(f);
+      return calibrate(cal, rawLogOdds());
+    },
+    explain(f) {
+      gather(f);
+      const phi = new Float64Array(P);
+      let expected = 0;
+      if (useLr && lr) {
+        const c = logisticContributions(lr, row, P);
+        for (let j = 0; j < P; j++) phi[j] += weight * c[j];
+        // Linear terms are relative to the training mean, where the model's log-odds is the intercept.
+        expected += weight * lr.intercept;
+      }
+      if (useGb && model.gbdt) {
+        const c = new Float64Array(P);
+        for (const tree of model.gbdt.trees) treeShap(tree, row, c);
+        for (let j = 0; j < P; j++) phi[j] += weight * c[j];
+        expected += weight * gbExpected;
+      }
+      let raw = expected;
+      for (let j = 0; j < P; j++) raw += phi[j];
+      const platt = cal.method === 'platt';
+      const scale = platt ? cal.a : 1;
+      const shift = platt ? cal.b : 0;
+      return {
+        probability: calibrate(cal, raw),
+        logOdds: raw * scale + shift,
+        expected: expected * scale + shift,
+        units: platt ? 'calibrated log-odds' : 'model log-odds',
+        contributions: model.featureNames.map((feature, j) => ({ feature, value: row[j], contribution: phi[j] * scale })),
+      };
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../domain/clock.js';
+import type { TwinEvent } from '../../domain/events.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { openModelRegistry } from '../../store/open-model-registry.js';
+import type { ModelRegistry } from '../../store/model-registry.js';
+import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+import { FEATURE_INDEX } from '../../twin/twin-features.js';
+import { syntheticChurnEvents } from '../twin-training/synthetic-churn-events.js';
+import { clv } from '../clv/customer-lifetime-value.js';
+import { loadChampion, trainAndRegister } from './churn-model-service.js';
+import { LiveScoring } from './live-scoring.js';
+import { fastClv } from './fast-clv.js';
+import { DEFAULT_CLV_SETTINGS } from './twin-signals.js';
+
+
+describe('live scoring', () => {
+  let dir: string;
+  let twins: TwinService;
+  let registry: ModelRegistry;
+  let live: LiveScoring;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'twinloop-live-'));
+    twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(Date.parse('2030-01-01')) });
+    registry = await openModelRegistry({ kind: 'sqlite', dataDir: dir });
+    let batch: TwinEvent[] = [];
+    for (const e of syntheticChurnEvents({ customers: 800, days: 200, seed: 5 })) {
+      batch.push(e);
+      if (batch.length === 5000) {
+        await twins.intake.submit(batch);
+        batch = [];
+      }
+    }
+    await twins.intake.submit(batch);
+    const r = await trainAndRegister(twins, registry, { promotion: 'champion', seed: 2 });
+    expect(r.info.status).toBe('champion');
+    live = new LiveScoring(twins.engine, (await loadChampion(registry))!);
+    live.attach(twins.intake);
+  }, 60_000);
+  afterAll(async () => {
+    await registry.close();
+    await twins.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registers a model with validation metrics, a training window and a drift baseline', async () => {
+    const [v] = await registry.list('churn');
+    const m = live.model.metadata;
+    expect(v.id).toBe(live.model.id);
+    expect(m.metrics.auc).toBeGreaterThan(0.55);
+    expect(m.metrics.logLoss).toBeGreaterThan(0);
+    expect(m.metrics.ece).toBeLessThan(0.1);
+    expect(m.trainingWindow.cutoffs.length).toBeGreaterThan(1);
+    expect(m.featureNames).not.toContain('churned');
+    expect(m.drift.features.length).toBeGreaterThan(0);
+  });
+
+  it('scores every twin and re-scores a twin when an event changes its features, in the learned direction', async () => {
+    const slot = live.active.findIndex((a, s) => a === 1 && twins.engine.features(twins.engine.table.idAt(s))![FEATURE_INDEX.complaints_90d] === 0);
+    const id = twins.engine.table.idAt(slot);
+    const before = live.churn[slot];
+    const clvBefore = live.clvValue[slot];
+    expect(before).toBeGreaterThan(0);
+    expect(live.clvLow[slot]).toBeLessThanOrEqual(clvBefore);
+    expect(live.clvHigh[slot]).toBeGreaterThanOrEqual(clvBefore);
+    const at = new Date(twins.engine.eventClock).toISOString();
+    const complaints: TwinEvent[] = [1, 2, 3].map((k) => ({ id: `live-c${k}`, kind: 'ticket', customerId: id, time: at, source: 'test', v: 1, data: { ticketId: `LT${k}`, action: 'opened', category: 'network', severity: 'high', complaint: true } }));
+    await twins.intake.submit(complaints);
+    expect(live.churn[slot]).toBeGreaterThan(before);
+    // More churn risk, less expected lifetime value.
+    expect(live.clvValue[slot]).toBeLessThan(clvBefore);
+  });
+
+  it('decorates a twin with exact, readable reasons and the other signals', () => {
+    const slot = live.active.findIndex((a) => a === 1);
+    const view = twins.engine.view(twins.engine.table.idAt(slot))!;
+    const { scores } = live.decorate(view);
+    if (scores.churn.probability === null) throw new Error('expected an active twin');
+    expect(scores.churn.probability).toBeCloseTo(live.churn[slot], 4);
+    expect(live.scoreOf(view.customerId)).toMatchObject({ active: true, churn: live.churn[slot] });
+    expect(scores.churn.reasons.length).toBeGreaterThan(0);
+    expect(scores.churn.reasons.length).toBeLessThanOrEqual(5);
+    for (const r of scores.churn.reasons) expect(r.text).toMatch(/: [+−]\d+\.\d\d log-odds$/);
+    expect(scores.clv.low).toBeLessThanOrEqual(scores.clv.value);
+    expect(scores.clv.high).toBeGreaterThanOrEqual(scores.clv.value);
+    expect(scores.clv.value).toBeCloseTo(live.clvValue[slot], 1);
+    expect(scores.clv.reasons.length).toBe(2);
+    expect(scores.usageTrend.reason).toMatch(/data use/);
+    expect(scores.complaints.reason).toMatch(/complaint/);
+    expect(scores.payments.status).toMatch(/good|late|failing/);
+    expect(scores.offerPropensity.value).toBeGreaterThan(0);
+    expect(scores.model).toMatchObject({ id: live.model.id, version: 1 });
+  });
+
+  it('reports no drift on its own population and alerts on a shifted one', () => {
+    const report = live.driftReport();
+    expect(report.population).toBeGreaterThan(100);
+    expect(report.score.psi).toBeLessThan(0.2);
+    expect(report.features.length).toBe(live.model.metadata.drift.features.length);
+  });
+
+  it('computes the closed-form CLV exactly as the reference formula', () => {
+    for (const [R, g, h] of [[40, 0, 0.02], [55.5, 0.01, 0.1], [20, -0.02, 0], [30, 0, 1]]) {
+      const ref = clv({ monthlyRevenue: R, revenueTrend: g, monthlyChurnHazard: h, horizonMonths: 36, monthlyDiscountRate: 0.01, marginRate: 1 }).value;
+      expect(fastClv(R, g, h, DEFAULT_CLV_SETTINGS)).toBeCloseTo(ref, 8);
+    }
+  });
+
+  it('answers a churned twin without a probability', () => {
+    const slot = live.active.findIndex((a, s) => a === 0 && s < twins.engine.size);
+    if (slot < 0) return;
+    const { scores } = live.decorate(twins.engine.view(twins.engine.table.idAt(slot))!);
+    expect(scores.churn.probability).toBeNull();
+    expect(scores.clv.value).toBe(0);
+  });
+});

@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../domain/clock.js';
+import type { TwinEvent } from '../../domain/events.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+import { planCutoffs } from './training-cutoffs.js';
+import { buildTwinTrainingSet, CHURN_MODEL_FEATURES } from './twin-training-set.js';
+
+const DAY = 86_400_000;
+const START = Date.parse('2026-01-01T00:00:00Z');
+const T = Date.parse('2026-03-01T00:00:00Z');
+const H = 30 * DAY;
+const iso = (ms: number) => new Date(ms).toISOString();
+let n = 0;
+const base = (customerId: string, time: number) => ({ id: `e${++n}`, customerId, time: iso(time), source: 'test', v: 1 as const });
+const register = (c: string, at = START): TwinEvent => ({ ...base(c, at), kind: 'customer', data: { segment: 'consumer', billing: 'postpaid', contractMonths: 0, paymentMethod: 'card', since: iso(at) } });
+const activate = (c: string, at = START + 1000): TwinEvent => ({ ...base(c, at), kind: 'subscription', data: { action: 'activated', subscriptionId: `S-${c}`, productKind: 'plan', productId: 'P', monthlyPrice: 30, dataAllowanceMb: 5000, voiceAllowanceMin: 100 } });
+const terminate = (c: string, at: number): TwinEvent => ({ ...base(c, at), kind: 'subscription', data: { action: 'terminated', subscriptionId: `S-${c}`, productKind: 'plan' } });
+const usage = (c: string, at: number, dataMb: number): TwinEvent => ({ ...base(c, at), kind: 'usage', data: { subscriptionId: `S-${c}`, dataMb, voiceMin: 0, sms: 0, roaming: false } });
+const complaint = (c: string, at: number): TwinEvent => ({ ...base(c, at), kind: 'ticket', data: { ticketId: `T${n}`, action: 'opened', category: 'billing', severity: 'high', complaint: true } });
+
+describe('twin training set', () => {
+  let dir: string;
+  let twins: TwinService;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'twinloop-train-'));
+    twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(T + 200 * DAY) });
+    const events: TwinEvent[] = [];
+    for (const c of ['A', 'B', 'C', 'D']) events.push(register(c), activate(c));
+    events.push(usage('D', T - DAY, 100));
+    events.push(terminate('C', T - 10 * DAY));
+    // After the cutoff: D uses a lot and complains, then a late record dated before the cutoff arrives.
+    events.push(usage('D', T + DAY, 5000), usage('D', T - 3_600_000, 50), complaint('D', T + 5 * DAY));
+    events.push(terminate('B', T + 10 * DAY));
+    events.push(register('E', T + 3 * DAY), activate('E', T + 3 * DAY + 1000));
+    events.push(terminate('A', T + 45 * DAY));
+    const outcomes = await twins.intake.submit(events);
+    expect(outcomes.filter((o) => o.status !== 'accepted')).toEqual([]);
+  });
+  afterAll(async () => {
+    await twins.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rowOf = (set: Awaited<ReturnType<typeof buildTwinTrainingSet>>, id: string, k = 0) => {
+    const i = set.customerIds.findIndex((c, r) => c === id && set.cutoffIndex[r] === k);
+    if (i < 0) return undefined;
+    const features = Object.fromEntries(set.featureNames.map((name, j) => [name, set.matrix.data[i * set.matrix.cols + j]]));
+    return { label: set.labels[i], features };
+  };
+
+  it('labels churn inside (T, T+H], excludes the already churned and the not yet born, and never sees past T', async () => {
+    const set = await buildTwinTrainingSet(twins.store, { cutoffs: [T], horizonMs: H });
+    expect([...set.customerIds].sort()).toEqual(['A', 'B', 'D']);
+    expect(rowOf(set, 'A')?.label).toBe(0);
+    expect(rowOf(set, 'B')?.label).toBe(1);
+    expect(rowOf(set, 'D')?.label).toBe(0);
+    const d = rowOf(set, 'D')!.features;
+    // Both pre-cutoff usage records (one logged after post-cutoff events) and nothing after T.
+    expect(d.data_mb_30d).toBe(150);
+    expect(d.complaints_90d).toBe(0);
+    expect(d.open_tickets).toBe(0);
+    expect(set.featureNames).toEqual(CHURN_MODEL_FEATURES);
+    expect(set.featureNames).not.toContain('churned');
+    expect(set.positives).toBe(1);
+  });
+
+  it('stacks cutoffs, each row seeing only its own past', async () => {
+    const set = await buildTwinTrainingSet(twins.store, { cutoffs: [T, T - 30 * DAY], horizonMs: H });
+    expect(set.cutoffs).toEqual([T - 30 * DAY, T]);
+    // At T − 30 d: C churns at T − 10 d (inside), B at T + 10 d (outside); D has no usage yet.
+    expect(rowOf(set, 'C', 0)?.label).toBe(1);
+    expect(rowOf(set, 'B', 0)?.label).toBe(0);
+    expect(rowOf(set, 'D', 0)?.features.data_mb_30d).toBe(0);
+    expect(rowOf(set, 'B', 1)?.label).toBe(1);
+    expect(rowOf(set, 'C', 1)).toBeUndefined();
+    expect(set.matrix.rows).toBe(4 + 3);
+  });
+
+  it('samples down to maxRows and plans monthly cutoffs with observed label windows', async () => {
+    const set = await buildTwinTrainingSet(twins.store, { cutoffs: [T, T - 30 * DAY], horizonMs: H, maxRows: 3 });
+    expect(set.matrix.rows).toBe(3);
+    expect(set.eligibleRows).toBe(7);
+    const cuts = planCutoffs({ from: START, to: T + 45 * DAY, horizonMs: H });
+    expect(cuts.length).toBeGreaterThan(1);
+    for (const c of cuts) expect(c + H).toBeLessThanOrEqual(T + 45 * DAY);
+    expect(cuts[0]).toBeGreaterThanOrEqual(START + 30 * DAY);
+  });
+});

@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../domain/clock.js';
+import type { TwinEvent } from '../../domain/events.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { openModelRegistry } from '../../store/open-model-registry.js';
+import type { ModelRegistry } from '../../store/model-registry.js';
+import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic-churn-events.js';
+import { startIntelligence, type Intelligence } from './live-intelligence.js';
+import { createHttpServer } from './server.js';
+
+async function world(customers: number, days: number): Promise<{ dir: string; twins: TwinService; registry: ModelRegistry }> {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-models-http-'));
+  const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(Date.parse('2030-01-01')) });
+  const registry = await openModelRegistry({ kind: 'sqlite', dataDir: dir });
+  let batch: TwinEvent[] = [];
+  for (const e of syntheticChurnEvents({ customers, days, seed: 9 })) {
+    batch.push(e);
+    if (batch.length === 5000) {
+      await twins.intake.submit(batch);
+      batch = [];
+    }
+  }
+  await twins.intake.submit(batch);
+  return { dir, twins, registry };
+}
+
+describe('live scores and the model API', () => {
+  let w: Awaited<ReturnType<typeof world>>;
+  let intel: Intelligence;
+  let app: FastifyInstance;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    w = await world(800, 200);
+    intel = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 0, log: (l) => lines.push(l) });
+    expect(intel.decorateTwin(w.twins.engine.view('C3')!)).toEqual({ scores: null });
+    await intel.trainIfMissing();
+    app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin }, [intel.routes]);
+  }, 60_000);
+  afterAll(async () => {
+    await intel.close();
+    await app.close();
+    await w.registry.close();
+    await w.twins.close();
+    rmSync(w.dir, { recursive: true, force: true });
+  });
+
+  it('trains and promotes a champion when there is none, and GET /twins/:id carries scores with reasons', async () => {
+    expect(lines.some((l) => /^trained churn-v1 \(champion\)/.test(l))).toBe(true);
+    const twin = (await app.inject('/twins/C3')).json();
+    expect(twin.customerId).toBe('C3');
+    const s = twin.scores;
+    expect(s.model).toMatchObject({ id: 'churn-v1', version: 1 });
+    if (s.churn.probability !== null) {
+      expect(s.churn.probability).toBeGreaterThan(0);
+      expect(s.churn.reasons.length).toBeGreaterThan(0);
+      expect(s.churn.reasons[0].text).toMatch(/log-odds$/);
+      expect(s.clv.value).toBeGreaterThan(0);
+    }
+    for (const k of ['usageTrend', 'complaints', 'payments', 'offerPropensity']) expect(s[k].reason).toEqual(expect.any(String));
+    // As-of reads are history, not live: no scores.
+    expect((await app.inject(`/twins/C3?at=${twin.asOf}`)).json().scores).toBeUndefined();
+  });
+
+  it('lists versions and shows one with its drift report', async () => {
+    const list = (await app.inject('/models')).json();
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0]).toMatchObject({ id: 'churn-v1', status: 'champion', horizonDays: 30 });
+    expect(list.items[0].metrics.auc).toEqual(expect.any(Number));
+    expect(list.items[0].trainingWindow.cutoffs.length).toBeGreaterThan(1);
+    const one = (await app.inject('/models/churn-v1')).json();
+    expect(one.drift.score.psi).toEqual(expect.any(Number));
+    expect(one.drift.threshold).toBe(0.2);
+    expect(one.metadata.featureNames).toContain('complaints_90d');
+    expect(Array.isArray(one.alerts)).toBe(true);
+    expect((await app.inject('/models/nope')).statusCode).toBe(404);
+  });
+
+  it('trains a challenger on request, validates the body, and promotes it', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/models/train', headers: { 'content-type': 'application/json' }, body: '{"horizonDays": 0}' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toMatch(/^horizonDays/);
+    const res = await app.inject({ method: 'POST', url: '/models/train', headers: { 'content-type': 'application/json' }, body: '{"horizonDays": 30, "cutoffs": 3}' });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ id: 'churn-v2', status: 'challenger' });
+    expect(res.json().trainingWindow.cutoffs).toHaveLength(3);
+    const promoted = await app.inject({ method: 'POST', url: '/models/churn-v2/promote' });
+    expect(promoted.json()).toMatchObject({ id: 'churn-v2', status: 'champion' });
+    expect((await app.inject('/models/churn-v1')).json().status).toBe('retired');
+    expect((await app.inject('/twins/C3')).json().scores.model.id).toBe('churn-v2');
+  });
+
+  it('records a drift alert when a PSI passes the threshold, logs it and shows it', async () => {
+    const strict = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 0, driftThreshold: 1e-9, log: (l) => lines.push(l) });
+    const other = createHttpServer({ twins: w.twins, version: 'test' }, [strict.routes]);
+    try {
+      const id = strict.live()!.model.id;
+      const one = (await other.inject(`/models/${id}`)).json();
+      expect(one.drift.drifting.length).toBeGreaterThan(0);
+      expect(one.alerts.length).toBe(one.drift.drifting.length);
+      expect(one.alerts[0].message).toMatch(/drifted \(PSI .* > 1e-9\)/);
+      expect(lines.some((l) => l.startsWith('drift alert: model churn-v2'))).toBe(true);
+    } finally {
+      await strict.close();
+      await other.close();
+    }
+  });
+});
+
+describe('trainIfMissing on a short history', () => {
+  it('logs why there is no model and leaves twins unscored', async () => {
+    const w = await world(20, 20);
+    const lines: string[] = [];
+    const intel = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 0, log: (l) => lines.push(l) });
+    try {
+      await intel.trainIfMissing();
+      expect(lines.join('\n')).toMatch(/no churn model yet: the history .* is too short/);
+      expect(intel.live()).toBeNull();
+      const app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin }, [intel.routes]);
+      const res = await app.inject({ method: 'POST', url: '/models/train' });
+      expect(res.statusCode).toBe(409);
+      expect((await app.inject('/models')).json()).toEqual({ items: [] });
+      await app.close();
+    } finally {
+      await intel.close();
+      await w.registry.close();
+      await w.twins.close();
+      rmSync(w.dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,186 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { TwinloopError } from '../domain/errors.js';
+import {
+  checkNewModelVersion,
+  checkStatus,
+  DEFAULT_ALERT_PAGE_SIZE,
+  modelVersionId,
+  toDriftAlert,
+  toModelVersion,
+  toModelVersionInfo,
+  unknownModel,
+  type DriftAlertRow,
+  type ModelRegistry,
+  type ModelStatus,
+  type ModelVersion,
+  type ModelVersionInfo,
+  type ModelVersionRow,
+  type NewDriftAlert,
+  type NewModelVersion,
+  type StoredDriftAlert,
+} from './model-registry.js';
+import { applySqliteMigrations } from './sqlite-migrations.js';
+import { SQLITE_FILE_NAME } from './sqlite-event-store.js';
+
+/** Same wait as the event store: the intake may hold the write lock for one batch commit. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+const INFO_COLUMNS = 'id, name, version, status, created_at, metadata';
+
+function prepare(db: Database.Database) {
+  return {
+    nextVersion: db.prepare<[string], { v: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM model_versions WHERE name = ?'),
+    insert: db.prepare<[string, string, number, string, number, string, string]>(
+      'INSERT INTO model_versions (id, name, version, status, created_at, metadata, document) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    retireChampion: db.prepare<[string, string]>("UPDATE model_versions SET status = 'retired' WHERE name = ? AND status = 'champion' AND id <> ?"),
+    setStatus: db.prepare<[string, string]>('UPDATE model_versions SET status = ? WHERE id = ?'),
+    listAll: db.prepare<[], ModelVersionRow>(`SELECT ${INFO_COLUMNS} FROM model_versions ORDER BY created_at DESC, version DESC`),
+    listName: db.prepare<[string], ModelVersionRow>(`SELECT ${INFO_COLUMNS} FROM model_versions WHERE name = ? ORDER BY version DESC`),
+    info: db.prepare<[string], ModelVersionRow>(`SELECT ${INFO_COLUMNS} FROM model_versions WHERE id = ?`),
+    get: db.prepare<[string], ModelVersionRow & { document: string }>(`SELECT ${INFO_COLUMNS}, document FROM model_versions WHERE id = ?`),
+    champion: db.prepare<[string], ModelVersionRow & { document: string }>(
+      `SELECT ${INFO_COLUMNS}, document FROM model_versions WHERE name = ? AND status = 'champion'`,
+    ),
+    addAlert: db.prepare<[string, number, string, number, number, string]>(
+      'INSERT INTO model_drift_alerts (model_id, at, subject, psi, threshold, message) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    alertsAll: db.prepare<[number], DriftAlertRow>('SELECT id, model_id, at, subject, psi, threshold, message FROM model_drift_alerts ORDER BY id DESC LIMIT ?'),
+    alertsOf: db.prepare<[string, number], DriftAlertRow>(
+      'SELECT id, model_id, at, subject, psi, threshold, message FROM model_drift_alerts WHERE model_id = ? ORDER BY id DESC LIMIT ?',
+    ),
+  };
+}
+
+/** better-sqlite3 is synchronous: each method does its work before returning a settled promise. */
+class SqliteModelRegistry implements ModelRegistry {
+  private readonly db: Database.Database;
+  private statements: ReturnType<typeof prepare> | null = null;
+  private closed = false;
+
+  constructor(private readonly dataDir: string) {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      this.db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: BUSY_TIMEOUT_MS });
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+    } catch (err) {
+      throw new TwinloopError('UNAVAILABLE', `Could not open the model registry in ${dataDir} (${(err as Error).message}); check the directory is writable`, { cause: err });
+    }
+  }
+
+  /** Prepared lazily: the tables exist only once `migrate()` has run. */
+  private get sql(): ReturnType<typeof prepare> {
+    this.statements ??= prepare(this.db);
+    return this.statements;
+  }
+
+  private run<T>(operation: string, work: () => T): Promise<T> {
+    try {
+      if (this.closed) throw new TwinloopError('UNAVAILABLE', `The model registry in ${this.dataDir} is closed; open it again before ${operation}`);
+      return Promise.resolve(work());
+    } catch (err) {
+      if (err instanceof TwinloopError) return Promise.reject(err);
+      const code = err instanceof Database.SqliteError ? err.code : '';
+      const busy = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+      return Promise.reject(
+        new TwinloopError(busy ? 'UNAVAILABLE' : 'INTERNAL', `Model registry in ${this.dataDir}: ${operation} failed (${(err as Error).message}); ${busy ? 'retry' : 'report it with the cause'}`, {
+          cause: err,
+        }),
+      );
+    }
+  }
+
+  migrate(): Promise<void> {
+    return this.run('migrate', () => {
+      applySqliteMigrations(this.db, this.dataDir);
+      this.statements = null;
+    });
+  }
+
+  save(v: NewModelVersion): Promise<ModelVersionInfo> {
+    return this.run('save', () => {
+      checkNewModelVersion(v);
+      const q = this.sql;
+      return this.db
+        .transaction(() => {
+          const version = q.nextVersion.get(v.name)?.v ?? 1;
+          const id = modelVersionId(v.name, version);
+          if (v.status === 'champion') q.retireChampion.run(v.name, id);
+          q.insert.run(id, v.name, version, v.status, v.createdAt, JSON.stringify(v.metadata), v.document);
+          return toModelVersionInfo(q.info.get(id)!);
+        })
+        .immediate();
+    });
+  }
+
+  list(name?: string): Promise<ModelVersionInfo[]> {
+    return this.run('list', () => (name === undefined ? this.sql.listAll.all() : this.sql.listName.all(name)).map(toModelVersionInfo));
+  }
+
+  get(id: string): Promise<ModelVersion | null> {
+    return this.run('get', () => {
+      const row = this.sql.get.get(id);
+      return row ? toModelVersion(row) : null;
+    });
+  }
+
+  champion(name: string): Promise<ModelVersion | null> {
+    return this.run('champion', () => {
+      const row = this.sql.champion.get(name);
+      return row ? toModelVersion(row) : null;
+    });
+  }
+
+  setStatus(id: string, status: ModelStatus): Promise<ModelVersionInfo> {
+    return this.run('setStatus', () => {
+      checkStatus(status);
+      const q = this.sql;
+      return this.db
+        .transaction(() => {
+          const row = q.info.get(id);
+          if (!row) throw unknownModel(id);
+          if (status === 'champion') q.retireChampion.run(row.name, id);
+          q.setStatus.run(status, id);
+          return toModelVersionInfo(q.info.get(id)!);
+        })
+        .immediate();
+    });
+  }
+
+  addDriftAlert(a: NewDriftAlert): Promise<StoredDriftAlert> {
+    return this.run('addDriftAlert', () => {
+      const r = this.sql.addAlert.run(a.modelId, a.at, a.subject, a.psi, a.threshold, a.message);
+      return { ...a, id: Number(r.lastInsertRowid) };
+    });
+  }
+
+  listDriftAlerts(query: { modelId?: string; limit?: number } = {}): Promise<StoredDriftAlert[]> {
+    return this.run('listDriftAlerts', () => {
+      const limit = query.limit ?? DEFAULT_ALERT_PAGE_SIZE;
+      const rows = query.modelId === undefined ? this.sql.alertsAll.all(limit) : this.sql.alertsOf.all(query.modelId, limit);
+      return rows.map(toDriftAlert);
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+}
+
+/**
+ * The embedded model registry: tables in the event store's own SQLite file (`twinloop.db` in
+ * `dataDir`), through a second connection. Call `migrate()` before use (or `openModelRegistry`).
+ */
+export function createSqliteModelRegistry(options: { dataDir: string }): ModelRegistry {
+  if (typeof options.dataDir !== 'string' || options.dataDir.trim() === '') {
+    throw new TwinloopError('BAD_INPUT', 'The SQLite model registry needs a data directory; pass --data-dir or set TWINLOOP_DATA_DIR');
+  }
+  return new SqliteModelRegistry(resolve(options.dataDir));
+}
