@@ -6,6 +6,7 @@ import { registerModelBench } from './model-bench.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerPublishCommand } from './publish-command.js';
 import { registerScoringBench } from './scoring-bench.js';
+import { registerUpliftBench } from './uplift-bench.js';
 import { registerSandboxBench, registerSandboxCommands } from './sandbox-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { registerTwinCommands } from './twin-commands.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerSandboxBench(bench);
   registerBackfillBench(bench);
   registerScoringBench(bench);
+  registerUpliftBench(bench);
   return program;
 }
 
