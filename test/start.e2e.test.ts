@@ -1,10 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'twinloop.js');
+
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args], (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
 
 async function until<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T> {
   const deadline = Date.now() + ms;
@@ -60,6 +66,15 @@ describe('twinloop start with the sandbox operator', () => {
       return h.appliedSeq > first.appliedSeq ? h : undefined;
     }, 30_000);
     expect(later.appliedSeq).toBeGreaterThan(first.appliedSeq);
+    // One writer per store: ingesting into the running server's data dir is refused, reading is not.
+    const events = join(dir, 'one.ndjson');
+    writeFileSync(events, '{}\n');
+    const ingest = await runCli(['ingest', events, '--data-dir', join(dir, 'data')]);
+    expect(ingest.code).toBe(4);
+    expect(ingest.stderr).toMatch(/a Twinloop server \(pid \d+\) runs on .*send the events to it/);
+    const read = await runCli(['twin', 'C000001', '--json', '--data-dir', join(dir, 'data')]);
+    expect(read.code).toBe(0);
+
     server.kill('SIGTERM');
     await new Promise((r) => server!.once('exit', r));
 

@@ -32,8 +32,12 @@ export interface SandboxWorld {
   readonly backends: SandboxBackends;
   /** Draws the next onboarding applicant (what the applicant presents; the truth stays hidden). */
   nextApplicant(): Applicant;
-  /** Generates `months` of history through the ordinary intake (`sink`), day by day, in time order. */
-  backfill(options: { months: number; sink: EventSink; batchSize?: number; onProgress?: ProgressFn }): Promise<DeliveryTally & { events: number }>;
+  /**
+   * Generates `months` (or `days`) of history through the ordinary intake (`sink`), day by day,
+   * in time order. `onProgress` is called after each day is delivered. A sink that throws (other
+   * than OVERLOADED) stops the backfill.
+   */
+  backfill(options: { months?: number; days?: number; sink: EventSink; batchSize?: number; onProgress?: ProgressFn }): Promise<DeliveryTally & { events: number }>;
   /** Fast path: writes `months` of history as NDJSON to a file. */
   backfillToFile(path: string, options: { months: number; onProgress?: ProgressFn }): Promise<{ events: number; bytes: number }>;
   /** Takes the events back-end calls caused while the world was idle (otherwise they lead the next run). */

@@ -35,8 +35,11 @@ export interface TwinService {
   appliedSeq(): number;
   /** Saves snapshots of every twin changed since the last checkpoint. */
   checkpoint(): Promise<void>;
-  /** Drains the intake, checkpoints, closes the store. */
-  close(): Promise<void>;
+  /**
+   * Drains the intake, checkpoints (unless `checkpoint: false`: a reader beside the process that
+   * writes this store must not), closes the store.
+   */
+  close(options?: { checkpoint?: boolean }): Promise<void>;
 }
 
 export async function openTwinService(options: TwinServiceOptions): Promise<TwinService> {
@@ -81,9 +84,9 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
     recovery,
     appliedSeq: () => applied,
     checkpoint,
-    async close() {
+    async close(options = {}) {
       await intake.drained();
-      await checkpoint();
+      if (options.checkpoint !== false) await checkpoint();
       await store.close();
     },
   };

@@ -6,7 +6,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { RecordOutcome } from '../../domain/event-sink.js';
 import type { IntakeRecord } from '../../twin/intake.js';
 import { globalOptions, openTwins } from './cli-context.js';
-import { action } from './cli-errors.js';
+import { action, EXIT_CODE } from './cli-errors.js';
 import { parseCsvMapping, rowToEvent } from './csv-mapping.js';
 import { createProgress } from './progress.js';
 
@@ -59,7 +59,7 @@ export function registerIngestCommand(program: Command): void {
     .description('Ingest events from an NDJSON file, or a CSV file with a column mapping (--csv-map)')
     .argument('<file>', 'NDJSON (one event per line) or CSV')
     .option('--csv-map <file>', 'JSON column mapping; makes FILE a CSV (see docs/ingest.md)')
-    .option('--json', 'print a machine-readable summary {accepted, duplicates, rejected, rejections}')
+    .option('--json', 'print a machine-readable summary {accepted, duplicates, rejected, rejections}; exit code 2 when any record was rejected')
     .action(
       action(async (file: string, opts: { csvMap?: string; json?: boolean }, command: Command) => {
         let size: number;
@@ -98,6 +98,8 @@ export function registerIngestCommand(program: Command): void {
           progress.stop();
           await twins.close();
         }
+        // Scripts see partial failure: the good records are in, the others in the dead letters.
+        if (summary.rejected > 0) process.exitCode = EXIT_CODE.BAD_INPUT;
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else {
           process.stdout.write(`accepted ${summary.accepted}, duplicates ${summary.duplicates}, rejected ${summary.rejected}\n`);

@@ -265,7 +265,8 @@ export function registerTwinModelCommands(model: Command): void {
         const cutoffs = opts.cutoffs === undefined ? undefined : Number(opts.cutoffs);
         if (cutoffs !== undefined && !(Number.isInteger(cutoffs) && cutoffs >= 1)) throw new TwinloopError('BAD_INPUT', `--cutoffs: "${opts.cutoffs}" is not a positive integer`);
         const options = globalOptions(command);
-        const twins = await openTwins(options);
+        // Reads the twins only (the registry is its own table), so it may run beside a server.
+        const twins = await openTwins(options, undefined, 'read');
         try {
           const r = await withRegistry(options, (registry) =>
             trainAndRegister(twins, registry, {
@@ -285,7 +286,7 @@ export function registerTwinModelCommands(model: Command): void {
               `  trained on ${m.metrics.trainRows} rows (${m.metrics.trainPositives} churners) from ${m.trainingWindow.cutoffs.length} cutoffs, ${m.trainingWindow.from.slice(0, 10)} … ${m.trainingWindow.to.slice(0, 10)}, horizon ${m.horizonDays} days, in ${(m.durationMs / 1000).toFixed(1)} s\n`,
           );
         } finally {
-          await twins.close();
+          await twins.close({ checkpoint: false });
         }
       }),
     );

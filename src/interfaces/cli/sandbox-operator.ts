@@ -1,25 +1,78 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../domain/clock.js';
-import { createSandboxWorld, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
+import { TwinloopError } from '../../domain/errors.js';
+import type { EventSink } from '../../domain/event-sink.js';
+import { createSandboxWorld, loadWorldDocument, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
 import type { TwinService } from '../../twin/twin-service.js';
 
 const DAY_MS = 86_400_000;
+/** How often the position is saved while the history is backfilled. */
+const SAVE_EVERY_MS = 5_000;
 
 /** What `twinloop start` remembers of the sandbox between runs, beside the embedded store. */
-interface SandboxState {
+export interface SandboxState {
   world: string;
   seed: number;
   customers: number;
-  /** Simulated days generated and handed to the intake so far. */
+  /** First simulated day of the world (ISO date). */
+  start: string;
+  /** Days of history the first start backfills. */
+  backfillDays: number;
+  /** Simulated days whose events the intake has taken. */
   days: number;
+  /** The history is complete and the world runs live. */
+  backfilled: boolean;
+}
+
+export interface SandboxPlan {
+  world: SandboxWorld;
+  state: SandboxState;
+  /** A previous run of the same world is picked up. */
+  resuming: boolean;
+}
+
+/**
+ * Decides which world `start` runs: the one a previous run left in `stateDir` when it is the same
+ * world, seed and size, else a new one whose history ends today (so that its twins read as
+ * current as of now; the world's configured start date is moved to `months` before today).
+ */
+export function planSandbox(o: { config: WorldConfig; worldName: string; seed: number; months: number; stateDir?: string; now?: number }): SandboxPlan {
+  const customers = o.config.population.customers;
+  const previous = readState(o.stateDir);
+  const same = previous && previous.world === o.worldName && previous.seed === o.seed && previous.customers === customers;
+  const today = Math.floor((o.now ?? Date.now()) / DAY_MS) * DAY_MS;
+  const backfillDays = Math.round((o.months * 365.25) / 12);
+  const state: SandboxState = same
+    ? previous
+    : { world: o.worldName, seed: o.seed, customers, start: new Date(today - backfillDays * DAY_MS).toISOString().slice(0, 10), backfillDays, days: 0, backfilled: false };
+  const config = loadWorldDocument({ ...o.config, start: state.start });
+  return { world: createSandboxWorld(config, o.seed), state, resuming: Boolean(same && state.days > 0) };
+}
+
+/**
+ * A clock for the intake while the sandbox runs: the later of wall time and simulated time, so
+ * the sandbox's live events (which run ahead of real time) are not refused as future, and
+ * events from real producers are not either.
+ */
+export function sandboxAwareClock(world: () => SandboxWorld | undefined): Clock {
+  return { now: () => Math.max(Date.now(), world()?.clock.now() ?? 0) };
+}
+
+function readState(dir: string | undefined): SandboxState | undefined {
+  if (!dir) return undefined;
+  const file = join(dir, 'sandbox.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
+    return typeof s.start === 'string' && typeof s.days === 'number' ? s : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface SandboxOperatorOptions {
-  config: WorldConfig;
-  worldName: string;
-  seed: number;
-  months: number;
+  plan: SandboxPlan;
   /** Simulated milliseconds per real millisecond in the live phase. */
   speed: number;
   /** Where to keep the sandbox's position (the data dir); none: always start from scratch. */
@@ -35,77 +88,71 @@ export interface SandboxOperator {
 }
 
 /**
- * A clock for the intake while the sandbox runs: the later of wall time and simulated time, so
- * the sandbox's live events (which run ahead of real time) are not refused as future, and
- * events from real producers are not either.
+ * Runs the sandbox operator into the ordinary intake: backfills the history (resuming after the
+ * last day the intake took, when a run was interrupted), then runs live. The same seed gives the
+ * same world, so a later start regenerates it silently up to where it stopped (the twins are
+ * already in the store); the day it was in is delivered again, whose events the intake answers
+ * as duplicates.
  */
-export function sandboxAwareClock(world: () => SandboxWorld | undefined): Clock {
-  return { now: () => Math.max(Date.now(), world()?.clock.now() ?? 0) };
-}
-
-/** Creates the world (cheap; nothing is generated yet). */
-export function createOperatorWorld(options: Pick<SandboxOperatorOptions, 'config' | 'seed'>): SandboxWorld {
-  return createSandboxWorld(options.config, options.seed);
-}
-
-function readState(dir: string | undefined): SandboxState | undefined {
-  if (!dir) return undefined;
-  const file = join(dir, 'sandbox.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Runs the sandbox operator into the ordinary intake: on first start it backfills `months` of
- * history, then runs live. On a later start of the same world and seed it regenerates the world
- * silently up to where it stopped (the same seed gives the same world; the twins are already in
- * the store) and goes on live; the day it was in is generated again, whose events the intake
- * answers as duplicates.
- */
-export function startSandboxOperator(twins: TwinService, world: SandboxWorld, o: SandboxOperatorOptions): SandboxOperator {
-  const state = readState(o.stateDir);
-  const customers = o.config.population.customers;
-  const resumable = state && state.world === o.worldName && state.seed === o.seed && state.customers === customers && twins.engine.size > 0;
+export function startSandboxOperator(twins: TwinService, o: SandboxOperatorOptions): SandboxOperator {
+  const { world, state } = o.plan;
   const startMs = world.clock.now();
   const save = () => {
     if (!o.stateDir) return;
-    const days = Math.floor((world.clock.now() - startMs) / DAY_MS);
-    const next: SandboxState = { world: o.worldName, seed: o.seed, customers, days };
-    writeFileSync(join(o.stateDir, 'sandbox.json'), JSON.stringify(next));
+    const file = join(o.stateDir, 'sandbox.json');
+    // Written aside and renamed, so a crash never leaves half a file.
+    writeFileSync(`${file}.tmp`, JSON.stringify(state));
+    renameSync(`${file}.tmp`, file);
   };
   let live: ReturnType<SandboxWorld['startLive']> | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  // Stops a running backfill at its next delivery once the operator is asked to stop.
+  const sink: EventSink = {
+    submit: (events) => (stopped ? Promise.reject(new TwinloopError('UNAVAILABLE', 'the sandbox operator is stopping')) : twins.intake.submit(events)),
+  };
 
   const ready = (async () => {
-    if (resumable) {
-      const days = Math.max(0, state.days - 1);
-      world.generate({ usage() {}, event() {} }, { days });
-      o.log(`sandbox: world "${o.worldName}" (seed ${o.seed}) resumed at ${new Date(world.clock.now()).toISOString().slice(0, 10)}`);
-    } else {
-      o.log(`sandbox: backfilling ${o.months} months of world "${o.worldName}" (${customers} customers, seed ${o.seed}) through the intake…`);
+    const customers = world.config.population.customers;
+    const skip = Math.max(0, state.days - 1);
+    if (skip > 0) world.generate({ usage() {}, event() {} }, { days: skip });
+    if (!state.backfilled) {
+      const remaining = state.backfillDays - skip;
+      o.log(
+        skip > 0
+          ? `sandbox: resuming the history of world "${state.world}" at ${new Date(world.clock.now()).toISOString().slice(0, 10)}: ${remaining} days to go`
+          : `sandbox: backfilling ${state.backfillDays} days of world "${state.world}" (${customers} customers, seed ${state.seed}) through the intake…`,
+      );
       const started = Date.now();
-      let lastLog = 0;
+      let lastLog = Date.now();
+      let lastSave = Date.now();
       const tally = await world.backfill({
-        months: o.months,
-        sink: twins.intake,
+        days: remaining,
+        sink,
         onProgress: (done, total, events) => {
-          if (Date.now() - lastLog < 10_000 || stopped) return;
+          state.days = skip + done;
+          if (Date.now() - lastSave > SAVE_EVERY_MS) {
+            lastSave = Date.now();
+            save();
+          }
+          if (Date.now() - lastLog < 10_000) return;
           lastLog = Date.now();
           o.log(`sandbox: ${Math.round((100 * done) / total)} % of the history (${events} events, ${twins.engine.size} twins)`);
         },
       });
+      state.backfilled = true;
+      save();
       o.log(`sandbox: history in: ${tally.events} events (${tally.accepted} accepted, ${tally.duplicate} duplicates, ${tally.rejected} rejected) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
       await twins.checkpoint();
+    } else {
+      o.log(`sandbox: world "${state.world}" (seed ${state.seed}) resumed at ${new Date(world.clock.now()).toISOString().slice(0, 10)}`);
     }
-    save();
     if (stopped) return;
-    live = world.startLive({ speed: o.speed, sink: twins.intake, onError: (err) => o.log(`sandbox live run stopped: ${err.message}`) });
-    timer = setInterval(save, 10_000);
+    live = world.startLive({ speed: o.speed, sink, onError: (err) => o.log(`sandbox live run stopped: ${err.message}`) });
+    timer = setInterval(() => {
+      state.days = Math.floor((world.clock.now() - startMs) / DAY_MS);
+      save();
+    }, 10_000);
     timer.unref();
     o.log(`sandbox: live, simulated time runs ${o.speed}× real time`);
   })();
@@ -116,7 +163,9 @@ export function startSandboxOperator(twins: TwinService, world: SandboxWorld, o:
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
-      await live?.stop();
+      await ready.catch(() => {});
+      await live?.stop().catch(() => {});
+      if (state.backfilled) state.days = Math.floor((world.clock.now() - startMs) / DAY_MS);
       save();
     },
   };

@@ -6,10 +6,10 @@ import { startBusIntake } from '../../twin/bus-intake.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { startIntelligence } from '../http/live-intelligence.js';
 import { createHttpServer } from '../http/server.js';
-import { globalOptions, openTwins } from './cli-context.js';
+import { globalOptions, openTwins, removeServerLock, writeServerLock } from './cli-context.js';
 import { action } from './cli-errors.js';
 import { resolveWorld } from './sandbox-commands.js';
-import { createOperatorWorld, sandboxAwareClock, startSandboxOperator, type SandboxOperator } from './sandbox-operator.js';
+import { planSandbox, sandboxAwareClock, startSandboxOperator, type SandboxOperator } from './sandbox-operator.js';
 import { VERSION } from './version.js';
 
 /** Checkpoint on a timer too, so a quiet system still bounds its replay after a crash. */
@@ -54,11 +54,14 @@ export function registerStartCommand(program: Command): void {
       action(async (opts: StartOptions, command: Command) => {
         const started = Date.now();
         const global = globalOptions(command);
-        let world: SandboxWorld | undefined;
-        if (opts.sandbox) world = createOperatorWorld({ config: resolveWorld(opts), seed: opts.seed });
-        const twins = await openTwins(global, sandboxAwareClock(() => world));
-        const say = (line: string) => process.stdout.write(`${line}\n`);
         const storeOptions = resolveStoreOptions(global, process.env);
+        const stateDir = storeOptions.kind === 'sqlite' ? storeOptions.dataDir : undefined;
+        const plan = opts.sandbox
+          ? planSandbox({ config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, stateDir })
+          : undefined;
+        const world: SandboxWorld | undefined = plan?.world;
+        const twins = await openTwins(global, sandboxAwareClock(() => world), 'server');
+        const say = (line: string) => process.stdout.write(`${line}\n`);
         const registry = await openModelRegistry(storeOptions);
         const intelligence = await startIntelligence(twins, registry, { log: (line) => say(`models: ${line}`) });
         const app = createHttpServer(
@@ -66,6 +69,7 @@ export function registerStartCommand(program: Command): void {
           [intelligence.routes],
         );
         const url = await app.listen({ port: Number(opts.port), host: opts.host });
+        if (stateDir) writeServerLock(stateDir, url);
         say(`Twinloop ${VERSION} listening on ${url} (${twins.engine.size} twins, ${twins.recovery.eventsReplayed} events replayed, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
         say(`  look here: ${url}/twins?limit=10   ${url}/health   API: ${url}/openapi.json`);
         const timer = setInterval(() => void twins.checkpoint().catch(() => {}), CHECKPOINT_INTERVAL_MS);
@@ -76,20 +80,11 @@ export function registerStartCommand(program: Command): void {
         // Train a churn model from the twins once there is history (after the sandbox backfill),
         // unless the registry already holds a champion; scores appear on every twin when it is done.
         const train = () => intelligence.trainIfMissing().catch((err: Error) => process.stderr.write(`models: ${err.message}\n`));
-        if (world) {
-          const store = storeOptions;
-          operator = startSandboxOperator(twins, world, {
-            config: world.config,
-            worldName: opts.config ?? opts.world,
-            seed: opts.seed,
-            months: opts.months,
-            speed: opts.speed,
-            stateDir: store.kind === 'sqlite' ? store.dataDir : undefined,
-            log: say,
-          });
+        if (plan) {
+          say(`  a customer of the sandbox (filling in while the history loads): ${url}/twins/C000001`);
+          operator = startSandboxOperator(twins, { plan, speed: opts.speed, stateDir, log: say });
           operator.ready.then(
             () => {
-              say(`  a customer of the sandbox: ${url}/twins/${twins.engine.table.idAt(0)}`);
               void train();
             },
             (err: Error) => process.stderr.write(`sandbox: ${err.message}\n`),
@@ -104,6 +99,7 @@ export function registerStartCommand(program: Command): void {
           await app.close();
           await twins.close();
           await registry.close();
+          if (stateDir) removeServerLock(stateDir);
           process.exit(0);
         };
         process.once('SIGINT', () => void stop());

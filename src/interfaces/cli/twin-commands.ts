@@ -34,13 +34,13 @@ export function registerTwinCommands(program: Command): void {
       action(async (id: string, opts: { at?: string; json?: boolean }, command: Command) => {
         const at = opts.at === undefined ? undefined : Date.parse(opts.at);
         if (at !== undefined && Number.isNaN(at)) throw new TwinloopError('BAD_INPUT', `--at: "${opts.at}" is not an ISO-8601 time`);
-        const twins = await openTwins(globalOptions(command));
+        const twins = await openTwins(globalOptions(command), undefined, 'read');
         try {
           const view = at === undefined ? twins.engine.view(id) : await twins.history.asOf(id, at);
           if (!view) throw new TwinloopError('NOT_FOUND', `twin "${id}" not found${opts.at ? ` as of ${opts.at}` : ''}`);
           process.stdout.write(opts.json ? `${JSON.stringify(view, null, 2)}\n` : `${formatTwin(view)}\n`);
         } finally {
-          await twins.close();
+          await twins.close({ checkpoint: false });
         }
       }),
     );
@@ -52,7 +52,7 @@ export function registerTwinCommands(program: Command): void {
     .option('--json', 'machine-readable result')
     .action(
       action(async (opts: { verify?: boolean; json?: boolean }, command: Command) => {
-        const twins = await openTwins(globalOptions(command));
+        const twins = await openTwins(globalOptions(command), undefined, 'read');
         try {
           const total = await twins.store.lastSeq();
           const progress = createProgress({ json: opts.json });
@@ -66,7 +66,7 @@ export function registerTwinCommands(program: Command): void {
           else process.stdout.write(`replayed ${out.events} events in ${out.seconds} s: ${out.identical} of ${out.twins} twins identical to the stored state${out.different + out.missing ? `; DIFFERENT: ${out.examples.join(', ')}` : ''}\n`);
           if (opts.verify && out.identical !== out.twins) process.exitCode = 1;
         } finally {
-          await twins.close();
+          await twins.close({ checkpoint: false });
         }
       }),
     );
@@ -78,14 +78,14 @@ export function registerTwinCommands(program: Command): void {
     .option('--json', 'JSON lines')
     .action(
       action(async (opts: { limit: string; json?: boolean }, command: Command) => {
-        const twins = await openTwins(globalOptions(command));
+        const twins = await openTwins(globalOptions(command), undefined, 'read');
         try {
           const items = await twins.store.listDeadLetters({ limit: Number(opts.limit) || 50 });
           for (const d of items) {
             process.stdout.write(opts.json ? `${JSON.stringify(d)}\n` : `#${d.id} ${new Date(d.at).toISOString()} [${d.source}] ${d.reason}\n    ${d.record.slice(0, 160)}\n`);
           }
         } finally {
-          await twins.close();
+          await twins.close({ checkpoint: false });
         }
       }),
     );

@@ -26,6 +26,7 @@ export function openApiDocument(version: string): object {
       '/twins': {
         get: {
           summary: 'List twins, filtered on features',
+          description: 'Scans twins in order from `offset` and returns up to `limit` matches; `next` is the offset to resume from (null at the end), `twinCount` the number of twins in all.',
           parameters: [
             { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 1000, default: 50 } },
             { name: 'offset', in: 'query', schema: { type: 'integer', default: 0 }, description: 'Slot to resume the scan from (the `next` of the previous page)' },

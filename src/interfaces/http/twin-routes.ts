@@ -21,7 +21,7 @@ export function registerTwinRoutes(app: FastifyInstance, twins: TwinService, dec
     const offset = Math.max(0, Number(q.offset ?? 0) || 0);
     const filters = parseFeatureFilters(Object.fromEntries(Object.entries(q).filter(([k]) => !PAGING.has(k))));
     const page = queryTwins(twins.engine, filters, offset, limit);
-    return { items: page.items, next: page.next, total: twins.engine.size };
+    return { items: page.items, next: page.next, twinCount: twins.engine.size };
   });
 
   app.get<{ Params: { id: string }; Querystring: { at?: string } }>('/twins/:id', async (request) => {
