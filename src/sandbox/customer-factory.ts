@@ -63,7 +63,9 @@ export function drawCustomer(
   const planIdx = choice.planIdx ?? rng.weighted(tables.planWeights);
   pop.plan[idx] = planIdx;
   u.billDay[idx] = 1 + rng.int(28);
-  u.responseType[idx] = rng.weighted(tables.responseWeights);
+  // One uniform draw here (as a plain weighted draw would take), turned into a type at the end,
+  // once the traits the type may depend on are known.
+  const typeDraw = rng.float();
 
   let sinceMs = nowMs;
   if (initial) {
@@ -91,10 +93,38 @@ export function drawCustomer(
   f.contactMultiplier[idx] = 1;
   u.dirty[idx] = 1;
 
+  u.responseType[idx] = drawResponseType(cfg, tables, typeDraw, {
+    monthToMonth: cfg.population.contracts[u.contractIdx[idx]].months === 0 ? 1 : 0,
+    tenureYears: (nowMs - sinceMs) / (365.25 * DAY_MS),
+    dataOverAllowance: plan.dataAllowanceMb > 0 ? Math.log((f.dataLevel[idx] * 30) / plan.dataAllowanceMb) : 0,
+    financialStrain: f.strain[idx],
+  });
+
   const cells = cfg.network.cells;
   i.homeCell[idx] = rng.int(cells);
   const k = pop.visitedPerCustomer;
   for (let v = 0; v < k; v++) pop.visited[idx * k + v] = rng.int(cells);
+}
+
+type Traits = { monthToMonth: number; tenureYears: number; dataOverAllowance: number; financialStrain: number };
+
+/** Picks a response type from a uniform draw, the configured shares tilted by the customer's traits. */
+function drawResponseType(cfg: WorldConfig, tables: CustomerTables, u: number, x: Traits): number {
+  const drivers = cfg.offers.responseDrivers;
+  const weights = drivers
+    ? RESPONSE_TYPES.map((t, k) => {
+        const b = drivers[t];
+        return b ? tables.responseWeights[k] * Math.exp(b.monthToMonth * x.monthToMonth + b.tenureYears * x.tenureYears + b.dataOverAllowance * x.dataOverAllowance + b.financialStrain * x.financialStrain) : tables.responseWeights[k];
+      })
+    : tables.responseWeights;
+  let total = 0;
+  for (const w of weights) total += w;
+  let left = u * total;
+  for (let k = 0; k < weights.length; k++) {
+    left -= weights[k];
+    if (left < 0) return k;
+  }
+  return weights.length - 1;
 }
 
 /** Index of the month-to-month contract (0 months), or the first contract if none. */

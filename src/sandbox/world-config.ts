@@ -165,6 +165,19 @@ export const worldConfigSchema = z.strictObject({
     catalogue: z.array(offerSchema).min(1),
     responseTypes: shares(RESPONSE_TYPES),
     typeLogitShift: z.strictObject({ sureThing: z.number(), lostCause: z.number(), persuadable: z.number(), sleepingDog: z.number() }),
+    /**
+     * How a customer's observable traits tilt its response type: per type, log-weight
+     * coefficients on month-to-month contract (0/1), tenure in years, data use over the plan's
+     * allowance (natural log of the ratio) and the latent financial strain (seen through late
+     * payments). A customer's type weights are `responseTypes[t] × exp(β_t · traits)`. Absent:
+     * types are drawn independently of everything observable.
+     */
+    responseDrivers: z
+      .partialRecord(
+        z.enum(RESPONSE_TYPES),
+        z.strictObject({ monthToMonth: z.number(), tenureYears: z.number(), dataOverAllowance: z.number(), financialStrain: z.number() }),
+      )
+      .optional(),
     acceptance: z.strictObject({ sureThing: probability, lostCause: probability, persuadable: probability, sleepingDog: probability }),
     persuadableHazardMultiplier: share,
     sleepingDogHazardMultiplier: z.number().min(1).max(20),
