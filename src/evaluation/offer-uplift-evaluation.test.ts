@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadWorldDocument, namedWorld } from '../sandbox/index.js';
 import { runOfferExperiment, type OfferExperiment } from './offer-experiment.js';
 import { evaluateOfferExperiment, REPORTED_METHODS, runOfferUpliftEvaluation } from './offer-uplift-evaluation.js';
-import { pearson, retentionQini, typeShareInTop } from './uplift-truth-metrics.js';
+import { pearsonOrZero, retentionQini, typeShareInTop } from './uplift-truth-metrics.js';
 
 /** Every number in a nested result, with its path. */
 function numbersIn(value: unknown, path = ''): [string, number][] {
@@ -92,7 +92,7 @@ describe('uplift truth metrics', () => {
   });
 
   it('gives 0 correlation, not NaN, against a constant', () => {
-    expect(pearson([1, 2, 3], [5, 5, 5])).toBe(0);
-    expect(pearson([1, 2, 3], [2, 4, 6])).toBeCloseTo(1, 12);
+    expect(pearsonOrZero([1, 2, 3], [5, 5, 5])).toBe(0);
+    expect(pearsonOrZero([1, 2, 3], [2, 4, 6])).toBeCloseTo(1, 12);
   });
 });

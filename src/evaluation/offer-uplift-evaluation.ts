@@ -3,7 +3,7 @@ import { createRng } from '../intelligence/random.js';
 import { loadWorldDocument, namedWorld, type WorldConfig } from '../sandbox/index.js';
 import { crossFittedTruthOnFeatures, crossFittedUplift, OFFER_UPLIFT_METHODS } from './cross-fitted-uplift.js';
 import { MODEL_FEATURES, runOfferExperiment, type OfferExperiment, type ResponseType } from './offer-experiment.js';
-import { pearson, retentionQini, spearmanOrZero, typeShareInTop, type TailFinding } from './uplift-truth-metrics.js';
+import { pearsonOrZero, retentionQini, spearmanOrZero, typeShareInTop, type TailFinding } from './uplift-truth-metrics.js';
 
 /** Options of `runOfferUpliftEvaluation`. */
 export interface OfferUpliftEvaluationOptions {
@@ -132,7 +132,7 @@ export function judge(estimate: ArrayLike<number>, x: OfferExperiment): MethodRe
   const harm = Array.from(estimate);
   const help = harm.map((u) => -u);
   return {
-    pearson: pearson(estimate, x.trueEffect),
+    pearson: pearsonOrZero(estimate, x.trueEffect),
     spearman: spearmanOrZero(estimate, x.trueEffect),
     qini: retentionQini(estimate, x.churned, x.treated),
     sleepingDogsTop10: typeShareInTop(harm, x.responseType.map((t) => t === 'sleepingDog'), TAIL_FRACTION),

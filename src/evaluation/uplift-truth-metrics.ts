@@ -1,26 +1,10 @@
-import { spearman } from '../intelligence/evaluation/spearman.js';
+import { pearson, spearman } from '../intelligence/evaluation/spearman.js';
 import { qiniAucScore } from '../intelligence/uplift/qini.js';
 
 /** Pearson correlation; 0 when either side is constant (no ranking to agree with). */
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+export function pearsonOrZero(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const r = pearson(a, b);
+  return Number.isFinite(r) ? r : 0;
 }
 
 /** Spearman rank correlation; 0 when either side is constant. */

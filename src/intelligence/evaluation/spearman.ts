@@ -13,16 +13,14 @@ export function averageRanks(values: ArrayLike<number>): Float64Array {
   return ranks;
 }
 
-/** Spearman rank correlation: Pearson correlation of the average ranks. */
-export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const ra = averageRanks(a);
-  const rb = averageRanks(b);
-  const n = ra.length;
+/** Pearson correlation; NaN when either side is constant. */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
   let ma = 0;
   let mb = 0;
   for (let i = 0; i < n; i++) {
-    ma += ra[i];
-    mb += rb[i];
+    ma += a[i];
+    mb += b[i];
   }
   ma /= n;
   mb /= n;
@@ -30,9 +28,14 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let saa = 0;
   let sbb = 0;
   for (let i = 0; i < n; i++) {
-    sab += (ra[i] - ma) * (rb[i] - mb);
-    saa += (ra[i] - ma) ** 2;
-    sbb += (rb[i] - mb) ** 2;
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
   }
   return sab / Math.sqrt(saa * sbb);
+}
+
+/** Spearman rank correlation: Pearson correlation of the average ranks. */
+export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return pearson(averageRanks(a), averageRanks(b));
 }

@@ -34,7 +34,7 @@ export interface TrainOptions {
 }
 
 /** 3 inner folds: enough to tell the learners apart, cheap enough for a ≤ 2 s fit on 7k rows. */
-const DEFAULT_INNER_FOLDS = 3;
+export const DEFAULT_INNER_FOLDS = 3;
 /** Candidate inverse regularisation strengths; 1 is scikit-learn's default. */
 const LOGISTIC_C_GRID = [0.1, 1] as const;
 
@@ -64,7 +64,8 @@ export function categoricalLevels(encoder: TabularEncoder): number[] {
   return encoder.features.map((f) => (f.kind === 'categorical' ? f.levels.length : 0));
 }
 
-function subMatrix(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
+/** The given rows of a matrix, as a new matrix. */
+export function subMatrix(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
   const data = new Float64Array(rows.length * m.cols);
   for (let k = 0; k < rows.length; k++) data.set(m.data.subarray(rows[k] * m.cols, (rows[k] + 1) * m.cols), k * m.cols);
   return { rows: rows.length, cols: m.cols, data };
@@ -76,16 +77,28 @@ function subMatrix(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
  * the out-of-fold log-odds.
  */
 export function trainPipeline(table: CsvTable, rows: Uint32Array, labels: Uint8Array, options: TrainOptions): TrainedPipeline {
-  const seed = options.seed ?? 1;
   const { encoder, matrix } = fitEncoder(table, rows, labels, options);
-  const levels = categoricalLevels(encoder);
+  return fitSelectedPipeline(matrix, labels, encoder, categoricalLevels(encoder), options);
+}
+
+/** How the learner is selected and calibrated on an encoded matrix. */
+export type SelectionOptions = Pick<TrainOptions, 'seed' | 'innerFolds' | 'calibration' | 'learners' | 'boosting' | 'fitAll' | 'onStep'>;
+
+/**
+ * On an encoded matrix: inner stratified CV for both learners (and their blend), keeps the best
+ * by out-of-fold AUC, refits it on all rows and calibrates it on the out-of-fold log-odds. Shared
+ * by the CSV pipeline and training on numeric matrices (twin features).
+ */
+export function fitSelectedPipeline(matrix: FeatureMatrix, labels: Uint8Array, encoder: TabularEncoder, levels: readonly number[], options: SelectionOptions): TrainedPipeline {
+  const seed = options.seed ?? 1;
+  const rowCount = matrix.rows;
   const candidates = options.learners ?? ['logistic', 'gbdt', 'blend'];
   const wantLr = candidates.some((c) => c !== 'gbdt');
   const wantGb = candidates.some((c) => c !== 'logistic');
   const k = options.innerFolds ?? DEFAULT_INNER_FOLDS;
   const folds = stratifiedKFold(labels, k, seed + 101);
-  const oofLr = LOGISTIC_C_GRID.map(() => new Float64Array(rows.length));
-  const oofGb = new Float64Array(rows.length);
+  const oofLr = LOGISTIC_C_GRID.map(() => new Float64Array(rowCount));
+  const oofGb = new Float64Array(rowCount);
   folds.forEach((fold, f) => {
     const train = subMatrix(matrix, fold.train);
     const test = subMatrix(matrix, fold.test);
