@@ -29,7 +29,7 @@ const int = (name: string) => (v: string) => {
   return n;
 };
 
-/** Backfills a sandbox world through the intake into a fresh embedded store, as `npm start` does. */
+/** Backfills a sandbox world through the intake into a fresh embedded store (writer thread), as `npm start` does. */
 export async function runBackfillBench(o: { world: string; customers: number; months: number; log: (s: string) => void }): Promise<BackfillBenchResult> {
   const config = loadWorldDocument({ ...namedWorld(o.world), population: { ...namedWorld(o.world).population, customers: o.customers } });
   let generated = 0;
@@ -42,7 +42,7 @@ export async function runBackfillBench(o: { world: string; customers: number; mo
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-backfill-'));
   try {
     const world = createSandboxWorld(config, 1, { latencyScale: 0 });
-    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: sandboxAwareClock(() => world) });
+    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir, writes: 'thread' }), clock: sandboxAwareClock(() => world) });
     const t0 = performance.now();
     let last = 0;
     const tally = await world.backfill({

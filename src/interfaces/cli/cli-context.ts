@@ -85,7 +85,9 @@ export async function openTwins(options: GlobalOptions, clock: Clock = systemClo
     }
     if (access === 'server') writeServerLock(storeOptions.dataDir);
   }
-  const store = await openEventStore(storeOptions);
+  // The commands and the server commit on the store's writer thread, so the intake checks the
+  // next batch while one commits (about 1.4x the inline rate on two cores; BENCHMARKS.md).
+  const store = await openEventStore(storeOptions.kind === 'sqlite' ? { ...storeOptions, writes: 'thread' } : storeOptions);
   return openTwinService({
     store,
     clock,

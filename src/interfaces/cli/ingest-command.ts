@@ -83,17 +83,25 @@ export function registerIngestCommand(program: Command): void {
           });
         try {
           const source = opts.csvMap ? csvRecords(file, opts.csvMap, (n) => progress.increment(n)) : ndjsonRecords(file, (n) => progress.increment(n));
+          // Two chunks in flight: the intake checks one while the store commits the other. The
+          // intake queues a chunk synchronously, so their order is kept.
           let chunk: Numbered[] = [];
+          let previous: Promise<void> = Promise.resolve();
           const flush = async () => {
-            const outcomes = await twins.intake.submitRecords(chunk.map((c) => c.record), 'cli');
-            count(outcomes, chunk.map((c) => c.line));
+            const sent = chunk;
             chunk = [];
+            // Chunks are answered in the order sent, so counting as each lands keeps lines in order.
+            const counted = twins.intake.submitRecords(sent.map((c) => c.record), 'cli').then((o) => count(o, sent.map((c) => c.line)));
+            counted.catch(() => {}); // awaited below; marked handled while the previous one finishes
+            await previous;
+            previous = counted;
           };
           for await (const item of source) {
             chunk.push(item);
             if (chunk.length >= CHUNK) await flush();
           }
           if (chunk.length) await flush();
+          await previous;
         } finally {
           progress.stop();
           await twins.close();
