@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { TwinloopError } from '../domain/errors.js';
+import { describeTarget, openSchemaPool, SCHEMA_NAME } from './postgres-pool.js';
 import {
   toStorableDeadLetter,
   DEFAULT_DEAD_LETTER_PAGE_SIZE,
@@ -43,8 +44,6 @@ const CHECKPOINT_NAME = 'engine';
 /** SQLSTATE classes after which a retry can succeed: connection, transaction rollback, resources, operator. */
 const TRANSIENT_SQLSTATE = /^(08|40|53|57)/;
 
-/** What PostgreSQL accepts unquoted as a schema name; anything else is refused rather than escaped. */
-const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** Where the PostgreSQL store lives. */
 export interface PostgresEventStoreOptions {
@@ -90,16 +89,6 @@ const UPSERT_SNAPSHOTS = `
 // holds it until COMMIT, so no transaction can commit a lower seq after a higher one is visible.
 const APPEND_LOCK = `SELECT pg_advisory_xact_lock(hashtext('twinloop.append.' || current_schema()))`;
 
-/** The URL without its password, for messages. */
-function describeTarget(url: string, schema: string | undefined): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}${schema ? ` (schema ${schema})` : ''}`;
-  } catch {
-    return 'the configured database';
-  }
-}
-
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -129,15 +118,7 @@ class PostgresEventStore implements EventStore {
     private readonly schema: string | undefined,
   ) {
     this.target = describeTarget(url, schema);
-    this.pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
-    if (schema) {
-      // pg runs queries in the order they are issued on a client, so this precedes the caller's first one.
-      this.pool.on('connect', (client) => {
-        client.query(`SET search_path TO "${schema}"`).catch(() => undefined);
-      });
-    }
-    // An idle connection dropped by the server must not crash the process; the next query reconnects.
-    this.pool.on('error', () => undefined);
+    this.pool = openSchemaPool(url, schema, POOL_SIZE);
   }
 
   private async run<T>(operation: string, work: () => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { TwinloopError } from '../domain/errors.js';
+import { describeTarget, openSchemaPool, SCHEMA_NAME } from './postgres-pool.js';
 import {
   checkNewModelVersion,
   checkStatus,
@@ -23,8 +24,6 @@ import { applyPostgresMigrations } from './postgres-migrations.js';
 
 /** Registry traffic is light (a save per training, a read per start): two connections suffice. */
 const POOL_SIZE = 2;
-/** Same rule as the event store: refused rather than escaped. */
-const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** Serialises version numbering and champion changes across processes (per schema). */
 const REGISTRY_LOCK = `SELECT pg_advisory_xact_lock(hashtext('twinloop.models.' || current_schema()))`;
 
@@ -35,14 +34,6 @@ const fromPg = (r: PgRow): ModelVersionRow => ({ ...r, version: Number(r.version
 type PgAlertRow = Omit<DriftAlertRow, 'id' | 'at'> & { id: number | string; at: number | string };
 const alertFromPg = (r: PgAlertRow): DriftAlertRow => ({ ...r, id: Number(r.id), at: Number(r.at), psi: Number(r.psi), threshold: Number(r.threshold) });
 
-function describeTarget(url: string, schema: string | undefined): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}${schema ? ` (schema ${schema})` : ''}`;
-  } catch {
-    return 'the configured database';
-  }
-}
 
 class PostgresModelRegistry implements ModelRegistry {
   private readonly pool: pg.Pool;
@@ -54,13 +45,7 @@ class PostgresModelRegistry implements ModelRegistry {
     private readonly schema: string | undefined,
   ) {
     this.target = describeTarget(url, schema);
-    this.pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
-    if (schema) {
-      this.pool.on('connect', (client) => {
-        client.query(`SET search_path TO "${schema}"`).catch(() => undefined);
-      });
-    }
-    this.pool.on('error', () => undefined);
+    this.pool = openSchemaPool(url, schema, POOL_SIZE);
   }
 
   private async run<T>(operation: string, work: () => Promise<T>): Promise<T> {

@@ -44,7 +44,11 @@ export function fitBinEdges(matrix: FeatureMatrix): BinEdges {
 
 /** The bin of one value (binary search over the edges). */
 export function binOf(edges: Float64Array, v: number): number {
-  if (Number.isNaN(v)) return MISSING_BIN;
+  return Number.isNaN(v) ? MISSING_BIN : searchBin(edges, v);
+}
+
+/** Index of the first edge at or above `v` (edges ascending): the bin `v` falls in. */
+export function searchBin(edges: ArrayLike<number>, v: number): number {
   let lo = 0;
   let hi = edges.length;
   while (lo < hi) {

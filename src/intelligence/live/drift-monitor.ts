@@ -1,3 +1,4 @@
+import { searchBin } from '../learners/feature-binning.js';
 /**
  * Population stability index (PSI) of live distributions against the training window's:
  * PSI = Σ_b (a_b − e_b)·ln(a_b / e_b) over bins b, with e the training share and a the live share.
@@ -38,16 +39,6 @@ export function fitBaseline(values: ArrayLike<number>, bins = PSI_BINS): Distrib
   return { edges, fractions: Array.from(shares(edges, values)) };
 }
 
-function binOf(edges: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (v <= edges[mid]) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
 
 /** Share of values per bin (NaN values are left out). */
 export function shares(edges: readonly number[], values: ArrayLike<number>, include?: (i: number) => boolean, count = values.length): Float64Array {
@@ -56,7 +47,7 @@ export function shares(edges: readonly number[], values: ArrayLike<number>, incl
   for (let i = 0; i < count; i++) {
     const v = values[i];
     if (Number.isNaN(v) || (include && !include(i))) continue;
-    counts[binOf(edges, v)]++;
+    counts[searchBin(edges, v)]++;
     n++;
   }
   if (n > 0) for (let b = 0; b < counts.length; b++) counts[b] /= n;

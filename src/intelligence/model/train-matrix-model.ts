@@ -2,8 +2,7 @@ import type { FeatureMatrix, TabularEncoder } from '../tabular/encoder.js';
 import type { BoostingOptions } from '../learners/gradient-boosting.js';
 import type { Calibrator } from '../learners/calibrator.js';
 import type { LearnerName, TabularModelDocument } from './model-document.js';
-import { MODEL_FORMAT, MODEL_VERSION } from './model-document.js';
-import { DEFAULT_INNER_FOLDS, fitSelectedPipeline, type TrainedPipeline } from './train-tabular-model.js';
+import { fitSelectedPipeline, modelDocument, type TrainedPipeline } from './train-tabular-model.js';
 
 /** How to train on an already numeric matrix (e.g. twin features). */
 export interface MatrixTrainOptions {
@@ -42,34 +41,6 @@ export function trainMatrixModel(matrix: FeatureMatrix, labels: Uint8Array, feat
 
 /** Packs a fitted matrix pipeline into the versioned model document. */
 export function pipelineDocument(p: TrainedPipeline, labels: Uint8Array, options: MatrixTrainOptions, cost: { durationMs: number; cpuMs: number }): TabularModelDocument {
-  let positives = 0;
-  for (const y of labels) positives += y;
-  return {
-    format: MODEL_FORMAT,
-    version: MODEL_VERSION,
-    createdAt: new Date().toISOString(),
-    target: options.target ?? { column: 'churned_within_horizon', positive: '1', negative: '0' },
-    idColumn: options.idColumn ?? null,
-    encoder: p.encoder,
-    featureNames: p.encoder.features.map((f) => f.name),
-    learner: p.learner,
-    logistic: p.logistic,
-    gbdt: p.gbdt,
-    calibration: p.calibration,
-    metrics: {
-      innerFolds: options.innerFolds ?? DEFAULT_INNER_FOLDS,
-      cvAuc: p.cvAuc,
-      chosenLogisticC: p.chosenC,
-      eceUncalibrated: p.eceUncalibrated,
-      eceCalibrated: p.eceCalibrated,
-    },
-    training: {
-      rows: labels.length,
-      positives,
-      seed: options.seed ?? 1,
-      durationMs: cost.durationMs,
-      cpuMs: cost.cpuMs,
-      skippedColumns: [],
-    },
-  };
+  const target = options.target ?? { column: 'churned_within_horizon', positive: '1', negative: '0' };
+  return modelDocument(p, labels, { target, idColumn: options.idColumn ?? null, innerFolds: options.innerFolds, seed: options.seed }, cost);
 }

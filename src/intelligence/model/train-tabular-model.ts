@@ -160,14 +160,29 @@ export function trainTabularModel(table: CsvTable, options: TrainOptions): Tabul
   const cpu = process.cpuUsage();
   const target = resolveTarget(table, options.target);
   const p = trainPipeline(table, target.rows, target.labels, options);
+  return modelDocument(
+    p,
+    target.labels,
+    { target: { column: target.column, positive: target.positive, negative: target.negative }, idColumn: options.id ?? null, innerFolds: options.innerFolds, seed: options.seed },
+    { durationMs: Math.round(performance.now() - started), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000) },
+  );
+}
+
+/** Packs a fitted pipeline into the versioned model document (the CSV and matrix pipelines alike). */
+export function modelDocument(
+  p: TrainedPipeline,
+  labels: Uint8Array,
+  meta: { target: TabularModelDocument['target']; idColumn: string | null; innerFolds?: number; seed?: number },
+  cost: { durationMs: number; cpuMs: number },
+): TabularModelDocument {
   let positives = 0;
-  for (const y of target.labels) positives += y;
+  for (const y of labels) positives += y;
   return {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
     createdAt: new Date().toISOString(),
-    target: { column: target.column, positive: target.positive, negative: target.negative },
-    idColumn: options.id ?? null,
+    target: meta.target,
+    idColumn: meta.idColumn,
     encoder: p.encoder,
     featureNames: p.encoder.features.map((f) => f.name),
     learner: p.learner,
@@ -175,18 +190,18 @@ export function trainTabularModel(table: CsvTable, options: TrainOptions): Tabul
     gbdt: p.gbdt,
     calibration: p.calibration,
     metrics: {
-      innerFolds: options.innerFolds ?? DEFAULT_INNER_FOLDS,
+      innerFolds: meta.innerFolds ?? DEFAULT_INNER_FOLDS,
       cvAuc: p.cvAuc,
       chosenLogisticC: p.chosenC,
       eceUncalibrated: p.eceUncalibrated,
       eceCalibrated: p.eceCalibrated,
     },
     training: {
-      rows: target.rows.length,
+      rows: labels.length,
       positives,
-      seed: options.seed ?? 1,
-      durationMs: Math.round(performance.now() - started),
-      cpuMs: Math.round(process.cpuUsage(cpu).user / 1000),
+      seed: meta.seed ?? 1,
+      durationMs: cost.durationMs,
+      cpuMs: cost.cpuMs,
       skippedColumns: p.encoder.skipped,
     },
   };
