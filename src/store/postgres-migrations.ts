@@ -100,6 +100,127 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       `CREATE INDEX model_drift_alerts_model ON model_drift_alerts (model_id, id)`,
     ],
   },
+  {
+    version: 4,
+    name: 'record store and decision log',
+    steps: [
+      // Documents by collection and id (offers, simulation runs, intents…); body is JSON text rather
+      // than JSONB so it comes back exactly as written (JSONB reorders keys).
+      `CREATE TABLE records (
+        collection TEXT COLLATE "C" NOT NULL,
+        id TEXT COLLATE "C" NOT NULL,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (collection, id)
+      )`,
+      // Append-only next-best-action log; the outcome columns are filled once, later.
+      `CREATE TABLE decision_log (
+        decision_id TEXT COLLATE "C" PRIMARY KEY,
+        customer_id TEXT COLLATE "C" NOT NULL,
+        at BIGINT NOT NULL,
+        channel TEXT NOT NULL,
+        reason TEXT,
+        context_key TEXT NOT NULL,
+        candidates TEXT NOT NULL,
+        chosen TEXT NOT NULL,
+        propensity DOUBLE PRECISION NOT NULL,
+        outcome_accepted BOOLEAN,
+        outcome_reward DOUBLE PRECISION,
+        outcome_at BIGINT
+      )`,
+      `CREATE INDEX decision_log_at ON decision_log (at, decision_id)`,
+      `CREATE INDEX decision_log_customer_at ON decision_log (customer_id, at, decision_id)`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'governance: audit trail, approvals, budget spending',
+    steps: [
+      // seq is assigned by the appender under the audit_head row lock (not an identity) so it stays
+      // gap-free; entry is TEXT rather than JSONB so the hashed text comes back exactly.
+      `CREATE TABLE audit_log (
+        seq BIGINT PRIMARY KEY,
+        at BIGINT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        entry TEXT NOT NULL
+      )`,
+      // One row: the newest seq and hash. Appenders lock it (FOR UPDATE), and verify compares the log's tail with it.
+      `CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL
+      )`,
+      `INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '')`,
+      `CREATE TABLE approvals (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired')),
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        decided_by TEXT,
+        decided_at BIGINT,
+        reason TEXT,
+        payload TEXT NOT NULL
+      )`,
+      `CREATE INDEX approvals_status ON approvals (status, created_at, id)`,
+      `CREATE TABLE budget_spend (
+        period_key TEXT COLLATE "C" NOT NULL,
+        scope TEXT COLLATE "C" NOT NULL,
+        reserved DOUBLE PRECISION NOT NULL,
+        committed DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (period_key, scope)
+      )`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'workflow journal: runs, steps, signals',
+    steps: [
+      // wake_at is NULL once a run is finished, so the runnable index holds only live runs.
+      `CREATE TABLE workflow_runs (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        definition_id TEXT COLLATE "C" NOT NULL,
+        definition_version INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'waiting', 'compensating', 'succeeded', 'failed')),
+        input TEXT NOT NULL,
+        output TEXT,
+        error TEXT,
+        parent_id TEXT COLLATE "C",
+        wake_at BIGINT,
+        lease_owner TEXT,
+        lease_until BIGINT,
+        -- 1 when a signal or a finished child arrived while the run was leased: its suspension then wakes at once.
+        nudged INTEGER NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      `CREATE INDEX workflow_runs_runnable ON workflow_runs (wake_at) WHERE wake_at IS NOT NULL`,
+      `CREATE INDEX workflow_runs_parent ON workflow_runs (parent_id) WHERE parent_id IS NOT NULL`,
+      `CREATE INDEX workflow_runs_definition ON workflow_runs (definition_id, created_at)`,
+      `CREATE TABLE workflow_steps (
+        run_id TEXT COLLATE "C" NOT NULL,
+        step_key TEXT COLLATE "C" NOT NULL,
+        step_id TEXT NOT NULL,
+        step_version INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('started', 'retrying', 'succeeded', 'failed')),
+        attempts INTEGER NOT NULL,
+        output TEXT,
+        error TEXT,
+        due_at BIGINT,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (run_id, step_key)
+      )`,
+      `CREATE TABLE workflow_signals (
+        run_id TEXT COLLATE "C" NOT NULL,
+        name TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (run_id, name)
+      )`,
+    ],
+  },
 ];
 
 // Two stores starting at once must not both create the tables.

@@ -99,6 +99,126 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       `CREATE INDEX model_drift_alerts_model ON model_drift_alerts (model_id, id)`,
     ],
   },
+  {
+    version: 4,
+    name: 'record store and decision log',
+    steps: [
+      // Documents by collection and id (offers, simulation runs, intents…); body is JSON text, kept exact.
+      `CREATE TABLE records (
+        collection TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (collection, id)
+      ) WITHOUT ROWID`,
+      // Append-only next-best-action log; the outcome columns are filled once, later.
+      `CREATE TABLE decision_log (
+        decision_id TEXT NOT NULL PRIMARY KEY,
+        customer_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        reason TEXT,
+        context_key TEXT NOT NULL,
+        candidates TEXT NOT NULL,
+        chosen TEXT NOT NULL,
+        propensity REAL NOT NULL,
+        outcome_accepted INTEGER,
+        outcome_reward REAL,
+        outcome_at INTEGER
+      )`,
+      `CREATE INDEX decision_log_at ON decision_log (at, decision_id)`,
+      `CREATE INDEX decision_log_customer_at ON decision_log (customer_id, at, decision_id)`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'governance: audit trail, approvals, budget spending',
+    steps: [
+      // seq is assigned by the appender from audit_head (not AUTOINCREMENT) so it stays gap-free;
+      // entry is JSON text kept exact, since the hash covers it.
+      `CREATE TABLE audit_log (
+        seq INTEGER NOT NULL PRIMARY KEY,
+        at INTEGER NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        entry TEXT NOT NULL
+      )`,
+      // One row: the newest seq and hash. Appenders lock it, and verify compares the log's tail with it.
+      `CREATE TABLE audit_head (
+        id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL
+      )`,
+      `INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '')`,
+      `CREATE TABLE approvals (
+        id TEXT NOT NULL PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired')),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        decided_by TEXT,
+        decided_at INTEGER,
+        reason TEXT,
+        payload TEXT NOT NULL
+      )`,
+      `CREATE INDEX approvals_status ON approvals (status, created_at, id)`,
+      `CREATE TABLE budget_spend (
+        period_key TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        reserved REAL NOT NULL,
+        committed REAL NOT NULL,
+        PRIMARY KEY (period_key, scope)
+      ) WITHOUT ROWID`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'workflow journal: runs, steps, signals',
+    steps: [
+      // wake_at is NULL once a run is finished, so the runnable index holds only live runs.
+      `CREATE TABLE workflow_runs (
+        id TEXT NOT NULL PRIMARY KEY,
+        definition_id TEXT NOT NULL,
+        definition_version INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'waiting', 'compensating', 'succeeded', 'failed')),
+        input TEXT NOT NULL,
+        output TEXT,
+        error TEXT,
+        parent_id TEXT,
+        wake_at INTEGER,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        -- 1 when a signal or a finished child arrived while the run was leased: its suspension then wakes at once.
+        nudged INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      )`,
+      `CREATE INDEX workflow_runs_runnable ON workflow_runs (wake_at) WHERE wake_at IS NOT NULL`,
+      `CREATE INDEX workflow_runs_parent ON workflow_runs (parent_id) WHERE parent_id IS NOT NULL`,
+      `CREATE INDEX workflow_runs_definition ON workflow_runs (definition_id, created_at)`,
+      `CREATE TABLE workflow_steps (
+        run_id TEXT NOT NULL,
+        step_key TEXT NOT NULL,
+        step_id TEXT NOT NULL,
+        step_version INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('started', 'retrying', 'succeeded', 'failed')),
+        attempts INTEGER NOT NULL,
+        output TEXT,
+        error TEXT,
+        due_at INTEGER,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (run_id, step_key)
+      ) WITHOUT ROWID`,
+      `CREATE TABLE workflow_signals (
+        run_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (run_id, name)
+      ) WITHOUT ROWID`,
+    ],
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

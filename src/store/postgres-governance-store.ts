@@ -1,0 +1,258 @@
+import pg from 'pg';
+import { TwinloopError } from '../domain/errors.js';
+import {
+  approvalAlreadyDecided,
+  checkBudgetLines,
+  checkDecision,
+  checkNewApproval,
+  DEFAULT_GOVERNANCE_PAGE,
+  fitsBudget,
+  nextAuditRecord,
+  sortedLines,
+  toApprovalRecord,
+  toAuditRecord,
+  unknownApproval,
+  type ApprovalDecision,
+  type ApprovalRecord,
+  type ApprovalRow,
+  type ApprovalStatus,
+  type AuditHead,
+  type AuditRecord,
+  type AuditRow,
+  type BudgetLine,
+  type BudgetReserveResult,
+  type BudgetSpend,
+  type GovernanceStore,
+} from './governance-store.js';
+import { applyPostgresMigrations } from './postgres-migrations.js';
+import { describeTarget, openSchemaPool, SCHEMA_NAME } from './postgres-pool.js';
+
+/** Governance traffic is a few writes per action: a small pool suffices. */
+const POOL_SIZE = 3;
+
+const APPROVAL_COLUMNS = 'id, status, created_at, expires_at, decided_by, decided_at, reason, payload';
+
+type Numeric = number | string;
+type PgAuditRow = Omit<AuditRow, 'seq' | 'at'> & { seq: Numeric; at: Numeric };
+const auditFromPg = (r: PgAuditRow): AuditRow => ({ ...r, seq: Number(r.seq), at: Number(r.at) });
+type PgApprovalRow = Omit<ApprovalRow, 'created_at' | 'expires_at' | 'decided_at'> & { created_at: Numeric; expires_at: Numeric; decided_at: Numeric | null };
+const approvalFromPg = (r: PgApprovalRow): ApprovalRow => ({
+  ...r,
+  created_at: Number(r.created_at),
+  expires_at: Number(r.expires_at),
+  decided_at: r.decided_at === null ? null : Number(r.decided_at),
+});
+type PgSpendRow = { reserved: Numeric; committed: Numeric };
+
+class PostgresGovernanceStore implements GovernanceStore {
+  private readonly pool: pg.Pool;
+  private readonly target: string;
+  private closed = false;
+
+  constructor(
+    url: string,
+    private readonly schema: string | undefined,
+  ) {
+    this.target = describeTarget(url, schema);
+    this.pool = openSchemaPool(url, schema, POOL_SIZE);
+  }
+
+  private async run<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new TwinloopError('UNAVAILABLE', `The governance store at ${this.target} is closed; open it again before ${operation}`);
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof TwinloopError) throw err;
+      const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+      const transient = /^(08|40|53|57)/.test(code) || code.startsWith('E');
+      throw new TwinloopError(
+        transient ? 'UNAVAILABLE' : 'INTERNAL',
+        `Governance store at ${this.target}: ${operation} failed (${err instanceof Error ? err.message : String(err)}); ${transient ? 'check that PostgreSQL is reachable and retry' : 'report it with the cause'}`,
+        { cause: err },
+      );
+    }
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  migrate(): Promise<void> {
+    return this.run('migrate', () => this.transaction((client) => applyPostgresMigrations(client, this.schema, this.target)));
+  }
+
+  appendAudit(entry: Record<string, unknown>, at: number): Promise<AuditRecord> {
+    return this.run('appendAudit', () =>
+      this.transaction(async (client) => {
+        // FOR UPDATE on the single head row: concurrent appenders queue here, so each extends the latest hash.
+        const { rows } = await client.query<{ seq: Numeric; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
+        const record = nextAuditRecord({ seq: Number(rows[0].seq), hash: rows[0].hash }, entry, at);
+        await client.query('INSERT INTO audit_log (seq, at, prev_hash, hash, entry) VALUES ($1, $2, $3, $4, $5)', [
+          record.seq,
+          record.at,
+          record.prevHash,
+          record.hash,
+          JSON.stringify(record.entry),
+        ]);
+        await client.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [record.seq, record.hash]);
+        return record;
+      }),
+    );
+  }
+
+  readAudit(query: { afterSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
+    return this.run('readAudit', async () => {
+      const { rows } = await this.pool.query<PgAuditRow>('SELECT seq, at, prev_hash, hash, entry FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [
+        query.afterSeq ?? 0,
+        query.limit ?? DEFAULT_GOVERNANCE_PAGE,
+      ]);
+      return rows.map((r) => toAuditRecord(auditFromPg(r)));
+    });
+  }
+
+  auditHead(): Promise<AuditHead> {
+    return this.run('auditHead', async () => {
+      const { rows } = await this.pool.query<{ seq: Numeric; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+      return { seq: Number(rows[0].seq), hash: rows[0].hash };
+    });
+  }
+
+  insertApproval(r: ApprovalRecord): Promise<void> {
+    return this.run('insertApproval', async () => {
+      checkNewApproval(r);
+      const res = await this.pool.query(
+        'INSERT INTO approvals (id, status, created_at, expires_at, payload) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING',
+        [r.id, r.status, r.createdAt, r.expiresAt, JSON.stringify(r.payload)],
+      );
+      if (res.rowCount === 0) throw new TwinloopError('CONFLICT', `approval "${r.id}" already exists; use a new id`);
+    });
+  }
+
+  getApproval(id: string): Promise<ApprovalRecord | null> {
+    return this.run('getApproval', async () => {
+      const { rows } = await this.pool.query<PgApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE id = $1`, [id]);
+      return rows[0] ? toApprovalRecord(approvalFromPg(rows[0])) : null;
+    });
+  }
+
+  listApprovals(query: { status?: ApprovalStatus; limit?: number } = {}): Promise<ApprovalRecord[]> {
+    return this.run('listApprovals', async () => {
+      const limit = query.limit ?? DEFAULT_GOVERNANCE_PAGE;
+      const { rows } =
+        query.status === undefined
+          ? await this.pool.query<PgApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals ORDER BY created_at, id LIMIT $1`, [limit])
+          : await this.pool.query<PgApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE status = $1 ORDER BY created_at, id LIMIT $2`, [query.status, limit]);
+      return rows.map((r) => toApprovalRecord(approvalFromPg(r)));
+    });
+  }
+
+  decideApproval(id: string, d: ApprovalDecision): Promise<ApprovalRecord> {
+    return this.run('decideApproval', async () => {
+      checkDecision(d);
+      // One statement decides only a pending item: two deciders cannot both win.
+      const { rows } = await this.pool.query<PgApprovalRow>(
+        `UPDATE approvals SET status = $1, decided_by = $2, decided_at = $3, reason = $4 WHERE id = $5 AND status = 'pending' RETURNING ${APPROVAL_COLUMNS}`,
+        [d.status, d.decidedBy, d.decidedAt, d.reason, id],
+      );
+      if (rows[0]) return toApprovalRecord(approvalFromPg(rows[0]));
+      const current = await this.pool.query<{ status: string }>('SELECT status FROM approvals WHERE id = $1', [id]);
+      if (!current.rows[0]) throw unknownApproval(id);
+      throw approvalAlreadyDecided(id, current.rows[0].status);
+    });
+  }
+
+  reserveBudget(lines: readonly BudgetLine[]): Promise<BudgetReserveResult> {
+    return this.run('reserveBudget', async () => {
+      checkBudgetLines(lines);
+      return this.transaction(async (client): Promise<BudgetReserveResult> => {
+        const ordered = sortedLines(lines);
+        const spends: BudgetSpend[] = [];
+        for (const line of ordered) {
+          await client.query('INSERT INTO budget_spend (period_key, scope, reserved, committed) VALUES ($1, $2, 0, 0) ON CONFLICT DO NOTHING', [line.periodKey, line.scope]);
+          const { rows } = await client.query<PgSpendRow>('SELECT reserved, committed FROM budget_spend WHERE period_key = $1 AND scope = $2 FOR UPDATE', [
+            line.periodKey,
+            line.scope,
+          ]);
+          spends.push({ periodKey: line.periodKey, scope: line.scope, reserved: Number(rows[0].reserved), committed: Number(rows[0].committed) });
+        }
+        for (const [i, line] of ordered.entries()) {
+          if (!fitsBudget(spends[i], line.amount, line.limit)) return { ok: false, line, spend: spends[i] };
+        }
+        for (const line of ordered) {
+          await client.query('UPDATE budget_spend SET reserved = reserved + $1 WHERE period_key = $2 AND scope = $3', [line.amount, line.periodKey, line.scope]);
+        }
+        return { ok: true };
+      });
+    });
+  }
+
+  commitBudget(lines: readonly { periodKey: string; scope: string; reserved: number; committed: number }[]): Promise<void> {
+    return this.run('commitBudget', async () => {
+      checkBudgetLines(lines);
+      await this.transaction(async (client) => {
+        for (const l of sortedLines(lines)) {
+          await client.query(
+            `INSERT INTO budget_spend (period_key, scope, reserved, committed) VALUES ($1, $2, 0, $4)
+             ON CONFLICT (period_key, scope) DO UPDATE SET reserved = GREATEST(0, budget_spend.reserved - $3), committed = budget_spend.committed + $4`,
+            [l.periodKey, l.scope, l.reserved, l.committed],
+          );
+        }
+      });
+    });
+  }
+
+  releaseBudget(lines: readonly { periodKey: string; scope: string; amount: number }[]): Promise<void> {
+    return this.run('releaseBudget', async () => {
+      checkBudgetLines(lines);
+      await this.transaction(async (client) => {
+        for (const l of sortedLines(lines)) {
+          await client.query('UPDATE budget_spend SET reserved = GREATEST(0, reserved - $1) WHERE period_key = $2 AND scope = $3', [l.amount, l.periodKey, l.scope]);
+        }
+      });
+    });
+  }
+
+  budgetSpend(periodKey: string, scope: string): Promise<BudgetSpend> {
+    return this.run('budgetSpend', async () => {
+      const { rows } = await this.pool.query<PgSpendRow>('SELECT reserved, committed FROM budget_spend WHERE period_key = $1 AND scope = $2', [periodKey, scope]);
+      return { periodKey, scope, reserved: rows[0] ? Number(rows[0].reserved) : 0, committed: rows[0] ? Number(rows[0].committed) : 0 };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+/** The PostgreSQL governance store, in the same database and schema as the event store. */
+export function createPostgresGovernanceStore(options: { url: string; schema?: string }): GovernanceStore {
+  let protocol = '';
+  try {
+    protocol = new URL(options.url).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new TwinloopError('BAD_INPUT', 'The database URL must look like postgres://user:password@host:5432/database; check --database-url or TWINLOOP_DATABASE_URL');
+  }
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+    throw new TwinloopError('BAD_INPUT', `Schema name "${options.schema}" is not allowed; use letters, digits and underscores (at most 63), not starting with a digit`);
+  }
+  return new PostgresGovernanceStore(options.url, options.schema);
+}

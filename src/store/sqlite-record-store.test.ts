@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openEventStore } from './open-event-store.js';
+import { openModelRegistry } from './open-model-registry.js';
+import { openRecordStore } from './open-record-store.js';
+import { describeRecordStoreContract } from './record-store.contract.js';
+import { decisionCursor, parseDecisionCursor, prefixUpperBound } from './record-store.js';
+import { createSqliteRecordStore } from './sqlite-record-store.js';
+
+describeRecordStoreContract('SQLite', async (clock) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-records-'));
+  const store = await openRecordStore({ kind: 'sqlite', dataDir }, { clock });
+  return {
+    store,
+    reopen: () => openRecordStore({ kind: 'sqlite', dataDir }, { clock }),
+    cleanup: async () => {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SQLite record store', () => {
+  it('shares the event store database file beside the event store and model registry, each with its own connection', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-records-'));
+    try {
+      const events = await openEventStore({ kind: 'sqlite', dataDir });
+      const registry = await openModelRegistry({ kind: 'sqlite', dataDir });
+      const records = await openRecordStore({ kind: 'sqlite', dataDir });
+      await records.put('offers', 'o1', { price: 5 });
+      await events.append([{ id: 'e1', customerId: 'c', kind: 'usage', time: 1, receivedAt: 1, body: '{}', hash: 'h' }]);
+      await registry.save({ name: 'churn', status: 'champion', document: '{}', metadata: {}, createdAt: 1 });
+      expect(await events.lastSeq()).toBe(1);
+      expect((await records.list('offers')).length).toBe(1);
+      await Promise.all([records.close(), registry.close(), events.close()]);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an empty data directory', () => {
+    expect(() => createSqliteRecordStore({ dataDir: ' ' })).toThrow(/data directory/);
+  });
+
+  it('refuses work after close', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-records-'));
+    try {
+      const store = await openRecordStore({ kind: 'sqlite', dataDir });
+      await store.close();
+      await store.close();
+      await expect(store.get('offers', 'o1')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('record store helpers', () => {
+  it('bounds a prefix range just above every id that starts with it', () => {
+    expect(prefixUpperBound('offer-')).toBe('offer.');
+    expect(prefixUpperBound('a\u{10ffff}')).toBe('b');
+    expect(prefixUpperBound('\u{10ffff}\u{10ffff}')).toBeNull();
+    // The next code point after U+D7FF is U+E000: surrogates are never stored.
+    expect(prefixUpperBound('x\ud7ff')).toBe('x\ue000');
+    expect(prefixUpperBound('x📶')).toBe('x📷');
+  });
+
+  it('reads back the cursors it hands out, ids with colons included', () => {
+    const cursor = decisionCursor({ at: 1_767_225_600_000, decisionId: 'nba:call:42' });
+    expect(parseDecisionCursor(cursor)).toEqual({ at: 1_767_225_600_000, decisionId: 'nba:call:42' });
+    expect(() => parseDecisionCursor(':x')).toThrow(/cursor/);
+    expect(() => parseDecisionCursor('12:')).toThrow(/cursor/);
+  });
+});

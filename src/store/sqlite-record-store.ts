@@ -1,0 +1,264 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { systemClock, type Clock } from '../domain/clock.js';
+import { TwinloopError } from '../domain/errors.js';
+import {
+  bodyToJson,
+  candidatesToJson,
+  checkDecision,
+  checkDecisionQuery,
+  checkExpectedVersion,
+  checkKey,
+  checkLimit,
+  checkOutcome,
+  prefixUpperBound,
+  toStoredDecision,
+  toStoredRecord,
+  versionConflict,
+  type DecisionQuery,
+  type DecisionRow,
+  type ListOptions,
+  type PutOptions,
+  type RecordRow,
+  type RecordStore,
+  type StoredDecision,
+  type StoredDecisionOutcome,
+  type StoredRecord,
+} from './record-store.js';
+import { applySqliteMigrations } from './sqlite-migrations.js';
+import { SQLITE_FILE_NAME } from './sqlite-event-store.js';
+
+/** Same wait as the event store: the intake may hold the write lock for one batch commit. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+const RECORD_COLUMNS = 'collection, id, version, body, created_at, updated_at';
+const DECISION_COLUMNS =
+  'decision_id, customer_id, at, channel, reason, context_key, candidates, chosen, propensity, outcome_accepted, outcome_reward, outcome_at';
+
+/** SQLite has no boolean: the outcome flag is stored as 0/1. */
+type SqliteDecisionRow = Omit<DecisionRow, 'outcome_accepted'> & { outcome_accepted: number | null };
+const decisionFromSqlite = (r: SqliteDecisionRow): DecisionRow => ({ ...r, outcome_accepted: r.outcome_accepted === null ? null : r.outcome_accepted !== 0 });
+
+type SqlValue = string | number | null;
+
+function prepare(db: Database.Database) {
+  return {
+    version: db.prepare<[string, string], { version: number }>('SELECT version FROM records WHERE collection = ? AND id = ?'),
+    get: db.prepare<[string, string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE collection = ? AND id = ?`),
+    insert: db.prepare<[string, string, string, number, number]>(
+      'INSERT INTO records (collection, id, version, body, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)',
+    ),
+    replace: db.prepare<[string, number, string, string]>('UPDATE records SET version = version + 1, body = ?, updated_at = ? WHERE collection = ? AND id = ?'),
+    delete: db.prepare<[string, string]>('DELETE FROM records WHERE collection = ? AND id = ?'),
+    appendDecision: db.prepare<[string, string, number, string, string | null, string, string, string, number, number | null, number | null, number | null]>(
+      `INSERT INTO decision_log (${DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING`,
+    ),
+    recordOutcome: db.prepare<[number, number, number, string]>(
+      'UPDATE decision_log SET outcome_accepted = ?, outcome_reward = ?, outcome_at = ? WHERE decision_id = ? AND outcome_at IS NULL',
+    ),
+  };
+}
+
+/** better-sqlite3 is synchronous: each method does its work before returning a settled promise. */
+class SqliteRecordStore implements RecordStore {
+  private readonly db: Database.Database;
+  private statements: ReturnType<typeof prepare> | null = null;
+  /** Statements whose WHERE clause depends on which filters a query uses, by SQL text. */
+  private readonly shaped = new Map<string, Database.Statement<SqlValue[]>>();
+  private closed = false;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly clock: Clock,
+  ) {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      this.db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: BUSY_TIMEOUT_MS });
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+    } catch (err) {
+      throw new TwinloopError('UNAVAILABLE', `Could not open the record store in ${dataDir} (${(err as Error).message}); check the directory is writable`, { cause: err });
+    }
+  }
+
+  /** Prepared lazily: the tables exist only once `migrate()` has run. */
+  private get sql(): ReturnType<typeof prepare> {
+    this.statements ??= prepare(this.db);
+    return this.statements;
+  }
+
+  private statement(text: string): Database.Statement<SqlValue[]> {
+    let s = this.shaped.get(text);
+    if (!s) {
+      s = this.db.prepare<SqlValue[]>(text);
+      this.shaped.set(text, s);
+    }
+    return s;
+  }
+
+  private run<T>(operation: string, work: () => T): Promise<T> {
+    try {
+      if (this.closed) throw new TwinloopError('UNAVAILABLE', `The record store in ${this.dataDir} is closed; open it again before ${operation}`);
+      return Promise.resolve(work());
+    } catch (err) {
+      if (err instanceof TwinloopError) return Promise.reject(err);
+      const code = err instanceof Database.SqliteError ? err.code : '';
+      const busy = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+      return Promise.reject(
+        new TwinloopError(busy ? 'UNAVAILABLE' : 'INTERNAL', `Record store in ${this.dataDir}: ${operation} failed (${(err as Error).message}); ${busy ? 'retry' : 'report it with the cause'}`, {
+          cause: err,
+        }),
+      );
+    }
+  }
+
+  migrate(): Promise<void> {
+    return this.run('migrate', () => {
+      applySqliteMigrations(this.db, this.dataDir);
+      this.statements = null;
+      this.shaped.clear();
+    });
+  }
+
+  put<T>(collection: string, id: string, body: T, options: PutOptions = {}): Promise<StoredRecord<T>> {
+    return this.run('put', () => {
+      checkKey('collection', collection);
+      checkKey('id', id);
+      const expected = checkExpectedVersion(options.expectedVersion);
+      const text = bodyToJson(collection, id, body);
+      const q = this.sql;
+      return this.db
+        .transaction(() => {
+          const current = q.version.get(collection, id)?.version ?? 0;
+          if (expected !== undefined && expected !== current) throw versionConflict(collection, id, expected, current);
+          const now = this.clock.now();
+          if (current === 0) q.insert.run(collection, id, text, now, now);
+          else q.replace.run(text, now, collection, id);
+          return toStoredRecord<T>(q.get.get(collection, id)!);
+        })
+        .immediate();
+    });
+  }
+
+  get<T>(collection: string, id: string): Promise<StoredRecord<T> | null> {
+    return this.run('get', () => {
+      const row = this.sql.get.get(checkKey('collection', collection), checkKey('id', id));
+      return row ? toStoredRecord<T>(row) : null;
+    });
+  }
+
+  list<T>(collection: string, options: ListOptions = {}): Promise<StoredRecord<T>[]> {
+    return this.run('list', () => {
+      const where = ['collection = ?'];
+      const params: SqlValue[] = [checkKey('collection', collection)];
+      if (options.after !== undefined) {
+        where.push('id > ?');
+        params.push(checkKey('after', options.after));
+      }
+      if (options.prefix !== undefined) {
+        const prefix = checkKey('prefix', options.prefix);
+        where.push('id >= ?');
+        params.push(prefix);
+        const upper = prefixUpperBound(prefix);
+        if (upper !== null) {
+          where.push('id < ?');
+          params.push(upper);
+        }
+      }
+      params.push(checkLimit(options.limit));
+      const rows = this.statement(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as RecordRow[];
+      return rows.map((r) => toStoredRecord<T>(r));
+    });
+  }
+
+  delete(collection: string, id: string): Promise<boolean> {
+    return this.run('delete', () => this.sql.delete.run(checkKey('collection', collection), checkKey('id', id)).changes > 0);
+  }
+
+  appendDecisions(records: readonly StoredDecision[]): Promise<void> {
+    return this.run('appendDecisions', () => {
+      if (!Array.isArray(records)) throw new TwinloopError('BAD_INPUT', 'appendDecisions takes a list of decisions');
+      for (const d of records) checkDecision(d);
+      if (records.length === 0) return;
+      const q = this.sql;
+      this.db
+        .transaction(() => {
+          for (const d of records) {
+            const o = d.outcome;
+            q.appendDecision.run(
+              d.decisionId,
+              d.customerId,
+              d.at,
+              d.channel,
+              d.reason ?? null,
+              d.contextKey,
+              candidatesToJson(d.candidates),
+              d.chosen,
+              d.propensity,
+              o ? (o.accepted ? 1 : 0) : null,
+              o ? o.reward : null,
+              o ? o.at : null,
+            );
+          }
+        })
+        .immediate();
+    });
+  }
+
+  recordOutcome(decisionId: string, outcome: StoredDecisionOutcome): Promise<boolean> {
+    return this.run('recordOutcome', () => {
+      checkKey('decisionId', decisionId);
+      checkOutcome(decisionId, outcome);
+      return this.sql.recordOutcome.run(outcome.accepted ? 1 : 0, outcome.reward, outcome.at, decisionId).changes > 0;
+    });
+  }
+
+  listDecisions(query: DecisionQuery = {}): Promise<StoredDecision[]> {
+    return this.run('listDecisions', () => {
+      const q = checkDecisionQuery(query);
+      const where: string[] = [];
+      const params: SqlValue[] = [];
+      if (q.customerId !== undefined) {
+        where.push('customer_id = ?');
+        params.push(q.customerId);
+      }
+      if (q.from !== undefined) {
+        where.push('at >= ?');
+        params.push(q.from);
+      }
+      if (q.to !== undefined) {
+        where.push('at < ?');
+        params.push(q.to);
+      }
+      if (q.after !== undefined) {
+        where.push('(at, decision_id) > (?, ?)');
+        params.push(q.after.at, q.after.decisionId);
+      }
+      params.push(q.limit);
+      const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      const rows = this.statement(`SELECT ${DECISION_COLUMNS} FROM decision_log ${filter} ORDER BY at, decision_id LIMIT ?`).all(...params) as SqliteDecisionRow[];
+      return rows.map((r) => toStoredDecision(decisionFromSqlite(r)));
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+}
+
+/**
+ * The embedded record store: tables in the event store's own SQLite file (`twinloop.db` in
+ * `dataDir`), through a separate connection (WAL, busy timeout), so it is safe beside a running
+ * server. Call `migrate()` before use (or `openRecordStore`). `clock` stamps createdAt/updatedAt.
+ */
+export function createSqliteRecordStore(options: { dataDir: string; clock?: Clock }): RecordStore {
+  if (typeof options.dataDir !== 'string' || options.dataDir.trim() === '') {
+    throw new TwinloopError('BAD_INPUT', 'The SQLite record store needs a data directory; pass --data-dir or set TWINLOOP_DATA_DIR');
+  }
+  return new SqliteRecordStore(resolve(options.dataDir), options.clock ?? systemClock);
+}

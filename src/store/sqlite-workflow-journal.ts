@@ -1,0 +1,254 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { TwinloopError } from '../domain/errors.js';
+import { applySqliteMigrations } from './sqlite-migrations.js';
+import { SQLITE_FILE_NAME } from './sqlite-event-store.js';
+import {
+  checkNewRun,
+  checkRunFilter,
+  DEFAULT_RUN_PAGE_SIZE,
+  leaseLost,
+  RUN_COLUMNS,
+  STEP_COLUMNS,
+  toRunRecord,
+  toStepRecord,
+  type Lease,
+  type NewRun,
+  type RunFilter,
+  type RunRecord,
+  type RunRow,
+  type SignalRecord,
+  type StepRecord,
+  type StepRow,
+  type SuspendRequest,
+  type WorkflowJournal,
+} from './workflow-journal.js';
+
+/** Same wait as the event store: the intake may hold the write lock for one batch commit. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+function prepare(db: Database.Database) {
+  return {
+    insertRun: db.prepare<[string, string, number, string, string | null, number, string | null, number | null, number, number]>(
+      `INSERT INTO workflow_runs (id, definition_id, definition_version, status, input, parent_id, wake_at, lease_owner, lease_until, created_at, updated_at)
+       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    ),
+    getRun: db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM workflow_runs WHERE id = ?`),
+    runnable: db.prepare<[number, number, number], RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM workflow_runs WHERE wake_at IS NOT NULL AND wake_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY wake_at LIMIT ?`,
+    ),
+    lease: db.prepare<[string, number, number, string]>('UPDATE workflow_runs SET lease_owner = ?, lease_until = ?, nudged = 0, updated_at = ? WHERE id = ?'),
+    renew: db.prepare<[number, string, string]>('UPDATE workflow_runs SET lease_until = ? WHERE id = ? AND lease_owner = ?'),
+    releaseOthers: db.prepare<[string]>('UPDATE workflow_runs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL AND lease_owner <> ?'),
+    steps: db.prepare<[string], StepRow>(`SELECT ${STEP_COLUMNS} FROM workflow_steps WHERE run_id = ? ORDER BY updated_at, step_key`),
+    signals: db.prepare<[string], SignalRecord>('SELECT name, payload, at FROM workflow_signals WHERE run_id = ? ORDER BY at, name'),
+    saveStep: db.prepare<[string, string, string, number, string, number, string | null, string | null, number | null, number]>(
+      `INSERT INTO workflow_steps (run_id, step_key, step_id, step_version, status, attempts, output, error, due_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, step_key) DO UPDATE SET step_id = excluded.step_id, step_version = excluded.step_version, status = excluded.status,
+         attempts = excluded.attempts, output = excluded.output, error = excluded.error, due_at = excluded.due_at, updated_at = excluded.updated_at`,
+    ),
+    suspend: db.prepare<[string, number, number, number, string | null, string | null, number | null, number, string, string]>(
+      'UPDATE workflow_runs SET status = ?, wake_at = CASE WHEN nudged = 1 THEN MIN(?, ?) ELSE ? END, error = ?, lease_owner = ?, lease_until = ?, nudged = 0, updated_at = ? WHERE id = ? AND lease_owner = ?',
+    ),
+    finish: db.prepare<[string, string | null, string | null, number, string, string]>(
+      'UPDATE workflow_runs SET status = ?, output = ?, error = ?, wake_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?',
+    ),
+    wake: db.prepare<[number, number, string]>(
+      'UPDATE workflow_runs SET wake_at = MIN(wake_at, ?), nudged = 1, updated_at = ? WHERE wake_at IS NOT NULL AND id = ?',
+    ),
+    addSignal: db.prepare<[string, string, string, number]>('INSERT INTO workflow_signals (run_id, name, payload, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+  };
+}
+
+/** better-sqlite3 is synchronous: each method does its work before returning a settled promise. */
+class SqliteWorkflowJournal implements WorkflowJournal {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private statements: ReturnType<typeof prepare> | null = null;
+  private closed = false;
+
+  constructor(private readonly dataDir: string) {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      this.db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: BUSY_TIMEOUT_MS });
+      this.db.pragma('journal_mode = WAL');
+      // FULL: a journaled step survives a power cut, not only a killed process.
+      this.db.pragma('synchronous = FULL');
+    } catch (err) {
+      throw new TwinloopError('UNAVAILABLE', `Could not open the workflow journal in ${dataDir} (${(err as Error).message}); check the directory is writable`, { cause: err });
+    }
+  }
+
+  /** Prepared lazily: the tables exist only once `migrate()` has run. */
+  private get sql(): ReturnType<typeof prepare> {
+    this.statements ??= prepare(this.db);
+    return this.statements;
+  }
+
+  private run<T>(operation: string, work: () => T): Promise<T> {
+    try {
+      if (this.closed) throw new TwinloopError('UNAVAILABLE', `The workflow journal in ${this.dataDir} is closed; open it again before ${operation}`);
+      return Promise.resolve(work());
+    } catch (err) {
+      if (err instanceof TwinloopError) return Promise.reject(err);
+      const code = err instanceof Database.SqliteError ? err.code : '';
+      const busy = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+      return Promise.reject(
+        new TwinloopError(busy ? 'UNAVAILABLE' : 'INTERNAL', `Workflow journal in ${this.dataDir}: ${operation} failed (${(err as Error).message}); ${busy ? 'retry' : 'report it with the cause'}`, {
+          cause: err,
+        }),
+      );
+    }
+  }
+
+  migrate(): Promise<void> {
+    return this.run('migrate', () => {
+      applySqliteMigrations(this.db, this.dataDir);
+      this.statements = null;
+    });
+  }
+
+  createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }> {
+    return this.run('createRun', () => {
+      checkNewRun(run);
+      const q = this.sql;
+      const r = q.insertRun.run(
+        run.id,
+        run.definitionId,
+        run.definitionVersion,
+        run.input,
+        run.parentId,
+        run.createdAt,
+        run.claim?.workerId ?? null,
+        run.claim?.leaseUntil ?? null,
+        run.createdAt,
+        run.createdAt,
+      );
+      return { run: toRunRecord(q.getRun.get(run.id)!), created: r.changes === 1 };
+    });
+  }
+
+  getRun(id: string): Promise<RunRecord | null> {
+    return this.run('getRun', () => {
+      const row = this.sql.getRun.get(id);
+      return row ? toRunRecord(row) : null;
+    });
+  }
+
+  listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    return this.run('listRuns', () => {
+      checkRunFilter(filter);
+      const where: string[] = [];
+      const args: (string | number)[] = [];
+      const add = (column: string, value: string) => {
+        where.push(`${column} = ?`);
+        args.push(value);
+      };
+      if (filter.status !== undefined) add('status', filter.status);
+      if (filter.definitionId !== undefined) add('definition_id', filter.definitionId);
+      if (filter.parentId !== undefined) add('parent_id', filter.parentId);
+      args.push(filter.limit ?? DEFAULT_RUN_PAGE_SIZE);
+      const sql = `SELECT ${RUN_COLUMNS} FROM workflow_runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+      return this.db.prepare<(string | number)[], RunRow>(sql).all(...args).map(toRunRecord);
+    });
+  }
+
+  claimRuns(workerId: string, now: number, leaseUntil: number, limit: number): Promise<RunRecord[]> {
+    return this.run('claimRuns', () => {
+      const q = this.sql;
+      return this.db
+        .transaction(() => {
+          const rows = q.runnable.all(now, now, limit);
+          for (const r of rows) q.lease.run(workerId, leaseUntil, now, r.id);
+          return rows.map((r) => toRunRecord({ ...r, lease_owner: workerId, lease_until: leaseUntil, updated_at: now }));
+        })
+        .immediate();
+    });
+  }
+
+  renewLeases(workerId: string, runIds: readonly string[], leaseUntil: number): Promise<string[]> {
+    return this.run('renewLeases', () => {
+      const q = this.sql;
+      return this.db.transaction(() => runIds.filter((id) => q.renew.run(leaseUntil, id, workerId).changes === 0)).immediate();
+    });
+  }
+
+  releaseOrphanedLeases(workerId: string): Promise<number> {
+    return this.run('releaseOrphanedLeases', () => this.sql.releaseOthers.run(workerId).changes);
+  }
+
+  loadHistory(runId: string): Promise<{ steps: StepRecord[]; signals: SignalRecord[] }> {
+    return this.run('loadHistory', () => ({ steps: this.sql.steps.all(runId).map(toStepRecord), signals: this.sql.signals.all(runId) }));
+  }
+
+  saveStep(runId: string, lease: Lease, s: StepRecord): Promise<void> {
+    return this.run('saveStep', () => {
+      const q = this.sql;
+      this.db
+        .transaction(() => {
+          // The lease check and the write commit together: a worker that lost its lease writes nothing.
+          if (q.renew.run(lease.until, runId, lease.workerId).changes === 0) throw leaseLost(runId, lease.workerId);
+          q.saveStep.run(runId, s.key, s.stepId, s.stepVersion, s.status, s.attempts, s.output, s.error, s.dueAt, s.updatedAt);
+        })
+        .immediate();
+    });
+  }
+
+  suspend(runId: string, lease: Lease, next: SuspendRequest): Promise<void> {
+    return this.run('suspend', () => {
+      const keep = next.keepLease === true;
+      const r = this.sql.suspend.run(next.status, next.wakeAt, next.now, next.wakeAt, next.error ?? null, keep ? lease.workerId : null, keep ? lease.until : null, next.now, runId, lease.workerId);
+      if (r.changes === 0) throw leaseLost(runId, lease.workerId);
+    });
+  }
+
+  finish(runId: string, lease: Lease, end: { status: 'succeeded' | 'failed'; output: string | null; error: string | null; now: number }): Promise<void> {
+    return this.run('finish', () => {
+      const q = this.sql;
+      this.db
+        .transaction(() => {
+          const row = q.getRun.get(runId);
+          if (q.finish.run(end.status, end.output, end.error, end.now, runId, lease.workerId).changes === 0) throw leaseLost(runId, lease.workerId);
+          if (row?.parent_id) q.wake.run(end.now, end.now, row.parent_id);
+        })
+        .immediate();
+    });
+  }
+
+  addSignal(runId: string, s: SignalRecord): Promise<boolean> {
+    return this.run('addSignal', () => {
+      const q = this.sql;
+      return this.db
+        .transaction(() => {
+          const row = q.getRun.get(runId);
+          if (!row || row.wake_at === null) return false;
+          q.addSignal.run(runId, s.name, s.payload, s.at);
+          q.wake.run(s.at, s.at, runId);
+          return true;
+        })
+        .immediate();
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+}
+
+/**
+ * The embedded workflow journal: tables in the event store's own SQLite file (`twinloop.db` in
+ * `dataDir`), through its own connection. One process owns it. Call `migrate()` before use (or
+ * `openWorkflowJournal`).
+ */
+export function createSqliteWorkflowJournal(options: { dataDir: string }): WorkflowJournal {
+  if (typeof options.dataDir !== 'string' || options.dataDir.trim() === '') {
+    throw new TwinloopError('BAD_INPUT', 'The SQLite workflow journal needs a data directory; pass --data-dir or set TWINLOOP_DATA_DIR');
+  }
+  return new SqliteWorkflowJournal(resolve(options.dataDir));
+}

@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NewRun, StepRecord, WorkflowJournal } from './workflow-journal.js';
+
+/** A journal under test: `cleanup` closes it and removes its data; `second` opens another connection to the same data. */
+export interface OpenedWorkflowJournal {
+  journal: WorkflowJournal;
+  second: () => Promise<WorkflowJournal>;
+  cleanup: () => Promise<void>;
+}
+
+const T0 = Date.UTC(2026, 0, 1);
+const AWKWARD = `quote " apostrophe ' backslash \\ newline \n emoji 📶`;
+
+function newRun(id: string, fields: Partial<NewRun> = {}): NewRun {
+  return { id, definitionId: 'onboarding', definitionVersion: 1, input: JSON.stringify({ note: AWKWARD }), parentId: null, createdAt: T0, ...fields };
+}
+
+function step(key: string, fields: Partial<StepRecord> = {}): StepRecord {
+  return { key, stepId: key, stepVersion: 1, status: 'succeeded', attempts: 1, output: JSON.stringify({ ok: AWKWARD }), error: null, dueAt: null, updatedAt: T0, ...fields };
+}
+
+/** The behaviour every WorkflowJournal adapter must show; `open` gives a fresh, migrated, empty journal per test. */
+export function describeWorkflowJournalContract(name: string, open: () => Promise<OpenedWorkflowJournal>): void {
+  describe(`${name}: workflow journal contract`, () => {
+    let opened: OpenedWorkflowJournal;
+    let journal: WorkflowJournal;
+    beforeEach(async () => {
+      opened = await open();
+      journal = opened.journal;
+    });
+    afterEach(async () => {
+      await opened.cleanup();
+    });
+
+    it('creates a run once and returns the existing one on a repeated id', async () => {
+      const a = await journal.createRun(newRun('w1'));
+      expect(a.created).toBe(true);
+      expect(a.run).toMatchObject({ id: 'w1', status: 'pending', definitionId: 'onboarding', definitionVersion: 1, wakeAt: T0, output: null });
+      expect(JSON.parse(a.run.input)).toEqual({ note: AWKWARD });
+      const b = await journal.createRun(newRun('w1', { definitionVersion: 2 }));
+      expect(b.created).toBe(false);
+      expect(b.run.definitionVersion).toBe(1);
+      expect(await journal.getRun('nope')).toBeNull();
+    });
+
+    it('claims a runnable run for one worker until its lease expires', async () => {
+      await journal.createRun(newRun('w1'));
+      await journal.createRun(newRun('w2', { createdAt: T0 + 10_000 }));
+      const first = await journal.claimRuns('a', T0 + 1, T0 + 1_000, 10);
+      expect(first.map((r) => r.id)).toEqual(['w1']);
+      expect(first[0]).toMatchObject({ leaseOwner: 'a', leaseUntil: T0 + 1_000 });
+      expect(await journal.claimRuns('b', T0 + 2, T0 + 1_000, 10)).toEqual([]);
+      const taken = await journal.claimRuns('b', T0 + 1_001, T0 + 5_000, 10);
+      expect(taken.map((r) => r.id)).toEqual(['w1']);
+      await expect(journal.saveStep('w1', { workerId: 'a', until: T0 + 9_000 }, step('s1'))).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await journal.renewLeases('a', ['w1'], T0 + 9_000)).toEqual(['w1']);
+      expect(await journal.renewLeases('b', ['w1'], T0 + 9_000)).toEqual([]);
+    });
+
+    it('keeps step outcomes exact and replaces a step by key', async () => {
+      await journal.createRun(newRun('w1'));
+      await journal.claimRuns('a', T0, T0 + 1_000, 1);
+      const lease = { workerId: 'a', until: T0 + 2_000 };
+      await journal.saveStep('w1', lease, step('s1', { status: 'retrying', attempts: 1, output: null, error: 'busy', dueAt: T0 + 100 }));
+      await journal.saveStep('w1', lease, step('s1', { attempts: 2, updatedAt: T0 + 1 }));
+      await journal.saveStep('w1', lease, step('s2', { updatedAt: T0 + 2 }));
+      const { steps, signals } = await journal.loadHistory('w1');
+      expect(steps.map((s) => [s.key, s.status, s.attempts])).toEqual([
+        ['s1', 'succeeded', 2],
+        ['s2', 'succeeded', 1],
+      ]);
+      expect(JSON.parse(steps[0].output!)).toEqual({ ok: AWKWARD });
+      expect(signals).toEqual([]);
+      expect((await journal.getRun('w1'))?.leaseUntil).toBe(T0 + 2_000);
+    });
+
+    it('suspends until the wake time, and a signal wakes a waiting run early (first of a name wins)', async () => {
+      await journal.createRun(newRun('w1'));
+      await journal.claimRuns('a', T0, T0 + 1_000, 1);
+      await journal.suspend('w1', { workerId: 'a', until: T0 + 1_000 }, { status: 'waiting', wakeAt: T0 + 60_000, now: T0 });
+      expect(await journal.claimRuns('a', T0 + 10, T0 + 1_000, 1)).toEqual([]);
+      expect(await journal.addSignal('w1', { name: 'approval', payload: '{"ok":true}', at: T0 + 20 })).toBe(true);
+      expect(await journal.addSignal('w1', { name: 'approval', payload: '{"ok":false}', at: T0 + 21 })).toBe(true);
+      expect((await journal.loadHistory('w1')).signals).toEqual([{ name: 'approval', payload: '{"ok":true}', at: T0 + 20 }]);
+      expect((await journal.claimRuns('a', T0 + 30, T0 + 1_000, 1)).map((r) => r.id)).toEqual(['w1']);
+      expect(await journal.addSignal('unknown', { name: 'x', payload: 'null', at: T0 })).toBe(false);
+    });
+
+    it('a signal that arrives while the run is leased makes its suspension wake at once', async () => {
+      await journal.createRun(newRun('w1'));
+      await journal.claimRuns('a', T0, T0 + 1_000, 1);
+      await journal.addSignal('w1', { name: 'go', payload: 'null', at: T0 + 5 });
+      await journal.suspend('w1', { workerId: 'a', until: T0 + 1_000 }, { status: 'waiting', wakeAt: T0 + 60_000, now: T0 + 6 });
+      expect((await journal.getRun('w1'))?.wakeAt).toBe(T0 + 6);
+    });
+
+    it('finishes a run, wakes its parent, and refuses signals afterwards', async () => {
+      await journal.createRun(newRun('p'));
+      await journal.claimRuns('a', T0, T0 + 1_000, 1);
+      await journal.suspend('p', { workerId: 'a', until: T0 }, { status: 'waiting', wakeAt: T0 + 60_000, now: T0 });
+      await journal.createRun(newRun('p/c', { parentId: 'p', claim: { workerId: 'a', leaseUntil: T0 + 1_000 } }));
+      await journal.finish('p/c', { workerId: 'a', until: T0 }, { status: 'succeeded', output: '42', error: null, now: T0 + 7 });
+      const child = await journal.getRun('p/c');
+      expect(child).toMatchObject({ status: 'succeeded', output: '42', wakeAt: null, leaseOwner: null });
+      expect((await journal.getRun('p'))?.wakeAt).toBe(T0 + 7);
+      expect(await journal.addSignal('p/c', { name: 'x', payload: 'null', at: T0 })).toBe(false);
+      expect((await journal.listRuns({ parentId: 'p' })).map((r) => r.id)).toEqual(['p/c']);
+      expect((await journal.listRuns({ status: 'succeeded' })).map((r) => r.id)).toEqual(['p/c']);
+      await expect(journal.listRuns({ status: 'bogus' as 'failed' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    });
+
+    it('two connections never claim the same run', async () => {
+      const other = await opened.second();
+      try {
+        for (let i = 0; i < 40; i++) await journal.createRun(newRun(`w${i}`));
+        const [a, b] = await Promise.all([journal.claimRuns('a', T0, T0 + 1_000, 25), other.claimRuns('b', T0, T0 + 1_000, 25)]);
+        const ids = [...a, ...b].map((r) => r.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids.length).toBe(40);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+}
