@@ -1,0 +1,120 @@
+import { CHANNELS, type Channel, type TwinEvent } from '../domain/events.js';
+
+/** How an offer contact went. */
+export type ContactResponse = 'presented' | 'accepted' | 'declined';
+
+/** One recorded contact or response. */
+export interface ContactEntry {
+  /** Event time, ms since epoch. */
+  readonly at: number;
+  readonly channel: Channel;
+  readonly offerId: string;
+  readonly response: ContactResponse;
+  /** True when the entry counts as a contact (a presentation, or a response whose presentation was never seen). */
+  readonly contact: boolean;
+}
+
+/** The contact numbers the contact policy needs for one customer at one moment. */
+export interface ContactSummary {
+  /** Contacts within the policy period, all channels. */
+  readonly contacts: number;
+  /** Contacts within the policy period, per channel (CHANNELS order); NaN when unknown. */
+  readonly perChannel: Float64Array;
+  /** Time of the latest decline (ms), or -Infinity. */
+  readonly lastDeclineAt: number;
+  /** Latest decline time per offer id (only offers the customer declined). */
+  readonly lastDeclineOf: (offerId: string) => number;
+  /** Where the numbers came from: the ledger, or the twin's features for a customer the ledger never saw. */
+  readonly source: 'ledger' | 'twin';
+}
+
+/** Days of history the ledger keeps by default: longer than any contact period or cool-down in use. */
+export const DEFAULT_LEDGER_RETENTION_DAYS = 90;
+/** Recent entries kept per customer at most, so a chatty producer cannot grow memory without bound. */
+const MAX_ENTRIES_PER_CUSTOMER = 64;
+const DAY_MS = 86_400_000;
+
+/**
+ * Per-customer recent offer contacts (time, channel, offer, response), fed by offer events
+ * (`observe`) or by the funnel's caller (`record`). Entries older than the retention are pruned.
+ */
+export class ContactLedger {
+  private readonly byCustomer = new Map<string, ContactEntry[]>();
+  private readonly retentionMs: number;
+
+  constructor(options: { retentionDays?: number } = {}) {
+    this.retentionMs = (options.retentionDays ?? DEFAULT_LEDGER_RETENTION_DAYS) * DAY_MS;
+  }
+
+  /** True when the ledger has seen any offer event for the customer. */
+  has(customerId: string): boolean {
+    return this.byCustomer.has(customerId);
+  }
+
+  /** Feeds twin events; only `kind: 'offer'` events are kept, the rest are ignored. */
+  observe(events: readonly TwinEvent[]): void {
+    for (const e of events) {
+      if (e.kind !== 'offer') continue;
+      this.record(e.customerId, { at: Date.parse(e.time), channel: e.data.channel, offerId: e.data.offerId, response: e.data.action });
+    }
+  }
+
+  /** Records one contact or response. A response with no recorded presentation of that offer counts as a contact itself. */
+  record(customerId: string, entry: { at: number; channel: Channel; offerId: string; response: ContactResponse }): void {
+    let list = this.byCustomer.get(customerId);
+    if (!list) {
+      list = [];
+      this.byCustomer.set(customerId, list);
+    }
+    let contact = entry.response === 'presented';
+    if (!contact) {
+      contact = true;
+      for (let i = list.length - 1; i >= 0; i--) {
+        const e = list[i];
+        if (e.offerId === entry.offerId && e.response === 'presented' && e.at <= entry.at && entry.at - e.at <= this.retentionMs) {
+          contact = false;
+          break;
+        }
+      }
+    }
+    list.push({ ...entry, contact });
+    if (list.length > 1 && list[list.length - 2].at > entry.at) list.sort((a, b) => a.at - b.at);
+    const horizon = entry.at - this.retentionMs;
+    let drop = 0;
+    while (drop < list.length && list[drop].at < horizon) drop++;
+    if (list.length - drop > MAX_ENTRIES_PER_CUSTOMER) drop = list.length - MAX_ENTRIES_PER_CUSTOMER;
+    if (drop > 0) list.splice(0, drop);
+  }
+
+  /** The customer's recorded entries, oldest first (a copy). */
+  entries(customerId: string): ContactEntry[] {
+    return [...(this.byCustomer.get(customerId) ?? [])];
+  }
+
+  /**
+   * Contact numbers over the `periodDays` before `now`, or undefined for a customer the ledger
+   * has not seen (the caller falls back to the twin's features).
+   */
+  summary(customerId: string, now: number, periodDays: number): ContactSummary | undefined {
+    const list = this.byCustomer.get(customerId);
+    if (!list) return undefined;
+    const from = now - periodDays * DAY_MS;
+    const perChannel = new Float64Array(CHANNELS.length);
+    let contacts = 0;
+    let lastDeclineAt = -Infinity;
+    for (const e of list) {
+      if (e.at > now) continue;
+      if (e.response === 'declined' && e.at > lastDeclineAt) lastDeclineAt = e.at;
+      if (e.contact && e.at > from) {
+        contacts++;
+        perChannel[CHANNELS.indexOf(e.channel)]++;
+      }
+    }
+    const lastDeclineOf = (offerId: string) => {
+      let t = -Infinity;
+      for (const e of list) if (e.offerId === offerId && e.response === 'declined' && e.at <= now && e.at > t) t = e.at;
+      return t;
+    };
+    return { contacts, perChannel, lastDeclineAt, lastDeclineOf, source: 'ledger' };
+  }
+}

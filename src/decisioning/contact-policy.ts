@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { CHANNELS, type Channel } from '../domain/events.js';
+import { TwinloopError } from '../domain/errors.js';
+import { FEATURE_INDEX, NEVER_DAYS } from '../twin/twin-features.js';
+import type { ContactLedger, ContactSummary } from './contact-ledger.js';
+
+/**
+ * The contact policy: how often a customer may be contacted with marketing offers, the cool-down
+ * after a decline, quiet hours for outbound contact, and consent. Service communications
+ * (actionClass `communication`) need no marketing consent and do not count against the caps,
+ * but outbound ones still respect quiet hours.
+ */
+
+const zoneSchema = z.union([
+  z.strictObject({ utcOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60) }),
+  z.strictObject({ timeZone: z.string().min(1).max(64) }),
+]);
+
+/** Contact policy settings; every field has a documented default (see DEFAULT_CONTACT_POLICY). */
+export const contactPolicySchema = z.strictObject({
+  /** Length of the window the caps count over. */
+  periodDays: z.number().int().min(1).max(90).default(30),
+  /** Marketing contacts allowed per period over all channels. */
+  maxContacts: z.number().int().min(0).max(1000).default(4),
+  /** Marketing contacts allowed per period on any one channel. */
+  maxContactsPerChannel: z.number().int().min(0).max(1000).default(2),
+  /** Days after any declined offer during which no marketing offer is made. */
+  declineCooldownDays: z.number().min(0).max(365).default(14),
+  /** Days after declining an offer before that same offer is made again. */
+  sameOfferCooldownDays: z.number().min(0).max(365).default(60),
+  /** When false, caps and cool-downs only limit outbound contact (the customer chose to call). */
+  capsApplyToInbound: z.boolean().default(true),
+  /** Local hours [startHour, endHour) with no outbound contact; wraps midnight when start > end. Null = none. */
+  quietHours: z
+    .strictObject({ startHour: z.number().int().min(0).max(23), endHour: z.number().int().min(0).max(23), zone: zoneSchema })
+    .nullable()
+    .default({ startHour: 21, endHour: 8, zone: { utcOffsetMinutes: 0 } }),
+});
+
+/** A validated contact policy. */
+export type ContactPolicy = z.infer<typeof contactPolicySchema>;
+/** Contact policy settings as written (any field may be omitted). */
+export type ContactPolicyInput = z.input<typeof contactPolicySchema>;
+
+/** The defaults: 4 marketing contacts per 30 days, 2 per channel, 14-day cool-down, quiet 21:00–08:00 UTC. */
+export const DEFAULT_CONTACT_POLICY: ContactPolicy = contactPolicySchema.parse({});
+
+/** Validates contact policy settings once; throws BAD_INPUT naming the bad field. */
+export function resolveContactPolicy(input: ContactPolicyInput = {}): ContactPolicy {
+  const r = contactPolicySchema.safeParse(input);
+  if (!r.success) {
+    const what = r.error.issues.map((i) => `${i.path.join('.') || 'policy'}: ${i.message}`).join('; ');
+    throw new TwinloopError('BAD_INPUT', `invalid contact policy (${what}); fix the settings and retry`);
+  }
+  const q = r.data.quietHours;
+  if (q && 'timeZone' in q.zone) {
+    try {
+      new Intl.DateTimeFormat('en-GB', { timeZone: q.zone.timeZone });
+    } catch {
+      throw new TwinloopError('BAD_INPUT', `unknown time zone '${q.zone.timeZone}' in quietHours: use an IANA name such as Europe/Berlin, or utcOffsetMinutes`);
+    }
+  }
+  return r.data;
+}
+
+const DAY_MS = 86_400_000;
+const QUARTER_HOUR_MS = 900_000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCache = new Map<string, { bucket: number; offset: number }>();
+
+/** Minutes past local midnight at `now` in the zone (offset zones are exact; IANA zones cached per quarter hour). */
+export function localMinuteOfDay(now: number, zone: { utcOffsetMinutes: number } | { timeZone: string }): number {
+  let offset: number;
+  if ('utcOffsetMinutes' in zone) offset = zone.utcOffsetMinutes;
+  else {
+    // Zone offsets change only on quarter-hour boundaries, so one Intl call per zone and quarter hour suffices.
+    const bucket = Math.floor(now / QUARTER_HOUR_MS);
+    const hit = offsetCache.get(zone.timeZone);
+    if (hit && hit.bucket === bucket) offset = hit.offset;
+    else {
+      let fmt = formatters.get(zone.timeZone);
+      if (!fmt) {
+        fmt = new Intl.DateTimeFormat('en-GB', { timeZone: zone.timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', year: 'numeric', month: '2-digit', day: '2-digit' });
+        formatters.set(zone.timeZone, fmt);
+      }
+      const parts = Object.fromEntries(fmt.formatToParts(bucket * QUARTER_HOUR_MS).map((p) => [p.type, p.value]));
+      const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute));
+      offset = Math.round((asUtc - bucket * QUARTER_HOUR_MS) / 60_000);
+      offsetCache.set(zone.timeZone, { bucket, offset });
+    }
+  }
+  const local = Math.floor(now / 60_000) + offset;
+  return ((local % 1440) + 1440) % 1440;
+}
+
+/** True when `minute` (past local midnight) falls in [startHour, endHour), wrapping midnight. */
+export function inQuietHours(minute: number, startHour: number, endHour: number): boolean {
+  const s = startHour * 60;
+  const e = endHour * 60;
+  if (s === e) return false;
+  return s < e ? minute >= s && minute < e : minute >= s || minute < e;
+}
+
+/**
+ * The customer's contact numbers: from the ledger, or (for a customer the ledger has not seen)
+ * from the twin's features. The twin only counts offers over 90 days and not per channel, so its
+ * 90-day count stands in for every period (conservative) and per-channel caps are not checked.
+ */
+export function contactSummaryOf(
+  ledger: ContactLedger | undefined,
+  customerId: string,
+  features: Float64Array,
+  now: number,
+  policy: ContactPolicy,
+): ContactSummary {
+  const fromLedger = ledger?.summary(customerId, now, policy.periodDays);
+  if (fromLedger) return fromLedger;
+  const days = features[FEATURE_INDEX.days_since_offer_declined];
+  return {
+    contacts: features[FEATURE_INDEX.offers_presented_90d],
+    perChannel: new Float64Array(CHANNELS.length).fill(Number.NaN),
+    lastDeclineAt: days >= NEVER_DAYS ? -Infinity : now - days * DAY_MS,
+    lastDeclineOf: () => -Infinity,
+    source: 'twin',
+  };
+}
+
+/** The verdicts that are the same for every offering in one decision (computed once per decision). */
+export interface ContactGate {
+  /** Why marketing offers are blocked now, or null. */
+  readonly marketing: string | null;
+  /** Why service communications are blocked now, or null. */
+  readonly service: string | null;
+}
+
+const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
+const clock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+const zoneText = (zone: { utcOffsetMinutes: number } | { timeZone: string }) =>
+  'timeZone' in zone ? zone.timeZone : `UTC${zone.utcOffsetMinutes >= 0 ? '+' : '-'}${clock(Math.abs(zone.utcOffsetMinutes))}`;
+
+/** Checks consent, quiet hours, cool-down and caps for one customer and contact. */
+export function contactGate(
+  policy: ContactPolicy,
+  summary: ContactSummary,
+  features: Float64Array,
+  context: { channel: Channel; direction: 'inbound' | 'outbound'; now: number },
+): ContactGate {
+  let quiet: string | null = null;
+  const q = policy.quietHours;
+  if (q && context.direction === 'outbound') {
+    const minute = localMinuteOfDay(context.now, q.zone);
+    if (inQuietHours(minute, q.startHour, q.endHour)) {
+      quiet = `outbound contact in quiet hours (${hh(q.startHour)}–${hh(q.endHour)} ${zoneText(q.zone)}, now ${clock(minute)}); inbound contacts are exempt`;
+    }
+  }
+  let marketing = quiet;
+  if (!marketing && features[FEATURE_INDEX.marketing_consent] === 0) {
+    marketing = 'no marketing consent (marketing_consent = 0): only service communications are allowed';
+  }
+  const capped = context.direction === 'outbound' || policy.capsApplyToInbound;
+  if (!marketing && capped) {
+    const sinceDecline = (context.now - summary.lastDeclineAt) / DAY_MS;
+    if (sinceDecline < policy.declineCooldownDays) {
+      marketing = `declined an offer ${sinceDecline.toFixed(1)} days ago: cool-down of ${policy.declineCooldownDays} days`;
+    } else if (summary.contacts >= policy.maxContacts) {
+      marketing = `${summary.contacts} marketing contacts in the last ${summary.source === 'twin' ? '90 (twin count)' : policy.periodDays} days: cap is ${policy.maxContacts} per ${policy.periodDays} days`;
+    } else {
+      const onChannel = summary.perChannel[CHANNELS.indexOf(context.channel)];
+      if (onChannel >= policy.maxContactsPerChannel) {
+        marketing = `${onChannel} marketing contacts on ${context.channel} in the last ${policy.periodDays} days: cap is ${policy.maxContactsPerChannel} per channel`;
+      }
+    }
+  }
+  return { marketing, service: quiet };
+}
+
+/** The cool-down of one declined offering, or null when it may be made again. */
+export function sameOfferCooldown(policy: ContactPolicy, summary: ContactSummary, offerId: string, now: number, capped: boolean): string | null {
+  if (!capped || summary.source === 'twin') return null;
+  const days = (now - summary.lastDeclineOf(offerId)) / DAY_MS;
+  return days < policy.sameOfferCooldownDays ? `declined this offer ${days.toFixed(1)} days ago: same-offer cool-down of ${policy.sameOfferCooldownDays} days` : null;
+}

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { TwinloopError } from '../domain/errors.js';
+import { FEATURE_COUNT, FEATURE_INDEX, NEVER_DAYS, type FeatureName } from '../twin/twin-features.js';
+import { ContactLedger } from './contact-ledger.js';
+import { seededRandom, syntheticCatalogueDocument, syntheticFeatures } from './decision-bench.js';
+import { decideForTwin, DecisionFunnel, type DecisionContext, type FunnelOptions } from './decision-funnel.js';
+import { DO_NOTHING } from './decision-record.js';
+import { defaultCatalogue, DEFAULT_CATALOGUE_DOCUMENT } from './default-catalogue.js';
+import { loadCatalogue, type CatalogueDocument } from './offer-catalogue.js';
+
+const NOON = Date.UTC(2026, 0, 15, 12);
+const DAY = 86_400_000;
+
+function customer(set: Partial<Record<FeatureName, number>> = {}): Float64Array {
+  const f = new Float64Array(FEATURE_COUNT);
+  const base: Partial<Record<FeatureName, number>> = {
+    tenure_days: 800, marketing_consent: 1, active_plans: 1, monthly_price: 55, data_allowance_mb: 5120, data_mb_30d: 6000,
+    months_over_allowance_3m: 2, complaints_90d: 1, days_since_offer_declined: NEVER_DAYS, days_since_offer_accepted: NEVER_DAYS,
+  };
+  for (const [k, v] of Object.entries({ ...base, ...set })) f[FEATURE_INDEX[k as FeatureName]] = v as number;
+  return f;
+}
+const risky = { churn: 0.45, clv: 900 };
+const call: DecisionContext = { channel: 'call', direction: 'inbound', now: NOON };
+
+function funnel(options: Partial<FunnelOptions> = {}) {
+  let i = 0;
+  return new DecisionFunnel({ catalogue: defaultCatalogue(), newId: () => `d${i++}`, random: seededRandom(3), ...options });
+}
+const ids = (xs: { actionId: string }[]) => xs.map((x) => x.actionId);
+const discardOf = (d: { discarded: { actionId: string; step: string; reason: string }[] }, id: string) => d.discarded.find((x) => x.actionId === id);
+
+describe('decision funnel', () => {
+  it('ranks the offerings a risky customer qualifies for, with reasons and a logged record', () => {
+    const d = funnel().decide('c1', customer(), risky, call);
+    expect(ids(d.ranked)).toEqual(expect.arrayContaining(['retain-10', 'retain-25', 'data-bonus', 'upgrade', 'service-check-in', DO_NOTHING]));
+    for (let i = 1; i < d.ranked.length; i++) expect(d.ranked[i - 1].score).toBeGreaterThanOrEqual(d.ranked[i].score);
+    const r25 = d.ranked.find((r) => r.actionId === 'retain-25');
+    // 0.3 × (0.45 × 0.45 × 900 − 0.25 × 55 × 6) = 0.3 × (182.25 − 82.5) = 29.925
+    expect(r25?.expectedValue).toBeCloseTo(29.925, 6);
+    // The worked example of docs/decisioning.md: the same customer calling to cancel.
+    const cancel = funnel().decide('c1', customer(), risky, { ...call, reason: 'cancel_request' });
+    expect(cancel.ranked.map((r) => [r.actionId, Math.round(r.score * 100) / 100])).toEqual([
+      ['retain-25', 44.89], ['data-bonus', 14.44], ['retain-10', 13.65], ['service-check-in', 11.65], ['upgrade', 10.05], [DO_NOTHING, 0],
+    ]);
+    expect(r25?.reasons.join(' ')).toContain('retention effect 0.45');
+    expect(d.chosen).toBe(d.ranked[0]);
+    expect(d.record).toMatchObject({ decisionId: 'd0', customerId: 'c1', at: NOON, channel: 'call', contextKey: 'call|high-risk', chosen: d.chosen.actionId, propensity: 1 });
+    expect(d.record.candidates).toHaveLength(d.ranked.length);
+  });
+
+  it('discards with the step and the reason', () => {
+    const doc: CatalogueDocument = {
+      productOffering: [
+        ...DEFAULT_CATALOGUE_DOCUMENT.productOffering,
+        { ...DEFAULT_CATALOGUE_DOCUMENT.productOffering[0], id: 'old', lifecycleStatus: 'Retired' },
+        { ...DEFAULT_CATALOGUE_DOCUMENT.productOffering[0], id: 'greedy-40', productOfferingPrice: { priceType: 'discount', percentage: 40, margin: 0.3 } },
+      ],
+    };
+    const f = funnel({ catalogue: loadCatalogue(doc) });
+    const low = f.decide('c1', customer({ monthly_price: 103 }), { churn: 0.05, clv: 900 }, { ...call, channel: 'web', reason: 'billing_complaint' });
+    expect(discardOf(low, 'retain-10')).toMatchObject({ step: 'eligibility', reason: expect.stringContaining('churn >= 0.1') });
+    expect(discardOf(low, 'old')).toMatchObject({ step: 'eligibility', reason: expect.stringContaining('Retired') });
+    const web = f.decide('c1', customer({ monthly_price: 103 }), risky, { ...call, channel: 'web', reason: 'billing_complaint' });
+    expect(discardOf(web, 'retain-25')).toMatchObject({ step: 'applicability', reason: expect.stringContaining('not offered on web') });
+    expect(discardOf(web, 'upgrade')).toMatchObject({ step: 'applicability', reason: expect.stringContaining("reason != 'billing_complaint'") });
+    const top = f.decide('c1', customer({ monthly_price: 103 }), risky, call);
+    expect(discardOf(top, 'upgrade')).toMatchObject({ step: 'suitability', reason: expect.stringContaining('top plan') });
+    expect(discardOf(top, 'greedy-40')).toMatchObject({ step: 'suitability', reason: expect.stringContaining('40 % discount exceeds the 30 % margin') });
+    const noConsent = f.decide('c1', customer({ marketing_consent: 0 }), risky, call);
+    expect(discardOf(noConsent, 'retain-10')).toMatchObject({ step: 'contact-policy', reason: expect.stringContaining('marketing consent') });
+    expect(ids(noConsent.ranked)).toContain('service-check-in');
+    const gone = f.decide('c1', customer({ churned: 1 }), risky, call);
+    expect(ids(gone.ranked)).toEqual([DO_NOTHING]);
+  });
+
+  it('lets do-nothing win when every value is negative', () => {
+    const doc: CatalogueDocument = {
+      productOffering: DEFAULT_CATALOGUE_DOCUMENT.productOffering.map((o) => ({
+        ...o,
+        productOfferingPrice: { priceType: 'oneTime' as const, cost: { value: 10_000, unit: 'EUR' }, costPaidOn: 'presentation' as const },
+        planChange: undefined,
+      })),
+    };
+    const d = funnel({ catalogue: loadCatalogue(doc) }).decide('c1', customer(), risky, call);
+    expect(d.chosen.actionId).toBe(DO_NOTHING);
+    expect(d.ranked).toHaveLength(1);
+    expect(d.chosen.propensity).toBe(1);
+    expect(d.discarded.filter((x) => x.step === 'suitability').map((x) => x.reason)).toEqual(
+      Array(5).fill(expect.stringContaining('costs more than it is expected to return')),
+    );
+  });
+
+  it('keeps at most maxCandidates, discarding the rest at arbitration', () => {
+    const f = funnel({ catalogue: loadCatalogue(syntheticCatalogueDocument(50)), maxCandidates: 3 });
+    const d = f.decide('c1', customer(), risky, call);
+    expect(d.ranked.length).toBeLessThanOrEqual(4);
+    expect(d.discarded.some((x) => x.step === 'arbitration' && x.reason.includes('only the best 3'))).toBe(true);
+  });
+
+  it('gives propensities that sum to 1 over the ranked candidates, whatever the exploration', () => {
+    const learner = { mean: () => 0.2, sample: (_o: string, _c: string, u: () => number) => u() * 0.4 };
+    const setups: Partial<FunnelOptions>[] = [
+      {},
+      { exploration: { kind: 'epsilon-greedy', epsilon: 0.2 } },
+      { acceptance: learner },
+      { acceptance: learner, exploration: { kind: 'thompson', draws: 16, floor: 0.1 } },
+    ];
+    const rand = seededRandom(11);
+    for (const setup of setups) {
+      const f = funnel({ catalogue: loadCatalogue(syntheticCatalogueDocument(50)), ...setup });
+      for (let i = 0; i < 50; i++) {
+        const d = f.decide(`c${i}`, syntheticFeatures(rand), { churn: rand() * 0.6, clv: 100 + rand() * 900 }, call);
+        const sum = d.ranked.reduce((a, r) => a + r.propensity, 0);
+        expect(sum).toBeCloseTo(1, 9);
+        expect(d.chosen.propensity).toBeGreaterThan(0);
+        expect(d.record.propensity).toBe(d.chosen.propensity);
+        expect(d.ranked.some((r) => r.actionId === DO_NOTHING)).toBe(true);
+      }
+    }
+  });
+
+  it('logs Thompson propensities that match how often each action is really chosen', () => {
+    const learner = { mean: () => 0.2, sample: (_o: string, _c: string, u: () => number) => u() * 0.4 };
+    const f = funnel({ acceptance: learner, exploration: { kind: 'thompson', draws: 64, floor: 0.05 }, random: seededRandom(5) });
+    const counts = new Map<string, number>();
+    const logged = new Map<string, number[]>();
+    const n = 4000;
+    for (let i = 0; i < n; i++) {
+      const d = f.decide('c1', customer(), risky, call);
+      counts.set(d.chosen.actionId, (counts.get(d.chosen.actionId) ?? 0) + 1);
+      for (const r of d.ranked) logged.set(r.actionId, [...(logged.get(r.actionId) ?? []), r.propensity]);
+    }
+    for (const [id, ps] of logged) {
+      const mean = ps.reduce((a, b) => a + b, 0) / ps.length;
+      expect(Math.abs((counts.get(id) ?? 0) / n - mean)).toBeLessThan(0.03);
+    }
+  });
+
+  it('uses an injected uplift estimate instead of the retention prior', () => {
+    const d = funnel({ uplift: (o) => (o.id === 'retain-10' ? 0.5 : 0) }).decide('c1', customer(), risky, call);
+    expect(d.ranked[0].actionId).toBe('retain-10');
+    // 0.2 × (0.5 × 900 − 0.1 × 55 × 6) = 83.4
+    expect(d.ranked[0].expectedValue).toBeCloseTo(83.4, 6);
+    expect(discardOf(d, 'data-bonus')?.step).toBe('suitability');
+  });
+
+  it('gives each customer a stable treatment', () => {
+    const f = funnel();
+    const a = f.decide('c-42', customer(), risky, call).ranked.find((r) => r.actionId === 'retain-10')?.treatment;
+    const b = f.decide('c-42', customer(), risky, call).ranked.find((r) => r.actionId === 'retain-10')?.treatment;
+    expect(a).toEqual(b);
+    expect(['thanks', 'value']).toContain(a?.id);
+  });
+
+  it('reads features and scores from a twin source', () => {
+    const twins = { features: (id: string) => (id === 'c1' ? customer() : undefined) };
+    const d = decideForTwin(funnel(), twins, () => risky, 'c1', call);
+    expect(d.customerId).toBe('c1');
+    expect(() => decideForTwin(funnel(), twins, () => risky, 'nobody', call)).toThrowError(TwinloopError);
+  });
+});
+
+describe('contact policy in the funnel', () => {
+  const marketing = ['retain-10', 'retain-25', 'data-bonus', 'upgrade'];
+  const presented = (ledger: ContactLedger, id: string, daysAgo: number, channel: 'call' | 'web' = 'call', offerId = 'data-bonus') =>
+    ledger.record(id, { at: NOON - daysAgo * DAY, channel, offerId, response: 'presented' });
+
+  it('caps marketing contacts per period overall and per channel', () => {
+    const ledger = new ContactLedger();
+    for (const d of [1, 2, 3, 5]) presented(ledger, 'c1', d, 'web');
+    const f = funnel({ ledger });
+    const capped = f.decide('c1', customer(), risky, call);
+    for (const id of marketing) expect(discardOf(capped, id)).toMatchObject({ step: 'contact-policy', reason: expect.stringContaining('cap is 4 per 30 days') });
+    expect(ids(capped.ranked)).toContain('service-check-in');
+    presented(ledger, 'c2', 1, 'call');
+    presented(ledger, 'c2', 2, 'call');
+    expect(discardOf(f.decide('c2', customer(), risky, call), 'retain-10')?.reason).toContain('on call');
+    expect(ids(f.decide('c2', customer(), risky, { ...call, channel: 'chat' }).ranked)).toContain('retain-10');
+    // Contacts older than the period no longer count.
+    presented(ledger, 'c3', 40);
+    presented(ledger, 'c3', 45);
+    expect(ids(f.decide('c3', customer(), risky, call).ranked)).toContain('retain-10');
+  });
+
+  it('holds marketing back during the cool-down after a decline, and the declined offer longer', () => {
+    const ledger = new ContactLedger();
+    ledger.observe([
+      { id: 'e1', customerId: 'c1', time: new Date(NOON - 3 * DAY).toISOString(), source: 't', v: 1, kind: 'offer', data: { action: 'declined', offerId: 'retain-10', channel: 'call' } },
+      { id: 'e2', customerId: 'c2', time: new Date(NOON - 20 * DAY).toISOString(), source: 't', v: 1, kind: 'offer', data: { action: 'declined', offerId: 'retain-10', channel: 'call' } },
+    ]);
+    const f = funnel({ ledger });
+    const recent = f.decide('c1', customer(), risky, call);
+    expect(discardOf(recent, 'retain-25')).toMatchObject({ step: 'contact-policy', reason: expect.stringContaining('cool-down of 14 days') });
+    const later = f.decide('c2', customer(), risky, call);
+    expect(discardOf(later, 'retain-10')?.reason).toContain('same-offer cool-down of 60 days');
+    expect(ids(later.ranked)).toContain('retain-25');
+  });
+
+  it("falls back to the twin's features for a customer the ledger has not seen", () => {
+    const f = funnel({ ledger: new ContactLedger() });
+    expect(discardOf(f.decide('c9', customer({ days_since_offer_declined: 5 }), risky, call), 'retain-10')?.reason).toContain('cool-down');
+    expect(discardOf(f.decide('c9', customer({ offers_presented_90d: 4 }), risky, call), 'retain-10')?.reason).toContain('twin count');
+    expect(ids(f.decide('c9', customer({ days_since_offer_declined: 30, offers_presented_90d: 1 }), risky, call).ranked)).toContain('retain-10');
+  });
+
+  it('keeps outbound contact out of quiet hours; inbound contact is exempt', () => {
+    const f = funnel({ contactPolicy: { quietHours: { startHour: 21, endHour: 8, zone: { utcOffsetMinutes: 60 } } } });
+    const late = Date.UTC(2026, 0, 15, 20, 30); // 21:30 at UTC+01:00
+    const out = f.decide('c1', customer(), risky, { channel: 'app', direction: 'outbound', now: late });
+    expect(ids(out.ranked)).toEqual([DO_NOTHING]);
+    expect(discardOf(out, 'service-check-in')?.reason).toContain('quiet hours (21:00–08:00 UTC+01:00, now 21:30)');
+    expect(ids(f.decide('c1', customer(), risky, { channel: 'call', direction: 'inbound', now: late }).ranked)).toContain('retain-10');
+    expect(ids(f.decide('c1', customer(), risky, { channel: 'app', direction: 'outbound', now: Date.UTC(2026, 0, 15, 19, 30) }).ranked)).toContain('retain-10');
+  });
+
+  it('reads quiet hours in an IANA time zone, daylight saving included', () => {
+    const f = funnel({ contactPolicy: { quietHours: { startHour: 21, endHour: 8, zone: { timeZone: 'Europe/Berlin' } } } });
+    const at = (iso: string) => f.decide('c1', customer(), risky, { channel: 'app', direction: 'outbound', now: Date.parse(iso) });
+    expect(ids(at('2026-07-15T19:30:00Z').ranked)).toEqual([DO_NOTHING]); // 21:30 CEST
+    expect(ids(at('2026-01-15T19:30:00Z').ranked)).toContain('retain-10'); // 20:30 CET
+    expect(() => funnel({ contactPolicy: { quietHours: { startHour: 21, endHour: 8, zone: { timeZone: 'Mars/Olympus' } } } })).toThrowError(/unknown time zone/);
+  });
+
+  it('lets service communications through without marketing consent, never marketing', () => {
+    const d = funnel().decide('c1', customer({ marketing_consent: 0 }), risky, call);
+    expect(ids(d.ranked).sort()).toEqual([DO_NOTHING, 'service-check-in'].sort());
+  });
+
+  it('counts a response without its presentation as a contact, once', () => {
+    const ledger = new ContactLedger();
+    ledger.record('c1', { at: NOON - DAY, channel: 'call', offerId: 'x', response: 'presented' });
+    ledger.record('c1', { at: NOON - DAY + 1000, channel: 'call', offerId: 'x', response: 'accepted' });
+    ledger.record('c1', { at: NOON - DAY, channel: 'web', offerId: 'y', response: 'accepted' });
+    expect(ledger.summary('c1', NOON, 30)?.contacts).toBe(2);
+    expect(ledger.summary('nobody', NOON, 30)).toBeUndefined();
+  });
+});

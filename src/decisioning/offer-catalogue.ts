@@ -1,0 +1,264 @@
+import { z } from 'zod';
+import { CHANNELS, channelSchema, type Channel } from '../domain/events.js';
+import { TwinloopError } from '../domain/errors.js';
+import { compileRule, RuleVocabulary, type CompiledRule } from './rule-compiler.js';
+
+/**
+ * The offer catalogue: ProductOfferings shaped like TM Forum TMF620 (id, name, description,
+ * lifecycleStatus, validFor, productOfferingPrice, channel) plus the fields next-best-action needs
+ * (action class, treatments, eligibility and applicability rules, retention prior, weights, lever,
+ * the sandbox offer it maps to). Validated here once; the funnel reads the compiled form.
+ */
+
+/** What kind of action an offering is; `communication` is a service message, never marketing. */
+export const ACTION_CLASSES = ['offer', 'credit', 'discount', 'plan_change', 'communication'] as const;
+export type ActionClass = (typeof ACTION_CLASSES)[number];
+
+/** TMF620 lifecycle states; only Active and Launched offerings are ever proposed. */
+export const LIFECYCLE_STATUSES = ['In study', 'In design', 'In test', 'Active', 'Launched', 'Retired', 'Obsolete', 'Rejected'] as const;
+const LIVE_STATUSES = new Set(['Active', 'Launched']);
+
+const money = z.strictObject({ value: z.number().finite().nonnegative(), unit: z.string().length(3).default('EUR') });
+const weight = z.number().finite().nonnegative();
+
+/** Price and cost of an offering (TMF620 ProductOfferingPrice plus our `cost`, `costPaidOn`, `margin`). */
+export const offeringPriceSchema = z.strictObject({
+  name: z.string().max(200).optional(),
+  /** recurring: `price` each month for `recurringChargePeriodLength` months; oneTime: once; discount: `percentage` off the monthly price. */
+  priceType: z.enum(['oneTime', 'recurring', 'discount']),
+  /** What the customer pays for the offering (0 for gifts and discounts). */
+  price: money.default({ value: 0, unit: 'EUR' }),
+  /** Discount: percent of the customer's monthly price given away each month. */
+  percentage: z.number().min(0).max(100).optional(),
+  /** Months the price or discount runs. */
+  recurringChargePeriodLength: z.number().int().min(1).max(60).default(1),
+  /** The operator's fixed cost of the offering (fulfilment, credit, message). */
+  cost: money.default({ value: 0, unit: 'EUR' }),
+  /** When the fixed cost is paid: only if the customer accepts, or on every presentation. */
+  costPaidOn: z.enum(['acceptance', 'presentation']).default('acceptance'),
+  /** Largest share of the monthly price a discount may give away before the plan sells at a loss. */
+  margin: z.number().min(0).max(1).default(0.3),
+});
+
+/** A message variant of an offering (A/B treatments); weights split customers between variants. */
+export const treatmentSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  name: z.string().min(1).max(200),
+  message: z.string().min(1).max(2000),
+  weight: weight.optional(),
+});
+
+/** One ProductOffering of the catalogue. */
+export const productOfferingSchema = z.strictObject({
+  id: z.string().min(1).max(128),
+  href: z.string().max(500).optional(),
+  '@type': z.string().max(64).optional(),
+  name: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  version: z.string().max(32).optional(),
+  lifecycleStatus: z.enum(LIFECYCLE_STATUSES).default('Active'),
+  validFor: z
+    .strictObject({ startDateTime: z.iso.datetime({ offset: true }).optional(), endDateTime: z.iso.datetime({ offset: true }).optional() })
+    .optional(),
+  productOfferingPrice: offeringPriceSchema,
+  /** Channels the offering may be presented on (TMF620 ChannelRef); absent = every channel. */
+  channel: z.array(z.strictObject({ id: channelSchema, name: z.string().max(200).optional() })).optional(),
+  actionClass: z.enum(ACTION_CLASSES),
+  treatments: z.array(treatmentSchema).min(1).max(20),
+  /** Rule over the customer (features, churn, clv); see docs/decisioning.md for the grammar. */
+  eligibility: z.string().max(2000).default('true'),
+  /** Rule that also sees the contact (channel, direction, reason): does the offering fit this moment? */
+  applicability: z.string().max(2000).optional(),
+  /** Prior share of the customer's churn hazard removed when accepted. */
+  retentionEffect: z.number().min(0).max(1).default(0),
+  /** Prior acceptance probability (used by PriorAcceptance when no learner is plugged in). */
+  acceptancePrior: z.number().min(0).max(1).default(0.1),
+  /** Multipliers on the score per channel and per contact reason (missing = 1). */
+  contextWeights: z
+    .strictObject({ channel: z.partialRecord(channelSchema, weight).optional(), reason: z.record(z.string(), weight).optional() })
+    .optional(),
+  /** Business lever: a multiplier marketing uses to push or hold back an offering. */
+  lever: weight.default(1),
+  /** The back-end (sandbox) offer id presenting this offering maps to. */
+  sandboxOfferId: z.string().min(1).max(128).optional(),
+  /** Plan changes: the monthly price of the top plan; customers already paying that much are not offered it. */
+  planChange: z.strictObject({ topMonthlyPrice: z.number().finite().nonnegative() }).optional(),
+});
+
+/** A validated ProductOffering. */
+export type ProductOffering = z.infer<typeof productOfferingSchema>;
+/** The catalogue document as written (input type: defaults may be omitted). */
+export type CatalogueDocument = { id?: string; name?: string; version?: string; productOffering: z.input<typeof productOfferingSchema>[] };
+
+const documentSchema = z.looseObject({
+  id: z.string().max(128).optional(),
+  name: z.string().max(200).optional(),
+  version: z.string().max(32).optional(),
+  productOffering: z.array(z.unknown()).min(1).max(10_000),
+});
+
+/** An offering ready for the funnel: rules compiled, prices and weights unpacked into numbers. */
+export interface CompiledOffer {
+  readonly index: number;
+  readonly id: string;
+  readonly offering: ProductOffering;
+  readonly actionClass: ActionClass;
+  /** Marketing offers need consent and count against contact caps; service communications do not. */
+  readonly marketing: boolean;
+  readonly live: boolean;
+  readonly validFrom: number;
+  readonly validTo: number;
+  readonly eligible: CompiledRule;
+  readonly applicable: CompiledRule | undefined;
+  /** Bit i set = allowed on CHANNELS[i]. */
+  readonly channelMask: number;
+  /** Weight per channel, CHANNELS order. */
+  readonly channelWeights: Float64Array;
+  /** Weight per contact reason code (see RuleVocabulary.reasonCode). */
+  readonly reasonWeights: ReadonlyMap<number, number>;
+  readonly discountShare: number;
+  readonly margin: number;
+  readonly months: number;
+  readonly fixedCost: number;
+  readonly costOnAcceptance: boolean;
+  /** What the customer pays if they accept (price × months, or once). */
+  readonly revenue: number;
+  readonly retentionEffect: number;
+  readonly acceptancePrior: number;
+  readonly lever: number;
+  readonly topMonthlyPrice: number;
+  readonly treatmentWeights: Float64Array;
+}
+
+/** A validated, compiled catalogue. */
+export interface OfferCatalogue {
+  readonly id: string;
+  readonly name: string;
+  readonly offers: readonly CompiledOffer[];
+  readonly byId: ReadonlyMap<string, CompiledOffer>;
+  /** The names and reason codes the catalogue's rules were compiled against. */
+  readonly vocabulary: RuleVocabulary;
+}
+
+/** One problem in a catalogue document: the offering (when known), the path, what is wrong. */
+export interface CatalogueProblem {
+  readonly offerId?: string;
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Outcome of validating a catalogue document. */
+export type CatalogueResult =
+  | { readonly ok: true; readonly catalogue: OfferCatalogue }
+  | { readonly ok: false; readonly problems: readonly CatalogueProblem[] };
+
+const pathText = (base: string, path: readonly PropertyKey[]) =>
+  path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : `${acc}.${String(k)}`), base);
+
+function compileOffer(o: ProductOffering, index: number, vocab: RuleVocabulary, problems: CatalogueProblem[], base: string): CompiledOffer | undefined {
+  const before = problems.length;
+  const rule = (text: string, field: string): CompiledRule => {
+    const r = compileRule(text, vocab);
+    if (r.ok) return r.rule;
+    problems.push({ offerId: o.id, path: `${base}.${field}`, message: `${field} rule: ${r.message}` });
+    return () => false;
+  };
+  const eligible = rule(o.eligibility, 'eligibility');
+  const applicable = o.applicability === undefined ? undefined : rule(o.applicability, 'applicability');
+  const p = o.productOfferingPrice;
+  if (p.priceType === 'discount' && p.percentage === undefined) {
+    problems.push({ offerId: o.id, path: `${base}.productOfferingPrice.percentage`, message: 'a discount needs `percentage` (percent of the monthly price given away)' });
+  }
+  const from = o.validFor?.startDateTime ? Date.parse(o.validFor.startDateTime) : -Infinity;
+  const to = o.validFor?.endDateTime ? Date.parse(o.validFor.endDateTime) : Infinity;
+  if (from > to) problems.push({ offerId: o.id, path: `${base}.validFor`, message: 'validFor.startDateTime is after endDateTime' });
+  if (problems.length > before) return undefined;
+
+  let channelMask = o.channel ? 0 : (1 << CHANNELS.length) - 1;
+  for (const c of o.channel ?? []) channelMask |= 1 << CHANNELS.indexOf(c.id);
+  const channelWeights = new Float64Array(CHANNELS.length).fill(1);
+  for (const [ch, w] of Object.entries(o.contextWeights?.channel ?? {})) channelWeights[CHANNELS.indexOf(ch as Channel)] = w as number;
+  const reasonWeights = new Map<number, number>();
+  for (const [r, w] of Object.entries(o.contextWeights?.reason ?? {})) reasonWeights.set(vocab.codeOf('reason', r, 0), w);
+  const months = p.recurringChargePeriodLength;
+  return {
+    index,
+    id: o.id,
+    offering: o,
+    actionClass: o.actionClass,
+    marketing: o.actionClass !== 'communication',
+    live: LIVE_STATUSES.has(o.lifecycleStatus),
+    validFrom: from,
+    validTo: to,
+    eligible,
+    applicable,
+    channelMask,
+    channelWeights,
+    reasonWeights,
+    discountShare: p.priceType === 'discount' ? (p.percentage ?? 0) / 100 : 0,
+    margin: p.margin,
+    months,
+    fixedCost: p.cost.value,
+    costOnAcceptance: p.costPaidOn === 'acceptance',
+    revenue: p.priceType === 'recurring' ? p.price.value * months : p.priceType === 'oneTime' ? p.price.value : 0,
+    retentionEffect: o.retentionEffect,
+    acceptancePrior: o.acceptancePrior,
+    lever: o.lever,
+    topMonthlyPrice: o.planChange?.topMonthlyPrice ?? Infinity,
+    treatmentWeights: Float64Array.from(o.treatments.map((t) => t.weight ?? 1)),
+  };
+}
+
+/**
+ * Validates and compiles a catalogue document. Every bad offering is reported with its id and
+ * the path of the bad field (e.g. `productOffering[2].eligibility`); nothing is thrown.
+ */
+export function parseCatalogue(doc: unknown): CatalogueResult {
+  const top = documentSchema.safeParse(doc);
+  if (!top.success) {
+    return { ok: false, problems: top.error.issues.map((i) => ({ path: pathText('catalogue', i.path), message: i.message })) };
+  }
+  const vocab = new RuleVocabulary();
+  const problems: CatalogueProblem[] = [];
+  const offers: CompiledOffer[] = [];
+  const seen = new Map<string, number>();
+  top.data.productOffering.forEach((raw, i) => {
+    const base = `productOffering[${i}]`;
+    const rawId = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
+    const parsed = productOfferingSchema.safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) problems.push({ offerId: rawId, path: pathText(base, issue.path), message: issue.message });
+      return;
+    }
+    const o = parsed.data;
+    const prior = seen.get(o.id);
+    if (prior !== undefined) {
+      problems.push({ offerId: o.id, path: `${base}.id`, message: `duplicate offering id '${o.id}' (also productOffering[${prior}]): ids must be unique` });
+      return;
+    }
+    seen.set(o.id, i);
+    const compiled = compileOffer(o, offers.length, vocab, problems, base);
+    if (compiled) offers.push(compiled);
+  });
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    catalogue: {
+      id: top.data.id ?? 'catalogue',
+      name: top.data.name ?? top.data.id ?? 'catalogue',
+      offers,
+      byId: new Map(offers.map((o) => [o.id, o])),
+      vocabulary: vocab,
+    },
+  };
+}
+
+/** Like parseCatalogue, but throws BAD_INPUT listing every problem (for start-up and CLI). */
+export function loadCatalogue(doc: unknown): OfferCatalogue {
+  const r = parseCatalogue(doc);
+  if (r.ok) return r.catalogue;
+  const lines = r.problems.map((p) => `- ${p.path}${p.offerId ? ` (offering '${p.offerId}')` : ''}: ${p.message}`);
+  throw new TwinloopError('BAD_INPUT', `the offer catalogue has ${r.problems.length} problem(s); fix them and load it again:\n${lines.join('\n')}`, {
+    context: { problems: r.problems },
+  });
+}

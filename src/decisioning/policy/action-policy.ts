@@ -1,0 +1,217 @@
+import { z } from 'zod';
+import { channelSchema, type Channel } from '../../domain/events.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { ACTION_CLASS, type ActionRequest } from './action-request.js';
+
+/**
+ * The action policy document: segments, rules (mode per action class, channel and segment, with
+ * guardrails, risk class and cost) and budgets. Parsed once with `parseActionPolicy`; the result
+ * is plain typed data plus compiled segment predicates. See docs/policy.md.
+ */
+
+/** advise: only recommend; approve: a human approves first; autonomous: execute. */
+export const POLICY_MODES = ['advise', 'approve', 'autonomous'] as const;
+export type PolicyMode = (typeof POLICY_MODES)[number];
+
+/** How much harm a wrong action can do; shown to approvers and recorded in the audit. */
+export const RISK_CLASSES = ['low', 'medium', 'high'] as const;
+export type RiskClass = (typeof RISK_CLASSES)[number];
+
+/** What a timed-out approval turns into: dropped, or shown as a recommendation only. Never executed. */
+export const APPROVAL_FALLBACKS = ['reject', 'advise-only'] as const;
+export type ApprovalFallback = (typeof APPROVAL_FALLBACKS)[number];
+
+/** Matches any action class, channel or segment. */
+export const ANY = '*';
+
+const SEGMENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const FILTER_OPS = ['<', '<=', '>', '>=', '==', '!='] as const;
+
+const filterSchema = z.object({ feature: z.string().min(1), op: z.enum(FILTER_OPS), value: z.number().finite() });
+/** A feature filter: `{ feature: 'arpu_3m', op: '>=', value: 60 }`. */
+export type FeatureFilter = z.infer<typeof filterSchema>;
+
+const approvalSchema = z.object({
+  /** How long an approval may wait. */
+  timeoutMinutes: z.number().int().positive().max(60 * 24 * 90),
+  onTimeout: z.enum(APPROVAL_FALLBACKS),
+});
+
+const guardrailsSchema = z
+  .object({
+    /** Hard cap on the cost of one action: above it the request is denied. */
+    costCap: z.number().finite().nonnegative().optional(),
+    /** An autonomous rule escalates to approval above this cost. */
+    approveAboveCost: z.number().finite().nonnegative().optional(),
+    /** Hard cap on a discount percentage: above it the request is denied. */
+    discountCapPct: z.number().finite().min(0).max(100).optional(),
+    /** An autonomous rule escalates to approval above this percentage. */
+    approveAboveDiscountPct: z.number().finite().min(0).max(100).optional(),
+  })
+  .strict()
+  .default({});
+
+const ruleSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-"'),
+    actionClass: z.union([z.literal(ANY), z.string().regex(ACTION_CLASS)]).default(ANY),
+    channel: z.union([z.literal(ANY), channelSchema]).default(ANY),
+    segment: z.union([z.literal(ANY), z.string().regex(SEGMENT_NAME)]).default(ANY),
+    mode: z.enum(POLICY_MODES),
+    riskClass: z.enum(RISK_CLASSES).default('medium'),
+    /** Cost of one action when the request names none (e.g. an SMS). */
+    unitCost: z.number().finite().nonnegative().default(0),
+    guardrails: guardrailsSchema,
+    /** Overrides the policy's approval timeout for this rule. */
+    approval: approvalSchema.optional(),
+    description: z.string().max(500).optional(),
+  })
+  .strict();
+
+const budgetSchema = z
+  .object({
+    /** Action class the budget counts, or "*" for all. */
+    actionClass: z.union([z.literal(ANY), z.string().regex(ACTION_CLASS)]).default(ANY),
+    /** Agent domain the budget counts; absent counts every domain. */
+    domain: z.string().min(1).max(64).optional(),
+    period: z.enum(['day', 'month']),
+    limit: z.number().finite().nonnegative(),
+  })
+  .strict();
+
+const segmentSchema = z.object({ description: z.string().max(500).optional(), all: z.array(filterSchema).min(1) }).strict();
+
+/** The policy document (JSON) schema. */
+export const actionPolicySchema = z
+  .object({
+    version: z.literal(1),
+    /** Mode for a request no rule matches. Default advise: nothing unknown executes. */
+    fallbackMode: z.enum(POLICY_MODES).default('advise'),
+    /** Approval timeout when a rule names none. Default: 24 hours, then reject. */
+    approval: approvalSchema.default({ timeoutMinutes: 24 * 60, onTimeout: 'reject' }),
+    segments: z.record(z.string().regex(SEGMENT_NAME), segmentSchema).default({}),
+    rules: z.array(ruleSchema).default([]),
+    budgets: z.array(budgetSchema).default([]),
+  })
+  .strict();
+
+/** The policy document as written (before defaults). */
+export type ActionPolicyDocument = z.input<typeof actionPolicySchema>;
+export type PolicyRule = z.infer<typeof ruleSchema>;
+export type PolicyBudget = z.infer<typeof budgetSchema>;
+export type ApprovalSettings = z.infer<typeof approvalSchema>;
+
+/** A segment given in code: a predicate over the twin features of the request. */
+export type SegmentPredicate = (features: Readonly<Record<string, number>>) => boolean;
+
+/** A parsed, checked policy: plain data plus compiled segments. */
+export interface ActionPolicy {
+  readonly fallbackMode: PolicyMode;
+  readonly approval: ApprovalSettings;
+  readonly rules: readonly PolicyRule[];
+  readonly budgets: readonly PolicyBudget[];
+  readonly segments: ReadonlyMap<string, SegmentPredicate>;
+}
+
+/** The predicate of a filter list: every filter holds; a missing feature fails its filter (pure). */
+export function filterPredicate(filters: readonly FeatureFilter[]): SegmentPredicate {
+  return (features) =>
+    filters.every((f) => {
+      const x = features[f.feature];
+      if (typeof x !== 'number' || Number.isNaN(x)) return false;
+      switch (f.op) {
+        case '<':
+          return x < f.value;
+        case '<=':
+          return x <= f.value;
+        case '>':
+          return x > f.value;
+        case '>=':
+          return x >= f.value;
+        case '==':
+          return x === f.value;
+        case '!=':
+          return x !== f.value;
+      }
+    });
+}
+
+/**
+ * Validates a policy document (BAD_INPUT naming the first problem) and compiles its segments;
+ * `segments` adds predicates written in code. Every rule's segment must be defined somewhere.
+ */
+export function parseActionPolicy(document: unknown, options: { segments?: Readonly<Record<string, SegmentPredicate>> } = {}): ActionPolicy {
+  const parsed = actionPolicySchema.safeParse(document);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TwinloopError('BAD_INPUT', `Invalid action policy at ${issue.path.join('.') || '(root)'}: ${issue.message}; see docs/policy.md`);
+  }
+  const doc = parsed.data;
+  const segments = new Map<string, SegmentPredicate>();
+  for (const [name, s] of Object.entries(doc.segments)) segments.set(name, filterPredicate(s.all));
+  for (const [name, fn] of Object.entries(options.segments ?? {})) {
+    if (segments.has(name)) throw new TwinloopError('BAD_INPUT', `Segment "${name}" is defined both in the policy document and in code; keep one`);
+    segments.set(name, fn);
+  }
+  const ids = new Set<string>();
+  for (const r of doc.rules) {
+    if (ids.has(r.id)) throw new TwinloopError('BAD_INPUT', `Policy rule id "${r.id}" is used twice; rule ids must be unique`);
+    ids.add(r.id);
+    if (r.segment !== ANY && !segments.has(r.segment)) {
+      throw new TwinloopError('BAD_INPUT', `Policy rule "${r.id}" names segment "${r.segment}", which is not defined; add it under "segments"`);
+    }
+  }
+  const budgetKeys = new Set<string>();
+  for (const b of doc.budgets) {
+    const key = `${budgetScope(b)} per ${b.period}`;
+    if (budgetKeys.has(key)) throw new TwinloopError('BAD_INPUT', `Two budgets count ${key}; merge them into one`);
+    budgetKeys.add(key);
+  }
+  return Object.freeze({ fallbackMode: doc.fallbackMode, approval: doc.approval, rules: doc.rules, budgets: doc.budgets, segments });
+}
+
+/** How specific a rule is: the number of its non-wildcard fields (0–3). */
+export function ruleSpecificity(rule: Pick<PolicyRule, 'actionClass' | 'channel' | 'segment'>): number {
+  return Number(rule.actionClass !== ANY) + Number(rule.channel !== ANY) + Number(rule.segment !== ANY);
+}
+
+/** The segments (by name) the request's features put the customer in. */
+export function segmentsOf(policy: ActionPolicy, features: Readonly<Record<string, number>>): Set<string> {
+  const inside = new Set<string>();
+  for (const [name, predicate] of policy.segments) if (predicate(features)) inside.add(name);
+  return inside;
+}
+
+/**
+ * The rule that governs a request: among the rules whose class, channel and segment match, the
+ * most specific; between equally specific ones, the first in the document. Null when none matches.
+ */
+export function matchRule(policy: ActionPolicy, request: Pick<ActionRequest, 'actionClass' | 'channel' | 'features'>): PolicyRule | null {
+  const inside = segmentsOf(policy, request.features);
+  let best: PolicyRule | null = null;
+  for (const rule of policy.rules) {
+    if (rule.actionClass !== ANY && rule.actionClass !== request.actionClass) continue;
+    if (rule.channel !== ANY && rule.channel !== (request.channel as Channel)) continue;
+    if (rule.segment !== ANY && !inside.has(rule.segment)) continue;
+    if (best === null || ruleSpecificity(rule) > ruleSpecificity(best)) best = rule;
+  }
+  return best;
+}
+
+/** The budgets that count a request (by class and domain). */
+export function budgetsFor(policy: ActionPolicy, request: Pick<ActionRequest, 'actionClass' | 'domain'>): PolicyBudget[] {
+  return policy.budgets.filter(
+    (b) => (b.actionClass === ANY || b.actionClass === request.actionClass) && (b.domain === undefined || b.domain === request.domain),
+  );
+}
+
+/** The ledger key of a budget: `class|domain`, with "*" for either when unrestricted. */
+export function budgetScope(budget: Pick<PolicyBudget, 'actionClass' | 'domain'>): string {
+  return `${budget.actionClass}|${budget.domain ?? ANY}`;
+}
+
+/** The period a time falls in (UTC): `2026-05` for month budgets, `2026-05-14` for day budgets. */
+export function periodKey(period: PolicyBudget['period'], at: number): string {
+  const iso = new Date(at).toISOString();
+  return period === 'month' ? iso.slice(0, 7) : iso.slice(0, 10);
+}

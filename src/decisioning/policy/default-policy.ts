@@ -1,0 +1,56 @@
+import type { ActionPolicyDocument } from './action-policy.js';
+
+/**
+ * The policy the sandbox operator starts with (`npm start`): communications run on their own,
+ * offers run on their own on digital channels and are only advised where a person serves the
+ * customer (that person accepts on the card), small credits run on their own, bigger ones and
+ * plan changes wait for a human, discounts are capped, and every class has a monthly budget.
+ */
+export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
+  version: 1,
+  fallbackMode: 'advise',
+  approval: { timeoutMinutes: 24 * 60, onTimeout: 'reject' },
+  segments: {
+    high_value: { description: 'ARPU of 60 or more over three months', all: [{ feature: 'arpu_3m', op: '>=', value: 60 }] },
+  },
+  rules: [
+    { id: 'communications', actionClass: 'communication', mode: 'autonomous', riskClass: 'low', unitCost: 0.05, description: 'Notices and proactive messages, everywhere' },
+    { id: 'offers-advise', actionClass: 'offer', mode: 'advise', riskClass: 'medium', description: 'Assisted channels: the human agent accepts on the card' },
+    { id: 'offers-web', actionClass: 'offer', channel: 'web', mode: 'autonomous', riskClass: 'medium' },
+    { id: 'offers-app', actionClass: 'offer', channel: 'app', mode: 'autonomous', riskClass: 'medium' },
+    {
+      id: 'credits',
+      actionClass: 'credit',
+      mode: 'autonomous',
+      riskClass: 'medium',
+      // Goodwill credits up to 10 are routine; above, a supervisor looks; above 100 is never a goodwill credit.
+      guardrails: { approveAboveCost: 10, costCap: 100 },
+      approval: { timeoutMinutes: 4 * 60, onTimeout: 'reject' },
+    },
+    {
+      id: 'compensation',
+      actionClass: 'compensation',
+      mode: 'autonomous',
+      riskClass: 'medium',
+      guardrails: { approveAboveCost: 10, costCap: 100 },
+      description: 'Network-incident compensation, as credits',
+    },
+    {
+      id: 'discounts',
+      actionClass: 'discount',
+      mode: 'autonomous',
+      riskClass: 'medium',
+      guardrails: { approveAboveDiscountPct: 15, discountCapPct: 25 },
+      approval: { timeoutMinutes: 24 * 60, onTimeout: 'advise-only' },
+    },
+    { id: 'plan-changes', actionClass: 'plan_change', mode: 'approve', riskClass: 'high', approval: { timeoutMinutes: 48 * 60, onTimeout: 'reject' } },
+    { id: 'trouble-tickets', actionClass: 'trouble_ticket', mode: 'autonomous', riskClass: 'low' },
+  ],
+  budgets: [
+    { actionClass: 'credit', period: 'month', limit: 5_000 },
+    { actionClass: 'compensation', period: 'month', limit: 5_000 },
+    { actionClass: 'discount', period: 'month', limit: 10_000 },
+    { actionClass: 'offer', period: 'month', limit: 20_000 },
+    { actionClass: 'communication', period: 'month', limit: 500 },
+  ],
+};

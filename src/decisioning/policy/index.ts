@@ -1,0 +1,40 @@
+export {
+  ANY,
+  APPROVAL_FALLBACKS,
+  POLICY_MODES,
+  RISK_CLASSES,
+  actionPolicySchema,
+  budgetScope,
+  budgetsFor,
+  filterPredicate,
+  matchRule,
+  parseActionPolicy,
+  periodKey,
+  ruleSpecificity,
+  segmentsOf,
+  type ActionPolicy,
+  type ActionPolicyDocument,
+  type ApprovalFallback,
+  type ApprovalSettings,
+  type FeatureFilter,
+  type PolicyBudget,
+  type PolicyMode,
+  type PolicyRule,
+  type RiskClass,
+  type SegmentPredicate,
+} from './action-policy.js';
+export { ACTION_CLASS, KNOWN_ACTION_CLASSES, actionRequestSchema, actorSchema, type ActionRequest, type ActionRequestInput, type Actor } from './action-request.js';
+export { createBudgetLedger, type BudgetLedger, type BudgetReservation, type BudgetStore, type ReserveResult } from './budget-ledger.js';
+export { DEFAULT_ACTION_POLICY } from './default-policy.js';
+export {
+  evaluate,
+  isExecuteVerdict,
+  isPolicyVerdict,
+  type BudgetClaim,
+  type BudgetStanding,
+  type EvaluationContext,
+  type ExecuteVerdict,
+  type Guardrail,
+  type PolicyVerdict,
+  type VerdictKind,
+} from './policy-verdict.js';

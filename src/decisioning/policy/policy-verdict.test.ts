@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { parseActionPolicy, type ActionPolicyDocument } from './action-policy.js';
+import { actionRequestSchema, type ActionRequest, type ActionRequestInput } from './action-request.js';
+import { DEFAULT_ACTION_POLICY } from './default-policy.js';
+import { evaluate, isExecuteVerdict, isPolicyVerdict } from './policy-verdict.js';
+
+const NOW = Date.UTC(2026, 4, 14, 12);
+const policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+
+function req(fields: Partial<ActionRequestInput> = {}): ActionRequest {
+  return { id: 'r1', ...actionRequestSchema.parse({ actionClass: 'offer', channel: 'web', actor: { kind: 'agent', id: 'nba' }, ...fields }) };
+}
+
+describe('evaluate with the default sandbox policy', () => {
+  it('executes offers on digital channels and only advises where a person serves the customer', () => {
+    expect(evaluate(policy, req({ channel: 'app' }), { now: NOW })).toMatchObject({ verdict: 'execute', mode: 'autonomous', rule: 'offers-app' });
+    const call = evaluate(policy, req({ channel: 'call' }), { now: NOW });
+    expect(call).toMatchObject({ verdict: 'advise-only', mode: 'advise', rule: 'offers-advise' });
+  });
+
+  it('executes credits up to 10, asks approval above, denies above the cap naming it', () => {
+    expect(evaluate(policy, req({ actionClass: 'credit', cost: 10 }), { now: NOW }).verdict).toBe('execute');
+    const big = evaluate(policy, req({ actionClass: 'credit', cost: 25 }), { now: NOW });
+    expect(big).toMatchObject({ verdict: 'needs-approval', mode: 'approve', approval: { timeoutMinutes: 240, onTimeout: 'reject' } });
+    expect(big.reasons.join(' ')).toMatch(/above 10/);
+    const huge = evaluate(policy, req({ actionClass: 'credit', cost: 500 }), { now: NOW });
+    expect(huge).toMatchObject({ verdict: 'deny', guardrail: 'cost-cap' });
+  });
+
+  it('caps discounts at 25 % and asks approval above 15 %', () => {
+    expect(evaluate(policy, req({ actionClass: 'discount', discountPct: 10 }), { now: NOW }).verdict).toBe('execute');
+    expect(evaluate(policy, req({ actionClass: 'discount', discountPct: 20 }), { now: NOW }).verdict).toBe('needs-approval');
+    expect(evaluate(policy, req({ actionClass: 'discount', discountPct: 30 }), { now: NOW })).toMatchObject({ verdict: 'deny', guardrail: 'discount-cap' });
+  });
+
+  it('sends plan changes to approval, and an approval lets them execute', () => {
+    const r = req({ actionClass: 'plan_change', channel: 'call' });
+    expect(evaluate(policy, r, { now: NOW }).verdict).toBe('needs-approval');
+    const approved = evaluate(policy, r, { now: NOW, approvedBy: { approvalId: 'a1', by: 'u:sup' } });
+    expect(approved.verdict).toBe('execute');
+    expect(approved.reasons.at(-1)).toMatch(/approved by u:sup/);
+  });
+
+  it('an approval does not lift a hard cap or turn advice into execution', () => {
+    const ctx = { now: NOW, approvedBy: { approvalId: 'a1', by: 'u:sup' } };
+    expect(evaluate(policy, req({ actionClass: 'credit', cost: 500 }), ctx).verdict).toBe('deny');
+    expect(evaluate(policy, req({ channel: 'store' }), ctx).verdict).toBe('advise-only');
+  });
+
+  it('denies an action the budget has no room for, naming the budget', () => {
+    const spending = [{ scope: 'credit|*', periodKey: '2026-05', reserved: 0, committed: 4_995 }];
+    const v = evaluate(policy, req({ actionClass: 'credit', cost: 8 }), { now: NOW, spending });
+    expect(v).toMatchObject({ verdict: 'deny', guardrail: 'budget' });
+    expect(v.reasons.at(-1)).toMatch(/credit\|\* for 2026-05 has 5 of 5000 left/);
+    // Last month's spending does not count.
+    expect(evaluate(policy, req({ actionClass: 'credit', cost: 8 }), { now: Date.UTC(2026, 5, 1), spending }).verdict).toBe('execute');
+  });
+
+  it('falls back to advice for an action class no rule knows', () => {
+    expect(evaluate(policy, req({ actionClass: 'port_out' }), { now: NOW })).toMatchObject({ verdict: 'advise-only', rule: null, riskClass: 'high' });
+  });
+});
+
+describe('rule matching', () => {
+  const doc: ActionPolicyDocument = {
+    version: 1,
+    segments: { vip: { all: [{ feature: 'arpu_3m', op: '>=', value: 80 }] } },
+    rules: [
+      { id: 'any', mode: 'advise' },
+      { id: 'offer-vip', actionClass: 'offer', segment: 'vip', mode: 'approve' },
+      { id: 'offer', actionClass: 'offer', mode: 'autonomous' },
+      { id: 'offer-call-vip', actionClass: 'offer', channel: 'call', segment: 'vip', mode: 'autonomous' },
+      { id: 'offer-call', actionClass: 'offer', channel: 'call', mode: 'advise' },
+    ],
+  };
+  const p = parseActionPolicy(doc);
+
+  it('picks the most specific matching rule; first in the document among equals', () => {
+    const vip = { arpu_3m: 90 };
+    expect(evaluate(p, req({ channel: 'call', features: vip }), { now: NOW }).rule).toBe('offer-call-vip');
+    expect(evaluate(p, req({ channel: 'call', features: { arpu_3m: 20 } }), { now: NOW }).rule).toBe('offer-call');
+    expect(evaluate(p, req({ channel: 'web', features: vip }), { now: NOW }).rule).toBe('offer-vip');
+    expect(evaluate(p, req({ channel: 'web' }), { now: NOW }).rule).toBe('offer');
+    expect(evaluate(p, req({ actionClass: 'credit' }), { now: NOW }).rule).toBe('any');
+  });
+
+  it('accepts segments written in code', () => {
+    const coded = parseActionPolicy(
+      { version: 1, rules: [{ id: 'r', segment: 'risky', mode: 'approve' }] },
+      { segments: { risky: (f) => (f.churn_risk ?? 0) > 0.5 } },
+    );
+    expect(evaluate(coded, req({ features: { churn_risk: 0.7 } }), { now: NOW }).rule).toBe('r');
+    expect(evaluate(coded, req({ features: { churn_risk: 0.1 } }), { now: NOW }).rule).toBeNull();
+  });
+
+  it('refuses a policy naming an undefined segment, duplicate ids or unknown fields', () => {
+    expect(() => parseActionPolicy({ version: 1, rules: [{ id: 'r', segment: 'ghost', mode: 'advise' }] })).toThrow(/segment "ghost"/);
+    expect(() => parseActionPolicy({ version: 1, rules: [{ id: 'r', mode: 'advise' }, { id: 'r', mode: 'advise' }] })).toThrow(/used twice/);
+    expect(() => parseActionPolicy({ version: 1, rules: [{ id: 'r', mode: 'yolo' }] })).toThrow(/rules\.0\.mode/);
+  });
+});
+
+describe('verdicts', () => {
+  it('cannot be forged or altered', () => {
+    const real = evaluate(policy, req(), { now: NOW });
+    expect(isExecuteVerdict(real)).toBe(true);
+    expect(isPolicyVerdict({ ...real })).toBe(false);
+    expect(() => {
+      (real as { verdict: string }).verdict = 'deny';
+    }).toThrow();
+  });
+});

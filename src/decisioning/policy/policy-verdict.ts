@@ -1,0 +1,156 @@
+import {
+  budgetScope,
+  budgetsFor,
+  matchRule,
+  periodKey,
+  type ActionPolicy,
+  type ApprovalSettings,
+  type PolicyMode,
+  type RiskClass,
+} from './action-policy.js';
+import type { ActionRequest } from './action-request.js';
+
+/**
+ * The policy's answer to one request. Verdicts are made only here: each is frozen and registered,
+ * and `isPolicyVerdict` tells a real one from a look-alike, so an executor can refuse any verdict
+ * the policy did not produce (see the guarded executor).
+ */
+
+export type VerdictKind = 'execute' | 'needs-approval' | 'advise-only' | 'deny';
+
+/** The guardrails that can deny a request. */
+export type Guardrail = 'cost-cap' | 'discount-cap' | 'budget';
+
+/** A budget line as the ledger should reserve it. */
+export interface BudgetClaim {
+  scope: string;
+  periodKey: string;
+  limit: number;
+  amount: number;
+}
+
+/** Spending already booked against one budget in one period. */
+export interface BudgetStanding {
+  scope: string;
+  periodKey: string;
+  reserved: number;
+  committed: number;
+}
+
+declare const issued: unique symbol;
+
+/** The policy's verdict; only `evaluate` makes one. */
+export interface PolicyVerdict {
+  readonly verdict: VerdictKind;
+  /** The mode that applied after escalation (an autonomous rule above a threshold becomes approve). */
+  readonly mode: PolicyMode;
+  readonly riskClass: RiskClass;
+  /** Id of the rule that matched, or null when the policy's fallback mode applied. */
+  readonly rule: string | null;
+  /** Human-readable reasons, in the order they were found. */
+  readonly reasons: readonly string[];
+  /** The guardrail that denied the request, on 'deny'. */
+  readonly guardrail?: Guardrail;
+  /** The request this verdict is about. */
+  readonly requestId: string;
+  /** The cost the verdict was given for (request cost, or the rule's unit cost). */
+  readonly cost: number;
+  /** Budget lines to reserve before executing. */
+  readonly budget: readonly BudgetClaim[];
+  /** Timeout and fallback for an approval, on 'needs-approval'. */
+  readonly approval?: ApprovalSettings;
+  /** Brand: no object literal can claim to be a verdict. */
+  readonly [issued]: true;
+}
+
+/** A verdict that allows execution. */
+export type ExecuteVerdict = PolicyVerdict & { readonly verdict: 'execute' };
+
+/** What the policy knows besides the request: time, spending so far, and a human approval when one was given. */
+export interface EvaluationContext {
+  /** Milliseconds since the epoch; picks the budget periods. */
+  now: number;
+  /** Spending per budget line (missing lines count as nothing spent). */
+  spending?: readonly BudgetStanding[];
+  /** Set only by the guarded executor, from a stored approval a human approved. */
+  approvedBy?: { approvalId: string; by: string };
+}
+
+const verdicts = new WeakSet<object>();
+
+/** True only for a verdict `evaluate` produced (and nobody altered: verdicts are frozen). */
+export function isPolicyVerdict(value: unknown): value is PolicyVerdict {
+  return typeof value === 'object' && value !== null && verdicts.has(value);
+}
+
+/** True for a real verdict that allows execution. */
+export function isExecuteVerdict(value: unknown): value is ExecuteVerdict {
+  return isPolicyVerdict(value) && value.verdict === 'execute';
+}
+
+type VerdictFields = Omit<PolicyVerdict, typeof issued>;
+
+function issue(fields: VerdictFields): PolicyVerdict {
+  const v = Object.freeze({ ...fields, reasons: Object.freeze([...fields.reasons]), budget: Object.freeze(fields.budget.map((b) => Object.freeze({ ...b }))) });
+  verdicts.add(v);
+  return v as unknown as PolicyVerdict;
+}
+
+const money = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+
+/**
+ * Decides what may happen with a request (pure apart from registering the verdict): the most
+ * specific matching rule gives the mode; hard caps and budgets deny naming the guardrail;
+ * approval thresholds escalate an autonomous rule to approve; an approval turns approve into execute.
+ */
+export function evaluate(policy: ActionPolicy, request: ActionRequest, context: EvaluationContext): PolicyVerdict {
+  const rule = matchRule(policy, request);
+  const reasons: string[] = [];
+  const cost = request.cost > 0 ? request.cost : (rule?.unitCost ?? 0);
+  const riskClass: RiskClass = rule?.riskClass ?? 'high';
+  let mode: PolicyMode = rule?.mode ?? policy.fallbackMode;
+  reasons.push(rule ? `rule "${rule.id}" sets ${rule.mode} for ${request.actionClass} on ${request.channel}` : `no rule matches ${request.actionClass} on ${request.channel}; the policy's fallback mode is ${mode}`);
+  const base = { riskClass, rule: rule?.id ?? null, requestId: request.id, cost };
+  const deny = (guardrail: Guardrail, reason: string): PolicyVerdict =>
+    issue({ ...base, verdict: 'deny', mode, guardrail, reasons: [...reasons, reason], budget: [] });
+
+  const g = rule?.guardrails ?? {};
+  if (g.costCap !== undefined && cost > g.costCap) return deny('cost-cap', `cost ${money(cost)} is above the cap of ${money(g.costCap)} per ${request.actionClass}`);
+  if (g.discountCapPct !== undefined && request.discountPct !== undefined && request.discountPct > g.discountCapPct) {
+    return deny('discount-cap', `discount ${request.discountPct}% is above the cap of ${g.discountCapPct}%`);
+  }
+
+  // Advice spends nothing, so budgets only bind what may execute.
+  const claims: BudgetClaim[] = budgetsFor(policy, request).map((b) => ({ scope: budgetScope(b), periodKey: periodKey(b.period, context.now), limit: b.limit, amount: cost }));
+  if (mode !== 'advise') {
+    for (const c of claims) {
+      const s = context.spending?.find((x) => x.scope === c.scope && x.periodKey === c.periodKey);
+      const used = (s?.reserved ?? 0) + (s?.committed ?? 0);
+      if (used + cost > c.limit + 1e-9) {
+        return deny('budget', `budget ${c.scope} for ${c.periodKey} has ${money(Math.max(0, c.limit - used))} of ${money(c.limit)} left; this costs ${money(cost)}`);
+      }
+    }
+  }
+
+  if (mode === 'autonomous') {
+    if (g.approveAboveCost !== undefined && cost > g.approveAboveCost) {
+      mode = 'approve';
+      reasons.push(`cost ${money(cost)} is above ${money(g.approveAboveCost)}: a human approves first`);
+    } else if (g.approveAboveDiscountPct !== undefined && request.discountPct !== undefined && request.discountPct > g.approveAboveDiscountPct) {
+      mode = 'approve';
+      reasons.push(`discount ${request.discountPct}% is above ${g.approveAboveDiscountPct}%: a human approves first`);
+    }
+  }
+
+  switch (mode) {
+    case 'autonomous':
+      return issue({ ...base, verdict: 'execute', mode, reasons, budget: claims });
+    case 'approve':
+      if (context.approvedBy) {
+        return issue({ ...base, verdict: 'execute', mode, reasons: [...reasons, `approved by ${context.approvedBy.by} (approval ${context.approvedBy.approvalId})`], budget: claims });
+      }
+      return issue({ ...base, verdict: 'needs-approval', mode, reasons, budget: claims, approval: rule?.approval ?? policy.approval });
+    case 'advise':
+      return issue({ ...base, verdict: 'advise-only', mode, reasons: [...reasons, 'shown as a recommendation; nothing is executed'], budget: [] });
+  }
+}
