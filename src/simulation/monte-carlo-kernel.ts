@@ -1,0 +1,209 @@
+import { DrawRandom, drawState } from './sim-random.js';
+
+/**
+ * The hot loop of the simulator, pure and allocation-free per twin: for each draw, each twin's
+ * months survived without and with the scenario, from one shared exponential variate (common
+ * random numbers: a twin the scenario does not touch has the same fate in both arms, so the
+ * difference carries no dice noise from it).
+ *
+ * Monthly steps with hazards h_1..h_M are the same as comparing E = −ln U with the cumulative
+ * −ln(1 − h_t): the twin churns in the first month where the running sum passes E. With hazards
+ * that are piecewise constant (before, during and after an offer's effect) that month is found
+ * in closed form per piece.
+ */
+
+/** Per-twin inputs, all typed arrays of length `n` (shareable across threads). */
+export interface KernelPopulation {
+  readonly n: number;
+  /** Baseline monthly churn hazard (before the per-draw calibration factor). */
+  readonly hazard: Float32Array;
+  /** Monthly revenue while active. */
+  readonly revenue: Float32Array;
+  /** Segment index of each twin, < `segments`. */
+  readonly segment: Uint8Array;
+  /** 1 when the scenario touches the twin. */
+  readonly treated: Uint8Array;
+  /** Offer scenarios: contact attempts allowed (one a month until accepted). */
+  readonly contacts: Uint8Array;
+  /** Offer scenarios: cost of one contact attempt. */
+  readonly contactCost: Float32Array;
+  /** Offer scenarios: monthly revenue an acceptor gives up while the offer runs (the discount). */
+  readonly discountLoss: Float32Array;
+  /** Structural scenarios: the model's hazard ratio for the twin (scaled by the per-draw exponent). */
+  readonly relHazard: Float32Array;
+  /** Structural scenarios: change of monthly revenue while active (a price change). */
+  readonly revenueDelta: Float32Array;
+}
+
+/** An uncertain scalar: mean and standard deviation. */
+export interface Uncertain {
+  readonly mean: number;
+  readonly sd: number;
+}
+
+/** Scenario-wide parameters of the kernel; the uncertain ones are drawn once per draw. */
+export type KernelParams = {
+  readonly months: number;
+  readonly seed: number;
+  readonly segments: number;
+  /** Relative sd of the hazard level: each draw multiplies every hazard by a lognormal factor. */
+  readonly calibrationSd: number;
+  /** One-off cost per draw (e.g. a network investment). */
+  readonly fixedCost: number;
+} & (
+  | {
+      readonly mode: 'offer';
+      readonly acceptance: Uncertain;
+      readonly acceptedMultiplier: Uncertain;
+      readonly effectMonths: number;
+      readonly offerMonths: number;
+      readonly costPerAcceptance: number;
+    }
+  | {
+      readonly mode: 'structural';
+      /** sd of the exponent θ on the hazard ratio (ratio^θ, θ ~ N(1, sd)). */
+      readonly effectSd: number;
+    }
+);
+
+/** Figures accumulated per draw and segment, in this order. */
+export const METRICS = ['churnersBase', 'churnersScenario', 'revenueBase', 'revenueScenario', 'cost', 'treated', 'accepted'] as const;
+export const METRIC_COUNT = METRICS.length;
+
+/** Largest monthly hazard (as in the churn models' own convention), so factors never reach certainty. */
+const MAX_HAZARD = 0.95;
+
+/** The uncertain parameters of one draw. */
+export interface DrawParameters {
+  readonly calibration: number;
+  readonly acceptance: number;
+  readonly acceptedMultiplier: number;
+  readonly exponent: number;
+}
+
+/** Draws draw `d`'s parameters from their uncertainty (stream 1, independent of the twins' stream). */
+export function drawParameters(p: KernelParams, d: number): DrawParameters {
+  const r = new DrawRandom(p.seed, d, 1);
+  // A mean-one lognormal keeps the expected hazard level where the model put it.
+  const calibration = Math.exp(p.calibrationSd * r.normal() - (p.calibrationSd * p.calibrationSd) / 2);
+  if (p.mode === 'offer') {
+    const acceptance = Math.min(1, Math.max(0, p.acceptance.mean + p.acceptance.sd * r.normal()));
+    const acceptedMultiplier = Math.max(0, p.acceptedMultiplier.mean + p.acceptedMultiplier.sd * r.normal());
+    return { calibration, acceptance, acceptedMultiplier, exponent: 1 };
+  }
+  return { calibration, acceptance: 0, acceptedMultiplier: 1, exponent: 1 + p.effectSd * r.normal() };
+}
+
+/**
+ * Runs draws [from, to) and writes their figures into `out` at
+ * `(draw · segments + segment) · METRIC_COUNT + metric` (out covers all draws).
+ * `onDraw` is called after each draw (progress, cancellation checks between draws).
+ */
+export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, to: number, out: Float64Array, onDraw?: (draw: number) => void): void {
+  const { n, hazard, revenue, segment, treated } = pop;
+  const M = p.months;
+  for (let d = from; d < to; d++) {
+    const q = drawParameters(p, d);
+    const base = d * p.segments * METRIC_COUNT;
+    out.fill(0, base, base + p.segments * METRIC_COUNT);
+    let s = drawState(p.seed, d, 0);
+    const cal = q.calibration;
+    const offer = p.mode === 'offer';
+    const a = q.acceptance;
+    // ln(1 − a): attempts until acceptance are geometric; a = 1 accepts at the first attempt.
+    const logNoAccept = a >= 1 ? -Infinity : Math.log1p(-a);
+    const effectMonths = offer ? p.effectMonths : 0;
+    const offerMonths = offer ? p.offerMonths : 0;
+    const costPerAcceptance = offer ? p.costPerAcceptance : 0;
+    for (let i = 0; i < n; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      const e = -Math.log(((s >>> 0) + 0.5) / 4294967296);
+      let h = hazard[i] * cal;
+      if (h > MAX_HAZARD) h = MAX_HAZARD;
+      const l0 = -Math.log1p(-h);
+      // Months survived in full; the twin churns in month t0 + 1 when that is within the horizon.
+      const t0 = l0 > 0 ? Math.floor(e / l0) : Infinity;
+      const alive0 = t0 < M ? t0 : M;
+      const rev = revenue[i];
+      const k = base + segment[i] * METRIC_COUNT;
+      const churn0 = t0 < M ? 1 : 0;
+      out[k] += churn0;
+      out[k + 2] += rev * alive0;
+      if (treated[i] === 0) {
+        out[k + 1] += churn0;
+        out[k + 3] += rev * alive0;
+        continue;
+      }
+      out[k + 5] += 1;
+      if (!offer) {
+        let h1 = h * Math.pow(pop.relHazard[i], q.exponent);
+        if (h1 > MAX_HAZARD) h1 = MAX_HAZARD;
+        const l1 = -Math.log1p(-h1);
+        const t1 = l1 > 0 ? Math.floor(e / l1) : Infinity;
+        const alive1 = t1 < M ? t1 : M;
+        out[k + 1] += t1 < M ? 1 : 0;
+        out[k + 3] += (rev + pop.revenueDelta[i]) * alive1;
+        continue;
+      }
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      const u2 = ((s >>> 0) + 0.5) / 4294967296;
+      // Index of the accepting attempt (0-based), one attempt a month while active and not accepted.
+      const kAccept = a <= 0 ? Infinity : a >= 1 ? 0 : Math.floor(Math.log(u2) / logNoAccept);
+      const allowed = pop.contacts[i];
+      const accepted = kAccept < allowed && kAccept <= t0 && kAccept < M;
+      const attempts = Math.min(accepted ? kAccept + 1 : allowed, t0 + 1, M);
+      out[k + 4] += attempts * pop.contactCost[i];
+      if (!accepted) {
+        out[k + 1] += churn0;
+        out[k + 3] += rev * alive0;
+        continue;
+      }
+      out[k + 4] += costPerAcceptance;
+      out[k + 6] += 1;
+      let h1 = h * q.acceptedMultiplier;
+      if (h1 > MAX_HAZARD) h1 = MAX_HAZARD;
+      const l1 = -Math.log1p(-h1);
+      // Pieces: baseline before month kAccept, l1 for effectMonths, then baseline again.
+      const rest = e - kAccept * l0;
+      let t1: number;
+      if (l1 * effectMonths > rest) t1 = kAccept + Math.floor(rest / l1);
+      else t1 = l0 > 0 ? kAccept + effectMonths + Math.floor((rest - l1 * effectMonths) / l0) : Infinity;
+      const alive1 = t1 < M ? t1 : M;
+      // The discount runs for offerMonths from acceptance, while the twin is active.
+      const discounted = Math.max(0, Math.min(alive1, kAccept + offerMonths) - kAccept);
+      out[k + 1] += t1 < M ? 1 : 0;
+      out[k + 3] += rev * alive1 - pop.discountLoss[i] * discounted;
+    }
+    if (p.fixedCost > 0) out[base + 4] += p.fixedCost;
+    onDraw?.(d);
+  }
+}
+
+/**
+ * The bare loop of the benchmark: draws the same random numbers as `runDraws` (one per twin and
+ * draw, a second for treated twins of an offer) and sums them, doing nothing else.
+ */
+export function bareDraws(pop: KernelPopulation, p: KernelParams, from: number, to: number): number {
+  let total = 0;
+  const offer = p.mode === 'offer';
+  for (let d = from; d < to; d++) {
+    let s = drawState(p.seed, d, 0);
+    for (let i = 0; i < pop.n; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      total += (s >>> 0) / 4294967296;
+      if (offer && pop.treated[i] !== 0) {
+        s ^= s << 13;
+        s ^= s >>> 17;
+        s ^= s << 5;
+        total += (s >>> 0) / 4294967296;
+      }
+    }
+  }
+  return total;
+}

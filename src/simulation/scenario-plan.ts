@@ -1,0 +1,238 @@
+import { TwinloopError } from '../domain/errors.js';
+import { FEATURE_COUNT, FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
+import type { KernelParams, KernelPopulation } from './monte-carlo-kernel.js';
+import type { Scenario, SegmentBy, TargetCondition } from './scenario.js';
+import { allocateShared, withScenarioColumns, type SharedPopulation } from './shared-population.js';
+import { hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
+
+/** A scenario compiled against a population: kernel parameters and the per-twin columns. */
+export interface ScenarioPlan {
+  readonly scenario: Scenario;
+  readonly params: KernelParams;
+  readonly population: SharedPopulation;
+  readonly segmentLabels: readonly string[];
+  /** Twins the scenario touches (after targeting, budget and control group). */
+  readonly treated: number;
+  /** Ids of the treated twins (what an executor of the scenario contacts or changes). */
+  readonly treatedIds: readonly string[];
+  /** Ids of the control group (selected, held out). */
+  readonly controlIds: readonly string[];
+}
+
+/** Churn-risk bands over the model's window probability: what `segmentBy: churn_risk_band` splits by. */
+export const RISK_BANDS: readonly { readonly label: string; readonly below: number }[] = [
+  { label: 'risk <2%', below: 0.02 },
+  { label: 'risk 2–5%', below: 0.05 },
+  { label: 'risk 5–15%', below: 0.15 },
+  { label: 'risk ≥15%', below: Infinity },
+];
+
+const PRICE_FEATURES: readonly FeatureName[] = ['monthly_price', 'bill_last', 'bill_avg_3m', 'arpu_3m'];
+
+function holds(c: TargetCondition, v: number): boolean {
+  switch (c.op) {
+    case '<': return v < c.value;
+    case '<=': return v <= c.value;
+    case '>': return v > c.value;
+    case '>=': return v >= c.value;
+    case '==': return v === c.value;
+    default: return v !== c.value;
+  }
+}
+
+function inTarget(rules: readonly TargetCondition[], f: Float64Array, probability: number, revenue: number): boolean {
+  for (const c of rules) {
+    const v = c.field === 'churn_probability' ? probability : c.field === 'monthly_revenue' ? revenue : f[FEATURE_INDEX[c.field as FeatureName]];
+    if (!holds(c, v)) return false;
+  }
+  return true;
+}
+
+/** Segments keyed by label, in order of first appearance (sorted at the end). */
+class Segmenter {
+  private readonly index = new Map<string, number>();
+  constructor(readonly by: SegmentBy) {}
+  of(f: Float64Array, p: number): number {
+    const label = this.label(f, p);
+    let i = this.index.get(label);
+    if (i === undefined) {
+      i = this.index.size;
+      if (i >= 255) throw new TwinloopError('BAD_INPUT', `segmentBy ${this.by} yields more than 255 segments; choose a coarser split`);
+      this.index.set(label, i);
+    }
+    return i;
+  }
+  labels(): string[] {
+    return [...this.index.keys()];
+  }
+  private label(f: Float64Array, p: number): string {
+    switch (this.by) {
+      case 'none': return 'all';
+      case 'is_prepaid': return f[FEATURE_INDEX.is_prepaid] ? 'prepaid' : 'postpaid';
+      case 'is_business': return f[FEATURE_INDEX.is_business] ? 'business' : 'consumer';
+      case 'contract_months': return `contract ${f[FEATURE_INDEX.contract_months]} months`;
+      default: return RISK_BANDS.find((b) => p < b.below)!.label;
+    }
+  }
+}
+
+/** A stable pseudo-random number in [0, 1) per (scenario seed, twin, purpose), independent of draws. */
+function unitHash(seed: number, i: number, purpose: number): number {
+  let h = Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b) ^ Math.imul(purpose + 3, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+}
+
+function paramsOf(s: Scenario, segments: number): KernelParams {
+  const common = { months: s.horizonMonths, seed: s.seed, segments, calibrationSd: s.hazardCalibrationSd };
+  switch (s.kind) {
+    case 'offer_launch':
+    case 'retention_campaign':
+      return {
+        ...common,
+        fixedCost: 0,
+        mode: 'offer',
+        acceptance: s.offer.acceptance,
+        acceptedMultiplier: s.offer.acceptedHazardMultiplier,
+        effectMonths: s.offer.effectMonths,
+        offerMonths: s.offer.months,
+        costPerAcceptance: s.offer.costPerAcceptance,
+      };
+    case 'price_change': {
+      const r = s.response;
+      const sd = r.kind === 'estimated' ? r.uncertainty : r.elasticity.mean === 0 ? 0 : r.elasticity.sd / Math.abs(r.elasticity.mean);
+      return { ...common, fixedCost: 0, mode: 'structural', effectSd: sd };
+    }
+    case 'network_improvement':
+      return { ...common, fixedCost: s.cost, mode: 'structural', effectSd: s.uncertainty };
+  }
+}
+
+/** The model's hazard ratio for a twin whose `features` are changed by `edit` (1 when nothing is known). */
+function rescoredRatio(source: TwinSource, f: Float64Array, p: number, scratch: Float64Array, edit: (x: Float64Array) => void): number {
+  if (!source.scorer) return 1;
+  scratch.set(f);
+  edit(scratch);
+  const h0 = hazardOf(p, source.horizonDays);
+  const h1 = hazardOf(source.scorer.probability(scratch), source.horizonDays);
+  return h0 > 0 ? h1 / h0 : 1;
+}
+
+/** Per-scenario state while the population is read. */
+interface Builder {
+  readonly s: Scenario;
+  readonly seg: Segmenter;
+  readonly cols: KernelPopulation;
+  readonly shared: SharedPopulation;
+  /** retention_campaign: rank score per twin, −Infinity outside the target. */
+  readonly rank: Float64Array | null;
+}
+
+/**
+ * Reads the population once and compiles every scenario against it: who is touched, at what
+ * cost per contact, with which model-estimated hazard ratio and revenue change. Hazards and
+ * revenues are stored once and shared by all the scenarios' kernels.
+ */
+export function compileScenarios(source: TwinSource, scenarios: readonly Scenario[]): ScenarioPlan[] {
+  if (scenarios.length === 0) throw new TwinloopError('BAD_INPUT', 'no scenario to simulate; give at least one');
+  const cap = source.capacity;
+  const { shared: base, view } = allocateShared(cap);
+  const builders: Builder[] = scenarios.map((s) => {
+    const { shared, view: cols } = withScenarioColumns(base);
+    return { s, seg: new Segmenter(s.segmentBy), cols, shared, rank: s.kind === 'retention_campaign' ? new Float64Array(cap).fill(-Infinity) : null };
+  });
+  const ids: string[] = [];
+  const probability = new Float64Array(cap);
+  const scratch = new Float64Array(FEATURE_COUNT);
+  let n = 0;
+  source.forEach((id, f, p) => {
+    if (n >= cap) throw new TwinloopError('INTERNAL', `the twin source visited more than its capacity ${cap}`);
+    const i = n++;
+    ids.push(id);
+    probability[i] = p;
+    const h = hazardOf(p, source.horizonDays);
+    const rev = monthlyRevenueOf(f);
+    const price = f[FEATURE_INDEX.monthly_price];
+    view.hazard[i] = h;
+    view.revenue[i] = rev;
+    for (const b of builders) {
+      const { s, cols } = b;
+      cols.segment[i] = b.seg.of(f, p);
+      if (!inTarget(s.target, f, p, rev)) continue;
+      if (s.kind === 'offer_launch') {
+        let contacts = 0;
+        let cost = 0;
+        s.channels.forEach((ch, c) => {
+          if (unitHash(s.seed, i, c) < ch.reach) {
+            contacts++;
+            cost += ch.costPerContact;
+          }
+        });
+        if (contacts === 0) continue;
+        cols.treated[i] = 1;
+        cols.contacts[i] = contacts;
+        cols.contactCost[i] = cost / contacts;
+        cols.discountLoss[i] = (price * s.offer.discountPct) / 100;
+      } else if (s.kind === 'retention_campaign') {
+        const o = s.offer;
+        const m = s.horizonMonths;
+        // churn × value: expected revenue at risk; uplift: expected incremental value of the offer.
+        b.rank![i] = s.targeting.rank === 'churn_value'
+          ? h * rev * m
+          : o.acceptance.mean * ((1 - o.acceptedHazardMultiplier.mean) * h * o.effectMonths * rev * Math.max(1, m - o.effectMonths / 2) - (price * o.discountPct * Math.min(o.months, m)) / 100 - o.costPerAcceptance) - s.costPerContact;
+        cols.contacts[i] = s.contactPolicy.maxContacts;
+        cols.contactCost[i] = s.costPerContact;
+        cols.discountLoss[i] = (price * o.discountPct) / 100;
+      } else if (s.kind === 'price_change') {
+        cols.treated[i] = 1;
+        cols.revenueDelta[i] = (price * s.pricePct) / 100;
+        const r = s.response;
+        cols.relHazard[i] = r.kind === 'configured'
+          ? Math.exp(r.elasticity.mean * s.pricePct)
+          : rescoredRatio(source, f, p, scratch, (x) => PRICE_FEATURES.forEach((k) => (x[FEATURE_INDEX[k]] *= 1 + s.pricePct / 100)));
+      } else {
+        if (s.customers && !s.customers.includes(id)) continue;
+        cols.treated[i] = 1;
+        const inc = 1 - s.incidentReductionPct / 100;
+        const min = 1 - (s.minutesReductionPct ?? s.incidentReductionPct) / 100;
+        cols.relHazard[i] = rescoredRatio(source, f, p, scratch, (x) => {
+          x[FEATURE_INDEX.network_incidents_30d] *= inc;
+          x[FEATURE_INDEX.network_minutes_30d] *= min;
+        });
+      }
+    }
+  });
+  const withN = (s: SharedPopulation): SharedPopulation => ({ ...s, n });
+  return builders.map((b) => {
+    const s = b.s;
+    const control: string[] = [];
+    if (s.kind === 'retention_campaign') selectTopK(s, b.rank!, n, b.cols, control, ids);
+    const treatedIds: string[] = [];
+    for (let i = 0; i < n; i++) if (b.cols.treated[i]) treatedIds.push(ids[i]);
+    const labels = b.seg.labels();
+    return { scenario: s, params: paramsOf(s, Math.max(1, labels.length)), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control };
+  });
+}
+
+/** Twins a budget pays for: expected cost per selected twin is its contacts plus an acceptance. */
+export function budgetK(s: Extract<Scenario, { kind: 'retention_campaign' }>): number {
+  if (s.targeting.k !== undefined) return s.targeting.k;
+  const a = s.offer.acceptance.mean;
+  let attempts = 0;
+  for (let j = 0; j < s.contactPolicy.maxContacts; j++) attempts += (1 - a) ** j;
+  const perTwin = s.costPerContact * attempts + a * s.offer.costPerAcceptance;
+  // Control twins cost nothing, so the budget stretches over more selected twins.
+  return perTwin > 0 ? Math.floor(s.targeting.budget! / (perTwin * (1 - s.controlShare))) : Number.MAX_SAFE_INTEGER;
+}
+
+function selectTopK(s: Extract<Scenario, { kind: 'retention_campaign' }>, rank: Float64Array, n: number, cols: KernelPopulation, control: string[], ids: readonly string[]): void {
+  const order = Array.from({ length: n }, (_, i) => i).filter((i) => rank[i] > -Infinity);
+  order.sort((x, y) => rank[y] - rank[x] || x - y);
+  const k = Math.min(order.length, budgetK(s));
+  for (let j = 0; j < k; j++) {
+    const i = order[j];
+    if (unitHash(s.seed, i, 101) < s.controlShare) control.push(ids[i]);
+    else cols.treated[i] = 1;
+  }
+}

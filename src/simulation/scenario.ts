@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { TwinloopError } from '../domain/errors.js';
+import { FEATURE_NAMES } from '../twin/twin-features.js';
+
+/**
+ * What a simulation is asked to run: one or several scenarios, validated once here (errors name
+ * the JSON path) and handed inward as plain data.
+ */
+
+/** Quantities a target rule may read besides the twin features: the live churn score and revenue. */
+export const DERIVED_FIELDS = ['churn_probability', 'monthly_revenue'] as const;
+const fieldNames = [...FEATURE_NAMES, ...DERIVED_FIELDS] as [string, ...string[]];
+
+/** Ways to split the outputs into segments. */
+export const SEGMENT_BY = ['none', 'is_prepaid', 'is_business', 'contract_months', 'churn_risk_band'] as const;
+export type SegmentBy = (typeof SEGMENT_BY)[number];
+
+/** One condition of a target rule; a twin is in the target when every condition holds. */
+const condition = z.strictObject({
+  field: z.enum(fieldNames),
+  op: z.enum(['<', '<=', '>', '>=', '==', '!=']),
+  value: z.number(),
+});
+export type TargetCondition = z.infer<typeof condition>;
+
+/** An uncertain quantity: its best guess and standard deviation (0 = known exactly). */
+const prior = z.strictObject({ mean: z.number(), sd: z.number().min(0).default(0) });
+export type Prior = z.infer<typeof prior>;
+const probabilityPrior = z.strictObject({ mean: z.number().min(0).max(1), sd: z.number().min(0).max(0.5).default(0) });
+const multiplierPrior = z.strictObject({ mean: z.number().min(0).max(5), sd: z.number().min(0).max(2).default(0) });
+
+/**
+ * An offer's assumptions. Acceptance is per contact; an acceptor's monthly churn hazard is
+ * multiplied by `acceptedHazardMultiplier` for `effectMonths`, and pays `discountPct` less of the
+ * plan price for `months`. Defaults are cautious priors; a pilot's estimates should override them.
+ */
+const offer = z.strictObject({
+  id: z.string().min(1),
+  discountPct: z.number().min(0).max(100).default(0),
+  months: z.int().min(0).max(24).default(0),
+  costPerAcceptance: z.number().min(0).default(0),
+  acceptance: probabilityPrior.default({ mean: 0.3, sd: 0.1 }),
+  acceptedHazardMultiplier: multiplierPrior.default({ mean: 0.7, sd: 0.15 }),
+  effectMonths: z.int().min(1).max(12).default(3),
+});
+export type OfferAssumptions = z.infer<typeof offer>;
+
+const common = {
+  name: z.string().min(1).max(200),
+  horizonMonths: z.int().min(1).max(12),
+  draws: z.int().min(2).max(10_000).default(100),
+  seed: z.int().default(1),
+  segmentBy: z.enum(SEGMENT_BY).default('none'),
+  /** Relative sd of the churn model's hazard level (its calibration), drawn once per draw. */
+  hazardCalibrationSd: z.number().min(0).max(1).default(0.1),
+};
+
+const channel = z.strictObject({ name: z.string().min(1), reach: z.number().min(0).max(1), costPerContact: z.number().min(0) });
+
+/** Launch an offer to a segment through channels, each reaching a share of it at a cost per contact. */
+export const offerLaunchSchema = z.strictObject({
+  kind: z.literal('offer_launch'),
+  ...common,
+  target: z.array(condition).default([]),
+  channels: z.array(channel).min(1),
+  offer,
+});
+
+/** Change the price of the plans of a segment; churn responds as the model estimates or as configured. */
+export const priceChangeSchema = z.strictObject({
+  kind: z.literal('price_change'),
+  ...common,
+  target: z.array(condition).default([]),
+  pricePct: z.number().min(-90).max(200),
+  response: z.discriminatedUnion('kind', [
+    /** Re-score each twin with its price features moved; `uncertainty` is the relative sd of that sensitivity. */
+    z.strictObject({ kind: z.literal('estimated'), uncertainty: z.number().min(0).max(2).default(0.3) }),
+    /** log hazard change per +1 % of price (0.01 = +1 % hazard per +1 % price). */
+    z.strictObject({ kind: z.literal('configured'), elasticity: prior }),
+  ]),
+});
+
+/** A retention campaign: the top k (or as many as a budget pays for) receive an offer. */
+export const retentionCampaignSchema = z
+  .strictObject({
+    kind: z.literal('retention_campaign'),
+    ...common,
+    target: z.array(condition).default([]),
+    targeting: z.strictObject({
+      rank: z.enum(['churn_value', 'uplift']),
+      k: z.int().min(1).optional(),
+      budget: z.number().positive().optional(),
+    }),
+    offer,
+    costPerContact: z.number().min(0).default(0),
+    contactPolicy: z.strictObject({ maxContacts: z.int().min(1).max(12).default(1) }).default({ maxContacts: 1 }),
+    controlShare: z.number().min(0).max(0.9).default(0),
+  })
+  .refine((s) => (s.targeting.k === undefined) !== (s.targeting.budget === undefined), {
+    message: 'give exactly one of k and budget',
+    path: ['targeting'],
+  });
+
+/** Fewer network incidents and impacted minutes for the customers of some cells (or a target rule). */
+export const networkImprovementSchema = z.strictObject({
+  kind: z.literal('network_improvement'),
+  ...common,
+  target: z.array(condition).default([{ field: 'network_incidents_30d', op: '>=', value: 1 }]),
+  /** Customer ids served by the improved cells; when present, only they (and the target rule) count. */
+  customers: z.array(z.string()).optional(),
+  cells: z.array(z.string()).default([]),
+  incidentReductionPct: z.number().min(0).max(100),
+  minutesReductionPct: z.number().min(0).max(100).optional(),
+  cost: z.number().min(0),
+  uncertainty: z.number().min(0).max(2).default(0.3),
+});
+
+/** Any scenario. */
+export const scenarioSchema = z.union([offerLaunchSchema, priceChangeSchema, retentionCampaignSchema, networkImprovementSchema]);
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type OfferLaunch = z.infer<typeof offerLaunchSchema>;
+export type PriceChange = z.infer<typeof priceChangeSchema>;
+export type RetentionCampaign = z.infer<typeof retentionCampaignSchema>;
+export type NetworkImprovement = z.infer<typeof networkImprovementSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+
+const byKind = {
+  offer_launch: offerLaunchSchema,
+  price_change: priceChangeSchema,
+  retention_campaign: retentionCampaignSchema,
+  network_improvement: networkImprovementSchema,
+} as const;
+
+/** A scenario file: one scenario, a list, or `{ scenarios: [...] }` to compare side by side. */
+export interface ScenarioFile {
+  readonly scenarios: readonly Scenario[];
+}
+
+const path = (p: readonly PropertyKey[]): string => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '');
+
+function parseOne(raw: unknown, at: string): Scenario {
+  const kind = typeof raw === 'object' && raw !== null ? (raw as { kind?: unknown }).kind : undefined;
+  if (typeof kind !== 'string' || !(kind in byKind)) {
+    throw new TwinloopError('BAD_INPUT', `${at}.kind: expected one of ${Object.keys(byKind).join(', ')}; got ${JSON.stringify(kind)}`);
+  }
+  const r = byKind[kind as keyof typeof byKind].safeParse(raw);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => `${at}${i.path.length ? '.' + path(i.path) : ''}: ${i.message}`);
+  throw new TwinloopError('BAD_INPUT', `invalid scenario: ${issues.join('; ')}`, { context: { issues } });
+}
+
+/**
+ * Validates a scenario document (parsed JSON). Throws BAD_INPUT naming each wrong path, e.g.
+ * `scenarios[1].offer.acceptance.mean: Too big: expected number to be <=1`.
+ */
+export function parseScenarios(doc: unknown): ScenarioFile {
+  const list = Array.isArray(doc) ? doc : typeof doc === 'object' && doc !== null && 'scenarios' in doc ? (doc as { scenarios: unknown }).scenarios : [doc];
+  if (!Array.isArray(list) || list.length === 0) throw new TwinloopError('BAD_INPUT', 'scenarios: expected a non-empty list of scenarios');
+  const scenarios = list.map((s, i) => parseOne(s, `scenarios[${i}]`));
+  const names = new Set<string>();
+  for (const s of scenarios) {
+    if (names.has(s.name)) throw new TwinloopError('BAD_INPUT', `scenarios: the name "${s.name}" is used twice; give each scenario its own name`);
+    names.add(s.name);
+  }
+  return { scenarios };
+}
+
+/** Parses scenario JSON text (a file's content); a syntax error is BAD_INPUT too. */
+export function parseScenarioText(text: string): ScenarioFile {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new TwinloopError('BAD_INPUT', `the scenario file is not valid JSON (${(err as Error).message}); fix the syntax and retry`);
+  }
+  return parseScenarios(doc);
+}

@@ -1,0 +1,43 @@
+/**
+ * The simulator's random numbers: a 32-bit xorshift stream per draw, seeded through a splitmix
+ * style hash of (seed, draw), so a draw's numbers do not depend on which worker runs it.
+ */
+
+/** A non-zero xorshift32 state for draw `draw` of a run seeded `seed`. */
+export function drawState(seed: number, draw: number, stream: number): number {
+  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(draw + 1, 0x85ebca6b) ^ Math.imul(stream + 7, 0xc2b2ae35)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  h ^= h >>> 16;
+  return h === 0 ? 0x6d2b79f5 : h;
+}
+
+/** A small generator for per-draw parameters (not the hot loop, which inlines its xorshift). */
+export class DrawRandom {
+  private s: number;
+  private spare = Number.NaN;
+  constructor(seed: number, draw: number, stream: number) {
+    this.s = drawState(seed, draw, stream);
+  }
+  /** Uniform in (0, 1). */
+  next(): number {
+    let s = this.s;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    this.s = s;
+    return ((s >>> 0) + 0.5) / 4294967296;
+  }
+  /** Standard normal (Box–Muller, the second value kept for the next call). */
+  normal(): number {
+    if (this.spare === this.spare) {
+      const v = this.spare;
+      this.spare = Number.NaN;
+      return v;
+    }
+    const r = Math.sqrt(-2 * Math.log(this.next()));
+    const t = 2 * Math.PI * this.next();
+    this.spare = r * Math.sin(t);
+    return r * Math.cos(t);
+  }
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { TwinloopError, toTwinloopError } from '../domain/errors.js';
+import type { Scenario } from './scenario.js';
+import type { ScenarioResult } from './simulation-result.js';
+import { simulate, type SimulateOptions } from './simulate.js';
+import type { TwinSource } from './twin-population.js';
+
+/** Where a run is in its life. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A simulation run as kept and persisted (JSON-serialisable). */
+export interface SimulationRun {
+  readonly id: string;
+  readonly status: RunStatus;
+  /** Fraction of draws done, 0..1. */
+  readonly progress: number;
+  readonly scenarios: readonly Scenario[];
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly results?: readonly ScenarioResult[];
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** Persistence of runs; a store-backed one is provided by the interfaces layer. */
+export interface SimulationRunStore {
+  put(id: string, run: SimulationRun): Promise<void>;
+  get(id: string): Promise<SimulationRun | undefined>;
+  list(): Promise<SimulationRun[]>;
+}
+
+/** Runs kept in memory (tests, a single process). */
+export function memoryRunStore(): SimulationRunStore {
+  const runs = new Map<string, SimulationRun>();
+  return {
+    async put(id, run) {
+      runs.set(id, run);
+    },
+    async get(id) {
+      return runs.get(id);
+    },
+    async list() {
+      return [...runs.values()];
+    },
+  };
+}
+
+/** What the runs service needs. */
+export interface SimulationRunsOptions {
+  readonly store: SimulationRunStore;
+  /** The population to simulate on, read when a run starts (e.g. the live twins and model). */
+  readonly source: () => TwinSource | Promise<TwinSource>;
+  readonly workers?: number;
+  /** Least change of progress between two persisted updates (fewer writes). */
+  readonly progressStep?: number;
+}
+
+/** Starts, tracks, cancels and lists simulation runs. */
+export interface SimulationRuns {
+  /** Starts a run in the background and returns it at once (status `running`). */
+  start(scenarios: readonly Scenario[]): Promise<SimulationRun>;
+  get(id: string): Promise<SimulationRun>;
+  list(): Promise<SimulationRun[]>;
+  /** Stops a running run; the run ends `cancelled`. Refused (CONFLICT) once it has finished. */
+  cancel(id: string): Promise<SimulationRun>;
+  /** Resolves when the run has finished (any status). */
+  wait(id: string): Promise<SimulationRun>;
+}
+
+/** The runs service over a store. */
+export function createSimulationRuns(o: SimulationRunsOptions): SimulationRuns {
+  const step = o.progressStep ?? 0.02;
+  const live = new Map<string, { controller: AbortController; done: Promise<SimulationRun>; current: SimulationRun }>();
+
+  const get = async (id: string): Promise<SimulationRun> => {
+    const l = live.get(id);
+    if (l) return l.current;
+    const run = await o.store.get(id);
+    if (!run) throw new TwinloopError('NOT_FOUND', `no simulation run ${id}; list the runs to find its id`);
+    return run;
+  };
+
+  return {
+    async start(scenarios) {
+      if (scenarios.length === 0) throw new TwinloopError('BAD_INPUT', 'a run needs at least one scenario');
+      const id = randomUUID();
+      const controller = new AbortController();
+      const first: SimulationRun = { id, status: 'running', progress: 0, scenarios, startedAt: new Date().toISOString() };
+      await o.store.put(id, first);
+      const entry = { controller, current: first, done: Promise.resolve(first) };
+      live.set(id, entry);
+      let saved = 0;
+      const update = (run: SimulationRun) => {
+        entry.current = run;
+        return o.store.put(id, run);
+      };
+      const options: SimulateOptions = {
+        workers: o.workers,
+        signal: controller.signal,
+        onProgress: (progress) => {
+          entry.current = { ...entry.current, progress };
+          if (progress - saved >= step) {
+            saved = progress;
+            void o.store.put(id, entry.current).catch(() => {});
+          }
+        },
+      };
+      entry.done = (async () => {
+        try {
+          const results = await simulate(await o.source(), scenarios, options);
+          await update({ ...entry.current, status: 'succeeded', progress: 1, results, finishedAt: new Date().toISOString() });
+        } catch (err) {
+          const e = toTwinloopError(err);
+          const status: RunStatus = controller.signal.aborted ? 'cancelled' : 'failed';
+          await update({ ...entry.current, status, error: { code: e.code, message: e.message }, finishedAt: new Date().toISOString() }).catch(() => {});
+        } finally {
+          live.delete(id);
+        }
+        return entry.current;
+      })();
+      return first;
+    },
+    get,
+    list: () => o.store.list(),
+    async cancel(id) {
+      const l = live.get(id);
+      if (!l) {
+        const run = await get(id);
+        throw new TwinloopError('CONFLICT', `simulation run ${id} has already ${run.status === 'running' ? 'stopped' : run.status}; nothing to cancel`);
+      }
+      l.controller.abort();
+      return l.done;
+    },
+    async wait(id) {
+      const l = live.get(id);
+      return l ? l.done : get(id);
+    },
+  };
+}

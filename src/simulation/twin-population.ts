@@ -1,0 +1,70 @@
+import { TwinloopError } from '../domain/errors.js';
+import { monthlyHazardFromWindow } from '../intelligence/clv/customer-lifetime-value.js';
+import type { ChurnScorer } from '../intelligence/live/churn-scorer.js';
+import type { TwinEngine } from '../twin/twin-engine.js';
+import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
+
+/** Average days in a month: a model's horizon in days becomes a window in months. */
+export const DAYS_PER_MONTH = 30.4375;
+
+/**
+ * Where the simulator's population comes from: each active twin's id, features, churn
+ * probability over the model's horizon, and the scorer to re-score changed features (the
+ * model's own estimate of a response to a price or network change).
+ */
+export interface TwinSource {
+  /** Upper bound of the number of twins `forEach` visits. */
+  readonly capacity: number;
+  /** Churn label window of the model, in days (30 for the default churn model). */
+  readonly horizonDays: number;
+  /** Re-scores a feature vector; null when only the probabilities are known. */
+  readonly scorer: ChurnScorer | null;
+  /** Visits each active twin once, in a stable order (features may be reused between calls). */
+  forEach(fn: (id: string, features: Float64Array, probability: number) => void): void;
+}
+
+/**
+ * The active twins of an engine (a plan and not churned), scored with a churn model (the live
+ * model's document or any registered one).
+ */
+export function twinSource(engine: TwinEngine, scorer: ChurnScorer, horizonDays: number): TwinSource {
+  if (!(horizonDays > 0)) throw new TwinloopError('BAD_INPUT', `the churn model's horizonDays must be positive; got ${horizonDays}`);
+  return {
+    capacity: engine.table.size,
+    horizonDays,
+    scorer,
+    forEach(fn) {
+      const f = new Float64Array(FEATURE_COUNT);
+      const at = engine.eventClock;
+      for (let slot = 0; slot < engine.table.size; slot++) {
+        const id = engine.table.idAt(slot);
+        if (!engine.features(id, at, f)) continue;
+        if (f[FEATURE_INDEX.churned] !== 0 || f[FEATURE_INDEX.active_plans] === 0) continue;
+        fn(id, f, scorer.probability(f));
+      }
+    },
+  };
+}
+
+/** A source from rows held in memory (tests, and populations read from elsewhere). */
+export function arraySource(rows: readonly { id: string; features: Float64Array; probability: number }[], horizonDays: number, scorer: ChurnScorer | null = null): TwinSource {
+  return {
+    capacity: rows.length,
+    horizonDays,
+    scorer,
+    forEach(fn) {
+      for (const r of rows) fn(r.id, r.features, r.probability);
+    },
+  };
+}
+
+/** Monthly hazard from a churn probability over `horizonDays`. */
+export function hazardOf(probability: number, horizonDays: number): number {
+  return monthlyHazardFromWindow(probability, horizonDays / DAYS_PER_MONTH);
+}
+
+/** Monthly revenue of a twin: its 3-month ARPU, else its plans' price. */
+export function monthlyRevenueOf(f: Float64Array): number {
+  const arpu = f[FEATURE_INDEX.arpu_3m];
+  return arpu > 0 ? arpu : f[FEATURE_INDEX.monthly_price];
+}
