@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../domain/clock.js';
+import { TwinloopError } from '../../domain/errors.js';
+import type { ActionRequest, Actor, ApprovalFallback, RiskClass } from '../../decisioning/policy/index.js';
+import type { ApprovalRecord, ApprovalStatus, GovernanceStore } from '../../store/governance-store.js';
+
+/**
+ * Actions waiting for a human: what is asked, why, the evidence, who asked, and until when. An
+ * item is decided once (approve or reject, with who and why); when nobody decides in time it
+ * expires into the fallback the policy declared (reject, or advise-only). Items live in the
+ * governance store, so they survive a restart.
+ */
+
+/** A queued approval. */
+export interface ApprovalItem {
+  id: string;
+  status: ApprovalStatus;
+  /** The action request, exactly as it will execute when approved. */
+  request: ActionRequest;
+  /** Why it is asked, in words (the policy's reasons). */
+  why: readonly string[];
+  riskClass: RiskClass;
+  /** The policy rule that asked for approval. */
+  rule: string | null;
+  /** Evidence shown to the approver (simulation results, twin features…). */
+  evidence: Record<string, unknown>;
+  requestedBy: Actor;
+  createdAt: number;
+  expiresAt: number;
+  /** What happens when nobody decides before `expiresAt`. */
+  onTimeout: ApprovalFallback;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  reason: string | null;
+}
+
+/** What an approval request holds. */
+export interface NewApproval {
+  request: ActionRequest;
+  why: readonly string[];
+  riskClass: RiskClass;
+  rule: string | null;
+  timeoutMinutes: number;
+  onTimeout: ApprovalFallback;
+}
+
+/** The queue. */
+export interface ApprovalQueue {
+  /** Queues a pending item. */
+  request(input: NewApproval): Promise<ApprovalItem>;
+  get(id: string): Promise<ApprovalItem | null>;
+  /** Decides a pending item (CONFLICT when already decided or expired; NOT_FOUND when unknown). */
+  approve(id: string, by: string, reason: string): Promise<ApprovalItem>;
+  reject(id: string, by: string, reason: string): Promise<ApprovalItem>;
+  /** Expires every pending item past its time; returns them (their fallback is for the caller to apply). */
+  expireDue(): Promise<ApprovalItem[]>;
+  /** Pending items, oldest first. */
+  listPending(limit?: number): Promise<ApprovalItem[]>;
+}
+
+/** Who expires items: the system, not a person. */
+export const TIMEOUT_DECIDER = 'system:approval-timeout';
+
+interface Payload {
+  request: ActionRequest;
+  why: string[];
+  riskClass: RiskClass;
+  rule: string | null;
+  onTimeout: ApprovalFallback;
+}
+
+function toItem(r: ApprovalRecord): ApprovalItem {
+  const p = r.payload as unknown as Payload;
+  return {
+    id: r.id,
+    status: r.status,
+    request: p.request,
+    why: p.why,
+    riskClass: p.riskClass,
+    rule: p.rule,
+    evidence: p.request.why.evidence ?? {},
+    requestedBy: p.request.actor,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    onTimeout: p.onTimeout,
+    decidedBy: r.decidedBy,
+    decidedAt: r.decidedAt,
+    reason: r.reason,
+  };
+}
+
+function checkDecider(by: string, reason: string): void {
+  if (typeof by !== 'string' || by.trim() === '') throw new TwinloopError('BAD_INPUT', 'an approval decision names who decides (a staff id)');
+  if (typeof reason !== 'string' || reason.trim() === '') throw new TwinloopError('BAD_INPUT', 'an approval decision gives a reason');
+}
+
+/** A queue over the governance store. */
+export function createApprovalQueue(store: Pick<GovernanceStore, 'insertApproval' | 'getApproval' | 'listApprovals' | 'decideApproval'>, clock: Clock): ApprovalQueue {
+  async function decide(id: string, status: 'approved' | 'rejected', by: string, reason: string): Promise<ApprovalItem> {
+    checkDecider(by, reason);
+    const current = await store.getApproval(id);
+    if (current && current.status === 'pending' && current.expiresAt <= clock.now()) {
+      // Too late: the item falls to its fallback (applied by `expireDue`) instead of being decided.
+      throw new TwinloopError('CONFLICT', `approval "${id}" expired at ${new Date(current.expiresAt).toISOString()}; request the action again`);
+    }
+    return toItem(await store.decideApproval(id, { status, decidedBy: by, decidedAt: clock.now(), reason }));
+  }
+  return {
+    async request(input) {
+      const now = clock.now();
+      const payload: Payload = { request: input.request, why: [...input.why], riskClass: input.riskClass, rule: input.rule, onTimeout: input.onTimeout };
+      const record: ApprovalRecord = {
+        id: `apr-${randomUUID()}`,
+        status: 'pending',
+        createdAt: now,
+        expiresAt: now + input.timeoutMinutes * 60_000,
+        decidedBy: null,
+        decidedAt: null,
+        reason: null,
+        payload: JSON.parse(JSON.stringify(payload)) as Record<string, unknown>,
+      };
+      await store.insertApproval(record);
+      return toItem(record);
+    },
+    async get(id) {
+      const r = await store.getApproval(id);
+      return r ? toItem(r) : null;
+    },
+    approve: (id, by, reason) => decide(id, 'approved', by, reason),
+    reject: (id, by, reason) => decide(id, 'rejected', by, reason),
+    async expireDue() {
+      const now = clock.now();
+      const expired: ApprovalItem[] = [];
+      for (const r of await store.listApprovals({ status: 'pending' })) {
+        if (r.expiresAt > now) continue;
+        try {
+          expired.push(toItem(await store.decideApproval(r.id, { status: 'expired', decidedBy: TIMEOUT_DECIDER, decidedAt: now, reason: 'no decision before the deadline' })));
+        } catch (err) {
+          // Someone decided it meanwhile: theirs stands.
+          if (!(err instanceof TwinloopError && err.code === 'CONFLICT')) throw err;
+        }
+      }
+      return expired;
+    },
+    async listPending(limit) {
+      return (await store.listApprovals({ status: 'pending', limit })).map(toItem);
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { Clock } from '../../domain/clock.js';
+import type { Actor } from '../../decisioning/policy/index.js';
+import { auditHash, GENESIS_HASH, type AuditRecord, type GovernanceStore } from '../../store/governance-store.js';
+
+/**
+ * The append-only audit trail: who did what to whom, why, and what came of it. Each entry stores
+ * the previous entry's hash and the SHA-256 of its own canonical JSON plus that hash, so editing,
+ * deleting or reordering any stored row breaks the chain where `verify` finds it.
+ */
+
+/** What an entry records. */
+export const AUDIT_ENTRY_TYPES = [
+  'action.requested',
+  'policy.verdict',
+  'approval.requested',
+  'approval.approved',
+  'approval.rejected',
+  'approval.expired',
+  'action.executed',
+  'action.failed',
+  'action.advised',
+] as const;
+export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];
+
+/** One audit entry's content (JSON-serialisable). */
+export interface AuditEntry {
+  type: AuditEntryType;
+  /** The action request the entry belongs to. */
+  requestId: string;
+  /** Who caused this entry: the requester, the approver, or the system (timeouts). */
+  actor: Actor;
+  /** The action: class, channel, customer, cost, parameters. */
+  action: { actionClass: string; channel: string; customerId?: string; cost: number; discountPct?: number; params: Record<string, unknown> };
+  /** Why: simulation id, twin features used, policy rule and reasons, free text. */
+  why: { summary?: string; simulationId?: string; features?: Record<string, number>; rule?: string | null; reasons?: readonly string[]; evidence?: Record<string, unknown> };
+  /** What came of it (verdict, approval id, executor result, error…). */
+  outcome: Record<string, unknown>;
+}
+
+/** Where the chain broke, and how. */
+export type AuditBreak =
+  | { kind: 'content'; seq: number; message: string }
+  | { kind: 'link'; seq: number; message: string }
+  | { kind: 'gap'; seq: number; message: string }
+  | { kind: 'head'; seq: number; message: string };
+
+/** The result of walking the chain. */
+export type AuditVerification =
+  | { ok: true; entries: number; headSeq: number; headHash: string }
+  | { ok: false; entries: number; firstBreak: AuditBreak };
+
+/** The part of the governance store the trail uses. */
+export type AuditStore = Pick<GovernanceStore, 'appendAudit' | 'readAudit' | 'auditHead'>;
+
+/** The trail: append entries, read them back, verify the chain. */
+export interface AuditTrail {
+  record(entry: AuditEntry): Promise<AuditRecord>;
+  /** Entries after `afterSeq`, oldest first. */
+  read(query?: { afterSeq?: number; limit?: number }): Promise<AuditRecord[]>;
+  verify(): Promise<AuditVerification>;
+}
+
+/** Rows read per page while verifying: bounded memory whatever the trail's length. */
+const VERIFY_PAGE = 1_000;
+
+/**
+ * Walks the whole chain in seq order and reports the first broken link: a row whose hash does
+ * not match its content (edited, or moved to another seq), a row whose prev_hash is not the hash
+ * before it (a row deleted or reordered before it), a missing seq, or a tail cut off behind the head.
+ */
+export async function verifyAuditChain(store: Pick<AuditStore, 'readAudit' | 'auditHead'>): Promise<AuditVerification> {
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  let entries = 0;
+  while (true) {
+    const page = await store.readAudit({ afterSeq: expectedSeq - 1, limit: VERIFY_PAGE });
+    if (page.length === 0) break;
+    for (const r of page) {
+      if (r.seq !== expectedSeq) {
+        return { ok: false, entries, firstBreak: { kind: 'gap', seq: expectedSeq, message: `audit entry ${expectedSeq} is missing (the next stored entry is ${r.seq}): a row was deleted` } };
+      }
+      if (r.prevHash !== prevHash) {
+        return { ok: false, entries, firstBreak: { kind: 'link', seq: r.seq, message: `audit entry ${r.seq} does not follow entry ${r.seq - 1}: its prev_hash differs, so rows were deleted, inserted or reordered` } };
+      }
+      if (auditHash(r.seq, r.at, r.prevHash, r.entry) !== r.hash) {
+        return { ok: false, entries, firstBreak: { kind: 'content', seq: r.seq, message: `audit entry ${r.seq} does not match its hash: the row was edited or moved` } };
+      }
+      prevHash = r.hash;
+      expectedSeq++;
+      entries++;
+    }
+  }
+  const head = await store.auditHead();
+  const last = expectedSeq - 1;
+  if (head.seq !== last || (last > 0 && head.hash !== prevHash)) {
+    return { ok: false, entries, firstBreak: { kind: 'head', seq: last + 1, message: `the audit head says entry ${head.seq} is the newest but the log ends at ${last}: entries were removed from the end` } };
+  }
+  return { ok: true, entries, headSeq: last, headHash: last > 0 ? prevHash : GENESIS_HASH };
+}
+
+/** A trail over the governance store; entries are stamped with `clock`. */
+export function createAuditTrail(store: AuditStore, clock: Clock): AuditTrail {
+  return {
+    record: (entry) => store.appendAudit(entry as unknown as Record<string, unknown>, clock.now()),
+    read: (query) => store.readAudit(query),
+    verify: () => verifyAuditChain(store),
+  };
+}

@@ -1,0 +1,172 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../domain/clock.js';
+import { CHANNELS } from '../../domain/events.js';
+import {
+  createBudgetLedger,
+  DEFAULT_ACTION_POLICY,
+  isExecuteVerdict,
+  parseActionPolicy,
+  POLICY_MODES,
+  type ActionPolicy,
+  type ActionRequestInput,
+} from '../../decisioning/policy/index.js';
+import type { GovernanceStore } from '../../store/governance-store.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { createApprovalQueue } from './approval-queue.js';
+import { createAuditTrail } from './audit-trail.js';
+import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor } from './guarded-executor.js';
+
+const T0 = Date.UTC(2026, 4, 14, 9);
+let dataDir: string;
+let store: GovernanceStore;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'twinloop-guarded-'));
+  store = await openGovernanceStore({ kind: 'sqlite', dataDir });
+});
+afterAll(async () => {
+  await store.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function setup(policy: ActionPolicy = parseActionPolicy(DEFAULT_ACTION_POLICY), executor?: ActionExecutor) {
+  const clock = new ManualClock(T0);
+  const calls: string[] = [];
+  const run: ActionExecutor =
+    executor ??
+    ((request, verdict) => {
+      if (!isExecuteVerdict(verdict)) throw new Error('executor called without an execute verdict');
+      calls.push(request.id);
+      return Promise.resolve({ ok: true });
+    });
+  const audit = createAuditTrail(store, clock);
+  const guarded: GuardedExecutor = createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit, executor: run, clock });
+  return { clock, calls, audit, guarded };
+}
+
+let n = 0;
+const req = (fields: Partial<ActionRequestInput> = {}): ActionRequestInput => ({ id: `req-${++n}`, actionClass: 'credit', channel: 'app', customerId: 'C1', actor: { kind: 'agent', id: 'care' }, ...fields });
+
+describe('guarded executor', () => {
+  it('executes an autonomous action and records request, verdict and outcome', async () => {
+    const { guarded, calls, audit } = setup();
+    const before = (await store.auditHead()).seq;
+    const r = await guarded.execute(req({ cost: 5, why: { simulationId: 'sim-7' }, features: { arpu_3m: 50 } }));
+    expect(r).toMatchObject({ status: 'executed', verdict: { rule: 'credits', verdict: 'execute' } });
+    expect(calls).toEqual([r.requestId]);
+    const entries = await audit.read({ afterSeq: before });
+    expect(entries.map((e) => e.entry.type)).toEqual(['action.requested', 'policy.verdict', 'action.executed']);
+    expect(entries[2].entry).toMatchObject({ actor: { kind: 'system' }, why: { simulationId: 'sim-7', features: { arpu_3m: 50 }, rule: 'credits' } });
+    expect(r.auditSeq).toBe(entries[2].seq);
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
+  it('refuses a request over a cap without calling the executor, naming the guardrail', async () => {
+    const { guarded, calls } = setup();
+    const r = await guarded.execute(req({ cost: 1_000 }));
+    expect(r).toMatchObject({ status: 'refused', verdict: { guardrail: 'cost-cap' } });
+    expect(r.reason).toMatch(/cap/);
+    expect(calls).toEqual([]);
+  });
+
+  it('advises without executing', async () => {
+    const { guarded, calls } = setup();
+    expect((await guarded.execute(req({ actionClass: 'offer', channel: 'call' }))).status).toBe('advised');
+    expect(calls).toEqual([]);
+  });
+
+  it('queues an approval and executes once approved, through the same path', async () => {
+    const { guarded, calls, audit } = setup();
+    const r = await guarded.execute(req({ cost: 40 }));
+    expect(r.status).toBe('pending-approval');
+    expect(calls).toEqual([]);
+    const approved = await guarded.approve(r.approvalId!, 'u:supervisor', 'loyal customer, outage last week');
+    expect(approved).toMatchObject({ status: 'executed', approvalId: r.approvalId });
+    expect(calls).toEqual([r.requestId]);
+    const mine = (await audit.read()).filter((e) => e.entry.requestId === r.requestId).map((e) => e.entry.type);
+    expect(mine).toEqual(['action.requested', 'policy.verdict', 'approval.requested', 'approval.approved', 'policy.verdict', 'action.executed']);
+    await expect(guarded.approve(r.approvalId!, 'u:other', 'again')).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('rejects with who and why, never executing', async () => {
+    const { guarded, calls } = setup();
+    const r = await guarded.execute(req({ actionClass: 'plan_change', channel: 'call' }));
+    const rejected = await guarded.reject(r.approvalId!, 'u:supervisor', 'customer is in a contract');
+    expect(rejected).toMatchObject({ status: 'refused', reason: 'rejected by u:supervisor: customer is in a contract' });
+    expect(calls).toEqual([]);
+  });
+
+  it('applies the declared fallback on timeout, and a late approval is refused', async () => {
+    const { guarded, calls, clock } = setup();
+    const credit = await guarded.execute(req({ cost: 40 })); // 4 h, reject
+    const discount = await guarded.execute(req({ actionClass: 'discount', discountPct: 20, cost: 12 })); // 24 h, advise-only
+    clock.advance(25 * 3_600_000);
+    const expired = await guarded.expireDue();
+    const byId = Object.fromEntries(expired.map((e) => [e.approvalId, e.status]));
+    expect(byId[credit.approvalId!]).toBe('refused');
+    expect(byId[discount.approvalId!]).toBe('advised');
+    await expect(guarded.approve(credit.approvalId!, 'u:late', 'sorry')).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses when the budget is spent, and gives back what a failed action reserved', async () => {
+    const policy = parseActionPolicy({
+      version: 1,
+      rules: [{ id: 'comp', actionClass: 'compensation', mode: 'autonomous' }],
+      budgets: [{ actionClass: 'compensation', domain: 'ops-budget-test', period: 'month', limit: 10 }],
+    });
+    let fail = true;
+    const { guarded } = setup(policy, () => Promise.resolve(fail ? { ok: false, error: 'billing down' } : { ok: true }));
+    const ask = () => guarded.execute(req({ actionClass: 'compensation', domain: 'ops-budget-test', cost: 6 }));
+    expect((await ask()).status).toBe('failed');
+    fail = false;
+    expect((await ask()).status).toBe('executed');
+    const third = await ask();
+    expect(third).toMatchObject({ status: 'refused', verdict: { guardrail: 'budget' } });
+    expect((await store.budgetSpend('2026-05', 'compensation|ops-budget-test')).committed).toBe(6);
+  });
+
+  it('rejects a malformed request at the door', async () => {
+    const { guarded } = setup();
+    await expect(guarded.execute({ actionClass: 'credit', channel: 'fax' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+
+  it('never calls the executor for anything but an execute verdict (random policies and requests)', async () => {
+    const ruleArb = fc.record({
+      actionClass: fc.constantFrom('*', 'credit', 'offer'),
+      channel: fc.constantFrom('*', ...CHANNELS),
+      mode: fc.constantFrom(...POLICY_MODES),
+      guardrails: fc.record({ costCap: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }), approveAboveCost: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }) }),
+    });
+    const requestArb = fc.record({ actionClass: fc.constantFrom('credit', 'offer', 'communication'), channel: fc.constantFrom(...CHANNELS), cost: fc.integer({ min: 0, max: 60 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(ruleArb, { maxLength: 5 }), fc.array(requestArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 100 }), async (rules, requests, limit) => {
+        const policy = parseActionPolicy({
+          version: 1,
+          fallbackMode: 'autonomous',
+          rules: rules.map((r, i) => ({ ...r, id: `r${i}` })),
+          budgets: [{ actionClass: '*', domain: `prop-${++n}`, period: 'month', limit }],
+        });
+        const domain = `prop-${n}`;
+        const executedIds: string[] = [];
+        const badVerdicts: unknown[] = [];
+        const { guarded } = setup(policy, (request, verdict) => {
+          if (!isExecuteVerdict(verdict) || verdict.requestId !== request.id) badVerdicts.push(verdict);
+          executedIds.push(request.id);
+          return Promise.resolve({ ok: true });
+        });
+        for (const r of requests) {
+          const result = await guarded.execute(req({ ...r, domain }));
+          expect(executedIds.includes(result.requestId)).toBe(result.status === 'executed');
+        }
+        expect(badVerdicts).toEqual([]);
+        expect((await store.budgetSpend('2026-05', `*|${domain}`)).committed).toBeLessThanOrEqual(limit);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../domain/clock.js';
+import { TwinloopError } from '../../domain/errors.js';
+import {
+  actionRequestSchema,
+  evaluate,
+  isExecuteVerdict,
+  type ActionPolicy,
+  type ActionRequest,
+  type Actor,
+  type BudgetLedger,
+  type ExecuteVerdict,
+  type PolicyVerdict,
+} from '../../decisioning/policy/index.js';
+import type { ApprovalItem, ApprovalQueue } from './approval-queue.js';
+import type { AuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
+
+/**
+ * The one way an action on a customer executes. Every interface (HTTP, CLI, MCP, agents) hands
+ * its request here: the policy decides, the budget is reserved, the supplied executor runs only
+ * on an 'execute' verdict, and every step is written to the audit trail. An executor receives the
+ * verdict too, and `isExecuteVerdict` lets it check that the policy, not a caller, produced it.
+ */
+
+/** What the executor reports: success (with the real cost when it differs) or a failure. */
+export type ExecutionOutcome =
+  | { ok: true; actualCost?: number; detail?: Record<string, unknown> }
+  | { ok: false; error: string; detail?: Record<string, unknown> };
+
+/** Carries the action out (e.g. a connector call). Called only with a verdict the policy issued. */
+export type ActionExecutor = (request: ActionRequest, verdict: ExecuteVerdict) => Promise<ExecutionOutcome>;
+
+/** executed: done; pending-approval: queued for a human; advised: shown only; refused: denied; failed: the executor failed. */
+export type GuardedStatus = 'executed' | 'pending-approval' | 'advised' | 'refused' | 'failed';
+
+/** What became of a request. */
+export interface GuardedResult {
+  status: GuardedStatus;
+  reason: string;
+  requestId: string;
+  approvalId?: string;
+  /** Seq of the last audit entry written for this step. */
+  auditSeq: number;
+  /** The verdict in brief (absent when no verdict was needed, e.g. a rejection). */
+  verdict?: Pick<PolicyVerdict, 'verdict' | 'mode' | 'riskClass' | 'rule' | 'guardrail'>;
+}
+
+/** Everything the executor needs, passed explicitly. */
+export interface GuardedExecutorOptions {
+  policy: ActionPolicy;
+  ledger: BudgetLedger;
+  queue: ApprovalQueue;
+  audit: AuditTrail;
+  executor: ActionExecutor;
+  clock: Clock;
+}
+
+/** The guarded executor. */
+export interface GuardedExecutor {
+  /** Validates the request (BAD_INPUT) and carries it as far as policy allows. */
+  execute(input: unknown): Promise<GuardedResult>;
+  /** Approves a pending item and executes it through the same path (policy and budget checked again). */
+  approve(approvalId: string, by: string, reason: string): Promise<GuardedResult>;
+  reject(approvalId: string, by: string, reason: string): Promise<GuardedResult>;
+  /** Applies the timeout fallback to every overdue approval. */
+  expireDue(): Promise<GuardedResult[]>;
+}
+
+/** The parsed request with an id (one is assigned when the caller gave none). */
+export function parseActionRequest(input: unknown): ActionRequest {
+  const parsed = actionRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TwinloopError('BAD_INPUT', `Invalid action request at ${issue.path.join('.') || '(root)'}: ${issue.message}; see docs/policy.md`);
+  }
+  return { ...parsed.data, id: parsed.data.id ?? `act-${randomUUID()}` };
+}
+
+const brief = (v: PolicyVerdict): NonNullable<GuardedResult['verdict']> => ({ verdict: v.verdict, mode: v.mode, riskClass: v.riskClass, rule: v.rule, guardrail: v.guardrail });
+const last = (reasons: readonly string[]) => reasons[reasons.length - 1] ?? '';
+
+/** Builds the executor; see GuardedExecutor. */
+export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedExecutor {
+  const { policy, ledger, queue, audit, executor, clock } = options;
+
+  async function record(type: AuditEntryType, request: ActionRequest, actor: Actor, outcome: Record<string, unknown>, verdict?: PolicyVerdict): Promise<number> {
+    const entry: AuditEntry = {
+      type,
+      requestId: request.id,
+      actor,
+      action: { actionClass: request.actionClass, channel: request.channel, customerId: request.customerId, cost: request.cost, discountPct: request.discountPct, params: request.params },
+      why: {
+        summary: request.why.summary,
+        simulationId: request.why.simulationId,
+        features: request.features,
+        rule: verdict?.rule,
+        reasons: verdict?.reasons,
+      },
+      outcome,
+    };
+    return (await audit.record(entry)).seq;
+  }
+
+  async function carryOut(request: ActionRequest, verdict: ExecuteVerdict): Promise<GuardedResult> {
+    const system: Actor = { kind: 'system', id: 'guarded-executor' };
+    // Defence in depth: the verdict must be the policy's own, about this very request.
+    if (!isExecuteVerdict(verdict) || verdict.requestId !== request.id) {
+      throw new TwinloopError('POLICY_DENIED', `request ${request.id} has no execute verdict from the policy; nothing was executed`);
+    }
+    const reserved = await ledger.reserve(verdict.budget);
+    if (!reserved.ok) {
+      const seq = await record('action.failed', request, system, { status: 'refused', guardrail: 'budget', reason: reserved.reason }, verdict);
+      return { status: 'refused', reason: reserved.reason, requestId: request.id, auditSeq: seq, verdict: { ...brief(verdict), guardrail: 'budget' } };
+    }
+    let outcome: ExecutionOutcome;
+    try {
+      outcome = await executor(request, verdict);
+    } catch (err) {
+      outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    if (outcome.ok) {
+      await ledger.commit(reserved.reservation, outcome.actualCost);
+      const seq = await record('action.executed', request, system, { status: 'executed', cost: outcome.actualCost ?? verdict.cost, detail: outcome.detail ?? {} }, verdict);
+      return { status: 'executed', reason: last(verdict.reasons), requestId: request.id, auditSeq: seq, verdict: brief(verdict) };
+    }
+    await ledger.release(reserved.reservation);
+    const seq = await record('action.failed', request, system, { status: 'failed', error: outcome.error, detail: outcome.detail ?? {} }, verdict);
+    return { status: 'failed', reason: `the action failed: ${outcome.error}`, requestId: request.id, auditSeq: seq, verdict: brief(verdict) };
+  }
+
+  async function decideAndAct(request: ActionRequest, approvedBy?: { approvalId: string; by: string }): Promise<GuardedResult> {
+    const now = clock.now();
+    const spending = await ledger.standingFor(policy, request, now);
+    const verdict = evaluate(policy, request, { now, spending, approvedBy });
+    const policyActor: Actor = { kind: 'system', id: 'action-policy' };
+    const seq = await record('policy.verdict', request, policyActor, { verdict: verdict.verdict, mode: verdict.mode, riskClass: verdict.riskClass, guardrail: verdict.guardrail, cost: verdict.cost }, verdict);
+    const base = { requestId: request.id, verdict: brief(verdict) };
+    switch (verdict.verdict) {
+      case 'deny':
+        return { ...base, status: 'refused', reason: last(verdict.reasons), auditSeq: seq };
+      case 'advise-only':
+        return { ...base, status: 'advised', reason: last(verdict.reasons), auditSeq: seq };
+      case 'needs-approval': {
+        const settings = verdict.approval ?? policy.approval;
+        const item = await queue.request({ request, why: verdict.reasons, riskClass: verdict.riskClass, rule: verdict.rule, timeoutMinutes: settings.timeoutMinutes, onTimeout: settings.onTimeout });
+        const aSeq = await record('approval.requested', request, request.actor, { approvalId: item.id, expiresAt: item.expiresAt, onTimeout: item.onTimeout }, verdict);
+        return { ...base, status: 'pending-approval', reason: last(verdict.reasons), approvalId: item.id, auditSeq: aSeq };
+      }
+      case 'execute':
+        return carryOut(request, verdict as ExecuteVerdict);
+    }
+  }
+
+  async function expireDue(): Promise<GuardedResult[]> {
+    const results: GuardedResult[] = [];
+    for (const item of await queue.expireDue()) results.push(await applyTimeout(item));
+    return results;
+  }
+
+  async function applyTimeout(item: ApprovalItem): Promise<GuardedResult> {
+    const system: Actor = { kind: 'system', id: 'approval-timeout' };
+    const seq = await record('approval.expired', item.request, system, { approvalId: item.id, expiresAt: item.expiresAt, fallback: item.onTimeout });
+    if (item.onTimeout === 'advise-only') {
+      const aSeq = await record('action.advised', item.request, system, { approvalId: item.id, reason: 'approval timed out; shown as a recommendation only' });
+      return { status: 'advised', reason: `approval ${item.id} timed out; the action is only advised`, requestId: item.request.id, approvalId: item.id, auditSeq: aSeq };
+    }
+    return { status: 'refused', reason: `approval ${item.id} timed out; the action is dropped`, requestId: item.request.id, approvalId: item.id, auditSeq: seq };
+  }
+
+  return {
+    async execute(input) {
+      const request = parseActionRequest(input);
+      await record('action.requested', request, request.actor, { status: 'received' });
+      return decideAndAct(request);
+    },
+    async approve(approvalId, by, reason) {
+      await expireDue();
+      const item = await queue.approve(approvalId, by, reason);
+      await record('approval.approved', item.request, { kind: 'human', id: by }, { approvalId, reason });
+      const result = await decideAndAct(item.request, { approvalId, by });
+      return { ...result, approvalId };
+    },
+    async reject(approvalId, by, reason) {
+      await expireDue();
+      const item = await queue.reject(approvalId, by, reason);
+      const seq = await record('approval.rejected', item.request, { kind: 'human', id: by }, { approvalId, reason });
+      return { status: 'refused', reason: `rejected by ${by}: ${reason}`, requestId: item.request.id, approvalId, auditSeq: seq };
+    },
+    expireDue,
+  };
+}

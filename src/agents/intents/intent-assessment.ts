@@ -1,0 +1,128 @@
+import {
+  describeExpectation,
+  expectedAtHorizon,
+  isCumulative,
+  meetsTarget,
+  relativeShortfall,
+  type PlanOutcome,
+} from './expectation-math.js';
+import { horizonDays, type Intent, type IntentExpectation, type TargetCondition, type TargetMetric } from './intent-schema.js';
+
+/**
+ * Watching an intent: a pure judgement of observed metrics against the expectations and the
+ * plan, saying whether each expectation is on track and when to re-plan.
+ */
+
+/**
+ * A projected shortfall up to 10% of the target is `at-risk` (noise of a few weeks' data);
+ * beyond it the intent is `off-track` and is re-planned.
+ */
+export const REPLAN_TOLERANCE = 0.1;
+/**
+ * Before 10% of the horizon has passed, too little has happened to extrapolate: expectations are
+ * judged by the plan's simulation only and nothing triggers a re-plan.
+ */
+export const MIN_ELAPSED_SHARE = 0.1;
+
+/** Status of one expectation, or of the intent as a whole. */
+export type ExpectationStatus = 'on-track' | 'at-risk' | 'off-track' | 'achieved';
+
+/** What has been observed since the plan started (the `observe` dependency supplies it). */
+export interface Observation {
+  /** When the figures were read (ms since epoch). */
+  readonly asOf: number;
+  /** Metric levels so far in the segment: counts and money accumulated, rates in percent. */
+  readonly values: Partial<Record<TargetMetric, number>>;
+  /** Levels without the plan (the control group's, scaled), for relative targets. */
+  readonly baseline?: Partial<Record<TargetMetric, number>>;
+  /** Money spent so far. */
+  readonly spend: number;
+}
+
+/** The plan being watched: its simulated outcome and when it started. */
+export interface ActivePlan {
+  readonly outcome: PlanOutcome;
+  /** ms since epoch. */
+  readonly startedAt: number;
+}
+
+/** One expectation as assessed. */
+export interface ExpectationProgress {
+  readonly expectationId: string;
+  readonly targetName: TargetMetric;
+  readonly targetCondition: TargetCondition;
+  readonly targetValue: number;
+  /** Value so far, in the expectation's terms (undefined when not observed). */
+  readonly current?: number;
+  /** Where the current pace leads at the horizon. */
+  readonly projected?: number;
+  /** What the plan's simulation expected at the horizon. */
+  readonly expectedAtHorizon?: number;
+  readonly status: ExpectationStatus;
+}
+
+/** The judgement: overall status, per expectation, and the reason to re-plan when there is one. */
+export interface Assessment {
+  readonly status: ExpectationStatus;
+  readonly horizonReached: boolean;
+  /** Share of the horizon elapsed, 0..1. */
+  readonly elapsedShare: number;
+  readonly expectations: readonly ExpectationProgress[];
+  readonly replan?: string;
+}
+
+const SEVERITY: Record<ExpectationStatus, number> = { achieved: 0, 'on-track': 1, 'at-risk': 2, 'off-track': 3 };
+
+/** Judges observed metrics against the intent's expectations and the active plan (pure). */
+export function assess(intent: Intent, plan: ActivePlan, observed: Observation): Assessment {
+  const days = horizonDays(intent.horizon, plan.startedAt);
+  const elapsedShare = Math.min(1, Math.max(0, (observed.asOf - plan.startedAt) / 86_400_000 / days));
+  const horizonReached = elapsedShare >= 1;
+  const expectations = intent.intentExpectation.map((e) => progressOf(e, plan.outcome, observed, elapsedShare, horizonReached));
+  const reasons: string[] = [];
+  for (const [i, p] of expectations.entries()) {
+    if (p.status !== 'off-track' || horizonReached) continue;
+    const e = intent.intentExpectation[i];
+    reasons.push(`${describeExpectation(e)} projected at ${round(p.projected ?? NaN)} (more than ${REPLAN_TOLERANCE * 100}% short)`);
+  }
+  let status: ExpectationStatus = expectations.every((p) => p.status === 'achieved')
+    ? 'achieved'
+    : expectations.reduce<ExpectationStatus>((w, p) => (SEVERITY[p.status] > SEVERITY[w] ? p.status : w), 'on-track');
+  if (intent.budget && observed.spend > intent.budget.amount) {
+    if (!horizonReached) reasons.push(`spend ${round(observed.spend)} exceeds the budget of ${intent.budget.amount} ${intent.budget.currency}`);
+    status = 'off-track';
+  }
+  return { status, horizonReached, elapsedShare, expectations, ...(reasons.length ? { replan: reasons.join('; ') } : {}) };
+}
+
+/** The observed value of an expectation, in its own terms (level, or relative change in percent). */
+export function observedValue(e: IntentExpectation, observed: Observation): number | undefined {
+  const now = observed.values[e.targetName];
+  if (now === undefined) return undefined;
+  if (e.targetCondition === 'atLeast' || e.targetCondition === 'atMost') return now;
+  const base = observed.baseline?.[e.targetName];
+  if (base === undefined || base === 0) return undefined;
+  const change = ((now - base) / Math.abs(base)) * 100;
+  return e.targetCondition === 'decreaseBy' ? -change : change;
+}
+
+function progressOf(e: IntentExpectation, outcome: PlanOutcome, observed: Observation, f: number, horizonReached: boolean): ExpectationProgress {
+  const expected = expectedAtHorizon(e, outcome);
+  const current = observedValue(e, observed);
+  const base = { expectationId: e.id, targetName: e.targetName, targetCondition: e.targetCondition, targetValue: e.targetValue, ...(expected !== undefined ? { expectedAtHorizon: expected } : {}) };
+  const planSays: ExpectationStatus = expected !== undefined && meetsTarget(e, expected) ? 'on-track' : 'at-risk';
+  if (current === undefined) return { ...base, status: horizonReached ? 'off-track' : planSays };
+  // Counts and money accumulate: extrapolate the pace so far; rates are read as they stand.
+  const projected = isCumulative(e) && f > 0 && !horizonReached ? current / f : current;
+  const withValues = { ...base, current, projected };
+  if (horizonReached) return { ...withValues, status: meetsTarget(e, current) ? 'achieved' : 'off-track' };
+  // Customers kept and offers accepted only grow: once the target is reached it stays reached.
+  if ((e.targetName === 'retained_customers' || e.targetName === 'accepted_offers') && e.targetCondition === 'atLeast' && current >= e.targetValue) {
+    return { ...withValues, status: 'achieved' };
+  }
+  if (f < MIN_ELAPSED_SHARE) return { ...withValues, status: planSays };
+  const shortfall = relativeShortfall(e, projected, expected ?? 0);
+  return { ...withValues, status: shortfall === 0 ? 'on-track' : shortfall <= REPLAN_TOLERANCE ? 'at-risk' : 'off-track' };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { createFakeSimulation } from './fake-simulation.js';
+import { planIntent } from './intent-planner.js';
+import { parseIntentText } from './intent-text-parser.js';
+import type { Intent } from './intent-schema.js';
+
+const fakeSimulate = createFakeSimulation();
+
+const intentOf = (text: string): Intent => {
+  const r = parseIntentText(text, { id: 'i1', now: Date.UTC(2025, 0, 1) });
+  if (!r.ok) throw new Error(r.reason);
+  return r.intent;
+};
+
+describe('planIntent', () => {
+  it('picks the plan of highest net value whose cost upper bound fits the budget', async () => {
+    const sel = await planIntent(intentOf('keep at-risk customers this month, budget 50000'), { simulate: fakeSimulate });
+    expect(sel.status).toBe('meets-expectations');
+    if (sel.status === 'no-plan') return;
+    expect(sel.chosen.outcome.cost.high).toBeLessThanOrEqual(50000);
+    for (const c of sel.candidates.filter((s) => s.fitsBudget)) expect(c.outcome.netValue.mean).toBeLessThanOrEqual(sel.chosen.outcome.netValue.mean);
+    expect(sel.candidates.some((c) => !c.fitsBudget)).toBe(true);
+  });
+
+  it('respects channel, offer and discount constraints in every candidate', async () => {
+    const sel = await planIntent(intentOf('keep at-risk customers this month, budget 50000, no calls, max discount 15%, exclude offer data-bonus'), { simulate: fakeSimulate });
+    expect(sel.candidates.length).toBeGreaterThan(0);
+    for (const c of sel.candidates) {
+      for (const a of c.plan.actions) {
+        expect(a.channels).not.toContain('human_task');
+        expect(['retain-25', 'data-bonus']).not.toContain(a.offerId);
+      }
+    }
+  });
+
+  it('only pairs actions when a customer may be contacted twice', async () => {
+    const once = await planIntent(intentOf('keep at-risk customers, budget 50000'), { simulate: fakeSimulate });
+    expect(once.candidates.every((c) => c.plan.actions.length === 1)).toBe(true);
+    const twice = await planIntent(intentOf('keep at-risk customers, budget 50000, at most 2 contacts per customer'), { simulate: fakeSimulate });
+    expect(twice.candidates.some((c) => c.plan.actions.length === 2)).toBe(true);
+  });
+
+  it('returns the best effort with the shortfall named when no plan meets the target', async () => {
+    const sel = await planIntent(intentOf('keep 100000 customers this month, budget 50000'), { simulate: fakeSimulate });
+    expect(sel.status).toBe('best-effort');
+    if (sel.status === 'no-plan') return;
+    expect(sel.shortfalls[0]).toMatch(/retained_customers atLeast 100000: expected \d+/);
+  });
+
+  it('judges a relative churn target against the baseline churners', async () => {
+    const meets = await planIntent(intentOf('reduce churn by 5% this month, budget 50000'), { simulate: fakeSimulate });
+    expect(meets.status).toBe('meets-expectations');
+    const misses = await planIntent(intentOf('reduce churn by 90% this month, budget 50000'), { simulate: fakeSimulate });
+    expect(misses.status).toBe('best-effort');
+  });
+
+  it('says why there is no plan when nothing fits the budget or the constraints', async () => {
+    const tooSmall = await planIntent(intentOf('keep at-risk customers, budget 50000'), {
+      simulate: async (p) => ({ ...(await fakeSimulate(p)), cost: { mean: 1e6, low: 1e6, high: 2e6 } }),
+    });
+    expect(tooSmall.status).toBe('no-plan');
+    if (tooSmall.status === 'no-plan') expect(tooSmall.reason).toMatch(/budget of 50000 EUR.*raise the budget/);
+    const blocked = await planIntent(intentOf('win back former customers, budget 5000, by push only'), { simulate: fakeSimulate });
+    expect(blocked.status).toBe('no-plan');
+    if (blocked.status === 'no-plan') expect(blocked.reason).toMatch(/win-back-offer needs one of the channels/);
+  });
+
+  it('is deterministic', async () => {
+    const intent = intentOf('keep at-risk customers, budget 50000');
+    expect(await planIntent(intent, { simulate: fakeSimulate })).toEqual(await planIntent(intent, { simulate: fakeSimulate }));
+  });
+});

@@ -1,0 +1,228 @@
+import {
+  ACTION_TEMPLATES,
+  DEFAULT_OFFERS,
+  type ActionTemplate,
+  type PlannableOffer,
+  type TargetingLimit,
+  type TargetingRank,
+  type TemplateId,
+} from './action-templates.js';
+import { describeExpectation, expectedAtHorizon, meetsTarget, relativeShortfall, type PlanOutcome } from './expectation-math.js';
+import type { Horizon, Intent, IntentChannel, Segment } from './intent-schema.js';
+
+/**
+ * The planner: turns an intent into candidate plans (templates × offers × channel mixes ×
+ * targeting, within the intent's constraints and budget), scores each with an injected
+ * simulation, and picks the best whose cost's upper bound fits the budget and that meets the
+ * expectations, or else the best effort with the shortfall named.
+ */
+
+/** One action of a plan: a template with its parameters filled in. */
+export interface PlannedAction {
+  readonly templateId: TemplateId;
+  readonly offerId?: string;
+  /** Bill credit per customer (compensation only), in the budget's currency. */
+  readonly creditAmount?: number;
+  readonly channels: readonly IntentChannel[];
+  readonly targeting: { readonly rank: TargetingRank; readonly limit: TargetingLimit };
+  /** Share of the targeted customers held out, untouched, to measure the effect. */
+  readonly controlGroupShare: number;
+  readonly maxContactsPerCustomer: number;
+}
+
+/** A plan: what to do, for whom, until when. */
+export interface Plan {
+  readonly id: string;
+  readonly intentId: string;
+  readonly segment: Segment;
+  readonly horizon: Horizon;
+  readonly actions: readonly PlannedAction[];
+}
+
+/** The simulation the planner scores plans with (the simulation lab provides it). */
+export type SimulatePlan = (plan: Plan) => Promise<PlanOutcome>;
+
+/** What the planner needs. */
+export interface PlannerDeps {
+  readonly simulate: SimulatePlan;
+  /** Offers the plans may use; default DEFAULT_OFFERS. */
+  readonly offers?: readonly PlannableOffer[];
+  /** Top-k sizes tried; default DEFAULT_TOP_K. */
+  readonly topK?: readonly number[];
+  /** Control-group share of every action; default DEFAULT_CONTROL_GROUP_SHARE. */
+  readonly controlGroupShare?: number;
+  /** Most single-action candidates simulated; default DEFAULT_MAX_CANDIDATES. */
+  readonly maxCandidates?: number;
+  /** Prefix of plan ids, so that a re-plan's ids differ from the first plan's; default `<intent id>-p`. */
+  readonly idPrefix?: string;
+}
+
+/** Top-k sizes tried when targeting by rank: a focused, a medium and a broad campaign. */
+export const DEFAULT_TOP_K: readonly number[] = [250, 1000, 4000];
+/** Shares of the budget tried for budget-limited targeting: half leaves room to re-plan. */
+export const BUDGET_SHARES: readonly number[] = [0.5, 1];
+/** A 10% hold-out measures the effect with little value forgone. */
+export const DEFAULT_CONTROL_GROUP_SHARE = 0.1;
+/** Bounds simulation work: each candidate is a full Monte Carlo run in the simulation lab. */
+export const DEFAULT_MAX_CANDIDATES = 48;
+/** How many of the best single-action plans are paired into two-action plans. */
+const PAIR_FROM_TOP = 3;
+
+/** How one expectation fares under a plan. */
+export interface ExpectationCheck {
+  readonly expectationId: string;
+  readonly expected?: number;
+  readonly met: boolean;
+  readonly shortfall?: string;
+}
+
+/** A simulated candidate. */
+export interface ScoredPlan {
+  readonly plan: Plan;
+  readonly outcome: PlanOutcome;
+  /** The cost's upper bound fits the budget (always true without a budget). */
+  readonly fitsBudget: boolean;
+  readonly checks: readonly ExpectationCheck[];
+  readonly meetsExpectations: boolean;
+}
+
+/** The planner's decision: a plan (meeting the expectations or the best effort), or why none. */
+export type PlanSelection =
+  | { readonly status: 'meets-expectations' | 'best-effort'; readonly chosen: ScoredPlan; readonly shortfalls: readonly string[]; readonly candidates: readonly ScoredPlan[] }
+  | { readonly status: 'no-plan'; readonly reason: string; readonly candidates: readonly ScoredPlan[] };
+
+/** Generates, simulates and chooses among plans for an intent. */
+export async function planIntent(intent: Intent, deps: PlannerDeps): Promise<PlanSelection> {
+  const prefix = deps.idPrefix ?? `${intent.id}-p`;
+  const singles = candidateActions(intent, deps);
+  if (singles.length === 0) {
+    return { status: 'no-plan', reason: noCandidateReason(intent, deps), candidates: [] };
+  }
+  let n = 0;
+  const toPlan = (actions: readonly PlannedAction[]): Plan => ({ id: `${prefix}${++n}`, intentId: intent.id, segment: intent.segment, horizon: intent.horizon, actions });
+  const scored: ScoredPlan[] = [];
+  for (const action of singles) scored.push(await score(intent, toPlan([action]), deps));
+  // Two actions reach a customer twice at most; pair only when the contact limit allows it.
+  if (intent.constraints.maxContactsPerCustomer >= 2) {
+    const top = rank(scored.filter((s) => s.fitsBudget));
+    const firsts: ScoredPlan[] = [];
+    for (const s of top) if (firsts.length < PAIR_FROM_TOP && !firsts.some((f) => f.plan.actions[0].templateId === s.plan.actions[0].templateId)) firsts.push(s);
+    for (let i = 0; i < firsts.length; i++) {
+      for (let j = i + 1; j < firsts.length; j++) {
+        scored.push(await score(intent, toPlan([halve(firsts[i].plan.actions[0]), halve(firsts[j].plan.actions[0])]), deps));
+      }
+    }
+  }
+  return choose(intent, scored);
+}
+
+/** Chooses among scored plans (pure; exported for tests and for re-ranking stored candidates). */
+export function choose(intent: Intent, scored: readonly ScoredPlan[]): PlanSelection {
+  const fitting = scored.filter((s) => s.fitsBudget);
+  const meeting = rank(fitting.filter((s) => s.meetsExpectations));
+  if (meeting.length) return { status: 'meets-expectations', chosen: meeting[0], shortfalls: [], candidates: scored };
+  if (!fitting.length) {
+    const cheapest = Math.min(...scored.map((s) => s.outcome.cost.high));
+    return {
+      status: 'no-plan',
+      reason: `no candidate plan's cost upper bound fits the budget of ${intent.budget?.amount} ${intent.budget?.currency}; the cheapest costs up to ${round(cheapest)}: raise the budget or narrow the segment`,
+      candidates: scored,
+    };
+  }
+  const best = [...fitting].sort((a, b) => unmet(a) - unmet(b) || totalShortfall(intent, a) - totalShortfall(intent, b) || byValue(a, b))[0];
+  return { status: 'best-effort', chosen: best, shortfalls: best.checks.filter((c) => !c.met).map((c) => c.shortfall ?? c.expectationId), candidates: scored };
+}
+
+async function score(intent: Intent, plan: Plan, deps: PlannerDeps): Promise<ScoredPlan> {
+  const outcome = await deps.simulate(plan);
+  const fitsBudget = !intent.budget || outcome.cost.high <= intent.budget.amount;
+  const checks = intent.intentExpectation.map((e): ExpectationCheck => {
+    const expected = expectedAtHorizon(e, outcome);
+    if (expected === undefined) return { expectationId: e.id, met: false, shortfall: `${describeExpectation(e)}: cannot be judged, the simulation gave no figure for ${e.targetName}` };
+    const met = meetsTarget(e, expected);
+    return { expectationId: e.id, expected, met, ...(met ? {} : { shortfall: `${describeExpectation(e)}: expected ${round(expected)} at the horizon` }) };
+  });
+  return { plan, outcome, fitsBudget, checks, meetsExpectations: checks.every((c) => c.met) };
+}
+
+function candidateActions(intent: Intent, deps: PlannerDeps): PlannedAction[] {
+  const perTemplate = ACTION_TEMPLATES.filter((t) => t.goals.includes(intent.goal)).map((t) => actionsFor(t, intent, deps));
+  // Round-robin over templates, so that the candidate cap never drops a whole template.
+  const out: PlannedAction[] = [];
+  const cap = deps.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
+  for (let i = 0; out.length < cap && perTemplate.some((list) => i < list.length); i++) {
+    for (const list of perTemplate) if (i < list.length && out.length < cap) out.push(list[i]);
+  }
+  return out;
+}
+
+function actionsFor(t: ActionTemplate, intent: Intent, deps: PlannerDeps): PlannedAction[] {
+  const c = intent.constraints;
+  const mixes = uniqueMixes(t.channelMixes.map((mix) => mix.filter((ch) => c.channels.includes(ch))).filter((mix) => mix.length > 0));
+  const offers: (PlannableOffer | undefined)[] = t.offerKinds.length
+    ? (deps.offers ?? DEFAULT_OFFERS).filter((o) => t.offerKinds.includes(o.kind) && !c.excludedOffers.includes(o.id) && o.discountPct <= c.maxDiscountPct)
+    : [undefined];
+  const credits: (number | undefined)[] = t.creditAmounts ? [...t.creditAmounts] : [undefined];
+  const budget = intent.budget;
+  const limits: TargetingLimit[] = budget
+    ? BUDGET_SHARES.map((s) => ({ kind: 'budget', amount: round(budget.amount * s) }))
+    : (deps.topK ?? DEFAULT_TOP_K).map((k) => ({ kind: 'top_k', k }));
+  const out: PlannedAction[] = [];
+  for (const limit of limits) {
+    for (const rank of t.rankings) {
+      for (const offer of offers) {
+        for (const creditAmount of credits) {
+          for (const channels of mixes) {
+            out.push({
+              templateId: t.id,
+              ...(offer ? { offerId: offer.id } : {}),
+              ...(creditAmount !== undefined ? { creditAmount } : {}),
+              channels,
+              targeting: { rank, limit },
+              controlGroupShare: deps.controlGroupShare ?? DEFAULT_CONTROL_GROUP_SHARE,
+              maxContactsPerCustomer: 1,
+            });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function uniqueMixes(mixes: IntentChannel[][]): IntentChannel[][] {
+  const seen = new Set<string>();
+  return mixes.filter((m) => {
+    const key = [...m].sort().join(',');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function noCandidateReason(intent: Intent, deps: PlannerDeps): string {
+  const templates = ACTION_TEMPLATES.filter((t) => t.goals.includes(intent.goal));
+  const blocked = templates.map((t) => {
+    const mixOk = t.channelMixes.some((mix) => mix.some((ch) => intent.constraints.channels.includes(ch)));
+    if (!mixOk) return `${t.id} needs one of the channels ${[...new Set(t.channelMixes.flat())].join(', ')}`;
+    return `${t.id} has no offer allowed by the exclusions and the ${intent.constraints.maxDiscountPct}% discount cap (catalogue: ${(deps.offers ?? DEFAULT_OFFERS).map((o) => o.id).join(', ')})`;
+  });
+  return `no action template can serve goal ${intent.goal} under the constraints: ${blocked.join('; ')}; relax the channel or offer constraints`;
+}
+
+function halve(a: PlannedAction): PlannedAction {
+  const limit: TargetingLimit = a.targeting.limit.kind === 'budget' ? { kind: 'budget', amount: round(a.targeting.limit.amount / 2) } : { kind: 'top_k', k: Math.max(1, Math.floor(a.targeting.limit.k / 2)) };
+  return { ...a, targeting: { ...a.targeting, limit } };
+}
+
+const byValue = (a: ScoredPlan, b: ScoredPlan) =>
+  b.outcome.netValue.mean - a.outcome.netValue.mean || b.outcome.churnersAvoided.mean - a.outcome.churnersAvoided.mean || a.plan.id.localeCompare(b.plan.id);
+const rank = (list: readonly ScoredPlan[]) => [...list].sort(byValue);
+const unmet = (s: ScoredPlan) => s.checks.filter((c) => !c.met).length;
+function totalShortfall(intent: Intent, s: ScoredPlan): number {
+  return intent.intentExpectation.reduce((sum, e, i) => {
+    const v = s.checks[i].expected;
+    return sum + (v === undefined ? 1 : relativeShortfall(e, v));
+  }, 0);
+}
+const round = (x: number) => Math.round(x * 100) / 100;

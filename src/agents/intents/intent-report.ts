@@ -1,0 +1,64 @@
+import { expectedAtHorizon } from './expectation-math.js';
+import type { ExpectationProgress, ExpectationStatus } from './intent-assessment.js';
+import type { Plan } from './intent-planner.js';
+import type { IntentEvent, IntentRecord } from './intent-store.js';
+import type { LifecycleStatus, PolicyMode } from './intent-schema.js';
+
+/**
+ * IntentReport (as TMF921 names it): per expectation the target, the current value, what the
+ * plan expects at the horizon and the status; the plan; spend against budget; and the history.
+ * This is the body of `GET /intents/:id/report`.
+ */
+export interface IntentReport {
+  readonly intentId: string;
+  readonly name: string;
+  readonly lifecycleStatus: LifecycleStatus;
+  readonly policyMode: PolicyMode;
+  /** ISO date-time. */
+  readonly generatedAt: string;
+  /** Overall status; absent before the intent is planned. */
+  readonly status?: ExpectationStatus;
+  readonly expectations: readonly ExpectationProgress[];
+  readonly plan?: Plan;
+  /** Whether the plan meets the expectations in simulation, or is the best effort. */
+  readonly planSelection?: 'meets-expectations' | 'best-effort' | 'no-plan';
+  readonly shortfalls: readonly string[];
+  readonly pendingPlan?: Plan;
+  readonly spend: { readonly spent: number; readonly budget?: number; readonly currency?: string };
+  readonly events: readonly IntentEvent[];
+}
+
+/** Builds the report from a stored record (pure; the last assessment supplies current values). */
+export function buildIntentReport(record: IntentRecord, now: number): IntentReport {
+  const { intent } = record;
+  const assessed = record.lastAssessment;
+  const outcome = record.plan?.outcome;
+  const expectations: ExpectationProgress[] = assessed
+    ? [...assessed.expectations]
+    : intent.intentExpectation.map((e) => {
+        const expected = outcome ? expectedAtHorizon(e, outcome) : undefined;
+        return {
+          expectationId: e.id,
+          targetName: e.targetName,
+          targetCondition: e.targetCondition,
+          targetValue: e.targetValue,
+          ...(expected !== undefined ? { expectedAtHorizon: expected } : {}),
+          status: record.plan && record.plan.selection === 'meets-expectations' ? 'on-track' : 'at-risk',
+        };
+      });
+  const lastPlanFailure = [...record.events].reverse().find((e) => e.kind === 'plan-failed');
+  return {
+    intentId: intent.id,
+    name: intent.name,
+    lifecycleStatus: intent.lifecycleStatus,
+    policyMode: intent.policyMode,
+    generatedAt: new Date(now).toISOString(),
+    ...(assessed ? { status: assessed.status } : record.plan ? { status: record.plan.selection === 'meets-expectations' ? 'on-track' : 'at-risk' } : {}),
+    expectations,
+    ...(record.plan ? { plan: record.plan.plan, planSelection: record.plan.selection } : lastPlanFailure ? { planSelection: 'no-plan' as const } : {}),
+    shortfalls: record.plan ? record.plan.shortfalls : lastPlanFailure ? [lastPlanFailure.detail] : [],
+    ...(record.pendingPlan ? { pendingPlan: record.pendingPlan.plan } : {}),
+    spend: { spent: record.spend, ...(intent.budget ? { budget: intent.budget.amount, currency: intent.budget.currency } : {}) },
+    events: record.events,
+  };
+}

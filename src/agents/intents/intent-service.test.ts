@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { TwinloopError } from '../../domain/errors.js';
+import { createFakeSimulation } from './fake-simulation.js';
+import type { Observation } from './intent-assessment.js';
+import type { Plan } from './intent-planner.js';
+import { createIntentService, type IntentServiceDeps } from './intent-service.js';
+import { createMemoryIntentStore } from './intent-store.js';
+import { readProposal } from './llm-intent-adapter.js';
+
+const DAY = 86_400_000;
+function setup(overrides: Partial<IntentServiceDeps> = {}) {
+  let now = Date.UTC(2025, 0, 1);
+  let kept = 0;
+  let spend = 0;
+  let ids = 0;
+  const executed: Plan[] = [];
+  const service = createIntentService({
+    store: createMemoryIntentStore(),
+    simulate: createFakeSimulation(),
+    execute: async (plan) => {
+      executed.push(plan);
+      return { executionId: `wf-${executed.length}` };
+    },
+    observe: async (): Promise<Observation> => ({ asOf: now, values: { retained_customers: kept, net_value: kept * 50 }, spend }),
+    clock: () => now,
+    newId: () => `intent-${++ids}`,
+    ...overrides,
+  });
+  return { service, executed, advance: (days: number, k: number, s = 1000) => ((now += days * DAY), (kept = k), (spend = s)) };
+}
+
+describe('IntentService', () => {
+  it('runs text → accept → plan → approved execute → report', async () => {
+    const { service, executed } = setup();
+    const created = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000');
+    if (!created.ok) throw new Error(created.reason);
+    const id = created.record.intent.id;
+    expect(created.record.intent.lifecycleStatus).toBe('proposed');
+    await expect(service.plan(id)).rejects.toThrow(/proposed cannot move to planning/);
+    await service.accept(id);
+    const planned = await service.plan(id);
+    expect(planned.ok).toBe(true);
+    expect(await service.execute(id)).toMatchObject({ ok: false, reason: expect.stringMatching(/approve mode: name the approver/) });
+    const ran = await service.execute(id, { approvedBy: 'ana' });
+    expect(ran.ok).toBe(true);
+    expect(executed).toHaveLength(1);
+    const report = await service.report(id);
+    expect(report).toMatchObject({ lifecycleStatus: 'executing', planSelection: 'meets-expectations', spend: { spent: 0, budget: 50000, currency: 'EUR' } });
+    expect(report.events.map((e) => e.kind)).toEqual(['created', 'accepted', 'planned', 'executed']);
+    expect(report.expectations[0]).toMatchObject({ targetName: 'net_value', status: 'on-track' });
+  });
+
+  it('never executes in advise mode', async () => {
+    const { service, executed } = setup();
+    const c = await service.createFromText('keep at-risk customers, budget 50000, just advise', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    await service.plan(c.record.intent.id);
+    const r = await service.execute(c.record.intent.id, { approvedBy: 'ana' });
+    expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/advise mode/) });
+    expect(executed).toHaveLength(0);
+  });
+
+  it('re-plans an off-track autonomous intent and executes the new plan, then closes at the horizon', async () => {
+    const { service, executed, advance } = setup();
+    const c = await service.createFromText('keep 500 at-risk customers in 100 days, budget 50000, autonomously', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    const id = c.record.intent.id;
+    await service.plan(id);
+    await service.execute(id);
+    advance(50, 100);
+    const off = await service.check(id);
+    expect(off.assessment.status).toBe('off-track');
+    expect(executed).toHaveLength(2);
+    expect(executed[1].id).toMatch(/-r1-p/);
+    const report = await service.report(id);
+    expect(report.events.find((e) => e.kind === 're-planned')?.detail).toMatch(/retained_customers atLeast 500 projected at 200/);
+    advance(50, 520);
+    const end = await service.check(id);
+    expect(end.record.intent.lifecycleStatus).toBe('achieved');
+  });
+
+  it('holds a re-plan for approval in approve mode', async () => {
+    const { service, executed, advance } = setup();
+    const c = await service.createFromText('keep 500 at-risk customers in 100 days, budget 50000', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    const id = c.record.intent.id;
+    await service.plan(id);
+    await service.execute(id, { approvedBy: 'ana' });
+    advance(50, 100);
+    await service.check(id);
+    expect(executed).toHaveLength(1);
+    expect((await service.report(id)).pendingPlan).toBeDefined();
+    expect((await service.execute(id, { approvedBy: 'ana' })).ok).toBe(true);
+    expect(executed).toHaveLength(2);
+  });
+
+  it('refuses through the governance hook and records it', async () => {
+    const { service } = setup({ authorize: async () => ({ allowed: false, reason: 'campaign budget frozen' }) });
+    const c = await service.createFromText('keep at-risk customers, budget 50000, autonomously', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    await service.plan(c.record.intent.id);
+    expect(await service.execute(c.record.intent.id)).toEqual({ ok: false, reason: 'campaign budget frozen' });
+    expect((await service.get(c.record.intent.id)).events.at(-1)?.kind).toBe('execution-refused');
+  });
+
+  it('validates structured drafts at the boundary, naming the path', async () => {
+    const { service } = setup();
+    const err = await service.createFromDraft({ name: 'x', goal: 'retain', horizon: { amount: 1, unit: 'months' }, intentExpectation: [{ id: 'e', targetName: 'churn_rate', targetCondition: 'atMost', targetValue: 'low' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TwinloopError);
+    expect((err as TwinloopError).code).toBe('BAD_INPUT');
+    expect((err as TwinloopError).message).toMatch(/intentExpectation\.0\.targetValue/);
+    const ok = await service.createFromDraft({ name: 'x', goal: 'retain', horizon: { amount: 1, unit: 'months' }, intentExpectation: [{ id: 'e', targetName: 'churn_rate', targetCondition: 'atMost', targetValue: 2 }] });
+    expect(ok.intent).toMatchObject({ lifecycleStatus: 'proposed', policyMode: 'approve', source: { kind: 'structured' } });
+  });
+
+  it('keeps an LLM proposal proposed until it is accepted', async () => {
+    const { service } = setup();
+    const raw = JSON.stringify({ name: 'Keep VIPs', goal: 'retain', horizon: { amount: 1, unit: 'months' }, intentExpectation: [{ id: 'e1', targetName: 'net_value', targetCondition: 'atLeast', targetValue: 0 }], budget: { amount: 1000, currency: 'EUR' } });
+    const p = readProposal('keep VIPs', raw, 'm', { id: 'intent-llm' });
+    if (!p.ok) throw new Error(p.reason);
+    const r = await service.createFromProposal(p.proposal);
+    expect(r).toMatchObject({ rawText: raw, intent: { lifecycleStatus: 'proposed' } });
+    await expect(service.plan('intent-llm')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await service.accept('intent-llm');
+    expect((await service.plan('intent-llm')).ok).toBe(true);
+  });
+
+  it('reports unknown ids as NOT_FOUND', async () => {
+    await expect(setup().service.report('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { TwinloopError } from '../../domain/errors.js';
+import { assess, type Assessment, type Observation } from './intent-assessment.js';
+import { canMove } from './intent-lifecycle.js';
+import { planIntent, type Plan, type PlannerDeps, type SimulatePlan } from './intent-planner.js';
+import { buildIntentReport, type IntentReport } from './intent-report.js';
+import { formatIntentIssues, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
+import type { ChosenPlan, IntentEventKind, IntentRecord, IntentStore } from './intent-store.js';
+import { parseIntentText } from './intent-text-parser.js';
+import type { LlmIntentProposal } from './llm-intent-adapter.js';
+
+/**
+ * The intent service: create (from text, a structured draft or an LLM proposal) → accept → plan
+ * → execute → watch (re-plan when off track) → report. Storage, simulation, execution and
+ * observation are injected, so the simulation lab, the durable workflows and the policy engine
+ * plug in without this module knowing them.
+ */
+
+/** Runs a plan (the durable workflows provide it); returns the execution's id. */
+export type ExecutePlan = (plan: Plan, intent: Intent) => Promise<{ executionId: string }>;
+/** Reads what happened since the plan started (metrics and spend). */
+export type ObserveIntent = (intent: Intent, plan: Plan, startedAt: number) => Promise<Observation>;
+/** Governance hook: may refuse an execution with a reason (policy and audit plug in here). */
+export type AuthorizeExecution = (intent: Intent, plan: Plan, approvedBy: string | undefined) => Promise<{ allowed: true } | { allowed: false; reason: string }>;
+
+/** What the service needs. */
+export interface IntentServiceDeps {
+  readonly store: IntentStore;
+  readonly simulate: SimulatePlan;
+  readonly execute: ExecutePlan;
+  readonly observe: ObserveIntent;
+  /** Planner tuning (offers, top-k, control share, candidate cap). */
+  readonly planner?: Omit<PlannerDeps, 'simulate' | 'idPrefix'>;
+  readonly authorize?: AuthorizeExecution;
+  /** ms since epoch; default Date.now. */
+  readonly clock?: () => number;
+  /** Intent ids; default random UUIDs. */
+  readonly newId?: () => string;
+}
+
+/** A refusal that is a decision, not a fault (policy mode, missing approval). */
+export type Refusal = { ok: false; reason: string };
+
+/** The intent service's operations (HTTP `POST /intents`, the CLI and MCP call these). */
+export interface IntentService {
+  /** Parses text into a `proposed` intent; `accept: true` accepts it at once (never for LLM proposals). */
+  createFromText(text: string, options?: { accept?: boolean }): Promise<{ ok: true; record: IntentRecord } | { ok: false; reason: string; suggestions: string[] }>;
+  /** Validates a structured draft (throws BAD_INPUT naming the paths) into a `proposed` intent. */
+  createFromDraft(draft: unknown, options?: { accept?: boolean }): Promise<IntentRecord>;
+  /** Stores an LLM proposal as `proposed`; it runs only after an explicit accept. */
+  createFromProposal(proposal: LlmIntentProposal): Promise<IntentRecord>;
+  accept(id: string): Promise<IntentRecord>;
+  /** Plans an accepted intent; a failure to find any plan is recorded and returned, not thrown. */
+  plan(id: string): Promise<{ ok: true; record: IntentRecord } | (Refusal & { record: IntentRecord })>;
+  /** Executes the chosen (or pending re-)plan if the policy mode and the governance hook allow. */
+  execute(id: string, options?: { approvedBy?: string }): Promise<{ ok: true; record: IntentRecord } | Refusal>;
+  /** Observes, assesses, re-plans when off track, and closes the intent at its horizon. */
+  check(id: string): Promise<{ record: IntentRecord; assessment: Assessment }>;
+  report(id: string): Promise<IntentReport>;
+  cancel(id: string, reason?: string): Promise<IntentRecord>;
+  get(id: string): Promise<IntentRecord>;
+  list(): Promise<IntentRecord[]>;
+}
+
+/** Builds the intent service over its injected dependencies. */
+export function createIntentService(deps: IntentServiceDeps): IntentService {
+  const clock = deps.clock ?? Date.now;
+  const newId = deps.newId ?? (() => `intent-${randomUUID()}`);
+  const iso = () => new Date(clock()).toISOString();
+
+  const withEvent = (r: IntentRecord, kind: IntentEventKind, detail: string): IntentRecord => ({ ...r, events: [...r.events, { at: iso(), kind, detail }] });
+  const moved = (r: IntentRecord, to: LifecycleStatus): IntentRecord => {
+    const can = canMove(r.intent.lifecycleStatus, to);
+    if (!can.ok) throw new TwinloopError('CONFLICT', `intent ${r.intent.id}: ${can.reason}`);
+    return { ...r, intent: { ...r.intent, lifecycleStatus: to, lastUpdate: iso() } };
+  };
+  const load = async (id: string): Promise<IntentRecord> => {
+    const r = await deps.store.get(id);
+    if (!r) throw new TwinloopError('NOT_FOUND', `no intent with id ${id}; list intents to see the ids`);
+    return r;
+  };
+  const save = async (r: IntentRecord) => {
+    await deps.store.put(r.intent.id, r);
+    return r;
+  };
+  const fresh = (intent: Intent, extra: Partial<IntentRecord>, how: string): IntentRecord =>
+    withEvent({ intent, executionIds: [], spend: 0, events: [], ...extra }, 'created', how);
+  const maybeAccept = async (r: IntentRecord, accept: boolean | undefined) => (accept ? withEvent(moved(r, 'accepted'), 'accepted', 'accepted on creation') : r);
+
+  const choosePlan = async (intent: Intent, round: number): Promise<ChosenPlan | Refusal> => {
+    const selection = await planIntent(intent, { ...deps.planner, simulate: deps.simulate, idPrefix: `${intent.id}-r${round}-p` });
+    if (selection.status === 'no-plan') return { ok: false, reason: selection.reason };
+    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls };
+  };
+  const describePlan = (c: ChosenPlan) =>
+    `${c.plan.id}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;
+
+  const runPlan = async (r: IntentRecord, chosen: ChosenPlan, approvedBy: string | undefined): Promise<{ ok: true; record: IntentRecord } | Refusal> => {
+    const { intent } = r;
+    if (intent.policyMode === 'advise') return { ok: false, reason: `intent ${intent.id} is in advise mode: its plans are shown, never executed; change the mode to approve or autonomous to run them` };
+    if (intent.policyMode === 'approve' && !approvedBy) return { ok: false, reason: `intent ${intent.id} is in approve mode: name the approver (approvedBy) to execute plan ${chosen.plan.id}` };
+    const verdict = deps.authorize ? await deps.authorize(intent, chosen.plan, approvedBy) : { allowed: true as const };
+    if (!verdict.allowed) {
+      await save(withEvent(r, 'execution-refused', verdict.reason));
+      return { ok: false, reason: verdict.reason };
+    }
+    const { executionId } = await deps.execute(chosen.plan, intent);
+    const next = intent.lifecycleStatus === 'executing' ? r : moved(r, 'executing');
+    const record: IntentRecord = {
+      ...next,
+      plan: chosen,
+      pendingPlan: undefined,
+      startedAt: r.startedAt ?? clock(),
+      executionIds: [...r.executionIds, executionId],
+    };
+    return { ok: true, record: await save(withEvent(record, 'executed', `${chosen.plan.id} as execution ${executionId}${approvedBy ? `, approved by ${approvedBy}` : ''}`)) };
+  };
+
+  return {
+    async createFromText(text, options = {}) {
+      const parsed = parseIntentText(text, { id: newId(), now: clock() });
+      if (!parsed.ok) return parsed;
+      const r = fresh(parsed.intent, { interpretation: parsed.interpretation }, 'from text');
+      return { ok: true, record: await save(await maybeAccept(r, options.accept)) };
+    },
+    async createFromDraft(draft, options = {}) {
+      const v = validateIntentDraft(draft);
+      if (!v.ok) throw new TwinloopError('BAD_INPUT', `invalid intent: ${formatIntentIssues(v.issues)}`, { context: { issues: v.issues } });
+      const now = iso();
+      const intent = intentSchema.parse({ ...v.value, id: newId(), lifecycleStatus: 'proposed', creationDate: now, lastUpdate: now, source: { kind: 'structured' } });
+      return save(await maybeAccept(fresh(intent, {}, 'from a structured draft'), options.accept));
+    },
+    async createFromProposal(proposal) {
+      if (proposal.intent.lifecycleStatus !== 'proposed' || proposal.intent.source.kind !== 'llm') {
+        throw new TwinloopError('BAD_INPUT', 'an LLM proposal must be a proposed intent with source llm; build it with proposeIntentWithLlm');
+      }
+      return save(fresh(proposal.intent, { rawText: proposal.rawText }, `proposed by model ${proposal.model}; needs an explicit accept`));
+    },
+    async accept(id) {
+      const r = await load(id);
+      return save(withEvent(moved(r, 'accepted'), 'accepted', 'accepted'));
+    },
+    async plan(id) {
+      const r = await load(id);
+      const planning = moved(r, 'planning');
+      const chosen = await choosePlan(planning.intent, 0);
+      if ('ok' in chosen) return { ok: false, reason: chosen.reason, record: await save(withEvent(planning, 'plan-failed', chosen.reason)) };
+      return { ok: true, record: await save(withEvent({ ...planning, plan: chosen }, 'planned', describePlan(chosen))) };
+    },
+    async execute(id, options = {}) {
+      const r = await load(id);
+      const chosen = r.pendingPlan ?? r.plan;
+      if (!chosen) return { ok: false, reason: `intent ${id} has no plan to execute; plan it first` };
+      if (!r.pendingPlan && r.intent.lifecycleStatus === 'executing') return { ok: false, reason: `intent ${id} is already executing ${chosen.plan.id}` };
+      return runPlan(r, chosen, options.approvedBy);
+    },
+    async check(id) {
+      const r = await load(id);
+      if (r.intent.lifecycleStatus !== 'executing' || !r.plan || r.startedAt === undefined) {
+        throw new TwinloopError('CONFLICT', `intent ${id} is ${r.intent.lifecycleStatus}, not executing; only an executing intent can be checked`);
+      }
+      const observed = await deps.observe(r.intent, r.plan.plan, r.startedAt);
+      const assessment = assess(r.intent, { outcome: r.plan.outcome, startedAt: r.startedAt }, observed);
+      let record: IntentRecord = { ...r, spend: observed.spend, lastAssessment: assessment };
+      if (r.lastAssessment?.status !== assessment.status) record = withEvent(record, 'assessed', `status ${assessment.status} at ${Math.round(assessment.elapsedShare * 100)}% of the horizon`);
+      if (assessment.horizonReached) {
+        const final = assessment.status === 'achieved' ? 'achieved' : 'not-achieved';
+        record = withEvent(moved(record, final), final, `horizon reached: ${assessment.expectations.map((e) => `${e.expectationId} ${e.status}`).join(', ')}`);
+        return { record: await save(record), assessment };
+      }
+      if (assessment.replan && !r.pendingPlan) {
+        const round = r.events.filter((e) => e.kind === 're-planned').length + 1;
+        const chosen = await choosePlan(r.intent, round);
+        if ('ok' in chosen) {
+          record = withEvent(record, 'plan-failed', `re-plan after "${assessment.replan}" found no plan: ${chosen.reason}`);
+        } else {
+          record = withEvent({ ...record, pendingPlan: chosen }, 're-planned', `${assessment.replan} → ${describePlan(chosen)}`);
+          await save(record);
+          // Autonomous intents switch plans at once; the others wait for an approved execute().
+          if (r.intent.policyMode === 'autonomous') {
+            const ran = await runPlan(record, chosen, undefined);
+            if (ran.ok) return { record: ran.record, assessment };
+            return { record: await load(id), assessment };
+          }
+        }
+      }
+      return { record: await save(record), assessment };
+    },
+    async report(id) {
+      return buildIntentReport(await load(id), clock());
+    },
+    async cancel(id, reason = 'cancelled by request') {
+      const r = await load(id);
+      return save(withEvent(moved(r, 'cancelled'), 'cancelled', reason));
+    },
+    get: load,
+    list: () => deps.store.list(),
+  };
+}

@@ -1,0 +1,77 @@
+import type { Assessment } from './intent-assessment.js';
+import type { Plan, PlanSelection } from './intent-planner.js';
+import type { PlanOutcome } from './expectation-math.js';
+import type { Intent } from './intent-schema.js';
+
+/** What happened to an intent, in order; the report lists these. */
+export type IntentEventKind =
+  | 'created'
+  | 'accepted'
+  | 'planned'
+  | 'plan-failed'
+  | 'executed'
+  | 'execution-refused'
+  | 'assessed'
+  | 're-planned'
+  | 'achieved'
+  | 'not-achieved'
+  | 'cancelled';
+
+/** One entry of an intent's history. */
+export interface IntentEvent {
+  /** ISO date-time. */
+  readonly at: string;
+  readonly kind: IntentEventKind;
+  readonly detail: string;
+}
+
+/** A plan with its simulated outcome, as chosen by the planner. */
+export interface ChosenPlan {
+  readonly plan: Plan;
+  readonly outcome: PlanOutcome;
+  readonly selection: PlanSelection['status'];
+  readonly shortfalls: readonly string[];
+}
+
+/** Everything kept about one intent: the intent, its plans, spend, assessments and history. */
+export interface IntentRecord {
+  readonly intent: Intent;
+  /** How the parser read the text, line by line (text intents only). */
+  readonly interpretation?: readonly string[];
+  /** The model's raw answer (LLM proposals only). */
+  readonly rawText?: string;
+  /** The plan executing, or chosen and awaiting execution. */
+  readonly plan?: ChosenPlan;
+  /** A re-plan awaiting approval while the current plan runs. */
+  readonly pendingPlan?: ChosenPlan;
+  /** When execution started (ms since epoch); the horizon counts from here. */
+  readonly startedAt?: number;
+  readonly executionIds: readonly string[];
+  readonly spend: number;
+  readonly lastAssessment?: Assessment;
+  readonly events: readonly IntentEvent[];
+}
+
+/** The intent store port: documents by intent id. */
+export interface IntentStore {
+  put(id: string, doc: IntentRecord): Promise<void>;
+  get(id: string): Promise<IntentRecord | undefined>;
+  list(): Promise<IntentRecord[]>;
+}
+
+/** An in-memory intent store (tests, the demo); copies on the way in and out, like a real store. */
+export function createMemoryIntentStore(): IntentStore {
+  const docs = new Map<string, IntentRecord>();
+  return {
+    async put(id, doc) {
+      docs.set(id, structuredClone(doc));
+    },
+    async get(id) {
+      const doc = docs.get(id);
+      return doc && structuredClone(doc);
+    },
+    async list() {
+      return [...docs.values()].map((d) => structuredClone(d));
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** The durable workflow engine, as offered to the layers above (flows, agents, interfaces). */
+export {
+  createWorkflowEngine,
+  defineWorkflow,
+  toWorkflowRun,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_LEASE_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  type StartedWorkflow,
+  type WorkflowEngine,
+  type WorkflowEngineOptions,
+  type WorkflowRun,
+} from './workflow-engine.js';
+export {
+  stepFailure,
+  stepFailureOf,
+  type AnyWorkflowDefinition,
+  type SignalOutcome,
+  type StepContext,
+  type StepDefinition,
+  type StepFailureKind,
+  type StepSemantics,
+  type WorkflowContext,
+  type WorkflowDefinition,
+} from './workflow-definition.js';
+export { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+export type { WorkflowEvent } from './run-execution.js';
+export { runWorkflowBench, type WorkflowBenchOptions, type WorkflowBenchResult } from './workflow-bench.js';
+export {
+  ONBOARDING_WORKFLOW_ID,
+  ONBOARDING_WORKFLOW_VERSION,
+  onboardingWorkflow,
+  type OnboardingDependencies,
+  type OnboardingInput,
+  type OnboardingResult,
+} from './flows/onboarding-flow.js';

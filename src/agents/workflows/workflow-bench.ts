@@ -1,0 +1,213 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { ok } from '../../domain/connectors/connector-result.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
+import { dropPostgresSchema } from '../../store/postgres-event-store.js';
+import type { WorkflowJournal } from '../../store/workflow-journal.js';
+import type { StepDefinition, WorkflowDefinition } from './workflow-definition.js';
+import { createWorkflowEngine } from './workflow-engine.js';
+
+/**
+ * The workflow benchmark: durable steps per second and the journal's cost per step, on embedded
+ * SQLite, on PostgreSQL and, for comparison, DBOS Transact on the same PostgreSQL, all running
+ * the same no-op-ish steps with the same number of workflows in flight.
+ */
+
+/** Options of `runWorkflowBench`. */
+export interface WorkflowBenchOptions {
+  /** PostgreSQL to measure (our journal in a throw-away schema, DBOS in a throw-away database); omitted = SQLite only. */
+  postgresUrl?: string;
+  workflows: number;
+  stepsPerWorkflow: number;
+  /** Workflows in flight at once, for every engine (default 16). */
+  concurrency?: number;
+}
+
+/** One engine's figures. */
+export interface WorkflowBenchFigures {
+  workflows: number;
+  steps: number;
+  seconds: number;
+  workflowsPerSecond: number;
+  stepsPerSecond: number;
+  /** Wall time per step beyond the plain-loop baseline, in microseconds (the durability cost). */
+  overheadPerStepUs: number;
+}
+
+/** What `runWorkflowBench` returns (plain data, for `--json`). */
+export interface WorkflowBenchResult {
+  workflows: number;
+  stepsPerWorkflow: number;
+  concurrency: number;
+  baseline: { steps: number; seconds: number; stepsPerSecond: number; perStepUs: number };
+  sqlite: WorkflowBenchFigures;
+  postgres: WorkflowBenchFigures | { skipped: string };
+  dbos: WorkflowBenchFigures | { skipped: string };
+}
+
+/** The measured step: a little work and an await, like a step that calls a fast, local back end. */
+async function benchStepBody(i: number): Promise<{ i: number; v: number }> {
+  await Promise.resolve();
+  return { i, v: (i * 2654435761) % 1_000_003 };
+}
+
+const BENCH_WORKFLOW_ID = 'bench.steps';
+const benchStep: StepDefinition<number, { i: number; v: number }> = { id: 'bench.step', version: 1, run: async (i) => ok(await benchStepBody(i)) };
+const benchWorkflow: WorkflowDefinition<{ steps: number }, number> = {
+  id: BENCH_WORKFLOW_ID,
+  version: 1,
+  parseInput: (raw) => raw as { steps: number },
+  async run(ctx, input) {
+    let sum = 0;
+    for (let i = 0; i < input.steps; i++) sum += (await ctx.step(benchStep, i)).v;
+    return sum;
+  },
+};
+
+/** Runs `total` jobs with `concurrency` in flight at once. */
+async function pool(total: number, concurrency: number, job: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < total) await job(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, lane));
+}
+
+function figures(workflows: number, steps: number, seconds: number, baselinePerStepUs: number): WorkflowBenchFigures {
+  const stepsPerSecond = steps / seconds;
+  return {
+    workflows,
+    steps,
+    seconds: Math.round(seconds * 1000) / 1000,
+    workflowsPerSecond: Math.round(workflows / seconds),
+    stepsPerSecond: Math.round(stepsPerSecond),
+    overheadPerStepUs: Math.round((1e6 / stepsPerSecond - baselinePerStepUs) * 10) / 10,
+  };
+}
+
+async function measureEngine(journal: WorkflowJournal, o: Required<Omit<WorkflowBenchOptions, 'postgresUrl'>>, baselineUs: number): Promise<WorkflowBenchFigures> {
+  const engine = createWorkflowEngine({ journal, workerId: `bench-${randomBytes(3).toString('hex')}`, concurrency: o.concurrency, pollIntervalMs: 50 });
+  engine.register(benchWorkflow);
+  await engine.run();
+  try {
+    const t0 = performance.now();
+    await pool(o.workflows, o.concurrency, async () => {
+      const { workflowId } = await engine.start(BENCH_WORKFLOW_ID, { steps: o.stepsPerWorkflow });
+      const run = await engine.waitFor(workflowId);
+      if (run.status !== 'succeeded') throw new TwinloopError('INTERNAL', `bench workflow ${workflowId} ended ${run.status}: ${run.error ?? ''}`);
+    });
+    return figures(o.workflows, o.workflows * o.stepsPerWorkflow, (performance.now() - t0) / 1000, baselineUs);
+  } finally {
+    await engine.stop();
+  }
+}
+
+/** The subset of the DBOS API the benchmark uses (it is a devDependency, loaded only here). */
+interface DbosApi {
+  setConfig(config: { name: string; systemDatabaseUrl: string; logLevel?: string; systemDatabasePoolSize?: number }): void;
+  launch(): Promise<void>;
+  shutdown(options?: { deregister?: boolean }): Promise<void>;
+  registerWorkflow<A extends unknown[], R>(fn: (...args: A) => Promise<R>, config: { name: string }): (...args: A) => Promise<R>;
+  runStep<R>(fn: () => Promise<R>, config: { name: string }): Promise<R>;
+}
+
+async function loadDbos(): Promise<DbosApi | string> {
+  const moduleName = '@dbos-inc/dbos-sdk';
+  try {
+    const mod = (await import(moduleName)) as { DBOS: DbosApi };
+    return mod.DBOS;
+  } catch {
+    return 'DBOS Transact is not installed; install the dev dependency @dbos-inc/dbos-sdk (npm install --include=dev) to compare against it';
+  }
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function measureDbos(url: string, o: Required<Omit<WorkflowBenchOptions, 'postgresUrl'>>, baselineUs: number): Promise<WorkflowBenchFigures | { skipped: string }> {
+  const DBOS = await loadDbos();
+  if (typeof DBOS === 'string') return { skipped: DBOS };
+  const dbName = `twinloop_dbos_bench_${randomBytes(4).toString('hex')}`;
+  const sysUrl = new URL(url);
+  sysUrl.pathname = `/${dbName}`;
+  await adminQuery(url, `CREATE DATABASE ${dbName}`);
+  try {
+    DBOS.setConfig({ name: 'twinloop-bench', systemDatabaseUrl: sysUrl.toString(), logLevel: 'error', systemDatabasePoolSize: 10 });
+    const workflow = DBOS.registerWorkflow(
+      async (steps: number) => {
+        let sum = 0;
+        for (let i = 0; i < steps; i++) sum += (await DBOS.runStep(() => benchStepBody(i), { name: 'bench.step' })).v;
+        return sum;
+      },
+      { name: BENCH_WORKFLOW_ID },
+    );
+    await DBOS.launch();
+    try {
+      const t0 = performance.now();
+      await pool(o.workflows, o.concurrency, () => workflow(o.stepsPerWorkflow));
+      return figures(o.workflows, o.workflows * o.stepsPerWorkflow, (performance.now() - t0) / 1000, baselineUs);
+    } finally {
+      await DBOS.shutdown({ deregister: true });
+    }
+  } finally {
+    await adminQuery(url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+  }
+}
+
+/** Runs the benchmark once: baseline, SQLite, and with `postgresUrl` our PostgreSQL journal and DBOS. */
+export async function runWorkflowBench(options: WorkflowBenchOptions): Promise<WorkflowBenchResult> {
+  const o = { workflows: options.workflows, stepsPerWorkflow: options.stepsPerWorkflow, concurrency: options.concurrency ?? 16 };
+  for (const [k, v] of Object.entries(o)) {
+    if (!Number.isInteger(v) || v < 1) throw new TwinloopError('BAD_INPUT', `workflow bench ${k} must be an integer ≥ 1; got ${v}`);
+  }
+  const steps = o.workflows * o.stepsPerWorkflow;
+  const t0 = performance.now();
+  for (let w = 0; w < o.workflows; w++) for (let i = 0; i < o.stepsPerWorkflow; i++) await benchStepBody(i);
+  const baselineSeconds = Math.max((performance.now() - t0) / 1000, 1e-9);
+  const baselineUs = (baselineSeconds * 1e6) / steps;
+  const baseline = { steps, seconds: Math.round(baselineSeconds * 1e6) / 1e6, stepsPerSecond: Math.round(steps / baselineSeconds), perStepUs: Math.round(baselineUs * 1000) / 1000 };
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-wfbench-'));
+  let sqlite: WorkflowBenchFigures;
+  try {
+    const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir });
+    try {
+      sqlite = await measureEngine(journal, o, baselineUs);
+    } finally {
+      await journal.close();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+
+  if (!options.postgresUrl) {
+    const skipped = 'no PostgreSQL URL given; pass postgresUrl to measure PostgreSQL and DBOS';
+    return { ...o, baseline, sqlite, postgres: { skipped }, dbos: { skipped } };
+  }
+  const url = options.postgresUrl;
+  const schema = `twinloop_wfbench_${randomBytes(4).toString('hex')}`;
+  let postgres: WorkflowBenchFigures;
+  try {
+    const journal = await openWorkflowJournal({ kind: 'postgres', url, schema }, { poolSize: Math.min(o.concurrency, 10) });
+    try {
+      postgres = await measureEngine(journal, o, baselineUs);
+    } finally {
+      await journal.close();
+    }
+  } finally {
+    await dropPostgresSchema(url, schema);
+  }
+  const dbos = await measureDbos(url, o, baselineUs);
+  return { ...o, baseline, sqlite, postgres, dbos };
+}

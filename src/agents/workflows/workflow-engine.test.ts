@@ -1,0 +1,247 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ok, rejected, transient } from '../../domain/connectors/connector-result.js';
+import { ManualClock } from '../../domain/clock.js';
+import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
+import type { WorkflowJournal } from '../../store/workflow-journal.js';
+import { retryDelayMs, DEFAULT_RETRY_POLICY } from './retry-policy.js';
+import type { StepDefinition, WorkflowDefinition } from './workflow-definition.js';
+import { createWorkflowEngine, type WorkflowEngine } from './workflow-engine.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const any = (raw: unknown) => raw as never;
+
+let dataDir: string;
+let journal: WorkflowJournal;
+let clock: ManualClock;
+let engine: WorkflowEngine;
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'twinloop-engine-'));
+  journal = await openWorkflowJournal({ kind: 'sqlite', dataDir });
+  clock = new ManualClock(T0);
+  engine = createWorkflowEngine({ journal, workerId: 'w1', clock, random: () => 0 });
+});
+afterEach(async () => {
+  await engine.stop();
+  await journal.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function oneStep(step: StepDefinition<number, unknown>, id = 'one'): WorkflowDefinition<number, unknown> {
+  return { id, version: 1, parseInput: (raw) => Number(raw), run: (ctx, n) => ctx.step(step, n) };
+}
+
+describe('workflow engine', () => {
+  it('retries a transient failure after the backoff, measured on the engine clock', async () => {
+    const calls: number[] = [];
+    const flaky: StepDefinition<number, string> = {
+      id: 'flaky',
+      version: 1,
+      retry: { maxAttempts: 4, baseDelayMs: 1_000, factor: 2, jitter: 0 },
+      run: async (_n, ctx) => {
+        calls.push(ctx.attempt);
+        return ctx.attempt < 3 ? transient('busy') : ok(ctx.idempotencyKey);
+      },
+    };
+    engine.register(oneStep(flaky));
+    await engine.start('one', 1, { workflowId: 'r1' });
+    await engine.runOnce();
+    expect((await engine.get('r1'))?.status).toBe('waiting');
+    clock.advance(999);
+    expect(await engine.runOnce()).toBe(0);
+    clock.advance(1);
+    await engine.runOnce();
+    expect(calls).toEqual([1, 2]);
+    clock.advance(1_999);
+    expect(await engine.runOnce()).toBe(0);
+    clock.advance(1);
+    await engine.runOnce();
+    const run = await engine.get('r1');
+    expect(run).toMatchObject({ status: 'succeeded', output: 'r1:flaky' });
+    expect(calls).toEqual([1, 2, 3]);
+  });
+
+  it('fails for good when retries are used up, and at once on a rejection', async () => {
+    engine.register(oneStep({ id: 'down', version: 1, retry: { maxAttempts: 2, baseDelayMs: 10, jitter: 0 }, run: async () => transient('down') }, 'down'));
+    engine.register(oneStep({ id: 'no', version: 1, run: async () => rejected('no_credit_file') }, 'no'));
+    await engine.start('down', 1, { workflowId: 'a' });
+    await engine.start('no', 1, { workflowId: 'b' });
+    await engine.runOnce();
+    clock.advance(10);
+    await engine.runOnce();
+    expect((await engine.get('a'))?.error).toMatch(/down after 2 attempts/);
+    expect(await engine.get('b')).toMatchObject({ status: 'failed', error: expect.stringMatching(/no_credit_file/) });
+  });
+
+  it('undoes completed steps in reverse order when a later step fails', async () => {
+    const undone: string[] = [];
+    const undoable = (id: string): StepDefinition<number, string> => ({
+      id,
+      version: 1,
+      run: async () => ok(`${id}-made`),
+      compensate: async (_i, made) => void undone.push(String(made)),
+    });
+    const wf: WorkflowDefinition<number, unknown> = {
+      id: 'saga',
+      version: 1,
+      parseInput: Number,
+      async run(ctx, n) {
+        await ctx.step(undoable('a'), n);
+        await ctx.step(undoable('b'), n);
+        await ctx.step(undoable('c'), n);
+        return ctx.step({ id: 'boom', version: 1, run: async () => rejected('refused') }, n);
+      },
+    };
+    engine.register(wf);
+    await engine.start('saga', 0, { workflowId: 's' });
+    await engine.runOnce();
+    expect(undone).toEqual(['c-made', 'b-made', 'a-made']);
+    expect((await engine.get('s'))?.status).toBe('failed');
+    const { steps } = await journal.loadHistory('s');
+    expect(steps.filter((s) => s.key.endsWith('~undo') && s.status === 'succeeded').map((s) => s.key).sort()).toEqual(['a~undo', 'b~undo', 'c~undo']);
+  });
+
+  it('does not re-run an at-most-once step interrupted by a crash: it fails and compensates', async () => {
+    let charges = 0;
+    const undone: string[] = [];
+    const wf: WorkflowDefinition<number, unknown> = {
+      id: 'amo',
+      version: 1,
+      parseInput: Number,
+      async run(ctx, n) {
+        await ctx.step({ id: 'reserve', version: 1, run: async () => ok('R1'), compensate: async () => void undone.push('reserve') }, n);
+        // The first worker "dies" while charging: the call never returns.
+        return ctx.step({ id: 'charge', version: 1, semantics: 'at-most-once', run: () => (++charges === 1 ? new Promise(() => undefined) : Promise.resolve(ok('paid'))) }, n);
+      },
+    };
+    engine.register(wf);
+    await engine.start('amo', 0, { workflowId: 'x' });
+    void engine.runOnce();
+    await new Promise((r) => setTimeout(r, 50));
+    const { steps } = await journal.loadHistory('x');
+    expect(steps.find((s) => s.key === 'charge')?.status).toBe('started');
+    // A new worker takes over the journal (SQLite: one owner, previous leases released).
+    const next = createWorkflowEngine({ journal, workerId: 'w2', clock, random: () => 0 });
+    next.register(wf);
+    await next.run();
+    const run = await next.waitFor('x', { timeoutMs: 5_000 });
+    await next.stop();
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/at-most-once/);
+    expect(charges).toBe(1);
+    expect(undone).toEqual(['reserve']);
+  });
+
+  it('sleeps on a durable timer until the clock passes it', async () => {
+    const wf: WorkflowDefinition<number, string> = {
+      id: 'nap',
+      version: 1,
+      parseInput: Number,
+      async run(ctx) {
+        await ctx.sleep('cool-off', 3_600_000);
+        return 'awake';
+      },
+    };
+    engine.register(wf);
+    await engine.start('nap', 0, { workflowId: 'n' });
+    await engine.runOnce();
+    clock.advance(3_599_999);
+    expect(await engine.runOnce()).toBe(0);
+    clock.advance(1);
+    await engine.runOnce();
+    expect(await engine.get('n')).toMatchObject({ status: 'succeeded', output: 'awake' });
+  });
+
+  it('waits for a signal, and takes the declared fallback when it times out', async () => {
+    const wf: WorkflowDefinition<number, unknown> = {
+      id: 'approval',
+      version: 1,
+      parseInput: Number,
+      run: (ctx) => ctx.waitForSignal('approved', { timeoutMs: 60_000, fallback: { approved: false } }),
+    };
+    engine.register(wf);
+    await engine.start('approval', 0, { workflowId: 'yes' });
+    await engine.start('approval', 0, { workflowId: 'late' });
+    await engine.runOnce();
+    expect(await engine.signal('yes', 'approved', { approved: true })).toBe(true);
+    await engine.runOnce();
+    expect((await engine.get('yes'))?.output).toEqual({ payload: { approved: true }, timedOut: false });
+    expect((await engine.get('late'))?.status).toBe('waiting');
+    clock.advance(60_000);
+    await engine.runOnce();
+    expect((await engine.get('late'))?.output).toEqual({ payload: { approved: false }, timedOut: true });
+    expect(await engine.signal('late', 'approved', {})).toBe(false);
+  });
+
+  it('runs a child workflow and resumes the parent with its result', async () => {
+    const child: WorkflowDefinition<number, number> = {
+      id: 'double',
+      version: 1,
+      parseInput: Number,
+      run: (ctx, n) => ctx.step({ id: 'times-two', version: 1, run: async (x: number) => ok(x * 2) }, n),
+    };
+    const parent: WorkflowDefinition<number, number> = {
+      id: 'parent',
+      version: 1,
+      parseInput: Number,
+      async run(ctx, n) {
+        const a = await ctx.child(child, n, { key: 'first' });
+        return (await ctx.child(child, a, { key: 'second' })) + 1;
+      },
+    };
+    engine.register(parent);
+    await engine.start('parent', 5, { workflowId: 'p' });
+    for (let i = 0; i < 5 && (await engine.get('p'))?.status !== 'succeeded'; i++) await engine.runOnce();
+    expect((await engine.get('p'))?.output).toBe(21);
+    expect((await engine.list({ parentId: 'p' })).map((r) => [r.workflowId, r.output]).sort()).toEqual([
+      ['p/first', 10],
+      ['p/second', 20],
+    ]);
+  });
+
+  it('finishes an in-flight run on the version it started with; new runs take the newest', async () => {
+    const version = (v: number): WorkflowDefinition<number, string> => ({
+      id: 'versioned',
+      version: v,
+      parseInput: Number,
+      async run(ctx) {
+        await ctx.sleep('pause', 10);
+        return `v${v}`;
+      },
+    });
+    engine.register(version(1));
+    await engine.start('versioned', 0, { workflowId: 'old' });
+    await engine.runOnce();
+    engine.register(version(2));
+    await engine.start('versioned', 0, { workflowId: 'new' });
+    await engine.runOnce();
+    clock.advance(10);
+    await engine.runOnce();
+    expect((await engine.get('old'))?.output).toBe('v1');
+    expect((await engine.get('new'))).toMatchObject({ output: 'v2', definitionVersion: 2 });
+  });
+
+  it('starts idempotently on a workflow id and validates the input once, at start', async () => {
+    engine.register({ id: 'strict', version: 1, parseInput: (raw) => {
+      if (typeof raw !== 'number') throw new Error('a number please');
+      return raw;
+    }, run: async (_ctx, n: number) => n });
+    expect(await engine.start('strict', 1, { workflowId: 'same' })).toMatchObject({ created: true });
+    expect(await engine.start('strict', 2, { workflowId: 'same' })).toMatchObject({ created: false });
+    await expect(engine.start('strict', any('x'))).rejects.toThrow(/a number please/);
+    await expect(engine.start('unknown', 1)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await engine.runOnce();
+    expect((await engine.get('same'))?.output).toBe(1);
+  });
+
+  it('computes documented backoff: base × factor^(n−2), capped, jitter shortens', () => {
+    const p = { ...DEFAULT_RETRY_POLICY, jitter: 0 };
+    expect([2, 3, 4].map((n) => retryDelayMs(p, n, 0))).toEqual([100, 200, 400]);
+    expect(retryDelayMs(p, 40, 0)).toBe(30_000);
+    expect(retryDelayMs({ ...p, jitter: 0.5 }, 2, 1)).toBe(50);
+    expect(retryDelayMs(p, 2, 0, 2_000)).toBe(2_000);
+  });
+});

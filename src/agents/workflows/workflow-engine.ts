@@ -1,0 +1,334 @@
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../../domain/clock.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { FINISHED_STATUSES, type RunFilter, type RunRecord, type RunStatus, type WorkflowJournal } from '../../store/workflow-journal.js';
+import { RunExecution, type ExecutionEnd, type ExecutionHost, type WorkflowEvent } from './run-execution.js';
+import { checkWorkflowDefinition, type AnyWorkflowDefinition, type WorkflowDefinition } from './workflow-definition.js';
+
+/** How often a worker looks for runnable runs when nothing wakes it sooner (ms). */
+export const DEFAULT_POLL_INTERVAL_MS = 200;
+/** A dead worker's runs are taken over after this long; live workers renew at a third of it (ms). */
+export const DEFAULT_LEASE_MS = 30_000;
+/** Runs one worker executes at once; about the journal's connection pool, so none waits for a connection. */
+export const DEFAULT_CONCURRENCY = 16;
+/** A run whose definition version this worker does not have is looked at again after this long (ms). */
+const UNKNOWN_DEFINITION_RETRY_MS = 60_000;
+
+/** Options of `createWorkflowEngine`. */
+export interface WorkflowEngineOptions {
+  journal: WorkflowJournal;
+  /** Names this worker in leases; unique per process sharing a journal. */
+  workerId: string;
+  /** Time for timers, retries, signal deadlines and leases (default: the wall clock). */
+  clock?: Clock;
+  pollIntervalMs?: number;
+  leaseMs?: number;
+  concurrency?: number;
+  /** Draws retry jitter (default Math.random). */
+  random?: () => number;
+  /** Hears every step journaled, run suspended or finished (monitoring, tests). */
+  onEvent?: (event: WorkflowEvent) => void;
+}
+
+/** A run as callers see it: input and output parsed. */
+export interface WorkflowRun {
+  workflowId: string;
+  definitionId: string;
+  definitionVersion: number;
+  status: RunStatus;
+  input: unknown;
+  output: unknown;
+  error: string | null;
+  parentId: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What `start` answers: the run's id, and whether this call created it (false: it already existed). */
+export interface StartedWorkflow {
+  workflowId: string;
+  created: boolean;
+  status: RunStatus;
+}
+
+/** The durable workflow engine of one worker. */
+export interface WorkflowEngine {
+  /** Adds a definition version; keep registering old versions while runs on them are in flight. */
+  register(definition: AnyWorkflowDefinition): void;
+  /** Starts a run of the newest (or the given) version; idempotent on `workflowId`. Validates the input. */
+  start(definitionId: string, input: unknown, options?: { workflowId?: string; version?: number }): Promise<StartedWorkflow>;
+  /** Delivers a signal to a run (first of a name wins); false when the run is unknown or finished. */
+  signal(workflowId: string, name: string, payload: unknown): Promise<boolean>;
+  get(workflowId: string): Promise<WorkflowRun | null>;
+  list(filter?: RunFilter): Promise<WorkflowRun[]>;
+  /** Recovers in-flight runs and keeps running runnable ones until `stop()`. */
+  run(): Promise<void>;
+  /** Stops claiming, lets running executions reach their next step boundary, releases their leases. */
+  stop(): Promise<void>;
+  /** Claims and executes what is runnable now, once; resolves when those executions rest. For tests and tools. */
+  runOnce(): Promise<number>;
+  /** Resolves with the run once it has finished (whichever worker ran it). */
+  waitFor(workflowId: string, options?: { timeoutMs?: number }): Promise<WorkflowRun>;
+}
+
+/** The parsed view of a journal record. */
+export function toWorkflowRun(r: RunRecord): WorkflowRun {
+  return {
+    workflowId: r.id,
+    definitionId: r.definitionId,
+    definitionVersion: r.definitionVersion,
+    status: r.status,
+    input: JSON.parse(r.input) as unknown,
+    output: r.output === null ? null : (JSON.parse(r.output) as unknown),
+    error: r.error,
+    parentId: r.parentId,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}
+
+const positive = (name: string, v: number) => {
+  if (!Number.isFinite(v) || v <= 0) throw new TwinloopError('BAD_INPUT', `workflow engine ${name} must be a positive number; got ${v}`);
+  return v;
+};
+
+/** Creates one worker's engine over a journal. Nothing runs until `run()` (or `runOnce()`). */
+export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEngine {
+  const { journal } = options;
+  if (!journal) throw new TwinloopError('BAD_INPUT', 'the workflow engine needs a journal; open one with openWorkflowJournal');
+  if (typeof options.workerId !== 'string' || options.workerId.trim() === '') throw new TwinloopError('BAD_INPUT', 'the workflow engine needs a non-empty workerId');
+  const clock = options.clock ?? systemClock;
+  const pollMs = positive('pollIntervalMs', options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+  const leaseMs = positive('leaseMs', options.leaseMs ?? DEFAULT_LEASE_MS);
+  const concurrency = Math.floor(positive('concurrency', options.concurrency ?? DEFAULT_CONCURRENCY));
+  const workerId = options.workerId;
+
+  const definitions = new Map<string, Map<number, AnyWorkflowDefinition>>();
+  const active = new Map<string, Promise<ExecutionEnd>>();
+  const finishedListeners = new Map<string, Set<() => void>>();
+  let running = false;
+  let stopping = false;
+  let loop: Promise<void> | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+  let poke: (() => void) | null = null;
+  const timers = new Set<NodeJS.Timeout>();
+
+  const wakeLoop = () => poke?.();
+  const definitionOf = (id: string, version: number) => definitions.get(id)?.get(version);
+  const newest = (id: string): AnyWorkflowDefinition | undefined => {
+    const versions = definitions.get(id);
+    return versions ? versions.get(Math.max(...versions.keys())) : undefined;
+  };
+
+  const host: ExecutionHost = {
+    journal,
+    workerId,
+    now: () => clock.now(),
+    leaseUntil: () => clock.now() + leaseMs,
+    random: options.random ?? Math.random,
+    delay: (ms) => new Promise((r) => setTimeout(r, ms)),
+    stopping: () => stopping,
+    startChild: async (def, input, childId, parentId) => {
+      register(def);
+      const parsed = def.parseInput(input);
+      const now = clock.now();
+      const { run, created } = await journal.createRun({
+        id: childId,
+        definitionId: def.id,
+        definitionVersion: def.version,
+        input: JSON.stringify(parsed ?? null),
+        parentId,
+        createdAt: now,
+        claim: { workerId, leaseUntil: now + leaseMs },
+      });
+      if (created) launch(run, true);
+      return run;
+    },
+    emit: (event) => {
+      if (event.type === 'run-finished') notifyFinished(event.runId);
+      options.onEvent?.(event);
+    },
+  };
+
+  function notifyFinished(runId: string): void {
+    for (const l of finishedListeners.get(runId) ?? []) l();
+    finishedListeners.delete(runId);
+  }
+
+  function register(def: AnyWorkflowDefinition): void {
+    checkWorkflowDefinition(def);
+    const versions = definitions.get(def.id) ?? new Map<number, AnyWorkflowDefinition>();
+    const existing = versions.get(def.version);
+    if (existing && existing !== def) throw new TwinloopError('CONFLICT', `workflow ${def.id} version ${def.version} is already registered with another body; bump the version`);
+    versions.set(def.version, def);
+    definitions.set(def.id, versions);
+  }
+
+  /** Schedules a local look at the journal when a suspended run is due soon (saves a poll interval). */
+  function scheduleWake(wakeAt: number): void {
+    const ms = wakeAt - clock.now();
+    if (!running || ms > pollMs * 10) return;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      wakeLoop();
+    }, Math.max(0, ms));
+    timers.add(t);
+  }
+
+  async function execute(run: RunRecord, fresh: boolean): Promise<ExecutionEnd> {
+    const def = definitionOf(run.definitionId, run.definitionVersion);
+    if (!def) {
+      const error = `worker ${workerId} has no definition ${run.definitionId} version ${run.definitionVersion}; register it (keep old versions while their runs are in flight)`;
+      await journal.suspend(run.id, { workerId, until: clock.now() }, { status: run.status === 'pending' ? 'pending' : 'waiting', wakeAt: clock.now() + UNKNOWN_DEFINITION_RETRY_MS, now: clock.now(), error });
+      return { kind: 'suspended', wakeAt: clock.now() + UNKNOWN_DEFINITION_RETRY_MS };
+    }
+    // A run this worker created just now has no history to read.
+    const history = fresh ? { steps: [], signals: [] } : await journal.loadHistory(run.id);
+    return new RunExecution(host, run, def, history).execute();
+  }
+
+  function launch(run: RunRecord, fresh = false): void {
+    if (active.has(run.id)) return;
+    const p = execute(run, fresh)
+      .catch((err: unknown): ExecutionEnd => ({ kind: 'abandoned', error: err instanceof TwinloopError ? err : new TwinloopError('INTERNAL', String(err), { cause: err }) }))
+      .then((end) => {
+        active.delete(run.id);
+        if (end.kind === 'suspended') scheduleWake(end.wakeAt);
+        wakeLoop();
+        return end;
+      });
+    active.set(run.id, p);
+  }
+
+  async function claimAndLaunch(): Promise<RunRecord[]> {
+    const room = concurrency - active.size;
+    if (room <= 0) return [];
+    const now = clock.now();
+    const claimed = await journal.claimRuns(workerId, now, now + leaseMs, room);
+    for (const r of claimed) launch(r);
+    return claimed;
+  }
+
+  async function pollLoop(): Promise<void> {
+    while (running) {
+      try {
+        await claimAndLaunch();
+      } catch {
+        // The journal is unreachable: keep polling, the next round may succeed.
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, pollMs);
+        poke = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      poke = null;
+    }
+  }
+
+  async function renewLeases(): Promise<void> {
+    const ids = [...active.keys()];
+    if (ids.length) await journal.renewLeases(workerId, ids, clock.now() + leaseMs).catch(() => undefined);
+  }
+
+  const engine: WorkflowEngine = {
+    register,
+
+    async start(definitionId, input, opts = {}) {
+      const def = opts.version === undefined ? newest(definitionId) : definitionOf(definitionId, opts.version);
+      if (!def) {
+        throw new TwinloopError('NOT_FOUND', `no workflow "${definitionId}"${opts.version === undefined ? '' : ` version ${opts.version}`} is registered; register its definition first`);
+      }
+      const parsed: unknown = def.parseInput(input);
+      const now = clock.now();
+      const { run, created } = await journal.createRun({
+        id: opts.workflowId ?? randomUUID(),
+        definitionId: def.id,
+        definitionVersion: def.version,
+        input: JSON.stringify(parsed ?? null),
+        parentId: null,
+        createdAt: now,
+        // A running worker runs what it starts at once, without waiting for a poll.
+        claim: running && active.size < concurrency ? { workerId, leaseUntil: now + leaseMs } : undefined,
+      });
+      if (created && run.leaseOwner === workerId) launch(run, true);
+      return { workflowId: run.id, created, status: run.status };
+    },
+
+    async signal(workflowId, name, payload) {
+      if (typeof name !== 'string' || name === '') throw new TwinloopError('BAD_INPUT', 'a signal needs a non-empty name');
+      const ok = await journal.addSignal(workflowId, { name, payload: JSON.stringify(payload ?? null), at: clock.now() });
+      if (ok) wakeLoop();
+      return ok;
+    },
+
+    async get(workflowId) {
+      const r = await journal.getRun(workflowId);
+      return r ? toWorkflowRun(r) : null;
+    },
+
+    async list(filter) {
+      return (await journal.listRuns(filter)).map(toWorkflowRun);
+    },
+
+    async run() {
+      if (running) return;
+      running = true;
+      stopping = false;
+      await journal.releaseOrphanedLeases(workerId);
+      heartbeat = setInterval(() => void renewLeases(), leaseMs / 3);
+      heartbeat.unref();
+      loop = pollLoop();
+    },
+
+    async stop() {
+      if (!running) return;
+      running = false;
+      stopping = true;
+      wakeLoop();
+      if (heartbeat) clearInterval(heartbeat);
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await loop;
+      await Promise.all([...active.values()]);
+      stopping = false;
+    },
+
+    async runOnce() {
+      const claimed = await claimAndLaunch();
+      await Promise.all(claimed.map((r) => active.get(r.id)));
+      // Children launched by those executions rest too before this returns.
+      while (active.size) await Promise.all([...active.values()]);
+      return claimed.length;
+    },
+
+    async waitFor(workflowId, opts = {}) {
+      const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+      for (;;) {
+        const r = await journal.getRun(workflowId);
+        if (!r) throw new TwinloopError('NOT_FOUND', `workflow run "${workflowId}" not found; start it first`);
+        if (FINISHED_STATUSES.includes(r.status)) return toWorkflowRun(r);
+        if (Date.now() >= deadline) throw new TwinloopError('UNAVAILABLE', `workflow run "${workflowId}" has not finished within ${opts.timeoutMs} ms (status ${r.status}); wait longer or look at its steps`);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, Math.min(pollMs, Math.max(0, deadline - Date.now())));
+          function done() {
+            clearTimeout(t);
+            finishedListeners.get(workflowId)?.delete(done);
+            resolve();
+          }
+          const set = finishedListeners.get(workflowId) ?? new Set();
+          set.add(done);
+          finishedListeners.set(workflowId, set);
+        });
+      }
+    },
+  };
+  return engine;
+}
+
+/** Narrows a definition for `register` without losing its types at the call site. */
+export function defineWorkflow<I, O>(definition: WorkflowDefinition<I, O>): WorkflowDefinition<I, O> {
+  checkWorkflowDefinition(definition as AnyWorkflowDefinition);
+  return definition;
+}
