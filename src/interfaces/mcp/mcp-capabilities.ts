@@ -1,0 +1,50 @@
+/**
+ * What the MCP tools can do, as plain async functions. The server (`twinloop start`) implements
+ * them over the same services its HTTP routes use, so an agent connected over MCP can do what a
+ * person can through the API, and nothing more: every state-changing path goes through the
+ * action policy exactly as the HTTP routes do.
+ */
+export interface McpCapabilities {
+  /** The twin with its live scores and reasons, or null for an unknown customer. */
+  readTwin(customerId: string): Promise<unknown | null>;
+  /** The churn score with its interval and the features that push it up or down. */
+  explainChurn(customerId: string): Promise<unknown | null>;
+  /** Twins matching feature filters (`{ churn_gte: '0.3' }` style pairs), a page at a time. */
+  searchTwins(filters: Record<string, string>, offset: number, limit: number): Promise<{ total: number; items: unknown[] }>;
+  /** Runs the decision funnel; the decision is logged (that is its only side effect). */
+  recommend(customerId: string, context: { channel: string; reason?: string }): Promise<unknown>;
+  /** Starts a simulation run and waits for it up to `waitMs`; answers the run (finished or not). */
+  simulate(scenario: unknown, waitMs: number): Promise<unknown>;
+  /** Reads a stored simulation run. */
+  simulationRun(id: string): Promise<unknown | null>;
+  /** Creates an intent from plain words or a structured intent; it is proposed, not executed. */
+  createIntent(input: { text?: string; intent?: unknown; accept?: boolean }): Promise<unknown>;
+  intentReport(id: string): Promise<unknown | null>;
+  /** Asks for an action: executed, pending approval, advised or refused, always with the reason. */
+  requestAction(request: ActionRequestInput): Promise<ActionAnswer>;
+  listApprovals(status?: string): Promise<unknown[]>;
+  /** Approve or reject a pending approval; the policy decides whether this actor may. */
+  decideApproval(id: string, decision: { approve: boolean; reason: string; actor: string }): Promise<unknown>;
+  /** Ids of twins to list as resources (bounded). */
+  listTwinIds(limit: number): Promise<string[]>;
+}
+
+/** An action an agent asks for (the same body as `POST /actions`). */
+export interface ActionRequestInput {
+  readonly customerId: string;
+  readonly actionClass: string;
+  readonly channel: string;
+  readonly offerId?: string;
+  readonly amount?: number;
+  readonly reason: string;
+  readonly actor: string;
+  readonly idempotencyKey: string;
+}
+
+/** The policy's answer to an action request. */
+export interface ActionAnswer {
+  readonly status: 'executed' | 'pending-approval' | 'advised' | 'refused';
+  readonly reason: string;
+  readonly approvalId?: string;
+  readonly [k: string]: unknown;
+}

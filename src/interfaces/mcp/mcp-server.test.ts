@@ -1,0 +1,79 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { describe, expect, it } from 'vitest';
+import type { ActionRequestInput, McpCapabilities } from './mcp-capabilities.js';
+import { createMcpServer } from './mcp-server.js';
+
+function fakeCapabilities(log: ActionRequestInput[]): McpCapabilities {
+  const twin = { customerId: 'C1', scores: { churn: { probability: 0.4 } } };
+  return {
+    readTwin: async (id) => (id === 'C1' ? twin : null),
+    explainChurn: async (id) => (id === 'C1' ? twin.scores.churn : null),
+    searchTwins: async () => ({ total: 1, items: [twin] }),
+    recommend: async (id, ctx) => ({ customerId: id, context: ctx, ranked: [] }),
+    simulate: async () => ({ id: 'S1', status: 'done' }),
+    simulationRun: async (id) => (id === 'S1' ? { id, status: 'done' } : null),
+    createIntent: async (input) => ({ id: 'I1', status: 'proposed', input }),
+    intentReport: async () => null,
+    requestAction: async (req) => {
+      log.push(req);
+      return req.actionClass === 'credit' && (req.amount ?? 0) > 100
+        ? { status: 'refused', reason: 'credit above the 100 cap (rule credits.cap)' }
+        : { status: 'executed', reason: 'autonomous on app (rule offers.digital)' };
+    },
+    listApprovals: async () => [],
+    decideApproval: async () => ({ status: 'rejected' }),
+    listTwinIds: async () => ['C1'],
+  };
+}
+
+async function connect(caps: McpCapabilities): Promise<Client> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await createMcpServer(caps, 'test').connect(serverSide);
+  const client = new Client({ name: 'test', version: '1' });
+  await client.connect(clientSide);
+  return client;
+}
+
+describe('MCP server', () => {
+  it('marks exactly the tools that change nothing as read-only, and request_action as destructive', async () => {
+    const client = await connect(fakeCapabilities([]));
+    const { tools } = await client.listTools();
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    for (const name of ['get_twin', 'explain_churn_risk', 'search_twins', 'get_simulation', 'get_intent_report', 'list_approvals']) {
+      expect(byName.get(name)?.annotations?.readOnlyHint, name).toBe(true);
+    }
+    for (const name of ['recommend_next_best_action', 'run_simulation', 'create_intent', 'request_action', 'decide_approval']) {
+      expect(byName.get(name)?.annotations?.readOnlyHint, name).toBe(false);
+    }
+    expect(byName.get('request_action')?.annotations?.destructiveHint).toBe(true);
+  });
+
+  it('passes the policy answer through and names the agent as the actor', async () => {
+    const log: ActionRequestInput[] = [];
+    const client = await connect(fakeCapabilities(log));
+    const r = await client.callTool({
+      name: 'request_action',
+      arguments: { customerId: 'C1', actionClass: 'credit', channel: 'app', amount: 500, reason: 'goodwill', idempotencyKey: 'k1' },
+    });
+    expect(r.structuredContent).toMatchObject({ status: 'refused', reason: expect.stringContaining('cap') });
+    expect(log[0].actor).toBe('mcp-agent');
+  });
+
+  it('answers a tool error for an unknown twin and rejects bad arguments', async () => {
+    const client = await connect(fakeCapabilities([]));
+    const missing = await client.callTool({ name: 'get_twin', arguments: { customerId: 'NOPE' } });
+    expect(missing.isError).toBe(true);
+    expect(JSON.stringify(missing.content)).toContain('NOT_FOUND');
+    const bad = await client.callTool({ name: 'request_action', arguments: { customerId: 'C1', actionClass: 'teleport', channel: 'app', reason: 'x', idempotencyKey: 'k' } });
+    expect(bad.isError).toBe(true);
+  });
+
+  it('serves twins as resources', async () => {
+    const client = await connect(fakeCapabilities([]));
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toEqual(['twin://C1']);
+    const read = await client.readResource({ uri: 'twin://C1' });
+    expect(JSON.parse(String((read.contents[0] as { text: string }).text))).toMatchObject({ customerId: 'C1' });
+  });
+});

@@ -1,0 +1,186 @@
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { CHANNELS } from '../../domain/events.js';
+import { toTwinloopError } from '../../domain/errors.js';
+import type { McpCapabilities } from './mcp-capabilities.js';
+
+/** How long `run_simulation` waits for a run before answering with its id and progress. */
+const SIMULATION_WAIT_MS = 20_000;
+/** Resources listed per `resources/list` call: an agent searches for the rest. */
+const LISTED_TWINS = 50;
+
+const json = (value: unknown): CallToolResult => ({
+  content: [{ type: 'text', text: JSON.stringify(value, null, 2) }],
+  structuredContent: typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { items: value },
+});
+
+const failure = (message: string): CallToolResult => ({ content: [{ type: 'text', text: message }], isError: true });
+
+/** Every tool answers through here: an exception becomes a tool error naming what went wrong. */
+const answer = async (work: () => Promise<unknown>, missing?: string): Promise<CallToolResult> => {
+  try {
+    const value = await work();
+    if (value === null && missing) return failure(missing);
+    return json(value);
+  } catch (err) {
+    const e = toTwinloopError(err);
+    return failure(`${e.code}: ${e.message}`);
+  }
+};
+
+const customerId = z.string().min(1).max(128).describe('Customer id, e.g. C000001');
+const channel = z.enum(CHANNELS).describe('Channel of the contact');
+
+/**
+ * The Twinloop MCP server: tools to read twins, explain churn, recommend next-best actions, run
+ * simulations, create intents and read their reports, request actions (through the action
+ * policy) and handle approvals; twins as resources. Annotations say the truth: only tools that
+ * change nothing are read-only; `request_action` is destructive.
+ */
+export function createMcpServer(caps: McpCapabilities, version: string): McpServer {
+  const server = new McpServer({ name: 'twinloop', version });
+
+  server.registerTool(
+    'get_twin',
+    {
+      title: 'Read a customer twin',
+      description: 'The living twin of one customer: profile, products, usage, billing, tickets, features and live scores (churn with reasons, lifetime value).',
+      inputSchema: { customerId },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => answer(() => caps.readTwin(a.customerId), `NOT_FOUND: no twin for customer ${a.customerId}; search_twins lists existing ones`),
+  );
+  server.registerTool(
+    'explain_churn_risk',
+    {
+      title: 'Explain churn risk',
+      description: 'Churn probability within the model horizon, its plausible interval, and the features that raise or lower it (TreeSHAP contributions in words).',
+      inputSchema: { customerId },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => answer(() => caps.explainChurn(a.customerId), `NOT_FOUND: no twin for customer ${a.customerId}`),
+  );
+  server.registerTool(
+    'search_twins',
+    {
+      title: 'Search twins',
+      description: 'Twins whose features match filters such as {"is_prepaid": "1", "tenure_days_gte": "365"}; suffixes _gt, _gte, _lt, _lte, _ne.',
+      inputSchema: {
+        filters: z.record(z.string(), z.string()).default({}),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(100).default(20),
+      },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => answer(() => caps.searchTwins(a.filters, a.offset, a.limit)),
+  );
+  server.registerTool(
+    'recommend_next_best_action',
+    {
+      title: 'Recommend next-best action',
+      description:
+        'Runs the decision funnel (eligibility, applicability, suitability, contact policy, arbitration) for a customer in a context; answers the ranked actions with expected value and, for each discarded offer, the step that removed it. The decision is logged; nothing is executed.',
+      inputSchema: { customerId, channel, reason: z.string().max(64).optional().describe('Why the customer is in contact, e.g. billing_question') },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async (a) => answer(() => caps.recommend(a.customerId, { channel: a.channel, reason: a.reason })),
+  );
+  server.registerTool(
+    'run_simulation',
+    {
+      title: 'Run a simulation',
+      description: `Simulates scenarios (offer_launch, price_change, retention_campaign, network_improvement; see docs/simulation.md) over the twin population; waits up to ${SIMULATION_WAIT_MS / 1000} s, then answers the run (result or progress and its id for get_simulation). Changes nothing but stores the run.`,
+      inputSchema: { scenario: z.record(z.string(), z.unknown()).describe('A scenario document or {"scenarios": [...]}') },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async (a) => answer(() => caps.simulate(a.scenario, SIMULATION_WAIT_MS)),
+  );
+  server.registerTool(
+    'get_simulation',
+    {
+      title: 'Read a simulation run',
+      description: 'Status, progress and (when done) results with 90 % intervals of a simulation run.',
+      inputSchema: { id: z.string().min(1) },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => answer(() => caps.simulationRun(a.id), `NOT_FOUND: no simulation run ${a.id}`),
+  );
+  server.registerTool(
+    'create_intent',
+    {
+      title: 'Create an intent',
+      description:
+        'Turns an operator intent ("keep high-value prepaid customers at risk this month, budget 50000") or a structured TMF921-shaped intent into a proposed intent with its interpretation. With accept=true it is planned (by simulation) and executed through the workflows under the action policy.',
+      inputSchema: { text: z.string().max(500).optional(), intent: z.record(z.string(), z.unknown()).optional(), accept: z.boolean().default(false) },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async (a) => answer(() => caps.createIntent({ text: a.text, intent: a.intent, accept: a.accept })),
+  );
+  server.registerTool(
+    'get_intent_report',
+    {
+      title: 'Read an intent report',
+      description: 'Progress of an intent against each expectation, its plan, spend against budget and its history (planned, executed, re-planned).',
+      inputSchema: { id: z.string().min(1) },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => answer(() => caps.intentReport(a.id), `NOT_FOUND: no intent ${a.id}`),
+  );
+  server.registerTool(
+    'request_action',
+    {
+      title: 'Request an action on a customer',
+      description:
+        'Asks to execute an action (offer, credit, discount, plan_change, communication). The action policy answers: executed, pending-approval (a human must approve), advised (recommend only) or refused, always with the policy reason. Same idempotencyKey, same answer.',
+      inputSchema: {
+        customerId,
+        actionClass: z.enum(['offer', 'credit', 'discount', 'plan_change', 'communication']),
+        channel,
+        offerId: z.string().optional(),
+        amount: z.number().min(0).optional().describe('Credit amount or discount percent'),
+        reason: z.string().min(1).max(500).describe('Why: shown to approvers and kept in the audit trail'),
+        idempotencyKey: z.string().min(1).max(200),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    },
+    async (a) => answer(() => caps.requestAction({ ...a, actor: 'mcp-agent' })),
+  );
+  server.registerTool(
+    'list_approvals',
+    {
+      title: 'List approvals',
+      description: 'Approval requests with what, why and the evidence; pending by default.',
+      inputSchema: { status: z.enum(['pending', 'approved', 'rejected', 'expired']).default('pending') },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => answer(() => caps.listApprovals(a.status)),
+  );
+  server.registerTool(
+    'decide_approval',
+    {
+      title: 'Approve or reject',
+      description: 'Approves or rejects a pending approval with a reason. The policy decides who may: an agent may not approve an action it requested itself.',
+      inputSchema: { id: z.string().min(1), approve: z.boolean(), reason: z.string().min(1).max(500) },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    },
+    async (a) => answer(() => caps.decideApproval(a.id, { approve: a.approve, reason: a.reason, actor: 'mcp-agent' })),
+  );
+
+  server.registerResource(
+    'twin',
+    new ResourceTemplate('twin://{customerId}', {
+      list: async () => ({
+        resources: (await caps.listTwinIds(LISTED_TWINS)).map((id) => ({ uri: `twin://${id}`, name: `twin ${id}`, mimeType: 'application/json' })),
+      }),
+    }),
+    { title: 'Customer twin', description: 'The twin of one customer with live scores', mimeType: 'application/json' },
+    async (uri, vars) => {
+      const id = String(vars.customerId);
+      const twin = await caps.readTwin(id);
+      if (twin === null) throw new Error(`no twin for customer ${id}`);
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(twin) }] };
+    },
+  );
+  return server;
+}

@@ -1,0 +1,38 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { TwinloopError } from '../../domain/errors.js';
+
+/**
+ * `twinloop mcp`: an MCP server on stdin/stdout that relays every message to the running
+ * server's `/mcp` endpoint. The tools then act on the live twins, models, sandbox back ends and
+ * policy of that server: there is one place where actions happen and one audit trail.
+ */
+export async function runStdioBridge(serverUrl: string): Promise<void> {
+  const endpoint = new URL('/mcp', serverUrl);
+  // Fail early with a useful message rather than on the first tool call.
+  const probe = new Client({ name: 'twinloop-mcp-probe', version: '1' });
+  try {
+    await probe.connect(new StreamableHTTPClientTransport(endpoint));
+    await probe.close();
+  } catch (err) {
+    throw new TwinloopError('UNAVAILABLE', `cannot reach the Twinloop server's MCP endpoint at ${endpoint.href} (${(err as Error).message}); start it with \`npm start\` or pass --url`);
+  }
+  const upstream = new StreamableHTTPClientTransport(endpoint);
+  const local = new StdioServerTransport();
+  local.onmessage = (message: JSONRPCMessage) => {
+    upstream.send(message).catch((err: Error) => process.stderr.write(`twinloop mcp: ${err.message}\n`));
+  };
+  upstream.onmessage = (message: JSONRPCMessage) => {
+    void local.send(message);
+  };
+  upstream.onerror = (err) => process.stderr.write(`twinloop mcp: ${err.message}\n`);
+  await upstream.start();
+  await local.start();
+  await new Promise<void>((resolve) => {
+    local.onclose = () => resolve();
+    process.stdin.once('end', () => resolve());
+  });
+  await upstream.close();
+}

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../domain/clock.js';
+import type { Channel, TwinEvent } from '../domain/events.js';
+import { CustomerContextStore, mergeContext, type InteractionStarted } from './customer-context.js';
+import type { AcceptedEvent, AppliedListener } from './intake.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const MIN = 60_000;
+const HOUR = 3_600_000;
+let seq = 0;
+
+function interaction(customerId: string, channel: Channel, phase: 'start' | 'update' | 'end', at: number, intent: string, context?: Record<string, unknown>): AcceptedEvent {
+  const event: TwinEvent = { id: `e${++seq}`, kind: 'interaction', customerId, time: new Date(at).toISOString(), source: 'test', v: 1, data: { channel, intent, phase, ...(context ? { context } : {}) } };
+  return { event, time: at, seq };
+}
+
+describe('CustomerContextStore', () => {
+  it('keeps one state per channel and carries the website bundle to the call a minute later', () => {
+    const store = new CustomerContextStore();
+    store.observe([
+      interaction('C1', 'web', 'start', T0, 'configure_bundle', { bundle: { plan: 'max-50', addons: ['tv'] } }),
+      interaction('C1', 'app', 'start', T0 + 10_000, 'check_usage', { screen: 'usage' }),
+      interaction('C1', 'call', 'start', T0 + MIN, 'billing_question'),
+    ]);
+    const ctx = store.get('C1');
+    expect(Object.keys(ctx.channels).sort()).toEqual(['app', 'call', 'web']);
+    expect(ctx.channels.web).toMatchObject({ intent: 'configure_bundle', phase: 'start', context: { bundle: { plan: 'max-50', addons: ['tv'] } } });
+    expect(ctx.channels.app?.context).toEqual({ screen: 'usage' });
+    expect(ctx.timeline.map((t) => t.channel)).toEqual(['web', 'app', 'call']);
+    expect(ctx.updatedAt).toBe(new Date(T0 + MIN).toISOString());
+  });
+
+  it('merges an update into the same interaction and starts afresh on the next start', () => {
+    const store = new CustomerContextStore();
+    store.observe([
+      interaction('C1', 'web', 'start', T0, 'configure_bundle', { bundle: { plan: 'max-50' }, step: 1 }),
+      interaction('C1', 'web', 'update', T0 + MIN, 'configure_bundle', { bundle: { addons: ['tv'] }, step: 2 }),
+      interaction('C1', 'web', 'end', T0 + 2 * MIN, 'configure_bundle', { abandonedAt: 'checkout' }),
+    ]);
+    const web = store.get('C1').channels.web!;
+    expect(web.context).toEqual({ bundle: { plan: 'max-50', addons: ['tv'] }, step: 2, abandonedAt: 'checkout' });
+    expect(web).toMatchObject({ phase: 'end', startedAt: new Date(T0).toISOString(), at: new Date(T0 + 2 * MIN).toISOString() });
+    expect(store.get('C1').timeline).toHaveLength(1);
+
+    store.observe([interaction('C1', 'web', 'start', T0 + 5 * MIN, 'upgrade', { device: 'phone-x' })]);
+    expect(store.get('C1').channels.web!.context).toEqual({ device: 'phone-x' });
+    expect(store.get('C1').timeline).toHaveLength(2);
+  });
+
+  it('expires interactions that leave the 24 h window and evicts the customer', () => {
+    const store = new CustomerContextStore();
+    store.observe([interaction('C1', 'web', 'start', T0, 'browse'), interaction('C2', 'chat', 'start', T0 + HOUR, 'roaming')]);
+    store.observe([interaction('C2', 'app', 'start', T0 + 24 * HOUR + MIN, 'pay_bill')]);
+    expect(store.get('C1')).toEqual({ customerId: 'C1', updatedAt: null, channels: {}, timeline: [] });
+    expect(store.has('C1')).toBe(false);
+    expect(Object.keys(store.get('C2').channels).sort()).toEqual(['app', 'chat']);
+    expect(store.size).toBe(1);
+    store.observe([interaction('C3', 'web', 'start', T0 + 26 * HOUR, 'browse')]);
+    expect(Object.keys(store.get('C2').channels)).toEqual(['app']);
+  });
+
+  it('lets a clock move the window when events stop arriving, and ignores events older than it', () => {
+    const clock = new ManualClock(T0);
+    const store = new CustomerContextStore({ clock, windowMs: HOUR });
+    store.observe([interaction('C1', 'store', 'start', T0 - 10 * MIN, 'repair')]);
+    expect(store.has('C1')).toBe(true);
+    clock.advance(HOUR);
+    expect(store.has('C1')).toBe(false);
+    const started: InteractionStarted[] = [];
+    store.onStarted((s) => started.push(s));
+    store.observe([interaction('C9', 'call', 'start', T0 - 2 * HOUR, 'late')]);
+    expect(started).toEqual([]);
+    expect(store.has('C9')).toBe(false);
+  });
+
+  it('caps the timeline per customer and the number of customers', () => {
+    const store = new CustomerContextStore({ maxPerCustomer: 3, maxCustomers: 2 });
+    store.observe(Array.from({ length: 5 }, (_, i) => interaction('C1', i % 2 ? 'web' : 'app', 'start', T0 + i * MIN, `i${i}`)));
+    expect(store.get('C1').timeline.map((t) => t.intent)).toEqual(['i2', 'i3', 'i4']);
+    store.observe([interaction('C2', 'web', 'start', T0 + 10 * MIN, 'x'), interaction('C3', 'web', 'start', T0 + 11 * MIN, 'y')]);
+    expect(store.size).toBe(2);
+    expect(store.has('C1')).toBe(false);
+    expect(store.has('C3')).toBe(true);
+  });
+
+  it('announces starts (not updates) to listeners, from the intake it is attached to, and survives a failing listener', () => {
+    let deliver: AppliedListener = () => {};
+    let detached = false;
+    const intake = { onApplied: (l: AppliedListener) => ((deliver = l), () => (detached = true)) };
+    const errors: unknown[] = [];
+    const store = new CustomerContextStore({ wallClock: () => 42, onListenerError: (e) => errors.push(e) });
+    const detach = store.attach(intake);
+    const seen: InteractionStarted[] = [];
+    store.onStarted(() => {
+      throw new Error('listener bug');
+    });
+    store.onStarted((s) => seen.push(s));
+    const start = interaction('C1', 'call', 'start', T0, 'billing_question', { line: 'mobile' });
+    deliver([start, interaction('C1', 'call', 'update', T0 + 1, 'billing_question'), { event: { ...start.event, id: 'u', kind: 'usage', data: { subscriptionId: 'S', dataMb: 1, voiceMin: 0, sms: 0, roaming: false } } as TwinEvent, time: T0, seq: 99 }]);
+    expect(seen).toEqual([{ customerId: 'C1', channel: 'call', intent: 'billing_question', eventId: start.event.id, seq: start.seq, at: T0, acceptedAt: 42, context: { line: 'mobile' } }]);
+    expect(errors).toHaveLength(1);
+    detach();
+    expect(detached).toBe(true);
+  });
+});
+
+describe('mergeContext', () => {
+  it('merges nested objects, replaces arrays and scalars, and leaves its inputs alone', () => {
+    const base = { bundle: { plan: 'a', addons: ['tv'] }, n: 1 };
+    const merged = mergeContext(base, { bundle: { addons: ['music'] }, n: null, extra: true });
+    expect(merged).toEqual({ bundle: { plan: 'a', addons: ['music'] }, n: null, extra: true });
+    expect(base).toEqual({ bundle: { plan: 'a', addons: ['tv'] }, n: 1 });
+  });
+
+  it('ignores a __proto__ key rather than changing the prototype', () => {
+    const merged = mergeContext({}, JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}'));
+    expect(merged).toEqual({ ok: 1 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
