@@ -51,6 +51,6 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
     { actionClass: 'compensation', period: 'month', limit: 5_000 },
     { actionClass: 'discount', period: 'month', limit: 10_000 },
     { actionClass: 'offer', period: 'month', limit: 20_000 },
-    { actionClass: 'communication', period: 'month', limit: 500 },
+    { actionClass: 'communication', period: 'month', limit: 5_000 },
   ],
 };

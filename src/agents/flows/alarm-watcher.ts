@@ -1,0 +1,122 @@
+import type { Alarm, NetworkAlarmsConnector } from '../../domain/connectors/network-alarms.js';
+import { toTwinloopError, type TwinloopError } from '../../domain/errors.js';
+import { SERVICE_OPS_WORKFLOW_ID, signalAlarmCleared, type AlarmCleared } from './service-operations-flow.js';
+
+/**
+ * Turns the network alarm feed into service-operations workflows: one workflow per alarm, its id
+ * the alarm id (so a repeated or replayed alarm starts nothing new), and the clear delivered to
+ * the running workflow as a signal. Work for one alarm is chained, so a clear that the feed
+ * reports right after the raise reaches a workflow that exists.
+ */
+
+/** What the watcher needs of the workflow engine. */
+export interface WorkflowStarter {
+  start(definitionId: string, input: unknown, options: { workflowId: string }): Promise<{ workflowId: string; created: boolean }>;
+  signal(workflowId: string, name: string, payload: unknown): Promise<boolean>;
+}
+
+/** Options of `watchAlarms`. */
+export interface AlarmWatcherOptions {
+  alarms: NetworkAlarmsConnector;
+  engine: WorkflowStarter;
+  /** Alarms to act on (default: all but `warning` and `indeterminate`, which touch no service). */
+  accept?: (alarm: Alarm) => boolean;
+  /** Called when starting or signalling fails (the alarm is not lost: `catchUp` finds it again). */
+  onError?: (err: TwinloopError, alarm: Alarm) => void;
+  /** Called once the workflow of a raised alarm is started (benchmarks, logs). */
+  onStarted?: (alarm: Alarm, created: boolean) => void;
+}
+
+/** A watcher subscribed to the alarm feed. */
+export interface AlarmWatcher {
+  /** Starts workflows for raised alarms and signals cleared ones that the feed lists now (after a restart). */
+  catchUp(since?: string): Promise<{ started: number; signalled: number }>;
+  /** Resolves once every alarm received so far has been handed to the engine. */
+  idle(): Promise<void>;
+  /** Unsubscribes. */
+  stop(): void;
+  readonly stats: { raised: number; started: number; cleared: number; signalled: number; ignored: number; errors: number };
+}
+
+/** Severities that do not start a flow by default: they do not take service away from anyone. */
+const QUIET = new Set<Alarm['perceivedSeverity']>(['warning', 'indeterminate']);
+
+/** Subscribes to the alarm feed and starts or signals one workflow per alarm. */
+export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
+  const { alarms, engine } = options;
+  const accept = options.accept ?? ((a: Alarm) => !QUIET.has(a.perceivedSeverity));
+  const stats = { raised: 0, started: 0, cleared: 0, signalled: 0, ignored: 0, errors: 0 };
+  const chains = new Map<string, Promise<void>>();
+  // Cleared alarms only ever signal; their severity says 'cleared', so acceptance is decided on the raise.
+  const acceptedIds = new Set<string>();
+
+  const fail = (alarm: Alarm) => (err: unknown) => {
+    stats.errors++;
+    options.onError?.(toTwinloopError(err), alarm);
+  };
+
+  const startFor = async (alarm: Alarm): Promise<boolean> => {
+    const r = await engine.start(SERVICE_OPS_WORKFLOW_ID, { alarm }, { workflowId: alarm.id });
+    if (r.created) stats.started++;
+    options.onStarted?.(alarm, r.created);
+    return r.created;
+  };
+  const signalFor = async (alarm: Alarm): Promise<boolean> => {
+    const payload: AlarmCleared = alarm.clearedTime ? { clearedTime: alarm.clearedTime } : {};
+    const delivered = await signalAlarmCleared(engine, alarm.id, payload);
+    if (delivered) stats.signalled++;
+    return delivered;
+  };
+
+  const enqueue = (alarm: Alarm, work: () => Promise<unknown>): void => {
+    const prev = chains.get(alarm.id) ?? Promise.resolve();
+    const next = prev.then(work).then(() => undefined, fail(alarm));
+    chains.set(alarm.id, next);
+    // Forget the chain once it is done and nothing was queued behind it (bounded memory).
+    void next.then(() => {
+      if (chains.get(alarm.id) === next) chains.delete(alarm.id);
+    });
+  };
+
+  const onAlarm = (alarm: Alarm): void => {
+    if (alarm.state === 'cleared') {
+      stats.cleared++;
+      if (!acceptedIds.delete(alarm.id)) return;
+      enqueue(alarm, () => signalFor(alarm));
+      return;
+    }
+    stats.raised++;
+    if (!accept(alarm)) {
+      stats.ignored++;
+      return;
+    }
+    acceptedIds.add(alarm.id);
+    enqueue(alarm, () => startFor(alarm));
+  };
+
+  const unsubscribe = alarms.subscribe(onAlarm);
+  return {
+    stats,
+    async catchUp(since) {
+      let started = 0;
+      let signalled = 0;
+      const raised = await alarms.list({ idempotencyKey: `catch-up:${since ?? 'all'}:raised`, state: 'raised', since });
+      if (raised.status === 'ok') {
+        for (const a of raised.value.filter(accept)) {
+          acceptedIds.add(a.id);
+          if (await startFor(a)) started++;
+        }
+      }
+      const cleared = await alarms.list({ idempotencyKey: `catch-up:${since ?? 'all'}:cleared`, state: 'cleared', since });
+      if (cleared.status === 'ok') {
+        // A signal to an unknown or finished workflow is simply not delivered.
+        for (const a of cleared.value) if (await signalFor(a)) signalled++;
+      }
+      return { started, signalled };
+    },
+    async idle() {
+      while (chains.size > 0) await Promise.all([...chains.values()]);
+    },
+    stop: unsubscribe,
+  };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { allocateBudget, judgeVariants, wilson, type VariantStats } from './campaign-bandit.js';
+
+const v = (variantId: string, accepted: number, declined: number, extra: Partial<VariantStats> = {}): VariantStats => ({ variantId, presented: accepted + declined, accepted, declined, spent: 0, ...extra });
+
+describe('campaign bandit', () => {
+  const guard = { minShare: 0.05, maxShiftPerTick: 0.2 };
+
+  it('moves budget toward the better variant, at most the max shift per tick, keeping the floor', () => {
+    const stats = [v('good', 60, 140), v('bad', 10, 190)];
+    const next = allocateBudget(stats, { good: 0.5, bad: 0.5 }, new Set(), guard, 7);
+    expect(next.good).toBeCloseTo(0.7, 6);
+    expect(next.bad).toBeCloseTo(0.3, 6);
+    let shares = next;
+    for (let t = 0; t < 5; t++) shares = allocateBudget(stats, shares, new Set(), guard, t);
+    expect(shares.bad).toBeCloseTo(0.05, 6);
+    expect(shares.good + shares.bad).toBeCloseTo(1, 9);
+  });
+
+  it('gives a paused variant nothing and is deterministic for a seed', () => {
+    const stats = [v('a', 5, 5), v('b', 5, 5), v('c', 1, 1)];
+    const a = allocateBudget(stats, {}, new Set(['c']), guard, 3);
+    expect(a.c).toBe(0);
+    expect(a).toEqual(allocateBudget(stats, {}, new Set(['c']), guard, 3));
+  });
+
+  it('pauses a variant whose treated churn is significantly above the control', () => {
+    const stats = [v('harm', 30, 70, { treated: 200, treatedChurned: 60 }), v('ok', 30, 70, { treated: 200, treatedChurned: 20 })];
+    const verdicts = judgeVariants(stats, { customers: 200, churned: 24 }, new Set());
+    expect(verdicts.find((x) => x.variantId === 'harm')).toMatchObject({ action: 'pause', rule: 'harmful-uplift' });
+    expect(verdicts.find((x) => x.variantId === 'ok')).toMatchObject({ action: 'keep' });
+  });
+
+  it('pauses far-below acceptance only with enough answers, and never the last variant for it', () => {
+    expect(judgeVariants([v('low', 2, 98), v('hi', 40, 60)], undefined, new Set())[0]).toMatchObject({ action: 'pause', rule: 'low-acceptance' });
+    expect(judgeVariants([v('low', 0, 10), v('hi', 40, 60)], undefined, new Set())[0]).toMatchObject({ action: 'keep' });
+    expect(judgeVariants([v('low', 2, 98), v('hi', 40, 60)], undefined, new Set(['hi']))[0]).toMatchObject({ action: 'keep' });
+  });
+
+  it('computes a Wilson interval around the rate', () => {
+    const w = wilson(20, 100);
+    expect(w.low).toBeLessThan(0.2);
+    expect(w.high).toBeGreaterThan(0.2);
+  });
+});

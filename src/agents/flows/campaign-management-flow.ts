@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { ok } from '../../domain/connectors/connector-result.js';
+import { channelSchema, type Channel } from '../../domain/events.js';
+import type { AuditTrail } from '../governance/audit-trail.js';
+import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
+import { allocateBudget, DEFAULT_MAX_SHIFT_PER_TICK, DEFAULT_MIN_SHARE, judgeVariants, type ControlStats, type VariantStats } from './campaign-bandit.js';
+
+/**
+ * Flow 5, campaign management: a running campaign (variants = offer × channel, a budget, a
+ * control group) watched on a durable timer. Each tick reads the variants' answers, pauses a
+ * variant that harms (rule in campaign-bandit.ts), moves budget by Thompson sampling within the
+ * guardrails, writes every adjustment with its evidence to the audit trail, and hands the new
+ * split to whoever delivers the campaign. It ends when the budget is spent or at the end date.
+ */
+
+/** Stable workflow id (stored in the journal). */
+export const CAMPAIGN_MANAGEMENT_WORKFLOW_ID = 'campaign-management';
+export const CAMPAIGN_MANAGEMENT_WORKFLOW_VERSION = 1;
+/** Stable step ids. */
+export const CAMPAIGN_STATS_STEP_ID = 'campaign-stats';
+export const CAMPAIGN_ADJUST_STEP_ID = 'campaign-adjust';
+/** The audit actor of every adjustment. */
+export const CAMPAIGN_MANAGER_ACTOR = { kind: 'agent', id: 'campaign-manager' } as const;
+/** Action class of adjustment entries (the audit trail has no `campaign.adjusted` type yet). */
+export const CAMPAIGN_ADJUSTMENT_CLASS = 'campaign_adjustment';
+/** A move smaller than this (in share) is noise and is neither applied nor audited. */
+const MIN_RECORDED_SHIFT = 0.005;
+
+const variantSchema = z.object({ id: z.string().min(1).max(100), offerId: z.string().min(1), channel: channelSchema });
+
+/** The campaign as started. */
+export const campaignInputSchema = z.object({
+  campaignId: z.string().min(1).max(200),
+  variants: z.array(variantSchema).min(1).max(50),
+  budget: z.number().positive(),
+  /** Share of the audience held out; the delivery side draws it, the flow reads its churn. */
+  controlShare: z.number().min(0).max(0.5).default(0.1),
+  /** ms since epoch. */
+  endAt: z.number().int(),
+  /** Time between ticks (durable sleep). */
+  tickMs: z.number().int().min(1_000).default(24 * 3_600_000),
+  seed: z.number().int().default(1),
+  minShare: z.number().min(0).max(0.5).default(DEFAULT_MIN_SHARE),
+  maxShiftPerTick: z.number().gt(0).max(1).default(DEFAULT_MAX_SHIFT_PER_TICK),
+  /** Value of one acceptance per variant (default 1: the bandit then maximises acceptances). */
+  acceptValue: z.record(z.string(), z.number()).default({}),
+});
+export type CampaignInput = z.infer<typeof campaignInputSchema>;
+
+/** What the stats reader answers (from offer events: presented/accepted/declined per variant). */
+export interface CampaignStats {
+  readonly variants: readonly VariantStats[];
+  readonly control?: ControlStats;
+}
+
+/** The split handed to the delivery side after each tick. */
+export interface CampaignAllocation {
+  readonly tick: number;
+  /** Share of the remaining budget per variant id (paused variants 0). */
+  readonly shares: Readonly<Record<string, number>>;
+  readonly paused: readonly string[];
+  readonly remainingBudget: number;
+}
+
+/** What the flow needs. */
+export interface CampaignManagementDeps {
+  /** Reads the campaign's answers so far. */
+  readonly stats: (campaignId: string) => Promise<CampaignStats>;
+  /** Where adjustments are recorded (createAuditTrail(store, clock)). */
+  readonly audit: Pick<AuditTrail, 'record'>;
+  /** Hands the new split to the delivery side; must be safe to repeat (at-least-once). */
+  readonly apply?: (campaignId: string, allocation: CampaignAllocation) => Promise<void>;
+}
+
+/** One adjustment the flow made. */
+export interface CampaignAdjustment {
+  readonly tick: number;
+  readonly kind: 'pause' | 'reallocate';
+  readonly variantId?: string;
+  readonly reason: string;
+  readonly auditSeq: number;
+}
+
+/** The campaign's result record. */
+export interface CampaignResult {
+  readonly campaignId: string;
+  readonly endedBy: 'budget' | 'end-date' | 'all-paused';
+  readonly ticks: number;
+  readonly spent: number;
+  readonly presented: number;
+  readonly accepted: number;
+  readonly shares: Readonly<Record<string, number>>;
+  readonly adjustments: readonly CampaignAdjustment[];
+}
+
+interface AdjustInput {
+  campaignId: string;
+  channels: Record<string, Channel | '*'>;
+  allocation: CampaignAllocation;
+  before: Record<string, number>;
+  pauses: { variantId: string; rule: string; reason: string; evidence: Record<string, number> }[];
+  reallocate: boolean;
+  stats: CampaignStats;
+}
+
+/** Builds the campaign management workflow over its dependencies. */
+export function campaignManagementWorkflow(deps: CampaignManagementDeps): WorkflowDefinition<CampaignInput, CampaignResult> {
+  const readStats: StepDefinition<{ campaignId: string }, CampaignStats> = {
+    id: CAMPAIGN_STATS_STEP_ID,
+    version: 1,
+    retry: { maxAttempts: 5 },
+    run: async ({ campaignId }) => ok(await deps.stats(campaignId)),
+  };
+  const adjust: StepDefinition<AdjustInput, CampaignAdjustment[]> = {
+    id: CAMPAIGN_ADJUST_STEP_ID,
+    version: 1,
+    async run(input, ctx) {
+      const made: CampaignAdjustment[] = [];
+      const { tick } = input.allocation;
+      const record = async (kind: CampaignAdjustment['kind'], channel: string, variantId: string | undefined, reason: string, evidence: Record<string, unknown>) => {
+        const r = await deps.audit.record({
+          type: 'action.executed',
+          requestId: `${ctx.idempotencyKey}:${kind}${variantId ? `:${variantId}` : ''}`,
+          actor: CAMPAIGN_MANAGER_ACTOR,
+          action: { actionClass: CAMPAIGN_ADJUSTMENT_CLASS, channel, cost: 0, params: { event: 'campaign.adjusted', kind, campaignId: input.campaignId, tick, variantId } },
+          why: { summary: reason, evidence },
+          outcome: { status: 'executed', event: 'campaign.adjusted', shares: input.allocation.shares, before: input.before, paused: input.allocation.paused },
+        });
+        made.push({ tick, kind, variantId, reason, auditSeq: r.seq });
+      };
+      for (const p of input.pauses) await record('pause', input.channels[p.variantId] ?? '*', p.variantId, `paused ${p.variantId} (${p.rule}): ${p.reason}`, { rule: p.rule, ...p.evidence });
+      if (input.reallocate) {
+        const moves = Object.keys(input.allocation.shares).map((id) => `${id} ${pc(input.before[id] ?? 0)}→${pc(input.allocation.shares[id])}`);
+        await record('reallocate', '*', undefined, `Thompson sampling over acceptance moved budget: ${moves.join(', ')}`, { variants: input.stats.variants, control: input.stats.control ?? null });
+      }
+      if (deps.apply) await deps.apply(input.campaignId, input.allocation);
+      return ok(made);
+    },
+  };
+
+  return {
+    id: CAMPAIGN_MANAGEMENT_WORKFLOW_ID,
+    version: CAMPAIGN_MANAGEMENT_WORKFLOW_VERSION,
+    parseInput: (raw) => campaignInputSchema.parse(raw),
+    async run(ctx, input) {
+      const ids = input.variants.map((v) => v.id);
+      const channels = Object.fromEntries(input.variants.map((v) => [v.id, v.channel]));
+      let shares: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 1 / ids.length]));
+      const paused = new Set<string>();
+      const adjustments: CampaignAdjustment[] = [];
+      let last: CampaignStats = { variants: [] };
+      let endedBy: CampaignResult['endedBy'] = 'end-date';
+      let tick = 0;
+      for (;;) {
+        tick++;
+        const now = await ctx.now(`tick-${tick}`);
+        last = await ctx.step(readStats, { campaignId: input.campaignId }, { key: `stats-${tick}` });
+        const spent = sum(last.variants, (v) => v.spent);
+        if (spent >= input.budget) {
+          endedBy = 'budget';
+          break;
+        }
+        if (now >= input.endAt) break;
+        const known = last.variants.filter((v) => ids.includes(v.variantId));
+        const verdicts = judgeVariants(known, last.control, paused);
+        const pauses = verdicts.flatMap((v) => (v.action === 'pause' ? [{ variantId: v.variantId, rule: v.rule, reason: v.reason, evidence: v.evidence }] : []));
+        for (const p of pauses) paused.add(p.variantId);
+        if (paused.size === ids.length) endedBy = 'all-paused';
+        const next = allocateBudget(known, shares, paused, { minShare: input.minShare, maxShiftPerTick: input.maxShiftPerTick }, input.seed * 100_003 + tick, (id) => input.acceptValue[id] ?? 1);
+        const moved = Math.max(...ids.map((id) => Math.abs((next[id] ?? 0) - (shares[id] ?? 0))));
+        const before = shares;
+        shares = { ...Object.fromEntries(ids.map((id) => [id, 0])), ...next };
+        const allocation: CampaignAllocation = { tick, shares, paused: [...paused], remainingBudget: input.budget - spent };
+        adjustments.push(...(await ctx.step(adjust, { campaignId: input.campaignId, channels, allocation, before, pauses, reallocate: moved >= MIN_RECORDED_SHIFT, stats: last }, { key: `adjust-${tick}` })));
+        if (endedBy === 'all-paused') break;
+        await ctx.sleep(`tick-${tick}`, input.tickMs);
+      }
+      return {
+        campaignId: input.campaignId,
+        endedBy,
+        ticks: tick,
+        spent: sum(last.variants, (v) => v.spent),
+        presented: sum(last.variants, (v) => v.presented),
+        accepted: sum(last.variants, (v) => v.accepted),
+        shares,
+        adjustments,
+      };
+    },
+  };
+}
+
+const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
+const pc = (x: number) => `${Math.round(x * 100)}%`;

@@ -1,0 +1,297 @@
+import { z } from 'zod';
+import { ok } from '../../domain/connectors/connector-result.js';
+import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import { createRng } from '../../intelligence/random.js';
+import type { GuardedExecutor } from '../governance/guarded-executor.js';
+import { planRetention, type RetentionCandidate } from '../retention/retention-planner.js';
+import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
+import { guardedActionStep, type GuardedOutcome } from './guarded-step.js';
+
+/**
+ * Flow 4, proactive churn prevention, one run per period: sleep until the scan time → scan the
+ * twins → keep high-value, high-risk customers with a positive expected value (sleeping dogs and
+ * not-worth-it customers left alone, by planRetention) → plan under budget → check the plan by
+ * simulation (shrink it while the net value's lower bound is negative, refuse if nothing is left)
+ * → hold out a seeded control group → act through the guarded executor (offer in the app, or a
+ * human task where the customer is worth a call or the policy only advises the offer) → sleep to
+ * the horizon → measure churn of treated vs control.
+ */
+
+export const CHURN_PREVENTION_WORKFLOW_ID = 'churn-prevention';
+export const CHURN_PREVENTION_WORKFLOW_VERSION = 1;
+export const CHURN_SCAN_STEP_ID = 'churn-scan';
+export const CHURN_SIMULATE_STEP_ID = 'churn-simulate';
+export const CHURN_OFFER_STEP_ID = 'churn-offer';
+export const CHURN_TASK_STEP_ID = 'churn-human-task';
+export const CHURN_MEASURE_STEP_ID = 'churn-measure';
+/** The agent named in every action request and audit entry. */
+export const CHURN_PREVENTION_ACTOR = { kind: 'agent', id: 'churn-prevention' } as const;
+/** Shrink rounds before the plan is refused: each halves it, so 4 rounds go down to 1/16. */
+export const MAX_SHRINK_ROUNDS = 4;
+
+/** The workflow id of a period's run: starting it twice for one period is a no-op. */
+export const churnPreventionWorkflowId = (periodId: string): string => `churn-prevention-${periodId}`;
+
+/** The next scan period at or after `nowMs`, for periods of `periodMs` from the epoch. */
+export function nextScanPeriod(nowMs: number, periodMs: number): { periodId: string; scanAt: number } {
+  const scanAt = Math.ceil(nowMs / periodMs) * periodMs;
+  return { periodId: new Date(scanAt).toISOString().slice(0, 16).replace(/[:T]/g, '-'), scanAt };
+}
+
+/** The run's input. */
+export const churnPreventionInputSchema = z.object({
+  periodId: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,60}$/i),
+  /** ms since epoch; the run sleeps until then. */
+  scanAt: z.number().int(),
+  /** How long after the scan churn is measured. */
+  horizonMs: z.number().int().positive(),
+  /** Expected spend allowed (planner units: contact + offer cost × acceptance); executed worst-case cost never exceeds it. */
+  budget: z.number().nonnegative(),
+  controlShare: z.number().min(0).max(0.9).default(0.1),
+  seed: z.number().int().default(1),
+  offer: z.object({ offerId: z.string().min(1), cost: z.number().nonnegative(), discountPct: z.number().min(0).max(100).optional() }),
+  contactCost: z.number().nonnegative().default(0.05),
+  /** Share of churn avoided when a customer accepts (planRetention's retention effect). */
+  retentionEffect: z.number().min(0).max(1).default(0.5),
+  /** "High risk" and "high value" floors applied before the planner. */
+  minChurn: z.number().min(0).max(1).default(0.2),
+  minValue: z.number().nonnegative().default(0),
+  /** Customers worth at least this get a human task (a call) instead of a digital offer. */
+  assistedValueAbove: z.number().nonnegative().optional(),
+});
+export type ChurnPreventionInput = z.infer<typeof churnPreventionInputSchema>;
+
+/** One customer as the scan reports it (from twins, live scores and the acceptance model). */
+export interface ScannedCustomer {
+  readonly customerId: string;
+  readonly churn: number;
+  readonly value: number;
+  readonly acceptance: number;
+  /** Positive: contacting raises churn (sleeping dog). */
+  readonly contactHarm?: number;
+  /** Twin features the policy's segments read (e.g. arpu_3m). */
+  readonly features?: Readonly<Record<string, number>>;
+}
+
+/** What the simulation is asked about. */
+export interface ChurnPlanSummary {
+  readonly periodId: string;
+  readonly offerId: string;
+  readonly customerIds: readonly string[];
+  readonly expectedCost: number;
+  readonly expectedNetValue: number;
+  readonly horizonMs: number;
+}
+
+/** The simulated net value of a plan. */
+export interface SimulatedPlanValue {
+  readonly netValue: { readonly mean: number; readonly low: number; readonly high: number };
+  readonly simulationId?: string;
+}
+
+/** What happened to one customer by the horizon. */
+export interface CustomerOutcome {
+  readonly customerId: string;
+  readonly churned: boolean;
+  /** Whether the customer accepted the offer (unknown for the control group). */
+  readonly accepted?: boolean;
+}
+
+/** What the flow needs. */
+export interface ChurnPreventionDeps {
+  readonly guarded: () => GuardedExecutor;
+  /** Reads the twins (and scores) at scan time. */
+  readonly scan: () => Promise<readonly ScannedCustomer[]>;
+  /** The simulation lab's verdict on a plan. */
+  readonly simulate: (summary: ChurnPlanSummary) => Promise<SimulatedPlanValue>;
+  /** Churn (and acceptance) of the given customers since `sinceMs`. */
+  readonly outcomes: (customerIds: readonly string[], sinceMs: number) => Promise<readonly CustomerOutcome[]>;
+}
+
+/** How one treated customer was contacted. */
+export type ContactRoute = 'digital' | 'assisted';
+
+/** The result record (the intent observer reads it). */
+export interface ChurnPreventionResult {
+  readonly periodId: string;
+  readonly status: 'measured' | 'refused-by-simulation' | 'nothing-to-do';
+  readonly reason: string;
+  readonly scanned: number;
+  readonly left: Readonly<Record<'below-floors' | 'not-worth-it' | 'contact-harms' | 'budget' | 'budget-cap', number>>;
+  /** Customers the planner left alone because contact harms: never contacted. */
+  readonly contactHarmIds: readonly string[];
+  readonly simulation: readonly { customers: number; low: number; mean: number; simulationId?: string }[];
+  readonly treatedIds: readonly string[];
+  readonly controlIds: readonly string[];
+  readonly contacts: Readonly<Record<'digital' | 'assisted' | 'pending-approval' | 'refused', number>>;
+  /** Cost of the executed actions as requested (an upper bound: an unaccepted offer costs less). */
+  readonly spend: number;
+  readonly budget: number;
+  readonly measured?: {
+    readonly treatedChurnRate: number;
+    readonly controlChurnRate: number;
+    /** Control churn − treated churn (positive: the plan kept customers). */
+    readonly uplift: number;
+    readonly retainedEstimate: number;
+    readonly acceptanceRate: number;
+    readonly accepted: number;
+    readonly valueRetainedEstimate: number;
+  };
+}
+
+/** FNV-1a of a string: a customer's place in the control draw must not depend on list order. */
+function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+/** Seeded, order-free control assignment. */
+export function inControlGroup(customerId: string, seed: number, share: number): boolean {
+  return createRng(seed ^ hash32(customerId)).next() < share;
+}
+
+/** Builds the churn prevention workflow over its dependencies. */
+export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefinition<ChurnPreventionInput, ChurnPreventionResult> {
+  const scan: StepDefinition<{ periodId: string }, ScannedCustomer[]> = { id: CHURN_SCAN_STEP_ID, version: 1, run: async () => ok([...(await deps.scan())]) };
+  const simulate: StepDefinition<ChurnPlanSummary, SimulatedPlanValue> = { id: CHURN_SIMULATE_STEP_ID, version: 1, run: async (s) => ok(await deps.simulate(s)) };
+  const measure: StepDefinition<{ ids: string[]; since: number }, CustomerOutcome[]> = {
+    id: CHURN_MEASURE_STEP_ID,
+    version: 1,
+    run: async ({ ids, since }) => ok([...(await deps.outcomes(ids, since))]),
+  };
+  const offerStep = guardedActionStep(CHURN_OFFER_STEP_ID, deps.guarded);
+  const taskStep = guardedActionStep(CHURN_TASK_STEP_ID, deps.guarded);
+
+  return {
+    id: CHURN_PREVENTION_WORKFLOW_ID,
+    version: CHURN_PREVENTION_WORKFLOW_VERSION,
+    parseInput: (raw) => churnPreventionInputSchema.parse(raw),
+    async run(ctx, input) {
+      await ctx.sleepUntil('scan-time', input.scanAt);
+      const scanned = await ctx.step(scan, { periodId: input.periodId });
+      const byId = new Map(scanned.map((c) => [c.customerId, c]));
+      const above = scanned.filter((c) => c.churn >= input.minChurn && c.value >= input.minValue);
+      const candidates: RetentionCandidate[] = above.map((c) => ({
+        customerId: c.customerId,
+        churn: c.churn,
+        value: c.value,
+        acceptance: c.acceptance,
+        contactHarm: c.contactHarm,
+        expectedCost: input.contactCost + input.offer.cost * c.acceptance,
+      }));
+      const plan = planRetention(candidates, input.budget, { kind: 'expected-value', retentionEffect: input.retentionEffect });
+      const contactHarmIds = above.filter((c) => (c.contactHarm ?? 0) > 0).map((c) => c.customerId);
+      const left = { 'below-floors': scanned.length - above.length, ...plan.left, 'budget-cap': 0 };
+      const base = { periodId: input.periodId, scanned: scanned.length, contactHarmIds, budget: input.budget, treatedIds: [], controlIds: [], spend: 0, contacts: { digital: 0, assisted: 0, 'pending-approval': 0, refused: 0 } };
+
+      // Simulation check: halve the plan (worst-scored first out) while the lower bound is negative.
+      let chosen = plan.chosen;
+      const simulation: ChurnPreventionResult['simulation'][number][] = [];
+      for (let round = 0; chosen.length > 0; round++) {
+        const summary: ChurnPlanSummary = {
+          periodId: input.periodId,
+          offerId: input.offer.offerId,
+          customerIds: chosen.map((c) => c.customerId),
+          expectedCost: chosen.reduce((a, c) => a + c.expectedCost, 0),
+          expectedNetValue: chosen.reduce((a, c) => a + c.score, 0),
+          horizonMs: input.horizonMs,
+        };
+        const sim = await ctx.step(simulate, summary, { key: `simulate-${round}` });
+        simulation.push({ customers: chosen.length, low: sim.netValue.low, mean: sim.netValue.mean, simulationId: sim.simulationId });
+        if (sim.netValue.low >= 0) break;
+        chosen = round + 1 >= MAX_SHRINK_ROUNDS ? [] : chosen.slice(0, Math.floor(chosen.length / 2));
+      }
+      if (plan.chosen.length === 0) return { ...base, left, simulation, status: 'nothing-to-do', reason: 'no candidate with a positive expected value within the floors and budget' };
+      if (chosen.length === 0) {
+        const worst = simulation[simulation.length - 1];
+        return { ...base, left, simulation, status: 'refused-by-simulation', reason: `the simulated net value's lower bound stayed negative (${Math.round(worst.low)} for ${worst.customers} customers after ${simulation.length} rounds); nobody was contacted` };
+      }
+      const simulationId = simulation[simulation.length - 1].simulationId;
+
+      const controlIds: string[] = [];
+      const treatedIds: string[] = [];
+      const contacts = { digital: 0, assisted: 0, 'pending-approval': 0, refused: 0 };
+      let spend = 0;
+      for (const c of chosen) {
+        if (inControlGroup(c.customerId, input.seed, input.controlShare)) {
+          controlIds.push(c.customerId);
+          continue;
+        }
+        const s = byId.get(c.customerId)!;
+        const assisted = input.assistedValueAbove !== undefined && s.value >= input.assistedValueAbove;
+        // Worst case: the offer is accepted. Executed spend never passes the budget.
+        const worst = assisted ? input.contactCost : input.offer.cost;
+        if (spend + worst > input.budget) {
+          left['budget-cap']++;
+          continue;
+        }
+        const request = (extra: Pick<ActionRequestInput, 'actionClass' | 'channel' | 'cost' | 'params'>): ActionRequestInput => ({
+          ...extra,
+          customerId: c.customerId,
+          domain: 'churn_prevention',
+          features: { ...(s.features ?? {}) },
+          actor: CHURN_PREVENTION_ACTOR,
+          why: { summary: `churn ${pc(s.churn)}, value ${Math.round(s.value)}, acceptance ${pc(s.acceptance)}: expected net ${Math.round(c.score)}`, simulationId, evidence: { churn: s.churn, value: s.value, acceptance: s.acceptance, score: c.score, periodId: input.periodId } },
+        });
+        let outcome: GuardedOutcome | undefined;
+        let route: ContactRoute = 'assisted';
+        if (!assisted) {
+          outcome = await ctx.step(
+            offerStep,
+            request({ actionClass: 'offer', channel: 'app', cost: input.offer.cost, params: { offerId: input.offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId), discountPct: input.offer.discountPct } }),
+            { key: `offer-${c.customerId}` },
+          );
+          route = 'digital';
+        }
+        // The policy only advises the offer in the app (or the customer is worth a call): a human presents it.
+        if (!outcome || outcome.status === 'advised') {
+          outcome = await ctx.step(
+            taskStep,
+            request({ actionClass: 'communication', channel: 'call', cost: input.contactCost, params: { notificationChannel: 'human_task', templateId: 'retention-call', offerId: input.offer.offerId } }),
+            { key: `task-${c.customerId}` },
+          );
+          route = 'assisted';
+        }
+        if (outcome.status === 'executed') {
+          contacts[route]++;
+          spend += route === 'digital' ? input.offer.cost : input.contactCost;
+          treatedIds.push(c.customerId);
+        } else if (outcome.status === 'pending-approval') contacts['pending-approval']++;
+        else contacts.refused++;
+      }
+
+      await ctx.sleepUntil('horizon', input.scanAt + input.horizonMs);
+      const outcomes = await ctx.step(measure, { ids: [...treatedIds, ...controlIds], since: input.scanAt });
+      const of = new Map(outcomes.map((o) => [o.customerId, o]));
+      const rate = (ids: readonly string[]) => (ids.length ? ids.filter((id) => of.get(id)?.churned).length / ids.length : 0);
+      const treatedChurnRate = rate(treatedIds);
+      const controlChurnRate = rate(controlIds);
+      const accepted = treatedIds.filter((id) => of.get(id)?.accepted).length;
+      const uplift = controlChurnRate - treatedChurnRate;
+      const meanValue = treatedIds.length ? treatedIds.reduce((a, id) => a + (byId.get(id)?.value ?? 0), 0) / treatedIds.length : 0;
+      return {
+        ...base,
+        left,
+        simulation,
+        treatedIds,
+        controlIds,
+        contacts,
+        spend,
+        status: 'measured',
+        reason: `${treatedIds.length} treated, ${controlIds.length} held out; churn ${pc(treatedChurnRate)} treated vs ${pc(controlChurnRate)} control`,
+        measured: {
+          treatedChurnRate,
+          controlChurnRate,
+          uplift,
+          retainedEstimate: uplift * treatedIds.length,
+          acceptanceRate: treatedIds.length ? accepted / treatedIds.length : 0,
+          accepted,
+          valueRetainedEstimate: uplift * treatedIds.length * meanValue,
+        },
+      };
+    },
+  };
+}
+
+const pc = (x: number) => `${(x * 100).toFixed(1)}%`;

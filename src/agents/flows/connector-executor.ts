@@ -1,0 +1,124 @@
+import type { BillingAdjustmentsConnector } from '../../domain/connectors/billing-adjustments.js';
+import type { CampaignDeliveryConnector } from '../../domain/connectors/campaign-delivery.js';
+import type { ConnectorResult } from '../../domain/connectors/connector-result.js';
+import { NOTIFICATION_CHANNELS, type NotificationChannel, type NotificationPurpose, type NotificationsConnector } from '../../domain/connectors/notifications.js';
+import type { OrderManagementConnector } from '../../domain/connectors/order-management.js';
+import type { ProvisioningConnector } from '../../domain/connectors/provisioning.js';
+import { TwinloopError } from '../../domain/errors.js';
+import type { ActionRequest } from '../../decisioning/policy/index.js';
+import type { ActionExecutor, ExecutionOutcome } from '../governance/guarded-executor.js';
+
+/**
+ * The production ActionExecutor: carries out a request the policy allowed on the BSS back ends
+ * behind the domain connectors (sandbox or real adapters). Every call passes the request id as the
+ * idempotency key, so a request retried after a crash or a transient failure acts once.
+ */
+
+/** Campaign id used for offers that no campaign asked for (next-best-action on a contact). */
+export const DEFAULT_NBA_CAMPAIGN_ID = 'next-best-action';
+/** Months a discount runs when the request does not say: the smallest commitment the operator can make. */
+export const DEFAULT_DISCOUNT_MONTHS = 1;
+
+/** The back ends the executor acts on, and how catalogue offer ids map to back-end offer ids. */
+export interface ConnectorExecutorDeps {
+  campaignDelivery: CampaignDeliveryConnector;
+  billingAdjustments: BillingAdjustmentsConnector;
+  orderManagement: OrderManagementConnector;
+  notifications: NotificationsConnector;
+  /**
+   * When given, a plan change is also activated (its order would otherwise stay captured but
+   * unfulfilled), unless the request says `params.provision: false` because its caller (the
+   * order fulfilment flow) provisions and watches the order itself.
+   */
+  provisioning?: ProvisioningConnector;
+  /** Catalogue offer id → back-end offer id (the catalogue's `sandboxOfferId`); undefined when unknown. */
+  resolveOffer: (offerId: string) => string | undefined;
+  campaignId?: string;
+}
+
+/**
+ * A connector answer as an execution outcome (pure): `ok` → ok; `transient` → not ok and marked
+ * retryable (the guarded step retries it with the same request id); `rejected` → not ok, final.
+ */
+export function outcomeOf<T>(r: ConnectorResult<T>, detail: (value: T) => Record<string, unknown>): ExecutionOutcome {
+  if (r.status === 'ok') return { ok: true, detail: detail(r.value) };
+  if (r.status === 'transient') return { ok: false, error: `transient: ${r.reason}`, detail: { retryable: true, reason: r.reason } };
+  return { ok: false, error: r.reason, detail: { retryable: false, reason: r.reason } };
+}
+
+const fail = (error: string): ExecutionOutcome => ({ ok: false, error, detail: { retryable: false } });
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const notificationChannel = (v: unknown): NotificationChannel | undefined => NOTIFICATION_CHANNELS.find((c) => c === v);
+const PURPOSES: readonly NotificationPurpose[] = ['service', 'care', 'marketing', 'retention'];
+const purposeOf = (v: unknown): NotificationPurpose | undefined => PURPOSES.find((p) => p === v);
+
+/**
+ * Builds the executor. Mapping (params read from `request.params`):
+ * offer → campaignDelivery.deliver (`offerId` through `resolveOffer`, `campaignId`, `decisionId`);
+ * credit, compensation → billingAdjustments.credit (`amount`, else the cost; `reason`);
+ * discount → billingAdjustments.discount (`discountPct` or `percent`; `months`);
+ * plan_change → orderManagement.create change_plan (`planId`), then provisioning.activate;
+ * communication → notifications.send (`notificationChannel` default sms, `purpose` default care, `templateId`, `body`);
+ * trouble_ticket → notifications.send on `human_task` (no ticket connector exists yet).
+ */
+export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
+  if (typeof deps.resolveOffer !== 'function') throw new TwinloopError('BAD_INPUT', 'connectorExecutor needs resolveOffer(offerId); pass (id) => catalogue.byId.get(id)?.offering.sandboxOfferId');
+  const campaignId = deps.campaignId ?? DEFAULT_NBA_CAMPAIGN_ID;
+
+  async function planChange(request: ActionRequest, customerId: string): Promise<ExecutionOutcome> {
+    const planId = str(request.params.planId);
+    if (!planId) return fail('a plan_change needs params.planId');
+    const order = await deps.orderManagement.create({ idempotencyKey: request.id, order: { type: 'change_plan', customerId, planId } });
+    if (order.status !== 'ok' || !deps.provisioning || request.params.provision === false) return outcomeOf(order, (o) => ({ orderId: o.orderId, state: o.state }));
+    const job = await deps.provisioning.activate({ idempotencyKey: `${request.id}:activate`, orderId: order.value.orderId });
+    return outcomeOf(job, (j) => ({ orderId: order.value.orderId, provisioningId: j.provisioningId }));
+  }
+
+  return async (request) => {
+    const customerId = request.customerId;
+    if (!customerId) return fail(`a ${request.actionClass} needs a customerId`);
+    const p = request.params;
+    switch (request.actionClass) {
+      case 'offer': {
+        const offerId = str(p.offerId);
+        if (!offerId) return fail('an offer needs params.offerId');
+        const backendOfferId = deps.resolveOffer(offerId);
+        if (!backendOfferId) return fail(`offer ${offerId} has no back-end offer; give the catalogue offering a sandboxOfferId`);
+        const r = await deps.campaignDelivery.deliver({ idempotencyKey: request.id, campaignId: str(p.campaignId) ?? campaignId, customerId, offerId: backendOfferId, channel: request.channel, decisionId: str(p.decisionId) });
+        return outcomeOf(r, (d) => ({ deliveryId: d.deliveryId, response: d.response }));
+      }
+      case 'credit':
+      case 'compensation': {
+        const amount = num(p.amount) ?? request.cost;
+        if (!(amount > 0)) return fail(`a ${request.actionClass} needs a positive params.amount or cost`);
+        const r = await deps.billingAdjustments.credit({ idempotencyKey: request.id, customerId, amount, reason: str(p.reason) ?? request.actionClass });
+        return outcomeOf(r, (a) => ({ adjustmentId: a.adjustmentId, amount: a.value }));
+      }
+      case 'discount': {
+        const percent = request.discountPct ?? num(p.percent);
+        if (percent === undefined) return fail('a discount needs discountPct');
+        const months = num(p.months) ?? DEFAULT_DISCOUNT_MONTHS;
+        const r = await deps.billingAdjustments.discount({ idempotencyKey: request.id, customerId, percent, months, reason: str(p.reason) ?? 'discount' });
+        return outcomeOf(r, (a) => ({ adjustmentId: a.adjustmentId, percent: a.value, months: a.months }));
+      }
+      case 'plan_change':
+        return planChange(request, customerId);
+      case 'communication':
+      case 'trouble_ticket': {
+        const ticket = request.actionClass === 'trouble_ticket';
+        const r = await deps.notifications.send({
+          idempotencyKey: request.id,
+          customerId,
+          channel: ticket ? 'human_task' : (notificationChannel(p.notificationChannel) ?? 'sms'),
+          purpose: purposeOf(p.purpose) ?? 'care',
+          templateId: str(p.templateId) ?? (ticket ? 'trouble-ticket' : undefined),
+          body: str(p.body) ?? (ticket ? request.why.summary : undefined),
+        });
+        return outcomeOf(r, (n) => ({ notificationId: n.notificationId, channel: n.channel }));
+      }
+      default:
+        return fail(`no back end carries out action class ${request.actionClass}; add it to connectorExecutor`);
+    }
+  };
+}

@@ -1,0 +1,232 @@
+import { z } from 'zod';
+import { ok, type ConnectorResult } from '../../domain/connectors/connector-result.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { DO_NOTHING, decideForTwin, type CustomerScores, type Decision, type DecisionFunnel, type OfferCatalogue, type TwinSource } from '../../decisioning/index.js';
+import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import { FEATURE_NAMES } from '../../twin/twin-features.js';
+import type { GuardedExecutor } from '../governance/guarded-executor.js';
+import type { StepDefinition, WorkflowContext, WorkflowDefinition } from '../workflows/index.js';
+import { awaitApproval, guardedActionStep, type GuardedOutcome } from './guarded-step.js';
+
+/**
+ * Customer care on a billing complaint: next-best-action for the caller → the card's top action
+ * is either done by the flow itself (when `actAlone` and the policy lets an agent do it on the
+ * channel) or offered to the human agent, who accepts or declines (signal `agent-decision`) →
+ * the action goes through the guarded executor (approval awaited when the policy asks one) →
+ * after an executed credit or offer, a durable sleep, a care follow-up message, and a check that
+ * the complaint ticket is closed (a trouble ticket for a person when it is not).
+ */
+
+/** Stable id of the customer care workflow, stored in the journal. */
+export const CUSTOMER_CARE_WORKFLOW_ID = 'customer-care';
+/** Bump when the steps change; keep registering the old version while its runs are in flight. */
+export const CUSTOMER_CARE_WORKFLOW_VERSION = 1;
+/** Name of the signal carrying the human agent's answer: `{ decision: 'accept' | 'decline', agentId }`. */
+export const AGENT_DECISION_SIGNAL = 'agent-decision';
+/** Actor id of the flow when it acts alone or follows up. */
+export const CARE_AGENT_ID = 'customer-care';
+/** A call lasts minutes: an unanswered card is dropped after 15. */
+export const DEFAULT_AGENT_DECISION_TIMEOUT_MS = 15 * 60_000;
+/** A supervisor's approval of a goodwill credit: the default policy's own 4 h. */
+export const DEFAULT_CARE_APPROVAL_TIMEOUT_MS = 4 * 3_600_000;
+/** Three days: long enough for the adjustment to show and the ticket to be worked. */
+export const DEFAULT_FOLLOW_UP_DELAY_MS = 3 * 86_400_000;
+
+const inputSchema = z.strictObject({
+  customerId: z.string().min(1),
+  channel: z.enum(['call', 'chat', 'store']).default('call'),
+  reason: z.string().min(1).default('billing_complaint'),
+  /** The complaint's ticket, for the record. */
+  ticketId: z.string().min(1).optional(),
+});
+
+/** What starts a run. */
+export type CustomerCareInput = z.infer<typeof inputSchema>;
+
+/** The action on the card, as plain data (journaled). */
+export interface CareCard {
+  decisionId: string;
+  actionId: string;
+  actionClass: string;
+  name: string;
+  message: string | null;
+  /** What the action costs the operator (credit amount, offer cost). */
+  cost: number;
+  discountPct?: number;
+  months?: number;
+  features: Record<string, number>;
+}
+
+/** The human agent's answer on the card. */
+export interface AgentDecision {
+  decision: 'accept' | 'decline' | 'timed-out';
+  agentId: string | null;
+}
+
+/** The flow's dependencies. */
+export interface CustomerCareDeps {
+  guarded: () => GuardedExecutor;
+  /** Next-best-action for the customer in this contact (see `funnelCareCard`). */
+  decide: (customerId: string, context: { channel: CustomerCareInput['channel']; reason: string; now: number }) => Promise<CareCard>;
+  /** Open trouble tickets of the customer now (the twin's `open_tickets` feature). */
+  openTickets: (customerId: string) => Promise<number>;
+  /** Let the flow act without the human when the policy allows it to (default true). */
+  actAlone?: boolean;
+  agentDecisionTimeoutMs?: number;
+  approvalTimeoutMs?: number;
+  followUpDelayMs?: number;
+}
+
+/** How the action ended; every branch is explicit. */
+export type CareOutcome = 'nothing-to-offer' | 'executed-alone' | 'accepted' | 'declined' | 'agent-timed-out' | 'refused' | 'approved' | 'approval-refused' | 'approval-timed-out' | 'advised';
+
+/** What a finished run returns. */
+export interface CustomerCareResult {
+  outcome: CareOutcome;
+  actionId: string;
+  reason: string;
+  agentId: string | null;
+  followUp: { sent: GuardedOutcome['status']; openTickets: number; ticketRaised: boolean } | null;
+}
+
+/** Builds the card from the funnel's choice (do-nothing when it chose nothing). */
+export function funnelCareCard(funnel: DecisionFunnel, twins: TwinSource, scoresOf: (id: string) => CustomerScores | undefined): CustomerCareDeps['decide'] {
+  return async (customerId, context) => careCardOf(decideForTwin(funnel, twins, scoresOf, customerId, { ...context, direction: 'inbound' }), funnel.catalogue, twins.features(customerId, context.now));
+}
+
+/** The card of a decision already taken (e.g. by the decision service, which also logs it). */
+export function careCardOf(d: Decision, catalogue: OfferCatalogue, vector: Float64Array | undefined): CareCard {
+  const features: Record<string, number> = {};
+  if (vector) FEATURE_NAMES.forEach((n, i) => (features[n] = vector[i]));
+  const offer = catalogue.byId.get(d.chosen.actionId);
+  if (!offer || d.chosen.actionId === DO_NOTHING) return { decisionId: d.decisionId, actionId: DO_NOTHING, actionClass: 'none', name: 'Do nothing', message: null, cost: 0, features };
+  const price = offer.offering.productOfferingPrice;
+  return {
+    decisionId: d.decisionId,
+    actionId: offer.id,
+    actionClass: offer.actionClass,
+    name: offer.offering.name,
+    message: d.chosen.treatment?.message ?? null,
+    cost: price.cost.value,
+    discountPct: price.priceType === 'discount' ? price.percentage : undefined,
+    months: price.recurringChargePeriodLength,
+    features,
+  };
+}
+
+/** The guarded request for the card's action (pure). */
+export function careRequest(card: CareCard, input: CustomerCareInput, actor: ActionRequestInput['actor']): ActionRequestInput {
+  return {
+    actionClass: card.actionClass,
+    channel: input.channel,
+    customerId: input.customerId,
+    domain: 'care',
+    cost: card.cost,
+    discountPct: card.discountPct,
+    params: { offerId: card.actionId, decisionId: card.decisionId, amount: card.cost, months: card.months, reason: input.reason, ticketId: input.ticketId },
+    features: card.features,
+    actor,
+    why: { summary: `${input.reason}: next-best-action ${card.name}`, evidence: { decisionId: card.decisionId } },
+  };
+}
+
+/** Builds the customer care workflow. */
+export function customerCareWorkflow(deps: CustomerCareDeps): WorkflowDefinition<CustomerCareInput, CustomerCareResult> {
+  const actAlone = deps.actAlone ?? true;
+  const agentTimeoutMs = deps.agentDecisionTimeoutMs ?? DEFAULT_AGENT_DECISION_TIMEOUT_MS;
+  const approvalTimeoutMs = deps.approvalTimeoutMs ?? DEFAULT_CARE_APPROVAL_TIMEOUT_MS;
+  const followUpDelayMs = deps.followUpDelayMs ?? DEFAULT_FOLLOW_UP_DELAY_MS;
+
+  const decide: StepDefinition<{ input: CustomerCareInput; now: number }, CareCard> = {
+    id: 'next-best-action',
+    version: 1,
+    run: async ({ input, now }) => ok(await deps.decide(input.customerId, { channel: input.channel, reason: input.reason, now })),
+  };
+  const actAloneStep = guardedActionStep('act-alone', deps.guarded);
+  const agentAction = guardedActionStep('agent-action', deps.guarded);
+  const followUpMessage = guardedActionStep('follow-up-message', deps.guarded);
+  const raiseTicket = guardedActionStep('raise-ticket', deps.guarded);
+  const checkTickets: StepDefinition<{ customerId: string }, { open: number }> = {
+    id: 'check-ticket-closed',
+    version: 1,
+    run: async ({ customerId }): Promise<ConnectorResult<{ open: number }>> => ok({ open: await deps.openTickets(customerId) }),
+  };
+
+  /** executed → `done`; pending → awaits the approver; every other answer ends the action. */
+  async function settle(ctx: WorkflowContext, asked: GuardedOutcome, done: CareOutcome): Promise<{ outcome: CareOutcome; reason: string; executed: boolean }> {
+    switch (asked.status) {
+      case 'executed':
+        return { outcome: done, reason: asked.reason, executed: true };
+      case 'pending-approval': {
+        const d = await awaitApproval(ctx, asked.approvalId!, approvalTimeoutMs);
+        if (d.status === 'executed') return { outcome: 'approved', reason: d.reason, executed: true };
+        return { outcome: d.status === 'timed-out' ? 'approval-timed-out' : 'approval-refused', reason: d.reason, executed: false };
+      }
+      case 'advised':
+        return { outcome: 'advised', reason: asked.reason, executed: false };
+      default:
+        return { outcome: 'refused', reason: asked.reason, executed: false };
+    }
+  }
+
+  async function followUp(ctx: WorkflowContext, input: CustomerCareInput): Promise<NonNullable<CustomerCareResult['followUp']>> {
+    await ctx.sleep('follow-up-delay', followUpDelayMs);
+    const agent = { kind: 'agent' as const, id: CARE_AGENT_ID };
+    const sent = await ctx.step(followUpMessage, {
+      actionClass: 'communication',
+      channel: input.channel,
+      customerId: input.customerId,
+      domain: 'care',
+      params: { purpose: 'care', templateId: 'care-follow-up', notificationChannel: 'sms', ticketId: input.ticketId },
+      actor: agent,
+      why: { summary: `follow-up of a ${input.reason}` },
+    });
+    const { open } = await ctx.step(checkTickets, { customerId: input.customerId });
+    let ticketRaised = false;
+    if (open > 0) {
+      const t = await ctx.step(raiseTicket, {
+        actionClass: 'trouble_ticket',
+        channel: input.channel,
+        customerId: input.customerId,
+        domain: 'care',
+        params: { ticketId: input.ticketId, templateId: 'complaint-still-open' },
+        actor: agent,
+        why: { summary: `${open} ticket(s) still open ${Math.round(followUpDelayMs / 3_600_000)} h after a ${input.reason}` },
+      });
+      ticketRaised = t.status === 'executed';
+    }
+    return { sent: sent.status, openTickets: open, ticketRaised };
+  }
+
+  return {
+    id: CUSTOMER_CARE_WORKFLOW_ID,
+    version: CUSTOMER_CARE_WORKFLOW_VERSION,
+    parseInput(raw) {
+      const parsed = inputSchema.safeParse(raw);
+      if (!parsed.success) throw new TwinloopError('BAD_INPUT', `customer care input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; send { customerId, channel?, reason?, ticketId? }`);
+      return parsed.data;
+    },
+    async run(ctx, input) {
+      const card = await ctx.step(decide, { input, now: await ctx.now('decided-at') });
+      if (card.actionId === DO_NOTHING) return { outcome: 'nothing-to-offer', actionId: DO_NOTHING, reason: 'the next-best-action is to do nothing', agentId: null, followUp: null };
+
+      let agentId: string | null = null;
+      let settled: Awaited<ReturnType<typeof settle>> | null = null;
+      if (actAlone) {
+        // The flow just asks; the policy decides whether an agent may do this here.
+        const asked = await ctx.step(actAloneStep, careRequest(card, input, { kind: 'agent', id: CARE_AGENT_ID }));
+        if (asked.status === 'executed' || asked.status === 'pending-approval' || asked.status === 'refused') settled = await settle(ctx, asked, 'executed-alone');
+      }
+      if (!settled) {
+        const waited = await ctx.waitForSignal<AgentDecision>(AGENT_DECISION_SIGNAL, { timeoutMs: agentTimeoutMs, fallback: { decision: 'timed-out', agentId: null } });
+        agentId = waited.payload.agentId;
+        if (waited.payload.decision === 'timed-out') return { outcome: 'agent-timed-out', actionId: card.actionId, reason: `no answer from the agent within ${Math.round(agentTimeoutMs / 60_000)} minutes`, agentId, followUp: null };
+        if (waited.payload.decision === 'decline') return { outcome: 'declined', actionId: card.actionId, reason: `declined by ${agentId ?? 'the agent'}`, agentId, followUp: null };
+        const asked = await ctx.step(agentAction, careRequest(card, input, { kind: 'human', id: agentId ?? 'unknown-agent' }));
+        settled = await settle(ctx, asked, 'accepted');
+      }
+      const followsUp = settled.executed && (card.actionClass === 'credit' || card.actionClass === 'offer');
+      return { outcome: settled.outcome, actionId: card.actionId, reason: settled.reason, agentId, followUp: followsUp ? await followUp(ctx, input) : null };
+    },
+  };
+}

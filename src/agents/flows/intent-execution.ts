@@ -1,0 +1,125 @@
+import type { Channel } from '../../domain/events.js';
+import type { Observation } from '../intents/intent-assessment.js';
+import type { PlannedAction } from '../intents/intent-planner.js';
+import type { ExecutePlan, ObserveIntent } from '../intents/intent-service.js';
+import type { Intent, IntentChannel } from '../intents/intent-schema.js';
+import type { WorkflowEngine } from '../workflows/index.js';
+import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, type CampaignInput, type CampaignResult } from './campaign-management-flow.js';
+import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflowId, type ChurnPreventionInput, type ChurnPreventionResult } from './churn-prevention-flow.js';
+
+/**
+ * Connects the intent service to the flows: a plan of retention offers starts the churn prevention
+ * workflow, any other plan runs as a managed campaign (its actions × channels are the variants);
+ * the observer reads the run's result record back as the intent's metrics.
+ */
+
+/** What executing and observing need. */
+export interface IntentExecutionDeps {
+  readonly engine: Pick<WorkflowEngine, 'start' | 'get'>;
+  readonly now: () => number;
+  /** Cost to the operator of one accepted offer, by offer id (default 0). */
+  readonly offerCost?: (offerId: string) => number;
+  /** Ticks of a managed campaign (default one day). */
+  readonly campaignTickMs?: number;
+  readonly seed?: number;
+}
+
+const DAY_MS = 86_400_000;
+/** A month of horizon is 30 days: the flows sleep on the clock, not on calendar months. */
+const MONTH_MS = 30 * DAY_MS;
+const RETENTION_TEMPLATES = new Set(['retention-offer-digital', 'retention-offer-assisted']);
+
+/** Where a notification channel of the plan is delivered among the twin's channels. */
+export function deliveryChannelOf(channel: IntentChannel): Channel {
+  return channel === 'human_task' ? 'call' : channel === 'in_app' || channel === 'push' ? 'app' : 'web';
+}
+
+const horizonMs = (intent: Intent) => intent.horizon.amount * (intent.horizon.unit === 'days' ? DAY_MS : MONTH_MS);
+const budgetOf = (intent: Intent, a: PlannedAction) => intent.budget?.amount ?? (a.targeting.limit.kind === 'budget' ? a.targeting.limit.amount : Number.MAX_SAFE_INTEGER);
+
+/** The flow input a plan maps to (exported so callers and tests can see the mapping). */
+export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, deps: Pick<IntentExecutionDeps, 'now' | 'offerCost' | 'campaignTickMs' | 'seed'>):
+  | { definitionId: typeof CHURN_PREVENTION_WORKFLOW_ID; workflowId: string; input: ChurnPreventionInput }
+  | { definitionId: typeof CAMPAIGN_MANAGEMENT_WORKFLOW_ID; workflowId: string; input: CampaignInput } {
+  const now = deps.now();
+  const first = plan.actions[0];
+  const seed = deps.seed ?? 1;
+  if (plan.actions.length === 1 && RETENTION_TEMPLATES.has(first.templateId) && first.offerId) {
+    const input: ChurnPreventionInput = {
+      periodId: plan.id,
+      scanAt: now,
+      horizonMs: horizonMs(intent),
+      budget: budgetOf(intent, first),
+      controlShare: first.controlGroupShare,
+      seed,
+      offer: { offerId: first.offerId, cost: deps.offerCost?.(first.offerId) ?? 0 },
+      contactCost: 0.05,
+      retentionEffect: 0.5,
+      minChurn: 0.2,
+      minValue: 0,
+      assistedValueAbove: first.templateId === 'retention-offer-assisted' ? 0 : undefined,
+    };
+    return { definitionId: CHURN_PREVENTION_WORKFLOW_ID, workflowId: churnPreventionWorkflowId(plan.id), input };
+  }
+  const variants = plan.actions.flatMap((a, i) => [...new Set(a.channels.map(deliveryChannelOf))].map((channel) => ({ id: `a${i}-${a.offerId ?? a.templateId}-${channel}`, offerId: a.offerId ?? a.templateId, channel })));
+  const input: CampaignInput = {
+    campaignId: plan.id,
+    variants,
+    budget: budgetOf(intent, first),
+    controlShare: first.controlGroupShare,
+    endAt: now + horizonMs(intent),
+    tickMs: deps.campaignTickMs ?? DAY_MS,
+    seed,
+    minShare: 0.05,
+    maxShiftPerTick: 0.2,
+    acceptValue: {},
+  };
+  return { definitionId: CAMPAIGN_MANAGEMENT_WORKFLOW_ID, workflowId: `campaign-${plan.id}`, input };
+}
+
+/** An ExecutePlan that starts the plan's workflow (idempotent: the workflow id is the plan's). */
+export function createPlanExecutor(deps: IntentExecutionDeps): ExecutePlan {
+  return async (plan, intent) => {
+    const { definitionId, workflowId, input } = flowInputOf(plan, intent, deps);
+    const started = await deps.engine.start(definitionId, input, { workflowId });
+    return { executionId: started.workflowId };
+  };
+}
+
+/** The metrics a finished churn prevention run reports, in the intent's terms (rates in percent). */
+export function observationOfChurnRun(r: ChurnPreventionResult, asOf: number): Observation {
+  const m = r.measured;
+  if (!m) return { asOf, values: {}, spend: r.spend };
+  return {
+    asOf,
+    values: {
+      churn_rate: m.treatedChurnRate * 100,
+      retained_customers: m.retainedEstimate,
+      acceptance_rate: m.acceptanceRate * 100,
+      accepted_offers: m.accepted,
+      net_value: m.valueRetainedEstimate - r.spend,
+    },
+    baseline: { churn_rate: m.controlChurnRate * 100 },
+    spend: r.spend,
+  };
+}
+
+/** The metrics a finished campaign reports. */
+export function observationOfCampaign(r: CampaignResult, asOf: number): Observation {
+  return { asOf, values: { accepted_offers: r.accepted, acceptance_rate: r.presented ? (r.accepted / r.presented) * 100 : 0 }, spend: r.spent };
+}
+
+/**
+ * An ObserveIntent reading the newest execution's run: its result record once it has finished;
+ * before that nothing is measured yet (empty values, spend 0), so the assessment follows the
+ * plan's simulation.
+ */
+export function createIntentObserver(deps: Pick<IntentExecutionDeps, 'engine' | 'now'> & { executionIdOf: (intent: Intent) => Promise<string | undefined> }): ObserveIntent {
+  return async (intent) => {
+    const asOf = deps.now();
+    const id = await deps.executionIdOf(intent);
+    const run = id ? await deps.engine.get(id) : null;
+    if (!run || run.status !== 'succeeded' || !run.output) return { asOf, values: {}, spend: 0 };
+    return run.definitionId === CHURN_PREVENTION_WORKFLOW_ID ? observationOfChurnRun(run.output as ChurnPreventionResult, asOf) : observationOfCampaign(run.output as CampaignResult, asOf);
+  };
+}

@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import { ok, transient, type ConnectorResult } from '../../domain/connectors/connector-result.js';
+import type { Alarm } from '../../domain/connectors/network-alarms.js';
+import type { NotificationChannel } from '../../domain/connectors/notifications.js';
+import { TwinloopError } from '../../domain/errors.js';
+import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import type { GuardedExecutor, GuardedStatus } from '../governance/guarded-executor.js';
+import type { StepDefinition, WorkflowContext, WorkflowDefinition } from '../workflows/index.js';
+
+/**
+ * Service operations: a network alarm → the customers it touches (from the cell index, active
+ * now, ranked by presence and value) → proactive service notices, highest value first, in batches
+ * → one trouble ticket per alarm → compensation for severe alarms that last past a threshold →
+ * when the alarm clears (signal from the alarm watcher), a resolution notice to those notified.
+ * Every action goes through the guarded executor; each customer's request id (the connector's
+ * idempotency key) is `${alarmId}:${purpose}:${customerId}`, so a re-run batch never acts twice.
+ */
+
+export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
+export const SERVICE_OPS_WORKFLOW_VERSION = 1;
+/** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
+export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
+/**
+ * The same clear, for the second wait (after compensation): the engine journals a wait by its
+ * signal name, so a second wait needs a second name. `signalAlarmCleared` sends both.
+ */
+export const ALARM_CLEARED_LATE_SIGNAL = 'alarm-cleared-late';
+
+/** Tells an alarm's workflow that the alarm cleared; false when no such run is waiting. */
+export async function signalAlarmCleared(engine: { signal(workflowId: string, name: string, payload: unknown): Promise<boolean> }, alarmId: string, payload: AlarmCleared): Promise<boolean> {
+  const first = await engine.signal(alarmId, ALARM_CLEARED_SIGNAL, payload);
+  const late = await engine.signal(alarmId, ALARM_CLEARED_LATE_SIGNAL, payload);
+  return first || late;
+}
+
+export const AFFECTED_STEP_ID = 'affected-customers';
+export const OUTAGE_NOTICE_STEP_ID = 'outage-notices';
+export const TROUBLE_TICKET_STEP_ID = 'trouble-ticket';
+export const COMPENSATION_STEP_ID = 'compensation';
+export const RESOLUTION_NOTICE_STEP_ID = 'resolution-notices';
+
+/** What the flow asks of the cell index (`CellIndex` in src/twin/cell-index.ts fits). */
+export interface CellLookup {
+  /** Customers seen on any of the cells, with their sightings, most seen first. */
+  rankedOn(cellIds: readonly string[], options?: { sinceMs?: number }): readonly { customerId: string; incidents: number }[];
+  cellsOfSite(siteId: string): string[];
+}
+
+/** The live numbers the ranking needs (`LiveScoring.scoreOf` fits); undefined for an unknown twin. */
+export type ScoreLookup = (customerId: string) => { clv: number; active: boolean } | undefined;
+
+/** How the flow treats an alarm; every field has a documented default (DEFAULT_SERVICE_OPS_POLICY). */
+export interface ServiceOpsPolicy {
+  /** Customers in the first notice batch: the highest-value ones, out before the rest is processed. */
+  firstBatch: number;
+  /** Customers per later batch (one journaled step each). */
+  batchSize: number;
+  /** Parallel guarded requests inside a batch. */
+  concurrency: number;
+  /** Sightings older than this before the alarm do not count (customers move). */
+  presenceHorizonMs: number;
+  /** Compensation only once an alarm has lasted longer than this. */
+  compensateAfterMs: number;
+  /** Credit per customer by alarm severity; a severity absent here is never compensated. */
+  compensation: Partial<Record<Alarm['perceivedSeverity'], number>>;
+  /** How long to wait for the clear before closing the flow without a resolution notice. */
+  maxOpenMs: number;
+  /** The channel of the notices. */
+  notificationChannel: NotificationChannel;
+}
+
+/**
+ * Defaults: a first batch of 5 gets the first notice out in one guarded round trip; batches of 50
+ * keep the journal at ~1 step per 50 customers; compensation after 4 h (a half working day
+ * without service), 10 for critical and 5 for major alarms (within the default policy's
+ * autonomous limit of 10 per compensation); a week before an unresolved alarm is left to humans.
+ */
+export const DEFAULT_SERVICE_OPS_POLICY: ServiceOpsPolicy = {
+  firstBatch: 5,
+  batchSize: 50,
+  concurrency: 16,
+  presenceHorizonMs: 365 * 86_400_000,
+  compensateAfterMs: 4 * 3_600_000,
+  compensation: { critical: 10, major: 5 },
+  maxOpenMs: 7 * 86_400_000,
+  notificationChannel: 'sms',
+};
+
+/** The flow's dependencies, passed explicitly. */
+export interface ServiceOpsDeps {
+  guarded: () => GuardedExecutor;
+  cells: CellLookup;
+  scores: ScoreLookup;
+  policy?: Partial<ServiceOpsPolicy>;
+}
+
+/** Whole-batch retries when every request failed: enough to ride out a back-end blip, not a long outage. */
+const BATCH_ATTEMPTS = 3;
+
+const alarmSchema = z.object({
+  id: z.string().min(1).max(200),
+  alarmType: z.enum(['communicationsAlarm', 'qualityOfServiceAlarm', 'processingErrorAlarm', 'equipmentAlarm', 'environmentalAlarm']),
+  perceivedSeverity: z.enum(['critical', 'major', 'minor', 'warning', 'indeterminate', 'cleared']),
+  probableCause: z.string().max(200),
+  alarmedObject: z.object({ id: z.string().min(1).max(200), '@referredType': z.enum(['Cell', 'Site']) }),
+  raisedTime: z.iso.datetime({ offset: true }),
+  clearedTime: z.iso.datetime({ offset: true }).optional(),
+  state: z.enum(['raised', 'updated', 'cleared']),
+});
+
+/** The flow's input: the alarm as the feed reported it when the flow started. */
+export interface ServiceOpsInput {
+  alarm: Alarm;
+}
+
+/** What a run reports. */
+export interface ServiceOpsResult {
+  alarmId: string;
+  affected: number;
+  notified: number;
+  pendingApproval: number;
+  refused: number;
+  failed: number;
+  ticket: GuardedStatus;
+  compensated: number;
+  compensationPending: number;
+  cleared: boolean;
+  durationMs: number | null;
+  resolutionNotices: number;
+}
+
+/** One batch of guarded requests: who went through, who is waiting for approval, who not. */
+export interface BatchOutcome {
+  executed: string[];
+  pending: string[];
+  refused: number;
+  failed: number;
+}
+
+/** The signal's payload. */
+export interface AlarmCleared {
+  clearedTime?: string;
+}
+
+/**
+ * Ranks customers by expected harm: presence share on the alarmed cells (sightings / the most
+ * sightings there, so home customers count fully) × lifetime value; inactive or unknown twins are
+ * left out. Pure: the same ranked presence and scores give the same list.
+ */
+export function rankAffected(present: readonly { customerId: string; incidents: number }[], scores: ScoreLookup): { customerId: string; weight: number }[] {
+  let most = 1;
+  for (const p of present) most = Math.max(most, p.incidents);
+  const out: { customerId: string; weight: number }[] = [];
+  for (const { customerId, incidents } of present) {
+    const s = scores(customerId);
+    if (!s?.active) continue;
+    out.push({ customerId, weight: (incidents / most) * Math.max(0, s.clv) });
+  }
+  return out.sort((a, b) => b.weight - a.weight || (a.customerId < b.customerId ? -1 : 1));
+}
+
+/** Splits a ranked list into the first batch and fixed-size batches after it. */
+export function batchesOf<T>(items: readonly T[], first: number, size: number): T[][] {
+  const out: T[][] = [];
+  if (items.length === 0) return out;
+  out.push(items.slice(0, first));
+  for (let i = first; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Builds the service-operations workflow over its dependencies. */
+export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+  const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
+  if (!(policy.firstBatch >= 1 && policy.batchSize >= 1 && policy.concurrency >= 1 && policy.compensateAfterMs >= 0 && policy.maxOpenMs > 0)) {
+    throw new TwinloopError('BAD_INPUT', 'service operations: firstBatch, batchSize and concurrency must be ≥ 1, compensateAfterMs ≥ 0, maxOpenMs > 0');
+  }
+  const actor = { kind: 'agent' as const, id: 'service-operations' };
+
+  const affected: StepDefinition<Alarm, string[]> = {
+    id: AFFECTED_STEP_ID,
+    version: 1,
+    run: async (alarm) => {
+      const sinceMs = Date.parse(alarm.raisedTime) - policy.presenceHorizonMs;
+      const obj = alarm.alarmedObject;
+      const cells = obj['@referredType'] === 'Site' ? deps.cells.cellsOfSite(obj.id) : [obj.id];
+      return ok(rankAffected(deps.cells.rankedOn(cells, { sinceMs }), deps.scores).map((r) => r.customerId));
+    },
+  };
+
+  /** A batch step: one guarded request per customer, each with its own stable request id. */
+  const batchStep = (id: string, request: (alarm: Alarm, customerId: string) => ActionRequestInput): StepDefinition<{ alarm: Alarm; customers: string[] }, BatchOutcome> => ({
+    id,
+    version: 1,
+    async run({ alarm, customers }, ctx): Promise<ConnectorResult<BatchOutcome>> {
+      const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
+      const statuses = new Map<string, GuardedStatus>();
+      await inParallel(customers, policy.concurrency, async (customerId) => {
+        const req = request(alarm, customerId);
+        const full = { ...req, id: `${alarm.id}:${id}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
+        // One immediate second try with the same id: a back end's passing hiccup should not cost a customer the notice.
+        let r = await deps.guarded().execute(full);
+        if (r.status === 'failed') r = await deps.guarded().execute(full);
+        statuses.set(customerId, r.status);
+      });
+      for (const c of customers) {
+        const s = statuses.get(c);
+        if (s === 'executed') out.executed.push(c);
+        else if (s === 'pending-approval') out.pending.push(c);
+        else if (s === 'failed') out.failed++;
+        else out.refused++;
+      }
+      // Only a batch where nothing got through is retried, a few times (the executor or back end
+      // is down); single failures (e.g. a customer who has left) are reported, not retried.
+      if (customers.length > 0 && out.failed === customers.length && ctx.attempt < BATCH_ATTEMPTS) return transient(`all ${customers.length} requests of the batch failed`);
+      return ok(out);
+    },
+  });
+
+  const notice = (kind: 'outage' | 'resolved') => (alarm: Alarm, customerId: string): ActionRequestInput => ({
+    actionClass: 'communication',
+    channel: 'app',
+    customerId,
+    domain: 'service_operations',
+    params: { notificationChannel: policy.notificationChannel, purpose: 'service', templateId: kind === 'outage' ? 'network-incident-notice' : 'network-incident-resolved', alarmId: alarm.id },
+    actor,
+    why: { summary: `${kind === 'outage' ? 'Proactive notice of' : 'Resolution of'} network alarm ${alarm.id} (${alarm.perceivedSeverity}, ${alarm.probableCause}) on ${alarm.alarmedObject['@referredType']} ${alarm.alarmedObject.id}`, evidence: { alarmId: alarm.id } },
+  });
+  const outageNotices = batchStep(OUTAGE_NOTICE_STEP_ID, notice('outage'));
+  const resolutionNotices = batchStep(RESOLUTION_NOTICE_STEP_ID, notice('resolved'));
+  const compensation = batchStep(COMPENSATION_STEP_ID, (alarm, customerId) => {
+    const amount = policy.compensation[alarm.perceivedSeverity] ?? 0;
+    return {
+      actionClass: 'compensation',
+      channel: 'app',
+      customerId,
+      domain: 'service_operations',
+      cost: amount,
+      params: { amount, reason: `network incident ${alarm.id}`, alarmId: alarm.id },
+      actor,
+      why: { summary: `Compensation for network alarm ${alarm.id} (${alarm.perceivedSeverity}) lasting more than ${Math.round(policy.compensateAfterMs / 60_000)} minutes`, evidence: { alarmId: alarm.id } },
+    };
+  });
+  const ticket: StepDefinition<{ alarm: Alarm; affected: number }, GuardedStatus> = {
+    id: TROUBLE_TICKET_STEP_ID,
+    version: 1,
+    async run({ alarm, affected: n }, ctx) {
+      const r = await deps.guarded().execute({
+        id: `${alarm.id}:${TROUBLE_TICKET_STEP_ID}`,
+        actionClass: 'trouble_ticket',
+        channel: 'app',
+        domain: 'service_operations',
+        params: { alarmId: alarm.id, alarmedObject: alarm.alarmedObject, severity: alarm.perceivedSeverity, probableCause: alarm.probableCause, affectedCustomers: n, workflowId: ctx.workflowId },
+        actor,
+        why: { summary: `Network alarm ${alarm.id} touches ${n} customers`, evidence: { alarmId: alarm.id } },
+      });
+      return r.status === 'failed' ? transient(r.reason) : ok(r.status);
+    },
+  };
+
+  const runBatches = async (ctx: WorkflowContext, step: typeof outageNotices, alarm: Alarm, customers: readonly string[], prefix: string, first: number): Promise<BatchOutcome> => {
+    const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
+    const batches = batchesOf(customers, first, policy.batchSize);
+    for (let i = 0; i < batches.length; i++) {
+      const r = await ctx.step(step, { alarm, customers: batches[i] }, { key: `${prefix}-${i}` });
+      total.executed.push(...r.executed);
+      total.pending.push(...r.pending);
+      total.refused += r.refused;
+      total.failed += r.failed;
+    }
+    return total;
+  };
+
+  return {
+    id: SERVICE_OPS_WORKFLOW_ID,
+    version: SERVICE_OPS_WORKFLOW_VERSION,
+    parseInput: (raw) => ({ alarm: z.object({ alarm: alarmSchema }).parse(raw).alarm as Alarm }),
+    async run(ctx, { alarm }) {
+      const raisedMs = Date.parse(alarm.raisedTime);
+      const customers = await ctx.step(affected, alarm);
+      const [head, rest] = [customers.slice(0, policy.firstBatch), customers.slice(policy.firstBatch)];
+      const firstOut = await runBatches(ctx, outageNotices, alarm, head, 'notice-first', policy.firstBatch);
+      const ticketStatus = await ctx.step(ticket, { alarm, affected: customers.length });
+      const restOut = await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize);
+      const notified = [...firstOut.executed, ...restOut.executed];
+
+      // Wait for the clear, at most until the compensation threshold; a clear reported by the
+      // alarm itself (started late, already cleared) counts as well.
+      const compensable = (policy.compensation[alarm.perceivedSeverity] ?? 0) > 0;
+      const startedMs = await ctx.now('started');
+      let clearedTime = alarm.state === 'cleared' ? alarm.clearedTime : undefined;
+      let cleared = alarm.state === 'cleared';
+      if (!cleared) {
+        const firstWait = compensable ? Math.max(0, raisedMs + policy.compensateAfterMs - startedMs) : policy.maxOpenMs;
+        const w = await ctx.waitForSignal<AlarmCleared | null>(ALARM_CLEARED_SIGNAL, { timeoutMs: Math.max(1, firstWait), fallback: null });
+        if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];
+      }
+      const lastedMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('cleared-at')) - raisedMs : (await ctx.now('threshold-at')) - raisedMs;
+      let comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
+      if (compensable && lastedMs > policy.compensateAfterMs) comp = await runBatches(ctx, compensation, alarm, notified, 'compensation', policy.batchSize);
+      if (!cleared && compensable) {
+        const w = await ctx.waitForSignal<AlarmCleared | null>(ALARM_CLEARED_LATE_SIGNAL, { timeoutMs: policy.maxOpenMs, fallback: null });
+        if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];
+      }
+      const resolved = cleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize) : undefined;
+      const endMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('resolved-at')) : undefined;
+      return {
+        alarmId: alarm.id,
+        affected: customers.length,
+        notified: notified.length,
+        pendingApproval: firstOut.pending.length + restOut.pending.length,
+        refused: firstOut.refused + restOut.refused,
+        failed: firstOut.failed + restOut.failed,
+        ticket: ticketStatus,
+        compensated: comp.executed.length,
+        compensationPending: comp.pending.length,
+        cleared,
+        durationMs: endMs === undefined ? null : endMs - raisedMs,
+        resolutionNotices: resolved?.executed.length ?? 0,
+      };
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { Scenario, ScenarioResult, TargetCondition } from '../../simulation/index.js';
+import { parseScenarios } from '../../simulation/index.js';
+import type { Segment } from './intent-schema.js';
+import type { PlanOutcome } from './expectation-math.js';
+import type { Plan, PlannedAction } from './intent-planner.js';
+
+/**
+ * The bridge from the planner to the simulation lab: a plan becomes one retention-campaign
+ * scenario per action over the intent's segment, and the lab's outcome becomes the planner's
+ * PlanOutcome. Without it the planner would score plans with guesses; with it every plan is a
+ * Monte Carlo over the twins and the live churn model.
+ */
+
+/** Offer assumptions the lab needs that the plan does not carry (from the catalogue). */
+export interface OfferAssumption {
+  readonly discountPct: number;
+  readonly months: number;
+  readonly acceptance: number;
+  readonly costPerAcceptance?: number;
+}
+
+/** Per-contact cost of the channel mixes: a digital message is cheap, a person's call is not. */
+export const CONTACT_COST = { digital: 0.5, assisted: 8 } as const;
+/** Draws per plan: the planner scores dozens of plans, so each is a quick run. */
+export const PLAN_DRAWS = 60;
+/** A month of the twins' value: the bar for "high value" (arpu_3m) in the named segments. */
+export const HIGH_VALUE_ARPU = 60;
+
+/** The named segments as the simulation lab's target conditions. */
+export function segmentConditions(segment: Segment): TargetCondition[] {
+  const out: TargetCondition[] = [];
+  for (const name of segment.named) {
+    if (name === 'prepaid') out.push({ field: 'is_prepaid', op: '==', value: 1 });
+    else if (name === 'postpaid') out.push({ field: 'is_prepaid', op: '==', value: 0 });
+    else if (name === 'business') out.push({ field: 'is_business', op: '==', value: 1 });
+    else if (name === 'consumer') out.push({ field: 'is_business', op: '==', value: 0 });
+    else if (name === 'high-value') out.push({ field: 'arpu_3m', op: '>=', value: HIGH_VALUE_ARPU });
+    else if (name === 'at-risk') out.push({ field: 'churn_probability', op: '>=', value: 0.1 });
+    else if (name === 'new-customers') out.push({ field: 'tenure_days', op: '<', value: 180 });
+  }
+  for (const f of segment.filters) {
+    if (f.feature === 'clv') continue; // lifetime value is not a scenario field; the ranking carries it
+    const field = f.feature === 'churn' ? 'churn_probability' : f.feature;
+    out.push({ field, op: f.op, value: f.value } as TargetCondition);
+  }
+  return out;
+}
+
+const assisted = (a: PlannedAction) => a.templateId === 'retention-offer-assisted' || a.channels.includes('human_task');
+
+/** The scenarios of a plan (one per action); `horizonMonths` from the intent's horizon. */
+export function planScenarios(plan: Plan, horizonMonths: number, offers: (offerId: string) => OfferAssumption | undefined): Scenario[] {
+  const target = segmentConditions(plan.segment);
+  const raw = plan.actions.map((a, i) => {
+    const offer = a.offerId ? offers(a.offerId) : undefined;
+    const credit = a.creditAmount ?? 0;
+    return {
+      kind: 'retention_campaign',
+      name: `${plan.id}#${i + 1} ${a.templateId}${a.offerId ? ` ${a.offerId}` : ''}`,
+      horizonMonths,
+      draws: PLAN_DRAWS,
+      seed: i + 1,
+      target,
+      targeting: {
+        rank: a.targeting.rank === 'uplift' ? 'uplift' : 'churn_value',
+        ...(a.targeting.limit.kind === 'top_k' ? { k: a.targeting.limit.k } : { budget: a.targeting.limit.amount }),
+      },
+      offer: {
+        id: a.offerId ?? a.templateId,
+        discountPct: offer?.discountPct ?? 0,
+        months: offer?.months ?? 0,
+        costPerAcceptance: (offer?.costPerAcceptance ?? 0) + credit,
+        // A message or a credit is "accepted" by being received; an offer by the customer's yes.
+        acceptance: offer ? { mean: offer.acceptance, sd: offer.acceptance / 3 } : { mean: credit > 0 ? 0.95 : 0.6, sd: 0.05 },
+        acceptedHazardMultiplier: offer ? { mean: 0.7, sd: 0.15 } : { mean: 0.9, sd: 0.05 },
+      },
+      costPerContact: assisted(a) ? CONTACT_COST.assisted : CONTACT_COST.digital,
+      contactPolicy: { maxContacts: Math.max(1, a.maxContactsPerCustomer) },
+      controlShare: a.controlGroupShare,
+    };
+  });
+  return [...parseScenarios({ scenarios: raw }).scenarios];
+}
+
+const add = (a: { mean: number; low: number; high: number }, e: { mean: number; p05: number; p95: number }) => ({ mean: a.mean + e.mean, low: a.low + e.p05, high: a.high + e.p95 });
+const zero = () => ({ mean: 0, low: 0, high: 0 });
+
+/**
+ * Sums the scenarios' outcomes into the plan's. Intervals are added end to end: conservative
+ * (the actions' errors are not independent: they share the churn model).
+ */
+export function planOutcome(results: readonly ScenarioResult[]): PlanOutcome {
+  let netValue = zero();
+  let churnersAvoided = zero();
+  let cost = zero();
+  let acceptances = zero();
+  let baseline = zero();
+  let targeted = 0;
+  let segmentSize = 0;
+  for (const r of results) {
+    netValue = add(netValue, r.overall.netValue);
+    churnersAvoided = add(churnersAvoided, r.overall.churnersAvoided);
+    cost = add(cost, r.overall.cost);
+    acceptances = add(acceptances, r.overall.accepted);
+    baseline = r.overall.churnersBaseline.mean > baseline.mean ? add(zero(), r.overall.churnersBaseline) : baseline;
+    targeted += r.overall.treated;
+    segmentSize = Math.max(segmentSize, r.overall.twins);
+  }
+  return { netValue, churnersAvoided, cost, acceptances, baselineChurners: baseline, targeted, segmentSize };
+}

@@ -1,0 +1,174 @@
+import type { Clock } from '../domain/clock.js';
+import type { Channel, TwinEvent } from '../domain/events.js';
+import { TwinloopError } from '../domain/errors.js';
+import type { RecordStore } from '../store/record-store.js';
+import { ContactLedger } from './contact-ledger.js';
+import type { CustomerScores } from './arbitration.js';
+import { DecisionFunnel, decideForTwin, type Decision, type TwinSource } from './decision-funnel.js';
+import { DO_NOTHING, type DecisionRecord } from './decision-record.js';
+import { DEFAULT_CATALOGUE_DOCUMENT } from './default-catalogue.js';
+import { loadCatalogue, type CatalogueDocument, type OfferCatalogue } from './offer-catalogue.js';
+import { createOfferLearner, type OfferLearner } from './offer-learner.js';
+
+/** Record-store collection and id of the live catalogue document and of the learner's state. */
+export const CATALOGUE_RECORD = { collection: 'catalogue', id: 'current' } as const;
+export const LEARNER_RECORD = { collection: 'learner', id: 'offers' } as const;
+/** Decision log writes are batched: a decision costs microseconds, a commit a millisecond. */
+export const DECISION_FLUSH_MS = 200;
+/** Decisions kept in memory for `get` (accepting a card's action refers to its decision). */
+const RECENT_DECISIONS = 20_000;
+/** The learner's prior weight, in pseudo-observations, behind each catalogue acceptance prior. */
+const PRIOR_STRENGTH = 10;
+
+/** A decision context as callers give it; `direction` defaults from the channel. */
+export interface DecideRequest {
+  readonly channel: Channel;
+  readonly reason?: string;
+  readonly direction?: 'inbound' | 'outbound';
+}
+
+/** What the decision service needs. */
+export interface DecisionServiceOptions {
+  readonly twins: TwinSource;
+  /** Live churn probability and lifetime value of a twin (undefined without a model). */
+  readonly scores: (customerId: string) => CustomerScores | undefined;
+  readonly records: RecordStore;
+  readonly clock: Clock;
+  /** Uniform numbers for exploration (seeded in tests). */
+  readonly random?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Next-best-action as a running service: the catalogue (stored, editable), the funnel over it,
+ * the contact ledger and the online learner fed by offer events, and the decision log written to
+ * the record store in batches. An `offer` event that carries a `decisionId` closes that decision
+ * (its outcome is the acceptance) and teaches the learner.
+ */
+export class DecisionService {
+  private funnel: DecisionFunnel;
+  private document: CatalogueDocument;
+  private version: number;
+  private readonly ledger = new ContactLedger();
+  private pending: DecisionRecord[] = [];
+  private readonly recent = new Map<string, Decision>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly o: DecisionServiceOptions,
+    stored: { document: CatalogueDocument; version: number },
+    readonly learner: OfferLearner,
+  ) {
+    this.document = stored.document;
+    this.version = stored.version;
+    this.funnel = this.build(loadCatalogue(stored.document));
+  }
+
+  /** Opens the service: the stored catalogue (the default one on first start) and learner state. */
+  static async open(o: DecisionServiceOptions): Promise<DecisionService> {
+    const stored = await o.records.get<CatalogueDocument>(CATALOGUE_RECORD.collection, CATALOGUE_RECORD.id);
+    const document = stored?.body ?? DEFAULT_CATALOGUE_DOCUMENT;
+    const catalogue = loadCatalogue(document);
+    const learner = createOfferLearner({
+      prior: { mean: 0.1, strength: PRIOR_STRENGTH },
+      offerPriors: Object.fromEntries(catalogue.offers.map((x) => [x.id, { mean: Math.min(0.99, Math.max(0.01, x.acceptancePrior)), strength: PRIOR_STRENGTH }])),
+    });
+    const state = await o.records.get(LEARNER_RECORD.collection, LEARNER_RECORD.id);
+    if (state) learner.restore(state.body);
+    const service = new DecisionService(o, { document, version: stored?.version ?? 0 }, learner);
+    service.timer = setInterval(() => void service.flush().catch((err: Error) => o.log?.(`decisions: ${err.message}`)), DECISION_FLUSH_MS);
+    service.timer.unref();
+    return service;
+  }
+
+  private build(catalogue: OfferCatalogue): DecisionFunnel {
+    return new DecisionFunnel({ catalogue, acceptance: this.learner, ledger: this.ledger, random: this.o.random });
+  }
+
+  get catalogue(): OfferCatalogue {
+    return this.funnel.catalogue;
+  }
+
+  /** The catalogue document as stored, with its version (for optimistic updates). */
+  catalogueDocument(): { document: CatalogueDocument; version: number } {
+    return { document: this.document, version: this.version };
+  }
+
+  /** Validates and stores a new catalogue; later decisions use it. BAD_INPUT lists every problem. */
+  async replaceCatalogue(document: unknown, expectedVersion?: number): Promise<{ document: CatalogueDocument; version: number }> {
+    const catalogue = loadCatalogue(document);
+    const saved = await this.o.records.put(CATALOGUE_RECORD.collection, CATALOGUE_RECORD.id, document as CatalogueDocument, {
+      expectedVersion: expectedVersion ?? (this.version === 0 ? undefined : this.version),
+    });
+    this.document = saved.body;
+    this.version = saved.version;
+    this.funnel = this.build(catalogue);
+    return { document: this.document, version: this.version };
+  }
+
+  /** Adds or replaces one offering (TMF620 ProductOffering) in the catalogue. */
+  async putOffering(offering: Record<string, unknown>): Promise<{ document: CatalogueDocument; version: number }> {
+    const id = offering.id;
+    if (typeof id !== 'string' || !id) throw new TwinloopError('BAD_INPUT', 'a product offering needs an "id"');
+    const others = this.document.productOffering.filter((x) => (x as { id?: string }).id !== id);
+    return this.replaceCatalogue({ ...this.document, productOffering: [...others, offering] });
+  }
+
+  /** Removes one offering; NOT_FOUND when it is not in the catalogue. */
+  async deleteOffering(id: string): Promise<void> {
+    const rest = this.document.productOffering.filter((x) => (x as { id?: string }).id !== id);
+    if (rest.length === this.document.productOffering.length) throw new TwinloopError('NOT_FOUND', `no product offering "${id}" in the catalogue`);
+    if (rest.length === 0) throw new TwinloopError('CONFLICT', 'the catalogue must keep at least one offering; replace it instead');
+    await this.replaceCatalogue({ ...this.document, productOffering: rest });
+  }
+
+  /** Decides for one customer now; the decision is logged (asynchronously, in a batch). */
+  decide(customerId: string, request: DecideRequest): Decision {
+    const direction = request.direction ?? (request.channel === 'web' || request.channel === 'app' ? 'outbound' : 'inbound');
+    const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() });
+    this.pending.push(decision.record);
+    this.recent.set(decision.decisionId, decision);
+    if (this.recent.size > RECENT_DECISIONS) this.recent.delete(this.recent.keys().next().value!);
+    return decision;
+  }
+
+  /** A recent decision (for accepting its action), or undefined. */
+  get(decisionId: string): Decision | undefined {
+    return this.recent.get(decisionId);
+  }
+
+  /** Feeds applied events: contacts into the ledger, outcomes of logged decisions into the log and the learner. */
+  observe(events: readonly TwinEvent[]): void {
+    this.ledger.observe(events);
+    for (const e of events) {
+      if (e.kind !== 'offer' || e.data.action === 'presented' || !e.data.decisionId) continue;
+      const accepted = e.data.action === 'accepted';
+      const decision = this.recent.get(e.data.decisionId);
+      const offerId = decision && decision.chosen.actionId !== DO_NOTHING ? decision.chosen.actionId : e.data.offerId;
+      this.learner.observe(offerId, decision?.contextKey ?? e.data.channel, accepted);
+      const at = Date.parse(e.time);
+      // The reward is acceptance: the off-policy estimators then value a policy by its acceptance rate.
+      void this.flush()
+        .then(() => this.o.records.recordOutcome(e.data.decisionId!, { accepted, reward: accepted ? 1 : 0, at }))
+        .catch((err: Error) => this.o.log?.(`decisions: outcome of ${e.data.decisionId}: ${err.message}`));
+    }
+  }
+
+  /** Writes the buffered decisions and the learner's state. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.pending.length === 0) return;
+      const batch = this.pending;
+      this.pending = [];
+      await this.o.records.appendDecisions(batch);
+      await this.o.records.put(LEARNER_RECORD.collection, LEARNER_RECORD.id, this.learner.snapshot());
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+  }
+}

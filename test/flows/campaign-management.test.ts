@@ -1,0 +1,80 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createAuditTrail } from '../../src/agents/governance/index.js';
+import { campaignManagementWorkflow, CAMPAIGN_ADJUSTMENT_CLASS, type CampaignAllocation, type CampaignResult, type CampaignStats } from '../../src/agents/flows/campaign-management-flow.js';
+import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
+import { openGovernanceStore } from '../../src/store/open-governance-store.js';
+import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
+
+/**
+ * A fake campaign: each tick, 100 presentations split by the current shares; variant "good"
+ * is accepted 30% of the time, "bad" 3% and its treated customers churn more than the control.
+ */
+function fakeCampaign() {
+  const acc: Record<string, { presented: number; accepted: number; spent: number }> = { good: { presented: 0, accepted: 0, spent: 0 }, bad: { presented: 0, accepted: 0, spent: 0 } };
+  let shares: Record<string, number> = { good: 0.5, bad: 0.5 };
+  const allocations: CampaignAllocation[] = [];
+  const stats = async (): Promise<CampaignStats> => {
+    for (const id of ['good', 'bad']) {
+      const n = Math.round(100 * (shares[id] ?? 0));
+      acc[id].presented += n;
+      acc[id].accepted += Math.round(n * (id === 'good' ? 0.3 : 0.03));
+      acc[id].spent += n * 1;
+    }
+    return {
+      variants: Object.entries(acc).map(([variantId, a]) => ({ variantId, presented: a.presented, accepted: a.accepted, declined: a.presented - a.accepted, spent: a.spent, treated: a.presented, treatedChurned: Math.round(a.presented * (variantId === 'bad' ? 0.2 : 0.08)) })),
+      control: { customers: 200, churned: 20 },
+    };
+  };
+  const apply = async (_id: string, a: CampaignAllocation) => {
+    shares = { ...a.shares };
+    allocations.push(a);
+  };
+  return { stats, apply, allocations };
+}
+
+describe('campaign management flow', () => {
+  it('pauses the harmful variant, shifts budget to the better one, logs every adjustment, stops at the budget', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'twinloop-campaign-'));
+    const store = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
+    const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: dir });
+    const clock = { now: () => Date.now() };
+    const audit = createAuditTrail(store, clock);
+    const fake = fakeCampaign();
+    const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
+    engine.register(campaignManagementWorkflow({ stats: fake.stats, audit, apply: fake.apply }));
+    try {
+      await engine.run();
+      const input = {
+        campaignId: 'spring',
+        variants: [{ id: 'good', offerId: 'retain-10', channel: 'app' }, { id: 'bad', offerId: 'retain-25', channel: 'web' }],
+        budget: 600,
+        endAt: Date.now() + 3_600_000,
+        tickMs: 1_000,
+      };
+      const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-spring' });
+      const run = await engine.waitFor(workflowId, { timeoutMs: 30_000 });
+      expect(run.status).toBe('succeeded');
+      const out = run.output as CampaignResult;
+      expect(out.endedBy).toBe('budget');
+      expect(out.spent).toBeGreaterThanOrEqual(600);
+      const pause = out.adjustments.find((a) => a.kind === 'pause');
+      expect(pause).toMatchObject({ variantId: 'bad' });
+      expect(out.shares.bad).toBe(0);
+      expect(out.shares.good).toBeCloseTo(1, 6);
+      const entries = await audit.read();
+      const adjusted = entries.filter((e) => (e.entry as { action: { actionClass: string } }).action.actionClass === CAMPAIGN_ADJUSTMENT_CLASS);
+      expect(adjusted.length).toBe(out.adjustments.length);
+      expect(adjusted.some((e) => JSON.stringify(e.entry).includes('harmful-uplift') || JSON.stringify(e.entry).includes('low-acceptance'))).toBe(true);
+      expect((await audit.verify()).ok).toBe(true);
+      expect(fake.allocations[0].shares.good).toBeGreaterThan(0.5);
+    } finally {
+      await engine.stop();
+      await journal.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

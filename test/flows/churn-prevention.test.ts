@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPreventionResult, type ScannedCustomer } from '../../src/agents/flows/churn-prevention-flow.js';
+import { createApprovalQueue, createAuditTrail, createGuardedExecutor, type ActionExecutor } from '../../src/agents/governance/index.js';
+import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../src/decisioning/policy/index.js';
+import { createSandboxWorld, namedWorld } from '../../src/sandbox/index.js';
+import { openEventStore } from '../../src/store/open-event-store.js';
+import { openGovernanceStore } from '../../src/store/open-governance-store.js';
+import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
+import { FEATURE_INDEX } from '../../src/twin/twin-features.js';
+import { openTwinService } from '../../src/twin/twin-service.js';
+
+describe('churn prevention flow on the sandbox', () => {
+  it('holds out a control group, spends within budget, never contacts sleeping dogs, reports treated vs control', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'twinloop-churnflow-'));
+    const world = createSandboxWorld(namedWorld('small'), 5, { latencyScale: 0 });
+    const clock = { now: () => Date.now() };
+    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'events') }), clock: { now: () => Math.max(Date.now(), world.clock.now()) } });
+    const store = await openGovernanceStore({ kind: 'sqlite', dataDir: join(dir, 'gov') });
+    const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: join(dir, 'wf') });
+    const b = world.backends;
+    const contacted = new Set<string>();
+    const accepted = new Set<string>();
+    const executor: ActionExecutor = async (request) => {
+      const customerId = request.customerId!;
+      contacted.add(customerId);
+      if (request.actionClass === 'offer') {
+        const r = await b.campaignDelivery.deliver({ idempotencyKey: request.id, campaignId: String(request.params.campaignId), customerId, offerId: String(request.params.offerId), channel: request.channel });
+        if (r.status !== 'ok') return { ok: false, error: r.status };
+        if (r.value.response === 'accepted') accepted.add(customerId);
+        return { ok: true, actualCost: r.value.response === 'accepted' ? request.cost : 0 };
+      }
+      const r = await b.notifications.send({ idempotencyKey: request.id, customerId, channel: 'human_task', purpose: 'retention', templateId: String(request.params.templateId) });
+      return r.status === 'ok' ? { ok: true } : { ok: false, error: r.status };
+    };
+    const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), executor, clock });
+    try {
+      await world.backfill({ months: 3, sink: twins.intake });
+      await twins.intake.drained();
+      const F = FEATURE_INDEX;
+      // A transparent stand-in for live scores: complaints, late payments and falling use raise risk.
+      const scan = async (): Promise<ScannedCustomer[]> => {
+        const out: ScannedCustomer[] = [];
+        for (let slot = 0; slot < twins.engine.table.size; slot++) {
+          const id = twins.engine.table.idAt(slot);
+          const f = twins.engine.features(id);
+          if (!f || f[F.churned] !== 0) continue;
+          const churn = Math.min(0.9, 0.1 + 0.15 * f[F.complaints_90d] + 0.1 * f[F.payments_late_90d] + (f[F.data_trend] < 0 ? 0.1 : 0));
+          // Sleeping dogs: long-tenure customers who never talk to us.
+          const contactHarm = f[F.tenure_days] > 900 && f[F.interactions_30d] === 0 ? 0.02 : 0;
+          out.push({ customerId: id, churn, value: f[F.arpu_3m] * 12, acceptance: 0.3, contactHarm, features: { arpu_3m: f[F.arpu_3m] } });
+        }
+        return out;
+      };
+      const outcomes = async (ids: readonly string[]) => {
+        await world.backfill({ months: 2, sink: twins.intake });
+        await twins.intake.drained();
+        return ids.map((id) => ({ customerId: id, churned: twins.engine.features(id)?.[F.churned] === 1, accepted: accepted.has(id) }));
+      };
+      const simulations: number[] = [];
+      const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
+      engine.register(churnPreventionWorkflow({ guarded: () => guarded, scan, outcomes, simulate: async (s) => (simulations.push(s.customerIds.length), { netValue: { mean: s.expectedNetValue, low: s.customerIds.length > 60 ? -1 : s.expectedNetValue * 0.5, high: s.expectedNetValue * 1.5 }, simulationId: `sim-${s.customerIds.length}` }) }));
+      await engine.run();
+      try {
+        const input = { periodId: 'p1', scanAt: Date.now(), horizonMs: 1, budget: 300, controlShare: 0.2, seed: 3, offer: { offerId: 'retain-10', cost: 5 }, minChurn: 0.2 };
+        const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('p1') });
+        expect((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('p1') })).created).toBe(false);
+        const run = await engine.waitFor(workflowId, { timeoutMs: 120_000 });
+        expect(run.error).toBeNull();
+        const r = run.output as ChurnPreventionResult;
+        expect(r.status).toBe('measured');
+        expect(r.controlIds.length).toBeGreaterThan(0);
+        expect(r.treatedIds.length).toBeGreaterThan(0);
+        for (const id of r.controlIds) expect(contacted.has(id)).toBe(false);
+        expect(r.contactHarmIds.length).toBeGreaterThan(0);
+        for (const id of r.contactHarmIds) expect(contacted.has(id)).toBe(false);
+        expect(r.spend).toBeLessThanOrEqual(300);
+        // The simulation's lower bound was negative above 60 customers: the plan was shrunk.
+        expect(simulations[0]).toBeGreaterThan(60);
+        expect(simulations[simulations.length - 1]).toBeLessThanOrEqual(60);
+        expect(r.measured).toBeDefined();
+        expect(r.measured!.treatedChurnRate).toBeGreaterThanOrEqual(0);
+        expect(r.measured!.controlChurnRate).toBeGreaterThanOrEqual(0);
+      } finally {
+        await engine.stop();
+      }
+    } finally {
+      await twins.close();
+      await journal.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});

@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectorExecutor } from '../../src/agents/flows/connector-executor.js';
+import { AGENT_DECISION_SIGNAL, customerCareWorkflow, type CareCard, type CustomerCareResult } from '../../src/agents/flows/customer-care-flow.js';
+import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
+import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
+import { createGuardedExecutor } from '../../src/agents/governance/guarded-executor.js';
+import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../src/decisioning/policy/index.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { createSandboxWorld, namedWorld } from '../../src/sandbox/index.js';
+import { openEventStore } from '../../src/store/open-event-store.js';
+import { openGovernanceStore } from '../../src/store/open-governance-store.js';
+import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
+import { openTwinService } from '../../src/twin/twin-service.js';
+
+const DAY = 86_400_000;
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setUp(opts: { actAlone: boolean; openTickets?: number }) {
+  const config = namedWorld('small');
+  for (const b of Object.values(config.backends)) {
+    b.permanentRejectionRate = 0;
+    b.transientErrorRate = 0;
+  }
+  const world = createSandboxWorld(config, 5, { latencyScale: 0 });
+  const dir = await mkdtemp(join(tmpdir(), 'twinloop-care-'));
+  const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'events') }), clock: { now: () => Math.max(Date.now(), world.clock.now()) } });
+  await world.backfill({ months: 1, sink: twins.intake });
+  await twins.intake.drained();
+  const customerId = [...twins.engine.customerIds()].find((id) => twins.engine.view(id)!.features.active_plans > 0 && twins.engine.view(id)!.features.churned === 0)!;
+  const clock = new ManualClock(Date.UTC(2026, 4, 4, 10));
+  const store = await openGovernanceStore({ kind: 'sqlite', dataDir: join(dir, 'gov') });
+  const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: join(dir, 'wf') });
+  const b = world.backends;
+  const guarded = createGuardedExecutor({
+    policy: parseActionPolicy(DEFAULT_ACTION_POLICY),
+    ledger: createBudgetLedger(store),
+    queue: createApprovalQueue(store, clock),
+    audit: createAuditTrail(store, clock),
+    executor: connectorExecutor({ ...b, resolveOffer: (id) => id }),
+    clock,
+  });
+  // A goodwill credit of 5: within what the default policy lets an agent do alone.
+  const card: CareCard = { decisionId: 'D1', actionId: 'goodwill-5', actionClass: 'credit', name: 'Goodwill credit', message: 'Sorry: 5 off your next bill.', cost: 5, features: { arpu_3m: 40 } };
+  const engine = createWorkflowEngine({ journal, workerId: 'w', clock, pollIntervalMs: 10 });
+  engine.register(customerCareWorkflow({ guarded: () => guarded, decide: async () => card, openTickets: async () => opts.openTickets ?? 0, actAlone: opts.actAlone }));
+  cleanups.push(async () => {
+    await journal.close();
+    await store.close();
+    await twins.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { engine, clock, b, customerId };
+}
+
+describe('customer care flow', () => {
+  it('accept: the agent accepts the credit, it is booked once, and the follow-up comes after the durable sleep', async () => {
+    const { engine, clock, b, customerId } = await setUp({ actAlone: false });
+    const { workflowId } = await engine.start('customer-care', { customerId, ticketId: 'T1' });
+    await engine.runOnce();
+    expect((await engine.get(workflowId))!.status).toBe('waiting');
+    expect(b.stats().billingAdjustments.ok).toBe(0);
+    await engine.signal(workflowId, AGENT_DECISION_SIGNAL, { decision: 'accept', agentId: 'agent-7' });
+    await engine.runOnce();
+    expect(b.stats().billingAdjustments.ok).toBe(1);
+    // Sleeping: no follow-up yet, even after two days.
+    clock.advance(2 * DAY);
+    await engine.runOnce();
+    expect(b.stats().notifications.ok).toBe(0);
+    clock.advance(DAY + 1);
+    await engine.runOnce();
+    const run = (await engine.get(workflowId))!;
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toMatchObject({ outcome: 'accepted', agentId: 'agent-7', followUp: { sent: 'executed', openTickets: 0, ticketRaised: false } } satisfies Partial<CustomerCareResult>);
+    expect(b.stats().notifications.ok).toBe(1);
+    expect(b.stats().billingAdjustments.ok).toBe(1);
+  });
+
+  it('decline: nothing is executed', async () => {
+    const { engine, b, customerId } = await setUp({ actAlone: false });
+    const { workflowId } = await engine.start('customer-care', { customerId });
+    await engine.runOnce();
+    await engine.signal(workflowId, AGENT_DECISION_SIGNAL, { decision: 'decline', agentId: 'agent-7' });
+    await engine.runOnce();
+    expect((await engine.get(workflowId))!.output).toMatchObject({ outcome: 'declined', followUp: null });
+    expect(b.stats().billingAdjustments.calls).toBe(0);
+    expect(b.stats().notifications.calls).toBe(0);
+  });
+
+  it('no answer from the agent: the card times out and nothing is executed', async () => {
+    const { engine, clock, b, customerId } = await setUp({ actAlone: false });
+    const { workflowId } = await engine.start('customer-care', { customerId });
+    await engine.runOnce();
+    clock.advance(16 * 60_000);
+    await engine.runOnce();
+    expect((await engine.get(workflowId))!.output).toMatchObject({ outcome: 'agent-timed-out' });
+    expect(b.stats().billingAdjustments.calls).toBe(0);
+  });
+
+  it('acts alone when the policy lets it, and raises a ticket when the complaint is still open', async () => {
+    const { engine, clock, b, customerId } = await setUp({ actAlone: true, openTickets: 1 });
+    const { workflowId } = await engine.start('customer-care', { customerId });
+    await engine.runOnce();
+    expect(b.stats().billingAdjustments.ok).toBe(1);
+    clock.advance(3 * DAY + 1);
+    await engine.runOnce();
+    expect((await engine.get(workflowId))!.output).toMatchObject({ outcome: 'executed-alone', agentId: null, followUp: { sent: 'executed', openTickets: 1, ticketRaised: true } });
+    expect(b.stats().notifications.ok).toBe(2);
+  });
+});

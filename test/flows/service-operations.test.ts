@@ -1,0 +1,145 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { watchAlarms } from '../../src/agents/flows/alarm-watcher.js';
+import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-ops-bench.js';
+import { ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, batchesOf, signalAlarmCleared, rankAffected, serviceOperationsWorkflow, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
+import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
+import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
+import { createGuardedExecutor } from '../../src/agents/governance/guarded-executor.js';
+import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import type { Alarm, NetworkAlarmsConnector } from '../../src/domain/connectors/network-alarms.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../src/decisioning/policy/index.js';
+import { createSandboxWorld, namedWorld, type SandboxWorld } from '../../src/sandbox/index.js';
+import { openEventStore } from '../../src/store/open-event-store.js';
+import { openGovernanceStore } from '../../src/store/open-governance-store.js';
+import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
+import { CellIndex } from '../../src/twin/cell-index.js';
+import { openTwinService, type TwinService } from '../../src/twin/twin-service.js';
+
+const HOUR = 3_600_000;
+let dir: string;
+let world: SandboxWorld;
+let twins: TwinService;
+const cells = new CellIndex();
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'twinloop-svcops-'));
+  const config = namedWorld('small');
+  // More incidents than usual, so that six months teach the index every cell's customers.
+  config.network.incidents.perCellPerMonth = 2;
+  for (const b of Object.values(config.backends)) [b.transientErrorRate, b.permanentRejectionRate] = [0, 0];
+  world = createSandboxWorld(config, 7, { latencyScale: 0 });
+  twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'events') }), clock: { now: () => Math.max(Date.now(), world.clock.now()) } });
+  cells.attach(twins.intake);
+  await world.backfill({ months: 6, sink: twins.intake });
+  await twins.intake.drained();
+}, 120_000);
+
+afterAll(async () => {
+  await twins.close({ checkpoint: false });
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function harness(clock: ManualClock) {
+  const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'gov-')) });
+  const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'wf-')) });
+  const tickets: string[] = [];
+  const executor = serviceOpsExecutor({ notifications: world.backends.notifications, billingAdjustments: world.backends.billingAdjustments, openTicket: async (r) => (tickets.push(r.id), `TT-${tickets.length}`) });
+  const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(gov), queue: createApprovalQueue(gov, clock), audit: createAuditTrail(gov, clock), executor, clock });
+  const engine = createWorkflowEngine({ journal, workerId: 'test', clock });
+  engine.register(serviceOperationsWorkflow({ guarded: () => guarded, cells, scores: twinScores(twins.engine), policy: { firstBatch: 3, batchSize: 10 } }));
+  return { engine, journal, gov, tickets, close: async () => (await journal.close(), await gov.close()) };
+}
+
+const busiestCell = () => {
+  const counts = new Map<string, number>();
+  for (let c = 0; c < 20; c++) counts.set(`cell-${c}`, cells.customersOn(`cell-${c}`).length);
+  return [...counts].sort((a, b) => b[1] - a[1])[0][0];
+};
+
+describe('service operations flow (sandbox)', () => {
+  it('notifies the affected customers in batches, opens one ticket, compensates a long critical alarm, and sends resolution notices on clear', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const cellId = busiestCell();
+    const alarm: Alarm = { id: 'ALM-T1', alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'equipmentMalfunction', alarmedObject: { id: cellId, '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    const before = world.backends.stats();
+    try {
+      expect((await h.engine.start('service-operations', { alarm }, { workflowId: alarm.id })).created).toBe(true);
+      expect((await h.engine.start('service-operations', { alarm }, { workflowId: alarm.id })).created).toBe(false);
+      await h.engine.runOnce();
+      const affected = JSON.parse((await h.journal.loadHistory(alarm.id)).steps.find((s) => s.key === 'affected-customers')!.output!) as string[];
+      expect(affected.length).toBeGreaterThan(10);
+      const sentNow = world.backends.stats().notifications.ok - before.notifications.ok;
+      expect(sentNow).toBe(affected.length);
+      expect(h.tickets).toHaveLength(1);
+      const steps = (await h.journal.loadHistory(alarm.id)).steps.map((s) => s.key);
+      // 1 first batch of 3, then batches of 10: far fewer steps than customers.
+      expect(steps.filter((k) => k.startsWith('notice')).length).toBe(1 + Math.ceil((affected.length - 3) / 10));
+      expect((await h.engine.get(alarm.id))?.status).toBe('waiting');
+
+      clock.advance(4 * HOUR + 1000);
+      await h.engine.runOnce();
+      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(affected.length);
+
+      expect(await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() })).toBe(true);
+      await h.engine.runOnce();
+      const run = await h.engine.get(alarm.id);
+      expect(run?.status).toBe('succeeded');
+      const out = run?.output as ServiceOpsResult;
+      expect(out).toMatchObject({ affected: affected.length, notified: affected.length, ticket: 'executed', compensated: affected.length, cleared: true, resolutionNotices: affected.length });
+      expect(world.backends.stats().notifications.ok - before.notifications.ok).toBe(2 * affected.length);
+      expect(h.tickets).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('does not compensate an alarm that clears before the threshold', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const alarm: Alarm = { id: 'ALM-T2', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'major', probableCause: 'congestion', alarmedObject: { id: busiestCell(), '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    try {
+      await h.engine.start('service-operations', { alarm }, { workflowId: alarm.id });
+      await h.engine.runOnce();
+      clock.advance(HOUR);
+      await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      const out = (await h.engine.get(alarm.id))?.output as ServiceOpsResult;
+      expect(out).toMatchObject({ compensated: 0, cleared: true, durationMs: HOUR });
+      expect(out.resolutionNotices).toBe(out.notified);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('the watcher starts one workflow per alarm (id = alarm id) and signals it when the alarm clears', async () => {
+    let emit: (a: Alarm) => void = () => {};
+    const feed: NetworkAlarmsConnector = { list: async () => ({ status: 'ok', value: [] }), subscribe: (l) => ((emit = l), () => undefined) };
+    const calls: string[] = [];
+    const engine = {
+      start: async (def: string, _input: unknown, o: { workflowId: string }) => (calls.push(`start ${def} ${o.workflowId}`), { workflowId: o.workflowId, created: !calls.slice(0, -1).includes(`start ${def} ${o.workflowId}`) }),
+      signal: async (id: string, name: string) => (calls.push(`signal ${id} ${name}`), true),
+    };
+    const watcher = watchAlarms({ alarms: feed, engine });
+    const raised: Alarm = { id: 'ALM-9', alarmType: 'equipmentAlarm', perceivedSeverity: 'major', probableCause: 'x', alarmedObject: { id: 'site-1', '@referredType': 'Site' }, raisedTime: '2026-01-01T00:00:00.000Z', state: 'raised' };
+    emit(raised);
+    emit(raised);
+    emit({ ...raised, perceivedSeverity: 'cleared', state: 'cleared', clearedTime: '2026-01-01T02:00:00.000Z' });
+    emit({ ...raised, id: 'ALM-10', perceivedSeverity: 'warning' });
+    await watcher.idle();
+    expect(calls).toEqual(['start service-operations ALM-9', 'start service-operations ALM-9', `signal ALM-9 ${ALARM_CLEARED_SIGNAL}`, `signal ALM-9 ${ALARM_CLEARED_LATE_SIGNAL}`]);
+    expect(watcher.stats).toMatchObject({ raised: 3, started: 1, signalled: 1, ignored: 1 });
+    watcher.stop();
+  });
+
+  it('ranks by presence × value, leaves inactive customers out, and batches the first few apart', () => {
+    const scores = (id: string) => ({ A: { clv: 100, active: true }, B: { clv: 1000, active: true }, C: { clv: 5000, active: false } })[id];
+    expect(rankAffected([{ customerId: 'A', incidents: 4 }, { customerId: 'B', incidents: 1 }, { customerId: 'C', incidents: 4 }], scores).map((r) => r.customerId)).toEqual(['B', 'A']);
+    expect(batchesOf([1, 2, 3, 4, 5, 6], 1, 2)).toEqual([[1], [2, 3], [4, 5], [6]]);
+    expect(batchesOf([], 1, 2)).toEqual([]);
+  });
+});
