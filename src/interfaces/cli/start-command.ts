@@ -6,6 +6,17 @@ import { startBusIntake } from '../../twin/bus-intake.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { startIntelligence } from '../http/live-intelligence.js';
 import { createHttpServer } from '../http/server.js';
+import { startAssist } from '../http/assist-routes.js';
+import { decisionRoutes } from '../http/decision-routes.js';
+import { governanceRoutes } from '../http/governance-routes.js';
+import { intentRoutes } from '../http/intent-routes.js';
+import { simulationRoutes } from '../http/simulation-routes.js';
+import { workflowRoutes } from '../http/workflow-routes.js';
+import { mcpHttpRoutes } from '../mcp/mcp-http-route.js';
+import { mcpCapabilities } from '../runtime/mcp-bindings.js';
+import { operatorFlows } from '../runtime/operator-flows.js';
+import { watchAlarms } from '../../agents/flows/alarm-watcher.js';
+import { startOperatorRuntime } from '../runtime/operator-runtime.js';
 import { globalOptions, openTwins, removeServerLock, writeServerLock } from './cli-context.js';
 import { action } from './cli-errors.js';
 import { resolveWorld } from './sandbox-commands.js';
@@ -64,14 +75,35 @@ export function registerStartCommand(program: Command): void {
         const say = (line: string) => process.stdout.write(`${line}\n`);
         const registry = await openModelRegistry(storeOptions);
         const intelligence = await startIntelligence(twins, registry, { log: (line) => say(`models: ${line}`) });
-        const app = createHttpServer(
-          { twins, version: VERSION, logger: process.env.TWINLOOP_LOG === '1', decorateTwin: intelligence.decorateTwin },
-          [intelligence.routes],
-        );
+        const clock = sandboxAwareClock(() => world);
+        const runtime = await startOperatorRuntime({ twins, storeOptions, clock, intelligence, world, flows: operatorFlows(world, intelligence, clock), log: say });
+        const services = () => runtime.services;
+        // Every network alarm of the operator starts the service-operations flow (one per alarm).
+        const alarms = world && watchAlarms({ alarms: world.backends.networkAlarms, engine: runtime.services.workflows, onError: (err, alarm) => say(`alarms: ${alarm.id}: ${err.message}`) });
+        const assist = startAssist(twins, {
+          decorateTwin: intelligence.decorateTwin,
+          context: { clock },
+          recommend: (customerId, request) => {
+            const d = runtime.services.decisions.decide(customerId, { channel: request.channel, reason: request.reason, direction: 'inbound' });
+            return d.ranked.map((r) => ({ actionId: r.actionId, name: r.name, treatment: r.treatment?.name, expectedValue: r.expectedValue, score: r.score, reasons: r.reasons, decisionId: d.decisionId }));
+          },
+          log: (line) => say(line),
+        });
+        const app = createHttpServer({ twins, version: VERSION, logger: process.env.TWINLOOP_LOG === '1', decorateTwin: intelligence.decorateTwin }, [
+          intelligence.routes,
+          assist.routes,
+          decisionRoutes(services),
+          governanceRoutes(services),
+          simulationRoutes(services),
+          intentRoutes(services),
+          workflowRoutes(services),
+          mcpHttpRoutes(mcpCapabilities(services), VERSION),
+        ]);
         const url = await app.listen({ port: Number(opts.port), host: opts.host });
         if (stateDir) writeServerLock(stateDir, url);
         say(`Twinloop ${VERSION} listening on ${url} (${twins.engine.size} twins, ${twins.recovery.eventsReplayed} events replayed, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
         say(`  look here: ${url}/twins?limit=10   ${url}/health   API: ${url}/openapi.json`);
+        say(`  agent desktop: ${url}/console/assist   MCP (streamable HTTP): ${url}/mcp`);
         const timer = setInterval(() => void twins.checkpoint().catch(() => {}), CHECKPOINT_INTERVAL_MS);
         const bus = opts.nats ? await NatsEventBus.open({ url: opts.nats }) : undefined;
         const busIntake = bus && startBusIntake(bus, twins.intake, { onError: (err) => process.stderr.write(`bus intake: ${(err as Error).message}\n`) });
@@ -95,8 +127,11 @@ export function registerStartCommand(program: Command): void {
           await operator?.stop().catch(() => {});
           await busIntake?.stop();
           await bus?.close();
+          alarms?.stop();
           await intelligence.close();
+          await assist.close();
           await app.close();
+          await runtime.close();
           await twins.close();
           await registry.close();
           if (stateDir) removeServerLock(stateDir);

@@ -9,7 +9,7 @@ export interface McpCapabilities {
   readTwin(customerId: string): Promise<unknown | null>;
   /** The churn score with its interval and the features that push it up or down. */
   explainChurn(customerId: string): Promise<unknown | null>;
-  /** Twins matching feature filters (`{ churn_gte: '0.3' }` style pairs), a page at a time. */
+  /** Twins matching feature filters (`{ 'tenure_days.gte': '365' }` pairs), a page at a time. */
   searchTwins(filters: Record<string, string>, offset: number, limit: number): Promise<{ total: number; items: unknown[] }>;
   /** Runs the decision funnel; the decision is logged (that is its only side effect). */
   recommend(customerId: string, context: { channel: string; reason?: string }): Promise<unknown>;
@@ -43,7 +43,7 @@ export interface ActionRequestInput {
 
 /** The policy's answer to an action request. */
 export interface ActionAnswer {
-  readonly status: 'executed' | 'pending-approval' | 'advised' | 'refused';
+  readonly status: 'executed' | 'pending-approval' | 'advised' | 'refused' | 'failed';
   readonly reason: string;
   readonly approvalId?: string;
   readonly [k: string]: unknown;

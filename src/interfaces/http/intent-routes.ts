@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { TwinloopError } from '../../domain/errors.js';
+import type { OperatorServices } from '../runtime/operator-services.js';
+import { jsonBody, parseBody } from './json-body.js';
+import type { RouteModule } from './server.js';
+
+const executeBody = z.strictObject({ approvedBy: z.string().min(1).max(200).optional() });
+
+/**
+ * Intents over HTTP: `POST /intents` with `{"text": "..."}` (the documented phrasings, see
+ * docs/intents.md) or `{"intent": {...}}` (TMF921-shaped); `accept: true` accepts it, plans it by
+ * simulation and, in autonomous mode, executes the plan. `GET /intents/:id/report` tracks it.
+ */
+export function intentRoutes(services: () => OperatorServices): RouteModule {
+  return (app) => {
+    app.post('/intents', async (req, reply) => {
+      const body = jsonBody(req.body, '{"text": "keep high-value prepaid customers at risk this month, budget 50000"}') as { text?: unknown; intent?: unknown; accept?: unknown };
+      const intents = services().intents;
+      const accept = body.accept === true;
+      if (typeof body.text === 'string') {
+        const r = await intents.createFromText(body.text, { accept });
+        if (!r.ok) throw new TwinloopError('BAD_INPUT', `${r.reason}${r.suggestions.length ? `; try: ${r.suggestions.join(' | ')}` : ''}`);
+        return reply.status(201).send(accept ? await planAndMaybeRun(services(), r.record.intent.id) : r.record);
+      }
+      if (body.intent !== undefined) {
+        const record = await intents.createFromDraft(body.intent, { accept });
+        return reply.status(201).send(accept ? await planAndMaybeRun(services(), record.intent.id) : record);
+      }
+      throw new TwinloopError('BAD_INPUT', 'send {"text": "..."} or {"intent": {...}}');
+    });
+    app.get('/intents', async () => services().intents.list());
+    app.get<{ Params: { id: string } }>('/intents/:id', async (req) => services().intents.get(req.params.id));
+    app.get<{ Params: { id: string } }>('/intents/:id/report', async (req) => services().intents.report(req.params.id));
+    app.post<{ Params: { id: string } }>('/intents/:id/accept', async (req) => {
+      await services().intents.accept(req.params.id);
+      return planAndMaybeRun(services(), req.params.id);
+    });
+    app.post<{ Params: { id: string } }>('/intents/:id/execute', async (req) => {
+      const body = parseBody(executeBody, req.body, '{"approvedBy": "marketing-lead-2"}');
+      const r = await services().intents.execute(req.params.id, { approvedBy: body.approvedBy });
+      if (!r.ok) throw new TwinloopError('POLICY_DENIED', r.reason);
+      return r.record;
+    });
+    app.post<{ Params: { id: string } }>('/intents/:id/check', async (req) => services().intents.check(req.params.id));
+    app.post<{ Params: { id: string } }>('/intents/:id/cancel', async (req) => services().intents.cancel(req.params.id, 'cancelled through the API'));
+  };
+}
+
+/** Plans an accepted intent and, when its mode is autonomous, executes the plan; answers the report. */
+export async function planAndMaybeRun(s: OperatorServices, id: string): Promise<unknown> {
+  const planned = await s.intents.plan(id);
+  if (planned.ok && planned.record.intent.policyMode === 'autonomous') await s.intents.execute(id);
+  return s.intents.report(id);
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { TwinloopError } from '../../domain/errors.js';
+import type { OperatorServices } from '../runtime/operator-services.js';
+import { jsonBody } from './json-body.js';
+import type { RouteModule } from './server.js';
+
+const listQuery = z.object({
+  status: z.string().optional(),
+  definitionId: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/**
+ * Durable workflows over HTTP: list and read runs; start one of the registered flows; send a
+ * signal (e.g. a human agent's decision on a care case, an external callback).
+ */
+export function workflowRoutes(services: () => OperatorServices): RouteModule {
+  return (app) => {
+    app.get('/workflows', async (req) => {
+      const q = listQuery.safeParse(req.query);
+      if (!q.success) throw new TwinloopError('BAD_INPUT', `query: ${q.error.issues[0].message}`);
+      return services().workflows.list(q.data as Parameters<OperatorServices['workflows']['list']>[0]);
+    });
+    app.get<{ Params: { id: string } }>('/workflows/:id', async (req) => {
+      const run = await services().workflows.get(req.params.id);
+      if (!run) throw new TwinloopError('NOT_FOUND', `no workflow run ${req.params.id}`);
+      return run;
+    });
+    app.post<{ Params: { definition: string } }>('/workflows/:definition/start', async (req, reply) => {
+      const body = jsonBody(req.body, '{"input": {...}, "workflowId": "optional-idempotent-id"}') as { input?: unknown; workflowId?: string };
+      const started = await services().workflows.start(req.params.definition, body.input ?? {}, { workflowId: body.workflowId });
+      return reply.status(started.created ? 201 : 200).send(started);
+    });
+    app.post<{ Params: { id: string; name: string } }>('/workflows/:id/signals/:name', async (req) => {
+      const delivered = await services().workflows.signal(req.params.id, req.params.name, jsonBody(req.body, '{"decision": "accept"}'));
+      if (!delivered) throw new TwinloopError('NOT_FOUND', `no workflow run ${req.params.id} to signal`);
+      return { delivered };
+    });
+  };
+}

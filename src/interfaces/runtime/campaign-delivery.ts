@@ -1,0 +1,157 @@
+import type { CampaignAllocation, CampaignInput, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
+import type { TwinEvent } from '../../domain/events.js';
+import type { RecordStore } from '../../store/record-store.js';
+import { FEATURE_INDEX } from '../../twin/twin-features.js';
+import type { OperatorServices } from './operator-services.js';
+
+/**
+ * The delivery side of managed campaigns: it draws the audience (active twins ranked by churn ×
+ * value, a seeded control share held out), presents each tick's slice of offers through the
+ * guarded executor in the shares the campaign flow allocated, and counts the answers from the
+ * offer events that come back, which are what the flow's `stats` reads. Its state is kept in the
+ * record store so a restart neither re-contacts nor forgets anyone.
+ */
+
+/** Share of the remaining budget one tick may spend: a campaign paces itself over its ticks. */
+export const TICK_SPEND_SHARE = 0.25;
+/** Largest audience drawn for a campaign. */
+export const MAX_AUDIENCE = 20_000;
+
+interface VariantState {
+  presented: number;
+  accepted: number;
+  declined: number;
+  spent: number;
+}
+
+interface CampaignState {
+  input: Pick<CampaignInput, 'campaignId' | 'variants' | 'budget' | 'controlShare' | 'seed'>;
+  queue: string[];
+  control: string[];
+  treated: Record<string, string>;
+  variants: Record<string, VariantState>;
+  spent: number;
+}
+
+const hash = (s: string, seed: number): number => {
+  let h = 2166136261 ^ seed;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return (h >>> 0) / 4294967296;
+};
+
+export interface CampaignDelivery {
+  /** Registers a campaign (idempotent) before its flow starts. */
+  open(input: CampaignInput): Promise<void>;
+  apply(campaignId: string, allocation: CampaignAllocation): Promise<void>;
+  stats(campaignId: string): Promise<CampaignStats>;
+  observe(events: readonly TwinEvent[]): void;
+}
+
+/** Builds the delivery side over the services and the record store. */
+export function campaignDelivery(services: () => OperatorServices, records: RecordStore, offerCost: (offerId: string) => number): CampaignDelivery {
+  const states = new Map<string, CampaignState>();
+  const byDecision = new Map<string, { campaignId: string; variantId: string }>();
+  const load = async (id: string): Promise<CampaignState | undefined> => {
+    if (!states.has(id)) {
+      const r = await records.get<CampaignState>('campaigns', id);
+      if (r) {
+        states.set(id, r.body);
+        for (const [customerId, variantId] of Object.entries(r.body.treated)) byDecision.set(`cmp:${id}:${customerId}`, { campaignId: id, variantId });
+      }
+    }
+    return states.get(id);
+  };
+  const save = (s: CampaignState) => records.put('campaigns', s.input.campaignId, s).then(() => undefined);
+
+  return {
+    async open(input) {
+      if (await load(input.campaignId)) return;
+      const engine = services().twins.engine;
+      const ranked: { id: string; score: number }[] = [];
+      for (let slot = 0; slot < engine.table.size; slot++) {
+        const id = engine.table.idAt(slot);
+        const f = engine.features(id);
+        if (!f || f[FEATURE_INDEX.churned] === 1 || f[FEATURE_INDEX.active_plans] === 0) continue;
+        const score = f[FEATURE_INDEX.arpu_3m] * (1 + f[FEATURE_INDEX.complaints_90d]) + f[FEATURE_INDEX.months_over_allowance_3m];
+        ranked.push({ id, score });
+      }
+      ranked.sort((a, b) => b.score - a.score);
+      const audience = ranked.slice(0, MAX_AUDIENCE).map((r) => r.id);
+      const control = audience.filter((id) => hash(id, input.seed) < input.controlShare);
+      const held = new Set(control);
+      const state: CampaignState = {
+        input: { campaignId: input.campaignId, variants: input.variants, budget: input.budget, controlShare: input.controlShare, seed: input.seed },
+        queue: audience.filter((id) => !held.has(id)),
+        control,
+        treated: {},
+        variants: Object.fromEntries(input.variants.map((v) => [v.id, { presented: 0, accepted: 0, declined: 0, spent: 0 }])),
+        spent: 0,
+      };
+      states.set(input.campaignId, state);
+      await save(state);
+    },
+    async apply(campaignId, allocation) {
+      const state = await load(campaignId);
+      if (!state) return;
+      const tickBudget = Math.min(allocation.remainingBudget, state.input.budget - state.spent) * TICK_SPEND_SHARE;
+      for (const v of state.input.variants) {
+        const share = allocation.shares[v.id] ?? 0;
+        if (share <= 0 || allocation.paused.includes(v.id)) continue;
+        const unit = Math.max(0.05, offerCost(v.offerId));
+        let budget = tickBudget * share;
+        while (budget >= unit && state.queue.length > 0) {
+          const customerId = state.queue.shift()!;
+          const decisionId = `cmp:${campaignId}:${customerId}`.slice(0, 128);
+          byDecision.set(decisionId, { campaignId, variantId: v.id });
+          state.treated[customerId] = v.id;
+          const r = await services().guarded.execute({
+            id: decisionId,
+            actionClass: 'offer',
+            channel: v.channel,
+            customerId,
+            domain: 'campaigns',
+            cost: unit,
+            params: { offerId: v.offerId, campaignId, decisionId, variantId: v.id },
+            actor: { kind: 'agent', id: 'campaign-manager' },
+            why: { summary: `campaign ${campaignId}, variant ${v.id}, tick ${allocation.tick}` },
+          });
+          if (r.status === 'executed') {
+            state.variants[v.id].spent += unit;
+            state.spent += unit;
+            budget -= unit;
+          } else if (r.status === 'refused') break;
+        }
+      }
+      await save(state);
+    },
+    async stats(campaignId) {
+      const state = await load(campaignId);
+      if (!state) return { variants: [] };
+      const engine = services().twins.engine;
+      const churned = (id: string) => engine.features(id)?.[FEATURE_INDEX.churned] === 1;
+      const treatedBy = new Map<string, { n: number; churned: number }>();
+      for (const [customerId, variantId] of Object.entries(state.treated)) {
+        const t = treatedBy.get(variantId) ?? { n: 0, churned: 0 };
+        t.n++;
+        if (churned(customerId)) t.churned++;
+        treatedBy.set(variantId, t);
+      }
+      return {
+        variants: state.input.variants.map((v) => ({ variantId: v.id, ...state.variants[v.id], treated: treatedBy.get(v.id)?.n ?? 0, treatedChurned: treatedBy.get(v.id)?.churned ?? 0 })),
+        control: { customers: state.control.length, churned: state.control.filter(churned).length },
+      };
+    },
+    observe(events) {
+      for (const e of events) {
+        if (e.kind !== 'offer' || !e.data.decisionId?.startsWith('cmp:')) continue;
+        const link = byDecision.get(e.data.decisionId);
+        const state = link && states.get(link.campaignId);
+        if (!state || !link) continue;
+        const v = state.variants[link.variantId];
+        if (e.data.action === 'presented') v.presented++;
+        else if (e.data.action === 'accepted') v.accepted++;
+        else v.declined++;
+      }
+    },
+  };
+}

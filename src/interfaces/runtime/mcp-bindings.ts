@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { CHANNELS } from '../../domain/events.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { parseScenarios } from '../../simulation/index.js';
+import { parseFeatureFilters, queryTwins } from '../../twin/twin-query.js';
+import { decisionAnswer } from '../http/decision-routes.js';
+import { planAndMaybeRun } from '../http/intent-routes.js';
+import type { ActionAnswer, McpCapabilities } from '../mcp/mcp-capabilities.js';
+import type { OperatorServices } from './operator-services.js';
+
+const channel = z.enum(CHANNELS);
+
+/**
+ * The MCP tools' capabilities over the operator's services: the same calls the HTTP routes make,
+ * so an agent over MCP reads what a person reads and acts only through the action policy.
+ */
+export function mcpCapabilities(services: () => OperatorServices): McpCapabilities {
+  const twinWithScores = (id: string) => {
+    const s = services();
+    const view = s.twins.engine.view(id);
+    return view ? { ...view, ...s.decorateTwin(view) } : null;
+  };
+  return {
+    readTwin: async (id) => twinWithScores(id),
+    explainChurn: async (id) => {
+      const twin = twinWithScores(id) as { scores?: { churn?: unknown; clv?: unknown } } | null;
+      if (!twin) return null;
+      if (!twin.scores) return { customerId: id, note: 'no churn model is serving yet; train one with `twinloop model train-twins`' };
+      return { customerId: id, churn: twin.scores.churn, lifetimeValue: twin.scores.clv };
+    },
+    searchTwins: async (filters, offset, limit) => {
+      const page = queryTwins(services().twins.engine, parseFeatureFilters(filters), offset, limit);
+      return { total: page.items.length, items: page.items, next: page.next } as { total: number; items: unknown[] };
+    },
+    recommend: async (customerId, context) => decisionAnswer(services().decisions.decide(customerId, { channel: channel.parse(context.channel), reason: context.reason })),
+    simulate: async (scenario, waitMs) => {
+      const s = services();
+      const run = await s.simulations.start(parseScenarios(scenario).scenarios);
+      const finished = await Promise.race([s.simulations.wait(run.id), new Promise((r) => setTimeout(r, waitMs).unref())]);
+      return finished ?? (await s.simulations.get(run.id));
+    },
+    simulationRun: async (id) => services().simulations.get(id).catch(() => null),
+    createIntent: async ({ text, intent, accept }) => {
+      const s = services();
+      if (text) {
+        const r = await s.intents.createFromText(text, { accept });
+        if (!r.ok) throw new TwinloopError('BAD_INPUT', `${r.reason}${r.suggestions.length ? `; try: ${r.suggestions.join(' | ')}` : ''}`);
+        return accept ? planAndMaybeRun(s, r.record.intent.id) : r.record;
+      }
+      if (intent) {
+        const record = await s.intents.createFromDraft(intent, { accept });
+        return accept ? planAndMaybeRun(s, record.intent.id) : record;
+      }
+      throw new TwinloopError('BAD_INPUT', 'give text or intent');
+    },
+    intentReport: async (id) => services().intents.report(id).catch((err: TwinloopError) => (err.code === 'NOT_FOUND' ? null : Promise.reject(err))),
+    requestAction: async (req) => {
+      const r = await services().guarded.execute({
+        id: `mcp:${req.idempotencyKey}`,
+        actionClass: req.actionClass,
+        channel: req.channel,
+        customerId: req.customerId,
+        cost: req.actionClass === 'credit' ? (req.amount ?? 0) : 0,
+        discountPct: req.actionClass === 'discount' ? req.amount : undefined,
+        params: { ...(req.offerId ? { offerId: req.offerId } : {}), ...(req.amount !== undefined ? { amount: req.amount } : {}) },
+        actor: { kind: 'agent', id: req.actor },
+        why: { summary: req.reason },
+      });
+      return r as unknown as ActionAnswer;
+    },
+    listApprovals: async () => services().approvals.listPending(200),
+    decideApproval: async (id, d) => {
+      const s = services();
+      const item = await s.approvals.get(id);
+      if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}`);
+      // Four eyes: an agent may not approve what an agent asked for.
+      if (d.approve && item.requestedBy.kind === 'agent') {
+        throw new TwinloopError('POLICY_DENIED', `approval ${id} was requested by agent ${item.requestedBy.id}; an agent may not approve an agent's request — a person must (POST /approvals/${id}/approve)`);
+      }
+      return s.decideApproval(id, { approve: d.approve, by: `agent:${d.actor}`, reason: d.reason });
+    },
+    listTwinIds: async (limit) => {
+      const engine = services().twins.engine;
+      const n = Math.min(limit, engine.table.size);
+      return Array.from({ length: n }, (_, i) => engine.table.idAt(i));
+    },
+  };
+}

@@ -1,0 +1,167 @@
+import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignManagementWorkflow, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
+import { churnPreventionWorkflow, type ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
+import { careCardOf, customerCareWorkflow } from '../../agents/flows/customer-care-flow.js';
+import { createIntentObserver, createPlanExecutor } from '../../agents/flows/intent-execution.js';
+import { orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
+import { serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
+import type { ExecutePlan, ObserveIntent } from '../../agents/intents/intent-service.js';
+import type { AnyWorkflowDefinition, WorkflowEngine } from '../../agents/workflows/index.js';
+import { contextKeyOf } from '../../decisioning/acceptance-model.js';
+import type { Clock } from '../../domain/clock.js';
+import type { Intelligence } from '../http/live-intelligence.js';
+import { simulate } from '../../simulation/index.js';
+import type { SandboxWorld } from '../../sandbox/index.js';
+import { CellIndex } from '../../twin/cell-index.js';
+import { FEATURE_INDEX } from '../../twin/twin-features.js';
+import { campaignDelivery, type CampaignDelivery } from './campaign-delivery.js';
+import { liveTwinSource } from './operator-runtime.js';
+import type { OperatorServices } from './operator-services.js';
+
+const DAY_MS = 86_400_000;
+/** Draws of the simulation check a churn-prevention plan gets before it runs. */
+const CHECK_DRAWS = 60;
+
+/** What the offer costs the operator when accepted: the discount over its months, or its fixed cost. */
+function offerCostOf(s: OperatorServices, offerId: string, monthlyPrice = 50): number {
+  const offer = s.decisions.catalogue.byId.get(offerId);
+  if (!offer) return 0;
+  return offer.fixedCost + offer.discountShare * monthlyPrice * offer.months;
+}
+
+/** The flows and the intent execution, built on the running services. */
+export interface OperatorFlows {
+  readonly definitions: readonly AnyWorkflowDefinition[];
+  readonly execute: ExecutePlan;
+  readonly observe: ObserveIntent;
+  readonly campaigns: CampaignDelivery;
+}
+
+/**
+ * The business flows the server runs, wired to its services: each reads the twins, decides with
+ * the decision service (so its decisions are logged like any other), checks plans with the
+ * simulation lab and acts only through the guarded executor.
+ */
+export function operatorFlows(world: SandboxWorld | undefined, intelligence: Intelligence, clock: Clock): (s: OperatorServices) => OperatorFlows {
+  return (s) => {
+    const engine = s.twins.engine;
+    const feature = (id: string, name: keyof typeof FEATURE_INDEX) => engine.features(id)?.[FEATURE_INDEX[name]];
+    const campaigns = campaignDelivery(() => s, s.records, (offerId) => offerCostOf(s, offerId));
+    // Which customers are on which cell, learned from network_impact events (service operations).
+    const cells = new CellIndex();
+    cells.attach(s.twins.intake);
+    s.twins.intake.onApplied((batch) => campaigns.observe(batch.map((a) => a.event)));
+
+    const scan = async (): Promise<ScannedCustomer[]> => {
+      const live = intelligence.live();
+      if (!live) return [];
+      const out: ScannedCustomer[] = [];
+      for (let slot = 0; slot < engine.table.size; slot++) {
+        const id = engine.table.idAt(slot);
+        const score = live.scoreOf(id);
+        if (!score?.active) continue;
+        const f = engine.features(id)!;
+        out.push({
+          customerId: id,
+          churn: score.churn,
+          value: score.clv,
+          acceptance: s.decisions.learner.mean('retain-10', contextKeyOf('app', score.churn)),
+          features: { arpu_3m: f[FEATURE_INDEX.arpu_3m], is_prepaid: f[FEATURE_INDEX.is_prepaid], tenure_days: f[FEATURE_INDEX.tenure_days] },
+        });
+      }
+      return out;
+    };
+    const churnPrevention = churnPreventionWorkflow({
+      guarded: () => s.guarded,
+      scan,
+      simulate: async (summary) => {
+        const offer = s.decisions.catalogue.byId.get(summary.offerId);
+        const [result] = await simulate(liveTwinSource(s.twins, intelligence), [
+          {
+            kind: 'retention_campaign',
+            name: `check ${summary.periodId}`,
+            horizonMonths: Math.max(1, Math.min(12, Math.round(summary.horizonMs / (30 * DAY_MS)))),
+            draws: CHECK_DRAWS,
+            seed: 1,
+            segmentBy: 'none',
+            hazardCalibrationSd: 0.1,
+            target: [],
+            targeting: { rank: 'churn_value', k: Math.max(1, summary.customerIds.length) },
+            offer: {
+              id: summary.offerId,
+              discountPct: (offer?.discountShare ?? 0) * 100,
+              months: offer?.months ?? 0,
+              costPerAcceptance: offer?.fixedCost ?? 0,
+              acceptance: { mean: s.decisions.learner.mean(summary.offerId, 'app|medium-risk'), sd: 0.05 },
+              acceptedHazardMultiplier: { mean: 1 - (offer?.retentionEffect ?? 0.3), sd: 0.15 },
+              effectMonths: 3,
+            },
+            costPerContact: 0.05,
+            contactPolicy: { maxContacts: 1 },
+            controlShare: 0,
+          },
+        ]);
+        return { netValue: { mean: result.overall.netValue.mean, low: result.overall.netValue.p05, high: result.overall.netValue.p95 } };
+      },
+      outcomes: async (ids, sinceMs) => {
+        const days = (clock.now() - sinceMs) / DAY_MS;
+        return ids.map((customerId) => ({ customerId, churned: feature(customerId, 'churned') === 1, accepted: (feature(customerId, 'days_since_offer_accepted') ?? Infinity) <= days }));
+      },
+    });
+    const campaign = campaignManagementWorkflow({ stats: (id) => campaigns.stats(id), audit: s.audit, apply: (id, allocation) => campaigns.apply(id, allocation) });
+
+    // Campaign plans register their audience before the flow's first tick.
+    const starter: Pick<WorkflowEngine, 'start' | 'get'> = {
+      start: async (definitionId, input, options) => {
+        if (definitionId === CAMPAIGN_MANAGEMENT_WORKFLOW_ID) await campaigns.open(input as CampaignInput);
+        return s.workflows.start(definitionId, input, options);
+      },
+      get: (id) => s.workflows.get(id),
+    };
+    const execute = createPlanExecutor({ engine: starter, now: () => clock.now(), offerCost: (id) => offerCostOf(s, id) });
+    const observe = createIntentObserver({
+      engine: starter,
+      now: () => clock.now(),
+      executionIdOf: async (intent) => {
+        const record = await s.intents.get(intent.id);
+        const ids = record.executionIds;
+        return ids[ids.length - 1];
+      },
+    });
+
+    const serviceOps = serviceOperationsWorkflow({
+      guarded: () => s.guarded,
+      cells,
+      scores: (id) => {
+        const score = intelligence.live()?.scoreOf(id);
+        if (score) return { clv: score.clv, active: score.active };
+        const f = engine.features(id);
+        // Before a model serves, a year of the twin's revenue stands in for its value.
+        return f ? { clv: 12 * f[FEATURE_INDEX.arpu_3m], active: f[FEATURE_INDEX.churned] === 0 } : undefined;
+      },
+    });
+    const definitions: AnyWorkflowDefinition[] = [churnPrevention as AnyWorkflowDefinition, campaign as AnyWorkflowDefinition, serviceOps as AnyWorkflowDefinition];
+    if (world) {
+      const b = world.backends;
+      definitions.push(
+        orderFulfilmentWorkflow({
+          guarded: () => s.guarded,
+          orders: b.orderManagement,
+          provisioning: b.provisioning,
+          plans: world.config.plans,
+          customer: async (id) => {
+            const view = engine.view(id);
+            if (!view) return undefined;
+            const plan = view.products.find((p) => p.kind === 'plan' && p.status === 'active');
+            return { active: Boolean(plan), planId: plan?.productId ?? null };
+          },
+        }) as AnyWorkflowDefinition,
+        customerCareWorkflow({
+          guarded: () => s.guarded,
+          decide: async (customerId, context) => careCardOf(s.decisions.decide(customerId, { channel: context.channel, reason: context.reason, direction: 'inbound' }), s.decisions.catalogue, engine.features(customerId)),
+          openTickets: async (id) => feature(id, 'open_tickets') ?? 0,
+        }) as AnyWorkflowDefinition,
+      );
+    }
+    return { definitions, execute, observe, campaigns };
+  };
+}

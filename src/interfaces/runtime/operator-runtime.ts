@@ -1,0 +1,185 @@
+import { hostname } from 'node:os';
+import { connectorExecutor } from '../../agents/flows/connector-executor.js';
+import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
+import { createApprovalQueue } from '../../agents/governance/approval-queue.js';
+import { createAuditTrail } from '../../agents/governance/audit-trail.js';
+import { createGuardedExecutor, type ActionExecutor } from '../../agents/governance/guarded-executor.js';
+import { createIntentService, type ExecutePlan, type ObserveIntent } from '../../agents/intents/intent-service.js';
+import type { IntentRecord } from '../../agents/intents/intent-store.js';
+import { planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
+import { horizonDays } from '../../agents/intents/intent-schema.js';
+import { createWorkflowEngine, onboardingWorkflow, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
+import { DecisionService } from '../../decisioning/decision-service.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
+import type { Clock } from '../../domain/clock.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
+import type { SandboxWorld } from '../../sandbox/index.js';
+import { createSimulationRuns, simulate, twinSource, type SimulationRun, type TwinSource } from '../../simulation/index.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { openRecordStore } from '../../store/open-record-store.js';
+import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
+import type { StoreOptions } from '../../store/open-event-store.js';
+import type { TwinService } from '../../twin/twin-service.js';
+import type { Intelligence } from '../http/live-intelligence.js';
+import type { OperatorServices } from './operator-services.js';
+
+/** What the runtime is built from. */
+export interface OperatorRuntimeOptions {
+  readonly twins: TwinService;
+  readonly storeOptions: StoreOptions;
+  readonly clock: Clock;
+  readonly intelligence: Intelligence;
+  /** The simulated operator whose back ends carry actions out; without one, actions fail with a clear reason. */
+  readonly world?: SandboxWorld;
+  /**
+   * Flows beyond onboarding, registered on the engine (built with the services), and how intents'
+   * plans are executed and watched through them.
+   */
+  readonly flows?: (services: OperatorServices) => { definitions: readonly AnyWorkflowDefinition[]; execute: ExecutePlan; observe: ObserveIntent };
+  readonly log: (line: string) => void;
+}
+
+/** The running operator: its services and how to stop them. */
+export interface OperatorRuntime {
+  readonly services: OperatorServices;
+  close(): Promise<void>;
+}
+
+/** How often overdue approvals get their timeout fallback. */
+const APPROVAL_SWEEP_MS = 30_000;
+
+/** The live population for the simulation lab: the twins and the serving churn model. */
+export function liveTwinSource(twins: TwinService, intelligence: Intelligence): TwinSource {
+  const live = intelligence.live();
+  if (!live) throw new TwinloopError('UNAVAILABLE', 'no churn model is serving yet, so there is nothing to simulate with; train one (`twinloop model train-twins` or POST /models/train) and try again');
+  return twinSource(twins.engine, createChurnScorer(live.model.document), live.model.metadata.horizonDays);
+}
+
+/**
+ * Assembles next-best-action, the action policy with approvals and audit, the simulation lab,
+ * intents and the durable workflows over the configured store, wired to the operator's back ends.
+ */
+export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<OperatorRuntime> {
+  const { twins, clock, intelligence } = o;
+  const records = await openRecordStore(o.storeOptions, { clock });
+  const governance = await openGovernanceStore(o.storeOptions);
+  const journal = await openWorkflowJournal(o.storeOptions);
+
+  const decisions = await DecisionService.open({
+    twins: twins.engine,
+    scores: (id) => {
+      const s = intelligence.live()?.scoreOf(id);
+      return s && s.active ? { churn: s.churn, clv: s.clv } : undefined;
+    },
+    records,
+    clock,
+    log: o.log,
+  });
+  const detachDecisions = twins.intake.onApplied((batch) => decisions.observe(batch.map((a) => a.event)));
+
+  const backends = o.world?.backends;
+  const base: ActionExecutor = backends
+    ? connectorExecutor({ ...backends, resolveOffer: (id) => decisions.catalogue.byId.get(id)?.offering.sandboxOfferId ?? (decisions.catalogue.byId.has(id) ? id : undefined) })
+    : async (request) => ({ ok: false, error: `no back ends are connected to carry out a ${request.actionClass}; start with the sandbox operator or configure BSS adapters` });
+  // An offer of the catalogue is presented to the customer, who accepts or declines it (and then
+  // gets its terms), whatever its class: the policy judges it by its class, the customer decides.
+  const executor: ActionExecutor = async (request, verdict) => {
+    if (backends && typeof request.params.decisionId === 'string' && typeof request.params.offerId === 'string' && request.actionClass !== 'offer') {
+      return base({ ...request, actionClass: 'offer' }, verdict);
+    }
+    return base(request, verdict);
+  };
+  const approvals = createApprovalQueue(governance, clock);
+  const audit = createAuditTrail(governance, clock);
+  const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue: approvals, audit, executor, clock });
+
+  const runStore = {
+    put: async (id: string, run: SimulationRun) => void (await records.put('simulations', id, run)),
+    get: async (id: string) => (await records.get<SimulationRun>('simulations', id))?.body,
+    list: async () => (await records.list<SimulationRun>('simulations', { limit: 1000 })).map((r) => r.body),
+  };
+  const simulations = createSimulationRuns({ store: runStore, source: () => liveTwinSource(twins, intelligence) });
+
+  const workflows: WorkflowEngine = createWorkflowEngine({ journal, workerId: `${hostname()}-${process.pid}`, clock });
+
+  const services: OperatorServices = {
+    twins,
+    decorateTwin: intelligence.decorateTwin,
+    decisions,
+    guarded,
+    approvals,
+    audit,
+    simulations,
+    intents: undefined as unknown as OperatorServices['intents'],
+    workflows,
+    records,
+    async decideApproval(id, d) {
+      const item = await approvals.get(id);
+      if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}; GET /approvals lists the pending ones`);
+      const result = d.approve ? await guarded.approve(id, d.by, d.reason) : await guarded.reject(id, d.by, d.reason);
+      await signalApprovalDecision(workflows, item.request, id, result);
+      return result;
+    },
+  };
+
+  const offerAssumption = (offerId: string) => {
+    const offer = decisions.catalogue.byId.get(offerId);
+    if (!offer) return undefined;
+    return { discountPct: offer.discountShare * 100, months: offer.months, acceptance: decisions.learner.mean(offerId, 'app|medium-risk'), costPerAcceptance: offer.fixedCost };
+  };
+  const flows = o.flows?.(services);
+  const execution = flows ?? {
+    execute: async () => {
+      throw new TwinloopError('UNAVAILABLE', 'no flow is registered to execute intent plans');
+    },
+    observe: async () => ({ asOf: clock.now(), values: {}, spend: 0 }),
+  };
+  const intentStore = {
+    put: async (id: string, doc: IntentRecord) => void (await records.put('intents', id, doc)),
+    get: async (id: string) => (await records.get<IntentRecord>('intents', id))?.body,
+    list: async () => (await records.list<IntentRecord>('intents', { limit: 1000 })).map((r) => r.body),
+  };
+  const intents = createIntentService({
+    store: intentStore,
+    clock: () => clock.now(),
+    simulate: async (plan) => {
+      const months = Math.max(1, Math.min(12, Math.round(horizonDays(plan.horizon, clock.now()) / 30.4375)));
+      const scenarios = planScenarios(plan, months, offerAssumption);
+      return planOutcome(await simulate(liveTwinSource(twins, intelligence), scenarios));
+    },
+    execute: (plan, intent) => execution.execute(plan, intent),
+    observe: (intent, plan, startedAt) => execution.observe(intent, plan, startedAt),
+  });
+  (services as { intents: OperatorServices['intents'] }).intents = intents;
+
+  if (backends) workflows.register(onboardingWorkflow({ identity: backends.identityVerification, credit: backends.creditBureau, orders: backends.orderManagement, provisioning: backends.provisioning, notifications: backends.notifications, plans: o.world!.config.plans }) as AnyWorkflowDefinition);
+  for (const def of flows?.definitions ?? []) workflows.register(def);
+  void workflows.run();
+
+  const sweep = setInterval(() => {
+    void guarded
+      .expireDue()
+      .then(async (results) => {
+        for (const r of results) {
+          const item = r.approvalId ? await approvals.get(r.approvalId) : null;
+          if (item) await signalApprovalDecision(workflows, item.request, item.id, r);
+        }
+      })
+      .catch((err: Error) => o.log(`approvals: ${err.message}`));
+  }, APPROVAL_SWEEP_MS);
+  sweep.unref();
+
+  return {
+    services,
+    async close() {
+      clearInterval(sweep);
+      detachDecisions();
+      await workflows.stop();
+      await decisions.close();
+      await journal.close();
+      await governance.close();
+      await records.close();
+    },
+  };
+}
