@@ -18,6 +18,14 @@ describe('evaluate with the default sandbox policy', () => {
     expect(call).toMatchObject({ verdict: 'advise-only', mode: 'advise', rule: 'offers-advise' });
   });
 
+  it('executes advice a person acts on, within the same caps and approval thresholds', () => {
+    const human = { kind: 'human' as const, id: 'agent-17' };
+    expect(evaluate(policy, req({ channel: 'call', actor: human }), { now: NOW })).toMatchObject({ verdict: 'execute', rule: 'offers-advise' });
+    // A person on a call still cannot give a discount above the cap, nor skip the approval above the threshold.
+    expect(evaluate(policy, req({ actionClass: 'discount', channel: 'call', discountPct: 40, actor: human }), { now: NOW }).verdict).toBe('deny');
+    expect(evaluate(policy, req({ actionClass: 'credit', channel: 'call', cost: 50, actor: human }), { now: NOW }).verdict).toBe('needs-approval');
+  });
+
   it('executes credits up to 10, asks approval above, denies above the cap naming it', () => {
     expect(evaluate(policy, req({ actionClass: 'credit', cost: 10 }), { now: NOW }).verdict).toBe('execute');
     const big = evaluate(policy, req({ actionClass: 'credit', cost: 25 }), { now: NOW });

@@ -120,6 +120,13 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
     return deny('discount-cap', `discount ${request.discountPct}% is above the cap of ${g.discountCapPct}%`);
   }
 
+  // Advice is for a person: when the person acts on it (a human actor), it executes as theirs,
+  // within the same caps, budgets and approval thresholds as an autonomous action.
+  if (mode === 'advise' && request.actor.kind === 'human') {
+    mode = 'autonomous';
+    reasons.push(`${request.actor.id} (a person) acts on the advice`);
+  }
+
   // Advice spends nothing, so budgets only bind what may execute.
   const claims: BudgetClaim[] = budgetsFor(policy, request).map((b) => ({ scope: budgetScope(b), periodKey: periodKey(b.period, context.now), limit: b.limit, amount: cost }));
   if (mode !== 'advise') {

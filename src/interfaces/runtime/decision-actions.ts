@@ -29,7 +29,9 @@ export function actionForDecision(s: OperatorServices, decision: Decision, actio
     ...(discountPct === undefined ? {} : { discountPct }),
     params: {
       offerId: actionId,
-      backendOfferId: offer.offering.sandboxOfferId ?? actionId,
+      // Offers the back ends know are presented (the customer answers); the rest run as their class.
+      ...(offer.offering.sandboxOfferId ? { present: true } : {}),
+      ...(offer.actionClass === 'communication' ? { purpose: 'care', notificationChannel: 'sms', body: ranked?.treatment?.message } : {}),
       decisionId: decision.decisionId,
       treatment: ranked?.treatment?.id,
       campaignId: `nba-${decision.context.channel}`,

@@ -85,7 +85,7 @@ export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<O
   // An offer of the catalogue is presented to the customer, who accepts or declines it (and then
   // gets its terms), whatever its class: the policy judges it by its class, the customer decides.
   const executor: ActionExecutor = async (request, verdict) => {
-    if (backends && typeof request.params.decisionId === 'string' && typeof request.params.offerId === 'string' && request.actionClass !== 'offer') {
+    if (backends && request.params.present === true && request.actionClass !== 'offer') {
       return base({ ...request, actionClass: 'offer' }, verdict);
     }
     return base(request, verdict);
