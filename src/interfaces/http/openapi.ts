@@ -1,5 +1,7 @@
 import { EVENT_KINDS } from '../../domain/events.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
+import { ASSIST_OPENAPI_PATHS } from './assist-routes.js';
+import { OPERATOR_OPENAPI_PATHS } from './operator-openapi.js';
 
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const error = { $ref: '#/components/schemas/Error' };
@@ -9,7 +11,7 @@ const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'strin
 export function openApiDocument(version: string): object {
   return {
     openapi: '3.1.0',
-    info: { title: 'Twinloop API', version, description: 'Living customer twins for telecom operators: event intake, twins and their history.' },
+    info: { title: 'Twinloop API', version, description: 'Living customer twins for telecom operators: event intake, twins and their history, next-best-action, actions under policy, simulations, intents, workflows and MCP.' },
     paths: {
       '/events': {
         post: {
@@ -70,6 +72,8 @@ export function openApiDocument(version: string): object {
       },
       '/models/{id}/promote': { post: { summary: 'Make a version the champion (the previous champion is retired)', parameters: [idParam], responses: { 200: json({ type: 'object' }), 404: json(error) } } },
       '/health': { get: { summary: 'Liveness and counts', responses: { 200: json({ type: 'object' }) } } },
+      ...OPERATOR_OPENAPI_PATHS,
+      ...ASSIST_OPENAPI_PATHS,
     },
     components: {
       schemas: {
