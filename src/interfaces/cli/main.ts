@@ -9,7 +9,18 @@ import { registerScoringBench } from './scoring-bench.js';
 import { registerUpliftBench } from './uplift-bench.js';
 import { registerSandboxBench, registerSandboxCommands } from './sandbox-commands.js';
 import { registerStartCommand } from './start-command.js';
+import { registerDecideCommand } from './decide-command.js';
+import { registerIntentCommand } from './intent-command.js';
+import { registerMcpCommand } from './mcp-command.js';
 import { registerTwinCommands } from './twin-commands.js';
+import { registerAgentCommands } from './agent-command.js';
+import { registerAlarmsBench } from './alarms-bench.js';
+import { registerAuditCommands } from './audit-command.js';
+import { registerDecideBench } from './decide-bench.js';
+import { registerPolicyCommands } from './policy-command.js';
+import { registerSimulateBench } from './simulate-bench.js';
+import { registerSimulateCommands } from './simulate-command.js';
+import { registerWorkflowBench } from './workflow-bench-command.js';
 import { VERSION } from './version.js';
 
 /** Builds the `twinloop` command line. */
@@ -26,6 +37,13 @@ export function buildProgram(): Command {
   registerTwinCommands(program);
   registerModelCommands(program);
   registerSandboxCommands(program);
+  registerDecideCommand(program);
+  registerIntentCommand(program);
+  registerMcpCommand(program);
+  registerSimulateCommands(program);
+  registerPolicyCommands(program);
+  registerAuditCommands(program);
+  registerAgentCommands(program);
   const bench = program.command('bench').description('Benchmarks; each prints its figures and a ratio to a same-process baseline');
   registerIngestBench(bench);
   registerModelBench(bench);
@@ -33,6 +51,10 @@ export function buildProgram(): Command {
   registerBackfillBench(bench);
   registerScoringBench(bench);
   registerUpliftBench(bench);
+  registerDecideBench(bench);
+  registerSimulateBench(bench);
+  registerWorkflowBench(bench);
+  registerAlarmsBench(bench);
   return program;
 }
 

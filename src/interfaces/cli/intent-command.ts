@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { globalOptions } from './cli-context.js';
+import { action } from './cli-errors.js';
+import { callServer, serverUrl } from './server-client.js';
+
+/**
+ * `twinloop intent "TEXT"`: shows how the words are understood (the structured TMF921-shaped
+ * intent and each interpretation); with `--submit` the running server stores it as proposed, and
+ * with `--accept` plans it by simulation (and in autonomous mode executes it) and prints the report.
+ */
+export function registerIntentCommand(program: Command): void {
+  const intent = program.command('intent').description('Intents: operator goals in plain words, planned by simulation and executed through the flows');
+  intent
+    .argument('[text]', 'e.g. "keep high-value prepaid customers at risk this month, budget 50000"')
+    .option('--submit', 'send it to the running server (stored as proposed)')
+    .option('--accept', 'send it and accept it: plan by simulation, execute when the mode allows; prints the report')
+    .option('--url <url>', 'server URL (default: the server running on the data dir)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (text: string | undefined, opts: { submit?: boolean; accept?: boolean; url?: string; json?: boolean }, command: Command) => {
+        if (!text) throw new TwinloopError('BAD_INPUT', 'give the intent in words, e.g. twinloop intent "keep high-value prepaid customers at risk this month, budget 50000"');
+        const parsed = parseIntentText(text);
+        if (!parsed.ok) throw new TwinloopError('BAD_INPUT', `${parsed.reason}${parsed.suggestions.length ? `\ntry:\n  ${parsed.suggestions.join('\n  ')}` : ''}`);
+        if (!opts.submit && !opts.accept) {
+          process.stdout.write(opts.json ? `${JSON.stringify(parsed)}\n` : `understood:\n  ${parsed.interpretation.join('\n  ')}\n(add --submit to store it on the server, --accept to plan and run it)\n`);
+          return;
+        }
+        const url = serverUrl(globalOptions(command), opts.url);
+        if (!url) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
+        const answer = await callServer(url, 'POST', '/intents', { text, accept: Boolean(opts.accept) });
+        process.stdout.write(`${JSON.stringify(answer, null, opts.json ? undefined : 2)}\n`);
+      }),
+    );
+  intent
+    .command('report <id>')
+    .description("An intent's progress against each expectation")
+    .option('--url <url>', 'server URL (default: the server running on the data dir)')
+    .action(
+      action(async (id: string, opts: { url?: string }, command: Command) => {
+        const url = serverUrl(globalOptions(command), opts.url);
+        if (!url) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
+        process.stdout.write(`${JSON.stringify(await callServer(url, 'GET', `/intents/${encodeURIComponent(id)}/report`), null, 2)}\n`);
+      }),
+    );
+}
