@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planRetention, type RetentionCandidate } from '../agents/retention/retention-planner.js';
+import { defaultCatalogue } from '../decisioning/default-catalogue.js';
 import { TwinloopError } from '../domain/errors.js';
 import { LiveScoring } from '../intelligence/live/live-scoring.js';
 import { createRng, shuffleInPlace } from '../intelligence/random.js';
@@ -13,6 +14,8 @@ import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { openTwinService } from '../twin/twin-service.js';
 import { MODEL_FEATURES } from './offer-experiment.js';
+
+const DEFAULT_CATALOGUE = defaultCatalogue();
 
 /** The policies compared. */
 export const RETENTION_POLICIES = ['agent', 'oracle', 'highest-risk', 'random'] as const;
@@ -183,9 +186,19 @@ async function evaluateSeed(seed: number, o: Required<Omit<AgentEvaluationOption
       const rate = (rows: typeof past) => rows.reduce((a, p) => a + churnedNow(p.id), 0) / Math.max(1, rows.length);
       const controlRate = rate(past.filter((p) => !p.treated));
       const itt = controlRate - rate(treatedRows);
-      // Relative churn removed per acceptance; an effect the campaign cannot tell from noise counts as none.
+      // Relative churn removed per acceptance: the catalogue's prior, updated by what the campaign
+      // measured (precision-weighted; a noisy campaign moves it little, a clear one a lot).
       const se = Math.sqrt((2 * controlRate * (1 - controlRate)) / Math.max(1, past.length / 2));
-      const effectPerAcceptance = itt > se && acceptance.pooledRate > 0 && controlRate > 0 ? Math.min(1, itt / (acceptance.pooledRate * controlRate)) : 0;
+      const scale = Math.max(1e-9, acceptance.pooledRate * controlRate);
+      const prior = DEFAULT_CATALOGUE.byId.get(o.offerId)?.retentionEffect ?? 0.2;
+      const priorSd = prior / 2;
+      const measured = itt / scale;
+      const measuredSd = se / scale;
+      const precision = 1 / priorSd ** 2 + 1 / measuredSd ** 2;
+      const posterior = (prior / priorSd ** 2 + measured / measuredSd ** 2) / precision;
+      // The agent plans on a cautious effect (the posterior's 5th percentile): money is spent only
+      // where the campaign's evidence says it is very likely to come back.
+      const effectPerAcceptance = Math.min(1, Math.max(0, posterior - 1.645 / Math.sqrt(precision)));
 
       // The decision moment: every active customer's features, scores and (hidden) truth.
       const oracle = createOracle(world);

@@ -15,6 +15,8 @@ const decideBody = z.strictObject({
   direction: z.enum(['inbound', 'outbound']).optional(),
   /** Execute the chosen action now (through the action policy); default false: recommend only. */
   execute: z.boolean().default(false),
+  /** Also say, for each discarded offer, why in words (default: the step that removed it). */
+  explain: z.boolean().default(false),
 });
 const acceptBody = z.strictObject({
   /** The action accepted (default: the decision's chosen one). */
@@ -23,8 +25,12 @@ const acceptBody = z.strictObject({
   agentId: z.string().min(1).max(200),
 });
 
-/** The JSON answer of a decision: what was ranked and why, what was removed and where. */
-export function decisionAnswer(d: Decision): Record<string, unknown> {
+/**
+ * The JSON answer of a decision: what was ranked and why, and for each discarded offer the step
+ * that removed it (with the reason in words when `explain`: with a large catalogue the reasons are
+ * most of the answer's bytes, and a desktop rarely needs them).
+ */
+export function decisionAnswer(d: Decision, explain = true): Record<string, unknown> {
   return {
     decisionId: d.decisionId,
     customerId: d.customerId,
@@ -33,7 +39,7 @@ export function decisionAnswer(d: Decision): Record<string, unknown> {
     contextKey: d.contextKey,
     chosen: d.chosen.actionId,
     ranked: d.ranked,
-    discarded: d.discarded,
+    discarded: explain ? d.discarded : d.discarded.map((x) => ({ actionId: x.actionId, step: x.step })),
   };
 }
 
@@ -49,7 +55,7 @@ export function decisionRoutes(services: () => OperatorServices): RouteModule {
       const body = parseBody(decideBody, req.body, '{"customerId": "C000001", "channel": "call", "reason": "billing_question"}');
       const s = services();
       const decision = s.decisions.decide(body.customerId, body);
-      const answer = decisionAnswer(decision);
+      const answer = decisionAnswer(decision, body.explain);
       if (!body.execute || decision.chosen.actionId === DO_NOTHING) return answer;
       const request = actionForDecision(s, decision, decision.chosen.actionId, { kind: 'system', id: 'next-best-action' });
       return { ...answer, execution: await s.guarded.execute(request) };

@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = resolve(import.meta.dirname, '..', 'bin', 'twinloop.js');
+
+async function until<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * The operator as a person and an agent use it: `npm start`'s server on a small sandbox world,
+ * driven over HTTP and over MCP (the SDK's own client, on streamable HTTP and through
+ * `twinloop mcp` on stdio).
+ */
+describe('the running operator: decisions, actions under policy, approvals, simulations, intents, MCP', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-operator-'));
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const base = `http://127.0.0.1:${port}`;
+  let server: ChildProcess | undefined;
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const get = async (path: string) => (await (await fetch(`${base}${path}`)).json()) as unknown;
+
+  beforeAll(async () => {
+    const args = [BIN, 'start', '--port', String(port), '--data-dir', join(dir, 'data'), '--world', 'small', '--customers', '800', '--months', '6'];
+    let output = '';
+    server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout!.on('data', (d) => (output += d));
+    server.stderr!.on('data', (d) => (output += d));
+    await until(async () => (output.includes('live scores: serving') ? true : undefined), 90_000).catch((err) => {
+      throw new Error(`${(err as Error).message}; server said:\n${output}`);
+    });
+  }, 120_000);
+  afterAll(() => {
+    server?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ranks actions with reasons, and a person accepting one on a call executes it under the policy', async () => {
+    const list = (await get('/twins?churned.eq=0&limit=300')) as { items: { customerId: string }[] };
+    let decision: { decisionId: string; chosen: string; ranked: { actionId: string; reasons: string[] }[]; discarded: { step: string }[] } | undefined;
+    for (const { customerId } of list.items) {
+      const d = (await post('/decisions', { customerId, channel: 'call', reason: 'billing_question' })).body as typeof decision;
+      if (d && d.chosen !== 'do-nothing') {
+        decision = d;
+        break;
+      }
+    }
+    expect(decision, 'some customer of the world has an offer worth making').toBeDefined();
+    expect(decision!.ranked.at(-1)?.actionId ?? '').toBeDefined();
+    expect(decision!.ranked.some((r) => r.actionId === 'do-nothing')).toBe(true);
+    expect(decision!.ranked[0].reasons.length).toBeGreaterThan(0);
+    const accepted = await post(`/decisions/${decision!.decisionId}/accept`, { agentId: 'agent-17' });
+    expect(accepted.status).toBe(200);
+    expect(['executed', 'pending-approval'], JSON.stringify(accepted.body)).toContain(accepted.body.status);
+  });
+
+  it('routes actions through the policy: small credit executes, a bigger one waits for approval, above the cap is refused; the audit chain verifies', async () => {
+    const list = (await get('/twins?churned.eq=0&limit=1')) as { items: { customerId: string }[] };
+    const customerId = list.items[0].customerId;
+    const ask = (cost: number) => post('/actions', { actionClass: 'credit', channel: 'call', customerId, cost, actor: { kind: 'agent', id: 'care-bot' }, why: { summary: 'billing complaint' } });
+    expect((await ask(5)).body.status).toBe('executed');
+    const pending = (await ask(50)).body;
+    expect(pending.status).toBe('pending-approval');
+    const approvals = (await get('/approvals')) as { id: string }[];
+    expect(approvals.map((a) => a.id)).toContain(pending.approvalId);
+    const approved = await post(`/approvals/${String(pending.approvalId)}/approve`, { by: 'supervisor-3', reason: 'long-standing customer' });
+    expect(approved.body.status).toBe('executed');
+    const refused = (await ask(500)).body;
+    expect(refused).toMatchObject({ status: 'refused' });
+    expect(String(refused.reason)).toMatch(/cap/);
+    expect(await get('/audit/verify')).toMatchObject({ ok: true });
+  });
+
+  it('runs a simulation with intervals, and turns an intent in plain words into a proposed intent', async () => {
+    const started = await post('/simulations', {
+      kind: 'retention_campaign',
+      name: 'top 100 by churn x value',
+      horizonMonths: 3,
+      draws: 20,
+      targeting: { rank: 'churn_value', k: 100 },
+      offer: { id: 'retain-10', discountPct: 10, months: 6 },
+    });
+    expect(started.status).toBe(202);
+    const run = await until(async () => {
+      const r = (await get(`/simulations/${String(started.body.id)}`)) as { status: string; results?: { overall: { netValue: { mean: number; p05: number; p95: number } } }[] };
+      return r.status === 'running' ? undefined : r;
+    }, 60_000);
+    expect(run.status).toBe('succeeded');
+    const net = run.results![0].overall.netValue;
+    expect(net.p05).toBeLessThanOrEqual(net.mean);
+    expect(net.p95).toBeGreaterThanOrEqual(net.mean);
+    const intent = await post('/intents', { text: 'keep high-value prepaid customers at risk this month, budget 5000' });
+    expect(intent.status).toBe(201);
+    expect(intent.body).toMatchObject({ intent: { lifecycleStatus: 'proposed', budget: { amount: 5000 } } });
+  });
+
+  it('serves the same tools over MCP (streamable HTTP and stdio), and the policy binds the agent too', async () => {
+    const client = new Client({ name: 'e2e', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['get_twin', 'recommend_next_best_action', 'run_simulation', 'create_intent', 'request_action', 'list_approvals']));
+    const list = (await get('/twins?churned.eq=0&limit=1')) as { items: { customerId: string }[] };
+    const customerId = list.items[0].customerId;
+    const twin = await client.callTool({ name: 'get_twin', arguments: { customerId } });
+    expect(twin.isError).toBeFalsy();
+    expect(twin.structuredContent).toMatchObject({ customerId });
+    const refused = await client.callTool({
+      name: 'request_action',
+      arguments: { customerId, actionClass: 'credit', channel: 'app', amount: 500, reason: 'the agent tries a big credit', idempotencyKey: 'e2e-1' },
+    });
+    expect(refused.structuredContent).toMatchObject({ status: 'refused' });
+    const pending = await client.callTool({
+      name: 'request_action',
+      arguments: { customerId, actionClass: 'credit', channel: 'app', amount: 50, reason: 'goodwill', idempotencyKey: 'e2e-2' },
+    });
+    expect(pending.structuredContent).toMatchObject({ status: 'pending-approval' });
+    const selfApproval = await client.callTool({ name: 'decide_approval', arguments: { id: (pending.structuredContent as { approvalId: string }).approvalId, approve: true, reason: 'looks fine' } });
+    expect(selfApproval.isError).toBe(true);
+    expect(JSON.stringify(selfApproval.content)).toContain('POLICY_DENIED');
+    await client.close();
+
+    const stdio = new Client({ name: 'e2e-stdio', version: '1' });
+    await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--url', base] }));
+    const viaStdio = await stdio.listTools();
+    expect(viaStdio.tools.length).toBe(tools.length);
+    await stdio.close();
+  });
+});
