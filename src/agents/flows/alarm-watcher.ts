@@ -41,10 +41,21 @@ export interface AlarmWatcher {
 /** Severities that do not start a flow by default: they do not take service away from anyone. */
 const QUIET = new Set<Alarm['perceivedSeverity']>(['warning', 'indeterminate']);
 
+/** Alarms that touch a service: everything but `warning` and `indeterminate`. */
+export const servesCustomers = (a: Alarm): boolean => !QUIET.has(a.perceivedSeverity);
+
+/**
+ * Accepts alarms that touch a service and were raised within `maxAgeMs` of now: alarms replayed
+ * from history (a backfill, a feed's catch-up after a long outage) are past acting on.
+ */
+export function recentServiceAlarms(now: () => number, maxAgeMs: number): (a: Alarm) => boolean {
+  return (a) => servesCustomers(a) && Date.parse(a.raisedTime) >= now() - maxAgeMs;
+}
+
 /** Subscribes to the alarm feed and starts or signals one workflow per alarm. */
 export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
   const { alarms, engine } = options;
-  const accept = options.accept ?? ((a: Alarm) => !QUIET.has(a.perceivedSeverity));
+  const accept = options.accept ?? servesCustomers;
   const stats = { raised: 0, started: 0, cleared: 0, signalled: 0, ignored: 0, errors: 0 };
   const chains = new Map<string, Promise<void>>();
   // Cleared alarms only ever signal; their severity says 'cleared', so acceptance is decided on the raise.

@@ -15,7 +15,7 @@ import { workflowRoutes } from '../http/workflow-routes.js';
 import { mcpHttpRoutes } from '../mcp/mcp-http-route.js';
 import { mcpCapabilities } from '../runtime/mcp-bindings.js';
 import { operatorFlows } from '../runtime/operator-flows.js';
-import { watchAlarms } from '../../agents/flows/alarm-watcher.js';
+import { recentServiceAlarms, watchAlarms } from '../../agents/flows/alarm-watcher.js';
 import { startOperatorRuntime } from '../runtime/operator-runtime.js';
 import { globalOptions, openTwins, removeServerLock, writeServerLock } from './cli-context.js';
 import { action } from './cli-errors.js';
@@ -25,12 +25,22 @@ import { VERSION } from './version.js';
 
 /** Checkpoint on a timer too, so a quiet system still bounds its replay after a crash. */
 const CHECKPOINT_INTERVAL_MS = 30_000;
+/** Alarms older than this when they reach us (the sandbox's backfilled history) are not acted on. */
+const ALARM_MAX_AGE_MS = 3_600_000;
+/** The proactive scan's monthly budget: a few hundred loyalty offers in the default world. */
+const DEFAULT_RETENTION_BUDGET = 2000;
 /** A simulated hour per real second: a day of the world every 24 s keeps the demo visibly moving. */
 const DEFAULT_SPEED = 3600;
 
 const positive = (name: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+
+const nonNegative = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number ≥ 0`);
   return n;
 };
 
@@ -45,6 +55,7 @@ interface StartOptions {
   seed: number;
   months: number;
   speed: number;
+  retentionBudget: number;
 }
 
 export function registerStartCommand(program: Command): void {
@@ -61,6 +72,7 @@ export function registerStartCommand(program: Command): void {
     .option('--seed <n>', 'sandbox seed', positive('--seed'), 1)
     .option('--months <m>', 'months of history to backfill on first start', positive('--months'), 12)
     .option('--speed <x>', 'simulated time per real time in the live phase', positive('--speed'), DEFAULT_SPEED)
+    .option('--retention-budget <n>', 'monthly budget of the proactive churn-prevention scan (0 turns it off)', nonNegative('--retention-budget'), DEFAULT_RETENTION_BUDGET)
     .action(
       action(async (opts: StartOptions, command: Command) => {
         const started = Date.now();
@@ -76,10 +88,10 @@ export function registerStartCommand(program: Command): void {
         const registry = await openModelRegistry(storeOptions);
         const intelligence = await startIntelligence(twins, registry, { log: (line) => say(`models: ${line}`) });
         const clock = sandboxAwareClock(() => world);
-        const runtime = await startOperatorRuntime({ twins, storeOptions, clock, intelligence, world, flows: operatorFlows(world, intelligence, clock), log: say });
+        const runtime = await startOperatorRuntime({ twins, storeOptions, clock, intelligence, world, flows: operatorFlows(world, intelligence, clock, { retentionBudget: opts.retentionBudget }), log: say });
         const services = () => runtime.services;
         // Every network alarm of the operator starts the service-operations flow (one per alarm).
-        const alarms = world && watchAlarms({ alarms: world.backends.networkAlarms, engine: runtime.services.workflows, onError: (err, alarm) => say(`alarms: ${alarm.id}: ${err.message}`) });
+        const alarms = world && watchAlarms({ alarms: world.backends.networkAlarms, engine: runtime.services.workflows, accept: recentServiceAlarms(() => clock.now(), ALARM_MAX_AGE_MS), onError: (err, alarm) => say(`alarms: ${alarm.id}: ${err.message}`) });
         const assist = startAssist(twins, {
           decorateTwin: intelligence.decorateTwin,
           context: { clock },

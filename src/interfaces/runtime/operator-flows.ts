@@ -1,5 +1,5 @@
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignManagementWorkflow, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
-import { churnPreventionWorkflow, type ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
+import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionWorkflowId, nextScanPeriod, type ChurnPreventionInput, type ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
 import { careCardOf, customerCareWorkflow } from '../../agents/flows/customer-care-flow.js';
 import { createIntentObserver, createPlanExecutor } from '../../agents/flows/intent-execution.js';
 import { orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
@@ -34,14 +34,24 @@ export interface OperatorFlows {
   readonly execute: ExecutePlan;
   readonly observe: ObserveIntent;
   readonly campaigns: CampaignDelivery;
+  /**
+   * Makes sure the proactive churn-prevention scan of the coming period is scheduled (one run per
+   * period, idempotent); call it now and then. Returns the run's id, or undefined when disabled.
+   */
+  scheduleChurnPrevention(): Promise<string | undefined>;
 }
+
+/** The proactive scan's period: a month of the operator's (simulated) time. */
+export const CHURN_SCAN_PERIOD_MS = 30 * DAY_MS;
+/** Offer the proactive scan uses: the modest loyalty discount of the default catalogue. */
+export const CHURN_SCAN_OFFER = 'retain-10';
 
 /**
  * The business flows the server runs, wired to its services: each reads the twins, decides with
  * the decision service (so its decisions are logged like any other), checks plans with the
  * simulation lab and acts only through the guarded executor.
  */
-export function operatorFlows(world: SandboxWorld | undefined, intelligence: Intelligence, clock: Clock): (s: OperatorServices) => OperatorFlows {
+export function operatorFlows(world: SandboxWorld | undefined, intelligence: Intelligence, clock: Clock, options: { retentionBudget?: number } = {}): (s: OperatorServices) => OperatorFlows {
   return (s) => {
     const engine = s.twins.engine;
     const feature = (id: string, name: keyof typeof FEATURE_INDEX) => engine.features(id)?.[FEATURE_INDEX[name]];
@@ -162,6 +172,26 @@ export function operatorFlows(world: SandboxWorld | undefined, intelligence: Int
         }) as AnyWorkflowDefinition,
       );
     }
-    return { definitions, execute, observe, campaigns };
+    const retentionBudget = options.retentionBudget ?? 0;
+    const scheduleChurnPrevention = async (): Promise<string | undefined> => {
+      if (retentionBudget <= 0 || !intelligence.live() || !s.decisions.catalogue.byId.has(CHURN_SCAN_OFFER)) return undefined;
+      const { periodId, scanAt } = nextScanPeriod(clock.now(), CHURN_SCAN_PERIOD_MS);
+      const input: ChurnPreventionInput = {
+        periodId,
+        scanAt,
+        horizonMs: CHURN_SCAN_PERIOD_MS,
+        budget: retentionBudget,
+        controlShare: 0.1,
+        seed: 1,
+        offer: { offerId: CHURN_SCAN_OFFER, cost: offerCostOf(s, CHURN_SCAN_OFFER) },
+        contactCost: 0.05,
+        retentionEffect: s.decisions.catalogue.byId.get(CHURN_SCAN_OFFER)!.retentionEffect,
+        minChurn: 0.2,
+        minValue: 0,
+      };
+      const started = await s.workflows.start(CHURN_PREVENTION_WORKFLOW_ID, input, { workflowId: churnPreventionWorkflowId(periodId) });
+      return started.workflowId;
+    };
+    return { definitions, execute, observe, campaigns, scheduleChurnPrevention };
   };
 }

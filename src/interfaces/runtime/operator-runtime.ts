@@ -36,7 +36,7 @@ export interface OperatorRuntimeOptions {
    * Flows beyond onboarding, registered on the engine (built with the services), and how intents'
    * plans are executed and watched through them.
    */
-  readonly flows?: (services: OperatorServices) => { definitions: readonly AnyWorkflowDefinition[]; execute: ExecutePlan; observe: ObserveIntent };
+  readonly flows?: (services: OperatorServices) => { definitions: readonly AnyWorkflowDefinition[]; execute: ExecutePlan; observe: ObserveIntent; scheduleChurnPrevention?: () => Promise<string | undefined> };
   readonly log: (line: string) => void;
 }
 
@@ -46,6 +46,8 @@ export interface OperatorRuntime {
   close(): Promise<void>;
 }
 
+/** How often the next period's proactive scan is made sure of (idempotent; cheap). */
+const SCHEDULE_EVERY_MS = 60_000;
 /** How often overdue approvals get their timeout fallback. */
 const APPROVAL_SWEEP_MS = 30_000;
 
@@ -157,6 +159,12 @@ export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<O
   for (const def of flows?.definitions ?? []) workflows.register(def);
   void workflows.run();
 
+  // The proactive churn-prevention scan of each period is scheduled as soon as a model serves.
+  const schedule = () => void flows?.scheduleChurnPrevention?.().catch((err: Error) => o.log(`churn prevention: ${err.message}`));
+  const scheduler = setInterval(schedule, SCHEDULE_EVERY_MS);
+  scheduler.unref();
+  schedule();
+
   const sweep = setInterval(() => {
     void guarded
       .expireDue()
@@ -174,6 +182,7 @@ export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<O
     services,
     async close() {
       clearInterval(sweep);
+      clearInterval(scheduler);
       detachDecisions();
       await workflows.stop();
       await decisions.close();
