@@ -67,8 +67,8 @@ export type Exploration =
   | { readonly kind: 'epsilon-greedy'; readonly epsilon: number }
   | { readonly kind: 'thompson'; readonly draws: number; readonly floor: number };
 
-/** Thompson defaults: 64 draws resolve propensities to 1/64; a 2 % uniform floor keeps every candidate loggable. */
-export const DEFAULT_THOMPSON: Exploration = { kind: 'thompson', draws: 64, floor: 0.02 };
+/** Thompson defaults: 16 draws (propensities in steps of 1/16, cheap enough for the HTTP path); a 2 % uniform floor keeps every candidate loggable. */
+export const DEFAULT_THOMPSON: Exploration = { kind: 'thompson', draws: 16, floor: 0.02 };
 
 /**
  * Index of the best score (the first on ties, so DO_NOTHING at index 0 wins a tie). Only the

@@ -15,6 +15,8 @@ export const CATALOGUE_RECORD = { collection: 'catalogue', id: 'current' } as co
 export const LEARNER_RECORD = { collection: 'learner', id: 'offers' } as const;
 /** Decision log writes are batched: a decision costs microseconds, a commit a millisecond. */
 export const DECISION_FLUSH_MS = 200;
+/** The learner's state is saved at most this often (it is a few tens of kB; the log is the record). */
+export const LEARNER_SAVE_MS = 10_000;
 /** Decisions kept in memory for `get` (accepting a card's action refers to its decision). */
 const RECENT_DECISIONS = 20_000;
 /** The learner's prior weight, in pseudo-observations, behind each catalogue acceptance prior. */
@@ -54,6 +56,8 @@ export class DecisionService {
   private readonly recent = new Map<string, Decision>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private learnerSavedAt = 0;
+  private learnerDirty = false;
 
   private constructor(
     private readonly o: DecisionServiceOptions,
@@ -147,6 +151,7 @@ export class DecisionService {
       const decision = this.recent.get(e.data.decisionId);
       const offerId = decision && decision.chosen.actionId !== DO_NOTHING ? decision.chosen.actionId : e.data.offerId;
       this.learner.observe(offerId, decision?.contextKey ?? e.data.channel, accepted);
+      this.learnerDirty = true;
       const at = Date.parse(e.time);
       // The reward is acceptance: the off-policy estimators then value a policy by its acceptance rate.
       void this.flush()
@@ -155,20 +160,26 @@ export class DecisionService {
     }
   }
 
-  /** Writes the buffered decisions and the learner's state. */
-  flush(): Promise<void> {
+  /** Writes the buffered decisions, and the learner's state when it changed and is due (or `force`). */
+  flush(force = false): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      if (this.pending.length === 0) return;
-      const batch = this.pending;
-      this.pending = [];
-      await this.o.records.appendDecisions(batch);
-      await this.o.records.put(LEARNER_RECORD.collection, LEARNER_RECORD.id, this.learner.snapshot());
+      if (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        await this.o.records.appendDecisions(batch);
+      }
+      const now = Date.now();
+      if (this.learnerDirty && (force || now - this.learnerSavedAt >= LEARNER_SAVE_MS)) {
+        this.learnerDirty = false;
+        this.learnerSavedAt = now;
+        await this.o.records.put(LEARNER_RECORD.collection, LEARNER_RECORD.id, this.learner.snapshot());
+      }
     });
     return this.flushing;
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.flush();
+    await this.flush(true);
   }
 }
