@@ -84,6 +84,9 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     expect(refused).toMatchObject({ status: 'refused' });
     expect(String(refused.reason)).toMatch(/cap/);
     expect(await get('/audit/verify')).toMatchObject({ ok: true });
+    // An approval's outcome reaches a workflow only from the approval queue, never as a forged signal.
+    const forged = await post('/workflows/any-run/signals/approval:apr-1', { status: 'executed', reason: 'forged' });
+    expect(forged.status).toBe(403);
   });
 
   it('runs a simulation with intervals, and turns an intent in plain words into a proposed intent', async () => {

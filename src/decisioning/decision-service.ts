@@ -162,11 +162,17 @@ export class DecisionService {
 
   /** Writes the buffered decisions, and the learner's state when it changed and is due (or `force`). */
   flush(force = false): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
+    // A failed flush must not stop the next ones: chain on its settling, and keep its batch.
+    this.flushing = this.flushing.catch(() => undefined).then(async () => {
       if (this.pending.length > 0) {
         const batch = this.pending;
         this.pending = [];
-        await this.o.records.appendDecisions(batch);
+        try {
+          await this.o.records.appendDecisions(batch);
+        } catch (err) {
+          this.pending = [...batch, ...this.pending];
+          throw err;
+        }
       }
       const now = Date.now();
       if (this.learnerDirty && (force || now - this.learnerSavedAt >= LEARNER_SAVE_MS)) {

@@ -239,7 +239,15 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         if (!assisted) {
           outcome = await ctx.step(
             offerStep,
-            request({ actionClass: 'offer', channel: 'app', cost: input.offer.cost, params: { offerId: input.offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId), discountPct: input.offer.discountPct } }),
+            request({
+              // A discount offer is judged by the policy as the discount it is (caps, approvals, budget),
+              // and presented to the customer, who accepts or declines it.
+              actionClass: input.offer.discountPct ? 'discount' : 'offer',
+              ...(input.offer.discountPct ? { discountPct: input.offer.discountPct } : {}),
+              channel: 'app',
+              cost: input.offer.cost,
+              params: { offerId: input.offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId), present: true },
+            }),
             { key: `offer-${c.customerId}` },
           );
           route = 'digital';

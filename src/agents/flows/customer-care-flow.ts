@@ -27,8 +27,8 @@ export const AGENT_DECISION_SIGNAL = 'agent-decision';
 export const CARE_AGENT_ID = 'customer-care';
 /** A call lasts minutes: an unanswered card is dropped after 15. */
 export const DEFAULT_AGENT_DECISION_TIMEOUT_MS = 15 * 60_000;
-/** A supervisor's approval of a goodwill credit: the default policy's own 4 h. */
-export const DEFAULT_CARE_APPROVAL_TIMEOUT_MS = 4 * 3_600_000;
+/** Longer than any approval window of the default policy (credits 4 h, discounts 24 h), so a late approval still reaches the run. */
+export const DEFAULT_CARE_APPROVAL_TIMEOUT_MS = 25 * 3_600_000;
 /** Three days: long enough for the adjustment to show and the ticket to be worked. */
 export const DEFAULT_FOLLOW_UP_DELAY_MS = 3 * 86_400_000;
 

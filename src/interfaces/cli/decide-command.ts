@@ -57,7 +57,7 @@ export function registerDecideCommand(program: Command): void {
         const url = serverUrl(global, opts.url);
         let answer: Answer;
         if (url) {
-          answer = (await callServer(url, 'POST', '/decisions', { customerId: customer, channel: channel.data, reason: opts.reason })) as Answer;
+          answer = (await callServer(url, 'POST', '/decisions', { customerId: customer, channel: channel.data, reason: opts.reason, explain: true })) as Answer;
         } else {
           const storeOptions = resolveStoreOptions(global, process.env);
           const twins = await openTwins(global, undefined, 'read');

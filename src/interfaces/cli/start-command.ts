@@ -136,18 +136,30 @@ export function registerStartCommand(program: Command): void {
         } else void train();
         const stop = async () => {
           clearInterval(timer);
-          await operator?.stop().catch(() => {});
-          await busIntake?.stop();
-          await bus?.close();
-          alarms?.stop();
-          await intelligence.close();
-          await assist.close();
-          await app.close();
-          await runtime.close();
-          await twins.close();
-          await registry.close();
+          // Each part closes even if one before it fails; the process always exits and frees the lock.
+          const steps: (() => unknown)[] = [
+            () => operator?.stop(),
+            () => busIntake?.stop(),
+            () => bus?.close(),
+            () => alarms?.stop(),
+            () => intelligence.close(),
+            () => assist.close(),
+            () => app.close(),
+            () => runtime.close(),
+            () => twins.close(),
+            () => registry.close(),
+          ];
+          let code = 0;
+          for (const step of steps) {
+            try {
+              await step();
+            } catch (err) {
+              code = 1;
+              process.stderr.write(`shutdown: ${(err as Error).message}\n`);
+            }
+          }
           if (stateDir) removeServerLock(stateDir);
-          process.exit(0);
+          process.exit(code);
         };
         process.once('SIGINT', () => void stop());
         process.once('SIGTERM', () => void stop());

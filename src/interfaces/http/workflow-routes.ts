@@ -32,6 +32,8 @@ export function workflowRoutes(services: () => OperatorServices): RouteModule {
       return reply.status(started.created ? 201 : 200).send(started);
     });
     app.post<{ Params: { id: string; name: string } }>('/workflows/:id/signals/:name', async (req) => {
+      // Approval outcomes reach a workflow only from the approval queue (POST /approvals/:id/approve).
+      if (req.params.name.startsWith('approval:')) throw new TwinloopError('POLICY_DENIED', `signal ${req.params.name} is reserved for approval decisions; decide the approval with POST /approvals/${req.params.name.slice(9)}/approve or /reject`);
       const delivered = await services().workflows.signal(req.params.id, req.params.name, jsonBody(req.body, '{"decision": "accept"}'));
       if (!delivered) throw new TwinloopError('NOT_FOUND', `no workflow run ${req.params.id} to signal`);
       return { delivered };

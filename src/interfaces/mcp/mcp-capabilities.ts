@@ -22,7 +22,7 @@ export interface McpCapabilities {
   intentReport(id: string): Promise<unknown | null>;
   /** Asks for an action: executed, pending approval, advised or refused, always with the reason. */
   requestAction(request: ActionRequestInput): Promise<ActionAnswer>;
-  listApprovals(status?: string): Promise<unknown[]>;
+  listApprovals(): Promise<unknown[]>;
   /** Approve or reject a pending approval; the policy decides whether this actor may. */
   decideApproval(id: string, decision: { approve: boolean; reason: string; actor: string }): Promise<unknown>;
   /** Ids of twins to list as resources (bounded). */

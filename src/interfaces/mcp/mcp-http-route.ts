@@ -23,8 +23,14 @@ export function mcpHttpRoutes(caps: McpCapabilities, version: string): (app: Fas
         void transport.close();
         void server.close();
       });
-      await server.connect(transport);
-      await transport.handleRequest(req.raw, reply.raw, body);
+      try {
+        await server.connect(transport);
+        await transport.handleRequest(req.raw, reply.raw, body);
+      } catch (err) {
+        // The reply is hijacked: answer the JSON-RPC error ourselves rather than leave the client hanging.
+        if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
+        reply.raw.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: (err as Error).message }, id: null }));
+      }
     });
     const notAllowed = { jsonrpc: '2.0', error: { code: -32000, message: 'this MCP endpoint is stateless: POST JSON-RPC messages to /mcp' }, id: null };
     app.get('/mcp', async (_req, reply) => reply.status(405).header('allow', 'POST').send(notAllowed));

@@ -150,17 +150,17 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
     'list_approvals',
     {
       title: 'List approvals',
-      description: 'Approval requests with what, why and the evidence; pending by default.',
-      inputSchema: { status: z.enum(['pending', 'approved', 'rejected', 'expired']).default('pending') },
+      description: 'Pending approval requests with what, why and the evidence.',
+      inputSchema: {},
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async (a) => answer(() => caps.listApprovals(a.status)),
+    async () => answer(() => caps.listApprovals()),
   );
   server.registerTool(
     'decide_approval',
     {
       title: 'Approve or reject',
-      description: 'Approves or rejects a pending approval with a reason. The policy decides who may: an agent may not approve an action it requested itself.',
+      description: 'Approves or rejects a pending approval with a reason. An agent may approve only a request a person made; an agent\'s or the system\'s request needs a person.',
       inputSchema: { id: z.string().min(1), approve: z.boolean(), reason: z.string().min(1).max(500) },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },

@@ -25,7 +25,7 @@ export async function runStdioBridge(serverUrl: string): Promise<void> {
     upstream.send(message).catch((err: Error) => process.stderr.write(`twinloop mcp: ${err.message}\n`));
   };
   upstream.onmessage = (message: JSONRPCMessage) => {
-    void local.send(message);
+    local.send(message).catch((err: Error) => process.stderr.write(`twinloop mcp: ${err.message}\n`));
   };
   upstream.onerror = (err) => process.stderr.write(`twinloop mcp: ${err.message}\n`);
   await upstream.start();

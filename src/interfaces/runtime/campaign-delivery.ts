@@ -26,6 +26,8 @@ interface VariantState {
 
 interface CampaignState {
   input: Pick<CampaignInput, 'campaignId' | 'variants' | 'budget' | 'controlShare' | 'seed'>;
+  /** Ticks already applied: the flow's step is at-least-once, a repeated tick contacts nobody new. */
+  lastAppliedTick: number;
   queue: string[];
   control: string[];
   treated: Record<string, string>;
@@ -86,42 +88,50 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
         treated: {},
         variants: Object.fromEntries(input.variants.map((v) => [v.id, { presented: 0, accepted: 0, declined: 0, spent: 0 }])),
         spent: 0,
+        lastAppliedTick: -1,
       };
       states.set(input.campaignId, state);
       await save(state);
     },
     async apply(campaignId, allocation) {
       const state = await load(campaignId);
-      if (!state) return;
+      if (!state || allocation.tick <= (state.lastAppliedTick ?? -1)) return;
       const tickBudget = Math.min(allocation.remainingBudget, state.input.budget - state.spent) * TICK_SPEND_SHARE;
       for (const v of state.input.variants) {
         const share = allocation.shares[v.id] ?? 0;
         if (share <= 0 || allocation.paused.includes(v.id)) continue;
         const unit = Math.max(0.05, offerCost(v.offerId));
         let budget = tickBudget * share;
+        const offering = services().decisions.catalogue.byId.get(v.offerId);
+        const discountPct = offering && offering.discountShare > 0 ? Math.round(offering.discountShare * 1000) / 10 : undefined;
         while (budget >= unit && state.queue.length > 0) {
-          const customerId = state.queue.shift()!;
+          const customerId = state.queue[0];
           const decisionId = `cmp:${campaignId}:${customerId}`.slice(0, 128);
           byDecision.set(decisionId, { campaignId, variantId: v.id });
-          state.treated[customerId] = v.id;
           const r = await services().guarded.execute({
             id: decisionId,
-            actionClass: 'offer',
+            // Judged as what the offering is (a discount meets the discount rules), presented to the customer.
+            actionClass: offering?.actionClass ?? 'offer',
+            ...(discountPct === undefined ? {} : { discountPct }),
             channel: v.channel,
             customerId,
             domain: 'campaigns',
             cost: unit,
-            params: { offerId: v.offerId, campaignId, decisionId, variantId: v.id },
+            params: { offerId: v.offerId, campaignId, decisionId, variantId: v.id, present: true },
             actor: { kind: 'agent', id: 'campaign-manager' },
             why: { summary: `campaign ${campaignId}, variant ${v.id}, tick ${allocation.tick}` },
           });
-          if (r.status === 'executed') {
-            state.variants[v.id].spent += unit;
-            state.spent += unit;
-            budget -= unit;
-          } else if (r.status === 'refused') break;
+          // Only a contact made uses the customer up; anything else stops this variant for the tick.
+          if (r.status !== 'executed') break;
+          state.queue.shift();
+          state.treated[customerId] = v.id;
+          state.variants[v.id].spent += unit;
+          state.spent += unit;
+          budget -= unit;
+          await save(state);
         }
       }
+      state.lastAppliedTick = allocation.tick;
       await save(state);
     },
     async stats(campaignId) {

@@ -55,14 +55,22 @@ export function mcpCapabilities(services: () => OperatorServices): McpCapabiliti
     },
     intentReport: async (id) => services().intents.report(id).catch((err: TwinloopError) => (err.code === 'NOT_FOUND' ? null : Promise.reject(err))),
     requestAction: async (req) => {
-      const r = await services().guarded.execute({
-        id: `mcp:${req.idempotencyKey}`,
+      const s = services();
+      // An offer of the catalogue is judged as what it is (a discount meets the discount rules).
+      const offering = req.offerId ? s.decisions.catalogue.byId.get(req.offerId) : undefined;
+      if (req.offerId && !offering) throw new TwinloopError('NOT_FOUND', `no offering ${req.offerId} in the catalogue; GET /productOffering lists them`);
+      if (offering && (req.actionClass === 'offer' || req.actionClass === 'discount') && offering.actionClass !== req.actionClass) {
+        throw new TwinloopError('BAD_INPUT', `offering ${req.offerId} is a ${offering.actionClass}; ask for actionClass "${offering.actionClass}"`);
+      }
+      const discountPct = offering && offering.discountShare > 0 ? Math.round(offering.discountShare * 1000) / 10 : req.actionClass === 'discount' ? req.amount : undefined;
+      const r = await s.guarded.execute({
+        id: `mcp:${req.idempotencyKey}`.slice(0, 200),
         actionClass: req.actionClass,
         channel: req.channel,
         customerId: req.customerId,
-        cost: req.actionClass === 'credit' ? (req.amount ?? 0) : 0,
-        discountPct: req.actionClass === 'discount' ? req.amount : undefined,
-        params: { ...(req.offerId ? { offerId: req.offerId } : {}), ...(req.amount !== undefined ? { amount: req.amount } : {}) },
+        cost: req.actionClass === 'credit' || req.actionClass === 'compensation' ? (req.amount ?? 0) : (offering?.fixedCost ?? 0),
+        discountPct,
+        params: { ...(req.offerId ? { offerId: req.offerId, present: true } : {}), ...(req.amount !== undefined ? { amount: req.amount } : {}) },
         actor: { kind: 'agent', id: req.actor },
         why: { summary: req.reason },
       });
@@ -73,9 +81,9 @@ export function mcpCapabilities(services: () => OperatorServices): McpCapabiliti
       const s = services();
       const item = await s.approvals.get(id);
       if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}`);
-      // Four eyes: an agent may not approve what an agent asked for.
-      if (d.approve && item.requestedBy.kind === 'agent') {
-        throw new TwinloopError('POLICY_DENIED', `approval ${id} was requested by agent ${item.requestedBy.id}; an agent may not approve an agent's request — a person must (POST /approvals/${id}/approve)`);
+      // Four eyes: an agent may approve only what a person asked for, never an agent's or the system's request.
+      if (d.approve && item.requestedBy.kind !== 'human') {
+        throw new TwinloopError('POLICY_DENIED', `approval ${id} was requested by ${item.requestedBy.kind} ${item.requestedBy.id}; an agent may not approve a request no person made — a person must (POST /approvals/${id}/approve)`);
       }
       return s.decideApproval(id, { approve: d.approve, by: `agent:${d.actor}`, reason: d.reason });
     },

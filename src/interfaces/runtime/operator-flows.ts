@@ -28,6 +28,12 @@ function offerCostOf(s: OperatorServices, offerId: string, monthlyPrice = 50): n
   return offer.fixedCost + offer.discountShare * monthlyPrice * offer.months;
 }
 
+/** The catalogue discount of an offering in percent, or undefined when it is not a discount. */
+function discountPctOf(s: OperatorServices, offerId: string): number | undefined {
+  const share = s.decisions.catalogue.byId.get(offerId)?.discountShare ?? 0;
+  return share > 0 ? Math.round(share * 1000) / 10 : undefined;
+}
+
 /** The flows and the intent execution, built on the running services. */
 export interface OperatorFlows {
   readonly definitions: readonly AnyWorkflowDefinition[];
@@ -183,7 +189,7 @@ export function operatorFlows(world: SandboxWorld | undefined, intelligence: Int
         budget: retentionBudget,
         controlShare: 0.1,
         seed: 1,
-        offer: { offerId: CHURN_SCAN_OFFER, cost: offerCostOf(s, CHURN_SCAN_OFFER) },
+        offer: { offerId: CHURN_SCAN_OFFER, cost: offerCostOf(s, CHURN_SCAN_OFFER), discountPct: discountPctOf(s, CHURN_SCAN_OFFER) },
         contactCost: 0.05,
         retentionEffect: s.decisions.catalogue.byId.get(CHURN_SCAN_OFFER)!.retentionEffect,
         minChurn: 0.2,

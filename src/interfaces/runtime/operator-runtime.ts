@@ -101,6 +101,10 @@ export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<O
     get: async (id: string) => (await records.get<SimulationRun>('simulations', id))?.body,
     list: async () => (await records.list<SimulationRun>('simulations', { limit: 1000 })).map((r) => r.body),
   };
+  // A run that was going when the process stopped will not finish: say so rather than leave it running.
+  for (const run of await runStore.list()) {
+    if (run.status === 'running') await runStore.put(run.id, { ...run, status: 'failed', error: { code: 'UNAVAILABLE', message: 'interrupted by a restart of the server; start it again' } });
+  }
   const simulations = createSimulationRuns({ store: runStore, source: () => liveTwinSource(twins, intelligence) });
 
   const workflows: WorkflowEngine = createWorkflowEngine({ journal, workerId: `${hostname()}-${process.pid}`, clock });
@@ -157,7 +161,7 @@ export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<O
 
   if (backends) workflows.register(onboardingWorkflow({ identity: backends.identityVerification, credit: backends.creditBureau, orders: backends.orderManagement, provisioning: backends.provisioning, notifications: backends.notifications, plans: o.world!.config.plans }) as AnyWorkflowDefinition);
   for (const def of flows?.definitions ?? []) workflows.register(def);
-  void workflows.run();
+  workflows.run().catch((err: Error) => o.log(`workflows: the engine stopped: ${err.message}`));
 
   // The proactive churn-prevention scan of each period is scheduled as soon as a model serves.
   const schedule = () => void flows?.scheduleChurnPrevention?.().catch((err: Error) => o.log(`churn prevention: ${err.message}`));
