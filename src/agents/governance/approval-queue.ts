@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { ActionRequest, Actor, ApprovalFallback, RiskClass } from '../../decisioning/policy/index.js';
@@ -107,10 +107,15 @@ export function createApprovalQueue(store: Pick<GovernanceStore, 'insertApproval
   }
   return {
     async request(input) {
+      // One approval per request: a request repeated (a workflow step re-run after a crash, a
+      // retried API call) finds the approval it already asked for instead of queueing another.
+      const id = `apr-${createHash('sha256').update(input.request.id).digest('hex').slice(0, 32)}`;
+      const existing = await store.getApproval(id);
+      if (existing) return toItem(existing);
       const now = clock.now();
       const payload: Payload = { request: input.request, why: [...input.why], riskClass: input.riskClass, rule: input.rule, onTimeout: input.onTimeout };
       const record: ApprovalRecord = {
-        id: `apr-${randomUUID()}`,
+        id,
         status: 'pending',
         createdAt: now,
         expiresAt: now + input.timeoutMinutes * 60_000,

@@ -92,6 +92,16 @@ describe('guarded executor', () => {
     await expect(guarded.approve(r.approvalId!, 'u:other', 'again')).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
+  it('asks once per request: the same request repeated (a step re-run after a crash) finds the same approval', async () => {
+    const { guarded, calls } = setup();
+    const request = req({ cost: 40 });
+    const first = await guarded.execute(request);
+    const again = await guarded.execute(request);
+    expect(again).toMatchObject({ status: 'pending-approval', approvalId: first.approvalId });
+    expect(await guarded.approve(first.approvalId!, 'u:supervisor', 'ok')).toMatchObject({ status: 'executed' });
+    expect(calls).toEqual([first.requestId]);
+  });
+
   it('rejects with who and why, never executing', async () => {
     const { guarded, calls } = setup();
     const r = await guarded.execute(req({ actionClass: 'plan_change', channel: 'call' }));
