@@ -21,6 +21,7 @@ import { registerPolicyCommands } from './policy-command.js';
 import { registerSimulateBench } from './simulate-bench.js';
 import { registerSimulateCommands } from './simulate-command.js';
 import { registerWorkflowBench } from './workflow-bench-command.js';
+import { registerOnboardingBench } from './onboarding-bench.js';
 import { VERSION } from './version.js';
 
 /** Builds the `twinloop` command line. */
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   registerDecideBench(bench);
   registerSimulateBench(bench);
   registerWorkflowBench(bench);
+  registerOnboardingBench(bench);
   registerAlarmsBench(bench);
   return program;
 }
