@@ -17,8 +17,11 @@ export const LEARNER_RECORD = { collection: 'learner', id: 'offers' } as const;
 export const DECISION_FLUSH_MS = 200;
 /** The learner's state is saved at most this often (it is a few tens of kB; the log is the record). */
 export const LEARNER_SAVE_MS = 10_000;
-/** Decisions kept in memory for `get` (accepting a card's action refers to its decision). */
-const RECENT_DECISIONS = 20_000;
+/**
+ * Decisions kept in memory for `get` (accepting a card's action refers to its decision): a few
+ * minutes of a busy contact centre; older ones are in the decision log.
+ */
+const RECENT_DECISIONS = 5_000;
 /** The learner's prior weight, in pseudo-observations, behind each catalogue acceptance prior. */
 const PRIOR_STRENGTH = 10;
 
@@ -132,12 +135,13 @@ export class DecisionService {
     const direction = request.direction ?? (request.channel === 'web' || request.channel === 'app' ? 'outbound' : 'inbound');
     const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() });
     this.pending.push(decision.record);
-    this.recent.set(decision.decisionId, decision);
+    // Kept slim: accepting an action needs the ranked actions, not the discarded offers' reasons.
+    this.recent.set(decision.decisionId, { ...decision, discarded: [] });
     if (this.recent.size > RECENT_DECISIONS) this.recent.delete(this.recent.keys().next().value!);
     return decision;
   }
 
-  /** A recent decision (for accepting its action), or undefined. */
+  /** A recent decision (for accepting its action; without its discarded list), or undefined. */
   get(decisionId: string): Decision | undefined {
     return this.recent.get(decisionId);
   }
