@@ -111,10 +111,12 @@ export function registerSimulateCommands(program: Command): void {
     .option('--seed <n>', 'world seed', intOption('--seed', 0), 1)
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { scenarios: number; customers: number; seed: number; json?: boolean }) => {
+      action(async (opts: { scenarios: number; customers: number; seed: number; json?: boolean }, command: Command) => {
+        // `simulate` takes --json too and may have consumed it before this subcommand saw it.
+        const json = Boolean(opts.json ?? (command.optsWithGlobals() as { json?: boolean }).json);
         const r = await validateSimulations({ scenarios: opts.scenarios, customers: opts.customers, seed: opts.seed, log: (l) => process.stderr.write(`${l}\n`) });
         process.stdout.write(`${formatValidation(r)}\n`);
-        if (opts.json) process.stdout.write(`${JSON.stringify({ ...r, targets: { coverage: COVERAGE_TARGET, relativeMae: RELATIVE_MAE_TARGET } })}\n`);
+        if (json) process.stdout.write(`${JSON.stringify({ ...r, targets: { coverage: COVERAGE_TARGET, relativeMae: RELATIVE_MAE_TARGET } })}\n`);
       }),
     );
 }

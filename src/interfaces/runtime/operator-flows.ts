@@ -1,8 +1,8 @@
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignManagementWorkflow, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
 import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionWorkflowId, nextScanPeriod, type ChurnPreventionInput, type ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
-import { careCardOf, customerCareWorkflow } from '../../agents/flows/customer-care-flow.js';
+import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DEFAULT_CARE_APPROVAL_TIMEOUT_MS } from '../../agents/flows/customer-care-flow.js';
 import { createIntentObserver, createPlanExecutor } from '../../agents/flows/intent-execution.js';
-import { orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
+import { DEFAULT_ORDER_APPROVAL_TIMEOUT_MS, orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
 import { serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
 import type { ExecutePlan, ObserveIntent } from '../../agents/intents/intent-service.js';
 import type { AnyWorkflowDefinition, WorkflowEngine } from '../../agents/workflows/index.js';
@@ -57,9 +57,22 @@ export const CHURN_SCAN_OFFER = 'retain-10';
  * the decision service (so its decisions are logged like any other), checks plans with the
  * simulation lab and acts only through the guarded executor.
  */
-export function operatorFlows(world: SandboxWorld | undefined, intelligence: Intelligence, clock: Clock, options: { retentionBudget?: number } = {}): (s: OperatorServices) => OperatorFlows {
+export function operatorFlows(
+  world: SandboxWorld | undefined,
+  intelligence: Intelligence,
+  clock: Clock,
+  options: {
+    retentionBudget?: number;
+    /**
+     * Operator time per real time (the sandbox's speed): the flows' waits for people (an agent's
+     * answer on a card, a supervisor's approval) are scaled by it, so people get their real minutes.
+     */
+    humanTimeScale?: number;
+  } = {},
+): (s: OperatorServices) => OperatorFlows {
   return (s) => {
     const engine = s.twins.engine;
+    const humanScale = Math.max(1, options.humanTimeScale ?? 1);
     const feature = (id: string, name: keyof typeof FEATURE_INDEX) => engine.features(id)?.[FEATURE_INDEX[name]];
     const campaigns = campaignDelivery(() => s, s.records, (offerId) => offerCostOf(s, offerId));
     // Which customers are on which cell, learned from network_impact events (service operations).
@@ -161,6 +174,7 @@ export function operatorFlows(world: SandboxWorld | undefined, intelligence: Int
       definitions.push(
         orderFulfilmentWorkflow({
           guarded: () => s.guarded,
+          approvalTimeoutMs: DEFAULT_ORDER_APPROVAL_TIMEOUT_MS * humanScale,
           orders: b.orderManagement,
           provisioning: b.provisioning,
           plans: world.config.plans,
@@ -173,6 +187,8 @@ export function operatorFlows(world: SandboxWorld | undefined, intelligence: Int
         }) as AnyWorkflowDefinition,
         customerCareWorkflow({
           guarded: () => s.guarded,
+          agentDecisionTimeoutMs: DEFAULT_AGENT_DECISION_TIMEOUT_MS * humanScale,
+          approvalTimeoutMs: DEFAULT_CARE_APPROVAL_TIMEOUT_MS * humanScale,
           decide: async (customerId, context) => careCardOf(s.decisions.decide(customerId, { channel: context.channel, reason: context.reason, direction: 'inbound' }), s.decisions.catalogue, engine.features(customerId)),
           openTickets: async (id) => feature(id, 'open_tickets') ?? 0,
         }) as AnyWorkflowDefinition,

@@ -11,7 +11,7 @@ import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createWorkflowEngine, onboardingWorkflow, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
-import type { Clock } from '../../domain/clock.js';
+import { systemClock, type Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
 import type { SandboxWorld } from '../../sandbox/index.js';
@@ -46,7 +46,7 @@ export interface OperatorRuntime {
   close(): Promise<void>;
 }
 
-/** How often the next period's proactive scan is made sure of (idempotent; cheap). */
+/** How often the next period's proactive scan is made sure of and executing intents are checked. */
 const SCHEDULE_EVERY_MS = 60_000;
 /** How often overdue approvals get their timeout fallback. */
 const APPROVAL_SWEEP_MS = 30_000;
@@ -92,7 +92,8 @@ export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<O
     }
     return base(request, verdict);
   };
-  const approvals = createApprovalQueue(governance, clock);
+  // People decide approvals in their own time, not in the sandbox's accelerated time.
+  const approvals = createApprovalQueue(governance, systemClock);
   const audit = createAuditTrail(governance, clock);
   const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue: approvals, audit, executor, clock });
 
@@ -164,7 +165,17 @@ export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<O
   workflows.run().catch((err: Error) => o.log(`workflows: the engine stopped: ${err.message}`));
 
   // The proactive churn-prevention scan of each period is scheduled as soon as a model serves.
-  const schedule = () => void flows?.scheduleChurnPrevention?.().catch((err: Error) => o.log(`churn prevention: ${err.message}`));
+  // Executing intents are watched: assessed, re-planned when off track, closed at their horizon.
+  const watchIntents = async () => {
+    for (const record of await intents.list()) {
+      if (record.intent.lifecycleStatus !== 'executing') continue;
+      await intents.check(record.intent.id).catch((err: Error) => o.log(`intent ${record.intent.id}: ${err.message}`));
+    }
+  };
+  const schedule = () => {
+    void flows?.scheduleChurnPrevention?.().catch((err: Error) => o.log(`churn prevention: ${err.message}`));
+    void watchIntents().catch((err: Error) => o.log(`intents: ${err.message}`));
+  };
   const scheduler = setInterval(schedule, SCHEDULE_EVERY_MS);
   scheduler.unref();
   schedule();
