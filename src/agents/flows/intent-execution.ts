@@ -89,7 +89,9 @@ export function createPlanExecutor(deps: IntentExecutionDeps): ExecutePlan {
 /** The metrics a finished churn prevention run reports, in the intent's terms (rates in percent). */
 export function observationOfChurnRun(r: ChurnPreventionResult, asOf: number): Observation {
   const m = r.measured;
-  if (!m) return { asOf, values: {}, spend: r.spend };
+  // A finished run that contacted nobody (nothing worth doing, or refused by its simulation) kept
+  // nobody and spent what it spent: that is its outcome, not a missing one.
+  if (!m) return { asOf, values: { net_value: -r.spend, retained_customers: 0, accepted_offers: 0 }, spend: r.spend };
   return {
     asOf,
     values: {
