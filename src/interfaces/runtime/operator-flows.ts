@@ -45,6 +45,8 @@ export interface OperatorFlows {
    * period, idempotent); call it now and then. Returns the run's id, or undefined when disabled.
    */
   scheduleChurnPrevention(): Promise<string | undefined>;
+  /** Stops listening to the intake. */
+  close(): void;
 }
 
 /** The proactive scan's period: a month of the operator's (simulated) time. */
@@ -77,8 +79,8 @@ export function operatorFlows(
     const campaigns = campaignDelivery(() => s, s.records, (offerId) => offerCostOf(s, offerId));
     // Which customers are on which cell, learned from network_impact events (service operations).
     const cells = new CellIndex();
-    cells.attach(s.twins.intake);
-    s.twins.intake.onApplied((batch) => campaigns.observe(batch.map((a) => a.event)));
+    const detachCells = cells.attach(s.twins.intake);
+    const detachCampaigns = s.twins.intake.onApplied((batch) => campaigns.observe(batch.map((a) => a.event)));
 
     const scan = async (): Promise<ScannedCustomer[]> => {
       const live = intelligence.live();
@@ -214,6 +216,10 @@ export function operatorFlows(
       const started = await s.workflows.start(CHURN_PREVENTION_WORKFLOW_ID, input, { workflowId: churnPreventionWorkflowId(periodId) });
       return started.workflowId;
     };
-    return { definitions, execute, observe, campaigns, scheduleChurnPrevention };
+    const close = () => {
+      detachCampaigns();
+      detachCells();
+    };
+    return { definitions, execute, observe, campaigns, scheduleChurnPrevention, close };
   };
 }

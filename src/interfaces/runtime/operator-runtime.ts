@@ -36,7 +36,7 @@ export interface OperatorRuntimeOptions {
    * Flows beyond onboarding, registered on the engine (built with the services), and how intents'
    * plans are executed and watched through them.
    */
-  readonly flows?: (services: OperatorServices) => { definitions: readonly AnyWorkflowDefinition[]; execute: ExecutePlan; observe: ObserveIntent; scheduleChurnPrevention?: () => Promise<string | undefined> };
+  readonly flows?: (services: OperatorServices) => { definitions: readonly AnyWorkflowDefinition[]; execute: ExecutePlan; observe: ObserveIntent; scheduleChurnPrevention?: () => Promise<string | undefined>; close?: () => void };
   readonly log: (line: string) => void;
 }
 
@@ -199,6 +199,7 @@ export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<O
       clearInterval(sweep);
       clearInterval(scheduler);
       detachDecisions();
+      flows?.close?.();
       await workflows.stop();
       await decisions.close();
       await journal.close();
