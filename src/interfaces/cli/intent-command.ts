@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
 import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
+import { llmConfigFromEnv, proposeIntentWithLlm } from '../../agents/intents/llm-intent-adapter.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { globalOptions } from './cli-context.js';
 import { action } from './cli-errors.js';
@@ -15,12 +17,26 @@ export function registerIntentCommand(program: Command): void {
   intent
     .argument('[text]', 'e.g. "keep high-value prepaid customers at risk this month, budget 50000"')
     .option('--submit', 'send it to the running server (stored as proposed)')
+    .option('--llm', 'let the language model configured by TWINLOOP_LLM_BASE_URL, _API_KEY and _MODEL propose the structured intent (validated, shown, never run until accepted)')
     .option('--accept', 'send it and accept it: plan by simulation, execute when the mode allows; prints the report')
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .option('--json', 'print JSON')
     .action(
-      action(async (text: string | undefined, opts: { submit?: boolean; accept?: boolean; url?: string; json?: boolean }, command: Command) => {
+      action(async (text: string | undefined, opts: { submit?: boolean; accept?: boolean; llm?: boolean; url?: string; json?: boolean }, command: Command) => {
         if (!text) throw new TwinloopError('BAD_INPUT', 'give the intent in words, e.g. twinloop intent "keep high-value prepaid customers at risk this month, budget 50000"');
+        if (opts.llm) {
+          const url = serverUrl(globalOptions(command), opts.url);
+          if (url && (opts.submit || opts.accept)) {
+            process.stdout.write(`${JSON.stringify(await callServer(url, 'POST', '/intents', { text, llm: true }), null, opts.json ? undefined : 2)}\n`);
+            return;
+          }
+          const config = llmConfigFromEnv();
+          if (!config) throw new TwinloopError('BAD_INPUT', '--llm needs TWINLOOP_LLM_BASE_URL, TWINLOOP_LLM_API_KEY and TWINLOOP_LLM_MODEL');
+          const proposed = await proposeIntentWithLlm(text, config, { id: `intent-${randomUUID()}` });
+          if (!proposed.ok) throw new TwinloopError('BAD_INPUT', `the model's answer is not a valid intent: ${proposed.reason}\nit said: ${proposed.rawText}`);
+          process.stdout.write(`${JSON.stringify(proposed.proposal.intent, null, opts.json ? undefined : 2)}\n`);
+          return;
+        }
         const parsed = parseIntentText(text);
         if (!parsed.ok) throw new TwinloopError('BAD_INPUT', `${parsed.reason}${parsed.suggestions.length ? `\ntry:\n  ${parsed.suggestions.join('\n  ')}` : ''}`);
         if (!opts.submit && !opts.accept) {

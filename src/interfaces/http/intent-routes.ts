@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { llmConfigFromEnv, proposeIntentWithLlm } from '../../agents/intents/llm-intent-adapter.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { jsonBody, parseBody } from './json-body.js';
@@ -14,9 +16,19 @@ const executeBody = z.strictObject({ approvedBy: z.string().min(1).max(200).opti
 export function intentRoutes(services: () => OperatorServices): RouteModule {
   return (app) => {
     app.post('/intents', async (req, reply) => {
-      const body = jsonBody(req.body, '{"text": "keep high-value prepaid customers at risk this month, budget 50000"}') as { text?: unknown; intent?: unknown; accept?: unknown };
+      const body = jsonBody(req.body, '{"text": "keep high-value prepaid customers at risk this month, budget 50000"}') as { text?: unknown; intent?: unknown; accept?: unknown; llm?: unknown };
       const intents = services().intents;
       const accept = body.accept === true;
+      if (body.llm === true && typeof body.text === 'string') {
+        // A language model may only propose: the validated intent is stored as proposed, shown, and
+        // runs only after an explicit POST /intents/:id/accept.
+        const config = llmConfigFromEnv();
+        if (!config) throw new TwinloopError('BAD_INPUT', 'no language model is configured: set TWINLOOP_LLM_BASE_URL, TWINLOOP_LLM_API_KEY and TWINLOOP_LLM_MODEL, or send the text without "llm"');
+        const proposed = await proposeIntentWithLlm(body.text, config, { id: `intent-${randomUUID()}` });
+        if (!proposed.ok) throw new TwinloopError('BAD_INPUT', `the model's answer is not a valid intent: ${proposed.reason}`, { context: { issues: proposed.issues, rawText: proposed.rawText } });
+        const record = await intents.createFromProposal(proposed.proposal);
+        return reply.status(201).send({ ...record, proposal: { model: proposed.proposal.model, rawText: proposed.proposal.rawText }, next: `POST /intents/${record.intent.id}/accept to accept it` });
+      }
       if (typeof body.text === 'string') {
         const r = await intents.createFromText(body.text, { accept });
         if (!r.ok) throw new TwinloopError('BAD_INPUT', `${r.reason}${r.suggestions.length ? `; try: ${r.suggestions.join(' | ')}` : ''}`);

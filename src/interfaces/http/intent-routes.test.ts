@@ -1,0 +1,80 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFakeSimulation } from '../../agents/intents/fake-simulation.js';
+import { createIntentService } from '../../agents/intents/intent-service.js';
+import { createMemoryIntentStore } from '../../agents/intents/intent-store.js';
+import type { OperatorServices } from '../runtime/operator-services.js';
+import { sendError } from './error-mapping.js';
+import { intentRoutes } from './intent-routes.js';
+
+const PROPOSED = {
+  name: 'Keep high-value prepaid customers at risk',
+  goal: 'retain',
+  intentExpectation: [{ id: 'e1', targetName: 'retained_customers', targetCondition: 'atLeast', targetValue: 50 }],
+  segment: { named: ['high-value', 'prepaid', 'at-risk'] },
+  horizon: { amount: 1, unit: 'months' },
+  budget: { amount: 5000, currency: 'EUR' },
+  policyMode: 'autonomous',
+};
+
+/** An OpenAI-compatible endpoint that proposes PROPOSED for any text. */
+let llm: Server;
+beforeAll(async () => {
+  llm = createServer((req, res) => {
+    req.resume().on('end', () => {
+      const content = JSON.stringify(PROPOSED);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }] }));
+    });
+  });
+  await new Promise<void>((r) => llm.listen(0, '127.0.0.1', r));
+  process.env.TWINLOOP_LLM_BASE_URL = `http://127.0.0.1:${(llm.address() as AddressInfo).port}/v1`;
+  process.env.TWINLOOP_LLM_API_KEY = 'k';
+  process.env.TWINLOOP_LLM_MODEL = 'm';
+});
+afterAll(async () => {
+  delete process.env.TWINLOOP_LLM_BASE_URL;
+  delete process.env.TWINLOOP_LLM_API_KEY;
+  delete process.env.TWINLOOP_LLM_MODEL;
+  await new Promise<void>((r) => llm.close(() => r()));
+});
+
+function app() {
+  let executed = 0;
+  const intents = createIntentService({
+    store: createMemoryIntentStore(),
+    simulate: createFakeSimulation(),
+    execute: async () => ({ executionId: `run-${++executed}` }),
+    observe: async () => ({ asOf: Date.now(), values: {}, spend: 0 }),
+  });
+  const server = Fastify();
+  server.removeContentTypeParser('application/json');
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => done(null, body));
+  server.setErrorHandler((err, _req, reply) => sendError(reply, err));
+  intentRoutes(() => ({ intents }) as unknown as OperatorServices)(server);
+  return { server, executions: () => executed };
+}
+
+describe('POST /intents', () => {
+  it('stores a language model proposal as proposed and runs nothing until a person accepts it', async () => {
+    const { server, executions } = app();
+    const r = await server.inject({ method: 'POST', url: '/intents', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ text: 'keep the valuable prepaid ones', llm: true, accept: true }) });
+    expect(r.statusCode).toBe(201);
+    const body = r.json() as { intent: { id: string; lifecycleStatus: string; source: { kind: string } }; proposal: { rawText: string } };
+    expect(body.intent).toMatchObject({ lifecycleStatus: 'proposed', source: { kind: 'llm' } });
+    expect(body.proposal.rawText).toContain('high-value');
+    expect(executions()).toBe(0);
+    const accepted = await server.inject({ method: 'POST', url: `/intents/${body.intent.id}/accept` });
+    expect(accepted.statusCode).toBe(200);
+  });
+
+  it('parses the documented phrasings without a model, and names what it does not understand', async () => {
+    const { server } = app();
+    const ok = await server.inject({ method: 'POST', url: '/intents', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ text: 'keep high-value prepaid customers at risk this month, budget 50000' }) });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toMatchObject({ intent: { lifecycleStatus: 'proposed', budget: { amount: 50000 } } });
+    const bad = await server.inject({ method: 'POST', url: '/intents', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ text: 'make the customers purple' }) });
+    expect(bad.statusCode).toBe(400);
+  });
+});
