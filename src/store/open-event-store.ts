@@ -1,5 +1,5 @@
-import { TwinloopError } from '../domain/errors.js';
 import type { EventStore } from './event-store.js';
+import { openMigrated } from './open-migrated.js';
 import { createPostgresEventStore } from './postgres-event-store.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
 
@@ -13,26 +13,10 @@ export const DEFAULT_DATA_DIR = './.twinloop';
 
 /** Opens the configured event store and brings its schema up to date before handing it out. */
 export async function openEventStore(options: StoreOptions): Promise<EventStore> {
-  let store: EventStore;
-  switch (options.kind) {
-    case 'sqlite':
-      store = createSqliteEventStore({ dataDir: options.dataDir, writes: options.writes });
-      break;
-    case 'postgres':
-      store = createPostgresEventStore({ url: options.url, schema: options.schema });
-      break;
-    default: {
-      const unknown: never = options;
-      throw new TwinloopError('BAD_INPUT', `Unknown event store kind in ${JSON.stringify(unknown)}; use "sqlite" or "postgres"`);
-    }
-  }
-  try {
-    await store.migrate();
-  } catch (err) {
-    await store.close().catch(() => undefined);
-    throw err;
-  }
-  return store;
+  return openMigrated(options, {
+    sqlite: (o) => createSqliteEventStore({ dataDir: o.dataDir, writes: o.writes }),
+    postgres: (o) => createPostgresEventStore({ url: o.url, schema: o.schema }),
+  }, 'event store');
 }
 
 /** What the environment may say about the store; `process.env` fits. */

@@ -1,6 +1,6 @@
-import { TwinloopError } from '../domain/errors.js';
 import type { GovernanceStore } from './governance-store.js';
 import type { StoreOptions } from './open-event-store.js';
+import { openMigrated } from './open-migrated.js';
 import { createPostgresGovernanceStore } from './postgres-governance-store.js';
 import { createSqliteGovernanceStore } from './sqlite-governance-store.js';
 
@@ -9,24 +9,8 @@ import { createSqliteGovernanceStore } from './sqlite-governance-store.js';
  * directory's database file, or the PostgreSQL URL and schema) and brings the schema up to date.
  */
 export async function openGovernanceStore(options: StoreOptions): Promise<GovernanceStore> {
-  let store: GovernanceStore;
-  switch (options.kind) {
-    case 'sqlite':
-      store = createSqliteGovernanceStore({ dataDir: options.dataDir });
-      break;
-    case 'postgres':
-      store = createPostgresGovernanceStore({ url: options.url, schema: options.schema });
-      break;
-    default: {
-      const unknown: never = options;
-      throw new TwinloopError('BAD_INPUT', `Unknown store kind in ${JSON.stringify(unknown)}; use "sqlite" or "postgres"`);
-    }
-  }
-  try {
-    await store.migrate();
-  } catch (err) {
-    await store.close().catch(() => undefined);
-    throw err;
-  }
-  return store;
+  return openMigrated(options, {
+    sqlite: (o) => createSqliteGovernanceStore({ dataDir: o.dataDir }),
+    postgres: (o) => createPostgresGovernanceStore({ url: o.url, schema: o.schema }),
+  }, 'store');
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.js';
-import { TwinloopError } from '../domain/errors.js';
 import type { StoreOptions } from './open-event-store.js';
+import { openMigrated } from './open-migrated.js';
 import { createPostgresRecordStore } from './postgres-record-store.js';
 import type { RecordStore } from './record-store.js';
 import { createSqliteRecordStore } from './sqlite-record-store.js';
@@ -11,24 +11,8 @@ import { createSqliteRecordStore } from './sqlite-record-store.js';
  * `clock` stamps createdAt/updatedAt (the wall clock when absent).
  */
 export async function openRecordStore(options: StoreOptions, extra: { clock?: Clock } = {}): Promise<RecordStore> {
-  let store: RecordStore;
-  switch (options.kind) {
-    case 'sqlite':
-      store = createSqliteRecordStore({ dataDir: options.dataDir, clock: extra.clock });
-      break;
-    case 'postgres':
-      store = createPostgresRecordStore({ url: options.url, schema: options.schema, clock: extra.clock });
-      break;
-    default: {
-      const unknown: never = options;
-      throw new TwinloopError('BAD_INPUT', `Unknown store kind in ${JSON.stringify(unknown)}; use "sqlite" or "postgres"`);
-    }
-  }
-  try {
-    await store.migrate();
-  } catch (err) {
-    await store.close().catch(() => undefined);
-    throw err;
-  }
-  return store;
+  return openMigrated(options, {
+    sqlite: (o) => createSqliteRecordStore({ dataDir: o.dataDir, clock: extra.clock }),
+    postgres: (o) => createPostgresRecordStore({ url: o.url, schema: o.schema, clock: extra.clock }),
+  }, 'store');
 }

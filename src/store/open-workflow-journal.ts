@@ -1,5 +1,5 @@
-import { TwinloopError } from '../domain/errors.js';
 import type { StoreOptions } from './open-event-store.js';
+import { openMigrated } from './open-migrated.js';
 import { createPostgresWorkflowJournal } from './postgres-workflow-journal.js';
 import { createSqliteWorkflowJournal } from './sqlite-workflow-journal.js';
 import type { WorkflowJournal } from './workflow-journal.js';
@@ -9,24 +9,8 @@ import type { WorkflowJournal } from './workflow-journal.js';
  * directory's database file, or the PostgreSQL URL and schema) and brings the schema up to date.
  */
 export async function openWorkflowJournal(options: StoreOptions, tuning: { poolSize?: number } = {}): Promise<WorkflowJournal> {
-  let journal: WorkflowJournal;
-  switch (options.kind) {
-    case 'sqlite':
-      journal = createSqliteWorkflowJournal({ dataDir: options.dataDir });
-      break;
-    case 'postgres':
-      journal = createPostgresWorkflowJournal({ url: options.url, schema: options.schema, poolSize: tuning.poolSize });
-      break;
-    default: {
-      const unknown: never = options;
-      throw new TwinloopError('BAD_INPUT', `Unknown store kind in ${JSON.stringify(unknown)}; use "sqlite" or "postgres"`);
-    }
-  }
-  try {
-    await journal.migrate();
-  } catch (err) {
-    await journal.close().catch(() => undefined);
-    throw err;
-  }
-  return journal;
+  return openMigrated(options, {
+    sqlite: (o) => createSqliteWorkflowJournal({ dataDir: o.dataDir }),
+    postgres: (o) => createPostgresWorkflowJournal({ url: o.url, schema: o.schema, poolSize: tuning.poolSize }),
+  }, 'store');
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { TwinloopError } from '../domain/errors.js';
+import { checkPostgresOptions, hasTransientPostgresCode, inTransaction } from './postgres-connection.js';
 import { describeTarget, openSchemaPool, SCHEMA_NAME } from './postgres-pool.js';
 import {
   toStorableDeadLetter,
@@ -40,9 +41,6 @@ const SNAPSHOT_CHUNK = 1_000;
 
 /** The engine keeps one checkpoint; the name column leaves room for more without a migration. */
 const CHECKPOINT_NAME = 'engine';
-
-/** SQLSTATE classes after which a retry can succeed: connection, transaction rollback, resources, operator. */
-const TRANSIENT_SQLSTATE = /^(08|40|53|57)/;
 
 
 /** Where the PostgreSQL store lives. */
@@ -94,9 +92,7 @@ function errorMessage(err: unknown): string {
 }
 
 function isTransient(err: unknown): boolean {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
-  // No SQLSTATE class starts with E; Node's socket errors (ECONNREFUSED, ECONNRESET, ...) all do.
-  if (TRANSIENT_SQLSTATE.test(code) || code.startsWith('E')) return true;
+  if (hasTransientPostgresCode(err)) return true;
   return /connection terminated|timeout|not queryable/i.test(errorMessage(err));
 }
 
@@ -148,27 +144,8 @@ class PostgresEventStore implements EventStore {
     return next;
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
-    } finally {
-      // A connection that cannot even roll back is discarded rather than returned to the pool.
-      client.release(broken);
-    }
-  }
-
   migrate(): Promise<void> {
-    return this.run('migrate', () => this.transaction((client) => applyPostgresMigrations(client, this.schema, this.target)));
+    return this.run('migrate', () => inTransaction(this.pool, (client) => applyPostgresMigrations(client, this.schema, this.target)));
   }
 
   findExisting(ids: readonly string[]): Promise<Map<string, { seq: number; hash: string }>> {
@@ -191,7 +168,7 @@ class PostgresEventStore implements EventStore {
 
   append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = []): Promise<AppendOutcome[]> {
     if (events.length + deadLetters.length === 0) return this.run('append', async () => []);
-    return this.run('append', () => this.serialize(() => this.transaction((client) => this.appendIn(client, events, deadLetters))));
+    return this.run('append', () => this.serialize(() => inTransaction(this.pool, (client) => this.appendIn(client, events, deadLetters))));
   }
 
   private async appendIn(
@@ -285,7 +262,7 @@ class PostgresEventStore implements EventStore {
 
   addDeadLetters(letters: readonly NewDeadLetter[]): Promise<void> {
     if (letters.length === 0) return this.run('addDeadLetters', async () => undefined);
-    return this.run('addDeadLetters', () => this.serialize(() => this.transaction((c) => this.insertDeadLetters(c, letters))));
+    return this.run('addDeadLetters', () => this.serialize(() => inTransaction(this.pool, (c) => this.insertDeadLetters(c, letters))));
   }
 
   listDeadLetters(query: { afterId?: number; limit?: number } = {}): Promise<DeadLetter[]> {
@@ -307,7 +284,7 @@ class PostgresEventStore implements EventStore {
 
   saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[] = []): Promise<void> {
     return this.run('saveCheckpoint', () =>
-      this.transaction(async (client) => {
+      inTransaction(this.pool, async (client) => {
         for (let i = 0; i < history.length; i += SNAPSHOT_CHUNK) {
           const chunk = history.slice(i, i + SNAPSHOT_CHUNK);
           await client.query(UPSERT_HISTORY, [
@@ -400,24 +377,7 @@ class PostgresEventStore implements EventStore {
  * Call `migrate()` before use (or use `openEventStore`, which does).
  */
 export function createPostgresEventStore(options: PostgresEventStoreOptions): EventStore {
-  let protocol = '';
-  try {
-    protocol = new URL(options.url).protocol;
-  } catch {
-    // reported below
-  }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-    throw new TwinloopError(
-      'BAD_INPUT',
-      'The database URL must look like postgres://user:password@host:5432/database; check --database-url or TWINLOOP_DATABASE_URL',
-    );
-  }
-  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
-    throw new TwinloopError(
-      'BAD_INPUT',
-      `Schema name "${options.schema}" is not allowed; use letters, digits and underscores (at most 63), not starting with a digit`,
-    );
-  }
+  checkPostgresOptions(options);
   return new PostgresEventStore(options.url, options.schema);
 }
 

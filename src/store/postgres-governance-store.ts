@@ -25,7 +25,8 @@ import {
   type GovernanceStore,
 } from './governance-store.js';
 import { applyPostgresMigrations } from './postgres-migrations.js';
-import { describeTarget, openSchemaPool, SCHEMA_NAME } from './postgres-pool.js';
+import { checkPostgresOptions, inTransaction, postgresCall } from './postgres-connection.js';
+import { describeTarget, openSchemaPool } from './postgres-pool.js';
 
 /** Governance traffic is a few writes per action: a small pool suffices. */
 const POOL_SIZE = 3;
@@ -57,47 +58,17 @@ class PostgresGovernanceStore implements GovernanceStore {
     this.pool = openSchemaPool(url, schema, POOL_SIZE);
   }
 
-  private async run<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new TwinloopError('UNAVAILABLE', `The governance store at ${this.target} is closed; open it again before ${operation}`);
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof TwinloopError) throw err;
-      const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
-      const transient = /^(08|40|53|57)/.test(code) || code.startsWith('E');
-      throw new TwinloopError(
-        transient ? 'UNAVAILABLE' : 'INTERNAL',
-        `Governance store at ${this.target}: ${operation} failed (${err instanceof Error ? err.message : String(err)}); ${transient ? 'check that PostgreSQL is reachable and retry' : 'report it with the cause'}`,
-        { cause: err },
-      );
-    }
-  }
-
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+  private run<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    return postgresCall({ what: 'governance store', target: this.target }, this.closed, operation, work);
   }
 
   migrate(): Promise<void> {
-    return this.run('migrate', () => this.transaction((client) => applyPostgresMigrations(client, this.schema, this.target)));
+    return this.run('migrate', () => inTransaction(this.pool, (client) => applyPostgresMigrations(client, this.schema, this.target)));
   }
 
   appendAudit(entry: Record<string, unknown>, at: number): Promise<AuditRecord> {
     return this.run('appendAudit', () =>
-      this.transaction(async (client) => {
+      inTransaction(this.pool, async (client) => {
         // FOR UPDATE on the single head row: concurrent appenders queue here, so each extends the latest hash.
         const { rows } = await client.query<{ seq: Numeric; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
         const record = nextAuditRecord({ seq: Number(rows[0].seq), hash: rows[0].hash }, entry, at);
@@ -178,7 +149,7 @@ class PostgresGovernanceStore implements GovernanceStore {
   reserveBudget(lines: readonly BudgetLine[]): Promise<BudgetReserveResult> {
     return this.run('reserveBudget', async () => {
       checkBudgetLines(lines);
-      return this.transaction(async (client): Promise<BudgetReserveResult> => {
+      return inTransaction(this.pool, async (client): Promise<BudgetReserveResult> => {
         const ordered = sortedLines(lines);
         const spends: BudgetSpend[] = [];
         for (const line of ordered) {
@@ -203,7 +174,7 @@ class PostgresGovernanceStore implements GovernanceStore {
   commitBudget(lines: readonly { periodKey: string; scope: string; reserved: number; committed: number }[]): Promise<void> {
     return this.run('commitBudget', async () => {
       checkBudgetLines(lines);
-      await this.transaction(async (client) => {
+      await inTransaction(this.pool, async (client) => {
         for (const l of sortedLines(lines)) {
           await client.query(
             `INSERT INTO budget_spend (period_key, scope, reserved, committed) VALUES ($1, $2, 0, $4)
@@ -218,7 +189,7 @@ class PostgresGovernanceStore implements GovernanceStore {
   releaseBudget(lines: readonly { periodKey: string; scope: string; amount: number }[]): Promise<void> {
     return this.run('releaseBudget', async () => {
       checkBudgetLines(lines);
-      await this.transaction(async (client) => {
+      await inTransaction(this.pool, async (client) => {
         for (const l of sortedLines(lines)) {
           await client.query('UPDATE budget_spend SET reserved = GREATEST(0, reserved - $1) WHERE period_key = $2 AND scope = $3', [l.amount, l.periodKey, l.scope]);
         }
@@ -242,17 +213,6 @@ class PostgresGovernanceStore implements GovernanceStore {
 
 /** The PostgreSQL governance store, in the same database and schema as the event store. */
 export function createPostgresGovernanceStore(options: { url: string; schema?: string }): GovernanceStore {
-  let protocol = '';
-  try {
-    protocol = new URL(options.url).protocol;
-  } catch {
-    // reported below
-  }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-    throw new TwinloopError('BAD_INPUT', 'The database URL must look like postgres://user:password@host:5432/database; check --database-url or TWINLOOP_DATABASE_URL');
-  }
-  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
-    throw new TwinloopError('BAD_INPUT', `Schema name "${options.schema}" is not allowed; use letters, digits and underscores (at most 63), not starting with a digit`);
-  }
+  checkPostgresOptions(options);
   return new PostgresGovernanceStore(options.url, options.schema);
 }

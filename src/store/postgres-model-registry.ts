@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { TwinloopError } from '../domain/errors.js';
-import { describeTarget, openSchemaPool, SCHEMA_NAME } from './postgres-pool.js';
+import { checkPostgresOptions, inTransaction, postgresCall } from './postgres-connection.js';
+import { describeTarget, openSchemaPool } from './postgres-pool.js';
 import {
   checkNewModelVersion,
   checkStatus,
@@ -48,38 +48,8 @@ class PostgresModelRegistry implements ModelRegistry {
     this.pool = openSchemaPool(url, schema, POOL_SIZE);
   }
 
-  private async run<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new TwinloopError('UNAVAILABLE', `The model registry at ${this.target} is closed; open it again before ${operation}`);
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof TwinloopError) throw err;
-      const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
-      const transient = /^(08|40|53|57)/.test(code) || code.startsWith('E');
-      throw new TwinloopError(
-        transient ? 'UNAVAILABLE' : 'INTERNAL',
-        `Model registry at ${this.target}: ${operation} failed (${err instanceof Error ? err.message : String(err)}); ${transient ? 'check that PostgreSQL is reachable and retry' : 'report it with the cause'}`,
-        { cause: err },
-      );
-    }
-  }
-
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+  private run<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    return postgresCall({ what: 'model registry', target: this.target }, this.closed, operation, work);
   }
 
   private async info(db: pg.PoolClient | pg.Pool, id: string): Promise<ModelVersionRow | undefined> {
@@ -88,12 +58,12 @@ class PostgresModelRegistry implements ModelRegistry {
   }
 
   migrate(): Promise<void> {
-    return this.run('migrate', () => this.transaction((client) => applyPostgresMigrations(client, this.schema, this.target)));
+    return this.run('migrate', () => inTransaction(this.pool, (client) => applyPostgresMigrations(client, this.schema, this.target)));
   }
 
   save(v: NewModelVersion): Promise<ModelVersionInfo> {
     return this.run('save', () =>
-      this.transaction(async (client) => {
+      inTransaction(this.pool, async (client) => {
         checkNewModelVersion(v);
         await client.query(REGISTRY_LOCK);
         const { rows } = await client.query<{ v: string | number }>('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM model_versions WHERE name = $1', [v.name]);
@@ -145,7 +115,7 @@ class PostgresModelRegistry implements ModelRegistry {
 
   setStatus(id: string, status: ModelStatus): Promise<ModelVersionInfo> {
     return this.run('setStatus', () =>
-      this.transaction(async (client) => {
+      inTransaction(this.pool, async (client) => {
         checkStatus(status);
         await client.query(REGISTRY_LOCK);
         const row = await this.info(client, id);
@@ -190,17 +160,6 @@ class PostgresModelRegistry implements ModelRegistry {
 
 /** The PostgreSQL model registry, in the same database and schema as the event store. */
 export function createPostgresModelRegistry(options: { url: string; schema?: string }): ModelRegistry {
-  let protocol = '';
-  try {
-    protocol = new URL(options.url).protocol;
-  } catch {
-    // reported below
-  }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-    throw new TwinloopError('BAD_INPUT', 'The database URL must look like postgres://user:password@host:5432/database; check --database-url or TWINLOOP_DATABASE_URL');
-  }
-  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
-    throw new TwinloopError('BAD_INPUT', `Schema name "${options.schema}" is not allowed; use letters, digits and underscores (at most 63), not starting with a digit`);
-  }
+  checkPostgresOptions(options);
   return new PostgresModelRegistry(options.url, options.schema);
 }

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { TwinloopError } from '../domain/errors.js';
-import { describeTarget, openSchemaPool, SCHEMA_NAME } from './postgres-pool.js';
+import { checkPostgresOptions, inTransaction, postgresCall } from './postgres-connection.js';
+import { describeTarget, openSchemaPool } from './postgres-pool.js';
 import { applyPostgresMigrations } from './postgres-migrations.js';
 import {
   bodyToJson,
@@ -69,39 +70,12 @@ class PostgresRecordStore implements RecordStore {
     this.pool = openSchemaPool(url, schema, POOL_SIZE);
   }
 
-  private async run<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new TwinloopError('UNAVAILABLE', `The record store at ${this.target} is closed; open it again before ${operation}`);
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof TwinloopError) throw err;
-      const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
-      const transient = /^(08|40|53|57)/.test(code) || code.startsWith('E');
-      throw new TwinloopError(
-        transient ? 'UNAVAILABLE' : 'INTERNAL',
-        `Record store at ${this.target}: ${operation} failed (${err instanceof Error ? err.message : String(err)}); ${transient ? 'check that PostgreSQL is reachable and retry' : 'report it with the cause'}`,
-        { cause: err },
-      );
-    }
+  private run<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    return postgresCall({ what: 'record store', target: this.target }, this.closed, operation, work);
   }
 
   migrate(): Promise<void> {
-    return this.run('migrate', async () => {
-      const client = await this.pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        await applyPostgresMigrations(client, this.schema, this.target);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw err;
-      } finally {
-        client.release(broken);
-      }
-    });
+    return this.run('migrate', () => inTransaction(this.pool, (client) => applyPostgresMigrations(client, this.schema, this.target)));
   }
 
   private async currentVersion(collection: string, id: string): Promise<number> {
@@ -256,17 +230,6 @@ class PostgresRecordStore implements RecordStore {
 
 /** The PostgreSQL record store, in the same database and schema as the event store. `clock` stamps createdAt/updatedAt. */
 export function createPostgresRecordStore(options: { url: string; schema?: string; clock?: Clock }): RecordStore {
-  let protocol = '';
-  try {
-    protocol = new URL(options.url).protocol;
-  } catch {
-    // reported below
-  }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-    throw new TwinloopError('BAD_INPUT', 'The database URL must look like postgres://user:password@host:5432/database; check --database-url or TWINLOOP_DATABASE_URL');
-  }
-  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
-    throw new TwinloopError('BAD_INPUT', `Schema name "${options.schema}" is not allowed; use letters, digits and underscores (at most 63), not starting with a digit`);
-  }
+  checkPostgresOptions(options);
   return new PostgresRecordStore(options.url, options.schema, options.clock ?? systemClock);
 }

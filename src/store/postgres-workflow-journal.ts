@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { TwinloopError } from '../domain/errors.js';
 import { applyPostgresMigrations } from './postgres-migrations.js';
+import { inTransaction, postgresCall } from './postgres-connection.js';
 import { describeTarget, openSchemaPool, SCHEMA_NAME } from './postgres-pool.js';
 import {
   checkNewRun,
@@ -72,42 +73,12 @@ class PostgresWorkflowJournal implements WorkflowJournal {
     this.pool = openSchemaPool(url, schema, poolSize);
   }
 
-  private async run<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new TwinloopError('UNAVAILABLE', `The workflow journal at ${this.target} is closed; open it again before ${operation}`);
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof TwinloopError) throw err;
-      const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
-      const transient = /^(08|40|53|57)/.test(code) || code.startsWith('E');
-      throw new TwinloopError(
-        transient ? 'UNAVAILABLE' : 'INTERNAL',
-        `Workflow journal at ${this.target}: ${operation} failed (${err instanceof Error ? err.message : String(err)}); ${transient ? 'check that PostgreSQL is reachable and retry' : 'report it with the cause'}`,
-        { cause: err },
-      );
-    }
-  }
-
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+  private run<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    return postgresCall({ what: 'workflow journal', target: this.target }, this.closed, operation, work);
   }
 
   migrate(): Promise<void> {
-    return this.run('migrate', () => this.transaction((client) => applyPostgresMigrations(client, this.schema, this.target)));
+    return this.run('migrate', () => inTransaction(this.pool, (client) => applyPostgresMigrations(client, this.schema, this.target)));
   }
 
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }> {
@@ -220,7 +191,7 @@ class PostgresWorkflowJournal implements WorkflowJournal {
 
   addSignal(runId: string, s: SignalRecord): Promise<boolean> {
     return this.run('addSignal', () =>
-      this.transaction(async (client) => {
+      inTransaction(this.pool, async (client) => {
         const woken = await client.query('UPDATE workflow_runs SET wake_at = LEAST(wake_at, $2), nudged = 1, updated_at = $2 WHERE id = $1 AND wake_at IS NOT NULL', [runId, s.at]);
         if (woken.rowCount === 0) return false;
         await client.query('INSERT INTO workflow_signals (run_id, name, payload, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [runId, s.name, s.payload, s.at]);

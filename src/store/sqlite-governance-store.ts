@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { TwinloopError } from '../domain/errors.js';
 import {
@@ -27,10 +25,7 @@ import {
   type GovernanceStore,
 } from './governance-store.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
-import { SQLITE_FILE_NAME } from './sqlite-event-store.js';
-
-/** Same wait as the event store: the intake may hold the write lock for one batch commit. */
-const BUSY_TIMEOUT_MS = 5_000;
+import { openSqliteFile, resolveSqliteDataDir, sqliteCall } from './sqlite-connection.js';
 
 const APPROVAL_COLUMNS = 'id, status, created_at, expires_at, decided_by, decided_at, reason, payload';
 
@@ -66,14 +61,7 @@ class SqliteGovernanceStore implements GovernanceStore {
   private closed = false;
 
   constructor(private readonly dataDir: string) {
-    try {
-      mkdirSync(dataDir, { recursive: true });
-      this.db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: BUSY_TIMEOUT_MS });
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-    } catch (err) {
-      throw new TwinloopError('UNAVAILABLE', `Could not open the governance store in ${dataDir} (${(err as Error).message}); check the directory is writable`, { cause: err });
-    }
+    this.db = openSqliteFile(dataDir, 'governance store');
   }
 
   /** Prepared lazily: the tables exist only once `migrate()` has run. */
@@ -83,19 +71,7 @@ class SqliteGovernanceStore implements GovernanceStore {
   }
 
   private run<T>(operation: string, work: () => T): Promise<T> {
-    try {
-      if (this.closed) throw new TwinloopError('UNAVAILABLE', `The governance store in ${this.dataDir} is closed; open it again before ${operation}`);
-      return Promise.resolve(work());
-    } catch (err) {
-      if (err instanceof TwinloopError) return Promise.reject(err);
-      const code = err instanceof Database.SqliteError ? err.code : '';
-      const busy = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
-      return Promise.reject(
-        new TwinloopError(busy ? 'UNAVAILABLE' : 'INTERNAL', `Governance store in ${this.dataDir}: ${operation} failed (${(err as Error).message}); ${busy ? 'retry' : 'report it with the cause'}`, {
-          cause: err,
-        }),
-      );
-    }
+    return sqliteCall({ what: 'governance store', dataDir: this.dataDir }, this.closed, operation, work);
   }
 
   migrate(): Promise<void> {
@@ -238,8 +214,5 @@ class SqliteGovernanceStore implements GovernanceStore {
  * `dataDir`), through its own connection. Call `migrate()` before use (or `openGovernanceStore`).
  */
 export function createSqliteGovernanceStore(options: { dataDir: string }): GovernanceStore {
-  if (typeof options.dataDir !== 'string' || options.dataDir.trim() === '') {
-    throw new TwinloopError('BAD_INPUT', 'The SQLite governance store needs a data directory; pass --data-dir or set TWINLOOP_DATA_DIR');
-  }
-  return new SqliteGovernanceStore(resolve(options.dataDir));
+  return new SqliteGovernanceStore(resolveSqliteDataDir(options.dataDir, 'governance store'));
 }

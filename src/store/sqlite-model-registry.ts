@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { TwinloopError } from '../domain/errors.js';
 import {
   checkNewModelVersion,
   checkStatus,
@@ -22,10 +19,7 @@ import {
   type StoredDriftAlert,
 } from './model-registry.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
-import { SQLITE_FILE_NAME } from './sqlite-event-store.js';
-
-/** Same wait as the event store: the intake may hold the write lock for one batch commit. */
-const BUSY_TIMEOUT_MS = 5_000;
+import { openSqliteFile, resolveSqliteDataDir, sqliteCall } from './sqlite-connection.js';
 
 const INFO_COLUMNS = 'id, name, version, status, created_at, metadata';
 
@@ -61,14 +55,7 @@ class SqliteModelRegistry implements ModelRegistry {
   private closed = false;
 
   constructor(private readonly dataDir: string) {
-    try {
-      mkdirSync(dataDir, { recursive: true });
-      this.db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: BUSY_TIMEOUT_MS });
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-    } catch (err) {
-      throw new TwinloopError('UNAVAILABLE', `Could not open the model registry in ${dataDir} (${(err as Error).message}); check the directory is writable`, { cause: err });
-    }
+    this.db = openSqliteFile(dataDir, 'model registry');
   }
 
   /** Prepared lazily: the tables exist only once `migrate()` has run. */
@@ -78,19 +65,7 @@ class SqliteModelRegistry implements ModelRegistry {
   }
 
   private run<T>(operation: string, work: () => T): Promise<T> {
-    try {
-      if (this.closed) throw new TwinloopError('UNAVAILABLE', `The model registry in ${this.dataDir} is closed; open it again before ${operation}`);
-      return Promise.resolve(work());
-    } catch (err) {
-      if (err instanceof TwinloopError) return Promise.reject(err);
-      const code = err instanceof Database.SqliteError ? err.code : '';
-      const busy = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
-      return Promise.reject(
-        new TwinloopError(busy ? 'UNAVAILABLE' : 'INTERNAL', `Model registry in ${this.dataDir}: ${operation} failed (${(err as Error).message}); ${busy ? 'retry' : 'report it with the cause'}`, {
-          cause: err,
-        }),
-      );
-    }
+    return sqliteCall({ what: 'model registry', dataDir: this.dataDir }, this.closed, operation, work);
   }
 
   migrate(): Promise<void> {
@@ -179,8 +154,5 @@ class SqliteModelRegistry implements ModelRegistry {
  * `dataDir`), through a second connection. Call `migrate()` before use (or `openModelRegistry`).
  */
 export function createSqliteModelRegistry(options: { dataDir: string }): ModelRegistry {
-  if (typeof options.dataDir !== 'string' || options.dataDir.trim() === '') {
-    throw new TwinloopError('BAD_INPUT', 'The SQLite model registry needs a data directory; pass --data-dir or set TWINLOOP_DATA_DIR');
-  }
-  return new SqliteModelRegistry(resolve(options.dataDir));
+  return new SqliteModelRegistry(resolveSqliteDataDir(options.dataDir, 'model registry'));
 }

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { TwinloopError } from '../domain/errors.js';
@@ -27,10 +25,7 @@ import {
   type StoredRecord,
 } from './record-store.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
-import { SQLITE_FILE_NAME } from './sqlite-event-store.js';
-
-/** Same wait as the event store: the intake may hold the write lock for one batch commit. */
-const BUSY_TIMEOUT_MS = 5_000;
+import { openSqliteFile, resolveSqliteDataDir, sqliteCall } from './sqlite-connection.js';
 
 const RECORD_COLUMNS = 'collection, id, version, body, created_at, updated_at';
 const DECISION_COLUMNS =
@@ -72,14 +67,7 @@ class SqliteRecordStore implements RecordStore {
     private readonly dataDir: string,
     private readonly clock: Clock,
   ) {
-    try {
-      mkdirSync(dataDir, { recursive: true });
-      this.db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: BUSY_TIMEOUT_MS });
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-    } catch (err) {
-      throw new TwinloopError('UNAVAILABLE', `Could not open the record store in ${dataDir} (${(err as Error).message}); check the directory is writable`, { cause: err });
-    }
+    this.db = openSqliteFile(dataDir, 'record store');
   }
 
   /** Prepared lazily: the tables exist only once `migrate()` has run. */
@@ -98,19 +86,7 @@ class SqliteRecordStore implements RecordStore {
   }
 
   private run<T>(operation: string, work: () => T): Promise<T> {
-    try {
-      if (this.closed) throw new TwinloopError('UNAVAILABLE', `The record store in ${this.dataDir} is closed; open it again before ${operation}`);
-      return Promise.resolve(work());
-    } catch (err) {
-      if (err instanceof TwinloopError) return Promise.reject(err);
-      const code = err instanceof Database.SqliteError ? err.code : '';
-      const busy = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
-      return Promise.reject(
-        new TwinloopError(busy ? 'UNAVAILABLE' : 'INTERNAL', `Record store in ${this.dataDir}: ${operation} failed (${(err as Error).message}); ${busy ? 'retry' : 'report it with the cause'}`, {
-          cause: err,
-        }),
-      );
-    }
+    return sqliteCall({ what: 'record store', dataDir: this.dataDir }, this.closed, operation, work);
   }
 
   migrate(): Promise<void> {
@@ -257,8 +233,5 @@ class SqliteRecordStore implements RecordStore {
  * server. Call `migrate()` before use (or `openRecordStore`). `clock` stamps createdAt/updatedAt.
  */
 export function createSqliteRecordStore(options: { dataDir: string; clock?: Clock }): RecordStore {
-  if (typeof options.dataDir !== 'string' || options.dataDir.trim() === '') {
-    throw new TwinloopError('BAD_INPUT', 'The SQLite record store needs a data directory; pass --data-dir or set TWINLOOP_DATA_DIR');
-  }
-  return new SqliteRecordStore(resolve(options.dataDir), options.clock ?? systemClock);
+  return new SqliteRecordStore(resolveSqliteDataDir(options.dataDir, 'record store'), options.clock ?? systemClock);
 }

@@ -1,9 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { TwinloopError } from '../domain/errors.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
-import { SQLITE_FILE_NAME } from './sqlite-event-store.js';
+import { openSqliteFile, resolveSqliteDataDir, sqliteCall } from './sqlite-connection.js';
 import {
   checkNewRun,
   checkRunFilter,
@@ -24,9 +21,6 @@ import {
   type SuspendRequest,
   type WorkflowJournal,
 } from './workflow-journal.js';
-
-/** Same wait as the event store: the intake may hold the write lock for one batch commit. */
-const BUSY_TIMEOUT_MS = 5_000;
 
 function prepare(db: Database.Database) {
   return {
@@ -70,15 +64,7 @@ class SqliteWorkflowJournal implements WorkflowJournal {
   private closed = false;
 
   constructor(private readonly dataDir: string) {
-    try {
-      mkdirSync(dataDir, { recursive: true });
-      this.db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: BUSY_TIMEOUT_MS });
-      this.db.pragma('journal_mode = WAL');
-      // FULL: a journaled step survives a power cut, not only a killed process.
-      this.db.pragma('synchronous = FULL');
-    } catch (err) {
-      throw new TwinloopError('UNAVAILABLE', `Could not open the workflow journal in ${dataDir} (${(err as Error).message}); check the directory is writable`, { cause: err });
-    }
+    this.db = openSqliteFile(dataDir, 'workflow journal');
   }
 
   /** Prepared lazily: the tables exist only once `migrate()` has run. */
@@ -88,19 +74,7 @@ class SqliteWorkflowJournal implements WorkflowJournal {
   }
 
   private run<T>(operation: string, work: () => T): Promise<T> {
-    try {
-      if (this.closed) throw new TwinloopError('UNAVAILABLE', `The workflow journal in ${this.dataDir} is closed; open it again before ${operation}`);
-      return Promise.resolve(work());
-    } catch (err) {
-      if (err instanceof TwinloopError) return Promise.reject(err);
-      const code = err instanceof Database.SqliteError ? err.code : '';
-      const busy = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
-      return Promise.reject(
-        new TwinloopError(busy ? 'UNAVAILABLE' : 'INTERNAL', `Workflow journal in ${this.dataDir}: ${operation} failed (${(err as Error).message}); ${busy ? 'retry' : 'report it with the cause'}`, {
-          cause: err,
-        }),
-      );
-    }
+    return sqliteCall({ what: 'workflow journal', dataDir: this.dataDir }, this.closed, operation, work);
   }
 
   migrate(): Promise<void> {
@@ -247,8 +221,5 @@ class SqliteWorkflowJournal implements WorkflowJournal {
  * `openWorkflowJournal`).
  */
 export function createSqliteWorkflowJournal(options: { dataDir: string }): WorkflowJournal {
-  if (typeof options.dataDir !== 'string' || options.dataDir.trim() === '') {
-    throw new TwinloopError('BAD_INPUT', 'The SQLite workflow journal needs a data directory; pass --data-dir or set TWINLOOP_DATA_DIR');
-  }
-  return new SqliteWorkflowJournal(resolve(options.dataDir));
+  return new SqliteWorkflowJournal(resolveSqliteDataDir(options.dataDir, 'workflow journal'));
 }
