@@ -92,7 +92,9 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
   const onAlarm = (alarm: Alarm): void => {
     if (alarm.state === 'cleared') {
       stats.cleared++;
-      if (!acceptedIds.delete(alarm.id)) return;
+      // Signalled even when this process did not see the raise (it may have started after it):
+      // a signal to a run that does not exist or has finished changes nothing.
+      acceptedIds.delete(alarm.id);
       enqueue(alarm, () => signalFor(alarm));
       return;
     }

@@ -265,8 +265,11 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
           contacts[route]++;
           spend += route === 'digital' ? input.offer.cost : input.contactCost;
           treatedIds.push(c.customerId);
-        } else if (outcome.status === 'pending-approval') contacts['pending-approval']++;
-        else contacts.refused++;
+        } else if (outcome.status === 'pending-approval') {
+          // Counted against the budget now: if a person approves it later, it will be spent.
+          contacts['pending-approval']++;
+          spend += route === 'digital' ? input.offer.cost : input.contactCost;
+        } else contacts.refused++;
       }
 
       await ctx.sleepUntil('horizon', input.scanAt + input.horizonMs);

@@ -1,4 +1,4 @@
-import { ok, transient, type ConnectorResult } from '../../domain/connectors/connector-result.js';
+import { ok, rejected, transient, type ConnectorResult } from '../../domain/connectors/connector-result.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import type { GuardedExecutor, GuardedResult } from '../governance/guarded-executor.js';
 import type { StepDefinition, WorkflowContext } from '../workflows/index.js';
@@ -30,7 +30,8 @@ export function guardedActionStep(id: string, guarded: () => GuardedExecutor): S
       // The workflow id rides along so that an approval decided later can wake this workflow.
       const params = { ...(request.params ?? {}), workflowId: ctx.workflowId };
       const r = await guarded().execute({ ...request, id: ctx.idempotencyKey, params });
-      if (r.status === 'failed') return transient(r.reason);
+      // A back end's refusal is final; anything else that failed may pass on a later attempt.
+      if (r.status === 'failed') return r.retryable === false ? rejected(r.reason) : transient(r.reason);
       const { status, reason, requestId, approvalId, auditSeq } = r;
       return ok({ status, reason, requestId, approvalId, auditSeq });
     },

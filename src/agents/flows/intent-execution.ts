@@ -2,7 +2,7 @@ import type { Channel } from '../../domain/events.js';
 import type { Observation } from '../intents/intent-assessment.js';
 import type { PlannedAction } from '../intents/intent-planner.js';
 import type { ExecutePlan, ObserveIntent } from '../intents/intent-service.js';
-import type { Intent, IntentChannel } from '../intents/intent-schema.js';
+import { horizonEnd, type Intent, type IntentChannel } from '../intents/intent-schema.js';
 import type { WorkflowEngine } from '../workflows/index.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, type CampaignInput, type CampaignResult } from './campaign-management-flow.js';
 import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflowId, type ChurnPreventionInput, type ChurnPreventionResult } from './churn-prevention-flow.js';
@@ -25,8 +25,6 @@ export interface IntentExecutionDeps {
 }
 
 const DAY_MS = 86_400_000;
-/** A month of horizon is 30 days: the flows sleep on the clock, not on calendar months. */
-const MONTH_MS = 30 * DAY_MS;
 const RETENTION_TEMPLATES = new Set(['retention-offer-digital', 'retention-offer-assisted']);
 
 /** Where a notification channel of the plan is delivered among the twin's channels. */
@@ -34,7 +32,8 @@ export function deliveryChannelOf(channel: IntentChannel): Channel {
   return channel === 'human_task' ? 'call' : channel === 'in_app' || channel === 'push' ? 'app' : 'web';
 }
 
-const horizonMs = (intent: Intent) => intent.horizon.amount * (intent.horizon.unit === 'days' ? DAY_MS : MONTH_MS);
+/** The intent's horizon from now, on the calendar ("this month" ends at the month's end). */
+const horizonMs = (intent: Intent, now: number) => Math.max(DAY_MS, horizonEnd(intent.horizon, now) - now);
 const budgetOf = (intent: Intent, a: PlannedAction) => intent.budget?.amount ?? (a.targeting.limit.kind === 'budget' ? a.targeting.limit.amount : Number.MAX_SAFE_INTEGER);
 
 /** The flow input a plan maps to (exported so callers and tests can see the mapping). */
@@ -48,7 +47,7 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
     const input: ChurnPreventionInput = {
       periodId: plan.id,
       scanAt: now,
-      horizonMs: horizonMs(intent),
+      horizonMs: horizonMs(intent, now),
       budget: budgetOf(intent, first),
       controlShare: first.controlGroupShare,
       seed,
@@ -67,7 +66,7 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
     variants,
     budget: budgetOf(intent, first),
     controlShare: first.controlGroupShare,
-    endAt: now + horizonMs(intent),
+    endAt: now + horizonMs(intent, now),
     tickMs: deps.campaignTickMs ?? DAY_MS,
     seed,
     minShare: 0.05,

@@ -6,7 +6,7 @@ import { channelSchema } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { actorSchema } from '../../decisioning/policy/index.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
-import type { StepDefinition, WorkflowContext, WorkflowDefinition } from '../workflows/index.js';
+import { stepFailureOf, type StepDefinition, type WorkflowContext, type WorkflowDefinition } from '../workflows/index.js';
 import { awaitApproval, guardedActionStep, type GuardedOutcome } from './guarded-step.js';
 
 /**
@@ -177,6 +177,8 @@ export function orderFulfilmentWorkflow(deps: OrderFulfilmentDeps): WorkflowDefi
       try {
         ({ previousPlanId } = await ctx.step(validate, input));
       } catch (err) {
+        // Only a refusal of the order is "invalid"; a lookup that kept failing is an outage, not a verdict.
+        if (stepFailureOf(err)?.kind !== 'rejected') throw err;
         return { outcome: 'invalid', reason: err instanceof Error ? err.message : String(err) };
       }
       const authorised = await authorise(ctx, input, previousPlanId);

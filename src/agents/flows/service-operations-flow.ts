@@ -304,7 +304,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinit
       }
       const lastedMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('cleared-at')) - raisedMs : (await ctx.now('threshold-at')) - raisedMs;
       let comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
-      if (compensable && lastedMs > policy.compensateAfterMs) comp = await runBatches(ctx, compensation, alarm, notified, 'compensation', policy.batchSize);
+      // Still open at the threshold (the wait timed out) counts as lasting past it.
+      if (compensable && (!cleared || lastedMs > policy.compensateAfterMs)) comp = await runBatches(ctx, compensation, alarm, notified, 'compensation', policy.batchSize);
       if (!cleared && compensable) {
         const w = await ctx.waitForSignal<AlarmCleared | null>(ALARM_CLEARED_LATE_SIGNAL, { timeoutMs: policy.maxOpenMs, fallback: null });
         if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];

@@ -41,6 +41,8 @@ export interface GuardedResult {
   approvalId?: string;
   /** Seq of the last audit entry written for this step. */
   auditSeq: number;
+  /** For `failed`: whether the same request may succeed later (false: the back end refused it for good). */
+  retryable?: boolean;
   /** The verdict in brief (absent when no verdict was needed, e.g. a rejection). */
   verdict?: Pick<PolicyVerdict, 'verdict' | 'mode' | 'riskClass' | 'rule' | 'guardrail'>;
 }
@@ -125,7 +127,9 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     }
     await ledger.release(reserved.reservation);
     const seq = await record('action.failed', request, system, { status: 'failed', error: outcome.error, detail: outcome.detail ?? {} }, verdict);
-    return { status: 'failed', reason: `the action failed: ${outcome.error}`, requestId: request.id, auditSeq: seq, verdict: brief(verdict) };
+    // Whether trying again may help: the executor says so (a back end's transient answer); by default it may.
+    const retryable = outcome.detail?.retryable !== false;
+    return { status: 'failed', reason: `the action failed: ${outcome.error}`, requestId: request.id, auditSeq: seq, verdict: brief(verdict), retryable };
   }
 
   async function decideAndAct(request: ActionRequest, approvedBy?: { approvalId: string; by: string }): Promise<GuardedResult> {
@@ -173,15 +177,15 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       await record('action.requested', request, request.actor, { status: 'received' });
       return decideAndAct(request);
     },
+    // Overdue items are not expired here: the queue refuses a late decision, and the sweep that
+    // expires them (expireDue) is the one that tells waiting workflows.
     async approve(approvalId, by, reason) {
-      await expireDue();
       const item = await queue.approve(approvalId, by, reason);
       await record('approval.approved', item.request, { kind: 'human', id: by }, { approvalId, reason });
       const result = await decideAndAct(item.request, { approvalId, by });
       return { ...result, approvalId };
     },
     async reject(approvalId, by, reason) {
-      await expireDue();
       const item = await queue.reject(approvalId, by, reason);
       const seq = await record('approval.rejected', item.request, { kind: 'human', id: by }, { approvalId, reason });
       return { status: 'refused', reason: `rejected by ${by}: ${reason}`, requestId: item.request.id, approvalId, auditSeq: seq };

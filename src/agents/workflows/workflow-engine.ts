@@ -23,6 +23,12 @@ export interface WorkflowEngineOptions {
   clock?: Clock;
   pollIntervalMs?: number;
   leaseMs?: number;
+  /**
+   * Real milliseconds between lease renewals (default leaseMs / 3). Set it when the clock runs
+   * faster than real time (a simulated operator): the lease is then long in clock time, but is
+   * renewed every few real seconds.
+   */
+  heartbeatMs?: number;
   concurrency?: number;
   /** Draws retry jitter (default Math.random). */
   random?: () => number;
@@ -277,7 +283,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       running = true;
       stopping = false;
       await journal.releaseOrphanedLeases(workerId);
-      heartbeat = setInterval(() => void renewLeases(), leaseMs / 3);
+      heartbeat = setInterval(() => void renewLeases(), options.heartbeatMs ?? leaseMs / 3);
       heartbeat.unref();
       loop = pollLoop();
     },

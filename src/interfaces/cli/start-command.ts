@@ -88,7 +88,7 @@ export function registerStartCommand(program: Command): void {
         const registry = await openModelRegistry(storeOptions);
         const intelligence = await startIntelligence(twins, registry, { log: (line) => say(`models: ${line}`) });
         const clock = sandboxAwareClock(() => world);
-        const runtime = await startOperatorRuntime({ twins, storeOptions, clock, intelligence, world, flows: operatorFlows(world, intelligence, clock, { retentionBudget: opts.retentionBudget, humanTimeScale: world ? opts.speed : 1 }), log: say });
+        const runtime = await startOperatorRuntime({ twins, storeOptions, clock, intelligence, world, timeScale: world ? opts.speed : 1, flows: operatorFlows(world, intelligence, clock, { retentionBudget: opts.retentionBudget, humanTimeScale: world ? opts.speed : 1 }), log: say });
         const services = () => runtime.services;
         // Every network alarm of the operator starts the service-operations flow (one per alarm).
         const alarms = world && watchAlarms({ alarms: world.backends.networkAlarms, engine: runtime.services.workflows, accept: recentServiceAlarms(() => clock.now(), ALARM_MAX_AGE_MS), onError: (err, alarm) => say(`alarms: ${alarm.id}: ${err.message}`) });

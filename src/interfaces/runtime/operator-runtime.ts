@@ -8,7 +8,7 @@ import { createIntentService, type ExecutePlan, type ObserveIntent } from '../..
 import type { IntentRecord } from '../../agents/intents/intent-store.js';
 import { planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
-import { createWorkflowEngine, onboardingWorkflow, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
+import { createWorkflowEngine, DEFAULT_LEASE_MS, onboardingWorkflow, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
@@ -37,6 +37,11 @@ export interface OperatorRuntimeOptions {
    * plans are executed and watched through them.
    */
   readonly flows?: (services: OperatorServices) => { definitions: readonly AnyWorkflowDefinition[]; execute: ExecutePlan; observe: ObserveIntent; scheduleChurnPrevention?: () => Promise<string | undefined>; close?: () => void };
+  /**
+   * Operator time per real time (the sandbox's speed; default 1): workflow leases are made that
+   * many times longer in operator time, so that they last real seconds.
+   */
+  readonly timeScale?: number;
   readonly log: (line: string) => void;
 }
 
@@ -108,7 +113,14 @@ export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<O
   }
   const simulations = createSimulationRuns({ store: runStore, source: () => liveTwinSource(twins, intelligence) });
 
-  const workflows: WorkflowEngine = createWorkflowEngine({ journal, workerId: `${hostname()}-${process.pid}`, clock });
+  const timeScale = Math.max(1, o.timeScale ?? 1);
+  const workflows: WorkflowEngine = createWorkflowEngine({
+    journal,
+    workerId: `${hostname()}-${process.pid}`,
+    clock,
+    leaseMs: DEFAULT_LEASE_MS * timeScale,
+    heartbeatMs: DEFAULT_LEASE_MS / 3,
+  });
 
   const services: OperatorServices = {
     twins,
