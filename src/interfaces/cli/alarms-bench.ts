@@ -24,15 +24,22 @@ export function registerAlarmsBench(bench: Command): void {
     .option('--world <name>', `built-in world: ${WORLD_NAMES.join(', ')}`, 'small')
     .option('--customers <n>', 'population', intOption('--customers', 10), 2_000)
     .option('--alarms <n>', 'alarms measured', intOption('--alarms', 1), 20)
+    .option('--months <n>', 'months of history backfilled first (what the cell index learns from)', intOption('--months', 1), 6)
     .option('--seed <n>', 'world seed', intOption('--seed', 0), 1)
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { world: string; customers: number; alarms: number; seed: number; json?: boolean }) => {
+      action(async (opts: { world: string; customers: number; alarms: number; months: number; seed: number; json?: boolean }) => {
         const base = namedWorld(opts.world);
+        // The operator's back ends answer with the default world's latencies (the small world's
+        // answer at once, which would measure nothing), and incidents are frequent enough to
+        // raise the alarms asked for within the run.
+        const backends = namedWorld('default').backends;
+        const network = { ...base.network, incidents: { ...base.network.incidents, perCellPerMonth: Math.max(3, base.network.incidents.perCellPerMonth) } };
         const r = await benchAlarmToNotification({
           alarms: opts.alarms,
           customers: opts.customers,
-          world: (customers) => createSandboxWorld(loadWorldDocument({ ...base, population: { ...base.population, customers } }), opts.seed),
+          months: opts.months,
+          world: (customers) => createSandboxWorld(loadWorldDocument({ ...base, backends, network, population: { ...base.population, customers } }), opts.seed),
           log: (l) => process.stderr.write(`${l}\n`),
         });
         process.stdout.write(`${formatAlarmsBench(r)}\n`);
