@@ -117,6 +117,9 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
     async run(input, ctx) {
       const made: CampaignAdjustment[] = [];
       const { tick } = input.allocation;
+      // Applied first (safe to repeat per tick), then recorded: a failing delivery side leaves no
+      // audit entry behind for the retry to write again, and the trail records what took effect.
+      if (deps.apply) await deps.apply(input.campaignId, input.allocation);
       const record = async (kind: CampaignAdjustment['kind'], channel: string, variantId: string | undefined, reason: string, evidence: Record<string, unknown>) => {
         const r = await deps.audit.record({
           type: 'action.executed',
@@ -133,7 +136,6 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         const moves = Object.keys(input.allocation.shares).map((id) => `${id} ${pc(input.before[id] ?? 0)}→${pc(input.allocation.shares[id])}`);
         await record('reallocate', '*', undefined, `Thompson sampling over acceptance moved budget: ${moves.join(', ')}`, { variants: input.stats.variants, control: input.stats.control ?? null });
       }
-      if (deps.apply) await deps.apply(input.campaignId, input.allocation);
       return ok(made);
     },
   };
