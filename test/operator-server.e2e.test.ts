@@ -112,6 +112,20 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     expect(intent.body).toMatchObject({ intent: { lifecycleStatus: 'proposed', budget: { amount: 5000 } } });
   });
 
+  it('onboards an applicant of the sandbox end to end as a durable workflow', async () => {
+    const applicant = (await post('/sandbox/applicants', {})).body;
+    expect(applicant).toMatchObject({ applicantId: expect.any(String) });
+    const started = await post('/workflows/onboarding/start', { applicant });
+    expect(started.status).toBe(201);
+    const run = await until(async () => {
+      const r = (await get(`/workflows/${String(started.body.workflowId)}`)) as { status: string; output: { customerId?: string } | null; error: string | null };
+      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+    }, 60_000);
+    // An applicant may be refused (invalid identity, fraud); either way the run ends and says why.
+    if (run.status === 'succeeded') expect(run.output?.customerId).toBeTruthy();
+    else expect(run.error).toBeTruthy();
+  });
+
   it('serves the same tools over MCP (streamable HTTP and stdio), and the policy binds the agent too', async () => {
     const client = new Client({ name: 'e2e', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));

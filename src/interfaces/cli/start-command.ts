@@ -10,6 +10,7 @@ import { startAssist } from '../http/assist-routes.js';
 import { decisionRoutes } from '../http/decision-routes.js';
 import { governanceRoutes } from '../http/governance-routes.js';
 import { intentRoutes } from '../http/intent-routes.js';
+import { sandboxRoutes } from '../http/sandbox-routes.js';
 import { simulationRoutes } from '../http/simulation-routes.js';
 import { workflowRoutes } from '../http/workflow-routes.js';
 import { mcpHttpRoutes } from '../mcp/mcp-http-route.js';
@@ -110,6 +111,7 @@ export function registerStartCommand(program: Command): void {
           intentRoutes(services),
           workflowRoutes(services),
           mcpHttpRoutes(mcpCapabilities(services), VERSION),
+          ...(world ? [sandboxRoutes(world)] : []),
         ]);
         const url = await app.listen({ port: Number(opts.port), host: opts.host });
         if (stateDir) writeServerLock(stateDir, url);

@@ -62,5 +62,6 @@ export const OPERATOR_OPENAPI_PATHS = {
   '/workflows/{id}': { get: { summary: 'One workflow run with its journaled steps', parameters: [id()], responses: { 200: ok(), 404: error } } },
   '/workflows/{definition}/start': { post: { summary: 'Start a flow (onboarding, order-fulfilment, customer-care, churn-prevention, campaign-management, service-operations)', parameters: [id('definition')], requestBody: body({ input: { customerId: 'C000001', channel: 'call' } }), responses: { 200: ok(), 201: ok(), 400: error } } },
   '/workflows/{id}/signals/{name}': { post: { summary: 'Signal a waiting workflow (e.g. agent-decision on a care case)', parameters: [id(), id('name')], requestBody: body({ decision: 'accept', agentId: 'agent-17' }), responses: { 200: ok(), 404: error } } },
+  '/sandbox/applicants': { post: { summary: 'The sandbox operator: draws the next applicant for a line, to onboard with POST /workflows/onboarding/start {"applicant": …}', responses: { 201: ok('An applicant') } } },
   '/mcp': { post: { summary: 'Model Context Protocol (streamable HTTP, stateless): the same tools as `twinloop mcp`', responses: { 200: ok('JSON-RPC answer') } } },
 } as const;
