@@ -1,4 +1,4 @@
-import type { CompiledOffer } from './offer-catalogue.js';
+import { discountGivenFor, type CompiledOffer } from './offer-catalogue.js';
 
 /**
  * Arbitration: the value of an offering for one customer, its score, and the choice among the
@@ -40,7 +40,7 @@ export interface OfferValue {
 /** Computes an offering's value parts for a customer paying `monthlyPrice` a month. */
 export function offerValue(offer: CompiledOffer, deltaChurn: number, clv: number, monthlyPrice: number, out: OfferValue): OfferValue {
   const deltaLtv = deltaChurn * clv;
-  const given = offer.discountShare * monthlyPrice * offer.months;
+  const given = discountGivenFor(offer, monthlyPrice);
   const acceptCost = given + (offer.costOnAcceptance ? offer.fixedCost : 0);
   out.deltaChurn = deltaChurn;
   out.deltaLtv = deltaLtv;

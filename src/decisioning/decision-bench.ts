@@ -1,20 +1,12 @@
 import { CHANNELS } from '../domain/events.js';
+import { seededRandom } from '../twin/synthetic-events.js';
 import { FEATURE_COUNT, FEATURE_INDEX, NEVER_DAYS } from '../twin/twin-features.js';
 import type { AcceptanceModel } from './acceptance-model.js';
 import { DecisionFunnel, type FunnelOptions } from './decision-funnel.js';
 import { ACTION_CLASSES, loadCatalogue, type CatalogueDocument } from './offer-catalogue.js';
 
-/** A small seeded PRNG (mulberry32): reproducible synthetic catalogues, customers and choices. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers for reproducible synthetic catalogues, customers and choices. */
+export { seededRandom };
 
 const RULES = [
   'churn >= 0.1',

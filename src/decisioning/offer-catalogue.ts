@@ -130,6 +130,21 @@ export interface CompiledOffer {
   readonly treatmentWeights: Float64Array;
 }
 
+/** What a customer paying `monthlyPrice` a month is given by the offering's discount over its months. */
+export function discountGivenFor(offer: CompiledOffer, monthlyPrice: number): number {
+  return offer.discountShare * monthlyPrice * offer.months;
+}
+
+/** What the operator gives up when a customer paying `monthlyPrice` takes the offering: the discount plus its fixed cost. */
+export function offerCostFor(offer: CompiledOffer, monthlyPrice: number): number {
+  return offer.fixedCost + discountGivenFor(offer, monthlyPrice);
+}
+
+/** The offering's discount in percent (to one decimal), or undefined when it gives none. */
+export function discountPctOf(offer: CompiledOffer): number | undefined {
+  return offer.discountShare > 0 ? Math.round(offer.discountShare * 1000) / 10 : undefined;
+}
+
 /** A validated, compiled catalogue. */
 export interface OfferCatalogue {
   readonly id: string;

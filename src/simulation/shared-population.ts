@@ -24,23 +24,7 @@ const U8 = ['segment', 'treated', 'contacts'] as const;
 
 /** A kernel population whose arrays all live in shared memory, zero-filled (relHazard 1). */
 export function allocateShared(n: number): { shared: SharedPopulation; view: KernelPopulation } {
-  const f32 = () => new SharedArrayBuffer(n * 4);
-  const u8 = () => new SharedArrayBuffer(Math.max(1, n));
-  const shared: SharedPopulation = {
-    n,
-    hazard: f32(),
-    revenue: f32(),
-    segment: u8(),
-    treated: u8(),
-    contacts: u8(),
-    contactCost: f32(),
-    discountLoss: f32(),
-    relHazard: f32(),
-    revenueDelta: f32(),
-  };
-  const view = viewOf(shared);
-  view.relHazard.fill(1);
-  return { shared, view };
+  return withScenarioColumns({ n, hazard: new SharedArrayBuffer(n * 4), revenue: new SharedArrayBuffer(n * 4) });
 }
 
 /** Typed-array views over shared buffers (in a worker, or in the thread that filled them). */
@@ -51,13 +35,18 @@ export function viewOf(s: SharedPopulation): KernelPopulation {
   return out as unknown as KernelPopulation;
 }
 
-/** Shares the per-twin arrays of two populations that differ only in the scenario columns. */
-export function withScenarioColumns(base: SharedPopulation): { shared: SharedPopulation; view: KernelPopulation } {
+/**
+ * Shares the per-twin arrays of a population (twins, hazard, revenue) and gives it fresh scenario
+ * columns: two scenarios over the same twins differ only in those.
+ */
+export function withScenarioColumns(base: Pick<SharedPopulation, 'n' | 'hazard' | 'revenue'>): { shared: SharedPopulation; view: KernelPopulation } {
   const n = base.n;
   const f32 = () => new SharedArrayBuffer(n * 4);
   const u8 = () => new SharedArrayBuffer(Math.max(1, n));
   const shared: SharedPopulation = {
-    ...base,
+    n,
+    hazard: base.hazard,
+    revenue: base.revenue,
     segment: u8(),
     treated: u8(),
     contacts: u8(),

@@ -32,7 +32,7 @@ export interface StoredCandidate {
   readonly expectedValue: number;
 }
 
-/** What came of a decision; mirrors decisioning's `DecisionOutcome`. */
+/** What came of a decision (decisioning's `DecisionOutcome`). */
 export interface StoredDecisionOutcome {
   readonly accepted: boolean;
   readonly reward: number;
@@ -40,10 +40,7 @@ export interface StoredDecisionOutcome {
   readonly at: number;
 }
 
-/**
- * A logged decision; structurally the same as decisioning's `DecisionRecord` (the store sits below
- * decisioning and cannot import it).
- */
+/** A logged decision (decisioning's `DecisionRecord` is this type). */
 export interface StoredDecision {
   readonly decisionId: string;
   readonly customerId: string;

@@ -55,7 +55,7 @@ const purposeOf = (v: unknown): NotificationPurpose | undefined => PURPOSES.find
 
 /**
  * Builds the executor. Mapping (params read from `request.params`):
- * offer → campaignDelivery.deliver (`offerId` through `resolveOffer`, `campaignId`, `decisionId`);
+ * offer, or any class with `present: true` (a catalogue offering the customer may decline) → campaignDelivery.deliver (`offerId` through `resolveOffer`, `campaignId`, `decisionId`);
  * credit, compensation → billingAdjustments.credit (`amount`, else the cost; `reason`);
  * discount → billingAdjustments.discount (`discountPct` or `percent`; `months`);
  * plan_change → orderManagement.create change_plan (`planId`), then provisioning.activate;
@@ -75,6 +75,17 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
     return outcomeOf(job, (j) => ({ orderId: order.value.orderId, provisioningId: j.provisioningId }));
   }
 
+  /** Puts a catalogue offer in front of the customer, who accepts (and gets its terms) or declines. */
+  async function presentOffer(request: ActionRequest, customerId: string): Promise<ExecutionOutcome> {
+    const p = request.params;
+    const offerId = str(p.offerId);
+    if (!offerId) return fail('an offer needs params.offerId');
+    const backendOfferId = deps.resolveOffer(offerId);
+    if (!backendOfferId) return fail(`offer ${offerId} has no back-end offer; give the catalogue offering a sandboxOfferId`);
+    const r = await deps.campaignDelivery.deliver({ idempotencyKey: request.id, campaignId: str(p.campaignId) ?? campaignId, customerId, offerId: backendOfferId, channel: request.channel, decisionId: str(p.decisionId) });
+    return outcomeOf(r, (d) => ({ deliveryId: d.deliveryId, response: d.response }));
+  }
+
   return async (request) => {
     const customerId = request.customerId;
     // A network trouble ticket belongs to an alarm, not a customer. No ticketing back end exists
@@ -82,15 +93,10 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
     if (!customerId && request.actionClass === 'trouble_ticket') return { ok: true, detail: { ticketId: request.id, recordedIn: 'audit trail' } };
     if (!customerId) return fail(`a ${request.actionClass} needs a customerId`);
     const p = request.params;
+    // A catalogue offering of any class (a discount, a plan upgrade) marked `present` is offered
+    // to the customer, not imposed: the policy judged it by its class, the customer decides.
+    if (request.actionClass === 'offer' || p.present === true) return presentOffer(request, customerId);
     switch (request.actionClass) {
-      case 'offer': {
-        const offerId = str(p.offerId);
-        if (!offerId) return fail('an offer needs params.offerId');
-        const backendOfferId = deps.resolveOffer(offerId);
-        if (!backendOfferId) return fail(`offer ${offerId} has no back-end offer; give the catalogue offering a sandboxOfferId`);
-        const r = await deps.campaignDelivery.deliver({ idempotencyKey: request.id, campaignId: str(p.campaignId) ?? campaignId, customerId, offerId: backendOfferId, channel: request.channel, decisionId: str(p.decisionId) });
-        return outcomeOf(r, (d) => ({ deliveryId: d.deliveryId, response: d.response }));
-      }
       case 'credit':
       case 'compensation': {
         const amount = num(p.amount) ?? request.cost;

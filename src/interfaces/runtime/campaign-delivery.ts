@@ -1,4 +1,5 @@
 import type { CampaignAllocation, CampaignInput, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
+import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import type { TwinEvent } from '../../domain/events.js';
 import type { RecordStore } from '../../store/record-store.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
@@ -103,7 +104,7 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
         const unit = Math.max(0.05, offerCost(v.offerId));
         let budget = tickBudget * share;
         const offering = services().decisions.catalogue.byId.get(v.offerId);
-        const discountPct = offering && offering.discountShare > 0 ? Math.round(offering.discountShare * 1000) / 10 : undefined;
+        const discountPct = offering && discountPctOf(offering);
         while (budget >= unit && state.queue.length > 0) {
           const customerId = state.queue[0];
           const decisionId = `cmp:${campaignId}:${customerId}`.slice(0, 128);

@@ -1,4 +1,5 @@
 import type { Decision } from '../../decisioning/decision-funnel.js';
+import { discountPctOf, offerCostFor } from '../../decisioning/offer-catalogue.js';
 import type { ActionRequestInput, Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
@@ -19,13 +20,13 @@ export function actionForDecision(s: OperatorServices, decision: Decision, actio
   const f = s.twins.engine.features(decision.customerId);
   const features: Record<string, number> = {};
   if (f) for (const name of AUDITED_FEATURES) features[name] = f[FEATURE_NAMES.indexOf(name)];
-  const discountPct = offer.discountShare > 0 ? Math.round(offer.discountShare * 1000) / 10 : undefined;
+  const discountPct = discountPctOf(offer);
   return {
     id: `${decision.decisionId}:${actionId}`,
     actionClass: offer.actionClass,
     channel: decision.context.channel,
     customerId: decision.customerId,
-    cost: Math.round((offer.fixedCost + offer.discountShare * (f ? f[FEATURE_NAMES.indexOf('monthly_price')] : 0) * offer.months) * 100) / 100,
+    cost: Math.round(offerCostFor(offer, f ? f[FEATURE_NAMES.indexOf('monthly_price')] : 0) * 100) / 100,
     ...(discountPct === undefined ? {} : { discountPct }),
     params: {
       offerId: actionId,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import { CHANNELS } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { parseScenarios } from '../../simulation/index.js';
@@ -62,7 +63,7 @@ export function mcpCapabilities(services: () => OperatorServices): McpCapabiliti
       if (offering && (req.actionClass === 'offer' || req.actionClass === 'discount') && offering.actionClass !== req.actionClass) {
         throw new TwinloopError('BAD_INPUT', `offering ${req.offerId} is a ${offering.actionClass}; ask for actionClass "${offering.actionClass}"`);
       }
-      const discountPct = offering && offering.discountShare > 0 ? Math.round(offering.discountShare * 1000) / 10 : req.actionClass === 'discount' ? req.amount : undefined;
+      const discountPct = (offering && discountPctOf(offering)) ?? (req.actionClass === 'discount' ? req.amount : undefined);
       const r = await s.guarded.execute({
         id: `mcp:${req.idempotencyKey}`.slice(0, 200),
         actionClass: req.actionClass,

@@ -7,6 +7,7 @@ import { serviceOperationsWorkflow } from '../../agents/flows/service-operations
 import type { ExecutePlan, ObserveIntent } from '../../agents/intents/intent-service.js';
 import type { AnyWorkflowDefinition, WorkflowEngine } from '../../agents/workflows/index.js';
 import { contextKeyOf } from '../../decisioning/acceptance-model.js';
+import { discountPctOf, offerCostFor } from '../../decisioning/offer-catalogue.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Intelligence } from '../http/live-intelligence.js';
 import { simulate } from '../../simulation/index.js';
@@ -21,18 +22,18 @@ const DAY_MS = 86_400_000;
 /** Draws of the simulation check a churn-prevention plan gets before it runs. */
 const CHECK_DRAWS = 60;
 
-/** What the offer costs the operator when accepted: the discount over its months, or its fixed cost. */
-function offerCostOf(s: OperatorServices, offerId: string, monthlyPrice = 50): number {
+/**
+ * A typical monthly price: the flows plan one cost per offer for a whole audience, where the
+ * decision funnel uses each customer's own price.
+ */
+const TYPICAL_MONTHLY_PRICE = 50;
+
+/** What the offer costs the operator when a typical customer accepts it. */
+function offerCostOf(s: OperatorServices, offerId: string): number {
   const offer = s.decisions.catalogue.byId.get(offerId);
-  if (!offer) return 0;
-  return offer.fixedCost + offer.discountShare * monthlyPrice * offer.months;
+  return offer ? offerCostFor(offer, TYPICAL_MONTHLY_PRICE) : 0;
 }
 
-/** The catalogue discount of an offering in percent, or undefined when it is not a discount. */
-function discountPctOf(s: OperatorServices, offerId: string): number | undefined {
-  const share = s.decisions.catalogue.byId.get(offerId)?.discountShare ?? 0;
-  return share > 0 ? Math.round(share * 1000) / 10 : undefined;
-}
 
 /** The flows and the intent execution, built on the running services. */
 export interface OperatorFlows {
@@ -119,7 +120,7 @@ export function operatorFlows(
             targeting: { rank: 'churn_value', k: Math.max(1, summary.customerIds.length) },
             offer: {
               id: summary.offerId,
-              discountPct: (offer?.discountShare ?? 0) * 100,
+              discountPct: (offer && discountPctOf(offer)) ?? 0,
               months: offer?.months ?? 0,
               costPerAcceptance: offer?.fixedCost ?? 0,
               acceptance: { mean: s.decisions.learner.mean(summary.offerId, 'app|medium-risk'), sd: 0.05 },
@@ -207,7 +208,7 @@ export function operatorFlows(
         budget: retentionBudget,
         controlShare: 0.1,
         seed: 1,
-        offer: { offerId: CHURN_SCAN_OFFER, cost: offerCostOf(s, CHURN_SCAN_OFFER), discountPct: discountPctOf(s, CHURN_SCAN_OFFER) },
+        offer: { offerId: CHURN_SCAN_OFFER, cost: offerCostOf(s, CHURN_SCAN_OFFER), discountPct: discountPctOf(s.decisions.catalogue.byId.get(CHURN_SCAN_OFFER)!) },
         contactCost: 0.05,
         retentionEffect: s.decisions.catalogue.byId.get(CHURN_SCAN_OFFER)!.retentionEffect,
         minChurn: 0.2,

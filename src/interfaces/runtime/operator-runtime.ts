@@ -10,6 +10,7 @@ import { planOutcome, planScenarios } from '../../agents/intents/plan-simulation
 import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createWorkflowEngine, DEFAULT_LEASE_MS, onboardingWorkflow, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
+import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
@@ -86,17 +87,9 @@ export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<O
   const detachDecisions = twins.intake.onApplied((batch) => decisions.observe(batch.map((a) => a.event)));
 
   const backends = o.world?.backends;
-  const base: ActionExecutor = backends
+  const executor: ActionExecutor = backends
     ? connectorExecutor({ ...backends, resolveOffer: (id) => decisions.catalogue.byId.get(id)?.offering.sandboxOfferId ?? (decisions.catalogue.byId.has(id) ? id : undefined) })
     : async (request) => ({ ok: false, error: `no back ends are connected to carry out a ${request.actionClass}; start with the sandbox operator or configure BSS adapters` });
-  // An offer of the catalogue is presented to the customer, who accepts or declines it (and then
-  // gets its terms), whatever its class: the policy judges it by its class, the customer decides.
-  const executor: ActionExecutor = async (request, verdict) => {
-    if (backends && request.params.present === true && request.actionClass !== 'offer') {
-      return base({ ...request, actionClass: 'offer' }, verdict);
-    }
-    return base(request, verdict);
-  };
   // People decide approvals in their own time, not in the sandbox's accelerated time.
   const approvals = createApprovalQueue(governance, systemClock);
   const audit = createAuditTrail(governance, clock);
@@ -145,7 +138,7 @@ export async function startOperatorRuntime(o: OperatorRuntimeOptions): Promise<O
   const offerAssumption = (offerId: string) => {
     const offer = decisions.catalogue.byId.get(offerId);
     if (!offer) return undefined;
-    return { discountPct: offer.discountShare * 100, months: offer.months, acceptance: decisions.learner.mean(offerId, 'app|medium-risk'), costPerAcceptance: offer.fixedCost };
+    return { discountPct: discountPctOf(offer) ?? 0, months: offer.months, acceptance: decisions.learner.mean(offerId, 'app|medium-risk'), costPerAcceptance: offer.fixedCost };
   };
   const flows = o.flows?.(services);
   const execution = flows ?? {
