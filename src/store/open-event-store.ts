@@ -2,14 +2,7 @@ import type { EventStore } from './event-store.js';
 import { openMigrated } from './open-migrated.js';
 import { createPostgresEventStore } from './postgres-event-store.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
-
-/** Which event store to open: the embedded SQLite file or a PostgreSQL database. */
-export type StoreOptions =
-  | { kind: 'sqlite'; dataDir: string; /** See SqliteEventStoreOptions. */ writes?: 'inline' | 'thread' }
-  | { kind: 'postgres'; url: string; schema?: string };
-
-/** Data directory used when nothing else is configured: beside the working directory, hidden. */
-export const DEFAULT_DATA_DIR = './.twinloop';
+import type { StoreOptions } from './store-options.js';
 
 /** Opens the configured event store and brings its schema up to date before handing it out. */
 export async function openEventStore(options: StoreOptions): Promise<EventStore> {
@@ -17,28 +10,4 @@ export async function openEventStore(options: StoreOptions): Promise<EventStore>
     sqlite: (o) => createSqliteEventStore({ dataDir: o.dataDir, writes: o.writes }),
     postgres: (o) => createPostgresEventStore({ url: o.url, schema: o.schema }),
   }, 'event store');
-}
-
-/** What the environment may say about the store; `process.env` fits. */
-export type StoreEnv = Readonly<Record<string, string | undefined>>;
-
-/**
- * Picks the event store from explicit arguments and the environment. First match wins:
- * 1. an explicit database URL (`--database-url`),
- * 2. an explicit data directory (`--data-dir`),
- * 3. `TWINLOOP_DATABASE_URL`,
- * 4. `TWINLOOP_DATA_DIR`,
- * 5. the default data directory `./.twinloop` (embedded SQLite).
- * Empty values count as absent. `DATABASE_URL` is deliberately never read: CI sets it for the
- * PostgreSQL tests, and `npm start` there must still use the embedded store.
- */
-export function resolveStoreOptions(args: { dataDir?: string; databaseUrl?: string }, env: StoreEnv): StoreOptions {
-  const given = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
-  if (given(args.databaseUrl)) return { kind: 'postgres', url: args.databaseUrl };
-  if (given(args.dataDir)) return { kind: 'sqlite', dataDir: args.dataDir };
-  const envUrl = env.TWINLOOP_DATABASE_URL;
-  if (given(envUrl)) return { kind: 'postgres', url: envUrl };
-  const envDir = env.TWINLOOP_DATA_DIR;
-  if (given(envDir)) return { kind: 'sqlite', dataDir: envDir };
-  return { kind: 'sqlite', dataDir: DEFAULT_DATA_DIR };
 }

@@ -1,5 +1,5 @@
 import type { GovernanceStore } from './governance-store.js';
-import type { StoreOptions } from './open-event-store.js';
+import type { StoreOptions } from './store-options.js';
 import { openMigrated } from './open-migrated.js';
 import { createPostgresGovernanceStore } from './postgres-governance-store.js';
 import { createSqliteGovernanceStore } from './sqlite-governance-store.js';

@@ -1,5 +1,5 @@
 import { TwinloopError } from '../domain/errors.js';
-import type { StoreOptions } from './open-event-store.js';
+import type { StoreOptions } from './store-options.js';
 
 /** What `openMigrated` needs of an adapter: every store port has these two. */
 export interface Migratable {

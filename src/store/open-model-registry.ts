@@ -1,5 +1,5 @@
 import type { ModelRegistry } from './model-registry.js';
-import type { StoreOptions } from './open-event-store.js';
+import type { StoreOptions } from './store-options.js';
 import { openMigrated } from './open-migrated.js';
 import { createPostgresModelRegistry } from './postgres-model-registry.js';
 import { createSqliteModelRegistry } from './sqlite-model-registry.js';

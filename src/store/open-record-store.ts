@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock.js';
-import type { StoreOptions } from './open-event-store.js';
+import type { StoreOptions } from './store-options.js';
 import { openMigrated } from './open-migrated.js';
 import { createPostgresRecordStore } from './postgres-record-store.js';
 import type { RecordStore } from './record-store.js';

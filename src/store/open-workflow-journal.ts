@@ -1,4 +1,4 @@
-import type { StoreOptions } from './open-event-store.js';
+import type { StoreOptions } from './store-options.js';
 import { openMigrated } from './open-migrated.js';
 import { createPostgresWorkflowJournal } from './postgres-workflow-journal.js';
 import { createSqliteWorkflowJournal } from './sqlite-workflow-journal.js';

@@ -1,20 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toTwinloopError } from '../domain/errors.js';
-import type { Checkpoint, HistorySnapshot, NewDeadLetter, NewEvent, TwinSnapshot } from './event-store.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
+import type { WriterReply, WriterRequest } from './sqlite-writer-client.js';
 
 /**
  * The embedded store's writer thread: appends and checkpoints run here, on a connection of its
  * own, so the intake thread validates and applies the next batch while this one commits.
  * Messages are handled one at a time, in the order sent, so batches commit in order.
+ * `SqliteWriterClient` spawns this script by its URL and never imports it, so the modules form
+ * no loop.
  */
-export type WriterRequest =
-  | { op: 'append'; id: number; events: NewEvent[]; letters: NewDeadLetter[] }
-  | { op: 'deadLetters'; id: number; letters: NewDeadLetter[] }
-  | { op: 'checkpoint'; id: number; checkpoint: Checkpoint; twins: TwinSnapshot[]; history: HistorySnapshot[] };
-
-export type WriterReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string; message: string };
-
 const store = createSqliteEventStore({ dataDir: (workerData as { dataDir: string }).dataDir, writes: 'inline' });
 const port = parentPort!;
 

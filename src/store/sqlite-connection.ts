@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { TwinloopError } from '../domain/errors.js';
-import { SQLITE_FILE_NAME } from './sqlite-event-store.js';
+
+/** Name of the database file inside the data directory: every SQLite adapter keeps its tables there. */
+export const SQLITE_FILE_NAME = 'twinloop.db';
 
 /** Same wait as the event store: the intake may hold the write lock for one batch commit. */
 const BUSY_TIMEOUT_MS = 5_000;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeEventStoreContract } from './event-store.contract.js';
 import { openEventStore } from './open-event-store.js';
-import { createSqliteEventStore, SQLITE_FILE_NAME } from './sqlite-event-store.js';
+import { SQLITE_FILE_NAME } from './sqlite-connection.js';
+import { createSqliteEventStore } from './sqlite-event-store.js';
 
 for (const writes of ['inline', 'thread'] as const) {
   describeEventStoreContract(`SQLite (${writes} writes)`, async () => {

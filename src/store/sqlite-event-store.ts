@@ -32,10 +32,8 @@ import {
   type SnapshotRow,
 } from './sqlite-rows.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
+import { SQLITE_FILE_NAME } from './sqlite-connection.js';
 import { SqliteWriterClient } from './sqlite-writer-client.js';
-
-/** Name of the database file inside the data directory. */
-export const SQLITE_FILE_NAME = 'twinloop.db';
 
 /** How long a statement waits for another connection's lock: far longer than one batch commit takes. */
 const BUSY_TIMEOUT_MS = 5_000;

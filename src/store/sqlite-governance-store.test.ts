@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { describeGovernanceStoreContract } from './governance-store.contract.js';
 import { openGovernanceStore } from './open-governance-store.js';
-import { SQLITE_FILE_NAME } from './sqlite-event-store.js';
+import { SQLITE_FILE_NAME } from './sqlite-connection.js';
 import { createSqliteGovernanceStore } from './sqlite-governance-store.js';
 
 describeGovernanceStoreContract('SQLite', async () => {

@@ -1,6 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import { TwinloopError, type ErrorCode } from '../domain/errors.js';
-import type { WriterReply, WriterRequest } from './sqlite-append-worker.js';
+import type { Checkpoint, HistorySnapshot, NewDeadLetter, NewEvent, TwinSnapshot } from './event-store.js';
+
+/** A write sent to the writer thread (`sqlite-append-worker.ts`); `id` pairs it with its reply. */
+export type WriterRequest =
+  | { op: 'append'; id: number; events: NewEvent[]; letters: NewDeadLetter[] }
+  | { op: 'deadLetters'; id: number; letters: NewDeadLetter[] }
+  | { op: 'checkpoint'; id: number; checkpoint: Checkpoint; twins: TwinSnapshot[]; history: HistorySnapshot[] };
+
+/** The writer thread's answer to one request: its value, or the TwinloopError it raised. */
+export type WriterReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string; message: string };
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
 type Request = WriterRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;

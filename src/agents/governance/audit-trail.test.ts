@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
-import { SQLITE_FILE_NAME } from '../../store/sqlite-event-store.js';
+import { SQLITE_FILE_NAME } from '../../store/sqlite-connection.js';
 import { createAuditTrail, type AuditEntry, type AuditTrail } from './audit-trail.js';
 import { formatAuditVerification, verifyAudit } from './verify-audit.js';
 

@@ -1,4 +1,4 @@
-import type { StoreOptions } from '../../store/open-event-store.js';
+import type { StoreOptions } from '../../store/store-options.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { verifyAuditChain, type AuditVerification } from './audit-trail.js';
 

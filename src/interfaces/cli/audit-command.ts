@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatAuditVerification, verifyAudit } from '../../agents/governance/verify-audit.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { resolveStoreOptions } from '../../store/open-event-store.js';
+import { resolveStoreOptions } from '../../store/store-options.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import type { AuditRecord } from '../../store/governance-store.js';
 import { action } from './cli-errors.js';

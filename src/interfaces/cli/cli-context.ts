@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
-import { openEventStore, resolveStoreOptions } from '../../store/open-event-store.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { resolveStoreOptions } from '../../store/store-options.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 
 /** Options every command takes (see `twinloop --help`). */

@@ -6,7 +6,7 @@ import { loadChampion } from '../../intelligence/live/churn-model-service.js';
 import { LiveScoring } from '../../intelligence/live/live-scoring.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { openRecordStore } from '../../store/open-record-store.js';
-import { resolveStoreOptions } from '../../store/open-event-store.js';
+import { resolveStoreOptions } from '../../store/store-options.js';
 import { decisionAnswer } from '../http/decision-routes.js';
 import { globalOptions, openTwins } from './cli-context.js';
 import { action } from './cli-errors.js';

@@ -10,7 +10,7 @@ import { loadModel, saveModel } from '../../intelligence/model/model-file.js';
 import { createTabularScorer } from '../../intelligence/model/tabular-scorer.js';
 import { trainAndRegister } from '../../intelligence/live/churn-model-service.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
-import { resolveStoreOptions } from '../../store/open-event-store.js';
+import { resolveStoreOptions } from '../../store/store-options.js';
 import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
 import { globalOptions, openTwins, parseDuration, type GlobalOptions } from './cli-context.js';
 import { action } from './cli-errors.js';

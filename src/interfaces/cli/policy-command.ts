@@ -4,7 +4,7 @@ import type { DecisionRecord } from '../../decisioning/decision-record.js';
 import { estimatePolicyValue, type OffPolicyReport, type PolicyEstimate, type RewardModel } from '../../decisioning/off-policy-estimators.js';
 import { TARGET_POLICY_NAMES, targetPolicyByName } from '../../decisioning/target-policies.js';
 import { CHECKED_ESTIMATORS, checkOffPolicy, type OffPolicyCheckResult } from '../../evaluation/off-policy-check.js';
-import { resolveStoreOptions } from '../../store/open-event-store.js';
+import { resolveStoreOptions } from '../../store/store-options.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { decisionCursor, MAX_PAGE_SIZE, type DecisionQuery, type RecordStore } from '../../store/record-store.js';
 import { action } from './cli-errors.js';

@@ -1,5 +1,5 @@
 import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
-import { resolveStoreOptions } from '../../store/open-event-store.js';
+import { resolveStoreOptions } from '../../store/store-options.js';
 import { runningServer, type GlobalOptions } from './cli-context.js';
 
 /** The URL of the server running on the data dir (from its lock file), if any. */

@@ -6,7 +6,7 @@ import { validateSimulations, type SimulationValidationResult } from '../../eval
 import { loadChampion } from '../../intelligence/live/churn-model-service.js';
 import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
 import { parseScenarioText, simulate, twinSource, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
-import { resolveStoreOptions } from '../../store/open-event-store.js';
+import { resolveStoreOptions } from '../../store/store-options.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { action } from './cli-errors.js';
 import { formatInterval, formatTable, intOption } from './cli-numbers.js';

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_NATS_SUBJECT, NatsEventBus } from '../../bus/nats-event-bus.js';
 import type { SandboxWorld } from '../../sandbox/index.js';
-import { resolveStoreOptions } from '../../store/open-event-store.js';
+import { resolveStoreOptions } from '../../store/store-options.js';
 import { startBusIntake } from '../../twin/bus-intake.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { startIntelligence } from '../http/live-intelligence.js';

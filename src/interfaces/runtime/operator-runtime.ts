@@ -20,7 +20,7 @@ import { createSimulationRuns, simulate, twinSource, type SimulationRun, type Tw
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
-import type { StoreOptions } from '../../store/open-event-store.js';
+import type { StoreOptions } from '../../store/store-options.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { Intelligence } from '../http/live-intelligence.js';
 import type { OperatorServices } from './operator-services.js';

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DATA_DIR, resolveStoreOptions } from './store-options.js';
+
+describe('resolveStoreOptions', () => {
+  const url = 'postgres://app@db:5432/twinloop';
+  const envUrl = 'postgres://env@db:5432/twinloop';
+
+  it('prefers an explicit database URL over everything else', () => {
+    const env = { TWINLOOP_DATABASE_URL: envUrl, TWINLOOP_DATA_DIR: '/env/dir' };
+    expect(resolveStoreOptions({ databaseUrl: url, dataDir: '/arg/dir' }, env)).toEqual({ kind: 'postgres', url });
+  });
+
+  it('prefers an explicit data dir over the environment', () => {
+    expect(resolveStoreOptions({ dataDir: '/arg/dir' }, { TWINLOOP_DATABASE_URL: envUrl })).toEqual({
+      kind: 'sqlite',
+      dataDir: '/arg/dir',
+    });
+  });
+
+  it('falls back to TWINLOOP_DATABASE_URL, then TWINLOOP_DATA_DIR, then the default dir', () => {
+    const both = { TWINLOOP_DATABASE_URL: envUrl, TWINLOOP_DATA_DIR: '/env/dir' };
+    expect(resolveStoreOptions({}, both)).toEqual({ kind: 'postgres', url: envUrl });
+    expect(resolveStoreOptions({}, { TWINLOOP_DATA_DIR: '/env/dir' })).toEqual({ kind: 'sqlite', dataDir: '/env/dir' });
+    expect(resolveStoreOptions({}, {})).toEqual({ kind: 'sqlite', dataDir: DEFAULT_DATA_DIR });
+  });
+
+  it('never reads DATABASE_URL, which CI sets for the tests', () => {
+    expect(resolveStoreOptions({}, { DATABASE_URL: url })).toEqual({ kind: 'sqlite', dataDir: DEFAULT_DATA_DIR });
+  });
+
+  it('treats empty values as absent', () => {
+    const env = { TWINLOOP_DATABASE_URL: '', TWINLOOP_DATA_DIR: ' ' };
+    expect(resolveStoreOptions({ databaseUrl: '', dataDir: '' }, env)).toEqual({ kind: 'sqlite', dataDir: DEFAULT_DATA_DIR });
+  });
+});
