@@ -1,4 +1,5 @@
 import { CHANNELS, type Channel, type TwinEvent } from '../domain/events.js';
+import { DAY_MS } from '../domain/time.js';
 
 /** How an offer contact went. */
 export type ContactResponse = 'presented' | 'accepted' | 'declined';
@@ -32,8 +33,6 @@ export interface ContactSummary {
 export const DEFAULT_LEDGER_RETENTION_DAYS = 90;
 /** Recent entries kept per customer at most, so a chatty producer cannot grow memory without bound. */
 const MAX_ENTRIES_PER_CUSTOMER = 64;
-const DAY_MS = 86_400_000;
-
 /**
  * Per-customer recent offer contacts (time, channel, offer, response), fed by offer events
  * (`observe`) or by the funnel's caller (`record`). Entries older than the retention are pruned.

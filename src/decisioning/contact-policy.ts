@@ -3,6 +3,7 @@ import { CHANNELS, type Channel } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import { FEATURE_INDEX, NEVER_DAYS } from '../twin/twin-features.js';
 import type { ContactLedger, ContactSummary } from './contact-ledger.js';
+import { DAY_MS } from '../domain/time.js';
 
 /**
  * The contact policy: how often a customer may be contacted with marketing offers, the cool-down
@@ -63,7 +64,6 @@ export function resolveContactPolicy(input: ContactPolicyInput = {}): ContactPol
   return r.data;
 }
 
-const DAY_MS = 86_400_000;
 const QUARTER_HOUR_MS = 900_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsetCache = new Map<string, { bucket: number; offset: number }>();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CHANNELS, type Channel } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
-import { hash32 } from '../twin/id-hash.js';
+import { fnv1a32 } from '../domain/string-hash.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 import { contextKeyOf, PriorAcceptance, type AcceptanceModel } from './acceptance-model.js';
 import { choose, DEFAULT_THOMPSON, expectedValue, offerValue, type CustomerScores, type Exploration, type OfferValue, type UpliftEstimate } from './arbitration.js';
@@ -317,7 +317,7 @@ export function treatmentFor(o: CompiledOffer, customerId: string): { id: string
   if (ts.length === 1) return ts[0];
   let total = 0;
   for (let i = 0; i < o.treatmentWeights.length; i++) total += o.treatmentWeights[i];
-  let x = (hash32(`${customerId}|${o.id}`) / 2 ** 32) * total;
+  let x = (fnv1a32(`${customerId}|${o.id}`) / 2 ** 32) * total;
   for (let i = 0; i < ts.length; i++) {
     x -= o.treatmentWeights[i];
     if (x < 0) return ts[i];

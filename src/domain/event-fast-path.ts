@@ -1,4 +1,5 @@
 import type { EventOf } from './events.js';
+import { DAY_MS } from './time.js';
 
 /**
  * A fast path for the high-volume event kind (usage: one event per subscription per day): a
@@ -101,7 +102,7 @@ export function parseEventTime(s: string): number {
       const frac = s.slice(20, s.length - 1);
       ms = Number((frac + '00').slice(0, 3));
     } else if (s.length !== 20) return Date.parse(s);
-    return daysFromCivil(year, month, day) * 86_400_000 + (n(11) * 10 + n(12)) * 3_600_000 + (n(14) * 10 + n(15)) * 60_000 + (n(17) * 10 + n(18)) * 1000 + ms;
+    return daysFromCivil(year, month, day) * DAY_MS + (n(11) * 10 + n(12)) * 3_600_000 + (n(14) * 10 + n(15)) * 60_000 + (n(17) * 10 + n(18)) * 1000 + ms;
   }
   return Date.parse(s);
 }

@@ -3,9 +3,9 @@ import type { Population } from './population.js';
 import { STATUS_ACTIVE } from './population.js';
 import type { WorldConfig } from './world-config.js';
 import { RESPONSE_TYPES } from './world-config.js';
+import { DAY_MS } from '../domain/time.js';
 
 /** Average days per month for tenure arithmetic. */
-const DAY_MS = 86_400_000;
 const MONTH_MS = 30.4375 * DAY_MS;
 
 /** What the caller decides about a new customer; everything else is drawn from the world. */

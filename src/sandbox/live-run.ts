@@ -3,7 +3,7 @@ import type { EventSink } from '../domain/event-sink.js';
 import type { TwinEvent } from '../domain/events.js';
 import { TwinloopError, toTwinloopError } from '../domain/errors.js';
 import { ArrayOutput } from './event-output.js';
-import { DAY_MS } from './sim-time.js';
+import { DAY_MS } from '../domain/time.js';
 import { deliver, emptyTally, type DeliveryTally } from './sink-delivery.js';
 import type { WorldEngine } from './world-engine.js';
 

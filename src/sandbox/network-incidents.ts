@@ -1,7 +1,7 @@
 import { SEVERITIES } from '../domain/events.js';
 import { AGENDA } from './agenda.js';
 import { STATUS_ACTIVE } from './population.js';
-import { DAY_MS } from './sim-time.js';
+import { DAY_MS } from '../domain/time.js';
 import type { WorldEngine } from './world-engine.js';
 
 /** One network incident on a cell: what the alarm feed reports and which customers it touched. */

@@ -1,25 +1,16 @@
+import { fmix32 } from '../domain/seeded-random.js';
+import { fnv1a32 } from '../domain/string-hash.js';
+
 /**
- * The sandbox's own seeded pseudo-random generator: xoshiro128** seeded through splitmix32.
- * Never Math.random: the same seed must rebuild the same world, byte for byte.
+ * The sandbox's own seeded pseudo-random generator: xoshiro128** seeded through splitmix32, a
+ * named stream's label hashed in (FNV-1a). Never Math.random: the same seed must rebuild the same
+ * world, byte for byte.
  */
 
 /** splitmix32 step; used to expand one seed into the four words xoshiro needs. */
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;
-  let z = state.s;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
-
-/** Hashes a string label into 32 bits (FNV-1a) so named streams get independent seeds. */
-export function hashLabel(label: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < label.length; i++) {
-    h ^= label.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  return fmix32(state.s) >>> 0;
 }
 
 /** A seeded stream of random numbers with the draws the world needs. */
@@ -32,7 +23,7 @@ export class Prng {
 
   /** `seed` is any integer; `label` names an independent stream of the same seed. */
   constructor(seed: number, label = '') {
-    const st = { s: (Math.trunc(seed) ^ hashLabel(label)) | 0 };
+    const st = { s: (Math.trunc(seed) ^ fnv1a32(label)) | 0 };
     this.a = splitmix32(st);
     this.b = splitmix32(st);
     this.c = splitmix32(st);

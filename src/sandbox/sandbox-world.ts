@@ -7,7 +7,8 @@ import { createSandboxBackends, type SandboxBackends } from './backends/index.js
 import { ArrayOutput, NdjsonOutput, type EventOutput } from './event-output.js';
 import { NdjsonFileWriter } from './ndjson-file-writer.js';
 import { startLiveRun, type LiveOptions, type LiveRun } from './live-run.js';
-import { DAY_MS, daysInMonths } from './sim-time.js';
+import { DAY_MS } from '../domain/time.js';
+import { daysInMonths } from './sim-time.js';
 import { deliver, emptyTally, type DeliveryTally } from './sink-delivery.js';
 import type { WorldConfig } from './world-config.js';
 import { WorldEngine } from './world-engine.js';

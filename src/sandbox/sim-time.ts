@@ -1,7 +1,6 @@
-/** Calendar helpers for the simulated clock (UTC throughout). */
+import { DAY_MS } from '../domain/time.js';
 
-/** Milliseconds in a simulated day. */
-export const DAY_MS = 86_400_000;
+/** Calendar helpers for the simulated clock (UTC throughout). */
 
 /** `YYYY-MM-DD` of an epoch time. */
 export function isoDate(ms: number): string {

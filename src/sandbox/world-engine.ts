@@ -6,7 +6,8 @@ import { customerTables, drawCustomer, tenureMonths, type CustomerChoice, type C
 import { SANDBOX_SOURCE, type EventOutput } from './event-output.js';
 import { Population, RESPONSE_TYPE_ORDER, STATUS_ACTIVE, STATUS_TERMINATED } from './population.js';
 import { Prng } from './prng.js';
-import { DAY_MS, isoAt, isoDate, parseIsoDate } from './sim-time.js';
+import { DAY_MS } from '../domain/time.js';
+import { isoAt, isoDate, parseIsoDate } from './sim-time.js';
 import { runBills } from './billing.js';
 import { drawIncidents, startIncident, clearIncident, type Incident } from './network-incidents.js';
 import { runAgendaItem } from './agenda-actions.js';

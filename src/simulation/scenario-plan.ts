@@ -2,6 +2,7 @@ import { TwinloopError } from '../domain/errors.js';
 import { FEATURE_COUNT, FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
 import type { KernelParams, KernelPopulation } from './monte-carlo-kernel.js';
 import type { Scenario, SegmentBy, TargetCondition } from './scenario.js';
+import { unitHash } from './sim-random.js';
 import { allocateShared, withScenarioColumns, type SharedPopulation } from './shared-population.js';
 import { hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
 
@@ -74,14 +75,6 @@ class Segmenter {
       default: return RISK_BANDS.find((b) => p < b.below)!.label;
     }
   }
-}
-
-/** A stable pseudo-random number in [0, 1) per (scenario seed, twin, purpose), independent of draws. */
-function unitHash(seed: number, i: number, purpose: number): number {
-  let h = Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b) ^ Math.imul(purpose + 3, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
 }
 
 function paramsOf(s: Scenario, segments: number): KernelParams {

@@ -3,13 +3,29 @@
  * style hash of (seed, draw), so a draw's numbers do not depend on which worker runs it.
  */
 
-/** A non-zero xorshift32 state for draw `draw` of a run seeded `seed`. */
-export function drawState(seed: number, draw: number, stream: number): number {
-  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(draw + 1, 0x85ebca6b) ^ Math.imul(stream + 7, 0xc2b2ae35)) | 0;
+/**
+ * A counter-based hash of (seed, index, stream) to 32 bits (signed): the same triple always gives
+ * the same word, whichever worker or loop order asks.
+ */
+export function counterHash(seed: number, index: number, stream: number): number {
+  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b) ^ Math.imul(stream + 7, 0xc2b2ae35)) | 0;
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  h ^= h >>> 16;
-  return h === 0 ? 0x6d2b79f5 : h;
+  return h ^ (h >>> 16);
+}
+
+/** A non-zero xorshift32 state for draw `draw` of a run seeded `seed`. */
+export function drawState(seed: number, draw: number, stream: number): number {
+  return counterHash(seed, draw, stream) || 0x6d2b79f5;
+}
+
+/**
+ * A stable number in [0, 1) per (scenario seed, twin, purpose), independent of the draws (whom a
+ * channel reaches, who falls in the control group). The seed is salted and the purpose shifted so
+ * these never coincide with a draw's stream.
+ */
+export function unitHash(seed: number, twin: number, purpose: number): number {
+  return (counterHash(seed ^ 0x5bd1e995, twin, purpose - 4) >>> 0) / 4294967296;
 }
 
 /** A small generator for per-draw parameters (not the hot loop, which inlines its xorshift). */

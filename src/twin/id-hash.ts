@@ -1,13 +1,3 @@
-/** 32-bit FNV-1a of a string: slot keys for tickets and incidents, compared within one twin only. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /**
  * 53-bit string hash (two multiplicative lanes folded), exact in a float64. Used for ids that
  * are looked up across all twins (subscriptions, products), where 32 bits would collide

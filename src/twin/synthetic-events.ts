@@ -1,5 +1,7 @@
 import type { TwinEvent } from '../domain/events.js';
 import { CHANNELS } from '../domain/events.js';
+import { seededRandom } from '../domain/seeded-random.js';
+import { DAY_MS } from '../domain/time.js';
 
 /**
  * A deterministic stream of realistic events for benchmarks and tests of the twin layer:
@@ -15,19 +17,8 @@ export interface SyntheticOptions {
   start?: number;
 }
 
-const DAY = 86_400_000;
-
-/** mulberry32: tiny, fast, seeded; statistical quality is ample for a workload. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The workload's generator, re-exported for the benchmarks that draw their own numbers beside it. */
+export { seededRandom };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const date = (ms: number) => iso(ms).slice(0, 10);
@@ -48,7 +39,7 @@ export function* syntheticEvents(options: SyntheticOptions): Generator<TwinEvent
         segment: rnd() < 0.1 ? 'business' : 'consumer', billing: rnd() < 0.3 ? 'prepaid' : 'postpaid',
         contractMonths: [0, 12, 24][Math.floor(rnd() * 3)],
         paymentMethod: (['direct_debit', 'card', 'electronic_check', 'mailed_check'] as const)[Math.floor(rnd() * 4)],
-        since: iso(start - Math.floor(rnd() * 2000) * DAY), consent: { marketing: rnd() < 0.6 },
+        since: iso(start - Math.floor(rnd() * 2000) * DAY_MS), consent: { marketing: rnd() < 0.6 },
       },
     };
     yield {
@@ -57,7 +48,7 @@ export function* syntheticEvents(options: SyntheticOptions): Generator<TwinEvent
     };
   }
   for (let d = 0; d < options.days; d++) {
-    const day = start + d * DAY;
+    const day = start + d * DAY_MS;
     for (let c = 0; c < n; c++) {
       const t = day + 3_600_000 + Math.floor(rnd() * 20 * 3_600_000);
       const customerId = `C${c}`;
@@ -77,14 +68,14 @@ export function* syntheticEvents(options: SyntheticOptions): Generator<TwinEvent
         const amount = 20 + (c % 5) * 10 + (rnd() < 0.2 ? 7.5 : 0);
         yield {
           id: id(), kind: 'bill', customerId, time: iso(t + 2), source: 'synthetic', v: 1,
-          data: { billId: `B${c}-${d}`, periodStart: date(day - 29 * DAY), periodEnd: date(day), amount, lines: [{ type: 'plan', amount: 20 + (c % 5) * 10 }, ...(amount % 10 ? [{ type: 'overage' as const, amount: 7.5 }] : [])] },
+          data: { billId: `B${c}-${d}`, periodStart: date(day - 29 * DAY_MS), periodEnd: date(day), amount, lines: [{ type: 'plan', amount: 20 + (c % 5) * 10 }, ...(amount % 10 ? [{ type: 'overage' as const, amount: 7.5 }] : [])] },
         };
         const late = rnd() < 0.1 ? Math.floor(rnd() * 20) : 0;
         yield {
           id: id(), kind: 'payment', customerId, time: iso(t + 3), source: 'synthetic', v: 1,
           data: rnd() < 0.02
-            ? { status: 'failed', billId: `B${c}-${d}`, amount, dueDate: date(day + 14 * DAY), failureReason: 'insufficient funds' }
-            : { status: 'paid', billId: `B${c}-${d}`, amount, dueDate: date(day + 14 * DAY), paidDate: date(day + (14 + late) * DAY) },
+            ? { status: 'failed', billId: `B${c}-${d}`, amount, dueDate: date(day + 14 * DAY_MS), failureReason: 'insufficient funds' }
+            : { status: 'paid', billId: `B${c}-${d}`, amount, dueDate: date(day + 14 * DAY_MS), paidDate: date(day + (14 + late) * DAY_MS) },
         };
       }
     }

@@ -5,9 +5,10 @@ import { applyEvent, type IdNames } from './twin-reducer.js';
 import { emptyCursor, scratchCursor, TwinTable, type TwinCursor } from './twin-table.js';
 import { computeFeatures, FEATURE_COUNT } from './twin-features.js';
 import { readTwinView, type TwinView } from './twin-view.js';
+import { DAY_MS } from '../domain/time.js';
 
 /** Default lateness: usage records from network elements commonly arrive up to a few days late. */
-export const DEFAULT_LATENESS_MS = 3 * 86_400_000;
+export const DEFAULT_LATENESS_MS = 3 * DAY_MS;
 
 export interface TwinEngineOptions {
   /** How far behind a customer's latest event time an event may arrive and still be applied. */

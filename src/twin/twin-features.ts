@@ -10,7 +10,8 @@ import {
   TICKET_STATE,
 } from './twin-layout.js';
 import type { TwinCursor } from './twin-table.js';
-import { DAY_MS, dayOf, monthOf } from './twin-time.js';
+import { DAY_MS } from '../domain/time.js';
+import { dayOf, monthOf } from './twin-time.js';
 
 /**
  * The feature vector every model reads. Names are stable: a model stores the names it was

@@ -1,6 +1,7 @@
 import type { EventOf, TwinEvent } from '../domain/events.js';
 import { CHANNELS } from '../domain/events.js';
-import { hash32, hash53 } from './id-hash.js';
+import { fnv1a32 } from '../domain/string-hash.js';
+import { hash53 } from './id-hash.js';
 import {
   DAY_RING,
   FLAG_EXISTS,
@@ -142,7 +143,7 @@ export function applyEvent(c: TwinCursor, event: TwinEvent, time: number, names:
 }
 
 function applyCustomer(c: TwinCursor, e: EventOf<'customer'>, time: number): void {
-  const tie = hash32(e.id);
+  const tie = fnv1a32(e.id);
   const t = f(c, OFF.profileTime);
   const flags = c.f64[f(c, OFF.flags)];
   const had = (flags & FLAG_HAS_PROFILE) !== 0;
@@ -227,7 +228,7 @@ function applyTicket(c: TwinCursor, e: EventOf<'ticket'>, time: number): void {
       maxF(c, OFF.lastComplaint, time);
     }
   }
-  const key = hash32(d.ticketId);
+  const key = fnv1a32(d.ticketId);
   const slot = ticketSlot(c, key);
   const st = b(c, OFF.ticketState) + slot;
   const tt = f(c, OFF.ticketTime) + slot;
@@ -263,7 +264,7 @@ function applyNetworkImpact(c: TwinCursor, e: EventOf<'network_impact'>): void {
   const d = e.data;
   const start = Date.parse(d.start);
   const minutes = d.end ? Math.max(0, Math.round((Date.parse(d.end) - start) / 60_000)) : 0;
-  const key = hash32(d.incidentId);
+  const key = fnv1a32(d.incidentId);
   const i = dayIndex(c, dayOf(start));
   let slot = -1;
   let free = -1;
@@ -356,7 +357,7 @@ function applySubscription(c: TwinCursor, e: EventOf<'subscription'>, time: numb
   }
   if (d.productId !== undefined || d.monthlyPrice !== undefined) {
     const pt = f(c, OFF.prodPlanTime) + slot;
-    const pid = d.productId === undefined ? 0 : hash32(d.productId);
+    const pid = d.productId === undefined ? 0 : fnv1a32(d.productId);
     if (d.productId !== undefined) names.product(pid, d.productId);
     const price = Math.round((d.monthlyPrice ?? 0) * 100);
     const curPrice = c.u32[w(c, OFF.prodPriceCents) + slot];

@@ -5,6 +5,7 @@ import { Intake, type IntakeOptions } from './intake.js';
 import { TwinEngine } from './twin-engine.js';
 import { TwinHistory } from './twin-history.js';
 import { recoverEngine, type RecoveryReport } from './twin-recovery.js';
+import { DAY_MS } from '../domain/time.js';
 
 export interface TwinServiceOptions {
   store: EventStore;
@@ -22,7 +23,7 @@ export const DEFAULT_CHECKPOINT_EVERY = 200_000;
  * Event time between a twin's history snapshots: an as-of read replays at most about this much
  * of the customer's history (a month of a customer is ~40 events, well under a millisecond).
  */
-export const HISTORY_EVERY_MS = 30 * 86_400_000;
+export const HISTORY_EVERY_MS = 30 * DAY_MS;
 
 /** The twin layer assembled: engine recovered from the store, intake, history and checkpoints. */
 export interface TwinService {

@@ -1,7 +1,5 @@
 import { civilMonth } from '../domain/event-fast-path.js';
-
-/** Milliseconds in a day; the twin's windows are whole UTC days. */
-export const DAY_MS = 86_400_000;
+import { DAY_MS } from '../domain/time.js';
 
 /** UTC day number since the epoch. */
 export function dayOf(ms: number): number {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ok } from '../../domain/connectors/connector-result.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import { fnv1a32 } from '../../domain/string-hash.js';
 import { createRng } from '../../intelligence/random.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import { planRetention, type RetentionCandidate } from '../retention/retention-planner.js';
@@ -139,16 +140,9 @@ export interface ChurnPreventionResult {
   };
 }
 
-/** FNV-1a of a string: a customer's place in the control draw must not depend on list order. */
-function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h | 0;
-}
-
-/** Seeded, order-free control assignment. */
+/** Seeded, order-free control assignment: a customer's place in the draw hangs on its id, not on list order. */
 export function inControlGroup(customerId: string, seed: number, share: number): boolean {
-  return createRng(seed ^ hash32(customerId)).next() < share;
+  return createRng(seed ^ fnv1a32(customerId)).next() < share;
 }
 
 /** Builds the churn prevention workflow over its dependencies. */

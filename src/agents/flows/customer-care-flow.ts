@@ -7,6 +7,7 @@ import { FEATURE_NAMES } from '../../twin/twin-features.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import type { StepDefinition, WorkflowContext, WorkflowDefinition } from '../workflows/index.js';
 import { awaitApproval, guardedActionStep, type GuardedOutcome } from './guarded-step.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /**
  * Customer care on a billing complaint: next-best-action for the caller → the card's top action
@@ -30,7 +31,7 @@ export const DEFAULT_AGENT_DECISION_TIMEOUT_MS = 15 * 60_000;
 /** Longer than any approval window of the default policy (credits 4 h, discounts 24 h), so a late approval still reaches the run. */
 export const DEFAULT_CARE_APPROVAL_TIMEOUT_MS = 25 * 3_600_000;
 /** Three days: long enough for the adjustment to show and the ticket to be worked. */
-export const DEFAULT_FOLLOW_UP_DELAY_MS = 3 * 86_400_000;
+export const DEFAULT_FOLLOW_UP_DELAY_MS = 3 * DAY_MS;
 
 const inputSchema = z.strictObject({
   customerId: z.string().min(1),

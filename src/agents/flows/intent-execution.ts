@@ -6,6 +6,7 @@ import { horizonEnd, type Intent, type IntentChannel } from '../intents/intent-s
 import type { WorkflowEngine } from '../workflows/index.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, type CampaignInput, type CampaignResult } from './campaign-management-flow.js';
 import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflowId, type ChurnPreventionInput, type ChurnPreventionResult } from './churn-prevention-flow.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /**
  * Connects the intent service to the flows: a plan of retention offers starts the churn prevention
@@ -24,7 +25,6 @@ export interface IntentExecutionDeps {
   readonly seed?: number;
 }
 
-const DAY_MS = 86_400_000;
 const RETENTION_TEMPLATES = new Set(['retention-offer-digital', 'retention-offer-assisted']);
 
 /** Where a notification channel of the plan is delivered among the twin's channels. */

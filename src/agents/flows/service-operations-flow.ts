@@ -6,6 +6,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import type { GuardedExecutor, GuardedStatus } from '../governance/guarded-executor.js';
 import type { StepDefinition, WorkflowContext, WorkflowDefinition } from '../workflows/index.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /**
  * Service operations: a network alarm → the customers it touches (from the cell index, active
@@ -79,10 +80,10 @@ export const DEFAULT_SERVICE_OPS_POLICY: ServiceOpsPolicy = {
   firstBatch: 5,
   batchSize: 50,
   concurrency: 16,
-  presenceHorizonMs: 365 * 86_400_000,
+  presenceHorizonMs: 365 * DAY_MS,
   compensateAfterMs: 4 * 3_600_000,
   compensation: { critical: 10, major: 5 },
-  maxOpenMs: 7 * 86_400_000,
+  maxOpenMs: 7 * DAY_MS,
   notificationChannel: 'sms',
 };
 

@@ -7,6 +7,7 @@ import {
   type PlanOutcome,
 } from './expectation-math.js';
 import { horizonDays, type Intent, type IntentExpectation, type TargetCondition, type TargetMetric } from './intent-schema.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /**
  * Watching an intent: a pure judgement of observed metrics against the expectations and the
@@ -76,7 +77,7 @@ const SEVERITY: Record<ExpectationStatus, number> = { achieved: 0, 'on-track': 1
 /** Judges observed metrics against the intent's expectations and the active plan (pure). */
 export function assess(intent: Intent, plan: ActivePlan, observed: Observation): Assessment {
   const days = horizonDays(intent.horizon, plan.startedAt);
-  const elapsedShare = Math.min(1, Math.max(0, (observed.asOf - plan.startedAt) / 86_400_000 / days));
+  const elapsedShare = Math.min(1, Math.max(0, (observed.asOf - plan.startedAt) / DAY_MS / days));
   const horizonReached = elapsedShare >= 1;
   const expectations = intent.intentExpectation.map((e) => progressOf(e, plan.outcome, observed, elapsedShare, horizonReached));
   const reasons: string[] = [];

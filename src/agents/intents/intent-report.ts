@@ -2,7 +2,8 @@ import { expectedAtHorizon } from './expectation-math.js';
 import type { ExpectationProgress, ExpectationStatus } from './intent-assessment.js';
 import type { Plan } from './intent-planner.js';
 import type { IntentEvent, IntentRecord } from './intent-store.js';
-import type { LifecycleStatus, PolicyMode } from './intent-schema.js';
+import type { PolicyMode } from '../../decisioning/policy/index.js';
+import type { LifecycleStatus } from './intent-schema.js';
 
 /**
  * IntentReport (as TMF921 names it): per expectation the target, the current value, what the

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { POLICY_MODES } from '../../decisioning/policy/index.js';
 import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /**
  * The intent model, shaped like a TM Forum TMF921 Intent: an id, a name and description, a
@@ -39,10 +41,6 @@ export type SegmentField = (typeof SEGMENT_FIELDS)[number];
 /** Comparison operators of a segment filter. */
 export const FILTER_OPS = ['<', '<=', '>', '>=', '==', '!='] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
-
-/** How far an intent may act without a human: show only, ask first, or act. */
-export const POLICY_MODES = ['advise', 'approve', 'autonomous'] as const;
-export type PolicyMode = (typeof POLICY_MODES)[number];
 
 /** The intent's lifecycle (see intent-lifecycle.ts for the allowed moves). */
 export const LIFECYCLE_STATUSES = ['proposed', 'accepted', 'planning', 'executing', 'achieved', 'not-achieved', 'cancelled'] as const;
@@ -126,6 +124,7 @@ export const intentDraftSchema = z.strictObject({
   horizon: horizonSchema,
   budget: budgetSchema.optional(),
   constraints: constraintsSchema.default({ maxContactsPerCustomer: 1, channels: [...INTENT_CHANNELS], excludedOffers: [], maxDiscountPct: 100 }),
+  /** How far the intent may act without a human (the action policy's modes); the policy still decides each action. */
   policyMode: z.enum(POLICY_MODES).default('approve'),
 });
 /** A validated draft (defaults filled in). */
@@ -176,8 +175,6 @@ export function validateIntent(input: unknown): IntentValidation<Intent> {
 export function formatIntentIssues(issues: readonly IntentIssue[]): string {
   return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * The instant the horizon ends, counted from `fromMs` (UTC). Months are calendar months; an

@@ -14,6 +14,7 @@ import {
   numberValue,
   opOf,
 } from './intent-phrases.js';
+import type { PolicyMode } from '../../decisioning/policy/index.js';
 import {
   INTENT_CHANNELS,
   intentSchema,
@@ -25,7 +26,6 @@ import {
   type IntentExpectation,
   type IntentGoal,
   type NamedSegment,
-  type PolicyMode,
   type TargetCondition,
   type TargetMetric,
 } from './intent-schema.js';

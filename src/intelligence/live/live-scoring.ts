@@ -23,6 +23,7 @@ import {
   type ClvSettings,
 } from './twin-signals.js';
 import { fastClv } from './fast-clv.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /** The champion a LiveScoring serves. */
 export interface LiveModel {
@@ -84,8 +85,6 @@ export interface LiveScore {
 export const DEFAULT_FULL_RESCORE_INTERVAL_MS = 60_000;
 /** Population offer records needed before their acceptance rate replaces the default prior. */
 const MIN_OFFERS_FOR_PRIOR = 20;
-const DAY_MS = 86_400_000;
-
 const MONTHS_PER_DAY = 12 / 365.25;
 
 /**

@@ -1,7 +1,7 @@
 import type { TwinEvent } from '../../domain/events.js';
 import { seededRandom, syntheticEvents, type SyntheticOptions } from '../../twin/synthetic-events.js';
+import { DAY_MS } from '../../domain/time.js';
 
-const DAY = 86_400_000;
 /** Base daily churn hazard: about 1 % a month before the multipliers, a typical postpaid churn rate. */
 const BASE_DAILY_HAZARD = 0.0003;
 
@@ -34,7 +34,7 @@ export function* syntheticChurnEvents(options: SyntheticOptions): Generator<Twin
       lastComplaint.set(c, t);
       yield { id: `churn-${options.seed ?? 1}-${++n}`, kind: 'ticket', customerId: c, time: new Date(t + 5).toISOString(), source: 'synthetic', v: 1, data: { ticketId: `CT${n}`, action: 'opened', category: 'service', severity: 'high', complaint: true } };
     }
-    const recent = t - (lastComplaint.get(c) ?? -Infinity) < 30 * DAY;
+    const recent = t - (lastComplaint.get(c) ?? -Infinity) < 30 * DAY_MS;
     const hazard = BASE_DAILY_HAZARD * (sad ? 6 : 1) * (monthToMonth.get(c) ? 2 : 1) * (recent ? 5 : 1);
     if (rnd() < hazard) {
       gone.add(c);

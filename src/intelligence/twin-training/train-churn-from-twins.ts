@@ -10,6 +10,7 @@ import { stratifiedSplit } from '../evaluation/stratified-folds.js';
 import { fitBaseline, type DriftBaseline } from '../live/drift-monitor.js';
 import { planCutoffs } from './training-cutoffs.js';
 import { buildTwinTrainingSet, type TwinTrainingSet } from './twin-training-set.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /** The registry name of the churn model family. */
 export const CHURN_MODEL_NAME = 'churn';
@@ -21,8 +22,6 @@ export const MIN_POSITIVES = 20;
 export const MONITORED_FEATURES = 5;
 /** Equal-width probability bins of the validation calibration table (CLV interval, ECE). */
 const CALIBRATION_BINS = 10;
-
-const DAY_MS = 86_400_000;
 
 /** What to train on. */
 export interface ChurnTrainingOptions {

@@ -1,7 +1,7 @@
 import { TwinloopError } from '../../domain/errors.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /** A day in ms; cutoffs fall on whole UTC days so windows line up with the twin's daily rings. */
-const DAY_MS = 86_400_000;
 /** Default spacing of stacked cutoffs: monthly, as the issue asks. */
 export const DEFAULT_CUTOFF_SPACING_MS = 30 * DAY_MS;
 /** Default number of stacked cutoffs: a year of monthly snapshots is plenty of rows and of seasons. */

@@ -5,8 +5,8 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
 import { createSandboxWorld, loadWorldDocument, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
 import type { TwinService } from '../../twin/twin-service.js';
+import { DAY_MS } from '../../domain/time.js';
 
-const DAY_MS = 86_400_000;
 /** How often the position is saved while the history is backfilled. */
 const SAVE_EVERY_MS = 5_000;
 

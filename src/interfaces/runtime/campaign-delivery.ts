@@ -1,6 +1,7 @@
 import type { CampaignAllocation, CampaignInput, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import type { TwinEvent } from '../../domain/events.js';
+import { fnv1a32 } from '../../domain/string-hash.js';
 import type { RecordStore } from '../../store/record-store.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { OperatorServices } from './operator-services.js';
@@ -36,11 +37,7 @@ interface CampaignState {
   spent: number;
 }
 
-const hash = (s: string, seed: number): number => {
-  let h = 2166136261 ^ seed;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return (h >>> 0) / 4294967296;
-};
+const hash = (s: string, seed: number): number => fnv1a32(s, seed) / 4294967296;
 
 export interface CampaignDelivery {
   /** Registers a campaign (idempotent) before its flow starts. */

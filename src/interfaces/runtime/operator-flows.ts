@@ -17,8 +17,8 @@ import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { campaignDelivery, type CampaignDelivery } from './campaign-delivery.js';
 import { liveTwinSource } from './operator-runtime.js';
 import type { OperatorServices } from './operator-services.js';
+import { DAY_MS } from '../../domain/time.js';
 
-const DAY_MS = 86_400_000;
 /** Draws of the simulation check a churn-prevention plan gets before it runs. */
 const CHECK_DRAWS = 60;
 

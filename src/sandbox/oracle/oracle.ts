@@ -4,6 +4,7 @@ import { STATUS_ACTIVE, RESPONSE_TYPE_ORDER } from '../population.js';
 import type { ResponseType } from '../world-config.js';
 import { acceptedMultiplier, acceptProbability } from '../world-effects.js';
 import { internalsOf } from '../world-internals.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /** The true effect of one offer on one customer's churn over the next month. */
 export interface OfferTruth {
@@ -61,7 +62,7 @@ export function createOracle(world: object): SandboxOracle {
     if (c < 0) throw new TwinloopError('NOT_FOUND', `unknown customer ${customerId}; use an id from customerIds()`);
     return c;
   };
-  const dateOf = (day: number) => new Date(w.startMs + day * 86_400_000).toISOString();
+  const dateOf = (day: number) => new Date(w.startMs + day * DAY_MS).toISOString();
   return {
     churnProbability(customerId) {
       const c = slot(customerId);

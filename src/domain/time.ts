@@ -1,0 +1,4 @@
+/** Time units shared by every layer (UTC throughout: no time zones, no leap seconds). */
+
+/** Milliseconds in a day: the twin's windows, the sandbox's simulated days and every horizon count whole UTC days of this length. */
+export const DAY_MS = 86_400_000;
