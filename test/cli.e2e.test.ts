@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -77,9 +77,50 @@ describe('twinloop CLI', () => {
     expect(summary.rejections[0]).toMatchObject({ line: 3, reason: expect.stringMatching(/^data\.dataMb/) });
   });
 
+  it('ends quietly when the reader of its output goes away (| head)', async () => {
+    const data = join(dir, 'dead-letters');
+    const bad = join(dir, 'bad.ndjson');
+    writeFileSync(bad, `${Array.from({ length: 3000 }, (_, i) => `not an event, line ${i} ${'x'.repeat(100)}`).join('\n')}\n`);
+    expect((await twinloop(['ingest', bad, '--data-dir', data])).code).toBe(2);
+    // Reads the first chunk of the listing (~600 kB, more than a pipe holds), then closes the pipe.
+    const child = spawn(process.execPath, [BIN, 'dead-letters', '--limit', '3000', '--data-dir', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    const first = await new Promise<string>((r) => child.stdout.once('data', (c: Buffer) => r(c.toString())));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((r) => child.once('close', r));
+    expect(first).toMatch(/^#\d+ \S+ \[cli\] record: malformed JSON.*\n +not an event, line 0/);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('maps every refusal to its exit code with one line on stderr', async () => {
+    const data = join(dir, 'codes');
+    // Usage errors found by the option parser are bad input too.
+    const unknown = await twinloop(['twin', 'C1', '--colour', 'red', '--data-dir', data]);
+    expect(unknown).toMatchObject({ code: 2, stderr: "twinloop: unknown option '--colour'\n" });
+    const notInt = await twinloop(['dead-letters', '--limit', 'many', '--data-dir', data]);
+    expect(notInt.code).toBe(2);
+    expect(notInt.stderr).toMatch(/^twinloop: .*--limit must be an integer/);
+    const duration = await twinloop(['--lateness', 'three days', 'twin', 'C1', '--data-dir', data]);
+    expect(duration).toMatchObject({ code: 2, stderr: 'twinloop: --lateness: "three days" is not a duration (examples: 72h, 3d, 30m, 500ms)\n' });
+    const horizon = await twinloop(['model', 'train-twins', '--horizon', 'soon', '--data-dir', data]);
+    expect(horizon).toMatchObject({ code: 2, stderr: expect.stringMatching(/^twinloop: --horizon: "soon" is not a duration/) });
+    const world = join(dir, 'world.json');
+    writeFileSync(world, JSON.stringify({ extends: 'small', population: { customers: -5 } }));
+    const invalid = await twinloop(['sandbox', 'validate', '--config', world]);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/world\.json is not a valid world configuration:\npopulation\.customers: /);
+    const promote = await twinloop(['model', 'promote', 'churn-v99', '--data-dir', data]);
+    expect(promote).toMatchObject({ code: 3, stderr: expect.stringMatching(/^twinloop: model version "churn-v99" not found/) });
+    expect((await twinloop(['--help'])).code).toBe(0);
+  });
+
   it('names a missing file and exits 2', async () => {
     const res = await twinloop(['ingest', join(dir, 'nope.ndjson'), '--data-dir', join(dir, 'x')]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/nope\.ndjson: no such file/);
+    const csv = await twinloop(['model', 'train', '--csv', join(dir, 'nope.csv'), '--target', 'Churn', '--out', join(dir, 'm.json')]);
+    expect(csv).toMatchObject({ code: 2, stderr: expect.stringMatching(/^twinloop: CSV file not found: .*nope\.csv/) });
   });
 });

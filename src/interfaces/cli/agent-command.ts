@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { evaluateRetentionAgent, RETENTION_POLICIES, type AgentEvaluation, type Interval } from '../../evaluation/agent-evaluation.js';
-import { action } from './cli-errors.js';
 import { formatInterval, formatTable, intOption } from './cli-numbers.js';
 
 const iv = (x: Interval, digits = 0) => formatInterval(x.mean, x.low, x.high, digits);
@@ -35,7 +34,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--offer <id>', "offer of the world's catalogue", 'retain-10')
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { seeds: number; customers: number; history: number; offer: string; json?: boolean }) => {
+      async (opts: { seeds: number; customers: number; history: number; offer: string; json?: boolean }) => {
         const r = await evaluateRetentionAgent({
           seeds: Array.from({ length: opts.seeds }, (_, i) => i + 1),
           customers: opts.customers,
@@ -45,6 +44,6 @@ export function registerAgentCommands(program: Command): void {
         });
         process.stdout.write(`${formatAgentEvaluation(r)}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      }),
+      },
     );
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { benchAlarmToNotification, type ServiceOpsBenchResult } from '../../agents/flows/service-ops-bench.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, WORLD_NAMES } from '../../sandbox/index.js';
-import { action } from './cli-errors.js';
 import { intOption } from './cli-numbers.js';
 
 /** The human summary of `bench alarms`. */
@@ -28,7 +27,7 @@ export function registerAlarmsBench(bench: Command): void {
     .option('--seed <n>', 'world seed', intOption('--seed', 0), 1)
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { world: string; customers: number; alarms: number; months: number; seed: number; json?: boolean }) => {
+      async (opts: { world: string; customers: number; alarms: number; months: number; seed: number; json?: boolean }) => {
         const base = namedWorld(opts.world);
         // The operator's back ends answer with the default world's latencies (the small world's
         // answer at once, which would measure nothing), and incidents are frequent enough to
@@ -44,6 +43,6 @@ export function registerAlarmsBench(bench: Command): void {
         });
         process.stdout.write(`${formatAlarmsBench(r)}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify({ ...r, ratioP50: r.alarmToFirstNotification.p50 / Math.max(r.baselineNotification.p50, 0.001) })}\n`);
-      }),
+      },
     );
 }

@@ -4,7 +4,6 @@ import { TwinloopError } from '../../domain/errors.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import type { AuditRecord } from '../../store/governance-store.js';
-import { action } from './cli-errors.js';
 import { intOption } from './cli-numbers.js';
 import { globalOptions } from './cli-context.js';
 
@@ -25,14 +24,14 @@ export function registerAuditCommands(program: Command): void {
     .description('walks the whole chain; exits 4 (CONFLICT) when an entry was altered, removed or cut off')
     .option('--json', 'one JSON object')
     .action(
-      action(async (opts: { json?: boolean }, command: Command) => {
+      async (opts: { json?: boolean }, command: Command) => {
         const g = globalOptions(command);
         const result = await verifyAudit(resolveStoreOptions({ dataDir: g.dataDir, databaseUrl: g.databaseUrl }, process.env));
         process.stdout.write(`${opts.json ? JSON.stringify(result) : formatAuditVerification(result)}\n`);
         if (!result.ok) {
           throw new TwinloopError('CONFLICT', `the audit trail is broken at seq ${result.firstBreak.seq} (${result.firstBreak.kind}): ${result.firstBreak.message}; entries after it cannot be trusted, restore the store from a backup and investigate who wrote to it`);
         }
-      }),
+      },
     );
   audit
     .command('list')
@@ -41,7 +40,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--limit <n>', 'entries at most', intOption('--limit', 1, 1000), 100)
     .option('--json', 'one JSON object: { entries, next }')
     .action(
-      action(async (opts: { after: number; limit: number; json?: boolean }, command: Command) => {
+      async (opts: { after: number; limit: number; json?: boolean }, command: Command) => {
         const g = globalOptions(command);
         const store = await openGovernanceStore(resolveStoreOptions({ dataDir: g.dataDir, databaseUrl: g.databaseUrl }, process.env));
         try {
@@ -57,6 +56,6 @@ export function registerAuditCommands(program: Command): void {
         } finally {
           await store.close();
         }
-      }),
+      },
     );
 }

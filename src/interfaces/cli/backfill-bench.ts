@@ -5,7 +5,6 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createSandboxWorld, loadWorldDocument, namedWorld } from '../../sandbox/index.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService } from '../../twin/twin-service.js';
-import { action } from './cli-errors.js';
 import { sandboxAwareClock } from './sandbox-operator.js';
 
 export interface BackfillBenchResult {
@@ -85,9 +84,9 @@ export function registerBackfillBench(bench: Command): void {
     .option('--months <m>', 'months of history', int('--months'), 12)
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { world: string; customers: number; months: number; json?: boolean }) => {
+      async (opts: { world: string; customers: number; months: number; json?: boolean }) => {
         const result = await runBackfillBench({ ...opts, log: (s) => process.stderr.write(`${s}\n`) });
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
-      }),
+      },
     );
 }

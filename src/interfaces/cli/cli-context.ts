@@ -14,10 +14,10 @@ export interface GlobalOptions {
   lateness?: string;
 }
 
-/** Parses a duration like `72h`, `3d`, `90m` or `500` (ms). */
-export function parseDuration(text: string): number {
+/** Parses a duration like `72h`, `3d`, `90m` or `500` (ms), given to `option`, which a refusal names. */
+export function parseDuration(text: string, option: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!m) throw new Error(`"${text}" is not a duration (examples: 72h, 3d, 30m)`);
+  if (!m) throw new TwinloopError('BAD_INPUT', `${option}: "${text}" is not a duration (examples: 72h, 3d, 30m, 500ms)`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms']!;
   return Number(m[1]) * unit;
 }
@@ -92,7 +92,7 @@ export async function openTwins(options: GlobalOptions, clock: Clock = systemClo
   return openTwinService({
     store,
     clock,
-    latenessMs: options.lateness ? parseDuration(options.lateness) : undefined,
+    latenessMs: options.lateness ? parseDuration(options.lateness, '--lateness') : undefined,
     onRecoveryProgress: onProgress,
   });
 }

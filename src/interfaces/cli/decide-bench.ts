@@ -18,7 +18,6 @@ import { benchAssistCard, type AssistBenchResult } from '../http/assist-bench.js
 import { decisionRoutes } from '../http/decision-routes.js';
 import { createHttpServer } from '../http/server.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
-import { action } from './cli-errors.js';
 import { runLoadInWorker, type LoadRequest, type LoadResult } from './http-load.js';
 
 /** The issue's target: decisions over HTTP at no less than half the rate of a bare route. */
@@ -245,7 +244,7 @@ export function registerDecideBench(bench: Command): void {
     .option('--assist-scores', 'train a churn model so the card carries scores (slower)')
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { decisions: number; customers: number; clients: number; seconds: number; assistCustomers: number; assistCalls: number; assistScores?: boolean; json?: boolean }) => {
+      async (opts: { decisions: number; customers: number; clients: number; seconds: number; assistCustomers: number; assistCalls: number; assistScores?: boolean; json?: boolean }) => {
         const r = await runDecideBench({
           decisions: opts.decisions,
           customers: opts.customers,
@@ -256,6 +255,6 @@ export function registerDecideBench(bench: Command): void {
         });
         process.stdout.write(`${formatDecideBench(r)}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      }),
+      },
     );
 }

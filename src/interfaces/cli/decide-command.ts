@@ -9,7 +9,6 @@ import { openRecordStore } from '../../store/open-record-store.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { decisionAnswer } from '../http/decision-routes.js';
 import { globalOptions, openTwins } from './cli-context.js';
-import { action } from './cli-errors.js';
 import { callServer, serverUrl } from './server-client.js';
 
 interface Ranked {
@@ -50,7 +49,7 @@ export function registerDecideCommand(program: Command): void {
     .option('--url <url>', 'ask this server (default: the server running on the data dir, else decide in this process)')
     .option('--json', 'print the decision as JSON')
     .action(
-      action(async (customer: string, opts: { channel: string; reason?: string; url?: string; json?: boolean }, command: Command) => {
+      async (customer: string, opts: { channel: string; reason?: string; url?: string; json?: boolean }, command: Command) => {
         const channel = channelSchema.safeParse(opts.channel);
         if (!channel.success) throw new TwinloopError('BAD_INPUT', `--channel: "${opts.channel}" is not a channel; use one of ${CHANNELS.join(', ')}`);
         const global = globalOptions(command);
@@ -85,6 +84,6 @@ export function registerDecideCommand(program: Command): void {
           }
         }
         process.stdout.write(opts.json ? `${JSON.stringify(answer)}\n` : `${formatDecision(answer)}\n`);
-      }),
+      },
     );
 }

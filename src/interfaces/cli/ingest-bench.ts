@@ -13,7 +13,6 @@ import { TwinEngine } from '../../twin/twin-engine.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { replayLog } from '../../twin/twin-recovery.js';
 import { seededRandom, syntheticEvents } from '../../twin/synthetic-events.js';
-import { action } from './cli-errors.js';
 
 /** Benchmark figures of the twin layer; see BENCHMARKS.md for what each means. */
 export interface IngestBenchResult {
@@ -218,7 +217,7 @@ export function registerIngestBench(bench: Command): void {
     .option('--twins <n>', 'twins for the bytes-per-twin figure', '1000000')
     .option('--json', 'last line: one JSON object with every figure')
     .action(
-      action(async (opts: { events: string; twins: string; json?: boolean }) => {
+      async (opts: { events: string; twins: string; json?: boolean }) => {
         const result = await runIngestBench({
           events: Number(opts.events),
           twins: Number(opts.twins),
@@ -226,6 +225,6 @@ export function registerIngestBench(bench: Command): void {
           log: (line) => process.stderr.write(`${line}\n`),
         });
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
-      }),
+      },
     );
 }

@@ -1,13 +1,13 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
 import type { RecordOutcome } from '../../domain/event-sink.js';
 import type { IntakeRecord } from '../../twin/intake.js';
 import { globalOptions, openTwins } from './cli-context.js';
-import { action, EXIT_CODE } from './cli-errors.js';
+import { setExitCode } from './cli-edge.js';
 import { parseCsvMapping, rowToEvent } from './csv-mapping.js';
+import { inputFileSize, numberedLines, readInputText } from './input-file.js';
 import { createProgress } from './progress.js';
 
 export interface IngestSummary {
@@ -24,20 +24,15 @@ interface Numbered {
 
 /** Records of an NDJSON file with their line numbers (blank lines skipped). */
 async function* ndjsonRecords(path: string, onBytes: (n: number) => void): AsyncGenerator<Numbered> {
-  const stream = createReadStream(path);
-  stream.on('data', (chunk) => onBytes(chunk.length));
-  let line = 0;
-  for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
-    line++;
-    if (text.trim()) yield { line, record: { text } };
-  }
+  for await (const { line, text } of numberedLines(path, onBytes)) yield { line, record: { text } };
 }
 
 /** Records of a CSV file (header row first) turned into events by a column mapping. */
 async function* csvRecords(path: string, mappingPath: string, onBytes: (n: number) => void): AsyncGenerator<Numbered> {
+  const mappingText = readInputText(mappingPath, 'column mapping (--csv-map)', 'docs/ingest.md describes the mapping');
   let mappingJson: unknown;
   try {
-    mappingJson = JSON.parse(readFileSync(mappingPath, 'utf8'));
+    mappingJson = JSON.parse(mappingText);
   } catch (err) {
     throw new TwinloopError('BAD_INPUT', `--csv-map ${mappingPath}: ${(err as Error).message}`);
   }
@@ -61,13 +56,8 @@ export function registerIngestCommand(program: Command): void {
     .option('--csv-map <file>', 'JSON column mapping; makes FILE a CSV (see docs/ingest.md)')
     .option('--json', 'print a machine-readable summary {accepted, duplicates, rejected, rejections}; exit code 2 when any record was rejected')
     .action(
-      action(async (file: string, opts: { csvMap?: string; json?: boolean }, command: Command) => {
-        let size: number;
-        try {
-          size = statSync(file).size;
-        } catch {
-          throw new TwinloopError('BAD_INPUT', `${file}: no such file`);
-        }
+      async (file: string, opts: { csvMap?: string; json?: boolean }, command: Command) => {
+        const size = inputFileSize(file, opts.csvMap ? 'CSV file' : 'events file');
         const twins = await openTwins(globalOptions(command));
         const progress = createProgress({ json: opts.json });
         progress.start(size, 'ingest');
@@ -107,13 +97,13 @@ export function registerIngestCommand(program: Command): void {
           await twins.close();
         }
         // Scripts see partial failure: the good records are in, the others in the dead letters.
-        if (summary.rejected > 0) process.exitCode = EXIT_CODE.BAD_INPUT;
+        if (summary.rejected > 0) setExitCode('BAD_INPUT');
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else {
           process.stdout.write(`accepted ${summary.accepted}, duplicates ${summary.duplicates}, rejected ${summary.rejected}\n`);
           for (const r of summary.rejections.slice(0, 20)) process.stdout.write(`  line ${r.line}: ${r.reason}\n`);
           if (summary.rejections.length > 20) process.stdout.write(`  … ${summary.rejections.length - 20} more (use --json for all)\n`);
         }
-      }),
+      },
     );
 }

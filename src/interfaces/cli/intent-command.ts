@@ -4,7 +4,6 @@ import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
 import { llmConfigFromEnv, proposeIntentWithLlm } from '../../agents/intents/llm-intent-adapter.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { globalOptions } from './cli-context.js';
-import { action } from './cli-errors.js';
 import { callServer, serverUrl } from './server-client.js';
 
 /**
@@ -22,7 +21,7 @@ export function registerIntentCommand(program: Command): void {
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .option('--json', 'print JSON')
     .action(
-      action(async (text: string | undefined, opts: { submit?: boolean; accept?: boolean; llm?: boolean; url?: string; json?: boolean }, command: Command) => {
+      async (text: string | undefined, opts: { submit?: boolean; accept?: boolean; llm?: boolean; url?: string; json?: boolean }, command: Command) => {
         if (!text) throw new TwinloopError('BAD_INPUT', 'give the intent in words, e.g. twinloop intent "keep high-value prepaid customers at risk this month, budget 50000"');
         if (opts.llm) {
           const url = serverUrl(globalOptions(command), opts.url);
@@ -47,17 +46,17 @@ export function registerIntentCommand(program: Command): void {
         if (!url) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
         const answer = await callServer(url, 'POST', '/intents', { text, accept: Boolean(opts.accept) });
         process.stdout.write(`${JSON.stringify(answer, null, opts.json ? undefined : 2)}\n`);
-      }),
+      },
     );
   intent
     .command('report <id>')
     .description("An intent's progress against each expectation")
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .action(
-      action(async (id: string, opts: { url?: string }, command: Command) => {
+      async (id: string, opts: { url?: string }, command: Command) => {
         const url = serverUrl(globalOptions(command), opts.url);
         if (!url) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
         process.stdout.write(`${JSON.stringify(await callServer(url, 'GET', `/intents/${encodeURIComponent(id)}/report`), null, 2)}\n`);
-      }),
+      },
     );
 }

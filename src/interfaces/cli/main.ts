@@ -23,10 +23,11 @@ import { registerSimulateCommands } from './simulate-command.js';
 import { registerWorkflowBench } from './workflow-bench-command.js';
 import { registerOnboardingBench } from './onboarding-bench.js';
 import { VERSION } from './version.js';
+import { routeCommanderErrorsToEdge, runAtEdge } from './cli-edge.js';
 
 /** Builds the `twinloop` command line. */
 export function buildProgram(): Command {
-  const program = new Command('twinloop')
+  const program = routeCommanderErrorsToEdge(new Command('twinloop'))
     .version(VERSION)
     .description('Living customer twins and an agentic execution engine for telecom operators')
     .option('--data-dir <dir>', 'embedded store folder (env TWINLOOP_DATA_DIR; default ./.twinloop)')
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Runs the command line on `argv` (as `process.argv`); errors end in their exit code (cli-edge.ts). */
 export async function main(argv: string[]): Promise<void> {
-  await buildProgram().parseAsync(argv);
+  await runAtEdge(buildProgram(), argv);
 }

@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
 import { runStdioBridge } from '../mcp/mcp-stdio-bridge.js';
 import { globalOptions } from './cli-context.js';
-import { action } from './cli-errors.js';
 import { serverUrl } from './server-client.js';
 
 /** `twinloop mcp`: the MCP tools on stdio, for agents that launch their tools as processes. */
@@ -12,10 +11,10 @@ export function registerMcpCommand(program: Command): void {
     .description("MCP server on stdin/stdout, relaying to the running Twinloop server's tools (/mcp), so actions go through its policy and audit")
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .action(
-      action(async (opts: { url?: string }, command: Command) => {
+      async (opts: { url?: string }, command: Command) => {
         const url = serverUrl(globalOptions(command), opts.url);
         if (!url) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` (its tools are served at /mcp) or pass --url');
         await runStdioBridge(url);
-      }),
+      },
     );
 }

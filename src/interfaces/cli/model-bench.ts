@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { toTwinloopError } from '../../domain/errors.js';
 import { createProgress } from './progress.js';
 import type { CsvTable } from '../../intelligence/tabular/csv-table.js';
 import { findColumn, readCsvTable, selectRows } from '../../intelligence/tabular/csv-table.js';
@@ -238,27 +237,21 @@ export function registerModelBench(bench: Command): void {
     .option('--seed <n>', 'random seed', (v: string) => Number.parseInt(v, 10), 1)
     .option('--json', 'end with one JSON line holding every figure')
     .action(async (flags: BenchFlags) => {
-      try {
-        const log = (s: string): void => console.log(s);
-        const started = performance.now();
-        const progress = createProgress({ json: flags.json });
-        progress.start(5, 'bench');
-        const ibm = await ibmChurn(flags.data, flags.seed, log);
-        progress.update(1);
-        const uplift = hillstrom(flags.data, flags.seed, log);
-        progress.update(2);
-        const clvFigures = clvCheck(flags.data, flags.seed, log);
-        progress.update(3);
-        const mavenFigures = maven(flags.data, flags.seed, log);
-        progress.update(4);
-        const speed = throughput(flags.data, flags.seed, log);
-        progress.stop();
-        const all = { ibm_churn: ibm, hillstrom_uplift: uplift, clv: clvFigures, maven_churn: mavenFigures, scoring: speed, seconds: seconds(started), node: process.version };
-        if (flags.json) console.log(JSON.stringify(all));
-      } catch (err) {
-        const e = toTwinloopError(err);
-        console.error(`error: ${e.message}`);
-        process.exitCode = e.code === 'BAD_INPUT' ? 2 : 1;
-      }
+      const log = (s: string): void => console.log(s);
+      const started = performance.now();
+      const progress = createProgress({ json: flags.json });
+      progress.start(5, 'bench');
+      const ibm = await ibmChurn(flags.data, flags.seed, log);
+      progress.update(1);
+      const uplift = hillstrom(flags.data, flags.seed, log);
+      progress.update(2);
+      const clvFigures = clvCheck(flags.data, flags.seed, log);
+      progress.update(3);
+      const mavenFigures = maven(flags.data, flags.seed, log);
+      progress.update(4);
+      const speed = throughput(flags.data, flags.seed, log);
+      progress.stop();
+      const all = { ibm_churn: ibm, hillstrom_uplift: uplift, clv: clvFigures, maven_churn: mavenFigures, scoring: speed, seconds: seconds(started), node: process.version };
+      if (flags.json) console.log(JSON.stringify(all));
     });
 }

@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
-import { toTwinloopError } from '../../domain/errors.js';
-import type { ErrorCode } from '../../domain/errors.js';
+import { Option, type Command } from 'commander';
 import { createProgress } from './progress.js';
+import { intOption } from './cli-numbers.js';
 import { findColumn, readCsvTable } from '../../intelligence/tabular/csv-table.js';
 import { trainTabularModel } from '../../intelligence/model/train-tabular-model.js';
 import { crossValidateTable, meanStd } from '../../intelligence/model/cross-validate.js';
@@ -13,34 +12,9 @@ import { openModelRegistry } from '../../store/open-model-registry.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
 import { globalOptions, openTwins, parseDuration, type GlobalOptions } from './cli-context.js';
-import { action } from './cli-errors.js';
-import { TwinloopError } from '../../domain/errors.js';
 import { summarizeVersion } from '../http/model-routes.js';
 
-/** Exit code per error code: 2 for anything the user can fix in the command line or files. */
-const EXIT_CODES: Record<ErrorCode, number> = {
-  BAD_INPUT: 2,
-  NOT_FOUND: 2,
-  CONFLICT: 1,
-  OVERLOADED: 1,
-  POLICY_DENIED: 1,
-  UNAVAILABLE: 1,
-  INTERNAL: 1,
-};
-
-/** Runs a command body, turning anything thrown into one error line and an exit code. */
-async function run(body: () => void | Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    const e = toTwinloopError(err);
-    console.error(`error: ${e.message}`);
-    process.exitCode = EXIT_CODES[e.code];
-  }
-}
-
 const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
-const toInt = (v: string): number => Number.parseInt(v, 10);
 
 /** A CSV field, quoted when it holds a comma, quote or line break. */
 function csvField(v: string): string {
@@ -88,11 +62,11 @@ export function registerModelCommands(program: Command): void {
     .option('--id <column>', 'identifier column (never a feature)')
     .option('--drop <columns>', 'comma-separated columns to leave out', splitList)
     .requiredOption('--out <file>', 'where to write the model file')
-    .option('--seed <n>', 'random seed', toInt, 1)
-    .option('--calibration <method>', 'platt or isotonic', 'platt')
+    .option('--seed <n>', 'random seed', intOption('--seed', 0), 1)
+    .addOption(new Option('--calibration <method>', 'calibration of the probabilities').choices(['platt', 'isotonic']).default('platt'))
     .option('--json', 'print the summary as JSON')
-    .action((flags: TrainFlags) =>
-      run(() => {
+    .action(
+      (flags: TrainFlags) => {
         const table = readCsvTable(flags.csv);
         const progress = createProgress({ json: flags.json });
         progress.start(4, 'training');
@@ -101,7 +75,7 @@ export function registerModelCommands(program: Command): void {
           id: flags.id,
           drop: flags.drop,
           seed: flags.seed,
-          calibration: flags.calibration === 'isotonic' ? 'isotonic' : 'platt',
+          calibration: flags.calibration,
           onStep: (done) => progress.update(done),
         });
         progress.stop();
@@ -129,7 +103,7 @@ export function registerModelCommands(program: Command): void {
         console.log(`calibration ${doc.calibration.method}, ECE ${summary.ece.toFixed(4)}; trained in ${summary.seconds.toFixed(2)} s (${summary.cpu_seconds.toFixed(2)} s CPU)`);
         if (summary.skipped.length) console.log(`skipped columns: ${summary.skipped.map((s) => `${s.name} (${s.reason})`).join(', ')}`);
         console.log(`model written to ${flags.out}`);
-      }),
+      },
     );
 
   model
@@ -139,8 +113,8 @@ export function registerModelCommands(program: Command): void {
     .requiredOption('--csv <file>', 'CSV to score (same columns as training; extra columns are ignored)')
     .requiredOption('--out <file>', 'where to write id,score')
     .option('--id <column>', 'identifier column (default: the one used in training, else the row number)')
-    .action((flags: ScoreFlags) =>
-      run(() => {
+    .action(
+      (flags: ScoreFlags) => {
         const doc = loadModel(flags.model);
         const table = readCsvTable(flags.csv);
         const scorer = createTabularScorer(doc);
@@ -156,7 +130,7 @@ export function registerModelCommands(program: Command): void {
         }
         writeFileSync(flags.out, lines.join('\n') + '\n');
         console.log(`scored ${table.rowCount} rows to ${flags.out}`);
-      }),
+      },
     );
 
   model
@@ -166,12 +140,12 @@ export function registerModelCommands(program: Command): void {
     .requiredOption('--target <column>', 'two-valued target column')
     .option('--id <column>', 'identifier column (never a feature)')
     .option('--drop <columns>', 'comma-separated columns to leave out', splitList)
-    .option('--folds <k>', 'folds per repeat', toInt, 5)
-    .option('--repeats <n>', 'repeats', toInt, 3)
-    .option('--seed <n>', 'random seed', toInt, 1)
+    .option('--folds <k>', 'folds per repeat', intOption('--folds', 2), 5)
+    .option('--repeats <n>', 'repeats', intOption('--repeats', 1), 3)
+    .option('--seed <n>', 'random seed', intOption('--seed', 0), 1)
     .option('--json', 'print one JSON object')
-    .action((flags: CvFlags) =>
-      run(() => {
+    .action(
+      (flags: CvFlags) => {
         const table = readCsvTable(flags.csv);
         const progress = createProgress({ json: flags.json });
         progress.start(flags.folds * flags.repeats, 'cv');
@@ -209,7 +183,7 @@ export function registerModelCommands(program: Command): void {
           for (const [k, v] of Object.entries(out.learners)) console.log(`  ${k.padEnd(8)} ${v.mean.toFixed(4)} ± ${v.std.toFixed(4)}`);
           console.log(`  selected: ${Object.entries(chosen).map(([k, v]) => `${k} ×${v}`).join(', ')}`);
         }
-      }),
+      },
     );
   registerTwinModelCommands(model);
 }
@@ -239,31 +213,24 @@ export function registerTwinModelCommands(model: Command): void {
     .description('registered model versions with status, metrics and training window')
     .option('--json', 'one JSON array')
     .action(
-      action(async (opts: { json?: boolean }, command: Command) => {
+      async (opts: { json?: boolean }, command: Command) => {
         const versions = await withRegistry(globalOptions(command), (r) => r.list());
         if (opts.json) process.stdout.write(`${JSON.stringify(versions.map(summarizeVersion))}\n`);
         else if (versions.length === 0) process.stdout.write('no model versions yet; train one with `twinloop model train-twins`\n');
         else for (const v of versions) process.stdout.write(`${formatVersion(v)}\n`);
-      }),
+      },
     );
 
   model
     .command('train-twins')
     .description('train a churn model from the twins in the store (leakage-free, stacked monthly cutoffs) and register it')
     .option('--horizon <duration>', 'label window: churned within this long after each cutoff', '30d')
-    .option('--cutoffs <n>', 'monthly cutoffs to stack (default 12)')
+    .option('--cutoffs <n>', 'monthly cutoffs to stack (default 12)', intOption('--cutoffs', 1))
     .option('--promote', 'register as champion (default: challenger, or champion when there is none)')
     .option('--json', 'print the registered version as one JSON object')
     .action(
-      action(async (opts: { horizon: string; cutoffs?: string; promote?: boolean; json?: boolean }, command: Command) => {
-        let horizonMs: number;
-        try {
-          horizonMs = parseDuration(opts.horizon);
-        } catch (err) {
-          throw new TwinloopError('BAD_INPUT', `--horizon: ${(err as Error).message}`);
-        }
-        const cutoffs = opts.cutoffs === undefined ? undefined : Number(opts.cutoffs);
-        if (cutoffs !== undefined && !(Number.isInteger(cutoffs) && cutoffs >= 1)) throw new TwinloopError('BAD_INPUT', `--cutoffs: "${opts.cutoffs}" is not a positive integer`);
+      async (opts: { horizon: string; cutoffs?: number; promote?: boolean; json?: boolean }, command: Command) => {
+        const horizonMs = parseDuration(opts.horizon, '--horizon');
         const options = globalOptions(command);
         // Reads the twins only (the registry is its own table), so it may run beside a server.
         const twins = await openTwins(options, undefined, 'read');
@@ -271,7 +238,7 @@ export function registerTwinModelCommands(model: Command): void {
           const r = await withRegistry(options, (registry) =>
             trainAndRegister(twins, registry, {
               horizonDays: horizonMs / 86_400_000,
-              cutoffs,
+              cutoffs: opts.cutoffs,
               promotion: opts.promote ? 'champion' : 'champion-if-none',
               onProgress: (stage) => (opts.json ? undefined : process.stderr.write(`${stage}…\n`)),
             }),
@@ -288,7 +255,7 @@ export function registerTwinModelCommands(model: Command): void {
         } finally {
           await twins.close({ checkpoint: false });
         }
-      }),
+      },
     );
 
   model
@@ -296,9 +263,9 @@ export function registerTwinModelCommands(model: Command): void {
     .description('make a model version the champion (the previous champion is retired)')
     .argument('<id>', 'version id, e.g. churn-v3')
     .action(
-      action(async (id: string, _opts: unknown, command: Command) => {
+      async (id: string, _opts: unknown, command: Command) => {
         const info = await withRegistry(globalOptions(command), (r) => r.setStatus(id, 'champion'));
         process.stdout.write(`${info.id} is now the champion; a running server picks it up within a minute\n`);
-      }),
+      },
     );
 }

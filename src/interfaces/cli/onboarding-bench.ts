@@ -6,7 +6,6 @@ import { onboardingWorkflow, type OnboardingResult } from '../../agents/workflow
 import { createWorkflowEngine } from '../../agents/workflows/workflow-engine.js';
 import { createSandboxWorld, namedWorld } from '../../sandbox/index.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
-import { action } from './cli-errors.js';
 import { intOption } from './cli-numbers.js';
 
 /** Distribution of a list of durations in milliseconds. */
@@ -94,7 +93,7 @@ export function registerOnboardingBench(bench: Command): void {
     .option('--seed <n>', 'sandbox seed', intOption('--seed', 0), 1)
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { applicants: number; seed: number; json?: boolean }) => {
+      async (opts: { applicants: number; seed: number; json?: boolean }) => {
         const r = await runOnboardingBench({ applicants: opts.applicants, seed: opts.seed, log: (s) => process.stderr.write(`${s}\n`) });
         const d = (x: OnboardingBenchResult['timeToActivateMs']) => `p10 ${x.p10.toFixed(0)} ms, p50 ${x.p50.toFixed(0)} ms, p90 ${x.p90.toFixed(0)} ms, p99 ${x.p99.toFixed(0)} ms (n ${x.n})`;
         process.stdout.write(
@@ -102,6 +101,6 @@ export function registerOnboardingBench(bench: Command): void {
             ? `${JSON.stringify(r)}\n`
             : `outcomes: ${JSON.stringify(r.outcomes)}\ntime to activate: ${d(r.timeToActivateMs)}\nbaseline (same calls, no engine): ${d(r.baselineMs)}\nratio p50 ${r.ratioP50}\n`,
         );
-      }),
+      },
     );
 }

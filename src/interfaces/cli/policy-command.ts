@@ -7,7 +7,6 @@ import { CHECKED_ESTIMATORS, checkOffPolicy, type OffPolicyCheckResult } from '.
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { decisionCursor, MAX_PAGE_SIZE, type DecisionQuery, type RecordStore } from '../../store/record-store.js';
-import { action } from './cli-errors.js';
 import { intOption } from './cli-numbers.js';
 import { globalOptions } from './cli-context.js';
 
@@ -79,7 +78,7 @@ export function registerPolicyCommands(program: Command): void {
     .option('--seed <n>', 'sandbox seed', intOption('--seed', 0), 1)
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { policy?: string; from?: string; to?: string; sandbox?: boolean; customers: number; decisions: number; seed: number; json?: boolean }, command: Command) => {
+      async (opts: { policy?: string; from?: string; to?: string; sandbox?: boolean; customers: number; decisions: number; seed: number; json?: boolean }, command: Command) => {
         const target = opts.policy ? targetPolicyByName(opts.policy) : undefined;
         if (opts.sandbox) {
           const r = await checkOffPolicy({
@@ -115,6 +114,6 @@ export function registerPolicyCommands(program: Command): void {
         const report = estimatePolicyValue(log, target ?? targetPolicyByName(name), { rewardModel: loggedExpectedValue });
         process.stdout.write(`${formatPolicyReport(name, report)}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify({ policy: name, from: opts.from ?? null, to: opts.to ?? null, ...report })}\n`);
-      }),
+      },
     );
 }

@@ -1,6 +1,6 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
 import {
   WORLD_NAMES,
@@ -19,28 +19,16 @@ import {
   type WorldConfig,
   type WorldStats,
 } from '../../sandbox/index.js';
+import { EXIT_CODE } from './cli-edge.js';
+import { intOption } from './cli-numbers.js';
+import { readInputText } from './input-file.js';
 import { createProgress } from './progress.js';
 
-/** Exit code of `sandbox validate` when the configuration has wrong fields. */
-export const EXIT_INVALID_CONFIG = 2;
-
-const int = (name: string, min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
-  return n;
-};
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new TwinloopError('NOT_FOUND', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
+const readConfig = (file: string): string => readInputText(file, 'world configuration', 'docs/sandbox.md describes the fields');
 
 /** The world a command runs: `--config FILE`, else `--world NAME`, else the default; `--customers` overrides the size. */
 export function resolveWorld(opts: { config?: string; world?: string; customers?: number }): WorldConfig {
-  const base: WorldConfig = opts.config ? loadWorldDocument(parseWorldText(readText(opts.config))) : namedWorld(opts.world ?? 'default');
+  const base: WorldConfig = opts.config ? loadWorldDocument(parseWorldText(readConfig(opts.config))) : namedWorld(opts.world ?? 'default');
   if (opts.customers === undefined) return base;
   return loadWorldDocument({ ...base, population: { ...base.population, customers: opts.customers } });
 }
@@ -54,9 +42,9 @@ export function registerSandboxCommands(program: Command): Command {
     .description('generate months of history of a sandbox world as NDJSON twin events')
     .option('--config <file>', 'world configuration (JSON); may "extends" a built-in world')
     .option('--world <name>', `built-in world: ${WORLD_NAMES.join(', ')}`, 'default')
-    .option('--customers <n>', 'override the population size', int('--customers', 1))
-    .requiredOption('--seed <n>', 'seed: the same config and seed give the same bytes', int('--seed', 0))
-    .requiredOption('--months <m>', 'months of history', int('--months', 1))
+    .option('--customers <n>', 'override the population size', intOption('--customers', 1))
+    .requiredOption('--seed <n>', 'seed: the same config and seed give the same bytes', intOption('--seed', 0))
+    .requiredOption('--months <m>', 'months of history', intOption('--months', 1))
     .requiredOption('--out <file>', 'NDJSON file to write')
     .action(async (opts: { config?: string; world?: string; customers?: number; seed: number; months: number; out: string }) => {
       const config = resolveWorld(opts);
@@ -79,22 +67,12 @@ export function registerSandboxCommands(program: Command): Command {
 
   sandbox
     .command('validate')
-    .description(`check a world configuration; exit ${EXIT_INVALID_CONFIG} with one line per wrong field`)
+    .description(`check a world configuration; exit ${EXIT_CODE.BAD_INPUT} with one line per wrong field`)
     .requiredOption('--config <file>', 'world configuration (JSON)')
     .action((opts: { config: string }) => {
-      let doc: unknown;
-      try {
-        doc = parseWorldText(readText(opts.config));
-      } catch (err) {
-        console.error(err instanceof Error ? err.message : String(err));
-        process.exitCode = EXIT_INVALID_CONFIG;
-        return;
-      }
-      const result = checkWorldDocument(doc);
+      const result = checkWorldDocument(parseWorldText(readConfig(opts.config)));
       if (!result.ok) {
-        for (const line of formatConfigIssues(result.issues)) console.error(line);
-        process.exitCode = EXIT_INVALID_CONFIG;
-        return;
+        throw new TwinloopError('BAD_INPUT', `${opts.config} is not a valid world configuration:\n${formatConfigIssues(result.issues).join('\n')}`);
       }
       const c = result.config;
       console.log(`ok: world "${c.name}", ${c.population.customers} customers, ${c.plans.length} plans, ${c.network.cells} cells, churn target ${(100 * c.churn.monthlyRate.target).toFixed(1)}%/month`);
@@ -128,12 +106,12 @@ export function registerSandboxCommands(program: Command): Command {
     .requiredOption('--ibm <file>', 'the IBM Telco Customer Churn CSV')
     .option('--config <file>', 'world configuration (JSON)')
     .option('--world <name>', 'built-in world', 'default')
-    .option('--customers <n>', 'override the population size', int('--customers', 1))
-    .option('--seed <n>', 'seed', int('--seed', 0), 1)
-    .option('--months <m>', 'months of history to measure churn over', int('--months', 1), 12)
+    .option('--customers <n>', 'override the population size', intOption('--customers', 1))
+    .option('--seed <n>', 'seed', intOption('--seed', 0), 1)
+    .option('--months <m>', 'months of history to measure churn over', intOption('--months', 1), 12)
     .option('--json', 'print one JSON object')
     .action((opts: { ibm: string; config?: string; world?: string; customers?: number; seed: number; months: number; json?: boolean }) => {
-      const ibm = ibmProfile(readText(opts.ibm));
+      const ibm = ibmProfile(readInputText(opts.ibm, 'IBM Telco churn CSV'));
       const world = worldProfile(resolveWorld(opts), opts.seed, opts.months);
       const report = compareSides(ibm, world);
       console.log(opts.json ? JSON.stringify(report) : formatCalibration(report));
@@ -147,8 +125,8 @@ export function registerSandboxBench(bench: Command): Command {
   return bench
     .command('sandbox')
     .description('events per second generated to an NDJSON file, against same-process baselines')
-    .option('--customers <n>', 'population size', int('--customers', 1), 20_000)
-    .option('--months <m>', 'months of history', int('--months', 1), 3)
+    .option('--customers <n>', 'population size', intOption('--customers', 1), 20_000)
+    .option('--months <m>', 'months of history', intOption('--months', 1), 3)
     .option('--world <name>', 'built-in world', 'default')
     .option('--json', 'print the result as one JSON object on the last line')
     .action(async (opts: { customers: number; months: number; world: string; json?: boolean }) => {

@@ -13,7 +13,6 @@ import { seededRandom } from '../../twin/synthetic-events.js';
 import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic-churn-events.js';
 import { loadChampion, toLiveModel, trainAndRegister } from '../../intelligence/live/churn-model-service.js';
 import { LiveScoring } from '../../intelligence/live/live-scoring.js';
-import { action } from './cli-errors.js';
 
 /** The re-scoring budget the issue sets per twin and event. */
 const BUDGET_US = 50;
@@ -143,7 +142,7 @@ export function registerScoringBench(bench: Command): void {
     .option('--days <n>', 'days of history', '200')
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { customers: string; days: string; json?: boolean }) => {
+      async (opts: { customers: string; days: string; json?: boolean }) => {
         const customers = Number(opts.customers);
         const days = Number(opts.days);
         if (!(Number.isInteger(customers) && customers >= 100) || !(Number.isInteger(days) && days >= 90)) {
@@ -157,6 +156,6 @@ export function registerScoringBench(bench: Command): void {
             `  reasons on demand (GET /twins/:id scores): p50 ${r.explain_us.p50} µs, p99 ${r.explain_us.p99} µs; full re-score of ${r.twins} twins ${r.full_rescore_ms} ms; training ${r.train_seconds} s\n`,
         );
         if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      }),
+      },
     );
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { benchSimulation, type SimulationBenchResult } from '../../simulation/index.js';
-import { action } from './cli-errors.js';
 import { intOption } from './cli-numbers.js';
 
 /** The human summary of `bench simulate`. */
@@ -22,11 +21,11 @@ export function registerSimulateBench(bench: Command): void {
     .option('--workers <n>', 'worker threads (default: the available parallelism)', intOption('--workers', 1))
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { twins: number; months: number; draws: number; workers?: number; json?: boolean }) => {
+      async (opts: { twins: number; months: number; draws: number; workers?: number; json?: boolean }) => {
         process.stderr.write(`simulating ${opts.twins} twins × ${opts.months} months × ${opts.draws} draws…\n`);
         const r = await benchSimulation({ twins: opts.twins, months: opts.months, draws: opts.draws, workers: opts.workers });
         process.stdout.write(`${formatSimulateBench(r)}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify({ ...r, seconds: r.engineMs / 1000 })}\n`);
-      }),
+      },
     );
 }

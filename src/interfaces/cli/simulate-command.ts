@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { systemClock } from '../../domain/clock.js';
 import { toTwinloopError, TwinloopError } from '../../domain/errors.js';
@@ -8,9 +7,9 @@ import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
 import { parseScenarioText, simulate, twinSource, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
-import { action } from './cli-errors.js';
 import { formatInterval, formatTable, intOption } from './cli-numbers.js';
 import { globalOptions, openTwins } from './cli-context.js';
+import { readInputText } from './input-file.js';
 import { createProgress } from './progress.js';
 
 /** The validation's targets (issue 5): realised net value inside the 90 % interval, error of the means. */
@@ -53,12 +52,7 @@ export function formatValidation(r: SimulationValidationResult): string {
 
 /** Reads and validates a scenario file; errors name the file (and the scenario path inside it). */
 export function readScenarioFile(file: string): ScenarioFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new TwinloopError('BAD_INPUT', `cannot read the scenario file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give the path of a JSON scenario file (docs/simulation.md)`);
-  }
+  const text = readInputText(file, 'scenario file', 'give the path of a JSON scenario file (docs/simulation.md)');
   try {
     return parseScenarioText(text);
   } catch (thrown) {
@@ -76,7 +70,7 @@ export function registerSimulateCommands(program: Command): void {
     .option('--workers <n>', 'worker threads (default: the available parallelism)', intOption('--workers', 0))
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (file: string | undefined, opts: { workers?: number; json?: boolean }, command: Command) => {
+      async (file: string | undefined, opts: { workers?: number; json?: boolean }, command: Command) => {
         if (!file) throw new TwinloopError('BAD_INPUT', 'give a scenario file: twinloop simulate scenarios.json (or twinloop simulate validate)');
         const { scenarios } = readScenarioFile(file);
         const g = globalOptions(command);
@@ -101,7 +95,7 @@ export function registerSimulateCommands(program: Command): void {
           progress.stop();
           await twins.close();
         }
-      }),
+      },
     );
   sim
     .command('validate')
@@ -111,12 +105,12 @@ export function registerSimulateCommands(program: Command): void {
     .option('--seed <n>', 'world seed', intOption('--seed', 0), 1)
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { scenarios: number; customers: number; seed: number; json?: boolean }, command: Command) => {
+      async (opts: { scenarios: number; customers: number; seed: number; json?: boolean }, command: Command) => {
         // `simulate` takes --json too and may have consumed it before this subcommand saw it.
         const json = Boolean(opts.json ?? (command.optsWithGlobals() as { json?: boolean }).json);
         const r = await validateSimulations({ scenarios: opts.scenarios, customers: opts.customers, seed: opts.seed, log: (l) => process.stderr.write(`${l}\n`) });
         process.stdout.write(`${formatValidation(r)}\n`);
         if (json) process.stdout.write(`${JSON.stringify({ ...r, targets: { coverage: COVERAGE_TARGET, relativeMae: RELATIVE_MAE_TARGET } })}\n`);
-      }),
+      },
     );
 }

@@ -19,7 +19,6 @@ import { operatorFlows } from '../runtime/operator-flows.js';
 import { recentServiceAlarms, watchAlarms } from '../../agents/flows/alarm-watcher.js';
 import { startOperatorRuntime } from '../runtime/operator-runtime.js';
 import { globalOptions, openTwins, removeServerLock, writeServerLock } from './cli-context.js';
-import { action } from './cli-errors.js';
 import { resolveWorld } from './sandbox-commands.js';
 import { planSandbox, sandboxAwareClock, startSandboxOperator, type SandboxOperator } from './sandbox-operator.js';
 import { VERSION } from './version.js';
@@ -75,7 +74,7 @@ export function registerStartCommand(program: Command): void {
     .option('--speed <x>', 'simulated time per real time in the live phase', positive('--speed'), DEFAULT_SPEED)
     .option('--retention-budget <n>', 'monthly budget of the proactive churn-prevention scan (0 turns it off)', nonNegative('--retention-budget'), DEFAULT_RETENTION_BUDGET)
     .action(
-      action(async (opts: StartOptions, command: Command) => {
+      async (opts: StartOptions, command: Command) => {
         const started = Date.now();
         const global = globalOptions(command);
         const storeOptions = resolveStoreOptions(global, process.env);
@@ -165,6 +164,6 @@ export function registerStartCommand(program: Command): void {
         };
         process.once('SIGINT', () => void stop());
         process.once('SIGTERM', () => void stop());
-      }),
+      },
     );
 }

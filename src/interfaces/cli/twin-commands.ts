@@ -3,7 +3,8 @@ import { TwinloopError } from '../../domain/errors.js';
 import { verifyReplay } from '../../twin/replay-verify.js';
 import type { TwinView } from '../../twin/twin-view.js';
 import { globalOptions, openTwins } from './cli-context.js';
-import { action } from './cli-errors.js';
+import { setExitCode } from './cli-edge.js';
+import { intOption } from './cli-numbers.js';
 import { createProgress } from './progress.js';
 
 /** A short human reading of a twin. */
@@ -31,7 +32,7 @@ export function registerTwinCommands(program: Command): void {
     .option('--at <time>', 'ISO-8601 time to read the twin as of')
     .option('--json', 'print the twin as JSON')
     .action(
-      action(async (id: string, opts: { at?: string; json?: boolean }, command: Command) => {
+      async (id: string, opts: { at?: string; json?: boolean }, command: Command) => {
         const at = opts.at === undefined ? undefined : Date.parse(opts.at);
         if (at !== undefined && Number.isNaN(at)) throw new TwinloopError('BAD_INPUT', `--at: "${opts.at}" is not an ISO-8601 time`);
         const twins = await openTwins(globalOptions(command), undefined, 'read');
@@ -42,7 +43,7 @@ export function registerTwinCommands(program: Command): void {
         } finally {
           await twins.close({ checkpoint: false });
         }
-      }),
+      },
     );
 
   program
@@ -51,7 +52,7 @@ export function registerTwinCommands(program: Command): void {
     .option('--verify', 'compare the rebuilt twins byte for byte with the stored state; exit 1 on any difference')
     .option('--json', 'machine-readable result')
     .action(
-      action(async (opts: { verify?: boolean; json?: boolean }, command: Command) => {
+      async (opts: { verify?: boolean; json?: boolean }, command: Command) => {
         const twins = await openTwins(globalOptions(command), undefined, 'read');
         try {
           const total = await twins.store.lastSeq();
@@ -64,29 +65,29 @@ export function registerTwinCommands(program: Command): void {
           const out = { twins: result.twins, identical: result.identical, different: result.different.length, missing: result.missing.length, events: result.events, seconds: Number(seconds.toFixed(2)), examples: [...result.different, ...result.missing].slice(0, 10) };
           if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
           else process.stdout.write(`replayed ${out.events} events in ${out.seconds} s: ${out.identical} of ${out.twins} twins identical to the stored state${out.different + out.missing ? `; DIFFERENT: ${out.examples.join(', ')}` : ''}\n`);
-          if (opts.verify && out.identical !== out.twins) process.exitCode = 1;
+          if (opts.verify && out.identical !== out.twins) setExitCode('INTERNAL');
         } finally {
           await twins.close({ checkpoint: false });
         }
-      }),
+      },
     );
 
   program
     .command('dead-letters')
     .description('List parked records and why they were refused')
-    .option('--limit <n>', 'how many', '50')
+    .option('--limit <n>', 'how many', intOption('--limit', 1), 50)
     .option('--json', 'JSON lines')
     .action(
-      action(async (opts: { limit: string; json?: boolean }, command: Command) => {
+      async (opts: { limit: number; json?: boolean }, command: Command) => {
         const twins = await openTwins(globalOptions(command), undefined, 'read');
         try {
-          const items = await twins.store.listDeadLetters({ limit: Number(opts.limit) || 50 });
+          const items = await twins.store.listDeadLetters({ limit: opts.limit });
           for (const d of items) {
             process.stdout.write(opts.json ? `${JSON.stringify(d)}\n` : `#${d.id} ${new Date(d.at).toISOString()} [${d.source}] ${d.reason}\n    ${d.record.slice(0, 160)}\n`);
           }
         } finally {
           await twins.close({ checkpoint: false });
         }
-      }),
+      },
     );
 }

@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runOfferUpliftEvaluation, type OfferUpliftEvaluationResult } from '../../evaluation/index.js';
 import { WORLD_NAMES } from '../../sandbox/index.js';
-import { action } from './cli-errors.js';
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -43,7 +42,7 @@ export function registerUpliftBench(bench: Command): void {
     .option('--seed <n>', 'seed of the world, the assignment and the models', int('--seed', 0), 1)
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { world: string; customers: number; history: number; horizon: number; offer: string; seed: number; json?: boolean }) => {
+      async (opts: { world: string; customers: number; history: number; horizon: number; offer: string; seed: number; json?: boolean }) => {
         const result = await runOfferUpliftEvaluation({
           world: opts.world,
           customers: opts.customers,
@@ -54,6 +53,6 @@ export function registerUpliftBench(bench: Command): void {
           log: (s) => process.stderr.write(`${s}\n`),
         });
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatUpliftBench(result)}\n`);
-      }),
+      },
     );
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { runWorkflowBench, type WorkflowBenchResult } from '../../agents/workflows/index.js';
-import { action } from './cli-errors.js';
 import { intOption } from './cli-numbers.js';
 import { globalOptions } from './cli-context.js';
 
@@ -39,12 +38,12 @@ export function registerWorkflowBench(bench: Command): void {
     .option('--concurrency <n>', 'workflows in flight at once', intOption('--concurrency', 1), 16)
     .option('--json', 'last line: one JSON object')
     .action(
-      action(async (opts: { workflows: number; steps: number; concurrency: number; json?: boolean }, command: Command) => {
+      async (opts: { workflows: number; steps: number; concurrency: number; json?: boolean }, command: Command) => {
         const postgresUrl = globalOptions(command).databaseUrl ?? process.env.DATABASE_URL;
         process.stderr.write(`running ${opts.workflows} workflows × ${opts.steps} steps on sqlite${postgresUrl ? ', postgres and dbos' : ''}…\n`);
         const r = await runWorkflowBench({ postgresUrl, workflows: opts.workflows, stepsPerWorkflow: opts.steps, concurrency: opts.concurrency });
         process.stdout.write(`${formatWorkflowBench(r)}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify({ ...r, ourOverDbos: ourOverDbos(r) })}\n`);
-      }),
+      },
     );
 }
