@@ -1,7 +1,7 @@
 import { SEVERITIES } from '../domain/events.js';
 import { AGENDA, type AgendaItem } from './agenda.js';
 import { isoAt } from './sim-time.js';
-import type { WorldEngine } from './world-engine.js';
+import type { WorldState } from './world-state.js';
 
 type TicketCategory = 'billing' | 'network' | 'service' | 'device' | 'sales' | 'other';
 type Channel = 'web' | 'app' | 'call' | 'chat' | 'store';
@@ -15,7 +15,7 @@ const COMPLAINT_CHANNELS: readonly Channel[] = ['call', 'call', 'call', 'chat', 
  * y = complaint (1/0), s = ticket id once opened. Interactions: t = channel, s = intent.
  * Plan changes: x = new plan index, s = reason.
  */
-export function runAgendaItem(w: WorldEngine, item: AgendaItem, d: number): void {
+export function runAgendaItem(w: WorldState, item: AgendaItem, d: number): void {
   const { pop, rng, cfg } = w;
   const c = item.c;
   const time = isoAt(w.datePrefix, item.at);

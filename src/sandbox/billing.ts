@@ -3,7 +3,7 @@ import type { billLineSchema } from '../domain/events.js';
 import { AGENDA } from './agenda.js';
 import { STATUS_ACTIVE } from './population.js';
 import { isoAt } from './sim-time.js';
-import type { WorldEngine } from './world-engine.js';
+import type { WorldState } from './world-state.js';
 
 type BillLine = z.infer<typeof billLineSchema>;
 
@@ -22,7 +22,7 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
  * the bill is paid, and whether it shocks the customer into a complaint. Also updates the
  * overage history, usage growth and upsell/downsell intentions that hang off the bill.
  */
-export function runBills(w: WorldEngine, d: number): void {
+export function runBills(w: WorldState, d: number): void {
   const { pop, cfg, rng } = w;
   const { f, i, u } = pop;
   const dom = Number(w.datePrefix.slice(8, 10));
@@ -75,7 +75,7 @@ export function runBills(w: WorldEngine, d: number): void {
   }
 }
 
-function schedulePayment(w: WorldEngine, c: number, d: number, billId: string, amount: number): void {
+function schedulePayment(w: WorldState, c: number, d: number, billId: string, amount: number): void {
   if (amount <= 0) return;
   const { cfg, rng, pop } = w;
   const p = cfg.payments;
@@ -96,7 +96,7 @@ function schedulePayment(w: WorldEngine, c: number, d: number, billId: string, a
 }
 
 /** Customers who keep running over move up a plan; a few move down each month. */
-function maybeChangePlan(w: WorldEngine, c: number, d: number): void {
+function maybeChangePlan(w: WorldState, c: number, d: number): void {
   const { cfg, rng, pop } = w;
   const bits = pop.u.overageBits[c];
   const overMonths = (bits & 1) + ((bits >> 1) & 1) + ((bits >> 2) & 1);
@@ -108,7 +108,7 @@ function maybeChangePlan(w: WorldEngine, c: number, d: number): void {
 }
 
 /** The next dearer (+1) or cheaper (-1) plan of the same family, or -1. */
-export function neighbourPlan(w: WorldEngine, planIdx: number, direction: 1 | -1): number {
+export function neighbourPlan(w: WorldState, planIdx: number, direction: 1 | -1): number {
   const family = w.cfg.plans[planIdx].family;
   const price = w.planPrices[planIdx];
   let best = -1;

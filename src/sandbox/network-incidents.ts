@@ -2,22 +2,7 @@ import { SEVERITIES } from '../domain/events.js';
 import { AGENDA } from './agenda.js';
 import { STATUS_ACTIVE } from './population.js';
 import { DAY_MS } from '../domain/time.js';
-import type { WorldEngine } from './world-engine.js';
-
-/** One network incident on a cell: what the alarm feed reports and which customers it touched. */
-export interface Incident {
-  id: string;
-  cell: number;
-  cellId: string;
-  siteId: string;
-  impact: 'outage' | 'degradation' | 'congestion';
-  severity: (typeof SEVERITIES)[number];
-  startMs: number;
-  endMs: number;
-  /** Customer slots touched, filled when the incident starts. */
-  touched: number[];
-  cleared: boolean;
-}
+import type { Incident, WorldState } from './world-state.js';
 
 const IMPACTS = ['outage', 'degradation', 'congestion'] as const;
 /** How much one incident weighs on a customer's network experience score, by severity and impact. */
@@ -34,7 +19,7 @@ export function siteId(cell: number, cellsPerSite: number): string {
 }
 
 /** Draws today's incidents (Poisson over all cells) and schedules their start and clearance. */
-export function drawIncidents(w: WorldEngine, d: number): void {
+export function drawIncidents(w: WorldState, d: number): void {
   const { cfg, rng } = w;
   const net = cfg.network;
   const n = rng.poisson((net.cells * net.incidents.perCellPerMonth) / 30.4375);
@@ -66,7 +51,7 @@ export function drawIncidents(w: WorldEngine, d: number): void {
 }
 
 /** An incident starts: every active customer at home on the cell, and some visitors, feel it. */
-export function startIncident(w: WorldEngine, idx: number, d: number): void {
+export function startIncident(w: WorldState, idx: number, d: number): void {
   const inc = w.incidents[idx];
   const { pop, rng, cfg } = w;
   const touched: number[] = [];
@@ -94,7 +79,7 @@ export function startIncident(w: WorldEngine, idx: number, d: number): void {
 }
 
 /** An incident clears: the touched customers get the same impact again, now with its end. */
-export function clearIncident(w: WorldEngine, idx: number): void {
+export function clearIncident(w: WorldState, idx: number): void {
   const inc = w.incidents[idx];
   inc.cleared = true;
   for (const l of w.incidentListeners) l(inc);

@@ -9,9 +9,10 @@ import { Prng } from './prng.js';
 import { DAY_MS } from '../domain/time.js';
 import { isoAt, isoDate, parseIsoDate } from './sim-time.js';
 import { runBills } from './billing.js';
-import { drawIncidents, startIncident, clearIncident, type Incident } from './network-incidents.js';
+import { drawIncidents, startIncident, clearIncident } from './network-incidents.js';
 import { runAgendaItem } from './agenda-actions.js';
 import type { WorldConfig } from './world-config.js';
+import type { Incident, WorldState } from './world-state.js';
 
 /** Seconds of the day at which each daily phase runs; agenda items interleave by their own time. */
 const PHASE = { JOIN: 0, PRICE: 3600, BILL: 7200, CHURN: 72000, USAGE: 86340 } as const;
@@ -24,7 +25,7 @@ export const SCORE_DECAY_DAYS = 30;
  * it into events. Deterministic: with the same config and seed, the same calls give the same
  * events. Back-end effects (activations, credits, offers) enter through `world-effects.ts`.
  */
-export class WorldEngine {
+export class WorldEngine implements WorldState {
   readonly pop: Population;
   readonly clock: ManualClock;
   readonly startMs: number;

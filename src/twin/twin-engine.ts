@@ -1,7 +1,8 @@
 import { parseEventTime } from '../domain/event-fast-path.js';
 import type { TwinEvent } from '../domain/events.js';
 import { FLAG_EXISTS, FLAG_HAS_PROFILE, OFF, RECORD_BYTES } from './twin-layout.js';
-import { applyEvent, type IdNames } from './twin-reducer.js';
+import { NameBook } from './name-book.js';
+import { applyEvent } from './twin-reducer.js';
 import { emptyCursor, scratchCursor, TwinTable, type TwinCursor } from './twin-table.js';
 import { computeFeatures, FEATURE_COUNT } from './twin-features.js';
 import { readTwinView, type TwinView } from './twin-view.js';
@@ -23,26 +24,6 @@ export interface CustomerGate {
   exists: boolean;
   since: number;
   watermark: number;
-}
-
-/** Names behind hashed ids, kept for display and persisted with checkpoints. */
-export class NameBook implements IdNames {
-  readonly subscriptions = new Map<number, string>();
-  readonly products = new Map<number, string>();
-  subscription(hash: number, name: string): void {
-    if (!this.subscriptions.has(hash)) this.subscriptions.set(hash, name);
-  }
-  product(hash: number, name: string): void {
-    if (!this.products.has(hash)) this.products.set(hash, name);
-  }
-  toJSON(): { subscriptions: [number, string][]; products: [number, string][] } {
-    const sorted = (m: Map<number, string>) => [...m.entries()].sort((a, b) => a[0] - b[0]);
-    return { subscriptions: sorted(this.subscriptions), products: sorted(this.products) };
-  }
-  load(json: { subscriptions: [number, string][]; products: [number, string][] }): void {
-    for (const [k, v] of json.subscriptions) this.subscriptions.set(k, v);
-    for (const [k, v] of json.products) this.products.set(k, v);
-  }
 }
 
 /**

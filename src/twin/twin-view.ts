@@ -1,5 +1,5 @@
 import { CHANNELS, type Channel } from '../domain/events.js';
-import type { NameBook } from './twin-engine.js';
+import type { NameBook } from './name-book.js';
 import { computeFeatures, FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from './twin-features.js';
 import { FLAG_HAS_PROFILE, OFF, PRODUCT_KIND, PRODUCT_SLOTS, PRODUCT_STATUS } from './twin-layout.js';
 import { PAYMENT_METHODS } from './twin-reducer.js';

@@ -1,6 +1,6 @@
 import { ok } from '../../domain/connectors/connector-result.js';
 import type { Alarm, NetworkAlarmsConnector } from '../../domain/connectors/network-alarms.js';
-import type { Incident } from '../network-incidents.js';
+import type { Incident } from '../world-state.js';
 import type { WorldEngine } from '../world-engine.js';
 import type { BackendRuntime } from './backend-runtime.js';
 

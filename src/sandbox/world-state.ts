@@ -1,0 +1,50 @@
+import type { EventKind, EventOf, SEVERITIES } from '../domain/events.js';
+import type { Agenda } from './agenda.js';
+import type { EventOutput } from './event-output.js';
+import type { Population } from './population.js';
+import type { Prng } from './prng.js';
+import type { WorldConfig } from './world-config.js';
+
+/** One network incident on a cell: what the alarm feed reports and which customers it touched. */
+export interface Incident {
+  id: string;
+  cell: number;
+  cellId: string;
+  siteId: string;
+  impact: 'outage' | 'degradation' | 'congestion';
+  severity: (typeof SEVERITIES)[number];
+  startMs: number;
+  endMs: number;
+  /** Customer slots touched, filled when the incident starts. */
+  touched: number[];
+  cleared: boolean;
+}
+
+/**
+ * What the day step's helpers (billing, incidents, agenda actions) read and change of a world.
+ * The world engine implements it; the helpers take it rather than the engine, so that they and
+ * the engine that calls them do not import each other.
+ */
+export interface WorldState {
+  readonly cfg: WorldConfig;
+  readonly pop: Population;
+  readonly rng: Prng;
+  readonly agenda: Agenda;
+  readonly startMs: number;
+  readonly planPrices: number[];
+  readonly incidents: Incident[];
+  readonly homeMembers: number[][];
+  readonly visitors: number[][];
+  readonly incidentListeners: Set<(incident: Incident) => void>;
+  readonly counters: { ids: number; tickets: number; incidents: number; orders: number };
+  /** Where scheduled events go. */
+  readonly out: EventOutput;
+  /** `YYYY-MM-DD` of the day being generated. */
+  readonly datePrefix: string;
+  /** An event of customer slot `c` at `time`, with a fresh id. */
+  ev<K extends EventKind>(c: number, time: string, kind: K, data: EventOf<K>['data']): EventOf<K>;
+  /** `YYYY-MM-DD` of a day index. */
+  dateOf(day: number): string;
+  /** Adds to a decayed score (complaints, network impact), decaying what was there first. */
+  bumpScore(scores: Float64Array, days: Int32Array, c: number, day: number, by: number): void;
+}
