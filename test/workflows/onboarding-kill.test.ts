@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onboardingWorkflow, ONBOARDING_STEPS, type PlanOption } from '../../src/agents/workflows/flows/onboarding-flow.js';
+import { onboardingWorkflow, ONBOARDING_STEPS, type PlanOption } from '../../src/agents/flows/onboarding-flow.js';
 import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
 import type { Order, OrderManagementConnector } from '../../src/domain/connectors/order-management.js';
 import { createSandboxWorld, namedWorld, type SandboxWorld } from '../../src/sandbox/index.js';

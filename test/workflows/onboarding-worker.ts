@@ -4,7 +4,7 @@
  * step is journaled, `before:k` = just before the k-th step runs).
  */
 import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
-import { onboardingWorkflow, ONBOARDING_WORKFLOW_ID, type PlanOption } from '../../src/agents/workflows/flows/onboarding-flow.js';
+import { onboardingWorkflow, ONBOARDING_WORKFLOW_ID, type PlanOption } from '../../src/agents/flows/onboarding-flow.js';
 import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
 import { remoteBackends } from './remote-backends.js';
 

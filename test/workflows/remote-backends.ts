@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OnboardingDependencies } from '../../src/agents/workflows/flows/onboarding-flow.js';
+import type { OnboardingDependencies } from '../../src/agents/flows/onboarding-flow.js';
 
 /**
  * The sandbox's back ends reached over loopback HTTP: the test process hosts the world (it must

@@ -22,6 +22,13 @@ import { DAY_MS } from '../../domain/time.js';
 export const CUSTOMER_CARE_WORKFLOW_ID = 'customer-care';
 /** Bump when the steps change; keep registering the old version while its runs are in flight. */
 export const CUSTOMER_CARE_WORKFLOW_VERSION = 1;
+/** Stable step ids, stored in the journal. */
+export const NEXT_BEST_ACTION_STEP_ID = 'next-best-action';
+export const ACT_ALONE_STEP_ID = 'act-alone';
+export const AGENT_ACTION_STEP_ID = 'agent-action';
+export const FOLLOW_UP_MESSAGE_STEP_ID = 'follow-up-message';
+export const RAISE_TICKET_STEP_ID = 'raise-ticket';
+export const CHECK_TICKET_CLOSED_STEP_ID = 'check-ticket-closed';
 /** Name of the signal carrying the human agent's answer: `{ decision: 'accept' | 'decline', agentId }`. */
 export const AGENT_DECISION_SIGNAL = 'agent-decision';
 /** Actor id of the flow when it acts alone or follows up. */
@@ -139,16 +146,16 @@ export function customerCareWorkflow(deps: CustomerCareDeps): WorkflowDefinition
   const followUpDelayMs = deps.followUpDelayMs ?? DEFAULT_FOLLOW_UP_DELAY_MS;
 
   const decide: StepDefinition<{ input: CustomerCareInput; now: number }, CareCard> = {
-    id: 'next-best-action',
+    id: NEXT_BEST_ACTION_STEP_ID,
     version: 1,
     run: async ({ input, now }) => ok(await deps.decide(input.customerId, { channel: input.channel, reason: input.reason, now })),
   };
-  const actAloneStep = guardedActionStep('act-alone', deps.guarded);
-  const agentAction = guardedActionStep('agent-action', deps.guarded);
-  const followUpMessage = guardedActionStep('follow-up-message', deps.guarded);
-  const raiseTicket = guardedActionStep('raise-ticket', deps.guarded);
+  const actAloneStep = guardedActionStep(ACT_ALONE_STEP_ID, deps.guarded);
+  const agentAction = guardedActionStep(AGENT_ACTION_STEP_ID, deps.guarded);
+  const followUpMessage = guardedActionStep(FOLLOW_UP_MESSAGE_STEP_ID, deps.guarded);
+  const raiseTicket = guardedActionStep(RAISE_TICKET_STEP_ID, deps.guarded);
   const checkTickets: StepDefinition<{ customerId: string }, { open: number }> = {
-    id: 'check-ticket-closed',
+    id: CHECK_TICKET_CLOSED_STEP_ID,
     version: 1,
     run: async ({ customerId }): Promise<ConnectorResult<{ open: number }>> => ok({ open: await deps.openTickets(customerId) }),
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ok, rejected, transient, type ConnectorResult } from '../../domain/connectors/connector-result.js';
+import { ok, rejected, transient } from '../../domain/connectors/connector-result.js';
 import type { Order, OrderManagementConnector } from '../../domain/connectors/order-management.js';
 import type { ProvisioningConnector, ProvisioningJob } from '../../domain/connectors/provisioning.js';
 import { channelSchema } from '../../domain/events.js';
@@ -8,6 +8,7 @@ import { actorSchema } from '../../decisioning/policy/index.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import { stepFailureOf, type StepDefinition, type WorkflowContext, type WorkflowDefinition } from '../workflows/index.js';
 import { awaitApproval, guardedActionStep, type GuardedOutcome } from './guarded-step.js';
+import { provisioningPollStep } from './provisioning-poll.js';
 
 /**
  * Order fulfilment for an existing customer's plan change: validate → plan_change through the
@@ -22,8 +23,22 @@ import { awaitApproval, guardedActionStep, type GuardedOutcome } from './guarded
 export const ORDER_FULFILMENT_WORKFLOW_ID = 'order-fulfilment';
 /** Bump when the steps change; keep registering the old version while its runs are in flight. */
 export const ORDER_FULFILMENT_WORKFLOW_VERSION = 1;
-/** Stable step ids, in the order they run. */
-export const ORDER_FULFILMENT_STEPS = ['validate-order', 'request-plan-change', 'capture-order', 'activate-service', 'await-provisioning', 'send-confirmation'] as const;
+/** Stable step ids, stored in the journal. */
+export const VALIDATE_ORDER_STEP_ID = 'validate-order';
+export const REQUEST_PLAN_CHANGE_STEP_ID = 'request-plan-change';
+export const CAPTURE_ORDER_STEP_ID = 'capture-order';
+export const ACTIVATE_SERVICE_STEP_ID = 'activate-service';
+export const AWAIT_PROVISIONING_STEP_ID = 'await-provisioning';
+export const SEND_CONFIRMATION_STEP_ID = 'send-confirmation';
+/** The order fulfilment flow's step ids, in the order they run. */
+export const ORDER_FULFILMENT_STEPS = [
+  VALIDATE_ORDER_STEP_ID,
+  REQUEST_PLAN_CHANGE_STEP_ID,
+  CAPTURE_ORDER_STEP_ID,
+  ACTIVATE_SERVICE_STEP_ID,
+  AWAIT_PROVISIONING_STEP_ID,
+  SEND_CONFIRMATION_STEP_ID,
+] as const;
 /** How long a plan change waits for a human approval: the default policy's own 48 h timeout. */
 export const DEFAULT_ORDER_APPROVAL_TIMEOUT_MS = 48 * 3_600_000;
 
@@ -78,7 +93,7 @@ export function orderFulfilmentWorkflow(deps: OrderFulfilmentDeps): WorkflowDefi
   const approvalTimeoutMs = deps.approvalTimeoutMs ?? DEFAULT_ORDER_APPROVAL_TIMEOUT_MS;
 
   const validate: StepDefinition<OrderFulfilmentInput, { previousPlanId: string | null }> = {
-    id: 'validate-order',
+    id: VALIDATE_ORDER_STEP_ID,
     version: 1,
     async run(input) {
       const standing = await deps.customer(input.customerId);
@@ -87,12 +102,12 @@ export function orderFulfilmentWorkflow(deps: OrderFulfilmentDeps): WorkflowDefi
     },
   };
 
-  const requestPlanChange = guardedActionStep('request-plan-change', deps.guarded);
+  const requestPlanChange = guardedActionStep(REQUEST_PLAN_CHANGE_STEP_ID, deps.guarded);
 
   // The executor created the order under the guarded request's id; asking again with the same
   // idempotency key returns that order (the connector contract), so nothing is ordered twice.
   const captureOrder: StepDefinition<{ requestId: string; customerId: string; planId: string }, Order> = {
-    id: 'capture-order',
+    id: CAPTURE_ORDER_STEP_ID,
     version: 1,
     run: (r) => deps.orders.create({ idempotencyKey: r.requestId, order: { type: 'change_plan', customerId: r.customerId, planId: r.planId } }),
     // A refused cancel (the order is already in provisioning or done) is final.
@@ -100,43 +115,30 @@ export function orderFulfilmentWorkflow(deps: OrderFulfilmentDeps): WorkflowDefi
   };
 
   const activate: StepDefinition<{ orderId: string }, ProvisioningJob> = {
-    id: 'activate-service',
+    id: ACTIVATE_SERVICE_STEP_ID,
     version: 1,
     run: (r, ctx) => deps.provisioning.activate({ orderId: r.orderId, idempotencyKey: ctx.idempotencyKey }),
   };
 
   type Revert = { customerId: string; previousPlanId: string | null; orderId: string; channel: OrderFulfilmentInput['channel'] };
-  const awaitProvisioning: StepDefinition<{ provisioningId: string; revert: Revert }, ProvisioningJob> = {
-    id: 'await-provisioning',
-    version: 1,
-    // Provisioning completes asynchronously: poll with a gentle backoff for up to about two minutes.
-    retry: { maxAttempts: 30, baseDelayMs: 100, factor: 1.5, maxDelayMs: 5_000, jitter: 0.1 },
-    async run(r): Promise<ConnectorResult<ProvisioningJob>> {
-      const s = await deps.provisioning.status(r.provisioningId);
-      if (s.status !== 'ok') return s;
-      if (s.value.state === 'pending') return transient('provisioning_pending');
-      if (s.value.state === 'failed') return rejected(`provisioning_failed: ${s.value.reason ?? 'unknown'}`);
-      return s;
-    },
-    // The plan was changed: change it back, through the policy like any plan change (the default
-    // policy queues it for a human, who sees it as a rollback).
-    async compensate(r, job, ctx) {
-      if (job?.state !== 'completed' || !r.revert.previousPlanId) return undefined;
-      const g = await deps.guarded().execute({
-        id: ctx.idempotencyKey,
-        actionClass: 'plan_change',
-        channel: r.revert.channel,
-        customerId: r.revert.customerId,
-        domain: 'orders',
-        params: { planId: r.revert.previousPlanId, rollbackOf: r.revert.orderId, provision: true },
-        actor: { kind: 'system', id: ORDER_FULFILMENT_WORKFLOW_ID },
-        why: { summary: `rollback of order ${r.revert.orderId}: a later step failed` },
-      });
-      return g.status === 'failed' ? transient(g.reason) : ok(g);
-    },
-  };
+  // Provisioning completes asynchronously. Undo: the plan was changed, so change it back, through
+  // the policy like any plan change (the default policy queues it for a human, who sees it as a rollback).
+  const awaitProvisioning = provisioningPollStep<{ provisioningId: string; revert: Revert }>(AWAIT_PROVISIONING_STEP_ID, deps.provisioning, 'provisioning', async (r, job, ctx) => {
+    if (job?.state !== 'completed' || !r.revert.previousPlanId) return undefined;
+    const g = await deps.guarded().execute({
+      id: ctx.idempotencyKey,
+      actionClass: 'plan_change',
+      channel: r.revert.channel,
+      customerId: r.revert.customerId,
+      domain: 'orders',
+      params: { planId: r.revert.previousPlanId, rollbackOf: r.revert.orderId, provision: true },
+      actor: { kind: 'system', id: ORDER_FULFILMENT_WORKFLOW_ID },
+      why: { summary: `rollback of order ${r.revert.orderId}: a later step failed` },
+    });
+    return g.status === 'failed' ? transient(g.reason) : ok(g);
+  });
 
-  const confirm = { ...guardedActionStep('send-confirmation', deps.guarded), retry: { maxAttempts: 5 } };
+  const confirm = { ...guardedActionStep(SEND_CONFIRMATION_STEP_ID, deps.guarded), retry: { maxAttempts: 5 } };
 
   /** The plan change as the policy sees it, and the path its answer leads to. */
   async function authorise(ctx: WorkflowContext, input: OrderFulfilmentInput, previousPlanId: string | null): Promise<{ requestId: string } | OrderFulfilmentResult> {

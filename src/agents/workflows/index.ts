@@ -1,4 +1,4 @@
-/** The durable workflow engine, as offered to the layers above (flows, agents, interfaces). */
+/** The durable workflow engine, as offered to the flows (agents/flows) and the layers above. */
 export {
   createWorkflowEngine,
   defineWorkflow,
@@ -26,11 +26,3 @@ export {
 export { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 export type { WorkflowEvent } from './run-execution.js';
 export { runWorkflowBench, type WorkflowBenchOptions, type WorkflowBenchResult } from './workflow-bench.js';
-export {
-  ONBOARDING_WORKFLOW_ID,
-  ONBOARDING_WORKFLOW_VERSION,
-  onboardingWorkflow,
-  type OnboardingDependencies,
-  type OnboardingInput,
-  type OnboardingResult,
-} from './flows/onboarding-flow.js';

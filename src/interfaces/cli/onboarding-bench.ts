@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { onboardingWorkflow, type OnboardingResult } from '../../agents/workflows/flows/onboarding-flow.js';
+import { onboardingWorkflow, type OnboardingResult } from '../../agents/flows/onboarding-flow.js';
 import { createWorkflowEngine } from '../../agents/workflows/workflow-engine.js';
 import { createSandboxWorld, namedWorld } from '../../sandbox/index.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';

@@ -8,7 +8,8 @@ import { createIntentService, type ExecutePlan, type ObserveIntent } from '../..
 import type { IntentRecord } from '../../agents/intents/intent-store.js';
 import { planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
-import { createWorkflowEngine, DEFAULT_LEASE_MS, onboardingWorkflow, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
+import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
+import { createWorkflowEngine, DEFAULT_LEASE_MS, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';

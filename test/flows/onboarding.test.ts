@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { creditTerms, DEFAULT_CREDIT_POLICY, onboardingWorkflow, recommendPlan, type OnboardingResult } from '../../src/agents/workflows/flows/onboarding-flow.js';
+import { creditTerms, DEFAULT_CREDIT_POLICY, onboardingWorkflow, recommendPlan, type OnboardingResult } from '../../src/agents/flows/onboarding-flow.js';
 import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
 import { createSandboxWorld, namedWorld, type WorldConfig } from '../../src/sandbox/index.js';
 import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { ok, rejected, transient, type ConnectorResult } from '../../../domain/connectors/connector-result.js';
-import type { CreditBureauConnector, CreditReport } from '../../../domain/connectors/credit-bureau.js';
-import type { IdentityVerification, IdentityVerificationConnector } from '../../../domain/connectors/identity-verification.js';
-import type { NotificationsConnector } from '../../../domain/connectors/notifications.js';
-import type { Order, OrderManagementConnector } from '../../../domain/connectors/order-management.js';
-import type { ProvisioningConnector, ProvisioningJob } from '../../../domain/connectors/provisioning.js';
-import { TwinloopError } from '../../../domain/errors.js';
-import type { StepDefinition, WorkflowDefinition } from '../workflow-definition.js';
+import { ok, rejected } from '../../domain/connectors/connector-result.js';
+import type { CreditBureauConnector, CreditReport } from '../../domain/connectors/credit-bureau.js';
+import type { IdentityVerification, IdentityVerificationConnector } from '../../domain/connectors/identity-verification.js';
+import type { NotificationsConnector } from '../../domain/connectors/notifications.js';
+import type { Order, OrderManagementConnector } from '../../domain/connectors/order-management.js';
+import type { ProvisioningConnector, ProvisioningJob } from '../../domain/connectors/provisioning.js';
+import { TwinloopError } from '../../domain/errors.js';
+import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
+import { provisioningPollStep } from './provisioning-poll.js';
 
 /**
  * Customer onboarding as one durable flow: applicant → ID verification → credit check (deposit
@@ -21,8 +22,24 @@ export const ONBOARDING_WORKFLOW_ID = 'onboarding';
 /** Bump when the steps change; keep registering the old version while its runs are in flight. */
 export const ONBOARDING_WORKFLOW_VERSION = 1;
 
-/** Stable step ids of the onboarding flow, in the order they run. */
-export const ONBOARDING_STEPS = ['verify-identity', 'check-credit', 'select-plan', 'capture-order', 'activate-line', 'await-activation', 'send-welcome'] as const;
+/** Stable step ids, stored in the journal. */
+export const VERIFY_IDENTITY_STEP_ID = 'verify-identity';
+export const CHECK_CREDIT_STEP_ID = 'check-credit';
+export const SELECT_PLAN_STEP_ID = 'select-plan';
+export const CAPTURE_ORDER_STEP_ID = 'capture-order';
+export const ACTIVATE_LINE_STEP_ID = 'activate-line';
+export const AWAIT_ACTIVATION_STEP_ID = 'await-activation';
+export const SEND_WELCOME_STEP_ID = 'send-welcome';
+/** The onboarding flow's step ids, in the order they run. */
+export const ONBOARDING_STEPS = [
+  VERIFY_IDENTITY_STEP_ID,
+  CHECK_CREDIT_STEP_ID,
+  SELECT_PLAN_STEP_ID,
+  CAPTURE_ORDER_STEP_ID,
+  ACTIVATE_LINE_STEP_ID,
+  AWAIT_ACTIVATION_STEP_ID,
+  SEND_WELCOME_STEP_ID,
+] as const;
 
 const inputSchema = z.strictObject({
   applicant: z.strictObject({
@@ -122,7 +139,7 @@ export function onboardingWorkflow(deps: OnboardingDependencies): WorkflowDefini
   const policy = deps.creditPolicy ?? DEFAULT_CREDIT_POLICY;
 
   const verifyIdentity: StepDefinition<OnboardingInput['applicant'], IdentityVerification> = {
-    id: 'verify-identity',
+    id: VERIFY_IDENTITY_STEP_ID,
     version: 1,
     async run(applicant, ctx) {
       const { preferredPlanId: _preferred, ...claim } = applicant;
@@ -133,7 +150,7 @@ export function onboardingWorkflow(deps: OnboardingDependencies): WorkflowDefini
   };
 
   const checkCredit: StepDefinition<OnboardingInput['applicant'], CreditTerms> = {
-    id: 'check-credit',
+    id: CHECK_CREDIT_STEP_ID,
     version: 1,
     async run(a, ctx) {
       const r = await deps.credit.check({ applicantId: a.applicantId, fullName: a.fullName, birthDate: a.birthDate, idempotencyKey: ctx.idempotencyKey });
@@ -142,7 +159,7 @@ export function onboardingWorkflow(deps: OnboardingDependencies): WorkflowDefini
   };
 
   const selectPlan: StepDefinition<{ input: OnboardingInput; terms: CreditTerms }, PlanOption> = {
-    id: 'select-plan',
+    id: SELECT_PLAN_STEP_ID,
     version: 1,
     run: ({ input, terms }) => {
       const plan = recommendPlan(deps.plans, terms, input);
@@ -151,7 +168,7 @@ export function onboardingWorkflow(deps: OnboardingDependencies): WorkflowDefini
   };
 
   const captureOrder: StepDefinition<{ applicantId: string; planId: string }, Order> = {
-    id: 'capture-order',
+    id: CAPTURE_ORDER_STEP_ID,
     version: 1,
     run: (req, ctx) => deps.orders.create({ order: { type: 'new_line', applicantId: req.applicantId, planId: req.planId }, idempotencyKey: ctx.idempotencyKey }),
     // Without an order id there is nothing to cancel; a refused cancel (already provisioning) is final.
@@ -159,32 +176,21 @@ export function onboardingWorkflow(deps: OnboardingDependencies): WorkflowDefini
   };
 
   const activateLine: StepDefinition<{ orderId: string }, ProvisioningJob> = {
-    id: 'activate-line',
+    id: ACTIVATE_LINE_STEP_ID,
     version: 1,
     run: (req, ctx) => deps.provisioning.activate({ orderId: req.orderId, idempotencyKey: ctx.idempotencyKey }),
   };
 
-  const awaitActivation: StepDefinition<{ provisioningId: string }, ProvisioningJob> = {
-    id: 'await-activation',
-    version: 1,
-    // Activation completes asynchronously: poll with a gentle backoff for up to about two minutes.
-    retry: { maxAttempts: 30, baseDelayMs: 100, factor: 1.5, maxDelayMs: 5_000, jitter: 0.1 },
-    async run(req): Promise<ConnectorResult<ProvisioningJob>> {
-      const r = await deps.provisioning.status(req.provisioningId);
-      if (r.status !== 'ok') return r;
-      if (r.value.state === 'pending') return transient('activation_pending');
-      if (r.value.state === 'failed') return rejected(`activation_failed: ${r.value.reason ?? 'unknown'}`);
-      return r;
-    },
-    // The connector cannot deactivate a line: a person releases the number.
-    compensate: async (_req, job, ctx) =>
-      job?.customerId
-        ? deps.notifications.send({ customerId: job.customerId, channel: 'human_task', purpose: 'care', templateId: 'release-number', idempotencyKey: ctx.idempotencyKey })
-        : undefined,
-  };
+  // Activation completes asynchronously. The connector cannot deactivate a line: undoing it means
+  // a person releases the number.
+  const awaitActivation = provisioningPollStep<{ provisioningId: string }>(AWAIT_ACTIVATION_STEP_ID, deps.provisioning, 'activation', async (_req, job, ctx) =>
+    job?.customerId
+      ? deps.notifications.send({ customerId: job.customerId, channel: 'human_task', purpose: 'care', templateId: 'release-number', idempotencyKey: ctx.idempotencyKey })
+      : undefined,
+  );
 
   const sendWelcome: StepDefinition<{ customerId: string }, { notificationId: string }> = {
-    id: 'send-welcome',
+    id: SEND_WELCOME_STEP_ID,
     version: 1,
     async run(req, ctx) {
       const r = await deps.notifications.send({ customerId: req.customerId, channel: 'sms', purpose: 'service', templateId: 'welcome', idempotencyKey: ctx.idempotencyKey });
