@@ -3,6 +3,8 @@
 // - a module imports only its own layer and the layers the table below allows (fails otherwise);
 // - nothing outside the sandbox and the evaluation code reaches the sandbox's ground truth,
 //   `src/sandbox/oracle` (fails otherwise);
+// - the composition root, `interfaces/runtime`, imports no edge (http, cli, mcp, console): the
+//   edges stand on it (fails otherwise);
 // - no import loop, counting `import type` and the worker files a module spawns with
 //   `new URL('./x.js', import.meta.url)` (reported; fails once FAIL_ON_IMPORT_LOOPS is true).
 // It prints the table of allowed imports, which ARCHITECTURE.md quotes.
@@ -46,6 +48,8 @@ const skips = [
 
 // Only these may import the oracle (the hidden ground truth).
 const oracleReaders = new Set(['sandbox', 'evaluation']);
+// The edges of `interfaces`; `interfaces/runtime`, which puts the running operator together, may import none.
+const EDGES = new Set(['http', 'cli', 'mcp', 'console']);
 
 /** Layers reachable from `layer` along the arrows (ports only by a direct arrow), plus the skips. */
 function allowedFrom(layer) {
@@ -106,6 +110,9 @@ for (const file of files(root)) {
     const targetLayer = target.split(sep)[0];
     if (target.split(sep).includes('oracle') && targetLayer === 'sandbox' && !oracleReaders.has(layer) && !isTest) {
       problems.push(`${rel} imports the sandbox oracle (${spec}); only sandbox and evaluation may`);
+    }
+    if (layer === 'interfaces' && rel.split(sep)[1] === 'runtime' && targetLayer === 'interfaces' && EDGES.has(target.split(sep)[1])) {
+      problems.push(`${rel} imports ${spec}: interfaces/runtime is the composition root the edges stand on and may import no edge`);
     }
     if (targetLayer === layer) continue;
     if (!isTest) {

@@ -7,5 +7,5 @@ export { twinSource, arraySource, type TwinSource } from './twin-population.js';
 export { compileScenarios, RISK_BANDS, type ScenarioPlan } from './scenario-plan.js';
 export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';
 export type { Estimate, OutcomeSummary, ScenarioResult } from './simulation-result.js';
-export { createSimulationRuns, memoryRunStore, type SimulationRun, type SimulationRuns, type SimulationRunStore, type SimulationRunsOptions, type RunStatus } from './simulation-runs.js';
+export { createSimulationRuns, type SimulationRun, type SimulationRuns, type SimulationRunStore, type SimulationRunsOptions, type RunStatus } from './simulation-runs.js';
 export { benchSimulation, type SimulationBenchOptions, type SimulationBenchResult } from './simulation-bench.js';

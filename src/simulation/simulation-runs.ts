@@ -4,6 +4,7 @@ import type { Scenario } from './scenario.js';
 import type { ScenarioResult } from './simulation-result.js';
 import { simulate, type SimulateOptions } from './simulate.js';
 import type { TwinSource } from './twin-population.js';
+import type { DocumentStore } from '../store/document-store.js';
 
 /** Where a run is in its life. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -21,28 +22,8 @@ export interface SimulationRun {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-/** Persistence of runs; a store-backed one is provided by the interfaces layer. */
-export interface SimulationRunStore {
-  put(id: string, run: SimulationRun): Promise<void>;
-  get(id: string): Promise<SimulationRun | undefined>;
-  list(): Promise<SimulationRun[]>;
-}
-
-/** Runs kept in memory (tests, a single process). */
-export function memoryRunStore(): SimulationRunStore {
-  const runs = new Map<string, SimulationRun>();
-  return {
-    async put(id, run) {
-      runs.set(id, run);
-    },
-    async get(id) {
-      return runs.get(id);
-    },
-    async list() {
-      return [...runs.values()];
-    },
-  };
-}
+/** Where runs are kept: documents by run id. */
+export type SimulationRunStore = DocumentStore<SimulationRun>;
 
 /** What the runs service needs. */
 export interface SimulationRunsOptions {

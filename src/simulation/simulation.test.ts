@@ -3,7 +3,8 @@ import { TwinloopError } from '../domain/errors.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 import { parseScenarios, type Scenario } from './scenario.js';
 import { simulate } from './simulate.js';
-import { createSimulationRuns, memoryRunStore } from './simulation-runs.js';
+import { memoryDocuments } from '../store/document-store.js';
+import { createSimulationRuns, type SimulationRun } from './simulation-runs.js';
 import { arraySource, hazardOf } from './twin-population.js';
 
 function population(n: number, probability: (i: number) => number) {
@@ -89,7 +90,7 @@ describe('the Monte Carlo engine', () => {
 
 describe('simulation runs', () => {
   it('report progress, finish with results, and can be cancelled', async () => {
-    const store = memoryRunStore();
+    const store = memoryDocuments<SimulationRun>();
     const src = arraySource(population(2000, () => 0.04), 30);
     const runs = createSimulationRuns({ store, source: () => src, workers: 0, progressStep: 0 });
     const started = await runs.start([retention()]);

@@ -4,7 +4,7 @@ import { createFakeSimulation } from './fake-simulation.js';
 import type { Observation } from './intent-assessment.js';
 import type { Plan } from './intent-planner.js';
 import { createIntentService, type IntentServiceDeps } from './intent-service.js';
-import { createMemoryIntentStore } from './intent-store.js';
+import { memoryDocuments } from '../../store/document-store.js';
 import { readProposal } from './llm-intent-adapter.js';
 
 const DAY = 86_400_000;
@@ -15,7 +15,7 @@ function setup(overrides: Partial<IntentServiceDeps> = {}) {
   let ids = 0;
   const executed: Plan[] = [];
   const service = createIntentService({
-    store: createMemoryIntentStore(),
+    store: memoryDocuments(),
     simulate: createFakeSimulation(),
     execute: async (plan) => {
       executed.push(plan);

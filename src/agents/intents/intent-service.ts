@@ -54,6 +54,8 @@ export interface IntentService {
   plan(id: string): Promise<{ ok: true; record: IntentRecord } | (Refusal & { record: IntentRecord })>;
   /** Executes the chosen (or pending re-)plan if the policy mode and the governance hook allow. */
   execute(id: string, options?: { approvedBy?: string }): Promise<{ ok: true; record: IntentRecord } | Refusal>;
+  /** Plans an accepted intent and, when its mode is autonomous, executes the plan; answers the report. */
+  planAndRun(id: string): Promise<IntentReport>;
   /** Observes, assesses, re-plans when off track, and closes the intent at its horizon. */
   check(id: string): Promise<{ record: IntentRecord; assessment: Assessment }>;
   report(id: string): Promise<IntentReport>;
@@ -116,7 +118,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     return { ok: true, record: await save(withEvent(record, 'executed', `${chosen.plan.id} as execution ${executionId}${approvedBy ? `, approved by ${approvedBy}` : ''}`)) };
   };
 
-  return {
+  const service: IntentService = {
     async createFromText(text, options = {}) {
       const parsed = parseIntentText(text, { id: newId(), now: clock() });
       if (!parsed.ok) return parsed;
@@ -153,6 +155,11 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       if (!chosen) return { ok: false, reason: `intent ${id} has no plan to execute; plan it first` };
       if (!r.pendingPlan && r.intent.lifecycleStatus === 'executing') return { ok: false, reason: `intent ${id} is already executing ${chosen.plan.id}` };
       return runPlan(r, chosen, options.approvedBy);
+    },
+    async planAndRun(id) {
+      const planned = await service.plan(id);
+      if (planned.ok && planned.record.intent.policyMode === 'autonomous') await service.execute(id);
+      return service.report(id);
     },
     async check(id) {
       const r = await load(id);
@@ -196,4 +203,5 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     get: load,
     list: () => deps.store.list(),
   };
+  return service;
 }

@@ -1,3 +1,4 @@
+import type { DocumentStore } from '../../store/document-store.js';
 import type { Assessment } from './intent-assessment.js';
 import type { Plan, PlanSelection } from './intent-planner.js';
 import type { PlanOutcome } from './expectation-math.js';
@@ -52,26 +53,5 @@ export interface IntentRecord {
   readonly events: readonly IntentEvent[];
 }
 
-/** The intent store port: documents by intent id. */
-export interface IntentStore {
-  put(id: string, doc: IntentRecord): Promise<void>;
-  get(id: string): Promise<IntentRecord | undefined>;
-  list(): Promise<IntentRecord[]>;
-}
-
-/** An in-memory intent store (tests, the demo); copies on the way in and out, like a real store. */
-export function createMemoryIntentStore(): IntentStore {
-  const docs = new Map<string, IntentRecord>();
-  return {
-    async put(id, doc) {
-      docs.set(id, structuredClone(doc));
-    },
-    async get(id) {
-      const doc = docs.get(id);
-      return doc && structuredClone(doc);
-    },
-    async list() {
-      return [...docs.values()].map((d) => structuredClone(d));
-    },
-  };
-}
+/** Where intents are kept: documents by intent id. */
+export type IntentStore = DocumentStore<IntentRecord>;

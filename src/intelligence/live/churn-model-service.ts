@@ -67,3 +67,35 @@ export async function loadChampion(registry: ModelRegistry): Promise<LiveModel |
   const v = await registry.champion(CHURN_MODEL_NAME);
   return v ? toLiveModel(v) : null;
 }
+
+/** A registered version as lists show it (HTTP `GET /models`, `twinloop model list --json`). */
+export interface ModelVersionSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly version: number;
+  readonly status: ModelVersionInfo['status'];
+  /** ISO time of registration. */
+  readonly createdAt: string;
+  readonly learner: string | null;
+  readonly horizonDays: number | null;
+  readonly metrics: Record<string, unknown> | null;
+  readonly trainingWindow: Record<string, unknown> | null;
+  readonly featureCount: number | null;
+}
+
+/** A version's status, headline metrics and training window. */
+export function summarizeVersion(v: ModelVersionInfo): ModelVersionSummary {
+  const m = v.metadata as { metrics?: Record<string, unknown>; trainingWindow?: Record<string, unknown>; horizonDays?: number; learner?: string; featureNames?: unknown[] };
+  return {
+    id: v.id,
+    name: v.name,
+    version: v.version,
+    status: v.status,
+    createdAt: new Date(v.createdAt).toISOString(),
+    learner: m.learner ?? null,
+    horizonDays: m.horizonDays ?? null,
+    metrics: m.metrics ?? null,
+    trainingWindow: m.trainingWindow ?? null,
+    featureCount: Array.isArray(m.featureNames) ? m.featureNames.length : null,
+  };
+}

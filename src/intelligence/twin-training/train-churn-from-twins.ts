@@ -16,6 +16,10 @@ import { DAY_MS } from '../../domain/time.js';
 export const CHURN_MODEL_NAME = 'churn';
 /** Default label window: churn within the next 30 days, the horizon retention teams act on. */
 export const DEFAULT_HORIZON_DAYS = 30;
+/** Largest horizon a caller may ask for: labels need that much history after every cutoff. */
+export const MAX_HORIZON_DAYS = 365;
+/** Most cutoffs a caller may ask for: four years of monthly snapshots. */
+export const MAX_CUTOFFS = 48;
 /** Fewer churners than this cannot rank anything reliably; training refuses. */
 export const MIN_POSITIVES = 20;
 /** Features whose drift is monitored: the model's most important ones. */

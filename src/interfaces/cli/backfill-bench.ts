@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createSandboxWorld, loadWorldDocument, namedWorld } from '../../sandbox/index.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService } from '../../twin/twin-service.js';
-import { sandboxAwareClock } from './sandbox-operator.js';
+import { sandboxAwareClock } from '../runtime/sandbox-operator.js';
 
 export interface BackfillBenchResult {
   world: string;

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { decisionAnswer } from '../../decisioning/decision-answer.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { CHANNELS, channelSchema } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
@@ -7,7 +8,6 @@ import { LiveScoring } from '../../intelligence/live/live-scoring.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
-import { decisionAnswer } from '../http/decision-routes.js';
 import { globalOptions, openTwins } from './cli-context.js';
 import { callServer, serverUrl } from './server-client.js';
 

@@ -7,12 +7,11 @@ import { trainTabularModel } from '../../intelligence/model/train-tabular-model.
 import { crossValidateTable, meanStd } from '../../intelligence/model/cross-validate.js';
 import { loadModel, saveModel } from '../../intelligence/model/model-file.js';
 import { createTabularScorer } from '../../intelligence/model/tabular-scorer.js';
-import { trainAndRegister } from '../../intelligence/live/churn-model-service.js';
+import { summarizeVersion, trainAndRegister } from '../../intelligence/live/churn-model-service.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
 import { globalOptions, openTwins, parseDuration, type GlobalOptions } from './cli-context.js';
-import { summarizeVersion } from '../http/model-routes.js';
 
 const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 

@@ -1,6 +1,7 @@
 import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
-import { runningServer, type GlobalOptions } from './cli-context.js';
+import { runningServer } from '../runtime/open-twins.js';
+import type { GlobalOptions } from './cli-context.js';
 
 /** The URL of the server running on the data dir (from its lock file), if any. */
 export function serverUrl(global: GlobalOptions, explicit?: string): string | undefined {

@@ -11,9 +11,10 @@ import { openModelRegistry } from '../../store/open-model-registry.js';
 import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic-churn-events.js';
 import { syntheticEvents } from '../../twin/synthetic-events.js';
 import { openTwinService } from '../../twin/twin-service.js';
-import type { AssistCard } from './assist-card.js';
-import { startAssist } from './assist-routes.js';
-import { startIntelligence } from './live-intelligence.js';
+import type { AssistCard } from '../../agents/assist/assist-card.js';
+import { startAssist } from '../../agents/assist/assist-service.js';
+import { assistRoutes } from './assist-routes.js';
+import { startIntelligence } from '../../intelligence/live/live-intelligence.js';
 import { createHttpServer } from './server.js';
 
 /** Options of `benchAssistCard`. */
@@ -113,7 +114,7 @@ export async function benchAssistCard(options: AssistBenchOptions): Promise<Assi
   const registry = await openModelRegistry({ kind: 'sqlite', dataDir: dir });
   const intelligence = withScores ? await startIntelligence(twins, registry, { log: () => {}, checkIntervalMs: 0 }) : null;
   const assist = startAssist(twins, { log: () => {}, decorateTwin: intelligence?.decorateTwin });
-  const app = createHttpServer({ twins, version: 'bench', decorateTwin: intelligence?.decorateTwin }, [assist.routes]);
+  const app = createHttpServer({ twins, version: 'bench', decorateTwin: intelligence?.decorateTwin }, [assistRoutes(twins, assist)]);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let subscriber: IncomingMessage | undefined;
   try {

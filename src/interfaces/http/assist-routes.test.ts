@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
-import type { AssistCard } from './assist-card.js';
-import { startAssist, type Assist } from './assist-routes.js';
+import type { AssistCard } from '../../agents/assist/assist-card.js';
+import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
+import { assistRoutes } from './assist-routes.js';
 import { createHttpServer } from './server.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
@@ -72,7 +73,7 @@ describe('assist routes', () => {
       decorateTwin: () => ({ scores: { churn: { probability: 0.3, reasons: [{ text: 'two complaints' }] } } }),
       recommend: (_id, { reason }) => [{ actionId: 'retain-10', expectedValue: 12.5, reasons: [`fits ${reason}`], decisionId: 'd1' }],
     });
-    app = createHttpServer({ twins, version: 'test' }, [assist.routes]);
+    app = createHttpServer({ twins, version: 'test' }, [assistRoutes(twins, assist)]);
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     await post([customer('C1'), customer('C2')]);
   });
@@ -141,6 +142,17 @@ describe('assist routes', () => {
     expect((await app.inject('/assist/cards/NOBODY')).statusCode).toBe(404);
     expect((await app.inject('/assist/cards/C3?channel=web')).statusCode).toBe(400);
   });
+
+  it('ends the open streams when the server closes, so closing does not wait on a desktop', async () => {
+    const other = createHttpServer({ twins, version: 'test' }, [assistRoutes(twins, assist)]);
+    const url = await other.listen({ port: 0, host: '127.0.0.1' });
+    const res = await new Promise<IncomingMessage>((resolve, reject) => get(`${url}/assist/stream?channel=call&agentId=late`, resolve).once('error', reject));
+    expect(res.statusCode).toBe(200);
+    const ended = new Promise<void>((resolve) => res.once('end', resolve));
+    res.resume();
+    await other.close();
+    await ended;
+  }, 10_000);
 
   it('serves the agent desktop page', async () => {
     const page = await app.inject('/console/assist');

@@ -1,31 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { triggerFromContext } from '../../agents/assist/assist-card.js';
+import type { Assist } from '../../agents/assist/assist-service.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { ASSISTED_CHANNELS, type Channel } from '../../domain/events.js';
-import { CustomerContextStore, type CustomerContextOptions, type InteractionStarted } from '../../twin/customer-context.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { ASSIST_PAGE_HTML } from '../console/assist-page.js';
-import {
-  buildAssistCard,
-  noRecommendations,
-  triggerFromContext,
-  type AssistCard,
-  type AssistCardOptions,
-  type AssistCardSources,
-  type AssistSummary,
-  type AssistTrigger,
-} from './assist-card.js';
 import { AssistHub, type AssistHubOptions } from './assist-stream.js';
-import type { RouteModule, TwinDecorator } from './server.js';
-
-/** What the assist routes need: the twins (to tell known customers), the context, the card builder and the hub. */
-export interface AssistRoutesDeps {
-  readonly twins: Pick<TwinService, 'engine'>;
-  readonly contexts: CustomerContextStore;
-  readonly hub: AssistHub;
-  /** Builds a card for a trigger (sources and options already bound). */
-  readonly buildCard: (trigger: AssistTrigger) => Promise<AssistCard>;
-}
+import type { RouteModule } from './route-module.js';
 
 const assistedChannel = z.enum(ASSISTED_CHANNELS as [Channel, ...Channel[]]);
 const streamQuery = z.strictObject({
@@ -50,14 +32,22 @@ const SSE_HEADERS = {
 };
 
 /**
- * The assist routes: `GET /customers/:id/context`, `GET /assist/stream` (SSE),
- * `GET /assist/cards/:customerId` and the agent desktop page `GET /console/assist`.
+ * The assist routes: `GET /customers/:id/context`, `GET /assist/stream` (SSE: the card of every
+ * interaction start on the desktop's channel), `GET /assist/cards/:customerId` and the agent
+ * desktop page `GET /console/assist`. The streams end when the server closes.
  */
-export function assistRoutes(deps: AssistRoutesDeps): RouteModule {
-  const { twins, contexts, hub, buildCard } = deps;
+export function assistRoutes(twins: Pick<TwinService, 'engine'>, assist: Assist, stream: AssistHubOptions = {}): RouteModule {
+  const { contexts, buildCard } = assist;
   const known = (id: string) => twins.engine.has(id) || contexts.has(id);
 
   return (app: FastifyInstance) => {
+    const hub = new AssistHub(stream);
+    const stopWatching = assist.watch({ wants: (channel) => hub.hasSubscribers(channel), receive: (card) => hub.publish(card.channel, card) });
+    // Before the server waits for its connections: open streams would keep it from closing.
+    app.addHook('preClose', async () => {
+      stopWatching();
+      hub.close();
+    });
     app.get<{ Params: { id: string } }>('/customers/:id/context', async (request) => {
       const { id } = request.params;
       if (!known(id)) throw new TwinloopError('NOT_FOUND', `customer "${id}" not found: no twin and no interaction in the context window; check the id (GET /twins lists customers)`);
@@ -85,86 +75,6 @@ export function assistRoutes(deps: AssistRoutesDeps): RouteModule {
     });
 
     app.get('/console/assist', async (_request, reply) => reply.type('text/html; charset=utf-8').send(ASSIST_PAGE_HTML));
-  };
-}
-
-/** Options of `startAssist`; every field has a documented default. */
-export interface AssistOptions {
-  /** Scores with reasons for the card's summary (the intelligence layer's `decorateTwin`); default none. */
-  readonly decorateTwin?: TwinDecorator;
-  /** Top actions for a customer in contact (next-best-action); default `noRecommendations`. */
-  readonly recommend?: AssistCardSources['recommend'];
-  /** Window and caps of the context; pass the twins' clock as `clock` so the window moves in quiet times. */
-  readonly context?: CustomerContextOptions;
-  readonly card?: AssistCardOptions;
-  readonly stream?: AssistHubOptions;
-  /** Told when a card cannot be built; default stderr. */
-  readonly log?: (line: string) => void;
-}
-
-/** The assist layer running on a twin service. */
-export interface Assist {
-  /** Pass in the server's route modules. */
-  readonly routes: RouteModule;
-  readonly contexts: CustomerContextStore;
-  readonly hub: AssistHub;
-  /** Builds the card for a trigger now. */
-  buildCard(trigger: AssistTrigger): Promise<AssistCard>;
-  /** Stops listening to the intake and ends every open stream. */
-  close(): void;
-}
-
-/**
- * Starts the omnichannel context on the twins' intake and pushes an assist card to the subscribed
- * desktops of a channel whenever an interaction starts on an assisted channel (call, chat, store):
- *
- *   const assist = startAssist(twins, { decorateTwin: intelligence.decorateTwin });
- *   const app = createHttpServer({ … }, [intelligence.routes, assist.routes]);
- *   …
- *   assist.close(); await app.close();
- */
-export function startAssist(twins: Pick<TwinService, 'engine' | 'intake'>, options: AssistOptions = {}): Assist {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const contexts = new CustomerContextStore({ ...options.context, onListenerError: (err) => log(`assist: ${(err as Error).message}`) });
-  const hub = new AssistHub(options.stream);
-  const decorate = options.decorateTwin;
-  const sources: AssistCardSources = {
-    summary(customerId): AssistSummary | undefined {
-      const view = twins.engine.view(customerId);
-      // Spread: a plain copy the card owns (and an object type open to the decorations).
-      return view && (decorate ? { ...view, ...decorate(view) } : { ...view });
-    },
-    recommend: options.recommend ?? noRecommendations,
-    context: (customerId) => contexts.get(customerId),
-  };
-  const buildCard = (trigger: AssistTrigger) => buildAssistCard(sources, trigger, options.card);
-  const assisted = new Set<Channel>(ASSISTED_CHANNELS);
-
-  const onStarted = (started: InteractionStarted): void => {
-    if (!assisted.has(started.channel) || !hub.hasSubscribers(started.channel)) return;
-    const trigger: AssistTrigger = { customerId: started.customerId, channel: started.channel, reason: started.intent, at: started.at, acceptedAt: started.acceptedAt, eventId: started.eventId };
-    // Built on a microtask, after every applied-listener of the batch (live re-scoring among them)
-    // has run, so the card shows the twin and scores as this event left them.
-    queueMicrotask(() => {
-      buildCard(trigger).then(
-        (card) => hub.publish(card.channel, card),
-        (err: unknown) => log(`assist: no card for ${trigger.customerId} on ${trigger.channel}: ${(err as Error).message}`),
-      );
-    });
-  };
-  const stopStarted = contexts.onStarted(onStarted);
-  const detach = contexts.attach(twins.intake);
-
-  return {
-    routes: assistRoutes({ twins, contexts, hub, buildCard }),
-    contexts,
-    hub,
-    buildCard,
-    close() {
-      detach();
-      stopStarted();
-      hub.close();
-    },
   };
 }
 

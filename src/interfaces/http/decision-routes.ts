@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { channelSchema } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { DO_NOTHING } from '../../decisioning/decision-record.js';
-import type { Decision } from '../../decisioning/decision-funnel.js';
+import { decisionAnswer } from '../../decisioning/decision-answer.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { actionForDecision } from '../runtime/decision-actions.js';
 import { jsonBody, parseBody } from './json-body.js';
-import type { RouteModule } from './server.js';
+import type { RouteModule } from './route-module.js';
 
 const decideBody = z.strictObject({
   customerId: z.string().min(1).max(200),
@@ -24,24 +24,6 @@ const acceptBody = z.strictObject({
   /** The person who accepted it on the desktop. */
   agentId: z.string().min(1).max(200),
 });
-
-/**
- * The JSON answer of a decision: what was ranked and why, and for each discarded offer the step
- * that removed it (with the reason in words when `explain`: with a large catalogue the reasons are
- * most of the answer's bytes, and a desktop rarely needs them).
- */
-export function decisionAnswer(d: Decision, explain = true): Record<string, unknown> {
-  return {
-    decisionId: d.decisionId,
-    customerId: d.customerId,
-    at: new Date(d.at).toISOString(),
-    context: { ...d.context, now: undefined },
-    contextKey: d.contextKey,
-    chosen: d.chosen.actionId,
-    ranked: d.ranked,
-    discarded: explain ? d.discarded : d.discarded.map((x) => ({ actionId: x.actionId, step: x.step })),
-  };
-}
 
 /**
  * Next-best-action over HTTP: `POST /decisions` (the funnel's answer, optionally executed),

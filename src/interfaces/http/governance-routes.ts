@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { jsonBody, parseBody } from './json-body.js';
-import type { RouteModule } from './server.js';
+import type { RouteModule } from './route-module.js';
 
 const decisionBody = z.strictObject({ by: z.string().min(1).max(200), reason: z.string().min(1).max(2000) });
 const auditQuery = z.object({ after: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });

@@ -4,7 +4,7 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeSimulation } from '../../agents/intents/fake-simulation.js';
 import { createIntentService } from '../../agents/intents/intent-service.js';
-import { createMemoryIntentStore } from '../../agents/intents/intent-store.js';
+import { memoryDocuments } from '../../store/document-store.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { sendError } from './error-mapping.js';
 import { intentRoutes } from './intent-routes.js';
@@ -43,7 +43,7 @@ afterAll(async () => {
 function app() {
   let executed = 0;
   const intents = createIntentService({
-    store: createMemoryIntentStore(),
+    store: memoryDocuments(),
     simulate: createFakeSimulation(),
     execute: async () => ({ executionId: `run-${++executed}` }),
     observe: async () => ({ asOf: Date.now(), values: {}, spend: 0 }),

@@ -4,7 +4,7 @@ import { llmConfigFromEnv, proposeIntentWithLlm } from '../../agents/intents/llm
 import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { jsonBody, parseBody } from './json-body.js';
-import type { RouteModule } from './server.js';
+import type { RouteModule } from './route-module.js';
 
 const executeBody = z.strictObject({ approvedBy: z.string().min(1).max(200).optional() });
 
@@ -32,11 +32,11 @@ export function intentRoutes(services: () => OperatorServices): RouteModule {
       if (typeof body.text === 'string') {
         const r = await intents.createFromText(body.text, { accept });
         if (!r.ok) throw new TwinloopError('BAD_INPUT', `${r.reason}${r.suggestions.length ? `; try: ${r.suggestions.join(' | ')}` : ''}`);
-        return reply.status(201).send(accept ? await planAndMaybeRun(services(), r.record.intent.id) : r.record);
+        return reply.status(201).send(accept ? await intents.planAndRun(r.record.intent.id) : r.record);
       }
       if (body.intent !== undefined) {
         const record = await intents.createFromDraft(body.intent, { accept });
-        return reply.status(201).send(accept ? await planAndMaybeRun(services(), record.intent.id) : record);
+        return reply.status(201).send(accept ? await intents.planAndRun(record.intent.id) : record);
       }
       throw new TwinloopError('BAD_INPUT', 'send {"text": "..."} or {"intent": {...}}');
     });
@@ -45,7 +45,7 @@ export function intentRoutes(services: () => OperatorServices): RouteModule {
     app.get<{ Params: { id: string } }>('/intents/:id/report', async (req) => services().intents.report(req.params.id));
     app.post<{ Params: { id: string } }>('/intents/:id/accept', async (req) => {
       await services().intents.accept(req.params.id);
-      return planAndMaybeRun(services(), req.params.id);
+      return services().intents.planAndRun(req.params.id);
     });
     app.post<{ Params: { id: string } }>('/intents/:id/execute', async (req) => {
       const body = parseBody(executeBody, req.body, '{"approvedBy": "marketing-lead-2"}');
@@ -56,11 +56,4 @@ export function intentRoutes(services: () => OperatorServices): RouteModule {
     app.post<{ Params: { id: string } }>('/intents/:id/check', async (req) => services().intents.check(req.params.id));
     app.post<{ Params: { id: string } }>('/intents/:id/cancel', async (req) => services().intents.cancel(req.params.id, 'cancelled through the API'));
   };
-}
-
-/** Plans an accepted intent and, when its mode is autonomous, executes the plan; answers the report. */
-export async function planAndMaybeRun(s: OperatorServices, id: string): Promise<unknown> {
-  const planned = await s.intents.plan(id);
-  if (planned.ok && planned.record.intent.policyMode === 'autonomous') await s.intents.execute(id);
-  return s.intents.report(id);
 }

@@ -10,7 +10,8 @@ import { openModelRegistry } from '../../store/open-model-registry.js';
 import type { ModelRegistry } from '../../store/model-registry.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic-churn-events.js';
-import { startIntelligence, type Intelligence } from './live-intelligence.js';
+import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
+import { modelRoutes } from './model-routes.js';
 import { createHttpServer } from './server.js';
 
 async function world(customers: number, days: number): Promise<{ dir: string; twins: TwinService; registry: ModelRegistry }> {
@@ -39,7 +40,7 @@ describe('live scores and the model API', () => {
     intel = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 0, log: (l) => lines.push(l) });
     expect(intel.decorateTwin(w.twins.engine.view('C3')!)).toEqual({ scores: null });
     await intel.trainIfMissing();
-    app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin }, [intel.routes]);
+    app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin }, [modelRoutes(intel)]);
   }, 60_000);
   afterAll(async () => {
     await intel.close();
@@ -96,7 +97,7 @@ describe('live scores and the model API', () => {
 
   it('records a drift alert when a PSI passes the threshold, logs it and shows it', async () => {
     const strict = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 0, driftThreshold: 1e-9, log: (l) => lines.push(l) });
-    const other = createHttpServer({ twins: w.twins, version: 'test' }, [strict.routes]);
+    const other = createHttpServer({ twins: w.twins, version: 'test' }, [modelRoutes(strict)]);
     try {
       const id = strict.live()!.model.id;
       const one = (await other.inject(`/models/${id}`)).json();
@@ -120,7 +121,7 @@ describe('trainIfMissing on a short history', () => {
       await intel.trainIfMissing();
       expect(lines.join('\n')).toMatch(/no churn model yet: the history .* is too short/);
       expect(intel.live()).toBeNull();
-      const app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin }, [intel.routes]);
+      const app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin }, [modelRoutes(intel)]);
       const res = await app.inject({ method: 'POST', url: '/models/train' });
       expect(res.statusCode).toBe(409);
       expect((await app.inject('/models')).json()).toEqual({ items: [] });

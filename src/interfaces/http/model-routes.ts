@@ -1,26 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
-import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
-import type { DriftReport } from '../../intelligence/live/drift-monitor.js';
-import type { RegisteredModel } from '../../intelligence/live/churn-model-service.js';
-import type { RouteModule } from './server.js';
-
-/** What the model routes need from the running intelligence layer. */
-export interface ModelRoutesContext {
-  readonly registry: ModelRegistry;
-  /** The drift report of a version when it is the one serving live scores, else null. */
-  driftReport(id: string): DriftReport | null;
-  /** Trains from the twins now and registers the result. */
-  train(options: TrainRequest): Promise<RegisteredModel>;
-  /** Makes a version champion and serves it. */
-  promote(id: string): Promise<ModelVersionInfo>;
-}
-
-/** Largest horizon accepted: labels need that much history after every cutoff. */
-const MAX_HORIZON_DAYS = 365;
-/** Most cutoffs accepted: four years of monthly snapshots. */
-const MAX_CUTOFFS = 48;
+import { summarizeVersion } from '../../intelligence/live/churn-model-service.js';
+import type { Intelligence, TrainRequest } from '../../intelligence/live/live-intelligence.js';
+import { MAX_CUTOFFS, MAX_HORIZON_DAYS } from '../../intelligence/twin-training/train-churn-from-twins.js';
+import type { RouteModule } from './route-module.js';
 
 const trainRequest = z
   .object({
@@ -28,7 +12,6 @@ const trainRequest = z
     cutoffs: z.number().int().min(1).max(MAX_CUTOFFS).optional(),
   })
   .strict();
-export type TrainRequest = z.infer<typeof trainRequest>;
 
 /** Parses the (string) body of POST /models/train; an empty body means the defaults. */
 export function parseTrainRequest(body: unknown): TrainRequest {
@@ -48,25 +31,8 @@ export function parseTrainRequest(body: unknown): TrainRequest {
   return r.data;
 }
 
-/** A version as the list shows it: status, headline metrics, training window. */
-export function summarizeVersion(v: ModelVersionInfo): Record<string, unknown> {
-  const m = v.metadata as { metrics?: unknown; trainingWindow?: unknown; horizonDays?: unknown; learner?: unknown; featureNames?: unknown[] };
-  return {
-    id: v.id,
-    name: v.name,
-    version: v.version,
-    status: v.status,
-    createdAt: new Date(v.createdAt).toISOString(),
-    learner: m.learner ?? null,
-    horizonDays: m.horizonDays ?? null,
-    metrics: m.metrics ?? null,
-    trainingWindow: m.trainingWindow ?? null,
-    featureCount: Array.isArray(m.featureNames) ? m.featureNames.length : null,
-  };
-}
-
 /** GET /models, GET /models/:id, POST /models/train, POST /models/:id/promote. */
-export function modelRoutes(ctx: ModelRoutesContext): RouteModule {
+export function modelRoutes(ctx: Intelligence): RouteModule {
   return (app: FastifyInstance) => {
     app.get('/models', async () => ({ items: (await ctx.registry.list()).map(summarizeVersion) }));
 

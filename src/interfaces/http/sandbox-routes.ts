@@ -1,5 +1,5 @@
 import type { SandboxWorld } from '../../sandbox/index.js';
-import type { RouteModule } from './server.js';
+import type { RouteModule } from './route-module.js';
 
 /**
  * The simulated operator's shop front: `POST /sandbox/applicants` draws the next person who asks

@@ -1,11 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import type { TwinService } from '../../twin/twin-service.js';
-import type { TwinView } from '../../twin/twin-view.js';
 import { sendError } from './error-mapping.js';
 import { registerEventRoutes } from './event-routes.js';
 import { openApiDocument } from './openapi.js';
+import type { RouteModule } from './route-module.js';
 import { registerTwinRoutes } from './twin-routes.js';
 
+/** What the base HTTP server is built on. */
 export interface HttpServerOptions {
   twins: TwinService;
   version: string;
@@ -16,12 +18,6 @@ export interface HttpServerOptions {
   /** Adds fields to every twin answer (e.g. live scores with reasons); called for current reads only. */
   decorateTwin?: TwinDecorator;
 }
-
-/** Extra fields for a twin answer, computed from the twin as read. */
-export type TwinDecorator = (view: TwinView) => Record<string, unknown>;
-
-/** Routes added by later layers (scores, decisions, agents) hook in here. */
-export type RouteModule = (app: FastifyInstance) => void;
 
 /** Builds the HTTP API (not yet listening). */
 export function createHttpServer(options: HttpServerOptions, modules: readonly RouteModule[] = []): FastifyInstance {

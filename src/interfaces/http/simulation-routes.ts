@@ -2,7 +2,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import { parseScenarios } from '../../simulation/index.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { jsonBody } from './json-body.js';
-import type { RouteModule } from './server.js';
+import type { RouteModule } from './route-module.js';
 
 /**
  * The simulation lab over HTTP: `POST /simulations` starts a run (202, with its id; scenarios in

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { jsonBody } from './json-body.js';
-import type { RouteModule } from './server.js';
+import type { RouteModule } from './route-module.js';
 
 const listQuery = z.object({
   status: z.string().optional(),

@@ -9,14 +9,13 @@ import type { AnyWorkflowDefinition, WorkflowEngine } from '../../agents/workflo
 import { contextKeyOf } from '../../decisioning/acceptance-model.js';
 import { discountPctOf, offerCostFor } from '../../decisioning/offer-catalogue.js';
 import type { Clock } from '../../domain/clock.js';
-import type { Intelligence } from '../http/live-intelligence.js';
 import { simulate } from '../../simulation/index.js';
 import type { SandboxWorld } from '../../sandbox/index.js';
+import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
 import { CellIndex } from '../../twin/cell-index.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { campaignDelivery, type CampaignDelivery } from './campaign-delivery.js';
-import { liveTwinSource } from './operator-runtime.js';
-import type { OperatorServices } from './operator-services.js';
+import { liveTwinSource, type OperatorServices } from './operator-services.js';
 import { DAY_MS } from '../../domain/time.js';
 
 /** Draws of the simulation check a churn-prevention plan gets before it runs. */

@@ -1,18 +1,35 @@
-import type { ApprovalQueue } from '../../agents/governance/approval-queue.js';
-import type { AuditTrail } from '../../agents/governance/audit-trail.js';
-import type { GuardedExecutor, GuardedResult } from '../../agents/governance/guarded-executor.js';
-import type { IntentService } from '../../agents/intents/intent-service.js';
-import type { WorkflowEngine } from '../../agents/workflows/index.js';
-import type { DecisionService } from '../../decisioning/decision-service.js';
-import type { SimulationRuns } from '../../simulation/index.js';
+import { hostname } from 'node:os';
+import { connectorExecutor } from '../../agents/flows/connector-executor.js';
+import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
+import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
+import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
+import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult } from '../../agents/governance/guarded-executor.js';
+import { horizonDays } from '../../agents/intents/intent-schema.js';
+import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent } from '../../agents/intents/intent-service.js';
+import { planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
+import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
+import { createWorkflowEngine, DEFAULT_LEASE_MS, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
+import { DecisionService } from '../../decisioning/decision-service.js';
+import { discountPctOf } from '../../decisioning/offer-catalogue.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
+import { systemClock, type Clock } from '../../domain/clock.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
+import type { Intelligence, TwinDecorator } from '../../intelligence/live/live-intelligence.js';
+import type { SandboxWorld } from '../../sandbox/index.js';
+import { createSimulationRuns, simulate, twinSource, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
+import { recordDocuments } from '../../store/document-store.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { openRecordStore } from '../../store/open-record-store.js';
+import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
+import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
 import type { TwinService } from '../../twin/twin-service.js';
-import type { TwinDecorator } from '../http/server.js';
 
 /**
  * The running operator's services, as the HTTP routes, the MCP tools and the CLI use them. One
- * bag, built once by `startOperatorRuntime`, so that every edge acts through the same policy,
- * the same audit trail and the same logs.
+ * bag, built once by `openOperatorServices` (called by `startOperator`), so that every edge acts
+ * through the same policy, the same audit trail and the same logs.
  */
 export interface OperatorServices {
   readonly twins: TwinService;
@@ -28,4 +45,189 @@ export interface OperatorServices {
   readonly records: RecordStore;
   /** Approves or rejects an approval and wakes the workflow that asked for it, if any. */
   decideApproval(id: string, decision: { approve: boolean; by: string; reason: string }): Promise<GuardedResult>;
+}
+
+/** The flows beyond onboarding, built on the services: registered on the engine, and how intents' plans run through them. */
+export interface ServiceFlows {
+  readonly definitions: readonly AnyWorkflowDefinition[];
+  readonly execute: ExecutePlan;
+  readonly observe: ObserveIntent;
+  scheduleChurnPrevention?(): Promise<string | undefined>;
+  close?(): void;
+}
+
+/** What the services are built from. */
+export interface OperatorServicesOptions {
+  readonly twins: TwinService;
+  readonly storeOptions: StoreOptions;
+  readonly clock: Clock;
+  readonly intelligence: Intelligence;
+  /** The simulated operator whose back ends carry actions out; without one, actions fail with a clear reason. */
+  readonly world?: SandboxWorld;
+  /** Flows beyond onboarding, built with the services. */
+  readonly flows?: (services: OperatorServices) => ServiceFlows;
+  /**
+   * Operator time per real time (the sandbox's speed; default 1): workflow leases are made that
+   * many times longer in operator time, so that they last real seconds.
+   */
+  readonly timeScale?: number;
+  readonly log: (line: string) => void;
+}
+
+/** The services and how to stop them. */
+export interface RunningServices {
+  readonly services: OperatorServices;
+  close(): Promise<void>;
+}
+
+/** How often the next period's proactive scan is made sure of and executing intents are checked. */
+const SCHEDULE_EVERY_MS = 60_000;
+/** How often overdue approvals get their timeout fallback. */
+const APPROVAL_SWEEP_MS = 30_000;
+
+/** The live population for the simulation lab: the twins and the serving churn model. */
+export function liveTwinSource(twins: TwinService, intelligence: Intelligence): TwinSource {
+  const live = intelligence.live();
+  if (!live) throw new TwinloopError('UNAVAILABLE', 'no churn model is serving yet, so there is nothing to simulate with; train one (`twinloop model train-twins` or POST /models/train) and try again');
+  return twinSource(twins.engine, createChurnScorer(live.model.document), live.model.metadata.horizonDays);
+}
+
+/**
+ * Opens next-best-action, the action policy with approvals and audit, the simulation lab,
+ * intents and the durable workflows over the configured store, wired to the operator's back ends,
+ * with their timers (intents watched, the proactive scan scheduled, overdue approvals swept).
+ */
+export async function openOperatorServices(o: OperatorServicesOptions): Promise<RunningServices> {
+  const { twins, clock, intelligence } = o;
+  const records = await openRecordStore(o.storeOptions, { clock });
+  const governance = await openGovernanceStore(o.storeOptions);
+  const journal = await openWorkflowJournal(o.storeOptions);
+
+  const decisions = await DecisionService.open({
+    twins: twins.engine,
+    scores: (id) => {
+      const s = intelligence.live()?.scoreOf(id);
+      return s && s.active ? { churn: s.churn, clv: s.clv } : undefined;
+    },
+    records,
+    clock,
+    log: o.log,
+  });
+  const detachDecisions = twins.intake.onApplied((batch) => decisions.observe(batch.map((a) => a.event)));
+
+  const backends = o.world?.backends;
+  const executor: ActionExecutor = backends
+    ? connectorExecutor({ ...backends, resolveOffer: (id) => decisions.catalogue.byId.get(id)?.offering.sandboxOfferId ?? (decisions.catalogue.byId.has(id) ? id : undefined) })
+    : async (request) => ({ ok: false, error: `no back ends are connected to carry out a ${request.actionClass}; start with the sandbox operator or configure BSS adapters` });
+  // People decide approvals in their own time, not in the sandbox's accelerated time.
+  const approvals = createApprovalQueue(governance, systemClock);
+  const audit = createAuditTrail(governance, clock);
+  const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue: approvals, audit, executor, clock });
+
+  const runStore = recordDocuments<SimulationRun>(records, 'simulations');
+  // A run that was going when the process stopped will not finish: say so rather than leave it running.
+  for (const run of await runStore.list()) {
+    if (run.status === 'running') await runStore.put(run.id, { ...run, status: 'failed', error: { code: 'UNAVAILABLE', message: 'interrupted by a restart of the server; start it again' } });
+  }
+  const simulations = createSimulationRuns({ store: runStore, source: () => liveTwinSource(twins, intelligence) });
+
+  const timeScale = Math.max(1, o.timeScale ?? 1);
+  const workflows: WorkflowEngine = createWorkflowEngine({
+    journal,
+    workerId: `${hostname()}-${process.pid}`,
+    clock,
+    leaseMs: DEFAULT_LEASE_MS * timeScale,
+    heartbeatMs: DEFAULT_LEASE_MS / 3,
+  });
+
+  const offerAssumption = (offerId: string) => {
+    const offer = decisions.catalogue.byId.get(offerId);
+    if (!offer) return undefined;
+    return { discountPct: discountPctOf(offer) ?? 0, months: offer.months, acceptance: decisions.learner.mean(offerId, 'app|medium-risk'), costPerAcceptance: offer.fixedCost };
+  };
+  // The flows are built on the finished services, and intents execute through them: bound late.
+  const late: { flows?: ServiceFlows } = {};
+  const intents = createIntentService({
+    store: recordDocuments(records, 'intents'),
+    clock: () => clock.now(),
+    simulate: async (plan) => {
+      const months = Math.max(1, Math.min(12, Math.round(horizonDays(plan.horizon, clock.now()) / 30.4375)));
+      const scenarios = planScenarios(plan, months, offerAssumption);
+      return planOutcome(await simulate(liveTwinSource(twins, intelligence), scenarios));
+    },
+    execute: async (plan, intent) => {
+      if (!late.flows) throw new TwinloopError('UNAVAILABLE', 'no flow is registered to execute intent plans');
+      return late.flows.execute(plan, intent);
+    },
+    observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: clock.now(), values: {}, spend: 0 }),
+  });
+
+  const services: OperatorServices = {
+    twins,
+    decorateTwin: intelligence.decorateTwin,
+    decisions,
+    guarded,
+    approvals,
+    audit,
+    simulations,
+    intents,
+    workflows,
+    records,
+    async decideApproval(id, d) {
+      const item = await approvals.get(id);
+      if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}; GET /approvals lists the pending ones`);
+      const result = d.approve ? await guarded.approve(id, d.by, d.reason) : await guarded.reject(id, d.by, d.reason);
+      await signalApprovalDecision(workflows, item.request, id, result);
+      return result;
+    },
+  };
+  const flows = (late.flows = o.flows?.(services));
+
+  if (backends) workflows.register(onboardingWorkflow({ identity: backends.identityVerification, credit: backends.creditBureau, orders: backends.orderManagement, provisioning: backends.provisioning, notifications: backends.notifications, plans: o.world!.config.plans }) as AnyWorkflowDefinition);
+  for (const def of flows?.definitions ?? []) workflows.register(def);
+  workflows.run().catch((err: Error) => o.log(`workflows: the engine stopped: ${err.message}`));
+
+  // The proactive churn-prevention scan of each period is scheduled as soon as a model serves.
+  // Executing intents are watched: assessed, re-planned when off track, closed at their horizon.
+  const watchIntents = async () => {
+    for (const record of await intents.list()) {
+      if (record.intent.lifecycleStatus !== 'executing') continue;
+      await intents.check(record.intent.id).catch((err: Error) => o.log(`intent ${record.intent.id}: ${err.message}`));
+    }
+  };
+  const schedule = () => {
+    void flows?.scheduleChurnPrevention?.().catch((err: Error) => o.log(`churn prevention: ${err.message}`));
+    void watchIntents().catch((err: Error) => o.log(`intents: ${err.message}`));
+  };
+  const scheduler = setInterval(schedule, SCHEDULE_EVERY_MS);
+  scheduler.unref();
+  schedule();
+
+  const sweep = setInterval(() => {
+    void guarded
+      .expireDue()
+      .then(async (results) => {
+        for (const r of results) {
+          const item = r.approvalId ? await approvals.get(r.approvalId) : null;
+          if (item) await signalApprovalDecision(workflows, item.request, item.id, r);
+        }
+      })
+      .catch((err: Error) => o.log(`approvals: ${err.message}`));
+  }, APPROVAL_SWEEP_MS);
+  sweep.unref();
+
+  return {
+    services,
+    async close() {
+      clearInterval(sweep);
+      clearInterval(scheduler);
+      detachDecisions();
+      flows?.close?.();
+      await workflows.stop();
+      await decisions.close();
+      await journal.close();
+      await governance.close();
+      await records.close();
+    },
+  };
 }

@@ -113,6 +113,8 @@ export function startSandboxOperator(twins: TwinService, o: SandboxOperatorOptio
   };
 
   const ready = (async () => {
+    // The catch-up below runs synchronously: let the caller finish starting (the edges listen) first.
+    await new Promise((resolve) => setImmediate(resolve));
     const customers = world.config.population.customers;
     const skip = Math.max(0, state.days - 1);
     if (skip > 0) world.generate({ usage() {}, event() {} }, { days: skip });

@@ -2,12 +2,20 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinView } from '../../twin/twin-view.js';
-import { loadChampion, toLiveModel, trainAndRegister, type RegisteredModel } from '../../intelligence/live/churn-model-service.js';
-import { LiveScoring, type LiveModel } from '../../intelligence/live/live-scoring.js';
-import type { ClvSettings } from '../../intelligence/live/twin-signals.js';
-import { CHURN_MODEL_NAME } from '../../intelligence/twin-training/train-churn-from-twins.js';
-import { modelRoutes, type TrainRequest } from './model-routes.js';
-import type { RouteModule, TwinDecorator } from './server.js';
+import { CHURN_MODEL_NAME } from '../twin-training/train-churn-from-twins.js';
+import { loadChampion, toLiveModel, trainAndRegister, type Promotion, type RegisteredModel } from './churn-model-service.js';
+import type { DriftReport } from './drift-monitor.js';
+import { LiveScoring, type LiveModel } from './live-scoring.js';
+import type { ClvSettings } from './twin-signals.js';
+
+/** Extra fields for a twin answer, computed from the twin as read (e.g. live scores with reasons). */
+export type TwinDecorator = (view: TwinView) => Record<string, unknown>;
+
+/** What a training run may be asked for (within MAX_HORIZON_DAYS and MAX_CUTOFFS). */
+export interface TrainRequest {
+  readonly horizonDays?: number;
+  readonly cutoffs?: number;
+}
 
 /** Options of `startIntelligence`; every field has a documented default. */
 export interface IntelligenceOptions {
@@ -23,12 +31,18 @@ export interface IntelligenceOptions {
   readonly clv?: ClvSettings;
 }
 
-/** The intelligence layer wired for the HTTP server. */
+/** The intelligence layer running on the twins: live scores, the churn model's lifecycle, drift. */
 export interface Intelligence {
-  /** Pass as `decorateTwin` to `createHttpServer`: adds `scores` to `GET /twins/:id`. */
+  /** Adds `scores` to a current twin read (`{ scores: null }` until a champion serves). */
   readonly decorateTwin: TwinDecorator;
-  /** Pass in the server's route modules: `/models…`. */
-  readonly routes: RouteModule;
+  /** The model registry it serves from (its owner closes it). */
+  readonly registry: ModelRegistry;
+  /** Trains from the twins now and registers the result (challenger, or champion when there is none). */
+  train(request: TrainRequest): Promise<RegisteredModel>;
+  /** Makes a version the champion and serves it. */
+  promote(id: string): Promise<ModelVersionInfo>;
+  /** The drift report of a version when it is the one serving live scores, else null. */
+  driftReport(id: string): DriftReport | null;
   /** Trains and promotes a churn champion when there is none and the history allows it. */
   trainIfMissing(): Promise<void>;
   /** The live scorer, null until a champion exists. */
@@ -43,14 +57,12 @@ export const DEFAULT_CHECK_INTERVAL_MS = 60_000;
 /**
  * Starts live scoring on the twin service with the registry's churn champion (if any): every twin
  * is scored now and re-scored as events touch it; drift is checked periodically and alerts are
- * recorded in the registry and logged. Call after the twins are recovered (and the sandbox
- * backfilled), before the server listens:
+ * recorded in the registry and logged. Call after the twins are recovered:
  *
  *   const intel = await startIntelligence(twins, registry, {});
  *   await intel.trainIfMissing();
- *   const app = createHttpServer({ twins, version, decorateTwin: intel.decorateTwin }, [intel.routes]);
  *   …
- *   await intel.close(); await app.close(); await twins.close(); await registry.close();
+ *   await intel.close(); await twins.close(); await registry.close();
  */
 export async function startIntelligence(twins: TwinService, registry: ModelRegistry, options: IntelligenceOptions = {}): Promise<Intelligence> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -77,12 +89,12 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
   const champion = await loadChampion(registry);
   if (champion) serve(champion);
 
-  const train = (request: TrainRequest & { promotion?: 'champion' | 'challenger' | 'champion-if-none' }): Promise<RegisteredModel> => {
+  const train = (request: TrainRequest & { promotion: Promotion }): Promise<RegisteredModel> => {
     // One training at a time: a second request waits for the running one's result rather than doubling the work.
     if (training) return training;
     training = (async () => {
       try {
-        const r = await trainAndRegister(twins, registry, { horizonDays: request.horizonDays ?? options.horizonDays, cutoffs: request.cutoffs ?? options.cutoffs, promotion: request.promotion ?? 'champion-if-none' });
+        const r = await trainAndRegister(twins, registry, { horizonDays: request.horizonDays ?? options.horizonDays, cutoffs: request.cutoffs ?? options.cutoffs, promotion: request.promotion });
         log(`trained ${r.info.id} (${r.info.status}): AUC ${r.metadata.metrics.auc}, log loss ${r.metadata.metrics.logLoss}, ECE ${r.metadata.metrics.ece} on ${r.metadata.metrics.validationRows} validation rows`);
         if (r.info.status === 'champion') {
           const v = await registry.get(r.info.id);
@@ -94,15 +106,6 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
       }
     })();
     return training;
-  };
-
-  const promote = async (id: string): Promise<ModelVersionInfo> => {
-    const v = await registry.get(id);
-    if (!v) throw new TwinloopError('NOT_FOUND', `model version "${id}" not found; see GET /models`);
-    const model = toLiveModel(v);
-    const info = await registry.setStatus(id, 'champion');
-    serve(model);
-    return info;
   };
 
   const check = async (): Promise<void> => {
@@ -117,12 +120,17 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
 
   return {
     decorateTwin: (view: TwinView) => (live ? live.decorate(view) : { scores: null }),
-    routes: modelRoutes({
-      registry,
-      driftReport: (id) => (live && live.model.id === id ? live.driftReport() : null),
-      train: (request) => train({ ...request, promotion: 'champion-if-none' }),
-      promote,
-    }),
+    registry,
+    train: (request) => train({ ...request, promotion: 'champion-if-none' }),
+    async promote(id) {
+      const v = await registry.get(id);
+      if (!v) throw new TwinloopError('NOT_FOUND', `model version "${id}" not found; see GET /models`);
+      const model = toLiveModel(v);
+      const info = await registry.setStatus(id, 'champion');
+      serve(model);
+      return info;
+    },
+    driftReport: (id) => (live && live.model.id === id ? live.driftReport() : null),
     async trainIfMissing() {
       if (live || (await registry.champion(CHURN_MODEL_NAME))) return;
       try {

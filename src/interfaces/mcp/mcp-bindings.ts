@@ -1,13 +1,12 @@
 import { z } from 'zod';
+import { decisionAnswer } from '../../decisioning/decision-answer.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import { CHANNELS } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { parseScenarios } from '../../simulation/index.js';
 import { parseFeatureFilters, queryTwins } from '../../twin/twin-query.js';
-import { decisionAnswer } from '../http/decision-routes.js';
-import { planAndMaybeRun } from '../http/intent-routes.js';
-import type { ActionAnswer, McpCapabilities } from '../mcp/mcp-capabilities.js';
-import type { OperatorServices } from './operator-services.js';
+import type { OperatorServices } from '../runtime/operator-services.js';
+import type { ActionAnswer, McpCapabilities } from './mcp-capabilities.js';
 
 const channel = z.enum(CHANNELS);
 
@@ -46,11 +45,11 @@ export function mcpCapabilities(services: () => OperatorServices): McpCapabiliti
       if (text) {
         const r = await s.intents.createFromText(text, { accept });
         if (!r.ok) throw new TwinloopError('BAD_INPUT', `${r.reason}${r.suggestions.length ? `; try: ${r.suggestions.join(' | ')}` : ''}`);
-        return accept ? planAndMaybeRun(s, r.record.intent.id) : r.record;
+        return accept ? s.intents.planAndRun(r.record.intent.id) : r.record;
       }
       if (intent) {
         const record = await s.intents.createFromDraft(intent, { accept });
-        return accept ? planAndMaybeRun(s, record.intent.id) : record;
+        return accept ? s.intents.planAndRun(record.intent.id) : record;
       }
       throw new TwinloopError('BAD_INPUT', 'give text or intent');
     },

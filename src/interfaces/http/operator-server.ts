@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { mcpCapabilities } from '../mcp/mcp-bindings.js';
+import { mcpHttpRoutes } from '../mcp/mcp-http-route.js';
+import type { Operator } from '../runtime/operator.js';
+import { assistRoutes } from './assist-routes.js';
+import { decisionRoutes } from './decision-routes.js';
+import { governanceRoutes } from './governance-routes.js';
+import { intentRoutes } from './intent-routes.js';
+import { modelRoutes } from './model-routes.js';
+import { sandboxRoutes } from './sandbox-routes.js';
+import { createHttpServer } from './server.js';
+import { simulationRoutes } from './simulation-routes.js';
+import { workflowRoutes } from './workflow-routes.js';
+
+/** Options of `createOperatorServer`. */
+export interface OperatorServerOptions {
+  readonly version: string;
+  /** pino logging of requests; off in tests. */
+  readonly logger?: boolean;
+}
+
+/**
+ * The HTTP API of the running operator (not yet listening): twins and events, models, assist,
+ * decisions, actions and approvals, simulations, intents, workflows, MCP and, with a sandbox, its
+ * shop front — every route over the operator's one set of services.
+ */
+export function createOperatorServer(operator: Operator, options: OperatorServerOptions): FastifyInstance {
+  const services = () => operator.services;
+  return createHttpServer({ twins: operator.twins, version: options.version, logger: options.logger, decorateTwin: operator.intelligence.decorateTwin }, [
+    modelRoutes(operator.intelligence),
+    assistRoutes(operator.twins, operator.assist),
+    decisionRoutes(services),
+    governanceRoutes(services),
+    simulationRoutes(services),
+    intentRoutes(services),
+    workflowRoutes(services),
+    mcpHttpRoutes(mcpCapabilities(services), options.version),
+    ...(operator.world ? [sandboxRoutes(operator.world)] : []),
+  ]);
+}

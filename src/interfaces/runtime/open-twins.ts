@@ -1,0 +1,84 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../../domain/clock.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import type { StoreOptions } from '../../store/store-options.js';
+import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+
+/**
+ * What a process does with the store: `read` (no writes, allowed beside a running server),
+ * `write` (refused while a server runs on the same data dir: one writer per store), `server`
+ * (takes the data dir's server lock for its lifetime).
+ */
+export type StoreAccess = 'read' | 'write' | 'server';
+
+/** The server holding a data dir, as its lock file says. */
+export interface ServerLock {
+  pid: number;
+  url?: string;
+}
+
+const LOCK_FILE = 'server.json';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The server holding the data dir, if one runs. */
+export function runningServer(dataDir: string): ServerLock | undefined {
+  const file = join(dataDir, LOCK_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const lock = JSON.parse(readFileSync(file, 'utf8')) as ServerLock;
+    return lock.pid !== process.pid && alive(lock.pid) ? lock : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records this process as the data dir's server (with its URL once listening). */
+export function writeServerLock(dataDir: string, url?: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ pid: process.pid, url } satisfies ServerLock));
+}
+
+/** Frees the data dir for other writers. */
+export function removeServerLock(dataDir: string): void {
+  rmSync(join(dataDir, LOCK_FILE), { force: true });
+}
+
+/** Options of `openTwins`. */
+export interface OpenTwinsOptions {
+  readonly clock?: Clock;
+  readonly access?: StoreAccess;
+  /** How late an event may arrive and still be applied in order (the twin layer's default when absent). */
+  readonly latenessMs?: number;
+  readonly onProgress?: (seq: number) => void;
+}
+
+/** Opens the store and the twin layer on it, recovered to the log's end, respecting the data dir's server lock. */
+export async function openTwins(storeOptions: StoreOptions, options: OpenTwinsOptions = {}): Promise<TwinService> {
+  const access = options.access ?? 'write';
+  if (storeOptions.kind === 'sqlite' && access !== 'read') {
+    const server = runningServer(storeOptions.dataDir);
+    if (server) {
+      throw new TwinloopError(
+        'CONFLICT',
+        access === 'server'
+          ? `another Twinloop server (pid ${server.pid}${server.url ? `, ${server.url}` : ''}) runs on ${storeOptions.dataDir}; stop it or use another --data-dir`
+          : `a Twinloop server (pid ${server.pid}) runs on ${storeOptions.dataDir}; send the events to it (${server.url ?? 'its URL'}/events, or 'twinloop publish') or stop it first: one process writes a store`,
+      );
+    }
+    if (access === 'server') writeServerLock(storeOptions.dataDir);
+  }
+  // The commands and the server commit on the store's writer thread, so the intake checks the
+  // next batch while one commits (about 1.4x the inline rate on two cores; BENCHMARKS.md).
+  const store = await openEventStore(storeOptions.kind === 'sqlite' ? { ...storeOptions, writes: 'thread' } : storeOptions);
+  return openTwinService({ store, clock: options.clock ?? systemClock, latenessMs: options.latenessMs, onRecoveryProgress: options.onProgress });
+}

@@ -1,0 +1,163 @@
+import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
+import { recentServiceAlarms, watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
+import { NatsEventBus } from '../../bus/nats-event-bus.js';
+import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
+import type { SandboxWorld, WorldConfig } from '../../sandbox/index.js';
+import type { StoreOptions } from '../../store/store-options.js';
+import { openModelRegistry } from '../../store/open-model-registry.js';
+import { startBusIntake, type BusIntakeHandle } from '../../twin/bus-intake.js';
+import type { TwinService } from '../../twin/twin-service.js';
+import { openTwins, removeServerLock, writeServerLock } from './open-twins.js';
+import { operatorFlows } from './operator-flows.js';
+import { openOperatorServices, type OperatorServices } from './operator-services.js';
+import { planSandbox, sandboxAwareClock, startSandboxOperator, type SandboxOperator } from './sandbox-operator.js';
+
+/** Checkpoint on a timer too, so a quiet system still bounds its replay after a crash. */
+const CHECKPOINT_INTERVAL_MS = 30_000;
+/** Alarms older than this when they reach us (the sandbox's backfilled history) are not acted on. */
+const ALARM_MAX_AGE_MS = 3_600_000;
+/** The proactive scan's monthly budget: a few hundred loyalty offers in the default world. */
+export const DEFAULT_RETENTION_BUDGET = 2000;
+/** A simulated hour per real second: a day of the world every 24 s keeps the demo visibly moving. */
+export const DEFAULT_SANDBOX_SPEED = 3600;
+
+/** The simulated operator to run: which world, how much history, how fast it then lives. */
+export interface SandboxOptions {
+  readonly config: WorldConfig;
+  /** The world's name (or its configuration file): a different name starts a new world. */
+  readonly worldName: string;
+  readonly seed: number;
+  /** Months of history backfilled on the first start. */
+  readonly months: number;
+  /** Simulated time per real time in the live phase. */
+  readonly speed: number;
+}
+
+/** What the running operator is made of. */
+export interface OperatorOptions {
+  /** Where everything is kept (embedded SQLite in a data dir, or PostgreSQL). */
+  readonly store: StoreOptions;
+  /** How late an event may arrive and still be applied in order (the twin layer's default when absent). */
+  readonly latenessMs?: number;
+  /** The sandbox operator; absent: events come only from HTTP, files and the broker, and actions find no back ends. */
+  readonly sandbox?: SandboxOptions;
+  /** Also take events from NATS JetStream at this URL. */
+  readonly natsUrl?: string;
+  /** Monthly budget of the proactive churn-prevention scan; 0 turns it off. */
+  readonly retentionBudget: number;
+  /** One line per notable event (stdout for the server). */
+  readonly log: (line: string) => void;
+  /** Faults that stop nothing (a failed training, a broker error); default stderr. */
+  readonly warn?: (line: string) => void;
+}
+
+/** The running operator: every service the edges use, and how to stop it all. */
+export interface Operator {
+  readonly twins: TwinService;
+  readonly intelligence: Intelligence;
+  readonly services: OperatorServices;
+  readonly assist: Assist;
+  /** The simulated operator's world, when one runs. */
+  readonly world?: SandboxWorld;
+  /** Resolves when the sandbox's history is in (at once without a sandbox); rejects when the sandbox fails. */
+  readonly ready: Promise<void>;
+  /** Records the URL an edge serves on in the data dir's lock, where the CLI's commands find the server. */
+  announce(url: string): void;
+  /** Stops everything in order; each part closes even if one before it fails (the first failure is thrown at the end). */
+  close(): Promise<void>;
+}
+
+/**
+ * Puts the running operator together — the one place where it is assembled. In order: the twins
+ * over the store (taking the data dir's server lock), the model registry and live scoring, the
+ * services (decisions, policy with approvals and audit, simulations, intents, workflows and the
+ * business flows), the assist cards, the network-alarm watcher, the sandbox operator, the broker
+ * intake and the checkpoint timer; then a churn model is trained once there is history, unless
+ * one serves already. Every edge (HTTP, MCP, CLI) is built on the `Operator` it returns.
+ */
+export async function startOperator(o: OperatorOptions): Promise<Operator> {
+  const warn = o.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const stateDir = o.store.kind === 'sqlite' ? o.store.dataDir : undefined;
+  const plan = o.sandbox && planSandbox({ config: o.sandbox.config, worldName: o.sandbox.worldName, seed: o.sandbox.seed, months: o.sandbox.months, stateDir });
+  const world = plan?.world;
+  const clock = sandboxAwareClock(() => world);
+  const timeScale = world ? o.sandbox!.speed : 1;
+
+  const twins = await openTwins(o.store, { clock, access: 'server', latenessMs: o.latenessMs });
+  const registry = await openModelRegistry(o.store);
+  const intelligence = await startIntelligence(twins, registry, { log: (line) => o.log(`models: ${line}`) });
+  const running = await openOperatorServices({
+    twins,
+    storeOptions: o.store,
+    clock,
+    intelligence,
+    world,
+    timeScale,
+    flows: operatorFlows(world, intelligence, clock, { retentionBudget: o.retentionBudget, humanTimeScale: timeScale }),
+    log: o.log,
+  });
+  const { services } = running;
+  const assist = startAssist(twins, {
+    decorateTwin: intelligence.decorateTwin,
+    context: { clock },
+    recommend: (customerId, request) => {
+      const d = services.decisions.decide(customerId, { channel: request.channel, reason: request.reason, direction: 'inbound' });
+      return d.ranked.map((r) => ({ actionId: r.actionId, name: r.name, treatment: r.treatment?.name, expectedValue: r.expectedValue, score: r.score, reasons: r.reasons, decisionId: d.decisionId }));
+    },
+    log: o.log,
+  });
+  // Every network alarm of the operator starts the service-operations flow (one per alarm).
+  const alarms: AlarmWatcher | undefined =
+    world && watchAlarms({ alarms: world.backends.networkAlarms, engine: services.workflows, accept: recentServiceAlarms(() => clock.now(), ALARM_MAX_AGE_MS), onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`) });
+
+  const sandbox: SandboxOperator | undefined = plan && startSandboxOperator(twins, { plan, speed: o.sandbox!.speed, stateDir, log: o.log });
+  const bus = o.natsUrl ? await NatsEventBus.open({ url: o.natsUrl }) : undefined;
+  const busIntake: BusIntakeHandle | undefined = bus && startBusIntake(bus, twins.intake, { onError: (err) => warn(`bus intake: ${(err as Error).message}`) });
+  const checkpoints = setInterval(() => void twins.checkpoint().catch(() => {}), CHECKPOINT_INTERVAL_MS);
+
+  // Train a churn model from the twins once there is history (after the sandbox backfill), unless
+  // the registry already holds a champion; scores appear on every twin when it is done.
+  const ready = sandbox ? sandbox.ready : Promise.resolve();
+  ready.then(
+    () => void intelligence.trainIfMissing().catch((err: Error) => warn(`models: ${err.message}`)),
+    (err: Error) => warn(`sandbox: ${err.message}`),
+  );
+
+  return {
+    twins,
+    intelligence,
+    services,
+    assist,
+    world,
+    ready,
+    announce(url) {
+      if (stateDir) writeServerLock(stateDir, url);
+    },
+    async close() {
+      clearInterval(checkpoints);
+      // Producers first (nothing new comes in), then what acts on events, then the stores.
+      const steps: (() => unknown)[] = [
+        () => sandbox?.stop(),
+        () => busIntake?.stop(),
+        () => bus?.close(),
+        () => alarms?.stop(),
+        () => intelligence.close(),
+        () => assist.close(),
+        () => running.close(),
+        () => twins.close(),
+        () => registry.close(),
+      ];
+      let first: unknown;
+      for (const step of steps) {
+        try {
+          await step();
+        } catch (err) {
+          first ??= err;
+          warn(`shutdown: ${(err as Error).message}`);
+        }
+      }
+      if (stateDir) removeServerLock(stateDir);
+      if (first !== undefined) throw first;
+    },
+  };
+}
