@@ -39,4 +39,4 @@ export {
   type RankedAction,
   type TwinSource,
 } from './decision-funnel.js';
-export { benchDecisions, seededRandom, syntheticCatalogueDocument, syntheticFeatures, type DecisionBenchResult } from './decision-bench.js';
+export { syntheticCatalogueDocument, syntheticFeatures } from './synthetic-catalogue.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TwinloopError } from '../domain/errors.js';
 import { DEFAULT_CATALOGUE_DOCUMENT, defaultCatalogue } from './default-catalogue.js';
-import { syntheticCatalogueDocument } from './decision-bench.js';
+import { syntheticCatalogueDocument } from './synthetic-catalogue.js';
 import { loadCatalogue, parseCatalogue } from './offer-catalogue.js';
 
 const good = {

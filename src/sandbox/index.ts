@@ -23,4 +23,3 @@ export { WorldStatsAccumulator, type WorldStats } from './world-stats.js';
 export { ibmProfile } from './calibration/ibm-telco.js';
 export { worldProfile } from './calibration/world-profile.js';
 export { compareSides, formatCalibration, type CalibrationReport, type CalibrationRow } from './calibration/calibration-report.js';
-export { runSandboxBench, type SandboxBenchResult } from './sandbox-bench.js';

@@ -1,6 +1,6 @@
 /**
  * The simulation lab, as offered to the layers above: scenarios (validated at the edge), the
- * Monte Carlo engine over the twin population, the runs service and the benchmark.
+ * Monte Carlo engine over the twin population and the runs service.
  */
 export { parseScenarios, parseScenarioText, scenarioSchema, SEGMENT_BY, DERIVED_FIELDS, type Scenario, type ScenarioInput, type ScenarioFile, type SegmentBy, type TargetCondition } from './scenario.js';
 export { twinSource, arraySource, type TwinSource } from './twin-population.js';
@@ -8,4 +8,3 @@ export { compileScenarios, RISK_BANDS, type ScenarioPlan } from './scenario-plan
 export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';
 export type { Estimate, OutcomeSummary, ScenarioResult } from './simulation-result.js';
 export { createSimulationRuns, type SimulationRun, type SimulationRuns, type SimulationRunStore, type SimulationRunsOptions, type RunStatus } from './simulation-runs.js';
-export { benchSimulation, type SimulationBenchOptions, type SimulationBenchResult } from './simulation-bench.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchAlarms } from '../../src/agents/flows/alarm-watcher.js';
-import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-ops-bench.js';
+import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-ops-executor.js';
 import { ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, batchesOf, signalAlarmCleared, rankAffected, serviceOperationsWorkflow, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
 import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';

@@ -25,4 +25,3 @@ export {
 } from './workflow-definition.js';
 export { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 export type { WorkflowEvent } from './run-execution.js';
-export { runWorkflowBench, type WorkflowBenchOptions, type WorkflowBenchResult } from './workflow-bench.js';

@@ -1,28 +1,19 @@
 import { Command } from 'commander';
-import { registerBackfillBench } from './backfill-bench.js';
-import { registerIngestBench } from './ingest-bench.js';
 import { registerIngestCommand } from './ingest-command.js';
-import { registerModelBench } from './model-bench.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerPublishCommand } from './publish-command.js';
-import { registerScoringBench } from './scoring-bench.js';
-import { registerUpliftBench } from './uplift-bench.js';
-import { registerSandboxBench, registerSandboxCommands } from './sandbox-commands.js';
+import { registerSandboxCommands } from './sandbox-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { registerDecideCommand } from './decide-command.js';
 import { registerIntentCommand } from './intent-command.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerTwinCommands } from './twin-commands.js';
 import { registerAgentCommands } from './agent-command.js';
-import { registerAlarmsBench } from './alarms-bench.js';
 import { registerAuditCommands } from './audit-command.js';
-import { registerDecideBench } from './decide-bench.js';
 import { registerPolicyCommands } from './policy-command.js';
-import { registerSimulateBench } from './simulate-bench.js';
 import { registerSimulateCommands } from './simulate-command.js';
-import { registerWorkflowBench } from './workflow-bench-command.js';
-import { registerOnboardingBench } from './onboarding-bench.js';
 import { VERSION } from './version.js';
+import { registerBenchCommands } from '../bench/bench-commands.js';
 import { routeCommanderErrorsToEdge, runAtEdge } from './cli-edge.js';
 
 /** Builds the `twinloop` command line. */
@@ -46,18 +37,7 @@ export function buildProgram(): Command {
   registerPolicyCommands(program);
   registerAuditCommands(program);
   registerAgentCommands(program);
-  const bench = program.command('bench').description('Benchmarks; each prints its figures and a ratio to a same-process baseline');
-  registerIngestBench(bench);
-  registerModelBench(bench);
-  registerSandboxBench(bench);
-  registerBackfillBench(bench);
-  registerScoringBench(bench);
-  registerUpliftBench(bench);
-  registerDecideBench(bench);
-  registerSimulateBench(bench);
-  registerWorkflowBench(bench);
-  registerOnboardingBench(bench);
-  registerAlarmsBench(bench);
+  registerBenchCommands(program);
   return program;
 }
 

@@ -14,7 +14,6 @@ import {
   loadWorldDocument,
   namedWorld,
   parseWorldText,
-  runSandboxBench,
   worldProfile,
   type WorldConfig,
   type WorldStats,
@@ -118,30 +117,6 @@ export function registerSandboxCommands(program: Command): Command {
     });
 
   return sandbox;
-}
-
-/** Adds `twinloop bench sandbox` under an existing `bench` command. */
-export function registerSandboxBench(bench: Command): Command {
-  return bench
-    .command('sandbox')
-    .description('events per second generated to an NDJSON file, against same-process baselines')
-    .option('--customers <n>', 'population size', intOption('--customers', 1), 20_000)
-    .option('--months <m>', 'months of history', intOption('--months', 1), 3)
-    .option('--world <name>', 'built-in world', 'default')
-    .option('--json', 'print the result as one JSON object on the last line')
-    .action(async (opts: { customers: number; months: number; world: string; json?: boolean }) => {
-      const config = resolveWorld({ world: opts.world, customers: opts.customers });
-      const r = await runSandboxBench(config, opts.months);
-      if (opts.json) {
-        console.log(JSON.stringify(r));
-        return;
-      }
-      console.log(`sandbox: ${r.events} events, ${(r.bytes / 1e6).toFixed(0)} MB, ${r.customers} customers × ${r.months} months`);
-      console.log(`  fast path          ${r.eventsPerSec.toLocaleString('en')} events/s`);
-      console.log(`  JSON.stringify     ${r.baselineStringifyEventsPerSec.toLocaleString('en')} events/s  (fast path ×${r.ratioVsStringify})`);
-      console.log(`  raw write ceiling  ${r.rawWriteMBPerSec} MB/s  (fast path at ${(100 * r.ratioVsRawWrite).toFixed(1)}% of it)`);
-      console.log(`  identical output   ${r.identicalOutput}`);
-    });
 }
 
 function formatStats(s: WorldStats): string {

@@ -1,30 +1,35 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../../domain/clock.js';
-import { CHANNELS, type TwinEvent } from '../../domain/events.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { CHANNELS } from '../../domain/events.js';
+import { seededRandom } from '../../domain/seeded-random.js';
 import type { CustomerScores } from '../../decisioning/arbitration.js';
-import { benchDecisions, seededRandom, syntheticCatalogueDocument, syntheticFeatures, type DecisionBenchResult } from '../../decisioning/decision-bench.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
+import { syntheticCatalogueDocument } from '../../decisioning/synthetic-catalogue.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { FEATURE_COUNT } from '../../twin/twin-features.js';
 import { syntheticEvents } from '../../twin/synthetic-events.js';
 import { openTwinService } from '../../twin/twin-service.js';
-import { benchAssistCard, type AssistBenchResult } from '../http/assist-bench.js';
 import { decisionRoutes } from '../http/decision-routes.js';
 import { createHttpServer } from '../http/server.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
-import { runLoadInWorker, type LoadRequest, type LoadResult } from './http-load.js';
+import { intOption } from '../cli/cli-numbers.js';
+import { benchAssistCard, type AssistBenchResult } from './assist-bench.js';
+import { inTempDir, submitInBatches } from './bench-fixtures.js';
+import { defineBench } from './bench-harness.js';
+import { consume, ratio, sampleStats, timeEach } from './bench-stats.js';
+import { baselineDecisions, benchDecisions, type DecisionBenchResult } from './funnel-bench.js';
+import { runLoadInWorker } from './http-load.js';
+import type { LoadRequest, LoadResult } from './http-load-client.js';
 
 /** The issue's target: decisions over HTTP at no less than half the rate of a bare route. */
 const HTTP_RATIO_TARGET = 0.5;
 /** The issue's catalogue size. */
 const OFFERS = 50;
-const LOAD_BATCH = 5_000;
+/** Decisions run untimed first, so the JIT has compiled what is timed. */
+const WARMUP = 1_000;
 
 /** Options of `runDecideBench`. */
 export interface DecideBenchOptions {
@@ -59,47 +64,16 @@ export interface DecideBenchResult {
   readonly assist: AssistBenchResult | { readonly skipped: string };
 }
 
-const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
-
-function stats(samples: Float64Array): MicroStats {
-  const s = samples.slice().sort();
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { p50: round(at(0.5)), p99: round(at(0.99)), mean: round(s.reduce((a, b) => a + b, 0) / s.length) };
-}
-
-function timeEach(n: number, fn: (i: number) => void): Float64Array {
-  for (let i = 0; i < Math.min(n, 1000); i++) fn(i);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    fn(i);
-    out[i] = (performance.now() - t) * 1000;
-  }
-  return out;
-}
-
-/** The baseline of `benchDecisions`: its loop over the same synthetic customers, reading features and scores, no funnel. */
-function baselineLoop(n: number): Float64Array {
-  const random = seededRandom(7);
-  const customers = Array.from({ length: 256 }, () => ({ f: syntheticFeatures(random), churn: random() * 0.6, clv: 100 + random() * 900 }));
-  const out = new Float64Array(FEATURE_COUNT);
-  let sink = 0;
-  const times = timeEach(n, (i) => {
-    const c = customers[i & 255];
-    out.set(c.f);
-    sink += out[i % FEATURE_COUNT] + c.churn * c.clv + CHANNELS[i % CHANNELS.length].length;
-  });
-  if (Number.isNaN(sink)) throw new Error('unreachable: keeps the baseline from being optimised away');
-  return times;
-}
+/** p50, p99 and mean of µs samples. */
+const stats = (samples: Float64Array): MicroStats => sampleStats(samples, ['p50', 'p99', 'mean']);
 
 function fromBench(r: DecisionBenchResult, baseline: Float64Array): DecideBenchResult['inProcess'] {
   const b = stats(baseline);
   return {
     decisions: r.decisions,
-    funnelUs: { p50: round(r.p50Us), p99: round(r.p99Us), mean: round(r.meanUs) },
+    funnelUs: { p50: r.p50Us, p99: r.p99Us, mean: r.meanUs },
     baselineUs: b,
-    ratioP50: round(r.p50Us / Math.max(b.p50, 0.001), 1),
+    ratioP50: ratio(r.p50Us, b.p50, 1),
   };
 }
 
@@ -122,35 +96,26 @@ async function loadHttp(app: FastifyInstance, ids: readonly string[], o: DecideB
   const load = (requests: LoadRequest[], seconds: number) => runLoadInWorker({ base: url.href, clients: o.clients, seconds, requests });
   // Connections and the JIT warm up first; the warm-up's figures are not reported.
   const warm = await load(bareRequests, 0.5);
-  if (warm.errors > 0) throw new Error(`GET /bench/bare failed ${warm.errors} times during the warm-up`);
+  if (warm.errors > 0) throw new TwinloopError('INTERNAL', `bench decide: GET /bench/bare failed ${warm.errors} times during the warm-up; is the loopback interface up?`);
   await load(decideRequests.slice(0, 64), 0.5);
   o.log(`HTTP: ${o.clients} keep-alive clients on a worker thread, ${o.seconds} s per route…`);
   const bare = await load(bareRequests, o.seconds);
   const decided = await load(decideRequests, o.seconds);
-  const ratio = round(decided.perSecond / Math.max(1, bare.perSecond));
-  return { clients: o.clients, decisions: decided, bare, ratio, target: HTTP_RATIO_TARGET, met: ratio >= HTTP_RATIO_TARGET && decided.errors === 0 };
+  const share = ratio(decided.perSecond, bare.perSecond);
+  return { clients: o.clients, decisions: decided, bare, ratio: share, target: HTTP_RATIO_TARGET, met: share >= HTTP_RATIO_TARGET && decided.errors === 0 };
 }
 
 /** Times next-best-action in process and over HTTP against the same process's baselines. */
 export async function runDecideBench(o: DecideBenchOptions): Promise<DecideBenchResult> {
   o.log(`in process: ${o.decisions} decisions over a ${OFFERS}-offer catalogue…`);
-  const inProcess = fromBench(benchDecisions(o.decisions, { offers: OFFERS }), baselineLoop(o.decisions));
+  const inProcess = fromBench(benchDecisions(o.decisions, { offers: OFFERS }), baselineDecisions(o.decisions));
 
-  const dir = mkdtempSync(join(tmpdir(), 'twinloop-decide-bench-'));
-  try {
+  return inTempDir('decide-bench', async (dir) => {
     const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: systemClock });
     const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
     let decisions: DecisionService | undefined;
     try {
-      let batch: TwinEvent[] = [];
-      for (const e of syntheticEvents({ customers: o.customers, days: 30, seed: 5 })) {
-        batch.push(e);
-        if (batch.length === LOAD_BATCH) {
-          await twins.intake.submit(batch);
-          batch = [];
-        }
-      }
-      await twins.intake.submit(batch);
+      await submitInBatches(twins.intake, syntheticEvents({ customers: o.customers, days: 30, seed: 5 }));
       const scoreTable = syntheticScores(o.customers);
       const scores = (id: string) => scoreTable.get(id);
       decisions = await DecisionService.open({ twins: twins.engine, scores, records, clock: systemClock });
@@ -161,15 +126,20 @@ export async function runDecideBench(o: DecideBenchOptions): Promise<DecideBench
       const n = Math.min(o.decisions, 20_000);
       const out = new Float64Array(FEATURE_COUNT);
       const service = decisions;
-      const decide = stats(timeEach(n, (i) => service.decide(ids[i % ids.length], { channel: CHANNELS[i % CHANNELS.length], reason: i % 5 === 0 ? 'cancel_request' : undefined })));
+      const warmup = Math.min(n, WARMUP);
+      const decide = stats(timeEach(n, (i) => service.decide(ids[i % ids.length], { channel: CHANNELS[i % CHANNELS.length], reason: i % 5 === 0 ? 'cancel_request' : undefined }), warmup));
       let sink = 0;
       const base = stats(
-        timeEach(n, (i) => {
-          const f = twins.engine.features(ids[i % ids.length], undefined, out);
-          sink += (f?.[0] ?? 0) + (scores(ids[i % ids.length])?.churn ?? 0);
-        }),
+        timeEach(
+          n,
+          (i) => {
+            const f = twins.engine.features(ids[i % ids.length], undefined, out);
+            sink += (f?.[0] ?? 0) + (scores(ids[i % ids.length])?.churn ?? 0);
+          },
+          warmup,
+        ),
       );
-      if (Number.isNaN(sink)) throw new Error('unreachable');
+      consume(sink);
       await decisions.flush();
 
       const services = { twins, decisions } as unknown as OperatorServices;
@@ -183,7 +153,7 @@ export async function runDecideBench(o: DecideBenchOptions): Promise<DecideBench
       const result = {
         offers: OFFERS,
         inProcess,
-        service: { decideUs: decide, baselineUs: base, ratioP50: round(decide.p50 / Math.max(base.p50, 0.001), 1), customers: twins.engine.size },
+        service: { decideUs: decide, baselineUs: base, ratioP50: ratio(decide.p50, base.p50, 1), customers: twins.engine.size },
         http,
       };
       if (!o.assist) return { ...result, assist: { skipped: 'assist card not measured (--assist-calls 0)' } };
@@ -194,9 +164,7 @@ export async function runDecideBench(o: DecideBenchOptions): Promise<DecideBench
       await records.close();
       await twins.close();
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const us = (s: MicroStats) => `p50 ${s.p50} µs, p99 ${s.p99} µs`;
@@ -219,42 +187,34 @@ export function formatDecideBench(r: DecideBenchResult): string {
   return lines.join('\n');
 }
 
-const int = (name: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+/** Seconds of load per route: positive, at most ten minutes. */
+function loadSeconds(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n <= 600)) throw new InvalidArgumentError('--seconds must be a number of seconds in (0, 600]');
   return n;
-};
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!(n > 0 && n <= 600)) throw new InvalidArgumentError(`${name} must be a number of seconds in (0, 600]`);
-  return n;
-};
-
-/** Adds `bench decide`: next-best-action in process and over HTTP, and the assist card. */
-export function registerDecideBench(bench: Command): void {
-  bench
-    .command('decide')
-    .description(`next-best-action over a ${OFFERS}-offer catalogue: µs per decision in process, decisions/s over HTTP against a bare route, and the assist card's latency`)
-    .option('--decisions <n>', 'decisions timed in process', int('--decisions', 100), 50_000)
-    .option('--customers <n>', 'synthetic customers behind the server', int('--customers', 10), 10_000)
-    .option('--clients <n>', 'concurrent keep-alive HTTP clients', int('--clients', 1), 16)
-    .option('--seconds <s>', 'seconds of load per route', positive('--seconds'), 5)
-    .option('--assist-customers <n>', 'customers of the assist-card bench', int('--assist-customers', 1), 2_000)
-    .option('--assist-calls <n>', 'calls of the assist-card bench (0: skip it)', int('--assist-calls', 0), 200)
-    .option('--assist-scores', 'train a churn model so the card carries scores (slower)')
-    .option('--json', 'last line: one JSON object')
-    .action(
-      async (opts: { decisions: number; customers: number; clients: number; seconds: number; assistCustomers: number; assistCalls: number; assistScores?: boolean; json?: boolean }) => {
-        const r = await runDecideBench({
-          decisions: opts.decisions,
-          customers: opts.customers,
-          clients: opts.clients,
-          seconds: opts.seconds,
-          assist: opts.assistCalls > 0 ? { customers: opts.assistCustomers, calls: opts.assistCalls, scores: opts.assistScores ?? false } : null,
-          log: (l) => process.stderr.write(`${l}\n`),
-        });
-        process.stdout.write(`${formatDecideBench(r)}\n`);
-        if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      },
-    );
 }
+
+/** `bench decide`: next-best-action in process and over HTTP, and the assist card. */
+export const decideBench = defineBench({
+  name: 'decide',
+  description: `next-best-action over a ${OFFERS}-offer catalogue: µs per decision in process, decisions/s over HTTP against a bare route, and the assist card's latency`,
+  options: [
+    { flags: '--decisions <n>', description: 'decisions timed in process', parse: intOption('--decisions', 100), default: 50_000 },
+    { flags: '--customers <n>', description: 'synthetic customers behind the server', parse: intOption('--customers', 10), default: 10_000 },
+    { flags: '--clients <n>', description: 'concurrent keep-alive HTTP clients', parse: intOption('--clients', 1), default: 16 },
+    { flags: '--seconds <s>', description: 'seconds of load per route', parse: loadSeconds, default: 5 },
+    { flags: '--assist-customers <n>', description: 'customers of the assist-card bench', parse: intOption('--assist-customers', 1), default: 2_000 },
+    { flags: '--assist-calls <n>', description: 'calls of the assist-card bench (0: skip it)', parse: intOption('--assist-calls', 0), default: 200 },
+    { flags: '--assist-scores', description: 'train a churn model so the card carries scores (slower)' },
+  ],
+  run: (o: { decisions: number; customers: number; clients: number; seconds: number; assistCustomers: number; assistCalls: number; assistScores?: boolean }, { log }) =>
+    runDecideBench({
+      decisions: o.decisions,
+      customers: o.customers,
+      clients: o.clients,
+      seconds: o.seconds,
+      assist: o.assistCalls > 0 ? { customers: o.assistCustomers, calls: o.assistCalls, scores: o.assistScores ?? false } : null,
+      log,
+    }),
+  summary: formatDecideBench,
+});

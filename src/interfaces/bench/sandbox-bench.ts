@@ -1,10 +1,13 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TwinEvent } from '../domain/events.js';
-import { NDJSON_CHUNK_CHARS, usageEvent, type EventOutput } from './event-output.js';
-import { createSandboxWorld } from './sandbox-world.js';
-import type { WorldConfig } from './world-config.js';
+import type { TwinEvent } from '../../domain/events.js';
+import { NDJSON_CHUNK_CHARS, usageEvent, type EventOutput } from '../../sandbox/event-output.js';
+import { createSandboxWorld, type WorldConfig } from '../../sandbox/index.js';
+import { intOption } from '../cli/cli-numbers.js';
+import { resolveWorld } from '../cli/sandbox-commands.js';
+import { inTempDir } from './bench-fixtures.js';
+import { defineBench } from './bench-harness.js';
+import { ratio } from './bench-stats.js';
 
 /** What `twinloop bench sandbox` reports. */
 export interface SandboxBenchResult {
@@ -31,8 +34,7 @@ export interface SandboxBenchResult {
  * are warmed up first and alternated; each keeps its best of `rounds`.
  */
 export async function runSandboxBench(config: WorldConfig, months: number, seed = 1, rounds = 2): Promise<SandboxBenchResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'twinloop-sandbox-bench-'));
-  try {
+  return inTempDir('sandbox-bench', async (dir) => {
     const fast = join(dir, 'fast.ndjson');
     const slow = join(dir, 'slow.ndjson');
     // Warm both paths up on a small copy of the world so neither is measured cold (JIT).
@@ -67,14 +69,12 @@ export async function runSandboxBench(config: WorldConfig, months: number, seed 
       bytes,
       eventsPerSec: Math.round(eventsPerSec),
       baselineStringifyEventsPerSec: Math.round(events / slowSec),
-      ratioVsStringify: Math.round((eventsPerSec / (events / slowSec)) * 100) / 100,
+      ratioVsStringify: ratio(eventsPerSec, events / slowSec, 2),
       rawWriteMBPerSec: Math.round(bytes / rawSec / 1e6),
-      ratioVsRawWrite: Math.round((eventsPerSec / (events / rawSec)) * 1000) / 1000,
+      ratioVsRawWrite: ratio(eventsPerSec, events / rawSec),
       identicalOutput,
     };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function fastPath(config: WorldConfig, seed: number, months: number, path: string): Promise<{ sec: number; events: number; bytes: number }> {
@@ -104,3 +104,27 @@ function naivePath(config: WorldConfig, seed: number, months: number, path: stri
   closeSync(fd);
   return (performance.now() - t) / 1000;
 }
+
+/** The human summary of `bench sandbox`. */
+export function formatSandboxBench(r: SandboxBenchResult): string {
+  return [
+    `sandbox: ${r.events} events, ${(r.bytes / 1e6).toFixed(0)} MB, ${r.customers} customers × ${r.months} months`,
+    `  fast path          ${r.eventsPerSec.toLocaleString('en')} events/s`,
+    `  JSON.stringify     ${r.baselineStringifyEventsPerSec.toLocaleString('en')} events/s  (fast path ×${r.ratioVsStringify})`,
+    `  raw write ceiling  ${r.rawWriteMBPerSec} MB/s  (fast path at ${(100 * r.ratioVsRawWrite).toFixed(1)}% of it)`,
+    `  identical output   ${r.identicalOutput}`,
+  ].join('\n');
+}
+
+/** `bench sandbox`: events per second generated to an NDJSON file. */
+export const sandboxBench = defineBench({
+  name: 'sandbox',
+  description: 'events per second generated to an NDJSON file, against same-process baselines',
+  options: [
+    { flags: '--customers <n>', description: 'population size', parse: intOption('--customers', 1), default: 20_000 },
+    { flags: '--months <m>', description: 'months of history', parse: intOption('--months', 1), default: 3 },
+    { flags: '--world <name>', description: 'built-in world', default: 'default' },
+  ],
+  run: (o: { customers: number; months: number; world: string }) => runSandboxBench(resolveWorld({ world: o.world, customers: o.customers }), o.months),
+  summary: formatSandboxBench,
+});

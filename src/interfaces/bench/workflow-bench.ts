@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
+import { createWorkflowEngine, type StepDefinition, type WorkflowDefinition } from '../../agents/workflows/index.js';
 import { ok } from '../../domain/connectors/connector-result.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import { dropPostgresSchema } from '../../store/postgres-event-store.js';
 import type { WorkflowJournal } from '../../store/workflow-journal.js';
-import type { StepDefinition, WorkflowDefinition } from './workflow-definition.js';
-import { createWorkflowEngine } from './workflow-engine.js';
+import { intOption } from '../cli/cli-numbers.js';
+import { inTempDir } from './bench-fixtures.js';
+import { defineBench } from './bench-harness.js';
+import { ratio } from './bench-stats.js';
 
 /**
  * The workflow benchmark: durable steps per second and the journal's cost per step, on embedded
@@ -178,18 +178,14 @@ export async function runWorkflowBench(options: WorkflowBenchOptions): Promise<W
   const baselineUs = (baselineSeconds * 1e6) / steps;
   const baseline = { steps, seconds: Math.round(baselineSeconds * 1e6) / 1e6, stepsPerSecond: Math.round(steps / baselineSeconds), perStepUs: Math.round(baselineUs * 1000) / 1000 };
 
-  const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-wfbench-'));
-  let sqlite: WorkflowBenchFigures;
-  try {
+  const sqlite = await inTempDir('workflow-bench', async (dataDir) => {
     const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir });
     try {
-      sqlite = await measureEngine(journal, o, baselineUs);
+      return await measureEngine(journal, o, baselineUs);
     } finally {
       await journal.close();
     }
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  });
 
   if (!options.postgresUrl) {
     const skipped = 'no PostgreSQL URL given; pass postgresUrl to measure PostgreSQL and DBOS';
@@ -211,3 +207,46 @@ export async function runWorkflowBench(options: WorkflowBenchOptions): Promise<W
   const dbos = await measureDbos(url, o, baselineUs);
   return { ...o, baseline, sqlite, postgres, dbos };
 }
+
+type Engine = WorkflowBenchResult['sqlite'] | { skipped: string };
+const measured = (e: Engine): e is WorkflowBenchResult['sqlite'] => !('skipped' in e);
+
+/** Our PostgreSQL engine's steps/s over DBOS's, when both were measured. */
+export function ourOverDbos(r: WorkflowBenchResult): number | null {
+  return measured(r.postgres) && measured(r.dbos) ? ratio(r.postgres.stepsPerSecond, r.dbos.stepsPerSecond, 2) : null;
+}
+
+/** The human summary of `bench workflows`. */
+export function formatWorkflowBench(r: WorkflowBenchResult): string {
+  const line = (name: string, e: Engine) =>
+    measured(e)
+      ? `${name.padEnd(9)} ${Math.round(e.stepsPerSecond).toLocaleString('en-US')} steps/s, ${Math.round(e.workflowsPerSecond).toLocaleString('en-US')} workflows/s, overhead ${e.overheadPerStepUs.toFixed(1)} µs per step (${e.seconds.toFixed(2)} s)`
+      : `${name.padEnd(9)} skipped: ${e.skipped}`;
+  const ratio = ourOverDbos(r);
+  return [
+    `${r.workflows} workflows × ${r.stepsPerWorkflow} steps, ${r.concurrency} in flight`,
+    `baseline  ${Math.round(r.baseline.stepsPerSecond).toLocaleString('en-US')} steps/s (${r.baseline.perStepUs.toFixed(2)} µs per step, no journal)`,
+    line('sqlite', r.sqlite),
+    line('postgres', r.postgres),
+    line('dbos', r.dbos),
+    ratio === null ? 'ours/DBOS: not measured (needs --database-url or DATABASE_URL)' : `ours/DBOS on PostgreSQL: ${ratio}× the steps/s`,
+  ].join('\n');
+}
+
+/** `bench workflows`: durable workflow steps/s per engine (SQLite, PostgreSQL, DBOS) against a plain loop. */
+export const workflowBench = defineBench({
+  name: 'workflows',
+  description: 'durable workflows: steps/s and per-step overhead on SQLite, PostgreSQL and DBOS (PostgreSQL parts need --database-url or DATABASE_URL)',
+  options: [
+    { flags: '--workflows <n>', description: 'workflows run', parse: intOption('--workflows', 1), default: 500 },
+    { flags: '--steps <n>', description: 'steps per workflow', parse: intOption('--steps', 1), default: 10 },
+    { flags: '--concurrency <n>', description: 'workflows in flight at once', parse: intOption('--concurrency', 1), default: 16 },
+  ],
+  run: (o: { workflows: number; steps: number; concurrency: number }, { log, globals }) => {
+    const postgresUrl = globals.databaseUrl ?? process.env.DATABASE_URL;
+    log(`running ${o.workflows} workflows × ${o.steps} steps on sqlite${postgresUrl ? ', postgres and dbos' : ''}…`);
+    return runWorkflowBench({ postgresUrl, workflows: o.workflows, stepsPerWorkflow: o.steps, concurrency: o.concurrency });
+  },
+  summary: formatWorkflowBench,
+  json: (r) => ({ ...r, ourOverDbos: ourOverDbos(r) }),
+});

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { runLoad, type LoadWorkerInput } from './http-load.js';
+import { runLoad, type LoadWorkerInput } from './http-load-client.js';
 
 // The load generator of `runLoadInWorker`: runs the load and posts its figures back.
 const input = workerData as LoadWorkerInput;

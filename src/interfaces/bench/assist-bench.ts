@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, get, request, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
-import type { TwinEvent } from '../../domain/events.js';
+import { DAY_MS } from '../../domain/time.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic-churn-events.js';
@@ -13,9 +10,11 @@ import { syntheticEvents } from '../../twin/synthetic-events.js';
 import { openTwinService } from '../../twin/twin-service.js';
 import type { AssistCard } from '../../agents/assist/assist-card.js';
 import { startAssist } from '../../agents/assist/assist-service.js';
-import { assistRoutes } from './assist-routes.js';
 import { startIntelligence } from '../../intelligence/live/live-intelligence.js';
-import { createHttpServer } from './server.js';
+import { assistRoutes } from '../http/assist-routes.js';
+import { createHttpServer } from '../http/server.js';
+import { inTempDir, submitInBatches } from './bench-fixtures.js';
+import { sampleStats } from './bench-stats.js';
 
 /** Options of `benchAssistCard`. */
 export interface AssistBenchOptions {
@@ -68,21 +67,15 @@ export interface AssistBenchResult {
   readonly withinTarget: boolean;
 }
 
-const DAY = 86_400_000;
 /** The brief's budget from acceptance to the card on the desktop. */
 const TARGET_MS = 50;
 /** Round trips timed for the baseline. */
 const BASELINE_SAMPLES = 500;
 /** Untimed calls first: JIT and connection set-up are not what is measured. */
 const WARMUP = 50;
-const LOAD_BATCH = 5_000;
 
-const round = (x: number): number => Math.round(x * 1000) / 1000;
-function stats(samples: number[]): LatencyStats {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(s[s.length - 1]) };
-}
+/** p50, p99 and max of latencies in ms, to the µs. */
+const stats = (samples: readonly number[]): LatencyStats => sampleStats(samples, ['p50', 'p99', 'max']);
 
 function call(agent: Agent, url: URL, method: 'GET' | 'POST', body?: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -90,7 +83,7 @@ function call(agent: Agent, url: URL, method: 'GET' | 'POST', body?: string): Pr
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`${method} ${url.pathname}: ${res.statusCode} ${text}`))));
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new TwinloopError('INTERNAL', `bench assist: ${method} ${url.pathname} answered ${res.statusCode}: ${text}`))));
     });
     req.on('error', reject);
     req.end(body);
@@ -105,11 +98,15 @@ function call(agent: Agent, url: URL, method: 'GET' | 'POST', body?: string): Pr
 export async function benchAssistCard(options: AssistBenchOptions): Promise<AssistBenchResult> {
   const { customers, calls } = options;
   if (!(customers >= 1) || !(calls >= 1)) throw new TwinloopError('BAD_INPUT', 'bench assist: customers and calls must be at least 1');
-  const dir = mkdtempSync(join(tmpdir(), 'twinloop-assist-bench-'));
+  return inTempDir('assist-bench', (dir) => measureAssistCard(dir, options));
+}
+
+async function measureAssistCard(dir: string, options: AssistBenchOptions): Promise<AssistBenchResult> {
+  const { customers, calls } = options;
   const withScores = options.scores ?? true;
   const days = options.days ?? (withScores ? 400 : 30);
   // The history ends an hour ago, so the timed starts (at the wall clock) are in order for every twin.
-  const start = Date.now() - days * DAY - 3_600_000;
+  const start = Date.now() - days * DAY_MS - 3_600_000;
   const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: systemClock });
   const registry = await openModelRegistry({ kind: 'sqlite', dataDir: dir });
   const intelligence = withScores ? await startIntelligence(twins, registry, { log: () => {}, checkIntervalMs: 0 }) : null;
@@ -118,19 +115,8 @@ export async function benchAssistCard(options: AssistBenchOptions): Promise<Assi
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let subscriber: IncomingMessage | undefined;
   try {
-    let events = 0;
-    let batch: TwinEvent[] = [];
     const source = withScores ? syntheticChurnEvents({ customers, days, start, seed: 7 }) : syntheticEvents({ customers, days, start, seed: 7 });
-    for (const e of source) {
-      batch.push(e);
-      if (batch.length === LOAD_BATCH) {
-        await twins.intake.submit(batch);
-        events += batch.length;
-        batch = [];
-      }
-    }
-    events += batch.length;
-    await twins.intake.submit(batch);
+    const events = await submitInBatches(twins.intake, source);
     await intelligence?.trainIfMissing();
 
     const base = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
@@ -213,6 +199,5 @@ export async function benchAssistCard(options: AssistBenchOptions): Promise<Assi
     await intelligence?.close();
     await twins.close({ checkpoint: false });
     await registry.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { systemClock } from '../../domain/clock.js';
+import { DAY_MS } from '../../domain/time.js';
 import { parseEventTime } from '../../domain/event-fast-path.js';
 import { validateEventText } from '../../domain/event-validation.js';
 import type { TwinEvent } from '../../domain/events.js';
@@ -12,7 +10,12 @@ import type { EventStore } from '../../store/event-store.js';
 import { TwinEngine } from '../../twin/twin-engine.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { replayLog } from '../../twin/twin-recovery.js';
-import { seededRandom, syntheticEvents } from '../../twin/synthetic-events.js';
+import { seededRandom } from '../../domain/seeded-random.js';
+import { syntheticEvents } from '../../twin/synthetic-events.js';
+import { intOption } from '../cli/cli-numbers.js';
+import { inTempDir } from './bench-fixtures.js';
+import { defineBench } from './bench-harness.js';
+import { bestRate, sampleStats, timeEach } from './bench-stats.js';
 
 /** Benchmark figures of the twin layer; see BENCHMARKS.md for what each means. */
 export interface IngestBenchResult {
@@ -47,17 +50,6 @@ function makeLines(events: number): { lines: string[]; customers: number } {
   return { lines, customers };
 }
 
-/** Best rate over `runs` runs of `fn` over `n` items (the machine is shared; best-of damps noise). */
-function bestRate(n: number, runs: number, fn: () => void): number {
-  let best = 0;
-  for (let r = 0; r < runs; r++) {
-    const t = performance.now();
-    fn();
-    best = Math.max(best, n / ((performance.now() - t) / 1000));
-  }
-  return best;
-}
-
 function memoryPath(lines: readonly string[]): TwinEngine {
   const engine = new TwinEngine();
   for (const line of lines) {
@@ -87,10 +79,8 @@ async function durableRate(store: EventStore, lines: readonly string[]): Promise
   return { rate: lines.length / ((performance.now() - t) / 1000), twins };
 }
 
-function p99(samples: number[]): number {
-  samples.sort((a, b) => a - b);
-  return Math.round(samples[Math.floor(samples.length * 0.99)] * 10) / 10;
-}
+/** p99 of latencies in µs, to 0.1 µs. */
+const p99 = (samples: ArrayLike<number>): number => sampleStats(samples, ['p99'], 1).p99;
 
 /** Memory held per twin, measured by filling `n` twins that each span 90 days of rolling windows. */
 function bytesPerTwin(n: number): number {
@@ -101,11 +91,11 @@ function bytesPerTwin(n: number): number {
   for (let c = 0; c < n; c++) {
     const customerId = `C${c}`;
     const events: TwinEvent[] = [
-      { id: `r${c}`, kind: 'customer', customerId, time: iso(start), source: 'b', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since: iso(start - 86_400_000 * 400) } },
+      { id: `r${c}`, kind: 'customer', customerId, time: iso(start), source: 'b', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since: iso(start - DAY_MS * 400) } },
       { id: `s${c}`, kind: 'subscription', customerId, time: iso(start), source: 'b', v: 1, data: { action: 'activated', subscriptionId: `S${c}`, productKind: 'plan', productId: `plan-${c % 5}`, monthlyPrice: 30 } },
     ];
     for (const d of [0, 45, 89]) {
-      events.push({ id: `u${c}-${d}`, kind: 'usage', customerId, time: iso(start + d * 86_400_000), source: 'b', v: 1, data: { subscriptionId: `S${c}`, dataMb: 100, voiceMin: 3, sms: 1, roaming: false } });
+      events.push({ id: `u${c}-${d}`, kind: 'usage', customerId, time: iso(start + d * DAY_MS), source: 'b', v: 1, data: { subscriptionId: `S${c}`, dataMb: 100, voiceMin: 3, sms: 1, roaming: false } });
     }
     for (const e of events) engine.apply(e, Date.parse(e.time));
   }
@@ -115,6 +105,7 @@ function bytesPerTwin(n: number): number {
   return Math.round(used / n);
 }
 
+/** Runs the twin layer's benchmark on synthetic events (see BENCHMARKS.md). */
 export async function runIngestBench(options: { events: number; twins: number; postgresUrl?: string; log: (line: string) => void }): Promise<IngestBenchResult> {
   const { log } = options;
   const { lines, customers } = makeLines(options.events);
@@ -133,35 +124,24 @@ export async function runIngestBench(options: { events: number; twins: number; p
 
   const ids = [...engine.customerIds()];
   const rnd = seededRandom(7);
-  const current: number[] = [];
-  for (let i = 0; i < 20_000; i++) {
-    const id = ids[Math.floor(rnd() * ids.length)];
-    const t = performance.now();
-    engine.view(id);
-    current.push((performance.now() - t) * 1000);
-  }
+  const picks = Array.from({ length: 20_000 }, () => ids[Math.floor(rnd() * ids.length)]);
+  const current = timeEach(picks.length, (i) => engine.view(picks[i]));
 
-  const dir = mkdtempSync(join(tmpdir(), 'twinloop-bench-'));
-  let sqliteRate: number | null = null;
-  let threadRate: number | null = null;
-  let replayRate: number | null = null;
-  let asOfP99: number | null = null;
-  try {
+  const durable = await inTempDir('ingest-bench', async (dir) => {
     const threaded = await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'threaded'), writes: 'thread' });
-    threadRate = (await durableRate(threaded, lines)).rate;
+    const threadRate = (await durableRate(threaded, lines)).rate;
     await threaded.close();
     log(`durable into SQLite, writer thread: ${Math.round(threadRate)} events/s`);
     const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
-    const durable = await durableRate(store, lines);
-    sqliteRate = durable.rate;
-    log(`durable into SQLite: ${Math.round(sqliteRate)} events/s`);
+    const inline = await durableRate(store, lines);
+    log(`durable into SQLite: ${Math.round(inline.rate)} events/s`);
     const replayed = new TwinEngine();
     const t = performance.now();
     const { events } = await replayLog(store, replayed);
-    replayRate = events / ((performance.now() - t) / 1000);
+    const replayRate = events / ((performance.now() - t) / 1000);
     log(`replay from SQLite: ${Math.round(replayRate)} events/s (10M events in ~${Math.round(1e7 / replayRate)} s)`);
-    const history = durable.twins.history;
-    const mid = replayed.eventClock - 30 * 86_400_000;
+    const history = inline.twins.history;
+    const mid = replayed.eventClock - 30 * DAY_MS;
     const asOf: number[] = [];
     for (let i = 0; i < 2_000; i++) {
       const id = ids[Math.floor(rnd() * ids.length)];
@@ -169,11 +149,10 @@ export async function runIngestBench(options: { events: number; twins: number; p
       await history.asOf(id, mid);
       asOf.push((performance.now() - t0) * 1000);
     }
-    asOfP99 = p99(asOf);
     await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    return { sqliteRate: inline.rate, threadRate, replayRate, asOfP99: p99(asOf) };
+  });
+  const { sqliteRate, threadRate, replayRate, asOfP99 } = durable;
 
   let pgRate: number | null = null;
   if (options.postgresUrl) {
@@ -209,22 +188,13 @@ export async function runIngestBench(options: { events: number; twins: number; p
   };
 }
 
-export function registerIngestBench(bench: Command): void {
-  bench
-    .command('ingest')
-    .description('Events/s into twins in memory and durably (SQLite, PostgreSQL when DATABASE_URL is set), replay, reads, bytes per twin')
-    .option('--events <n>', 'events in the workload', '1000000')
-    .option('--twins <n>', 'twins for the bytes-per-twin figure', '1000000')
-    .option('--json', 'last line: one JSON object with every figure')
-    .action(
-      async (opts: { events: string; twins: string; json?: boolean }) => {
-        const result = await runIngestBench({
-          events: Number(opts.events),
-          twins: Number(opts.twins),
-          postgresUrl: process.env.DATABASE_URL,
-          log: (line) => process.stderr.write(`${line}\n`),
-        });
-        process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
-      },
-    );
-}
+/** `bench ingest`: events/s into twins in memory and durably, replay, reads and bytes per twin. */
+export const ingestBench = defineBench({
+  name: 'ingest',
+  description: 'Events/s into twins in memory and durably (SQLite, PostgreSQL when DATABASE_URL is set), replay, reads, bytes per twin',
+  options: [
+    { flags: '--events <n>', description: 'events in the workload', parse: intOption('--events', 1_000), default: 1_000_000 },
+    { flags: '--twins <n>', description: 'twins for the bytes-per-twin figure', parse: intOption('--twins', 1), default: 1_000_000 },
+  ],
+  run: (o: { events: number; twins: number }, { log }) => runIngestBench({ events: o.events, twins: o.twins, postgresUrl: process.env.DATABASE_URL, log }),
+});

@@ -1,6 +1,9 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { round, sampleStats } from './bench-stats.js';
+
+// The load generator's side of the HTTP benches: what it sends, how, and what it measures. The
+// worker (`http-load-worker.ts`) runs it; `http-load.ts` starts the worker.
 
 /** One request of a load run: method, path and an optional JSON body, chosen per call. */
 export interface LoadRequest {
@@ -19,8 +22,6 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
 }
-
-const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 
 function send(agent: Agent, base: URL, r: LoadRequest): Promise<boolean> {
   return new Promise((resolve) => {
@@ -60,29 +61,15 @@ export async function runLoad(base: URL, o: { clients: number; seconds: number; 
     agent.destroy();
   }
   const seconds = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { requests: latencies.length, errors, seconds: round(seconds), perSecond: Math.round(latencies.length / seconds), p50Ms: round(at(0.5)), p99Ms: round(at(0.99)) };
+  const { p50, p99 } = sampleStats(latencies, ['p50', 'p99']);
+  return { requests: latencies.length, errors, seconds: round(seconds), perSecond: Math.round(latencies.length / seconds), p50Ms: p50, p99Ms: p99 };
 }
 
-/** What the load worker (`http-load-worker.ts`) is given. */
+/** What the load worker is given. */
 export interface LoadWorkerInput {
   readonly base: string;
   readonly clients: number;
   readonly seconds: number;
   /** Requests sent in turn, round and round. */
   readonly requests: readonly LoadRequest[];
-}
-
-/**
- * `runLoad` on a worker thread, so that the clients do not share the server's event loop (on a
- * small machine they would otherwise take half its time and flatten the figures being compared).
- */
-export function runLoadInWorker(input: LoadWorkerInput): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./http-load-worker.js', import.meta.url), { workerData: input });
-    worker.once('message', (r: LoadResult) => resolve(r));
-    worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the load worker exited with code ${code}`))));
-  });
 }

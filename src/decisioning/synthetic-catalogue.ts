@@ -1,12 +1,9 @@
-import { CHANNELS } from '../domain/events.js';
-import { seededRandom } from '../twin/synthetic-events.js';
+import { seededRandom } from '../domain/seeded-random.js';
 import { FEATURE_COUNT, FEATURE_INDEX, NEVER_DAYS } from '../twin/twin-features.js';
-import type { AcceptanceModel } from './acceptance-model.js';
-import { DecisionFunnel, type FunnelOptions } from './decision-funnel.js';
-import { ACTION_CLASSES, loadCatalogue, type CatalogueDocument } from './offer-catalogue.js';
+import { ACTION_CLASSES, type CatalogueDocument } from './offer-catalogue.js';
 
-/** Seeded uniform numbers for reproducible synthetic catalogues, customers and choices. */
-export { seededRandom };
+// Synthetic catalogues and customers for the tests and the decision benchmarks: varied rules,
+// classes and prices, plausible feature vectors, all reproducible from a seed.
 
 const RULES = [
   'churn >= 0.1',
@@ -66,57 +63,4 @@ export function syntheticFeatures(random: () => number): Float64Array {
   f[FEATURE_INDEX.days_since_offer_declined] = random() < 0.3 ? Math.floor(random() * 90) : NEVER_DAYS;
   f[FEATURE_INDEX.offers_presented_90d] = Math.floor(random() * 3);
   return f;
-}
-
-/** Timing of a decision bench, in microseconds per decision. */
-export interface DecisionBenchResult {
-  readonly decisions: number;
-  readonly offers: number;
-  readonly meanUs: number;
-  readonly p50Us: number;
-  readonly p99Us: number;
-  readonly maxUs: number;
-}
-
-/**
- * Times `n` decisions over a synthetic `offers`-offering catalogue (default 50) for synthetic
- * customers on random channels; a warm-up of min(n, 1000) decisions runs first.
- */
-export function benchDecisions(
-  n: number,
-  options: { offers?: number; seed?: number; explain?: boolean; acceptance?: AcceptanceModel; exploration?: FunnelOptions['exploration'] } = {},
-): DecisionBenchResult {
-  const offers = options.offers ?? 50;
-  const random = seededRandom(options.seed ?? 7);
-  const funnel = new DecisionFunnel({
-    catalogue: loadCatalogue(syntheticCatalogueDocument(offers, options.seed ?? 7)),
-    random,
-    explain: options.explain,
-    acceptance: options.acceptance,
-    exploration: options.exploration,
-    newId: (() => {
-      let i = 0;
-      return () => `bench-${i++}`;
-    })(),
-  });
-  const customers = Array.from({ length: 256 }, () => ({ f: syntheticFeatures(random), churn: random() * 0.6, clv: 100 + random() * 900 }));
-  const run = (count: number, times?: Float64Array) => {
-    for (let i = 0; i < count; i++) {
-      const c = customers[i & 255];
-      const t0 = times ? performance.now() : 0;
-      funnel.decide(`c${i & 255}`, c.f, c, {
-        channel: CHANNELS[i % CHANNELS.length],
-        direction: i % 4 === 0 ? 'outbound' : 'inbound',
-        reason: i % 5 === 0 ? 'cancel_request' : undefined,
-        now: Date.UTC(2026, 0, 1, 12),
-      });
-      if (times) times[i] = (performance.now() - t0) * 1000;
-    }
-  };
-  run(Math.min(n, 1000));
-  const times = new Float64Array(n);
-  run(n, times);
-  times.sort();
-  const q = (p: number) => times[Math.min(n - 1, Math.floor(p * n))];
-  return { decisions: n, offers, meanUs: times.reduce((a, b) => a + b, 0) / n, p50Us: q(0.5), p99Us: q(0.99), maxUs: times[n - 1] };
 }

@@ -1,6 +1,4 @@
 import { join } from 'node:path';
-import type { Command } from 'commander';
-import { createProgress } from './progress.js';
 import type { CsvTable } from '../../intelligence/tabular/csv-table.js';
 import { findColumn, readCsvTable, selectRows } from '../../intelligence/tabular/csv-table.js';
 import { encodeTable, fitEncoder } from '../../intelligence/tabular/encoder.js';
@@ -19,6 +17,9 @@ import { fitLogistic } from '../../intelligence/learners/logistic-regression.js'
 import { fitBoosting } from '../../intelligence/learners/gradient-boosting.js';
 import { evaluateUplift, UPLIFT_METHODS } from '../../intelligence/uplift/uplift-evaluation.js';
 import { clv, monthlyHazardFromWindow } from '../../intelligence/clv/customer-lifetime-value.js';
+import { intOption } from '../cli/cli-numbers.js';
+import { defineBench } from './bench-harness.js';
+import { ratio, round } from './bench-stats.js';
 
 /** Folds × repeats of the published IBM protocol (data README). */
 const IBM_FOLDS = 5;
@@ -31,10 +32,11 @@ const THROUGHPUT_ROWS = 1_000_000;
 const CLV_SETTINGS = { horizonMonths: 72, monthlyDiscountRate: 0.01, marginRate: 1, revenueTrend: 0, labelWindowMonths: 1 } as const;
 
 type Stat = { mean: number; std: number };
-const round = (v: number, d = 4): number => Math.round(v * 10 ** d) / 10 ** d;
+/** ml-xgboost on the IBM folds, or why it could not run. */
+type XgboostFigures = { ok: true; auc: Stat; train_seconds: number; train_cpu_seconds: number; params: typeof XGBOOST_PARAMS } | { ok: false; error: string };
 const stat = (values: readonly number[]): Stat => {
   const s = meanStd(values);
-  return { mean: round(s.mean), std: round(s.std) };
+  return { mean: round(s.mean, 4), std: round(s.std, 4) };
 };
 const seconds = (start: number): number => round((performance.now() - start) / 1000, 3);
 /** Wall and CPU seconds of a call: the machine is shared, so CPU time is the fairer speed figure. */
@@ -53,16 +55,14 @@ function fillBlank(table: CsvTable, column: string, value: string): CsvTable {
   return { ...table, columns };
 }
 
-async function ibmChurn(dir: string, seed: number, log: (s: string) => void): Promise<Record<string, unknown>> {
+async function ibmChurn(dir: string, seed: number) {
   const table = fillBlank(readCsvTable(join(dir, 'ibm_telco_customer_churn.csv')), 'TotalCharges', '0');
   const opts = { target: 'Churn', id: 'customerID', seed };
   const target = resolveTarget(table, 'Churn');
   const splits = repeatedStratifiedKFold(target.labels, IBM_FOLDS, IBM_REPEATS, seed);
-  const progress = createProgress({ json: true });
   const started = performance.now();
   const cv = crossValidateTable(table, { ...opts, folds: IBM_FOLDS, repeats: IBM_REPEATS }, splits);
   const cvSeconds = seconds(started);
-  progress.stop();
   const pipeline = timed(() => trainTabularModel(table, opts));
   const doc = pipeline.value;
   const { encoder, matrix } = fitEncoder(table, target.rows, target.labels, opts);
@@ -77,14 +77,12 @@ async function ibmChurn(dir: string, seed: number, log: (s: string) => void): Pr
     train_seconds: { pipeline: pipeline.wall, logistic: lr.wall, gbdt: gb.wall },
     train_cpu_seconds: { pipeline: pipeline.cpu, logistic: lr.cpu, gbdt: gb.cpu },
     cv_seconds: cvSeconds,
-    ece_calibrated: round(doc.metrics.eceCalibrated),
+    ece_calibrated: round(doc.metrics.eceCalibrated, 4),
   };
-  log(`IBM churn AUC (${IBM_REPEATS}×${IBM_FOLDS}): selected ${result.auc.selected.mean} ± ${result.auc.selected.std}; logistic ${result.auc.logistic.mean}, gbdt ${result.auc.gbdt.mean}, blend ${result.auc.blend.mean}`);
-  log(`IBM training on ${result.rows} rows: pipeline ${pipeline.wall} s wall / ${pipeline.cpu} s CPU (logistic ${lr.wall} s, gbdt ${gb.wall} s)`);
-  return { ...result, xgboost: await xgboostOnFolds(table, opts, splits, log) };
+  return { ...result, xgboost: await xgboostOnFolds(table, opts, splits) };
 }
 
-async function xgboostOnFolds(table: CsvTable, opts: { target: string; id: string; seed: number }, splits: ReturnType<typeof repeatedStratifiedKFold>, log: (s: string) => void): Promise<Record<string, unknown>> {
+async function xgboostOnFolds(table: CsvTable, opts: { target: string; id: string; seed: number }, splits: ReturnType<typeof repeatedStratifiedKFold>): Promise<XgboostFigures> {
   try {
     const XGBoost = await loadXGBoost();
     const target = resolveTarget(table, opts.target);
@@ -98,19 +96,15 @@ async function xgboostOnFolds(table: CsvTable, opts: { target: string; id: strin
     }
     const { matrix } = fitEncoder(table, target.rows, target.labels, opts);
     const fit = timed(() => xgboostFitPredict(XGBoost, matrix, target.labels, { rows: 1, cols: matrix.cols, data: matrix.data.subarray(0, matrix.cols) }));
-    const out = { ok: true, auc: stat(aucs), train_seconds: fit.wall, train_cpu_seconds: fit.cpu, params: XGBOOST_PARAMS };
-    log(`ml-xgboost on the same folds: AUC ${out.auc.mean} ± ${out.auc.std}, training ${out.train_seconds} s`);
-    return out;
+    return { ok: true, auc: stat(aucs), train_seconds: fit.wall, train_cpu_seconds: fit.cpu, params: XGBOOST_PARAMS };
   } catch (err) {
     const message = (err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300);
-    log(`ml-xgboost failed: ${message}`);
     return { ok: false, error: message };
   }
 }
 
-function hillstrom(dir: string, seed: number, log: (s: string) => void): Record<string, unknown> {
+function hillstrom(dir: string, seed: number) {
   const table = readCsvTable(join(dir, 'hillstrom.csv'));
-  const progress = createProgress({ json: true });
   const started = performance.now();
   const r = evaluateUplift(
     table,
@@ -123,18 +117,16 @@ function hillstrom(dir: string, seed: number, log: (s: string) => void): Record<
     },
     { splits: HILLSTROM_SPLITS, testFraction: 0.3, seed },
   );
-  progress.stop();
   const qini: Record<string, Stat> = {};
   const at30: Record<string, Stat> = {};
   for (const m of UPLIFT_METHODS) {
     qini[m] = stat(r.qini[m]);
     at30[m] = stat(r.upliftAt30[m]);
-    log(`Hillstrom ${m.padEnd(20)} Qini ${qini[m].mean} ± ${qini[m].std}, uplift@30% ${at30[m].mean}`);
   }
   return { rows: r.rows, splits: r.splits, qini, uplift_at_30: at30, seconds: seconds(started) };
 }
 
-function clvCheck(dir: string, seed: number, log: (s: string) => void): Record<string, unknown> {
+function clvCheck(dir: string, seed: number) {
   const table = readCsvTable(join(dir, 'ibm_telco_customer_churn_cltv.csv'));
   const opts = { target: 'Churn Value', id: 'CustomerID', drop: ['Churn Label', 'Churn Reason', 'CLTV'], seed, folds: 5 };
   const p = outOfFoldProbabilities(table, opts);
@@ -146,17 +138,16 @@ function clvCheck(dir: string, seed: number, log: (s: string) => void): Record<s
     clv({ ...CLV_SETTINGS, monthlyRevenue: revenue[i], monthlyChurnHazard: monthlyHazardFromWindow(prob, CLV_SETTINGS.labelWindowMonths) }).value,
   );
   const out = {
-    spearman: round(spearman(ours, cltv)),
-    spearman_baselines: { monthly_charges: round(spearman(revenue, cltv)), tenure: round(spearman(tenure, cltv)), retention_probability: round(spearman(p.map((v) => 1 - v), cltv)) },
-    oof_churn_auc: round(rocAuc(Float64Array.from(table.columns[findColumn(table, 'Churn Value')], Number), p)),
+    spearman: round(spearman(ours, cltv), 4),
+    spearman_baselines: { monthly_charges: round(spearman(revenue, cltv), 4), tenure: round(spearman(tenure, cltv), 4), retention_probability: round(spearman(p.map((v) => 1 - v), cltv), 4) },
+    oof_churn_auc: round(rocAuc(Float64Array.from(table.columns[findColumn(table, 'Churn Value')], Number), p), 4),
     revenue: 'Monthly Charges, no trend',
     settings: CLV_SETTINGS,
   };
-  log(`CLV Spearman vs IBM CLTV: ${out.spearman} (monthly charges alone ${out.spearman_baselines.monthly_charges}, tenure alone ${out.spearman_baselines.tenure})`);
   return out;
 }
 
-function maven(dir: string, seed: number, log: (s: string) => void): Record<string, unknown> {
+function maven(dir: string, seed: number) {
   const raw = readCsvTable(join(dir, 'maven_telecom_customer_churn.csv'));
   const status = findColumn(raw, 'Customer Status');
   const keep: number[] = [];
@@ -164,11 +155,10 @@ function maven(dir: string, seed: number, log: (s: string) => void): Record<stri
   const table = selectRows(raw, keep);
   const cv = crossValidateTable(table, { target: 'Customer Status', id: 'Customer ID', drop: ['Churn Category', 'Churn Reason'], folds: IBM_FOLDS, repeats: IBM_REPEATS, seed });
   const out = { rows: keep.length, auc: { logistic: stat(cv.auc.logistic), gbdt: stat(cv.auc.gbdt), blend: stat(cv.auc.blend), selected: stat(cv.auc.selected) }, selected_counts: countOf(cv.selected) };
-  log(`Maven churn AUC (Churned vs Stayed, ${IBM_REPEATS}×${IBM_FOLDS}): selected ${out.auc.selected.mean} ± ${out.auc.selected.std}`);
   return out;
 }
 
-function throughput(dir: string, seed: number, log: (s: string) => void): Record<string, unknown> {
+function throughput(dir: string, seed: number) {
   const table = fillBlank(readCsvTable(join(dir, 'ibm_telco_customer_churn.csv')), 'TotalCharges', '0');
   const doc = trainTabularModel(table, { target: 'Churn', id: 'customerID', seed, learners: ['gbdt'] });
   const scorer = createTabularScorer(doc);
@@ -208,11 +198,10 @@ function throughput(dir: string, seed: number, log: (s: string) => void): Record
     trees: doc.gbdt?.trees.length ?? 0,
     read_loop_rows_per_second: Math.round(readRate),
     json_parse_rows_per_second: Math.round(jsonRate),
-    ratio_to_read_loop: round(modelRate / readRate),
-    ratio_to_json_parse: round(modelRate / jsonRate),
+    ratio_to_read_loop: ratio(modelRate, readRate, 4),
+    ratio_to_json_parse: ratio(modelRate, jsonRate, 4),
     checksum: Number.isFinite(sink) ? 1 : 0,
   };
-  log(`Scoring (boosted, ${result.trees} trees): ${result.model_rows_per_second} rows/s; bare read loop ${result.read_loop_rows_per_second}; JSON.parse ${result.json_parse_rows_per_second} rows/s`);
   return result;
 }
 
@@ -222,36 +211,49 @@ function countOf(values: readonly string[]): Record<string, number> {
   return out;
 }
 
-interface BenchFlags {
-  data: string;
-  json?: boolean;
-  seed: number;
+/** The human summary of `bench models` (`--json` has every figure). */
+export function formatModelBench(r: ModelBenchResult): string {
+  const i = r.ibm_churn;
+  const x = i.xgboost;
+  const s = r.scoring;
+  return [
+    `IBM churn AUC (${IBM_REPEATS}×${IBM_FOLDS}): selected ${i.auc.selected.mean} ± ${i.auc.selected.std}; logistic ${i.auc.logistic.mean}, gbdt ${i.auc.gbdt.mean}, blend ${i.auc.blend.mean}`,
+    `IBM training on ${i.rows} rows: pipeline ${i.train_seconds.pipeline} s wall / ${i.train_cpu_seconds.pipeline} s CPU (logistic ${i.train_seconds.logistic} s, gbdt ${i.train_seconds.gbdt} s)`,
+    x.ok ? `ml-xgboost on the same folds: AUC ${x.auc.mean} ± ${x.auc.std}, training ${x.train_seconds} s` : `ml-xgboost failed: ${x.error}`,
+    ...UPLIFT_METHODS.map((m) => `Hillstrom ${m.padEnd(20)} Qini ${r.hillstrom_uplift.qini[m].mean} ± ${r.hillstrom_uplift.qini[m].std}, uplift@30% ${r.hillstrom_uplift.uplift_at_30[m].mean}`),
+    `CLV Spearman vs IBM CLTV: ${r.clv.spearman} (monthly charges alone ${r.clv.spearman_baselines.monthly_charges}, tenure alone ${r.clv.spearman_baselines.tenure})`,
+    `Maven churn AUC (Churned vs Stayed, ${IBM_REPEATS}×${IBM_FOLDS}): selected ${r.maven_churn.auc.selected.mean} ± ${r.maven_churn.auc.selected.std}`,
+    `Scoring (boosted, ${s.trees} trees): ${s.model_rows_per_second} rows/s; bare read loop ${s.read_loop_rows_per_second}; JSON.parse ${s.json_parse_rows_per_second} rows/s`,
+  ].join('\n');
 }
 
-/** Adds `bench models`: accuracy, uplift, CLV and speed figures on the public data sets. */
-export function registerModelBench(bench: Command): void {
-  bench
-    .command('models')
-    .description('benchmark the churn learners, uplift methods, CLV and scoring speed on the public CSVs')
-    .requiredOption('--data <dir>', 'folder holding the public CSVs (e.g. ../shared/data)')
-    .option('--seed <n>', 'random seed', (v: string) => Number.parseInt(v, 10), 1)
-    .option('--json', 'end with one JSON line holding every figure')
-    .action(async (flags: BenchFlags) => {
-      const log = (s: string): void => console.log(s);
-      const started = performance.now();
-      const progress = createProgress({ json: flags.json });
-      progress.start(5, 'bench');
-      const ibm = await ibmChurn(flags.data, flags.seed, log);
-      progress.update(1);
-      const uplift = hillstrom(flags.data, flags.seed, log);
-      progress.update(2);
-      const clvFigures = clvCheck(flags.data, flags.seed, log);
-      progress.update(3);
-      const mavenFigures = maven(flags.data, flags.seed, log);
-      progress.update(4);
-      const speed = throughput(flags.data, flags.seed, log);
-      progress.stop();
-      const all = { ibm_churn: ibm, hillstrom_uplift: uplift, clv: clvFigures, maven_churn: mavenFigures, scoring: speed, seconds: seconds(started), node: process.version };
-      if (flags.json) console.log(JSON.stringify(all));
-    });
+/** Figures of `bench models`. */
+export type ModelBenchResult = Awaited<ReturnType<typeof runModelBench>>;
+
+/** Runs every part of `bench models` on the CSVs in `dir`. */
+async function runModelBench(dir: string, seed: number, log: (line: string) => void) {
+  const started = performance.now();
+  log('IBM churn: cross-validating the learners and ml-xgboost…');
+  const ibm = await ibmChurn(dir, seed);
+  log('Hillstrom: uplift methods…');
+  const uplift = hillstrom(dir, seed);
+  log('lifetime value against IBM CLTV…');
+  const clvFigures = clvCheck(dir, seed);
+  log('Maven churn…');
+  const mavenFigures = maven(dir, seed);
+  log('scoring throughput…');
+  const speed = throughput(dir, seed);
+  return { ibm_churn: ibm, hillstrom_uplift: uplift, clv: clvFigures, maven_churn: mavenFigures, scoring: speed, seconds: seconds(started), node: process.version };
 }
+
+/** `bench models`: accuracy, uplift, CLV and speed figures on the public data sets. */
+export const modelBench = defineBench({
+  name: 'models',
+  description: 'benchmark the churn learners, uplift methods, CLV and scoring speed on the public CSVs',
+  options: [
+    { flags: '--data <dir>', description: 'folder holding the public CSVs (e.g. ../shared/data)', required: true },
+    { flags: '--seed <n>', description: 'random seed', parse: intOption('--seed', 0), default: 1 },
+  ],
+  run: (o: { data: string; seed: number }, { log }) => runModelBench(o.data, o.seed, log),
+  summary: formatModelBench,
+});

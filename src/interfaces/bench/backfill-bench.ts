@@ -1,12 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
-import { createSandboxWorld, loadWorldDocument, namedWorld } from '../../sandbox/index.js';
+import { createSandboxWorld } from '../../sandbox/index.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService } from '../../twin/twin-service.js';
+import { intOption } from '../cli/cli-numbers.js';
+import { resolveWorld } from '../cli/sandbox-commands.js';
 import { sandboxAwareClock } from '../runtime/sandbox-operator.js';
+import { inTempDir } from './bench-fixtures.js';
+import { defineBench } from './bench-harness.js';
+import { ratio, round } from './bench-stats.js';
 
+/** Figures of `bench backfill`. */
 export interface BackfillBenchResult {
   world: string;
   customers: number;
@@ -22,15 +24,9 @@ export interface BackfillBenchResult {
   twins: number;
 }
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return n;
-};
-
 /** Backfills a sandbox world through the intake into a fresh embedded store (writer thread), as `npm start` does. */
 export async function runBackfillBench(o: { world: string; customers: number; months: number; log: (s: string) => void }): Promise<BackfillBenchResult> {
-  const config = loadWorldDocument({ ...namedWorld(o.world), population: { ...namedWorld(o.world).population, customers: o.customers } });
+  const config = resolveWorld({ world: o.world, customers: o.customers });
   let generated = 0;
   const g0 = performance.now();
   const counter = createSandboxWorld(config, 1, { latencyScale: 0 });
@@ -38,8 +34,7 @@ export async function runBackfillBench(o: { world: string; customers: number; mo
   const generateRate = generated / ((performance.now() - g0) / 1000);
   o.log(`generate only: ${generated} events at ${Math.round(generateRate)} events/s`);
 
-  const dir = mkdtempSync(join(tmpdir(), 'twinloop-backfill-'));
-  try {
+  return inTempDir('backfill-bench', async (dir) => {
     const world = createSandboxWorld(config, 1, { latencyScale: 0 });
     const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir, writes: 'thread' }), clock: sandboxAwareClock(() => world) });
     const t0 = performance.now();
@@ -62,31 +57,25 @@ export async function runBackfillBench(o: { world: string; customers: number; mo
       events: tally.events,
       accepted: tally.accepted,
       rejected: tally.rejected,
-      seconds: Math.round(seconds * 10) / 10,
+      seconds: round(seconds, 1),
       events_per_s: Math.round(tally.events / seconds),
       generate_only_events_per_s: Math.round(generateRate),
-      ratio_to_generate: Number((tally.events / seconds / generateRate).toFixed(3)),
+      ratio_to_generate: ratio(tally.events / seconds, generateRate),
       twins: twins.engine.size,
     };
     await twins.close();
     return result;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-export function registerBackfillBench(bench: Command): void {
-  bench
-    .command('backfill')
-    .description('Time to backfill a sandbox world through the intake into the embedded store (what npm start does on first start)')
-    .option('--world <name>', 'built-in world', 'default')
-    .option('--customers <n>', 'population', int('--customers'), 20_000)
-    .option('--months <m>', 'months of history', int('--months'), 12)
-    .option('--json', 'last line: one JSON object')
-    .action(
-      async (opts: { world: string; customers: number; months: number; json?: boolean }) => {
-        const result = await runBackfillBench({ ...opts, log: (s) => process.stderr.write(`${s}\n`) });
-        process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
-      },
-    );
-}
+/** `bench backfill`: a sandbox world's history through the intake into a fresh store, as the first `npm start` does. */
+export const backfillBench = defineBench({
+  name: 'backfill',
+  description: 'Time to backfill a sandbox world through the intake into the embedded store (what npm start does on first start)',
+  options: [
+    { flags: '--world <name>', description: 'built-in world', default: 'default' },
+    { flags: '--customers <n>', description: 'population', parse: intOption('--customers', 1), default: 20_000 },
+    { flags: '--months <m>', description: 'months of history', parse: intOption('--months', 1), default: 12 },
+  ],
+  run: (o: { world: string; customers: number; months: number }, { log }) => runBackfillBench({ ...o, log }),
+});

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { alarmsBench } from './alarms-bench.js';
+import { backfillBench } from './backfill-bench.js';
+import { decideBench } from './decide-bench.js';
+import { ingestBench } from './ingest-bench.js';
+import { modelBench } from './model-bench.js';
+import { onboardingBench } from './onboarding-bench.js';
+import { sandboxBench } from './sandbox-bench.js';
+import { scoringBench } from './scoring-bench.js';
+import { simulateBench } from './simulate-bench.js';
+import { upliftBench } from './uplift-bench.js';
+import { workflowBench } from './workflow-bench.js';
+
+/** Every benchmark, in the order `twinloop bench --help` lists them (BENCHMARKS.md's order). */
+const BENCHES = [ingestBench, sandboxBench, backfillBench, modelBench, scoringBench, upliftBench, decideBench, simulateBench, workflowBench, onboardingBench, alarmsBench];
+
+/** Adds `twinloop bench` and one subcommand per benchmark. */
+export function registerBenchCommands(program: Command): Command {
+  const bench = program.command('bench').description('Benchmarks; each prints its figures and a ratio to a same-process baseline (--json: one JSON object)');
+  for (const b of BENCHES) b.register(bench);
+  return bench;
+}
