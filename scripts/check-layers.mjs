@@ -40,7 +40,7 @@ const skips = [
   ['intelligence', 'store', 'the model registry (models are versioned beside the twins) and the event log that training sets are read from as of past cutoffs'],
   ['decisioning', 'store', 'the record store (the offer catalogue, the decision log) and the governance store the budget ledger books spend in'],
   ['decisioning', 'bus', 'allowed, unused'],
-  ['simulation', 'store', 'allowed, unused'],
+  ['simulation', 'store', 'the document store that keeps the simulation runs'],
   ['evaluation', 'store', 'the throw-away event stores of the experiments it runs'],
   ['evaluation', 'bus', 'allowed, unused'],
   ['evaluation', 'agents', 'the agent evaluation runs the retention agent and judges it against the oracle'],
