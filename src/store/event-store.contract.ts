@@ -1,14 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TwinloopError } from '../domain/errors.js';
 import { DEAD_LETTER_RECORD_MAX_BYTES, type EventStore, type NewDeadLetter, type NewEvent, type TwinSnapshot } from './event-store.js';
-
-/** A store under test: `cleanup` closes it and removes its data; `reopen` opens the same data again. */
-export interface OpenedEventStore {
-  store: EventStore;
-  cleanup: () => Promise<void>;
-  /** When absent, the reopen test is skipped (an in-memory store has nothing to reopen). */
-  reopen?: () => Promise<EventStore>;
-}
+import { freshPerTest, type OpenedStore } from './store-fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -40,18 +33,12 @@ async function collect(pages: AsyncIterable<TwinSnapshot[]>): Promise<TwinSnapsh
  * The behaviour every EventStore adapter must show. `open` gives a fresh, migrated, empty store
  * for each test.
  */
-export function describeEventStoreContract(name: string, open: () => Promise<OpenedEventStore>): void {
+export function describeEventStoreContract(name: string, open: () => Promise<OpenedStore<EventStore>>): void {
   describe(`${name}: event store contract`, () => {
-    let opened: OpenedEventStore;
+    let opened: OpenedStore<EventStore>;
     let store: EventStore;
 
-    beforeEach(async () => {
-      opened = await open();
-      store = opened.store;
-    });
-    afterEach(async () => {
-      await opened.cleanup();
-    });
+    freshPerTest(open, (o) => { opened = o; store = o.store; });
 
     describe('append and readLog', () => {
       it('returns the appended events unchanged, in order, with increasing seqs', async () => {
@@ -325,8 +312,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         await expect(store.countEvents()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
       });
 
-      it('keeps everything across close and reopen', async (context) => {
-        if (!opened.reopen) return context.skip('this store cannot be reopened');
+      it('keeps everything across close and reopen', async () => {
         const bytes = new Uint8Array([0, 255, 0, 42, 255]);
         const outcomes = await store.append([makeEvent('kept-1'), makeEvent('kept-2')], [makeLetter(1)]);
         await store.saveCheckpoint({ seq: outcomes[1].seq, meta: '{"kept":true}' }, [{ customerId: 'kept', bytes }]);

@@ -1,3 +1,5 @@
+import { TwinloopError } from '../domain/errors.js';
+
 /**
  * The event store port: the durable event log, the dead letters and the twin checkpoints.
  * One contract suite (`event-store.contract.ts`) is run by every adapter.
@@ -134,6 +136,13 @@ export const DEFAULT_DEAD_LETTER_PAGE_SIZE = 100;
 
 /** Snapshots per `loadSnapshots` page when the caller names none: a few MB of twins at a time. */
 export const DEFAULT_SNAPSHOT_PAGE_SIZE = 500;
+
+/** Checks the page size given to `loadSnapshots`: BAD_INPUT unless a positive integer. */
+export function checkPageSize(pageSize: number): void {
+  if (!Number.isInteger(pageSize) || pageSize < 1) {
+    throw new TwinloopError('BAD_INPUT', `pageSize must be a positive integer, got ${pageSize}`);
+  }
+}
 
 /** A record cut to `DEAD_LETTER_RECORD_MAX_BYTES` of UTF-8 at a character boundary, NULs replaced. */
 function cutDeadLetterRecord(record: string): string {

@@ -1,13 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditHash, GENESIS_HASH, type ApprovalRecord, type GovernanceStore } from './governance-store.js';
-
-/** A store under test: `cleanup` closes it and removes its data; `reopen` opens the same data again; `sql` runs raw SQL on its tables. */
-export interface OpenedGovernanceStore {
-  store: GovernanceStore;
-  cleanup: () => Promise<void>;
-  reopen: () => Promise<GovernanceStore>;
-  sql: (statement: string) => Promise<void>;
-}
+import { freshPerTest, type OpenedStore } from './store-fixtures.js';
 
 const T0 = Date.UTC(2026, 4, 1);
 // Characters that break naive quoting in SQL and JSON.
@@ -18,17 +11,11 @@ function approval(id: string, fields: Partial<ApprovalRecord> = {}): ApprovalRec
 }
 
 /** The behaviour every GovernanceStore adapter must show; `open` gives a fresh, migrated, empty store per test. */
-export function describeGovernanceStoreContract(name: string, open: () => Promise<OpenedGovernanceStore>): void {
+export function describeGovernanceStoreContract(name: string, open: () => Promise<OpenedStore<GovernanceStore>>): void {
   describe(`${name}: governance store contract`, () => {
-    let opened: OpenedGovernanceStore;
+    let opened: OpenedStore<GovernanceStore>;
     let store: GovernanceStore;
-    beforeEach(async () => {
-      opened = await open();
-      store = opened.store;
-    });
-    afterEach(async () => {
-      await opened.cleanup();
-    });
+    freshPerTest(open, (o) => { opened = o; store = o.store; });
 
     it('chains audit entries: each stores the previous hash and the SHA-256 of its content', async () => {
       expect(await store.auditHead()).toEqual({ seq: 0, hash: '' });

@@ -1,12 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ModelRegistry, NewModelVersion } from './model-registry.js';
-
-/** A registry under test: `cleanup` closes it and removes its data; `reopen` opens the same data again. */
-export interface OpenedModelRegistry {
-  registry: ModelRegistry;
-  cleanup: () => Promise<void>;
-  reopen: () => Promise<ModelRegistry>;
-}
+import { freshPerTest, type OpenedStore } from './store-fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 // Characters that break naive quoting in SQL and JSON.
@@ -24,17 +18,11 @@ function version(fields: Partial<NewModelVersion> = {}): NewModelVersion {
 }
 
 /** The behaviour every ModelRegistry adapter must show; `open` gives a fresh, migrated, empty registry per test. */
-export function describeModelRegistryContract(name: string, open: () => Promise<OpenedModelRegistry>): void {
+export function describeModelRegistryContract(name: string, open: () => Promise<OpenedStore<ModelRegistry>>): void {
   describe(`${name}: model registry contract`, () => {
-    let opened: OpenedModelRegistry;
+    let opened: OpenedStore<ModelRegistry>;
     let registry: ModelRegistry;
-    beforeEach(async () => {
-      opened = await open();
-      registry = opened.registry;
-    });
-    afterEach(async () => {
-      await opened.cleanup();
-    });
+    freshPerTest(open, (o) => { opened = o; registry = o.store; });
 
     it('numbers versions per name and keeps document and metadata exact', async () => {
       const a = await registry.save(version());

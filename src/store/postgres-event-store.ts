@@ -1,8 +1,8 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { TwinloopError } from '../domain/errors.js';
-import { checkPostgresOptions, hasTransientPostgresCode, inTransaction } from './postgres-connection.js';
-import { describeTarget, openSchemaPool, SCHEMA_NAME } from './postgres-pool.js';
+import { openPostgresConnection, type PostgresConnection, type PostgresOptions } from './postgres-connection.js';
 import {
+  checkPageSize,
   toStorableDeadLetter,
   DEFAULT_DEAD_LETTER_PAGE_SIZE,
   DEFAULT_SNAPSHOT_PAGE_SIZE,
@@ -17,9 +17,9 @@ import {
   type StoredEvent,
   type TwinSnapshot,
 } from './event-store.js';
+import { bigintArray, textArray } from './postgres-arrays.js';
 import {
-  bigintArray,
-  textArray,
+  toBuffer,
   toCheckpoint,
   toDeadLetter,
   toHistorySnapshot,
@@ -30,8 +30,8 @@ import {
   type DeadLetterRow,
   type EventRow,
   type SnapshotRow,
-} from './postgres-rows.js';
-import { applyPostgresMigrations } from './postgres-migrations.js';
+} from './event-rows.js';
+import { StoreAdapter } from './store-adapter.js';
 
 /** Connections per store: the one writer plus a few concurrent readers (HTTP, projections, checkpoints). */
 const POOL_SIZE = 6;
@@ -42,14 +42,8 @@ const SNAPSHOT_CHUNK = 1_000;
 /** The engine keeps one checkpoint; the name column leaves room for more without a migration. */
 const CHECKPOINT_NAME = 'engine';
 
-
 /** Where the PostgreSQL store lives. */
-export interface PostgresEventStoreOptions {
-  /** A `postgres://user:password@host:port/database` connection URL. */
-  url: string;
-  /** Schema holding the tables, created when missing; the connection's default schema when absent. */
-  schema?: string;
-}
+export type PostgresEventStoreOptions = PostgresOptions;
 
 // One history row per (customer, at); a repeat within one checkpoint keeps the last.
 const UPSERT_HISTORY = `
@@ -87,15 +81,6 @@ const UPSERT_SNAPSHOTS = `
 // holds it until COMMIT, so no transaction can commit a lower seq after a higher one is visible.
 const APPEND_LOCK = `SELECT pg_advisory_xact_lock(hashtext('twinloop.append.' || current_schema()))`;
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isTransient(err: unknown): boolean {
-  if (hasTransientPostgresCode(err)) return true;
-  return /connection terminated|timeout|not queryable/i.test(errorMessage(err));
-}
-
 /**
  * Seq visibility: PostgreSQL draws identity values before commit, so two writers committing
  * concurrently could expose seq 11 before seq 10, and a reader paging with `readLog(10, n)` would
@@ -103,39 +88,8 @@ function isTransient(err: unknown): boolean {
  * chain), and every append holds `APPEND_LOCK` (per schema) until it commits, so even a second
  * process writing to the same schema cannot interleave. Readers therefore never see a gap fill in.
  */
-class PostgresEventStore implements EventStore {
-  private readonly pool: pg.Pool;
+class PostgresEventStore extends StoreAdapter<PostgresConnection> implements EventStore {
   private writes: Promise<unknown> = Promise.resolve();
-  private closed = false;
-  private readonly target: string;
-
-  constructor(
-    url: string,
-    private readonly schema: string | undefined,
-  ) {
-    this.target = describeTarget(url, schema);
-    this.pool = openSchemaPool(url, schema, POOL_SIZE);
-  }
-
-  private async run<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    if (this.closed) {
-      throw new TwinloopError('UNAVAILABLE', `The event store at ${this.target} is closed; open it again before ${operation}`);
-    }
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof TwinloopError) throw err;
-      const transient = isTransient(err);
-      const hint = transient
-        ? 'check that PostgreSQL is reachable and retry'
-        : 'this is a bug in the caller or the store; report it with the cause';
-      throw new TwinloopError(
-        transient ? 'UNAVAILABLE' : 'INTERNAL',
-        `Event store at ${this.target}: ${operation} failed (${errorMessage(err)}); ${hint}`,
-        { cause: err, context: { operation, target: this.target } },
-      );
-    }
-  }
 
   /** Runs write transactions one after another, whatever the callers' concurrency. */
   private serialize<T>(work: () => Promise<T>): Promise<T> {
@@ -144,12 +98,8 @@ class PostgresEventStore implements EventStore {
     return next;
   }
 
-  migrate(): Promise<void> {
-    return this.run('migrate', () => inTransaction(this.pool, (client) => applyPostgresMigrations(client, this.schema, this.target)));
-  }
-
   findExisting(ids: readonly string[]): Promise<Map<string, { seq: number; hash: string }>> {
-    return this.run('findExisting', () => this.selectExisting(this.pool, ids));
+    return this.db.run('findExisting', () => this.selectExisting(this.db.pool, ids));
   }
 
   private async selectExisting(
@@ -158,17 +108,17 @@ class PostgresEventStore implements EventStore {
   ): Promise<Map<string, { seq: number; hash: string }>> {
     const found = new Map<string, { seq: number; hash: string }>();
     if (ids.length === 0) return found;
-    const { rows } = await db.query<{ id: string; seq: string; hash: string }>(
+    const { rows } = await db.query<{ id: string; seq: number; hash: string }>(
       'SELECT id, seq, hash FROM events WHERE id = ANY($1::text[])',
       [textArray(ids)],
     );
-    for (const row of rows) found.set(row.id, { seq: Number(row.seq), hash: row.hash });
+    for (const row of rows) found.set(row.id, { seq: row.seq, hash: row.hash });
     return found;
   }
 
   append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = []): Promise<AppendOutcome[]> {
-    if (events.length + deadLetters.length === 0) return this.run('append', async () => []);
-    return this.run('append', () => this.serialize(() => inTransaction(this.pool, (client) => this.appendIn(client, events, deadLetters))));
+    if (events.length + deadLetters.length === 0) return this.db.run('append', async () => []);
+    return this.db.run('append', () => this.serialize(() => this.db.transaction((client) => this.appendIn(client, events, deadLetters))));
   }
 
   private async appendIn(
@@ -183,7 +133,7 @@ class PostgresEventStore implements EventStore {
     const unique = [...first.values()];
     const accepted = new Map<string, number>();
     if (unique.length > 0) {
-      const { rows } = await client.query<{ seq: string; id: string }>(INSERT_EVENTS, [
+      const { rows } = await client.query<{ seq: number; id: string }>(INSERT_EVENTS, [
         textArray(unique.map((e) => e.id)),
         textArray(unique.map((e) => e.customerId)),
         textArray(unique.map((e) => e.kind)),
@@ -192,7 +142,7 @@ class PostgresEventStore implements EventStore {
         textArray(unique.map((e) => e.body)),
         textArray(unique.map((e) => e.hash)),
       ]);
-      for (const row of rows) accepted.set(row.id, Number(row.seq));
+      for (const row of rows) accepted.set(row.id, row.seq);
     }
     const conflicted = unique.filter((e) => !accepted.has(e.id)).map((e) => e.id);
     // A fresh statement sees rows another writer committed while ours waited on the conflict.
@@ -226,8 +176,8 @@ class PostgresEventStore implements EventStore {
   }
 
   readLog(afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    return this.run('readLog', async () => {
-      const { rows } = await this.pool.query<EventRow>(
+    return this.db.run('readLog', async () => {
+      const { rows } = await this.db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`,
         [afterSeq, limit],
       );
@@ -236,9 +186,9 @@ class PostgresEventStore implements EventStore {
   }
 
   readCustomer(customerId: string, query: CustomerEventQuery = {}): Promise<StoredEvent[]> {
-    return this.run('readCustomer', async () => {
+    return this.db.run('readCustomer', async () => {
       // LIMIT NULL means no limit.
-      const { rows } = await this.pool.query<EventRow>(
+      const { rows } = await this.db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE customer_id = $1 AND seq > $2 AND time <= $3 ORDER BY seq LIMIT $4`,
         [customerId, query.afterSeq ?? 0, query.untilTime ?? Number.MAX_SAFE_INTEGER, query.limit ?? null],
       );
@@ -247,27 +197,27 @@ class PostgresEventStore implements EventStore {
   }
 
   lastSeq(): Promise<number> {
-    return this.run('lastSeq', async () => {
-      const { rows } = await this.pool.query<{ seq: string }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
-      return Number(rows[0].seq);
+    return this.db.run('lastSeq', async () => {
+      const { rows } = await this.db.query<{ seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
+      return rows[0].seq;
     });
   }
 
   countEvents(): Promise<number> {
-    return this.run('countEvents', async () => {
-      const { rows } = await this.pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM events');
-      return Number(rows[0].n);
+    return this.db.run('countEvents', async () => {
+      const { rows } = await this.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM events');
+      return rows[0].n;
     });
   }
 
   addDeadLetters(letters: readonly NewDeadLetter[]): Promise<void> {
-    if (letters.length === 0) return this.run('addDeadLetters', async () => undefined);
-    return this.run('addDeadLetters', () => this.serialize(() => inTransaction(this.pool, (c) => this.insertDeadLetters(c, letters))));
+    if (letters.length === 0) return this.db.run('addDeadLetters', async () => undefined);
+    return this.db.run('addDeadLetters', () => this.serialize(() => this.db.transaction((c) => this.insertDeadLetters(c, letters))));
   }
 
   listDeadLetters(query: { afterId?: number; limit?: number } = {}): Promise<DeadLetter[]> {
-    return this.run('listDeadLetters', async () => {
-      const { rows } = await this.pool.query<DeadLetterRow>(
+    return this.db.run('listDeadLetters', async () => {
+      const { rows } = await this.db.query<DeadLetterRow>(
         'SELECT id, record, reason, at, source FROM dead_letters WHERE id > $1 ORDER BY id LIMIT $2',
         [query.afterId ?? 0, query.limit ?? DEFAULT_DEAD_LETTER_PAGE_SIZE],
       );
@@ -276,22 +226,22 @@ class PostgresEventStore implements EventStore {
   }
 
   countDeadLetters(): Promise<number> {
-    return this.run('countDeadLetters', async () => {
-      const { rows } = await this.pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM dead_letters');
-      return Number(rows[0].n);
+    return this.db.run('countDeadLetters', async () => {
+      const { rows } = await this.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM dead_letters');
+      return rows[0].n;
     });
   }
 
   saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[] = []): Promise<void> {
-    return this.run('saveCheckpoint', () =>
-      inTransaction(this.pool, async (client) => {
+    return this.db.run('saveCheckpoint', () =>
+      this.db.transaction(async (client) => {
         for (let i = 0; i < history.length; i += SNAPSHOT_CHUNK) {
           const chunk = history.slice(i, i + SNAPSHOT_CHUNK);
           await client.query(UPSERT_HISTORY, [
             textArray(chunk.map((h) => h.customerId)),
             bigintArray(chunk.map((h) => h.at)),
             bigintArray(chunk.map((h) => h.seq)),
-            chunk.map((h) => Buffer.from(h.bytes.buffer, h.bytes.byteOffset, h.bytes.byteLength)),
+            chunk.map((h) => toBuffer(h.bytes)),
           ]);
         }
         // One upsert statement may not touch a row twice, so a repeated customer keeps its last snapshot.
@@ -302,7 +252,7 @@ class PostgresEventStore implements EventStore {
           const chunk = all.slice(i, i + SNAPSHOT_CHUNK);
           await client.query(UPSERT_SNAPSHOTS, [
             textArray(chunk.map(([customerId]) => customerId)),
-            chunk.map(([, bytes]) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+            chunk.map(([, bytes]) => toBuffer(bytes)),
           ]);
         }
         await client.query(
@@ -315,8 +265,8 @@ class PostgresEventStore implements EventStore {
   }
 
   loadHistorySnapshot(customerId: string, atOrBefore: number): Promise<HistorySnapshot | null> {
-    return this.run('loadHistorySnapshot', async () => {
-      const { rows } = await this.pool.query<HistoryRow>(
+    return this.db.run('loadHistorySnapshot', async () => {
+      const { rows } = await this.db.query<HistoryRow>(
         'SELECT customer_id, at, seq, bytes FROM twin_history WHERE customer_id = $1 AND at <= $2 ORDER BY at DESC LIMIT 1',
         [customerId, atOrBefore],
       );
@@ -325,21 +275,19 @@ class PostgresEventStore implements EventStore {
   }
 
   loadCheckpoint(): Promise<Checkpoint | null> {
-    return this.run('loadCheckpoint', async () => {
-      const { rows } = await this.pool.query<CheckpointRow>('SELECT seq, meta FROM checkpoints WHERE name = $1', [CHECKPOINT_NAME]);
+    return this.db.run('loadCheckpoint', async () => {
+      const { rows } = await this.db.query<CheckpointRow>('SELECT seq, meta FROM checkpoints WHERE name = $1', [CHECKPOINT_NAME]);
       return rows.length > 0 ? toCheckpoint(rows[0]) : null;
     });
   }
 
   async *loadSnapshots(pageSize: number = DEFAULT_SNAPSHOT_PAGE_SIZE): AsyncGenerator<TwinSnapshot[]> {
-    if (!Number.isInteger(pageSize) || pageSize < 1) {
-      throw new TwinloopError('BAD_INPUT', `pageSize must be a positive integer, got ${pageSize}`);
-    }
+    checkPageSize(pageSize);
     // Keyset paging: each page starts after the last id seen, so writes between pages cannot shift it.
     let after: string | null = null;
     while (true) {
-      const { rows } = await this.run('loadSnapshots', () =>
-        this.pool.query<SnapshotRow>(
+      const { rows } = await this.db.run('loadSnapshots', () =>
+        this.db.query<SnapshotRow>(
           `SELECT customer_id, bytes FROM twin_snapshots WHERE $1::text IS NULL OR customer_id > $1
            ORDER BY customer_id LIMIT $2`,
           [after, pageSize],
@@ -353,8 +301,8 @@ class PostgresEventStore implements EventStore {
   }
 
   loadSnapshot(customerId: string): Promise<TwinSnapshot | null> {
-    return this.run('loadSnapshot', async () => {
-      const { rows } = await this.pool.query<SnapshotRow>(
+    return this.db.run('loadSnapshot', async () => {
+      const { rows } = await this.db.query<SnapshotRow>(
         'SELECT customer_id, bytes FROM twin_snapshots WHERE customer_id = $1',
         [customerId],
       );
@@ -362,12 +310,9 @@ class PostgresEventStore implements EventStore {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  override close(): Promise<void> {
     // Writes already queued finish before the connections go.
-    await this.writes;
-    await this.pool.end();
+    return this.db.close(() => this.writes);
   }
 }
 
@@ -377,18 +322,5 @@ class PostgresEventStore implements EventStore {
  * Call `migrate()` before use (or use `openEventStore`, which does).
  */
 export function createPostgresEventStore(options: PostgresEventStoreOptions): EventStore {
-  checkPostgresOptions(options);
-  return new PostgresEventStore(options.url, options.schema);
-}
-
-/** Drops a schema and everything in it (benchmarks and tests clean up after themselves). */
-export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
-  if (!SCHEMA_NAME.test(schema)) throw new TwinloopError('BAD_INPUT', `Schema name "${schema}" is not allowed`);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
+  return new PostgresEventStore(openPostgresConnection('event store', options, POOL_SIZE));
 }

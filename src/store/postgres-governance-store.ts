@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { TwinloopError } from '../domain/errors.js';
 import {
   approvalAlreadyDecided,
@@ -24,54 +23,23 @@ import {
   type BudgetSpend,
   type GovernanceStore,
 } from './governance-store.js';
-import { applyPostgresMigrations } from './postgres-migrations.js';
-import { checkPostgresOptions, inTransaction, postgresCall } from './postgres-connection.js';
-import { describeTarget, openSchemaPool } from './postgres-pool.js';
+import { openPostgresConnection, type PostgresConnection } from './postgres-connection.js';
+import { StoreAdapter } from './store-adapter.js';
 
 /** Governance traffic is a few writes per action: a small pool suffices. */
 const POOL_SIZE = 3;
 
 const APPROVAL_COLUMNS = 'id, status, created_at, expires_at, decided_by, decided_at, reason, payload';
 
-type Numeric = number | string;
-type PgAuditRow = Omit<AuditRow, 'seq' | 'at'> & { seq: Numeric; at: Numeric };
-const auditFromPg = (r: PgAuditRow): AuditRow => ({ ...r, seq: Number(r.seq), at: Number(r.at) });
-type PgApprovalRow = Omit<ApprovalRow, 'created_at' | 'expires_at' | 'decided_at'> & { created_at: Numeric; expires_at: Numeric; decided_at: Numeric | null };
-const approvalFromPg = (r: PgApprovalRow): ApprovalRow => ({
-  ...r,
-  created_at: Number(r.created_at),
-  expires_at: Number(r.expires_at),
-  decided_at: r.decided_at === null ? null : Number(r.decided_at),
-});
-type PgSpendRow = { reserved: Numeric; committed: Numeric };
+type SpendRow = { reserved: number; committed: number };
 
-class PostgresGovernanceStore implements GovernanceStore {
-  private readonly pool: pg.Pool;
-  private readonly target: string;
-  private closed = false;
-
-  constructor(
-    url: string,
-    private readonly schema: string | undefined,
-  ) {
-    this.target = describeTarget(url, schema);
-    this.pool = openSchemaPool(url, schema, POOL_SIZE);
-  }
-
-  private run<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    return postgresCall({ what: 'governance store', target: this.target }, this.closed, operation, work);
-  }
-
-  migrate(): Promise<void> {
-    return this.run('migrate', () => inTransaction(this.pool, (client) => applyPostgresMigrations(client, this.schema, this.target)));
-  }
-
+class PostgresGovernanceStore extends StoreAdapter<PostgresConnection> implements GovernanceStore {
   appendAudit(entry: Record<string, unknown>, at: number): Promise<AuditRecord> {
-    return this.run('appendAudit', () =>
-      inTransaction(this.pool, async (client) => {
+    return this.db.run('appendAudit', () =>
+      this.db.transaction(async (client) => {
         // FOR UPDATE on the single head row: concurrent appenders queue here, so each extends the latest hash.
-        const { rows } = await client.query<{ seq: Numeric; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
-        const record = nextAuditRecord({ seq: Number(rows[0].seq), hash: rows[0].hash }, entry, at);
+        const { rows } = await client.query<AuditHead>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
+        const record = nextAuditRecord(rows[0], entry, at);
         await client.query('INSERT INTO audit_log (seq, at, prev_hash, hash, entry) VALUES ($1, $2, $3, $4, $5)', [
           record.seq,
           record.at,
@@ -86,26 +54,26 @@ class PostgresGovernanceStore implements GovernanceStore {
   }
 
   readAudit(query: { afterSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
-    return this.run('readAudit', async () => {
-      const { rows } = await this.pool.query<PgAuditRow>('SELECT seq, at, prev_hash, hash, entry FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [
+    return this.db.run('readAudit', async () => {
+      const { rows } = await this.db.query<AuditRow>('SELECT seq, at, prev_hash, hash, entry FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [
         query.afterSeq ?? 0,
         query.limit ?? DEFAULT_GOVERNANCE_PAGE,
       ]);
-      return rows.map((r) => toAuditRecord(auditFromPg(r)));
+      return rows.map(toAuditRecord);
     });
   }
 
   auditHead(): Promise<AuditHead> {
-    return this.run('auditHead', async () => {
-      const { rows } = await this.pool.query<{ seq: Numeric; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
-      return { seq: Number(rows[0].seq), hash: rows[0].hash };
+    return this.db.run('auditHead', async () => {
+      const { rows } = await this.db.query<AuditHead>('SELECT seq, hash FROM audit_head WHERE id = 1');
+      return rows[0];
     });
   }
 
   insertApproval(r: ApprovalRecord): Promise<void> {
-    return this.run('insertApproval', async () => {
+    return this.db.run('insertApproval', async () => {
       checkNewApproval(r);
-      const res = await this.pool.query(
+      const res = await this.db.query(
         'INSERT INTO approvals (id, status, created_at, expires_at, payload) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING',
         [r.id, r.status, r.createdAt, r.expiresAt, JSON.stringify(r.payload)],
       );
@@ -114,51 +82,51 @@ class PostgresGovernanceStore implements GovernanceStore {
   }
 
   getApproval(id: string): Promise<ApprovalRecord | null> {
-    return this.run('getApproval', async () => {
-      const { rows } = await this.pool.query<PgApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE id = $1`, [id]);
-      return rows[0] ? toApprovalRecord(approvalFromPg(rows[0])) : null;
+    return this.db.run('getApproval', async () => {
+      const { rows } = await this.db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE id = $1`, [id]);
+      return rows[0] ? toApprovalRecord(rows[0]) : null;
     });
   }
 
   listApprovals(query: { status?: ApprovalStatus; limit?: number } = {}): Promise<ApprovalRecord[]> {
-    return this.run('listApprovals', async () => {
+    return this.db.run('listApprovals', async () => {
       const limit = query.limit ?? DEFAULT_GOVERNANCE_PAGE;
       const { rows } =
         query.status === undefined
-          ? await this.pool.query<PgApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals ORDER BY created_at, id LIMIT $1`, [limit])
-          : await this.pool.query<PgApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE status = $1 ORDER BY created_at, id LIMIT $2`, [query.status, limit]);
-      return rows.map((r) => toApprovalRecord(approvalFromPg(r)));
+          ? await this.db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals ORDER BY created_at, id LIMIT $1`, [limit])
+          : await this.db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE status = $1 ORDER BY created_at, id LIMIT $2`, [query.status, limit]);
+      return rows.map(toApprovalRecord);
     });
   }
 
   decideApproval(id: string, d: ApprovalDecision): Promise<ApprovalRecord> {
-    return this.run('decideApproval', async () => {
+    return this.db.run('decideApproval', async () => {
       checkDecision(d);
       // One statement decides only a pending item: two deciders cannot both win.
-      const { rows } = await this.pool.query<PgApprovalRow>(
+      const { rows } = await this.db.query<ApprovalRow>(
         `UPDATE approvals SET status = $1, decided_by = $2, decided_at = $3, reason = $4 WHERE id = $5 AND status = 'pending' RETURNING ${APPROVAL_COLUMNS}`,
         [d.status, d.decidedBy, d.decidedAt, d.reason, id],
       );
-      if (rows[0]) return toApprovalRecord(approvalFromPg(rows[0]));
-      const current = await this.pool.query<{ status: string }>('SELECT status FROM approvals WHERE id = $1', [id]);
+      if (rows[0]) return toApprovalRecord(rows[0]);
+      const current = await this.db.query<{ status: string }>('SELECT status FROM approvals WHERE id = $1', [id]);
       if (!current.rows[0]) throw unknownApproval(id);
       throw approvalAlreadyDecided(id, current.rows[0].status);
     });
   }
 
   reserveBudget(lines: readonly BudgetLine[]): Promise<BudgetReserveResult> {
-    return this.run('reserveBudget', async () => {
+    return this.db.run('reserveBudget', async () => {
       checkBudgetLines(lines);
-      return inTransaction(this.pool, async (client): Promise<BudgetReserveResult> => {
+      return this.db.transaction(async (client): Promise<BudgetReserveResult> => {
         const ordered = sortedLines(lines);
         const spends: BudgetSpend[] = [];
         for (const line of ordered) {
           await client.query('INSERT INTO budget_spend (period_key, scope, reserved, committed) VALUES ($1, $2, 0, 0) ON CONFLICT DO NOTHING', [line.periodKey, line.scope]);
-          const { rows } = await client.query<PgSpendRow>('SELECT reserved, committed FROM budget_spend WHERE period_key = $1 AND scope = $2 FOR UPDATE', [
+          const { rows } = await client.query<SpendRow>('SELECT reserved, committed FROM budget_spend WHERE period_key = $1 AND scope = $2 FOR UPDATE', [
             line.periodKey,
             line.scope,
           ]);
-          spends.push({ periodKey: line.periodKey, scope: line.scope, reserved: Number(rows[0].reserved), committed: Number(rows[0].committed) });
+          spends.push({ periodKey: line.periodKey, scope: line.scope, reserved: rows[0].reserved, committed: rows[0].committed });
         }
         for (const [i, line] of ordered.entries()) {
           if (!fitsBudget(spends[i], line.amount, line.limit)) return { ok: false, line, spend: spends[i] };
@@ -172,9 +140,9 @@ class PostgresGovernanceStore implements GovernanceStore {
   }
 
   commitBudget(lines: readonly { periodKey: string; scope: string; reserved: number; committed: number }[]): Promise<void> {
-    return this.run('commitBudget', async () => {
+    return this.db.run('commitBudget', async () => {
       checkBudgetLines(lines);
-      await inTransaction(this.pool, async (client) => {
+      await this.db.transaction(async (client) => {
         for (const l of sortedLines(lines)) {
           await client.query(
             `INSERT INTO budget_spend (period_key, scope, reserved, committed) VALUES ($1, $2, 0, $4)
@@ -187,9 +155,9 @@ class PostgresGovernanceStore implements GovernanceStore {
   }
 
   releaseBudget(lines: readonly { periodKey: string; scope: string; amount: number }[]): Promise<void> {
-    return this.run('releaseBudget', async () => {
+    return this.db.run('releaseBudget', async () => {
       checkBudgetLines(lines);
-      await inTransaction(this.pool, async (client) => {
+      await this.db.transaction(async (client) => {
         for (const l of sortedLines(lines)) {
           await client.query('UPDATE budget_spend SET reserved = GREATEST(0, reserved - $1) WHERE period_key = $2 AND scope = $3', [l.amount, l.periodKey, l.scope]);
         }
@@ -198,21 +166,14 @@ class PostgresGovernanceStore implements GovernanceStore {
   }
 
   budgetSpend(periodKey: string, scope: string): Promise<BudgetSpend> {
-    return this.run('budgetSpend', async () => {
-      const { rows } = await this.pool.query<PgSpendRow>('SELECT reserved, committed FROM budget_spend WHERE period_key = $1 AND scope = $2', [periodKey, scope]);
-      return { periodKey, scope, reserved: rows[0] ? Number(rows[0].reserved) : 0, committed: rows[0] ? Number(rows[0].committed) : 0 };
+    return this.db.run('budgetSpend', async () => {
+      const { rows } = await this.db.query<SpendRow>('SELECT reserved, committed FROM budget_spend WHERE period_key = $1 AND scope = $2', [periodKey, scope]);
+      return { periodKey, scope, reserved: rows[0] ? rows[0].reserved : 0, committed: rows[0] ? rows[0].committed : 0 };
     });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.pool.end();
   }
 }
 
 /** The PostgreSQL governance store, in the same database and schema as the event store. */
 export function createPostgresGovernanceStore(options: { url: string; schema?: string }): GovernanceStore {
-  checkPostgresOptions(options);
-  return new PostgresGovernanceStore(options.url, options.schema);
+  return new PostgresGovernanceStore(openPostgresConnection('governance store', options, POOL_SIZE));
 }

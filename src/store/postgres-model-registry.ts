@@ -1,6 +1,5 @@
-import pg from 'pg';
-import { checkPostgresOptions, inTransaction, postgresCall } from './postgres-connection.js';
-import { describeTarget, openSchemaPool } from './postgres-pool.js';
+import type pg from 'pg';
+import { openPostgresConnection, type PostgresConnection } from './postgres-connection.js';
 import {
   checkNewModelVersion,
   checkStatus,
@@ -20,7 +19,7 @@ import {
   type NewModelVersion,
   type StoredDriftAlert,
 } from './model-registry.js';
-import { applyPostgresMigrations } from './postgres-migrations.js';
+import { StoreAdapter } from './store-adapter.js';
 
 /** Registry traffic is light (a save per training, a read per start): two connections suffice. */
 const POOL_SIZE = 2;
@@ -29,45 +28,19 @@ const REGISTRY_LOCK = `SELECT pg_advisory_xact_lock(hashtext('twinloop.models.' 
 
 const INFO_COLUMNS = 'id, name, version, status, created_at, metadata';
 
-type PgRow = Omit<ModelVersionRow, 'version' | 'created_at'> & { version: number | string; created_at: number | string };
-const fromPg = (r: PgRow): ModelVersionRow => ({ ...r, version: Number(r.version), created_at: Number(r.created_at) });
-type PgAlertRow = Omit<DriftAlertRow, 'id' | 'at'> & { id: number | string; at: number | string };
-const alertFromPg = (r: PgAlertRow): DriftAlertRow => ({ ...r, id: Number(r.id), at: Number(r.at), psi: Number(r.psi), threshold: Number(r.threshold) });
-
-
-class PostgresModelRegistry implements ModelRegistry {
-  private readonly pool: pg.Pool;
-  private readonly target: string;
-  private closed = false;
-
-  constructor(
-    url: string,
-    private readonly schema: string | undefined,
-  ) {
-    this.target = describeTarget(url, schema);
-    this.pool = openSchemaPool(url, schema, POOL_SIZE);
-  }
-
-  private run<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    return postgresCall({ what: 'model registry', target: this.target }, this.closed, operation, work);
-  }
-
-  private async info(db: pg.PoolClient | pg.Pool, id: string): Promise<ModelVersionRow | undefined> {
-    const { rows } = await db.query<PgRow>(`SELECT ${INFO_COLUMNS} FROM model_versions WHERE id = $1`, [id]);
-    return rows[0] && fromPg(rows[0]);
-  }
-
-  migrate(): Promise<void> {
-    return this.run('migrate', () => inTransaction(this.pool, (client) => applyPostgresMigrations(client, this.schema, this.target)));
+class PostgresModelRegistry extends StoreAdapter<PostgresConnection> implements ModelRegistry {
+  private async info(client: pg.PoolClient, id: string): Promise<ModelVersionRow | undefined> {
+    const { rows } = await client.query<ModelVersionRow>(`SELECT ${INFO_COLUMNS} FROM model_versions WHERE id = $1`, [id]);
+    return rows[0];
   }
 
   save(v: NewModelVersion): Promise<ModelVersionInfo> {
-    return this.run('save', () =>
-      inTransaction(this.pool, async (client) => {
+    return this.db.run('save', () =>
+      this.db.transaction(async (client) => {
         checkNewModelVersion(v);
         await client.query(REGISTRY_LOCK);
-        const { rows } = await client.query<{ v: string | number }>('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM model_versions WHERE name = $1', [v.name]);
-        const version = Number(rows[0].v);
+        const { rows } = await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM model_versions WHERE name = $1', [v.name]);
+        const version = rows[0].v;
         const id = modelVersionId(v.name, version);
         if (v.status === 'champion') {
           await client.query("UPDATE model_versions SET status = 'retired' WHERE name = $1 AND status = 'champion'", [v.name]);
@@ -87,35 +60,35 @@ class PostgresModelRegistry implements ModelRegistry {
   }
 
   list(name?: string): Promise<ModelVersionInfo[]> {
-    return this.run('list', async () => {
+    return this.db.run('list', async () => {
       const { rows } =
         name === undefined
-          ? await this.pool.query<PgRow>(`SELECT ${INFO_COLUMNS} FROM model_versions ORDER BY created_at DESC, version DESC`)
-          : await this.pool.query<PgRow>(`SELECT ${INFO_COLUMNS} FROM model_versions WHERE name = $1 ORDER BY version DESC`, [name]);
-      return rows.map((r) => toModelVersionInfo(fromPg(r)));
+          ? await this.db.query<ModelVersionRow>(`SELECT ${INFO_COLUMNS} FROM model_versions ORDER BY created_at DESC, version DESC`)
+          : await this.db.query<ModelVersionRow>(`SELECT ${INFO_COLUMNS} FROM model_versions WHERE name = $1 ORDER BY version DESC`, [name]);
+      return rows.map(toModelVersionInfo);
     });
   }
 
   get(id: string): Promise<ModelVersion | null> {
-    return this.run('get', async () => {
-      const { rows } = await this.pool.query<PgRow & { document: string }>(`SELECT ${INFO_COLUMNS}, document FROM model_versions WHERE id = $1`, [id]);
-      return rows[0] ? toModelVersion({ ...fromPg(rows[0]), document: rows[0].document }) : null;
+    return this.db.run('get', async () => {
+      const { rows } = await this.db.query<ModelVersionRow & { document: string }>(`SELECT ${INFO_COLUMNS}, document FROM model_versions WHERE id = $1`, [id]);
+      return rows[0] ? toModelVersion(rows[0]) : null;
     });
   }
 
   champion(name: string): Promise<ModelVersion | null> {
-    return this.run('champion', async () => {
-      const { rows } = await this.pool.query<PgRow & { document: string }>(
+    return this.db.run('champion', async () => {
+      const { rows } = await this.db.query<ModelVersionRow & { document: string }>(
         `SELECT ${INFO_COLUMNS}, document FROM model_versions WHERE name = $1 AND status = 'champion'`,
         [name],
       );
-      return rows[0] ? toModelVersion({ ...fromPg(rows[0]), document: rows[0].document }) : null;
+      return rows[0] ? toModelVersion(rows[0]) : null;
     });
   }
 
   setStatus(id: string, status: ModelStatus): Promise<ModelVersionInfo> {
-    return this.run('setStatus', () =>
-      inTransaction(this.pool, async (client) => {
+    return this.db.run('setStatus', () =>
+      this.db.transaction(async (client) => {
         checkStatus(status);
         await client.query(REGISTRY_LOCK);
         const row = await this.info(client, id);
@@ -130,36 +103,29 @@ class PostgresModelRegistry implements ModelRegistry {
   }
 
   addDriftAlert(a: NewDriftAlert): Promise<StoredDriftAlert> {
-    return this.run('addDriftAlert', async () => {
-      const { rows } = await this.pool.query<{ id: string }>(
+    return this.db.run('addDriftAlert', async () => {
+      const { rows } = await this.db.query<{ id: number }>(
         'INSERT INTO model_drift_alerts (model_id, at, subject, psi, threshold, message) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
         [a.modelId, a.at, a.subject, a.psi, a.threshold, a.message],
       );
-      return { ...a, id: Number(rows[0].id) };
+      return { ...a, id: rows[0].id };
     });
   }
 
   listDriftAlerts(query: { modelId?: string; limit?: number } = {}): Promise<StoredDriftAlert[]> {
-    return this.run('listDriftAlerts', async () => {
+    return this.db.run('listDriftAlerts', async () => {
       const limit = query.limit ?? DEFAULT_ALERT_PAGE_SIZE;
       const cols = 'id, model_id, at, subject, psi, threshold, message';
       const { rows } =
         query.modelId === undefined
-          ? await this.pool.query<PgAlertRow>(`SELECT ${cols} FROM model_drift_alerts ORDER BY id DESC LIMIT $1`, [limit])
-          : await this.pool.query<PgAlertRow>(`SELECT ${cols} FROM model_drift_alerts WHERE model_id = $1 ORDER BY id DESC LIMIT $2`, [query.modelId, limit]);
-      return rows.map((r) => toDriftAlert(alertFromPg(r)));
+          ? await this.db.query<DriftAlertRow>(`SELECT ${cols} FROM model_drift_alerts ORDER BY id DESC LIMIT $1`, [limit])
+          : await this.db.query<DriftAlertRow>(`SELECT ${cols} FROM model_drift_alerts WHERE model_id = $1 ORDER BY id DESC LIMIT $2`, [query.modelId, limit]);
+      return rows.map(toDriftAlert);
     });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.pool.end();
   }
 }
 
 /** The PostgreSQL model registry, in the same database and schema as the event store. */
 export function createPostgresModelRegistry(options: { url: string; schema?: string }): ModelRegistry {
-  checkPostgresOptions(options);
-  return new PostgresModelRegistry(options.url, options.schema);
+  return new PostgresModelRegistry(openPostgresConnection('model registry', options, POOL_SIZE));
 }

@@ -1,9 +1,7 @@
 import type pg from 'pg';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { TwinloopError } from '../domain/errors.js';
-import { checkPostgresOptions, inTransaction, postgresCall } from './postgres-connection.js';
-import { describeTarget, openSchemaPool } from './postgres-pool.js';
-import { applyPostgresMigrations } from './postgres-migrations.js';
+import { openPostgresConnection, type PostgresConnection } from './postgres-connection.js';
 import {
   bodyToJson,
   candidatesToJson,
@@ -27,6 +25,7 @@ import {
   type StoredDecisionOutcome,
   type StoredRecord,
 } from './record-store.js';
+import { StoreAdapter } from './store-adapter.js';
 
 /** Decision-log flushes and API reads overlap; four connections keep one from waiting on the other. */
 const POOL_SIZE = 4;
@@ -35,99 +34,68 @@ const RECORD_COLUMNS = 'collection, id, version, body, created_at, updated_at';
 const DECISION_COLUMNS =
   'decision_id, customer_id, at, channel, reason, context_key, candidates, chosen, propensity, outcome_accepted, outcome_reward, outcome_at';
 
-// BIGINT comes back as text (it may exceed 2^53); ms times and versions fit a number.
-type PgRecordRow = Omit<RecordRow, 'version' | 'created_at' | 'updated_at'> & { version: number | string; created_at: number | string; updated_at: number | string };
-const recordFromPg = (r: PgRecordRow): RecordRow => ({ ...r, version: Number(r.version), created_at: Number(r.created_at), updated_at: Number(r.updated_at) });
-type PgDecisionRow = Omit<DecisionRow, 'at' | 'outcome_at' | 'propensity' | 'outcome_reward'> & {
-  at: number | string;
-  outcome_at: number | string | null;
-  propensity: number | string;
-  outcome_reward: number | string | null;
-};
-const decisionFromPg = (r: PgDecisionRow): DecisionRow => ({
-  ...r,
-  at: Number(r.at),
-  propensity: Number(r.propensity),
-  outcome_reward: r.outcome_reward === null ? null : Number(r.outcome_reward),
-  outcome_at: r.outcome_at === null ? null : Number(r.outcome_at),
-});
-
 /**
  * Every write is one statement (upsert, conditional insert or update, batch insert from arrays),
  * so no explicit transactions are needed: each is atomic and concurrent writers cannot interleave.
  */
-class PostgresRecordStore implements RecordStore {
-  private readonly pool: pg.Pool;
-  private readonly target: string;
-  private closed = false;
-
+class PostgresRecordStore extends StoreAdapter<PostgresConnection> implements RecordStore {
   constructor(
-    url: string,
-    private readonly schema: string | undefined,
+    db: PostgresConnection,
     private readonly clock: Clock,
   ) {
-    this.target = describeTarget(url, schema);
-    this.pool = openSchemaPool(url, schema, POOL_SIZE);
-  }
-
-  private run<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    return postgresCall({ what: 'record store', target: this.target }, this.closed, operation, work);
-  }
-
-  migrate(): Promise<void> {
-    return this.run('migrate', () => inTransaction(this.pool, (client) => applyPostgresMigrations(client, this.schema, this.target)));
+    super(db);
   }
 
   private async currentVersion(collection: string, id: string): Promise<number> {
-    const { rows } = await this.pool.query<{ version: number }>('SELECT version FROM records WHERE collection = $1 AND id = $2', [collection, id]);
-    return rows[0] ? Number(rows[0].version) : 0;
+    const { rows } = await this.db.query<{ version: number }>('SELECT version FROM records WHERE collection = $1 AND id = $2', [collection, id]);
+    return rows[0] ? rows[0].version : 0;
   }
 
   put<T>(collection: string, id: string, body: T, options: PutOptions = {}): Promise<StoredRecord<T>> {
-    return this.run('put', async () => {
+    return this.db.run('put', async () => {
       checkKey('collection', collection);
       checkKey('id', id);
       const expected = checkExpectedVersion(options.expectedVersion);
       const text = bodyToJson(collection, id, body);
       const now = this.clock.now();
-      let result: pg.QueryResult<PgRecordRow>;
+      let result: pg.QueryResult<RecordRow>;
       if (expected === undefined) {
-        result = await this.pool.query<PgRecordRow>(
+        result = await this.db.query<RecordRow>(
           `INSERT INTO records (collection, id, version, body, created_at, updated_at) VALUES ($1, $2, 1, $3, $4, $4)
            ON CONFLICT (collection, id) DO UPDATE SET version = records.version + 1, body = EXCLUDED.body, updated_at = EXCLUDED.updated_at
            RETURNING ${RECORD_COLUMNS}`,
           [collection, id, text, now],
         );
       } else if (expected === 0) {
-        result = await this.pool.query<PgRecordRow>(
+        result = await this.db.query<RecordRow>(
           `INSERT INTO records (collection, id, version, body, created_at, updated_at) VALUES ($1, $2, 1, $3, $4, $4)
            ON CONFLICT (collection, id) DO NOTHING RETURNING ${RECORD_COLUMNS}`,
           [collection, id, text, now],
         );
       } else {
-        result = await this.pool.query<PgRecordRow>(
+        result = await this.db.query<RecordRow>(
           `UPDATE records SET version = version + 1, body = $3, updated_at = $4 WHERE collection = $1 AND id = $2 AND version = $5 RETURNING ${RECORD_COLUMNS}`,
           [collection, id, text, now, expected],
         );
       }
       const row = result.rows[0];
       if (!row) throw versionConflict(collection, id, expected ?? 0, await this.currentVersion(collection, id));
-      return toStoredRecord<T>(recordFromPg(row));
+      return toStoredRecord<T>(row);
     });
   }
 
   get<T>(collection: string, id: string): Promise<StoredRecord<T> | null> {
-    return this.run('get', async () => {
-      const { rows } = await this.pool.query<PgRecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE collection = $1 AND id = $2`, [
+    return this.db.run('get', async () => {
+      const { rows } = await this.db.query<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE collection = $1 AND id = $2`, [
         checkKey('collection', collection),
         checkKey('id', id),
       ]);
-      return rows[0] ? toStoredRecord<T>(recordFromPg(rows[0])) : null;
+      return rows[0] ? toStoredRecord<T>(rows[0]) : null;
     });
   }
 
   list<T>(collection: string, options: ListOptions = {}): Promise<StoredRecord<T>[]> {
-    return this.run('list', async () => {
+    return this.db.run('list', async () => {
       const params: (string | number)[] = [checkKey('collection', collection)];
       const where = ['collection = $1'];
       const add = (condition: string, value: string | number): void => {
@@ -142,28 +110,28 @@ class PostgresRecordStore implements RecordStore {
         if (upper !== null) add('id <', upper);
       }
       params.push(checkLimit(options.limit));
-      const { rows } = await this.pool.query<PgRecordRow>(
+      const { rows } = await this.db.query<RecordRow>(
         `SELECT ${RECORD_COLUMNS} FROM records WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${params.length}`,
         params,
       );
-      return rows.map((r) => toStoredRecord<T>(recordFromPg(r)));
+      return rows.map((r) => toStoredRecord<T>(r));
     });
   }
 
   delete(collection: string, id: string): Promise<boolean> {
-    return this.run('delete', async () => {
-      const r = await this.pool.query('DELETE FROM records WHERE collection = $1 AND id = $2', [checkKey('collection', collection), checkKey('id', id)]);
+    return this.db.run('delete', async () => {
+      const r = await this.db.query('DELETE FROM records WHERE collection = $1 AND id = $2', [checkKey('collection', collection), checkKey('id', id)]);
       return (r.rowCount ?? 0) > 0;
     });
   }
 
   appendDecisions(records: readonly StoredDecision[]): Promise<void> {
-    return this.run('appendDecisions', async () => {
+    return this.db.run('appendDecisions', async () => {
       if (!Array.isArray(records)) throw new TwinloopError('BAD_INPUT', 'appendDecisions takes a list of decisions');
       for (const d of records) checkDecision(d);
       if (records.length === 0) return;
       // One statement for the whole batch: column arrays unnested into rows, whatever the batch size.
-      await this.pool.query(
+      await this.db.query(
         `INSERT INTO decision_log (${DECISION_COLUMNS})
          SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                               $9::float8[], $10::boolean[], $11::float8[], $12::bigint[])
@@ -187,10 +155,10 @@ class PostgresRecordStore implements RecordStore {
   }
 
   recordOutcome(decisionId: string, outcome: StoredDecisionOutcome): Promise<boolean> {
-    return this.run('recordOutcome', async () => {
+    return this.db.run('recordOutcome', async () => {
       checkKey('decisionId', decisionId);
       checkOutcome(decisionId, outcome);
-      const r = await this.pool.query(
+      const r = await this.db.query(
         'UPDATE decision_log SET outcome_accepted = $1, outcome_reward = $2, outcome_at = $3 WHERE decision_id = $4 AND outcome_at IS NULL',
         [outcome.accepted, outcome.reward, outcome.at, decisionId],
       );
@@ -199,7 +167,7 @@ class PostgresRecordStore implements RecordStore {
   }
 
   listDecisions(query: DecisionQuery = {}): Promise<StoredDecision[]> {
-    return this.run('listDecisions', async () => {
+    return this.db.run('listDecisions', async () => {
       const q = checkDecisionQuery(query);
       const params: (string | number)[] = [];
       const where: string[] = [];
@@ -213,23 +181,16 @@ class PostgresRecordStore implements RecordStore {
       if (q.after !== undefined) add((n) => `(at, decision_id) > ($${n}, $${n + 1})`, q.after.at, q.after.decisionId);
       params.push(q.limit);
       const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-      const { rows } = await this.pool.query<PgDecisionRow>(
+      const { rows } = await this.db.query<DecisionRow>(
         `SELECT ${DECISION_COLUMNS} FROM decision_log ${filter} ORDER BY at, decision_id LIMIT $${params.length}`,
         params,
       );
-      return rows.map((r) => toStoredDecision(decisionFromPg(r)));
+      return rows.map(toStoredDecision);
     });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.pool.end();
   }
 }
 
 /** The PostgreSQL record store, in the same database and schema as the event store. `clock` stamps createdAt/updatedAt. */
 export function createPostgresRecordStore(options: { url: string; schema?: string; clock?: Clock }): RecordStore {
-  checkPostgresOptions(options);
-  return new PostgresRecordStore(options.url, options.schema, options.clock ?? systemClock);
+  return new PostgresRecordStore(openPostgresConnection('record store', options, POOL_SIZE), options.clock ?? systemClock);
 }

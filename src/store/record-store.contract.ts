@@ -1,13 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock, type Clock } from '../domain/clock.js';
 import { decisionCursor, type RecordStore, type StoredDecision } from './record-store.js';
-
-/** A record store under test: `cleanup` closes it and removes its data; `reopen` opens the same data again. */
-export interface OpenedRecordStore {
-  store: RecordStore;
-  cleanup: () => Promise<void>;
-  reopen: () => Promise<RecordStore>;
-}
+import { freshPerTest, type OpenedStore } from './store-fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 // Characters that break naive quoting in SQL and JSON, plus LIKE wildcards.
@@ -41,19 +35,12 @@ function decision(n: number, fields: Partial<StoredDecision> = {}): StoredDecisi
 }
 
 /** The behaviour every RecordStore adapter must show; `open` gives a fresh, migrated, empty store per test on `clock`. */
-export function describeRecordStoreContract(name: string, open: (clock: Clock) => Promise<OpenedRecordStore>): void {
+export function describeRecordStoreContract(name: string, open: (clock: Clock) => Promise<OpenedStore<RecordStore>>): void {
   describe(`${name}: record store contract`, () => {
-    let opened: OpenedRecordStore;
+    let opened: OpenedStore<RecordStore>;
     let store: RecordStore;
     let clock: ManualClock;
-    beforeEach(async () => {
-      clock = new ManualClock(T0);
-      opened = await open(clock);
-      store = opened.store;
-    });
-    afterEach(async () => {
-      await opened.cleanup();
-    });
+    freshPerTest(() => open((clock = new ManualClock(T0))), (o) => { opened = o; store = o.store; });
 
     it('creates at version 1 and increments on every replacement, keeping createdAt', async () => {
       const created = await store.put<Offer>('offers', 'o1', offer('first'));

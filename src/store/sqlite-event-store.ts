@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { TwinloopError } from '../domain/errors.js';
 import {
+  checkPageSize,
   toStorableDeadLetter,
   DEFAULT_DEAD_LETTER_PAGE_SIZE,
   DEFAULT_SNAPSHOT_PAGE_SIZE,
@@ -30,13 +29,10 @@ import {
   type EventRow,
   type SeqHashRow,
   type SnapshotRow,
-} from './sqlite-rows.js';
-import { applySqliteMigrations } from './sqlite-migrations.js';
-import { SQLITE_FILE_NAME } from './sqlite-connection.js';
+} from './event-rows.js';
+import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
 import { SqliteWriterClient } from './sqlite-writer-client.js';
-
-/** How long a statement waits for another connection's lock: far longer than one batch commit takes. */
-const BUSY_TIMEOUT_MS = 5_000;
+import { StoreAdapter } from './store-adapter.js';
 
 /** Page cache in KiB: holds the hot pages of both indexes for about a million events; the OS cache serves the rest. */
 const CACHE_SIZE_KIB = 64 * 1024;
@@ -50,9 +46,6 @@ const WAL_CHECKPOINT_PAGES = 10_000;
 
 /** The engine keeps one checkpoint; the name column leaves room for more without a migration. */
 const CHECKPOINT_NAME = 'engine';
-
-/** Error codes after which a retry can succeed (locks, a full or failing disk); anything else is a bug. */
-const TRANSIENT_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'];
 
 /** Where the embedded store lives. */
 export interface SqliteEventStoreOptions {
@@ -117,41 +110,8 @@ function prepareStatements(db: Database.Database) {
 }
 type Statements = ReturnType<typeof prepareStatements>;
 
-function checkPageSize(pageSize: number): void {
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new TwinloopError('BAD_INPUT', `pageSize must be a positive integer, got ${pageSize}`);
-  }
-}
-
-/** Opens (creating when missing) the database file with the durability settings the port promises. */
-function openDatabase(dataDir: string): Database.Database {
-  let db: Database.Database | undefined;
-  try {
-    mkdirSync(dataDir, { recursive: true });
-    // The busy timeout is set before anything else: switching to WAL needs a lock another process may hold.
-    db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: BUSY_TIMEOUT_MS });
-    const mode = db.pragma('journal_mode = WAL', { simple: true });
-    if (mode !== 'wal') throw new Error(`the file system does not support WAL mode (journal_mode stays ${String(mode)})`);
-    // FULL: the WAL is synced on every commit, so an acknowledged batch survives a power cut.
-    db.pragma('synchronous = FULL');
-    db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
-    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
-    return db;
-  } catch (err) {
-    db?.close();
-    throw new TwinloopError(
-      'UNAVAILABLE',
-      `Could not open the event store in ${dataDir} (${errorMessage(err)}); check that the directory is on a local disk and writable`,
-      { cause: err, context: { dataDir } },
-    );
-  }
-}
-
 /** better-sqlite3 is synchronous: the async methods do their work before returning a settled promise. */
-class SqliteEventStore implements EventStore {
-  private readonly db: Database.Database;
-  private statements: Statements | null = null;
-  private closed = false;
+class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implements EventStore {
   private readonly appendBatch: (events: readonly NewEvent[], letters: readonly NewDeadLetter[]) => AppendOutcome[];
   private readonly insertDeadLetters: (letters: readonly NewDeadLetter[]) => void;
   private readonly writeCheckpoint: (checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => void;
@@ -159,14 +119,12 @@ class SqliteEventStore implements EventStore {
   private writer: SqliteWriterClient | undefined;
 
   constructor(
-    readonly dataDir: string,
+    db: SqliteConnection<Statements>,
     private readonly writes: 'inline' | 'thread',
   ) {
-    this.db = openDatabase(dataDir);
-
-    // IMMEDIATE takes the write lock up front, so a batch never fails half-way on a lock upgrade.
-    this.appendBatch = this.db.transaction((events: readonly NewEvent[], letters: readonly NewDeadLetter[]) => {
-      const q = this.sql;
+    super(db);
+    this.appendBatch = db.compileTransaction((events: readonly NewEvent[], letters: readonly NewDeadLetter[]) => {
+      const q = db.sql;
       const outcomes: AppendOutcome[] = [];
       for (const e of events) {
         const result = q.insertEvent.run(e.id, e.customerId, e.kind, e.time, e.receivedAt, e.body, e.hash);
@@ -181,64 +139,25 @@ class SqliteEventStore implements EventStore {
       }
       for (const l of letters.map(toStorableDeadLetter)) q.insertDeadLetter.run(l.record, l.reason, l.at, l.source);
       return outcomes;
-    }).immediate;
-    this.insertDeadLetters = this.db.transaction((letters: readonly NewDeadLetter[]) => {
-      const q = this.sql;
+    });
+    this.insertDeadLetters = db.compileTransaction((letters: readonly NewDeadLetter[]) => {
+      const q = db.sql;
       for (const l of letters.map(toStorableDeadLetter)) q.insertDeadLetter.run(l.record, l.reason, l.at, l.source);
-    }).immediate;
-    this.writeCheckpoint = this.db.transaction((checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => {
-      const q = this.sql;
+    });
+    this.writeCheckpoint = db.compileTransaction((checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => {
+      const q = db.sql;
       for (const t of twins) q.upsertSnapshot.run(t.customerId, toBuffer(t.bytes));
       for (const h of history) q.upsertHistory.run(h.customerId, h.at, h.seq, toBuffer(h.bytes));
       q.upsertCheckpoint.run(CHECKPOINT_NAME, checkpoint.seq, checkpoint.meta);
-    }).immediate;
-  }
-
-  /** Prepared lazily: the tables they name exist only once `migrate()` has run. */
-  private get sql(): Statements {
-    this.statements ??= prepareStatements(this.db);
-    return this.statements;
-  }
-
-  /** Runs one operation, turning what better-sqlite3 throws into a TwinloopError that says what to do. */
-  private run<T>(operation: string, work: () => T): Promise<T> {
-    try {
-      if (this.closed) {
-        throw new TwinloopError('UNAVAILABLE', `The event store in ${this.dataDir} is closed; open it again before ${operation}`);
-      }
-      return Promise.resolve(work());
-    } catch (err) {
-      return Promise.reject(this.toError(operation, err));
-    }
-  }
-
-  private toError(operation: string, err: unknown): TwinloopError {
-    if (err instanceof TwinloopError) return err;
-    const code = err instanceof Database.SqliteError ? err.code : '';
-    const transient = TRANSIENT_CODES.some((c) => code.startsWith(c));
-    const hint = transient
-      ? 'retry; if it persists, check free disk space and that no other process holds the database'
-      : 'this is a bug in the caller or the store; report it with the cause';
-    return new TwinloopError(
-      transient ? 'UNAVAILABLE' : 'INTERNAL',
-      `Event store in ${this.dataDir}: ${operation} failed (${errorMessage(err)}); ${hint}`,
-      { cause: err, context: { dataDir: this.dataDir, operation, sqliteCode: code } },
-    );
-  }
-
-  migrate(): Promise<void> {
-    return this.run('migrate', () => {
-      applySqliteMigrations(this.db, this.dataDir);
-      this.statements = null;
     });
   }
 
   findExisting(ids: readonly string[]): Promise<Map<string, { seq: number; hash: string }>> {
-    return this.run('findExisting', () => {
+    return this.db.run('findExisting', () => {
       const found = new Map<string, { seq: number; hash: string }>();
       for (const id of ids) {
         if (found.has(id)) continue;
-        const row = this.sql.findEvent.get(id);
+        const row = this.db.sql.findEvent.get(id);
         if (row) found.set(id, { seq: row.seq, hash: row.hash });
       }
       return found;
@@ -246,26 +165,26 @@ class SqliteEventStore implements EventStore {
   }
 
   append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = []): Promise<AppendOutcome[]> {
-    if (events.length + deadLetters.length === 0) return this.run('append', () => []);
+    if (events.length + deadLetters.length === 0) return this.db.run('append', () => []);
     const writer = this.writerThread();
     if (writer) return writer.request({ op: 'append', events: [...events], letters: [...deadLetters] });
-    return this.run('append', () => this.appendBatch(events, deadLetters));
+    return this.db.run('append', () => this.appendBatch(events, deadLetters));
   }
 
   /** The writer thread, started at the first write (after `migrate()`), or none for inline writes. */
   private writerThread(): SqliteWriterClient | undefined {
-    if (this.writes === 'inline' || this.closed) return undefined;
-    this.writer ??= new SqliteWriterClient(this.dataDir);
+    if (this.writes === 'inline' || this.db.closed) return undefined;
+    this.writer ??= new SqliteWriterClient(this.db.dataDir);
     return this.writer;
   }
 
   readLog(afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    return this.run('readLog', () => this.sql.readLog.all(afterSeq, limit).map(toStoredEvent));
+    return this.db.run('readLog', () => this.db.sql.readLog.all(afterSeq, limit).map(toStoredEvent));
   }
 
   readCustomer(customerId: string, query: CustomerEventQuery = {}): Promise<StoredEvent[]> {
-    return this.run('readCustomer', () =>
-      this.sql.readCustomer
+    return this.db.run('readCustomer', () =>
+      this.db.sql.readCustomer
         // A negative LIMIT means "no limit" to SQLite.
         .all(customerId, query.afterSeq ?? 0, query.untilTime ?? Number.MAX_SAFE_INTEGER, query.limit ?? -1)
         .map(toStoredEvent),
@@ -273,47 +192,47 @@ class SqliteEventStore implements EventStore {
   }
 
   lastSeq(): Promise<number> {
-    return this.run('lastSeq', () => this.sql.lastSeq.get()?.seq ?? 0);
+    return this.db.run('lastSeq', () => this.db.sql.lastSeq.get()?.seq ?? 0);
   }
 
   countEvents(): Promise<number> {
-    return this.run('countEvents', () => this.sql.countEvents.get()?.n ?? 0);
+    return this.db.run('countEvents', () => this.db.sql.countEvents.get()?.n ?? 0);
   }
 
   addDeadLetters(letters: readonly NewDeadLetter[]): Promise<void> {
     const writer = letters.length > 0 ? this.writerThread() : undefined;
     if (writer) return writer.request({ op: 'deadLetters', letters: [...letters] });
-    return this.run('addDeadLetters', () => {
+    return this.db.run('addDeadLetters', () => {
       if (letters.length > 0) this.insertDeadLetters(letters);
     });
   }
 
   listDeadLetters(query: { afterId?: number; limit?: number } = {}): Promise<DeadLetter[]> {
-    return this.run('listDeadLetters', () =>
-      this.sql.listDeadLetters.all(query.afterId ?? 0, query.limit ?? DEFAULT_DEAD_LETTER_PAGE_SIZE).map(toDeadLetter),
+    return this.db.run('listDeadLetters', () =>
+      this.db.sql.listDeadLetters.all(query.afterId ?? 0, query.limit ?? DEFAULT_DEAD_LETTER_PAGE_SIZE).map(toDeadLetter),
     );
   }
 
   countDeadLetters(): Promise<number> {
-    return this.run('countDeadLetters', () => this.sql.countDeadLetters.get()?.n ?? 0);
+    return this.db.run('countDeadLetters', () => this.db.sql.countDeadLetters.get()?.n ?? 0);
   }
 
   saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[] = []): Promise<void> {
     const writer = this.writerThread();
     if (writer) return writer.request({ op: 'checkpoint', checkpoint, twins: [...twins], history: [...history] });
-    return this.run('saveCheckpoint', () => this.writeCheckpoint(checkpoint, twins, history));
+    return this.db.run('saveCheckpoint', () => this.writeCheckpoint(checkpoint, twins, history));
   }
 
   loadHistorySnapshot(customerId: string, atOrBefore: number): Promise<HistorySnapshot | null> {
-    return this.run('loadHistorySnapshot', () => {
-      const row = this.sql.loadHistory.get(customerId, atOrBefore);
+    return this.db.run('loadHistorySnapshot', () => {
+      const row = this.db.sql.loadHistory.get(customerId, atOrBefore);
       return row ? toHistorySnapshot(row) : null;
     });
   }
 
   loadCheckpoint(): Promise<Checkpoint | null> {
-    return this.run('loadCheckpoint', () => {
-      const row = this.sql.loadCheckpoint.get(CHECKPOINT_NAME);
+    return this.db.run('loadCheckpoint', () => {
+      const row = this.db.sql.loadCheckpoint.get(CHECKPOINT_NAME);
       return row ? toCheckpoint(row) : null;
     });
   }
@@ -321,33 +240,27 @@ class SqliteEventStore implements EventStore {
   async *loadSnapshots(pageSize: number = DEFAULT_SNAPSHOT_PAGE_SIZE): AsyncGenerator<TwinSnapshot[]> {
     checkPageSize(pageSize);
     // Keyset paging: each page starts after the last id seen, so writes between pages cannot shift it.
-    let page = await this.run('loadSnapshots', () => this.sql.firstSnapshots.all(pageSize).map(toSnapshot));
+    let page = await this.db.run('loadSnapshots', () => this.db.sql.firstSnapshots.all(pageSize).map(toSnapshot));
     while (page.length > 0) {
       yield page;
       if (page.length < pageSize) return;
       const after = page[page.length - 1].customerId;
-      page = await this.run('loadSnapshots', () => this.sql.nextSnapshots.all(after, pageSize).map(toSnapshot));
+      page = await this.db.run('loadSnapshots', () => this.db.sql.nextSnapshots.all(after, pageSize).map(toSnapshot));
     }
   }
 
   loadSnapshot(customerId: string): Promise<TwinSnapshot | null> {
-    return this.run('loadSnapshot', () => {
-      const row = this.sql.loadSnapshot.get(customerId);
+    return this.db.run('loadSnapshot', () => {
+      const row = this.db.sql.loadSnapshot.get(customerId);
       return row ? toSnapshot(row) : null;
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    // Writes already sent finish before the connections go.
-    await this.writer?.close();
-    this.db.close();
+  override close(): Promise<void> {
+    const writer = this.writer;
+    // Writes already sent finish before the connection goes.
+    return this.db.close(writer ? () => writer.close() : undefined);
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -355,8 +268,6 @@ function errorMessage(err: unknown): string {
  * synced commit per batch. Call `migrate()` before use (or use `openEventStore`, which does).
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
-  if (typeof options.dataDir !== 'string' || options.dataDir.trim() === '') {
-    throw new TwinloopError('BAD_INPUT', 'The SQLite event store needs a data directory; pass --data-dir or set TWINLOOP_DATA_DIR');
-  }
-  return new SqliteEventStore(resolve(options.dataDir), options.writes ?? 'inline');
+  const db = openSqliteConnection('event store', options.dataDir, prepareStatements, { cacheSizeKib: CACHE_SIZE_KIB, walCheckpointPages: WAL_CHECKPOINT_PAGES });
+  return new SqliteEventStore(db, options.writes ?? 'inline');
 }

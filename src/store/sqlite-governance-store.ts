@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { TwinloopError } from '../domain/errors.js';
 import {
   approvalAlreadyDecided,
@@ -24,8 +24,8 @@ import {
   type BudgetSpend,
   type GovernanceStore,
 } from './governance-store.js';
-import { applySqliteMigrations } from './sqlite-migrations.js';
-import { openSqliteFile, resolveSqliteDataDir, sqliteCall } from './sqlite-connection.js';
+import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
+import { StoreAdapter } from './store-adapter.js';
 
 const APPROVAL_COLUMNS = 'id, status, created_at, expires_at, decided_by, decided_at, reason, payload';
 
@@ -53,159 +53,117 @@ function prepare(db: Database.Database) {
     ),
   };
 }
+type Statements = ReturnType<typeof prepare>;
 
 /** better-sqlite3 is synchronous: each method does its work before returning a settled promise. */
-class SqliteGovernanceStore implements GovernanceStore {
-  private readonly db: Database.Database;
-  private statements: ReturnType<typeof prepare> | null = null;
-  private closed = false;
-
-  constructor(private readonly dataDir: string) {
-    this.db = openSqliteFile(dataDir, 'governance store');
-  }
-
-  /** Prepared lazily: the tables exist only once `migrate()` has run. */
-  private get sql(): ReturnType<typeof prepare> {
-    this.statements ??= prepare(this.db);
-    return this.statements;
-  }
-
-  private run<T>(operation: string, work: () => T): Promise<T> {
-    return sqliteCall({ what: 'governance store', dataDir: this.dataDir }, this.closed, operation, work);
-  }
-
-  migrate(): Promise<void> {
-    return this.run('migrate', () => {
-      applySqliteMigrations(this.db, this.dataDir);
-      this.statements = null;
-    });
-  }
-
+class SqliteGovernanceStore extends StoreAdapter<SqliteConnection<Statements>> implements GovernanceStore {
   appendAudit(entry: Record<string, unknown>, at: number): Promise<AuditRecord> {
-    return this.run('appendAudit', () => {
-      const q = this.sql;
+    return this.db.run('appendAudit', () => {
+      const q = this.db.sql;
       // IMMEDIATE takes the write lock before reading the head: another process cannot extend it meanwhile.
-      return this.db
-        .transaction(() => {
-          const record = nextAuditRecord(q.head.get()!, entry, at);
-          q.insertAudit.run(record.seq, record.at, record.prevHash, record.hash, JSON.stringify(record.entry));
-          q.setHead.run(record.seq, record.hash);
-          return record;
-        })
-        .immediate();
+      return this.db.transaction(() => {
+        const record = nextAuditRecord(q.head.get()!, entry, at);
+        q.insertAudit.run(record.seq, record.at, record.prevHash, record.hash, JSON.stringify(record.entry));
+        q.setHead.run(record.seq, record.hash);
+        return record;
+      });
     });
   }
 
   readAudit(query: { afterSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
-    return this.run('readAudit', () => this.sql.readAudit.all(query.afterSeq ?? 0, query.limit ?? DEFAULT_GOVERNANCE_PAGE).map(toAuditRecord));
+    return this.db.run('readAudit', () => this.db.sql.readAudit.all(query.afterSeq ?? 0, query.limit ?? DEFAULT_GOVERNANCE_PAGE).map(toAuditRecord));
   }
 
   auditHead(): Promise<AuditHead> {
-    return this.run('auditHead', () => {
-      const h = this.sql.head.get()!;
+    return this.db.run('auditHead', () => {
+      const h = this.db.sql.head.get()!;
       return { seq: h.seq, hash: h.hash };
     });
   }
 
   insertApproval(r: ApprovalRecord): Promise<void> {
-    return this.run('insertApproval', () => {
+    return this.db.run('insertApproval', () => {
       checkNewApproval(r);
-      if (this.sql.getApproval.get(r.id)) throw new TwinloopError('CONFLICT', `approval "${r.id}" already exists; use a new id`);
-      this.sql.insertApproval.run(r.id, r.status, r.createdAt, r.expiresAt, JSON.stringify(r.payload));
+      if (this.db.sql.getApproval.get(r.id)) throw new TwinloopError('CONFLICT', `approval "${r.id}" already exists; use a new id`);
+      this.db.sql.insertApproval.run(r.id, r.status, r.createdAt, r.expiresAt, JSON.stringify(r.payload));
     });
   }
 
   getApproval(id: string): Promise<ApprovalRecord | null> {
-    return this.run('getApproval', () => {
-      const row = this.sql.getApproval.get(id);
+    return this.db.run('getApproval', () => {
+      const row = this.db.sql.getApproval.get(id);
       return row ? toApprovalRecord(row) : null;
     });
   }
 
   listApprovals(query: { status?: ApprovalStatus; limit?: number } = {}): Promise<ApprovalRecord[]> {
-    return this.run('listApprovals', () => {
+    return this.db.run('listApprovals', () => {
       const limit = query.limit ?? DEFAULT_GOVERNANCE_PAGE;
-      const rows = query.status === undefined ? this.sql.listAll.all(limit) : this.sql.listStatus.all(query.status, limit);
+      const rows = query.status === undefined ? this.db.sql.listAll.all(limit) : this.db.sql.listStatus.all(query.status, limit);
       return rows.map(toApprovalRecord);
     });
   }
 
   decideApproval(id: string, d: ApprovalDecision): Promise<ApprovalRecord> {
-    return this.run('decideApproval', () => {
+    return this.db.run('decideApproval', () => {
       checkDecision(d);
-      const q = this.sql;
-      return this.db
-        .transaction(() => {
-          const changed = q.decide.run(d.status, d.decidedBy, d.decidedAt, d.reason, id).changes;
-          const row = q.getApproval.get(id);
-          if (!row) throw unknownApproval(id);
-          if (changed === 0) throw approvalAlreadyDecided(id, row.status);
-          return toApprovalRecord(row);
-        })
-        .immediate();
+      const q = this.db.sql;
+      return this.db.transaction(() => {
+        const changed = q.decide.run(d.status, d.decidedBy, d.decidedAt, d.reason, id).changes;
+        const row = q.getApproval.get(id);
+        if (!row) throw unknownApproval(id);
+        if (changed === 0) throw approvalAlreadyDecided(id, row.status);
+        return toApprovalRecord(row);
+      });
     });
   }
 
   reserveBudget(lines: readonly BudgetLine[]): Promise<BudgetReserveResult> {
-    return this.run('reserveBudget', () => {
+    return this.db.run('reserveBudget', () => {
       checkBudgetLines(lines);
-      const q = this.sql;
-      return this.db
-        .transaction((): BudgetReserveResult => {
-          for (const line of lines) {
-            const spend = q.spend.get(line.periodKey, line.scope) ?? { periodKey: line.periodKey, scope: line.scope, reserved: 0, committed: 0 };
-            if (!fitsBudget(spend, line.amount, line.limit)) return { ok: false, line, spend };
-          }
-          for (const line of lines) {
-            q.ensureSpend.run(line.periodKey, line.scope);
-            q.addSpend.run(line.amount, 0, line.periodKey, line.scope);
-          }
-          return { ok: true };
-        })
-        .immediate();
+      const q = this.db.sql;
+      return this.db.transaction((): BudgetReserveResult => {
+        for (const line of lines) {
+          const spend = q.spend.get(line.periodKey, line.scope) ?? { periodKey: line.periodKey, scope: line.scope, reserved: 0, committed: 0 };
+          if (!fitsBudget(spend, line.amount, line.limit)) return { ok: false, line, spend };
+        }
+        for (const line of lines) {
+          q.ensureSpend.run(line.periodKey, line.scope);
+          q.addSpend.run(line.amount, 0, line.periodKey, line.scope);
+        }
+        return { ok: true };
+      });
     });
   }
 
   commitBudget(lines: readonly { periodKey: string; scope: string; reserved: number; committed: number }[]): Promise<void> {
-    return this.run('commitBudget', () => {
+    return this.db.run('commitBudget', () => {
       checkBudgetLines(lines);
-      const q = this.sql;
-      this.db
-        .transaction(() => {
-          for (const l of lines) {
-            q.ensureSpend.run(l.periodKey, l.scope);
-            q.addSpend.run(-l.reserved, l.committed, l.periodKey, l.scope);
-          }
-        })
-        .immediate();
+      const q = this.db.sql;
+      this.db.transaction(() => {
+        for (const l of lines) {
+          q.ensureSpend.run(l.periodKey, l.scope);
+          q.addSpend.run(-l.reserved, l.committed, l.periodKey, l.scope);
+        }
+      });
     });
   }
 
   releaseBudget(lines: readonly { periodKey: string; scope: string; amount: number }[]): Promise<void> {
-    return this.run('releaseBudget', () => {
+    return this.db.run('releaseBudget', () => {
       checkBudgetLines(lines);
-      const q = this.sql;
-      this.db
-        .transaction(() => {
-          for (const l of sortedLines(lines)) q.addSpend.run(-l.amount, 0, l.periodKey, l.scope);
-        })
-        .immediate();
+      const q = this.db.sql;
+      this.db.transaction(() => {
+        for (const l of sortedLines(lines)) q.addSpend.run(-l.amount, 0, l.periodKey, l.scope);
+      });
     });
   }
 
   budgetSpend(periodKey: string, scope: string): Promise<BudgetSpend> {
-    return this.run('budgetSpend', () => {
-      const row = this.sql.spend.get(periodKey, scope);
+    return this.db.run('budgetSpend', () => {
+      const row = this.db.sql.spend.get(periodKey, scope);
       return row ? { periodKey, scope, reserved: row.reserved, committed: row.committed } : { periodKey, scope, reserved: 0, committed: 0 };
     });
-  }
-
-  close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.db.close();
-    }
-    return Promise.resolve();
   }
 }
 
@@ -214,5 +172,5 @@ class SqliteGovernanceStore implements GovernanceStore {
  * `dataDir`), through its own connection. Call `migrate()` before use (or `openGovernanceStore`).
  */
 export function createSqliteGovernanceStore(options: { dataDir: string }): GovernanceStore {
-  return new SqliteGovernanceStore(resolveSqliteDataDir(options.dataDir, 'governance store'));
+  return new SqliteGovernanceStore(openSqliteConnection('governance store', options.dataDir, prepare));
 }

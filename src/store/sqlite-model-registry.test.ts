@@ -1,29 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeModelRegistryContract } from './model-registry.contract.js';
-import { openModelRegistry } from './open-model-registry.js';
 import { openEventStore } from './open-event-store.js';
+import { openModelRegistry } from './open-model-registry.js';
 import { createSqliteModelRegistry } from './sqlite-model-registry.js';
+import { onSqlite, withDataDir } from './store-fixtures.js';
 
-describeModelRegistryContract('SQLite', async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-models-'));
-  const registry = await openModelRegistry({ kind: 'sqlite', dataDir });
-  return {
-    registry,
-    reopen: () => openModelRegistry({ kind: 'sqlite', dataDir }),
-    cleanup: async () => {
-      await registry.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+describeModelRegistryContract('SQLite', onSqlite(openModelRegistry));
 
 describe('SQLite model registry', () => {
   it('shares the event store database file, each with its own connection', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-models-'));
-    try {
+    await withDataDir(async (dataDir) => {
       const store = await openEventStore({ kind: 'sqlite', dataDir });
       const registry = await openModelRegistry({ kind: 'sqlite', dataDir });
       await registry.save({ name: 'churn', status: 'champion', document: '{}', metadata: {}, createdAt: 1 });
@@ -32,9 +18,7 @@ describe('SQLite model registry', () => {
       expect((await registry.list()).length).toBe(1);
       await registry.close();
       await store.close();
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('refuses an empty data directory', () => {

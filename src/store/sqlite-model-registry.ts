@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   checkNewModelVersion,
   checkStatus,
@@ -18,8 +18,8 @@ import {
   type NewModelVersion,
   type StoredDriftAlert,
 } from './model-registry.js';
-import { applySqliteMigrations } from './sqlite-migrations.js';
-import { openSqliteFile, resolveSqliteDataDir, sqliteCall } from './sqlite-connection.js';
+import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
+import { StoreAdapter } from './store-adapter.js';
 
 const INFO_COLUMNS = 'id, name, version, status, created_at, metadata';
 
@@ -47,105 +47,69 @@ function prepare(db: Database.Database) {
     ),
   };
 }
+type Statements = ReturnType<typeof prepare>;
 
 /** better-sqlite3 is synchronous: each method does its work before returning a settled promise. */
-class SqliteModelRegistry implements ModelRegistry {
-  private readonly db: Database.Database;
-  private statements: ReturnType<typeof prepare> | null = null;
-  private closed = false;
-
-  constructor(private readonly dataDir: string) {
-    this.db = openSqliteFile(dataDir, 'model registry');
-  }
-
-  /** Prepared lazily: the tables exist only once `migrate()` has run. */
-  private get sql(): ReturnType<typeof prepare> {
-    this.statements ??= prepare(this.db);
-    return this.statements;
-  }
-
-  private run<T>(operation: string, work: () => T): Promise<T> {
-    return sqliteCall({ what: 'model registry', dataDir: this.dataDir }, this.closed, operation, work);
-  }
-
-  migrate(): Promise<void> {
-    return this.run('migrate', () => {
-      applySqliteMigrations(this.db, this.dataDir);
-      this.statements = null;
-    });
-  }
-
+class SqliteModelRegistry extends StoreAdapter<SqliteConnection<Statements>> implements ModelRegistry {
   save(v: NewModelVersion): Promise<ModelVersionInfo> {
-    return this.run('save', () => {
+    return this.db.run('save', () => {
       checkNewModelVersion(v);
-      const q = this.sql;
-      return this.db
-        .transaction(() => {
-          const version = q.nextVersion.get(v.name)?.v ?? 1;
-          const id = modelVersionId(v.name, version);
-          if (v.status === 'champion') q.retireChampion.run(v.name, id);
-          q.insert.run(id, v.name, version, v.status, v.createdAt, JSON.stringify(v.metadata), v.document);
-          return toModelVersionInfo(q.info.get(id)!);
-        })
-        .immediate();
+      const q = this.db.sql;
+      return this.db.transaction(() => {
+        const version = q.nextVersion.get(v.name)?.v ?? 1;
+        const id = modelVersionId(v.name, version);
+        if (v.status === 'champion') q.retireChampion.run(v.name, id);
+        q.insert.run(id, v.name, version, v.status, v.createdAt, JSON.stringify(v.metadata), v.document);
+        return toModelVersionInfo(q.info.get(id)!);
+      });
     });
   }
 
   list(name?: string): Promise<ModelVersionInfo[]> {
-    return this.run('list', () => (name === undefined ? this.sql.listAll.all() : this.sql.listName.all(name)).map(toModelVersionInfo));
+    return this.db.run('list', () => (name === undefined ? this.db.sql.listAll.all() : this.db.sql.listName.all(name)).map(toModelVersionInfo));
   }
 
   get(id: string): Promise<ModelVersion | null> {
-    return this.run('get', () => {
-      const row = this.sql.get.get(id);
+    return this.db.run('get', () => {
+      const row = this.db.sql.get.get(id);
       return row ? toModelVersion(row) : null;
     });
   }
 
   champion(name: string): Promise<ModelVersion | null> {
-    return this.run('champion', () => {
-      const row = this.sql.champion.get(name);
+    return this.db.run('champion', () => {
+      const row = this.db.sql.champion.get(name);
       return row ? toModelVersion(row) : null;
     });
   }
 
   setStatus(id: string, status: ModelStatus): Promise<ModelVersionInfo> {
-    return this.run('setStatus', () => {
+    return this.db.run('setStatus', () => {
       checkStatus(status);
-      const q = this.sql;
-      return this.db
-        .transaction(() => {
-          const row = q.info.get(id);
-          if (!row) throw unknownModel(id);
-          if (status === 'champion') q.retireChampion.run(row.name, id);
-          q.setStatus.run(status, id);
-          return toModelVersionInfo(q.info.get(id)!);
-        })
-        .immediate();
+      const q = this.db.sql;
+      return this.db.transaction(() => {
+        const row = q.info.get(id);
+        if (!row) throw unknownModel(id);
+        if (status === 'champion') q.retireChampion.run(row.name, id);
+        q.setStatus.run(status, id);
+        return toModelVersionInfo(q.info.get(id)!);
+      });
     });
   }
 
   addDriftAlert(a: NewDriftAlert): Promise<StoredDriftAlert> {
-    return this.run('addDriftAlert', () => {
-      const r = this.sql.addAlert.run(a.modelId, a.at, a.subject, a.psi, a.threshold, a.message);
+    return this.db.run('addDriftAlert', () => {
+      const r = this.db.sql.addAlert.run(a.modelId, a.at, a.subject, a.psi, a.threshold, a.message);
       return { ...a, id: Number(r.lastInsertRowid) };
     });
   }
 
   listDriftAlerts(query: { modelId?: string; limit?: number } = {}): Promise<StoredDriftAlert[]> {
-    return this.run('listDriftAlerts', () => {
+    return this.db.run('listDriftAlerts', () => {
       const limit = query.limit ?? DEFAULT_ALERT_PAGE_SIZE;
-      const rows = query.modelId === undefined ? this.sql.alertsAll.all(limit) : this.sql.alertsOf.all(query.modelId, limit);
+      const rows = query.modelId === undefined ? this.db.sql.alertsAll.all(limit) : this.db.sql.alertsOf.all(query.modelId, limit);
       return rows.map(toDriftAlert);
     });
-  }
-
-  close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.db.close();
-    }
-    return Promise.resolve();
   }
 }
 
@@ -154,5 +118,5 @@ class SqliteModelRegistry implements ModelRegistry {
  * `dataDir`), through a second connection. Call `migrate()` before use (or `openModelRegistry`).
  */
 export function createSqliteModelRegistry(options: { dataDir: string }): ModelRegistry {
-  return new SqliteModelRegistry(resolveSqliteDataDir(options.dataDir, 'model registry'));
+  return new SqliteModelRegistry(openSqliteConnection('model registry', options.dataDir, prepare));
 }

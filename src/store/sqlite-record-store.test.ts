@@ -1,31 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../domain/clock.js';
 import { openEventStore } from './open-event-store.js';
 import { openModelRegistry } from './open-model-registry.js';
 import { openRecordStore } from './open-record-store.js';
 import { describeRecordStoreContract } from './record-store.contract.js';
 import { decisionCursor, parseDecisionCursor, prefixUpperBound } from './record-store.js';
 import { createSqliteRecordStore } from './sqlite-record-store.js';
+import { onSqlite, withDataDir } from './store-fixtures.js';
 
-describeRecordStoreContract('SQLite', async (clock) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-records-'));
-  const store = await openRecordStore({ kind: 'sqlite', dataDir }, { clock });
-  return {
-    store,
-    reopen: () => openRecordStore({ kind: 'sqlite', dataDir }, { clock }),
-    cleanup: async () => {
-      await store.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+describeRecordStoreContract('SQLite', onSqlite((options, clock?: Clock) => openRecordStore(options, { clock })));
 
 describe('SQLite record store', () => {
   it('shares the event store database file beside the event store and model registry, each with its own connection', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-records-'));
-    try {
+    await withDataDir(async (dataDir) => {
       const events = await openEventStore({ kind: 'sqlite', dataDir });
       const registry = await openModelRegistry({ kind: 'sqlite', dataDir });
       const records = await openRecordStore({ kind: 'sqlite', dataDir });
@@ -35,9 +22,7 @@ describe('SQLite record store', () => {
       expect(await events.lastSeq()).toBe(1);
       expect((await records.list('offers')).length).toBe(1);
       await Promise.all([records.close(), registry.close(), events.close()]);
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('refuses an empty data directory', () => {
@@ -45,15 +30,12 @@ describe('SQLite record store', () => {
   });
 
   it('refuses work after close', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-records-'));
-    try {
+    await withDataDir(async (dataDir) => {
       const store = await openRecordStore({ kind: 'sqlite', dataDir });
       await store.close();
       await store.close();
       await expect(store.get('offers', 'o1')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

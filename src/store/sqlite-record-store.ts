@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { TwinloopError } from '../domain/errors.js';
 import {
@@ -24,8 +24,8 @@ import {
   type StoredDecisionOutcome,
   type StoredRecord,
 } from './record-store.js';
-import { applySqliteMigrations } from './sqlite-migrations.js';
-import { openSqliteFile, resolveSqliteDataDir, sqliteCall } from './sqlite-connection.js';
+import { openSqliteConnection, type SqliteConnection, type SqlValue } from './sqlite-connection.js';
+import { StoreAdapter } from './store-adapter.js';
 
 const RECORD_COLUMNS = 'collection, id, version, body, created_at, updated_at';
 const DECISION_COLUMNS =
@@ -34,8 +34,6 @@ const DECISION_COLUMNS =
 /** SQLite has no boolean: the outcome flag is stored as 0/1. */
 type SqliteDecisionRow = Omit<DecisionRow, 'outcome_accepted'> & { outcome_accepted: number | null };
 const decisionFromSqlite = (r: SqliteDecisionRow): DecisionRow => ({ ...r, outcome_accepted: r.outcome_accepted === null ? null : r.outcome_accepted !== 0 });
-
-type SqlValue = string | number | null;
 
 function prepare(db: Database.Database) {
   return {
@@ -55,77 +53,44 @@ function prepare(db: Database.Database) {
   };
 }
 
-/** better-sqlite3 is synchronous: each method does its work before returning a settled promise. */
-class SqliteRecordStore implements RecordStore {
-  private readonly db: Database.Database;
-  private statements: ReturnType<typeof prepare> | null = null;
-  /** Statements whose WHERE clause depends on which filters a query uses, by SQL text. */
-  private readonly shaped = new Map<string, Database.Statement<SqlValue[]>>();
-  private closed = false;
+type Statements = ReturnType<typeof prepare>;
 
+/** better-sqlite3 is synchronous: each method does its work before returning a settled promise. */
+class SqliteRecordStore extends StoreAdapter<SqliteConnection<Statements>> implements RecordStore {
   constructor(
-    private readonly dataDir: string,
+    db: SqliteConnection<Statements>,
     private readonly clock: Clock,
   ) {
-    this.db = openSqliteFile(dataDir, 'record store');
-  }
-
-  /** Prepared lazily: the tables exist only once `migrate()` has run. */
-  private get sql(): ReturnType<typeof prepare> {
-    this.statements ??= prepare(this.db);
-    return this.statements;
-  }
-
-  private statement(text: string): Database.Statement<SqlValue[]> {
-    let s = this.shaped.get(text);
-    if (!s) {
-      s = this.db.prepare<SqlValue[]>(text);
-      this.shaped.set(text, s);
-    }
-    return s;
-  }
-
-  private run<T>(operation: string, work: () => T): Promise<T> {
-    return sqliteCall({ what: 'record store', dataDir: this.dataDir }, this.closed, operation, work);
-  }
-
-  migrate(): Promise<void> {
-    return this.run('migrate', () => {
-      applySqliteMigrations(this.db, this.dataDir);
-      this.statements = null;
-      this.shaped.clear();
-    });
+    super(db);
   }
 
   put<T>(collection: string, id: string, body: T, options: PutOptions = {}): Promise<StoredRecord<T>> {
-    return this.run('put', () => {
+    return this.db.run('put', () => {
       checkKey('collection', collection);
       checkKey('id', id);
       const expected = checkExpectedVersion(options.expectedVersion);
       const text = bodyToJson(collection, id, body);
-      const q = this.sql;
-      return this.db
-        .transaction(() => {
-          const current = q.version.get(collection, id)?.version ?? 0;
-          if (expected !== undefined && expected !== current) throw versionConflict(collection, id, expected, current);
-          const now = this.clock.now();
-          if (current === 0) q.insert.run(collection, id, text, now, now);
-          else q.replace.run(text, now, collection, id);
-          return toStoredRecord<T>(q.get.get(collection, id)!);
-        })
-        .immediate();
+      const q = this.db.sql;
+      return this.db.transaction(() => {
+        const current = q.version.get(collection, id)?.version ?? 0;
+        if (expected !== undefined && expected !== current) throw versionConflict(collection, id, expected, current);
+        const now = this.clock.now();
+        if (current === 0) q.insert.run(collection, id, text, now, now);
+        else q.replace.run(text, now, collection, id);
+        return toStoredRecord<T>(q.get.get(collection, id)!);
+      });
     });
   }
 
   get<T>(collection: string, id: string): Promise<StoredRecord<T> | null> {
-    return this.run('get', () => {
-      const row = this.sql.get.get(checkKey('collection', collection), checkKey('id', id));
+    return this.db.run('get', () => {
+      const row = this.db.sql.get.get(checkKey('collection', collection), checkKey('id', id));
       return row ? toStoredRecord<T>(row) : null;
     });
   }
 
   list<T>(collection: string, options: ListOptions = {}): Promise<StoredRecord<T>[]> {
-    return this.run('list', () => {
+    return this.db.run('list', () => {
       const where = ['collection = ?'];
       const params: SqlValue[] = [checkKey('collection', collection)];
       if (options.after !== undefined) {
@@ -143,55 +108,53 @@ class SqliteRecordStore implements RecordStore {
         }
       }
       params.push(checkLimit(options.limit));
-      const rows = this.statement(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as RecordRow[];
+      const rows = this.db.statement(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as RecordRow[];
       return rows.map((r) => toStoredRecord<T>(r));
     });
   }
 
   delete(collection: string, id: string): Promise<boolean> {
-    return this.run('delete', () => this.sql.delete.run(checkKey('collection', collection), checkKey('id', id)).changes > 0);
+    return this.db.run('delete', () => this.db.sql.delete.run(checkKey('collection', collection), checkKey('id', id)).changes > 0);
   }
 
   appendDecisions(records: readonly StoredDecision[]): Promise<void> {
-    return this.run('appendDecisions', () => {
+    return this.db.run('appendDecisions', () => {
       if (!Array.isArray(records)) throw new TwinloopError('BAD_INPUT', 'appendDecisions takes a list of decisions');
       for (const d of records) checkDecision(d);
       if (records.length === 0) return;
-      const q = this.sql;
-      this.db
-        .transaction(() => {
-          for (const d of records) {
-            const o = d.outcome;
-            q.appendDecision.run(
-              d.decisionId,
-              d.customerId,
-              d.at,
-              d.channel,
-              d.reason ?? null,
-              d.contextKey,
-              candidatesToJson(d.candidates),
-              d.chosen,
-              d.propensity,
-              o ? (o.accepted ? 1 : 0) : null,
-              o ? o.reward : null,
-              o ? o.at : null,
-            );
-          }
-        })
-        .immediate();
+      const q = this.db.sql;
+      this.db.transaction(() => {
+        for (const d of records) {
+          const o = d.outcome;
+          q.appendDecision.run(
+            d.decisionId,
+            d.customerId,
+            d.at,
+            d.channel,
+            d.reason ?? null,
+            d.contextKey,
+            candidatesToJson(d.candidates),
+            d.chosen,
+            d.propensity,
+            o ? (o.accepted ? 1 : 0) : null,
+            o ? o.reward : null,
+            o ? o.at : null,
+          );
+        }
+      });
     });
   }
 
   recordOutcome(decisionId: string, outcome: StoredDecisionOutcome): Promise<boolean> {
-    return this.run('recordOutcome', () => {
+    return this.db.run('recordOutcome', () => {
       checkKey('decisionId', decisionId);
       checkOutcome(decisionId, outcome);
-      return this.sql.recordOutcome.run(outcome.accepted ? 1 : 0, outcome.reward, outcome.at, decisionId).changes > 0;
+      return this.db.sql.recordOutcome.run(outcome.accepted ? 1 : 0, outcome.reward, outcome.at, decisionId).changes > 0;
     });
   }
 
   listDecisions(query: DecisionQuery = {}): Promise<StoredDecision[]> {
-    return this.run('listDecisions', () => {
+    return this.db.run('listDecisions', () => {
       const q = checkDecisionQuery(query);
       const where: string[] = [];
       const params: SqlValue[] = [];
@@ -213,17 +176,9 @@ class SqliteRecordStore implements RecordStore {
       }
       params.push(q.limit);
       const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-      const rows = this.statement(`SELECT ${DECISION_COLUMNS} FROM decision_log ${filter} ORDER BY at, decision_id LIMIT ?`).all(...params) as SqliteDecisionRow[];
+      const rows = this.db.statement(`SELECT ${DECISION_COLUMNS} FROM decision_log ${filter} ORDER BY at, decision_id LIMIT ?`).all(...params) as SqliteDecisionRow[];
       return rows.map((r) => toStoredDecision(decisionFromSqlite(r)));
     });
-  }
-
-  close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.db.close();
-    }
-    return Promise.resolve();
   }
 }
 
@@ -233,5 +188,5 @@ class SqliteRecordStore implements RecordStore {
  * server. Call `migrate()` before use (or `openRecordStore`). `clock` stamps createdAt/updatedAt.
  */
 export function createSqliteRecordStore(options: { dataDir: string; clock?: Clock }): RecordStore {
-  return new SqliteRecordStore(resolveSqliteDataDir(options.dataDir, 'record store'), options.clock ?? systemClock);
+  return new SqliteRecordStore(openSqliteConnection('record store', options.dataDir, prepare), options.clock ?? systemClock);
 }

@@ -1,36 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openWorkflowJournal } from './open-workflow-journal.js';
 import { createSqliteWorkflowJournal } from './sqlite-workflow-journal.js';
+import { onSqlite, withDataDir } from './store-fixtures.js';
 import { describeWorkflowJournalContract } from './workflow-journal.contract.js';
 
-describeWorkflowJournalContract('SQLite', async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-wf-'));
-  const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir });
-  return {
-    journal,
-    second: () => openWorkflowJournal({ kind: 'sqlite', dataDir }),
-    cleanup: async () => {
-      await journal.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+describeWorkflowJournalContract('SQLite', onSqlite(openWorkflowJournal));
 
 describe('SQLite workflow journal', () => {
   it('frees the leases of a previous process on start, since one process owns the file', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-wf-'));
-    try {
+    await withDataDir(async (dataDir) => {
       const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir });
       await journal.createRun({ id: 'w', definitionId: 'd', definitionVersion: 1, input: 'null', parentId: null, createdAt: 1, claim: { workerId: 'dead', leaseUntil: 1e15 } });
       expect(await journal.releaseOrphanedLeases('me')).toBe(1);
       expect((await journal.claimRuns('me', 2, 100, 5)).map((r) => r.id)).toEqual(['w']);
       await journal.close();
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('refuses an empty data directory', () => {

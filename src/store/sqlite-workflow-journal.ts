@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { applySqliteMigrations } from './sqlite-migrations.js';
-import { openSqliteFile, resolveSqliteDataDir, sqliteCall } from './sqlite-connection.js';
+import type Database from 'better-sqlite3';
+import { openSqliteConnection, type SqliteConnection, type SqlValue } from './sqlite-connection.js';
 import {
   checkNewRun,
   checkRunFilter,
@@ -21,6 +20,7 @@ import {
   type SuspendRequest,
   type WorkflowJournal,
 } from './workflow-journal.js';
+import { StoreAdapter } from './store-adapter.js';
 
 function prepare(db: Database.Database) {
   return {
@@ -55,39 +55,15 @@ function prepare(db: Database.Database) {
     addSignal: db.prepare<[string, string, string, number]>('INSERT INTO workflow_signals (run_id, name, payload, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
   };
 }
+type Statements = ReturnType<typeof prepare>;
 
 /** better-sqlite3 is synchronous: each method does its work before returning a settled promise. */
-class SqliteWorkflowJournal implements WorkflowJournal {
+class SqliteWorkflowJournal extends StoreAdapter<SqliteConnection<Statements>> implements WorkflowJournal {
   readonly kind = 'sqlite' as const;
-  private readonly db: Database.Database;
-  private statements: ReturnType<typeof prepare> | null = null;
-  private closed = false;
-
-  constructor(private readonly dataDir: string) {
-    this.db = openSqliteFile(dataDir, 'workflow journal');
-  }
-
-  /** Prepared lazily: the tables exist only once `migrate()` has run. */
-  private get sql(): ReturnType<typeof prepare> {
-    this.statements ??= prepare(this.db);
-    return this.statements;
-  }
-
-  private run<T>(operation: string, work: () => T): Promise<T> {
-    return sqliteCall({ what: 'workflow journal', dataDir: this.dataDir }, this.closed, operation, work);
-  }
-
-  migrate(): Promise<void> {
-    return this.run('migrate', () => {
-      applySqliteMigrations(this.db, this.dataDir);
-      this.statements = null;
-    });
-  }
-
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }> {
-    return this.run('createRun', () => {
+    return this.db.run('createRun', () => {
       checkNewRun(run);
-      const q = this.sql;
+      const q = this.db.sql;
       const r = q.insertRun.run(
         run.id,
         run.definitionId,
@@ -105,17 +81,17 @@ class SqliteWorkflowJournal implements WorkflowJournal {
   }
 
   getRun(id: string): Promise<RunRecord | null> {
-    return this.run('getRun', () => {
-      const row = this.sql.getRun.get(id);
+    return this.db.run('getRun', () => {
+      const row = this.db.sql.getRun.get(id);
       return row ? toRunRecord(row) : null;
     });
   }
 
   listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
-    return this.run('listRuns', () => {
+    return this.db.run('listRuns', () => {
       checkRunFilter(filter);
       const where: string[] = [];
-      const args: (string | number)[] = [];
+      const args: SqlValue[] = [];
       const add = (column: string, value: string) => {
         where.push(`${column} = ?`);
         args.push(value);
@@ -125,93 +101,77 @@ class SqliteWorkflowJournal implements WorkflowJournal {
       if (filter.parentId !== undefined) add('parent_id', filter.parentId);
       args.push(filter.limit ?? DEFAULT_RUN_PAGE_SIZE);
       const sql = `SELECT ${RUN_COLUMNS} FROM workflow_runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-      return this.db.prepare<(string | number)[], RunRow>(sql).all(...args).map(toRunRecord);
+      return (this.db.statement(sql).all(...args) as RunRow[]).map(toRunRecord);
     });
   }
 
   claimRuns(workerId: string, now: number, leaseUntil: number, limit: number): Promise<RunRecord[]> {
-    return this.run('claimRuns', () => {
-      const q = this.sql;
-      return this.db
-        .transaction(() => {
-          const rows = q.runnable.all(now, now, limit);
-          for (const r of rows) q.lease.run(workerId, leaseUntil, now, r.id);
-          return rows.map((r) => toRunRecord({ ...r, lease_owner: workerId, lease_until: leaseUntil, updated_at: now }));
-        })
-        .immediate();
+    return this.db.run('claimRuns', () => {
+      const q = this.db.sql;
+      return this.db.transaction(() => {
+        const rows = q.runnable.all(now, now, limit);
+        for (const r of rows) q.lease.run(workerId, leaseUntil, now, r.id);
+        return rows.map((r) => toRunRecord({ ...r, lease_owner: workerId, lease_until: leaseUntil, updated_at: now }));
+      });
     });
   }
 
   renewLeases(workerId: string, runIds: readonly string[], leaseUntil: number): Promise<string[]> {
-    return this.run('renewLeases', () => {
-      const q = this.sql;
-      return this.db.transaction(() => runIds.filter((id) => q.renew.run(leaseUntil, id, workerId).changes === 0)).immediate();
+    return this.db.run('renewLeases', () => {
+      const q = this.db.sql;
+      return this.db.transaction(() => runIds.filter((id) => q.renew.run(leaseUntil, id, workerId).changes === 0));
     });
   }
 
   releaseOrphanedLeases(workerId: string): Promise<number> {
-    return this.run('releaseOrphanedLeases', () => this.sql.releaseOthers.run(workerId).changes);
+    return this.db.run('releaseOrphanedLeases', () => this.db.sql.releaseOthers.run(workerId).changes);
   }
 
   loadHistory(runId: string): Promise<{ steps: StepRecord[]; signals: SignalRecord[] }> {
-    return this.run('loadHistory', () => ({ steps: this.sql.steps.all(runId).map(toStepRecord), signals: this.sql.signals.all(runId) }));
+    return this.db.run('loadHistory', () => ({ steps: this.db.sql.steps.all(runId).map(toStepRecord), signals: this.db.sql.signals.all(runId) }));
   }
 
   saveStep(runId: string, lease: Lease, s: StepRecord): Promise<void> {
-    return this.run('saveStep', () => {
-      const q = this.sql;
-      this.db
-        .transaction(() => {
-          // The lease check and the write commit together: a worker that lost its lease writes nothing.
-          if (q.renew.run(lease.until, runId, lease.workerId).changes === 0) throw leaseLost(runId, lease.workerId);
-          q.saveStep.run(runId, s.key, s.stepId, s.stepVersion, s.status, s.attempts, s.output, s.error, s.dueAt, s.updatedAt);
-        })
-        .immediate();
+    return this.db.run('saveStep', () => {
+      const q = this.db.sql;
+      this.db.transaction(() => {
+        // The lease check and the write commit together: a worker that lost its lease writes nothing.
+        if (q.renew.run(lease.until, runId, lease.workerId).changes === 0) throw leaseLost(runId, lease.workerId);
+        q.saveStep.run(runId, s.key, s.stepId, s.stepVersion, s.status, s.attempts, s.output, s.error, s.dueAt, s.updatedAt);
+      });
     });
   }
 
   suspend(runId: string, lease: Lease, next: SuspendRequest): Promise<void> {
-    return this.run('suspend', () => {
+    return this.db.run('suspend', () => {
       const keep = next.keepLease === true;
-      const r = this.sql.suspend.run(next.status, next.wakeAt, next.now, next.wakeAt, next.error ?? null, keep ? lease.workerId : null, keep ? lease.until : null, next.now, runId, lease.workerId);
+      const r = this.db.sql.suspend.run(next.status, next.wakeAt, next.now, next.wakeAt, next.error ?? null, keep ? lease.workerId : null, keep ? lease.until : null, next.now, runId, lease.workerId);
       if (r.changes === 0) throw leaseLost(runId, lease.workerId);
     });
   }
 
   finish(runId: string, lease: Lease, end: { status: 'succeeded' | 'failed'; output: string | null; error: string | null; now: number }): Promise<void> {
-    return this.run('finish', () => {
-      const q = this.sql;
-      this.db
-        .transaction(() => {
-          const row = q.getRun.get(runId);
-          if (q.finish.run(end.status, end.output, end.error, end.now, runId, lease.workerId).changes === 0) throw leaseLost(runId, lease.workerId);
-          if (row?.parent_id) q.wake.run(end.now, end.now, row.parent_id);
-        })
-        .immediate();
+    return this.db.run('finish', () => {
+      const q = this.db.sql;
+      this.db.transaction(() => {
+        const row = q.getRun.get(runId);
+        if (q.finish.run(end.status, end.output, end.error, end.now, runId, lease.workerId).changes === 0) throw leaseLost(runId, lease.workerId);
+        if (row?.parent_id) q.wake.run(end.now, end.now, row.parent_id);
+      });
     });
   }
 
   addSignal(runId: string, s: SignalRecord): Promise<boolean> {
-    return this.run('addSignal', () => {
-      const q = this.sql;
-      return this.db
-        .transaction(() => {
-          const row = q.getRun.get(runId);
-          if (!row || row.wake_at === null) return false;
-          q.addSignal.run(runId, s.name, s.payload, s.at);
-          q.wake.run(s.at, s.at, runId);
-          return true;
-        })
-        .immediate();
+    return this.db.run('addSignal', () => {
+      const q = this.db.sql;
+      return this.db.transaction(() => {
+        const row = q.getRun.get(runId);
+        if (!row || row.wake_at === null) return false;
+        q.addSignal.run(runId, s.name, s.payload, s.at);
+        q.wake.run(s.at, s.at, runId);
+        return true;
+      });
     });
-  }
-
-  close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.db.close();
-    }
-    return Promise.resolve();
   }
 }
 
@@ -221,5 +181,5 @@ class SqliteWorkflowJournal implements WorkflowJournal {
  * `openWorkflowJournal`).
  */
 export function createSqliteWorkflowJournal(options: { dataDir: string }): WorkflowJournal {
-  return new SqliteWorkflowJournal(resolveSqliteDataDir(options.dataDir, 'workflow journal'));
+  return new SqliteWorkflowJournal(openSqliteConnection('workflow journal', options.dataDir, prepare));
 }

@@ -1,12 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NewRun, StepRecord, WorkflowJournal } from './workflow-journal.js';
-
-/** A journal under test: `cleanup` closes it and removes its data; `second` opens another connection to the same data. */
-export interface OpenedWorkflowJournal {
-  journal: WorkflowJournal;
-  second: () => Promise<WorkflowJournal>;
-  cleanup: () => Promise<void>;
-}
+import { freshPerTest, type OpenedStore } from './store-fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const AWKWARD = `quote " apostrophe ' backslash \\ newline \n emoji 📶`;
@@ -20,17 +14,11 @@ function step(key: string, fields: Partial<StepRecord> = {}): StepRecord {
 }
 
 /** The behaviour every WorkflowJournal adapter must show; `open` gives a fresh, migrated, empty journal per test. */
-export function describeWorkflowJournalContract(name: string, open: () => Promise<OpenedWorkflowJournal>): void {
+export function describeWorkflowJournalContract(name: string, open: () => Promise<OpenedStore<WorkflowJournal>>): void {
   describe(`${name}: workflow journal contract`, () => {
-    let opened: OpenedWorkflowJournal;
+    let opened: OpenedStore<WorkflowJournal>;
     let journal: WorkflowJournal;
-    beforeEach(async () => {
-      opened = await open();
-      journal = opened.journal;
-    });
-    afterEach(async () => {
-      await opened.cleanup();
-    });
+    freshPerTest(open, (o) => { opened = o; journal = o.store; });
 
     it('creates a run once and returns the existing one on a repeated id', async () => {
       const a = await journal.createRun(newRun('w1'));
@@ -110,7 +98,7 @@ export function describeWorkflowJournalContract(name: string, open: () => Promis
     });
 
     it('two connections never claim the same run', async () => {
-      const other = await opened.second();
+      const other = await opened.reopen();
       try {
         for (let i = 0; i < 40; i++) await journal.createRun(newRun(`w${i}`));
         const [a, b] = await Promise.all([journal.claimRuns('a', T0, T0 + 1_000, 25), other.claimRuns('b', T0, T0 + 1_000, 25)]);

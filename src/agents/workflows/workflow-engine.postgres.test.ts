@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ok } from '../../domain/connectors/connector-result.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
-import { dropPostgresSchema } from '../../store/postgres-event-store.js';
+import { dropPostgresSchema } from '../../store/postgres-connection.js';
 import type { WorkflowDefinition } from './workflow-definition.js';
 import { createWorkflowEngine } from './workflow-engine.js';
 

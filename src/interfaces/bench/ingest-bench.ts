@@ -5,7 +5,7 @@ import { parseEventTime } from '../../domain/event-fast-path.js';
 import { validateEventText } from '../../domain/event-validation.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { openEventStore } from '../../store/open-event-store.js';
-import { dropPostgresSchema } from '../../store/postgres-event-store.js';
+import { dropPostgresSchema } from '../../store/postgres-connection.js';
 import type { EventStore } from '../../store/event-store.js';
 import { TwinEngine } from '../../twin/twin-engine.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';

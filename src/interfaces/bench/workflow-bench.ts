@@ -4,7 +4,7 @@ import { createWorkflowEngine, type StepDefinition, type WorkflowDefinition } fr
 import { ok } from '../../domain/connectors/connector-result.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
-import { dropPostgresSchema } from '../../store/postgres-event-store.js';
+import { dropPostgresSchema } from '../../store/postgres-connection.js';
 import type { WorkflowJournal } from '../../store/workflow-journal.js';
 import { intOption } from '../cli/cli-numbers.js';
 import { inTempDir } from './bench-fixtures.js';

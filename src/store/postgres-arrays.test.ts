@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bigintArray, textArray } from './postgres-rows.js';
+import { bigintArray, textArray } from './postgres-arrays.js';
 
 /** The element-by-element encoding PostgreSQL documents for array literals. */
 function reference(values: readonly string[]): string {

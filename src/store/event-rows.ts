@@ -1,6 +1,10 @@
 import type { Checkpoint, DeadLetter, HistorySnapshot, StoredEvent, TwinSnapshot } from './event-store.js';
 
-/** How records travel to and from SQLite: the row shapes the adapter reads and the pure mappers between rows and domain records. */
+/**
+ * How the event store's records travel to and from either database: the row shapes both adapters
+ * read (64-bit integers already numbers, see `openSchemaPool`) and the pure mappers between rows
+ * and the port's records.
+ */
 
 /** A row of `events`. */
 export interface EventRow {
@@ -21,7 +25,7 @@ export interface DeadLetterRow {
   at: number;
   source: string;
 }
-/** A row of `twin_snapshots`; better-sqlite3 returns a BLOB as a Buffer. */
+/** A row of `twin_snapshots`; both drivers return a BLOB/BYTEA as a Buffer. */
 export interface SnapshotRow {
   customer_id: string;
   bytes: Buffer;
@@ -44,7 +48,7 @@ export interface SeqHashRow {
   hash: string;
 }
 
-/** An `events` row as the port's StoredEvent. */
+/** An `events` row as the port's StoredEvent; every seq and ms time fits a double exactly. */
 export function toStoredEvent(row: EventRow): StoredEvent {
   return {
     seq: row.seq,
@@ -63,7 +67,7 @@ export function toDeadLetter(row: DeadLetterRow): DeadLetter {
   return { id: row.id, record: row.record, reason: row.reason, at: row.at, source: row.source };
 }
 
-/** A `twin_snapshots` row as the port's TwinSnapshot; a copy, so callers own their bytes. */
+/** A `twin_snapshots` row as the port's TwinSnapshot; a copy, so callers own their bytes (pg's Buffer may be a slice of a shared pool). */
 export function toSnapshot(row: SnapshotRow): TwinSnapshot {
   return { customerId: row.customer_id, bytes: new Uint8Array(row.bytes) };
 }
@@ -78,7 +82,7 @@ export function toCheckpoint(row: CheckpointRow): Checkpoint {
   return { seq: row.seq, meta: row.meta };
 }
 
-/** Snapshot bytes as a bindable BLOB: a view, not a copy. */
+/** Snapshot bytes as a bindable BLOB/BYTEA: a view, not a copy. */
 export function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
