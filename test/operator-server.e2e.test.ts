@@ -128,6 +128,16 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     const twin = await client.callTool({ name: 'get_twin', arguments: { customerId } });
     expect(twin.isError).toBeFalsy();
     expect(twin.structuredContent).toMatchObject({ customerId });
+    // search_twins takes the filters of /twins, live scores included, and finds the same twins.
+    const risky = (await get('/twins?churn.gte=0&is_prepaid=0&limit=5')) as { items: { customerId: string; scores: { churn: number } }[] };
+    expect(risky.items).toHaveLength(5);
+    expect(risky.items.every((t) => t.scores.churn >= 0)).toBe(true);
+    const found = await client.callTool({ name: 'search_twins', arguments: { filters: { 'churn.gte': '0', is_prepaid: '0' }, limit: 5 } });
+    expect(found.isError).toBeFalsy();
+    expect((found.structuredContent as { items: { customerId: string }[] }).items.map((t) => t.customerId)).toEqual(risky.items.map((t) => t.customerId));
+    const typo = await client.callTool({ name: 'search_twins', arguments: { filters: { 'churm.gt': '0.5' } } });
+    expect(typo.isError).toBe(true);
+    expect(JSON.stringify(typo.content)).toMatch(/unknown field \\"churm\\"; known fields: .*churn, clv/);
     const refused = await client.callTool({
       name: 'request_action',
       arguments: { customerId, actionClass: 'credit', channel: 'app', amount: 500, reason: 'the agent tries a big credit', idempotencyKey: 'e2e-1' },

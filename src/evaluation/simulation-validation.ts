@@ -157,7 +157,7 @@ function scenariosFor(count: number, seed: number, active: number, config: World
     const common = { name: `s${i + 1}`, horizonMonths: 2 + rng.int(5), draws: 100, seed: seed + i };
     if (i % 3 === 2) {
       const threshold = [0.02, 0.04, 0.08][rng.int(3)];
-      return { kind: 'offer_launch', ...common, target: [{ field: 'churn_probability', op: '>=', value: threshold }], channels: [{ name: 'app', reach: 0.5 + 0.5 * rng.next(), costPerContact: COST_PER_CONTACT }], offer };
+      return { kind: 'offer_launch', ...common, target: [{ field: 'churn', op: '>=', value: threshold }], channels: [{ name: 'app', reach: 0.5 + 0.5 * rng.next(), costPerContact: COST_PER_CONTACT }], offer };
     }
     const k = Math.max(20, Math.round(active * [0.05, 0.1, 0.2][rng.int(3)]));
     return { kind: 'retention_campaign', ...common, targeting: { rank: i % 2 ? 'uplift' : 'churn_value', k }, costPerContact: COST_PER_CONTACT, offer };

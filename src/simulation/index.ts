@@ -2,7 +2,7 @@
  * The simulation lab, as offered to the layers above: scenarios (validated at the edge), the
  * Monte Carlo engine over the twin population and the runs service.
  */
-export { parseScenarios, parseScenarioText, scenarioSchema, SEGMENT_BY, DERIVED_FIELDS, type Scenario, type ScenarioInput, type ScenarioFile, type SegmentBy, type TargetCondition } from './scenario.js';
+export { parseScenarios, parseScenarioText, scenarioSchema, SEGMENT_BY, DERIVED_FIELDS, TARGET_FIELDS, type Scenario, type ScenarioInput, type ScenarioFile, type SegmentBy } from './scenario.js';
 export { twinSource, arraySource, type TwinSource } from './twin-population.js';
 export { compileScenarios, RISK_BANDS, type ScenarioPlan } from './scenario-plan.js';
 export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';

@@ -1,7 +1,8 @@
 import { TwinloopError } from '../domain/errors.js';
 import { FEATURE_COUNT, FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
 import type { KernelParams, KernelPopulation } from './monte-carlo-kernel.js';
-import type { Scenario, SegmentBy, TargetCondition } from './scenario.js';
+import { compileFilters, type FeatureFilter } from '../twin/feature-filter.js';
+import { TARGET_FIELDS, type Scenario, type SegmentBy } from './scenario.js';
 import { unitHash } from './sim-random.js';
 import { allocateShared, withScenarioColumns, type SharedPopulation } from './shared-population.js';
 import { hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
@@ -30,23 +31,17 @@ export const RISK_BANDS: readonly { readonly label: string; readonly below: numb
 
 const PRICE_FEATURES: readonly FeatureName[] = ['monthly_price', 'bill_last', 'bill_avg_3m', 'arpu_3m'];
 
-function holds(c: TargetCondition, v: number): boolean {
-  switch (c.op) {
-    case '<': return v < c.value;
-    case '<=': return v <= c.value;
-    case '>': return v > c.value;
-    case '>=': return v >= c.value;
-    case '==': return v === c.value;
-    default: return v !== c.value;
-  }
-}
-
-function inTarget(rules: readonly TargetCondition[], f: Float64Array, probability: number, revenue: number): boolean {
-  for (const c of rules) {
-    const v = c.field === 'churn_probability' ? probability : c.field === 'monthly_revenue' ? revenue : f[FEATURE_INDEX[c.field as FeatureName]];
-    if (!holds(c, v)) return false;
-  }
-  return true;
+/** A scenario's target rule over a twin's features, churn probability and revenue (laid out as TARGET_FIELDS). */
+function targetTest(rules: readonly FeatureFilter[]): (f: Float64Array, probability: number, revenue: number) => boolean {
+  if (rules.length === 0) return () => true;
+  const test = compileFilters(rules, TARGET_FIELDS);
+  const values = new Float64Array(TARGET_FIELDS.names.length);
+  return (f, probability, revenue) => {
+    values.set(f);
+    values[FEATURE_COUNT] = probability;
+    values[FEATURE_COUNT + 1] = revenue;
+    return test(values);
+  };
 }
 
 /** Segments keyed by label, in order of first appearance (sorted at the end). */
@@ -116,6 +111,7 @@ function rescoredRatio(source: TwinSource, f: Float64Array, p: number, scratch: 
 interface Builder {
   readonly s: Scenario;
   readonly seg: Segmenter;
+  readonly inTarget: (f: Float64Array, probability: number, revenue: number) => boolean;
   readonly cols: KernelPopulation;
   readonly shared: SharedPopulation;
   /** retention_campaign: rank score per twin, −Infinity outside the target. */
@@ -133,7 +129,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
   const { shared: base, view } = allocateShared(cap);
   const builders: Builder[] = scenarios.map((s) => {
     const { shared, view: cols } = withScenarioColumns(base);
-    return { s, seg: new Segmenter(s.segmentBy), cols, shared, rank: s.kind === 'retention_campaign' ? new Float64Array(cap).fill(-Infinity) : null };
+    return { s, seg: new Segmenter(s.segmentBy), inTarget: targetTest(s.target), cols, shared, rank: s.kind === 'retention_campaign' ? new Float64Array(cap).fill(-Infinity) : null };
   });
   const ids: string[] = [];
   const probability = new Float64Array(cap);
@@ -152,7 +148,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
     for (const b of builders) {
       const { s, cols } = b;
       cols.segment[i] = b.seg.of(f, p);
-      if (!inTarget(s.target, f, p, rev)) continue;
+      if (!b.inTarget(f, p, rev)) continue;
       if (s.kind === 'offer_launch') {
         let contacts = 0;
         let cost = 0;

@@ -1,27 +1,34 @@
 import { z } from 'zod';
 import { TwinloopError } from '../domain/errors.js';
-import { FEATURE_NAMES } from '../twin/twin-features.js';
+import type { ScoreField } from '../intelligence/live/score-fields.js';
+import { featureFilterSchema, filterFields, type FilterFields } from '../twin/feature-filter.js';
 
 /**
  * What a simulation is asked to run: one or several scenarios, validated once here (errors name
  * the JSON path) and handed inward as plain data.
  */
 
-/** Quantities a target rule may read besides the twin features: the live churn score and revenue. */
-export const DERIVED_FIELDS = ['churn_probability', 'monthly_revenue'] as const;
-const fieldNames = [...FEATURE_NAMES, ...DERIVED_FIELDS] as [string, ...string[]];
+/**
+ * Quantities a target rule may read besides the twin features: `churn`, the model's probability
+ * within its horizon (the live score of that name), and `monthly_revenue`.
+ */
+export const DERIVED_FIELDS = ['churn', 'monthly_revenue'] as const satisfies readonly (ScoreField | 'monthly_revenue')[];
+/** The fields of a target rule, in the order scenario-plan lays out a twin's values. */
+export const TARGET_FIELDS: FilterFields = filterFields(DERIVED_FIELDS);
 
 /** Ways to split the outputs into segments. */
 export const SEGMENT_BY = ['none', 'is_prepaid', 'is_business', 'contract_months', 'churn_risk_band'] as const;
 export type SegmentBy = (typeof SEGMENT_BY)[number];
 
-/** One condition of a target rule; a twin is in the target when every condition holds. */
-const condition = z.strictObject({
-  field: z.enum(fieldNames),
-  op: z.enum(['<', '<=', '>', '>=', '==', '!=']),
-  value: z.number(),
-});
-export type TargetCondition = z.infer<typeof condition>;
+/**
+ * One condition of a target rule (the twin layer's FeatureFilter); a twin is in the target when
+ * every condition holds. `churn_probability`, the field's name before the vocabulary was one, is
+ * read as `churn`.
+ */
+const condition = z.preprocess(
+  (raw) => (raw !== null && typeof raw === 'object' && (raw as { field?: unknown }).field === 'churn_probability' ? { ...raw, field: 'churn' } : raw),
+  featureFilterSchema(TARGET_FIELDS),
+);
 
 /** An uncertain quantity: its best guess and standard deviation (0 = known exactly). */
 const prior = z.strictObject({ mean: z.number(), sd: z.number().min(0).default(0) });

@@ -38,6 +38,23 @@ describe('scenario validation', () => {
     expect(() => retention({ targeting: { rank: 'uplift', k: 5, budget: 100 } })).toThrow(/targeting: give exactly one of k and budget/);
     expect(() => parseScenarios([retention(), retention()])).toThrow(/used twice/);
   });
+  it('reads targets in the filter vocabulary, the older churn_probability as churn, and lists the fields on a typo', () => {
+    const s = parseScenarios({ kind: 'price_change', name: 'p', horizonMonths: 3, pricePct: 5, response: { kind: 'estimated' }, target: [{ field: 'churn_probability', op: '>=', value: 0.1 }, { field: 'monthly_revenue', op: '>', value: 30 }] }).scenarios[0];
+    expect(s.target).toEqual([{ field: 'churn', op: '>=', value: 0.1 }, { field: 'monthly_revenue', op: '>', value: 30 }]);
+    expect(() => parseScenarios({ kind: 'price_change', name: 'p', horizonMonths: 3, pricePct: 5, response: { kind: 'estimated' }, target: [{ field: 'clv', op: '>', value: 1 }] })).toThrow(
+      /scenarios\[0\]\.target\[0\]\.field: unknown field "clv"; known fields: tenure_days, .*, churn, monthly_revenue/,
+    );
+  });
+
+  it('touches exactly the twins a target on churn and features selects', async () => {
+    const src = arraySource(population(1000, (i) => (i % 10) / 20), 30);
+    const target = [{ field: 'churn', op: '>=', value: 0.3 }, { field: 'is_prepaid', op: '==', value: 0 }];
+    const s = parseScenarios({ kind: 'price_change', name: 'p', horizonMonths: 3, draws: 5, pricePct: 5, response: { kind: 'configured', elasticity: { mean: 0.01 } }, target }).scenarios[0];
+    const [r] = await simulate(src, [s], { workers: 0 });
+    // churn (i % 10) / 20 ≥ 0.3 for i % 10 ≥ 6, and postpaid for even i: i % 10 in {6, 8}.
+    expect(r.overall.treated).toBe(200);
+  });
+
   it('fills documented defaults', () => {
     const s = parseScenarios({ kind: 'network_improvement', name: 'n', horizonMonths: 3, incidentReductionPct: 50, cost: 1000 }).scenarios[0];
     expect(s.draws).toBe(100);

@@ -1,64 +1,54 @@
-import { TwinloopError } from '../domain/errors.js';
 import type { TwinEngine } from './twin-engine.js';
-import { FEATURE_COUNT, FEATURE_INDEX, FEATURE_NAMES, type FeatureName } from './twin-features.js';
+import { compileFilters, filterFields, parseFilterQuery, readsExtraFields, type FeatureFilter, type FilterFields } from './feature-filter.js';
+import { FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from './twin-features.js';
 
-export const FILTER_OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte'] as const;
-export type FilterOp = (typeof FILTER_OPS)[number];
-
-export interface FeatureFilter {
-  feature: FeatureName;
-  op: FilterOp;
-  value: number;
+/**
+ * Numbers a layer above keeps per twin beside its features (the live churn and value scores), so
+ * that a twin query can filter on them: the twin layer knows their names, not how they are made.
+ */
+export interface ExtraFields {
+  readonly names: readonly string[];
+  /** Writes the twin's values of `names`, in order, into `out` from `offset` (NaN where there is none). */
+  read(customerId: string, out: Float64Array, offset: number): void;
 }
 
-/** Parses `feature.op=value` pairs (e.g. `data_mb_30d.gt=1000`), naming what is wrong. */
-export function parseFeatureFilters(pairs: Record<string, string>): FeatureFilter[] {
-  const filters: FeatureFilter[] = [];
-  for (const [key, raw] of Object.entries(pairs)) {
-    const dot = key.lastIndexOf('.');
-    const feature = (dot > 0 ? key.slice(0, dot) : key) as FeatureName;
-    const op = (dot > 0 ? key.slice(dot + 1) : 'eq') as FilterOp;
-    if (!(feature in FEATURE_INDEX)) {
-      throw new TwinloopError('BAD_INPUT', `${key}: unknown feature "${feature}"; known features: ${FEATURE_NAMES.join(', ')}`);
-    }
-    if (!FILTER_OPS.includes(op)) throw new TwinloopError('BAD_INPUT', `${key}: unknown operator "${op}"; use one of ${FILTER_OPS.join(', ')}`);
-    const value = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(value)) throw new TwinloopError('BAD_INPUT', `${key}: "${raw}" is not a number`);
-    filters.push({ feature, op, value });
-  }
-  return filters;
-}
-
-function passes(x: number, f: FeatureFilter): boolean {
-  switch (f.op) {
-    case 'eq': return x === f.value;
-    case 'ne': return x !== f.value;
-    case 'gt': return x > f.value;
-    case 'gte': return x >= f.value;
-    case 'lt': return x < f.value;
-    case 'lte': return x <= f.value;
-  }
+/** The fields a twin query can filter on: the features, and the extra fields when given. */
+export function queryFields(extra?: ExtraFields): FilterFields {
+  return filterFields(extra?.names ?? []);
 }
 
 export interface TwinPage {
-  items: { customerId: string; features: Record<FeatureName, number> }[];
+  items: { customerId: string; features: Record<FeatureName, number>; scores?: Record<string, number> }[];
   /** Matches found so far when the scan stopped (all matches when `next` is null). */
   next: number | null;
 }
 
-/** Scans twins in slot order from `offset`, returning up to `limit` whose features pass every filter. */
-export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[], offset: number, limit: number): TwinPage {
-  const vec = new Float64Array(FEATURE_COUNT);
+/**
+ * Scans twins in slot order from `offset`, returning up to `limit` whose features (and extra
+ * fields) pass every filter. Extra fields are read only when a filter needs them, and then shown
+ * beside the features under `scores`.
+ */
+export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[], offset: number, limit: number, extra?: ExtraFields): TwinPage {
+  const fields = queryFields(extra);
+  const test = compileFilters(filters, fields);
+  const withExtra = extra !== undefined && readsExtraFields(filters, fields);
+  const vec = new Float64Array(fields.names.length);
   const items: TwinPage['items'] = [];
-  const idx = filters.map((f) => FEATURE_INDEX[f.feature]);
   let slot = offset;
   for (; slot < engine.table.size && items.length < limit; slot++) {
     const id = engine.table.idAt(slot);
     engine.features(id, engine.eventClock, vec);
-    if (!filters.every((f, i) => passes(vec[idx[i]], f))) continue;
+    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+    if (!test(vec)) continue;
     const features = {} as Record<FeatureName, number>;
     FEATURE_NAMES.forEach((n, i) => (features[n] = vec[i]));
-    items.push({ customerId: id, features });
+    if (!withExtra) items.push({ customerId: id, features });
+    else items.push({ customerId: id, features, scores: Object.fromEntries(extra.names.map((n, k) => [n, vec[FEATURE_COUNT + k]])) });
   }
   return { items, next: slot < engine.table.size ? slot : null };
+}
+
+/** `queryTwins` over query-string filters (`{ 'churn.gt': '0.5', 'is_prepaid': '1' }`), as the HTTP and MCP edges take them. */
+export function queryTwinsWhere(engine: TwinEngine, pairs: Readonly<Record<string, string>>, offset: number, limit: number, extra?: ExtraFields): TwinPage {
+  return queryTwins(engine, parseFilterQuery(pairs, queryFields(extra)), offset, limit, extra);
 }

@@ -1,4 +1,5 @@
-import { SEGMENT_FIELDS, type FilterOp, type IntentChannel, type SegmentField } from './intent-schema.js';
+import type { FilterOp } from '../../twin/feature-filter.js';
+import { SEGMENT_FIELDS, type IntentChannel, type SegmentField } from './intent-schema.js';
 
 /**
  * The vocabulary the deterministic intent parser understands: regular-expression pieces for

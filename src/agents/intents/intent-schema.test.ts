@@ -3,10 +3,10 @@ import { horizonEnd, validateIntentDraft } from './intent-schema.js';
 
 describe('intent schema', () => {
   it('names the path of every invalid field', () => {
-    const r = validateIntentDraft({ name: 'x', goal: 'conquer', horizon: { amount: 0, unit: 'months' }, intentExpectation: [], segment: { filters: [{ feature: 'shoe_size', op: '>', value: 1 }] } });
+    const r = validateIntentDraft({ name: 'x', goal: 'conquer', horizon: { amount: 0, unit: 'months' }, intentExpectation: [], segment: { filters: [{ field: 'shoe_size', op: '>', value: 1 }] } });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.issues.map((i) => i.path).sort()).toEqual(['goal', 'horizon.amount', 'intentExpectation', 'segment.filters.0.feature']);
+    expect(r.issues.map((i) => i.path).sort()).toEqual(['goal', 'horizon.amount', 'intentExpectation', 'segment.filters.0.field']);
   });
 
   it('fills defaults: approve mode, every channel, one contact', () => {

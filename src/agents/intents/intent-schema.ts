@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { POLICY_MODES } from '../../decisioning/policy/index.js';
 import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js';
-import { FEATURE_NAMES } from '../../twin/twin-features.js';
+import { TWIN_SCORE_FIELDS, type ScoreField } from '../../intelligence/live/score-fields.js';
+import { featureFilterSchema } from '../../twin/feature-filter.js';
+import type { FeatureName } from '../../twin/twin-features.js';
 import { DAY_MS } from '../../domain/time.js';
 
 /**
@@ -34,13 +36,9 @@ export type TargetCondition = (typeof TARGET_CONDITIONS)[number];
 export const NAMED_SEGMENTS = ['high-value', 'prepaid', 'postpaid', 'at-risk', 'business', 'consumer', 'new-customers', 'churned'] as const;
 export type NamedSegment = (typeof NAMED_SEGMENTS)[number];
 
-/** Fields a segment filter may read: the twin's features plus the live scores. */
-export const SEGMENT_FIELDS = [...FEATURE_NAMES, 'churn', 'clv'] as const;
-export type SegmentField = (typeof SEGMENT_FIELDS)[number];
-
-/** Comparison operators of a segment filter. */
-export const FILTER_OPS = ['<', '<=', '>', '>=', '==', '!='] as const;
-export type FilterOp = (typeof FILTER_OPS)[number];
+/** Fields a segment filter may read: the twin's features plus the live scores (`churn`, `clv`). */
+export const SEGMENT_FIELDS = TWIN_SCORE_FIELDS.names;
+export type SegmentField = FeatureName | ScoreField;
 
 /** The intent's lifecycle (see intent-lifecycle.ts for the allowed moves). */
 export const LIFECYCLE_STATUSES = ['proposed', 'accepted', 'planning', 'executing', 'achieved', 'not-achieved', 'cancelled'] as const;
@@ -63,18 +61,11 @@ export const intentExpectationSchema = z.strictObject({
 });
 export type IntentExpectation = z.infer<typeof intentExpectationSchema>;
 
-/** One `{feature, op, value}` condition over a twin feature or score. */
-export const featureFilterSchema = z.strictObject({
-  feature: z.enum(SEGMENT_FIELDS),
-  op: z.enum(FILTER_OPS),
-  value: finite,
-});
-export type FeatureFilter = z.infer<typeof featureFilterSchema>;
-
 /** Who the intent is about: the intersection of named segments, filters and cells (empty = everyone). */
 export const segmentSchema = z.strictObject({
   named: z.array(z.enum(NAMED_SEGMENTS)).default([]),
-  filters: z.array(featureFilterSchema).default([]),
+  /** `{ field, op, value }` conditions over a twin feature or live score (the twin layer's FeatureFilter). */
+  filters: z.array(featureFilterSchema(TWIN_SCORE_FIELDS)).default([]),
   cells: z.array(idString).default([]),
 });
 export type Segment = z.infer<typeof segmentSchema>;

@@ -5,6 +5,7 @@ import type { Observation } from './intent-assessment.js';
 import type { Plan } from './intent-planner.js';
 import { createIntentService, type IntentServiceDeps } from './intent-service.js';
 import { memoryDocuments } from '../../store/document-store.js';
+import type { IntentRecord } from './intent-store.js';
 import { readProposal } from './llm-intent-adapter.js';
 
 const DAY = 86_400_000;
@@ -127,5 +128,20 @@ describe('IntentService', () => {
 
   it('reports unknown ids as NOT_FOUND', async () => {
     await expect(setup().service.report('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('reads an intent stored with the older filter key `feature` in today\'s shape', async () => {
+    const store = memoryDocuments<IntentRecord>();
+    const { service } = setup({ store });
+    const created = await service.createFromText('keep customers with churn risk above 0.4 in the next 3 months, budget 50000');
+    if (!created.ok) throw new Error(created.reason);
+    const id = created.record.intent.id;
+    const stored = (await store.get(id))!;
+    expect(stored.intent.segment.filters).toEqual([{ field: 'churn', op: '>', value: 0.4 }]);
+    const legacy = structuredClone(stored) as unknown as { intent: { segment: { filters: Record<string, unknown>[] } } };
+    legacy.intent.segment.filters = [{ feature: 'churn', op: '>', value: 0.4 }];
+    await store.put(id, legacy as unknown as typeof stored);
+    expect((await service.get(id)).intent.segment.filters).toEqual([{ field: 'churn', op: '>', value: 0.4 }]);
+    expect((await service.list())[0].intent.segment.filters).toEqual([{ field: 'churn', op: '>', value: 0.4 }]);
   });
 });

@@ -5,7 +5,7 @@ import { canMove } from './intent-lifecycle.js';
 import { planIntent, type Plan, type PlannerDeps, type SimulatePlan } from './intent-planner.js';
 import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
-import type { ChosenPlan, IntentEventKind, IntentRecord, IntentStore } from './intent-store.js';
+import { upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
 import { parseIntentText } from './intent-text-parser.js';
 import type { LlmIntentProposal } from './llm-intent-adapter.js';
 
@@ -79,7 +79,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   const load = async (id: string): Promise<IntentRecord> => {
     const r = await deps.store.get(id);
     if (!r) throw new TwinloopError('NOT_FOUND', `no intent with id ${id}; list intents to see the ids`);
-    return r;
+    return upgradeIntentRecord(r);
   };
   const save = async (r: IntentRecord) => {
     await deps.store.put(r.intent.id, r);
@@ -201,7 +201,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       return save(withEvent(moved(r, 'cancelled'), 'cancelled', reason));
     },
     get: load,
-    list: () => deps.store.list(),
+    list: async () => (await deps.store.list()).map(upgradeIntentRecord),
   };
   return service;
 }

@@ -2,6 +2,7 @@ import type { DocumentStore } from '../../store/document-store.js';
 import type { Assessment } from './intent-assessment.js';
 import type { Plan, PlanSelection } from './intent-planner.js';
 import type { PlanOutcome } from './expectation-math.js';
+import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { Intent } from './intent-schema.js';
 
 /** What happened to an intent, in order; the report lists these. */
@@ -51,6 +52,17 @@ export interface IntentRecord {
   readonly spend: number;
   readonly lastAssessment?: Assessment;
   readonly events: readonly IntentEvent[];
+}
+
+/**
+ * A stored record in today's shape: intents stored before the filter vocabulary was one named a
+ * segment filter's field `feature`; it is read as `field` (the record is rewritten on its next save).
+ */
+export function upgradeIntentRecord(r: IntentRecord): IntentRecord {
+  const filters = r.intent.segment.filters as readonly (FeatureFilter | (Omit<FeatureFilter, 'field'> & { feature: string }))[];
+  if (filters.every((f) => 'field' in f)) return r;
+  const upgraded = filters.map((f) => ('field' in f ? f : { field: f.feature, op: f.op, value: f.value }));
+  return { ...r, intent: { ...r.intent, segment: { ...r.intent.segment, filters: upgraded } } };
 }
 
 /** Where intents are kept: documents by intent id. */

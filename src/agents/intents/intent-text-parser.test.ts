@@ -81,13 +81,13 @@ const ok: readonly (readonly [string, Check])[] = [
   ['retain business customers, budget 20000, recommend only', (i) => expect(i.policyMode).toBe('advise')],
   ['retain customers with churn score above 0.7 and clv >= 500, budget 9000', (i) =>
     expect(i.segment.filters).toEqual([
-      { feature: 'churn', op: '>', value: 0.7 },
-      { feature: 'clv', op: '>=', value: 500 },
+      { field: 'churn', op: '>', value: 0.7 },
+      { field: 'clv', op: '>=', value: 500 },
     ])],
   ['keep customers with complaints_90d >= 2 and tenure below 365, budget 4000', (i) =>
     expect(i.segment.filters).toEqual([
-      { feature: 'complaints_90d', op: '>=', value: 2 },
-      { feature: 'tenure_days', op: '<', value: 365 },
+      { field: 'complaints_90d', op: '>=', value: 2 },
+      { field: 'tenure_days', op: '<', value: 365 },
     ])],
   ['retain high-value customers, churn below 2%, budget 40000', (i) =>
     expect(i.intentExpectation[0]).toMatchObject({ targetName: 'churn_rate', targetCondition: 'atMost', targetValue: 2 })],

@@ -15,11 +15,11 @@ import {
   opOf,
 } from './intent-phrases.js';
 import type { PolicyMode } from '../../decisioning/policy/index.js';
+import { formatFilter, type FeatureFilter } from '../../twin/feature-filter.js';
 import {
   INTENT_CHANNELS,
   intentSchema,
   type Budget,
-  type FeatureFilter,
   type Horizon,
   type Intent,
   type IntentChannel,
@@ -181,11 +181,11 @@ const PHRASES: readonly (readonly [RegExp, Apply])[] = [
     horizon(f, months(countValue(m[1]), m[2]), m[0].trim())],
   // Segment filters, before the named segments so that "churn risk above 0.7" is a filter.
   [new RegExp(String.raw`\b(${FIELD})\s*(${COMPARISON})\s*(-?\d+(?:\.\d+)?)`, 'i'), (m, f) => {
-    const feature = fieldOf(m[1]);
-    if (!feature) return false;
-    const filter: FeatureFilter = { feature, op: opOf(m[2]), value: Number(m[3]) };
+    const field = fieldOf(m[1]);
+    if (!field) return false;
+    const filter: FeatureFilter = { field, op: opOf(m[2]), value: Number(m[3]) };
     f.filters.push(filter);
-    f.notes.push(`segment filter: ${filter.feature} ${filter.op} ${filter.value} (from "${m[0].trim()}")`);
+    f.notes.push(`segment filter: ${formatFilter(filter)} (from "${m[0].trim()}")`);
   }],
   // Channels.
   [new RegExp(String.raw`\b(?:no|without|not\s+by|not\s+via|avoid|never\s+by)\s+(${CHANNEL_LIST})`, 'i'), (m, f) => {
@@ -321,7 +321,7 @@ function assemble(text: string, f: Found, topic: string | undefined, options: Pa
   if (f.named.size === 0 && f.filters.length === 0 && f.cells.length === 0) interpretation.push('segment: all customers');
   const now = options.now ?? Date.now();
   const iso = new Date(now).toISOString();
-  const segmentWords = [...f.named, ...f.filters.map((x) => `${x.feature}${x.op}${x.value}`), ...f.cells.map((c) => `cell ${c}`)];
+  const segmentWords = [...f.named, ...f.filters.map((x) => `${x.field}${x.op}${x.value}`), ...f.cells.map((c) => `cell ${c}`)];
   const intent = intentSchema.parse({
     id: options.id ?? `intent-${createHash('sha256').update(text.toLowerCase()).digest('hex').slice(0, 12)}`,
     name: `${GOAL_LABEL[goalName]} ${segmentWords.length ? segmentWords.join(' ') : 'all'} customers, ${describeHorizon(h)}`,

@@ -1,4 +1,5 @@
-import type { Scenario, ScenarioResult, TargetCondition } from '../../simulation/index.js';
+import type { Scenario, ScenarioResult } from '../../simulation/index.js';
+import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { parseScenarios } from '../../simulation/index.js';
 import type { Segment } from './intent-schema.js';
 import type { PlanOutcome } from './expectation-math.js';
@@ -26,23 +27,20 @@ export const PLAN_DRAWS = 60;
 /** A month of the twins' value: the bar for "high value" (arpu_3m) in the named segments. */
 export const HIGH_VALUE_ARPU = 60;
 
-/** The named segments as the simulation lab's target conditions. */
-export function segmentConditions(segment: Segment): TargetCondition[] {
-  const out: TargetCondition[] = [];
+/** The intent's segment as the simulation lab's target conditions (the same filters, plus the named segments spelt out). */
+export function segmentConditions(segment: Segment): FeatureFilter[] {
+  const out: FeatureFilter[] = [];
   for (const name of segment.named) {
     if (name === 'prepaid') out.push({ field: 'is_prepaid', op: '==', value: 1 });
     else if (name === 'postpaid') out.push({ field: 'is_prepaid', op: '==', value: 0 });
     else if (name === 'business') out.push({ field: 'is_business', op: '==', value: 1 });
     else if (name === 'consumer') out.push({ field: 'is_business', op: '==', value: 0 });
     else if (name === 'high-value') out.push({ field: 'arpu_3m', op: '>=', value: HIGH_VALUE_ARPU });
-    else if (name === 'at-risk') out.push({ field: 'churn_probability', op: '>=', value: 0.1 });
+    else if (name === 'at-risk') out.push({ field: 'churn', op: '>=', value: 0.1 });
     else if (name === 'new-customers') out.push({ field: 'tenure_days', op: '<', value: 180 });
   }
-  for (const f of segment.filters) {
-    if (f.feature === 'clv') continue; // lifetime value is not a scenario field; the ranking carries it
-    const field = f.feature === 'churn' ? 'churn_probability' : f.feature;
-    out.push({ field, op: f.op, value: f.value } as TargetCondition);
-  }
+  // Lifetime value is not a scenario field (the lab knows churn and revenue); the ranking carries it.
+  for (const f of segment.filters) if (f.field !== 'clv') out.push(f);
   return out;
 }
 

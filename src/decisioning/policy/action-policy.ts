@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { channelSchema, type Channel } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
+import { featureFilterSchema, recordPredicate } from '../../twin/feature-filter.js';
 import { ACTION_CLASS, type ActionRequest } from './action-request.js';
 
 /**
@@ -25,11 +27,9 @@ export type ApprovalFallback = (typeof APPROVAL_FALLBACKS)[number];
 export const ANY = '*';
 
 const SEGMENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-const FILTER_OPS = ['<', '<=', '>', '>=', '==', '!='] as const;
 
-const filterSchema = z.object({ feature: z.string().min(1), op: z.enum(FILTER_OPS), value: z.number().finite() });
-/** A feature filter: `{ feature: 'arpu_3m', op: '>=', value: 60 }`. */
-export type FeatureFilter = z.infer<typeof filterSchema>;
+/** A segment's filters read the twin's features and live scores: `{ field: 'arpu_3m', op: '>=', value: 60 }`. */
+const filterSchema = featureFilterSchema(TWIN_SCORE_FIELDS);
 
 const approvalSchema = z.object({
   /** How long an approval may wait. */
@@ -101,7 +101,7 @@ export type PolicyRule = z.infer<typeof ruleSchema>;
 export type PolicyBudget = z.infer<typeof budgetSchema>;
 export type ApprovalSettings = z.infer<typeof approvalSchema>;
 
-/** A segment given in code: a predicate over the twin features of the request. */
+/** A segment given in code: a predicate over the twin features (and scores) the request carries; a missing one fails its filter. */
 export type SegmentPredicate = (features: Readonly<Record<string, number>>) => boolean;
 
 /** A parsed, checked policy: plain data plus compiled segments. */
@@ -111,29 +111,6 @@ export interface ActionPolicy {
   readonly rules: readonly PolicyRule[];
   readonly budgets: readonly PolicyBudget[];
   readonly segments: ReadonlyMap<string, SegmentPredicate>;
-}
-
-/** The predicate of a filter list: every filter holds; a missing feature fails its filter (pure). */
-export function filterPredicate(filters: readonly FeatureFilter[]): SegmentPredicate {
-  return (features) =>
-    filters.every((f) => {
-      const x = features[f.feature];
-      if (typeof x !== 'number' || Number.isNaN(x)) return false;
-      switch (f.op) {
-        case '<':
-          return x < f.value;
-        case '<=':
-          return x <= f.value;
-        case '>':
-          return x > f.value;
-        case '>=':
-          return x >= f.value;
-        case '==':
-          return x === f.value;
-        case '!=':
-          return x !== f.value;
-      }
-    });
 }
 
 /**
@@ -148,7 +125,7 @@ export function parseActionPolicy(document: unknown, options: { segments?: Reado
   }
   const doc = parsed.data;
   const segments = new Map<string, SegmentPredicate>();
-  for (const [name, s] of Object.entries(doc.segments)) segments.set(name, filterPredicate(s.all));
+  for (const [name, s] of Object.entries(doc.segments)) segments.set(name, recordPredicate(s.all));
   for (const [name, fn] of Object.entries(options.segments ?? {})) {
     if (segments.has(name)) throw new TwinloopError('BAD_INPUT', `Segment "${name}" is defined both in the policy document and in code; keep one`);
     segments.set(name, fn);

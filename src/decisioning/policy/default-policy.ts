@@ -11,7 +11,7 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
   fallbackMode: 'advise',
   approval: { timeoutMinutes: 24 * 60, onTimeout: 'reject' },
   segments: {
-    high_value: { description: 'ARPU of 60 or more over three months', all: [{ feature: 'arpu_3m', op: '>=', value: 60 }] },
+    high_value: { description: 'ARPU of 60 or more over three months', all: [{ field: 'arpu_3m', op: '>=', value: 60 }] },
   },
   rules: [
     { id: 'communications', actionClass: 'communication', mode: 'autonomous', riskClass: 'low', unitCost: 0.05, description: 'Notices and proactive messages, everywhere' },

@@ -72,7 +72,7 @@ describe('evaluate with the default sandbox policy', () => {
 describe('rule matching', () => {
   const doc: ActionPolicyDocument = {
     version: 1,
-    segments: { vip: { all: [{ feature: 'arpu_3m', op: '>=', value: 80 }] } },
+    segments: { vip: { all: [{ field: 'arpu_3m', op: '>=', value: 80 }] } },
     rules: [
       { id: 'any', mode: 'advise' },
       { id: 'offer-vip', actionClass: 'offer', segment: 'vip', mode: 'approve' },
@@ -99,6 +99,21 @@ describe('rule matching', () => {
     );
     expect(evaluate(coded, req({ features: { churn_risk: 0.7 } }), { now: NOW }).rule).toBe('r');
     expect(evaluate(coded, req({ features: { churn_risk: 0.1 } }), { now: NOW }).rule).toBeNull();
+  });
+
+  it('matches segments on live scores the request carries, with the filter vocabulary of the twins', () => {
+    const scored = parseActionPolicy({
+      version: 1,
+      segments: { at_risk: { all: [{ field: 'churn', op: '>=', value: 0.4 }, { feature: 'arpu_3m', op: '>', value: 50 }] } },
+      rules: [{ id: 'save', segment: 'at_risk', mode: 'autonomous' }],
+    });
+    expect(evaluate(scored, req({ features: { churn: 0.6, arpu_3m: 70 } }), { now: NOW }).rule).toBe('save');
+    expect(evaluate(scored, req({ features: { churn: 0.2, arpu_3m: 70 } }), { now: NOW }).rule).toBeNull();
+    // A request without the score is not in the segment.
+    expect(evaluate(scored, req({ features: { arpu_3m: 70 } }), { now: NOW }).rule).toBeNull();
+    expect(() => parseActionPolicy({ version: 1, segments: { s: { all: [{ field: 'churn_risk', op: '>', value: 0.5 }] } } })).toThrow(
+      /segments\.s\.all\.0\.field: unknown field "churn_risk"; known fields: tenure_days, .*, churn, clv/,
+    );
   });
 
   it('refuses a policy naming an undefined segment, duplicate ids or unknown fields', () => {

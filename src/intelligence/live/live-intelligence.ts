@@ -1,11 +1,13 @@
 import { TwinloopError } from '../../domain/errors.js';
 import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
+import type { ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinView } from '../../twin/twin-view.js';
 import { CHURN_MODEL_NAME } from '../twin-training/train-churn-from-twins.js';
 import { loadChampion, toLiveModel, trainAndRegister, type Promotion, type RegisteredModel } from './churn-model-service.js';
 import type { DriftReport } from './drift-monitor.js';
 import { LiveScoring, type LiveModel } from './live-scoring.js';
+import { liveScoreFields } from './score-fields.js';
 import type { ClvSettings } from './twin-signals.js';
 
 /** Extra fields for a twin answer, computed from the twin as read (e.g. live scores with reasons). */
@@ -35,6 +37,8 @@ export interface IntelligenceOptions {
 export interface Intelligence {
   /** Adds `scores` to a current twin read (`{ scores: null }` until a champion serves). */
   readonly decorateTwin: TwinDecorator;
+  /** The live scores as fields twin searches filter on (`/twins?churn.gt=0.5`, MCP search_twins). */
+  readonly scoreFields: ExtraFields;
   /** The model registry it serves from (its owner closes it). */
   readonly registry: ModelRegistry;
   /** Trains from the twins now and registers the result (challenger, or champion when there is none). */
@@ -120,6 +124,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
 
   return {
     decorateTwin: (view: TwinView) => (live ? live.decorate(view) : { scores: null }),
+    scoreFields: liveScoreFields(() => live),
     registry,
     train: (request) => train({ ...request, promotion: 'champion-if-none' }),
     async promote(id) {

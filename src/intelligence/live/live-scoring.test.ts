@@ -9,10 +9,12 @@ import { openModelRegistry } from '../../store/open-model-registry.js';
 import type { ModelRegistry } from '../../store/model-registry.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
+import { queryTwinsWhere } from '../../twin/twin-query.js';
 import { syntheticChurnEvents } from '../twin-training/synthetic-churn-events.js';
 import { clv } from '../clv/customer-lifetime-value.js';
 import { loadChampion, trainAndRegister } from './churn-model-service.js';
 import { LiveScoring } from './live-scoring.js';
+import { liveScoreFields } from './score-fields.js';
 import { fastClv } from './fast-clv.js';
 import { DEFAULT_CLV_SETTINGS } from './twin-signals.js';
 
@@ -115,5 +117,27 @@ describe('live scoring', () => {
     const { scores } = live.decorate(twins.engine.view(twins.engine.table.idAt(slot))!);
     expect(scores.churn.probability).toBeNull();
     expect(scores.clv.value).toBe(0);
+  });
+
+  it('lets a twin query filter on the live scores as on features, and says why when no model serves', () => {
+    const scores = liveScoreFields(() => live);
+    const ids = Array.from({ length: twins.engine.size }, (_, slot) => twins.engine.table.idAt(slot));
+    const risks = ids.map((id) => live.scoreOf(id)!).filter((s) => s.active).map((s) => s.churn).sort((a, b) => a - b);
+    const median = risks[risks.length >> 1];
+    const page = queryTwinsWhere(twins.engine, { 'churn.gt': String(median), 'is_prepaid.eq': '0' }, 0, 10_000, scores);
+    const expected = ids.filter((id) => {
+      const s = live.scoreOf(id)!;
+      return s.active && s.churn > median && twins.engine.features(id)![FEATURE_INDEX.is_prepaid] === 0;
+    });
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(twins.engine.size);
+    expect(page.items.map((t) => t.customerId)).toEqual(expected);
+    for (const t of page.items) expect(t.scores).toEqual({ churn: live.scoreOf(t.customerId)!.churn, clv: live.scoreOf(t.customerId)!.clv });
+    // A churned twin has no churn score: it matches no churn filter, whatever the operator.
+    const churned = queryTwinsWhere(twins.engine, { 'churned.eq': '1', 'churn.ne': '-1' }, 0, 10_000, scores);
+    expect(churned.items).toEqual([]);
+    const none = liveScoreFields(() => null);
+    expect(() => queryTwinsWhere(twins.engine, { 'churn.gt': String(median) }, 0, 10, none)).toThrow(/no churn model is serving yet/);
+    expect(queryTwinsWhere(twins.engine, { 'is_prepaid.eq': '0' }, 0, 3, none).items).toHaveLength(3);
   });
 });

@@ -236,6 +236,21 @@ export class LiveScoring {
     return { churn: this.churn[slot], clv: this.clvValue[slot], clvLow: this.clvLow[slot], clvHigh: this.clvHigh[slot], active: this.active[slot] === 1 };
   }
 
+  /**
+   * Writes a twin's `churn` (NaN outside the scored population) and `clv` at `out[offset]` and
+   * `out[offset + 1]` (the order of SCORE_FIELDS); NaN for both for an unknown customer. Allocates nothing.
+   */
+  scoresInto(customerId: string, out: Float64Array, offset: number): void {
+    const slot = this.engine.table.slotOf(customerId);
+    if (slot === undefined) {
+      out[offset] = out[offset + 1] = Number.NaN;
+      return;
+    }
+    if (slot >= this.scored) this.rescoreSlot(slot);
+    out[offset] = this.active[slot] === 1 ? this.churn[slot] : Number.NaN;
+    out[offset + 1] = this.clvValue[slot];
+  }
+
   /** The `scores` block of a twin answer, with reasons computed now for this one twin. */
   decorate(view: TwinView): { scores: TwinScores } {
     const slot = this.engine.table.slotOf(view.customerId);

@@ -40,7 +40,7 @@ describe('live scores and the model API', () => {
     intel = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 0, log: (l) => lines.push(l) });
     expect(intel.decorateTwin(w.twins.engine.view('C3')!)).toEqual({ scores: null });
     await intel.trainIfMissing();
-    app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin }, [modelRoutes(intel)]);
+    app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields }, [modelRoutes(intel)]);
   }, 60_000);
   afterAll(async () => {
     await intel.close();
@@ -48,6 +48,18 @@ describe('live scores and the model API', () => {
     await w.registry.close();
     await w.twins.close();
     rmSync(w.dir, { recursive: true, force: true });
+  });
+
+  it('filters GET /twins on the live scores with the same syntax as on features', async () => {
+    const page = (await app.inject('/twins?churn.gte=0&clv.gt=0&limit=5')).json() as { items: { customerId: string; scores: { churn: number; clv: number } }[] };
+    expect(page.items).toHaveLength(5);
+    for (const t of page.items) expect(t.scores).toEqual({ churn: intel.live()!.scoreOf(t.customerId)!.churn, clv: intel.live()!.scoreOf(t.customerId)!.clv });
+    const top = Math.max(...page.items.map((t) => t.scores.churn));
+    const above = (await app.inject(`/twins?churn.gt=${top}&limit=1000`)).json() as { items: { scores: { churn: number } }[] };
+    expect(above.items.every((t) => t.scores.churn > top)).toBe(true);
+    const bad = await app.inject('/twins?churn.above=0.5');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toMatch(/unknown operator "above"/);
   });
 
   it('trains and promotes a champion when there is none, and GET /twins/:id carries scores with reasons', async () => {
@@ -121,7 +133,7 @@ describe('trainIfMissing on a short history', () => {
       await intel.trainIfMissing();
       expect(lines.join('\n')).toMatch(/no churn model yet: the history .* is too short/);
       expect(intel.live()).toBeNull();
-      const app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin }, [modelRoutes(intel)]);
+      const app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields }, [modelRoutes(intel)]);
       const res = await app.inject({ method: 'POST', url: '/models/train' });
       expect(res.statusCode).toBe(409);
       expect((await app.inject('/models')).json()).toEqual({ items: [] });

@@ -27,12 +27,12 @@ export function openApiDocument(version: string): object {
       },
       '/twins': {
         get: {
-          summary: 'List twins, filtered on features',
+          summary: 'List twins, filtered on features and live scores (`field.op=value`, docs/filters.md)',
           description: 'Scans twins in order from `offset` and returns up to `limit` matches; `next` is the offset to resume from (null at the end), `twinCount` the number of twins in all.',
           parameters: [
             { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 1000, default: 50 } },
             { name: 'offset', in: 'query', schema: { type: 'integer', default: 0 }, description: 'Slot to resume the scan from (the `next` of the previous page)' },
-            { name: '{feature}.{op}', in: 'query', schema: { type: 'number' }, description: `Filter such as data_mb_30d.gt=1000; ops eq, ne, gt, gte, lt, lte; features: ${FEATURE_NAMES.join(', ')}` },
+            { name: '{field}.{op}', in: 'query', schema: { type: 'number' }, description: `Filter such as data_mb_30d.gt=1000 or churn.gt=0.5; ops eq, ne, gt, gte, lt, lte; fields: ${FEATURE_NAMES.join(', ')}, and the live scores churn and clv once a model serves` },
           ],
           responses: { 200: json({ type: 'object' }), 400: json(error) },
         },

@@ -26,7 +26,7 @@ export interface OperatorServerOptions {
  */
 export function createOperatorServer(operator: Operator, options: OperatorServerOptions): FastifyInstance {
   const services = () => operator.services;
-  return createHttpServer({ twins: operator.twins, version: options.version, logger: options.logger, decorateTwin: operator.intelligence.decorateTwin }, [
+  return createHttpServer({ twins: operator.twins, version: options.version, logger: options.logger, decorateTwin: operator.intelligence.decorateTwin, scoreFields: operator.intelligence.scoreFields }, [
     modelRoutes(operator.intelligence),
     assistRoutes(operator.twins, operator.assist),
     decisionRoutes(services),

@@ -58,7 +58,9 @@ describe('HTTP API', () => {
     expect((await app.inject('/twins?data_mb_7d.gt=100')).json().items).toEqual([]);
     const bad = await app.inject('/twins?dat_mb.gt=1');
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.message).toMatch(/unknown feature "dat_mb"/);
+    expect(bad.json().error.message).toMatch(/unknown field "dat_mb"; known fields: tenure_days, .*data_mb_7d/);
+    // Scores are fields only where the intelligence layer supplies them.
+    expect((await app.inject('/twins?churn.gt=0.5')).json().error.message).toMatch(/unknown field "churn"/);
   });
 
   it('says 404 for an unknown twin and 400 for a bad time', async () => {

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
+import type { ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { sendError } from './error-mapping.js';
 import { registerEventRoutes } from './event-routes.js';
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
   bodyLimit?: number;
   /** Adds fields to every twin answer (e.g. live scores with reasons); called for current reads only. */
   decorateTwin?: TwinDecorator;
+  /** Live scores `/twins` may filter on (the intelligence layer's `scoreFields`); default none. */
+  scoreFields?: ExtraFields;
 }
 
 /** Builds the HTTP API (not yet listening). */
@@ -39,7 +42,7 @@ export function createHttpServer(options: HttpServerOptions, modules: readonly R
   const doc = openApiDocument(options.version);
   app.get('/openapi.json', async () => doc);
   registerEventRoutes(app, twins);
-  registerTwinRoutes(app, twins, options.decorateTwin);
+  registerTwinRoutes(app, twins, options.decorateTwin, options.scoreFields);
   for (const add of modules) add(app);
   return app;
 }

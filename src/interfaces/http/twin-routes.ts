@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { TwinloopError } from '../../domain/errors.js';
-import { parseFeatureFilters, queryTwins } from '../../twin/twin-query.js';
+import { queryTwinsWhere, type ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinView } from '../../twin/twin-view.js';
 
@@ -14,13 +14,13 @@ export function parseTime(name: string, value: string | undefined): number | und
 
 const PAGING = new Set(['limit', 'offset']);
 
-export function registerTwinRoutes(app: FastifyInstance, twins: TwinService, decorate?: (view: TwinView) => Record<string, unknown>): void {
+/** The twin routes; `scoreFields` lets `/twins` filter on live scores (`churn.gt=0.5`). */
+export function registerTwinRoutes(app: FastifyInstance, twins: TwinService, decorate?: (view: TwinView) => Record<string, unknown>, scoreFields?: ExtraFields): void {
   app.get<{ Querystring: Record<string, string> }>('/twins', async (request) => {
     const q = request.query;
     const limit = Math.min(1000, Math.max(1, Number(q.limit ?? 50) || 50));
     const offset = Math.max(0, Number(q.offset ?? 0) || 0);
-    const filters = parseFeatureFilters(Object.fromEntries(Object.entries(q).filter(([k]) => !PAGING.has(k))));
-    const page = queryTwins(twins.engine, filters, offset, limit);
+    const page = queryTwinsWhere(twins.engine, Object.fromEntries(Object.entries(q).filter(([k]) => !PAGING.has(k))), offset, limit, scoreFields);
     return { items: page.items, next: page.next, twinCount: twins.engine.size };
   });
 

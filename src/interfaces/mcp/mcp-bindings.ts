@@ -4,7 +4,7 @@ import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import { CHANNELS } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { parseScenarios } from '../../simulation/index.js';
-import { parseFeatureFilters, queryTwins } from '../../twin/twin-query.js';
+import { queryTwinsWhere } from '../../twin/twin-query.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import type { ActionAnswer, McpCapabilities } from './mcp-capabilities.js';
 
@@ -29,7 +29,8 @@ export function mcpCapabilities(services: () => OperatorServices): McpCapabiliti
       return { customerId: id, churn: twin.scores.churn, lifetimeValue: twin.scores.clv };
     },
     searchTwins: async (filters, offset, limit) => {
-      const page = queryTwins(services().twins.engine, parseFeatureFilters(filters), offset, limit);
+      const s = services();
+      const page = queryTwinsWhere(s.twins.engine, filters, offset, limit, s.scoreFields);
       return { total: page.items.length, items: page.items, next: page.next } as { total: number; items: unknown[] };
     },
     recommend: async (customerId, context) => decisionAnswer(services().decisions.decide(customerId, { channel: channel.parse(context.channel), reason: context.reason })),

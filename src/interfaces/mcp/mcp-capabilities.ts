@@ -9,7 +9,7 @@ export interface McpCapabilities {
   readTwin(customerId: string): Promise<unknown | null>;
   /** The churn score with its interval and the features that push it up or down. */
   explainChurn(customerId: string): Promise<unknown | null>;
-  /** Twins matching feature filters (`{ 'tenure_days.gte': '365' }` pairs), a page at a time. */
+  /** Twins matching filters on features and live scores (`{ 'tenure_days.gte': '365', 'churn.gt': '0.5' }` pairs, docs/filters.md), a page at a time. */
   searchTwins(filters: Record<string, string>, offset: number, limit: number): Promise<{ total: number; items: unknown[] }>;
   /** Runs the decision funnel; the decision is logged (that is its only side effect). */
   recommend(customerId: string, context: { channel: string; reason?: string }): Promise<unknown>;

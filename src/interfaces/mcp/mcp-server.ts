@@ -65,7 +65,7 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
     'search_twins',
     {
       title: 'Search twins',
-      description: 'Twins whose features match filters such as {"is_prepaid": "1", "tenure_days.gte": "365"} (operators .eq .ne .gt .gte .lt .lte; features as in docs/models.md).',
+      description: 'Twins whose features or live scores match filters such as {"is_prepaid": "1", "tenure_days.gte": "365", "churn.gt": "0.5"} (operators .eq .ne .gt .gte .lt .lte; fields: the features in docs/models.md, and the scores churn and clv).',
       inputSchema: {
         filters: z.record(z.string(), z.string()).default({}),
         offset: z.number().int().min(0).default(0),

@@ -96,7 +96,8 @@ export function operatorFlows(
           churn: score.churn,
           value: score.clv,
           acceptance: s.decisions.learner.mean('retain-10', contextKeyOf('app', score.churn)),
-          features: { arpu_3m: f[FEATURE_INDEX.arpu_3m], is_prepaid: f[FEATURE_INDEX.is_prepaid], tenure_days: f[FEATURE_INDEX.tenure_days] },
+          // What policy segments may read (docs/filters.md): a few features and the scores.
+          features: { arpu_3m: f[FEATURE_INDEX.arpu_3m], is_prepaid: f[FEATURE_INDEX.is_prepaid], tenure_days: f[FEATURE_INDEX.tenure_days], churn: score.churn, clv: score.clv },
         });
       }
       return out;

@@ -24,6 +24,7 @@ import { openRecordStore } from '../../store/open-record-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
+import type { ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
 
 /**
@@ -34,6 +35,8 @@ import type { TwinService } from '../../twin/twin-service.js';
 export interface OperatorServices {
   readonly twins: TwinService;
   readonly decorateTwin: TwinDecorator;
+  /** The live scores twin searches may filter on (`churn`, `clv`). */
+  readonly scoreFields: ExtraFields;
   readonly decisions: DecisionService;
   readonly guarded: GuardedExecutor;
   readonly approvals: ApprovalQueue;
@@ -165,6 +168,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const services: OperatorServices = {
     twins,
     decorateTwin: intelligence.decorateTwin,
+    scoreFields: intelligence.scoreFields,
     decisions,
     guarded,
     approvals,

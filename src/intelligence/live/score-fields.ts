@@ -1,0 +1,31 @@
+import { TwinloopError } from '../../domain/errors.js';
+import { filterFields, type FilterFields } from '../../twin/feature-filter.js';
+import type { ExtraFields } from '../../twin/twin-query.js';
+import type { LiveScoring } from './live-scoring.js';
+
+/**
+ * The live scores a filter may name beside the twin's features: `churn`, the calibrated churn
+ * probability within the serving model's horizon (no value for a twin outside the scored
+ * population: churned, or without a plan), and `clv`, the expected lifetime value.
+ */
+export const SCORE_FIELDS = ['churn', 'clv'] as const;
+export type ScoreField = (typeof SCORE_FIELDS)[number];
+
+/** The fields of segment filters (intents, policy segments): the twin's features, then the live scores. */
+export const TWIN_SCORE_FIELDS: FilterFields = filterFields(SCORE_FIELDS);
+
+/**
+ * The live scores as extra fields of a twin query (`/twins?churn.gt=0.5`), read from whichever
+ * scorer serves when the query runs. A query that filters on a score while no model serves fails
+ * with UNAVAILABLE saying how to get one; a query that does not is unaffected.
+ */
+export function liveScoreFields(live: () => LiveScoring | null): ExtraFields {
+  return {
+    names: SCORE_FIELDS,
+    read(customerId, out, offset) {
+      const scoring = live();
+      if (!scoring) throw new TwinloopError('UNAVAILABLE', 'no churn model is serving yet, so there are no scores to filter on; train one with `twinloop model train-twins` (or POST /models/train)');
+      scoring.scoresInto(customerId, out, offset);
+    },
+  };
+}
