@@ -1,9 +1,8 @@
 import { FEATURE_INDEX, type FeatureName } from '../../twin/twin-features.js';
 import type { TabularModelDocument } from '../model/model-document.js';
 import { packForest, predictPacked } from '../learners/packed-forest.js';
-import { logisticContributions } from '../learners/logistic-regression.js';
 import { calibrate } from '../learners/calibrator.js';
-import { treeExpectedValue, treeShap } from '../explain/tree-shap.js';
+import { blendedExplainer, blendOf, type ContributionUnits } from '../explain/blended-contributions.js';
 import type { FeatureMatrix } from '../tabular/encoder.js';
 
 /** One feature's signed share of a twin's churn log-odds. */
@@ -19,7 +18,7 @@ export interface ChurnExplanation {
   readonly probability: number;
   readonly logOdds: number;
   readonly expected: number;
-  readonly units: 'calibrated log-odds' | 'model log-odds';
+  readonly units: ContributionUnits;
   readonly contributions: readonly FeatureContribution[];
 }
 
@@ -43,9 +42,8 @@ export function createChurnScorer(model: TabularModelDocument): ChurnScorer {
   const row = new Float64Array(P);
   const matrix: FeatureMatrix = { rows: 1, cols: P, data: row };
   const out = new Float64Array(1);
-  const useLr = model.learner !== 'gbdt' && model.logistic !== null;
-  const useGb = model.learner !== 'logistic' && model.gbdt !== null;
-  const weight = useLr && useGb ? 0.5 : 1;
+  const { useLogistic: useLr, useTrees: useGb, weight } = blendOf(model);
+  const explainRow = blendedExplainer(model);
   const forest = useGb && model.gbdt ? packForest(model.gbdt) : null;
   const lr = model.logistic;
   const cols = lr ? lr.design.columns : [];
@@ -56,7 +54,6 @@ export function createChurnScorer(model: TabularModelDocument): ChurnScorer {
   const colMean = Float64Array.from(cols, (c) => c.mean);
   const colFactor = Float64Array.from(cols, (c, k) => (lr ? lr.weights[k] / c.scale : 0));
   const cal = model.calibration;
-  const gbExpected = model.gbdt ? model.gbdt.baseScore + model.gbdt.trees.reduce((s, t) => s + treeExpectedValue(t), 0) : 0;
 
   const gather = (f: Float64Array): void => {
     for (let j = 0; j < P; j++) row[j] = source[j] >= 0 ? f[source[j]] : Number.NaN;
@@ -85,32 +82,8 @@ export function createChurnScorer(model: TabularModelDocument): ChurnScorer {
     },
     explain(f) {
       gather(f);
-      const phi = new Float64Array(P);
-      let expected = 0;
-      if (useLr && lr) {
-        const c = logisticContributions(lr, row, P);
-        for (let j = 0; j < P; j++) phi[j] += weight * c[j];
-        // Linear terms are relative to the training mean, where the model's log-odds is the intercept.
-        expected += weight * lr.intercept;
-      }
-      if (useGb && model.gbdt) {
-        const c = new Float64Array(P);
-        for (const tree of model.gbdt.trees) treeShap(tree, row, c);
-        for (let j = 0; j < P; j++) phi[j] += weight * c[j];
-        expected += weight * gbExpected;
-      }
-      let raw = expected;
-      for (let j = 0; j < P; j++) raw += phi[j];
-      const platt = cal.method === 'platt';
-      const scale = platt ? cal.a : 1;
-      const shift = platt ? cal.b : 0;
-      return {
-        probability: calibrate(cal, raw),
-        logOdds: raw * scale + shift,
-        expected: expected * scale + shift,
-        units: platt ? 'calibrated log-odds' : 'model log-odds',
-        contributions: model.featureNames.map((feature, j) => ({ feature, value: row[j], contribution: phi[j] * scale })),
-      };
+      const d = explainRow(row);
+      return { ...d, contributions: model.featureNames.map((feature, j) => ({ feature, value: row[j], contribution: d.contributions[j] })) };
     },
   };
 }

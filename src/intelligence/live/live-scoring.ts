@@ -2,6 +2,7 @@ import type { Intake } from '../../twin/intake.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import { FEATURE_COUNT, FEATURE_INDEX as F, FEATURE_NAMES, type FeatureName } from '../../twin/twin-features.js';
 import type { TwinView } from '../../twin/twin-view.js';
+import type { ContributionUnits } from '../explain/blended-contributions.js';
 import type { TabularModelDocument } from '../model/model-document.js';
 import type { ChurnModelMetadata } from '../twin-training/train-churn-from-twins.js';
 import { createChurnScorer, type ChurnScorer } from './churn-scorer.js';
@@ -55,7 +56,7 @@ export type ChurnScore =
       readonly logOdds: number;
       /** The model's log-odds for the average training row: baseline + Σ contributions = logOdds. */
       readonly baseline: number;
-      readonly units: 'calibrated log-odds' | 'model log-odds';
+      readonly units: ContributionUnits;
       readonly reasons: readonly Reason[];
     }
   | { readonly probability: null; readonly note: string; readonly reasons: readonly Reason[] };

@@ -1,17 +1,14 @@
 import type { CsvTable } from '../tabular/csv-table.js';
 import type { FeatureMatrix } from '../tabular/encoder.js';
 import { describeValue, encodeRecord, encodeTable } from '../tabular/encoder.js';
-import { logisticContributions, logisticLogOdds } from '../learners/logistic-regression.js';
+import { logisticLogOdds } from '../learners/logistic-regression.js';
 import type { PackedForest } from '../learners/packed-forest.js';
 import { packForest, predictPacked } from '../learners/packed-forest.js';
 import { calibrate } from '../learners/calibrator.js';
-import { treeExpectedValue, treeShap } from '../explain/tree-shap.js';
+import { blendedExplainer, blendOf, type ContributionUnits } from '../explain/blended-contributions.js';
 import type { Contribution, ReasonOptions } from '../explain/reasons.js';
 import { formatReasons } from '../explain/reasons.js';
 import type { TabularModelDocument } from './model-document.js';
-
-/** Units of the contributions: calibrated log-odds with Platt (affine), else the model's raw log-odds. */
-export type ContributionUnits = 'calibrated log-odds' | 'model log-odds';
 
 /** The score of one record with its explanation. */
 export interface RecordScore {
@@ -41,11 +38,8 @@ export interface TabularScorer {
 export function createTabularScorer(model: TabularModelDocument): TabularScorer {
   const forest: PackedForest | null = model.gbdt ? packForest(model.gbdt) : null;
   const cal = model.calibration;
-  const useLr = model.learner !== 'gbdt' && model.logistic !== null;
-  const useGb = model.learner !== 'logistic' && forest !== null;
-  const weight = useLr && useGb ? 0.5 : 1;
-  const p = model.featureNames.length;
-  const gbExpected = model.gbdt ? model.gbdt.baseScore + model.gbdt.trees.reduce((s, t) => s + treeExpectedValue(t), 0) : 0;
+  const { useLogistic: useLr, useTrees: useGb, weight } = blendOf(model);
+  const explainRow = blendedExplainer(model);
 
   const rawLogOdds = (matrix: FeatureMatrix, out: Float64Array): Float64Array => {
     if (useGb && forest) predictPacked(forest, matrix, out);
@@ -70,35 +64,17 @@ export function createTabularScorer(model: TabularModelDocument): TabularScorer 
     },
     scoreRecord(record, reasonOptions) {
       const { row, warnings } = encodeRecord(model.encoder, record);
-      const phi = new Float64Array(p);
-      let expected = 0;
-      if (useLr && model.logistic) {
-        const c = logisticContributions(model.logistic, row, p);
-        for (let j = 0; j < p; j++) phi[j] += weight * c[j];
-        expected += weight * model.logistic.intercept;
-      }
-      if (useGb && model.gbdt) {
-        const c = new Float64Array(p);
-        for (const tree of model.gbdt.trees) treeShap(tree, row, c);
-        for (let j = 0; j < p; j++) phi[j] += weight * c[j];
-        expected += weight * gbExpected;
-      }
-      let raw = expected;
-      for (let j = 0; j < p; j++) raw += phi[j];
-      // Platt is affine in log-odds, so scaling by `a` keeps the decomposition exact after calibration.
-      const scale = cal.method === 'platt' ? cal.a : 1;
-      const shift = cal.method === 'platt' ? cal.b : 0;
-      const units: ContributionUnits = cal.method === 'platt' ? 'calibrated log-odds' : 'model log-odds';
+      const d = explainRow(row);
       const contributions = model.encoder.features.map((f, j) => ({
         feature: f.name,
         value: describeValue(f, lookup(record, f.name)),
-        contribution: phi[j] * scale,
+        contribution: d.contributions[j],
       }));
       return {
-        probability: calibrate(cal, raw),
-        logOdds: raw * scale + shift,
-        expected: expected * scale + shift,
-        units,
+        probability: d.probability,
+        logOdds: d.logOdds,
+        expected: d.expected,
+        units: d.units,
         contributions,
         reasons: formatReasons(contributions, reasonOptions),
         warnings,
