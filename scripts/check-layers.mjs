@@ -5,17 +5,20 @@
 //   `src/sandbox/oracle` (fails otherwise);
 // - the composition root, `interfaces/runtime`, imports no edge (http, cli, mcp, console): the
 //   edges stand on it (fails otherwise);
+// - a folder with an index.ts is entered through it: from outside the folder, only its index.ts
+//   (or the index.ts of a folder inside it) may be imported (fails otherwise; the benchmarks in
+//   interfaces/bench time internal parts on purpose and are exempt). A folder without one is
+//   entered file by file (docs/decisions/0007-index-files-are-doors.md);
 // - no import loop, counting `import type` and the worker files a module spawns with
-//   `new URL('./x.js', import.meta.url)` (reported; fails once FAIL_ON_IMPORT_LOOPS is true).
+//   `new URL('./x.js', import.meta.url)` (fails).
 // It prints the table of allowed imports, which ARCHITECTURE.md quotes.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..', 'src');
 
-// Loops are reported without failing while issue 17 removes the last ones; set to true once
-// main has none, so that a new loop fails the build.
-const FAIL_ON_IMPORT_LOOPS = false;
+// Issue 17 removed the last loops: a new one fails the build.
+const FAIL_ON_IMPORT_LOOPS = true;
 
 // The arrows of ARCHITECTURE.md's diagram: what each layer sits on. A layer may import the
 // layers its arrows reach, following arrows down through the layers; the ports (store, bus) only
@@ -89,6 +92,22 @@ function targetOf(file, spec) {
   return rel.startsWith('..') ? null : rel;
 }
 
+// Folders with an index.ts (relative to src/): the doors.
+const doors = [...files(root)].filter((f) => f.endsWith(`${sep}index.ts`)).map((f) => relative(root, dirname(f)));
+const inside = (path, folder) => path.startsWith(folder + sep);
+const BENCH = join('interfaces', 'bench');
+
+/** Why `rel` may not import `target` past a door, or null when it may. */
+function doorProblem(rel, target) {
+  if (inside(rel, BENCH)) return null;
+  for (const door of doors) {
+    if (!inside(target, door) || inside(rel, door)) continue;
+    const throughDoor = target.endsWith(`${sep}index.ts`) && doors.some((d) => (d === door || inside(d, door)) && target === join(d, 'index.ts'));
+    if (!throughDoor) return `src/${door} is entered through its index.ts: import what it offers from there (export it there if it is missing)`;
+  }
+  return null;
+}
+
 const problems = [];
 const graph = new Map(); // file → files it imports (relative to src/)
 const uses = new Map(); // "from→to" layer pair → files using it
@@ -107,6 +126,8 @@ for (const file of files(root)) {
     const target = targetOf(file, spec);
     if (target === null) continue;
     edges.add(target);
+    const door = doorProblem(rel, target);
+    if (door) problems.push(`${rel} imports ${spec}: ${door}`);
     const targetLayer = target.split(sep)[0];
     if (target.split(sep).includes('oracle') && targetLayer === 'sandbox' && !oracleReaders.has(layer) && !isTest) {
       problems.push(`${rel} imports the sandbox oracle (${spec}); only sandbox and evaluation may`);

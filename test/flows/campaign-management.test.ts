@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createAuditTrail } from '../../src/agents/governance/index.js';
+import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
 import { campaignManagementWorkflow, CAMPAIGN_ADJUSTMENT_CLASS, type CampaignAllocation, type CampaignResult, type CampaignStats } from '../../src/agents/flows/campaign-management-flow.js';
-import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
+import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
 import { openGovernanceStore } from '../../src/store/open-governance-store.js';
 import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
 

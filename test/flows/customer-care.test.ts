@@ -7,7 +7,7 @@ import { AGENT_DECISION_SIGNAL, customerCareWorkflow, type CareCard, type Custom
 import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
 import { createGuardedExecutor } from '../../src/agents/governance/guarded-executor.js';
-import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
+import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../src/decisioning/policy/index.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { createSandboxWorld, namedWorld } from '../../src/sandbox/index.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { creditTerms, DEFAULT_CREDIT_POLICY, onboardingWorkflow, recommendPlan, type OnboardingResult } from '../../src/agents/flows/onboarding-flow.js';
-import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
+import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
 import { createSandboxWorld, namedWorld, type WorldConfig } from '../../src/sandbox/index.js';
 import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
 

@@ -8,7 +8,7 @@ import { orderFulfilmentWorkflow, orderProblem, type OrderFulfilmentResult } fro
 import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
 import { createGuardedExecutor } from '../../src/agents/governance/guarded-executor.js';
-import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
+import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy, type ActionPolicyDocument } from '../../src/decisioning/policy/index.js';
 import { rejected } from '../../src/domain/connectors/connector-result.js';
 import type { ProvisioningConnector } from '../../src/domain/connectors/provisioning.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingWorkflow, ONBOARDING_STEPS, type PlanOption } from '../../src/agents/flows/onboarding-flow.js';
-import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
+import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
 import type { Order, OrderManagementConnector } from '../../src/domain/connectors/order-management.js';
 import { createSandboxWorld, namedWorld, type SandboxWorld } from '../../src/sandbox/index.js';
 import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';

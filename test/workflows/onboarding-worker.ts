@@ -3,7 +3,7 @@
  * kills itself with SIGKILL at the step boundary named by KILL_AT (`after:k` = just after the k-th
  * step is journaled, `before:k` = just before the k-th step runs).
  */
-import { createWorkflowEngine } from '../../src/agents/workflows/workflow-engine.js';
+import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
 import { onboardingWorkflow, ONBOARDING_WORKFLOW_ID, type PlanOption } from '../../src/agents/flows/onboarding-flow.js';
 import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
 import { remoteBackends } from './remote-backends.js';

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { ok, type ConnectorResult } from '../../domain/connectors/connector-result.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { DO_NOTHING, decideForTwin, type CustomerScores, type Decision, type DecisionFunnel, type OfferCatalogue, type TwinSource } from '../../decisioning/index.js';
+import type { CustomerScores } from '../../decisioning/arbitration.js';
+import { decideForTwin, type Decision, type DecisionFunnel, type TwinSource } from '../../decisioning/decision-funnel.js';
+import { DO_NOTHING } from '../../decisioning/decision-record.js';
+import type { OfferCatalogue } from '../../decisioning/offer-catalogue.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';

@@ -1,5 +1,5 @@
 import { onboardingWorkflow, type OnboardingResult } from '../../agents/flows/onboarding-flow.js';
-import { createWorkflowEngine } from '../../agents/workflows/workflow-engine.js';
+import { createWorkflowEngine } from '../../agents/workflows/index.js';
 import { createSandboxWorld, namedWorld } from '../../sandbox/index.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import { intOption } from '../cli/cli-numbers.js';

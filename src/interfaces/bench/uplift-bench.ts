@@ -1,4 +1,4 @@
-import { runOfferUpliftEvaluation, type OfferUpliftEvaluationResult } from '../../evaluation/index.js';
+import { runOfferUpliftEvaluation, type OfferUpliftEvaluationResult } from '../../evaluation/offer-uplift-evaluation.js';
 import { WORLD_NAMES } from '../../sandbox/index.js';
 import { intOption } from '../cli/cli-numbers.js';
 import { defineBench } from './bench-harness.js';
