@@ -8,9 +8,9 @@ import { decideForTwin, DecisionFunnel, type DecisionContext, type FunnelOptions
 import { DO_NOTHING } from './decision-record.js';
 import { defaultCatalogue, DEFAULT_CATALOGUE_DOCUMENT } from './default-catalogue.js';
 import { loadCatalogue, type CatalogueDocument } from './offer-catalogue.js';
+import { DAY_MS } from '../domain/time.js';
 
 const NOON = Date.UTC(2026, 0, 15, 12);
-const DAY = 86_400_000;
 
 function customer(set: Partial<Record<FeatureName, number>> = {}): Float64Array {
   const f = new Float64Array(FEATURE_COUNT);
@@ -165,7 +165,7 @@ describe('decision funnel', () => {
 describe('contact policy in the funnel', () => {
   const marketing = ['retain-10', 'retain-25', 'data-bonus', 'upgrade'];
   const presented = (ledger: ContactLedger, id: string, daysAgo: number, channel: 'call' | 'web' = 'call', offerId = 'data-bonus') =>
-    ledger.record(id, { at: NOON - daysAgo * DAY, channel, offerId, response: 'presented' });
+    ledger.record(id, { at: NOON - daysAgo * DAY_MS, channel, offerId, response: 'presented' });
 
   it('caps marketing contacts per period overall and per channel', () => {
     const ledger = new ContactLedger();
@@ -187,8 +187,8 @@ describe('contact policy in the funnel', () => {
   it('holds marketing back during the cool-down after a decline, and the declined offer longer', () => {
     const ledger = new ContactLedger();
     ledger.observe([
-      { id: 'e1', customerId: 'c1', time: new Date(NOON - 3 * DAY).toISOString(), source: 't', v: 1, kind: 'offer', data: { action: 'declined', offerId: 'retain-10', channel: 'call' } },
-      { id: 'e2', customerId: 'c2', time: new Date(NOON - 20 * DAY).toISOString(), source: 't', v: 1, kind: 'offer', data: { action: 'declined', offerId: 'retain-10', channel: 'call' } },
+      { id: 'e1', customerId: 'c1', time: new Date(NOON - 3 * DAY_MS).toISOString(), source: 't', v: 1, kind: 'offer', data: { action: 'declined', offerId: 'retain-10', channel: 'call' } },
+      { id: 'e2', customerId: 'c2', time: new Date(NOON - 20 * DAY_MS).toISOString(), source: 't', v: 1, kind: 'offer', data: { action: 'declined', offerId: 'retain-10', channel: 'call' } },
     ]);
     const f = funnel({ ledger });
     const recent = f.decide('c1', customer(), risky, call);
@@ -230,9 +230,9 @@ describe('contact policy in the funnel', () => {
 
   it('counts a response without its presentation as a contact, once', () => {
     const ledger = new ContactLedger();
-    ledger.record('c1', { at: NOON - DAY, channel: 'call', offerId: 'x', response: 'presented' });
-    ledger.record('c1', { at: NOON - DAY + 1000, channel: 'call', offerId: 'x', response: 'accepted' });
-    ledger.record('c1', { at: NOON - DAY, channel: 'web', offerId: 'y', response: 'accepted' });
+    ledger.record('c1', { at: NOON - DAY_MS, channel: 'call', offerId: 'x', response: 'presented' });
+    ledger.record('c1', { at: NOON - DAY_MS + 1000, channel: 'call', offerId: 'x', response: 'accepted' });
+    ledger.record('c1', { at: NOON - DAY_MS, channel: 'web', offerId: 'y', response: 'accepted' });
     expect(ledger.summary('c1', NOON, 30)?.contacts).toBe(2);
     expect(ledger.summary('nobody', NOON, 30)).toBeUndefined();
   });

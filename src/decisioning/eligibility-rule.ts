@@ -17,7 +17,10 @@
  */
 
 /** Comparison operators. */
-export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+/** The comparison operators of the rule language. */
+export const COMPARE_OPS = ['==', '!=', '<', '<=', '>', '>='] as const;
+export type CompareOp = (typeof COMPARE_OPS)[number];
+const isCompareOp = (op: string): op is CompareOp => (COMPARE_OPS as readonly string[]).includes(op);
 /** Arithmetic operators. */
 export type ArithOp = '+' | '-' | '*' | '/';
 
@@ -145,25 +148,24 @@ class Parser {
   parseRule(): RuleNode {
     const node = this.or();
     const t = this.peek();
-    if (t.kind === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(t.value)) {
+    if (t.kind === 'op' && isCompareOp(t.value)) {
       throw new RuleSyntaxError(`comparisons do not chain: write \`a < b and b < c\``, t.pos);
     }
     if (t.kind !== 'end') throw new RuleSyntaxError(`unexpected ${describe(t)}: join conditions with 'and' or 'or'`, t.pos);
     return node;
   }
   private or(): RuleNode {
-    let left = this.and();
-    while (this.isWord('or')) {
-      this.next();
-      left = { type: 'or', left, right: this.and(), pos: left.pos };
-    }
-    return left;
+    return this.joined('or', () => this.and());
   }
   private and(): RuleNode {
-    let left = this.not();
-    while (this.isWord('and')) {
+    return this.joined('and', () => this.not());
+  }
+  /** `operand (word operand)*`, grouped from the left. */
+  private joined(word: 'and' | 'or', operand: () => RuleNode): RuleNode {
+    let left = operand();
+    while (this.isWord(word)) {
       this.next();
-      left = { type: 'and', left, right: this.not(), pos: left.pos };
+      left = { type: word, left, right: operand(), pos: left.pos };
     }
     return left;
   }
@@ -177,7 +179,7 @@ class Parser {
   private compare(): RuleNode {
     const left = this.sum();
     const t = this.peek();
-    if (t.kind === 'op' && (t.value === '==' || t.value === '!=' || t.value === '<' || t.value === '<=' || t.value === '>' || t.value === '>=')) {
+    if (t.kind === 'op' && isCompareOp(t.value)) {
       this.next();
       return { type: 'cmp', op: t.value, left, right: this.sum(), pos: left.pos };
     }

@@ -98,14 +98,7 @@ export class Prng {
   poisson(mean: number): number {
     if (mean <= 0) return 0;
     if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()));
-    const l = Math.exp(-mean);
-    let k = 0;
-    let p = this.float();
-    while (p > l) {
-      k++;
-      p *= this.float();
-    }
-    return k;
+    return this.poissonFromExp(Math.exp(-mean));
   }
 
   /** Poisson count given exp(-mean), precomputed by the caller for a hot loop (Knuth; small means). */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { assess, MIN_ELAPSED_SHARE, REPLAN_TOLERANCE, type Observation } from './intent-assessment.js';
 import { parseIntentText } from './intent-text-parser.js';
+import { DAY_MS } from '../../domain/time.js';
 
 const START = Date.UTC(2025, 0, 1);
-const DAY = 86_400_000;
 const intent = (() => {
   const r = parseIntentText('keep 500 at-risk customers in 100 days, budget 50000', { id: 'i', now: START });
   if (!r.ok) throw new Error(r.reason);
@@ -11,7 +11,7 @@ const intent = (() => {
 })();
 const iv = (x: number) => ({ mean: x, low: x, high: x });
 const plan = { outcome: { netValue: iv(20000), churnersAvoided: iv(600), cost: iv(40000) }, startedAt: START };
-const at = (day: number, kept: number, spend = 1000): Observation => ({ asOf: START + day * DAY, values: { retained_customers: kept }, spend });
+const at = (day: number, kept: number, spend = 1000): Observation => ({ asOf: START + day * DAY_MS, values: { retained_customers: kept }, spend });
 
 describe('assess', () => {
   it('is on track when the pace so far leads to the target', () => {
@@ -50,7 +50,7 @@ describe('assess', () => {
   it('reads a relative churn target against the observed baseline', () => {
     const r = parseIntentText('reduce churn by 20% in 100 days', { id: 'j', now: START });
     if (!r.ok) throw new Error(r.reason);
-    const obs: Observation = { asOf: START + 50 * DAY, values: { churn_rate: 4 }, baseline: { churn_rate: 5 }, spend: 0 };
+    const obs: Observation = { asOf: START + 50 * DAY_MS, values: { churn_rate: 4 }, baseline: { churn_rate: 5 }, spend: 0 };
     expect(assess(r.intent, plan, obs).expectations[0]).toMatchObject({ current: 20, status: 'on-track' });
   });
 });

@@ -7,8 +7,8 @@ import { createIntentService, type IntentServiceDeps } from './intent-service.js
 import { memoryDocuments } from '../../store/document-store.js';
 import type { IntentRecord } from './intent-store.js';
 import { readProposal } from './llm-intent-adapter.js';
+import { DAY_MS } from '../../domain/time.js';
 
-const DAY = 86_400_000;
 function setup(overrides: Partial<IntentServiceDeps> = {}) {
   let now = Date.UTC(2025, 0, 1);
   let kept = 0;
@@ -27,7 +27,7 @@ function setup(overrides: Partial<IntentServiceDeps> = {}) {
     newId: () => `intent-${++ids}`,
     ...overrides,
   });
-  return { service, executed, advance: (days: number, k: number, s = 1000) => ((now += days * DAY), (kept = k), (spend = s)) };
+  return { service, executed, advance: (days: number, k: number, s = 1000) => ((now += days * DAY_MS), (kept = k), (spend = s)) };
 }
 
 describe('IntentService', () => {

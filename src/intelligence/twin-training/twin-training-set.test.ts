@@ -8,11 +8,11 @@ import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { planCutoffs } from './training-cutoffs.js';
 import { buildTwinTrainingSet, CHURN_MODEL_FEATURES } from './twin-training-set.js';
+import { DAY_MS } from '../../domain/time.js';
 
-const DAY = 86_400_000;
 const START = Date.parse('2026-01-01T00:00:00Z');
 const T = Date.parse('2026-03-01T00:00:00Z');
-const H = 30 * DAY;
+const H = 30 * DAY_MS;
 const iso = (ms: number) => new Date(ms).toISOString();
 let n = 0;
 const base = (customerId: string, time: number) => ({ id: `e${++n}`, customerId, time: iso(time), source: 'test', v: 1 as const });
@@ -27,16 +27,16 @@ describe('twin training set', () => {
   let twins: TwinService;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'twinloop-train-'));
-    twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(T + 200 * DAY) });
+    twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(T + 200 * DAY_MS) });
     const events: TwinEvent[] = [];
     for (const c of ['A', 'B', 'C', 'D']) events.push(register(c), activate(c));
-    events.push(usage('D', T - DAY, 100));
-    events.push(terminate('C', T - 10 * DAY));
+    events.push(usage('D', T - DAY_MS, 100));
+    events.push(terminate('C', T - 10 * DAY_MS));
     // After the cutoff: D uses a lot and complains, then a late record dated before the cutoff arrives.
-    events.push(usage('D', T + DAY, 5000), usage('D', T - 3_600_000, 50), complaint('D', T + 5 * DAY));
-    events.push(terminate('B', T + 10 * DAY));
-    events.push(register('E', T + 3 * DAY), activate('E', T + 3 * DAY + 1000));
-    events.push(terminate('A', T + 45 * DAY));
+    events.push(usage('D', T + DAY_MS, 5000), usage('D', T - 3_600_000, 50), complaint('D', T + 5 * DAY_MS));
+    events.push(terminate('B', T + 10 * DAY_MS));
+    events.push(register('E', T + 3 * DAY_MS), activate('E', T + 3 * DAY_MS + 1000));
+    events.push(terminate('A', T + 45 * DAY_MS));
     const outcomes = await twins.intake.submit(events);
     expect(outcomes.filter((o) => o.status !== 'accepted')).toEqual([]);
   });
@@ -69,8 +69,8 @@ describe('twin training set', () => {
   });
 
   it('stacks cutoffs, each row seeing only its own past', async () => {
-    const set = await buildTwinTrainingSet(twins.store, { cutoffs: [T, T - 30 * DAY], horizonMs: H });
-    expect(set.cutoffs).toEqual([T - 30 * DAY, T]);
+    const set = await buildTwinTrainingSet(twins.store, { cutoffs: [T, T - 30 * DAY_MS], horizonMs: H });
+    expect(set.cutoffs).toEqual([T - 30 * DAY_MS, T]);
     // At T − 30 d: C churns at T − 10 d (inside), B at T + 10 d (outside); D has no usage yet.
     expect(rowOf(set, 'C', 0)?.label).toBe(1);
     expect(rowOf(set, 'B', 0)?.label).toBe(0);
@@ -81,12 +81,12 @@ describe('twin training set', () => {
   });
 
   it('samples down to maxRows and plans monthly cutoffs with observed label windows', async () => {
-    const set = await buildTwinTrainingSet(twins.store, { cutoffs: [T, T - 30 * DAY], horizonMs: H, maxRows: 3 });
+    const set = await buildTwinTrainingSet(twins.store, { cutoffs: [T, T - 30 * DAY_MS], horizonMs: H, maxRows: 3 });
     expect(set.matrix.rows).toBe(3);
     expect(set.eligibleRows).toBe(7);
-    const cuts = planCutoffs({ from: START, to: T + 45 * DAY, horizonMs: H });
+    const cuts = planCutoffs({ from: START, to: T + 45 * DAY_MS, horizonMs: H });
     expect(cuts.length).toBeGreaterThan(1);
-    for (const c of cuts) expect(c + H).toBeLessThanOrEqual(T + 45 * DAY);
-    expect(cuts[0]).toBeGreaterThanOrEqual(START + 30 * DAY);
+    for (const c of cuts) expect(c + H).toBeLessThanOrEqual(T + 45 * DAY_MS);
+    expect(cuts[0]).toBeGreaterThanOrEqual(START + 30 * DAY_MS);
   });
 });

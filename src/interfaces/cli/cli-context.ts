@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../../domain/clock.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { openTwins as openStoreTwins, type StoreAccess } from '../runtime/open-twins.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /** Options every command takes (see `twinloop --help`). */
 export interface GlobalOptions {
@@ -16,7 +17,7 @@ export interface GlobalOptions {
 export function parseDuration(text: string, option: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!m) throw new TwinloopError('BAD_INPUT', `${option}: "${text}" is not a duration (examples: 72h, 3d, 30m, 500ms)`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms']!;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS }[m[2] ?? 'ms']!;
   return Number(m[1]) * unit;
 }
 

@@ -12,6 +12,7 @@ import { openModelRegistry } from '../../store/open-model-registry.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
 import { globalOptions, openTwins, parseDuration, type GlobalOptions } from './cli-context.js';
+import { DAY_MS } from '../../domain/time.js';
 
 const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -236,7 +237,7 @@ export function registerTwinModelCommands(model: Command): void {
         try {
           const r = await withRegistry(options, (registry) =>
             trainAndRegister(twins, registry, {
-              horizonDays: horizonMs / 86_400_000,
+              horizonDays: horizonMs / DAY_MS,
               cutoffs: opts.cutoffs,
               promotion: opts.promote ? 'champion' : 'champion-if-none',
               onProgress: (stage) => (opts.json ? undefined : process.stderr.write(`${stage}…\n`)),
