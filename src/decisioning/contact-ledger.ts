@@ -1,8 +1,8 @@
 import { CHANNELS, type Channel, type TwinEvent } from '../domain/events.js';
 import { DAY_MS } from '../domain/time.js';
 
-/** How an offer contact went. */
-export type ContactResponse = 'presented' | 'accepted' | 'declined';
+/** How an offer contact went (`ignored`: no answer within the answer window; not a decline, so no cool-down). */
+export type ContactResponse = 'presented' | 'accepted' | 'declined' | 'ignored';
 
 /** One recorded contact or response. */
 export interface ContactEntry {

@@ -129,12 +129,74 @@ export const subscriptionData = z.strictObject({
   reason: z.string().max(200).optional(),
 });
 
+/** Longest action request id (the guarded executor's `ActionRequest.id`, also the back ends' idempotency key). */
+export const MAX_REQUEST_ID_LENGTH = 200;
+const requestId = z.string().min(1).max(MAX_REQUEST_ID_LENGTH);
+
+/**
+ * What happened to an offer: `presented` (by the channel), the customer's answer (`accepted`,
+ * `declined`), or `ignored`: no answer within the operator's answer window (Twinloop itself
+ * reports it, docs/learning.md). `decisionId` and `requestId` name the next-best-action decision
+ * and the action request that led to it, so the answer is recorded against them.
+ */
+export const OFFER_ACTIONS = ['presented', 'accepted', 'declined', 'ignored'] as const;
 export const offerData = z.strictObject({
-  action: z.enum(['presented', 'accepted', 'declined']),
+  action: z.enum(OFFER_ACTIONS),
   offerId: id,
   channel: channelSchema,
   treatment: z.string().max(64).optional(),
   decisionId: id.optional(),
+  requestId: requestId.optional(),
+});
+
+/** Action class names (as the action policy spells them: `offer`, `credit`, `compensation`…). */
+const actionClass = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case letters, digits and "_", starting with a letter');
+
+/**
+ * `presented`: an offer is in front of the customer (the answer follows as an `offer` event);
+ * `delivered`: the back end carried the action out (a notice sent, a credit booked, a plan changed);
+ * `failed`: the back end refused it for good (a failure the caller retries is not reported; its retry is).
+ */
+export const ACTION_STATUSES = ['presented', 'delivered', 'failed'] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
+
+/** An action the operator took on the customer, as the back end answered it (docs/events.md). */
+export const actionData = z.strictObject({
+  requestId,
+  decisionId: id.optional(),
+  actionClass,
+  channel: channelSchema,
+  status: z.enum(ACTION_STATUSES),
+  /** Why it failed, or what the back end said. */
+  reason: z.string().max(200).optional(),
+  /** The catalogue offering it carries out. */
+  offerId: id.optional(),
+  /** Money credited to the customer (credits, compensations) or the request's cost to the operator. */
+  amount: money.optional(),
+  discountPct: z.number().finite().min(0).max(100).optional(),
+  /** For messages: the notification channel (sms, email, push, in_app, human_task) and purpose. */
+  notificationChannel: z.string().max(32).optional(),
+  purpose: z.string().max(32).optional(),
+  campaignId: id.optional(),
+  /** The back end's reference (adjustment, notification, delivery or order id). */
+  ref: id.optional(),
+});
+
+/** Results of an action over its horizon: the customer still a customer, or gone. */
+export const OUTCOME_RESULTS = ['stayed', 'churned'] as const;
+
+/** What came of an action over its horizon (docs/events.md), recorded against its request and decision. */
+export const outcomeData = z.strictObject({
+  requestId,
+  decisionId: id.optional(),
+  actionClass,
+  result: z.enum(OUTCOME_RESULTS),
+  /** Days watched after the action. */
+  horizonDays: z.number().int().min(1).max(3660),
+  /** When the action was carried out (the horizon counts from here). */
+  actedAt: isoTime,
+  /** When the customer's last plan ended (result `churned`). */
+  churnedAt: isoTime.optional(),
 });
 
 const ev = <K extends string, D extends z.ZodType>(kind: K, data: D) =>
@@ -149,6 +211,8 @@ export const networkImpactEventSchema = ev('network_impact', networkImpactData);
 export const interactionEventSchema = ev('interaction', interactionData);
 export const subscriptionEventSchema = ev('subscription', subscriptionData);
 export const offerEventSchema = ev('offer', offerData);
+export const actionEventSchema = ev('action', actionData);
+export const outcomeEventSchema = ev('outcome', outcomeData);
 
 export const twinEventSchema = z.discriminatedUnion('kind', [
   customerEventSchema,
@@ -160,6 +224,8 @@ export const twinEventSchema = z.discriminatedUnion('kind', [
   interactionEventSchema,
   subscriptionEventSchema,
   offerEventSchema,
+  actionEventSchema,
+  outcomeEventSchema,
 ]);
 
 export type TwinEvent = z.infer<typeof twinEventSchema>;
