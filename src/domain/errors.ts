@@ -5,6 +5,10 @@ export const ERROR_CODES = [
   'CONFLICT',
   'OVERLOADED',
   'POLICY_DENIED',
+  /** No credential, or one that is not valid (unknown, expired, revoked): sign in. */
+  'UNAUTHENTICATED',
+  /** A valid credential whose role lacks the permission asked for. */
+  'FORBIDDEN',
   'UNAVAILABLE',
   'INTERNAL',
 ] as const;

@@ -119,7 +119,7 @@ describe('order fulfilment flow', () => {
       approvalId = step ? (JSON.parse(step.output!) as { approvalId?: string }).approvalId : undefined;
     }
     expect(approvalId).toBeDefined();
-    const decided = await guarded.approve(approvalId!, 'supervisor-1', 'customer asked');
+    const decided = await guarded.approve(approvalId!, { kind: 'human', id: 'supervisor-1' }, 'customer asked');
     expect(decided.status).toBe('executed');
     await engine.signal(workflowId, approvalSignalName(approvalId!), { status: decided.status, reason: decided.reason });
     const run = await engine.waitFor(workflowId, { timeoutMs: 20_000 });

@@ -89,6 +89,17 @@ function toItem(r: ApprovalRecord): ApprovalItem {
   };
 }
 
+/**
+ * Four eyes (pure): why this actor may not approve this item, or null when they may. Only a
+ * person approves (an AI agent or the system approves nothing, whoever asked), and never a
+ * request they made themselves.
+ */
+export function fourEyesRefusal(item: Pick<ApprovalItem, 'id' | 'requestedBy'>, approver: Actor): string | null {
+  if (approver.kind !== 'human') return `approval ${item.id}: ${approver.kind} ${approver.id} may not approve; only a person approves (an AI agent may request, never approve)`;
+  if (item.requestedBy.kind === 'human' && item.requestedBy.id === approver.id) return `approval ${item.id}: ${approver.id} asked for this action and may not approve it too; another person must (four eyes)`;
+  return null;
+}
+
 function checkDecider(by: string, reason: string): void {
   if (typeof by !== 'string' || by.trim() === '') throw new TwinloopError('BAD_INPUT', 'an approval decision names who decides (a staff id)');
   if (typeof reason !== 'string' || reason.trim() === '') throw new TwinloopError('BAD_INPUT', 'an approval decision gives a reason');

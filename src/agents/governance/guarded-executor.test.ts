@@ -84,12 +84,27 @@ describe('guarded executor', () => {
     const r = await guarded.execute(req({ cost: 40 }));
     expect(r.status).toBe('pending-approval');
     expect(calls).toEqual([]);
-    const approved = await guarded.approve(r.approvalId!, 'u:supervisor', 'loyal customer, outage last week');
+    const approved = await guarded.approve(r.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'loyal customer, outage last week');
     expect(approved).toMatchObject({ status: 'executed', approvalId: r.approvalId });
     expect(calls).toEqual([r.requestId]);
     const mine = (await audit.read()).filter((e) => e.entry.requestId === r.requestId).map((e) => e.entry.type);
     expect(mine).toEqual(['action.requested', 'policy.verdict', 'approval.requested', 'approval.approved', 'policy.verdict', 'action.executed']);
-    await expect(guarded.approve(r.approvalId!, 'u:other', 'again')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(guarded.approve(r.approvalId!, { kind: 'human', id: 'u:other' }, 'again')).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('four eyes: nobody approves their own request, and an AI agent or the system approves nothing', async () => {
+    const { guarded, calls } = setup();
+    const mine = await guarded.execute(req({ cost: 40, actor: { kind: 'human', id: 'alice' } }));
+    await expect(guarded.approve(mine.approvalId!, { kind: 'human', id: 'alice' }, 'looks fine to me')).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/four eyes/) });
+    const agents = await guarded.execute(req({ cost: 40, actor: { kind: 'agent', id: 'care-bot' } }));
+    await expect(guarded.approve(agents.approvalId!, { kind: 'agent', id: 'care-bot' }, 'self')).rejects.toMatchObject({ code: 'POLICY_DENIED' });
+    // An agent approves nothing, not even what a person asked for.
+    await expect(guarded.approve(mine.approvalId!, { kind: 'agent', id: 'other-bot' }, 'ok')).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/only a person approves/) });
+    await expect(guarded.approve(mine.approvalId!, { kind: 'system', id: 'cron' }, 'ok')).rejects.toMatchObject({ code: 'POLICY_DENIED' });
+    expect(calls).toEqual([]);
+    // Refusals decide nothing: another person still can.
+    expect(await guarded.approve(mine.approvalId!, { kind: 'human', id: 'bob' }, 'second pair of eyes')).toMatchObject({ status: 'executed' });
+    expect(await guarded.approve(agents.approvalId!, { kind: 'human', id: 'bob' }, 'ok')).toMatchObject({ status: 'executed' });
   });
 
   it('asks once per request: the same request repeated (a step re-run after a crash) finds the same approval', async () => {
@@ -98,14 +113,14 @@ describe('guarded executor', () => {
     const first = await guarded.execute(request);
     const again = await guarded.execute(request);
     expect(again).toMatchObject({ status: 'pending-approval', approvalId: first.approvalId });
-    expect(await guarded.approve(first.approvalId!, 'u:supervisor', 'ok')).toMatchObject({ status: 'executed' });
+    expect(await guarded.approve(first.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'ok')).toMatchObject({ status: 'executed' });
     expect(calls).toEqual([first.requestId]);
   });
 
   it('rejects with who and why, never executing', async () => {
     const { guarded, calls } = setup();
     const r = await guarded.execute(req({ actionClass: 'plan_change', channel: 'call' }));
-    const rejected = await guarded.reject(r.approvalId!, 'u:supervisor', 'customer is in a contract');
+    const rejected = await guarded.reject(r.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'customer is in a contract');
     expect(rejected).toMatchObject({ status: 'refused', reason: 'rejected by u:supervisor: customer is in a contract' });
     expect(calls).toEqual([]);
   });
@@ -119,7 +134,7 @@ describe('guarded executor', () => {
     const byId = Object.fromEntries(expired.map((e) => [e.approvalId, e.status]));
     expect(byId[credit.approvalId!]).toBe('refused');
     expect(byId[discount.approvalId!]).toBe('advised');
-    await expect(guarded.approve(credit.approvalId!, 'u:late', 'sorry')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(guarded.approve(credit.approvalId!, { kind: 'human', id: 'u:late' }, 'sorry')).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(calls).toEqual([]);
   });
 

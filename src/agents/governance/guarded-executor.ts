@@ -12,7 +12,7 @@ import {
   type ExecuteVerdict,
   type PolicyVerdict,
 } from '../../decisioning/policy/index.js';
-import type { ApprovalItem, ApprovalQueue } from './approval-queue.js';
+import { fourEyesRefusal, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { AuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
 
 /**
@@ -61,9 +61,12 @@ export interface GuardedExecutorOptions {
 export interface GuardedExecutor {
   /** Validates the request (BAD_INPUT) and carries it as far as policy allows. */
   execute(input: unknown): Promise<GuardedResult>;
-  /** Approves a pending item and executes it through the same path (policy and budget checked again). */
-  approve(approvalId: string, by: string, reason: string): Promise<GuardedResult>;
-  reject(approvalId: string, by: string, reason: string): Promise<GuardedResult>;
+  /**
+   * Approves a pending item and executes it through the same path (policy and budget checked
+   * again). Four eyes: POLICY_DENIED when the approver is not a person or is who asked.
+   */
+  approve(approvalId: string, by: Actor, reason: string): Promise<GuardedResult>;
+  reject(approvalId: string, by: Actor, reason: string): Promise<GuardedResult>;
   /** Applies the timeout fallback to every overdue approval. */
   expireDue(): Promise<GuardedResult[]>;
 }
@@ -180,15 +183,19 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     // Overdue items are not expired here: the queue refuses a late decision, and the sweep that
     // expires them (expireDue) is the one that tells waiting workflows.
     async approve(approvalId, by, reason) {
-      const item = await queue.approve(approvalId, by, reason);
-      await record('approval.approved', item.request, { kind: 'human', id: by }, { approvalId, reason });
-      const result = await decideAndAct(item.request, { approvalId, by });
+      const pending = await queue.get(approvalId);
+      if (!pending) throw new TwinloopError('NOT_FOUND', `no approval ${approvalId}; the pending ones are listed at GET /approvals`);
+      const refusal = fourEyesRefusal(pending, by);
+      if (refusal) throw new TwinloopError('POLICY_DENIED', refusal);
+      const item = await queue.approve(approvalId, by.id, reason);
+      await record('approval.approved', item.request, by, { approvalId, reason });
+      const result = await decideAndAct(item.request, { approvalId, by: by.id });
       return { ...result, approvalId };
     },
     async reject(approvalId, by, reason) {
-      const item = await queue.reject(approvalId, by, reason);
-      const seq = await record('approval.rejected', item.request, { kind: 'human', id: by }, { approvalId, reason });
-      return { status: 'refused', reason: `rejected by ${by}: ${reason}`, requestId: item.request.id, approvalId, auditSeq: seq };
+      const item = await queue.reject(approvalId, by.id, reason);
+      const seq = await record('approval.rejected', item.request, by, { approvalId, reason });
+      return { status: 'refused', reason: `rejected by ${by.id}: ${reason}`, requestId: item.request.id, approvalId, auditSeq: seq };
     },
     expireDue,
   };

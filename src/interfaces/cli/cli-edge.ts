@@ -13,6 +13,8 @@ export const EXIT_CODE: Record<ErrorCode, number> = {
   POLICY_DENIED: 5,
   OVERLOADED: 6,
   UNAVAILABLE: 7,
+  UNAUTHENTICATED: 8,
+  FORBIDDEN: 9,
 };
 
 /** Every error line of the CLI starts so, commander's own usage errors included. */

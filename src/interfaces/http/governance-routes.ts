@@ -24,7 +24,7 @@ export function governanceRoutes(services: () => OperatorServices): RouteModule 
     for (const verb of ['approve', 'reject'] as const) {
       app.post<{ Params: { id: string } }>(`/approvals/:id/${verb}`, async (req) => {
         const body = parseBody(decisionBody, req.body, '{"by": "supervisor-3", "reason": "within goodwill guidelines"}');
-        return services().decideApproval(req.params.id, { approve: verb === 'approve', by: body.by, reason: body.reason });
+        return services().decideApproval(req.params.id, { approve: verb === 'approve', by: { kind: 'human', id: body.by }, reason: body.reason });
       });
     }
     app.get('/audit', async (req) => {

@@ -82,11 +82,7 @@ export function mcpCapabilities(services: () => OperatorServices): McpCapabiliti
       const s = services();
       const item = await s.approvals.get(id);
       if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}`);
-      // Four eyes: an agent may approve only what a person asked for, never an agent's or the system's request.
-      if (d.approve && item.requestedBy.kind !== 'human') {
-        throw new TwinloopError('POLICY_DENIED', `approval ${id} was requested by ${item.requestedBy.kind} ${item.requestedBy.id}; an agent may not approve a request no person made — a person must (POST /approvals/${id}/approve)`);
-      }
-      return s.decideApproval(id, { approve: d.approve, by: `agent:${d.actor}`, reason: d.reason });
+      return s.decideApproval(id, { approve: d.approve, by: { kind: 'agent', id: d.actor }, reason: d.reason });
     },
     listTwinIds: async (limit) => {
       const engine = services().twins.engine;

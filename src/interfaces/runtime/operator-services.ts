@@ -11,7 +11,7 @@ import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
 import { createWorkflowEngine, DEFAULT_LEASE_MS, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
-import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy, type Actor } from '../../decisioning/policy/index.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
@@ -47,7 +47,7 @@ export interface OperatorServices {
   /** Documents (catalogue, runs, intents, campaigns) and the decision log. */
   readonly records: RecordStore;
   /** Approves or rejects an approval and wakes the workflow that asked for it, if any. */
-  decideApproval(id: string, decision: { approve: boolean; by: string; reason: string }): Promise<GuardedResult>;
+  decideApproval(id: string, decision: { approve: boolean; by: Actor; reason: string }): Promise<GuardedResult>;
 }
 
 /** The flows beyond onboarding, built on the services: registered on the engine, and how intents' plans run through them. */

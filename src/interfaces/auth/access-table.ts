@@ -1,0 +1,134 @@
+import type { Permission } from './roles.js';
+
+/**
+ * THE access table: every HTTP route and every MCP tool, and the one permission it needs. The
+ * HTTP server refuses to register a route that is missing here, and the matrix test walks every
+ * route and tool against every role, so a new route or tool without an entry fails CI.
+ *
+ * Adding a route? Add `'METHOD /path/:param': permission` below, with the path exactly as the
+ * route registers it; pick an existing permission (roles.ts says who holds each) or add one
+ * there and give it to the roles that need it. `public` is only for what carries no data (the
+ * health probe, the console's static pages, the sign-in exchange); `signed-in` is for what any
+ * authenticated caller may use whatever its role (who am I, the API's own description).
+ */
+
+/** What a route or tool needs: a permission, any signed-in caller, or nothing. */
+export type Access = Permission | 'signed-in' | 'public';
+
+/** Route key → access. Keys are `METHOD /path` as registered (HEAD follows GET). */
+export const ROUTE_ACCESS = {
+  'GET /health': 'public',
+  'GET /openapi.json': 'signed-in',
+
+  // Signing in and out, and who am I (the console reads its permissions here).
+  'GET /sign-in': 'public',
+  'GET /auth/config': 'public',
+  'POST /auth/session': 'public',
+  'DELETE /auth/session': 'public',
+  'GET /auth/me': 'signed-in',
+
+  // Keys and the action policy.
+  'GET /keys': 'keys:manage',
+  'POST /keys': 'keys:manage',
+  'DELETE /keys/:id': 'keys:manage',
+  'GET /policy': 'policy:read',
+  'GET /policy/history': 'policy:read',
+  'PUT /policy': 'policy:write',
+
+  // Events and twins.
+  'POST /events': 'events:write',
+  'GET /dead-letters': 'dead-letters:read',
+  'GET /twins': 'twins:read',
+  'GET /twins/:id': 'twins:read',
+  'GET /twins/:id/timeline': 'twins:read',
+  'GET /twins/:id/diff': 'twins:read',
+  'GET /customers/:id/context': 'twins:read',
+
+  // The agent desktop: its page is static (the data comes through the stream and the cards).
+  'GET /console/assist': 'public',
+  'GET /assist/cards/:customerId': 'assist:use',
+  'GET /assist/stream': 'assist:use',
+
+  // Models.
+  'GET /models': 'models:read',
+  'GET /models/:id': 'models:read',
+  'POST /models/train': 'models:train',
+  'POST /models/:id/promote': 'models:train',
+
+  // Next-best-action and the catalogue. Executing a decision's choice (`execute: true`) also needs actions:request.
+  'POST /decisions': 'decisions:make',
+  'POST /decisions/:id/accept': 'actions:request',
+  'GET /catalogue': 'catalogue:read',
+  'PUT /catalogue': 'catalogue:write',
+  'GET /productOffering': 'catalogue:read',
+  'GET /productOffering/:id': 'catalogue:read',
+  'PUT /productOffering/:id': 'catalogue:write',
+  'DELETE /productOffering/:id': 'catalogue:write',
+
+  // Actions, approvals, audit.
+  'POST /actions': 'actions:request',
+  'GET /approvals': 'approvals:read',
+  'GET /approvals/:id': 'approvals:read',
+  'POST /approvals/:id/approve': 'approvals:decide',
+  'POST /approvals/:id/reject': 'approvals:decide',
+  'GET /audit': 'audit:read',
+  'GET /audit/verify': 'audit:read',
+
+  // Simulations.
+  'GET /simulations': 'simulations:read',
+  'POST /simulations': 'simulations:run',
+  'GET /simulations/:id': 'simulations:read',
+  'POST /simulations/:id/cancel': 'simulations:run',
+
+  // Intents.
+  'GET /intents': 'intents:read',
+  'POST /intents': 'intents:write',
+  'GET /intents/:id': 'intents:read',
+  'GET /intents/:id/report': 'intents:read',
+  'POST /intents/:id/accept': 'intents:write',
+  'POST /intents/:id/execute': 'intents:approve',
+  'POST /intents/:id/check': 'intents:write',
+  'POST /intents/:id/cancel': 'intents:write',
+
+  // Workflows.
+  'GET /workflows': 'workflows:read',
+  'GET /workflows/:id': 'workflows:read',
+  'POST /workflows/:definition/start': 'workflows:start',
+  'POST /workflows/:id/signals/:name': 'workflows:signal',
+
+  // The sandbox operator's shop front.
+  'POST /sandbox/applicants': 'sandbox:use',
+
+  // MCP over HTTP: connecting needs mcp:connect; each tool then needs its own permission (below).
+  'POST /mcp': 'mcp:connect',
+  'GET /mcp': 'mcp:connect',
+  'DELETE /mcp': 'mcp:connect',
+} as const satisfies Record<string, Access>;
+
+/** Every MCP tool (and resource template) and the permission it needs. */
+export const MCP_TOOL_ACCESS = {
+  get_twin: 'twins:read',
+  explain_churn_risk: 'twins:read',
+  search_twins: 'twins:read',
+  recommend_next_best_action: 'decisions:make',
+  run_simulation: 'simulations:run',
+  get_simulation: 'simulations:read',
+  create_intent: 'intents:write',
+  get_intent_report: 'intents:read',
+  request_action: 'actions:request',
+  list_approvals: 'approvals:read',
+  decide_approval: 'approvals:decide',
+  // The resource template twin://{customerId}.
+  'resource:twin': 'twins:read',
+} as const satisfies Record<string, Permission>;
+
+/** An MCP tool or resource named in the table. */
+export type McpToolName = keyof typeof MCP_TOOL_ACCESS;
+
+/** The access a route needs, or undefined when the route is not in the table (HEAD follows GET). */
+export function routeAccess(method: string, url: string): Access | undefined {
+  const m = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
+  const table = ROUTE_ACCESS as Readonly<Record<string, Access>>;
+  const key = `${m} ${url}`;
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -1,0 +1,83 @@
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TwinloopError } from '../../domain/errors.js';
+import { routeAccess } from '../auth/access-table.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { authorize, type Identity } from '../auth/identity.js';
+import type { Permission } from '../auth/roles.js';
+import { SESSION_COOKIE } from '../auth/sessions.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is asking; set before any handler of a route that is not public. */
+    identity: Identity | null;
+  }
+}
+
+/**
+ * The one place where the HTTP API checks who is asking and whether they may: every route is
+ * looked up in the access table (`auth/access-table.ts`) when it is registered (a route missing
+ * from the table is refused at start, so it cannot ship by mistake) and on every request, before
+ * its body is read: anonymous → 401, a role without the route's permission → 403 naming both.
+ */
+export function installAuth(app: FastifyInstance, auth: Authenticator): void {
+  void app.register(fastifyCookie);
+  app.decorateRequest('identity', null);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (routeAccess(method, route.url) === undefined) {
+        throw new TwinloopError('INTERNAL', `route ${method} ${route.url} has no entry in the access table; add '${method} ${route.url}': '<permission>' to src/interfaces/auth/access-table.ts (docs/security.md says how to choose)`);
+      }
+    }
+  });
+  app.addHook('onRequest', async (req) => {
+    const url = req.routeOptions.url;
+    // An unknown path still needs a caller we can name: nobody learns which paths exist anonymously.
+    const access = url === undefined ? 'signed-in' : routeAccess(req.method, url);
+    if (access === undefined) throw new TwinloopError('INTERNAL', `route ${req.method} ${url} has no entry in the access table`);
+    if (access === 'public') return;
+    const identity = await auth.authenticate({
+      authorization: req.headers.authorization,
+      sessionCookie: req.cookies?.[SESSION_COOKIE],
+      remoteAddress: req.socket.remoteAddress,
+    });
+    if (identity.via === 'session') checkSameOrigin(req);
+    req.identity = identity;
+    if (access !== 'signed-in') authorize(identity, access, `${req.method} ${url}`);
+  });
+}
+
+/**
+ * A browser session acting: the request must come from this server's own pages. SameSite=Strict
+ * already keeps other sites' requests from carrying the cookie; this also refuses a request whose
+ * Origin names another site (defence in depth for older browsers).
+ */
+function checkSameOrigin(req: FastifyRequest): void {
+  if (req.method === 'GET' || req.method === 'HEAD') return;
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = '';
+  }
+  if (host !== req.headers.host) throw new TwinloopError('FORBIDDEN', `a signed-in browser request came from ${origin}, not from this server's pages; cross-site requests are refused`);
+}
+
+/** The caller of a route that is not public (INTERNAL when reached without authentication: a wiring fault). */
+export function identityOf(req: FastifyRequest): Identity {
+  if (!req.identity) throw new TwinloopError('INTERNAL', `${req.method} ${req.routeOptions.url ?? req.url} ran without an identity; is it marked public in the access table?`);
+  return req.identity;
+}
+
+/**
+ * A second permission a route needs for part of what it does (e.g. `POST /decisions` with
+ * `execute: true` also acts, so it needs actions:request too); the same check and answer as the
+ * route's own.
+ */
+export function requirePermission(req: FastifyRequest, permission: Permission, what: string): Identity {
+  const identity = identityOf(req);
+  authorize(identity, permission, what);
+  return identity;
+}
