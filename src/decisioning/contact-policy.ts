@@ -125,12 +125,23 @@ export function contactSummaryOf(
   };
 }
 
+/** The contact rules, each named in a refusal (and in the guarded executor's `guardrail`). */
+export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'channel-opt-out'] as const;
+/** A contact rule's name. */
+export type ContactRule = (typeof CONTACT_RULES)[number];
+
+/** Why a contact may not be made now: the rule, and the reason in words. */
+export interface ContactRefusal {
+  readonly rule: ContactRule;
+  readonly reason: string;
+}
+
 /** The verdicts that are the same for every offering in one decision (computed once per decision). */
 export interface ContactGate {
   /** Why marketing offers are blocked now, or null. */
-  readonly marketing: string | null;
-  /** Why service communications are blocked now, or null. */
-  readonly service: string | null;
+  readonly marketing: ContactRefusal | null;
+  /** Why (outbound) care communications are blocked now, or null. */
+  readonly service: ContactRefusal | null;
 }
 
 const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
@@ -145,29 +156,29 @@ export function contactGate(
   features: Float64Array,
   context: { channel: Channel; direction: 'inbound' | 'outbound'; now: number },
 ): ContactGate {
-  let quiet: string | null = null;
+  let quiet: ContactRefusal | null = null;
   const q = policy.quietHours;
   if (q && context.direction === 'outbound') {
     const minute = localMinuteOfDay(context.now, q.zone);
     if (inQuietHours(minute, q.startHour, q.endHour)) {
-      quiet = `outbound contact in quiet hours (${hh(q.startHour)}–${hh(q.endHour)} ${zoneText(q.zone)}, now ${clock(minute)}); inbound contacts are exempt`;
+      quiet = { rule: 'quiet-hours', reason: `outbound contact in quiet hours (${hh(q.startHour)}–${hh(q.endHour)} ${zoneText(q.zone)}, now ${clock(minute)}); inbound contacts are exempt` };
     }
   }
   let marketing = quiet;
   if (!marketing && features[FEATURE_INDEX.marketing_consent] === 0) {
-    marketing = 'no marketing consent (marketing_consent = 0): only service communications are allowed';
+    marketing = { rule: 'marketing-consent', reason: 'no marketing consent (marketing_consent = 0): only service communications are allowed' };
   }
   const capped = context.direction === 'outbound' || policy.capsApplyToInbound;
   if (!marketing && capped) {
     const sinceDecline = (context.now - summary.lastDeclineAt) / DAY_MS;
     if (sinceDecline < policy.declineCooldownDays) {
-      marketing = `declined an offer ${sinceDecline.toFixed(1)} days ago: cool-down of ${policy.declineCooldownDays} days`;
+      marketing = { rule: 'decline-cooldown', reason: `declined an offer ${sinceDecline.toFixed(1)} days ago: cool-down of ${policy.declineCooldownDays} days` };
     } else if (summary.contacts >= policy.maxContacts) {
-      marketing = `${summary.contacts} marketing contacts in the last ${summary.source === 'twin' ? '90 (twin count)' : policy.periodDays} days: cap is ${policy.maxContacts} per ${policy.periodDays} days`;
+      marketing = { rule: 'contact-cap', reason: `${summary.contacts} marketing contacts in the last ${summary.source === 'twin' ? '90 (twin count)' : policy.periodDays} days: cap is ${policy.maxContacts} per ${policy.periodDays} days` };
     } else {
       const onChannel = summary.perChannel[CHANNELS.indexOf(context.channel)];
       if (onChannel >= policy.maxContactsPerChannel) {
-        marketing = `${onChannel} marketing contacts on ${context.channel} in the last ${policy.periodDays} days: cap is ${policy.maxContactsPerChannel} per channel`;
+        marketing = { rule: 'channel-cap', reason: `${onChannel} marketing contacts on ${context.channel} in the last ${policy.periodDays} days: cap is ${policy.maxContactsPerChannel} per channel` };
       }
     }
   }
@@ -175,8 +186,8 @@ export function contactGate(
 }
 
 /** The cool-down of one declined offering, or null when it may be made again. */
-export function sameOfferCooldown(policy: ContactPolicy, summary: ContactSummary, offerId: string, now: number, capped: boolean): string | null {
+export function sameOfferCooldown(policy: ContactPolicy, summary: ContactSummary, offerId: string, now: number, capped: boolean): ContactRefusal | null {
   if (!capped || summary.source === 'twin') return null;
   const days = (now - summary.lastDeclineOf(offerId)) / DAY_MS;
-  return days < policy.sameOfferCooldownDays ? `declined this offer ${days.toFixed(1)} days ago: same-offer cool-down of ${policy.sameOfferCooldownDays} days` : null;
+  return days < policy.sameOfferCooldownDays ? { rule: 'same-offer-cooldown', reason: `declined this offer ${days.toFixed(1)} days ago: same-offer cool-down of ${policy.sameOfferCooldownDays} days` } : null;
 }

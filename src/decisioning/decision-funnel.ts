@@ -180,7 +180,7 @@ export class DecisionFunnel {
         if (why) discarded.push({ actionId: o.id, step: 'suitability', reason: why });
         else {
           const blocked = (o.marketing ? gate.marketing : gate.service) ?? (o.marketing ? sameOfferCooldown(this.policy, summary, o.id, now, capped) : null);
-          if (blocked) discarded.push({ actionId: o.id, step: 'contact-policy', reason: blocked });
+          if (blocked) discarded.push({ actionId: o.id, step: 'contact-policy', reason: blocked.reason });
           else {
             const k = cand.length;
             cand.push(o);

@@ -2,7 +2,10 @@ import type { Clock } from '../domain/clock.js';
 import type { Channel, TwinEvent } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import type { RecordStore } from '../store/record-store.js';
+import { actionContactRefusal, contactKindOf, defaultDirection, type ContactFacts } from './action-contact.js';
 import { ContactLedger } from './contact-ledger.js';
+import { contactSummaryOf, type ContactPolicyInput, type ContactRefusal } from './contact-policy.js';
+import type { ActionRequest } from './policy/index.js';
 import type { CustomerScores } from './arbitration.js';
 import { DecisionFunnel, decideForTwin, type Decision, type TwinSource } from './decision-funnel.js';
 import { DO_NOTHING, type DecisionRecord } from './decision-record.js';
@@ -55,6 +58,7 @@ export class DecisionService {
   private document: CatalogueDocument;
   private version: number;
   private readonly ledger = new ContactLedger();
+  private contactPolicy: ContactPolicyInput | undefined;
   private pending: DecisionRecord[] = [];
   private readonly recent = new Map<string, Decision>();
   private timer: NodeJS.Timeout | undefined;
@@ -90,7 +94,29 @@ export class DecisionService {
   }
 
   private build(catalogue: OfferCatalogue): DecisionFunnel {
-    return new DecisionFunnel({ catalogue, acceptance: this.learner, ledger: this.ledger, random: this.o.random });
+    return new DecisionFunnel({ catalogue, acceptance: this.learner, ledger: this.ledger, random: this.o.random, contactPolicy: this.contactPolicy });
+  }
+
+  /** The contact rules in force (the action policy's `contact` section); later decisions and actions follow them. */
+  setContactPolicy(policy: ContactPolicyInput): void {
+    this.contactPolicy = policy;
+    this.funnel = this.build(this.funnel.catalogue);
+  }
+
+  /**
+   * Why the contact rules forbid an action on its customer now, or null: the rules the funnel
+   * applies before ranking, applied again by the guarded executor to whatever path asks (campaigns,
+   * flows, MCP, the API). `consents` are the customer's channel consents (opt-outs).
+   */
+  contactRefusal(request: ActionRequest, consents: ContactFacts['consents']): ContactRefusal | null {
+    if (!request.customerId || contactKindOf(request) === 'none') return null;
+    const now = this.o.clock.now();
+    const features = this.o.twins.features(request.customerId, now);
+    // An unknown customer is the connector's to refuse; there is nobody to contact.
+    if (!features) return null;
+    const policy = this.funnel.policy;
+    const summary = contactSummaryOf(this.ledger, request.customerId, features, now, policy);
+    return actionContactRefusal(policy, request, { summary, features, consents }, now);
   }
 
   get catalogue(): OfferCatalogue {
@@ -132,7 +158,7 @@ export class DecisionService {
 
   /** Decides for one customer now; the decision is logged (asynchronously, in a batch). */
   decide(customerId: string, request: DecideRequest): Decision {
-    const direction = request.direction ?? (request.channel === 'web' || request.channel === 'app' ? 'outbound' : 'inbound');
+    const direction = request.direction ?? defaultDirection(request.channel);
     const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() });
     this.pending.push(decision.record);
     // Kept slim: accepting an action needs the ranked actions, not the discarded offers' reasons.

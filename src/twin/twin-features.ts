@@ -1,3 +1,4 @@
+import { hasMarketingConsent } from './consent-code.js';
 import { CHANNELS } from '../domain/events.js';
 import {
   DAY_RING,
@@ -154,7 +155,7 @@ export function computeFeatures(c: TwinCursor, ref: number, out: Float64Array): 
   out[k++] = pm === 1 || pm === 2 ? 1 : 0;
   out[k++] = pm === 3 ? 1 : 0;
   out[k++] = pm === 4 ? 1 : 0;
-  out[k++] = c.f64[f(c, OFF.marketingConsent)] === 1 ? 1 : 0;
+  out[k++] = hasMarketingConsent(c.f64[f(c, OFF.marketingConsent)]) ? 1 : 0;
 
   let plans = 0;
   let addons = 0;

@@ -1,3 +1,4 @@
+import { encodeConsents } from './consent-code.js';
 import type { EventOf, TwinEvent } from '../domain/events.js';
 import { CHANNELS } from '../domain/events.js';
 import { fnv1a32 } from '../domain/string-hash.js';
@@ -157,7 +158,7 @@ function applyCustomer(c: TwinCursor, e: EventOf<'customer'>, time: number): voi
   c.f64[f(c, OFF.billing)] = BILLINGS.indexOf(d.billing) + 1;
   c.f64[f(c, OFF.contractMonths)] = d.contractMonths;
   c.f64[f(c, OFF.paymentMethod)] = PAYMENT_METHODS.indexOf(d.paymentMethod) + 1;
-  c.f64[f(c, OFF.marketingConsent)] = d.consent === undefined ? 0 : d.consent.marketing ? 1 : 2;
+  c.f64[f(c, OFF.marketingConsent)] = encodeConsents(d.consent);
 }
 
 function applyUsage(c: TwinCursor, e: EventOf<'usage'>, time: number): void {

@@ -1,3 +1,4 @@
+import { decodeConsents } from './consent-code.js';
 import { CHANNELS, type Channel } from '../domain/events.js';
 import type { NameBook } from './name-book.js';
 import { computeFeatures, FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from './twin-features.js';
@@ -29,6 +30,8 @@ export interface TwinView {
     paymentMethod: (typeof PAYMENT_METHODS)[number];
     since: string;
     marketingConsent: boolean | null;
+    /** Contact by SMS / e-mail: false is a channel opt-out, null when the customer never said. */
+    channelConsent: { sms: boolean | null; email: boolean | null };
   } | null;
   products: ProductView[];
   lastInteraction: Record<Channel, string | null>;
@@ -47,7 +50,7 @@ export function readTwinView(customerId: string, c: TwinCursor, at: number, name
   const W = (off: number) => c.u32[(c.base + off) >> 2];
   const B = (off: number) => c.u8[c.base + off];
   const hasProfile = (F(OFF.flags) & FLAG_HAS_PROFILE) !== 0;
-  const consent = F(OFF.marketingConsent);
+  const consent = decodeConsents(F(OFF.marketingConsent));
   const products: ProductView[] = [];
   for (let s = 0; s < PRODUCT_SLOTS; s++) {
     const status = B(OFF.prodStatus + s);
@@ -82,7 +85,8 @@ export function readTwinView(customerId: string, c: TwinCursor, at: number, name
           contractMonths: F(OFF.contractMonths),
           paymentMethod: PAYMENT_METHODS[F(OFF.paymentMethod) - 1],
           since: iso(F(OFF.since)) ?? '',
-          marketingConsent: consent === 0 ? null : consent === 1,
+          marketingConsent: consent.marketing,
+          channelConsent: { sms: consent.sms, email: consent.email },
         }
       : null,
     products,

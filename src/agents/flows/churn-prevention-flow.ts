@@ -236,10 +236,9 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
             request({
               // A discount offer is judged by the policy as the discount it is (caps, approvals, budget),
               // and presented to the customer, who accepts or declines it.
+              // Priced by the guarded executor from the catalogue at this customer's monthly price.
               actionClass: input.offer.discountPct ? 'discount' : 'offer',
-              ...(input.offer.discountPct ? { discountPct: input.offer.discountPct } : {}),
               channel: 'app',
-              cost: input.offer.cost,
               params: { offerId: input.offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId), present: true },
             }),
             { key: `offer-${c.customerId}` },
@@ -250,19 +249,19 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         if (!outcome || outcome.status === 'advised') {
           outcome = await ctx.step(
             taskStep,
-            request({ actionClass: 'communication', channel: 'call', cost: input.contactCost, params: { notificationChannel: 'human_task', templateId: 'retention-call', offerId: input.offer.offerId } }),
+            request({ actionClass: 'communication', channel: 'call', cost: input.contactCost, params: { notificationChannel: 'human_task', purpose: 'retention', direction: 'outbound', templateId: 'retention-call', offerId: input.offer.offerId } }),
             { key: `task-${c.customerId}` },
           );
           route = 'assisted';
         }
         if (outcome.status === 'executed') {
           contacts[route]++;
-          spend += route === 'digital' ? input.offer.cost : input.contactCost;
+          spend += outcome.cost ?? (route === 'digital' ? input.offer.cost : input.contactCost);
           treatedIds.push(c.customerId);
         } else if (outcome.status === 'pending-approval') {
           // Counted against the budget now: if a person approves it later, it will be spent.
           contacts['pending-approval']++;
-          spend += route === 'digital' ? input.offer.cost : input.contactCost;
+          spend += outcome.cost ?? (route === 'digital' ? input.offer.cost : input.contactCost);
         } else contacts.refused++;
       }
 

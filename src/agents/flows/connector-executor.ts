@@ -56,8 +56,8 @@ const purposeOf = (v: unknown): NotificationPurpose | undefined => PURPOSES.find
 /**
  * Builds the executor. Mapping (params read from `request.params`):
  * offer, or any class with `present: true` (a catalogue offering the customer may decline) → campaignDelivery.deliver (`offerId` through `resolveOffer`, `campaignId`, `decisionId`);
- * credit, compensation → billingAdjustments.credit (`amount`, else the cost; `reason`);
- * discount → billingAdjustments.discount (`discountPct` or `percent`; `months`);
+ * credit, compensation → billingAdjustments.credit (the verdict's cost: the amount the policy checked, budgeted and audited; `reason`);
+ * discount → billingAdjustments.discount (the request's `discountPct`, which the policy checked; `months`);
  * plan_change → orderManagement.create change_plan (`planId`), then provisioning.activate;
  * communication → notifications.send (`notificationChannel` default sms, `purpose` default care, `templateId`, `body`);
  * trouble_ticket → notifications.send on `human_task` (no ticket connector exists yet).
@@ -86,7 +86,7 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
     return outcomeOf(r, (d) => ({ deliveryId: d.deliveryId, response: d.response }));
   }
 
-  return async (request) => {
+  return async (request, verdict) => {
     const customerId = request.customerId;
     // A network trouble ticket belongs to an alarm, not a customer. No ticketing back end exists
     // yet: the ticket is the guarded request itself, kept in the audit trail under its id.
@@ -99,13 +99,14 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
     switch (request.actionClass) {
       case 'credit':
       case 'compensation': {
-        const amount = num(p.amount) ?? request.cost;
-        if (!(amount > 0)) return fail(`a ${request.actionClass} needs a positive params.amount or cost`);
+        // The money moved is the money the policy checked against its caps, reserved from the budget and audits.
+        const amount = verdict.cost;
+        if (!(amount > 0)) return fail(`a ${request.actionClass} needs a positive amount`);
         const r = await deps.billingAdjustments.credit({ idempotencyKey: request.id, customerId, amount, reason: str(p.reason) ?? request.actionClass });
         return outcomeOf(r, (a) => ({ adjustmentId: a.adjustmentId, amount: a.value }));
       }
       case 'discount': {
-        const percent = request.discountPct ?? num(p.percent);
+        const percent = request.discountPct;
         if (percent === undefined) return fail('a discount needs discountPct');
         const months = num(p.months) ?? DEFAULT_DISCOUNT_MONTHS;
         const r = await deps.billingAdjustments.discount({ idempotencyKey: request.id, customerId, percent, months, reason: str(p.reason) ?? 'discount' });

@@ -132,9 +132,14 @@ export function careRequest(card: CareCard, input: CustomerCareInput, actor: Act
     channel: input.channel,
     customerId: input.customerId,
     domain: 'care',
-    cost: card.cost,
-    discountPct: card.discountPct,
-    params: { offerId: card.actionId, decisionId: card.decisionId, amount: card.cost, months: card.months, reason: input.reason, ticketId: input.ticketId },
+    // Priced by the guarded executor: a catalogue offering at this customer's monthly price, a credit by its amount.
+    params: {
+      offerId: card.actionId,
+      decisionId: card.decisionId,
+      ...(card.actionClass === 'credit' || card.actionClass === 'compensation' ? { amount: card.cost } : {}),
+      reason: input.reason,
+      ticketId: input.ticketId,
+    },
     features: card.features,
     actor,
     why: { summary: `${input.reason}: next-best-action ${card.name}`, evidence: { decisionId: card.decisionId } },

@@ -14,7 +14,7 @@ import type { StepDefinition, WorkflowContext } from '../workflows/index.js';
 export const approvalSignalName = (approvalId: string): string => `approval:${approvalId}`;
 
 /** What a guarded action step answers (executed, pending approval, advised, refused, failed). */
-export type GuardedOutcome = Pick<GuardedResult, 'status' | 'reason' | 'requestId' | 'approvalId' | 'auditSeq'>;
+export type GuardedOutcome = Pick<GuardedResult, 'status' | 'reason' | 'requestId' | 'approvalId' | 'auditSeq' | 'cost'>;
 
 /**
  * A step that asks for an action. `executed`, `advised`, `refused` and `pending-approval` are all
@@ -32,8 +32,8 @@ export function guardedActionStep(id: string, guarded: () => GuardedExecutor): S
       const r = await guarded().execute({ ...request, id: ctx.idempotencyKey, params });
       // A back end's refusal is final; anything else that failed may pass on a later attempt.
       if (r.status === 'failed') return r.retryable === false ? rejected(r.reason) : transient(r.reason);
-      const { status, reason, requestId, approvalId, auditSeq } = r;
-      return ok({ status, reason, requestId, approvalId, auditSeq });
+      const { status, reason, requestId, approvalId, auditSeq, cost } = r;
+      return ok({ status, reason, requestId, approvalId, auditSeq, cost });
     },
   };
 }

@@ -75,7 +75,7 @@ describe('guarded executor', () => {
 
   it('advises without executing', async () => {
     const { guarded, calls } = setup();
-    expect((await guarded.execute(req({ actionClass: 'offer', channel: 'call' }))).status).toBe('advised');
+    expect((await guarded.execute(req({ actionClass: 'offer', channel: 'call', params: { offerId: 'data-bonus' } }))).status).toBe('advised');
     expect(calls).toEqual([]);
   });
 
@@ -107,6 +107,36 @@ describe('guarded executor', () => {
     expect(await guarded.approve(agents.approvalId!, { kind: 'human', id: 'bob' }, 'ok')).toMatchObject({ status: 'executed' });
   });
 
+  it('enforces the contact rules on every path, naming the rule; advice is not a contact', async () => {
+    const clock = new ManualClock(T0);
+    const calls: string[] = [];
+    const guarded = createGuardedExecutor({
+      policy: parseActionPolicy(DEFAULT_ACTION_POLICY),
+      contact: (request) => (request.customerId === 'NO-CONSENT' && request.actionClass === 'offer' ? { rule: 'marketing-consent', reason: 'no marketing consent' } : null),
+      ledger: createBudgetLedger(store),
+      queue: createApprovalQueue(store, clock),
+      audit: createAuditTrail(store, clock),
+      executor: async (request) => (calls.push(request.id), { ok: true }),
+      clock,
+    });
+    const refused = await guarded.execute(req({ actionClass: 'offer', channel: 'app', customerId: 'NO-CONSENT', params: { offerId: 'data-bonus' } }));
+    expect(refused).toMatchObject({ status: 'refused', verdict: { guardrail: 'marketing-consent' } });
+    expect(refused.reason).toMatch(/marketing-consent/);
+    expect((await guarded.execute(req({ actionClass: 'offer', channel: 'call', customerId: 'NO-CONSENT', params: { offerId: 'data-bonus' } }))).status).toBe('advised');
+    expect((await guarded.execute(req({ actionClass: 'offer', channel: 'app', customerId: 'C2', params: { offerId: 'data-bonus' } }))).status).toBe('executed');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('reads the policy in force at each request: a change applies without a restart', async () => {
+    const clock = new ManualClock(T0);
+    let policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+    const guarded = createGuardedExecutor({ policy: () => policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), executor: async () => ({ ok: true }), clock });
+    const planChange = () => req({ actionClass: 'plan_change', channel: 'web', params: { planId: 'P-2' }, actor: { kind: 'human', id: 'C1' } });
+    expect((await guarded.execute(planChange())).status).toBe('pending-approval');
+    policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: [...(DEFAULT_ACTION_POLICY.rules ?? []), { id: 'web-orders', actionClass: 'plan_change', channel: 'web', mode: 'autonomous' }] });
+    expect((await guarded.execute(planChange())).status).toBe('executed');
+  });
+
   it('asks once per request: the same request repeated (a step re-run after a crash) finds the same approval', async () => {
     const { guarded, calls } = setup();
     const request = req({ cost: 40 });
@@ -119,7 +149,7 @@ describe('guarded executor', () => {
 
   it('rejects with who and why, never executing', async () => {
     const { guarded, calls } = setup();
-    const r = await guarded.execute(req({ actionClass: 'plan_change', channel: 'call' }));
+    const r = await guarded.execute(req({ actionClass: 'plan_change', channel: 'call', params: { planId: 'P-50' } }));
     const rejected = await guarded.reject(r.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'customer is in a contract');
     expect(rejected).toMatchObject({ status: 'refused', reason: 'rejected by u:supervisor: customer is in a contract' });
     expect(calls).toEqual([]);
@@ -167,7 +197,10 @@ describe('guarded executor', () => {
       mode: fc.constantFrom(...POLICY_MODES),
       guardrails: fc.record({ costCap: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }), approveAboveCost: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }) }),
     });
-    const requestArb = fc.record({ actionClass: fc.constantFrom('credit', 'offer', 'communication'), channel: fc.constantFrom(...CHANNELS), cost: fc.integer({ min: 0, max: 60 }) });
+    // A credit costs its amount (at least a cent); an offer names its offering.
+    const requestArb = fc
+      .record({ actionClass: fc.constantFrom('credit', 'offer', 'communication'), channel: fc.constantFrom(...CHANNELS), cost: fc.integer({ min: 1, max: 60 }) })
+      .map((r) => (r.actionClass === 'offer' ? { ...r, params: { offerId: 'o-1' } } : r));
     await fc.assert(
       fc.asyncProperty(fc.array(ruleArb, { maxLength: 5 }), fc.array(requestArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 100 }), async (rules, requests, limit) => {
         const policy = parseActionPolicy({

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { priceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
+import type { ContactRefusal } from '../../decisioning/contact-policy.js';
+import { parseActionParams } from '../../decisioning/policy/action-params.js';
 import {
   actionRequestSchema,
   evaluate,
@@ -13,7 +16,7 @@ import {
   type PolicyVerdict,
 } from '../../decisioning/policy/index.js';
 import { fourEyesRefusal, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
-import type { AuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
+import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
 
 /**
  * The one way an action on a customer executes. Every interface (HTTP, CLI, MCP, agents) hands
@@ -43,13 +46,23 @@ export interface GuardedResult {
   auditSeq: number;
   /** For `failed`: whether the same request may succeed later (false: the back end refused it for good). */
   retryable?: boolean;
+  /** What the action costs (or cost) the operator, as priced and checked by the policy (absent when no verdict was needed). */
+  cost?: number;
   /** The verdict in brief (absent when no verdict was needed, e.g. a rejection). */
   verdict?: Pick<PolicyVerdict, 'verdict' | 'mode' | 'riskClass' | 'rule' | 'guardrail'>;
 }
 
 /** Everything the executor needs, passed explicitly. */
 export interface GuardedExecutorOptions {
-  policy: ActionPolicy;
+  /** The action policy, or where to read the current one (a policy stored as data changes without a restart). */
+  policy: ActionPolicy | (() => ActionPolicy);
+  /** Where prices come from (the catalogue, the customers' monthly prices); see `priceActionRequest`. */
+  pricing?: PricingSource;
+  /**
+   * The contact rules for a request (consent, quiet hours, caps, channel opt-outs), or null when
+   * it may reach the customer; absent: no contact rules (tests of the policy alone).
+   */
+  contact?: (request: ActionRequest, now: number) => ContactRefusal | null;
   ledger: BudgetLedger;
   queue: ApprovalQueue;
   audit: AuditTrail;
@@ -71,14 +84,19 @@ export interface GuardedExecutor {
   expireDue(): Promise<GuardedResult[]>;
 }
 
-/** The parsed request with an id (one is assigned when the caller gave none). */
-export function parseActionRequest(input: unknown): ActionRequest {
+/**
+ * The parsed request with an id (one is assigned when the caller gave none), its parameters
+ * checked against its class, and priced (BAD_INPUT naming the field when anything is wrong).
+ */
+export function parseActionRequest(input: unknown, pricing?: PricingSource): ActionRequest {
   const parsed = actionRequestSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new TwinloopError('BAD_INPUT', `Invalid action request at ${issue.path.join('.') || '(root)'}: ${issue.message}; see docs/policy.md`);
   }
-  return { ...parsed.data, id: parsed.data.id ?? `act-${randomUUID()}` };
+  const params = parseActionParams(parsed.data.actionClass, parsed.data.params);
+  if (!params.ok) throw new TwinloopError('BAD_INPUT', `Invalid action request at ${params.problem}; see docs/policy.md`);
+  return priceActionRequest({ ...parsed.data, params: params.params, id: parsed.data.id ?? `act-${randomUUID()}` }, pricing);
 }
 
 const brief = (v: PolicyVerdict): NonNullable<GuardedResult['verdict']> => ({ verdict: v.verdict, mode: v.mode, riskClass: v.riskClass, rule: v.rule, guardrail: v.guardrail });
@@ -86,10 +104,12 @@ const last = (reasons: readonly string[]) => reasons[reasons.length - 1] ?? '';
 
 /** Builds the executor; see GuardedExecutor. */
 export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedExecutor {
-  const { policy, ledger, queue, audit, executor, clock } = options;
+  const { ledger, queue, audit, executor, clock } = options;
+  const given = options.policy;
+  const currentPolicy = typeof given === 'function' ? given : () => given;
 
   async function record(type: AuditEntryType, request: ActionRequest, actor: Actor, outcome: Record<string, unknown>, verdict?: PolicyVerdict): Promise<number> {
-    const entry: AuditEntry = {
+    const entry: ActionAuditEntry = {
       type,
       requestId: request.id,
       actor,
@@ -115,7 +135,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     const reserved = await ledger.reserve(verdict.budget);
     if (!reserved.ok) {
       const seq = await record('action.failed', request, system, { status: 'refused', guardrail: 'budget', reason: reserved.reason }, verdict);
-      return { status: 'refused', reason: reserved.reason, requestId: request.id, auditSeq: seq, verdict: { ...brief(verdict), guardrail: 'budget' } };
+      return { status: 'refused', reason: reserved.reason, requestId: request.id, cost: verdict.cost, auditSeq: seq, verdict: { ...brief(verdict), guardrail: 'budget' } };
     }
     let outcome: ExecutionOutcome;
     try {
@@ -126,29 +146,31 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     if (outcome.ok) {
       await ledger.commit(reserved.reservation, outcome.actualCost);
       const seq = await record('action.executed', request, system, { status: 'executed', cost: outcome.actualCost ?? verdict.cost, detail: outcome.detail ?? {} }, verdict);
-      return { status: 'executed', reason: last(verdict.reasons), requestId: request.id, auditSeq: seq, verdict: brief(verdict) };
+      return { status: 'executed', reason: last(verdict.reasons), requestId: request.id, cost: outcome.actualCost ?? verdict.cost, auditSeq: seq, verdict: brief(verdict) };
     }
     await ledger.release(reserved.reservation);
     const seq = await record('action.failed', request, system, { status: 'failed', error: outcome.error, detail: outcome.detail ?? {} }, verdict);
     // Whether trying again may help: the executor says so (a back end's transient answer); by default it may.
     const retryable = outcome.detail?.retryable !== false;
-    return { status: 'failed', reason: `the action failed: ${outcome.error}`, requestId: request.id, auditSeq: seq, verdict: brief(verdict), retryable };
+    return { status: 'failed', reason: `the action failed: ${outcome.error}`, requestId: request.id, cost: verdict.cost, auditSeq: seq, verdict: brief(verdict), retryable };
   }
 
   async function decideAndAct(request: ActionRequest, approvedBy?: { approvalId: string; by: string }): Promise<GuardedResult> {
     const now = clock.now();
+    const policy = currentPolicy();
     const spending = await ledger.standingFor(policy, request, now);
-    const verdict = evaluate(policy, request, { now, spending, approvedBy });
+    const contact = options.contact?.(request, now) ?? null;
+    const verdict = evaluate(policy, request, { now, spending, approvedBy, contact });
     const policyActor: Actor = { kind: 'system', id: 'action-policy' };
     const seq = await record('policy.verdict', request, policyActor, { verdict: verdict.verdict, mode: verdict.mode, riskClass: verdict.riskClass, guardrail: verdict.guardrail, cost: verdict.cost }, verdict);
-    const base = { requestId: request.id, verdict: brief(verdict) };
+    const base = { requestId: request.id, cost: verdict.cost, verdict: brief(verdict) };
     switch (verdict.verdict) {
       case 'deny':
         return { ...base, status: 'refused', reason: last(verdict.reasons), auditSeq: seq };
       case 'advise-only':
         return { ...base, status: 'advised', reason: last(verdict.reasons), auditSeq: seq };
       case 'needs-approval': {
-        const settings = verdict.approval ?? policy.approval;
+        const settings = verdict.approval ?? currentPolicy().approval;
         const item = await queue.request({ request, why: verdict.reasons, riskClass: verdict.riskClass, rule: verdict.rule, timeoutMinutes: settings.timeoutMinutes, onTimeout: settings.onTimeout });
         const aSeq = await record('approval.requested', request, request.actor, { approvalId: item.id, expiresAt: item.expiresAt, onTimeout: item.onTimeout }, verdict);
         return { ...base, status: 'pending-approval', reason: last(verdict.reasons), approvalId: item.id, auditSeq: aSeq };
@@ -176,7 +198,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
 
   return {
     async execute(input) {
-      const request = parseActionRequest(input);
+      const request = parseActionRequest(input, options.pricing);
       await record('action.requested', request, request.actor, { status: 'received' });
       return decideAndAct(request);
     },

@@ -9,6 +9,7 @@ import {
   type RiskClass,
 } from './action-policy.js';
 import type { ActionRequest } from './action-request.js';
+import type { ContactRefusal, ContactRule } from '../contact-policy.js';
 
 /**
  * The policy's answer to one request. Verdicts are made only here: each is frozen and registered,
@@ -18,8 +19,8 @@ import type { ActionRequest } from './action-request.js';
 
 export type VerdictKind = 'execute' | 'needs-approval' | 'advise-only' | 'deny';
 
-/** The guardrails that can deny a request. */
-export type Guardrail = 'cost-cap' | 'discount-cap' | 'budget';
+/** The guardrails that can deny a request: caps, budgets, and the contact rules (consent, quiet hours, contact caps, opt-outs). */
+export type Guardrail = 'cost-cap' | 'discount-cap' | 'budget' | ContactRule;
 
 /** A budget line as the ledger should reserve it. */
 export interface BudgetClaim {
@@ -74,6 +75,8 @@ export interface EvaluationContext {
   spending?: readonly BudgetStanding[];
   /** Set only by the guarded executor, from a stored approval a human approved. */
   approvedBy?: { approvalId: string; by: string };
+  /** Why the contact rules forbid this contact now (consent, quiet hours, caps, opt-outs), or null/absent when they allow it. */
+  contact?: ContactRefusal | null;
 }
 
 const verdicts = new WeakSet<object>();
@@ -126,6 +129,9 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
     mode = 'autonomous';
     reasons.push(`${request.actor.id} (a person) acts on the advice`);
   }
+
+  // The contact rules bind what may reach the customer; advice shown to a person reaches nobody.
+  if (mode !== 'advise' && context.contact) return deny(context.contact.rule, `contact rule ${context.contact.rule}: ${context.contact.reason}`);
 
   // Advice spends nothing, so budgets only bind what may execute.
   const claims: BudgetClaim[] = budgetsFor(policy, request).map((b) => ({ scope: budgetScope(b), periodKey: periodKey(b.period, context.now), limit: b.limit, amount: cost }));

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { decisionAnswer } from '../../decisioning/decision-answer.js';
-import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import { CHANNELS } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { parseScenarios } from '../../simulation/index.js';
@@ -57,21 +56,15 @@ export function mcpCapabilities(services: () => OperatorServices): McpCapabiliti
     intentReport: async (id) => services().intents.report(id).catch((err: TwinloopError) => (err.code === 'NOT_FOUND' ? null : Promise.reject(err))),
     requestAction: async (req) => {
       const s = services();
-      // An offer of the catalogue is judged as what it is (a discount meets the discount rules).
-      const offering = req.offerId ? s.decisions.catalogue.byId.get(req.offerId) : undefined;
-      if (req.offerId && !offering) throw new TwinloopError('NOT_FOUND', `no offering ${req.offerId} in the catalogue; GET /productOffering lists them`);
-      if (offering && (req.actionClass === 'offer' || req.actionClass === 'discount') && offering.actionClass !== req.actionClass) {
-        throw new TwinloopError('BAD_INPUT', `offering ${req.offerId} is a ${offering.actionClass}; ask for actionClass "${offering.actionClass}"`);
-      }
-      const discountPct = (offering && discountPctOf(offering)) ?? (req.actionClass === 'discount' ? req.amount : undefined);
+      // Priced by the guarded executor: an offering from the catalogue (as what it is), a credit by its amount, a discount by its percentage.
+      const money = req.actionClass === 'credit' || req.actionClass === 'compensation';
       const r = await s.guarded.execute({
         id: `mcp:${req.idempotencyKey}`.slice(0, 200),
         actionClass: req.actionClass,
         channel: req.channel,
         customerId: req.customerId,
-        cost: req.actionClass === 'credit' || req.actionClass === 'compensation' ? (req.amount ?? 0) : (offering?.fixedCost ?? 0),
-        discountPct,
-        params: { ...(req.offerId ? { offerId: req.offerId, present: true } : {}), ...(req.amount !== undefined ? { amount: req.amount } : {}) },
+        ...(req.actionClass === 'discount' && !req.offerId && req.amount !== undefined ? { discountPct: req.amount } : {}),
+        params: { ...(req.offerId ? { offerId: req.offerId, present: true } : {}), ...(money && req.amount !== undefined ? { amount: req.amount } : {}) },
         actor: { kind: 'agent', id: req.actor },
         why: { summary: req.reason },
       });

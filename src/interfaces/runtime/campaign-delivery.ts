@@ -1,5 +1,4 @@
 import type { CampaignAllocation, CampaignInput, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
-import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import type { RecordStore } from '../../store/record-store.js';
@@ -16,6 +15,8 @@ import type { OperatorServices } from './operator-services.js';
 
 /** Share of the remaining budget one tick may spend: a campaign paces itself over its ticks. */
 export const TICK_SPEND_SHARE = 0.25;
+/** What one contact counts against a campaign's pacing at least, so that a free offering still paces. */
+const MIN_CONTACT_COST = 0.05;
 /** Largest audience drawn for a campaign. */
 export const MAX_AUDIENCE = 20_000;
 
@@ -98,10 +99,10 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
       for (const v of state.input.variants) {
         const share = allocation.shares[v.id] ?? 0;
         if (share <= 0 || allocation.paused.includes(v.id)) continue;
-        const unit = Math.max(0.05, offerCost(v.offerId));
+        // A planning estimate to pace the tick; each contact is then counted at the price the executor charged.
+        const unit = Math.max(MIN_CONTACT_COST, offerCost(v.offerId));
         let budget = tickBudget * share;
         const offering = services().decisions.catalogue.byId.get(v.offerId);
-        const discountPct = offering && discountPctOf(offering);
         while (budget >= unit && state.queue.length > 0) {
           const customerId = state.queue[0];
           const decisionId = `cmp:${campaignId}:${customerId}`.slice(0, 128);
@@ -109,12 +110,11 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
           const r = await services().guarded.execute({
             id: decisionId,
             // Judged as what the offering is (a discount meets the discount rules), presented to the customer.
+            // Priced by the executor from the catalogue at this customer's monthly price.
             actionClass: offering?.actionClass ?? 'offer',
-            ...(discountPct === undefined ? {} : { discountPct }),
             channel: v.channel,
             customerId,
             domain: 'campaigns',
-            cost: unit,
             params: { offerId: v.offerId, campaignId, decisionId, variantId: v.id, present: true },
             actor: { kind: 'agent', id: 'campaign-manager' },
             why: { summary: `campaign ${campaignId}, variant ${v.id}, tick ${allocation.tick}` },
@@ -123,9 +123,10 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
           if (r.status !== 'executed') break;
           state.queue.shift();
           state.treated[customerId] = v.id;
-          state.variants[v.id].spent += unit;
-          state.spent += unit;
-          budget -= unit;
+          const charged = Math.max(MIN_CONTACT_COST, r.cost ?? unit);
+          state.variants[v.id].spent += charged;
+          state.spent += charged;
+          budget -= charged;
           await save(state);
         }
       }

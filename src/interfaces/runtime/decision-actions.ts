@@ -1,5 +1,4 @@
 import type { Decision } from '../../decisioning/decision-funnel.js';
-import { discountPctOf, offerCostFor } from '../../decisioning/offer-catalogue.js';
 import type { ActionRequestInput, Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
@@ -20,14 +19,12 @@ export function actionForDecision(s: OperatorServices, decision: Decision, actio
   const f = s.twins.engine.features(decision.customerId);
   const features: Record<string, number> = {};
   if (f) for (const name of AUDITED_FEATURES) features[name] = f[FEATURE_NAMES.indexOf(name)];
-  const discountPct = discountPctOf(offer);
   return {
     id: `${decision.decisionId}:${actionId}`,
     actionClass: offer.actionClass,
     channel: decision.context.channel,
     customerId: decision.customerId,
-    cost: Math.round(offerCostFor(offer, f ? f[FEATURE_NAMES.indexOf('monthly_price')] : 0) * 100) / 100,
-    ...(discountPct === undefined ? {} : { discountPct }),
+    // Priced by the guarded executor from the catalogue at the customer's monthly price.
     params: {
       offerId: actionId,
       // Offers the back ends know are presented (the customer answers); the rest run as their class.

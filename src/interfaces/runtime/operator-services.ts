@@ -25,6 +25,7 @@ import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
 import type { ExtraFields } from '../../twin/twin-query.js';
+import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinService } from '../../twin/twin-service.js';
 
 /**
@@ -125,7 +126,17 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // People decide approvals in their own time, not in the sandbox's accelerated time.
   const approvals = createApprovalQueue(governance, systemClock);
   const audit = createAuditTrail(governance, clock);
-  const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue: approvals, audit, executor, clock });
+  const guarded = createGuardedExecutor({
+    policy: parseActionPolicy(DEFAULT_ACTION_POLICY),
+    // Every request is priced from the live catalogue at its customer's monthly price, and meets the contact rules.
+    pricing: { offering: (id) => decisions.catalogue.byId.get(id), monthlyPrice: (id) => twins.engine.features(id)?.[FEATURE_INDEX.monthly_price] },
+    contact: (request) => decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),
+    ledger: createBudgetLedger(governance),
+    queue: approvals,
+    audit,
+    executor,
+    clock,
+  });
 
   const runStore = recordDocuments<SimulationRun>(records, 'simulations');
   // A run that was going when the process stopped will not finish: say so rather than leave it running.

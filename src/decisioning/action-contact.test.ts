@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { CHANNELS } from '../domain/events.js';
+import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
+import { actionContactRefusal, contactKindOf } from './action-contact.js';
+import type { ContactSummary } from './contact-ledger.js';
+import { resolveContactPolicy } from './contact-policy.js';
+import type { ActionRequest } from './policy/index.js';
+
+const NOON = Date.UTC(2026, 4, 14, 12);
+const NIGHT = Date.UTC(2026, 4, 14, 23);
+const policy = resolveContactPolicy({});
+const quietSummary: ContactSummary = { contacts: 0, perChannel: new Float64Array(CHANNELS.length), lastDeclineAt: -Infinity, lastDeclineOf: () => -Infinity, source: 'ledger' };
+
+function features(consent: 0 | 1): Float64Array {
+  const f = new Float64Array(FEATURE_COUNT);
+  f[FEATURE_INDEX.marketing_consent] = consent;
+  return f;
+}
+
+const request = (fields: Partial<ActionRequest>): ActionRequest => ({ id: 'r', actionClass: 'offer', channel: 'app', customerId: 'C1', cost: 0, params: {}, features: {}, actor: { kind: 'agent', id: 'a' }, why: {}, ...fields });
+const facts = (consent: 0 | 1, sms: boolean | null = null, summary = quietSummary) => ({ summary, features: features(consent), consents: () => ({ sms, email: null }) });
+
+describe('contact rules on actions', () => {
+  it('tells marketing from care, service and non-contacts', () => {
+    expect(contactKindOf(request({ actionClass: 'offer', params: { offerId: 'x' } }))).toBe('marketing');
+    expect(contactKindOf(request({ actionClass: 'plan_change', params: { present: true } }))).toBe('marketing');
+    expect(contactKindOf(request({ actionClass: 'communication', params: { purpose: 'retention' } }))).toBe('marketing');
+    expect(contactKindOf(request({ actionClass: 'communication', params: { purpose: 'care' } }))).toBe('care');
+    expect(contactKindOf(request({ actionClass: 'communication', params: { purpose: 'service' } }))).toBe('service');
+    expect(contactKindOf(request({ actionClass: 'communication', params: { purpose: 'legal' } }))).toBe('service');
+    expect(contactKindOf(request({ actionClass: 'credit', params: { amount: 5 } }))).toBe('none');
+  });
+
+  it('refuses marketing without consent, naming the rule; a customer who consented gets it', () => {
+    const offer = request({ params: { offerId: 'data-bonus' } });
+    expect(actionContactRefusal(policy, offer, facts(0), NOON)).toMatchObject({ rule: 'marketing-consent' });
+    expect(actionContactRefusal(policy, offer, facts(1), NOON)).toBeNull();
+  });
+
+  it('keeps quiet hours for outbound marketing and care, not for a customer who called in', () => {
+    expect(actionContactRefusal(policy, request({ params: { offerId: 'x' } }), facts(1), NIGHT)).toMatchObject({ rule: 'quiet-hours' });
+    expect(actionContactRefusal(policy, request({ actionClass: 'communication', params: { purpose: 'care', notificationChannel: 'push' } }), facts(1), NIGHT)).toMatchObject({ rule: 'quiet-hours' });
+    expect(actionContactRefusal(policy, request({ channel: 'call', params: { offerId: 'x' } }), facts(1), NIGHT)).toBeNull();
+  });
+
+  it('service and legal messages (an outage notice) go at any hour, without marketing consent, to an opted-out channel', () => {
+    for (const purpose of ['service', 'legal']) {
+      expect(actionContactRefusal(policy, request({ actionClass: 'communication', params: { purpose, notificationChannel: 'sms' } }), facts(0, false), NIGHT)).toBeNull();
+    }
+  });
+
+  it('honours a channel opt-out for every other message', () => {
+    const sms = request({ actionClass: 'communication', channel: 'call', params: { purpose: 'care', notificationChannel: 'sms' } });
+    expect(actionContactRefusal(policy, sms, facts(1, false), NOON)).toMatchObject({ rule: 'channel-opt-out' });
+    expect(actionContactRefusal(policy, sms, facts(1, true), NOON)).toBeNull();
+  });
+
+  it('caps marketing contacts per period', () => {
+    const busy: ContactSummary = { ...quietSummary, contacts: policy.maxContacts };
+    expect(actionContactRefusal(policy, request({ params: { offerId: 'x' } }), facts(1, null, busy), NOON)).toMatchObject({ rule: 'contact-cap' });
+  });
+});

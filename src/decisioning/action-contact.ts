@@ -1,0 +1,69 @@
+import type { Channel } from '../domain/events.js';
+import type { ContactSummary } from './contact-ledger.js';
+import { contactGate, sameOfferCooldown, type ContactPolicy, type ContactRefusal } from './contact-policy.js';
+import type { ActionRequest } from './policy/index.js';
+
+/**
+ * The contact rules for an action about to reach a customer, for the guarded executor (the
+ * decision funnel applies the same rules before it ranks). What kind of contact an action is:
+ * - marketing: offers, discounts, any catalogue offering presented, messages for marketing or
+ *   retention: consent, quiet hours, cool-downs, caps and channel opt-outs all apply;
+ * - care: other messages to the customer (follow-ups, check-ins): quiet hours for outbound
+ *   contact, and channel opt-outs;
+ * - service and legal messages (outage notices): always allowed;
+ * - not a contact: credits, compensation, plan changes, tickets.
+ */
+
+/** What kind of contact an action is. */
+export type ContactKind = 'marketing' | 'care' | 'service' | 'none';
+
+/** The contact kind of a request (pure). */
+export function contactKindOf(request: Pick<ActionRequest, 'actionClass' | 'params'>): ContactKind {
+  const p = request.params;
+  if (request.actionClass === 'communication') {
+    const purpose = p.purpose ?? 'care';
+    if (purpose === 'service' || purpose === 'legal') return 'service';
+    if (purpose === 'marketing' || purpose === 'retention') return 'marketing';
+    // A human task (a call-back) is a person calling the customer: a contact like any other.
+    return 'care';
+  }
+  if (request.actionClass === 'offer' || request.actionClass === 'discount' || p.present === true) return 'marketing';
+  return 'none';
+}
+
+/** Inbound when the customer is in contact (a call, a chat, a store visit), outbound on digital channels; a request may say. */
+export function contactDirectionOf(request: Pick<ActionRequest, 'channel' | 'params'>): 'inbound' | 'outbound' {
+  const d = request.params.direction;
+  if (d === 'inbound' || d === 'outbound') return d;
+  return defaultDirection(request.channel);
+}
+
+/** The direction of a contact on a channel when nobody says: digital channels reach out, assisted ones answer. */
+export function defaultDirection(channel: Channel): 'inbound' | 'outbound' {
+  return channel === 'web' || channel === 'app' ? 'outbound' : 'inbound';
+}
+
+/** What the rules need to know about the customer. */
+export interface ContactFacts {
+  readonly summary: ContactSummary;
+  readonly features: Float64Array;
+  /** Channel consents of the profile (false: opted out); read only for messages on those channels. */
+  consents(): { readonly sms: boolean | null; readonly email: boolean | null };
+}
+
+/** Why the contact rules forbid this action now, or null (pure). */
+export function actionContactRefusal(policy: ContactPolicy, request: ActionRequest, facts: ContactFacts, now: number): ContactRefusal | null {
+  const kind = contactKindOf(request);
+  if (kind === 'none' || kind === 'service') return null;
+  const direction = contactDirectionOf(request);
+  const gate = contactGate(policy, facts.summary, facts.features, { channel: request.channel, direction, now });
+  const via = request.actionClass === 'communication' ? request.params.notificationChannel ?? 'sms' : undefined;
+  if ((via === 'sms' || via === 'email') && facts.consents()[via] === false) {
+    return { rule: 'channel-opt-out', reason: `the customer opted out of ${via === 'sms' ? 'SMS' : 'e-mail'}; only service and legal messages go there` };
+  }
+  if (kind === 'care') return gate.service;
+  if (gate.marketing) return gate.marketing;
+  const offerId = typeof request.params.offerId === 'string' ? request.params.offerId : undefined;
+  const capped = direction === 'outbound' || policy.capsApplyToInbound;
+  return offerId ? sameOfferCooldown(policy, facts.summary, offerId, now, capped) : null;
+}

@@ -1,0 +1,80 @@
+import { TwinloopError } from '../domain/errors.js';
+import { discountPctOf, offerCostFor, type CompiledOffer } from './offer-catalogue.js';
+import type { ActionRequest } from './policy/index.js';
+
+/**
+ * Prices an action request: the one place where what an action costs the operator is decided.
+ * The guarded executor calls it on every request before the policy sees it, so the amount the
+ * policy checks against caps, the budget reserves, the audit records and the connector moves is
+ * the same number, whoever asked (HTTP, MCP, flows, campaigns, intents):
+ * - a catalogue offering (`params.offerId`) costs what the catalogue says for this customer
+ *   (its fixed cost plus the discount given at their monthly price, to the cent), carries the
+ *   offering's discount percentage and months, and must be asked for as its own class;
+ * - a credit or compensation costs its amount (`params.amount`, or `cost`; both given must agree);
+ * - a discount outside the catalogue costs its percentage of the monthly price over its months;
+ * - any other class costs what the caller says (a contact's internal cost; the policy rule's
+ *   unit cost when none).
+ * A caller's `cost` that disagrees with the price is refused (BAD_INPUT), never silently replaced.
+ */
+
+/** Where prices come from: the live catalogue and the customer's monthly price. */
+export interface PricingSource {
+  offering(offerId: string): CompiledOffer | undefined;
+  /** The customer's current monthly price (the twin's `monthly_price`); undefined when unknown. */
+  monthlyPrice(customerId: string): number | undefined;
+}
+
+/** Rounds to the cent: money is moved in cents. */
+export const cents = (x: number): number => Math.round(x * 100) / 100;
+
+const MONEY_CLASSES = new Set(['credit', 'compensation']);
+/** Classes that may name an offering only as what they are about (a call-back task to present it), not as what they are. */
+const REFERRING_CLASSES = new Set(['communication', 'trouble_ticket']);
+/** Tolerance for a caller's amount against the price: below a cent. */
+const HALF_CENT = 0.005;
+
+function disagree(what: string, given: number, priced: number, how: string): TwinloopError {
+  return new TwinloopError('BAD_INPUT', `${what} ${given} disagrees with the price ${priced} (${how}); leave it out: the price is set once, from ${how}`);
+}
+
+/** The request with its price (cost, and for discounts the percentage and months) set; BAD_INPUT when the caller's figures disagree. */
+export function priceActionRequest(request: ActionRequest, source: PricingSource | undefined): ActionRequest {
+  const p = request.params;
+  let offerId = typeof p.offerId === 'string' ? p.offerId : undefined;
+  let offer = offerId !== undefined ? source?.offering(offerId) : undefined;
+  // A message or task about an offering of another class (a call-back to present it) is not that offering.
+  if (REFERRING_CLASSES.has(request.actionClass) && (!offer || offer.actionClass !== request.actionClass)) offerId = offer = undefined;
+  if (offerId !== undefined && source && !offer) throw new TwinloopError('BAD_INPUT', `params.offerId: no offering "${offerId}" in the catalogue; GET /productOffering lists them`);
+  if (offer) {
+    if (offer.actionClass !== request.actionClass) throw new TwinloopError('BAD_INPUT', `offering ${offer.id} is a ${offer.actionClass}; ask for actionClass "${offer.actionClass}", not "${request.actionClass}"`);
+    const monthly = request.customerId ? (source!.monthlyPrice(request.customerId) ?? 0) : 0;
+    const cost = cents(offerCostFor(offer, monthly));
+    const how = `offering ${offer.id} at a monthly price of ${monthly}`;
+    if (request.cost > 0 && Math.abs(request.cost - cost) > HALF_CENT) throw disagree('cost', request.cost, cost, how);
+    if (typeof p.amount === 'number' && Math.abs(p.amount - cost) > HALF_CENT) throw disagree('params.amount', p.amount, cost, how);
+    const discountPct = discountPctOf(offer);
+    if (request.discountPct !== undefined && discountPct !== undefined && Math.abs(request.discountPct - discountPct) > 0.05) {
+      throw new TwinloopError('BAD_INPUT', `discountPct ${request.discountPct} disagrees with offering ${offer.id}'s ${discountPct}; leave it out`);
+    }
+    const params = request.actionClass === 'discount' && offer.months > 0 ? { ...p, months: offer.months } : p;
+    const { discountPct: _given, ...rest } = request;
+    return { ...rest, cost, ...(discountPct === undefined ? {} : { discountPct }), params };
+  }
+  if (MONEY_CLASSES.has(request.actionClass)) {
+    const amount = typeof p.amount === 'number' ? p.amount : request.cost;
+    if (!(amount > 0)) throw new TwinloopError('BAD_INPUT', `a ${request.actionClass} needs its amount (params.amount, a positive number)`);
+    if (request.cost > 0 && Math.abs(request.cost - amount) > HALF_CENT) throw disagree('cost', request.cost, amount, 'params.amount');
+    const cost = cents(amount);
+    return { ...request, cost, params: { ...p, amount: cost } };
+  }
+  if (request.actionClass === 'discount') {
+    if (request.discountPct === undefined) throw new TwinloopError('BAD_INPUT', 'a discount outside the catalogue needs discountPct (or params.offerId of a catalogue discount)');
+    const months = typeof p.months === 'number' ? p.months : 1;
+    const monthly = request.customerId ? source?.monthlyPrice(request.customerId) : undefined;
+    if (monthly === undefined) return { ...request, params: { ...p, months } };
+    const cost = cents((monthly * request.discountPct * months) / 100);
+    if (request.cost > 0 && Math.abs(request.cost - cost) > HALF_CENT) throw disagree('cost', request.cost, cost, `${request.discountPct} % of ${monthly} for ${months} months`);
+    return { ...request, cost, params: { ...p, months } };
+  }
+  return request;
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js';
+
+/**
+ * The typed parameters of each known action class: what the connector reads for it. Fields the
+ * back ends act on are checked here (type, range, presence) where the request enters the guarded
+ * executor; other fields may ride along as context for the audit trail (an alarm id, a ticket
+ * id) but no connector reads them. Money never comes from here alone: the amount a connector
+ * moves is the request's priced cost (see `action-pricing.ts`), and `amount`, when given, must
+ * agree with it.
+ */
+
+/** Why a message is sent; `service` and `legal` messages (outage notices, contract notices) are not marketing and pass the contact rules. */
+export const MESSAGE_PURPOSES = ['service', 'legal', 'care', 'marketing', 'retention'] as const;
+/** A message purpose. */
+export type MessagePurpose = (typeof MESSAGE_PURPOSES)[number];
+
+const id = z.string().min(1).max(200);
+const text = z.string().max(2000);
+
+/** What any class may carry besides its own fields: the decision, campaign and case it belongs to. */
+const context = {
+  /** A catalogue offering: the request is priced and judged as that offering. */
+  offerId: id.optional(),
+  /** Put the offering in front of the customer, who accepts or declines (no other value). */
+  present: z.literal(true).optional(),
+  decisionId: id.optional(),
+  campaignId: id.optional(),
+  variantId: id.optional(),
+  treatment: id.optional(),
+  ticketId: id.optional(),
+  alarmId: id.optional(),
+  workflowId: id.optional(),
+  reason: text.optional(),
+  /** Whether the customer is in contact (inbound) or is being contacted (outbound); default from the channel. */
+  direction: z.enum(['inbound', 'outbound']).optional(),
+};
+
+const money = z.number().finite().positive();
+
+/** Parameter schemas per known action class; an unknown class (a policy may name new ones) takes `context` fields and any others. */
+export const ACTION_PARAMS = {
+  offer: z.looseObject({ ...context, offerId: id }),
+  credit: z.looseObject({ ...context, amount: money.optional() }),
+  compensation: z.looseObject({ ...context, amount: money.optional() }),
+  discount: z.looseObject({ ...context, months: z.number().int().min(1).max(36).optional() }),
+  plan_change: z.looseObject({ ...context, planId: id, previousPlanId: id.nullable().optional(), provision: z.boolean().optional(), rollbackOf: id.optional(), orderId: id.optional() }),
+  communication: z.looseObject({
+    ...context,
+    purpose: z.enum(MESSAGE_PURPOSES).default('care'),
+    notificationChannel: z.enum(NOTIFICATION_CHANNELS).default('sms'),
+    templateId: id.optional(),
+    body: text.optional(),
+  }),
+  trouble_ticket: z.looseObject({ ...context, templateId: id.optional() }),
+} as const;
+
+const unknownClass = z.looseObject(context);
+
+/** The typed parameters of a class. */
+export type ActionParams<C extends keyof typeof ACTION_PARAMS> = z.infer<(typeof ACTION_PARAMS)[C]>;
+
+/** Checks a request's parameters against its class; the first problem as `params.<field>: …`, or the parsed parameters. */
+export function parseActionParams(actionClass: string, params: unknown): { ok: true; params: Record<string, unknown> } | { ok: false; problem: string } {
+  const schema = Object.hasOwn(ACTION_PARAMS, actionClass) ? ACTION_PARAMS[actionClass as keyof typeof ACTION_PARAMS] : unknownClass;
+  const r = schema.safeParse(params ?? {});
+  if (r.success) return { ok: true, params: r.data };
+  const issue = r.error.issues[0];
+  return { ok: false, problem: `params.${issue.path.join('.')}: ${issue.message} (for a ${actionClass})` };
+}
