@@ -3,9 +3,9 @@ import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { priceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
 import type { ContactRefusal } from '../../decisioning/contact-policy.js';
-import { parseActionParams } from '../../decisioning/policy/action-params.js';
 import {
   actionRequestSchema,
+  parseActionParams,
   evaluate,
   isExecuteVerdict,
   type ActionPolicy,

@@ -36,3 +36,4 @@ export {
   type PolicyVerdict,
   type VerdictKind,
 } from './policy-verdict.js';
+export { ACTION_PARAMS, MESSAGE_PURPOSES, parseActionParams, type ActionParams, type MessagePurpose } from './action-params.js';
