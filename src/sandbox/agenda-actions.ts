@@ -21,11 +21,15 @@ export function runAgendaItem(w: WorldState, item: AgendaItem, d: number): void 
   const time = isoAt(w.datePrefix, item.at);
   switch (item.k) {
     case AGENDA.PAY_PAID:
+      // Counted for the oracle's feature view (what the operator sees of a customer's payments).
+      pop.i.paymentsPaid[c]++;
+      if (w.datePrefix > item.t) pop.i.paymentsLate[c]++;
       w.out.event(w.ev(c, time, 'payment', { status: 'paid', billId: item.s, amount: item.x, dueDate: item.t, paidDate: w.datePrefix }));
       return;
     case AGENDA.PAY_FAILED: {
       const method = cfg.population.paymentMethods[pop.u.paymentIdx[c]].method;
       const failureReason = method === 'electronic_check' || method === 'mailed_check' ? 'returned_check' : 'insufficient_funds';
+      pop.i.paymentsFailed[c]++;
       w.out.event(w.ev(c, time, 'payment', { status: 'failed', billId: item.s, amount: item.x, dueDate: item.t, failureReason }));
       return;
     }

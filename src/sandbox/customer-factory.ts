@@ -93,10 +93,13 @@ export function drawCustomer(
   f.contactMultiplier[idx] = 1;
   u.dirty[idx] = 1;
 
+  // Kept for the oracle's feature view: the usage-against-allowance trait the type was drawn with.
+  f.typeDataTrait[idx] = plan.dataAllowanceMb > 0 ? Math.log((f.dataLevel[idx] * 30) / plan.dataAllowanceMb) : 0;
+  i.lastContactDay[idx] = -1;
   u.responseType[idx] = drawResponseType(cfg, tables, typeDraw, {
     monthToMonth: cfg.population.contracts[u.contractIdx[idx]].months === 0 ? 1 : 0,
     tenureYears: (nowMs - sinceMs) / (365.25 * DAY_MS),
-    dataOverAllowance: plan.dataAllowanceMb > 0 ? Math.log((f.dataLevel[idx] * 30) / plan.dataAllowanceMb) : 0,
+    dataOverAllowance: f.typeDataTrait[idx],
     financialStrain: f.strain[idx],
   });
 
@@ -106,17 +109,12 @@ export function drawCustomer(
   for (let v = 0; v < k; v++) pop.visited[idx * k + v] = rng.int(cells);
 }
 
-type Traits = { monthToMonth: number; tenureYears: number; dataOverAllowance: number; financialStrain: number };
+/** The observable traits a response type may lean on (`offers.responseDrivers`). */
+export type Traits = { monthToMonth: number; tenureYears: number; dataOverAllowance: number; financialStrain: number };
 
 /** Picks a response type from a uniform draw, the configured shares tilted by the customer's traits. */
 function drawResponseType(cfg: WorldConfig, tables: CustomerTables, u: number, x: Traits): number {
-  const drivers = cfg.offers.responseDrivers;
-  const weights = drivers
-    ? RESPONSE_TYPES.map((t, k) => {
-        const b = drivers[t];
-        return b ? tables.responseWeights[k] * Math.exp(b.monthToMonth * x.monthToMonth + b.tenureYears * x.tenureYears + b.dataOverAllowance * x.dataOverAllowance + b.financialStrain * x.financialStrain) : tables.responseWeights[k];
-      })
-    : tables.responseWeights;
+  const weights = responseTypeWeights(cfg, tables, x);
   let total = 0;
   for (const w of weights) total += w;
   let left = u * total;
@@ -125,6 +123,18 @@ function drawResponseType(cfg: WorldConfig, tables: CustomerTables, u: number, x
     if (left < 0) return k;
   }
   return weights.length - 1;
+}
+
+/** Unnormalised weights of the response types (RESPONSE_TYPES order) for a customer with traits `x`. */
+export function responseTypeWeights(cfg: WorldConfig, tables: CustomerTables, x: Traits): readonly number[] {
+  const drivers = cfg.offers.responseDrivers;
+  const weights = drivers
+    ? RESPONSE_TYPES.map((t, k) => {
+        const b = drivers[t];
+        return b ? tables.responseWeights[k] * Math.exp(b.monthToMonth * x.monthToMonth + b.tenureYears * x.tenureYears + b.dataOverAllowance * x.dataOverAllowance + b.financialStrain * x.financialStrain) : tables.responseWeights[k];
+      })
+    : tables.responseWeights;
+  return weights;
 }
 
 /** Index of the month-to-month contract (0 months), or the first contract if none. */

@@ -15,9 +15,10 @@ export const RESPONSE_TYPE_ORDER: readonly ResponseType[] = ['sureThing', 'lostC
 
 const F64 = ['sinceMs', 'dataLevel', 'voiceLevel', 'growth', 'trend', 'strain', 'frailty', 'cycleDataMb', 'cycleVoiceMin',
   'complaintScore', 'networkScore', 'pendingCredit', 'discountPct', 'dataBonusMb', 'offerMultiplier', 'contactMultiplier',
-  'priceIncreasePct', 'dailyChurn', 'monthlyHazard'] as const;
+  'priceIncreasePct', 'dailyChurn', 'monthlyHazard', 'typeDataTrait', 'lastOfferStrength'] as const;
 const I32 = ['homeCell', 'complaintDay', 'networkDay', 'discountUntil', 'dataBonusUntil', 'offerUntil', 'contactUntil',
-  'priceUntil', 'joinedDay', 'terminatedDay', 'billCount', 'lastBillDay', 'contacts', 'offersAccepted'] as const;
+  'priceUntil', 'joinedDay', 'terminatedDay', 'billCount', 'lastBillDay', 'contacts', 'offersAccepted',
+  'paymentsPaid', 'paymentsLate', 'paymentsFailed', 'lastContactDay'] as const;
 const U8 = ['status', 'business', 'prepaid', 'contractIdx', 'paymentIdx', 'billDay', 'overageBits', 'responseType',
   'cycleRoamingDays', 'dirty'] as const;
 

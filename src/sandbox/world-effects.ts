@@ -87,6 +87,7 @@ export function applyDiscount(w: WorldEngine, customerId: string, pct: number, m
 export function recordContact(w: WorldEngine, c: number): void {
   const { pop, cfg } = w;
   pop.i.contacts[c]++;
+  pop.i.lastContactDay[c] = w.currentDay();
   if (RESPONSE_TYPE_ORDER[pop.u.responseType[c]] === 'sleepingDog') {
     pop.f.contactMultiplier[c] = cfg.offers.sleepingDogHazardMultiplier;
     pop.i.contactUntil[c] = w.currentDay() + Math.ceil(cfg.offers.effectMonths * DAYS_PER_MONTH);
@@ -136,6 +137,7 @@ export function deliverOffer(
   const day = w.currentDay();
   const until = day + Math.ceil(Math.max(offer.months, cfg.offers.effectMonths) * DAYS_PER_MONTH);
   pop.f.offerMultiplier[c] = acceptedMultiplier(w, c, offerIdx);
+  pop.f.lastOfferStrength[c] = offer.strength;
   pop.i.offerUntil[c] = day + Math.ceil(cfg.offers.effectMonths * DAYS_PER_MONTH);
   pop.u.dirty[c] = 1;
   if (offer.kind === 'discount') {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import type { EventStore } from '../store/event-store.js';
 import { verifyReplay } from './replay-verify.js';
 import { syntheticEvents } from './synthetic-events.js';
 import { TwinEngine } from './twin-engine.js';
+import { RECORD_BYTES } from './twin-layout.js';
 import { openTwinService, type TwinService } from './twin-service.js';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
@@ -93,6 +95,26 @@ describe('intake', () => {
     const verification = await verifyReplay(twins.store, twins.engine);
     expect(verification.identical).toBe(20);
     expect(verification.different).toEqual([]);
+  });
+
+  it('rebuilds from the whole log when the checkpoint was written with another twin layout', async () => {
+    const start = NOW - 60 * 86_400_000;
+    const events = [...syntheticEvents({ customers: 6, days: 50, seed: 3, start })];
+    await twins.intake.submit(events);
+    await twins.checkpoint();
+    const before = twins.engine.view('C2');
+    // An older build's records: shorter than this build's layout (docs/decisions/0001).
+    const checkpoint = (await twins.store.loadCheckpoint())!;
+    const old: { customerId: string; bytes: Uint8Array }[] = [];
+    for await (const page of twins.store.loadSnapshots()) for (const s of page) old.push({ customerId: s.customerId, bytes: s.bytes.slice(0, RECORD_BYTES - 64) });
+    const history = old.map((s) => ({ customerId: s.customerId, at: NOW, seq: checkpoint.seq, bytes: deflateRawSync(s.bytes) }));
+    await twins.store.saveCheckpoint(checkpoint, old, history);
+    await twins.store.close();
+    twins = await open();
+    expect(twins.recovery.fromCheckpointSeq).toBe(0);
+    expect(twins.recovery.eventsReplayed).toBe(events.length);
+    expect(twins.engine.view('C2')).toEqual(before);
+    expect(await twins.history.asOf('C2', NOW)).toEqual(twins.engine.view('C2', NOW));
   });
 
   it('reads past states from history snapshots exactly as a rebuild from the whole log', async () => {

@@ -1,5 +1,6 @@
 import { parseEventTime } from '../domain/event-fast-path.js';
 import type { TwinEvent } from '../domain/events.js';
+import { readContactRecord, type ContactRecord } from './twin-responses.js';
 import { FLAG_EXISTS, FLAG_HAS_PROFILE, OFF, RECORD_BYTES } from './twin-layout.js';
 import { NameBook } from './name-book.js';
 import { applyEvent } from './twin-reducer.js';
@@ -148,6 +149,12 @@ export class TwinEngine {
     this.table.load(this.table.ensure(customerId), bytes);
     const wm = new Float64Array(bytes.buffer, bytes.byteOffset, RECORD_BYTES / 8)[OFF.watermark >> 3];
     if (wm > this.eventClock) this.eventClock = wm;
+  }
+
+  /** A customer's answers to contact so far (offers presented/accepted/declined per kind), or undefined. */
+  contactRecord(customerId: string): ContactRecord | undefined {
+    const slot = this.table.slotOf(customerId);
+    return slot === undefined ? undefined : readContactRecord(this.table.point(slot, this.cursor));
   }
 
   /** Customers changed since the last `takeDirty`, cleared by the call. */

@@ -20,6 +20,8 @@ export const TICKET_SLOTS = 8;
 export const INCIDENT_SLOTS = 4;
 
 export const CHANNEL_COUNT = 6;
+/** Offer kinds counted apart in a twin's response record (`twin-responses.ts`); the last is "other". */
+export const OFFER_KIND_SLOTS = 5;
 
 type FieldType = 'f64' | 'i32' | 'u32' | 'u16' | 'u8';
 const SIZE: Record<FieldType, number> = { f64: 8, i32: 4, u32: 4, u16: 2, u8: 1 };
@@ -94,6 +96,10 @@ const ints = layout(
     ['daySms', 'u16', DAY_RING],
     ['dayDaysLate', 'u16', DAY_RING],
     ['dayNetMinutes', 'u16', DAY_RING],
+    // Lifetime offer answers per offer kind: the sufficient statistics of the response profile.
+    ['offerPresentedByKind', 'u16', OFFER_KIND_SLOTS],
+    ['offerAcceptedByKind', 'u16', OFFER_KIND_SLOTS],
+    ['offerDeclinedByKind', 'u16', OFFER_KIND_SLOTS],
     ['prodKind', 'u8', PRODUCT_SLOTS],
     ['prodStatus', 'u8', PRODUCT_SLOTS],
     ['ticketState', 'u8', TICKET_SLOTS],

@@ -1,6 +1,7 @@
 import type { TwinEvent } from '../domain/events.js';
 import type { EventStore } from '../store/event-store.js';
 import type { TwinEngine } from './twin-engine.js';
+import { RECORD_BYTES } from './twin-layout.js';
 
 /** Log events read per round trip when replaying. */
 const REPLAY_PAGE = 10_000;
@@ -17,13 +18,22 @@ export interface RecoveryReport {
  * event after it, in log order. Returns the seq the engine now reflects.
  */
 export async function recoverEngine(store: EventStore, engine: TwinEngine, onProgress?: (seq: number) => void): Promise<RecoveryReport> {
-  const checkpoint = await store.loadCheckpoint();
+  let checkpoint = await store.loadCheckpoint();
   let snapshotsLoaded = 0;
   if (checkpoint) {
     engine.loadMeta(checkpoint.meta);
-    for await (const page of store.loadSnapshots()) {
-      for (const snap of page) engine.restore(snap.customerId, snap.bytes);
-      snapshotsLoaded += page.length;
+    pages: for await (const page of store.loadSnapshots()) {
+      for (const snap of page) {
+        // A checkpoint written by a build with another twin layout (docs/decisions/0001) cannot be
+        // loaded; the log can always rebuild the state, so recovery replays it whole instead.
+        if (snap.bytes.length !== RECORD_BYTES) {
+          if (snapshotsLoaded > 0) throw new Error(`checkpoint mixes twin layouts: snapshot of ${snap.customerId} is ${snap.bytes.length} bytes, expected ${RECORD_BYTES}`);
+          checkpoint = null;
+          break pages;
+        }
+        engine.restore(snap.customerId, snap.bytes);
+        snapshotsLoaded++;
+      }
     }
     engine.takeDirty();
   }

@@ -18,6 +18,7 @@ import {
   U16_MAX,
   U8_MAX,
 } from './twin-layout.js';
+import { offerKindSlot } from './twin-responses.js';
 import type { TwinCursor } from './twin-table.js';
 import { dayOf, dayOfDate, monthOf } from './twin-time.js';
 
@@ -374,17 +375,21 @@ function applySubscription(c: TwinCursor, e: EventOf<'subscription'>, time: numb
 
 function applyOffer(c: TwinCursor, e: EventOf<'offer'>, time: number): void {
   const i = dayIndex(c, dayOf(time));
+  const kind = offerKindSlot(e.data.treatment);
   switch (e.data.action) {
     case 'presented':
       if (i >= 0) addU8(c, OFF.dayOffersPresented, i);
+      addU16(c, OFF.offerPresentedByKind, kind, 1);
       maxF(c, OFF.lastOfferPresented, time);
       break;
     case 'accepted':
       if (i >= 0) addU8(c, OFF.dayOffersAccepted, i);
+      addU16(c, OFF.offerAcceptedByKind, kind, 1);
       maxF(c, OFF.lastOfferAccepted, time);
       break;
     case 'declined':
       if (i >= 0) addU8(c, OFF.dayOffersDeclined, i);
+      addU16(c, OFF.offerDeclinedByKind, kind, 1);
       maxF(c, OFF.lastOfferDeclined, time);
       break;
   }

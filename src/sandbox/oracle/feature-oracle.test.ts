@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { createSandboxWorld, namedWorld } from '../index.js';
+import { RESPONSE_TYPES } from '../world-config.js';
+import { createFeatureOracle } from './feature-oracle.js';
+import { createOracle } from './oracle.js';
+
+describe('feature oracle', () => {
+  const world = createSandboxWorld(namedWorld('small'), 4, { latencyScale: 0 });
+  world.generate({ usage() {}, event() {} }, { months: 4 });
+  const oracle = createOracle(world);
+  const features = createFeatureOracle(world);
+  const active = oracle.customerIds().filter((id) => oracle.churnProbability(id) > 0);
+
+  it('integrates the latent parts out into calibrated churn and type probabilities', () => {
+    let trueChurn = 0;
+    let viewChurn = 0;
+    let brier = 0;
+    let brierShares = 0;
+    const shares = RESPONSE_TYPES.map((t) => active.filter((id) => oracle.responseType(id) === t).length / active.length);
+    const expected = [0, 0, 0, 0];
+    for (const id of active) {
+      const v = features.view(id, 'retain-10');
+      const t = RESPONSE_TYPES.indexOf(oracle.responseType(id));
+      trueChurn += oracle.churnProbability(id);
+      viewChurn += v.churnProbability;
+      v.typeProbabilities.forEach((p, k) => {
+        expected[k] += p;
+        brier += (p - (k === t ? 1 : 0)) ** 2;
+        brierShares += (shares[k] - (k === t ? 1 : 0)) ** 2;
+      });
+      expect(v.states.weight.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    }
+    // Calibrated in the mean: the expected churn and type counts match the hidden truth's.
+    expect(viewChurn / trueChurn).toBeGreaterThan(0.85);
+    expect(viewChurn / trueChurn).toBeLessThan(1.15);
+    expected.forEach((e, k) => expect(Math.abs(e / active.length - shares[k])).toBeLessThan(0.05));
+    // Sharper than the population's shares: observables tell something about the type.
+    expect(brier).toBeLessThan(brierShares);
+  });
+
+  it('gives each latent state the effects of the offer in the world', () => {
+    const v = features.view(active[0], 'retain-25');
+    for (let j = 0; j < v.states.weight.length; j++) {
+      const type = RESPONSE_TYPES[v.states.type[j]];
+      if (type === 'persuadable') expect(v.states.hazardIfAccepted[j]).toBeLessThan(v.states.hazardUntreated[j]);
+      if (type === 'sleepingDog') expect(v.states.hazardIfDeclined[j]).toBeGreaterThan(v.states.hazardUntreated[j]);
+      if (type === 'sureThing') expect(v.states.hazardIfAccepted[j]).toBe(v.states.hazardUntreated[j]);
+    }
+    expect(() => features.view(active[0], 'nope')).toThrow(/unknown offer/);
+  });
+});
