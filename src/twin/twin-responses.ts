@@ -31,8 +31,9 @@ export interface ContactRecord {
   readonly presented: number;
   readonly accepted: number;
   readonly declined: number;
-  /** Last offer presented (ms, 0 = never). */
+  /** Last offer presented, accepted (ms, 0 = never). */
   readonly lastContactAt: number;
+  readonly lastAcceptedAt: number;
   /** When the customer's last plan ended, if they have left (ms, 0 = still a customer). */
   readonly leftAt: number;
 }
@@ -68,5 +69,5 @@ export function readContactRecord(c: TwinCursor): ContactRecord {
     if (status === PRODUCT_STATUS.active || status === PRODUCT_STATUS.suspended) live = true;
     else leftAt = Math.max(leftAt, F(OFF.prodStatusTime + 8 * s));
   }
-  return { byKind, presented, accepted, declined, lastContactAt: F(OFF.lastOfferPresented), leftAt: everPlan && !live ? leftAt : 0 };
+  return { byKind, presented, accepted, declined, lastContactAt: F(OFF.lastOfferPresented), lastAcceptedAt: F(OFF.lastOfferAccepted), leftAt: everPlan && !live ? leftAt : 0 };
 }

@@ -4,6 +4,7 @@ import type { NameBook } from './name-book.js';
 import { computeFeatures, FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from './twin-features.js';
 import { FLAG_HAS_PROFILE, OFF, PRODUCT_KIND, PRODUCT_SLOTS, PRODUCT_STATUS } from './twin-layout.js';
 import { PAYMENT_METHODS } from './twin-reducer.js';
+import { readContactRecord, type ContactRecord } from './twin-responses.js';
 import type { TwinCursor } from './twin-table.js';
 
 export interface ProductView {
@@ -36,6 +37,8 @@ export interface TwinView {
   products: ProductView[];
   lastInteraction: Record<Channel, string | null>;
   features: Record<FeatureName, number>;
+  /** Answers to contact so far: offers presented, accepted, declined per kind (the response profile's evidence). */
+  contacts: ContactRecord;
   eventCount: number;
   firstEventAt: string | null;
   lastEventAt: string | null;
@@ -92,6 +95,7 @@ export function readTwinView(customerId: string, c: TwinCursor, at: number, name
     products,
     lastInteraction,
     features,
+    contacts: readContactRecord(c),
     eventCount: F(OFF.events),
     firstEventAt: iso(F(OFF.firstEventTime)),
     lastEventAt: iso(F(OFF.watermark)),

@@ -3,6 +3,7 @@ import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry
 import type { ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinView } from '../../twin/twin-view.js';
+import { LiveProfiles } from '../profile/live-profiles.js';
 import { CHURN_MODEL_NAME } from '../twin-training/train-churn-from-twins.js';
 import { loadChampion, toLiveModel, trainAndRegister, type Promotion, type RegisteredModel } from './churn-model-service.js';
 import type { DriftReport } from './drift-monitor.js';
@@ -35,7 +36,7 @@ export interface IntelligenceOptions {
 
 /** The intelligence layer running on the twins: live scores, the churn model's lifecycle, drift. */
 export interface Intelligence {
-  /** Adds `scores` to a current twin read (`{ scores: null }` until a champion serves). */
+  /** Adds `scores` (`null` until a champion serves) and the `responseProfile` to a current twin read. */
   readonly decorateTwin: TwinDecorator;
   /** The live scores as fields twin searches filter on (`/twins?churn.gt=0.5`, MCP search_twins). */
   readonly scoreFields: ExtraFields;
@@ -90,6 +91,9 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
     log(`live scores: serving ${model.id} (${model.document.learner}, AUC ${model.metadata.metrics.auc}) on ${twins.engine.size} twins`);
   };
 
+  // Response profiles read beside the scores; the model is refitted at each check if answers arrived.
+  const profiles = new LiveProfiles(twins.engine);
+
   const champion = await loadChampion(registry);
   if (champion) serve(champion);
 
@@ -117,13 +121,14 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
     const current = await registry.champion(CHURN_MODEL_NAME);
     if (current && current.id !== live?.model.id) serve(toLiveModel(current));
     live?.driftReport();
+    profiles.refresh();
   };
   const interval = options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
   const timer = interval > 0 ? setInterval(() => void check().catch((err: unknown) => log(`model check failed: ${(err as Error).message}`)), interval) : null;
   timer?.unref();
 
   return {
-    decorateTwin: (view: TwinView) => (live ? live.decorate(view) : { scores: null }),
+    decorateTwin: (view: TwinView) => ({ ...(live ? live.decorate(view) : { scores: null }), responseProfile: profiles.profileOf(view) }),
     scoreFields: liveScoreFields(() => live),
     registry,
     train: (request) => train({ ...request, promotion: 'champion-if-none' }),

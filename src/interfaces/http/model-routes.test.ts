@@ -38,10 +38,10 @@ describe('live scores and the model API', () => {
   beforeAll(async () => {
     w = await world(800, 200);
     intel = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 0, log: (l) => lines.push(l) });
-    expect(intel.decorateTwin(w.twins.engine.view('C3')!)).toEqual({ scores: null });
+    expect(intel.decorateTwin(w.twins.engine.view('C3')!)).toMatchObject({ scores: null });
     await intel.trainIfMissing();
     app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields }, [modelRoutes(intel)]);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await intel.close();
     await app.close();
@@ -75,6 +75,12 @@ describe('live scores and the model API', () => {
       expect(s.clv.value).toBeGreaterThan(0);
     }
     for (const k of ['usageTrend', 'complaints', 'payments', 'offerPropensity']) expect(s[k].reason).toEqual(expect.any(String));
+    // The response profile: a posterior over the four classes, with the acceptance it implies and its range.
+    const p = twin.responseProfile;
+    expect(Object.values(p.classes as Record<string, number>).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+    expect(p.contacts).toBe(twin.contacts.presented);
+    expect(p.acceptance.discount.low).toBeLessThanOrEqual(p.acceptance.discount.mean);
+    expect(p.acceptance.discount.high).toBeGreaterThanOrEqual(p.acceptance.discount.mean);
     // As-of reads are history, not live: no scores.
     expect((await app.inject(`/twins/C3?at=${twin.asOf}`)).json().scores).toBeUndefined();
   });

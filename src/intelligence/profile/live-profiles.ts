@@ -1,0 +1,82 @@
+import type { TwinEngine } from '../../twin/twin-engine.js';
+import { OFFER_KINDS, type OfferKind } from '../../twin/twin-responses.js';
+import type { TwinView } from '../../twin/twin-view.js';
+import { profileEvidence } from './profile-evidence.js';
+import { DEFAULT_RESPONSE_PRIORS, fitResponseModel, RESPONSE_CLASSES, responseProfile, type ResponseClass, type ResponseModel, type ResponsePriors } from './response-model.js';
+
+/**
+ * Response profiles on the running twins: the response model fitted to every twin's answers to
+ * contact (refitted when asked, e.g. by the intelligence layer's periodic check, only if answers
+ * arrived since), and each twin's profile read with its uncertainty for `GET /twins/:id`.
+ * The server has no contact ledger, so its model learns from answers only (acceptance per class
+ * and kind, class shares per cell); the churn effects stay at their priors here and are learnt by
+ * the agent that acts (`agents/retention/learning-agent.ts`).
+ */
+
+/** A twin's profile as the API shows it. */
+export interface ProfileView {
+  /** Posterior probability of each response class. */
+  readonly classes: Readonly<Record<ResponseClass, number>>;
+  /** Offers presented so far: how much of the profile is the customer's own evidence. */
+  readonly contacts: number;
+  /** Expected acceptance per offer kind under the profile, with the range over the classes it could be. */
+  readonly acceptance: Readonly<Record<OfferKind, { readonly mean: number; readonly low: number; readonly high: number }>>;
+  /** The population model it was read with: customers with answers, and when it was fitted. */
+  readonly model: { readonly customers: number; readonly fittedAt: string };
+}
+
+/** Profiles of the twins of one engine. */
+export class LiveProfiles {
+  private model: ResponseModel | null = null;
+  private fittedAt = 0;
+  private answersSeen = -1;
+
+  constructor(
+    private readonly engine: TwinEngine,
+    private readonly priors: ResponsePriors = DEFAULT_RESPONSE_PRIORS,
+  ) {}
+
+  /** Refits the model when answers arrived since the last fit; returns whether it refitted. */
+  refresh(now = Date.now()): boolean {
+    const evidence = [];
+    let answers = 0;
+    for (const id of this.engine.customerIds()) {
+      const record = this.engine.contactRecord(id);
+      if (!record || record.presented === 0) continue;
+      const f = this.engine.features(id);
+      if (!f) continue;
+      answers += record.presented + record.accepted + record.declined;
+      evidence.push(profileEvidence(f, record));
+    }
+    if (answers === this.answersSeen && this.model) return false;
+    this.model = fitResponseModel(evidence, this.priors);
+    this.answersSeen = answers;
+    this.fittedAt = now;
+    return true;
+  }
+
+  /** The profile of a twin as read (fits the model first if it never was). */
+  profileOf(view: TwinView): ProfileView {
+    if (!this.model) this.refresh();
+    const model = this.model!;
+    const p = responseProfile(model, profileEvidence(view.features, view.contacts));
+    const probs = RESPONSE_CLASSES.map((c) => p.classes[c]);
+    const acceptance = Object.fromEntries(
+      OFFER_KINDS.map((kind, j) => {
+        const rates = model.acceptance.map((row) => row[j]);
+        // The range spans the classes the customer plausibly is (probability ≥ 5 %).
+        const plausible = rates.filter((_, k) => probs[k] >= 0.05);
+        const mean = rates.reduce((s, r, k) => s + r * probs[k], 0);
+        return [kind, { mean: round(mean), low: round(Math.min(...plausible)), high: round(Math.max(...plausible)) }];
+      }),
+    ) as Record<OfferKind, { mean: number; low: number; high: number }>;
+    return {
+      classes: Object.fromEntries(RESPONSE_CLASSES.map((c) => [c, round(p.classes[c])])) as Record<ResponseClass, number>,
+      contacts: p.contacts,
+      acceptance,
+      model: { customers: model.customers, fittedAt: new Date(this.fittedAt).toISOString() },
+    };
+  }
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;

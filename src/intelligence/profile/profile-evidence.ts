@@ -1,0 +1,41 @@
+import { FEATURE_INDEX, type FeatureName } from '../../twin/twin-features.js';
+import type { ContactRecord } from '../../twin/twin-responses.js';
+import type { ChurnPeriod, ProfileEvidence } from './response-model.js';
+
+/**
+ * The pooling cell of a customer: the observable traits that the propensity to respond to
+ * retention offers leans on in telecoms (contract freedom, tenure, running over the allowance,
+ * payment trouble). Customers in one cell share a class prior; 16 cells keep each one populous.
+ */
+export function profileCell(features: Float64Array | Readonly<Record<FeatureName, number>>): string {
+  const at = (name: FeatureName) => (features instanceof Float64Array ? features[FEATURE_INDEX[name]] : features[name]);
+  const m2m = at('contract_months') === 0 ? 'm2m' : 'contract';
+  const tenure = at('tenure_days') < 730 ? 'new' : 'settled';
+  const over = at('months_over_allowance_3m') > 0 ? 'over' : 'within';
+  const late = at('payments_late_90d') + at('payments_failed_90d') > 0 ? 'late' : 'prompt';
+  return `${m2m}|${tenure}|${over}|${late}`;
+}
+
+/** A twin's evidence for its response profile: its cell, its answers and the periods watched since its last contact. */
+export function profileEvidence(features: Float64Array | Readonly<Record<FeatureName, number>>, record: ContactRecord, periods: readonly ChurnPeriod[] = []): ProfileEvidence {
+  return { cell: profileCell(features), answers: record.byKind, periods };
+}
+
+/**
+ * The periods watched since a customer's last contact: inside the effect window (accepted or just
+ * contacted) and after it (untreated), each with the churn the model expected at `hazard` a month
+ * and whether the customer left in it. Times in ms; `windowMs` is the assumed effect window.
+ */
+export function periodsSinceContact(record: ContactRecord, hazard: number, now: number, windowMs: number): ChurnPeriod[] {
+  const month = 30.4375 * 86_400_000;
+  if (!(record.lastContactAt > 0)) return [];
+  const end = record.leftAt > 0 ? Math.min(record.leftAt, now) : now;
+  const windowEnd = record.lastContactAt + windowMs;
+  const out: ChurnPeriod[] = [];
+  const inWindow = Math.max(0, Math.min(end, windowEnd) - record.lastContactAt);
+  const left = record.leftAt > 0 && record.leftAt <= now;
+  if (inWindow > 0) out.push({ expected: (hazard * inWindow) / month, churned: left && record.leftAt <= windowEnd, branch: record.lastAcceptedAt >= record.lastContactAt ? 'accepted' : 'contacted' });
+  const after = Math.max(0, end - windowEnd);
+  if (after > 0) out.push({ expected: (hazard * after) / month, churned: left && record.leftAt > windowEnd, branch: 'none' });
+  return out;
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { OFFER_KINDS, type OfferKind } from '../../twin/twin-responses.js';
+import { createRng } from '../random.js';
+import { acceptanceOf, DEFAULT_RESPONSE_PRIORS, fitResponseModel, RESPONSE_CLASSES, responseProfile, type ProfileEvidence } from './response-model.js';
+
+/** A synthetic base whose true classes are known: acceptance and churn effects per class, two cells. */
+function population(n: number, seed: number) {
+  const rng = createRng(seed);
+  const accept = [0.24, 0.03, 0.45, 0.06];
+  const shares: Record<string, number[]> = { a: [0.5, 0.1, 0.3, 0.1], b: [0.4, 0.15, 0.05, 0.4] };
+  const out: { truth: number; e: ProfileEvidence }[] = [];
+  for (let i = 0; i < n; i++) {
+    const cell = rng.next() < 0.5 ? 'a' : 'b';
+    let u = rng.next() - shares[cell][0];
+    let truth = 0;
+    while (truth < 3 && u >= 0) u -= shares[cell][++truth];
+    const presented = 1 + rng.int(6);
+    let accepted = 0;
+    let last = false;
+    for (let k = 0; k < presented; k++) {
+      last = rng.next() < accept[truth];
+      if (last) accepted++;
+    }
+    // In the contact's window (treated) then after it (untreated), each class with its own baseline.
+    const ratio = [0.6, 2.5, 1.3, 1.1][truth];
+    const m = truth === 3 ? 2 : truth === 2 && last ? 0.4 : 1;
+    const inWindow = rng.next() < 1 - Math.exp(-ratio * m * 0.15);
+    const after = !inWindow && rng.next() < 1 - Math.exp(-ratio * 0.3);
+    const answers = Object.fromEntries(OFFER_KINDS.map((k) => [k, { presented: 0, accepted: 0, declined: 0 }])) as Record<OfferKind, { presented: number; accepted: number; declined: number }>;
+    answers.discount = { presented, accepted, declined: presented - accepted };
+    const periods = [{ expected: 0.15, churned: inWindow, branch: last ? ('accepted' as const) : ('contacted' as const) }, ...(inWindow ? [] : [{ expected: 0.3, churned: after, branch: 'none' as const }])];
+    out.push({ truth, e: { cell, answers, periods } });
+  }
+  return out;
+}
+
+const brier = (rows: { truth: number; e: ProfileEvidence }[], model: ReturnType<typeof fitResponseModel>) =>
+  rows.reduce((s, r) => {
+    const p = responseProfile(model, r.e).classes;
+    return s + RESPONSE_CLASSES.reduce((t, c, k) => t + (p[c] - (k === r.truth ? 1 : 0)) ** 2, 0);
+  }, 0) / rows.length;
+
+describe('response model', () => {
+  const rows = population(20_000, 3);
+  const model = fitResponseModel(rows.map((r) => r.e));
+
+  it('recovers the acceptance of the well-separated classes and the direction of the churn effects', () => {
+    const a = acceptanceOf(model, 'discount');
+    expect(Math.abs(a[2] - 0.45)).toBeLessThan(0.06);
+    expect(Math.abs(a[0] - 0.24)).toBeLessThan(0.06);
+    expect(a[3]).toBeLessThan(0.12);
+    expect(a[1]).toBeLessThan(0.12);
+    expect(model.contactMultiplier.mean).toBeGreaterThan(1.2);
+    expect(model.acceptedMultiplier.mean).toBeLessThan(0.9);
+    expect(model.contactMultiplier.low).toBeLessThan(model.contactMultiplier.mean);
+    // Lost causes churn more than sure things with the same expected churn.
+    expect(model.hazardRatio[1]).toBeGreaterThan(model.hazardRatio[0]);
+  });
+
+  it('pools by cell: the class shares of each cell follow its customers', () => {
+    expect(model.cellShares.b[3]).toBeGreaterThan(model.cellShares.a[3]);
+    expect(model.cellShares.a[2]).toBeGreaterThan(model.cellShares.b[2]);
+  });
+
+  it('profiles sharpen with the customer\u2019s own answers', () => {
+    const shares = [0.45, 0.125, 0.175, 0.25];
+    const byContacts = (k: number) => rows.filter((r) => r.e.answers.discount.presented === k);
+    const base = (rs: typeof rows) => rs.reduce((s, r) => s + shares.reduce((t, p, k) => t + (p - (k === r.truth ? 1 : 0)) ** 2, 0), 0) / rs.length;
+    expect(brier(byContacts(6), model)).toBeLessThan(brier(byContacts(1), model));
+    expect(brier(rows, model)).toBeLessThan(base(rows));
+    // A customer who accepted three of three is very likely persuadable or a sure thing, not a sleeping dog.
+    const keen = responseProfile(model, { ...rows[0].e, cell: 'b', answers: { ...rows[0].e.answers, discount: { presented: 3, accepted: 3 } }, periods: [] });
+    expect(keen.classes['sleeping-dog']).toBeLessThan(0.02);
+    expect(keen.classes.persuadable + keen.classes['sure-thing']).toBeGreaterThan(0.95);
+    expect(keen.contacts).toBe(3);
+  });
+
+  it('refuses priors of the wrong shape', () => {
+    expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, acceptance: [0.5], shares: [1] })).toThrow(/one per class/);
+  });
+});

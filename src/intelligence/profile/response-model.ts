@@ -1,0 +1,284 @@
+import { TwinloopError } from '../../domain/errors.js';
+import { OFFER_KINDS, type OfferKind } from '../../twin/twin-responses.js';
+
+/**
+ * How customers respond to contact: a latent-class model over the four classic response classes
+ * of retention marketing, learned from the whole base and read per customer as a *response
+ * profile* (the posterior over classes given the customer's own answers, pooled with similar
+ * customers through a prior per observable cell).
+ *
+ * - sure-thing: stays whether contacted or not; accepts offers now and then.
+ * - lost-cause: leaves whether contacted or not; rarely accepts.
+ * - persuadable: an accepted offer lowers the churn hazard (× `acceptedMultiplier` < 1).
+ * - sleeping-dog: any contact raises the churn hazard (× `contactMultiplier` > 1); rarely accepts.
+ *
+ * The classes are anchored by what defines them (which multipliers may move, and in which
+ * direction) and by ordered acceptance priors, so the labels keep their meaning on any world.
+ * Evidence per customer: offers presented and accepted per offer kind (the twin's contact record)
+ * and, when known, the periods watched since their last contact (inside its effect window and
+ * after it) with whether the customer churned, against the churn the model expected. Each class
+ * also has its own untreated hazard ratio to the churn model (lost causes churn more than sure
+ * things with the same observables), learnt from the periods outside any window. Fitting is EM with conjugate updates
+ * (Beta for acceptance, Gamma for the churn multipliers, Dirichlet for the class shares per cell).
+ */
+
+/** The response classes, in a fixed order. */
+export const RESPONSE_CLASSES = ['sure-thing', 'lost-cause', 'persuadable', 'sleeping-dog'] as const;
+export type ResponseClass = (typeof RESPONSE_CLASSES)[number];
+const K = RESPONSE_CLASSES.length;
+const PERSUADABLE = 2;
+const SLEEPING_DOG = 3;
+const KINDS = OFFER_KINDS.length;
+
+/** Offer answers per kind, as counts (the twin's contact record or any subset of it). */
+export type AnswerCounts = Readonly<Record<OfferKind, { readonly presented: number; readonly accepted: number }>>;
+
+/** How a period of a customer's life was treated: inside an accepted offer's window, a contact's window, or neither. */
+export type PeriodBranch = 'accepted' | 'contacted' | 'none';
+
+/** A watched period of a customer's life, and whether they left in it, against the churn the model expected. */
+export interface ChurnPeriod {
+  /** Expected churns without any effect: the churn model's monthly hazard × months watched. */
+  readonly expected: number;
+  readonly churned: boolean;
+  readonly branch: PeriodBranch;
+}
+
+/** One customer's evidence. */
+export interface ProfileEvidence {
+  /** Pooling cell: customers with the same observable traits share a class prior. */
+  readonly cell: string;
+  readonly answers: AnswerCounts;
+  /** Periods watched since the customer's last contact (empty or absent: none). */
+  readonly periods?: readonly ChurnPeriod[];
+}
+
+/** Prior beliefs, in pseudo-observations; defaults in DEFAULT_RESPONSE_PRIORS. */
+export interface ResponsePriors {
+  /** Mean acceptance per class (RESPONSE_CLASSES order) and its strength in pseudo-offers. */
+  readonly acceptance: readonly number[];
+  readonly acceptanceStrength: number;
+  /** Class shares and their strength (pseudo-customers) for the population and for each cell's pooling. */
+  readonly shares: readonly number[];
+  readonly sharesStrength: number;
+  /** How strongly a cell's shares are pooled toward the population's (pseudo-customers). */
+  readonly cellPooling: number;
+  /** Prior mean multiplier of an accepted offer on a persuadable's hazard, and of a contact on a sleeping dog's. */
+  readonly acceptedMultiplier: number;
+  readonly contactMultiplier: number;
+  /** Strength of those multiplier priors, in expected churns. */
+  readonly multiplierStrength: number;
+  /**
+   * Strength (expected churns) of the prior that each class churns as the churn model expects
+   * (hazard ratio 1). The classes' own hazard ratios are learnt from periods outside any contact's
+   * window; until those accrue, a class's contact effect and its baseline are confounded.
+   */
+  readonly hazardRatioStrength: number;
+}
+
+/**
+ * Weak, ordered priors: persuadables accept most, sleeping dogs and lost causes least; an accepted
+ * offer cuts a persuadable's hazard by a third, a contact raises a sleeping dog's by half. Each
+ * prior is worth a handful of observations, so a few hundred contacts outweigh it.
+ */
+export const DEFAULT_RESPONSE_PRIORS: ResponsePriors = {
+  acceptance: [0.25, 0.04, 0.5, 0.08],
+  acceptanceStrength: 4,
+  shares: [0.4, 0.2, 0.2, 0.2],
+  sharesStrength: 20,
+  cellPooling: 50,
+  acceptedMultiplier: 0.67,
+  contactMultiplier: 1.5,
+  multiplierStrength: 5,
+  hazardRatioStrength: 10,
+};
+
+/** The fitted population-level model. */
+export interface ResponseModel {
+  readonly version: 1;
+  /** Acceptance per class and offer kind: [class][kind], posterior means. */
+  readonly acceptance: readonly (readonly number[])[];
+  /** Class shares of the whole base and per pooling cell. */
+  readonly shares: readonly number[];
+  readonly cellShares: Readonly<Record<string, readonly number[]>>;
+  /** Persuadables' hazard multiplier once they accept, with a 90 % interval. */
+  readonly acceptedMultiplier: { readonly mean: number; readonly low: number; readonly high: number };
+  /** Sleeping dogs' hazard multiplier once contacted, with a 90 % interval. */
+  readonly contactMultiplier: { readonly mean: number; readonly low: number; readonly high: number };
+  /** Each class's churn hazard relative to the churn model's, untreated (RESPONSE_CLASSES order). */
+  readonly hazardRatio: readonly number[];
+  /** Customers with any answer, and EM iterations run. */
+  readonly customers: number;
+  readonly iterations: number;
+}
+
+/** A customer's response profile: the posterior over classes, and what it implies for one offer kind. */
+export interface ResponseProfile {
+  readonly classes: Readonly<Record<ResponseClass, number>>;
+  /** Offers presented so far (how much of the profile is the customer's own evidence). */
+  readonly contacts: number;
+}
+
+const classRecord = (p: readonly number[]) => Object.fromEntries(RESPONSE_CLASSES.map((c, k) => [c, p[k]])) as Record<ResponseClass, number>;
+
+/** Hazard multiplier of a period's treatment for class k. */
+const multiplierOf = (k: number, branch: PeriodBranch, accMult: number, dogMult: number) =>
+  branch === 'none' ? 1 : k === SLEEPING_DOG ? dogMult : k === PERSUADABLE && branch === 'accepted' ? accMult : 1;
+
+/** Log-likelihood of a customer's evidence under each class (into `out`). */
+function logLikelihood(e: ProfileEvidence, acceptance: readonly (readonly number[])[], ratio: readonly number[], accMult: number, dogMult: number, out: Float64Array): void {
+  for (let k = 0; k < K; k++) {
+    let ll = 0;
+    for (let j = 0; j < KINDS; j++) {
+      const a = e.answers[OFFER_KINDS[j]];
+      if (!a || a.presented === 0) continue;
+      const p = acceptance[k][j];
+      ll += a.accepted * Math.log(p) + (a.presented - a.accepted) * Math.log(1 - p);
+    }
+    for (const x of e.periods ?? []) {
+      if (!(x.expected > 0)) continue;
+      const mu = ratio[k] * multiplierOf(k, x.branch, accMult, dogMult) * x.expected;
+      ll += (x.churned ? Math.log(mu) : 0) - mu;
+    }
+    out[k] = ll;
+  }
+}
+
+/** Normalises exp(log prior + log likelihood) into `out`. */
+function posterior(prior: readonly number[], ll: Float64Array, out: Float64Array): void {
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) {
+    out[k] = Math.log(prior[k]) + ll[k];
+    if (out[k] > max) max = out[k];
+  }
+  let sum = 0;
+  for (let k = 0; k < K; k++) sum += out[k] = Math.exp(out[k] - max);
+  for (let k = 0; k < K; k++) out[k] /= sum;
+}
+
+/** Gamma posterior interval (shape a, rate b) by the Wilson–Hilferty cube-root normal approximation. */
+function gammaInterval(a: number, b: number): { mean: number; low: number; high: number } {
+  const q = (z: number) => Math.max(0, (a / b) * (1 - 1 / (9 * a) + z / (3 * Math.sqrt(a))) ** 3);
+  return { mean: a / b, low: q(-1.645), high: q(1.645) };
+}
+
+/**
+ * Fits the response model to the base's evidence by EM. Customers never contacted carry no
+ * evidence about their class and are left out (their profile is their cell's prior).
+ */
+export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: ResponsePriors = DEFAULT_RESPONSE_PRIORS, options: { iterations?: number; tolerance?: number } = {}): ResponseModel {
+  if (priors.acceptance.length !== K || priors.shares.length !== K) throw new TwinloopError('BAD_INPUT', `priors need ${K} acceptance and share values, one per class (${RESPONSE_CLASSES.join(', ')})`);
+  const maxIter = options.iterations ?? 200;
+  const tol = options.tolerance ?? 1e-6;
+  const data = evidence.filter((e) => OFFER_KINDS.some((k) => (e.answers[k]?.presented ?? 0) > 0));
+  let acceptance = RESPONSE_CLASSES.map((_, k) => OFFER_KINDS.map(() => priors.acceptance[k]));
+  let shares = [...priors.shares];
+  let cellShares: Record<string, number[]> = {};
+  let accA = priors.acceptedMultiplier * priors.multiplierStrength;
+  let accB = priors.multiplierStrength;
+  let dogA = priors.contactMultiplier * priors.multiplierStrength;
+  let dogB = priors.multiplierStrength;
+  let ratio = RESPONSE_CLASSES.map(() => 1);
+  const ll = new Float64Array(K);
+  const r = new Float64Array(K);
+  let iterations = 0;
+  let last = -Infinity;
+  for (; iterations < maxIter; iterations++) {
+    const accMult = Math.min(1, accA / accB);
+    const dogMult = Math.max(1, dogA / dogB);
+    // E-step with sufficient statistics for the M-step.
+    const accNum = acceptance.map((row, k) => row.map(() => priors.acceptance[k] * priors.acceptanceStrength));
+    const accDen = acceptance.map((row) => row.map(() => priors.acceptanceStrength));
+    const total = new Float64Array(K);
+    const byCell = new Map<string, Float64Array>();
+    let a1 = priors.acceptedMultiplier * priors.multiplierStrength;
+    let b1 = priors.multiplierStrength;
+    let a2 = priors.contactMultiplier * priors.multiplierStrength;
+    let b2 = priors.multiplierStrength;
+    const ratioA = RESPONSE_CLASSES.map(() => priors.hazardRatioStrength);
+    const ratioB = RESPONSE_CLASSES.map(() => priors.hazardRatioStrength);
+    let logLik = 0;
+    for (const e of data) {
+      logLikelihood(e, acceptance, ratio, accMult, dogMult, ll);
+      const prior = cellShares[e.cell] ?? shares;
+      posterior(prior, ll, r);
+      let lik = 0;
+      for (let k = 0; k < K; k++) lik += prior[k] * Math.exp(ll[k]);
+      logLik += Math.log(Math.max(lik, 1e-300));
+      let cell = byCell.get(e.cell);
+      if (!cell) byCell.set(e.cell, (cell = new Float64Array(K)));
+      for (let k = 0; k < K; k++) {
+        total[k] += r[k];
+        cell[k] += r[k];
+        for (let j = 0; j < KINDS; j++) {
+          const a = e.answers[OFFER_KINDS[j]];
+          if (!a || a.presented === 0) continue;
+          accNum[k][j] += r[k] * a.accepted;
+          accDen[k][j] += r[k] * a.presented;
+        }
+      }
+      for (const x of e.periods ?? []) {
+        if (!(x.expected > 0)) continue;
+        const y = x.churned ? 1 : 0;
+        for (let k = 0; k < K; k++) {
+          ratioA[k] += r[k] * y;
+          ratioB[k] += r[k] * multiplierOf(k, x.branch, accMult, dogMult) * x.expected;
+        }
+        if (x.branch === 'accepted') {
+          a1 += r[PERSUADABLE] * y;
+          b1 += r[PERSUADABLE] * ratio[PERSUADABLE] * x.expected;
+        }
+        if (x.branch !== 'none') {
+          a2 += r[SLEEPING_DOG] * y;
+          b2 += r[SLEEPING_DOG] * ratio[SLEEPING_DOG] * x.expected;
+        }
+      }
+    }
+    ratio = ratioA.map((a, k) => a / ratioB[k]);
+    // M-step.
+    acceptance = accNum.map((row, k) => row.map((num, j) => Math.min(0.999, Math.max(0.001, num / accDen[k][j]))));
+    const n = data.length;
+    shares = RESPONSE_CLASSES.map((_, k) => (priors.shares[k] * priors.sharesStrength + total[k]) / (priors.sharesStrength + n));
+    cellShares = {};
+    for (const [cell, sums] of byCell) {
+      const m = sums.reduce((s, v) => s + v, 0);
+      cellShares[cell] = RESPONSE_CLASSES.map((_, k) => (shares[k] * priors.cellPooling + sums[k]) / (priors.cellPooling + m));
+    }
+    [accA, accB, dogA, dogB] = [a1, b1, a2, b2];
+    if (Math.abs(logLik - last) < tol * Math.max(1, Math.abs(logLik))) {
+      iterations++;
+      break;
+    }
+    last = logLik;
+  }
+  const acc = gammaInterval(accA, accB);
+  const dog = gammaInterval(dogA, dogB);
+  return {
+    version: 1,
+    acceptance,
+    shares,
+    cellShares,
+    acceptedMultiplier: { mean: Math.min(1, acc.mean), low: Math.min(1, acc.low), high: Math.min(1, acc.high) },
+    contactMultiplier: { mean: Math.max(1, dog.mean), low: Math.max(1, dog.low), high: Math.max(1, dog.high) },
+    hazardRatio: ratio,
+    customers: data.length,
+    iterations,
+  };
+}
+
+/** A customer's response profile under a fitted model: their cell's prior updated by their own evidence. */
+export function responseProfile(model: ResponseModel, e: ProfileEvidence): ResponseProfile {
+  const ll = new Float64Array(K);
+  const r = new Float64Array(K);
+  logLikelihood(e, model.acceptance, model.hazardRatio, model.acceptedMultiplier.mean, model.contactMultiplier.mean, ll);
+  posterior(model.cellShares[e.cell] ?? model.shares, ll, r);
+  let contacts = 0;
+  for (const k of OFFER_KINDS) contacts += e.answers[k]?.presented ?? 0;
+  return { classes: classRecord(Array.from(r)), contacts };
+}
+
+/** Acceptance of an offer kind per class, RESPONSE_CLASSES order. */
+export function acceptanceOf(model: ResponseModel, kind: OfferKind): readonly number[] {
+  const j = OFFER_KINDS.indexOf(kind);
+  return model.acceptance.map((row) => row[j]);
+}
