@@ -1,36 +1,62 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planRetention, type RetentionCandidate } from '../agents/retention/retention-planner.js';
-import { defaultCatalogue } from '../decisioning/default-catalogue.js';
+import { LearningRetentionAgent } from '../agents/retention/learning-agent.js';
 import { TwinloopError } from '../domain/errors.js';
 import { LiveScoring } from '../intelligence/live/live-scoring.js';
+import { RESPONSE_CLASSES } from '../intelligence/profile/response-model.js';
 import { createRng, shuffleInPlace } from '../intelligence/random.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
-import { fitAcceptance } from '../intelligence/uplift/acceptance-model.js';
-import { createSandboxWorld, loadWorldDocument, namedWorld } from '../sandbox/index.js';
-import { createOracle, type OfferTruth } from '../sandbox/oracle/index.js';
+import { createSandboxWorld, loadWorldDocument, namedWorld, RESPONSE_TYPES, type WorldConfig } from '../sandbox/index.js';
+import { createFeatureOracle, createOracle, type SandboxOracle } from '../sandbox/oracle/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { openTwinService } from '../twin/twin-service.js';
-import { MODEL_FEATURES } from './offer-experiment.js';
+import type { OfferKind } from '../twin/twin-responses.js';
+import { contactValueOf, expectedContactValue, HORIZON_MONTHS, offerCostOf, tInterval, type ContactValue, type Interval, type OfferTerms } from './retention-yardstick.js';
+import { decideOnce, featureRow, type PilotCustomer } from './single-decision-agent.js';
 
-const DEFAULT_CATALOGUE = defaultCatalogue();
+export { tInterval, HORIZON_MONTHS, type Interval } from './retention-yardstick.js';
 
-/** The policies compared. */
-export const RETENTION_POLICIES = ['agent', 'oracle', 'highest-risk', 'random'] as const;
+/**
+ * `twinloop agent evaluate`: retention campaigns on sandbox worlds, one world per seed and, within
+ * a seed, one identical copy of the world per policy (the same config, seed and history, so they
+ * differ only by what each policy does). Every month each policy contacts up to the budget; each
+ * contact is valued with the sandbox's true expected response at the moment of the decision
+ * (`retention-yardstick.ts`) and then delivered for real in that policy's world, which moves on a
+ * month. Policies:
+ * - learning-agent: the agent that learns by acting (`agents/retention/learning-agent.ts`); it sees
+ *   only the twins, its churn model and its own ledger;
+ * - feature-oracle: contacts whoever has a positive expected value given observables, with the
+ *   world's hidden model and the latent type, strain and frailty integrated out;
+ * - oracle: knows each customer's true response and takes the best positive ones;
+ * - highest-risk: the customers with the highest true churn probability;
+ * - random.
+ * In the first month the single-decision agent (`single-decision-agent.ts`, learning from last
+ * quarter's randomised campaign) is judged too, without acting.
+ */
+
+/** The policies run over the months. */
+export const RETENTION_POLICIES = ['learning-agent', 'feature-oracle', 'oracle', 'highest-risk', 'random'] as const;
 export type RetentionPolicy = (typeof RETENTION_POLICIES)[number];
+/** The policies judged on the first decision. */
+export const FIRST_DECISION_POLICIES = ['agent', ...RETENTION_POLICIES] as const;
+export type FirstDecisionPolicy = (typeof FIRST_DECISION_POLICIES)[number];
 
 /** Options of `evaluateRetentionAgent`; every field has a documented default. */
 export interface AgentEvaluationOptions {
   readonly seeds: readonly number[];
-  /** Sandbox population (default 6,000). */
+  /** The world (default: the built-in default world). */
+  readonly world?: WorldConfig;
+  /** Population per world, overriding the world's (default 6,000). */
   readonly customers?: number;
-  /** History backfilled before the intent is given (default 9 months). */
+  /** History backfilled before the first campaign (default 9 months, at least 4). */
   readonly historyMonths?: number;
-  /** Offer of the world's catalogue used for retention (default retain-10). */
+  /** Monthly campaigns (default 1: the single decision). */
+  readonly months?: number;
+  /** Offer of the world's catalogue (default retain-10 when the world has it, else its first offer). */
   readonly offerId?: string;
-  /** Contacts the budget pays for, as a share of active customers (default 10 %). */
+  /** Contacts the budget pays for each month, as a share of active customers (default 10 %). */
   readonly budgetShare?: number;
   /** Share of the active customers in last quarter's randomised campaign (half offered, half held out; default 30 %). */
   readonly pilotShare?: number;
@@ -39,249 +65,316 @@ export interface AgentEvaluationOptions {
   readonly log?: (line: string) => void;
 }
 
-/** The horizon the intent's value is measured over: three simulated months. */
-export const HORIZON_MONTHS = 3;
+/** A policy's month: contacts and their true expected net value. */
+export interface PolicyMonth {
+  readonly contacted: number;
+  readonly netValue: number;
+  readonly retained: number;
+  readonly cost: number;
+}
 
-/** One seed's result per policy. */
+/** Brier score of the learning agent's profiles against the true types, by contacts so far. */
+export interface ProfileCalibration {
+  readonly contacts: string;
+  readonly customers: number;
+  readonly brier: number;
+  /** Brier score of the true type shares among these customers (knowing nothing about each). */
+  readonly brierOfShares: number;
+}
+
+/** One seed's result. */
 export interface SeedResult {
   readonly seed: number;
   readonly activeCustomers: number;
   readonly budget: number;
   readonly pilot: { readonly customers: number; readonly acceptedShare: number; readonly effectPerAcceptance: number };
-  readonly policies: Record<RetentionPolicy, { readonly contacted: number; readonly netValue: number; readonly retained: number; readonly cost: number }>;
-}
-
-/** Mean over seeds with a 90 % t-interval. */
-export interface Interval {
-  readonly mean: number;
-  readonly low: number;
-  readonly high: number;
+  readonly firstDecision: Record<FirstDecisionPolicy, PolicyMonth>;
+  readonly months: readonly Record<RetentionPolicy, PolicyMonth>[];
+  /** What the learning agent did each month (exploit, explore, holdout) and learnt. */
+  readonly agentMonths: readonly { readonly exploit: number; readonly explore: number; readonly holdout: number; readonly harms: number; readonly acceptedMultiplier: number; readonly contactMultiplier: number; readonly acceptance: readonly number[] }[];
+  /** The learning agent's own measure: churn over the window of the contacted vs the held out. */
+  readonly holdout: { readonly contacted: number; readonly contactedChurned: number; readonly heldOut: number; readonly heldOutChurned: number };
+  readonly calibration: readonly ProfileCalibration[];
 }
 
 export interface AgentEvaluation {
-  readonly options: Required<Omit<AgentEvaluationOptions, 'log'>>;
+  readonly options: { readonly seeds: readonly number[]; readonly world: string; readonly customers: number; readonly historyMonths: number; readonly months: number; readonly offerId: string; readonly budgetShare: number; readonly pilotShare: number; readonly contactCost: number };
   readonly seeds: readonly SeedResult[];
-  readonly netValue: Record<RetentionPolicy, Interval>;
+  /** First decision: net value per policy over seeds. */
+  readonly firstDecision: Record<FirstDecisionPolicy, Interval>;
+  /** Single-decision agent ÷ feature oracle, and ÷ oracle, on the first decision. */
+  readonly agentVsFeatureOracle: Interval;
   readonly agentVsOracle: Interval;
-  readonly agentVsHighestRisk: Interval;
-  readonly targets: { readonly agentVsOracle: number; readonly agentVsHighestRisk: number };
+  /** Cumulative net value per policy after each month (index 0 = month 1). */
+  readonly cumulative: Record<RetentionPolicy, readonly Interval[]>;
+  /** Learning agent's cumulative value less the feature oracle's, per month. */
+  readonly learningMinusFeatureOracle: readonly Interval[];
+  /** Learning agent's cumulative value ÷ the oracle's after the last month. */
+  readonly learningVsOracle: Interval;
+  readonly calibration: readonly ProfileCalibration[];
+  readonly targets: { readonly agentVsFeatureOracle: number; readonly learningVsOracle: number };
   readonly seconds: number;
 }
 
-// Student t quantiles (0.95) for 1..9 degrees of freedom: a 90 % two-sided interval.
-const T95 = [6.314, 2.92, 2.353, 2.132, 2.015, 1.943, 1.895, 1.86, 1.833];
+const NULL_OUTPUT = { usage() {}, event() {} };
+const CONTACT_BUCKETS = ['0', '1', '2', '3+'] as const;
+const bucketOf = (n: number) => CONTACT_BUCKETS[Math.min(3, n)];
 
-/** Mean and 90 % t-interval of a handful of numbers. */
-export function tInterval(xs: readonly number[]): Interval {
-  const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean, low: mean, high: mean };
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  const half = (T95[Math.min(n - 2, T95.length - 1)] * sd) / Math.sqrt(n);
-  return { mean, low: mean - half, high: mean + half };
-}
+/** Resolved options. */
+type Resolved = AgentEvaluation['options'] & { readonly config: WorldConfig };
 
-/** Probability of still being a customer after `months` at monthly hazard h. */
-const survive = (h: number, months: number) => (1 - h) ** months;
-
-/**
- * The true expected value of contacting a customer with the offer, from the sandbox's hidden
- * truth at the moment of the decision: acceptance is integrated over its true probability and
- * churn over the true hazards in each branch, so a policy's value does not hang on one roll of
- * the world's dice (the policies are compared on identical customers).
- */
-function trueNet(t: OfferTruth, value: number, contactCost: number, offerCost: number): { net: number; retained: number; cost: number } {
-  const untreated = survive(t.hazardUntreated, HORIZON_MONTHS);
-  const treated = t.acceptProbability * survive(t.hazardIfAccepted, HORIZON_MONTHS) + (1 - t.acceptProbability) * survive(t.hazardIfDeclined, HORIZON_MONTHS);
-  const retained = treated - untreated;
-  const cost = contactCost + t.acceptProbability * offerCost;
-  return { net: retained * value - cost, retained, cost };
-}
-
-/**
- * `twinloop agent evaluate`: for a retention intent with a budget, on sandbox worlds (one per
- * seed), the net value over three months (retained lifetime value less cost) of the agent's
- * plan, of the oracle that knows every customer's true response, of "contact the highest churn
- * risk" and of random targeting. The agent sees only what an operator sees: the twins, its churn
- * model, and the answers of a small randomised pilot (acceptance, observed at once), from which
- * it estimates acceptance per customer and plans by expected retained value, leaving out anyone
- * whose expected value does not beat doing nothing.
- */
+/** Runs the evaluation over the seeds. */
 export async function evaluateRetentionAgent(options: AgentEvaluationOptions): Promise<AgentEvaluation> {
-  const o = {
+  const base = options.world ?? namedWorld('default');
+  const customers = options.customers ?? 6000;
+  const config = loadWorldDocument({ ...base, population: { ...base.population, customers } });
+  const offerId = options.offerId ?? (config.offers.catalogue.some((x) => x.id === 'retain-10') ? 'retain-10' : config.offers.catalogue[0]?.id);
+  const o: Resolved = {
     seeds: options.seeds,
-    customers: options.customers ?? 6000,
+    world: config.name,
+    customers,
     historyMonths: options.historyMonths ?? 9,
-    offerId: options.offerId ?? 'retain-10',
+    months: options.months ?? 1,
+    offerId,
     budgetShare: options.budgetShare ?? 0.1,
     pilotShare: options.pilotShare ?? 0.3,
     contactCost: options.contactCost ?? 2,
+    config,
   };
   if (o.seeds.length === 0) throw new TwinloopError('BAD_INPUT', 'give at least one seed');
+  if (!config.offers.catalogue.some((x) => x.id === o.offerId)) throw new TwinloopError('BAD_INPUT', `unknown offer "${o.offerId}"; the world offers: ${config.offers.catalogue.map((x) => x.id).join(', ')}`);
   if (!(o.budgetShare > 0 && o.budgetShare <= 1)) throw new TwinloopError('BAD_INPUT', `budgetShare must be in (0, 1]; got ${o.budgetShare}`);
   if (!(o.pilotShare >= 0 && o.pilotShare < 1)) throw new TwinloopError('BAD_INPUT', `pilotShare must be in [0, 1); got ${o.pilotShare}`);
+  if (!(o.historyMonths >= HORIZON_MONTHS + 1)) throw new TwinloopError('BAD_INPUT', `historyMonths must be at least ${HORIZON_MONTHS + 1}; got ${o.historyMonths}`);
+  if (!(Number.isInteger(o.months) && o.months >= 1 && o.months <= 36)) throw new TwinloopError('BAD_INPUT', `months must be a whole number in 1..36; got ${o.months}`);
   const log = options.log ?? (() => {});
   const started = performance.now();
   const seeds: SeedResult[] = [];
   for (const seed of o.seeds) seeds.push(await evaluateSeed(seed, o, log));
-  const per = (p: RetentionPolicy) => seeds.map((s) => s.policies[p].netValue);
-  const netValue = Object.fromEntries(RETENTION_POLICIES.map((p) => [p, tInterval(per(p))])) as Record<RetentionPolicy, Interval>;
+
+  const first = (p: FirstDecisionPolicy) => tInterval(seeds.map((s) => s.firstDecision[p].netValue));
+  const cumOf = (s: SeedResult, p: RetentionPolicy, m: number) => s.months.slice(0, m + 1).reduce((a, x) => a + x[p].netValue, 0);
+  const monthsIdx = Array.from({ length: o.months }, (_, m) => m);
+  const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
+  const { config: _config, ...shown } = o;
   return {
-    options: o,
+    options: shown,
     seeds,
-    netValue,
-    agentVsOracle: tInterval(seeds.map((s) => s.policies.agent.netValue / s.policies.oracle.netValue)),
-    agentVsHighestRisk: tInterval(seeds.map((s) => s.policies.agent.netValue / s.policies['highest-risk'].netValue)),
-    targets: { agentVsOracle: 0.8, agentVsHighestRisk: 1.5 },
+    firstDecision: Object.fromEntries(FIRST_DECISION_POLICIES.map((p) => [p, first(p)])) as Record<FirstDecisionPolicy, Interval>,
+    agentVsFeatureOracle: tInterval(seeds.map((s) => ratio(s.firstDecision.agent.netValue, s.firstDecision['feature-oracle'].netValue))),
+    agentVsOracle: tInterval(seeds.map((s) => ratio(s.firstDecision.agent.netValue, s.firstDecision.oracle.netValue))),
+    cumulative: Object.fromEntries(RETENTION_POLICIES.map((p) => [p, monthsIdx.map((m) => tInterval(seeds.map((s) => cumOf(s, p, m))))])) as Record<RetentionPolicy, Interval[]>,
+    learningMinusFeatureOracle: monthsIdx.map((m) => tInterval(seeds.map((s) => cumOf(s, 'learning-agent', m) - cumOf(s, 'feature-oracle', m)))),
+    learningVsOracle: tInterval(seeds.map((s) => ratio(cumOf(s, 'learning-agent', o.months - 1), cumOf(s, 'oracle', o.months - 1)))),
+    calibration: poolCalibration(seeds.map((s) => s.calibration)),
+    targets: { agentVsFeatureOracle: 0.8, learningVsOracle: 0.5 },
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
 }
 
-async function evaluateSeed(seed: number, o: Required<Omit<AgentEvaluationOptions, 'log'>>, log: (line: string) => void): Promise<SeedResult> {
-  const base = namedWorld('default');
-  const config = loadWorldDocument({ ...base, population: { ...base.population, customers: o.customers } });
-  const offer = config.offers.catalogue.find((x) => x.id === o.offerId);
-  if (!offer) throw new TwinloopError('BAD_INPUT', `unknown offer "${o.offerId}"; the world offers: ${config.offers.catalogue.map((x) => x.id).join(', ')}`);
+/** Pools the last month's calibration of every seed (weighted by customers). */
+function poolCalibration(perSeed: readonly (readonly ProfileCalibration[])[]): ProfileCalibration[] {
+  return CONTACT_BUCKETS.map((contacts) => {
+    const rows = perSeed.flatMap((c) => c.filter((x) => x.contacts === contacts));
+    const n = rows.reduce((a, r) => a + r.customers, 0);
+    const w = (f: (r: ProfileCalibration) => number) => (n ? rows.reduce((a, r) => a + f(r) * r.customers, 0) / n : 0);
+    return { contacts, customers: n, brier: round(w((r) => r.brier), 4), brierOfShares: round(w((r) => r.brierOfShares), 4) };
+  });
+}
+
+const round = (x: number, d = 0) => Math.round(x * 10 ** d) / 10 ** d;
+
+async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => void): Promise<SeedResult> {
+  const offer = o.config.offers.catalogue.find((x) => x.id === o.offerId)!;
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-agent-eval-'));
+  const worlds = Object.fromEntries(RETENTION_POLICIES.map((p) => [p, createSandboxWorld(o.config, seed, { latencyScale: 0 })])) as Record<RetentionPolicy, ReturnType<typeof createSandboxWorld>>;
+  const learningWorld = worlds['learning-agent'];
+  const others = RETENTION_POLICIES.filter((p) => p !== 'learning-agent');
   try {
-    const world = createSandboxWorld(config, seed, { latencyScale: 0 });
-    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: { now: () => Math.max(Date.now(), world.clock.now()) } });
+    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: { now: () => Math.max(Date.now(), learningWorld.clock.now()) } });
     try {
       const t0 = performance.now();
-      const cols = MODEL_FEATURES.length;
       const rng = createRng(seed * 104729 + 7);
-      const featureRow = (f: Float64Array): number[] => Array.from(f).filter((_, j) => j !== FEATURE_INDEX.churned);
+      const advance = async (months: number) => {
+        for (const p of others) worlds[p].generate(NULL_OUTPUT, { months });
+        await learningWorld.backfill({ months, sink: twins.intake });
+        await twins.intake.drained();
+      };
+      const deliver = async (p: RetentionPolicy, customerId: string, key: string): Promise<boolean | undefined> => {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const r = await worlds[p].backends.campaignDelivery.deliver({ idempotencyKey: key, campaignId: 'agent-eval', customerId, offerId: o.offerId, channel: 'app' });
+          if (r.status === 'ok') return r.value.response === 'accepted';
+          if (r.status === 'rejected') return undefined;
+        }
+        return undefined;
+      };
 
       // Last quarter's campaign, part of every policy's history: a random share of the active
-      // customers, half offered the offer and half held out. It is what the agent learns from.
-      await world.backfill({ months: o.historyMonths - HORIZON_MONTHS, sink: twins.intake });
-      await twins.intake.drained();
-      const past: { id: string; row: number[]; treated: 0 | 1; accepted: 0 | 1 }[] = [];
-      for (let slot = 0; slot < twins.engine.table.size; slot++) {
-        const id = twins.engine.table.idAt(slot);
+      // customers, half offered the offer and half held out. Every world gets the same deliveries.
+      await advance(o.historyMonths - HORIZON_MONTHS);
+      const pilot: PilotCustomer[] = [];
+      for (const id of twins.engine.customerIds()) {
         const f = twins.engine.features(id);
         if (!f || f[FEATURE_INDEX.churned] !== 0 || f[FEATURE_INDEX.active_plans] === 0 || rng.next() >= o.pilotShare) continue;
-        past.push({ id, row: featureRow(f), treated: rng.next() < 0.5 ? 1 : 0, accepted: 0 });
+        pilot.push({ id, row: featureRow(f), treated: rng.next() < 0.5, accepted: false });
       }
-      for (const p of past) {
-        if (!p.treated) continue;
-        const r = await world.backends.campaignDelivery.deliver({ idempotencyKey: `agent-eval-${seed}-${p.id}`, campaignId: 'last-quarter', customerId: p.id, offerId: o.offerId, channel: 'app' });
-        p.accepted = r.status === 'ok' && r.value.response === 'accepted' ? 1 : 0;
+      const pilotAt = twins.engine.eventClock;
+      for (let i = 0; i < pilot.length; i++) {
+        if (!pilot[i].treated) continue;
+        const key = `agent-eval-${seed}-pilot-${pilot[i].id}`;
+        const answers = await Promise.all(RETENTION_POLICIES.map((p) => deliver(p, pilot[i].id, key)));
+        if (answers.some((a) => a !== answers[0])) throw new TwinloopError('INTERNAL', `the policies' worlds answered the pilot differently for ${pilot[i].id}; they must be identical copies`);
+        pilot[i] = { ...pilot[i], accepted: answers[0] === true };
       }
-      await world.backfill({ months: HORIZON_MONTHS, sink: twins.intake });
-      await twins.intake.drained();
+      await advance(HORIZON_MONTHS);
       const trained = await trainChurnFromTwins(twins.store, { to: twins.engine.eventClock, latenessMs: twins.engine.latenessMs, untilSeq: twins.appliedSeq(), seed });
       const live = new LiveScoring(twins.engine, { id: 'eval', version: 1, document: trained.document, metadata: trained.metadata });
       live.scoreAll();
       log(`seed ${seed}: ${o.historyMonths} months of history and a churn model (AUC ${trained.metadata.metrics.auc}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-      // What last quarter's campaign says: acceptance per customer, and the churn it prevented.
-      const churnedNow = (id: string) => (twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1 ? 1 : 0);
-      const treatedRows = past.filter((p) => p.treated);
-      const acceptance = fitAcceptance(
-        { rows: treatedRows.length, cols, data: Float64Array.from(treatedRows.flatMap((p) => p.row)) },
-        Uint8Array.from(treatedRows, (p) => p.accepted),
-        { seed },
-      );
-      const rate = (rows: typeof past) => rows.reduce((a, p) => a + churnedNow(p.id), 0) / Math.max(1, rows.length);
-      const controlRate = rate(past.filter((p) => !p.treated));
-      const itt = controlRate - rate(treatedRows);
-      // Relative churn removed per acceptance: the catalogue's prior, updated by what the campaign
-      // measured (precision-weighted; a noisy campaign moves it little, a clear one a lot).
-      const se = Math.sqrt((2 * controlRate * (1 - controlRate)) / Math.max(1, past.length / 2));
-      const scale = Math.max(1e-9, acceptance.pooledRate * controlRate);
-      const prior = DEFAULT_CATALOGUE.byId.get(o.offerId)?.retentionEffect ?? 0.2;
-      const priorSd = prior / 2;
-      const measured = itt / scale;
-      const measuredSd = se / scale;
-      const precision = 1 / priorSd ** 2 + 1 / measuredSd ** 2;
-      const posterior = (prior / priorSd ** 2 + measured / measuredSd ** 2) / precision;
-      // The agent plans on a cautious effect (the posterior's 5th percentile): money is spent only
-      // where the campaign's evidence says it is very likely to come back.
-      const effectPerAcceptance = Math.min(1, Math.max(0, posterior - 1.645 / Math.sqrt(precision)));
+      const agent = new LearningRetentionAgent({
+        offer: { id: offer.id, kind: offer.kind as OfferKind, costFor: (price) => offerCostOf(offer, price) },
+        contactCost: o.contactCost,
+        effectMonths: HORIZON_MONTHS,
+      });
+      for (const p of pilot) if (p.treated) agent.remember(p.id, { at: pilotAt, hazard: live.scoreOf(p.id)?.churn ?? 0, heldOut: false });
 
-      // The decision moment: every active customer's features, scores and (hidden) truth.
-      const oracle = createOracle(world);
-      const inPast = new Set(past.filter((p) => p.treated).map((p) => p.id));
-      const ids: string[] = [];
-      const rows: number[] = [];
-      const churn3: number[] = [];
-      const value: number[] = [];
-      const truth: OfferTruth[] = [];
-      const offerCost: number[] = [];
-      for (let slot = 0; slot < twins.engine.table.size; slot++) {
-        const id = twins.engine.table.idAt(slot);
-        const s = live.scoreOf(id);
-        const f = twins.engine.features(id);
-        // Last quarter's offer is still running for those who got it: nobody re-targets them.
-        if (!s?.active || !f || f[FEATURE_INDEX.churned] !== 0 || inPast.has(id)) continue;
-        ids.push(id);
-        rows.push(...featureRow(f));
-        // The model's horizon is a month: three months of the same hazard.
-        churn3.push(1 - survive(s.churn, HORIZON_MONTHS));
-        value.push(s.clv);
-        truth.push(oracle.offerEffect(id, o.offerId));
-        offerCost.push(offer.discountPct > 0 ? (offer.discountPct / 100) * f[FEATURE_INDEX.monthly_price] * offer.months : f[FEATURE_INDEX.monthly_price] * 0.1 * offer.months);
-      }
-      const n = ids.length;
-      const contacts = Math.floor(n * o.budgetShare);
-      const predicted = acceptance.predict({ rows: n, cols, data: Float64Array.from(rows) });
-      log(
-        `seed ${seed}: ${n} active, budget ${contacts} contacts; last quarter's campaign: ${past.length} customers, ${(acceptance.pooledRate * 100).toFixed(1)} % accepted, ` +
-          `churn ${(controlRate * 100).toFixed(2)} % held out vs ${(rate(treatedRows) * 100).toFixed(2)} % offered → effect per acceptance ${effectPerAcceptance.toFixed(3)}`,
-      );
-
-      const byId = new Map(ids.map((id, i) => [id, i]));
-      const all = ids.map((_, i) => i);
-      // The agent: expected retained value per customer from its own estimates, best first, only if it beats doing nothing.
-      const agentCands: RetentionCandidate[] = ids.map((customerId, i) => ({
-        customerId,
-        churn: churn3[i],
-        value: value[i],
-        acceptance: predicted[i],
-        expectedCost: o.contactCost + predicted[i] * offerCost[i],
-      }));
-      const agentPicks = planRetention(agentCands, Number.POSITIVE_INFINITY, { kind: 'expected-value', retentionEffect: effectPerAcceptance })
-        .chosen.slice(0, contacts)
-        .map((c) => byId.get(c.customerId)!);
-      // The oracle knows each customer's true expected net value and takes the best positive ones.
-      const oraclePicks = all
-        .map((i) => ({ i, net: trueNet(truth[i], value[i], o.contactCost, offerCost[i]).net }))
-        .filter((x) => x.net > 0)
-        .sort((a, b) => b.net - a.net)
-        .slice(0, contacts)
-        .map((x) => x.i);
-      const riskPicks = [...all].sort((a, b) => churn3[b] - churn3[a]).slice(0, contacts);
-      const shuffled = Uint32Array.from(all);
-      shuffleInPlace(shuffled, rng);
-      const randomPicks = Array.from(shuffled.subarray(0, contacts));
-
-      const judge = (picked: readonly number[]) => {
-        let net = 0;
-        let retained = 0;
-        let cost = 0;
-        for (const i of picked) {
-          const t = trueNet(truth[i], value[i], o.contactCost, offerCost[i]);
-          net += t.net;
-          retained += t.retained;
-          cost += t.cost;
+      const inPilot = new Set(pilot.filter((p) => p.treated).map((p) => p.id));
+      const months: Record<RetentionPolicy, PolicyMonth>[] = [];
+      const agentMonths: SeedResult['agentMonths'][number][] = [];
+      let singleDecision: PolicyMonth | undefined;
+      let activeCustomers = 0;
+      let budget0 = 0;
+      let pilotSummary = { customers: pilot.length, acceptedShare: 0, effectPerAcceptance: 0 };
+      let calibration: ProfileCalibration[] = [];
+      for (let m = 0; m < o.months; m++) {
+        const month = {} as Record<RetentionPolicy, PolicyMonth>;
+        const picksOf = {} as Record<RetentionPolicy, string[]>;
+        for (const p of RETENTION_POLICIES) {
+          const oracle = createOracle(worlds[p]);
+          const active = oracle.customerIds().filter((id) => oracle.churnProbability(id) > 0);
+          const budget = Math.floor(active.length * o.budgetShare);
+          if (p === 'learning-agent') {
+            live.scoreAll();
+            const planned = agent.planMonth(twins.engine, live, budget, o.months - m, seed * 1000 + m);
+            picksOf[p] = planned.plan.contact.map((c) => c.customerId);
+            const r = planned.plan.counts;
+            agentMonths.push({
+              exploit: r.exploit, explore: r.explore, holdout: r.holdout, harms: r['contact-harms'],
+              acceptedMultiplier: round(planned.model.acceptedMultiplier.mean, 3), contactMultiplier: round(planned.model.contactMultiplier.mean, 3),
+              acceptance: planned.model.acceptance.map((row) => round(row[0], 3)),
+            });
+            calibration = calibrate(planned.profiles, (id) => RESPONSE_TYPES.indexOf(oracle.responseType(id)));
+            if (m === 0) {
+              activeCustomers = active.length;
+              budget0 = budget;
+              // The single-decision agent, judged on the same (still identical) state; last quarter's offer is still running for those who got it.
+              const single = decideOnce(twins.engine, live, pilot, active.filter((id) => !inPilot.has(id) && live.scoreOf(id)?.active), budget, offer, o.contactCost, seed);
+              pilotSummary = { customers: pilot.length, acceptedShare: round(single.acceptedShare, 3), effectPerAcceptance: round(single.effectPerAcceptance, 3) };
+              singleDecision = judge(worlds[p], single.picks, offer, o.contactCost);
+            }
+          } else if (p === 'oracle') {
+            picksOf[p] = active
+              .map((id) => ({ id, net: valueNow(oracle, id, offer, o.contactCost).net }))
+              .filter((x) => x.net > 0)
+              .sort((a, b) => b.net - a.net)
+              .slice(0, budget)
+              .map((x) => x.id);
+          } else if (p === 'feature-oracle') {
+            const view = createFeatureOracle(worlds[p]);
+            picksOf[p] = active
+              .map((id) => ({ id, net: expectedContactValue(view.view(id, o.offerId), offer, o.contactCost) }))
+              .filter((x) => x.net > 0)
+              .sort((a, b) => b.net - a.net)
+              .slice(0, budget)
+              .map((x) => x.id);
+          } else if (p === 'highest-risk') {
+            picksOf[p] = [...active].sort((a, b) => oracle.churnProbability(b) - oracle.churnProbability(a)).slice(0, budget);
+          } else {
+            const order = Uint32Array.from(active.map((_, i) => i));
+            shuffleInPlace(order, rng);
+            picksOf[p] = Array.from(order.subarray(0, budget), (i) => active[i]);
+          }
         }
-        return { contacted: picked.length, netValue: Math.round(net), retained: Math.round(retained * 10) / 10, cost: Math.round(cost) };
-      };
-      const agent = judge(agentPicks);
-      const result: SeedResult = {
-        seed,
-        activeCustomers: n,
-        budget: contacts,
-        pilot: { customers: past.length, acceptedShare: Math.round(acceptance.pooledRate * 1000) / 1000, effectPerAcceptance: Math.round(effectPerAcceptance * 1000) / 1000 },
-        policies: { agent, oracle: judge(oraclePicks), 'highest-risk': judge(riskPicks), random: judge(randomPicks) },
-      };
-      log(`seed ${seed}: net value agent ${agent.netValue}, oracle ${result.policies.oracle.netValue}, highest-risk ${result.policies['highest-risk'].netValue}, random ${result.policies.random.netValue}`);
-      return result;
+        // Value first (truth at the decision), then deliver; a refused delivery is not a contact.
+        for (const p of RETENTION_POLICIES) {
+          const oracle = createOracle(worlds[p]);
+          const valued = picksOf[p].map((id) => ({ id, v: valueNow(oracle, id, offer, o.contactCost) }));
+          let net = 0, retained = 0, cost = 0, contacted = 0;
+          for (const x of valued) {
+            if ((await deliver(p, x.id, `agent-eval-${seed}-${m}-${x.id}`)) === undefined) continue;
+            contacted++;
+            net += x.v.net;
+            retained += x.v.retained;
+            cost += x.v.cost;
+          }
+          month[p] = { contacted, netValue: Math.round(net), retained: round(retained, 1), cost: Math.round(cost) };
+        }
+        months.push(month);
+        log(`seed ${seed} month ${m + 1}: ` + RETENTION_POLICIES.map((p) => `${p} ${month[p].netValue} (${month[p].contacted})`).join(', ') + ` | agent ${JSON.stringify(agentMonths[m])}`);
+        if (m < o.months - 1) await advance(1);
+      }
+      // The agent's own measure: churn within the window among its contacted and held-out customers.
+      const holdout = { contacted: 0, contactedChurned: 0, heldOut: 0, heldOutChurned: 0 };
+      for (const [id, e] of agent.ledger) {
+        if (e.at === pilotAt) continue;
+        const rec = twins.engine.contactRecord(id);
+        const churned = rec !== undefined && rec.leftAt > 0 && rec.leftAt - e.at <= HORIZON_MONTHS * 30.4375 * 86_400_000 ? 1 : 0;
+        if (e.heldOut) {
+          holdout.heldOut++;
+          holdout.heldOutChurned += churned;
+        } else {
+          holdout.contacted++;
+          holdout.contactedChurned += churned;
+        }
+      }
+      // The first month's contacts are each policy's single decision; the single-decision agent was judged without acting.
+      const firstDecision = { agent: singleDecision!, ...months[0] };
+      return { seed, activeCustomers, budget: budget0, pilot: pilotSummary, firstDecision, months, agentMonths, holdout, calibration };
     } finally {
       await twins.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+type Offer = OfferTerms & { readonly id: string };
+
+/** The true expected value of contacting a customer with the offer now. */
+function valueNow(oracle: SandboxOracle, id: string, offer: Offer, contactCost: number): ContactValue {
+  const t = oracle.offerEffect(id, offer.id);
+  return contactValueOf(t, t.monthlyPrice, offer, contactCost);
+}
+
+/** Sum of the true expected value of contacting `picks` in `world` now (without contacting anyone). */
+function judge(world: object, picks: readonly string[], offer: Offer, contactCost: number): PolicyMonth {
+  const oracle = createOracle(world);
+  let net = 0, retained = 0, cost = 0;
+  for (const id of picks) {
+    const v = valueNow(oracle, id, offer, contactCost);
+    net += v.net;
+    retained += v.retained;
+    cost += v.cost;
+  }
+  return { contacted: picks.length, netValue: Math.round(net), retained: round(retained, 1), cost: Math.round(cost) };
+}
+
+/** Brier score of the profiles against the true types, by contacts so far. */
+function calibrate(profiles: ReadonlyMap<string, { classes: Record<string, number>; contacts: number }>, truth: (id: string) => number): ProfileCalibration[] {
+  return CONTACT_BUCKETS.map((bucket) => {
+    const rows = [...profiles].filter(([, p]) => bucketOf(p.contacts) === bucket);
+    const shares = RESPONSE_CLASSES.map((_, k) => rows.filter(([id]) => truth(id) === k).length / Math.max(1, rows.length));
+    let brier = 0;
+    let brierShares = 0;
+    for (const [id, p] of rows) {
+      const t = truth(id);
+      RESPONSE_CLASSES.forEach((c, k) => {
+        brier += (p.classes[c] - (k === t ? 1 : 0)) ** 2;
+        brierShares += (shares[k] - (k === t ? 1 : 0)) ** 2;
+      });
+    }
+    const n = Math.max(1, rows.length);
+    return { contacts: bucket, customers: rows.length, brier: round(brier / n, 4), brierOfShares: round(brierShares / n, 4) };
+  });
 }

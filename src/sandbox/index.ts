@@ -17,6 +17,8 @@ export {
   type ConfigIssue,
   type ConfigResult,
   type BackendConfig,
+  RESPONSE_TYPES,
+  type ResponseType,
 } from './world-config.js';
 export { WORLD_NAMES, namedWorld, loadWorldDocument, checkWorldDocument, parseWorldText, mergeDeep } from './world-catalog.js';
 export { WorldStatsAccumulator, type WorldStats } from './world-stats.js';

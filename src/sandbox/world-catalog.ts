@@ -2,6 +2,8 @@ import defaultWorld from './worlds/default.json' with { type: 'json' };
 import priceWar from './worlds/price-war.json' with { type: 'json' };
 import fragileNetwork from './worlds/fragile-network.json' with { type: 'json' };
 import small from './worlds/small.json' with { type: 'json' };
+import hiddenPersuadables from './worlds/hidden-persuadables.json' with { type: 'json' };
+import waryBase from './worlds/wary-base.json' with { type: 'json' };
 import { TwinloopError } from '../domain/errors.js';
 import { formatConfigIssues, parseWorldConfig, type ConfigResult, type WorldConfig } from './world-config.js';
 
@@ -15,6 +17,8 @@ const documents: Record<string, unknown> = {
   default: defaultWorld,
   'price-war': priceWar,
   'fragile-network': fragileNetwork,
+  'hidden-persuadables': hiddenPersuadables,
+  'wary-base': waryBase,
   small,
 };
 

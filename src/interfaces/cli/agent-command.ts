@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { evaluateRetentionAgent, RETENTION_POLICIES, type AgentEvaluation, type Interval } from '../../evaluation/agent-evaluation.js';
+import { evaluateRetentionAgent, FIRST_DECISION_POLICIES, RETENTION_POLICIES, type AgentEvaluation, type Interval } from '../../evaluation/agent-evaluation.js';
 import { formatInterval, formatTable, intOption } from './cli-numbers.js';
+import { resolveWorld } from './sandbox-commands.js';
 
 const iv = (x: Interval, digits = 0) => formatInterval(x.mean, x.low, x.high, digits);
 const verdict = (x: Interval, target: number) => `${x.mean >= target ? 'met' : 'MISSED'} (target ≥ ${target})`;
@@ -9,36 +10,52 @@ const verdict = (x: Interval, target: number) => `${x.mean >= target ? 'met' : '
 export function formatAgentEvaluation(r: AgentEvaluation): string {
   const o = r.options;
   const lines = [
-    `retention intent on ${r.seeds.length} seeds: ${o.customers} customers, ${o.historyMonths} months of history, offer ${o.offerId}, budget ${(o.budgetShare * 100).toFixed(0)}% of the active customers (${r.seconds.toFixed(1)} s)`,
-    formatTable([['policy', 'net value mean [90 % interval]'], ...RETENTION_POLICIES.map((p) => [p, iv(r.netValue[p])])]),
-    `agent / oracle       ${iv(r.agentVsOracle, 2)}  ${verdict(r.agentVsOracle, r.targets.agentVsOracle)}`,
-    `agent / highest-risk ${iv(r.agentVsHighestRisk, 2)}  ${verdict(r.agentVsHighestRisk, r.targets.agentVsHighestRisk)}`,
-    'per seed (net value; contacted):',
+    `retention campaigns on world ${o.world}, ${r.seeds.length} seeds: ${o.customers} customers, ${o.historyMonths} months of history, offer ${o.offerId}, ` +
+      `budget ${(o.budgetShare * 100).toFixed(0)}% of the active customers a month, ${o.months} month(s) (${r.seconds.toFixed(1)} s)`,
+    'first decision (net value, mean [90 % interval over seeds]):',
+    formatTable([['policy', 'net value'], ...FIRST_DECISION_POLICIES.map((p) => [p, iv(r.firstDecision[p])])]),
+    `single-decision agent / feature oracle ${iv(r.agentVsFeatureOracle, 2)}  ${verdict(r.agentVsFeatureOracle, r.targets.agentVsFeatureOracle)}`,
+    `single-decision agent / oracle         ${iv(r.agentVsOracle, 2)}`,
   ];
+  if (o.months > 1) {
+    lines.push('cumulative net value by month:');
+    const header = ['month', ...RETENTION_POLICIES, 'learning − feature oracle'];
+    const rows = Array.from({ length: o.months }, (_, m) => [String(m + 1), ...RETENTION_POLICIES.map((p) => iv(r.cumulative[p][m])), iv(r.learningMinusFeatureOracle[m])]);
+    lines.push(formatTable([header, ...rows]));
+    lines.push(`learning agent / oracle after ${o.months} months ${iv(r.learningVsOracle, 2)}  ${verdict(r.learningVsOracle, r.targets.learningVsOracle)}`);
+  }
+  lines.push('response profiles vs true types (Brier score; the shares\u2019 score knows only the types\u2019 mix):');
+  lines.push(formatTable([['contacts', 'customers', 'Brier', 'Brier of shares'], ...r.calibration.map((c) => [c.contacts, String(c.customers), c.brier.toFixed(3), c.brierOfShares.toFixed(3)])]));
+  lines.push('per seed (first decision net value; contacted):');
   for (const s of r.seeds) {
-    const cells = RETENTION_POLICIES.map((p) => `${p} ${Math.round(s.policies[p].netValue)} (${s.policies[p].contacted})`).join(', ');
-    lines.push(`  seed ${s.seed}: ${s.activeCustomers} active, budget ${Math.round(s.budget)}; ${cells}`);
+    const cells = FIRST_DECISION_POLICIES.map((p) => `${p} ${Math.round(s.firstDecision[p].netValue)} (${s.firstDecision[p].contacted})`).join(', ');
+    lines.push(`  seed ${s.seed}: ${s.activeCustomers} active, budget ${s.budget}; ${cells}`);
   }
   return lines.join('\n');
 }
 
-/** Adds `agent evaluate`: the retention agent against the oracle and simple policies on sandbox worlds. */
+/** Adds `agent evaluate`: the retention agents against the oracles and simple policies on sandbox worlds. */
 export function registerAgentCommands(program: Command): void {
   const agent = program.command('agent').description('the agents judged on sandbox worlds');
   agent
     .command('evaluate')
-    .description('gives the retention intent on sandbox worlds and compares the agent\'s net value with the oracle, highest-risk and random policies')
+    .description('runs retention campaigns on sandbox worlds and compares the agents\' net value with the oracle, the feature oracle, highest-risk and random policies')
     .option('--seeds <n>', 'worlds (seeds 1..n)', intOption('--seeds', 1, 50), 5)
-    .option('--customers <n>', 'population per world', intOption('--customers', 100), 6_000)
-    .option('--history <m>', 'months of history before the intent', intOption('--history', 1), 9)
-    .option('--offer <id>', "offer of the world's catalogue", 'retain-10')
+    .option('--config <file>', 'world configuration (JSON; may "extends" a built-in world)')
+    .option('--world <name>', 'built-in world (default: default)')
+    .option('--customers <n>', 'population per world (overrides the world\u2019s)', intOption('--customers', 100), 6_000)
+    .option('--history <m>', 'months of history before the first campaign', intOption('--history', 4), 9)
+    .option('--months <m>', 'monthly campaigns', intOption('--months', 1, 36), 1)
+    .option('--offer <id>', "offer of the world's catalogue (default retain-10, else the world's first)")
     .option('--json', 'last line: one JSON object')
     .action(
-      async (opts: { seeds: number; customers: number; history: number; offer: string; json?: boolean }) => {
+      async (opts: { seeds: number; config?: string; world?: string; customers: number; history: number; months: number; offer?: string; json?: boolean }) => {
         const r = await evaluateRetentionAgent({
           seeds: Array.from({ length: opts.seeds }, (_, i) => i + 1),
+          world: resolveWorld({ config: opts.config, world: opts.world }),
           customers: opts.customers,
           historyMonths: opts.history,
+          months: opts.months,
           offerId: opts.offer,
           log: (l) => process.stderr.write(`${l}\n`),
         });

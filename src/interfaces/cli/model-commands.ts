@@ -13,6 +13,8 @@ import { resolveStoreOptions } from '../../store/store-options.js';
 import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
 import { globalOptions, openTwins, parseDuration, type GlobalOptions } from './cli-context.js';
 import { DAY_MS } from '../../domain/time.js';
+import { evaluateChurnCeiling } from '../../evaluation/churn-ceiling.js';
+import { resolveWorld } from './sandbox-commands.js';
 
 const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -268,4 +270,28 @@ export function registerTwinModelCommands(model: Command): void {
         process.stdout.write(`${info.id} is now the champion; a running server picks it up within a minute\n`);
       },
     );
+
+  model
+    .command('ceiling')
+    .description("the twins' churn model against its ceiling: its AUC beside the AUC of the sandbox's true churn probabilities on the same validation rows")
+    .option('--seeds <n>', 'worlds (seeds 1..n)', intOption('--seeds', 1, 50), 1)
+    .option('--config <file>', 'world configuration (JSON)')
+    .option('--world <name>', 'built-in world (default: default)')
+    .option('--customers <n>', "population (default: the world's)", intOption('--customers', 100))
+    .option('--months <m>', 'months of history', intOption('--months', 3, 60), 12)
+    .option('--json', 'last line: one JSON object')
+    .action(async (opts: { seeds: number; config?: string; world?: string; customers?: number; months: number; json?: boolean }) => {
+      const r = await evaluateChurnCeiling({
+        seeds: Array.from({ length: opts.seeds }, (_, i) => i + 1),
+        world: resolveWorld({ config: opts.config, world: opts.world }),
+        customers: opts.customers,
+        months: opts.months,
+        log: (l) => process.stderr.write(`${l}\n`),
+      });
+      process.stdout.write(`world ${r.world}, ${r.customers} customers, ${r.months} months, ${r.seeds.length} seed(s), ${r.seconds} s\n`);
+      process.stdout.write(
+        `live churn model AUC ${r.modelAuc.toFixed(3)}, true probabilities' AUC ${r.truthAuc.toFixed(3)} on the same validation rows: gap ${r.gap.toFixed(3)} (${r.gap <= r.targetGap ? 'within' : 'MISSED:'} the ${r.targetGap} target)\n`,
+      );
+      if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    });
 }

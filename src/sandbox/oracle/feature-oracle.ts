@@ -47,6 +47,8 @@ export interface FeatureView {
   readonly typeProbabilities: readonly number[];
   /** Expected monthly churn probability if nobody contacts the customer. */
   readonly churnProbability: number;
+  /** The customer's plan price now (before any discount). */
+  readonly monthlyPrice: number;
 }
 
 /** Nodes per latent dimension: 11 × 11 × 4 types. */
@@ -161,5 +163,5 @@ function featureView(w: WorldEngine, customerId: string, offerId: string): Featu
     typeProbabilities[states.type[j]] += weight;
     churn += weight * states.hazardUntreated[j];
   }
-  return { customerId, states, typeProbabilities, churnProbability: churn };
+  return { customerId, states, typeProbabilities, churnProbability: churn, monthlyPrice: w.planPrices[pop.plan[c]] };
 }

@@ -20,6 +20,8 @@ export interface OfferTruth {
   hazardIfAccepted: number;
   /** Expected change in monthly churn probability from presenting the offer (negative = helps). */
   effect: number;
+  /** The customer's plan price now (before any discount). */
+  monthlyPrice: number;
 }
 
 /** What really happened to a customer. */
@@ -89,6 +91,7 @@ export function createOracle(world: object): SandboxOracle {
         hazardIfDeclined: declined,
         hazardIfAccepted: accepted,
         effect: pAccept * accepted + (1 - pAccept) * declined - untreated,
+        monthlyPrice: w.planPrices[w.pop.plan[c]],
       };
     },
     outcome(customerId) {

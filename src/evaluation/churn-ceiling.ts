@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TwinloopError } from '../domain/errors.js';
+import { DAY_MS } from '../domain/time.js';
+import { rocAuc } from '../intelligence/evaluation/roc-auc.js';
+import { planCutoffs } from '../intelligence/twin-training/training-cutoffs.js';
+import { DEFAULT_HORIZON_DAYS, fitAndEvaluate } from '../intelligence/twin-training/train-churn-from-twins.js';
+import { buildTwinTrainingSet } from '../intelligence/twin-training/twin-training-set.js';
+import { createSandboxWorld, loadWorldDocument, namedWorld, type WorldConfig } from '../sandbox/index.js';
+import { createOracle } from '../sandbox/oracle/index.js';
+import { openEventStore } from '../store/open-event-store.js';
+import { openTwinService } from '../twin/twin-service.js';
+
+/**
+ * The live churn model against its ceiling: the churn model is trained from the twins exactly as
+ * the running operator trains it (stacked monthly cutoffs, validated out of time on the latest
+ * one), and on those same validation rows the sandbox's true churn probabilities (each customer's
+ * hidden monthly hazard at the cutoff) are ranked too. No model that sees only events can rank
+ * better than the truth, so the gap between the two AUCs is what is left to learn.
+ */
+
+/** Options of `evaluateChurnCeiling`. */
+export interface ChurnCeilingOptions {
+  readonly seeds: readonly number[];
+  /** The world (default: the built-in default world). */
+  readonly world?: WorldConfig;
+  /** Population, overriding the world's (default: the world's). */
+  readonly customers?: number;
+  /** Months of history generated (default 12). */
+  readonly months?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** One seed's figures. */
+export interface CeilingSeed {
+  readonly seed: number;
+  readonly validationRows: number;
+  readonly validationPositives: number;
+  readonly modelAuc: number;
+  readonly truthAuc: number;
+  readonly gap: number;
+  readonly learner: string;
+}
+
+export interface ChurnCeiling {
+  readonly world: string;
+  readonly customers: number;
+  readonly months: number;
+  readonly seeds: readonly CeilingSeed[];
+  /** Mean over seeds. */
+  readonly modelAuc: number;
+  readonly truthAuc: number;
+  readonly gap: number;
+  /** The target: the live model within this of the truth's AUC. */
+  readonly targetGap: number;
+  readonly seconds: number;
+}
+
+const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** Runs the comparison on one world per seed. */
+export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promise<ChurnCeiling> {
+  const base = options.world ?? namedWorld('default');
+  const config = options.customers ? loadWorldDocument({ ...base, population: { ...base.population, customers: options.customers } }) : base;
+  const months = options.months ?? 12;
+  const horizonDays = DEFAULT_HORIZON_DAYS;
+  if (options.seeds.length === 0) throw new TwinloopError('BAD_INPUT', 'give at least one seed');
+  if (!(months >= 3)) throw new TwinloopError('BAD_INPUT', `months must be at least 3 (a month of history, the cutoffs and a label window); got ${months}`);
+  const log = options.log ?? (() => {});
+  const started = performance.now();
+  const seeds: CeilingSeed[] = [];
+  for (const seed of options.seeds) {
+    const dir = mkdtempSync(join(tmpdir(), 'twinloop-ceiling-'));
+    try {
+      const world = createSandboxWorld(config, seed, { latencyScale: 0 });
+      const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: { now: () => Math.max(Date.now(), world.clock.now()) } });
+      try {
+        // The latest cutoff T is the end of a day with T + horizon before the last event (the last
+        // day's usage at 23:59): stop at T, read the truth, then generate the label window.
+        const days = Math.round(months * 30.4375);
+        await world.backfill({ days: days - horizonDays - 1, sink: twins.intake });
+        await twins.intake.drained();
+        const cutoff = world.clock.now() - 1;
+        const oracle = createOracle(world);
+        const truth = new Map(oracle.customerIds().map((id) => [id, oracle.churnProbability(id)]));
+        await world.backfill({ days: horizonDays + 1, sink: twins.intake });
+        await twins.intake.drained();
+        const to = twins.engine.eventClock;
+        const from = (await twins.store.readLog(0, 1))[0].time;
+        const cutoffs = planCutoffs({ from, to, horizonMs: horizonDays * DAY_MS });
+        if (cutoffs[cutoffs.length - 1] !== cutoff) {
+          throw new TwinloopError('INTERNAL', `the latest training cutoff ${new Date(cutoffs[cutoffs.length - 1]).toISOString()} is not the moment the truth was read (${new Date(cutoff).toISOString()})`);
+        }
+        const set = await buildTwinTrainingSet(twins.store, { cutoffs, horizonMs: horizonDays * DAY_MS, latenessMs: twins.engine.latenessMs, seed, untilSeq: twins.appliedSeq() });
+        const trained = fitAndEvaluate(set, horizonDays, { seed });
+        const labels: number[] = [];
+        const scores: number[] = [];
+        for (let i = 0; i < set.matrix.rows; i++) {
+          if (set.cutoffIndex[i] !== cutoffs.length - 1) continue;
+          const p = truth.get(set.customerIds[i]);
+          if (p === undefined) throw new TwinloopError('INTERNAL', `no true churn probability for validation row ${set.customerIds[i]}`);
+          labels.push(set.labels[i]);
+          scores.push(p);
+        }
+        const m = trained.metadata.metrics;
+        if (labels.length !== m.validationRows) throw new TwinloopError('INTERNAL', `${labels.length} rows at the latest cutoff, the model validated on ${m.validationRows}`);
+        const truthAuc = rocAuc(labels, scores);
+        const s = { seed, validationRows: m.validationRows, validationPositives: m.validationPositives, modelAuc: r4(m.auc), truthAuc: r4(truthAuc), gap: r4(truthAuc - m.auc), learner: trained.metadata.learner };
+        log(`seed ${seed}: model AUC ${s.modelAuc}, true probabilities' AUC ${s.truthAuc} on ${s.validationRows} rows (${s.validationPositives} churned), gap ${s.gap}`);
+        seeds.push(s);
+      } finally {
+        await twins.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const mean = (f: (s: CeilingSeed) => number) => r4(seeds.reduce((a, s) => a + f(s), 0) / seeds.length);
+  return {
+    world: config.name,
+    customers: config.population.customers,
+    months,
+    seeds,
+    modelAuc: mean((s) => s.modelAuc),
+    truthAuc: mean((s) => s.truthAuc),
+    gap: mean((s) => s.gap),
+    targetGap: 0.03,
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+  };
+}
