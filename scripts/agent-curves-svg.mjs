@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Draws the monthly curves of `twinloop agent evaluate --months N --json` as one SVG: cumulative
+// net value per policy (mean over seeds, with the 90 % interval as a band), one panel per world.
+// Usage: node scripts/agent-curves-svg.mjs OUT.svg RESULT.json [RESULT.json …]
+// Each RESULT file is the command's output; its last line that parses as JSON is used.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const [out, ...inputs] = process.argv.slice(2);
+if (!out || inputs.length === 0) {
+  console.error('usage: node scripts/agent-curves-svg.mjs OUT.svg RESULT.json [RESULT.json …]');
+  process.exit(2);
+}
+
+/** The last line of a file that is a JSON object. */
+function lastJson(path) {
+  const lines = readFileSync(path, 'utf8').trim().split('\n').reverse();
+  for (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    try {
+      return JSON.parse(line);
+    } catch {
+      // not the result line
+    }
+  }
+  throw new Error(`${path}: no JSON result line (run agent evaluate with --json)`);
+}
+
+const COLORS = { 'learning-agent': '#1b6ac9', 'feature-oracle': '#e08a00', oracle: '#2a9d3a', 'highest-risk': '#c0392b', random: '#7f7f7f' };
+const W = 420;
+const H = 300;
+const PAD = { left: 64, right: 12, top: 34, bottom: 40 };
+const results = inputs.map(lastJson);
+const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const fmt = (v) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(Math.abs(v) >= 10000 ? 0 : 1)}k` : v.toFixed(0));
+
+function panel(r, x0) {
+  const months = r.options.months;
+  const series = Object.entries(r.cumulative);
+  const values = series.flatMap(([, xs]) => xs.flatMap((x) => [x.low, x.high]));
+  let lo = Math.min(0, ...values);
+  let hi = Math.max(0, ...values);
+  if (hi === lo) hi = lo + 1;
+  const pw = W - PAD.left - PAD.right;
+  const ph = H - PAD.top - PAD.bottom;
+  const sx = (m) => x0 + PAD.left + (months === 1 ? pw / 2 : (m * pw) / (months - 1));
+  const sy = (v) => PAD.top + ph - ((v - lo) / (hi - lo)) * ph;
+  const parts = [];
+  parts.push(`<text x="${x0 + W / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${esc(r.options.world)} — ${r.seeds.length} seeds, ${r.options.customers} customers</text>`);
+  for (let k = 0; k <= 4; k++) {
+    const v = lo + ((hi - lo) * k) / 4;
+    parts.push(`<line x1="${x0 + PAD.left}" x2="${x0 + W - PAD.right}" y1="${sy(v)}" y2="${sy(v)}" stroke="#ddd"/>`);
+    parts.push(`<text x="${x0 + PAD.left - 6}" y="${sy(v) + 4}" text-anchor="end" font-size="10">${fmt(v)}</text>`);
+  }
+  parts.push(`<line x1="${x0 + PAD.left}" x2="${x0 + W - PAD.right}" y1="${sy(0)}" y2="${sy(0)}" stroke="#888"/>`);
+  for (let m = 0; m < months; m++) parts.push(`<text x="${sx(m)}" y="${H - PAD.bottom + 14}" text-anchor="middle" font-size="10">${m + 1}</text>`);
+  parts.push(`<text x="${x0 + PAD.left + pw / 2}" y="${H - 8}" text-anchor="middle" font-size="11">month</text>`);
+  for (const [policy, xs] of series) {
+    const color = COLORS[policy] ?? '#000';
+    const band = [...xs.map((x, m) => `${sx(m)},${sy(x.high)}`), ...xs.map((x, m) => `${sx(m)},${sy(x.low)}`).reverse()].join(' ');
+    parts.push(`<polygon points="${band}" fill="${color}" opacity="0.12"/>`);
+    parts.push(`<polyline points="${xs.map((x, m) => `${sx(m)},${sy(x.mean)}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
+  }
+  return parts.join('\n');
+}
+
+const legend = Object.entries(COLORS)
+  .map(([name, color], i) => `<rect x="${12 + i * 150}" y="${H + 8}" width="14" height="4" fill="${color}"/><text x="${30 + i * 150}" y="${H + 14}" font-size="11">${name}</text>`)
+  .join('\n');
+const width = W * results.length;
+const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H + 40}" viewBox="0 0 ${width} ${H + 40}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="12" y="${H + 34}" font-size="10" fill="#555">cumulative net value (mean over seeds; band: 90 % interval)</text>
+${results.map((r, i) => panel(r, i * W)).join('\n')}
+${legend}
+</svg>
+`;
+writeFileSync(out, svg);
+console.log(`${out}: ${results.length} panel(s)`);
