@@ -22,6 +22,7 @@ describe('twinloop start with the sandbox operator', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // The budget is the sum of the waits below (backfill, first model, live events, restart), not the default minute.
   it('serves a populated world that keeps moving, and picks up where it stopped after a restart', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const base = `http://127.0.0.1:${port}`;
@@ -77,5 +78,5 @@ describe('twinloop start with the sandbox operator', () => {
     expect(resumed).not.toContain('backfilling');
     const h = (await until(async () => (await (await fetch(`${base}/health`)).json()) as { twins: number; appliedSeq: number }, 10_000));
     expect(h.appliedSeq).toBeGreaterThanOrEqual(later.appliedSeq);
-  });
+  }, 240_000);
 });
