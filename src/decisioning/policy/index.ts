@@ -27,6 +27,7 @@ export { DEFAULT_ACTION_POLICY } from './default-policy.js';
 export {
   evaluate,
   isExecuteVerdict,
+  GUARDRAILS,
   isPolicyVerdict,
   type BudgetClaim,
   type BudgetStanding,

@@ -9,7 +9,7 @@ import {
   type RiskClass,
 } from './action-policy.js';
 import type { ActionRequest } from './action-request.js';
-import type { ContactRefusal, ContactRule } from '../contact-policy.js';
+import { CONTACT_RULES, type ContactRefusal } from '../contact-policy.js';
 
 /**
  * The policy's answer to one request. Verdicts are made only here: each is frozen and registered,
@@ -20,7 +20,8 @@ import type { ContactRefusal, ContactRule } from '../contact-policy.js';
 export type VerdictKind = 'execute' | 'needs-approval' | 'advise-only' | 'deny';
 
 /** The guardrails that can deny a request: caps, budgets, and the contact rules (consent, quiet hours, contact caps, opt-outs). */
-export type Guardrail = 'cost-cap' | 'discount-cap' | 'budget' | ContactRule;
+export const GUARDRAILS = ['cost-cap', 'discount-cap', 'budget', ...CONTACT_RULES] as const;
+export type Guardrail = (typeof GUARDRAILS)[number];
 
 /** A budget line as the ledger should reserve it. */
 export interface BudgetClaim {

@@ -143,7 +143,7 @@ export async function runDecideBench(o: DecideBenchOptions): Promise<DecideBench
       await decisions.flush();
 
       const services = { twins, decisions } as unknown as OperatorServices;
-      const app = createHttpServer({ twins, version: 'bench' }, [decisionRoutes(() => services), (a) => a.get('/bench/bare', async () => ({ ok: true }))]);
+      const app = createHttpServer({ twins, version: 'bench' }, [decisionRoutes(services), (a) => a.get('/bench/bare', async () => ({ ok: true }))]);
       let http: DecideBenchResult['http'];
       try {
         http = await loadHttp(app, ids, o);

@@ -1,27 +1,50 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { triggerFromContext } from '../../agents/assist/assist-card.js';
 import type { Assist } from '../../agents/assist/assist-service.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { ASSISTED_CHANNELS, type Channel } from '../../domain/events.js';
+import { ASSISTED_CHANNELS, channelSchema, type Channel } from '../../domain/events.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { ASSIST_PAGE_HTML } from '../console/assist-page.js';
+import { errors, isoTime, jsonObject, list } from './api-schemas.js';
 import { AssistHub, type AssistHubOptions } from './assist-stream.js';
 import type { RouteModule } from './route-module.js';
+import { twinAnswer } from './twin-schemas.js';
 
 const assistedChannel = z.enum(ASSISTED_CHANNELS as [Channel, ...Channel[]]);
-const streamQuery = z.strictObject({
-  channel: assistedChannel,
-  agentId: z.string().min(1).max(128),
-});
-const cardQuery = z.strictObject({ channel: assistedChannel.optional() });
+const streamQuery = z.strictObject({ channel: assistedChannel, agentId: z.string().min(1).max(128) }).meta({ examples: [{ channel: 'call', agentId: 'agent-7' }] });
+const cardQuery = z.strictObject({ channel: assistedChannel.optional() }).meta({ examples: [{ channel: 'call' }] });
+const customerParams = z.object({ customerId: z.string().min(1).max(128) });
 
-function parseQuery<T>(schema: z.ZodType<T>, query: unknown, example: string): T {
-  const r = schema.safeParse(query ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new TwinloopError('BAD_INPUT', `${issue.path.join('.') || 'query'}: ${issue.message}; e.g. ${example}`);
-}
+const interaction = z.object({ intent: z.string(), phase: z.enum(['start', 'update', 'end']), context: jsonObject, at: isoTime, startedAt: isoTime });
+const customerContext = z.object({
+  customerId: z.string(),
+  updatedAt: isoTime.nullable(),
+  channels: z.partialRecord(channelSchema, interaction).describe('The latest interaction per channel, updates merged'),
+  timeline: list(interaction.extend({ channel: channelSchema, eventId: z.string() })),
+});
+const assistCard = z.object({
+  cardId: z.string(),
+  customerId: z.string(),
+  channel: channelSchema,
+  reason: z.string().describe("The interaction's intent"),
+  eventId: z.string().nullable(),
+  at: isoTime,
+  acceptedAt: isoTime.nullable().describe('When the intake applied the start; null for a card asked for'),
+  builtAt: isoTime,
+  summary: twinAnswer.nullable(),
+  actions: list(
+    z.object({
+      actionId: z.string(),
+      name: z.string().optional(),
+      treatment: z.string().optional(),
+      expectedValue: z.number(),
+      score: z.number().optional(),
+      reasons: list(z.string()),
+      decisionId: z.string().optional().describe('Accept posts to /decisions/{decisionId}/accept'),
+    }),
+  ),
+  otherChannels: list(z.object({ channel: channelSchema, intent: z.string(), phase: z.enum(['start', 'update', 'end']), context: jsonObject, startedAt: isoTime, at: isoTime })),
+});
 
 /** Proxies (nginx) buffer responses unless told not to; SSE must flow card by card. */
 const SSE_HEADERS = {
@@ -40,7 +63,7 @@ export function assistRoutes(twins: Pick<TwinService, 'engine'>, assist: Assist,
   const { contexts, buildCard } = assist;
   const known = (id: string) => twins.engine.has(id) || contexts.has(id);
 
-  return (app: FastifyInstance) => {
+  return (app) => {
     const hub = new AssistHub(stream);
     const stopWatching = assist.watch({ wants: (channel) => hub.hasSubscribers(channel), receive: (card) => hub.publish(card.channel, card) });
     // Before the server waits for its connections: open streams would keep it from closing.
@@ -48,62 +71,69 @@ export function assistRoutes(twins: Pick<TwinService, 'engine'>, assist: Assist,
       stopWatching();
       hub.close();
     });
-    app.get<{ Params: { id: string } }>('/customers/:id/context', async (request) => {
-      const { id } = request.params;
-      if (!known(id)) throw new TwinloopError('NOT_FOUND', `customer "${id}" not found: no twin and no interaction in the context window; check the id (GET /twins lists customers)`);
-      return contexts.get(id);
-    });
 
-    app.get<{ Params: { customerId: string }; Querystring: Record<string, string> }>('/assist/cards/:customerId', async (request) => {
-      const { customerId } = request.params;
-      const { channel } = parseQuery(cardQuery, request.query, '/assist/cards/C1?channel=call');
-      if (!twins.engine.has(customerId)) throw new TwinloopError('NOT_FOUND', `customer "${customerId}" not found; check the id (GET /twins lists customers)`);
-      const now = twins.engine.eventClock || Date.now();
-      return buildCard(triggerFromContext(contexts.get(customerId), ASSISTED_CHANNELS, channel, now));
-    });
+    app.get(
+      '/customers/:id/context',
+      {
+        schema: {
+          summary: "A customer's context across channels: latest interaction per channel (updates merged) and the recent timeline, within 24 h",
+          params: z.object({ id: z.string().min(1).max(128) }),
+          response: { 200: customerContext, ...errors(404) },
+        },
+      },
+      async (request) => {
+        const { id } = request.params;
+        if (!known(id)) throw new TwinloopError('NOT_FOUND', `customer "${id}" not found: no twin and no interaction in the context window; check the id (GET /twins lists customers)`);
+        return contexts.get(id);
+      },
+    );
 
-    app.get<{ Querystring: Record<string, string> }>('/assist/stream', async (request, reply) => {
-      const { channel, agentId } = parseQuery(streamQuery, request.query, '/assist/stream?channel=call&agentId=agent-7');
-      // Fastify lets go of the response: the hub writes frames straight to the socket until it closes.
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, SSE_HEADERS);
-      raw.socket?.setNoDelay(true);
-      const unsubscribe = hub.subscribe(channel, agentId, raw);
-      raw.once('close', unsubscribe);
-      raw.once('error', unsubscribe);
-    });
+    app.get(
+      '/assist/cards/:customerId',
+      {
+        schema: {
+          summary: "The assist card as it would be built now (for a desktop joining mid-interaction): twin summary with scores, top actions, other channels' context",
+          params: customerParams,
+          querystring: cardQuery,
+          response: { 200: assistCard, ...errors(400, 404) },
+        },
+      },
+      async (request) => {
+        const { customerId } = request.params;
+        if (!twins.engine.has(customerId)) throw new TwinloopError('NOT_FOUND', `customer "${customerId}" not found; check the id (GET /twins lists customers)`);
+        const now = twins.engine.eventClock || Date.now();
+        const card = await buildCard(triggerFromContext(contexts.get(customerId), ASSISTED_CHANNELS, request.query.channel, now));
+        // The card types its summary loosely (any decorated twin); here it is the twin as GET /twins/:id answers it.
+        return card as typeof card & { summary: z.output<typeof twinAnswer> | null };
+      },
+    );
 
-    app.get('/console/assist', async (_request, reply) => reply.type('text/html; charset=utf-8').send(ASSIST_PAGE_HTML));
+    app.get(
+      '/assist/stream',
+      {
+        schema: {
+          summary: 'Server-sent events for an agent desktop: a `card` event (an assist card) whenever an interaction starts on the channel; heartbeats every 15 s',
+          querystring: streamQuery,
+          response: { 200: { description: 'The event stream', content: { 'text/event-stream': { schema: z.string() } } }, ...errors(400) },
+        },
+      },
+      async (request, reply) => {
+        const { channel, agentId } = request.query;
+        // Fastify lets go of the response: the hub writes frames straight to the socket until it closes.
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, SSE_HEADERS);
+        raw.socket?.setNoDelay(true);
+        const unsubscribe = hub.subscribe(channel, agentId, raw);
+        raw.once('close', unsubscribe);
+        raw.once('error', unsubscribe);
+      },
+    );
+
+    app.get(
+      '/console/assist',
+      { schema: { summary: 'The agent desktop page (HTML, EventSource)', response: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } } } },
+      async (_request, reply) => reply.type('text/html; charset=utf-8').send(ASSIST_PAGE_HTML),
+    );
   };
 }
-
-const err = { $ref: '#/components/schemas/Error' };
-const ok = (description: string, type = 'application/json') => ({ description, content: { [type]: { schema: type === 'application/json' ? { type: 'object' } : { type: 'string' } } } });
-const channelParam = (required: boolean) => ({ name: 'channel', in: 'query', required, schema: { type: 'string', enum: ASSISTED_CHANNELS } });
-
-/** The assist paths for the OpenAPI document (merge into `openApiDocument().paths`); see docs/assist.md. */
-export const ASSIST_OPENAPI_PATHS = {
-  '/customers/{id}/context': {
-    get: {
-      summary: "A customer's context across channels: latest interaction per channel (updates merged) and the recent timeline, within 24 h",
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: { 200: ok('The context (empty for a quiet customer)'), 404: { description: 'Unknown customer', content: { 'application/json': { schema: err } } } },
-    },
-  },
-  '/assist/stream': {
-    get: {
-      summary: 'Server-sent events for an agent desktop: a `card` event whenever an interaction starts on the channel; heartbeats every 15 s',
-      parameters: [channelParam(true), { name: 'agentId', in: 'query', required: true, schema: { type: 'string', maxLength: 128 } }],
-      responses: { 200: ok('The event stream', 'text/event-stream'), 400: { description: 'Bad channel or agentId', content: { 'application/json': { schema: err } } } },
-    },
-  },
-  '/assist/cards/{customerId}': {
-    get: {
-      summary: "The assist card as it would be built now (for a desktop joining mid-interaction): twin summary with scores, top actions, other channels' context",
-      parameters: [{ name: 'customerId', in: 'path', required: true, schema: { type: 'string' } }, channelParam(false)],
-      responses: { 200: ok('The card'), 400: { description: 'Bad channel', content: { 'application/json': { schema: err } } }, 404: { description: 'Unknown customer', content: { 'application/json': { schema: err } } } },
-    },
-  },
-  '/console/assist': { get: { summary: 'The agent desktop page (HTML, EventSource)', responses: { 200: ok('HTML page', 'text/html') } } },
-} as const;

@@ -1,29 +1,75 @@
 import { z } from 'zod';
+import { decisionAnswer } from '../../decisioning/decision-answer.js';
+import { DO_NOTHING } from '../../decisioning/decision-record.js';
+import { productOfferingSchema } from '../../decisioning/offer-catalogue.js';
 import { channelSchema } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { DO_NOTHING } from '../../decisioning/decision-record.js';
-import { decisionAnswer } from '../../decisioning/decision-answer.js';
-import type { OperatorServices } from '../runtime/operator-services.js';
 import { actionForDecision } from '../runtime/decision-actions.js';
-import { jsonBody, parseBody } from './json-body.js';
+import type { OperatorServices } from '../runtime/operator-services.js';
+import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
+import { guardedResult } from './governance-schemas.js';
 import type { RouteModule } from './route-module.js';
 
-const decideBody = z.strictObject({
-  customerId: z.string().min(1).max(200),
-  channel: channelSchema,
-  reason: z.string().min(1).max(64).optional(),
-  direction: z.enum(['inbound', 'outbound']).optional(),
-  /** Execute the chosen action now (through the action policy); default false: recommend only. */
-  execute: z.boolean().default(false),
-  /** Also say, for each discarded offer, why in words (default: the step that removed it). */
-  explain: z.boolean().default(false),
-});
-const acceptBody = z.strictObject({
-  /** The action accepted (default: the decision's chosen one). */
-  actionId: z.string().min(1).optional(),
-  /** The person who accepted it on the desktop. */
-  agentId: z.string().min(1).max(200),
-});
+const decideBody = z
+  .strictObject({
+    customerId: z.string().min(1).max(200),
+    channel: channelSchema,
+    reason: z.string().min(1).max(64).optional().describe('Why the customer is in contact, e.g. billing_question'),
+    direction: z.enum(['inbound', 'outbound']).optional(),
+    execute: z.boolean().default(false).describe('Execute the chosen action now (through the action policy); default: recommend only'),
+    explain: z.boolean().default(false).describe("Also say, for each discarded offer, why in words (default: the step that removed it)"),
+  })
+  .meta({ examples: [{ customerId: 'C000001', channel: 'call', reason: 'billing_question' }] });
+const acceptBody = z
+  .strictObject({
+    actionId: z.string().min(1).optional().describe("The action accepted (default: the decision's chosen one)"),
+    agentId: z.string().min(1).max(200).describe('The person who accepted it on the desktop'),
+  })
+  .meta({ examples: [{ agentId: 'agent-17' }] });
+
+const decision = z.object({
+  decisionId: z.string(),
+  customerId: z.string(),
+  at: isoTime,
+  context: z.object({ channel: channelSchema, reason: z.string().optional(), direction: z.enum(['inbound', 'outbound']) }),
+  contextKey: z.string(),
+  chosen: z.string(),
+  ranked: list(
+    z.object({
+      actionId: z.string(),
+      name: z.string(),
+      treatment: z.object({ id: z.string(), name: z.string(), message: z.string() }).nullable(),
+      score: z.number(),
+      expectedValue: z.number(),
+      propensity: z.number().describe('Probability this action was chosen (sums to 1 over `ranked`)'),
+      reasons: list(z.string()),
+    }),
+  ),
+  discarded: list(
+    z.object({
+      actionId: z.string(),
+      step: z.enum(['eligibility', 'applicability', 'suitability', 'contact-policy', 'arbitration']),
+      reason: z.string().optional(),
+    }),
+  ),
+  execution: guardedResult.optional().describe('With `execute: true`: what the policy made of the chosen action'),
+}).meta({ id: 'Decision', description: 'Ranked actions with expected value and reasons; discarded offers with the funnel step that removed them' });
+
+// Named for the document only: offerings are written and answered as ProductOfferingInput (the catalogue validates them).
+productOfferingSchema.meta({ id: 'ProductOffering', description: 'A TMF620 product offering with what next-best-action needs (docs/decisioning.md)' });
+/** Offerings are answered as written (defaults left out): what the ProductOfferingInput component describes. */
+const offering = documentedAs('ProductOfferingInput');
+const catalogue = z.looseObject({ id: z.string().optional(), name: z.string().optional(), version: z.number().int().describe('The stored version, for optimistic concurrency'), productOffering: list(offering) });
+const catalogueBody = z
+  .looseObject({
+    version: z.union([z.number().int(), z.string()]).optional().describe('The stored version last read (a number): the write fails with 409 when another came first'),
+    productOffering: z.array(offering).min(1),
+  })
+  .describe('ProductOfferings (ProductOfferingInput); every problem is named with its path')
+  .meta({ examples: [{ productOffering: [{ id: 'retain-10', name: '10 % loyalty discount', actionClass: 'discount', productOfferingPrice: { priceType: 'discount', percentage: 10 }, treatments: [{ id: 't', name: 'T', message: 'Thanks for staying' }] }] }] });
+const offeringBody = documentedAs('ProductOfferingInput')
+  .describe("A ProductOffering; its id is the path's")
+  .meta({ examples: [{ name: 'Data bonus', actionClass: 'offer', productOfferingPrice: { priceType: 'oneTime' }, treatments: [{ id: 't', name: 'T', message: '5 GB on us' }], eligibility: 'months_over_allowance_3m >= 1' }] });
 
 /**
  * Next-best-action over HTTP: `POST /decisions` (the funnel's answer, optionally executed),
@@ -31,55 +77,84 @@ const acceptBody = z.strictObject({
  * through the policy with that person as the actor), and the offer catalogue as TM Forum TMF620
  * product offerings (`/productOffering`, `/catalogue`).
  */
-export function decisionRoutes(services: () => OperatorServices): RouteModule {
+export function decisionRoutes(s: OperatorServices): RouteModule {
+  const find = (id: string) => s.decisions.catalogueDocument().document.productOffering.find((o) => (o as { id?: string }).id === id) as Record<string, unknown> | undefined;
   return (app) => {
-    app.post('/decisions', async (req) => {
-      const body = parseBody(decideBody, req.body, '{"customerId": "C000001", "channel": "call", "reason": "billing_question"}');
-      const s = services();
-      const decision = s.decisions.decide(body.customerId, body);
-      const answer = decisionAnswer(decision, body.explain);
-      if (!body.execute || decision.chosen.actionId === DO_NOTHING) return answer;
-      const request = actionForDecision(s, decision, decision.chosen.actionId, { kind: 'system', id: 'next-best-action' });
-      return { ...answer, execution: await s.guarded.execute(request) };
-    });
-    app.post<{ Params: { id: string } }>('/decisions/:id/accept', async (req) => {
-      const body = parseBody(acceptBody, req.body, '{"agentId": "agent-17"}');
-      const s = services();
-      const decision = s.decisions.get(req.params.id);
-      if (!decision) throw new TwinloopError('NOT_FOUND', `no recent decision ${req.params.id}; decide again with POST /decisions`);
-      const actionId = body.actionId ?? decision.chosen.actionId;
-      if (actionId === DO_NOTHING) throw new TwinloopError('BAD_INPUT', 'the decision chose to do nothing; name an actionId of its ranked actions to accept one');
-      if (!decision.ranked.some((r) => r.actionId === actionId)) {
-        throw new TwinloopError('BAD_INPUT', `action ${actionId} is not among decision ${decision.decisionId}'s ranked actions (${decision.ranked.map((r) => r.actionId).join(', ')})`);
-      }
-      return s.guarded.execute(actionForDecision(s, decision, actionId, { kind: 'human', id: body.agentId }));
-    });
+    app.post(
+      '/decisions',
+      {
+        schema: {
+          summary: 'Next-best-action: ranked actions with expected value, propensity and reasons; each discarded offer with the funnel step that removed it (docs/decisioning.md). `execute: true` carries out the chosen action under the policy.',
+          body: decideBody,
+          response: { 200: decision, ...errors(400, 404) },
+        },
+      },
+      async (req) => {
+        const body = req.body;
+        const made = s.decisions.decide(body.customerId, body);
+        const answer = decisionAnswer(made, body.explain);
+        if (!body.execute || made.chosen.actionId === DO_NOTHING) return answer;
+        const request = actionForDecision(s, made, made.chosen.actionId, { kind: 'system', id: 'next-best-action' });
+        return { ...answer, execution: await s.guarded.execute(request) };
+      },
+    );
+    app.post(
+      '/decisions/:id/accept',
+      {
+        schema: {
+          summary: 'A person accepted an action of a recent decision (e.g. on the assist card): it executes through the policy with that person as the actor',
+          params: idParams,
+          body: acceptBody,
+          response: { 200: guardedResult, ...errors(400, 404) },
+        },
+      },
+      async (req) => {
+        const made = s.decisions.get(req.params.id);
+        if (!made) throw new TwinloopError('NOT_FOUND', `no recent decision ${req.params.id}; decide again with POST /decisions`);
+        const actionId = req.body.actionId ?? made.chosen.actionId;
+        if (actionId === DO_NOTHING) throw new TwinloopError('BAD_INPUT', 'the decision chose to do nothing; name an actionId of its ranked actions to accept one');
+        if (!made.ranked.some((r) => r.actionId === actionId)) {
+          throw new TwinloopError('BAD_INPUT', `action ${actionId} is not among decision ${made.decisionId}'s ranked actions (${made.ranked.map((r) => r.actionId).join(', ')})`);
+        }
+        return s.guarded.execute(actionForDecision(s, made, actionId, { kind: 'human', id: req.body.agentId }));
+      },
+    );
 
-    app.get('/catalogue', async () => {
-      const { document, version } = services().decisions.catalogueDocument();
+    app.get('/catalogue', { schema: { summary: 'The offer catalogue (TMF620 product offerings) with its version', response: { 200: catalogue } } }, async () => {
+      const { document, version } = s.decisions.catalogueDocument();
       return { ...document, version };
     });
-    app.put('/catalogue', async (req) => {
-      const doc = jsonBody(req.body, '{"productOffering": [...]}') as Record<string, unknown>;
-      const { version, ...document } = doc;
-      const saved = await services().decisions.replaceCatalogue(document, typeof version === 'number' ? version : undefined);
-      return { ...saved.document, version: saved.version };
-    });
-    app.get('/productOffering', async () => services().decisions.catalogueDocument().document.productOffering);
-    app.get<{ Params: { id: string } }>('/productOffering/:id', async (req) => {
-      const found = services().decisions.catalogueDocument().document.productOffering.find((o) => (o as { id?: string }).id === req.params.id);
+    app.put(
+      '/catalogue',
+      { schema: { summary: 'Replace the catalogue; every problem is named with its path; `version` gives optimistic concurrency', body: catalogueBody, response: { 200: catalogue, ...errors(400, 409) } } },
+      async (req) => {
+        const { version, ...document } = req.body;
+        const saved = await s.decisions.replaceCatalogue(document, typeof version === 'number' ? version : undefined);
+        return { ...saved.document, version: saved.version };
+      },
+    );
+    app.get('/productOffering', { schema: { summary: 'The product offerings (TMF620)', response: { 200: list(offering) } } }, async () => s.decisions.catalogueDocument().document.productOffering as Record<string, unknown>[]);
+    app.get('/productOffering/:id', { schema: { summary: 'One product offering', params: idParams, response: { 200: offering, ...errors(404) } } }, async (req) => {
+      const found = find(req.params.id);
       if (!found) throw new TwinloopError('NOT_FOUND', `no product offering "${req.params.id}"; GET /productOffering lists them`);
       return found;
     });
-    app.put<{ Params: { id: string } }>('/productOffering/:id', async (req) => {
-      const offering = jsonBody(req.body, '{"id": "retain-10", "name": "...", "actionClass": "discount", ...}') as Record<string, unknown>;
-      if (offering.id !== undefined && offering.id !== req.params.id) throw new TwinloopError('BAD_INPUT', `body id "${String(offering.id)}" differs from the path's "${req.params.id}"`);
-      await services().decisions.putOffering({ ...offering, id: req.params.id });
-      return services().decisions.catalogueDocument().document.productOffering.find((o) => (o as { id?: string }).id === req.params.id);
-    });
-    app.delete<{ Params: { id: string } }>('/productOffering/:id', async (req, reply) => {
-      await services().decisions.deleteOffering(req.params.id);
-      return reply.status(204).send();
-    });
+    app.put(
+      '/productOffering/:id',
+      { schema: { summary: 'Create or replace a product offering (eligibility rules are parsed and checked)', params: idParams, body: offeringBody, response: { 200: offering, ...errors(400, 409) } } },
+      async (req) => {
+        if (req.body.id !== undefined && req.body.id !== req.params.id) throw new TwinloopError('BAD_INPUT', `body id "${String(req.body.id)}" differs from the path's "${req.params.id}"`);
+        await s.decisions.putOffering({ ...req.body, id: req.params.id });
+        return find(req.params.id)!;
+      },
+    );
+    app.delete(
+      '/productOffering/:id',
+      { schema: { summary: 'Remove a product offering', params: idParams, response: { 204: z.undefined().describe('Removed'), ...errors(404, 409) } } },
+      async (req, reply) => {
+        await s.decisions.deleteOffering(req.params.id);
+        return reply.status(204).send();
+      },
+    );
   };
 }

@@ -1,5 +1,7 @@
 import type { FastifyReply } from 'fastify';
-import { toTwinloopError, type ErrorCode } from '../../domain/errors.js';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { TwinloopError, toTwinloopError, type ErrorCode } from '../../domain/errors.js';
 
 /** The one table from error codes to HTTP status codes. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -14,17 +16,42 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/** The part of the request a validation error is about, as the message names it. */
+const PART: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'headers' };
+
+/** The example a route's schema for `part` carries (`.meta({ examples })`), as the message shows it. */
+function exampleOf(reply: FastifyReply, part: string): string | undefined {
+  const schema = (reply.request.routeOptions.schema as Record<string, unknown> | undefined)?.[part];
+  const example = schema instanceof z.ZodType ? (schema.meta()?.examples as unknown[] | undefined)?.[0] : undefined;
+  if (example === undefined) return undefined;
+  if (part === 'querystring') return `${reply.request.routeOptions.url}?${new URLSearchParams(example as Record<string, string>)}`;
+  return JSON.stringify(example);
+}
+
+/**
+ * A request that fails its route's schema, as a BAD_INPUT naming the field: `channel: Invalid
+ * option: expected one of …; e.g. /assist/stream?channel=call&agentId=agent-7`.
+ */
+function validationError(reply: FastifyReply, err: { validation: { instancePath: string; message?: string }[]; validationContext?: string }): TwinloopError {
+  const part = err.validationContext ?? 'body';
+  const first = err.validation[0];
+  const field = first.instancePath.replace(/^\//, '').replace(/\//g, '.') || PART[part] || part;
+  const example = exampleOf(reply, part);
+  return new TwinloopError('BAD_INPUT', `${field}: ${first.message ?? 'invalid'}${example ? `; e.g. ${example}` : ''}`);
+}
+
 /** Turns anything thrown in a route into a JSON error answer with the mapped status. */
 export function sendError(reply: FastifyReply, thrown: unknown): FastifyReply {
+  if (hasZodFastifySchemaValidationErrors(thrown)) thrown = validationError(reply, thrown);
   const fastifyStatus = (thrown as { statusCode?: number }).statusCode;
-  if (fastifyStatus && fastifyStatus >= 400 && fastifyStatus < 500 && !(thrown as { code?: string }).code?.match(/^[A-Z_]+$/)) {
+  if (fastifyStatus && fastifyStatus >= 400 && fastifyStatus < 500 && !(thrown instanceof TwinloopError)) {
+    // Fastify's own refusals (an unsupported media type, a body over the limit…).
     return reply.status(fastifyStatus).send({ error: { code: 'BAD_INPUT', message: (thrown as Error).message } });
   }
   const err = toTwinloopError(thrown);
-  const status = fastifyStatus && fastifyStatus < 500 && err.code === 'INTERNAL' ? fastifyStatus : HTTP_STATUS[err.code];
+  const status = HTTP_STATUS[err.code];
   if (err.code === 'OVERLOADED' || err.code === 'UNAVAILABLE') {
     reply.header('Retry-After', String(err.context.retryAfterSeconds ?? 1));
   }
-  const code = status < 500 && err.code === 'INTERNAL' ? 'BAD_INPUT' : err.code;
-  return reply.status(status).send({ error: { code, message: err.message } });
+  return reply.status(status).send({ error: { code: err.code, message: err.message } });
 }

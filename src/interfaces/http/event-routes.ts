@@ -1,9 +1,13 @@
-import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import { MAX_EVENT_BYTES } from '../../domain/event-validation.js';
+import { EVENT_KINDS, twinEventSchema } from '../../domain/events.js';
 import type { RecordOutcome } from '../../domain/event-sink.js';
 import type { IntakeRecord } from '../../twin/intake.js';
 import type { TwinService } from '../../twin/twin-service.js';
+import { errors, list, pageLimit } from './api-schemas.js';
+import type { RouteModule } from './route-module.js';
 
 /** Splits a request body into records: a JSON array, one JSON object, or NDJSON lines. */
 export function recordsFromBody(body: string, contentType: string | undefined): IntakeRecord[] {
@@ -43,16 +47,84 @@ export function summarise(outcomes: readonly RecordOutcome[]) {
   return { accepted, duplicates, rejected, results: outcomes.map((o, index) => ({ index, ...o })) };
 }
 
-export function registerEventRoutes(app: FastifyInstance, twins: TwinService): void {
-  app.post('/events', async (request) => {
-    const records = recordsFromBody(request.body as string, request.headers['content-type']);
-    if (records.length === 0) throw new TwinloopError('BAD_INPUT', 'body: no events; send a JSON array of events or NDJSON lines');
-    return summarise(await twins.intake.submitRecords(records, 'http'));
-  });
+const intakeResult = z.object({
+  accepted: z.number().int(),
+  duplicates: z.number().int(),
+  rejected: z.number().int(),
+  results: list(
+    z.object({
+      index: z.number().int().describe("The record's position in the batch"),
+      status: z.enum(['accepted', 'duplicate', 'rejected']),
+      id: z.string().optional(),
+      reason: z.string().optional().describe('Why a record was rejected, naming the field'),
+    }),
+  ),
+}).meta({ id: 'IntakeResult', description: 'The answer to every record of a batch' });
 
-  app.get<{ Querystring: { after?: string; limit?: string } }>('/dead-letters', async (request) => {
-    const limit = Math.min(1000, Number(request.query.limit ?? 100) || 100);
-    const items = await twins.store.listDeadLetters({ afterId: Number(request.query.after ?? 0) || 0, limit });
-    return { items, total: await twins.store.countDeadLetters(), next: items.length === limit ? items[items.length - 1].id : null };
-  });
+const deadLetterPage = z.object({
+  items: list(z.object({ id: z.number().int(), record: z.string(), reason: z.string(), at: z.number().describe('When it was parked (ms since the epoch)'), source: z.string() })),
+  total: z.number().int(),
+  next: z.number().int().nullable().describe('The `after` of the next page; null at the end'),
+});
+
+// Named for the document only: the events body refers to it as TwinEventInput (the intake validates each record).
+twinEventSchema.meta({ id: 'TwinEvent', description: 'One customer event (docs/events.md)' });
+
+/** The event body as documented: parsed record by record by the intake, never as a whole. */
+const EVENTS_BODY = {
+  content: {
+    'application/json': { schema: { oneOf: [{ type: 'array', items: { $ref: '#/components/schemas/TwinEventInput' } }, { $ref: '#/components/schemas/TwinEventInput' }] } },
+    'application/x-ndjson': { schema: { type: 'string', description: 'One event (JSON) per line' } },
+  },
+};
+
+/** Raw event bodies arrive as text: the intake splits and parses them record by record. */
+const RAW_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'text/plain'];
+
+/**
+ * `POST /events` (a JSON array, one JSON object, or NDJSON: each record answered, good ones kept
+ * when others are bad) and `GET /dead-letters`. The events route reads its body as raw text in a
+ * scope of its own, so one bad record cannot fail the batch; every other route gets validated JSON.
+ */
+export function eventRoutes(twins: TwinService): RouteModule {
+  return (app) => {
+    void app.register(async (scope) => {
+      scope.removeContentTypeParser(['application/json', 'text/plain']);
+      scope.addContentTypeParser(RAW_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      // The body is documented, not validated here: the intake validates each record.
+      scope.setValidatorCompiler(() => (data) => ({ value: data }));
+      scope.withTypeProvider<ZodTypeProvider>().post(
+        '/events',
+        {
+          schema: {
+            summary: 'Ingest events (JSON array, one JSON object, or NDJSON)',
+            description: `Each record is answered: accepted, duplicate (same id and body as one already logged) or rejected with the reason naming the field. Good records of a batch land even when others are bad; rejected ones are parked as dead letters. Kinds: ${EVENT_KINDS.join(', ')}. See docs/events.md.`,
+            body: EVENTS_BODY as unknown as z.ZodType<string>,
+            response: { 200: intakeResult, ...errors(400, 503) },
+          },
+        },
+        async (request) => {
+          const records = recordsFromBody(typeof request.body === 'string' ? request.body : '', request.headers['content-type']);
+          if (records.length === 0) throw new TwinloopError('BAD_INPUT', 'body: no events; send a JSON array of events or NDJSON lines');
+          return summarise(await twins.intake.submitRecords(records, 'http'));
+        },
+      );
+    });
+
+    app.get(
+      '/dead-letters',
+      {
+        schema: {
+          summary: 'Parked records with their reasons',
+          querystring: z.object({ after: z.coerce.number().int().min(0).default(0), limit: pageLimit(100) }),
+          response: { 200: deadLetterPage, ...errors(400) },
+        },
+      },
+      async (request) => {
+        const { after, limit } = request.query;
+        const items = await twins.store.listDeadLetters({ afterId: after, limit });
+        return { items, total: await twins.store.countDeadLetters(), next: items.length === limit ? items[items.length - 1].id : null };
+      },
+    );
+  };
 }

@@ -1,37 +1,60 @@
 import { z } from 'zod';
+import { actionRequestSchema } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
-import { jsonBody, parseBody } from './json-body.js';
+import { errors, idParams, list, pageLimit } from './api-schemas.js';
+import { approvalItem, auditRecord, auditVerification, guardedResult } from './governance-schemas.js';
 import type { RouteModule } from './route-module.js';
 
-const decisionBody = z.strictObject({ by: z.string().min(1).max(200), reason: z.string().min(1).max(2000) });
-const auditQuery = z.object({ after: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const actionBody = actionRequestSchema.meta({
+  examples: [{ actionClass: 'credit', channel: 'call', customerId: 'C000001', cost: 10, actor: { kind: 'human', id: 'agent-7' }, why: { summary: 'billing error' } }],
+});
+const approvalDecision = z.strictObject({ by: z.string().min(1).max(200), reason: z.string().min(1).max(2000) }).meta({ examples: [{ by: 'supervisor-3', reason: 'within goodwill guidelines' }] });
+const auditQuery = z.object({ after: z.coerce.number().int().min(0).optional(), limit: pageLimit(100) }).meta({ examples: [{ after: '0', limit: '100' }] });
 
 /**
  * Actions, approvals and the audit trail over HTTP. `POST /actions` is the one door for asking
  * Twinloop to act on a customer; the policy answers executed, pending-approval, advised or
  * refused (200 in every case: a refusal is an answer, not a fault).
  */
-export function governanceRoutes(services: () => OperatorServices): RouteModule {
+export function governanceRoutes(services: OperatorServices): RouteModule {
   return (app) => {
-    app.post('/actions', async (req) => services().guarded.execute(jsonBody(req.body, '{"actionClass": "credit", "channel": "call", "customerId": "C000001", "cost": 10, "actor": {"kind": "human", "id": "agent-7"}}')));
-    app.get('/approvals', async () => services().approvals.listPending(500));
-    app.get<{ Params: { id: string } }>('/approvals/:id', async (req) => {
-      const item = await services().approvals.get(req.params.id);
+    app.post(
+      '/actions',
+      {
+        schema: {
+          summary: 'Ask to act on a customer. The policy answers executed, pending-approval, advised, refused (with the guardrail) or failed; always 200 with the reason (docs/policy.md)',
+          body: actionBody,
+          response: { 200: guardedResult, ...errors(400) },
+        },
+      },
+      async (req) => services.guarded.execute(req.body),
+    );
+    app.get('/approvals', { schema: { summary: 'Pending approvals with what, why and the evidence', response: { 200: list(approvalItem) } } }, async () => services.approvals.listPending(500));
+    app.get('/approvals/:id', { schema: { summary: 'One approval', params: idParams, response: { 200: approvalItem, ...errors(404) } } }, async (req) => {
+      const item = await services.approvals.get(req.params.id);
       if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${req.params.id}; GET /approvals lists the pending ones`);
       return item;
     });
     for (const verb of ['approve', 'reject'] as const) {
-      app.post<{ Params: { id: string } }>(`/approvals/:id/${verb}`, async (req) => {
-        const body = parseBody(decisionBody, req.body, '{"by": "supervisor-3", "reason": "within goodwill guidelines"}');
-        return services().decideApproval(req.params.id, { approve: verb === 'approve', by: { kind: 'human', id: body.by }, reason: body.reason });
-      });
+      app.post(
+        `/approvals/:id/${verb}`,
+        {
+          schema: {
+            summary: verb === 'approve' ? 'Approve: the action executes through the policy (caps and budgets still apply)' : 'Reject with a reason',
+            params: idParams,
+            body: approvalDecision,
+            response: { 200: guardedResult, ...errors(400, 403, 404, 409) },
+          },
+        },
+        async (req) => services.decideApproval(req.params.id, { approve: verb === 'approve', by: { kind: 'human', id: req.body.by }, reason: req.body.reason }),
+      );
     }
-    app.get('/audit', async (req) => {
-      const q = auditQuery.safeParse(req.query);
-      if (!q.success) throw new TwinloopError('BAD_INPUT', `query: ${q.error.issues[0].message}; use ?after=SEQ&limit=N`);
-      return services().audit.read({ afterSeq: q.data.after, limit: q.data.limit });
-    });
-    app.get('/audit/verify', async () => services().audit.verify());
+    app.get(
+      '/audit',
+      { schema: { summary: 'Audit entries after a sequence number (hash-chained), oldest first', querystring: auditQuery, response: { 200: list(auditRecord), ...errors(400) } } },
+      async (req) => services.audit.read({ afterSeq: req.query.after, limit: req.query.limit }),
+    );
+    app.get('/audit/verify', { schema: { summary: 'Walks the hash chain; reports the first broken link', response: { 200: auditVerification } } }, async () => services.audit.verify());
   };
 }

@@ -1,13 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeSimulation } from '../../agents/intents/fake-simulation.js';
 import { createIntentService } from '../../agents/intents/intent-service.js';
 import { memoryDocuments } from '../../store/document-store.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
-import { sendError } from './error-mapping.js';
 import { intentRoutes } from './intent-routes.js';
+import { createHttpApp } from './server.js';
 
 const PROPOSED = {
   name: 'Keep high-value prepaid customers at risk',
@@ -48,11 +47,7 @@ function app() {
     execute: async () => ({ executionId: `run-${++executed}` }),
     observe: async () => ({ asOf: Date.now(), values: {}, spend: 0 }),
   });
-  const server = Fastify();
-  server.removeContentTypeParser('application/json');
-  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => done(null, body));
-  server.setErrorHandler((err, _req, reply) => sendError(reply, err));
-  intentRoutes(() => ({ intents }) as unknown as OperatorServices)(server);
+  const server = createHttpApp({ version: 'test' }, [intentRoutes({ intents } as unknown as OperatorServices)]);
   return { server, executions: () => executed };
 }
 

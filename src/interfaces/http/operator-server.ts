@@ -25,7 +25,7 @@ export interface OperatorServerOptions {
  * shop front — every route over the operator's one set of services.
  */
 export function createOperatorServer(operator: Operator, options: OperatorServerOptions): FastifyInstance {
-  const services = () => operator.services;
+  const { services } = operator;
   return createHttpServer({ twins: operator.twins, version: options.version, logger: options.logger, decorateTwin: operator.intelligence.decorateTwin, scoreFields: operator.intelligence.scoreFields }, [
     modelRoutes(operator.intelligence),
     assistRoutes(operator.twins, operator.assist),

@@ -1,5 +1,15 @@
+import { z } from 'zod';
 import type { SandboxWorld } from '../../sandbox/index.js';
 import type { RouteModule } from './route-module.js';
+
+const applicant = z.object({
+  applicantId: z.string(),
+  fullName: z.string(),
+  birthDate: z.string(),
+  documentType: z.enum(['passport', 'id_card', 'driving_licence']),
+  documentNumber: z.string(),
+  preferredPlanId: z.string().describe('The plan the applicant asks for'),
+});
 
 /**
  * The simulated operator's shop front: `POST /sandbox/applicants` draws the next person who asks
@@ -8,6 +18,10 @@ import type { RouteModule } from './route-module.js';
  */
 export function sandboxRoutes(world: SandboxWorld): RouteModule {
   return (app) => {
-    app.post('/sandbox/applicants', async (_req, reply) => reply.status(201).send(world.nextApplicant()));
+    app.post(
+      '/sandbox/applicants',
+      { schema: { summary: 'The sandbox operator: draws the next applicant for a line, to onboard with POST /workflows/onboarding/start {"applicant": …}', response: { 201: applicant } } },
+      async (_req, reply) => reply.status(201).send(world.nextApplicant()),
+    );
   };
 }

@@ -1,48 +1,158 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifySchemaCompiler, type FastifySerializerCompiler } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { TwinloopError } from '../../domain/errors.js';
 import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import type { ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { sendError } from './error-mapping.js';
-import { registerEventRoutes } from './event-routes.js';
-import { openApiDocument } from './openapi.js';
+import { eventRoutes } from './event-routes.js';
 import type { RouteModule } from './route-module.js';
-import { registerTwinRoutes } from './twin-routes.js';
+import { twinRoutes } from './twin-routes.js';
 
-/** What the base HTTP server is built on. */
-export interface HttpServerOptions {
-  twins: TwinService;
+/** What any HTTP app of Twinloop is built with. */
+export interface HttpAppOptions {
   version: string;
   /** pino logging of requests; off in tests. */
   logger?: boolean;
   /** Largest request body; a 64 MB batch is ~200k events. */
   bodyLimit?: number;
+}
+
+/** What the HTTP API over the twins is built on. */
+export interface HttpServerOptions extends HttpAppOptions {
+  twins: TwinService;
   /** Adds fields to every twin answer (e.g. live scores with reasons); called for current reads only. */
   decorateTwin?: TwinDecorator;
   /** Live scores `/twins` may filter on (the intelligence layer's `scoreFields`); default none. */
   scoreFields?: ExtraFields;
 }
 
-/** Builds the HTTP API (not yet listening). */
-export function createHttpServer(options: HttpServerOptions, modules: readonly RouteModule[] = []): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024 });
-  // Event bodies are split and parsed record by record by the intake, so one bad record cannot fail the batch.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(['application/json', 'application/x-ndjson', 'application/jsonl', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+const DESCRIPTION =
+  'Living customer twins for telecom operators: event intake, twins and their history, next-best-action, actions under policy, simulations, intents, workflows and MCP. Every error answers `{"error": {"code", "message"}}` with the message naming the field.';
+
+/**
+ * Answers are written as they are (the route's schema documents them; `test/http-contract.e2e.test.ts`
+ * checks live answers against the document): a check on every answer would cost the hot routes
+ * (`POST /decisions`, `GET /twins/:id`) time and add nothing the contract test does not catch.
+ */
+const serializeAsIs: FastifySerializerCompiler<unknown> = () => (data) => JSON.stringify(data);
+
+/** Checks a request part against its zod schema; a request without a body (Fastify passes `null`) is checked as `undefined`, which an optional body accepts. */
+const validateAgainstSchema: FastifySchemaCompiler<z.ZodType> = (route) => {
+  const check = validatorCompiler(route);
+  return route.httpPart === 'body' ? (data) => check(data === null ? undefined : data) : check;
+};
+
+/** Parses a JSON body; an empty one is no body (`undefined`), a malformed one a BAD_INPUT. */
+function parseJson(body: string): unknown {
+  if (body.trim() === '') return undefined;
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    throw new TwinloopError('BAD_INPUT', `body: malformed JSON (${(err as Error).message})`, { cause: err });
+  }
+}
+
+const isZod = (schema: unknown): schema is z.ZodType => schema instanceof z.ZodType;
+
+/**
+ * The document without the named schemas nothing refers to: every named schema is generated in an
+ * input and an output form, and most are used in only one of them.
+ */
+function withoutUnusedSchemas(doc: { paths?: unknown; components?: { schemas?: Record<string, unknown> } }): unknown {
+  const schemas = doc.components?.schemas ?? {};
+  const used = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        const name = key === '$ref' && typeof value === 'string' ? value.replace('#/components/schemas/', '') : undefined;
+        if (name !== undefined && !used.has(name)) {
+          used.add(name);
+          visit(schemas[name]);
+        } else visit(value);
+      }
+    }
+  };
+  visit(doc.paths);
+  return { ...doc, components: { ...doc.components, schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name))) } };
+}
+
+/**
+ * The HTTP edge every route module runs in (not yet listening): requests validated against each
+ * route's zod schemas, bad input answered 400 naming the field through `sendError`, the OpenAPI
+ * document made from the schemas and served at `/openapi.json`.
+ */
+export function createHttpApp(options: HttpAppOptions, modules: readonly RouteModule[]): FastifyInstance {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validateAgainstSchema);
+  app.setSerializerCompiler(serializeAsIs);
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJson(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   app.setErrorHandler((err, _req, reply) => sendError(reply, err));
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}; see /openapi.json` } }));
 
-  const { twins } = options;
-  app.get('/health', async () => ({
-    status: 'ok',
-    twins: twins.engine.size,
-    appliedSeq: twins.appliedSeq(),
-    intakePending: twins.intake.pending,
-    eventClock: twins.engine.eventClock ? new Date(twins.engine.eventClock).toISOString() : null,
-  }));
-  const doc = openApiDocument(options.version);
-  app.get('/openapi.json', async () => doc);
-  registerEventRoutes(app, twins);
-  registerTwinRoutes(app, twins, options.decorateTwin, options.scoreFields);
-  for (const add of modules) add(app);
+  // A route whose body is not a zod schema (`POST /events` reads raw text) documents it as JSON Schema.
+  void app.register(fastifySwagger, {
+    openapi: { openapi: '3.1.0', info: { title: 'Twinloop API', version: options.version, description: DESCRIPTION } },
+    transform: (route) => {
+      const body = (route.schema as { body?: unknown } | undefined)?.body;
+      if (body === undefined || isZod(body)) return jsonSchemaTransform(route);
+      const transformed = jsonSchemaTransform({ ...route, schema: { ...route.schema, body: undefined } });
+      return { ...transformed, schema: { ...transformed.schema, body } };
+    },
+    transformObject: jsonSchemaTransformObject,
+  });
+  // Registered after the document's plugin, so that it sees every route.
+  void app.register(async (scope) => {
+    const api = scope.withTypeProvider<ZodTypeProvider>();
+    let document: unknown;
+    api.get('/openapi.json', { schema: { hide: true } }, async () => (document ??= withoutUnusedSchemas(app.swagger())));
+    for (const add of modules) add(api);
+  });
   return app;
+}
+
+/** `GET /health`: liveness and counts. */
+function healthRoutes(twins: TwinService): RouteModule {
+  return (app) => {
+    app.get(
+      '/health',
+      {
+        schema: {
+          summary: 'Liveness and counts',
+          response: {
+            200: z.object({
+              status: z.literal('ok'),
+              twins: z.number().int(),
+              appliedSeq: z.number().int(),
+              intakePending: z.number().int(),
+              eventClock: z.string().nullable().describe('The latest event time applied (ISO), null before the first event'),
+            }),
+          },
+        },
+      },
+      async () => ({
+        status: 'ok' as const,
+        twins: twins.engine.size,
+        appliedSeq: twins.appliedSeq(),
+        intakePending: twins.intake.pending,
+        eventClock: twins.engine.eventClock ? new Date(twins.engine.eventClock).toISOString() : null,
+      }),
+    );
+  };
+}
+
+/** The HTTP API over a twin service (not yet listening): health, events, twins, then the route modules of later layers. */
+export function createHttpServer(options: HttpServerOptions, modules: readonly RouteModule[] = []): FastifyInstance {
+  const { twins } = options;
+  return createHttpApp(options, [healthRoutes(twins), eventRoutes(twins), twinRoutes(twins, options.decorateTwin, options.scoreFields), ...modules]);
 }

@@ -1,25 +1,73 @@
-import { TwinloopError } from '../../domain/errors.js';
-import { parseScenarios } from '../../simulation/index.js';
+import { z } from 'zod';
+import { parseScenarios, scenarioSchema } from '../../simulation/index.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
-import { jsonBody } from './json-body.js';
+import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
+
+const scenarioAnswer = scenarioSchema.meta({ id: 'Scenario', description: 'A scenario of the simulation lab (docs/simulation.md)' });
+
+const estimate = z.object({ mean: z.number(), p05: z.number(), p95: z.number() }).describe('Mean and the 90 % interval');
+const outcome = z.object({
+  twins: z.number().int(),
+  treated: z.number().int(),
+  churnersBaseline: estimate,
+  churnersScenario: estimate,
+  churnersAvoided: estimate,
+  revenue: estimate,
+  revenueDelta: estimate,
+  cost: estimate,
+  netValue: estimate,
+  return: estimate.nullable().describe('netValue / cost; null when the scenario costs nothing'),
+  accepted: estimate,
+});
+const scenarioResult = z.object({
+  name: z.string(),
+  kind: z.string(),
+  horizonMonths: z.number(),
+  draws: z.number().int(),
+  segmentBy: z.string(),
+  overall: outcome,
+  segments: list(outcome.extend({ segment: z.string() })),
+});
+const runBrief = z.object({
+  id: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  progress: z.number().describe('Fraction of draws done, 0..1'),
+  scenarios: list(scenarioAnswer),
+  startedAt: isoTime,
+  finishedAt: isoTime.optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+const run = runBrief.extend({ results: list(scenarioResult).optional() });
+
+const scenario = documentedAs('ScenarioInput');
+const scenariosBody = z
+  .union([scenario, z.array(scenario), z.object({ scenarios: z.array(scenario) })])
+  .describe('One scenario, a list of them, or {"scenarios": [...]}; every problem is named with its path')
+  .meta({ examples: [{ kind: 'retention_campaign', name: 'top 1000', horizonMonths: 3, targeting: { rank: 'churn_value', k: 1000 }, offer: { id: 'retain-10', discountPct: 10, months: 6 } }] });
 
 /**
  * The simulation lab over HTTP: `POST /simulations` starts a run (202, with its id; scenarios in
  * docs/simulation.md), `GET /simulations/:id` reads its status, progress and results.
  */
-export function simulationRoutes(services: () => OperatorServices): RouteModule {
+export function simulationRoutes(s: OperatorServices): RouteModule {
   return (app) => {
-    app.post('/simulations', async (req, reply) => {
-      const file = parseScenarios(jsonBody(req.body, '{"scenarios": [{"kind": "retention_campaign", ...}]}'));
-      const run = await services().simulations.start(file.scenarios);
-      return reply.status(202).header('location', `/simulations/${run.id}`).send(run);
-    });
-    app.get('/simulations', async () => (await services().simulations.list()).map(({ results: _r, ...brief }) => brief));
-    app.get<{ Params: { id: string } }>('/simulations/:id', async (req) => services().simulations.get(req.params.id));
-    app.post<{ Params: { id: string } }>('/simulations/:id/cancel', async (req) => {
-      if (!req.params.id) throw new TwinloopError('BAD_INPUT', 'a simulation id is needed');
-      return services().simulations.cancel(req.params.id);
-    });
+    app.post(
+      '/simulations',
+      { schema: { summary: 'Start a simulation run (scenarios in docs/simulation.md); 202 with its id', body: scenariosBody, response: { 202: run, ...errors(400, 503) } } },
+      async (req, reply) => {
+        const started = await s.simulations.start(parseScenarios(req.body).scenarios);
+        return reply.status(202).header('location', `/simulations/${started.id}`).send(started);
+      },
+    );
+    app.get('/simulations', { schema: { summary: 'Simulation runs (without results)', response: { 200: list(runBrief) } } }, async () =>
+      (await s.simulations.list()).map(({ results: _r, ...brief }) => brief),
+    );
+    app.get('/simulations/:id', { schema: { summary: 'Status, progress, and results with 90 % intervals by segment', params: idParams, response: { 200: run, ...errors(404) } } }, async (req) =>
+      s.simulations.get(req.params.id),
+    );
+    app.post('/simulations/:id/cancel', { schema: { summary: 'Cancel a running simulation', params: idParams, response: { 200: run, ...errors(404, 409) } } }, async (req) =>
+      s.simulations.cancel(req.params.id),
+    );
   };
 }

@@ -1,51 +1,88 @@
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
+import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
+import { FEATURE_NAMES } from '../../twin/twin-features.js';
 import { queryTwinsWhere, type ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
-import type { TwinView } from '../../twin/twin-view.js';
-
-/** Parses an ISO time query parameter, naming it when malformed. */
-export function parseTime(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new TwinloopError('BAD_INPUT', `${name}: "${value}" is not an ISO-8601 time`);
-  return ms;
-}
+import { errors, isoTimeQuery, pageLimit } from './api-schemas.js';
+import type { RouteModule } from './route-module.js';
+import { timelinePage, twinAnswer, twinDiff, twinPage } from './twin-schemas.js';
 
 const PAGING = new Set(['limit', 'offset']);
+const twinParams = z.object({ id: z.string().min(1).max(128) });
 
-/** The twin routes; `scoreFields` lets `/twins` filter on live scores (`churn.gt=0.5`). */
-export function registerTwinRoutes(app: FastifyInstance, twins: TwinService, decorate?: (view: TwinView) => Record<string, unknown>, scoreFields?: ExtraFields): void {
-  app.get<{ Querystring: Record<string, string> }>('/twins', async (request) => {
-    const q = request.query;
-    const limit = Math.min(1000, Math.max(1, Number(q.limit ?? 50) || 50));
-    const offset = Math.max(0, Number(q.offset ?? 0) || 0);
-    const page = queryTwinsWhere(twins.engine, Object.fromEntries(Object.entries(q).filter(([k]) => !PAGING.has(k))), offset, limit, scoreFields);
-    return { items: page.items, next: page.next, twinCount: twins.engine.size };
-  });
+/**
+ * `GET /twins` (filtered on features and, with `scoreFields`, on live scores: `churn.gt=0.5`),
+ * `GET /twins/:id` (now, with scores, or as of a time), its timeline and diff.
+ */
+export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFields?: ExtraFields): RouteModule {
+  return (app) => {
+    app.get(
+      '/twins',
+      {
+        schema: {
+          summary: 'List twins, filtered on features and live scores (`field.op=value`, docs/filters.md)',
+          description: `Scans twins in order from \`offset\` and returns up to \`limit\` matches; \`next\` is the offset to resume from (null at the end), \`twinCount\` the number of twins in all. Filters are \`{field}.{op}=number\` such as data_mb_30d.gt=1000 or churn.gt=0.5; ops eq, ne, gt, gte, lt, lte; fields: ${FEATURE_NAMES.join(', ')}, and the live scores churn and clv once a model serves (shown under \`scores\` when a filter reads them).`,
+          // Filters are named by the fields themselves: the keys beyond paging are checked by the twin layer's filter vocabulary.
+          querystring: z.looseObject({ limit: pageLimit(50), offset: z.coerce.number().int().min(0).default(0) }).meta({ examples: [{ 'data_mb_30d.gt': '1000', limit: '20' }] }),
+          response: { 200: twinPage, ...errors(400) },
+        },
+      },
+      async (request) => {
+        const { limit, offset, ...rest } = request.query;
+        const where = Object.fromEntries(Object.entries(rest).filter(([k]) => !PAGING.has(k)).map(([k, v]) => [k, String(v)]));
+        const page = queryTwinsWhere(twins.engine, where, offset, limit, scoreFields);
+        return { items: page.items, next: page.next, twinCount: twins.engine.size };
+      },
+    );
 
-  app.get<{ Params: { id: string }; Querystring: { at?: string } }>('/twins/:id', async (request) => {
-    const at = parseTime('at', request.query.at);
-    const view = at === undefined ? twins.engine.view(request.params.id) : await twins.history.asOf(request.params.id, at);
-    if (!view) throw new TwinloopError('NOT_FOUND', `twin "${request.params.id}" not found${at === undefined ? '' : ` as of ${request.query.at}`}`);
-    return at === undefined && decorate ? { ...view, ...decorate(view) } : view;
-  });
+    app.get(
+      '/twins/:id',
+      {
+        schema: {
+          summary: 'A twin: profile, products and features, now or as of a past time; a current read also carries live scores with reasons (churn, lifetime value, usage trend, complaints, payments, offer propensity)',
+          params: twinParams,
+          querystring: z.object({ at: isoTimeQuery.optional() }),
+          response: { 200: twinAnswer, ...errors(400, 404) },
+        },
+      },
+      async (request) => {
+        const { at } = request.query;
+        const view = at === undefined ? twins.engine.view(request.params.id) : await twins.history.asOf(request.params.id, at);
+        if (!view) throw new TwinloopError('NOT_FOUND', `twin "${request.params.id}" not found${at === undefined ? '' : ` as of ${new Date(at).toISOString()}`}`);
+        return at === undefined && decorate ? { ...view, ...decorate(view) } : view;
+      },
+    );
 
-  app.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string; until?: string } }>('/twins/:id/timeline', async (request) => {
-    if (!twins.engine.has(request.params.id)) throw new TwinloopError('NOT_FOUND', `twin "${request.params.id}" not found`);
-    const limit = Math.min(1000, Math.max(1, Number(request.query.limit ?? 100) || 100));
-    const items = await twins.history.timeline(request.params.id, {
-      afterSeq: Number(request.query.after ?? 0) || 0,
-      limit,
-      until: parseTime('until', request.query.until),
-    });
-    return { items, next: items.length === limit ? items[items.length - 1].seq : null };
-  });
+    app.get(
+      '/twins/:id/timeline',
+      {
+        schema: {
+          summary: "A twin's events in log order",
+          params: twinParams,
+          querystring: z.object({ after: z.coerce.number().int().min(0).default(0), limit: pageLimit(100), until: isoTimeQuery.optional() }),
+          response: { 200: timelinePage, ...errors(400, 404) },
+        },
+      },
+      async (request) => {
+        if (!twins.engine.has(request.params.id)) throw new TwinloopError('NOT_FOUND', `twin "${request.params.id}" not found`);
+        const { after, limit, until } = request.query;
+        const items = await twins.history.timeline(request.params.id, { afterSeq: after, limit, until });
+        return { items, next: items.length === limit ? items[items.length - 1].seq : null };
+      },
+    );
 
-  app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string } }>('/twins/:id/diff', async (request) => {
-    const from = parseTime('from', request.query.from);
-    const to = parseTime('to', request.query.to) ?? twins.engine.eventClock;
-    if (from === undefined) throw new TwinloopError('BAD_INPUT', 'from: required (ISO-8601 time)');
-    return twins.history.diff(request.params.id, from, to);
-  });
+    app.get(
+      '/twins/:id/diff',
+      {
+        schema: {
+          summary: 'What changed in a twin between two times',
+          params: twinParams,
+          querystring: z.object({ from: isoTimeQuery, to: isoTimeQuery.optional() }).meta({ examples: [{ from: '2026-02-01T00:00:00Z' }] }),
+          response: { 200: twinDiff, ...errors(400, 404) },
+        },
+      },
+      async (request) => twins.history.diff(request.params.id, request.query.from, request.query.to ?? twins.engine.eventClock),
+    );
+  };
 }

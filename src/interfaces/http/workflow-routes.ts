@@ -1,51 +1,87 @@
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
+import { RUN_STATUSES } from '../../store/workflow-journal.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
-import { jsonBody } from './json-body.js';
+import { errors, idParams, jsonObject, list, pageLimit } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
 
-const listQuery = z.object({
-  status: z.string().optional(),
-  definitionId: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+const listQuery = z.object({ status: z.enum(RUN_STATUSES).optional(), definitionId: z.string().min(1).max(128).optional(), limit: pageLimit(100) }).meta({ examples: [{ status: 'waiting', limit: '20' }] });
+const run = z.object({
+  workflowId: z.string(),
+  definitionId: z.string(),
+  definitionVersion: z.number().int(),
+  status: z.enum(RUN_STATUSES),
+  input: z.unknown().describe("The flow's input (docs/flows.md)"),
+  output: z.unknown().describe("The flow's result once it succeeded, else null"),
+  error: z.string().nullable(),
+  parentId: z.string().nullable(),
+  createdAt: z.number().describe('ms since the epoch'),
+  updatedAt: z.number().describe('ms since the epoch'),
 });
+const started = z.object({ workflowId: z.string(), created: z.boolean().describe('False: a run with this id already existed (start is idempotent)'), status: z.enum(RUN_STATUSES) });
+const startBody = jsonObject
+  .describe('{"input": {...}, "workflowId": "optional idempotent id"}, or the input itself; each flow validates its input (docs/flows.md)')
+  .optional()
+  .meta({ examples: [{ input: { customerId: 'C000001', channel: 'call' } }] });
+const signalBody = z.unknown().describe("The signal's payload, e.g. an agent's decision on a care case").meta({ examples: [{ decision: 'accept', agentId: 'agent-17' }] });
 
 /**
  * Durable workflows over HTTP: list and read runs; start one of the registered flows; send a
  * signal (e.g. a human agent's decision on a care case, an external callback).
  */
-export function workflowRoutes(services: () => OperatorServices): RouteModule {
+export function workflowRoutes(s: OperatorServices): RouteModule {
+  const { workflows } = s;
   return (app) => {
-    app.get('/workflows', async (req) => {
-      const q = listQuery.safeParse(req.query);
-      if (!q.success) throw new TwinloopError('BAD_INPUT', `query: ${q.error.issues[0].message}`);
-      return services().workflows.list(q.data as Parameters<OperatorServices['workflows']['list']>[0]);
+    app.get('/workflows', { schema: { summary: 'Workflow runs, newest first (filter by status, definitionId)', querystring: listQuery, response: { 200: list(run), ...errors(400) } } }, async (req) =>
+      workflows.list(req.query),
+    );
+    app.get('/workflows/:id', { schema: { summary: 'One workflow run: status, input, output or error', params: idParams, response: { 200: run, ...errors(404) } } }, async (req) => {
+      const found = await workflows.get(req.params.id);
+      if (!found) throw new TwinloopError('NOT_FOUND', `no workflow run ${req.params.id}`);
+      return found;
     });
-    app.get<{ Params: { id: string } }>('/workflows/:id', async (req) => {
-      const run = await services().workflows.get(req.params.id);
-      if (!run) throw new TwinloopError('NOT_FOUND', `no workflow run ${req.params.id}`);
-      return run;
-    });
-    app.post<{ Params: { definition: string } }>('/workflows/:definition/start', async (req, reply) => {
-      const body = jsonBody(req.body, '{"input": {...}, "workflowId": "optional-idempotent-id"}') as Record<string, unknown>;
-      // {"input": {...}, "workflowId": "..."} or the input itself.
-      const wrapped = 'input' in body;
-      const input = wrapped ? body.input : body;
-      const workflowId = wrapped && typeof body.workflowId === 'string' ? body.workflowId : undefined;
-      const started = await services().workflows.start(req.params.definition, input ?? {}, { workflowId });
-      return reply.status(started.created ? 201 : 200).send(started);
-    });
-    app.post<{ Params: { id: string; name: string } }>('/workflows/:id/signals/:name', async (req) => {
-      // Approval outcomes reach a workflow only from the approval queue (POST /approvals/:id/approve).
-      if (req.params.name.startsWith('approval:')) throw new TwinloopError('POLICY_DENIED', `signal ${req.params.name} is reserved for approval decisions; decide the approval with POST /approvals/${req.params.name.slice(9)}/approve or /reject`);
-      const delivered = await services().workflows.signal(req.params.id, req.params.name, jsonBody(req.body, '{"decision": "accept"}'));
-      if (!delivered) {
-        const run = await services().workflows.get(req.params.id);
-        throw run
-          ? new TwinloopError('CONFLICT', `workflow run ${req.params.id} is ${run.status}; only a run that has not finished takes signals`)
-          : new TwinloopError('NOT_FOUND', `no workflow run ${req.params.id}; GET /workflows lists them`);
-      }
-      return { delivered };
-    });
+    app.post(
+      '/workflows/:definition/start',
+      {
+        schema: {
+          summary: 'Start a flow (onboarding, order-fulfilment, customer-care, churn-prevention, campaign-management, service-operations); 201 when created, 200 when a run with that id existed',
+          params: z.object({ definition: z.string().min(1).max(128) }),
+          body: startBody,
+          response: { 200: started, 201: started, ...errors(400, 404) },
+        },
+      },
+      async (req, reply) => {
+        const body = req.body ?? {};
+        // {"input": {...}, "workflowId": "..."} or the input itself.
+        const wrapped = 'input' in body;
+        const input = wrapped ? body.input : body;
+        const workflowId = wrapped && typeof body.workflowId === 'string' ? body.workflowId : undefined;
+        const result = await workflows.start(req.params.definition, input ?? {}, { workflowId });
+        return reply.status(result.created ? 201 : 200).send(result);
+      },
+    );
+    app.post(
+      '/workflows/:id/signals/:name',
+      {
+        schema: {
+          summary: 'Signal a waiting workflow (e.g. agent-decision on a care case); approval outcomes come only from the approval queue',
+          params: z.object({ id: z.string().min(1).max(200), name: z.string().min(1).max(200) }),
+          body: signalBody,
+          response: { 200: z.object({ delivered: z.literal(true) }), ...errors(403, 404, 409) },
+        },
+      },
+      async (req) => {
+        // Approval outcomes reach a workflow only from the approval queue (POST /approvals/:id/approve).
+        if (req.params.name.startsWith('approval:')) throw new TwinloopError('POLICY_DENIED', `signal ${req.params.name} is reserved for approval decisions; decide the approval with POST /approvals/${req.params.name.slice(9)}/approve or /reject`);
+        const delivered = await workflows.signal(req.params.id, req.params.name, req.body ?? {});
+        if (!delivered) {
+          const found = await workflows.get(req.params.id);
+          throw found
+            ? new TwinloopError('CONFLICT', `workflow run ${req.params.id} is ${found.status}; only a run that has not finished takes signals`)
+            : new TwinloopError('NOT_FOUND', `no workflow run ${req.params.id}; GET /workflows lists them`);
+        }
+        return { delivered: true as const };
+      },
+    );
   };
 }

@@ -13,9 +13,8 @@ const channel = z.enum(CHANNELS);
  * The MCP tools' capabilities over the operator's services: the same calls the HTTP routes make,
  * so an agent over MCP reads what a person reads and acts only through the action policy.
  */
-export function mcpCapabilities(services: () => OperatorServices): McpCapabilities {
+export function mcpCapabilities(s: OperatorServices): McpCapabilities {
   const twinWithScores = (id: string) => {
-    const s = services();
     const view = s.twins.engine.view(id);
     return view ? { ...view, ...s.decorateTwin(view) } : null;
   };
@@ -28,20 +27,17 @@ export function mcpCapabilities(services: () => OperatorServices): McpCapabiliti
       return { customerId: id, churn: twin.scores.churn, lifetimeValue: twin.scores.clv };
     },
     searchTwins: async (filters, offset, limit) => {
-      const s = services();
       const page = queryTwinsWhere(s.twins.engine, filters, offset, limit, s.scoreFields);
       return { total: page.items.length, items: page.items, next: page.next } as { total: number; items: unknown[] };
     },
-    recommend: async (customerId, context) => decisionAnswer(services().decisions.decide(customerId, { channel: channel.parse(context.channel), reason: context.reason })),
+    recommend: async (customerId, context) => decisionAnswer(s.decisions.decide(customerId, { channel: channel.parse(context.channel), reason: context.reason })),
     simulate: async (scenario, waitMs) => {
-      const s = services();
       const run = await s.simulations.start(parseScenarios(scenario).scenarios);
       const finished = await Promise.race([s.simulations.wait(run.id), new Promise((r) => setTimeout(r, waitMs).unref())]);
       return finished ?? (await s.simulations.get(run.id));
     },
-    simulationRun: async (id) => services().simulations.get(id).catch(() => null),
+    simulationRun: async (id) => s.simulations.get(id).catch(() => null),
     createIntent: async ({ text, intent, accept }) => {
-      const s = services();
       if (text) {
         const r = await s.intents.createFromText(text, { accept });
         if (!r.ok) throw new TwinloopError('BAD_INPUT', `${r.reason}${r.suggestions.length ? `; try: ${r.suggestions.join(' | ')}` : ''}`);
@@ -53,9 +49,8 @@ export function mcpCapabilities(services: () => OperatorServices): McpCapabiliti
       }
       throw new TwinloopError('BAD_INPUT', 'give text or intent');
     },
-    intentReport: async (id) => services().intents.report(id).catch((err: TwinloopError) => (err.code === 'NOT_FOUND' ? null : Promise.reject(err))),
+    intentReport: async (id) => s.intents.report(id).catch((err: TwinloopError) => (err.code === 'NOT_FOUND' ? null : Promise.reject(err))),
     requestAction: async (req) => {
-      const s = services();
       // Priced by the guarded executor: an offering from the catalogue (as what it is), a credit by its amount, a discount by its percentage.
       const money = req.actionClass === 'credit' || req.actionClass === 'compensation';
       const r = await s.guarded.execute({
@@ -70,15 +65,14 @@ export function mcpCapabilities(services: () => OperatorServices): McpCapabiliti
       });
       return r as unknown as ActionAnswer;
     },
-    listApprovals: async () => services().approvals.listPending(200),
+    listApprovals: async () => s.approvals.listPending(200),
     decideApproval: async (id, d) => {
-      const s = services();
       const item = await s.approvals.get(id);
       if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}`);
       return s.decideApproval(id, { approve: d.approve, by: { kind: 'agent', id: d.actor }, reason: d.reason });
     },
     listTwinIds: async (limit) => {
-      const engine = services().twins.engine;
+      const engine = s.twins.engine;
       const n = Math.min(limit, engine.table.size);
       return Array.from({ length: n }, (_, i) => engine.table.idAt(i));
     },

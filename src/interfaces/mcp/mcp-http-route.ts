@@ -1,39 +1,59 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RouteModule } from '../http/route-module.js';
 import type { McpCapabilities } from './mcp-capabilities.js';
 import { createMcpServer } from './mcp-server.js';
 
+/** A JSON-RPC error answer (the MCP transport's own errors have this shape). */
+const jsonRpcError = z.object({ jsonrpc: z.literal('2.0'), error: z.object({ code: z.number().int(), message: z.string() }), id: z.null() });
+const jsonRpc = (code: number, message: string) => ({ jsonrpc: '2.0' as const, error: { code, message }, id: null });
+const NOT_ALLOWED = jsonRpc(-32000, 'this MCP endpoint is stateless: POST JSON-RPC messages to /mcp');
+
 /**
  * Mounts the MCP tools at `/mcp` (streamable HTTP, stateless: every POST carries a whole
- * exchange, so any number of agents can connect without server-side sessions).
+ * exchange, so any number of agents can connect without server-side sessions). A body that is
+ * not JSON is answered as JSON-RPC says (-32700), in a scope of its own.
  */
-export function mcpHttpRoutes(caps: McpCapabilities, version: string): (app: FastifyInstance) => void {
+export function mcpHttpRoutes(caps: McpCapabilities, version: string): RouteModule {
   return (app) => {
-    app.post('/mcp', async (req, reply) => {
-      let body: unknown;
-      try {
-        body = typeof req.body === 'string' ? JSON.parse(req.body) : req.body;
-      } catch {
-        return reply.status(400).send({ jsonrpc: '2.0', error: { code: -32700, message: 'the body is not JSON' }, id: null });
-      }
-      const server = createMcpServer(caps, version);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      reply.hijack();
-      reply.raw.on('close', () => {
-        void transport.close();
-        void server.close();
-      });
-      try {
-        await server.connect(transport);
-        await transport.handleRequest(req.raw, reply.raw, body);
-      } catch (err) {
-        // The reply is hijacked: answer the JSON-RPC error ourselves rather than leave the client hanging.
-        if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
-        reply.raw.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: (err as Error).message }, id: null }));
-      }
+    void app.register(async (scope) => {
+      scope.setErrorHandler((_err, _req, reply) => reply.status(400).send(jsonRpc(-32700, 'the body is not JSON')));
+      scope.withTypeProvider<ZodTypeProvider>().post(
+        '/mcp',
+        {
+          schema: {
+            summary: 'Model Context Protocol (streamable HTTP, stateless): the same tools as `twinloop mcp`',
+            body: z.unknown().describe('A JSON-RPC message or batch (MCP)'),
+            response: { 200: z.unknown().describe('The JSON-RPC answer'), 400: jsonRpcError, 500: jsonRpcError },
+          },
+        },
+        async (req, reply) => {
+          const server = createMcpServer(caps, version);
+          const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+          reply.hijack();
+          reply.raw.on('close', () => {
+            void transport.close();
+            void server.close();
+          });
+          try {
+            await server.connect(transport);
+            await transport.handleRequest(req.raw, reply.raw, req.body);
+          } catch (err) {
+            // The reply is hijacked: answer the JSON-RPC error ourselves rather than leave the client hanging.
+            if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
+            reply.raw.end(JSON.stringify(jsonRpc(-32603, (err as Error).message)));
+          }
+        },
+      );
     });
-    const notAllowed = { jsonrpc: '2.0', error: { code: -32000, message: 'this MCP endpoint is stateless: POST JSON-RPC messages to /mcp' }, id: null };
-    app.get('/mcp', async (_req, reply) => reply.status(405).header('allow', 'POST').send(notAllowed));
-    app.delete('/mcp', async (_req, reply) => reply.status(405).header('allow', 'POST').send(notAllowed));
+    for (const method of ['GET', 'DELETE'] as const) {
+      app.route({
+        method,
+        url: '/mcp',
+        schema: { summary: `Not allowed: the endpoint is stateless (no ${method === 'GET' ? 'server-sent stream' : 'session to end'})`, response: { 405: jsonRpcError } },
+        handler: async (_req, reply) => reply.status(405).header('allow', 'POST').send(NOT_ALLOWED),
+      });
+    }
   };
 }

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { APPROVAL_FALLBACKS, GUARDRAILS, POLICY_MODES, RISK_CLASSES, actorSchema } from '../../decisioning/policy/index.js';
+import { APPROVAL_STATUSES } from '../../store/governance-store.js';
+import { AUDIT_ENTRY_TYPES } from '../../agents/governance/audit-trail.js';
+import { jsonObject, list } from './api-schemas.js';
+
+/** The answers of the action policy (docs/policy.md): a guarded result, an approval, the audit trail. */
+
+/** What the policy made of an action request: always an answer with its reason, never a fault. */
+export const guardedResult = z.object({
+  status: z.enum(['executed', 'pending-approval', 'advised', 'refused', 'failed']),
+  reason: z.string(),
+  requestId: z.string(),
+  approvalId: z.string().optional(),
+  auditSeq: z.number().int().describe('Seq of the last audit entry written for this step'),
+  retryable: z.boolean().optional().describe('For `failed`: whether the same request may succeed later'),
+  cost: z.number().optional().describe('What the action costs the operator, as priced and checked by the policy (absent when no verdict was needed)'),
+  verdict: z
+    .object({
+      verdict: z.enum(['execute', 'needs-approval', 'advise-only', 'deny']),
+      mode: z.enum(POLICY_MODES),
+      riskClass: z.enum(RISK_CLASSES),
+      rule: z.string().nullable(),
+      guardrail: z.enum(GUARDRAILS).optional(),
+    })
+    .optional(),
+}).meta({ id: 'GuardedResult', description: "The action policy's answer to an action request" });
+
+/** An approval with what, why and the evidence. */
+export const approvalItem = z.object({
+  id: z.string(),
+  status: z.enum(APPROVAL_STATUSES),
+  request: jsonObject.describe('The action request exactly as it will execute when approved'),
+  why: list(z.string()),
+  riskClass: z.enum(RISK_CLASSES),
+  rule: z.string().nullable(),
+  evidence: jsonObject,
+  requestedBy: actorSchema,
+  createdAt: z.number().describe('ms since the epoch'),
+  expiresAt: z.number().describe('ms since the epoch'),
+  onTimeout: z.enum(APPROVAL_FALLBACKS),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.number().nullable(),
+  reason: z.string().nullable(),
+}).meta({ id: 'Approval' });
+
+/** One hash-chained audit entry. */
+export const auditRecord = z.object({
+  seq: z.number().int(),
+  at: z.number().describe('ms since the epoch'),
+  prevHash: z.string(),
+  hash: z.string(),
+  entry: jsonObject.describe(`Who did what to whom, why, and what came of it: type (${AUDIT_ENTRY_TYPES.join(', ')}), requestId, actor, action, why, outcome`),
+});
+
+const auditBreak = z.object({ kind: z.enum(['content', 'link', 'gap', 'head']), seq: z.number().int(), message: z.string() });
+/** The walk of the whole chain. */
+export const auditVerification = z.union([
+  z.object({ ok: z.literal(true), entries: z.number().int(), headSeq: z.number().int(), headHash: z.string() }),
+  z.object({ ok: z.literal(false), entries: z.number().int(), firstBreak: auditBreak }),
+]);

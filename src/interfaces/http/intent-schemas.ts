@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { horizonSchema, intentDraftSchema, intentSchema, LIFECYCLE_STATUSES, segmentSchema, TARGET_CONDITIONS, TARGET_METRICS } from '../../agents/intents/intent-schema.js';
+import { POLICY_MODES } from '../../decisioning/policy/index.js';
+import { isoTime, list } from './api-schemas.js';
+
+/** The answers of the intent routes (docs/intents.md), as `agents/intents/` shapes them. */
+
+const intent = intentSchema.meta({ id: 'Intent', description: 'A TMF921-shaped intent' });
+// Named for the document only: `POST /intents` refers to it as IntentDraftInput (the intent service validates drafts).
+intentDraftSchema.meta({ id: 'IntentDraft', description: 'What a caller supplies to create a structured intent' });
+
+const expectationStatus = z.enum(['on-track', 'at-risk', 'off-track', 'achieved']);
+const interval = z.object({ mean: z.number(), low: z.number(), high: z.number() });
+
+const plan = z.object({
+  id: z.string(),
+  intentId: z.string(),
+  segment: segmentSchema,
+  horizon: horizonSchema,
+  actions: list(
+    z.object({
+      templateId: z.string(),
+      offerId: z.string().optional(),
+      creditAmount: z.number().optional(),
+      channels: list(z.string()),
+      targeting: z.object({ rank: z.string(), limit: z.looseObject({ kind: z.string() }) }),
+      controlGroupShare: z.number(),
+      maxContactsPerCustomer: z.number().int(),
+    }),
+  ),
+});
+
+const chosenPlan = z.object({
+  plan,
+  outcome: z.object({
+    netValue: interval,
+    churnersAvoided: interval,
+    cost: interval,
+    baselineChurners: interval.optional(),
+    segmentSize: z.number().optional(),
+    targeted: z.number().optional(),
+    acceptances: interval.optional(),
+  }),
+  selection: z.enum(['meets-expectations', 'best-effort', 'no-plan']),
+  shortfalls: list(z.string()),
+});
+
+const expectationProgress = z.object({
+  expectationId: z.string(),
+  targetName: z.enum(TARGET_METRICS),
+  targetCondition: z.enum(TARGET_CONDITIONS),
+  targetValue: z.number(),
+  current: z.number().optional(),
+  projected: z.number().optional(),
+  expectedAtHorizon: z.number().optional(),
+  status: expectationStatus,
+});
+
+const assessment = z.object({
+  status: expectationStatus,
+  horizonReached: z.boolean(),
+  elapsedShare: z.number(),
+  expectations: list(expectationProgress),
+  replan: z.string().optional(),
+});
+
+const intentEvent = z.object({ at: isoTime, kind: z.string(), detail: z.string() });
+
+/** Everything kept about one intent: the intent, its plans, spend, assessments and history. */
+export const intentRecord = z.object({
+  intent,
+  interpretation: list(z.string()).optional().describe('How the parser read the text, line by line'),
+  rawText: z.string().optional().describe("The model's raw answer (LLM proposals)"),
+  plan: chosenPlan.optional(),
+  pendingPlan: chosenPlan.optional(),
+  startedAt: z.number().optional().describe('When execution started (ms since the epoch)'),
+  executionIds: list(z.string()),
+  spend: z.number(),
+  lastAssessment: assessment.optional(),
+  events: list(intentEvent),
+}).meta({ id: 'IntentRecord' });
+
+/** The IntentReport: progress against each expectation, plan, spend against budget. */
+export const intentReport = z.object({
+  intentId: z.string(),
+  name: z.string(),
+  lifecycleStatus: z.enum(LIFECYCLE_STATUSES),
+  policyMode: z.enum(POLICY_MODES),
+  generatedAt: isoTime,
+  status: expectationStatus.optional(),
+  expectations: list(expectationProgress),
+  plan: plan.optional(),
+  planSelection: z.enum(['meets-expectations', 'best-effort', 'no-plan']).optional(),
+  shortfalls: list(z.string()),
+  pendingPlan: plan.optional(),
+  spend: z.object({ spent: z.number(), budget: z.number().optional(), currency: z.string().optional() }),
+  events: list(intentEvent),
+}).meta({ id: 'IntentReport' });
+
+/** What `POST /intents/:id/check` answers. */
+export const intentCheck = z.object({ record: intentRecord, assessment });
