@@ -81,12 +81,19 @@ export class PostgresConnection {
 
   /**
    * Runs `work` on one pooled connection between BEGIN and COMMIT, rolling back when it throws (and
-   * rethrowing). The connection goes back to the pool unless even the rollback failed: then it is
-   * discarded, since its state is unknown.
+   * rethrowing). The connection goes back to the pool unless it was lost or even the rollback
+   * failed: then it is discarded, since its state is unknown. While checked out the pool does not
+   * listen for the connection's errors, so this does: a connection the server drops under the
+   * transaction (`pg_terminate_backend`, a failover) fails the work with a transient error
+   * instead of an unhandled `'error'` event that would end the process.
    */
   async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
+    const onLost = () => {
+      broken = true;
+    };
+    client.on('error', onLost);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -98,6 +105,7 @@ export class PostgresConnection {
       });
       throw err;
     } finally {
+      client.removeListener('error', onLost);
       client.release(broken);
     }
   }
