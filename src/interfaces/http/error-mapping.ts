@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TwinloopError, toTwinloopError, type ErrorCode } from '../../domain/errors.js';
+import { isTmfPath, tmfErrorBody } from './tmf/tmf-common.js';
 
 /** The one table from error codes to HTTP status codes. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -40,18 +41,23 @@ function validationError(reply: FastifyReply, err: { validation: { instancePath:
   return new TwinloopError('BAD_INPUT', `${field}: ${first.message ?? 'invalid'}${example ? `; e.g. ${example}` : ''}`);
 }
 
+/** The error body: `{"error": {code, message}}`, or under `/tmf-api/` the TMF `Error` (code, reason, message, status). */
+export function errorBody(url: string, status: number, code: ErrorCode, message: string): unknown {
+  return isTmfPath(url) ? tmfErrorBody(status, code, message) : { error: { code, message } };
+}
+
 /** Turns anything thrown in a route into a JSON error answer with the mapped status. */
 export function sendError(reply: FastifyReply, thrown: unknown): FastifyReply {
   if (hasZodFastifySchemaValidationErrors(thrown)) thrown = validationError(reply, thrown);
   const fastifyStatus = (thrown as { statusCode?: number }).statusCode;
   if (fastifyStatus && fastifyStatus >= 400 && fastifyStatus < 500 && !(thrown instanceof TwinloopError)) {
     // Fastify's own refusals (an unsupported media type, a body over the limit…).
-    return reply.status(fastifyStatus).send({ error: { code: 'BAD_INPUT', message: (thrown as Error).message } });
+    return reply.status(fastifyStatus).send(errorBody(reply.request.url, fastifyStatus, 'BAD_INPUT', (thrown as Error).message));
   }
   const err = toTwinloopError(thrown);
   const status = HTTP_STATUS[err.code];
   if (err.code === 'OVERLOADED' || err.code === 'UNAVAILABLE') {
     reply.header('Retry-After', String(err.context.retryAfterSeconds ?? 1));
   }
-  return reply.status(status).send({ error: { code: err.code, message: err.message } });
+  return reply.status(status).send(errorBody(reply.request.url, status, err.code, err.message));
 }

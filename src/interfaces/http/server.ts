@@ -6,8 +6,9 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import type { ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
-import { sendError } from './error-mapping.js';
+import { errorBody, sendError } from './error-mapping.js';
 import { eventRoutes } from './event-routes.js';
+import { MERGE_PATCH } from './tmf/tmf-common.js';
 import type { RouteModule } from './route-module.js';
 import { twinRoutes } from './twin-routes.js';
 
@@ -90,7 +91,8 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
   app.setValidatorCompiler(validateAgainstSchema);
   app.setSerializerCompiler(serializeAsIs);
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
+  // JSON merge patch (RFC 7386) is JSON too: the TMF APIs' PATCH bodies.
+  app.addContentTypeParser(['application/json', 'text/plain', MERGE_PATCH], { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, parseJson(body as string));
     } catch (err) {
@@ -98,7 +100,7 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
     }
   });
   app.setErrorHandler((err, _req, reply) => sendError(reply, err));
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}; see /openapi.json` } }));
+  app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody(req.url, 404, 'NOT_FOUND', `no route ${req.method} ${req.url}; see /openapi.json`)));
 
   // A route whose body is not a zod schema (`POST /events` reads raw text) documents it as JSON Schema.
   void app.register(fastifySwagger, {

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { TMF_SPECS, tmfSchema, tmfSpec, type TmfApi } from './tmf-spec.js';
+
+describe('the official TMF specifications', () => {
+  it('are vendored for every API listed, each with its base path', () => {
+    for (const api of Object.keys(TMF_SPECS) as TmfApi[]) {
+      const spec = tmfSpec(api);
+      expect(spec.basePath).toMatch(/^\/tmf-api\/\w+\/v4\/$/);
+      expect(Object.keys(spec.definitions).length).toBeGreaterThan(10);
+    }
+  });
+
+  it('give zod schemas that enforce the definition and keep extension fields', () => {
+    const offering = tmfSchema('TMF620', 'ProductOffering');
+    const ok = offering.safeParse({ id: 'x', name: 'X', productOfferingPrice: [{ id: 'p' }], eligibility: 'churn > 0.5' });
+    expect(ok.success && ok.data).toMatchObject({ eligibility: 'churn > 0.5' });
+    // ProductOfferingPriceRef requires its id; lifecycleStatus is a string.
+    expect(offering.safeParse({ id: 'x', productOfferingPrice: [{ name: 'p' }] }).success).toBe(false);
+    expect(offering.safeParse({ id: 'x', lifecycleStatus: 3 }).success).toBe(false);
+    expect(tmfSchema('TMF620', 'Error').safeParse({ code: 'NOT_FOUND' }).success).toBe(false);
+    expect(() => tmfSchema('TMF629', 'NoSuchThing')).toThrow(/defines no "NoSuchThing"/);
+  });
+});

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { TwinloopError } from '../../../domain/errors.js';
+
+/**
+ * The official TM Forum Open API specifications (Swagger 2.0, vendored unmodified in
+ * `specs/tmf/`, Apache 2.0) and the schemas generated from them: a definition of a spec becomes
+ * a zod schema through zod's own JSON Schema converter (`z.fromJSONSchema`), which the TMF
+ * routes declare, so `/openapi.json` documents the official shapes and requests are checked
+ * against them; the contract tests validate every answer against the raw definitions
+ * (decision 0009). Nothing of the specifications is retyped by hand.
+ */
+
+/** The TMF APIs whose official specification is vendored, and its file in `specs/tmf/`. */
+export const TMF_SPECS = {
+  TMF620: 'TMF620-ProductCatalog-v4.0.0.swagger.json',
+  TMF629: 'TMF629-Customer-v4.0.0.swagger.json',
+  TMF637: 'TMF637-ProductInventory-v4.0.0.swagger.json',
+} as const;
+
+/** An API with a vendored specification. */
+export type TmfApi = keyof typeof TMF_SPECS;
+
+/** The parts of a Swagger 2.0 document the edge reads. */
+export interface SwaggerDocument {
+  readonly basePath: string;
+  readonly info: { readonly title: string; readonly version: string };
+  readonly paths: Record<string, Record<string, unknown>>;
+  readonly definitions: Record<string, Record<string, unknown>>;
+}
+
+const documents = new Map<TmfApi, SwaggerDocument>();
+const schemas = new Map<string, z.ZodType>();
+
+/** The official specification of `api`, read once from `specs/tmf/` (the same path from `src/` and `dist/`). */
+export function tmfSpec(api: TmfApi): SwaggerDocument {
+  let doc = documents.get(api);
+  if (!doc) {
+    const url = new URL(`../../../../specs/tmf/${TMF_SPECS[api]}`, import.meta.url);
+    try {
+      doc = JSON.parse(readFileSync(url, 'utf8')) as SwaggerDocument;
+    } catch (err) {
+      throw new TwinloopError('INTERNAL', `cannot read the ${api} specification ${url.pathname}: the package is incomplete; reinstall it`, { cause: err });
+    }
+    documents.set(api, doc);
+  }
+  return doc;
+}
+
+/**
+ * The definition `name` of `api` as a JSON Schema (draft 2020-12 wording: `$defs` for Swagger's
+ * `definitions`), self-contained: the other definitions ride along under `$defs`.
+ */
+export function tmfJsonSchema(api: TmfApi, name: string): Record<string, unknown> {
+  const spec = tmfSpec(api);
+  if (!Object.hasOwn(spec.definitions, name)) throw new TwinloopError('INTERNAL', `${api} defines no "${name}"; see specs/tmf/${TMF_SPECS[api]}`);
+  const defs = JSON.parse(JSON.stringify(spec.definitions).replaceAll('"#/definitions/', '"#/$defs/')) as Record<string, unknown>;
+  return { $ref: `#/$defs/${name}`, $defs: defs };
+}
+
+/**
+ * The definition `name` of `api` as a zod schema generated from the official specification,
+ * named `TMF620_ProductOffering` in `/openapi.json`. Objects keep fields the definition does not
+ * list (TMF extension fields, `@type` subclasses), as the specification allows.
+ */
+export function tmfSchema(api: TmfApi, name: string): z.ZodType {
+  const key = `${api}_${name}`;
+  let schema = schemas.get(key);
+  if (!schema) {
+    const definition = tmfSpec(api).definitions[name] as { description?: string } | undefined;
+    schema = z.fromJSONSchema(tmfJsonSchema(api, name)).meta({ id: key, description: `${api} ${name} (official specification${definition?.description ? `: ${definition.description}` : ''})` });
+    schemas.set(key, schema);
+  }
+  return schema;
+}
