@@ -21,7 +21,9 @@ const usageLike = fc.record({
     voiceMin: fc.oneof(fc.double({ min: -1, max: 100 }), fc.constant(0)),
     sms: fc.oneof(fc.integer({ min: -2, max: 5 }), fc.constant(1.5)),
     roaming: fc.oneof(fc.boolean(), fc.constant('no')),
-  }),
+    cellId: fc.constantFrom('cell-1', '', 7),
+    siteId: fc.constantFrom('site-1', ''),
+  }, { requiredKeys: ['subscriptionId', 'dataMb', 'voiceMin', 'sms', 'roaming'] }),
 });
 
 describe('usage fast path', () => {
@@ -43,6 +45,8 @@ describe('usage fast path', () => {
   it('takes the ordinary usage event', () => {
     const e = { id: 'u', kind: 'usage', customerId: 'C', time: '2026-02-28T23:59:59.250Z', source: 'cdr', v: 1, data: { subscriptionId: 'S', dataMb: 1.5, voiceMin: 0, sms: 0, roaming: false } };
     expect(fastUsageEvent(e)).toBe(e);
+    const served = { ...e, data: { ...e.data, cellId: 'cell-3', siteId: 'site-1' } };
+    expect(fastUsageEvent(served)).toBe(served);
     expect(isPlainIsoTime('2024-02-29T00:00:00Z')).toBe(true);
     expect(isPlainIsoTime('2026-02-29T00:00:00Z')).toBe(false);
   });

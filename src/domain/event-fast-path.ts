@@ -79,11 +79,15 @@ export function fastUsageEvent(raw: unknown): EventOf<'usage'> | undefined {
   if (typeof d !== 'object' || d === null || Array.isArray(d)) return undefined;
   const data = d as Record<string, unknown>;
   let dataKeys = 0;
+  let cellKeys = 0;
   for (const k in data) {
     dataKeys++;
-    if (k !== 'subscriptionId' && k !== 'dataMb' && k !== 'voiceMin' && k !== 'sms' && k !== 'roaming') return undefined;
+    if (k === 'cellId' || k === 'siteId') {
+      if (!isId(data[k])) return undefined;
+      cellKeys++;
+    } else if (k !== 'subscriptionId' && k !== 'dataMb' && k !== 'voiceMin' && k !== 'sms' && k !== 'roaming') return undefined;
   }
-  if (dataKeys !== 5 || !isId(data.subscriptionId) || !isAmount(data.dataMb) || !isAmount(data.voiceMin)) return undefined;
+  if (dataKeys - cellKeys !== 5 || !isId(data.subscriptionId) || !isAmount(data.dataMb) || !isAmount(data.voiceMin)) return undefined;
   if (!Number.isInteger(data.sms) || (data.sms as number) < 0 || typeof data.roaming !== 'boolean') return undefined;
   if (Object.getPrototypeOf(r) !== Object.prototype || Object.getPrototypeOf(data) !== Object.prototype) return undefined;
   return raw as EventOf<'usage'>;

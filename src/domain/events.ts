@@ -52,6 +52,10 @@ export const usageData = z.strictObject({
   voiceMin: nonNeg,
   sms: z.number().int().nonnegative(),
   roaming: z.boolean(),
+  /** The radio cell the record was served by (most of the period's traffic), as a CDR names it. */
+  cellId: id.optional(),
+  /** The site of that cell (a cell identity carries its base station). */
+  siteId: id.optional(),
 });
 
 export const billLineSchema = z.strictObject({

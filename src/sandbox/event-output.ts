@@ -12,7 +12,7 @@ export interface EventOutput {
    * `slot` identifies the customer within its world (stable), so outputs may cache per-customer
    * text; the event id is `idPrefix + idSeq` (passed apart so the text path builds no id string).
    */
-  usage(slot: number, idPrefix: string, idSeq: number, customerId: string, time: string, subscriptionId: string, dataMb: number, voiceMin: number, sms: number, roaming: boolean): void;
+  usage(slot: number, idPrefix: string, idSeq: number, customerId: string, time: string, subscriptionId: string, dataMb: number, voiceMin: number, sms: number, roaming: boolean, cellId: string, siteId: string): void;
   event(e: TwinEvent): void;
 }
 
@@ -29,6 +29,8 @@ export function usageEvent(
   voiceMin: number,
   sms: number,
   roaming: boolean,
+  cellId: string,
+  siteId: string,
 ): TwinEvent {
   return {
     id,
@@ -37,15 +39,15 @@ export function usageEvent(
     source: SANDBOX_SOURCE,
     v: 1,
     kind: 'usage',
-    data: { subscriptionId, dataMb, voiceMin, sms, roaming },
+    data: { subscriptionId, dataMb, voiceMin, sms, roaming, cellId, siteId },
   };
 }
 
 /** Collects events as objects (the sink path, live mode and tests). */
 export class ArrayOutput implements EventOutput {
   events: TwinEvent[] = [];
-  usage(_slot: number, idPrefix: string, idSeq: number, customerId: string, time: string, subscriptionId: string, dataMb: number, voiceMin: number, sms: number, roaming: boolean): void {
-    this.events.push(usageEvent(idPrefix + idSeq, customerId, time, subscriptionId, dataMb, voiceMin, sms, roaming));
+  usage(_slot: number, idPrefix: string, idSeq: number, customerId: string, time: string, subscriptionId: string, dataMb: number, voiceMin: number, sms: number, roaming: boolean, cellId: string, siteId: string): void {
+    this.events.push(usageEvent(idPrefix + idSeq, customerId, time, subscriptionId, dataMb, voiceMin, sms, roaming, cellId, siteId));
   }
   event(e: TwinEvent): void {
     this.events.push(e);
@@ -96,11 +98,13 @@ export class NdjsonOutput implements EventOutput {
   private idPrefix = '';
   private idOpen: Uint8Array = new Uint8Array(0);
   private timeBytes: Uint8Array = new Uint8Array(0);
+  /** The closing piece of a usage line per cell: `,"cellId":…,"siteId":…}}\n`. */
+  private readonly cellTail = new Map<string, Uint8Array>();
   count = 0;
 
   constructor(private readonly write: (chunk: Buffer) => void) {}
 
-  usage(slot: number, idPrefix: string, idSeq: number, customerId: string, time: string, subscriptionId: string, dataMb: number, voiceMin: number, sms: number, roaming: boolean): void {
+  usage(slot: number, idPrefix: string, idSeq: number, customerId: string, time: string, subscriptionId: string, dataMb: number, voiceMin: number, sms: number, roaming: boolean, cellId: string, siteId: string): void {
     if (idPrefix !== this.idPrefix) {
       this.idPrefix = idPrefix;
       this.idOpen = asciiBytes('{"id":"' + idPrefix);
@@ -129,7 +133,11 @@ export class NdjsonOutput implements EventOutput {
     o = putTenths(b, o, voiceMin);
     o = putBytes(b, o, SMS);
     o = putUint(b, o, sms);
-    this.off = putBytes(b, o, roaming ? ROAMING_TRUE : ROAMING_FALSE);
+    o = putBytes(b, o, roaming ? ROAMING_TRUE : ROAMING_FALSE);
+    let tail = this.cellTail.get(cellId);
+    if (tail === undefined) this.cellTail.set(cellId, (tail = asciiBytes(',"cellId":"' + cellId + '","siteId":"' + siteId + '"}}\n')));
+    b.set(tail, o);
+    this.off = o + tail.length;
     this.count++;
     if (this.off > NDJSON_CHUNK_CHARS) this.flush();
   }
@@ -164,5 +172,5 @@ export class NdjsonOutput implements EventOutput {
 const NON_ASCII = /[^ -~\t\n\r]/;
 const VOICE = asciiBytes(',"voiceMin":');
 const SMS = asciiBytes(',"sms":');
-const ROAMING_TRUE = asciiBytes(',"roaming":true}}\n');
-const ROAMING_FALSE = asciiBytes(',"roaming":false}}\n');
+const ROAMING_TRUE = asciiBytes(',"roaming":true');
+const ROAMING_FALSE = asciiBytes(',"roaming":false');

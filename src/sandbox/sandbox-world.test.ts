@@ -49,6 +49,19 @@ describe('generation', () => {
       expect(t).toBeGreaterThanOrEqual(last);
       last = t;
     }
+    // Usage records name the cell that carried them and its site, as CDRs do: home most days.
+    const perCustomer = new Map<string, Map<string, number>>();
+    for (const e of events) {
+      if (e.kind !== 'usage') continue;
+      const { cellId, siteId } = e.data;
+      expect(siteId).toBe(`site-${Math.floor(Number(cellId!.slice(5)) / tiny.network.cellsPerSite)}`);
+      const m = perCustomer.get(e.customerId) ?? new Map<string, number>();
+      perCustomer.set(e.customerId, m.set(cellId!, (m.get(cellId!) ?? 0) + 1));
+    }
+    const homeShares = [...perCustomer.values()].map((m) => Math.max(...m.values()) / [...m.values()].reduce((x, y) => x + y, 0));
+    const meanHome = homeShares.reduce((x, y) => x + y, 0) / homeShares.length;
+    expect(meanHome).toBeGreaterThan(1 - tiny.network.visitedCellsPerCustomer * tiny.network.visitProbability - 0.05);
+    expect(meanHome).toBeLessThan(0.95);
     let text = '';
     const nd = new NdjsonOutput((chunk) => (text += chunk.toString('utf8')));
     createSandboxWorld(tiny, 5).generate(nd, { months: 2 });

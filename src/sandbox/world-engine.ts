@@ -9,7 +9,7 @@ import { Prng } from './prng.js';
 import { DAY_MS } from '../domain/time.js';
 import { isoAt, isoDate, parseIsoDate } from './sim-time.js';
 import { runBills } from './billing.js';
-import { drawIncidents, startIncident, clearIncident } from './network-incidents.js';
+import { drawIncidents, startIncident, clearIncident, cellId, siteId } from './network-incidents.js';
 import { runAgendaItem } from './agenda-actions.js';
 import type { WorldConfig } from './world-config.js';
 import type { Incident, WorldState } from './world-state.js';
@@ -41,6 +41,9 @@ export class WorldEngine implements WorldState {
   readonly incidents: Incident[] = [];
   readonly homeMembers: number[][];
   readonly visitors: number[][];
+  /** Cell and site ids by cell number, as usage records and alarms name them. */
+  readonly cellNames: string[];
+  readonly siteNames: string[];
   /** Competitor pressure per plan family today. */
   exposure: Record<'fibre' | 'dsl' | 'none', number> = { fibre: 0, dsl: 0, none: 0 };
   /** Where scheduled events go; set by whoever drives the day step. */
@@ -71,6 +74,8 @@ export class WorldEngine implements WorldState {
     this.planPrices = cfg.plans.map((p) => p.monthlyPrice);
     this.homeMembers = Array.from({ length: cfg.network.cells }, () => []);
     this.visitors = Array.from({ length: cfg.network.cells }, () => []);
+    this.cellNames = Array.from({ length: cfg.network.cells }, (_, k) => cellId(k));
+    this.siteNames = Array.from({ length: cfg.network.cells }, (_, k) => siteId(k, cfg.network.cellsPerSite));
     this.out = noop;
     this.immediate = noop;
     const n = cfg.population.customers;
@@ -323,6 +328,13 @@ export class WorldEngine implements WorldState {
     const ids = pop.customerIds;
     const subs = pop.subscriptionIds;
     const n = pop.size;
+    const { cellNames, siteNames } = this;
+    const home = pop.i.homeCell;
+    const visited = pop.visited;
+    const k = pop.visitedPerCustomer;
+    const visitP = cfg.network.visitProbability;
+    const away = Math.min(1, k * visitP);
+    const dayKey = Math.imul(this.day + 1, 0x9e3779b1) ^ this.seed;
     for (let c = 0; c < n; c++) {
       if (status[c] !== STATUS_ACTIVE) continue;
       const scale = growth[c] * weekday;
@@ -338,7 +350,12 @@ export class WorldEngine implements WorldState {
       cycleDataMb[c] += dataMb;
       cycleVoiceMin[c] += voiceMin;
       if (roaming) roamDays[c]++;
-      out.usage(c, this.idPrefix, ++this.counters.ids, ids[c], time, subs[c], dataMb, voiceMin, sms, roaming);
+      // The cell that carried most of the day: a visited one with the chance of being there
+      // (visitProbability each), else home. A hash of customer and day, not a draw, so the
+      // world's own random stream is the same as without cells.
+      const u = dayCellDraw(c, dayKey);
+      const cell = u < away ? visited[c * k + Math.min(k - 1, Math.floor(u / visitP))] : home[c];
+      out.usage(c, this.idPrefix, ++this.counters.ids, ids[c], time, subs[c], dataMb, voiceMin, sms, roaming, cellNames[cell], siteNames[cell]);
     }
   }
 
@@ -346,6 +363,15 @@ export class WorldEngine implements WorldState {
   emitNow(e: TwinEvent): void {
     this.immediate.event(e);
   }
+}
+
+/** A uniform number in [0, 1) from a customer slot and a day key (a 32-bit integer mix). */
+function dayCellDraw(c: number, dayKey: number): number {
+  let x = Math.imul(c ^ dayKey, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return (x >>> 0) / 4294967296;
 }
 
 /** One contact made through a back end (offer or notification) and how the customer took it. */

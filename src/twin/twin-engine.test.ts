@@ -36,7 +36,7 @@ const eventArb = (spanHours: number) =>
       const base = { customerId: 'C1', time, source: 't', v: 1 as const };
       switch (kind) {
         case 'usage':
-          return { ...base, kind, data: { subscriptionId: 'S1', dataMb: x, voiceMin: x / 100, sms: n, roaming: flag } };
+          return { ...base, kind, data: { subscriptionId: 'S1', dataMb: x, voiceMin: x / 100, sms: n, roaming: flag, ...(n > 0 ? { cellId: `cell-${n}`, siteId: 'site-0' } : {}) } };
         case 'ticket':
           return { ...base, kind, data: { ticketId: `T${n}`, action: flag ? 'opened' : 'resolved', category: 'billing', severity: 'low', complaint: flag } };
         case 'interaction':

@@ -7,6 +7,7 @@ import { applyEvent } from './twin-reducer.js';
 import { emptyCursor, scratchCursor, TwinTable, type TwinCursor } from './twin-table.js';
 import { computeFeatures, FEATURE_COUNT } from './twin-features.js';
 import { readTwinView, type TwinView } from './twin-view.js';
+import { TwinCells } from './twin-cells.js';
 import { DAY_MS } from '../domain/time.js';
 
 /** Default lateness: usage records from network elements commonly arrive up to a few days late. */
@@ -34,6 +35,8 @@ export interface CustomerGate {
 export class TwinEngine {
   readonly table = new TwinTable();
   readonly names = new NameBook();
+  /** Who is on which cell, from the twins' usage records (service operations asks it). */
+  readonly cells = new TwinCells(this.table, this.names);
   readonly latenessMs: number;
   /** Latest event time seen over all twins: the reference time of "current" features. */
   eventClock = 0;

@@ -18,6 +18,8 @@ export const PRODUCT_SLOTS = 6;
 export const TICKET_SLOTS = 8;
 /** Recent network incidents tracked so that repeated notices of one incident count once. */
 export const INCIDENT_SLOTS = 4;
+/** Cells a customer's usage records come from (home and the most frequent others; `twin-cells.ts`). */
+export const CELL_SLOTS = 4;
 
 export const CHANNEL_COUNT = 6;
 /** Offer kinds counted apart in a twin's response record (`twin-responses.ts`); the last is "other". */
@@ -74,6 +76,7 @@ const scalars = layout(
     ['prodPlanTime', 'f64', PRODUCT_SLOTS],
     ['prodActivated', 'f64', PRODUCT_SLOTS],
     ['ticketTime', 'f64', TICKET_SLOTS],
+    ['cellHash', 'f64', CELL_SLOTS],
   ] as const,
   0,
 );
@@ -96,6 +99,8 @@ const ints = layout(
     ['daySms', 'u16', DAY_RING],
     ['dayDaysLate', 'u16', DAY_RING],
     ['dayNetMinutes', 'u16', DAY_RING],
+    ['cellRecords', 'u16', CELL_SLOTS],
+    ['cellLastDay', 'u16', CELL_SLOTS],
     // Lifetime offer answers per offer kind: the sufficient statistics of the response profile.
     ['offerPresentedByKind', 'u16', OFFER_KIND_SLOTS],
     ['offerAcceptedByKind', 'u16', OFFER_KIND_SLOTS],

@@ -19,6 +19,7 @@ import {
   U8_MAX,
 } from './twin-layout.js';
 import { offerKindSlot } from './twin-responses.js';
+import { applyUsageCell } from './twin-cells.js';
 import type { TwinCursor } from './twin-table.js';
 import { dayOf, dayOfDate, monthOf } from './twin-time.js';
 
@@ -32,6 +33,7 @@ import { dayOf, dayOfDate, monthOf } from './twin-time.js';
 export interface IdNames {
   subscription(hash: number, name: string): void;
   product(hash: number, name: string): void;
+  cell(hash: number, name: string, siteId: string | undefined): void;
 }
 
 const SEGMENTS = ['consumer', 'business'] as const;
@@ -126,7 +128,7 @@ export function applyEvent(c: TwinCursor, event: TwinEvent, time: number, names:
     case 'customer':
       return applyCustomer(c, event, time);
     case 'usage':
-      return applyUsage(c, event, time);
+      return applyUsage(c, event, time, names);
     case 'bill':
       return applyBill(c, event, time);
     case 'payment':
@@ -162,7 +164,8 @@ function applyCustomer(c: TwinCursor, e: EventOf<'customer'>, time: number): voi
   c.f64[f(c, OFF.marketingConsent)] = encodeConsents(d.consent);
 }
 
-function applyUsage(c: TwinCursor, e: EventOf<'usage'>, time: number): void {
+function applyUsage(c: TwinCursor, e: EventOf<'usage'>, time: number, names: IdNames): void {
+  if (e.data.cellId !== undefined) applyUsageCell(c, e.data.cellId, e.data.siteId, time, names);
   const kb = Math.round(e.data.dataMb * 1024);
   const sec = Math.round(e.data.voiceMin * 60);
   const i = dayIndex(c, dayOf(time));

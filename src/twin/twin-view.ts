@@ -5,6 +5,7 @@ import { computeFeatures, FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from 
 import { FLAG_HAS_PROFILE, OFF, PRODUCT_KIND, PRODUCT_SLOTS, PRODUCT_STATUS } from './twin-layout.js';
 import { PAYMENT_METHODS } from './twin-reducer.js';
 import { readContactRecord, type ContactRecord } from './twin-responses.js';
+import { readCells } from './twin-cells.js';
 import type { TwinCursor } from './twin-table.js';
 
 export interface ProductView {
@@ -35,6 +36,8 @@ export interface TwinView {
     channelConsent: { sms: boolean | null; email: boolean | null };
   } | null;
   products: ProductView[];
+  /** The cells the customer's usage records come from, most records first (the first is home). */
+  cells: { cellId: string; siteId: string | null; records: number; lastSeen: string }[];
   lastInteraction: Record<Channel, string | null>;
   features: Record<FeatureName, number>;
   /** Answers to contact so far: offers presented, accepted, declined per kind (the response profile's evidence). */
@@ -93,6 +96,7 @@ export function readTwinView(customerId: string, c: TwinCursor, at: number, name
         }
       : null,
     products,
+    cells: readCells(c, names).map((x) => ({ cellId: x.cellId, siteId: x.siteId, records: x.records, lastSeen: new Date(x.lastSeenMs).toISOString() })),
     lastInteraction,
     features,
     contacts: readContactRecord(c),

@@ -16,25 +16,20 @@ import { createSandboxWorld, namedWorld, type SandboxWorld } from '../../src/san
 import { openEventStore } from '../../src/store/open-event-store.js';
 import { openGovernanceStore } from '../../src/store/open-governance-store.js';
 import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
-import { CellIndex } from '../../src/twin/cell-index.js';
 import { openTwinService, type TwinService } from '../../src/twin/twin-service.js';
 
 const HOUR = 3_600_000;
 let dir: string;
 let world: SandboxWorld;
 let twins: TwinService;
-const cells = new CellIndex();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'twinloop-svcops-'));
   const config = namedWorld('small');
-  // More incidents than usual, so that six months teach the index every cell's customers.
-  config.network.incidents.perCellPerMonth = 2;
   for (const b of Object.values(config.backends)) [b.transientErrorRate, b.permanentRejectionRate] = [0, 0];
   world = createSandboxWorld(config, 7, { latencyScale: 0 });
   twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'events') }), clock: { now: () => Math.max(Date.now(), world.clock.now()) } });
-  cells.attach(twins.intake);
-  await world.backfill({ months: 6, sink: twins.intake });
+  await world.backfill({ months: 2, sink: twins.intake });
   await twins.intake.drained();
 }, 120_000);
 
@@ -50,13 +45,13 @@ async function harness(clock: ManualClock) {
   const executor = serviceOpsExecutor({ notifications: world.backends.notifications, billingAdjustments: world.backends.billingAdjustments, openTicket: async (r) => (tickets.push(r.id), `TT-${tickets.length}`) });
   const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(gov), queue: createApprovalQueue(gov, clock), audit: createAuditTrail(gov, clock), executor, clock });
   const engine = createWorkflowEngine({ journal, workerId: 'test', clock });
-  engine.register(serviceOperationsWorkflow({ guarded: () => guarded, cells, scores: twinScores(twins.engine), policy: { firstBatch: 3, batchSize: 10 } }));
+  engine.register(serviceOperationsWorkflow({ guarded: () => guarded, cells: twins.engine.cells, scores: twinScores(twins.engine), policy: { firstBatch: 3, batchSize: 10 } }));
   return { engine, journal, gov, tickets, close: async () => (await journal.close(), await gov.close()) };
 }
 
 const busiestCell = () => {
   const counts = new Map<string, number>();
-  for (let c = 0; c < 20; c++) counts.set(`cell-${c}`, cells.customersOn(`cell-${c}`).length);
+  for (let c = 0; c < 20; c++) counts.set(`cell-${c}`, twins.engine.cells.customersOn(`cell-${c}`).length);
   return [...counts].sort((a, b) => b[1] - a[1])[0][0];
 };
 
@@ -138,7 +133,7 @@ describe('service operations flow (sandbox)', () => {
 
   it('ranks by presence × value, leaves inactive customers out, and batches the first few apart', () => {
     const scores = (id: string) => ({ A: { clv: 100, active: true }, B: { clv: 1000, active: true }, C: { clv: 5000, active: false } })[id];
-    expect(rankAffected([{ customerId: 'A', incidents: 4 }, { customerId: 'B', incidents: 1 }, { customerId: 'C', incidents: 4 }], scores).map((r) => r.customerId)).toEqual(['B', 'A']);
+    expect(rankAffected([{ customerId: 'A', records: 4 }, { customerId: 'B', records: 1 }, { customerId: 'C', records: 4 }], scores).map((r) => r.customerId)).toEqual(['B', 'A']);
     expect(batchesOf([1, 2, 3, 4, 5, 6], 1, 2)).toEqual([[1], [2, 3], [4, 5], [6]]);
     expect(batchesOf([], 1, 2)).toEqual([]);
   });

@@ -9,7 +9,7 @@ import type { StepDefinition, WorkflowContext, WorkflowDefinition } from '../wor
 import { DAY_MS } from '../../domain/time.js';
 
 /**
- * Service operations: a network alarm → the customers it touches (from the cell index, active
+ * Service operations: a network alarm → the customers it touches (from the twins' cells, active
  * now, ranked by presence and value) → proactive service notices, highest value first, in batches
  * → one trouble ticket per alarm → compensation for severe alarms that last past a threshold →
  * when the alarm clears (signal from the alarm watcher), a resolution notice to those notified.
@@ -40,10 +40,10 @@ export const TROUBLE_TICKET_STEP_ID = 'trouble-ticket';
 export const COMPENSATION_STEP_ID = 'compensation';
 export const RESOLUTION_NOTICE_STEP_ID = 'resolution-notices';
 
-/** What the flow asks of the cell index (`CellIndex` in src/twin/cell-index.ts fits). */
+/** What the flow asks of the twins' cells (`TwinCells` in src/twin/twin-cells.ts fits). */
 export interface CellLookup {
-  /** Customers seen on any of the cells, with their sightings, most seen first. */
-  rankedOn(cellIds: readonly string[], options?: { sinceMs?: number }): readonly { customerId: string; incidents: number }[];
+  /** Customers whose usage records come from any of the cells, with their records there, most first. */
+  rankedOn(cellIds: readonly string[], options?: { sinceMs?: number }): readonly { customerId: string; records: number }[];
   cellsOfSite(siteId: string): string[];
 }
 
@@ -58,7 +58,7 @@ export interface ServiceOpsPolicy {
   batchSize: number;
   /** Parallel guarded requests inside a batch. */
   concurrency: number;
-  /** Sightings older than this before the alarm do not count (customers move). */
+  /** Customers not seen on the cell for this long before the alarm are left out (customers move). */
   presenceHorizonMs: number;
   /** Compensation only once an alarm has lasted longer than this. */
   compensateAfterMs: number;
@@ -80,7 +80,7 @@ export const DEFAULT_SERVICE_OPS_POLICY: ServiceOpsPolicy = {
   firstBatch: 5,
   batchSize: 50,
   concurrency: 16,
-  presenceHorizonMs: 365 * DAY_MS,
+  presenceHorizonMs: 30 * DAY_MS,
   compensateAfterMs: 4 * 3_600_000,
   compensation: { critical: 10, major: 5 },
   maxOpenMs: 7 * DAY_MS,
@@ -144,18 +144,18 @@ export interface AlarmCleared {
 }
 
 /**
- * Ranks customers by expected harm: presence share on the alarmed cells (sightings / the most
- * sightings there, so home customers count fully) × lifetime value; inactive or unknown twins are
- * left out. Pure: the same ranked presence and scores give the same list.
+ * Ranks customers by expected harm: presence share on the alarmed cells (usage records there /
+ * the most records there, so home customers count fully) × lifetime value; inactive or unknown
+ * twins are left out. Pure: the same ranked presence and scores give the same list.
  */
-export function rankAffected(present: readonly { customerId: string; incidents: number }[], scores: ScoreLookup): { customerId: string; weight: number }[] {
+export function rankAffected(present: readonly { customerId: string; records: number }[], scores: ScoreLookup): { customerId: string; weight: number }[] {
   let most = 1;
-  for (const p of present) most = Math.max(most, p.incidents);
+  for (const p of present) most = Math.max(most, p.records);
   const out: { customerId: string; weight: number }[] = [];
-  for (const { customerId, incidents } of present) {
+  for (const { customerId, records } of present) {
     const s = scores(customerId);
     if (!s?.active) continue;
-    out.push({ customerId, weight: (incidents / most) * Math.max(0, s.clv) });
+    out.push({ customerId, weight: (records / most) * Math.max(0, s.clv) });
   }
   return out.sort((a, b) => b.weight - a.weight || (a.customerId < b.customerId ? -1 : 1));
 }

@@ -16,7 +16,6 @@ import { createSandboxWorld, loadWorldDocument, namedWorld, WORLD_NAMES } from '
 import { openEventStore } from '../../store/open-event-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
-import { CellIndex } from '../../twin/cell-index.js';
 import { openTwinService } from '../../twin/twin-service.js';
 import { intOption } from '../cli/cli-numbers.js';
 import { inTempDir } from './bench-fixtures.js';
@@ -25,7 +24,7 @@ import { ratio, sampleStats } from './bench-stats.js';
 
 /**
  * Benchmark: alarm raised → first proactive notification answered by the notification back end,
- * with everything real in between (alarm watcher, workflow engine on SQLite, cell index, guarded
+ * with everything real in between (alarm watcher, workflow engine on SQLite, the twins' cells, guarded
  * executor with policy, budget and hash-chained audit on SQLite, the sandbox back ends at their
  * configured latencies). The baseline is the notification back end's own latency, measured in the
  * same process. The world is passed in: see `BenchWorld`.
@@ -47,7 +46,7 @@ export interface ServiceOpsBenchOptions {
   customers: number;
   /** Builds the world for `customers` (e.g. the `small` world with default back-end latencies). */
   world: (customers: number) => BenchWorld;
-  /** History backfilled before the live run, so that the cell index knows who is where (default 12). */
+  /** History backfilled before the live run, so that the twins know who is where (default 12). */
   months?: number;
   /** Simulated ms per real ms during the live run (default 21 600: a simulated day every 4 s). */
   speed?: number;
@@ -70,7 +69,8 @@ export interface LatencySummary {
 export interface ServiceOpsBenchResult {
   customers: number;
   backfillEvents: number;
-  cellIndex: { cells: number; customers: number; presences: number };
+  /** Cells named by the twins' usage records, and customers with a cell. */
+  cellIndex: { cells: number; customers: number };
   alarmsRaised: number;
   alarmsMeasured: number;
   /** Alarms whose cell had no known active customers (nothing to notify). */
@@ -94,14 +94,13 @@ export async function benchAlarmToNotification(o: ServiceOpsBenchOptions): Promi
   return inTempDir('svcops-bench', async (dir) => {
     const world = o.world(o.customers);
     const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'events') }), clock: { now: () => Math.max(Date.now(), world.clock.now()) } });
-    const cells = new CellIndex();
-    const detach = cells.attach(twins.intake);
+    const cells = twins.engine.cells;
     const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: join(dir, 'governance') });
     const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: join(dir, 'workflows') });
     try {
       const filled = await world.backfill({ months: o.months ?? 12, sink: twins.intake });
       await twins.intake.drained();
-      log(`backfill: ${filled.events} events; cell index ${JSON.stringify(cells.size)}`);
+      log(`backfill: ${filled.events} events; cells ${JSON.stringify(cells.size())}`);
 
       const b = world.backends;
       const baseline: number[] = [];
@@ -155,7 +154,7 @@ export async function benchAlarmToNotification(o: ServiceOpsBenchOptions): Promi
       return {
         customers: o.customers,
         backfillEvents: filled.events,
-        cellIndex: cells.size,
+        cellIndex: cells.size(),
         alarmsRaised: raisedAt.size,
         alarmsMeasured: samples.length,
         alarmsWithoutCustomers: watcher.stats.started - samples.length,
@@ -166,7 +165,6 @@ export async function benchAlarmToNotification(o: ServiceOpsBenchOptions): Promi
         wallSeconds: Math.round((performance.now() - t0) / 100) / 10,
       };
     } finally {
-      detach();
       await journal.close();
       await gov.close();
       await twins.close({ checkpoint: false });
@@ -179,7 +177,7 @@ export function formatAlarmsBench(r: ServiceOpsBenchResult): string {
   const a = r.alarmToFirstNotification;
   const b = r.baselineNotification;
   return [
-    `${r.customers} customers, ${r.backfillEvents} backfilled events; cell index ${r.cellIndex.cells} cells, ${r.cellIndex.customers} customers`,
+    `${r.customers} customers, ${r.backfillEvents} backfilled events; twins' cells ${r.cellIndex.cells} cells, ${r.cellIndex.customers} customers`,
     `alarm raised → first notification answered: p50 ${a.p50} ms, p99 ${a.p99} ms, max ${a.max} ms over ${a.count} alarms (${r.alarmsRaised} raised, ${r.alarmsWithoutCustomers} without customers)`,
     `baseline, one notification call alone: p50 ${b.p50} ms, p99 ${b.p99} ms; ratio p50 ${ratio(a.p50, b.p50, 1)}×`,
     `${r.notificationsSent} notifications sent, ${r.workflowsSucceeded} workflows succeeded, ${r.wallSeconds.toFixed(1)} s`,
@@ -194,7 +192,7 @@ export const alarmsBench = defineBench({
     { flags: '--world <name>', description: `built-in world: ${WORLD_NAMES.join(', ')}`, default: 'small' },
     { flags: '--customers <n>', description: 'population', parse: intOption('--customers', 10), default: 2_000 },
     { flags: '--alarms <n>', description: 'alarms measured', parse: intOption('--alarms', 1), default: 20 },
-    { flags: '--months <n>', description: 'months of history backfilled first (what the cell index learns from)', parse: intOption('--months', 1), default: 6 },
+    { flags: '--months <n>', description: 'months of history backfilled first (the usage records the twins learn their cells from)', parse: intOption('--months', 1), default: 6 },
     { flags: '--seed <n>', description: 'world seed', parse: intOption('--seed', 0), default: 1 },
   ],
   run: (o: { world: string; customers: number; alarms: number; months: number; seed: number }, { log }) => {

@@ -96,7 +96,7 @@ function naivePath(config: WorldConfig, seed: number, months: number, path: stri
     }
   };
   const naive: EventOutput = {
-    usage: (_slot, idPrefix, idSeq, customerId, time, subscriptionId, dataMb, voiceMin, sms, roaming) => push(usageEvent(idPrefix + idSeq, customerId, time, subscriptionId, dataMb, voiceMin, sms, roaming)),
+    usage: (_slot, idPrefix, idSeq, customerId, time, subscriptionId, dataMb, voiceMin, sms, roaming, cellId, siteId) => push(usageEvent(idPrefix + idSeq, customerId, time, subscriptionId, dataMb, voiceMin, sms, roaming, cellId, siteId)),
     event: push,
   };
   createSandboxWorld(config, seed, { latencyScale: 0 }).generate(naive, { months });

@@ -85,6 +85,7 @@ export const twinAnswer = z.object({
     })
     .nullable(),
   products: list(product),
+  cells: list(z.object({ cellId: z.string(), siteId: z.string().nullable(), records: z.number().int().describe('Usage records served by this cell'), lastSeen: isoTime.describe('Day of the latest record here') })).describe('Where the customer uses the network, from their usage records: home cell first'),
   lastInteraction: z.object(Object.fromEntries(CHANNELS.map((c) => [c, isoTime.nullable()]))),
   features,
   contacts,

@@ -12,7 +12,6 @@ import type { Clock } from '../../domain/clock.js';
 import { simulate } from '../../simulation/index.js';
 import type { SandboxWorld } from '../../sandbox/index.js';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
-import { CellIndex } from '../../twin/cell-index.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { campaignDelivery, type CampaignDelivery } from './campaign-delivery.js';
 import { liveTwinSource, type OperatorServices } from './operator-services.js';
@@ -77,9 +76,6 @@ export function operatorFlows(
     const humanScale = Math.max(1, options.humanTimeScale ?? 1);
     const feature = (id: string, name: keyof typeof FEATURE_INDEX) => engine.features(id)?.[FEATURE_INDEX[name]];
     const campaigns = campaignDelivery(() => s, s.records, (offerId) => offerCostOf(s, offerId));
-    // Which customers are on which cell, learned from network_impact events (service operations).
-    const cells = new CellIndex();
-    const detachCells = cells.attach(s.twins.intake);
     const detachCampaigns = s.twins.intake.onApplied((batch) => campaigns.observe(batch.map((a) => a.event)));
 
     const scan = async (): Promise<ScannedCustomer[]> => {
@@ -162,7 +158,7 @@ export function operatorFlows(
 
     const serviceOps = serviceOperationsWorkflow({
       guarded: () => s.guarded,
-      cells,
+      cells: engine.cells,
       scores: (id) => {
         const score = intelligence.live()?.scoreOf(id);
         if (score) return { clv: score.clv, active: score.active };
@@ -219,7 +215,6 @@ export function operatorFlows(
     };
     const close = () => {
       detachCampaigns();
-      detachCells();
     };
     return { definitions, execute, observe, campaigns, scheduleChurnPrevention, close };
   };

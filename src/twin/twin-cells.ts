@@ -1,0 +1,167 @@
+import { hash53 } from './id-hash.js';
+import { CELL_SLOTS, OFF, U16_MAX } from './twin-layout.js';
+import { emptyCursor, type TwinCursor, type TwinTable } from './twin-table.js';
+import { dayOf } from './twin-time.js';
+import { DAY_MS } from '../domain/time.js';
+
+/**
+ * Where each customer is on the network, from their own usage records: every usage event that
+ * names its cell (as a CDR does) counts one record on that cell in the twin. A twin keeps
+ * CELL_SLOTS cells: its home cell (most records) and the most frequent others. Records add up
+ * and the last day seen is a maximum, so any arrival order gives the same state until a twin
+ * meets more cells than it has slots; then a cell not seen for CELL_STALE_DAYS gives way first
+ * (a customer who moved), else the one with the fewest records.
+ */
+
+/** A cell not seen for this long gives way first when a new one needs its slot. */
+export const CELL_STALE_DAYS = 30;
+
+/** One of a customer's cells, as the twin holds it. */
+export interface CellPresence {
+  cellId: string;
+  siteId: string | null;
+  /** Usage records served by this cell. */
+  records: number;
+  /** Event time (ms) of the day of the latest record here. */
+  lastSeenMs: number;
+}
+
+/** A customer found on the asked cells, with their records there. */
+export interface CellCustomer {
+  customerId: string;
+  records: number;
+  lastSeenMs: number;
+}
+
+const f = (c: TwinCursor, off: number) => (c.base + off) >> 3;
+const h = (c: TwinCursor, off: number) => (c.base + off) >> 1;
+
+/** The cell names a twin's hashed cells stand for (`NameBook` holds them). */
+export interface CellNames {
+  readonly cells: ReadonlyMap<number, string>;
+  readonly cellSites: ReadonlyMap<number, string>;
+  cell(hash: number, name: string, siteId: string | undefined): void;
+}
+
+/** Counts one usage record on cell `cellId` (of site `siteId`) at event time `time`. */
+export function applyUsageCell(c: TwinCursor, cellId: string, siteId: string | undefined, time: number, names: Pick<CellNames, 'cell'>): void {
+  const cellHash = hash53(cellId);
+  names.cell(cellHash, cellId, siteId);
+  const day = Math.min(U16_MAX, Math.max(0, dayOf(time)));
+  let slot = -1;
+  let free = -1;
+  for (let s = 0; s < CELL_SLOTS; s++) {
+    const k = c.f64[f(c, OFF.cellHash) + s];
+    if (k === cellHash) {
+      slot = s;
+      break;
+    }
+    if (k === 0 && free < 0) free = s;
+  }
+  if (slot < 0) {
+    slot = free >= 0 ? free : evictable(c, day);
+    c.f64[f(c, OFF.cellHash) + slot] = cellHash;
+    c.u16[h(c, OFF.cellRecords) + slot] = 0;
+    c.u16[h(c, OFF.cellLastDay) + slot] = 0;
+  }
+  const r = h(c, OFF.cellRecords) + slot;
+  if (c.u16[r] < U16_MAX) c.u16[r]++;
+  const l = h(c, OFF.cellLastDay) + slot;
+  if (day > c.u16[l]) c.u16[l] = day;
+}
+
+/** The slot a new cell takes when all are used: stale ones first, then the fewest records. */
+function evictable(c: TwinCursor, day: number): number {
+  let best = 0;
+  let bestKey = Infinity;
+  for (let s = 0; s < CELL_SLOTS; s++) {
+    const last = c.u16[h(c, OFF.cellLastDay) + s];
+    const records = c.u16[h(c, OFF.cellRecords) + s];
+    const key = (day - last > CELL_STALE_DAYS ? 0 : U16_MAX + 1) + records;
+    if (key < bestKey || (key === bestKey && last < c.u16[h(c, OFF.cellLastDay) + best])) [best, bestKey] = [s, key];
+  }
+  return best;
+}
+
+/** The cells of the record under `c`, most records first. */
+export function readCells(c: TwinCursor, names: CellNames): CellPresence[] {
+  const out: CellPresence[] = [];
+  for (let s = 0; s < CELL_SLOTS; s++) {
+    const k = c.f64[f(c, OFF.cellHash) + s];
+    if (k === 0) continue;
+    out.push({
+      cellId: names.cells.get(k) ?? `#${k}`,
+      siteId: names.cellSites.get(k) ?? null,
+      records: c.u16[h(c, OFF.cellRecords) + s],
+      lastSeenMs: c.u16[h(c, OFF.cellLastDay) + s] * DAY_MS,
+    });
+  }
+  return out.sort((a, b) => b.records - a.records || b.lastSeenMs - a.lastSeenMs || (a.cellId < b.cellId ? -1 : 1));
+}
+
+/**
+ * Reads the twins' cells across the population: who is on a cell or a site, by their records
+ * there. A scan of the twin table (4 slots a twin: 20,000 twins in well under a millisecond),
+ * so there is no second index to keep in step with the twins, checkpoints or replays.
+ */
+export class TwinCells {
+  private readonly cursor = emptyCursor();
+
+  constructor(
+    private readonly table: TwinTable,
+    private readonly names: CellNames,
+  ) {}
+
+  /**
+   * Customers with records on any of `cellIds`, most records first (home customers before
+   * visitors), then the most recently seen; `sinceMs` leaves out those not seen there since.
+   */
+  rankedOn(cellIds: readonly string[], options: { sinceMs?: number } = {}): CellCustomer[] {
+    const wanted = new Set(cellIds.map(hash53));
+    const sinceDay = options.sinceMs === undefined ? -Infinity : Math.floor(options.sinceMs / DAY_MS);
+    const out: CellCustomer[] = [];
+    if (wanted.size === 0) return out;
+    for (let slot = 0; slot < this.table.size; slot++) {
+      const c = this.table.point(slot, this.cursor);
+      let records = 0;
+      let last = -1;
+      for (let s = 0; s < CELL_SLOTS; s++) {
+        if (!wanted.has(c.f64[f(c, OFF.cellHash) + s])) continue;
+        const day = c.u16[h(c, OFF.cellLastDay) + s];
+        if (day < sinceDay) continue;
+        records += c.u16[h(c, OFF.cellRecords) + s];
+        last = Math.max(last, day);
+      }
+      if (records > 0) out.push({ customerId: this.table.idAt(slot), records, lastSeenMs: last * DAY_MS });
+    }
+    return out.sort((a, b) => b.records - a.records || b.lastSeenMs - a.lastSeenMs || (a.customerId < b.customerId ? -1 : 1));
+  }
+
+  /** Customers on `cellId`, ranked as `rankedOn` ranks them. */
+  customersOn(cellId: string, options: { sinceMs?: number } = {}): string[] {
+    return this.rankedOn([cellId], options).map((x) => x.customerId);
+  }
+
+  /** The cells known on a site (from the usage records that name both). */
+  cellsOfSite(siteId: string): string[] {
+    const out: string[] = [];
+    for (const [k, site] of this.names.cellSites) if (site === siteId) out.push(this.names.cells.get(k) ?? `#${k}`);
+    return out.sort();
+  }
+
+  /** Cells named so far, and customers with at least one cell (for monitoring). */
+  size(): { cells: number; customers: number } {
+    let customers = 0;
+    for (let slot = 0; slot < this.table.size; slot++) {
+      const c = this.table.point(slot, this.cursor);
+      if (c.f64[f(c, OFF.cellHash)] !== 0 || c.f64[f(c, OFF.cellHash) + CELL_SLOTS - 1] !== 0) customers++;
+    }
+    return { cells: this.names.cells.size, customers };
+  }
+
+  /** Where a customer's usage comes from, most records first; empty for an unknown customer. */
+  cellsOf(customerId: string): CellPresence[] {
+    const slot = this.table.slotOf(customerId);
+    return slot === undefined ? [] : readCells(this.table.point(slot, this.cursor), this.names);
+  }
+}
