@@ -199,6 +199,20 @@ export class CustomerContextStore {
     return { customerId, updatedAt: updatedAt === -Infinity ? null : iso(updatedAt), channels, timeline };
   }
 
+  /**
+   * The customers whose latest interaction on `channel` is still open (started, not ended) inside
+   * the window, most recently started first, at most `limit`: what a desktop joining mid-call shows.
+   */
+  openOn(channel: Channel, limit: number): { customerId: string; startedAt: number }[] {
+    const from = this.horizon();
+    const open: { customerId: string; startedAt: number }[] = [];
+    for (const [customerId, record] of this.customers) {
+      const i = record.current.get(channel);
+      if (i && i.phase !== 'end' && i.at >= from) open.push({ customerId, startedAt: i.startedAt });
+    }
+    return open.sort((a, b) => b.startedAt - a.startedAt).slice(0, Math.max(0, limit));
+  }
+
   /** Start of the window (ms of event time): older interactions are gone. */
   horizon(): number {
     return Math.max(this.latest, this.options.clock?.now() ?? -Infinity) - this.windowMs;

@@ -43,9 +43,13 @@ export const ROUTE_ACCESS = {
   'GET /twins/:id/timeline': 'twins:read',
   'GET /twins/:id/diff': 'twins:read',
   'GET /customers/:id/context': 'twins:read',
+  'GET /population': 'twins:read',
 
-  // The agent desktop: its page is static (the data comes through the stream and the cards).
-  'GET /console/assist': 'public',
+  // The operator console: its page and assets are static (the data comes from the routes below).
+  'GET /': 'public',
+  'GET /console': 'public',
+  'GET /console/*': 'public',
+  // The agent desktop's data: the stream and the cards.
   'GET /assist/cards/:customerId': 'assist:use',
   'GET /assist/stream': 'assist:use',
 

@@ -73,7 +73,7 @@ export function registerStartCommand(program: Command): void {
         const { twins } = operator;
         say(`Twinloop ${VERSION} listening on ${url} (${twins.engine.size} twins, ${twins.recovery.eventsReplayed} events replayed, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
         say(`  look here: ${url}/twins?limit=10   ${url}/health   API: ${url}/openapi.json`);
-        say(`  agent desktop: ${url}/console/assist   MCP (streamable HTTP): ${url}/mcp`);
+        say(`  console: ${url}/ (agent desktop: ${url}/console/assist)   MCP (streamable HTTP): ${url}/mcp`);
         if (opts.nats) say(`  taking events from NATS ${opts.nats}, subject ${DEFAULT_NATS_SUBJECT}`);
         if (operator.world) say(`  a customer of the sandbox (filling in while the history loads): ${url}/twins/C000001`);
         const stop = async () => {

@@ -2,7 +2,7 @@
  * The sign-in page (`GET /sign-in`): static, it carries no data. It exchanges a key for the
  * session cookie (`POST /auth/session`), taking the key from the link the first start printed
  * (`/sign-in#key=…`: a fragment never reaches the server's logs) or from the form, then goes on
- * to `?next=` (a path of this server) or the agent desktop. With an OpenID Connect provider
+ * to `?next=` (a path of this server) or the console's overview. With an OpenID Connect provider
  * configured, the console signs in by authorization code + PKCE instead (docs/security.md).
  */
 export const SIGN_IN_PAGE = `<!doctype html>
@@ -34,7 +34,7 @@ export const SIGN_IN_PAGE = `<!doctype html>
   const params = new URLSearchParams(location.search);
   const next = params.get('next');
   // Only a path of this server: never an open redirect.
-  const target = next && next.startsWith('/') && !next.startsWith('//') ? next : '/console/assist';
+  const target = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
   async function signIn(key) {
     status.className = '';
     status.textContent = 'Signing in…';

@@ -154,11 +154,23 @@ describe('assist routes', () => {
     await ended;
   }, 10_000);
 
-  it('serves the agent desktop page', async () => {
-    const page = await app.inject('/console/assist');
-    expect(page.statusCode).toBe(200);
-    expect(page.headers['content-type']).toMatch(/^text\/html/);
-    expect(page.body).toContain('new EventSource(');
-    expect(page.body).toContain("'/decisions/' + encodeURIComponent(decisionId) + '/accept'");
+  it('gives a desktop that joins mid-call the card of each call open now, none for an ended one', async () => {
+    await post([customer('C5'), customer('C6')]);
+    await post([interaction('C5', 'call', 'roaming_bill', NOW + 1_000), interaction('C6', 'call', 'coverage', NOW + 2_000)]);
+    await post([interaction('C6', 'call', 'coverage', NOW + 3_000, undefined, 'end')]);
+    const desk = await subscribe(`${base}/assist/stream?channel=call&agentId=late-joiner`);
+    await desk.next('ready');
+    const cards: AssistCard[] = [];
+    // The cards of open calls follow the ready event at once; half a second is ample on loopback.
+    const quiet = new Promise<null>((resolve) => setTimeout(() => resolve(null), 500));
+    for (;;) {
+      const card = (await Promise.race([desk.next('card'), quiet])) as AssistCard | null;
+      if (!card) break;
+      cards.push(card);
+    }
+    desk.close();
+    const c5 = cards.find((c) => c.customerId === 'C5');
+    expect(c5).toMatchObject({ channel: 'call', reason: 'roaming_bill', at: iso(NOW + 1_000), acceptedAt: null, actions: [{ actionId: 'retain-10', decisionId: 'd1' }] });
+    expect(cards.map((c) => c.customerId)).not.toContain('C6');
   });
 });

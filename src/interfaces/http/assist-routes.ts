@@ -4,7 +4,6 @@ import type { Assist } from '../../agents/assist/assist-service.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { ASSISTED_CHANNELS, channelSchema, type Channel } from '../../domain/events.js';
 import type { TwinService } from '../../twin/twin-service.js';
-import { ASSIST_PAGE_HTML } from '../console/assist-page.js';
 import { errors, isoTime, jsonObject, list } from './api-schemas.js';
 import { AssistHub, type AssistHubOptions } from './assist-stream.js';
 import type { RouteModule } from './route-module.js';
@@ -46,6 +45,9 @@ const assistCard = z.object({
   otherChannels: list(z.object({ channel: channelSchema, intent: z.string(), phase: z.enum(['start', 'update', 'end']), context: jsonObject, startedAt: isoTime, at: isoTime })),
 });
 
+/** A desktop joining mid-shift sees at most this many open interactions: the newest, a screenful. */
+const OPEN_CARDS_ON_JOIN = 8;
+
 /** Proxies (nginx) buffer responses unless told not to; SSE must flow card by card. */
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -56,8 +58,9 @@ const SSE_HEADERS = {
 
 /**
  * The assist routes: `GET /customers/:id/context`, `GET /assist/stream` (SSE: the card of every
- * interaction start on the desktop's channel), `GET /assist/cards/:customerId` and the agent
- * desktop page `GET /console/assist`. The streams end when the server closes.
+ * interaction start on the desktop's channel, first those open when the desktop joins) and
+ * `GET /assist/cards/:customerId`. The agent desktop itself is a page of the console
+ * (`/console/assist`, console-routes.ts). The streams end when the server closes.
  */
 export function assistRoutes(twins: Pick<TwinService, 'engine'>, assist: Assist, stream: AssistHubOptions = {}): RouteModule {
   const { contexts, buildCard } = assist;
@@ -112,7 +115,7 @@ export function assistRoutes(twins: Pick<TwinService, 'engine'>, assist: Assist,
       '/assist/stream',
       {
         schema: {
-          summary: 'Server-sent events for an agent desktop: a `card` event (an assist card) whenever an interaction starts on the channel; heartbeats every 15 s',
+          summary: 'Server-sent events for an agent desktop: a `card` event (an assist card) for each interaction open on the channel when the desktop joins, then whenever one starts; heartbeats every 15 s',
           querystring: streamQuery,
           response: { 200: { description: 'The event stream', content: { 'text/event-stream': { schema: z.string() } } }, ...errors(400) },
         },
@@ -127,13 +130,15 @@ export function assistRoutes(twins: Pick<TwinService, 'engine'>, assist: Assist,
         const unsubscribe = hub.subscribe(channel, agentId, raw);
         raw.once('close', unsubscribe);
         raw.once('error', unsubscribe);
+        // A desktop joining mid-interaction sees the cards of the interactions open on its channel now.
+        const now = twins.engine.eventClock || Date.now();
+        for (const { customerId } of contexts.openOn(channel, OPEN_CARDS_ON_JOIN)) {
+          buildCard(triggerFromContext(contexts.get(customerId), ASSISTED_CHANNELS, channel, now)).then(
+            (card) => hub.deliver(raw, card),
+            (err: unknown) => request.log.warn(`assist: no card for ${customerId} on joining: ${(err as Error).message}`),
+          );
+        }
       },
-    );
-
-    app.get(
-      '/console/assist',
-      { schema: { summary: 'The agent desktop page (HTML, EventSource)', response: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } } } },
-      async (_request, reply) => reply.type('text/html; charset=utf-8').send(ASSIST_PAGE_HTML),
     );
   };
 }

@@ -99,6 +99,18 @@ export class AssistHub {
     return set.size;
   }
 
+  /** Sends a card to the one stream writing to `sink` (a desktop joining mid-interaction); false when it is gone. */
+  deliver(sink: SseSink, card: { readonly cardId: string }): boolean {
+    for (const set of this.byChannel.values()) {
+      for (const sub of set) {
+        if (sub.sink !== sink) continue;
+        this.send(sub, sseFrame('card', card, card.cardId));
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Ends every stream and stops the heartbeat. */
   close(): void {
     if (this.timer) clearInterval(this.timer);

@@ -3,10 +3,12 @@ import { mcpCapabilities } from '../mcp/mcp-bindings.js';
 import { mcpHttpRoutes } from '../mcp/mcp-http-route.js';
 import type { Operator } from '../runtime/operator.js';
 import { assistRoutes } from './assist-routes.js';
+import { consoleRoutes } from './console-routes.js';
 import { decisionRoutes } from './decision-routes.js';
 import { governanceRoutes } from './governance-routes.js';
 import { intentRoutes } from './intent-routes.js';
 import { modelRoutes } from './model-routes.js';
+import { populationRoutes } from './population-routes.js';
 import { sandboxRoutes } from './sandbox-routes.js';
 import { createHttpServer } from './server.js';
 import { simulationRoutes } from './simulation-routes.js';
@@ -21,13 +23,14 @@ export interface OperatorServerOptions {
 
 /**
  * The HTTP API of the running operator (not yet listening): twins and events, models, assist,
- * decisions, actions and approvals, simulations, intents, workflows, MCP and, with a sandbox, its
- * shop front — every route over the operator's one set of services.
+ * decisions, actions and approvals, simulations, intents, workflows, MCP, the operator console
+ * (`/`) and, with a sandbox, its shop front — every route over the operator's one set of services.
  */
 export function createOperatorServer(operator: Operator, options: OperatorServerOptions): FastifyInstance {
   const { services } = operator;
   return createHttpServer({ twins: operator.twins, version: options.version, logger: options.logger, decorateTwin: operator.intelligence.decorateTwin, scoreFields: operator.intelligence.scoreFields }, [
     modelRoutes(operator.intelligence),
+    populationRoutes(operator.twins, operator.intelligence),
     assistRoutes(operator.twins, operator.assist),
     decisionRoutes(services),
     governanceRoutes(services),
@@ -35,6 +38,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     intentRoutes(services),
     workflowRoutes(services),
     mcpHttpRoutes(mcpCapabilities(services), options.version),
+    consoleRoutes(),
     ...(operator.world ? [sandboxRoutes(operator.world)] : []),
   ]);
 }

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import type { LiveModel } from './live-scoring.js';
+import { populationRisk } from './population-risk.js';
+
+const model = { id: 'churn-v3', metadata: { horizonDays: 30 } } as unknown as LiveModel;
+
+describe('populationRisk', () => {
+  it('counts the scored twins by churn band and sums expected churners and value at risk, leaving out twins outside the population', () => {
+    const churn = Float64Array.from([0.01, 0.03, 0.5, 0.2, 0.9, 0.05]);
+    const clvValue = Float64Array.from([1000, 500, 200, 100, 0, 400]);
+    // The fifth twin churned (not in the scored population): its 0.9 counts nowhere.
+    const active = Uint8Array.from([1, 1, 1, 1, 0, 1]);
+    const risk = populationRisk({ churn, clvValue, active, model });
+    expect(risk.scored).toBe(5);
+    expect(risk.modelId).toBe('churn-v3');
+    expect(risk.bands).toEqual([
+      { from: 0, to: 0.02, customers: 1 },
+      { from: 0.02, to: 0.05, customers: 1 },
+      { from: 0.05, to: 0.1, customers: 1 },
+      { from: 0.1, to: 0.2, customers: 0 },
+      { from: 0.2, to: 0.5, customers: 1 },
+      { from: 0.5, to: null, customers: 1 },
+    ]);
+    expect(risk.expectedChurners).toBeCloseTo(0.01 + 0.03 + 0.5 + 0.2 + 0.05, 2);
+    expect(risk.valueAtRisk).toBeCloseTo(10 + 15 + 100 + 20 + 20, 2);
+    expect(risk.lifetimeValue).toBe(2200);
+  });
+});

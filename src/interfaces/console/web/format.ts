@@ -1,0 +1,40 @@
+/**
+ * How the console writes numbers and times. There is one clock on screen: the event clock (the
+ * time of the latest event the twins applied; while the sandbox runs, simulated time), so every
+ * time is written in UTC as the events carry it, never converted to the browser's zone.
+ */
+
+/** `2026-12-02 14:05 UTC` from an ISO time; a dash for none. */
+export function eventTime(iso: string | null | undefined): string {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+/** `2026-12-02` from an ISO time. */
+export function eventDate(iso: string | null | undefined): string {
+  return iso ? iso.slice(0, 10) : '–';
+}
+
+const whole = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+const twoDigits = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** A count: `12,345`. */
+export const count = (n: number | null | undefined) => (typeof n === 'number' ? whole.format(n) : '–');
+
+/** Money in the operator's currency unit: `1,234.50`. */
+export const money = (n: number | null | undefined) => (typeof n === 'number' ? twoDigits.format(n) : '–');
+
+/** A probability as a percentage: `12.3 %` (one decimal below 10 %). */
+export function percent(p: number | null | undefined): string {
+  if (typeof p !== 'number') return '–';
+  const v = p * 100;
+  return (Number.isInteger(v) || v >= 10 ? v.toFixed(0) : v.toFixed(1)) + ' %';
+}
+
+/** The risk band of a churn probability within the model's horizon, for colour and words. */
+export function riskBand(p: number | null | undefined): 'high' | 'medium' | 'low' | 'none' {
+  if (typeof p !== 'number') return 'none';
+  return p >= 0.2 ? 'high' : p >= 0.05 ? 'medium' : 'low';
+}

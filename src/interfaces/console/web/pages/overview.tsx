@@ -1,0 +1,127 @@
+import type { ComponentChildren } from 'preact';
+import { count, money, percent } from '../format';
+import { useJson } from '../use-json';
+
+interface Population {
+  readonly asOf: string | null;
+  readonly twins: number;
+  readonly risk: {
+    readonly scored: number;
+    readonly horizonDays: number;
+    readonly modelId: string;
+    readonly bands: readonly { from: number; to: number | null; customers: number }[];
+    readonly expectedChurners: number;
+    readonly valueAtRisk: number;
+    readonly lifetimeValue: number;
+  } | null;
+  readonly note?: string;
+}
+interface ModelVersion {
+  readonly id: string;
+  readonly status: string;
+  readonly metrics?: { readonly auc?: number };
+}
+interface Named {
+  readonly status: string;
+}
+interface IntentRecord {
+  readonly intent: { readonly lifecycleStatus: string };
+}
+
+/** A number with its label; `href` makes it a link to the page that lists what it counts. */
+function Tile({ label, value, href, detail, testId }: { label: string; value: ComponentChildren; href?: string; detail?: ComponentChildren; testId?: string }) {
+  const body = (
+    <>
+      <span class="tile-value" data-testid={testId}>
+        {value}
+      </span>
+      <span class="tile-label">{label}</span>
+      {detail && <span class="tile-detail">{detail}</span>}
+    </>
+  );
+  return href ? (
+    <a class="tile" href={href}>
+      {body}
+    </a>
+  ) : (
+    <div class="tile">{body}</div>
+  );
+}
+
+const byStatus = (items: readonly Named[] | undefined, statuses: readonly string[]) => (items ? items.filter((i) => statuses.includes(i.status)).length : undefined);
+
+/** The churn-risk bands as bars, each a link to the customers in it. */
+function RiskBands({ risk }: { risk: NonNullable<Population['risk']> }) {
+  const most = Math.max(1, ...risk.bands.map((b) => b.customers));
+  return (
+    <section class="panel" aria-labelledby="bands-title">
+      <h2 id="bands-title">
+        Churn risk within {risk.horizonDays} days <span class="muted">(model {risk.modelId})</span>
+      </h2>
+      <table class="bands">
+        <thead>
+          <tr>
+            <th scope="col">Churn probability</th>
+            <th scope="col">Customers</th>
+            <th scope="col">
+              <span class="visually-hidden">Share</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {risk.bands.map((b) => {
+            const query = `churn.gte=${b.from}` + (b.to === null ? '' : `&churn.lt=${b.to}`);
+            const label = b.to === null ? `${percent(b.from)} or more` : `${percent(b.from)} to ${percent(b.to)}`;
+            return (
+              <tr key={b.from}>
+                <th scope="row">{label}</th>
+                <td class="num">
+                  <a href={`/console/customers?${query}`}>{count(b.customers)}</a>
+                </td>
+                <td class="bar-cell">
+                  <span class="bar" style={{ width: `${(100 * b.customers) / most}%` }} />
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/**
+ * The overview: the population at a glance (twins, churn-risk distribution, value at risk) and
+ * what waits for people (approvals, intents, workflows, the model serving). Refreshed every 10 s.
+ */
+export function Overview() {
+  const population = useJson<Population>('/population', 10_000);
+  const approvals = useJson<readonly unknown[]>('/approvals', 10_000);
+  const models = useJson<{ items: readonly ModelVersion[] }>('/models', 30_000);
+  const intents = useJson<readonly IntentRecord[]>('/intents', 10_000);
+  const workflows = useJson<readonly Named[]>('/workflows?limit=200', 10_000);
+  const p = population.data;
+  const champion = models.data?.items.find((m) => m.status === 'champion');
+  const errors = [population, approvals, models, intents, workflows].map((l) => l.error).filter(Boolean);
+
+  return (
+    <>
+      {errors.length > 0 && (
+        <p class="error" role="alert">
+          {errors.join('; ')}
+        </p>
+      )}
+      <div class="tiles">
+        <Tile label="customer twins" value={count(p?.twins)} href="/console/customers" testId="overview-twins" />
+        <Tile label="in the scored population" value={count(p?.risk?.scored)} detail={p?.note} />
+        <Tile label={`expected to churn within ${p?.risk?.horizonDays ?? 30} days`} value={count(p?.risk ? Math.round(p.risk.expectedChurners) : undefined)} href="/console/customers?churn.gte=0.2" />
+        <Tile label="value at risk" value={money(p?.risk?.valueAtRisk)} detail={p?.risk ? `of ${money(p.risk.lifetimeValue)} lifetime value` : undefined} />
+        <Tile label="approvals waiting" value={count(approvals.data?.length)} href="/console/approvals" testId="overview-approvals" />
+        <Tile label="intents in progress" value={count(byStatus(intents.data?.map((i) => ({ status: i.intent.lifecycleStatus })), ['proposed', 'accepted', 'planning', 'executing']))} detail={intents.data ? `${intents.data.length} in all` : undefined} />
+        <Tile label="workflows running or waiting" value={count(byStatus(workflows.data, ['pending', 'waiting', 'compensating']))} />
+        <Tile label="churn model serving" value={champion ? champion.id : 'none'} detail={champion?.metrics?.auc !== undefined ? `AUC ${champion.metrics.auc.toFixed(3)}` : undefined} />
+      </div>
+      {p?.risk && <RiskBands risk={p.risk} />}
+    </>
+  );
+}
