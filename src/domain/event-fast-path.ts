@@ -1,4 +1,4 @@
-import type { EventOf } from './events.js';
+import { MAX_RECORD_DATA_MB, MAX_RECORD_SMS, MAX_RECORD_VOICE_MIN, type EventOf } from './events.js';
 import { DAY_MS } from './time.js';
 
 /**
@@ -60,7 +60,7 @@ export function isPlainIsoTime(s: unknown): s is string {
 }
 
 const isId = (x: unknown): x is string => typeof x === 'string' && x.length >= 1 && x.length <= 128;
-const isAmount = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+const isAmount = (x: unknown, max: number): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= max;
 
 /** The record as a usage event when it is a plain, valid one; undefined means "ask the schema". */
 export function fastUsageEvent(raw: unknown): EventOf<'usage'> | undefined {
@@ -87,8 +87,8 @@ export function fastUsageEvent(raw: unknown): EventOf<'usage'> | undefined {
       cellKeys++;
     } else if (k !== 'subscriptionId' && k !== 'dataMb' && k !== 'voiceMin' && k !== 'sms' && k !== 'roaming') return undefined;
   }
-  if (dataKeys - cellKeys !== 5 || !isId(data.subscriptionId) || !isAmount(data.dataMb) || !isAmount(data.voiceMin)) return undefined;
-  if (!Number.isInteger(data.sms) || (data.sms as number) < 0 || typeof data.roaming !== 'boolean') return undefined;
+  if (dataKeys - cellKeys !== 5 || !isId(data.subscriptionId) || !isAmount(data.dataMb, MAX_RECORD_DATA_MB) || !isAmount(data.voiceMin, MAX_RECORD_VOICE_MIN)) return undefined;
+  if (!Number.isInteger(data.sms) || !isAmount(data.sms, MAX_RECORD_SMS) || typeof data.roaming !== 'boolean') return undefined;
   if (Object.getPrototypeOf(r) !== Object.prototype || Object.getPrototypeOf(data) !== Object.prototype) return undefined;
   return raw as EventOf<'usage'>;
 }

@@ -22,6 +22,28 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * Deepest nesting of objects and arrays a record may have. An event is three levels deep (an
+ * interaction's free-form context a few more); far deeper input is an attack or a bug, and would
+ * overflow the stack of every recursive walk after the parser (hashing, re-encoding). JSON.parse
+ * itself takes any depth a 64 KB record can have; the check runs on what it returns.
+ */
+export const MAX_EVENT_DEPTH = 32;
+
+/** Whether a decoded value nests objects and arrays deeper than `max` (walked without recursion). */
+export function valueNestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+const TOO_DEEP = `record: nested more than ${MAX_EVENT_DEPTH} levels deep; an event is a flat object with a data object`;
+
 /** Validates one decoded record against the event model, naming the wrong field on failure. */
 export function validateEvent(raw: unknown): Validated {
   const fast = fastUsageEvent(raw);
@@ -29,6 +51,7 @@ export function validateEvent(raw: unknown): Validated {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'record: expected a JSON object' };
   }
+  if (valueNestsDeeperThan(raw, MAX_EVENT_DEPTH)) return { ok: false, reason: TOO_DEEP };
   const kind = (raw as { kind?: unknown }).kind;
   if (typeof kind !== 'string' || !(EVENT_KINDS as readonly string[]).includes(kind)) {
     return {

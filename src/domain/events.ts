@@ -14,8 +14,30 @@ export const SCHEMA_VERSION = 1 as const;
 const isoTime = z.iso.datetime({ offset: true });
 const isoDate = z.iso.date();
 const id = z.string().min(1).max(128);
-const nonNeg = z.number().finite().nonnegative();
-const money = z.number().finite();
+/**
+ * Largest amount of money in one field (a bill, a line, a payment, a price, a credit), in the
+ * bill's currency: a month's bills are summed in 32-bit cents (±21.4 million), and no charge to
+ * one customer comes near a million. Beyond it a record is refused, never silently wrapped.
+ */
+export const MAX_MONEY = 1_000_000;
+/** Largest data volume in one usage record, 1 TB: a day's use is kept in 32-bit KB (4 TB). */
+export const MAX_RECORD_DATA_MB = 1_048_576;
+/** Largest voice time in one usage record: a 31-day month of calls around the clock. */
+export const MAX_RECORD_VOICE_MIN = 44_640;
+/** Largest SMS count in one usage record. */
+export const MAX_RECORD_SMS = 1_000_000;
+/** Largest allowance of a plan (MB or minutes): "unlimited" plans state a large number, not infinity. */
+export const MAX_ALLOWANCE = 1_000_000_000;
+
+/** A finite number from 0 to `max`, the refusal saying what the limit is. */
+const upTo = (max: number, unit: string) =>
+  z.number().finite().nonnegative().max(max, { error: `at most ${max.toLocaleString('en-US')} ${unit} in one record` });
+const nonNeg = upTo(MAX_MONEY, '(money)');
+const money = z
+  .number()
+  .finite()
+  .min(-MAX_MONEY, { error: `at least -${MAX_MONEY.toLocaleString('en-US')} (money) in one record` })
+  .max(MAX_MONEY, { error: `at most ${MAX_MONEY.toLocaleString('en-US')} (money) in one record` });
 
 export const CHANNELS = ['web', 'app', 'call', 'chat', 'store', 'retail_partner'] as const;
 export const channelSchema = z.enum(CHANNELS);
@@ -48,9 +70,9 @@ export const customerData = z.strictObject({
 
 export const usageData = z.strictObject({
   subscriptionId: id,
-  dataMb: nonNeg,
-  voiceMin: nonNeg,
-  sms: z.number().int().nonnegative(),
+  dataMb: upTo(MAX_RECORD_DATA_MB, 'MB'),
+  voiceMin: upTo(MAX_RECORD_VOICE_MIN, 'minutes'),
+  sms: z.number().int().nonnegative().max(MAX_RECORD_SMS, { error: `at most ${MAX_RECORD_SMS.toLocaleString('en-US')} SMS in one record` }),
   roaming: z.boolean(),
   /** The radio cell the record was served by (most of the period's traffic), as a CDR names it. */
   cellId: id.optional(),
@@ -128,8 +150,8 @@ export const subscriptionData = z.strictObject({
   productKind: z.enum(['plan', 'addon']).default('plan'),
   productId: id.optional(),
   monthlyPrice: nonNeg.optional(),
-  dataAllowanceMb: nonNeg.optional(),
-  voiceAllowanceMin: nonNeg.optional(),
+  dataAllowanceMb: upTo(MAX_ALLOWANCE, 'MB').optional(),
+  voiceAllowanceMin: upTo(MAX_ALLOWANCE, 'minutes').optional(),
   reason: z.string().max(200).optional(),
 });
 

@@ -70,6 +70,27 @@ describe('intake', () => {
     expect(await twins.store.countEvents()).toBe(3);
   });
 
+  it('answers a duplicate in a later batch of one body as a duplicate, even when its time is late by then', async () => {
+    // A store whose writes take a while, as a 5,000-record batch does: the second batch is checked before the first is in.
+    const store = await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'dup') });
+    const slow: EventStore = Object.create(store, {
+      append: { value: async (...args: Parameters<EventStore['append']>) => (await new Promise((r) => setTimeout(r, 50)), store.append(...args)) },
+    });
+    const small = await openTwinService({ store: slow, clock: new ManualClock(NOW), intake: { maxBatch: 2, maxQueuedRecords: 8 } });
+    try {
+      // One body of two batches: the resend of "early" comes after "recent" moved the customer past the lateness.
+      const reg = { ...registration, time: iso(NOW - 10 * 86_400_000) };
+      const early = usage('early', 3, NOW - 5 * 86_400_000);
+      const outcomes = await small.intake.submit([reg, early, usage('recent', 1, NOW - 60_000), early, usage('x', 2, NOW - 30_000)]);
+      expect(outcomes.map((o) => o.status)).toEqual(['accepted', 'accepted', 'accepted', 'duplicate', 'accepted']);
+      const changed = await small.intake.submit([reg, usage('y', 1), usage('early', 4, NOW - 5 * 86_400_000)]);
+      expect(changed.map((o) => o.status)).toEqual(['duplicate', 'accepted', 'rejected']);
+      expect(await small.store.countDeadLetters()).toBe(1);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses new work with OVERLOADED when its queue is full, and takes it again once drained', async () => {
     const small = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'small') }), clock: new ManualClock(NOW), intake: { maxBatch: 2, maxQueuedRecords: 4 } });
     try {

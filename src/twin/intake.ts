@@ -8,8 +8,12 @@ import type { TwinEvent } from '../domain/events.js';
 import type { AppendOutcome, EventStore, NewDeadLetter, NewEvent } from '../store/event-store.js';
 import type { CustomerGate, TwinEngine } from './twin-engine.js';
 
-/** One incoming record: its raw text (an NDJSON line) or an already decoded value (a JSON array element). */
-export type IntakeRecord = { text: string } | { value: unknown };
+/**
+ * One incoming record: its raw text (an NDJSON line) or an already decoded value (a JSON array
+ * element). `refused` is the reason an edge already refused the text (e.g. it was not valid
+ * UTF-8): the record is answered rejected with it and kept as a dead letter, like any bad record.
+ */
+export type IntakeRecord = { text: string; refused?: string } | { value: unknown };
 
 /** Accepted events, in the order applied; listeners re-score twins, push assist cards, etc. */
 export type AppliedListener = (events: readonly AcceptedEvent[]) => void;
@@ -63,7 +67,8 @@ function safeStringify(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    // Too deep or circular to encode (the record is refused for it): keep what can be said.
+    return `(a ${Array.isArray(value) ? 'JSON array' : typeof value} that cannot be re-encoded)`;
   }
 }
 
@@ -189,9 +194,12 @@ export class Intake implements EventSink {
     // Counted before its checks run, so a unit finishing meanwhile keeps this one's overlay.
     const unit = this.inFlight++;
     const writes: Promise<Written>[] = [];
+    // Ids taken by the unit's earlier batches, whose writes may still be under way: a resend of
+    // one of them later in the same body is a duplicate, whatever the checks would say of its time.
+    const taken = new Map<string, string>();
     try {
       for (let from = 0; from < pending.length; from += this.maxBatch) {
-        const batch = await this.prepare(pending.slice(from, from + this.maxBatch), sources.slice(from, from + this.maxBatch));
+        const batch = await this.prepare(pending.slice(from, from + this.maxBatch), sources.slice(from, from + this.maxBatch), taken);
         writes.push(this.options.store.append(batch.toWrite, batch.dead).then((outcomes) => ({ batch, outcomes })));
       }
     } catch (err) {
@@ -222,15 +230,15 @@ export class Intake implements EventSink {
     return { done };
   }
 
-  /** Steps 1–3 of a batch: shape, duplicates inside the batch, checks against the twins. */
-  private async prepare(batch: Pending[], sources: string[]): Promise<Prepared> {
+  /** Steps 1–3 of a batch: shape, duplicates inside the unit (`taken`: id → hash), checks against the twins. */
+  private async prepare(batch: Pending[], sources: string[], taken: Map<string, string>): Promise<Prepared> {
     const { store, engine, clock } = this.options;
     const now = clock.now();
     const horizon = now + this.maxFuture;
     // 1. Shape and time sanity.
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i];
-      const v = 'text' in p.raw ? validateEventText(p.raw.text) : validateEvent(p.raw.value);
+      const v = 'text' in p.raw ? (p.raw.refused ? { ok: false as const, reason: p.raw.refused } : validateEventText(p.raw.text)) : validateEvent(p.raw.value);
       if (!v.ok) {
         p.outcome = { status: 'rejected', id: idOf(p.raw), reason: v.reason };
         continue;
@@ -245,13 +253,12 @@ export class Intake implements EventSink {
       p.hash = eventHash(v.event);
       p.body = v.exact && 'text' in p.raw ? p.raw.text : JSON.stringify(v.event);
     }
-    // 2. In arrival order: duplicates of an earlier accepted record of this batch, then the
+    // 2. In arrival order: duplicates of an earlier accepted record of this unit, then the
     //    checks against the twins as the earlier records (and the unit still committing) leave
     //    them. Duplicates of the log are found by the append itself (an id already stored is
     //    not written again); a stored event's customer and time always pass the checks except
     //    lateness, so records the checks refuse are looked up, to answer a late resend as the
     //    duplicate it is.
-    const taken = new Map<string, string>();
     const toWrite: NewEvent[] = [];
     const written: Pending[] = [];
     const refused: Pending[] = [];

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TwinEvent } from '../domain/events.js';
+import { MAX_MONEY, MAX_RECORD_DATA_MB, type TwinEvent } from '../domain/events.js';
 import { validateEvent } from '../domain/event-validation.js';
 import { TwinEngine } from './twin-engine.js';
 import { syntheticEvents } from './synthetic-events.js';
@@ -79,6 +79,19 @@ describe('twin engine', () => {
     expect(view.features.monthly_price).toBe(20);
     expect(view.products).toEqual([expect.objectContaining({ subscriptionId: 'S1', productId: 'P-20', status: 'active' })]);
     expect(view.features.tenure_days).toBeGreaterThan(790);
+  });
+
+  it('saturates usage and bill counters at their limit instead of wrapping around', () => {
+    const engine = new TwinEngine();
+    const day = T0 + 2 * H;
+    const huge = Array.from({ length: 6 }, (_, i): TwinEvent => ({ id: `big-${i}`, kind: 'usage', customerId: 'C1', time: iso(day + i), source: 't', v: 1, data: { subscriptionId: 'S1', dataMb: MAX_RECORD_DATA_MB, voiceMin: 0, sms: 0, roaming: false } }));
+    const bills = Array.from({ length: 30 }, (_, i): TwinEvent => ({ id: `bill-${i}`, kind: 'bill', customerId: 'C1', time: iso(day + i), source: 't', v: 1, data: { billId: `B${i}`, periodStart: '2026-02-01', periodEnd: '2026-02-28', amount: MAX_MONEY, lines: [] } }));
+    applyAll(engine, [customer(), ...huge, ...bills]);
+    // Six records of 1 TB fill the day's 32-bit KB counter (4 TB) and stay there.
+    expect(engine.view('C1', T0 + 3 * H)!.features.data_mb_7d).toBeGreaterThanOrEqual(4_194_303);
+    // Thirty bills of a million fill the month's 32-bit cents (21.4 million), not a negative sum
+    // (read the next month: the average is over complete months).
+    expect(engine.view('C1', Date.parse('2026-04-01T00:00:00Z'))!.features.bill_avg_3m).toBeGreaterThanOrEqual(21_474_836);
   });
 
   it('refuses events of unknown customers, before the customer existed, and past the lateness', () => {

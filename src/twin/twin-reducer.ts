@@ -111,6 +111,20 @@ const addU16 = (c: TwinCursor, off: number, i: number, by: number) => {
   const k = h(c, off) + i;
   c.u16[k] = Math.min(U16_MAX, c.u16[k] + by);
 };
+/** Largest value of the 32-bit day and month counters (KB, seconds). */
+const U32_MAX = 0xffff_ffff;
+/** Limits of the 32-bit signed month sums of cents. */
+const I32_MAX = 0x7fff_ffff;
+/** Adds to a 32-bit counter, stopping at its limit: a typed array would wrap around silently. */
+const addU32 = (c: TwinCursor, off: number, i: number, by: number) => {
+  const k = w(c, off) + i;
+  c.u32[k] = Math.min(U32_MAX, c.u32[k] + by);
+};
+/** Adds to a 32-bit signed sum, stopping at ±2^31 (see addU32). */
+const addI32 = (c: TwinCursor, off: number, i: number, by: number) => {
+  const k = w(c, off) + i;
+  c.i32[k] = Math.max(-I32_MAX, Math.min(I32_MAX, c.i32[k] + by));
+};
 const maxF = (c: TwinCursor, off: number, v: number) => {
   const k = f(c, off);
   if (v > c.f64[k]) c.f64[k] = v;
@@ -170,15 +184,15 @@ function applyUsage(c: TwinCursor, e: EventOf<'usage'>, time: number, names: IdN
   const sec = Math.round(e.data.voiceMin * 60);
   const i = dayIndex(c, dayOf(time));
   if (i >= 0) {
-    c.u32[w(c, OFF.dayDataKb) + i] += kb;
-    c.u32[w(c, OFF.dayVoiceSec) + i] += sec;
+    addU32(c, OFF.dayDataKb, i, kb);
+    addU32(c, OFF.dayVoiceSec, i, sec);
     addU16(c, OFF.daySms, i, e.data.sms);
     if (e.data.roaming) addU8(c, OFF.dayRoaming, i);
   }
   const m = monthIndex(c, monthOf(time));
   if (m >= 0) {
-    c.u32[w(c, OFF.monthDataKb) + m] += kb;
-    c.u32[w(c, OFF.monthVoiceSec) + m] += sec;
+    addU32(c, OFF.monthDataKb, m, kb);
+    addU32(c, OFF.monthVoiceSec, m, sec);
   }
 }
 
@@ -188,8 +202,8 @@ function applyBill(c: TwinCursor, e: EventOf<'bill'>, time: number): void {
   for (const line of e.data.lines) if (line.type === 'overage') overage += Math.round(line.amount * 100);
   const m = monthIndex(c, monthOf(time));
   if (m >= 0) {
-    c.i32[w(c, OFF.monthBilledCents) + m] += cents;
-    c.i32[w(c, OFF.monthOverageCents) + m] += overage;
+    addI32(c, OFF.monthBilledCents, m, cents);
+    addI32(c, OFF.monthOverageCents, m, overage);
   }
   c.f64[f(c, OFF.billsTotal)] += 1;
   c.f64[f(c, OFF.billedTotalCents)] += cents;

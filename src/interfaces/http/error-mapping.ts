@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TwinloopError, toTwinloopError, type ErrorCode } from '../../domain/errors.js';
@@ -61,3 +61,18 @@ export function sendError(reply: FastifyReply, thrown: unknown): FastifyReply {
   }
   return reply.status(status).send(errorBody(reply.request.url, status, err.code, err.message));
 }
+
+/** Told of an answer 500 and what was thrown. */
+export type ServerErrorReporter = (thrown: unknown, request: FastifyRequest) => void;
+
+/** A 500 into the request log (pino), with the error's stack. */
+export const logServerError: ServerErrorReporter = (thrown, request) => {
+  request.log.error({ err: thrown }, `500 answering ${request.method} ${request.url}`);
+};
+
+/** A 500 as one JSON line on stderr, for a server running without a request log. */
+export const writeServerError: ServerErrorReporter = (thrown, request) => {
+  const err = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const line = { level: 'error', time: new Date().toISOString(), msg: `500 answering ${request.method} ${request.url}`, error: err.message, stack: err.stack };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+};

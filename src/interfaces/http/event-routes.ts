@@ -1,7 +1,7 @@
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
-import { MAX_EVENT_BYTES } from '../../domain/event-validation.js';
+import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH, valueNestsDeeperThan } from '../../domain/event-validation.js';
 import { EVENT_KINDS, twinEventSchema } from '../../domain/events.js';
 import type { RecordOutcome } from '../../domain/event-sink.js';
 import type { IntakeRecord } from '../../twin/intake.js';
@@ -9,15 +9,62 @@ import type { TwinService } from '../../twin/twin-service.js';
 import { errors, list, pageLimit } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
 
+/** Decodes UTF-8 strictly: invalid bytes throw instead of becoming U+FFFD (which would change an event's id or body). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** What a record or body that is not UTF-8 is answered. */
+const NOT_UTF8 = 'not valid UTF-8; send events as UTF-8 text';
+
+function isNdjson(contentType: string | undefined): boolean {
+  return /ndjson|jsonl|x-json-stream/.test(contentType ?? '');
+}
+
+/**
+ * Splits a request body's bytes into records (see `recordsFromBody`), refusing what is not
+ * UTF-8 rather than replacing it: a JSON body whole (400), an NDJSON line by line (each such line
+ * answered rejected and kept as a dead letter; the other lines land).
+ */
+export function recordsFromBytes(bytes: Buffer, contentType: string | undefined): IntakeRecord[] {
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(bytes);
+  } catch {
+    if (!isNdjson(contentType)) throw new TwinloopError('BAD_INPUT', `body: ${NOT_UTF8}`);
+    return ndjsonLinesOfBytes(bytes);
+  }
+  return recordsFromBody(text, contentType);
+}
+
+/** NDJSON records line by line from bytes, a line that is not UTF-8 refused with the reason. */
+function ndjsonLinesOfBytes(bytes: Buffer): IntakeRecord[] {
+  const records: IntakeRecord[] = [];
+  for (let start = 0; start < bytes.length; ) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline < 0 ? bytes.length : newline;
+    const line = bytes.subarray(start, end);
+    start = end + 1;
+    try {
+      const text = STRICT_UTF8.decode(line).trim();
+      if (text) records.push({ text });
+    } catch {
+      records.push({ text: line.toString('utf8').trim(), refused: `record: ${NOT_UTF8}` });
+    }
+  }
+  return records;
+}
+
 /** Splits a request body into records: a JSON array, one JSON object, or NDJSON lines. */
 export function recordsFromBody(body: string, contentType: string | undefined): IntakeRecord[] {
-  const ndjson = /ndjson|jsonl|x-json-stream/.test(contentType ?? '');
-  if (!ndjson) {
+  if (!isNdjson(contentType)) {
     let value: unknown;
     try {
       value = JSON.parse(body);
     } catch (err) {
       throw new TwinloopError('BAD_INPUT', `body: malformed JSON (${(err as Error).message}); send a JSON array of events, or NDJSON with Content-Type application/x-ndjson`);
+    }
+    // Like malformed JSON, a body nested deeper than any batch of events is refused whole (and
+    // before anything re-encodes it: a recursive walk of 100,000 levels overflows the stack).
+    if (valueNestsDeeperThan(value, MAX_EVENT_DEPTH + 1)) {
+      throw new TwinloopError('BAD_INPUT', `body: nested more than ${MAX_EVENT_DEPTH} levels deep; send a JSON array of events, each a flat object with a data object`);
     }
     const values = Array.isArray(value) ? value : [value];
     // A decoded element has lost its size; re-measure so an oversized record is refused like an NDJSON line.
@@ -90,7 +137,8 @@ export function eventRoutes(twins: TwinService): RouteModule {
   return (app) => {
     void app.register(async (scope) => {
       scope.removeContentTypeParser(['application/json', 'text/plain']);
-      scope.addContentTypeParser(RAW_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      // Bytes, decoded by `recordsFromBytes`: Fastify's string parser would replace invalid UTF-8 silently.
+      scope.addContentTypeParser(RAW_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
       // The body is documented, not validated here: the intake validates each record.
       scope.setValidatorCompiler(() => (data) => ({ value: data }));
       scope.withTypeProvider<ZodTypeProvider>().post(
@@ -104,7 +152,7 @@ export function eventRoutes(twins: TwinService): RouteModule {
           },
         },
         async (request) => {
-          const records = recordsFromBody(typeof request.body === 'string' ? request.body : '', request.headers['content-type']);
+          const records = recordsFromBytes(Buffer.isBuffer(request.body) ? request.body : Buffer.from(String(request.body ?? '')), request.headers['content-type']);
           if (records.length === 0) throw new TwinloopError('BAD_INPUT', 'body: no events; send a JSON array of events or NDJSON lines');
           return summarise(await twins.intake.submitRecords(records, 'http'));
         },

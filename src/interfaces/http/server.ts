@@ -6,7 +6,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import type { ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
-import { errorBody, sendError } from './error-mapping.js';
+import { errorBody, logServerError, sendError, writeServerError, type ServerErrorReporter } from './error-mapping.js';
 import { eventRoutes } from './event-routes.js';
 import { MERGE_PATCH } from './tmf/tmf-common.js';
 import type { RouteModule } from './route-module.js';
@@ -19,6 +19,11 @@ export interface HttpAppOptions {
   logger?: boolean;
   /** Largest request body; a 64 MB batch is ~200k events. */
   bodyLimit?: number;
+  /**
+   * Told of every answer 500 (a bug, never bad input or overload) with what was thrown; by default
+   * it goes to the request log when logging is on, else as one JSON line to stderr.
+   */
+  onServerError?: ServerErrorReporter;
 }
 
 /** What the HTTP API over the twins is built on. */
@@ -99,7 +104,11 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
       done(err as Error, undefined);
     }
   });
-  app.setErrorHandler((err, _req, reply) => sendError(reply, err));
+  const report = options.onServerError ?? (options.logger ? logServerError : writeServerError);
+  app.setErrorHandler((err, req, reply) => {
+    sendError(reply, err);
+    if (reply.statusCode === 500) report(err, req);
+  });
   app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody(req.url, 404, 'NOT_FOUND', `no route ${req.method} ${req.url}; see /openapi.json`)));
 
   // A route whose body is not a zod schema (`POST /events` reads raw text) documents it as JSON Schema.
