@@ -212,7 +212,11 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', '/simulations/none')).status).toBe(404);
 
     // Intents.
-    const text = 'keep high-value prepaid customers at risk this month, budget 5000';
+    // The small world has no prepaid customer: planning for them is refused with the count and the segments that exist.
+    const nobody = await call('POST', '/intents', { text: 'keep high-value prepaid customers at risk this month, budget 5000', accept: true });
+    expect(nobody.status).toBe(201);
+    expect(nobody.body).toMatchObject({ planSelection: 'no-plan', shortfalls: [expect.stringMatching(/"high-value, prepaid, at-risk" holds no active customer; .*"high-value[a-z, -]*" \(\d+\)/)] });
+    const text = 'keep high-value customers this month, budget 5000';
     const proposed = (await call('POST', '/intents', { text })).body as { intent: { id: string } };
     expect((await call('POST', '/intents', { text, accept: true })).status).toBe(201);
     expect((await call('POST', '/intents', { text: 'make the customers purple' })).status).toBe(400);
@@ -221,7 +225,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', `/intents/${id}`)).status).toBe(200);
     expect((await call('GET', '/intents/none')).status).toBe(404);
     expect((await call('POST', `/intents/${id}/accept`)).status).toBe(200);
-    expect((await call('GET', `/intents/${id}/report`)).status).toBe(200);
+    expect((await call('GET', `/intents/${id}/report`)).body).toMatchObject({ segment: { description: 'high-value', size: expect.any(Number) } });
     expect((await call('POST', `/intents/${id}/execute`)).status).toBe(403);
     expect((await call('POST', `/intents/${id}/execute`, { approvedBy: 'marketing-lead' })).status).toBe(200);
     expect((await call('POST', `/intents/${id}/check`)).status).toBe(200);

@@ -52,3 +52,41 @@ export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[]
 export function queryTwinsWhere(engine: TwinEngine, pairs: Readonly<Record<string, string>>, offset: number, limit: number, extra?: ExtraFields): TwinPage {
   return queryTwins(engine, parseFilterQuery(pairs, queryFields(extra)), offset, limit, extra);
 }
+
+/**
+ * How many twins pass each of several filter lists, in one pass over the twins: each twin's
+ * features (and extra fields, when any list reads one) are read once, whatever the number of lists.
+ */
+export function countTwins(engine: TwinEngine, filterLists: readonly (readonly FeatureFilter[])[], extra?: ExtraFields): number[] {
+  const counts = filterLists.map(() => 0);
+  const fields = queryFields(extra);
+  const tests = filterLists.map((filters) => compileFilters(filters, fields));
+  const withExtra = extra !== undefined && filterLists.some((filters) => readsExtraFields(filters, fields));
+  const vec = new Float64Array(fields.names.length);
+  for (let slot = 0; slot < engine.table.size; slot++) {
+    const id = engine.table.idAt(slot);
+    engine.features(id, engine.eventClock, vec);
+    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+    for (let k = 0; k < tests.length; k++) if (tests[k](vec)) counts[k]++;
+  }
+  return counts;
+}
+
+/** The ids of every twin that passes the filters, in slot order (the whole population for no filter). */
+export function twinIdsWhere(engine: TwinEngine, filters: readonly FeatureFilter[], extra?: ExtraFields): string[] {
+  const fields = queryFields(extra);
+  const test = compileFilters(filters, fields);
+  const withExtra = extra !== undefined && readsExtraFields(filters, fields);
+  const vec = new Float64Array(fields.names.length);
+  const ids: string[] = [];
+  for (let slot = 0; slot < engine.table.size; slot++) {
+    const id = engine.table.idAt(slot);
+    if (filters.length > 0) {
+      engine.features(id, engine.eventClock, vec);
+      if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+      if (!test(vec)) continue;
+    }
+    ids.push(id);
+  }
+  return ids;
+}

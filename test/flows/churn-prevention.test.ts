@@ -12,7 +12,9 @@ import { createSandboxWorld, namedWorld } from '../../src/sandbox/index.js';
 import { openEventStore } from '../../src/store/open-event-store.js';
 import { openGovernanceStore } from '../../src/store/open-governance-store.js';
 import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
+import type { FeatureFilter } from '../../src/twin/feature-filter.js';
 import { FEATURE_INDEX } from '../../src/twin/twin-features.js';
+import { twinIdsWhere } from '../../src/twin/twin-query.js';
 import { openTwinService } from '../../src/twin/twin-service.js';
 
 describe('churn prevention flow on the sandbox', () => {
@@ -44,10 +46,9 @@ describe('churn prevention flow on the sandbox', () => {
       await twins.intake.drained();
       const F = FEATURE_INDEX;
       // A transparent stand-in for live scores: complaints, late payments and falling use raise risk.
-      const scan = async (): Promise<ScannedCustomer[]> => {
+      const scan = async (segment: readonly FeatureFilter[]): Promise<ScannedCustomer[]> => {
         const out: ScannedCustomer[] = [];
-        for (let slot = 0; slot < twins.engine.table.size; slot++) {
-          const id = twins.engine.table.idAt(slot);
+        for (const id of twinIdsWhere(twins.engine, segment)) {
           const f = twins.engine.features(id);
           if (!f || f[F.churned] !== 0) continue;
           const churn = Math.min(0.9, 0.1 + 0.15 * f[F.complaints_90d] + 0.1 * f[F.payments_late_90d] + (f[F.data_trend] < 0 ? 0.1 : 0));
@@ -67,13 +68,19 @@ describe('churn prevention flow on the sandbox', () => {
       engine.register(churnPreventionWorkflow({ guarded: () => guarded, scan, outcomes, simulate: async (s) => (simulations.push(s.customerIds.length), { netValue: { mean: s.expectedNetValue, low: s.customerIds.length > 60 ? -1 : s.expectedNetValue * 0.5, high: s.expectedNetValue * 1.5 }, simulationId: `sim-${s.customerIds.length}` }) }));
       await engine.run();
       try {
-        const input = { periodId: 'p1', scanAt: Date.now(), horizonMs: 1, budget: 300, controlShare: 0.2, seed: 3, offer: { offerId: 'retain-10', cost: 5 }, minChurn: 0.2 };
+        // An intent's segment, carried into the run: customers paying 20 a month or more.
+        const segment: FeatureFilter[] = [{ field: 'churned', op: '==', value: 0 }, { field: 'arpu_3m', op: '>=', value: 20 }];
+        const inSegment = new Set(twinIdsWhere(twins.engine, segment));
+        const input = { periodId: 'p1', scanAt: Date.now(), horizonMs: 1, budget: 300, controlShare: 0.2, seed: 3, offer: { offerId: 'retain-10', cost: 5 }, minChurn: 0.2, segment };
         const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('p1') });
         expect((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('p1') })).created).toBe(false);
         const run = await engine.waitFor(workflowId, { timeoutMs: 120_000 });
         expect(run.error).toBeNull();
         const r = run.output as ChurnPreventionResult;
         expect(r.status).toBe('measured');
+        expect(r.scanned).toBe(inSegment.size);
+        expect(r.scanned).toBeLessThan(twins.engine.table.size);
+        for (const id of [...r.treatedIds, ...r.controlIds, ...contacted]) expect(inSegment.has(id)).toBe(true);
         expect(r.controlIds.length).toBeGreaterThan(0);
         expect(r.treatedIds.length).toBeGreaterThan(0);
         for (const id of r.controlIds) expect(contacted.has(id)).toBe(false);

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ok } from '../../domain/connectors/connector-result.js';
 import { channelSchema, type Channel } from '../../domain/events.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
+import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
+import { featureFilterSchema } from '../../twin/feature-filter.js';
 import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
 import { allocateBudget, DEFAULT_MAX_SHIFT_PER_TICK, DEFAULT_MIN_SHARE, judgeVariants, type ControlStats, type VariantStats } from './campaign-bandit.js';
 
@@ -33,6 +35,12 @@ export const campaignInputSchema = z.object({
   campaignId: z.string().min(1).max(200),
   variants: z.array(variantSchema).min(1).max(50),
   budget: z.number().positive(),
+  /**
+   * Who may be contacted: an intent's segment as resolved when planned (the one filter vocabulary,
+   * over twin features and live scores); the delivery side draws the audience and its control group
+   * from the twins that pass it. Empty = every active customer.
+   */
+  audience: z.array(featureFilterSchema(TWIN_SCORE_FIELDS)).optional(),
   /** Share of the audience held out; the delivery side draws it, the flow reads its churn. */
   controlShare: z.number().min(0).max(0.5).default(0.1),
   /** ms since epoch. */

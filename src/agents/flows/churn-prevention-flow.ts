@@ -3,6 +3,8 @@ import { ok } from '../../domain/connectors/connector-result.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import { createRng } from '../../intelligence/random.js';
+import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
+import { featureFilterSchema, type FeatureFilter } from '../../twin/feature-filter.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import { planRetention, type RetentionCandidate } from '../retention/retention-planner.js';
 import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
@@ -59,6 +61,11 @@ export const churnPreventionInputSchema = z.object({
   minValue: z.number().nonnegative().default(0),
   /** Customers worth at least this get a human task (a call) instead of a digital offer. */
   assistedValueAbove: z.number().nonnegative().optional(),
+  /**
+   * Whom the run may look at: an intent's segment as resolved when it was planned (the one filter
+   * vocabulary, over twin features and live scores); empty = every active customer.
+   */
+  segment: z.array(featureFilterSchema(TWIN_SCORE_FIELDS)).optional(),
 });
 export type ChurnPreventionInput = z.infer<typeof churnPreventionInputSchema>;
 
@@ -101,8 +108,8 @@ export interface CustomerOutcome {
 /** What the flow needs. */
 export interface ChurnPreventionDeps {
   readonly guarded: () => GuardedExecutor;
-  /** Reads the twins (and scores) at scan time. */
-  readonly scan: () => Promise<readonly ScannedCustomer[]>;
+  /** Reads the twins (and scores) at scan time: the active customers that pass the segment's filters (all active ones for none). */
+  readonly scan: (segment: readonly FeatureFilter[]) => Promise<readonly ScannedCustomer[]>;
   /** The simulation lab's verdict on a plan. */
   readonly simulate: (summary: ChurnPlanSummary) => Promise<SimulatedPlanValue>;
   /** Churn (and acceptance) of the given customers since `sinceMs`. */
@@ -147,7 +154,7 @@ export function inControlGroup(customerId: string, seed: number, share: number):
 
 /** Builds the churn prevention workflow over its dependencies. */
 export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefinition<ChurnPreventionInput, ChurnPreventionResult> {
-  const scan: StepDefinition<{ periodId: string }, ScannedCustomer[]> = { id: CHURN_SCAN_STEP_ID, version: 1, run: async () => ok([...(await deps.scan())]) };
+  const scan: StepDefinition<{ periodId: string; segment?: FeatureFilter[] }, ScannedCustomer[]> = { id: CHURN_SCAN_STEP_ID, version: 1, run: async (i) => ok([...(await deps.scan(i.segment ?? []))]) };
   const simulate: StepDefinition<ChurnPlanSummary, SimulatedPlanValue> = { id: CHURN_SIMULATE_STEP_ID, version: 1, run: async (s) => ok(await deps.simulate(s)) };
   const measure: StepDefinition<{ ids: string[]; since: number }, CustomerOutcome[]> = {
     id: CHURN_MEASURE_STEP_ID,
@@ -163,7 +170,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
     parseInput: (raw) => churnPreventionInputSchema.parse(raw),
     async run(ctx, input) {
       await ctx.sleepUntil('scan-time', input.scanAt);
-      const scanned = await ctx.step(scan, { periodId: input.periodId });
+      const scanned = await ctx.step(scan, { periodId: input.periodId, segment: input.segment });
       const byId = new Map(scanned.map((c) => [c.customerId, c]));
       const above = scanned.filter((c) => c.churn >= input.minChurn && c.value >= input.minValue);
       const candidates: RetentionCandidate[] = above.map((c) => ({

@@ -7,6 +7,7 @@ import type { WorkflowEngine } from '../workflows/index.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, type CampaignInput, type CampaignResult } from './campaign-management-flow.js';
 import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflowId, type ChurnPreventionInput, type ChurnPreventionResult } from './churn-prevention-flow.js';
 import { DAY_MS } from '../../domain/time.js';
+import { audienceFilters } from '../intents/segment-resolution.js';
 
 /**
  * Connects the intent service to the flows: a plan of retention offers starts the churn prevention
@@ -43,6 +44,8 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
   const now = deps.now();
   const first = plan.actions[0];
   const seed = deps.seed ?? 1;
+  // The segment as the plan resolved it goes into the run: the run acts on no one outside it.
+  const segment = audienceFilters(plan.segment);
   if (plan.actions.length === 1 && RETENTION_TEMPLATES.has(first.templateId) && first.offerId) {
     const input: ChurnPreventionInput = {
       periodId: plan.id,
@@ -57,6 +60,7 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
       minChurn: 0.2,
       minValue: 0,
       assistedValueAbove: first.templateId === 'retention-offer-assisted' ? 0 : undefined,
+      segment,
     };
     return { definitionId: CHURN_PREVENTION_WORKFLOW_ID, workflowId: churnPreventionWorkflowId(plan.id), input };
   }
@@ -64,6 +68,7 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
   const input: CampaignInput = {
     campaignId: plan.id,
     variants,
+    audience: segment,
     budget: budgetOf(intent, first),
     controlShare: first.controlGroupShare,
     endAt: now + horizonMs(intent, now),

@@ -4,6 +4,7 @@ import type { Plan } from './intent-planner.js';
 import type { IntentEvent, IntentRecord } from './intent-store.js';
 import type { PolicyMode } from '../../decisioning/policy/index.js';
 import type { LifecycleStatus } from './intent-schema.js';
+import type { ResolvedSegment } from './segment-resolution.js';
 
 /**
  * IntentReport (as TMF921 names it): per expectation the target, the current value, what the
@@ -21,6 +22,8 @@ export interface IntentReport {
   readonly status?: ExpectationStatus;
   readonly expectations: readonly ExpectationProgress[];
   readonly plan?: Plan;
+  /** The plan's segment as resolved against the twins when it was made. */
+  readonly segment?: ResolvedSegment;
   /** Whether the plan meets the expectations in simulation, or is the best effort. */
   readonly planSelection?: 'meets-expectations' | 'best-effort' | 'no-plan';
   readonly shortfalls: readonly string[];
@@ -56,6 +59,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
     generatedAt: new Date(now).toISOString(),
     ...(assessed ? { status: assessed.status } : record.plan ? { status: record.plan.selection === 'meets-expectations' ? 'on-track' : 'at-risk' } : {}),
     expectations,
+    ...(record.plan?.segment ? { segment: record.plan.segment } : {}),
     ...(record.plan ? { plan: record.plan.plan, planSelection: record.plan.selection } : lastPlanFailure ? { planSelection: 'no-plan' as const } : {}),
     shortfalls: record.plan ? record.plan.shortfalls : lastPlanFailure ? [lastPlanFailure.detail] : [],
     ...(record.pendingPlan ? { pendingPlan: record.pendingPlan.plan } : {}),

@@ -95,6 +95,26 @@ describe('IntentService', () => {
     expect(executed).toHaveLength(2);
   });
 
+  it('refuses to plan for a segment that holds no one, and plans the same intent once its segment exists', async () => {
+    // A world without prepaid customers: 400 postpaid high-value customers.
+    const count = async (lists: readonly (readonly { field: string; value: number }[])[]) => lists.map((filters) => (filters.some((f) => f.field === 'is_prepaid' && f.value === 1) ? 0 : 400));
+    const { service, executed } = setup({ countSegments: count });
+    const c = await service.createFromText('keep high-value prepaid customers at risk this month, budget 50000, autonomously', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    const report = await service.planAndRun(c.record.intent.id);
+    expect(executed).toHaveLength(0);
+    expect(report).toMatchObject({ lifecycleStatus: 'planning', planSelection: 'no-plan' });
+    expect(report.shortfalls[0]).toMatch(/segment "high-value, prepaid, at-risk" holds no active customer; closest segments that exist: "high-value, at-risk" \(400\)/);
+    expect(report.events.at(-1)).toMatchObject({ kind: 'plan-failed' });
+
+    const d = await service.createFromText('keep high-value customers at risk this month, budget 50000, autonomously', { accept: true });
+    if (!d.ok) throw new Error(d.reason);
+    const ran = await service.planAndRun(d.record.intent.id);
+    expect(executed).toHaveLength(1);
+    expect(ran.segment).toMatchObject({ description: 'high-value, at-risk', size: 400 });
+    expect(ran.events.find((e) => e.kind === 'planned')?.detail).toMatch(/for "high-value, at-risk" \(400 customers\)/);
+  });
+
   it('refuses through the governance hook and records it', async () => {
     const { service } = setup({ authorize: async () => ({ allowed: false, reason: 'campaign budget frozen' }) });
     const c = await service.createFromText('keep at-risk customers, budget 50000, autonomously', { accept: true });

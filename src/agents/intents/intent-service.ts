@@ -7,6 +7,7 @@ import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
 import { upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
 import { parseIntentText } from './intent-text-parser.js';
+import { resolveSegment, type CountSegments, type SegmentSuggestion } from './segment-resolution.js';
 import type { LlmIntentProposal } from './llm-intent-adapter.js';
 
 /**
@@ -32,14 +33,22 @@ export interface IntentServiceDeps {
   /** Planner tuning (offers, top-k, control share, candidate cap). */
   readonly planner?: Omit<PlannerDeps, 'simulate' | 'idPrefix'>;
   readonly authorize?: AuthorizeExecution;
+  /**
+   * Counts the live twins of segments: every plan's segment is resolved against them first, and an
+   * empty or too small one is refused with its count and the closest segments that exist. Without
+   * it (tests of the planner alone) segments are taken as they are.
+   */
+  readonly countSegments?: CountSegments;
+  /** The fewest customers a segment may hold to be planned for; default MIN_SEGMENT_SIZE. */
+  readonly minSegmentSize?: number;
   /** ms since epoch; default Date.now. */
   readonly clock?: () => number;
   /** Intent ids; default random UUIDs. */
   readonly newId?: () => string;
 }
 
-/** A refusal that is a decision, not a fault (policy mode, missing approval). */
-export type Refusal = { ok: false; reason: string };
+/** A refusal that is a decision, not a fault (policy mode, missing approval, a segment that holds no one). */
+export type Refusal = { ok: false; reason: string; closest?: readonly SegmentSuggestion[] };
 
 /** The intent service's operations (HTTP `POST /intents`, the CLI and MCP call these). */
 export interface IntentService {
@@ -90,12 +99,14 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   const maybeAccept = async (r: IntentRecord, accept: boolean | undefined) => (accept ? withEvent(moved(r, 'accepted'), 'accepted', 'accepted on creation') : r);
 
   const choosePlan = async (intent: Intent, round: number): Promise<ChosenPlan | Refusal> => {
+    const resolved = deps.countSegments ? await resolveSegment(intent.segment, deps.countSegments, { minSize: deps.minSegmentSize, now: clock() }) : undefined;
+    if (resolved && !resolved.ok) return { ok: false, reason: resolved.reason, closest: resolved.closest };
     const selection = await planIntent(intent, { ...deps.planner, simulate: deps.simulate, idPrefix: `${intent.id}-r${round}-p` });
     if (selection.status === 'no-plan') return { ok: false, reason: selection.reason };
-    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls };
+    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(resolved ? { segment: resolved.segment } : {}) };
   };
   const describePlan = (c: ChosenPlan) =>
-    `${c.plan.id}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;
+    `${c.plan.id}${c.segment ? ` for "${c.segment.description}" (${c.segment.size} customers)` : ''}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;
 
   const runPlan = async (r: IntentRecord, chosen: ChosenPlan, approvedBy: string | undefined): Promise<{ ok: true; record: IntentRecord } | Refusal> => {
     const { intent } = r;
@@ -146,7 +157,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       const r = await load(id);
       const planning = moved(r, 'planning');
       const chosen = await choosePlan(planning.intent, 0);
-      if ('ok' in chosen) return { ok: false, reason: chosen.reason, record: await save(withEvent(planning, 'plan-failed', chosen.reason)) };
+      if ('ok' in chosen) return { ok: false, reason: chosen.reason, ...(chosen.closest ? { closest: chosen.closest } : {}), record: await save(withEvent(planning, 'plan-failed', chosen.reason)) };
       return { ok: true, record: await save(withEvent({ ...planning, plan: chosen }, 'planned', describePlan(chosen))) };
     },
     async execute(id, options = {}) {

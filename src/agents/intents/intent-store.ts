@@ -4,6 +4,7 @@ import type { Plan, PlanSelection } from './intent-planner.js';
 import type { PlanOutcome } from './expectation-math.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { Intent } from './intent-schema.js';
+import type { ResolvedSegment } from './segment-resolution.js';
 
 /** What happened to an intent, in order; the report lists these. */
 export type IntentEventKind =
@@ -33,6 +34,8 @@ export interface ChosenPlan {
   readonly outcome: PlanOutcome;
   readonly selection: PlanSelection['status'];
   readonly shortfalls: readonly string[];
+  /** The segment as resolved against the twins when the plan was made (absent for plans made before segments were resolved). */
+  readonly segment?: ResolvedSegment;
 }
 
 /** Everything kept about one intent: the intent, its plans, spend, assessments and history. */

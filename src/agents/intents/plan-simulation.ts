@@ -2,6 +2,7 @@ import type { Scenario, ScenarioResult } from '../../simulation/index.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { parseScenarios } from '../../simulation/index.js';
 import type { Segment } from './intent-schema.js';
+import { segmentFilters } from './segment-resolution.js';
 import type { PlanOutcome } from './expectation-math.js';
 import type { Plan, PlannedAction } from './intent-planner.js';
 
@@ -24,24 +25,13 @@ export interface OfferAssumption {
 export const CONTACT_COST = { digital: 0.5, assisted: 8 } as const;
 /** Draws per plan: the planner scores dozens of plans, so each is a quick run. */
 export const PLAN_DRAWS = 60;
-/** A month of the twins' value: the bar for "high value" (arpu_3m) in the named segments. */
-export const HIGH_VALUE_ARPU = 60;
-
-/** The intent's segment as the simulation lab's target conditions (the same filters, plus the named segments spelt out). */
+/**
+ * The intent's segment as the simulation lab's target conditions (segment-resolution.ts spells the
+ * named segments out). The lab's population is the active twins, and lifetime value is not a
+ * scenario field (the lab knows churn and revenue; the ranking carries it).
+ */
 export function segmentConditions(segment: Segment): FeatureFilter[] {
-  const out: FeatureFilter[] = [];
-  for (const name of segment.named) {
-    if (name === 'prepaid') out.push({ field: 'is_prepaid', op: '==', value: 1 });
-    else if (name === 'postpaid') out.push({ field: 'is_prepaid', op: '==', value: 0 });
-    else if (name === 'business') out.push({ field: 'is_business', op: '==', value: 1 });
-    else if (name === 'consumer') out.push({ field: 'is_business', op: '==', value: 0 });
-    else if (name === 'high-value') out.push({ field: 'arpu_3m', op: '>=', value: HIGH_VALUE_ARPU });
-    else if (name === 'at-risk') out.push({ field: 'churn', op: '>=', value: 0.1 });
-    else if (name === 'new-customers') out.push({ field: 'tenure_days', op: '<', value: 180 });
-  }
-  // Lifetime value is not a scenario field (the lab knows churn and revenue); the ranking carries it.
-  for (const f of segment.filters) if (f.field !== 'clv') out.push(f);
-  return out;
+  return segmentFilters(segment).filter((f) => f.field !== 'clv' && f.field !== 'churned');
 }
 
 const assisted = (a: PlannedAction) => a.templateId === 'retention-offer-assisted' || a.channels.includes('human_task');

@@ -30,6 +30,11 @@ const plan = z.object({
   ),
 });
 
+const filter = z.object({ field: z.string(), op: z.string(), value: z.number() });
+const resolvedSegment = z
+  .object({ description: z.string(), filters: list(filter), size: z.number().int(), resolvedAt: z.number() })
+  .describe('The segment as resolved against the twins when the plan was made: the conditions every run applies and how many customers it held');
+
 const chosenPlan = z.object({
   plan,
   outcome: z.object({
@@ -43,6 +48,7 @@ const chosenPlan = z.object({
   }),
   selection: z.enum(['meets-expectations', 'best-effort', 'no-plan']),
   shortfalls: list(z.string()),
+  segment: resolvedSegment.optional(),
 });
 
 const expectationProgress = z.object({
@@ -90,6 +96,7 @@ export const intentReport = z.object({
   status: expectationStatus.optional(),
   expectations: list(expectationProgress),
   plan: plan.optional(),
+  segment: resolvedSegment.optional(),
   planSelection: z.enum(['meets-expectations', 'best-effort', 'no-plan']).optional(),
   shortfalls: list(z.string()),
   pendingPlan: plan.optional(),

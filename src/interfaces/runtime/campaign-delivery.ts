@@ -3,6 +3,7 @@ import type { TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import type { RecordStore } from '../../store/record-store.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
+import { twinIdsWhere } from '../../twin/twin-query.js';
 import type { OperatorServices } from './operator-services.js';
 
 /**
@@ -69,8 +70,9 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
       if (await load(input.campaignId)) return;
       const engine = services().twins.engine;
       const ranked: { id: string; score: number }[] = [];
-      for (let slot = 0; slot < engine.table.size; slot++) {
-        const id = engine.table.idAt(slot);
+      // The audience is the campaign's segment (an intent's, as resolved when planned), and the
+      // control group is drawn from that audience, not from the whole base.
+      for (const id of twinIdsWhere(engine, input.audience ?? [], services().scoreFields)) {
         const f = engine.features(id);
         if (!f || f[FEATURE_INDEX.churned] === 1 || f[FEATURE_INDEX.active_plans] === 0) continue;
         const score = f[FEATURE_INDEX.arpu_3m] * (1 + f[FEATURE_INDEX.complaints_90d]) + f[FEATURE_INDEX.months_over_allowance_3m];

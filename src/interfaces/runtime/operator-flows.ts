@@ -12,7 +12,9 @@ import type { Clock } from '../../domain/clock.js';
 import { simulate } from '../../simulation/index.js';
 import type { SandboxWorld } from '../../sandbox/index.js';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
+import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
+import { twinIdsWhere } from '../../twin/twin-query.js';
 import { campaignDelivery, type CampaignDelivery } from './campaign-delivery.js';
 import { liveTwinSource, type OperatorServices } from './operator-services.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -78,12 +80,12 @@ export function operatorFlows(
     const campaigns = campaignDelivery(() => s, s.records, (offerId) => offerCostOf(s, offerId));
     const detachCampaigns = s.twins.intake.onApplied((batch) => campaigns.observe(batch.map((a) => a.event)));
 
-    const scan = async (): Promise<ScannedCustomer[]> => {
+    const scan = async (segment: readonly FeatureFilter[]): Promise<ScannedCustomer[]> => {
       const live = intelligence.live();
       if (!live) return [];
       const out: ScannedCustomer[] = [];
-      for (let slot = 0; slot < engine.table.size; slot++) {
-        const id = engine.table.idAt(slot);
+      // Only the segment's customers are read (an intent's run); the proactive scan reads everyone.
+      for (const id of twinIdsWhere(engine, segment, s.scoreFields)) {
         const score = live.scoreOf(id);
         if (!score?.active) continue;
         const f = engine.features(id)!;

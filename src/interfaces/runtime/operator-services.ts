@@ -24,7 +24,7 @@ import { openRecordStore } from '../../store/open-record-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
-import type { ExtraFields } from '../../twin/twin-query.js';
+import { countTwins, type ExtraFields } from '../../twin/twin-query.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinService } from '../../twin/twin-service.js';
 
@@ -173,6 +173,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       if (!late.flows) throw new TwinloopError('UNAVAILABLE', 'no flow is registered to execute intent plans');
       return late.flows.execute(plan, intent);
     },
+    // Every plan's segment is counted over the live twins first: an empty or tiny one is refused.
+    countSegments: async (lists) => countTwins(twins.engine, lists, intelligence.scoreFields),
     observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: clock.now(), values: {}, spend: 0 }),
   });
 

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseIntentText } from '../intents/intent-text-parser.js';
+import type { Plan, PlannedAction } from '../intents/intent-planner.js';
+import { flowInputOf } from './intent-execution.js';
+
+const now = Date.UTC(2026, 10, 3);
+const parsed = parseIntentText('keep high-value customers at risk this month, budget 5000', { id: 'i1', now });
+if (!parsed.ok) throw new Error(parsed.reason);
+const intent = parsed.intent;
+const action = (templateId: PlannedAction['templateId'], offerId?: string): PlannedAction => ({
+  templateId,
+  ...(offerId ? { offerId } : {}),
+  channels: ['in_app'],
+  targeting: { rank: 'churn_x_value', limit: { kind: 'budget', amount: 2500 } },
+  controlGroupShare: 0.1,
+  maxContactsPerCustomer: 1,
+});
+const plan = (actions: PlannedAction[]): Plan => ({ id: 'i1-p1', intentId: 'i1', segment: intent.segment, horizon: intent.horizon, actions });
+const segment = [
+  { field: 'churned', op: '==', value: 0 },
+  { field: 'arpu_3m', op: '>=', value: 60 },
+  { field: 'churn', op: '>=', value: 0.1 },
+];
+
+describe('flowInputOf', () => {
+  it("carries the intent's segment into the churn prevention run, which scans only it", () => {
+    const f = flowInputOf(plan([action('retention-offer-digital', 'retain-10')]), intent, { now: () => now });
+    expect(f.definitionId).toBe('churn-prevention');
+    expect(f.definitionId === 'churn-prevention' && f.input.segment).toEqual(segment);
+  });
+
+  it("carries the intent's segment into a campaign as its audience", () => {
+    const f = flowInputOf(plan([action('retention-offer-digital', 'retain-10'), action('service-check-in')]), intent, { now: () => now });
+    expect(f.definitionId).toBe('campaign-management');
+    expect(f.definitionId === 'campaign-management' && f.input.audience).toEqual(segment);
+  });
+});

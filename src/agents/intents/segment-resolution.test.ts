@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { recordPredicate } from '../../twin/feature-filter.js';
+import { audienceFilters, resolveSegment, type CountSegments } from './segment-resolution.js';
+import type { Segment } from './intent-schema.js';
+
+/** A world of postpaid customers only: 300 high-value ones, 150 of them at risk, 700 others; 50 churned. */
+const population: Record<string, number>[] = [
+  ...Array.from({ length: 300 }, (_, i) => ({ is_prepaid: 0, is_business: 0, arpu_3m: 80, churn: i < 150 ? 0.3 : 0.02, churned: 0 })),
+  ...Array.from({ length: 700 }, () => ({ is_prepaid: 0, is_business: 0, arpu_3m: 30, churn: 0.05, churned: 0 })),
+  ...Array.from({ length: 50 }, () => ({ is_prepaid: 0, is_business: 0, arpu_3m: 80, churn: Number.NaN, churned: 1 })),
+];
+const count: CountSegments = async (lists) => lists.map((filters) => population.filter(recordPredicate(filters)).length);
+const segment = (named: Segment['named'], filters: Segment['filters'] = []): Segment => ({ named, filters, cells: [] });
+
+describe('resolveSegment', () => {
+  it('refuses a segment that holds no one, naming its count and the closest segments that exist', async () => {
+    const r = await resolveSegment(segment(['high-value', 'prepaid', 'at-risk']), count, { now: 0 });
+    if (r.ok) throw new Error('expected a refusal');
+    expect(r.size).toBe(0);
+    expect(r.reason).toMatch(/"high-value, prepaid, at-risk" holds no active customer/);
+    // Dropping "prepaid" or swapping it for "postpaid" gives the 150 high-value customers at risk.
+    expect(r.closest.map((c) => [c.description, c.size])).toEqual([
+      ['high-value, at-risk', 150],
+      ['high-value, postpaid, at-risk', 150],
+    ]);
+    expect(r.reason).toMatch(/closest segments that exist: "high-value, at-risk" \(150\)/);
+  });
+
+  it('looks two changes away when nothing one change away is big enough, and shows the largest nearby when nothing is', async () => {
+    const r = await resolveSegment(segment(['high-value', 'prepaid', 'at-risk']), count, { now: 0, minSize: 200 });
+    expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/closest segments that exist: "high-value" \(300\), "high-value, postpaid" \(300\)/) });
+    const none = await resolveSegment(segment(['high-value', 'prepaid', 'at-risk']), count, { now: 0, minSize: 2000 });
+    expect(none).toMatchObject({ ok: false, reason: expect.stringMatching(/no segment nearby holds 2000; the largest nearby: "high-value, at-risk" \(150\)/) });
+  });
+
+  it('refuses a segment under the minimum with its count', async () => {
+    const r = await resolveSegment(segment(['at-risk'], [{ field: 'arpu_3m', op: '>=', value: 60 }]), count, { now: 0, minSize: 200 });
+    expect(r).toMatchObject({ ok: false, size: 150, reason: expect.stringMatching(/holds 150 active customers, fewer than the 200/) });
+  });
+
+  it('resolves a segment that exists to its active customers and keeps the conditions runs apply', async () => {
+    const r = await resolveSegment(segment(['high-value']), count, { now: 5 });
+    expect(r).toEqual({ ok: true, segment: { description: 'high-value', filters: audienceFilters(segment(['high-value'])), size: 300, resolvedAt: 5 } });
+    // Churned customers are never in an active audience, unless the segment asks for them.
+    expect(await count([audienceFilters(segment(['churned']))])).toEqual([50]);
+  });
+});

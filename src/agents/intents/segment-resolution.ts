@@ -1,0 +1,140 @@
+import { formatFilter, type FeatureFilter } from '../../twin/feature-filter.js';
+import type { NamedSegment, Segment } from './intent-schema.js';
+
+/**
+ * An intent's segment held against the twins: when a plan is made, the segment's conditions (named
+ * segments spelt out in the one filter vocabulary, plus its filters) are counted over the live
+ * population. An empty or too small segment is refused with its count and the closest segments
+ * that do exist (one condition dropped or swapped), so that "keep high-value prepaid customers"
+ * in a world without prepaid customers is never planned, run and reported on for nobody.
+ */
+
+/** A month of the twins' value: the bar for "high value" (arpu_3m) in the named segments. */
+export const HIGH_VALUE_ARPU = 60;
+/** The churn risk (30-day score) from which a customer is "at risk" in the named segments. */
+export const AT_RISK_CHURN = 0.1;
+/** Tenure (days) under which a customer is "new". */
+export const NEW_CUSTOMER_DAYS = 180;
+/**
+ * The fewest customers a segment may hold to be planned for: with the default 10 % control group,
+ * 100 customers leave 10 held out, the least from which treated and control churn say anything.
+ */
+export const MIN_SEGMENT_SIZE = 100;
+/** How many of the closest existing segments a refusal names. */
+const CLOSEST_SHOWN = 3;
+
+/** The conditions of one named segment (`churned` has its own: the twin's churn flag). */
+export function namedSegmentFilters(name: NamedSegment): FeatureFilter[] {
+  switch (name) {
+    case 'prepaid':
+      return [{ field: 'is_prepaid', op: '==', value: 1 }];
+    case 'postpaid':
+      return [{ field: 'is_prepaid', op: '==', value: 0 }];
+    case 'business':
+      return [{ field: 'is_business', op: '==', value: 1 }];
+    case 'consumer':
+      return [{ field: 'is_business', op: '==', value: 0 }];
+    case 'high-value':
+      return [{ field: 'arpu_3m', op: '>=', value: HIGH_VALUE_ARPU }];
+    case 'at-risk':
+      return [{ field: 'churn', op: '>=', value: AT_RISK_CHURN }];
+    case 'new-customers':
+      return [{ field: 'tenure_days', op: '<', value: NEW_CUSTOMER_DAYS }];
+    case 'churned':
+      return [{ field: 'churned', op: '==', value: 1 }];
+  }
+}
+
+/** Every condition of a segment in the one filter vocabulary: its named segments spelt out, then its filters. */
+export function segmentFilters(segment: Segment): FeatureFilter[] {
+  return [...segment.named.flatMap(namedSegmentFilters), ...segment.filters];
+}
+
+/** The filters that pick the customers a flow may act on in a segment: active ones, unless the segment asks for churned customers. */
+export function audienceFilters(segment: Segment): FeatureFilter[] {
+  const filters = segmentFilters(segment);
+  return segment.named.includes('churned') ? filters : [{ field: 'churned', op: '==', value: 0 }, ...filters];
+}
+
+/** A segment in words: `high-value prepaid, churn >= 0.3` ("everyone" when it has no condition). */
+export function describeSegment(segment: Segment): string {
+  const parts = [...segment.named, ...segment.filters.map(formatFilter), ...(segment.cells.length ? [`cells ${segment.cells.join(', ')}`] : [])];
+  return parts.length ? parts.join(', ') : 'everyone';
+}
+
+/** Counts the active twins of each filter list (the twins with their live scores; one pass). */
+export type CountSegments = (filterLists: readonly (readonly FeatureFilter[])[]) => Promise<readonly number[]>;
+
+/** The segment as resolved at planning: its conditions and how many customers it held then. */
+export interface ResolvedSegment {
+  readonly description: string;
+  /** The conditions every run of the plan applies (active customers only, unless the segment is `churned`). */
+  readonly filters: readonly FeatureFilter[];
+  readonly size: number;
+  /** ms since epoch. */
+  readonly resolvedAt: number;
+}
+
+/** A segment that exists, offered instead of one that does not. */
+export interface SegmentSuggestion {
+  readonly description: string;
+  readonly segment: Segment;
+  readonly size: number;
+}
+
+/** The segment held against the twins, or why it cannot be planned for. */
+export type SegmentResolution =
+  | { readonly ok: true; readonly segment: ResolvedSegment }
+  | { readonly ok: false; readonly size: number; readonly reason: string; readonly closest: readonly SegmentSuggestion[] };
+
+const SIBLING: Partial<Record<NamedSegment, NamedSegment>> = { prepaid: 'postpaid', postpaid: 'prepaid', business: 'consumer', consumer: 'business' };
+
+/** The segments one change away: each condition dropped, each named segment swapped for its sibling. */
+function neighbours(segment: Segment): Segment[] {
+  const out: Segment[] = [];
+  segment.named.forEach((name, i) => {
+    const rest = segment.named.filter((_, j) => j !== i);
+    out.push({ ...segment, named: rest });
+    const sibling = SIBLING[name];
+    if (sibling && !segment.named.includes(sibling)) out.push({ ...segment, named: [...rest.slice(0, i), sibling, ...rest.slice(i)] });
+  });
+  segment.filters.forEach((_, i) => out.push({ ...segment, filters: segment.filters.filter((__, j) => j !== i) }));
+  return out;
+}
+
+/** The segments one and two changes away, each once, nearest first. */
+function nearby(segment: Segment): { segment: Segment; description: string; changes: number }[] {
+  const seen = new Set([describeSegment(segment)]);
+  const out: { segment: Segment; description: string; changes: number }[] = [];
+  const add = (s: Segment, changes: number) => {
+    const description = describeSegment(s);
+    if (!seen.has(description)) (seen.add(description), out.push({ segment: s, description, changes }));
+  };
+  const first = neighbours(segment);
+  for (const s of first) add(s, 1);
+  for (const s of first) for (const t of neighbours(s)) add(t, 2);
+  return out;
+}
+
+/**
+ * Resolves a segment against the twins: its size now, refused when under `minSize` with the
+ * closest segments that hold at least `minSize` (one change away, else two; largest first), or,
+ * when none does, the largest of them that hold anyone at all.
+ */
+export async function resolveSegment(segment: Segment, count: CountSegments, options: { minSize?: number; now: number }): Promise<SegmentResolution> {
+  const minSize = options.minSize ?? MIN_SEGMENT_SIZE;
+  const candidates = nearby(segment);
+  const [size, ...sizes] = await count([audienceFilters(segment), ...candidates.map((c) => audienceFilters(c.segment))]);
+  const description = describeSegment(segment);
+  if (size >= minSize) return { ok: true, segment: { description, filters: audienceFilters(segment), size, resolvedAt: options.now } };
+  const sized = candidates.map((c, i) => ({ ...c, size: sizes[i] }));
+  const bySize = (a: { size: number }, b: { size: number }) => b.size - a.size;
+  const big = (changes: number) => sized.filter((c) => c.changes === changes && c.size >= minSize).sort(bySize);
+  const enough = big(1).length ? big(1) : big(2);
+  const picked = (enough.length ? enough : sized.filter((c) => c.size > 0).sort((a, b) => a.changes - b.changes || bySize(a, b))).slice(0, CLOSEST_SHOWN);
+  const closest = picked.map((c) => ({ description: c.description, segment: c.segment, size: c.size }));
+  const why = size === 0 ? `segment "${description}" holds no active customer` : `segment "${description}" holds ${size} active customers, fewer than the ${minSize} a plan needs (its control group would measure nothing)`;
+  const list = closest.map((s) => `"${s.description}" (${s.size})`).join(', ');
+  const instead = enough.length ? `closest segments that exist: ${list}` : closest.length ? `no segment nearby holds ${minSize}; the largest nearby: ${list}` : 'no segment nearby holds anyone; widen it';
+  return { ok: false, size, reason: `${why}; ${instead}`, closest };
+}
