@@ -108,7 +108,9 @@ function nearby(segment: Segment): { segment: Segment; description: string; chan
   const out: { segment: Segment; description: string; changes: number }[] = [];
   const add = (s: Segment, changes: number) => {
     const description = describeSegment(s);
-    if (!seen.has(description)) (seen.add(description), out.push({ segment: s, description, changes }));
+    if (seen.has(description)) return;
+    seen.add(description);
+    out.push({ segment: s, description, changes });
   };
   const first = neighbours(segment);
   for (const s of first) add(s, 1);
