@@ -8,7 +8,8 @@ import { contactSummaryOf, type ContactPolicyInput, type ContactRefusal } from '
 import type { ActionRequest } from './policy/index.js';
 import type { CustomerScores } from './arbitration.js';
 import { DecisionFunnel, decideForTwin, type Decision, type TwinSource } from './decision-funnel.js';
-import { DO_NOTHING, type DecisionRecord } from './decision-record.js';
+import { contextKeyOf } from './acceptance-model.js';
+import { DO_NOTHING, type DecisionOutcome, type DecisionRecord } from './decision-record.js';
 import { DEFAULT_CATALOGUE_DOCUMENT } from './default-catalogue.js';
 import { loadCatalogue, type CatalogueDocument, type OfferCatalogue } from './offer-catalogue.js';
 import { createOfferLearner, type OfferLearner } from './offer-learner.js';
@@ -25,6 +26,11 @@ export const LEARNER_SAVE_MS = 10_000;
  * minutes of a busy contact centre; older ones are in the decision log.
  */
 const RECENT_DECISIONS = 5_000;
+/** Bounded memory: a map past `RECENT_DECISIONS` entries forgets its oldest. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.set(key, value);
+  if (map.size > RECENT_DECISIONS) map.delete(map.keys().next().value!);
+}
 /** The learner's prior weight, in pseudo-observations, behind each catalogue acceptance prior. */
 const PRIOR_STRENGTH = 10;
 
@@ -61,6 +67,8 @@ export class DecisionService {
   private contactPolicy: ContactPolicyInput | undefined;
   private pending: DecisionRecord[] = [];
   private readonly recent = new Map<string, Decision>();
+  /** Request id → the catalogue offering it presented, until its answer comes. */
+  private readonly presented = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private learnerSavedAt = 0;
@@ -162,8 +170,7 @@ export class DecisionService {
     const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() });
     this.pending.push(decision.record);
     // Kept slim: accepting an action needs the ranked actions, not the discarded offers' reasons.
-    this.recent.set(decision.decisionId, { ...decision, discarded: [] });
-    if (this.recent.size > RECENT_DECISIONS) this.recent.delete(this.recent.keys().next().value!);
+    remember(this.recent, decision.decisionId, { ...decision, discarded: [] });
     return decision;
   }
 
@@ -172,22 +179,56 @@ export class DecisionService {
     return this.recent.get(decisionId);
   }
 
-  /** Feeds applied events: contacts into the ledger, outcomes of logged decisions into the log and the learner. */
-  observe(events: readonly TwinEvent[]): void {
+  /**
+   * Feeds applied events: contacts into the ledger; the answers to offers into the learner (every
+   * offer a request presented from the catalogue, in the decision's context or, for campaigns and
+   * flows, the customer's context now); and what came of each logged decision into the log: its
+   * offer's answer (accepted, declined, ignored), or its action delivered or failed. Resolves
+   * once those outcomes are in the log (callers on the intake's path need not wait).
+   */
+  observe(events: readonly TwinEvent[]): Promise<void> {
     this.ledger.observe(events);
+    const writes: Promise<boolean>[] = [];
     for (const e of events) {
-      if (e.kind !== 'offer' || e.data.action === 'presented' || !e.data.decisionId) continue;
-      const accepted = e.data.action === 'accepted';
-      const decision = this.recent.get(e.data.decisionId);
-      const offerId = decision && decision.chosen.actionId !== DO_NOTHING ? decision.chosen.actionId : e.data.offerId;
-      this.learner.observe(offerId, decision?.contextKey ?? e.data.channel, accepted);
-      this.learnerDirty = true;
-      const at = Date.parse(e.time);
+      if (e.kind === 'action') {
+        const d = e.data;
+        if (d.status === 'presented') {
+          // The catalogue offering behind the request: the back end's offer id may differ.
+          if (d.offerId) remember(this.presented, d.requestId, d.offerId);
+        } else if (d.decisionId) {
+          writes.push(this.recordOutcome(d.decisionId, { accepted: false, reward: 0, at: Date.parse(e.time), result: d.status, requestId: d.requestId }));
+        }
+        continue;
+      }
+      if (e.kind !== 'offer') continue;
+      const d = e.data;
+      const answer = d.action;
+      if (answer === 'presented') continue;
+      const accepted = answer === 'accepted';
+      const decision = d.decisionId === undefined ? undefined : this.recent.get(d.decisionId);
+      const offerId = (d.requestId && this.presented.get(d.requestId)) ?? (decision && decision.chosen.actionId !== DO_NOTHING ? decision.chosen.actionId : d.offerId);
+      if (this.funnel.catalogue.byId.has(offerId)) {
+        const churn = this.o.scores(e.customerId)?.churn;
+        const contextKey = decision?.contextKey ?? (churn === undefined ? undefined : contextKeyOf(d.channel, churn));
+        if (contextKey) {
+          this.learner.observe(offerId, contextKey, accepted);
+          this.learnerDirty = true;
+        }
+      }
       // The reward is acceptance: the off-policy estimators then value a policy by its acceptance rate.
-      void this.flush()
-        .then(() => this.o.records.recordOutcome(e.data.decisionId!, { accepted, reward: accepted ? 1 : 0, at }))
-        .catch((err: Error) => this.o.log?.(`decisions: outcome of ${e.data.decisionId}: ${err.message}`));
+      if (d.decisionId) writes.push(this.recordOutcome(d.decisionId, { accepted, reward: accepted ? 1 : 0, at: Date.parse(e.time), result: answer, ...(d.requestId ? { requestId: d.requestId } : {}) }));
     }
+    return Promise.all(writes).then(() => undefined);
+  }
+
+  /** Records what came of a logged decision (once: a later outcome of the same decision is ignored by the log). */
+  recordOutcome(decisionId: string, outcome: DecisionOutcome): Promise<boolean> {
+    return this.flush()
+      .then(() => this.o.records.recordOutcome(decisionId, outcome))
+      .catch((err: Error) => {
+        this.o.log?.(`decisions: outcome of ${decisionId}: ${err.message}`);
+        return false;
+      });
   }
 
   /** Writes the buffered decisions, and the learner's state when it changed and is due (or `force`). */

@@ -107,6 +107,12 @@ export function acceptedMultiplier(w: WorldEngine, c: number, offerIdx: number):
   return 1 - (1 - w.cfg.offers.persuadableHazardMultiplier) * w.cfg.offers.catalogue[offerIdx].strength;
 }
 
+/** What an offer presented through a back end names: the decision and the action request (the idempotency key) behind it. */
+export interface OfferRefs {
+  readonly decisionId?: string;
+  readonly requestId?: string;
+}
+
 /**
  * Presents an offer; the customer accepts or declines according to the hidden truth, with
  * `offer presented` and `offer accepted|declined` events. Acceptance brings the offer's terms
@@ -117,7 +123,7 @@ export function deliverOffer(
   customerId: string,
   offerId: string,
   channel: Channel,
-  decisionId?: string,
+  refs: OfferRefs = {},
 ): EffectResult<{ accepted: boolean }> {
   const slot = activeSlot(w, customerId);
   if (!slot.ok) return slot;
@@ -127,7 +133,8 @@ export function deliverOffer(
   const offer = w.cfg.offers.catalogue[offerIdx];
   const { pop, cfg } = w;
   const time = w.nowIso();
-  const extra = decisionId === undefined ? {} : { decisionId };
+  // Carried on both events, so the answer is recorded against the decision and request that led to it.
+  const extra = { ...(refs.decisionId === undefined ? {} : { decisionId: refs.decisionId }), ...(refs.requestId === undefined ? {} : { requestId: refs.requestId }) };
   w.emitNow(w.ev(c, time, 'offer', { action: 'presented', offerId, channel, treatment: offer.kind, ...extra }));
   recordContact(w, c);
   const accepted = w.effectsRng.chance(acceptProbability(w, c, offerIdx));

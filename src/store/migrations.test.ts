@@ -17,16 +17,16 @@ describe('pendingMigrations', () => {
 
   it('gives a new database every version, in order', () => {
     expect(versions(pendingMigrations([], 'in test'))).toEqual(versions(MIGRATIONS));
-    expect(versions(MIGRATIONS)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(versions(MIGRATIONS)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('gives a database only the versions it lacks', () => {
-    expect(versions(pendingMigrations([1, 2, 3], 'in test'))).toEqual([4, 5, 6]);
+    expect(versions(pendingMigrations([1, 2, 3], 'in test'))).toEqual([4, 5, 6, 7]);
     expect(pendingMigrations(versions(MIGRATIONS), 'in test')).toEqual([]);
   });
 
   it('refuses a database written by a newer Twinloop, naming it', () => {
-    expect(() => pendingMigrations([1, 2, 3, 4, 5, 6, 7], 'in /data')).toThrow(expect.objectContaining({ code: 'CONFLICT', message: expect.stringContaining('in /data is at schema version 7') }));
+    expect(() => pendingMigrations([1, 2, 3, 4, 5, 6, 7, 8], 'in /data')).toThrow(expect.objectContaining({ code: 'CONFLICT', message: expect.stringContaining('in /data is at schema version 8') }));
   });
 
   it('refuses a list whose versions do not increase', () => {
@@ -72,6 +72,21 @@ function describeUpgrades(name: string, dialect: SqlDialect, setUp: () => Promis
       const again = await openRecordStore(raw.options);
       expect(await again.get('offers', 'o1')).toMatchObject({ version: 1, body: { price: 5 } });
       await again.close();
+    });
+
+    it('upgrades a decision log of version 6: old outcomes read without a result, new ones keep theirs', async () => {
+      await raw.exec([
+        ...atVersion(6),
+        `INSERT INTO decision_log (decision_id, customer_id, at, channel, context_key, candidates, chosen, propensity, outcome_accepted, outcome_reward, outcome_at) VALUES ('d1', 'c1', 1, 'call', 'k', '[]', 'do-nothing', 1, ${dialect.name === 'sqlite' ? 1 : 'true'}, 1, 2)`,
+        `INSERT INTO decision_log (decision_id, customer_id, at, channel, context_key, candidates, chosen, propensity) VALUES ('d2', 'c1', 3, 'call', 'k', '[]', 'retain-10', 1)`,
+      ]);
+      const store = await openRecordStore(raw.options);
+      expect(await store.recordOutcome('d2', { accepted: false, reward: 0, at: 4, result: 'declined', requestId: 'd2:retain-10' })).toBe(true);
+      expect((await store.listDecisions()).map((d) => d.outcome)).toEqual([
+        { accepted: true, reward: 1, at: 2 },
+        { accepted: false, reward: 0, at: 4, result: 'declined', requestId: 'd2:retain-10' },
+      ]);
+      await store.close();
     });
 
     it('opens a database already at the newest version without applying anything again', async () => {

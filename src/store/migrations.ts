@@ -269,6 +269,11 @@ export const MIGRATIONS: readonly Migration[] = [
       )${d.keyedTable}`,
     ],
   },
+  {
+    version: 7,
+    name: 'decision log: what came of a decision (result) and the request that carried it out',
+    steps: () => [`ALTER TABLE decision_log ADD COLUMN outcome_result TEXT`, `ALTER TABLE decision_log ADD COLUMN outcome_request_id TEXT`],
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

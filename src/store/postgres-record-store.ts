@@ -32,7 +32,7 @@ const POOL_SIZE = 4;
 
 const RECORD_COLUMNS = 'collection, id, version, body, created_at, updated_at';
 const DECISION_COLUMNS =
-  'decision_id, customer_id, at, channel, reason, context_key, candidates, chosen, propensity, outcome_accepted, outcome_reward, outcome_at';
+  'decision_id, customer_id, at, channel, reason, context_key, candidates, chosen, propensity, outcome_accepted, outcome_reward, outcome_at, outcome_result, outcome_request_id';
 
 /**
  * Every write is one statement (upsert, conditional insert or update, batch insert from arrays),
@@ -134,7 +134,7 @@ class PostgresRecordStore extends StoreAdapter<PostgresConnection> implements Re
       await this.db.query(
         `INSERT INTO decision_log (${DECISION_COLUMNS})
          SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                              $9::float8[], $10::boolean[], $11::float8[], $12::bigint[])
+                              $9::float8[], $10::boolean[], $11::float8[], $12::bigint[], $13::text[], $14::text[])
          ON CONFLICT (decision_id) DO NOTHING`,
         [
           records.map((d) => d.decisionId),
@@ -149,6 +149,8 @@ class PostgresRecordStore extends StoreAdapter<PostgresConnection> implements Re
           records.map((d) => d.outcome?.accepted ?? null),
           records.map((d) => d.outcome?.reward ?? null),
           records.map((d) => d.outcome?.at ?? null),
+          records.map((d) => d.outcome?.result ?? null),
+          records.map((d) => d.outcome?.requestId ?? null),
         ],
       );
     });
@@ -159,8 +161,8 @@ class PostgresRecordStore extends StoreAdapter<PostgresConnection> implements Re
       checkKey('decisionId', decisionId);
       checkOutcome(decisionId, outcome);
       const r = await this.db.query(
-        'UPDATE decision_log SET outcome_accepted = $1, outcome_reward = $2, outcome_at = $3 WHERE decision_id = $4 AND outcome_at IS NULL',
-        [outcome.accepted, outcome.reward, outcome.at, decisionId],
+        'UPDATE decision_log SET outcome_accepted = $1, outcome_reward = $2, outcome_at = $3, outcome_result = $4, outcome_request_id = $5 WHERE decision_id = $6 AND outcome_at IS NULL',
+        [outcome.accepted, outcome.reward, outcome.at, outcome.result ?? null, outcome.requestId ?? null, decisionId],
       );
       return (r.rowCount ?? 0) > 0;
     });

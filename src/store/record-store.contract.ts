@@ -203,6 +203,17 @@ export function describeRecordStoreContract(name: string, open: (clock: Clock) =
       await expect(store.recordOutcome('d-001', { accepted: 'yes' as unknown as boolean, reward: 0, at: T0 })).rejects.toMatchObject({ code: 'BAD_INPUT' });
     });
 
+    it('keeps how a decision ended and the request that carried it out', async () => {
+      const logged = decision(3, { outcome: { accepted: false, reward: 0, at: T0, result: 'not-acted' } });
+      await store.appendDecisions([decision(1), decision(2), logged]);
+      const ignored = { accepted: false, reward: 0, at: T0 + 7 * 86_400_000, result: 'ignored', requestId: 'd-001:retain-10' } as const;
+      expect(await store.recordOutcome('d-001', ignored)).toBe(true);
+      await expect(store.recordOutcome('d-002', { accepted: false, reward: 0, at: T0, result: 'maybe' as 'ignored' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+      await expect(store.recordOutcome('d-002', { accepted: false, reward: 0, at: T0, requestId: '' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+      const back = await store.listDecisions();
+      expect(back.map((d) => d.outcome)).toEqual([ignored, undefined, logged.outcome]);
+    });
+
     it('lists decisions in time order, by customer and half-open time range, page by page', async () => {
       // Out of order, with ties on `at` broken by decisionId.
       await store.appendDecisions([

@@ -32,12 +32,24 @@ export interface StoredCandidate {
   readonly expectedValue: number;
 }
 
+/**
+ * How a decision ended: its offer `accepted`, `declined` or `ignored` (no answer within the answer
+ * window); its action `delivered` (a message, a credit) or `failed`; or `not-acted`: nothing was
+ * carried out within the window (do nothing was chosen, or nobody acted on the recommendation).
+ */
+export const DECISION_RESULTS = ['accepted', 'declined', 'ignored', 'delivered', 'failed', 'not-acted'] as const;
+export type DecisionResult = (typeof DECISION_RESULTS)[number];
+
 /** What came of a decision (decisioning's `DecisionOutcome`). */
 export interface StoredDecisionOutcome {
   readonly accepted: boolean;
   readonly reward: number;
   /** Milliseconds since the epoch. */
   readonly at: number;
+  /** How it ended (absent in outcomes written before results were kept). */
+  readonly result?: DecisionResult;
+  /** The action request that carried the decision out, when one did. */
+  readonly requestId?: string;
 }
 
 /** A logged decision (decisioning's `DecisionRecord` is this type). */
@@ -227,6 +239,8 @@ export function checkOutcome(decisionId: string, o: StoredDecisionOutcome): void
   if (typeof o.accepted !== 'boolean') throw new TwinloopError('BAD_INPUT', `The outcome of decision ${decisionId} needs accepted: true or false`);
   if (!isFiniteNumber(o.reward)) throw new TwinloopError('BAD_INPUT', `The outcome of decision ${decisionId} needs a finite reward`);
   if (!isTime(o.at)) throw new TwinloopError('BAD_INPUT', `The outcome of decision ${decisionId} needs at: a whole number of ms since the epoch`);
+  if (o.result !== undefined && !(DECISION_RESULTS as readonly string[]).includes(o.result)) throw new TwinloopError('BAD_INPUT', `The outcome of decision ${decisionId} has result "${String(o.result)}"; use one of ${DECISION_RESULTS.join(', ')}`);
+  if (o.requestId !== undefined && (typeof o.requestId !== 'string' || o.requestId === '' || o.requestId.length > MAX_KEY_LENGTH)) throw new TwinloopError('BAD_INPUT', `The outcome of decision ${decisionId} needs requestId as text of 1 to ${MAX_KEY_LENGTH} characters when given`);
 }
 
 /** Checks a decision before any adapter writes it; the message names the decision and the field. */
@@ -268,6 +282,8 @@ export interface DecisionRow {
   outcome_accepted: boolean | null;
   outcome_reward: number | null;
   outcome_at: number | null;
+  outcome_result: string | null;
+  outcome_request_id: string | null;
 }
 
 /** Row → decision (pure); absent reason and outcome are left out, as they were given. */
@@ -275,7 +291,13 @@ export function toStoredDecision(row: DecisionRow): StoredDecision {
   const outcome =
     row.outcome_accepted === null || row.outcome_reward === null || row.outcome_at === null
       ? undefined
-      : { accepted: row.outcome_accepted, reward: row.outcome_reward, at: row.outcome_at };
+      : {
+          accepted: row.outcome_accepted,
+          reward: row.outcome_reward,
+          at: row.outcome_at,
+          ...(row.outcome_result === null ? {} : { result: row.outcome_result as DecisionResult }),
+          ...(row.outcome_request_id === null ? {} : { requestId: row.outcome_request_id }),
+        };
   return {
     decisionId: row.decision_id,
     customerId: row.customer_id,

@@ -29,7 +29,7 @@ import { StoreAdapter } from './store-adapter.js';
 
 const RECORD_COLUMNS = 'collection, id, version, body, created_at, updated_at';
 const DECISION_COLUMNS =
-  'decision_id, customer_id, at, channel, reason, context_key, candidates, chosen, propensity, outcome_accepted, outcome_reward, outcome_at';
+  'decision_id, customer_id, at, channel, reason, context_key, candidates, chosen, propensity, outcome_accepted, outcome_reward, outcome_at, outcome_result, outcome_request_id';
 
 /** SQLite has no boolean: the outcome flag is stored as 0/1. */
 type SqliteDecisionRow = Omit<DecisionRow, 'outcome_accepted'> & { outcome_accepted: number | null };
@@ -44,11 +44,11 @@ function prepare(db: Database.Database) {
     ),
     replace: db.prepare<[string, number, string, string]>('UPDATE records SET version = version + 1, body = ?, updated_at = ? WHERE collection = ? AND id = ?'),
     delete: db.prepare<[string, string]>('DELETE FROM records WHERE collection = ? AND id = ?'),
-    appendDecision: db.prepare<[string, string, number, string, string | null, string, string, string, number, number | null, number | null, number | null]>(
-      `INSERT INTO decision_log (${DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING`,
+    appendDecision: db.prepare<[string, string, number, string, string | null, string, string, string, number, number | null, number | null, number | null, string | null, string | null]>(
+      `INSERT INTO decision_log (${DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING`,
     ),
-    recordOutcome: db.prepare<[number, number, number, string]>(
-      'UPDATE decision_log SET outcome_accepted = ?, outcome_reward = ?, outcome_at = ? WHERE decision_id = ? AND outcome_at IS NULL',
+    recordOutcome: db.prepare<[number, number, number, string | null, string | null, string]>(
+      'UPDATE decision_log SET outcome_accepted = ?, outcome_reward = ?, outcome_at = ?, outcome_result = ?, outcome_request_id = ? WHERE decision_id = ? AND outcome_at IS NULL',
     ),
   };
 }
@@ -139,6 +139,8 @@ class SqliteRecordStore extends StoreAdapter<SqliteConnection<Statements>> imple
             o ? (o.accepted ? 1 : 0) : null,
             o ? o.reward : null,
             o ? o.at : null,
+            o?.result ?? null,
+            o?.requestId ?? null,
           );
         }
       });
@@ -149,7 +151,7 @@ class SqliteRecordStore extends StoreAdapter<SqliteConnection<Statements>> imple
     return this.db.run('recordOutcome', () => {
       checkKey('decisionId', decisionId);
       checkOutcome(decisionId, outcome);
-      return this.db.sql.recordOutcome.run(outcome.accepted ? 1 : 0, outcome.reward, outcome.at, decisionId).changes > 0;
+      return this.db.sql.recordOutcome.run(outcome.accepted ? 1 : 0, outcome.reward, outcome.at, outcome.result ?? null, outcome.requestId ?? null, decisionId).changes > 0;
     });
   }
 

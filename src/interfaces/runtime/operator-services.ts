@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { connectorExecutor } from '../../agents/flows/connector-executor.js';
 import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
+import { reportingExecutor } from '../../agents/governance/action-report.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
 import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult } from '../../agents/governance/guarded-executor.js';
@@ -117,11 +118,12 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     clock,
     log: o.log,
   });
-  const detachDecisions = twins.intake.onApplied((batch) => decisions.observe(batch.map((a) => a.event)));
+  const detachDecisions = twins.intake.onApplied((batch) => void decisions.observe(batch.map((a) => a.event)));
 
   const backends = o.world?.backends;
+  // What the back ends carried out is written on each customer's timeline (`action` events).
   const executor: ActionExecutor = backends
-    ? connectorExecutor({ ...backends, resolveOffer: (id) => decisions.catalogue.byId.get(id)?.offering.sandboxOfferId ?? (decisions.catalogue.byId.has(id) ? id : undefined) })
+    ? reportingExecutor(connectorExecutor({ ...backends, resolveOffer: (id) => decisions.catalogue.byId.get(id)?.offering.sandboxOfferId ?? (decisions.catalogue.byId.has(id) ? id : undefined) }), { sink: twins.intake, clock, log: o.log })
     : async (request) => ({ ok: false, error: `no back ends are connected to carry out a ${request.actionClass}; start with the sandbox operator or configure BSS adapters` });
   // People decide approvals in their own time, not in the sandbox's accelerated time.
   const approvals = createApprovalQueue(governance, systemClock);

@@ -6,14 +6,15 @@ import type { BackendRuntime } from './backend-runtime.js';
 
 /**
  * Sandbox campaign delivery: presents the offer; the customer answers from the hidden truth,
- * with `offer` events (presented, then accepted or declined) in the event stream.
+ * with `offer` events (presented, then accepted or declined) in the event stream, each naming the
+ * decision and the request (the idempotency key) that led to it.
  */
 export function sandboxCampaignDelivery(rt: BackendRuntime, w: WorldEngine): CampaignDeliveryConnector {
   let n = 0;
   return {
     deliver: (req) =>
       rt.call(req.idempotencyKey, () => {
-        const r = deliverOffer(w, req.customerId, req.offerId, req.channel, req.decisionId);
+        const r = deliverOffer(w, req.customerId, req.offerId, req.channel, { decisionId: req.decisionId, requestId: req.idempotencyKey });
         if (!r.ok) return rejected(r.reason.startsWith('unknown offer') ? 'unknown_offer' : 'customer_not_active');
         return ok({
           deliveryId: 'DLV-' + ++n,

@@ -1,0 +1,90 @@
+import type { Clock } from '../../domain/clock.js';
+import type { EventSink } from '../../domain/event-sink.js';
+import type { ActionStatus, TwinEvent } from '../../domain/events.js';
+import { fnv1a32 } from '../../domain/string-hash.js';
+import type { ActionRequest, ExecuteVerdict } from '../../decisioning/policy/index.js';
+import type { ActionExecutor, ExecutionOutcome } from './guarded-executor.js';
+
+/**
+ * What the operator did to a customer, on the customer's own timeline: every request the guarded
+ * executor carried out on a customer becomes an `action` event once the back end answered
+ * (docs/events.md), recorded against its request and decision. Offers are `presented` (the
+ * customer's answer follows as an `offer` event), everything else `delivered`; a final refusal
+ * is `failed`, a transient one (retried with the same request id) is not reported.
+ */
+
+/** Source of the events Twinloop writes about its own actions and their outcomes. */
+export const TWINLOOP_SOURCE = 'twinloop';
+/** Longest event id (the envelope's limit). */
+const MAX_EVENT_ID = 128;
+
+/**
+ * An event id from parts, within the envelope's limit: a request id too long for it is cut and
+ * completed with a hash of the whole, so distinct requests keep distinct ids.
+ */
+export function eventIdOf(prefix: string, requestId: string, suffix = ''): string {
+  const whole = `${prefix}:${requestId}${suffix ? `:${suffix}` : ''}`;
+  if (whole.length <= MAX_EVENT_ID) return whole;
+  const hash = fnv1a32(whole).toString(16).padStart(8, '0');
+  const room = MAX_EVENT_ID - prefix.length - (suffix ? suffix.length + 1 : 0) - hash.length - 3;
+  return `${prefix}:${requestId.slice(0, room)}~${hash}${suffix ? `:${suffix}` : ''}`;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' && v.length <= MAX_EVENT_ID ? v : undefined);
+
+/** Whether a request puts a catalogue offer in front of the customer (who then answers). */
+export function presentsOffer(request: Pick<ActionRequest, 'actionClass' | 'params'>): boolean {
+  return request.actionClass === 'offer' || request.params.present === true;
+}
+
+/**
+ * The `action` event of an executed request (pure), or undefined when there is none to write: no
+ * customer, or a failure the caller will retry. `at` is the event time (ms).
+ */
+export function actionEventOf(request: ActionRequest, verdict: Pick<ExecuteVerdict, 'cost'>, outcome: ExecutionOutcome, at: number): TwinEvent | undefined {
+  if (!request.customerId) return undefined;
+  if (!outcome.ok && outcome.detail?.retryable === true) return undefined;
+  const status: ActionStatus = !outcome.ok ? 'failed' : presentsOffer(request) ? 'presented' : 'delivered';
+  const p = request.params;
+  const detail = outcome.detail ?? {};
+  const ref = str(detail.deliveryId) ?? str(detail.adjustmentId) ?? str(detail.notificationId) ?? str(detail.orderId);
+  const notificationChannel = typeof detail.channel === 'string' ? detail.channel : undefined;
+  const data = {
+    requestId: request.id,
+    ...(str(p.decisionId) ? { decisionId: str(p.decisionId) } : {}),
+    actionClass: request.actionClass,
+    channel: request.channel,
+    status,
+    ...(outcome.ok ? {} : { reason: outcome.error.slice(0, 200) }),
+    ...(str(p.offerId) ? { offerId: str(p.offerId) } : {}),
+    ...(verdict.cost > 0 ? { amount: Math.round((outcome.ok ? (outcome.actualCost ?? verdict.cost) : verdict.cost) * 100) / 100 } : {}),
+    ...(request.discountPct !== undefined ? { discountPct: request.discountPct } : {}),
+    ...(notificationChannel && notificationChannel.length <= 32 ? { notificationChannel } : {}),
+    ...(typeof p.purpose === 'string' && p.purpose.length <= 32 ? { purpose: p.purpose } : {}),
+    ...(str(p.campaignId) ? { campaignId: str(p.campaignId) } : {}),
+    ...(ref ? { ref } : {}),
+  };
+  return { id: eventIdOf('action', request.id, status), kind: 'action', customerId: request.customerId, time: new Date(at).toISOString(), source: TWINLOOP_SOURCE, v: 1, data };
+}
+
+/**
+ * Wraps an executor so that every action it carries out on a customer is written to the twins'
+ * intake as an `action` event (after the back end answered, before the caller hears of it). The
+ * action stands whatever the intake answers: a refused or failed report is told to `log`.
+ */
+export function reportingExecutor(executor: ActionExecutor, o: { sink: EventSink; clock: Clock; log?: (line: string) => void }): ActionExecutor {
+  return async (request, verdict) => {
+    const outcome = await executor(request, verdict);
+    const event = actionEventOf(request, verdict, outcome, o.clock.now());
+    if (event) {
+      try {
+        const answers = await o.sink.submit([event]);
+        const refused = answers.find((a) => a.status === 'rejected');
+        if (refused) o.log?.(`actions: the report of ${request.id} was refused: ${refused.reason ?? 'no reason given'}`);
+      } catch (err) {
+        o.log?.(`actions: the report of ${request.id} was not written: ${(err as Error).message}`);
+      }
+    }
+    return outcome;
+  };
+}

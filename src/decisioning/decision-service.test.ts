@@ -1,0 +1,66 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TwinEvent } from '../domain/events.js';
+import { seededRandom } from '../domain/seeded-random.js';
+import { openRecordStore } from '../store/open-record-store.js';
+import type { RecordStore } from '../store/record-store.js';
+import { FEATURE_COUNT, FEATURE_INDEX, NEVER_DAYS, type FeatureName } from '../twin/twin-features.js';
+import { DecisionService } from './decision-service.js';
+
+const NOON = Date.UTC(2026, 0, 15, 12);
+
+function customer(): Float64Array {
+  const f = new Float64Array(FEATURE_COUNT);
+  const set: Partial<Record<FeatureName, number>> = {
+    tenure_days: 800, marketing_consent: 1, active_plans: 1, monthly_price: 55, data_allowance_mb: 5120, data_mb_30d: 6000,
+    months_over_allowance_3m: 2, complaints_90d: 1, days_since_offer_declined: NEVER_DAYS, days_since_offer_accepted: NEVER_DAYS,
+  };
+  for (const [k, v] of Object.entries(set)) f[FEATURE_INDEX[k as FeatureName]] = v as number;
+  return f;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const action = (requestId: string, status: 'presented' | 'delivered' | 'failed', extra: Record<string, unknown> = {}): TwinEvent =>
+  ({ id: `action:${requestId}:${status}`, kind: 'action', customerId: 'c1', time: iso(NOON + 1000), source: 'twinloop', v: 1, data: { requestId, actionClass: 'discount', channel: 'call', status, ...extra } }) as TwinEvent;
+const answer = (answer: 'accepted' | 'declined' | 'ignored', offerId: string, extra: Record<string, unknown> = {}): TwinEvent =>
+  ({ id: `offer-${answer}-${String(extra.requestId)}`, kind: 'offer', customerId: 'c1', time: iso(NOON + 2000), source: 'sandbox', v: 1, data: { action: answer, offerId, channel: 'call', ...extra } }) as TwinEvent;
+
+describe('decision service: outcomes and the learner', () => {
+  let dir: string;
+  let records: RecordStore;
+  let service: DecisionService;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'twinloop-decisions-'));
+    records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+  });
+  afterEach(async () => {
+    await service.close();
+    await records.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const cell = (offerId: string, contextKey: string) => service.learner.snapshot().cells.find((c) => c.offerId === offerId && c.contextKey === contextKey);
+
+  it('records an answer against the decision and its request, and teaches the learner the offer the request presented', async () => {
+    const d = service.decide('c1', { channel: 'call' });
+    // A person accepted another ranked action than the chosen one: its answer is about that offer.
+    const requestId = `${d.decisionId}:retain-25`;
+    service.observe([action(requestId, 'presented', { decisionId: d.decisionId, offerId: 'retain-25' })]);
+    await service.observe([answer('declined', 'backend-25', { decisionId: d.decisionId, requestId })]);
+    expect((await records.listDecisions())[0].outcome).toEqual({ accepted: false, reward: 0, at: NOON + 2000, result: 'declined', requestId });
+    expect(cell('retain-25', d.contextKey)).toEqual({ offerId: 'retain-25', contextKey: d.contextKey, accepted: 0, declined: 1 });
+  });
+
+  it('closes a decision whose action was delivered or failed, and learns from campaign answers in the customer’s context', async () => {
+    const d = service.decide('c1', { channel: 'call' });
+    await service.observe([action(`${d.decisionId}:service-check-in`, 'delivered', { decisionId: d.decisionId, actionClass: 'communication' })]);
+    expect((await records.listDecisions())[0].outcome).toMatchObject({ accepted: false, reward: 0, result: 'delivered', requestId: `${d.decisionId}:service-check-in` });
+    service.observe([action('cmp:spring:c1', 'presented', { offerId: 'retain-10', campaignId: 'spring' }), answer('accepted', 'retain-10', { decisionId: 'cmp:spring:c1', requestId: 'cmp:spring:c1' })]);
+    expect(cell('retain-10', 'call|high-risk')).toMatchObject({ accepted: 1, declined: 0 });
+    // An offer the catalogue does not hold teaches nothing.
+    service.observe([answer('accepted', 'unknown-offer', { requestId: 'other' })]);
+    expect(service.learner.snapshot().cells.some((c) => c.offerId === 'unknown-offer')).toBe(false);
+  });
+});
