@@ -185,6 +185,26 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('PUT', '/productOffering/contract-bonus', bonus)).status).toBe(200);
     expect((await call('DELETE', '/productOffering/contract-bonus')).status).toBe(204);
     expect((await call('DELETE', '/productOffering/contract-bonus')).status).toBe(404);
+    // The same catalogue as TMF620 (test/tmf-catalog.e2e.test.ts checks it against the official specification).
+    const tmf = '/tmf-api/productCatalogManagement/v4';
+    expect((await call('GET', `${tmf}/productOffering?lifecycleStatus=Active&fields=name&limit=2`)).status).toBe(200);
+    expect((await call('GET', `${tmf}/productOffering?limit=0`)).status).toBe(400);
+    expect((await call('GET', `${tmf}/productOffering/retain-10`)).status).toBe(200);
+    expect((await call('GET', `${tmf}/productOffering/nope`)).status).toBe(404);
+    const tmfBonus = { name: 'TMF bonus', actionClass: 'offer', productOfferingPrice: [{ id: 'p', priceType: 'oneTime' }], treatments: [{ id: 't', name: 'T', message: '5 GB on us' }] };
+    expect((await call('POST', `${tmf}/productOffering`, tmfBonus)).status).toBe(201);
+    expect((await call('POST', `${tmf}/productOffering`, { description: 'no name' })).status).toBe(400);
+    expect((await call('PATCH', `${tmf}/productOffering/tmf-bonus`, { description: 'patched' })).status).toBe(200);
+    expect((await call('PATCH', `${tmf}/productOffering/nope`, { description: 'patched' })).status).toBe(404);
+    expect((await call('DELETE', `${tmf}/productOffering/tmf-bonus`)).status).toBe(204);
+    expect((await call('DELETE', `${tmf}/productOffering/tmf-bonus`)).status).toBe(404);
+    for (const collection of ['productOfferingPrice', 'productSpecification', 'category', 'catalog']) {
+      const items = (await call('GET', `${tmf}/${collection}`)).body as Json[];
+      expect((await call('GET', `${tmf}/${collection}/${String(items[0].id)}`)).status).toBe(200);
+      expect((await call('GET', `${tmf}/${collection}/nope`)).status).toBe(404);
+    }
+    expect((await call('GET', `${tmf}/schema/TwinloopProductOffering`)).status).toBe(200);
+    expect((await call('GET', `${tmf}/schema/Nope`)).status).toBe(400);
 
     // Actions under policy, approvals, the audit trail.
     const ask = (cost: number) => call('POST', '/actions', { actionClass: 'credit', channel: 'call', customerId, cost, actor: { kind: 'human', id: 'agent-7' }, why: { summary: 'billing error' } });

@@ -83,6 +83,10 @@ export const productOfferingSchema = z.strictObject({
   sandboxOfferId: z.string().min(1).max(128).optional(),
   /** Plan changes: the monthly price of the top plan; customers already paying that much are not offered it. */
   planChange: z.strictObject({ topMonthlyPrice: z.number().finite().nonnegative() }).optional(),
+  /** When the offering was last written (TMF620 lastUpdate; set by the TMF API). */
+  lastUpdate: z.iso.datetime({ offset: true }).optional(),
+  /** Other TMF620 ProductOffering attributes (isBundle, agreement, attachment, …): kept as written and answered back; next-best-action does not read them. */
+  tmfAttributes: z.record(z.string(), z.unknown()).optional(),
 });
 
 /** A validated ProductOffering. */

@@ -69,6 +69,22 @@ export const ROUTE_ACCESS = {
   'PUT /productOffering/:id': 'catalogue:write',
   'DELETE /productOffering/:id': 'catalogue:write',
 
+  // TM Forum TMF620 Product Catalog: the same catalogue (docs/tmf.md).
+  'GET /tmf-api/productCatalogManagement/v4/productOffering': 'catalogue:read',
+  'POST /tmf-api/productCatalogManagement/v4/productOffering': 'catalogue:write',
+  'GET /tmf-api/productCatalogManagement/v4/productOffering/:id': 'catalogue:read',
+  'PATCH /tmf-api/productCatalogManagement/v4/productOffering/:id': 'catalogue:write',
+  'DELETE /tmf-api/productCatalogManagement/v4/productOffering/:id': 'catalogue:write',
+  'GET /tmf-api/productCatalogManagement/v4/productOfferingPrice': 'catalogue:read',
+  'GET /tmf-api/productCatalogManagement/v4/productOfferingPrice/:id': 'catalogue:read',
+  'GET /tmf-api/productCatalogManagement/v4/productSpecification': 'catalogue:read',
+  'GET /tmf-api/productCatalogManagement/v4/productSpecification/:id': 'catalogue:read',
+  'GET /tmf-api/productCatalogManagement/v4/category': 'catalogue:read',
+  'GET /tmf-api/productCatalogManagement/v4/category/:id': 'catalogue:read',
+  'GET /tmf-api/productCatalogManagement/v4/catalog': 'catalogue:read',
+  'GET /tmf-api/productCatalogManagement/v4/catalog/:id': 'catalogue:read',
+  'GET /tmf-api/productCatalogManagement/v4/schema/:id': 'signed-in',
+
   // Actions, approvals, audit.
   'POST /actions': 'actions:request',
   'GET /approvals': 'approvals:read',

@@ -12,6 +12,7 @@ import { populationRoutes } from './population-routes.js';
 import { sandboxRoutes } from './sandbox-routes.js';
 import { createHttpServer } from './server.js';
 import { simulationRoutes } from './simulation-routes.js';
+import { tmf620Routes } from './tmf/tmf620-routes.js';
 import { workflowRoutes } from './workflow-routes.js';
 
 /** Options of `createOperatorServer`. */
@@ -33,6 +34,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     populationRoutes(operator.twins, operator.intelligence),
     assistRoutes(operator.twins, operator.assist),
     decisionRoutes(services),
+    tmf620Routes(services),
     governanceRoutes(services),
     simulationRoutes(services),
     intentRoutes(services),

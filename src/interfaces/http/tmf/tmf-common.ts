@@ -2,6 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TwinloopError } from '../../../domain/errors.js';
+import { idParams } from '../api-schemas.js';
+import type { HttpApp } from '../route-module.js';
 import { tmfSchema, type TmfApi } from './tmf-spec.js';
 
 /**
@@ -160,3 +162,37 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 
 /** A PATCH body: a JSON object (merge patch); the resource's own rules check the result. */
 export const mergePatchBody = z.record(z.string(), z.unknown()).describe('A JSON merge patch (RFC 7386, `application/merge-patch+json`): attributes to set, `null` to remove one');
+
+/** What `tmfReadRoutes` serves: one collection of an API, read-only. */
+export interface TmfCollection {
+  readonly api: TmfApi;
+  /** The API's base path, e.g. `/tmf-api/productCatalogManagement/v4`. */
+  readonly base: string;
+  /** The collection's path segment and the specification's definition of its items, e.g. `productOffering` / `ProductOffering`. */
+  readonly collection: string;
+  readonly definition: string;
+  /** Every item, for a request (its `apiRoot` makes the hrefs). */
+  readonly all: (req: FastifyRequest) => readonly Record<string, unknown>[];
+  /** One item by id (default: found in `all`). */
+  readonly one?: (req: FastifyRequest, id: string) => Record<string, unknown> | undefined;
+}
+
+/** `GET {base}/{collection}` (filters, fields, paging) and `GET {base}/{collection}/:id` (fields), answered as the specification defines the items. */
+export function tmfReadRoutes(app: HttpApp, c: TmfCollection): void {
+  const item = tmfSchema(c.api, c.definition);
+  const one = c.one ?? ((req: FastifyRequest, id: string) => c.all(req).find((r) => r.id === id));
+  app.get(
+    `${c.base}/${c.collection}`,
+    { schema: { summary: `${c.api}: list ${c.definition} (attribute filters, fields, offset/limit)`, querystring: tmfListQuery, response: { 200: z.array(item), ...tmfErrors(c.api, 400) } } },
+    async (req, reply) => sendList(reply, c.all(req), req.query),
+  );
+  app.get(
+    `${c.base}/${c.collection}/:id`,
+    { schema: { summary: `${c.api}: one ${c.definition}`, params: idParams, querystring: tmfFieldsQuery, response: { 200: item, ...tmfErrors(c.api, 400, 404) } } },
+    async (req) => {
+      const found = one(req, req.params.id);
+      if (!found) throw new TwinloopError('NOT_FOUND', `no ${c.definition} "${req.params.id}"; GET ${c.base}/${c.collection} lists them`);
+      return selectFields(found, req.query.fields);
+    },
+  );
+}

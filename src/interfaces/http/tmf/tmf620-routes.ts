@@ -1,0 +1,120 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ProductOffering } from '../../../decisioning/offer-catalogue.js';
+import { TwinloopError } from '../../../domain/errors.js';
+import type { OperatorServices } from '../../runtime/operator-services.js';
+import { idParams } from '../api-schemas.js';
+import type { RouteModule } from '../route-module.js';
+import { apiRoot, applyMergePatch, MERGE_PATCH, mergePatchBody, sendCreated, tmfErrors, tmfReadRoutes } from './tmf-common.js';
+import { EXTENSION_SCHEMAS, fromTmfOffering, priceIdOf, TMF620_BASE, toTmfCatalog, toTmfCategories, toTmfOffering, toTmfPrice, toTmfSpecifications } from './tmf620-mapping.js';
+import { tmfSchema } from './tmf-spec.js';
+
+/** An id made from a name: lower case, words joined by `-`. */
+const slug = (name: string): string =>
+  name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 100) || 'offering';
+
+/**
+ * TMF620 Product Catalog Management v4 at `/tmf-api/productCatalogManagement/v4/`: the decision
+ * service's catalogue itself (one source of truth: what is written here is what next-best-action
+ * proposes). productOffering is read and written (POST 201, PATCH merge patch, DELETE 204);
+ * productOfferingPrice, productSpecification, category and catalog are read views of the
+ * offerings (docs/tmf.md). Answers follow the official specification's definitions.
+ */
+export function tmf620Routes(s: OperatorServices): RouteModule {
+  const catalogue = () => s.decisions.catalogue;
+  const offering = (id: string): ProductOffering | undefined => catalogue().byId.get(id)?.offering;
+  const priceById = (priceId: string) => catalogue().offers.find((o) => priceIdOf(o.id) === priceId)?.offering.productOfferingPrice;
+  const root = (req: FastifyRequest) => apiRoot(req, TMF620_BASE);
+  const offeringSchema = tmfSchema('TMF620', 'ProductOffering');
+
+  /** Stores an offering written through TMF620 and answers it as stored. */
+  async function store(req: FastifyRequest, body: Record<string, unknown>, id: string) {
+    await s.decisions.putOffering(fromTmfOffering(body, id, new Date().toISOString(), priceById));
+    return toTmfOffering(offering(id)!, root(req));
+  }
+
+  return (app) => {
+    tmfReadRoutes(app, { api: 'TMF620', base: TMF620_BASE, collection: 'productOffering', definition: 'ProductOffering', all: (req) => catalogue().offers.map((o) => toTmfOffering(o.offering, root(req))) });
+    app.post(
+      `${TMF620_BASE}/productOffering`,
+      {
+        schema: {
+          summary: 'TMF620: create a ProductOffering (the id is made from the name unless given); extension attributes in docs/tmf.md',
+          body: tmfSchema('TMF620', 'ProductOffering_Create'),
+          response: { 201: offeringSchema, ...tmfErrors('TMF620', 400, 409) },
+        },
+      },
+      async (req, reply) => {
+        const body = req.body as Record<string, unknown>;
+        let id: string;
+        if (typeof body.id === 'string' && body.id !== '') {
+          id = body.id;
+          if (offering(id)) throw new TwinloopError('CONFLICT', `a ProductOffering "${id}" exists; PATCH ${TMF620_BASE}/productOffering/${id} changes it`);
+        } else {
+          const stem = slug(String(body.name));
+          id = stem;
+          for (let n = 2; offering(id); n++) id = `${stem}-${n}`;
+        }
+        return sendCreated(reply, await store(req, body, id));
+      },
+    );
+    app.patch(
+      `${TMF620_BASE}/productOffering/:id`,
+      {
+        schema: {
+          summary: `TMF620: change a ProductOffering with a JSON merge patch (${MERGE_PATCH}); the result is checked as a whole`,
+          params: idParams,
+          body: mergePatchBody,
+          response: { 200: offeringSchema, ...tmfErrors('TMF620', 400, 404, 409) },
+        },
+      },
+      async (req) => {
+        const current = offering(req.params.id);
+        if (!current) throw new TwinloopError('NOT_FOUND', `no ProductOffering "${req.params.id}"; POST ${TMF620_BASE}/productOffering creates one`);
+        const patch = req.body;
+        if (patch.id !== undefined && patch.id !== req.params.id) throw new TwinloopError('BAD_INPUT', `id: an offering's id cannot change ("${String(patch.id)}" ≠ "${req.params.id}")`);
+        const merged = applyMergePatch(toTmfOffering(current, root(req)), patch) as Record<string, unknown>;
+        const checked = offeringSchema.safeParse(merged);
+        if (!checked.success) {
+          const issue = checked.error.issues[0];
+          throw new TwinloopError('BAD_INPUT', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+        }
+        return store(req, merged, req.params.id);
+      },
+    );
+    app.delete(
+      `${TMF620_BASE}/productOffering/:id`,
+      { schema: { summary: 'TMF620: remove a ProductOffering', params: idParams, response: { 204: z.undefined().describe('Removed'), ...tmfErrors('TMF620', 404, 409) } } },
+      async (req, reply) => {
+        await s.decisions.deleteOffering(req.params.id);
+        return reply.status(204).send();
+      },
+    );
+    tmfReadRoutes(app, { api: 'TMF620', base: TMF620_BASE, collection: 'productOfferingPrice', definition: 'ProductOfferingPrice', all: (req) => catalogue().offers.map((o) => toTmfPrice(o.offering, root(req))) });
+    tmfReadRoutes(app, { api: 'TMF620', base: TMF620_BASE, collection: 'productSpecification', definition: 'ProductSpecification', all: (req) => toTmfSpecifications(catalogue(), root(req)) });
+    tmfReadRoutes(app, { api: 'TMF620', base: TMF620_BASE, collection: 'category', definition: 'Category', all: (req) => toTmfCategories(catalogue(), root(req)) });
+    tmfReadRoutes(app, {
+      api: 'TMF620',
+      base: TMF620_BASE,
+      collection: 'catalog',
+      definition: 'Catalog',
+      all: (req) => [toTmfCatalog(catalogue(), s.decisions.catalogueDocument().version, root(req))],
+    });
+    app.get(
+      `${TMF620_BASE}/schema/:id`,
+      {
+        schema: {
+          summary: "TMF620: the JSON Schema of a Twinloop subclass's extension attributes (what its @schemaLocation points at)",
+          params: z.object({ id: z.enum(Object.keys(EXTENSION_SCHEMAS) as [keyof typeof EXTENSION_SCHEMAS]) }),
+          response: { 200: z.record(z.string(), z.unknown()).describe('A JSON Schema (draft 2020-12)'), ...tmfErrors('TMF620', 400) },
+        },
+      },
+      async (req) => ({ $id: `${root(req)}/schema/${req.params.id}`, title: req.params.id, ...z.toJSONSchema(EXTENSION_SCHEMAS[req.params.id], { io: 'input' }) }),
+    );
+  };
+}

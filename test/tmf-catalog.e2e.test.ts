@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TwinSource } from '../src/decisioning/decision-funnel.js';
+import { DecisionService } from '../src/decisioning/decision-service.js';
+import { ManualClock } from '../src/domain/clock.js';
+import { createHttpApp } from '../src/interfaces/http/server.js';
+import { tmf620Routes } from '../src/interfaces/http/tmf/tmf620-routes.js';
+import type { OperatorServices } from '../src/interfaces/runtime/operator-services.js';
+import { openRecordStore } from '../src/store/open-record-store.js';
+import type { RecordStore } from '../src/store/record-store.js';
+import { officialContract } from './support/tmf-contract.js';
+
+const BASE = '/tmf-api/productCatalogManagement/v4';
+type Json = Record<string, unknown>;
+
+/**
+ * TMF620 over the decision service's own catalogue: every answer checked against the official
+ * specification's definitions (raw, with ajv), writes seen by next-best-action at once.
+ */
+describe('TMF620 Product Catalog', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-tmf620-'));
+  const contract = officialContract();
+  const problems: string[] = [];
+  let records: RecordStore;
+  let decisions: DecisionService;
+  let app: FastifyInstance;
+
+  async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, definition: string, payload?: unknown) {
+    const res = await app.inject({ method, url: `${BASE}${url}`, payload: payload === undefined ? undefined : JSON.stringify(payload), headers: payload === undefined ? {} : { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } });
+    const body = res.statusCode === 204 ? undefined : (res.json() as Json & Json[]);
+    const what = `${method} ${url} → ${res.statusCode}`;
+    if (res.statusCode >= 400) problems.push(...contract.check('TMF620', 'Error', body, what));
+    else if (Array.isArray(body)) problems.push(...contract.checkList('TMF620', definition, { headers: res.headers, body }, what));
+    else if (body !== undefined) problems.push(...contract.check('TMF620', definition, body, what));
+    return { status: res.statusCode, body: body as Json & Json[], headers: res.headers };
+  }
+
+  beforeAll(async () => {
+    records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    const twins: TwinSource = { features: () => undefined };
+    decisions = await DecisionService.open({ twins, scores: () => undefined, records, clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')) });
+    app = createHttpApp({ version: 'test' }, [tmf620Routes({ decisions } as unknown as OperatorServices)]);
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+    await decisions.close();
+    await records.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the catalogue as ProductOfferings with filters, fields and paging', async () => {
+    const all = await call('GET', '/productOffering', 'ProductOffering');
+    expect(all.status).toBe(200);
+    expect(all.body.map((o) => o.id)).toEqual(decisions.catalogue.offers.map((o) => o.id));
+    const retain = all.body.find((o) => o.id === 'retain-10')!;
+    expect(retain).toMatchObject({ '@type': 'TwinloopProductOffering', '@baseType': 'ProductOffering', href: `http://localhost:80${BASE}/productOffering/retain-10`, actionClass: 'discount' });
+    expect(retain.productOfferingPrice).toEqual([expect.objectContaining({ id: 'retain-10-price', '@referredType': 'ProductOfferingPrice' })]);
+    const page = await call('GET', '/productOffering?actionClass=discount&fields=name&limit=1&offset=1', 'ProductOffering');
+    expect(page.headers['x-total-count']).toBe(String(all.body.filter((o) => o.actionClass === 'discount').length));
+    expect(page.body).toHaveLength(1);
+    expect(Object.keys(page.body[0]).sort()).toEqual(['@type', 'href', 'id', 'name']);
+    expect((await call('GET', '/productOffering/retain-10?fields=lifecycleStatus', 'ProductOffering')).body).toEqual({ id: 'retain-10', href: retain.href, '@type': 'TwinloopProductOffering', lifecycleStatus: 'Active' });
+    expect((await call('GET', '/productOffering/nope', 'ProductOffering')).status).toBe(404);
+  });
+
+  it('creates an offering next-best-action proposes at once: 201 with Location, standard attributes kept', async () => {
+    const created = await call('POST', '/productOffering', 'ProductOffering', {
+      name: 'Weekend Data Pass',
+      description: 'Unlimited data on weekends',
+      isBundle: false,
+      isSellable: true,
+      lifecycleStatus: 'Active',
+      marketSegment: [{ id: 'youth' }],
+      productOfferingPrice: [{ id: 'weekend-price', priceType: 'oneTime', price: { unit: 'EUR', value: 4 } }],
+      category: [{ id: 'offer' }],
+      treatments: [{ id: 'w', name: 'Weekend', message: 'Unlimited data this weekend for 4 EUR' }],
+      eligibility: 'months_over_allowance_3m >= 1',
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.location).toBe(created.body.href);
+    expect(created.body).toMatchObject({ id: 'weekend-data-pass', actionClass: 'offer', marketSegment: [{ id: 'youth' }], lastUpdate: expect.any(String) });
+    expect(decisions.catalogue.byId.get('weekend-data-pass')?.offering.productOfferingPrice).toMatchObject({ priceType: 'oneTime', price: { value: 4 } });
+    const price = await call('GET', '/productOfferingPrice/weekend-data-pass-price', 'ProductOfferingPrice');
+    expect(price.body).toMatchObject({ priceType: 'oneTime', price: { unit: 'EUR', value: 4 }, '@baseType': 'ProductOfferingPrice' });
+    const again = await call('POST', '/productOffering', 'ProductOffering', { ...created.body, id: 'weekend-data-pass' });
+    expect(again.status).toBe(409);
+  });
+
+  it('refuses what the catalogue or the specification refuses, as a TMF Error naming the field', async () => {
+    const noName = await call('POST', '/productOffering', 'ProductOffering', { description: 'nameless' });
+    expect(noName.status).toBe(400);
+    expect(noName.body.message).toMatch(/name/);
+    const badRule = await call('POST', '/productOffering', 'ProductOffering', { name: 'Bad', actionClass: 'offer', productOfferingPrice: [{ id: 'p', priceType: 'oneTime' }], treatments: [{ id: 't', name: 'T', message: 'm' }], eligibility: 'no_such_feature > 1' });
+    expect(badRule.status).toBe(400);
+    expect(badRule.body).toMatchObject({ code: 'BAD_INPUT', reason: 'Bad Request', status: '400' });
+    expect(badRule.body.message).toMatch(/eligibility/);
+    const noPrice = await call('POST', '/productOffering', 'ProductOffering', { name: 'No price', actionClass: 'offer', productOfferingPrice: [{ id: 'nope' }], treatments: [{ id: 't', name: 'T', message: 'm' }] });
+    expect(noPrice.body.message).toMatch(/productOfferingPrice\[0\]\.id/);
+  });
+
+  it('merge-patches an offering (null removes), checks the result whole, and deletes it', async () => {
+    const patched = await call('PATCH', '/productOffering/weekend-data-pass', 'ProductOffering', { description: null, eligibility: 'true', lifecycleStatus: 'Retired' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).not.toHaveProperty('description');
+    expect(patched.body).toMatchObject({ eligibility: 'true', lifecycleStatus: 'Retired', marketSegment: [{ id: 'youth' }] });
+    expect(decisions.catalogue.byId.get('weekend-data-pass')?.live).toBe(false);
+    const repriced = await call('PATCH', '/productOffering/weekend-data-pass', 'ProductOffering', { productOfferingPrice: [{ id: 'x', priceType: 'discount', percentage: 15, recurringChargePeriodLength: 3 }] });
+    expect(decisions.catalogue.byId.get('weekend-data-pass')?.discountShare).toBe(0.15);
+    expect(repriced.body.productOfferingPrice).toEqual([expect.objectContaining({ id: 'weekend-data-pass-price' })]);
+    expect((await call('PATCH', '/productOffering/weekend-data-pass', 'ProductOffering', { lifecycleStatus: 'Dreaming' })).status).toBe(400);
+    expect((await call('PATCH', '/productOffering/weekend-data-pass', 'ProductOffering', { name: 42 })).body.message).toMatch(/^name:/);
+    expect((await call('PATCH', '/productOffering/nope', 'ProductOffering', { name: 'x' })).status).toBe(404);
+    expect((await call('DELETE', '/productOffering/weekend-data-pass', 'ProductOffering')).status).toBe(204);
+    expect(decisions.catalogue.byId.has('weekend-data-pass')).toBe(false);
+    expect((await call('DELETE', '/productOffering/weekend-data-pass', 'ProductOffering')).status).toBe(404);
+  });
+
+  it('reads prices, specifications, categories and the catalog as the specification defines them', async () => {
+    expect((await call('GET', '/productOfferingPrice?priceType=discount', 'ProductOfferingPrice')).body.every((p) => p.priceType === 'discount')).toBe(true);
+    const specs = await call('GET', '/productSpecification', 'ProductSpecification');
+    expect(specs.body.map((s) => s.id)).toContain('retain-10');
+    expect((await call('GET', '/productSpecification/retain-10', 'ProductSpecification')).status).toBe(200);
+    const discount = await call('GET', '/category/discount', 'Category');
+    expect((discount.body.productOffering as Json[]).map((r) => r.id)).toEqual(expect.arrayContaining(['retain-10', 'retain-25']));
+    expect((await call('GET', '/category', 'Category')).body).toHaveLength(5);
+    const catalogs = await call('GET', '/catalog', 'Catalog');
+    expect(catalogs.body).toHaveLength(1);
+    expect((await call('GET', `/catalog/${String(catalogs.body[0].id)}`, 'Catalog')).status).toBe(200);
+    expect((await call('GET', '/category/nope', 'Category')).status).toBe(404);
+    const schema = await app.inject({ url: `${BASE}/schema/TwinloopProductOffering` });
+    expect(schema.json()).toMatchObject({ title: 'TwinloopProductOffering', properties: { eligibility: expect.any(Object) } });
+  });
+
+  it('answered every call as the official specification defines', () => {
+    expect(problems).toEqual([]);
+  });
+});
