@@ -1,8 +1,18 @@
-import { describe, it } from 'vitest';
+import { connect } from 'nats';
+import { afterEach, describe, expect, it } from 'vitest';
 import { describeEventBusContract } from './event-bus.contract.js';
-import { NatsEventBus } from './nats-event-bus.js';
+import type { BusMessage } from './event-bus.js';
+import { NatsEventBus, type NatsEventBusOptions } from './nats-event-bus.js';
 
 const url = process.env.NATS_URL;
+
+/** Pulls until `count` messages arrived or `withinMs` passed. */
+async function pullUntil(bus: NatsEventBus, count: number, withinMs: number): Promise<BusMessage[]> {
+  const got: BusMessage[] = [];
+  const until = Date.now() + withinMs;
+  while (got.length < count && Date.now() < until) got.push(...(await bus.pull(count - got.length, 200)));
+  return got;
+}
 
 if (!url) {
   describe('NATS JetStream event bus contract', () => {
@@ -10,14 +20,67 @@ if (!url) {
   });
 } else {
   let n = 0;
+  // A fresh stream per test, removed afterwards, so runs never see each other's messages.
+  const fresh = (extra: Partial<NatsEventBusOptions> = {}): NatsEventBusOptions => {
+    const stream = `reliability_TWINLOOP_TEST_${process.pid}_${Date.now()}_${n++}`;
+    return { url, stream, subject: `twinloop.test.${stream}`, consumer: 'intake', ...extra };
+  };
   describeEventBusContract('NATS JetStream', async () => {
-    // A fresh stream per test, removed afterwards, so runs never see each other's messages.
-    const stream = `TWINLOOP_TEST_${process.pid}_${Date.now()}_${n++}`;
-    const options = { url, stream, subject: `twinloop.test.${stream}`, consumer: 'intake', ackWaitMs: 5_000 };
+    const options = fresh({ ackWaitMs: 5_000 });
     return {
       bus: await NatsEventBus.open(options),
       reopen: () => NatsEventBus.open(options),
-      cleanup: () => NatsEventBus.deleteStream(url, stream),
+      cleanup: () => NatsEventBus.deleteStream(url, options.stream!),
     };
+  });
+
+  describe('NATS JetStream intake after a kill', () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const c of cleanups.splice(0)) await c();
+    });
+
+    it('redelivers what a killed consumer held within about 2 s, with the default ack wait', async () => {
+      const options = fresh();
+      cleanups.push(() => NatsEventBus.deleteStream(url, options.stream!));
+      const first = await NatsEventBus.open(options);
+      await first.publish(['a', 'b', 'c']);
+      expect(await pullUntil(first, 3, 5_000)).toHaveLength(3);
+      // The process dies holding them: its connection goes without acknowledging anything.
+      await first.close();
+      const second = await NatsEventBus.open(options);
+      cleanups.push(() => second.close());
+      const killedAt = Date.now();
+      const again = await pullUntil(second, 3, 10_000);
+      expect(again.map((m) => m.data).sort()).toEqual(['a', 'b', 'c']);
+      expect(Date.now() - killedAt).toBeLessThan(4_000);
+    });
+
+    it('keeps a message it is still working on from being redelivered past the ack wait', async () => {
+      const options = fresh({ ackWaitMs: 1_000 });
+      cleanups.push(() => NatsEventBus.deleteStream(url, options.stream!));
+      const bus = await NatsEventBus.open(options);
+      cleanups.push(() => bus.close());
+      await bus.publish(['slow']);
+      const [held] = await pullUntil(bus, 1, 5_000);
+      // Three ack waits of work on it (a large batch committing under load).
+      expect(await bus.pull(10, 3_000)).toEqual([]);
+      held.ack();
+      expect(await bus.pull(10, 1_500)).toEqual([]);
+    });
+
+    it('uses the stream and consumer it is given, and a changed ack wait on an existing consumer', async () => {
+      const options = fresh({ consumer: 'reliability-a', ackWaitMs: 30_000 });
+      cleanups.push(() => NatsEventBus.deleteStream(url, options.stream!));
+      await (await NatsEventBus.open(options)).close();
+      await (await NatsEventBus.open({ ...options, ackWaitMs: 2_000 })).close();
+      const nc = await connect({ servers: url });
+      try {
+        const info = await (await nc.jetstreamManager()).consumers.info(options.stream!, 'reliability-a');
+        expect(info.config.ack_wait).toBe(2_000 * 1_000_000);
+      } finally {
+        await nc.close();
+      }
+    });
   });
 }

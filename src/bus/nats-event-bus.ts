@@ -10,15 +10,23 @@ export interface NatsEventBusOptions {
   subject?: string;
   /** Durable consumer name: consumers with one name share the work and its position. */
   consumer?: string;
-  /** How long a pulled message may stay unacknowledged before the broker redelivers it. */
+  /**
+   * How long a delivered message may go without word from its consumer before the broker
+   * delivers it again: after a crash, how long the messages the dead process held wait. A live
+   * consumer tells the broker it is still working on what it holds every half of it, so a slow
+   * batch is not redelivered under it. Set on the durable consumer, also when it exists.
+   */
   ackWaitMs?: number;
 }
 
 export const DEFAULT_NATS_STREAM = 'TWINLOOP_EVENTS';
 export const DEFAULT_NATS_SUBJECT = 'twinloop.events';
 export const DEFAULT_NATS_CONSUMER = 'twinloop-intake';
-/** Long enough for a batch to be validated and committed under load. */
-const DEFAULT_ACK_WAIT_MS = 30_000;
+/**
+ * A restarted server resumes within this after a kill (issue 13: 30 s stalled intake 26–28 s);
+ * live consumers keep their messages with in-progress acks, so it need not cover a slow batch.
+ */
+export const DEFAULT_ACK_WAIT_MS = 2_000;
 
 const codec = StringCodec();
 /** Messages the client asks the broker for ahead of processing. */
@@ -45,15 +53,20 @@ export class NatsEventBus implements EventBus {
       await jsm.streams.info(o.stream).catch(async () => {
         await jsm.streams.add({ name: o.stream, subjects: [o.subject] });
       });
-      await jsm.consumers.info(o.stream, o.consumer).catch(async () => {
+      const ackWait = o.ackWaitMs * 1_000_000;
+      const existing = await jsm.consumers.info(o.stream, o.consumer).catch(() => undefined);
+      if (!existing) {
         await jsm.consumers.add(o.stream, {
           durable_name: o.consumer,
           ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
-          ack_wait: o.ackWaitMs * 1_000_000,
+          ack_wait: ackWait,
           filter_subject: o.subject,
         });
-      });
+      } else if (existing.config.ack_wait !== ackWait) {
+        // A consumer made by an older version (30 s) or with another setting takes this one's.
+        await jsm.consumers.update(o.stream, o.consumer, { ack_wait: ackWait });
+      }
     } catch (err) {
       await nc.close();
       throw err;
@@ -83,15 +96,19 @@ export class NatsEventBus implements EventBus {
         };
       });
     }
-    return this.buffered.splice(0, max).map(toMessage);
+    return this.buffered.splice(0, max).map((m) => this.toMessage(m));
   }
 
   async close(): Promise<void> {
     this.arrived?.();
+    clearInterval(this.keepAlive);
     await this.nc.drain();
   }
 
   private readonly buffered: JsMsg[] = [];
+  /** Delivered here and not yet acknowledged or handed back: the broker is told they are in hand. */
+  private readonly held = new Set<JsMsg>();
+  private keepAlive?: ReturnType<typeof setInterval>;
   private arrived?: () => void;
   private consuming?: Promise<void>;
 
@@ -100,12 +117,31 @@ export class NatsEventBus implements EventBus {
   private async startConsuming(): Promise<void> {
     const consumer = await this.nc.jetstream().consumers.get(this.options.stream, this.options.consumer);
     const messages = await consumer.consume({ max_messages: CONSUME_WINDOW });
+    this.keepAlive = setInterval(() => {
+      for (const m of this.held) m.working();
+    }, this.options.ackWaitMs / 2);
+    this.keepAlive.unref();
     void (async () => {
       for await (const m of messages) {
+        this.held.add(m);
         this.buffered.push(m);
         this.arrived?.();
       }
     })();
+  }
+
+  private toMessage(m: JsMsg): BusMessage {
+    return {
+      data: codec.decode(m.data),
+      ack: () => {
+        this.held.delete(m);
+        m.ack();
+      },
+      nak: (delayMs) => {
+        this.held.delete(m);
+        m.nak(delayMs);
+      },
+    };
   }
 
   /** Removes the stream and its consumers (tests and CI clean up after themselves). */
@@ -118,12 +154,4 @@ export class NatsEventBus implements EventBus {
       await nc.close();
     }
   }
-}
-
-function toMessage(m: JsMsg): BusMessage {
-  return {
-    data: codec.decode(m.data),
-    ack: () => m.ack(),
-    nak: (delayMs) => m.nak(delayMs),
-  };
 }

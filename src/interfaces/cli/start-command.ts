@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_NATS_SUBJECT } from '../../bus/nats-event-bus.js';
+import { DEFAULT_NATS_CONSUMER, DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT } from '../../bus/nats-event-bus.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { createOperatorServer } from '../http/operator-server.js';
 import { DEFAULT_RETENTION_BUDGET, DEFAULT_SANDBOX_SPEED, startOperator } from '../runtime/operator.js';
@@ -23,6 +23,9 @@ interface StartOptions {
   port: string;
   host: string;
   nats?: string;
+  natsStream: string;
+  natsSubject: string;
+  natsConsumer: string;
   sandbox: boolean;
   world: string;
   config?: string;
@@ -40,6 +43,9 @@ export function registerStartCommand(program: Command): void {
     .option('--port <port>', 'HTTP port', process.env.TWINLOOP_PORT ?? '8080')
     .option('--host <host>', 'interface to listen on', process.env.TWINLOOP_HOST ?? '127.0.0.1')
     .option('--nats <url>', 'also take events from NATS JetStream (stream TWINLOOP_EVENTS, subject twinloop.events)', process.env.TWINLOOP_NATS_URL)
+    .option('--nats-stream <name>', 'JetStream stream of the events (created when missing)', process.env.TWINLOOP_NATS_STREAM ?? DEFAULT_NATS_STREAM)
+    .option('--nats-subject <subject>', 'subject the events are published on', process.env.TWINLOOP_NATS_SUBJECT ?? DEFAULT_NATS_SUBJECT)
+    .option('--nats-consumer <name>', 'durable consumer: servers with one name share the events, with different names each gets them all', process.env.TWINLOOP_NATS_CONSUMER ?? DEFAULT_NATS_CONSUMER)
     .option('--no-sandbox', 'run without the simulated operator (events come only from HTTP, files and the broker)')
     .option('--world <name>', 'sandbox world (default, price-war, fragile-network, small)', 'default')
     .option('--config <file>', 'sandbox world configuration file (see docs/sandbox.md)')
@@ -57,7 +63,7 @@ export function registerStartCommand(program: Command): void {
           store: resolveStoreOptions(global, process.env),
           latenessMs: global.lateness ? parseDuration(global.lateness, '--lateness') : undefined,
           sandbox: opts.sandbox ? { config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, speed: opts.speed } : undefined,
-          natsUrl: opts.nats,
+          nats: opts.nats ? { url: opts.nats, stream: opts.natsStream, subject: opts.natsSubject, consumer: opts.natsConsumer } : undefined,
           retentionBudget: opts.retentionBudget,
           log: say,
         });
@@ -74,7 +80,7 @@ export function registerStartCommand(program: Command): void {
         say(`Twinloop ${VERSION} listening on ${url} (${twins.engine.size} twins, ${twins.recovery.eventsReplayed} events replayed, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
         say(`  look here: ${url}/twins?limit=10   ${url}/health   API: ${url}/openapi.json`);
         say(`  console: ${url}/ (agent desktop: ${url}/console/assist)   MCP (streamable HTTP): ${url}/mcp`);
-        if (opts.nats) say(`  taking events from NATS ${opts.nats}, subject ${DEFAULT_NATS_SUBJECT}`);
+        if (opts.nats) say(`  taking events from NATS ${opts.nats}, stream ${opts.natsStream}, subject ${opts.natsSubject}, consumer ${opts.natsConsumer}`);
         if (operator.world) say(`  a customer of the sandbox (filling in while the history loads): ${url}/twins/C000001`);
         const stop = async () => {
           let code = 0;

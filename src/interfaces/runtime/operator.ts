@@ -1,6 +1,6 @@
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
 import { recentServiceAlarms, watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
-import { NatsEventBus } from '../../bus/nats-event-bus.js';
+import { NatsEventBus, type NatsEventBusOptions } from '../../bus/nats-event-bus.js';
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
 import type { SandboxWorld, WorldConfig } from '../../sandbox/index.js';
 import type { StoreOptions } from '../../store/store-options.js';
@@ -41,8 +41,8 @@ export interface OperatorOptions {
   readonly latenessMs?: number;
   /** The sandbox operator; absent: events come only from HTTP, files and the broker, and actions find no back ends. */
   readonly sandbox?: SandboxOptions;
-  /** Also take events from NATS JetStream at this URL. */
-  readonly natsUrl?: string;
+  /** Also take events from NATS JetStream: its URL, and the stream, subject and durable consumer (defaults in `nats-event-bus.ts`). */
+  readonly nats?: NatsEventBusOptions;
   /** Monthly budget of the proactive churn-prevention scan; 0 turns it off. */
   readonly retentionBudget: number;
   /** One line per notable event (stdout for the server). */
@@ -111,7 +111,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     world && watchAlarms({ alarms: world.backends.networkAlarms, engine: services.workflows, accept: recentServiceAlarms(() => clock.now(), ALARM_MAX_AGE_MS), onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`) });
 
   const sandbox: SandboxOperator | undefined = plan && startSandboxOperator(twins, { plan, speed: o.sandbox!.speed, stateDir, log: o.log });
-  const bus = o.natsUrl ? await NatsEventBus.open({ url: o.natsUrl }) : undefined;
+  const bus = o.nats ? await NatsEventBus.open(o.nats) : undefined;
   const busIntake: BusIntakeHandle | undefined = bus && startBusIntake(bus, twins.intake, { onError: (err) => warn(`bus intake: ${(err as Error).message}`) });
   const checkpoints = setInterval(() => void twins.checkpoint().catch(() => {}), CHECKPOINT_INTERVAL_MS);
 
