@@ -2,7 +2,11 @@ import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { EventClockContext } from './event-clock';
 import { eventTime } from './format';
+import { IdentityContext, may, useIdentitySource, type Identity } from './identity';
 import { AgentDesktop } from './pages/agent-desktop';
+import { Approvals } from './pages/approvals';
+import { Customer } from './pages/customer';
+import { Customers } from './pages/customers';
 import { Overview } from './pages/overview';
 import { interceptLinks, useLocation } from './router';
 import { useJson } from './use-json';
@@ -12,15 +16,24 @@ interface Health {
   readonly eventClock: string | null;
 }
 
-/** The pages of the console, by path under `/console/` (the overview is also `/`). */
-const NAV: readonly { path: string; label: string }[] = [
-  { path: '/console/overview', label: 'Overview' },
-  { path: '/console/assist', label: 'Agent desktop' },
+/** The pages of the console, by path under `/console/` (the overview is also `/`), and the permission each needs to be shown. */
+const NAV: readonly { path: string; label: string; needs: string }[] = [
+  { path: '/console/overview', label: 'Overview', needs: 'twins:read' },
+  { path: '/console/customers', label: 'Customers', needs: 'twins:read' },
+  { path: '/console/assist', label: 'Agent desktop', needs: 'assist:use' },
+  { path: '/console/approvals', label: 'Approvals', needs: 'approvals:read' },
 ];
 
-function page(path: string): { title: string; body: ComponentChildren } {
+function page(path: string, search: string): { title: string; body: ComponentChildren } {
   if (path === '/' || path === '/console' || path === '/console/' || path === '/console/overview') return { title: 'Overview', body: <Overview /> };
   if (path === '/console/assist') return { title: 'Agent desktop', body: <AgentDesktop /> };
+  if (path === '/console/customers') return { title: 'Customers', body: <Customers key={search} /> };
+  const customer = /^\/console\/customers\/([^/]+)$/.exec(path);
+  if (customer) {
+    const id = decodeURIComponent(customer[1]);
+    return { title: `Customer ${id}`, body: <Customer key={id + search} id={id} /> };
+  }
+  if (path === '/console/approvals') return { title: 'Approvals', body: <Approvals /> };
   return {
     title: 'Not found',
     body: (
@@ -33,12 +46,28 @@ function page(path: string): { title: string; body: ComponentChildren } {
   };
 }
 
+/** Who the console acts as: the signed-in person, or on an open server the name typed here. */
+function Who({ who }: { who: Identity }) {
+  if (who.signedIn)
+    return (
+      <span class="who">
+        {who.name} ({who.role}) <a href="/sign-in">switch</a>
+      </span>
+    );
+  return (
+    <label class="who">
+      Acting as <input value={who.name} size={12} onChange={(e) => who.setName((e.target as HTMLInputElement).value.trim() || 'operator-1')} />
+    </label>
+  );
+}
+
 /** The console: a header with the pages and the event clock, and the page the address names. */
 export function App() {
-  const { path } = useLocation();
+  const { path, query } = useLocation();
   const health = useJson<Health>('/health', 5_000);
+  const who = useIdentitySource();
   const clock = health.data?.eventClock ?? null;
-  const { title, body } = page(path);
+  const { title, body } = page(path, query.toString());
   useEffect(() => {
     document.title = `${title} · Twinloop`;
   }, [title]);
@@ -46,13 +75,14 @@ export function App() {
 
   return (
     <EventClockContext.Provider value={clock}>
+      <IdentityContext.Provider value={who}>
       <div onClick={interceptLinks}>
         <header class="top">
           <a class="brand" href="/console/overview">
             Twinloop
           </a>
           <nav aria-label="Pages">
-            {NAV.map((n) => (
+            {NAV.filter((n) => may(who, n.needs)).map((n) => (
               <a key={n.path} href={n.path} aria-current={active === n.path || active.startsWith(n.path + '/') ? 'page' : undefined}>
                 {n.label}
               </a>
@@ -61,12 +91,14 @@ export function App() {
           <span class="clock" title="The time of the latest event the twins applied (simulated time while the sandbox runs). Every time in the console is on this clock.">
             Event clock <strong data-testid="event-clock">{eventTime(clock)}</strong>
           </span>
+          <Who who={who} />
         </header>
         <main id="main">
           <h1>{title}</h1>
           {body}
         </main>
       </div>
+      </IdentityContext.Provider>
     </EventClockContext.Provider>
   );
 }

@@ -1,12 +1,12 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { postJson, seg } from '../api';
 import { eventTime, money, percent, riskBand } from '../format';
+import { useIdentity } from '../identity';
 import { DO_NOTHING, type AssistAction, type AssistCard, type GuardedResult } from '../types';
 
 const CHANNELS = ['call', 'chat', 'store'] as const;
 /** Cards kept on screen, newest first. */
 const MAX_CARDS = 20;
-const AGENT_KEY = 'twinloop.agentId';
 
 const OUTCOME: Readonly<Record<GuardedResult['status'], string>> = {
   executed: 'Done',
@@ -117,15 +117,13 @@ function Card({ card, agentId }: { card: AssistCard; agentId: string }) {
  */
 export function AgentDesktop() {
   const [channel, setChannel] = useState<(typeof CHANNELS)[number]>('call');
-  const [agentId, setAgentId] = useState(() => localStorage.getItem(AGENT_KEY) ?? 'agent-1');
+  // The agent is the person using the console (signed in, or the name in the header).
+  const agentId = useIdentity().name;
   const [cards, setCards] = useState<AssistCard[]>([]);
   const [status, setStatus] = useState('connecting…');
   const [connection, setConnection] = useState(0);
-  const agentRef = useRef(agentId);
-  agentRef.current = agentId;
-
   useEffect(() => {
-    const source = new EventSource(`/assist/stream?channel=${seg(channel)}&agentId=${seg(agentRef.current || 'agent')}`);
+    const source = new EventSource(`/assist/stream?channel=${seg(channel)}&agentId=${seg(agentId)}`);
     setStatus('connecting…');
     setCards([]);
     source.addEventListener('ready', () => setStatus(`listening on ${channel}`));
@@ -137,7 +135,7 @@ export function AgentDesktop() {
     source.addEventListener('dropped', (e) => setStatus(`missed ${(JSON.parse((e as MessageEvent<string>).data) as { cards: number }).cards} cards (slow connection)`));
     source.onerror = () => setStatus('reconnecting…');
     return () => source.close();
-  }, [channel, connection]);
+  }, [channel, agentId, connection]);
 
   return (
     <>
@@ -145,7 +143,6 @@ export function AgentDesktop() {
         class="toolbar"
         onSubmit={(e) => {
           e.preventDefault();
-          localStorage.setItem(AGENT_KEY, agentId);
           setConnection((c) => c + 1);
         }}
       >
@@ -156,9 +153,6 @@ export function AgentDesktop() {
               <option key={c}>{c}</option>
             ))}
           </select>
-        </label>
-        <label>
-          Agent <input value={agentId} size={12} onInput={(e) => setAgentId((e.target as HTMLInputElement).value)} />
         </label>
         <button type="submit">Reconnect</button>
         <span class="muted" role="status" data-testid="desktop-status">

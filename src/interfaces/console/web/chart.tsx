@@ -1,0 +1,50 @@
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+/** One line or bar series of a time chart. */
+export interface Series {
+  readonly label: string;
+  readonly values: readonly (number | null)[];
+  readonly color: string;
+  /** Bars (one per point, e.g. bills) instead of a line. */
+  readonly bars?: boolean;
+}
+
+/**
+ * A time chart (uPlot, canvas): `times` in ms of event time (UTC), one or more series over them.
+ * A short caption and a table-like summary are the accessible part: the canvas is hidden from
+ * screen readers, whose users get the numbers in the timeline and the panels around it.
+ */
+export function TimeChart({ title, times, series, height = 180 }: { title: string; times: readonly number[]; series: readonly Series[]; height?: number }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || times.length === 0) return;
+    const bars = uPlot.paths.bars ? uPlot.paths.bars({ size: [0.6, 24] }) : undefined;
+    const opts: uPlot.Options = {
+      width: Math.max(280, el.clientWidth),
+      height,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      legend: { show: true },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true } },
+      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: s.bars ? s.color + '99' : undefined, width: s.bars ? 0 : 1.5, paths: s.bars ? bars : undefined, points: { show: false } }))],
+      axes: [{}, { size: 60 }],
+    };
+    const data: uPlot.AlignedData = [times.map((t) => t / 1000), ...series.map((s) => s.values as (number | null)[])];
+    const plot = new uPlot(opts, data, el);
+    const resize = () => plot.setSize({ width: Math.max(280, el.clientWidth), height });
+    window.addEventListener('resize', resize);
+    return () => {
+      window.removeEventListener('resize', resize);
+      plot.destroy();
+    };
+  }, [times, series, height]);
+  return (
+    <figure class="chart">
+      <figcaption>{title}</figcaption>
+      {times.length === 0 ? <p class="muted">no data in this period</p> : <div ref={box} aria-hidden="true" />}
+    </figure>
+  );
+}

@@ -1,0 +1,257 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { getJson, seg } from '../api';
+import { TimeChart } from '../chart';
+import { useEventClock } from '../event-clock';
+import { count, eventDate, eventTime, money, percent, riskBand } from '../format';
+import { navigate, useLocation } from '../router';
+import { ACTION_KINDS, describeEvent, type TimelineItem } from '../timeline';
+import type { TwinScores } from '../types';
+import { useJson } from '../use-json';
+
+interface Twin {
+  readonly customerId: string;
+  readonly asOf: string;
+  readonly profile: Readonly<Record<string, unknown>> | null;
+  readonly products: readonly { subscriptionId: string; productId: string; kind: string; status: string; monthlyPrice: number; activatedAt: string }[];
+  readonly features: Readonly<Record<string, number>>;
+  readonly eventCount: number;
+  readonly firstEventAt: string | null;
+  readonly lastEventAt: string | null;
+  readonly scores?: TwinScores | null;
+}
+
+/** Timeline pages read for the charts and the list: a year of a customer's events is a few hundred. */
+const MAX_TIMELINE_PAGES = 5;
+const DAY = 86_400_000;
+
+function useTimeline(id: string, until: string | null) {
+  const [items, setItems] = useState<TimelineItem[] | null>(null);
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    let live = true;
+    setItems(null);
+    (async () => {
+      const all: TimelineItem[] = [];
+      let after = 0;
+      for (let page = 0; page < MAX_TIMELINE_PAGES; page++) {
+        const res = await getJson<{ items: TimelineItem[]; next: number | null }>(`/twins/${seg(id)}/timeline?limit=1000&after=${after}${until ? `&until=${encodeURIComponent(until)}` : ''}`);
+        all.push(...res.items);
+        if (res.next === null) break;
+        after = res.next;
+      }
+      if (live) setItems(all);
+    })().catch((err: Error) => live && setError(err.message));
+    return () => {
+      live = false;
+    };
+  }, [id, until]);
+  return { items, error };
+}
+
+/** Daily data and voice use and the bills, over the last 180 days of the timeline. */
+function usageSeries(items: readonly TimelineItem[], end: number) {
+  const from = end - 180 * DAY;
+  const days = new Map<number, { data: number; voice: number }>();
+  const bills: { t: number; amount: number }[] = [];
+  for (const i of items) {
+    const t = Date.parse(i.time);
+    if (t < from) continue;
+    if (i.kind === 'usage') {
+      const day = Math.floor(t / DAY) * DAY;
+      const d = days.get(day) ?? { data: 0, voice: 0 };
+      d.data += Number(i.event.data.dataMb ?? 0);
+      d.voice += Number(i.event.data.voiceMin ?? 0);
+      days.set(day, d);
+    } else if (i.kind === 'bill') bills.push({ t, amount: Number(i.event.data.amount ?? 0) });
+  }
+  const dayTimes = [...days.keys()].sort((a, b) => a - b);
+  return {
+    dayTimes,
+    data: dayTimes.map((d) => Math.round(days.get(d)!.data)),
+    voice: dayTimes.map((d) => Math.round(days.get(d)!.voice)),
+    billTimes: bills.map((b) => b.t),
+    bills: bills.map((b) => b.amount),
+  };
+}
+
+function Scores({ scores }: { scores: TwinScores | null | undefined }) {
+  if (!scores) return <p class="muted">No live scores: none is served for a past time, or no churn model serves yet.</p>;
+  const churn = scores.churn;
+  const clv = scores.clv;
+  const others = Object.entries(scores).filter(([k, v]) => k !== 'churn' && k !== 'clv' && k !== 'model' && v && typeof v === 'object' && 'reason' in (v as object));
+  return (
+    <>
+      {churn && (
+        <p class={`risk ${riskBand(churn.probability)}`} data-testid="churn-score">
+          Churn risk {percent(churn.probability)}
+          {churn.interval && (
+            <span class="muted">
+              {' '}
+              (90 % interval {percent(churn.interval[0])} to {percent(churn.interval[1])})
+            </span>
+          )}
+          {churn.horizonDays ? ` within ${churn.horizonDays} days` : ''}
+        </p>
+      )}
+      {churn?.reasons && churn.reasons.length > 0 && (
+        <ul class="reasons" aria-label="Why: the largest contributions to the churn score">
+          {churn.reasons.map((r, i) => (
+            <li key={i}>{r.text ?? r.feature}</li>
+          ))}
+        </ul>
+      )}
+      {clv && (
+        <p>
+          Expected lifetime value <strong>{money(clv.value)}</strong>{' '}
+          <span class="muted">
+            (from {money(clv.low)} to {money(clv.high)})
+          </span>
+        </p>
+      )}
+      <ul>
+        {others.map(([k, v]) => (
+          <li key={k}>
+            <strong>{k.replace(/([A-Z])/g, ' $1').toLowerCase()}</strong>: {String((v as { reason: unknown }).reason)}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+/**
+ * Customer 360: profile, products, live scores with reasons and intervals, usage and bills as
+ * charts, and the timeline of events and of every action taken on the customer with what came
+ * of it; `?at=` shows the twin and its history as they were then (time travel).
+ */
+export function Customer({ id }: { id: string }) {
+  const { query } = useLocation();
+  const at = query.get('at');
+  const clock = useEventClock();
+  const twin = useJson<Twin>(`/twins/${seg(id)}${at ? `?at=${encodeURIComponent(at)}` : ''}`);
+  const timeline = useTimeline(id, at);
+  const [showUsage, setShowUsage] = useState(false);
+  const [asOfDraft, setAsOfDraft] = useState(at ? at.slice(0, 16) : '');
+  const end = Date.parse(at ?? clock ?? new Date().toISOString());
+  const series = useMemo(() => (timeline.items ? usageSeries(timeline.items, end) : null), [timeline.items, end]);
+  const shown = useMemo(() => (timeline.items ?? []).filter((i) => showUsage || i.kind !== 'usage').slice().reverse(), [timeline.items, showUsage]);
+  const t = twin.data;
+  const profile = t?.profile ?? {};
+
+  return (
+    <>
+      <form
+        class="toolbar"
+        onSubmit={(e) => {
+          e.preventDefault();
+          navigate(`/console/customers/${seg(id)}${asOfDraft ? `?at=${encodeURIComponent(new Date(asOfDraft + 'Z').toISOString())}` : ''}`);
+        }}
+      >
+        <label>
+          As of (UTC) <input type="datetime-local" name="at" value={asOfDraft} onInput={(e) => setAsOfDraft((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit">Show then</button>
+        {at && <a href={`/console/customers/${seg(id)}`}>Back to now</a>}
+        <span class="muted">{at ? `as it was at ${eventTime(at)}` : 'now, on the event clock'}</span>
+      </form>
+      {twin.error && (
+        <p class="error" role="alert">
+          {twin.error}
+        </p>
+      )}
+      {t && (
+        <div class="grid">
+          <section class="panel" aria-labelledby="profile-title">
+            <h2 id="profile-title">Profile</h2>
+            <dl class="facts">
+              <dt>Segment</dt>
+              <dd>
+                {String(profile.segment ?? '–')}, {String(profile.billing ?? '–')}
+              </dd>
+              <dt>Contract</dt>
+              <dd>{profile.contractMonths ? `${String(profile.contractMonths)} months` : 'none'}</dd>
+              <dt>Pays by</dt>
+              <dd>{String(profile.paymentMethod ?? '–').replace(/_/g, ' ')}</dd>
+              <dt>Customer since</dt>
+              <dd>{eventDate(profile.since as string | undefined)}</dd>
+              <dt>Marketing consent</dt>
+              <dd>{profile.marketingConsent === true ? 'yes' : profile.marketingConsent === false ? 'no' : 'not given'}</dd>
+              <dt>Events</dt>
+              <dd>
+                {count(t.eventCount)} ({eventDate(t.firstEventAt)} to {eventDate(t.lastEventAt)})
+              </dd>
+            </dl>
+          </section>
+          <section class="panel" aria-labelledby="scores-title">
+            <h2 id="scores-title">Scores</h2>
+            <Scores scores={t.scores} />
+          </section>
+          <section class="panel wide" aria-labelledby="products-title">
+            <h2 id="products-title">Products</h2>
+            {t.products.length === 0 ? (
+              <p class="muted">none</p>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Product</th>
+                    <th scope="col">Kind</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" class="num">Monthly price</th>
+                    <th scope="col">Since</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {t.products.map((p) => (
+                    <tr key={p.subscriptionId}>
+                      <td>{p.productId}</td>
+                      <td>{p.kind}</td>
+                      <td>{p.status}</td>
+                      <td class="num">{money(p.monthlyPrice)}</td>
+                      <td>{eventDate(p.activatedAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          <section class="panel wide" aria-labelledby="usage-title">
+            <h2 id="usage-title">Usage and bills, last 180 days</h2>
+            {!series ? (
+              <p class="muted">{timeline.error ?? 'reading the history…'}</p>
+            ) : (
+              <>
+                <TimeChart title={`Data per day (MB); 30 days: ${count(t.features.data_mb_30d)} MB`} times={series.dayTimes} series={[{ label: 'data MB', values: series.data, color: '#1f5fbf' }]} />
+                <TimeChart title={`Voice per day (minutes); 30 days: ${count(t.features.voice_min_30d)} min`} times={series.dayTimes} series={[{ label: 'voice min', values: series.voice, color: '#8a4b00' }]} />
+                <TimeChart title={`Bills; last ${money(t.features.bill_last)}, 3-month average ${money(t.features.bill_avg_3m)}`} times={series.billTimes} series={[{ label: 'bill', values: series.bills, color: '#1d6b32', bars: true }]} />
+              </>
+            )}
+          </section>
+          <section class="panel wide" aria-labelledby="timeline-title">
+            <h2 id="timeline-title">Timeline</h2>
+            <p class="toolbar">
+              <label>
+                <input type="checkbox" checked={showUsage} onChange={(e) => setShowUsage((e.target as HTMLInputElement).checked)} /> show usage records
+              </label>
+              <span class="muted">newest first; actions taken on the customer and what came of them are marked</span>
+            </p>
+            {timeline.error && (
+              <p class="error" role="alert">
+                {timeline.error}
+              </p>
+            )}
+            {timeline.items && (
+              <ol class="timeline" data-testid="timeline">
+                {shown.slice(0, 300).map((i) => (
+                  <li key={i.seq} class={ACTION_KINDS.has(i.kind) ? 'act' : undefined}>
+                    <time dateTime={i.time}>{eventTime(i.time)}</time> <span class="kind">{i.kind.replace(/_/g, ' ')}</span> {describeEvent(i.kind, i.event.data)}
+                  </li>
+                ))}
+              </ol>
+            )}
+          </section>
+        </div>
+      )}
+    </>
+  );
+}
