@@ -61,11 +61,13 @@ export function startLiveRun(engine: WorldEngine, o: LiveOptions, waiting: reado
   let inFlight: Promise<void> = Promise.resolve();
   engine.out = dayBuf;
   engine.immediate = ready;
+  engine.heldIncidents ??= [];
   for (const e of waiting) ready.event(e);
 
   const release = () => {
     for (;;) {
       while (pos < pending.length && pendingMs[pos] <= simNow) ready.event(pending[pos++]);
+      engine.releaseIncidents(simNow);
       if (pos < pending.length || engine.startMs + engine.day * DAY_MS > simNow) break;
       engine.stepDay();
       pending = dayBuf.drain();

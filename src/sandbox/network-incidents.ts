@@ -41,7 +41,6 @@ export function drawIncidents(w: WorldState, d: number): void {
       startMs,
       endMs,
       touched: [],
-      cleared: false,
     };
     const idx = w.incidents.push(incident) - 1;
     w.agenda.add(d, startSec, AGENDA.INCIDENT_START, -1, idx);
@@ -64,7 +63,7 @@ export function startIncident(w: WorldState, idx: number, d: number): void {
     }
   }
   inc.touched = touched;
-  for (const l of w.incidentListeners) l(inc);
+  w.incidentChanged(inc, inc.startMs);
   const start = new Date(inc.startMs).toISOString();
   const weight = SEVERITY_WEIGHT[inc.severity] * IMPACT_WEIGHT[inc.impact];
   const pComplaint = cfg.complaints.networkImpact[inc.severity];
@@ -81,8 +80,7 @@ export function startIncident(w: WorldState, idx: number, d: number): void {
 /** An incident clears: the touched customers get the same impact again, now with its end. */
 export function clearIncident(w: WorldState, idx: number): void {
   const inc = w.incidents[idx];
-  inc.cleared = true;
-  for (const l of w.incidentListeners) l(inc);
+  w.incidentChanged(inc, inc.endMs);
   const start = new Date(inc.startMs).toISOString();
   const end = new Date(inc.endMs).toISOString();
   for (const c of inc.touched) {

@@ -108,6 +108,44 @@ describe('generation', () => {
     expect(run.running).toBe(false);
   });
 
+  it('raises and clears alarms live when they happen, not when their day is generated', async () => {
+    const real = new ManualClock(0);
+    const sink: EventSink = { submit: async (b) => b.map((e) => ({ status: 'accepted' as const, id: e.id })) };
+    const cfg = loadWorldDocument({ extends: 'small', population: { customers: 300 }, network: { cells: 10, incidents: { perCellPerMonth: 6 } } });
+    const world = createSandboxWorld(cfg, 3, { latencyScale: 0 });
+    const seen: { id: string; state: string; at: number; raised: number; cleared?: number; tick: number }[] = [];
+    let tick = 0;
+    world.backends.networkAlarms.subscribe((a) => seen.push({ id: a.id, state: a.state, at: world.clock.now(), raised: Date.parse(a.raisedTime), cleared: a.clearedTime ? Date.parse(a.clearedTime) : undefined, tick }));
+    const run = world.startLive({ speed: 3600, sink, realClock: real, manual: true });
+    // Ticks of 15 simulated minutes over 4 days.
+    for (tick = 0; tick < 4 * 96; tick++) {
+      real.advance(250);
+      await run.tick();
+    }
+    await run.stop();
+    const raised = seen.filter((x) => x.state === 'raised');
+    const cleared = seen.filter((x) => x.state === 'cleared');
+    expect(raised.length).toBeGreaterThan(5);
+    expect(cleared.length).toBeGreaterThan(3);
+    // Told at their very moment (the clock set to it), as raised; a clear at the end, never sooner.
+    for (const r of raised) expect(r.at).toBe(r.raised);
+    for (const c of cleared) expect(c.at).toBe(c.cleared);
+    // An alarm lasting longer than a tick is raised and cleared in different ticks.
+    for (const c of cleared) {
+      const r = raised.find((x) => x.id === c.id)!;
+      if (c.cleared! - r.raised > 15 * 60_000) expect(c.tick).toBeGreaterThan(r.tick);
+    }
+    // The feed lists only alarms raised by now, cleared only once their end passed.
+    const listed = await world.backends.networkAlarms.list({ idempotencyKey: 'l' });
+    const now = world.clock.now();
+    if (listed.status !== 'ok') throw new Error(listed.reason);
+    for (const a of listed.value) {
+      expect(Date.parse(a.raisedTime)).toBeLessThanOrEqual(now);
+      if (a.state === 'cleared') expect(Date.parse(a.clearedTime!)).toBeLessThanOrEqual(now);
+    }
+    expect(listed.value.length).toBeGreaterThan(0);
+  });
+
   it('keeps the default world near 20,000 customers', () => {
     expect(namedWorld('default').population.customers).toBe(20_000);
   });

@@ -79,6 +79,11 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
   const assertIdle = () => {
     if (live?.running) throw new TwinloopError('CONFLICT', 'the world is running live; stop the live run before backfilling');
   };
+  /** Generating without a live clock: incidents a stopped live run still held are told now, later ones at once. */
+  const unholdIncidents = () => {
+    engine.releaseIncidents(Infinity);
+    engine.heldIncidents = undefined;
+  };
 
   const world: SandboxWorld = {
     config,
@@ -90,6 +95,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
     generate(output, o) {
       assertIdle();
       const days = daysFor(o);
+      unholdIncidents();
       // Every event takes one id from the counter, so the counter's advance is the event count.
       const before = engine.counters.ids;
       const waiting = idle.drain();
@@ -111,6 +117,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
       assertIdle();
       const days = daysFor(o);
       const batchSize = o.batchSize ?? 5000;
+      unholdIncidents();
       const buffer = new ArrayOutput();
       for (const e of idle.drain()) buffer.event(e);
       const tally = emptyTally();

@@ -53,8 +53,14 @@ export class WorldEngine implements WorldState {
   counters = { ids: 0, tickets: 0, incidents: 0, orders: 0 };
   /** Every offer delivered and contact made through the back ends, for the oracle's record of what happened. */
   readonly contactLog: ContactRecord[] = [];
-  /** Called when an incident starts or clears (the alarm feed listens here). */
+  /** Called when an incident starts or clears (the alarm feed listens here), with the clock at that moment. */
   readonly incidentListeners = new Set<(incident: Incident) => void>();
+  /**
+   * Starts and clears generated ahead of the clock, held until it reaches them: a live run
+   * generates a whole day at its start, and a network system raises an alarm when it happens,
+   * not when the day is planned. Undefined outside a live run (backfills tell listeners at once).
+   */
+  heldIncidents: { atMs: number; incident: Incident }[] | undefined;
   datePrefix = '';
   private readonly dateCache = new Map<number, string>();
   private initialEmitted = false;
@@ -357,6 +363,23 @@ export class WorldEngine implements WorldState {
       const cell = u < away ? visited[c * k + Math.min(k - 1, Math.floor(u / visitP))] : home[c];
       out.usage(c, this.idPrefix, ++this.counters.ids, ids[c], time, subs[c], dataMb, voiceMin, sms, roaming, cellNames[cell], siteNames[cell]);
     }
+  }
+
+  incidentChanged(incident: Incident, atMs: number): void {
+    if (this.heldIncidents) this.heldIncidents.push({ atMs, incident });
+    else for (const l of this.incidentListeners) l(incident);
+  }
+
+  /** Tells the listeners of the held starts and clears due by `untilMs`, in time order, the clock set to each. */
+  releaseIncidents(untilMs: number): void {
+    const held = this.heldIncidents;
+    if (!held) return;
+    let i = 0;
+    for (; i < held.length && held[i].atMs <= untilMs; i++) {
+      this.clock.set(held[i].atMs);
+      for (const l of this.incidentListeners) l(held[i].incident);
+    }
+    held.splice(0, i);
   }
 
   /** Emits an event built elsewhere (effects) to the immediate output. */

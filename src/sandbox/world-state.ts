@@ -17,7 +17,6 @@ export interface Incident {
   endMs: number;
   /** Customer slots touched, filled when the incident starts. */
   touched: number[];
-  cleared: boolean;
 }
 
 /**
@@ -35,7 +34,8 @@ export interface WorldState {
   readonly incidents: Incident[];
   readonly homeMembers: number[][];
   readonly visitors: number[][];
-  readonly incidentListeners: Set<(incident: Incident) => void>;
+  /** Tells the alarm feed's listeners that an incident started or cleared at `atMs` (see `WorldEngine`). */
+  incidentChanged(incident: Incident, atMs: number): void;
   readonly counters: { ids: number; tickets: number; incidents: number; orders: number };
   /** Where scheduled events go. */
   readonly out: EventOutput;

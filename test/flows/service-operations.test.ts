@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchAlarms } from '../../src/agents/flows/alarm-watcher.js';
 import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-ops-executor.js';
 import { ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, batchesOf, signalAlarmCleared, rankAffected, serviceOperationsWorkflow, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
+import { reportingExecutor } from '../../src/agents/governance/action-report.js';
 import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
 import { createGuardedExecutor } from '../../src/agents/governance/guarded-executor.js';
@@ -42,7 +43,8 @@ async function harness(clock: ManualClock) {
   const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'gov-')) });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'wf-')) });
   const tickets: string[] = [];
-  const executor = serviceOpsExecutor({ notifications: world.backends.notifications, billingAdjustments: world.backends.billingAdjustments, openTicket: async (r) => (tickets.push(r.id), `TT-${tickets.length}`) });
+  // What the flow does to each customer goes on their timeline, as the server wires it.
+  const executor = reportingExecutor(serviceOpsExecutor({ notifications: world.backends.notifications, billingAdjustments: world.backends.billingAdjustments, openTicket: async (r) => (tickets.push(r.id), `TT-${tickets.length}`) }), { sink: twins.intake, clock });
   const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(gov), queue: createApprovalQueue(gov, clock), audit: createAuditTrail(gov, clock), executor, clock });
   const engine = createWorkflowEngine({ journal, workerId: 'test', clock });
   engine.register(serviceOperationsWorkflow({ guarded: () => guarded, cells: twins.engine.cells, scores: twinScores(twins.engine), policy: { firstBatch: 3, batchSize: 10 } }));
@@ -88,6 +90,24 @@ describe('service operations flow (sandbox)', () => {
       expect(out).toMatchObject({ affected: affected.length, notified: affected.length, ticket: 'executed', compensated: affected.length, cleared: true, resolutionNotices: affected.length });
       expect(world.backends.stats().notifications.ok - before.notifications.ok).toBe(2 * affected.length);
       expect(h.tickets).toHaveLength(1);
+
+      // Notice, compensation and resolution are on the customer's timeline, and the credit on a later bill.
+      await twins.intake.drained();
+      const who = affected[0];
+      const actions = (await twins.history.timeline(who, { limit: 10_000 })).map((t) => t.event).filter((e) => e.kind === 'action');
+      const of = (cls: string) => actions.filter((e) => e.kind === 'action' && e.data.actionClass === cls).map((e) => e.kind === 'action' && e.data);
+      expect(of('communication')).toEqual([
+        expect.objectContaining({ status: 'delivered', purpose: 'service', requestId: `${alarm.id}:outage-notices:${who}`, ref: expect.stringMatching(/^NTF-/) }),
+        expect.objectContaining({ status: 'delivered', purpose: 'service', requestId: `${alarm.id}:resolution-notices:${who}` }),
+      ]);
+      expect(of('compensation')).toEqual([expect.objectContaining({ status: 'delivered', amount: 10, ref: expect.stringMatching(/^ADJ-/) })]);
+      const compensatedAt = Date.parse(actions.find((e) => e.kind === 'action' && e.data.actionClass === 'compensation')!.time);
+      await world.backfill({ days: 35, sink: twins.intake });
+      await twins.intake.drained();
+      const bills = (await twins.history.timeline(who, { limit: 10_000 })).map((t) => t.event).filter((e) => e.kind === 'bill' && Date.parse(e.time) > compensatedAt);
+      const credits = bills.flatMap((b) => (b.kind === 'bill' ? b.data.lines.filter((l) => l.type === 'credit') : []));
+      expect(bills.length).toBeGreaterThan(0);
+      expect(credits.reduce((sum, l) => sum - l.amount, 0)).toBeGreaterThanOrEqual(10 - 0.005);
     } finally {
       await h.close();
     }

@@ -13,7 +13,7 @@ const CAUSE: Record<Incident['impact'], { type: Alarm['alarmType']; cause: strin
 
 /** The TMF642 view of an incident as known at `nowMs` (cleared only once its end has passed). */
 export function alarmOf(inc: Incident, nowMs: number): Alarm {
-  const cleared = inc.cleared || inc.endMs <= nowMs;
+  const cleared = inc.endMs <= nowMs;
   const alarm: Alarm = {
     id: 'ALM-' + inc.id.slice(4),
     alarmType: CAUSE[inc.impact].type,
@@ -37,7 +37,8 @@ export function sandboxNetworkAlarms(rt: BackendRuntime, w: WorldEngine): Networ
         const since = req.since === undefined ? -Infinity : Date.parse(req.since);
         const out: Alarm[] = [];
         for (const inc of w.incidents) {
-          if (inc.startMs > now || Math.max(inc.startMs, inc.cleared ? inc.endMs : inc.startMs) < since) continue;
+          // Left out: not raised yet, or its last change (the clear, else the raise) before `since`.
+          if (inc.startMs > now || (inc.endMs <= now ? inc.endMs : inc.startMs) < since) continue;
           const a = alarmOf(inc, now);
           if (req.state === undefined || a.state === req.state) out.push(a);
         }
