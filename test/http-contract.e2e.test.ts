@@ -47,12 +47,15 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
   const problems: string[] = [];
   const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
   const validators = new Map<string, ReturnType<typeof ajv.compile>>();
+  /** The admin key the operator's first start made. */
+  let admin: Record<string, string> = {};
 
   /** Calls the route, checks the answer against the document, and returns its status and body. */
   async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json & Json[] }> {
     const res = await fetch(`${base}${url}`, {
       method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      // An empty header value leaves the header out (`authorization: ''`: a caller without a credential).
+      headers: Object.fromEntries(Object.entries({ ...admin, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }).filter(([, v]) => v !== '')),
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -88,7 +91,8 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     await until(async () => (operator.intelligence.live() ? true : undefined), 120_000);
     app = createOperatorServer(operator, { version: 'test' });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
-    doc = (await (await fetch(`${base}/openapi.json`)).json()) as OpenApi;
+    admin = { authorization: `Bearer ${operator.firstAdminKey!.key}` };
+    doc = (await (await fetch(`${base}/openapi.json`, { headers: admin })).json()) as OpenApi;
   }, 240_000);
   afterAll(async () => {
     await app?.close();
@@ -152,7 +156,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', `/assist/cards/${customerId}?channel=web`)).status).toBe(400);
     expect((await call('GET', '/assist/stream?channel=web&agentId=a')).status).toBe(400);
     const aborter = new AbortController();
-    const stream = await fetch(`${base}/assist/stream?channel=call&agentId=contract`, { signal: aborter.signal });
+    const stream = await fetch(`${base}/assist/stream?channel=call&agentId=contract`, { signal: aborter.signal, headers: admin });
     called.add('GET /assist/stream');
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -265,6 +269,23 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect([200, 409]).toContain((await call('POST', `/workflows/${care.workflowId}/signals/agent-decision`, { decision: 'decline', agentId: 'agent-7' })).status);
     expect((await call('POST', '/workflows/none/signals/agent-decision', {})).status).toBe(404);
     expect((await call('POST', `/workflows/${care.workflowId}/signals/approval:apr-1`, {})).status).toBe(403);
+
+    // Signing in, who am I, the keys; a caller without a credential or without the permission.
+    expect((await call('GET', '/sign-in')).status).toBe(200);
+    expect((await call('GET', '/auth/config')).body).toMatchObject({ methods: ['api-key'] });
+    const made = (await call('POST', '/keys', { subject: 'viewer-1', role: 'viewer' })).body as { id: string; key: string };
+    expect(made.key).toMatch(/^twl_/);
+    expect((await call('POST', '/keys', { subject: 'x', role: 'emperor' })).status).toBe(400);
+    expect((await call('GET', '/keys')).body.every((k) => !('key' in k) && !('hash' in k))).toBe(true);
+    expect((await call('GET', '/auth/me', undefined, { authorization: `Bearer ${made.key}` })).body).toMatchObject({ subject: 'viewer-1', role: 'viewer' });
+    expect((await call('GET', '/keys', undefined, { authorization: `Bearer ${made.key}` })).status).toBe(403);
+    expect((await call('GET', '/twins?limit=1', undefined, { authorization: '' })).status).toBe(401);
+    expect((await call('POST', '/auth/session', { key: made.key }, { authorization: '' })).status).toBe(200);
+    expect((await call('POST', '/auth/session', { key: 'twl_nope' }, { authorization: '' })).status).toBe(401);
+    expect((await call('DELETE', '/auth/session')).status).toBe(200);
+    expect((await call('DELETE', `/keys/${made.id}`)).body).toMatchObject({ status: 'revoked' });
+    expect((await call('DELETE', '/keys/none')).status).toBe(404);
+    expect((await call('GET', '/auth/me', undefined, { authorization: `Bearer ${made.key}` })).status).toBe(401);
 
     // MCP over streamable HTTP.
     const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'contract', version: '1' } } };

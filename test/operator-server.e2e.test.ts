@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -21,11 +21,14 @@ describe('the running operator: decisions, actions under policy, approvals, simu
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const base = `http://127.0.0.1:${port}`;
   let server: ChildProcess | undefined;
+  /** The admin key the first start wrote to the data dir (0600). */
+  let key = '';
+  const auth = () => ({ authorization: `Bearer ${key}` });
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  const get = async (path: string) => (await (await fetch(`${base}${path}`)).json()) as unknown;
+  const get = async (path: string) => (await (await fetch(`${base}${path}`, { headers: auth() })).json()) as unknown;
 
   beforeAll(async () => {
     const args = [BIN, 'start', '--port', String(port), '--data-dir', join(dir, 'data'), '--world', 'small', '--customers', '800', '--months', '6'];
@@ -36,10 +39,21 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     await until(async () => (output.includes('live scores: serving') ? true : undefined), 90_000).catch((err) => {
       throw new Error(`${(err as Error).message}; server said:\n${output}`);
     });
+    key = readFileSync(join(dir, 'data', 'admin.key'), 'utf8').trim();
+    expect(output).toContain(`/sign-in#key=${key}`);
   }, 120_000);
   afterAll(() => {
     server?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers nobody without a credential but the health probe', async () => {
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    const anonymous = await fetch(`${base}/twins?limit=1`);
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { message: string } }).error.message).toMatch(/admin\.key/);
+    expect((await fetch(`${base}/actions`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' })).status).toBe(401);
+    expect((await fetch(`${base}/twins?limit=1`, { headers: { authorization: 'Bearer twl_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).status).toBe(401);
   });
 
   it('ranks actions with reasons, and a person accepting one on a call executes it under the policy', async () => {
@@ -120,7 +134,7 @@ describe('the running operator: decisions, actions under policy, approvals, simu
 
   it('serves the same tools over MCP (streamable HTTP and stdio), and the policy binds the agent too', async () => {
     const client = new Client({ name: 'e2e', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: auth() } }));
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['get_twin', 'recommend_next_best_action', 'run_simulation', 'create_intent', 'request_action', 'list_approvals']));
     const list = (await get('/twins?churned.eq=0&limit=1')) as { items: { customerId: string }[] };
@@ -154,7 +168,7 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     await client.close();
 
     const stdio = new Client({ name: 'e2e-stdio', version: '1' });
-    await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--url', base] }));
+    await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--url', base], env: { ...process.env, TWINLOOP_API_KEY: key } as Record<string, string> }));
     const viaStdio = await stdio.listTools();
     expect(viaStdio.tools.length).toBe(tools.length);
     await stdio.close();

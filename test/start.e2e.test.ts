@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { until } from './support/until.js';
@@ -34,11 +34,18 @@ describe('twinloop start with the sandbox operator', () => {
       const h = (await (await fetch(`${base}/health`)).json()) as { twins: number; appliedSeq: number };
       return output.includes('sandbox: live') && h.twins >= 300 ? h : undefined;
     }, 60_000);
+    // The first start made an admin key, printed it once with a sign-in link and left it to its owner alone.
+    const keyFile = join(dir, 'data', 'admin.key');
+    const key = readFileSync(keyFile, 'utf8').trim();
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(output).toContain(`${base}/sign-in#key=${key}`);
+    const authed = (url: string) => fetch(url, { headers: { authorization: `Bearer ${key}` } });
+    expect((await fetch(`${base}/twins?limit=1`)).status).toBe(401);
     // A churn model is trained from the twins' history after the backfill; then every active
     // twin carries a live score with its reasons.
     const scored = await until(async () => {
-      const list = (await (await fetch(`${base}/twins?churned.eq=0&limit=1`)).json()) as { items: { customerId: string }[] };
-      const twin = (await (await fetch(`${base}/twins/${list.items[0].customerId}`)).json()) as {
+      const list = (await (await authed(`${base}/twins?churned.eq=0&limit=1`)).json()) as { items: { customerId: string }[] };
+      const twin = (await (await authed(`${base}/twins/${list.items[0].customerId}`)).json()) as {
         profile: unknown;
         features: { data_mb_30d: number };
         scores: { churn: { probability: number | null; reasons: { text: string }[] }; clv: { value: number } } | null;
@@ -51,11 +58,11 @@ describe('twinloop start with the sandbox operator', () => {
     expect(scored.scores!.churn.probability).toBeLessThan(1);
     expect(scored.scores!.churn.reasons.length).toBeGreaterThan(0);
     expect(scored.scores!.clv.value).toBeGreaterThan(0);
-    const models = (await (await fetch(`${base}/models`)).json()) as { items: { status: string }[] };
+    const models = (await (await authed(`${base}/models`)).json()) as { items: { status: string }[] };
     expect(models.items.map((m) => m.status)).toContain('champion');
     // Live: the simulated clock moves a day per real second, so more events keep arriving.
     const later = await until(async () => {
-      const h = (await (await fetch(`${base}/health`)).json()) as { appliedSeq: number };
+      const h = (await (await authed(`${base}/health`)).json()) as { appliedSeq: number };
       return h.appliedSeq > first.appliedSeq ? h : undefined;
     }, 30_000);
     expect(later.appliedSeq).toBeGreaterThan(first.appliedSeq);
@@ -76,7 +83,12 @@ describe('twinloop start with the sandbox operator', () => {
     server.stdout!.on('data', (d) => (output += d));
     const resumed = await until(async () => (output.includes('resumed at') ? output : undefined), 30_000);
     expect(resumed).not.toContain('backfilling');
-    const h = (await until(async () => (await (await fetch(`${base}/health`)).json()) as { twins: number; appliedSeq: number }, 10_000));
+    // The key is made once: a restart shows no new one, and the first still works.
+    await until(async () => (output.includes('listening on') ? true : undefined), 30_000);
+    expect(output).not.toContain(key);
+    expect(readFileSync(keyFile, 'utf8').trim()).toBe(key);
+    expect((await authed(`${base}/twins?limit=1`)).status).toBe(200);
+    const h = (await until(async () => (await (await authed(`${base}/health`)).json()) as { twins: number; appliedSeq: number }, 10_000));
     expect(h.appliedSeq).toBeGreaterThanOrEqual(later.appliedSeq);
   }, 240_000);
 });

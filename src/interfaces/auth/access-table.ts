@@ -123,6 +123,9 @@ export const ROUTE_ACCESS = {
   'POST /mcp': 'mcp:connect',
   'GET /mcp': 'mcp:connect',
   'DELETE /mcp': 'mcp:connect',
+
+  // The benchmarks' baseline route: registered only by the servers `twinloop bench` builds, never by `twinloop start`.
+  'GET /bench/bare': 'public',
 } as const satisfies Record<string, Access>;
 
 /** Every MCP tool (and resource template) and the permission it needs. */

@@ -12,6 +12,7 @@ import type { AssistCard } from '../../agents/assist/assist-card.js';
 import { startAssist } from '../../agents/assist/assist-service.js';
 import { startIntelligence } from '../../intelligence/live/live-intelligence.js';
 import { assistRoutes } from '../http/assist-routes.js';
+import { openTestAuth } from '../auth/auth-fixtures.js';
 import { createHttpServer } from '../http/server.js';
 import { inTempDir, submitInBatches } from './bench-fixtures.js';
 import { sampleStats } from './bench-stats.js';
@@ -111,7 +112,9 @@ async function measureAssistCard(dir: string, options: AssistBenchOptions): Prom
   const registry = await openModelRegistry({ kind: 'sqlite', dataDir: dir });
   const intelligence = withScores ? await startIntelligence(twins, registry, { log: () => {}, checkIntervalMs: 0 }) : null;
   const assist = startAssist(twins, { log: () => {}, decorateTwin: intelligence?.decorateTwin });
-  const app = createHttpServer({ twins, version: 'bench', decorateTwin: intelligence?.decorateTwin }, [assistRoutes(twins, assist)]);
+  // Open mode on loopback: this measures the card's way to the desktop; `bench auth` measures what a key costs.
+  const local = await openTestAuth('insecure-local');
+  const app = createHttpServer({ twins, auth: local.auth, version: 'bench', decorateTwin: intelligence?.decorateTwin }, [assistRoutes(twins, assist)]);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let subscriber: IncomingMessage | undefined;
   try {
@@ -199,5 +202,6 @@ async function measureAssistCard(dir: string, options: AssistBenchOptions): Prom
     await intelligence?.close();
     await twins.close({ checkpoint: false });
     await registry.close();
+    await local.close();
   }
 }

@@ -13,6 +13,7 @@ import { FEATURE_COUNT } from '../../twin/twin-features.js';
 import { syntheticEvents } from '../../twin/synthetic-events.js';
 import { openTwinService } from '../../twin/twin-service.js';
 import { decisionRoutes } from '../http/decision-routes.js';
+import { openTestAuth } from '../auth/auth-fixtures.js';
 import { createHttpServer } from '../http/server.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { intOption } from '../cli/cli-numbers.js';
@@ -143,12 +144,15 @@ export async function runDecideBench(o: DecideBenchOptions): Promise<DecideBench
       await decisions.flush();
 
       const services = { twins, decisions } as unknown as OperatorServices;
-      const app = createHttpServer({ twins, version: 'bench' }, [decisionRoutes(services), (a) => a.get('/bench/bare', async () => ({ ok: true }))]);
+      // Open mode on loopback: this measures the route; `bench auth` measures what a key costs.
+      const local = await openTestAuth('insecure-local');
+      const app = createHttpServer({ twins, auth: local.auth, version: 'bench' }, [decisionRoutes(services), (a) => a.get('/bench/bare', async () => ({ ok: true }))]);
       let http: DecideBenchResult['http'];
       try {
         http = await loadHttp(app, ids, o);
       } finally {
         await app.close();
+        await local.close();
       }
       const result = {
         offers: OFFERS,

@@ -9,7 +9,7 @@ import { openModelRegistry } from '../../store/open-model-registry.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { globalOptions, openTwins } from './cli-context.js';
-import { callServer, serverUrl } from './server-client.js';
+import { callServer, serverTarget } from './server-client.js';
 
 interface Ranked {
   actionId: string;
@@ -53,10 +53,10 @@ export function registerDecideCommand(program: Command): void {
         const channel = channelSchema.safeParse(opts.channel);
         if (!channel.success) throw new TwinloopError('BAD_INPUT', `--channel: "${opts.channel}" is not a channel; use one of ${CHANNELS.join(', ')}`);
         const global = globalOptions(command);
-        const url = serverUrl(global, opts.url);
+        const server = serverTarget(global, opts.url);
         let answer: Answer;
-        if (url) {
-          answer = (await callServer(url, 'POST', '/decisions', { customerId: customer, channel: channel.data, reason: opts.reason, explain: true })) as Answer;
+        if (server) {
+          answer = (await callServer(server, 'POST', '/decisions', { customerId: customer, channel: channel.data, reason: opts.reason, explain: true })) as Answer;
         } else {
           const storeOptions = resolveStoreOptions(global, process.env);
           const twins = await openTwins(global, undefined, 'read');

@@ -4,7 +4,7 @@ import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
 import { llmConfigFromEnv, proposeIntentWithLlm } from '../../agents/intents/llm-intent-adapter.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { globalOptions } from './cli-context.js';
-import { callServer, serverUrl } from './server-client.js';
+import { callServer, serverTarget } from './server-client.js';
 
 /**
  * `twinloop intent "TEXT"`: shows how the words are understood (the structured TMF921-shaped
@@ -24,9 +24,9 @@ export function registerIntentCommand(program: Command): void {
       async (text: string | undefined, opts: { submit?: boolean; accept?: boolean; llm?: boolean; url?: string; json?: boolean }, command: Command) => {
         if (!text) throw new TwinloopError('BAD_INPUT', 'give the intent in words, e.g. twinloop intent "keep high-value prepaid customers at risk this month, budget 50000"');
         if (opts.llm) {
-          const url = serverUrl(globalOptions(command), opts.url);
-          if (url && (opts.submit || opts.accept)) {
-            process.stdout.write(`${JSON.stringify(await callServer(url, 'POST', '/intents', { text, llm: true }), null, opts.json ? undefined : 2)}\n`);
+          const server = serverTarget(globalOptions(command), opts.url);
+          if (server && (opts.submit || opts.accept)) {
+            process.stdout.write(`${JSON.stringify(await callServer(server, 'POST', '/intents', { text, llm: true }), null, opts.json ? undefined : 2)}\n`);
             return;
           }
           const config = llmConfigFromEnv();
@@ -42,9 +42,9 @@ export function registerIntentCommand(program: Command): void {
           process.stdout.write(opts.json ? `${JSON.stringify(parsed)}\n` : `understood:\n  ${parsed.interpretation.join('\n  ')}\n(add --submit to store it on the server, --accept to plan and run it)\n`);
           return;
         }
-        const url = serverUrl(globalOptions(command), opts.url);
-        if (!url) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
-        const answer = await callServer(url, 'POST', '/intents', { text, accept: Boolean(opts.accept) });
+        const server = serverTarget(globalOptions(command), opts.url);
+        if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
+        const answer = await callServer(server, 'POST', '/intents', { text, accept: Boolean(opts.accept) });
         process.stdout.write(`${JSON.stringify(answer, null, opts.json ? undefined : 2)}\n`);
       },
     );
@@ -54,9 +54,9 @@ export function registerIntentCommand(program: Command): void {
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .action(
       async (id: string, opts: { url?: string }, command: Command) => {
-        const url = serverUrl(globalOptions(command), opts.url);
-        if (!url) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
-        process.stdout.write(`${JSON.stringify(await callServer(url, 'GET', `/intents/${encodeURIComponent(id)}/report`), null, 2)}\n`);
+        const server = serverTarget(globalOptions(command), opts.url);
+        if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
+        process.stdout.write(`${JSON.stringify(await callServer(server, 'GET', `/intents/${encodeURIComponent(id)}/report`), null, 2)}\n`);
       },
     );
 }

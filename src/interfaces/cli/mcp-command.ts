@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
 import { runStdioBridge } from '../mcp/mcp-stdio-bridge.js';
 import { globalOptions } from './cli-context.js';
-import { serverUrl } from './server-client.js';
+import { serverTarget } from './server-client.js';
 
 /** `twinloop mcp`: the MCP tools on stdio, for agents that launch their tools as processes. */
 export function registerMcpCommand(program: Command): void {
@@ -12,9 +12,9 @@ export function registerMcpCommand(program: Command): void {
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .action(
       async (opts: { url?: string }, command: Command) => {
-        const url = serverUrl(globalOptions(command), opts.url);
-        if (!url) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` (its tools are served at /mcp) or pass --url');
-        await runStdioBridge(url);
+        const server = serverTarget(globalOptions(command), opts.url);
+        if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` (its tools are served at /mcp) or pass --url');
+        await runStdioBridge(server);
       },
     );
 }

@@ -1,6 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_NATS_CONSUMER, DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT } from '../../bus/nats-event-bus.js';
+import { TwinloopError } from '../../domain/errors.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
+import { isLoopback } from '../auth/authenticator.js';
+import type { AuthSettings } from '../auth/local-auth.js';
 import { createOperatorServer } from '../http/operator-server.js';
 import { DEFAULT_RETENTION_BUDGET, DEFAULT_SANDBOX_SPEED, startOperator } from '../runtime/operator.js';
 import { globalOptions, parseDuration } from './cli-context.js';
@@ -34,6 +37,46 @@ interface StartOptions {
   months: number;
   speed: number;
   retentionBudget: number;
+  insecureLocal?: boolean;
+  oidcIssuer?: string;
+  oidcAudience?: string;
+  oidcJwksUrl?: string;
+  oidcRoleClaim?: string;
+  oidcRoleMap?: string;
+  oidcClientId?: string;
+}
+
+/** The loopback names `--insecure-local` accepts for --host. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
+
+/** How the server authenticates, from the options (BAD_INPUT naming the option). */
+function authSettings(opts: StartOptions): AuthSettings {
+  if (opts.insecureLocal && !(LOOPBACK_HOSTS.has(opts.host) || isLoopback(opts.host))) {
+    throw new TwinloopError('BAD_INPUT', `--insecure-local serves callers without a credential, so it listens on loopback only; --host ${opts.host} is not a loopback address (use 127.0.0.1, or drop --insecure-local and use keys)`);
+  }
+  const mode = opts.insecureLocal ? 'insecure-local' : 'enforced';
+  if (!opts.oidcIssuer) {
+    if (opts.oidcAudience || opts.oidcJwksUrl || opts.oidcRoleClaim || opts.oidcRoleMap || opts.oidcClientId) throw new TwinloopError('BAD_INPUT', 'the --oidc-… options need --oidc-issuer (the provider\'s issuer URL)');
+    return { mode };
+  }
+  if (!opts.oidcAudience) throw new TwinloopError('BAD_INPUT', '--oidc-issuer needs --oidc-audience (the audience the provider issues tokens for: this API\'s client id or resource name)');
+  const roleMap: Record<string, string> = {};
+  for (const pair of (opts.oidcRoleMap ?? '').split(',').filter(Boolean)) {
+    const [group, role] = pair.split('=');
+    if (!group || !role) throw new TwinloopError('BAD_INPUT', `--oidc-role-map: "${pair}" is not group=role (example: --oidc-role-map care-staff=care_agent,platform=admin)`);
+    roleMap[group.trim()] = role.trim();
+  }
+  return {
+    mode,
+    oidc: {
+      issuer: opts.oidcIssuer,
+      audience: opts.oidcAudience,
+      ...(opts.oidcJwksUrl ? { jwksUrl: opts.oidcJwksUrl } : {}),
+      ...(opts.oidcRoleClaim ? { roleClaim: opts.oidcRoleClaim } : {}),
+      ...(opts.oidcClientId ? { clientId: opts.oidcClientId } : {}),
+      roleMap: roleMap as NonNullable<AuthSettings['oidc']>['roleMap'],
+    },
+  };
 }
 
 export function registerStartCommand(program: Command): void {
@@ -54,12 +97,21 @@ export function registerStartCommand(program: Command): void {
     .option('--months <m>', 'months of history to backfill on first start', positive('--months'), 12)
     .option('--speed <x>', 'simulated time per real time in the live phase', positive('--speed'), DEFAULT_SANDBOX_SPEED)
     .option('--retention-budget <n>', 'monthly budget of the proactive churn-prevention scan (0 turns it off)', nonNegative('--retention-budget'), DEFAULT_RETENTION_BUDGET)
+    .option('--insecure-local', 'UNSAFE: callers on loopback that present no credential act as the local admin (open mode; loopback only)')
+    .option('--oidc-issuer <url>', 'also accept OpenID Connect bearer tokens of this issuer (docs/security.md)', process.env.TWINLOOP_OIDC_ISSUER)
+    .option('--oidc-audience <aud>', "the audience tokens must carry (this API's client id or resource)", process.env.TWINLOOP_OIDC_AUDIENCE)
+    .option('--oidc-jwks-url <url>', "the provider's JWKS URL (default: from its discovery document)")
+    .option('--oidc-role-claim <path>', 'claim holding the role(s), dotted for nested ones (default roles)')
+    .option('--oidc-role-map <pairs>', 'provider groups to Twinloop roles: group=role,group=role')
+    .option('--oidc-client-id <id>', 'public client id the console signs in with (authorization code + PKCE)')
     .action(
       async (opts: StartOptions, command: Command) => {
         const started = Date.now();
         const global = globalOptions(command);
         const say = (line: string) => process.stdout.write(`${line}\n`);
+        const auth = authSettings(opts);
         const operator = await startOperator({
+          auth,
           store: resolveStoreOptions(global, process.env),
           latenessMs: global.lateness ? parseDuration(global.lateness, '--lateness') : undefined,
           sandbox: opts.sandbox ? { config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, speed: opts.speed } : undefined,
@@ -82,6 +134,21 @@ export function registerStartCommand(program: Command): void {
         say(`  console: ${url}/ (agent desktop: ${url}/console/assist)   MCP (streamable HTTP): ${url}/mcp`);
         if (opts.nats) say(`  taking events from NATS ${opts.nats}, stream ${opts.natsStream}, subject ${opts.natsSubject}, consumer ${opts.natsConsumer}`);
         if (operator.world) say(`  a customer of the sandbox (filling in while the history loads): ${url}/twins/C000001`);
+        const first = operator.firstAdminKey;
+        if (first) {
+          say(`  an admin key was made (shown this once${first.file ? `; kept, readable by you only, in ${first.file}` : ': store it now'}):`);
+          say(`      ${first.key}`);
+          say(`    console sign-in: ${url}/sign-in#key=${first.key}`);
+          say(`    API: curl -H "Authorization: Bearer $(cat ${first.file ?? '<file>'})" ${url}/twins?limit=3   (the CLI on this machine finds the key itself; or set TWINLOOP_API_KEY)`);
+          say('    a key per person and role: twinloop keys create --subject alice --role care_agent');
+        } else say(`  every route but /health needs a key: the admin key made on first start is in the data dir's admin.key; sign in at ${url}/sign-in`);
+        if (auth.mode === 'insecure-local') {
+          say('');
+          say('  !!!!!!!! INSECURE: --insecure-local: anyone on this machine can act as admin without a key !!!!!!!!');
+          say('  !!!!!!!! every local process and every web page the browser opens can reach it; do not use with real data !!!!!!!!');
+          say('');
+        }
+        if (auth.oidc) say(`  OpenID Connect: bearer tokens of ${auth.oidc.issuer} (audience ${auth.oidc.audience}) are accepted`);
         const stop = async () => {
           let code = 0;
           // The edge first (its streams end), then the operator; the process always exits and frees the lock.

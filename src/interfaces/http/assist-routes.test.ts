@@ -11,6 +11,7 @@ import type { AssistCard } from '../../agents/assist/assist-card.js';
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
 import { assistRoutes } from './assist-routes.js';
 import { createHttpServer } from './server.js';
+import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -62,9 +63,12 @@ describe('assist routes', () => {
   let app: FastifyInstance;
   let assist: Assist;
   let base: string;
+  let local: TestAuth;
   const post = (events: unknown[]) => app.inject({ method: 'POST', url: '/events', payload: events });
 
   beforeAll(async () => {
+    // Open mode on loopback: these tests are about what the routes do; the access matrix test checks who may call them.
+    local = await openTestAuth('insecure-local');
     dir = mkdtempSync(join(tmpdir(), 'twinloop-assist-'));
     const clock = new ManualClock(NOW);
     twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock });
@@ -73,7 +77,7 @@ describe('assist routes', () => {
       decorateTwin: () => ({ scores: { churn: { probability: 0.3, reasons: [{ text: 'two complaints' }] } } }),
       recommend: (_id, { reason }) => [{ actionId: 'retain-10', expectedValue: 12.5, reasons: [`fits ${reason}`], decisionId: 'd1' }],
     });
-    app = createHttpServer({ twins, version: 'test' }, [assistRoutes(twins, assist)]);
+    app = createHttpServer({ twins, auth: local.auth, version: 'test' }, [assistRoutes(twins, assist)]);
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     await post([customer('C1'), customer('C2')]);
   });
@@ -81,6 +85,7 @@ describe('assist routes', () => {
     assist.close();
     await app.close();
     await twins.close();
+    await local.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -144,7 +149,7 @@ describe('assist routes', () => {
   });
 
   it('ends the open streams when the server closes, so closing does not wait on a desktop', async () => {
-    const other = createHttpServer({ twins, version: 'test' }, [assistRoutes(twins, assist)]);
+    const other = createHttpServer({ twins, auth: local.auth, version: 'test' }, [assistRoutes(twins, assist)]);
     const url = await other.listen({ port: 0, host: '127.0.0.1' });
     const res = await new Promise<IncomingMessage>((resolve, reject) => get(`${url}/assist/stream?channel=call&agentId=late`, resolve).once('error', reject));
     expect(res.statusCode).toBe(200);

@@ -6,6 +6,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { authorize, type Identity } from '../auth/identity.js';
 import type { Permission } from '../auth/roles.js';
 import { SESSION_COOKIE } from '../auth/sessions.js';
+import { errorAnswer } from './api-schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,11 +25,17 @@ export function installAuth(app: FastifyInstance, auth: Authenticator): void {
   void app.register(fastifyCookie);
   app.decorateRequest('identity', null);
   app.addHook('onRoute', (route) => {
+    let guarded = false;
     for (const method of [route.method].flat()) {
-      if (routeAccess(method, route.url) === undefined) {
+      const access = routeAccess(method, route.url);
+      if (access === undefined) {
         throw new TwinloopError('INTERNAL', `route ${method} ${route.url} has no entry in the access table; add '${method} ${route.url}': '<permission>' to src/interfaces/auth/access-table.ts (docs/security.md says how to choose)`);
       }
+      guarded ||= access !== 'public';
     }
+    // The document says what every guarded route may answer a caller without a credential or a permission.
+    const schema = route.schema as { response?: Record<string, unknown>; hide?: boolean } | undefined;
+    if (guarded && schema && !schema.hide) schema.response = { 401: errorAnswer, 403: errorAnswer, ...schema.response };
   });
   app.addHook('onRequest', async (req) => {
     const url = req.routeOptions.url;

@@ -7,6 +7,7 @@ import { memoryDocuments } from '../../store/document-store.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { intentRoutes } from './intent-routes.js';
 import { createHttpApp } from './server.js';
+import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
 
 const PROPOSED = {
   name: 'Keep high-value prepaid customers at risk',
@@ -20,7 +21,10 @@ const PROPOSED = {
 
 /** An OpenAI-compatible endpoint that proposes PROPOSED for any text. */
 let llm: Server;
+// Open mode on loopback: these tests are about what the routes do; the access matrix test checks who may call them.
+let local: TestAuth;
 beforeAll(async () => {
+  local = await openTestAuth('insecure-local');
   llm = createServer((req, res) => {
     req.resume().on('end', () => {
       const content = JSON.stringify(PROPOSED);
@@ -37,6 +41,7 @@ afterAll(async () => {
   delete process.env.TWINLOOP_LLM_API_KEY;
   delete process.env.TWINLOOP_LLM_MODEL;
   await new Promise<void>((r) => llm.close(() => r()));
+  await local.close();
 });
 
 function app() {
@@ -47,7 +52,7 @@ function app() {
     execute: async () => ({ executionId: `run-${++executed}` }),
     observe: async () => ({ asOf: Date.now(), values: {}, spend: 0 }),
   });
-  const server = createHttpApp({ version: 'test' }, [intentRoutes({ intents } as unknown as OperatorServices)]);
+  const server = createHttpApp({ version: 'test', auth: local.auth }, [intentRoutes({ intents } as unknown as OperatorServices)]);
   return { server, executions: () => executed };
 }
 

@@ -13,6 +13,7 @@ import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
 import { modelRoutes } from './model-routes.js';
 import { createHttpServer } from './server.js';
+import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
 
 async function world(customers: number, days: number): Promise<{ dir: string; twins: TwinService; registry: ModelRegistry }> {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-models-http-'));
@@ -30,6 +31,15 @@ async function world(customers: number, days: number): Promise<{ dir: string; tw
   return { dir, twins, registry };
 }
 
+// Open mode on loopback: these tests are about what the routes do; the access matrix test checks who may call them.
+let local: TestAuth;
+beforeAll(async () => {
+  local = await openTestAuth('insecure-local');
+});
+afterAll(async () => {
+  await local.close();
+});
+
 describe('live scores and the model API', () => {
   let w: Awaited<ReturnType<typeof world>>;
   let intel: Intelligence;
@@ -40,7 +50,7 @@ describe('live scores and the model API', () => {
     intel = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 0, log: (l) => lines.push(l) });
     expect(intel.decorateTwin(w.twins.engine.view('C3')!)).toMatchObject({ scores: null });
     await intel.trainIfMissing();
-    app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields }, [modelRoutes(intel)]);
+    app = createHttpServer({ twins: w.twins, auth: local.auth, version: 'test', decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields }, [modelRoutes(intel)]);
   }, 120_000);
   afterAll(async () => {
     await intel.close();
@@ -115,7 +125,7 @@ describe('live scores and the model API', () => {
 
   it('records a drift alert when a PSI passes the threshold, logs it and shows it', async () => {
     const strict = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 0, driftThreshold: 1e-9, log: (l) => lines.push(l) });
-    const other = createHttpServer({ twins: w.twins, version: 'test' }, [modelRoutes(strict)]);
+    const other = createHttpServer({ twins: w.twins, auth: local.auth, version: 'test' }, [modelRoutes(strict)]);
     try {
       const id = strict.live()!.model.id;
       const one = (await other.inject(`/models/${id}`)).json();
@@ -139,7 +149,7 @@ describe('trainIfMissing on a short history', () => {
       await intel.trainIfMissing();
       expect(lines.join('\n')).toMatch(/no churn model yet: the history .* is too short/);
       expect(intel.live()).toBeNull();
-      const app = createHttpServer({ twins: w.twins, version: 'test', decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields }, [modelRoutes(intel)]);
+      const app = createHttpServer({ twins: w.twins, auth: local.auth, version: 'test', decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields }, [modelRoutes(intel)]);
       const res = await app.inject({ method: 'POST', url: '/models/train' });
       expect(res.statusCode).toBe(409);
       expect((await app.inject('/models')).json()).toEqual({ items: [] });

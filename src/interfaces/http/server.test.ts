@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
 import { createHttpServer } from './server.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
@@ -17,14 +18,18 @@ describe('HTTP API', () => {
   let dir: string;
   let twins: TwinService;
   let app: FastifyInstance;
+  let local: TestAuth;
   beforeAll(async () => {
+    // Open mode on loopback: these tests are about what the routes do; the access matrix test checks who may call them.
+    local = await openTestAuth('insecure-local');
     dir = mkdtempSync(join(tmpdir(), 'twinloop-http-'));
     twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(NOW) });
-    app = createHttpServer({ twins, version: 'test' });
+    app = createHttpServer({ twins, auth: local.auth, version: 'test' });
   });
   afterAll(async () => {
     await app.close();
     await twins.close();
+    await local.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -6,8 +6,11 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import type { ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { authRoutes } from './auth-routes.js';
 import { errorBody, logServerError, sendError, writeServerError, type ServerErrorReporter } from './error-mapping.js';
 import { eventRoutes } from './event-routes.js';
+import { installAuth } from './http-auth.js';
 import { MERGE_PATCH } from './tmf/tmf-common.js';
 import type { RouteModule } from './route-module.js';
 import { twinRoutes } from './twin-routes.js';
@@ -24,6 +27,8 @@ export interface HttpAppOptions {
    * it goes to the request log when logging is on, else as one JSON line to stderr.
    */
   onServerError?: ServerErrorReporter;
+  /** Who is asking: every route but the public ones of the access table needs a credential it accepts. */
+  auth: Authenticator;
 }
 
 /** What the HTTP API over the twins is built on. */
@@ -87,9 +92,11 @@ function withoutUnusedSchemas(doc: { paths?: unknown; components?: { schemas?: R
 }
 
 /**
- * The HTTP edge every route module runs in (not yet listening): requests validated against each
- * route's zod schemas, bad input answered 400 naming the field through `sendError`, the OpenAPI
- * document made from the schemas and served at `/openapi.json`.
+ * The HTTP edge every route module runs in (not yet listening): every request authenticated and
+ * authorised from the access table before its body is read (`installAuth`; a route without an
+ * entry is refused at start), requests validated against each route's zod schemas, bad input
+ * answered 400 naming the field through `sendError`, the OpenAPI document made from the schemas
+ * and served at `/openapi.json`, signing in and the API keys (`authRoutes`).
  */
 export function createHttpApp(options: HttpAppOptions, modules: readonly RouteModule[]): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
@@ -110,6 +117,8 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
     if (reply.statusCode === 500) report(err, req);
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody(req.url, 404, 'NOT_FOUND', `no route ${req.method} ${req.url}; see /openapi.json`)));
+  // Before any route is added, so that each is checked against the access table as it is.
+  installAuth(app, options.auth);
 
   // A route whose body is not a zod schema (`POST /events` reads raw text) documents it as JSON Schema.
   void app.register(fastifySwagger, {
@@ -127,7 +136,7 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
     const api = scope.withTypeProvider<ZodTypeProvider>();
     let document: unknown;
     api.get('/openapi.json', { schema: { hide: true } }, async () => (document ??= withoutUnusedSchemas(app.swagger())));
-    for (const add of modules) add(api);
+    for (const add of [authRoutes(options.auth), ...modules]) add(api);
   });
   return app;
 }

@@ -7,6 +7,8 @@ import type { StoreOptions } from '../../store/store-options.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { startBusIntake, type BusIntakeHandle } from '../../twin/bus-intake.js';
 import type { TwinService } from '../../twin/twin-service.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { ensureAdminKey, openAuthenticator, type AuthSettings, type FirstAdminKey } from '../auth/local-auth.js';
 import { openTwins, removeServerLock, writeServerLock } from './open-twins.js';
 import { operatorFlows } from './operator-flows.js';
 import { openOperatorServices, type OperatorServices } from './operator-services.js';
@@ -49,6 +51,8 @@ export interface OperatorOptions {
   readonly log: (line: string) => void;
   /** Faults that stop nothing (a failed training, a broker error); default stderr. */
   readonly warn?: (line: string) => void;
+  /** How callers are authenticated; default: every caller presents a credential (`enforced`), no OIDC provider. */
+  readonly auth?: AuthSettings;
 }
 
 /** The running operator: every service the edges use, and how to stop it all. */
@@ -57,6 +61,10 @@ export interface Operator {
   readonly intelligence: Intelligence;
   readonly services: OperatorServices;
   readonly assist: Assist;
+  /** Who is asking: API keys, sessions and the OIDC provider every edge authenticates with. */
+  readonly auth: Authenticator;
+  /** The admin key this start made (the first start, or no admin key left), to show its owner once; absent otherwise. */
+  readonly firstAdminKey?: FirstAdminKey;
   /** The simulated operator's world, when one runs. */
   readonly world?: SandboxWorld;
   /** Resolves when the sandbox's history is in (at once without a sandbox); rejects when the sandbox fails. */
@@ -97,6 +105,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     log: o.log,
   });
   const { services } = running;
+  const auth = await openAuthenticator(services.records, o.auth ?? { mode: 'enforced' });
+  const firstAdminKey = await ensureAdminKey(auth.keys, stateDir);
   const assist = startAssist(twins, {
     decorateTwin: intelligence.decorateTwin,
     context: { clock },
@@ -128,6 +138,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     intelligence,
     services,
     assist,
+    auth,
+    firstAdminKey,
     world,
     ready,
     announce(url) {
@@ -143,6 +155,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         () => alarms?.stop(),
         () => intelligence.close(),
         () => assist.close(),
+        () => auth.keys.close(),
         () => running.close(),
         () => twins.close(),
         () => registry.close(),

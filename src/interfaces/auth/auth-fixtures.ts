@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openRecordStore } from '../../store/open-record-store.js';
+import type { AuthMode, Authenticator } from './authenticator.js';
+import { openAuthenticator } from './local-auth.js';
+import type { Role } from './roles.js';
+
+/**
+ * Authentication for tests and benchmarks that build an HTTP app of their own: the real
+ * authenticator over a throw-away record store, and keys made on it for any role.
+ */
+export interface TestAuth {
+  readonly auth: Authenticator;
+  /** A new key for the role, as the Authorization header to send (`{ authorization: 'Bearer twl_…' }`). */
+  bearer(role: Role, subject?: string): Promise<{ authorization: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens it. `enforced` (default) asks every caller for a credential; `insecure-local` answers a
+ * caller on loopback that presents none as the local admin, as `twinloop start --insecure-local`
+ * does: for tests of what routes do (the matrix test checks who may call them).
+ */
+export async function openTestAuth(mode: AuthMode = 'enforced'): Promise<TestAuth> {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-auth-'));
+  const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+  const auth = await openAuthenticator(records, { mode });
+  let made = 0;
+  return {
+    auth,
+    async bearer(role, subject) {
+      const { key } = await auth.keys.create({ subject: subject ?? `${role.replace(/_/g, '-')}-${++made}`, role }, 'test');
+      return { authorization: `Bearer ${key}` };
+    },
+    async close() {
+      auth.keys.close();
+      await records.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
