@@ -123,9 +123,6 @@ export const ROUTE_ACCESS = {
   'POST /mcp': 'mcp:connect',
   'GET /mcp': 'mcp:connect',
   'DELETE /mcp': 'mcp:connect',
-
-  // The benchmarks' baseline route: registered only by the servers `twinloop bench` builds, never by `twinloop start`.
-  'GET /bench/bare': 'public',
 } as const satisfies Record<string, Access>;
 
 /** Every MCP tool (and resource template) and the permission it needs. */
@@ -148,10 +145,14 @@ export const MCP_TOOL_ACCESS = {
 /** An MCP tool or resource named in the table. */
 export type McpToolName = keyof typeof MCP_TOOL_ACCESS;
 
-/** The access a route needs, or undefined when the route is not in the table (HEAD follows GET). */
-export function routeAccess(method: string, url: string): Access | undefined {
+/** Access entries of routes an app of its own adds (a test's, a benchmark's baseline), which the operator never serves. */
+export type ExtraAccess = Readonly<Record<string, Access>>;
+
+/** The access a route needs, or undefined when the route is not in the table nor in `extra` (HEAD follows GET). */
+export function routeAccess(method: string, url: string, extra: ExtraAccess = {}): Access | undefined {
   const m = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
   const table = ROUTE_ACCESS as Readonly<Record<string, Access>>;
   const key = `${m} ${url}`;
-  return Object.hasOwn(table, key) ? table[key] : undefined;
+  if (Object.hasOwn(table, key)) return table[key];
+  return Object.hasOwn(extra, key) ? extra[key] : undefined;
 }

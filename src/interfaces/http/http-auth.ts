@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwinloopError } from '../../domain/errors.js';
-import { routeAccess } from '../auth/access-table.js';
+import { routeAccess, type ExtraAccess } from '../auth/access-table.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authorize, type Identity } from '../auth/identity.js';
 import type { Permission } from '../auth/roles.js';
@@ -21,13 +21,13 @@ declare module 'fastify' {
  * from the table is refused at start, so it cannot ship by mistake) and on every request, before
  * its body is read: anonymous → 401, a role without the route's permission → 403 naming both.
  */
-export function installAuth(app: FastifyInstance, auth: Authenticator): void {
+export function installAuth(app: FastifyInstance, auth: Authenticator, extra: ExtraAccess = {}): void {
   void app.register(fastifyCookie);
   app.decorateRequest('identity', null);
   app.addHook('onRoute', (route) => {
     let guarded = false;
     for (const method of [route.method].flat()) {
-      const access = routeAccess(method, route.url);
+      const access = routeAccess(method, route.url, extra);
       if (access === undefined) {
         throw new TwinloopError('INTERNAL', `route ${method} ${route.url} has no entry in the access table; add '${method} ${route.url}': '<permission>' to src/interfaces/auth/access-table.ts (docs/security.md says how to choose)`);
       }
@@ -40,7 +40,7 @@ export function installAuth(app: FastifyInstance, auth: Authenticator): void {
   app.addHook('onRequest', async (req) => {
     const url = req.routeOptions.url;
     // An unknown path still needs a caller we can name: nobody learns which paths exist anonymously.
-    const access = url === undefined ? 'signed-in' : routeAccess(req.method, url);
+    const access = url === undefined ? 'signed-in' : routeAccess(req.method, url, extra);
     if (access === undefined) throw new TwinloopError('INTERNAL', `route ${req.method} ${url} has no entry in the access table`);
     if (access === 'public') return;
     const identity = await auth.authenticate({

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
 import { createHttpApp, createHttpServer } from './server.js';
 
 /** Odd input at `POST /events`: each refused with a reason naming what is wrong, never a 500 or a silent change. */
@@ -17,6 +18,15 @@ const use = (id: string, dataMb: number) => ({ id, kind: 'usage', customerId: 'C
 const bill = (id: string, amount: number) => ({ id, kind: 'bill', customerId: 'C1', time: iso(NOW - 1800_000), source: 'bss', v: 1, data: { billId: id, periodStart: '2026-05-01', periodEnd: '2026-05-31', amount, lines: [{ type: 'plan', amount }] } });
 const ndjson = { 'content-type': 'application/x-ndjson' };
 
+// Open mode on loopback: these tests are about what the routes do; the access matrix test checks who may call them.
+let local: TestAuth;
+beforeAll(async () => {
+  local = await openTestAuth('insecure-local');
+});
+afterAll(async () => {
+  await local.close();
+});
+
 describe('POST /events with odd input', () => {
   let dir: string;
   let twins: TwinService;
@@ -24,7 +34,7 @@ describe('POST /events with odd input', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'twinloop-odd-'));
     twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(NOW) });
-    app = createHttpServer({ twins, version: 'test' });
+    app = createHttpServer({ twins, auth: local.auth, version: 'test' });
     await app.inject({ method: 'POST', url: '/events', payload: [reg, use('u-ok', 100)] });
   });
   afterAll(async () => {
@@ -81,7 +91,7 @@ describe('POST /events with odd input', () => {
 describe('answers 500', () => {
   it('are reported with what was thrown (not only answered)', async () => {
     const reported: { message: string; url: string }[] = [];
-    const app = createHttpApp({ version: 'test', onServerError: (err, req) => reported.push({ message: (err as Error).message, url: req.url }) }, [
+    const app = createHttpApp({ version: 'test', auth: local.auth, extraAccess: { 'GET /boom': 'signed-in' }, onServerError: (err, req) => reported.push({ message: (err as Error).message, url: req.url }) }, [
       (api) => {
         api.get('/boom', async () => {
           throw new Error('a bug');

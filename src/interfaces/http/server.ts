@@ -6,6 +6,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import type { ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
+import type { ExtraAccess } from '../auth/access-table.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authRoutes } from './auth-routes.js';
 import { errorBody, logServerError, sendError, writeServerError, type ServerErrorReporter } from './error-mapping.js';
@@ -29,6 +30,8 @@ export interface HttpAppOptions {
   onServerError?: ServerErrorReporter;
   /** Who is asking: every route but the public ones of the access table needs a credential it accepts. */
   auth: Authenticator;
+  /** Access entries of routes this app adds beyond the operator's (a test's routes, a benchmark's baseline). */
+  extraAccess?: ExtraAccess;
 }
 
 /** What the HTTP API over the twins is built on. */
@@ -118,7 +121,7 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody(req.url, 404, 'NOT_FOUND', `no route ${req.method} ${req.url}; see /openapi.json`)));
   // Before any route is added, so that each is checked against the access table as it is.
-  installAuth(app, options.auth);
+  installAuth(app, options.auth, options.extraAccess);
 
   // A route whose body is not a zod schema (`POST /events` reads raw text) documents it as JSON Schema.
   void app.register(fastifySwagger, {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TwinloopError } from '../../../domain/errors.js';
+import { openTestAuth, type TestAuth } from '../../auth/auth-fixtures.js';
 import { createHttpApp } from '../server.js';
 import { apiRoot, applyMergePatch, attributeFilters, filterResources, MERGE_PATCH, mergePatchBody, selectFields, sendCreated, sendList, tmfErrors, tmfFieldsQuery, tmfListQuery } from './tmf-common.js';
 
@@ -39,10 +40,13 @@ describe('TMF common rules', () => {
 
 describe('TMF common rules over HTTP', () => {
   let app: FastifyInstance;
+  let local: TestAuth;
   const base = '/tmf-api/testApi/v4';
   beforeAll(async () => {
+    // Open mode on loopback: these tests are about the TMF rules; the access matrix test checks who may call the operator's routes.
+    local = await openTestAuth('insecure-local');
     const stored = new Map(items.map((i) => [i.id, { ...i }]));
-    app = createHttpApp({ version: 'test' }, [
+    app = createHttpApp({ version: 'test', auth: local.auth, extraAccess: { [`GET ${base}/thing`]: 'signed-in', [`GET ${base}/thing/:id`]: 'signed-in', [`POST ${base}/thing`]: 'signed-in', [`PATCH ${base}/thing/:id`]: 'signed-in' } }, [
       (api) => {
         api.get(`${base}/thing`, { schema: { querystring: tmfListQuery, response: { 200: z.array(z.unknown()), ...tmfErrors('TMF620', 400) } } }, async (req, reply) =>
           sendList(reply, [...stored.values()].map((t) => ({ ...t, href: `${apiRoot(req, base)}/thing/${t.id}` })), req.query),
@@ -61,7 +65,10 @@ describe('TMF common rules over HTTP', () => {
     ]);
     await app.ready();
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+    await local.close();
+  });
 
   it('pages with offset and limit and counts in X-Total-Count and X-Result-Count', async () => {
     const res = await app.inject({ url: `${base}/thing?lifecycleStatus=Active&offset=1&limit=1&fields=name` });
