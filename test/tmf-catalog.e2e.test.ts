@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TwinSource } from '../src/decisioning/decision-funnel.js';
 import { DecisionService } from '../src/decisioning/decision-service.js';
 import { ManualClock } from '../src/domain/clock.js';
+import { openTestAuth, type TestAuth } from '../src/interfaces/auth/auth-fixtures.js';
 import { createHttpApp } from '../src/interfaces/http/server.js';
 import { tmf620Routes } from '../src/interfaces/http/tmf/tmf620-routes.js';
 import type { OperatorServices } from '../src/interfaces/runtime/operator-services.js';
@@ -27,9 +28,12 @@ describe('TMF620 Product Catalog', () => {
   let records: RecordStore;
   let decisions: DecisionService;
   let app: FastifyInstance;
+  let local: TestAuth;
+  /** A marketer's key: the catalogue is theirs to read and change. */
+  let marketer: { authorization: string };
 
   async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, definition: string, payload?: unknown) {
-    const res = await app.inject({ method, url: `${BASE}${url}`, payload: payload === undefined ? undefined : JSON.stringify(payload), headers: payload === undefined ? {} : { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } });
+    const res = await app.inject({ method, url: `${BASE}${url}`, payload: payload === undefined ? undefined : JSON.stringify(payload), headers: { ...marketer, ...(payload === undefined ? {} : { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' }) } });
     const body = res.statusCode === 204 ? undefined : (res.json() as Json & Json[]);
     const what = `${method} ${url} → ${res.statusCode}`;
     if (res.statusCode >= 400) problems.push(...contract.check('TMF620', 'Error', body, what));
@@ -42,13 +46,16 @@ describe('TMF620 Product Catalog', () => {
     records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
     const twins: TwinSource = { features: () => undefined };
     decisions = await DecisionService.open({ twins, scores: () => undefined, records, clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')) });
-    app = createHttpApp({ version: 'test' }, [tmf620Routes({ decisions } as unknown as OperatorServices)]);
+    local = await openTestAuth();
+    marketer = await local.bearer('marketer');
+    app = createHttpApp({ version: 'test', auth: local.auth }, [tmf620Routes({ decisions } as unknown as OperatorServices)]);
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
     await decisions.close();
     await records.close();
+    await local.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -131,7 +138,7 @@ describe('TMF620 Product Catalog', () => {
     expect(catalogs.body).toHaveLength(1);
     expect((await call('GET', `/catalog/${String(catalogs.body[0].id)}`, 'Catalog')).status).toBe(200);
     expect((await call('GET', '/category/nope', 'Category')).status).toBe(404);
-    const schema = await app.inject({ url: `${BASE}/schema/TwinloopProductOffering` });
+    const schema = await app.inject({ url: `${BASE}/schema/TwinloopProductOffering`, headers: marketer });
     expect(schema.json()).toMatchObject({ title: 'TwinloopProductOffering', properties: { eligibility: expect.any(Object) } });
   });
 
