@@ -14,11 +14,12 @@ import {
   type ActionPolicy,
   type ActionRequestInput,
 } from '../../decisioning/policy/index.js';
+import { memoryDocuments } from '../../store/document-store.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { createApprovalQueue } from './approval-queue.js';
 import { createAuditTrail } from './audit-trail.js';
-import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor } from './guarded-executor.js';
+import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult } from './guarded-executor.js';
 
 const T0 = Date.UTC(2026, 4, 14, 9);
 let dataDir: string;
@@ -48,6 +49,12 @@ function setup(policy: ActionPolicy = parseActionPolicy(DEFAULT_ACTION_POLICY), 
   return { clock, calls, audit, guarded };
 }
 
+/** What the budgets counting `request` have booked so far (committed), summed. */
+async function spentOn(policy: ActionPolicy, request: ActionRequestInput): Promise<number> {
+  const standing = await createBudgetLedger(store).standingFor(policy, { actionClass: request.actionClass, domain: request.domain }, T0);
+  return standing.reduce((sum, s) => sum + s.committed, 0);
+}
+
 let n = 0;
 const req = (fields: Partial<ActionRequestInput> = {}): ActionRequestInput => ({ id: `req-${++n}`, actionClass: 'credit', channel: 'app', customerId: 'C1', actor: { kind: 'agent', id: 'care' }, ...fields });
 
@@ -63,6 +70,37 @@ describe('guarded executor', () => {
     expect(entries[2].entry).toMatchObject({ actor: { kind: 'system' }, why: { simulationId: 'sim-7', features: { arpu_3m: 50 }, rule: 'credits' } });
     expect(r.auditSeq).toBe(entries[2].seq);
     expect((await audit.verify()).ok).toBe(true);
+  });
+
+  it('answers a repeated request id from the first execution: the executor runs and the budget is charged once', async () => {
+    const answers = memoryDocuments<GuardedResult>();
+    let runs = 0;
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const executor: ActionExecutor = async () => {
+      runs++;
+      await gate;
+      return { ok: true };
+    };
+    const policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+    const clock = new ManualClock(T0);
+    const build = () => createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), executor, clock, answers });
+    const guarded = build();
+    const request = req({ cost: 5 });
+    const spentBefore = await spentOn(policy, request);
+    // Twice at once (a client's retry while the first call is still running), then again later.
+    const both = Promise.all([guarded.execute(request), guarded.execute(request)]);
+    release();
+    const [first, second] = await both;
+    const later = await guarded.execute(request);
+    // After a restart: a new executor on the same stores.
+    const restarted = await build().execute(request);
+    expect(runs).toBe(1);
+    expect(first).toMatchObject({ status: 'executed', requestId: request.id });
+    for (const r of [second, later, restarted]) expect(r).toEqual({ ...first, repeated: true });
+    expect((await spentOn(policy, request)) - spentBefore).toBe(5);
+    const executed = (await createAuditTrail(store, clock).read()).filter((e) => e.entry.requestId === request.id && e.entry.type === 'action.executed');
+    expect(executed).toHaveLength(1);
   });
 
   it('refuses a request over a cap without calling the executor, naming the guardrail', async () => {

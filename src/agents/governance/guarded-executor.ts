@@ -17,6 +17,7 @@ import {
 } from '../../decisioning/policy/index.js';
 import { fourEyesRefusal, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
+import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
 
 /**
  * The one way an action on a customer executes. Every interface (HTTP, CLI, MCP, agents) hands
@@ -50,6 +51,8 @@ export interface GuardedResult {
   cost?: number;
   /** The verdict in brief (absent when no verdict was needed, e.g. a rejection). */
   verdict?: Pick<PolicyVerdict, 'verdict' | 'mode' | 'riskClass' | 'rule' | 'guardrail'>;
+  /** True when the request id had already been executed: this is that first answer, and nothing was done (or charged) again. */
+  repeated?: boolean;
 }
 
 /** Everything the executor needs, passed explicitly. */
@@ -68,6 +71,13 @@ export interface GuardedExecutorOptions {
   audit: AuditTrail;
   executor: ActionExecutor;
   clock: Clock;
+  /**
+   * The answers of executed requests by request id, kept so that a repeated request (a client's
+   * retry, a workflow step replayed after a crash) is answered from it instead of being evaluated,
+   * charged and carried out again. The running operator keeps them in the record store, so they
+   * outlive a restart; default: in memory, for this executor's lifetime.
+   */
+  answers?: DocumentStore<GuardedResult>;
 }
 
 /** The guarded executor. */
@@ -99,12 +109,17 @@ export function parseActionRequest(input: unknown, pricing?: PricingSource): Act
   return priceActionRequest({ ...parsed.data, params: params.params, id: parsed.data.id ?? `act-${randomUUID()}` }, pricing);
 }
 
+/** An executed answer given again for a repeated request id. */
+const repeated = (r: GuardedResult): GuardedResult => (r.status === 'executed' ? { ...r, repeated: true } : r);
 const brief = (v: PolicyVerdict): NonNullable<GuardedResult['verdict']> => ({ verdict: v.verdict, mode: v.mode, riskClass: v.riskClass, rule: v.rule, guardrail: v.guardrail });
 const last = (reasons: readonly string[]) => reasons[reasons.length - 1] ?? '';
 
 /** Builds the executor; see GuardedExecutor. */
 export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedExecutor {
   const { ledger, queue, audit, executor, clock } = options;
+  const answers = options.answers ?? memoryDocuments<GuardedResult>();
+  /** Requests being carried out now, by id: a second call with the id while the first runs shares its answer. */
+  const running = new Map<string, Promise<GuardedResult>>();
   const given = options.policy;
   const currentPolicy = typeof given === 'function' ? given : () => given;
 
@@ -146,7 +161,9 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     if (outcome.ok) {
       await ledger.commit(reserved.reservation, outcome.actualCost);
       const seq = await record('action.executed', request, system, { status: 'executed', cost: outcome.actualCost ?? verdict.cost, detail: outcome.detail ?? {} }, verdict);
-      return { status: 'executed', reason: last(verdict.reasons), requestId: request.id, cost: outcome.actualCost ?? verdict.cost, auditSeq: seq, verdict: brief(verdict) };
+      const result: GuardedResult = { status: 'executed', reason: last(verdict.reasons), requestId: request.id, cost: outcome.actualCost ?? verdict.cost, auditSeq: seq, verdict: brief(verdict) };
+      await answers.put(request.id, result);
+      return result;
     }
     await ledger.release(reserved.reservation);
     const seq = await record('action.failed', request, system, { status: 'failed', error: outcome.error, detail: outcome.detail ?? {} }, verdict);
@@ -199,8 +216,20 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   return {
     async execute(input) {
       const request = parseActionRequest(input, options.pricing);
-      await record('action.requested', request, request.actor, { status: 'received' });
-      return decideAndAct(request);
+      const inFlight = running.get(request.id);
+      if (inFlight) return repeated(await inFlight);
+      const done = (async () => {
+        const known = await answers.get(request.id);
+        if (known) return repeated(known);
+        await record('action.requested', request, request.actor, { status: 'received' });
+        return decideAndAct(request);
+      })();
+      running.set(request.id, done);
+      try {
+        return await done;
+      } finally {
+        running.delete(request.id);
+      }
     },
     // Overdue items are not expired here: the queue refuses a late decision, and the sweep that
     // expires them (expireDue) is the one that tells waiting workflows.

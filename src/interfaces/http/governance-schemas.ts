@@ -15,6 +15,7 @@ export const guardedResult = z.object({
   auditSeq: z.number().int().describe('Seq of the last audit entry written for this step'),
   retryable: z.boolean().optional().describe('For `failed`: whether the same request may succeed later'),
   cost: z.number().optional().describe('What the action costs the operator, as priced and checked by the policy (absent when no verdict was needed)'),
+  repeated: z.boolean().optional().describe('True when the request id had already been executed: this is its first answer, and nothing was done or charged again'),
   verdict: z
     .object({
       verdict: z.enum(['execute', 'needs-approval', 'advise-only', 'deny']),

@@ -138,6 +138,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     audit,
     executor,
     clock,
+    // A repeated request id (a retry, a step replayed after a crash) gets its first answer, also after a restart.
+    answers: recordDocuments<GuardedResult>(records, 'action-answers'),
   });
 
   const runStore = recordDocuments<SimulationRun>(records, 'simulations');
