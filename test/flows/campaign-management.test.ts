@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
-import { campaignManagementWorkflow, CAMPAIGN_ADJUSTMENT_CLASS, type CampaignAllocation, type CampaignResult, type CampaignStats } from '../../src/agents/flows/campaign-management-flow.js';
-import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
+import { createAuditTrail, type AuditTrail } from '../../src/agents/governance/audit-trail.js';
+import { campaignManagementWorkflow, CAMPAIGN_ADJUSTMENT_CLASS, type CampaignAllocation, type CampaignManagementDeps, type CampaignResult, type CampaignStats } from '../../src/agents/flows/campaign-management-flow.js';
+import { createWorkflowEngine, type WorkflowEngine } from '../../src/agents/workflows/index.js';
 import { openGovernanceStore } from '../../src/store/open-governance-store.js';
 import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
 
@@ -77,4 +77,49 @@ describe('campaign management flow', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('pauses a variant the back end cannot deliver and moves its budget, with the failures as evidence in the audit trail', async () => {
+    // Every contact of "compensation" fails at the back end; "retain" is delivered and answered.
+    let shares: Record<string, number> = { compensation: 0.5, retain: 0.5 };
+    const seen = { compensation: 0, retain: 0 };
+    const stats = async (): Promise<CampaignStats> => {
+      seen.compensation += Math.round(10 * (shares.compensation ?? 0));
+      seen.retain += Math.round(10 * (shares.retain ?? 0));
+      return {
+        variants: [
+          { variantId: 'compensation', presented: 0, accepted: 0, declined: 0, spent: 0, failed: seen.compensation, lastFailure: 'the action failed: no back-end offer' },
+          { variantId: 'retain', presented: seen.retain, accepted: Math.round(seen.retain * 0.2), declined: seen.retain - Math.round(seen.retain * 0.2), spent: seen.retain },
+        ],
+      };
+    };
+    await withEngine({ stats, apply: async (_id, a) => void (shares = { ...a.shares }) }, async (engine, audit) => {
+      const input = { campaignId: 'outage', variants: [{ id: 'compensation', offerId: 'network-issue-compensation', channel: 'app' }, { id: 'retain', offerId: 'retain-10', channel: 'app' }], budget: 60, endAt: Date.now() + 3_600_000, tickMs: 1_000 };
+      const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-outage' });
+      const out = (await engine.waitFor(workflowId, { timeoutMs: 30_000 })).output as CampaignResult;
+      expect(out.adjustments.find((a) => a.kind === 'pause')).toMatchObject({ variantId: 'compensation', tick: 1, reason: expect.stringMatching(/undeliverable.*5 of 5 contacts failed \(last: the action failed: no back-end offer\)/) });
+      expect(out.shares).toEqual({ compensation: 0, retain: 1 });
+      const entry = (await audit.read()).find((e) => JSON.stringify(e.entry).includes('undeliverable'))!.entry as { why: { evidence: Record<string, unknown> } };
+      expect(entry.why.evidence).toMatchObject({ rule: 'undeliverable', failed: 5, attempts: 5, lastFailure: 'the action failed: no back-end offer' });
+      expect((await audit.verify()).ok).toBe(true);
+    });
+  }, 60_000);
 });
+
+/** Runs `body` on a workflow engine with the campaign flow over `deps`, on throw-away SQLite stores. */
+async function withEngine(deps: Omit<CampaignManagementDeps, 'audit'>, body: (engine: WorkflowEngine, audit: AuditTrail) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'twinloop-campaign-'));
+  const store = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
+  const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: dir });
+  const audit = createAuditTrail(store, { now: () => Date.now() });
+  const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
+  engine.register(campaignManagementWorkflow({ ...deps, audit }));
+  try {
+    await engine.run();
+    await body(engine, audit);
+  } finally {
+    await engine.stop();
+    await journal.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -37,6 +37,17 @@ describe('campaign bandit', () => {
     expect(judgeVariants([v('low', 2, 98), v('hi', 40, 60)], undefined, new Set(['hi']))[0]).toMatchObject({ action: 'keep' });
   });
 
+  it('pauses a variant the back end keeps failing, even the last one, and moves its budget to the others', () => {
+    const broken = v('compensation', 0, 0, { failed: 18, lastFailure: 'no back-end offer' });
+    const verdicts = judgeVariants([broken, v('ok', 3, 7)], undefined, new Set());
+    expect(verdicts[0]).toMatchObject({ action: 'pause', rule: 'undeliverable', evidence: { failed: 18, attempts: 18, lastFailure: 'no back-end offer' } });
+    expect(verdicts[0].action === 'pause' && verdicts[0].reason).toMatch(/18 of 18 contacts failed \(last: no back-end offer\)/);
+    expect(judgeVariants([broken], undefined, new Set())[0]).toMatchObject({ action: 'pause', rule: 'undeliverable' });
+    expect(allocateBudget([broken, v('ok', 3, 7)], { compensation: 0.68, ok: 0.32 }, new Set(['compensation']), guard, 1)).toEqual({ compensation: 0, ok: 1 });
+    // A few failures among many deliveries are the back end's bad minute, not a broken variant.
+    expect(judgeVariants([v('flaky', 20, 80, { failed: 6 }), v('ok', 30, 70)], undefined, new Set())[0]).toMatchObject({ action: 'keep' });
+  });
+
   it('computes a Wilson interval around the rate', () => {
     const w = wilson(20, 100);
     expect(w.low).toBeLessThan(0.2);

@@ -18,6 +18,10 @@ export interface VariantStats {
   /** Customers treated by the variant and, of them, how many churned (when churn is known). */
   readonly treated?: number;
   readonly treatedChurned?: number;
+  /** Contacts the back end failed or refused, or the policy refused for the variant itself (not for the customer). */
+  readonly failed?: number;
+  /** The newest such failure's reason, as the evidence of a pause. */
+  readonly lastFailure?: string;
 }
 
 /** Churn among the campaign's control group, when known. */
@@ -95,6 +99,10 @@ function floorShares(shares: readonly number[], floor: number): number[] {
   return shares.map((s, i) => (low[i] ? floor : spare > 0 ? s - ((s - floor) / spare) * need : s));
 }
 
+/** Failed contacts that, when they are at least half of the variant's attempts, pause it as undeliverable. */
+export const MIN_FAILURES_TO_PAUSE = 5;
+/** Share of a variant's attempts that failed from which it is undeliverable (with MIN_FAILURES_TO_PAUSE). */
+export const FAILURE_SHARE_TO_PAUSE = 0.5;
 /** Answers a variant needs before it may be paused for low acceptance: fewer is noise. */
 export const MIN_ANSWERS_TO_PAUSE = 50;
 /** Treated customers with known churn a variant needs before its uplift is judged. */
@@ -107,7 +115,7 @@ export const FAR_BELOW_FRACTION = 0.5;
 /** Why a variant is paused, with the numbers that decided it. */
 export type VariantVerdict =
   | { readonly action: 'keep'; readonly variantId: string }
-  | { readonly action: 'pause'; readonly variantId: string; readonly rule: 'harmful-uplift' | 'low-acceptance'; readonly reason: string; readonly evidence: Record<string, number> };
+  | { readonly action: 'pause'; readonly variantId: string; readonly rule: 'undeliverable' | 'harmful-uplift' | 'low-acceptance'; readonly reason: string; readonly evidence: Record<string, number | string> };
 
 /** Wilson score interval of a proportion (k of n) at z. */
 export function wilson(k: number, n: number, z = Z_95): { low: number; high: number } {
@@ -121,6 +129,9 @@ export function wilson(k: number, n: number, z = Z_95): { low: number; high: num
 
 /**
  * The pause rule, in order:
+ * 0. undeliverable: at least MIN_FAILURES_TO_PAUSE contacts failed (the back end failed or refused
+ *    them) and they are at least FAILURE_SHARE_TO_PAUSE of the variant's attempts: money kept on it
+ *    buys nothing, so it is paused even when it is the last one (the campaign then ends);
  * 1. harmful uplift: with ≥ MIN_TREATED_TO_JUDGE_UPLIFT treated and a control group, the treated
  *    churn rate exceeds the control's with a two-proportion z statistic above Z_95 (uplift =
  *    control churn − treated churn is significantly negative);
@@ -135,6 +146,12 @@ export function judgeVariants(stats: readonly VariantStats[], control: ControlSt
   const verdicts: VariantVerdict[] = [];
   let stillActive = active.length;
   for (const s of active) {
+    const broken = undeliverable(s);
+    if (broken) {
+      verdicts.push(broken);
+      stillActive--;
+      continue;
+    }
     const harm = harmfulUplift(s, control);
     if (harm) {
       verdicts.push(harm);
@@ -159,6 +176,20 @@ export function judgeVariants(stats: readonly VariantStats[], control: ControlSt
     verdicts.push({ action: 'keep', variantId: s.variantId });
   }
   return verdicts;
+}
+
+function undeliverable(s: VariantStats): VariantVerdict | undefined {
+  const failed = s.failed ?? 0;
+  const delivered = Math.max(s.presented, s.treated ?? 0);
+  const attempts = failed + delivered;
+  if (failed < MIN_FAILURES_TO_PAUSE || failed < FAILURE_SHARE_TO_PAUSE * attempts) return undefined;
+  return {
+    action: 'pause',
+    variantId: s.variantId,
+    rule: 'undeliverable',
+    reason: `${failed} of ${attempts} contacts failed${s.lastFailure ? ` (last: ${s.lastFailure})` : ''}: the back end cannot deliver it`,
+    evidence: { failed, delivered, attempts, ...(s.lastFailure ? { lastFailure: s.lastFailure } : {}) },
+  };
 }
 
 function harmfulUplift(s: VariantStats, control: ControlStats | undefined): VariantVerdict | undefined {

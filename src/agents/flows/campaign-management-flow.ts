@@ -19,6 +19,7 @@ import { allocateBudget, DEFAULT_MAX_SHIFT_PER_TICK, DEFAULT_MIN_SHARE, judgeVar
 export const CAMPAIGN_MANAGEMENT_WORKFLOW_ID = 'campaign-management';
 export const CAMPAIGN_MANAGEMENT_WORKFLOW_VERSION = 1;
 /** Stable step ids. */
+export const CAMPAIGN_OPEN_STEP_ID = 'campaign-open';
 export const CAMPAIGN_STATS_STEP_ID = 'campaign-stats';
 export const CAMPAIGN_ADJUST_STEP_ID = 'campaign-adjust';
 /** The audit actor of every adjustment. */
@@ -72,6 +73,11 @@ export interface CampaignAllocation {
 
 /** What the flow needs. */
 export interface CampaignManagementDeps {
+  /**
+   * Registers the campaign with the delivery side before the first tick (draws its audience and
+   * control group); must be safe to repeat. However the run was started (an intent, the API).
+   */
+  readonly open?: (input: CampaignInput) => Promise<void>;
   /** Reads the campaign's answers so far. */
   readonly stats: (campaignId: string) => Promise<CampaignStats>;
   /** Where adjustments are recorded (createAuditTrail(store, clock)). */
@@ -106,7 +112,7 @@ interface AdjustInput {
   channels: Record<string, Channel | '*'>;
   allocation: CampaignAllocation;
   before: Record<string, number>;
-  pauses: { variantId: string; rule: string; reason: string; evidence: Record<string, number> }[];
+  pauses: { variantId: string; rule: string; reason: string; evidence: Record<string, number | string> }[];
   reallocate: boolean;
   stats: CampaignStats;
 }
@@ -119,6 +125,7 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
     retry: { maxAttempts: 5 },
     run: async ({ campaignId }) => ok(await deps.stats(campaignId)),
   };
+  const openStep: StepDefinition<CampaignInput, null> = { id: CAMPAIGN_OPEN_STEP_ID, version: 1, retry: { maxAttempts: 5 }, run: async (input) => (await deps.open?.(input), ok(null)) };
   const adjust: StepDefinition<AdjustInput, CampaignAdjustment[]> = {
     id: CAMPAIGN_ADJUST_STEP_ID,
     version: 1,
@@ -161,6 +168,7 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
       let last: CampaignStats = { variants: [] };
       let endedBy: CampaignResult['endedBy'] = 'end-date';
       let tick = 0;
+      if (deps.open) await ctx.step(openStep, input);
       for (;;) {
         tick++;
         const now = await ctx.now(`tick-${tick}`);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ok, rejected, transient } from '../../domain/connectors/connector-result.js';
 import { ManualClock } from '../../domain/clock.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
@@ -35,6 +36,15 @@ function oneStep(step: StepDefinition<number, unknown>, id = 'one'): WorkflowDef
 }
 
 describe('workflow engine', () => {
+  it('refuses a start whose input fails the definition\'s schema as BAD_INPUT naming the field, and starts nothing', async () => {
+    const schema = z.object({ campaignId: z.string().min(1), variants: z.array(z.object({ channel: z.enum(['app', 'web']) })).min(1) });
+    engine.register({ id: 'campaign', version: 1, parseInput: (raw) => schema.parse(raw), run: async () => null });
+    const err = await engine.start('campaign', { campaignId: 'c', variants: [{ channel: 'fax' }] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^workflow campaign refused its input: input\.variants\.0\.channel: Invalid option/) });
+    expect((err as Error).message).not.toMatch(/"code"|\[\s*\{/);
+    expect(await engine.list({})).toEqual([]);
+  });
+
   it('retries a transient failure after the backoff, measured on the engine clock', async () => {
     const calls: number[] = [];
     const flaky: StepDefinition<number, string> = {

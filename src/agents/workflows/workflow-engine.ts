@@ -136,7 +136,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     stopping: () => stopping,
     startChild: async (def, input, childId, parentId) => {
       register(def);
-      const parsed = def.parseInput(input);
+      const parsed = parsedInput(def as AnyWorkflowDefinition, input);
       const now = clock.now();
       const { run, created } = await journal.createRun({
         id: childId,
@@ -246,7 +246,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       if (!def) {
         throw new TwinloopError('NOT_FOUND', `no workflow "${definitionId}"${opts.version === undefined ? '' : ` version ${opts.version}`} is registered; register its definition first`);
       }
-      const parsed: unknown = def.parseInput(input);
+      const parsed: unknown = parsedInput(def, input);
       const now = clock.now();
       const { run, created } = await journal.createRun({
         id: opts.workflowId ?? randomUUID(),
@@ -337,4 +337,25 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
 export function defineWorkflow<I, O>(definition: WorkflowDefinition<I, O>): WorkflowDefinition<I, O> {
   checkWorkflowDefinition(definition as AnyWorkflowDefinition);
   return definition;
+}
+
+/** Issues a schema names, shown in an input refusal: the first few say what to fix. */
+const ISSUES_SHOWN = 3;
+
+/**
+ * A run's input as its definition parses it; a refusal (a zod schema's issues, or any throw) is a
+ * BAD_INPUT naming the field at fault (`input.variants.0.channel: …`), never a fault of the server.
+ */
+function parsedInput(def: AnyWorkflowDefinition, input: unknown): unknown {
+  try {
+    return def.parseInput(input);
+  } catch (err) {
+    if (err instanceof TwinloopError) throw err;
+    const issues = (err as { issues?: unknown }).issues;
+    if (Array.isArray(issues) && issues.length > 0) {
+      const lines = (issues as { path?: readonly PropertyKey[]; message?: string }[]).slice(0, ISSUES_SHOWN).map((i) => `${['input', ...(i.path ?? []).map(String)].join('.')}: ${i.message ?? 'invalid'}`);
+      throw new TwinloopError('BAD_INPUT', `workflow ${def.id} refused its input: ${lines.join('; ')}${issues.length > ISSUES_SHOWN ? ` (and ${issues.length - ISSUES_SHOWN} more)` : ''}`, { cause: err });
+    }
+    throw new TwinloopError('BAD_INPUT', `workflow ${def.id} refused its input: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }

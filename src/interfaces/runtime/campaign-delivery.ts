@@ -2,6 +2,8 @@ import type { CampaignAllocation, CampaignInput, CampaignStats } from '../../age
 import type { TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import type { RecordStore } from '../../store/record-store.js';
+import { MIN_FAILURES_TO_PAUSE } from '../../agents/flows/campaign-bandit.js';
+import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { twinIdsWhere } from '../../twin/twin-query.js';
 import type { OperatorServices } from './operator-services.js';
@@ -26,7 +28,15 @@ interface VariantState {
   accepted: number;
   declined: number;
   spent: number;
+  /** Contacts the back end failed or refused, or the policy refused for the variant itself. */
+  failed?: number;
+  lastFailure?: string;
 }
+
+/** Failed contacts after which a variant stops for the tick: enough for the flow to judge it undeliverable. */
+const MAX_FAILURES_PER_TICK = MIN_FAILURES_TO_PAUSE;
+/** Refusals that concern the customer, not the variant: the customer is left out of the campaign. */
+const CUSTOMER_GUARDRAILS: ReadonlySet<string> = new Set([...CONTACT_RULES, 'cost-cap']);
 
 interface CampaignState {
   input: Pick<CampaignInput, 'campaignId' | 'variants' | 'budget' | 'controlShare' | 'seed'>;
@@ -35,6 +45,8 @@ interface CampaignState {
   queue: string[];
   control: string[];
   treated: Record<string, string>;
+  /** Customers of the audience left out, by the rule that refused them (consent, opt-out, caps…). */
+  left?: Record<string, number>;
   variants: Record<string, VariantState>;
   spent: number;
 }
@@ -105,6 +117,7 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
         const unit = Math.max(MIN_CONTACT_COST, offerCost(v.offerId));
         let budget = tickBudget * share;
         const offering = services().decisions.catalogue.byId.get(v.offerId);
+        let failures = 0;
         while (budget >= unit && state.queue.length > 0) {
           const customerId = state.queue[0];
           const decisionId = `cmp:${campaignId}:${customerId}`.slice(0, 128);
@@ -121,7 +134,26 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
             actor: { kind: 'agent', id: 'campaign-manager' },
             why: { summary: `campaign ${campaignId}, variant ${v.id}, tick ${allocation.tick}` },
           });
-          // Only a contact made uses the customer up; anything else stops this variant for the tick.
+          if (r.status === 'refused' && r.verdict?.guardrail === 'budget') break;
+          if (r.status === 'refused' && CUSTOMER_GUARDRAILS.has(r.verdict?.guardrail ?? '')) {
+            // The customer may not be contacted (no consent, opted out, capped): left out, with the rule.
+            state.queue.shift();
+            const left = (state.left ??= {});
+            left[r.verdict!.guardrail!] = (left[r.verdict!.guardrail!] ?? 0) + 1;
+            continue;
+          }
+          if (r.status === 'failed' || r.status === 'refused') {
+            // The variant itself failed (the back end cannot deliver it, a cap on what it is): counted
+            // for the flow to pause it; the customer goes to the back of the queue for another variant.
+            const vs = state.variants[v.id];
+            vs.failed = (vs.failed ?? 0) + 1;
+            vs.lastFailure = r.reason;
+            state.queue.push(state.queue.shift()!);
+            await save(state);
+            if (++failures >= MAX_FAILURES_PER_TICK) break;
+            continue;
+          }
+          // Advised or waiting for a person: this variant stops for the tick.
           if (r.status !== 'executed') break;
           state.queue.shift();
           state.treated[customerId] = v.id;

@@ -1,4 +1,4 @@
-import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignManagementWorkflow, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
+import { campaignManagementWorkflow } from '../../agents/flows/campaign-management-flow.js';
 import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionWorkflowId, nextScanPeriod, type ChurnPreventionInput, type ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
 import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DEFAULT_CARE_APPROVAL_TIMEOUT_MS } from '../../agents/flows/customer-care-flow.js';
 import { createIntentObserver, createPlanExecutor } from '../../agents/flows/intent-execution.js';
@@ -137,16 +137,10 @@ export function operatorFlows(
         return ids.map((customerId) => ({ customerId, churned: feature(customerId, 'churned') === 1, accepted: (feature(customerId, 'days_since_offer_accepted') ?? Infinity) <= days }));
       },
     });
-    const campaign = campaignManagementWorkflow({ stats: (id) => campaigns.stats(id), audit: s.audit, apply: (id, allocation) => campaigns.apply(id, allocation) });
-
-    // Campaign plans register their audience before the flow's first tick.
-    const starter: Pick<WorkflowEngine, 'start' | 'get'> = {
-      start: async (definitionId, input, options) => {
-        if (definitionId === CAMPAIGN_MANAGEMENT_WORKFLOW_ID) await campaigns.open(input as CampaignInput);
-        return s.workflows.start(definitionId, input, options);
-      },
-      get: (id) => s.workflows.get(id),
-    };
+    // However a campaign starts (an intent's plan, POST /workflows/campaign-management/start), its
+    // first step registers its audience with the delivery side.
+    const campaign = campaignManagementWorkflow({ open: (input) => campaigns.open(input), stats: (id) => campaigns.stats(id), audit: s.audit, apply: (id, allocation) => campaigns.apply(id, allocation) });
+    const starter: Pick<WorkflowEngine, 'start' | 'get'> = s.workflows;
     const execute = createPlanExecutor({ engine: starter, now: () => clock.now(), offerCost: (id) => offerCostOf(s, id) });
     const observe = createIntentObserver({
       engine: starter,
