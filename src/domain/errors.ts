@@ -4,6 +4,8 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'CONFLICT',
   'OVERLOADED',
+  /** More than the receiver takes in one request at all (not a moment's overload): split it. */
+  'TOO_LARGE',
   'POLICY_DENIED',
   /** No credential, or one that is not valid (unknown, expired, revoked): sign in. */
   'UNAUTHENTICATED',

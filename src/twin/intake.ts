@@ -117,6 +117,11 @@ export class Intake implements EventSink {
     return this.queued;
   }
 
+  /** The most records the queue holds: a larger submission can never be taken whole. */
+  get capacity(): number {
+    return this.maxQueued;
+  }
+
   /**
    * Submits records and resolves with one outcome per record once the accepted ones are durable
    * and applied. Throws OVERLOADED (nothing taken) when the queue cannot hold them.

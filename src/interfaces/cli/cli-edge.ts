@@ -15,6 +15,7 @@ export const EXIT_CODE: Record<ErrorCode, number> = {
   UNAVAILABLE: 7,
   UNAUTHENTICATED: 8,
   FORBIDDEN: 9,
+  TOO_LARGE: 10,
 };
 
 /** Every error line of the CLI starts so, commander's own usage errors included. */

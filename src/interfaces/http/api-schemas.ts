@@ -21,7 +21,7 @@ export const errorAnswer = z
   .meta({ id: 'Error', description: 'A refused or failed request' });
 
 /** The error answers a route may give, by status (merge into `response`). */
-export function errors<const S extends readonly (400 | 401 | 403 | 404 | 409 | 503)[]>(...statuses: S): { [K in S[number]]: typeof errorAnswer } {
+export function errors<const S extends readonly (400 | 401 | 403 | 404 | 409 | 413 | 503)[]>(...statuses: S): { [K in S[number]]: typeof errorAnswer } {
   return Object.fromEntries(statuses.map((s) => [s, errorAnswer])) as { [K in S[number]]: typeof errorAnswer };
 }
 

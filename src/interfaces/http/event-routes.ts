@@ -7,6 +7,7 @@ import type { RecordOutcome } from '../../domain/event-sink.js';
 import type { IntakeRecord } from '../../twin/intake.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { errors, list, pageLimit } from './api-schemas.js';
+import { admitBodies, type BodyAdmissionOptions } from './body-admission.js';
 import type { RouteModule } from './route-module.js';
 
 /** Decodes UTF-8 strictly: invalid bytes throw instead of becoming U+FFFD (which would change an event's id or body). */
@@ -133,9 +134,10 @@ const RAW_TYPES = ['application/json', 'application/x-ndjson', 'application/json
  * when others are bad) and `GET /dead-letters`. The events route reads its body as raw text in a
  * scope of its own, so one bad record cannot fail the batch; every other route gets validated JSON.
  */
-export function eventRoutes(twins: TwinService): RouteModule {
+export function eventRoutes(twins: TwinService, admission: BodyAdmissionOptions): RouteModule {
   return (app) => {
     void app.register(async (scope) => {
+      admitBodies(scope, admission);
       scope.removeContentTypeParser(['application/json', 'text/plain']);
       // Bytes, decoded by `recordsFromBytes`: Fastify's string parser would replace invalid UTF-8 silently.
       scope.addContentTypeParser(RAW_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -148,12 +150,16 @@ export function eventRoutes(twins: TwinService): RouteModule {
             summary: 'Ingest events (JSON array, one JSON object, or NDJSON)',
             description: `Each record is answered: accepted, duplicate (same id and body as one already logged) or rejected with the reason naming the field. Good records of a batch land even when others are bad; rejected ones are parked as dead letters. Kinds: ${EVENT_KINDS.join(', ')}. See docs/events.md.`,
             body: EVENTS_BODY as unknown as z.ZodType<string>,
-            response: { 200: intakeResult, ...errors(400, 503) },
+            response: { 200: intakeResult, ...errors(400, 413, 503) },
           },
         },
         async (request) => {
           const records = recordsFromBytes(Buffer.isBuffer(request.body) ? request.body : Buffer.from(String(request.body ?? '')), request.headers['content-type']);
           if (records.length === 0) throw new TwinloopError('BAD_INPUT', 'body: no events; send a JSON array of events or NDJSON lines');
+          const capacity = twins.intake.capacity;
+          if (records.length > capacity) {
+            throw new TwinloopError('TOO_LARGE', `body: ${records.length} records are more than the intake holds at once (${capacity}); send batches of at most ${capacity}`);
+          }
           return summarise(await twins.intake.submitRecords(records, 'http'));
         },
       );

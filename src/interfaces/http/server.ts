@@ -10,6 +10,7 @@ import type { ExtraAccess } from '../auth/access-table.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authRoutes } from './auth-routes.js';
 import { errorBody, logServerError, sendError, writeServerError, type ServerErrorReporter } from './error-mapping.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_BUFFERED_BODY_BYTES } from './body-admission.js';
 import { eventRoutes } from './event-routes.js';
 import { installAuth } from './http-auth.js';
 import { MERGE_PATCH } from './tmf/tmf-common.js';
@@ -21,7 +22,7 @@ export interface HttpAppOptions {
   version: string;
   /** pino logging of requests; off in tests. */
   logger?: boolean;
-  /** Largest request body; a 64 MB batch is ~200k events. */
+  /** Largest request body (default `DEFAULT_BODY_LIMIT`, 64 MB: ~200k events). */
   bodyLimit?: number;
   /**
    * Told of every answer 500 (a bug, never bad input or overload) with what was thrown; by default
@@ -41,6 +42,8 @@ export interface HttpServerOptions extends HttpAppOptions {
   decorateTwin?: TwinDecorator;
   /** Live scores `/twins` may filter on (the intelligence layer's `scoreFields`); default none. */
   scoreFields?: ExtraFields;
+  /** Bytes of event bodies received and worked on at once, past which `POST /events` answers 503 before reading (`admitBodies`; default two bodies of the limit). */
+  maxBufferedBodyBytes?: number;
 }
 
 const DESCRIPTION =
@@ -102,7 +105,7 @@ function withoutUnusedSchemas(doc: { paths?: unknown; components?: { schemas?: R
  * and served at `/openapi.json`, signing in and the API keys (`authRoutes`).
  */
 export function createHttpApp(options: HttpAppOptions, modules: readonly RouteModule[]): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validateAgainstSchema);
   app.setSerializerCompiler(serializeAsIs);
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -177,5 +180,7 @@ function healthRoutes(twins: TwinService): RouteModule {
 /** The HTTP API over a twin service (not yet listening): health, events, twins, then the route modules of later layers. */
 export function createHttpServer(options: HttpServerOptions, modules: readonly RouteModule[] = []): FastifyInstance {
   const { twins } = options;
-  return createHttpApp(options, [healthRoutes(twins), eventRoutes(twins), twinRoutes(twins, options.decorateTwin, options.scoreFields), ...modules]);
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const admission = { bodyLimit, maxBufferedBytes: options.maxBufferedBodyBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BODY_BYTES, bodyLimit) };
+  return createHttpApp(options, [healthRoutes(twins), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields), ...modules]);
 }
