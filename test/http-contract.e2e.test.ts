@@ -209,6 +209,14 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     }
     expect((await call('GET', `${tmf}/schema/TwinloopProductOffering`)).status).toBe(200);
     expect((await call('GET', `${tmf}/schema/Nope`)).status).toBe(400);
+    // The twins as TMF629 Customers and TMF637 Products (test/tmf-customer.e2e.test.ts checks them against the official specifications).
+    const tmfCustomers = (await call('GET', '/tmf-api/customerManagement/v4/customer?churn.gte=0&limit=2')).body as Json[];
+    expect((await call('GET', `/tmf-api/customerManagement/v4/customer/${String(tmfCustomers[0].id)}`)).status).toBe(200);
+    expect((await call('GET', '/tmf-api/customerManagement/v4/customer/nope')).status).toBe(404);
+    expect((await call('GET', '/tmf-api/customerManagement/v4/customer?nope.gt=1')).status).toBe(400);
+    const tmfProducts = (await call('GET', `/tmf-api/productInventory/v4/product?relatedParty.id=${String(tmfCustomers[0].id)}`)).body as Json[];
+    expect((await call('GET', `/tmf-api/productInventory/v4/product/${String(tmfProducts[0].id)}`)).status).toBe(200);
+    expect((await call('GET', '/tmf-api/productInventory/v4/product/nope')).status).toBe(404);
 
     // Actions under policy, approvals, the audit trail.
     const ask = (cost: number) => call('POST', '/actions', { actionClass: 'credit', channel: 'call', customerId, cost, actor: { kind: 'human', id: 'agent-7' }, why: { summary: 'billing error' } });

@@ -43,6 +43,11 @@ export const ROUTE_ACCESS = {
   'GET /twins/:id/timeline': 'twins:read',
   'GET /twins/:id/diff': 'twins:read',
   'GET /customers/:id/context': 'twins:read',
+  // TM Forum TMF629 Customer and TMF637 Product Inventory: the twins (docs/tmf.md).
+  'GET /tmf-api/customerManagement/v4/customer': 'twins:read',
+  'GET /tmf-api/customerManagement/v4/customer/:id': 'twins:read',
+  'GET /tmf-api/productInventory/v4/product': 'twins:read',
+  'GET /tmf-api/productInventory/v4/product/:id': 'twins:read',
   'GET /population': 'twins:read',
 
   // The operator console: its page and assets are static (the data comes from the routes below).

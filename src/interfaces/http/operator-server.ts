@@ -13,6 +13,7 @@ import { sandboxRoutes } from './sandbox-routes.js';
 import { createHttpServer } from './server.js';
 import { simulationRoutes } from './simulation-routes.js';
 import { tmf620Routes } from './tmf/tmf620-routes.js';
+import { tmf629Routes, tmf637Routes } from './tmf/tmf-customer-routes.js';
 import { workflowRoutes } from './workflow-routes.js';
 
 /** Options of `createOperatorServer`. */
@@ -35,6 +36,8 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     assistRoutes(operator.twins, operator.assist),
     decisionRoutes(services),
     tmf620Routes(services),
+    tmf629Routes(services),
+    tmf637Routes(services),
     governanceRoutes(services),
     simulationRoutes(services),
     intentRoutes(services),

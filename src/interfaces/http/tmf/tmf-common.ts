@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { TwinloopError } from '../../../domain/errors.js';
 import { idParams } from '../api-schemas.js';
 import type { HttpApp } from '../route-module.js';
-import { tmfSchema, type TmfApi } from './tmf-spec.js';
+import { tmfRequired, tmfSchema, type TmfApi } from './tmf-spec.js';
 
 /**
  * The rules every TM Forum Open API of Twinloop follows (TMF630 REST design guidelines), in one
@@ -63,10 +63,10 @@ export function sendCreated(reply: FastifyReply, resource: { href?: unknown }): 
   return reply.status(201).send(resource);
 }
 
-/** The resource with only the attributes `fields` names (and id, href, @type); all of it without `fields`. */
-export function selectFields<T extends Record<string, unknown>>(resource: T, fields: string | undefined): Partial<T> {
+/** The resource with only the attributes `fields` names (and id, href, @type and the definition's `required` ones); all of it without `fields`. */
+export function selectFields<T extends Record<string, unknown>>(resource: T, fields: string | undefined, required: readonly string[] = []): Partial<T> {
   if (fields === undefined || fields.trim() === '') return resource;
-  const keep = new Set(['id', 'href', '@type', ...fields.split(',').map((f) => f.trim().split('.')[0])]);
+  const keep = new Set(['id', 'href', '@type', ...required, ...fields.split(',').map((f) => f.trim().split('.')[0])]);
   return Object.fromEntries(Object.entries(resource).filter(([k]) => keep.has(k))) as Partial<T>;
 }
 
@@ -142,9 +142,9 @@ export function filterResources<T>(resources: readonly T[], query: Record<string
  * Answers a list the TMF way: filtered by the query's attributes, paged by `offset`/`limit`,
  * `X-Total-Count` (matching items) and `X-Result-Count` (items answered) set, `fields` applied.
  */
-export function sendList(reply: FastifyReply, resources: readonly Record<string, unknown>[], query: z.infer<typeof tmfListQuery>): Record<string, unknown>[] {
+export function sendList(reply: FastifyReply, resources: readonly Record<string, unknown>[], query: z.infer<typeof tmfListQuery>, required: readonly string[] = []): Record<string, unknown>[] {
   const matching = filterResources(resources, query);
-  const page = matching.slice(query.offset, query.offset + query.limit).map((r) => selectFields(r, query.fields));
+  const page = matching.slice(query.offset, query.offset + query.limit).map((r) => selectFields(r, query.fields, required));
   void reply.header('X-Total-Count', String(matching.length)).header('X-Result-Count', String(page.length));
   return page;
 }
@@ -180,11 +180,12 @@ export interface TmfCollection {
 /** `GET {base}/{collection}` (filters, fields, paging) and `GET {base}/{collection}/:id` (fields), answered as the specification defines the items. */
 export function tmfReadRoutes(app: HttpApp, c: TmfCollection): void {
   const item = tmfSchema(c.api, c.definition);
+  const required = tmfRequired(c.api, c.definition);
   const one = c.one ?? ((req: FastifyRequest, id: string) => c.all(req).find((r) => r.id === id));
   app.get(
     `${c.base}/${c.collection}`,
     { schema: { summary: `${c.api}: list ${c.definition} (attribute filters, fields, offset/limit)`, querystring: tmfListQuery, response: { 200: z.array(item), ...tmfErrors(c.api, 400) } } },
-    async (req, reply) => sendList(reply, c.all(req), req.query),
+    async (req, reply) => sendList(reply, c.all(req), req.query, required),
   );
   app.get(
     `${c.base}/${c.collection}/:id`,
@@ -192,7 +193,7 @@ export function tmfReadRoutes(app: HttpApp, c: TmfCollection): void {
     async (req) => {
       const found = one(req, req.params.id);
       if (!found) throw new TwinloopError('NOT_FOUND', `no ${c.definition} "${req.params.id}"; GET ${c.base}/${c.collection} lists them`);
-      return selectFields(found, req.query.fields);
+      return selectFields(found, req.query.fields, required);
     },
   );
 }

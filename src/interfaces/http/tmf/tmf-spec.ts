@@ -48,14 +48,48 @@ export function tmfSpec(api: TmfApi): SwaggerDocument {
 }
 
 /**
+ * The definitions reachable from `root` with every reference that closes a loop (TMF637's
+ * Product holds ProductRefOrValues that hold Products…) replaced by a plain object: the OpenAPI
+ * document cannot name the loop's anonymous parts. The contract tests check answers against the
+ * full, recursive definitions.
+ */
+function withoutLoops(defs: Record<string, unknown>, root: string): Record<string, unknown> {
+  const state = new Map<string, 'open' | 'done'>();
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (node === null || typeof node !== 'object') return node;
+    const ref = (node as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
+      const target = ref.slice('#/$defs/'.length);
+      if (state.get(target) === 'open') return { type: 'object', description: `A ${target} (nested in itself: see the specification)` };
+      if (!state.has(target)) visit(target);
+      return node;
+    }
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, rewrite(v)]));
+  };
+  const visit = (name: string) => {
+    state.set(name, 'open');
+    defs[name] = rewrite(defs[name]);
+    state.set(name, 'done');
+  };
+  visit(root);
+  return Object.fromEntries([...state.keys()].map((name) => [name, defs[name]]));
+}
+
+/**
  * The definition `name` of `api` as a JSON Schema (draft 2020-12 wording: `$defs` for Swagger's
- * `definitions`), self-contained: the other definitions ride along under `$defs`.
+ * `definitions`), self-contained: the definitions it reaches ride along under `$defs`, loops cut.
  */
 export function tmfJsonSchema(api: TmfApi, name: string): Record<string, unknown> {
   const spec = tmfSpec(api);
   if (!Object.hasOwn(spec.definitions, name)) throw new TwinloopError('INTERNAL', `${api} defines no "${name}"; see specs/tmf/${TMF_SPECS[api]}`);
   const defs = JSON.parse(JSON.stringify(spec.definitions).replaceAll('"#/definitions/', '"#/$defs/')) as Record<string, unknown>;
-  return { $ref: `#/$defs/${name}`, $defs: defs };
+  return { $ref: `#/$defs/${name}`, $defs: withoutLoops(defs, name) };
+}
+
+/** The attributes the definition `name` of `api` requires (answered even when `fields` leaves them out). */
+export function tmfRequired(api: TmfApi, name: string): readonly string[] {
+  return (tmfSpec(api).definitions[name]?.required as string[] | undefined) ?? [];
 }
 
 /**
