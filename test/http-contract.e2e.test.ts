@@ -2,11 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
-import { startOperator, type Operator } from '../src/interfaces/runtime/operator.js';
-import { loadWorldDocument, namedWorld } from '../src/sandbox/index.js';
+import type { Operator } from '../src/interfaces/runtime/operator.js';
+import { startSmallOperator, type RunningOperator } from './support/small-operator.js';
 import { until } from './support/until.js';
 
 type Json = Record<string, unknown>;
@@ -38,9 +36,8 @@ function operationOf(doc: OpenApi, method: string, url: string): string {
  */
 describe('the HTTP API answers as its OpenAPI document says', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-contract-'));
-  const small = namedWorld('small');
+  let running: RunningOperator;
   let operator: Operator;
-  let app: FastifyInstance;
   let base: string;
   let doc: OpenApi;
   const called = new Set<string>();
@@ -80,23 +77,13 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
   }
 
   beforeAll(async () => {
-    operator = await startOperator({
-      store: { kind: 'sqlite', dataDir: join(dir, 'data') },
-      sandbox: { config: loadWorldDocument({ ...small, population: { ...small.population, customers: 800 } }), worldName: 'small', seed: 1, months: 6, speed: 3600 },
-      retentionBudget: 0,
-      log: () => {},
-      warn: () => {},
-    });
-    await operator.ready;
-    await until(async () => (operator.intelligence.live() ? true : undefined), 120_000);
-    app = createOperatorServer(operator, { version: 'test' });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    running = await startSmallOperator(dir);
+    ({ operator, base } = running);
     admin = { authorization: `Bearer ${operator.firstAdminKey!.key}` };
     doc = (await (await fetch(`${base}/openapi.json`, { headers: admin })).json()) as OpenApi;
   }, 240_000);
   afterAll(async () => {
-    await app?.close();
-    await operator?.close();
+    await running?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

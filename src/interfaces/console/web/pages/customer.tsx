@@ -241,7 +241,7 @@ export function Customer({ id }: { id: string }) {
               </p>
             )}
             {timeline.items && (
-              <ol class="timeline" data-testid="timeline">
+              <ol class="timeline" data-testid="timeline" tabIndex={0} aria-label="Timeline, newest first">
                 {shown.slice(0, 300).map((i) => (
                   <li key={i.seq} class={ACTION_KINDS.has(i.kind) ? 'act' : undefined}>
                     <time dateTime={i.time}>{eventTime(i.time)}</time> <span class="kind">{i.kind.replace(/_/g, ' ')}</span> {describeEvent(i.kind, i.event.data)}

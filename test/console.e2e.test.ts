@@ -1,0 +1,185 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONSOLE_DIR, loadConsoleAssets } from '../src/interfaces/console/console-assets.js';
+import type { Operator } from '../src/interfaces/runtime/operator.js';
+import { browserAvailable, launchBrowser, RESULTS_DIR } from './support/browser.js';
+import { startSmallOperator, type RunningOperator } from './support/small-operator.js';
+import { until } from './support/until.js';
+
+type Json = Record<string, unknown>;
+interface CardAction {
+  actionId: string;
+  name?: string;
+  decisionId?: string;
+}
+
+const available = browserAvailable();
+if (!available.ok) console.warn(`console browser tests skipped: ${available.why}`);
+
+/** Waits for an element (Playwright's own wait; fails with the selector named). */
+const seen = (page: Page, selector: string, hasText?: string | RegExp) => page.locator(selector, hasText === undefined ? {} : { hasText }).first().waitFor({ state: 'visible', timeout: 20_000 });
+
+/**
+ * The operator console in a real browser (Debian's Chromium driven by playwright-core) against
+ * the operator `npm start` assembles, on the sandbox's small world: what each person sees and
+ * does, and the effect in the server. Writes a screenshot of every page and the first-load
+ * times to test-results/console/ (git-ignored) for a reviewer and BENCHMARKS.md.
+ */
+describe.skipIf(!available.ok)('the operator console in a browser', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-console-e2e-'));
+  let running: RunningOperator;
+  let operator: Operator;
+  let base: string;
+  let browser: Browser;
+  /** Script errors of any page: a page that throws fails the test it was opened in. */
+  const pageErrors: string[] = [];
+
+  async function api<T = Json>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${base}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+  const now = () => new Date(operator.world!.clock.now()).toISOString();
+  let seq = 0;
+  const event = (customerId: string, kind: string, data: Json) => ({ id: `console-e2e-${++seq}`, kind, customerId, time: now(), source: 'console-e2e', v: 1, data });
+
+  /** A person at the console: their own browser storage, acting under `name` (an open server asks no sign-in). */
+  async function as(name: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addInitScript((n) => localStorage.setItem('twinloop.name', n), name);
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+    return page;
+  }
+
+  beforeAll(async () => {
+    if (!loadConsoleAssets().index) throw new Error(`the console is not built (${DEFAULT_CONSOLE_DIR}): run npm run build first (npm test does)`);
+    running = await startSmallOperator(dir);
+    ({ operator, base } = running);
+    browser = await launchBrowser();
+  }, 240_000);
+  afterEach(() => {
+    expect(pageErrors.splice(0), 'script errors on the pages').toEqual([]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await running?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a care agent accepts an offer on a live call, sees the policy's answer, and finds the offer on the customer's timeline", async () => {
+    // A customer on a call whose card carries an offer the sandbox's back ends present: over their
+    // allowance (the data bonus fits) and, as the CRM now records, consenting to marketing.
+    // (A presented upgrade is left out: accepting one fails today, the plan to move to is not named; see the report of issue 14.)
+    const presentable = new Set((await api<Json[]>('GET', '/productOffering')).body.filter((o) => o.sandboxOfferId && o.actionClass !== 'plan_change').map((o) => String(o.id)));
+    const candidates = (await api<{ items: { customerId: string }[] }>('GET', '/twins?months_over_allowance_3m.gte=1&active_plans.gte=1&payments_failed_90d.eq=0&limit=100')).body.items;
+    let chosen: { customerId: string; offer: CardAction } | undefined;
+    for (const { customerId } of candidates.slice(0, 40)) {
+      const { profile } = (await api<{ profile: Json }>('GET', `/twins/${customerId}`)).body;
+      const consent = event(customerId, 'customer', { segment: profile.segment, billing: profile.billing, contractMonths: profile.contractMonths, paymentMethod: profile.paymentMethod, since: profile.since, consent: { marketing: true, sms: true } });
+      await api('POST', '/events', [consent, event(customerId, 'interaction', { channel: 'call', intent: 'billing_question', phase: 'start' })]);
+      const card = (await api<{ actions: CardAction[] }>('GET', `/assist/cards/${customerId}?channel=call`)).body;
+      const offer = card.actions.find((a) => presentable.has(a.actionId) && a.decisionId);
+      if (offer) {
+        chosen = { customerId, offer };
+        break;
+      }
+      await api('POST', '/events', [event(customerId, 'interaction', { channel: 'call', intent: 'billing_question', phase: 'end' })]);
+    }
+    expect(chosen, 'a customer of the small world whose card offers a presentable offer').toBeDefined();
+    const { customerId, offer } = chosen!;
+
+    // The desktop joins while the call is on: the call's card is there at once.
+    const page = await as('agent-e2e');
+    await page.goto(`${base}/console/assist`);
+    await seen(page, '[data-testid=desktop-status]', 'listening on call');
+    const card = page.locator('[data-testid=assist-card]', { hasText: customerId }).first();
+    await card.waitFor({ timeout: 20_000 });
+    expect(await card.locator('p.muted', { hasText: 'started' }).innerText()).toMatch(/^started \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    // "Do nothing" is no action: nothing to accept.
+    expect(await card.locator('li.action', { hasText: 'Do nothing' }).getByRole('button').count()).toBe(0);
+    const row = card.locator('li.action', { hasText: offer.name ?? offer.actionId });
+    await row.getByRole('button', { name: 'Accept' }).click();
+    await row.locator('p.outcome, p.error').first().waitFor({ timeout: 20_000 });
+    expect(await row.locator('p.outcome, p.error').first().innerText()).toMatch(/^Done: /);
+
+    // The server presented it (the sandbox answered): the offer is on the customer's history.
+    const presented = await until(async () => {
+      const { items } = (await api<{ items: { kind: string; event: { data: Json } }[] }>('GET', `/twins/${customerId}/timeline?limit=1000`)).body;
+      return items.find((i) => i.kind === 'offer' && i.event.data.offerId === offer.actionId && i.event.data.action === 'presented') ? true : undefined;
+    }, 20_000);
+    expect(presented).toBe(true);
+
+    // And the agent sees it there: the customer's page, from the card.
+    await card.getByRole('link', { name: customerId }).click();
+    await seen(page, '[data-testid=timeline] li.act', `offer ${offer.actionId} presented`);
+    await page.screenshot({ path: join(RESULTS_DIR, 'journey-agent-timeline.png'), fullPage: true });
+    await page.context().close();
+  }, 120_000);
+
+  it('a supervisor approves a credit another person asked for, and cannot approve their own', async () => {
+    const customerId = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=5')).body.items[2].customerId;
+    const credit = (by: string, summary: string) => ({ actionClass: 'credit', channel: 'call', customerId, cost: 80, actor: { kind: 'human', id: by }, why: { summary } });
+    const asked = (await api<{ status: string; approvalId: string }>('POST', '/actions', credit('alice', 'billed twice for roaming'))).body;
+    expect(asked.status).toBe('pending-approval');
+
+    const page = await as('bob');
+    await page.goto(`${base}/console/approvals`);
+    const item = page.locator('[data-testid=approval]', { hasText: 'billed twice for roaming' }).first();
+    await item.waitFor({ timeout: 20_000 });
+    expect(await item.innerText()).toContain('asked by alice');
+    await item.getByLabel('Reason').fill('matches the two roaming lines on the bill');
+    await item.getByRole('button', { name: 'Approve' }).click();
+    await seen(page, '[data-testid=approval] [role=status]', /^Approved: executed/);
+    const decided = (await api<{ status: string; decidedBy: string; reason: string }>('GET', `/approvals/${asked.approvalId}`)).body;
+    expect(decided).toMatchObject({ status: 'approved', decidedBy: 'bob', reason: 'matches the two roaming lines on the bill' });
+
+    // Bob's own request: the page offers no decision, and the server refuses one (four eyes).
+    const own = (await api<{ approvalId: string }>('POST', '/actions', credit('bob', 'goodwill after an outage'))).body;
+    await page.reload();
+    const mine = page.locator('[data-testid=approval]', { hasText: 'goodwill after an outage' }).first();
+    await mine.waitFor({ timeout: 20_000 });
+    expect(await mine.locator('[data-testid=own-request]').count()).toBe(1);
+    expect(await mine.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    const refused = await api<{ error: { message: string } }>('POST', `/approvals/${own.approvalId}/approve`, { by: 'bob', reason: 'fine by me' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toMatch(/four eyes/);
+    expect((await api<{ status: string }>('GET', `/approvals/${own.approvalId}`)).body.status).toBe('pending');
+    await page.context().close();
+  }, 120_000);
+
+  it('loads every page, with no serious or critical accessibility violation; photographs each and measures its first load', async () => {
+    const someone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=1')).body.items[0].customerId;
+    // Each page, and what shows that its data arrived.
+    const pages: { name: string; path: string; ready: [string, (string | RegExp)?] }[] = [
+      { name: 'overview', path: '/', ready: ['[data-testid=overview-twins]', /\d/] },
+      { name: 'customers', path: '/console/customers?churn.gte=0.02', ready: ['table tbody tr'] },
+      { name: 'customer', path: `/console/customers/${someone}`, ready: ['[data-testid=timeline] li'] },
+      { name: 'agent-desktop', path: '/console/assist', ready: ['[data-testid=desktop-status]', 'listening'] },
+      { name: 'approvals', path: '/console/approvals', ready: ['main h1', 'Approvals'] },
+    ];
+    const firstLoad: Record<string, number> = {};
+    const violations: string[] = [];
+    for (const p of pages) {
+      const page = await as('reviewer');
+      await page.goto(`${base}${p.path}`);
+      await seen(page, p.ready[0], p.ready[1]);
+      // Milliseconds from the start of the navigation to the page showing its data, by the browser's clock.
+      firstLoad[p.name] = Math.round(await page.evaluate(() => performance.now()));
+      const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      for (const v of axe.violations) if (v.impact === 'serious' || v.impact === 'critical') violations.push(`${p.name}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+      await page.screenshot({ path: join(RESULTS_DIR, `${p.name}.png`), fullPage: true });
+      await page.context().close();
+    }
+    expect(violations).toEqual([]);
+
+    const assets = join(DEFAULT_CONSOLE_DIR, 'assets');
+    const bundle = readdirSync(assets).map((f) => ({ file: f, bytes: statSync(join(assets, f)).size, gzip: gzipSync(readFileSync(join(assets, f))).length }));
+    writeFileSync(join(RESULTS_DIR, 'first-load.json'), JSON.stringify({ firstLoadMs: firstLoad, bundle, at: new Date().toISOString() }, null, 2));
+    console.log(`console first load (ms, navigation start to data shown): ${JSON.stringify(firstLoad)}; bundle ${bundle.map((b) => `${b.file} ${b.bytes} B (${b.gzip} B gzip)`).join(', ')}`);
+  }, 180_000);
+});
