@@ -39,20 +39,31 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
   /** Script errors of any page: a page that throws fails the test it was opened in. */
   const pageErrors: string[] = [];
 
+  /** The API as the first start's admin (the test's own set-up and its checks of the server). */
   async function api<T = Json>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${base}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const headers: Record<string, string> = { authorization: `Bearer ${operator.firstAdminKey!.key}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as T };
   }
   const now = () => new Date(operator.world!.clock.now()).toISOString();
   let seq = 0;
   const event = (customerId: string, kind: string, data: Json) => ({ id: `console-e2e-${++seq}`, kind, customerId, time: now(), source: 'console-e2e', v: 1, data });
 
-  /** A person at the console: their own browser storage, acting under `name` (an open server asks no sign-in). */
-  async function as(name: string): Promise<Page> {
+  /**
+   * A person at the console, signed in: an API key of their own with `role`, exchanged on the
+   * sign-in page (the link the first start prints, `/sign-in#key=…`) for a session cookie in
+   * their own browser context; the page then opens `path`.
+   */
+  async function signedIn(subject: string, role: string, path: string): Promise<Page> {
+    const created = await api<{ key: string }>('POST', '/keys', { subject, role });
+    expect(created.status, `a ${role} key for ${subject}`).toBe(201);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addInitScript((n) => localStorage.setItem('twinloop.name', n), name);
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+    await page.goto(`${base}/sign-in?next=${encodeURIComponent(path)}#key=${created.body.key}`);
+    await page.waitForURL(`${base}${path}`, { timeout: 20_000 });
+    await seen(page, '.who', subject);
     return page;
   }
 
@@ -94,8 +105,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const { customerId, offer } = chosen!;
 
     // The desktop joins while the call is on: the call's card is there at once.
-    const page = await as('agent-e2e');
-    await page.goto(`${base}/console/assist`);
+    const page = await signedIn('agent-e2e', 'care_agent', '/console/assist');
     await seen(page, '[data-testid=desktop-status]', 'listening on call');
     const card = page.locator('[data-testid=assist-card]', { hasText: customerId }).first();
     await card.waitFor({ timeout: 20_000 });
@@ -127,8 +137,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const asked = (await api<{ status: string; approvalId: string }>('POST', '/actions', credit('alice', 'billed twice for roaming'))).body;
     expect(asked.status).toBe('pending-approval');
 
-    const page = await as('bob');
-    await page.goto(`${base}/console/approvals`);
+    const page = await signedIn('bob', 'supervisor', '/console/approvals');
     const item = page.locator('[data-testid=approval]', { hasText: 'billed twice for roaming' }).first();
     await item.waitFor({ timeout: 20_000 });
     expect(await item.innerText()).toContain('asked by alice');
@@ -165,8 +174,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const firstLoad: Record<string, number> = {};
     const violations: string[] = [];
     for (const p of pages) {
-      const page = await as('reviewer');
-      await page.goto(`${base}${p.path}`);
+      const page = await signedIn(`reviewer-${p.name}`, 'supervisor', p.path);
       await seen(page, p.ready[0], p.ready[1]);
       // Milliseconds from the start of the navigation to the page showing its data, by the browser's clock.
       firstLoad[p.name] = Math.round(await page.evaluate(() => performance.now()));

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { count, money, percent } from '../format';
+import { may, useIdentity } from '../identity';
 import { useJson } from '../use-json';
 
 interface Population {
@@ -96,7 +97,10 @@ function RiskBands({ risk }: { risk: NonNullable<Population['risk']> }) {
  */
 export function Overview() {
   const population = useJson<Population>('/population', 10_000);
-  const approvals = useJson<readonly unknown[]>('/approvals', 10_000);
+  const who = useIdentity();
+  // A role that may not read approvals is not shown their count (the server would refuse it anyway).
+  const seesApprovals = may(who, 'approvals:read');
+  const approvals = useJson<readonly unknown[]>(seesApprovals ? '/approvals' : null, 10_000);
   const models = useJson<{ items: readonly ModelVersion[] }>('/models', 30_000);
   const intents = useJson<readonly IntentRecord[]>('/intents', 10_000);
   const workflows = useJson<readonly Named[]>('/workflows?limit=200', 10_000);
@@ -116,7 +120,7 @@ export function Overview() {
         <Tile label="in the scored population" value={count(p?.risk?.scored)} detail={p?.note} />
         <Tile label={`expected to churn within ${p?.risk?.horizonDays ?? 30} days`} value={count(p?.risk ? Math.round(p.risk.expectedChurners) : undefined)} href="/console/customers?churn.gte=0.2" />
         <Tile label="value at risk" value={money(p?.risk?.valueAtRisk)} detail={p?.risk ? `of ${money(p.risk.lifetimeValue)} lifetime value` : undefined} />
-        <Tile label="approvals waiting" value={count(approvals.data?.length)} href="/console/approvals" testId="overview-approvals" />
+        {seesApprovals && <Tile label="approvals waiting" value={count(approvals.data?.length)} href="/console/approvals" testId="overview-approvals" />}
         <Tile label="intents in progress" value={count(byStatus(intents.data?.map((i) => ({ status: i.intent.lifecycleStatus })), ['proposed', 'accepted', 'planning', 'executing']))} detail={intents.data ? `${intents.data.length} in all` : undefined} />
         <Tile label="workflows running or waiting" value={count(byStatus(workflows.data, ['pending', 'waiting', 'compensating']))} />
         <Tile label="churn model serving" value={champion ? champion.id : 'none'} detail={champion?.metrics?.auc !== undefined ? `AUC ${champion.metrics.auc.toFixed(3)}` : undefined} />
