@@ -205,6 +205,19 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', `/tmf-api/productInventory/v4/product/${String(tmfProducts[0].id)}`)).status).toBe(200);
     expect((await call('GET', '/tmf-api/productInventory/v4/product/nope')).status).toBe(404);
 
+    // Network alarms in through TMF642 (test/tmf-alarm.e2e.test.ts checks them against the official specification).
+    const alarmApi = '/tmf-api/alarmManagement/v4/alarm';
+    const alarm = { sourceSystemId: 'nms', externalAlarmId: 'A-1', state: 'raised', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'minor', probableCause: 'congestion', alarmedObjectType: 'Cell', alarmedObject: { id: 'cell-1' }, alarmRaisedTime: new Date(Date.now() - 60_000).toISOString() };
+    const raised = await call('POST', alarmApi, alarm);
+    expect(raised.status).toBe(201);
+    const alarmNo = String((raised.body as Json).id);
+    expect((await call('POST', alarmApi, { ...alarm, externalAlarmId: 'A-2', perceivedSeverity: 'loud' })).status).toBe(400);
+    expect((await call('GET', `${alarmApi}?state=raised`)).status).toBe(200);
+    expect((await call('GET', `${alarmApi}/${alarmNo}`)).status).toBe(200);
+    expect((await call('GET', `${alarmApi}/999999`)).status).toBe(404);
+    expect((await call('PATCH', `${alarmApi}/${alarmNo}`, { state: 'cleared' })).status).toBe(200);
+    expect((await call('PATCH', `${alarmApi}/999999`, { state: 'cleared' })).status).toBe(404);
+
     // Actions under policy, approvals, the audit trail.
     const ask = (cost: number) => call('POST', '/actions', { actionClass: 'credit', channel: 'call', customerId, cost, actor: { kind: 'human', id: 'agent-7' }, why: { summary: 'billing error' } });
     expect((await ask(5)).body).toMatchObject({ status: 'executed' });

@@ -44,14 +44,6 @@ const QUIET = new Set<Alarm['perceivedSeverity']>(['warning', 'indeterminate']);
 /** Alarms that touch a service: everything but `warning` and `indeterminate`. */
 export const servesCustomers = (a: Alarm): boolean => !QUIET.has(a.perceivedSeverity);
 
-/**
- * Accepts alarms that touch a service and were raised within `maxAgeMs` of now: alarms replayed
- * from history (a backfill, a feed's catch-up after a long outage) are past acting on.
- */
-export function recentServiceAlarms(now: () => number, maxAgeMs: number): (a: Alarm) => boolean {
-  return (a) => servesCustomers(a) && Date.parse(a.raisedTime) >= now() - maxAgeMs;
-}
-
 /** Subscribes to the alarm feed and starts or signals one workflow per alarm. */
 export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
   const { alarms, engine } = options;

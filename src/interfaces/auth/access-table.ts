@@ -74,6 +74,12 @@ export const ROUTE_ACCESS = {
   'PUT /productOffering/:id': 'catalogue:write',
   'DELETE /productOffering/:id': 'catalogue:write',
 
+  // TM Forum TMF642 Alarm Management: network systems send their alarms in (docs/tmf.md).
+  'GET /tmf-api/alarmManagement/v4/alarm': 'alarms:read',
+  'GET /tmf-api/alarmManagement/v4/alarm/:id': 'alarms:read',
+  'POST /tmf-api/alarmManagement/v4/alarm': 'alarms:write',
+  'PATCH /tmf-api/alarmManagement/v4/alarm/:id': 'alarms:write',
+
   // TM Forum TMF620 Product Catalog: the same catalogue (docs/tmf.md).
   'GET /tmf-api/productCatalogManagement/v4/productOffering': 'catalogue:read',
   'POST /tmf-api/productCatalogManagement/v4/productOffering': 'catalogue:write',

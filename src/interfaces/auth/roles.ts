@@ -10,6 +10,8 @@ export const PERMISSIONS = {
   'twins:read': 'read twins, their history, scores and the omnichannel context (personal fields masked without personal:read)',
   'personal:read': 'see personal data unmasked: names, birth dates, identity documents, addresses, contact details',
   'events:write': 'send events to the intake',
+  'alarms:read': 'read the network alarms sent in (TMF642)',
+  'alarms:write': 'send network alarms in and update or clear them (TMF642); each starts service operations',
   'dead-letters:read': 'read parked records with their reasons',
   'decisions:make': 'ask for the next-best-action (the decision is logged; nothing is executed)',
   'actions:request': 'ask to act on a customer (the action policy still decides); accept an action on the assist card',
@@ -58,7 +60,7 @@ export type Role = keyof typeof ROLES;
 /** Every role name, in the order above. */
 export const ROLE_NAMES = Object.keys(ROLES) as Role[];
 
-const read: Permission[] = ['twins:read', 'catalogue:read', 'models:read', 'simulations:read', 'intents:read', 'workflows:read', 'policy:read'];
+const read: Permission[] = ['twins:read', 'catalogue:read', 'models:read', 'simulations:read', 'intents:read', 'workflows:read', 'policy:read', 'alarms:read'];
 const care: Permission[] = [...read, 'personal:read', 'decisions:make', 'actions:request', 'assist:use', 'approvals:read', 'workflows:start', 'workflows:signal', 'mcp:connect'];
 
 /** What each role may do. Admin holds every permission. */
@@ -67,7 +69,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   care_agent: new Set(care),
   supervisor: new Set([...care, 'approvals:decide', 'audit:read', 'intents:approve']),
   marketer: new Set([...read, 'decisions:make', 'actions:request', 'catalogue:write', 'simulations:run', 'intents:write', 'intents:approve', 'workflows:start', 'approvals:read', 'mcp:connect']),
-  network_ops: new Set([...read, 'events:write', 'dead-letters:read', 'actions:request', 'workflows:start', 'workflows:signal', 'approvals:read', 'mcp:connect']),
+  network_ops: new Set([...read, 'alarms:write', 'events:write', 'dead-letters:read', 'actions:request', 'workflows:start', 'workflows:signal', 'approvals:read', 'mcp:connect']),
   data_scientist: new Set([...read, 'events:write', 'dead-letters:read', 'decisions:make', 'models:train', 'simulations:run', 'mcp:connect']),
   admin: new Set(PERMISSION_NAMES),
   ai_agent: new Set([...read, 'decisions:make', 'actions:request', 'simulations:run', 'intents:write', 'approvals:read', 'mcp:connect']),

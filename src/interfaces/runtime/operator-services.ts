@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../agents/flows/alarm-inbox.js';
 import { connectorExecutor } from '../../agents/flows/connector-executor.js';
 import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
 import { reportingExecutor } from '../../agents/governance/action-report.js';
@@ -48,6 +49,8 @@ export interface OperatorServices {
   readonly workflows: WorkflowEngine;
   /** Documents (catalogue, runs, intents, campaigns) and the decision log. */
   readonly records: RecordStore;
+  /** The alarms network systems sent in (TMF642), the feed service operations watches. */
+  readonly alarms: AlarmInbox;
   /** Approves or rejects an approval and wakes the workflow that asked for it, if any. */
   decideApproval(id: string, decision: { approve: boolean; by: Actor; reason: string }): Promise<GuardedResult>;
 }
@@ -182,6 +185,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: clock.now(), values: {}, spend: 0 }),
   });
 
+  const alarms = createAlarmInbox({ store: recordDocuments<ReceivedAlarm>(records, 'alarms'), clock });
+  await alarms.load();
+
   const services: OperatorServices = {
     twins,
     decorateTwin: intelligence.decorateTwin,
@@ -194,6 +200,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     intents,
     workflows,
     records,
+    alarms,
     async decideApproval(id, d) {
       const item = await approvals.get(id);
       if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}; GET /approvals lists the pending ones`);

@@ -1,5 +1,6 @@
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
-import { recentServiceAlarms, watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
+import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
+import { forwardAlarms } from '../../agents/flows/alarm-inbox.js';
 import { NatsEventBus, type NatsEventBusOptions } from '../../bus/nats-event-bus.js';
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
 import type { SandboxWorld, WorldConfig } from '../../sandbox/index.js';
@@ -16,8 +17,10 @@ import { planSandbox, sandboxAwareClock, startSandboxOperator, type SandboxOpera
 
 /** Checkpoint on a timer too, so a quiet system still bounds its replay after a crash. */
 const CHECKPOINT_INTERVAL_MS = 30_000;
-/** Alarms older than this when they reach us (the sandbox's backfilled history) are not acted on. */
+/** The sandbox's alarms older than this when raised (its backfilled history) are not sent in. */
 const ALARM_MAX_AGE_MS = 3_600_000;
+/** The `sourceSystemId` of the alarms the sandbox's network system sends in. */
+export const SANDBOX_ALARM_SOURCE = 'sandbox-oss';
 /** The proactive scan's monthly budget: a few hundred loyalty offers in the default world. */
 export const DEFAULT_RETENTION_BUDGET = 2000;
 /** A simulated hour per real second: a day of the world every 24 s keeps the demo visibly moving. */
@@ -116,9 +119,11 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     },
     log: o.log,
   });
-  // Every network alarm of the operator starts the service-operations flow (one per alarm).
-  const alarms: AlarmWatcher | undefined =
-    world && watchAlarms({ alarms: world.backends.networkAlarms, engine: services.workflows, accept: recentServiceAlarms(() => clock.now(), ALARM_MAX_AGE_MS), onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`) });
+  // Every alarm the network's systems send in (TMF642, the inbox) starts the service-operations
+  // flow (one per alarm); the sandbox's network system sends its alarms there as they happen.
+  const alarms: AlarmWatcher = watchAlarms({ alarms: services.alarms, engine: services.workflows, onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`) });
+  const stopForwarding =
+    world && forwardAlarms(world.backends.networkAlarms, services.alarms, { sourceSystemId: SANDBOX_ALARM_SOURCE, now: () => clock.now(), maxAgeMs: ALARM_MAX_AGE_MS, onError: (err, alarm) => o.log(`alarms: sandbox ${alarm.id}: ${err.message}`) });
 
   const sandbox: SandboxOperator | undefined = plan && startSandboxOperator(twins, { plan, speed: o.sandbox!.speed, stateDir, log: o.log });
   const bus = o.nats ? await NatsEventBus.open(o.nats) : undefined;
@@ -152,7 +157,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         () => sandbox?.stop(),
         () => busIntake?.stop(),
         () => bus?.close(),
-        () => alarms?.stop(),
+        () => stopForwarding?.(),
+        () => alarms.stop(),
         () => intelligence.close(),
         () => assist.close(),
         () => auth.keys.close(),
