@@ -164,8 +164,8 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect(decision, 'some customer of the world has an offer worth making').toBeDefined();
     expect((await call('POST', '/decisions', { customerId, channel: 'fax' })).status).toBe(400);
     expect((await call('POST', '/decisions', { customerId, channel: 'app', execute: true })).status).toBe(200);
-    expect((await call('POST', `/decisions/${decision!.decisionId}/accept`, { agentId: 'agent-17' })).status).toBe(200);
-    expect((await call('POST', '/decisions/none/accept', { agentId: 'agent-17' })).status).toBe(404);
+    expect((await call('POST', `/decisions/${decision!.decisionId}/accept`, {})).status).toBe(200);
+    expect((await call('POST', '/decisions/none/accept', {})).status).toBe(404);
     const catalogue = (await call('GET', '/catalogue')).body as Json;
     expect((await call('PUT', '/catalogue', catalogue)).status).toBe(200);
     expect((await call('PUT', '/catalogue', { productOffering: [{ id: 'x' }] })).status).toBe(400);
@@ -219,7 +219,8 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('PATCH', `${alarmApi}/999999`, { state: 'cleared' })).status).toBe(404);
 
     // Actions under policy, approvals, the audit trail.
-    const ask = (cost: number) => call('POST', '/actions', { actionClass: 'credit', channel: 'call', customerId, cost, actor: { kind: 'human', id: 'agent-7' }, why: { summary: 'billing error' } });
+    const ask = (cost: number) => call('POST', '/actions', { actionClass: 'credit', channel: 'call', customerId, cost, why: { summary: 'billing error' } });
+    const supervisor = { authorization: `Bearer ${String((await call('POST', '/keys', { subject: 'supervisor-3', role: 'supervisor' })).body.key)}` };
     expect((await ask(5)).body).toMatchObject({ status: 'executed' });
     const pending = (await ask(50)).body as { approvalId: string };
     const second = (await ask(40)).body as { approvalId: string };
@@ -227,9 +228,10 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', '/approvals')).status).toBe(200);
     expect((await call('GET', `/approvals/${pending.approvalId}`)).status).toBe(200);
     expect((await call('GET', '/approvals/none')).status).toBe(404);
-    expect((await call('POST', `/approvals/${pending.approvalId}/approve`, { by: 'supervisor-3', reason: 'ok' })).status).toBe(200);
-    expect((await call('POST', `/approvals/${second.approvalId}/reject`, { by: 'supervisor-3', reason: 'not justified' })).status).toBe(200);
-    expect((await call('POST', `/approvals/${second.approvalId}/reject`, { by: 'supervisor-3' })).status).toBe(400);
+    expect((await call('POST', `/approvals/${pending.approvalId}/approve`, { reason: 'my own' })).status).toBe(403);
+    expect((await call('POST', `/approvals/${pending.approvalId}/approve`, { reason: 'ok' }, supervisor)).status).toBe(200);
+    expect((await call('POST', `/approvals/${second.approvalId}/reject`, { by: 'supervisor-3', reason: 'not justified' }, supervisor)).status).toBe(200);
+    expect((await call('POST', `/approvals/${second.approvalId}/reject`, {}, supervisor)).status).toBe(400);
     expect((await call('GET', '/audit?limit=20')).status).toBe(200);
     expect((await call('GET', '/audit/verify')).body).toMatchObject({ ok: true });
 
@@ -258,8 +260,9 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', '/intents/none')).status).toBe(404);
     expect((await call('POST', `/intents/${id}/accept`)).status).toBe(200);
     expect((await call('GET', `/intents/${id}/report`)).body).toMatchObject({ segment: { description: 'high-value', size: expect.any(Number) } });
-    expect((await call('POST', `/intents/${id}/execute`)).status).toBe(403);
-    expect((await call('POST', `/intents/${id}/execute`, { approvedBy: 'marketing-lead' })).status).toBe(200);
+    // In approve mode the caller approves the plan: a body cannot name someone else.
+    expect((await call('POST', `/intents/${id}/execute`, { approvedBy: 'marketing-lead' })).status).toBe(403);
+    expect((await call('POST', `/intents/${id}/execute`)).status).toBe(200);
     expect((await call('POST', `/intents/${id}/check`)).status).toBe(200);
     expect((await call('POST', `/intents/${id}/cancel`)).status).toBe(200);
     expect((await call('POST', `/intents/${id}/check`)).status).toBe(409);
@@ -274,7 +277,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', '/workflows?status=sleeping')).status).toBe(400);
     expect((await call('GET', `/workflows/${care.workflowId}`)).status).toBe(200);
     expect((await call('GET', '/workflows/none')).status).toBe(404);
-    expect([200, 409]).toContain((await call('POST', `/workflows/${care.workflowId}/signals/agent-decision`, { decision: 'decline', agentId: 'agent-7' })).status);
+    expect([200, 409]).toContain((await call('POST', `/workflows/${care.workflowId}/signals/agent-decision`, { decision: 'decline' })).status);
     expect((await call('POST', '/workflows/none/signals/agent-decision', {})).status).toBe(404);
     expect((await call('POST', `/workflows/${care.workflowId}/signals/approval:apr-1`, {})).status).toBe(403);
 

@@ -24,8 +24,10 @@ describe('the running operator: decisions, actions under policy, approvals, simu
   /** The admin key the first start wrote to the data dir (0600). */
   let key = '';
   const auth = () => ({ authorization: `Bearer ${key}` });
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: JSON.stringify(body) });
+  /** Keys the admin makes: an AI agent's service account and a supervisor. */
+  const as: Record<'bot' | 'supervisor', { authorization: string }> = { bot: { authorization: '' }, supervisor: { authorization: '' } };
+  const post = async (path: string, body: unknown, who: { authorization: string } = auth()) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...who }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const get = async (path: string) => (await (await fetch(`${base}${path}`, { headers: auth() })).json()) as unknown;
@@ -41,6 +43,10 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     });
     key = readFileSync(join(dir, 'data', 'admin.key'), 'utf8').trim();
     expect(output).toContain(`/sign-in#key=${key}`);
+    for (const [who, subject, role] of [['bot', 'care-bot', 'ai_agent'], ['supervisor', 'supervisor-3', 'supervisor']] as const) {
+      const made = await post('/keys', { subject, role });
+      as[who] = { authorization: `Bearer ${String(made.body.key)}` };
+    }
   }, 120_000);
   afterAll(() => {
     server?.kill('SIGKILL');
@@ -70,7 +76,7 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     expect(decision!.ranked.at(-1)?.actionId ?? '').toBeDefined();
     expect(decision!.ranked.some((r) => r.actionId === 'do-nothing')).toBe(true);
     expect(decision!.ranked[0].reasons.length).toBeGreaterThan(0);
-    const accepted = await post(`/decisions/${decision!.decisionId}/accept`, { agentId: 'agent-17' });
+    const accepted = await post(`/decisions/${decision!.decisionId}/accept`, {});
     expect(accepted.status).toBe(200);
     expect(['executed', 'pending-approval'], JSON.stringify(accepted.body)).toContain(accepted.body.status);
   });
@@ -78,13 +84,18 @@ describe('the running operator: decisions, actions under policy, approvals, simu
   it('routes actions through the policy: small credit executes, a bigger one waits for approval, above the cap is refused; the audit chain verifies', async () => {
     const list = (await get('/twins?churned.eq=0&limit=1')) as { items: { customerId: string }[] };
     const customerId = list.items[0].customerId;
-    const ask = (cost: number) => post('/actions', { actionClass: 'credit', channel: 'call', customerId, cost, actor: { kind: 'agent', id: 'care-bot' }, why: { summary: 'billing complaint' } });
+    const ask = (cost: number) => post('/actions', { actionClass: 'credit', channel: 'call', customerId, cost, why: { summary: 'billing complaint' } }, as.bot);
     expect((await ask(5)).body.status).toBe('executed');
     const pending = (await ask(50)).body;
     expect(pending.status).toBe('pending-approval');
     const approvals = (await get('/approvals')) as { id: string }[];
     expect(approvals.map((a) => a.id)).toContain(pending.approvalId);
-    const approved = await post(`/approvals/${String(pending.approvalId)}/approve`, { by: 'supervisor-3', reason: 'long-standing customer' });
+    // The agent approves nothing, a body cannot name another approver, a supervisor may.
+    expect((await post(`/approvals/${String(pending.approvalId)}/approve`, { reason: 'mine' }, as.bot)).status).toBe(403);
+    const forgedBy = await post(`/approvals/${String(pending.approvalId)}/approve`, { by: 'supervisor-9', reason: 'ok' }, as.supervisor);
+    expect(forgedBy.status).toBe(403);
+    expect(JSON.stringify(forgedBy.body)).toContain('the actor is always who the credential names');
+    const approved = await post(`/approvals/${String(pending.approvalId)}/approve`, { reason: 'long-standing customer' }, as.supervisor);
     expect(approved.body.status).toBe('executed');
     const refused = (await ask(500)).body;
     expect(refused).toMatchObject({ status: 'refused' });

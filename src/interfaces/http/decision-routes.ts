@@ -8,6 +8,7 @@ import { actionForDecision } from '../runtime/decision-actions.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
 import { guardedResult } from './governance-schemas.js';
+import { actorFor, requirePermission } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const decideBody = z
@@ -23,9 +24,9 @@ const decideBody = z
 const acceptBody = z
   .strictObject({
     actionId: z.string().min(1).optional().describe("The action accepted (default: the decision's chosen one)"),
-    agentId: z.string().min(1).max(200).describe('The person who accepted it on the desktop'),
+    agentId: z.string().min(1).max(200).optional().describe("The person who accepted it: always the credential's holder; a body may name only the caller itself"),
   })
-  .meta({ examples: [{ agentId: 'agent-17' }] });
+  .meta({ examples: [{ actionId: 'retain-10' }] });
 
 const decision = z.object({
   decisionId: z.string(),
@@ -94,7 +95,8 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         const made = s.decisions.decide(body.customerId, body);
         const answer = decisionAnswer(made, body.explain);
         if (!body.execute || made.chosen.actionId === DO_NOTHING) return answer;
-        const request = actionForDecision(s, made, made.chosen.actionId, { kind: 'system', id: 'next-best-action' });
+        requirePermission(req, 'actions:request', 'execute a decision (execute: true)');
+        const request = actionForDecision(s, made, made.chosen.actionId, actorFor(req));
         return { ...answer, execution: await s.guarded.execute(request) };
       },
     );
@@ -116,7 +118,7 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         if (!made.ranked.some((r) => r.actionId === actionId)) {
           throw new TwinloopError('BAD_INPUT', `action ${actionId} is not among decision ${made.decisionId}'s ranked actions (${made.ranked.map((r) => r.actionId).join(', ')})`);
         }
-        return s.guarded.execute(actionForDecision(s, made, actionId, { kind: 'human', id: req.body.agentId }));
+        return s.guarded.execute(actionForDecision(s, made, actionId, actorFor(req, req.body.agentId)));
       },
     );
 

@@ -1,21 +1,25 @@
 import { z } from 'zod';
-import { actionRequestSchema } from '../../decisioning/policy/index.js';
+import { actionRequestSchema, actorSchema } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, list, pageLimit } from './api-schemas.js';
 import { approvalItem, auditRecord, auditVerification, guardedResult } from './governance-schemas.js';
+import { actorFor } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
-const actionBody = actionRequestSchema.meta({
-  examples: [{ actionClass: 'credit', channel: 'call', customerId: 'C000001', cost: 10, actor: { kind: 'human', id: 'agent-7' }, why: { summary: 'billing error' } }],
-});
-const approvalDecision = z.strictObject({ by: z.string().min(1).max(200), reason: z.string().min(1).max(2000) }).meta({ examples: [{ by: 'supervisor-3', reason: 'within goodwill guidelines' }] });
+const actionBody = actionRequestSchema
+  .extend({ actor: actorSchema.optional().describe("Who asks: always the credential's holder; a body may name only the caller itself") })
+  .meta({ examples: [{ actionClass: 'credit', channel: 'call', customerId: 'C000001', cost: 10, why: { summary: 'billing error' } }] });
+const approvalDecision = z
+  .strictObject({ by: z.string().min(1).max(200).optional().describe("Who decides: always the credential's holder; a body may name only the caller itself"), reason: z.string().min(1).max(2000) })
+  .meta({ examples: [{ reason: 'within goodwill guidelines' }] });
 const auditQuery = z.object({ after: z.coerce.number().int().min(0).optional(), limit: pageLimit(100) }).meta({ examples: [{ after: '0', limit: '100' }] });
 
 /**
  * Actions, approvals and the audit trail over HTTP. `POST /actions` is the one door for asking
  * Twinloop to act on a customer; the policy answers executed, pending-approval, advised or
- * refused (200 in every case: a refusal is an answer, not a fault).
+ * refused (200 in every case: a refusal is an answer, not a fault). Who asks and who approves is
+ * the caller's credential (`actorFor`), never the body.
  */
 export function governanceRoutes(services: OperatorServices): RouteModule {
   return (app) => {
@@ -28,7 +32,7 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
           response: { 200: guardedResult, ...errors(400) },
         },
       },
-      async (req) => services.guarded.execute(req.body),
+      async (req) => services.guarded.execute({ ...req.body, actor: actorFor(req, req.body.actor) }),
     );
     app.get('/approvals', { schema: { summary: 'Pending approvals with what, why and the evidence', response: { 200: list(approvalItem) } } }, async () => services.approvals.listPending(500));
     app.get('/approvals/:id', { schema: { summary: 'One approval', params: idParams, response: { 200: approvalItem, ...errors(404) } } }, async (req) => {
@@ -47,7 +51,7 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
             response: { 200: guardedResult, ...errors(400, 403, 404, 409) },
           },
         },
-        async (req) => services.decideApproval(req.params.id, { approve: verb === 'approve', by: { kind: 'human', id: req.body.by }, reason: req.body.reason }),
+        async (req) => services.decideApproval(req.params.id, { approve: verb === 'approve', by: actorFor(req, req.body.by), reason: req.body.reason }),
       );
     }
     app.get(

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwinloopError } from '../../domain/errors.js';
 import { routeAccess, type ExtraAccess } from '../auth/access-table.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import { authorize, type Identity } from '../auth/identity.js';
+import { actorOf, authorize, type Identity } from '../auth/identity.js';
+import type { Actor } from '../../decisioning/policy/index.js';
 import type { Permission } from '../auth/roles.js';
 import { SESSION_COOKIE } from '../auth/sessions.js';
 import { errorAnswer } from './api-schemas.js';
@@ -87,4 +88,21 @@ export function requirePermission(req: FastifyRequest, permission: Permission, w
   const identity = identityOf(req);
   authorize(identity, permission, what);
   return identity;
+}
+
+/**
+ * Who acts, for a route that acts on someone's behalf: the caller's identity, never the body. A
+ * body may still name the actor (older clients, the console) only as the caller itself: naming
+ * anyone else, or claiming to be a person with an AI agent's key, is FORBIDDEN.
+ */
+export function actorFor(req: FastifyRequest, claimed?: string | { kind: string; id: string }): Actor {
+  const actor = actorOf(identityOf(req));
+  if (claimed === undefined) return actor;
+  const named = typeof claimed === 'string' ? { kind: actor.kind, id: claimed } : claimed;
+  if (named.id !== actor.id || named.kind !== actor.kind) {
+    throw new TwinloopError('FORBIDDEN', `the body names ${named.kind} ${named.id}, but the credential is ${actor.kind} ${actor.id}'s: the actor is always who the credential names; leave the field out`, {
+      context: { claimed: named, actor },
+    });
+  }
+  return actor;
 }

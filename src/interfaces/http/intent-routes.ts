@@ -5,6 +5,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, list } from './api-schemas.js';
 import { intentCheck, intentRecord, intentReport } from './intent-schemas.js';
+import { actorFor } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const createBody = z
@@ -16,7 +17,7 @@ const createBody = z
   })
   .meta({ examples: [{ text: 'keep high-value prepaid customers at risk this month, budget 50000' }] });
 const executeBody = z
-  .strictObject({ approvedBy: z.string().min(1).max(200).optional().describe('Who approves the plan (approve mode)') })
+  .strictObject({ approvedBy: z.string().min(1).max(200).optional().describe("Who approves the plan: always the credential's holder; a body may name only the caller itself") })
   .optional()
   .meta({ examples: [{ approvedBy: 'marketing-lead-2' }] });
 const proposal = intentRecord.extend({ proposal: z.object({ model: z.string(), rawText: z.string() }), next: z.string() });
@@ -79,9 +80,9 @@ export function intentRoutes(s: OperatorServices): RouteModule {
     );
     app.post(
       '/intents/:id/execute',
-      { schema: { summary: 'Execute the chosen plan (approve mode needs approvedBy)', params: idParams, body: executeBody, response: { 200: intentRecord, ...errors(400, 403, 404) } } },
+      { schema: { summary: 'Execute the chosen plan (in approve mode the caller approves it)', params: idParams, body: executeBody, response: { 200: intentRecord, ...errors(400, 403, 404) } } },
       async (req) => {
-        const r = await intents.execute(req.params.id, { approvedBy: req.body?.approvedBy });
+        const r = await intents.execute(req.params.id, { approvedBy: actorFor(req, req.body?.approvedBy).id });
         if (!r.ok) throw new TwinloopError('POLICY_DENIED', r.reason);
         return r.record;
       },

@@ -3,6 +3,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import { RUN_STATUSES } from '../../store/workflow-journal.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, jsonObject, list, pageLimit } from './api-schemas.js';
+import { actorFor } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const listQuery = z.object({ status: z.enum(RUN_STATUSES).optional(), definitionId: z.string().min(1).max(128).optional(), limit: pageLimit(100) }).meta({ examples: [{ status: 'waiting', limit: '20' }] });
@@ -23,7 +24,7 @@ const startBody = jsonObject
   .describe('{"input": {...}, "workflowId": "optional idempotent id"}, or the input itself; each flow validates its input (docs/flows.md)')
   .optional()
   .meta({ examples: [{ input: { customerId: 'C000001', channel: 'call' } }] });
-const signalBody = z.unknown().describe("The signal's payload, e.g. an agent's decision on a care case").meta({ examples: [{ decision: 'accept', agentId: 'agent-17' }] });
+const signalBody = z.unknown().describe("The signal's payload, e.g. an agent's decision on a care case").meta({ examples: [{ decision: 'accept' }] });
 
 /**
  * Durable workflows over HTTP: list and read runs; start one of the registered flows; send a
@@ -73,7 +74,10 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
       async (req) => {
         // Approval outcomes reach a workflow only from the approval queue (POST /approvals/:id/approve).
         if (req.params.name.startsWith('approval:')) throw new TwinloopError('POLICY_DENIED', `signal ${req.params.name} is reserved for approval decisions; decide the approval with POST /approvals/${req.params.name.slice(9)}/approve or /reject`);
-        const delivered = await workflows.signal(req.params.id, req.params.name, req.body ?? {});
+        // The person answering is the caller, never the payload's agentId (a care case acts as that person).
+        const payload = req.body ?? {};
+        const signed = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? { ...payload, agentId: actorFor(req, (payload as { agentId?: string }).agentId).id } : payload;
+        const delivered = await workflows.signal(req.params.id, req.params.name, signed);
         if (!delivered) {
           const found = await workflows.get(req.params.id);
           throw found

@@ -60,7 +60,7 @@ export function mcpCapabilities(s: OperatorServices): McpCapabilities {
         customerId: req.customerId,
         ...(req.actionClass === 'discount' && !req.offerId && req.amount !== undefined ? { discountPct: req.amount } : {}),
         params: { ...(req.offerId ? { offerId: req.offerId, present: true } : {}), ...(money && req.amount !== undefined ? { amount: req.amount } : {}) },
-        actor: { kind: 'agent', id: req.actor },
+        actor: req.actor,
         why: { summary: req.reason },
       });
       return r as unknown as ActionAnswer;
@@ -69,7 +69,7 @@ export function mcpCapabilities(s: OperatorServices): McpCapabilities {
     decideApproval: async (id, d) => {
       const item = await s.approvals.get(id);
       if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}`);
-      return s.decideApproval(id, { approve: d.approve, by: { kind: 'agent', id: d.actor }, reason: d.reason });
+      return s.decideApproval(id, { approve: d.approve, by: d.by, reason: d.reason });
     },
     listTwinIds: async (limit) => {
       const engine = s.twins.engine;

@@ -1,3 +1,5 @@
+import type { Actor } from '../../decisioning/policy/index.js';
+
 /**
  * What the MCP tools can do, as plain async functions. The server (`twinloop start`) implements
  * them over the same services its HTTP routes use, so an agent connected over MCP can do what a
@@ -23,8 +25,8 @@ export interface McpCapabilities {
   /** Asks for an action: executed, pending approval, advised or refused, always with the reason. */
   requestAction(request: ActionRequestInput): Promise<ActionAnswer>;
   listApprovals(): Promise<unknown[]>;
-  /** Approve or reject a pending approval; the policy decides whether this actor may. */
-  decideApproval(id: string, decision: { approve: boolean; reason: string; actor: string }): Promise<unknown>;
+  /** Approve or reject a pending approval; the policy decides whether this actor may (an agent never; nobody their own request). */
+  decideApproval(id: string, decision: { approve: boolean; reason: string; by: Actor }): Promise<unknown>;
   /** Ids of twins to list as resources (bounded). */
   listTwinIds(limit: number): Promise<string[]>;
 }
@@ -37,7 +39,8 @@ export interface ActionRequestInput {
   readonly offerId?: string;
   readonly amount?: number;
   readonly reason: string;
-  readonly actor: string;
+  /** Who asks: the MCP caller's identity (an AI agent's key acts as an agent). */
+  readonly actor: Actor;
   readonly idempotencyKey: string;
 }
 

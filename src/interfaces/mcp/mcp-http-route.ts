@@ -1,6 +1,7 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { identityOf } from '../http/http-auth.js';
 import type { RouteModule } from '../http/route-module.js';
 import type { McpCapabilities } from './mcp-capabilities.js';
 import { createMcpServer } from './mcp-server.js';
@@ -12,7 +13,8 @@ const NOT_ALLOWED = jsonRpc(-32000, 'this MCP endpoint is stateless: POST JSON-R
 
 /**
  * Mounts the MCP tools at `/mcp` (streamable HTTP, stateless: every POST carries a whole
- * exchange, so any number of agents can connect without server-side sessions). A body that is
+ * exchange, so any number of agents can connect without server-side sessions). The caller's
+ * identity (authenticated by the HTTP edge) is the one every tool checks and acts as. A body that is
  * not JSON is answered as JSON-RPC says (-32700), in a scope of its own.
  */
 export function mcpHttpRoutes(caps: McpCapabilities, version: string): RouteModule {
@@ -29,7 +31,7 @@ export function mcpHttpRoutes(caps: McpCapabilities, version: string): RouteModu
           },
         },
         async (req, reply) => {
-          const server = createMcpServer(caps, version);
+          const server = createMcpServer(caps, version, identityOf(req));
           const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
           reply.hijack();
           reply.raw.on('close', () => {

@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { describe, expect, it } from 'vitest';
+import type { Identity } from '../auth/identity.js';
 import type { ActionRequestInput, McpCapabilities } from './mcp-capabilities.js';
 import { createMcpServer } from './mcp-server.js';
 
@@ -27,9 +28,12 @@ function fakeCapabilities(log: ActionRequestInput[]): McpCapabilities {
   };
 }
 
-async function connect(caps: McpCapabilities): Promise<Client> {
+/** An AI agent's service account, as an `ai_agent` key authenticates it. */
+const BOT: Identity = { subject: 'care-bot', role: 'ai_agent', scope: {}, via: 'api-key' };
+
+async function connect(caps: McpCapabilities, caller: Identity = BOT): Promise<Client> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await createMcpServer(caps, 'test').connect(serverSide);
+  await createMcpServer(caps, 'test', caller).connect(serverSide);
   const client = new Client({ name: 'test', version: '1' });
   await client.connect(clientSide);
   return client;
@@ -57,7 +61,25 @@ describe('MCP server', () => {
       arguments: { customerId: 'C1', actionClass: 'credit', channel: 'app', amount: 500, reason: 'goodwill', idempotencyKey: 'k1' },
     });
     expect(r.structuredContent).toMatchObject({ status: 'refused', reason: expect.stringContaining('cap') });
-    expect(log[0].actor).toBe('mcp-agent');
+    expect(log[0].actor).toEqual({ kind: 'agent', id: 'care-bot' });
+  });
+
+  it('lets each caller use only the tools its role allows, naming role and permission', async () => {
+    const log: ActionRequestInput[] = [];
+    const agent = await connect(fakeCapabilities(log));
+    const approve = await agent.callTool({ name: 'decide_approval', arguments: { id: 'apr-1', approve: true, reason: 'fine' } });
+    expect(approve.isError).toBe(true);
+    expect(JSON.stringify(approve.content)).toMatch(/FORBIDDEN: care-bot \(role ai_agent\) may not use the MCP tool decide_approval: it needs the permission approvals:decide/);
+    const viewer = await connect(fakeCapabilities(log), { subject: 'val', role: 'viewer', scope: {}, via: 'api-key' });
+    const asked = await viewer.callTool({ name: 'request_action', arguments: { customerId: 'C1', actionClass: 'credit', channel: 'app', amount: 5, reason: 'x', idempotencyKey: 'k2' } });
+    expect(asked.isError).toBe(true);
+    expect(JSON.stringify(asked.content)).toContain('actions:request');
+    expect(log).toEqual([]);
+    expect((await viewer.callTool({ name: 'get_twin', arguments: { customerId: 'C1' } })).isError).toBeFalsy();
+    // A person's key acts as that person.
+    const person = await connect(fakeCapabilities(log), { subject: 'alice', role: 'care_agent', scope: {}, via: 'api-key' });
+    await person.callTool({ name: 'request_action', arguments: { customerId: 'C1', actionClass: 'credit', channel: 'app', amount: 5, reason: 'x', idempotencyKey: 'k3' } });
+    expect(log[0].actor).toEqual({ kind: 'human', id: 'alice' });
   });
 
   it('answers a tool error for an unknown twin and rejects bad arguments', async () => {

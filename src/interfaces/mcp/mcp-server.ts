@@ -3,6 +3,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CHANNELS } from '../../domain/events.js';
 import { toTwinloopError } from '../../domain/errors.js';
+import { MCP_TOOL_ACCESS, type McpToolName } from '../auth/access-table.js';
+import { actorOf, authorize, type Identity } from '../auth/identity.js';
 import type { McpCapabilities } from './mcp-capabilities.js';
 
 /** How long `run_simulation` waits for a run before answering with its id and progress. */
@@ -37,9 +39,21 @@ const channel = z.enum(CHANNELS).describe('Channel of the contact');
  * simulations, create intents and read their reports, request actions (through the action
  * policy) and handle approvals; twins as resources. Annotations say the truth: only tools that
  * change nothing are read-only; `request_action` is destructive.
+ *
+ * The server serves one caller (`caller`, who the MCP request's credential names): each tool
+ * answers only if the caller's role holds the permission the access table gives it (a tool error
+ * `FORBIDDEN` naming role and permission otherwise), and the caller is the actor of every action
+ * and approval, as over HTTP.
  */
-export function createMcpServer(caps: McpCapabilities, version: string): McpServer {
+export function createMcpServer(caps: McpCapabilities, version: string, caller: Identity): McpServer {
   const server = new McpServer({ name: 'twinloop', version });
+  const actor = actorOf(caller);
+  const allow = (tool: McpToolName) => authorize(caller, MCP_TOOL_ACCESS[tool], `use the MCP tool ${tool}`);
+  const guarded = (tool: McpToolName, work: () => Promise<unknown>, missing?: string) =>
+    answer(async () => {
+      allow(tool);
+      return work();
+    }, missing);
 
   server.registerTool(
     'get_twin',
@@ -49,7 +63,7 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
       inputSchema: { customerId },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async (a) => answer(() => caps.readTwin(a.customerId), `NOT_FOUND: no twin for customer ${a.customerId}; search_twins lists existing ones`),
+    async (a) => guarded('get_twin', () => caps.readTwin(a.customerId), `NOT_FOUND: no twin for customer ${a.customerId}; search_twins lists existing ones`),
   );
   server.registerTool(
     'explain_churn_risk',
@@ -59,7 +73,7 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
       inputSchema: { customerId },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async (a) => answer(() => caps.explainChurn(a.customerId), `NOT_FOUND: no twin for customer ${a.customerId}`),
+    async (a) => guarded('explain_churn_risk', () => caps.explainChurn(a.customerId), `NOT_FOUND: no twin for customer ${a.customerId}`),
   );
   server.registerTool(
     'search_twins',
@@ -73,7 +87,7 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
       },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async (a) => answer(() => caps.searchTwins(a.filters, a.offset, a.limit)),
+    async (a) => guarded('search_twins', () => caps.searchTwins(a.filters, a.offset, a.limit)),
   );
   server.registerTool(
     'recommend_next_best_action',
@@ -84,7 +98,7 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
       inputSchema: { customerId, channel, reason: z.string().max(64).optional().describe('Why the customer is in contact, e.g. billing_question') },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async (a) => answer(() => caps.recommend(a.customerId, { channel: a.channel, reason: a.reason })),
+    async (a) => guarded('recommend_next_best_action', () => caps.recommend(a.customerId, { channel: a.channel, reason: a.reason })),
   );
   server.registerTool(
     'run_simulation',
@@ -94,7 +108,7 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
       inputSchema: { scenario: z.record(z.string(), z.unknown()).describe('A scenario document or {"scenarios": [...]}') },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async (a) => answer(() => caps.simulate(a.scenario, SIMULATION_WAIT_MS)),
+    async (a) => guarded('run_simulation', () => caps.simulate(a.scenario, SIMULATION_WAIT_MS)),
   );
   server.registerTool(
     'get_simulation',
@@ -104,7 +118,7 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
       inputSchema: { id: z.string().min(1) },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async (a) => answer(() => caps.simulationRun(a.id), `NOT_FOUND: no simulation run ${a.id}`),
+    async (a) => guarded('get_simulation', () => caps.simulationRun(a.id), `NOT_FOUND: no simulation run ${a.id}`),
   );
   server.registerTool(
     'create_intent',
@@ -115,7 +129,7 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
       inputSchema: { text: z.string().max(500).optional(), intent: z.record(z.string(), z.unknown()).optional(), accept: z.boolean().default(false) },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async (a) => answer(() => caps.createIntent({ text: a.text, intent: a.intent, accept: a.accept })),
+    async (a) => guarded('create_intent', () => caps.createIntent({ text: a.text, intent: a.intent, accept: a.accept })),
   );
   server.registerTool(
     'get_intent_report',
@@ -125,7 +139,7 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
       inputSchema: { id: z.string().min(1) },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async (a) => answer(() => caps.intentReport(a.id), `NOT_FOUND: no intent ${a.id}`),
+    async (a) => guarded('get_intent_report', () => caps.intentReport(a.id), `NOT_FOUND: no intent ${a.id}`),
   );
   server.registerTool(
     'request_action',
@@ -144,7 +158,7 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
       },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
-    async (a) => answer(() => caps.requestAction({ ...a, actor: 'mcp-agent' })),
+    async (a) => guarded('request_action', () => caps.requestAction({ ...a, actor })),
   );
   server.registerTool(
     'list_approvals',
@@ -154,7 +168,7 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
       inputSchema: {},
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async () => answer(() => caps.listApprovals()),
+    async () => guarded('list_approvals', () => caps.listApprovals()),
   );
   server.registerTool(
     'decide_approval',
@@ -164,18 +178,22 @@ export function createMcpServer(caps: McpCapabilities, version: string): McpServ
       inputSchema: { id: z.string().min(1), approve: z.boolean(), reason: z.string().min(1).max(500) },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
-    async (a) => answer(() => caps.decideApproval(a.id, { approve: a.approve, reason: a.reason, actor: 'mcp-agent' })),
+    async (a) => guarded('decide_approval', () => caps.decideApproval(a.id, { approve: a.approve, reason: a.reason, by: actor })),
   );
 
   server.registerResource(
     'twin',
     new ResourceTemplate('twin://{customerId}', {
-      list: async () => ({
-        resources: (await caps.listTwinIds(LISTED_TWINS)).map((id) => ({ uri: `twin://${id}`, name: `twin ${id}`, mimeType: 'application/json' })),
-      }),
+      list: async () => {
+        allow('resource:twin');
+        return {
+          resources: (await caps.listTwinIds(LISTED_TWINS)).map((id) => ({ uri: `twin://${id}`, name: `twin ${id}`, mimeType: 'application/json' })),
+        };
+      },
     }),
     { title: 'Customer twin', description: 'The twin of one customer with live scores', mimeType: 'application/json' },
     async (uri, vars) => {
+      allow('resource:twin');
       const id = String(vars.customerId);
       const twin = await caps.readTwin(id);
       if (twin === null) throw new Error(`no twin for customer ${id}`);
