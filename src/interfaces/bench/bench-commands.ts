@@ -5,6 +5,7 @@ import { decideBench } from './decide-bench.js';
 import { ingestBench } from './ingest-bench.js';
 import { modelBench } from './model-bench.js';
 import { onboardingBench } from './onboarding-bench.js';
+import { overloadBench } from './overload-bench.js';
 import { sandboxBench } from './sandbox-bench.js';
 import { scoringBench } from './scoring-bench.js';
 import { simulateBench } from './simulate-bench.js';
@@ -12,7 +13,7 @@ import { upliftBench } from './uplift-bench.js';
 import { workflowBench } from './workflow-bench.js';
 
 /** Every benchmark, in the order `twinloop bench --help` lists them (BENCHMARKS.md's order). */
-const BENCHES = [ingestBench, sandboxBench, backfillBench, modelBench, scoringBench, upliftBench, decideBench, simulateBench, workflowBench, onboardingBench, alarmsBench];
+const BENCHES = [ingestBench, sandboxBench, backfillBench, modelBench, scoringBench, upliftBench, decideBench, simulateBench, workflowBench, onboardingBench, alarmsBench, overloadBench];
 
 /** Adds `twinloop bench` and one subcommand per benchmark. */
 export function registerBenchCommands(program: Command): Command {

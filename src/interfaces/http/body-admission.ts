@@ -22,8 +22,8 @@ export interface BodyAdmissionOptions {
  * Admits a request to the scope's routes only when its body fits in what is left of
  * `maxBufferedBytes`, counting a body by its declared Content-Length (a chunked one as the largest
  * allowed) from before it is read until its answer is sent or the connection drops. Past it the
- * request is answered 503 with Retry-After at once, without reading its body, and the connection
- * is closed rather than drained.
+ * request is answered 503 with Retry-After at once; its body is then read and dropped as it
+ * arrives (never held), so the client sees the answer rather than a reset connection.
  */
 export function admitBodies(scope: FastifyInstance, options: BodyAdmissionOptions): void {
   const { bodyLimit, maxBufferedBytes } = options;
@@ -37,7 +37,6 @@ export function admitBodies(scope: FastifyInstance, options: BodyAdmissionOption
     // Fastify refuses a declared length over the limit with 413 before reading; that costs nothing here.
     if (claim > bodyLimit) return;
     if (inHand + claim > maxBufferedBytes) {
-      reply.header('connection', 'close');
       throw new TwinloopError('OVERLOADED', `the server is receiving ${inHand} bytes of request bodies, and ${claim} more would pass its ${maxBufferedBytes}; retry shortly`, {
         context: { retryAfterSeconds: 1 },
       });
