@@ -63,4 +63,10 @@ describe('decision service: outcomes and the learner', () => {
     service.observe([answer('accepted', 'unknown-offer', { requestId: 'other' })]);
     expect(service.learner.snapshot().cells.some((c) => c.offerId === 'unknown-offer')).toBe(false);
   });
+
+  it('starts an offering added later from its own acceptance prior', async () => {
+    const base = service.catalogueDocument().document.productOffering[0] as Record<string, unknown>;
+    await service.putOffering({ ...base, id: 'new-bonus', acceptancePrior: 0.5 });
+    expect(service.learner.mean('new-bonus', 'call|high-risk')).toBeCloseTo(0.5, 6);
+  });
 });

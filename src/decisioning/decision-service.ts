@@ -12,7 +12,7 @@ import { contextKeyOf } from './acceptance-model.js';
 import { DO_NOTHING, type DecisionOutcome, type DecisionRecord } from './decision-record.js';
 import { DEFAULT_CATALOGUE_DOCUMENT } from './default-catalogue.js';
 import { loadCatalogue, type CatalogueDocument, type OfferCatalogue } from './offer-catalogue.js';
-import { createOfferLearner, type OfferLearner } from './offer-learner.js';
+import { createOfferLearner, type AcceptancePrior, type OfferLearner } from './offer-learner.js';
 
 /** Record-store collection and id of the live catalogue document and of the learner's state. */
 export const CATALOGUE_RECORD = { collection: 'catalogue', id: 'current' } as const;
@@ -30,6 +30,13 @@ const RECENT_DECISIONS = 5_000;
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.set(key, value);
   if (map.size > RECENT_DECISIONS) map.delete(map.keys().next().value!);
+}
+/**
+ * Gives each offering without a prior its catalogue acceptance prior (an offering added later
+ * starts from its own; a changed prior of a known offering is read on the next start).
+ */
+function addPriors(priors: Record<string, AcceptancePrior>, catalogue: OfferCatalogue): void {
+  for (const x of catalogue.offers) priors[x.id] ??= { mean: Math.min(0.99, Math.max(0.01, x.acceptancePrior)), strength: PRIOR_STRENGTH };
 }
 /** The learner's prior weight, in pseudo-observations, behind each catalogue acceptance prior. */
 const PRIOR_STRENGTH = 10;
@@ -78,6 +85,8 @@ export class DecisionService {
     private readonly o: DecisionServiceOptions,
     stored: { document: CatalogueDocument; version: number },
     readonly learner: OfferLearner,
+    /** The learner's priors by offer, which an offering added later joins. */
+    private readonly offerPriors: Record<string, AcceptancePrior>,
   ) {
     this.document = stored.document;
     this.version = stored.version;
@@ -89,13 +98,12 @@ export class DecisionService {
     const stored = await o.records.get<CatalogueDocument>(CATALOGUE_RECORD.collection, CATALOGUE_RECORD.id);
     const document = stored?.body ?? DEFAULT_CATALOGUE_DOCUMENT;
     const catalogue = loadCatalogue(document);
-    const learner = createOfferLearner({
-      prior: { mean: 0.1, strength: PRIOR_STRENGTH },
-      offerPriors: Object.fromEntries(catalogue.offers.map((x) => [x.id, { mean: Math.min(0.99, Math.max(0.01, x.acceptancePrior)), strength: PRIOR_STRENGTH }])),
-    });
+    const offerPriors: Record<string, AcceptancePrior> = {};
+    addPriors(offerPriors, catalogue);
+    const learner = createOfferLearner({ prior: { mean: 0.1, strength: PRIOR_STRENGTH }, offerPriors });
     const state = await o.records.get(LEARNER_RECORD.collection, LEARNER_RECORD.id);
     if (state) learner.restore(state.body);
-    const service = new DecisionService(o, { document, version: stored?.version ?? 0 }, learner);
+    const service = new DecisionService(o, { document, version: stored?.version ?? 0 }, learner, offerPriors);
     service.timer = setInterval(() => void service.flush().catch((err: Error) => o.log?.(`decisions: ${err.message}`)), DECISION_FLUSH_MS);
     service.timer.unref();
     return service;
@@ -144,6 +152,7 @@ export class DecisionService {
     });
     this.document = saved.body;
     this.version = saved.version;
+    addPriors(this.offerPriors, catalogue);
     this.funnel = this.build(catalogue);
     return { document: this.document, version: this.version };
   }

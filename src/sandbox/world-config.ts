@@ -93,6 +93,11 @@ export const worldConfigSchema = z.strictObject({
     maxTenureMonths: int.min(1).max(600),
     /** New customers per month as a share of the current population. */
     joinRatePerMonth: share,
+    /**
+     * Share of customers who consent to marketing contact (their `customer` events say so; the
+     * others said no). Drawn from each customer's id, apart from the world's random streams.
+     */
+    marketingConsent: share.default(0.7),
   }),
   plans: z.array(planSchema).min(1),
   usage: z.strictObject({

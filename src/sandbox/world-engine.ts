@@ -7,6 +7,7 @@ import { SANDBOX_SOURCE, type EventOutput } from './event-output.js';
 import { Population, RESPONSE_TYPE_ORDER, STATUS_ACTIVE, STATUS_TERMINATED } from './population.js';
 import { Prng } from './prng.js';
 import { DAY_MS } from '../domain/time.js';
+import { fnv1a32 } from '../domain/string-hash.js';
 import { isoAt, isoDate, parseIsoDate } from './sim-time.js';
 import { runBills } from './billing.js';
 import { drawIncidents, startIncident, clearIncident, cellId, siteId } from './network-incidents.js';
@@ -19,6 +20,8 @@ const PHASE = { JOIN: 0, PRICE: 3600, BILL: 7200, CHURN: 72000, USAGE: 86340 } a
 
 /** Decay time constant (days) of complaint and network-impact scores in the hazard. */
 export const SCORE_DECAY_DAYS = 30;
+/** Mixed into the seed of the consent draw, so it is independent of every other hash of a customer id. */
+const CONSENT_SALT = 0x636f6e73;
 
 /**
  * The simulated operator: hidden customer state, network, agenda, and the day step that turns
@@ -141,6 +144,7 @@ export class WorldEngine implements WorldState {
         contractMonths: cfg.population.contracts[pop.u.contractIdx[c]].months,
         paymentMethod: cfg.population.paymentMethods[pop.u.paymentIdx[c]].method,
         since: new Date(pop.f.sinceMs[c]).toISOString(),
+        consent: { marketing: fnv1a32(pop.customerIds[c], this.seed ^ CONSENT_SALT) / 4294967296 < cfg.population.marketingConsent },
       }));
     out.event(this.ev(c, time, 'subscription', {
         action: 'activated',

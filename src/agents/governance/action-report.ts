@@ -15,6 +15,8 @@ import type { ActionExecutor, ExecutionOutcome } from './guarded-executor.js';
 
 /** Source of the events Twinloop writes about its own actions and their outcomes. */
 export const TWINLOOP_SOURCE = 'twinloop';
+/** Reports remembered to write each once (a few hours of a busy operator's actions). */
+const REPORTED_MEMORY = 20_000;
 /** Longest event id (the envelope's limit). */
 const MAX_EVENT_ID = 128;
 
@@ -73,10 +75,15 @@ export function actionEventOf(request: ActionRequest, verdict: Pick<ExecuteVerdi
  * action stands whatever the intake answers: a refused or failed report is told to `log`.
  */
 export function reportingExecutor(executor: ActionExecutor, o: { sink: EventSink; clock: Clock; log?: (line: string) => void }): ActionExecutor {
+  // A request carried out again with the same id (a workflow step re-run) is answered the same by
+  // the back end's idempotency: it is reported once per status.
+  const reported = new Set<string>();
   return async (request, verdict) => {
     const outcome = await executor(request, verdict);
     const event = actionEventOf(request, verdict, outcome, o.clock.now());
-    if (event) {
+    if (event && !reported.has(event.id)) {
+      reported.add(event.id);
+      if (reported.size > REPORTED_MEMORY) reported.delete(reported.values().next().value!);
       try {
         const answers = await o.sink.submit([event]);
         const refused = answers.find((a) => a.status === 'rejected');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
-import type { DecisionRecord } from '../../decisioning/decision-record.js';
+import { notCarriedOut, outcomeCoverage, type DecisionRecord, type OutcomeCoverage } from '../../decisioning/decision-record.js';
 import { estimatePolicyValue, type OffPolicyReport, type PolicyEstimate, type RewardModel } from '../../decisioning/off-policy-estimators.js';
 import { TARGET_POLICY_NAMES, targetPolicyByName } from '../../decisioning/target-policies.js';
 import { CHECKED_ESTIMATORS, checkOffPolicy, type OffPolicyCheckResult } from '../../evaluation/off-policy-check.js';
@@ -44,6 +44,17 @@ export function formatPolicyReport(policy: string, r: OffPolicyReport): string {
     ...(r.dr ? [`  DR    ${interval(r.dr)}`] : []),
     `  effective sample size ${r.effectiveSampleSize.toFixed(1)}; propensities clipped ${r.clipped}; unsupported mass ${r.unsupportedMass.toFixed(3)}${r.unsupportedMass > 0 ? ' (the log cannot see part of this policy: the estimate is of a different policy)' : ''}`,
     '  value per decision, 90 % bootstrap interval',
+  ].join('\n');
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+/** The decision log's outcomes in two lines: how many decisions past their window came back, and how. */
+export function formatCoverage(c: OutcomeCoverage): string {
+  const results = Object.entries(c.byResult).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ');
+  return [
+    `outcomes: ${c.closed} of ${c.due} decisions older than their 7-day window (${pct(c.share)}), as of ${new Date(c.asOf).toISOString()}; by result: ${results || 'none yet'}`,
+    ...(c.notCarriedOut > 0 ? [`  ${c.notCarriedOut} recommended an action nobody carried out: left out of the estimates (what they chose never happened)`] : []),
   ].join('\n');
 }
 
@@ -102,18 +113,20 @@ export function registerPolicyCommands(program: Command): void {
           await records.close();
         }
         const span = opts.from || opts.to ? ` between ${opts.from ?? 'the start'} and ${opts.to ?? 'now'}` : '';
-        if (!log.some((r) => r.outcome)) {
+        const coverage = outcomeCoverage(log);
+        const evaluated = log.filter((d) => !notCarriedOut(d));
+        if (!evaluated.some((r) => r.outcome)) {
           throw new TwinloopError(
             'NOT_FOUND',
             log.length === 0
               ? `the decision log is empty${span}: nothing to evaluate; decisions are logged by a running server (POST /decisions) and need outcomes (offer events with their decisionId)`
-              : `none of the ${log.length} logged decisions${span} has an outcome yet; outcomes arrive as offer events carrying the decisionId, evaluate once some have`,
+              : `none of the ${log.length} logged decisions${span} has an outcome that can be evaluated yet; an outcome comes with the answer to the decision's offer, or 7 days after the decision; evaluate once some have`,
           );
         }
         const name = opts.policy ?? 'greedy';
-        const report = estimatePolicyValue(log, target ?? targetPolicyByName(name), { rewardModel: loggedExpectedValue });
-        process.stdout.write(`${formatPolicyReport(name, report)}\n`);
-        if (opts.json) process.stdout.write(`${JSON.stringify({ policy: name, from: opts.from ?? null, to: opts.to ?? null, ...report })}\n`);
+        const report = estimatePolicyValue(evaluated, target ?? targetPolicyByName(name), { rewardModel: loggedExpectedValue });
+        process.stdout.write(`${formatCoverage(coverage)}\n${formatPolicyReport(name, report)}\n`);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ policy: name, from: opts.from ?? null, to: opts.to ?? null, coverage, ...report })}\n`);
       },
     );
 }

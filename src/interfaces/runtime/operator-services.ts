@@ -3,6 +3,7 @@ import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../age
 import { connectorExecutor } from '../../agents/flows/connector-executor.js';
 import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
 import { reportingExecutor } from '../../agents/governance/action-report.js';
+import { startOutcomeWatch } from '../../agents/governance/outcome-watch.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
 import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult } from '../../agents/governance/guarded-executor.js';
@@ -122,6 +123,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     log: o.log,
   });
   const detachDecisions = twins.intake.onApplied((batch) => void decisions.observe(batch.map((a) => a.event)));
+  // Offers unanswered within their window become `ignored`, open decisions are closed, and every
+  // action's stay-or-churn outcome is written at its horizon.
+  const outcomes = await startOutcomeWatch({ intake: twins.intake, twin: (id) => twins.engine.view(id), recordOutcome: (id, outcome) => decisions.recordOutcome(id, outcome), records, clock, log: o.log });
 
   const backends = o.world?.backends;
   // What the back ends carried out is written on each customer's timeline (`action` events).
@@ -250,6 +254,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       clearInterval(sweep);
       clearInterval(scheduler);
       detachDecisions();
+      await outcomes.close();
       flows?.close?.();
       await workflows.stop();
       await decisions.close();

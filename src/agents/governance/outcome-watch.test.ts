@@ -1,0 +1,124 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TwinEvent } from '../../domain/events.js';
+import { DAY_MS } from '../../domain/time.js';
+import type { DecisionOutcome } from '../../decisioning/decision-record.js';
+import { openRecordStore } from '../../store/open-record-store.js';
+import type { RecordStore, StoredDecision } from '../../store/record-store.js';
+import type { AppliedListener } from '../../twin/intake.js';
+import { startOutcomeWatch, type OutcomeWatch } from './outcome-watch.js';
+
+const T0 = Date.UTC(2026, 2, 2, 14, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** An intake that applies at once what it is given, in order, and remembers it. */
+function fakeIntake() {
+  const listeners: AppliedListener[] = [];
+  const written: TwinEvent[] = [];
+  let seq = 0;
+  const apply = (events: readonly TwinEvent[]) => {
+    for (const l of listeners) l(events.map((event) => ({ event, time: Date.parse(event.time), seq: ++seq })));
+  };
+  return {
+    written,
+    apply,
+    onApplied: (l: AppliedListener) => (listeners.push(l), () => void listeners.splice(listeners.indexOf(l), 1)),
+    submit: async (events: readonly TwinEvent[]) => {
+      written.push(...events);
+      apply(events);
+      return events.map((e) => ({ status: 'accepted' as const, id: e.id }));
+    },
+  };
+}
+
+const decision = (id: string, at: number): StoredDecision => ({ decisionId: id, customerId: 'C1', at, channel: 'call', contextKey: 'call|high-risk', candidates: [], chosen: 'retain-10', propensity: 1 });
+const presented = (requestId: string, at: number, decisionId?: string): TwinEvent =>
+  ({ id: `p-${requestId}`, kind: 'offer', customerId: 'C1', time: iso(at), source: 'sandbox', v: 1, data: { action: 'presented', offerId: 'retain-10', channel: 'call', treatment: 'discount', requestId, ...(decisionId ? { decisionId } : {}) } }) as TwinEvent;
+const acted = (requestId: string, at: number, customerId = 'C1'): TwinEvent =>
+  ({ id: `a-${requestId}`, kind: 'action', customerId, time: iso(at), source: 'twinloop', v: 1, data: { requestId, actionClass: 'credit', channel: 'call', status: 'delivered', amount: 5 } }) as TwinEvent;
+
+describe('outcome watch', () => {
+  let dir: string;
+  let records: RecordStore;
+  let watch: OutcomeWatch | undefined;
+  let now = T0;
+  const closed = new Map<string, DecisionOutcome>();
+  const leftAt = new Map<string, number>();
+  const start = (intake: ReturnType<typeof fakeIntake>) =>
+    startOutcomeWatch({
+      intake,
+      twin: (id) => ({ contacts: { leftAt: leftAt.get(id) ?? 0 } as never }),
+      recordOutcome: async (id, outcome) => {
+        if (!closed.has(id)) closed.set(id, outcome);
+        await records.recordOutcome(id, outcome);
+      },
+      records,
+      clock: { now: () => now },
+      sweepEveryMs: 0,
+    });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'twinloop-outcomes-'));
+    records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    now = T0;
+    closed.clear();
+    leftAt.clear();
+  });
+  afterEach(async () => {
+    await watch?.close();
+    await records.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes ignored for an offer unanswered within the window, against its decision, and nothing for an answered one', async () => {
+    const intake = fakeIntake();
+    watch = await start(intake);
+    await records.appendDecisions([decision('d1', T0), decision('d2', T0)]);
+    intake.apply([presented('d1:retain-10', T0, 'd1'), presented('d2:retain-10', T0, 'd2')]);
+    intake.apply([{ ...presented('d2:retain-10', T0, 'd2'), id: 'answer', data: { action: 'declined', offerId: 'retain-10', channel: 'call', requestId: 'd2:retain-10', decisionId: 'd2' } } as TwinEvent]);
+    now = T0 + 6 * DAY_MS;
+    expect(await watch.sweep()).toEqual({ ignored: 0, notActed: 0, stayed: 0, churned: 0 });
+    now = T0 + 7 * DAY_MS + 1;
+    expect((await watch.sweep()).ignored).toBe(1);
+    expect(intake.written).toEqual([
+      { id: 'ignored:d1:retain-10', kind: 'offer', customerId: 'C1', time: iso(T0 + 7 * DAY_MS), source: 'twinloop', v: 1, data: { action: 'ignored', offerId: 'retain-10', channel: 'call', requestId: 'd1:retain-10', decisionId: 'd1', treatment: 'discount' } },
+    ]);
+    expect(closed.get('d1')).toEqual({ accepted: false, reward: 0, at: T0 + 7 * DAY_MS, result: 'ignored', requestId: 'd1:retain-10' });
+    expect((await watch.sweep()).ignored).toBe(0);
+  });
+
+  it('closes every decision still open after its window as not acted on', async () => {
+    const intake = fakeIntake();
+    watch = await start(intake);
+    await records.appendDecisions([decision('old', T0), { ...decision('done', T0), outcome: { accepted: true, reward: 1, at: T0 + 1 } }, decision('young', T0 + 3 * DAY_MS)]);
+    now = T0 + 8 * DAY_MS;
+    expect((await watch.sweep()).notActed).toBe(1);
+    expect([...closed.keys()]).toEqual(['old']);
+    expect(closed.get('old')).toMatchObject({ result: 'not-acted', at: T0 + 7 * DAY_MS });
+    now = T0 + 11 * DAY_MS;
+    expect((await watch.sweep()).notActed).toBe(1);
+    const log = await records.listDecisions();
+    expect(log.every((d) => d.outcome)).toBe(true);
+  });
+
+  it('writes stayed at the horizon and churned as soon as the customer leaves within it, and remembers across a restart', async () => {
+    const intake = fakeIntake();
+    watch = await start(intake);
+    intake.apply([acted('r-stay', T0), acted('r-churn', T0, 'C2')]);
+    await watch.close();
+    // A new run of the server: what was waited for is read back.
+    watch = await start(intake);
+    now = T0 + 20.5 * DAY_MS;
+    leftAt.set('C2', T0 + 20 * DAY_MS);
+    intake.apply([{ id: 'term', kind: 'subscription', customerId: 'C2', time: iso(T0 + 20 * DAY_MS), source: 'sandbox', v: 1, data: { action: 'terminated', subscriptionId: 'S2', productKind: 'plan' } } as TwinEvent]);
+    expect(await watch.sweep()).toMatchObject({ churned: 1, stayed: 0 });
+    now = T0 + 90 * DAY_MS;
+    expect(await watch.sweep()).toMatchObject({ churned: 0, stayed: 1 });
+    expect(intake.written.map((e) => [e.id, e.time, e.data])).toEqual([
+      ['outcome:r-churn', iso(T0 + 20 * DAY_MS), { requestId: 'r-churn', actionClass: 'credit', horizonDays: 90, actedAt: iso(T0), result: 'churned', churnedAt: iso(T0 + 20 * DAY_MS) }],
+      ['outcome:r-stay', iso(T0 + 90 * DAY_MS), { requestId: 'r-stay', actionClass: 'credit', horizonDays: 90, actedAt: iso(T0), result: 'stayed' }],
+    ]);
+    expect((await watch.sweep()).stayed).toBe(0);
+  });
+});

@@ -1,0 +1,265 @@
+import type { Clock } from '../../domain/clock.js';
+import type { EventSink } from '../../domain/event-sink.js';
+import type { Channel, TwinEvent } from '../../domain/events.js';
+import { DAY_MS } from '../../domain/time.js';
+import { ANSWER_WINDOW_MS, type DecisionOutcome } from '../../decisioning/decision-record.js';
+import { decisionCursor, MAX_PAGE_SIZE, type RecordStore } from '../../store/record-store.js';
+import type { AppliedListener } from '../../twin/intake.js';
+import type { TwinView } from '../../twin/twin-view.js';
+import { eventIdOf, TWINLOOP_SOURCE } from './action-report.js';
+
+/**
+ * Closes the loop on what Twinloop did, over time (docs/learning.md, "Outcomes on the running
+ * server"). Watching the applied events and the clock, it:
+ * - writes `offer ignored` for an offer presented with a request id and not answered within the
+ *   answer window, recorded against its decision;
+ * - closes every logged decision still open once its window has passed: `not-acted` when nothing
+ *   was carried out for it (do nothing was chosen, or nobody acted on the recommendation);
+ * - writes an `outcome` event (stayed or churned) for every action carried out on a customer once
+ *   its horizon has passed, or at once when the customer leaves within it.
+ * What it waits for is kept in the record store, so a restart forgets nothing.
+ */
+
+/** How long after an action the customer's stay or churn is its outcome: a quarter, the retention offers' effect. */
+export const OUTCOME_HORIZON_DAYS = 90;
+/** Real time between sweeps: a few simulated hours at the sandbox's default speed. */
+export const SWEEP_EVERY_MS = 5_000;
+/**
+ * Real time between saves of what the watch waits for (it may be thousands of actions): after a
+ * crash, what arrived in the last seconds is missed (a decision then reads `not-acted`), never twice.
+ */
+export const SAVE_EVERY_MS = 30_000;
+/** Where the watch keeps what it waits for. */
+export const OUTCOME_WATCH_RECORD = { collection: 'outcome-watch', id: 'state' } as const;
+/**
+ * Events it writes are stamped at their due time, but never earlier than this before now: a
+ * watch that was stopped for long still writes events the twins accept (they take events up to
+ * three days older than a customer's latest).
+ */
+const MAX_STAMP_DELAY_MS = DAY_MS;
+/** Answers remembered, so that an action report arriving after its answer opens nothing. */
+const ANSWERED_MEMORY = 5_000;
+
+/** An offer in front of a customer, waiting for an answer. */
+interface PendingAnswer {
+  customerId: string;
+  decisionId?: string;
+  offerId: string;
+  channel: Channel;
+  treatment?: string;
+  presentedAt: number;
+}
+
+/** An action carried out on a customer, waiting for its horizon. */
+interface PendingHorizon {
+  customerId: string;
+  decisionId?: string;
+  actionClass: string;
+  actedAt: number;
+}
+
+interface WatchState {
+  /** Decisions logged before this time (ms) are all closed. */
+  sweptUntil: number;
+  answers: Record<string, PendingAnswer>;
+  horizons: Record<string, PendingHorizon>;
+}
+
+/** What one sweep did. */
+export interface SweepTally {
+  ignored: number;
+  notActed: number;
+  stayed: number;
+  churned: number;
+}
+
+/** What the watch needs. */
+export interface OutcomeWatchOptions {
+  /** Where the events it writes go (the twins' intake), and the applied events it watches. */
+  readonly intake: EventSink & { onApplied(listener: AppliedListener): () => void };
+  /** The current twin of a customer (whether and when they left). */
+  readonly twin: (customerId: string) => Pick<TwinView, 'contacts'> | undefined;
+  /** Records a decision's outcome (the decision service: the log, once). */
+  readonly recordOutcome: (decisionId: string, outcome: DecisionOutcome) => Promise<unknown>;
+  readonly records: RecordStore;
+  readonly clock: Clock;
+  readonly answerWindowMs?: number;
+  readonly horizonDays?: number;
+  /** Real time between sweeps; 0: no timer (the caller calls `sweep`). */
+  readonly sweepEveryMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** The running watch. */
+export interface OutcomeWatch {
+  /** Writes what has come due now; resolves with what it wrote. */
+  sweep(): Promise<SweepTally>;
+  /** Stops the timer, waits for a running sweep, and saves what it waits for. */
+  close(): Promise<void>;
+}
+
+/** Starts watching (after reading what a previous run left waiting). */
+export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<OutcomeWatch> {
+  const window = o.answerWindowMs ?? ANSWER_WINDOW_MS;
+  const horizonDays = o.horizonDays ?? OUTCOME_HORIZON_DAYS;
+  const horizonMs = horizonDays * DAY_MS;
+  const stored = await o.records.get<WatchState>(OUTCOME_WATCH_RECORD.collection, OUTCOME_WATCH_RECORD.id);
+  const state: WatchState = stored?.body ?? { sweptUntil: 0, answers: {}, horizons: {} };
+  const answered = new Set<string>();
+  /** Customers who ended a subscription since the last sweep: whether they left is read from their twins. */
+  let leaving = new Set<string>();
+  let dirty = false;
+  let savedAt = 0;
+
+  const observe: AppliedListener = (batch) => {
+    for (const { event: e } of batch) {
+      if (e.kind === 'offer' && e.data.requestId) {
+        const id = e.data.requestId;
+        if (e.data.action === 'presented') {
+          if (answered.has(id)) continue;
+          const d = e.data;
+          state.answers[id] = { customerId: e.customerId, offerId: d.offerId, channel: d.channel, presentedAt: Date.parse(e.time), ...(d.decisionId ? { decisionId: d.decisionId } : {}), ...(d.treatment ? { treatment: d.treatment } : {}) };
+        } else {
+          delete state.answers[id];
+          answered.add(id);
+          if (answered.size > ANSWERED_MEMORY) answered.delete(answered.values().next().value!);
+        }
+        dirty = true;
+      } else if (e.kind === 'action' && e.data.status !== 'failed') {
+        const d = e.data;
+        const at = Date.parse(e.time);
+        // The channel's own `offer presented` (with the offer kind) takes precedence when it came first.
+        if (d.status === 'presented' && d.offerId && !answered.has(d.requestId) && !state.answers[d.requestId]) {
+          state.answers[d.requestId] = { customerId: e.customerId, offerId: d.offerId, channel: d.channel, presentedAt: at, ...(d.decisionId ? { decisionId: d.decisionId } : {}) };
+        }
+        state.horizons[d.requestId] ??= { customerId: e.customerId, actionClass: d.actionClass, actedAt: at, ...(d.decisionId ? { decisionId: d.decisionId } : {}) };
+        dirty = true;
+      } else if (e.kind === 'outcome') {
+        delete state.horizons[e.data.requestId];
+        dirty = true;
+      } else if (e.kind === 'subscription' && e.data.action === 'terminated') {
+        leaving.add(e.customerId);
+      }
+    }
+  };
+  const detach = o.intake.onApplied(observe);
+
+  /** Submits events; false when the intake could not take them now (they are tried again next sweep). */
+  const submit = async (events: TwinEvent[]): Promise<boolean> => {
+    if (events.length === 0) return true;
+    try {
+      const answers = await o.intake.submit(events);
+      for (const a of answers) if (a.status === 'rejected') o.log?.(`outcomes: ${a.id ?? 'an event'} was refused: ${a.reason}`);
+      return true;
+    } catch (err) {
+      o.log?.(`outcomes: not written now, tried again later: ${(err as Error).message}`);
+      return false;
+    }
+  };
+  const stamp = (due: number, now: number) => new Date(Math.max(due, now - MAX_STAMP_DELAY_MS)).toISOString();
+
+  async function sweepAnswers(now: number, tally: SweepTally): Promise<void> {
+    const due = Object.entries(state.answers).filter(([, a]) => a.presentedAt + window <= now);
+    const events: TwinEvent[] = due.map(([requestId, a]) => ({
+      id: eventIdOf('ignored', requestId),
+      kind: 'offer',
+      customerId: a.customerId,
+      time: stamp(a.presentedAt + window, now),
+      source: TWINLOOP_SOURCE,
+      v: 1,
+      data: { action: 'ignored', offerId: a.offerId, channel: a.channel, requestId, ...(a.decisionId ? { decisionId: a.decisionId } : {}), ...(a.treatment ? { treatment: a.treatment } : {}) },
+    }));
+    if (!(await submit(events))) return;
+    for (const [requestId, a] of due) {
+      // Recorded here too (not only when the event comes back), so the decision sweep below finds it closed.
+      if (a.decisionId) await o.recordOutcome(a.decisionId, { accepted: false, reward: 0, at: a.presentedAt + window, result: 'ignored', requestId });
+      delete state.answers[requestId];
+      tally.ignored++;
+    }
+    if (due.length) dirty = true;
+  }
+
+  async function sweepHorizons(now: number, tally: SweepTally): Promise<void> {
+    const events: TwinEvent[] = [];
+    const done: string[] = [];
+    const left = leaving;
+    leaving = new Set();
+    for (const [requestId, h] of Object.entries(state.horizons)) {
+      // Only twins that may have changed are read: those that ended a subscription, and those due.
+      if (!left.has(h.customerId) && h.actedAt + horizonMs > now) continue;
+      const leftAt = o.twin(h.customerId)?.contacts.leftAt ?? 0;
+      const churned = leftAt > h.actedAt && leftAt <= h.actedAt + horizonMs;
+      if (!churned && h.actedAt + horizonMs > now) continue;
+      const base = { requestId, actionClass: h.actionClass, horizonDays, actedAt: new Date(h.actedAt).toISOString(), ...(h.decisionId ? { decisionId: h.decisionId } : {}) };
+      const data = churned ? { ...base, result: 'churned' as const, churnedAt: new Date(leftAt).toISOString() } : { ...base, result: 'stayed' as const };
+      events.push({ id: eventIdOf('outcome', requestId), kind: 'outcome', customerId: h.customerId, time: stamp(churned ? leftAt : h.actedAt + horizonMs, now), source: TWINLOOP_SOURCE, v: 1, data });
+      done.push(requestId);
+      if (churned) tally.churned++;
+      else tally.stayed++;
+    }
+    if (!(await submit(events))) {
+      tally.churned = 0;
+      tally.stayed = 0;
+      for (const id of left) leaving.add(id);
+      return;
+    }
+    for (const id of done) delete state.horizons[id];
+    if (done.length) dirty = true;
+  }
+
+  async function sweepDecisions(now: number, tally: SweepTally): Promise<void> {
+    const until = now - window;
+    if (until <= state.sweptUntil) return;
+    let after: string | undefined;
+    for (;;) {
+      const page = await o.records.listDecisions({ from: state.sweptUntil, to: until, limit: MAX_PAGE_SIZE, after });
+      for (const d of page) {
+        if (d.outcome) continue;
+        await o.recordOutcome(d.decisionId, { accepted: false, reward: 0, at: d.at + window, result: 'not-acted' });
+        tally.notActed++;
+      }
+      if (page.length < MAX_PAGE_SIZE) break;
+      after = decisionCursor(page[page.length - 1]);
+    }
+    state.sweptUntil = until;
+    dirty = true;
+  }
+
+  const save = async () => {
+    dirty = false;
+    savedAt = Date.now();
+    await o.records.put(OUTCOME_WATCH_RECORD.collection, OUTCOME_WATCH_RECORD.id, state);
+  };
+
+  let running: Promise<SweepTally> | undefined;
+  const sweep = (): Promise<SweepTally> => {
+    running ??= (async () => {
+      const tally: SweepTally = { ignored: 0, notActed: 0, stayed: 0, churned: 0 };
+      try {
+        const now = o.clock.now();
+        await sweepAnswers(now, tally);
+        await sweepHorizons(now, tally);
+        await sweepDecisions(now, tally);
+        if (dirty && Date.now() - savedAt >= SAVE_EVERY_MS) await save();
+        return tally;
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+
+  const every = o.sweepEveryMs ?? SWEEP_EVERY_MS;
+  const timer = every > 0 ? setInterval(() => void sweep().catch((err: Error) => o.log?.(`outcomes: ${err.message}`)), every) : undefined;
+  timer?.unref();
+
+  return {
+    sweep,
+    async close() {
+      if (timer) clearInterval(timer);
+      detach();
+      await running?.catch(() => undefined);
+      if (dirty) await save();
+    },
+  };
+}
