@@ -29,6 +29,25 @@ describe('twinloop CLI', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('makes, lists and revokes API keys; the secret is printed once and never listed', async () => {
+    const data = ['--data-dir', join(dir, 'keys')];
+    const made = await twinloop(['keys', 'create', '--subject', 'alice', '--role', 'care_agent', '--channels', 'call,chat', '--expires', '90d', '--json', ...data]);
+    expect(made.code, made.stderr).toBe(0);
+    const key = JSON.parse(made.stdout) as { id: string; key: string; role: string; channels: string[]; expiresAt: string };
+    expect(key).toMatchObject({ role: 'care_agent', channels: ['call', 'chat'] });
+    expect(key.key).toMatch(/^twl_[0-9a-f]{16}_/);
+    expect(Date.parse(key.expiresAt) - Date.now()).toBeGreaterThan(89 * 86_400_000);
+    const listed = await twinloop(['keys', 'list', ...data]);
+    expect(listed.stdout).toMatch(new RegExp(`${key.id}\\s+active\\s+care_agent\\s+alice`));
+    expect(listed.stdout).not.toContain(key.key.slice(22));
+    expect((await twinloop(['keys', 'revoke', key.id, ...data])).stdout).toMatch(/revoked/);
+    expect((await twinloop(['keys', 'list', '--json', ...data])).stdout).toContain('"status":"revoked"');
+    const bad = await twinloop(['keys', 'create', '--subject', 'bob', '--role', 'emperor', ...data]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/role/);
+    expect((await twinloop(['keys', 'revoke', 'nope', ...data])).code).toBe(3);
+  });
+
   it('ingests NDJSON, reports each rejected line, and shows the twin', async () => {
     const lines = [
       JSON.stringify({ id: 'r1', kind: 'customer', customerId: 'C7', time: iso(T), source: 'crm', v: 1, data: { segment: 'consumer', billing: 'prepaid', contractMonths: 0, paymentMethod: 'voucher', since: iso(T - 86_400_000 * 30) } }),

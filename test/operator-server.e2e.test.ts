@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -60,6 +60,17 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     expect(((await anonymous.json()) as { error: { message: string } }).error.message).toMatch(/admin\.key/);
     expect((await fetch(`${base}/actions`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' })).status).toBe(401);
     expect((await fetch(`${base}/twins?limit=1`, { headers: { authorization: 'Bearer twl_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).status).toBe(401);
+  });
+
+  it('makes a key per person from the CLI on the same machine (it finds the admin key in the data dir)', async () => {
+    const made = await new Promise<string>((done, fail) =>
+      execFile(process.execPath, [BIN, 'keys', 'create', '--subject', 'carol', '--role', 'viewer', '--json', '--data-dir', join(dir, 'data')], (err, stdout, stderr) => (err ? fail(new Error(stderr)) : done(stdout))),
+    );
+    const carol = { authorization: `Bearer ${(JSON.parse(made) as { key: string }).key}` };
+    expect((await fetch(`${base}/twins?limit=1`, { headers: carol })).status).toBe(200);
+    const refused = await fetch(`${base}/keys`, { headers: carol });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/carol \(role viewer\) may not GET \/keys: it needs the permission keys:manage/);
   });
 
   it('ranks actions with reasons, and a person accepting one on a call executes it under the policy', async () => {

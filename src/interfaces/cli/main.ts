@@ -6,6 +6,7 @@ import { registerSandboxCommands } from './sandbox-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { registerDecideCommand } from './decide-command.js';
 import { registerIntentCommand } from './intent-command.js';
+import { registerKeysCommands } from './keys-command.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerTwinCommands } from './twin-commands.js';
 import { registerAgentCommands } from './agent-command.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerSimulateCommands(program);
   registerPolicyCommands(program);
   registerAuditCommands(program);
+  registerKeysCommands(program);
   registerAgentCommands(program);
   registerBenchCommands(program);
   return program;
