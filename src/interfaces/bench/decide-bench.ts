@@ -191,8 +191,8 @@ export function formatDecideBench(r: DecideBenchResult): string {
   return lines.join('\n');
 }
 
-/** Seconds of load per route: positive, at most ten minutes. */
-function loadSeconds(value: string): number {
+/** Seconds of load per route: positive, at most ten minutes (the HTTP benches' `--seconds`). */
+export function loadSeconds(value: string): number {
   const n = Number(value);
   if (!(n > 0 && n <= 600)) throw new InvalidArgumentError('--seconds must be a number of seconds in (0, 600]');
   return n;
