@@ -280,6 +280,17 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect([200, 409]).toContain((await call('POST', `/workflows/${care.workflowId}/signals/agent-decision`, { decision: 'decline' })).status);
     expect((await call('POST', '/workflows/none/signals/agent-decision', {})).status).toBe(404);
     expect((await call('POST', `/workflows/${care.workflowId}/signals/approval:apr-1`, {})).status).toBe(403);
+    // A campaign with bad input: 400 naming the field, not a 500 with a raw dump.
+    const badCampaign = await call('POST', '/workflows/campaign-management/start', { campaignId: 'c1', variants: [{ id: 'v', offerId: 'retain-10', channel: 'fax' }], budget: 10, endAt: 0 });
+    expect(badCampaign.status).toBe(400);
+    expect(badCampaign.body).toMatchObject({ error: { message: expect.stringMatching(/input\.variants\.0\.channel/) } });
+
+    // The churn prevention policy: read, set, refused naming the field or the unknown offer.
+    const churnPolicy = (await call('GET', '/churn-prevention/policy')).body as Record<string, unknown>;
+    expect(churnPolicy).toMatchObject({ offers: ['retain-10'], cadenceDays: 30 });
+    expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, floor: 0.1, offers: ['retain-10', 'retain-25'] })).body).toMatchObject({ floor: 0.1, offers: ['retain-10', 'retain-25'] });
+    expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, floor: 2 })).body).toMatchObject({ error: { code: 'BAD_INPUT', message: expect.stringMatching(/^floor: /) } });
+    expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, offers: ['free-phone'] })).body).toMatchObject({ error: { message: expect.stringMatching(/offers\.0: no offer "free-phone" in the catalogue/) } });
 
     // Signing in, who am I, the keys; a caller without a credential or without the permission.
     expect((await call('GET', '/sign-in')).status).toBe(200);

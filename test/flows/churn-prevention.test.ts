@@ -85,6 +85,14 @@ describe('churn prevention flow on the sandbox', () => {
         expect(r.treatedIds.length).toBeGreaterThan(0);
         for (const id of r.controlIds) expect(contacted.has(id)).toBe(false);
         expect(r.contactHarmIds.length).toBeGreaterThan(0);
+        // Whom it contacted and whom it left alone, and why: every scanned customer is in one place.
+        const leftCounts = Object.values(r.leftAlone).reduce((a, x) => a + x.count, 0);
+        expect(r.contacted.length + leftCounts).toBe(r.scanned);
+        expect(r.contacted.map((c) => c.customerId)).toEqual(r.treatedIds);
+        expect(r.leftAlone['low-risk']!.count).toBe(r.left['below-floors']);
+        expect(r.leftAlone['sleeping-dog']!.count).toBe(r.contactHarmIds.length);
+        expect(r.leftAlone['control-group']!.customerIds).toEqual(r.controlIds);
+        expect(r.leftAlone.simulation!.count).toBeGreaterThan(0);
         for (const id of r.contactHarmIds) expect(contacted.has(id)).toBe(false);
         expect(r.spend).toBeLessThanOrEqual(300);
         // The simulation's lower bound was negative above 60 customers: the plan was shrunk.

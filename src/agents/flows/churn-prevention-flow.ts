@@ -9,6 +9,9 @@ import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import { planRetention, type RetentionCandidate } from '../retention/retention-planner.js';
 import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
 import { guardedActionStep, type GuardedOutcome } from './guarded-step.js';
+import { targetingScore } from '../retention/retention-planner.js';
+import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
+import type { LeftAloneReason } from './churn-prevention-policy.js';
 
 /**
  * Flow 4, proactive churn prevention, one run per period: sleep until the scan time → scan the
@@ -22,6 +25,7 @@ import { guardedActionStep, type GuardedOutcome } from './guarded-step.js';
 
 export const CHURN_PREVENTION_WORKFLOW_ID = 'churn-prevention';
 export const CHURN_PREVENTION_WORKFLOW_VERSION = 1;
+export const CHURN_POLICY_STEP_ID = 'churn-policy';
 export const CHURN_SCAN_STEP_ID = 'churn-scan';
 export const CHURN_SIMULATE_STEP_ID = 'churn-simulate';
 export const CHURN_OFFER_STEP_ID = 'churn-offer';
@@ -41,6 +45,19 @@ export function nextScanPeriod(nowMs: number, periodMs: number): { periodId: str
   return { periodId: new Date(scanAt).toISOString().slice(0, 16).replace(/[:T]/g, '-'), scanAt };
 }
 
+const offerSchema = z.object({
+  offerId: z.string().min(1),
+  cost: z.number().nonnegative(),
+  discountPct: z.number().min(0).max(100).optional(),
+  /** Share of churn avoided when a customer accepts this offer (default: the input's retentionEffect). */
+  retentionEffect: z.number().min(0).max(1).optional(),
+});
+/** One offer a run may make, priced and with its effect. */
+export type ChurnOffer = z.infer<typeof offerSchema>;
+
+/** Most customer ids a result lists per reason (the counts are always whole). */
+export const LISTED_PER_REASON = 200;
+
 /** The run's input. */
 export const churnPreventionInputSchema = z.object({
   periodId: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,60}$/i),
@@ -52,7 +69,11 @@ export const churnPreventionInputSchema = z.object({
   budget: z.number().nonnegative(),
   controlShare: z.number().min(0).max(0.9).default(0.1),
   seed: z.number().int().default(1),
-  offer: z.object({ offerId: z.string().min(1), cost: z.number().nonnegative(), discountPct: z.number().min(0).max(100).optional() }),
+  offer: offerSchema,
+  /** The offer set: each customer gets the one with the best expected value (default: `offer` alone). */
+  offers: z.array(offerSchema).min(1).max(10).optional(),
+  /** Read the churn prevention policy at scan time (floor, value floor, budget, offers, control share) over these values. */
+  usePolicy: z.boolean().optional(),
   contactCost: z.number().nonnegative().default(0.05),
   /** Share of churn avoided when a customer accepts (planRetention's retention effect). */
   retentionEffect: z.number().min(0).max(1).default(0.5),
@@ -75,6 +96,8 @@ export interface ScannedCustomer {
   readonly churn: number;
   readonly value: number;
   readonly acceptance: number;
+  /** Acceptance per offer id, where it differs by offer (default `acceptance`). */
+  readonly acceptanceByOffer?: Readonly<Record<string, number>>;
   /** Positive: contacting raises churn (sleeping dog). */
   readonly contactHarm?: number;
   /** Twin features the policy's segments read (e.g. arpu_3m). */
@@ -109,9 +132,11 @@ export interface CustomerOutcome {
 export interface ChurnPreventionDeps {
   readonly guarded: () => GuardedExecutor;
   /** Reads the twins (and scores) at scan time: the active customers that pass the segment's filters (all active ones for none). */
-  readonly scan: (segment: readonly FeatureFilter[]) => Promise<readonly ScannedCustomer[]>;
+  readonly scan: (segment: readonly FeatureFilter[], offerIds: readonly string[]) => Promise<readonly ScannedCustomer[]>;
   /** The simulation lab's verdict on a plan. */
   readonly simulate: (summary: ChurnPlanSummary) => Promise<SimulatedPlanValue>;
+  /** The policy's values at scan time, for runs with `usePolicy` (the proactive scan). */
+  readonly policy?: () => Promise<Pick<ChurnPreventionInput, 'minChurn' | 'minValue' | 'budget' | 'controlShare' | 'offers'>>;
   /** Churn (and acceptance) of the given customers since `sinceMs`. */
   readonly outcomes: (customerIds: readonly string[], sinceMs: number) => Promise<readonly CustomerOutcome[]>;
 }
@@ -132,6 +157,12 @@ export interface ChurnPreventionResult {
   readonly treatedIds: readonly string[];
   readonly controlIds: readonly string[];
   readonly contacts: Readonly<Record<'digital' | 'assisted' | 'pending-approval' | 'refused', number>>;
+  /** Whom the run contacted: the offer, the route and what it cost. */
+  readonly contacted: readonly { customerId: string; offerId: string; route: ContactRoute; cost: number }[];
+  /** Whom it left alone and why: a count per reason and the first LISTED_PER_REASON ids. */
+  readonly leftAlone: Readonly<Partial<Record<LeftAloneReason, { count: number; customerIds: string[] }>>>;
+  /** The values the run used (the policy's at scan time, for a proactive run). */
+  readonly settings?: { minChurn: number; minValue: number; budget: number; controlShare: number; offers: string[] };
   /** Cost of the executed actions as requested (an upper bound: an unaccepted offer costs less). */
   readonly spend: number;
   readonly budget: number;
@@ -154,7 +185,8 @@ export function inControlGroup(customerId: string, seed: number, share: number):
 
 /** Builds the churn prevention workflow over its dependencies. */
 export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefinition<ChurnPreventionInput, ChurnPreventionResult> {
-  const scan: StepDefinition<{ periodId: string; segment?: FeatureFilter[] }, ScannedCustomer[]> = { id: CHURN_SCAN_STEP_ID, version: 1, run: async (i) => ok([...(await deps.scan(i.segment ?? []))]) };
+  const scan: StepDefinition<{ periodId: string; segment?: FeatureFilter[]; offerIds?: string[] }, ScannedCustomer[]> = { id: CHURN_SCAN_STEP_ID, version: 1, run: async (i) => ok([...(await deps.scan(i.segment ?? [], i.offerIds ?? []))]) };
+  const policyStep: StepDefinition<{ periodId: string }, Awaited<ReturnType<NonNullable<ChurnPreventionDeps['policy']>>>> = { id: CHURN_POLICY_STEP_ID, version: 1, run: async () => ok(await deps.policy!()) };
   const simulate: StepDefinition<ChurnPlanSummary, SimulatedPlanValue> = { id: CHURN_SIMULATE_STEP_ID, version: 1, run: async (s) => ok(await deps.simulate(s)) };
   const measure: StepDefinition<{ ids: string[]; since: number }, CustomerOutcome[]> = {
     id: CHURN_MEASURE_STEP_ID,
@@ -168,23 +200,44 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
     id: CHURN_PREVENTION_WORKFLOW_ID,
     version: CHURN_PREVENTION_WORKFLOW_VERSION,
     parseInput: (raw) => churnPreventionInputSchema.parse(raw),
-    async run(ctx, input) {
-      await ctx.sleepUntil('scan-time', input.scanAt);
-      const scanned = await ctx.step(scan, { periodId: input.periodId, segment: input.segment });
+    async run(ctx, raw) {
+      await ctx.sleepUntil('scan-time', raw.scanAt);
+      // A proactive run reads the policy as it stands at its scan time: an edit applies from the next scan.
+      const input = raw.usePolicy && deps.policy ? { ...raw, ...(await ctx.step(policyStep, { periodId: raw.periodId })) } : raw;
+      const offers = input.offers ?? [input.offer];
+      const scanned = await ctx.step(scan, { periodId: input.periodId, segment: input.segment, offerIds: offers.map((o) => o.offerId) });
       const byId = new Map(scanned.map((c) => [c.customerId, c]));
-      const above = scanned.filter((c) => c.churn >= input.minChurn && c.value >= input.minValue);
-      const candidates: RetentionCandidate[] = above.map((c) => ({
-        customerId: c.customerId,
-        churn: c.churn,
-        value: c.value,
-        acceptance: c.acceptance,
-        contactHarm: c.contactHarm,
-        expectedCost: input.contactCost + input.offer.cost * c.acceptance,
-      }));
-      const plan = planRetention(candidates, input.budget, { kind: 'expected-value', retentionEffect: input.retentionEffect });
+      const leftAlone = reasons();
+      const above: ScannedCustomer[] = [];
+      for (const c of scanned) {
+        if (c.churn >= input.minChurn && c.value >= input.minValue) above.push(c);
+        else leftAlone.add('low-risk', c.customerId);
+      }
+      // Each customer's best offer of the set. The planner's expected-value rule reads acceptance ×
+      // churn × effect × value: the offer's own effect rides in the acceptance, the rule's effect is 1.
+      const offerOf = new Map<string, ChurnOffer>();
+      const candidates: RetentionCandidate[] = above.map((c) => {
+        const options = offers.map((o) => {
+          const acceptance = c.acceptanceByOffer?.[o.offerId] ?? c.acceptance;
+          const candidate = { customerId: c.customerId, churn: c.churn, value: c.value, acceptance: acceptance * (o.retentionEffect ?? input.retentionEffect), contactHarm: c.contactHarm, expectedCost: input.contactCost + o.cost * acceptance };
+          return { o, candidate, score: targetingScore(candidate, { kind: 'expected-value', retentionEffect: 1 }) };
+        });
+        const best = options.reduce((a, b) => (b.score > a.score ? b : a));
+        offerOf.set(c.customerId, best.o);
+        return best.candidate;
+      });
+      const plan = planRetention(candidates, input.budget, { kind: 'expected-value', retentionEffect: 1 });
+      const planned = new Set(plan.chosen.map((c) => c.customerId));
+      for (const c of candidates) {
+        if (planned.has(c.customerId)) continue;
+        if ((c.contactHarm ?? 0) > 0) leftAlone.add('sleeping-dog', c.customerId);
+        else if (targetingScore(c, { kind: 'expected-value', retentionEffect: 1 }) <= 0) leftAlone.add('negative-expected-value', c.customerId);
+        else leftAlone.add('budget', c.customerId);
+      }
       const contactHarmIds = above.filter((c) => (c.contactHarm ?? 0) > 0).map((c) => c.customerId);
       const left = { 'below-floors': scanned.length - above.length, ...plan.left, 'budget-cap': 0 };
-      const base = { periodId: input.periodId, scanned: scanned.length, contactHarmIds, budget: input.budget, treatedIds: [], controlIds: [], spend: 0, contacts: { digital: 0, assisted: 0, 'pending-approval': 0, refused: 0 } };
+      const settings = { minChurn: input.minChurn, minValue: input.minValue, budget: input.budget, controlShare: input.controlShare, offers: offers.map((o) => o.offerId) };
+      const base = { periodId: input.periodId, scanned: scanned.length, contactHarmIds, budget: input.budget, treatedIds: [], controlIds: [], spend: 0, contacts: { digital: 0, assisted: 0, 'pending-approval': 0, refused: 0 }, contacted: [], settings };
 
       // Simulation check: halve the plan (worst-scored first out) while the lower bound is negative.
       let chosen = plan.chosen;
@@ -192,7 +245,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       for (let round = 0; chosen.length > 0; round++) {
         const summary: ChurnPlanSummary = {
           periodId: input.periodId,
-          offerId: input.offer.offerId,
+          offerId: offers[0].offerId,
           customerIds: chosen.map((c) => c.customerId),
           expectedCost: chosen.reduce((a, c) => a + c.expectedCost, 0),
           expectedNetValue: chosen.reduce((a, c) => a + c.score, 0),
@@ -203,28 +256,34 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         if (sim.netValue.low >= 0) break;
         chosen = round + 1 >= MAX_SHRINK_ROUNDS ? [] : chosen.slice(0, Math.floor(chosen.length / 2));
       }
-      if (plan.chosen.length === 0) return { ...base, left, simulation, status: 'nothing-to-do', reason: 'no candidate with a positive expected value within the floors and budget' };
+      const kept = new Set(chosen.map((c) => c.customerId));
+      for (const c of plan.chosen) if (!kept.has(c.customerId)) leftAlone.add('simulation', c.customerId);
+      if (plan.chosen.length === 0) return { ...base, left, simulation, leftAlone: leftAlone.done(), status: 'nothing-to-do', reason: 'no candidate with a positive expected value within the floors and budget' };
       if (chosen.length === 0) {
         const worst = simulation[simulation.length - 1];
-        return { ...base, left, simulation, status: 'refused-by-simulation', reason: `the simulated net value's lower bound stayed negative (${Math.round(worst.low)} for ${worst.customers} customers after ${simulation.length} rounds); nobody was contacted` };
+        return { ...base, left, simulation, leftAlone: leftAlone.done(), status: 'refused-by-simulation', reason: `the simulated net value's lower bound stayed negative (${Math.round(worst.low)} for ${worst.customers} customers after ${simulation.length} rounds); nobody was contacted` };
       }
       const simulationId = simulation[simulation.length - 1].simulationId;
 
       const controlIds: string[] = [];
       const treatedIds: string[] = [];
       const contacts = { digital: 0, assisted: 0, 'pending-approval': 0, refused: 0 };
+      const contacted: { customerId: string; offerId: string; route: ContactRoute; cost: number }[] = [];
       let spend = 0;
       for (const c of chosen) {
         if (inControlGroup(c.customerId, input.seed, input.controlShare)) {
           controlIds.push(c.customerId);
+          leftAlone.add('control-group', c.customerId);
           continue;
         }
         const s = byId.get(c.customerId)!;
+        const offer = offerOf.get(c.customerId)!;
         const assisted = input.assistedValueAbove !== undefined && s.value >= input.assistedValueAbove;
         // Worst case: the offer is accepted. Executed spend never passes the budget.
-        const worst = assisted ? input.contactCost : input.offer.cost;
+        const worst = assisted ? input.contactCost : offer.cost;
         if (spend + worst > input.budget) {
           left['budget-cap']++;
+          leftAlone.add('budget', c.customerId);
           continue;
         }
         const request = (extra: Pick<ActionRequestInput, 'actionClass' | 'channel' | 'cost' | 'params'>): ActionRequestInput => ({
@@ -233,7 +292,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
           domain: 'churn_prevention',
           features: { ...(s.features ?? {}) },
           actor: CHURN_PREVENTION_ACTOR,
-          why: { summary: `churn ${pc(s.churn)}, value ${Math.round(s.value)}, acceptance ${pc(s.acceptance)}: expected net ${Math.round(c.score)}`, simulationId, evidence: { churn: s.churn, value: s.value, acceptance: s.acceptance, score: c.score, periodId: input.periodId } },
+          why: { summary: `churn ${pc(s.churn)}, value ${Math.round(s.value)}, acceptance ${pc(s.acceptanceByOffer?.[offer.offerId] ?? s.acceptance)}: expected net ${Math.round(c.score)} with ${offer.offerId}`, simulationId, evidence: { churn: s.churn, value: s.value, acceptance: s.acceptance, score: c.score, periodId: input.periodId, offerId: offer.offerId } },
         });
         let outcome: GuardedOutcome | undefined;
         let route: ContactRoute = 'assisted';
@@ -244,9 +303,9 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
               // A discount offer is judged by the policy as the discount it is (caps, approvals, budget),
               // and presented to the customer, who accepts or declines it.
               // Priced by the guarded executor from the catalogue at this customer's monthly price.
-              actionClass: input.offer.discountPct ? 'discount' : 'offer',
+              actionClass: offer.discountPct ? 'discount' : 'offer',
               channel: 'app',
-              params: { offerId: input.offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId), present: true },
+              params: { offerId: offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId), present: true },
             }),
             { key: `offer-${c.customerId}` },
           );
@@ -256,20 +315,26 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         if (!outcome || outcome.status === 'advised') {
           outcome = await ctx.step(
             taskStep,
-            request({ actionClass: 'communication', channel: 'call', cost: input.contactCost, params: { notificationChannel: 'human_task', purpose: 'retention', direction: 'outbound', templateId: 'retention-call', offerId: input.offer.offerId } }),
+            request({ actionClass: 'communication', channel: 'call', cost: input.contactCost, params: { notificationChannel: 'human_task', purpose: 'retention', direction: 'outbound', templateId: 'retention-call', offerId: offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId) } }),
             { key: `task-${c.customerId}` },
           );
           route = 'assisted';
         }
+        const cost = outcome.cost ?? (route === 'digital' ? offer.cost : input.contactCost);
         if (outcome.status === 'executed') {
           contacts[route]++;
-          spend += outcome.cost ?? (route === 'digital' ? input.offer.cost : input.contactCost);
+          spend += cost;
           treatedIds.push(c.customerId);
+          contacted.push({ customerId: c.customerId, offerId: offer.offerId, route, cost });
         } else if (outcome.status === 'pending-approval') {
           // Counted against the budget now: if a person approves it later, it will be spent.
           contacts['pending-approval']++;
-          spend += outcome.cost ?? (route === 'digital' ? input.offer.cost : input.contactCost);
-        } else contacts.refused++;
+          spend += cost;
+          leftAlone.add('pending-approval', c.customerId);
+        } else {
+          contacts.refused++;
+          leftAlone.add(CONTACT_RULE_NAMES.has(outcome.guardrail ?? '') ? 'consent' : outcome.guardrail === 'budget' ? 'budget' : 'refused', c.customerId);
+        }
       }
 
       await ctx.sleepUntil('horizon', input.scanAt + input.horizonMs);
@@ -288,6 +353,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         treatedIds,
         controlIds,
         contacts,
+        contacted,
+        leftAlone: leftAlone.done(),
         spend,
         status: 'measured',
         reason: `${treatedIds.length} treated, ${controlIds.length} held out; churn ${pc(treatedChurnRate)} treated vs ${pc(controlChurnRate)} control`,
@@ -302,6 +369,22 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         },
       };
     },
+  };
+}
+
+/** Refusals that concern whether the customer may be contacted at all (consent, opt-outs, quiet hours, caps). */
+const CONTACT_RULE_NAMES: ReadonlySet<string> = new Set(CONTACT_RULES);
+
+/** Collects the customers left alone by reason: every one counted, the first LISTED_PER_REASON named. */
+function reasons() {
+  const by: Partial<Record<LeftAloneReason, { count: number; customerIds: string[] }>> = {};
+  return {
+    add(reason: LeftAloneReason, customerId: string) {
+      const r = (by[reason] ??= { count: 0, customerIds: [] });
+      r.count++;
+      if (r.customerIds.length < LISTED_PER_REASON) r.customerIds.push(customerId);
+    },
+    done: () => by,
   };
 }
 

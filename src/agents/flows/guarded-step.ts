@@ -14,7 +14,10 @@ import type { StepDefinition, WorkflowContext } from '../workflows/index.js';
 export const approvalSignalName = (approvalId: string): string => `approval:${approvalId}`;
 
 /** What a guarded action step answers (executed, pending approval, advised, refused, failed). */
-export type GuardedOutcome = Pick<GuardedResult, 'status' | 'reason' | 'requestId' | 'approvalId' | 'auditSeq' | 'cost'>;
+export type GuardedOutcome = Pick<GuardedResult, 'status' | 'reason' | 'requestId' | 'approvalId' | 'auditSeq' | 'cost'> & {
+  /** The guardrail that refused it (a contact rule such as `marketing-consent`, `budget`, a cap), on `refused`. */
+  readonly guardrail?: string;
+};
 
 /**
  * A step that asks for an action. `executed`, `advised`, `refused` and `pending-approval` are all
@@ -33,7 +36,7 @@ export function guardedActionStep(id: string, guarded: () => GuardedExecutor): S
       // A back end's refusal is final; anything else that failed may pass on a later attempt.
       if (r.status === 'failed') return r.retryable === false ? rejected(r.reason) : transient(r.reason);
       const { status, reason, requestId, approvalId, auditSeq, cost } = r;
-      return ok({ status, reason, requestId, approvalId, auditSeq, cost });
+      return ok({ status, reason, requestId, approvalId, auditSeq, cost, ...(r.verdict?.guardrail ? { guardrail: r.verdict.guardrail } : {}) });
     },
   };
 }

@@ -126,6 +126,8 @@ export const ROUTE_ACCESS = {
   'GET /workflows/:id': 'workflows:read',
   'POST /workflows/:definition/start': 'workflows:start',
   'POST /workflows/:id/signals/:name': 'workflows:signal',
+  'GET /churn-prevention/policy': 'policy:read',
+  'PUT /churn-prevention/policy': 'policy:write',
 
   // The sandbox operator's shop front.
   'POST /sandbox/applicants': 'sandbox:use',

@@ -5,6 +5,7 @@ import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, jsonObject, list, pageLimit } from './api-schemas.js';
 import { actorFor } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
+import { churnPreventionPolicySchema, DEFAULT_CHURN_PREVENTION_POLICY } from '../../agents/flows/churn-prevention-policy.js';
 
 const listQuery = z.object({ status: z.enum(RUN_STATUSES).optional(), definitionId: z.string().min(1).max(128).optional(), limit: pageLimit(100) }).meta({ examples: [{ status: 'waiting', limit: '20' }] });
 const run = z.object({
@@ -86,6 +87,13 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
         }
         return { delivered: true as const };
       },
+    );
+    const policy = churnPreventionPolicySchema.meta({ id: 'ChurnPreventionPolicy', examples: [DEFAULT_CHURN_PREVENTION_POLICY] });
+    app.get('/churn-prevention/policy', { schema: { summary: "Proactive churn prevention's policy: churn-risk floor, value floor, budget per run, offer set, cadence, control share", response: { 200: policy } } }, async () => s.churnPolicy.get());
+    app.put(
+      '/churn-prevention/policy',
+      { schema: { summary: 'Set the churn prevention policy (whole); it applies from the next scan', body: policy, response: { 200: policy, ...errors(400) } } },
+      async (req) => s.churnPolicy.set(req.body),
     );
   };
 }

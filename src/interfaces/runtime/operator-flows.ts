@@ -1,5 +1,6 @@
 import { campaignManagementWorkflow } from '../../agents/flows/campaign-management-flow.js';
-import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionWorkflowId, nextScanPeriod, type ChurnPreventionInput, type ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
+import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnOffer, type ChurnPreventionInput, type ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
+import { recordDocuments } from '../../store/document-store.js';
 import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DEFAULT_CARE_APPROVAL_TIMEOUT_MS } from '../../agents/flows/customer-care-flow.js';
 import { createIntentObserver, createPlanExecutor } from '../../agents/flows/intent-execution.js';
 import { DEFAULT_ORDER_APPROVAL_TIMEOUT_MS, orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
@@ -50,9 +51,9 @@ export interface OperatorFlows {
   close(): void;
 }
 
-/** The proactive scan's period: a month of the operator's (simulated) time. */
-export const CHURN_SCAN_PERIOD_MS = 30 * DAY_MS;
-/** Offer the proactive scan uses: the modest loyalty discount of the default catalogue. */
+/** Where the first proactive scan's time is kept (the record store's `settings`): later scans follow it by the policy's cadence. */
+const CHURN_SCAN_ANCHOR_ID = 'churn-prevention-anchor';
+/** Offer whose acceptance stands in when a run names none: the modest loyalty discount of the default catalogue. */
 export const CHURN_SCAN_OFFER = 'retain-10';
 
 /**
@@ -65,7 +66,6 @@ export function operatorFlows(
   intelligence: Intelligence,
   clock: Clock,
   options: {
-    retentionBudget?: number;
     /**
      * Operator time per real time (the sandbox's speed): the flows' waits for people (an agent's
      * answer on a card, a supervisor's approval) are scaled by it, so people get their real minutes.
@@ -80,7 +80,13 @@ export function operatorFlows(
     const campaigns = campaignDelivery(() => s, s.records, (offerId) => offerCostOf(s, offerId));
     const detachCampaigns = s.twins.intake.onApplied((batch) => campaigns.observe(batch.map((a) => a.event)));
 
-    const scan = async (segment: readonly FeatureFilter[]): Promise<ScannedCustomer[]> => {
+    /** The policy's offers that the catalogue has, priced for a typical customer, with their effect. */
+    const policyOffers = (ids: readonly string[]): ChurnOffer[] =>
+      ids.flatMap((offerId) => {
+        const o = s.decisions.catalogue.byId.get(offerId);
+        return o ? [{ offerId, cost: offerCostOf(s, offerId), discountPct: discountPctOf(o), retentionEffect: o.retentionEffect }] : [];
+      });
+    const scan = async (segment: readonly FeatureFilter[], offerIds: readonly string[]): Promise<ScannedCustomer[]> => {
       const live = intelligence.live();
       if (!live) return [];
       const out: ScannedCustomer[] = [];
@@ -93,7 +99,8 @@ export function operatorFlows(
           customerId: id,
           churn: score.churn,
           value: score.clv,
-          acceptance: s.decisions.learner.mean('retain-10', contextKeyOf('app', score.churn)),
+          acceptance: s.decisions.learner.mean(offerIds[0] ?? CHURN_SCAN_OFFER, contextKeyOf('app', score.churn)),
+          acceptanceByOffer: Object.fromEntries(offerIds.map((o) => [o, s.decisions.learner.mean(o, contextKeyOf('app', score.churn))])),
           // What policy segments may read (docs/filters.md): a few features and the scores.
           features: { arpu_3m: f[FEATURE_INDEX.arpu_3m], is_prepaid: f[FEATURE_INDEX.is_prepaid], tenure_days: f[FEATURE_INDEX.tenure_days], churn: score.churn, clv: score.clv },
         });
@@ -103,6 +110,11 @@ export function operatorFlows(
     const churnPrevention = churnPreventionWorkflow({
       guarded: () => s.guarded,
       scan,
+      policy: async () => {
+        const p = await s.churnPolicy.get();
+        const offers = policyOffers(p.offers);
+        return { minChurn: p.floor, minValue: p.minValue, budget: p.budget, controlShare: p.controlShare, ...(offers.length ? { offers } : {}) };
+      },
       simulate: async (summary) => {
         const offer = s.decisions.catalogue.byId.get(summary.offerId);
         const [result] = await simulate(liveTwinSource(s.twins, intelligence), [
@@ -189,22 +201,33 @@ export function operatorFlows(
         }) as AnyWorkflowDefinition,
       );
     }
-    const retentionBudget = options.retentionBudget ?? 0;
+    // Proactive scans are anchored at the first one (made as soon as a model serves), then one per
+    // cadence of the policy: a fresh server acts within its first simulated day, not at an epoch boundary.
+    const anchors = recordDocuments<{ at: number }>(s.records, 'settings');
     const scheduleChurnPrevention = async (): Promise<string | undefined> => {
-      if (retentionBudget <= 0 || !intelligence.live() || !s.decisions.catalogue.byId.has(CHURN_SCAN_OFFER)) return undefined;
-      const { periodId, scanAt } = nextScanPeriod(clock.now(), CHURN_SCAN_PERIOD_MS);
+      const policy = await s.churnPolicy.get();
+      if (policy.budget <= 0 || !intelligence.live()) return undefined;
+      const offers = policyOffers(policy.offers);
+      if (offers.length === 0) return undefined;
+      const now = clock.now();
+      const anchor = (await anchors.get(CHURN_SCAN_ANCHOR_ID))?.at ?? (await anchors.put(CHURN_SCAN_ANCHOR_ID, { at: now }), now);
+      const cadenceMs = policy.cadenceDays * DAY_MS;
+      const scanAt = anchor + Math.ceil(Math.max(0, now - anchor) / cadenceMs) * cadenceMs;
+      const periodId = new Date(scanAt).toISOString().slice(0, 16).replace(/[:T]/g, '-');
       const input: ChurnPreventionInput = {
         periodId,
         scanAt,
-        horizonMs: CHURN_SCAN_PERIOD_MS,
-        budget: retentionBudget,
-        controlShare: 0.1,
+        horizonMs: cadenceMs,
+        budget: policy.budget,
+        controlShare: policy.controlShare,
         seed: 1,
-        offer: { offerId: CHURN_SCAN_OFFER, cost: offerCostOf(s, CHURN_SCAN_OFFER), discountPct: discountPctOf(s.decisions.catalogue.byId.get(CHURN_SCAN_OFFER)!) },
+        offer: offers[0],
+        offers,
+        usePolicy: true,
         contactCost: 0.05,
-        retentionEffect: s.decisions.catalogue.byId.get(CHURN_SCAN_OFFER)!.retentionEffect,
-        minChurn: 0.2,
-        minValue: 0,
+        retentionEffect: offers[0].retentionEffect ?? 0.3,
+        minChurn: policy.floor,
+        minValue: policy.minValue,
       };
       const started = await s.workflows.start(CHURN_PREVENTION_WORKFLOW_ID, input, { workflowId: churnPreventionWorkflowId(periodId) });
       return started.workflowId;

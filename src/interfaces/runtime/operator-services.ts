@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../agents/flows/alarm-inbox.js';
+import { churnPolicySettings, DEFAULT_CHURN_PREVENTION_POLICY, type ChurnPolicySettings } from '../../agents/flows/churn-prevention-policy.js';
 import { connectorExecutor } from '../../agents/flows/connector-executor.js';
 import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
 import { reportingExecutor } from '../../agents/governance/action-report.js';
@@ -52,6 +53,8 @@ export interface OperatorServices {
   readonly records: RecordStore;
   /** The alarms network systems sent in (TMF642), the feed service operations watches. */
   readonly alarms: AlarmInbox;
+  /** The proactive churn prevention's policy (floor, budget, offers, cadence), as the operator edits it. */
+  readonly churnPolicy: ChurnPolicySettings;
   /** Approves or rejects an approval and wakes the workflow that asked for it, if any. */
   decideApproval(id: string, decision: { approve: boolean; by: Actor; reason: string }): Promise<GuardedResult>;
 }
@@ -80,6 +83,8 @@ export interface OperatorServicesOptions {
    * many times longer in operator time, so that they last real seconds.
    */
   readonly timeScale?: number;
+  /** Budget per run of the proactive churn-prevention scan until a policy is set (`--retention-budget`; 0 turns it off). */
+  readonly retentionBudget?: number;
   readonly log: (line: string) => void;
 }
 
@@ -205,6 +210,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     workflows,
     records,
     alarms,
+    churnPolicy: churnPolicySettings(recordDocuments(records, 'settings'), { ...DEFAULT_CHURN_PREVENTION_POLICY, budget: o.retentionBudget ?? DEFAULT_CHURN_PREVENTION_POLICY.budget }, () => [...decisions.catalogue.byId.keys()]),
     async decideApproval(id, d) {
       const item = await approvals.get(id);
       if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}; GET /approvals lists the pending ones`);

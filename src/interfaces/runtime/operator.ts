@@ -104,7 +104,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     intelligence,
     world,
     timeScale,
-    flows: operatorFlows(world, intelligence, clock, { retentionBudget: o.retentionBudget, humanTimeScale: timeScale }),
+    retentionBudget: o.retentionBudget,
+    flows: operatorFlows(world, intelligence, clock, { humanTimeScale: timeScale }),
     log: o.log,
   });
   const { services } = running;
