@@ -57,6 +57,11 @@ type Halt = { kind: 'suspend'; wakeAt: number } | { kind: 'abort'; error: Twinlo
 
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 const json = (value: unknown): string => JSON.stringify(value ?? null);
+/**
+ * How long a failing run waits for parallel sibling steps still acting, to undo what they did
+ * too; a step that has not answered by then (one without a timeout) is left as it is.
+ */
+const SIBLING_WAIT_MS = 60_000;
 /** A child's completion nudges its parent; this is only the fallback re-check, in case a nudge is lost. */
 const CHILD_RECHECK_MS = 60_000;
 
@@ -66,6 +71,10 @@ export class RunExecution {
   private readonly signals = new Map<string, SignalRecord>();
   private readonly occurrences = new Map<string, number>();
   private readonly done: Done[] = [];
+  /** Step attempts under way (with the journaling of their outcome): a failing run waits for them. */
+  private readonly attempting = new Set<Promise<unknown>>();
+  /** Set once the run fails: no step starts after it. */
+  private failing = false;
   private halt: Halt | null = null;
   private onHalt: (h: Halt) => void = () => undefined;
 
@@ -113,6 +122,16 @@ export class RunExecution {
 
   /** Saga: undo the completed steps in reverse order, each undo journaled so a restart skips it. */
   private async fail(error: TwinloopError): Promise<ExecutionEnd> {
+    // A parallel sibling may still be acting: wait for it, so that what it did is undone too.
+    this.failing = true;
+    let waited = false;
+    const settle = async () => {
+      while (!waited && this.attempting.size > 0) await Promise.allSettled([...this.attempting]);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settle(), new Promise((r) => (timer = setTimeout(r, SIBLING_WAIT_MS)))]);
+    clearTimeout(timer);
+    waited = true;
     const undoable = this.done.filter((d) => d.step.compensate);
     if (undoable.length > 0) {
       await this.host.journal.suspend(this.run.id, this.lease, { status: 'compensating', wakeAt: this.host.now(), now: this.host.now(), error: error.message, keepLease: true });
@@ -166,7 +185,7 @@ export class RunExecution {
 
   /** Journal trouble (a lost lease, a database down) abandons the execution: recovery picks the run up again. */
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
-    if (this.halt) return never();
+    if (this.halt || this.failing) return never();
     if (this.host.stopping()) return this.stop({ kind: 'suspend', wakeAt: this.host.now() });
     try {
       return await work();
@@ -231,13 +250,24 @@ export class RunExecution {
     const attempt = (rec?.attempts ?? 0) + 1;
     if (atMostOnce) await this.save({ key, stepId: step.id, stepVersion: step.version, status: 'started', attempts: attempt, output: null, error: null, dueAt: null });
     this.host.emit({ type: 'step-starting', runId: this.run.id, stepKey: key, attempt });
-    const r = await this.attempt(step, input, { workflowId: this.run.id, stepKey: key, idempotencyKey: `${this.run.id}:${key}`, attempt });
-    if (r.status === 'ok') {
-      await this.save({ key, stepId: step.id, stepVersion: step.version, status: 'succeeded', attempts: attempt, output: json(r.value), error: null, dueAt: null });
-      d.output = r.value;
-      this.done.push(d);
-      return r.value;
+    // The attempt and the journaling of its success are one unit a failing run waits for.
+    const settled = (async () => {
+      const r = await this.attempt(step, input, { workflowId: this.run.id, stepKey: key, idempotencyKey: `${this.run.id}:${key}`, attempt });
+      if (r.status === 'ok') {
+        await this.save({ key, stepId: step.id, stepVersion: step.version, status: 'succeeded', attempts: attempt, output: json(r.value), error: null, dueAt: null });
+        d.output = r.value;
+        this.done.push(d);
+      }
+      return r;
+    })();
+    this.attempting.add(settled);
+    let r: Awaited<typeof settled>;
+    try {
+      r = await settled;
+    } finally {
+      this.attempting.delete(settled);
     }
+    if (r.status === 'ok') return r.value;
     if (r.status === 'rejected') return this.failStep(d, 'rejected', r.reason, attempt);
     // An at-most-once step that threw or timed out may have acted: it is not tried again.
     if (r.status === 'crashed' && atMostOnce) return this.failStep(d, 'interrupted', r.reason, attempt);

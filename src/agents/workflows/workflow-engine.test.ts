@@ -114,6 +114,25 @@ describe('workflow engine', () => {
     expect(steps.filter((s) => s.key.endsWith('~undo') && s.status === 'succeeded').map((s) => s.key).sort()).toEqual(['a~undo', 'b~undo', 'c~undo']);
   });
 
+  it('compensates a parallel sibling step that finishes after another step failed the run', async () => {
+    const undone: string[] = [];
+    const slow: StepDefinition<number, string> = {
+      id: 'slow',
+      version: 1,
+      run: async () => (await new Promise((r) => setTimeout(r, 50)), ok('slow-made')),
+      compensate: async (_i, made) => void undone.push(String(made)),
+    };
+    const fails: StepDefinition<number, string> = { id: 'fails', version: 1, run: async () => rejected('refused') };
+    engine.register({ id: 'parallel', version: 1, parseInput: Number, run: (ctx, n) => Promise.all([ctx.step(slow, n), ctx.step(fails, n)]) });
+    await engine.start('parallel', 0, { workflowId: 'p' });
+    await engine.runOnce();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(undone).toEqual(['slow-made']);
+    expect((await engine.get('p'))?.status).toBe('failed');
+    const { steps } = await journal.loadHistory('p');
+    expect(steps.filter((s) => s.key.endsWith('~undo')).map((s) => [s.key, s.status])).toEqual([['slow~undo', 'succeeded']]);
+  });
+
   it('does not re-run an at-most-once step interrupted by a crash: it fails and compensates', async () => {
     let charges = 0;
     const undone: string[] = [];
