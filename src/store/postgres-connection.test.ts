@@ -28,9 +28,16 @@ async function withAdmin<T>(url: string, body: (admin: pg.Client) => Promise<T>)
   }
 }
 
-/** Waits until `find` sees a backend, then terminates it. */
+/**
+ * Waits until `find` sees a backend, then terminates it. The wait is long (30 s) because on a
+ * loaded CI machine the append can take seconds to reach its lock; it ends as soon as it does.
+ */
 async function terminateWhen(admin: pg.Client, find: string): Promise<number> {
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    // Inside a transaction pg_stat_activity is read once and then kept: clear it or every poll
+    // sees the first one (the append not yet at its lock).
+    await admin.query('SELECT pg_stat_clear_snapshot()');
     const { rows } = await admin.query<{ pid: number }>(find);
     if (rows.length) {
       await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
@@ -79,7 +86,7 @@ describePostgres('PostgreSQL connections terminated under a transaction', (url) 
         await admin.query('BEGIN');
         await admin.query(`SELECT pg_advisory_xact_lock(${lockKey})`);
         const append = store.append([event('cut-off')]).then(() => null, (err: unknown) => err);
-        await terminateWhen(admin, `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%twinloop.append.%' AND pid <> pg_backend_pid()`);
+        await terminateWhen(admin, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%twinloop.append.%' AND pid <> pg_backend_pid()`);
         const failure = await append;
         await admin.query('ROLLBACK');
         return failure;
