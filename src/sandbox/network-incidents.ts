@@ -13,6 +13,10 @@ const IMPACT_WEIGHT = { outage: 1, degradation: 0.6, congestion: 0.4 } as const;
 export function cellId(cell: number): string {
   return 'cell-' + cell;
 }
+/** The id the alarm feed gives an incident's alarm (`INC-7` → `ALM-7`). */
+export function alarmIdOf(incidentId: string): string {
+  return 'ALM-' + incidentId.slice(4);
+}
 /** The site a cell belongs to (cells are numbered site by site). */
 export function siteId(cell: number, cellsPerSite: number): string {
   return 'site-' + Math.floor(cell / cellsPerSite);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { alarmsBench } from './alarms-bench.js';
+import { assuranceBench } from './assurance-bench.js';
 import { backfillBench } from './backfill-bench.js';
 import { decideBench } from './decide-bench.js';
 import { ingestBench } from './ingest-bench.js';
@@ -14,7 +15,7 @@ import { upliftBench } from './uplift-bench.js';
 import { workflowBench } from './workflow-bench.js';
 
 /** Every benchmark, in the order `twinloop bench --help` lists them (BENCHMARKS.md's order). */
-const BENCHES = [ingestBench, sandboxBench, backfillBench, modelBench, scoringBench, upliftBench, decideBench, simulateBench, workflowBench, onboardingBench, alarmsBench, overloadBench, tmfBench];
+const BENCHES = [ingestBench, sandboxBench, backfillBench, modelBench, scoringBench, upliftBench, decideBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, tmfBench];
 
 /** Adds `twinloop bench` and one subcommand per benchmark. */
 export function registerBenchCommands(program: Command): Command {

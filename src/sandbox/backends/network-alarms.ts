@@ -1,6 +1,7 @@
 import { ok } from '../../domain/connectors/connector-result.js';
 import type { Alarm, NetworkAlarmsConnector } from '../../domain/connectors/network-alarms.js';
 import type { Incident } from '../world-state.js';
+import { alarmIdOf } from '../network-incidents.js';
 import type { WorldEngine } from '../world-engine.js';
 import type { BackendRuntime } from './backend-runtime.js';
 
@@ -15,7 +16,7 @@ const CAUSE: Record<Incident['impact'], { type: Alarm['alarmType']; cause: strin
 export function alarmOf(inc: Incident, nowMs: number): Alarm {
   const cleared = inc.endMs <= nowMs;
   const alarm: Alarm = {
-    id: 'ALM-' + inc.id.slice(4),
+    id: alarmIdOf(inc.id),
     alarmType: CAUSE[inc.impact].type,
     perceivedSeverity: cleared ? 'cleared' : SEVERITY[inc.severity],
     probableCause: CAUSE[inc.impact].cause,

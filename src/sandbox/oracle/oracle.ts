@@ -4,6 +4,7 @@ import { STATUS_ACTIVE, RESPONSE_TYPE_ORDER } from '../population.js';
 import type { ResponseType } from '../world-config.js';
 import { acceptedMultiplier, acceptProbability } from '../world-effects.js';
 import { internalsOf } from '../world-internals.js';
+import { alarmIdOf } from '../network-incidents.js';
 import { DAY_MS } from '../../domain/time.js';
 
 /** The true effect of one offer on one customer's churn over the next month. */
@@ -54,6 +55,20 @@ export interface SandboxOracle {
   applicant(applicantId: string): ApplicantTruth | undefined;
   /** Monthly churn rate the world's intercept was solved for, and the intercept. */
   churnCalibration(): { targetMonthlyRate: number; intercept: number };
+  /** The network incidents started so far, each with the customers it really touched. */
+  incidents(): IncidentTruth[];
+}
+
+/** What an incident really was: its alarm's id in the world's feed, its cell, its time, whom it touched. */
+export interface IncidentTruth {
+  alarmId: string;
+  cellId: string;
+  siteId: string;
+  impact: 'outage' | 'degradation' | 'congestion';
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  startMs: number;
+  endMs: number;
+  touched: string[];
 }
 
 /** The oracle of a world made by `createSandboxWorld`. */
@@ -108,5 +123,9 @@ export function createOracle(world: object): SandboxOracle {
     customerIds: () => w.pop.customerIds.slice(0, w.pop.size),
     applicant: (applicantId) => pool.truth(applicantId),
     churnCalibration: () => ({ targetMonthlyRate: w.cfg.churn.monthlyRate.target, intercept: w.intercept }),
+    incidents: () =>
+      w.incidents
+        .filter((inc) => inc.startMs <= w.clock.now())
+        .map((inc) => ({ alarmId: alarmIdOf(inc.id), cellId: inc.cellId, siteId: inc.siteId, impact: inc.impact, severity: inc.severity, startMs: inc.startMs, endMs: inc.endMs, touched: inc.touched.map((c) => w.pop.customerIds[c]) })),
   };
 }

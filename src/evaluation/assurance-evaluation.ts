@@ -1,0 +1,113 @@
+import { createOracle, type IncidentTruth } from '../sandbox/oracle/index.js';
+
+/**
+ * Service assurance judged against the sandbox's truth: for each network incident whose alarm
+ * service operations acted on, did it find the customers the incident really touched (precision
+ * and recall of the affected set), how fast did the first notice go out, were the touched
+ * customers told before they complained, and how long until the alarm cleared (MTTR). Only this
+ * module reads the incidents' truth (the oracle); the operator's side is what it observed.
+ */
+
+/** What service operations did about one alarm, as observed outside the sandbox. */
+export interface ObservedAlarm {
+  /** The alarm's id in the world's feed (the inbox's `externalAlarmId`). */
+  alarmId: string;
+  /** When the alarm reached the operator (ms, operator time). */
+  reportedMs: number;
+  /** When it cleared (ms), if it did. */
+  clearedMs?: number;
+  /** The customers the flow found affected. */
+  affected: readonly string[];
+  /** When each notified customer got the outage notice (ms). */
+  notifiedAt: ReadonlyMap<string, number>;
+}
+
+/** Figures per incident and over all of them. */
+export interface AssuranceReport {
+  incidents: number;
+  /** Share of incidents with at least one touched customer for which the flow found someone. */
+  foundShare: number;
+  /** Micro-averaged over incidents: found ∩ touched / found, found ∩ touched / touched. */
+  precision: number;
+  recall: number;
+  /** Median ms from the incident's start to the alarm reaching the operator, and to the first notice. */
+  medianTimeToDetectMs: number | null;
+  medianTimeToFirstNoticeMs: number | null;
+  /** Touched customers who complained about the incident, and the share of them notified before their first complaint. */
+  complainers: number;
+  notifiedBeforeComplaintShare: number | null;
+  /** Share of touched customers notified at all. */
+  notifiedShare: number;
+  /** Mean ms from the incident's start to the alarm's clear (MTTR), over cleared alarms. */
+  mttrMs: number | null;
+  perIncident: { alarmId: string; severity: IncidentTruth['severity']; touched: number; found: number; hit: number; timeToFirstNoticeMs: number | null }[];
+}
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * Judges the observed alarms against the world's incidents. `complaintsOf(customerId)` gives the
+ * times (ms) of a customer's network complaints (tickets), as the operator received them; a
+ * complaint counts for an incident when it falls between its start and a week after its end.
+ */
+export function evaluateAssurance(world: object, observed: readonly ObservedAlarm[], complaintsOf: (customerId: string) => readonly number[]): AssuranceReport {
+  const truth = new Map(createOracle(world).incidents().map((t) => [t.alarmId, t]));
+  let tp = 0;
+  let foundTotal = 0;
+  let touchedTotal = 0;
+  let withTouched = 0;
+  let foundSome = 0;
+  let complainers = 0;
+  let toldFirst = 0;
+  let notified = 0;
+  const detect: number[] = [];
+  const firstNotice: number[] = [];
+  const repair: number[] = [];
+  const perIncident: AssuranceReport['perIncident'] = [];
+  for (const o of observed) {
+    const t = truth.get(o.alarmId);
+    if (!t) continue;
+    const touched = new Set(t.touched);
+    const hit = o.affected.filter((c) => touched.has(c)).length;
+    tp += hit;
+    foundTotal += o.affected.length;
+    touchedTotal += touched.size;
+    if (touched.size > 0) {
+      withTouched++;
+      if (o.affected.length > 0) foundSome++;
+    }
+    detect.push(o.reportedMs - t.startMs);
+    const first = o.notifiedAt.size > 0 ? Math.min(...o.notifiedAt.values()) - t.startMs : null;
+    if (first !== null) firstNotice.push(first);
+    if (o.clearedMs !== undefined) repair.push(o.clearedMs - t.startMs);
+    for (const c of touched) {
+      const told = o.notifiedAt.get(c);
+      if (told !== undefined) notified++;
+      const complaint = complaintsOf(c).find((ms) => ms >= t.startMs && ms <= t.endMs + 7 * 86_400_000);
+      if (complaint === undefined) continue;
+      complainers++;
+      if (told !== undefined && told <= complaint) toldFirst++;
+    }
+    perIncident.push({ alarmId: o.alarmId, severity: t.severity, touched: touched.size, found: o.affected.length, hit, timeToFirstNoticeMs: first });
+  }
+  const mean = repair.length ? repair.reduce((a, b) => a + b, 0) / repair.length : null;
+  return {
+    incidents: perIncident.length,
+    foundShare: withTouched ? round3(foundSome / withTouched) : 0,
+    precision: foundTotal ? round3(tp / foundTotal) : 0,
+    recall: touchedTotal ? round3(tp / touchedTotal) : 0,
+    medianTimeToDetectMs: median(detect),
+    medianTimeToFirstNoticeMs: median(firstNotice),
+    complainers,
+    notifiedBeforeComplaintShare: complainers ? round3(toldFirst / complainers) : null,
+    notifiedShare: touchedTotal ? round3(notified / touchedTotal) : 0,
+    mttrMs: mean === null ? null : Math.round(mean),
+    perIncident,
+  };
+}

@@ -1,0 +1,194 @@
+import { join } from 'node:path';
+import { reportingExecutor } from '../../agents/governance/action-report.js';
+import { createAlarmInbox, forwardAlarms, type ReceivedAlarm } from '../../agents/flows/alarm-inbox.js';
+import { watchAlarms } from '../../agents/flows/alarm-watcher.js';
+import { AFFECTED_STEP_ID, serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
+import { serviceOpsExecutor, twinScores } from '../../agents/flows/service-ops-executor.js';
+import { createApprovalQueue } from '../../agents/governance/approval-queue.js';
+import { createAuditTrail } from '../../agents/governance/audit-trail.js';
+import { createGuardedExecutor, type ActionExecutor } from '../../agents/governance/guarded-executor.js';
+import { createWorkflowEngine } from '../../agents/workflows/index.js';
+import { ManualClock } from '../../domain/clock.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
+import { evaluateAssurance, type AssuranceReport, type ObservedAlarm } from '../../evaluation/assurance-evaluation.js';
+import { createSandboxWorld, WORLD_NAMES, type WorldConfig } from '../../sandbox/index.js';
+import { memoryDocuments } from '../../store/document-store.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
+import { openTwinService } from '../../twin/twin-service.js';
+import { intOption } from '../cli/cli-numbers.js';
+import { resolveWorld } from '../cli/sandbox-commands.js';
+import { inTempDir } from './bench-fixtures.js';
+import { defineBench } from './bench-harness.js';
+
+/**
+ * Benchmark: service assurance on a sandbox world, judged against its truth. A history is
+ * backfilled into twins (each learns its cells from its usage records), then the world runs live
+ * for `days` simulated days in steps of 5 minutes: its network system sends every alarm into the
+ * alarm inbox (TMF642's), the watcher starts service operations, which notifies, tickets and
+ * compensates through the guarded executor on the sandbox's back ends. At the end each alarm
+ * acted on is compared with the incident behind it (src/evaluation/assurance-evaluation.ts).
+ */
+
+/** Options of the bench. */
+export interface AssuranceBenchOptions {
+  config: WorldConfig;
+  seed: number;
+  /** Months of history first (what the twins learn their cells from). */
+  months: number;
+  /** Simulated days run live. */
+  days: number;
+  log?: (line: string) => void;
+}
+
+/** What the bench returns. */
+export interface AssuranceBenchResult extends Omit<AssuranceReport, 'perIncident'> {
+  customers: number;
+  cells: number;
+  days: number;
+  alarmsReceived: number;
+  alarmsActedOn: number;
+  notificationsSent: number;
+  compensations: number;
+  wallSeconds: number;
+}
+
+/** A live step: 5 simulated minutes (an alarm reaches the inbox at the end of the step it is raised in). */
+const STEP_MS = 5 * 60_000;
+/** Simulated ms per real ms of the manual live run (the step is then 250 real ms). */
+const SPEED = 3600;
+
+/** Runs the bench; see the module comment. */
+export async function benchAssurance(o: AssuranceBenchOptions): Promise<AssuranceBenchResult> {
+  const log = o.log ?? (() => undefined);
+  const t0 = performance.now();
+  return inTempDir('assurance-bench', async (dir) => {
+    const world = createSandboxWorld(o.config, o.seed, { latencyScale: 0 });
+    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'events') }), clock: world.clock });
+    const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: join(dir, 'governance') });
+    const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: join(dir, 'workflows') });
+    try {
+      const filled = await world.backfill({ months: o.months, sink: twins.intake });
+      await twins.intake.drained();
+      log(`backfill: ${filled.events} events; cells ${JSON.stringify(twins.engine.cells.size())}`);
+
+      // Network complaints as the operator receives them (ticket events), per customer.
+      const complaints = new Map<string, number[]>();
+      const detach = twins.intake.onApplied((batch) => {
+        for (const { event, time } of batch) {
+          if (event.kind !== 'ticket' || event.data.action !== 'opened' || event.data.category !== 'network') continue;
+          const list = complaints.get(event.customerId) ?? [];
+          complaints.set(event.customerId, [...list, time]);
+        }
+      });
+      const notifiedAt = new Map<string, Map<string, number>>();
+      let compensations = 0;
+      const inner = serviceOpsExecutor({ notifications: world.backends.notifications, billingAdjustments: world.backends.billingAdjustments, openTicket: async (r) => `TT-${r.id}` });
+      const executor: ActionExecutor = reportingExecutor(async (request, verdict) => {
+        const out = await inner(request, verdict);
+        const alarmId = request.params.alarmId;
+        if (out.ok && typeof alarmId === 'string' && request.customerId) {
+          if (request.actionClass === 'compensation') compensations++;
+          if (request.actionClass === 'communication' && request.params.templateId === 'network-incident-notice') {
+            const m = notifiedAt.get(alarmId) ?? new Map<string, number>();
+            if (!m.has(request.customerId)) m.set(request.customerId, world.clock.now());
+            notifiedAt.set(alarmId, m);
+          }
+        }
+        return out;
+      }, { sink: twins.intake, clock: world.clock });
+      // Service notices are not marketing: no monthly communication budget caps them.
+      const policyDoc = { ...DEFAULT_ACTION_POLICY, budgets: (DEFAULT_ACTION_POLICY.budgets ?? []).filter((x) => x.actionClass !== 'communication' && x.actionClass !== 'compensation') };
+      const guarded = createGuardedExecutor({ policy: parseActionPolicy(policyDoc), ledger: createBudgetLedger(gov), queue: createApprovalQueue(gov, world.clock), audit: createAuditTrail(gov, world.clock), executor, clock: world.clock });
+      const engine = createWorkflowEngine({ journal, workerId: 'assurance-bench', clock: world.clock, concurrency: 64 });
+      engine.register(serviceOperationsWorkflow({ guarded: () => guarded, cells: twins.engine.cells, scores: twinScores(twins.engine) }));
+
+      const inbox = createAlarmInbox({ store: memoryDocuments<ReceivedAlarm>(), clock: world.clock });
+      const stopForwarding = forwardAlarms(world.backends.networkAlarms, inbox, { sourceSystemId: 'sandbox-oss', now: () => world.clock.now(), maxAgeMs: 3_600_000, onError: (err, a) => log(`forward ${a.id}: ${err.message}`) });
+      const watcher = watchAlarms({ alarms: inbox, engine, onError: (err, a) => log(`watcher ${a.id}: ${err.message}`) });
+
+      const real = new ManualClock(0);
+      const live = world.startLive({ speed: SPEED, sink: twins.intake, realClock: real, manual: true });
+      const steps = Math.round((o.days * 86_400_000) / STEP_MS);
+      for (let i = 0; i < steps; i++) {
+        real.advance(STEP_MS / SPEED);
+        await live.tick();
+        await twins.intake.drained();
+        await watcher.idle();
+        while ((await engine.runOnce()) > 0) await watcher.idle();
+        if ((i + 1) % 288 === 0) log(`day ${(i + 1) / 288}: ${inbox.all().length} alarms in, ${notifiedAt.size} notified`);
+      }
+      await live.stop();
+      stopForwarding();
+      watcher.stop();
+      await watcher.idle();
+      detach();
+
+      const observed: ObservedAlarm[] = [];
+      let acted = 0;
+      for (const a of inbox.all()) {
+        if (a.sourceSystemId !== 'sandbox-oss' || !a.externalAlarmId) continue;
+        const step = (await journal.loadHistory(a.id)).steps.find((s) => s.key === AFFECTED_STEP_ID);
+        if (!step?.output) continue;
+        acted++;
+        observed.push({
+          alarmId: a.externalAlarmId,
+          reportedMs: Date.parse(a.reportingTime),
+          ...(a.clearedTime ? { clearedMs: Date.parse(a.clearedTime) } : {}),
+          affected: JSON.parse(step.output) as string[],
+          notifiedAt: notifiedAt.get(a.id) ?? new Map(),
+        });
+      }
+      const { perIncident, ...report } = evaluateAssurance(world, observed, (id) => complaints.get(id) ?? []);
+      const missed = perIncident.filter((p) => p.touched > 0 && p.found === 0).map((p) => p.alarmId);
+      if (missed.length) log(`incidents with touched customers and none found: ${missed.join(', ')}`);
+      return {
+        customers: o.config.population.customers,
+        cells: o.config.network.cells,
+        days: o.days,
+        alarmsReceived: inbox.all().length,
+        alarmsActedOn: acted,
+        ...report,
+        notificationsSent: [...notifiedAt.values()].reduce((n, m) => n + m.size, 0),
+        compensations,
+        wallSeconds: Math.round((performance.now() - t0) / 100) / 10,
+      };
+    } finally {
+      await journal.close();
+      await gov.close();
+      await twins.close({ checkpoint: false });
+    }
+  });
+}
+
+const minutes = (ms: number | null) => (ms === null ? '-' : `${(ms / 60_000).toFixed(1)} min`);
+const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
+
+/** The human summary of `bench assurance`. */
+export function formatAssuranceBench(r: AssuranceBenchResult): string {
+  return [
+    `${r.customers} customers on ${r.cells} cells, ${r.days} days live: ${r.alarmsReceived} alarms in, ${r.alarmsActedOn} acted on (${r.incidents} incidents judged)`,
+    `affected customers found for ${pct(r.foundShare)} of incidents; affected sets: precision ${r.precision}, recall ${r.recall}`,
+    `time to detect (median) ${minutes(r.medianTimeToDetectMs)}, to first notice ${minutes(r.medianTimeToFirstNoticeMs)}; MTTR ${minutes(r.mttrMs)}`,
+    `touched customers notified ${pct(r.notifiedShare)}; of ${r.complainers} who complained, notified first ${pct(r.notifiedBeforeComplaintShare)}`,
+    `${r.notificationsSent} notices, ${r.compensations} compensations, ${r.wallSeconds.toFixed(1)} s`,
+  ].join('\n');
+}
+
+/** `bench assurance`: service operations judged against the sandbox's truth. */
+export const assuranceBench = defineBench({
+  name: 'assurance',
+  description: "service assurance: alarms in through the inbox, affected customers found and told, judged against the sandbox's truth",
+  options: [
+    { flags: '--world <name>', description: `built-in world: ${WORLD_NAMES.join(', ')}`, default: 'default' },
+    { flags: '--config <file>', description: 'world configuration (JSON; may "extends" a built-in world)' },
+    { flags: '--customers <n>', description: "population (overrides the world's)", parse: intOption('--customers', 10), default: 3_000 },
+    { flags: '--months <n>', description: 'months of history backfilled first', parse: intOption('--months', 1), default: 1 },
+    { flags: '--days <n>', description: 'simulated days run live', parse: intOption('--days', 1), default: 30 },
+    { flags: '--seed <n>', description: 'world seed', parse: intOption('--seed', 0), default: 1 },
+  ],
+  run: (o: { world: string; config?: string; customers: number; months: number; days: number; seed: number }, { log }) =>
+    benchAssurance({ config: resolveWorld({ config: o.config, world: o.world, customers: o.customers }), seed: o.seed, months: o.months, days: o.days, log }),
+  summary: formatAssuranceBench,
+});

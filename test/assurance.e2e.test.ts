@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { benchAssurance } from '../src/interfaces/bench/assurance-bench.js';
+import { loadWorldDocument } from '../src/sandbox/index.js';
+
+describe('service assurance against the sandbox truth', () => {
+  it("finds every incident's customers from their usage cells, tells them, and reports the figures", async () => {
+    const config = loadWorldDocument({ extends: 'small', population: { customers: 600 }, network: { cells: 20, incidents: { perCellPerMonth: 4 } } });
+    const r = await benchAssurance({ config, seed: 3, months: 1, days: 3 });
+    expect(r.alarmsActedOn).toBeGreaterThanOrEqual(3);
+    expect(r.incidents).toBe(r.alarmsActedOn);
+    // Home customers are always found (every one of them is touched); visitors only sometimes are.
+    expect(r.foundShare).toBeGreaterThanOrEqual(0.95);
+    expect(r.recall).toBeGreaterThanOrEqual(0.95);
+    expect(r.precision).toBeGreaterThan(0.2);
+    expect(r.notifiedShare).toBeGreaterThanOrEqual(0.9);
+    // Acted on at or after the raise, within the step the alarm arrived in.
+    expect(r.medianTimeToFirstNoticeMs).not.toBeNull();
+    expect(r.medianTimeToFirstNoticeMs!).toBeGreaterThanOrEqual(0);
+    expect(r.medianTimeToFirstNoticeMs!).toBeLessThanOrEqual(5 * 60_000);
+    expect(r.mttrMs).toBeGreaterThan(0);
+  }, 120_000);
+});
