@@ -161,6 +161,21 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, 120_000);
 
+  it('a data scientist promotes a challenger model and it serves', async () => {
+    const trained = await api<{ id: string; status: string }>('POST', '/models/train', { cutoffs: 3 });
+    expect(trained.status).toBe(201);
+    expect(trained.body.status).toBe('challenger');
+    const page = await signedIn('dana', 'data_scientist', '/console/models');
+    const row = page.locator('tr', { hasText: trained.body.id }).first();
+    await row.waitFor({ timeout: 20_000 });
+    await row.getByRole('button', { name: 'Promote' }).click();
+    await seen(page, '[role=status]', `${trained.body.id} is now the champion`);
+    const { items } = (await api<{ items: { id: string; status: string }[] }>('GET', '/models')).body;
+    expect(items.find((v) => v.id === trained.body.id)?.status).toBe('champion');
+    expect(operator.intelligence.live()?.model.id).toBe(trained.body.id);
+    await page.context().close();
+  }, 180_000);
+
   it('loads every page, with no serious or critical accessibility violation; photographs each and measures its first load', async () => {
     const someone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=1')).body.items[0].customerId;
     // Each page, and what shows that its data arrived.
@@ -170,6 +185,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
       { name: 'customer', path: `/console/customers/${someone}`, ready: ['[data-testid=timeline] li'] },
       { name: 'agent-desktop', path: '/console/assist', ready: ['[data-testid=desktop-status]', 'listening'] },
       { name: 'approvals', path: '/console/approvals', ready: ['main h1', 'Approvals'] },
+      { name: 'models', path: '/console/models', ready: ['table tbody tr'] },
+      { name: 'audit', path: '/console/audit', ready: ['table tbody tr'] },
     ];
     const firstLoad: Record<string, number> = {};
     const violations: string[] = [];

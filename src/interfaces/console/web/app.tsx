@@ -5,8 +5,10 @@ import { eventTime } from './format';
 import { IdentityContext, may, useIdentitySource, type Identity } from './identity';
 import { AgentDesktop } from './pages/agent-desktop';
 import { Approvals } from './pages/approvals';
+import { Audit } from './pages/audit';
 import { Customer } from './pages/customer';
 import { Customers } from './pages/customers';
+import { Models } from './pages/models';
 import { Overview } from './pages/overview';
 import { interceptLinks, useLocation } from './router';
 import { useJson } from './use-json';
@@ -22,6 +24,8 @@ const NAV: readonly { path: string; label: string; needs: string }[] = [
   { path: '/console/customers', label: 'Customers', needs: 'twins:read' },
   { path: '/console/assist', label: 'Agent desktop', needs: 'assist:use' },
   { path: '/console/approvals', label: 'Approvals', needs: 'approvals:read' },
+  { path: '/console/models', label: 'Models', needs: 'models:read' },
+  { path: '/console/audit', label: 'Audit', needs: 'audit:read' },
 ];
 
 function page(path: string, search: string): { title: string; body: ComponentChildren } {
@@ -34,6 +38,8 @@ function page(path: string, search: string): { title: string; body: ComponentChi
     return { title: `Customer ${id}`, body: <Customer key={id + search} id={id} /> };
   }
   if (path === '/console/approvals') return { title: 'Approvals', body: <Approvals /> };
+  if (path === '/console/models') return { title: 'Models', body: <Models /> };
+  if (path === '/console/audit') return { title: 'Audit trail', body: <Audit /> };
   return {
     title: 'Not found',
     body: (
