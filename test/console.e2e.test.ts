@@ -39,9 +39,9 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
   /** Script errors of any page: a page that throws fails the test it was opened in. */
   const pageErrors: string[] = [];
 
-  /** The API as the first start's admin (the test's own set-up and its checks of the server). */
-  async function api<T = Json>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const headers: Record<string, string> = { authorization: `Bearer ${operator.firstAdminKey!.key}` };
+  /** The API as the first start's admin (the test's own set-up and its checks of the server), or as the holder of `key`. */
+  async function api<T = Json>(method: string, path: string, body?: unknown, key = operator.firstAdminKey!.key): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = { authorization: `Bearer ${key}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as T };
@@ -55,13 +55,23 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
    * sign-in page (the link the first start prints, `/sign-in#key=…`) for a session cookie in
    * their own browser context; the page then opens `path`.
    */
+  const keys = new Map<string, string>();
+  /** The API key of `subject` with `role`, made once. */
+  async function keyOf(subject: string, role: string): Promise<string> {
+    if (!keys.has(subject)) {
+      const created = await api<{ key: string }>('POST', '/keys', { subject, role });
+      expect(created.status, `a ${role} key for ${subject}`).toBe(201);
+      keys.set(subject, created.body.key);
+    }
+    return keys.get(subject)!;
+  }
+
   async function signedIn(subject: string, role: string, path: string): Promise<Page> {
-    const created = await api<{ key: string }>('POST', '/keys', { subject, role });
-    expect(created.status, `a ${role} key for ${subject}`).toBe(201);
+    const key = await keyOf(subject, role);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
-    await page.goto(`${base}/sign-in?next=${encodeURIComponent(path)}#key=${created.body.key}`);
+    await page.goto(`${base}/sign-in?next=${encodeURIComponent(path)}#key=${key}`);
     await page.waitForURL(`${base}${path}`, { timeout: 20_000 });
     await seen(page, '.who', subject);
     return page;
@@ -123,6 +133,11 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
       return items.find((i) => i.kind === 'offer' && i.event.data.offerId === offer.actionId && i.event.data.action === 'presented') ? true : undefined;
     }, 20_000);
     expect(presented).toBe(true);
+    // The agent, signed in, is the actor the audit trail records for it.
+    // (The desktop's card is its own decision, made when it joined: found by customer and offer.)
+    const trail = (await api<{ entry: { type: string; requestId: string; actor: { kind: string; id: string }; action: { customerId: string } } }[]>('GET', '/audit?limit=1000')).body;
+    const requested = trail.filter((r) => r.entry.type === 'action.requested' && r.entry.action.customerId === customerId && r.entry.requestId.endsWith(`:${offer.actionId}`));
+    expect(requested.map((r) => r.entry.actor)).toEqual([{ kind: 'human', id: 'agent-e2e' }]);
 
     // And the agent sees it there: the customer's page, from the card.
     await card.getByRole('link', { name: customerId }).click();
@@ -133,8 +148,9 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
 
   it('a supervisor approves a credit another person asked for, and cannot approve their own', async () => {
     const customerId = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=5')).body.items[2].customerId;
-    const credit = (by: string, summary: string) => ({ actionClass: 'credit', channel: 'call', customerId, cost: 80, actor: { kind: 'human', id: by }, why: { summary } });
-    const asked = (await api<{ status: string; approvalId: string }>('POST', '/actions', credit('alice', 'billed twice for roaming'))).body;
+    // Each request is made with its asker's own key: the server takes the actor from the credential.
+    const credit = (summary: string) => ({ actionClass: 'credit', channel: 'call', customerId, cost: 80, why: { summary } });
+    const asked = (await api<{ status: string; approvalId: string }>('POST', '/actions', credit('billed twice for roaming'), await keyOf('alice', 'care_agent'))).body;
     expect(asked.status).toBe('pending-approval');
 
     const page = await signedIn('bob', 'supervisor', '/console/approvals');
@@ -148,13 +164,13 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(decided).toMatchObject({ status: 'approved', decidedBy: 'bob', reason: 'matches the two roaming lines on the bill' });
 
     // Bob's own request: the page offers no decision, and the server refuses one (four eyes).
-    const own = (await api<{ approvalId: string }>('POST', '/actions', credit('bob', 'goodwill after an outage'))).body;
+    const own = (await api<{ approvalId: string }>('POST', '/actions', credit('goodwill after an outage'), await keyOf('bob', 'supervisor'))).body;
     await page.reload();
     const mine = page.locator('[data-testid=approval]', { hasText: 'goodwill after an outage' }).first();
     await mine.waitFor({ timeout: 20_000 });
     expect(await mine.locator('[data-testid=own-request]').count()).toBe(1);
     expect(await mine.getByRole('button', { name: 'Approve' }).count()).toBe(0);
-    const refused = await api<{ error: { message: string } }>('POST', `/approvals/${own.approvalId}/approve`, { by: 'bob', reason: 'fine by me' });
+    const refused = await api<{ error: { message: string } }>('POST', `/approvals/${own.approvalId}/approve`, { reason: 'fine by me' }, await keyOf('bob', 'supervisor'));
     expect(refused.status).toBe(403);
     expect(refused.body.error.message).toMatch(/four eyes/);
     expect((await api<{ status: string }>('GET', `/approvals/${own.approvalId}`)).body.status).toBe('pending');

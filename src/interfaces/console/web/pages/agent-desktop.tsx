@@ -16,12 +16,12 @@ const OUTCOME: Readonly<Record<GuardedResult['status'], string>> = {
   failed: 'Failed',
 };
 
-function ActionRow({ action, agentId }: { action: AssistAction; agentId: string }) {
+function ActionRow({ action }: { action: AssistAction }) {
   const [state, setState] = useState<{ busy: boolean; result?: GuardedResult; error?: string }>({ busy: false });
   const accept = () => {
     if (!action.decisionId) return;
     setState({ busy: true });
-    postJson<GuardedResult>(`/decisions/${seg(action.decisionId)}/accept`, { agentId, actionId: action.actionId }).then(
+    postJson<GuardedResult>(`/decisions/${seg(action.decisionId)}/accept`, { actionId: action.actionId }).then(
       (result) => setState({ busy: false, result }),
       (err: Error) => setState({ busy: false, error: err.message }),
     );
@@ -66,7 +66,7 @@ function ActionRow({ action, agentId }: { action: AssistAction; agentId: string 
   );
 }
 
-function Card({ card, agentId }: { card: AssistCard; agentId: string }) {
+function Card({ card }: { card: AssistCard }) {
   const churn = card.summary?.scores?.churn;
   const p = churn?.probability ?? null;
   return (
@@ -89,7 +89,7 @@ function Card({ card, agentId }: { card: AssistCard; agentId: string }) {
       ) : (
         <ul class="actions">
           {card.actions.map((a) => (
-            <ActionRow key={a.actionId} action={a} agentId={agentId} />
+            <ActionRow key={a.actionId} action={a} />
           ))}
         </ul>
       )}
@@ -112,12 +112,12 @@ function Card({ card, agentId }: { card: AssistCard; agentId: string }) {
 /**
  * The agent desktop: the card of each interaction on the desktop's channel, live through
  * `/assist/stream` (a desktop joining mid-call first gets the cards of the calls open now).
- * Accepting an action posts the agent and the action to `/decisions/:id/accept`; the action
- * policy's answer is shown under it.
+ * Accepting an action posts it to `/decisions/:id/accept`, where the signed-in person is the
+ * actor; the action policy's answer is shown under it.
  */
 export function AgentDesktop() {
   const [channel, setChannel] = useState<(typeof CHANNELS)[number]>('call');
-  // The agent is the person using the console (signed in, or the name in the header).
+  // The stream names the desktop's person (the server acts as the credential's holder whatever it is told).
   const agentId = useIdentity().name;
   const [cards, setCards] = useState<AssistCard[]>([]);
   const [status, setStatus] = useState('connecting…');
@@ -161,7 +161,7 @@ export function AgentDesktop() {
       </form>
       {cards.length === 0 && <p class="muted">No {channel} in progress yet: a card appears here as soon as one starts.</p>}
       {cards.map((c) => (
-        <Card key={c.cardId} card={c} agentId={agentId} />
+        <Card key={c.cardId} card={c} />
       ))}
     </>
   );

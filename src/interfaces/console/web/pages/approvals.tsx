@@ -39,7 +39,7 @@ function Decide({ approval, onDone }: { approval: Approval; onDone(): void }) {
   if (own) return <p class="muted" data-testid="own-request">You asked for this action: another person must decide it (four eyes).</p>;
   const decide = (verb: 'approve' | 'reject') => {
     setBusy(true);
-    postJson<GuardedResult>(`/approvals/${seg(approval.id)}/${verb}`, { by: who.name, reason: reason.trim() }).then(
+    postJson<GuardedResult>(`/approvals/${seg(approval.id)}/${verb}`, { reason: reason.trim() }).then(
       (r) => {
         setResult({ text: `${verb === 'approve' ? 'Approved' : 'Rejected'}: ${r.status}, ${r.reason}`, ok: true });
         setBusy(false);
