@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ok, rejected } from '../../domain/connectors/connector-result.js';
+import { ok, rejected, transient } from '../../domain/connectors/connector-result.js';
 import type { CreditBureauConnector, CreditReport } from '../../domain/connectors/credit-bureau.js';
 import type { IdentityVerification, IdentityVerificationConnector } from '../../domain/connectors/identity-verification.js';
 import type { NotificationsConnector } from '../../domain/connectors/notifications.js';
@@ -7,7 +7,7 @@ import type { Order, OrderManagementConnector } from '../../domain/connectors/or
 import type { ProvisioningConnector, ProvisioningJob } from '../../domain/connectors/provisioning.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
-import { provisioningPollStep } from './provisioning-poll.js';
+import { PROVISIONING_POLL_RETRY, provisioningPollStep } from './provisioning-poll.js';
 
 /**
  * Customer onboarding as one durable flow: applicant → ID verification → credit check (deposit
@@ -175,19 +175,26 @@ export function onboardingWorkflow(deps: OnboardingDependencies): WorkflowDefini
     compensate: async (_req, order, ctx) => (order ? deps.orders.cancel({ orderId: order.orderId, idempotencyKey: ctx.idempotencyKey }) : undefined),
   };
 
+  // Activation completes asynchronously, possibly after the flow stopped waiting for it. The
+  // connector cannot deactivate a line: undoing an activation means a person releases the number.
+  // So the undo belongs to the request, not to the wait: it looks where the job stands (waiting,
+  // on the poll's schedule, while it is pending) and asks for the release once it completed.
   const activateLine: StepDefinition<{ orderId: string }, ProvisioningJob> = {
     id: ACTIVATE_LINE_STEP_ID,
     version: 1,
+    retry: PROVISIONING_POLL_RETRY,
     run: (req, ctx) => deps.provisioning.activate({ orderId: req.orderId, idempotencyKey: ctx.idempotencyKey }),
+    async compensate(_req, job, ctx) {
+      if (!job) return undefined;
+      const now = await deps.provisioning.status(job.provisioningId);
+      if (now.status !== 'ok') return now;
+      if (now.value.state === 'pending') return transient('activation_pending');
+      if (now.value.state === 'failed' || !now.value.customerId) return undefined;
+      return deps.notifications.send({ customerId: now.value.customerId, channel: 'human_task', purpose: 'care', templateId: 'release-number', idempotencyKey: ctx.idempotencyKey });
+    },
   };
 
-  // Activation completes asynchronously. The connector cannot deactivate a line: undoing it means
-  // a person releases the number.
-  const awaitActivation = provisioningPollStep<{ provisioningId: string }>(AWAIT_ACTIVATION_STEP_ID, deps.provisioning, 'activation', async (_req, job, ctx) =>
-    job?.customerId
-      ? deps.notifications.send({ customerId: job.customerId, channel: 'human_task', purpose: 'care', templateId: 'release-number', idempotencyKey: ctx.idempotencyKey })
-      : undefined,
-  );
+  const awaitActivation = provisioningPollStep<{ provisioningId: string }>(AWAIT_ACTIVATION_STEP_ID, deps.provisioning, 'activation');
 
   const sendWelcome: StepDefinition<{ customerId: string }, { notificationId: string }> = {
     id: SEND_WELCOME_STEP_ID,
