@@ -287,7 +287,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
 
     // The churn prevention policy: read, set, refused naming the field or the unknown offer.
     const churnPolicy = (await call('GET', '/churn-prevention/policy')).body as Record<string, unknown>;
-    expect(churnPolicy).toMatchObject({ offers: ['retain-10'], cadenceDays: 30 });
+    expect(churnPolicy).toMatchObject({ offers: ['retain-10', 'data-bonus'], cadenceDays: 30 });
     expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, floor: 0.1, offers: ['retain-10', 'retain-25'] })).body).toMatchObject({ floor: 0.1, offers: ['retain-10', 'retain-25'] });
     expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, floor: 2 })).body).toMatchObject({ error: { code: 'BAD_INPUT', message: expect.stringMatching(/^floor: /) } });
     expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, offers: ['free-phone'] })).body).toMatchObject({ error: { message: expect.stringMatching(/offers\.0: no offer "free-phone" in the catalogue/) } });

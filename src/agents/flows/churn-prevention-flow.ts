@@ -216,16 +216,20 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       // Each customer's best offer of the set. The planner's expected-value rule reads acceptance ×
       // churn × effect × value: the offer's own effect rides in the acceptance, the rule's effect is 1.
       const offerOf = new Map<string, ChurnOffer>();
-      const candidates: RetentionCandidate[] = above.map((c) => {
-        const options = offers.map((o) => {
+      const candidates: RetentionCandidate[] = above.flatMap((c) => {
+        // With per-offer acceptances, only the offers listed are open to the customer (eligibility).
+        const open = c.acceptanceByOffer ? offers.filter((o) => c.acceptanceByOffer![o.offerId] !== undefined) : offers;
+        if (open.length === 0) return [];
+        const options = open.map((o) => {
           const acceptance = c.acceptanceByOffer?.[o.offerId] ?? c.acceptance;
           const candidate = { customerId: c.customerId, churn: c.churn, value: c.value, acceptance: acceptance * (o.retentionEffect ?? input.retentionEffect), contactHarm: c.contactHarm, expectedCost: input.contactCost + o.cost * acceptance };
           return { o, candidate, score: targetingScore(candidate, { kind: 'expected-value', retentionEffect: 1 }) };
         });
         const best = options.reduce((a, b) => (b.score > a.score ? b : a));
         offerOf.set(c.customerId, best.o);
-        return best.candidate;
+        return [best.candidate];
       });
+      for (const c of above) if (!offerOf.has(c.customerId)) leftAlone.add('not-eligible', c.customerId);
       const plan = planRetention(candidates, input.budget, { kind: 'expected-value', retentionEffect: 1 });
       const planned = new Set(plan.chosen.map((c) => c.customerId));
       for (const c of candidates) {

@@ -14,7 +14,9 @@ import { simulate } from '../../simulation/index.js';
 import type { SandboxWorld } from '../../sandbox/index.js';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
-import { FEATURE_INDEX } from '../../twin/twin-features.js';
+import { FEATURE_COUNT, FEATURE_INDEX } from '../../twin/twin-features.js';
+import { DIRECTION_CODE, RULE_SLOT, RULE_VALUE_COUNT, UNKNOWN_REASON } from '../../decisioning/rule-compiler.js';
+import { CHANNELS } from '../../domain/events.js';
 import { twinIdsWhere } from '../../twin/twin-query.js';
 import { campaignDelivery, type CampaignDelivery } from './campaign-delivery.js';
 import { liveTwinSource, type OperatorServices } from './operator-services.js';
@@ -90,17 +92,26 @@ export function operatorFlows(
       const live = intelligence.live();
       if (!live) return [];
       const out: ScannedCustomer[] = [];
+      // Each offer only where its catalogue eligibility rule holds, read as an outbound contact in the app.
+      const offers = offerIds.flatMap((o) => s.decisions.catalogue.byId.get(o) ?? []);
+      const vals = new Float64Array(RULE_VALUE_COUNT);
       // Only the segment's customers are read (an intent's run); the proactive scan reads everyone.
       for (const id of twinIdsWhere(engine, segment, s.scoreFields)) {
         const score = live.scoreOf(id);
         if (!score?.active) continue;
         const f = engine.features(id)!;
+        vals.set(f.subarray(0, FEATURE_COUNT));
+        vals[RULE_SLOT.churn] = score.churn;
+        vals[RULE_SLOT.clv] = score.clv;
+        vals[RULE_SLOT.channel] = CHANNELS.indexOf('app');
+        vals[RULE_SLOT.direction] = DIRECTION_CODE.outbound;
+        vals[RULE_SLOT.reason] = UNKNOWN_REASON;
         out.push({
           customerId: id,
           churn: score.churn,
           value: score.clv,
           acceptance: s.decisions.learner.mean(offerIds[0] ?? CHURN_SCAN_OFFER, contextKeyOf('app', score.churn)),
-          acceptanceByOffer: Object.fromEntries(offerIds.map((o) => [o, s.decisions.learner.mean(o, contextKeyOf('app', score.churn))])),
+          acceptanceByOffer: Object.fromEntries(offers.filter((o) => o.eligible(vals)).map((o) => [o.id, s.decisions.learner.mean(o.id, contextKeyOf('app', score.churn))])),
           // What policy segments may read (docs/filters.md): a few features and the scores.
           features: { arpu_3m: f[FEATURE_INDEX.arpu_3m], is_prepaid: f[FEATURE_INDEX.is_prepaid], tenure_days: f[FEATURE_INDEX.tenure_days], churn: score.churn, clv: score.clv },
         });
@@ -209,7 +220,8 @@ export function operatorFlows(
       if (policy.budget <= 0 || !intelligence.live()) return undefined;
       const offers = policyOffers(policy.offers);
       if (offers.length === 0) return undefined;
-      const now = clock.now();
+      // The newest event's time too: on a restart the sandbox's clock resumes a moment after the server starts.
+      const now = Math.max(clock.now(), engine.eventClock);
       const anchor = (await anchors.get(CHURN_SCAN_ANCHOR_ID))?.at ?? (await anchors.put(CHURN_SCAN_ANCHOR_ID, { at: now }), now);
       const cadenceMs = policy.cadenceDays * DAY_MS;
       const scanAt = anchor + Math.ceil(Math.max(0, now - anchor) / cadenceMs) * cadenceMs;
