@@ -164,7 +164,8 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect(decision, 'some customer of the world has an offer worth making').toBeDefined();
     expect((await call('POST', '/decisions', { customerId, channel: 'fax' })).status).toBe(400);
     expect((await call('POST', '/decisions', { customerId, channel: 'app', execute: true })).status).toBe(200);
-    expect((await call('POST', `/decisions/${decision!.decisionId}/accept`, {})).status).toBe(200);
+    const accepted = await call('POST', `/decisions/${decision!.decisionId}/accept`, {});
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
     expect((await call('POST', '/decisions/none/accept', {})).status).toBe(404);
     const catalogue = (await call('GET', '/catalogue')).body as Json;
     expect((await call('PUT', '/catalogue', catalogue)).status).toBe(200);

@@ -44,7 +44,10 @@ export const ACTION_PARAMS = {
   credit: z.looseObject({ ...context, amount: money.optional() }),
   compensation: z.looseObject({ ...context, amount: money.optional() }),
   discount: z.looseObject({ ...context, months: z.number().int().min(1).max(36).optional() }),
-  plan_change: z.looseObject({ ...context, planId: id, previousPlanId: id.nullable().optional(), provision: z.boolean().optional(), rollbackOf: id.optional(), orderId: id.optional() }),
+  // A plan change presented as an offering (`present: true`, the customer picks it up) names no plan; one carried out does.
+  plan_change: z
+    .looseObject({ ...context, planId: id.optional(), previousPlanId: id.nullable().optional(), provision: z.boolean().optional(), rollbackOf: id.optional(), orderId: id.optional() })
+    .refine((p) => p.present === true || p.planId !== undefined, { path: ['planId'], message: 'Invalid input: expected string, received undefined (a plan change carried out names its plan; one presented as an offering has present: true)' }),
   communication: z.looseObject({
     ...context,
     purpose: z.enum(MESSAGE_PURPOSES).default('care'),

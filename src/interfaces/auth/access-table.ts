@@ -31,9 +31,6 @@ export const ROUTE_ACCESS = {
   'GET /keys': 'keys:manage',
   'POST /keys': 'keys:manage',
   'DELETE /keys/:id': 'keys:manage',
-  'GET /policy': 'policy:read',
-  'GET /policy/history': 'policy:read',
-  'PUT /policy': 'policy:write',
 
   // Events and twins.
   'POST /events': 'events:write',

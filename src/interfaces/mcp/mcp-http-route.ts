@@ -1,6 +1,8 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { TwinloopError } from '../../domain/errors.js';
+import { sendError } from '../http/error-mapping.js';
 import { identityOf } from '../http/http-auth.js';
 import type { RouteModule } from '../http/route-module.js';
 import type { McpCapabilities } from './mcp-capabilities.js';
@@ -20,7 +22,8 @@ const NOT_ALLOWED = jsonRpc(-32000, 'this MCP endpoint is stateless: POST JSON-R
 export function mcpHttpRoutes(caps: McpCapabilities, version: string): RouteModule {
   return (app) => {
     void app.register(async (scope) => {
-      scope.setErrorHandler((_err, _req, reply) => reply.status(400).send(jsonRpc(-32700, 'the body is not JSON')));
+      // Who is asking was refused at the edge (401, 403): answered as every route answers it.
+      scope.setErrorHandler((err, _req, reply) => (err instanceof TwinloopError && (err.code === 'UNAUTHENTICATED' || err.code === 'FORBIDDEN') ? sendError(reply, err) : reply.status(400).send(jsonRpc(-32700, 'the body is not JSON'))));
       scope.withTypeProvider<ZodTypeProvider>().post(
         '/mcp',
         {

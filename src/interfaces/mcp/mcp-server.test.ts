@@ -1,7 +1,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { describe, expect, it } from 'vitest';
+import { MCP_TOOL_ACCESS } from '../auth/access-table.js';
 import type { Identity } from '../auth/identity.js';
+import { ROLE_NAMES, roleAllows } from '../auth/roles.js';
 import type { ActionRequestInput, McpCapabilities } from './mcp-capabilities.js';
 import { createMcpServer } from './mcp-server.js';
 
@@ -97,5 +99,39 @@ describe('MCP server', () => {
     expect(resources.map((r) => r.uri)).toEqual(['twin://C1']);
     const read = await client.readResource({ uri: 'twin://C1' });
     expect(JSON.parse(String((read.contents[0] as { text: string }).text))).toMatchObject({ customerId: 'C1' });
+  });
+
+  it('answers every role as the access table says, on every tool (a tool without an entry fails here)', async () => {
+    /** Arguments each tool accepts, so that what answers is the permission check, not the argument check. */
+    const ARGS: Record<string, Record<string, unknown>> = {
+      get_twin: { customerId: 'C1' },
+      explain_churn_risk: { customerId: 'C1' },
+      search_twins: {},
+      recommend_next_best_action: { customerId: 'C1', channel: 'app' },
+      run_simulation: { scenario: {} },
+      get_simulation: { id: 'S1' },
+      create_intent: { text: 'keep them' },
+      get_intent_report: { id: 'I1' },
+      request_action: { customerId: 'C1', actionClass: 'credit', channel: 'app', amount: 5, reason: 'x', idempotencyKey: 'k' },
+      list_approvals: {},
+      decide_approval: { id: 'A1', approve: false, reason: 'x' },
+    };
+    const { tools } = await (await connect(fakeCapabilities([]))).listTools();
+    expect([...tools.map((t) => t.name), 'resource:twin'].sort()).toEqual(Object.keys(MCP_TOOL_ACCESS).sort());
+    const wrong: string[] = [];
+    for (const role of ROLE_NAMES) {
+      const client = await connect(fakeCapabilities([]), { subject: `${role}-1`, role, scope: {}, via: 'api-key' });
+      for (const { name } of tools) {
+        const permission = MCP_TOOL_ACCESS[name as keyof typeof MCP_TOOL_ACCESS];
+        const r = await client.callTool({ name, arguments: ARGS[name] });
+        const text = JSON.stringify(r.content);
+        const refused = r.isError === true && text.includes('FORBIDDEN') && text.includes(`role ${role}`) && text.includes(permission);
+        if (roleAllows(role, permission) === refused) wrong.push(`${name} as ${role}: ${text.slice(0, 160)}`);
+      }
+      const read = client.readResource({ uri: 'twin://C1' });
+      if (roleAllows(role, MCP_TOOL_ACCESS['resource:twin'])) await expect(read).resolves.toBeDefined();
+      else await expect(read).rejects.toThrow(/twins:read/);
+    }
+    expect(wrong).toEqual([]);
   });
 });

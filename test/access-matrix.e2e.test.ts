@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routeAccess, ROUTE_ACCESS } from '../src/interfaces/auth/access-table.js';
+import { ROLE_NAMES, roleAllows, type Role } from '../src/interfaces/auth/roles.js';
+import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
+import { startOperator, type Operator } from '../src/interfaces/runtime/operator.js';
+
+type Answer = { status: number; code?: string; message: string };
+
+/**
+ * Who may call what, on the operator as `npm start` assembles it (no sandbox: nothing moves under
+ * the test): every route the server registers is walked with a key of every role and with none,
+ * and each answer is checked against the access table — allowed: neither 401 nor a refusal for a
+ * permission; denied: 403 naming the role and the permission; anonymous: 401 (public routes
+ * aside). Then the attacks of issue 12, each of which now fails to do harm.
+ */
+describe('the access matrix: every route × every role', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-matrix-'));
+  let operator: Operator;
+  let app: FastifyInstance;
+  const routes: { method: string; url: string }[] = [];
+  const keys = new Map<Role, string>();
+
+  async function call(method: string, url: string, who: Role | 'anonymous' | string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+    const key = who === 'anonymous' ? undefined : (keys.get(who as Role) ?? who);
+    const res = await app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    // The API's error body, or the TMF Error body under /tmf-api/.
+    let parsed: { error?: { code?: string; message?: string }; code?: string; message?: string } = {};
+    try {
+      parsed = res.json();
+    } catch {
+      // Not JSON (a page, a stream): its status says enough.
+    }
+    return { status: res.statusCode, code: parsed.error?.code ?? parsed.code, message: parsed.error?.message ?? parsed.message ?? '' };
+  }
+
+  beforeAll(async () => {
+    operator = await startOperator({ store: { kind: 'sqlite', dataDir: join(dir, 'data') }, retentionBudget: 0, log: () => {}, warn: () => {} });
+    app = createOperatorServer(operator, { version: 'test' });
+    app.addHook('onRoute', (r) => {
+      for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+    });
+    await app.ready();
+    for (const role of ROLE_NAMES) keys.set(role, (await operator.auth.keys.create({ subject: `${role.replace(/_/g, '-')}-1`, role }, 'matrix test')).key);
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await operator?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('has an entry for every route the server registers', () => {
+    expect(routes.length).toBeGreaterThan(50);
+    expect(routes.filter((r) => routeAccess(r.method, r.url) === undefined)).toEqual([]);
+    // Every entry names a route that exists (the sandbox's shop front only with a sandbox).
+    const registered = new Set(routes.map((r) => `${r.method} ${r.url}`));
+    expect(Object.keys(ROUTE_ACCESS).filter((k) => !registered.has(k) && k !== 'POST /sandbox/applicants')).toEqual([]);
+  });
+
+  it('answers each role as the table says, on every route', async () => {
+    const wrong: string[] = [];
+    for (const { method, url } of routes) {
+      const access = routeAccess(method, url)!;
+      // Path parameters get a made-up id; a body that does nothing (every acting route refuses it or finds nothing).
+      const path = url.replace(/:[A-Za-z]+/g, 'matrix-none').replace('*', 'matrix-page');
+      const body = method === 'GET' || method === 'DELETE' ? undefined : {};
+      const anonymous = await call(method, path, 'anonymous', body);
+      // A public route may refuse a credential it is given (signing in with nothing), never ask for one.
+      const askedForCredential = anonymous.status === 401 && /no credential/.test(anonymous.message);
+      if (access === 'public' ? askedForCredential : !askedForCredential) wrong.push(`${method} ${url} anonymous → ${anonymous.status} ${anonymous.message}`);
+      if (access === 'public') continue;
+      for (const role of ROLE_NAMES) {
+        const allowed = access === 'signed-in' || roleAllows(role, access);
+        const a = await call(method, path, role, body);
+        const refusedForPermission = a.status === 403 && a.code === 'FORBIDDEN' && /needs the permission/.test(a.message);
+        if (allowed && (a.status === 401 || refusedForPermission)) wrong.push(`${method} ${url} as ${role}: allowed, answered ${a.status} ${a.message}`);
+        if (!allowed && !(refusedForPermission && a.message.includes(`role ${role}`) && a.message.includes(access as string))) wrong.push(`${method} ${url} as ${role}: denied, answered ${a.status} ${a.message}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 120_000);
+
+  it("turns away each attack of issue 12's first paragraph", async () => {
+    // An anonymous caller approves, deletes an offering, runs an intent plan: 401, and nothing changed.
+    expect((await call('POST', '/approvals/any/approve', 'anonymous', { by: 'me', reason: 'x' })).status).toBe(401);
+    expect((await call('DELETE', '/productOffering/retain-10', 'anonymous')).status).toBe(401);
+    expect((await call('POST', '/intents/any/execute', 'anonymous', { approvedBy: 'anyone-at-all' })).status).toBe(401);
+    expect(operator.services.decisions.catalogue.offers.some((o) => o.id === 'retain-10')).toBe(true);
+    // A text/plain POST, as any web page can send without a preflight: no credential, no action.
+    expect((await call('POST', '/actions', 'anonymous', '{"actionClass":"credit","channel":"web","cost":5}', { 'content-type': 'text/plain' })).status).toBe(401);
+    // A viewer deletes an offering: 403 naming the permission.
+    expect((await call('DELETE', '/productOffering/retain-10', 'viewer')).message).toMatch(/needs the permission catalogue:write/);
+    // An AI agent claims to be a person (to turn advice into an executed offer) or names someone else.
+    const claimed = await call('POST', '/actions', 'ai_agent', { actionClass: 'offer', channel: 'app', customerId: 'C1', params: { offerId: 'retain-10' }, actor: { kind: 'human', id: 'ai-agent-1' } });
+    expect(claimed).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect(claimed.message).toMatch(/the credential is agent ai-agent-1's/);
+    expect((await call('POST', '/actions', 'care_agent', { actionClass: 'credit', channel: 'call', customerId: 'C1', cost: 1, actor: { kind: 'human', id: 'supervisor-1' } })).status).toBe(403);
+    // A care agent asks for a credit above the approval threshold: it waits; they cannot approve it, nor can its requester when a supervisor.
+    const asked = await call('POST', '/actions', 'supervisor', { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 50 }, why: { summary: 'goodwill' } });
+    expect(asked.status).toBe(200);
+    const pending = (await app.inject({ method: 'GET', url: '/approvals', headers: { authorization: `Bearer ${keys.get('supervisor')}` } })).json() as { id: string; request: { actor: { id: string } } }[];
+    const mine = pending.find((p) => p.request.actor.id === 'supervisor-1');
+    expect(mine, JSON.stringify(pending)).toBeDefined();
+    expect((await call('POST', `/approvals/${mine!.id}/approve`, 'care_agent', { reason: 'x' })).message).toMatch(/needs the permission approvals:decide/);
+    expect((await call('POST', `/approvals/${mine!.id}/approve`, 'ai_agent', { reason: 'x' })).status).toBe(403);
+    const own = await call('POST', `/approvals/${mine!.id}/approve`, 'supervisor', { reason: 'x' });
+    expect(own).toMatchObject({ status: 403, code: 'POLICY_DENIED' });
+    // cost 1 with params.amount 400: the price is set once, from the amount moved; above the hard cap → refused.
+    expect((await call('POST', '/actions', 'admin', { actionClass: 'credit', channel: 'call', customerId: 'C1', cost: 1, params: { amount: 400 } })).message).toMatch(/cost 1 disagrees with the price 400/);
+    const priced = await app.inject({ method: 'POST', url: '/actions', headers: { authorization: `Bearer ${keys.get('admin')}`, 'content-type': 'application/json' }, payload: { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 400 } } });
+    expect(priced.json()).toMatchObject({ status: 'refused' });
+    // Personal data of applicants: not for anyone who cannot name themselves.
+    expect((await call('GET', '/workflows', 'anonymous')).status).toBe(401);
+    expect((await call('GET', '/dead-letters', 'anonymous')).status).toBe(401);
+    // A revoked key opens nothing.
+    const temp = await operator.auth.keys.create({ subject: 'temp', role: 'admin' }, 'matrix test');
+    expect((await call('GET', '/twins', temp.key)).status).toBe(200);
+    await operator.auth.keys.revoke(temp.info.id, 'matrix test');
+    expect((await call('GET', '/twins', temp.key)).message).toMatch(/revoked/);
+  });
+});
