@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operator } from '../src/interfaces/runtime/operator.js';
 import { startSmallOperator, type RunningOperator } from './support/small-operator.js';
+import { officialContract } from './support/tmf-contract.js';
 import { until } from './support/until.js';
 
 type Json = Record<string, unknown>;
@@ -292,6 +293,27 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, floor: 0.1, offers: ['retain-10', 'retain-25'] })).body).toMatchObject({ floor: 0.1, offers: ['retain-10', 'retain-25'] });
     expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, floor: 2 })).body).toMatchObject({ error: { code: 'BAD_INPUT', message: expect.stringMatching(/^floor: /) } });
     expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, offers: ['free-phone'] })).body).toMatchObject({ error: { message: expect.stringMatching(/offers\.0: no offer "free-phone" in the catalogue/) } });
+
+    // TMF622: an order starts the order-fulfilment flow; its state follows the run (checked against the official specification too).
+    const orders = '/tmf-api/productOrderingManagement/v4';
+    const official = officialContract();
+    const orderFor = (planId: string) => ({ relatedParty: [{ id: customerId, role: 'customer', '@referredType': 'Customer' }], productOrderItem: [{ id: '1', action: 'modify', productOffering: { id: planId } }], channel: [{ id: 'web' }] });
+    const onPlan = operator.twins.engine.view(customerId)?.products.find((p) => p.kind === 'plan' && p.status === 'active')?.productId;
+    const placed = await call('POST', `${orders}/productOrder`, orderFor(operator.world!.config.plans.find((p) => p.id !== onPlan)!.id));
+    expect(placed.status).toBe(201);
+    expect(placed.body).toMatchObject({ state: expect.stringMatching(/^(acknowledged|inProgress|completed)$/), relatedParty: [{ id: customerId }] });
+    const unknownPlan = (await call('POST', `${orders}/productOrder`, orderFor('no-such-plan'))).body;
+    const rejected = await until(async () => {
+      const read = (await call('GET', `${orders}/productOrder/${String(unknownPlan.id)}`)).body;
+      return read.state === 'rejected' ? read : undefined;
+    }, 30_000);
+    expect((rejected.note as Json[])[0].text).toMatch(/unknown_plan/);
+    problems.push(...official.check('TMF622', 'ProductOrder', placed.body, 'POST productOrder'), ...official.check('TMF622', 'ProductOrder', rejected, 'GET productOrder'));
+    const listed = (await call('GET', `${orders}/productOrder?state=rejected&fields=state`)).body;
+    expect(listed.map((o) => o.id)).toContain(unknownPlan.id);
+    expect((await call('GET', `${orders}/productOrder/nope`)).status).toBe(404);
+    expect((await call('POST', `${orders}/productOrder`, { productOrderItem: [{ id: '1', action: 'modify', productOffering: { id: 'x' } }] })).status).toBe(400);
+    expect((await call('POST', `${orders}/productOrder`, { ...orderFor('x'), productOrderItem: [{ id: '1', action: 'add' }] })).body.message).toMatch(/not yet served/);
 
     // Signing in, who am I, the keys; a caller without a credential or without the permission.
     expect((await call('GET', '/sign-in')).status).toBe(200);

@@ -45,6 +45,10 @@ export const ROUTE_ACCESS = {
   'GET /tmf-api/customerManagement/v4/customer/:id': 'twins:read',
   'GET /tmf-api/productInventory/v4/product': 'twins:read',
   'GET /tmf-api/productInventory/v4/product/:id': 'twins:read',
+  // TM Forum TMF622 Product Ordering: an order starts the order-fulfilment flow (docs/tmf.md).
+  'GET /tmf-api/productOrderingManagement/v4/productOrder': 'workflows:read',
+  'GET /tmf-api/productOrderingManagement/v4/productOrder/:id': 'workflows:read',
+  'POST /tmf-api/productOrderingManagement/v4/productOrder': 'workflows:start',
   'GET /population': 'twins:read',
 
   // The operator console: its page and assets are static (the data comes from the routes below).

@@ -13,6 +13,7 @@ import { sandboxRoutes } from './sandbox-routes.js';
 import { createHttpServer } from './server.js';
 import { simulationRoutes } from './simulation-routes.js';
 import { tmf620Routes } from './tmf/tmf620-routes.js';
+import { tmf622Routes } from './tmf/tmf622-routes.js';
 import { tmf642Routes } from './tmf/tmf642-routes.js';
 import { tmf629Routes, tmf637Routes } from './tmf/tmf-customer-routes.js';
 import { workflowRoutes } from './workflow-routes.js';
@@ -39,6 +40,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     tmf620Routes(services),
     tmf629Routes(services),
     tmf637Routes(services),
+    tmf622Routes(services),
     tmf642Routes(services.alarms),
     governanceRoutes(services),
     simulationRoutes(services),

@@ -172,26 +172,26 @@ export interface TmfCollection {
   readonly collection: string;
   readonly definition: string;
   /** Every item, for a request (its `apiRoot` makes the hrefs). */
-  readonly all: (req: FastifyRequest) => readonly Record<string, unknown>[];
+  readonly all: (req: FastifyRequest) => readonly Record<string, unknown>[] | Promise<readonly Record<string, unknown>[]>;
   /** One item by id (default: found in `all`). */
-  readonly one?: (req: FastifyRequest, id: string) => Record<string, unknown> | undefined;
+  readonly one?: (req: FastifyRequest, id: string) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
 }
 
 /** `GET {base}/{collection}` (filters, fields, paging) and `GET {base}/{collection}/:id` (fields), answered as the specification defines the items. */
 export function tmfReadRoutes(app: HttpApp, c: TmfCollection): void {
   const item = tmfSchema(c.api, c.definition);
   const required = tmfRequired(c.api, c.definition);
-  const one = c.one ?? ((req: FastifyRequest, id: string) => c.all(req).find((r) => r.id === id));
+  const one = c.one ?? (async (req: FastifyRequest, id: string) => (await c.all(req)).find((r) => r.id === id));
   app.get(
     `${c.base}/${c.collection}`,
     { schema: { summary: `${c.api}: list ${c.definition} (attribute filters, fields, offset/limit)`, querystring: tmfListQuery, response: { 200: z.array(item), ...tmfErrors(c.api, 400) } } },
-    async (req, reply) => sendList(reply, c.all(req), req.query, required),
+    async (req, reply) => sendList(reply, await c.all(req), req.query, required),
   );
   app.get(
     `${c.base}/${c.collection}/:id`,
     { schema: { summary: `${c.api}: one ${c.definition}`, params: idParams, querystring: tmfFieldsQuery, response: { 200: item, ...tmfErrors(c.api, 400, 404) } } },
     async (req) => {
-      const found = one(req, req.params.id);
+      const found = await one(req, req.params.id);
       if (!found) throw new TwinloopError('NOT_FOUND', `no ${c.definition} "${req.params.id}"; GET ${c.base}/${c.collection} lists them`);
       return selectFields(found, req.query.fields, required);
     },

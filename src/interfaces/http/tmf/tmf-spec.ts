@@ -16,6 +16,7 @@ export const TMF_SPECS = {
   TMF620: 'TMF620-ProductCatalog-v4.0.0.swagger.json',
   TMF629: 'TMF629-Customer-v4.0.0.swagger.json',
   TMF637: 'TMF637-ProductInventory-v4.0.0.swagger.json',
+  TMF622: 'TMF622-ProductOrder-v4.0.0.swagger.json',
   TMF642: 'TMF642-Alarm-v4.0.0.swagger.json',
 } as const;
 
