@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import { fastUsageEvent } from './event-fast-path.js';
 import { EVENT_KINDS, twinEventSchema, type TwinEvent } from './events.js';
 
+/** Why a record whose bytes are not UTF-8 is rejected (edges decode strictly rather than repair it, which would change its id or body). */
+export const NOT_UTF8_REASON = 'record: not valid UTF-8; send events as UTF-8 text';
+
 /** Largest accepted record, in bytes of its JSON text; a twin event is a few hundred bytes. */
 export const MAX_EVENT_BYTES = 64 * 1024;
 

@@ -3,6 +3,7 @@ import { parse } from 'csv-parse';
 import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
 import type { RecordOutcome } from '../../domain/event-sink.js';
+import { NOT_UTF8_REASON } from '../../domain/event-validation.js';
 import type { IntakeRecord } from '../../twin/intake.js';
 import { globalOptions, openTwins } from './cli-context.js';
 import { setExitCode } from './cli-edge.js';
@@ -24,7 +25,9 @@ interface Numbered {
 
 /** Records of an NDJSON file with their line numbers (blank lines skipped). */
 async function* ndjsonRecords(path: string, onBytes: (n: number) => void): AsyncGenerator<Numbered> {
-  for await (const { line, text } of numberedLines(path, onBytes)) yield { line, record: { text } };
+  for await (const { line, text, notUtf8 } of numberedLines(path, onBytes)) {
+    yield { line, record: notUtf8 ? { text, refused: NOT_UTF8_REASON } : { text } };
+  }
 }
 
 /** Records of a CSV file (header row first) turned into events by a column mapping. */

@@ -1,5 +1,4 @@
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { TwinloopError } from '../../domain/errors.js';
 
 /** The refusal for a file named on the command line that cannot be read: BAD_INPUT, naming the file. */
@@ -30,13 +29,46 @@ export function inputFileSize(file: string, what: string): number {
   return stats.size;
 }
 
-/** The non-blank lines of a text file with their 1-based line numbers; `onBytes` sees the bytes as they are read (progress). */
-export async function* numberedLines(file: string, onBytes: (n: number) => void): AsyncGenerator<{ line: number; text: string }> {
-  const stream = createReadStream(file);
-  stream.on('data', (chunk) => onBytes(chunk.length));
+/** Decodes UTF-8 strictly: a line that is not UTF-8 is reported as such, not silently repaired. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** One non-blank line of a text file; `notUtf8` when its bytes are not UTF-8 (`text` then holds them repaired, for messages). */
+export interface NumberedLine {
+  line: number;
+  text: string;
+  notUtf8?: true;
+}
+
+/**
+ * The non-blank lines of a text file with their 1-based line numbers (LF or CRLF endings);
+ * `onBytes` sees the bytes as they are read (progress).
+ */
+export async function* numberedLines(file: string, onBytes: (n: number) => void): AsyncGenerator<NumberedLine> {
   let line = 0;
-  for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
+  let rest: Buffer = Buffer.alloc(0);
+  const emit = (bytes: Buffer): NumberedLine | undefined => {
     line++;
-    if (text.trim()) yield { line, text };
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
+    const raw = bytes.subarray(0, end);
+    try {
+      const text = STRICT_UTF8.decode(raw);
+      return text.trim() ? { line, text } : undefined;
+    } catch {
+      return { line, text: raw.toString('utf8'), notUtf8: true };
+    }
+  };
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    onBytes(chunk.length);
+    let data = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a)) {
+      const out = emit(data.subarray(0, nl));
+      data = data.subarray(nl + 1);
+      if (out) yield out;
+    }
+    rest = Buffer.from(data);
+  }
+  if (rest.length) {
+    const out = emit(rest);
+    if (out) yield out;
   }
 }

@@ -1,7 +1,7 @@
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
-import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH, valueNestsDeeperThan } from '../../domain/event-validation.js';
+import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH, NOT_UTF8_REASON, valueNestsDeeperThan } from '../../domain/event-validation.js';
 import { EVENT_KINDS, twinEventSchema } from '../../domain/events.js';
 import type { RecordOutcome } from '../../domain/event-sink.js';
 import type { IntakeRecord } from '../../twin/intake.js';
@@ -12,8 +12,6 @@ import type { RouteModule } from './route-module.js';
 
 /** Decodes UTF-8 strictly: invalid bytes throw instead of becoming U+FFFD (which would change an event's id or body). */
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
-/** What a record or body that is not UTF-8 is answered. */
-const NOT_UTF8 = 'not valid UTF-8; send events as UTF-8 text';
 
 function isNdjson(contentType: string | undefined): boolean {
   return /ndjson|jsonl|x-json-stream/.test(contentType ?? '');
@@ -29,7 +27,7 @@ export function recordsFromBytes(bytes: Buffer, contentType: string | undefined)
   try {
     text = STRICT_UTF8.decode(bytes);
   } catch {
-    if (!isNdjson(contentType)) throw new TwinloopError('BAD_INPUT', `body: ${NOT_UTF8}`);
+    if (!isNdjson(contentType)) throw new TwinloopError('BAD_INPUT', NOT_UTF8_REASON.replace(/^record/, 'body'));
     return ndjsonLinesOfBytes(bytes);
   }
   return recordsFromBody(text, contentType);
@@ -47,7 +45,7 @@ function ndjsonLinesOfBytes(bytes: Buffer): IntakeRecord[] {
       const text = STRICT_UTF8.decode(line).trim();
       if (text) records.push({ text });
     } catch {
-      records.push({ text: line.toString('utf8').trim(), refused: `record: ${NOT_UTF8}` });
+      records.push({ text: line.toString('utf8').trim(), refused: NOT_UTF8_REASON });
     }
   }
   return records;
