@@ -192,6 +192,22 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, 180_000);
 
+  it('a marketer states an intent in words, sees how it was understood and the simulated plan, and approves it', async () => {
+    const page = await signedIn('mia', 'marketer', '/console/intents');
+    await page.getByLabel('Your goal, in words').fill('keep high-value customers this month, budget 20000');
+    await page.getByRole('button', { name: 'See how it is understood' }).click();
+    await seen(page, '[data-testid=interpretation] li', 'segment: high-value');
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    await page.getByRole('button', { name: 'Accept and plan' }).click();
+    await seen(page, '[data-testid=plan-outcome]', 'Churners avoided');
+    expect(await page.locator('[data-testid=plan-outcome]').first().innerText()).toMatch(/90 %: /);
+    await page.getByRole('button', { name: 'Approve the plan' }).click();
+    await seen(page, '[role=status]', 'Plan approved: executing');
+    const { intent } = (await api<{ intent: { lifecycleStatus: string } }>('GET', `/intents/${id}`)).body;
+    expect(intent.lifecycleStatus).toBe('executing');
+    await page.context().close();
+  }, 120_000);
+
   it('loads every page, with no serious or critical accessibility violation; photographs each and measures its first load', async () => {
     const someone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=1')).body.items[0].customerId;
     // Each page, and what shows that its data arrived.
@@ -201,6 +217,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
       { name: 'customer', path: `/console/customers/${someone}`, ready: ['[data-testid=timeline] li'] },
       { name: 'agent-desktop', path: '/console/assist', ready: ['[data-testid=desktop-status]', 'listening'] },
       { name: 'approvals', path: '/console/approvals', ready: ['main h1', 'Approvals'] },
+      { name: 'intents', path: '/console/intents', ready: ['table tbody tr'] },
       { name: 'models', path: '/console/models', ready: ['table tbody tr'] },
       { name: 'audit', path: '/console/audit', ready: ['table tbody tr'] },
     ];

@@ -8,6 +8,7 @@ import { Approvals } from './pages/approvals';
 import { Audit } from './pages/audit';
 import { Customer } from './pages/customer';
 import { Customers } from './pages/customers';
+import { IntentPage, Intents } from './pages/intents';
 import { Models } from './pages/models';
 import { Overview } from './pages/overview';
 import { interceptLinks, useLocation } from './router';
@@ -24,6 +25,7 @@ const NAV: readonly { path: string; label: string; needs: string }[] = [
   { path: '/console/customers', label: 'Customers', needs: 'twins:read' },
   { path: '/console/assist', label: 'Agent desktop', needs: 'assist:use' },
   { path: '/console/approvals', label: 'Approvals', needs: 'approvals:read' },
+  { path: '/console/intents', label: 'Intents', needs: 'intents:read' },
   { path: '/console/models', label: 'Models', needs: 'models:read' },
   { path: '/console/audit', label: 'Audit', needs: 'audit:read' },
 ];
@@ -38,6 +40,9 @@ function page(path: string, search: string): { title: string; body: ComponentChi
     return { title: `Customer ${id}`, body: <Customer key={id + search} id={id} /> };
   }
   if (path === '/console/approvals') return { title: 'Approvals', body: <Approvals /> };
+  if (path === '/console/intents') return { title: 'Intents', body: <Intents /> };
+  const intent = /^\/console\/intents\/([^/]+)$/.exec(path);
+  if (intent) return { title: 'Intent', body: <IntentPage key={intent[1]} id={decodeURIComponent(intent[1])} /> };
   if (path === '/console/models') return { title: 'Models', body: <Models /> };
   if (path === '/console/audit') return { title: 'Audit trail', body: <Audit /> };
   return {

@@ -1,0 +1,284 @@
+import { useState } from 'preact/hooks';
+import { postJson, seg } from '../api';
+import { count, money } from '../format';
+import { may, useIdentity } from '../identity';
+import { navigate } from '../router';
+import { useJson } from '../use-json';
+
+interface Interval {
+  readonly mean: number;
+  readonly low: number;
+  readonly high: number;
+}
+interface ChosenPlan {
+  readonly plan: { readonly id: string; readonly actions: readonly { templateId: string; offerId?: string; creditAmount?: number; channels: readonly string[]; controlGroupShare: number }[] };
+  readonly outcome: { readonly netValue: Interval; readonly churnersAvoided: Interval; readonly cost: Interval; readonly segmentSize?: number; readonly targeted?: number };
+  readonly selection: string;
+  readonly shortfalls: readonly string[];
+  readonly segment?: { readonly description: string; readonly size: number };
+}
+interface IntentRecord {
+  readonly intent: { readonly id: string; readonly name: string; readonly description: string; readonly goal: string; readonly lifecycleStatus: string; readonly policyMode: string; readonly intentExpectation: readonly { targetName?: string; targetCondition?: string; targetValue?: number }[] };
+  readonly interpretation?: readonly string[];
+  readonly plan?: ChosenPlan;
+  readonly pendingPlan?: ChosenPlan;
+  readonly spend: number;
+  readonly events: readonly { at: string; kind: string; detail: string }[];
+}
+interface IntentReport {
+  readonly status?: string;
+  readonly expectations: readonly { expectationId: string; targetName: string; targetCondition: string; targetValue: number; current?: number; projected?: number; status: string }[];
+  readonly spend: { spent: number; budget?: number; currency?: string };
+}
+
+const range = (i: Interval, f: (n: number) => string) => `${f(i.mean)} (90 %: ${f(i.low)} to ${f(i.high)})`;
+
+function Plan({ chosen, title }: { chosen: ChosenPlan; title: string }) {
+  const o = chosen.outcome;
+  return (
+    <section class="panel" aria-label={title}>
+      <h2>{title}</h2>
+      <p>
+        Selection: <strong>{chosen.selection.replace(/-/g, ' ')}</strong>
+        {chosen.segment && (
+          <>
+            {' '}
+            · segment {chosen.segment.description} ({count(chosen.segment.size)} customers)
+          </>
+        )}
+      </p>
+      <ul>
+        {chosen.plan.actions.map((a, i) => (
+          <li key={i}>
+            {a.templateId}
+            {a.offerId ? ` ${a.offerId}` : ''}
+            {a.creditAmount ? ` credit ${money(a.creditAmount)}` : ''} on {a.channels.join(', ')}, control group {Math.round(a.controlGroupShare * 100)} %
+          </li>
+        ))}
+      </ul>
+      <dl class="facts" data-testid="plan-outcome">
+        <dt>Churners avoided</dt>
+        <dd>{range(o.churnersAvoided, (n) => n.toFixed(1))}</dd>
+        <dt>Net value</dt>
+        <dd>{range(o.netValue, money)}</dd>
+        <dt>Cost</dt>
+        <dd>{range(o.cost, money)}</dd>
+        {o.targeted !== undefined && (
+          <>
+            <dt>Customers targeted</dt>
+            <dd>{count(o.targeted)}</dd>
+          </>
+        )}
+      </dl>
+      {chosen.shortfalls.length > 0 && (
+        <ul class="reasons">
+          {chosen.shortfalls.map((s) => (
+            <li key={s}>{s}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** One intent: how it was understood, the plan chosen by simulation, approve it, its progress and history. */
+export function IntentPage({ id }: { id: string }) {
+  const who = useIdentity();
+  const record = useJson<IntentRecord>(`/intents/${seg(id)}`, 10_000);
+  const report = useJson<IntentReport>(`/intents/${seg(id)}/report`, 10_000);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ text: string; ok: boolean }>();
+  const act = (path: string, done: string) => {
+    setBusy(true);
+    postJson<unknown>(path, {}).then(
+      () => {
+        setMessage({ text: done, ok: true });
+        setBusy(false);
+        record.reload();
+        report.reload();
+      },
+      (err: Error) => {
+        setMessage({ text: err.message, ok: false });
+        setBusy(false);
+      },
+    );
+  };
+  const r = record.data;
+  if (record.error) return <p class="error" role="alert">{record.error}</p>;
+  if (!r) return <p class="muted">reading…</p>;
+  const status = r.intent.lifecycleStatus;
+  return (
+    <>
+      <section class="panel">
+        <h2>
+          {r.intent.name} <span class="muted">({status}, {r.intent.policyMode} mode)</span>
+        </h2>
+        <p>{r.intent.description}</p>
+        {r.interpretation && (
+          <>
+            <h3>How it was understood</h3>
+            <ul data-testid="interpretation">
+              {r.interpretation.map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+          </>
+        )}
+        <div class="toolbar">
+          {status === 'proposed' && may(who, 'intents:write') && (
+            <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/accept`, 'Accepted and planned by simulation')}>
+              Accept and plan
+            </button>
+          )}
+          {(r.pendingPlan || (r.plan && status === 'planning')) && may(who, 'intents:approve') && (
+            <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/execute`, 'Plan approved: executing')}>
+              Approve the plan
+            </button>
+          )}
+          {status === 'executing' && may(who, 'intents:write') && (
+            <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/check`, 'Checked against the goal')}>
+              Check progress now
+            </button>
+          )}
+          {message && (
+            <span class={message.ok ? 'outcome executed' : 'error'} role={message.ok ? 'status' : 'alert'}>
+              {message.text}
+            </span>
+          )}
+        </div>
+      </section>
+      {r.pendingPlan && <Plan chosen={r.pendingPlan} title="Plan waiting for approval" />}
+      {r.plan && <Plan chosen={r.plan} title={status === 'planning' ? 'Plan chosen by simulation, waiting for approval' : 'Plan'} />}
+      {report.data && (
+        <section class="panel" aria-labelledby="progress-title">
+          <h2 id="progress-title">
+            Progress {report.data.status && <span class="muted">({report.data.status})</span>}
+          </h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Expectation</th>
+                <th scope="col" class="num">Target</th>
+                <th scope="col" class="num">Now</th>
+                <th scope="col" class="num">Projected</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.data.expectations.map((e) => (
+                <tr key={e.expectationId}>
+                  <th scope="row">{e.targetName}</th>
+                  <td class="num">
+                    {e.targetCondition} {e.targetValue}
+                  </td>
+                  <td class="num">{e.current ?? '–'}</td>
+                  <td class="num">{e.projected ?? '–'}</td>
+                  <td>{e.status}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p>
+            Spent {money(report.data.spend.spent)}
+            {report.data.spend.budget !== undefined && ` of ${money(report.data.spend.budget)}`} {report.data.spend.currency ?? ''}
+          </p>
+        </section>
+      )}
+      <section class="panel" aria-labelledby="history-title">
+        <h2 id="history-title">History</h2>
+        <ul>
+          {r.events.map((e, i) => (
+            <li key={i}>
+              <span class="muted">{e.kind}</span> {e.detail}
+            </li>
+          ))}
+        </ul>
+      </section>
+    </>
+  );
+}
+
+/** Intents: state a goal in words; the list of intents with their status. */
+export function Intents() {
+  const who = useIdentity();
+  const list = useJson<readonly IntentRecord[]>('/intents', 10_000);
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const create = () => {
+    setBusy(true);
+    setError(undefined);
+    postJson<IntentRecord>('/intents', { text: text.trim() }).then(
+      (r) => navigate(`/console/intents/${seg(r.intent.id)}`),
+      (err: Error) => {
+        setError(err.message);
+        setBusy(false);
+      },
+    );
+  };
+  return (
+    <>
+      {may(who, 'intents:write') && (
+        <form
+          class="panel"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create();
+          }}
+        >
+          <label for="goal">
+            <strong>Your goal, in words</strong>
+          </label>
+          <textarea id="goal" rows={2} value={text} placeholder="keep high-value customers at risk this month, budget 50000" onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+          <div class="toolbar">
+            <button type="submit" disabled={busy || !text.trim()}>
+              See how it is understood
+            </button>
+            {error && (
+              <span class="error" role="alert">
+                {error}
+              </span>
+            )}
+          </div>
+        </form>
+      )}
+      {list.error && (
+        <p class="error" role="alert">
+          {list.error}
+        </p>
+      )}
+      {list.data && (
+        <section class="panel">
+          {list.data.length === 0 ? (
+            <p class="muted">No intent yet.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Intent</th>
+                  <th scope="col">Goal</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Mode</th>
+                  <th scope="col" class="num">Spent</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.map((r) => (
+                  <tr key={r.intent.id}>
+                    <th scope="row">
+                      <a href={`/console/intents/${seg(r.intent.id)}`}>{r.intent.name}</a>
+                    </th>
+                    <td>{r.intent.goal}</td>
+                    <td>{r.intent.lifecycleStatus}</td>
+                    <td>{r.intent.policyMode}</td>
+                    <td class="num">{money(r.spend)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
+    </>
+  );
+}
