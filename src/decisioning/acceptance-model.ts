@@ -7,6 +7,8 @@ export interface AcceptanceModel {
   mean(offerId: string, contextKey: string): number;
   /** A posterior draw (Thompson sampling); omitted → mean. */
   sample?(offerId: string, contextKey: string, u: () => number): number;
+  /** The Beta posterior behind `mean` and `sample`, when there is one (a decision's explanation shows its uncertainty). */
+  posterior?(offerId: string, contextKey: string): { readonly alpha: number; readonly beta: number };
 }
 
 /** Default acceptance when an offering names no prior: roughly what retention offers see in the sandbox. */

@@ -5,7 +5,9 @@ import { ContactLedger } from './contact-ledger.js';
 import { seededRandom } from '../domain/seeded-random.js';
 import { syntheticCatalogueDocument, syntheticFeatures } from './synthetic-catalogue.js';
 import { decideForTwin, DecisionFunnel, type DecisionContext, type FunnelOptions } from './decision-funnel.js';
+import { decisionAnswer } from './decision-answer.js';
 import { DO_NOTHING } from './decision-record.js';
+import { createOfferLearner } from './offer-learner.js';
 import { defaultCatalogue, DEFAULT_CATALOGUE_DOCUMENT } from './default-catalogue.js';
 import { loadCatalogue, type CatalogueDocument } from './offer-catalogue.js';
 import { DAY_MS } from '../domain/time.js';
@@ -119,6 +121,37 @@ describe('decision funnel', () => {
         expect(d.ranked.some((r) => r.actionId === DO_NOTHING)).toBe(true);
       }
     }
+  });
+
+  it('says how it chose: exploit the best, explore another with its cost and the value of information, or guarded', () => {
+    const learner = createOfferLearner({ prior: { mean: 0.2, strength: 4 } });
+    const f = funnel({ acceptance: learner, random: seededRandom(9) });
+    const made = Array.from({ length: 200 }, () => f.decide('c1', customer(), risky, { ...call, reason: 'cancel_request' }));
+    const exploit = made.find((d) => d.choice.mode === 'exploit')!;
+    expect(exploit.chosen.actionId).toBe(exploit.ranked[0].actionId);
+    expect(exploit.choice).toMatchObject({ bestActionId: exploit.ranked[0].actionId, cost: 0 });
+    expect(decisionAnswer(exploit).choice.reason).toBe(`exploit: ${exploit.chosen.actionId} has the highest expected score`);
+    const explore = made.find((d) => d.choice.mode === 'explore' && d.choice.probabilityBest! > 0)!;
+    const best = explore.ranked[0];
+    expect(explore.chosen.actionId).not.toBe(best.actionId);
+    expect(explore.choice.cost).toBeCloseTo(best.score - explore.chosen.score, 9);
+    // The chosen one's logged propensity is its share of the posterior draws, lifted by the 2 % floor.
+    expect(explore.chosen.propensity).toBeCloseTo(0.98 * explore.choice.probabilityBest! + 0.02 / explore.ranked.length, 9);
+    expect(explore.choice.valueOfInformation).toBeGreaterThanOrEqual(0);
+    const uncertain = explore.chosen.actionId === DO_NOTHING ? best.actionId : explore.chosen.actionId;
+    expect(explore.choice.belief).toMatchObject({ offerId: uncertain, mean: 0.2, weight: 10 });
+    const answer = decisionAnswer(explore).choice;
+    expect(answer.reason).toMatch(/^explore: the posterior gives .+ chance of being the best/);
+    expect(answer.reason).toContain('value of information');
+    expect(answer.reason).toContain(`${uncertain}'s acceptance in call|high-risk is 0.20 ± 0.12`);
+    // A customer every guard turns away: nothing else could be chosen.
+    const guarded = f.decide('c1', customer({ churned: 1 }), risky, call);
+    expect(guarded.choice).toMatchObject({ mode: 'guarded', removed: { eligibility: guarded.discarded.length } });
+    expect(decisionAnswer(guarded).choice.reason).toMatch(/^guarded: nothing passed the funnel's guards \(eligibility \d+\)/);
+    // Offerings that cannot beat doing nothing: doing nothing is the best, not a guard's doing.
+    const poor = funnel({ acceptance: { mean: () => 0 } }).decide('c1', customer(), risky, call);
+    expect(poor.choice.mode).toBe('exploit');
+    expect(decisionAnswer(poor).choice.reason).toMatch(/^exploit: no offering is expected to beat doing nothing \(\d+ removed for an expected value ≤ 0\)$/);
   });
 
   it('logs Thompson propensities that match how often each action is really chosen', () => {

@@ -4,9 +4,10 @@ import { TwinloopError } from '../domain/errors.js';
 import { fnv1a32 } from '../domain/string-hash.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 import { contextKeyOf, PriorAcceptance, type AcceptanceModel } from './acceptance-model.js';
-import { choose, DEFAULT_THOMPSON, expectedValue, offerValue, type CustomerScores, type Exploration, type OfferValue, type UpliftEstimate } from './arbitration.js';
+import { argmax, choose, DEFAULT_THOMPSON, expectedValue, offerValue, type CustomerScores, type Exploration, type OfferValue, type UpliftEstimate } from './arbitration.js';
 import type { ContactLedger } from './contact-ledger.js';
 import { contactGate, contactSummaryOf, resolveContactPolicy, sameOfferCooldown, type ContactPolicy, type ContactPolicyInput } from './contact-policy.js';
+import { betaBelief, type Choice } from './decision-choice.js';
 import { DO_NOTHING, type DecisionRecord } from './decision-record.js';
 import type { CompiledOffer, OfferCatalogue } from './offer-catalogue.js';
 import { DIRECTION_CODE, RULE_SLOT, RULE_VALUE_COUNT } from './rule-compiler.js';
@@ -55,6 +56,8 @@ export interface Decision {
   readonly ranked: RankedAction[];
   readonly discarded: DiscardedAction[];
   readonly chosen: RankedAction;
+  /** Why `chosen` was chosen: exploit, explore (with its cost and the value of information) or guarded. */
+  readonly choice: Choice;
   /** The decision as logged for learning and off-policy evaluation. */
   readonly record: DecisionRecord;
 }
@@ -110,6 +113,8 @@ export class DecisionFunnel {
   private readonly ev: Float64Array;
   private readonly prop: Float64Array;
   private readonly drawBuf: Float64Array;
+  /** Offerings of the current decision removed for their value (expected value ≤ 0), not by a guard. */
+  private notWorth = 0;
   private readonly v: OfferValue = { deltaChurn: 0, deltaLtv: 0, acceptCost: 0, contactCost: 0, gainIfAccepted: 0 };
 
   constructor(private readonly options: FunnelOptions) {
@@ -162,6 +167,7 @@ export class DecisionFunnel {
     const capped = context.direction === 'outbound' || this.policy.capsApplyToInbound;
     const monthlyPrice = features[FEATURE_INDEX.monthly_price];
     const discarded: DiscardedAction[] = [];
+    this.notWorth = 0;
     const cand = this.cand;
     cand.length = 1;
     const v = this.v;
@@ -202,17 +208,25 @@ export class DecisionFunnel {
     const mean = new Float64Array(n);
     for (let i = 0; i < n; i++) mean[i] = this.mean[order[i]];
     const acc = this.acceptance;
+    // The best score of each posterior draw, summed: the value of information is read from it.
+    let drawMaxSum = 0;
+    let drawCount = 0;
     const sampler = acc.sample
       ? (out: Float64Array) => {
           out[0] = 0;
+          let best = 0;
           for (let i = 1; i < n; i++) {
             const k = order[i];
             out[i] = (acc.sample as NonNullable<AcceptanceModel['sample']>)(cand[k].id, contextKey, this.random) * this.gain[k] - this.fixed[k];
+            if (out[i] > best) best = out[i];
           }
+          drawMaxSum += best;
+          drawCount++;
         }
       : undefined;
     // Choose over [DO_NOTHING, ...ranked by mean]; index 0 of `order` is DO_NOTHING.
     const chosenAt = choose(this.exploration, mean, n, this.prop, this.random, sampler, this.drawBuf);
+    const bestAt = argmax(mean, n);
 
     const ranked: RankedAction[] = [];
     let chosen: RankedAction | undefined;
@@ -236,7 +250,39 @@ export class DecisionFunnel {
       chosen: pick.actionId,
       propensity: pick.propensity,
     };
-    return { decisionId, customerId, at: now, context, contextKey, ranked, discarded, chosen: pick, record };
+    const choice = this.choiceOf(chosenAt, bestAt, order, mean, n, contextKey, discarded, drawCount > 0 ? Math.max(0, drawMaxSum / drawCount - mean[bestAt]) : undefined);
+    return { decisionId, customerId, at: now, context, contextKey, ranked, discarded, chosen: pick, choice, record };
+  }
+
+  /** How the choice was made (see decision-choice.ts): exploit, explore (with its cost and the value of information) or guarded. */
+  private choiceOf(chosenAt: number, bestAt: number, order: number[], mean: Float64Array, n: number, contextKey: string, discarded: DiscardedAction[], valueOfInformation: number | undefined): Choice {
+    const id = (i: number) => (order[i] === 0 ? DO_NOTHING : this.cand[order[i]].id);
+    const bestActionId = id(bestAt);
+    const tally = (keep: (step: FunnelStep) => boolean) => {
+      const out: Record<string, number> = {};
+      for (const x of discarded) if (keep(x.step)) out[x.step] = (out[x.step] ?? 0) + 1;
+      return out;
+    };
+    if (n === 1) {
+      // Doing nothing is the best when offerings were removed for their value; only a guard's removals make it `guarded`.
+      const notWorth = this.notWorth + discarded.filter((x) => x.step === 'arbitration').length;
+      if (notWorth > 0 || discarded.length === 0) return { mode: 'exploit', bestActionId, cost: 0, exploration: this.exploration, ...(notWorth ? { removed: { 'expected value ≤ 0': notWorth } } : {}) };
+      return { mode: 'guarded', bestActionId, cost: 0, exploration: this.exploration, removed: tally(() => true) };
+    }
+    if (chosenAt === bestAt) return { mode: 'exploit', bestActionId, cost: 0, exploration: this.exploration, ...(valueOfInformation === undefined ? {} : { valueOfInformation }) };
+    const ex = this.exploration;
+    const probabilityBest = ex.kind === 'thompson' && this.acceptance.sample ? Math.max(0, (this.prop[chosenAt] - ex.floor / n) / (1 - ex.floor || 1)) : undefined;
+    const uncertain = order[chosenAt] === 0 ? bestActionId : id(chosenAt);
+    const posterior = this.acceptance.posterior?.(uncertain, contextKey);
+    return {
+      mode: 'explore',
+      bestActionId,
+      exploration: this.exploration,
+      cost: mean[bestAt] - mean[chosenAt],
+      ...(probabilityBest === undefined ? {} : { probabilityBest }),
+      ...(valueOfInformation === undefined ? {} : { valueOfInformation }),
+      ...(posterior ? { belief: betaBelief(uncertain, posterior.alpha, posterior.beta) } : {}),
+    };
   }
 
   /** Suitability: fills `this.v` and returns why the offering does not suit, or null. */
@@ -247,7 +293,10 @@ export class DecisionFunnel {
     const deltaChurn = this.options.uplift ? this.options.uplift(o, features, scores) : scores.churn * o.retentionEffect;
     offerValue(o, deltaChurn, scores.clv, monthlyPrice, this.v);
     const ev = expectedValue(this.acceptance.mean(o.id, contextKey), this.v.gainIfAccepted, this.v.contactCost);
-    if (!(ev > 0)) return `expected value ${money(ev)} ≤ 0: it costs more than it is expected to return`;
+    if (!(ev > 0)) {
+      this.notWorth++;
+      return `expected value ${money(ev)} ≤ 0: it costs more than it is expected to return`;
+    }
     return null;
   }
 

@@ -23,13 +23,14 @@ interface Answer {
   decisionId: string;
   customerId: string;
   chosen: string;
+  choice?: { mode: string; reason: string };
   ranked: Ranked[];
   discarded: { actionId: string; step: string; reason: string }[];
 }
 
 /** The decision in a few lines: ranked actions with value and reasons, then what was removed where. */
 export function formatDecision(d: Answer): string {
-  const lines = [`decision ${d.decisionId} for ${d.customerId}: ${d.chosen}`, 'ranked:'];
+  const lines = [`decision ${d.decisionId} for ${d.customerId}: ${d.chosen}`, ...(d.choice ? [`  ${d.choice.reason}`] : []), 'ranked:'];
   for (const r of d.ranked) {
     lines.push(`  ${r.actionId.padEnd(18)} expected value ${r.expectedValue.toFixed(2).padStart(9)}  score ${r.score.toFixed(3).padStart(9)}  p ${r.propensity.toFixed(3)}`);
     for (const why of r.reasons.slice(0, 3)) lines.push(`      ${why}`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { decisionAnswer } from '../../decisioning/decision-answer.js';
+import { CHOICE_MODES } from '../../decisioning/decision-choice.js';
 import { DO_NOTHING } from '../../decisioning/decision-record.js';
 import { productOfferingSchema } from '../../decisioning/offer-catalogue.js';
 import { channelSchema } from '../../domain/events.js';
@@ -35,6 +36,18 @@ const decision = z.object({
   context: z.object({ channel: channelSchema, reason: z.string().optional(), direction: z.enum(['inbound', 'outbound']) }),
   contextKey: z.string(),
   chosen: z.string(),
+  choice: z
+    .object({
+      mode: z.enum(CHOICE_MODES).describe('exploit: the highest expected score; explore: another ranked action, tried for what it may teach; guarded: nothing passed the guards'),
+      actionId: z.string().describe('The chosen action (as `chosen`)'),
+      bestActionId: z.string().describe('The action the expected scores favour'),
+      reason: z.string().describe('The choice in words, starting with its mode'),
+      cost: z.number().describe('Expected score given up now by not taking the best (0 when exploiting)'),
+      probabilityBest: z.number().optional().describe("Share of the posterior draws the chosen action won (Thompson sampling)"),
+      valueOfInformation: z.number().optional().describe('E[best score of a posterior draw] − best expected score: what knowing the acceptances exactly would add to this decision'),
+      belief: z.object({ offerId: z.string(), mean: z.number(), sd: z.number(), weight: z.number().describe('α + β: prior and evidence in pseudo-observations') }).optional().describe("When exploring: the uncertain offer's acceptance in the decision's context"),
+    })
+    .describe('Why `chosen` was chosen (docs/decisioning.md, "Exploit, explore, guarded")'),
   ranked: list(
     z.object({
       actionId: z.string(),
