@@ -65,7 +65,11 @@ export type ActionParams<C extends keyof typeof ACTION_PARAMS> = z.infer<(typeof
 
 /** Checks a request's parameters against its class; the first problem as `params.<field>: …`, or the parsed parameters. */
 export function parseActionParams(actionClass: string, params: unknown): { ok: true; params: Record<string, unknown> } | { ok: false; problem: string } {
-  const schema = Object.hasOwn(ACTION_PARAMS, actionClass) ? ACTION_PARAMS[actionClass as keyof typeof ACTION_PARAMS] : unknownClass;
+  // An offering presented to the customer (who accepts or declines) is carried out as an offer,
+  // whatever its class: the back end needs its offer id, not the class's own fields (a plan upgrade
+  // offered has no plan id until the customer accepts).
+  const presented = typeof params === 'object' && params !== null && (params as { present?: unknown }).present === true;
+  const schema = presented ? ACTION_PARAMS.offer : Object.hasOwn(ACTION_PARAMS, actionClass) ? ACTION_PARAMS[actionClass as keyof typeof ACTION_PARAMS] : unknownClass;
   const r = schema.safeParse(params ?? {});
   if (r.success) return { ok: true, params: r.data };
   const issue = r.error.issues[0];

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { parseActionParams } from './action-params.js';
+
+describe('action parameters', () => {
+  it("checks a class's own fields, naming the missing one", () => {
+    expect(parseActionParams('plan_change', {})).toEqual({ ok: false, problem: expect.stringContaining('params.planId') });
+    expect(parseActionParams('plan_change', { planId: 'P-2' })).toMatchObject({ ok: true });
+  });
+
+  it('takes an offering presented to the customer as an offer, whatever its class: its offer id, not its class fields', () => {
+    expect(parseActionParams('plan_change', { offerId: 'upgrade', present: true, decisionId: 'd1' })).toEqual({ ok: true, params: { offerId: 'upgrade', present: true, decisionId: 'd1' } });
+    expect(parseActionParams('plan_change', { present: true })).toEqual({ ok: false, problem: expect.stringContaining('params.offerId') });
+  });
+});
