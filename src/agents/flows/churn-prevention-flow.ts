@@ -107,7 +107,10 @@ export interface ScannedCustomer {
 /** What the simulation is asked about. */
 export interface ChurnPlanSummary {
   readonly periodId: string;
+  /** The offer most customers of the plan get. */
   readonly offerId: string;
+  /** How many customers of the plan get each offer of the set. */
+  readonly offers?: readonly { offerId: string; customers: number }[];
   readonly customerIds: readonly string[];
   readonly expectedCost: number;
   readonly expectedNetValue: number;
@@ -249,7 +252,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       for (let round = 0; chosen.length > 0; round++) {
         const summary: ChurnPlanSummary = {
           periodId: input.periodId,
-          offerId: offers[0].offerId,
+          ...offerMix(chosen.map((c) => offerOf.get(c.customerId)!.offerId)),
           customerIds: chosen.map((c) => c.customerId),
           expectedCost: chosen.reduce((a, c) => a + c.expectedCost, 0),
           expectedNetValue: chosen.reduce((a, c) => a + c.score, 0),
@@ -374,6 +377,14 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       };
     },
   };
+}
+
+/** The plan's offers, most given first: the main one and how many customers get each. */
+function offerMix(offerIds: readonly string[]): Pick<ChurnPlanSummary, 'offerId' | 'offers'> {
+  const counts = new Map<string, number>();
+  for (const id of offerIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const offers = [...counts].map(([offerId, customers]) => ({ offerId, customers })).sort((a, b) => b.customers - a.customers);
+  return { offerId: offers[0].offerId, offers };
 }
 
 /** Refusals that concern whether the customer may be contacted at all (consent, opt-outs, quiet hours, caps). */

@@ -126,34 +126,40 @@ export function operatorFlows(
         const offers = policyOffers(p.offers);
         return { minChurn: p.floor, minValue: p.minValue, budget: p.budget, controlShare: p.controlShare, ...(offers.length ? { offers } : {}) };
       },
+      // One scenario per offer of the plan, for as many customers as get it; net values add up.
       simulate: async (summary) => {
-        const offer = s.decisions.catalogue.byId.get(summary.offerId);
-        const [result] = await simulate(liveTwinSource(s.twins, intelligence), [
-          {
-            kind: 'retention_campaign',
-            name: `check ${summary.periodId}`,
-            horizonMonths: Math.max(1, Math.min(12, Math.round(summary.horizonMs / (30 * DAY_MS)))),
-            draws: CHECK_DRAWS,
-            seed: 1,
-            segmentBy: 'none',
-            hazardCalibrationSd: 0.1,
-            target: [],
-            targeting: { rank: 'churn_value', k: Math.max(1, summary.customerIds.length) },
-            offer: {
-              id: summary.offerId,
-              discountPct: (offer && discountPctOf(offer)) ?? 0,
-              months: offer?.months ?? 0,
-              costPerAcceptance: offer?.fixedCost ?? 0,
-              acceptance: { mean: s.decisions.learner.mean(summary.offerId, 'app|medium-risk'), sd: 0.05 },
-              acceptedHazardMultiplier: { mean: 1 - (offer?.retentionEffect ?? 0.3), sd: 0.15 },
-              effectMonths: 3,
-            },
-            costPerContact: 0.05,
-            contactPolicy: { maxContacts: 1 },
-            controlShare: 0,
-          },
-        ]);
-        return { netValue: { mean: result.overall.netValue.mean, low: result.overall.netValue.p05, high: result.overall.netValue.p95 } };
+        const groups = summary.offers ?? [{ offerId: summary.offerId, customers: summary.customerIds.length }];
+        const results = await simulate(
+          liveTwinSource(s.twins, intelligence),
+          groups.map((g) => {
+            const offer = s.decisions.catalogue.byId.get(g.offerId);
+            return {
+              kind: 'retention_campaign' as const,
+              name: `check ${summary.periodId} ${g.offerId}`,
+              horizonMonths: Math.max(1, Math.min(12, Math.round(summary.horizonMs / (30 * DAY_MS)))),
+              draws: CHECK_DRAWS,
+              seed: 1,
+              segmentBy: 'none' as const,
+              hazardCalibrationSd: 0.1,
+              target: [],
+              targeting: { rank: 'churn_value' as const, k: Math.max(1, g.customers) },
+              offer: {
+                id: g.offerId,
+                discountPct: (offer && discountPctOf(offer)) ?? 0,
+                months: offer?.months ?? 0,
+                costPerAcceptance: offer?.fixedCost ?? 0,
+                acceptance: { mean: s.decisions.learner.mean(g.offerId, 'app|medium-risk'), sd: 0.05 },
+                acceptedHazardMultiplier: { mean: 1 - (offer?.retentionEffect ?? 0.3), sd: 0.15 },
+                effectMonths: 3,
+              },
+              costPerContact: 0.05,
+              contactPolicy: { maxContacts: 1 },
+              controlShare: 0,
+            };
+          }),
+        );
+        const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((a, r) => a + f(r), 0);
+        return { netValue: { mean: sum((r) => r.overall.netValue.mean), low: sum((r) => r.overall.netValue.p05), high: sum((r) => r.overall.netValue.p95) } };
       },
       outcomes: async (ids, sinceMs) => {
         const days = (clock.now() - sinceMs) / DAY_MS;
