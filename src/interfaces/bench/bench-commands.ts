@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { alarmsBench } from './alarms-bench.js';
 import { assuranceBench } from './assurance-bench.js';
 import { backfillBench } from './backfill-bench.js';
+import { authBench } from './auth-bench.js';
 import { decideBench } from './decide-bench.js';
 import { ingestBench } from './ingest-bench.js';
 import { modelBench } from './model-bench.js';
@@ -15,7 +16,7 @@ import { upliftBench } from './uplift-bench.js';
 import { workflowBench } from './workflow-bench.js';
 
 /** Every benchmark, in the order `twinloop bench --help` lists them (BENCHMARKS.md's order). */
-const BENCHES = [ingestBench, sandboxBench, backfillBench, modelBench, scoringBench, upliftBench, decideBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, tmfBench];
+const BENCHES = [ingestBench, sandboxBench, backfillBench, modelBench, scoringBench, upliftBench, decideBench, authBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, tmfBench];
 
 /** Adds `twinloop bench` and one subcommand per benchmark. */
 export function registerBenchCommands(program: Command): Command {

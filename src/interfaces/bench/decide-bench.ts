@@ -79,7 +79,7 @@ function fromBench(r: DecisionBenchResult, baseline: Float64Array): DecideBenchR
 }
 
 /** Deterministic scores per customer (no model is trained: the bench times the decision, not the scorer). */
-function syntheticScores(customers: number): Map<string, CustomerScores> {
+export function syntheticScores(customers: number): Map<string, CustomerScores> {
   const r = seededRandom(3);
   return new Map(Array.from({ length: customers }, (_, c) => [`C${c}`, { churn: r() * 0.6, clv: 100 + r() * 900 }]));
 }

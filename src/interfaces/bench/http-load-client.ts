@@ -10,6 +10,8 @@ export interface LoadRequest {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly body?: string;
+  /** Headers sent with it (e.g. the Authorization of `bench auth`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What a closed-loop load run measured. */
@@ -25,7 +27,7 @@ export interface LoadResult {
 
 function send(agent: Agent, base: URL, r: LoadRequest): Promise<boolean> {
   return new Promise((resolve) => {
-    const headers: Record<string, string | number> = r.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) } : {};
+    const headers: Record<string, string | number> = { ...r.headers, ...(r.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) } : {}) };
     const req = request(new URL(r.path, base), { method: r.method, agent, headers }, (res) => {
       // The body is drained, not kept: the load measures the server, not the client's parsing.
       res.resume();

@@ -1,0 +1,113 @@
+import type { FastifyInstance } from 'fastify';
+import { systemClock } from '../../domain/clock.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { CHANNELS } from '../../domain/events.js';
+import { seededRandom } from '../../domain/seeded-random.js';
+import { DecisionService } from '../../decisioning/decision-service.js';
+import { syntheticCatalogueDocument } from '../../decisioning/synthetic-catalogue.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { openRecordStore } from '../../store/open-record-store.js';
+import { syntheticEvents } from '../../twin/synthetic-events.js';
+import { openTwinService } from '../../twin/twin-service.js';
+import { openTestAuth } from '../auth/auth-fixtures.js';
+import { intOption } from '../cli/cli-numbers.js';
+import { decisionRoutes } from '../http/decision-routes.js';
+import { createHttpServer } from '../http/server.js';
+import type { OperatorServices } from '../runtime/operator-services.js';
+import { inTempDir, submitInBatches } from './bench-fixtures.js';
+import { defineBench } from './bench-harness.js';
+import { ratio } from './bench-stats.js';
+import { syntheticScores } from './decide-bench.js';
+import { runLoadInWorker } from './http-load.js';
+import type { LoadRequest, LoadResult } from './http-load-client.js';
+
+/** The issue's bar: a key costs at most a tenth of the throughput of `POST /decisions`. */
+const TARGET = 0.9;
+const OFFERS = 12;
+
+/** What `bench auth` measured. */
+export interface AuthBenchResult {
+  readonly customers: number;
+  readonly clients: number;
+  /** `POST /decisions` on a server in open mode (loopback, no credential). */
+  readonly open: LoadResult;
+  /** The same route, the same services, every request with an API key checked by the edge. */
+  readonly withKey: LoadResult;
+  readonly ratio: number;
+  readonly target: number;
+  readonly met: boolean;
+}
+
+/**
+ * What authentication costs: `POST /decisions` over HTTP on two servers over the same decision
+ * service, one in open mode and one that authenticates every request's API key (from memory) and
+ * checks the access table; measured in turns (open, key, open, key) so that drift hits both.
+ */
+export async function runAuthBench(o: { customers: number; clients: number; seconds: number; log: (line: string) => void }): Promise<AuthBenchResult> {
+  return inTempDir('auth-bench', async (dir) => {
+    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: systemClock });
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    const open = await openTestAuth('insecure-local');
+    const enforced = await openTestAuth('enforced');
+    const apps: FastifyInstance[] = [];
+    let decisions: DecisionService | undefined;
+    try {
+      o.log(`${o.customers} synthetic customers…`);
+      await submitInBatches(twins.intake, syntheticEvents({ customers: o.customers, days: 30, seed: 5 }));
+      const scoreTable = syntheticScores(o.customers);
+      decisions = await DecisionService.open({ twins: twins.engine, scores: (id) => scoreTable.get(id), records, clock: systemClock });
+      await decisions.replaceCatalogue(syntheticCatalogueDocument(OFFERS));
+      const services = { twins, decisions } as unknown as OperatorServices;
+      const serve = async (auth: typeof open) => {
+        const app = createHttpServer({ twins, auth: auth.auth, version: 'bench' }, [decisionRoutes(services)]);
+        apps.push(app);
+        return app.listen({ port: 0, host: '127.0.0.1' });
+      };
+      const openUrl = await serve(open);
+      const keyUrl = await serve(enforced);
+      const key = await enforced.bearer('care_agent', 'bench-agent');
+      const random = seededRandom(9);
+      const bodies = Array.from({ length: 4096 }, (_, i) => JSON.stringify({ customerId: `C${Math.floor(random() * o.customers)}`, channel: CHANNELS[i % CHANNELS.length] }));
+      const requests = (headers?: Record<string, string>): LoadRequest[] => bodies.map((body) => ({ method: 'POST', path: '/decisions', body, headers }));
+      const load = (base: string, r: LoadRequest[], seconds: number) => runLoadInWorker({ base, clients: o.clients, seconds, requests: r });
+      const warm = [await load(openUrl, requests(), 1), await load(keyUrl, requests(key), 1)];
+      if (warm.some((w) => w.errors > 0)) throw new TwinloopError('INTERNAL', `bench auth: ${warm[0].errors} open and ${warm[1].errors} keyed requests failed during the warm-up`);
+      o.log(`HTTP: ${o.clients} keep-alive clients, 2 × ${o.seconds} s per server, in turns…`);
+      const runs: LoadResult[][] = [[], []];
+      for (let turn = 0; turn < 2; turn++) {
+        runs[0].push(await load(openUrl, requests(), o.seconds));
+        runs[1].push(await load(keyUrl, requests(key), o.seconds));
+      }
+      const merge = (rs: LoadResult[]): LoadResult => {
+        const requests = rs.reduce((n, r) => n + r.requests, 0);
+        const seconds = rs.reduce((n, r) => n + r.seconds, 0);
+        const mid = (k: 'p50Ms' | 'p99Ms') => Math.round((rs.reduce((n, r) => n + r[k], 0) / rs.length) * 100) / 100;
+        return { requests, errors: rs.reduce((n, r) => n + r.errors, 0), seconds: Math.round(seconds * 100) / 100, perSecond: Math.round(requests / seconds), p50Ms: mid('p50Ms'), p99Ms: mid('p99Ms') };
+      };
+      const [openResult, keyResult] = [merge(runs[0]), merge(runs[1])];
+      const share = ratio(keyResult.perSecond, openResult.perSecond);
+      return { customers: o.customers, clients: o.clients, open: openResult, withKey: keyResult, ratio: share, target: TARGET, met: share >= TARGET && keyResult.errors === 0 };
+    } finally {
+      for (const app of apps) await app.close();
+      await decisions?.close();
+      await open.close();
+      await enforced.close();
+      await records.close();
+      await twins.close();
+    }
+  });
+}
+
+/** `bench auth`: what an API key costs on `POST /decisions`. */
+export const authBench = defineBench({
+  name: 'auth',
+  description: 'what authentication costs: POST /decisions with an API key (checked from memory) against the same route in open mode; target ratio ≥ 0.9',
+  options: [
+    { flags: '--customers <n>', description: 'synthetic customers behind the server', parse: intOption('--customers', 10), default: 10_000 },
+    { flags: '--clients <n>', description: 'concurrent keep-alive HTTP clients', parse: intOption('--clients', 1), default: 16 },
+    { flags: '--seconds <s>', description: 'seconds of load per turn (two turns per server)', parse: intOption('--seconds', 1, 600), default: 5 },
+  ],
+  run: (o: { customers: number; clients: number; seconds: number }, { log }) => runAuthBench({ ...o, log }),
+  summary: (r: AuthBenchResult) =>
+    `POST /decisions, ${r.clients} keep-alive clients, ${r.customers} customers: open ${r.open.perSecond}/s (p50 ${r.open.p50Ms} ms, p99 ${r.open.p99Ms} ms); with an API key ${r.withKey.perSecond}/s (p50 ${r.withKey.p50Ms} ms, p99 ${r.withKey.p99Ms} ms, ${r.withKey.errors} errors); ratio ${(r.ratio * 100).toFixed(1)}% (target ≥ ${r.target * 100}%: ${r.met ? 'met' : 'MISSED'})`,
+});
