@@ -107,6 +107,14 @@ describe('TMF620 Product Catalog', () => {
     expect(badRule.body.message).toMatch(/eligibility/);
     const noPrice = await call('POST', '/productOffering', 'ProductOffering', { name: 'No price', actionClass: 'offer', productOfferingPrice: [{ id: 'nope' }], treatments: [{ id: 't', name: 'T', message: 'm' }] });
     expect(noPrice.body.message).toMatch(/productOfferingPrice\[0\]\.id/);
+    // Without a key, or with a role that may not write the catalogue: 401 and 403, as TMF Errors too.
+    const anonymous = await app.inject({ url: `${BASE}/productOffering` });
+    expect(anonymous.statusCode).toBe(401);
+    expect(contract.check('TMF620', 'Error', anonymous.json(), 'anonymous')).toEqual([]);
+    const viewer = await local.bearer('viewer');
+    const forbidden = await app.inject({ method: 'DELETE', url: `${BASE}/productOffering/retain-10`, headers: viewer });
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json()).toMatchObject({ code: 'FORBIDDEN', status: '403', '@type': 'Error' });
   });
 
   it('merge-patches an offering (null removes), checks the result whole, and deletes it', async () => {
