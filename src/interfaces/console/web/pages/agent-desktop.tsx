@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { Alert } from '../alert';
 import { postJson, seg } from '../api';
 import { eventTime, money, percent, riskBand } from '../format';
 import { useIdentity } from '../identity';
@@ -57,11 +58,7 @@ function ActionRow({ action }: { action: AssistAction }) {
           )}
         </p>
       )}
-      {state.error && (
-        <p class="error" role="alert">
-          {state.error}
-        </p>
-      )}
+      <Alert message={state.error} />
     </li>
   );
 }

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Alert } from '../alert';
 import { postJson, seg } from '../api';
 import { money } from '../format';
 import { may, useIdentity } from '../identity';
@@ -81,11 +82,7 @@ export function Approvals() {
   const list = useJson<readonly Approval[]>('/approvals', 10_000);
   return (
     <>
-      {list.error && (
-        <p class="error" role="alert">
-          {list.error}
-        </p>
-      )}
+      <Alert message={list.error} />
       {list.data && list.data.length === 0 && <p class="muted">No approval is waiting.</p>}
       {list.data?.map((a) => (
         <article class="panel" key={a.id} data-testid="approval" aria-labelledby={`ap-${a.id}`}>

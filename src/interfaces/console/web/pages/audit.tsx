@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Alert } from '../alert';
 import { getJson, seg } from '../api';
 import { count, eventTime } from '../format';
 import { useJson } from '../use-json';
@@ -61,11 +62,7 @@ export function Audit() {
           Search <input type="search" value={search} size={30} placeholder="customer, actor, type, request id" onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
         </label>
       </div>
-      {page.error && (
-        <p class="error" role="alert">
-          {page.error}
-        </p>
-      )}
+      <Alert message={page.error} />
       {page.data && (
         <section class="panel">
           <h2>

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Alert } from '../alert';
 import { getJson, seg } from '../api';
 import { TimeChart } from '../chart';
 import { useEventClock } from '../event-clock';
@@ -154,11 +155,7 @@ export function Customer({ id }: { id: string }) {
         {at && <a href={`/console/customers/${seg(id)}`}>Back to now</a>}
         <span class="muted">{at ? `as it was at ${eventTime(at)}` : 'now, on the event clock'}</span>
       </form>
-      {twin.error && (
-        <p class="error" role="alert">
-          {twin.error}
-        </p>
-      )}
+      <Alert message={twin.error} />
       {t && (
         <div class="grid">
           <section class="panel" aria-labelledby="profile-title">
@@ -235,11 +232,7 @@ export function Customer({ id }: { id: string }) {
               </label>
               <span class="muted">newest first; actions taken on the customer and what came of them are marked</span>
             </p>
-            {timeline.error && (
-              <p class="error" role="alert">
-                {timeline.error}
-              </p>
-            )}
+            <Alert message={timeline.error} />
             {timeline.items && (
               <ol class="timeline" data-testid="timeline" tabIndex={0} aria-label="Timeline, newest first">
                 {shown.slice(0, 300).map((i) => (

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Alert } from '../alert';
 import { seg } from '../api';
 import { count, money, percent, riskBand } from '../format';
 import { navigate, useLocation } from '../router';
@@ -75,11 +76,7 @@ export function Customers() {
           </span>
         </form>
       </section>
-      {list.error && (
-        <p class="error" role="alert">
-          {list.error}
-        </p>
-      )}
+      <Alert message={list.error} />
       {list.data && (
         <section class="panel">
           <h2>

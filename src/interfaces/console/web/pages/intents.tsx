@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Alert } from '../alert';
 import { postJson, seg } from '../api';
 import { count, money } from '../format';
 import { may, useIdentity } from '../identity';
@@ -104,7 +105,7 @@ export function IntentPage({ id }: { id: string }) {
     );
   };
   const r = record.data;
-  if (record.error) return <p class="error" role="alert">{record.error}</p>;
+  if (record.error) return <Alert message={record.error} />;
   if (!r) return <p class="muted">reading…</p>;
   const status = r.intent.lifecycleStatus;
   return (
@@ -242,11 +243,7 @@ export function Intents() {
           </div>
         </form>
       )}
-      {list.error && (
-        <p class="error" role="alert">
-          {list.error}
-        </p>
-      )}
+      <Alert message={list.error} />
       {list.data && (
         <section class="panel">
           {list.data.length === 0 ? (

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Alert } from '../alert';
 import { postJson, seg } from '../api';
 import { count, percent } from '../format';
 import { may, useIdentity } from '../identity';
@@ -67,7 +68,7 @@ function Calibration({ calibration }: { calibration: NonNullable<Detail['metadat
 function VersionDetail({ id }: { id: string }) {
   const detail = useJson<Detail>(`/models/${seg(id)}`);
   const d = detail.data;
-  if (detail.error) return <p class="error" role="alert">{detail.error}</p>;
+  if (detail.error) return <Alert message={detail.error} />;
   if (!d) return <p class="muted">reading…</p>;
   return (
     <section class="panel" aria-labelledby="detail-title">
@@ -136,11 +137,7 @@ export function Models() {
   };
   return (
     <>
-      {list.error && (
-        <p class="error" role="alert">
-          {list.error}
-        </p>
-      )}
+      <Alert message={list.error} />
       {message && (
         <p class={message.ok ? 'outcome executed' : 'error'} role={message.ok ? 'status' : 'alert'}>
           {message.text}
