@@ -96,6 +96,8 @@ describe('the access matrix: every route × every role', () => {
     expect(operator.services.decisions.catalogue.offers.some((o) => o.id === 'retain-10')).toBe(true);
     // A text/plain POST, as any web page can send without a preflight: no credential, no action.
     expect((await call('POST', '/actions', 'anonymous', '{"actionClass":"credit","channel":"web","cost":5}', { 'content-type': 'text/plain' })).status).toBe(401);
+    // Even with a credential, an acting route reads JSON only under a JSON content type.
+    expect((await call('POST', '/actions', 'admin', '{"actionClass":"credit","channel":"web","customerId":"C1","params":{"amount":5}}', { 'content-type': 'text/plain' })).status).toBe(415);
     // A viewer deletes an offering: 403 naming the permission.
     expect((await call('DELETE', '/productOffering/retain-10', 'viewer')).message).toMatch(/needs the permission catalogue:write/);
     // An AI agent claims to be a person (to turn advice into an executed offer) or names someone else.

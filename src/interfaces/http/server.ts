@@ -108,9 +108,11 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validateAgainstSchema);
   app.setSerializerCompiler(serializeAsIs);
+  // A JSON body only with a JSON content type: a text/plain POST, which any web page may send
+  // without a preflight, is answered 415 and never read (POST /events alone takes raw NDJSON).
   app.removeContentTypeParser(['application/json', 'text/plain']);
   // JSON merge patch (RFC 7386) is JSON too: the TMF APIs' PATCH bodies.
-  app.addContentTypeParser(['application/json', 'text/plain', MERGE_PATCH], { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser(['application/json', MERGE_PATCH], { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, parseJson(body as string));
     } catch (err) {
