@@ -36,8 +36,8 @@ export interface Choice {
   readonly probabilityBest?: number;
   /**
    * Expected value of perfect information for this decision, E[max over actions of a posterior
-   * draw] − max of the expected scores: what knowing the acceptances exactly would add to it
-   * (from the decision's own posterior draws; absent without them).
+   * draw − the draw of the best-expected action]: what knowing the acceptances exactly would add
+   * to it (averaged over the decision's own posterior draws; absent without them).
    */
   readonly valueOfInformation?: number;
   /** The uncertain offer of an exploring choice: the chosen one, or the best when doing nothing is explored. */

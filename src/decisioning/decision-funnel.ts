@@ -208,8 +208,10 @@ export class DecisionFunnel {
     const mean = new Float64Array(n);
     for (let i = 0; i < n; i++) mean[i] = this.mean[order[i]];
     const acc = this.acceptance;
-    // The best score of each posterior draw, summed: the value of information is read from it.
-    let drawMaxSum = 0;
+    const bestAt = argmax(mean, n);
+    // Per posterior draw, how far its best score is above the draw of the best-expected action:
+    // its average is the value of information (paired, so never negative and with little noise).
+    let regretSum = 0;
     let drawCount = 0;
     const sampler = acc.sample
       ? (out: Float64Array) => {
@@ -220,13 +222,12 @@ export class DecisionFunnel {
             out[i] = (acc.sample as NonNullable<AcceptanceModel['sample']>)(cand[k].id, contextKey, this.random) * this.gain[k] - this.fixed[k];
             if (out[i] > best) best = out[i];
           }
-          drawMaxSum += best;
+          regretSum += best - out[bestAt];
           drawCount++;
         }
       : undefined;
     // Choose over [DO_NOTHING, ...ranked by mean]; index 0 of `order` is DO_NOTHING.
     const chosenAt = choose(this.exploration, mean, n, this.prop, this.random, sampler, this.drawBuf);
-    const bestAt = argmax(mean, n);
 
     const ranked: RankedAction[] = [];
     let chosen: RankedAction | undefined;
@@ -250,7 +251,7 @@ export class DecisionFunnel {
       chosen: pick.actionId,
       propensity: pick.propensity,
     };
-    const choice = this.choiceOf(chosenAt, bestAt, order, mean, n, contextKey, discarded, drawCount > 0 ? Math.max(0, drawMaxSum / drawCount - mean[bestAt]) : undefined);
+    const choice = this.choiceOf(chosenAt, bestAt, order, mean, n, contextKey, discarded, drawCount > 0 ? regretSum / drawCount : undefined);
     return { decisionId, customerId, at: now, context, contextKey, ranked, discarded, chosen: pick, choice, record };
   }
 

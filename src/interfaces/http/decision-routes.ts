@@ -44,7 +44,7 @@ const decision = z.object({
       reason: z.string().describe('The choice in words, starting with its mode'),
       cost: z.number().describe('Expected score given up now by not taking the best (0 when exploiting)'),
       probabilityBest: z.number().optional().describe("Share of the posterior draws the chosen action won (Thompson sampling)"),
-      valueOfInformation: z.number().optional().describe('E[best score of a posterior draw] − best expected score: what knowing the acceptances exactly would add to this decision'),
+      valueOfInformation: z.number().optional().describe('E[best score of a posterior draw − its score of the best-expected action]: what knowing the acceptances exactly would add to this decision'),
       belief: z.object({ offerId: z.string(), mean: z.number(), sd: z.number(), weight: z.number().describe('α + β: prior and evidence in pseudo-observations') }).optional().describe("When exploring: the uncertain offer's acceptance in the decision's context"),
     })
     .describe('Why `chosen` was chosen (docs/decisioning.md, "Exploit, explore, guarded")'),
