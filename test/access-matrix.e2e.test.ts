@@ -122,6 +122,12 @@ describe('the access matrix: every route × every role', () => {
     // Personal data of applicants: not for anyone who cannot name themselves.
     expect((await call('GET', '/workflows', 'anonymous')).status).toBe(401);
     expect((await call('GET', '/dead-letters', 'anonymous')).status).toBe(401);
+    // A key scoped to calls acts on calls only.
+    const callsOnly = await operator.auth.keys.create({ subject: 'call-desk', role: 'care_agent', channels: ['call'] }, 'matrix test');
+    const web = await call('POST', '/actions', callsOnly.key, { actionClass: 'credit', channel: 'web', customerId: 'C1', params: { amount: 5 } });
+    expect(web).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect(web.message).toMatch(/scoped to the channels call; it may not act on web/);
+    expect((await call('POST', '/actions', callsOnly.key, { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 5 } })).status).toBe(200);
     // A revoked key opens nothing.
     const temp = await operator.auth.keys.create({ subject: 'temp', role: 'admin' }, 'matrix test');
     expect((await call('GET', '/twins', temp.key)).status).toBe(200);

@@ -9,7 +9,7 @@ import { actionForDecision } from '../runtime/decision-actions.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
 import { guardedResult } from './governance-schemas.js';
-import { actorFor, requirePermission } from './http-auth.js';
+import { actorFor, requireChannel, requirePermission } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const decideBody = z
@@ -109,6 +109,7 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         const answer = decisionAnswer(made, body.explain);
         if (!body.execute || made.chosen.actionId === DO_NOTHING) return answer;
         requirePermission(req, 'actions:request', 'execute a decision (execute: true)');
+        requireChannel(req, made.context.channel);
         const request = actionForDecision(s, made, made.chosen.actionId, actorFor(req));
         return { ...answer, execution: await s.guarded.execute(request) };
       },
@@ -131,6 +132,7 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         if (!made.ranked.some((r) => r.actionId === actionId)) {
           throw new TwinloopError('BAD_INPUT', `action ${actionId} is not among decision ${made.decisionId}'s ranked actions (${made.ranked.map((r) => r.actionId).join(', ')})`);
         }
+        requireChannel(req, made.context.channel);
         return s.guarded.execute(actionForDecision(s, made, actionId, actorFor(req, req.body.agentId)));
       },
     );

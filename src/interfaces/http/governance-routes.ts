@@ -4,7 +4,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, list, pageLimit } from './api-schemas.js';
 import { approvalItem, auditRecord, auditVerification, guardedResult } from './governance-schemas.js';
-import { actorFor } from './http-auth.js';
+import { actorFor, requireChannel } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const actionBody = actionRequestSchema
@@ -32,7 +32,10 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
           response: { 200: guardedResult, ...errors(400) },
         },
       },
-      async (req) => services.guarded.execute({ ...req.body, actor: actorFor(req, req.body.actor) }),
+      async (req) => {
+        requireChannel(req, req.body.channel);
+        return services.guarded.execute({ ...req.body, actor: actorFor(req, req.body.actor) });
+      },
     );
     app.get('/approvals', { schema: { summary: 'Pending approvals with what, why and the evidence', response: { 200: list(approvalItem) } } }, async () => services.approvals.listPending(500));
     app.get('/approvals/:id', { schema: { summary: 'One approval', params: idParams, response: { 200: approvalItem, ...errors(404) } } }, async (req) => {

@@ -106,3 +106,12 @@ export function actorFor(req: FastifyRequest, claimed?: string | { kind: string;
   }
   return actor;
 }
+
+/** A key scoped to some channels acts on those only: FORBIDDEN naming the channel and the scope otherwise. */
+export function requireChannel(req: FastifyRequest, channel: string): void {
+  const identity = identityOf(req);
+  const allowed = identity.scope.channels;
+  if (allowed && !allowed.includes(channel as (typeof allowed)[number])) {
+    throw new TwinloopError('FORBIDDEN', `${identity.subject}'s credential is scoped to the channels ${allowed.join(', ')}; it may not act on ${channel}`, { context: { channel, scope: allowed } });
+  }
+}
