@@ -111,6 +111,9 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
       { id: 'ct-i1', kind: 'interaction', customerId: 'CT-1', time: now, source: 'contract', v: 1, data: { channel: 'web', intent: 'configure_bundle', phase: 'start', context: { plan: 'max-50' } } },
     ];
     expect((await call('POST', '/events', events)).body).toMatchObject({ accepted: 2 });
+    // At once: the context holds an interaction for 24 simulated hours, half a minute of wall clock here.
+    await expect.poll(async () => (await call('GET', '/customers/CT-1/context')).body, { timeout: 10_000 }).toMatchObject({ customerId: 'CT-1', channels: { web: { intent: 'configure_bundle' } } });
+    expect((await call('GET', '/customers/NOBODY/context')).status).toBe(404);
     expect((await call('POST', '/events', '{"id": "x"}\n{not json', { 'content-type': 'application/x-ndjson' })).body).toMatchObject({ rejected: 2 });
     expect((await call('POST', '/events', '[{', { 'content-type': 'application/json' })).status).toBe(400);
     expect((await call('GET', '/dead-letters?limit=5')).status).toBe(200);
@@ -138,8 +141,6 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('POST', `/models/${champion}/promote`)).status).toBe(200);
 
     // Assist.
-    expect((await call('GET', '/customers/CT-1/context')).body).toMatchObject({ customerId: 'CT-1', channels: { web: { intent: 'configure_bundle' } } });
-    expect((await call('GET', '/customers/NOBODY/context')).status).toBe(404);
     expect((await call('GET', `/assist/cards/${customerId}?channel=call`)).status).toBe(200);
     expect((await call('GET', `/assist/cards/${customerId}?channel=web`)).status).toBe(400);
     expect((await call('GET', '/assist/stream?channel=web&agentId=a')).status).toBe(400);
