@@ -133,9 +133,12 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const outcomes = await startOutcomeWatch({ intake: twins.intake, twin: (id) => twins.engine.view(id), recordOutcome: (id, outcome) => decisions.recordOutcome(id, outcome), records, clock, log: o.log });
 
   const backends = o.world?.backends;
-  // What the back ends carried out is written on each customer's timeline (`action` events).
+  // What the back ends carried out is written on each customer's timeline (`action` events), at
+  // the time of the world the back ends live in: during the sandbox's backfill its clock is months
+  // behind the wall clock, and an action stamped with the wall clock would put the customer's
+  // latest event ahead of the history still coming in, which the intake then refuses as late.
   const executor: ActionExecutor = backends
-    ? reportingExecutor(connectorExecutor({ ...backends, resolveOffer: (id) => decisions.catalogue.byId.get(id)?.offering.sandboxOfferId ?? (decisions.catalogue.byId.has(id) ? id : undefined) }), { sink: twins.intake, clock, log: o.log })
+    ? reportingExecutor(connectorExecutor({ ...backends, resolveOffer: (id) => decisions.catalogue.byId.get(id)?.offering.sandboxOfferId ?? (decisions.catalogue.byId.has(id) ? id : undefined) }), { sink: twins.intake, clock: o.world?.clock ?? clock, log: o.log })
     : async (request) => ({ ok: false, error: `no back ends are connected to carry out a ${request.actionClass}; start with the sandbox operator or configure BSS adapters` });
   // People decide approvals in their own time, not in the sandbox's accelerated time.
   const approvals = createApprovalQueue(governance, systemClock);
