@@ -49,11 +49,15 @@ export function formatPolicyReport(policy: string, r: OffPolicyReport): string {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
-/** The decision log's outcomes in two lines: how many decisions past their window came back, and how. */
+/**
+ * The decision log's outcomes in two lines: how many decisions past their window came back, then
+ * every outcome by result (younger decisions that already came back too, so the results can
+ * outnumber the due decisions).
+ */
 export function formatCoverage(c: OutcomeCoverage): string {
   const results = Object.entries(c.byResult).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ');
   return [
-    `outcomes: ${c.closed} of ${c.due} decisions older than their 7-day window (${pct(c.share)}), as of ${new Date(c.asOf).toISOString()}; by result: ${results || 'none yet'}`,
+    `outcomes: ${c.closed} of ${c.due} decisions older than their 7-day window (${pct(c.share)}), as of ${new Date(c.asOf).toISOString()}; every outcome so far, due or not, by result: ${results || 'none yet'}`,
     ...(c.notCarriedOut > 0 ? [`  ${c.notCarriedOut} recommended an action nobody carried out: left out of the estimates (what they chose never happened)`] : []),
   ].join('\n');
 }
