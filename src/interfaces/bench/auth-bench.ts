@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../../domain/clock.js';
-import { TwinloopError } from '../../domain/errors.js';
 import { CHANNELS } from '../../domain/events.js';
 import { seededRandom } from '../../domain/seeded-random.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
@@ -18,7 +17,7 @@ import { inTempDir, submitInBatches } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
 import { ratio } from './bench-stats.js';
 import { syntheticScores } from './decide-bench.js';
-import { runLoadInWorker } from './http-load.js';
+import { loadInTurns } from './http-load.js';
 import type { LoadRequest, LoadResult } from './http-load-client.js';
 
 /** The issue's bar: a key costs at most a tenth of the throughput of `POST /decisions`. */
@@ -69,15 +68,8 @@ export async function runAuthBench(o: { customers: number; clients: number; seco
       const random = seededRandom(9);
       const bodies = Array.from({ length: 4096 }, (_, i) => JSON.stringify({ customerId: `C${Math.floor(random() * o.customers)}`, channel: CHANNELS[i % CHANNELS.length] }));
       const requests = (headers?: Record<string, string>): LoadRequest[] => bodies.map((body) => ({ method: 'POST', path: '/decisions', body, headers }));
-      const load = (base: string, r: LoadRequest[], seconds: number) => runLoadInWorker({ base, clients: o.clients, seconds, requests: r });
-      const warm = [await load(openUrl, requests(), 1), await load(keyUrl, requests(key), 1)];
-      if (warm.some((w) => w.errors > 0)) throw new TwinloopError('INTERNAL', `bench auth: ${warm[0].errors} open and ${warm[1].errors} keyed requests failed during the warm-up`);
       o.log(`HTTP: ${o.clients} keep-alive clients, 2 × ${o.seconds} s per server, in turns…`);
-      const runs: LoadResult[][] = [[], []];
-      for (let turn = 0; turn < 2; turn++) {
-        runs[0].push(await load(openUrl, requests(), o.seconds));
-        runs[1].push(await load(keyUrl, requests(key), o.seconds));
-      }
+      const runs = await loadInTurns({ bench: 'auth', clients: o.clients, turns: 2, seconds: o.seconds, sides: [{ base: openUrl, requests: requests() }, { base: keyUrl, requests: requests(key) }] });
       const merge = (rs: LoadResult[]): LoadResult => {
         const requests = rs.reduce((n, r) => n + r.requests, 0);
         const seconds = rs.reduce((n, r) => n + r.seconds, 0);

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { TwinloopError } from '../../domain/errors.js';
-import type { LoadResult, LoadWorkerInput } from './http-load-client.js';
+import type { LoadRequest, LoadResult, LoadWorkerInput } from './http-load-client.js';
 
 /**
  * `runLoad` on a worker thread, so that the clients do not share the server's event loop (on a
@@ -13,4 +13,28 @@ export function runLoadInWorker(input: LoadWorkerInput): Promise<LoadResult> {
     worker.once('error', reject);
     worker.once('exit', (code) => (code === 0 ? undefined : reject(new TwinloopError('INTERNAL', `the HTTP load worker stopped with exit code ${code} before reporting its figures`))));
   });
+}
+
+/** One side of a two-way comparison: a server and the requests sent to it. */
+export interface LoadSide {
+  readonly base: string;
+  readonly requests: readonly LoadRequest[];
+}
+
+/**
+ * Two loads compared on a shared machine whose load drifts: both sides warm up first (1 s each,
+ * figures dropped; a failed request then fails the bench, naming it), then run in alternating
+ * turns of `seconds` each, so a drift hits both alike. Each side's turns, in order; the caller
+ * says how they combine (the best, or their sum).
+ */
+export async function loadInTurns(o: { bench: string; clients: number; turns: number; seconds: number; sides: readonly [LoadSide, LoadSide] }): Promise<[LoadResult[], LoadResult[]]> {
+  const load = (side: LoadSide, seconds: number) => runLoadInWorker({ base: side.base, clients: o.clients, seconds, requests: side.requests });
+  const warm = [await load(o.sides[0], 1), await load(o.sides[1], 1)];
+  if (warm.some((w) => w.errors > 0)) throw new TwinloopError('INTERNAL', `bench ${o.bench}: ${warm.map((w) => w.errors).join(' and ')} requests failed during the warm-up`);
+  const runs: [LoadResult[], LoadResult[]] = [[], []];
+  for (let turn = 0; turn < o.turns; turn++) {
+    runs[0].push(await load(o.sides[0], o.seconds));
+    runs[1].push(await load(o.sides[1], o.seconds));
+  }
+  return runs;
 }

@@ -16,7 +16,7 @@ import { inTempDir, submitInBatches } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
 import { ratio } from './bench-stats.js';
 import { loadSeconds } from './decide-bench.js';
-import { runLoadInWorker } from './http-load.js';
+import { loadInTurns } from './http-load.js';
 import type { LoadRequest, LoadResult } from './http-load-client.js';
 
 /** The issue's target: a TMF629 customer read at no less than 70 % of the rate of the twin read it is made from. */
@@ -78,19 +78,12 @@ export async function runTmfBench(o: TmfBenchOptions): Promise<TmfBenchResult> {
           tmfCustomer: (await (await fetch(new URL(tmfRequests[0].path, url))).text()).length,
           twin: (await (await fetch(new URL(twinRequests[0].path, url))).text()).length,
         };
-        const load = (requests: LoadRequest[], seconds: number) => runLoadInWorker({ base: url.href, clients: o.clients, seconds, requests });
-        // Connections and the JIT warm up on both routes first; the warm-up's figures are not reported.
-        const warm = [await load(twinRequests, 1), await load(tmfRequests, 1)];
-        if (warm.some((w) => w.errors > 0)) throw new TwinloopError('INTERNAL', `bench tmf: ${warm.map((w) => w.errors).join(' and ')} requests failed during the warm-up`);
         o.log(`HTTP: ${o.clients} keep-alive clients on a worker thread, ${o.seconds} s per route…`);
-        // Alternating rounds, the best of each route kept: the machine is shared and its load drifts.
-        let twin: LoadResult | undefined;
-        let tmfCustomer: LoadResult | undefined;
-        const best = (a: LoadResult | undefined, b: LoadResult) => (a && a.perSecond >= b.perSecond ? a : b);
-        for (let round = 0; round < ROUNDS; round++) {
-          twin = best(twin, await load(twinRequests, o.seconds / ROUNDS));
-          tmfCustomer = best(tmfCustomer, await load(tmfRequests, o.seconds / ROUNDS));
-        }
+        // The best of each route's turns is kept: the machine is shared and its load drifts.
+        const [twinRuns, tmfRuns] = await loadInTurns({ bench: 'tmf', clients: o.clients, turns: ROUNDS, seconds: o.seconds / ROUNDS, sides: [{ base: url.href, requests: twinRequests }, { base: url.href, requests: tmfRequests }] });
+        const best = (runs: readonly LoadResult[]) => runs.reduce<LoadResult | undefined>((a, b) => (a && a.perSecond >= b.perSecond ? a : b), undefined);
+        const twin = best(twinRuns);
+        const tmfCustomer = best(tmfRuns);
         if (!twin || !tmfCustomer) throw new TwinloopError('INTERNAL', 'bench tmf: no round ran');
         const share = ratio(tmfCustomer.perSecond, twin.perSecond);
         const model = intelligence.live()?.model.id ?? null;
