@@ -135,6 +135,11 @@ export class LiveScoring {
     return this.current;
   }
 
+  /** How many twins hold a score (every twin once `scoreAll` has run; newer twins as events reach them). */
+  scoredCount(): number {
+    return this.scored;
+  }
+
   /** Serves another model (a promoted champion) and re-scores every twin with it. */
   useModel(model: LiveModel): void {
     this.current = model;

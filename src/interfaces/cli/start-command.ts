@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_NATS_CONSUMER, DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT } from '../../bus/nats-event-bus.js';
 import { TwinloopError } from '../../domain/errors.js';
@@ -149,6 +150,16 @@ export function registerStartCommand(program: Command): void {
           say('');
         }
         if (auth.oidc) say(`  OpenID Connect: bearer tokens of ${auth.oidc.issuer} (audience ${auth.oidc.audience}) are accepted`);
+        // The line a newcomer waits for: every twin present and scored, and how long each phase took.
+        operator.scored.then(
+          (r) =>
+            say(
+              r.noModel
+                ? `ready: ${r.twins} twins in ${r.seconds.toFixed(1)} s, not scored: ${r.noModel}`
+                : `ready: ${r.scored} twins scored in ${r.seconds.toFixed(1)} s (store opened ${r.openSeconds.toFixed(1)} s, history ${r.historySeconds.toFixed(1)} s, model ${r.modelSeconds.toFixed(1)} s; load average ${loadavg()[0].toFixed(1)})`,
+            ),
+          () => {},
+        );
         const stop = async () => {
           let code = 0;
           // The edge first (its streams end), then the operator; the process always exits and frees the lock.

@@ -38,6 +38,21 @@ export interface SandboxOptions {
   readonly speed: number;
 }
 
+/** How long the first start took to have every twin present and scored, phase by phase (seconds since `startOperator`). */
+export interface ReadyReport {
+  readonly twins: number;
+  /** Twins holding a churn score (0 when no model could be trained yet: `noModel` says why). */
+  readonly scored: number;
+  readonly seconds: number;
+  /** Opening the store and recovering the twins from its checkpoint and log. */
+  readonly openSeconds: number;
+  /** The sandbox's history through the intake (0 when it was already in). */
+  readonly historySeconds: number;
+  /** Training the churn model and scoring every twin (0 when a champion already served). */
+  readonly modelSeconds: number;
+  readonly noModel?: string;
+}
+
 /** What the running operator is made of. */
 export interface OperatorOptions {
   /** Where everything is kept (embedded SQLite in a data dir, or PostgreSQL). */
@@ -72,6 +87,11 @@ export interface Operator {
   readonly world?: SandboxWorld;
   /** Resolves when the sandbox's history is in (at once without a sandbox); rejects when the sandbox fails. */
   readonly ready: Promise<void>;
+  /**
+   * Resolves once every twin is present and scored: the history in and a churn model serving
+   * (trained now when there is none). What a newcomer waits for; `twinloop start` prints it.
+   */
+  readonly scored: Promise<ReadyReport>;
   /** Records the URL an edge serves on in the data dir's lock, where the CLI's commands find the server. */
   announce(url: string): void;
   /** Stops everything in order; each part closes even if one before it fails (the first failure is thrown at the end). */
@@ -87,6 +107,7 @@ export interface Operator {
  * one serves already. Every edge (HTTP, MCP, CLI) is built on the `Operator` it returns.
  */
 export async function startOperator(o: OperatorOptions): Promise<Operator> {
+  const startedAt = Date.now();
   const warn = o.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   const stateDir = o.store.kind === 'sqlite' ? o.store.dataDir : undefined;
   const plan = o.sandbox && planSandbox({ config: o.sandbox.config, worldName: o.sandbox.worldName, seed: o.sandbox.seed, months: o.sandbox.months, stateDir });
@@ -95,6 +116,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const timeScale = world ? o.sandbox!.speed : 1;
 
   const twins = await openTwins(o.store, { clock, access: 'server', latenessMs: o.latenessMs });
+  const openedAt = Date.now();
   const registry = await openModelRegistry(o.store);
   const intelligence = await startIntelligence(twins, registry, { log: (line) => o.log(`models: ${line}`) });
   const running = await openOperatorServices({
@@ -134,10 +156,33 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // Train a churn model from the twins once there is history (after the sandbox backfill), unless
   // the registry already holds a champion; scores appear on every twin when it is done.
   const ready = sandbox ? sandbox.ready : Promise.resolve();
-  ready.then(
-    () => void intelligence.trainIfMissing().catch((err: Error) => warn(`models: ${err.message}`)),
-    (err: Error) => warn(`sandbox: ${err.message}`),
+  const scored = ready.then(
+    async (): Promise<ReadyReport> => {
+      const historyAt = Date.now();
+      let noModel: string | undefined;
+      await intelligence.trainIfMissing().catch((err: Error) => {
+        noModel = err.message;
+        warn(`models: ${err.message}`);
+      });
+      const live = intelligence.live();
+      const doneAt = Date.now();
+      return {
+        twins: twins.engine.size,
+        scored: live ? live.scoredCount() : 0,
+        seconds: (doneAt - startedAt) / 1000,
+        openSeconds: (openedAt - startedAt) / 1000,
+        historySeconds: (historyAt - openedAt) / 1000,
+        modelSeconds: (doneAt - historyAt) / 1000,
+        ...(live ? {} : { noModel: noModel ?? 'not enough history to train a churn model yet' }),
+      };
+    },
+    (err: Error) => {
+      warn(`sandbox: ${err.message}`);
+      throw err;
+    },
   );
+  // The edges may not wait for it; a failure was reported above.
+  scored.catch(() => {});
 
   return {
     twins,
@@ -148,6 +193,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     firstAdminKey,
     world,
     ready,
+    scored,
     announce(url) {
       if (stateDir) writeServerLock(stateDir, url);
     },
