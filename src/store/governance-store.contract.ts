@@ -85,6 +85,29 @@ export function describeGovernanceStoreContract(name: string, open: () => Promis
       await expect(store.reserveBudget([{ ...credit, amount: -1 }])).rejects.toMatchObject({ code: 'BAD_INPUT' });
     });
 
+    it('books a reservation to its request: reserved and committed once, released once, however often repeated', async () => {
+      const line = { periodKey: '2026-07', scope: 'credit|*', limit: 100, amount: 10 };
+      const spent = () => store.budgetSpend('2026-07', 'credit|*');
+      expect(await store.reserveBudget([line], 'req-a')).toEqual({ ok: true });
+      expect(await store.reserveBudget([line], 'req-a')).toEqual({ ok: true });
+      expect(await spent()).toMatchObject({ reserved: 10, committed: 0 });
+      const commit = [{ periodKey: '2026-07', scope: 'credit|*', reserved: 10, committed: 10 }];
+      await store.commitBudget(commit, 'req-a');
+      await store.commitBudget(commit, 'req-a');
+      // A repeat after the charge (a crash before the answer was kept) neither reserves nor charges.
+      expect(await store.reserveBudget([line], 'req-a')).toEqual({ ok: true });
+      await store.commitBudget(commit, 'req-a');
+      await store.releaseBudget([{ periodKey: '2026-07', scope: 'credit|*', amount: 10 }], 'req-a');
+      expect(await spent()).toMatchObject({ reserved: 0, committed: 10 });
+      // A released booking is gone: releasing again gives nothing back twice, and it may reserve anew.
+      expect(await store.reserveBudget([line], 'req-b')).toEqual({ ok: true });
+      await store.releaseBudget([{ periodKey: '2026-07', scope: 'credit|*', amount: 10 }], 'req-b');
+      await store.releaseBudget([{ periodKey: '2026-07', scope: 'credit|*', amount: 10 }], 'req-b');
+      expect(await spent()).toMatchObject({ reserved: 0, committed: 10 });
+      expect(await store.reserveBudget([line], 'req-b')).toEqual({ ok: true });
+      expect(await spent()).toMatchObject({ reserved: 10, committed: 10 });
+    });
+
     it('never overspends a budget under concurrent reservations', async () => {
       const line = { periodKey: '2026-05', scope: 'offer|*', limit: 10, amount: 1 };
       const results = await Promise.all(Array.from({ length: 15 }, () => store.reserveBudget([line])));

@@ -85,6 +85,9 @@ export interface BudgetSpend {
   committed: number;
 }
 
+/** Where a request's budget booking stands (no row: nothing reserved, or released). */
+export type BookingState = 'reserved' | 'committed';
+
 /** Reservation answer: all lines reserved, or the first line that did not fit (nothing reserved). */
 export type BudgetReserveResult = { ok: true } | { ok: false; line: BudgetLine; spend: BudgetSpend };
 
@@ -107,12 +110,20 @@ export interface GovernanceStore {
   listApprovals(query?: { status?: ApprovalStatus; limit?: number }): Promise<ApprovalRecord[]>;
   /** Decides a pending item: NOT_FOUND when unknown, CONFLICT when no longer pending. */
   decideApproval(id: string, decision: ApprovalDecision): Promise<ApprovalRecord>;
-  /** Reserves every line or none: a line whose reserved + committed + amount exceeds its limit refuses all. */
-  reserveBudget(lines: readonly BudgetLine[]): Promise<BudgetReserveResult>;
-  /** Moves `reserved` of each line to committed (`committed` of it; the rest is given back). */
-  commitBudget(lines: readonly { periodKey: string; scope: string; reserved: number; committed: number }[]): Promise<void>;
-  /** Gives reserved amounts back. */
-  releaseBudget(lines: readonly { periodKey: string; scope: string; amount: number }[]): Promise<void>;
+  /**
+   * Reserves every line or none: a line whose reserved + committed + amount exceeds its limit
+   * refuses all. With a `booking` (the request's id) the reservation belongs to it, in the same
+   * transaction: a booking already reserved or committed is answered ok and nothing more is
+   * reserved, so a request repeated after a crash is not charged twice.
+   */
+  reserveBudget(lines: readonly BudgetLine[], booking?: string): Promise<BudgetReserveResult>;
+  /**
+   * Moves `reserved` of each line to committed (`committed` of it; the rest is given back). With a
+   * `booking`, only a reserved booking is committed (once); otherwise nothing changes.
+   */
+  commitBudget(lines: readonly { periodKey: string; scope: string; reserved: number; committed: number }[], booking?: string): Promise<void>;
+  /** Gives reserved amounts back. With a `booking`, only a reserved booking is released (once); a committed one stays charged. */
+  releaseBudget(lines: readonly { periodKey: string; scope: string; amount: number }[], booking?: string): Promise<void>;
   /** Spending of one budget in one period (zeros when nothing was spent). */
   budgetSpend(periodKey: string, scope: string): Promise<BudgetSpend>;
   /** Releases the database; safe to call twice. */

@@ -274,6 +274,17 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'decision log: what came of a decision (result) and the request that carried it out',
     steps: () => [`ALTER TABLE decision_log ADD COLUMN outcome_result TEXT`, `ALTER TABLE decision_log ADD COLUMN outcome_request_id TEXT`],
   },
+  {
+    version: 8,
+    name: 'budget bookings: which request holds a reservation or a charge, so a repeat after a crash is charged once',
+    steps: (d) => [
+      // A row per request id while its budget is reserved or committed; a release deletes it.
+      `CREATE TABLE budget_bookings (
+        booking ${d.key} NOT NULL PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('reserved', 'committed'))
+      )${d.keyedTable}`,
+    ],
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { TwinloopError } from '../domain/errors.js';
 import {
   approvalAlreadyDecided,
@@ -20,6 +21,7 @@ import {
   type AuditRow,
   type BudgetLine,
   type BudgetReserveResult,
+  type BookingState,
   type BudgetSpend,
   type GovernanceStore,
 } from './governance-store.js';
@@ -28,6 +30,16 @@ import { StoreAdapter } from './store-adapter.js';
 
 /** Governance traffic is a few writes per action: a small pool suffices. */
 const POOL_SIZE = 3;
+
+/**
+ * Where a budget booking stands, under a transaction-scoped lock on its id: the row may not exist
+ * yet, so a row lock cannot serialise two repeats of one request (several servers may share the database).
+ */
+async function lockBooking(client: pg.PoolClient, booking: string): Promise<BookingState | undefined> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`budget-booking:${booking}`]);
+  const { rows } = await client.query<{ state: BookingState }>('SELECT state FROM budget_bookings WHERE booking = $1', [booking]);
+  return rows[0]?.state;
+}
 
 const APPROVAL_COLUMNS = 'id, status, created_at, expires_at, decided_by, decided_at, reason, payload';
 
@@ -114,10 +126,12 @@ class PostgresGovernanceStore extends StoreAdapter<PostgresConnection> implement
     });
   }
 
-  reserveBudget(lines: readonly BudgetLine[]): Promise<BudgetReserveResult> {
+  reserveBudget(lines: readonly BudgetLine[], booking?: string): Promise<BudgetReserveResult> {
     return this.db.run('reserveBudget', async () => {
       checkBudgetLines(lines);
       return this.db.transaction(async (client): Promise<BudgetReserveResult> => {
+        // The booking row is locked first, so two repeats of one request cannot both reserve.
+        if (booking !== undefined && (await lockBooking(client, booking))) return { ok: true };
         const ordered = sortedLines(lines);
         const spends: BudgetSpend[] = [];
         for (const line of ordered) {
@@ -134,15 +148,20 @@ class PostgresGovernanceStore extends StoreAdapter<PostgresConnection> implement
         for (const line of ordered) {
           await client.query('UPDATE budget_spend SET reserved = reserved + $1 WHERE period_key = $2 AND scope = $3', [line.amount, line.periodKey, line.scope]);
         }
+        if (booking !== undefined) await client.query("INSERT INTO budget_bookings (booking, state) VALUES ($1, 'reserved')", [booking]);
         return { ok: true };
       });
     });
   }
 
-  commitBudget(lines: readonly { periodKey: string; scope: string; reserved: number; committed: number }[]): Promise<void> {
+  commitBudget(lines: readonly { periodKey: string; scope: string; reserved: number; committed: number }[], booking?: string): Promise<void> {
     return this.db.run('commitBudget', async () => {
       checkBudgetLines(lines);
       await this.db.transaction(async (client) => {
+        if (booking !== undefined) {
+          if ((await lockBooking(client, booking)) !== 'reserved') return;
+          await client.query("UPDATE budget_bookings SET state = 'committed' WHERE booking = $1", [booking]);
+        }
         for (const l of sortedLines(lines)) {
           await client.query(
             `INSERT INTO budget_spend (period_key, scope, reserved, committed) VALUES ($1, $2, 0, $4)
@@ -154,10 +173,14 @@ class PostgresGovernanceStore extends StoreAdapter<PostgresConnection> implement
     });
   }
 
-  releaseBudget(lines: readonly { periodKey: string; scope: string; amount: number }[]): Promise<void> {
+  releaseBudget(lines: readonly { periodKey: string; scope: string; amount: number }[], booking?: string): Promise<void> {
     return this.db.run('releaseBudget', async () => {
       checkBudgetLines(lines);
       await this.db.transaction(async (client) => {
+        if (booking !== undefined) {
+          if ((await lockBooking(client, booking)) !== 'reserved') return;
+          await client.query('DELETE FROM budget_bookings WHERE booking = $1', [booking]);
+        }
         for (const l of sortedLines(lines)) {
           await client.query('UPDATE budget_spend SET reserved = GREATEST(0, reserved - $1) WHERE period_key = $2 AND scope = $3', [l.amount, l.periodKey, l.scope]);
         }

@@ -21,6 +21,7 @@ import {
   type AuditRow,
   type BudgetLine,
   type BudgetReserveResult,
+  type BookingState,
   type BudgetSpend,
   type GovernanceStore,
 } from './governance-store.js';
@@ -51,6 +52,9 @@ function prepare(db: Database.Database) {
     addSpend: db.prepare<[number, number, string, string]>(
       'UPDATE budget_spend SET reserved = MAX(0, reserved + ?), committed = committed + ? WHERE period_key = ? AND scope = ?',
     ),
+    booking: db.prepare<[string], { state: BookingState }>('SELECT state FROM budget_bookings WHERE booking = ?'),
+    book: db.prepare<[string, string]>('INSERT INTO budget_bookings (booking, state) VALUES (?, ?) ON CONFLICT (booking) DO UPDATE SET state = excluded.state'),
+    unbook: db.prepare<[string]>('DELETE FROM budget_bookings WHERE booking = ?'),
   };
 }
 type Statements = ReturnType<typeof prepare>;
@@ -118,11 +122,12 @@ class SqliteGovernanceStore extends StoreAdapter<SqliteConnection<Statements>> i
     });
   }
 
-  reserveBudget(lines: readonly BudgetLine[]): Promise<BudgetReserveResult> {
+  reserveBudget(lines: readonly BudgetLine[], booking?: string): Promise<BudgetReserveResult> {
     return this.db.run('reserveBudget', () => {
       checkBudgetLines(lines);
       const q = this.db.sql;
       return this.db.transaction((): BudgetReserveResult => {
+        if (booking !== undefined && q.booking.get(booking)) return { ok: true };
         for (const line of lines) {
           const spend = q.spend.get(line.periodKey, line.scope) ?? { periodKey: line.periodKey, scope: line.scope, reserved: 0, committed: 0 };
           if (!fitsBudget(spend, line.amount, line.limit)) return { ok: false, line, spend };
@@ -131,16 +136,21 @@ class SqliteGovernanceStore extends StoreAdapter<SqliteConnection<Statements>> i
           q.ensureSpend.run(line.periodKey, line.scope);
           q.addSpend.run(line.amount, 0, line.periodKey, line.scope);
         }
+        if (booking !== undefined) q.book.run(booking, 'reserved');
         return { ok: true };
       });
     });
   }
 
-  commitBudget(lines: readonly { periodKey: string; scope: string; reserved: number; committed: number }[]): Promise<void> {
+  commitBudget(lines: readonly { periodKey: string; scope: string; reserved: number; committed: number }[], booking?: string): Promise<void> {
     return this.db.run('commitBudget', () => {
       checkBudgetLines(lines);
       const q = this.db.sql;
       this.db.transaction(() => {
+        if (booking !== undefined) {
+          if (q.booking.get(booking)?.state !== 'reserved') return;
+          q.book.run(booking, 'committed');
+        }
         for (const l of lines) {
           q.ensureSpend.run(l.periodKey, l.scope);
           q.addSpend.run(-l.reserved, l.committed, l.periodKey, l.scope);
@@ -149,11 +159,15 @@ class SqliteGovernanceStore extends StoreAdapter<SqliteConnection<Statements>> i
     });
   }
 
-  releaseBudget(lines: readonly { periodKey: string; scope: string; amount: number }[]): Promise<void> {
+  releaseBudget(lines: readonly { periodKey: string; scope: string; amount: number }[], booking?: string): Promise<void> {
     return this.db.run('releaseBudget', () => {
       checkBudgetLines(lines);
       const q = this.db.sql;
       this.db.transaction(() => {
+        if (booking !== undefined) {
+          if (q.booking.get(booking)?.state !== 'reserved') return;
+          q.unbook.run(booking);
+        }
         for (const l of sortedLines(lines)) q.addSpend.run(-l.amount, 0, l.periodKey, l.scope);
       });
     });

@@ -69,7 +69,7 @@ export interface Signaller {
  * Called by whoever decides approvals (HTTP, MCP, the timeout sweep): if the approved or refused
  * request came from a workflow, that workflow is woken with the outcome.
  */
-export async function signalApprovalDecision(engine: Signaller, request: { params?: Record<string, unknown> }, approvalId: string, result: GuardedResult): Promise<boolean> {
+export async function signalApprovalDecision(engine: Signaller, request: { params?: Record<string, unknown> }, approvalId: string, result: Pick<GuardedResult, 'status' | 'reason'>): Promise<boolean> {
   const workflowId = request.params?.workflowId;
   if (typeof workflowId !== 'string') return false;
   return engine.signal(workflowId, approvalSignalName(approvalId), { status: result.status, reason: result.reason } satisfies ApprovalDecision);

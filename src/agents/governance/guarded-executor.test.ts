@@ -14,7 +14,7 @@ import {
   type ActionPolicy,
   type ActionRequestInput,
 } from '../../decisioning/policy/index.js';
-import { memoryDocuments } from '../../store/document-store.js';
+import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { createApprovalQueue } from './approval-queue.js';
@@ -101,6 +101,45 @@ describe('guarded executor', () => {
     expect((await spentOn(policy, request)) - spentBefore).toBe(5);
     const executed = (await createAuditTrail(store, clock).read()).filter((e) => e.entry.requestId === request.id && e.entry.type === 'action.executed');
     expect(executed).toHaveLength(1);
+  });
+
+  it("charges a request repeated after a crash between the back end's answer and the kept answer once", async () => {
+    // The process dies after the back end answered and the budget was charged, before the answer was kept.
+    const kept = memoryDocuments<GuardedResult>();
+    const crashing: DocumentStore<GuardedResult> = { ...kept, put: () => Promise.reject(new Error('killed before the answer was kept')) };
+    // The back end acts once per idempotency key, as every connector does.
+    const effects = new Set<string>();
+    const executor: ActionExecutor = async (request) => {
+      effects.add(request.id);
+      return { ok: true };
+    };
+    const policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+    const clock = new ManualClock(T0);
+    const build = (answers: DocumentStore<GuardedResult>) =>
+      createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), executor, clock, answers });
+    const request = req({ cost: 7 });
+    const spentBefore = await spentOn(policy, request);
+    await expect(build(crashing).execute(request)).rejects.toThrow(/killed/);
+    // After the restart, the workflow step (or the client) asks again with the same id.
+    const again = await build(kept).execute(request);
+    expect(again).toMatchObject({ status: 'executed', cost: 7 });
+    expect([...effects]).toEqual([request.id]);
+    expect((await spentOn(policy, request)) - spentBefore).toBe(7);
+    const standing = await createBudgetLedger(store).standingFor(policy, { actionClass: 'credit' }, T0);
+    expect(standing.every((s) => s.reserved === 0)).toBe(true);
+  });
+
+  it('reserves again for a request whose first attempt failed and was released', async () => {
+    let attempt = 0;
+    const executor: ActionExecutor = async () => (++attempt === 1 ? { ok: false, error: 'back end busy' } : { ok: true });
+    const policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+    const { guarded } = setup(policy, executor);
+    const request = req({ cost: 3 });
+    const spentBefore = await spentOn(policy, request);
+    expect((await guarded.execute(request)).status).toBe('failed');
+    expect((await spentOn(policy, request)) - spentBefore).toBe(0);
+    expect((await guarded.execute(request)).status).toBe('executed');
+    expect((await spentOn(policy, request)) - spentBefore).toBe(3);
   });
 
   it('refuses a request over a cap without calling the executor, naming the guardrail', async () => {

@@ -92,7 +92,16 @@ export interface GuardedExecutor {
   reject(approvalId: string, by: Actor, reason: string): Promise<GuardedResult>;
   /** Applies the timeout fallback to every overdue approval. */
   expireDue(): Promise<GuardedResult[]>;
+  /**
+   * What became of an approval already decided, for whoever waits on it: the kept answer, or (an
+   * approved action whose execution a crash cut short) the action carried out now, through the
+   * same path and charged once. Null while the item is pending or unknown.
+   */
+  settleDecided(approvalId: string): Promise<SettledApproval | null>;
 }
+
+/** The outcome of a decided approval as its waiting workflow receives it. */
+export type SettledApproval = Pick<GuardedResult, 'status' | 'reason' | 'requestId' | 'approvalId'>;
 
 /**
  * The parsed request with an id (one is assigned when the caller gave none), its parameters
@@ -147,7 +156,10 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     if (!isExecuteVerdict(verdict) || verdict.requestId !== request.id) {
       throw new TwinloopError('POLICY_DENIED', `request ${request.id} has no execute verdict from the policy; nothing was executed`);
     }
-    const reserved = await ledger.reserve(verdict.budget);
+    // The reservation is the request's own (booked by its id in the store): a request repeated
+    // after a crash that came between the back end's answer and the kept answer finds its
+    // reservation, or its charge, and is not charged again.
+    const reserved = await ledger.reserve(verdict.budget, request.id);
     if (!reserved.ok) {
       const seq = await record('action.failed', request, system, { status: 'refused', guardrail: 'budget', reason: reserved.reason }, verdict);
       return { status: 'refused', reason: reserved.reason, requestId: request.id, cost: verdict.cost, auditSeq: seq, verdict: { ...brief(verdict), guardrail: 'budget' } };
@@ -249,5 +261,24 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       return { status: 'refused', reason: `rejected by ${by.id}: ${reason}`, requestId: item.request.id, approvalId, auditSeq: seq };
     },
     expireDue,
+    async settleDecided(approvalId) {
+      const item = await queue.get(approvalId);
+      if (!item || item.status === 'pending') return null;
+      const known = await answers.get(item.request.id);
+      if (known) return { ...known, approvalId };
+      const base = { requestId: item.request.id, approvalId };
+      switch (item.status) {
+        case 'approved': {
+          const r = await decideAndAct(item.request, { approvalId, by: item.decidedBy ?? 'unknown' });
+          return { status: r.status, reason: r.reason, ...base };
+        }
+        case 'rejected':
+          return { status: 'refused', reason: `rejected by ${item.decidedBy}: ${item.reason}`, ...base };
+        case 'expired':
+          return item.onTimeout === 'advise-only'
+            ? { status: 'advised', reason: `approval ${approvalId} timed out; the action is only advised`, ...base }
+            : { status: 'refused', reason: `approval ${approvalId} timed out; the action is dropped`, ...base };
+      }
+    },
   };
 }

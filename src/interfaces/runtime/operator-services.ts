@@ -3,6 +3,7 @@ import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../age
 import { churnPolicySettings, DEFAULT_CHURN_PREVENTION_POLICY, type ChurnPolicySettings } from '../../agents/flows/churn-prevention-policy.js';
 import { connectorExecutor } from '../../agents/flows/connector-executor.js';
 import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
+import { wakeDecidedApprovals } from '../../agents/flows/approval-wake.js';
 import { reportingExecutor } from '../../agents/governance/action-report.js';
 import { startOutcomeWatch } from '../../agents/governance/outcome-watch.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
@@ -226,6 +227,12 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
 
   if (backends) workflows.register(onboardingWorkflow({ identity: backends.identityVerification, credit: backends.creditBureau, orders: backends.orderManagement, provisioning: backends.provisioning, notifications: backends.notifications, plans: o.world!.config.plans }) as AnyWorkflowDefinition);
   for (const def of flows?.definitions ?? []) workflows.register(def);
+  // An approval decided just before the last stop wakes its workflow now rather than at its timeout.
+  const woken = await wakeDecidedApprovals({ journal, guarded, engine: workflows }).catch((err: Error) => {
+    o.log(`approvals: could not wake the workflows of approvals decided before the restart: ${err.message}`);
+    return 0;
+  });
+  if (woken > 0) o.log(`approvals: woke ${woken} workflow(s) whose approval was decided before the restart`);
   workflows.run().catch((err: Error) => o.log(`workflows: the engine stopped: ${err.message}`));
 
   // The proactive churn-prevention scan of each period is scheduled as soon as a model serves.
