@@ -1,11 +1,4 @@
-import type { BillingAdjustmentsConnector } from '../../domain/connectors/billing-adjustments.js';
-import type { CampaignDeliveryConnector } from '../../domain/connectors/campaign-delivery.js';
-import type { CreditBureauConnector } from '../../domain/connectors/credit-bureau.js';
-import type { IdentityVerificationConnector } from '../../domain/connectors/identity-verification.js';
-import type { NetworkAlarmsConnector } from '../../domain/connectors/network-alarms.js';
-import type { NotificationsConnector } from '../../domain/connectors/notifications.js';
-import type { OrderManagementConnector } from '../../domain/connectors/order-management.js';
-import type { ProvisioningConnector } from '../../domain/connectors/provisioning.js';
+import type { BssConnectors } from '../../domain/connectors/bss-connectors.js';
 import type { ApplicantPool } from '../applicant-pool.js';
 import { Prng } from '../prng.js';
 import type { WorldEngine } from '../world-engine.js';
@@ -20,15 +13,7 @@ import { sandboxOrderManagement } from './order-management.js';
 import { sandboxProvisioning } from './provisioning.js';
 
 /** The sandbox operator's BSS back ends, one per connector role. */
-export interface SandboxBackends {
-  identityVerification: IdentityVerificationConnector;
-  creditBureau: CreditBureauConnector;
-  orderManagement: OrderManagementConnector;
-  provisioning: ProvisioningConnector;
-  billingAdjustments: BillingAdjustmentsConnector;
-  notifications: NotificationsConnector;
-  networkAlarms: NetworkAlarmsConnector;
-  campaignDelivery: CampaignDeliveryConnector;
+export interface SandboxBackends extends BssConnectors {
   /** Call counts and outcomes per back end. */
   stats(): Record<string, BackendRuntime['stats']>;
 }

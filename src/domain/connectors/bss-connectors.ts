@@ -1,0 +1,31 @@
+import type { BillingAdjustmentsConnector } from './billing-adjustments.js';
+import type { CampaignDeliveryConnector } from './campaign-delivery.js';
+import type { CreditBureauConnector } from './credit-bureau.js';
+import type { IdentityVerificationConnector } from './identity-verification.js';
+import type { NetworkAlarmsConnector } from './network-alarms.js';
+import type { NotificationsConnector } from './notifications.js';
+import type { OrderManagementConnector } from './order-management.js';
+import type { ProvisioningConnector } from './provisioning.js';
+
+/**
+ * Every BSS back end the operator acts on, one connector per role: the sandbox's in-process back
+ * ends implement it, and so do the HTTP adapters that speak TM Forum Open APIs to a remote BSS.
+ */
+export interface BssConnectors {
+  identityVerification: IdentityVerificationConnector;
+  creditBureau: CreditBureauConnector;
+  orderManagement: OrderManagementConnector;
+  provisioning: ProvisioningConnector;
+  billingAdjustments: BillingAdjustmentsConnector;
+  notifications: NotificationsConnector;
+  networkAlarms: NetworkAlarmsConnector;
+  campaignDelivery: CampaignDeliveryConnector;
+}
+
+/** A plan the operator sells, as the flows need it (onboarding picks one, order fulfilment checks one). */
+export interface BssPlan {
+  id: string;
+  monthlyPrice: number;
+  dataAllowanceMb: number;
+  voiceAllowanceMin: number;
+}
