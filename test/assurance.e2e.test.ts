@@ -13,10 +13,11 @@ describe('service assurance against the sandbox truth', () => {
     expect(r.recall).toBeGreaterThanOrEqual(0.95);
     expect(r.precision).toBeGreaterThan(0.2);
     expect(r.notifiedShare).toBeGreaterThanOrEqual(0.9);
-    // Acted on at or after the raise, within the step the alarm arrived in.
-    expect(r.medianTimeToFirstNoticeMs).not.toBeNull();
-    expect(r.medianTimeToFirstNoticeMs!).toBeGreaterThanOrEqual(0);
-    expect(r.medianTimeToFirstNoticeMs!).toBeLessThanOrEqual(5 * 60_000);
+    // Acted on at or after the raise, within the step the alarm arrived in; the incident began earlier or then.
+    expect(r.medianRaiseToFirstNoticeMs).not.toBeNull();
+    expect(r.medianRaiseToFirstNoticeMs!).toBeGreaterThanOrEqual(0);
+    expect(r.medianRaiseToFirstNoticeMs!).toBeLessThanOrEqual(5 * 60_000);
+    expect(r.medianTimeToFirstNoticeMs!).toBeGreaterThanOrEqual(r.medianRaiseToFirstNoticeMs!);
     expect(r.mttrMs).toBeGreaterThan(0);
   }, 120_000);
 });

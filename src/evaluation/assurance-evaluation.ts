@@ -30,15 +30,20 @@ export interface AssuranceReport {
   /** Micro-averaged over incidents: found ∩ touched / found, found ∩ touched / touched. */
   precision: number;
   recall: number;
-  /** Median ms from the incident's start to the alarm reaching the operator, and to the first notice. */
+  /**
+   * Median ms from the incident's start (when it began to hurt customers, which may be well
+   * before its alarm) to the alarm reaching the operator, and to the first notice; and from
+   * the alarm's raise to the first notice (the flow's own reaction).
+   */
   medianTimeToDetectMs: number | null;
   medianTimeToFirstNoticeMs: number | null;
+  medianRaiseToFirstNoticeMs: number | null;
   /** Touched customers who complained about the incident, and the share of them notified before their first complaint. */
   complainers: number;
   notifiedBeforeComplaintShare: number | null;
   /** Share of touched customers notified at all. */
   notifiedShare: number;
-  /** Mean ms from the incident's start to the alarm's clear (MTTR), over cleared alarms. */
+  /** Mean ms from the incident's start to the alarm's clear (MTTR), over cleared alarms: the sandbox's repair time, which no handling shortens. */
   mttrMs: number | null;
   perIncident: { alarmId: string; severity: IncidentTruth['severity']; touched: number; found: number; hit: number; timeToFirstNoticeMs: number | null }[];
 }
@@ -68,6 +73,7 @@ export function evaluateAssurance(world: object, observed: readonly ObservedAlar
   let notified = 0;
   const detect: number[] = [];
   const firstNotice: number[] = [];
+  const raiseToNotice: number[] = [];
   const repair: number[] = [];
   const perIncident: AssuranceReport['perIncident'] = [];
   for (const o of observed) {
@@ -85,6 +91,7 @@ export function evaluateAssurance(world: object, observed: readonly ObservedAlar
     detect.push(o.reportedMs - t.startMs);
     const first = o.notifiedAt.size > 0 ? Math.min(...o.notifiedAt.values()) - t.startMs : null;
     if (first !== null) firstNotice.push(first);
+    if (first !== null && t.alarmMs !== null) raiseToNotice.push(first + t.startMs - t.alarmMs);
     if (o.clearedMs !== undefined) repair.push(o.clearedMs - t.startMs);
     for (const c of touched) {
       const told = o.notifiedAt.get(c);
@@ -104,6 +111,7 @@ export function evaluateAssurance(world: object, observed: readonly ObservedAlar
     recall: touchedTotal ? round3(tp / touchedTotal) : 0,
     medianTimeToDetectMs: median(detect),
     medianTimeToFirstNoticeMs: median(firstNotice),
+    medianRaiseToFirstNoticeMs: median(raiseToNotice),
     complainers,
     notifiedBeforeComplaintShare: complainers ? round3(toldFirst / complainers) : null,
     notifiedShare: touchedTotal ? round3(notified / touchedTotal) : 0,

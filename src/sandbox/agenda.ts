@@ -13,6 +13,7 @@ export const AGENDA = {
   PLAN_CHANGE: 6,
   INCIDENT_START: 7,
   INCIDENT_CLEAR: 8,
+  INCIDENT_ALARM: 9,
 } as const;
 export type AgendaKind = (typeof AGENDA)[keyof typeof AGENDA];
 

@@ -1,5 +1,5 @@
 import { SEVERITIES } from '../domain/events.js';
-import { AGENDA } from './agenda.js';
+import { AGENDA, type AgendaKind } from './agenda.js';
 import { STATUS_ACTIVE } from './population.js';
 import { DAY_MS } from '../domain/time.js';
 import type { Incident, WorldState } from './world-state.js';
@@ -22,7 +22,30 @@ export function siteId(cell: number, cellsPerSite: number): string {
   return 'site-' + Math.floor(cell / cellsPerSite);
 }
 
-/** Draws today's incidents (Poisson over all cells) and schedules their start and clearance. */
+/** Puts an agenda item at epoch time `ms` (its day and second of the day). */
+function scheduleAt(w: WorldState, ms: number, kind: AgendaKind, c: number, x: number, y = 0, str = '', t = ''): void {
+  const day = Math.floor((ms - w.startMs) / DAY_MS);
+  w.agenda.add(day, Math.floor((ms - w.startMs - day * DAY_MS) / 1000), kind, c, x, y, str, t);
+}
+
+/**
+ * When the network system raises an incident's alarm, or null if it never does: an outage at
+ * once (equipment alarms are immediate); a degradation or congestion stays under every
+ * threshold with the world's silent share, else builds up for its precursor time first (for
+ * the precursor share of them) and raises no alarm if it ended before. Draws from the network
+ * stream only.
+ */
+function alarmTime(w: WorldState, impact: Incident['impact'], startMs: number, endMs: number): number | null {
+  if (impact === 'outage') return startMs;
+  const { precursor, silentShare } = w.cfg.network.incidents;
+  const rng = w.networkRng;
+  if (rng.chance(silentShare)) return null;
+  if (!rng.chance(precursor.share)) return startMs;
+  const raise = startMs + Math.round(rng.lognormal(precursor.minutes.median, precursor.minutes.sigma) * 60) * 1000;
+  return raise < endMs ? raise : null;
+}
+
+/** Draws today's incidents (Poisson over all cells) and schedules their start, alarm and clearance. */
 export function drawIncidents(w: WorldState, d: number): void {
   const { cfg, rng } = w;
   const net = cfg.network;
@@ -35,25 +58,35 @@ export function drawIncidents(w: WorldState, d: number): void {
     const startMs = w.startMs + d * DAY_MS + startSec * 1000;
     const durationMs = Math.max(60_000, Math.round(rng.lognormal(net.incidents.durationHours.median, net.incidents.durationHours.sigma) * 3600) * 1000);
     const endMs = startMs + durationMs;
+    const impact = IMPACTS[rng.weighted(impactWeights)];
     const incident: Incident = {
       id: 'INC-' + ++w.counters.incidents,
       cell,
       cellId: cellId(cell),
       siteId: siteId(cell, net.cellsPerSite),
-      impact: IMPACTS[rng.weighted(impactWeights)],
+      impact,
       severity: SEVERITIES[rng.weighted(sevWeights)],
       startMs,
+      alarmMs: alarmTime(w, impact, startMs, endMs),
       endMs,
       touched: [],
     };
     const idx = w.incidents.push(incident) - 1;
     w.agenda.add(d, startSec, AGENDA.INCIDENT_START, -1, idx);
-    const endDay = Math.floor((endMs - w.startMs) / DAY_MS);
-    w.agenda.add(endDay, Math.floor((endMs - w.startMs - endDay * DAY_MS) / 1000), AGENDA.INCIDENT_CLEAR, -1, idx);
+    // An alarm raised at the start is raised by the start itself (it needs the touched customers).
+    if (incident.alarmMs !== null && incident.alarmMs > startMs) scheduleAt(w, incident.alarmMs, AGENDA.INCIDENT_ALARM, -1, idx);
+    scheduleAt(w, endMs, AGENDA.INCIDENT_CLEAR, -1, idx);
   }
 }
 
-/** An incident starts: every active customer at home on the cell, and some visitors, feel it. */
+/** Intent of the care calls customers make about a network problem they are living through. */
+export const NETWORK_CALL_INTENT = 'technical_support';
+
+/**
+ * An incident starts: every active customer at home on the cell, and some visitors, feel it
+ * (their network experience and hazard worsen now); some of them call the care line while it
+ * lasts, some complain the next day. The operator hears of it from its alarm, if any (below).
+ */
 export function startIncident(w: WorldState, idx: number, d: number): void {
   const inc = w.incidents[idx];
   const { pop, rng, cfg } = w;
@@ -67,23 +100,44 @@ export function startIncident(w: WorldState, idx: number, d: number): void {
     }
   }
   inc.touched = touched;
-  w.incidentChanged(inc, inc.startMs);
-  const start = new Date(inc.startMs).toISOString();
+  if (inc.alarmMs === inc.startMs) raiseIncidentAlarm(w, idx);
   const weight = SEVERITY_WEIGHT[inc.severity] * IMPACT_WEIGHT[inc.impact];
   const pComplaint = cfg.complaints.networkImpact[inc.severity];
+  const callIn = cfg.complaints.networkCallIn;
   for (const c of touched) {
-    w.out.event(w.ev(c, start, 'network_impact', { incidentId: inc.id, cellId: inc.cellId, siteId: inc.siteId, impact: inc.impact, severity: inc.severity, start }));
     w.bumpScore(pop.f.networkScore, pop.i.networkDay, c, d, weight);
     if (rng.chance(pComplaint)) {
       const sevIdx = Math.min(3, SEVERITIES.indexOf(inc.severity));
       w.agenda.add(d + 1, 28800 + rng.int(43200), AGENDA.TICKET_OPEN, c, sevIdx, 1, '', 'network');
     }
+    if (w.networkRng.chance(callIn[inc.severity])) {
+      const callMs = inc.startMs + Math.round(w.networkRng.lognormal(callIn.delayMinutes.median, callIn.delayMinutes.sigma) * 60) * 1000;
+      if (callMs < inc.endMs) scheduleAt(w, callMs, AGENDA.INTERACTION, c, 0, 0, NETWORK_CALL_INTENT, 'call');
+    }
   }
 }
 
-/** An incident clears: the touched customers get the same impact again, now with its end. */
+/**
+ * The network system raises the incident's alarm (the feed tells its listeners), and the
+ * operator's assurance system correlates it to the touched customers (`network_impact`, with
+ * the time the impact began).
+ */
+export function raiseIncidentAlarm(w: WorldState, idx: number): void {
+  const inc = w.incidents[idx];
+  if (inc.alarmMs === null) return;
+  w.incidentChanged(inc, inc.alarmMs);
+  const time = new Date(inc.alarmMs).toISOString();
+  const start = new Date(inc.startMs).toISOString();
+  for (const c of inc.touched) {
+    if (w.pop.u.status[c] !== STATUS_ACTIVE) continue;
+    w.out.event(w.ev(c, time, 'network_impact', { incidentId: inc.id, cellId: inc.cellId, siteId: inc.siteId, impact: inc.impact, severity: inc.severity, start }));
+  }
+}
+
+/** An incident clears: if its alarm was raised, it clears and the touched customers get the impact again, now with its end. */
 export function clearIncident(w: WorldState, idx: number): void {
   const inc = w.incidents[idx];
+  if (inc.alarmMs === null) return;
   w.incidentChanged(inc, inc.endMs);
   const start = new Date(inc.startMs).toISOString();
   const end = new Date(inc.endMs).toISOString();

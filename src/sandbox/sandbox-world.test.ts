@@ -10,6 +10,7 @@ import type { TwinEvent } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import { ArrayOutput, NdjsonOutput } from './event-output.js';
 import { createSandboxWorld } from './sandbox-world.js';
+import { createOracle } from './oracle/index.js';
 import { loadWorldDocument, namedWorld } from './world-catalog.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sandbox-test-'));
@@ -106,6 +107,44 @@ describe('generation', () => {
     const tally = await run.stop();
     expect(tally.accepted).toBe(got.length);
     expect(run.running).toBe(false);
+  });
+
+  it('hurts customers before the alarm (or with none): touched customers call in while it lasts, the alarm comes after', () => {
+    const cfg = loadWorldDocument({ extends: 'small', population: { customers: 600 }, network: { cells: 10, incidents: { perCellPerMonth: 3, durationHours: { median: 4, sigma: 0.5 } } } });
+    const world = createSandboxWorld(cfg, 7);
+    const out = new ArrayOutput();
+    world.generate(out, { months: 2 });
+    const incidents = createOracle(world).incidents();
+    const degrading = incidents.filter((i) => i.impact !== 'outage');
+    // Outages alarm at once; most degradations after their precursor; some never.
+    for (const i of incidents.filter((x) => x.impact === 'outage')) expect(i.alarmMs).toBe(i.startMs);
+    const late = degrading.filter((i) => i.alarmMs !== null && i.alarmMs > i.startMs);
+    expect(late.length).toBeGreaterThan(degrading.length / 3);
+    for (const i of late) expect(i.alarmMs!).toBeLessThan(i.endMs);
+    expect(degrading.some((i) => i.alarmMs === null)).toBe(true);
+    // The operator's network_impact records come with the alarm (never for a silent incident), and say when it began.
+    const impacts = out.events.filter((e) => e.kind === 'network_impact' && e.data.end === undefined);
+    const byId = new Map(incidents.map((i) => [i.alarmId.slice(4), i]));
+    for (const e of impacts) {
+      if (e.kind !== 'network_impact') continue;
+      const i = byId.get(e.data.incidentId.slice(4))!;
+      expect(Date.parse(e.time)).toBe(i.alarmMs);
+      expect(Date.parse(e.data.start)).toBe(i.startMs);
+    }
+    // Care calls: some touched customers call while the incident lasts, many before its alarm.
+    let calls = 0;
+    let beforeAlarm = 0;
+    for (const i of incidents) {
+      const touched = new Set(i.touched);
+      for (const e of out.events) {
+        const t = Date.parse(e.time);
+        if (e.kind !== 'interaction' || e.data.intent !== 'technical_support' || !touched.has(e.customerId) || t < i.startMs || t >= i.endMs) continue;
+        calls++;
+        if (i.alarmMs === null || t < i.alarmMs) beforeAlarm++;
+      }
+    }
+    expect(calls).toBeGreaterThan(10);
+    expect(beforeAlarm).toBeGreaterThan(0);
   });
 
   it('raises and clears alarms live when they happen, not when their day is generated', async () => {

@@ -125,6 +125,14 @@ export const worldConfigSchema = z.strictObject({
       durationHours: lognormalSpec,
       severities: shares(['low', 'medium', 'high', 'critical'] as const),
       impacts: shares(['outage', 'degradation', 'congestion'] as const),
+      /**
+       * Degradation and congestion build up before the network system's thresholds raise an
+       * alarm: the share of such incidents that hurt customers first, and for how long (minutes,
+       * log-normal). An incident that ends before its alarm would be raised never raises one.
+       */
+      precursor: z.strictObject({ share: probability, minutes: lognormalSpec }).default({ share: 0.7, minutes: { median: 45, sigma: 0.8 } }),
+      /** Share of degradation and congestion incidents that stay under every alarm threshold: no alarm at all. */
+      silentShare: probability.default(0.1),
     }),
   }),
   payments: z.strictObject({
@@ -138,6 +146,13 @@ export const worldConfigSchema = z.strictObject({
   complaints: z.strictObject({
     billShock: z.strictObject({ overageThreshold: nonNeg, probability }),
     networkImpact: z.strictObject({ low: probability, medium: probability, high: probability, critical: probability }),
+    /**
+     * Touched customers who call the care line while an incident hurts them, by severity, and
+     * how long after it began (minutes, log-normal); a call due after the incident ended is not made.
+     */
+    networkCallIn: z
+      .strictObject({ low: probability, medium: probability, high: probability, critical: probability, delayMinutes: lognormalSpec })
+      .default({ low: 0.01, medium: 0.05, high: 0.15, critical: 0.25, delayMinutes: { median: 30, sigma: 0.8 } }),
     serviceFaultsPerMonth: nonNeg,
     interactionsPerMonth: nonNeg,
     resolutionDays: lognormalSpec,

@@ -10,7 +10,7 @@ import { DAY_MS } from '../domain/time.js';
 import { fnv1a32 } from '../domain/string-hash.js';
 import { isoAt, isoDate, parseIsoDate } from './sim-time.js';
 import { runBills } from './billing.js';
-import { drawIncidents, startIncident, clearIncident, cellId, siteId } from './network-incidents.js';
+import { drawIncidents, startIncident, raiseIncidentAlarm, clearIncident, cellId, siteId } from './network-incidents.js';
 import { runAgendaItem } from './agenda-actions.js';
 import type { WorldConfig } from './world-config.js';
 import type { Incident, WorldState } from './world-state.js';
@@ -37,6 +37,7 @@ export class WorldEngine implements WorldState {
   readonly rng: Prng;
   /** A separate stream for effects triggered from outside, so they do not shift the world's own draws. */
   readonly effectsRng: Prng;
+  readonly networkRng: Prng;
   /** Next simulated day to generate, counted from `startMs`. */
   day = 0;
   intercept = 0;
@@ -79,6 +80,7 @@ export class WorldEngine implements WorldState {
     this.clock = new ManualClock(this.startMs);
     this.rng = new Prng(seed, 'world');
     this.effectsRng = new Prng(seed, 'effects');
+    this.networkRng = new Prng(seed, 'network');
     this.tables = customerTables(cfg);
     this.planPrices = cfg.plans.map((p) => p.monthlyPrice);
     this.homeMembers = Array.from({ length: cfg.network.cells }, () => []);
@@ -230,7 +232,12 @@ export class WorldEngine implements WorldState {
       while (next < items.length && items[next].at < sec) {
         const item: AgendaItem = items[next++];
         this.clock.set(dayMs + item.at * 1000);
-        if (item.k === AGENDA.INCIDENT_START) startIncident(this, item.x, d);
+        if (item.k === AGENDA.INCIDENT_START) {
+          startIncident(this, item.x, d);
+          // What the start scheduled for later today (customers' calls) joins today's items.
+          const late = this.agenda.take(d);
+          if (late.length) items.push(...items.splice(next).concat(late).sort((a, b) => a.at - b.at));
+        } else if (item.k === AGENDA.INCIDENT_ALARM) raiseIncidentAlarm(this, item.x);
         else if (item.k === AGENDA.INCIDENT_CLEAR) clearIncident(this, item.x);
         else if (pop.u.status[item.c] === STATUS_ACTIVE) runAgendaItem(this, item, d);
       }

@@ -13,7 +13,13 @@ export interface Incident {
   siteId: string;
   impact: 'outage' | 'degradation' | 'congestion';
   severity: (typeof SEVERITIES)[number];
+  /** When it starts hurting customers (their experience degrades from here). */
   startMs: number;
+  /**
+   * When the network system raises its alarm: at the start for an outage, later for a
+   * degradation that builds up under the thresholds first; null when it never raises one.
+   */
+  alarmMs: number | null;
   endMs: number;
   /** Customer slots touched, filled when the incident starts. */
   touched: number[];
@@ -28,6 +34,8 @@ export interface WorldState {
   readonly cfg: WorldConfig;
   readonly pop: Population;
   readonly rng: Prng;
+  /** The stream of the network's own draws (precursors, silent incidents, call-ins), so they shift no other draw. */
+  readonly networkRng: Prng;
   readonly agenda: Agenda;
   readonly startMs: number;
   readonly planPrices: number[];

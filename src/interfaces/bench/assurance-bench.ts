@@ -170,7 +170,7 @@ export function formatAssuranceBench(r: AssuranceBenchResult): string {
   return [
     `${r.customers} customers on ${r.cells} cells, ${r.days} days live: ${r.alarmsReceived} alarms in, ${r.alarmsActedOn} acted on (${r.incidents} incidents judged)`,
     `affected customers found for ${pct(r.foundShare)} of incidents; affected sets: precision ${r.precision}, recall ${r.recall}`,
-    `time to detect (median) ${minutes(r.medianTimeToDetectMs)}, to first notice ${minutes(r.medianTimeToFirstNoticeMs)}; MTTR ${minutes(r.mttrMs)}`,
+    `from the incident's start (median): alarm in ${minutes(r.medianTimeToDetectMs)}, first notice ${minutes(r.medianTimeToFirstNoticeMs)}; alarm raised → first notice ${minutes(r.medianRaiseToFirstNoticeMs)}; MTTR ${minutes(r.mttrMs)}`,
     `touched customers notified ${pct(r.notifiedShare)}; of ${r.complainers} who complained, notified first ${pct(r.notifiedBeforeComplaintShare)}`,
     `${r.notificationsSent} notices, ${r.compensations} compensations, ${r.wallSeconds.toFixed(1)} s`,
   ].join('\n');

@@ -12,7 +12,7 @@ const CAUSE: Record<Incident['impact'], { type: Alarm['alarmType']; cause: strin
   congestion: { type: 'qualityOfServiceAlarm', cause: 'congestion' },
 };
 
-/** The TMF642 view of an incident as known at `nowMs` (cleared only once its end has passed). */
+/** The TMF642 view of an incident's alarm as known at `nowMs` (cleared only once its end has passed). */
 export function alarmOf(inc: Incident, nowMs: number): Alarm {
   const cleared = inc.endMs <= nowMs;
   const alarm: Alarm = {
@@ -22,7 +22,7 @@ export function alarmOf(inc: Incident, nowMs: number): Alarm {
     probableCause: CAUSE[inc.impact].cause,
     // Outages take the whole site down; degradations and congestion concern one cell.
     alarmedObject: inc.impact === 'outage' ? { id: inc.siteId, '@referredType': 'Site' } : { id: inc.cellId, '@referredType': 'Cell' },
-    raisedTime: new Date(inc.startMs).toISOString(),
+    raisedTime: new Date(inc.alarmMs ?? inc.startMs).toISOString(),
     state: cleared ? 'cleared' : 'raised',
   };
   if (cleared) alarm.clearedTime = new Date(inc.endMs).toISOString();
@@ -39,7 +39,8 @@ export function sandboxNetworkAlarms(rt: BackendRuntime, w: WorldEngine): Networ
         const out: Alarm[] = [];
         for (const inc of w.incidents) {
           // Left out: not raised yet, or its last change (the clear, else the raise) before `since`.
-          if (inc.startMs > now || (inc.endMs <= now ? inc.endMs : inc.startMs) < since) continue;
+          // Left out too: an incident whose alarm was never raised (under every threshold).
+          if (inc.alarmMs === null || inc.alarmMs > now || (inc.endMs <= now ? inc.endMs : inc.alarmMs) < since) continue;
           const a = alarmOf(inc, now);
           if (req.state === undefined || a.state === req.state) out.push(a);
         }

@@ -66,7 +66,10 @@ export interface IncidentTruth {
   siteId: string;
   impact: 'outage' | 'degradation' | 'congestion';
   severity: 'low' | 'medium' | 'high' | 'critical';
+  /** When it began to hurt customers. */
   startMs: number;
+  /** When its alarm was raised (at the start, or after its precursor), null if it never was. */
+  alarmMs: number | null;
   endMs: number;
   touched: string[];
 }
@@ -126,6 +129,6 @@ export function createOracle(world: object): SandboxOracle {
     incidents: () =>
       w.incidents
         .filter((inc) => inc.startMs <= w.clock.now())
-        .map((inc) => ({ alarmId: alarmIdOf(inc.id), cellId: inc.cellId, siteId: inc.siteId, impact: inc.impact, severity: inc.severity, startMs: inc.startMs, endMs: inc.endMs, touched: inc.touched.map((c) => w.pop.customerIds[c]) })),
+        .map((inc) => ({ alarmId: alarmIdOf(inc.id), cellId: inc.cellId, siteId: inc.siteId, impact: inc.impact, severity: inc.severity, startMs: inc.startMs, alarmMs: inc.alarmMs, endMs: inc.endMs, touched: inc.touched.map((c) => w.pop.customerIds[c]) })),
   };
 }
