@@ -117,6 +117,15 @@ export function startIncident(w: WorldState, idx: number, d: number): void {
   }
 }
 
+/** The operator's assurance system's record of an incident for each touched customer still active, at `time`. */
+function impactRecords(w: WorldState, inc: Incident, time: string, end?: string): void {
+  const start = new Date(inc.startMs).toISOString();
+  for (const c of inc.touched) {
+    if (w.pop.u.status[c] !== STATUS_ACTIVE) continue;
+    w.out.event(w.ev(c, time, 'network_impact', { incidentId: inc.id, cellId: inc.cellId, siteId: inc.siteId, impact: inc.impact, severity: inc.severity, start, ...(end ? { end } : {}) }));
+  }
+}
+
 /**
  * The network system raises the incident's alarm (the feed tells its listeners), and the
  * operator's assurance system correlates it to the touched customers (`network_impact`, with
@@ -126,12 +135,7 @@ export function raiseIncidentAlarm(w: WorldState, idx: number): void {
   const inc = w.incidents[idx];
   if (inc.alarmMs === null) return;
   w.incidentChanged(inc, inc.alarmMs);
-  const time = new Date(inc.alarmMs).toISOString();
-  const start = new Date(inc.startMs).toISOString();
-  for (const c of inc.touched) {
-    if (w.pop.u.status[c] !== STATUS_ACTIVE) continue;
-    w.out.event(w.ev(c, time, 'network_impact', { incidentId: inc.id, cellId: inc.cellId, siteId: inc.siteId, impact: inc.impact, severity: inc.severity, start }));
-  }
+  impactRecords(w, inc, new Date(inc.alarmMs).toISOString());
 }
 
 /** An incident clears: if its alarm was raised, it clears and the touched customers get the impact again, now with its end. */
@@ -139,10 +143,6 @@ export function clearIncident(w: WorldState, idx: number): void {
   const inc = w.incidents[idx];
   if (inc.alarmMs === null) return;
   w.incidentChanged(inc, inc.endMs);
-  const start = new Date(inc.startMs).toISOString();
   const end = new Date(inc.endMs).toISOString();
-  for (const c of inc.touched) {
-    if (w.pop.u.status[c] !== STATUS_ACTIVE) continue;
-    w.out.event(w.ev(c, end, 'network_impact', { incidentId: inc.id, cellId: inc.cellId, siteId: inc.siteId, impact: inc.impact, severity: inc.severity, start, end }));
-  }
+  impactRecords(w, inc, end, end);
 }
