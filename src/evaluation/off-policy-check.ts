@@ -181,7 +181,7 @@ export async function checkOffPolicy(o: OffPolicyCheckOptions): Promise<OffPolic
       const decisionId = `ope-${o.seed}-${i}`;
       const answer = await deliverChoice(world, decisionId, id, candidates[k].actionId);
       if (answer === 'refused') refused++;
-      if (answer === 'accepted' || answer === 'declined') {
+      if (answer === 'accepted' || answer === 'declined' || answer === 'no-answer') {
         delivered++;
         if (answer === 'accepted') accepted++;
         learner.observe(candidates[k].actionId, contextKey, answer === 'accepted');
@@ -267,7 +267,7 @@ export function loggingPropensities(values: readonly number[], epsilon: number, 
   return exps.map((e) => (1 - epsilon) * (e / sum) + epsilon / values.length);
 }
 
-type Answer = 'none' | 'accepted' | 'declined' | 'refused';
+type Answer = 'none' | 'accepted' | 'declined' | 'no-answer' | 'refused';
 
 function rewardOf(answer: Answer, net: number, contactCost: number): number {
   if (answer === 'none' || answer === 'refused') return 0;

@@ -79,7 +79,7 @@ const COST_PER_CONTACT = 1;
 const COST_PER_ACCEPTANCE = 5;
 const DELIVERY_ATTEMPTS = 6;
 
-type Deliver = (world: SandboxWorld, customerId: string, offerId: string, key: string) => Promise<'accepted' | 'declined' | 'refused'>;
+type Deliver = (world: SandboxWorld, customerId: string, offerId: string, key: string) => Promise<'accepted' | 'declined' | 'no-answer' | 'refused'>;
 const deliverOnce: Deliver = async (world, customerId, offerId, key) => {
   for (let attempt = 1; attempt <= DELIVERY_ATTEMPTS; attempt++) {
     const r = await world.backends.campaignDelivery.deliver({ idempotencyKey: key, campaignId: 'sim-validation', customerId, offerId, channel: 'app' });

@@ -199,6 +199,13 @@ export const worldConfigSchema = z.strictObject({
       )
       .optional(),
     acceptance: z.strictObject({ sureThing: probability, lostCause: probability, persuadable: probability, sleepingDog: probability }),
+    /**
+     * Per type, the probability that a customer who does not accept an offer leaves it
+     * unanswered (ignores it) rather than declining; the outcome watch then writes it `ignored`
+     * after its answer window. Drawn per offer with the customer's persistent type, so ignoring
+     * says something about who they are. Absent: nobody ignores.
+     */
+    ignore: z.strictObject({ sureThing: probability, lostCause: probability, persuadable: probability, sleepingDog: probability }).optional(),
     persuadableHazardMultiplier: share,
     sleepingDogHazardMultiplier: z.number().min(1).max(20),
     effectMonths: int.min(1).max(36),

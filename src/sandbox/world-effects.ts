@@ -1,5 +1,6 @@
 import type { Channel } from '../domain/events.js';
 import { neighbourPlan } from './billing.js';
+import { fnv1a32 } from '../domain/string-hash.js';
 import { DAYS_PER_MONTH } from './churn-hazard.js';
 import { RESPONSE_TYPE_ORDER, STATUS_ACTIVE } from './population.js';
 import type { WorldEngine } from './world-engine.js';
@@ -101,6 +102,25 @@ export function acceptProbability(w: WorldEngine, c: number, offerIdx: number): 
   return w.cfg.offers.acceptance[type] * (0.5 + 0.5 * w.cfg.offers.catalogue[offerIdx].strength);
 }
 
+/** Probability that customer slot `c`, not accepting an offer, leaves it unanswered (`offers.ignore` of its type; 0 when absent). */
+export function ignoreProbability(w: WorldEngine, c: number): number {
+  const ignore = w.cfg.offers.ignore;
+  return ignore ? ignore[RESPONSE_TYPE_ORDER[w.pop.u.responseType[c]]] : 0;
+}
+
+/** Mixed into the seed of the ignore draw, so it is independent of every other hash of a customer id. */
+const IGNORE_SALT = 0x69676e72;
+
+/**
+ * Whether the customer leaves this (their `n`-th) contact unanswered. A hash of the customer id
+ * and the contact count rather than a draw from the effects stream: adding ignores to a world
+ * leaves every other draw, and so every world without them, exactly as it was.
+ */
+function ignores(w: WorldEngine, c: number, n: number): boolean {
+  const p = ignoreProbability(w, c);
+  return p > 0 && fnv1a32(w.pop.customerIds[c] + ':' + n, w.seed ^ IGNORE_SALT) / 4294967296 < p;
+}
+
 /** Hazard multiplier an accepted offer gives a persuadable customer (1 for everyone else). */
 export function acceptedMultiplier(w: WorldEngine, c: number, offerIdx: number): number {
   if (RESPONSE_TYPE_ORDER[w.pop.u.responseType[c]] !== 'persuadable') return 1;
@@ -114,9 +134,10 @@ export interface OfferRefs {
 }
 
 /**
- * Presents an offer; the customer accepts or declines according to the hidden truth, with
- * `offer presented` and `offer accepted|declined` events. Acceptance brings the offer's terms
- * (discount, data bonus, upgrade, credit) and, for persuadables, a lower hazard.
+ * Presents an offer; the customer accepts, declines or ignores it according to the hidden truth,
+ * with `offer presented` and `offer accepted|declined` events (an ignored offer gets no answer:
+ * the operator writes it off as ignored once its answer window passes). Acceptance brings the
+ * offer's terms (discount, data bonus, upgrade, credit) and, for persuadables, a lower hazard.
  */
 export function deliverOffer(
   w: WorldEngine,
@@ -124,7 +145,7 @@ export function deliverOffer(
   offerId: string,
   channel: Channel,
   refs: OfferRefs = {},
-): EffectResult<{ accepted: boolean }> {
+): EffectResult<{ accepted: boolean; ignored: boolean }> {
   const slot = activeSlot(w, customerId);
   if (!slot.ok) return slot;
   const offerIdx = w.cfg.offers.catalogue.findIndex((o) => o.id === offerId);
@@ -138,9 +159,10 @@ export function deliverOffer(
   w.emitNow(w.ev(c, time, 'offer', { action: 'presented', offerId, channel, treatment: offer.kind, ...extra }));
   recordContact(w, c);
   const accepted = w.effectsRng.chance(acceptProbability(w, c, offerIdx));
-  w.emitNow(w.ev(c, time, 'offer', { action: accepted ? 'accepted' : 'declined', offerId, channel, treatment: offer.kind, ...extra }));
-  w.contactLog.push({ customer: c, day: w.currentDay(), kind: 'offer', what: offerId, accepted });
-  if (!accepted) return { ok: true, value: { accepted } };
+  const ignored = !accepted && ignores(w, c, pop.i.contacts[c]);
+  if (!ignored) w.emitNow(w.ev(c, time, 'offer', { action: accepted ? 'accepted' : 'declined', offerId, channel, treatment: offer.kind, ...extra }));
+  w.contactLog.push({ customer: c, day: w.currentDay(), kind: 'offer', what: offerId, accepted, ...(ignored ? { ignored } : {}) });
+  if (!accepted) return { ok: true, value: { accepted, ignored } };
   const day = w.currentDay();
   const until = day + Math.ceil(Math.max(offer.months, cfg.offers.effectMonths) * DAYS_PER_MONTH);
   pop.f.offerMultiplier[c] = acceptedMultiplier(w, c, offerIdx);
@@ -164,7 +186,7 @@ export function deliverOffer(
   } else {
     applyCredit(w, customerId, (w.planPrices[pop.plan[c]] * offer.discountPct) / 100);
   }
-  return { ok: true, value: { accepted } };
+  return { ok: true, value: { accepted, ignored: false } };
 }
 
 /** Logs a notification; anything but a pure service message counts as a contact. */

@@ -416,6 +416,8 @@ export interface ContactRecord {
   /** Offer id, or the notification's purpose. */
   what: string;
   accepted: boolean;
+  /** An offer the customer left unanswered (absent: answered, or a notification). */
+  ignored?: boolean;
 }
 
 const CONTACT_CHANNELS = ['web', 'app', 'call', 'chat', 'store'] as const;

@@ -105,6 +105,7 @@ const ints = layout(
     ['offerPresentedByKind', 'u16', OFFER_KIND_SLOTS],
     ['offerAcceptedByKind', 'u16', OFFER_KIND_SLOTS],
     ['offerDeclinedByKind', 'u16', OFFER_KIND_SLOTS],
+    ['offerIgnoredByKind', 'u16', OFFER_KIND_SLOTS],
     ['prodKind', 'u8', PRODUCT_SLOTS],
     ['prodStatus', 'u8', PRODUCT_SLOTS],
     ['ticketState', 'u8', TICKET_SLOTS],

@@ -409,5 +409,9 @@ function applyOffer(c: TwinCursor, e: EventOf<'offer'>, time: number): void {
       addU16(c, OFF.offerDeclinedByKind, kind, 1);
       maxF(c, OFF.lastOfferDeclined, time);
       break;
+    case 'ignored':
+      // Written by the operator once an offer's answer window passed without an answer.
+      addU16(c, OFF.offerIgnoredByKind, kind, 1);
+      break;
   }
 }

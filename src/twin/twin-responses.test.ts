@@ -8,7 +8,7 @@ const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 let n = 0;
 const ev = (kind: TwinEvent['kind'], at: number, data: unknown) => ({ id: `e${n++}`, kind, customerId: 'C1', time: iso(at), source: 't', v: 1, data }) as TwinEvent;
-const offer = (at: number, action: 'presented' | 'accepted' | 'declined', treatment?: string) => ev('offer', at, { action, offerId: 'o', channel: 'app', ...(treatment ? { treatment } : {}) });
+const offer = (at: number, action: 'presented' | 'accepted' | 'declined' | 'ignored', treatment?: string) => ev('offer', at, { action, offerId: 'o', channel: 'app', ...(treatment ? { treatment } : {}) });
 
 function engineWith(events: TwinEvent[]): TwinEngine {
   const engine = new TwinEngine();
@@ -31,28 +31,31 @@ const history = () => [
   offer(T0 + 70 * DAY, 'presented', 'data_bonus'),
   offer(T0 + 70 * DAY, 'declined', 'data_bonus'),
   offer(T0 + 200 * DAY, 'presented', 'a-campaign-treatment'),
+  offer(T0 + 230 * DAY, 'presented', 'data_bonus'),
+  offer(T0 + 237 * DAY, 'ignored', 'data_bonus'),
 ];
 
 describe('twin contact record', () => {
   it('counts answers per offer kind over the whole life of the twin, past the 90-day window', () => {
     const r = engineWith(history()).contactRecord('C1')!;
-    expect(r.byKind.discount).toEqual({ presented: 2, accepted: 1, declined: 1 });
-    expect(r.byKind.data_bonus).toEqual({ presented: 1, accepted: 0, declined: 1 });
-    expect(r.byKind.other).toEqual({ presented: 1, accepted: 0, declined: 0 });
-    expect([r.presented, r.accepted, r.declined]).toEqual([4, 1, 2]);
-    expect(r.lastContactAt).toBe(T0 + 200 * DAY);
+    expect(r.byKind.discount).toEqual({ presented: 2, accepted: 1, declined: 1, ignored: 0 });
+    expect(r.byKind.data_bonus).toEqual({ presented: 2, accepted: 0, declined: 1, ignored: 1 });
+    // Presented and not answered yet: neither declined nor ignored.
+    expect(r.byKind.other).toEqual({ presented: 1, accepted: 0, declined: 0, ignored: 0 });
+    expect([r.presented, r.accepted, r.declined, r.ignored]).toEqual([5, 1, 2, 1]);
+    expect(r.lastContactAt).toBe(T0 + 230 * DAY);
     expect(r.leftAt).toBe(0);
   });
 
   it('gives the same record whatever the order the events arrive in', () => {
     const events = history();
     // Each answer before its presentation (same time): within the lateness window, in another order.
-    const shuffled = [events[0], events[1], events[3], events[2], events[5], events[4], events[7], events[6], events[8]];
+    const shuffled = [events[0], events[1], events[3], events[2], events[5], events[4], events[7], events[6], events[8], events[9], events[10]];
     expect(engineWith(shuffled).contactRecord('C1')).toEqual(engineWith(events).contactRecord('C1'));
   });
 
   it('knows when the customer left', () => {
-    const left = T0 + 210 * DAY;
+    const left = T0 + 250 * DAY;
     const r = engineWith([...history(), ev('subscription', left, { action: 'terminated', subscriptionId: 'S1', productKind: 'plan' })]).contactRecord('C1')!;
     expect(r.leftAt).toBe(left);
   });

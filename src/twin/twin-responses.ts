@@ -3,7 +3,7 @@ import type { TwinCursor } from './twin-table.js';
 
 /**
  * How a customer has answered contact so far: the twin's own record of offers presented,
- * accepted and declined per offer kind, and whether the customer left soon after a contact.
+ * accepted, declined and ignored per offer kind, and whether the customer left soon after a contact.
  * These are the sufficient statistics the intelligence layer turns into a response profile
  * (`intelligence/profile/`); they are integer counts, so replay rebuilds them exactly.
  */
@@ -18,11 +18,13 @@ export function offerKindSlot(treatment: string | undefined): number {
   return k < 0 || k >= OFFER_KIND_SLOTS ? OFFER_KIND_SLOTS - 1 : k;
 }
 
-/** Answers to offers of one kind. */
+/** Answers to offers of one kind; offers presented and not yet answered are the rest. */
 export interface KindAnswers {
   readonly presented: number;
   readonly accepted: number;
   readonly declined: number;
+  /** Left unanswered past the operator's answer window (the `offer ignored` events). */
+  readonly ignored: number;
 }
 
 /** A customer's record of answers to contact, as of the record's state. */
@@ -31,6 +33,7 @@ export interface ContactRecord {
   readonly presented: number;
   readonly accepted: number;
   readonly declined: number;
+  readonly ignored: number;
   /** Last offer presented, accepted (ms, 0 = never). */
   readonly lastContactAt: number;
   readonly lastAcceptedAt: number;
@@ -46,16 +49,19 @@ export function readContactRecord(c: TwinCursor): ContactRecord {
   let presented = 0;
   let accepted = 0;
   let declined = 0;
+  let ignored = 0;
   OFFER_KINDS.forEach((kind, k) => {
     const a = {
       presented: c.u16[h(OFF.offerPresentedByKind) + k],
       accepted: c.u16[h(OFF.offerAcceptedByKind) + k],
       declined: c.u16[h(OFF.offerDeclinedByKind) + k],
+      ignored: c.u16[h(OFF.offerIgnoredByKind) + k],
     };
     byKind[kind] = a;
     presented += a.presented;
     accepted += a.accepted;
     declined += a.declined;
+    ignored += a.ignored;
   });
   // Left: a plan was held and none is active or suspended now; the time is the last plan's end.
   let everPlan = false;
@@ -69,5 +75,5 @@ export function readContactRecord(c: TwinCursor): ContactRecord {
     if (status === PRODUCT_STATUS.active || status === PRODUCT_STATUS.suspended) live = true;
     else leftAt = Math.max(leftAt, F(OFF.prodStatusTime + 8 * s));
   }
-  return { byKind, presented, accepted, declined, lastContactAt: F(OFF.lastOfferPresented), lastAcceptedAt: F(OFF.lastOfferAccepted), leftAt: everPlan && !live ? leftAt : 0 };
+  return { byKind, presented, accepted, declined, ignored, lastContactAt: F(OFF.lastOfferPresented), lastAcceptedAt: F(OFF.lastOfferAccepted), leftAt: everPlan && !live ? leftAt : 0 };
 }

@@ -7,7 +7,11 @@ export interface Delivery {
   campaignId: string;
   customerId: string;
   offerId: string;
-  response: 'accepted' | 'declined';
+  /**
+   * The customer's answer, or `no-answer` when none came with the delivery (the operator records
+   * the offer as ignored once its answer window passes without one).
+   */
+  response: 'accepted' | 'declined' | 'no-answer';
 }
 
 /** Campaign delivery: presents an offer to a customer on a channel and reports the response. */

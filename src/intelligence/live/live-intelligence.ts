@@ -38,6 +38,8 @@ export interface IntelligenceOptions {
 export interface Intelligence {
   /** Adds `scores` (`null` until a champion serves) and the `responseProfile` to a current twin read. */
   readonly decorateTwin: TwinDecorator;
+  /** Adds only the `responseProfile` (for a read as of a past time: the scores are today's, the profile reads the answers as they were). */
+  readonly profileTwin: TwinDecorator;
   /** The live scores as fields twin searches filter on (`/twins?churn.gt=0.5`, MCP search_twins). */
   readonly scoreFields: ExtraFields;
   /** The model registry it serves from (its owner closes it). */
@@ -129,6 +131,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
 
   return {
     decorateTwin: (view: TwinView) => ({ ...(live ? live.decorate(view) : { scores: null }), responseProfile: profiles.profileOf(view) }),
+    profileTwin: (view: TwinView) => ({ responseProfile: profiles.profileOf(view) }),
     scoreFields: liveScoreFields(() => live),
     registry,
     train: (request) => train({ ...request, promotion: 'champion-if-none' }),

@@ -7,11 +7,19 @@ import { DEFAULT_RESPONSE_PRIORS, fitResponseModel, RESPONSE_CLASSES, responsePr
 /**
  * Response profiles on the running twins: the response model fitted to every twin's answers to
  * contact (refitted when asked, e.g. by the intelligence layer's periodic check, only if answers
- * arrived since), and each twin's profile read with its uncertainty for `GET /twins/:id`.
+ * arrived since), and each twin's profile read with its uncertainty for `GET /twins/:id`, now or
+ * as of a past time (the twin's answers as they were then, read with the model fitted now).
  * The server has no contact ledger, so its model learns from answers only (acceptance per class
  * and kind, class shares per cell); the churn effects stay at their priors here and are learnt by
  * the agent that acts (`agents/retention/learning-agent.ts`).
  */
+
+/** A probability read from a profile: its mean over the classes, and its range over the classes the customer plausibly is. */
+export interface ProfileRange {
+  readonly mean: number;
+  readonly low: number;
+  readonly high: number;
+}
 
 /** A twin's profile as the API shows it. */
 export interface ProfileView {
@@ -20,7 +28,9 @@ export interface ProfileView {
   /** Offers presented so far: how much of the profile is the customer's own evidence. */
   readonly contacts: number;
   /** Expected acceptance per offer kind under the profile, with the range over the classes it could be. */
-  readonly acceptance: Readonly<Record<OfferKind, { readonly mean: number; readonly low: number; readonly high: number }>>;
+  readonly acceptance: Readonly<Record<OfferKind, ProfileRange>>;
+  /** Expected share of offers of each kind the customer leaves unanswered, the same way. */
+  readonly ignore: Readonly<Record<OfferKind, ProfileRange>>;
   /** The population model it was read with: customers with answers, and when it was fitted. */
   readonly model: { readonly customers: number; readonly fittedAt: string };
 }
@@ -45,7 +55,7 @@ export class LiveProfiles {
       if (!record || record.presented === 0) continue;
       const f = this.engine.features(id);
       if (!f) continue;
-      answers += record.presented + record.accepted + record.declined;
+      answers += record.presented + record.accepted + record.declined + record.ignored;
       evidence.push(profileEvidence(f, record));
     }
     if (answers === this.answersSeen && this.model) return false;
@@ -61,19 +71,21 @@ export class LiveProfiles {
     const model = this.model!;
     const p = responseProfile(model, profileEvidence(view.features, view.contacts));
     const probs = RESPONSE_CLASSES.map((c) => p.classes[c]);
-    const acceptance = Object.fromEntries(
-      OFFER_KINDS.map((kind, j) => {
-        const rates = model.acceptance.map((row) => row[j]);
-        // The range spans the classes the customer plausibly is (probability ≥ 5 %).
-        const plausible = rates.filter((_, k) => probs[k] >= 0.05);
-        const mean = rates.reduce((s, r, k) => s + r * probs[k], 0);
-        return [kind, { mean: round(mean), low: round(Math.min(...plausible)), high: round(Math.max(...plausible)) }];
-      }),
-    ) as Record<OfferKind, { mean: number; low: number; high: number }>;
+    // The range spans the classes the customer plausibly is (probability ≥ 5 %).
+    const perKind = (rows: readonly (readonly number[])[]) =>
+      Object.fromEntries(
+        OFFER_KINDS.map((kind, j) => {
+          const rates = rows.map((row) => row[j]);
+          const plausible = rates.filter((_, k) => probs[k] >= 0.05);
+          const mean = rates.reduce((s, r, k) => s + r * probs[k], 0);
+          return [kind, { mean: round(mean), low: round(Math.min(...plausible)), high: round(Math.max(...plausible)) }];
+        }),
+      ) as Record<OfferKind, ProfileRange>;
     return {
       classes: Object.fromEntries(RESPONSE_CLASSES.map((c) => [c, round(p.classes[c])])) as Record<ResponseClass, number>,
       contacts: p.contacts,
-      acceptance,
+      acceptance: perKind(model.acceptance),
+      ignore: perKind(model.ignore),
       model: { customers: model.customers, fittedAt: new Date(this.fittedAt).toISOString() },
     };
   }

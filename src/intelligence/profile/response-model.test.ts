@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OFFER_KINDS, type OfferKind } from '../../twin/twin-responses.js';
 import { createRng } from '../random.js';
-import { acceptanceOf, DEFAULT_RESPONSE_PRIORS, fitResponseModel, RESPONSE_CLASSES, responseProfile, type ProfileEvidence } from './response-model.js';
+import { acceptanceOf, DEFAULT_RESPONSE_PRIORS, fitResponseModel, ignoreOf, RESPONSE_CLASSES, responseProfile, type ProfileEvidence } from './response-model.js';
 
 /** A synthetic base whose true classes are known: acceptance and churn effects per class, two cells. */
 function population(n: number, seed: number) {
@@ -75,7 +75,37 @@ describe('response model', () => {
     expect(keen.contacts).toBe(3);
   });
 
+  it('learns from ignored offers: who leaves offers unanswered, and what an ignore says about a customer', () => {
+    // The same base, but each non-acceptance is an ignore with a class's own rate (sleeping dogs and
+    // lost causes mostly ignore), and a fifth of the offers are still unanswered (pending).
+    const ignoreRate = [0.2, 0.7, 0.1, 0.8];
+    const rng = createRng(11);
+    const withIgnores = rows.map((r) => {
+      const d = r.e.answers.discount;
+      let declined = 0;
+      let ignored = 0;
+      for (let k = 0; k < d.presented - d.accepted; k++) {
+        if (rng.next() < 0.2) continue;
+        if (rng.next() < ignoreRate[r.truth]) ignored++;
+        else declined++;
+      }
+      return { truth: r.truth, e: { ...r.e, answers: { ...r.e.answers, discount: { presented: d.presented, accepted: d.accepted, declined, ignored } } } };
+    });
+    const m = fitResponseModel(withIgnores.map((r) => r.e));
+    const ign = ignoreOf(m, 'discount');
+    // Shares of all offers: a class's rate among non-acceptances × its non-acceptance.
+    expect(Math.abs(ign[3] - 0.8 * 0.94)).toBeLessThan(0.1);
+    expect(Math.abs(ign[2] - 0.1 * 0.55)).toBeLessThan(0.06);
+    expect(ign[3]).toBeGreaterThan(ign[0] + 0.3);
+    // Knowing whether a refusal was silent sharpens the profiles.
+    expect(brier(withIgnores, m)).toBeLessThan(brier(rows, model));
+    const quiet = responseProfile(m, { cell: 'a', answers: { ...rows[0].e.answers, discount: { presented: 4, accepted: 0, declined: 0, ignored: 4 } } });
+    const vocal = responseProfile(m, { cell: 'a', answers: { ...rows[0].e.answers, discount: { presented: 4, accepted: 0, declined: 4, ignored: 0 } } });
+    expect(quiet.classes['sleeping-dog'] + quiet.classes['lost-cause']).toBeGreaterThan(vocal.classes['sleeping-dog'] + vocal.classes['lost-cause']);
+  });
+
   it('refuses priors of the wrong shape', () => {
     expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, acceptance: [0.5], shares: [1] })).toThrow(/one per class/);
+    expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, ignore: [0.3, 0.3, 0.6, 0.3] })).toThrow(/persuadable: acceptance and ignore/);
   });
 });

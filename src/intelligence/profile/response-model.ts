@@ -14,12 +14,13 @@ import { OFFER_KINDS, type OfferKind } from '../../twin/twin-responses.js';
  *
  * The classes are anchored by what defines them (which multipliers may move, and in which
  * direction) and by ordered acceptance priors, so the labels keep their meaning on any world.
- * Evidence per customer: offers presented and accepted per offer kind (the twin's contact record)
- * and, when known, the periods watched since their last contact (inside its effect window and
+ * Evidence per customer: offers presented, accepted, declined and ignored per offer kind (the
+ * twin's contact record; an offer not answered yet counts only as not accepted) and, when known, the periods watched since their last contact (inside its effect window and
  * after it) with whether the customer churned, against the churn the model expected. Each class
  * also has its own untreated hazard ratio to the churn model (lost causes churn more than sure
  * things with the same observables), learnt from the periods outside any window. Fitting is EM with conjugate updates
- * (Beta for acceptance, Gamma for the churn multipliers, Dirichlet for the class shares per cell).
+ * (Dirichlet over accept / decline / ignore per class and kind, Gamma for the churn multipliers,
+ * Dirichlet for the class shares per cell).
  */
 
 /** The response classes, in a fixed order. */
@@ -30,8 +31,12 @@ const PERSUADABLE = 2;
 const SLEEPING_DOG = 3;
 const KINDS = OFFER_KINDS.length;
 
-/** Offer answers per kind, as counts (the twin's contact record or any subset of it). */
-export type AnswerCounts = Readonly<Record<OfferKind, { readonly presented: number; readonly accepted: number }>>;
+/**
+ * Offer answers per kind, as counts (the twin's contact record or any subset of it). Offers
+ * presented and neither accepted, declined nor ignored yet are pending: they say only that the
+ * offer was not accepted (so far), which is all a source without `declined`/`ignored` says.
+ */
+export type AnswerCounts = Readonly<Record<OfferKind, { readonly presented: number; readonly accepted: number; readonly declined?: number; readonly ignored?: number }>>;
 
 /** How a period of a customer's life was treated: inside an accepted offer's window, a contact's window, or neither. */
 export type PeriodBranch = 'accepted' | 'contacted' | 'none';
@@ -58,6 +63,11 @@ export interface ResponsePriors {
   /** Mean acceptance per class (RESPONSE_CLASSES order) and its strength in pseudo-offers. */
   readonly acceptance: readonly number[];
   readonly acceptanceStrength: number;
+  /**
+   * Mean share of offers left unanswered per class (RESPONSE_CLASSES order), in the same
+   * pseudo-offers as acceptance; each class's acceptance + ignore must stay below 1.
+   */
+  readonly ignore: readonly number[];
   /** Class shares and their strength (pseudo-customers) for the population and for each cell's pooling. */
   readonly shares: readonly number[];
   readonly sharesStrength: number;
@@ -84,6 +94,8 @@ export interface ResponsePriors {
 export const DEFAULT_RESPONSE_PRIORS: ResponsePriors = {
   acceptance: [0.25, 0.04, 0.5, 0.08],
   acceptanceStrength: 4,
+  // The same for every class: whether a class ignores more is for the data to say.
+  ignore: [0.3, 0.3, 0.3, 0.3],
   shares: [0.4, 0.2, 0.2, 0.2],
   sharesStrength: 20,
   cellPooling: 50,
@@ -98,6 +110,8 @@ export interface ResponseModel {
   readonly version: 1;
   /** Acceptance per class and offer kind: [class][kind], posterior means. */
   readonly acceptance: readonly (readonly number[])[];
+  /** Share of offers left unanswered per class and offer kind: [class][kind], posterior means (the rest are declined). */
+  readonly ignore: readonly (readonly number[])[];
   /** Class shares of the whole base and per pooling cell. */
   readonly shares: readonly number[];
   readonly cellShares: Readonly<Record<string, readonly number[]>>;
@@ -125,15 +139,24 @@ const classRecord = (p: readonly number[]) => Object.fromEntries(RESPONSE_CLASSE
 const multiplierOf = (k: number, branch: PeriodBranch, accMult: number, dogMult: number) =>
   branch === 'none' ? 1 : k === SLEEPING_DOG ? dogMult : k === PERSUADABLE && branch === 'accepted' ? accMult : 1;
 
+/** Answers of one kind split into the likelihood's counts: accepted, declined, ignored and still pending. */
+function split(a: AnswerCounts[OfferKind]): { acc: number; dec: number; ign: number; pending: number } {
+  const dec = a.declined ?? 0;
+  const ign = a.ignored ?? 0;
+  return { acc: a.accepted, dec, ign, pending: Math.max(0, a.presented - a.accepted - dec - ign) };
+}
+
 /** Log-likelihood of a customer's evidence under each class (into `out`). */
-function logLikelihood(e: ProfileEvidence, acceptance: readonly (readonly number[])[], ratio: readonly number[], accMult: number, dogMult: number, out: Float64Array): void {
+function logLikelihood(e: ProfileEvidence, acceptance: readonly (readonly number[])[], ignore: readonly (readonly number[])[], ratio: readonly number[], accMult: number, dogMult: number, out: Float64Array): void {
   for (let k = 0; k < K; k++) {
     let ll = 0;
     for (let j = 0; j < KINDS; j++) {
       const a = e.answers[OFFER_KINDS[j]];
       if (!a || a.presented === 0) continue;
-      const p = acceptance[k][j];
-      ll += a.accepted * Math.log(p) + (a.presented - a.accepted) * Math.log(1 - p);
+      const pa = acceptance[k][j];
+      const pi = ignore[k][j];
+      const n = split(a);
+      ll += n.acc * Math.log(pa) + n.dec * Math.log(1 - pa - pi) + n.ign * Math.log(pi) + n.pending * Math.log(1 - pa);
     }
     for (const x of e.periods ?? []) {
       if (!(x.expected > 0)) continue;
@@ -167,11 +190,14 @@ function gammaInterval(a: number, b: number): { mean: number; low: number; high:
  * evidence about their class and are left out (their profile is their cell's prior).
  */
 export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: ResponsePriors = DEFAULT_RESPONSE_PRIORS, options: { iterations?: number; tolerance?: number } = {}): ResponseModel {
-  if (priors.acceptance.length !== K || priors.shares.length !== K) throw new TwinloopError('BAD_INPUT', `priors need ${K} acceptance and share values, one per class (${RESPONSE_CLASSES.join(', ')})`);
+  if (priors.acceptance.length !== K || priors.ignore.length !== K || priors.shares.length !== K) throw new TwinloopError('BAD_INPUT', `priors need ${K} acceptance, ignore and share values, one per class (${RESPONSE_CLASSES.join(', ')})`);
+  const badClass = RESPONSE_CLASSES.findIndex((_, k) => !(priors.acceptance[k] > 0 && priors.ignore[k] > 0 && priors.acceptance[k] + priors.ignore[k] < 1));
+  if (badClass >= 0) throw new TwinloopError('BAD_INPUT', `priors for ${RESPONSE_CLASSES[badClass]}: acceptance and ignore must each be above 0 and sum below 1`);
   const maxIter = options.iterations ?? 200;
   const tol = options.tolerance ?? 1e-6;
   const data = evidence.filter((e) => OFFER_KINDS.some((k) => (e.answers[k]?.presented ?? 0) > 0));
   let acceptance = RESPONSE_CLASSES.map((_, k) => OFFER_KINDS.map(() => priors.acceptance[k]));
+  let ignore = RESPONSE_CLASSES.map((_, k) => OFFER_KINDS.map(() => priors.ignore[k]));
   let shares = [...priors.shares];
   let cellShares: Record<string, number[]> = {};
   let accA = priors.acceptedMultiplier * priors.multiplierStrength;
@@ -188,6 +214,7 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     const dogMult = Math.max(1, dogA / dogB);
     // E-step with sufficient statistics for the M-step.
     const accNum = acceptance.map((row, k) => row.map(() => priors.acceptance[k] * priors.acceptanceStrength));
+    const ignNum = ignore.map((row, k) => row.map(() => priors.ignore[k] * priors.acceptanceStrength));
     const accDen = acceptance.map((row) => row.map(() => priors.acceptanceStrength));
     const total = new Float64Array(K);
     const byCell = new Map<string, Float64Array>();
@@ -199,7 +226,7 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     const ratioB = RESPONSE_CLASSES.map(() => priors.hazardRatioStrength);
     let logLik = 0;
     for (const e of data) {
-      logLikelihood(e, acceptance, ratio, accMult, dogMult, ll);
+      logLikelihood(e, acceptance, ignore, ratio, accMult, dogMult, ll);
       const prior = cellShares[e.cell] ?? shares;
       posterior(prior, ll, r);
       let lik = 0;
@@ -213,7 +240,11 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
         for (let j = 0; j < KINDS; j++) {
           const a = e.answers[OFFER_KINDS[j]];
           if (!a || a.presented === 0) continue;
-          accNum[k][j] += r[k] * a.accepted;
+          // A pending answer is a decline or an ignore in the proportion this class gives them.
+          const n = split(a);
+          const pi = ignore[k][j];
+          accNum[k][j] += r[k] * n.acc;
+          ignNum[k][j] += r[k] * (n.ign + (n.pending * pi) / (1 - acceptance[k][j]));
           accDen[k][j] += r[k] * a.presented;
         }
       }
@@ -236,7 +267,8 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     }
     ratio = ratioA.map((a, k) => a / ratioB[k]);
     // M-step.
-    acceptance = accNum.map((row, k) => row.map((num, j) => Math.min(0.999, Math.max(0.001, num / accDen[k][j]))));
+    acceptance = accNum.map((row, k) => row.map((num, j) => Math.min(0.99, Math.max(0.001, num / accDen[k][j]))));
+    ignore = ignNum.map((row, k) => row.map((num, j) => Math.min(0.999 - acceptance[k][j], Math.max(0.001, num / accDen[k][j]))));
     const n = data.length;
     shares = RESPONSE_CLASSES.map((_, k) => (priors.shares[k] * priors.sharesStrength + total[k]) / (priors.sharesStrength + n));
     cellShares = {};
@@ -256,6 +288,7 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
   return {
     version: 1,
     acceptance,
+    ignore,
     shares,
     cellShares,
     acceptedMultiplier: { mean: Math.min(1, acc.mean), low: Math.min(1, acc.low), high: Math.min(1, acc.high) },
@@ -270,11 +303,17 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
 export function responseProfile(model: ResponseModel, e: ProfileEvidence): ResponseProfile {
   const ll = new Float64Array(K);
   const r = new Float64Array(K);
-  logLikelihood(e, model.acceptance, model.hazardRatio, model.acceptedMultiplier.mean, model.contactMultiplier.mean, ll);
+  logLikelihood(e, model.acceptance, model.ignore, model.hazardRatio, model.acceptedMultiplier.mean, model.contactMultiplier.mean, ll);
   posterior(model.cellShares[e.cell] ?? model.shares, ll, r);
   let contacts = 0;
   for (const k of OFFER_KINDS) contacts += e.answers[k]?.presented ?? 0;
   return { classes: classRecord(Array.from(r)), contacts };
+}
+
+/** Share of offers of a kind left unanswered per class, RESPONSE_CLASSES order. */
+export function ignoreOf(model: ResponseModel, kind: OfferKind): readonly number[] {
+  const j = OFFER_KINDS.indexOf(kind);
+  return model.ignore.map((row) => row[j]);
 }
 
 /** Acceptance of an offer kind per class, RESPONSE_CLASSES order. */

@@ -1,14 +1,29 @@
 import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
+import { LiveProfiles, type ProfileView } from '../../intelligence/profile/live-profiles.js';
 import { verifyReplay } from '../../twin/replay-verify.js';
+import { OFFER_KINDS } from '../../twin/twin-responses.js';
 import type { TwinView } from '../../twin/twin-view.js';
 import { globalOptions, openTwins } from './cli-context.js';
 import { setExitCode } from './cli-edge.js';
 import { intOption } from './cli-numbers.js';
 import { createProgress } from './progress.js';
 
-/** A short human reading of a twin. */
-export function formatTwin(view: TwinView): string {
+/** The response profile in a few lines: the classes, then per offer kind answered so far or expected, with its range. */
+function formatProfile(view: TwinView, p: ProfileView): string[] {
+  const c = view.contacts;
+  const pct = (x: number) => `${Math.round(x * 100)} %`;
+  const range = (r: { mean: number; low: number; high: number }) => `${pct(r.mean)} [${pct(r.low)}–${pct(r.high)}]`;
+  const classes = Object.entries(p.classes).map(([k, v]) => `${k} ${pct(v)}`).join(', ');
+  return [
+    `  offers: ${c.presented} presented, ${c.accepted} accepted, ${c.declined} declined, ${c.ignored} ignored`,
+    `  response profile (${p.contacts} own answers, model of ${p.model.customers} customers): ${classes}`,
+    ...OFFER_KINDS.filter((k) => k !== 'other').map((k) => `    ${k}: accepts ${range(p.acceptance[k])}, ignores ${range(p.ignore[k])}`),
+  ];
+}
+
+/** A short human reading of a twin, with its response profile when given. */
+export function formatTwin(view: TwinView, profile?: ProfileView): string {
   const f = view.features;
   const lines = [
     `${view.customerId}  as of ${view.asOf}`,
@@ -20,6 +35,7 @@ export function formatTwin(view: TwinView): string {
     `  data ${f.data_mb_7d} / ${f.data_mb_30d} / ${f.data_mb_90d} MB (7/30/90 d), trend ${(f.data_trend * 100).toFixed(0)} %, months over allowance (3) ${f.months_over_allowance_3m}`,
     `  ARPU ${f.arpu_3m}, last bill ${f.bill_last}, late payments (90 d) ${f.payments_late_90d}, failed ${f.payments_failed_90d}`,
     `  open tickets ${f.open_tickets}, complaints (90 d) ${f.complaints_90d}, network impact (30 d) ${f.network_minutes_30d} min in ${f.network_incidents_30d} incidents`,
+    ...(profile ? formatProfile(view, profile) : []),
     `  ${view.eventCount} events, ${view.firstEventAt ?? '-'} … ${view.lastEventAt ?? '-'}${f.churned ? '  CHURNED' : ''}`,
   ];
   return lines.join('\n');
@@ -40,7 +56,9 @@ export function registerTwinCommands(program: Command): void {
         try {
           const view = at === undefined ? twins.engine.view(id) : await twins.history.asOf(id, at);
           if (!view) throw new TwinloopError('NOT_FOUND', `twin "${id}" not found${opts.at ? ` as of ${opts.at}` : ''}`);
-          process.stdout.write(opts.json ? `${JSON.stringify(view, null, 2)}\n` : `${formatTwin(view)}\n`);
+          // The profile is read with the response model fitted now over every twin's answers.
+          const profile = new LiveProfiles(twins.engine).profileOf(view);
+          process.stdout.write(opts.json ? `${JSON.stringify({ ...view, responseProfile: profile }, null, 2)}\n` : `${formatTwin(view, profile)}\n`);
         } finally {
           await twins.close({ checkpoint: false });
         }

@@ -40,6 +40,8 @@ export interface HttpServerOptions extends HttpAppOptions {
   twins: TwinService;
   /** Adds fields to every twin answer (e.g. live scores with reasons); called for current reads only. */
   decorateTwin?: TwinDecorator;
+  /** Adds the response profile to a twin read as of a past time (the intelligence layer's `profileTwin`). */
+  profileTwin?: TwinDecorator;
   /** Live scores `/twins` may filter on (the intelligence layer's `scoreFields`); default none. */
   scoreFields?: ExtraFields;
   /** Bytes of event bodies received and worked on at once, past which `POST /events` answers 503 before reading (`admitBodies`; default two bodies of the limit). */
@@ -184,5 +186,5 @@ export function createHttpServer(options: HttpServerOptions, modules: readonly R
   const { twins } = options;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const admission = { bodyLimit, maxBufferedBytes: options.maxBufferedBodyBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BODY_BYTES, bodyLimit) };
-  return createHttpApp(options, [healthRoutes(twins), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields), ...modules]);
+  return createHttpApp(options, [healthRoutes(twins), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin), ...modules]);
 }

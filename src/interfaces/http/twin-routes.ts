@@ -15,7 +15,7 @@ const twinParams = z.object({ id: z.string().min(1).max(128) });
  * `GET /twins` (filtered on features and, with `scoreFields`, on live scores: `churn.gt=0.5`),
  * `GET /twins/:id` (now, with scores, or as of a time), its timeline and diff.
  */
-export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFields?: ExtraFields): RouteModule {
+export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFields?: ExtraFields, profile?: TwinDecorator): RouteModule {
   return (app) => {
     app.get(
       '/twins',
@@ -40,7 +40,7 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
       '/twins/:id',
       {
         schema: {
-          summary: 'A twin: profile, products and features, now or as of a past time; a current read also carries live scores with reasons (churn, lifetime value, usage trend, complaints, payments, offer propensity)',
+          summary: 'A twin: profile, products and features, now or as of a past time; a current read also carries live scores with reasons (churn, lifetime value, usage trend, complaints, payments, offer propensity); both carry the response profile (how the customer answers contact, from their answers as of the read)',
           params: twinParams,
           querystring: z.object({ at: isoTimeQuery.optional() }),
           response: { 200: twinAnswer, ...errors(400, 404) },
@@ -50,7 +50,8 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
         const { at } = request.query;
         const view = at === undefined ? twins.engine.view(request.params.id) : await twins.history.asOf(request.params.id, at);
         if (!view) throw new TwinloopError('NOT_FOUND', `twin "${request.params.id}" not found${at === undefined ? '' : ` as of ${new Date(at).toISOString()}`}`);
-        return at === undefined && decorate ? { ...view, ...decorate(view) } : view;
+        if (at === undefined) return decorate ? { ...view, ...decorate(view) } : view;
+        return profile ? { ...view, ...profile(view) } : view;
       },
     );
 

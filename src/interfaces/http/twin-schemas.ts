@@ -49,13 +49,14 @@ export const twinScores = z.object({
   model: z.object({ id: z.string(), version: z.number().int(), learner: z.string(), horizonDays: z.number().int() }),
 });
 
-const answers = z.object({ presented: z.number().int(), accepted: z.number().int(), declined: z.number().int() });
+const answers = z.object({ presented: z.number().int(), accepted: z.number().int(), declined: z.number().int(), ignored: z.number().int() });
 /** How the customer has answered contact so far (`twin/twin-responses.ts`). */
 const contacts = z.object({
   byKind: z.object(Object.fromEntries(OFFER_KINDS.map((k) => [k, answers]))),
   presented: z.number().int(),
   accepted: z.number().int(),
   declined: z.number().int(),
+  ignored: z.number().int(),
   lastContactAt: z.number().describe('ms since the epoch, 0 = never'),
   lastAcceptedAt: z.number().describe('ms since the epoch, 0 = never'),
   leftAt: z.number().describe('When the last plan ended (ms), 0 = still a customer'),
@@ -65,7 +66,8 @@ const interval = z.object({ mean: z.number(), low: z.number(), high: z.number() 
 const responseProfile = z.object({
   classes: z.object(Object.fromEntries(RESPONSE_CLASSES.map((c) => [c, z.number()]))),
   contacts: z.number().int(),
-  acceptance: z.object(Object.fromEntries(OFFER_KINDS.map((k) => [k, interval]))),
+  acceptance: z.object(Object.fromEntries(OFFER_KINDS.map((k) => [k, interval]))).describe('Expected acceptance per offer kind, with its range over the classes the customer plausibly is (each ≥ 5 %)'),
+  ignore: z.object(Object.fromEntries(OFFER_KINDS.map((k) => [k, interval]))).describe('Expected share of offers left unanswered per kind, the same way'),
   model: z.object({ customers: z.number().int(), fittedAt: isoTime }),
 });
 

@@ -102,6 +102,39 @@ describe('sandbox back ends', () => {
     expect(offers.filter((e) => e.kind === 'offer' && e.data.action === 'accepted').length).toBe(checked);
   });
 
+  it('customers leave offers unanswered as often as their type says, with no answer event; a world without offers.ignore answers every one', async () => {
+    const ignore = { sureThing: 0.1, lostCause: 0.5, persuadable: 0.05, sleepingDog: 0.9 };
+    const run = async (doc: typeof reliable) => {
+      const w = createSandboxWorld(doc, 3, { latencyScale: 0 });
+      w.generate(new ArrayOutput(), { days: 10 });
+      const oracle = createOracle(w);
+      const tally: Record<string, { notAccepted: number; noAnswer: number }> = {};
+      for (const id of oracle.customerIds().filter((x) => oracle.churnProbability(x) > 0)) {
+        for (let k = 0; k < 4; k++) {
+          const r = await w.backends.campaignDelivery.deliver({ idempotencyKey: `i-${id}-${k}`, campaignId: 'camp', customerId: id, offerId: 'retain-10', channel: 'app' });
+          if (r.status !== 'ok' || r.value.response === 'accepted') continue;
+          const t = (tally[oracle.responseType(id)] ??= { notAccepted: 0, noAnswer: 0 });
+          t.notAccepted++;
+          if (r.value.response === 'no-answer') t.noAnswer++;
+        }
+      }
+      const offers = w.takePendingEvents().filter((e) => e.kind === 'offer');
+      const answers = offers.filter((e) => e.kind === 'offer' && e.data.action !== 'presented').length;
+      return { tally, presented: offers.length - answers, answers };
+    };
+    const withIgnores = await run(loadWorldDocument({ ...reliable, offers: { ...reliable.offers, ignore } }));
+    for (const [type, t] of Object.entries(withIgnores.tally)) {
+      expect(t.notAccepted).toBeGreaterThan(50);
+      expect(Math.abs(t.noAnswer / t.notAccepted - ignore[type as keyof typeof ignore])).toBeLessThan(0.12);
+    }
+    const noAnswers = Object.values(withIgnores.tally).reduce((s, t) => s + t.noAnswer, 0);
+    expect(withIgnores.answers).toBe(withIgnores.presented - noAnswers);
+    const { offers: { ignore: _none, ...answering } } = reliable;
+    const without = await run(loadWorldDocument({ ...reliable, offers: answering }));
+    expect(Object.values(without.tally).every((t) => t.noAnswer === 0)).toBe(true);
+    expect(without.answers).toBe(without.presented);
+  });
+
   it('sleeping dogs get worse when contacted; service messages do not count', async () => {
     const w = world();
     const oracle = createOracle(w);

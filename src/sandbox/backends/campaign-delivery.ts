@@ -6,7 +6,7 @@ import type { BackendRuntime } from './backend-runtime.js';
 
 /**
  * Sandbox campaign delivery: presents the offer; the customer answers from the hidden truth,
- * with `offer` events (presented, then accepted or declined) in the event stream, each naming the
+ * with `offer` events (presented, then accepted or declined, or no answer) in the event stream, each naming the
  * decision and the request (the idempotency key) that led to it.
  */
 export function sandboxCampaignDelivery(rt: BackendRuntime, w: WorldEngine): CampaignDeliveryConnector {
@@ -21,7 +21,7 @@ export function sandboxCampaignDelivery(rt: BackendRuntime, w: WorldEngine): Cam
           campaignId: req.campaignId,
           customerId: req.customerId,
           offerId: req.offerId,
-          response: r.value.accepted ? 'accepted' : 'declined',
+          response: r.value.accepted ? 'accepted' : r.value.ignored ? 'no-answer' : 'declined',
         });
       }),
   };
