@@ -265,7 +265,7 @@ export const adjustmentAnswer: z.ZodType<Adjustment> = z.object({ adjustmentId: 
 
 /** POST campaign delivery: an offer to present to a customer on a channel. */
 export const deliveryBody = z.object({ campaignId: z.string().min(1), customerId: z.string().min(1), offerId: z.string().min(1), channel: z.enum(CHANNELS), decisionId: z.string().optional() });
-export const deliveryAnswer: z.ZodType<Delivery> = z.object({ deliveryId: z.string(), campaignId: z.string(), customerId: z.string(), offerId: z.string(), response: z.enum(['accepted', 'declined']) });
+export const deliveryAnswer: z.ZodType<Delivery> = z.object({ deliveryId: z.string(), campaignId: z.string(), customerId: z.string(), offerId: z.string(), response: z.enum(['accepted', 'declined', 'no-answer']) });
 
 /** GET plans: what the operator sells. */
 export const plansAnswer = z.array(z.looseObject({ id: z.string(), monthlyPrice: z.number(), dataAllowanceMb: z.number(), voiceAllowanceMin: z.number() }));
