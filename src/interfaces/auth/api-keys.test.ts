@@ -47,6 +47,28 @@ describe('API keys', () => {
     keys.close();
   });
 
+  it('a key verified once is remembered, yet a wrong secret for its id, its revocation and its expiry are each refused at once', async () => {
+    const { records } = await open();
+    let t = Date.parse('2026-05-01T00:00:00Z');
+    const keys = await openApiKeys(records, { refreshMs: 0, now: () => t });
+    const { key, info } = await keys.create({ subject: 'frank', role: 'care_agent', expiresAt: '2026-05-03T00:00:00Z' }, 'admin');
+    const first = await keys.verify(key);
+    expect(first.ok).toBe(true);
+    // The same identity object: the second check was answered from memory.
+    expect(await keys.verify(key)).toEqual(first);
+    expect((await keys.verify(key) as { identity: unknown }).identity).toBe((first as { identity: unknown }).identity);
+    const { id, secret } = parseApiKey(key)!;
+    const forged = `twl_${id}_${secret.slice(0, 42)}${secret.endsWith('A') ? 'B' : 'A'}`;
+    expect(await keys.verify(forged)).toMatchObject({ ok: false, reason: expect.stringMatching(/unknown/) });
+    t = Date.parse('2026-05-03T00:00:01Z');
+    expect(await keys.verify(key)).toMatchObject({ ok: false, reason: expect.stringMatching(/expired/) });
+    t = Date.parse('2026-05-02T00:00:00Z');
+    expect((await keys.verify(key)).ok).toBe(true);
+    await keys.revoke(info.id, 'admin');
+    expect(await keys.verify(key)).toMatchObject({ ok: false, reason: expect.stringMatching(/revoked/) });
+    keys.close();
+  });
+
   it('a revoked key stops working at once, here and (after a refresh) in another process on the same store', async () => {
     const { records } = await open();
     const here = await openApiKeys(records, { refreshMs: 0 });

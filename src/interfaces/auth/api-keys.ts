@@ -13,7 +13,10 @@ import { ROLE_NAMES } from './roles.js';
  * store's `api_keys` collection): the secret is 256 random bits, so a fast hash is enough and a
  * stolen database yields no usable key. Keys are checked from memory; the store is read when an
  * unknown key id shows up (a key created by another process) and every `refreshMs` (revocations
- * made elsewhere).
+ * made elsewhere). A key presented and verified once is remembered (in memory only) with the
+ * identity it stands for, so the next request with it costs a map lookup, not a hash: the entry is
+ * used only while the stored key it was verified against is still the one in memory (a revocation
+ * or a reload replaces it) and the key has not expired.
  */
 
 /** Collection of the record store the keys live in. */
@@ -26,6 +29,11 @@ export const DEFAULT_KEY_REFRESH_MS = 30_000;
 /** How long an unknown key id is remembered as unknown: bounds store reads under a flood of made-up keys. */
 const UNKNOWN_ID_TTL_MS = 10_000;
 const MAX_UNKNOWN_IDS = 10_000;
+/**
+ * How many verified keys are remembered. Only keys that passed the hash check enter, so the
+ * count is bounded by the keys in use; the bound guards against a store holding far more.
+ */
+const MAX_VERIFIED = 10_000;
 
 /** A subject: a person's or service's name as the audit trail shows it. */
 export const SUBJECT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
@@ -132,6 +140,9 @@ export async function openApiKeys(records: RecordStore, options: { now?: () => n
   const now = options.now ?? Date.now;
   const keys = new Map<string, StoredKey>();
   const unknown = new Map<string, number>();
+  // Presented key (id and secret, as sent) → the stored key it matched and the identity it stands for.
+  // Keyed by the whole key: a wrong secret for a known id is never found here and takes the hash path.
+  const verified = new Map<string, { stored: StoredKey; identity: Identity }>();
 
   const loadAll = async () => {
     const fresh = new Map<string, StoredKey>();
@@ -144,6 +155,7 @@ export async function openApiKeys(records: RecordStore, options: { now?: () => n
     keys.clear();
     for (const [id, k] of fresh) keys.set(id, k);
     unknown.clear();
+    verified.clear();
   };
   await loadAll();
   const refreshMs = options.refreshMs ?? DEFAULT_KEY_REFRESH_MS;
@@ -214,6 +226,13 @@ export async function openApiKeys(records: RecordStore, options: { now?: () => n
       return infoOf(revoked, now());
     },
     async verify(presented) {
+      const remembered = verified.get(presented);
+      if (remembered !== undefined) {
+        const k = remembered.stored;
+        // The same stored record (a revocation or a reload replaces it) and not expired since.
+        if (keys.get(k.id) === k && k.revokedAt === null && (k.expiresAt === null || k.expiresAt > now())) return { ok: true, identity: remembered.identity };
+        verified.delete(presented);
+      }
       const parts = parseApiKey(presented);
       if (!parts) return { ok: false, reason: `the key is not a Twinloop API key (they look like ${KEY_PREFIX}<16 hex>_<43 characters>)` };
       const k = await find(parts.id);
@@ -224,14 +243,17 @@ export async function openApiKeys(records: RecordStore, options: { now?: () => n
       if (!k || !matches) return { ok: false, reason: 'the API key is unknown; ask an admin for a key (`twinloop keys create`)' };
       if (k.revokedAt !== null) return { ok: false, reason: `API key ${k.id} was revoked on ${new Date(k.revokedAt).toISOString()}; ask an admin for a new one` };
       if (k.expiresAt !== null && k.expiresAt <= now()) return { ok: false, reason: `API key ${k.id} expired on ${new Date(k.expiresAt).toISOString()}; ask an admin for a new one` };
-      const identity: Identity = {
+      // Frozen: the remembered identity is shared by every request that presents this key.
+      const identity: Identity = Object.freeze({
         subject: k.subject,
         role: k.role,
-        scope: { ...(k.channels ? { channels: k.channels } : {}), ...(k.segments ? { segments: k.segments } : {}) },
-        via: 'api-key',
+        scope: Object.freeze({ ...(k.channels ? { channels: k.channels } : {}), ...(k.segments ? { segments: k.segments } : {}) }),
+        via: 'api-key' as const,
         keyId: k.id,
         ...(k.expiresAt !== null ? { expiresAt: k.expiresAt } : {}),
-      };
+      });
+      if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value as string);
+      verified.set(presented, { stored: k, identity });
       return { ok: true, identity };
     },
     async isActive(id) {

@@ -24,8 +24,10 @@ export interface LoadSide {
 /**
  * Two loads compared on a shared machine whose load drifts: both sides warm up first (1 s each,
  * figures dropped; a failed request then fails the bench, naming it), then run in alternating
- * turns of `seconds` each, so a drift hits both alike. Each side's turns, in order; the caller
- * says how they combine (the best, or their sum).
+ * turns of `seconds` each, so a drift hits both alike. The order flips every turn (A B, B A, A B…):
+ * a side that always ran second would always inherit what the first left behind (garbage to
+ * collect, batched writes to flush), which showed as a cost of the second side. Each side's
+ * turns, in order; the caller says how they combine (the best, or their sum).
  */
 export async function loadInTurns(o: { bench: string; clients: number; turns: number; seconds: number; sides: readonly [LoadSide, LoadSide] }): Promise<[LoadResult[], LoadResult[]]> {
   const load = (side: LoadSide, seconds: number) => runLoadInWorker({ base: side.base, clients: o.clients, seconds, requests: side.requests });
@@ -33,8 +35,7 @@ export async function loadInTurns(o: { bench: string; clients: number; turns: nu
   if (warm.some((w) => w.errors > 0)) throw new TwinloopError('INTERNAL', `bench ${o.bench}: ${warm.map((w) => w.errors).join(' and ')} requests failed during the warm-up`);
   const runs: [LoadResult[], LoadResult[]] = [[], []];
   for (let turn = 0; turn < o.turns; turn++) {
-    runs[0].push(await load(o.sides[0], o.seconds));
-    runs[1].push(await load(o.sides[1], o.seconds));
+    for (const side of turn % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const)) runs[side].push(await load(o.sides[side], o.seconds));
   }
   return runs;
 }
