@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ignoredOfferEvent } from '../agents/governance/outcome-watch.js';
 import { LearningRetentionAgent } from '../agents/retention/learning-agent.js';
+import { ANSWER_WINDOW_MS } from '../decisioning/decision-record.js';
+import { DAY_MS } from '../domain/time.js';
 import { TwinloopError } from '../domain/errors.js';
 import { LiveScoring } from '../intelligence/live/live-scoring.js';
 import { RESPONSE_CLASSES } from '../intelligence/profile/response-model.js';
@@ -95,6 +98,8 @@ export interface SeedResult {
   /** The learning agent's own measure: churn over the window of the contacted vs the held out. */
   readonly holdout: { readonly contacted: number; readonly contactedChurned: number; readonly heldOut: number; readonly heldOutChurned: number };
   readonly calibration: readonly ProfileCalibration[];
+  /** The learning agent's offers as its twins hold them at the end: presented, and answered or written off as ignored. */
+  readonly answers: { readonly presented: number; readonly accepted: number; readonly declined: number; readonly ignored: number };
 }
 
 export interface AgentEvaluation {
@@ -195,14 +200,31 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
     try {
       const t0 = performance.now();
       const rng = createRng(seed * 104729 + 7);
+      // Offers the learning agent's customers left unanswered: once the answer window passes they
+      // are written off as ignored, as the running server's outcome watch does, so the twins and
+      // the profiles learn who ignores.
+      let unanswered: { requestId: string; customerId: string; presentedAt: number }[] = [];
+      const answerWindowDays = Math.ceil(ANSWER_WINDOW_MS / DAY_MS);
       const advance = async (months: number) => {
+        const from = worlds[others[0]].clock.now();
         for (const p of others) worlds[p].generate(NULL_OUTPUT, { months });
-        await learningWorld.backfill({ months, sink: twins.intake });
+        const days = Math.round((worlds[others[0]].clock.now() - from) / DAY_MS);
+        const first = unanswered.length > 0 ? Math.min(days, answerWindowDays) : days;
+        await learningWorld.backfill({ days: first, sink: twins.intake });
         await twins.intake.drained();
+        if (unanswered.length > 0) {
+          const events = unanswered.map((u) => ignoredOfferEvent(u.requestId, { customerId: u.customerId, offerId: o.offerId, channel: 'app', treatment: offer.kind, presentedAt: u.presentedAt }, new Date(u.presentedAt + ANSWER_WINDOW_MS).toISOString()));
+          const refused = (await twins.intake.submit(events)).filter((a) => a.status === 'rejected');
+          if (refused.length > 0) log(`seed ${seed}: ${refused.length} ignored offers refused by the intake, e.g. ${JSON.stringify(refused[0])}`);
+          unanswered = [];
+          await learningWorld.backfill({ days: days - first, sink: twins.intake });
+          await twins.intake.drained();
+        }
       };
       const deliver = async (p: RetentionPolicy, customerId: string, key: string): Promise<boolean | undefined> => {
         for (let attempt = 0; attempt < 3; attempt++) {
           const r = await worlds[p].backends.campaignDelivery.deliver({ idempotencyKey: key, campaignId: 'agent-eval', customerId, offerId: o.offerId, channel: 'app' });
+          if (r.status === 'ok' && r.value.response === 'no-answer' && p === 'learning-agent') unanswered.push({ requestId: key, customerId, presentedAt: worlds[p].clock.now() });
           if (r.status === 'ok') return r.value.response === 'accepted';
           if (r.status === 'rejected') return undefined;
         }
@@ -328,9 +350,18 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
           holdout.contactedChurned += churned;
         }
       }
+      const answers = { presented: 0, accepted: 0, declined: 0, ignored: 0 };
+      for (const id of twins.engine.customerIds()) {
+        const rec = twins.engine.contactRecord(id);
+        if (!rec) continue;
+        answers.presented += rec.presented;
+        answers.accepted += rec.accepted;
+        answers.declined += rec.declined;
+        answers.ignored += rec.ignored;
+      }
       // The first month's contacts are each policy's single decision; the single-decision agent was judged without acting.
       const firstDecision = { agent: singleDecision!, ...months[0] };
-      return { seed, activeCustomers, budget: budget0, pilot: pilotSummary, firstDecision, months, agentMonths, holdout, calibration };
+      return { seed, activeCustomers, budget: budget0, pilot: pilotSummary, firstDecision, months, agentMonths, holdout, calibration, answers };
     } finally {
       await twins.close();
     }

@@ -41,13 +41,29 @@ const MAX_STAMP_DELAY_MS = DAY_MS;
 const ANSWERED_MEMORY = 5_000;
 
 /** An offer in front of a customer, waiting for an answer. */
-interface PendingAnswer {
+export interface PendingAnswer {
   customerId: string;
   decisionId?: string;
   offerId: string;
   channel: Channel;
   treatment?: string;
   presentedAt: number;
+}
+
+/**
+ * The `offer ignored` event of an offer presented by request `requestId` and left unanswered,
+ * stamped `time`: one id per request, so writing it twice is a duplicate the intake drops.
+ */
+export function ignoredOfferEvent(requestId: string, a: PendingAnswer, time: string): TwinEvent {
+  return {
+    id: eventIdOf('ignored', requestId),
+    kind: 'offer',
+    customerId: a.customerId,
+    time,
+    source: TWINLOOP_SOURCE,
+    v: 1,
+    data: { action: 'ignored', offerId: a.offerId, channel: a.channel, requestId, ...(a.decisionId ? { decisionId: a.decisionId } : {}), ...(a.treatment ? { treatment: a.treatment } : {}) },
+  };
 }
 
 /** An action carried out on a customer, waiting for its horizon. */
@@ -160,15 +176,7 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
 
   async function sweepAnswers(now: number, tally: SweepTally): Promise<void> {
     const due = Object.entries(state.answers).filter(([, a]) => a.presentedAt + window <= now);
-    const events: TwinEvent[] = due.map(([requestId, a]) => ({
-      id: eventIdOf('ignored', requestId),
-      kind: 'offer',
-      customerId: a.customerId,
-      time: stamp(a.presentedAt + window, now),
-      source: TWINLOOP_SOURCE,
-      v: 1,
-      data: { action: 'ignored', offerId: a.offerId, channel: a.channel, requestId, ...(a.decisionId ? { decisionId: a.decisionId } : {}), ...(a.treatment ? { treatment: a.treatment } : {}) },
-    }));
+    const events = due.map(([requestId, a]) => ignoredOfferEvent(requestId, a, stamp(a.presentedAt + window, now)));
     if (!(await submit(events))) return;
     for (const [requestId, a] of due) {
       // Recorded here too (not only when the event comes back), so the decision sweep below finds it closed.

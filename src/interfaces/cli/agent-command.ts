@@ -30,6 +30,8 @@ export function formatAgentEvaluation(r: AgentEvaluation): string {
   for (const s of r.seeds) {
     const cells = FIRST_DECISION_POLICIES.map((p) => `${p} ${Math.round(s.firstDecision[p].netValue)} (${s.firstDecision[p].contacted})`).join(', ');
     lines.push(`  seed ${s.seed}: ${s.activeCustomers} active, budget ${s.budget}; ${cells}`);
+    const a = s.answers;
+    lines.push(`    learning agent's twins: ${a.presented} offers presented, ${a.accepted} accepted, ${a.declined} declined, ${a.ignored} ignored (the rest still in their answer window)`);
   }
   return lines.join('\n');
 }
