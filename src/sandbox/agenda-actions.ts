@@ -1,5 +1,6 @@
 import { SEVERITIES } from '../domain/events.js';
 import { AGENDA, type AgendaItem } from './agenda.js';
+import { holdUsageUnderCaps } from './customer-factory.js';
 import { isoAt } from './sim-time.js';
 import type { WorldState } from './world-state.js';
 
@@ -54,6 +55,7 @@ export function runAgendaItem(w: WorldState, item: AgendaItem, d: number): void 
     case AGENDA.PLAN_CHANGE: {
       const plan = cfg.plans[item.x];
       pop.plan[c] = item.x;
+      holdUsageUnderCaps(pop, cfg, c);
       w.out.event(w.ev(c, time, 'subscription', {
           action: 'plan_changed',
           subscriptionId: pop.subscriptionIds[c],

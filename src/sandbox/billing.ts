@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { billLineSchema } from '../domain/events.js';
 import { AGENDA } from './agenda.js';
+import { holdUsageUnderCaps } from './customer-factory.js';
 import { STATUS_ACTIVE } from './population.js';
 import { isoAt } from './sim-time.js';
 import type { WorldState } from './world-state.js';
@@ -67,6 +68,7 @@ export function runBills(w: WorldState, d: number): void {
     u.overageBits[c] = ((u.overageBits[c] << 1) | (overage > 0 ? 1 : 0)) & 7;
     maybeChangePlan(w, c, d);
     f.growth[c] *= 1 + f.trend[c];
+    holdUsageUnderCaps(pop, cfg, c);
     f.cycleDataMb[c] = 0;
     f.cycleVoiceMin[c] = 0;
     u.cycleRoamingDays[c] = 0;

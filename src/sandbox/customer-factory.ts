@@ -83,8 +83,9 @@ export function drawCustomer(
   const plan = cfg.plans[planIdx];
   const usage = cfg.usage;
   const tail = rng.chance(usage.heavyTail.share) ? rng.pareto(usage.heavyTail.alpha) : 1;
-  f.dataLevel[idx] = (plan.dataAllowanceMb / 30) * rng.lognormal(usage.dataLevel.median, usage.dataLevel.sigma) * tail;
-  f.voiceLevel[idx] = plan.voiceAllowanceMin > 0 ? (plan.voiceAllowanceMin / 30) * rng.lognormal(usage.voiceLevel.median, usage.voiceLevel.sigma) : 0;
+  const cap = dailyCaps(cfg, planIdx);
+  f.dataLevel[idx] = Math.min(cap.dataMb, (plan.dataAllowanceMb / 30) * rng.lognormal(usage.dataLevel.median, usage.dataLevel.sigma) * tail);
+  f.voiceLevel[idx] = plan.voiceAllowanceMin > 0 ? Math.min(cap.voiceMin, (plan.voiceAllowanceMin / 30) * rng.lognormal(usage.voiceLevel.median, usage.voiceLevel.sigma)) : 0;
   f.trend[idx] = usage.trend.meanPerMonth + usage.trend.sdPerMonth * rng.normal();
   f.growth[idx] = 1;
   f.strain[idx] = cfg.payments.strain.mean + cfg.payments.strain.sd * rng.normal();
@@ -135,6 +136,30 @@ export function responseTypeWeights(cfg: WorldConfig, tables: CustomerTables, x:
       })
     : tables.responseWeights;
   return weights;
+}
+
+/**
+ * The highest typical daily data (MB) and voice (min) of a customer on plan `planIdx`: the
+ * world's `usage.caps` (the family's monthly data cap, and a multiple of the allowances) over 30.
+ */
+export function dailyCaps(cfg: WorldConfig, planIdx: number): { dataMb: number; voiceMin: number } {
+  const plan = cfg.plans[planIdx];
+  const { allowanceMultiple, dataMbPerMonth } = cfg.usage.caps;
+  const familyCap = dataMbPerMonth[plan.family];
+  const dataMonth = plan.dataAllowanceMb > 0 ? Math.min(familyCap, allowanceMultiple * plan.dataAllowanceMb) : familyCap;
+  return { dataMb: dataMonth / 30, voiceMin: (allowanceMultiple * plan.voiceAllowanceMin) / 30 };
+}
+
+/**
+ * Keeps customer `c`'s typical use (level × growth) under its current plan's caps: growth
+ * compounds only up to them, and a move to a smaller plan brings a heavy user down to the new
+ * plan's caps (nobody keeps paying many times the price in overage).
+ */
+export function holdUsageUnderCaps(pop: Population, cfg: WorldConfig, c: number): void {
+  const { dataLevel, voiceLevel, growth } = pop.f;
+  const cap = dailyCaps(cfg, pop.plan[c]);
+  const maxGrowth = Math.min(dataLevel[c] > 0 ? cap.dataMb / dataLevel[c] : Infinity, voiceLevel[c] > 0 ? cap.voiceMin / voiceLevel[c] : Infinity);
+  if (growth[c] > maxGrowth) growth[c] = maxGrowth;
 }
 
 /** Index of the month-to-month contract (0 months), or the first contract if none. */

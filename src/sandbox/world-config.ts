@@ -34,6 +34,14 @@ export const backendConfigSchema = z.strictObject({
 });
 export type BackendConfig = z.infer<typeof backendConfigSchema>;
 
+/**
+ * Usage caps of a world that states none: a mobile-only line at most 40 GB a month (a heavy
+ * smartphone user), a DSL household 1 TB, a fibre household 2 TB (heavy streaming homes), and
+ * nobody's typical month above three times the plan's allowance (beyond that operators throttle
+ * or move the customer up a plan).
+ */
+const DEFAULT_USAGE_CAPS = { allowanceMultiple: 3, dataMbPerMonth: { fibre: 2_048_000, dsl: 1_024_000, none: 40_960 } };
+
 /** Fixed-line families of plans; `none` is mobile only. */
 export const PLAN_FAMILIES = ['fibre', 'dsl', 'none'] as const;
 /** Payment methods, as the `customer` event names them. */
@@ -98,6 +106,12 @@ export const worldConfigSchema = z.strictObject({
      * others said no). Drawn from each customer's id, apart from the world's random streams.
      */
     marketingConsent: share.default(0.7),
+    /**
+     * Shares of customers who opted out of contact by SMS and by e-mail (their `customer` events
+     * say `sms: false` / `email: false`; the others `true`). Drawn from each customer's id, apart
+     * from the marketing consent and the world's random streams.
+     */
+    channelOptOuts: z.strictObject({ sms: share, email: share }).default({ sms: 0.1, email: 0.15 }),
   }),
   plans: z.array(planSchema).min(1),
   usage: z.strictObject({
@@ -113,6 +127,18 @@ export const worldConfigSchema = z.strictObject({
     /** A share of customers whose level is further multiplied by a Pareto(alpha) draw. */
     heavyTail: z.strictObject({ share, alpha: z.number().min(1.01).max(10) }),
     roamingDayRate: probability,
+    /**
+     * The most a customer's typical month may reach, so that the heavy tail and growth stay
+     * plausible: data at most `dataMbPerMonth[family]` and at most `allowanceMultiple` × the plan's
+     * data allowance; voice at most `allowanceMultiple` × the voice allowance. Daily noise varies
+     * around the capped level.
+     */
+    caps: z
+      .strictObject({
+        allowanceMultiple: z.number().min(1).max(100),
+        dataMbPerMonth: z.strictObject({ fibre: positive, dsl: positive, none: positive }),
+      })
+      .default(DEFAULT_USAGE_CAPS),
   }),
   network: z.strictObject({
     cells: int.min(1).max(1_000_000),

@@ -1,6 +1,7 @@
 import type { Channel } from '../domain/events.js';
 import { neighbourPlan } from './billing.js';
 import { fnv1a32 } from '../domain/string-hash.js';
+import { holdUsageUnderCaps } from './customer-factory.js';
 import { DAYS_PER_MONTH } from './churn-hazard.js';
 import { RESPONSE_TYPE_ORDER, STATUS_ACTIVE } from './population.js';
 import type { WorldEngine } from './world-engine.js';
@@ -57,6 +58,7 @@ export function changePlan(w: WorldEngine, customerId: string, planId: string, r
   const c = slot.value;
   const plan = w.cfg.plans[planIdx];
   w.pop.plan[c] = planIdx;
+  holdUsageUnderCaps(w.pop, w.cfg, c);
   w.pop.u.dirty[c] = 1;
   w.emitNow(w.ev(c, w.nowIso(), 'subscription', { action: 'plan_changed', subscriptionId: w.pop.subscriptionIds[c], productKind: 'plan', productId: plan.id, monthlyPrice: w.planPrices[planIdx], dataAllowanceMb: plan.dataAllowanceMb, voiceAllowanceMin: plan.voiceAllowanceMin, reason }));
   return { ok: true, value: { planId } };

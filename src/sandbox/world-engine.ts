@@ -22,6 +22,9 @@ const PHASE = { JOIN: 0, PRICE: 3600, BILL: 7200, CHURN: 72000, USAGE: 86340 } a
 export const SCORE_DECAY_DAYS = 30;
 /** Mixed into the seed of the consent draw, so it is independent of every other hash of a customer id. */
 const CONSENT_SALT = 0x636f6e73;
+/** Salts of the SMS and e-mail opt-out draws ('sms ', 'mail'), likewise independent. */
+const SMS_OPT_OUT_SALT = 0x736d7320;
+const EMAIL_OPT_OUT_SALT = 0x6d61696c;
 
 /**
  * The simulated operator: hidden customer state, network, agenda, and the day step that turns
@@ -146,7 +149,7 @@ export class WorldEngine implements WorldState {
         contractMonths: cfg.population.contracts[pop.u.contractIdx[c]].months,
         paymentMethod: cfg.population.paymentMethods[pop.u.paymentIdx[c]].method,
         since: new Date(pop.f.sinceMs[c]).toISOString(),
-        consent: { marketing: fnv1a32(pop.customerIds[c], this.seed ^ CONSENT_SALT) / 4294967296 < cfg.population.marketingConsent },
+        consent: this.consentOf(c),
       }));
     out.event(this.ev(c, time, 'subscription', {
         action: 'activated',
@@ -158,6 +161,18 @@ export class WorldEngine implements WorldState {
         voiceAllowanceMin: plan.voiceAllowanceMin,
         reason,
       }));
+  }
+
+  /**
+   * What customer `c` consented to: marketing with the world's `marketingConsent` share, and SMS
+   * and e-mail unless they opted out (`channelOptOuts`). Each a hash of the customer id with its
+   * own salt, so the draws are independent of one another and shift no other draw of the world.
+   */
+  consentOf(c: number): { marketing: boolean; sms: boolean; email: boolean } {
+    const id = this.pop.customerIds[c];
+    const { marketingConsent, channelOptOuts } = this.cfg.population;
+    const draw = (salt: number) => fnv1a32(id, this.seed ^ salt) / 4294967296;
+    return { marketing: draw(CONSENT_SALT) < marketingConsent, sms: draw(SMS_OPT_OUT_SALT) >= channelOptOuts.sms, email: draw(EMAIL_OPT_OUT_SALT) >= channelOptOuts.email };
   }
 
   /** The hidden drivers of customer `c` on `day` (decayed scores, expired effects dropped). */

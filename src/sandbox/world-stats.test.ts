@@ -21,4 +21,20 @@ describe('world stats', () => {
     expect(s.usagePerCustomerDay.dataMb).toBeGreaterThan(0);
     expect(s.bills.count).toBeGreaterThan(500);
   });
+
+  it('gives a churn rate for a world of one month (per customer-month of exposure)', () => {
+    const cfg = loadWorldDocument({ extends: 'small', population: { customers: 2000 } });
+    const out = new ArrayOutput();
+    createSandboxWorld(cfg, 3).generate(out, { months: 1 });
+    const acc = new WorldStatsAccumulator();
+    for (const e of out.events) acc.add(e);
+    const s = acc.result();
+    expect(s.terminations).toBeGreaterThan(0);
+    expect(s.monthlyChurnRate).toBeGreaterThan(0.005);
+    expect(s.monthlyChurnRate).toBeLessThan(0.1);
+    // The initial customers and the first day's joiners are all there at 00:00 on the first day.
+    expect(s.monthlyChurnByMonth).toHaveLength(1);
+    expect(s.monthlyChurnByMonth[0].partial).toBe(false);
+    expect(s.monthlyChurnByMonth[0].activeAtStart).toBeGreaterThanOrEqual(2000);
+  });
 });

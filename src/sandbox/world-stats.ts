@@ -13,9 +13,14 @@ export interface WorldStats {
   terminations: number;
   firstTime: string;
   lastTime: string;
-  /** Terminations in a calendar month over customers active at its start, averaged over full months. */
+  /**
+   * Terminations per customer-month of exposure over the whole span (each customer counts the
+   * days from joining, or the start, to leaving, or the end): defined for a span of any length,
+   * a single month included.
+   */
   monthlyChurnRate: number;
-  monthlyChurnByMonth: { month: string; activeAtStart: number; terminations: number; rate: number }[];
+  /** Per calendar month: customers active at its start, terminations in it, their ratio; `partial` when the data cover only part of it. */
+  monthlyChurnByMonth: { month: string; activeAtStart: number; terminations: number; rate: number; partial: boolean }[];
   /** Mean daily data (MB) and voice (min) per usage record, i.e. per subscription-day. */
   usagePerCustomerDay: { dataMb: number; voiceMin: number; sms: number };
   bills: { count: number; meanAmount: number; withOverage: number };
@@ -99,6 +104,21 @@ export class WorldStatsAccumulator {
     }
   }
 
+  /** Customer-months between each customer's joining (or the first event) and leaving (or the last event). */
+  private exposureMonths(): number {
+    const first = Date.parse(this.first);
+    const last = Date.parse(this.last);
+    if (!(last > first)) return 0;
+    let ms = 0;
+    for (const [c, j] of this.joined) {
+      const l = this.left.get(c);
+      const from = Math.max(first, Date.parse(j));
+      const to = l === undefined ? last : Math.min(last, Date.parse(l));
+      if (to > from) ms += to - from;
+    }
+    return ms / MONTH_MS;
+  }
+
   result(): WorldStats {
     const months = monthsBetween(this.first, this.last);
     const byMonth = months.map((month) => {
@@ -108,14 +128,15 @@ export class WorldStatsAccumulator {
       let terminations = 0;
       for (const [c, j] of this.joined) {
         const l = this.left.get(c);
-        if (j < start && (l === undefined || l >= start)) active++;
+        // Customers who exist at the first instant of the month (the initial ones join at 00:00) count as there.
+        if (Date.parse(j) <= Date.parse(start + 'Z') && (l === undefined || l >= start)) active++;
         if (l !== undefined && l >= start && l < next) terminations++;
       }
-      return { month, activeAtStart: active, terminations, rate: active ? terminations / active : 0 };
+      // Data reaching into the month's last day (usage is recorded at 23:59) cover it.
+      const partial = Date.parse(this.first) > Date.parse(start + 'Z') || Date.parse(this.last) < Date.parse(next + 'Z') - 86_400_000;
+      return { month, activeAtStart: active, terminations, rate: active ? terminations / active : 0, partial };
     });
-    // Only months fully inside the data count: the first starts before any customer exists, the last is partial.
-    const full = byMonth.filter((m) => m.activeAtStart > 0 && nextMonth(m.month) + '-01' <= this.last.slice(0, 10));
-    const customerMonths = full.reduce((s, m) => s + m.activeAtStart, 0);
+    const customerMonths = this.exposureMonths();
     const u = this.usage;
     return {
       events: this.events,
@@ -125,7 +146,7 @@ export class WorldStatsAccumulator {
       terminations: this.left.size,
       firstTime: this.first,
       lastTime: this.last,
-      monthlyChurnRate: full.length ? full.reduce((s, m) => s + m.terminations, 0) / Math.max(1, customerMonths) : 0,
+      monthlyChurnRate: customerMonths > 0 ? this.left.size / customerMonths : 0,
       monthlyChurnByMonth: byMonth,
       usagePerCustomerDay: { dataMb: u.n ? u.data / u.n : 0, voiceMin: u.n ? u.voice / u.n : 0, sms: u.n ? u.sms / u.n : 0 },
       bills: { count: this.bills.count, meanAmount: this.bills.count ? this.bills.amount / this.bills.count : 0, withOverage: this.bills.overage },
@@ -136,6 +157,9 @@ export class WorldStatsAccumulator {
     };
   }
 }
+
+/** Average days per month, for customer-months of exposure. */
+const MONTH_MS = 30.4375 * 86_400_000;
 
 function nextMonth(month: string): string {
   const y = Number(month.slice(0, 4));

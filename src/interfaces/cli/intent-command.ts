@@ -46,6 +46,8 @@ export function registerIntentCommand(program: Command): void {
         if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
         const answer = await callServer(server, 'POST', '/intents', { text, accept: Boolean(opts.accept) });
         process.stdout.write(`${JSON.stringify(answer, null, opts.json ? undefined : 2)}\n`);
+        const refused = opts.accept ? planRefusal(answer) : undefined;
+        if (refused !== undefined) throw new TwinloopError('BAD_INPUT', refused);
       },
     );
   intent
@@ -59,4 +61,16 @@ export function registerIntentCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(await callServer(server, 'GET', `/intents/${encodeURIComponent(id)}/report`), null, 2)}\n`);
       },
     );
+}
+
+/**
+ * Why an accepted intent got no plan (its report says `planSelection: "no-plan"`), or undefined
+ * when it was planned: a script that runs `intent --accept` must not take a refusal for success.
+ */
+export function planRefusal(answer: unknown): string | undefined {
+  if (typeof answer !== 'object' || answer === null) return undefined;
+  const report = answer as { intentId?: unknown; planSelection?: unknown; shortfalls?: unknown };
+  if (report.planSelection !== 'no-plan') return undefined;
+  const why = Array.isArray(report.shortfalls) && report.shortfalls.length ? report.shortfalls.map(String).join('; ') : 'no plan passed the simulation';
+  return `intent ${String(report.intentId)} was stored but not planned: ${why}; change its words (segment, budget, target) and send it again`;
 }

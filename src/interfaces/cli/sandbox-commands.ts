@@ -129,7 +129,7 @@ function formatStats(s: WorldStats): string {
     `events            ${s.events} (${kinds})`,
     `time span         ${s.firstTime} .. ${s.lastTime}`,
     `customers         ${s.customers} (${s.activeAtEnd} active at end, ${s.terminations} terminated)`,
-    `monthly churn     ${pct(s.monthlyChurnRate)} (full months: ${s.monthlyChurnByMonth.filter((m) => m.activeAtStart > 0).map((m) => `${m.month} ${pct(m.rate)}`).join(', ')})`,
+    `monthly churn     ${pct(s.monthlyChurnRate)} per customer-month (by month: ${s.monthlyChurnByMonth.filter((m) => m.activeAtStart > 0).map((m) => `${m.month} ${pct(m.rate)}${m.partial ? ' partial' : ''}`).join(', ')})`,
     `usage per day     ${s.usagePerCustomerDay.dataMb.toFixed(0)} MB, ${s.usagePerCustomerDay.voiceMin.toFixed(1)} min, ${s.usagePerCustomerDay.sms.toFixed(2)} SMS per subscription`,
     `bills             ${s.bills.count}, mean ${s.bills.meanAmount.toFixed(2)}, ${pct(s.bills.withOverage / Math.max(1, s.bills.count))} with overage`,
     `payments          ${s.payments.paid} paid (${s.payments.late} late), ${s.payments.failed} failed`,
