@@ -117,6 +117,14 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // The desktop joins while the call is on: the call's card is there at once.
     const page = await signedIn('agent-e2e', 'care_agent', '/console/assist');
     await seen(page, '[data-testid=desktop-status]', 'listening on call');
+    // A care agent's header holds a care agent's pages: no approvals to decide, no models to train.
+    const nav = await page.getByRole('navigation', { name: 'Pages' }).innerText();
+    expect(nav).toContain('Agent desktop');
+    expect(nav).not.toMatch(/Approvals|Models|Audit/);
+    // One clock, labelled: the sandbox's simulated time, live.
+    expect(await page.getByTestId('clock-label').innerText()).toBe('Simulated event clock (3,600× real time)');
+    // The call waits in the queue until the agent takes it: then its full card opens.
+    await page.getByRole('button', { name: `Take ${customerId}` }).click();
     const card = page.locator('[data-testid=assist-card]', { hasText: customerId }).first();
     await card.waitFor({ timeout: 20_000 });
     expect(await card.locator('p.muted', { hasText: 'started' }).innerText()).toMatch(/^started \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
@@ -174,6 +182,21 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.error.message).toMatch(/four eyes/);
     expect((await api<{ status: string }>('GET', `/approvals/${own.approvalId}`)).body.status).toBe('pending');
+
+    // The audit trail opens on the newest entries (Bob's own request among them), and a search runs over the whole trail.
+    await page.goto(`${base}/console/audit`);
+    await seen(page, 'table tbody tr');
+    const seqs = async () => (await page.locator('table tbody tr td:first-child').allInnerTexts()).map(Number);
+    const head = (await api<{ headSeq: number }>('GET', '/audit/verify')).body.headSeq;
+    const newest = await seqs();
+    expect(newest[0]).toBeGreaterThanOrEqual(head);
+    expect(newest).toEqual([...newest].sort((a, b) => b - a));
+    await page.getByLabel('Search the whole trail').fill('billed twice for roaming');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await seen(page, 'main h2', 'containing “billed twice for roaming”');
+    const found = (await api<{ seq: number }[]>('GET', `/audit?order=newest&q=${encodeURIComponent('BILLED twice for roaming')}`)).body.map((r) => r.seq);
+    expect(found.length).toBeGreaterThanOrEqual(4); // asked, verdict, approval asked, approved, executed
+    await until(async () => ((await seqs()).join() === found.join() ? true : undefined), 20_000);
     await page.context().close();
   }, 120_000);
 

@@ -30,6 +30,18 @@ export function describeGovernanceStoreContract(name: string, open: () => Promis
       expect(await store.readAudit({ afterSeq: 1, limit: 5 })).toEqual([b]);
     });
 
+    it('reads the trail backwards from the newest, a page at a time, and searches all of it', async () => {
+      const rows = [];
+      for (let i = 1; i <= 5; i++) rows.push(await store.appendAudit({ customerId: i % 2 ? 'C-Odd' : 'C-even', i }, T0 + i));
+      expect((await store.readAudit({ newestFirst: true, limit: 2 })).map((r) => r.seq)).toEqual([5, 4]);
+      expect((await store.readAudit({ newestFirst: true, beforeSeq: 4, limit: 2 })).map((r) => r.seq)).toEqual([3, 2]);
+      expect((await store.readAudit({ newestFirst: true, beforeSeq: 2 })).map((r) => r.seq)).toEqual([1]);
+      // case-insensitive, over every entry (not one page): the odd ones, newest first
+      expect((await store.readAudit({ newestFirst: true, contains: 'c-odd' })).map((r) => r.seq)).toEqual([5, 3, 1]);
+      expect(await store.readAudit({ newestFirst: true, contains: 'c-odd', beforeSeq: 3 })).toEqual([rows[0]]);
+      expect(await store.readAudit({ newestFirst: true, contains: 'nobody' })).toEqual([]);
+    });
+
     it('never forks the chain under concurrent appends', async () => {
       await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendAudit({ i }, T0 + i)));
       const rows = await store.readAudit();

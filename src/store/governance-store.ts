@@ -100,8 +100,12 @@ export interface GovernanceStore {
   migrate(): Promise<void>;
   /** Appends one entry at the head of the chain, in one transaction with the head row. */
   appendAudit(entry: Record<string, unknown>, at: number): Promise<AuditRecord>;
-  /** Entries with seq > `afterSeq` (default 0), oldest first, at most `limit` (default 1000). */
-  readAudit(query?: { afterSeq?: number; limit?: number }): Promise<AuditRecord[]>;
+  /**
+   * Entries with seq > `afterSeq` (default 0), oldest first, at most `limit` (default 1000); or,
+   * with `newestFirst`, those with seq < `beforeSeq` (default: all) whose JSON contains `contains`
+   * (case-insensitive), newest first: how a person reads a long trail (the latest, then backwards).
+   */
+  readAudit(query?: AuditQuery): Promise<AuditRecord[]>;
   auditHead(): Promise<AuditHead>;
   /** Stores a new pending item (CONFLICT when the id exists). */
   insertApproval(record: ApprovalRecord): Promise<void>;
@@ -129,6 +133,9 @@ export interface GovernanceStore {
   /** Releases the database; safe to call twice. */
   close(): Promise<void>;
 }
+
+/** Which audit entries to read: forwards after a seq (verifying, exporting), or backwards from the newest (people searching). */
+export type AuditQuery = { afterSeq?: number; limit?: number } | { newestFirst: true; beforeSeq?: number; contains?: string; limit?: number };
 
 /** Default page of `readAudit` and `listApprovals`. */
 export const DEFAULT_GOVERNANCE_PAGE = 1000;

@@ -17,6 +17,7 @@ import {
   type ApprovalRow,
   type ApprovalStatus,
   type AuditHead,
+  type AuditQuery,
   type AuditRecord,
   type AuditRow,
   type BudgetLine,
@@ -65,8 +66,16 @@ class PostgresGovernanceStore extends StoreAdapter<PostgresConnection> implement
     );
   }
 
-  readAudit(query: { afterSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
+  readAudit(query: AuditQuery = {}): Promise<AuditRecord[]> {
     return this.db.run('readAudit', async () => {
+      if ('newestFirst' in query) {
+        // strpos(x, '') is 1: an empty search matches every entry.
+        const { rows } = await this.db.query<AuditRow>(
+          'SELECT seq, at, prev_hash, hash, entry FROM audit_log WHERE seq < $1 AND strpos(lower(entry), $2) > 0 ORDER BY seq DESC LIMIT $3',
+          [query.beforeSeq ?? Number.MAX_SAFE_INTEGER, (query.contains ?? '').toLowerCase(), query.limit ?? DEFAULT_GOVERNANCE_PAGE],
+        );
+        return rows.map(toAuditRecord);
+      }
       const { rows } = await this.db.query<AuditRow>('SELECT seq, at, prev_hash, hash, entry FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [
         query.afterSeq ?? 0,
         query.limit ?? DEFAULT_GOVERNANCE_PAGE,

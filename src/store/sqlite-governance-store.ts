@@ -17,6 +17,7 @@ import {
   type ApprovalRow,
   type ApprovalStatus,
   type AuditHead,
+  type AuditQuery,
   type AuditRecord,
   type AuditRow,
   type BudgetLine,
@@ -36,6 +37,10 @@ function prepare(db: Database.Database) {
     setHead: db.prepare<[number, string]>('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1'),
     insertAudit: db.prepare<[number, number, string, string, string]>('INSERT INTO audit_log (seq, at, prev_hash, hash, entry) VALUES (?, ?, ?, ?, ?)'),
     readAudit: db.prepare<[number, number], AuditRow>('SELECT seq, at, prev_hash, hash, entry FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?'),
+    // instr(x, '') is 1: an empty search matches every entry.
+    readAuditNewest: db.prepare<[number, string, number], AuditRow>(
+      'SELECT seq, at, prev_hash, hash, entry FROM audit_log WHERE seq < ? AND instr(lower(entry), ?) > 0 ORDER BY seq DESC LIMIT ?',
+    ),
     insertApproval: db.prepare<[string, string, number, number, string]>(
       'INSERT INTO approvals (id, status, created_at, expires_at, payload) VALUES (?, ?, ?, ?, ?)',
     ),
@@ -74,8 +79,13 @@ class SqliteGovernanceStore extends StoreAdapter<SqliteConnection<Statements>> i
     });
   }
 
-  readAudit(query: { afterSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
-    return this.db.run('readAudit', () => this.db.sql.readAudit.all(query.afterSeq ?? 0, query.limit ?? DEFAULT_GOVERNANCE_PAGE).map(toAuditRecord));
+  readAudit(query: AuditQuery = {}): Promise<AuditRecord[]> {
+    const limit = query.limit ?? DEFAULT_GOVERNANCE_PAGE;
+    if ('newestFirst' in query)
+      return this.db.run('readAudit', () =>
+        this.db.sql.readAuditNewest.all(query.beforeSeq ?? Number.MAX_SAFE_INTEGER, (query.contains ?? '').toLowerCase(), limit).map(toAuditRecord),
+      );
+    return this.db.run('readAudit', () => this.db.sql.readAudit.all(query.afterSeq ?? 0, limit).map(toAuditRecord));
   }
 
   auditHead(): Promise<AuditHead> {

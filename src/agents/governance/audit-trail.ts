@@ -1,6 +1,6 @@
 import type { Clock } from '../../domain/clock.js';
 import type { Actor } from '../../decisioning/policy/index.js';
-import { auditHash, GENESIS_HASH, type AuditRecord, type GovernanceStore } from '../../store/governance-store.js';
+import { auditHash, GENESIS_HASH, type AuditQuery, type AuditRecord, type GovernanceStore } from '../../store/governance-store.js';
 
 /**
  * The append-only audit trail: who did what to whom, why, and what came of it. Each entry stores
@@ -73,8 +73,8 @@ export type AuditStore = Pick<GovernanceStore, 'appendAudit' | 'readAudit' | 'au
 /** The trail: append entries, read them back, verify the chain. */
 export interface AuditTrail {
   record(entry: AuditEntry): Promise<AuditRecord>;
-  /** Entries after `afterSeq`, oldest first. */
-  read(query?: { afterSeq?: number; limit?: number }): Promise<AuditRecord[]>;
+  /** Entries after `afterSeq`, oldest first; or newest first, before a seq, matching a search (`AuditQuery`). */
+  read(query?: AuditQuery): Promise<AuditRecord[]>;
   verify(): Promise<AuditVerification>;
 }
 

@@ -13,7 +13,20 @@ const actionBody = actionRequestSchema
 const approvalDecision = z
   .strictObject({ by: z.string().min(1).max(200).optional().describe("Who decides: always the credential's holder; a body may name only the caller itself"), reason: z.string().min(1).max(2000) })
   .meta({ examples: [{ reason: 'within goodwill guidelines' }] });
-const auditQuery = z.object({ after: z.coerce.number().int().min(0).optional(), limit: pageLimit(100) }).meta({ examples: [{ after: '0', limit: '100' }] });
+const auditQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).optional().describe('Oldest first: entries with a greater seq (default 0)'),
+    order: z.enum(['oldest', 'newest']).default('oldest').describe('newest: the latest entries first, paged backwards with `before`'),
+    before: z.coerce.number().int().min(1).optional().describe('With order=newest: entries with a smaller seq (the last page\'s smallest)'),
+    q: z.string().min(1).max(200).optional().describe('With order=newest: only entries whose content contains this text (case-insensitive; customer, actor, type, request id…), over the whole trail'),
+    limit: pageLimit(100),
+  })
+  .superRefine((q, ctx) => {
+    if (q.order === 'oldest' && (q.before !== undefined || q.q !== undefined))
+      ctx.addIssue({ code: 'custom', path: [q.before !== undefined ? 'before' : 'q'], message: 'before and q page the trail newest first: add order=newest' });
+    if (q.order === 'newest' && q.after !== undefined) ctx.addIssue({ code: 'custom', path: ['after'], message: 'after pages oldest first: use before with order=newest' });
+  })
+  .meta({ examples: [{ after: '0', limit: '100' }, { order: 'newest', before: '500', q: 'C000001', limit: '100' }] });
 
 /**
  * Actions, approvals and the audit trail over HTTP. `POST /actions` is the one door for asking
@@ -59,8 +72,17 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
     }
     app.get(
       '/audit',
-      { schema: { summary: 'Audit entries after a sequence number (hash-chained), oldest first', querystring: auditQuery, response: { 200: list(auditRecord), ...errors(400) } } },
-      async (req) => services.audit.read({ afterSeq: req.query.after, limit: req.query.limit }),
+      {
+        schema: {
+          summary: 'Audit entries (hash-chained): oldest first after a seq, or newest first before a seq, optionally only those containing a text',
+          querystring: auditQuery,
+          response: { 200: list(auditRecord), ...errors(400) },
+        },
+      },
+      async (req) => {
+        const { after, order, before, q, limit } = req.query;
+        return services.audit.read(order === 'newest' ? { newestFirst: true, beforeSeq: before, contains: q, limit } : { afterSeq: after, limit });
+      },
     );
     app.get('/audit/verify', { schema: { summary: 'Walks the hash chain; reports the first broken link', response: { 200: auditVerification } } }, async () => services.audit.verify());
   };

@@ -16,6 +16,7 @@ import { installAuth } from './http-auth.js';
 import { MERGE_PATCH } from './tmf/tmf-common.js';
 import type { RouteModule } from './route-module.js';
 import { twinRoutes } from './twin-routes.js';
+import type { EventClockSource } from '../runtime/operator.js';
 
 /** What any HTTP app of Twinloop is built with. */
 export interface HttpAppOptions {
@@ -44,6 +45,8 @@ export interface HttpServerOptions extends HttpAppOptions {
   profileTwin?: TwinDecorator;
   /** Live scores `/twins` may filter on (the intelligence layer's `scoreFields`); default none. */
   scoreFields?: ExtraFields;
+  /** Where the event clock comes from (`GET /health`'s `clockSource`); default: the events sent in. */
+  clockSource?: () => EventClockSource;
   /** Bytes of event bodies received and worked on at once, past which `POST /events` answers 503 before reading (`admitBodies`; default two bodies of the limit). */
   maxBufferedBodyBytes?: number;
 }
@@ -151,8 +154,15 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
   return app;
 }
 
+const clockSourceSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('events') }),
+    z.object({ kind: z.literal('sandbox'), phase: z.enum(['backfilling', 'live', 'failed']), speed: z.number().describe('Simulated ms per real ms while live') }),
+  ])
+  .describe("Where eventClock's time comes from: the sandbox's simulated world (backfilling its history, then live), or the events sent in");
+
 /** `GET /health`: liveness and counts. */
-function healthRoutes(twins: TwinService): RouteModule {
+function healthRoutes(twins: TwinService, clockSource: () => EventClockSource): RouteModule {
   return (app) => {
     app.get(
       '/health',
@@ -166,6 +176,7 @@ function healthRoutes(twins: TwinService): RouteModule {
               appliedSeq: z.number().int(),
               intakePending: z.number().int(),
               eventClock: z.string().nullable().describe('The latest event time applied (ISO), null before the first event'),
+              clockSource: clockSourceSchema,
             }),
           },
         },
@@ -176,6 +187,7 @@ function healthRoutes(twins: TwinService): RouteModule {
         appliedSeq: twins.appliedSeq(),
         intakePending: twins.intake.pending,
         eventClock: twins.engine.eventClock ? new Date(twins.engine.eventClock).toISOString() : null,
+        clockSource: clockSource(),
       }),
     );
   };
@@ -186,5 +198,5 @@ export function createHttpServer(options: HttpServerOptions, modules: readonly R
   const { twins } = options;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const admission = { bodyLimit, maxBufferedBytes: options.maxBufferedBodyBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BODY_BYTES, bodyLimit) };
-  return createHttpApp(options, [healthRoutes(twins), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin), ...modules]);
+  return createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' }))), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin), ...modules]);
 }

@@ -73,6 +73,9 @@ export interface OperatorOptions {
   readonly auth?: AuthSettings;
 }
 
+/** Where the event clock's time comes from: what the console's header says beside it. */
+export type EventClockSource = { kind: 'events' } | { kind: 'sandbox'; phase: 'backfilling' | 'live' | 'failed'; speed: number };
+
 /** The running operator: every service the edges use, and how to stop it all. */
 export interface Operator {
   readonly twins: TwinService;
@@ -92,6 +95,8 @@ export interface Operator {
    * (trained now when there is none). What a newcomer waits for; `twinloop start` prints it.
    */
   readonly scored: Promise<ReadyReport>;
+  /** Where the event clock comes from now: the sandbox's simulated time (backfilling its history, then live at `speed`×), or the events sent in. */
+  clockSource(): EventClockSource;
   /** Records the URL an edge serves on in the data dir's lock, where the CLI's commands find the server. */
   announce(url: string): void;
   /** Stops everything in order; each part closes even if one before it fails (the first failure is thrown at the end). */
@@ -156,8 +161,10 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // Train a churn model from the twins once there is history (after the sandbox backfill), unless
   // the registry already holds a champion; scores appear on every twin when it is done.
   const ready = sandbox ? sandbox.ready : Promise.resolve();
+  let phase: 'backfilling' | 'live' | 'failed' = 'backfilling';
   const scored = ready.then(
     async (): Promise<ReadyReport> => {
+      phase = 'live';
       const historyAt = Date.now();
       let noModel: string | undefined;
       await intelligence.trainIfMissing().catch((err: Error) => {
@@ -177,6 +184,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       };
     },
     (err: Error) => {
+      phase = 'failed';
       warn(`sandbox: ${err.message}`);
       throw err;
     },
@@ -194,6 +202,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     world,
     ready,
     scored,
+    clockSource: () => (sandbox ? { kind: 'sandbox', phase, speed: o.sandbox!.speed } : { kind: 'events' }),
     announce(url) {
       if (stateDir) writeServerLock(stateDir, url);
     },

@@ -14,21 +14,41 @@ import { Overview } from './pages/overview';
 import { interceptLinks, useLocation } from './router';
 import { useJson } from './use-json';
 
+type ClockSource = { kind: 'events' } | { kind: 'sandbox'; phase: 'backfilling' | 'live' | 'failed'; speed: number };
 interface Health {
   readonly twins: number;
   readonly eventClock: string | null;
+  readonly clockSource?: ClockSource;
 }
 
-/** The pages of the console, by path under `/console/` (the overview is also `/`), and the permission each needs to be shown. */
+/**
+ * The pages of the console, by path under `/console/` (the overview is also `/`), and the
+ * permission a person needs for the page to be shown: the one its work takes (deciding
+ * approvals, training models), not merely reading what it shows, so a care agent's header holds
+ * the pages of a care agent's work.
+ */
 const NAV: readonly { path: string; label: string; needs: string }[] = [
   { path: '/console/overview', label: 'Overview', needs: 'twins:read' },
   { path: '/console/customers', label: 'Customers', needs: 'twins:read' },
   { path: '/console/assist', label: 'Agent desktop', needs: 'assist:use' },
-  { path: '/console/approvals', label: 'Approvals', needs: 'approvals:read' },
+  { path: '/console/approvals', label: 'Approvals', needs: 'approvals:decide' },
   { path: '/console/intents', label: 'Intents', needs: 'intents:read' },
-  { path: '/console/models', label: 'Models', needs: 'models:read' },
+  { path: '/console/models', label: 'Models', needs: 'models:train' },
   { path: '/console/audit', label: 'Audit', needs: 'audit:read' },
 ];
+
+const whole = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+
+/** What the header says the clock is: simulated time while the sandbox runs (and whether it is still backfilling its history). */
+function clockLabel(source: ClockSource | undefined): { label: string; title: string } {
+  if (source?.kind === 'sandbox') {
+    const title = "The sandbox's simulated time: the time of the latest event the twins applied. Every time in the console is on this clock.";
+    if (source.phase === 'backfilling') return { label: 'Simulated event clock (backfilling history)', title };
+    if (source.phase === 'failed') return { label: 'Simulated event clock (sandbox stopped)', title };
+    return { label: `Simulated event clock (${whole.format(source.speed)}× real time)`, title };
+  }
+  return { label: 'Event clock', title: 'The time of the latest event the twins applied. Every time in the console is on this clock.' };
+}
 
 function page(path: string, search: string): { title: string; body: ComponentChildren } {
   if (path === '/' || path === '/console' || path === '/console/' || path === '/console/overview') return { title: 'Overview', body: <Overview /> };
@@ -78,6 +98,7 @@ export function App() {
   const health = useJson<Health>('/health', 5_000);
   const who = useIdentitySource();
   const clock = health.data?.eventClock ?? null;
+  const clockText = clockLabel(health.data?.clockSource);
   const { title, body } = page(path, query.toString());
   useEffect(() => {
     document.title = `${title} · Twinloop`;
@@ -99,8 +120,8 @@ export function App() {
               </a>
             ))}
           </nav>
-          <span class="clock" title="The time of the latest event the twins applied (simulated time while the sandbox runs). Every time in the console is on this clock.">
-            Event clock <strong data-testid="event-clock">{eventTime(clock)}</strong>
+          <span class="clock" title={clockText.title}>
+            <span data-testid="clock-label">{clockText.label}</span> <strong data-testid="event-clock">{eventTime(clock)}</strong>
           </span>
           <Who who={who} />
         </header>

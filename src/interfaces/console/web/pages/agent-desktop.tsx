@@ -6,8 +6,13 @@ import { useIdentity } from '../identity';
 import { DO_NOTHING, type AssistAction, type AssistCard, type GuardedResult } from '../types';
 
 const CHANNELS = ['call', 'chat', 'store'] as const;
-/** Cards kept on screen, newest first. */
-const MAX_CARDS = 20;
+/**
+ * Interactions waiting in the queue, newest first: on a busy channel a card arrives every second
+ * or so, and a person takes one at a time; older ones fall off the end.
+ */
+const MAX_WAITING = 12;
+/** Cards a person keeps open at once (the one they are on, and one or two they came back to). */
+const MAX_TAKEN = 3;
 
 const OUTCOME: Readonly<Record<GuardedResult['status'], string>> = {
   executed: 'Done',
@@ -63,16 +68,27 @@ function ActionRow({ action }: { action: AssistAction }) {
   );
 }
 
-function Card({ card }: { card: AssistCard }) {
+function churnText(card: AssistCard): string {
+  const churn = card.summary?.scores?.churn;
+  const p = churn?.probability ?? null;
+  return p === null ? (churn?.note ?? 'no churn score yet') : `churn risk ${percent(p)}${churn?.horizonDays ? ` within ${churn.horizonDays} days` : ''}`;
+}
+
+function Card({ card, onClose }: { card: AssistCard; onClose: () => void }) {
   const churn = card.summary?.scores?.churn;
   const p = churn?.probability ?? null;
   return (
     <article class="panel card" data-testid="assist-card" aria-label={`${card.customerId} on ${card.channel}`}>
-      <h2>
-        <a href={`/console/customers/${seg(card.customerId)}`}>{card.customerId}</a> · {card.channel} · {card.reason}
-      </h2>
+      <div class="action-head">
+        <h2>
+          <a href={`/console/customers/${seg(card.customerId)}`}>{card.customerId}</a> · {card.channel} · {card.reason}
+        </h2>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
       <p class="muted">started {eventTime(card.at)}</p>
-      <p class={`risk ${riskBand(p)}`}>{p === null ? (churn?.note ?? 'no churn score yet') : `churn risk ${percent(p)}${churn?.horizonDays ? ` within ${churn.horizonDays} days` : ''}`}</p>
+      <p class={`risk ${riskBand(p)}`}>{churnText(card)}</p>
       {churn?.reasons && churn.reasons.length > 0 && (
         <ul class="reasons">
           {churn.reasons.map((r, i) => (
@@ -106,9 +122,13 @@ function Card({ card }: { card: AssistCard }) {
   );
 }
 
+const sameInteraction = (a: AssistCard, b: AssistCard) => a.customerId === b.customerId && a.at === b.at;
+
 /**
- * The agent desktop: the card of each interaction on the desktop's channel, live through
- * `/assist/stream` (a desktop joining mid-call first gets the cards of the calls open now).
+ * The agent desktop: the interactions on the desktop's channel wait in a queue, live through
+ * `/assist/stream` (a desktop joining mid-call first gets the cards of the calls open now); the
+ * person takes the one they are on, whose full card opens (at most three open; closing one puts
+ * nothing back in the queue).
  * Accepting an action posts it to `/decisions/:id/accept`, where the signed-in person is the
  * actor; the action policy's answer is shown under it.
  */
@@ -116,18 +136,19 @@ export function AgentDesktop() {
   const [channel, setChannel] = useState<(typeof CHANNELS)[number]>('call');
   // The stream names the desktop's person (the server acts as the credential's holder whatever it is told).
   const agentId = useIdentity().name;
-  const [cards, setCards] = useState<AssistCard[]>([]);
+  const [waiting, setWaiting] = useState<AssistCard[]>([]);
+  const [taken, setTaken] = useState<AssistCard[]>([]);
   const [status, setStatus] = useState('connecting…');
   const [connection, setConnection] = useState(0);
   useEffect(() => {
     const source = new EventSource(`/assist/stream?channel=${seg(channel)}&agentId=${seg(agentId)}`);
     setStatus('connecting…');
-    setCards([]);
+    setWaiting([]);
     source.addEventListener('ready', () => setStatus(`listening on ${channel}`));
     source.addEventListener('card', (e) => {
       const card = JSON.parse((e as MessageEvent<string>).data) as AssistCard;
       // The same interaction may come twice (open when joining, then live): keep the newer card.
-      setCards((now) => [card, ...now.filter((c) => !(c.customerId === card.customerId && c.at === card.at))].slice(0, MAX_CARDS));
+      setWaiting((now) => [card, ...now.filter((c) => !sameInteraction(c, card))].slice(0, MAX_WAITING));
     });
     source.addEventListener('dropped', (e) => setStatus(`missed ${(JSON.parse((e as MessageEvent<string>).data) as { cards: number }).cards} cards (slow connection)`));
     source.onerror = () => setStatus('reconnecting…');
@@ -156,10 +177,35 @@ export function AgentDesktop() {
           {status}
         </span>
       </form>
-      {cards.length === 0 && <p class="muted">No {channel} in progress yet: a card appears here as soon as one starts.</p>}
-      {cards.map((c) => (
-        <Card key={c.cardId} card={c} />
+      {taken.map((c) => (
+        <Card key={c.cardId} card={c} onClose={() => setTaken((now) => now.filter((t) => t.cardId !== c.cardId))} />
       ))}
+      <section class="panel" aria-labelledby="queue-title">
+        <h2 id="queue-title">
+          Waiting on {channel} <span class="muted">(newest first; the latest {MAX_WAITING})</span>
+        </h2>
+        {waiting.length === 0 ? (
+          <p class="muted">No {channel} in progress yet: it appears here as soon as one starts.</p>
+        ) : (
+          <ul class="queue" data-testid="card-queue">
+            {waiting.map((c) => (
+              <li key={c.cardId} data-testid="queued-card">
+                <button
+                  type="button"
+                  aria-label={`Take ${c.customerId}`}
+                  onClick={() => {
+                    setTaken((now) => [c, ...now.filter((t) => !sameInteraction(t, c))].slice(0, MAX_TAKEN));
+                    setWaiting((now) => now.filter((w) => w.cardId !== c.cardId));
+                  }}
+                >
+                  Take
+                </button>{' '}
+                <strong>{c.customerId}</strong> · {c.reason} · started {eventTime(c.at)} · <span class={`risk ${riskBand(c.summary?.scores?.churn?.probability)}`}>{churnText(c)}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
     </>
   );
 }

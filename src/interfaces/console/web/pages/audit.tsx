@@ -19,21 +19,26 @@ interface AuditRecord {
 }
 type Verification = { ok: true; entries: number; headSeq: number; headHash: string } | { ok: false; entries: number; firstBreak: { kind: string; seq: number; message: string } };
 
-const PAGE = 200;
+const PAGE = 100;
 
 /**
- * The audit trail: every request, verdict, approval and execution, hash-chained, read 200
- * entries at a time from the start (each page shown newest first); a search over the page shown
- * (customer, actor, type, request id) and "Verify chain",
- * which walks the whole chain on the server and names the first broken link.
+ * The audit trail: every request, verdict, approval and execution, hash-chained, newest first,
+ * 100 entries a page, paged backwards ("Earlier") and forwards again ("Newer"); the search runs on
+ * the server over the whole trail (customer, actor, type, request id); "Verify chain" walks the
+ * whole chain on the server and names the first broken link.
  */
 export function Audit() {
-  const [after, setAfter] = useState(0);
-  const page = useJson<readonly AuditRecord[]>(`/audit?after=${after}&limit=${PAGE}`);
+  // The `before` cursor of each page read so far: the last is the page shown (undefined: the newest).
+  const [cursors, setCursors] = useState<readonly (number | undefined)[]>([undefined]);
+  const [typed, setTyped] = useState('');
   const [search, setSearch] = useState('');
+  const before = cursors[cursors.length - 1];
+  const query = new URLSearchParams({ order: 'newest', limit: String(PAGE) });
+  if (before !== undefined) query.set('before', String(before));
+  if (search) query.set('q', search);
+  const page = useJson<readonly AuditRecord[]>(`/audit?${query}`);
   const [verification, setVerification] = useState<{ result?: Verification; error?: string; busy: boolean }>({ busy: false });
-  const needle = search.trim().toLowerCase();
-  const rows = (page.data ?? []).filter((r) => !needle || JSON.stringify(r.entry).toLowerCase().includes(needle)).slice().reverse();
+  const rows = page.data ?? [];
   const verify = () => {
     setVerification({ busy: true });
     getJson<Verification>('/audit/verify').then(
@@ -58,15 +63,27 @@ export function Audit() {
             {verification.error}
           </span>
         )}
-        <label class="grow">
-          Search <input type="search" value={search} size={30} placeholder="customer, actor, type, request id" onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
-        </label>
       </div>
+      <form
+        class="toolbar"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSearch(typed.trim());
+          setCursors([undefined]);
+        }}
+      >
+        <label>
+          Search the whole trail <input type="search" value={typed} size={30} placeholder="customer, actor, type, request id" onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit">Search</button>
+      </form>
       <Alert message={page.error} />
       {page.data && (
         <section class="panel">
           <h2>
-            Entries after {after} <span class="muted">({count(rows.length)} shown, newest first)</span>
+            {search ? <>Entries containing “{search}”</> : 'Entries'}
+            {before !== undefined ? ` before ${before}` : ', the newest'} <span class="muted">({count(rows.length)} shown, newest first)</span>
           </h2>
           <table>
             <thead>
@@ -99,14 +116,14 @@ export function Audit() {
             </tbody>
           </table>
           <p class="toolbar">
-            {after > 0 && (
-              <button type="button" onClick={() => setAfter(Math.max(0, after - PAGE))}>
-                Earlier
+            {cursors.length > 1 && (
+              <button type="button" onClick={() => setCursors(cursors.slice(0, -1))}>
+                Newer
               </button>
             )}
-            {(page.data.length ?? 0) === PAGE && (
-              <button type="button" onClick={() => setAfter(page.data![page.data!.length - 1].seq)}>
-                Later
+            {rows.length === PAGE && (
+              <button type="button" onClick={() => setCursors([...cursors, rows[rows.length - 1].seq])}>
+                Earlier
               </button>
             )}
           </p>
