@@ -142,4 +142,28 @@ describe('twinloop CLI', () => {
     const csv = await twinloop(['model', 'train', '--csv', join(dir, 'nope.csv'), '--target', 'Churn', '--out', join(dir, 'm.json')]);
     expect(csv).toMatchObject({ code: 2, stderr: expect.stringMatching(/^twinloop: CSV file not found: .*nope\.csv/) });
   });
+
+  it.skipIf(!process.env.NATS_URL)('publishes the UTF-8 lines of a file to NATS and refuses the others, naming their lines', async () => {
+    const url = process.env.NATS_URL!;
+    const stream = `reliability_TWINLOOP_PUBLISH_${process.pid}_${Date.now()}`;
+    const subject = `twinloop.test.${stream}`;
+    const file = join(dir, 'latin1.ndjson');
+    writeFileSync(file, Buffer.concat([Buffer.from('{"id":"a"}\n{"id":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n{"id":"b"}\n')]));
+    const { NatsEventBus } = await import('../src/bus/nats-event-bus.js');
+    try {
+      const res = await twinloop(['publish', file, '--nats', url, '--nats-stream', stream, '--nats-subject', subject, '--json']);
+      expect(res.code).toBe(2);
+      expect(JSON.parse(res.stdout.trim().split('\n').pop()!)).toEqual({ published: 2, refused: 1, refusals: [{ line: 2, reason: expect.stringContaining('not valid UTF-8') }] });
+      const bus = await NatsEventBus.open({ url, stream, subject });
+      try {
+        const got = [];
+        for (let i = 0; i < 20 && got.length < 2; i++) got.push(...(await bus.pull(10, 200)));
+        expect(got.map((m) => m.data)).toEqual(['{"id":"a"}', '{"id":"b"}']);
+      } finally {
+        await bus.close();
+      }
+    } finally {
+      await NatsEventBus.deleteStream(url, stream);
+    }
+  });
 });

@@ -5,6 +5,8 @@
  */
 export interface BusMessage {
   readonly data: string;
+  /** Its bytes are not UTF-8 (`data` then holds them repaired, for messages only): the intake refuses it rather than change it. */
+  readonly notUtf8?: true;
   /** Done with it: never deliver it again. */
   ack(): void;
   /** Not now: deliver it again after `delayMs`. */

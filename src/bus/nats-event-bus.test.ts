@@ -69,6 +69,27 @@ if (!url) {
       expect(await bus.pull(10, 1_500)).toEqual([]);
     });
 
+    it('marks a message whose bytes are not UTF-8 instead of repairing it silently', async () => {
+      const options = fresh();
+      cleanups.push(() => NatsEventBus.deleteStream(url, options.stream!));
+      const bus = await NatsEventBus.open(options);
+      cleanups.push(() => bus.close());
+      // Another producer sends a record with a Latin-1 byte in it.
+      const nc = await connect({ servers: url });
+      try {
+        await nc.jetstream().publish(options.subject!, Uint8Array.from([...Buffer.from('{"id":"caf'), 0xe9, ...Buffer.from('"}')]));
+        await nc.jetstream().publish(options.subject!, Buffer.from('{"id":"café"}'));
+      } finally {
+        await nc.close();
+      }
+      const got = await pullUntil(bus, 2, 5_000);
+      expect(got.map((m) => [m.data, m.notUtf8 ?? false])).toEqual([
+        ['{"id":"caf\uFFFD"}', true],
+        ['{"id":"café"}', false],
+      ]);
+      for (const m of got) m.ack();
+    });
+
     it('uses the stream and consumer it is given, and a changed ack wait on an existing consumer', async () => {
       const options = fresh({ consumer: 'reliability-a', ackWaitMs: 30_000 });
       cleanups.push(() => NatsEventBus.deleteStream(url, options.stream!));

@@ -29,6 +29,17 @@ export const DEFAULT_NATS_CONSUMER = 'twinloop-intake';
 export const DEFAULT_ACK_WAIT_MS = 2_000;
 
 const codec = StringCodec();
+/** Decodes UTF-8 strictly: a repaired record would have another id or body than the one sent. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A message's text, or its bytes repaired and marked `notUtf8` when they are not UTF-8. */
+function decodeStrictly(bytes: Uint8Array): Pick<BusMessage, 'data' | 'notUtf8'> {
+  try {
+    return { data: STRICT_UTF8.decode(bytes) };
+  } catch {
+    return { data: codec.decode(bytes), notUtf8: true };
+  }
+}
 /** Messages the client asks the broker for ahead of processing. */
 const CONSUME_WINDOW = 5_000;
 
@@ -132,7 +143,7 @@ export class NatsEventBus implements EventBus {
 
   private toMessage(m: JsMsg): BusMessage {
     return {
-      data: codec.decode(m.data),
+      ...decodeStrictly(m.data),
       ack: () => {
         this.held.delete(m);
         m.ack();

@@ -1,5 +1,6 @@
 import type { EventBus } from '../bus/event-bus.js';
 import { TwinloopError } from '../domain/errors.js';
+import { NOT_UTF8_REASON } from '../domain/event-validation.js';
 import type { Intake } from './intake.js';
 
 export interface BusIntakeOptions {
@@ -38,7 +39,7 @@ export function startBusIntake(bus: EventBus, intake: Intake, options: BusIntake
       });
       if (messages.length === 0) continue;
       try {
-        await intake.submitRecords(messages.map((m) => ({ text: m.data })), 'bus');
+        await intake.submitRecords(messages.map((m) => (m.notUtf8 ? { text: m.data, refused: NOT_UTF8_REASON } : { text: m.data })), 'bus');
         for (const m of messages) m.ack();
         processed += messages.length;
       } catch (err) {

@@ -11,6 +11,8 @@ import { createGuardedExecutor } from '../../src/agents/governance/guarded-execu
 import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy, type ActionPolicyDocument } from '../../src/decisioning/policy/index.js';
 import { rejected } from '../../src/domain/connectors/connector-result.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { PROVISIONING_POLL_RETRY } from '../../src/agents/flows/provisioning-poll.js';
 import type { ProvisioningConnector } from '../../src/domain/connectors/provisioning.js';
 import { createSandboxWorld, namedWorld } from '../../src/sandbox/index.js';
 import { openGovernanceStore } from '../../src/store/open-governance-store.js';
@@ -29,7 +31,16 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setUp(opts: { policy?: ActionPolicyDocument; rejectActivation?: boolean } = {}) {
+async function setUp(
+  opts: {
+    policy?: ActionPolicyDocument;
+    rejectActivation?: boolean;
+    /** The provisioning back end the flow sees, made from the sandbox's. */
+    provisioning?: (real: ProvisioningConnector) => ProvisioningConnector;
+    /** A clock the test moves; the test then drives the engine (runOnce). */
+    clock?: ManualClock;
+  } = {},
+) {
   const config = namedWorld('small');
   for (const b of Object.values(config.backends)) {
     b.permanentRejectionRate = 0;
@@ -42,7 +53,7 @@ async function setUp(opts: { policy?: ActionPolicyDocument; rejectActivation?: b
   await twins.intake.drained();
   const store = await openGovernanceStore({ kind: 'sqlite', dataDir: join(dir, 'gov') });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: join(dir, 'wf') });
-  const clock = { now: () => Date.now() };
+  const clock = opts.clock ?? { now: () => Date.now() };
   const b = world.backends;
   const guarded = createGuardedExecutor({
     policy: parseActionPolicy(opts.policy ?? SELF_SERVICE),
@@ -52,9 +63,11 @@ async function setUp(opts: { policy?: ActionPolicyDocument; rejectActivation?: b
     executor: connectorExecutor({ ...b, provisioning: b.provisioning, resolveOffer: (id) => id }),
     clock,
   });
-  const provisioning: ProvisioningConnector = opts.rejectActivation ? { ...b.provisioning, activate: async () => rejected('provisioning_refused') } : b.provisioning;
+  const provisioning: ProvisioningConnector = opts.rejectActivation
+    ? { ...b.provisioning, activate: async () => rejected('provisioning_refused') }
+    : (opts.provisioning?.(b.provisioning) ?? b.provisioning);
   const planOf = (id: string) => twins.engine.view(id)?.products.find((p) => p.kind === 'plan' && p.status === 'active')?.productId ?? null;
-  const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
+  const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10, ...(opts.clock ? { clock: opts.clock, random: () => 0 } : {}) });
   engine.register(
     orderFulfilmentWorkflow({
       guarded: () => guarded,
@@ -67,7 +80,7 @@ async function setUp(opts: { policy?: ActionPolicyDocument; rejectActivation?: b
       },
     }),
   );
-  await engine.run();
+  if (!opts.clock) await engine.run();
   cleanups.push(async () => {
     await engine.stop();
     await journal.close();
@@ -78,7 +91,7 @@ async function setUp(opts: { policy?: ActionPolicyDocument; rejectActivation?: b
   // An active customer and a plan other than theirs.
   const customerId = [...twins.engine.customerIds()].find((id) => planOf(id) !== null && twins.engine.view(id)!.features.churned === 0)!;
   const planId = config.plans.find((p) => p.id !== planOf(customerId))!.id;
-  return { world, engine, journal, guarded, customerId, planId, previous: planOf(customerId), b };
+  return { world, engine, journal, guarded, store, customerId, planId, previous: planOf(customerId), b };
 }
 
 describe('order fulfilment flow', () => {
@@ -107,6 +120,32 @@ describe('order fulfilment flow', () => {
     const orderId = (JSON.parse(steps.find((s) => s.key === 'capture-order')!.output!) as { orderId: string }).orderId;
     expect(await b.orderManagement.get(orderId)).toMatchObject({ value: { state: 'cancelled' } });
     expect(b.stats().notifications.ok).toBe(0);
+  });
+
+  it('changes the plan back when the provisioning completes after the poll gave up', async () => {
+    // The back end answers "pending" to every poll of the flow (it gives up), and completes afterwards.
+    let polls = 0;
+    const clock = new ManualClock(Date.now());
+    const { engine, journal, store, customerId, planId, previous } = await setUp({
+      clock,
+      provisioning: (real) => ({
+        activate: real.activate.bind(real),
+        onCompletion: real.onCompletion.bind(real),
+        status: async (id) => (++polls <= PROVISIONING_POLL_RETRY.maxAttempts ? { status: 'ok', value: { provisioningId: id, orderId: '?', state: 'pending' } } : real.status(id)),
+      }),
+    });
+    const { workflowId } = await engine.start('order-fulfilment', { customerId, planId });
+    for (let i = 0; i < 40 && !['failed', 'succeeded'].includes((await engine.get(workflowId))!.status); i++) {
+      await engine.runOnce();
+      clock.advance(PROVISIONING_POLL_RETRY.maxDelayMs);
+    }
+    expect(await engine.get(workflowId)).toMatchObject({ status: 'failed', error: expect.stringMatching(/await-provisioning/) });
+    const { steps } = await journal.loadHistory(workflowId);
+    expect(steps.find((st) => st.key === 'activate-service~undo')?.status).toBe('succeeded');
+    // The plan change that completed late is reverted once, to the plan the customer had.
+    const reverts = (await createAuditTrail(store, clock).read()).filter((e) => e.entry.type === 'action.executed' && (e.entry.action as { params?: { rollbackOf?: string } }).params?.rollbackOf);
+    expect(reverts).toHaveLength(1);
+    expect(reverts[0].entry.action).toMatchObject({ actionClass: 'plan_change', customerId, params: { planId: previous } });
   });
 
   it('waits for a human approval under the default policy, then fulfils', async () => {

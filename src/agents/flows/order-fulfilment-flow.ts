@@ -8,7 +8,7 @@ import { actorSchema } from '../../decisioning/policy/index.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import { stepFailureOf, type StepDefinition, type WorkflowContext, type WorkflowDefinition } from '../workflows/index.js';
 import { awaitApproval, guardedActionStep, type GuardedOutcome } from './guarded-step.js';
-import { provisioningPollStep } from './provisioning-poll.js';
+import { PROVISIONING_POLL_RETRY, provisioningPollStep } from './provisioning-poll.js';
 
 /**
  * Order fulfilment for an existing customer's plan change: validate → plan_change through the
@@ -114,29 +114,38 @@ export function orderFulfilmentWorkflow(deps: OrderFulfilmentDeps): WorkflowDefi
     compensate: async (_r, order, ctx) => (order ? deps.orders.cancel({ orderId: order.orderId, idempotencyKey: ctx.idempotencyKey }) : undefined),
   };
 
-  const activate: StepDefinition<{ orderId: string }, ProvisioningJob> = {
+  type Revert = { customerId: string; previousPlanId: string | null; orderId: string; channel: OrderFulfilmentInput['channel'] };
+  // Provisioning completes asynchronously, possibly after the flow stopped polling. So the undo
+  // belongs to the activation request, not to the wait: it looks where the job stands (waiting, on
+  // the poll's schedule, while it is pending) and, once the plan was changed, changes it back
+  // through the policy like any plan change (the default policy queues it for a human, who sees
+  // it as a rollback). The revert's id is the run's, so it is asked for once whatever retries it.
+  const activate: StepDefinition<{ orderId: string; revert: Revert }, ProvisioningJob> = {
     id: ACTIVATE_SERVICE_STEP_ID,
     version: 1,
+    retry: PROVISIONING_POLL_RETRY,
     run: (r, ctx) => deps.provisioning.activate({ orderId: r.orderId, idempotencyKey: ctx.idempotencyKey }),
+    async compensate(r, job, ctx) {
+      if (!job || !r.revert.previousPlanId) return undefined;
+      const now = await deps.provisioning.status(job.provisioningId);
+      if (now.status !== 'ok') return now;
+      if (now.value.state === 'pending') return transient('provisioning_pending');
+      if (now.value.state !== 'completed') return undefined;
+      const g = await deps.guarded().execute({
+        id: `${ctx.workflowId}:revert-plan`,
+        actionClass: 'plan_change',
+        channel: r.revert.channel,
+        customerId: r.revert.customerId,
+        domain: 'orders',
+        params: { planId: r.revert.previousPlanId, rollbackOf: r.revert.orderId, provision: true },
+        actor: { kind: 'system', id: ORDER_FULFILMENT_WORKFLOW_ID },
+        why: { summary: `rollback of order ${r.revert.orderId}: a later step failed` },
+      });
+      return g.status === 'failed' ? transient(g.reason) : ok(g);
+    },
   };
 
-  type Revert = { customerId: string; previousPlanId: string | null; orderId: string; channel: OrderFulfilmentInput['channel'] };
-  // Provisioning completes asynchronously. Undo: the plan was changed, so change it back, through
-  // the policy like any plan change (the default policy queues it for a human, who sees it as a rollback).
-  const awaitProvisioning = provisioningPollStep<{ provisioningId: string; revert: Revert }>(AWAIT_PROVISIONING_STEP_ID, deps.provisioning, 'provisioning', async (r, job, ctx) => {
-    if (job?.state !== 'completed' || !r.revert.previousPlanId) return undefined;
-    const g = await deps.guarded().execute({
-      id: ctx.idempotencyKey,
-      actionClass: 'plan_change',
-      channel: r.revert.channel,
-      customerId: r.revert.customerId,
-      domain: 'orders',
-      params: { planId: r.revert.previousPlanId, rollbackOf: r.revert.orderId, provision: true },
-      actor: { kind: 'system', id: ORDER_FULFILMENT_WORKFLOW_ID },
-      why: { summary: `rollback of order ${r.revert.orderId}: a later step failed` },
-    });
-    return g.status === 'failed' ? transient(g.reason) : ok(g);
-  });
+  const awaitProvisioning = provisioningPollStep<{ provisioningId: string }>(AWAIT_PROVISIONING_STEP_ID, deps.provisioning, 'provisioning');
 
   const confirm = { ...guardedActionStep(SEND_CONFIRMATION_STEP_ID, deps.guarded), retry: { maxAttempts: 5 } };
 
@@ -186,8 +195,8 @@ export function orderFulfilmentWorkflow(deps: OrderFulfilmentDeps): WorkflowDefi
       const authorised = await authorise(ctx, input, previousPlanId);
       if ('outcome' in authorised) return authorised;
       const order = await ctx.step(captureOrder, { requestId: authorised.requestId, customerId: input.customerId, planId: input.planId });
-      const job = await ctx.step(activate, { orderId: order.orderId });
-      await ctx.step(awaitProvisioning, { provisioningId: job.provisioningId, revert: { customerId: input.customerId, previousPlanId, orderId: order.orderId, channel: input.channel } });
+      const job = await ctx.step(activate, { orderId: order.orderId, revert: { customerId: input.customerId, previousPlanId, orderId: order.orderId, channel: input.channel } });
+      await ctx.step(awaitProvisioning, { provisioningId: job.provisioningId });
       // A contract change the customer is not told about does not stand: if the confirmation
       // fails for good the run fails and the plan is changed back.
       const confirmation = await ctx.step(confirm, {

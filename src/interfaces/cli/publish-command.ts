@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT, NatsEventBus } from '../../bus/nats-event-bus.js';
+import { NOT_UTF8_REASON } from '../../domain/event-validation.js';
+import { setExitCode } from './cli-edge.js';
 import { inputFileSize, numberedLines } from './input-file.js';
 import { createProgress } from './progress.js';
 
@@ -14,9 +16,11 @@ export function registerPublishCommand(program: Command): void {
     .requiredOption('--nats <url>', 'NATS server, e.g. nats://127.0.0.1:4222', process.env.TWINLOOP_NATS_URL)
     .option('--nats-stream <name>', 'JetStream stream of the events', process.env.TWINLOOP_NATS_STREAM ?? DEFAULT_NATS_STREAM)
     .option('--nats-subject <subject>', 'subject to publish on', process.env.TWINLOOP_NATS_SUBJECT ?? DEFAULT_NATS_SUBJECT)
-    .option('--json', 'print {published}')
+    .option('--json', 'print {published, refused, refusals}; exit code 2 when any line was refused')
     .action(
       async (file: string, opts: { nats: string; natsStream: string; natsSubject: string; json?: boolean }) => {
+        // A line that is not UTF-8 is not published: repaired, it would be another event than the one in the file.
+        const refusals: { line: number; reason: string }[] = [];
         const size = inputFileSize(file, 'events file');
         const bus = await NatsEventBus.open({ url: opts.nats, stream: opts.natsStream, subject: opts.natsSubject });
         const progress = createProgress({ json: opts.json });
@@ -24,7 +28,11 @@ export function registerPublishCommand(program: Command): void {
         let published = 0;
         try {
           let chunk: string[] = [];
-          for await (const { text } of numberedLines(file, (n) => progress.increment(n))) {
+          for await (const { line, text, notUtf8 } of numberedLines(file, (n) => progress.increment(n))) {
+            if (notUtf8) {
+              refusals.push({ line, reason: NOT_UTF8_REASON });
+              continue;
+            }
             chunk.push(text);
             if (chunk.length >= CHUNK) {
               await bus.publish(chunk);
@@ -38,7 +46,14 @@ export function registerPublishCommand(program: Command): void {
           progress.stop();
           await bus.close();
         }
-        process.stdout.write(opts.json ? `${JSON.stringify({ published })}\n` : `published ${published} records\n`);
+        // Scripts see partial failure: the good lines are published, the refused ones named.
+        if (refusals.length > 0) setExitCode('BAD_INPUT');
+        if (opts.json) process.stdout.write(`${JSON.stringify({ published, refused: refusals.length, refusals })}\n`);
+        else {
+          process.stdout.write(`published ${published} records${refusals.length ? `, refused ${refusals.length}` : ''}\n`);
+          for (const r of refusals.slice(0, 20)) process.stdout.write(`  line ${r.line}: ${r.reason}\n`);
+          if (refusals.length > 20) process.stdout.write(`  … ${refusals.length - 20} more (use --json for all)\n`);
+        }
       },
     );
 }
