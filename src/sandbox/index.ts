@@ -6,6 +6,7 @@
 export { createSandboxWorld, type SandboxWorld, type SandboxWorldOptions, type ProgressFn } from './sandbox-world.js';
 export type { LiveOptions, LiveRun } from './live-run.js';
 export type { DeliveryTally } from './sink-delivery.js';
+export { INTAKE_DELIVERY_WINDOW } from './sink-delivery.js';
 export type { SandboxBackends } from './backends/index.js';
 export type { Applicant } from './applicant-pool.js';
 export { ArrayOutput, NdjsonOutput, usageEvent, type EventOutput } from './event-output.js';

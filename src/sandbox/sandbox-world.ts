@@ -9,7 +9,7 @@ import { NdjsonFileWriter } from './ndjson-file-writer.js';
 import { startLiveRun, type LiveOptions, type LiveRun } from './live-run.js';
 import { DAY_MS } from '../domain/time.js';
 import { daysInMonths } from './sim-time.js';
-import { deliver, emptyTally, type DeliveryTally } from './sink-delivery.js';
+import { DeliveryWindow, emptyTally, type DeliveryTally } from './sink-delivery.js';
 import type { WorldConfig } from './world-config.js';
 import { WorldEngine } from './world-engine.js';
 import { bindInternals } from './world-internals.js';
@@ -38,7 +38,12 @@ export interface SandboxWorld {
    * in time order. `onProgress` is called after each day is delivered. A sink that throws (other
    * than OVERLOADED) stops the backfill.
    */
-  backfill(options: { months?: number; days?: number; sink: EventSink; batchSize?: number; onProgress?: ProgressFn }): Promise<DeliveryTally & { events: number }>;
+  /**
+   * Delivers the history to `sink`. `window`: batches handed over before the first is answered
+   * (default 1); more only for a sink that refuses at submission, as the intake does
+   * (`DeliveryWindow`), and then the next day is generated and checked while the last commits.
+   */
+  backfill(options: { months?: number; days?: number; sink: EventSink; batchSize?: number; window?: number; onProgress?: ProgressFn }): Promise<DeliveryTally & { events: number }>;
   /** Fast path: writes `months` of history as NDJSON to a file. */
   backfillToFile(path: string, options: { months: number; onProgress?: ProgressFn }): Promise<{ events: number; bytes: number }>;
   /** Takes the events back-end calls caused while the world was idle (otherwise they lead the next run). */
@@ -120,7 +125,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
       unholdIncidents();
       const buffer = new ArrayOutput();
       for (const e of idle.drain()) buffer.event(e);
-      const tally = emptyTally();
+      const sending = new DeliveryWindow(o.sink, batchSize, emptyTally(), o.window ?? 1);
       let events = 0;
       engine.out = buffer;
       engine.immediate = buffer;
@@ -129,13 +134,16 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
           engine.stepDay();
           const day: TwinEvent[] = buffer.drain();
           events += day.length;
-          await deliver(o.sink, day, batchSize, tally);
-          o.onProgress?.(k + 1, days, events);
+          await sending.send(day);
+          // Progress is a day the sink has answered for, never one still on its way.
+          const done = events;
+          sending.then(() => o.onProgress?.(k + 1, days, done));
         }
+        await sending.flush();
       } finally {
         toIdle();
       }
-      return { ...tally, events };
+      return { ...sending.tally, events };
     },
     async backfillToFile(path, o) {
       const file = await NdjsonFileWriter.open(path);

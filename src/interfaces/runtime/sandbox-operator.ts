@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
-import { createSandboxWorld, loadWorldDocument, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
+import { createSandboxWorld, INTAKE_DELIVERY_WINDOW, loadWorldDocument, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { DAY_MS } from '../../domain/time.js';
 
@@ -131,6 +131,8 @@ export function startSandboxOperator(twins: TwinService, o: SandboxOperatorOptio
       const tally = await world.backfill({
         days: remaining,
         sink,
+        // The sink is the intake, which refuses at submission: the next day is checked while the last commits.
+        window: INTAKE_DELIVERY_WINDOW,
         onProgress: (done, total, events) => {
           state.days = skip + done;
           if (Date.now() - lastSave > SAVE_EVERY_MS) {
