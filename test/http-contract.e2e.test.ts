@@ -295,6 +295,13 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, floor: 2 })).body).toMatchObject({ error: { code: 'BAD_INPUT', message: expect.stringMatching(/^floor: /) } });
     expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, offers: ['free-phone'] })).body).toMatchObject({ error: { message: expect.stringMatching(/offers\.0: no offer "free-phone" in the catalogue/) } });
 
+    // The action policy: read, set with a reason (in force at once), refused naming the field, its history.
+    const actionPolicy = (await call('GET', '/policy')).body as { version: number; document: Record<string, unknown> };
+    expect(actionPolicy).toMatchObject({ version: 0, changedBy: null });
+    expect((await call('PUT', '/policy', { policy: { ...actionPolicy.document, fallbackMode: 'never' }, reason: 'x' })).body).toMatchObject({ error: { code: 'BAD_INPUT', message: expect.stringMatching(/fallbackMode/) } });
+    expect((await call('PUT', '/policy', { policy: actionPolicy.document, reason: 'the same rules, on record', basedOn: 0 })).body).toMatchObject({ version: 1, reason: 'the same rules, on record' });
+    expect(((await call('GET', '/policy/history?limit=5')).body as unknown as unknown[]).length).toBe(2);
+
     // TMF622: an order starts the order-fulfilment flow; its state follows the run (checked against the official specification too).
     const orders = '/tmf-api/productOrderingManagement/v4';
     const official = officialContract();

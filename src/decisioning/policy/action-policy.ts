@@ -3,6 +3,7 @@ import { channelSchema, type Channel } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import { featureFilterSchema, recordPredicate } from '../../twin/feature-filter.js';
+import { contactPolicySchema, resolveContactPolicy, type ContactPolicy } from '../contact-policy.js';
 import { ACTION_CLASS, type ActionRequest } from './action-request.js';
 
 /**
@@ -92,6 +93,8 @@ export const actionPolicySchema = z
     segments: z.record(z.string().regex(SEGMENT_NAME), segmentSchema).default({}),
     rules: z.array(ruleSchema).default([]),
     budgets: z.array(budgetSchema).default([]),
+    /** The contact rules (caps, cool-downs, quiet hours) every path obeys; absent: their documented defaults. */
+    contact: contactPolicySchema.optional(),
   })
   .strict();
 
@@ -111,6 +114,8 @@ export interface ActionPolicy {
   readonly rules: readonly PolicyRule[];
   readonly budgets: readonly PolicyBudget[];
   readonly segments: ReadonlyMap<string, SegmentPredicate>;
+  /** The contact rules, when the document sets them (else the contact policy's defaults apply). */
+  readonly contact?: ContactPolicy;
 }
 
 /**
@@ -144,7 +149,8 @@ export function parseActionPolicy(document: unknown, options: { segments?: Reado
     if (budgetKeys.has(key)) throw new TwinloopError('BAD_INPUT', `Two budgets count ${key}; merge them into one`);
     budgetKeys.add(key);
   }
-  return Object.freeze({ fallbackMode: doc.fallbackMode, approval: doc.approval, rules: doc.rules, budgets: doc.budgets, segments });
+  const contact = doc.contact === undefined ? undefined : resolveContactPolicy(doc.contact);
+  return Object.freeze({ fallbackMode: doc.fallbackMode, approval: doc.approval, rules: doc.rules, budgets: doc.budgets, segments, ...(contact ? { contact } : {}) });
 }
 
 /** How specific a rule is: the number of its non-wildcard fields (0–3). */

@@ -31,6 +31,9 @@ export const ROUTE_ACCESS = {
   'GET /keys': 'keys:manage',
   'POST /keys': 'keys:manage',
   'DELETE /keys/:id': 'keys:manage',
+  'GET /policy': 'policy:read',
+  'PUT /policy': 'policy:write',
+  'GET /policy/history': 'policy:read',
 
   // Events and twins.
   'POST /events': 'events:write',

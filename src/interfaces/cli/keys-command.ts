@@ -6,7 +6,7 @@ import { resolveStoreOptions } from '../../store/store-options.js';
 import { openApiKeys, type ApiKeyInfo } from '../auth/api-keys.js';
 import { ROLE_NAMES } from '../auth/roles.js';
 import { globalOptions, parseDuration, type GlobalOptions } from './cli-context.js';
-import { callServer, serverTarget } from './server-client.js';
+import { callServer, serverTarget, usingAccess } from './server-client.js';
 
 /**
  * `twinloop keys create|list|revoke`: API keys, through the running server when one runs on the
@@ -50,14 +50,7 @@ async function keysAccess(global: GlobalOptions, url: string | undefined): Promi
   };
 }
 
-async function withKeys<T>(command: Command, url: string | undefined, use: (keys: KeysAccess) => Promise<T>): Promise<T> {
-  const keys = await keysAccess(globalOptions(command), url);
-  try {
-    return await use(keys);
-  } finally {
-    await keys.close();
-  }
-}
+const withKeys = <T>(command: Command, url: string | undefined, use: (keys: KeysAccess) => Promise<T>): Promise<T> => usingAccess(() => keysAccess(globalOptions(command), url), use);
 
 const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
 

@@ -7,6 +7,7 @@ import { CHECKED_ESTIMATORS, checkOffPolicy, type OffPolicyCheckResult } from '.
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { decisionCursor, MAX_PAGE_SIZE, type DecisionQuery, type RecordStore } from '../../store/record-store.js';
+import { registerActionPolicyCommands } from './action-policy-commands.js';
 import { intOption } from './cli-numbers.js';
 import { globalOptions } from './cli-context.js';
 
@@ -78,9 +79,13 @@ export function formatOffPolicyCheck(r: OffPolicyCheckResult): string {
   return lines.join('\n');
 }
 
-/** Adds `policy evaluate`: off-policy value of a decision policy, from the decision log or checked on the sandbox. */
+/**
+ * Adds `policy show|set|history` (the action policy in force) and `policy evaluate` (off-policy
+ * value of a decision policy, from the decision log or checked on the sandbox).
+ */
 export function registerPolicyCommands(program: Command): void {
-  const policy = program.command('policy').description('decision policies judged offline');
+  const policy = program.command('policy').description('the action policy in force (show, set, history) and decision policies judged offline (evaluate)');
+  registerActionPolicyCommands(policy);
   policy
     .command('evaluate')
     .description('estimates what a policy would have earned from the logged decisions (IPS, SNIPS, DR with 90 % intervals); --sandbox checks the estimators against a simulated truth')

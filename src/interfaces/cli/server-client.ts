@@ -39,3 +39,16 @@ export async function callServer(target: ServerTarget, method: 'GET' | 'POST' | 
   if (!res.ok) throw new TwinloopError(answer.error?.code ?? 'INTERNAL', answer.error?.message ?? `the server answered ${res.status}`);
   return answer;
 }
+
+/**
+ * Opens what a command acts through (the running server's API, or the store itself), uses it and
+ * closes it whatever happens: the shape of `keys …` and `policy show|set|history`.
+ */
+export async function usingAccess<A extends { close(): Promise<void> }, T>(open: () => Promise<A>, use: (access: A) => Promise<T>): Promise<T> {
+  const access = await open();
+  try {
+    return await use(access);
+  } finally {
+    await access.close();
+  }
+}

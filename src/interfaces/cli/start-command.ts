@@ -7,6 +7,7 @@ import { isLoopback } from '../auth/authenticator.js';
 import type { AuthSettings } from '../auth/local-auth.js';
 import { createOperatorServer } from '../http/operator-server.js';
 import { DEFAULT_RETENTION_BUDGET, DEFAULT_SANDBOX_SPEED, startOperator } from '../runtime/operator.js';
+import { readPolicyFile } from './action-policy-commands.js';
 import { globalOptions, parseDuration } from './cli-context.js';
 import { resolveWorld } from './sandbox-commands.js';
 import { VERSION } from './version.js';
@@ -38,6 +39,7 @@ interface StartOptions {
   months: number;
   speed: number;
   retentionBudget: number;
+  policy?: string;
   insecureLocal?: boolean;
   oidcIssuer?: string;
   oidcAudience?: string;
@@ -98,6 +100,7 @@ export function registerStartCommand(program: Command): void {
     .option('--months <m>', 'months of history to backfill on first start', positive('--months'), 12)
     .option('--speed <x>', 'simulated time per real time in the live phase', positive('--speed'), DEFAULT_SANDBOX_SPEED)
     .option('--retention-budget <n>', 'monthly budget of the proactive churn-prevention scan (0 turns it off)', nonNegative('--retention-budget'), DEFAULT_RETENTION_BUDGET)
+    .option('--policy <file>', 'action policy document (JSON, docs/policy.md) to put in force at start, unless it already is; later changes: `twinloop policy set`')
     .option('--insecure-local', 'UNSAFE: callers on loopback that present no credential act as the local admin (open mode; loopback only)')
     .option('--oidc-issuer <url>', 'also accept OpenID Connect bearer tokens of this issuer (docs/security.md)', process.env.TWINLOOP_OIDC_ISSUER)
     .option('--oidc-audience <aud>', "the audience tokens must carry (this API's client id or resource)", process.env.TWINLOOP_OIDC_AUDIENCE)
@@ -118,6 +121,7 @@ export function registerStartCommand(program: Command): void {
           sandbox: opts.sandbox ? { config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, speed: opts.speed } : undefined,
           nats: opts.nats ? { url: opts.nats, stream: opts.natsStream, subject: opts.natsSubject, consumer: opts.natsConsumer } : undefined,
           retentionBudget: opts.retentionBudget,
+          actionPolicyFile: opts.policy ? { document: readPolicyFile(opts.policy), path: opts.policy } : undefined,
           log: say,
         });
         const app = createOperatorServer(operator, { version: VERSION, logger: process.env.TWINLOOP_LOG === '1' });

@@ -6,6 +6,7 @@ import { assistRoutes } from './assist-routes.js';
 import { consoleRoutes } from './console-routes.js';
 import { decisionRoutes } from './decision-routes.js';
 import { governanceRoutes } from './governance-routes.js';
+import { policyRoutes } from './policy-routes.js';
 import { intentRoutes } from './intent-routes.js';
 import { modelRoutes } from './model-routes.js';
 import { populationRoutes } from './population-routes.js';
@@ -43,6 +44,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     tmf622Routes(services),
     tmf642Routes(services.alarms),
     governanceRoutes(services),
+    policyRoutes(services),
     simulationRoutes(services),
     intentRoutes(services),
     workflowRoutes(services),

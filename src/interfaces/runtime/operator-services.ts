@@ -6,6 +6,7 @@ import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
 import { wakeDecidedApprovals } from '../../agents/flows/approval-wake.js';
 import { reportingExecutor } from '../../agents/governance/action-report.js';
 import { startOutcomeWatch } from '../../agents/governance/outcome-watch.js';
+import { openActionPolicySettings, type ActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
 import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult } from '../../agents/governance/guarded-executor.js';
@@ -16,7 +17,7 @@ import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
 import { createWorkflowEngine, DEFAULT_LEASE_MS, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
-import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy, type Actor } from '../../decisioning/policy/index.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, type Actor } from '../../decisioning/policy/index.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
@@ -56,6 +57,8 @@ export interface OperatorServices {
   readonly alarms: AlarmInbox;
   /** The proactive churn prevention's policy (floor, budget, offers, cadence), as the operator edits it. */
   readonly churnPolicy: ChurnPolicySettings;
+  /** The action policy in force (modes, caps, approvals, budgets, contact rules), its versions and how to change it. */
+  readonly actionPolicy: ActionPolicySettings;
   /** Approves or rejects an approval and wakes the workflow that asked for it, if any. */
   decideApproval(id: string, decision: { approve: boolean; by: Actor; reason: string }): Promise<GuardedResult>;
 }
@@ -86,6 +89,8 @@ export interface OperatorServicesOptions {
   readonly timeScale?: number;
   /** Budget per run of the proactive churn-prevention scan until a policy is set (`--retention-budget`; 0 turns it off). */
   readonly retentionBudget?: number;
+  /** An action policy document to put in force at start unless it already is (`--policy FILE`), and where it came from. */
+  readonly actionPolicyFile?: { readonly document: unknown; readonly path: string };
   readonly log: (line: string) => void;
 }
 
@@ -144,8 +149,15 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // People decide approvals in their own time, not in the sandbox's accelerated time.
   const approvals = createApprovalQueue(governance, systemClock);
   const audit = createAuditTrail(governance, clock);
+  // The policy in force is data: read per request, so a change (PUT /policy, another process) applies at once;
+  // the contact rules of each version move into the decision funnel and the executor's contact check.
+  const actionPolicy = await openActionPolicySettings({ records, audit, defaults: DEFAULT_ACTION_POLICY, onChange: (p) => decisions.setContactPolicy(p.contact ?? {}) });
+  if (o.actionPolicyFile) {
+    const { version } = await actionPolicy.adopt(o.actionPolicyFile.document, { kind: 'system', id: 'twinloop-start' }, `loaded from ${o.actionPolicyFile.path} at start (--policy)`);
+    o.log(`action policy: version ${version} from ${o.actionPolicyFile.path}`);
+  }
   const guarded = createGuardedExecutor({
-    policy: parseActionPolicy(DEFAULT_ACTION_POLICY),
+    policy: () => actionPolicy.current(),
     // Every request is priced from the live catalogue at its customer's monthly price, and meets the contact rules.
     pricing: { offering: (id) => decisions.catalogue.byId.get(id), monthlyPrice: (id) => twins.engine.features(id)?.[FEATURE_INDEX.monthly_price] },
     contact: (request) => decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),
@@ -214,6 +226,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     workflows,
     records,
     alarms,
+    actionPolicy,
     churnPolicy: churnPolicySettings(recordDocuments(records, 'settings'), { ...DEFAULT_CHURN_PREVENTION_POLICY, budget: o.retentionBudget ?? DEFAULT_CHURN_PREVENTION_POLICY.budget }, () => [...decisions.catalogue.byId.keys()]),
     async decideApproval(id, d) {
       const item = await approvals.get(id);
@@ -269,6 +282,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     async close() {
       clearInterval(sweep);
       clearInterval(scheduler);
+      actionPolicy.close();
       detachDecisions();
       await outcomes.close();
       flows?.close?.();

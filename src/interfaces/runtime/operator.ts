@@ -65,6 +65,8 @@ export interface OperatorOptions {
   readonly nats?: NatsEventBusOptions;
   /** Monthly budget of the proactive churn-prevention scan; 0 turns it off. */
   readonly retentionBudget: number;
+  /** An action policy document put in force at start unless it already is (`--policy FILE`). */
+  readonly actionPolicyFile?: { readonly document: unknown; readonly path: string };
   /** One line per notable event (stdout for the server). */
   readonly log: (line: string) => void;
   /** Faults that stop nothing (a failed training, a broker error); default stderr. */
@@ -132,6 +134,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     world,
     timeScale,
     retentionBudget: o.retentionBudget,
+    actionPolicyFile: o.actionPolicyFile,
     flows: operatorFlows(world, intelligence, clock, { humanTimeScale: timeScale }),
     log: o.log,
   });

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ACTION_POLICY } from '../src/decisioning/policy/index.js';
+import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
+import { startOperator, type Operator } from '../src/interfaces/runtime/operator.js';
+
+/**
+ * The action policy as data, on the operator as `npm start` assembles it: an admin changes the
+ * approval threshold of credits over HTTP and the very next request is judged by it (no restart),
+ * with who and why in the history and the audit trail; a bad document is refused naming its field;
+ * a viewer reads the policy but cannot change it. A restart with `--policy FILE` (the operator's
+ * actionPolicyFile) puts the file in force once.
+ */
+describe('the action policy over HTTP', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-policy-'));
+  let operator: Operator;
+  let app: FastifyInstance;
+  const keys: Record<string, string> = {};
+
+  const call = async (method: 'GET' | 'PUT' | 'POST', url: string, who: string, body?: unknown) => {
+    const res = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[who]}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, payload: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.statusCode, body: res.json() as Record<string, unknown> & { error?: { message: string } } };
+  };
+  const credit = (amount: number) => call('POST', '/actions', 'supervisor', { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount }, why: { summary: 'goodwill' } });
+  const creditsApprovedAbove = (above: number) => ({
+    ...DEFAULT_ACTION_POLICY,
+    rules: (DEFAULT_ACTION_POLICY.rules ?? []).map((r) => (r.id === 'credits' ? { ...r, guardrails: { ...r.guardrails, approveAboveCost: above } } : r)),
+  });
+
+  beforeAll(async () => {
+    operator = await startOperator({ store: { kind: 'sqlite', dataDir: join(dir, 'data') }, retentionBudget: 0, log: () => {}, warn: () => {} });
+    app = createOperatorServer(operator, { version: 'test' });
+    await app.ready();
+    for (const role of ['admin', 'supervisor', 'viewer'] as const) keys[role] = (await operator.auth.keys.create({ subject: `${role}-1`, role }, 'policy test')).key;
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await operator?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a change takes effect on the next request, with who and why kept; bad documents and readers are refused', async () => {
+    const start = await call('GET', '/policy', 'viewer');
+    expect(start.status).toBe(200);
+    expect(start.body).toMatchObject({ version: 0, changedBy: null });
+    // Today a credit of 20 waits for a person (approval above 10).
+    expect((await credit(20)).body).toMatchObject({ status: 'pending-approval' });
+
+    const bad = await call('PUT', '/policy', 'admin', { policy: { ...DEFAULT_ACTION_POLICY, rules: [{ id: 'c', actionClass: 'credit', mode: 'whenever' }] }, reason: 'x' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.message).toMatch(/rules\.0\.mode/);
+    expect((await call('PUT', '/policy', 'admin', { policy: creditsApprovedAbove(50) })).status).toBe(400);
+    const viewer = await call('PUT', '/policy', 'viewer', { policy: creditsApprovedAbove(50), reason: 'me too' });
+    expect(viewer.status).toBe(403);
+    expect(viewer.body.error?.message).toMatch(/policy:write/);
+
+    const set = await call('PUT', '/policy', 'admin', { policy: creditsApprovedAbove(50), reason: 'goodwill up to 50 is routine', basedOn: 0 });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ version: 1, changedBy: { kind: 'human', id: 'admin-1' }, reason: 'goodwill up to 50 is routine' });
+    // The next request: no approval any more (no back ends here, so the executed credit fails to reach one).
+    expect((await credit(20)).body.status).not.toBe('pending-approval');
+    expect((await credit(60)).body).toMatchObject({ status: 'pending-approval' });
+
+    expect((await call('PUT', '/policy', 'admin', { policy: creditsApprovedAbove(5), reason: 'stale edit', basedOn: 0 })).status).toBe(409);
+    const history = await call('GET', '/policy/history', 'viewer');
+    expect((history.body as unknown as { version: number; reason: string }[]).map((v) => [v.version, v.reason])).toEqual([
+      [1, 'goodwill up to 50 is routine'],
+      [0, expect.stringMatching(/built-in default/)],
+    ]);
+    const audit = (await call('GET', '/audit?limit=1000', 'admin')).body as unknown as { entry: { type: string; actor: { id: string }; why: { summary?: string } } }[];
+    expect(audit.filter((r) => r.entry.type === 'policy.changed').map((r) => [r.entry.actor.id, r.entry.why.summary])).toEqual([['admin-1', 'goodwill up to 50 is routine']]);
+  });
+
+  it('a restart with a policy file puts it in force once, and the same file again changes nothing', async () => {
+    await app.close();
+    await operator.close();
+    const file = { document: creditsApprovedAbove(30), path: 'ops-policy.json' };
+    for (let i = 0; i < 2; i++) {
+      operator = await startOperator({ store: { kind: 'sqlite', dataDir: join(dir, 'data') }, retentionBudget: 0, actionPolicyFile: file, log: () => {}, warn: () => {} });
+      app = createOperatorServer(operator, { version: 'test' });
+      await app.ready();
+      const now = await call('GET', '/policy', 'viewer');
+      expect(now.body).toMatchObject({ version: 2, changedBy: { kind: 'system', id: 'twinloop-start' }, reason: expect.stringMatching(/ops-policy\.json/) });
+      if (i === 0) {
+        await app.close();
+        await operator.close();
+      }
+    }
+  }, 120_000);
+});
