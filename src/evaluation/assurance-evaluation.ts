@@ -119,3 +119,81 @@ export function evaluateAssurance(world: object, observed: readonly ObservedAlar
     perIncident,
   };
 }
+
+/** A suspected incident as the detector raised it (`SuspectedIncident` fits). */
+export interface ObservedSuspicion {
+  scope: 'Cell' | 'Site';
+  objectId: string;
+  siteId: string | null;
+  openedMs: number;
+}
+
+/** How well anomaly detection found incidents, and how long before their alarms. */
+export interface AnomalyReport {
+  suspicions: number;
+  /** Suspicions that fell on a real incident (its cell or site, while it lasted) / all suspicions. */
+  precision: number;
+  /** Incidents that hurt someone and take service away (severity above low), and the share found by a suspicion. */
+  incidents: number;
+  recall: number;
+  /** The same over every incident, low severity included. */
+  recallAll: number;
+  /** Of the found incidents that raised an alarm: median ms from the first suspicion to the alarm (positive: before it), and the share found before it. */
+  medianLeadMs: number | null;
+  foundBeforeAlarmShare: number | null;
+  /** Incidents that never raised an alarm (above low severity), and how many a suspicion found. */
+  silentIncidents: number;
+  silentFound: number;
+}
+
+/** How long after an incident's end the complaints about it still come (the sandbox's come the next day). */
+const LATE_SIGNAL_MS = 86_400_000;
+
+/**
+ * Judges suspected incidents against the world's incidents that started in [fromMs, toMs).
+ * A suspicion matches an incident when it was opened from its start until a day after its end
+ * (a burst of next-day complaints found a real incident, late; the lead says how late), on its cell,
+ * on its site, or on any cell of its site for an outage (which takes the site down).
+ */
+export function evaluateAnomalies(world: object, suspicions: readonly ObservedSuspicion[], o: { fromMs: number; toMs: number }): AnomalyReport {
+  const incidents = createOracle(world)
+    .incidents()
+    .filter((t) => t.startMs >= o.fromMs && t.startMs < o.toMs && t.touched.length > 0);
+  const seen = suspicions.filter((s) => s.openedMs >= o.fromMs && s.openedMs < o.toMs);
+  const matches = (s: ObservedSuspicion, t: IncidentTruth) => {
+    if (s.openedMs < t.startMs || s.openedMs > t.endMs + LATE_SIGNAL_MS) return false;
+    if (s.scope === 'Site') return s.objectId === t.siteId;
+    return s.objectId === t.cellId || (t.impact === 'outage' && s.siteId === t.siteId);
+  };
+  const matched = seen.filter((s) => incidents.some((t) => matches(s, t))).length;
+  const serving = incidents.filter((t) => t.severity !== 'low');
+  const firstFound = (t: IncidentTruth) => {
+    let first: number | undefined;
+    for (const s of seen) if (matches(s, t) && (first === undefined || s.openedMs < first)) first = s.openedMs;
+    return first;
+  };
+  const leads: number[] = [];
+  let found = 0;
+  let silent = 0;
+  let silentFound = 0;
+  for (const t of serving) {
+    const f = firstFound(t);
+    if (f !== undefined) found++;
+    if (t.alarmMs === null) {
+      silent++;
+      if (f !== undefined) silentFound++;
+    } else if (f !== undefined) leads.push(t.alarmMs - f);
+  }
+  const foundAll = incidents.filter((t) => firstFound(t) !== undefined).length;
+  return {
+    suspicions: seen.length,
+    precision: seen.length ? round3(matched / seen.length) : 0,
+    incidents: serving.length,
+    recall: serving.length ? round3(found / serving.length) : 0,
+    recallAll: incidents.length ? round3(foundAll / incidents.length) : 0,
+    medianLeadMs: median(leads),
+    foundBeforeAlarmShare: leads.length ? round3(leads.filter((l) => l > 0).length / leads.length) : null,
+    silentIncidents: silent,
+    silentFound,
+  };
+}

@@ -10,7 +10,8 @@ import { createGuardedExecutor, type ActionExecutor } from '../../agents/governa
 import { createWorkflowEngine } from '../../agents/workflows/index.js';
 import { ManualClock } from '../../domain/clock.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
-import { evaluateAssurance, type AssuranceReport, type ObservedAlarm } from '../../evaluation/assurance-evaluation.js';
+import { evaluateAnomalies, evaluateAssurance, type AnomalyReport, type AssuranceReport, type ObservedAlarm } from '../../evaluation/assurance-evaluation.js';
+import { createCellAnomalyDetector } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import { createSandboxWorld, WORLD_NAMES, type WorldConfig } from '../../sandbox/index.js';
 import { memoryDocuments } from '../../store/document-store.js';
 import { openEventStore } from '../../store/open-event-store.js';
@@ -51,6 +52,8 @@ export interface AssuranceBenchResult extends Omit<AssuranceReport, 'perIncident
   alarmsActedOn: number;
   notificationsSent: number;
   compensations: number;
+  /** Anomaly detection over the live days: suspected incidents from the twins' service calls, judged against the truth. */
+  anomalies: AnomalyReport;
   wallSeconds: number;
 }
 
@@ -69,6 +72,9 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
     const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: join(dir, 'governance') });
     const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: join(dir, 'workflows') });
     try {
+      // The detector learns the base's usual rate of service calls from the history as it comes in.
+      const detector = createCellAnomalyDetector(twins.engine.cells);
+      const detachDetector = twins.intake.onApplied((batch) => detector.observe(batch));
       const filled = await world.backfill({ months: o.months, sink: twins.intake });
       await twins.intake.drained();
       log(`backfill: ${filled.events} events; cells ${JSON.stringify(twins.engine.cells.size())}`);
@@ -108,6 +114,7 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
       const stopForwarding = forwardAlarms(world.backends.networkAlarms, inbox, { sourceSystemId: 'sandbox-oss', now: () => world.clock.now(), maxAgeMs: 3_600_000, onError: (err, a) => log(`forward ${a.id}: ${err.message}`) });
       const watcher = watchAlarms({ alarms: inbox, engine, onError: (err, a) => log(`watcher ${a.id}: ${err.message}`) });
 
+      const liveFromMs = world.clock.now();
       const real = new ManualClock(0);
       const live = world.startLive({ speed: SPEED, sink: twins.intake, realClock: real, manual: true });
       const steps = Math.round((o.days * 86_400_000) / STEP_MS);
@@ -124,6 +131,8 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
       watcher.stop();
       await watcher.idle();
       detach();
+      detachDetector();
+      const anomalies = evaluateAnomalies(world, detector.suspicions(), { fromMs: liveFromMs, toMs: world.clock.now() });
 
       const observed: ObservedAlarm[] = [];
       let acted = 0;
@@ -152,6 +161,7 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
         ...report,
         notificationsSent: [...notifiedAt.values()].reduce((n, m) => n + m.size, 0),
         compensations,
+        anomalies,
         wallSeconds: Math.round((performance.now() - t0) / 100) / 10,
       };
     } finally {
@@ -172,6 +182,7 @@ export function formatAssuranceBench(r: AssuranceBenchResult): string {
     `affected customers found for ${pct(r.foundShare)} of incidents; affected sets: precision ${r.precision}, recall ${r.recall}`,
     `from the incident's start (median): alarm in ${minutes(r.medianTimeToDetectMs)}, first notice ${minutes(r.medianTimeToFirstNoticeMs)}; alarm raised → first notice ${minutes(r.medianRaiseToFirstNoticeMs)}; MTTR ${minutes(r.mttrMs)}`,
     `touched customers notified ${pct(r.notifiedShare)}; of ${r.complainers} who complained, notified first ${pct(r.notifiedBeforeComplaintShare)}`,
+    `anomaly detection: ${r.anomalies.suspicions} suspected incidents, precision ${r.anomalies.precision}; found ${pct(r.anomalies.recall)} of ${r.anomalies.incidents} incidents above low severity (${pct(r.anomalies.recallAll)} of all), ${r.anomalies.silentFound} of ${r.anomalies.silentIncidents} that raised no alarm; lead before the alarm (median) ${minutes(r.anomalies.medianLeadMs)}, found before the alarm ${pct(r.anomalies.foundBeforeAlarmShare)}`,
     `${r.notificationsSent} notices, ${r.compensations} compensations, ${r.wallSeconds.toFixed(1)} s`,
   ].join('\n');
 }
