@@ -67,13 +67,19 @@ export interface LearningPlanOptions {
   readonly explorationShare?: number;
   /** Share of the chosen customers held out, not contacted, to measure the campaign (default 0.1). */
   readonly holdoutShare?: number;
-  /** P(sleeping dog) at or above which a customer is never contacted (default 0.5). */
+  /** P(sleeping dog) at or above which a customer is never contacted (default HARM_THRESHOLD). */
   readonly harmThreshold?: number;
   /** Seed of the holdout draw. */
   readonly seed: number;
 }
 
 /** Why a candidate was chosen or left. */
+/**
+ * P(sleeping dog) at or above which a customer's profile says contact likely hurts: more likely a
+ * sleeping dog than anything else put together, so no offer's expected gain is trusted over it.
+ */
+export const HARM_THRESHOLD = 0.5;
+
 export type PlanReason = 'exploit' | 'explore' | 'holdout' | 'contact-harms' | 'not-worth-it' | 'budget';
 
 /** One decision of the plan, with the numbers behind it. */
@@ -141,7 +147,7 @@ export function planLearningCampaign(candidates: readonly ProfiledCandidate[], r
   if (!(o.budget >= 0) || !(o.effectMonths > 0) || !(o.monthsLeft >= 1)) throw new TwinloopError('BAD_INPUT', 'budget ≥ 0, effectMonths > 0 and monthsLeft ≥ 1 are required');
   const explorationShare = o.explorationShare ?? 0.3;
   const holdoutShare = o.holdoutShare ?? 0.1;
-  const harm = o.harmThreshold ?? 0.5;
+  const harm = o.harmThreshold ?? HARM_THRESHOLD;
   const uses = Math.floor((o.monthsLeft - 1) / o.effectMonths);
   const counts: Record<PlanReason, number> = { exploit: 0, explore: 0, holdout: 0, 'contact-harms': 0, 'not-worth-it': 0, budget: 0 };
   const exploit: PlannedCustomer[] = [];

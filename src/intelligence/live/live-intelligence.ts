@@ -54,6 +54,8 @@ export interface Intelligence {
   trainIfMissing(): Promise<void>;
   /** The live scorer, null until a champion exists. */
   live(): LiveScoring | null;
+  /** Each twin's response profile (refitted at each check when answers arrived). */
+  readonly profiles: LiveProfiles;
   /** Stops listening to the intake and the timers; the registry stays open (its owner closes it). */
   close(): Promise<void>;
 }
@@ -132,6 +134,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
   return {
     decorateTwin: (view: TwinView) => ({ ...(live ? live.decorate(view) : { scores: null }), responseProfile: profiles.profileOf(view) }),
     profileTwin: (view: TwinView) => ({ responseProfile: profiles.profileOf(view) }),
+    profiles,
     scoreFields: liveScoreFields(() => live),
     registry,
     train: (request) => train({ ...request, promotion: 'champion-if-none' }),

@@ -65,6 +65,20 @@ export class LiveProfiles {
     return true;
   }
 
+  /**
+   * How contact may hurt a twin now: the probability that it is a sleeping dog under its profile,
+   * and the hazard multiplier a contact gives a sleeping dog (the model's mean). Undefined for an
+   * unknown twin. Cheaper than `profileOf` (no view is built): for scans over the base.
+   */
+  contactRisk(customerId: string): { readonly sleepingDog: number; readonly contactMultiplier: number } | undefined {
+    const features = this.engine.features(customerId);
+    const record = this.engine.contactRecord(customerId);
+    if (!features || !record) return undefined;
+    if (!this.model) this.refresh();
+    const p = responseProfile(this.model!, profileEvidence(features, record));
+    return { sleepingDog: p.classes['sleeping-dog'], contactMultiplier: this.model!.contactMultiplier.mean };
+  }
+
   /** The profile of a twin as read (fits the model first if it never was). */
   profileOf(view: TwinView): ProfileView {
     if (!this.model) this.refresh();

@@ -1,3 +1,4 @@
+import { HARM_THRESHOLD } from '../../agents/retention/learning-planner.js';
 import { campaignManagementWorkflow } from '../../agents/flows/campaign-management-flow.js';
 import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnOffer, type ChurnPreventionInput, type ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
 import { recordDocuments } from '../../store/document-store.js';
@@ -106,10 +107,15 @@ export function operatorFlows(
         vals[RULE_SLOT.channel] = CHANNELS.indexOf('app');
         vals[RULE_SLOT.direction] = DIRECTION_CODE.outbound;
         vals[RULE_SLOT.reason] = UNKNOWN_REASON;
+        // A customer whose response profile says contact likely hurts carries the churn a contact
+        // would add; the plan then leaves them alone (reason sleeping-dog).
+        const risk = intelligence.profiles.contactRisk(id);
+        const harmful = risk !== undefined && risk.sleepingDog >= HARM_THRESHOLD;
         out.push({
           customerId: id,
           churn: score.churn,
           value: score.clv,
+          ...(harmful ? { contactHarm: Math.max(1e-6, risk.sleepingDog * score.churn * (risk.contactMultiplier - 1)) } : {}),
           acceptance: s.decisions.learner.mean(offerIds[0] ?? CHURN_SCAN_OFFER, contextKeyOf('app', score.churn)),
           acceptanceByOffer: Object.fromEntries(offers.filter((o) => o.eligible(vals)).map((o) => [o.id, s.decisions.learner.mean(o.id, contextKeyOf('app', score.churn))])),
           // What policy segments may read (docs/filters.md): a few features and the scores.

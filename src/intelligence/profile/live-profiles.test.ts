@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { TwinEvent } from '../../domain/events.js';
+import { TwinEngine } from '../../twin/twin-engine.js';
+import { LiveProfiles } from './live-profiles.js';
+
+const T0 = Date.parse('2026-03-01T00:00:00Z');
+const DAY = 86_400_000;
+let n = 0;
+const ev = (customerId: string, kind: TwinEvent['kind'], at: number, data: unknown) => ({ id: `e${n++}`, kind, customerId, time: new Date(at).toISOString(), source: 't', v: 1, data }) as TwinEvent;
+
+/** Customers who each got `offers` discount offers, answering them as `answer(i, k)` says. */
+function engineWith(customers: number, offers: number, answer: (i: number, k: number) => 'accepted' | 'declined' | 'ignored' | 'none'): TwinEngine {
+  const engine = new TwinEngine();
+  const apply = (e: TwinEvent) => {
+    const t = Date.parse(e.time);
+    const verdict = engine.check(e, t, engine.gate(e.customerId));
+    if (!verdict.ok) throw new Error(JSON.stringify(verdict));
+    engine.apply(e, t);
+  };
+  for (let i = 0; i < customers; i++) {
+    const id = `C${i}`;
+    apply(ev(id, 'customer', T0, { segment: 'consumer', billing: 'postpaid', contractMonths: i % 2 ? 12 : 0, paymentMethod: 'card', since: '2024-01-01T00:00:00Z' }));
+    apply(ev(id, 'subscription', T0, { action: 'activated', subscriptionId: `S${i}`, productKind: 'plan', productId: 'p', monthlyPrice: 30 }));
+    for (let k = 0; k < offers; k++) {
+      const at = T0 + (1 + 10 * k) * DAY;
+      apply(ev(id, 'offer', at, { action: 'presented', offerId: 'o', channel: 'app', treatment: 'discount' }));
+      const a = answer(i, k);
+      if (a !== 'none') apply(ev(id, 'offer', a === 'ignored' ? at + 7 * DAY : at, { action: a, offerId: 'o', channel: 'app', treatment: 'discount' }));
+    }
+  }
+  return engine;
+}
+
+describe('live profiles', () => {
+  it('read a twin\u2019s contact risk exactly as its profile, and nothing for an unknown twin', () => {
+    const engine = engineWith(60, 3, (i, k) => (i % 3 === 0 ? 'accepted' : i % 3 === 1 ? 'declined' : k === 2 ? 'none' : 'ignored'));
+    const profiles = new LiveProfiles(engine);
+    for (const id of ['C0', 'C1', 'C2']) {
+      const view = engine.view(id)!;
+      const risk = profiles.contactRisk(id)!;
+      expect(risk.sleepingDog).toBeCloseTo(profiles.profileOf(view).classes['sleeping-dog'], 4);
+      expect(risk.contactMultiplier).toBeGreaterThanOrEqual(1);
+    }
+    expect(profiles.contactRisk('nobody')).toBeUndefined();
+  });
+
+  it('shows ignores as their own answers: the counts, and the ignore share of those who ignore above those who decline', () => {
+    const engine = engineWith(90, 4, (i) => (i % 3 === 0 ? 'accepted' : i % 3 === 1 ? 'declined' : 'ignored'));
+    const profiles = new LiveProfiles(engine);
+    const ignorer = profiles.profileOf(engine.view('C2')!);
+    const decliner = profiles.profileOf(engine.view('C1')!);
+    expect(engine.view('C2')!.contacts.byKind.discount).toEqual({ presented: 4, accepted: 0, declined: 0, ignored: 4 });
+    expect(ignorer.ignore.discount.mean).toBeGreaterThan(decliner.ignore.discount.mean);
+    expect(ignorer.ignore.discount.low).toBeLessThanOrEqual(ignorer.ignore.discount.mean);
+    expect(ignorer.ignore.discount.high).toBeGreaterThanOrEqual(ignorer.ignore.discount.mean);
+    expect(ignorer.contacts).toBe(4);
+    expect(ignorer.model.customers).toBe(90);
+  });
+});
