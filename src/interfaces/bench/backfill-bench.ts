@@ -43,7 +43,7 @@ export async function runBackfillBench(o: { world: string; customers: number; mo
 
   return inTempDir('backfill-bench', async (dir) => {
     const world = createSandboxWorld(config, 1, { latencyScale: 0 });
-    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir, writes: 'thread' }), clock: sandboxAwareClock(() => world) });
+    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir, writes: 'thread' }), clock: sandboxAwareClock(() => world.clock) });
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     let last = 0;

@@ -36,6 +36,8 @@ export const BSS_PATHS = {
   plans: '/sandbox/plans',
   clock: '/sandbox/clock',
   applicants: '/sandbox/applicants',
+  /** Calls each back end took and how they ended (ok, transient, rejected, replayed): the effects a test or a person checks. */
+  stats: '/sandbox/stats',
 } as const;
 
 const ref = z.looseObject({ id: z.string().min(1) });
@@ -271,4 +273,4 @@ export const deliveryAnswer: z.ZodType<Delivery> = z.object({ deliveryId: z.stri
 export const plansAnswer = z.array(z.looseObject({ id: z.string(), monthlyPrice: z.number(), dataAllowanceMb: z.number(), voiceAllowanceMin: z.number() }));
 
 /** GET clock: the BSS's time (simulated for the sandbox) and how fast it runs (0 while it backfills history). */
-export const clockAnswer = z.object({ now: z.string(), speed: z.number().min(0) });
+export const clockAnswer = z.object({ now: z.string(), speed: z.number().min(0), liveSpeed: z.number().positive().optional().describe('What it runs at once live') });

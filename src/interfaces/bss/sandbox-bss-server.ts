@@ -29,6 +29,8 @@ export interface SandboxBssServerOptions {
   token?: string;
   /** Simulated time per real time now (0 while the history is backfilled), for `GET /sandbox/clock`. */
   speed: () => number;
+  /** What it runs at once live. */
+  liveSpeed?: number;
   logger?: boolean;
 }
 
@@ -91,7 +93,8 @@ export function createSandboxBssServer(o: SandboxBssServerOptions): FastifyInsta
 
   app.get('/health', async () => ({ status: 'ok', world: o.world.config.name, now: new Date(o.world.clock.now()).toISOString() }));
   app.get(BSS_PATHS.plans, async () => o.world.config.plans.map((p) => ({ id: p.id, name: p.name, monthlyPrice: p.monthlyPrice, dataAllowanceMb: p.dataAllowanceMb, voiceAllowanceMin: p.voiceAllowanceMin })));
-  app.get(BSS_PATHS.clock, async () => ({ now: new Date(o.world.clock.now()).toISOString(), speed: o.speed() }));
+  app.get(BSS_PATHS.clock, async () => ({ now: new Date(o.world.clock.now()).toISOString(), speed: o.speed(), ...(o.liveSpeed ? { liveSpeed: o.liveSpeed } : {}) }));
+  app.get(BSS_PATHS.stats, async () => b.stats());
   app.post(BSS_PATHS.applicants, async (_req, reply) => reply.status(201).send(o.world.nextApplicant()));
 
   // TMF622 Product Ordering

@@ -9,6 +9,15 @@ export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEG
   };
 }
 
+/** A commander parser of a positive number option (speeds, sizes); the message names the option. */
+export function positiveOption(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return n;
+  };
+}
+
 /** `mean [p05, p95]` (or any mean and interval) rounded for a terminal. */
 export function formatInterval(mean: number, low: number, high: number, digits = 0): string {
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

@@ -3,6 +3,7 @@ import { registerIngestCommand } from './ingest-command.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerPublishCommand } from './publish-command.js';
 import { registerSandboxCommands } from './sandbox-commands.js';
+import { registerSandboxServe } from './sandbox-serve-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerDecideCommand } from './decide-command.js';
 import { registerIntentCommand } from './intent-command.js';
@@ -30,7 +31,7 @@ export function buildProgram(): Command {
   registerPublishCommand(program);
   registerTwinCommands(program);
   registerModelCommands(program);
-  registerSandboxCommands(program);
+  registerSandboxServe(registerSandboxCommands(program));
   registerDecideCommand(program);
   registerIntentCommand(program);
   registerMcpCommand(program);

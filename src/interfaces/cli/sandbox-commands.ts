@@ -25,6 +25,16 @@ import { createProgress } from './progress.js';
 
 const readConfig = (file: string): string => readInputText(file, 'world configuration', 'docs/sandbox.md describes the fields');
 
+/** The options of a command that runs a sandbox world live (`start`, `sandbox serve`). */
+export interface SandboxRunOptions {
+  world: string;
+  config?: string;
+  customers?: number;
+  seed: number;
+  months: number;
+  speed: number;
+}
+
 /** The world a command runs: `--config FILE`, else `--world NAME`, else the default; `--customers` overrides the size. */
 export function resolveWorld(opts: { config?: string; world?: string; customers?: number }): WorldConfig {
   const base: WorldConfig = opts.config ? loadWorldDocument(parseWorldText(readConfig(opts.config))) : namedWorld(opts.world ?? 'default');
@@ -32,9 +42,9 @@ export function resolveWorld(opts: { config?: string; world?: string; customers?
   return loadWorldDocument({ ...base, population: { ...base.population, customers: opts.customers } });
 }
 
-/** Adds `twinloop sandbox generate | validate | stats | calibrate`. */
+/** Adds `twinloop sandbox generate | validate | stats | calibrate` (`serve`: sandbox-serve-command.ts). */
 export function registerSandboxCommands(program: Command): Command {
-  const sandbox = program.command('sandbox').description('the simulated operator: generate worlds, check configurations, inspect and calibrate');
+  const sandbox = program.command('sandbox').description('the simulated operator: generate worlds, check configurations, inspect and calibrate, serve its BSS over HTTP');
 
   sandbox
     .command('generate')

@@ -9,14 +9,11 @@ import { createOperatorServer } from '../http/operator-server.js';
 import { DEFAULT_RETENTION_BUDGET, DEFAULT_SANDBOX_SPEED, startOperator } from '../runtime/operator.js';
 import { readPolicyFile } from './action-policy-commands.js';
 import { globalOptions, parseDuration } from './cli-context.js';
-import { resolveWorld } from './sandbox-commands.js';
+import { positiveOption } from './cli-numbers.js';
+import { resolveWorld, type SandboxRunOptions } from './sandbox-commands.js';
 import { VERSION } from './version.js';
 
-const positive = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
-  return n;
-};
+const positive = positiveOption;
 
 const nonNegative = (name: string) => (value: string) => {
   const n = Number(value);
@@ -24,7 +21,7 @@ const nonNegative = (name: string) => (value: string) => {
   return n;
 };
 
-interface StartOptions {
+interface StartOptions extends SandboxRunOptions {
   port: string;
   host: string;
   nats?: string;
@@ -32,14 +29,11 @@ interface StartOptions {
   natsSubject: string;
   natsConsumer: string;
   sandbox: boolean;
-  world: string;
-  config?: string;
-  customers?: number;
-  seed: number;
-  months: number;
-  speed: number;
   retentionBudget: number;
   policy?: string;
+  connectors?: string;
+  connectorUrl?: string;
+  connectorToken?: string;
   insecureLocal?: boolean;
   oidcIssuer?: string;
   oidcAudience?: string;
@@ -47,6 +41,16 @@ interface StartOptions {
   oidcRoleClaim?: string;
   oidcRoleMap?: string;
   oidcClientId?: string;
+}
+
+/** Which BSS the operator acts on, from the options (BAD_INPUT naming the option). */
+function connectorSettings(opts: StartOptions): { kind: 'http'; url: string; token?: string } | undefined {
+  // A URL alone says which: --connector-url URL is --connectors http.
+  const kind = opts.connectors ?? (opts.connectorUrl ? 'http' : 'sandbox');
+  if (kind === 'sandbox') return undefined;
+  if (kind !== 'http') throw new TwinloopError('BAD_INPUT', `--connectors is sandbox (the in-process sandbox's back ends) or http (a BSS over HTTP at --connector-url); got ${opts.connectors}`);
+  if (!opts.connectorUrl) throw new TwinloopError('BAD_INPUT', '--connectors http needs --connector-url (the BSS, e.g. the one twinloop sandbox serve prints)');
+  return { kind: 'http', url: opts.connectorUrl, ...(opts.connectorToken ? { token: opts.connectorToken } : {}) };
 }
 
 /** The loopback names `--insecure-local` accepts for --host. */
@@ -101,6 +105,9 @@ export function registerStartCommand(program: Command): void {
     .option('--speed <x>', 'simulated time per real time in the live phase', positive('--speed'), DEFAULT_SANDBOX_SPEED)
     .option('--retention-budget <n>', 'monthly budget of the proactive churn-prevention scan (0 turns it off)', nonNegative('--retention-budget'), DEFAULT_RETENTION_BUDGET)
     .option('--policy <file>', 'action policy document (JSON, docs/policy.md) to put in force at start, unless it already is; later changes: `twinloop policy set`')
+    .option('--connectors <kind>', 'the BSS actions and flows act on: sandbox (in process; the default) or http (another process at --connector-url; no in-process sandbox)', process.env.TWINLOOP_CONNECTORS)
+    .option('--connector-url <url>', 'base URL of the BSS speaking the TM Forum APIs (twinloop sandbox serve prints it)', process.env.TWINLOOP_CONNECTOR_URL)
+    .option('--connector-token <token>', "bearer token the BSS asks for (or TWINLOOP_CONNECTOR_TOKEN)", process.env.TWINLOOP_CONNECTOR_TOKEN)
     .option('--insecure-local', 'UNSAFE: callers on loopback that present no credential act as the local admin (open mode; loopback only)')
     .option('--oidc-issuer <url>', 'also accept OpenID Connect bearer tokens of this issuer (docs/security.md)', process.env.TWINLOOP_OIDC_ISSUER)
     .option('--oidc-audience <aud>', "the audience tokens must carry (this API's client id or resource)", process.env.TWINLOOP_OIDC_AUDIENCE)
@@ -114,11 +121,13 @@ export function registerStartCommand(program: Command): void {
         const global = globalOptions(command);
         const say = (line: string) => process.stdout.write(`${line}\n`);
         const auth = authSettings(opts);
+        const connectors = connectorSettings(opts);
         const operator = await startOperator({
           auth,
           store: resolveStoreOptions(global, process.env),
           latenessMs: global.lateness ? parseDuration(global.lateness, '--lateness') : undefined,
-          sandbox: opts.sandbox ? { config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, speed: opts.speed } : undefined,
+          connectors,
+          sandbox: opts.sandbox && !connectors ? { config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, speed: opts.speed } : undefined,
           nats: opts.nats ? { url: opts.nats, stream: opts.natsStream, subject: opts.natsSubject, consumer: opts.natsConsumer } : undefined,
           retentionBudget: opts.retentionBudget,
           actionPolicyFile: opts.policy ? { document: readPolicyFile(opts.policy), path: opts.policy } : undefined,
@@ -138,6 +147,7 @@ export function registerStartCommand(program: Command): void {
         say(`  look here: ${url}/twins?limit=10   ${url}/health   API: ${url}/openapi.json`);
         say(`  console: ${url}/ (agent desktop: ${url}/console/assist)   MCP (streamable HTTP): ${url}/mcp`);
         if (opts.nats) say(`  taking events from NATS ${opts.nats}, stream ${opts.natsStream}, subject ${opts.natsSubject}, consumer ${opts.natsConsumer}`);
+        if (connectors) say(`  BSS over HTTP: ${connectors.url} (onboard its applicants: POST ${connectors.url}/sandbox/applicants, then POST ${url}/workflows/onboarding/start)`);
         if (operator.world) say(`  a customer of the sandbox (filling in while the history loads): ${url}/twins/C000001`);
         const first = operator.firstAdminKey;
         if (first) {

@@ -12,7 +12,6 @@ import { contextKeyOf } from '../../decisioning/acceptance-model.js';
 import { discountPctOf, offerCostFor } from '../../decisioning/offer-catalogue.js';
 import type { Clock } from '../../domain/clock.js';
 import { simulate } from '../../simulation/index.js';
-import type { SandboxWorld } from '../../sandbox/index.js';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../../twin/twin-features.js';
@@ -20,6 +19,7 @@ import { DIRECTION_CODE, RULE_SLOT, RULE_VALUE_COUNT, UNKNOWN_REASON } from '../
 import { CHANNELS } from '../../domain/events.js';
 import { twinIdsWhere } from '../../twin/twin-query.js';
 import { campaignDelivery, type CampaignDelivery } from './campaign-delivery.js';
+import type { Bss } from './bss.js';
 import { liveTwinSource, type OperatorServices } from './operator-services.js';
 import { DAY_MS } from '../../domain/time.js';
 
@@ -65,7 +65,7 @@ export const CHURN_SCAN_OFFER = 'retain-10';
  * simulation lab and acts only through the guarded executor.
  */
 export function operatorFlows(
-  world: SandboxWorld | undefined,
+  bss: Bss | undefined,
   intelligence: Intelligence,
   clock: Clock,
   options: {
@@ -199,15 +199,15 @@ export function operatorFlows(
       },
     });
     const definitions: AnyWorkflowDefinition[] = [churnPrevention as AnyWorkflowDefinition, campaign as AnyWorkflowDefinition, serviceOps as AnyWorkflowDefinition];
-    if (world) {
-      const b = world.backends;
+    if (bss) {
+      const b = bss.connectors;
       definitions.push(
         orderFulfilmentWorkflow({
           guarded: () => s.guarded,
           approvalTimeoutMs: DEFAULT_ORDER_APPROVAL_TIMEOUT_MS * humanScale,
           orders: b.orderManagement,
           provisioning: b.provisioning,
-          plans: world.config.plans,
+          plans: bss.plans,
           customer: async (id) => {
             const view = engine.view(id);
             if (!view) return undefined;

@@ -22,7 +22,6 @@ import { systemClock, type Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
 import type { Intelligence, TwinDecorator } from '../../intelligence/live/live-intelligence.js';
-import type { SandboxWorld } from '../../sandbox/index.js';
 import { createSimulationRuns, simulate, twinSource, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
@@ -33,6 +32,7 @@ import type { RecordStore } from '../../store/record-store.js';
 import { countTwins, type ExtraFields } from '../../twin/twin-query.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinService } from '../../twin/twin-service.js';
+import type { Bss } from './bss.js';
 
 /**
  * The running operator's services, as the HTTP routes, the MCP tools and the CLI use them. One
@@ -78,8 +78,8 @@ export interface OperatorServicesOptions {
   readonly storeOptions: StoreOptions;
   readonly clock: Clock;
   readonly intelligence: Intelligence;
-  /** The simulated operator whose back ends carry actions out; without one, actions fail with a clear reason. */
-  readonly world?: SandboxWorld;
+  /** The BSS whose back ends carry actions out (the sandbox's, or one over HTTP); without one, actions fail with a clear reason. */
+  readonly bss?: Bss;
   /** Flows beyond onboarding, built with the services. */
   readonly flows?: (services: OperatorServices) => ServiceFlows;
   /**
@@ -138,13 +138,13 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // action's stay-or-churn outcome is written at its horizon.
   const outcomes = await startOutcomeWatch({ intake: twins.intake, twin: (id) => twins.engine.view(id), recordOutcome: (id, outcome) => decisions.recordOutcome(id, outcome), records, clock, log: o.log });
 
-  const backends = o.world?.backends;
+  const backends = o.bss?.connectors;
   // What the back ends carried out is written on each customer's timeline (`action` events), at
   // the time of the world the back ends live in: during the sandbox's backfill its clock is months
   // behind the wall clock, and an action stamped with the wall clock would put the customer's
   // latest event ahead of the history still coming in, which the intake then refuses as late.
   const executor: ActionExecutor = backends
-    ? reportingExecutor(connectorExecutor({ ...backends, resolveOffer: (id) => decisions.catalogue.byId.get(id)?.offering.sandboxOfferId ?? (decisions.catalogue.byId.has(id) ? id : undefined) }), { sink: twins.intake, clock: o.world?.clock ?? clock, log: o.log })
+    ? reportingExecutor(connectorExecutor({ ...backends, resolveOffer: (id) => decisions.catalogue.byId.get(id)?.offering.sandboxOfferId ?? (decisions.catalogue.byId.has(id) ? id : undefined) }), { sink: twins.intake, clock: o.bss?.clock ?? clock, log: o.log })
     : async (request) => ({ ok: false, error: `no back ends are connected to carry out a ${request.actionClass}; start with the sandbox operator or configure BSS adapters` });
   // People decide approvals in their own time, not in the sandbox's accelerated time.
   const approvals = createApprovalQueue(governance, systemClock);
@@ -238,7 +238,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   };
   const flows = (late.flows = o.flows?.(services));
 
-  if (backends) workflows.register(onboardingWorkflow({ identity: backends.identityVerification, credit: backends.creditBureau, orders: backends.orderManagement, provisioning: backends.provisioning, notifications: backends.notifications, plans: o.world!.config.plans }) as AnyWorkflowDefinition);
+  if (backends) workflows.register(onboardingWorkflow({ identity: backends.identityVerification, credit: backends.creditBureau, orders: backends.orderManagement, provisioning: backends.provisioning, notifications: backends.notifications, plans: o.bss!.plans }) as AnyWorkflowDefinition);
   for (const def of flows?.definitions ?? []) workflows.register(def);
   // An approval decided just before the last stop wakes its workflow now rather than at its timeout.
   const woken = await wakeDecidedApprovals({ journal, guarded, engine: workflows }).catch((err: Error) => {

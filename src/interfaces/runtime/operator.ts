@@ -8,8 +8,10 @@ import type { StoreOptions } from '../../store/store-options.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { startBusIntake, type BusIntakeHandle } from '../../twin/bus-intake.js';
 import type { TwinService } from '../../twin/twin-service.js';
+import { TwinloopError } from '../../domain/errors.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { ensureAdminKey, openAuthenticator, type AuthSettings, type FirstAdminKey } from '../auth/local-auth.js';
+import { openHttpBss, sandboxBss, type Bss } from './bss.js';
 import { openTwins, removeServerLock, writeServerLock } from './open-twins.js';
 import { operatorFlows } from './operator-flows.js';
 import { openOperatorServices, type OperatorServices } from './operator-services.js';
@@ -18,7 +20,7 @@ import { planSandbox, sandboxAwareClock, startSandboxOperator, type SandboxOpera
 /** Checkpoint on a timer too, so a quiet system still bounds its replay after a crash. */
 const CHECKPOINT_INTERVAL_MS = 30_000;
 /** The sandbox's alarms older than this when raised (its backfilled history) are not sent in. */
-const ALARM_MAX_AGE_MS = 3_600_000;
+export const ALARM_MAX_AGE_MS = 3_600_000;
 /** The `sourceSystemId` of the alarms the sandbox's network system sends in. */
 export const SANDBOX_ALARM_SOURCE = 'sandbox-oss';
 /** The proactive scan's monthly budget: a few hundred loyalty offers in the default world. */
@@ -59,8 +61,13 @@ export interface OperatorOptions {
   readonly store: StoreOptions;
   /** How late an event may arrive and still be applied in order (the twin layer's default when absent). */
   readonly latenessMs?: number;
-  /** The sandbox operator; absent: events come only from HTTP, files and the broker, and actions find no back ends. */
+  /** The sandbox operator; absent: events come only from HTTP, files and the broker, and actions find no back ends (unless `connectors`). */
   readonly sandbox?: SandboxOptions;
+  /**
+   * The BSS over HTTP (`twinloop sandbox serve` in another process, or a BSS speaking the same TM
+   * Forum APIs): actions and the flows act through it; not with `sandbox`.
+   */
+  readonly connectors?: { readonly kind: 'http'; readonly url: string; readonly token?: string };
   /** Also take events from NATS JetStream: its URL, and the stream, subject and durable consumer (defaults in `nats-event-bus.ts`). */
   readonly nats?: NatsEventBusOptions;
   /** Monthly budget of the proactive churn-prevention scan; 0 turns it off. */
@@ -118,9 +125,11 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const warn = o.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   const stateDir = o.store.kind === 'sqlite' ? o.store.dataDir : undefined;
   const plan = o.sandbox && planSandbox({ config: o.sandbox.config, worldName: o.sandbox.worldName, seed: o.sandbox.seed, months: o.sandbox.months, stateDir });
+  if (o.sandbox && o.connectors) throw new TwinloopError('BAD_INPUT', 'the in-process sandbox and --connectors http are two BSSs; run one (add --no-sandbox to use the one over HTTP)');
   const world = plan?.world;
-  const clock = sandboxAwareClock(() => world);
-  const timeScale = world ? o.sandbox!.speed : 1;
+  const bss: Bss | undefined = world ? sandboxBss(world, o.sandbox!.speed) : o.connectors && (await openHttpBss({ url: o.connectors.url, token: o.connectors.token, log: o.log }));
+  const clock = sandboxAwareClock(() => bss?.clock);
+  const timeScale = bss ? bss.liveSpeed : 1;
 
   const twins = await openTwins(o.store, { clock, access: 'server', latenessMs: o.latenessMs });
   const openedAt = Date.now();
@@ -131,11 +140,11 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     storeOptions: o.store,
     clock,
     intelligence,
-    world,
+    bss,
     timeScale,
     retentionBudget: o.retentionBudget,
     actionPolicyFile: o.actionPolicyFile,
-    flows: operatorFlows(world, intelligence, clock, { humanTimeScale: timeScale }),
+    flows: operatorFlows(bss, intelligence, clock, { humanTimeScale: timeScale }),
     log: o.log,
   });
   const { services } = running;
@@ -163,7 +172,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
 
   // Train a churn model from the twins once there is history (after the sandbox backfill), unless
   // the registry already holds a champion; scores appear on every twin when it is done.
-  const ready = sandbox ? sandbox.ready : Promise.resolve();
+  const ready = sandbox ? sandbox.ready : (bss?.ready ?? Promise.resolve());
   let phase: 'backfilling' | 'live' | 'failed' = 'backfilling';
   const scored = ready.then(
     async (): Promise<ReadyReport> => {
@@ -224,6 +233,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         () => running.close(),
         () => twins.close(),
         () => registry.close(),
+        () => bss?.close(),
       ];
       let first: unknown;
       for (const step of steps) {

@@ -20,7 +20,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 /** Runs the operator on `dir` until the history is in (or until `stopAtDay`), then stops. */
 async function run(dir: string, stopAtDay?: number) {
   const plan = planSandbox({ config, worldName: 'small', seed: 3, months: 2, stateDir: dir, now: NOW });
-  const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: sandboxAwareClock(() => plan.world) });
+  const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: sandboxAwareClock(() => plan.world.clock) });
   const operator = startSandboxOperator(twins, { plan, speed: 1, stateDir: dir, log: () => {} });
   if (stopAtDay !== undefined) {
     while (plan.state.days < stopAtDay) await new Promise((r) => setTimeout(r, 5));

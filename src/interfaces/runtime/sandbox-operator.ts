@@ -4,7 +4,6 @@ import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
 import { createSandboxWorld, INTAKE_DELIVERY_WINDOW, loadWorldDocument, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
-import type { TwinService } from '../../twin/twin-service.js';
 import { DAY_MS } from '../../domain/time.js';
 
 /** How often the position is saved while the history is backfilled. */
@@ -51,12 +50,12 @@ export function planSandbox(o: { config: WorldConfig; worldName: string; seed: n
 }
 
 /**
- * A clock for the intake while the sandbox runs: the later of wall time and simulated time, so
- * the sandbox's live events (which run ahead of real time) are not refused as future, and
- * events from real producers are not either.
+ * A clock for the intake while the sandbox runs (in process or over HTTP): the later of wall time
+ * and simulated time, so the sandbox's live events (which run ahead of real time) are not refused
+ * as future, and events from real producers are not either.
  */
-export function sandboxAwareClock(world: () => SandboxWorld | undefined): Clock {
-  return { now: () => Math.max(Date.now(), world()?.clock.now() ?? 0) };
+export function sandboxAwareClock(sandboxClock: () => Clock | undefined): Clock {
+  return { now: () => Math.max(Date.now(), sandboxClock()?.now() ?? 0) };
 }
 
 function readState(dir: string | undefined): SandboxState | undefined {
@@ -71,7 +70,25 @@ function readState(dir: string | undefined): SandboxState | undefined {
   }
 }
 
+/**
+ * Where the sandbox's events go: the twins' intake in process (a TwinService is one), or
+ * Twinloop's `/events` in another process (`twinloop sandbox serve`), which has no twins here.
+ */
+export interface SandboxTarget {
+  readonly intake: EventSink;
+  /** Twins so far, for the progress lines. */
+  readonly engine?: { readonly size: number };
+  /** Made once the history is in. */
+  checkpoint?(): Promise<unknown>;
+}
+
 export interface SandboxOperatorOptions {
+  /**
+   * Batches of the history in flight at once (default INTAKE_DELIVERY_WINDOW). 1 for an intake over
+   * HTTP: parallel requests may arrive out of order, and a customer's later day first makes the
+   * earlier one late.
+   */
+  deliveryWindow?: number;
   plan: SandboxPlan;
   /** Simulated milliseconds per real millisecond in the live phase. */
   speed: number;
@@ -94,7 +111,7 @@ export interface SandboxOperator {
  * already in the store); the day it was in is delivered again, whose events the intake answers
  * as duplicates.
  */
-export function startSandboxOperator(twins: TwinService, o: SandboxOperatorOptions): SandboxOperator {
+export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOptions): SandboxOperator {
   const { world, state } = o.plan;
   const startMs = world.clock.now();
   const save = () => {
@@ -132,7 +149,7 @@ export function startSandboxOperator(twins: TwinService, o: SandboxOperatorOptio
         days: remaining,
         sink,
         // The sink is the intake, which refuses at submission: the next day is checked while the last commits.
-        window: INTAKE_DELIVERY_WINDOW,
+        window: o.deliveryWindow ?? INTAKE_DELIVERY_WINDOW,
         onProgress: (done, total, events) => {
           state.days = skip + done;
           if (Date.now() - lastSave > SAVE_EVERY_MS) {
@@ -141,13 +158,13 @@ export function startSandboxOperator(twins: TwinService, o: SandboxOperatorOptio
           }
           if (Date.now() - lastLog < 10_000) return;
           lastLog = Date.now();
-          o.log(`sandbox: ${Math.round((100 * done) / total)} % of the history (${events} events, ${twins.engine.size} twins)`);
+          o.log(`sandbox: ${Math.round((100 * done) / total)} % of the history (${events} events${twins.engine ? `, ${twins.engine.size} twins` : ''})`);
         },
       });
       state.backfilled = true;
       save();
       o.log(`sandbox: history in: ${tally.events} events (${tally.accepted} accepted, ${tally.duplicate} duplicates, ${tally.rejected} rejected) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      await twins.checkpoint();
+      await twins.checkpoint?.();
     } else {
       o.log(`sandbox: world "${state.world}" (seed ${state.seed}) resumed at ${new Date(world.clock.now()).toISOString().slice(0, 10)}`);
     }
