@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwinloopError } from '../../domain/errors.js';
 import { routeAccess, type ExtraAccess } from '../auth/access-table.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import { actorOf, authorize, type Identity } from '../auth/identity.js';
+import { actorOf, authorize, can, type Identity } from '../auth/identity.js';
+import { maskPersonal } from '../auth/personal-data.js';
 import type { Actor } from '../../decisioning/policy/index.js';
 import type { Permission } from '../auth/roles.js';
 import { SESSION_COOKIE } from '../auth/sessions.js';
@@ -21,6 +22,7 @@ declare module 'fastify' {
  * looked up in the access table (`auth/access-table.ts`) when it is registered (a route missing
  * from the table is refused at start, so it cannot ship by mistake) and on every request, before
  * its body is read: anonymous → 401, a role without the route's permission → 403 naming both.
+ * Answers to a caller without `personal:read` leave with their personal data masked.
  */
 export function installAuth(app: FastifyInstance, auth: Authenticator, extra: ExtraAccess = {}): void {
   void app.register(fastifyCookie);
@@ -53,6 +55,9 @@ export function installAuth(app: FastifyInstance, auth: Authenticator, extra: Ex
     req.identity = identity;
     if (access !== 'signed-in') authorize(identity, access, `${req.method} ${url}`);
   });
+  // Personal data (names, birth dates, documents, addresses, contact details) only for roles that
+  // need it: every JSON answer, error answers included, of a caller without personal:read is masked here.
+  app.addHook('preSerialization', async (req: FastifyRequest, _reply: unknown, payload: unknown) => (req.identity && !can(req.identity, 'personal:read') ? maskPersonal(payload) : payload));
 }
 
 /**

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { CHANNELS } from '../../domain/events.js';
 import { toTwinloopError } from '../../domain/errors.js';
 import { MCP_TOOL_ACCESS, type McpToolName } from '../auth/access-table.js';
-import { actorOf, authorize, type Identity } from '../auth/identity.js';
+import { actorOf, authorize, can, type Identity } from '../auth/identity.js';
+import { maskPersonal } from '../auth/personal-data.js';
 import type { McpCapabilities } from './mcp-capabilities.js';
 
 /** How long `run_simulation` waits for a run before answering with its id and progress. */
@@ -49,10 +50,12 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
   const server = new McpServer({ name: 'twinloop', version });
   const actor = actorOf(caller);
   const allow = (tool: McpToolName) => authorize(caller, MCP_TOOL_ACCESS[tool], `use the MCP tool ${tool}`);
+  // A caller without personal:read gets answers with personal data masked, as over HTTP.
+  const mask = can(caller, 'personal:read') ? (v: unknown) => v : maskPersonal;
   const guarded = (tool: McpToolName, work: () => Promise<unknown>, missing?: string) =>
     answer(async () => {
       allow(tool);
-      return work();
+      return mask(await work());
     }, missing);
 
   server.registerTool(

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { MASKED, maskPersonal, maskPersonalText } from './personal-data.js';
+
+describe('personal data masking', () => {
+  it('masks the values of personal fields at any depth, whatever their type, and leaves the rest', () => {
+    const run = {
+      workflowId: 'onb-1',
+      definitionId: 'onboarding',
+      input: { applicant: { applicantId: 'A1', full_name: 'Ada Lovelace', birthDate: '1815-12-10', documentType: 'passport', documentNumber: 'X123', address: { street: '1 Main St', city: 'London' } } },
+      contacts: [{ phoneNumber: 447700900123, Email: 'ada@example.org' }],
+      offer: { name: 'retain-10', price: 5 },
+      relatedParty: [{ id: 'C1', name: 'Ada Lovelace', role: 'customer' }],
+      missing: { birthDate: null },
+    };
+    const masked = maskPersonal(run) as typeof run;
+    expect(masked.input.applicant).toEqual({ applicantId: 'A1', full_name: MASKED, birthDate: MASKED, documentType: 'passport', documentNumber: MASKED, address: { street: MASKED, city: MASKED } });
+    expect(masked.contacts).toEqual([{ phoneNumber: MASKED, Email: MASKED }]);
+    expect(masked.offer).toEqual({ name: 'retain-10', price: 5 });
+    expect(masked.relatedParty).toEqual([{ id: 'C1', name: MASKED, role: 'customer' }]);
+    expect(masked.missing).toEqual({ birthDate: null });
+    // The answer given is untouched.
+    expect(run.input.applicant.full_name).toBe('Ada Lovelace');
+  });
+
+  it('masks personal values inside text: a parked record (even cut off) and e-mail addresses', () => {
+    expect(maskPersonalText('{"type":"x","fullName": "Ada \\"the\\" Lovelace","birthDate":"1815-12-10","n":1}')).toBe(`{"type":"x","fullName":"${MASKED}","birthDate":"${MASKED}","n":1}`);
+    expect(maskPersonalText('{"customerId":"C1","documentNumber":"X12')).toBe(`{"customerId":"C1","documentNumber":"${MASKED}"`);
+    expect(maskPersonalText('write to ada@example.org today')).toBe(`write to ${MASKED} today`);
+    expect(maskPersonalText('field customerId: expected a string')).toBe('field customerId: expected a string');
+    expect(maskPersonal({ items: [{ record: '{"msisdn":447700900123}', reason: 'bad' }] })).toEqual({ items: [{ record: `{"msisdn":"${MASKED}"}`, reason: 'bad' }] });
+  });
+});
