@@ -1,6 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toTwinloopError } from '../domain/errors.js';
-import { packOutcomes, unpackEvents, type PackedOutcomes } from './packed-events.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
 import type { WriterReply, WriterRequest } from './sqlite-writer-client.js';
 
@@ -18,12 +17,9 @@ port.on('message', async (request: WriterRequest) => {
   try {
     let value: unknown;
     if (request.op === 'append') value = await store.append(request.events, request.letters);
-    else if (request.op === 'appendPacked') value = packOutcomes(await store.append(unpackEvents(request.packed), request.letters));
     else if (request.op === 'deadLetters') value = await store.addDeadLetters(request.letters);
     else value = await store.saveCheckpoint(request.checkpoint, request.twins, request.history);
-    // Packed outcomes' seqs are handed back, not copied.
-    const transfer = request.op === 'appendPacked' ? [(value as PackedOutcomes).seqs.buffer as ArrayBuffer] : [];
-    port.postMessage({ id: request.id, ok: true, value } satisfies WriterReply, transfer);
+    port.postMessage({ id: request.id, ok: true, value } satisfies WriterReply);
   } catch (err) {
     const e = toTwinloopError(err);
     port.postMessage({ id: request.id, ok: false, code: e.code, message: e.message } satisfies WriterReply);

@@ -30,7 +30,6 @@ import {
   type SeqHashRow,
   type SnapshotRow,
 } from './event-rows.js';
-import { packEvents, unpackOutcomes, type PackedOutcomes } from './packed-events.js';
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
 import { SqliteWriterClient } from './sqlite-writer-client.js';
 import { StoreAdapter } from './store-adapter.js';
@@ -168,11 +167,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = []): Promise<AppendOutcome[]> {
     if (events.length + deadLetters.length === 0) return this.db.run('append', () => []);
     const writer = this.writerThread();
-    if (writer) {
-      const packed = packEvents(events);
-      if (!packed) return writer.request({ op: 'append', events: [...events], letters: [...deadLetters] });
-      return writer.request<PackedOutcomes>({ op: 'appendPacked', packed, letters: [...deadLetters] }, [packed.numbers.buffer as ArrayBuffer]).then(unpackOutcomes);
-    }
+    if (writer) return writer.request({ op: 'append', events: [...events], letters: [...deadLetters] });
     return this.db.run('append', () => this.appendBatch(events, deadLetters));
   }
 

@@ -1,12 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { TwinloopError, type ErrorCode } from '../domain/errors.js';
 import type { Checkpoint, HistorySnapshot, NewDeadLetter, NewEvent, TwinSnapshot } from './event-store.js';
-import type { PackedEvents } from './packed-events.js';
 
 /** A write sent to the writer thread (`sqlite-append-worker.ts`); `id` pairs it with its reply. */
 export type WriterRequest =
   | { op: 'append'; id: number; events: NewEvent[]; letters: NewDeadLetter[] }
-  | { op: 'appendPacked'; id: number; packed: PackedEvents; letters: NewDeadLetter[] }
   | { op: 'deadLetters'; id: number; letters: NewDeadLetter[] }
   | { op: 'checkpoint'; id: number; checkpoint: Checkpoint; twins: TwinSnapshot[]; history: HistorySnapshot[] };
 
@@ -50,14 +48,13 @@ export class SqliteWriterClient {
     this.worker.unref();
   }
 
-  /** Sends a write; `transfer` hands over buffers of the request instead of copying them. */
-  request<T>(request: Request, transfer: ArrayBuffer[] = []): Promise<T> {
+  request<T>(request: Request): Promise<T> {
     if (this.failure) return Promise.reject(this.unavailable(this.failure));
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.ref();
-      this.worker.postMessage({ ...request, id }, transfer);
+      this.worker.postMessage({ ...request, id });
     });
   }
 
