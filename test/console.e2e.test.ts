@@ -215,8 +215,38 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, 180_000);
 
-  it('a marketer states an intent in words, sees how it was understood and the simulated plan, and approves it', async () => {
-    const page = await signedIn('mia', 'marketer', '/console/intents');
+  it('a marketer compares two simulated scenarios side by side, reruns one comparison, then states an intent in words and approves its simulated plan', async () => {
+    // The lab opens with two retention campaigns to compare; the marketer makes the second a price change.
+    const page = await signedIn('mia', 'marketer', '/console/simulations');
+    const second = page.locator('[data-testid=scenario]').nth(1);
+    await second.getByLabel('Kind').selectOption('price_change');
+    await second.getByLabel('Name').fill('prices up 5 %');
+    await second.getByLabel('Price change %').fill('5');
+    await page.locator('[data-testid=scenario]').first().getByLabel('Name').fill('keep the top 200');
+    await page.getByRole('button', { name: 'Run and compare 2 scenarios' }).click();
+    await page.waitForURL(/\/console\/simulations\/[^/?]+$/, { timeout: 20_000 });
+    const runId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    await seen(page, '[data-testid=run-status]', /^Done/);
+    // What the marketer sees is what the server computed: each scenario's net value with its 90 % interval.
+    const run = (await api<{ status: string; results: { name: string; overall: { netValue: { mean: number; p05: number; p95: number } } }[] }>('GET', `/simulations/${runId}`)).body;
+    expect(run.status).toBe('succeeded');
+    expect(run.results.map((r) => r.name)).toEqual(['keep the top 200', 'prices up 5 %']);
+    const money = (n: number) => n.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    for (const r of run.results) {
+      const row = page.locator('[data-testid=comparison] tbody tr', { hasText: r.name });
+      const { mean, p05, p95 } = r.overall.netValue;
+      expect(await row.innerText()).toContain(`${money(mean)} (90 %: ${money(p05)} to ${money(p95)})`);
+    }
+    expect(await page.locator('.interval-chart svg[role=img]').count()).toBeGreaterThanOrEqual(4); // three measures side by side, one by segment
+    expect(await page.locator('[data-testid=by-segment] tbody tr').count()).toBeGreaterThanOrEqual(2);
+    // Rerun: a new run of the same scenarios, kept beside the first.
+    await page.getByRole('button', { name: 'Rerun' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/console/simulations/') && !url.pathname.endsWith(encodeURIComponent(runId)), { timeout: 20_000 });
+    await seen(page, '[data-testid=run-status]', /^Done/);
+    const runs = (await api<{ id: string; scenarios: { name: string }[] }[]>('GET', '/simulations')).body.filter((r) => r.scenarios.map((s) => s.name).join() === 'keep the top 200,prices up 5 %');
+    expect(runs.length).toBe(2);
+
+    await page.goto(`${base}/console/intents`);
     await page.getByLabel('Your goal, in words').fill('keep high-value customers this month, budget 20000');
     await page.getByRole('button', { name: 'See how it is understood' }).click();
     await seen(page, '[data-testid=interpretation] li', 'segment: high-value');
@@ -234,20 +264,25 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
   it('loads every page, with no serious or critical accessibility violation; photographs each and measures its first load', async () => {
     const someone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=1')).body.items[0].customerId;
     // Each page, and what shows that its data arrived.
-    const pages: { name: string; path: string; ready: [string, (string | RegExp)?] }[] = [
+    // The runs of the marketer's journey (the lab's pages are a marketer's).
+    const lastRun = (await api<{ id: string; startedAt: string }[]>('GET', '/simulations')).body.sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0]?.id;
+    expect(lastRun, 'a simulation run to show').toBeDefined();
+    const pages: { name: string; path: string; ready: [string, (string | RegExp)?]; role?: string }[] = [
       { name: 'overview', path: '/', ready: ['[data-testid=overview-twins]', /\d/] },
       { name: 'customers', path: '/console/customers?churn.gte=0.02', ready: ['table tbody tr'] },
       { name: 'customer', path: `/console/customers/${someone}`, ready: ['[data-testid=timeline] li'] },
       { name: 'agent-desktop', path: '/console/assist', ready: ['[data-testid=desktop-status]', 'listening'] },
       { name: 'approvals', path: '/console/approvals', ready: ['main h1', 'Approvals'] },
       { name: 'intents', path: '/console/intents', ready: ['table tbody tr'] },
+      { name: 'simulation-lab', path: '/console/simulations', ready: ['table tbody tr'], role: 'marketer' },
+      { name: 'simulation-run', path: `/console/simulations/${lastRun}`, ready: ['[data-testid=comparison] tbody tr'], role: 'marketer' },
       { name: 'models', path: '/console/models', ready: ['table tbody tr'] },
       { name: 'audit', path: '/console/audit', ready: ['table tbody tr'] },
     ];
     const firstLoad: Record<string, number> = {};
     const violations: string[] = [];
     for (const p of pages) {
-      const page = await signedIn(`reviewer-${p.name}`, 'supervisor', p.path);
+      const page = await signedIn(`reviewer-${p.name}`, p.role ?? 'supervisor', p.path);
       await seen(page, p.ready[0], p.ready[1]);
       // Milliseconds from the start of the navigation to the page showing its data, by the browser's clock.
       firstLoad[p.name] = Math.round(await page.evaluate(() => performance.now()));

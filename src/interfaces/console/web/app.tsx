@@ -11,6 +11,8 @@ import { Customers } from './pages/customers';
 import { IntentPage, Intents } from './pages/intents';
 import { Models } from './pages/models';
 import { Overview } from './pages/overview';
+import { SimulationLab } from './pages/simulation-lab';
+import { SimulationRunPage } from './pages/simulation-run';
 import { interceptLinks, useLocation } from './router';
 import { useJson } from './use-json';
 
@@ -32,6 +34,7 @@ const NAV: readonly { path: string; label: string; needs: string }[] = [
   { path: '/console/customers', label: 'Customers', needs: 'twins:read' },
   { path: '/console/assist', label: 'Agent desktop', needs: 'assist:use' },
   { path: '/console/approvals', label: 'Approvals', needs: 'approvals:decide' },
+  { path: '/console/simulations', label: 'Simulation lab', needs: 'simulations:run' },
   { path: '/console/intents', label: 'Intents', needs: 'intents:read' },
   { path: '/console/models', label: 'Models', needs: 'models:train' },
   { path: '/console/audit', label: 'Audit', needs: 'audit:read' },
@@ -63,6 +66,9 @@ function page(path: string, search: string): { title: string; body: ComponentChi
   if (path === '/console/intents') return { title: 'Intents', body: <Intents /> };
   const intent = /^\/console\/intents\/([^/]+)$/.exec(path);
   if (intent) return { title: 'Intent', body: <IntentPage key={intent[1]} id={decodeURIComponent(intent[1])} /> };
+  if (path === '/console/simulations') return { title: 'Simulation lab', body: <SimulationLab key={search} /> };
+  const run = /^\/console\/simulations\/([^/]+)$/.exec(path);
+  if (run) return { title: 'Simulation run', body: <SimulationRunPage key={run[1]} id={decodeURIComponent(run[1])} /> };
   if (path === '/console/models') return { title: 'Models', body: <Models /> };
   if (path === '/console/audit') return { title: 'Audit trail', body: <Audit /> };
   return {

@@ -38,3 +38,14 @@ export function riskBand(p: number | null | undefined): 'high' | 'medium' | 'low
   if (typeof p !== 'number') return 'none';
   return p >= 0.2 ? 'high' : p >= 0.05 ? 'medium' : 'low';
 }
+
+/**
+ * How long ago, or how long until, a time of the server's wall clock (an approval's deadline, when
+ * a simulation ran): such times are not event times, so they are shown as durations rather than
+ * as a second clock. `ms` is the time minus now.
+ */
+export function span(ms: number): string {
+  const m = Math.round(Math.abs(ms) / 60_000);
+  const text = m < 1 ? 'under a minute' : m < 120 ? `${m} min` : `${Math.round(m / 60)} h`;
+  return ms >= 0 ? `in ${text}` : `${text} ago`;
+}

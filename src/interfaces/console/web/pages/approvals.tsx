@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { postJson, seg } from '../api';
-import { money } from '../format';
+import { money, span } from '../format';
 import { may, useIdentity } from '../identity';
 import type { GuardedResult } from '../types';
 import { useJson } from '../use-json';
@@ -18,16 +18,6 @@ interface Approval {
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly onTimeout: string;
-}
-
-/**
- * How long ago, or how long until: an approval's times are the server's wall clock (a person's
- * deadline), not event times, so they are shown as durations rather than as a second clock.
- */
-function span(ms: number): string {
-  const m = Math.round(Math.abs(ms) / 60_000);
-  const text = m < 1 ? 'under a minute' : m < 120 ? `${m} min` : `${Math.round(m / 60)} h`;
-  return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 
 function Decide({ approval, onDone }: { approval: Approval; onDone(): void }) {
