@@ -1,9 +1,4 @@
-/** An estimate with its 90 % interval, as the simulation lab answers it. */
-export interface Estimate {
-  readonly mean: number;
-  readonly p05: number;
-  readonly p95: number;
-}
+import type { Estimate } from '../../../simulation/index';
 
 /** One row of an interval chart: a label, its estimate, and the colour of its scenario. */
 export interface IntervalRow {

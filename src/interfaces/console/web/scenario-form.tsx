@@ -129,22 +129,29 @@ function KindFields({ draft, edit }: { draft: ScenarioDraft; edit: Edit }) {
   }
 }
 
+/** A choice of the lab's kinds of scenario. */
+export function KindSelect({ label, value, onChange }: { label: string; value: ScenarioKind; onChange: (kind: ScenarioKind) => void }) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value as ScenarioKind)}>
+        {Object.entries(SCENARIO_KINDS).map(([k, text]) => (
+          <option key={k} value={k}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** One scenario of the comparison, every field labelled. */
 export function ScenarioFields({ draft, edit, remove, index }: { draft: ScenarioDraft; edit: Edit; remove?: () => void; index: number }) {
   return (
     <fieldset class="panel scenario" data-testid="scenario">
       <legend>Scenario {index + 1}</legend>
       <div class="toolbar">
-        <label>
-          Kind{' '}
-          <select value={draft.kind} onChange={(e) => edit(newDraft((e.target as HTMLSelectElement).value as ScenarioKind, index + 1))}>
-            {Object.entries(SCENARIO_KINDS).map(([k, label]) => (
-              <option key={k} value={k}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <KindSelect label="Kind" value={draft.kind} onChange={(kind) => edit(newDraft(kind, index + 1))} />
         <Field draft={draft} edit={edit} name="name" label="Name" size={24} />
         <Field draft={draft} edit={edit} name="horizonMonths" label="Months" size={3} />
         <label>

@@ -4,8 +4,8 @@ import { postJson, seg } from '../api';
 import { percent, span } from '../format';
 import { may, useIdentity } from '../identity';
 import { navigate, useLocation } from '../router';
-import { fromScenario, newDraft, SCENARIO_KINDS, toScenario, type ScenarioDraft, type ScenarioKind } from '../scenario-draft';
-import { ScenarioFields } from '../scenario-form';
+import { fromScenario, newDraft, toScenario, type ScenarioDraft, type ScenarioKind } from '../scenario-draft';
+import { KindSelect, ScenarioFields } from '../scenario-form';
 import { useJson } from '../use-json';
 import type { SimulationRun } from './simulation-run';
 
@@ -59,16 +59,7 @@ function ScenarioBuilder({ initial }: { initial: ScenarioDraft[] }) {
         <ScenarioFields key={i} index={i} draft={d} edit={edit(i)} remove={drafts.length > 1 ? () => setDrafts(drafts.filter((_, j) => j !== i)) : undefined} />
       ))}
       <div class="toolbar">
-        <label>
-          Another scenario{' '}
-          <select value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value as ScenarioKind)}>
-            {Object.entries(SCENARIO_KINDS).map(([k, label]) => (
-              <option key={k} value={k}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <KindSelect label="Another scenario" value={kind} onChange={setKind} />
         <button type="button" onClick={() => setDrafts([...drafts, newDraft(kind, drafts.length + 1)])}>
           Add scenario
         </button>

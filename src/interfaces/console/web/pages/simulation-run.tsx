@@ -3,32 +3,12 @@ import { Alert } from '../alert';
 import { postJson, seg } from '../api';
 import { count, money, percent, span } from '../format';
 import { may, useIdentity } from '../identity';
-import { IntervalChart, SCENARIO_COLORS, type Estimate } from '../interval-chart';
+import { IntervalChart, SCENARIO_COLORS } from '../interval-chart';
+// The lab's own result types (type-only: nothing of the server is bundled).
+import type { Estimate, ScenarioResult } from '../../../../simulation/index';
 import { navigate } from '../router';
 import { useJson } from '../use-json';
 
-interface Outcome {
-  readonly twins: number;
-  readonly treated: number;
-  readonly churnersBaseline: Estimate;
-  readonly churnersScenario: Estimate;
-  readonly churnersAvoided: Estimate;
-  readonly revenue: Estimate;
-  readonly revenueDelta: Estimate;
-  readonly cost: Estimate;
-  readonly netValue: Estimate;
-  readonly return: Estimate | null;
-  readonly accepted: Estimate;
-}
-interface ScenarioResult {
-  readonly name: string;
-  readonly kind: string;
-  readonly horizonMonths: number;
-  readonly draws: number;
-  readonly segmentBy: string;
-  readonly overall: Outcome;
-  readonly segments: readonly (Outcome & { segment: string })[];
-}
 /** A run of the simulation lab (`GET /simulations/:id`). */
 export interface SimulationRun {
   readonly id: string;
