@@ -112,6 +112,22 @@ export const paymentData = z.discriminatedUnion('status', [
   }),
 ]);
 
+/** How a prepaid customer paid for a top-up. */
+export const TOPUP_METHODS = ['voucher', 'card', 'app', 'store', 'auto'] as const;
+
+/**
+ * Money a prepaid customer put on their balance: the next period's bundle, or an add-on when the
+ * bundle ran out. Prepaid customers get no bills; their top-ups are what they spend.
+ */
+export const topupData = z.strictObject({
+  topupId: id,
+  amount: z.number().finite().positive().max(MAX_MONEY, { error: `at most ${MAX_MONEY.toLocaleString('en-US')} (money) in one record` }),
+  currency: z.string().length(3).optional(),
+  method: z.enum(TOPUP_METHODS),
+  /** What it bought: the period's `bundle` or an `addon` (more data or minutes before the period ends). */
+  purpose: z.enum(['bundle', 'addon']),
+});
+
 export const TICKET_CATEGORIES = ['billing', 'network', 'service', 'device', 'sales', 'other'] as const;
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 
@@ -232,6 +248,7 @@ export const customerEventSchema = ev('customer', customerData);
 export const usageEventSchema = ev('usage', usageData);
 export const billEventSchema = ev('bill', billData);
 export const paymentEventSchema = ev('payment', paymentData);
+export const topupEventSchema = ev('topup', topupData);
 export const ticketEventSchema = ev('ticket', ticketData);
 export const networkImpactEventSchema = ev('network_impact', networkImpactData);
 export const interactionEventSchema = ev('interaction', interactionData);
@@ -245,6 +262,7 @@ export const twinEventSchema = z.discriminatedUnion('kind', [
   usageEventSchema,
   billEventSchema,
   paymentEventSchema,
+  topupEventSchema,
   ticketEventSchema,
   networkImpactEventSchema,
   interactionEventSchema,

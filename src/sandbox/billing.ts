@@ -18,7 +18,8 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
- * Issues the bills of every active customer whose billing day is today: plan (with discount),
+ * Issues the bills of every active postpaid customer whose billing day is today (prepaid ones
+ * top up instead, `emitTopups`): plan (with discount),
  * overage, roaming, credits; then decides, from the hidden financial strain, whether and when
  * the bill is paid, and whether it shocks the customer into a complaint. Also updates the
  * overage history, usage growth and upsell/downsell intentions that hang off the bill.
@@ -59,11 +60,15 @@ export function runBills(w: WorldState, d: number): void {
       }
     }
     const amount = round2(subtotal);
-    const billId = 'B' + pop.customerIds[c].slice(1) + '-' + ++i.billCount[c];
-    w.out.event(w.ev(c, time, 'bill', { billId, periodStart: w.dateOf(i.lastBillDay[c]), periodEnd: w.dateOf(d - 1), amount, currency: cfg.currency, lines }));
-    schedulePayment(w, c, d, billId, amount);
-    if (overage >= cfg.complaints.billShock.overageThreshold && rng.chance(cfg.complaints.billShock.probability)) {
-      w.agenda.add(d + 1 + rng.int(3), 32400 + rng.int(36000), AGENDA.TICKET_OPEN, c, 1, 1, '', 'billing');
+    if (u.prepaid[c]) {
+      emitTopups(w, c, time, amount, round2(overage + (u.cycleRoamingDays[c] > 0 ? u.cycleRoamingDays[c] * ROAMING_DAY_PRICE : 0)));
+    } else {
+      const billId = 'B' + pop.customerIds[c].slice(1) + '-' + ++i.billCount[c];
+      w.out.event(w.ev(c, time, 'bill', { billId, periodStart: w.dateOf(i.lastBillDay[c]), periodEnd: w.dateOf(d - 1), amount, currency: cfg.currency, lines }));
+      schedulePayment(w, c, d, billId, amount);
+      if (overage >= cfg.complaints.billShock.overageThreshold && rng.chance(cfg.complaints.billShock.probability)) {
+        w.agenda.add(d + 1 + rng.int(3), 32400 + rng.int(36000), AGENDA.TICKET_OPEN, c, 1, 1, '', 'billing');
+      }
     }
     u.overageBits[c] = ((u.overageBits[c] << 1) | (overage > 0 ? 1 : 0)) & 7;
     maybeChangePlan(w, c, d);
@@ -77,6 +82,24 @@ export function runBills(w: WorldState, d: number): void {
   }
 }
 
+/** How each prepaid customer tops up, by habit (a hash of the slot, so no draw of the world moves). */
+const TOPUP_HABITS = ['voucher', 'card', 'app', 'auto'] as const;
+
+/**
+ * A prepaid customer's period close, instead of a bill: the add-ons bought for what the bundle
+ * did not cover (`extras`: usage beyond it at the plan's overage prices, roaming days), then the
+ * next period's bundle (the rest of `amount`: price less discount and credit), each a `topup`.
+ * Nothing is owed, so nothing is late and no bill shocks.
+ */
+function emitTopups(w: WorldState, c: number, time: string, amount: number, extras: number): void {
+  const { pop, cfg } = w;
+  const method = TOPUP_HABITS[(Math.imul(c + 1, 0x9e3779b1) >>> 0) % TOPUP_HABITS.length];
+  const base = 'T' + pop.customerIds[c].slice(1) + '-';
+  const bundle = round2(amount - extras);
+  if (extras > 0) w.out.event(w.ev(c, time, 'topup', { topupId: base + ++pop.i.billCount[c], amount: extras, currency: cfg.currency, method: method === 'auto' ? 'app' : method, purpose: 'addon' }));
+  if (bundle > 0) w.out.event(w.ev(c, time, 'topup', { topupId: base + ++pop.i.billCount[c], amount: bundle, currency: cfg.currency, method, purpose: 'bundle' }));
+}
+
 function schedulePayment(w: WorldState, c: number, d: number, billId: string, amount: number): void {
   if (amount <= 0) return;
   const { cfg, rng, pop } = w;
@@ -85,9 +108,7 @@ function schedulePayment(w: WorldState, c: number, d: number, billId: string, am
   const dueDay = d + p.dueAfterDays;
   const dueDate = w.dateOf(dueDay);
   const at = PAY_SEC + rng.int(28800);
-  if (pop.u.prepaid[c]) {
-    w.agenda.add(d, BILL_SEC + 60, AGENDA.PAY_PAID, c, amount, 0, billId, dueDate);
-  } else if (rng.chance(sigmoid(p.failed.intercept + p.failed.strain * strain))) {
+  if (rng.chance(sigmoid(p.failed.intercept + p.failed.strain * strain))) {
     w.agenda.add(dueDay, at, AGENDA.PAY_FAILED, c, amount, 0, billId, dueDate);
     w.agenda.add(dueDay + Math.max(1, Math.round(rng.lognormal(p.lateDays.median, p.lateDays.sigma))), at, AGENDA.PAY_PAID, c, amount, 0, billId, dueDate);
   } else if (rng.chance(sigmoid(p.late.intercept + p.late.strain * strain))) {

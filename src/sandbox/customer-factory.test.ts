@@ -44,8 +44,8 @@ describe('customers the world draws', () => {
       const plan = cfg.plans.find((p) => p.id === planOf.get(customerId))!;
       const cap = Math.min(cfg.usage.caps.dataMbPerMonth[plan.family], 2 * plan.dataAllowanceMb);
       // The level is capped; daily noise (σ 0.35: mean ×1.06), weekdays (up to ×1.1) and a 31-day
-      // month put the sum up to about a quarter above it.
-      expect(mb).toBeLessThan(cap * 1.35);
+      // month put the sum of the most extreme of thousands of customers up to about 40 % above it.
+      expect(mb).toBeLessThan(cap * 1.5);
       checked++;
     }
     expect(checked).toBeGreaterThan(2500);

@@ -18,7 +18,9 @@ export interface CustomerChoice {
 
 /** Precomputed weights so each draw is a table lookup. */
 export interface CustomerTables {
-  planWeights: number[];
+  /** Plan weights for postpaid and for prepaid customers (the other kind's plans weigh 0). */
+  postpaidPlanWeights: number[];
+  prepaidPlanWeights: number[];
   contractWeights: number[];
   paymentWeights: number[];
   responseWeights: number[];
@@ -27,7 +29,8 @@ export interface CustomerTables {
 /** Builds the draw tables of a world once. */
 export function customerTables(cfg: WorldConfig): CustomerTables {
   return {
-    planWeights: cfg.plans.map((p) => p.share),
+    postpaidPlanWeights: cfg.plans.map((p) => (p.billing === 'postpaid' ? p.share : 0)),
+    prepaidPlanWeights: cfg.plans.map((p) => (p.billing === 'prepaid' ? p.share : 0)),
     contractWeights: cfg.population.contracts.map((c) => c.share),
     paymentWeights: cfg.population.paymentMethods.map((p) => p.share),
     responseWeights: RESPONSE_TYPES.map((t) => cfg.offers.responseTypes[t]),
@@ -53,14 +56,16 @@ export function drawCustomer(
 ): void {
   const { f, i, u } = pop;
   const contractIdx = choice.contractIdx ?? rng.weighted(tables.contractWeights);
-  const prepaid = rng.chance(cfg.population.billing.prepaid);
+  const drawnPrepaid = rng.chance(cfg.population.billing.prepaid);
+  // A plan chosen by the caller (an onboarding order) decides the billing kind.
+  const prepaid = choice.planIdx !== undefined ? cfg.plans[choice.planIdx].billing === 'prepaid' : drawnPrepaid;
   u.status[idx] = STATUS_ACTIVE;
   u.business[idx] = (choice.business ?? rng.chance(cfg.population.segments.business)) ? 1 : 0;
   u.prepaid[idx] = prepaid ? 1 : 0;
   // Prepaid customers have no contract and top up with vouchers.
   u.contractIdx[idx] = prepaid ? monthToMonthIdx(cfg) : contractIdx;
   u.paymentIdx[idx] = choice.paymentIdx ?? rng.weighted(tables.paymentWeights);
-  const planIdx = choice.planIdx ?? rng.weighted(tables.planWeights);
+  const planIdx = choice.planIdx ?? rng.weighted(prepaid ? tables.prepaidPlanWeights : tables.postpaidPlanWeights);
   pop.plan[idx] = planIdx;
   u.billDay[idx] = 1 + rng.int(28);
   // One uniform draw here (as a plain weighted draw would take), turned into a type at the end,

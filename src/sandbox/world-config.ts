@@ -63,6 +63,11 @@ const planSchema = z.strictObject({
   voiceAllowanceMin: nonNeg,
   overagePerGb: nonNeg,
   overagePerMin: nonNeg,
+  /**
+   * Who the plan is for: postpaid customers (billed monthly) or prepaid ones, who renew the
+   * bundle with a top-up each period and buy add-ons (at the overage prices) when it runs out.
+   */
+  billing: z.enum(['postpaid', 'prepaid']).default('postpaid'),
 });
 
 const offerSchema = z.strictObject({
@@ -301,6 +306,11 @@ function crossCheck(c: WorldConfig): ConfigIssue[] {
     issues.push({ path: 'population.paymentMethods', expected: 'shares adding up to 1', found: String(sum(c.population.paymentMethods.map((x) => x.share))) });
   }
   if (!(sum(c.plans.map((p) => p.share)) > 0)) issues.push({ path: 'plans', expected: 'at least one plan with a positive share', found: '0' });
+  for (const billing of ['prepaid', 'postpaid'] as const) {
+    if (c.population.billing[billing] > 0 && !(sum(c.plans.filter((p) => p.billing === billing).map((p) => p.share)) > 0)) {
+      issues.push({ path: `population.billing.${billing}`, expected: `a plan with "billing": "${billing}" and a positive share, since ${billing} customers are drawn`, found: String(c.population.billing[billing]) });
+    }
+  }
   if (planIds.size !== c.plans.length) issues.push({ path: 'plans', expected: 'unique plan ids', found: 'a repeated id' });
   c.priceChanges.forEach((pc, i) =>
     pc.planIds.forEach((id, j) => {

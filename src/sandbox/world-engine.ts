@@ -147,7 +147,8 @@ export class WorldEngine implements WorldState {
         segment: pop.u.business[c] ? 'business' : 'consumer',
         billing: pop.u.prepaid[c] ? 'prepaid' : 'postpaid',
         contractMonths: cfg.population.contracts[pop.u.contractIdx[c]].months,
-        paymentMethod: cfg.population.paymentMethods[pop.u.paymentIdx[c]].method,
+        // Prepaid customers pay as they go: with vouchers, whatever method their draw named.
+        paymentMethod: pop.u.prepaid[c] ? 'voucher' : cfg.population.paymentMethods[pop.u.paymentIdx[c]].method,
         since: new Date(pop.f.sinceMs[c]).toISOString(),
         consent: this.consentOf(c),
       }));
@@ -186,7 +187,7 @@ export class WorldEngine implements WorldState {
     const mult = (i.offerUntil[c] >= day ? f.offerMultiplier[c] : 1) * (i.contactUntil[c] >= day ? f.contactMultiplier[c] : 1);
     return {
       contractLogit: cfg.population.contracts[u.contractIdx[c]].churnLogit,
-      paymentLogit: cfg.population.paymentMethods[u.paymentIdx[c]].churnLogit,
+      paymentLogit: u.prepaid[c] ? 0 : cfg.population.paymentMethods[u.paymentIdx[c]].churnLogit,
       tenureMonths: tenureMonths(f.sinceMs[c], this.startMs + day * DAY_MS),
       family: plan.family,
       business: u.business[c] === 1,

@@ -24,6 +24,8 @@ export interface WorldStats {
   /** Mean daily data (MB) and voice (min) per usage record, i.e. per subscription-day. */
   usagePerCustomerDay: { dataMb: number; voiceMin: number; sms: number };
   bills: { count: number; meanAmount: number; withOverage: number };
+  /** Prepaid customers' top-ups (they get no bills): count, mean amount, how many bought add-ons. */
+  topups: { count: number; meanAmount: number; addons: number };
   payments: { paid: number; failed: number; late: number };
   tickets: { opened: number; complaints: number; complaintsPerThousandCustomerMonths: number };
   incidents: { distinct: number; impactsOnCustomers: number };
@@ -48,6 +50,7 @@ export class WorldStatsAccumulator {
   private usage = { n: 0, data: 0, voice: 0, sms: 0 };
   private bills = { count: 0, amount: 0, overage: 0 };
   private payments = { paid: 0, failed: 0, late: 0 };
+  private topups = { count: 0, amount: 0, addons: 0 };
   private tickets = { opened: 0, complaints: 0 };
   private incidents = new Set<string>();
   private impacts = 0;
@@ -80,6 +83,11 @@ export class WorldStatsAccumulator {
         this.bills.count++;
         this.bills.amount += Number(d.amount) || 0;
         if (Array.isArray(d.lines) && d.lines.some((l: { type?: unknown }) => l.type === 'overage')) this.bills.overage++;
+        break;
+      case 'topup':
+        this.topups.count++;
+        this.topups.amount += Number(d.amount) || 0;
+        if (d.purpose === 'addon') this.topups.addons++;
         break;
       case 'payment':
         if (d.status === 'failed') this.payments.failed++;
@@ -150,6 +158,7 @@ export class WorldStatsAccumulator {
       monthlyChurnByMonth: byMonth,
       usagePerCustomerDay: { dataMb: u.n ? u.data / u.n : 0, voiceMin: u.n ? u.voice / u.n : 0, sms: u.n ? u.sms / u.n : 0 },
       bills: { count: this.bills.count, meanAmount: this.bills.count ? this.bills.amount / this.bills.count : 0, withOverage: this.bills.overage },
+      topups: { count: this.topups.count, meanAmount: this.topups.count ? this.topups.amount / this.topups.count : 0, addons: this.topups.addons },
       payments: this.payments,
       tickets: { ...this.tickets, complaintsPerThousandCustomerMonths: customerMonths ? (1000 * this.tickets.complaints) / customerMonths : 0 },
       incidents: { distinct: this.incidents.size, impactsOnCustomers: this.impacts },

@@ -81,6 +81,25 @@ describe('twin engine', () => {
     expect(view.features.tenure_days).toBeGreaterThan(790);
   });
 
+  it('counts a prepaid customer’s top-ups as their monthly spend (ARPU), without bills', () => {
+    const engine = new TwinEngine();
+    const prepaid: TwinEvent = { ...customer(), data: { segment: 'consumer', billing: 'prepaid', contractMonths: 0, paymentMethod: 'voucher', since: '2024-01-01T00:00:00Z' } } as TwinEvent;
+    const topup = (id: string, month: string, amount: number, purpose: 'bundle' | 'addon'): TwinEvent =>
+      ({ id, kind: 'topup', customerId: 'C1', time: `2026-${month}-04T02:00:00Z`, source: 't', v: 1, data: { topupId: id, amount, currency: 'EUR', method: 'voucher', purpose } });
+    const events = [prepaid, topup('t1', '03', 20, 'bundle'), topup('t2', '04', 20, 'bundle'), topup('t3', '04', 6, 'addon'), topup('t4', '05', 20, 'bundle')];
+    for (const e of events) expect(validateEvent(e).ok).toBe(true);
+    for (const e of events) {
+      const time = Date.parse(e.time);
+      expect(engine.check(e, time, engine.gate('C1')).ok).toBe(true);
+      engine.apply(e, time);
+    }
+    const view = engine.view('C1', Date.parse('2026-06-01T00:00:00Z'))!;
+    expect(view.features.is_prepaid).toBe(1);
+    // (20 + 26 + 20) / 3 months
+    expect(view.features.arpu_3m).toBeCloseTo(22, 2);
+    expect(validateEvent(topup('t5', '05', 0, 'bundle')).ok).toBe(false);
+  });
+
   it('saturates usage and bill counters at their limit instead of wrapping around', () => {
     const engine = new TwinEngine();
     const day = T0 + 2 * H;

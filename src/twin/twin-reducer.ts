@@ -147,6 +147,8 @@ export function applyEvent(c: TwinCursor, event: TwinEvent, time: number, names:
       return applyBill(c, event, time);
     case 'payment':
       return applyPayment(c, event, time);
+    case 'topup':
+      return applyTopup(c, event, time);
     case 'ticket':
       return applyTicket(c, event, time);
     case 'network_impact':
@@ -213,6 +215,17 @@ function applyBill(c: TwinCursor, e: EventOf<'bill'>, time: number): void {
     c.f64[lt] = time;
     c.f64[f(c, OFF.lastBillCents)] = cents;
   }
+}
+
+/**
+ * A prepaid customer's top-up counts as what they spent in its month, as a bill does for a
+ * postpaid one: ARPU and value read the same monthly sums for both. No bill, so no last bill.
+ */
+function applyTopup(c: TwinCursor, e: EventOf<'topup'>, time: number): void {
+  const cents = Math.round(e.data.amount * 100);
+  const m = monthIndex(c, monthOf(time));
+  if (m >= 0) addI32(c, OFF.monthBilledCents, m, cents);
+  c.f64[f(c, OFF.billedTotalCents)] += cents;
 }
 
 function applyPayment(c: TwinCursor, e: EventOf<'payment'>, time: number): void {

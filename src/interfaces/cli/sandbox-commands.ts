@@ -142,6 +142,7 @@ function formatStats(s: WorldStats): string {
     `monthly churn     ${pct(s.monthlyChurnRate)} per customer-month (by month: ${s.monthlyChurnByMonth.filter((m) => m.activeAtStart > 0).map((m) => `${m.month} ${pct(m.rate)}${m.partial ? ' partial' : ''}`).join(', ')})`,
     `usage per day     ${s.usagePerCustomerDay.dataMb.toFixed(0)} MB, ${s.usagePerCustomerDay.voiceMin.toFixed(1)} min, ${s.usagePerCustomerDay.sms.toFixed(2)} SMS per subscription`,
     `bills             ${s.bills.count}, mean ${s.bills.meanAmount.toFixed(2)}, ${pct(s.bills.withOverage / Math.max(1, s.bills.count))} with overage`,
+    `top-ups (prepaid) ${s.topups.count}, mean ${s.topups.meanAmount.toFixed(2)}, ${s.topups.addons} add-ons`,
     `payments          ${s.payments.paid} paid (${s.payments.late} late), ${s.payments.failed} failed`,
     `tickets           ${s.tickets.opened} opened, ${s.tickets.complaints} complaints (${s.tickets.complaintsPerThousandCustomerMonths.toFixed(1)} per 1,000 customer-months)`,
     `network incidents ${s.incidents.distinct}, touching customers ${s.incidents.impactsOnCustomers} times`,

@@ -25,6 +25,8 @@ export function describeEvent(kind: string, d: Readonly<Record<string, unknown>>
       return `bill ${str(d.billId)}: ${amount(d.amount)} ${str(d.currency)} for ${str(d.periodStart)} to ${str(d.periodEnd)}`;
     case 'payment':
       return `payment ${str(d.status)}: ${amount(d.amount)} for ${str(d.billId)}`;
+    case 'topup':
+      return `top-up ${amount(d.amount)} ${str(d.currency)} for the ${str(d.purpose) === 'addon' ? 'add-on' : 'bundle'}, by ${str(d.method)}`;
     case 'ticket':
       return `ticket ${str(d.ticketId)} ${str(d.action)}: ${str(d.category)}, ${str(d.severity)}${d.complaint ? ', a complaint' : ''}`;
     case 'network_impact':
