@@ -219,6 +219,11 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', `${alarmApi}/${alarmNo}`)).status).toBe(200);
     expect((await call('GET', `${alarmApi}/999999`)).status).toBe(404);
     expect((await call('PATCH', `${alarmApi}/${alarmNo}`, { state: 'cleared' })).status).toBe(200);
+    // Service operations: the alarm with its treatment, and the suspected incidents.
+    await expect.poll(async () => ((await call('GET', '/service-operations/incidents?limit=5')).body as { items: { externalAlarmId: string | null }[] }).items.map((i) => i.externalAlarmId), { timeout: 10_000 }).toContain('A-1');
+    expect((await call('GET', '/service-operations/incidents?limit=0')).status).toBe(400);
+    expect((await call('GET', '/service-operations/anomalies?state=open')).status).toBe(200);
+    expect((await call('GET', '/service-operations/anomalies?state=maybe')).status).toBe(400);
     expect((await call('PATCH', `${alarmApi}/999999`, { state: 'cleared' })).status).toBe(404);
 
     // Actions under policy, approvals, the audit trail.

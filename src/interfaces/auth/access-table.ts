@@ -83,6 +83,9 @@ export const ROUTE_ACCESS = {
   'GET /tmf-api/alarmManagement/v4/alarm/:id': 'alarms:read',
   'POST /tmf-api/alarmManagement/v4/alarm': 'alarms:write',
   'PATCH /tmf-api/alarmManagement/v4/alarm/:id': 'alarms:write',
+  // Service operations: each alarm's treatment and the suspected incidents (anomaly detection).
+  'GET /service-operations/incidents': 'alarms:read',
+  'GET /service-operations/anomalies': 'alarms:read',
 
   // TM Forum TMF620 Product Catalog: the same catalogue (docs/tmf.md).
   'GET /tmf-api/productCatalogManagement/v4/productOffering': 'catalogue:read',

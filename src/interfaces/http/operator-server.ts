@@ -1,3 +1,4 @@
+import { serviceOperationsRoutes } from './service-operations-routes.js';
 import type { FastifyInstance } from 'fastify';
 import { mcpCapabilities } from '../mcp/mcp-bindings.js';
 import { mcpHttpRoutes } from '../mcp/mcp-http-route.js';
@@ -43,6 +44,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     tmf637Routes(services),
     tmf622Routes(services),
     tmf642Routes(services.alarms),
+    serviceOperationsRoutes(services),
     governanceRoutes(services),
     policyRoutes(services),
     simulationRoutes(services),

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../agents/flows/alarm-inbox.js';
+import { serviceOperationsView, type ServiceOperationsView } from '../../agents/flows/service-operations-view.js';
+import { createCellAnomalyDetector, type CellAnomalyDetector } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import { churnPolicySettings, DEFAULT_CHURN_PREVENTION_POLICY, type ChurnPolicySettings } from '../../agents/flows/churn-prevention-policy.js';
 import { connectorExecutor } from '../../agents/flows/connector-executor.js';
 import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
@@ -55,6 +57,10 @@ export interface OperatorServices {
   readonly records: RecordStore;
   /** The alarms network systems sent in (TMF642), the feed service operations watches. */
   readonly alarms: AlarmInbox;
+  /** Suspected network incidents from the twins' service calls (anomaly detection over every applied event). */
+  readonly anomalies: CellAnomalyDetector;
+  /** Each alarm with its treatment (affected, notified, compensated, times) and the suspicions around it. */
+  readonly serviceOperations: ServiceOperationsView;
   /** The proactive churn prevention's policy (floor, budget, offers, cadence), as the operator edits it. */
   readonly churnPolicy: ChurnPolicySettings;
   /** The action policy in force (modes, caps, approvals, budgets, contact rules), its versions and how to change it. */
@@ -212,6 +218,19 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
 
   const alarms = createAlarmInbox({ store: recordDocuments<ReceivedAlarm>(records, 'alarms'), clock });
   await alarms.load();
+  // Anomaly detection sees every event the twins apply, the sandbox's backfill included (where it
+  // learns the base's usual rate of service calls); its suspicions live in memory.
+  const anomalies = createCellAnomalyDetector(twins.engine.cells);
+  const detachAnomalies = twins.intake.onApplied((batch) => void anomalies.observe(batch));
+  const serviceOperations = serviceOperationsView({
+    alarms,
+    run: async (id) => {
+      const run = await journal.getRun(id);
+      return run ? { status: run.status, steps: (await journal.loadHistory(id)).steps } : null;
+    },
+    suspicions: () => anomalies.suspicions(),
+    cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId),
+  });
 
   const services: OperatorServices = {
     twins,
@@ -226,6 +245,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     workflows,
     records,
     alarms,
+    anomalies,
+    serviceOperations,
     actionPolicy,
     churnPolicy: churnPolicySettings(recordDocuments(records, 'settings'), { ...DEFAULT_CHURN_PREVENTION_POLICY, budget: o.retentionBudget ?? DEFAULT_CHURN_PREVENTION_POLICY.budget }, () => [...decisions.catalogue.byId.keys()]),
     async decideApproval(id, d) {
@@ -284,6 +305,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       clearInterval(scheduler);
       actionPolicy.close();
       detachDecisions();
+      detachAnomalies();
       await outcomes.close();
       flows?.close?.();
       await workflows.stop();

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { StepRecord } from '../../store/workflow-journal.js';
+import type { ReceivedAlarm } from './alarm-inbox.js';
+import { serviceOperationsView } from './service-operations-view.js';
+
+const T = Date.parse('2026-11-10T10:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+const alarm = (id: string, cell: string, raised: number, cleared?: number): ReceivedAlarm => ({
+  id,
+  alarmType: 'qualityOfServiceAlarm',
+  perceivedSeverity: 'major',
+  probableCause: 'performanceDegraded',
+  alarmedObject: { id: cell, '@referredType': 'Cell' },
+  raisedTime: iso(raised),
+  state: cleared === undefined ? 'raised' : 'cleared',
+  ...(cleared === undefined ? {} : { clearedTime: iso(cleared) }),
+  sourceSystemId: 'nms',
+  externalAlarmId: 'X-' + id,
+  reportingTime: iso(raised + 60_000),
+  changedTime: iso(cleared ?? raised),
+});
+const step = (key: string, output: unknown, at: number): StepRecord => ({ key, stepId: key, stepVersion: 1, status: 'succeeded', attempts: 1, output: JSON.stringify(output), error: null, dueAt: null, updatedAt: at });
+const batch = (executed: string[]) => ({ executed, pending: [], refused: 0, failed: 0 });
+
+describe('the service-operations view', () => {
+  it("reads each alarm's treatment from its run's steps, links the anomalies on its cell or site, and totals them", async () => {
+    const runs = new Map([
+      [
+        'alarm-1',
+        {
+          status: 'succeeded',
+          steps: [step('affected-customers', ['C1', 'C2', 'C3'], T + 61_000), step('notice-first-0', batch(['C1', 'C2']), T + 90_000), step('notice-0', batch(['C3']), T + 95_000), step('compensation-0', batch(['C1']), T + 5 * 3_600_000), step('resolution-0', batch(['C1', 'C2', 'C3']), T + 6 * 3_600_000)],
+        },
+      ],
+    ]);
+    const view = serviceOperationsView({
+      alarms: { all: () => [alarm('alarm-1', 'cell-4', T, T + 6 * 3_600_000), alarm('alarm-2', 'cell-9', T + 3_600_000)] },
+      run: async (id) => runs.get(id) ?? null,
+      suspicions: () => [
+        { id: 'anomaly-1', scope: 'Cell', objectId: 'cell-4', siteId: 'site-1', openedMs: T - 20 * 60_000, lastContactMs: T },
+        { id: 'anomaly-2', scope: 'Site', objectId: 'site-3', siteId: 'site-3', openedMs: T + 2 * 3_600_000, lastContactMs: T + 2 * 3_600_000 },
+        { id: 'anomaly-3', scope: 'Cell', objectId: 'cell-20', siteId: 'site-6', openedMs: T, lastContactMs: T },
+      ],
+      cellsOfSite: (site) => (site === 'site-3' ? ['cell-9', 'cell-10', 'cell-11'] : []),
+    });
+    const { summary, items } = await view.incidents();
+    expect(items.map((i) => i.alarmId)).toEqual(['alarm-2', 'alarm-1']);
+    const [open, done] = items;
+    expect(done).toMatchObject({
+      affectedCustomers: ['C1', 'C2', 'C3'],
+      notifiedCustomers: ['C1', 'C2', 'C3'],
+      compensatedCustomers: ['C1'],
+      resolutionNotices: 3,
+      timeToDetectMs: 60_000,
+      timeToFirstNoticeMs: 90_000,
+      timeToRepairMs: 6 * 3_600_000,
+      runStatus: 'succeeded',
+      anomalyIds: ['anomaly-1'],
+      anomalyLeadMs: 20 * 60_000,
+    });
+    // Not acted on yet; the site's suspicion after its raise is linked to the cell's alarm (lead negative).
+    expect(open).toMatchObject({ runStatus: 'none', affectedCustomers: [], timeToFirstNoticeMs: null, timeToRepairMs: null, anomalyIds: ['anomaly-2'], anomalyLeadMs: -3_600_000 });
+    expect(summary).toMatchObject({ incidents: 2, actedOn: 1, affected: 3, notified: 3, compensated: 1, mttrMs: 6 * 3_600_000, anomalies: 3, anomaliesWithoutAlarm: 1 });
+    expect((await view.incidents({ limit: 1 })).items).toHaveLength(1);
+  });
+});

@@ -1,0 +1,162 @@
+import type { StepRecord } from '../../store/workflow-journal.js';
+import type { AlarmInbox, ReceivedAlarm } from './alarm-inbox.js';
+import { AFFECTED_STEP_ID, type BatchOutcome } from './service-operations-flow.js';
+
+/**
+ * What service operations did about each alarm, read from the alarm inbox and each alarm's
+ * service-operations run as journaled so far (a run waiting for the clear is shown as it
+ * stands): whom it found affected, whom it told and when, whom it compensated, how long the
+ * alarm took to reach us and to clear; with the suspected incidents (anomaly detection) on the
+ * same cell or site around it. One read model for the HTTP API and the console.
+ */
+
+/** A suspected incident as the view needs it (`SuspectedIncident` in src/intelligence/anomaly fits). */
+export interface ViewSuspicion {
+  id: string;
+  scope: 'Cell' | 'Site';
+  objectId: string;
+  siteId: string | null;
+  openedMs: number;
+  lastContactMs: number;
+}
+
+/** One alarm and its treatment. */
+export interface IncidentView {
+  alarmId: string;
+  sourceSystemId: string;
+  externalAlarmId: string | null;
+  alarmedObject: ReceivedAlarm['alarmedObject'];
+  perceivedSeverity: ReceivedAlarm['perceivedSeverity'];
+  probableCause: string;
+  state: ReceivedAlarm['state'];
+  raisedTime: string;
+  reportingTime: string;
+  clearedTime: string | null;
+  /** Raise → reaching the operator (ms). */
+  timeToDetectMs: number;
+  /** Raise → the first outage notice accepted (ms); null before any. */
+  timeToFirstNoticeMs: number | null;
+  /** Raise → clear (ms, the repair time this alarm took); null while open. */
+  timeToRepairMs: number | null;
+  /** The run's state: none (not acted on: a warning, or not yet started), running, waiting, succeeded… */
+  runStatus: string;
+  affectedCustomers: string[];
+  notifiedCustomers: string[];
+  compensatedCustomers: string[];
+  resolutionNotices: number;
+  /** Suspected incidents on the alarm's cell or site, opened from a day before its raise until its clear. */
+  anomalyIds: string[];
+  /** The first of them, ms before the raise (positive: anomaly detection was ahead of the alarm). */
+  anomalyLeadMs: number | null;
+}
+
+/** Totals over the listed incidents. */
+export interface IncidentSummary {
+  incidents: number;
+  actedOn: number;
+  affected: number;
+  notified: number;
+  compensated: number;
+  medianTimeToDetectMs: number | null;
+  medianTimeToFirstNoticeMs: number | null;
+  /** Mean raise → clear over cleared alarms (MTTR). */
+  mttrMs: number | null;
+  anomalies: number;
+  /** Suspicions that no alarm followed (or preceded) on their cell or site. */
+  anomaliesWithoutAlarm: number;
+}
+
+/** What the view reads. */
+export interface ServiceOpsViewDeps {
+  alarms: Pick<AlarmInbox, 'all'>;
+  /** A run's status and journaled steps, or null when no run exists for that id. */
+  run(workflowId: string): Promise<{ status: string; steps: readonly StepRecord[] } | null>;
+  suspicions(): readonly ViewSuspicion[];
+  /** The cells of a site, to match a suspicion on a cell to an alarm on its site. */
+  cellsOfSite(siteId: string): string[];
+}
+
+/** How far before an alarm's raise a suspicion on its cell or site still counts as its early sign. */
+const LOOKBACK_MS = 86_400_000;
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const parsed = <T>(s: StepRecord | undefined, fallback: T): T => (s?.output ? (JSON.parse(s.output) as T) : fallback);
+
+/** Whether a suspicion is on the alarm's object: the same cell or site, a cell of the alarmed site, or the site of the alarmed cell. */
+function sameObject(s: ViewSuspicion, a: ReceivedAlarm, cellsOfSite: (siteId: string) => string[]): boolean {
+  const obj = a.alarmedObject;
+  if (s.objectId === obj.id) return true;
+  if (obj['@referredType'] === 'Site') return s.siteId === obj.id || (s.scope === 'Cell' && cellsOfSite(obj.id).includes(s.objectId));
+  return s.scope === 'Site' && cellsOfSite(s.objectId).includes(obj.id);
+}
+
+/** One alarm's view from its run's journaled steps. */
+export function incidentView(a: ReceivedAlarm, run: { status: string; steps: readonly StepRecord[] } | null, suspicions: readonly ViewSuspicion[], cellsOfSite: (siteId: string) => string[]): IncidentView {
+  const raised = Date.parse(a.raisedTime);
+  const steps = run?.steps ?? [];
+  const batches = (prefix: RegExp) => steps.filter((s) => prefix.test(s.key) && s.status === 'succeeded');
+  const notices = batches(/^notice(-first)?-\d+$/);
+  const notified = notices.flatMap((s) => parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed);
+  const firstNotice = notices.filter((s) => parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed.length > 0).map((s) => s.updatedAt);
+  const end = a.clearedTime ? Date.parse(a.clearedTime) : Infinity;
+  const linked = suspicions.filter((s) => s.openedMs >= raised - LOOKBACK_MS && s.openedMs <= end && sameObject(s, a, cellsOfSite)).sort((x, y) => x.openedMs - y.openedMs);
+  return {
+    alarmId: a.id,
+    sourceSystemId: a.sourceSystemId,
+    externalAlarmId: a.externalAlarmId ?? null,
+    alarmedObject: a.alarmedObject,
+    perceivedSeverity: a.perceivedSeverity,
+    probableCause: a.probableCause,
+    state: a.state,
+    raisedTime: a.raisedTime,
+    reportingTime: a.reportingTime,
+    clearedTime: a.clearedTime ?? null,
+    timeToDetectMs: Date.parse(a.reportingTime) - raised,
+    timeToFirstNoticeMs: firstNotice.length ? Math.min(...firstNotice) - raised : null,
+    timeToRepairMs: a.clearedTime ? Date.parse(a.clearedTime) - raised : null,
+    runStatus: run?.status ?? 'none',
+    affectedCustomers: parsed<string[]>(steps.find((s) => s.key === AFFECTED_STEP_ID), []),
+    notifiedCustomers: notified,
+    compensatedCustomers: batches(/^compensation-\d+$/).flatMap((s) => parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed),
+    resolutionNotices: batches(/^resolution-\d+$/).reduce((n, s) => n + parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed.length, 0),
+    anomalyIds: linked.map((s) => s.id),
+    anomalyLeadMs: linked.length ? raised - linked[0].openedMs : null,
+  };
+}
+
+/** The service-operations read model over the inbox, the runs and the suspicions. */
+export function serviceOperationsView(deps: ServiceOpsViewDeps) {
+  return {
+    /** Every alarm with its treatment, newest raise first, and the totals. */
+    async incidents(options: { limit?: number } = {}): Promise<{ summary: IncidentSummary; items: IncidentView[] }> {
+      const suspicions = deps.suspicions();
+      const all = deps.alarms.all().reverse();
+      const items: IncidentView[] = [];
+      for (const a of all) items.push(incidentView(a, await deps.run(a.id), suspicions, deps.cellsOfSite));
+      const linked = new Set(items.flatMap((i) => i.anomalyIds));
+      const repairs = items.flatMap((i) => (i.timeToRepairMs === null ? [] : [i.timeToRepairMs]));
+      const summary: IncidentSummary = {
+        incidents: items.length,
+        actedOn: items.filter((i) => i.runStatus !== 'none').length,
+        affected: items.reduce((n, i) => n + i.affectedCustomers.length, 0),
+        notified: items.reduce((n, i) => n + i.notifiedCustomers.length, 0),
+        compensated: items.reduce((n, i) => n + i.compensatedCustomers.length, 0),
+        medianTimeToDetectMs: median(items.map((i) => i.timeToDetectMs)),
+        medianTimeToFirstNoticeMs: median(items.flatMap((i) => (i.timeToFirstNoticeMs === null ? [] : [i.timeToFirstNoticeMs]))),
+        mttrMs: repairs.length ? Math.round(repairs.reduce((x, y) => x + y, 0) / repairs.length) : null,
+        anomalies: suspicions.length,
+        anomaliesWithoutAlarm: suspicions.filter((s) => !linked.has(s.id)).length,
+      };
+      return { summary, items: options.limit === undefined ? items : items.slice(0, options.limit) };
+    },
+  };
+}
+
+/** The read model's type. */
+export type ServiceOperationsView = ReturnType<typeof serviceOperationsView>;

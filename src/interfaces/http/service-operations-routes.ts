@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import type { OperatorServices } from '../runtime/operator-services.js';
+import { errors, list, pageLimit } from './api-schemas.js';
+import type { RouteModule } from './route-module.js';
+
+const ms = (what: string) => z.number().nullable().describe(`${what} (ms); null when it has not happened`);
+const incident = z.object({
+  alarmId: z.string().describe('The alarm as the inbox numbers it (alarm-N: TMF642 alarm N), also its service-operations run'),
+  sourceSystemId: z.string(),
+  externalAlarmId: z.string().nullable(),
+  alarmedObject: z.object({ id: z.string(), '@referredType': z.enum(['Cell', 'Site']) }),
+  perceivedSeverity: z.string(),
+  probableCause: z.string(),
+  state: z.enum(['raised', 'updated', 'cleared']),
+  raisedTime: z.string(),
+  reportingTime: z.string(),
+  clearedTime: z.string().nullable(),
+  timeToDetectMs: z.number().describe('Raise → the alarm reaching the operator (ms)'),
+  timeToFirstNoticeMs: ms('Raise → the first outage notice accepted'),
+  timeToRepairMs: ms('Raise → clear'),
+  runStatus: z.string().describe('The service-operations run: none (a warning, not acted on), running, waiting (for the clear), succeeded, failed…'),
+  affectedCustomers: list(z.string()).describe('Customers found on the alarmed cells, highest expected harm first'),
+  notifiedCustomers: list(z.string()),
+  compensatedCustomers: list(z.string()),
+  resolutionNotices: z.number().int(),
+  anomalyIds: list(z.string()).describe('Suspected incidents on the same cell or site, from a day before the raise until the clear'),
+  anomalyLeadMs: ms('How long before the raise the first of them was opened (negative: after it)'),
+});
+const summary = z.object({
+  incidents: z.number().int(),
+  actedOn: z.number().int(),
+  affected: z.number().int(),
+  notified: z.number().int(),
+  compensated: z.number().int(),
+  medianTimeToDetectMs: z.number().nullable(),
+  medianTimeToFirstNoticeMs: z.number().nullable(),
+  mttrMs: z.number().nullable().describe('Mean raise → clear over the cleared alarms'),
+  anomalies: z.number().int(),
+  anomaliesWithoutAlarm: z.number().int().describe('Suspected incidents no alarm came with on their cell or site (yet, or ever)'),
+});
+const anomaly = z.object({
+  id: z.string(),
+  scope: z.enum(['Cell', 'Site']),
+  objectId: z.string().describe('The cell or site id'),
+  siteId: z.string().nullable(),
+  openedMs: z.number().describe('When the burst was seen: the time of the contact that made it one (ms, event time)'),
+  lastContactMs: z.number(),
+  state: z.enum(['open', 'closed']),
+  contacts: z.number().int().describe('Service contacts in the window when it opened'),
+  expected: z.number().describe("What the base's usual rate expected there in the window"),
+  pValue: z.number().describe('Chance of that many or more under the usual rate'),
+  customers: list(z.string()).describe('The customers whose contacts it holds, first caller first'),
+  signal: z.literal('service-contact-burst'),
+});
+
+/**
+ * Service operations over HTTP, for network operations and the console: each alarm with whom
+ * it found affected, told and compensated, how fast, and its repair time; and the suspected
+ * incidents anomaly detection raised from the twins' service calls.
+ */
+export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
+  return (app) => {
+    app.get(
+      '/service-operations/incidents',
+      {
+        schema: {
+          summary: 'Network alarms with their treatment (affected, notified and compensated customers, time to detect, to first notice, to repair) and the anomalies around them, newest first; with totals (MTTR)',
+          querystring: z.object({ limit: pageLimit(50) }),
+          response: { 200: z.object({ summary, items: list(incident) }), ...errors(400) },
+        },
+      },
+      async (req) => s.serviceOperations.incidents({ limit: req.query.limit }),
+    );
+    app.get(
+      '/service-operations/anomalies',
+      {
+        schema: {
+          summary: "Suspected network incidents from bursts of the twins' service calls on a cell or site, before or without an alarm, newest first",
+          querystring: z.object({ state: z.enum(['open', 'closed']).optional(), limit: pageLimit(100) }),
+          response: { 200: list(anomaly), ...errors(400) },
+        },
+      },
+      async (req) =>
+        s.anomalies
+          .suspicions()
+          .filter((a) => req.query.state === undefined || a.state === req.query.state)
+          .reverse()
+          .slice(0, req.query.limit),
+    );
+  };
+}
