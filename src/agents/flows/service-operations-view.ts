@@ -1,3 +1,4 @@
+import type { SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { StepRecord } from '../../store/workflow-journal.js';
 import type { AlarmInbox, ReceivedAlarm } from './alarm-inbox.js';
 import { AFFECTED_STEP_ID, type BatchOutcome } from './service-operations-flow.js';
@@ -10,15 +11,8 @@ import { AFFECTED_STEP_ID, type BatchOutcome } from './service-operations-flow.j
  * same cell or site around it. One read model for the HTTP API and the console.
  */
 
-/** A suspected incident as the view needs it (`SuspectedIncident` in src/intelligence/anomaly fits). */
-export interface ViewSuspicion {
-  id: string;
-  scope: 'Cell' | 'Site';
-  objectId: string;
-  siteId: string | null;
-  openedMs: number;
-  lastContactMs: number;
-}
+/** A suspected incident as the view needs it. */
+export type ViewSuspicion = Pick<SuspectedIncident, 'id' | 'scope' | 'objectId' | 'siteId' | 'openedMs' | 'lastContactMs'>;
 
 /** One alarm and its treatment. */
 export interface IncidentView {
