@@ -29,7 +29,7 @@ export interface ProfileView {
   readonly contacts: number;
   /** Expected acceptance per offer kind under the profile, with the range over the classes it could be. */
   readonly acceptance: Readonly<Record<OfferKind, ProfileRange>>;
-  /** Expected share of offers of each kind the customer leaves unanswered, the same way. */
+  /** Expected share of the offers of each kind the customer does not accept that they leave unanswered (rather than decline), the same way. */
   readonly ignore: Readonly<Record<OfferKind, ProfileRange>>;
   /** The population model it was read with: customers with answers, and when it was fitted. */
   readonly model: { readonly customers: number; readonly fittedAt: string };
@@ -85,14 +85,14 @@ export class LiveProfiles {
     const model = this.model!;
     const p = responseProfile(model, profileEvidence(view.features, view.contacts));
     const probs = RESPONSE_CLASSES.map((c) => p.classes[c]);
-    // The range spans the classes the customer plausibly is (probability ≥ 5 %).
+    // The range spans the classes the customer plausibly is (probability ≥ 5 %), and the mean.
     const perKind = (rows: readonly (readonly number[])[]) =>
       Object.fromEntries(
         OFFER_KINDS.map((kind, j) => {
           const rates = rows.map((row) => row[j]);
           const plausible = rates.filter((_, k) => probs[k] >= 0.05);
           const mean = rates.reduce((s, r, k) => s + r * probs[k], 0);
-          return [kind, { mean: round(mean), low: round(Math.min(...plausible)), high: round(Math.max(...plausible)) }];
+          return [kind, { mean: round(mean), low: round(Math.min(mean, ...plausible)), high: round(Math.max(mean, ...plausible)) }];
         }),
       ) as Record<OfferKind, ProfileRange>;
     return {

@@ -64,10 +64,14 @@ export interface ResponsePriors {
   readonly acceptance: readonly number[];
   readonly acceptanceStrength: number;
   /**
-   * Mean share of offers left unanswered per class (RESPONSE_CLASSES order), in the same
-   * pseudo-offers as acceptance; each class's acceptance + ignore must stay below 1.
+   * Mean share of the offers a class does not accept that it leaves unanswered rather than
+   * declines (RESPONSE_CLASSES order), and its strength in pseudo-refusals. Strong, so that a
+   * class's ignoring parts from the others' only on plenty of evidence: a few hundred refusals
+   * split over four classes otherwise let one class take every ignorer and profiles grow sure of
+   * the wrong class.
    */
   readonly ignore: readonly number[];
+  readonly ignoreStrength: number;
   /** Class shares and their strength (pseudo-customers) for the population and for each cell's pooling. */
   readonly shares: readonly number[];
   readonly sharesStrength: number;
@@ -95,7 +99,8 @@ export const DEFAULT_RESPONSE_PRIORS: ResponsePriors = {
   acceptance: [0.25, 0.04, 0.5, 0.08],
   acceptanceStrength: 4,
   // The same for every class: whether a class ignores more is for the data to say.
-  ignore: [0.3, 0.3, 0.3, 0.3],
+  ignore: [0.4, 0.4, 0.4, 0.4],
+  ignoreStrength: 50,
   shares: [0.4, 0.2, 0.2, 0.2],
   sharesStrength: 20,
   cellPooling: 50,
@@ -110,7 +115,7 @@ export interface ResponseModel {
   readonly version: 1;
   /** Acceptance per class and offer kind: [class][kind], posterior means. */
   readonly acceptance: readonly (readonly number[])[];
-  /** Share of offers left unanswered per class and offer kind: [class][kind], posterior means (the rest are declined). */
+  /** Share of the offers not accepted that are left unanswered, per class and offer kind: [class][kind], posterior means (the rest are declined). */
   readonly ignore: readonly (readonly number[])[];
   /** Class shares of the whole base and per pooling cell. */
   readonly shares: readonly number[];
@@ -154,9 +159,9 @@ function logLikelihood(e: ProfileEvidence, acceptance: readonly (readonly number
       const a = e.answers[OFFER_KINDS[j]];
       if (!a || a.presented === 0) continue;
       const pa = acceptance[k][j];
-      const pi = ignore[k][j];
+      const q = ignore[k][j];
       const n = split(a);
-      ll += n.acc * Math.log(pa) + n.dec * Math.log(1 - pa - pi) + n.ign * Math.log(pi) + n.pending * Math.log(1 - pa);
+      ll += n.acc * Math.log(pa) + (n.dec + n.ign + n.pending) * Math.log(1 - pa) + n.dec * Math.log(1 - q) + n.ign * Math.log(q);
     }
     for (const x of e.periods ?? []) {
       if (!(x.expected > 0)) continue;
@@ -191,8 +196,9 @@ function gammaInterval(a: number, b: number): { mean: number; low: number; high:
  */
 export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: ResponsePriors = DEFAULT_RESPONSE_PRIORS, options: { iterations?: number; tolerance?: number } = {}): ResponseModel {
   if (priors.acceptance.length !== K || priors.ignore.length !== K || priors.shares.length !== K) throw new TwinloopError('BAD_INPUT', `priors need ${K} acceptance, ignore and share values, one per class (${RESPONSE_CLASSES.join(', ')})`);
-  const badClass = RESPONSE_CLASSES.findIndex((_, k) => !(priors.acceptance[k] > 0 && priors.ignore[k] > 0 && priors.acceptance[k] + priors.ignore[k] < 1));
-  if (badClass >= 0) throw new TwinloopError('BAD_INPUT', `priors for ${RESPONSE_CLASSES[badClass]}: acceptance and ignore must each be above 0 and sum below 1`);
+  const inside = (x: number) => x > 0 && x < 1;
+  const badClass = RESPONSE_CLASSES.findIndex((_, k) => !(inside(priors.acceptance[k]) && inside(priors.ignore[k])));
+  if (badClass >= 0) throw new TwinloopError('BAD_INPUT', `priors for ${RESPONSE_CLASSES[badClass]}: acceptance and ignore must each be between 0 and 1`);
   const maxIter = options.iterations ?? 200;
   const tol = options.tolerance ?? 1e-6;
   const data = evidence.filter((e) => OFFER_KINDS.some((k) => (e.answers[k]?.presented ?? 0) > 0));
@@ -214,7 +220,8 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     const dogMult = Math.max(1, dogA / dogB);
     // E-step with sufficient statistics for the M-step.
     const accNum = acceptance.map((row, k) => row.map(() => priors.acceptance[k] * priors.acceptanceStrength));
-    const ignNum = ignore.map((row, k) => row.map(() => priors.ignore[k] * priors.acceptanceStrength));
+    const ignNum = ignore.map((row, k) => row.map(() => priors.ignore[k] * priors.ignoreStrength));
+    const ignDen = ignore.map((row) => row.map(() => priors.ignoreStrength));
     const accDen = acceptance.map((row) => row.map(() => priors.acceptanceStrength));
     const total = new Float64Array(K);
     const byCell = new Map<string, Float64Array>();
@@ -240,12 +247,12 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
         for (let j = 0; j < KINDS; j++) {
           const a = e.answers[OFFER_KINDS[j]];
           if (!a || a.presented === 0) continue;
-          // A pending answer is a decline or an ignore in the proportion this class gives them.
+          // A pending answer says nothing of declining or ignoring: only the known ones count there.
           const n = split(a);
-          const pi = ignore[k][j];
           accNum[k][j] += r[k] * n.acc;
-          ignNum[k][j] += r[k] * (n.ign + (n.pending * pi) / (1 - acceptance[k][j]));
           accDen[k][j] += r[k] * a.presented;
+          ignNum[k][j] += r[k] * n.ign;
+          ignDen[k][j] += r[k] * (n.ign + n.dec);
         }
       }
       for (const x of e.periods ?? []) {
@@ -268,7 +275,7 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     ratio = ratioA.map((a, k) => a / ratioB[k]);
     // M-step.
     acceptance = accNum.map((row, k) => row.map((num, j) => Math.min(0.99, Math.max(0.001, num / accDen[k][j]))));
-    ignore = ignNum.map((row, k) => row.map((num, j) => Math.min(0.999 - acceptance[k][j], Math.max(0.001, num / accDen[k][j]))));
+    ignore = ignNum.map((row, k) => row.map((num, j) => Math.min(0.999, Math.max(0.001, num / ignDen[k][j]))));
     const n = data.length;
     shares = RESPONSE_CLASSES.map((_, k) => (priors.shares[k] * priors.sharesStrength + total[k]) / (priors.sharesStrength + n));
     cellShares = {};
@@ -310,7 +317,7 @@ export function responseProfile(model: ResponseModel, e: ProfileEvidence): Respo
   return { classes: classRecord(Array.from(r)), contacts };
 }
 
-/** Share of offers of a kind left unanswered per class, RESPONSE_CLASSES order. */
+/** Share of the offers of a kind not accepted that are left unanswered, per class, RESPONSE_CLASSES order. */
 export function ignoreOf(model: ResponseModel, kind: OfferKind): readonly number[] {
   const j = OFFER_KINDS.indexOf(kind);
   return model.ignore.map((row) => row[j]);
