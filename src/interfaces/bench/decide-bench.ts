@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../../domain/clock.js';
-import { TwinloopError } from '../../domain/errors.js';
 import { CHANNELS } from '../../domain/events.js';
 import { seededRandom } from '../../domain/seeded-random.js';
 import type { CustomerScores } from '../../decisioning/arbitration.js';
@@ -22,11 +21,13 @@ import { inTempDir, submitInBatches } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
 import { consume, ratio, sampleStats, timeEach } from './bench-stats.js';
 import { baselineDecisions, benchDecisions, type DecisionBenchResult } from './funnel-bench.js';
-import { runLoadInWorker } from './http-load.js';
-import type { LoadRequest, LoadResult } from './http-load-client.js';
+import { bestTurn, loadInTurns } from './http-load.js';
+import type { LoadResult } from './http-load-client.js';
 
 /** The issue's target: decisions over HTTP at no less than half the rate of a bare route. */
 const HTTP_RATIO_TARGET = 0.5;
+/** Turns per route of the HTTP comparison, alternating, each `seconds / HTTP_TURNS` long. */
+const HTTP_TURNS = 3;
 /** The issue's catalogue size. */
 const OFFERS = 50;
 /** Decisions run untimed first, so the JIT has compiled what is timed. */
@@ -94,14 +95,12 @@ async function loadHttp(app: FastifyInstance, ids: readonly string[], o: DecideB
     path: '/decisions',
     body: JSON.stringify({ customerId: ids[Math.floor(random() * ids.length)], channel: CHANNELS[i % CHANNELS.length], reason: i % 5 === 0 ? 'cancel_request' : undefined }),
   }));
-  const load = (requests: LoadRequest[], seconds: number) => runLoadInWorker({ base: url.href, clients: o.clients, seconds, requests });
-  // Connections and the JIT warm up first; the warm-up's figures are not reported.
-  const warm = await load(bareRequests, 0.5);
-  if (warm.errors > 0) throw new TwinloopError('INTERNAL', `bench decide: GET /bench/bare failed ${warm.errors} times during the warm-up; is the loopback interface up?`);
-  await load(decideRequests.slice(0, 64), 0.5);
-  o.log(`HTTP: ${o.clients} keep-alive clients on a worker thread, ${o.seconds} s per route…`);
-  const bare = await load(bareRequests, o.seconds);
-  const decided = await load(decideRequests, o.seconds);
+  o.log(`HTTP: ${o.clients} keep-alive clients on a worker thread, ${o.seconds} s per route in ${HTTP_TURNS} alternating turns, the best kept…`);
+  // In alternating turns after a warm-up of each (loadInTurns): one route after the other let
+  // the machine's drifting load decide the ratio (0.69 one run, 0.35 another, on the same code).
+  const [bareRuns, decideRuns] = await loadInTurns({ bench: 'decide', clients: o.clients, turns: HTTP_TURNS, seconds: o.seconds / HTTP_TURNS, sides: [{ base: url.href, requests: bareRequests }, { base: url.href, requests: decideRequests }] });
+  const bare = bestTurn(bareRuns);
+  const decided = bestTurn(decideRuns);
   const share = ratio(decided.perSecond, bare.perSecond);
   return { clients: o.clients, decisions: decided, bare, ratio: share, target: HTTP_RATIO_TARGET, met: share >= HTTP_RATIO_TARGET && decided.errors === 0 };
 }
@@ -206,7 +205,7 @@ export const decideBench = defineBench({
     { flags: '--decisions <n>', description: 'decisions timed in process', parse: intOption('--decisions', 100), default: 50_000 },
     { flags: '--customers <n>', description: 'synthetic customers behind the server', parse: intOption('--customers', 10), default: 10_000 },
     { flags: '--clients <n>', description: 'concurrent keep-alive HTTP clients', parse: intOption('--clients', 1), default: 16 },
-    { flags: '--seconds <s>', description: 'seconds of load per route', parse: loadSeconds, default: 5 },
+    { flags: '--seconds <s>', description: 'seconds of load per route (in 3 alternating turns, the best kept)', parse: loadSeconds, default: 5 },
     { flags: '--assist-customers <n>', description: 'customers of the assist-card bench', parse: intOption('--assist-customers', 1), default: 2_000 },
     { flags: '--assist-calls <n>', description: 'calls of the assist-card bench (0: skip it)', parse: intOption('--assist-calls', 0), default: 200 },
     { flags: '--assist-scores', description: 'train a churn model so the card carries scores (slower)' },

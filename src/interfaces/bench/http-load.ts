@@ -2,6 +2,13 @@ import { Worker } from 'node:worker_threads';
 import { TwinloopError } from '../../domain/errors.js';
 import type { LoadRequest, LoadResult, LoadWorkerInput } from './http-load-client.js';
 
+/** The turn with the highest rate of one side of `loadInTurns` (a shared machine's load only ever slows a turn down). */
+export function bestTurn(runs: readonly LoadResult[]): LoadResult {
+  const best = runs.reduce<LoadResult | undefined>((a, b) => (a && a.perSecond >= b.perSecond ? a : b), undefined);
+  if (!best) throw new TwinloopError('INTERNAL', 'no turn of the HTTP load ran');
+  return best;
+}
+
 /**
  * `runLoad` on a worker thread, so that the clients do not share the server's event loop (on a
  * small machine they would otherwise take half its time and flatten the figures being compared).

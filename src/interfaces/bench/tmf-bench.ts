@@ -16,7 +16,7 @@ import { inTempDir, submitInBatches } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
 import { ratio } from './bench-stats.js';
 import { loadSeconds } from './decide-bench.js';
-import { loadInTurns } from './http-load.js';
+import { bestTurn, loadInTurns } from './http-load.js';
 import type { LoadRequest, LoadResult } from './http-load-client.js';
 
 /** The issue's target: a TMF629 customer read at no less than 70 % of the rate of the twin read it is made from. */
@@ -81,10 +81,8 @@ export async function runTmfBench(o: TmfBenchOptions): Promise<TmfBenchResult> {
         o.log(`HTTP: ${o.clients} keep-alive clients on a worker thread, ${o.seconds} s per route…`);
         // The best of each route's turns is kept: the machine is shared and its load drifts.
         const [twinRuns, tmfRuns] = await loadInTurns({ bench: 'tmf', clients: o.clients, turns: ROUNDS, seconds: o.seconds / ROUNDS, sides: [{ base: url.href, requests: twinRequests }, { base: url.href, requests: tmfRequests }] });
-        const best = (runs: readonly LoadResult[]) => runs.reduce<LoadResult | undefined>((a, b) => (a && a.perSecond >= b.perSecond ? a : b), undefined);
-        const twin = best(twinRuns);
-        const tmfCustomer = best(tmfRuns);
-        if (!twin || !tmfCustomer) throw new TwinloopError('INTERNAL', 'bench tmf: no round ran');
+        const twin = bestTurn(twinRuns);
+        const tmfCustomer = bestTurn(tmfRuns);
         const share = ratio(tmfCustomer.perSecond, twin.perSecond);
         const model = intelligence.live()?.model.id ?? null;
         return { customers: twins.engine.size, clients: o.clients, model, tmfCustomer, twin, bytes, ratio: share, target: RATIO_TARGET, met: share >= RATIO_TARGET && tmfCustomer.errors === 0 };
