@@ -3,10 +3,10 @@
  * a seed, backfill it or run it live into the ordinary intake, and reach its back ends and clock.
  * The ground truth lives in `./oracle/` and is not re-exported here on purpose.
  */
-export { createSandboxWorld, type SandboxWorld, type SandboxWorldOptions, type ProgressFn } from './sandbox-world.js';
+export { createSandboxWorld, type SandboxWorld, type SandboxWorldOptions, type ProgressFn, type RestoredWorld } from './sandbox-world.js';
+export { memoryJournalStore, type SandboxJournalEntry, type SandboxJournalStore } from './sandbox-journal.js';
 export type { LiveOptions, LiveRun } from './live-run.js';
-export type { DeliveryTally } from './sink-delivery.js';
-export { INTAKE_DELIVERY_WINDOW } from './sink-delivery.js';
+export { deliver, emptyTally, INTAKE_DELIVERY_WINDOW, type DeliveryTally } from './sink-delivery.js';
 export type { SandboxBackends } from './backends/index.js';
 export type { Applicant } from './applicant-pool.js';
 export { ArrayOutput, NdjsonOutput, usageEvent, type EventOutput } from './event-output.js';

@@ -4,6 +4,7 @@ import type { TwinEvent } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import { ApplicantPool, type Applicant } from './applicant-pool.js';
 import { createSandboxBackends, type SandboxBackends } from './backends/index.js';
+import { SandboxJournal, type SandboxJournalEntry, type SandboxJournalStore } from './sandbox-journal.js';
 import { ArrayOutput, NdjsonOutput, type EventOutput } from './event-output.js';
 import { NdjsonFileWriter } from './ndjson-file-writer.js';
 import { startLiveRun, type LiveOptions, type LiveRun } from './live-run.js';
@@ -21,6 +22,21 @@ export type ProgressFn = (daysDone: number, daysTotal: number, events: number) =
 export interface SandboxWorldOptions {
   /** Multiplies back-end latencies; 0 answers at once (tests). Default 1. */
   latencyScale?: number;
+  /**
+   * Where the back ends' acts and the applicants drawn are journaled (durably, before they are
+   * answered), so that `restore` continues the same world after a restart. None: nothing is kept.
+   */
+  journal?: SandboxJournalStore;
+}
+
+/** What `restore` rebuilt. */
+export interface RestoredWorld {
+  /** The world's next day to generate. */
+  day: number;
+  /** Journal entries replayed. */
+  replayed: number;
+  /** Events of the days from `keepFrom` on (and of the acts replayed then), to deliver again: the intake answers those it has as duplicates. */
+  events: TwinEvent[];
 }
 
 /** A running sandbox operator. */
@@ -31,8 +47,21 @@ export interface SandboxWorld {
   readonly clock: Clock;
   /** The world's BSS back ends; their effects flow back into the world's events. */
   readonly backends: SandboxBackends;
-  /** Draws the next onboarding applicant (what the applicant presents; the truth stays hidden). */
+  /**
+   * Draws the next onboarding applicant (what the applicant presents; the truth stays hidden).
+   * UNAVAILABLE while `restore` runs. The draw is journaled: await `journalFlushed` before
+   * handing the applicant out of the process.
+   */
   nextApplicant(): Applicant;
+  /** Resolves once every act journaled so far is durable. */
+  journalFlushed(): Promise<void>;
+  /**
+   * Rebuilds a world that ran before (same config and seed): generates its days silently up to
+   * `days` (or further, to the last journaled act) and replays every journaled act at its place, so
+   * applicants, orders, lines and plan changes are those the world had. Back ends wait for it to
+   * finish. Call once, before any backfill or live run.
+   */
+  restore(options: { days: number; keepFrom: number }): Promise<RestoredWorld>;
   /**
    * Generates `months` (or `days`) of history through the ordinary intake (`sink`), day by day,
    * in time order. `onProgress` is called after each day is delivered. A sink that throws (other
@@ -72,8 +101,32 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
     engine.immediate = idle;
   };
   const pool = new ApplicantPool(config, seed);
-  const backends = createSandboxBackends(engine, pool, { latencyScale });
+  const journal = new SandboxJournal(options.journal ?? null, () => ({ day: engine.day, at: engine.clock.now() }));
+  const { backends, provisioning } = createSandboxBackends(engine, pool, { latencyScale }, journal);
   let live: LiveRun | undefined;
+  let restoring = false;
+  // A journaled world's back ends wait for its restore (or its first run, when there is nothing to restore).
+  let releaseBackends = options.journal ? journal.holdBackends() : () => {};
+  const openBackends = () => {
+    releaseBackends();
+    releaseBackends = () => {};
+  };
+
+  /** Carries one journaled act out again, synchronously, at the world's current place. */
+  const replay = (e: SandboxJournalEntry) => {
+    engine.clock.set(Math.max(engine.clock.now(), e.at));
+    if (e.backend === 'applicants') pool.next();
+    else if (e.backend === 'provisioning' && e.method === 'complete') provisioning.replayCompletion((e.request as { provisioningId: string }).provisioningId);
+    else {
+      const connector = (backends as unknown as Record<string, Record<string, (req: unknown) => Promise<unknown>> | undefined>)[e.backend];
+      const method = connector?.[e.method];
+      if (typeof method !== 'function') throw new TwinloopError('INTERNAL', `sandbox journal entry ${e.seq} names ${e.backend}.${e.method}, which this world's back ends do not have`);
+      journal.replaying = e;
+      // The back end takes the entry and acts before its first await: the world changes now.
+      method.call(connector, e.request).catch(() => undefined);
+      if (journal.replaying) throw new TwinloopError('INTERNAL', `sandbox journal entry ${e.seq} (${e.backend}.${e.method}) was not replayed`);
+    }
+  };
 
   const daysFor = (o: { months?: number; days?: number }): number => {
     if (o.days !== undefined) return o.days;
@@ -95,10 +148,53 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
     seed,
     clock: engine.clock,
     backends,
-    nextApplicant: () => pool.next(),
+    nextApplicant: () => {
+      if (restoring) throw new TwinloopError('UNAVAILABLE', 'the sandbox is rebuilding its world after a restart; ask again in a moment');
+      const applicant = pool.next();
+      journal.record({ backend: 'applicants', method: 'next', request: null, ran: true, result: null }).catch(() => undefined);
+      return applicant;
+    },
+    journalFlushed: () => journal.flushed(),
+    async restore(o) {
+      assertIdle();
+      restoring = true;
+      journal.inReplay = true;
+      try {
+        const entries = options.journal ? await options.journal.load() : [];
+        const last = entries.length ? entries[entries.length - 1] : undefined;
+        const through = Math.max(o.days, last?.day ?? 0);
+        const kept = new ArrayOutput();
+        const noop: EventOutput = { usage() {}, event() {} };
+        let next = 0;
+        const replayUpTo = (day: number) => {
+          for (; next < entries.length && entries[next].day <= day; next++) replay(entries[next]);
+        };
+        unholdIncidents();
+        for (const e of idle.drain()) kept.event(e);
+        while (engine.day < through) {
+          const out = engine.day >= o.keepFrom ? kept : noop;
+          engine.out = out;
+          engine.immediate = out;
+          replayUpTo(engine.day);
+          engine.stepDay();
+        }
+        engine.out = kept;
+        engine.immediate = kept;
+        replayUpTo(Infinity);
+        journal.resumeAfter(last?.seq ?? 0);
+        return { day: engine.day, replayed: entries.length, events: kept.drain() };
+      } finally {
+        toIdle();
+        journal.inReplay = false;
+        restoring = false;
+        openBackends();
+        provisioning.resumePending();
+      }
+    },
     takePendingEvents: () => idle.drain(),
     generate(output, o) {
       assertIdle();
+      openBackends();
       const days = daysFor(o);
       unholdIncidents();
       // Every event takes one id from the counter, so the counter's advance is the event count.
@@ -120,6 +216,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
     },
     async backfill(o) {
       assertIdle();
+      openBackends();
       const days = daysFor(o);
       const batchSize = o.batchSize ?? 5000;
       unholdIncidents();
@@ -165,6 +262,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
     },
     startLive(o) {
       assertIdle();
+      openBackends();
       live = startLiveRun(engine, o, idle.drain(), toIdle);
       return live;
     },

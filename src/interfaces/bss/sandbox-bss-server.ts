@@ -95,7 +95,12 @@ export function createSandboxBssServer(o: SandboxBssServerOptions): FastifyInsta
   app.get(BSS_PATHS.plans, async () => o.world.config.plans.map((p) => ({ id: p.id, name: p.name, monthlyPrice: p.monthlyPrice, dataAllowanceMb: p.dataAllowanceMb, voiceAllowanceMin: p.voiceAllowanceMin })));
   app.get(BSS_PATHS.clock, async () => ({ now: new Date(o.world.clock.now()).toISOString(), speed: o.speed(), ...(o.liveSpeed ? { liveSpeed: o.liveSpeed } : {}) }));
   app.get(BSS_PATHS.stats, async () => b.stats());
-  app.post(BSS_PATHS.applicants, async (_req, reply) => reply.status(201).send(o.world.nextApplicant()));
+  app.post(BSS_PATHS.applicants, async (_req, reply) => {
+    const applicant = o.world.nextApplicant();
+    // The draw is kept before the applicant leaves the process: a restart never draws them again.
+    await o.world.journalFlushed();
+    return reply.status(201).send(applicant);
+  });
 
   // TMF622 Product Ordering
   app.post(

@@ -21,7 +21,12 @@ export function sandboxRoutes(world: SandboxWorld): RouteModule {
     app.post(
       '/sandbox/applicants',
       { schema: { summary: 'The sandbox operator: draws the next applicant for a line, to onboard with POST /workflows/onboarding/start {"applicant": …}', response: { 201: applicant } } },
-      async (_req, reply) => reply.status(201).send(world.nextApplicant()),
+      async (_req, reply) => {
+        const applicant = world.nextApplicant();
+        // The draw is kept before the applicant leaves the process: a restart never draws them again.
+        await world.journalFlushed();
+        return reply.status(201).send(applicant);
+      },
     );
   };
 }

@@ -261,12 +261,13 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
 
   if (backends) workflows.register(onboardingWorkflow({ identity: backends.identityVerification, credit: backends.creditBureau, orders: backends.orderManagement, provisioning: backends.provisioning, notifications: backends.notifications, plans: o.bss!.plans }) as AnyWorkflowDefinition);
   for (const def of flows?.definitions ?? []) workflows.register(def);
-  // An approval decided just before the last stop wakes its workflow now rather than at its timeout.
-  const woken = await wakeDecidedApprovals({ journal, guarded, engine: workflows }).catch((err: Error) => {
-    o.log(`approvals: could not wake the workflows of approvals decided before the restart: ${err.message}`);
-    return 0;
-  });
-  if (woken > 0) o.log(`approvals: woke ${woken} workflow(s) whose approval was decided before the restart`);
+  // An approval decided just before the last stop wakes its workflow now rather than at its
+  // timeout. Not awaited: carrying an approved action out waits for the back ends, and the
+  // sandbox's open only once its world is restored, after the services are up.
+  void wakeDecidedApprovals({ journal, guarded, engine: workflows }).then(
+    (woken) => woken > 0 && o.log(`approvals: woke ${woken} workflow(s) whose approval was decided before the restart`),
+    (err: Error) => o.log(`approvals: could not wake the workflows of approvals decided before the restart: ${err.message}`),
+  );
   workflows.run().catch((err: Error) => o.log(`workflows: the engine stopped: ${err.message}`));
 
   // The proactive churn-prevention scan of each period is scheduled as soon as a model serves.

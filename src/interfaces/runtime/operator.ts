@@ -5,6 +5,7 @@ import { NatsEventBus, type NatsEventBusOptions } from '../../bus/nats-event-bus
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
 import type { SandboxWorld, WorldConfig } from '../../sandbox/index.js';
 import type { StoreOptions } from '../../store/store-options.js';
+import type { RecordStore } from '../../store/record-store.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { startBusIntake, type BusIntakeHandle } from '../../twin/bus-intake.js';
 import type { TwinService } from '../../twin/twin-service.js';
@@ -124,7 +125,10 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const startedAt = Date.now();
   const warn = o.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   const stateDir = o.store.kind === 'sqlite' ? o.store.dataDir : undefined;
-  const plan = o.sandbox && planSandbox({ config: o.sandbox.config, worldName: o.sandbox.worldName, seed: o.sandbox.seed, months: o.sandbox.months, stateDir });
+  // The sandbox journals its back ends' acts in the record store, which opens with the services below.
+  let recordsOpen: (records: RecordStore) => void = () => {};
+  const records = new Promise<RecordStore>((resolve) => (recordsOpen = resolve));
+  const plan = o.sandbox && planSandbox({ config: o.sandbox.config, worldName: o.sandbox.worldName, seed: o.sandbox.seed, months: o.sandbox.months, stateDir, records });
   if (o.sandbox && o.connectors) throw new TwinloopError('BAD_INPUT', 'the in-process sandbox and --connectors http are two BSSs; run one (add --no-sandbox to use the one over HTTP)');
   const world = plan?.world;
   const bss: Bss | undefined = world ? sandboxBss(world, o.sandbox!.speed) : o.connectors && (await openHttpBss({ url: o.connectors.url, token: o.connectors.token, log: o.log }));
@@ -148,6 +152,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     log: o.log,
   });
   const { services } = running;
+  recordsOpen(services.records);
   const auth = await openAuthenticator(services.records, o.auth ?? { mode: 'enforced' });
   const firstAdminKey = await ensureAdminKey(auth.keys, stateDir);
   const assist = startAssist(twins, {

@@ -3,11 +3,15 @@ import { join } from 'node:path';
 import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
-import { createSandboxWorld, INTAKE_DELIVERY_WINDOW, loadWorldDocument, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
+import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
+import type { RecordStore } from '../../store/record-store.js';
+import { recordJournalStore } from './sandbox-journal-store.js';
 import { DAY_MS } from '../../domain/time.js';
 
 /** How often the position is saved while the history is backfilled. */
 const SAVE_EVERY_MS = 5_000;
+/** Events per submission when a restore delivers its days again (the backfill's batch). */
+const RESTORE_BATCH = 5_000;
 
 /** What `twinloop start` remembers of the sandbox between runs, beside the embedded store. */
 export interface SandboxState {
@@ -36,7 +40,16 @@ export interface SandboxPlan {
  * world, seed and size, else a new one whose history ends today (so that its twins read as
  * current as of now; the world's configured start date is moved to `months` before today).
  */
-export function planSandbox(o: { config: WorldConfig; worldName: string; seed: number; months: number; stateDir?: string; now?: number }): SandboxPlan {
+export function planSandbox(o: {
+  config: WorldConfig;
+  worldName: string;
+  seed: number;
+  months: number;
+  stateDir?: string;
+  now?: number;
+  /** Where the world's acts are journaled (the record store, once open): a restart then continues the same world. */
+  records?: Promise<RecordStore>;
+}): SandboxPlan {
   const customers = o.config.population.customers;
   const previous = readState(o.stateDir);
   const same = previous && previous.world === o.worldName && previous.seed === o.seed && previous.customers === customers;
@@ -46,7 +59,8 @@ export function planSandbox(o: { config: WorldConfig; worldName: string; seed: n
     ? previous
     : { world: o.worldName, seed: o.seed, customers, start: new Date(today - backfillDays * DAY_MS).toISOString().slice(0, 10), backfillDays, days: 0, backfilled: false };
   const config = loadWorldDocument({ ...o.config, start: state.start });
-  return { world: createSandboxWorld(config, o.seed), state, resuming: Boolean(same && state.days > 0) };
+  const journal = o.records && recordJournalStore(o.records, { name: state.world, seed: state.seed, customers, start: state.start });
+  return { world: createSandboxWorld(config, o.seed, journal ? { journal } : {}), state, resuming: Boolean(same && state.days > 0) };
 }
 
 /**
@@ -133,8 +147,14 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     // The catch-up below runs synchronously: let the caller finish starting (the edges listen) first.
     await new Promise((resolve) => setImmediate(resolve));
     const customers = world.config.population.customers;
-    const skip = Math.max(0, state.days - 1);
-    if (skip > 0) world.generate({ usage() {}, event() {} }, { days: skip });
+    // The world is rebuilt from its seed up to where it was, with what its back ends did replayed
+    // at the same places (the journal); the last day is delivered again (duplicates, but for what
+    // the intake had not taken yet), and so are the days of acts after the last saved position.
+    const restored = await world.restore({ days: Math.max(0, state.days - 1), keepFrom: Math.max(0, state.days - 1) });
+    if (restored.replayed > 0) o.log(`sandbox: ${restored.replayed} acts of the back ends replayed (applicants, orders, activations, plan changes…)`);
+    if (restored.events.length) await deliver(sink, restored.events, RESTORE_BATCH, emptyTally());
+    const skip = restored.day;
+    state.days = Math.max(state.days, skip);
     if (!state.backfilled) {
       const remaining = state.backfillDays - skip;
       o.log(

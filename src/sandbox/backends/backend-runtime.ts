@@ -1,5 +1,6 @@
 import type { ConnectorResult } from '../../domain/connectors/connector-result.js';
 import { Prng } from '../prng.js';
+import type { SandboxJournal } from '../sandbox-journal.js';
 import type { BackendConfig } from '../world-config.js';
 
 /** How a sandbox back end waits: real timers by default, scaled (0 = answer at once). */
@@ -28,12 +29,27 @@ export class BackendRuntime {
     private readonly cfg: BackendConfig,
     seed: number,
     private readonly timing: BackendTiming,
+    /** Where its acts are journaled, under `connector` (its key among the connectors). */
+    private readonly journal?: { log: SandboxJournal; connector: string },
   ) {
     this.rng = new Prng(seed, 'backend:' + name);
   }
 
-  /** Runs `action` under the back end's latency, failure rates and idempotency. */
-  async call<T>(idempotencyKey: string, action: () => ConnectorResult<T>): Promise<ConnectorResult<T>> {
+  /**
+   * Runs `action` under the back end's latency, failure rates and idempotency. A final answer is
+   * journaled (`op`: the method and request) before it is given. While the journal replays this
+   * call, it answers from the journal at once: the action runs again (synchronously, changing
+   * the world as it did) or the kept refusal is given.
+   */
+  async call<T>(idempotencyKey: string, action: () => ConnectorResult<T>, op: { method: string; request: unknown }): Promise<ConnectorResult<T>> {
+    const replayed = this.journal?.log.take(this.journal.connector, op.method);
+    if (replayed) {
+      const result = (replayed.ran ? action() : replayed.result) as ConnectorResult<T>;
+      if (result.status !== 'transient') this.done.set(idempotencyKey, result);
+      return result;
+    }
+    // A restart's replay rebuilds what the back end knows first: answer after it.
+    await this.journal?.log.ready();
     this.stats.calls++;
     const seen = this.done.get(idempotencyKey);
     if (seen) {
@@ -46,11 +62,18 @@ export class BackendRuntime {
       this.stats.replayed++;
       return running as Promise<ConnectorResult<T>>;
     }
-    const p = this.run(action);
+    const p = (async () => {
+      const { result, ran } = await this.run(action);
+      if (result.status !== 'transient') {
+        this.done.set(idempotencyKey, result);
+        // Durable before the answer: a crash after it cannot make the world forget the act.
+        await this.journal?.log.record({ backend: this.journal.connector, method: op.method, request: op.request, ran, result });
+      }
+      return result;
+    })();
     this.inFlight.set(idempotencyKey, p);
     try {
       const result = await p;
-      if (result.status !== 'transient') this.done.set(idempotencyKey, result);
       this.stats[result.status]++;
       return result;
     } finally {
@@ -60,6 +83,7 @@ export class BackendRuntime {
 
   /** A read: latency and transient failures, but nothing to remember. */
   async read<T>(action: () => ConnectorResult<T>): Promise<ConnectorResult<T>> {
+    await this.journal?.log.ready();
     this.stats.calls++;
     const latency = this.latency();
     if (latency > this.cfg.timeoutMs) {
@@ -71,17 +95,17 @@ export class BackendRuntime {
     return action();
   }
 
-  private async run<T>(action: () => ConnectorResult<T>): Promise<ConnectorResult<T>> {
+  private async run<T>(action: () => ConnectorResult<T>): Promise<{ result: ConnectorResult<T>; ran: boolean }> {
     // Draw everything up front so the outcome does not depend on how calls interleave.
     const latency = this.latency();
     const transientDraw = this.rng.float();
     const rejectDraw = this.rng.float();
     const timedOut = latency > this.cfg.timeoutMs;
     await sleep(timedOut ? this.cfg.timeoutMs * this.timing.latencyScale : latency * this.timing.latencyScale);
-    if (timedOut) return { status: 'transient', reason: 'timeout' };
-    if (transientDraw < this.cfg.transientErrorRate) return { status: 'transient', reason: 'unavailable', retryAfterMs: 500 };
-    if (rejectDraw < this.cfg.permanentRejectionRate) return { status: 'rejected', reason: `${this.name}_refused` };
-    return action();
+    if (timedOut) return { result: { status: 'transient', reason: 'timeout' }, ran: false };
+    if (transientDraw < this.cfg.transientErrorRate) return { result: { status: 'transient', reason: 'unavailable', retryAfterMs: 500 }, ran: false };
+    if (rejectDraw < this.cfg.permanentRejectionRate) return { result: { status: 'rejected', reason: `${this.name}_refused` }, ran: false };
+    return { result: action(), ran: true };
   }
 
   private latency(): number {

@@ -17,13 +17,13 @@ export function sandboxBillingAdjustments(rt: BackendRuntime, w: WorldEngine): B
         const r = applyCredit(w, req.customerId, req.amount);
         if (!r.ok) return rejected('customer_not_active');
         return ok({ adjustmentId: 'ADJ-' + ++n, customerId: req.customerId, kind: 'credit', value: req.amount });
-      }),
+      }, { method: 'credit', request: req }),
     discount: (req) =>
       rt.call(req.idempotencyKey, () => {
         if (!(req.percent > 0 && req.percent <= 100) || !(req.months >= 1)) return rejected('percent must be in (0, 100] and months at least 1');
         const r = applyDiscount(w, req.customerId, req.percent, req.months);
         if (!r.ok) return rejected('customer_not_active');
         return ok({ adjustmentId: 'ADJ-' + ++n, customerId: req.customerId, kind: 'discount', value: req.percent, months: req.months });
-      }),
+      }, { method: 'discount', request: req }),
   };
 }

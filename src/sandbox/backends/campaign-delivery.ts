@@ -23,6 +23,6 @@ export function sandboxCampaignDelivery(rt: BackendRuntime, w: WorldEngine): Cam
           offerId: req.offerId,
           response: r.value.accepted ? 'accepted' : r.value.ignored ? 'no-answer' : 'declined',
         });
-      }),
+      }, { method: 'deliver', request: req }),
   };
 }

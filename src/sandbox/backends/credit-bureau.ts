@@ -17,6 +17,6 @@ export function sandboxCreditBureau(rt: BackendRuntime, pool: ApplicantPool): Cr
         const truth = pool.truth(req.applicantId);
         if (!truth) return rejected('no_credit_file');
         return ok({ reportId: 'CR-' + ++n, applicantId: req.applicantId, score: truth.creditScore, band: creditBand(truth.creditScore) });
-      }),
+      }, { method: 'check', request: req }),
   };
 }

@@ -19,6 +19,6 @@ export function sandboxIdentityVerification(rt: BackendRuntime, pool: ApplicantP
         // Fraud signals are informative but not certain: risk ~ 0.7 +- 0.2 for fraud, 0.1 +- 0.1 otherwise.
         const risk = Math.min(1, Math.max(0, truth.fraud ? 0.7 + 0.2 * rng.normal() : 0.1 + 0.1 * rng.normal()));
         return ok({ verificationId: 'IDV-' + ++n, applicantId: req.applicantId, fraudRisk: Math.round(risk * 1000) / 1000 });
-      }),
+      }, { method: 'verify', request: req }),
   };
 }

@@ -10,7 +10,8 @@ import { sandboxIdentityVerification } from './identity-verification.js';
 import { sandboxNetworkAlarms } from './network-alarms.js';
 import { sandboxNotifications } from './notifications.js';
 import { sandboxOrderManagement } from './order-management.js';
-import { sandboxProvisioning } from './provisioning.js';
+import { sandboxProvisioning, type SandboxProvisioning } from './provisioning.js';
+import type { SandboxJournal } from '../sandbox-journal.js';
 
 /** The sandbox operator's BSS back ends, one per connector role. */
 export interface SandboxBackends extends BssConnectors {
@@ -18,30 +19,41 @@ export interface SandboxBackends extends BssConnectors {
   stats(): Record<string, BackendRuntime['stats']>;
 }
 
-/** Builds the back ends of a world, each with its configured latency and failure rates. */
-export function createSandboxBackends(w: WorldEngine, pool: ApplicantPool, timing: BackendTiming): SandboxBackends {
+/** The back ends, and what a restart's replay of the journal needs of provisioning. */
+export interface JournaledBackends {
+  backends: SandboxBackends;
+  provisioning: SandboxProvisioning;
+}
+
+/**
+ * Builds the back ends of a world, each with its configured latency and failure rates; every act
+ * is journaled in `journal` (under the connector's key, e.g. `orderManagement`) before it is answered.
+ */
+export function createSandboxBackends(w: WorldEngine, pool: ApplicantPool, timing: BackendTiming, journal?: SandboxJournal): JournaledBackends {
   const b = w.cfg.backends;
-  const rt = (name: string, cfg: (typeof b)[keyof typeof b]) => new BackendRuntime(name, cfg, w.seed, timing);
+  const rt = (name: string, connector: string, cfg: (typeof b)[keyof typeof b]) => new BackendRuntime(name, cfg, w.seed, timing, journal ? { log: journal, connector } : undefined);
   const runtimes = {
-    identityVerification: rt('identity_verification', b.identityVerification),
-    creditBureau: rt('credit_bureau', b.creditBureau),
-    orderManagement: rt('order_management', b.orderManagement),
-    provisioning: rt('provisioning', b.provisioning),
-    billingAdjustments: rt('billing_adjustments', b.billingAdjustments),
-    notifications: rt('notifications', b.notifications),
-    networkAlarms: rt('network_alarms', b.networkAlarms),
-    campaignDelivery: rt('campaign_delivery', b.campaignDelivery),
+    identityVerification: rt('identity_verification', 'identityVerification', b.identityVerification),
+    creditBureau: rt('credit_bureau', 'creditBureau', b.creditBureau),
+    orderManagement: rt('order_management', 'orderManagement', b.orderManagement),
+    provisioning: rt('provisioning', 'provisioning', b.provisioning),
+    billingAdjustments: rt('billing_adjustments', 'billingAdjustments', b.billingAdjustments),
+    notifications: rt('notifications', 'notifications', b.notifications),
+    networkAlarms: rt('network_alarms', 'networkAlarms', b.networkAlarms),
+    campaignDelivery: rt('campaign_delivery', 'campaignDelivery', b.campaignDelivery),
   };
   const orders = sandboxOrderManagement(runtimes.orderManagement, w, pool);
-  return {
+  const provisioning = sandboxProvisioning(runtimes.provisioning, w, orders, b.provisioning.completionMs, new Prng(w.seed, 'provisioning'), timing, journal);
+  const backends: SandboxBackends = {
     identityVerification: sandboxIdentityVerification(runtimes.identityVerification, pool, new Prng(w.seed, 'idv-risk')),
     creditBureau: sandboxCreditBureau(runtimes.creditBureau, pool),
     orderManagement: orders,
-    provisioning: sandboxProvisioning(runtimes.provisioning, w, orders, b.provisioning.completionMs, new Prng(w.seed, 'provisioning'), timing),
+    provisioning,
     billingAdjustments: sandboxBillingAdjustments(runtimes.billingAdjustments, w),
     notifications: sandboxNotifications(runtimes.notifications, w),
     networkAlarms: sandboxNetworkAlarms(runtimes.networkAlarms, w),
     campaignDelivery: sandboxCampaignDelivery(runtimes.campaignDelivery, w),
     stats: () => Object.fromEntries(Object.entries(runtimes).map(([k, r]) => [k, { ...r.stats }])),
   };
+  return { backends, provisioning };
 }

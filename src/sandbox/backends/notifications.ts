@@ -16,6 +16,6 @@ export function sandboxNotifications(rt: BackendRuntime, w: WorldEngine): Notifi
         const r = notifyCustomer(w, req.customerId, req.purpose);
         if (!r.ok) return rejected('customer_not_active');
         return ok({ notificationId: 'NTF-' + ++n, customerId: req.customerId, channel: req.channel, deliveredAt: w.nowIso() });
-      }),
+      }, { method: 'send', request: req }),
   };
 }

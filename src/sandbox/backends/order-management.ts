@@ -34,7 +34,7 @@ export function sandboxOrderManagement(rt: BackendRuntime, w: WorldEngine, pool:
         const o: Order = { orderId: 'ORD-' + ++w.counters.orders, state: 'acknowledged', request: order };
         orders.set(o.orderId, o);
         return ok({ ...o });
-      }),
+      }, { method: 'create', request: req }),
     get: (orderId) => rt.read(() => find(orderId)),
     cancel: (req) =>
       rt.call(req.idempotencyKey, () => {
@@ -43,7 +43,7 @@ export function sandboxOrderManagement(rt: BackendRuntime, w: WorldEngine, pool:
         if (o.state !== 'acknowledged') return rejected(`order_${o.state}`);
         o.state = 'cancelled';
         return ok({ ...o });
-      }),
+      }, { method: 'cancel', request: req }),
     lookup: (orderId) => orders.get(orderId),
     setState: (orderId, state) => {
       const o = orders.get(orderId);

@@ -3,6 +3,8 @@ import type { ProvisioningConnector, ProvisioningJob } from '../../domain/connec
 import type { Prng } from '../prng.js';
 import { activateLine, changePlan } from '../world-effects.js';
 import type { WorldEngine } from '../world-engine.js';
+import { TwinloopError } from '../../domain/errors.js';
+import type { SandboxJournal } from '../sandbox-journal.js';
 import type { BackendRuntime, BackendTiming } from './backend-runtime.js';
 import type { SandboxOrderManagement } from './order-management.js';
 
@@ -11,6 +13,13 @@ import type { SandboxOrderManagement } from './order-management.js';
  * time the order takes effect in the world (a new line becomes a customer whose usage follows,
  * a plan change changes the plan) and listeners hear of it.
  */
+export interface SandboxProvisioning extends ProvisioningConnector {
+  /** Replays a journaled completion of job `provisioningId` (a restart). */
+  replayCompletion(provisioningId: string): void;
+  /** After a replay: the jobs still pending complete on their own again (their first timers died with the process). */
+  resumePending(): void;
+}
+
 export function sandboxProvisioning(
   rt: BackendRuntime,
   w: WorldEngine,
@@ -18,12 +27,25 @@ export function sandboxProvisioning(
   completion: { median: number; sigma: number },
   rng: Prng,
   timing: BackendTiming,
-): ProvisioningConnector {
+  journal?: SandboxJournal,
+): SandboxProvisioning {
   const jobs = new Map<string, ProvisioningJob>();
   const listeners = new Set<(job: ProvisioningJob) => void>();
   let n = 0;
 
-  const complete = (job: ProvisioningJob) => {
+  // The completion is journaled before anyone hears of it, so a restart finds the world as they were told.
+  const completeLater = (job: ProvisioningJob, delayMs: number) =>
+    setTimeout(() => {
+      if (job.state !== 'pending') return;
+      apply(job);
+      void (journal?.record({ backend: 'provisioning', method: 'complete', request: { provisioningId: job.provisioningId }, ran: true, result: ok({ ...job }) }) ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => {
+          for (const l of listeners) l({ ...job });
+        });
+    }, delayMs);
+
+  const apply = (job: ProvisioningJob) => {
     const order = orders.lookup(job.orderId);
     if (!order || order.state === 'cancelled') {
       job.state = 'failed';
@@ -38,7 +60,6 @@ export function sandboxProvisioning(
       else Object.assign(job, { state: 'failed', reason: r.reason });
     }
     orders.setState(job.orderId, job.state === 'completed' ? 'completed' : 'failed');
-    for (const l of listeners) l({ ...job });
   };
 
   return {
@@ -51,9 +72,9 @@ export function sandboxProvisioning(
         const job: ProvisioningJob = { provisioningId: 'PRV-' + ++n, orderId: order.orderId, state: 'pending' };
         jobs.set(job.provisioningId, job);
         const delay = completion.median <= 0 ? 0 : rng.lognormal(completion.median, completion.sigma) * timing.latencyScale;
-        setTimeout(() => complete(job), delay);
+        if (!journal?.inReplay) completeLater(job, delay);
         return ok({ ...job });
-      }),
+      }, { method: 'activate', request: req }),
     status: (provisioningId) =>
       rt.read(() => {
         const job = jobs.get(provisioningId);
@@ -62,6 +83,14 @@ export function sandboxProvisioning(
     onCompletion: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    replayCompletion(provisioningId) {
+      const job = jobs.get(provisioningId);
+      if (!job) throw new TwinloopError('INTERNAL', `the sandbox journal completes provisioning job ${provisioningId}, which its replay never activated`);
+      apply(job);
+    },
+    resumePending() {
+      for (const job of jobs.values()) if (job.state === 'pending') completeLater(job, 0);
     },
   };
 }
