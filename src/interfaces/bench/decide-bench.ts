@@ -96,8 +96,8 @@ async function loadHttp(app: FastifyInstance, ids: readonly string[], o: DecideB
     body: JSON.stringify({ customerId: ids[Math.floor(random() * ids.length)], channel: CHANNELS[i % CHANNELS.length], reason: i % 5 === 0 ? 'cancel_request' : undefined }),
   }));
   o.log(`HTTP: ${o.clients} keep-alive clients on a worker thread, ${o.seconds} s per route in ${HTTP_TURNS} alternating turns, the best kept…`);
-  // In alternating turns after a warm-up of each (loadInTurns): one route after the other let
-  // the machine's drifting load decide the ratio (0.69 one run, 0.35 another, on the same code).
+  // In alternating turns after a warm-up of each (loadInTurns): one route after the other, a
+  // shared machine's drifting load between the two would be read as the decisions' cost.
   const [bareRuns, decideRuns] = await loadInTurns({ bench: 'decide', clients: o.clients, turns: HTTP_TURNS, seconds: o.seconds / HTTP_TURNS, sides: [{ base: url.href, requests: bareRequests }, { base: url.href, requests: decideRequests }] });
   const bare = bestTurn(bareRuns);
   const decided = bestTurn(decideRuns);
