@@ -34,8 +34,10 @@ export interface OfferExperiment {
   readonly responseType: readonly ResponseType[];
   /** The oracle's acceptance probability (for the expected acceptance rate). */
   readonly acceptProbability: Float64Array;
-  /** Delivery answer for treated rows: 1 accepted, 0 declined, -1 not delivered (rejected) or control. */
+  /** Delivery answer for treated rows: 1 accepted, 0 declined or left unanswered, -1 not delivered (rejected) or control. */
   readonly accepted: Int8Array;
+  /** 1 = the customer answered the delivered offer (accepted or declined); 0 = ignored it, not delivered, or control. */
+  readonly answered: Uint8Array;
   /** `offer` events for each row that reached the intake during the horizon. */
   readonly offerEvents: Uint16Array;
   readonly deliveryRejected: number;
@@ -110,6 +112,7 @@ async function experimentOn(world: SandboxWorld, twins: TwinService, o: OfferExp
   const rng = createRng(o.seed * 7919 + 17);
   const treated = Uint8Array.from(ids, () => (rng.next() < 0.5 ? 1 : 0));
   const accepted = new Int8Array(n).fill(-1);
+  const answered = new Uint8Array(n);
   const delivery = world.backends.campaignDelivery;
   let deliveryRejected = 0;
   for (let i = 0; i < n; i++) {
@@ -118,8 +121,10 @@ async function experimentOn(world: SandboxWorld, twins: TwinService, o: OfferExp
     for (let attempt = 1; attempt <= DELIVERY_ATTEMPTS; attempt++) {
       const r = await delivery.deliver({ idempotencyKey: key, campaignId: `uplift-eval-${o.offerId}`, customerId: ids[i], offerId: o.offerId, channel: 'app' });
       if (r.status === 'transient') continue;
-      if (r.status === 'ok') accepted[i] = r.value.response === 'accepted' ? 1 : 0;
-      else deliveryRejected++;
+      if (r.status === 'ok') {
+        accepted[i] = r.value.response === 'accepted' ? 1 : 0;
+        answered[i] = r.value.response === 'no-answer' ? 0 : 1;
+      } else deliveryRejected++;
       break;
     }
   }
@@ -154,6 +159,7 @@ async function experimentOn(world: SandboxWorld, twins: TwinService, o: OfferExp
     acceptProbability: Float64Array.from(acceptP),
     accepted,
     offerEvents,
+    answered,
     deliveryRejected,
     intakeRejected: history.rejected + horizon.rejected,
   };
