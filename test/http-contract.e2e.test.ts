@@ -328,6 +328,18 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('POST', `${orders}/productOrder`, { productOrderItem: [{ id: '1', action: 'modify', productOffering: { id: 'x' } }] })).status).toBe(400);
     expect((await call('POST', `${orders}/productOrder`, { ...orderFor('x'), productOrderItem: [{ id: '1', action: 'add' }] })).body.message).toMatch(/not yet served/);
 
+    // TMF681: a message is an action under the policy; what a customer was sent reads back from the timeline.
+    const messages = '/tmf-api/communicationManagement/v4/communicationMessage';
+    const sent = await call('POST', messages, { content: 'Back to full speed.', messageType: 'sms', receiver: [{ id: customerId }], sender: { id: 'care-team' }, characteristic: [{ name: 'purpose', value: 'service' }] });
+    expect(sent.status).toBe(201);
+    const sentOne = await until(async () => {
+      const read = await call('GET', `${messages}/${encodeURIComponent(String(sent.body.id))}`);
+      return read.status === 200 ? read.body : undefined;
+    }, 30_000);
+    expect((await call('GET', `${messages}?receiver.id=${customerId}&fields=state`)).body.map((m) => m.id)).toContain(sentOne.id);
+    expect((await call('GET', messages)).status).toBe(400);
+    problems.push(...official.check('TMF681', 'CommunicationMessage', sent.body, 'POST communicationMessage'), ...official.check('TMF681', 'CommunicationMessage', sentOne, 'GET communicationMessage'));
+
     // Signing in, who am I, the keys; a caller without a credential or without the permission.
     expect((await call('GET', '/sign-in')).status).toBe(200);
     expect((await call('GET', '/auth/config')).body).toMatchObject({ methods: ['api-key'] });

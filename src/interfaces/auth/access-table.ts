@@ -52,6 +52,10 @@ export const ROUTE_ACCESS = {
   'GET /tmf-api/productOrderingManagement/v4/productOrder': 'workflows:read',
   'GET /tmf-api/productOrderingManagement/v4/productOrder/:id': 'workflows:read',
   'POST /tmf-api/productOrderingManagement/v4/productOrder': 'workflows:start',
+  // TMF681 Communication: the messages sent a customer (their timeline), and sending one (an action under the policy).
+  'GET /tmf-api/communicationManagement/v4/communicationMessage': 'twins:read',
+  'GET /tmf-api/communicationManagement/v4/communicationMessage/:id': 'twins:read',
+  'POST /tmf-api/communicationManagement/v4/communicationMessage': 'actions:request',
   'GET /population': 'twins:read',
 
   // The operator console: its page and assets are static (the data comes from the routes below).

@@ -17,6 +17,7 @@ import { simulationRoutes } from './simulation-routes.js';
 import { tmf620Routes } from './tmf/tmf620-routes.js';
 import { tmf622Routes } from './tmf/tmf622-routes.js';
 import { tmf642Routes } from './tmf/tmf642-routes.js';
+import { tmf681Routes } from './tmf/tmf681-routes.js';
 import { tmf629Routes, tmf637Routes } from './tmf/tmf-customer-routes.js';
 import { workflowRoutes } from './workflow-routes.js';
 
@@ -44,6 +45,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     tmf637Routes(services),
     tmf622Routes(services),
     tmf642Routes(services.alarms),
+    tmf681Routes(services),
     serviceOperationsRoutes(services),
     governanceRoutes(services),
     policyRoutes(services),

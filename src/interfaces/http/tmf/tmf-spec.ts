@@ -18,6 +18,7 @@ export const TMF_SPECS = {
   TMF637: 'TMF637-ProductInventory-v4.0.0.swagger.json',
   TMF622: 'TMF622-ProductOrder-v4.0.0.swagger.json',
   TMF642: 'TMF642-Alarm-v4.0.0.swagger.json',
+  TMF681: 'TMF681-Communication-v4.0.0.swagger.json',
 } as const;
 
 /** An API with a vendored specification. */
