@@ -58,6 +58,11 @@ describe('cell anomaly detection', () => {
     d.observe([call('C165', t + 9 * H)]);
     expect(d.suspicions().find((s) => s.id === cell.id)!.state).toBe('closed');
     expect(d.suspicions().filter((s) => s.scope === 'Cell')).toHaveLength(1);
+    // A suspicion nobody calls about again closes as time passes (any event moves the clock).
+    d.observe([call('C6', t + 20 * H), call('C46', t + 20 * H + 60_000)]);
+    expect(d.suspicions().at(-1)!.state).toBe('open');
+    d.observe([call('C7', t + 27 * H, 'billing_question')]);
+    expect(d.suspicions().at(-1)!.state).toBe('closed');
   });
 
   it('needs more calls where the base calls more: the threshold follows the learned rate', () => {

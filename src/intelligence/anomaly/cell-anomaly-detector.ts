@@ -193,6 +193,8 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
         if (event.kind !== 'interaction' || event.data.phase === 'end' || !SERVICE_CONTACT_INTENTS.has(event.data.intent)) continue;
         opened.push(...contact(event.customerId, time));
       }
+      // Suspicions quiet for long enough close as the event clock passes, not only when their cell calls again.
+      if (lastMs !== undefined) for (const s of all) if (s.state === 'open' && lastMs - s.lastContactMs > o.quietMs) s.state = 'closed';
       return opened.map((s) => structuredClone(s));
     },
     suspicions: () => all.map((s) => structuredClone(s)),
