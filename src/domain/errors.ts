@@ -6,6 +6,8 @@ export const ERROR_CODES = [
   'OVERLOADED',
   /** More than the receiver takes in one request at all (not a moment's overload): split it. */
   'TOO_LARGE',
+  /** This caller sent more requests than it may in a while: wait (Retry-After) and send again. */
+  'RATE_LIMITED',
   'POLICY_DENIED',
   /** No credential, or one that is not valid (unknown, expired, revoked): sign in. */
   'UNAUTHENTICATED',

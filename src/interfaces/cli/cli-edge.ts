@@ -16,6 +16,7 @@ export const EXIT_CODE: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 8,
   FORBIDDEN: 9,
   TOO_LARGE: 10,
+  RATE_LIMITED: 11,
 };
 
 /** Every error line of the CLI starts so, commander's own usage errors included. */

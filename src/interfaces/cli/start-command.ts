@@ -5,6 +5,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { isLoopback } from '../auth/authenticator.js';
 import type { AuthSettings } from '../auth/local-auth.js';
+import { DEFAULT_ACTING_PER_MINUTE } from '../http/http-hardening.js';
 import { createOperatorServer } from '../http/operator-server.js';
 import { DEFAULT_RETENTION_BUDGET, DEFAULT_SANDBOX_SPEED, startOperator } from '../runtime/operator.js';
 import { readPolicyFile } from './action-policy-commands.js';
@@ -31,6 +32,8 @@ interface StartOptions extends SandboxRunOptions {
   sandbox: boolean;
   retentionBudget: number;
   policy?: string;
+  corsOrigin?: string[];
+  rateLimit: number;
   connectors?: string;
   connectorUrl?: string;
   connectorToken?: string;
@@ -51,6 +54,22 @@ function connectorSettings(opts: StartOptions): { kind: 'http'; url: string; tok
   if (kind !== 'http') throw new TwinloopError('BAD_INPUT', `--connectors is sandbox (the in-process sandbox's back ends) or http (a BSS over HTTP at --connector-url); got ${opts.connectors}`);
   if (!opts.connectorUrl) throw new TwinloopError('BAD_INPUT', '--connectors http needs --connector-url (the BSS, e.g. the one twinloop sandbox serve prints)');
   return { kind: 'http', url: opts.connectorUrl, ...(opts.connectorToken ? { token: opts.connectorToken } : {}) };
+}
+
+/** The origins of --cors-origin, each checked to be an origin (scheme, host, optional port), BAD_INPUT naming one that is not. */
+function corsOrigins(given: readonly string[] | undefined): string[] {
+  return (given ?? []).map((o) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(o);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.origin !== o.replace(/\/$/, '') || !/^https?:$/.test(url.protocol)) {
+      throw new TwinloopError('BAD_INPUT', `--cors-origin: "${o}" is not an origin; give scheme, host and port only, e.g. https://portal.example.com`);
+    }
+    return url.origin;
+  });
 }
 
 /** The loopback names `--insecure-local` accepts for --host. */
@@ -108,6 +127,8 @@ export function registerStartCommand(program: Command): void {
     .option('--connectors <kind>', 'the BSS actions and flows act on: sandbox (in process; the default) or http (another process at --connector-url; no in-process sandbox)', process.env.TWINLOOP_CONNECTORS)
     .option('--connector-url <url>', 'base URL of the BSS speaking the TM Forum APIs (twinloop sandbox serve prints it)', process.env.TWINLOOP_CONNECTOR_URL)
     .option('--connector-token <token>', "bearer token the BSS asks for (or TWINLOOP_CONNECTOR_TOKEN)", process.env.TWINLOOP_CONNECTOR_TOKEN)
+    .option('--cors-origin <origin...>', 'let web pages of this origin (https://portal.example) call the API from a browser; repeat for more (default: none, no CORS headers)')
+    .option('--rate-limit <n>', 'requests a minute each key may make to the routes that act (actions, approvals, workflows, policy, keys…); 0 turns it off', nonNegative('--rate-limit'), DEFAULT_ACTING_PER_MINUTE)
     .option('--insecure-local', 'UNSAFE: callers on loopback that present no credential act as the local admin (open mode; loopback only)')
     .option('--oidc-issuer <url>', 'also accept OpenID Connect bearer tokens of this issuer (docs/security.md)', process.env.TWINLOOP_OIDC_ISSUER)
     .option('--oidc-audience <aud>', "the audience tokens must carry (this API's client id or resource)", process.env.TWINLOOP_OIDC_AUDIENCE)
@@ -133,7 +154,7 @@ export function registerStartCommand(program: Command): void {
           actionPolicyFile: opts.policy ? { document: readPolicyFile(opts.policy), path: opts.policy } : undefined,
           log: say,
         });
-        const app = createOperatorServer(operator, { version: VERSION, logger: process.env.TWINLOOP_LOG === '1' });
+        const app = createOperatorServer(operator, { version: VERSION, logger: process.env.TWINLOOP_LOG === '1', hardening: { corsOrigins: corsOrigins(opts.corsOrigin), actingPerMinute: opts.rateLimit } });
         let url: string;
         try {
           url = await app.listen({ port: Number(opts.port), host: opts.host });

@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { TwinloopError } from '../../domain/errors.js';
 
+/**
+ * Largest JSON body of every route but `POST /events` (which reads its own, up to the body limit):
+ * a policy, a catalogue or a scenario set is a few kilobytes; 1 MiB leaves room for a large
+ * catalogue and refuses (413) the memory a client could otherwise make every route hold.
+ */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+
 /** Largest request body by default; a 64 MB batch is ~200k events. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
 /**

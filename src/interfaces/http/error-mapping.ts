@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TwinloopError, toTwinloopError, type ErrorCode } from '../../domain/errors.js';
+import { JSON_BODY_LIMIT } from './body-admission.js';
 import { isTmfPath, tmfErrorBody } from './tmf/tmf-common.js';
 
 /** The one table from error codes to HTTP status codes. */
@@ -11,6 +12,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   OVERLOADED: 503,
   TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   POLICY_DENIED: 403,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
@@ -53,11 +55,15 @@ export function sendError(reply: FastifyReply, thrown: unknown): FastifyReply {
   const fastifyStatus = (thrown as { statusCode?: number }).statusCode;
   if (fastifyStatus && fastifyStatus >= 400 && fastifyStatus < 500 && !(thrown instanceof TwinloopError)) {
     // Fastify's own refusals (an unsupported media type, a body over the limit…).
+    if (fastifyStatus === 413) {
+      const message = `${(thrown as Error).message}: a JSON body is at most ${JSON_BODY_LIMIT} bytes on every route but POST /events (which takes batches up to its own limit); send less`;
+      return reply.status(413).send(errorBody(reply.request.url, 413, 'TOO_LARGE', message));
+    }
     return reply.status(fastifyStatus).send(errorBody(reply.request.url, fastifyStatus, 'BAD_INPUT', (thrown as Error).message));
   }
   const err = toTwinloopError(thrown);
   const status = HTTP_STATUS[err.code];
-  if (err.code === 'OVERLOADED' || err.code === 'UNAVAILABLE') {
+  if (err.code === 'OVERLOADED' || err.code === 'UNAVAILABLE' || err.code === 'RATE_LIMITED') {
     reply.header('Retry-After', String(err.context.retryAfterSeconds ?? 1));
   }
   return reply.status(status).send(errorBody(reply.request.url, status, err.code, err.message));

@@ -6,6 +6,7 @@ import type { Operator } from '../runtime/operator.js';
 import { assistRoutes } from './assist-routes.js';
 import { consoleRoutes } from './console-routes.js';
 import { decisionRoutes } from './decision-routes.js';
+import type { HardeningOptions } from './http-hardening.js';
 import { governanceRoutes } from './governance-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { intentRoutes } from './intent-routes.js';
@@ -26,6 +27,8 @@ export interface OperatorServerOptions {
   readonly version: string;
   /** pino logging of requests; off in tests. */
   readonly logger?: boolean;
+  /** CORS origins and the acting routes' rate limit (`--cors-origin`, `--rate-limit`). */
+  readonly hardening?: HardeningOptions;
 }
 
 /**
@@ -35,7 +38,7 @@ export interface OperatorServerOptions {
  */
 export function createOperatorServer(operator: Operator, options: OperatorServerOptions): FastifyInstance {
   const { services } = operator;
-  return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource }, [
+  return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource }, [
     modelRoutes(operator.intelligence),
     populationRoutes(operator.twins, operator.intelligence),
     assistRoutes(operator.twins, operator.assist),

@@ -10,8 +10,9 @@ import type { ExtraAccess } from '../auth/access-table.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authRoutes } from './auth-routes.js';
 import { errorBody, logServerError, sendError, writeServerError, type ServerErrorReporter } from './error-mapping.js';
-import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_BUFFERED_BODY_BYTES } from './body-admission.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_BUFFERED_BODY_BYTES, JSON_BODY_LIMIT } from './body-admission.js';
 import { eventRoutes } from './event-routes.js';
+import { CORS_PREFLIGHT_ACCESS, installHardening, refusePrototypeKeys, type HardeningOptions } from './http-hardening.js';
 import { installAuth } from './http-auth.js';
 import { MERGE_PATCH } from './tmf/tmf-common.js';
 import type { RouteModule } from './route-module.js';
@@ -34,6 +35,8 @@ export interface HttpAppOptions {
   auth: Authenticator;
   /** Access entries of routes this app adds beyond the operator's (a test's routes, a benchmark's baseline). */
   extraAccess?: ExtraAccess;
+  /** CORS origins and the rate limit of acting routes (`http-hardening.ts`; defaults: no CORS, 600 a minute per caller). */
+  hardening?: HardeningOptions;
 }
 
 /** What the HTTP API over the twins is built on. */
@@ -67,14 +70,17 @@ const validateAgainstSchema: FastifySchemaCompiler<z.ZodType> = (route) => {
   return route.httpPart === 'body' ? (data) => check(data === null ? undefined : data) : check;
 };
 
-/** Parses a JSON body; an empty one is no body (`undefined`), a malformed one a BAD_INPUT. */
+/** Parses a JSON body; an empty one is no body (`undefined`), a malformed one or one with a prototype key a BAD_INPUT. */
 function parseJson(body: string): unknown {
   if (body.trim() === '') return undefined;
+  let parsed: unknown;
   try {
-    return JSON.parse(body);
+    parsed = JSON.parse(body);
   } catch (err) {
     throw new TwinloopError('BAD_INPUT', `body: malformed JSON (${(err as Error).message})`, { cause: err });
   }
+  refusePrototypeKeys(body, parsed);
+  return parsed;
 }
 
 const isZod = (schema: unknown): schema is z.ZodType => schema instanceof z.ZodType;
@@ -117,7 +123,7 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
   // without a preflight, is answered 415 and never read (POST /events alone takes raw NDJSON).
   app.removeContentTypeParser(['application/json', 'text/plain']);
   // JSON merge patch (RFC 7386) is JSON too: the TMF APIs' PATCH bodies.
-  app.addContentTypeParser(['application/json', MERGE_PATCH], { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser(['application/json', MERGE_PATCH], { parseAs: 'string', bodyLimit: Math.min(JSON_BODY_LIMIT, options.bodyLimit ?? JSON_BODY_LIMIT) }, (_req, body, done) => {
     try {
       done(null, parseJson(body as string));
     } catch (err) {
@@ -131,7 +137,10 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody(req.url, 404, 'NOT_FOUND', `no route ${req.method} ${req.url}; see /openapi.json`)));
   // Before any route is added, so that each is checked against the access table as it is.
-  installAuth(app, options.auth, options.extraAccess);
+  // With CORS on, its preflight route answers browsers before they send a credential: it carries no data.
+  const extraAccess = { ...options.extraAccess, ...(options.hardening?.corsOrigins?.length ? CORS_PREFLIGHT_ACCESS : {}) };
+  installAuth(app, options.auth, extraAccess);
+  installHardening(app, options.hardening ?? {}, extraAccess);
 
   // A route whose body is not a zod schema (`POST /events` reads raw text) documents it as JSON Schema.
   void app.register(fastifySwagger, {
