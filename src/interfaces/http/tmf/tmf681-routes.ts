@@ -112,6 +112,7 @@ export function tmf681Routes(s: Pick<OperatorServices, 'twins' | 'guarded'>): Ro
         });
         const state = STATE_OF_STATUS[result.status];
         if (!state) throw new TwinloopError('POLICY_DENIED', `the action policy answered ${result.status}: ${result.reason}`);
+        // No sendTime here: the time a message went is the back end's, dated in the operator's clock on the timeline (GET reads it).
         const id = `${r.customerId}:${result.requestId}`;
         const message: Json = {
           ...body,
@@ -119,8 +120,7 @@ export function tmf681Routes(s: Pick<OperatorServices, 'twins' | 'guarded'>): Ro
           href: `${root(req)}/communicationMessage/${encodeURIComponent(id)}`,
           messageType: r.notificationChannel,
           state,
-          ...(state === 'completed' ? { sendTime: new Date().toISOString() } : {}),
-          description: result.reason,
+                    description: result.reason,
           characteristic: [
             { name: 'purpose', value: r.purpose },
             { name: 'channel', value: r.channel },
