@@ -277,6 +277,10 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
 
     // Workflows and the sandbox's shop front.
     const applicant = (await call('POST', '/sandbox/applicants')).body;
+    const staged = await call('POST', '/sandbox/scenarios/care-example', {});
+    expect(staged.status).toBe(201);
+    expect((await call('POST', '/sandbox/scenarios/care-example', { customerId: 'C999999' })).status).toBe(404);
+    expect((await call('POST', '/sandbox/scenarios/care-example', { customer: 'C000001' })).status).toBe(400);
     expect((await call('POST', '/workflows/onboarding/start', { applicant })).status).toBe(201);
     const care = (await call('POST', '/workflows/customer-care/start', { input: { customerId, channel: 'call' }, workflowId: 'contract-care' })).body as { workflowId: string };
     expect((await call('POST', '/workflows/customer-care/start', { input: { customerId, channel: 'call' }, workflowId: 'contract-care' })).status).toBe(200);

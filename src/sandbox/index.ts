@@ -9,6 +9,7 @@ export type { LiveOptions, LiveRun } from './live-run.js';
 export { deliver, emptyTally, INTAKE_DELIVERY_WINDOW, type DeliveryTally } from './sink-delivery.js';
 export type { SandboxBackends } from './backends/index.js';
 export type { Applicant } from './applicant-pool.js';
+export type { CareExample } from './care-example.js';
 export { ArrayOutput, NdjsonOutput, usageEvent, type EventOutput } from './event-output.js';
 export {
   worldConfigSchema,

@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import type { EventSink } from '../domain/event-sink.js';
 import type { TwinEvent } from '../domain/events.js';
+import { stageCareExample, type CareExample } from './care-example.js';
 import { TwinloopError } from '../domain/errors.js';
 import { ApplicantPool, type Applicant } from './applicant-pool.js';
 import { createSandboxBackends, type SandboxBackends } from './backends/index.js';
@@ -63,6 +64,13 @@ export interface SandboxWorld {
    */
   restore(options: { days: number; keepFrom: number }): Promise<RestoredWorld>;
   /**
+   * Makes the brief's care example happen now to a real customer (`customerId`, or one the world
+   * picks): data overuse, a billing complaint and a call starting (`care-example.ts`). Throws
+   * NOT_FOUND for an unknown customer, BAD_INPUT for one who does not fit (saying why), CONFLICT
+   * when nobody fits.
+   */
+  stageCareExample(customerId?: string): CareExample;
+  /**
    * Generates `months` (or `days`) of history through the ordinary intake (`sink`), day by day,
    * in time order. `onProgress` is called after each day is delivered. A sink that throws (other
    * than OVERLOADED) stops the backfill.
@@ -116,6 +124,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
   const replay = (e: SandboxJournalEntry) => {
     engine.clock.set(Math.max(engine.clock.now(), e.at));
     if (e.backend === 'applicants') pool.next();
+    else if (e.backend === 'scenarios' && e.method === 'care-example') stageCareExample(engine, (e.request as { customerId: string }).customerId);
     else if (e.backend === 'provisioning' && e.method === 'complete') provisioning.replayCompletion((e.request as { provisioningId: string }).provisioningId);
     else {
       const connector = (backends as unknown as Record<string, Record<string, (req: unknown) => Promise<unknown>> | undefined>)[e.backend];
@@ -190,6 +199,17 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
         openBackends();
         provisioning.resumePending();
       }
+    },
+    stageCareExample(customerId) {
+      if (restoring) throw new TwinloopError('UNAVAILABLE', 'the sandbox is rebuilding its world after a restart; ask again in a moment');
+      const r = stageCareExample(engine, customerId);
+      if (!r.ok) {
+        const code = r.reason.startsWith('unknown customer') ? 'NOT_FOUND' : customerId === undefined ? 'CONFLICT' : 'BAD_INPUT';
+        throw new TwinloopError(code, r.reason);
+      }
+      // Journaled like a back-end call, so a restarted world stages it again on the same customer.
+      journal.record({ backend: 'scenarios', method: 'care-example', request: { customerId: r.value.customerId }, ran: true, result: null }).catch(() => undefined);
+      return r.value;
     },
     takePendingEvents: () => idle.drain(),
     generate(output, o) {

@@ -18,7 +18,10 @@ import {
   type WorldConfig,
   type WorldStats,
 } from '../../sandbox/index.js';
+import type { CareExample } from '../../sandbox/index.js';
+import { globalOptions } from './cli-context.js';
 import { EXIT_CODE } from './cli-edge.js';
+import { callServer, serverTarget } from './server-client.js';
 import { intOption } from './cli-numbers.js';
 import { readInputText } from './input-file.js';
 import { createProgress } from './progress.js';
@@ -107,6 +110,34 @@ export function registerSandboxCommands(program: Command): Command {
       }
       const stats = acc.result();
       console.log(opts.json ? JSON.stringify(stats) : formatStats(stats));
+    });
+
+  sandbox
+    .command('scenario')
+    .description("makes a scenario of the brief happen in the running server's live sandbox world; care-example: a high-value customer consenting to marketing runs over their data and calls with a billing complaint, so the agent desktop proposes the data bonus")
+    .argument('<name>', 'the scenario: care-example')
+    .option('--customer <id>', 'the customer to stage it on (default: the world picks one who fits)')
+    .option('--url <url>', 'server URL (default: the server running on the data dir)')
+    .option('--json', 'print one JSON object')
+    .action(async (name: string, opts: { customer?: string; url?: string; json?: boolean }, command: Command) => {
+      if (name !== 'care-example') throw new TwinloopError('BAD_INPUT', `unknown scenario "${name}"; the scenarios: care-example`);
+      const server = serverTarget(globalOptions(command), opts.url);
+      if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` (the sandbox runs live in it) or pass --url');
+      const staged = (await callServer(server, 'POST', '/sandbox/scenarios/care-example', opts.customer ? { customerId: opts.customer } : {})) as CareExample;
+      if (opts.json) {
+        console.log(JSON.stringify(staged));
+        return;
+      }
+      console.log(
+        [
+          `care example staged on ${staged.customerId} at ${staged.at} (simulated):`,
+          `  plan ${staged.planId} at ${staged.monthlyPrice}/month, ${Math.round(staged.periodDataMb / 1024)} GB used this period of a ${Math.round(staged.dataAllowanceMb / 1024)} GB allowance`,
+          `  billing complaint ${staged.ticketId} opened, and a call (billing_complaint) is starting now`,
+          `see it: ${server.url}/console/assist (channel call): the card proposes the data bonus`,
+          `  or:   twinloop decide ${staged.customerId} --channel call --reason billing_complaint`,
+          `        twinloop twin ${staged.customerId}`,
+        ].join('\n'),
+      );
     });
 
   sandbox
