@@ -261,6 +261,54 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, 120_000);
 
+  it("network operations sends an alarm in, and sees the customers it affects and the notices sent, then the clear's resolution notices", async () => {
+    const opsKey = await keyOf('nora', 'network_ops');
+    // A cell the small world's customers use: the home cell of the first customer with one.
+    let cell: string | undefined;
+    for (const { customerId } of (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=20')).body.items) {
+      cell ??= (await api<{ cells: { cellId: string }[] }>('GET', `/twins/${customerId}`)).body.cells[0]?.cellId;
+    }
+    expect(cell, 'a cell with customers').toBeDefined();
+    const alarmApi = '/tmf-api/alarmManagement/v4/alarm';
+    const raised = await api<{ id: number }>('POST', alarmApi, { sourceSystemId: 'console-e2e-nms', externalAlarmId: 'E2E-1', state: 'raised', alarmType: 'communicationsAlarm', perceivedSeverity: 'minor', probableCause: 'cell outage', alarmedObjectType: 'Cell', alarmedObject: { id: cell }, alarmRaisedTime: now() }, opsKey);
+    expect(raised.status).toBe(201);
+    const runId = `alarm-${raised.body.id}`;
+    type Step = { stepId: string; status: string; output: unknown };
+    const steps = async () => (await api<Step[]>('GET', `/workflows/${runId}/steps`, undefined, opsKey)).body;
+    // The flow finds the affected customers, notifies them, opens a ticket, then waits for the clear.
+    await until(async () => ((await api<{ status: string }>('GET', `/workflows/${runId}`, undefined, opsKey)).body.status === 'waiting' ? true : undefined), 60_000);
+    const done = await steps();
+    const affected = done.find((st) => st.stepId === 'affected-customers')!.output as string[];
+    const notified = done.filter((st) => st.stepId === 'outage-notices').flatMap((st) => (st.output as { executed: string[] }).executed);
+    expect(affected.length).toBeGreaterThan(0);
+
+    const page = await signedIn('nora', 'network_ops', '/console/service-operations');
+    expect(await page.getByRole('navigation', { name: 'Pages' }).innerText()).toContain('Service operations');
+    const row = page.locator('[data-testid=alarms] tbody tr', { hasText: runId });
+    await row.waitFor({ timeout: 20_000 });
+    expect(await row.innerText()).toMatch(/minor[\s\S]*cell outage/);
+    await row.getByRole('link', { name: runId }).click();
+    await seen(page, '[data-testid=affected] tbody tr');
+    expect(await page.locator('[data-testid=affected] tbody tr').count()).toBe(Math.min(500, affected.length));
+    expect(await page.getByTestId('notice-counts').innerText()).toMatch(new RegExp(`^Outage notices sent to ${notified.length}\\b`));
+    for (const c of notified.slice(0, 3)) expect(await page.locator('[data-testid=affected] tbody tr', { hasText: c }).locator('td').nth(1).innerText()).toBe('sent');
+    expect(await page.getByTestId('alarm-facts').innerText()).toMatch(/First notice\s+\d+ (min|h)/);
+
+    // The network system clears it: the flow sends the resolution notices and reports; the list shows its figures.
+    expect((await api('PATCH', `${alarmApi}/${raised.body.id}`, { state: 'cleared', alarmClearedTime: now() }, opsKey)).status).toBe(200);
+    const run = await until(async () => {
+      const r = (await api<{ status: string; output: { notified: number; resolutionNotices: number } }>('GET', `/workflows/${runId}`, undefined, opsKey)).body;
+      return r.status === 'succeeded' ? r : undefined;
+    }, 60_000);
+    expect(run.output.notified).toBe(notified.length);
+    await seen(page, '[data-testid=notice-counts]', `resolution notices to ${run.output.resolutionNotices}.`);
+    await page.goto(`${base}/console/service-operations`);
+    const finished = page.locator('[data-testid=alarms] tbody tr', { hasText: runId }).filter({ hasText: 'succeeded' });
+    await finished.waitFor({ timeout: 20_000 });
+    expect((await finished.locator('td.num').allInnerTexts()).map((t) => t.replace(/,/g, ''))).toEqual([String(affected.length), String(run.output.notified), '0']);
+    await page.context().close();
+  }, 180_000);
+
   it('loads every page, with no serious or critical accessibility violation; photographs each and measures its first load', async () => {
     const someone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=1')).body.items[0].customerId;
     // Each page, and what shows that its data arrived.
@@ -274,6 +322,9 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
       { name: 'agent-desktop', path: '/console/assist', ready: ['[data-testid=desktop-status]', 'listening'] },
       { name: 'approvals', path: '/console/approvals', ready: ['main h1', 'Approvals'] },
       { name: 'intents', path: '/console/intents', ready: ['table tbody tr'] },
+      { name: 'service-operations', path: '/console/service-operations', ready: ['[data-testid=alarms] tbody tr'], role: 'network_ops' },
+      { name: 'service-alarm', path: '/console/service-operations/alarm-1', ready: ['[data-testid=alarm-facts]'], role: 'network_ops' },
+      { name: 'policy', path: '/console/policy', ready: ['[data-testid=policy-history] tbody tr'] },
       { name: 'simulation-lab', path: '/console/simulations', ready: ['table tbody tr'], role: 'marketer' },
       { name: 'simulation-run', path: `/console/simulations/${lastRun}`, ready: ['[data-testid=comparison] tbody tr'], role: 'marketer' },
       { name: 'models', path: '/console/models', ready: ['table tbody tr'] },
@@ -298,4 +349,21 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     writeFileSync(join(RESULTS_DIR, 'first-load.json'), JSON.stringify({ firstLoadMs: firstLoad, bundle, at: new Date().toISOString() }, null, 2));
     console.log(`console first load (ms, navigation start to data shown): ${JSON.stringify(firstLoad)}; bundle ${bundle.map((b) => `${b.file} ${b.bytes} B (${b.gzip} B gzip)`).join(', ')}`);
   }, 180_000);
+
+  it('an admin puts a new version of the action policy in force with a reason, and a supervisor reads it and its history', async () => {
+    const before = (await api<{ version: number }>('GET', '/policy')).body.version;
+    const page = await signedIn('pat', 'admin', '/console/policy');
+    await page.getByLabel('Why it changes').fill('quarterly review: no change to the rules');
+    await page.getByRole('button', { name: `Put in force as version ${before + 1}` }).click();
+    await seen(page, '[role=status]', `Version ${before + 1} is in force`);
+    const now = (await api<{ version: number; reason: string; changedBy: { id: string } }>('GET', '/policy')).body;
+    expect(now).toMatchObject({ version: before + 1, reason: 'quarterly review: no change to the rules', changedBy: { id: 'pat' } });
+    await page.context().close();
+
+    const reader = await signedIn('sam', 'supervisor', '/console/policy');
+    await seen(reader, '[data-testid=policy-reason]', 'quarterly review');
+    expect(await reader.getByRole('button', { name: /Put in force/ }).count()).toBe(0);
+    await seen(reader, '[data-testid=policy-history] tbody tr', 'pat (human)');
+    await reader.context().close();
+  }, 120_000);
 });

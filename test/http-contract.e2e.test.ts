@@ -289,6 +289,10 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', '/workflows?status=sleeping')).status).toBe(400);
     expect((await call('GET', `/workflows/${care.workflowId}`)).status).toBe(200);
     expect((await call('GET', '/workflows/none')).status).toBe(404);
+    const steps = await call('GET', `/workflows/${care.workflowId}/steps`);
+    expect(steps.status).toBe(200);
+    expect(Array.isArray(steps.body)).toBe(true);
+    expect((await call('GET', '/workflows/none/steps')).status).toBe(404);
     expect([200, 409]).toContain((await call('POST', `/workflows/${care.workflowId}/signals/agent-decision`, { decision: 'decline' })).status);
     expect((await call('POST', '/workflows/none/signals/agent-decision', {})).status).toBe(404);
     expect((await call('POST', `/workflows/${care.workflowId}/signals/approval:apr-1`, {})).status).toBe(403);

@@ -10,6 +10,7 @@ export {
   type WorkflowEngine,
   type WorkflowEngineOptions,
   type WorkflowRun,
+  type WorkflowStepView,
 } from './workflow-engine.js';
 export {
   stepFailure,

@@ -72,6 +72,9 @@ describe('workflow engine', () => {
     const run = await engine.get('r1');
     expect(run).toMatchObject({ status: 'succeeded', output: 'r1:flaky' });
     expect(calls).toEqual([1, 2, 3]);
+    // What a person reading the run sees: the step, its attempts and its result.
+    expect(await engine.steps('r1')).toEqual([{ key: 'flaky', stepId: 'flaky', status: 'succeeded', attempts: 3, output: 'r1:flaky', error: null, updatedAt: T0 + 3_000 }]);
+    expect(await engine.steps('nobody')).toBeNull();
   });
 
   it('fails for good when retries are used up, and at once on a rejection', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { FINISHED_STATUSES, type RunFilter, type RunRecord, type RunStatus, type WorkflowJournal } from '../../store/workflow-journal.js';
+import { FINISHED_STATUSES, type RunFilter, type RunRecord, type RunStatus, type StepStatus, type WorkflowJournal } from '../../store/workflow-journal.js';
 import { RunExecution, type ExecutionEnd, type ExecutionHost, type WorkflowEvent } from './run-execution.js';
 import { checkWorkflowDefinition, type AnyWorkflowDefinition, type WorkflowDefinition } from './workflow-definition.js';
 
@@ -50,6 +50,20 @@ export interface WorkflowRun {
   updatedAt: number;
 }
 
+/** One journaled step of a run, as people read it: what it did (its output) or why it has not yet. */
+export interface WorkflowStepView {
+  /** The step's key in the run (its id, or the key a flow gave a repeated step, e.g. `notice-0`). */
+  key: string;
+  stepId: string;
+  status: StepStatus;
+  attempts: number;
+  /** The step's result, once it succeeded (parsed JSON). */
+  output: unknown;
+  error: string | null;
+  /** When the step last changed, in ms on the operator's clock. */
+  updatedAt: number;
+}
+
 /** What `start` answers: the run's id, and whether this call created it (false: it already existed). */
 export interface StartedWorkflow {
   workflowId: string;
@@ -67,6 +81,8 @@ export interface WorkflowEngine {
   signal(workflowId: string, name: string, payload: unknown): Promise<boolean>;
   get(workflowId: string): Promise<WorkflowRun | null>;
   list(filter?: RunFilter): Promise<WorkflowRun[]>;
+  /** The journaled steps of a run, in the order they were first written; null for an unknown run. */
+  steps(workflowId: string): Promise<WorkflowStepView[] | null>;
   /** Recovers in-flight runs and keeps running runnable ones until `stop()`. */
   run(): Promise<void>;
   /** Stops claiming, lets running executions reach their next step boundary, releases their leases. */
@@ -276,6 +292,12 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
 
     async list(filter) {
       return (await journal.listRuns(filter)).map(toWorkflowRun);
+    },
+
+    async steps(workflowId) {
+      if (!(await journal.getRun(workflowId))) return null;
+      const { steps } = await journal.loadHistory(workflowId);
+      return steps.map((st) => ({ key: st.key, stepId: st.stepId, status: st.status, attempts: st.attempts, output: st.output === null ? null : (JSON.parse(st.output) as unknown), error: st.error, updatedAt: st.updatedAt }));
     },
 
     async run() {

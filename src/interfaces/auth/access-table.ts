@@ -135,6 +135,7 @@ export const ROUTE_ACCESS = {
   // Workflows.
   'GET /workflows': 'workflows:read',
   'GET /workflows/:id': 'workflows:read',
+  'GET /workflows/:id/steps': 'workflows:read',
   'POST /workflows/:definition/start': 'workflows:start',
   'POST /workflows/:id/signals/:name': 'workflows:signal',
   'GET /churn-prevention/policy': 'policy:read',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
-import { RUN_STATUSES } from '../../store/workflow-journal.js';
+import { RUN_STATUSES, STEP_STATUSES } from '../../store/workflow-journal.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, jsonObject, list, pageLimit } from './api-schemas.js';
 import { actorFor } from './http-auth.js';
@@ -19,6 +19,15 @@ const run = z.object({
   parentId: z.string().nullable(),
   createdAt: z.number().describe('ms since the epoch'),
   updatedAt: z.number().describe('ms since the epoch'),
+});
+const step = z.object({
+  key: z.string().describe("The step's key in the run (its id, or the key of a repeated step such as notice-0)"),
+  stepId: z.string().describe('The stable step id (docs/flows.md)'),
+  status: z.enum(STEP_STATUSES),
+  attempts: z.number().int(),
+  output: z.unknown().describe("The step's result once it succeeded, else null"),
+  error: z.string().nullable(),
+  updatedAt: z.number().describe("ms since the epoch, on the operator's clock"),
 });
 const started = z.object({ workflowId: z.string(), created: z.boolean().describe('False: a run with this id already existed (start is idempotent)'), status: z.enum(RUN_STATUSES) });
 const startBody = jsonObject
@@ -42,6 +51,15 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
       if (!found) throw new TwinloopError('NOT_FOUND', `no workflow run ${req.params.id}`);
       return found;
     });
+    app.get(
+      '/workflows/:id/steps',
+      { schema: { summary: "A run's journaled steps in order, each with its result (e.g. service operations: the affected customers, each notice batch)", params: idParams, response: { 200: list(step), ...errors(404) } } },
+      async (req) => {
+        const steps = await workflows.steps(req.params.id);
+        if (!steps) throw new TwinloopError('NOT_FOUND', `no workflow run ${req.params.id}; GET /workflows lists them`);
+        return steps;
+      },
+    );
     app.post(
       '/workflows/:definition/start',
       {

@@ -33,5 +33,10 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
   return answer<T>(await fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }));
 }
 
+/** PUT a JSON body to a route (a document replaced whole, e.g. the action policy). */
+export async function putJson<T>(path: string, body: unknown): Promise<T> {
+  return answer<T>(await fetch(path, { method: 'PUT', credentials: 'same-origin', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }));
+}
+
 /** A path segment, escaped. */
 export const seg = (value: string) => encodeURIComponent(value);

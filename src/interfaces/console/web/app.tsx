@@ -11,6 +11,9 @@ import { Customers } from './pages/customers';
 import { IntentPage, Intents } from './pages/intents';
 import { Models } from './pages/models';
 import { Overview } from './pages/overview';
+import { Policy } from './pages/policy';
+import { ServiceAlarm } from './pages/service-alarm';
+import { ServiceOperations } from './pages/service-operations';
 import { SimulationLab } from './pages/simulation-lab';
 import { SimulationRunPage } from './pages/simulation-run';
 import { interceptLinks, useLocation } from './router';
@@ -25,18 +28,20 @@ interface Health {
 
 /**
  * The pages of the console, by path under `/console/` (the overview is also `/`), and the
- * permission a person needs for the page to be shown: the one its work takes (deciding
+ * permission (or any of the permissions) a person needs for the page to be shown: the one its work takes (deciding
  * approvals, training models), not merely reading what it shows, so a care agent's header holds
  * the pages of a care agent's work.
  */
-const NAV: readonly { path: string; label: string; needs: string }[] = [
+const NAV: readonly { path: string; label: string; needs: string | readonly string[] }[] = [
   { path: '/console/overview', label: 'Overview', needs: 'twins:read' },
   { path: '/console/customers', label: 'Customers', needs: 'twins:read' },
   { path: '/console/assist', label: 'Agent desktop', needs: 'assist:use' },
   { path: '/console/approvals', label: 'Approvals', needs: 'approvals:decide' },
   { path: '/console/simulations', label: 'Simulation lab', needs: 'simulations:run' },
   { path: '/console/intents', label: 'Intents', needs: 'intents:read' },
+  { path: '/console/service-operations', label: 'Service operations', needs: 'alarms:write' },
   { path: '/console/models', label: 'Models', needs: 'models:train' },
+  { path: '/console/policy', label: 'Policy', needs: ['policy:write', 'audit:read'] },
   { path: '/console/audit', label: 'Audit', needs: 'audit:read' },
 ];
 
@@ -69,7 +74,11 @@ function page(path: string, search: string): { title: string; body: ComponentChi
   if (path === '/console/simulations') return { title: 'Simulation lab', body: <SimulationLab key={search} /> };
   const run = /^\/console\/simulations\/([^/]+)$/.exec(path);
   if (run) return { title: 'Simulation run', body: <SimulationRunPage key={run[1]} id={decodeURIComponent(run[1])} /> };
+  if (path === '/console/service-operations') return { title: 'Service operations', body: <ServiceOperations /> };
+  const alarm = /^\/console\/service-operations\/([^/]+)$/.exec(path);
+  if (alarm) return { title: 'Network alarm', body: <ServiceAlarm key={alarm[1]} id={decodeURIComponent(alarm[1])} /> };
   if (path === '/console/models') return { title: 'Models', body: <Models /> };
+  if (path === '/console/policy') return { title: 'Action policy', body: <Policy /> };
   if (path === '/console/audit') return { title: 'Audit trail', body: <Audit /> };
   return {
     title: 'Not found',
@@ -120,7 +129,7 @@ export function App() {
             Twinloop
           </a>
           <nav aria-label="Pages">
-            {NAV.filter((n) => may(who, n.needs)).map((n) => (
+            {NAV.filter((n) => (typeof n.needs === 'string' ? [n.needs] : n.needs).some((p) => may(who, p))).map((n) => (
               <a key={n.path} href={n.path} aria-current={active === n.path || active.startsWith(n.path + '/') ? 'page' : undefined}>
                 {n.label}
               </a>

@@ -1,0 +1,148 @@
+import { Alert } from '../alert';
+import { seg } from '../api';
+import { count, eventTime } from '../format';
+import { useJson } from '../use-json';
+
+/** A network alarm as TMF642 answers it (only the fields shown). */
+export interface TmfAlarm {
+  readonly id: number;
+  readonly state: 'raised' | 'updated' | 'cleared';
+  readonly perceivedSeverity: string;
+  readonly probableCause: string;
+  readonly alarmType: string;
+  readonly alarmedObject: { readonly id: string; readonly '@referredType': string };
+  readonly sourceSystemId: string;
+  readonly alarmRaisedTime: string;
+  readonly alarmClearedTime?: string;
+}
+
+/** The service-operations flow's run for an alarm (`GET /workflows`), its report once finished. */
+export interface ServiceOpsRun {
+  readonly workflowId: string;
+  readonly status: string;
+  readonly output: { affected: number; notified: number; compensated: number; resolutionNotices: number; durationMs: number | null } | null;
+}
+
+/** The TMF642 collection, the source of the alarms on this page. */
+export const ALARMS = '/tmf-api/alarmManagement/v4/alarm';
+/** The flow each alarm starts (`SERVICE_OPS_WORKFLOW_ID`); its run's id is the alarm's (`alarm-N`). */
+export const SERVICE_OPS_FLOW = 'service-operations';
+/** The run of an alarm's flow. */
+export const runIdOf = (alarm: TmfAlarm) => `alarm-${alarm.id}`;
+
+/** Severities, worst first (TMF642's perceivedSeverity). */
+const SEVERITIES = ['critical', 'major', 'minor', 'warning', 'indeterminate', 'cleared'];
+
+/** `3 h 20 min` from milliseconds. */
+export function duration(ms: number | null | undefined): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '–';
+  const m = Math.round(ms / 60_000);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** How long an alarm lasted (event time), or null while it is open. */
+const lasted = (a: TmfAlarm) => (a.alarmClearedTime ? Date.parse(a.alarmClearedTime) - Date.parse(a.alarmRaisedTime) : null);
+
+/**
+ * Service operations: the network alarms sent in (TMF642, the sandbox's network system or any
+ * other), grouped by the cell or site they are on, worst severity first, each with what the
+ * service-operations flow did for it (customers affected, notified, compensated); the mean time
+ * to repair over the cleared ones. An alarm opens its affected customers and the notices sent.
+ */
+export function ServiceOperations() {
+  const alarms = useJson<readonly TmfAlarm[]>(`${ALARMS}?limit=1000`, 10_000);
+  const runs = useJson<readonly ServiceOpsRun[]>(`/workflows?definitionId=${SERVICE_OPS_FLOW}&limit=1000`, 10_000);
+  const byRun = new Map((runs.data ?? []).map((r) => [r.workflowId, r]));
+  const list = [...(alarms.data ?? [])].sort((a, b) => b.alarmRaisedTime.localeCompare(a.alarmRaisedTime));
+  const open = list.filter((a) => a.state !== 'cleared');
+  const cleared = list.map(lasted).filter((ms): ms is number => ms !== null);
+  const mttr = cleared.length ? cleared.reduce((s, ms) => s + ms, 0) / cleared.length : null;
+  const reports = list.map((a) => byRun.get(runIdOf(a))?.output).filter((o) => o);
+  const notified = reports.reduce((s, o) => s + (o?.notified ?? 0), 0);
+  const compensated = reports.reduce((s, o) => s + (o?.compensated ?? 0), 0);
+  // One group per alarmed object (cell or site), the group with the worst open alarm first.
+  const groups = new Map<string, TmfAlarm[]>();
+  for (const a of list) {
+    const key = `${a.alarmedObject['@referredType']} ${a.alarmedObject.id}`;
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  const worst = (as: readonly TmfAlarm[]) => Math.min(...as.map((a) => (a.state === 'cleared' ? SEVERITIES.length : SEVERITIES.indexOf(a.perceivedSeverity))));
+  const ordered = [...groups.entries()].sort((x, y) => worst(x[1]) - worst(y[1]) || y[1][0].alarmRaisedTime.localeCompare(x[1][0].alarmRaisedTime));
+
+  return (
+    <>
+      <Alert message={alarms.error ?? runs.error} />
+      <section class="panel">
+        <h2>At a glance</h2>
+        <dl class="facts" data-testid="svcops-summary">
+          <dt>Open alarms</dt>
+          <dd>
+            {count(open.length)}
+            {open.length > 0 && ` (${SEVERITIES.map((s) => [s, open.filter((a) => a.perceivedSeverity === s).length] as const).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ')})`}
+          </dd>
+          <dt>Alarms sent in</dt>
+          <dd>{count(list.length)}</dd>
+          <dt>Customers notified</dt>
+          <dd>{count(notified)}</dd>
+          <dt>Customers compensated</dt>
+          <dd>{count(compensated)}</dd>
+          <dt>Mean time to repair</dt>
+          <dd>{mttr === null ? 'no alarm cleared yet' : `${duration(mttr)} over ${count(cleared.length)} cleared`}</dd>
+        </dl>
+        <p class="muted">The counts of notices and compensations are those of the alarms whose flow has finished (it waits for the clear); an alarm's page shows its flow as it goes.</p>
+      </section>
+      <section class="panel">
+        <h2>Alarms by cell and site</h2>
+        {list.length === 0 ? (
+          <p class="muted">{alarms.data ? 'No alarm has been sent in.' : 'reading…'}</p>
+        ) : (
+          <table data-testid="alarms">
+            <thead>
+              <tr>
+                <th scope="col">Where</th>
+                <th scope="col">Alarm</th>
+                <th scope="col">Severity</th>
+                <th scope="col">Cause</th>
+                <th scope="col">Raised</th>
+                <th scope="col">Lasted</th>
+                <th scope="col" class="num">Affected</th>
+                <th scope="col" class="num">Notified</th>
+                <th scope="col" class="num">Compensated</th>
+                <th scope="col">Flow</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ordered.flatMap(([where, as]) =>
+                as.map((a, i) => {
+                  const run = byRun.get(runIdOf(a));
+                  return (
+                    <tr key={a.id}>
+                      {i === 0 ? (
+                        <th scope="rowgroup" rowSpan={as.length}>
+                          {where}
+                        </th>
+                      ) : null}
+                      <td>
+                        <a href={`/console/service-operations/${seg(runIdOf(a))}`}>{runIdOf(a)}</a>
+                      </td>
+                      <td>
+                        <span class={`severity ${a.state === 'cleared' ? 'cleared' : a.perceivedSeverity}`}>{a.state === 'cleared' ? `cleared (${a.perceivedSeverity})` : a.perceivedSeverity}</span>
+                      </td>
+                      <td>{a.probableCause}</td>
+                      <td>{eventTime(a.alarmRaisedTime)}</td>
+                      <td>{a.state === 'cleared' ? duration(lasted(a)) : 'open'}</td>
+                      <td class="num">{count(run?.output?.affected)}</td>
+                      <td class="num">{count(run?.output?.notified)}</td>
+                      <td class="num">{count(run?.output?.compensated)}</td>
+                      <td>{run?.status ?? 'not started'}</td>
+                    </tr>
+                  );
+                }),
+              )}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </>
+  );
+}
