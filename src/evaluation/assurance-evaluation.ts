@@ -150,22 +150,26 @@ export interface AnomalyReport {
 const LATE_SIGNAL_MS = 86_400_000;
 
 /**
- * Judges suspected incidents against the world's incidents that started in [fromMs, toMs).
+ * Judges the suspected incidents opened in [fromMs, toMs) against the world's incidents (any
+ * that could explain them), and finds which incidents that started in the window were found.
  * A suspicion matches an incident when it was opened from its start until a day after its end
  * (a burst of next-day complaints found a real incident, late; the lead says how late), on its cell,
  * on its site, or on any cell of its site for an outage (which takes the site down).
  */
 export function evaluateAnomalies(world: object, suspicions: readonly ObservedSuspicion[], o: { fromMs: number; toMs: number }): AnomalyReport {
-  const incidents = createOracle(world)
+  // Every incident can explain a suspicion (one that began before the window still draws calls
+  // in it); recall and lead count the incidents that began in the window.
+  const everyIncident = createOracle(world)
     .incidents()
-    .filter((t) => t.startMs >= o.fromMs && t.startMs < o.toMs && t.touched.length > 0);
+    .filter((t) => t.touched.length > 0);
+  const incidents = everyIncident.filter((t) => t.startMs >= o.fromMs && t.startMs < o.toMs);
   const seen = suspicions.filter((s) => s.openedMs >= o.fromMs && s.openedMs < o.toMs);
   const matches = (s: ObservedSuspicion, t: IncidentTruth) => {
     if (s.openedMs < t.startMs || s.openedMs > t.endMs + LATE_SIGNAL_MS) return false;
     if (s.scope === 'Site') return s.objectId === t.siteId;
     return s.objectId === t.cellId || (t.impact === 'outage' && s.siteId === t.siteId);
   };
-  const matched = seen.filter((s) => incidents.some((t) => matches(s, t))).length;
+  const matched = seen.filter((s) => everyIncident.some((t) => matches(s, t))).length;
   const serving = incidents.filter((t) => t.severity !== 'low');
   const firstFound = (t: IncidentTruth) => {
     let first: number | undefined;
