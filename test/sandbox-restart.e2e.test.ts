@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sandboxServer } from './support/sandbox-server.js';
 import { until } from './support/until.js';
-
-const BIN = resolve(import.meta.dirname, '..', 'bin', 'twinloop.js');
 
 interface Run {
   status: string;
@@ -14,22 +12,13 @@ interface Run {
 
 describe('the sandbox after kill -9', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-sandbox-restart-'));
-  let server: ChildProcess | undefined;
-  let output = '';
-  afterAll(() => {
-    server?.kill('SIGKILL');
+  const server = sandboxServer(join(dir, 'data'), ['--customers', '300', '--months', '1', '--speed', '3600']);
+  const base = server.base;
+  afterAll(async () => {
+    await server.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const base = `http://127.0.0.1:${port}`;
-  const args = [BIN, 'start', '--port', String(port), '--data-dir', join(dir, 'data'), '--world', 'small', '--customers', '300', '--months', '1', '--speed', '3600'];
-  const start = () => {
-    output = '';
-    server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout!.on('data', (d) => (output += d));
-    server.stderr!.on('data', (d) => (output += d));
-  };
   let key = '';
   const api = async <T>(path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${base}${path}`, {
@@ -52,8 +41,7 @@ describe('the sandbox after kill -9', () => {
   };
 
   it('continues the same world: no applicant twice, no order or customer id reused, every onboarded line still its person', async () => {
-    start();
-    await until(async () => (output.includes('sandbox: live') && output.includes('listening on') ? true : undefined), 120_000);
+    await server.start();
     key = readFileSync(join(dir, 'data', 'admin.key'), 'utf8').trim();
     const before = [await onboard(), await onboard(), await onboard()];
     const lines = before.filter((b) => b.run.status === 'succeeded').map((b) => b.run.output!);
@@ -61,10 +49,8 @@ describe('the sandbox after kill -9', () => {
     const profiles = await Promise.all(lines.map((l) => api<{ profile: unknown }>(`/twins/${l.customerId}`).then((t) => t.profile)));
 
     // Killed without a chance to save anything, then started again on the same data.
-    server!.kill('SIGKILL');
-    await new Promise((r) => server!.once('exit', r));
-    start();
-    await until(async () => (output.includes('sandbox: live') && output.includes('listening on') ? true : undefined), 120_000);
+    await server.stop('SIGKILL');
+    await server.start();
 
     const after = await onboard();
     const known = new Set(before.map((b) => b.applicantId));

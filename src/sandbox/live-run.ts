@@ -43,7 +43,7 @@ const DEFAULT_TICK_MS = 250;
  * are released at once, stamped with the simulated now. Effects of such calls on the world's
  * own behaviour (hazard, usage of a new line) take hold from the next generated day.
  */
-export function startLiveRun(engine: WorldEngine, o: LiveOptions, waiting: readonly TwinEvent[], onStopped: () => void): LiveRun {
+export function startLiveRun(engine: WorldEngine, o: LiveOptions, waiting: readonly TwinEvent[], onStopped: () => void, carried: readonly TwinEvent[] = []): LiveRun {
   if (!(o.speed > 0)) throw new TwinloopError('BAD_INPUT', `speed must be > 0; got ${o.speed}`);
   const real = o.realClock ?? systemClock;
   const tickMs = o.tickMs ?? DEFAULT_TICK_MS;
@@ -51,8 +51,9 @@ export function startLiveRun(engine: WorldEngine, o: LiveOptions, waiting: reado
   const tally = emptyTally();
   const dayBuf = new ArrayOutput();
   const ready = new ArrayOutput();
-  let pending: TwinEvent[] = [];
-  let pendingMs: number[] = [];
+  // Events of a generated day still ahead of the clock (a restored world's last day), released as it passes them.
+  let pending: TwinEvent[] = [...carried].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  let pendingMs: number[] = pending.map((e) => Date.parse(e.time));
   let pos = 0;
   let simNow = engine.clock.now();
   let lastReal = real.now();

@@ -60,9 +60,10 @@ export interface SandboxWorld {
    * Rebuilds a world that ran before (same config and seed): generates its days silently up to
    * `days` (or further, to the last journaled act) and replays every journaled act at its place, so
    * applicants, orders, lines and plan changes are those the world had. Back ends wait for it to
-   * finish. Call once, before any backfill or live run.
+   * finish. Call once, before any backfill or live run. `live`: the world ran live; its clock
+   * then goes on from the last act, and the events of its last day beyond it wait for the live run.
    */
-  restore(options: { days: number; keepFrom: number }): Promise<RestoredWorld>;
+  restore(options: { days: number; keepFrom: number; live?: boolean }): Promise<RestoredWorld>;
   /**
    * Makes the brief's care example happen now to a real customer (`customerId`, or one the world
    * picks): data overuse, a billing complaint and a call starting (`care-example.ts`). Throws
@@ -113,6 +114,8 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
   const { backends, provisioning } = createSandboxBackends(engine, pool, { latencyScale }, journal);
   let live: LiveRun | undefined;
   let restoring = false;
+  /** A restored live world's events still ahead of its clock: the next live run releases them in time. */
+  const ahead: TwinEvent[] = [];
   // A journaled world's back ends wait for its restore (or its first run, when there is nothing to restore).
   let releaseBackends = options.journal ? journal.holdBackends() : () => {};
   const openBackends = () => {
@@ -191,7 +194,15 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
         engine.immediate = kept;
         replayUpTo(Infinity);
         journal.resumeAfter(last?.seq ?? 0);
-        return { day: engine.day, replayed: entries.length, events: kept.drain() };
+        const events = kept.drain();
+        if (!o.live) return { day: engine.day, replayed: entries.length, events };
+        // Live, the clock stood inside the last generated day: it goes on from the last act (or the
+        // saved position), not from the day's end, and what the day holds beyond it waits for it.
+        const now = Math.max(last?.at ?? 0, engine.startMs + o.keepFrom * DAY_MS);
+        if (now < engine.clock.now()) engine.clock.set(now);
+        const due = events.filter((e) => Date.parse(e.time) <= engine.clock.now());
+        ahead.push(...events.filter((e) => Date.parse(e.time) > engine.clock.now()));
+        return { day: engine.day, replayed: entries.length, events: due };
       } finally {
         toIdle();
         journal.inReplay = false;
@@ -283,7 +294,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
     startLive(o) {
       assertIdle();
       openBackends();
-      live = startLiveRun(engine, o, idle.drain(), toIdle);
+      live = startLiveRun(engine, o, idle.drain(), toIdle, ahead.splice(0));
       return live;
     },
   };

@@ -150,7 +150,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     // The world is rebuilt from its seed up to where it was, with what its back ends did replayed
     // at the same places (the journal); the last day is delivered again (duplicates, but for what
     // the intake had not taken yet), and so are the days of acts after the last saved position.
-    const restored = await world.restore({ days: Math.max(0, state.days - 1), keepFrom: Math.max(0, state.days - 1) });
+    const restored = await world.restore({ days: Math.max(0, state.days - 1), keepFrom: Math.max(0, state.days - 1), live: state.backfilled });
     if (restored.replayed > 0) o.log(`sandbox: ${restored.replayed} acts of the back ends replayed (applicants, orders, activations, plan changes…)`);
     if (restored.events.length) await deliver(sink, restored.events, RESTORE_BATCH, emptyTally());
     const skip = restored.day;
