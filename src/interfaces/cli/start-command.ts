@@ -142,6 +142,8 @@ export function registerStartCommand(program: Command): void {
         const global = globalOptions(command);
         const say = (line: string) => process.stdout.write(`${line}\n`);
         const auth = authSettings(opts);
+        // Checked before anything starts: a bad option must not leave a started operator behind.
+        const hardening = { corsOrigins: corsOrigins(opts.corsOrigin), actingPerMinute: opts.rateLimit };
         const connectors = connectorSettings(opts);
         const operator = await startOperator({
           auth,
@@ -154,7 +156,7 @@ export function registerStartCommand(program: Command): void {
           actionPolicyFile: opts.policy ? { document: readPolicyFile(opts.policy), path: opts.policy } : undefined,
           log: say,
         });
-        const app = createOperatorServer(operator, { version: VERSION, logger: process.env.TWINLOOP_LOG === '1', hardening: { corsOrigins: corsOrigins(opts.corsOrigin), actingPerMinute: opts.rateLimit } });
+        const app = createOperatorServer(operator, { version: VERSION, logger: process.env.TWINLOOP_LOG === '1', hardening });
         let url: string;
         try {
           url = await app.listen({ port: Number(opts.port), host: opts.host });
