@@ -22,6 +22,11 @@ describe('personal data masking', () => {
     expect(run.input.applicant.full_name).toBe('Ada Lovelace');
   });
 
+  it('keeps consent flags named like contact fields: a yes/no is not personal data', () => {
+    const twin = { profile: { channelConsent: { sms: true, email: false, phone: true }, email: 'ada@example.org', contact: { email: true, phone: '+44 7700 900123' } } };
+    expect(maskPersonal(twin)).toEqual({ profile: { channelConsent: { sms: true, email: false, phone: true }, email: MASKED, contact: { email: true, phone: MASKED } } });
+  });
+
   it('masks personal values inside text: a parked record (even cut off) and e-mail addresses', () => {
     expect(maskPersonalText('{"type":"x","fullName": "Ada \\"the\\" Lovelace","birthDate":"1815-12-10","n":1}')).toBe(`{"type":"x","fullName":"${MASKED}","birthDate":"${MASKED}","n":1}`);
     expect(maskPersonalText('{"customerId":"C1","documentNumber":"X12')).toBe(`{"customerId":"C1","documentNumber":"${MASKED}"`);

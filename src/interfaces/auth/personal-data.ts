@@ -41,9 +41,13 @@ export function maskPersonalText(text: string): string {
   return text.replace(QUOTED_FIELD, (_m, key: string) => `"${key}":"${MASKED}"`).replace(EMAIL, MASKED);
 }
 
-/** Every leaf under a personal field, masked (a whole address object, a list of phone numbers). */
+/**
+ * Every leaf under a personal field, masked (a whole address object, a list of phone numbers).
+ * A yes/no is never personal data: `channelConsent.email: true` is a consent flag that marketers and
+ * agents need, not an address.
+ */
 function maskAll(value: unknown): unknown {
-  if (value === null || value === undefined) return value;
+  if (value === null || value === undefined || typeof value === 'boolean') return value;
   if (Array.isArray(value)) return value.map(maskAll);
   if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v)]));
   return MASKED;
