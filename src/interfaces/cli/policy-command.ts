@@ -39,7 +39,7 @@ const interval = (e: PolicyEstimate) => `${money(e.value)} [${money(e.lower)}, $
 /** The human report of an estimate from the decision log. */
 export function formatPolicyReport(policy: string, r: OffPolicyReport): string {
   return [
-    `policy ${policy} on ${r.decisions} decisions with outcomes (${r.withoutOutcome} still open); logged policy's value ${money(r.loggedMean)} per decision`,
+    `policy ${policy} on ${r.decisions} decisions with outcomes (${r.withoutOutcome} more have none yet and are left out); logged policy's value ${money(r.loggedMean)} per decision`,
     `  IPS   ${interval(r.ips)}`,
     `  SNIPS ${interval(r.snips)}`,
     ...(r.dr ? [`  DR    ${interval(r.dr)}`] : []),
