@@ -104,6 +104,18 @@ describe('Twinloop and the sandbox as two processes over the TM Forum APIs', () 
     const result = ops.output as { notified: number; affected: number; resolutionNotices: number };
     expect(result.affected).toBeGreaterThan(0);
     expect(result.notified).toBeGreaterThan(0);
+    // What the BSS did comes back to the twins: each notice's report, dated on the sandbox's clock
+    // (which Twinloop follows over HTTP), is taken by the intake and shows on the customer's timeline.
+    expect(twinloopOut).not.toMatch(/the report of \S+ was refused/);
+    const views = (await tw('/service-operations/incidents')).body as unknown as { items: { alarmId: string; notifiedCustomers: string[] }[] };
+    const treated = views.items.find((i) => i.alarmId === `alarm-${alarm.id}`);
+    expect(treated?.notifiedCustomers.length).toBeGreaterThan(0);
+    for (const id of treated!.notifiedCustomers.slice(0, 5)) {
+      await until(async () => {
+        const t = (await tw(`/twins/${id}/timeline?limit=1000`)).body as unknown as { items: { kind: string }[] };
+        return t.items.some((e) => e.kind === 'action') ? true : undefined;
+      }, 30_000);
+    }
     const stats = (await bss('/sandbox/stats')) as Stats;
     expect(stats.notifications.ok).toBeGreaterThanOrEqual(result.notified + result.resolutionNotices);
     // And the clear came across too: the alarm is cleared at Twinloop.

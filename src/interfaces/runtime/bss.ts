@@ -15,6 +15,13 @@ export interface Bss {
   /** Operator time per real time once the BSS runs live (the sandbox's speed; 1 for a real BSS). */
   readonly liveSpeed: number;
   /**
+   * How far `clock` may trail the BSS's own (operator time): 0 in process; over HTTP, what a
+   * second between reads and a slow answer are worth at the BSS's speed (a sandbox at 3,600× moves
+   * an hour per second). The intake accepts events this much further ahead, or it refuses as
+   * "future" the reports of what the BSS just did.
+   */
+  readonly clockSlackMs: number;
+  /**
    * Resolves once the BSS's history is in: a sandbox over HTTP sends it first and then runs live
    * (its clock's speed turns positive); at once for one in process (its operator says) or a real BSS.
    */
@@ -24,7 +31,7 @@ export interface Bss {
 
 /** The in-process sandbox's back ends as the operator's BSS. */
 export function sandboxBss(world: SandboxWorld, liveSpeed: number): Bss {
-  return { connectors: world.backends, plans: world.config.plans, clock: world.clock, liveSpeed, ready: Promise.resolve(), close() {} };
+  return { connectors: world.backends, plans: world.config.plans, clock: world.clock, liveSpeed, clockSlackMs: 0, ready: Promise.resolve(), close() {} };
 }
 
 /** How Twinloop reaches a BSS over HTTP (`twinloop start --connectors http --connector-url URL`). */
@@ -75,6 +82,7 @@ export async function openHttpBss(o: HttpBssOptions): Promise<Bss> {
     plans,
     clock: follow.clock,
     liveSpeed: follow.liveSpeed,
+    clockSlackMs: 2 * CLOCK_REFRESH_MS * follow.liveSpeed,
     ready: follow.live,
     close() {
       follow.stop();
@@ -84,19 +92,23 @@ export async function openHttpBss(o: HttpBssOptions): Promise<Bss> {
 }
 
 /** The BSS's clock, kept current in the background; the wall clock when the BSS has none. */
-async function followClock(client: BssClient): Promise<{ clock: Clock; liveSpeed: number; live: Promise<void>; stop(): void }> {
+export async function followClock(client: BssClient): Promise<{ clock: Clock; liveSpeed: number; live: Promise<void>; stop(): void }> {
+  // The BSS read its clock somewhere between our asking and its answer: the middle is the best guess
+  // (dating the reading at the answer made the followed clock trail by the round trip × speed).
+  const sentAt = Date.now();
   const first = await client.call({ method: 'GET', path: BSS_PATHS.clock, answer: clockAnswer });
   if (first.status !== 'ok') return { clock: { now: () => Date.now() }, liveSpeed: 1, live: Promise.resolve(), stop() {} };
-  let at = Date.now();
+  let at = (sentAt + Date.now()) / 2;
   let base = Date.parse(first.value.now);
   let speed = first.value.speed;
   let markLive: () => void = () => {};
   const live = new Promise<void>((resolve) => (markLive = resolve));
   if (speed > 0) markLive();
   const timer = setInterval(() => {
+    const asked = Date.now();
     void client.call({ method: 'GET', path: BSS_PATHS.clock, answer: clockAnswer }).then((r) => {
       if (r.status !== 'ok') return;
-      at = Date.now();
+      at = (asked + Date.now()) / 2;
       base = Date.parse(r.value.now);
       speed = r.value.speed;
       if (speed > 0) markLive();

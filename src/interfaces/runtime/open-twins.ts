@@ -59,6 +59,8 @@ export interface OpenTwinsOptions {
   readonly access?: StoreAccess;
   /** How late an event may arrive and still be applied in order (the twin layer's default when absent). */
   readonly latenessMs?: number;
+  /** How far ahead of `clock` an event may be dated and still be taken (the intake's default when absent). */
+  readonly maxFutureMs?: number;
   readonly onProgress?: (seq: number) => void;
 }
 
@@ -80,5 +82,5 @@ export async function openTwins(storeOptions: StoreOptions, options: OpenTwinsOp
   // The commands and the server commit on the store's writer thread, so the intake checks the
   // next batch while one commits (about 1.4x the inline rate on two cores; BENCHMARKS.md).
   const store = await openEventStore(storeOptions.kind === 'sqlite' ? { ...storeOptions, writes: 'thread' } : storeOptions);
-  return openTwinService({ store, clock: options.clock ?? systemClock, latenessMs: options.latenessMs, onRecoveryProgress: options.onProgress });
+  return openTwinService({ store, clock: options.clock ?? systemClock, latenessMs: options.latenessMs, onRecoveryProgress: options.onProgress, ...(options.maxFutureMs === undefined ? {} : { intake: { maxFutureMs: options.maxFutureMs } }) });
 }

@@ -9,6 +9,7 @@ import type { RecordStore } from '../../store/record-store.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { startBusIntake, type BusIntakeHandle } from '../../twin/bus-intake.js';
 import type { TwinService } from '../../twin/twin-service.js';
+import { DEFAULT_MAX_FUTURE_MS } from '../../twin/intake.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { ensureAdminKey, openAuthenticator, type AuthSettings, type FirstAdminKey } from '../auth/local-auth.js';
@@ -135,7 +136,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const clock = sandboxAwareClock(() => bss?.clock);
   const timeScale = bss ? bss.liveSpeed : 1;
 
-  const twins = await openTwins(o.store, { clock, access: 'server', latenessMs: o.latenessMs });
+  const twins = await openTwins(o.store, { clock, access: 'server', latenessMs: o.latenessMs, ...(bss?.clockSlackMs ? { maxFutureMs: DEFAULT_MAX_FUTURE_MS + bss.clockSlackMs } : {}) });
   const openedAt = Date.now();
   const registry = await openModelRegistry(o.store);
   const intelligence = await startIntelligence(twins, registry, { log: (line) => o.log(`models: ${line}`) });
