@@ -132,11 +132,21 @@ export function parseApiKey(presented: string): { id: string; secret: string } |
   return m ? { id: m[1], secret: m[2] } : null;
 }
 
+/** A key made or revoked, for the audit trail: which key, by whom. */
+export interface ApiKeyChange {
+  readonly type: 'key.created' | 'key.revoked';
+  readonly key: ApiKeyInfo;
+  readonly by: string;
+}
+
 /**
  * The keys over a record store. `now` is wall-clock time (never the sandbox's accelerated clock:
- * a key's expiry is a promise to a person).
+ * a key's expiry is a promise to a person). `onChange` hears every key made or revoked (the audit trail).
  */
-export async function openApiKeys(records: RecordStore, options: { now?: () => number; refreshMs?: number } = {}): Promise<ApiKeys> {
+export async function openApiKeys(
+  records: RecordStore,
+  options: { now?: () => number; refreshMs?: number; onChange?: (change: ApiKeyChange) => Promise<void> } = {},
+): Promise<ApiKeys> {
   const now = options.now ?? Date.now;
   const keys = new Map<string, StoredKey>();
   const unknown = new Map<string, number>();
@@ -207,7 +217,9 @@ export async function openApiKeys(records: RecordStore, options: { now?: () => n
       await records.put(API_KEY_COLLECTION, id, stored, { expectedVersion: 0 });
       keys.set(id, stored);
       unknown.delete(id);
-      return { key: `${KEY_PREFIX}${id}_${secret}`, info: infoOf(stored, now()) };
+      const info = infoOf(stored, now());
+      await options.onChange?.({ type: 'key.created', key: info, by: createdBy });
+      return { key: `${KEY_PREFIX}${id}_${secret}`, info };
     },
     async list() {
       await loadAll();
@@ -223,7 +235,9 @@ export async function openApiKeys(records: RecordStore, options: { now?: () => n
       const revoked: StoredKey = { ...r.body, revokedAt: now(), revokedBy: by };
       await records.put(API_KEY_COLLECTION, id, revoked, { expectedVersion: r.version });
       keys.set(id, revoked);
-      return infoOf(revoked, now());
+      const info = infoOf(revoked, now());
+      await options.onChange?.({ type: 'key.revoked', key: info, by });
+      return info;
     },
     async verify(presented) {
       const remembered = verified.get(presented);

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { TwinloopError } from '../../domain/errors.js';
 import type { RecordStore } from '../../store/record-store.js';
-import { openApiKeys, type ApiKeys } from './api-keys.js';
+import type { AuditTrail } from '../../agents/governance/audit-trail.js';
+import { openApiKeys, type ApiKeyChange, type ApiKeys } from './api-keys.js';
 import { createAuthenticator, type AuthMode, type Authenticator } from './authenticator.js';
 import { createOidcVerifier, type OidcSettingsInput } from './oidc.js';
 import { openSessionSealer } from './sessions.js';
@@ -28,11 +29,22 @@ export interface AuthSettings {
 }
 
 /** Opens the keys and sessions over the record store and builds the authenticator (OIDC settings checked here, BAD_INPUT naming the field). */
-export async function openAuthenticator(records: RecordStore, settings: AuthSettings): Promise<Authenticator> {
+export async function openAuthenticator(records: RecordStore, settings: AuthSettings, audit?: AuditTrail): Promise<Authenticator> {
   const oidc = settings.oidc ? createOidcVerifier(settings.oidc) : undefined;
-  const keys = await openApiKeys(records);
+  const keys = await openApiKeys(records, audit ? { onChange: auditKeyChanges(audit) } : {});
   const sessions = await openSessionSealer(records);
   return createAuthenticator({ mode: settings.mode, keys, sessions, oidc });
+}
+
+/** Who makes the first admin key, as its audit entry names it. */
+const FIRST_START = 'twinloop start';
+
+/** Every key made or revoked, written to the audit trail: who did it, which key, for whom and which role. */
+export function auditKeyChanges(audit: AuditTrail): (change: ApiKeyChange) => Promise<void> {
+  return async ({ type, key, by }) => {
+    const what = type === 'key.created' ? `key ${key.id} made for ${key.subject} as ${key.role}${key.description ? `: ${key.description}` : ''}` : `key ${key.id} of ${key.subject} (${key.role}) revoked`;
+    await audit.record({ type, actor: { kind: by === FIRST_START ? 'system' : 'human', id: by }, target: { kind: 'api-key', id: key.id, subject: key.subject, role: key.role }, why: { summary: what } });
+  };
 }
 
 /** An admin key made now: its secret (shown once) and where it was written, if anywhere. */
@@ -49,7 +61,7 @@ export interface FirstAdminKey {
  */
 export async function ensureAdminKey(keys: ApiKeys, dataDir: string | undefined): Promise<FirstAdminKey | undefined> {
   if (await keys.hasActive('admin')) return undefined;
-  const made = await keys.create({ subject: FIRST_ADMIN_SUBJECT, role: 'admin', description: 'made on first start; make a key per person and role with `twinloop keys create`' }, 'twinloop start');
+  const made = await keys.create({ subject: FIRST_ADMIN_SUBJECT, role: 'admin', description: 'made on first start; make a key per person and role with `twinloop keys create`' }, FIRST_START);
   if (dataDir === undefined) return { key: made.key };
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, ADMIN_KEY_FILE);

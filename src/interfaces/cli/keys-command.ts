@@ -1,9 +1,13 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
+import { createAuditTrail } from '../../agents/governance/audit-trail.js';
+import { systemClock } from '../../domain/clock.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { openApiKeys, type ApiKeyInfo } from '../auth/api-keys.js';
+import { auditKeyChanges } from '../auth/local-auth.js';
 import { ROLE_NAMES } from '../auth/roles.js';
 import { globalOptions, parseDuration, type GlobalOptions } from './cli-context.js';
 import { callServer, serverTarget, usingAccess } from './server-client.js';
@@ -36,8 +40,11 @@ async function keysAccess(global: GlobalOptions, url: string | undefined): Promi
       close: async () => {},
     };
   }
-  const records = await openRecordStore(resolveStoreOptions({ dataDir: global.dataDir, databaseUrl: global.databaseUrl }, process.env));
-  const keys = await openApiKeys(records, { refreshMs: 0 });
+  const store = resolveStoreOptions({ dataDir: global.dataDir, databaseUrl: global.databaseUrl }, process.env);
+  const records = await openRecordStore(store);
+  const governance = await openGovernanceStore(store);
+  // Made or revoked on the store itself, a key is audited as through the server.
+  const keys = await openApiKeys(records, { refreshMs: 0, onChange: auditKeyChanges(createAuditTrail(governance, systemClock)) });
   const by = `cli:${userInfo().username}`;
   return {
     create: (input) => keys.create(input, by),
@@ -45,6 +52,7 @@ async function keysAccess(global: GlobalOptions, url: string | undefined): Promi
     revoke: (id) => keys.revoke(id, by),
     close: async () => {
       keys.close();
+      await governance.close();
       await records.close();
     },
   };

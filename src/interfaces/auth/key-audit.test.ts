@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAuditTrail } from '../../agents/governance/audit-trail.js';
+import { systemClock } from '../../domain/clock.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { openRecordStore } from '../../store/open-record-store.js';
+import { openApiKeys } from './api-keys.js';
+import { auditKeyChanges, ensureAdminKey } from './local-auth.js';
+
+describe('who may act is audited', () => {
+  const cleanup: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  it('every key made or revoked is an audit entry naming who did it, the key, its subject and role; the chain verifies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinloop-key-audit-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    cleanup.push(() => records.close());
+    const governance = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
+    cleanup.push(() => governance.close());
+    const audit = createAuditTrail(governance, systemClock);
+    const keys = await openApiKeys(records, { refreshMs: 0, onChange: auditKeyChanges(audit) });
+    cleanup.push(() => keys.close());
+
+    await ensureAdminKey(keys, undefined);
+    const { info } = await keys.create({ subject: 'alice', role: 'care_agent' }, 'admin');
+    await keys.revoke(info.id, 'bob');
+    await keys.revoke(info.id, 'bob'); // already revoked: nothing changes, nothing more to audit
+
+    const entries = (await audit.read({ afterSeq: 0, limit: 100 })).map((r) => r.entry);
+    expect(entries).toEqual([
+      expect.objectContaining({ type: 'key.created', actor: { kind: 'system', id: 'twinloop start' }, target: expect.objectContaining({ kind: 'api-key', subject: 'admin', role: 'admin' }) }),
+      expect.objectContaining({ type: 'key.created', actor: { kind: 'human', id: 'admin' }, target: { kind: 'api-key', id: info.id, subject: 'alice', role: 'care_agent' } }),
+      expect.objectContaining({ type: 'key.revoked', actor: { kind: 'human', id: 'bob' }, target: { kind: 'api-key', id: info.id, subject: 'alice', role: 'care_agent' } }),
+    ]);
+    expect(JSON.stringify(entries)).not.toMatch(/twl_/); // never the secret
+    expect((await audit.verify()).ok).toBe(true);
+  });
+});
