@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ok } from '../../domain/connectors/connector-result.js';
 import { channelSchema, type Channel } from '../../domain/events.js';
+import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import { featureFilterSchema } from '../../twin/feature-filter.js';
@@ -29,7 +30,14 @@ export const CAMPAIGN_ADJUSTMENT_CLASS = 'campaign_adjustment';
 /** A move smaller than this (in share) is noise and is neither applied nor audited. */
 const MIN_RECORDED_SHIFT = 0.005;
 
-const variantSchema = z.object({ id: z.string().min(1).max(100), offerId: z.string().min(1), channel: channelSchema });
+const variantSchema = z.object({
+  id: z.string().min(1).max(100),
+  offerId: z.string().min(1),
+  /** Where the contact lands on the twin (an e-mail or SMS is a `web` contact, a call-back a `call`). */
+  channel: channelSchema,
+  /** The channel the plan chose for a message (a communication goes out there; opt-outs are checked on it). Default sms. */
+  notificationChannel: z.enum(NOTIFICATION_CHANNELS).optional(),
+});
 
 /** The campaign as started. */
 export const campaignInputSchema = z.object({

@@ -35,3 +35,14 @@ describe('flowInputOf', () => {
     expect(f.definitionId === 'campaign-management' && f.input.audience).toEqual(segment);
   });
 });
+
+describe('campaign variants', () => {
+  it('makes one variant per planned channel, keeping the channel the plan chose for the message', () => {
+    const f = flowInputOf(plan([{ ...action('service-check-in'), channels: ['email', 'sms'] }, action('retention-offer-digital', 'retain-10')]), intent, { now: () => now });
+    expect(f.definitionId === 'campaign-management' && f.input.variants).toEqual([
+      { id: 'a0-service-check-in-email', offerId: 'service-check-in', channel: 'web', notificationChannel: 'email' },
+      { id: 'a0-service-check-in-sms', offerId: 'service-check-in', channel: 'web', notificationChannel: 'sms' },
+      { id: 'a1-retain-10-in_app', offerId: 'retain-10', channel: 'app', notificationChannel: 'in_app' },
+    ]);
+  });
+});

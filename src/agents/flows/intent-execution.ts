@@ -64,7 +64,10 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
     };
     return { definitionId: CHURN_PREVENTION_WORKFLOW_ID, workflowId: churnPreventionWorkflowId(plan.id), input };
   }
-  const variants = plan.actions.flatMap((a, i) => [...new Set(a.channels.map(deliveryChannelOf))].map((channel) => ({ id: `a${i}-${a.offerId ?? a.templateId}-${channel}`, offerId: a.offerId ?? a.templateId, channel })));
+  // One variant per planned channel: a check-in planned on e-mail goes out as an e-mail.
+  const variants = plan.actions.flatMap((a, i) =>
+    [...new Set(a.channels)].map((planned) => ({ id: `a${i}-${a.offerId ?? a.templateId}-${planned}`, offerId: a.offerId ?? a.templateId, channel: deliveryChannelOf(planned), notificationChannel: planned })),
+  );
   const input: CampaignInput = {
     campaignId: plan.id,
     variants,

@@ -7,6 +7,7 @@ import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { twinIdsWhere } from '../../twin/twin-query.js';
 import type { OperatorServices } from './operator-services.js';
+import { offeringParams } from './decision-actions.js';
 
 /**
  * The delivery side of managed campaigns: it draws the audience (active twins ranked by churn ×
@@ -117,6 +118,7 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
         const unit = Math.max(MIN_CONTACT_COST, offerCost(v.offerId));
         let budget = tickBudget * share;
         const offering = services().decisions.catalogue.byId.get(v.offerId);
+        const sentAsMessage = offering !== undefined && offering.actionClass === 'communication' && !offering.offering.sandboxOfferId;
         let failures = 0;
         while (budget >= unit && state.queue.length > 0) {
           const customerId = state.queue[0];
@@ -130,7 +132,15 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
             channel: v.channel,
             customerId,
             domain: 'campaigns',
-            params: { offerId: v.offerId, campaignId, decisionId, variantId: v.id, present: true },
+            // An offer the back end knows is presented; a check-in goes out as a message on the planned channel.
+            params: {
+              offerId: v.offerId,
+              campaignId,
+              decisionId,
+              variantId: v.id,
+              direction: 'outbound',
+              ...(offering ? offeringParams(offering, { purpose: 'retention', notificationChannel: v.notificationChannel ?? 'sms', body: offering.offering.treatments[0]?.message }) : { present: true }),
+            },
             actor: { kind: 'agent', id: 'campaign-manager' },
             why: { summary: `campaign ${campaignId}, variant ${v.id}, tick ${allocation.tick}` },
           });
@@ -157,6 +167,8 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
           if (r.status !== 'executed') break;
           state.queue.shift();
           state.treated[customerId] = v.id;
+          // A message has no answer to come back as an offer event: it is counted as presented when sent.
+          if (sentAsMessage) state.variants[v.id].presented++;
           const charged = Math.max(MIN_CONTACT_COST, r.cost ?? unit);
           state.variants[v.id].spent += charged;
           state.spent += charged;

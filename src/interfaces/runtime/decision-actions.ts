@@ -1,4 +1,6 @@
 import type { Decision } from '../../decisioning/decision-funnel.js';
+import type { CompiledOffer } from '../../decisioning/offer-catalogue.js';
+import type { NotificationChannel, NotificationPurpose } from '../../domain/connectors/notifications.js';
 import type { ActionRequestInput, Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
@@ -27,9 +29,7 @@ export function actionForDecision(s: OperatorServices, decision: Decision, actio
     // Priced by the guarded executor from the catalogue at the customer's monthly price.
     params: {
       offerId: actionId,
-      // Offers the back ends know are presented (the customer answers); the rest run as their class.
-      ...(offer.offering.sandboxOfferId ? { present: true } : {}),
-      ...(offer.actionClass === 'communication' ? { purpose: 'care', notificationChannel: 'sms', body: ranked?.treatment?.message } : {}),
+      ...offeringParams(offer, { purpose: 'care', notificationChannel: 'sms', body: ranked?.treatment?.message }),
       decisionId: decision.decisionId,
       treatment: ranked?.treatment?.id,
       campaignId: `nba-${decision.context.channel}`,
@@ -38,4 +38,23 @@ export function actionForDecision(s: OperatorServices, decision: Decision, actio
     actor,
     why: { summary: `next-best-action ${actionId} for ${decision.customerId} on ${decision.context.channel}`, evidence: { score: ranked?.score, expectedValue: ranked?.expectedValue, reasons: ranked?.reasons } },
   };
+}
+
+/** The message a communication offering goes out as: why, on which channel, with which words. */
+export interface OfferingMessage {
+  readonly purpose: NotificationPurpose;
+  readonly notificationChannel: NotificationChannel;
+  readonly body?: string;
+}
+
+/**
+ * How an offering is carried out, as action params (one rule for next-best-action and campaigns):
+ * an offer a back end knows (`sandboxOfferId`) is presented and the customer answers; a
+ * communication (a service check-in) is sent as a message on the chosen channel; any other runs as
+ * its class. A back end asked to present an offer it does not know refuses it (`unknown_offer`).
+ */
+export function offeringParams(offer: CompiledOffer, message: OfferingMessage): Record<string, unknown> {
+  if (offer.offering.sandboxOfferId) return { present: true };
+  if (offer.actionClass !== 'communication') return {};
+  return { purpose: message.purpose, notificationChannel: message.notificationChannel, templateId: offer.id, ...(message.body ? { body: message.body } : {}) };
 }

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultCatalogue } from '../../decisioning/default-catalogue.js';
+import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import type { TwinEvent } from '../../domain/events.js';
+import { DAY_MS } from '../../domain/time.js';
+import { openRecordStore } from '../../store/open-record-store.js';
+import { TwinEngine } from '../../twin/twin-engine.js';
+import { campaignDelivery } from './campaign-delivery.js';
+import type { OperatorServices } from './operator-services.js';
+
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** An active postpaid customer with one plan and a complaint (so the service check-in is eligible). */
+function customer(engine: TwinEngine, id: string): void {
+  const events: TwinEvent[] = [
+    { id: `${id}-c`, kind: 'customer', customerId: id, time: iso(T0 - 400 * DAY_MS), source: 't', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since: iso(T0 - 400 * DAY_MS), consent: { marketing: true } } },
+    { id: `${id}-s`, kind: 'subscription', customerId: id, time: iso(T0 - 399 * DAY_MS), source: 't', v: 1, data: { action: 'activated', subscriptionId: `${id}-L1`, productKind: 'plan', productId: 'P1', monthlyPrice: 40 } },
+  ];
+  for (const e of events) engine.apply(e, Date.parse(e.time));
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('campaign delivery', () => {
+  it('sends a no-offer check-in as a message on the planned channel, and presents only offers the back end knows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flows-campaign-'));
+    dirs.push(dir);
+    const engine = new TwinEngine();
+    for (let i = 0; i < 30; i++) customer(engine, `C${i}`);
+    const requests: ActionRequestInput[] = [];
+    const services = {
+      twins: { engine },
+      scoreFields: undefined,
+      decisions: { catalogue: defaultCatalogue() },
+      guarded: { execute: async (r: ActionRequestInput) => (requests.push(r), { status: 'executed', requestId: r.id, cost: 0.5, reason: 'ok' }) },
+    } as unknown as OperatorServices;
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    const delivery = campaignDelivery(() => services, records, () => 0.5);
+    const variants = [
+      { id: 'a0-service-check-in-email', offerId: 'service-check-in', channel: 'web' as const, notificationChannel: 'email' as const },
+      { id: 'a1-retain-10-sms', offerId: 'retain-10', channel: 'web' as const, notificationChannel: 'sms' as const },
+    ];
+    await delivery.open({ campaignId: 'cmp1', variants, budget: 20, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await delivery.apply('cmp1', { tick: 1, shares: { 'a0-service-check-in-email': 0.5, 'a1-retain-10-sms': 0.5 }, paused: [], remainingBudget: 20 });
+
+    const checkIns = requests.filter((r) => r.params?.offerId === 'service-check-in');
+    const offers = requests.filter((r) => r.params?.offerId === 'retain-10');
+    expect(checkIns.length).toBeGreaterThan(0);
+    expect(offers.length).toBeGreaterThan(0);
+    // The check-in has no back-end offer: it is a communication sent by e-mail, never presented.
+    for (const r of checkIns) {
+      expect(r.actionClass).toBe('communication');
+      expect(r.params).toMatchObject({ notificationChannel: 'email', purpose: 'retention', templateId: 'service-check-in' });
+      expect(r.params?.present).toBeUndefined();
+      expect(typeof r.params?.body).toBe('string');
+    }
+    for (const r of offers) expect(r.params?.present).toBe(true);
+    // Sent messages count as presented (no offer event comes back for them); offers count from their answers.
+    const stats = await delivery.stats('cmp1');
+    const checkIn = stats.variants.find((v) => v.variantId === 'a0-service-check-in-email')!;
+    expect(checkIn.presented).toBe(checkIns.length);
+    expect(checkIn.failed ?? 0).toBe(0);
+    expect(stats.variants.find((v) => v.variantId === 'a1-retain-10-sms')!.presented).toBe(0);
+    await records.close();
+  });
+});
