@@ -9,11 +9,12 @@ describe('service assurance against the sandbox truth', () => {
     const r = await benchAssurance({ config, seed: 3, months: 1, days: 3 });
     expect(r.alarmsActedOn).toBeGreaterThanOrEqual(3);
     expect(r.incidents).toBe(r.alarmsActedOn);
-    // Home customers are always found (every one of them is touched); visitors only sometimes are.
+    // Home customers (most of their usage there) are found and every one of them is touched; the
+    // visitors an incident touches by chance (a fifth of them) are left out: they are mostly elsewhere.
     expect(r.foundShare).toBeGreaterThanOrEqual(0.95);
-    expect(r.recall).toBeGreaterThanOrEqual(0.95);
-    expect(r.precision).toBeGreaterThan(0.2);
-    expect(r.notifiedShare).toBeGreaterThanOrEqual(0.9);
+    expect(r.precision).toBeGreaterThanOrEqual(0.95);
+    expect(r.recall).toBeGreaterThanOrEqual(0.6);
+    expect(r.notifiedShare).toBeGreaterThanOrEqual(0.6);
     // Acted on at or after the raise, within the step the alarm arrived in; the incident began earlier or then.
     expect(r.medianRaiseToFirstNoticeMs).not.toBeNull();
     expect(r.medianRaiseToFirstNoticeMs!).toBeGreaterThanOrEqual(0);

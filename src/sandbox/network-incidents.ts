@@ -82,39 +82,59 @@ export function drawIncidents(w: WorldState, d: number): void {
 /** Intent of the care calls customers make about a network problem they are living through. */
 export const NETWORK_CALL_INTENT = 'technical_support';
 
+/** The cells of the site of `cell` (cells are numbered site by site). */
+function cellsOfSite(cell: number, cells: number, cellsPerSite: number): number[] {
+  const first = Math.floor(cell / cellsPerSite) * cellsPerSite;
+  return Array.from({ length: Math.min(cells, first + cellsPerSite) - first }, (_, k) => first + k);
+}
+
 /**
- * An incident starts: every active customer at home on the cell, and some visitors, feel it
- * (their network experience and hazard worsen now); some of them call the care line while it
- * lasts, some complain the next day. The operator hears of it from its alarm, if any (below).
+ * An incident starts: every active customer at home on the cell (on every cell of the site, for
+ * an outage: the site is down, as its alarm says), and some visitors, feel it (their network
+ * experience and hazard worsen now); some of them call the care line while it lasts, some
+ * complain the next day. The operator hears of it from its alarm, if any (below). The incident's
+ * own cell draws from the world's stream; the rest of an outage's site from the network stream.
  */
 export function startIncident(w: WorldState, idx: number, d: number): void {
   const inc = w.incidents[idx];
   const { pop, rng, cfg } = w;
   const touched: number[] = [];
-  for (const c of w.homeMembers[inc.cell]) if (pop.u.status[c] === STATUS_ACTIVE) touched.push(c);
-  const seen = new Set(touched);
-  for (const c of w.visitors[inc.cell]) {
-    if (pop.u.status[c] === STATUS_ACTIVE && !seen.has(c) && rng.chance(cfg.network.visitProbability)) {
-      touched.push(c);
-      seen.add(c);
+  const seen = new Set<number>();
+  const cells = inc.impact === 'outage' ? [inc.cell, ...cellsOfSite(inc.cell, cfg.network.cells, cfg.network.cellsPerSite).filter((k) => k !== inc.cell)] : [inc.cell];
+  let ownCell = 0;
+  cells.forEach((cell, i) => {
+    const r = i === 0 ? rng : w.networkRng;
+    for (const c of w.homeMembers[cell]) {
+      if (pop.u.status[c] === STATUS_ACTIVE && !seen.has(c)) {
+        touched.push(c);
+        seen.add(c);
+      }
     }
-  }
+    for (const c of w.visitors[cell]) {
+      if (pop.u.status[c] === STATUS_ACTIVE && !seen.has(c) && r.chance(cfg.network.visitProbability)) {
+        touched.push(c);
+        seen.add(c);
+      }
+    }
+    if (i === 0) ownCell = touched.length;
+  });
   inc.touched = touched;
   if (inc.alarmMs === inc.startMs) raiseIncidentAlarm(w, idx);
   const weight = SEVERITY_WEIGHT[inc.severity] * IMPACT_WEIGHT[inc.impact];
   const pComplaint = cfg.complaints.networkImpact[inc.severity];
   const callIn = cfg.complaints.networkCallIn;
-  for (const c of touched) {
+  touched.forEach((c, i) => {
     w.bumpScore(pop.f.networkScore, pop.i.networkDay, c, d, weight);
-    if (rng.chance(pComplaint)) {
+    const r = i < ownCell ? rng : w.networkRng;
+    if (r.chance(pComplaint)) {
       const sevIdx = Math.min(3, SEVERITIES.indexOf(inc.severity));
-      w.agenda.add(d + 1, 28800 + rng.int(43200), AGENDA.TICKET_OPEN, c, sevIdx, 1, '', 'network');
+      w.agenda.add(d + 1, 28800 + r.int(43200), AGENDA.TICKET_OPEN, c, sevIdx, 1, '', 'network');
     }
     if (w.networkRng.chance(callIn[inc.severity])) {
       const callMs = inc.startMs + Math.round(w.networkRng.lognormal(callIn.delayMinutes.median, callIn.delayMinutes.sigma) * 60) * 1000;
       if (callMs < inc.endMs) scheduleAt(w, callMs, AGENDA.INTERACTION, c, 0, 0, NETWORK_CALL_INTENT, 'call');
     }
-  }
+  });
 }
 
 /** The operator's assurance system's record of an incident for each touched customer still active, at `time`. */

@@ -147,6 +147,37 @@ describe('generation', () => {
     expect(beforeAlarm).toBeGreaterThan(0);
   });
 
+  it("takes a whole site down in an outage (as its alarm says), one cell in a degradation", () => {
+    const cfg = loadWorldDocument({ extends: 'small', population: { customers: 600 }, network: { cells: 12, cellsPerSite: 3, incidents: { perCellPerMonth: 2 } } });
+    const world = createSandboxWorld(cfg, 5);
+    const out = new ArrayOutput();
+    world.generate(out, { months: 2 });
+    // Each customer's home: the cell most of their usage records come from.
+    const counts = new Map<string, Map<string, number>>();
+    for (const e of out.events) {
+      if (e.kind !== 'usage' || !e.data.cellId) continue;
+      const m = counts.get(e.customerId) ?? new Map<string, number>();
+      counts.set(e.customerId, m.set(e.data.cellId, (m.get(e.data.cellId) ?? 0) + 1));
+    }
+    const homeOf = new Map([...counts].map(([c, m]) => [c, [...m].sort((a, b) => b[1] - a[1])[0][0]]));
+    const homes = new Map<string, string[]>();
+    for (const [c, cell] of homeOf) homes.set(cell, [...(homes.get(cell) ?? []), c]);
+    const incidents = createOracle(world).incidents();
+    const outages = incidents.filter((i) => i.impact === 'outage' && i.touched.length > 0);
+    const others = incidents.filter((i) => i.impact !== 'outage' && i.touched.length > 0);
+    expect(outages.length).toBeGreaterThan(0);
+    expect(others.length).toBeGreaterThan(0);
+    // The share of each cell's home customers an incident touched (those who left since are not).
+    const share = (i: (typeof incidents)[number], cell: string) => {
+      const touched = new Set(i.touched);
+      const home = homes.get(cell) ?? [];
+      return home.filter((c) => touched.has(c)).length / home.length;
+    };
+    const site = (i: (typeof incidents)[number]) => [0, 1, 2].map((k) => `cell-${Math.floor(Number(i.cellId.slice(5)) / 3) * 3 + k}`);
+    for (const i of outages) for (const cell of site(i)) expect(share(i, cell)).toBeGreaterThan(0.8);
+    for (const i of others) for (const cell of site(i)) expect(share(i, cell)).toSatisfy((x: number) => (cell === i.cellId ? x > 0.8 : x < 0.5));
+  });
+
   it('raises and clears alarms live when they happen, not when their day is generated', async () => {
     const real = new ManualClock(0);
     const sink: EventSink = { submit: async (b) => b.map((e) => ({ status: 'accepted' as const, id: e.id })) };

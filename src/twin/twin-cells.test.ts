@@ -33,6 +33,8 @@ describe("twins' cells from their own usage records", () => {
     expect(engine.view('C')!.cells).toEqual([]);
     // Home customers first, then visitors; a site reaches all of its cells.
     expect(engine.cells.rankedOn(['cell-2']).map((x) => [x.customerId, x.records])).toEqual([['B', 20], ['A', 5]]);
+    // With each one's records everywhere: the share of their usage the asked cells carry.
+    expect(engine.cells.rankedOn(['cell-2']).map((x) => [x.customerId, x.records / x.totalRecords])).toEqual([['B', 1], ['A', 0.25]]);
     expect(engine.cells.customersOn('cell-1')).toEqual(['A']);
     expect(engine.cells.cellsOfSite('site-0')).toEqual(['cell-1', 'cell-2']);
     expect(engine.cells.rankedOn(engine.cells.cellsOfSite('site-0')).map((x) => x.customerId)).toEqual(['A', 'B']);

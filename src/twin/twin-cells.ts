@@ -30,6 +30,8 @@ export interface CellPresence {
 export interface CellCustomer {
   customerId: string;
   records: number;
+  /** The customer's usage records on all the cells the twin keeps (the share's denominator). */
+  totalRecords: number;
   lastSeenMs: number;
 }
 
@@ -124,15 +126,17 @@ export class TwinCells {
     for (let slot = 0; slot < this.table.size; slot++) {
       const c = this.table.point(slot, this.cursor);
       let records = 0;
+      let total = 0;
       let last = -1;
       for (let s = 0; s < CELL_SLOTS; s++) {
+        total += c.u16[h(c, OFF.cellRecords) + s];
         if (!wanted.has(c.f64[f(c, OFF.cellHash) + s])) continue;
         const day = c.u16[h(c, OFF.cellLastDay) + s];
         if (day < sinceDay) continue;
         records += c.u16[h(c, OFF.cellRecords) + s];
         last = Math.max(last, day);
       }
-      if (records > 0) out.push({ customerId: this.table.idAt(slot), records, lastSeenMs: last * DAY_MS });
+      if (records > 0) out.push({ customerId: this.table.idAt(slot), records, totalRecords: total, lastSeenMs: last * DAY_MS });
     }
     return out.sort((a, b) => b.records - a.records || b.lastSeenMs - a.lastSeenMs || (a.customerId < b.customerId ? -1 : 1));
   }

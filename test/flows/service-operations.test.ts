@@ -151,9 +151,17 @@ describe('service operations flow (sandbox)', () => {
     watcher.stop();
   });
 
-  it('ranks by presence × value, leaves inactive customers out, and batches the first few apart', () => {
-    const scores = (id: string) => ({ A: { clv: 100, active: true }, B: { clv: 1000, active: true }, C: { clv: 5000, active: false } })[id];
-    expect(rankAffected([{ customerId: 'A', records: 4 }, { customerId: 'B', records: 1 }, { customerId: 'C', records: 4 }], scores).map((r) => r.customerId)).toEqual(['B', 'A']);
+  it('ranks by presence share × value, leaves passers-by and inactive customers out, and batches the first few apart', () => {
+    const scores = (id: string) => ({ A: { clv: 100, active: true }, B: { clv: 1000, active: true }, C: { clv: 5000, active: false }, D: { clv: 9000, active: true } })[id];
+    // B is there half the time, A always; D passes by (a fifth of its records), C has left.
+    const present = [
+      { customerId: 'A', records: 4, totalRecords: 4 },
+      { customerId: 'B', records: 5, totalRecords: 10 },
+      { customerId: 'C', records: 4, totalRecords: 4 },
+      { customerId: 'D', records: 2, totalRecords: 10 },
+    ];
+    expect(rankAffected(present, scores).map((r) => r.customerId)).toEqual(['B', 'A']);
+    expect(rankAffected(present, scores, 0.1).map((r) => r.customerId)).toEqual(['D', 'B', 'A']);
     expect(batchesOf([1, 2, 3, 4, 5, 6], 1, 2)).toEqual([[1], [2, 3], [4, 5], [6]]);
     expect(batchesOf([], 1, 2)).toEqual([]);
   });

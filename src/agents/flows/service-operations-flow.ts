@@ -42,9 +42,16 @@ export const RESOLUTION_NOTICE_STEP_ID = 'resolution-notices';
 
 /** What the flow asks of the twins' cells (`TwinCells` in src/twin/twin-cells.ts fits). */
 export interface CellLookup {
-  /** Customers whose usage records come from any of the cells, with their records there, most first. */
-  rankedOn(cellIds: readonly string[], options?: { sinceMs?: number }): readonly { customerId: string; records: number }[];
+  /** Customers whose usage records come from any of the cells, with their records there and everywhere, most first. */
+  rankedOn(cellIds: readonly string[], options?: { sinceMs?: number }): readonly CellPresenceShare[];
   cellsOfSite(siteId: string): string[];
+}
+
+/** A customer's usage records on the alarmed cells, and on all their cells. */
+export interface CellPresenceShare {
+  customerId: string;
+  records: number;
+  totalRecords: number;
 }
 
 /** The live numbers the ranking needs (`LiveScoring.scoreOf` fits); undefined for an unknown twin. */
@@ -60,6 +67,12 @@ export interface ServiceOpsPolicy {
   concurrency: number;
   /** Customers not seen on the cell for this long before the alarm are left out (customers move). */
   presenceHorizonMs: number;
+  /**
+   * Least share of a customer's usage records the alarmed cells must carry for them to count as
+   * affected: the chance they are there when it fails. Lower finds more of the passers-by (who
+   * are mostly elsewhere when it fails) and tells more people who were not touched.
+   */
+  minPresenceShare: number;
   /** Compensation only once an alarm has lasted longer than this. */
   compensateAfterMs: number;
   /** Credit per customer by alarm severity; a severity absent here is never compensated. */
@@ -81,6 +94,8 @@ export const DEFAULT_SERVICE_OPS_POLICY: ServiceOpsPolicy = {
   batchSize: 50,
   concurrency: 16,
   presenceHorizonMs: 30 * DAY_MS,
+  // More likely there than not: home customers (most of their records) in, occasional visitors out.
+  minPresenceShare: 0.5,
   compensateAfterMs: 4 * 3_600_000,
   compensation: { critical: 10, major: 5 },
   maxOpenMs: 7 * DAY_MS,
@@ -144,18 +159,19 @@ export interface AlarmCleared {
 }
 
 /**
- * Ranks customers by expected harm: presence share on the alarmed cells (usage records there /
- * the most records there, so home customers count fully) × lifetime value; inactive or unknown
+ * The customers an alarm affects, ranked by expected harm: each one's presence share on the
+ * alarmed cells (their usage records there / all their usage records: the chance they are there
+ * when it fails) × lifetime value, for those whose share reaches `minShare`; inactive or unknown
  * twins are left out. Pure: the same ranked presence and scores give the same list.
  */
-export function rankAffected(present: readonly { customerId: string; records: number }[], scores: ScoreLookup): { customerId: string; weight: number }[] {
-  let most = 1;
-  for (const p of present) most = Math.max(most, p.records);
+export function rankAffected(present: readonly CellPresenceShare[], scores: ScoreLookup, minShare = DEFAULT_SERVICE_OPS_POLICY.minPresenceShare): { customerId: string; weight: number }[] {
   const out: { customerId: string; weight: number }[] = [];
-  for (const { customerId, records } of present) {
+  for (const { customerId, records, totalRecords } of present) {
+    const share = records / Math.max(records, totalRecords);
+    if (share < minShare) continue;
     const s = scores(customerId);
     if (!s?.active) continue;
-    out.push({ customerId, weight: (records / most) * Math.max(0, s.clv) });
+    out.push({ customerId, weight: share * Math.max(0, s.clv) });
   }
   return out.sort((a, b) => b.weight - a.weight || (a.customerId < b.customerId ? -1 : 1));
 }
@@ -180,8 +196,8 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
 /** Builds the service-operations workflow over its dependencies. */
 export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
   const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
-  if (!(policy.firstBatch >= 1 && policy.batchSize >= 1 && policy.concurrency >= 1 && policy.compensateAfterMs >= 0 && policy.maxOpenMs > 0)) {
-    throw new TwinloopError('BAD_INPUT', 'service operations: firstBatch, batchSize and concurrency must be ≥ 1, compensateAfterMs ≥ 0, maxOpenMs > 0');
+  if (!(policy.firstBatch >= 1 && policy.batchSize >= 1 && policy.concurrency >= 1 && policy.compensateAfterMs >= 0 && policy.maxOpenMs > 0 && policy.minPresenceShare >= 0 && policy.minPresenceShare <= 1)) {
+    throw new TwinloopError('BAD_INPUT', 'service operations: firstBatch, batchSize and concurrency must be ≥ 1, compensateAfterMs ≥ 0, maxOpenMs > 0, minPresenceShare in [0, 1]');
   }
   const actor = { kind: 'agent' as const, id: 'service-operations' };
 
@@ -192,7 +208,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinit
       const sinceMs = Date.parse(alarm.raisedTime) - policy.presenceHorizonMs;
       const obj = alarm.alarmedObject;
       const cells = obj['@referredType'] === 'Site' ? deps.cells.cellsOfSite(obj.id) : [obj.id];
-      return ok(rankAffected(deps.cells.rankedOn(cells, { sinceMs }), deps.scores).map((r) => r.customerId));
+      return ok(rankAffected(deps.cells.rankedOn(cells, { sinceMs }), deps.scores, policy.minPresenceShare).map((r) => r.customerId));
     },
   };
 
