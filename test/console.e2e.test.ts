@@ -207,11 +207,19 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const page = await signedIn('dana', 'data_scientist', '/console/models');
     const row = page.locator('tr', { hasText: trained.body.id }).first();
     await row.waitFor({ timeout: 20_000 });
+    const before = operator.intelligence.live()?.model.id;
+    // Promoting asks why; the reason is kept in the audit trail and shown with the version.
     await row.getByRole('button', { name: 'Promote' }).click();
-    await seen(page, '[role=status]', `${trained.body.id} is now the champion`);
-    const { items } = (await api<{ items: { id: string; status: string }[] }>('GET', '/models')).body;
-    expect(items.find((v) => v.id === trained.body.id)?.status).toBe('champion');
+    const why = 'calibrated on the latest three months; AUC as good';
+    await page.getByLabel(`Why ${trained.body.id} should serve`).fill(why);
+    await page.getByRole('button', { name: `Promote ${trained.body.id}` }).click();
+    await seen(page, '[role=status]', `${trained.body.id} is now the champion: ${why}`);
+    const { items } = (await api<{ items: { id: string; status: string; promotion: { reason: string; by: { id: string } } | null }[] }>('GET', '/models')).body;
+    expect(items.find((v) => v.id === trained.body.id)).toMatchObject({ status: 'champion', promotion: { reason: why, by: { id: 'dana' } } });
     expect(operator.intelligence.live()?.model.id).toBe(trained.body.id);
+    const [audited] = (await api<{ entry: Json }[]>('GET', `/audit?order=newest&q=${encodeURIComponent(why)}`)).body;
+    expect(audited.entry).toMatchObject({ type: 'model.promoted', actor: { kind: 'human', id: 'dana' }, target: { kind: 'model', id: trained.body.id, previousChampion: before } });
+    await seen(page, 'tr [data-testid=promotion]', `by dana: “${why}”`);
     await page.context().close();
   }, 180_000);
 

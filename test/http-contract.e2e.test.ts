@@ -138,7 +138,8 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', '/models/nope')).status).toBe(404);
     expect((await call('POST', '/models/train', { horizonDays: 0 })).status).toBe(400);
     expect((await call('POST', '/models/train', { cutoffs: 3 })).status).toBe(201);
-    expect((await call('POST', `/models/${champion}/promote`)).status).toBe(200);
+    expect((await call('POST', `/models/${champion}/promote`)).status).toBe(400);
+    expect((await call('POST', `/models/${champion}/promote`, { reason: 'the contract test keeps it serving' })).status).toBe(200);
 
     // Assist.
     expect((await call('GET', `/assist/cards/${customerId}?channel=call`)).status).toBe(200);

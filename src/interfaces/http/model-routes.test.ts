@@ -7,6 +7,9 @@ import { ManualClock } from '../../domain/clock.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
+import type { GovernanceStore } from '../../store/governance-store.js';
+import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
 import type { ModelRegistry } from '../../store/model-registry.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic-churn-events.js';
@@ -44,17 +47,22 @@ describe('live scores and the model API', () => {
   let w: Awaited<ReturnType<typeof world>>;
   let intel: Intelligence;
   let app: FastifyInstance;
+  let governance: GovernanceStore;
+  let audit: AuditTrail;
   const lines: string[] = [];
   beforeAll(async () => {
     w = await world(800, 200);
+    governance = await openGovernanceStore({ kind: 'sqlite', dataDir: w.dir });
+    audit = createAuditTrail(governance, new ManualClock(Date.parse('2030-01-01')));
     intel = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 0, log: (l) => lines.push(l) });
     expect(intel.decorateTwin(w.twins.engine.view('C3')!)).toMatchObject({ scores: null });
     await intel.trainIfMissing();
-    app = createHttpServer({ twins: w.twins, auth: local.auth, version: 'test', decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields }, [modelRoutes(intel)]);
+    app = createHttpServer({ twins: w.twins, auth: local.auth, version: 'test', decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields }, [modelRoutes(intel, audit)]);
   }, 120_000);
   afterAll(async () => {
     await intel.close();
     await app.close();
+    await governance.close();
     await w.registry.close();
     await w.twins.close();
     rmSync(w.dir, { recursive: true, force: true });
@@ -117,15 +125,27 @@ describe('live scores and the model API', () => {
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ id: 'churn-v2', status: 'challenger' });
     expect(res.json().trainingWindow.cutoffs).toHaveLength(3);
-    const promoted = await app.inject({ method: 'POST', url: '/models/churn-v2/promote' });
-    expect(promoted.json()).toMatchObject({ id: 'churn-v2', status: 'champion' });
+    // A promotion says why: without a reason it is refused, naming the field, and nothing changes.
+    const unexplained = await app.inject({ method: 'POST', url: '/models/churn-v2/promote', headers: { 'content-type': 'application/json' }, body: '{"reason": "  "}' });
+    expect(unexplained.statusCode).toBe(400);
+    expect(unexplained.json().error.message).toMatch(/^reason: say why/);
+    expect((await app.inject('/models/churn-v2')).json().status).toBe('challenger');
+    const promoted = await app.inject({ method: 'POST', url: '/models/churn-v2/promote', headers: { 'content-type': 'application/json' }, body: '{"reason": "AUC up on the last 3 cutoffs"}' });
+    expect(promoted.json()).toMatchObject({ id: 'churn-v2', status: 'champion', promotion: { reason: 'AUC up on the last 3 cutoffs', previousChampion: 'churn-v1' } });
+    // The reason is in the audit trail, with who promoted what over which champion, and shows with the version.
+    const [entry] = await audit.read({ newestFirst: true, limit: 1 });
+    expect(entry.entry).toMatchObject({ type: 'model.promoted', target: { kind: 'model', id: 'churn-v2', previousChampion: 'churn-v1' }, why: { summary: 'AUC up on the last 3 cutoffs' } });
+    expect((await audit.verify()).ok).toBe(true);
+    const listed = (await app.inject('/models')).json().items as { id: string; promotion: { reason: string } | null }[];
+    expect(listed.find((v) => v.id === 'churn-v2')?.promotion?.reason).toBe('AUC up on the last 3 cutoffs');
+    expect(listed.find((v) => v.id === 'churn-v1')?.promotion).toBeNull();
     expect((await app.inject('/models/churn-v1')).json().status).toBe('retired');
     expect((await app.inject('/twins/C3')).json().scores.model.id).toBe('churn-v2');
   });
 
   it('records a drift alert when a PSI passes the threshold, logs it and shows it', async () => {
     const strict = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 0, driftThreshold: 1e-9, log: (l) => lines.push(l) });
-    const other = createHttpServer({ twins: w.twins, auth: local.auth, version: 'test' }, [modelRoutes(strict)]);
+    const other = createHttpServer({ twins: w.twins, auth: local.auth, version: 'test' }, [modelRoutes(strict, audit)]);
     try {
       const id = strict.live()!.model.id;
       const one = (await other.inject(`/models/${id}`)).json();
@@ -149,7 +169,8 @@ describe('trainIfMissing on a short history', () => {
       await intel.trainIfMissing();
       expect(lines.join('\n')).toMatch(/no churn model yet: the history .* is too short/);
       expect(intel.live()).toBeNull();
-      const app = createHttpServer({ twins: w.twins, auth: local.auth, version: 'test', decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields }, [modelRoutes(intel)]);
+      const noPromotions = { record: () => Promise.reject(new Error('nothing is promoted here')), read: () => Promise.resolve([]) };
+      const app = createHttpServer({ twins: w.twins, auth: local.auth, version: 'test', decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields }, [modelRoutes(intel, noPromotions)]);
       const res = await app.inject({ method: 'POST', url: '/models/train' });
       expect(res.statusCode).toBe(409);
       expect((await app.inject('/models')).json()).toEqual({ items: [] });

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import type { AuditTrail } from '../../agents/governance/audit-trail.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { summarizeVersion } from '../../intelligence/live/churn-model-service.js';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
-import { MAX_CUTOFFS, MAX_HORIZON_DAYS } from '../../intelligence/twin-training/train-churn-from-twins.js';
+import { CHURN_MODEL_NAME, MAX_CUTOFFS, MAX_HORIZON_DAYS } from '../../intelligence/twin-training/train-churn-from-twins.js';
 import { MODEL_STATUSES } from '../../store/model-registry.js';
 import { errors, idParams, isoTime, jsonObject, list } from './api-schemas.js';
+import { actorFor } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const trainRequest = z
@@ -14,6 +16,17 @@ const trainRequest = z
   })
   .optional()
   .meta({ examples: [{ horizonDays: 30, cutoffs: 12 }] });
+
+const promoteRequest = z
+  .strictObject({ reason: z.string().trim().min(1, 'say why this version should serve (e.g. "higher AUC on the last 3 cutoffs, no drift")').max(500).describe('Why this version should serve: kept in the audit trail and shown with the version') })
+  .meta({ examples: [{ reason: 'AUC 0.81 vs 0.78 on the same validation rows, calibration as good' }] });
+
+/** Who made a version the champion, when and why (from the audit trail's `model.promoted` entries). */
+const promotion = z.object({ by: z.object({ kind: z.string(), id: z.string() }), at: isoTime, reason: z.string(), previousChampion: z.string().nullable(), auditSeq: z.number().int() });
+type Promotion = z.infer<typeof promotion>;
+
+/** Promotions read back to show with the versions: far more than a registry's versions ever are. */
+const PROMOTIONS_READ = 500;
 
 /** A version as lists show it (`summarizeVersion`). */
 const versionSummary = z.object({
@@ -27,6 +40,7 @@ const versionSummary = z.object({
   metrics: jsonObject.nullable().describe('AUC, log loss, ECE, validation rows… (docs/models.md)'),
   trainingWindow: jsonObject.nullable(),
   featureCount: z.number().int().nullable(),
+  promotion: promotion.nullable().describe('The latest promotion of this version to champion with its reason; null when it never was promoted by a person (e.g. the first champion, trained when there was none)'),
 });
 
 const driftItem = z.object({ subject: z.string(), psi: z.number(), status: z.enum(['stable', 'moderate', 'drift']) });
@@ -46,14 +60,31 @@ const versionDetail = versionSummary.extend({
   alerts: list(z.object({ id: z.number().int(), modelId: z.string(), at: isoTime, subject: z.string(), psi: z.number(), threshold: z.number(), message: z.string() })),
 });
 
-/** GET /models, GET /models/:id, POST /models/train, POST /models/:id/promote. */
-export function modelRoutes(intelligence: Intelligence): RouteModule {
+/**
+ * GET /models, GET /models/:id, POST /models/train, POST /models/:id/promote (with a reason, kept
+ * in `audit` as a `model.promoted` entry and shown with the version).
+ */
+export function modelRoutes(intelligence: Intelligence, audit: Pick<AuditTrail, 'record' | 'read'>): RouteModule {
   const { registry } = intelligence;
+  /** The newest promotion of each version, by id. */
+  const promotions = async (): Promise<Map<string, Promotion>> => {
+    const byId = new Map<string, Promotion>();
+    for (const r of await audit.read({ newestFirst: true, contains: '"model.promoted"', limit: PROMOTIONS_READ })) {
+      const e = r.entry as { type?: string; actor?: { kind: string; id: string }; target?: { kind?: string; id?: string; previousChampion?: string | null }; why?: { summary?: string } };
+      if (e.type !== 'model.promoted' || e.target?.kind !== 'model' || !e.target.id || byId.has(e.target.id)) continue;
+      byId.set(e.target.id, { by: e.actor ?? { kind: 'unknown', id: 'unknown' }, at: new Date(r.at).toISOString(), reason: e.why?.summary ?? '', previousChampion: e.target.previousChampion ?? null, auditSeq: r.seq });
+    }
+    return byId;
+  };
+  const summary = (v: Parameters<typeof summarizeVersion>[0], known: Map<string, Promotion>) => ({ ...summarizeVersion(v), promotion: known.get(v.id) ?? null });
   return (app) => {
     app.get(
       '/models',
       { schema: { summary: 'Model versions with status (champion, challenger, retired), metrics and training window', response: { 200: z.object({ items: list(versionSummary) }) } } },
-      async () => ({ items: (await registry.list()).map(summarizeVersion) }),
+      async () => {
+        const known = await promotions();
+        return { items: (await registry.list()).map((v) => summary(v, known)) };
+      },
     );
 
     app.get(
@@ -66,7 +97,7 @@ export function modelRoutes(intelligence: Intelligence): RouteModule {
         // The report first: it records any new alert, which the list below then shows.
         const drift = intelligence.driftReport(v.id) ?? { note: 'drift is monitored for the champion serving live scores only' };
         const alerts = await registry.listDriftAlerts({ modelId: v.id, limit: 50 });
-        return { ...summarizeVersion(v), metadata, drift, alerts: alerts.map((a) => ({ ...a, at: new Date(a.at).toISOString() })) };
+        return { ...summary(v, await promotions()), metadata, drift, alerts: alerts.map((a) => ({ ...a, at: new Date(a.at).toISOString() })) };
       },
     );
 
@@ -79,13 +110,26 @@ export function modelRoutes(intelligence: Intelligence): RouteModule {
           response: { 201: versionSummary, ...errors(400, 409) },
         },
       },
-      async (request, reply) => reply.status(201).send(summarizeVersion((await intelligence.train(request.body ?? {})).info)),
+      async (request, reply) => reply.status(201).send({ ...summarizeVersion((await intelligence.train(request.body ?? {})).info), promotion: null }),
     );
 
     app.post(
       '/models/:id/promote',
-      { schema: { summary: 'Make a version the champion (the previous champion is retired)', params: idParams, response: { 200: versionSummary, ...errors(400, 404) } } },
-      async (request) => summarizeVersion(await intelligence.promote(request.params.id)),
+      {
+        schema: {
+          summary: 'Make a version the champion (the previous champion is retired), saying why: the reason is kept in the audit trail (model.promoted) and shown with the version',
+          params: idParams,
+          body: promoteRequest,
+          response: { 200: versionSummary, ...errors(400, 404) },
+        },
+      },
+      async (request) => {
+        const previous = (await registry.list()).find((v) => v.status === 'champion' && v.name === CHURN_MODEL_NAME)?.id ?? null;
+        const info = await intelligence.promote(request.params.id);
+        const actor = actorFor(request);
+        const r = await audit.record({ type: 'model.promoted', actor, target: { kind: 'model', id: info.id, previousChampion: previous === info.id ? null : previous }, why: { summary: request.body.reason } });
+        return { ...summarizeVersion(info), promotion: { by: actor, at: new Date(r.at).toISOString(), reason: request.body.reason, previousChampion: previous === info.id ? null : previous, auditSeq: r.seq } };
+      },
     );
   };
 }

@@ -39,7 +39,7 @@ export interface OperatorServerOptions {
 export function createOperatorServer(operator: Operator, options: OperatorServerOptions): FastifyInstance {
   const { services } = operator;
   return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource }, [
-    modelRoutes(operator.intelligence),
+    modelRoutes(operator.intelligence, services.audit),
     populationRoutes(operator.twins, operator.intelligence),
     assistRoutes(operator.twins, operator.assist),
     decisionRoutes(services),

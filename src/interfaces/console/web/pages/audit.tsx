@@ -15,6 +15,8 @@ interface AuditRecord {
     readonly action?: { actionClass?: string; channel?: string; customerId?: string; cost?: number };
     readonly why?: { summary?: string };
     readonly outcome?: Record<string, unknown>;
+    /** What an administration entry changed (the policy, a key, the champion model). */
+    readonly target?: { kind: string; id?: string; version?: number };
   };
 }
 type Verification = { ok: true; entries: number; headSeq: number; headHash: string } | { ok: false; entries: number; firstBreak: { kind: string; seq: number; message: string } };
@@ -106,6 +108,7 @@ export function Audit() {
                   <td>
                     {r.entry.action?.actionClass ?? ''} {r.entry.action?.customerId && <a href={`/console/customers/${seg(r.entry.action.customerId)}`}>{r.entry.action.customerId}</a>}
                     {typeof r.entry.action?.cost === 'number' ? ` · ${r.entry.action.cost}` : ''}
+                    {r.entry.target && `${r.entry.target.kind} ${r.entry.target.id ?? (r.entry.target.version !== undefined ? `version ${r.entry.target.version}` : '')}`}
                   </td>
                   <td>
                     {r.entry.why?.summary ?? ''}

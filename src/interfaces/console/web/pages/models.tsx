@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { postJson, seg } from '../api';
-import { count, percent } from '../format';
+import { count, eventTime, percent } from '../format';
 import { may, useIdentity } from '../identity';
 import { useJson } from '../use-json';
 
@@ -19,6 +19,8 @@ interface Version {
   readonly learner: string | null;
   readonly horizonDays: number | null;
   readonly metrics: Metrics | null;
+  /** The latest time a person made it the champion, and why (audited). */
+  readonly promotion: { readonly by: { readonly id: string }; readonly at: string; readonly reason: string; readonly previousChampion: string | null } | null;
 }
 interface DriftItem {
   readonly subject: string;
@@ -115,6 +117,42 @@ function VersionDetail({ id }: { id: string }) {
   );
 }
 
+/** Promotes a version, saying why: the reason is kept in the audit trail and shown with the version. */
+function Promote({ version, onDone }: { version: Version; onDone(text: string): void }) {
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const id = `promote-reason-${version.id}`;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    postJson<Version>(`/models/${seg(version.id)}/promote`, { reason: reason.trim() }).then(
+      (v) => {
+        setBusy(false);
+        onDone(`${v.id} is now the champion: ${v.promotion?.reason ?? reason.trim()}`);
+      },
+      (err: Error) => {
+        setBusy(false);
+        setError(err.message);
+      },
+    );
+  };
+  return (
+    <form class="toolbar" data-testid="promote-form" onSubmit={submit}>
+      <label for={id}>Why {version.id} should serve</label>
+      <input id={id} value={reason} size={50} required placeholder="e.g. higher AUC on the same validation rows, no drift (kept in the audit trail)" onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+      <button type="submit" disabled={busy || !reason.trim()}>
+        Promote {version.id}
+      </button>
+      {error && (
+        <span class="error" role="alert">
+          {error}
+        </span>
+      )}
+    </form>
+  );
+}
+
 /**
  * Models: the churn model's versions with their validation metrics, the drift of the one serving
  * and each version's calibration; a data scientist promotes a challenger to champion.
@@ -124,17 +162,11 @@ export function Models() {
   const list = useJson<{ items: readonly Version[] }>('/models', 30_000);
   const [selected, setSelected] = useState<string | null>(null);
   const [message, setMessage] = useState<{ text: string; ok: boolean }>();
+  /** The version a person is promoting: its row asks why. */
+  const [promoting, setPromoting] = useState<string | null>(null);
   const champion = list.data?.items.find((v) => v.status === 'champion');
   const shown = selected ?? champion?.id ?? list.data?.items[0]?.id ?? null;
-  const promote = (id: string) => {
-    postJson<Version>(`/models/${seg(id)}/promote`, {}).then(
-      (v) => {
-        setMessage({ text: `${v.id} is now the champion`, ok: true });
-        list.reload();
-      },
-      (err: Error) => setMessage({ text: err.message, ok: false }),
-    );
-  };
+  const promotingVersion = list.data?.items.find((v) => v.id === promoting && v.status !== 'champion');
   return (
     <>
       <Alert message={list.error} />
@@ -156,6 +188,7 @@ export function Models() {
                 <th scope="col" class="num">Log loss</th>
                 <th scope="col" class="num">ECE</th>
                 <th scope="col" class="num">Validation rows</th>
+                <th scope="col">Promoted</th>
                 <th scope="col">
                   <span class="visually-hidden">Actions</span>
                 </th>
@@ -176,9 +209,18 @@ export function Models() {
                   <td class="num">{fixed(v.metrics?.logLoss)}</td>
                   <td class="num">{fixed(v.metrics?.ece, 4)}</td>
                   <td class="num">{count(v.metrics?.validationRows)}</td>
+                  <td data-testid="promotion">
+                    {v.promotion ? (
+                      <>
+                        {eventTime(v.promotion.at)} by {v.promotion.by.id}: “{v.promotion.reason}”
+                      </>
+                    ) : (
+                      <span class="muted">–</span>
+                    )}
+                  </td>
                   <td>
                     {v.status !== 'champion' && may(who, 'models:train') && (
-                      <button type="button" onClick={() => promote(v.id)}>
+                      <button type="button" aria-expanded={promoting === v.id} onClick={() => setPromoting(promoting === v.id ? null : v.id)}>
                         Promote
                       </button>
                     )}
@@ -187,6 +229,17 @@ export function Models() {
               ))}
             </tbody>
           </table>
+          {promotingVersion && (
+            <Promote
+              key={promotingVersion.id}
+              version={promotingVersion}
+              onDone={(text) => {
+                setMessage({ text, ok: true });
+                setPromoting(null);
+                list.reload();
+              }}
+            />
+          )}
         </section>
       )}
       {shown && <VersionDetail key={shown} id={shown} />}
