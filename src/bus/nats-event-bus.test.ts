@@ -56,6 +56,31 @@ if (!url) {
       expect(Date.now() - killedAt).toBeLessThan(4_000);
     });
 
+    it('makes its durable consumer again when it is deleted at the broker, and goes on within 2 s', async () => {
+      const options = fresh();
+      cleanups.push(() => NatsEventBus.deleteStream(url, options.stream!));
+      const bus = await NatsEventBus.open(options);
+      cleanups.push(() => bus.close());
+      await bus.publish(['a', 'b']);
+      for (const m of await pullUntil(bus, 2, 5_000)) m.ack();
+      // Deleted under a running intake (an operator's mistake, a broker that lost its state): the
+      // client alone retried the name only on its heartbeat's schedule and nobody made it again.
+      await NatsEventBus.deleteConsumer(url, options.stream!, options.consumer!);
+      const deletedAt = Date.now();
+      await bus.publish(['c', 'd']);
+      const got: string[] = [];
+      while (!(got.includes('c') && got.includes('d')) && Date.now() - deletedAt < 10_000) {
+        for (const m of await bus.pull(10, 200)) {
+          got.push(m.data);
+          m.ack();
+        }
+      }
+      // A new consumer starts at the stream's first message: a and b come again (the intake answers duplicates).
+      expect(got.sort()).toEqual(['a', 'b', 'c', 'd']);
+      expect(Date.now() - deletedAt).toBeLessThan(2_000);
+      expect(bus.recreated).toBe(1);
+    });
+
     it('keeps a message it is still working on from being redelivered past the ack wait', async () => {
       const options = fresh({ ackWaitMs: 1_000 });
       cleanups.push(() => NatsEventBus.deleteStream(url, options.stream!));

@@ -1,4 +1,4 @@
-import { AckPolicy, connect, DeliverPolicy, type JsMsg, type NatsConnection, StringCodec } from 'nats';
+import { AckPolicy, connect, ConsumerEvents, DeliverPolicy, type JetStreamManager, type JsMsg, type NatsConnection, StringCodec } from 'nats';
 import type { BusMessage, EventBus } from './event-bus.js';
 
 export interface NatsEventBusOptions {
@@ -60,24 +60,7 @@ export class NatsEventBus implements EventBus {
     };
     const nc = await connect({ servers: o.url, name: 'twinloop' });
     try {
-      const jsm = await nc.jetstreamManager();
-      await jsm.streams.info(o.stream).catch(async () => {
-        await jsm.streams.add({ name: o.stream, subjects: [o.subject] });
-      });
-      const ackWait = o.ackWaitMs * 1_000_000;
-      const existing = await jsm.consumers.info(o.stream, o.consumer).catch(() => undefined);
-      if (!existing) {
-        await jsm.consumers.add(o.stream, {
-          durable_name: o.consumer,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
-          ack_wait: ackWait,
-          filter_subject: o.subject,
-        });
-      } else if (existing.config.ack_wait !== ackWait) {
-        // A consumer made by an older version (30 s) or with another setting takes this one's.
-        await jsm.consumers.update(o.stream, o.consumer, { ack_wait: ackWait });
-      }
+      await ensureStreamAndConsumer(await nc.jetstreamManager(), o);
     } catch (err) {
       await nc.close();
       throw err;
@@ -111,6 +94,7 @@ export class NatsEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.arrived?.();
     clearInterval(this.keepAlive);
     await this.nc.drain();
@@ -122,23 +106,55 @@ export class NatsEventBus implements EventBus {
   private keepAlive?: ReturnType<typeof setInterval>;
   private arrived?: () => void;
   private consuming?: Promise<void>;
+  /** Times the consumer was found gone at the broker and made again. */
+  recreated = 0;
+  private closing = false;
 
   // A standing consume() keeps messages flowing (pull-based, flow-controlled by the client), so
   // a pull returns as soon as anything is there instead of waiting out a fetch's expiry.
   private async startConsuming(): Promise<void> {
-    const consumer = await this.nc.jetstream().consumers.get(this.options.stream, this.options.consumer);
-    const messages = await consumer.consume({ max_messages: CONSUME_WINDOW });
     this.keepAlive = setInterval(() => {
       for (const m of this.held) m.working();
     }, this.options.ackWaitMs / 2);
     this.keepAlive.unref();
+    await this.consumeOnce();
+  }
+
+  /**
+   * One standing consume() of the durable consumer. When the consumer (or its stream) is deleted
+   * at the broker, by a person or a broker that lost its state, the client only retries the name
+   * on its heartbeat's schedule (30 s) and nobody makes it again, so the intake waited forever:
+   * it is made again at once and consumed anew. A new consumer starts at the stream's first
+   * message: what was taken already comes again and the intake answers it as duplicates by id.
+   */
+  private async consumeOnce(): Promise<void> {
+    const consumer = await this.nc.jetstream().consumers.get(this.options.stream, this.options.consumer);
+    const messages = await consumer.consume({ max_messages: CONSUME_WINDOW });
+    void (async () => {
+      for await (const status of await messages.status()) {
+        if (status.type !== ConsumerEvents.ConsumerDeleted && status.type !== ConsumerEvents.ConsumerNotFound && status.type !== ConsumerEvents.StreamNotFound) continue;
+        if (this.closing) return;
+        messages.stop();
+        for (let attempt = 0; !this.closing; attempt++) {
+          try {
+            await ensureStreamAndConsumer(await this.nc.jetstreamManager(), this.options);
+            await this.consumeOnce();
+            this.recreated++;
+            return;
+          } catch {
+            await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** attempt)));
+          }
+        }
+        return;
+      }
+    })().catch(() => undefined);
     void (async () => {
       for await (const m of messages) {
         this.held.add(m);
         this.buffered.push(m);
         this.arrived?.();
       }
-    })();
+    })().catch(() => undefined);
   }
 
   private toMessage(m: JsMsg): BusMessage {
@@ -155,6 +171,16 @@ export class NatsEventBus implements EventBus {
     };
   }
 
+  /** Deletes the durable consumer at the broker, as an operator or a broker losing its state would (tests). */
+  static async deleteConsumer(url: string, stream: string, consumer: string): Promise<void> {
+    const nc = await connect({ servers: url });
+    try {
+      await (await nc.jetstreamManager()).consumers.delete(stream, consumer);
+    } finally {
+      await nc.close();
+    }
+  }
+
   /** Removes the stream and its consumers (tests and CI clean up after themselves). */
   static async deleteStream(url: string, stream: string): Promise<void> {
     const nc = await connect({ servers: url });
@@ -164,5 +190,26 @@ export class NatsEventBus implements EventBus {
     } finally {
       await nc.close();
     }
+  }
+}
+
+/** The stream and the durable consumer as `o` describes them, made when missing; an existing consumer takes `o`'s ack wait. */
+async function ensureStreamAndConsumer(jsm: JetStreamManager, o: Required<NatsEventBusOptions>): Promise<void> {
+  await jsm.streams.info(o.stream).catch(async () => {
+    await jsm.streams.add({ name: o.stream, subjects: [o.subject] });
+  });
+  const ackWait = o.ackWaitMs * 1_000_000;
+  const existing = await jsm.consumers.info(o.stream, o.consumer).catch(() => undefined);
+  if (!existing) {
+    await jsm.consumers.add(o.stream, {
+      durable_name: o.consumer,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: ackWait,
+      filter_subject: o.subject,
+    });
+  } else if (existing.config.ack_wait !== ackWait) {
+    // A consumer made by an older version (30 s) or with another setting takes this one's.
+    await jsm.consumers.update(o.stream, o.consumer, { ack_wait: ackWait });
   }
 }

@@ -1,9 +1,13 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
-import { resolveStoreOptions } from '../../store/store-options.js';
+import { openRecordStore } from '../../store/open-record-store.js';
+import { DEFAULT_DATA_DIR, resolveStoreOptions } from '../../store/store-options.js';
 import { localApiKey } from '../auth/local-auth.js';
 import { createSandboxBssServer } from '../bss/sandbox-bss-server.js';
 import { alarmSender, twinloopEventSink, type TwinloopTarget } from '../bss/twinloop-client.js';
+import { removeServerLock, runningServer, writeServerLock } from '../runtime/open-twins.js';
 import { ALARM_MAX_AGE_MS, DEFAULT_SANDBOX_SPEED, SANDBOX_ALARM_SOURCE } from '../runtime/operator.js';
 import { planSandbox, startSandboxOperator } from '../runtime/sandbox-operator.js';
 import { globalOptions } from './cli-context.js';
@@ -41,7 +45,7 @@ export function registerSandboxServe(sandbox: Command): void {
     .option('--token <token>', 'bearer token callers of the BSS APIs must send (or TWINLOOP_SANDBOX_TOKEN)', process.env.TWINLOOP_SANDBOX_TOKEN)
     .option('--twinloop-url <url>', 'the Twinloop server its events and alarms go to', process.env.TWINLOOP_URL ?? 'http://127.0.0.1:8080')
     .option('--twinloop-key <key>', "a Twinloop key with events:write and alarms:write (default: TWINLOOP_API_KEY, else the data dir's admin.key, read when Twinloop writes it)")
-    .option('--state-dir <dir>', 'where to keep its position, so a restart resumes the same world (default: a new world each start)')
+    .option('--state-dir <dir>', "where it keeps its position and its back ends' journal, so a restart (kill -9 too) continues the same world (default: sandbox-bss in the data dir)")
     .action(async (opts: ServeOptions, command: Command) => {
       const say = (line: string) => process.stdout.write(`${line}\n`);
       try {
@@ -52,12 +56,23 @@ export function registerSandboxServe(sandbox: Command): void {
       const store = resolveStoreOptions(globalOptions(command), process.env);
       const dataDir = store.kind === 'sqlite' ? store.dataDir : undefined;
       const target: TwinloopTarget = { url: opts.twinloopUrl, key: () => opts.twinloopKey ?? localApiKey(dataDir, process.env) };
-      const plan = planSandbox({ config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, stateDir: opts.stateDir });
+      // Always a state dir: without one a restart drew a new world whose ids (customers, applicants,
+      // orders) collided with the events the last one had sent Twinloop. Its own SQLite record store
+      // keeps the journal of every back-end act, as the in-process sandbox keeps it in Twinloop's.
+      const stateDir = opts.stateDir ?? join(dataDir ?? DEFAULT_DATA_DIR, 'sandbox-bss');
+      mkdirSync(stateDir, { recursive: true });
+      const other = runningServer(stateDir);
+      if (other) throw new TwinloopError('CONFLICT', `another sandbox serve (pid ${other.pid}${other.url ? `, ${other.url}` : ''}) runs on the state dir ${stateDir}: stop it, or give this one its own --state-dir`);
+      writeServerLock(stateDir);
+      const records = openRecordStore({ kind: 'sqlite', dataDir: stateDir });
+      const plan = planSandbox({ config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, stateDir, records });
       const { world } = plan;
       let live = false;
       const app = createSandboxBssServer({ world, token: opts.token, speed: () => (live ? opts.speed : 0), liveSpeed: opts.speed, logger: process.env.TWINLOOP_LOG === '1' });
       const url = await app.listen({ port: Number(opts.port), host: opts.host });
+      writeServerLock(stateDir, url);
       say(`sandbox BSS of world "${plan.state.world}" (${world.config.population.customers} customers, seed ${opts.seed}) listening on ${url}${opts.token ? ' (bearer token required)' : ''}`);
+      say(`  its world is kept in ${stateDir} (a restart continues it; another --seed, world or size starts a new one)`);
       say(`  Twinloop acts through it with: npx twinloop start --connectors http --connector-url ${url}${opts.token ? ' --connector-token …' : ''}`);
       say(`  its events and alarms go to ${opts.twinloopUrl} (waiting for it and its key when needed)`);
 
@@ -69,7 +84,7 @@ export function registerSandboxServe(sandbox: Command): void {
         if (alarm.state !== 'cleared' && Date.parse(alarm.raisedTime) < now - ALARM_MAX_AGE_MS) return;
         send(alarm);
       });
-      const operator = startSandboxOperator({ intake: twinloopEventSink(target) }, { plan, speed: opts.speed, stateDir: opts.stateDir, deliveryWindow: 1, log: say });
+      const operator = startSandboxOperator({ intake: twinloopEventSink(target) }, { plan, speed: opts.speed, stateDir, deliveryWindow: 1, log: say });
       operator.ready.then(
         () => {
           live = true;
@@ -80,6 +95,9 @@ export function registerSandboxServe(sandbox: Command): void {
         stopAlarms();
         await operator.stop().catch(() => {});
         await app.close().catch(() => {});
+        await world.journalFlushed().catch(() => {});
+        await (await records).close().catch(() => {});
+        removeServerLock(stateDir);
         process.exit(0);
       };
       process.once('SIGINT', () => void stop());

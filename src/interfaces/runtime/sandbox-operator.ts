@@ -135,6 +135,9 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     writeFileSync(`${file}.tmp`, JSON.stringify(state));
     renameSync(`${file}.tmp`, file);
   };
+  // Kept at once: a process killed before its first periodic save, started again on a later day,
+  // would otherwise plan a new world (a new start date) and lose the acts journaled under this one.
+  save();
   let live: ReturnType<SandboxWorld['startLive']> | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
