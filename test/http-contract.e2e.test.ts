@@ -349,6 +349,19 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', messages)).status).toBe(400);
     problems.push(...official.check('TMF681', 'CommunicationMessage', sent.body, 'POST communicationMessage'), ...official.check('TMF681', 'CommunicationMessage', sentOne, 'GET communicationMessage'));
 
+    // TMF621: a ticket opened here is a ticket event on the twin; a customer's tickets read back from the timeline.
+    const tickets = '/tmf-api/troubleTicket/v4/troubleTicket';
+    const opened = await call('POST', tickets, { description: 'No data since noon', severity: 'high', ticketType: 'complaint', category: 'network', relatedParty: [{ id: customerId, role: 'customer', '@referredType': 'Customer' }] });
+    expect(opened.status).toBe(201);
+    expect((await call('GET', `${tickets}?relatedParty.id=${customerId}&status=acknowledged`)).body.map((t) => t.id)).toContain(opened.body.id);
+    const ticketOne = (await call('GET', `${tickets}/${encodeURIComponent(String(opened.body.id))}`)).body;
+    const ticketDone = await call('PATCH', `${tickets}/${encodeURIComponent(String(opened.body.id))}`, { status: 'resolved' });
+    expect(ticketDone.body).toMatchObject({ status: 'resolved' });
+    expect((await call('PATCH', `${tickets}/${customerId}:nope`, { status: 'resolved' })).status).toBe(404);
+    expect((await call('GET', `${tickets}/nope`)).status).toBe(404);
+    expect((await call('POST', tickets, { description: 'x', severity: 'low', ticketType: 'complaint', relatedParty: [{ id: customerId }] })).status).toBe(400);
+    problems.push(...['TroubleTicket'].flatMap((d) => [...official.check('TMF621', d, opened.body, 'POST troubleTicket'), ...official.check('TMF621', d, ticketOne, 'GET troubleTicket'), ...official.check('TMF621', d, ticketDone.body, 'PATCH troubleTicket')]));
+
     // Signing in, who am I, the keys; a caller without a credential or without the permission.
     expect((await call('GET', '/sign-in')).status).toBe(200);
     expect((await call('GET', '/auth/config')).body).toMatchObject({ methods: ['api-key'] });

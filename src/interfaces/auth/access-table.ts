@@ -56,6 +56,11 @@ export const ROUTE_ACCESS = {
   'GET /tmf-api/communicationManagement/v4/communicationMessage': 'twins:read',
   'GET /tmf-api/communicationManagement/v4/communicationMessage/:id': 'twins:read',
   'POST /tmf-api/communicationManagement/v4/communicationMessage': 'actions:request',
+  // TMF621 Trouble Ticket: a customer's tickets (their timeline); opening or changing one (a ticket event on the twin) is for the people and adapters that act on customers.
+  'GET /tmf-api/troubleTicket/v4/troubleTicket': 'twins:read',
+  'GET /tmf-api/troubleTicket/v4/troubleTicket/:id': 'twins:read',
+  'POST /tmf-api/troubleTicket/v4/troubleTicket': 'actions:request',
+  'PATCH /tmf-api/troubleTicket/v4/troubleTicket/:id': 'actions:request',
   'GET /population': 'twins:read',
 
   // The operator console: its page and assets are static (the data comes from the routes below).

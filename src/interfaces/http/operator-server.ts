@@ -16,6 +16,7 @@ import { sandboxRoutes } from './sandbox-routes.js';
 import { createHttpServer } from './server.js';
 import { simulationRoutes } from './simulation-routes.js';
 import { tmf620Routes } from './tmf/tmf620-routes.js';
+import { tmf621Routes } from './tmf/tmf621-routes.js';
 import { tmf622Routes } from './tmf/tmf622-routes.js';
 import { tmf642Routes } from './tmf/tmf642-routes.js';
 import { tmf681Routes } from './tmf/tmf681-routes.js';
@@ -49,6 +50,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     tmf622Routes(services),
     tmf642Routes(services.alarms),
     tmf681Routes(services),
+    tmf621Routes(services),
     serviceOperationsRoutes(services),
     governanceRoutes(services),
     policyRoutes(services),

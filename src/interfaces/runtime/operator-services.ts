@@ -43,6 +43,8 @@ import type { Bss } from './bss.js';
  */
 export interface OperatorServices {
   readonly twins: TwinService;
+  /** The operator's clock (the sandbox's simulated time while it runs): what records made at the edge are dated with. */
+  readonly clock: Clock;
   readonly decorateTwin: TwinDecorator;
   /** The live scores twin searches may filter on (`churn`, `clv`). */
   readonly scoreFields: ExtraFields;
@@ -234,6 +236,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
 
   const services: OperatorServices = {
     twins,
+    clock,
     decorateTwin: intelligence.decorateTwin,
     scoreFields: intelligence.scoreFields,
     decisions,

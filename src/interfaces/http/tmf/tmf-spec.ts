@@ -19,6 +19,7 @@ export const TMF_SPECS = {
   TMF622: 'TMF622-ProductOrder-v4.0.0.swagger.json',
   TMF642: 'TMF642-Alarm-v4.0.0.swagger.json',
   TMF681: 'TMF681-Communication-v4.0.0.swagger.json',
+  TMF621: 'TMF621-TroubleTicket-v4.0.0.swagger.json',
 } as const;
 
 /** An API with a vendored specification. */
