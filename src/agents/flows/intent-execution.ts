@@ -128,6 +128,7 @@ export function createIntentObserver(deps: Pick<IntentExecutionDeps, 'engine' | 
     const asOf = deps.now();
     const id = await deps.executionIdOf(intent);
     const run = id ? await deps.engine.get(id) : null;
+    if (run?.status === 'failed') return { asOf, values: {}, spend: 0, failed: run.error ?? 'no error recorded' };
     if (!run || run.status !== 'succeeded' || !run.output) return { asOf, values: {}, spend: 0 };
     return run.definitionId === CHURN_PREVENTION_WORKFLOW_ID ? observationOfChurnRun(run.output as ChurnPreventionResult, asOf) : observationOfCampaign(run.output as CampaignResult, asOf);
   };

@@ -38,6 +38,8 @@ export interface Observation {
   readonly baseline?: Partial<Record<TargetMetric, number>>;
   /** Money spent so far. */
   readonly spend: number;
+  /** Set when the plan's run failed (its error): the intent then fails with it. */
+  readonly failed?: string;
 }
 
 /** The plan being watched: its simulated outcome and when it started. */

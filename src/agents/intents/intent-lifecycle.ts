@@ -2,16 +2,17 @@ import type { LifecycleStatus } from './intent-schema.js';
 
 /**
  * The moves an intent's lifecycle allows. `planning` holds a chosen plan awaiting execution;
- * re-planning while executing stays in `executing`; `achieved`, `not-achieved` and `cancelled`
- * are final.
+ * re-planning while executing stays in `executing`; `failed` (no plan could be made, or the run
+ * failed) ends it with the reason; `achieved`, `not-achieved`, `failed` and `cancelled` are final.
  */
 export const LIFECYCLE_MOVES: Readonly<Record<LifecycleStatus, readonly LifecycleStatus[]>> = {
   proposed: ['accepted', 'cancelled'],
   accepted: ['planning', 'cancelled'],
-  planning: ['planning', 'executing', 'cancelled'],
-  executing: ['executing', 'achieved', 'not-achieved', 'cancelled'],
+  planning: ['planning', 'executing', 'failed', 'cancelled'],
+  executing: ['executing', 'achieved', 'not-achieved', 'failed', 'cancelled'],
   achieved: [],
   'not-achieved': [],
+  failed: [],
   cancelled: [],
 };
 

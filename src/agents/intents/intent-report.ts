@@ -29,6 +29,8 @@ export interface IntentReport {
   readonly shortfalls: readonly string[];
   readonly pendingPlan?: Plan;
   readonly spend: { readonly spent: number; readonly budget?: number; readonly currency?: string };
+  /** Why the intent failed (lifecycle status `failed`). */
+  readonly failureReason?: string;
   readonly events: readonly IntentEvent[];
 }
 
@@ -64,6 +66,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
     shortfalls: record.plan ? record.plan.shortfalls : lastPlanFailure ? [lastPlanFailure.detail] : [],
     ...(record.pendingPlan ? { pendingPlan: record.pendingPlan.plan } : {}),
     spend: { spent: record.spend, ...(intent.budget ? { budget: intent.budget.amount, currency: intent.budget.currency } : {}) },
+    ...(record.failure ? { failureReason: record.failure.reason } : {}),
     events: record.events,
   };
 }

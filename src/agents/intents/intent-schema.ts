@@ -41,7 +41,8 @@ export const SEGMENT_FIELDS = TWIN_SCORE_FIELDS.names;
 export type SegmentField = FeatureName | ScoreField;
 
 /** The intent's lifecycle (see intent-lifecycle.ts for the allowed moves). */
-export const LIFECYCLE_STATUSES = ['proposed', 'accepted', 'planning', 'executing', 'achieved', 'not-achieved', 'cancelled'] as const;
+/** `failed`: no plan could be made, or its run failed; final, with the reason (`IntentRecord.failure`). */
+export const LIFECYCLE_STATUSES = ['proposed', 'accepted', 'planning', 'executing', 'achieved', 'not-achieved', 'failed', 'cancelled'] as const;
 export type LifecycleStatus = (typeof LIFECYCLE_STATUSES)[number];
 
 /** Channels an intent may contact customers on (the notification connector's channels). */

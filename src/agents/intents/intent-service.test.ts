@@ -103,9 +103,12 @@ describe('IntentService', () => {
     if (!c.ok) throw new Error(c.reason);
     const report = await service.planAndRun(c.record.intent.id);
     expect(executed).toHaveLength(0);
-    expect(report).toMatchObject({ lifecycleStatus: 'planning', planSelection: 'no-plan' });
+    // No plan is final: the intent fails with the reason instead of waiting in planning.
+    expect(report).toMatchObject({ lifecycleStatus: 'failed', planSelection: 'no-plan', failureReason: expect.stringMatching(/^no plan: segment "high-value, prepaid, at-risk" holds no active customer/) });
     expect(report.shortfalls[0]).toMatch(/segment "high-value, prepaid, at-risk" holds no active customer; closest segments that exist: "high-value, at-risk" \(400\)/);
-    expect(report.events.at(-1)).toMatchObject({ kind: 'plan-failed' });
+    expect(report.events.slice(-2).map((e) => e.kind)).toEqual(['plan-failed', 'failed']);
+    await expect(service.execute(c.record.intent.id, { approvedBy: 'ana' })).resolves.toMatchObject({ ok: false });
+    await expect(service.plan(c.record.intent.id)).rejects.toThrow(/failed is final/);
 
     const d = await service.createFromText('keep high-value customers at risk this month, budget 50000, autonomously', { accept: true });
     if (!d.ok) throw new Error(d.reason);
@@ -113,6 +116,21 @@ describe('IntentService', () => {
     expect(executed).toHaveLength(1);
     expect(ran.segment).toMatchObject({ description: 'high-value, at-risk', size: 400 });
     expect(ran.events.find((e) => e.kind === 'planned')?.detail).toMatch(/for "high-value, at-risk" \(400 customers\)/);
+  });
+
+  it('fails an executing intent whose run failed, with the run\'s error, and stops checking it', async () => {
+    const run: { error?: string } = {};
+    const { service } = setup({ observe: async () => ({ asOf: 0, values: {}, spend: 12, ...(run.error ? { failed: run.error } : {}) }) });
+    const c = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000, autonomously', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    const id = c.record.intent.id;
+    expect((await service.planAndRun(id)).lifecycleStatus).toBe('executing');
+    expect((await service.check(id)).record.intent.lifecycleStatus).toBe('executing');
+    run.error = 'step campaign-open: no twins';
+    const { record } = await service.check(id);
+    expect(record).toMatchObject({ intent: { lifecycleStatus: 'failed' }, spend: 12, failure: { reason: 'execution wf-1 failed: step campaign-open: no twins' } });
+    expect((await service.report(id)).failureReason).toBe('execution wf-1 failed: step campaign-open: no twins');
+    await expect(service.check(id)).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('refuses through the governance hook and records it', async () => {

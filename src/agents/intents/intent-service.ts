@@ -96,6 +96,8 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   };
   const fresh = (intent: Intent, extra: Partial<IntentRecord>, how: string): IntentRecord =>
     withEvent({ intent, executionIds: [], spend: 0, events: [], ...extra }, 'created', how);
+  /** Ends the intent as `failed` with the reason, kept on the record and in its history. */
+  const failed = (r: IntentRecord, reason: string): IntentRecord => withEvent({ ...moved(r, 'failed'), failure: { at: iso(), reason } }, 'failed', reason);
   const maybeAccept = async (r: IntentRecord, accept: boolean | undefined) => (accept ? withEvent(moved(r, 'accepted'), 'accepted', 'accepted on creation') : r);
 
   const choosePlan = async (intent: Intent, round: number): Promise<ChosenPlan | Refusal> => {
@@ -157,7 +159,8 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       const r = await load(id);
       const planning = moved(r, 'planning');
       const chosen = await choosePlan(planning.intent, 0);
-      if ('ok' in chosen) return { ok: false, reason: chosen.reason, ...(chosen.closest ? { closest: chosen.closest } : {}), record: await save(withEvent(planning, 'plan-failed', chosen.reason)) };
+      // No plan is final: the intent does not wait in planning for one that will not come.
+      if ('ok' in chosen) return { ok: false, reason: chosen.reason, ...(chosen.closest ? { closest: chosen.closest } : {}), record: await save(failed(withEvent(planning, 'plan-failed', chosen.reason), `no plan: ${chosen.reason}`)) };
       return { ok: true, record: await save(withEvent({ ...planning, plan: chosen }, 'planned', describePlan(chosen))) };
     },
     async execute(id, options = {}) {
@@ -178,6 +181,10 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
         throw new TwinloopError('CONFLICT', `intent ${id} is ${r.intent.lifecycleStatus}, not executing; only an executing intent can be checked`);
       }
       const observed = await deps.observe(r.intent, r.plan.plan, r.startedAt);
+      if (observed.failed !== undefined) {
+        const record = failed({ ...r, spend: observed.spend }, `execution ${r.executionIds.at(-1) ?? '?'} failed: ${observed.failed}`);
+        return { record: await save(record), assessment: assess(r.intent, { outcome: r.plan.outcome, startedAt: r.startedAt }, observed) };
+      }
       const assessment = assess(r.intent, { outcome: r.plan.outcome, startedAt: r.startedAt }, observed);
       let record: IntentRecord = { ...r, spend: observed.spend, lastAssessment: assessment };
       if (r.lastAssessment?.status !== assessment.status) record = withEvent(record, 'assessed', `status ${assessment.status} at ${Math.round(assessment.elapsedShare * 100)}% of the horizon`);

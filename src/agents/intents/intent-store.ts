@@ -18,6 +18,7 @@ export type IntentEventKind =
   | 're-planned'
   | 'achieved'
   | 'not-achieved'
+  | 'failed'
   | 'cancelled';
 
 /** One entry of an intent's history. */
@@ -54,6 +55,8 @@ export interface IntentRecord {
   readonly executionIds: readonly string[];
   readonly spend: number;
   readonly lastAssessment?: Assessment;
+  /** Why the intent failed (status `failed`): no plan could be made, or its run failed. */
+  readonly failure?: { readonly at: string; readonly reason: string };
   readonly events: readonly IntentEvent[];
 }
 

@@ -83,6 +83,7 @@ export const intentRecord = z.object({
   executionIds: list(z.string()),
   spend: z.number(),
   lastAssessment: assessment.optional(),
+  failure: z.object({ at: isoTime, reason: z.string() }).optional().describe('Why the intent failed (status failed): no plan could be made, or its run failed'),
   events: list(intentEvent),
 }).meta({ id: 'IntentRecord' });
 
@@ -101,6 +102,7 @@ export const intentReport = z.object({
   shortfalls: list(z.string()),
   pendingPlan: plan.optional(),
   spend: z.object({ spent: z.number(), budget: z.number().optional(), currency: z.string().optional() }),
+  failureReason: z.string().optional().describe('Why the intent failed (lifecycle status failed)'),
   events: list(intentEvent),
 }).meta({ id: 'IntentReport' });
 

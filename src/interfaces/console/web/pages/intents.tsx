@@ -24,6 +24,7 @@ interface IntentRecord {
   readonly plan?: ChosenPlan;
   readonly pendingPlan?: ChosenPlan;
   readonly spend: number;
+  readonly failure?: { readonly at: string; readonly reason: string };
   readonly events: readonly { at: string; kind: string; detail: string }[];
 }
 interface IntentReport {
@@ -115,6 +116,7 @@ export function IntentPage({ id }: { id: string }) {
           {r.intent.name} <span class="muted">({status}, {r.intent.policyMode} mode)</span>
         </h2>
         <p>{r.intent.description}</p>
+        {r.failure && <p class="error" role="alert">Failed: {r.failure.reason}</p>}
         {r.interpretation && (
           <>
             <h3>How it was understood</h3>
