@@ -78,6 +78,10 @@ export const usageData = z.strictObject({
   cellId: id.optional(),
   /** The site of that cell (a cell identity carries its base station). */
   siteId: id.optional(),
+  /** Calls of the record that dropped or failed to connect (a CDR's abnormal release cause). */
+  droppedCalls: z.number().int().nonnegative().max(100_000).optional(),
+  /** The data throughput the record's sessions got (Mbit/s, as the network's session records measure it). */
+  throughputMbps: z.number().nonnegative().max(100_000).optional(),
 });
 
 export const billLineSchema = z.strictObject({

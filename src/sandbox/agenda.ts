@@ -14,6 +14,7 @@ export const AGENDA = {
   INCIDENT_START: 7,
   INCIDENT_CLEAR: 8,
   INCIDENT_ALARM: 9,
+  EXPERIENCE_RECORD: 10,
 } as const;
 export type AgendaKind = (typeof AGENDA)[keyof typeof AGENDA];
 

@@ -1,5 +1,6 @@
 import { SEVERITIES } from '../domain/events.js';
 import { AGENDA, type AgendaKind } from './agenda.js';
+import { drawIncidentExperience } from './network-experience.js';
 import { STATUS_ACTIVE } from './population.js';
 import { DAY_MS } from '../domain/time.js';
 import type { Incident, WorldState } from './world-state.js';
@@ -92,13 +93,16 @@ function cellsOfSite(cell: number, cells: number, cellsPerSite: number): number[
  * An incident starts: every active customer at home on the cell (on every cell of the site, for
  * an outage: the site is down, as its alarm says), and some visitors, feel it (their network
  * experience and hazard worsen now); some of them call the care line while it lasts, some
- * complain the next day. The operator hears of it from its alarm, if any (below). The incident's
+ * complain the next day, and their calls drop and data crawls on that cell from its first minute
+ * (src/sandbox/network-experience.ts). The operator hears of it from its alarm, if any (below). The incident's
  * own cell draws from the world's stream; the rest of an outage's site from the network stream.
  */
 export function startIncident(w: WorldState, idx: number, d: number): void {
   const inc = w.incidents[idx];
   const { pop, rng, cfg } = w;
   const touched: number[] = [];
+  // The cell each touched customer was touched on (their home there, or a visited one).
+  const touchedOn: number[] = [];
   const seen = new Set<number>();
   const cells = inc.impact === 'outage' ? [inc.cell, ...cellsOfSite(inc.cell, cfg.network.cells, cfg.network.cellsPerSite).filter((k) => k !== inc.cell)] : [inc.cell];
   let ownCell = 0;
@@ -107,18 +111,21 @@ export function startIncident(w: WorldState, idx: number, d: number): void {
     for (const c of w.homeMembers[cell]) {
       if (pop.u.status[c] === STATUS_ACTIVE && !seen.has(c)) {
         touched.push(c);
+        touchedOn.push(cell);
         seen.add(c);
       }
     }
     for (const c of w.visitors[cell]) {
       if (pop.u.status[c] === STATUS_ACTIVE && !seen.has(c) && r.chance(cfg.network.visitProbability)) {
         touched.push(c);
+        touchedOn.push(cell);
         seen.add(c);
       }
     }
     if (i === 0) ownCell = touched.length;
   });
   inc.touched = touched;
+  drawIncidentExperience(w, inc, touched, touchedOn);
   if (inc.alarmMs === inc.startMs) raiseIncidentAlarm(w, idx);
   const weight = SEVERITY_WEIGHT[inc.severity] * IMPACT_WEIGHT[inc.impact];
   const pComplaint = cfg.complaints.networkImpact[inc.severity];

@@ -178,6 +178,29 @@ describe('generation', () => {
     for (const i of others) for (const cell of site(i)) expect(share(i, cell)).toSatisfy((x: number) => (cell === i.cellId ? x > 0.8 : x < 0.5));
   });
 
+  it("records bad sessions where they happen: a few everywhere, many on an incident's cell from its start, before a late alarm", () => {
+    const cfg = loadWorldDocument({ extends: 'small', population: { customers: 600 }, network: { cells: 12, incidents: { perCellPerMonth: 1, impacts: { outage: 0, degradation: 1, congestion: 0 } } } });
+    const world = createSandboxWorld(cfg, 9);
+    const out = new ArrayOutput();
+    world.generate(out, { months: 2 });
+    const bad = out.events.flatMap((e) => (e.kind === 'usage' && (e.data.droppedCalls !== undefined || e.data.throughputMbps !== undefined) ? [e] : []));
+    for (const e of bad) expect(e.data).toMatchObject({ dataMb: 0, voiceMin: 0, cellId: expect.stringMatching(/^cell-/) });
+    const incidents = createOracle(world).incidents().filter((i) => i.touched.length > 0 && i.severity !== 'low');
+    const during = (i: (typeof incidents)[number]) => bad.filter((e) => e.data.cellId === i.cellId && Date.parse(e.time) >= i.startMs && Date.parse(e.time) < i.endMs);
+    const everyday = bad.filter((e) => !incidents.some((i) => e.data.cellId === i.cellId && Date.parse(e.time) >= i.startMs && Date.parse(e.time) < i.endMs + 86_400_000));
+    // Everyday: about one per customer every 100 days (600 customers, 61 days: ~370), spread over the cells.
+    expect(everyday.length).toBeGreaterThan(200);
+    expect(new Set(everyday.map((e) => e.data.cellId)).size).toBe(12);
+    // An incident's cell gets its touched customers' bad sessions, slow ones far under the everyday throughput.
+    const late = incidents.filter((i) => i.alarmMs !== null && i.alarmMs > i.startMs);
+    expect(late.length).toBeGreaterThan(0);
+    for (const i of incidents) expect(during(i).length).toBeGreaterThanOrEqual(3);
+    const beforeAlarm = late.filter((i) => during(i).filter((e) => Date.parse(e.time) < i.alarmMs!).length >= 3).length;
+    expect(beforeAlarm).toBeGreaterThan(late.length / 2);
+    const slow = incidents.flatMap(during).flatMap((e) => (e.data.throughputMbps === undefined ? [] : [e.data.throughputMbps]));
+    expect(slow.filter((x) => x < 1).length).toBeGreaterThan(slow.length * 0.8);
+  });
+
   it('raises and clears alarms live when they happen, not when their day is generated', async () => {
     const real = new ManualClock(0);
     const sink: EventSink = { submit: async (b) => b.map((e) => ({ status: 'accepted' as const, id: e.id })) };

@@ -23,6 +23,19 @@ const shares = <K extends string>(keys: readonly [K, ...K[]]) =>
 /** A random positive quantity: log-normal given its median and log-scale spread. */
 const lognormalSpec = z.strictObject({ median: positive, sigma: nonNeg.max(5) });
 
+/**
+ * Defaults of `network.experience`: one bad session per customer every 100 days (a few a day on a
+ * cell of 50); an incident's touched customers have one an hour (outage, degradation) or 0.8
+ * (congestion) at high severity, for at most 12 hours; everyday slow sessions 2 Mbit/s (median),
+ * degraded ones 0.3.
+ */
+export const DEFAULT_EXPERIENCE = {
+  baselinePerCustomerDay: 0.01,
+  perTouchedHour: { outage: 1, degradation: 1, congestion: 0.8 },
+  maxHours: 12,
+  throughputMbps: { everyday: { median: 2, sigma: 0.8 }, degraded: { median: 0.3, sigma: 0.8 } },
+};
+
 /** Latency and failure behaviour of one sandbox back end. */
 export const backendConfigSchema = z.strictObject({
   /** Call latency in milliseconds of real time: log-normal. */
@@ -165,6 +178,22 @@ export const worldConfigSchema = z.strictObject({
       /** Share of degradation and congestion incidents that stay under every alarm threshold: no alarm at all. */
       silentShare: probability.default(0.1),
     }),
+    /**
+     * Session records of bad experience (a dropped call, a slow data session), each a usage record
+     * of its cell at the moment it happened: `baselinePerCustomerDay` of them for an active customer
+     * on any day (the network's everyday failures), and while an incident lasts, for each customer
+     * it touches, `perTouchedHour[impact]` an hour × the severity's weight (low .25, medium .5,
+     * high 1, critical 2), over at most `maxHours`. Slow sessions' throughput (Mbit/s, log-normal)
+     * is `everyday` outside incidents and `degraded` in them.
+     */
+    experience: z
+      .strictObject({
+        baselinePerCustomerDay: nonNeg,
+        perTouchedHour: z.strictObject({ outage: nonNeg, degradation: nonNeg, congestion: nonNeg }),
+        maxHours: positive,
+        throughputMbps: z.strictObject({ everyday: lognormalSpec, degraded: lognormalSpec }),
+      })
+      .default(DEFAULT_EXPERIENCE),
   }),
   payments: z.strictObject({
     dueAfterDays: int.min(1).max(60),

@@ -10,6 +10,7 @@ import { DAY_MS } from '../domain/time.js';
 import { fnv1a32 } from '../domain/string-hash.js';
 import { isoAt, isoDate, parseIsoDate } from './sim-time.js';
 import { runBills } from './billing.js';
+import { drawEverydayExperience, emitExperienceRecord } from './network-experience.js';
 import { drawIncidents, startIncident, raiseIncidentAlarm, clearIncident, cellId, siteId } from './network-incidents.js';
 import { runAgendaItem } from './agenda-actions.js';
 import type { WorldConfig } from './world-config.js';
@@ -41,6 +42,7 @@ export class WorldEngine implements WorldState {
   /** A separate stream for effects triggered from outside, so they do not shift the world's own draws. */
   readonly effectsRng: Prng;
   readonly networkRng: Prng;
+  readonly experienceRng: Prng;
   /** Next simulated day to generate, counted from `startMs`. */
   day = 0;
   intercept = 0;
@@ -84,6 +86,7 @@ export class WorldEngine implements WorldState {
     this.rng = new Prng(seed, 'world');
     this.effectsRng = new Prng(seed, 'effects');
     this.networkRng = new Prng(seed, 'network');
+    this.experienceRng = new Prng(seed, 'experience');
     this.tables = customerTables(cfg);
     this.planPrices = cfg.plans.map((p) => p.monthlyPrice);
     this.homeMembers = Array.from({ length: cfg.network.cells }, () => []);
@@ -242,6 +245,7 @@ export class WorldEngine implements WorldState {
     this.updateExposure(d);
     drawIncidents(this, d);
     this.drawDailyContacts(d);
+    drawEverydayExperience(this, d);
     const items = this.agenda.take(d);
     let next = 0;
     const runUntil = (sec: number) => {
@@ -255,6 +259,9 @@ export class WorldEngine implements WorldState {
           if (late.length) items.push(...items.splice(next).concat(late).sort((a, b) => a.at - b.at));
         } else if (item.k === AGENDA.INCIDENT_ALARM) raiseIncidentAlarm(this, item.x);
         else if (item.k === AGENDA.INCIDENT_CLEAR) clearIncident(this, item.x);
+        else if (item.k === AGENDA.EXPERIENCE_RECORD) {
+          if (pop.u.status[item.c] === STATUS_ACTIVE) emitExperienceRecord(this, item);
+        }
         else if (pop.u.status[item.c] === STATUS_ACTIVE) runAgendaItem(this, item, d);
       }
       this.clock.set(dayMs + sec * 1000);

@@ -36,6 +36,11 @@ export interface WorldState {
   readonly rng: Prng;
   /** The stream of the network's own draws (precursors, silent incidents, call-ins), so they shift no other draw. */
   readonly networkRng: Prng;
+  /** The stream of the bad sessions' records (src/sandbox/network-experience.ts). */
+  readonly experienceRng: Prng;
+  /** Cell and site ids by cell index. */
+  readonly cellNames: readonly string[];
+  readonly siteNames: readonly string[];
   readonly agenda: Agenda;
   readonly startMs: number;
   readonly planPrices: number[];
