@@ -74,6 +74,24 @@ describe('the action policy over HTTP', () => {
     expect(audit.filter((r) => r.entry.type === 'policy.changed').map((r) => [r.entry.actor.id, r.entry.why.summary])).toEqual([['admin-1', 'goodwill up to 50 is routine']]);
   });
 
+  it("what GET /policy answers can be PUT back as it is (nothing changes), or edited with a new reason; the document's version is the version", async () => {
+    const read = await call('GET', '/policy', 'admin');
+    expect((read.body.document as { version: number }).version).toBe(read.body.version);
+    const same = await call('PUT', '/policy', 'admin', read.body);
+    expect(same.status).toBe(200);
+    expect(same.body).toEqual(read.body);
+    const edited = { ...read.body, document: { ...(read.body.document as object), fallbackMode: 'approve' } };
+    const stale = await call('PUT', '/policy', 'admin', edited);
+    expect(stale.status).toBe(400);
+    expect(stale.body.error?.message).toMatch(/^reason: still version \d+'s reason/);
+    const next = await call('PUT', '/policy', 'admin', { ...edited, reason: 'what no rule covers waits for a person' });
+    expect(next.status).toBe(200);
+    expect(next.body).toMatchObject({ version: (read.body.version as number) + 1, document: { version: (read.body.version as number) + 1, fallbackMode: 'approve' } });
+    // Put back from a version no longer in force: refused, not overwritten.
+    expect((await call('PUT', '/policy', 'admin', { ...edited, reason: 'late' })).status).toBe(409);
+    expect((await call('PUT', '/policy', 'admin', { policy: DEFAULT_ACTION_POLICY, document: DEFAULT_ACTION_POLICY, reason: 'both' })).body.error?.message).toMatch(/not both/);
+  });
+
   it('a restart with a policy file puts it in force once, and the same file again changes nothing', async () => {
     await app.close();
     await operator.close();
@@ -83,7 +101,7 @@ describe('the action policy over HTTP', () => {
       app = createOperatorServer(operator, { version: 'test' });
       await app.ready();
       const now = await call('GET', '/policy', 'viewer');
-      expect(now.body).toMatchObject({ version: 2, changedBy: { kind: 'system', id: 'twinloop-start' }, reason: expect.stringMatching(/ops-policy\.json/) });
+      expect(now.body).toMatchObject({ version: 3, changedBy: { kind: 'system', id: 'twinloop-start' }, reason: expect.stringMatching(/ops-policy\.json/) });
       if (i === 0) {
         await app.close();
         await operator.close();

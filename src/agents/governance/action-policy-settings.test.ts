@@ -73,6 +73,68 @@ function describeSettings(name: string, fresh: () => Promise<{ store: Stores; re
       }
     });
 
+    it("says one version number: the document's version field is the version it is, from the default's 0 on", async () => {
+      const { store, cleanup } = await fresh();
+      try {
+        const settings = await open(store);
+        expect((await settings.get()).document.version).toBe(0);
+        const v1 = await settings.set({ document: withCreditApproval(50), reason: 'first' }, admin);
+        expect(v1.document.version).toBe(1);
+        const v2 = await settings.set({ document: { ...withCreditApproval(60), version: 7 }, reason: 'second' }, admin);
+        expect([v2.version, v2.document.version]).toEqual([2, 2]);
+        expect((await settings.history()).map((v) => [v.version, v.document.version])).toEqual([[2, 2], [1, 1], [0, 0]]);
+        settings.close();
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('writes the audit entry before the version is stored: a store that fails leaves the entry and a second one saying so, no version', async () => {
+      const { store, cleanup } = await fresh();
+      try {
+        const trail = createAuditTrail(store.governance, new ManualClock(0));
+        const entriesAtPut: string[][] = [];
+        let fail = false;
+        const records = Object.create(store.records) as typeof store.records;
+        records.put = async <T>(collection: string, id: string, body: T, options?: Parameters<typeof store.records.put>[3]) => {
+          entriesAtPut.push((await trail.read()).map((r) => String(r.entry.type)));
+          if (fail) throw new Error('disk full');
+          return store.records.put(collection, id, body, options);
+        };
+        const settings = await openActionPolicySettings({ records, audit: trail, defaults: DEFAULT_ACTION_POLICY, refreshMs: 0 });
+        await settings.set({ document: withCreditApproval(50), reason: 'first' }, admin);
+        expect(entriesAtPut).toEqual([['policy.changed']]);
+        fail = true;
+        await expect(settings.set({ document: withCreditApproval(60), reason: 'second' }, admin)).rejects.toThrow(/disk full/);
+        expect((await settings.get()).version).toBe(1);
+        expect((await trail.read()).map((r) => [r.entry.type, 'target' in r.entry ? r.entry.target : null])).toEqual([
+          ['policy.changed', { kind: 'policy', version: 1, previousVersion: 0 }],
+          ['policy.changed', { kind: 'policy', version: 2, previousVersion: 1 }],
+          ['policy.change-failed', { kind: 'policy', version: 2, previousVersion: 1 }],
+        ]);
+        settings.close();
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('a version read and put back as it is changes nothing; edited, it needs a reason of its own', async () => {
+      const { store, cleanup } = await fresh();
+      try {
+        const settings = await open(store);
+        const read = await settings.set({ document: withCreditApproval(50), reason: 'first' }, admin);
+        expect(await settings.set({ document: read.document, reason: read.reason, basedOn: read.version, readBack: true }, admin)).toEqual(read);
+        const edited = { ...read.document, fallbackMode: 'approve' as const };
+        await expect(settings.set({ document: edited, reason: read.reason, basedOn: read.version, readBack: true }, admin)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^reason: still version 1's reason/) });
+        expect(await settings.set({ document: edited, reason: 'unknown requests wait for a person', basedOn: read.version, readBack: true }, admin)).toMatchObject({ version: 2 });
+        const audit = await createAuditTrail(store.governance, new ManualClock(0)).read();
+        expect(audit.map((r) => r.entry.type)).toEqual(['policy.changed', 'policy.changed']);
+        settings.close();
+      } finally {
+        await cleanup();
+      }
+    });
+
     it('a change made by another process is in force here after a refresh, contact rules included; the same file adopted at every start makes one version', async () => {
       const { store, reopen, cleanup } = await fresh();
       const other = await reopen();

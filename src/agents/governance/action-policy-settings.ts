@@ -8,8 +8,9 @@ import type { AuditTrail } from './audit-trail.js';
  * of the record store's `action-policy` collection (the document, who set it, why, when), so
  * the history is the collection and a version is never overwritten. The guarded executor reads
  * `current()` on every request, so a change applies to the next request, without a restart; a
- * change made by another process on the same store lands within `refreshMs`. Each change is also
- * written to the audit trail (`policy.changed`, with who and why).
+ * change made by another process on the same store lands within `refreshMs`. Each change is
+ * written to the audit trail (`policy.changed`, with who and why) before it is stored. A
+ * document's `version` field is its number in the store, as `PolicyVersion.version` says.
  */
 
 /** Collection of the record store holding the versions, one record per version. */
@@ -37,6 +38,12 @@ export interface PolicyChange {
   readonly reason: unknown;
   /** The version the editor read: CONFLICT when another change landed since (absent: no check). */
   readonly basedOn?: number;
+  /**
+   * The change is a version as `get` answered it, put back (edited or not): the same document
+   * changes nothing (the version in force is the answer), and an edited one needs a reason of its
+   * own, not the read version's.
+   */
+  readonly readBack?: boolean;
 }
 
 /** The policy in force, its history and how to change it. */
@@ -82,16 +89,20 @@ interface StoredVersion {
 /** Record id of a version: zero-padded, so the store's id order is the version order. */
 const idOf = (version: number) => `v${String(version).padStart(9, '0')}`;
 
-const sameDocument = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** The document as version `version`: its `version` field says which one it is. */
+const numbered = (document: ActionPolicyDocument, version: number): ActionPolicyDocument => ({ ...document, version });
+/** Two documents that say the same, whatever version number each carries. */
+const sameDocument = (a: unknown, b: unknown) => JSON.stringify(numbered(a as ActionPolicyDocument, 0)) === JSON.stringify(numbered(b as ActionPolicyDocument, 0));
 
 /** Opens the settings: reads the newest stored version (or takes the defaults) and parses it. */
 export async function openActionPolicySettings(o: ActionPolicySettingsOptions): Promise<ActionPolicySettings> {
   const now = o.now ?? Date.now;
-  const defaults: PolicyVersion = { version: 0, document: o.defaults, changedBy: null, reason: 'the built-in default policy (src/decisioning/policy/default-policy.ts)', changedAt: null };
+  const defaults: PolicyVersion = { version: 0, document: numbered(o.defaults, 0), changedBy: null, reason: 'the built-in default policy (src/decisioning/policy/default-policy.ts)', changedAt: null };
   let inForce = defaults;
   let policy = parseActionPolicy(o.defaults);
 
-  const toVersion = (s: StoredVersion): PolicyVersion => ({ version: s.version, document: s.document, changedBy: s.changedBy, reason: s.reason, changedAt: new Date(s.changedAt).toISOString() });
+  // Versions stored before the document carried its number had the format's 1 there: the store's number is the truth.
+  const toVersion = (s: StoredVersion): PolicyVersion => ({ version: s.version, document: numbered(s.document, s.version), changedBy: s.changedBy, reason: s.reason, changedAt: new Date(s.changedAt).toISOString() });
   const install = (v: PolicyVersion, parsed: ActionPolicy) => {
     inForce = v;
     policy = parsed;
@@ -123,20 +134,31 @@ export async function openActionPolicySettings(o: ActionPolicySettingsOptions): 
     if (change.basedOn !== undefined && change.basedOn !== inForce.version) {
       throw new TwinloopError('CONFLICT', `the policy was edited from version ${change.basedOn}, but version ${inForce.version} (by ${inForce.changedBy?.id ?? 'default'}) is in force now; read it again (GET /policy) and reapply the change`);
     }
+    if (change.readBack && sameDocument(change.document, inForce.document)) return inForce;
+    const reason = change.reason.trim();
+    if (change.readBack && reason === inForce.reason) {
+      throw new TwinloopError('BAD_INPUT', `reason: still version ${inForce.version}'s reason ("${reason}"); the document changed, so say why (it is kept in the policy's history and the audit trail)`);
+    }
     const previous = inForce.version;
-    const stored: StoredVersion = { version: previous + 1, document: change.document as ActionPolicyDocument, changedBy: actor, reason: change.reason.trim(), changedAt: now() };
+    const version = previous + 1;
+    const stored: StoredVersion = { version, document: numbered(change.document as ActionPolicyDocument, version), changedBy: actor, reason, changedAt: now() };
+    // The audit entry first: a version in force is never without its entry (a failure after this
+    // one leaves an entry whose version never came, and a second entry says so).
+    await o.audit.record({ type: 'policy.changed', actor, target: { kind: 'policy', version, previousVersion: previous }, why: { summary: reason } });
     try {
-      await o.records.put(POLICY_COLLECTION, idOf(stored.version), stored, { expectedVersion: 0 });
+      await o.records.put(POLICY_COLLECTION, idOf(version), stored, { expectedVersion: 0 });
     } catch (err) {
+      await o.audit
+        .record({ type: 'policy.change-failed', actor, target: { kind: 'policy', version, previousVersion: previous }, why: { summary: `version ${version} was not stored: ${(err as Error).message}` } })
+        .catch(() => {});
       if (err instanceof TwinloopError && err.code === 'CONFLICT') {
-        throw new TwinloopError('CONFLICT', `another change stored policy version ${stored.version} at the same moment; read the policy again (GET /policy) and reapply the change`, { cause: err });
+        throw new TwinloopError('CONFLICT', `another change stored policy version ${version} at the same moment; read the policy again (GET /policy) and reapply the change`, { cause: err });
       }
       throw err;
     }
-    const version = toVersion(stored);
-    install(version, parsed);
-    await o.audit.record({ type: 'policy.changed', actor, target: { kind: 'policy', version: stored.version, previousVersion: previous }, why: { summary: stored.reason } });
-    return version;
+    const answer = toVersion(stored);
+    install(answer, parsed);
+    return answer;
   };
 
   return {

@@ -25,7 +25,7 @@ export const AUDIT_ENTRY_TYPES = [
 export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];
 
 /** What an administration entry records: a change to the rules everyone acts under, or to who may act. */
-export const ADMIN_ENTRY_TYPES = ['policy.changed', 'key.created', 'key.revoked', 'model.promoted'] as const;
+export const ADMIN_ENTRY_TYPES = ['policy.changed', 'policy.change-failed', 'key.created', 'key.revoked', 'model.promoted'] as const;
 /** The type of an administration entry. */
 export type AdminEntryType = (typeof ADMIN_ENTRY_TYPES)[number];
 

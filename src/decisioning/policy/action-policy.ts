@@ -85,7 +85,12 @@ const segmentSchema = z.object({ description: z.string().max(500).optional(), al
 /** The policy document (JSON) schema. */
 export const actionPolicySchema = z
   .object({
-    version: z.literal(1),
+    /**
+     * Which version of the operator's policy this document is: the number the store gave it (0 is
+     * the built-in default), the same as `GET /policy`'s `version`. A document being put in force
+     * may carry any number (the one it was read as, or none): it gets the next one.
+     */
+    version: z.number().int().min(0).optional(),
     /** Mode for a request no rule matches. Default advise: nothing unknown executes. */
     fallbackMode: z.enum(POLICY_MODES).default('advise'),
     /** Approval timeout when a rule names none. Default: 24 hours, then reject. */

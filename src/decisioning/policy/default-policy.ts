@@ -9,7 +9,7 @@ import type { ActionPolicyDocument } from './action-policy.js';
  * contact rules are written out (their defaults) so that `GET /policy` shows what an operator may change.
  */
 export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
-  version: 1,
+  version: 0,
   fallbackMode: 'advise',
   approval: { timeoutMinutes: 24 * 60, onTimeout: 'reject' },
   segments: {

@@ -75,6 +75,28 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   ai_agent: new Set([...read, 'decisions:make', 'actions:request', 'simulations:run', 'intents:write', 'approvals:read', 'mcp:connect']),
 };
 
+/**
+ * The permissions whose routes and MCP tools act (move money, reach customers, change the rules,
+ * start work): those are rate-limited per credential, over HTTP and MCP alike. Reading, deciding
+ * without executing (`POST /decisions`, the hot path of the agent desktop) and sending events in
+ * (batched, bounded by body admission) are not.
+ */
+export const ACTING_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
+  'actions:request',
+  'approvals:decide',
+  'intents:approve',
+  'intents:write',
+  'workflows:start',
+  'workflows:signal',
+  'catalogue:write',
+  'policy:write',
+  'keys:manage',
+  'models:train',
+  'simulations:run',
+  'alarms:write',
+  'sandbox:use',
+]);
+
 /** True when the role holds the permission (pure). */
 export function roleAllows(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].has(permission);

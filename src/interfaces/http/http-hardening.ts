@@ -5,7 +5,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwinloopError } from '../../domain/errors.js';
 import { routeAccess, type ExtraAccess } from '../auth/access-table.js';
-import type { Permission } from '../auth/roles.js';
+import { ACTING_PERMISSIONS, type Permission } from '../auth/roles.js';
 import { SIGN_IN_PAGE } from '../console/sign-in-page.js';
 
 /**
@@ -31,26 +31,6 @@ export interface HardeningOptions {
  */
 export const DEFAULT_ACTING_PER_MINUTE = 600;
 
-/**
- * The permissions whose routes act (move money, reach customers, change the rules, start work):
- * those are rate-limited. Reading, deciding without executing (`POST /decisions`, the hot path
- * of the agent desktop) and sending events in (batched, bounded by body admission) are not.
- */
-const ACTING: ReadonlySet<Permission> = new Set<Permission>([
-  'actions:request',
-  'approvals:decide',
-  'intents:approve',
-  'intents:write',
-  'workflows:start',
-  'workflows:signal',
-  'catalogue:write',
-  'policy:write',
-  'keys:manage',
-  'models:train',
-  'simulations:run',
-  'alarms:write',
-  'sandbox:use',
-]);
 
 /** The route CORS adds for preflight requests (registered only when origins are configured). */
 export const CORS_PREFLIGHT_ACCESS: ExtraAccess = { 'OPTIONS *': 'public' };
@@ -106,7 +86,7 @@ export function installHardening(app: FastifyInstance, options: HardeningOptions
   const acting = (req: FastifyRequest) => {
     const url = req.routeOptions.url;
     const access = url === undefined ? undefined : routeAccess(req.method, url, extra);
-    return access !== undefined && ACTING.has(access as Permission);
+    return access !== undefined && ACTING_PERMISSIONS.has(access as Permission);
   };
   void app.register(fastifyRateLimit, {
     global: true,
@@ -115,10 +95,33 @@ export function installHardening(app: FastifyInstance, options: HardeningOptions
     max: perMinute,
     timeWindow: 60_000,
     keyGenerator: (req) => (req.identity ? (req.identity.keyId ?? `${req.identity.via}:${req.identity.subject}`) : `ip:${req.ip}`),
-    allowList: (req) => !acting(req),
-    errorResponseBuilder: (_req, context) =>
-      new TwinloopError('RATE_LIMITED', `more than ${context.max} requests a minute to the routes that act, from this credential; retry in ${context.after}`, {
-        context: { retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)) },
-      }),
+    allowList: (req) => !acting(req) && !countedCalls.has(req),
+    errorResponseBuilder: (_req, context) => rateLimited(context.max, context.ttl),
   });
+}
+
+/** The answer past the limit: what the limit is, and when to retry. */
+function rateLimited(max: number, ttlMs: number): TwinloopError {
+  const seconds = Math.max(1, Math.ceil(ttlMs / 1000));
+  return new TwinloopError('RATE_LIMITED', `more than ${max} requests a minute to the routes and MCP tools that act, from this credential; retry in ${seconds} s`, {
+    context: { retryAfterSeconds: seconds },
+  });
+}
+
+/**
+ * Requests whose MCP tool calls are counted: `POST /mcp` is one route for reading and acting tools
+ * alike, so it is not an acting route itself; each acting tool call it carries is counted here.
+ */
+const countedCalls = new WeakSet<FastifyRequest>();
+
+/**
+ * Counts one acting call (an MCP tool that acts) made within `req` against the caller's limit:
+ * the same counter as the acting routes, so a key's 600 a minute are 600 over HTTP and MCP
+ * together. RATE_LIMITED past it; nothing when the limit is off.
+ */
+export async function countActingCall(req: FastifyRequest): Promise<void> {
+  if (!req.server.hasDecorator('createRateLimit')) return;
+  countedCalls.add(req);
+  const check = await req.server.createRateLimit()(req);
+  if (!check.isAllowed && check.isExceeded) throw rateLimited(check.max, check.ttl);
 }

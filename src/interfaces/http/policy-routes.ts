@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { PolicyChange } from '../../agents/governance/action-policy-settings.js';
 import { DEFAULT_ACTION_POLICY } from '../../decisioning/policy/index.js';
+import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, isoTime, jsonObject, list, pageLimit } from './api-schemas.js';
 import { actorFor } from './http-auth.js';
@@ -17,13 +19,27 @@ const policyVersion = z
     changedAt: isoTime.nullable(),
   })
   .meta({ id: 'ActionPolicyVersion' });
+// Two spellings of a change: `{policy, reason, basedOn}`, or what `GET /policy` answered put back
+// (edited or not) as it is: `{version, document, reason, …}`, its version the one it was edited from.
 const policyChange = z
   .strictObject({
-    policy: document,
+    policy: document.optional().describe('the new document (or give `document`, as GET /policy answers it)'),
     reason: z.string().min(1).max(2000).describe('why the policy changes: kept in its history and the audit trail'),
     basedOn: z.number().int().min(0).optional().describe('the version this change was edited from: 409 when another change landed since'),
+    document: document.optional().describe("GET /policy's answer put back: the document, edited or not (the same document changes nothing)"),
+    version: z.number().int().min(0).optional().describe("GET /policy's answer put back: the version it was read as (409 when another change landed since)"),
+    changedBy: z.unknown().optional().describe("GET /policy's answer put back: ignored (the author is the credential's holder)"),
+    changedAt: z.unknown().optional().describe("GET /policy's answer put back: ignored (the time is the server's)"),
   })
   .meta({ examples: [{ policy: { ...DEFAULT_ACTION_POLICY, fallbackMode: 'advise' }, reason: 'credits above 10 need a supervisor', basedOn: 0 }] });
+
+/** The change a body asks for, in either spelling (BAD_INPUT when it gives both documents or none). */
+function changeOf(body: z.infer<typeof policyChange>): PolicyChange {
+  if (body.policy !== undefined && body.document !== undefined) throw new TwinloopError('BAD_INPUT', 'body: give the new document as `policy` or (GET /policy\'s answer put back) as `document`, not both');
+  if (body.policy !== undefined) return { document: body.policy, reason: body.reason, basedOn: body.basedOn };
+  if (body.document === undefined) throw new TwinloopError('BAD_INPUT', 'policy: the new document is missing; send {"policy": {…}, "reason": "…"} or put back what GET /policy answers, edited, with a new reason');
+  return { document: body.document, reason: body.reason, basedOn: body.basedOn ?? body.version, readBack: true };
+}
 const historyQuery = z.object({ limit: pageLimit(100, 500) });
 
 /**
@@ -38,12 +54,12 @@ export function policyRoutes(services: OperatorServices): RouteModule {
       '/policy',
       {
         schema: {
-          summary: 'Put a new action policy in force (the whole document, with a reason); it judges the next request, no restart; 400 names the wrong field',
+          summary: "Put a new action policy in force (the whole document, with a reason); it judges the next request, no restart; 400 names the wrong field. GET /policy's answer may be put back as it is (nothing changes) or edited with a new reason",
           body: policyChange,
           response: { 200: policyVersion, ...errors(400, 409) },
         },
       },
-      async (req) => services.actionPolicy.set({ document: req.body.policy, reason: req.body.reason, basedOn: req.body.basedOn }, actorFor(req)),
+      async (req) => services.actionPolicy.set(changeOf(req.body), actorFor(req)),
     );
     app.get(
       '/policy/history',

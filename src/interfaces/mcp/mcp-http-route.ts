@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import { sendError } from '../http/error-mapping.js';
 import { identityOf } from '../http/http-auth.js';
+import { countActingCall } from '../http/http-hardening.js';
 import type { RouteModule } from '../http/route-module.js';
 import type { McpCapabilities } from './mcp-capabilities.js';
 import { createMcpServer } from './mcp-server.js';
@@ -34,7 +35,7 @@ export function mcpHttpRoutes(caps: McpCapabilities, version: string): RouteModu
           },
         },
         async (req, reply) => {
-          const server = createMcpServer(caps, version, identityOf(req));
+          const server = createMcpServer(caps, version, identityOf(req), { countActing: () => countActingCall(req) });
           const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
           reply.hijack();
           reply.raw.on('close', () => {

@@ -5,6 +5,7 @@ import { CHANNELS } from '../../domain/events.js';
 import { toTwinloopError } from '../../domain/errors.js';
 import { MCP_TOOL_ACCESS, type McpToolName } from '../auth/access-table.js';
 import { actorOf, authorize, can, type Identity } from '../auth/identity.js';
+import { ACTING_PERMISSIONS } from '../auth/roles.js';
 import { maskPersonal } from '../auth/personal-data.js';
 import type { McpCapabilities } from './mcp-capabilities.js';
 
@@ -35,6 +36,15 @@ const answer = async (work: () => Promise<unknown>, missing?: string): Promise<C
 const customerId = z.string().min(1).max(128).describe('Customer id, e.g. C000001');
 const channel = z.enum(CHANNELS).describe('Channel of the contact');
 
+/** What the edge serving the tools adds around each call. */
+export interface McpEdge {
+  /**
+   * Called before each tool that acts (its permission is an acting one, as the acting HTTP
+   * routes'); throws RATE_LIMITED past the caller's limit. Absent: no limit (an in-process server).
+   */
+  readonly countActing?: () => Promise<void>;
+}
+
 /**
  * The Twinloop MCP server: tools to read twins, explain churn, recommend next-best actions, run
  * simulations, create intents and read their reports, request actions (through the action
@@ -46,7 +56,7 @@ const channel = z.enum(CHANNELS).describe('Channel of the contact');
  * `FORBIDDEN` naming role and permission otherwise), and the caller is the actor of every action
  * and approval, as over HTTP.
  */
-export function createMcpServer(caps: McpCapabilities, version: string, caller: Identity): McpServer {
+export function createMcpServer(caps: McpCapabilities, version: string, caller: Identity, edge: McpEdge = {}): McpServer {
   const server = new McpServer({ name: 'twinloop', version });
   const actor = actorOf(caller);
   const allow = (tool: McpToolName) => authorize(caller, MCP_TOOL_ACCESS[tool], `use the MCP tool ${tool}`);
@@ -55,6 +65,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
   const guarded = (tool: McpToolName, work: () => Promise<unknown>, missing?: string) =>
     answer(async () => {
       allow(tool);
+      if (ACTING_PERMISSIONS.has(MCP_TOOL_ACCESS[tool])) await edge.countActing?.();
       return mask(await work());
     }, missing);
 

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
+import { createHttpApp } from '../http/server.js';
+import type { McpCapabilities } from './mcp-capabilities.js';
+import { mcpHttpRoutes } from './mcp-http-route.js';
+
+/** Tools over a world of one customer: what they answer is not what these tests look at. */
+const caps: McpCapabilities = {
+  readTwin: async (id) => (id === 'C1' ? { customerId: 'C1' } : null),
+  explainChurn: async () => null,
+  searchTwins: async () => ({ total: 0, items: [] }),
+  recommend: async (id) => ({ customerId: id, ranked: [] }),
+  simulate: async () => ({ id: 'S1', status: 'done' }),
+  simulationRun: async () => null,
+  createIntent: async () => ({ id: 'I1' }),
+  intentReport: async () => null,
+  requestAction: async () => ({ status: 'executed', reason: 'autonomous' }),
+  listApprovals: async () => [],
+  decideApproval: async () => ({ status: 'rejected' }),
+  listTwinIds: async () => ['C1'],
+};
+
+describe('MCP over HTTP', () => {
+  const opened: { app: FastifyInstance; auth: TestAuth }[] = [];
+  afterEach(async () => {
+    for (const { app, auth } of opened.splice(0)) {
+      await app.close();
+      await auth.close();
+    }
+  });
+  const open = async (actingPerMinute: number) => {
+    const auth = await openTestAuth();
+    const app = createHttpApp({ version: 'test', auth: auth.auth, hardening: { actingPerMinute }, extraAccess: { 'POST /t/act': 'actions:request' } }, [
+      mcpHttpRoutes(caps, 'test'),
+      (a) => void a.post('/t/act', async () => ({ ok: true })),
+    ]);
+    await app.ready();
+    opened.push({ app, auth });
+    return { app, auth };
+  };
+  let id = 0;
+  const call = async (app: FastifyInstance, headers: Record<string, string>, name: string, args: Record<string, unknown>) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: { ...headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      payload: { jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name, arguments: args } },
+    });
+    expect(res.statusCode).toBe(200);
+    return res.json().result as { isError?: boolean; content: { text: string }[] };
+  };
+  const credit = (key: string) => ({ customerId: 'C1', actionClass: 'credit', channel: 'app', amount: 5, reason: 'goodwill', idempotencyKey: key });
+
+  it('counts the tools that act against the same per-key limit as the acting routes; reading tools and other keys go on', async () => {
+    const { app, auth } = await open(3);
+    const bot = await auth.bearer('ai_agent', 'bot');
+    expect((await call(app, bot, 'request_action', credit('k1'))).isError).toBeFalsy();
+    expect((await call(app, bot, 'request_action', credit('k2'))).isError).toBeFalsy();
+    // The HTTP acting route draws on the same three.
+    expect((await app.inject({ method: 'POST', url: '/t/act', headers: { ...bot, 'content-type': 'application/json' }, payload: '{}' })).statusCode).toBe(200);
+    const limited = await call(app, bot, 'request_action', credit('k3'));
+    expect(limited.isError).toBe(true);
+    expect(limited.content[0].text).toMatch(/^RATE_LIMITED: more than 3 requests a minute to the routes and MCP tools that act, from this credential; retry in \d+ s/);
+    expect((await call(app, bot, 'get_twin', { customerId: 'C1' })).isError).toBeFalsy();
+    const other = await auth.bearer('ai_agent', 'other-bot');
+    expect((await call(app, other, 'request_action', credit('k4'))).isError).toBeFalsy();
+  });
+
+  it('does not limit tools when the limit is off', async () => {
+    const { app, auth } = await open(0);
+    const bot = await auth.bearer('ai_agent', 'bot');
+    for (let i = 0; i < 5; i++) expect((await call(app, bot, 'request_action', credit(`k${i}`))).isError).toBeFalsy();
+  });
+});
