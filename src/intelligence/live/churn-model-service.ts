@@ -8,6 +8,7 @@ import {
   type ChurnModelMetadata,
   type ChurnTrainingOptions,
 } from '../twin-training/train-churn-from-twins.js';
+import { DEFAULT_TRAINING_CUSTOMERS, sampleTrainingCustomers } from '../twin-training/training-customers.js';
 import type { LiveModel } from './live-scoring.js';
 
 /** How a freshly trained version enters the registry. */
@@ -16,6 +17,8 @@ export type Promotion = 'champion' | 'challenger' | 'champion-if-none';
 /** Options of `trainAndRegister`. */
 export interface TrainAndRegisterOptions extends Pick<ChurnTrainingOptions, 'horizonDays' | 'cutoffs' | 'maxRows' | 'seed' | 'learners' | 'onProgress'> {
   readonly promotion?: Promotion;
+  /** Customers trained on at most (default `DEFAULT_TRAINING_CUSTOMERS`; 0: every customer). */
+  readonly maxCustomers?: number;
 }
 
 /** Result of one training run. */
@@ -34,6 +37,7 @@ export async function trainAndRegister(twins: TwinService, registry: ModelRegist
     to: twins.engine.eventClock,
     latenessMs: twins.engine.latenessMs,
     untilSeq: twins.appliedSeq(),
+    customers: sampleTrainingCustomers(twins.engine.customerIds(), options.maxCustomers ?? DEFAULT_TRAINING_CUSTOMERS),
     horizonDays: options.horizonDays,
     cutoffs: options.cutoffs,
     maxRows: options.maxRows,

@@ -40,6 +40,8 @@ export interface ChurnTrainingOptions {
   readonly maxRows?: number;
   readonly seed?: number;
   readonly untilSeq?: number;
+  /** Train on these customers only (see `sampleTrainingCustomers`); every customer when absent. */
+  readonly customers?: readonly string[];
   readonly learners?: readonly LearnerName[];
   readonly onProgress?: (stage: string) => void;
 }
@@ -71,7 +73,7 @@ export interface ChurnModelMetadata {
   };
   readonly calibration: CalibrationTable;
   readonly drift: DriftBaseline;
-  readonly rows: { readonly eligible: number; readonly used: number; readonly fitted: number; readonly eventsRead: number };
+  readonly rows: { readonly eligible: number; readonly used: number; readonly fitted: number; readonly eventsRead: number; readonly customers?: number };
   readonly durationMs: number;
 }
 
@@ -113,7 +115,7 @@ export async function trainChurnFromTwins(store: EventStore, options: ChurnTrain
     throw new TwinloopError('CONFLICT', `the history (${iso(from)} … ${iso(options.to)}) is too short for a ${horizonDays}-day horizon: it needs at least ${horizonDays + 30} days of events`);
   }
   options.onProgress?.('building the training set');
-  const set = await buildTwinTrainingSet(store, { cutoffs, horizonMs, latenessMs: options.latenessMs, maxRows: options.maxRows, seed: options.seed, untilSeq: options.untilSeq });
+  const set = await buildTwinTrainingSet(store, { cutoffs, horizonMs, latenessMs: options.latenessMs, maxRows: options.maxRows, seed: options.seed, untilSeq: options.untilSeq, customers: options.customers });
   if (set.positives < MIN_POSITIVES || set.matrix.rows - set.positives < MIN_POSITIVES) {
     throw new TwinloopError('CONFLICT', `only ${set.positives} churners among ${set.matrix.rows} training rows; at least ${MIN_POSITIVES} of each class are needed (a longer history or a longer horizon helps)`);
   }
@@ -121,7 +123,7 @@ export async function trainChurnFromTwins(store: EventStore, options: ChurnTrain
 }
 
 /** Fits, validates and describes a model on a built training set (exported for tests and benches). */
-export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, options: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'onProgress'>, started = performance.now()): TrainedChurnModel {
+export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, options: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'onProgress' | 'customers'>, started = performance.now()): TrainedChurnModel {
   const seed = options.seed ?? 1;
   const K = set.cutoffs.length;
   const trainIdx: number[] = [];
@@ -174,7 +176,7 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
     },
     calibration: { count, positives },
     drift,
-    rows: { eligible: set.eligibleRows, used: set.matrix.rows, fitted: train.matrix.rows, eventsRead: set.eventsRead },
+    rows: { eligible: set.eligibleRows, used: set.matrix.rows, fitted: train.matrix.rows, eventsRead: set.eventsRead, ...(options.customers ? { customers: options.customers.length } : {}) },
     durationMs: Math.round(performance.now() - started),
   };
   return { document, metadata };

@@ -8,6 +8,7 @@ import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { planCutoffs } from './training-cutoffs.js';
 import { buildTwinTrainingSet, CHURN_MODEL_FEATURES } from './twin-training-set.js';
+import { sampleTrainingCustomers } from './training-customers.js';
 import { DAY_MS } from '../../domain/time.js';
 
 const START = Date.parse('2026-01-01T00:00:00Z');
@@ -88,5 +89,29 @@ describe('twin training set', () => {
     expect(cuts.length).toBeGreaterThan(1);
     for (const c of cuts) expect(c + H).toBeLessThanOrEqual(T + 45 * DAY_MS);
     expect(cuts[0]).toBeGreaterThanOrEqual(START + 30 * DAY_MS);
+  });
+
+  it('reads only the named customers, customer by customer, and gives them the rows of the whole-log pass', async () => {
+    const cutoffs = [T, T - 30 * DAY_MS];
+    const whole = await buildTwinTrainingSet(twins.store, { cutoffs, horizonMs: H });
+    // D's late record (logged after its post-cutoff events) and B's churn after T are both in play.
+    const some = await buildTwinTrainingSet(twins.store, { cutoffs, horizonMs: H, customers: ['D', 'B', 'nobody'] });
+    expect([...new Set(some.customerIds)].sort()).toEqual(['B', 'D']);
+    for (const id of ['B', 'D']) for (const k of [0, 1]) expect(rowOf(some, id, k)).toEqual(rowOf(whole, id, k));
+    expect(some.matrix.rows).toBe(4);
+    expect(some.eventsRead).toBeLessThan(whole.eventsRead);
+  });
+
+  it('samples training customers by id hash: the same whatever their order, nobody left out of a small population', () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `C${String(i).padStart(6, '0')}`);
+    const sample = sampleTrainingCustomers(ids, 100)!;
+    expect(sample).toHaveLength(100);
+    expect(new Set(sample).size).toBe(100);
+    expect(sampleTrainingCustomers([...ids].reverse(), 100)).toEqual(sample);
+    // A grown population keeps most of the sample (the new ids take only the places they hash into).
+    const grown = sampleTrainingCustomers([...ids, ...Array.from({ length: 100 }, (_, i) => `N${i}`)], 100)!;
+    expect(grown.filter((id) => sample.includes(id)).length).toBeGreaterThan(80);
+    expect(sampleTrainingCustomers(ids, 1000)).toBeUndefined();
+    expect(sampleTrainingCustomers(ids, 0)).toBeUndefined();
   });
 });

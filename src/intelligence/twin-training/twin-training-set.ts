@@ -16,6 +16,8 @@ const MODEL_SOURCE = Int32Array.from(CHURN_MODEL_FEATURES, (n) => FEATURE_NAMES.
 
 /** Log events read per round trip. */
 const PAGE = 10_000;
+/** Customers read between two turns of the event loop (a few hundred ms of work at most). */
+const YIELD_EVERY_CUSTOMERS = 100;
 /**
  * Rows kept at most (uniform reservoir sample over all eligible rows): 60k rows × 56 features is
  * 27 MB and trains in well under a minute on one core; more rows add little to a churn model.
@@ -34,6 +36,12 @@ export interface TwinTrainingSetOptions {
   readonly seed?: number;
   /** Read the log only up to this seq (e.g. what the live engine reflects). */
   readonly untilSeq?: number;
+  /**
+   * Only these customers' rows, their events read customer by customer (`readCustomer`) rather
+   * than the whole log: a sample of a large population (`sampleTrainingCustomers`) reads and
+   * replays a fraction of the history. Absent: every customer, from one pass over the log.
+   */
+  readonly customers?: readonly string[];
   readonly onProgress?: (seq: number) => void;
 }
 
@@ -141,48 +149,79 @@ export async function buildTwinTrainingSet(store: EventStore, options: TwinTrain
     held[slot] = keep;
   };
 
-  let after = 0;
   let eventsRead = 0;
   const until = options.untilSeq ?? Infinity;
-  for (;;) {
-    const page: StoredEvent[] = await store.readLog(after, PAGE);
-    let done = page.length === 0;
-    for (const e of page) {
-      if (e.seq > until) {
-        done = true;
-        break;
-      }
-      eventsRead++;
-      // Past the last label window nothing matters.
-      if (e.time > labelEnd) continue;
-      const slot = engine.table.ensure(e.customerId);
-      if (slot >= nextCut.length) {
-        nextCut.push(0);
-        watermark.push(0);
-        held.push(undefined);
-        churned.push(false);
-      }
-      if (nextCut[slot] >= K) {
-        // Every row of this customer is taken; only churn (subscription events) still matters.
-        if (e.kind === 'subscription') apply(slot, JSON.parse(e.body) as TwinEvent, e.time);
-        continue;
-      }
-      if (e.time > watermark[slot]) watermark[slot] = e.time;
-      if (e.time <= cutoffs[nextCut[slot]]) apply(slot, JSON.parse(e.body) as TwinEvent, e.time);
-      else (held[slot] ??= []).push({ time: e.time, body: e.body });
-      while (nextCut[slot] < K && watermark[slot] > cutoffs[nextCut[slot]] + lateness) advance(slot);
+  /** One log entry of a customer, in the customer's log order. */
+  const take = (e: StoredEvent): void => {
+    eventsRead++;
+    // Past the last label window nothing matters.
+    if (e.time > labelEnd) return;
+    const slot = engine.table.ensure(e.customerId);
+    if (slot >= nextCut.length) {
+      nextCut.push(0);
+      watermark.push(0);
+      held.push(undefined);
+      churned.push(false);
     }
-    if (page.length) {
-      after = page[page.length - 1].seq;
-      options.onProgress?.(after);
+    if (nextCut[slot] >= K) {
+      // Every row of this customer is taken; only churn (subscription events) still matters.
+      if (e.kind === 'subscription') apply(slot, JSON.parse(e.body) as TwinEvent, e.time);
+      return;
     }
-    if (done) break;
-    // The embedded store answers synchronously: give the event loop a turn per page so a server
-    // building a training set keeps answering requests.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (e.time > watermark[slot]) watermark[slot] = e.time;
+    if (e.time <= cutoffs[nextCut[slot]]) apply(slot, JSON.parse(e.body) as TwinEvent, e.time);
+    else (held[slot] ??= []).push({ time: e.time, body: e.body });
+    while (nextCut[slot] < K && watermark[slot] > cutoffs[nextCut[slot]] + lateness) advance(slot);
+  };
+
+  if (options.customers) {
+    // A customer's rows depend on its own events only, so customer by customer gives the rows
+    // the pass over the whole log gives for them.
+    for (const [i, id] of options.customers.entries()) {
+      let after = 0;
+      for (;;) {
+        const page = await store.readCustomer(id, { afterSeq: after, untilTime: labelEnd, limit: PAGE });
+        let done = page.length < PAGE;
+        for (const e of page) {
+          if (e.seq > until) {
+            done = true;
+            break;
+          }
+          take(e);
+        }
+        if (done || page.length === 0) break;
+        after = page[page.length - 1].seq;
+      }
+      // The end of this customer's log: its remaining cutoffs are final.
+      const slot = engine.table.slotOf(id);
+      if (slot !== undefined) while (nextCut[slot] < K) advance(slot);
+      // The embedded store answers synchronously: a turn of the event loop now and then keeps a server answering.
+      if (i % YIELD_EVERY_CUSTOMERS === YIELD_EVERY_CUSTOMERS - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } else {
+    let after = 0;
+    for (;;) {
+      const page: StoredEvent[] = await store.readLog(after, PAGE);
+      let done = page.length === 0;
+      for (const e of page) {
+        if (e.seq > until) {
+          done = true;
+          break;
+        }
+        take(e);
+      }
+      if (page.length) {
+        after = page[page.length - 1].seq;
+        options.onProgress?.(after);
+      }
+      if (done) break;
+      // The embedded store answers synchronously: give the event loop a turn per page so a server
+      // building a training set keeps answering requests.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // The end of the log: nothing later can arrive, every remaining cutoff is final.
+    for (let slot = 0; slot < nextCut.length; slot++) while (nextCut[slot] < K) advance(slot);
   }
-  // The end of the log: nothing later can arrive, every remaining cutoff is final.
-  for (let slot = 0; slot < nextCut.length; slot++) while (nextCut[slot] < K) advance(slot);
 
   const n = rowSlot.length;
   const labels = new Uint8Array(n);

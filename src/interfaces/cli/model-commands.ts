@@ -8,6 +8,7 @@ import { crossValidateTable, meanStd } from '../../intelligence/model/cross-vali
 import { loadModel, saveModel } from '../../intelligence/model/model-file.js';
 import { createTabularScorer } from '../../intelligence/model/tabular-scorer.js';
 import { summarizeVersion, trainAndRegister } from '../../intelligence/live/churn-model-service.js';
+import { DEFAULT_TRAINING_CUSTOMERS } from '../../intelligence/twin-training/training-customers.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
@@ -228,10 +229,11 @@ export function registerTwinModelCommands(model: Command): void {
     .description('train a churn model from the twins in the store (leakage-free, stacked monthly cutoffs) and register it')
     .option('--horizon <duration>', 'label window: churned within this long after each cutoff', '30d')
     .option('--cutoffs <n>', 'monthly cutoffs to stack (default 12)', intOption('--cutoffs', 1))
+    .option('--customers <n>', `customers to train on, a fixed sample of a larger population (default ${DEFAULT_TRAINING_CUSTOMERS}; 0: every customer)`, intOption('--customers', 0))
     .option('--promote', 'register as champion (default: challenger, or champion when there is none)')
     .option('--json', 'print the registered version as one JSON object')
     .action(
-      async (opts: { horizon: string; cutoffs?: number; promote?: boolean; json?: boolean }, command: Command) => {
+      async (opts: { horizon: string; cutoffs?: number; customers?: number; promote?: boolean; json?: boolean }, command: Command) => {
         const horizonMs = parseDuration(opts.horizon, '--horizon');
         const options = globalOptions(command);
         // Reads the twins only (the registry is its own table), so it may run beside a server.
@@ -241,6 +243,7 @@ export function registerTwinModelCommands(model: Command): void {
             trainAndRegister(twins, registry, {
               horizonDays: horizonMs / DAY_MS,
               cutoffs: opts.cutoffs,
+              maxCustomers: opts.customers,
               promotion: opts.promote ? 'champion' : 'champion-if-none',
               onProgress: (stage) => (opts.json ? undefined : process.stderr.write(`${stage}…\n`)),
             }),
@@ -252,7 +255,7 @@ export function registerTwinModelCommands(model: Command): void {
           const m = r.metadata;
           process.stdout.write(
             `registered ${r.info.id} as ${r.info.status}: ${m.learner}, AUC ${m.metrics.auc}, log loss ${m.metrics.logLoss}, ECE ${m.metrics.ece} (${m.metrics.validation}, ${m.metrics.validationRows} rows)\n` +
-              `  trained on ${m.metrics.trainRows} rows (${m.metrics.trainPositives} churners) from ${m.trainingWindow.cutoffs.length} cutoffs, ${m.trainingWindow.from.slice(0, 10)} … ${m.trainingWindow.to.slice(0, 10)}, horizon ${m.horizonDays} days, in ${(m.durationMs / 1000).toFixed(1)} s\n`,
+              `  trained on ${m.metrics.trainRows} rows (${m.metrics.trainPositives} churners) from ${m.trainingWindow.cutoffs.length} cutoffs${m.rows.customers ? ` of ${m.rows.customers} customers (a fixed sample)` : ''}, ${m.trainingWindow.from.slice(0, 10)} … ${m.trainingWindow.to.slice(0, 10)}, horizon ${m.horizonDays} days, in ${(m.durationMs / 1000).toFixed(1)} s\n`,
           );
         } finally {
           await twins.close({ checkpoint: false });
