@@ -56,6 +56,11 @@ export const campaignInputSchema = z.object({
   endAt: z.number().int(),
   /** Time between ticks (durable sleep). */
   tickMs: z.number().int().min(1_000).default(24 * 3_600_000),
+  /**
+   * Hour of the day (UTC) the ticks send at: the first tick waits for it. Without it the first tick
+   * is at once; a campaign started in the evening then met quiet hours at every daily tick.
+   */
+  sendHourUtc: z.number().int().min(0).max(23).optional(),
   seed: z.number().int().default(1),
   minShare: z.number().min(0).max(0.5).default(DEFAULT_MIN_SHARE),
   maxShiftPerTick: z.number().gt(0).max(1).default(DEFAULT_MAX_SHIFT_PER_TICK),
@@ -177,6 +182,10 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
       let endedBy: CampaignResult['endedBy'] = 'end-date';
       let tick = 0;
       if (deps.open) await ctx.step(openStep, input);
+      if (input.sendHourUtc !== undefined) {
+        const start = await ctx.now('start');
+        await ctx.sleep('send-hour', msUntilHourUtc(start, input.sendHourUtc));
+      }
       for (;;) {
         tick++;
         const now = await ctx.now(`tick-${tick}`);
@@ -217,3 +226,10 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
 
 const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
 const pc = (x: number) => `${Math.round(x * 100)}%`;
+
+/** Milliseconds from `ms` to the next time the UTC clock shows `hour`:00 (0 when it is that hour's first minute). */
+export function msUntilHourUtc(ms: number, hour: number): number {
+  const day = 24 * 3_600_000;
+  const at = Math.floor(ms / day) * day + hour * 3_600_000;
+  return at >= ms ? at - ms : at + day - ms;
+}

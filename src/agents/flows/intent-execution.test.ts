@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseIntentText } from '../intents/intent-text-parser.js';
 import type { Plan, PlannedAction } from '../intents/intent-planner.js';
 import { flowInputOf } from './intent-execution.js';
+import { msUntilHourUtc } from './campaign-management-flow.js';
 
 const now = Date.UTC(2026, 10, 3);
 const parsed = parseIntentText('keep high-value customers at risk this month, budget 5000', { id: 'i1', now });
@@ -44,5 +45,14 @@ describe('campaign variants', () => {
       { id: 'a0-service-check-in-sms', offerId: 'service-check-in', channel: 'web', notificationChannel: 'sms' },
       { id: 'a1-retain-10-in_app', offerId: 'retain-10', channel: 'app', notificationChannel: 'in_app' },
     ]);
+  });
+});
+
+describe('msUntilHourUtc', () => {
+  it('waits for the next time the clock shows the hour', () => {
+    const day = Date.UTC(2027, 1, 8);
+    expect(msUntilHourUtc(day + 21 * 3_600_000 + 54 * 60_000, 10)).toBe(12 * 3_600_000 + 6 * 60_000);
+    expect(msUntilHourUtc(day + 9 * 3_600_000, 10)).toBe(3_600_000);
+    expect(msUntilHourUtc(day + 10 * 3_600_000, 10)).toBe(0);
   });
 });

@@ -26,6 +26,9 @@ export interface IntentExecutionDeps {
   readonly seed?: number;
 }
 
+/** Campaigns of intents send mid-morning (10:00 UTC), outside the default quiet hours (21:00–08:00). */
+export const CAMPAIGN_SEND_HOUR_UTC = 10;
+
 const RETENTION_TEMPLATES = new Set(['retention-offer-digital', 'retention-offer-assisted']);
 
 /** Where a notification channel of the plan is delivered among the twin's channels. */
@@ -76,6 +79,7 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
     controlShare: first.controlGroupShare,
     endAt: now + horizonMs(intent, now),
     tickMs: deps.campaignTickMs ?? DAY_MS,
+    sendHourUtc: CAMPAIGN_SEND_HOUR_UTC,
     seed,
     minShare: 0.05,
     maxShiftPerTick: 0.2,

@@ -70,4 +70,35 @@ describe('campaign delivery', () => {
     expect(stats.variants.find((v) => v.variantId === 'a1-retain-10-sms')!.presented).toBe(0);
     await records.close();
   });
+
+  it('keeps its customers through quiet hours and contacts them at the next tick', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flows-campaign-'));
+    dirs.push(dir);
+    const engine = new TwinEngine();
+    for (let i = 0; i < 10; i++) customer(engine, `C${i}`);
+    let quiet = true;
+    const contacted = new Set<string>();
+    const services = {
+      twins: { engine },
+      scoreFields: undefined,
+      decisions: { catalogue: defaultCatalogue() },
+      guarded: {
+        execute: async (r: ActionRequestInput) =>
+          quiet
+            ? { status: 'refused', requestId: r.id, reason: 'quiet hours', verdict: { guardrail: 'quiet-hours' } }
+            : (contacted.add(r.customerId!), { status: 'executed', requestId: r.id, cost: 0.5, reason: 'ok' }),
+      },
+    } as unknown as OperatorServices;
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    const delivery = campaignDelivery(() => services, records, () => 0.5);
+    const variants = [{ id: 'v', offerId: 'service-check-in', channel: 'web' as const, notificationChannel: 'sms' as const }];
+    await delivery.open({ campaignId: 'cmp2', variants, budget: 100, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await delivery.apply('cmp2', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 100 });
+    expect(contacted.size).toBe(0);
+    quiet = false;
+    await delivery.apply('cmp2', { tick: 2, shares: { v: 1 }, paused: [], remainingBudget: 100 });
+    // Nobody was dropped for the hour of the first tick: all ten are reached at the second.
+    expect(contacted.size).toBe(10);
+    await records.close();
+  });
 });

@@ -37,7 +37,9 @@ interface VariantState {
 /** Failed contacts after which a variant stops for the tick: enough for the flow to judge it undeliverable. */
 const MAX_FAILURES_PER_TICK = MIN_FAILURES_TO_PAUSE;
 /** Refusals that concern the customer, not the variant: the customer is left out of the campaign. */
-const CUSTOMER_GUARDRAILS: ReadonlySet<string> = new Set([...CONTACT_RULES, 'cost-cap']);
+const CUSTOMER_GUARDRAILS: ReadonlySet<string> = new Set([...CONTACT_RULES, 'cost-cap'].filter((r) => r !== 'quiet-hours'));
+/** Refusals that say "not now" for everyone: the tick stops and its customers wait for the next one. */
+const NOT_NOW_GUARDRAILS: ReadonlySet<string> = new Set(['budget', 'quiet-hours']);
 
 interface CampaignState {
   input: Pick<CampaignInput, 'campaignId' | 'variants' | 'budget' | 'controlShare' | 'seed'>;
@@ -111,7 +113,10 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
       const state = await load(campaignId);
       if (!state || allocation.tick <= (state.lastAppliedTick ?? -1)) return;
       const tickBudget = Math.min(allocation.remainingBudget, state.input.budget - state.spent) * TICK_SPEND_SHARE;
+      // Set when a refusal holds for every contact now (quiet hours, the budget): nothing more this tick.
+      let notNow = false;
       for (const v of state.input.variants) {
+        if (notNow) break;
         const share = allocation.shares[v.id] ?? 0;
         if (share <= 0 || allocation.paused.includes(v.id)) continue;
         // A planning estimate to pace the tick; each contact is then counted at the price the executor charged.
@@ -144,7 +149,10 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
             actor: { kind: 'agent', id: 'campaign-manager' },
             why: { summary: `campaign ${campaignId}, variant ${v.id}, tick ${allocation.tick}` },
           });
-          if (r.status === 'refused' && r.verdict?.guardrail === 'budget') break;
+          if (r.status === 'refused' && NOT_NOW_GUARDRAILS.has(r.verdict?.guardrail ?? '')) {
+            notNow = true;
+            break;
+          }
           if (r.status === 'refused' && CUSTOMER_GUARDRAILS.has(r.verdict?.guardrail ?? '')) {
             // The customer may not be contacted (no consent, opted out, capped): left out, with the rule.
             state.queue.shift();
