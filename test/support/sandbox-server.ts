@@ -11,6 +11,8 @@ export interface SandboxServer {
   start(): Promise<void>;
   /** Sends `signal` and resolves once the process is gone. */
   stop(signal: NodeJS.Signals): Promise<void>;
+  /** What the process started last has printed so far (stdout and stderr). */
+  output(): string;
 }
 
 /** A server on a random port over `dataDir`, with `options` after the world's (e.g. --customers 300). */
@@ -18,10 +20,11 @@ export function sandboxServer(dataDir: string, options: string[]): SandboxServer
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const args = [BIN, 'start', '--port', String(port), '--data-dir', dataDir, '--world', 'small', ...options];
   let server: ChildProcess | undefined;
+  let output = '';
   return {
     base: `http://127.0.0.1:${port}`,
     async start() {
-      let output = '';
+      output = '';
       server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       server.stdout!.on('data', (d) => (output += d));
       server.stderr!.on('data', (d) => (output += d));
@@ -34,5 +37,6 @@ export function sandboxServer(dataDir: string, options: string[]): SandboxServer
       s.kill(signal);
       if (s.exitCode === null && s.signalCode === null) await new Promise((r) => s.once('exit', r));
     },
+    output: () => output,
   };
 }

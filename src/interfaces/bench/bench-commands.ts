@@ -11,12 +11,13 @@ import { overloadBench } from './overload-bench.js';
 import { sandboxBench } from './sandbox-bench.js';
 import { scoringBench } from './scoring-bench.js';
 import { simulateBench } from './simulate-bench.js';
+import { soakBench } from './soak-bench.js';
 import { tmfBench } from './tmf-bench.js';
 import { upliftBench } from './uplift-bench.js';
 import { workflowBench } from './workflow-bench.js';
 
 /** Every benchmark, in the order `twinloop bench --help` lists them (BENCHMARKS.md's order). */
-const BENCHES = [ingestBench, sandboxBench, backfillBench, modelBench, scoringBench, upliftBench, decideBench, authBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, tmfBench];
+const BENCHES = [ingestBench, sandboxBench, backfillBench, modelBench, scoringBench, upliftBench, decideBench, authBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, soakBench, tmfBench];
 
 /** Adds `twinloop bench` and one subcommand per benchmark. */
 export function registerBenchCommands(program: Command): Command {

@@ -35,19 +35,23 @@ function eventLine(client: number, round: number, i: number, customers: number):
 }
 
 /** Resident set of a process in MB, from /proc (Linux). */
-function rssMb(pid: number): number {
+export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-/** Starts the real server (no sandbox, open on loopback) and resolves once it listens. */
-function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, 'start', '--no-sandbox', '--insecure-local', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts the real server (open on loopback; `args` after `start`, by default without the sandbox)
+ * and resolves once its output matches `ready`.
+ */
+export function startServer(dataDir: string, port: number, args: readonly string[] = ['--no-sandbox'], ready = /listening on/): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, 'start', ...args, '--insecure-local', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (/listening on/.test(out)) resolve(child);
+      // Only the tail is kept for a refusal's message (a sandbox's server talks for as long as it runs).
+      out = (out + chunk.toString()).slice(-4096);
+      if (ready.test(out)) resolve(child);
     });
     child.once('exit', (code) => reject(new TwinloopError('INTERNAL', `the server exited (${code}) before listening: ${out.slice(-500)}`)));
   });
