@@ -154,6 +154,92 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, 120_000);
 
+  it("a care agent declines a recommended action, is asked why, and the reason is on the customer's timeline and in the audit trail", async () => {
+    // A customer on a call whose card recommends something (any action but doing nothing).
+    let chosen: { customerId: string; action: CardAction } | undefined;
+    for (const { customerId } of (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&churned.eq=0&limit=40')).body.items.slice(5)) {
+      await api('POST', '/events', [event(customerId, 'interaction', { channel: 'call', intent: 'plan_question', phase: 'start' })]);
+      const card = (await api<{ actions: CardAction[] }>('GET', `/assist/cards/${customerId}?channel=call`)).body;
+      const action = card.actions.find((a) => a.decisionId && a.actionId !== 'do-nothing');
+      if (action) {
+        chosen = { customerId, action };
+        break;
+      }
+      await api('POST', '/events', [event(customerId, 'interaction', { channel: 'call', intent: 'plan_question', phase: 'end' })]);
+    }
+    expect(chosen, 'a customer of the small world whose card recommends an action').toBeDefined();
+    const { customerId, action } = chosen!;
+    const page = await signedIn('ada', 'care_agent', '/console/assist');
+    await page.getByRole('button', { name: `Take ${customerId}` }).click();
+    const card = page.locator('[data-testid=assist-card]', { hasText: customerId }).first();
+    const row = card.locator('li.action', { hasText: action.name ?? action.actionId });
+    await row.getByRole('button', { name: 'Decline' }).click();
+    // Declining asks why: without a reason the button stays off.
+    const decline = row.getByRole('button', { name: 'Decline it' });
+    expect(await decline.isDisabled()).toBe(true);
+    const why = 'customer is moving abroad next month';
+    await row.getByLabel('Why do you decline it?').fill(why);
+    await decline.click();
+    await seen(page, 'li.action [role=status]', `Declined: ${why}`);
+    expect(await row.getByRole('button', { name: 'Accept' }).count()).toBe(0);
+
+    // The server kept it: on the customer's timeline (nothing carried out) and in the audit trail, with the agent as the actor.
+    const onTimeline = await until(async () => {
+      const { items } = (await api<{ items: { kind: string; event: { data: Json } }[] }>('GET', `/twins/${customerId}/timeline?limit=1000`)).body;
+      return items.find((i) => i.kind === 'action' && i.event.data.status === 'declined' && i.event.data.offerId === action.actionId)?.event.data;
+    }, 20_000);
+    // (The desktop's card is its own decision, made when it joined: found by customer and offer.)
+    expect(onTimeline).toMatchObject({ reason: why, by: 'ada', channel: 'call', requestId: `${String(onTimeline!.decisionId)}:${action.actionId}` });
+    const [audited] = (await api<{ entry: Json }[]>('GET', `/audit?order=newest&q=${encodeURIComponent(why)}`)).body;
+    expect(audited.entry).toMatchObject({ type: 'action.declined', actor: { kind: 'human', id: 'ada' }, action: { customerId }, why: { summary: why } });
+    // Nothing reached a back end: no request, no verdict, no execution for that action.
+    const requestId = String(onTimeline!.requestId);
+    const trail = (await api<{ entry: { type: string; requestId?: string } }[]>('GET', `/audit?order=newest&q=${encodeURIComponent(requestId)}`)).body;
+    expect(trail.map((r) => r.entry.type)).toEqual(['action.declined']);
+    // A reason is required by the server too.
+    const unexplained = await api<{ error: { message: string } }>('POST', `/decisions/${action.decisionId}/decline`, { actionId: action.actionId, reason: ' ' }, await keyOf('ada', 'care_agent'));
+    expect(unexplained.status).toBe(400);
+    expect(unexplained.body.error.message).toMatch(/^reason: say why/);
+
+    // And the agent reads it on the customer's page.
+    await card.getByRole('link', { name: customerId }).click();
+    await seen(page, '[data-testid=timeline] li.act', `declined on call by ada: ${why}`);
+    await page.screenshot({ path: join(RESULTS_DIR, 'journey-agent-decline.png'), fullPage: true });
+    await page.context().close();
+  }, 120_000);
+
+  it("a care agent reads a customer's what-if: what each eligible offer is expected to do to their churn and value, as next-best-action computes it", async () => {
+    const customerId = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&churned.eq=0&churn.gte=0.01&limit=5')).body.items[0].customerId;
+    type WhatIf = { churn: number; offers: { actionId: string; name: string; eligible: boolean; funnel: { step: string } }[] };
+    const page = await signedIn('cara', 'care_agent', `/console/customers/${customerId}`);
+    await seen(page, '[data-testid=what-if] tbody tr');
+    const server = (await api<WhatIf>('GET', `/twins/${customerId}/what-if?channel=call`, undefined, await keyOf('cara', 'care_agent'))).body;
+    const eligible = server.offers.filter((o) => o.eligible);
+    expect(eligible.length).toBeGreaterThan(0);
+    const rows = page.locator('[data-testid=what-if] tbody tr');
+    expect(await rows.count()).toBe(eligible.length);
+    // Each eligible offer, in the server's order, with its churn now → if accepted and what next-best-action would do with it.
+    const texts = await rows.allInnerTexts();
+    eligible.forEach((o, i) => {
+      expect(texts[i]).toContain(o.name);
+      expect(texts[i]).toMatch(/\d+(\.\d)? % → \d+(\.\d)? %/);
+      expect(texts[i]).toMatch(o.funnel.step === 'proposed' ? /proposes it \(#\d+\)/ : /not now \(/);
+    });
+    // Another contact: the what-if is asked again for it (the server answers per channel).
+    const chat = page.waitForResponse((r) => r.url().includes(`/twins/${customerId}/what-if?channel=chat`) && r.status() === 200);
+    await page.getByLabel(/Made in a/).selectOption('chat');
+    await chat;
+    await seen(page, '[data-testid=what-if] tbody tr');
+    // A viewer may not ask for decisions: no what-if on the page, and the server refuses it.
+    const viewer = await signedIn('vic', 'viewer', `/console/customers/${customerId}`);
+    await seen(viewer, '[data-testid=timeline] li');
+    expect(await viewer.locator('[data-testid=what-if]').count()).toBe(0);
+    expect((await api('GET', `/twins/${customerId}/what-if`, undefined, await keyOf('vic', 'viewer'))).status).toBe(403);
+    await page.screenshot({ path: join(RESULTS_DIR, 'journey-customer-what-if.png'), fullPage: true });
+    await page.context().close();
+    await viewer.context().close();
+  }, 120_000);
+
   it('a supervisor approves a credit another person asked for, and cannot approve their own', async () => {
     const customerId = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=5')).body.items[2].customerId;
     // Each request is made with its asker's own key: the server takes the actor from the credential.
@@ -277,6 +363,15 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
       cell ??= (await api<{ cells: { cellId: string }[] }>('GET', `/twins/${customerId}`)).body.cells[0]?.cellId;
     }
     expect(cell, 'a cell with customers').toBeDefined();
+    // Customers on the cell call about the service first: anomaly detection suspects the cell (or its site) before the network system's alarm comes.
+    const onCell = operator.twins.engine.cells.customersOn(cell!).slice(0, 8);
+    expect(onCell.length, 'customers on the cell').toBeGreaterThanOrEqual(3);
+    const callsAt = now();
+    await api('POST', '/events', onCell.map((c) => ({ ...event(c, 'interaction', { channel: 'call', intent: 'support_network', phase: 'start' }), time: callsAt })));
+    const suspicion = await until(async () => {
+      const found = (await api<{ id: string; scope: string; objectId: string; customers: string[] }[]>('GET', '/service-operations/anomalies?state=open', undefined, opsKey)).body;
+      return found.find((a) => a.customers.some((c) => onCell.includes(c)));
+    }, 20_000);
     const alarmApi = '/tmf-api/alarmManagement/v4/alarm';
     const raised = await api<{ id: number }>('POST', alarmApi, { sourceSystemId: 'console-e2e-nms', externalAlarmId: 'E2E-1', state: 'raised', alarmType: 'communicationsAlarm', perceivedSeverity: 'minor', probableCause: 'cell outage', alarmedObjectType: 'Cell', alarmedObject: { id: cell }, alarmRaisedTime: now() }, opsKey);
     expect(raised.status).toBe(201);
@@ -295,6 +390,13 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const row = page.locator('[data-testid=alarms] tbody tr', { hasText: runId });
     await row.waitFor({ timeout: 20_000 });
     expect(await row.innerText()).toMatch(/minor[\s\S]*cell outage/);
+    // The suspicion is on the page, with the alarm that followed it and how long before it the calls showed it.
+    const suspected = page.locator('[data-testid=anomalies] tbody tr', { hasText: suspicion.id });
+    await suspected.waitFor({ timeout: 20_000 });
+    expect(await suspected.getByTestId('anomaly-alarm').innerText()).toMatch(new RegExp(`^${runId}, \\d+ (min|h \\d+ min) before the alarm$`));
+    const treated = (await api<{ items: { alarmId: string; anomalyIds: string[]; anomalyLeadMs: number | null }[] }>('GET', '/service-operations/incidents', undefined, opsKey)).body.items.find((i) => i.alarmId === runId);
+    expect(treated?.anomalyIds).toContain(suspicion.id);
+    expect(treated?.anomalyLeadMs).toBeGreaterThan(0);
     await row.getByRole('link', { name: runId }).click();
     await seen(page, '[data-testid=affected] tbody tr');
     expect(await page.locator('[data-testid=affected] tbody tr').count()).toBe(Math.min(500, affected.length));
@@ -313,6 +415,12 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.goto(`${base}/console/service-operations`);
     const finished = page.locator('[data-testid=alarms] tbody tr', { hasText: runId }).filter({ hasText: 'succeeded' });
     await finished.waitFor({ timeout: 20_000 });
+    // Time to notify and the time to repair, as the server measures them.
+    const { summary } = (await api<{ summary: { medianTimeToFirstNoticeMs: number | null } }>('GET', '/service-operations/incidents', undefined, opsKey)).body;
+    expect(summary.medianTimeToFirstNoticeMs).not.toBeNull();
+    // (The sandbox's own alarms move the median while the page refreshes: its form is asserted, its value is the server's.)
+    await seen(page, '[data-testid=time-to-notify]', /^\d+ (min|h \d+ min)$/);
+    expect(await page.getByTestId('mttr').innerText()).toMatch(/^\d+ (min|h \d+ min) over \d+ cleared$/);
     expect((await finished.locator('td.num').allInnerTexts()).map((t) => t.replace(/,/g, ''))).toEqual([String(affected.length), String(run.output.notified), '0']);
     await page.context().close();
   }, 180_000);

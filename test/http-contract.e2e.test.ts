@@ -156,9 +156,9 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await fetch(`${base}/console/assist`)).headers.get('content-type')).toMatch(/^text\/html/);
 
     // Decisions and the catalogue.
-    let decision: { decisionId: string; chosen: string } | undefined;
+    let decision: { decisionId: string; customerId: string; chosen: string } | undefined;
     for (const { customerId: id } of list.items) {
-      const d = (await call('POST', '/decisions', { customerId: id, channel: 'call', reason: 'billing_question', explain: true })).body as unknown as { decisionId: string; chosen: string };
+      const d = (await call('POST', '/decisions', { customerId: id, channel: 'call', reason: 'billing_question', explain: true })).body as unknown as { decisionId: string; customerId: string; chosen: string };
       if (d.chosen !== 'do-nothing') {
         decision = d;
         break;
@@ -170,6 +170,16 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     const accepted = await call('POST', `/decisions/${decision!.decisionId}/accept`, {});
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
     expect((await call('POST', '/decisions/none/accept', {})).status).toBe(404);
+    // Declining asks why; a decline with a reason is kept (another decision for the customer who had an offer).
+    const again = (await call('POST', '/decisions', { customerId: decision!.customerId, channel: 'call', reason: 'billing_question' })).body as unknown as { decisionId: string; ranked: { actionId: string }[] };
+    const declinable = again.ranked.find((r) => r.actionId !== 'do-nothing') ?? again.ranked[0];
+    expect((await call('POST', `/decisions/${again.decisionId}/decline`, { actionId: declinable.actionId, reason: '' })).status).toBe(400);
+    const declined = await call('POST', `/decisions/${again.decisionId}/decline`, { actionId: declinable.actionId, reason: 'the contract test declines it' });
+    expect(declined.status === 200 || (declinable.actionId === 'do-nothing' && declined.status === 400), JSON.stringify(declined.body)).toBe(true);
+    expect((await call('POST', '/decisions/none/decline', { actionId: 'x', reason: 'gone' })).status).toBe(404);
+    expect((await call('GET', `/twins/${decision!.customerId}/what-if?channel=call&reason=billing_question`)).status).toBe(200);
+    expect((await call('GET', `/twins/${customerId}/what-if?channel=fax`)).status).toBe(400);
+    expect((await call('GET', '/twins/NOBODY/what-if')).status).toBe(404);
     const catalogue = (await call('GET', '/catalogue')).body as Json;
     expect((await call('PUT', '/catalogue', catalogue)).status).toBe(200);
     expect((await call('PUT', '/catalogue', { productOffering: [{ id: 'x' }] })).status).toBe(400);

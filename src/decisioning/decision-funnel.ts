@@ -286,13 +286,27 @@ export class DecisionFunnel {
     };
   }
 
+  /** The reduction in churn probability if the customer accepts `o`: the uplift model's, else churn × the offering's retention effect. */
+  private deltaChurnOf(o: CompiledOffer, features: Float64Array, scores: CustomerScores): number {
+    return this.options.uplift ? this.options.uplift(o, features, scores) : scores.churn * o.retentionEffect;
+  }
+
+  /**
+   * What one offering is worth to this customer if made now, whatever the guards say: the
+   * acceptance the funnel expects in `contextKey` and the value parts it ranks on (a what-if reads
+   * it for every offering; deciding reads the same numbers).
+   */
+  valueOf(o: CompiledOffer, features: Float64Array, scores: CustomerScores, contextKey: string): { acceptance: number; value: OfferValue } {
+    const value = offerValue(o, this.deltaChurnOf(o, features, scores), scores.clv, features[FEATURE_INDEX.monthly_price], { deltaChurn: 0, deltaLtv: 0, acceptCost: 0, contactCost: 0, gainIfAccepted: 0 });
+    return { acceptance: this.acceptance.mean(o.id, contextKey), value };
+  }
+
   /** Suitability: fills `this.v` and returns why the offering does not suit, or null. */
   private unsuitable(o: CompiledOffer, features: Float64Array, scores: CustomerScores, monthlyPrice: number, contextKey: string): string | null {
     if (o.discountShare > o.margin) return `a ${(o.discountShare * 100).toFixed(0)} % discount exceeds the ${(o.margin * 100).toFixed(0)} % margin the plan allows`;
     if (SUITABLE_CLASSES_NEED_PLAN.has(o.actionClass) && features[FEATURE_INDEX.active_plans] === 0) return 'no active plan to discount or change';
     if (monthlyPrice >= o.topMonthlyPrice) return `already on the top plan (monthly price ${money(monthlyPrice)} ≥ ${money(o.topMonthlyPrice)})`;
-    const deltaChurn = this.options.uplift ? this.options.uplift(o, features, scores) : scores.churn * o.retentionEffect;
-    offerValue(o, deltaChurn, scores.clv, monthlyPrice, this.v);
+    offerValue(o, this.deltaChurnOf(o, features, scores), scores.clv, monthlyPrice, this.v);
     const ev = expectedValue(this.acceptance.mean(o.id, contextKey), this.v.gainIfAccepted, this.v.contactCost);
     if (!(ev > 0)) {
       this.notWorth++;
@@ -344,7 +358,7 @@ export class DecisionFunnel {
     const ev = this.ev[k];
     const reasons: string[] = [];
     if (this.explain) {
-      const deltaChurn = this.options.uplift ? this.options.uplift(o, features, scores) : scores.churn * o.retentionEffect;
+      const deltaChurn = this.deltaChurnOf(o, features, scores);
       const v = offerValue(o, deltaChurn, scores.clv, monthlyPrice, this.v);
       reasons.push(`P(accept) ${p.toFixed(3)} in context ${contextKey}`);
       reasons.push(

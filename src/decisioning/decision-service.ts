@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.js';
+import { whatIfForTwin, type CustomerWhatIf } from './offer-what-if.js';
 import type { Channel, TwinEvent } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import type { RecordStore } from '../store/record-store.js';
@@ -173,6 +174,12 @@ export class DecisionService {
     await this.replaceCatalogue({ ...this.document, productOffering: rest });
   }
 
+  /** What each offering is expected to do for one customer in this contact now (offer-what-if.ts); nothing is logged. */
+  whatIf(customerId: string, request: DecideRequest): CustomerWhatIf {
+    const direction = request.direction ?? defaultDirection(request.channel);
+    return whatIfForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() });
+  }
+
   /** Decides for one customer now; the decision is logged (asynchronously, in a batch). */
   decide(customerId: string, request: DecideRequest): Decision {
     const direction = request.direction ?? defaultDirection(request.channel);
@@ -205,7 +212,9 @@ export class DecisionService {
           // The catalogue offering behind the request: the back end's offer id may differ.
           if (d.offerId) remember(this.presented, d.requestId, d.offerId);
         } else if (d.decisionId) {
-          writes.push(this.recordOutcome(d.decisionId, { accepted: false, reward: 0, at: Date.parse(e.time), result: d.status, requestId: d.requestId }));
+          // A person declining the recommendation is no answer of the customer's: nothing was acted on.
+          const result = d.status === 'declined' ? 'not-acted' : d.status;
+          writes.push(this.recordOutcome(d.decisionId, { accepted: false, reward: 0, at: Date.parse(e.time), result, requestId: d.requestId }));
         }
         continue;
       }

@@ -201,9 +201,11 @@ const actionClass = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case lette
 /**
  * `presented`: an offer is in front of the customer (the answer follows as an `offer` event);
  * `delivered`: the back end carried the action out (a notice sent, a credit booked, a plan changed);
- * `failed`: the back end refused it for good (a failure the caller retries is not reported; its retry is).
+ * `failed`: the back end refused it for good (a failure the caller retries is not reported; its retry is);
+ * `declined`: a person in contact with the customer chose not to carry out the recommended action
+ * (nothing reached a back end; `reason` says why, `by` who).
  */
-export const ACTION_STATUSES = ['presented', 'delivered', 'failed'] as const;
+export const ACTION_STATUSES = ['presented', 'delivered', 'failed', 'declined'] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
 /** An action the operator took on the customer, as the back end answered it (docs/events.md). */
@@ -213,8 +215,10 @@ export const actionData = z.strictObject({
   actionClass,
   channel: channelSchema,
   status: z.enum(ACTION_STATUSES),
-  /** Why it failed, or what the back end said. */
+  /** Why it failed, what the back end said, or why a person declined it. */
   reason: z.string().max(200).optional(),
+  /** Who declined it (status `declined`): the person's id. */
+  by: id.optional(),
   /** The catalogue offering it carries out. */
   offerId: id.optional(),
   /** Money credited to the customer (credits, compensations) or the request's cost to the operator. */

@@ -141,7 +141,7 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
           if (answered.size > ANSWERED_MEMORY) answered.delete(answered.values().next().value!);
         }
         dirty = true;
-      } else if (e.kind === 'action' && e.data.status !== 'failed') {
+      } else if (e.kind === 'action' && (e.data.status === 'presented' || e.data.status === 'delivered')) {
         const d = e.data;
         const at = Date.parse(e.time);
         // The channel's own `offer presented` (with the offer kind) takes precedence when it came first.

@@ -80,6 +80,9 @@ export const ROUTE_ACCESS = {
   // Next-best-action and the catalogue. Executing a decision's choice (`execute: true`) also needs actions:request.
   'POST /decisions': 'decisions:make',
   'POST /decisions/:id/accept': 'actions:request',
+  'POST /decisions/:id/decline': 'actions:request',
+  // A what-if for one customer: the decision's numbers per offering, not logged (who may ask for a decision may ask it).
+  'GET /twins/:id/what-if': 'decisions:make',
   'GET /catalogue': 'catalogue:read',
   'PUT /catalogue': 'catalogue:write',
   'GET /productOffering': 'catalogue:read',

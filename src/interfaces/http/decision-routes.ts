@@ -5,7 +5,8 @@ import { DO_NOTHING } from '../../decisioning/decision-record.js';
 import { productOfferingSchema } from '../../decisioning/offer-catalogue.js';
 import { channelSchema } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { actionForDecision } from '../runtime/decision-actions.js';
+import { MAX_DECLINE_REASON } from '../../agents/governance/declined-action.js';
+import { actionForDecision, decisionRequestId } from '../runtime/decision-actions.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
 import { guardedResult } from './governance-schemas.js';
@@ -28,6 +29,56 @@ const acceptBody = z
     agentId: z.string().min(1).max(200).optional().describe("The person who accepted it: always the credential's holder; a body may name only the caller itself"),
   })
   .meta({ examples: [{ actionId: 'retain-10' }] });
+
+const declineBody = z
+  .strictObject({
+    actionId: z.string().min(1).describe('The ranked action declined'),
+    reason: z.string().trim().min(1, 'say why you decline it (e.g. "customer already has a data bonus"): it is kept on the timeline and in the audit trail').max(MAX_DECLINE_REASON),
+    agentId: z.string().min(1).max(200).optional().describe("The person who declined it: always the credential's holder; a body may name only the caller itself"),
+  })
+  .meta({ examples: [{ actionId: 'retain-10', reason: 'customer is moving abroad next month' }] });
+const declined = z.object({
+  status: z.literal('declined'),
+  requestId: z.string().describe('The request id the action would have carried'),
+  eventId: z.string().describe("The `action` event (status declined) on the customer's timeline"),
+  auditSeq: z.number().int().describe('The `action.declined` entry of the audit trail'),
+  at: isoTime,
+  reason: z.string(),
+});
+
+const whatIfQuery = z
+  .strictObject({
+    channel: channelSchema.default('call').describe('The contact the offers would be made in (default call)'),
+    reason: z.string().min(1).max(64).optional().describe('Why the customer is in contact, e.g. billing_question'),
+  })
+  .meta({ examples: [{ channel: 'call', reason: 'billing_question' }] });
+const funnelStep = z.enum(['eligibility', 'applicability', 'suitability', 'contact-policy', 'arbitration']);
+const whatIf = z.object({
+  customerId: z.string(),
+  at: isoTime,
+  channel: channelSchema,
+  contextKey: z.string(),
+  churn: z.number().describe("Churn probability now, within the churn model's horizon"),
+  clv: z.number().describe('Customer lifetime value'),
+  offers: list(
+    z.object({
+      actionId: z.string(),
+      name: z.string(),
+      actionClass: z.string(),
+      eligible: z.boolean().describe('The offering is live, valid now, and its eligibility rule holds for the customer'),
+      funnel: z.union([z.object({ step: z.literal('proposed'), rank: z.number().int() }), z.object({ step: funnelStep, reason: z.string() })]).describe('Whether next-best-action would propose it now, or the step that removes it and why'),
+      acceptance: z.number().describe('P(accept) in this context'),
+      churnNow: z.number(),
+      churnIfAccepted: z.number(),
+      expectedChurn: z.number().describe('Churn expected when the offer is made: now − P(accept) × the reduction if accepted'),
+      deltaLifetimeValue: z.number().describe('Δ lifetime value if accepted'),
+      costIfAccepted: z.number(),
+      costPerContact: z.number(),
+      valueIfAccepted: z.number().describe('Δ lifetime value + revenue − cost, if accepted'),
+      expectedValue: z.number().describe('P(accept) × value if accepted − cost per contact'),
+    }),
+  ),
+}).meta({ id: 'CustomerWhatIf', description: 'What each offering is expected to do to one customer’s churn and value if made now; nothing is logged or carried out' });
 
 const decision = z.object({
   decisionId: z.string(),
@@ -137,6 +188,48 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
       },
     );
 
+    app.post(
+      '/decisions/:id/decline',
+      {
+        schema: {
+          summary: "A person declined an action of a recent decision (e.g. on the assist card), saying why: nothing is carried out; the reason goes on the customer's timeline (an `action` event, status declined) and into the audit trail (action.declined)",
+          params: idParams,
+          body: declineBody,
+          response: { 200: declined, ...errors(400, 404) },
+        },
+      },
+      async (req) => {
+        const made = s.decisions.get(req.params.id);
+        if (!made) throw new TwinloopError('NOT_FOUND', `no recent decision ${req.params.id}; decide again with POST /decisions`);
+        const { actionId, reason } = req.body;
+        if (actionId === DO_NOTHING) throw new TwinloopError('BAD_INPUT', 'do nothing is no action to decline; name an actionId of the ranked actions');
+        if (!made.ranked.some((r) => r.actionId === actionId)) {
+          throw new TwinloopError('BAD_INPUT', `action ${actionId} is not among decision ${made.decisionId}'s ranked actions (${made.ranked.map((r) => r.actionId).join(', ')})`);
+        }
+        requireChannel(req, made.context.channel);
+        const offer = s.decisions.catalogue.byId.get(actionId);
+        if (!offer) throw new TwinloopError('NOT_FOUND', `offering ${actionId} is no longer in the catalogue`);
+        const requestId = decisionRequestId(made.decisionId, actionId);
+        const by = actorFor(req, req.body.agentId);
+        const recorded = await s.declineAction({ requestId, decisionId: made.decisionId, customerId: made.customerId, actionClass: offer.actionClass, channel: made.context.channel, offerId: actionId, by, reason });
+        return { status: 'declined' as const, requestId, ...recorded, reason };
+      },
+    );
+    app.get(
+      '/twins/:id/what-if',
+      {
+        schema: {
+          summary: "A what-if for one customer: what each offering is expected to do to their churn and value if made now in this contact (next-best-action's numbers per offering, and whether it would propose it); nothing is logged or carried out",
+          params: idParams,
+          querystring: whatIfQuery,
+          response: { 200: whatIf, ...errors(400, 404) },
+        },
+      },
+      async (req) => {
+        const w = s.decisions.whatIf(req.params.id, { channel: req.query.channel, reason: req.query.reason });
+        return { ...w, at: new Date(w.at).toISOString() };
+      },
+    );
     app.get('/catalogue', { schema: { summary: 'The offer catalogue (TMF620 product offerings) with its version', response: { 200: catalogue } } }, async () => {
       const { document, version } = s.decisions.catalogueDocument();
       return { ...document, version };

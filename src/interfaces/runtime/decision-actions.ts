@@ -9,6 +9,9 @@ import type { OperatorServices } from './operator-services.js';
 /** Twin features recorded with an action (segments are matched on them, and the audit keeps them). */
 const AUDITED_FEATURES = ['tenure_days', 'is_prepaid', 'is_business', 'contract_months', 'arpu_3m', 'monthly_price', 'complaints_90d', 'marketing_consent'] as const;
 
+/** The id of the request that carries out (or would have carried out) one ranked action of a decision. */
+export const decisionRequestId = (decisionId: string, actionId: string) => `${decisionId}:${actionId}`;
+
 /**
  * The action request that carries out one ranked action of a decision: its class, cost and
  * discount from the catalogue, the decision and offer ids for the connector, the twin's features
@@ -22,7 +25,7 @@ export function actionForDecision(s: OperatorServices, decision: Decision, actio
   const features: Record<string, number> = {};
   if (f) for (const name of AUDITED_FEATURES) features[name] = f[FEATURE_NAMES.indexOf(name)];
   return {
-    id: `${decision.decisionId}:${actionId}`,
+    id: decisionRequestId(decision.decisionId, actionId),
     actionClass: offer.actionClass,
     channel: decision.context.channel,
     customerId: decision.customerId,

@@ -21,6 +21,7 @@ import { DecisionService } from '../../decisioning/decision-service.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, type Actor } from '../../decisioning/policy/index.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
+import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../agents/governance/declined-action.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
 import type { Intelligence, TwinDecorator } from '../../intelligence/live/live-intelligence.js';
@@ -69,6 +70,8 @@ export interface OperatorServices {
   readonly actionPolicy: ActionPolicySettings;
   /** Approves or rejects an approval and wakes the workflow that asked for it, if any. */
   decideApproval(id: string, decision: { approve: boolean; by: Actor; reason: string }): Promise<GuardedResult>;
+  /** A person declined a recommended action, saying why: audited and written on the customer's timeline. */
+  declineAction(declined: DeclinedAction): Promise<DeclineRecorded>;
 }
 
 /** The flows beyond onboarding, built on the services: registered on the engine, and how intents' plans run through them. */
@@ -252,6 +255,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     serviceOperations,
     actionPolicy,
     churnPolicy: churnPolicySettings(recordDocuments(records, 'settings'), { ...DEFAULT_CHURN_PREVENTION_POLICY, budget: o.retentionBudget ?? DEFAULT_CHURN_PREVENTION_POLICY.budget }, () => [...decisions.catalogue.byId.keys()]),
+    // Dated on the clock the action reports use, so that a decline sits among them on the timeline.
+    declineAction: (declined) => recordDecline({ sink: twins.intake, audit, clock: o.bss?.clock ?? clock }, declined),
     async decideApproval(id, d) {
       const item = await approvals.get(id);
       if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}; GET /approvals lists the pending ones`);

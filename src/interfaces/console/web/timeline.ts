@@ -36,7 +36,7 @@ export function describeEvent(kind: string, d: Readonly<Record<string, unknown>>
     case 'offer':
       return `offer ${str(d.offerId)} ${str(d.action)} on ${str(d.channel)}${d.decisionId ? ` (decision ${str(d.decisionId)})` : ''}`;
     case 'action':
-      return `action ${str(d.actionClass)}${d.offerId ? ` ${str(d.offerId)}` : ''} ${str(d.status)} on ${str(d.channel)}${d.amount !== undefined ? `, ${amount(d.amount)}` : ''}${d.reason ? `: ${str(d.reason)}` : ''}`;
+      return `action ${str(d.actionClass)}${d.offerId ? ` ${str(d.offerId)}` : ''} ${str(d.status)} on ${str(d.channel)}${d.by ? ` by ${str(d.by)}` : ''}${d.amount !== undefined ? `, ${amount(d.amount)}` : ''}${d.reason ? `: ${str(d.reason)}` : ''}`;
     case 'outcome':
       return `outcome of ${str(d.actionClass)}: ${str(d.result)} after ${str(d.horizonDays)} days`;
     default:

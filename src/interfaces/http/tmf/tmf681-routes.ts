@@ -83,7 +83,7 @@ export function tmf681Routes(s: Pick<OperatorServices, 'twins' | 'guarded'>): Ro
     const out: Json[] = [];
     for (let after = 0; ; ) {
       const page = await s.twins.history.timeline(customerId, { afterSeq: after, limit: TIMELINE_PAGE });
-      for (const e of page) if (e.event.kind === 'action' && e.event.data.actionClass === 'communication' && e.event.data.status !== 'presented') out.push(messageOf(customerId, e.time, e.event.data, root(req), customerRoot(req)));
+      for (const e of page) if (e.event.kind === 'action' && e.event.data.actionClass === 'communication' && (e.event.data.status === 'delivered' || e.event.data.status === 'failed')) out.push(messageOf(customerId, e.time, e.event.data, root(req), customerRoot(req)));
       if (page.length < TIMELINE_PAGE) return out;
       after = page[page.length - 1].seq;
     }

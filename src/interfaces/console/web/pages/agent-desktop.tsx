@@ -22,8 +22,46 @@ const OUTCOME: Readonly<Record<GuardedResult['status'], string>> = {
   failed: 'Failed',
 };
 
+/** What the server answers a decline: where it was kept. */
+interface Declined {
+  readonly status: 'declined';
+  readonly reason: string;
+  readonly auditSeq: number;
+}
+
+/** Declining asks why: the reason goes on the customer's timeline and into the audit trail. */
+function DeclineForm({ action, onDone, onCancel }: { action: AssistAction; onDone(d: Declined): void; onCancel(): void }) {
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const id = `decline-${action.decisionId}-${action.actionId}`;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    postJson<Declined>(`/decisions/${seg(action.decisionId!)}/decline`, { actionId: action.actionId, reason: reason.trim() }).then(onDone, (err: Error) => {
+      setBusy(false);
+      setError(err.message);
+    });
+  };
+  return (
+    <form class="toolbar" onSubmit={submit}>
+      <label for={id}>Why do you decline it?</label>
+      <input id={id} value={reason} size={36} maxLength={200} required placeholder="e.g. customer already has it (kept on the timeline)" onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+      <button type="submit" disabled={busy || !reason.trim()}>
+        {busy ? 'Declining…' : 'Decline it'}
+      </button>
+      <button type="button" onClick={onCancel} disabled={busy}>
+        Cancel
+      </button>
+      <Alert message={error} />
+    </form>
+  );
+}
+
 function ActionRow({ action }: { action: AssistAction }) {
   const [state, setState] = useState<{ busy: boolean; result?: GuardedResult; error?: string }>({ busy: false });
+  const [declining, setDeclining] = useState(false);
+  const [declined, setDeclined] = useState<Declined>();
   const accept = () => {
     if (!action.decisionId) return;
     setState({ busy: true });
@@ -39,12 +77,32 @@ function ActionRow({ action }: { action: AssistAction }) {
       <div class="action-head">
         <strong>{action.name ?? action.actionId}</strong>
         <span class="muted">expected value {money(action.expectedValue)}</span>
-        {acceptable && !state.result && (
-          <button type="button" onClick={accept} disabled={state.busy}>
-            {state.busy ? 'Accepting…' : 'Accept'}
-          </button>
+        {acceptable && !state.result && !declined && (
+          <>
+            <button type="button" onClick={accept} disabled={state.busy || declining}>
+              {state.busy ? 'Accepting…' : 'Accept'}
+            </button>
+            <button type="button" onClick={() => setDeclining(true)} disabled={state.busy || declining}>
+              Decline
+            </button>
+          </>
         )}
       </div>
+      {declining && !declined && (
+        <DeclineForm
+          action={action}
+          onCancel={() => setDeclining(false)}
+          onDone={(d) => {
+            setDeclined(d);
+            setDeclining(false);
+          }}
+        />
+      )}
+      {declined && (
+        <p class="outcome advised" role="status">
+          Declined: {declined.reason} (on the customer's timeline; audit entry {declined.auditSeq})
+        </p>
+      )}
       {action.reasons.length > 0 && (
         <ul class="reasons">
           {action.reasons.map((r) => (
@@ -130,7 +188,8 @@ const sameInteraction = (a: AssistCard, b: AssistCard) => a.customerId === b.cus
  * person takes the one they are on, whose full card opens (at most three open; closing one puts
  * nothing back in the queue).
  * Accepting an action posts it to `/decisions/:id/accept`, where the signed-in person is the
- * actor; the action policy's answer is shown under it.
+ * actor; the action policy's answer is shown under it. Declining one asks why and posts the reason
+ * to `/decisions/:id/decline` (kept on the customer's timeline and in the audit trail).
  */
 export function AgentDesktop() {
   const [channel, setChannel] = useState<(typeof CHANNELS)[number]>('call');

@@ -2,7 +2,9 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { getJson, seg } from '../api';
 import { TimeChart } from '../chart';
+import { CustomerWhatIf } from '../customer-what-if';
 import { useEventClock } from '../event-clock';
+import { may, useIdentity } from '../identity';
 import { count, eventDate, eventTime, money, percent, riskBand } from '../format';
 import { navigate, useLocation } from '../router';
 import { ACTION_KINDS, describeEvent, type TimelineItem } from '../timeline';
@@ -123,7 +125,8 @@ function Scores({ scores }: { scores: TwinScores | null | undefined }) {
 /**
  * Customer 360: profile, products, live scores with reasons and intervals, usage and bills as
  * charts, and the timeline of events and of every action taken on the customer with what came
- * of it; `?at=` shows the twin and its history as they were then (time travel).
+ * of it; `?at=` shows the twin and its history as they were then (time travel); and, now, a
+ * what-if of each offer for this customer (customer-what-if.tsx).
  */
 export function Customer({ id }: { id: string }) {
   const { query } = useLocation();
@@ -138,6 +141,7 @@ export function Customer({ id }: { id: string }) {
   const shown = useMemo(() => (timeline.items ?? []).filter((i) => showUsage || i.kind !== 'usage').slice().reverse(), [timeline.items, showUsage]);
   const t = twin.data;
   const profile = t?.profile ?? {};
+  const who = useIdentity();
 
   return (
     <>
@@ -212,6 +216,8 @@ export function Customer({ id }: { id: string }) {
               </table>
             )}
           </section>
+          {/* A what-if is about making an offer now: not shown for a past time. */}
+          {!at && may(who, 'decisions:make') && <CustomerWhatIf id={id} />}
           <section class="panel wide" aria-labelledby="usage-title">
             <h2 id="usage-title">Usage and bills, last 180 days</h2>
             {!series ? (
