@@ -118,6 +118,9 @@ describe('Twinloop and the sandbox as two processes over the TM Forum APIs', () 
     }
     const stats = (await bss('/sandbox/stats')) as Stats;
     expect(stats.notifications.ok).toBeGreaterThanOrEqual(result.notified + result.resolutionNotices);
+    // The alarm's trouble ticket was opened in the BSS's ticketing system over TMF621.
+    expect(ops.output).toMatchObject({ ticket: 'executed' });
+    expect(stats.troubleTickets.ok).toBeGreaterThanOrEqual(1);
     // And the clear came across too: the alarm is cleared at Twinloop.
     const cleared = await until(async () => {
       const a = (await tw(`/tmf-api/alarmManagement/v4/alarm/${alarm.id}`)).body;

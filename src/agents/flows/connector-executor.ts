@@ -4,6 +4,7 @@ import type { ConnectorResult } from '../../domain/connectors/connector-result.j
 import { NOTIFICATION_CHANNELS, type NotificationChannel, type NotificationPurpose, type NotificationsConnector } from '../../domain/connectors/notifications.js';
 import type { OrderManagementConnector } from '../../domain/connectors/order-management.js';
 import type { ProvisioningConnector } from '../../domain/connectors/provisioning.js';
+import type { TroubleTicketRequest, TroubleTicketsConnector } from '../../domain/connectors/trouble-tickets.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { ActionRequest } from '../../decisioning/policy/index.js';
 import type { ActionExecutor, ExecutionOutcome } from '../governance/guarded-executor.js';
@@ -31,6 +32,12 @@ export interface ConnectorExecutorDeps {
    * order fulfilment flow) provisions and watches the order itself.
    */
   provisioning?: ProvisioningConnector;
+  /**
+   * The ticketing system (TMF621): when given, every `trouble_ticket` is opened there, a
+   * customer's and an alarm's alike; without one a customer's ticket is a `human_task` message and
+   * an alarm's is kept in the audit trail only.
+   */
+  troubleTickets?: TroubleTicketsConnector;
   /** Catalogue offer id → back-end offer id (the catalogue's `sandboxOfferId`); undefined when unknown. */
   resolveOffer: (offerId: string) => string | undefined;
   campaignId?: string;
@@ -50,6 +57,8 @@ const fail = (error: string): ExecutionOutcome => ({ ok: false, error, detail: {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const notificationChannel = (v: unknown): NotificationChannel | undefined => NOTIFICATION_CHANNELS.find((c) => c === v);
+/** An alarm's perceived severity (TMF642) as a ticket's: what a person must drop everything for. */
+const TICKET_SEVERITY: Record<string, TroubleTicketRequest['severity']> = { critical: 'critical', major: 'high', minor: 'medium', warning: 'low', indeterminate: 'low' };
 const PURPOSES: readonly NotificationPurpose[] = ['service', 'care', 'marketing', 'retention'];
 const purposeOf = (v: unknown): NotificationPurpose | undefined => PURPOSES.find((p) => p === v);
 
@@ -60,7 +69,8 @@ const purposeOf = (v: unknown): NotificationPurpose | undefined => PURPOSES.find
  * discount → billingAdjustments.discount (the request's `discountPct`, which the policy checked; `months`);
  * plan_change → orderManagement.create change_plan (`planId`), then provisioning.activate;
  * communication → notifications.send (`notificationChannel` default sms, `purpose` default care, `templateId`, `body`);
- * trouble_ticket → notifications.send on `human_task` (no ticket connector exists yet).
+ * trouble_ticket → troubleTickets.open (an alarm's `params.severity` and `alarmId`, a customer's
+ * `ticketId` it follows up), or without a ticketing system notifications.send on `human_task`.
  */
 export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
   if (typeof deps.resolveOffer !== 'function') throw new TwinloopError('BAD_INPUT', 'connectorExecutor needs resolveOffer(offerId); pass (id) => catalogue.byId.get(id)?.offering.sandboxOfferId');
@@ -86,8 +96,30 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
     return outcomeOf(r, (d) => ({ deliveryId: d.deliveryId, response: d.response }));
   }
 
+  /** Opens the ticket a `trouble_ticket` request asks for in the ticketing system. */
+  async function openTicket(request: ActionRequest, troubleTickets: TroubleTicketsConnector): Promise<ExecutionOutcome> {
+    const p = request.params;
+    const alarmId = str(p.alarmId);
+    const followsUp = str(p.ticketId);
+    const relatedEntity: NonNullable<TroubleTicketRequest['relatedEntity']>[number][] = [
+      { id: request.id, role: 'raisedBy', referredType: 'ActionRequest' },
+      ...(alarmId ? [{ id: alarmId, role: 'alarm', referredType: 'Alarm' }] : []),
+      ...(followsUp ? [{ id: followsUp, role: 'followsUp', referredType: 'TroubleTicket' }] : []),
+    ];
+    const r = await troubleTickets.open({
+      idempotencyKey: request.id,
+      ...(request.customerId ? { customerId: request.customerId } : {}),
+      ticketType: request.customerId ? 'request' : 'incident',
+      severity: TICKET_SEVERITY[String(p.severity)] ?? 'medium',
+      description: request.why.summary ?? `${request.actionClass} raised by ${request.actor.id}`,
+      relatedEntity,
+    });
+    return outcomeOf(r, (t) => ({ ticketId: t.ticketId, status: t.status }));
+  }
+
   return async (request, verdict) => {
     const customerId = request.customerId;
+    if (request.actionClass === 'trouble_ticket' && deps.troubleTickets) return openTicket(request, deps.troubleTickets);
     // A network trouble ticket belongs to an alarm, not a customer. No ticketing back end exists
     // yet: the ticket is the guarded request itself, kept in the audit trail under its id.
     if (!customerId && request.actionClass === 'trouble_ticket') return { ok: true, detail: { ticketId: request.id, recordedIn: 'audit trail' } };

@@ -49,7 +49,7 @@ export function actionEventOf(request: ActionRequest, verdict: Pick<ExecuteVerdi
   const status: ActionStatus = !outcome.ok ? 'failed' : presentsOffer(request) ? 'presented' : 'delivered';
   const p = request.params;
   const detail = outcome.detail ?? {};
-  const ref = str(detail.deliveryId) ?? str(detail.adjustmentId) ?? str(detail.notificationId) ?? str(detail.orderId);
+  const ref = str(detail.deliveryId) ?? str(detail.adjustmentId) ?? str(detail.notificationId) ?? str(detail.ticketId) ?? str(detail.orderId);
   const notificationChannel = typeof detail.channel === 'string' ? detail.channel : undefined;
   const data = {
     requestId: request.id,

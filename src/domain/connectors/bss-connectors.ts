@@ -6,6 +6,7 @@ import type { NetworkAlarmsConnector } from './network-alarms.js';
 import type { NotificationsConnector } from './notifications.js';
 import type { OrderManagementConnector } from './order-management.js';
 import type { ProvisioningConnector } from './provisioning.js';
+import type { TroubleTicketsConnector } from './trouble-tickets.js';
 
 /**
  * Every BSS back end the operator acts on, one connector per role: the sandbox's in-process back
@@ -20,6 +21,7 @@ export interface BssConnectors {
   notifications: NotificationsConnector;
   networkAlarms: NetworkAlarmsConnector;
   campaignDelivery: CampaignDeliveryConnector;
+  troubleTickets: TroubleTicketsConnector;
 }
 
 /** A plan the operator sells, as the flows need it (onboarding picks one, order fulfilment checks one). */

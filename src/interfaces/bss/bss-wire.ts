@@ -8,6 +8,7 @@ import { NOTIFICATION_CHANNELS, type NotificationPurpose, type NotificationRecei
 import { CHANNELS } from '../../domain/events.js';
 import type { Order, OrderRequest } from '../../domain/connectors/order-management.js';
 import type { ProvisioningJob } from '../../domain/connectors/provisioning.js';
+import { TROUBLE_TICKET_TYPES, type TroubleTicketReceipt, type TroubleTicketRequest } from '../../domain/connectors/trouble-tickets.js';
 
 /**
  * What travels between Twinloop's BSS connectors and a BSS that speaks TM Forum Open APIs (the
@@ -28,6 +29,7 @@ export const BSS_PATHS = {
   serviceOrder: '/tmf-api/serviceOrdering/v4/serviceOrder',
   communicationMessage: '/tmf-api/communicationManagement/v4/communicationMessage',
   alarm: '/tmf-api/alarmManagement/v4/alarm',
+  troubleTicket: '/tmf-api/troubleTicket/v4/troubleTicket',
   identityVerification: '/bss-api/identityVerification/v1/verification',
   creditCheck: '/bss-api/creditCheck/v1/creditCheck',
   adjustment: '/bss-api/billingAdjustment/v1/adjustment',
@@ -175,6 +177,8 @@ export function communicationMessageOf(r: { customerId: string; channel: (typeof
     messageType: r.channel,
     ...(r.body === undefined ? {} : { content: r.body }),
     receiver: [{ id: r.customerId, '@referredType': 'Customer' }],
+    // TMF681 requires a sender: the operator, which Twinloop acts for.
+    sender: { id: 'operator', name: 'Twinloop' },
     characteristic: chars({ purpose: r.purpose, templateId: r.templateId }),
   };
 }
@@ -199,10 +203,14 @@ export const communicationMessageAnswer = communicationMessageBody.extend({ id: 
 
 const alarmTypes = ['communicationsAlarm', 'qualityOfServiceAlarm', 'processingErrorAlarm', 'equipmentAlarm', 'environmentalAlarm'] as const;
 
-/** An alarm as a TMF642 Alarm (`id` the network system's own, sent to Twinloop as `externalAlarmId`). */
+/** The integer id TMF642 gives an alarm (`ALM-17` → 17; the network system's own id rides as `externalAlarmId`). */
+export const tmfAlarmNumber = (alarmId: string): number => Number(/(\d+)$/.exec(alarmId)?.[1] ?? Number.NaN);
+
+/** An alarm as a TMF642 Alarm: `id` an integer, as the specification has it; the network system's own id in `externalAlarmId`. */
 export function tmfAlarm(a: Alarm, href: string): Record<string, unknown> {
   return {
-    id: a.id,
+    id: tmfAlarmNumber(a.id),
+    externalAlarmId: a.id,
     href,
     alarmType: a.alarmType,
     perceivedSeverity: a.perceivedSeverity,
@@ -218,7 +226,8 @@ export function tmfAlarm(a: Alarm, href: string): Record<string, unknown> {
 
 /** What the connector reads back from a TMF642 Alarm. */
 export const alarmAnswer = z.looseObject({
-  id: z.string(),
+  id: z.union([z.number(), z.string()]),
+  externalAlarmId: z.string().optional(),
   alarmType: z.enum(alarmTypes),
   perceivedSeverity: z.enum(['critical', 'major', 'minor', 'warning', 'indeterminate', 'cleared']),
   probableCause: z.string(),
@@ -231,7 +240,7 @@ export const alarmAnswer = z.looseObject({
 /** A TMF642 Alarm answer as the connector's Alarm. */
 export function alarmOfTmf(a: z.infer<typeof alarmAnswer>): Alarm {
   return {
-    id: a.id,
+    id: a.externalAlarmId ?? String(a.id),
     alarmType: a.alarmType,
     perceivedSeverity: a.perceivedSeverity,
     probableCause: a.probableCause,
@@ -240,6 +249,51 @@ export function alarmOfTmf(a: z.infer<typeof alarmAnswer>): Alarm {
     state: a.state,
     ...(a.alarmClearedTime ? { clearedTime: a.alarmClearedTime } : {}),
   };
+}
+
+// ---- TMF621 Trouble Ticket: the ticketing system ------------------------------------------
+
+const TICKET_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+
+/** A TMF621 TroubleTicket as the connector sends it: the customer (if any) in `relatedParty`, the alarm or request in `relatedEntity`. */
+export const troubleTicketBody = z.looseObject({
+  description: z.string().min(1),
+  severity: z.enum(TICKET_SEVERITIES),
+  ticketType: z.enum(TROUBLE_TICKET_TYPES),
+  relatedParty: z.array(z.looseObject({ id: z.string().min(1), role: z.string(), '@referredType': z.string() })).max(1).optional(),
+  relatedEntity: z.array(z.looseObject({ id: z.string().min(1), role: z.string(), '@referredType': z.string() })).optional(),
+});
+
+/** A ticket request as a TMF621 TroubleTicket body. */
+export function troubleTicketOf(r: TroubleTicketRequest): z.infer<typeof troubleTicketBody> {
+  return {
+    description: r.description,
+    severity: r.severity,
+    ticketType: r.ticketType,
+    ...(r.customerId === undefined ? {} : { relatedParty: [{ id: r.customerId, role: 'customer', '@referredType': 'Customer' }] }),
+    ...(r.relatedEntity?.length ? { relatedEntity: r.relatedEntity.map((e) => ({ id: e.id, role: e.role, '@referredType': e.referredType })) } : {}),
+  };
+}
+
+/** The ticket request a TMF621 TroubleTicket body carries (the server's side). */
+export function troubleTicketRequestOf(body: z.infer<typeof troubleTicketBody>): TroubleTicketRequest {
+  const customerId = body.relatedParty?.[0]?.id;
+  const relatedEntity = body.relatedEntity?.map((e) => ({ id: e.id, role: e.role, referredType: e['@referredType'] }));
+  return { description: body.description, severity: body.severity, ticketType: body.ticketType, ...(customerId === undefined ? {} : { customerId }), ...(relatedEntity ? { relatedEntity } : {}) };
+}
+
+/** A ticket as the TMF621 TroubleTicket the server answers. */
+export function tmfTroubleTicket(t: TroubleTicketReceipt & { request: TroubleTicketRequest }, href: string): Record<string, unknown> {
+  return { ...troubleTicketOf(t.request), id: t.ticketId, href, status: t.status, creationDate: t.createdAt, lastUpdate: t.createdAt, '@type': 'TroubleTicket' };
+}
+
+/** What the connector reads back from a TMF621 TroubleTicket. */
+export const troubleTicketAnswer = troubleTicketBody.extend({ id: z.string(), status: z.enum(['acknowledged', 'inProgress', 'resolved', 'closed', 'rejected']), creationDate: z.string() });
+
+/** A TMF621 TroubleTicket answer as the connector's receipt. */
+export function ticketReceiptOf(a: z.infer<typeof troubleTicketAnswer>): TroubleTicketReceipt {
+  const customerId = a.relatedParty?.[0]?.id;
+  return { ticketId: a.id, status: a.status, createdAt: a.creationDate, ...(customerId === undefined ? {} : { customerId }) };
 }
 
 // ---- Our own small APIs (no TM Forum API covers them) -------------------------------------

@@ -20,6 +20,9 @@ import {
   productOrderOf,
   serviceOrderAnswer,
   serviceOrderOf,
+  ticketReceiptOf,
+  troubleTicketAnswer,
+  troubleTicketOf,
 } from './bss-wire.js';
 
 /** How often the adapters poll what the connector interfaces promise to push (activations, alarms); default 1 s. */
@@ -37,7 +40,8 @@ const cancelAnswer = z.looseObject({ productOrder: productOrderAnswer });
 
 /**
  * The connectors over HTTP: order management as TMF622 Product Ordering, provisioning as TMF641
- * Service Ordering, notifications as TMF681 Communication, the alarm feed as TMF642, and identity,
+ * Service Ordering, notifications as TMF681 Communication, the alarm feed as TMF642, tickets as
+ * TMF621 Trouble Ticket, and identity,
  * credit, billing adjustments and campaign delivery as small APIs of their own (`bss-wire.ts`).
  * Every mutating call carries its idempotency key in the `Idempotency-Key` header.
  * `provisioning.onCompletion` and `networkAlarms.subscribe` poll (a BSS answers; it does not call
@@ -146,6 +150,9 @@ export function httpConnectors(client: BssClient, o: HttpConnectorOptions = {}):
     },
     campaignDelivery: {
       deliver: ({ idempotencyKey, ...request }) => client.call({ method: 'POST', path: BSS_PATHS.delivery, body: request, idempotencyKey, answer: deliveryAnswer }),
+    },
+    troubleTickets: {
+      open: ({ idempotencyKey, ...request }) => client.call({ method: 'POST', path: BSS_PATHS.troubleTicket, body: troubleTicketOf(request), idempotencyKey, answer: troubleTicketAnswer }).then((r) => mapOk(r, ticketReceiptOf, 'trouble ticket')),
     },
     close: () => {
       for (const t of timers) clearInterval(t);

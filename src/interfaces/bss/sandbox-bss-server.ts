@@ -17,9 +17,13 @@ import {
   productOrderBody,
   serviceOrderBody,
   tmfAlarm,
+  tmfAlarmNumber,
   tmfCommunicationMessage,
   tmfProductOrder,
   tmfServiceOrder,
+  tmfTroubleTicket,
+  troubleTicketBody,
+  troubleTicketRequestOf,
 } from './bss-wire.js';
 
 /** What `twinloop sandbox serve` answers with. */
@@ -62,7 +66,7 @@ function answer<T>(reply: FastifyReply, r: ConnectorResult<T>, status: 200 | 201
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /**
- * The sandbox operator's BSS back ends as HTTP APIs (TMF622, TMF641, TMF681, TMF642 and the small
+ * The sandbox operator's BSS back ends as HTTP APIs (TMF622, TMF641, TMF681, TMF621, TMF642 and the small
  * APIs of `bss-wire.ts`), for Twinloop's HTTP connectors in another process. It stands in front of
  * the same back ends the in-process sandbox uses (`world.backends`): their latency, failures and
  * idempotency are the sandbox's; this layer only carries the idempotency key and maps the answers.
@@ -138,13 +142,25 @@ export function createSandboxBssServer(o: SandboxBssServerOptions): FastifyInsta
     }),
   );
 
+  // TMF621 Trouble Ticket (the ticketing system)
+  app.post(
+    BSS_PATHS.troubleTicket,
+    mutation(troubleTicketBody, async (body, idempotencyKey, req, reply) =>
+      answer(reply, await b.troubleTickets.open({ idempotencyKey, ...troubleTicketRequestOf(body) }), 201, (t) => tmfTroubleTicket({ ...t, request: troubleTicketRequestOf(body) }, href(req, BSS_PATHS.troubleTicket, t.ticketId))),
+    ),
+  );
+  app.get<{ Params: { id: string } }>(`${BSS_PATHS.troubleTicket}/:id`, async (req, reply) => {
+    const t = b.troubleTickets.get(req.params.id);
+    return t ? reply.send(tmfTroubleTicket(t, href(req, BSS_PATHS.troubleTicket, t.ticketId))) : sendError(reply, 404, 'unknown_ticket', `no trouble ticket ${req.params.id}`);
+  });
+
   // TMF642 Alarm (the network's feed, read)
   app.get<{ Querystring: Record<string, string | undefined> }>(BSS_PATHS.alarm, async (req, reply) => {
     const state = req.query.state;
     if (state !== undefined && state !== 'raised' && state !== 'updated' && state !== 'cleared') return sendError(reply, 400, 'bad_request', 'state: one of raised, updated, cleared');
     const since = req.query['alarmChangedTime.gte'];
     if (since !== undefined && Number.isNaN(Date.parse(since))) return sendError(reply, 400, 'bad_request', 'alarmChangedTime.gte: an ISO 8601 time');
-    return answer(reply, await b.networkAlarms.list({ idempotencyKey: 'read', since, state }), 200, (alarms) => alarms.map((a) => tmfAlarm(a, href(req, BSS_PATHS.alarm, a.id))) as unknown as Record<string, unknown>);
+    return answer(reply, await b.networkAlarms.list({ idempotencyKey: 'read', since, state }), 200, (alarms) => alarms.map((a) => tmfAlarm(a, href(req, BSS_PATHS.alarm, String(tmfAlarmNumber(a.id))))) as unknown as Record<string, unknown>);
   });
 
   // Our own small APIs

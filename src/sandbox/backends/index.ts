@@ -11,10 +11,12 @@ import { sandboxNetworkAlarms } from './network-alarms.js';
 import { sandboxNotifications } from './notifications.js';
 import { sandboxOrderManagement } from './order-management.js';
 import { sandboxProvisioning, type SandboxProvisioning } from './provisioning.js';
+import { sandboxTroubleTickets, type SandboxTroubleTickets } from './trouble-tickets.js';
 import type { SandboxJournal } from '../sandbox-journal.js';
 
 /** The sandbox operator's BSS back ends, one per connector role. */
 export interface SandboxBackends extends BssConnectors {
+  troubleTickets: SandboxTroubleTickets;
   /** Call counts and outcomes per back end. */
   stats(): Record<string, BackendRuntime['stats']>;
 }
@@ -41,6 +43,9 @@ export function createSandboxBackends(w: WorldEngine, pool: ApplicantPool, timin
     notifications: rt('notifications', 'notifications', b.notifications),
     networkAlarms: rt('network_alarms', 'networkAlarms', b.networkAlarms),
     campaignDelivery: rt('campaign_delivery', 'campaignDelivery', b.campaignDelivery),
+    // The ticketing system answers like the notification channels, but takes every well-formed
+    // ticket: a refusal would leave an alarm's ticket unopened for ever.
+    troubleTickets: rt('trouble_tickets', 'troubleTickets', { ...b.notifications, permanentRejectionRate: 0 }),
   };
   const orders = sandboxOrderManagement(runtimes.orderManagement, w, pool);
   const provisioning = sandboxProvisioning(runtimes.provisioning, w, orders, b.provisioning.completionMs, new Prng(w.seed, 'provisioning'), timing, journal);
@@ -53,6 +58,7 @@ export function createSandboxBackends(w: WorldEngine, pool: ApplicantPool, timin
     notifications: sandboxNotifications(runtimes.notifications, w),
     networkAlarms: sandboxNetworkAlarms(runtimes.networkAlarms, w),
     campaignDelivery: sandboxCampaignDelivery(runtimes.campaignDelivery, w),
+    troubleTickets: sandboxTroubleTickets(runtimes.troubleTickets, w),
     stats: () => Object.fromEntries(Object.entries(runtimes).map(([k, r]) => [k, { ...r.stats }])),
   };
   return { backends, provisioning };

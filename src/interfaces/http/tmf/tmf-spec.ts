@@ -20,6 +20,8 @@ export const TMF_SPECS = {
   TMF642: 'TMF642-Alarm-v4.0.0.swagger.json',
   TMF681: 'TMF681-Communication-v4.0.0.swagger.json',
   TMF621: 'TMF621-TroubleTicket-v4.0.0.swagger.json',
+  /** Not served: what the service-activation connector sends a BSS (its requests and the answers it reads are checked against it). */
+  TMF641: 'TMF641-Service_Ordering-v4.0.0.swagger.json',
 } as const;
 
 /** An API with a vendored specification. */
