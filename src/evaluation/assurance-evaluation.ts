@@ -144,6 +144,13 @@ export interface AnomalyReport {
   /** Incidents that never raised an alarm (above low severity), and how many a suspicion found. */
   silentIncidents: number;
   silentFound: number;
+  /**
+   * Incidents above low severity that hurt customers before any alarm (a late alarm or none: the
+   * ones detection can be ahead of; an alarm raised at the start is known at once), and the share
+   * of them a suspicion found before the alarm (or at all, for a silent one).
+   */
+  aheadPossible: number;
+  foundAheadShare: number | null;
 }
 
 /** How long after an incident's end the complaints about it still come (the sandbox's come the next day). */
@@ -189,6 +196,11 @@ export function evaluateAnomalies(world: object, suspicions: readonly ObservedSu
     } else if (f !== undefined) leads.push(t.alarmMs - f);
   }
   const foundAll = incidents.filter((t) => firstFound(t) !== undefined).length;
+  const possible = serving.filter((t) => t.alarmMs === null || t.alarmMs > t.startMs);
+  const ahead = possible.filter((t) => {
+    const f = firstFound(t);
+    return f !== undefined && (t.alarmMs === null || f < t.alarmMs);
+  }).length;
   return {
     suspicions: seen.length,
     precision: seen.length ? round3(matched / seen.length) : 0,
@@ -199,5 +211,7 @@ export function evaluateAnomalies(world: object, suspicions: readonly ObservedSu
     foundBeforeAlarmShare: leads.length ? round3(leads.filter((l) => l > 0).length / leads.length) : null,
     silentIncidents: silent,
     silentFound,
+    aheadPossible: possible.length,
+    foundAheadShare: possible.length ? round3(ahead / possible.length) : null,
   };
 }

@@ -61,6 +61,8 @@ export interface AlarmInbox extends NetworkAlarmsConnector {
   bySource(sourceSystemId: string, externalAlarmId: string): ReceivedAlarm | undefined;
   /** Every alarm, oldest raise first. */
   all(): ReceivedAlarm[];
+  /** Whether an alarm open at `atMs` (raised by then, not cleared before) is on the cell or on its site: a known incident there. */
+  covers(cellId: string, siteId: string | null, atMs: number): boolean;
 }
 
 /** How far ahead of the operator's clock an alarm's raise time may be (the sender's clock drifts). */
@@ -152,6 +154,13 @@ export function createAlarmInbox(o: { store: DocumentStore<ReceivedAlarm>; clock
     bySource(sourceSystemId, externalAlarmId) {
       const id = bySource.get(`${sourceSystemId}\u0000${externalAlarmId}`);
       return id === undefined ? undefined : structuredClone(alarms.get(id));
+    },
+    covers(cellId, siteId, atMs) {
+      for (const a of alarms.values()) {
+        const on = a.alarmedObject['@referredType'] === 'Cell' ? a.alarmedObject.id === cellId : siteId !== null && a.alarmedObject.id === siteId;
+        if (on && Date.parse(a.raisedTime) <= atMs && (a.clearedTime === undefined || atMs < Date.parse(a.clearedTime))) return true;
+      }
+      return false;
     },
     all: () => [...alarms.values()].sort((a, b) => Date.parse(a.raisedTime) - Date.parse(b.raisedTime) || (a.id < b.id ? -1 : 1)).map((a) => structuredClone(a)),
     async list(req) {

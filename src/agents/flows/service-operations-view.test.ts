@@ -37,9 +37,9 @@ describe('the service-operations view', () => {
       alarms: { all: () => [alarm('alarm-1', 'cell-4', T, T + 6 * 3_600_000), alarm('alarm-2', 'cell-9', T + 3_600_000)] },
       run: async (id) => runs.get(id) ?? null,
       suspicions: () => [
-        { id: 'anomaly-1', scope: 'Cell', objectId: 'cell-4', siteId: 'site-1', openedMs: T - 20 * 60_000, lastContactMs: T },
-        { id: 'anomaly-2', scope: 'Site', objectId: 'site-3', siteId: 'site-3', openedMs: T + 2 * 3_600_000, lastContactMs: T + 2 * 3_600_000 },
-        { id: 'anomaly-3', scope: 'Cell', objectId: 'cell-20', siteId: 'site-6', openedMs: T, lastContactMs: T },
+        { id: 'anomaly-1', scope: 'Cell', objectId: 'cell-4', siteId: 'site-1', openedMs: T - 20 * 60_000, lastSignalMs: T },
+        { id: 'anomaly-2', scope: 'Site', objectId: 'site-3', siteId: 'site-3', openedMs: T + 2 * 3_600_000, lastSignalMs: T + 2 * 3_600_000 },
+        { id: 'anomaly-3', scope: 'Cell', objectId: 'cell-20', siteId: 'site-6', openedMs: T, lastSignalMs: T },
       ],
       cellsOfSite: (site) => (site === 'site-3' ? ['cell-9', 'cell-10', 'cell-11'] : []),
     });

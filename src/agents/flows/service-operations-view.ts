@@ -12,7 +12,7 @@ import { AFFECTED_STEP_ID, type BatchOutcome } from './service-operations-flow.j
  */
 
 /** A suspected incident as the view needs it. */
-export type ViewSuspicion = Pick<SuspectedIncident, 'id' | 'scope' | 'objectId' | 'siteId' | 'openedMs' | 'lastContactMs'>;
+export type ViewSuspicion = Pick<SuspectedIncident, 'id' | 'scope' | 'objectId' | 'siteId' | 'openedMs' | 'lastSignalMs'>;
 
 /** One alarm and its treatment. */
 export interface IncidentView {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TwinEvent } from '../../domain/events.js';
-import { createCellAnomalyDetector, type AnomalyCells } from './cell-anomaly-detector.js';
+import { createCellAnomalyDetector, DEFAULT_CELL_ANOMALY_OPTIONS, type AnomalyCells } from './cell-anomaly-detector.js';
 import { alphaForBudget, poissonTail } from './poisson-burst.js';
 
 const H = 3_600_000;
@@ -12,11 +12,15 @@ function fakeCells(): AnomalyCells {
   const site = (cell: number) => 'site-' + Math.floor(cell / 2);
   return {
     cellsOf: (id) => [{ cellId: 'cell-' + cellOf(id), siteId: site(cellOf(id)), lastSeenMs: T0 + 30 * 24 * H }],
-    rankedOn: (ids) => Array.from({ length: 25 * ids.length }),
+    rankedOn: (ids) => Array.from({ length: 25 * ids.length }, () => ({ records: 10, totalRecords: 10 })),
     cellsOfSite: (s) => [0, 1].map((k) => 'cell-' + (Number(s.slice(5)) * 2 + k)),
     size: () => ({ customers: 1000 }),
   };
 }
+const session = (customerId: string, ms: number, cell: number, quality: { droppedCalls?: number; throughputMbps?: number }): { event: TwinEvent; time: number } => ({
+  event: { id: `${customerId}-${ms}-s`, customerId, time: new Date(ms).toISOString(), source: 't', v: 1, kind: 'usage', data: { subscriptionId: 'S', dataMb: 0, voiceMin: 0, sms: 0, roaming: false, cellId: 'cell-' + cell, siteId: 'site-' + Math.floor(cell / 2), ...quality } },
+  time: ms,
+});
 const call = (customerId: string, ms: number, intent = 'technical_support'): { event: TwinEvent; time: number } => ({
   event: { id: `${customerId}-${ms}-${intent}`, customerId, time: new Date(ms).toISOString(), source: 't', v: 1, kind: 'interaction', data: { channel: 'call', intent, phase: 'start' } },
   time: ms,
@@ -47,7 +51,7 @@ describe('cell anomaly detection', () => {
     const opened = d.observe([call('C5', t), call('C45', t + 20 * 60_000)]);
     expect(opened.map((s) => `${s.scope}:${s.objectId}`)).toEqual(['Cell:cell-5']);
     const cell = opened[0];
-    expect(cell).toMatchObject({ openedMs: t + 20 * 60_000, contacts: 2, state: 'open', customers: ['C5', 'C45'] });
+    expect(cell).toMatchObject({ openedMs: t + 20 * 60_000, signals: 2, state: 'open', customers: ['C5', 'C45'], signal: 'service-contact-burst' });
     expect(cell.expected).toBeLessThan(0.01);
     expect(cell.pValue).toBeLessThan(alphaForBudget(0.002, 2 * H));
     expect(d.observe([call('C85', t + 40 * 60_000)])).toEqual([]);
@@ -66,9 +70,43 @@ describe('cell anomaly detection', () => {
   });
 
   it('needs more calls where the base calls more: the threshold follows the learned rate', () => {
-    const busy = createCellAnomalyDetector(fakeCells(), { priorRatePerCustomerDay: 0.5 });
+    const busy = createCellAnomalyDetector(fakeCells(), { contacts: { ...DEFAULT_CELL_ANOMALY_OPTIONS.contacts, priorRatePerCustomerDay: 0.5 } });
     const t = T0 + 5 * 24 * H;
     expect(busy.observe([call('C5', t), call('C45', t + 60_000), call('C85', t + 120_000)])).toEqual([]);
-    expect(() => createCellAnomalyDetector(fakeCells(), { windowMs: 0 })).toThrow(/windowMs/);
+    expect(() => createCellAnomalyDetector(fakeCells(), { sessions: { ...DEFAULT_CELL_ANOMALY_OPTIONS.sessions, windowMs: 0 } })).toThrow(/windowMs/);
+  });
+
+  it('opens a suspicion from a burst of dropped calls and slow sessions on one cell, minutes in, and not from everyday ones', () => {
+    const d = createCellAnomalyDetector(fakeCells());
+    // A month of everyday bad sessions: one every 3 hours somewhere, a fast-enough session never counts.
+    const everyday = Array.from({ length: 240 }, (_, i) => session('C' + ((i * 13) % 1000), T0 + i * 3 * H, (i * 7) % 40, i % 2 ? { droppedCalls: 1 } : { throughputMbps: 0.5 }));
+    expect(d.observe(everyday)).toEqual([]);
+    expect(d.ratePerCustomerDay('sessions')).toBeGreaterThan(0.005);
+    const t = T0 + 31 * 24 * H;
+    expect(d.observe([0, 1, 2, 3].map((k) => session('C' + (40 * k + 9), t + k * 60_000, 9, { throughputMbps: 5 })))).toEqual([]);
+    // Three bad sessions on cell-5 within six minutes: a suspicion there and on its site (rare for either), with its customers.
+    const opened = d.observe([session('C5', t, 5, { droppedCalls: 1 }), session('C45', t + 3 * 60_000, 5, { throughputMbps: 0.2 }), session('C85', t + 6 * 60_000, 5, { droppedCalls: 2 })]);
+    expect(opened.map((s) => `${s.scope}:${s.objectId}:${s.signal}`)).toEqual(['Cell:cell-5:bad-session-burst', 'Site:site-2:bad-session-burst']);
+    expect(opened[0]).toMatchObject({ openedMs: t + 6 * 60_000, signals: 3, customers: ['C5', 'C45', 'C85'] });
+    // A caller of that cell joins it rather than opening another.
+    expect(d.observe([call('C125', t + 20 * 60_000), call('C165', t + 21 * 60_000)])).toEqual([]);
+    expect(d.suspicions().find((s) => s.id === opened[0].id)!.customers).toEqual(['C5', 'C45', 'C85', 'C125', 'C165']);
+  });
+
+  it('suspects nothing where an open alarm already explains the signals, and keeps its suspicions across a restart', () => {
+    const alarmed = (cellId: string, _site: string | null, atMs: number) => cellId === 'cell-5' && atMs >= T0 + 31 * 24 * H;
+    const d = createCellAnomalyDetector(fakeCells(), {}, alarmed);
+    const t = T0 + 31 * 24 * H;
+    const burst = (cell: number, at: number) => [0, 1, 2].map((k) => session('C' + (40 * k + cell), at + k * 60_000, cell, { droppedCalls: 1 }));
+    expect(d.observe(burst(5, t))).toEqual([]);
+    expect(d.observe(burst(6, t)).map((s) => s.objectId)).toEqual(['cell-6', 'site-3']);
+    const again = createCellAnomalyDetector(fakeCells(), {}, alarmed);
+    again.restore(d.state());
+    expect(again.suspicions()).toEqual(d.suspicions());
+    expect(again.ratePerCustomerDay('sessions')).toBe(d.ratePerCustomerDay('sessions'));
+    // The restored open suspicion still takes its cell's later signals; new ones are numbered on.
+    again.observe([session('C206', t + 10 * 60_000, 6, { droppedCalls: 1 })]);
+    expect(again.suspicions().at(-1)!.customers).toContain('C206');
+    expect(again.observe(burst(8, t + 11 * 60_000)).map((s) => s.id)).toEqual(['anomaly-3', 'anomaly-4']);
   });
 });

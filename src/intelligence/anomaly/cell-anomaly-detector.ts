@@ -4,50 +4,69 @@ import { DAY_MS } from '../../domain/time.js';
 import { alphaForBudget, isBurst } from './poisson-burst.js';
 
 /**
- * Suspected network incidents from the twins' experience signals, before (or without) an alarm:
- * customers calling or complaining about their service cluster on the cells their own usage
- * comes from. Each service contact counts on every cell the caller was seen on lately, and on
- * those cells' sites (an outage takes a whole site down). A cell's or site's contacts in a sliding
- * window are compared with what its customers make at the population's usual rate (learned from
- * the contacts outside suspicions, a prior until then): a count rarer than the false-alarm budget
- * allows opens a suspected incident there; it closes after a quiet spell. Times are the events'
- * own (the event clock), so a replay gives the same suspicions.
+ * Suspected network incidents from the twins' experience signals, before (or without) an alarm.
+ * Two signals, each counted in sliding windows per cell and per site (an outage takes a whole
+ * site down): bad sessions (usage records of a dropped call or of a data session under
+ * `poorThroughputMbps`), on the cell that served them; and customers calling or complaining about
+ * their service, on every cell the caller was seen on lately. A window's count is compared with
+ * what the cell's customers make at the population's usual rate of that signal (learned from the
+ * signals outside suspicions, a prior until then; bad sessions weighted by each customer's share
+ * of usage there): a count rarer than the false-alarm budget allows opens a suspected incident;
+ * it closes after a quiet spell. A signal on a cell or site already under suspicion joins it, and
+ * one on a cell an open alarm covers (`known`) is explained by that alarm and suspects nothing.
+ * Times are the events' own (the event clock).
  */
 
 /** Interactions that are customers telling the operator their service is bad. */
 export const SERVICE_CONTACT_INTENTS: ReadonlySet<string> = new Set(['technical_support', 'support_network', 'complaint_network']);
 
+/** The signals a suspicion can come from. */
+export type AnomalySignal = 'bad-session-burst' | 'service-contact-burst';
+
+/** Tuning of one signal's burst test. */
+export interface SignalOptions {
+  /** The sliding window signals are counted in. */
+  windowMs: number;
+  /** Fewest signals that make a burst, whatever the baseline. */
+  minCount: number;
+  /** Signals per customer per day assumed before any is seen (the prior of the learned rate). */
+  priorRatePerCustomerDay: number;
+}
+
 /** Tuning of the detector; every field has a documented default (DEFAULT_CELL_ANOMALY_OPTIONS). */
 export interface CellAnomalyOptions {
-  /** The sliding window contacts are counted in. */
-  windowMs: number;
-  /** False suspicions tolerated per watched cell or site per 30 days (sets the burst threshold). */
+  /** Service contacts (calls, complaints about the network). */
+  contacts: SignalOptions;
+  /** Bad sessions (dropped calls, slow data). */
+  sessions: SignalOptions;
+  /** A data session under this throughput is a bad one (Mbit/s). */
+  poorThroughputMbps: number;
+  /** False suspicions tolerated per watched cell or site per 30 days, per signal (sets the burst threshold). */
   falseAlarmsPerMonth: number;
-  /** Fewest contacts that make a burst, whatever the baseline (one call is never an incident). */
-  minContacts: number;
-  /** A suspicion closes once its cell or site has been this long without a contact. */
+  /** A suspicion closes once its cell or site has been this long without a signal. */
   quietMs: number;
-  /** A caller counts on the cells their usage came from within this long. */
+  /** A caller counts on the cells their usage came from within this long; customers seen on a cell since then make its baseline. */
   presenceMs: number;
-  /** Service contacts per customer per day assumed before any is seen, and how many customer-days that prior weighs. */
-  priorRatePerCustomerDay: number;
+  /** How many customer-days the priors weigh before the base's own rates take over. */
   priorCustomerDays: number;
 }
 
 /**
- * Defaults: a 2-hour window (calls about one failure come within an hour or two of each other);
- * 0.002 false suspicions per cell or site a month (under one a month on the default world's 400
- * cells and 134 sites); at least 2 contacts; closed after 6 quiet hours; callers placed on the
- * cells of their last 30 days; a prior of one service contact per customer a year, worth 10,000
- * customer-days (a few days of a mid-size base), until the base's own rate takes over.
+ * Defaults: contacts in 2-hour windows (calls about one failure come within an hour or two of
+ * each other), at least 2, a prior of one a customer a year; bad sessions in 30-minute windows
+ * (a failing cell drops calls by the minute), at least 3, a prior of one a customer every 100
+ * days; 1 Mbit/s as the floor of a usable data session; 0.002 false suspicions per cell or site a
+ * month and signal (under one a month on the default world's 400 cells and 134 sites); closed
+ * after 6 quiet hours; customers placed on the cells of their last 30 days; priors worth 10,000
+ * customer-days (a few days of a mid-size base).
  */
 export const DEFAULT_CELL_ANOMALY_OPTIONS: CellAnomalyOptions = {
-  windowMs: 2 * 3_600_000,
+  contacts: { windowMs: 2 * 3_600_000, minCount: 2, priorRatePerCustomerDay: 1 / 365 },
+  sessions: { windowMs: 30 * 60_000, minCount: 3, priorRatePerCustomerDay: 0.01 },
+  poorThroughputMbps: 1,
   falseAlarmsPerMonth: 0.002,
-  minContacts: 2,
   quietMs: 6 * 3_600_000,
   presenceMs: 30 * DAY_MS,
-  priorRatePerCustomerDay: 1 / 365,
   priorCustomerDays: 10_000,
 };
 
@@ -55,12 +74,15 @@ export const DEFAULT_CELL_ANOMALY_OPTIONS: CellAnomalyOptions = {
 export interface AnomalyCells {
   /** A customer's cells with the day each was last seen in their usage. */
   cellsOf(customerId: string): readonly { cellId: string; siteId: string | null; lastSeenMs: number }[];
-  /** Customers seen on any of the cells since `sinceMs`. */
-  rankedOn(cellIds: readonly string[], options?: { sinceMs?: number }): readonly unknown[];
+  /** Customers seen on any of the cells since `sinceMs`, with their usage records there and everywhere. */
+  rankedOn(cellIds: readonly string[], options?: { sinceMs?: number }): readonly { records: number; totalRecords: number }[];
   cellsOfSite(siteId: string): string[];
   /** Customers with at least one cell. */
   size(): { customers: number };
 }
+
+/** Whether an open alarm covers a cell (or its site) at `atMs`: its signals are explained by a known incident. */
+export type KnownIncident = (cellId: string, siteId: string | null, atMs: number) => boolean;
 
 /** A suspected incident: where, since when, on what evidence. */
 export interface SuspectedIncident {
@@ -70,119 +92,148 @@ export interface SuspectedIncident {
   objectId: string;
   /** The site of the cell (or the site itself), when the usage records named it. */
   siteId: string | null;
-  /** When the burst was seen: the time of the contact that made it one (ms). */
+  /** When the burst was seen: the time of the signal that made it one (ms). */
   openedMs: number;
-  /** The latest contact counted in it (ms); closed after `quietMs` without another. */
-  lastContactMs: number;
+  /** The latest signal counted in it (ms); closed after `quietMs` without another. */
+  lastSignalMs: number;
   state: 'open' | 'closed';
-  /** Contacts in the window when it opened, what the baseline expected there, and how rare that was. */
-  contacts: number;
+  /** Signals in the window when it opened, what the baseline expected there, and how rare that was. */
+  signals: number;
   expected: number;
   pValue: number;
-  /** Customers whose contacts it holds, first caller first. */
+  /** Customers whose signals it holds, first first. */
   customers: string[];
-  signal: 'service-contact-burst';
+  signal: AnomalySignal;
+}
+
+/** What a detector keeps across a restart: its suspicions and the base's learned rates. */
+export interface AnomalyDetectorState {
+  suspicions: SuspectedIncident[];
+  baseline: { contacts: number; sessions: number; firstMs: number | null; lastMs: number | null };
 }
 
 /** The detector: feed it applied events, read its suspicions. */
 export interface CellAnomalyDetector {
+  /** Counts the events' signals; returns the suspicions they opened. */
   observe(events: readonly { event: TwinEvent; time: number }[]): SuspectedIncident[];
   /** Every suspicion so far, oldest first (copies). */
   suspicions(): SuspectedIncident[];
-  /** The baseline in use: service contacts per customer per day. */
-  ratePerCustomerDay(): number;
+  /** The suspicions opened or changed since the last call (copies), for whoever keeps them. */
+  takeChanged(): SuspectedIncident[];
+  /** The baseline in use: signals per customer per day. */
+  ratePerCustomerDay(signal: 'contacts' | 'sessions'): number;
+  /** What to keep for a restart, and taking it back (at start, before any event). */
+  state(): AnomalyDetectorState;
+  restore(state: AnomalyDetectorState): void;
 }
 
 interface Watch {
-  /** Contacts in the current window: when, and who. */
+  /** Signals in the current window: when, and whose. */
   recent: { t: number; customerId: string }[];
   open?: SuspectedIncident;
 }
 
-/** Builds a detector over the twins' cells. */
-export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<CellAnomalyOptions> = {}): CellAnomalyDetector {
+type Place = { scope: 'Cell' | 'Site'; id: string; siteId: string | null };
+
+/** Builds a detector over the twins' cells; `known` tells it which cells an open alarm covers. */
+export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<CellAnomalyOptions> = {}, known: KnownIncident = () => false): CellAnomalyDetector {
   const o: CellAnomalyOptions = { ...DEFAULT_CELL_ANOMALY_OPTIONS, ...options };
-  if (!(o.windowMs > 0 && o.quietMs > 0 && o.presenceMs > 0 && o.falseAlarmsPerMonth > 0 && o.minContacts >= 1 && o.priorRatePerCustomerDay > 0 && o.priorCustomerDays > 0)) {
-    throw new TwinloopError('BAD_INPUT', 'anomaly detection: windowMs, quietMs, presenceMs, falseAlarmsPerMonth, priorRatePerCustomerDay and priorCustomerDays must be > 0, minContacts ≥ 1');
+  const okSignal = (x: SignalOptions) => x.windowMs > 0 && x.minCount >= 1 && x.priorRatePerCustomerDay > 0;
+  if (!(okSignal(o.contacts) && okSignal(o.sessions) && o.quietMs > 0 && o.presenceMs > 0 && o.falseAlarmsPerMonth > 0 && o.priorCustomerDays > 0 && o.poorThroughputMbps > 0)) {
+    throw new TwinloopError('BAD_INPUT', 'anomaly detection: windowMs, priorRatePerCustomerDay, quietMs, presenceMs, falseAlarmsPerMonth, priorCustomerDays and poorThroughputMbps must be > 0, minCount ≥ 1');
   }
-  const alpha = alphaForBudget(o.falseAlarmsPerMonth, o.windowMs);
   const watches = new Map<string, Watch>();
-  const all: SuspectedIncident[] = [];
-  // The base's own rate: contacts outside suspicions over customer-days of event time seen.
-  let baselineContacts = 0;
+  let all: SuspectedIncident[] = [];
+  const changed = new Set<SuspectedIncident>();
+  // The base's own rates: signals outside suspicions over customer-days of event time seen.
+  const baseline = { contacts: 0, sessions: 0 };
   let firstMs: number | undefined;
   let lastMs: number | undefined;
   const members = new Map<string, { day: number; n: number }>();
 
-  const rate = () => {
+  const rate = (kind: 'contacts' | 'sessions') => {
     const customerDays = firstMs === undefined || lastMs === undefined ? 0 : (cells.size().customers * (lastMs - firstMs)) / DAY_MS;
-    return (o.priorRatePerCustomerDay * o.priorCustomerDays + baselineContacts) / (o.priorCustomerDays + customerDays);
+    return (o[kind].priorRatePerCustomerDay * o.priorCustomerDays + baseline[kind]) / (o.priorCustomerDays + customerDays);
   };
-  /** Customers seen on a cell or site lately (counted once a day per key: a scan of the twins). */
-  const membersOf = (key: string, scope: 'Cell' | 'Site', id: string, atMs: number): number => {
+  /**
+   * Customers behind a cell's or site's signals lately (a scan of the twins, once a day per key):
+   * for contacts every customer seen there (a caller counts on all their cells), for bad sessions
+   * each one's share of usage there (a session happens where the customer is).
+   */
+  const membersOf = (kind: 'contacts' | 'sessions', p: Place, atMs: number): number => {
     const day = Math.floor(atMs / DAY_MS);
-    const known = members.get(key);
-    if (known && known.day === day) return known.n;
-    const ids = scope === 'Cell' ? [id] : cells.cellsOfSite(id);
-    const n = cells.rankedOn(ids, { sinceMs: atMs - o.presenceMs }).length;
+    const key = `${kind}:${p.scope}:${p.id}`;
+    const cached = members.get(key);
+    if (cached && cached.day === day) return cached.n;
+    const ids = p.scope === 'Cell' ? [p.id] : cells.cellsOfSite(p.id);
+    const present = cells.rankedOn(ids, { sinceMs: atMs - o.presenceMs });
+    const n = kind === 'contacts' ? present.length : present.reduce((sum, x) => sum + x.records / Math.max(x.records, x.totalRecords), 0);
     members.set(key, { day, n });
     return n;
   };
 
-  const contact = (customerId: string, atMs: number): SuspectedIncident[] => {
-    const keys = new Map<string, { scope: 'Cell' | 'Site'; id: string; siteId: string | null }>();
-    for (const c of cells.cellsOf(customerId)) {
-      if (c.lastSeenMs < atMs - o.presenceMs) continue;
-      keys.set('Cell:' + c.cellId, { scope: 'Cell', id: c.cellId, siteId: c.siteId });
-      if (c.siteId) keys.set('Site:' + c.siteId, { scope: 'Site', id: c.siteId, siteId: c.siteId });
-    }
-    // Explaining away: a contact from a customer on a cell or site already under suspicion
-    // joins that suspicion and counts nowhere else. The callers of one failing cell also share
-    // their other cells (home, visited); counting them there too would open false suspicions.
+  /** One signal of `kind` from `customerId` at `atMs`, on the places it counts on. */
+  const signal = (kind: 'contacts' | 'sessions', customerId: string, atMs: number, places: Place[]): SuspectedIncident[] => {
+    // Explaining away: a signal on a cell or site already under suspicion joins that suspicion and
+    // counts nowhere else. The callers of one failing cell also share their other cells (home,
+    // visited); counting them there too would open false suspicions.
     let joined = false;
-    for (const key of keys.keys()) {
-      const open = watches.get(key)?.open;
+    for (const p of places) {
+      const open = watches.get(`${p.scope}:${p.id}`)?.open;
       if (!open || open.state !== 'open') continue;
-      if (atMs - open.lastContactMs > o.quietMs) {
+      if (atMs - open.lastSignalMs > o.quietMs) {
         open.state = 'closed';
+        changed.add(open);
         continue;
       }
-      open.lastContactMs = Math.max(open.lastContactMs, atMs);
+      open.lastSignalMs = Math.max(open.lastSignalMs, atMs);
       if (!open.customers.includes(customerId)) open.customers.push(customerId);
+      changed.add(open);
       joined = true;
     }
     if (joined) return [];
+    // Explained by a known incident: an open alarm covers one of the signal's cells.
+    if (places.some((p) => p.scope === 'Cell' && known(p.id, p.siteId, atMs))) return [];
+    const x = o[kind];
+    const alpha = alphaForBudget(o.falseAlarmsPerMonth, x.windowMs);
     const opened: SuspectedIncident[] = [];
-    for (const [key, { scope, id, siteId }] of keys) {
+    for (const p of places) {
+      const key = `${kind}:${p.scope}:${p.id}`;
       const w: Watch = watches.get(key) ?? { recent: [] };
       watches.set(key, w);
-      w.recent = w.recent.filter((r) => r.t > atMs - o.windowMs && r.t <= atMs);
+      w.recent = w.recent.filter((r) => r.t > atMs - x.windowMs && r.t <= atMs);
       w.recent.push({ t: atMs, customerId });
-      const expected = rate() * membersOf(key, scope, id, atMs) * (o.windowMs / DAY_MS);
-      const { burst, pValue } = isBurst(w.recent.length, expected, alpha, o.minContacts);
+      const expected = rate(kind) * membersOf(kind, p, atMs) * (x.windowMs / DAY_MS);
+      const { burst, pValue } = isBurst(w.recent.length, expected, alpha, x.minCount);
       if (!burst) continue;
       const s: SuspectedIncident = {
         id: `anomaly-${all.length + 1}`,
-        scope,
-        objectId: id,
-        siteId,
+        scope: p.scope,
+        objectId: p.id,
+        siteId: p.siteId,
         openedMs: atMs,
-        lastContactMs: atMs,
+        lastSignalMs: atMs,
         state: 'open',
-        contacts: w.recent.length,
+        signals: w.recent.length,
         expected: Math.round(expected * 1e4) / 1e4,
         pValue,
         customers: [...new Set(w.recent.map((r) => r.customerId))],
-        signal: 'service-contact-burst',
+        signal: kind === 'contacts' ? 'service-contact-burst' : 'bad-session-burst',
       };
-      w.open = s;
       w.recent = [];
+      // Either signal's later evidence joins it: the watch of the place, not of the signal.
+      const placeWatch = watches.get(`${p.scope}:${p.id}`) ?? { recent: [] };
+      placeWatch.open = s;
+      watches.set(`${p.scope}:${p.id}`, placeWatch);
       all.push(s);
+      changed.add(s);
       opened.push(s);
     }
-    if (opened.length === 0) baselineContacts++;
+    if (opened.length === 0) baseline[kind]++;
     return opened;
   };
+
+  const placesOfCell = (cellId: string, siteId: string | null): Place[] => [{ scope: 'Cell', id: cellId, siteId }, ...(siteId ? [{ scope: 'Site' as const, id: siteId, siteId }] : [])];
 
   return {
     observe(events) {
@@ -190,14 +241,47 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
       for (const { event, time } of events) {
         if (firstMs === undefined || time < firstMs) firstMs = time;
         if (lastMs === undefined || time > lastMs) lastMs = time;
+        if (event.kind === 'usage') {
+          const d = event.data;
+          const bad = (d.droppedCalls ?? 0) > 0 || (d.throughputMbps !== undefined && d.throughputMbps < o.poorThroughputMbps);
+          if (bad && d.cellId) opened.push(...signal('sessions', event.customerId, time, placesOfCell(d.cellId, d.siteId ?? null)));
+          continue;
+        }
         if (event.kind !== 'interaction' || event.data.phase === 'end' || !SERVICE_CONTACT_INTENTS.has(event.data.intent)) continue;
-        opened.push(...contact(event.customerId, time));
+        const places = new Map<string, Place>();
+        for (const c of cells.cellsOf(event.customerId)) {
+          if (c.lastSeenMs < time - o.presenceMs) continue;
+          for (const p of placesOfCell(c.cellId, c.siteId)) places.set(`${p.scope}:${p.id}`, p);
+        }
+        opened.push(...signal('contacts', event.customerId, time, [...places.values()]));
       }
-      // Suspicions quiet for long enough close as the event clock passes, not only when their cell calls again.
-      if (lastMs !== undefined) for (const s of all) if (s.state === 'open' && lastMs - s.lastContactMs > o.quietMs) s.state = 'closed';
+      // Suspicions quiet for long enough close as the event clock passes, not only when their place signals again.
+      if (lastMs !== undefined) {
+        for (const s of all) {
+          if (s.state === 'open' && lastMs - s.lastSignalMs > o.quietMs) {
+            s.state = 'closed';
+            changed.add(s);
+          }
+        }
+      }
       return opened.map((s) => structuredClone(s));
     },
     suspicions: () => all.map((s) => structuredClone(s)),
+    takeChanged() {
+      const out = [...changed].map((s) => structuredClone(s));
+      changed.clear();
+      return out;
+    },
     ratePerCustomerDay: rate,
+    state: () => ({ suspicions: all.map((s) => structuredClone(s)), baseline: { ...baseline, firstMs: firstMs ?? null, lastMs: lastMs ?? null } }),
+    restore(state) {
+      all = state.suspicions.map((s) => structuredClone(s)).sort((a, b) => Number(a.id.slice(8)) - Number(b.id.slice(8)));
+      baseline.contacts = state.baseline.contacts;
+      baseline.sessions = state.baseline.sessions;
+      firstMs = state.baseline.firstMs ?? undefined;
+      lastMs = state.baseline.lastMs ?? undefined;
+      watches.clear();
+      for (const s of all) if (s.state === 'open') watches.set(`${s.scope}:${s.objectId}`, { recent: [], open: s });
+    },
   };
 }

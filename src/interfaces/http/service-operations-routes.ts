@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, list, pageLimit } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
@@ -43,14 +44,30 @@ const anomaly = z.object({
   scope: z.enum(['Cell', 'Site']),
   objectId: z.string().describe('The cell or site id'),
   siteId: z.string().nullable(),
-  openedMs: z.number().describe('When the burst was seen: the time of the contact that made it one (ms, event time)'),
-  lastContactMs: z.number(),
+  openedTime: z.string().describe('When the burst was seen: the time of the signal that made it one (event clock, ISO 8601)'),
+  lastSignalTime: z.string().describe('The latest signal counted in it; it closes after six quiet hours'),
   state: z.enum(['open', 'closed']),
-  contacts: z.number().int().describe('Service contacts in the window when it opened'),
+  signal: z.enum(['bad-session-burst', 'service-contact-burst']).describe('Dropped calls and slow data sessions on the cell, or customers calling about their service'),
+  signals: z.number().int().describe('Signals in the window when it opened'),
   expected: z.number().describe("What the base's usual rate expected there in the window"),
   pValue: z.number().describe('Chance of that many or more under the usual rate'),
-  customers: list(z.string()).describe('The customers whose contacts it holds, first caller first'),
-  signal: z.literal('service-contact-burst'),
+  customers: list(z.string()).describe('The customers whose signals it holds, first first'),
+});
+
+/** A suspicion as the API shows it: ISO times, like every other route. */
+const anomalyAnswer = (s: SuspectedIncident) => ({
+  id: s.id,
+  scope: s.scope,
+  objectId: s.objectId,
+  siteId: s.siteId,
+  openedTime: new Date(s.openedMs).toISOString(),
+  lastSignalTime: new Date(s.lastSignalMs).toISOString(),
+  state: s.state,
+  signal: s.signal,
+  signals: s.signals,
+  expected: s.expected,
+  pValue: s.pValue,
+  customers: s.customers,
 });
 
 /**
@@ -75,7 +92,7 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
       '/service-operations/anomalies',
       {
         schema: {
-          summary: "Suspected network incidents from bursts of the twins' service calls on a cell or site, before or without an alarm, newest first",
+          summary: "Suspected network incidents from bursts of bad sessions (dropped calls, slow data) or of the twins' service calls on a cell or site, before or without an alarm, newest first; kept in the store",
           querystring: z.object({ state: z.enum(['open', 'closed']).optional(), limit: pageLimit(100) }),
           response: { 200: list(anomaly), ...errors(400) },
         },
@@ -85,7 +102,8 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
           .suspicions()
           .filter((a) => req.query.state === undefined || a.state === req.query.state)
           .reverse()
-          .slice(0, req.query.limit),
+          .slice(0, req.query.limit)
+          .map(anomalyAnswer),
     );
   };
 }

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../agents/flows/alarm-inbox.js';
 import { serviceOperationsView, type ServiceOperationsView } from '../../agents/flows/service-operations-view.js';
-import { createCellAnomalyDetector, type CellAnomalyDetector } from '../../intelligence/anomaly/cell-anomaly-detector.js';
+import type { CellAnomalyDetector, SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
+import { openKeptAnomalyDetector, type AnomalyBaseline } from '../../intelligence/anomaly/kept-anomaly-detector.js';
 import { churnPolicySettings, DEFAULT_CHURN_PREVENTION_POLICY, type ChurnPolicySettings } from '../../agents/flows/churn-prevention-policy.js';
 import { connectorExecutor } from '../../agents/flows/connector-executor.js';
 import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
@@ -224,9 +225,17 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const alarms = createAlarmInbox({ store: recordDocuments<ReceivedAlarm>(records, 'alarms'), clock });
   await alarms.load();
   // Anomaly detection sees every event the twins apply, the sandbox's backfill included (where it
-  // learns the base's usual rate of service calls); its suspicions live in memory.
-  const anomalies = createCellAnomalyDetector(twins.engine.cells);
-  const detachAnomalies = twins.intake.onApplied((batch) => void anomalies.observe(batch));
+  // learns the base's usual rates of bad sessions and service calls); a cell under an open alarm
+  // is a known incident, not a suspicion. Its suspicions and rates are kept in the record store.
+  const keptAnomalies = await openKeptAnomalyDetector({
+    cells: twins.engine.cells,
+    suspicions: recordDocuments<SuspectedIncident>(records, 'anomalies'),
+    baseline: recordDocuments<AnomalyBaseline>(records, 'anomaly-baseline'),
+    known: (cellId, siteId, atMs) => alarms.covers(cellId, siteId, atMs),
+    onError: (err) => o.log(`anomalies: could not keep a suspicion: ${err.message}`),
+  });
+  const anomalies = keptAnomalies.detector;
+  const detachAnomalies = twins.intake.onApplied((batch) => keptAnomalies.observe(batch));
   const serviceOperations = serviceOperationsView({
     alarms,
     run: async (id) => {
@@ -315,6 +324,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       actionPolicy.close();
       detachDecisions();
       detachAnomalies();
+      await keptAnomalies.close();
       await outcomes.close();
       flows?.close?.();
       await workflows.stop();

@@ -1,0 +1,63 @@
+import type { TwinEvent } from '../../domain/events.js';
+import type { DocumentStore } from '../../store/document-store.js';
+import { createCellAnomalyDetector, type AnomalyCells, type AnomalyDetectorState, type CellAnomalyDetector, type CellAnomalyOptions, type KnownIncident, type SuspectedIncident } from './cell-anomaly-detector.js';
+
+/**
+ * Anomaly detection whose suspicions and learned rates are kept in the store, so a restart
+ * loses neither: each suspicion is a document (written when it opens and whenever it changes),
+ * the base's rates one more (written with them, and at close). Writes go one after another in
+ * the order the changes happened; a failed write is reported, and the next change writes again.
+ */
+
+/** The learned rates' document. */
+export type AnomalyBaseline = AnomalyDetectorState['baseline'];
+
+/** The id of the rates' document in its collection. */
+const BASELINE_ID = 'baseline';
+
+/** A detector over the store, fed with applied events. */
+export interface KeptAnomalyDetector {
+  readonly detector: CellAnomalyDetector;
+  /** Feeds applied events (the intake's `onApplied`); the changes are written behind. */
+  observe(events: readonly { event: TwinEvent; time: number }[]): void;
+  /** Resolves once every change so far is written. */
+  flushed(): Promise<void>;
+  /** Writes the rates and what is pending. */
+  close(): Promise<void>;
+}
+
+/** Opens the detector with what the store kept. */
+export async function openKeptAnomalyDetector(o: {
+  cells: AnomalyCells;
+  suspicions: DocumentStore<SuspectedIncident>;
+  baseline: DocumentStore<AnomalyBaseline>;
+  known?: KnownIncident;
+  options?: Partial<CellAnomalyOptions>;
+  onError: (err: Error) => void;
+}): Promise<KeptAnomalyDetector> {
+  const detector = createCellAnomalyDetector(o.cells, o.options, o.known);
+  detector.restore({ suspicions: await o.suspicions.list(), baseline: (await o.baseline.get(BASELINE_ID)) ?? { contacts: 0, sessions: 0, firstMs: null, lastMs: null } });
+  let writing: Promise<void> = Promise.resolve();
+  const write = (changed: SuspectedIncident[]) => {
+    const baseline = detector.state().baseline;
+    writing = writing
+      .then(async () => {
+        for (const s of changed) await o.suspicions.put(s.id, s);
+        await o.baseline.put(BASELINE_ID, baseline);
+      })
+      .catch((err: Error) => o.onError(err));
+  };
+  return {
+    detector,
+    observe(events) {
+      detector.observe(events);
+      const changed = detector.takeChanged();
+      if (changed.length > 0) write(changed);
+    },
+    flushed: () => writing,
+    async close() {
+      write(detector.takeChanged());
+      await writing;
+    },
+  };
+}
