@@ -348,11 +348,16 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.getByRole('button', { name: 'Accept and plan' }).click();
     await seen(page, '[data-testid=plan-outcome]', 'Churners avoided');
     expect(await page.locator('[data-testid=plan-outcome]').first().innerText()).toMatch(/90 %: /);
-    await page.getByRole('button', { name: 'Approve the plan' }).click();
-    await seen(page, '[role=status]', 'Plan approved: executing');
+    // Four eyes: mia created the intent, so another person approves its plan.
+    await seen(page, '[data-testid=four-eyes]', 'another person approves its plan');
+    expect(await page.getByRole('button', { name: 'Approve the plan' }).count()).toBe(0);
+    await page.context().close();
+    const lead = await signedIn('lou', 'marketer', `/console/intents/${encodeURIComponent(id)}`);
+    await lead.getByRole('button', { name: 'Approve the plan' }).click();
+    await seen(lead, '[role=status]', 'Plan approved: executing');
     const { intent } = (await api<{ intent: { lifecycleStatus: string } }>('GET', `/intents/${id}`)).body;
     expect(intent.lifecycleStatus).toBe('executing');
-    await page.context().close();
+    await lead.context().close();
   }, 120_000);
 
   it("network operations sends an alarm in, and sees the customers it affects and the notices sent, then the clear's resolution notices", async () => {

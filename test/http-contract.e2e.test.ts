@@ -279,9 +279,10 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', '/intents/none')).status).toBe(404);
     expect((await call('POST', `/intents/${id}/accept`)).status).toBe(200);
     expect((await call('GET', `/intents/${id}/report`)).body).toMatchObject({ segment: { description: 'high-value', size: expect.any(Number) } });
-    // In approve mode the caller approves the plan: a body cannot name someone else.
+    // In approve mode the caller approves the plan: a body cannot name someone else, and who created the intent cannot (four eyes).
     expect((await call('POST', `/intents/${id}/execute`, { approvedBy: 'marketing-lead' })).status).toBe(403);
-    expect((await call('POST', `/intents/${id}/execute`)).status).toBe(200);
+    expect((await call('POST', `/intents/${id}/execute`)).status).toBe(403);
+    expect((await call('POST', `/intents/${id}/execute`, undefined, supervisor)).status).toBe(200);
     expect((await call('POST', `/intents/${id}/check`)).status).toBe(200);
     expect((await call('POST', `/intents/${id}/cancel`)).status).toBe(200);
     expect((await call('POST', `/intents/${id}/check`)).status).toBe(409);

@@ -51,6 +51,24 @@ describe('IntentService', () => {
     expect(report.expectations[0]).toMatchObject({ targetName: 'net_value', status: 'on-track' });
   });
 
+  it('keeps who created an intent, and refuses them as the approver of its plan (four eyes); another person approves it', async () => {
+    const { service, executed } = setup();
+    const mia = { kind: 'human' as const, id: 'mia' };
+    const created = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000', { accept: true, by: mia });
+    if (!created.ok) throw new Error(created.reason);
+    const id = created.record.intent.id;
+    expect(created.record.createdBy).toEqual(mia);
+    await service.plan(id);
+    const own = await service.execute(id, { approvedBy: 'mia' });
+    expect(own).toMatchObject({ ok: false, reason: expect.stringMatching(/^mia created intent intent-1 and may not approve its plan .* too; another person with the permission intents:approve must \(four eyes\)/) });
+    expect(executed).toHaveLength(0);
+    expect((await service.get(id)).events.map((e) => e.kind)).toEqual(['created', 'accepted', 'planned', 'execution-refused']);
+    expect(await service.execute(id, { approvedBy: 'lou' })).toMatchObject({ ok: true, record: { intent: { lifecycleStatus: 'executing' } } });
+    expect(executed).toHaveLength(1);
+    const draft = await service.createFromDraft({ name: 'n', goal: 'retain', intentExpectation: [{ id: 'e', targetName: 'retained_customers', targetCondition: 'atLeast', targetValue: 1 }], segment: { named: ['at-risk'] }, horizon: { amount: 1, unit: 'months' }, budget: { amount: 100, currency: 'EUR' } }, { by: mia });
+    expect(draft.createdBy).toEqual(mia);
+  });
+
   it('never executes in advise mode', async () => {
     const { service, executed } = setup();
     const c = await service.createFromText('keep at-risk customers, budget 50000, just advise', { accept: true });

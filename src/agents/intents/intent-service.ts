@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { assess, type Assessment, type Observation } from './intent-assessment.js';
 import { canMove } from './intent-lifecycle.js';
@@ -50,18 +51,27 @@ export interface IntentServiceDeps {
 /** A refusal that is a decision, not a fault (policy mode, missing approval, a segment that holds no one). */
 export type Refusal = { ok: false; reason: string; closest?: readonly SegmentSuggestion[] };
 
+/** How an intent is created: accepted at once or not, and by whom (kept: nobody approves a plan of their own intent). */
+export interface CreateOptions {
+  readonly accept?: boolean;
+  readonly by?: Actor;
+}
+
 /** The intent service's operations (HTTP `POST /intents`, the CLI and MCP call these). */
 export interface IntentService {
   /** Parses text into a `proposed` intent; `accept: true` accepts it at once (never for LLM proposals). */
-  createFromText(text: string, options?: { accept?: boolean }): Promise<{ ok: true; record: IntentRecord } | { ok: false; reason: string; suggestions: string[] }>;
+  createFromText(text: string, options?: CreateOptions): Promise<{ ok: true; record: IntentRecord } | { ok: false; reason: string; suggestions: string[] }>;
   /** Validates a structured draft (throws BAD_INPUT naming the paths) into a `proposed` intent. */
-  createFromDraft(draft: unknown, options?: { accept?: boolean }): Promise<IntentRecord>;
+  createFromDraft(draft: unknown, options?: CreateOptions): Promise<IntentRecord>;
   /** Stores an LLM proposal as `proposed`; it runs only after an explicit accept. */
-  createFromProposal(proposal: LlmIntentProposal): Promise<IntentRecord>;
+  createFromProposal(proposal: LlmIntentProposal, by?: Actor): Promise<IntentRecord>;
   accept(id: string): Promise<IntentRecord>;
   /** Plans an accepted intent; a failure to find any plan is recorded and returned, not thrown. */
   plan(id: string): Promise<{ ok: true; record: IntentRecord } | (Refusal & { record: IntentRecord })>;
-  /** Executes the chosen (or pending re-)plan if the policy mode and the governance hook allow. */
+  /**
+   * Executes the chosen (or pending re-)plan if the policy mode and the governance hook allow; in
+   * approve mode `approvedBy` approves it, and may not be who created the intent (four eyes).
+   */
   execute(id: string, options?: { approvedBy?: string }): Promise<{ ok: true; record: IntentRecord } | Refusal>;
   /** Plans an accepted intent and, when its mode is autonomous, executes the plan; answers the report. */
   planAndRun(id: string): Promise<IntentReport>;
@@ -94,8 +104,8 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     await deps.store.put(r.intent.id, r);
     return r;
   };
-  const fresh = (intent: Intent, extra: Partial<IntentRecord>, how: string): IntentRecord =>
-    withEvent({ intent, executionIds: [], spend: 0, events: [], ...extra }, 'created', how);
+  const fresh = (intent: Intent, extra: Partial<IntentRecord>, how: string, by: Actor | undefined): IntentRecord =>
+    withEvent({ intent, ...(by ? { createdBy: by } : {}), executionIds: [], spend: 0, events: [], ...extra }, 'created', by ? `${how}, by ${by.id}` : how);
   /** Ends the intent as `failed` with the reason, kept on the record and in its history. */
   const failed = (r: IntentRecord, reason: string): IntentRecord => withEvent({ ...moved(r, 'failed'), failure: { at: iso(), reason } }, 'failed', reason);
   const maybeAccept = async (r: IntentRecord, accept: boolean | undefined) => (accept ? withEvent(moved(r, 'accepted'), 'accepted', 'accepted on creation') : r);
@@ -114,6 +124,11 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     const { intent } = r;
     if (intent.policyMode === 'advise') return { ok: false, reason: `intent ${intent.id} is in advise mode: its plans are shown, never executed; change the mode to approve or autonomous to run them` };
     if (intent.policyMode === 'approve' && !approvedBy) return { ok: false, reason: `intent ${intent.id} is in approve mode: name the approver (approvedBy) to execute plan ${chosen.plan.id}` };
+    if (intent.policyMode === 'approve' && r.createdBy && r.createdBy.id === approvedBy) {
+      const reason = `${approvedBy} created intent ${intent.id} and may not approve its plan ${chosen.plan.id} too; another person with the permission intents:approve must (four eyes)`;
+      await save(withEvent(r, 'execution-refused', reason));
+      return { ok: false, reason };
+    }
     const verdict = deps.authorize ? await deps.authorize(intent, chosen.plan, approvedBy) : { allowed: true as const };
     if (!verdict.allowed) {
       await save(withEvent(r, 'execution-refused', verdict.reason));
@@ -135,7 +150,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     async createFromText(text, options = {}) {
       const parsed = parseIntentText(text, { id: newId(), now: clock() });
       if (!parsed.ok) return parsed;
-      const r = fresh(parsed.intent, { interpretation: parsed.interpretation }, 'from text');
+      const r = fresh(parsed.intent, { interpretation: parsed.interpretation }, 'from text', options.by);
       return { ok: true, record: await save(await maybeAccept(r, options.accept)) };
     },
     async createFromDraft(draft, options = {}) {
@@ -143,13 +158,13 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       if (!v.ok) throw new TwinloopError('BAD_INPUT', `invalid intent: ${formatIntentIssues(v.issues)}`, { context: { issues: v.issues } });
       const now = iso();
       const intent = intentSchema.parse({ ...v.value, id: newId(), lifecycleStatus: 'proposed', creationDate: now, lastUpdate: now, source: { kind: 'structured' } });
-      return save(await maybeAccept(fresh(intent, {}, 'from a structured draft'), options.accept));
+      return save(await maybeAccept(fresh(intent, {}, 'from a structured draft', options.by), options.accept));
     },
-    async createFromProposal(proposal) {
+    async createFromProposal(proposal, by) {
       if (proposal.intent.lifecycleStatus !== 'proposed' || proposal.intent.source.kind !== 'llm') {
         throw new TwinloopError('BAD_INPUT', 'an LLM proposal must be a proposed intent with source llm; build it with proposeIntentWithLlm');
       }
-      return save(fresh(proposal.intent, { rawText: proposal.rawText }, `proposed by model ${proposal.model}; needs an explicit accept`));
+      return save(fresh(proposal.intent, { rawText: proposal.rawText }, `proposed by model ${proposal.model}; needs an explicit accept`, by));
     },
     async accept(id) {
       const r = await load(id);

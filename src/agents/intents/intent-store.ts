@@ -1,3 +1,4 @@
+import type { Actor } from '../../decisioning/policy/index.js';
 import type { DocumentStore } from '../../store/document-store.js';
 import type { Assessment } from './intent-assessment.js';
 import type { Plan, PlanSelection } from './intent-planner.js';
@@ -42,6 +43,8 @@ export interface ChosenPlan {
 /** Everything kept about one intent: the intent, its plans, spend, assessments and history. */
 export interface IntentRecord {
   readonly intent: Intent;
+  /** Who created it (the credential's holder); absent for intents made before it was kept, or by the system. Nobody approves a plan of their own intent. */
+  readonly createdBy?: Actor;
   /** How the parser read the text, line by line (text intents only). */
   readonly interpretation?: readonly string[];
   /** The model's raw answer (LLM proposals only). */

@@ -78,3 +78,29 @@ describe('POST /intents', () => {
     expect(bad.statusCode).toBe(400);
   });
 });
+
+describe('POST /intents/:id/execute', () => {
+  it('refuses the person who created the intent as the approver of its plan (four eyes), naming them; another person approves it', async () => {
+    const auth = await openTestAuth();
+    try {
+      const intents = createIntentService({ store: memoryDocuments(), simulate: createFakeSimulation(), execute: async () => ({ executionId: 'run-1' }), observe: async () => ({ asOf: Date.now(), values: {}, spend: 0 }) });
+      const server = createHttpApp({ version: 'test', auth: auth.auth }, [intentRoutes({ intents } as unknown as OperatorServices)]);
+      const mia = await auth.bearer('marketer', 'mia');
+      const lou = await auth.bearer('supervisor', 'lou');
+      const json = { 'content-type': 'application/json' };
+      const created = await server.inject({ method: 'POST', url: '/intents', headers: { ...mia, ...json }, payload: JSON.stringify({ text: 'keep at-risk customers in the next 3 months, budget 50000', accept: true }) });
+      expect(created.statusCode).toBe(201);
+      const id = (created.json() as { intentId: string }).intentId;
+      expect((await server.inject({ method: 'GET', url: `/intents/${id}`, headers: mia })).json()).toMatchObject({ createdBy: { kind: 'human', id: 'mia' }, intent: { lifecycleStatus: 'planning' } });
+      const own = await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: mia });
+      expect(own.statusCode).toBe(403);
+      expect(own.json().error.message).toMatch(/^mia created intent .* and may not approve its plan .* too; another person .* \(four eyes\)/);
+      const other = await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: lou });
+      expect(other.statusCode).toBe(200);
+      expect(other.json()).toMatchObject({ createdBy: { id: 'mia' }, intent: { lifecycleStatus: 'executing' } });
+      await server.close();
+    } finally {
+      await auth.close();
+    }
+  });
+});

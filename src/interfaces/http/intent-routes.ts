@@ -41,6 +41,7 @@ export function intentRoutes(s: OperatorServices): RouteModule {
       },
       async (req, reply) => {
         const { text, intent, accept, llm } = req.body;
+        const by = actorFor(req);
         if (llm && text !== undefined) {
           // A language model may only propose: the validated intent is stored as proposed, shown, and
           // runs only after an explicit POST /intents/:id/accept.
@@ -48,16 +49,16 @@ export function intentRoutes(s: OperatorServices): RouteModule {
           if (!config) throw new TwinloopError('BAD_INPUT', 'no language model is configured: set TWINLOOP_LLM_BASE_URL, TWINLOOP_LLM_API_KEY and TWINLOOP_LLM_MODEL, or send the text without "llm"');
           const proposed = await proposeIntentWithLlm(text, config, { id: `intent-${randomUUID()}` });
           if (!proposed.ok) throw new TwinloopError('BAD_INPUT', `the model's answer is not a valid intent: ${proposed.reason}`, { context: { issues: proposed.issues, rawText: proposed.rawText } });
-          const record = await intents.createFromProposal(proposed.proposal);
+          const record = await intents.createFromProposal(proposed.proposal, by);
           return reply.status(201).send({ ...record, proposal: { model: proposed.proposal.model, rawText: proposed.proposal.rawText }, next: `POST /intents/${record.intent.id}/accept to accept it` });
         }
         if (text !== undefined) {
-          const r = await intents.createFromText(text, { accept });
+          const r = await intents.createFromText(text, { accept, by });
           if (!r.ok) throw new TwinloopError('BAD_INPUT', `${r.reason}${r.suggestions.length ? `; try: ${r.suggestions.join(' | ')}` : ''}`);
           return reply.status(201).send(accept ? await intents.planAndRun(r.record.intent.id) : r.record);
         }
         if (intent !== undefined) {
-          const record = await intents.createFromDraft(intent, { accept });
+          const record = await intents.createFromDraft(intent, { accept, by });
           return reply.status(201).send(accept ? await intents.planAndRun(record.intent.id) : record);
         }
         throw new TwinloopError('BAD_INPUT', 'send {"text": "..."} or {"intent": {...}}');
@@ -80,7 +81,7 @@ export function intentRoutes(s: OperatorServices): RouteModule {
     );
     app.post(
       '/intents/:id/execute',
-      { schema: { summary: 'Execute the chosen plan (in approve mode the caller approves it)', params: idParams, body: executeBody, response: { 200: intentRecord, ...errors(400, 403, 404) } } },
+      { schema: { summary: 'Execute the chosen plan (in approve mode the caller approves it, and may not be who created the intent)', params: idParams, body: executeBody, response: { 200: intentRecord, ...errors(400, 403, 404) } } },
       async (req) => {
         const r = await intents.execute(req.params.id, { approvedBy: actorFor(req, req.body?.approvedBy).id });
         if (!r.ok) throw new TwinloopError('POLICY_DENIED', r.reason);

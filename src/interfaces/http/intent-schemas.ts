@@ -75,6 +75,7 @@ const intentEvent = z.object({ at: isoTime, kind: z.string(), detail: z.string()
 /** Everything kept about one intent: the intent, its plans, spend, assessments and history. */
 export const intentRecord = z.object({
   intent,
+  createdBy: z.object({ kind: z.enum(['human', 'agent', 'system']), id: z.string() }).optional().describe('Who created it (the credential); nobody approves a plan of their own intent'),
   interpretation: list(z.string()).optional().describe('How the parser read the text, line by line'),
   rawText: z.string().optional().describe("The model's raw answer (LLM proposals)"),
   plan: chosenPlan.optional(),

@@ -37,14 +37,14 @@ export function mcpCapabilities(s: OperatorServices): McpCapabilities {
       return finished ?? (await s.simulations.get(run.id));
     },
     simulationRun: async (id) => s.simulations.get(id).catch(() => null),
-    createIntent: async ({ text, intent, accept }) => {
+    createIntent: async ({ text, intent, accept, by }) => {
       if (text) {
-        const r = await s.intents.createFromText(text, { accept });
+        const r = await s.intents.createFromText(text, { accept, by });
         if (!r.ok) throw new TwinloopError('BAD_INPUT', `${r.reason}${r.suggestions.length ? `; try: ${r.suggestions.join(' | ')}` : ''}`);
         return accept ? s.intents.planAndRun(r.record.intent.id) : r.record;
       }
       if (intent) {
-        const record = await s.intents.createFromDraft(intent, { accept });
+        const record = await s.intents.createFromDraft(intent, { accept, by });
         return accept ? s.intents.planAndRun(record.intent.id) : record;
       }
       throw new TwinloopError('BAD_INPUT', 'give text or intent');

@@ -20,7 +20,7 @@ export interface McpCapabilities {
   /** Reads a stored simulation run. */
   simulationRun(id: string): Promise<unknown | null>;
   /** Creates an intent from plain words or a structured intent; it is proposed, not executed. */
-  createIntent(input: { text?: string; intent?: unknown; accept?: boolean }): Promise<unknown>;
+  createIntent(input: { text?: string; intent?: unknown; accept?: boolean; by: Actor }): Promise<unknown>;
   intentReport(id: string): Promise<unknown | null>;
   /** Asks for an action: executed, pending approval, advised or refused, always with the reason. */
   requestAction(request: ActionRequestInput): Promise<ActionAnswer>;

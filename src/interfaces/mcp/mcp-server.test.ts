@@ -66,6 +66,12 @@ describe('MCP server', () => {
     expect(log[0].actor).toEqual({ kind: 'agent', id: 'care-bot' });
   });
 
+  it('creates intents as the caller: the agent is kept as who created it (so it can never approve its plan)', async () => {
+    const client = await connect(fakeCapabilities([]));
+    const r = await client.callTool({ name: 'create_intent', arguments: { text: 'keep at-risk customers' } });
+    expect(r.structuredContent).toMatchObject({ input: { text: 'keep at-risk customers', by: { kind: 'agent', id: 'care-bot' } } });
+  });
+
   it('lets each caller use only the tools its role allows, naming role and permission', async () => {
     const log: ActionRequestInput[] = [];
     const agent = await connect(fakeCapabilities(log));

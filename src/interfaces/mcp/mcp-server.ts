@@ -143,7 +143,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       inputSchema: { text: z.string().max(500).optional(), intent: z.record(z.string(), z.unknown()).optional(), accept: z.boolean().default(false) },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async (a) => guarded('create_intent', () => caps.createIntent({ text: a.text, intent: a.intent, accept: a.accept })),
+    async (a) => guarded('create_intent', () => caps.createIntent({ text: a.text, intent: a.intent, accept: a.accept, by: actor })),
   );
   server.registerTool(
     'get_intent_report',

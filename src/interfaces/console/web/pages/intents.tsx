@@ -19,6 +19,7 @@ interface ChosenPlan {
   readonly segment?: { readonly description: string; readonly size: number };
 }
 interface IntentRecord {
+  readonly createdBy?: { kind: string; id: string };
   readonly intent: { readonly id: string; readonly name: string; readonly description: string; readonly goal: string; readonly lifecycleStatus: string; readonly policyMode: string; readonly intentExpectation: readonly { targetName?: string; targetCondition?: string; targetValue?: number }[] };
   readonly interpretation?: readonly string[];
   readonly plan?: ChosenPlan;
@@ -113,7 +114,7 @@ export function IntentPage({ id }: { id: string }) {
     <>
       <section class="panel">
         <h2>
-          {r.intent.name} <span class="muted">({status}, {r.intent.policyMode} mode)</span>
+          {r.intent.name} <span class="muted">({status}, {r.intent.policyMode} mode{r.createdBy ? `, created by ${r.createdBy.id}` : ''})</span>
         </h2>
         <p>{r.intent.description}</p>
         {r.failure && <p class="error" role="alert">Failed: {r.failure.reason}</p>}
@@ -133,10 +134,17 @@ export function IntentPage({ id }: { id: string }) {
               Accept and plan
             </button>
           )}
-          {(r.pendingPlan || (r.plan && status === 'planning')) && may(who, 'intents:approve') && (
-            <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/execute`, 'Plan approved: executing')}>
-              Approve the plan
-            </button>
+          {(r.pendingPlan || (r.plan && status === 'planning')) && may(who, 'intents:approve') && r.intent.policyMode === 'approve' && r.createdBy?.id === who.name ? (
+            <span class="muted" data-testid="four-eyes">
+              You created this intent: another person approves its plan (four eyes).
+            </span>
+          ) : (
+            (r.pendingPlan || (r.plan && status === 'planning')) &&
+            may(who, 'intents:approve') && (
+              <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/execute`, 'Plan approved: executing')}>
+                Approve the plan
+              </button>
+            )
           )}
           {status === 'executing' && may(who, 'intents:write') && (
             <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/check`, 'Checked against the goal')}>
