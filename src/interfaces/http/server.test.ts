@@ -75,6 +75,11 @@ describe('HTTP API', () => {
     expect(res.json().error.message).toMatch(/^at: "yesterday" is not an ISO-8601 time/);
   });
 
+  it('waits for slow plugins longer than Fastify\'s 10 s (the first start loads them beside the backfill)', () => {
+    // At load 28 the default world's first start stopped with ERR_AVVIO_PLUGIN_TIMEOUT under the 10 s default.
+    expect(app.initialConfig.pluginTimeout).toBeGreaterThanOrEqual(60_000);
+  });
+
   it('publishes its OpenAPI document', async () => {
     const doc = (await app.inject('/openapi.json')).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/events', '/twins/{id}', '/twins/{id}/timeline']));

@@ -109,6 +109,15 @@ function withoutUnusedSchemas(doc: { paths?: unknown; components?: { schemas?: R
 }
 
 /**
+ * How long a plugin may take to load (Fastify's default is 10 s). The first start's backfill runs
+ * on the same thread while the server loads its plugins, and on a shared two-core machine at
+ * load 28 a plugin's few turns of the event loop took longer than 10 s: the first `npm start` of
+ * the default world stopped with ERR_AVVIO_PLUGIN_TIMEOUT ('@fastify/cookie'). Two minutes still
+ * ends a start whose plugin truly hangs.
+ */
+const PLUGIN_TIMEOUT_MS = 120_000;
+
+/**
  * The HTTP edge every route module runs in (not yet listening): every request authenticated and
  * authorised from the access table before its body is read (`installAuth`; a route without an
  * entry is refused at start), requests validated against each route's zod schemas, bad input
@@ -116,7 +125,7 @@ function withoutUnusedSchemas(doc: { paths?: unknown; components?: { schemas?: R
  * and served at `/openapi.json`, signing in and the API keys (`authRoutes`).
  */
 export function createHttpApp(options: HttpAppOptions, modules: readonly RouteModule[]): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, pluginTimeout: PLUGIN_TIMEOUT_MS }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validateAgainstSchema);
   app.setSerializerCompiler(serializeAsIs);
   // A JSON body only with a JSON content type: a text/plain POST, which any web page may send
