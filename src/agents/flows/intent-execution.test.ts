@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseIntentText } from '../intents/intent-text-parser.js';
 import type { Plan, PlannedAction } from '../intents/intent-planner.js';
-import { flowInputOf } from './intent-execution.js';
+import { createIntentObserver, flowInputOf, observationOfCampaignStats } from './intent-execution.js';
 import { msUntilHourUtc } from './campaign-management-flow.js';
+import type { WorkflowRun } from '../workflows/index.js';
 
 const now = Date.UTC(2026, 10, 3);
 const parsed = parseIntentText('keep high-value customers at risk this month, budget 5000', { id: 'i1', now });
@@ -54,5 +55,20 @@ describe('msUntilHourUtc', () => {
     expect(msUntilHourUtc(day + 21 * 3_600_000 + 54 * 60_000, 10)).toBe(12 * 3_600_000 + 6 * 60_000);
     expect(msUntilHourUtc(day + 9 * 3_600_000, 10)).toBe(3_600_000);
     expect(msUntilHourUtc(day + 10 * 3_600_000, 10)).toBe(0);
+  });
+});
+
+describe('intent observer', () => {
+  it("reports a running campaign's spend and answers from what its delivery did, not 0 until it ends", async () => {
+    const stats = { variants: [{ variantId: 'a', presented: 40, accepted: 0, declined: 0, spent: 20 }, { variantId: 'b', presented: 10, accepted: 3, declined: 5, spent: 106.25 }], control: { customers: 5, churned: 0 } };
+    const run = { workflowId: 'campaign-x', definitionId: 'campaign-management', status: 'waiting', input: { campaignId: 'x' }, output: null } as unknown as WorkflowRun;
+    const observe = createIntentObserver({
+      engine: { get: async () => run, start: async () => ({ workflowId: 'campaign-x', created: true, status: 'pending' }) } as never,
+      now: () => now,
+      executionIdOf: async () => 'campaign-x',
+      progress: async (r) => (r.definitionId === 'campaign-management' ? observationOfCampaignStats(stats, now) : undefined),
+    });
+    const o = await observe(intent, plan([]), now);
+    expect(o).toEqual({ asOf: now, values: { accepted_offers: 3, acceptance_rate: 6 }, spend: 126.25 });
   });
 });

@@ -3,8 +3,8 @@ import type { Observation } from '../intents/intent-assessment.js';
 import type { PlannedAction } from '../intents/intent-planner.js';
 import type { ExecutePlan, ObserveIntent } from '../intents/intent-service.js';
 import { horizonEnd, type Intent, type IntentChannel } from '../intents/intent-schema.js';
-import type { WorkflowEngine } from '../workflows/index.js';
-import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, type CampaignInput, type CampaignResult } from './campaign-management-flow.js';
+import type { WorkflowEngine, WorkflowRun } from '../workflows/index.js';
+import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, type CampaignInput, type CampaignResult, type CampaignStats } from './campaign-management-flow.js';
 import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflowId, type ChurnPreventionInput, type ChurnPreventionResult } from './churn-prevention-flow.js';
 import { DAY_MS } from '../../domain/time.js';
 import { audienceFilters } from '../intents/segment-resolution.js';
@@ -123,17 +123,39 @@ export function observationOfCampaign(r: CampaignResult, asOf: number): Observat
 }
 
 /**
- * An ObserveIntent reading the newest execution's run: its result record once it has finished;
- * before that nothing is measured yet (empty values, spend 0), so the assessment follows the
- * plan's simulation.
+ * What a running campaign has done so far, from its delivery's counts (contacts the executor
+ * carried out and what it charged for them, answers from the offer events), never from the plan.
  */
-export function createIntentObserver(deps: Pick<IntentExecutionDeps, 'engine' | 'now'> & { executionIdOf: (intent: Intent) => Promise<string | undefined> }): ObserveIntent {
+export function observationOfCampaignStats(stats: CampaignStats, asOf: number): Observation {
+  let presented = 0;
+  let accepted = 0;
+  let spent = 0;
+  for (const v of stats.variants) {
+    presented += v.presented;
+    accepted += v.accepted;
+    spent += v.spent;
+  }
+  return { asOf, values: { accepted_offers: accepted, acceptance_rate: presented ? (accepted / presented) * 100 : 0 }, spend: Math.round(spent * 100) / 100 };
+}
+
+/**
+ * An ObserveIntent reading the newest execution's run: its result record once it has finished;
+ * before that what the run has done so far when `progress` can tell (a running campaign's counts),
+ * else nothing measured yet (empty values, spend 0), so the assessment follows the plan's simulation.
+ */
+export function createIntentObserver(
+  deps: Pick<IntentExecutionDeps, 'engine' | 'now'> & {
+    executionIdOf: (intent: Intent) => Promise<string | undefined>;
+    progress?: (run: WorkflowRun) => Promise<Observation | undefined>;
+  },
+): ObserveIntent {
   return async (intent) => {
     const asOf = deps.now();
     const id = await deps.executionIdOf(intent);
     const run = id ? await deps.engine.get(id) : null;
     if (run?.status === 'failed') return { asOf, values: {}, spend: 0, failed: run.error ?? 'no error recorded' };
-    if (!run || run.status !== 'succeeded' || !run.output) return { asOf, values: {}, spend: 0 };
+    if (run && run.status !== 'succeeded') return (await deps.progress?.(run)) ?? { asOf, values: {}, spend: 0 };
+    if (!run || !run.output) return { asOf, values: {}, spend: 0 };
     return run.definitionId === CHURN_PREVENTION_WORKFLOW_ID ? observationOfChurnRun(run.output as ChurnPreventionResult, asOf) : observationOfCampaign(run.output as CampaignResult, asOf);
   };
 }

@@ -1,9 +1,9 @@
 import { HARM_THRESHOLD } from '../../agents/retention/learning-planner.js';
-import { campaignManagementWorkflow } from '../../agents/flows/campaign-management-flow.js';
+import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignManagementWorkflow, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
 import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnOffer, type ChurnPreventionInput, type ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DEFAULT_CARE_APPROVAL_TIMEOUT_MS } from '../../agents/flows/customer-care-flow.js';
-import { createIntentObserver, createPlanExecutor } from '../../agents/flows/intent-execution.js';
+import { createIntentObserver, createPlanExecutor, observationOfCampaignStats } from '../../agents/flows/intent-execution.js';
 import { DEFAULT_ORDER_APPROVAL_TIMEOUT_MS, orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
 import { serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
 import type { ExecutePlan, ObserveIntent } from '../../agents/intents/intent-service.js';
@@ -185,6 +185,8 @@ export function operatorFlows(
         const ids = record.executionIds;
         return ids[ids.length - 1];
       },
+      // A campaign still running reports what its delivery has done so far (the intent report showed spend 0 meanwhile).
+      progress: async (run) => (run.definitionId === CAMPAIGN_MANAGEMENT_WORKFLOW_ID ? observationOfCampaignStats(await campaigns.stats((run.input as CampaignInput).campaignId), clock.now()) : undefined),
     });
 
     const serviceOps = serviceOperationsWorkflow({
