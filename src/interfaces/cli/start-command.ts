@@ -145,9 +145,10 @@ export function registerStartCommand(program: Command): void {
         // Checked before anything starts: a bad option must not leave a started operator behind.
         const hardening = { corsOrigins: corsOrigins(opts.corsOrigin), actingPerMinute: opts.rateLimit };
         const connectors = connectorSettings(opts);
+        const store = resolveStoreOptions(global, process.env);
         const operator = await startOperator({
           auth,
-          store: resolveStoreOptions(global, process.env),
+          store,
           latenessMs: global.lateness ? parseDuration(global.lateness, '--lateness') : undefined,
           connectors,
           sandbox: opts.sandbox && !connectors ? { config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, speed: opts.speed } : undefined,
@@ -179,7 +180,10 @@ export function registerStartCommand(program: Command): void {
           say(`    console sign-in: ${url}/sign-in#key=${first.key}`);
           say(`    API: curl -H "Authorization: Bearer $(cat ${first.file ?? '<file>'})" ${url}/twins?limit=3   (the CLI on this machine finds the key itself; or set TWINLOOP_API_KEY)`);
           say('    a key per person and role: twinloop keys create --subject alice --role care_agent');
-        } else say(`  every route but /health needs a key: the admin key made on first start is in the data dir's admin.key; sign in at ${url}/sign-in`);
+        } else
+          say(
+            `  every route but /health needs a key: the admin key made on first start ${store.kind === 'sqlite' ? "is in the data dir's admin.key" : 'was shown then (on PostgreSQL it is kept nowhere else; another: twinloop --database-url … keys create)'}; sign in at ${url}/sign-in`,
+          );
         if (auth.mode === 'insecure-local') {
           say('');
           say('  !!!!!!!! INSECURE: --insecure-local: anyone on this machine can act as admin without a key !!!!!!!!');

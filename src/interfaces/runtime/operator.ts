@@ -7,6 +7,7 @@ import type { SandboxWorld, WorldConfig } from '../../sandbox/index.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
+import { openRecordStore } from '../../store/open-record-store.js';
 import { startBusIntake, type BusIntakeHandle } from '../../twin/bus-intake.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { DEFAULT_MAX_FUTURE_MS } from '../../twin/intake.js';
@@ -17,7 +18,7 @@ import { openHttpBss, sandboxBss, type Bss } from './bss.js';
 import { openTwins, removeServerLock, writeServerLock } from './open-twins.js';
 import { operatorFlows } from './operator-flows.js';
 import { openOperatorServices, type OperatorServices } from './operator-services.js';
-import { planSandbox, sandboxAwareClock, startSandboxOperator, type SandboxOperator } from './sandbox-operator.js';
+import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, type SandboxOperator } from './sandbox-operator.js';
 
 /** Checkpoint on a timer too, so a quiet system still bounds its replay after a crash. */
 const CHECKPOINT_INTERVAL_MS = 30_000;
@@ -129,7 +130,9 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // The sandbox journals its back ends' acts in the record store, which opens with the services below.
   let recordsOpen: (records: RecordStore) => void = () => {};
   const records = new Promise<RecordStore>((resolve) => (recordsOpen = resolve));
-  const plan = o.sandbox && planSandbox({ config: o.sandbox.config, worldName: o.sandbox.worldName, seed: o.sandbox.seed, months: o.sandbox.months, stateDir, records });
+  // Without a data dir (PostgreSQL) the sandbox's position is kept in the record store, read here before the world is planned.
+  const previous = o.sandbox && !stateDir ? await openRecordStore(o.store).then((r) => readStoredSandboxState(r).finally(() => r.close())) : undefined;
+  const plan = o.sandbox && planSandbox({ config: o.sandbox.config, worldName: o.sandbox.worldName, seed: o.sandbox.seed, months: o.sandbox.months, stateDir, previous, records });
   if (o.sandbox && o.connectors) throw new TwinloopError('BAD_INPUT', 'the in-process sandbox and --connectors http are two BSSs; run one (add --no-sandbox to use the one over HTTP)');
   const world = plan?.world;
   const bss: Bss | undefined = world ? sandboxBss(world, o.sandbox!.speed) : o.connectors && (await openHttpBss({ url: o.connectors.url, token: o.connectors.token, log: o.log }));
@@ -171,7 +174,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const stopForwarding =
     world && forwardAlarms(world.backends.networkAlarms, services.alarms, { sourceSystemId: SANDBOX_ALARM_SOURCE, now: () => clock.now(), maxAgeMs: ALARM_MAX_AGE_MS, onError: (err, alarm) => o.log(`alarms: sandbox ${alarm.id}: ${err.message}`) });
 
-  const sandbox: SandboxOperator | undefined = plan && startSandboxOperator(twins, { plan, speed: o.sandbox!.speed, stateDir, log: o.log });
+  const sandbox: SandboxOperator | undefined = plan && startSandboxOperator(twins, { plan, speed: o.sandbox!.speed, stateDir, saveState: stateDir ? undefined : storedSandboxState(records), log: o.log });
   const bus = o.nats ? await NatsEventBus.open(o.nats) : undefined;
   const busIntake: BusIntakeHandle | undefined = bus && startBusIntake(bus, twins.intake, { onError: (err) => warn(`bus intake: ${(err as Error).message}`) });
   const checkpoints = setInterval(() => void twins.checkpoint().catch(() => {}), CHECKPOINT_INTERVAL_MS);

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadWorldDocument, namedWorld } from '../../sandbox/index.js';
 import { openEventStore } from '../../store/open-event-store.js';
+import { openRecordStore } from '../../store/open-record-store.js';
 import { openTwinService } from '../../twin/twin-service.js';
-import { planSandbox, sandboxAwareClock, startSandboxOperator } from './sandbox-operator.js';
+import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState } from './sandbox-operator.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const config = loadWorldDocument({ ...namedWorld('small'), population: { ...namedWorld('small').population, customers: 150 } });
@@ -47,5 +48,29 @@ describe('sandbox operator', () => {
     expect(second.plan.state.backfilled).toBe(true);
     expect(second.events).toBe(whole.events);
     expect(second.views).toEqual(whole.views);
+  });
+
+  it('without a state dir (a server on PostgreSQL) keeps its position in the record store: a restart on a later day continues the same world', async () => {
+    const dir = fresh();
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    try {
+      const plan = planSandbox({ config, worldName: 'small', seed: 3, months: 2, previous: await readStoredSandboxState(records), now: NOW, records: Promise.resolve(records) });
+      const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: sandboxAwareClock(() => plan.world.clock) });
+      const operator = startSandboxOperator(twins, { plan, speed: 1, saveState: storedSandboxState(Promise.resolve(records)), log: () => {} });
+      await operator.ready;
+      await operator.stop();
+      await twins.close();
+      // Saves are asynchronous (in order): wait for the one stop made.
+      for (let i = 0; i < 200 && !(await readStoredSandboxState(records))?.backfilled; i++) await new Promise((r) => setTimeout(r, 25));
+      // Two days later: planned from what was kept, not from the new today (which would move the world's start and lose its journal).
+      const later = planSandbox({ config, worldName: 'small', seed: 3, months: 2, previous: await readStoredSandboxState(records), now: NOW + 2 * 86_400_000, records: Promise.resolve(records) });
+      expect(later.state.start).toBe(plan.state.start);
+      expect(later.resuming).toBe(true);
+      expect(later.state.backfilled).toBe(true);
+      // Nothing kept: a new world dated from today.
+      expect(planSandbox({ config, worldName: 'small', seed: 3, months: 2, now: NOW + 2 * 86_400_000 }).state.start).not.toBe(plan.state.start);
+    } finally {
+      await records.close();
+    }
   });
 });

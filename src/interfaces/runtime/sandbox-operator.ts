@@ -46,12 +46,14 @@ export function planSandbox(o: {
   seed: number;
   months: number;
   stateDir?: string;
+  /** The position a previous run kept elsewhere than a state dir (the record store on PostgreSQL: `readStoredSandboxState`). */
+  previous?: SandboxState;
   now?: number;
   /** Where the world's acts are journaled (the record store, once open): a restart then continues the same world. */
   records?: Promise<RecordStore>;
 }): SandboxPlan {
   const customers = o.config.population.customers;
-  const previous = readState(o.stateDir);
+  const previous = o.stateDir ? readState(o.stateDir) : o.previous;
   const same = previous && previous.world === o.worldName && previous.seed === o.seed && previous.customers === customers;
   const today = Math.floor((o.now ?? Date.now()) / DAY_MS) * DAY_MS;
   const backfillDays = Math.round((o.months * 365.25) / 12);
@@ -70,6 +72,29 @@ export function planSandbox(o: {
  */
 export function sandboxAwareClock(sandboxClock: () => Clock | undefined): Clock {
   return { now: () => Math.max(Date.now(), sandboxClock()?.now() ?? 0) };
+}
+
+/** Where the position is kept in the record store, when there is no state dir (a server on PostgreSQL). */
+const STATE_COLLECTION = 'sandbox-state';
+const STATE_ID = 'position';
+
+/** The position a previous run kept in the record store (`saveState: storedSandboxState(records)`), if any. */
+export async function readStoredSandboxState(records: RecordStore): Promise<SandboxState | undefined> {
+  const s = (await records.get<SandboxState>(STATE_COLLECTION, STATE_ID))?.body;
+  return s && typeof s.start === 'string' && typeof s.days === 'number' ? s : undefined;
+}
+
+/**
+ * Keeps the position in the record store (once open), for a server without a data dir: without it
+ * a restart on PostgreSQL on a later day planned a new world (its start moved) and lost the acts
+ * journaled under the old one. Saves are kept in order; a failed one is retried by the next.
+ */
+export function storedSandboxState(records: Promise<RecordStore>): (state: SandboxState) => void {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (state) => {
+    const copy = { ...state };
+    tail = tail.then(async () => (await records).put(STATE_COLLECTION, STATE_ID, copy)).catch(() => undefined);
+  };
 }
 
 function readState(dir: string | undefined): SandboxState | undefined {
@@ -106,8 +131,10 @@ export interface SandboxOperatorOptions {
   plan: SandboxPlan;
   /** Simulated milliseconds per real millisecond in the live phase. */
   speed: number;
-  /** Where to keep the sandbox's position (the data dir); none: always start from scratch. */
+  /** Where to keep the sandbox's position (the data dir); none: `saveState`, or always start from scratch. */
   stateDir?: string;
+  /** Keeps the position elsewhere when there is no state dir (`storedSandboxState`). */
+  saveState?: (state: SandboxState) => void;
   log: (line: string) => void;
 }
 
@@ -129,7 +156,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
   const { world, state } = o.plan;
   const startMs = world.clock.now();
   const save = () => {
-    if (!o.stateDir) return;
+    if (!o.stateDir) return o.saveState?.(state);
     const file = join(o.stateDir, 'sandbox.json');
     // Written aside and renamed, so a crash never leaves half a file.
     writeFileSync(`${file}.tmp`, JSON.stringify(state));
