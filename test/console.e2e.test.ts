@@ -66,6 +66,18 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     return keys.get(subject)!;
   }
 
+  /** A managed campaign of two variants ticking every simulated hour (a real second at 3,600×), started once. */
+  const CAMPAIGN = 'e2e-campaign';
+  let campaignStarted = false;
+  async function ensureCampaign(): Promise<void> {
+    if (campaignStarted) return;
+    const input = { campaignId: CAMPAIGN, variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' }, { id: 'bonus-app', offerId: 'data-bonus', channel: 'app' }], budget: 400, endAt: operator.world!.clock.now() + 30 * 86_400_000, tickMs: 3_600_000 };
+    const started = await api('POST', '/workflows/campaign-management/start', { input, workflowId: `campaign-${CAMPAIGN}` });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    campaignStarted = true;
+    await until(async () => ((await api<{ allocation: unknown[] }>('GET', `/campaigns/${CAMPAIGN}`)).body.allocation.length >= 2 ? true : undefined), 60_000);
+  }
+
   async function signedIn(subject: string, role: string, path: string): Promise<Page> {
     const key = await keyOf(subject, role);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -430,11 +442,55 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, 180_000);
 
+  it('a marketer watches a campaign live (variants, allocation over time, guardrails), pauses it with a reason and resumes it', async () => {
+    await ensureCampaign();
+    type Campaign = { hold: { held: boolean; reason: string; by: { id: string } } | null; variants: { variantId: string; offerId: string }[]; allocation: { tick: number; held: boolean; spent: number }[] };
+    const read = async () => (await api<Campaign>('GET', `/campaigns/${CAMPAIGN}`)).body;
+    const page = await signedIn('mark', 'marketer', '/console/campaigns');
+    expect(await page.getByRole('navigation', { name: 'Pages' }).innerText()).toContain('Campaigns');
+    await page.locator('[data-testid=campaigns] tbody tr', { hasText: CAMPAIGN }).getByRole('link', { name: CAMPAIGN }).click();
+    await seen(page, '[data-testid=variants] tbody tr');
+    // Each variant with its live metrics, the allocation over time as a chart, the guardrails.
+    const server = await read();
+    const rows = page.locator('[data-testid=variants] tbody tr');
+    expect(await rows.count()).toBe(server.variants.length);
+    for (const v of server.variants) expect(await rows.filter({ hasText: v.variantId }).innerText()).toContain(`${v.offerId}, app`);
+    await seen(page, '[data-testid=allocation-latest]', /^Latest tick \d+: discount-app \d+(\.\d)? %, bonus-app \d+(\.\d)? %$/);
+    expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('guardrails').innerText()).toMatch(/400\.00 \([\d,.]+ left\)[\s\S]*A variant is paused when[\s\S]*harmful uplift/);
+
+    // Pause, saying why: the server holds it (nobody is contacted on the ticks while it is held) and audits it.
+    const why = 'complaints about the app banner: hold until it is fixed';
+    await page.getByLabel('Why pause it').fill(why);
+    await page.getByRole('button', { name: 'Pause the campaign' }).click();
+    await seen(page, '[role=status]', `${CAMPAIGN} is paused by a person: ${why}`);
+    expect((await read()).hold).toMatchObject({ held: true, reason: why, by: { id: 'mark' } });
+    const [audited] = (await api<{ entry: Json }[]>('GET', `/audit?order=newest&q=${encodeURIComponent(why)}`)).body;
+    expect(audited.entry).toMatchObject({ actor: { kind: 'human', id: 'mark' }, action: { actionClass: 'campaign_adjustment', params: { event: 'campaign.paused', campaignId: CAMPAIGN } } });
+    const heldTicks = await until(async () => {
+      const held = (await read()).allocation.filter((p) => p.held);
+      return held.length >= 2 ? held : undefined;
+    }, 30_000);
+    expect(new Set(heldTicks.map((p) => p.spent)).size, 'nothing spent while held').toBe(1);
+    await seen(page, '[data-testid=campaign-hold]', `by mark: ${why}`);
+
+    // Resume, saying why.
+    await page.getByLabel('Why resume it').fill('banner fixed');
+    await page.getByRole('button', { name: 'Resume the campaign' }).click();
+    await seen(page, '[role=status]', `${CAMPAIGN} is running: banner fixed`);
+    expect((await read()).hold).toMatchObject({ held: false, reason: 'banner fixed' });
+    // A care agent may read campaigns' data but not steer them: the server refuses.
+    expect((await api('POST', `/campaigns/${CAMPAIGN}/pause`, { reason: 'mine' }, await keyOf('ada', 'care_agent'))).status).toBe(403);
+    await page.screenshot({ path: join(RESULTS_DIR, 'journey-campaign.png'), fullPage: true });
+    await page.context().close();
+  }, 180_000);
+
   it('loads every page, with no serious or critical accessibility violation; photographs each and measures its first load', async () => {
     const someone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=1')).body.items[0].customerId;
     // Each page, and what shows that its data arrived.
     // The runs of the marketer's journey (the lab's pages are a marketer's).
     const lastRun = (await api<{ id: string; startedAt: string }[]>('GET', '/simulations')).body.sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0]?.id;
+    await ensureCampaign();
     expect(lastRun, 'a simulation run to show').toBeDefined();
     const pages: { name: string; path: string; ready: [string, (string | RegExp)?]; role?: string }[] = [
       { name: 'overview', path: '/', ready: ['[data-testid=overview-twins]', /\d/] },
@@ -448,6 +504,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
       { name: 'policy', path: '/console/policy', ready: ['[data-testid=policy-history] tbody tr'] },
       { name: 'simulation-lab', path: '/console/simulations', ready: ['table tbody tr'], role: 'marketer' },
       { name: 'simulation-run', path: `/console/simulations/${lastRun}`, ready: ['[data-testid=comparison] tbody tr'], role: 'marketer' },
+      { name: 'campaigns', path: '/console/campaigns', ready: ['[data-testid=campaigns] tbody tr'], role: 'marketer' },
+      { name: 'campaign', path: `/console/campaigns/${CAMPAIGN}`, ready: ['[data-testid=allocation-latest]'], role: 'marketer' },
       { name: 'models', path: '/console/models', ready: ['table tbody tr'] },
       { name: 'audit', path: '/console/audit', ready: ['table tbody tr'] },
     ];
@@ -469,7 +527,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const bundle = readdirSync(assets).map((f) => ({ file: f, bytes: statSync(join(assets, f)).size, gzip: gzipSync(readFileSync(join(assets, f))).length }));
     writeFileSync(join(RESULTS_DIR, 'first-load.json'), JSON.stringify({ firstLoadMs: firstLoad, bundle, at: new Date().toISOString() }, null, 2));
     console.log(`console first load (ms, navigation start to data shown): ${JSON.stringify(firstLoad)}; bundle ${bundle.map((b) => `${b.file} ${b.bytes} B (${b.gzip} B gzip)`).join(', ')}`);
-  }, 180_000);
+  }, 420_000); // fifteen pages, each with an axe scan: 15 s a page at load 30 on two cores
 
   it('an admin puts a new version of the action policy in force with a reason, and a supervisor reads it and its history', async () => {
     const before = (await api<{ version: number }>('GET', '/policy')).body.version;

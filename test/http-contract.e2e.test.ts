@@ -312,6 +312,17 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     const badCampaign = await call('POST', '/workflows/campaign-management/start', { campaignId: 'c1', variants: [{ id: 'v', offerId: 'retain-10', channel: 'fax' }], budget: 10, endAt: 0 });
     expect(badCampaign.status).toBe(400);
     expect(badCampaign.body).toMatchObject({ error: { message: expect.stringMatching(/input\.variants\.0\.channel/) } });
+    // A campaign: its page's data, and a person's pause and resume with a reason.
+    const endAt = Date.now() + 365 * 86_400_000;
+    expect((await call('POST', '/workflows/campaign-management/start', { input: { campaignId: 'contract-cmp', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 50, endAt }, workflowId: 'contract-cmp' })).status).toBe(201);
+    expect(((await call('GET', '/campaigns')).body as unknown as { campaignId: string }[]).some((c) => c.campaignId === 'contract-cmp')).toBe(true);
+    expect((await call('GET', '/campaigns/contract-cmp')).status).toBe(200);
+    expect((await call('GET', '/campaigns/none')).status).toBe(404);
+    expect((await call('POST', '/campaigns/contract-cmp/pause', { reason: ' ' })).status).toBe(400);
+    expect((await call('POST', '/campaigns/contract-cmp/pause', { reason: 'the contract test holds it' })).status).toBe(200);
+    expect((await call('POST', '/campaigns/contract-cmp/pause', { reason: 'again' })).status).toBe(409);
+    expect((await call('POST', '/campaigns/contract-cmp/resume', { reason: 'the contract test lets it go' })).status).toBe(200);
+    expect((await call('POST', '/campaigns/none/resume', { reason: 'x' })).status).toBe(404);
 
     // The churn prevention policy: read, set, refused naming the field or the unknown offer.
     const churnPolicy = (await call('GET', '/churn-prevention/policy')).body as Record<string, unknown>;

@@ -78,6 +78,8 @@ export interface CampaignStats {
 /** The split handed to the delivery side after each tick. */
 export interface CampaignAllocation {
   readonly tick: number;
+  /** Event time of the tick (ms): when the split was made, for the allocation over time. */
+  readonly at?: number;
   /** Share of the remaining budget per variant id (paused variants 0). */
   readonly shares: Readonly<Record<string, number>>;
   readonly paused: readonly string[];
@@ -205,7 +207,7 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         const moved = Math.max(...ids.map((id) => Math.abs((next[id] ?? 0) - (shares[id] ?? 0))));
         const before = shares;
         shares = { ...Object.fromEntries(ids.map((id) => [id, 0])), ...next };
-        const allocation: CampaignAllocation = { tick, shares, paused: [...paused], remainingBudget: input.budget - spent };
+        const allocation: CampaignAllocation = { tick, at: now, shares, paused: [...paused], remainingBudget: input.budget - spent };
         adjustments.push(...(await ctx.step(adjust, { campaignId: input.campaignId, channels, allocation, before, pauses, reallocate: moved >= MIN_RECORDED_SHIFT, stats: last }, { key: `adjust-${tick}` })));
         if (endedBy === 'all-paused') break;
         await ctx.sleep(`tick-${tick}`, input.tickMs);

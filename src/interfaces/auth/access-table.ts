@@ -71,6 +71,12 @@ export const ROUTE_ACCESS = {
   'GET /assist/cards/:customerId': 'assist:use',
   'GET /assist/stream': 'assist:use',
 
+  // Campaigns: the managed campaigns' metrics, allocation and guardrails; a person's pause and resume.
+  'GET /campaigns': 'workflows:read',
+  'GET /campaigns/:id': 'workflows:read',
+  'POST /campaigns/:id/pause': 'campaigns:manage',
+  'POST /campaigns/:id/resume': 'campaigns:manage',
+
   // Models.
   'GET /models': 'models:read',
   'GET /models/:id': 'models:read',

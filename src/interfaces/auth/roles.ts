@@ -29,6 +29,7 @@ export const PERMISSIONS = {
   'workflows:read': 'read workflow runs and their steps',
   'workflows:start': 'start a business flow',
   'workflows:signal': 'answer a waiting workflow (e.g. an agent decision on a care case)',
+  'campaigns:manage': 'pause and resume a running campaign (with a reason)',
   'models:read': 'read model versions, metrics and drift',
   'models:train': 'train a model and promote a version to champion',
   'policy:read': 'read the action policy and its history',
@@ -67,8 +68,8 @@ const care: Permission[] = [...read, 'personal:read', 'decisions:make', 'actions
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   viewer: new Set(read),
   care_agent: new Set(care),
-  supervisor: new Set([...care, 'approvals:decide', 'audit:read', 'intents:approve']),
-  marketer: new Set([...read, 'decisions:make', 'actions:request', 'catalogue:write', 'simulations:run', 'intents:write', 'intents:approve', 'workflows:start', 'approvals:read', 'mcp:connect']),
+  supervisor: new Set([...care, 'approvals:decide', 'audit:read', 'intents:approve', 'campaigns:manage']),
+  marketer: new Set([...read, 'decisions:make', 'actions:request', 'catalogue:write', 'simulations:run', 'intents:write', 'intents:approve', 'campaigns:manage', 'workflows:start', 'approvals:read', 'mcp:connect']),
   network_ops: new Set([...read, 'alarms:write', 'events:write', 'dead-letters:read', 'actions:request', 'workflows:start', 'workflows:signal', 'approvals:read', 'mcp:connect']),
   data_scientist: new Set([...read, 'events:write', 'dead-letters:read', 'decisions:make', 'models:train', 'simulations:run', 'mcp:connect']),
   admin: new Set(PERMISSION_NAMES),

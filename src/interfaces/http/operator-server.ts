@@ -1,3 +1,4 @@
+import { campaignRoutes } from './campaign-routes.js';
 import { serviceOperationsRoutes } from './service-operations-routes.js';
 import type { FastifyInstance } from 'fastify';
 import { mcpCapabilities } from '../mcp/mcp-bindings.js';
@@ -52,6 +53,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     tmf681Routes(services),
     tmf621Routes(services),
     serviceOperationsRoutes(services),
+    campaignRoutes(services),
     governanceRoutes(services),
     policyRoutes(services),
     simulationRoutes(services),

@@ -41,6 +41,47 @@ const CUSTOMER_GUARDRAILS: ReadonlySet<string> = new Set([...CONTACT_RULES, 'cos
 /** Refusals that say "not now" for everyone: the tick stops and its customers wait for the next one. */
 const NOT_NOW_GUARDRAILS: ReadonlySet<string> = new Set(['budget', 'quiet-hours']);
 
+/** One tick's split as the delivery side applied it: the allocation over time. */
+export interface AllocationPoint {
+  readonly tick: number;
+  /** Event time of the tick (ms), null when the flow did not say. */
+  readonly at: number | null;
+  readonly shares: Readonly<Record<string, number>>;
+  readonly paused: readonly string[];
+  /** A person held the campaign: nobody was contacted this tick. */
+  readonly held: boolean;
+  readonly remainingBudget: number;
+  /** Spent so far, after the tick. */
+  readonly spent: number;
+}
+/** Ticks of allocation kept per campaign (a daily campaign's year and more). */
+const MAX_HISTORY = 500;
+
+/** Where a person's hold on a campaign is kept (by campaign id), read at every tick. */
+export const CAMPAIGN_HOLDS = 'campaign-holds';
+/** A person paused (held) or resumed a campaign, and why. */
+export interface CampaignHold {
+  readonly held: boolean;
+  readonly by: { readonly kind: string; readonly id: string };
+  /** Event time (ms). */
+  readonly at: number;
+  readonly reason: string;
+}
+
+/** What the console and the API read of a campaign's delivery (its state as last saved). */
+export interface CampaignDeliveryView {
+  readonly campaignId: string;
+  readonly budget: number;
+  readonly spent: number;
+  readonly controlShare: number;
+  readonly audienceLeft: number;
+  readonly treated: number;
+  readonly leftOut: Readonly<Record<string, number>>;
+  readonly variants: CampaignStats['variants'];
+  readonly control: CampaignStats['control'];
+  readonly history: readonly AllocationPoint[];
+}
+
 interface CampaignState {
   input: Pick<CampaignInput, 'campaignId' | 'variants' | 'budget' | 'controlShare' | 'seed'>;
   /** Ticks already applied: the flow's step is at-least-once, a repeated tick contacts nobody new. */
@@ -52,9 +93,49 @@ interface CampaignState {
   left?: Record<string, number>;
   variants: Record<string, VariantState>;
   spent: number;
+  /** The split of every tick applied, oldest first (at most MAX_HISTORY). */
+  history?: AllocationPoint[];
 }
 
 const hash = (s: string, seed: number): number => fnv1a32(s, seed) / 4294967296;
+
+/** The stats the flow reads, from a saved state (pure but for the twins' churn). */
+function statsOf(state: CampaignState, churned: (id: string) => boolean): CampaignStats {
+  const treatedBy = new Map<string, { n: number; churned: number }>();
+  for (const [customerId, variantId] of Object.entries(state.treated)) {
+    const t = treatedBy.get(variantId) ?? { n: 0, churned: 0 };
+    t.n++;
+    if (churned(customerId)) t.churned++;
+    treatedBy.set(variantId, t);
+  }
+  return {
+    variants: state.input.variants.map((v) => ({ variantId: v.id, ...state.variants[v.id], treated: treatedBy.get(v.id)?.n ?? 0, treatedChurned: treatedBy.get(v.id)?.churned ?? 0 })),
+    control: { customers: state.control.length, churned: state.control.filter(churned).length },
+  };
+}
+
+/**
+ * A campaign's delivery as last saved (variants' answers, control, allocation over time), or null
+ * when no campaign of that id was opened. Read from the record store, so any process sees it.
+ */
+export async function readCampaignDelivery(records: RecordStore, campaignId: string, churned: (customerId: string) => boolean): Promise<CampaignDeliveryView | null> {
+  const r = await records.get<CampaignState>('campaigns', campaignId);
+  if (!r) return null;
+  const s = r.body;
+  const stats = statsOf(s, churned);
+  return {
+    campaignId,
+    budget: s.input.budget,
+    spent: s.spent,
+    controlShare: s.input.controlShare,
+    audienceLeft: s.queue.length,
+    treated: Object.keys(s.treated).length,
+    leftOut: s.left ?? {},
+    variants: stats.variants,
+    control: stats.control,
+    history: s.history ?? [],
+  };
+}
 
 export interface CampaignDelivery {
   /** Registers a campaign (idempotent) before its flow starts. */
@@ -112,10 +193,12 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
     async apply(campaignId, allocation) {
       const state = await load(campaignId);
       if (!state || allocation.tick <= (state.lastAppliedTick ?? -1)) return;
+      // A person's hold (POST /campaigns/:id/pause) is read afresh every tick: while it stands nobody is contacted.
+      const held = (await records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body.held === true;
       const tickBudget = Math.min(allocation.remainingBudget, state.input.budget - state.spent) * TICK_SPEND_SHARE;
       // Set when a refusal holds for every contact now (quiet hours, the budget): nothing more this tick.
       let notNow = false;
-      for (const v of state.input.variants) {
+      for (const v of held ? [] : state.input.variants) {
         if (notNow) break;
         const share = allocation.shares[v.id] ?? 0;
         if (share <= 0 || allocation.paused.includes(v.id)) continue;
@@ -185,24 +268,16 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
         }
       }
       state.lastAppliedTick = allocation.tick;
+      const history = (state.history ??= []);
+      history.push({ tick: allocation.tick, at: allocation.at ?? null, shares: allocation.shares, paused: allocation.paused, held, remainingBudget: allocation.remainingBudget, spent: state.spent });
+      if (history.length > MAX_HISTORY) history.splice(0, history.length - MAX_HISTORY);
       await save(state);
     },
     async stats(campaignId) {
       const state = await load(campaignId);
       if (!state) return { variants: [] };
       const engine = services().twins.engine;
-      const churned = (id: string) => engine.features(id)?.[FEATURE_INDEX.churned] === 1;
-      const treatedBy = new Map<string, { n: number; churned: number }>();
-      for (const [customerId, variantId] of Object.entries(state.treated)) {
-        const t = treatedBy.get(variantId) ?? { n: 0, churned: 0 };
-        t.n++;
-        if (churned(customerId)) t.churned++;
-        treatedBy.set(variantId, t);
-      }
-      return {
-        variants: state.input.variants.map((v) => ({ variantId: v.id, ...state.variants[v.id], treated: treatedBy.get(v.id)?.n ?? 0, treatedChurned: treatedBy.get(v.id)?.churned ?? 0 })),
-        control: { customers: state.control.length, churned: state.control.filter(churned).length },
-      };
+      return statsOf(state, (id) => engine.features(id)?.[FEATURE_INDEX.churned] === 1);
     },
     observe(events) {
       for (const e of events) {

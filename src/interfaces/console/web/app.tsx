@@ -9,6 +9,7 @@ import { Audit } from './pages/audit';
 import { Customer } from './pages/customer';
 import { Customers } from './pages/customers';
 import { IntentPage, Intents } from './pages/intents';
+import { CampaignPage, Campaigns } from './pages/campaigns';
 import { Models } from './pages/models';
 import { Overview } from './pages/overview';
 import { Policy } from './pages/policy';
@@ -39,6 +40,7 @@ const NAV: readonly { path: string; label: string; needs: string | readonly stri
   { path: '/console/approvals', label: 'Approvals', needs: 'approvals:decide' },
   { path: '/console/simulations', label: 'Simulation lab', needs: 'simulations:run' },
   { path: '/console/intents', label: 'Intents', needs: 'intents:read' },
+  { path: '/console/campaigns', label: 'Campaigns', needs: ['intents:write', 'campaigns:manage'] },
   { path: '/console/service-operations', label: 'Service operations', needs: 'alarms:write' },
   { path: '/console/models', label: 'Models', needs: 'models:train' },
   { path: '/console/policy', label: 'Policy', needs: ['policy:write', 'audit:read'] },
@@ -71,6 +73,9 @@ function page(path: string, search: string): { title: string; body: ComponentChi
   if (path === '/console/intents') return { title: 'Intents', body: <Intents /> };
   const intent = /^\/console\/intents\/([^/]+)$/.exec(path);
   if (intent) return { title: 'Intent', body: <IntentPage key={intent[1]} id={decodeURIComponent(intent[1])} /> };
+  if (path === '/console/campaigns') return { title: 'Campaigns', body: <Campaigns /> };
+  const campaign = /^\/console\/campaigns\/([^/]+)$/.exec(path);
+  if (campaign) return { title: 'Campaign', body: <CampaignPage key={campaign[1]} id={decodeURIComponent(campaign[1])} /> };
   if (path === '/console/simulations') return { title: 'Simulation lab', body: <SimulationLab key={search} /> };
   const run = /^\/console\/simulations\/([^/]+)$/.exec(path);
   if (run) return { title: 'Simulation run', body: <SimulationRunPage key={run[1]} id={decodeURIComponent(run[1])} /> };

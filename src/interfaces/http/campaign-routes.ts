@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import { CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInputSchema, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { RUN_STATUSES } from '../../store/workflow-journal.js';
+import { FEATURE_INDEX } from '../../twin/twin-features.js';
+import { CAMPAIGN_HOLDS, readCampaignDelivery, type CampaignHold } from '../runtime/campaign-delivery.js';
+import type { OperatorServices } from '../runtime/operator-services.js';
+import { errors, isoTime, list } from './api-schemas.js';
+import { actorFor } from './http-auth.js';
+import type { RouteModule } from './route-module.js';
+
+/** Campaign runs read for the list (a campaign lasts weeks: far fewer run at once). */
+const CAMPAIGNS_LISTED = 200;
+/** Audit entries read for a campaign's adjustments (a tick makes at most a few). */
+const ADJUSTMENTS_READ = 500;
+
+const campaignParams = z.object({ id: z.string().min(1).max(200).describe('The campaign id (its input campaignId)') });
+const holdBody = z
+  .strictObject({ reason: z.string().trim().min(1, 'say why (e.g. "complaints about the SMS wording"): it is kept in the audit trail').max(500) })
+  .meta({ examples: [{ reason: 'complaints about the SMS wording: hold until legal has read it' }] });
+const hold = z.object({ held: z.boolean(), by: z.object({ kind: z.string(), id: z.string() }), at: isoTime, reason: z.string() });
+const brief = z.object({
+  campaignId: z.string(),
+  workflowId: z.string(),
+  status: z.enum(RUN_STATUSES).describe('The campaign-management run: running or waiting while it goes, succeeded when it ended'),
+  budget: z.number(),
+  spent: z.number(),
+  endAt: isoTime,
+  variants: z.number().int(),
+  presented: z.number().int(),
+  accepted: z.number().int(),
+  hold: hold.nullable().describe("A person's pause: while held, nobody is contacted"),
+});
+const variant = z.object({
+  variantId: z.string(),
+  offerId: z.string(),
+  channel: z.string(),
+  presented: z.number().int(),
+  accepted: z.number().int(),
+  declined: z.number().int(),
+  spent: z.number(),
+  failed: z.number().int(),
+  lastFailure: z.string().nullable(),
+  treated: z.number().int(),
+  treatedChurned: z.number().int(),
+  share: z.number().describe('Its share of the budget in the latest tick (0 when paused)'),
+  paused: z.boolean().describe('Paused by the guardrails (see adjustments)'),
+});
+const detail = brief.extend({
+  guardrails: z.object({
+    budget: z.number(),
+    remainingBudget: z.number(),
+    endAt: isoTime,
+    controlShare: z.number(),
+    minShare: z.number().describe('No active variant gets less of the budget'),
+    maxShiftPerTick: z.number().describe('Largest move of the split in one tick'),
+    tickMs: z.number(),
+    pauseRules: list(z.string()),
+  }),
+  variants: list(variant),
+  control: z.object({ customers: z.number().int(), churned: z.number().int() }).nullable(),
+  audienceLeft: z.number().int().describe('Customers of the audience not contacted yet'),
+  leftOut: z.record(z.string(), z.number().int()).describe('Customers left out, by the contact rule that refused them'),
+  allocation: list(
+    z.object({ tick: z.number().int(), at: isoTime.nullable(), shares: z.record(z.string(), z.number()), paused: list(z.string()), held: z.boolean(), remainingBudget: z.number(), spent: z.number() }),
+  ).describe('The split of every tick, oldest first: the allocation over time'),
+  adjustments: list(z.object({ seq: z.number().int(), at: isoTime, event: z.string(), variantId: z.string().nullable(), by: z.string(), reason: z.string() })).describe("The guardrails' pauses and reallocations and people's holds, newest first (audit trail)"),
+});
+
+/** The pause rules the campaign flow applies (campaign-bandit.ts), in words. */
+const PAUSE_RULES = [
+  'undeliverable: at least 5 contacts failed and they are at least half of its attempts',
+  'harmful uplift: at least 50 treated and a control group, treated churn above control (z > 1.96)',
+  'low acceptance: at least 50 answers and the 95 % upper bound below half the best other variant (never the last active one)',
+];
+
+/**
+ * Campaigns over HTTP, for marketers and the console: the running and finished managed campaigns,
+ * each with its variants' live metrics, the allocation over time, its guardrails and their
+ * adjustments; and a person's pause and resume (with a reason, audited), which the delivery side
+ * reads at every tick.
+ */
+export function campaignRoutes(s: OperatorServices): RouteModule {
+  const runs = async () => (await s.workflows.list({ definitionId: CAMPAIGN_MANAGEMENT_WORKFLOW_ID, limit: CAMPAIGNS_LISTED })).filter((r) => typeof (r.input as { campaignId?: unknown })?.campaignId === 'string');
+  const runOf = async (campaignId: string) => {
+    const run = (await runs()).find((r) => (r.input as { campaignId: string }).campaignId === campaignId);
+    if (!run) throw new TwinloopError('NOT_FOUND', `no campaign ${campaignId}; GET /campaigns lists them`);
+    return { run, input: campaignInputSchema.parse(run.input) as CampaignInput };
+  };
+  const churned = (id: string) => s.twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1;
+  const holdOf = async (campaignId: string) => {
+    const h = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body;
+    return h ? { ...h, at: new Date(h.at).toISOString() } : null;
+  };
+  const briefOf = async (run: { workflowId: string; status: (typeof RUN_STATUSES)[number] }, input: CampaignInput) => {
+    const d = await readCampaignDelivery(s.records, input.campaignId, churned);
+    const sum = (f: (v: NonNullable<typeof d>['variants'][number]) => number) => (d?.variants ?? []).reduce((a, v) => a + f(v), 0);
+    return {
+      campaignId: input.campaignId,
+      workflowId: run.workflowId,
+      status: run.status,
+      budget: input.budget,
+      spent: d?.spent ?? 0,
+      endAt: new Date(input.endAt).toISOString(),
+      variants: input.variants.length,
+      presented: sum((v) => v.presented),
+      accepted: sum((v) => v.accepted),
+      hold: await holdOf(input.campaignId),
+    };
+  };
+  const setHold = async (req: Parameters<typeof actorFor>[0], campaignId: string, held: boolean, reason: string) => {
+    const { run, input } = await runOf(campaignId);
+    if (run.status === 'succeeded' || run.status === 'failed') throw new TwinloopError('CONFLICT', `campaign ${campaignId} has ended (${run.status}): there is nothing to ${held ? 'pause' : 'resume'}`);
+    const current = await holdOf(campaignId);
+    if ((current?.held ?? false) === held) throw new TwinloopError('CONFLICT', `campaign ${campaignId} is already ${held ? 'paused' : 'running'}${current ? ` (since ${current.at}, by ${current.by.id}: ${current.reason})` : ''}`);
+    const by = actorFor(req);
+    const event = held ? 'campaign.paused' : 'campaign.resumed';
+    // The trail has no campaign entry type: like the flow's adjustments, an executed campaign_adjustment (docs/flows.md).
+    const audited = await s.audit.record({
+      type: 'action.executed',
+      requestId: `${campaignId}:${event}:${Date.now()}`,
+      actor: by,
+      action: { actionClass: CAMPAIGN_ADJUSTMENT_CLASS, channel: '*', cost: 0, params: { event, kind: held ? 'pause' : 'resume', campaignId } },
+      why: { summary: reason },
+      outcome: { status: 'executed', event },
+    });
+    const stored: CampaignHold = { held, by, at: audited.at, reason };
+    await s.records.put(CAMPAIGN_HOLDS, campaignId, stored);
+    return briefOf(run, input);
+  };
+
+  return (app) => {
+    app.get('/campaigns', { schema: { summary: 'Managed campaigns (campaign-management runs), newest first, with spend, answers and any hold', response: { 200: list(brief) } } }, async () => {
+      const out = [];
+      for (const run of await runs()) out.push(await briefOf(run, campaignInputSchema.parse(run.input) as CampaignInput));
+      return out;
+    });
+    app.get(
+      '/campaigns/:id',
+      {
+        schema: {
+          summary: "One campaign: each variant's live metrics, the control group, the allocation over time, the guardrails with their adjustments, and any hold",
+          params: campaignParams,
+          response: { 200: detail, ...errors(404) },
+        },
+      },
+      async (req) => {
+        const { run, input } = await runOf(req.params.id);
+        const head = await briefOf(run, input);
+        const d = await readCampaignDelivery(s.records, input.campaignId, churned);
+        const last = d?.history.at(-1);
+        const adjustments = [];
+        for (const r of await s.audit.read({ newestFirst: true, contains: input.campaignId, limit: ADJUSTMENTS_READ })) {
+          const e = r.entry as { action?: { actionClass?: string; params?: { event?: string; campaignId?: string; variantId?: string } }; actor?: { id: string }; why?: { summary?: string } };
+          if (e.action?.actionClass !== CAMPAIGN_ADJUSTMENT_CLASS || e.action.params?.campaignId !== input.campaignId) continue;
+          adjustments.push({ seq: r.seq, at: new Date(r.at).toISOString(), event: e.action.params.event ?? 'campaign.adjusted', variantId: e.action.params.variantId ?? null, by: e.actor?.id ?? 'unknown', reason: e.why?.summary ?? '' });
+        }
+        return {
+          ...head,
+          guardrails: {
+            budget: input.budget,
+            remainingBudget: Math.max(0, input.budget - (d?.spent ?? 0)),
+            endAt: new Date(input.endAt).toISOString(),
+            controlShare: input.controlShare,
+            minShare: input.minShare,
+            maxShiftPerTick: input.maxShiftPerTick,
+            tickMs: input.tickMs,
+            pauseRules: PAUSE_RULES,
+          },
+          variants: input.variants.map((v) => {
+            const st = d?.variants.find((x) => x.variantId === v.id);
+            return {
+              variantId: v.id,
+              offerId: v.offerId,
+              channel: v.channel,
+              presented: st?.presented ?? 0,
+              accepted: st?.accepted ?? 0,
+              declined: st?.declined ?? 0,
+              spent: st?.spent ?? 0,
+              failed: st?.failed ?? 0,
+              lastFailure: st?.lastFailure ?? null,
+              treated: st?.treated ?? 0,
+              treatedChurned: st?.treatedChurned ?? 0,
+              share: last?.shares[v.id] ?? 1 / input.variants.length,
+              paused: last?.paused.includes(v.id) ?? false,
+            };
+          }),
+          control: d?.control ?? null,
+          audienceLeft: d?.audienceLeft ?? 0,
+          leftOut: d?.leftOut ?? {},
+          allocation: (d?.history ?? []).map((p) => ({ ...p, at: p.at === null ? null : new Date(p.at).toISOString() })),
+          adjustments,
+        };
+      },
+    );
+    app.post(
+      '/campaigns/:id/pause',
+      {
+        schema: {
+          summary: 'Pause a running campaign, saying why (audited): from its next tick nobody is contacted until it is resumed; its timer and guardrails go on',
+          params: campaignParams,
+          body: holdBody,
+          response: { 200: brief, ...errors(400, 404, 409) },
+        },
+      },
+      async (req) => setHold(req, req.params.id, true, req.body.reason),
+    );
+    app.post(
+      '/campaigns/:id/resume',
+      { schema: { summary: 'Resume a paused campaign, saying why (audited)', params: campaignParams, body: holdBody, response: { 200: brief, ...errors(400, 404, 409) } } },
+      async (req) => setHold(req, req.params.id, false, req.body.reason),
+    );
+  };
+}
