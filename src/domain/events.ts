@@ -123,14 +123,19 @@ export const TOPUP_METHODS = ['voucher', 'card', 'app', 'store', 'auto'] as cons
  * Money a prepaid customer put on their balance: the next period's bundle, or an add-on when the
  * bundle ran out. Prepaid customers get no bills; their top-ups are what they spend.
  */
-export const topupData = z.strictObject({
-  topupId: id,
-  amount: z.number().finite().positive().max(MAX_MONEY, { error: `at most ${MAX_MONEY.toLocaleString('en-US')} (money) in one record` }),
-  currency: z.string().length(3).optional(),
-  method: z.enum(TOPUP_METHODS),
-  /** What it bought: the period's `bundle` or an `addon` (more data or minutes before the period ends). */
-  purpose: z.enum(['bundle', 'addon']),
-});
+export const topupData = z
+  .strictObject({
+    topupId: id,
+    /** What the customer paid; 0 only when account credit paid it all. */
+    amount: z.number().finite().nonnegative().max(MAX_MONEY, { error: `at most ${MAX_MONEY.toLocaleString('en-US')} (money) in one record` }),
+    currency: z.string().length(3).optional(),
+    method: z.enum(TOPUP_METHODS),
+    /** What it bought: the period's `bundle` or an `addon` (more data or minutes before the period ends). */
+    purpose: z.enum(['bundle', 'addon']),
+    /** Account credit (a compensation, a goodwill credit) spent toward it besides the amount paid. */
+    credit: z.number().finite().positive().max(MAX_MONEY).optional(),
+  })
+  .refine((d) => d.amount > 0 || d.credit !== undefined, { path: ['amount'], error: 'a top-up pays something (amount > 0) or spends account credit (credit)' });
 
 export const TICKET_CATEGORIES = ['billing', 'network', 'service', 'device', 'sales', 'other'] as const;
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;

@@ -28,6 +28,13 @@ describe('prepaid customers', () => {
     expect(topups.some((t) => t.data.purpose === 'addon')).toBe(true);
   });
 
+  it('name the account credit a top-up spent, and may be paid by credit alone, never by nothing', () => {
+    const t = (data: Record<string, unknown>) => validateEvent({ id: 't1', kind: 'topup', customerId: 'C1', time: '2027-01-04T02:00:00Z', source: 'charging', v: 1, data: { topupId: 'T1', currency: 'EUR', method: 'voucher', purpose: 'bundle', ...data } });
+    expect(t({ amount: 5, credit: 10 }).ok).toBe(true);
+    expect(t({ amount: 0, credit: 15 }).ok).toBe(true);
+    expect(t({ amount: 0 })).toMatchObject({ ok: false, reason: expect.stringMatching(/^data\.amount: a top-up pays something/) });
+  });
+
   it('the default world has them, and a world that draws them without a prepaid plan is refused naming the field', () => {
     expect(namedWorld('default').population.billing.prepaid).toBeGreaterThan(0);
     const doc = JSON.parse(JSON.stringify(namedWorld('default'))) as { plans: { billing: string }[] };

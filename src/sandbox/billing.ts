@@ -50,18 +50,22 @@ export function runBills(w: WorldState, d: number): void {
     if (u.cycleRoamingDays[c] > 0) lines.push({ type: 'roaming', amount: round2(u.cycleRoamingDays[c] * ROAMING_DAY_PRICE) });
     let subtotal = 0;
     for (const l of lines) subtotal += l.amount;
+    const prepaid = u.prepaid[c] === 1;
+    // A prepaid customer's add-ons were bought (paid) during the period: a credit pays toward the next bundle only.
+    const extras = prepaid ? round2(overage + (u.cycleRoamingDays[c] > 0 ? u.cycleRoamingDays[c] * ROAMING_DAY_PRICE : 0)) : 0;
+    let creditUsed = 0;
     if (f.pendingCredit[c] > 0) {
-      // A credit never takes a bill below zero; what is left carries to the next bill.
-      const credit = round2(Math.min(f.pendingCredit[c], subtotal));
-      if (credit > 0) {
-        lines.push({ type: 'credit', amount: -credit, description: 'account credit' });
-        f.pendingCredit[c] = round2(f.pendingCredit[c] - credit);
-        subtotal -= credit;
-      }
+      // A credit never takes a bill (or a bundle) below zero; what is left carries to the next one.
+      creditUsed = round2(Math.min(f.pendingCredit[c], subtotal - extras));
+      if (creditUsed > 0) {
+        if (!prepaid) lines.push({ type: 'credit', amount: -creditUsed, description: 'account credit' });
+        f.pendingCredit[c] = round2(f.pendingCredit[c] - creditUsed);
+        subtotal -= creditUsed;
+      } else creditUsed = 0;
     }
     const amount = round2(subtotal);
-    if (u.prepaid[c]) {
-      emitTopups(w, c, time, amount, round2(overage + (u.cycleRoamingDays[c] > 0 ? u.cycleRoamingDays[c] * ROAMING_DAY_PRICE : 0)));
+    if (prepaid) {
+      emitTopups(w, c, time, amount, extras, creditUsed);
     } else {
       const billId = 'B' + pop.customerIds[c].slice(1) + '-' + ++i.billCount[c];
       w.out.event(w.ev(c, time, 'bill', { billId, periodStart: w.dateOf(i.lastBillDay[c]), periodEnd: w.dateOf(d - 1), amount, currency: cfg.currency, lines }));
@@ -89,15 +93,16 @@ const TOPUP_HABITS = ['voucher', 'card', 'app', 'auto'] as const;
  * A prepaid customer's period close, instead of a bill: the add-ons bought for what the bundle
  * did not cover (`extras`: usage beyond it at the plan's overage prices, roaming days), then the
  * next period's bundle (the rest of `amount`: price less discount and credit), each a `topup`.
- * Nothing is owed, so nothing is late and no bill shocks.
+ * Nothing is owed, so nothing is late and no bill shocks. Account credit spent on the bundle (a
+ * compensation) is named on its top-up (`credit`), which is made even when the credit paid it all.
  */
-function emitTopups(w: WorldState, c: number, time: string, amount: number, extras: number): void {
+function emitTopups(w: WorldState, c: number, time: string, amount: number, extras: number, credit: number): void {
   const { pop, cfg } = w;
   const method = TOPUP_HABITS[(Math.imul(c + 1, 0x9e3779b1) >>> 0) % TOPUP_HABITS.length];
   const base = 'T' + pop.customerIds[c].slice(1) + '-';
   const bundle = round2(amount - extras);
   if (extras > 0) w.out.event(w.ev(c, time, 'topup', { topupId: base + ++pop.i.billCount[c], amount: extras, currency: cfg.currency, method: method === 'auto' ? 'app' : method, purpose: 'addon' }));
-  if (bundle > 0) w.out.event(w.ev(c, time, 'topup', { topupId: base + ++pop.i.billCount[c], amount: bundle, currency: cfg.currency, method, purpose: 'bundle' }));
+  if (bundle > 0 || credit > 0) w.out.event(w.ev(c, time, 'topup', { topupId: base + ++pop.i.billCount[c], amount: Math.max(0, bundle), currency: cfg.currency, method, purpose: 'bundle', ...(credit > 0 ? { credit } : {}) }));
 }
 
 function schedulePayment(w: WorldState, c: number, d: number, billId: string, amount: number): void {
