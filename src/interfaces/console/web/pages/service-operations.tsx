@@ -46,24 +46,28 @@ interface IncidentSummary {
   readonly anomalies: number;
   readonly anomaliesWithoutAlarm: number;
 }
-/** A suspected incident (`GET /service-operations/anomalies`): a burst of service calls on a cell or site. */
+/** A suspected incident (`GET /service-operations/anomalies`): a burst of bad sessions (dropped calls, slow data) or of service calls on a cell or site. */
 interface Anomaly {
   readonly id: string;
   readonly scope: 'Cell' | 'Site';
   readonly objectId: string;
   readonly siteId: string | null;
   /** When the burst was seen (event time: ms, or ISO). */
+  readonly openedTime?: string;
   readonly openedMs?: number | string;
   readonly openedAt?: string;
   readonly state: 'open' | 'closed';
-  readonly contacts: number;
+  /** Signals in the window when it opened (`contacts` before they were named so). */
+  readonly signals?: number;
+  readonly contacts?: number;
+  readonly signal?: 'bad-session-burst' | 'service-contact-burst';
   readonly expected: number;
   readonly pValue: number;
   readonly customers: readonly string[];
 }
 /** Event time of a field the server may write as ms or as ISO. */
 const msOf = (v: number | string | undefined | null): number | null => (typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : null);
-const openedOf = (a: Anomaly) => msOf(a.openedMs ?? a.openedAt);
+const openedOf = (a: Anomaly) => msOf(a.openedTime ?? a.openedMs ?? a.openedAt);
 const isoOf = (ms: number | null) => (ms === null || Number.isNaN(ms) ? null : new Date(ms).toISOString());
 
 /** How far ahead of its alarm a suspicion came, in words. */
@@ -80,9 +84,9 @@ function Anomalies({ anomalies, incidents }: { anomalies: readonly Anomaly[]; in
   for (const i of incidents) for (const id of i.anomalyIds) if (!alarmOf.has(id)) alarmOf.set(id, i);
   return (
     <section class="panel" aria-labelledby="anomalies-title">
-      <h2 id="anomalies-title">Detected from service calls, before or without an alarm</h2>
+      <h2 id="anomalies-title">Detected from bad sessions and service calls, before or without an alarm</h2>
       {anomalies.length === 0 ? (
-        <p class="muted">No burst of service calls on a cell or site has been seen.</p>
+        <p class="muted">No burst of dropped calls, slow sessions or service calls on a cell or site has been seen.</p>
       ) : (
         <table data-testid="anomalies">
           <thead>
@@ -90,7 +94,7 @@ function Anomalies({ anomalies, incidents }: { anomalies: readonly Anomaly[]; in
               <th scope="col">Suspicion</th>
               <th scope="col">Where</th>
               <th scope="col">Seen</th>
-              <th scope="col" class="num">Calls</th>
+              <th scope="col" class="num">Signals</th>
               <th scope="col" class="num">Expected</th>
               <th scope="col" class="num">Chance</th>
               <th scope="col" class="num">Customers</th>
@@ -111,7 +115,7 @@ function Anomalies({ anomalies, incidents }: { anomalies: readonly Anomaly[]; in
                     {a.scope === 'Cell' && a.siteId ? <span class="muted"> (site {a.siteId})</span> : null}
                   </td>
                   <td>{eventTime(isoOf(opened))}</td>
-                  <td class="num">{count(a.contacts)}</td>
+                  <td class="num" title={a.signal === 'bad-session-burst' ? 'dropped calls and slow data sessions' : 'service calls'}>{count(a.signals ?? a.contacts ?? 0)}</td>
                   <td class="num">{a.expected.toFixed(2)}</td>
                   <td class="num">{a.pValue < 0.001 ? '< 0.1 %' : `${(a.pValue * 100).toFixed(1)} %`}</td>
                   <td class="num">{count(a.customers.length)}</td>
