@@ -32,6 +32,8 @@ export interface CellCustomer {
   records: number;
   /** The customer's usage records on all the cells the twin keeps (the share's denominator). */
   totalRecords: number;
+  /** The most records on any one of the customer's other cells (0 when the asked cells are all they use). */
+  topOtherRecords: number;
   lastSeenMs: number;
 }
 
@@ -127,16 +129,21 @@ export class TwinCells {
       const c = this.table.point(slot, this.cursor);
       let records = 0;
       let total = 0;
+      let topOther = 0;
       let last = -1;
       for (let s = 0; s < CELL_SLOTS; s++) {
-        total += c.u16[h(c, OFF.cellRecords) + s];
-        if (!wanted.has(c.f64[f(c, OFF.cellHash) + s])) continue;
+        const n = c.u16[h(c, OFF.cellRecords) + s];
+        total += n;
+        if (!wanted.has(c.f64[f(c, OFF.cellHash) + s])) {
+          topOther = Math.max(topOther, n);
+          continue;
+        }
         const day = c.u16[h(c, OFF.cellLastDay) + s];
         if (day < sinceDay) continue;
         records += c.u16[h(c, OFF.cellRecords) + s];
         last = Math.max(last, day);
       }
-      if (records > 0) out.push({ customerId: this.table.idAt(slot), records, totalRecords: total, lastSeenMs: last * DAY_MS });
+      if (records > 0) out.push({ customerId: this.table.idAt(slot), records, totalRecords: total, topOtherRecords: topOther, lastSeenMs: last * DAY_MS });
     }
     return out.sort((a, b) => b.records - a.records || b.lastSeenMs - a.lastSeenMs || (a.customerId < b.customerId ? -1 : 1));
   }

@@ -153,15 +153,18 @@ describe('service operations flow (sandbox)', () => {
 
   it('ranks by presence share × value, leaves passers-by and inactive customers out, and batches the first few apart', () => {
     const scores = (id: string) => ({ A: { clv: 100, active: true }, B: { clv: 1000, active: true }, C: { clv: 5000, active: false }, D: { clv: 9000, active: true } })[id];
-    // B is there half the time, A always; D passes by (a fifth of its records), C has left.
+    // B is there half the time, A always; E is at home there (4 of 10, no other cell has more);
+    // D passes by (a fifth of its records, its home elsewhere), C has left.
     const present = [
-      { customerId: 'A', records: 4, totalRecords: 4 },
-      { customerId: 'B', records: 5, totalRecords: 10 },
-      { customerId: 'C', records: 4, totalRecords: 4 },
-      { customerId: 'D', records: 2, totalRecords: 10 },
+      { customerId: 'A', records: 4, totalRecords: 4, topOtherRecords: 0 },
+      { customerId: 'B', records: 5, totalRecords: 10, topOtherRecords: 5 },
+      { customerId: 'C', records: 4, totalRecords: 4, topOtherRecords: 0 },
+      { customerId: 'D', records: 2, totalRecords: 10, topOtherRecords: 5 },
+      { customerId: 'E', records: 4, totalRecords: 10, topOtherRecords: 3 },
     ];
-    expect(rankAffected(present, scores).map((r) => r.customerId)).toEqual(['B', 'A']);
-    expect(rankAffected(present, scores, 0.1).map((r) => r.customerId)).toEqual(['D', 'B', 'A']);
+    const scoresE = (id: string) => (id === 'E' ? { clv: 200, active: true } : scores(id));
+    expect(rankAffected(present, scoresE).map((r) => r.customerId)).toEqual(['B', 'A', 'E']);
+    expect(rankAffected(present, scoresE, 0.1).map((r) => r.customerId)).toEqual(['D', 'B', 'A', 'E']);
     expect(batchesOf([1, 2, 3, 4, 5, 6], 1, 2)).toEqual([[1], [2, 3], [4, 5], [6]]);
     expect(batchesOf([], 1, 2)).toEqual([]);
   });

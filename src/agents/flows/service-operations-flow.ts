@@ -52,6 +52,8 @@ export interface CellPresenceShare {
   customerId: string;
   records: number;
   totalRecords: number;
+  /** The most records on any one of the customer's other cells. */
+  topOtherRecords: number;
 }
 
 /** The live numbers the ranking needs (`LiveScoring.scoreOf` fits); undefined for an unknown twin. */
@@ -68,9 +70,10 @@ export interface ServiceOpsPolicy {
   /** Customers not seen on the cell for this long before the alarm are left out (customers move). */
   presenceHorizonMs: number;
   /**
-   * Least share of a customer's usage records the alarmed cells must carry for them to count as
-   * affected: the chance they are there when it fails. Lower finds more of the passers-by (who
-   * are mostly elsewhere when it fails) and tells more people who were not touched.
+   * A customer counts as affected where they are most (the alarmed cells carry at least as many of
+   * their usage records as any other cell of theirs: their home), or where they are at least this
+   * share of the time (the chance they are there when it fails). Lower finds more of the
+   * passers-by (who are mostly elsewhere when it fails) and tells more people who were not touched.
    */
   minPresenceShare: number;
   /** Compensation only once an alarm has lasted longer than this. */
@@ -94,7 +97,7 @@ export const DEFAULT_SERVICE_OPS_POLICY: ServiceOpsPolicy = {
   batchSize: 50,
   concurrency: 16,
   presenceHorizonMs: 30 * DAY_MS,
-  // More likely there than not: home customers (most of their records) in, occasional visitors out.
+  // Home customers in (wherever else they go), and anyone there more often than not; occasional visitors out.
   minPresenceShare: 0.5,
   compensateAfterMs: 4 * 3_600_000,
   compensation: { critical: 10, major: 5 },
@@ -161,14 +164,15 @@ export interface AlarmCleared {
 /**
  * The customers an alarm affects, ranked by expected harm: each one's presence share on the
  * alarmed cells (their usage records there / all their usage records: the chance they are there
- * when it fails) × lifetime value, for those whose share reaches `minShare`; inactive or unknown
+ * when it fails) × lifetime value, for those at home there (no other cell of theirs has more
+ * records) or whose share reaches `minShare`; inactive or unknown
  * twins are left out. Pure: the same ranked presence and scores give the same list.
  */
 export function rankAffected(present: readonly CellPresenceShare[], scores: ScoreLookup, minShare = DEFAULT_SERVICE_OPS_POLICY.minPresenceShare): { customerId: string; weight: number }[] {
   const out: { customerId: string; weight: number }[] = [];
-  for (const { customerId, records, totalRecords } of present) {
+  for (const { customerId, records, totalRecords, topOtherRecords } of present) {
     const share = records / Math.max(records, totalRecords);
-    if (share < minShare) continue;
+    if (share < minShare && records < topOtherRecords) continue;
     const s = scores(customerId);
     if (!s?.active) continue;
     out.push({ customerId, weight: share * Math.max(0, s.clv) });
