@@ -94,7 +94,18 @@ export interface SeedResult {
   readonly firstDecision: Record<FirstDecisionPolicy, PolicyMonth>;
   readonly months: readonly Record<RetentionPolicy, PolicyMonth>[];
   /** What the learning agent did each month (exploit, explore, holdout) and learnt. */
-  readonly agentMonths: readonly { readonly exploit: number; readonly explore: number; readonly holdout: number; readonly harms: number; readonly acceptedMultiplier: number; readonly contactMultiplier: number; readonly acceptance: readonly number[] }[];
+  readonly agentMonths: readonly {
+    readonly exploit: number;
+    readonly explore: number;
+    readonly holdout: number;
+    readonly harms: number;
+    readonly acceptedMultiplier: number;
+    readonly contactMultiplier: number;
+    readonly acceptance: readonly number[];
+    /** True expected net value of the month's contacts made to exploit, and to explore. */
+    readonly exploitValue: number;
+    readonly exploreValue: number;
+  }[];
   /** The learning agent's own measure: churn over the window of the contacted vs the held out. */
   readonly holdout: { readonly contacted: number; readonly contactedChurned: number; readonly heldOut: number; readonly heldOutChurned: number };
   readonly calibration: readonly ProfileCalibration[];
@@ -272,6 +283,10 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       for (let m = 0; m < o.months; m++) {
         const month = {} as Record<RetentionPolicy, PolicyMonth>;
         const picksOf = {} as Record<RetentionPolicy, string[]>;
+        // Why the learning agent contacted each customer, to split its true value into exploitation and exploration.
+        const reasonOf = new Map<string, string>();
+        let agentMonth: Omit<SeedResult['agentMonths'][number], 'exploitValue' | 'exploreValue'> | undefined;
+        const byReason = { exploit: 0, explore: 0 };
         for (const p of RETENTION_POLICIES) {
           const oracle = createOracle(worlds[p]);
           const active = oracle.customerIds().filter((id) => oracle.churnProbability(id) > 0);
@@ -280,12 +295,13 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
             live.scoreAll();
             const planned = agent.planMonth(twins.engine, live, budget, o.months - m, seed * 1000 + m);
             picksOf[p] = planned.plan.contact.map((c) => c.customerId);
+            for (const c of planned.plan.contact) reasonOf.set(c.customerId, c.reason);
             const r = planned.plan.counts;
-            agentMonths.push({
+            agentMonth = {
               exploit: r.exploit, explore: r.explore, holdout: r.holdout, harms: r['contact-harms'],
               acceptedMultiplier: round(planned.model.acceptedMultiplier.mean, 3), contactMultiplier: round(planned.model.contactMultiplier.mean, 3),
               acceptance: planned.model.acceptance.map((row) => round(row[0], 3)),
-            });
+            };
             calibration = calibrate(planned.profiles, (id) => RESPONSE_TYPES.indexOf(oracle.responseType(id)));
             if (m === 0) {
               activeCustomers = active.length;
@@ -327,12 +343,14 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
             if ((await deliver(p, x.id, `agent-eval-${seed}-${m}-${x.id}`)) === undefined) continue;
             contacted++;
             net += x.v.net;
+            if (p === 'learning-agent') byReason[reasonOf.get(x.id) === 'explore' ? 'explore' : 'exploit'] += x.v.net;
             retained += x.v.retained;
             cost += x.v.cost;
           }
           month[p] = { contacted, netValue: Math.round(net), retained: round(retained, 1), cost: Math.round(cost) };
         }
         months.push(month);
+        agentMonths.push({ ...agentMonth!, exploitValue: Math.round(byReason.exploit), exploreValue: Math.round(byReason.explore) });
         log(`seed ${seed} month ${m + 1}: ` + RETENTION_POLICIES.map((p) => `${p} ${month[p].netValue} (${month[p].contacted})`).join(', ') + ` | agent ${JSON.stringify(agentMonths[m])}`);
         if (m < o.months - 1) await advance(1);
       }

@@ -17,6 +17,18 @@ describe('campaign bandit', () => {
     expect(shares.good + shares.bad).toBeCloseTo(1, 9);
   });
 
+  it('starts from the audience profiles\' expected acceptance, and lets the campaign\'s own answers outweigh it', () => {
+    // No answers yet: the kind the audience's profiles say they take gets more of the budget.
+    const fresh = allocateBudget([v('data', 0, 0, { priorAcceptance: 0.45 }), v('discount', 0, 0, { priorAcceptance: 0.1 })], { data: 0.5, discount: 0.5 }, new Set(), guard, 5);
+    expect(fresh.data).toBeGreaterThan(0.6);
+    // Without profiles the two are the same to the bandit.
+    const blind = allocateBudget([v('data', 0, 0), v('discount', 0, 0)], { data: 0.5, discount: 0.5 }, new Set(), guard, 5);
+    expect(Math.abs(blind.data - 0.5)).toBeLessThan(0.05);
+    // Two hundred answers the other way win over the prior.
+    const answered = allocateBudget([v('data', 10, 190, { priorAcceptance: 0.45 }), v('discount', 60, 140, { priorAcceptance: 0.1 })], { data: 0.5, discount: 0.5 }, new Set(), guard, 5);
+    expect(answered.discount).toBeGreaterThan(0.6);
+  });
+
   it('gives a paused variant nothing and is deterministic for a seed', () => {
     const stats = [v('a', 5, 5), v('b', 5, 5), v('c', 1, 1)];
     const a = allocateBudget(stats, {}, new Set(['c']), guard, 3);

@@ -22,6 +22,22 @@ export interface VariantStats {
   readonly failed?: number;
   /** The newest such failure's reason, as the evidence of a pause. */
   readonly lastFailure?: string;
+  /**
+   * Expected acceptance of the variant's offer kind over the campaign's audience, from their
+   * response profiles: the bandit's prior mean, worth PROFILE_PRIOR_STRENGTH answers, so the first
+   * ticks lean toward the kind the audience takes and the campaign's own answers soon outweigh it.
+   */
+  readonly priorAcceptance?: number;
+}
+
+/** Pseudo-answers the profiles' expected acceptance is worth in a variant's posterior. */
+export const PROFILE_PRIOR_STRENGTH = 10;
+
+/** A variant's Beta posterior over acceptance: its profile prior (or uniform) plus its answers. */
+export function variantPosterior(s: VariantStats): { readonly alpha: number; readonly beta: number } {
+  const p = s.priorAcceptance;
+  const prior = p !== undefined && p > 0 && p < 1 ? { alpha: p * PROFILE_PRIOR_STRENGTH, beta: (1 - p) * PROFILE_PRIOR_STRENGTH } : { alpha: 1, beta: 1 };
+  return { alpha: prior.alpha + s.accepted, beta: prior.beta + s.declined };
 }
 
 /** Churn among the campaign's control group, when known. */
@@ -49,8 +65,9 @@ export const THOMPSON_DRAWS = 2_000;
 export type AcceptValue = (variantId: string) => number;
 
 /**
- * Thompson allocation: each draw samples every active variant's acceptance from its
- * Beta(1 + accepted, 1 + declined) posterior, times the value of an acceptance; the share of draws
+ * Thompson allocation: each draw samples every active variant's acceptance from its posterior
+ * (`variantPosterior`: Beta(1 + accepted, 1 + declined), or the profiles' prior instead of the
+ * uniform one), times the value of an acceptance; the share of draws
  * a variant wins is its target share. Targets are floored at `minShare`, then the current shares
  * move toward them by at most `maxShiftPerTick`. Paused variants get 0.
  */
@@ -72,7 +89,8 @@ export function allocateBudget(
     let best = 0;
     let bestValue = -Infinity;
     for (let i = 0; i < active.length; i++) {
-      const v = sampleBeta(1 + active[i].accepted, 1 + active[i].declined, u) * valueOf(active[i].variantId);
+      const post = variantPosterior(active[i]);
+      const v = sampleBeta(post.alpha, post.beta, u) * valueOf(active[i].variantId);
       if (v > bestValue) {
         bestValue = v;
         best = i;

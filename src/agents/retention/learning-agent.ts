@@ -112,8 +112,12 @@ export class LearningRetentionAgent {
       {
         acceptance: acceptanceOf(model, this.options.offer.kind),
         hazardRatio: model.hazardRatio,
-        acceptedMultiplier: model.acceptedMultiplier.mean,
-        contactMultiplier: model.contactMultiplier.mean,
+        // Planned on the cautious end of each effect's 90 % interval (the offer helping a
+        // persuadable least, a contact provoking a sleeping dog most): with a few hundred answers
+        // the means are barely more than the priors, and money spent on an effect that is not
+        // there does not come back.
+        acceptedMultiplier: model.acceptedMultiplier.high,
+        contactMultiplier: model.contactMultiplier.high,
       },
       {
         budget,

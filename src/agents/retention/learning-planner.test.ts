@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contactValue, planLearningCampaign, valueOfInformation, type ProfiledCandidate, type ResponseParameters } from './learning-planner.js';
+import { contactValue, expectedUses, planLearningCampaign, valueOfInformation, type ProfiledCandidate, type ResponseParameters } from './learning-planner.js';
 
 const params: ResponseParameters = { acceptance: [0.24, 0.03, 0.45, 0.06], acceptedMultiplier: 0.6, contactMultiplier: 1.8 };
 const classes = (sure: number, lost: number, pers: number, dog: number) => ({ 'sure-thing': sure, 'lost-cause': lost, persuadable: pers, 'sleeping-dog': dog });
@@ -21,6 +21,16 @@ describe('learning planner', () => {
     const plan = planLearningCampaign([unsure], params, options);
     expect(plan.contact.map((c) => c.reason)).toEqual(['explore']);
     expect(planLearningCampaign([unsure], params, { ...options, monthsLeft: 1 }).counts['not-worth-it']).toBe(1);
+  });
+
+  it('counts an answer\'s later uses at the chance the customer is still there for them', () => {
+    const p = [0.55, 0.1, 0.3, 0.05];
+    const steady = cand('s', classes(0.55, 0.1, 0.3, 0.05), 0.02);
+    const leaving = cand('l', classes(0.55, 0.1, 0.3, 0.05), 0.3);
+    expect(expectedUses(steady, p, params, 3, 3)).toBeGreaterThan(2.5);
+    expect(expectedUses(steady, p, params, 3, 3)).toBeLessThan(3);
+    expect(expectedUses(leaving, p, params, 3, 3)).toBeLessThan(1);
+    expect(expectedUses(steady, p, params, 3, 0)).toBe(0);
   });
 
   it('never contacts a customer whose profile says the contact is likely to hurt', () => {

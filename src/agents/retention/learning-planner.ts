@@ -123,7 +123,21 @@ export function contactValue(c: ProfiledCandidate, p: readonly number[], r: Resp
   return ev;
 }
 
-/** The one-step value of learning the customer's answer, over `uses` later decisions on them. */
+/**
+ * How many of the customer's later campaigns an answer now can serve, each counted at the
+ * probability that the customer is still there for it: the j-th later decision, j·H months on,
+ * counts (1 − h̄)^(j·H), h̄ the profile's expected untreated hazard. A customer likely to leave
+ * before the next chance is worth little to learn about.
+ */
+export function expectedUses(c: ProfiledCandidate, p: readonly number[], r: ResponseParameters, months: number, uses: number): number {
+  let h = 0;
+  for (let k = 0; k < p.length; k++) h += p[k] * Math.min(1, c.hazard * (r.hazardRatio?.[k] ?? 1));
+  let total = 0;
+  for (let j = 1; j <= uses; j++) total += (1 - h) ** (j * months);
+  return total;
+}
+
+/** The one-step value of learning the customer's answer, over `uses` later decisions on them (each at the customer's survival to it). */
 export function valueOfInformation(c: ProfiledCandidate, p: readonly number[], r: ResponseParameters, contactCost: number, months: number, uses: number): number {
   if (uses <= 0) return 0;
   const now = Math.max(0, contactValue(c, p, r, contactCost, months));
@@ -134,7 +148,7 @@ export function valueOfInformation(c: ProfiledCandidate, p: readonly number[], r
     if (pa <= 0) continue;
     after += pa * Math.max(0, contactValue(c, q.map((v) => v / pa), r, contactCost, months));
   }
-  return uses * Math.max(0, after - now);
+  return expectedUses(c, p, r, months, uses) * Math.max(0, after - now);
 }
 
 /** Deterministic uniform in [0, 1) from a customer id and a seed, for the holdout draw. */

@@ -40,7 +40,10 @@ describe('live profiles', () => {
       const risk = profiles.contactRisk(id)!;
       expect(risk.sleepingDog).toBeCloseTo(profiles.profileOf(view).classes['sleeping-dog'], 4);
       expect(risk.contactMultiplier).toBeGreaterThanOrEqual(1);
+      expect(risk.acceptance.discount).toBeCloseTo(profiles.profileOf(view).acceptance.discount.mean, 3);
     }
+    // The one who took every offer is expected to take the next more than the one who declined every one.
+    expect(profiles.contactRisk('C0')!.acceptance.discount).toBeGreaterThan(profiles.contactRisk('C1')!.acceptance.discount + 0.2);
     expect(profiles.contactRisk('nobody')).toBeUndefined();
   });
 

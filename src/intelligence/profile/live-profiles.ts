@@ -66,17 +66,21 @@ export class LiveProfiles {
   }
 
   /**
-   * How contact may hurt a twin now: the probability that it is a sleeping dog under its profile,
-   * and the hazard multiplier a contact gives a sleeping dog (the model's mean). Undefined for an
-   * unknown twin. Cheaper than `profileOf` (no view is built): for scans over the base.
+   * How contact may hurt a twin now and what it is likely to take: the probability that it is a
+   * sleeping dog under its profile, the hazard multiplier a contact gives a sleeping dog (the
+   * model's mean) and the expected acceptance of each offer kind. Undefined for an unknown twin.
+   * Cheaper than `profileOf` (no view is built): for scans over the base.
    */
-  contactRisk(customerId: string): { readonly sleepingDog: number; readonly contactMultiplier: number } | undefined {
+  contactRisk(customerId: string): { readonly sleepingDog: number; readonly contactMultiplier: number; readonly acceptance: Readonly<Record<OfferKind, number>> } | undefined {
     const features = this.engine.features(customerId);
     const record = this.engine.contactRecord(customerId);
     if (!features || !record) return undefined;
     if (!this.model) this.refresh();
-    const p = responseProfile(this.model!, profileEvidence(features, record));
-    return { sleepingDog: p.classes['sleeping-dog'], contactMultiplier: this.model!.contactMultiplier.mean };
+    const model = this.model!;
+    const p = responseProfile(model, profileEvidence(features, record));
+    const probs = RESPONSE_CLASSES.map((c) => p.classes[c]);
+    const acceptance = Object.fromEntries(OFFER_KINDS.map((kind, j) => [kind, model.acceptance.reduce((s, row, k) => s + row[j] * probs[k], 0)])) as Record<OfferKind, number>;
+    return { sleepingDog: p.classes['sleeping-dog'], contactMultiplier: model.contactMultiplier.mean, acceptance };
   }
 
   /** The profile of a twin as read (fits the model first if it never was). */

@@ -6,12 +6,16 @@ import { MIN_FAILURES_TO_PAUSE } from '../../agents/flows/campaign-bandit.js';
 import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { twinIdsWhere } from '../../twin/twin-query.js';
+import type { OfferKind } from '../../twin/twin-responses.js';
+import { planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import type { OperatorServices } from './operator-services.js';
 import { offeringParams } from './decision-actions.js';
 
 /**
- * The delivery side of managed campaigns: it draws the audience (active twins ranked by churn ×
- * value, a seeded control share held out), presents each tick's slice of offers through the
+ * The delivery side of managed campaigns: it draws the audience (active twins ranked by what an
+ * acceptance can reach, churn × value × the expected acceptance their response profiles give the
+ * variants' offer kinds; likely sleeping dogs left out: `campaign-audience.ts`; a seeded control
+ * share held out), presents each tick's slice of offers through the
  * guarded executor in the shares the campaign flow allocated, and counts the answers from the
  * offer events that come back, which are what the flow's `stats` reads. Its state is kept in the
  * record store so a restart neither re-contacts nor forgets anyone.
@@ -89,8 +93,10 @@ interface CampaignState {
   queue: string[];
   control: string[];
   treated: Record<string, string>;
-  /** Customers of the audience left out, by the rule that refused them (consent, opt-out, caps…). */
+  /** Customers of the audience left out, by the rule that refused them (consent, opt-out, caps…, `sleeping-dog` when drawn). */
   left?: Record<string, number>;
+  /** Expected acceptance of each variant's offer kind over the audience, from their profiles (the bandit's prior). */
+  priorAcceptance?: Record<string, number>;
   variants: Record<string, VariantState>;
   spent: number;
   /** The split of every tick applied, oldest first (at most MAX_HISTORY). */
@@ -109,7 +115,13 @@ function statsOf(state: CampaignState, churned: (id: string) => boolean): Campai
     treatedBy.set(variantId, t);
   }
   return {
-    variants: state.input.variants.map((v) => ({ variantId: v.id, ...state.variants[v.id], treated: treatedBy.get(v.id)?.n ?? 0, treatedChurned: treatedBy.get(v.id)?.churned ?? 0 })),
+    variants: state.input.variants.map((v) => ({
+      variantId: v.id,
+      ...state.variants[v.id],
+      treated: treatedBy.get(v.id)?.n ?? 0,
+      treatedChurned: treatedBy.get(v.id)?.churned ?? 0,
+      ...(state.priorAcceptance?.[v.id] === undefined ? {} : { priorAcceptance: state.priorAcceptance[v.id] }),
+    })),
     control: { customers: state.control.length, churned: state.control.filter(churned).length },
   };
 }
@@ -145,8 +157,17 @@ export interface CampaignDelivery {
   observe(events: readonly TwinEvent[]): void;
 }
 
+/** What the delivery side reads of a twin when it draws an audience (undefined: not a candidate). */
+export interface AudienceReader {
+  /** Churn × value when a churn model serves, else undefined (the value proxy is used). */
+  atStake(customerId: string): number | undefined;
+  profile(customerId: string): AudienceCandidate['profile'];
+  /** The offer kind a catalogue offering is answered as on the twins. */
+  kindOf(offerId: string): OfferKind;
+}
+
 /** Builds the delivery side over the services and the record store. */
-export function campaignDelivery(services: () => OperatorServices, records: RecordStore, offerCost: (offerId: string) => number): CampaignDelivery {
+export function campaignDelivery(services: () => OperatorServices, records: RecordStore, offerCost: (offerId: string) => number, reader?: AudienceReader): CampaignDelivery {
   const states = new Map<string, CampaignState>();
   const byDecision = new Map<string, { campaignId: string; variantId: string }>();
   const load = async (id: string): Promise<CampaignState | undefined> => {
@@ -165,23 +186,32 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
     async open(input) {
       if (await load(input.campaignId)) return;
       const engine = services().twins.engine;
-      const ranked: { id: string; score: number }[] = [];
+      const candidates: AudienceCandidate[] = [];
       // The audience is the campaign's segment (an intent's, as resolved when planned), and the
       // control group is drawn from that audience, not from the whole base.
       for (const id of twinIdsWhere(engine, input.audience ?? [], services().scoreFields)) {
         const f = engine.features(id);
         if (!f || f[FEATURE_INDEX.churned] === 1 || f[FEATURE_INDEX.active_plans] === 0) continue;
-        const score = f[FEATURE_INDEX.arpu_3m] * (1 + f[FEATURE_INDEX.complaints_90d]) + f[FEATURE_INDEX.months_over_allowance_3m];
-        ranked.push({ id, score });
+        // Without a churn model, a value proxy: spend, more of it for a complainer, and overage.
+        const atStake = reader?.atStake(id) ?? f[FEATURE_INDEX.arpu_3m] * (1 + f[FEATURE_INDEX.complaints_90d]) + f[FEATURE_INDEX.months_over_allowance_3m];
+        candidates.push({ customerId: id, atStake, profile: reader?.profile(id) });
       }
-      ranked.sort((a, b) => b.score - a.score);
-      const audience = ranked.slice(0, MAX_AUDIENCE).map((r) => r.id);
+      const kindOf = (offerId: string) => reader?.kindOf(offerId) ?? 'other';
+      const planned = planCampaignAudience(candidates, [...new Set(input.variants.map((v) => kindOf(v.offerId)))], MAX_AUDIENCE);
+      const audience = planned.audience.map((r) => r.customerId);
       const control = audience.filter((id) => hash(id, input.seed) < input.controlShare);
       const held = new Set(control);
+      const priorAcceptance: Record<string, number> = {};
+      for (const v of input.variants) {
+        const p = planned.acceptanceByKind[kindOf(v.offerId)];
+        if (p !== undefined) priorAcceptance[v.id] = p;
+      }
       const state: CampaignState = {
         input: { campaignId: input.campaignId, variants: input.variants, budget: input.budget, controlShare: input.controlShare, seed: input.seed },
         queue: audience.filter((id) => !held.has(id)),
         control,
+        ...(planned.sleepingDogs > 0 ? { left: { 'sleeping-dog': planned.sleepingDogs } } : {}),
+        priorAcceptance,
         treated: {},
         variants: Object.fromEntries(input.variants.map((v) => [v.id, { presented: 0, accepted: 0, declined: 0, spent: 0 }])),
         spent: 0,

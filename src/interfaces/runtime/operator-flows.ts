@@ -22,6 +22,7 @@ import { campaignDelivery, type CampaignDelivery } from './campaign-delivery.js'
 import type { Bss } from './bss.js';
 import { liveTwinSource, type OperatorServices } from './operator-services.js';
 import { DAY_MS } from '../../domain/time.js';
+import { OFFER_KINDS, offerKindSlot, type OfferKind } from '../../twin/twin-responses.js';
 
 /** Draws of the simulation check a churn-prevention plan gets before it runs. */
 const CHECK_DRAWS = 60;
@@ -80,8 +81,30 @@ export function operatorFlows(
     const engine = s.twins.engine;
     const humanScale = Math.max(1, options.humanTimeScale ?? 1);
     const feature = (id: string, name: keyof typeof FEATURE_INDEX) => engine.features(id)?.[FEATURE_INDEX[name]];
-    const campaigns = campaignDelivery(() => s, s.records, (offerId) => offerCostOf(s, offerId));
-    const detachCampaigns = s.twins.intake.onApplied((batch) => campaigns.observe(batch.map((a) => a.event)));
+    // The offer kind each offering is answered as on the twins (the back end's `treatment`), learnt
+    // from the offer events; until one is seen, read from the offering's action class.
+    const kindByOffer = new Map<string, OfferKind>();
+    const kindOf = (offerId: string): OfferKind => {
+      const seen = kindByOffer.get(offerId);
+      if (seen) return seen;
+      const o = s.decisions.catalogue.byId.get(offerId);
+      return o?.actionClass === 'discount' ? 'discount' : o?.actionClass === 'plan_change' ? 'plan_upgrade' : o?.actionClass === 'credit' ? 'loyalty_credit' : 'other';
+    };
+    const campaigns = campaignDelivery(() => s, s.records, (offerId) => offerCostOf(s, offerId), {
+      atStake: (id) => {
+        const score = intelligence.live()?.scoreOf(id);
+        return score?.active ? score.churn * score.clv : undefined;
+      },
+      profile: (id) => intelligence.profiles.contactRisk(id),
+      kindOf,
+    });
+    const detachCampaigns = s.twins.intake.onApplied((batch) => {
+      for (const a of batch) {
+        const e = a.event;
+        if (e.kind === 'offer' && e.data.action === 'presented' && e.data.treatment && !kindByOffer.has(e.data.offerId)) kindByOffer.set(e.data.offerId, OFFER_KINDS[offerKindSlot(e.data.treatment)]);
+      }
+      campaigns.observe(batch.map((a) => a.event));
+    });
 
     /** The policy's offers that the catalogue has, priced for a typical customer, with their effect. */
     const policyOffers = (ids: readonly string[]): ChurnOffer[] =>

@@ -1,0 +1,58 @@
+import type { OfferKind } from '../../twin/twin-responses.js';
+import { HARM_THRESHOLD } from '../retention/learning-planner.js';
+
+/**
+ * Who a managed campaign contacts, and in which order, read from each twin's response profile.
+ * Pure: the delivery side brings each candidate's value at stake and profile, and the offer
+ * kinds of the campaign's variants; it gets back the audience best first and who was left out
+ * and why.
+ *
+ * - A customer whose profile says contact likely hurts (P(sleeping dog) ≥ the learning planner's
+ *   HARM_THRESHOLD) is left out, whatever their value: the campaign would pay to provoke them.
+ * - The rest are ranked by what an acceptance can reach: value at stake × the profile's expected
+ *   acceptance of the variant kind they are most likely to take. A customer who declined three
+ *   discounts ranks below an equally valuable one who took the last.
+ */
+
+/** One twin as the campaign's audience planner sees it. */
+export interface AudienceCandidate {
+  readonly customerId: string;
+  /** Value at stake: churn risk × lifetime value when a churn model serves, otherwise a value proxy. */
+  readonly atStake: number;
+  /** The twin's response profile, when one is read. */
+  readonly profile?: {
+    /** Posterior probability that the customer is a sleeping dog. */
+    readonly sleepingDog: number;
+    /** Expected acceptance per offer kind under the profile. */
+    readonly acceptance: Readonly<Record<OfferKind, number>>;
+  };
+}
+
+/** The audience, best first, and who was left out. */
+export interface CampaignAudience {
+  readonly audience: readonly { readonly customerId: string; readonly score: number }[];
+  /** Left out because their profile says contact likely hurts. */
+  readonly sleepingDogs: number;
+  /** Mean expected acceptance of each variant kind over the audience (the bandit's prior), for kinds with profiles. */
+  readonly acceptanceByKind: Readonly<Partial<Record<OfferKind, number>>>;
+}
+
+/** Plans the audience of a campaign whose variants carry offers of `kinds`, at most `max` customers. */
+export function planCampaignAudience(candidates: readonly AudienceCandidate[], kinds: readonly OfferKind[], max: number, harmThreshold = HARM_THRESHOLD): CampaignAudience {
+  const scored: { customerId: string; score: number; profile?: AudienceCandidate['profile'] }[] = [];
+  let sleepingDogs = 0;
+  for (const c of candidates) {
+    if (c.profile && c.profile.sleepingDog >= harmThreshold) {
+      sleepingDogs++;
+      continue;
+    }
+    const acceptance = c.profile && kinds.length > 0 ? Math.max(...kinds.map((k) => c.profile!.acceptance[k])) : 1;
+    scored.push({ customerId: c.customerId, score: c.atStake * acceptance, profile: c.profile });
+  }
+  scored.sort((a, b) => b.score - a.score || (a.customerId < b.customerId ? -1 : 1));
+  const chosen = scored.slice(0, max);
+  const acceptanceByKind: Partial<Record<OfferKind, number>> = {};
+  const profiled = chosen.filter((c) => c.profile);
+  if (profiled.length > 0) for (const k of kinds) acceptanceByKind[k] = profiled.reduce((s, c) => s + c.profile!.acceptance[k], 0) / profiled.length;
+  return { audience: chosen.map(({ customerId, score }) => ({ customerId, score })), sleepingDogs, acceptanceByKind };
+}
