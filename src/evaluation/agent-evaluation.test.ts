@@ -20,6 +20,10 @@ describe('agent evaluate', () => {
     expect(r.calibration.map((c) => c.contacts)).toEqual(['0', '1', '2', '3+']);
     expect(r.calibration[1].customers).toBeGreaterThan(0);
     expect(s.agentMonths[0].acceptance).toHaveLength(4);
+    // The learning agent's value splits into what it made exploiting and exploring (each rounded).
+    for (let m = 0; m < 2; m++) expect(Math.abs(s.agentMonths[m].exploitValue + s.agentMonths[m].exploreValue - s.months[m]['learning-agent'].netValue)).toBeLessThanOrEqual(1);
+    // The type oracle (types known, strain and frailty not) contacts only where that knowledge says a contact pays.
+    expect(s.firstDecision['type-oracle'].contacted).toBeLessThanOrEqual(s.budget);
     // Offers left unanswered reach the twins as ignored once their window passes (the small world's customers ignore some);
     // the last month's are still pending at the end.
     expect(s.answers.ignored).toBeGreaterThan(0);

@@ -43,7 +43,14 @@ export { tInterval, HORIZON_MONTHS, type Interval } from './retention-yardstick.
 export const RETENTION_POLICIES = ['learning-agent', 'feature-oracle', 'oracle', 'highest-risk', 'random'] as const;
 export type RetentionPolicy = (typeof RETENTION_POLICIES)[number];
 /** The policies judged on the first decision. */
-export const FIRST_DECISION_POLICIES = ['agent', ...RETENTION_POLICIES] as const;
+/**
+ * Judged on the first decision without acting: `answer-oracle`, the feature oracle that also reads
+ * each customer's answers so far (last quarter's campaign): the most a learner of answers could
+ * reach on that decision; `type-oracle`, the feature oracle told each
+ * customer's true response type (strain and frailty still integrated out): the most that learning
+ * every customer's type, and nothing more, could reach in one campaign.
+ */
+export const FIRST_DECISION_POLICIES = ['agent', 'answer-oracle', 'type-oracle', ...RETENTION_POLICIES] as const;
 export type FirstDecisionPolicy = (typeof FIRST_DECISION_POLICIES)[number];
 
 /** Options of `evaluateRetentionAgent`; every field has a documented default. */
@@ -276,6 +283,8 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       const months: Record<RetentionPolicy, PolicyMonth>[] = [];
       const agentMonths: SeedResult['agentMonths'][number][] = [];
       let singleDecision: PolicyMonth | undefined;
+      let typeOracle: PolicyMonth | undefined;
+      let answerOracle: PolicyMonth | undefined;
       let activeCustomers = 0;
       let budget0 = 0;
       let pilotSummary = { customers: pilot.length, acceptedShare: 0, effectPerAcceptance: 0 };
@@ -310,6 +319,22 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               const single = decideOnce(twins.engine, live, pilot, active.filter((id) => !inPilot.has(id) && live.scoreOf(id)?.active), budget, offer, o.contactCost, seed);
               pilotSummary = { customers: pilot.length, acceptedShare: round(single.acceptedShare, 3), effectPerAcceptance: round(single.effectPerAcceptance, 3) };
               singleDecision = judge(worlds[p], single.picks, offer, o.contactCost);
+              const view = createFeatureOracle(worlds[p]);
+              const typePicks = active
+                .map((id) => ({ id, net: expectedContactValue(view.view(id, o.offerId), offer, o.contactCost, RESPONSE_TYPES.indexOf(oracle.responseType(id))) }))
+                .filter((x) => x.net > 0)
+                .sort((a, b) => b.net - a.net)
+                .slice(0, budget)
+                .map((x) => x.id);
+              typeOracle = judge(worlds[p], typePicks, offer, o.contactCost);
+              const knowing = createFeatureOracle(worlds[p], { answers: true });
+              const answerPicks = active
+                .map((id) => ({ id, net: expectedContactValue(knowing.view(id, o.offerId), offer, o.contactCost) }))
+                .filter((x) => x.net > 0)
+                .sort((a, b) => b.net - a.net)
+                .slice(0, budget)
+                .map((x) => x.id);
+              answerOracle = judge(worlds[p], answerPicks, offer, o.contactCost);
             }
           } else if (p === 'oracle') {
             picksOf[p] = active
@@ -378,7 +403,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
         answers.ignored += rec.ignored;
       }
       // The first month's contacts are each policy's single decision; the single-decision agent was judged without acting.
-      const firstDecision = { agent: singleDecision!, ...months[0] };
+      const firstDecision = { agent: singleDecision!, 'answer-oracle': answerOracle!, 'type-oracle': typeOracle!, ...months[0] };
       return { seed, activeCustomers, budget: budget0, pilot: pilotSummary, firstDecision, months, agentMonths, holdout, calibration, answers };
     } finally {
       await twins.close();

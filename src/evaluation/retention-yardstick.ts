@@ -50,16 +50,23 @@ export function contactValueOf(t: Pick<OfferTruth, 'acceptProbability' | 'hazard
   return { net: retained * yardstickValue(monthlyPrice, t.hazardUntreated) - cost, retained, cost };
 }
 
-/** The feature oracle's expected value of a contact: the value averaged over the customer's latent states given observables. */
-export function expectedContactValue(v: FeatureView, offer: OfferTerms, contactCost: number): number {
+/**
+ * The feature oracle's expected value of a contact: the value averaged over the customer's latent
+ * states given observables. With `type` (an index into RESPONSE_TYPES), over the states of that
+ * response type only: what a learner that had found out the customer's type, and nothing more
+ * (strain and frailty still hidden), would expect.
+ */
+export function expectedContactValue(v: FeatureView, offer: OfferTerms, contactCost: number, type?: number): number {
   const s = v.states;
   let net = 0;
+  let weight = 0;
   for (let j = 0; j < s.weight.length; j++) {
-    if (s.weight[j] < 1e-9) continue;
+    if (s.weight[j] < 1e-12 || (type !== undefined && s.type[j] !== type)) continue;
     const state = { acceptProbability: s.acceptProbability[j], hazardUntreated: s.hazardUntreated[j], hazardIfAccepted: s.hazardIfAccepted[j], hazardIfDeclined: s.hazardIfDeclined[j] };
     net += s.weight[j] * contactValueOf(state, v.monthlyPrice, offer, contactCost).net;
+    weight += s.weight[j];
   }
-  return net;
+  return type === undefined ? net : weight > 0 ? net / weight : 0;
 }
 
 /** Mean over seeds with a 90 % t-interval. */

@@ -38,6 +38,26 @@ describe('feature oracle', () => {
     expect(brier).toBeLessThan(brierShares);
   });
 
+  it('as the answer oracle, reads each customer\'s answers: who took an offer is likelier persuadable, and it knows no more than the feature oracle of the never-contacted', async () => {
+    const copy = createSandboxWorld(namedWorld('small'), 4, { latencyScale: 0 });
+    copy.generate({ usage() {}, event() {} }, { months: 4 });
+    const answered: { id: string; accepted: boolean }[] = [];
+    for (const id of active.slice(0, 300)) {
+      const r = await copy.backends.campaignDelivery.deliver({ idempotencyKey: `t-${id}`, campaignId: 't', customerId: id, offerId: 'retain-10', channel: 'app' });
+      if (r.status === 'ok') answered.push({ id, accepted: r.value.response === 'accepted' });
+    }
+    const blind = createFeatureOracle(copy);
+    const knowing = createFeatureOracle(copy, { answers: true });
+    const P = RESPONSE_TYPES.indexOf('persuadable');
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    const lift = (accepted: boolean) => mean(answered.filter((a) => a.accepted === accepted).map((a) => knowing.view(a.id, 'retain-10').typeProbabilities[P] - blind.view(a.id, 'retain-10').typeProbabilities[P]));
+    expect(answered.some((a) => a.accepted)).toBe(true);
+    expect(lift(true)).toBeGreaterThan(0.05);
+    expect(lift(false)).toBeLessThan(0);
+    const never = active.find((id) => !answered.some((a) => a.id === id))!;
+    expect(knowing.view(never, 'retain-10').typeProbabilities).toEqual(blind.view(never, 'retain-10').typeProbabilities);
+  });
+
   it('gives each latent state the effects of the offer in the world', () => {
     const v = features.view(active[0], 'retain-25');
     for (let j = 0; j < v.states.weight.length; j++) {

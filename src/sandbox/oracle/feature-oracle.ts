@@ -62,13 +62,49 @@ const NODE_WEIGHTS = (() => {
 const YEAR_MS = 365.25 * 86_400_000;
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-/** The feature oracle of a world made by `createSandboxWorld` (evaluation only). */
-export function createFeatureOracle(world: object): { view(customerId: string, offerId: string): FeatureView } {
-  const w = internalsOf(world).engine;
-  return { view: (customerId, offerId) => featureView(w, customerId, offerId) };
+/** A customer's answers to the offers presented so far, as the twin saw them. */
+interface OfferAnswer {
+  readonly offerIdx: number;
+  readonly answer: 'accepted' | 'declined' | 'ignored';
 }
 
-function featureView(w: WorldEngine, customerId: string, offerId: string): FeatureView {
+/**
+ * The feature oracle of a world made by `createSandboxWorld` (evaluation only). With `answers`,
+ * the *answer oracle*: the posterior also conditions on the customer's own answers to every offer
+ * presented so far (accepted, declined, left unanswered), each with the world's true acceptance and
+ * ignore probability in every latent state: the most any learner that reads the twins' answers
+ * (and not the churn that followed) could know. The answers are those logged when it is created.
+ */
+export function createFeatureOracle(world: object, options: { readonly answers?: boolean } = {}): { view(customerId: string, offerId: string): FeatureView } {
+  const w = internalsOf(world).engine;
+  const answers = new Map<number, OfferAnswer[]>();
+  if (options.answers) {
+    for (const r of w.contactLog) {
+      if (r.kind !== 'offer') continue;
+      const offerIdx = w.cfg.offers.catalogue.findIndex((o) => o.id === r.what);
+      if (offerIdx < 0) continue;
+      const list = answers.get(r.customer) ?? [];
+      list.push({ offerIdx, answer: r.accepted ? 'accepted' : r.ignored ? 'ignored' : 'declined' });
+      answers.set(r.customer, list);
+    }
+  }
+  return { view: (customerId, offerId) => featureView(w, customerId, offerId, answers) };
+}
+
+/** Likelihood of a customer's answers for each response type (RESPONSE_TYPES order). */
+function answerLikelihood(w: WorldEngine, answers: readonly OfferAnswer[] | undefined): number[] {
+  return RESPONSE_TYPES.map((type) => {
+    let lik = 1;
+    for (const a of answers ?? []) {
+      const p = w.cfg.offers.acceptance[type] * (0.5 + 0.5 * w.cfg.offers.catalogue[a.offerIdx].strength);
+      const q = w.cfg.offers.ignore?.[type] ?? 0;
+      lik *= a.answer === 'accepted' ? p : a.answer === 'ignored' ? (1 - p) * q : (1 - p) * (1 - q);
+    }
+    return lik;
+  });
+}
+
+function featureView(w: WorldEngine, customerId: string, offerId: string, answers: ReadonlyMap<number, readonly OfferAnswer[]>): FeatureView {
   const { pop, cfg } = w;
   const c = pop.indexOf(customerId);
   if (c < 0) throw new TwinloopError('NOT_FOUND', `unknown customer ${customerId}; use an id from customerIds()`);
@@ -125,6 +161,7 @@ function featureView(w: WorldEngine, customerId: string, offerId: string): Featu
     };
   });
   const cap = (h: number) => Math.min(MAX_MONTHLY_HAZARD, h);
+  const answered = answerLikelihood(w, answers.get(c));
   let total = 0;
   let k = 0;
   for (let a = 0; a < GRID; a++) {
@@ -144,7 +181,7 @@ function featureView(w: WorldEngine, customerId: string, offerId: string): Featu
       for (let t = 0; t < RESPONSE_TYPES.length; t++, k++) {
         const m = mult[t];
         const base = cap(sigmoid(w.intercept + latentLogit + m.shift));
-        const weight = NODE_WEIGHTS[a] * NODE_WEIGHTS[b] * (typeW[t] / typeSum) * Math.exp(logPay + monthsInWorld * Math.log(1 - base));
+        const weight = NODE_WEIGHTS[a] * NODE_WEIGHTS[b] * (typeW[t] / typeSum) * answered[t] * Math.exp(logPay + monthsInWorld * Math.log(1 - base));
         states.weight[k] = weight;
         states.type[k] = t;
         states.acceptProbability[k] = m.accept;
