@@ -101,4 +101,33 @@ describe('campaign delivery', () => {
     expect(contacted.size).toBe(10);
     await records.close();
   });
+
+  it('plans the audience with the profiles: likely sleeping dogs left out, the likelier takers first, the bandit\'s prior from their acceptance', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flows-campaign-'));
+    dirs.push(dir);
+    const engine = new TwinEngine();
+    for (let i = 0; i < 6; i++) customer(engine, `C${i}`);
+    const requests: ActionRequestInput[] = [];
+    const services = {
+      twins: { engine },
+      scoreFields: undefined,
+      decisions: { catalogue: defaultCatalogue() },
+      guarded: { execute: async (r: ActionRequestInput) => (requests.push(r), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' }) },
+    } as unknown as OperatorServices;
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    // Equal value at stake; C0 and C1 are likely sleeping dogs, C5 takes discounts most, C2 least.
+    const takes: Record<string, number> = { C0: 0.6, C1: 0.5, C2: 0.05, C3: 0.2, C4: 0.3, C5: 0.5 };
+    const delivery = campaignDelivery(() => services, records, () => 1, {
+      atStake: () => 10,
+      profile: (id) => ({ sleepingDog: id === 'C0' || id === 'C1' ? 0.7 : 0.05, acceptance: { discount: takes[id], data_bonus: 0.1, plan_upgrade: 0.1, loyalty_credit: 0.1, other: 0.1 } }),
+      kindOf: () => 'discount',
+    });
+    const variants = [{ id: 'v', offerId: 'retain-10', channel: 'app' as const }];
+    await delivery.open({ campaignId: 'cmp2', variants, budget: 100, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await delivery.apply('cmp2', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 100 });
+    expect(requests.map((r) => r.customerId)).toEqual(['C5', 'C4', 'C3', 'C2']);
+    const stats = await delivery.stats('cmp2');
+    expect(stats.variants[0].priorAcceptance).toBeCloseTo((0.5 + 0.3 + 0.2 + 0.05) / 4, 9);
+    await records.close();
+  });
 });
