@@ -94,9 +94,11 @@ export class LearningRetentionAgent {
       const e = profileEvidence(f, record, periods);
       if (record.presented > 0) evidence.push(e);
       if (!score?.active || f[FEATURE_INDEX.churned] !== 0) continue;
-      // Someone still inside an offer's window is not contacted again: the effect is already running
-      // (two days' slack: a monthly campaign's calendar drifts by a day or two).
-      if (entry && now - entry.at < windowMs - 2 * DAY_MS) continue;
+      // Someone still inside an offer's window is not contacted again: the effect is still running,
+      // and a new acceptance would only prolong it (two days' slack past the window: a monthly
+      // campaign's calendar drifts by a day or two, and three months of it fall a day short of the
+      // window, when a contact still finds the last one's effect in force).
+      if (entry && now - entry.at < windowMs + 2 * DAY_MS) continue;
       active.push({ id, evidence: e, hazard: score.churn, value: score.clv, price: f[FEATURE_INDEX.monthly_price] });
     }
     const model = fitResponseModel(evidence, this.options.priors ?? DEFAULT_RESPONSE_PRIORS);
