@@ -28,7 +28,7 @@ describe('agent evaluate', () => {
     // the last month's are still pending at the end.
     expect(s.answers.ignored).toBeGreaterThan(0);
     expect(s.answers.accepted + s.answers.declined + s.answers.ignored).toBeLessThanOrEqual(s.answers.presented);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses an unknown offer and a horizon out of range with the reason', async () => {
     await expect(evaluateRetentionAgent({ seeds: [1], world: namedWorld('small'), offerId: 'nope' })).rejects.toThrow(/unknown offer "nope"/);
