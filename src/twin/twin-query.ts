@@ -28,7 +28,7 @@ export interface TwinPage {
  * fields) pass every filter. Extra fields are read only when a filter needs them, and then shown
  * beside the features under `scores`.
  */
-export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[], offset: number, limit: number, extra?: ExtraFields): TwinPage {
+export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[], offset: number, limit: number, extra?: ExtraFields, keep?: (customerId: string) => boolean): TwinPage {
   const fields = queryFields(extra);
   const test = compileFilters(filters, fields);
   const withExtra = extra !== undefined && readsExtraFields(filters, fields);
@@ -37,6 +37,7 @@ export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[]
   let slot = offset;
   for (; slot < engine.table.size && items.length < limit; slot++) {
     const id = engine.table.idAt(slot);
+    if (keep && !keep(id)) continue;
     engine.features(id, engine.eventClock, vec);
     if (withExtra) extra.read(id, vec, FEATURE_COUNT);
     if (!test(vec)) continue;
@@ -48,9 +49,12 @@ export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[]
   return { items, next: slot < engine.table.size ? slot : null };
 }
 
-/** `queryTwins` over query-string filters (`{ 'churn.gt': '0.5', 'is_prepaid': '1' }`), as the HTTP and MCP edges take them. */
-export function queryTwinsWhere(engine: TwinEngine, pairs: Readonly<Record<string, string>>, offset: number, limit: number, extra?: ExtraFields): TwinPage {
-  return queryTwins(engine, parseFilterQuery(pairs, queryFields(extra)), offset, limit, extra);
+/**
+ * `queryTwins` over query-string filters (`{ 'churn.gt': '0.5', 'is_prepaid': '1' }`), as the HTTP
+ * and MCP edges take them; `keep` leaves out the twins a caller may not see (a segment-scoped key).
+ */
+export function queryTwinsWhere(engine: TwinEngine, pairs: Readonly<Record<string, string>>, offset: number, limit: number, extra?: ExtraFields, keep?: (customerId: string) => boolean): TwinPage {
+  return queryTwins(engine, parseFilterQuery(pairs, queryFields(extra)), offset, limit, extra, keep);
 }
 
 /**

@@ -165,6 +165,77 @@ export const ROUTE_ACCESS = {
   'DELETE /mcp': 'mcp:connect',
 } as const satisfies Record<string, Access>;
 
+/**
+ * The routes that answer or act on customers, and how a key scoped to segments is held to its
+ * customers on each (docs/security.md): `{ params | body: name }` names where the one customer
+ * is (checked before the handler runs), `'filtered'` lists only the customers the key reaches,
+ * `'handler'` checks the customer the route finds (a decision's), and `'spanning'` answers many
+ * customers' records unfiltered: refused to a segment-scoped key. A route not named here carries
+ * no customer's record (the catalogue, models, the policy, aggregates of simulations and intents).
+ */
+export const CUSTOMER_ROUTES = {
+  'GET /twins': 'filtered',
+  'GET /twins/:id': { params: 'id' },
+  'GET /twins/:id/timeline': { params: 'id' },
+  'GET /twins/:id/diff': { params: 'id' },
+  'GET /customers/:id/context': { params: 'id' },
+  'GET /assist/cards/:customerId': { params: 'customerId' },
+  'GET /tmf-api/customerManagement/v4/customer/:id': { params: 'id' },
+  'POST /decisions': { body: 'customerId' },
+  'POST /decisions/:id/accept': 'handler',
+  'POST /actions': { body: 'customerId' },
+  'GET /tmf-api/customerManagement/v4/customer': 'spanning',
+  'GET /tmf-api/productInventory/v4/product': 'spanning',
+  'GET /tmf-api/productInventory/v4/product/:id': 'spanning',
+  'GET /tmf-api/productOrderingManagement/v4/productOrder': 'spanning',
+  'GET /tmf-api/productOrderingManagement/v4/productOrder/:id': 'spanning',
+  'POST /tmf-api/productOrderingManagement/v4/productOrder': 'spanning',
+  'GET /tmf-api/communicationManagement/v4/communicationMessage': 'spanning',
+  'GET /tmf-api/communicationManagement/v4/communicationMessage/:id': 'spanning',
+  'POST /tmf-api/communicationManagement/v4/communicationMessage': 'spanning',
+  'GET /dead-letters': 'spanning',
+  'GET /assist/stream': 'spanning',
+  'GET /approvals': 'spanning',
+  'GET /approvals/:id': 'spanning',
+  'POST /approvals/:id/approve': 'spanning',
+  'POST /approvals/:id/reject': 'spanning',
+  'GET /audit': 'spanning',
+  'GET /workflows': 'spanning',
+  'GET /workflows/:id': 'spanning',
+  'GET /workflows/:id/steps': 'spanning',
+  'POST /workflows/:definition/start': 'spanning',
+  'POST /workflows/:id/signals/:name': 'spanning',
+  'GET /service-operations/incidents': 'spanning',
+  'POST /sandbox/scenarios/care-example': 'spanning',
+} as const satisfies Partial<Record<keyof typeof ROUTE_ACCESS, CustomerRoute>>;
+
+/** How a route reaches customers (see CUSTOMER_ROUTES). */
+export type CustomerRoute = { readonly params: string } | { readonly body: string } | 'filtered' | 'handler' | 'spanning';
+
+/** How the route reaches customers, or undefined when it carries no customer's record. */
+export function customerRoute(method: string, url: string): CustomerRoute | undefined {
+  const m = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
+  const table = CUSTOMER_ROUTES as Readonly<Record<string, CustomerRoute>>;
+  const key = `${m} ${url}`;
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/**
+ * The MCP tools that answer or act on customers: the one named by the argument `customerId`
+ * (checked), a list filtered to the caller's customers, or many customers' records unfiltered
+ * (refused to a segment-scoped key).
+ */
+export const MCP_CUSTOMER_TOOLS = {
+  get_twin: 'customerId',
+  explain_churn_risk: 'customerId',
+  recommend_next_best_action: 'customerId',
+  request_action: 'customerId',
+  'resource:twin': 'customerId',
+  search_twins: 'filtered',
+  list_approvals: 'spanning',
+  decide_approval: 'spanning',
+} as const;
+
 /** Every MCP tool (and resource template) and the permission it needs. */
 export const MCP_TOOL_ACCESS = {
   get_twin: 'twins:read',

@@ -10,7 +10,7 @@ import { actionForDecision, decisionRequestId } from '../runtime/decision-action
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
 import { guardedResult } from './governance-schemas.js';
-import { actorFor, requireChannel, requirePermission } from './http-auth.js';
+import { actorFor, requireChannel, requireCustomer, requirePermission } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const decideBody = z
@@ -184,6 +184,7 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
           throw new TwinloopError('BAD_INPUT', `action ${actionId} is not among decision ${made.decisionId}'s ranked actions (${made.ranked.map((r) => r.actionId).join(', ')})`);
         }
         requireChannel(req, made.context.channel);
+        requireCustomer(req, made.customerId);
         return s.guarded.execute(actionForDecision(s, made, actionId, actorFor(req, req.body.agentId)));
       },
     );

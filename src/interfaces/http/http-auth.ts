@@ -1,7 +1,8 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwinloopError } from '../../domain/errors.js';
-import { routeAccess, type ExtraAccess } from '../auth/access-table.js';
+import { customerRoute, routeAccess, type ExtraAccess } from '../auth/access-table.js';
+import { checkChannel, refuseCustomer, refuseSpanning, type CustomerReach } from '../auth/customer-reach.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { actorOf, authorize, can, type Identity } from '../auth/identity.js';
 import { maskPersonal } from '../auth/personal-data.js';
@@ -14,6 +15,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who is asking; set before any handler of a route that is not public. */
     identity: Identity | null;
+    /** The customers a segment-scoped caller reaches (set for such a caller only). */
+    customerReach: CustomerReach | null;
   }
 }
 
@@ -24,9 +27,10 @@ declare module 'fastify' {
  * its body is read: anonymous → 401, a role without the route's permission → 403 naming both.
  * Answers to a caller without `personal:read` leave with their personal data masked.
  */
-export function installAuth(app: FastifyInstance, auth: Authenticator, extra: ExtraAccess = {}): void {
+export function installAuth(app: FastifyInstance, auth: Authenticator, extra: ExtraAccess = {}, reach?: CustomerReach): void {
   void app.register(fastifyCookie);
   app.decorateRequest('identity', null);
+  app.decorateRequest('customerReach', null);
   app.addHook('onRoute', (route) => {
     let guarded = false;
     for (const method of [route.method].flat()) {
@@ -54,6 +58,19 @@ export function installAuth(app: FastifyInstance, auth: Authenticator, extra: Ex
     if (identity.via === 'session') checkSameOrigin(req);
     req.identity = identity;
     if (access !== 'signed-in') authorize(identity, access, `${req.method} ${url}`);
+  });
+  // A key scoped to segments reaches only their customers: the one a route names is checked once
+  // its params and body are read (CUSTOMER_ROUTES), a route answering many unfiltered is refused.
+  app.addHook('preHandler', async (req) => {
+    const identity = req.identity;
+    if (!identity?.scope.segments) return;
+    req.customerReach = reach ?? null;
+    const url = req.routeOptions.url;
+    const how = url === undefined ? undefined : customerRoute(req.method, url);
+    if (how === undefined || how === 'filtered' || how === 'handler') return;
+    if (how === 'spanning') return refuseSpanning(identity, `${req.method} ${url}`);
+    const from = 'params' in how ? (req.params as Record<string, unknown>)[how.params] : (req.body as Record<string, unknown> | undefined)?.[how.body];
+    if (typeof from === 'string') requireCustomer(req, from);
   });
   // Personal data (names, birth dates, documents, addresses, contact details) only for roles that
   // need it: every JSON answer, error answers included, of a caller without personal:read is masked here.
@@ -114,9 +131,21 @@ export function actorFor(req: FastifyRequest, claimed?: string | { kind: string;
 
 /** A key scoped to some channels acts on those only: FORBIDDEN naming the channel and the scope otherwise. */
 export function requireChannel(req: FastifyRequest, channel: string): void {
+  checkChannel(identityOf(req), channel);
+}
+
+/** A key scoped to segments reads and acts on their customers only: FORBIDDEN naming the customer and the segments otherwise. */
+export function requireCustomer(req: FastifyRequest, customerId: string): void {
   const identity = identityOf(req);
-  const allowed = identity.scope.channels;
-  if (allowed && !allowed.includes(channel as (typeof allowed)[number])) {
-    throw new TwinloopError('FORBIDDEN', `${identity.subject}'s credential is scoped to the channels ${allowed.join(', ')}; it may not act on ${channel}`, { context: { channel, scope: allowed } });
-  }
+  if (!identity.scope.segments) return;
+  // Without twins to judge by (an app of its own), a segment-scoped key reaches no one.
+  if (!req.customerReach) refuseCustomer(identity, customerId);
+  req.customerReach.check(identity, customerId);
+}
+
+/** The customers the caller reaches, as a predicate for a list; null when it reaches every one. */
+export function customersWithin(req: FastifyRequest): ((customerId: string) => boolean) | null {
+  const identity = identityOf(req);
+  if (!identity.scope.segments) return null;
+  return req.customerReach ? req.customerReach.within(identity) : () => false;
 }

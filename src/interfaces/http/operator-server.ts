@@ -1,6 +1,7 @@
 import { campaignRoutes } from './campaign-routes.js';
 import { serviceOperationsRoutes } from './service-operations-routes.js';
 import type { FastifyInstance } from 'fastify';
+import { customerReach, twinFields, type CustomerReach } from '../auth/customer-reach.js';
 import { mcpCapabilities } from '../mcp/mcp-bindings.js';
 import { mcpHttpRoutes } from '../mcp/mcp-http-route.js';
 import type { Operator } from '../runtime/operator.js';
@@ -40,7 +41,8 @@ export interface OperatorServerOptions {
  */
 export function createOperatorServer(operator: Operator, options: OperatorServerOptions): FastifyInstance {
   const { services } = operator;
-  return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource }, [
+  const customers = operatorCustomerReach(operator);
+  return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, customerReach: customers, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource }, [
     modelRoutes(operator.intelligence, services.audit),
     populationRoutes(operator.twins, operator.intelligence),
     assistRoutes(operator.twins, operator.assist),
@@ -59,8 +61,13 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     simulationRoutes(services),
     intentRoutes(services),
     workflowRoutes(services),
-    mcpHttpRoutes(mcpCapabilities(services), options.version),
+    mcpHttpRoutes(mcpCapabilities(services), options.version, customers),
     consoleRoutes(),
     ...(operator.world ? [sandboxRoutes(operator.world)] : []),
   ]);
+}
+
+/** The customers a segment-scoped key reaches on this operator: the policy in force's segments over the live twins and scores. */
+function operatorCustomerReach(operator: Operator): CustomerReach {
+  return customerReach({ segments: () => operator.services.actionPolicy.current().segments, fieldsOf: twinFields(operator.twins.engine, operator.intelligence.scoreFields) });
 }

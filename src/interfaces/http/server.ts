@@ -13,6 +13,7 @@ import { errorBody, logServerError, sendError, writeServerError, type ServerErro
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_BUFFERED_BODY_BYTES, JSON_BODY_LIMIT } from './body-admission.js';
 import { eventRoutes } from './event-routes.js';
 import { CORS_PREFLIGHT_ACCESS, installHardening, refusePrototypeKeys, type HardeningOptions } from './http-hardening.js';
+import type { CustomerReach } from '../auth/customer-reach.js';
 import { installAuth } from './http-auth.js';
 import { MERGE_PATCH } from './tmf/tmf-common.js';
 import type { RouteModule } from './route-module.js';
@@ -37,6 +38,8 @@ export interface HttpAppOptions {
   extraAccess?: ExtraAccess;
   /** CORS origins and the rate limit of acting routes (`http-hardening.ts`; defaults: no CORS, 600 a minute per caller). */
   hardening?: HardeningOptions;
+  /** Which customers a segment-scoped key reaches (absent: such a key reaches none). */
+  customerReach?: CustomerReach;
 }
 
 /** What the HTTP API over the twins is built on. */
@@ -148,7 +151,7 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
   // Before any route is added, so that each is checked against the access table as it is.
   // With CORS on, its preflight route answers browsers before they send a credential: it carries no data.
   const extraAccess = { ...options.extraAccess, ...(options.hardening?.corsOrigins?.length ? CORS_PREFLIGHT_ACCESS : {}) };
-  installAuth(app, options.auth, extraAccess);
+  installAuth(app, options.auth, extraAccess, options.customerReach);
   installHardening(app, options.hardening ?? {}, extraAccess);
 
   // A route whose body is not a zod schema (`POST /events` reads raw text) documents it as JSON Schema.

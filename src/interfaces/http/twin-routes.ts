@@ -1,3 +1,4 @@
+import { customersWithin } from './http-auth.js';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
@@ -31,7 +32,7 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
       async (request) => {
         const { limit, offset, ...rest } = request.query;
         const where = Object.fromEntries(Object.entries(rest).filter(([k]) => !PAGING.has(k)).map(([k, v]) => [k, String(v)]));
-        const page = queryTwinsWhere(twins.engine, where, offset, limit, scoreFields);
+        const page = queryTwinsWhere(twins.engine, where, offset, limit, scoreFields, customersWithin(request) ?? undefined);
         return { items: page.items, next: page.next, twinCount: twins.engine.size };
       },
     );

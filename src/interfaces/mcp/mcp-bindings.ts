@@ -26,8 +26,8 @@ export function mcpCapabilities(s: OperatorServices): McpCapabilities {
       if (!twin.scores) return { customerId: id, note: 'no churn model is serving yet; train one with `twinloop model train-twins`' };
       return { customerId: id, churn: twin.scores.churn, lifetimeValue: twin.scores.clv };
     },
-    searchTwins: async (filters, offset, limit) => {
-      const page = queryTwinsWhere(s.twins.engine, filters, offset, limit, s.scoreFields);
+    searchTwins: async (filters, offset, limit, keep) => {
+      const page = queryTwinsWhere(s.twins.engine, filters, offset, limit, s.scoreFields, keep);
       return { total: page.items.length, items: page.items, next: page.next } as { total: number; items: unknown[] };
     },
     recommend: async (customerId, context) => decisionAnswer(s.decisions.decide(customerId, { channel: channel.parse(context.channel), reason: context.reason })),

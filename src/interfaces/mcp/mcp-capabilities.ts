@@ -12,7 +12,8 @@ export interface McpCapabilities {
   /** The churn score with its interval and the features that push it up or down. */
   explainChurn(customerId: string): Promise<unknown | null>;
   /** Twins matching filters on features and live scores (`{ 'tenure_days.gte': '365', 'churn.gt': '0.5' }` pairs, docs/filters.md), a page at a time. */
-  searchTwins(filters: Record<string, string>, offset: number, limit: number): Promise<{ total: number; items: unknown[] }>;
+  /** Twins matching the filters; `keep` leaves out those the caller may not see (a segment-scoped key). */
+  searchTwins(filters: Record<string, string>, offset: number, limit: number, keep?: (customerId: string) => boolean): Promise<{ total: number; items: unknown[] }>;
   /** Runs the decision funnel; the decision is logged (that is its only side effect). */
   recommend(customerId: string, context: { channel: string; reason?: string }): Promise<unknown>;
   /** Starts a simulation run and waits for it up to `waitMs`; answers the run (finished or not). */

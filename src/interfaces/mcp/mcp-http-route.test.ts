@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
+import { customerReach } from '../auth/customer-reach.js';
 import { createHttpApp } from '../http/server.js';
 import type { McpCapabilities } from './mcp-capabilities.js';
 import { mcpHttpRoutes } from './mcp-http-route.js';
@@ -9,7 +10,7 @@ import { mcpHttpRoutes } from './mcp-http-route.js';
 const caps: McpCapabilities = {
   readTwin: async (id) => (id === 'C1' ? { customerId: 'C1' } : null),
   explainChurn: async () => null,
-  searchTwins: async () => ({ total: 0, items: [] }),
+  searchTwins: async (_filters, _offset, _limit, keep) => ({ total: 0, items: ['C1', 'C2'].filter((id) => !keep || keep(id)) }),
   recommend: async (id) => ({ customerId: id, ranked: [] }),
   simulate: async () => ({ id: 'S1', status: 'done' }),
   simulationRun: async () => null,
@@ -29,10 +30,12 @@ describe('MCP over HTTP', () => {
       await auth.close();
     }
   });
+  // The segment `business` holds C1, not C2.
+  const reach = customerReach({ segments: () => new Map([['business', (f: Readonly<Record<string, number>>) => f.is_business === 1]]), fieldsOf: (id) => ({ is_business: id === 'C1' ? 1 : 0 }) });
   const open = async (actingPerMinute: number) => {
     const auth = await openTestAuth();
     const app = createHttpApp({ version: 'test', auth: auth.auth, hardening: { actingPerMinute }, extraAccess: { 'POST /t/act': 'actions:request' } }, [
-      mcpHttpRoutes(caps, 'test'),
+      mcpHttpRoutes(caps, 'test', reach),
       (a) => void a.post('/t/act', async () => ({ ok: true })),
     ]);
     await app.ready();
@@ -71,5 +74,21 @@ describe('MCP over HTTP', () => {
     const { app, auth } = await open(0);
     const bot = await auth.bearer('ai_agent', 'bot');
     for (let i = 0; i < 5; i++) expect((await call(app, bot, 'request_action', credit(`k${i}`))).isError).toBeFalsy();
+  });
+
+  it('holds a key scoped to segments and channels to its customers and channels, as over HTTP', async () => {
+    const { app, auth } = await open(0);
+    const made = await auth.auth.keys.create({ subject: 'scoped-bot', role: 'ai_agent', segments: ['business'], channels: ['app'] }, 'test');
+    const bot = { authorization: `Bearer ${made.key}` };
+    expect((await call(app, bot, 'get_twin', { customerId: 'C1' })).isError).toBeFalsy();
+    const other = await call(app, bot, 'get_twin', { customerId: 'C2' });
+    expect(other.isError).toBe(true);
+    expect(other.content[0].text).toBe("FORBIDDEN: scoped-bot's credential is scoped to the segments business; customer C2 is in none of them now");
+    expect(JSON.parse((await call(app, bot, 'search_twins', {})).content[0].text)).toMatchObject({ items: ['C1'] });
+    expect((await call(app, bot, 'request_action', credit('s1'))).isError).toBeFalsy();
+    const web = await call(app, bot, 'request_action', { ...credit('s2'), channel: 'web' });
+    expect(web.content[0].text).toMatch(/^FORBIDDEN: scoped-bot's credential is scoped to the channels app; it may not act on web/);
+    expect((await call(app, bot, 'request_action', { ...credit('s3'), customerId: 'C2' })).isError).toBe(true);
+    expect((await call(app, bot, 'list_approvals', {})).content[0].text).toMatch(/^FORBIDDEN: .*the MCP tool list_approvals answers customers outside them/);
   });
 });

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import { sendError } from '../http/error-mapping.js';
+import type { CustomerReach } from '../auth/customer-reach.js';
 import { identityOf } from '../http/http-auth.js';
 import { countActingCall } from '../http/http-hardening.js';
 import type { RouteModule } from '../http/route-module.js';
@@ -20,7 +21,7 @@ const NOT_ALLOWED = jsonRpc(-32000, 'this MCP endpoint is stateless: POST JSON-R
  * identity (authenticated by the HTTP edge) is the one every tool checks and acts as. A body that is
  * not JSON is answered as JSON-RPC says (-32700), in a scope of its own.
  */
-export function mcpHttpRoutes(caps: McpCapabilities, version: string): RouteModule {
+export function mcpHttpRoutes(caps: McpCapabilities, version: string, customers?: CustomerReach): RouteModule {
   return (app) => {
     void app.register(async (scope) => {
       // Who is asking was refused at the edge (401, 403): answered as every route answers it.
@@ -35,7 +36,7 @@ export function mcpHttpRoutes(caps: McpCapabilities, version: string): RouteModu
           },
         },
         async (req, reply) => {
-          const server = createMcpServer(caps, version, identityOf(req), { countActing: () => countActingCall(req) });
+          const server = createMcpServer(caps, version, identityOf(req), { countActing: () => countActingCall(req), customers });
           const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
           reply.hijack();
           reply.raw.on('close', () => {

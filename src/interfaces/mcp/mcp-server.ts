@@ -3,7 +3,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CHANNELS } from '../../domain/events.js';
 import { toTwinloopError } from '../../domain/errors.js';
-import { MCP_TOOL_ACCESS, type McpToolName } from '../auth/access-table.js';
+import { MCP_CUSTOMER_TOOLS, MCP_TOOL_ACCESS, type McpToolName } from '../auth/access-table.js';
+import { checkChannel, refuseCustomer, refuseSpanning, type CustomerReach } from '../auth/customer-reach.js';
 import { actorOf, authorize, can, type Identity } from '../auth/identity.js';
 import { ACTING_PERMISSIONS } from '../auth/roles.js';
 import { maskPersonal } from '../auth/personal-data.js';
@@ -43,6 +44,8 @@ export interface McpEdge {
    * routes'); throws RATE_LIMITED past the caller's limit. Absent: no limit (an in-process server).
    */
   readonly countActing?: () => Promise<void>;
+  /** Which customers a segment-scoped caller reaches (absent: such a caller reaches none). */
+  readonly customers?: CustomerReach;
 }
 
 /**
@@ -62,9 +65,21 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
   const allow = (tool: McpToolName) => authorize(caller, MCP_TOOL_ACCESS[tool], `use the MCP tool ${tool}`);
   // A caller without personal:read gets answers with personal data masked, as over HTTP.
   const mask = can(caller, 'personal:read') ? (v: unknown) => v : maskPersonal;
-  const guarded = (tool: McpToolName, work: () => Promise<unknown>, missing?: string) =>
+  // A key scoped to segments reaches their customers only, as over HTTP (MCP_CUSTOMER_TOOLS).
+  const within = () => (caller.scope.segments ? (edge.customers?.within(caller) ?? (() => false)) : undefined);
+  const reach = (tool: McpToolName, args: Record<string, unknown>) => {
+    const how = (MCP_CUSTOMER_TOOLS as Partial<Record<McpToolName, string>>)[tool];
+    if (!caller.scope.segments || how === undefined || how === 'filtered') return;
+    if (how === 'spanning') return refuseSpanning(caller, `the MCP tool ${tool}`);
+    const customerId = String(args.customerId);
+    if (!edge.customers) refuseCustomer(caller, customerId);
+    edge.customers.check(caller, customerId);
+  };
+  const guarded = (tool: McpToolName, work: () => Promise<unknown>, missing?: string, args: Record<string, unknown> = {}) =>
     answer(async () => {
       allow(tool);
+      reach(tool, args);
+      if (typeof args.channel === 'string') checkChannel(caller, args.channel);
       if (ACTING_PERMISSIONS.has(MCP_TOOL_ACCESS[tool])) await edge.countActing?.();
       return mask(await work());
     }, missing);
@@ -77,7 +92,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       inputSchema: { customerId },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async (a) => guarded('get_twin', () => caps.readTwin(a.customerId), `NOT_FOUND: no twin for customer ${a.customerId}; search_twins lists existing ones`),
+    async (a) => guarded('get_twin', () => caps.readTwin(a.customerId), `NOT_FOUND: no twin for customer ${a.customerId}; search_twins lists existing ones`, a),
   );
   server.registerTool(
     'explain_churn_risk',
@@ -87,7 +102,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       inputSchema: { customerId },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async (a) => guarded('explain_churn_risk', () => caps.explainChurn(a.customerId), `NOT_FOUND: no twin for customer ${a.customerId}`),
+    async (a) => guarded('explain_churn_risk', () => caps.explainChurn(a.customerId), `NOT_FOUND: no twin for customer ${a.customerId}`, a),
   );
   server.registerTool(
     'search_twins',
@@ -101,7 +116,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async (a) => guarded('search_twins', () => caps.searchTwins(a.filters, a.offset, a.limit)),
+    async (a) => guarded('search_twins', () => caps.searchTwins(a.filters, a.offset, a.limit, within())),
   );
   server.registerTool(
     'recommend_next_best_action',
@@ -112,7 +127,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       inputSchema: { customerId, channel, reason: z.string().max(64).optional().describe('Why the customer is in contact, e.g. billing_question') },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async (a) => guarded('recommend_next_best_action', () => caps.recommend(a.customerId, { channel: a.channel, reason: a.reason })),
+    async (a) => guarded('recommend_next_best_action', () => caps.recommend(a.customerId, { channel: a.channel, reason: a.reason }), undefined, a),
   );
   server.registerTool(
     'run_simulation',
@@ -172,7 +187,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
-    async (a) => guarded('request_action', () => caps.requestAction({ ...a, actor })),
+    async (a) => guarded('request_action', () => caps.requestAction({ ...a, actor }), undefined, a),
   );
   server.registerTool(
     'list_approvals',
@@ -182,7 +197,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       inputSchema: {},
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async () => guarded('list_approvals', () => caps.listApprovals()),
+    async () => guarded('list_approvals', () => caps.listApprovals(), undefined, {}),
   );
   server.registerTool(
     'decide_approval',
@@ -192,7 +207,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       inputSchema: { id: z.string().min(1), approve: z.boolean(), reason: z.string().min(1).max(500) },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
-    async (a) => guarded('decide_approval', () => caps.decideApproval(a.id, { approve: a.approve, reason: a.reason, by: actor })),
+    async (a) => guarded('decide_approval', () => caps.decideApproval(a.id, { approve: a.approve, reason: a.reason, by: actor }), undefined, a),
   );
 
   server.registerResource(
@@ -200,8 +215,9 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
     new ResourceTemplate('twin://{customerId}', {
       list: async () => {
         allow('resource:twin');
+        const keep = within();
         return {
-          resources: (await caps.listTwinIds(LISTED_TWINS)).map((id) => ({ uri: `twin://${id}`, name: `twin ${id}`, mimeType: 'application/json' })),
+          resources: (await caps.listTwinIds(LISTED_TWINS)).filter((id) => !keep || keep(id)).map((id) => ({ uri: `twin://${id}`, name: `twin ${id}`, mimeType: 'application/json' })),
         };
       },
     }),
@@ -209,6 +225,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
     async (uri, vars) => {
       allow('resource:twin');
       const id = String(vars.customerId);
+      reach('resource:twin', { customerId: id });
       const twin = await caps.readTwin(id);
       if (twin === null) throw new Error(`no twin for customer ${id}`);
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(twin) }] };
