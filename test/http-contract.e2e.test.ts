@@ -383,6 +383,15 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', `${tickets}/nope`)).status).toBe(404);
     expect((await call('POST', tickets, { description: 'x', severity: 'low', ticketType: 'complaint', relatedParty: [{ id: customerId }] })).status).toBe(400);
     problems.push(...['TroubleTicket'].flatMap((d) => [...official.check('TMF621', d, opened.body, 'POST troubleTicket'), ...official.check('TMF621', d, ticketOne, 'GET troubleTicket'), ...official.check('TMF621', d, ticketDone.body, 'PATCH troubleTicket')]));
+    // The TMF notification hubs: register and unregister a listener on each; the parked deliveries.
+    for (const hubBase of ['/tmf-api/troubleTicket/v4', '/tmf-api/alarmManagement/v4', '/tmf-api/eventManagement/v4']) {
+      const hubReg = await call('POST', `${hubBase}/hub`, { callback: 'http://127.0.0.1:9/listener', query: 'eventType=None' });
+      expect(hubReg.status).toBe(201);
+      expect((await call('POST', `${hubBase}/hub`, { callback: 'not a url' })).status).toBe(400);
+      expect((await call('DELETE', `${hubBase}/hub/${String(hubReg.body.id)}`)).status).toBe(204);
+      expect((await call('DELETE', `${hubBase}/hub/none`)).status).toBe(404);
+    }
+    expect((await call('GET', '/notifications/dead-letters?limit=5')).status).toBe(200);
 
     // Signing in, who am I, the keys; a caller without a credential or without the permission.
     expect((await call('GET', '/sign-in')).status).toBe(200);

@@ -61,6 +61,14 @@ export const ROUTE_ACCESS = {
   'GET /tmf-api/troubleTicket/v4/troubleTicket/:id': 'twins:read',
   'POST /tmf-api/troubleTicket/v4/troubleTicket': 'actions:request',
   'PATCH /tmf-api/troubleTicket/v4/troubleTicket/:id': 'actions:request',
+  // TMF notification hubs: a listener gets what the API's readers may read; the parked deliveries are dead letters.
+  'POST /tmf-api/troubleTicket/v4/hub': 'twins:read',
+  'DELETE /tmf-api/troubleTicket/v4/hub/:id': 'twins:read',
+  'POST /tmf-api/alarmManagement/v4/hub': 'alarms:read',
+  'DELETE /tmf-api/alarmManagement/v4/hub/:id': 'alarms:read',
+  'POST /tmf-api/eventManagement/v4/hub': 'twins:read',
+  'DELETE /tmf-api/eventManagement/v4/hub/:id': 'twins:read',
+  'GET /notifications/dead-letters': 'dead-letters:read',
   'GET /population': 'twins:read',
 
   // The operator console: its page and assets are static (the data comes from the routes below).

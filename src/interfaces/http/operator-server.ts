@@ -19,6 +19,9 @@ import { createHttpServer } from './server.js';
 import { simulationRoutes } from './simulation-routes.js';
 import { tmf620Routes } from './tmf/tmf620-routes.js';
 import { tmf621Routes } from './tmf/tmf621-routes.js';
+import { createTmfHub, type HubDeliveryOptions } from './tmf/tmf-hub.js';
+import { tmfHubRoutes } from './tmf/tmf-hub-routes.js';
+import { recordDocuments } from '../../store/document-store.js';
 import { tmf622Routes } from './tmf/tmf622-routes.js';
 import { tmf642Routes } from './tmf/tmf642-routes.js';
 import { tmf681Routes } from './tmf/tmf681-routes.js';
@@ -32,6 +35,8 @@ export interface OperatorServerOptions {
   readonly logger?: boolean;
   /** CORS origins and the acting routes' rate limit (`--cors-origin`, `--rate-limit`). */
   readonly hardening?: HardeningOptions;
+  /** How the TMF notification hubs retry a callback (defaults in tmf-hub.ts). */
+  readonly hubDelivery?: HubDeliveryOptions;
 }
 
 /**
@@ -42,6 +47,7 @@ export interface OperatorServerOptions {
 export function createOperatorServer(operator: Operator, options: OperatorServerOptions): FastifyInstance {
   const { services } = operator;
   const customers = operatorCustomerReach(operator);
+  const hub = createTmfHub({ subscriptions: recordDocuments(services.records, 'tmf-hub-subscriptions'), deadLetters: recordDocuments(services.records, 'tmf-hub-dead-letters'), clock: services.clock, delivery: options.hubDelivery });
   return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, customerReach: customers, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource }, [
     modelRoutes(operator.intelligence, services.audit),
     populationRoutes(operator.twins, operator.intelligence),
@@ -54,6 +60,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     tmf642Routes(services.alarms),
     tmf681Routes(services),
     tmf621Routes(services),
+    tmfHubRoutes(hub, services, () => operator.intelligence.live()),
     serviceOperationsRoutes(services),
     campaignRoutes(services),
     governanceRoutes(services),

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { LiveScoring } from '../../../intelligence/live/live-scoring.js';
+import type { OperatorServices } from '../../runtime/operator-services.js';
+import { idParams } from '../api-schemas.js';
+import { actorFor } from '../http-auth.js';
+import type { RouteModule } from '../route-module.js';
+import { apiRoot, tmfErrors } from './tmf-common.js';
+import type { TmfHub } from './tmf-hub.js';
+import { churnRiskWatch, DEFAULT_RISK_THRESHOLD, TMF688_BASE } from './tmf688-risk-watch.js';
+import { TMF621_BASE } from './tmf621-mapping.js';
+import { TMF629_BASE } from './tmf629-mapping.js';
+import { TMF642_BASE, toTmfAlarm } from './tmf642-mapping.js';
+import { tmfSchema } from './tmf-spec.js';
+
+
+/** The hubs served, by key: each API's base path. */
+export const HUB_BASES = { TMF621: TMF621_BASE, TMF642: TMF642_BASE, TMF688: TMF688_BASE } as const;
+
+
+/**
+ * The notification hubs at `…/hub` of TMF621 (trouble ticket events), TMF642 (alarm events) and
+ * the TMF688-style event hub (`/tmf-api/eventManagement/v4/hub`: a customer's churn risk crossing
+ * a threshold), their event sources, and the dead letters (`GET /notifications/dead-letters`).
+ * Sources: every `ticket` event the intake applies (whoever sent it), every alarm the inbox is
+ * told of, and the live churn score of each customer an applied event touched, compared with its
+ * last one. See docs/tmf.md.
+ */
+export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'alarms'>, live: () => LiveScoring | null): RouteModule {
+  const subscriptionSchema = tmfSchema('TMF621', 'EventSubscription');
+  const riskWatch = churnRiskWatch(hub);
+  return (app) => {
+    app.addHook('onReady', async () => hub.load());
+    // Sources: detached when the server closes.
+    const detach = [
+      s.twins.intake.onApplied((events) => {
+        const tickets = hub.listening('TMF621');
+        const risk = hub.listening('TMF688') ? live() : null;
+        if (!tickets && !risk) return;
+        const touched = new Set<string>();
+        for (const { event } of events) {
+          touched.add(event.customerId);
+          if (!tickets || event.kind !== 'ticket') continue;
+          const d = event.data;
+          const status = d.action === 'opened' ? 'acknowledged' : d.action === 'resolved' ? 'resolved' : 'inProgress';
+          const eventType = d.action === 'opened' ? 'TroubleTicketCreateEvent' : d.action === 'resolved' ? 'TroubleTicketResolvedEvent' : 'TroubleTicketStatusChangeEvent';
+          hub.publish('TMF621', eventType, (sub) => {
+            const id = `${event.customerId}:${d.ticketId}`;
+            const customerRoot = sub.root.replace(TMF621_BASE, TMF629_BASE);
+            // No description: the event goes to a callback outside the roles' masking; GET the href for it.
+            return {
+              troubleTicket: {
+                id,
+                href: `${sub.root}/troubleTicket/${encodeURIComponent(id)}`,
+                status,
+                severity: d.severity,
+                ticketType: d.complaint ? 'complaint' : 'request',
+                category: d.category,
+                lastUpdate: event.time,
+                relatedParty: [{ id: event.customerId, href: `${customerRoot}/customer/${event.customerId}`, role: 'customer', '@referredType': 'Customer' }],
+                '@type': 'TwinloopTroubleTicket',
+                '@baseType': 'TroubleTicket',
+              },
+            };
+          });
+        }
+        if (risk) riskWatch(risk, touched);
+      }),
+      s.alarms.subscribe((alarm) => {
+        if (!hub.listening('TMF642')) return;
+        const record = s.alarms.get(alarm.id);
+        if (!record) return;
+        const eventType = record.state === 'raised' ? 'AlarmCreateEvent' : record.state === 'cleared' ? 'AlarmStateChangeEvent' : 'AlarmAttributeValueChangeEvent';
+        hub.publish('TMF642', eventType, (sub) => ({ alarm: toTmfAlarm(record, sub.root) }));
+      }),
+    ];
+    app.addHook('onClose', async () => {
+      for (const d of detach) d();
+      await hub.close();
+    });
+
+    for (const [api, base] of Object.entries(HUB_BASES)) {
+      app.post(
+        `${base}/hub`,
+        {
+          schema: {
+            summary: `${api}: register a listener: its callback receives every event of this API (the query \`eventType=A,B\` picks some${api === 'TMF688' ? `; \`threshold=0.3\`: a churn risk crossing it, default ${DEFAULT_RISK_THRESHOLD}` : ''}), retried, then parked in GET /notifications/dead-letters`,
+            // TMF EventSubscriptionInput (the same in every API's specification), written out: the
+            // generated one would share its OpenAPI name with the answer's and collide there.
+            body: z.looseObject({ callback: z.string().min(1).describe('The URL events are POSTed to'), query: z.string().optional().describe('eventType=A,B (and threshold= on the TMF688 hub)') }),
+            response: { 201: subscriptionSchema, ...tmfErrors('TMF621', 400) },
+          },
+        },
+        async (req, reply) => {
+          const body = req.body as { callback: string; query?: string };
+          const sub = await hub.register(api, { callback: body.callback, query: body.query, root: apiRoot(req, base), by: actorFor(req).id });
+          void reply.header('Location', `${apiRoot(req, base)}/hub/${sub.id}`);
+          return reply.status(201).send({ id: sub.id, callback: sub.callback, ...(sub.query ? { query: sub.query } : {}) });
+        },
+      );
+      app.delete(
+        `${base}/hub/:id`,
+        { schema: { summary: `${api}: unregister a listener`, params: idParams, response: { 204: z.undefined().describe('Unregistered'), ...tmfErrors('TMF621', 404) } } },
+        async (req, reply) => {
+          await hub.remove(api, req.params.id);
+          return reply.status(204).send();
+        },
+      );
+    }
+    app.get(
+      '/notifications/dead-letters',
+      {
+        schema: {
+          summary: 'The TMF hub events no callback took after every attempt, newest first, with the error',
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+          response: { 200: z.object({ items: z.array(z.object({ id: z.string(), subscriptionId: z.string(), callback: z.string(), eventId: z.string(), eventType: z.string(), attempts: z.number(), error: z.string(), at: z.string(), body: z.unknown() })) }) },
+        },
+      },
+      async (req) => ({ items: (await hub.deadLetters()).slice(0, req.query.limit) }),
+    );
+  };
+}

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
+import { startSmallOperator, type RunningOperator } from './support/small-operator.js';
+import { officialContract } from './support/tmf-contract.js';
+import { until } from './support/until.js';
+
+type Json = Record<string, unknown>;
+
+/** A local listener: records what is POSTed to it, answering `status`. */
+async function listener(status: number): Promise<{ url: string; got: Json[]; close(): Promise<void> }> {
+  const got: Json[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      got.push(JSON.parse(body) as Json);
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/listener`, got, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/**
+ * The TMF notification hubs on the operator as `npm start` runs it: a listener registered on a
+ * hub gets the API's standard events (checked against the official event definitions), a callback
+ * that keeps failing is retried and then parked as a dead letter. (The TMF688 churn-risk watch is
+ * checked in src/interfaces/http/tmf/tmf688-risk-watch.test.ts.)
+ */
+describe('TMF notification hubs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-tmfhub-'));
+  const contract = officialContract();
+  let running: RunningOperator;
+  let app: FastifyInstance;
+  let base: string;
+  let admin: { authorization: string };
+
+  async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) {
+    const res = await fetch(`${base}${url}`, { method, headers: { ...admin, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, body: payload === undefined ? undefined : JSON.stringify(payload) });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Json };
+  }
+  const ticket = (customerId: string) => ({ description: 'No signal at home', severity: 'critical', ticketType: 'complaint', category: 'network', relatedParty: [{ id: customerId, role: 'customer', '@referredType': 'Customer' }] });
+
+  beforeAll(async () => {
+    running = await startSmallOperator(dir);
+    admin = { authorization: `Bearer ${(await running.operator.auth.keys.create({ subject: 'hub-admin', role: 'admin' }, 'test')).key}` };
+    // A server of its own over the same operator, retrying fast: a dead letter in a fraction of a second.
+    app = createOperatorServer(running.operator, { version: 'test', hubDelivery: { attempts: 3, backoffMs: 20, timeoutMs: 2_000 } });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+  }, 180_000);
+  afterAll(async () => {
+    await app?.close();
+    await running?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers the trouble ticket and alarm events to registered listeners, until they unregister', async () => {
+    const l = await listener(201);
+    const reg = await call('POST', '/tmf-api/troubleTicket/v4/hub', { callback: l.url });
+    expect(reg.status).toBe(201);
+    expect(contract.check('TMF621', 'EventSubscription', reg.body, 'POST hub')).toEqual([]);
+    const alarms = await call('POST', '/tmf-api/alarmManagement/v4/hub', { callback: l.url, query: 'eventType=AlarmCreateEvent' });
+    expect(alarms.status).toBe(201);
+
+    const created = (await call('POST', '/tmf-api/troubleTicket/v4/troubleTicket', ticket('C000005'))).body;
+    await call('PATCH', `/tmf-api/troubleTicket/v4/troubleTicket/${encodeURIComponent(String(created.id))}`, { status: 'resolved' });
+    const now = new Date(running.operator.world!.clock.now()).toISOString();
+    const alarm = await call('POST', '/tmf-api/alarmManagement/v4/alarm', { sourceSystemId: 'nms-hub-test', externalAlarmId: 'H-1', state: 'raised', alarmType: 'Equipment Alarm', perceivedSeverity: 'minor', probableCause: 'equipmentMalfunction', alarmedObjectType: 'Site', alarmedObject: { id: 'site-1' }, alarmRaisedTime: now });
+    expect(alarm.status).toBe(201);
+    await call('PATCH', `/tmf-api/alarmManagement/v4/alarm/${String(alarm.body.id)}`, { state: 'cleared' });
+
+    const mine = () => l.got.filter((e) => (e.event as { troubleTicket?: Json }).troubleTicket?.id === created.id || (e.event as { alarm?: Json }).alarm?.id === alarm.body.id);
+    await until(async () => (mine().length >= 3 ? true : undefined), 20_000);
+    expect(mine().map((e) => e.eventType).sort()).toEqual(['AlarmCreateEvent', 'TroubleTicketCreateEvent', 'TroubleTicketResolvedEvent']);
+    for (const e of mine()) {
+      const api = String(e.eventType).startsWith('Alarm') ? 'TMF642' : 'TMF621';
+      expect(contract.check(api, String(e.eventType), e, String(e.eventType))).toEqual([]);
+    }
+    // The clear was filtered out by the alarm hub's query; unregistered, nothing more comes.
+    expect((await call('DELETE', `/tmf-api/troubleTicket/v4/hub/${String(reg.body.id)}`)).status).toBe(204);
+    expect((await call('DELETE', `/tmf-api/troubleTicket/v4/hub/${String(reg.body.id)}`)).status).toBe(404);
+    const later = (await call('POST', '/tmf-api/troubleTicket/v4/troubleTicket', ticket('C000006'))).body;
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(l.got.some((e) => (e.event as { troubleTicket?: Json }).troubleTicket?.id === later.id)).toBe(false);
+    await call('DELETE', `/tmf-api/alarmManagement/v4/hub/${String(alarms.body.id)}`);
+    await l.close();
+  });
+
+  it('retries a failing callback, then parks the event as a dead letter naming the error', async () => {
+    const failing = await listener(500);
+    const reg = await call('POST', '/tmf-api/troubleTicket/v4/hub', { callback: failing.url });
+    const created = (await call('POST', '/tmf-api/troubleTicket/v4/troubleTicket', ticket('C000007'))).body;
+    const letter = await until(async () => {
+      const items = (await call('GET', '/notifications/dead-letters?limit=50')).body.items as Json[];
+      return items.find((d) => d.subscriptionId === reg.body.id);
+    }, 20_000);
+    expect(letter).toMatchObject({ callback: failing.url, eventType: 'TroubleTicketCreateEvent', attempts: 3, error: 'the callback answered 500' });
+    expect(failing.got.filter((e) => (e.event as { troubleTicket: Json }).troubleTicket.id === created.id)).toHaveLength(3);
+    expect((await call('POST', '/tmf-api/troubleTicket/v4/hub', { callback: 'ftp://nowhere' })).body).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^callback: /) });
+    await call('DELETE', `/tmf-api/troubleTicket/v4/hub/${String(reg.body.id)}`);
+    await failing.close();
+  });
+});
