@@ -178,7 +178,8 @@ export const ROUTE_ACCESS = {
  * customers on each (docs/security.md): `{ params | body: name }` names where the one customer
  * is (checked before the handler runs), `'filtered'` lists only the customers the key reaches,
  * `'handler'` checks the customer the route finds (a decision's), and `'spanning'` answers many
- * customers' records unfiltered: refused to a segment-scoped key. A route not named here carries
+ * customers' records unfiltered: refused to a segment-scoped key. `{ query: name }` names customers
+ * in a query parameter (comma-separated, each checked). A route not named here carries
  * no customer's record (the catalogue, models, the policy, aggregates of simulations and intents).
  */
 export const CUSTOMER_ROUTES = {
@@ -191,6 +192,18 @@ export const CUSTOMER_ROUTES = {
   'GET /tmf-api/customerManagement/v4/customer/:id': { params: 'id' },
   'POST /decisions': { body: 'customerId' },
   'POST /decisions/:id/accept': 'handler',
+  'POST /decisions/:id/decline': 'handler',
+  'GET /twins/:id/what-if': { params: 'id' },
+  // TMF621: a list names its customers (relatedParty.id, each checked); a ticket's id starts with its customer's.
+  'GET /tmf-api/troubleTicket/v4/troubleTicket': { query: 'relatedParty.id' },
+  'GET /tmf-api/troubleTicket/v4/troubleTicket/:id': 'handler',
+  'POST /tmf-api/troubleTicket/v4/troubleTicket': 'handler',
+  'PATCH /tmf-api/troubleTicket/v4/troubleTicket/:id': 'handler',
+  // A listener hears every customer's events: not for a key held to some.
+  'POST /tmf-api/troubleTicket/v4/hub': 'spanning',
+  'POST /tmf-api/eventManagement/v4/hub': 'spanning',
+  'GET /notifications/dead-letters': 'spanning',
+  'GET /service-operations/anomalies': 'spanning',
   'POST /actions': { body: 'customerId' },
   'GET /tmf-api/customerManagement/v4/customer': 'spanning',
   'GET /tmf-api/productInventory/v4/product': 'spanning',
@@ -217,8 +230,8 @@ export const CUSTOMER_ROUTES = {
   'POST /sandbox/scenarios/care-example': 'spanning',
 } as const satisfies Partial<Record<keyof typeof ROUTE_ACCESS, CustomerRoute>>;
 
-/** How a route reaches customers (see CUSTOMER_ROUTES). */
-export type CustomerRoute = { readonly params: string } | { readonly body: string } | 'filtered' | 'handler' | 'spanning';
+/** How a route reaches customers (see CUSTOMER_ROUTES); `query` names customers comma-separated, each checked. */
+export type CustomerRoute = { readonly params: string } | { readonly body: string } | { readonly query: string } | 'filtered' | 'handler' | 'spanning';
 
 /** How the route reaches customers, or undefined when it carries no customer's record. */
 export function customerRoute(method: string, url: string): CustomerRoute | undefined {

@@ -110,4 +110,19 @@ describe('API keys', () => {
     expect(await keys.hasActive('admin')).toBe(true);
     keys.close();
   });
+
+  it('refuses a key scoped to a segment the policy in force does not have, naming it and the known ones; nothing is stored', async () => {
+    const { records } = await open();
+    let known = ['high_value'];
+    const keys = await openApiKeys(records, { refreshMs: 0, segments: () => known });
+    const refused = keys.create({ subject: 'mia', role: 'marketer', segments: ['high_value', 'nonsense'] }, 'admin');
+    await expect(refused).rejects.toMatchObject({ code: 'BAD_INPUT', context: { field: 'segments', unknown: ['nonsense'], known: ['high_value'] } });
+    await expect(refused).rejects.toThrow(/segments: "nonsense" is not a segment of the action policy in force, which has high_value/);
+    expect(await keys.list()).toEqual([]);
+    expect((await keys.create({ subject: 'mia', role: 'marketer', segments: ['high_value'] }, 'admin')).info.segments).toEqual(['high_value']);
+    // The policy changed: the names follow the policy in force.
+    known = ['high_value', 'prepaid'];
+    expect((await keys.create({ subject: 'pat', role: 'marketer', segments: ['prepaid'] }, 'admin')).info.segments).toEqual(['prepaid']);
+    keys.close();
+  });
 });

@@ -141,11 +141,13 @@ export interface ApiKeyChange {
 
 /**
  * The keys over a record store. `now` is wall-clock time (never the sandbox's accelerated clock:
- * a key's expiry is a promise to a person). `onChange` hears every key made or revoked (the audit trail).
+ * a key's expiry is a promise to a person). `onChange` hears every key made or revoked (the audit
+ * trail). `segments` names the segments a key may be scoped to (the action policy in force's): a
+ * key scoped to a name it does not hold is refused at creation, since it would reach no one.
  */
 export async function openApiKeys(
   records: RecordStore,
-  options: { now?: () => number; refreshMs?: number; onChange?: (change: ApiKeyChange) => Promise<void> } = {},
+  options: { now?: () => number; refreshMs?: number; onChange?: (change: ApiKeyChange) => Promise<void>; segments?: () => readonly string[] } = {},
 ): Promise<ApiKeys> {
   const now = options.now ?? Date.now;
   const keys = new Map<string, StoredKey>();
@@ -196,6 +198,17 @@ export async function openApiKeys(
         throw new TwinloopError('BAD_INPUT', `new key: ${issue.path.join('.') || 'body'}: ${issue.message} (example: {"subject": "alice", "role": "care_agent", "channels": ["call"], "expiresAt": "2027-01-01T00:00:00Z"})`);
       }
       const n = parsed.data;
+      if (n.segments && options.segments) {
+        const known = options.segments();
+        const unknownNames = n.segments.filter((name) => !known.includes(name));
+        if (unknownNames.length > 0) {
+          throw new TwinloopError(
+            'BAD_INPUT',
+            `new key: segments: ${unknownNames.map((u) => `"${u}"`).join(', ')} ${unknownNames.length === 1 ? 'is not a segment' : 'are not segments'} of the action policy in force, which has ${known.length ? known.join(', ') : 'none'}; a segment is defined in the policy (GET /policy, \`twinloop policy set FILE\`: docs/policy.md)`,
+            { context: { field: 'segments', unknown: unknownNames, known } },
+          );
+        }
+      }
       const expiresAt = n.expiresAt === undefined ? null : Date.parse(n.expiresAt);
       if (expiresAt !== null && expiresAt <= now()) throw new TwinloopError('BAD_INPUT', `new key: expiresAt ${n.expiresAt} is in the past; give a later time`);
       const id = randomBytes(8).toString('hex');

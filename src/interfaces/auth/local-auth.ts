@@ -28,10 +28,14 @@ export interface AuthSettings {
   readonly oidc?: OidcSettingsInput;
 }
 
-/** Opens the keys and sessions over the record store and builds the authenticator (OIDC settings checked here, BAD_INPUT naming the field). */
-export async function openAuthenticator(records: RecordStore, settings: AuthSettings, audit?: AuditTrail): Promise<Authenticator> {
+/**
+ * Opens the keys and sessions over the record store and builds the authenticator (OIDC settings
+ * checked here, BAD_INPUT naming the field). `segments` names the action policy's segments in
+ * force, which a new key may be scoped to.
+ */
+export async function openAuthenticator(records: RecordStore, settings: AuthSettings, audit?: AuditTrail, segments?: () => readonly string[]): Promise<Authenticator> {
   const oidc = settings.oidc ? createOidcVerifier(settings.oidc) : undefined;
-  const keys = await openApiKeys(records, audit ? { onChange: auditKeyChanges(audit) } : {});
+  const keys = await openApiKeys(records, { ...(audit ? { onChange: auditKeyChanges(audit) } : {}), ...(segments ? { segments } : {}) });
   const sessions = await openSessionSealer(records);
   return createAuthenticator({ mode: settings.mode, keys, sessions, oidc });
 }

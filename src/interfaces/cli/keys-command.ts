@@ -1,7 +1,9 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
+import { openActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
 import { createAuditTrail } from '../../agents/governance/audit-trail.js';
+import { DEFAULT_ACTION_POLICY } from '../../decisioning/policy/index.js';
 import { systemClock } from '../../domain/clock.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
@@ -43,8 +45,12 @@ async function keysAccess(global: GlobalOptions, url: string | undefined): Promi
   const store = resolveStoreOptions({ dataDir: global.dataDir, databaseUrl: global.databaseUrl }, process.env);
   const records = await openRecordStore(store);
   const governance = await openGovernanceStore(store);
-  // Made or revoked on the store itself, a key is audited as through the server.
-  const keys = await openApiKeys(records, { refreshMs: 0, onChange: auditKeyChanges(createAuditTrail(governance, systemClock)) });
+  // Made or revoked on the store itself, a key is audited as through the server, and scoped only to the segments of the policy stored in force.
+  const audit = createAuditTrail(governance, systemClock);
+  const policy = await openActionPolicySettings({ records, audit, defaults: DEFAULT_ACTION_POLICY, refreshMs: 0 });
+  policy.close();
+  const segments = [...policy.current().segments.keys()];
+  const keys = await openApiKeys(records, { refreshMs: 0, onChange: auditKeyChanges(audit), segments: () => segments });
   const by = `cli:${userInfo().username}`;
   return {
     create: (input) => keys.create(input, by),

@@ -208,6 +208,7 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
           throw new TwinloopError('BAD_INPUT', `action ${actionId} is not among decision ${made.decisionId}'s ranked actions (${made.ranked.map((r) => r.actionId).join(', ')})`);
         }
         requireChannel(req, made.context.channel);
+        requireCustomer(req, made.customerId);
         const offer = s.decisions.catalogue.byId.get(actionId);
         if (!offer) throw new TwinloopError('NOT_FOUND', `offering ${actionId} is no longer in the catalogue`);
         const requestId = decisionRequestId(made.decisionId, actionId);

@@ -69,6 +69,11 @@ export function installAuth(app: FastifyInstance, auth: Authenticator, extra: Ex
     const how = url === undefined ? undefined : customerRoute(req.method, url);
     if (how === undefined || how === 'filtered' || how === 'handler') return;
     if (how === 'spanning') return refuseSpanning(identity, `${req.method} ${url}`);
+    if ('query' in how) {
+      const named = (req.query as Record<string, unknown> | undefined)?.[how.query];
+      for (const id of [named ?? []].flat().flatMap((v) => String(v).split(','))) requireCustomer(req, id);
+      return;
+    }
     const from = 'params' in how ? (req.params as Record<string, unknown>)[how.params] : (req.body as Record<string, unknown> | undefined)?.[how.body];
     if (typeof from === 'string') requireCustomer(req, from);
   });

@@ -157,7 +157,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   });
   const { services } = running;
   recordsOpen(services.records);
-  const auth = await openAuthenticator(services.records, o.auth ?? { mode: 'enforced' }, services.audit);
+  const auth = await openAuthenticator(services.records, o.auth ?? { mode: 'enforced' }, services.audit, () => [...services.actionPolicy.current().segments.keys()]);
   const firstAdminKey = await ensureAdminKey(auth.keys, stateDir);
   const assist = startAssist(twins, {
     decorateTwin: intelligence.decorateTwin,

@@ -5,6 +5,7 @@ import { SCHEMA_VERSION } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
 import { idParams } from '../api-schemas.js';
+import { requireCustomer } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
 import { apiRoot, applyMergePatch, MERGE_PATCH, mergePatchBody, sendCreated, tmfErrors, tmfReadRoutes } from './tmf-common.js';
 import { changedTicket, customerOfTicket, openedTicket, raisedTicketOf, TMF621_BASE, troubleTicketOf, type TicketHistory } from './tmf621-mapping.js';
@@ -78,6 +79,7 @@ export function tmf621Routes(s: Pick<OperatorServices, 'twins' | 'clock'>): Rout
       },
       one: async (req, id) => {
         const parts = split(id);
+        if (parts) requireCustomer(req, parts.customerId);
         return parts ? (await resourcesOf(req, parts.customerId)).find((t) => t.id === id) : undefined;
       },
     });
@@ -93,6 +95,7 @@ export function tmf621Routes(s: Pick<OperatorServices, 'twins' | 'clock'>): Rout
       async (req, reply) => {
         const body = req.body as Json;
         const customerId = customerOfTicket(body);
+        requireCustomer(req, customerId);
         if (!s.twins.engine.view(customerId)) throw new TwinloopError('NOT_FOUND', `relatedParty: no customer "${customerId}"; GET ${TMF629_BASE}/customer lists them`);
         const ticketId = typeof body.externalId === 'string' && body.externalId !== '' ? body.externalId : `TT-${randomUUID().slice(0, 13)}`;
         if ((await ticketsOf(customerId)).histories.has(ticketId)) throw new TwinloopError('CONFLICT', `externalId: ticket ${ticketId} of ${customerId} exists; PATCH ${TMF621_BASE}/troubleTicket/${customerId}:${ticketId} to change it`);
@@ -119,6 +122,7 @@ export function tmf621Routes(s: Pick<OperatorServices, 'twins' | 'clock'>): Rout
           throw new TwinloopError('BAD_INPUT', `${issue.path.join('.') || 'body'}: ${issue.message}`);
         }
         const parts = split(req.params.id);
+        if (parts) requireCustomer(req, parts.customerId);
         const h = parts && (await ticketsOf(parts.customerId)).histories.get(parts.ticketId);
         if (!parts || !h) throw new TwinloopError('NOT_FOUND', `no ticket "${req.params.id}" to change (tickets Twinloop raised for a person are worked in the ticketing system); GET ${TMF621_BASE}/troubleTicket?relatedParty.id=C000123 lists a customer's`);
         await submit(parts.customerId, changedTicket(h.events[h.events.length - 1].data, req.body as Json));
