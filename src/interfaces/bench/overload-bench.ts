@@ -42,10 +42,10 @@ export function rssMb(pid: number): number {
 
 /**
  * Starts the real server (open on loopback; `args` after `start`, by default without the sandbox)
- * and resolves once its output matches `ready`.
+ * and resolves once its output matches `ready`; `nodeArgs` go to node itself (e.g. --cpu-prof).
  */
-export function startServer(dataDir: string, port: number, args: readonly string[] = ['--no-sandbox'], ready = /listening on/): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, 'start', ...args, '--insecure-local', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startServer(dataDir: string, port: number, args: readonly string[] = ['--no-sandbox'], ready = /listening on/, nodeArgs: readonly string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, '--data-dir', dataDir, 'start', ...args, '--insecure-local', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { TwinloopError } from '../../domain/errors.js';
 import { intOption } from '../cli/cli-numbers.js';
@@ -34,6 +35,8 @@ export interface SoakMinute {
   intake_pending: number;
   /** Requests due that were not sent because MAX_IN_FLIGHT were unanswered. */
   shed: number;
+  /** How late the server's event loop ran over the minute (`/health` eventLoopDelay read at its end): max is the longest hold. */
+  event_loop: { p99_ms: number; max_ms: number };
 }
 
 /** What `bench soak` measures: the real server under a fixed-rate mix for minutes, memory and latency over time. */
@@ -57,7 +60,7 @@ export interface SoakBenchResult {
   load_average: number[];
 }
 
-export const soakBench = defineBench<{ minutes: number; rate: number; customers: number; port: number }, SoakBenchResult>({
+export const soakBench = defineBench<{ minutes: number; rate: number; customers: number; port: number; cpuProf?: string }, SoakBenchResult>({
   name: 'soak',
   description: 'The real server (the small sandbox world running live) under a mixed load at a fixed rate for minutes: resident memory over time, p50/p99 per route per minute, errors, backlog',
   options: [
@@ -65,12 +68,14 @@ export const soakBench = defineBench<{ minutes: number; rate: number; customers:
     { flags: '--rate <n>', description: 'requests a second (open loop: sent on schedule whatever the answers)', parse: intOption('--rate', 1, 5_000), default: 50 },
     { flags: '--customers <n>', description: "the sandbox world's customers (small world; 3 months of history, so a churn model serves)", parse: intOption('--customers', 10, 100_000), default: 500 },
     { flags: '--port <n>', description: 'port of the server under test', parse: intOption('--port', 1, 65_535), default: 18153 },
+    { flags: '--cpu-prof <dir>', description: "write the server's CPU profile (node --cpu-prof) into this directory when it stops: what held its event loop" },
   ],
   async run(o, { log }) {
     return inTempDir('soak-bench', async (dir) => {
       log(`starting the server: small world, ${o.customers} customers, 3 months of history (until its model serves)…`);
       // A world that moves live (an hour a minute) under the load: its own events, alarms and flows run too.
-      const server = await startServer(dir, o.port, ['--world', 'small', '--customers', String(o.customers), '--months', '3', '--speed', '60'], /ready: \d+ twins/);
+      const nodeArgs = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(o.cpuProf)] : [];
+      const server = await startServer(dir, o.port, ['--world', 'small', '--customers', String(o.customers), '--months', '3', '--speed', '60'], /ready: \d+ twins/, nodeArgs);
       const base = `http://127.0.0.1:${o.port}`;
       const pid = server.pid!;
       try {
@@ -101,10 +106,13 @@ export const soakBench = defineBench<{ minutes: number; rate: number; customers:
         // The server's event clock (the sandbox's simulated time), followed every second for the events' dates.
         let clockMs = Date.now();
         let intakePending = 0;
+        let loopDelay = { p99_ms: 0, max_ms: 0 };
         const follow = async () => {
-          const h = (await (await fetch(`${base}/health`)).json()) as { eventClock: string | null; intakePending: number };
+          const h = (await (await fetch(`${base}/health`)).json()) as { eventClock: string | null; intakePending: number; eventLoopDelay: { p99Ms: number; maxMs: number } };
           if (h.eventClock) clockMs = Date.parse(h.eventClock);
           intakePending = h.intakePending;
+          // Over the last minute, sliding: the reading nearest a minute's end is that minute's.
+          loopDelay = { p99_ms: h.eventLoopDelay.p99Ms, max_ms: h.eventLoopDelay.maxMs };
         };
         await follow();
 
@@ -176,10 +184,10 @@ export const soakBench = defineBench<{ minutes: number; rate: number; customers:
           if (Date.now() >= minuteEnds) {
             const rss = rssMb(pid);
             rssMax = Math.max(rssMax, rss);
-            const m = closeWindow(window, minutes.length + 1, rss, inFlight, intakePending);
+            const m = closeWindow(window, minutes.length + 1, rss, inFlight, intakePending, loopDelay);
             minutes.push(m);
             if (minutes.length === 1) rssAfterMinute1 = rss;
-            log(`minute ${m.minute}: ${rss.toFixed(0)} MB, ${Object.entries(m.routes).map(([r, s]) => `${r} p50 ${s.p50_ms} p99 ${s.p99_ms} ms${s.errors ? ` (${s.errors} errors)` : ''}`).join('; ')}; in flight ${inFlight}, intake ${intakePending}, shed ${m.shed}`);
+            log(`minute ${m.minute}: ${rss.toFixed(0)} MB, ${Object.entries(m.routes).map(([r, s]) => `${r} p50 ${s.p50_ms} p99 ${s.p99_ms} ms${s.errors ? ` (${s.errors} errors)` : ''}`).join('; ')}; loop delay p99 ${loopDelay.p99_ms} max ${loopDelay.max_ms} ms; in flight ${inFlight}, intake ${intakePending}, shed ${m.shed}`);
             window = newWindow();
             minuteEnds += 60_000;
           }
@@ -191,7 +199,7 @@ export const soakBench = defineBench<{ minutes: number; rate: number; customers:
         await follow().catch(() => undefined);
         const rssEnd = rssMb(pid);
         rssMax = Math.max(rssMax, rssEnd);
-        minutes.push(closeWindow(window, minutes.length + 1, rssEnd, inFlight, intakePending));
+        minutes.push(closeWindow(window, minutes.length + 1, rssEnd, inFlight, intakePending, loopDelay));
         if (minutes.length === 1) rssAfterMinute1 = rssEnd;
         const endVs1 = round(rssEnd / rssAfterMinute1, 3);
         return {
@@ -229,11 +237,11 @@ function newWindow(): Window {
   return { routes: {}, shed: 0 };
 }
 
-function closeWindow(w: Window, minute: number, rss: number, inFlight: number, intakePending: number): SoakMinute {
+function closeWindow(w: Window, minute: number, rss: number, inFlight: number, intakePending: number, loop: SoakMinute['event_loop']): SoakMinute {
   const routes: SoakMinute['routes'] = {};
   for (const [route, s] of Object.entries(w.routes)) {
     const st = sampleStats(s.ms, ['p50', 'p99'], 1);
     routes[route] = { n: s.ms.length, p50_ms: st.p50, p99_ms: st.p99, errors: s.errors };
   }
-  return { minute, rss_mb: Math.round(rss), routes, in_flight: inFlight, intake_pending: intakePending, shed: w.shed };
+  return { minute, rss_mb: Math.round(rss), routes, in_flight: inFlight, intake_pending: intakePending, shed: w.shed, event_loop: loop };
 }

@@ -12,6 +12,7 @@ import { authRoutes } from './auth-routes.js';
 import { errorBody, logServerError, sendError, writeServerError, type ServerErrorReporter } from './error-mapping.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_BUFFERED_BODY_BYTES, JSON_BODY_LIMIT } from './body-admission.js';
 import { eventRoutes } from './event-routes.js';
+import { monitorEventLoop, type EventLoopMonitor } from './event-loop-delay.js';
 import { CORS_PREFLIGHT_ACCESS, installHardening, refusePrototypeKeys, type HardeningOptions } from './http-hardening.js';
 import type { CustomerReach } from '../auth/customer-reach.js';
 import { installAuth } from './http-auth.js';
@@ -183,7 +184,7 @@ const clockSourceSchema = z
   .describe("Where eventClock's time comes from: the sandbox's simulated world (backfilling its history, then live), or the events sent in");
 
 /** `GET /health`: liveness and counts. */
-function healthRoutes(twins: TwinService, clockSource: () => EventClockSource): RouteModule {
+function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, loop: EventLoopMonitor): RouteModule {
   return (app) => {
     app.get(
       '/health',
@@ -198,6 +199,9 @@ function healthRoutes(twins: TwinService, clockSource: () => EventClockSource): 
               intakePending: z.number().int(),
               eventClock: z.string().nullable().describe('The latest event time applied (ISO), null before the first event'),
               clockSource: clockSourceSchema,
+              eventLoopDelay: z
+                .object({ p50Ms: z.number(), p99Ms: z.number(), maxMs: z.number().describe('The longest the event loop was held at once'), windowS: z.number().int() })
+                .describe('How late the event loop ran over the last minute (windowS: the seconds covered): every request waited up to this on top of its own work'),
             }),
           },
         },
@@ -209,6 +213,7 @@ function healthRoutes(twins: TwinService, clockSource: () => EventClockSource): 
         intakePending: twins.intake.pending,
         eventClock: twins.engine.eventClock ? new Date(twins.engine.eventClock).toISOString() : null,
         clockSource: clockSource(),
+        eventLoopDelay: loop.read(),
       }),
     );
   };
@@ -219,5 +224,8 @@ export function createHttpServer(options: HttpServerOptions, modules: readonly R
   const { twins } = options;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const admission = { bodyLimit, maxBufferedBytes: options.maxBufferedBodyBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BODY_BYTES, bodyLimit) };
-  return createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' }))), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin), ...modules]);
+  const loop = monitorEventLoop();
+  const app = createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' })), loop), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin), ...modules]);
+  app.addHook('onClose', async () => loop.close());
+  return app;
 }

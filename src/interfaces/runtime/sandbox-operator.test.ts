@@ -6,7 +6,7 @@ import { loadWorldDocument, namedWorld } from '../../sandbox/index.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { openTwinService } from '../../twin/twin-service.js';
-import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState } from './sandbox-operator.js';
+import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, type SandboxState } from './sandbox-operator.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const config = loadWorldDocument({ ...namedWorld('small'), population: { ...namedWorld('small').population, customers: 150 } });
@@ -69,6 +69,43 @@ describe('sandbox operator', () => {
       expect(later.state.backfilled).toBe(true);
       // Nothing kept: a new world dated from today.
       expect(planSandbox({ config, worldName: 'small', seed: 3, months: 2, now: NOW + 2 * 86_400_000 }).state.start).not.toBe(plan.state.start);
+    } finally {
+      await records.close();
+    }
+  });
+
+  it('a position that lost its "history in" (a save that never landed) resumes live from the journal, not "-1 days to go"', async () => {
+    const dir = fresh();
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    const kept = storedSandboxState(Promise.resolve(records));
+    try {
+      const open = async (saveState: (s: SandboxState) => void | Promise<void>, lines: string[]) => {
+        const plan = planSandbox({ config, worldName: 'small', seed: 3, months: 2, previous: await readStoredSandboxState(records), now: NOW, records: Promise.resolve(records) });
+        const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: sandboxAwareClock(() => plan.world.clock) });
+        const operator = startSandboxOperator(twins, { plan, speed: 1, saveState, log: (l) => lines.push(l) });
+        await operator.ready;
+        return { plan, twins, operator };
+      };
+      // First run: every save that says the history is in is lost, as a write cut off by a kill would be.
+      const first = await open((s) => (s.backfilled ? undefined : kept(s)), []);
+      const drawn = first.plan.world.nextApplicant();
+      await first.plan.world.journalFlushed();
+      await first.operator.stop();
+      await first.twins.close();
+      expect((await readStoredSandboxState(records))?.backfilled).toBe(false);
+
+      const lines: string[] = [];
+      const second = await open(kept, lines);
+      try {
+        expect(lines.join('\n')).not.toMatch(/days to go|backfilling/);
+        expect(second.plan.state.backfilled).toBe(true);
+        expect((await readStoredSandboxState(records))?.backfilled).toBe(true);
+        // The same world goes on: the next applicant is the one after the first run's.
+        expect(second.plan.world.nextApplicant().applicantId).not.toBe(drawn.applicantId);
+      } finally {
+        await second.operator.stop();
+        await second.twins.close();
+      }
     } finally {
       await records.close();
     }

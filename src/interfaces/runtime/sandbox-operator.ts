@@ -89,11 +89,12 @@ export async function readStoredSandboxState(records: RecordStore): Promise<Sand
  * a restart on PostgreSQL on a later day planned a new world (its start moved) and lost the acts
  * journaled under the old one. Saves are kept in order; a failed one is retried by the next.
  */
-export function storedSandboxState(records: Promise<RecordStore>): (state: SandboxState) => void {
-  let tail: Promise<unknown> = Promise.resolve();
+export function storedSandboxState(records: Promise<RecordStore>): (state: SandboxState) => Promise<void> {
+  let tail: Promise<void> = Promise.resolve();
   return (state) => {
     const copy = { ...state };
-    tail = tail.then(async () => (await records).put(STATE_COLLECTION, STATE_ID, copy)).catch(() => undefined);
+    tail = tail.then(async () => void (await (await records).put(STATE_COLLECTION, STATE_ID, copy))).catch(() => undefined);
+    return tail;
   };
 }
 
@@ -133,8 +134,8 @@ export interface SandboxOperatorOptions {
   speed: number;
   /** Where to keep the sandbox's position (the data dir); none: `saveState`, or always start from scratch. */
   stateDir?: string;
-  /** Keeps the position elsewhere when there is no state dir (`storedSandboxState`). */
-  saveState?: (state: SandboxState) => void;
+  /** Keeps the position elsewhere when there is no state dir (`storedSandboxState`); resolves once it is kept. */
+  saveState?: (state: SandboxState) => void | Promise<void>;
   log: (line: string) => void;
 }
 
@@ -185,6 +186,13 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     if (restored.events.length) await deliver(sink, restored.events, RESTORE_BATCH, emptyTally());
     const skip = restored.day;
     state.days = Math.max(state.days, skip);
+    if (!state.backfilled && skip >= state.backfillDays) {
+      // The journal holds acts of days past the history's end: it was all in and the world ran
+      // live, but the position saying so was lost (a save to the record store that failed or had
+      // not landed before a kill). Nothing is left to backfill.
+      state.backfilled = true;
+      await save();
+    }
     if (!state.backfilled) {
       const remaining = state.backfillDays - skip;
       o.log(
@@ -212,7 +220,9 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
         },
       });
       state.backfilled = true;
-      save();
+      // Kept before the world goes live (the record store saves asynchronously): acts journaled
+      // live under a position still saying "backfilling" would make the next start backfill again.
+      await save();
       o.log(`sandbox: history in: ${tally.events} events (${tally.accepted} accepted, ${tally.duplicate} duplicates, ${tally.rejected} rejected) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
       await twins.checkpoint?.();
     } else {
