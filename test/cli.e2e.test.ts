@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openGovernanceStore } from '../src/store/open-governance-store.js';
+import { openModelRegistry } from '../src/store/open-model-registry.js';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'twinloop.js');
@@ -130,9 +132,34 @@ describe('twinloop CLI', () => {
     const invalid = await twinloop(['sandbox', 'validate', '--config', world]);
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/world\.json is not a valid world configuration:\npopulation\.customers: /);
-    const promote = await twinloop(['model', 'promote', 'churn-v99', '--data-dir', data]);
+    const promote = await twinloop(['model', 'promote', 'churn-v99', '--reason', 'it is better', '--data-dir', data]);
     expect(promote).toMatchObject({ code: 3, stderr: expect.stringMatching(/^twinloop: model version "churn-v99" not found/) });
     expect((await twinloop(['--help'])).code).toBe(0);
+  });
+
+  it('promotes a model version only with a reason, and audits who promoted it over which champion', async () => {
+    const data = join(dir, 'promote');
+    const store = { kind: 'sqlite' as const, dataDir: data };
+    const registry = await openModelRegistry(store);
+    for (const status of ['champion', 'challenger'] as const) await registry.save({ name: 'churn', status, document: '{}', metadata: { learner: 'logistic' }, createdAt: Date.now() });
+    await registry.close();
+    // No reason, or a blank one: refused before anything changes.
+    expect(await twinloop(['model', 'promote', 'churn-v2', '--data-dir', data])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^twinloop: required option '--reason <text>' not specified/) });
+    expect(await twinloop(['model', 'promote', 'churn-v2', '--reason', '  ', '--data-dir', data])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^twinloop: reason: say why this version should serve/) });
+    expect(await twinloop(['model', 'train-twins', '--promote', '--data-dir', data])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^twinloop: reason: say why/) });
+    const listed = async () => JSON.parse((await twinloop(['model', 'list', '--json', '--data-dir', data])).stdout) as { id: string; status: string }[];
+    expect((await listed()).find((v) => v.id === 'churn-v2')?.status).toBe('challenger');
+
+    const done = await twinloop(['model', 'promote', 'churn-v2', '--reason', 'AUC up on the last 3 cutoffs', '--data-dir', data]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/^churn-v2 is now the champion \(on the store; .*\), audited as promoted by cli:\S+: AUC up on the last 3 cutoffs\n$/);
+    expect(Object.fromEntries((await listed()).map((v) => [v.id, v.status]))).toEqual({ 'churn-v2': 'champion', 'churn-v1': 'retired' });
+    // The audit trail holds it as the HTTP route writes it, and the chain still verifies.
+    const governance = await openGovernanceStore(store);
+    const [entry] = await governance.readAudit({ newestFirst: true, limit: 1 });
+    await governance.close();
+    expect(entry.entry).toMatchObject({ type: 'model.promoted', actor: { kind: 'human', id: expect.stringMatching(/^cli:/) }, target: { kind: 'model', id: 'churn-v2', previousChampion: 'churn-v1' }, why: { summary: 'AUC up on the last 3 cutoffs' } });
+    expect((await twinloop(['audit', 'verify', '--data-dir', data])).code).toBe(0);
   });
 
   it('names a missing file and exits 2', async () => {

@@ -1,6 +1,12 @@
 import { writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
 import { createProgress } from './progress.js';
+import { createAuditTrail } from '../../agents/governance/audit-trail.js';
+import { checkPromotionReason, promoteWithReason } from '../../agents/governance/model-promotion.js';
+import { systemClock } from '../../domain/clock.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { callServer, serverTarget } from './server-client.js';
 import { intOption } from './cli-numbers.js';
 import { findColumn, readCsvTable } from '../../intelligence/tabular/csv-table.js';
 import { trainTabularModel } from '../../intelligence/model/train-tabular-model.js';
@@ -191,6 +197,29 @@ export function registerModelCommands(program: Command): void {
   registerTwinModelCommands(model);
 }
 
+/**
+ * Promotes a version with a reason, audited like `POST /models/:id/promote`: through the running
+ * server when one runs on the data dir (or at `url`; the actor is its key's holder), else on the
+ * store itself (the actor is the operating-system user; a server started later serves it).
+ */
+async function promoteVersion(options: GlobalOptions, id: string, reason: string | undefined, url?: string): Promise<{ id: string; via: string; by: string; reason: string }> {
+  const why = checkPromotionReason(reason);
+  const server = serverTarget(options, url);
+  if (server) {
+    const v = (await callServer(server, 'POST', `/models/${encodeURIComponent(id)}/promote`, { reason: why })) as { id: string; promotion: { by: { id: string }; reason: string } };
+    return { id: v.id, via: `through the server at ${server.url}`, by: v.promotion.by.id, reason: v.promotion.reason };
+  }
+  const store = resolveStoreOptions({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }, process.env);
+  const governance = await openGovernanceStore(store);
+  try {
+    const actor = { kind: 'human' as const, id: `cli:${userInfo().username}` };
+    const r = await withRegistry(options, (registry) => promoteWithReason({ registry, promote: (v) => registry.setStatus(v, 'champion'), audit: createAuditTrail(governance, systemClock) }, { id, reason: why, actor }));
+    return { id: r.info.id, via: 'on the store; a server started on it serves it', by: actor.id, reason: r.promotion.reason };
+  } finally {
+    await governance.close();
+  }
+}
+
 /** Opens the registry beside the store the global options name. */
 async function withRegistry<T>(options: GlobalOptions, work: (registry: ModelRegistry) => Promise<T>): Promise<T> {
   const registry = await openModelRegistry(resolveStoreOptions({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }, process.env));
@@ -230,11 +259,13 @@ export function registerTwinModelCommands(model: Command): void {
     .option('--horizon <duration>', 'label window: churned within this long after each cutoff', '30d')
     .option('--cutoffs <n>', 'monthly cutoffs to stack (default 12)', intOption('--cutoffs', 1))
     .option('--customers <n>', `customers to train on, a fixed sample of a larger population (default ${DEFAULT_TRAINING_CUSTOMERS}; 0: every customer)`, intOption('--customers', 0))
-    .option('--promote', 'register as champion (default: challenger, or champion when there is none)')
+    .option('--promote', 'make it the champion (default: challenger, or champion when there is none); needs --reason')
+    .option('--reason <text>', 'why it should serve, with --promote (kept in the audit trail as model.promoted)')
     .option('--json', 'print the registered version as one JSON object')
     .action(
-      async (opts: { horizon: string; cutoffs?: number; customers?: number; promote?: boolean; json?: boolean }, command: Command) => {
+      async (opts: { horizon: string; cutoffs?: number; customers?: number; promote?: boolean; reason?: string; json?: boolean }, command: Command) => {
         const horizonMs = parseDuration(opts.horizon, '--horizon');
+        if (opts.promote) checkPromotionReason(opts.reason);
         const options = globalOptions(command);
         // Reads the twins only (the registry is its own table), so it may run beside a server.
         const twins = await openTwins(options, undefined, 'read');
@@ -244,17 +275,19 @@ export function registerTwinModelCommands(model: Command): void {
               horizonDays: horizonMs / DAY_MS,
               cutoffs: opts.cutoffs,
               maxCustomers: opts.customers,
-              promotion: opts.promote ? 'champion' : 'champion-if-none',
+              promotion: 'champion-if-none',
               onProgress: (stage) => (opts.json ? undefined : process.stderr.write(`${stage}…\n`)),
             }),
           );
+          // A promotion asked for goes the audited way: through the running server when there is one.
+          const info = opts.promote && r.info.status !== 'champion' ? { ...r.info, status: 'champion' as const, promoted: await promoteVersion(options, r.info.id, opts.reason) } : r.info;
           if (opts.json) {
-            process.stdout.write(`${JSON.stringify(summarizeVersion(r.info))}\n`);
+            process.stdout.write(`${JSON.stringify(summarizeVersion(info))}\n`);
             return;
           }
           const m = r.metadata;
           process.stdout.write(
-            `registered ${r.info.id} as ${r.info.status}: ${m.learner}, AUC ${m.metrics.auc}, log loss ${m.metrics.logLoss}, ECE ${m.metrics.ece} (${m.metrics.validation}, ${m.metrics.validationRows} rows)\n` +
+            `registered ${r.info.id} as ${info.status}${'promoted' in info ? ` (${info.promoted.via}, audited: ${info.promoted.reason})` : ''}: ${m.learner}, AUC ${m.metrics.auc}, log loss ${m.metrics.logLoss}, ECE ${m.metrics.ece} (${m.metrics.validation}, ${m.metrics.validationRows} rows)\n` +
               `  trained on ${m.metrics.trainRows} rows (${m.metrics.trainPositives} churners) from ${m.trainingWindow.cutoffs.length} cutoffs${m.rows.customers ? ` of ${m.rows.customers} customers (a fixed sample)` : ''}, ${m.trainingWindow.from.slice(0, 10)} … ${m.trainingWindow.to.slice(0, 10)}, horizon ${m.horizonDays} days, in ${(m.durationMs / 1000).toFixed(1)} s\n`,
           );
         } finally {
@@ -265,14 +298,14 @@ export function registerTwinModelCommands(model: Command): void {
 
   model
     .command('promote')
-    .description('make a model version the champion (the previous champion is retired)')
+    .description('make a model version the champion (the previous champion is retired), saying why: the reason is kept in the audit trail and shown with the version')
     .argument('<id>', 'version id, e.g. churn-v3')
-    .action(
-      async (id: string, _opts: unknown, command: Command) => {
-        const info = await withRegistry(globalOptions(command), (r) => r.setStatus(id, 'champion'));
-        process.stdout.write(`${info.id} is now the champion; a running server picks it up within a minute\n`);
-      },
-    );
+    .requiredOption('--reason <text>', 'why this version should serve (kept in the audit trail as model.promoted)')
+    .option('--url <url>', 'the running server to promote through (default: the one running on the data dir, if any)')
+    .action(async (id: string, opts: { reason: string; url?: string }, command: Command) => {
+      const r = await promoteVersion(globalOptions(command), id, opts.reason, opts.url);
+      process.stdout.write(`${r.id} is now the champion (${r.via}), audited as promoted by ${r.by}: ${r.reason}\n`);
+    });
 
   model
     .command('ceiling')

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { AuditTrail } from '../../agents/governance/audit-trail.js';
+import { MAX_PROMOTION_REASON, promoteWithReason } from '../../agents/governance/model-promotion.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { summarizeVersion } from '../../intelligence/live/churn-model-service.js';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
-import { CHURN_MODEL_NAME, MAX_CUTOFFS, MAX_HORIZON_DAYS } from '../../intelligence/twin-training/train-churn-from-twins.js';
+import { MAX_CUTOFFS, MAX_HORIZON_DAYS } from '../../intelligence/twin-training/train-churn-from-twins.js';
 import { MODEL_STATUSES } from '../../store/model-registry.js';
 import { errors, idParams, isoTime, jsonObject, list } from './api-schemas.js';
 import { actorFor } from './http-auth.js';
@@ -18,7 +19,7 @@ const trainRequest = z
   .meta({ examples: [{ horizonDays: 30, cutoffs: 12 }] });
 
 const promoteRequest = z
-  .strictObject({ reason: z.string().trim().min(1, 'say why this version should serve (e.g. "higher AUC on the last 3 cutoffs, no drift")').max(500).describe('Why this version should serve: kept in the audit trail and shown with the version') })
+  .strictObject({ reason: z.string().trim().min(1, 'say why this version should serve (e.g. "higher AUC on the last 3 cutoffs, no drift")').max(MAX_PROMOTION_REASON).describe('Why this version should serve: kept in the audit trail and shown with the version') })
   .meta({ examples: [{ reason: 'AUC 0.81 vs 0.78 on the same validation rows, calibration as good' }] });
 
 /** Who made a version the champion, when and why (from the audit trail's `model.promoted` entries). */
@@ -124,11 +125,8 @@ export function modelRoutes(intelligence: Intelligence, audit: Pick<AuditTrail, 
         },
       },
       async (request) => {
-        const previous = (await registry.list()).find((v) => v.status === 'champion' && v.name === CHURN_MODEL_NAME)?.id ?? null;
-        const info = await intelligence.promote(request.params.id);
-        const actor = actorFor(request);
-        const r = await audit.record({ type: 'model.promoted', actor, target: { kind: 'model', id: info.id, previousChampion: previous === info.id ? null : previous }, why: { summary: request.body.reason } });
-        return { ...summarizeVersion(info), promotion: { by: actor, at: new Date(r.at).toISOString(), reason: request.body.reason, previousChampion: previous === info.id ? null : previous, auditSeq: r.seq } };
+        const { info, promotion } = await promoteWithReason({ registry, promote: (id) => intelligence.promote(id), audit }, { id: request.params.id, reason: request.body.reason, actor: actorFor(request) });
+        return { ...summarizeVersion(info), promotion };
       },
     );
   };
