@@ -3,7 +3,7 @@
  * Monte Carlo engine over the twin population and the runs service.
  */
 export { parseScenarios, parseScenarioText, scenarioSchema, SEGMENT_BY, DERIVED_FIELDS, TARGET_FIELDS, type Scenario, type ScenarioInput, type ScenarioFile, type SegmentBy } from './scenario.js';
-export { twinSource, arraySource, type TwinSource } from './twin-population.js';
+export { twinSource, arraySource, DAYS_PER_MONTH, type TwinSource } from './twin-population.js';
 export { compileScenarios, RISK_BANDS, type ScenarioPlan } from './scenario-plan.js';
 export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';
 export type { Estimate, OutcomeSummary, ScenarioResult } from './simulation-result.js';

@@ -40,6 +40,25 @@ describe('planIntent', () => {
     expect(twice.candidates.some((c) => c.plan.actions.length === 2)).toBe(true);
   });
 
+  it('simulates the candidates in batches when the simulation offers it, choosing as one by one does', async () => {
+    const intent = intentOf('keep at-risk customers, budget 50000, at most 2 contacts per customer');
+    const batches: number[] = [];
+    const batched = await planIntent(intent, {
+      simulate: () => Promise.reject(new Error('one by one is not used when a batch simulation is given')),
+      simulateMany: async (plans) => {
+        batches.push(plans.length);
+        return Promise.all(plans.map(fakeSimulate));
+      },
+    });
+    const single = await planIntent(intent, { simulate: fakeSimulate });
+    // One batch of single-action candidates, one of the pairs made from the best of them.
+    expect(batches).toEqual([single.candidates.filter((c) => c.plan.actions.length === 1).length, single.candidates.filter((c) => c.plan.actions.length === 2).length]);
+    expect(batched.status).toBe(single.status);
+    if (batched.status === 'no-plan' || single.status === 'no-plan') throw new Error('no plan');
+    expect(batched.chosen.plan).toEqual(single.chosen.plan);
+    await expect(planIntent(intent, { simulate: fakeSimulate, simulateMany: async () => [] })).rejects.toThrow(/answered 0 outcomes for \d+ plans/);
+  });
+
   it('returns the best effort with the shortfall named when no plan meets the target', async () => {
     const sel = await planIntent(intentOf('keep 100000 customers this month, budget 50000'), { simulate: fakeSimulate });
     expect(sel.status).toBe('best-effort');

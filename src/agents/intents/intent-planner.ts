@@ -42,9 +42,17 @@ export interface Plan {
 /** The simulation the planner scores plans with (the simulation lab provides it). */
 export type SimulatePlan = (plan: Plan) => Promise<PlanOutcome>;
 
+/**
+ * Simulates several plans at once (outcomes in the plans' order): the simulation lab reads the
+ * population once for all of them, where one run per plan reads it once per plan.
+ */
+export type SimulatePlans = (plans: readonly Plan[]) => Promise<PlanOutcome[]>;
+
 /** What the planner needs. */
 export interface PlannerDeps {
   readonly simulate: SimulatePlan;
+  /** When given, the candidates are simulated in batches through it instead of one by one. */
+  readonly simulateMany?: SimulatePlans;
   /** Offers the plans may use; default DEFAULT_OFFERS. */
   readonly offers?: readonly PlannableOffer[];
   /** Top-k sizes tried; default DEFAULT_TOP_K. */
@@ -100,18 +108,17 @@ export async function planIntent(intent: Intent, deps: PlannerDeps): Promise<Pla
   }
   let n = 0;
   const toPlan = (actions: readonly PlannedAction[]): Plan => ({ id: `${prefix}${++n}`, intentId: intent.id, segment: intent.segment, horizon: intent.horizon, actions });
-  const scored: ScoredPlan[] = [];
-  for (const action of singles) scored.push(await score(intent, toPlan([action]), deps));
+  const scored: ScoredPlan[] = await scoreAll(intent, singles.map((action) => toPlan([action])), deps);
   // Two actions reach a customer twice at most; pair only when the contact limit allows it.
   if (intent.constraints.maxContactsPerCustomer >= 2) {
     const top = rank(scored.filter((s) => s.fitsBudget));
     const firsts: ScoredPlan[] = [];
     for (const s of top) if (firsts.length < PAIR_FROM_TOP && !firsts.some((f) => f.plan.actions[0].templateId === s.plan.actions[0].templateId)) firsts.push(s);
+    const pairs: Plan[] = [];
     for (let i = 0; i < firsts.length; i++) {
-      for (let j = i + 1; j < firsts.length; j++) {
-        scored.push(await score(intent, toPlan([halve(firsts[i].plan.actions[0]), halve(firsts[j].plan.actions[0])]), deps));
-      }
+      for (let j = i + 1; j < firsts.length; j++) pairs.push(toPlan([halve(firsts[i].plan.actions[0]), halve(firsts[j].plan.actions[0])]));
     }
+    if (pairs.length) scored.push(...(await scoreAll(intent, pairs, deps)));
   }
   return choose(intent, scored);
 }
@@ -133,8 +140,19 @@ export function choose(intent: Intent, scored: readonly ScoredPlan[]): PlanSelec
   return { status: 'best-effort', chosen: best, shortfalls: best.checks.filter((c) => !c.met).map((c) => c.shortfall ?? c.expectationId), candidates: scored };
 }
 
-async function score(intent: Intent, plan: Plan, deps: PlannerDeps): Promise<ScoredPlan> {
-  const outcome = await deps.simulate(plan);
+/** Simulates plans (in one batch when the simulation offers it) and judges each outcome. */
+async function scoreAll(intent: Intent, plans: readonly Plan[], deps: PlannerDeps): Promise<ScoredPlan[]> {
+  if (!deps.simulateMany) {
+    const out: ScoredPlan[] = [];
+    for (const plan of plans) out.push(judge(intent, plan, await deps.simulate(plan)));
+    return out;
+  }
+  const outcomes = await deps.simulateMany(plans);
+  if (outcomes.length !== plans.length) throw new Error(`the simulation answered ${outcomes.length} outcomes for ${plans.length} plans`);
+  return plans.map((plan, i) => judge(intent, plan, outcomes[i]));
+}
+
+function judge(intent: Intent, plan: Plan, outcome: PlanOutcome): ScoredPlan {
   const fitsBudget = !intent.budget || outcome.cost.high <= intent.budget.amount;
   const checks = intent.intentExpectation.map((e): ExpectationCheck => {
     const expected = expectedAtHorizon(e, outcome);

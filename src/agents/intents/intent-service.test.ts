@@ -47,7 +47,7 @@ describe('IntentService', () => {
     expect(executed).toHaveLength(1);
     const report = await service.report(id);
     expect(report).toMatchObject({ lifecycleStatus: 'executing', planSelection: 'meets-expectations', spend: { spent: 0, budget: 50000, currency: 'EUR' } });
-    expect(report.events.map((e) => e.kind)).toEqual(['created', 'accepted', 'planned', 'executed']);
+    expect(report.events.map((e) => e.kind)).toEqual(['created', 'accepted', 'planning', 'planned', 'executed']);
     expect(report.expectations[0]).toMatchObject({ targetName: 'net_value', status: 'on-track' });
   });
 
@@ -62,7 +62,7 @@ describe('IntentService', () => {
     const own = await service.execute(id, { approvedBy: 'mia' });
     expect(own).toMatchObject({ ok: false, reason: expect.stringMatching(/^mia created intent intent-1 and may not approve its plan .* too; another person with the permission intents:approve must \(four eyes\)/) });
     expect(executed).toHaveLength(0);
-    expect((await service.get(id)).events.map((e) => e.kind)).toEqual(['created', 'accepted', 'planned', 'execution-refused']);
+    expect((await service.get(id)).events.map((e) => e.kind)).toEqual(['created', 'accepted', 'planning', 'planned', 'execution-refused']);
     expect(await service.execute(id, { approvedBy: 'lou' })).toMatchObject({ ok: true, record: { intent: { lifecycleStatus: 'executing' } } });
     expect(executed).toHaveLength(1);
     const draft = await service.createFromDraft({ name: 'n', goal: 'retain', intentExpectation: [{ id: 'e', targetName: 'retained_customers', targetCondition: 'atLeast', targetValue: 1 }], segment: { named: ['at-risk'] }, horizon: { amount: 1, unit: 'months' }, budget: { amount: 100, currency: 'EUR' } }, { by: mia });
@@ -149,6 +149,57 @@ describe('IntentService', () => {
     expect(record).toMatchObject({ intent: { lifecycleStatus: 'failed' }, spend: 12, failure: { reason: 'execution wf-1 failed: step campaign-open: no twins' } });
     expect((await service.report(id)).failureReason).toBe('execution wf-1 failed: step campaign-open: no twins');
     await expect(service.check(id)).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('shows an intent as planning while its plans are simulated, and fails it with the reason when the simulation throws', async () => {
+    const store = memoryDocuments<IntentRecord>();
+    const seen: string[] = [];
+    const fake = createFakeSimulation();
+    const fault: { error?: Error } = {};
+    const { service } = setup({
+      store,
+      simulate: async (plan) => {
+        seen.push((await store.get(plan.intentId))!.intent.lifecycleStatus);
+        if (fault.error) throw fault.error;
+        return fake(plan);
+      },
+    });
+    const a = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000', { accept: true });
+    if (!a.ok) throw new Error(a.reason);
+    expect((await service.plan(a.record.intent.id)).ok).toBe(true);
+    // Every candidate was simulated while a reader of the store saw the intent in planning, not accepted.
+    expect(new Set(seen)).toEqual(new Set(['planning']));
+    await expect(service.plan(a.record.intent.id)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/planned already/) });
+
+    fault.error = new TwinloopError('UNAVAILABLE', 'no churn model is serving yet');
+    const b = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000', { accept: true });
+    if (!b.ok) throw new Error(b.reason);
+    const report = await service.planAndRun(b.record.intent.id);
+    expect(report).toMatchObject({ lifecycleStatus: 'failed', failureReason: 'planning failed: no churn model is serving yet' });
+  });
+
+  it('plans at start the accepted intents a stop left without a plan, and only those', async () => {
+    const store = memoryDocuments<IntentRecord>();
+    const first = setup({ store });
+    const waiting = await first.service.createFromText('keep at-risk customers in the next 3 months, budget 50000', { accept: true });
+    const proposed = await first.service.createFromText('keep at-risk customers in the next 3 months, budget 40000');
+    const planned = await first.service.createFromText('keep at-risk customers in the next 3 months, budget 30000', { accept: true });
+    if (!waiting.ok || !proposed.ok || !planned.ok) throw new Error('parse');
+    await first.service.plan(planned.record.intent.id);
+    // A stop in the middle of planning leaves the intent in planning without a plan.
+    const interrupted = await first.service.createFromText('keep at-risk customers in the next 3 months, budget 20000', { accept: true });
+    if (!interrupted.ok) throw new Error('parse');
+    const stuck = (await store.get(interrupted.record.intent.id))!;
+    await store.put(stuck.intent.id, { ...stuck, intent: { ...stuck.intent, lifecycleStatus: 'planning' } });
+
+    const restarted = setup({ store });
+    expect((await restarted.service.planWaiting()).sort()).toEqual([waiting.record.intent.id, interrupted.record.intent.id].sort());
+    for (const id of [waiting.record.intent.id, interrupted.record.intent.id]) {
+      expect(await restarted.service.report(id)).toMatchObject({ lifecycleStatus: 'planning', planSelection: 'meets-expectations' });
+    }
+    expect((await restarted.service.get(interrupted.record.intent.id)).events.map((e) => e.detail)).toContain('planning again after a restart interrupted it');
+    expect((await restarted.service.get(proposed.record.intent.id)).intent.lifecycleStatus).toBe('proposed');
+    expect(await restarted.service.planWaiting()).toEqual([]);
   });
 
   it('refuses through the governance hook and records it', async () => {

@@ -3,7 +3,7 @@ import type { Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { assess, type Assessment, type Observation } from './intent-assessment.js';
 import { canMove } from './intent-lifecycle.js';
-import { planIntent, type Plan, type PlannerDeps, type SimulatePlan } from './intent-planner.js';
+import { planIntent, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
 import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
 import { upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
@@ -29,6 +29,8 @@ export type AuthorizeExecution = (intent: Intent, plan: Plan, approvedBy: string
 export interface IntentServiceDeps {
   readonly store: IntentStore;
   readonly simulate: SimulatePlan;
+  /** Simulates a batch of candidate plans in one run (the population read once); the planner prefers it when given. */
+  readonly simulateMany?: SimulatePlans;
   readonly execute: ExecutePlan;
   readonly observe: ObserveIntent;
   /** Planner tuning (offers, top-k, control share, candidate cap). */
@@ -75,6 +77,11 @@ export interface IntentService {
   execute(id: string, options?: { approvedBy?: string }): Promise<{ ok: true; record: IntentRecord } | Refusal>;
   /** Plans an accepted intent and, when its mode is autonomous, executes the plan; answers the report. */
   planAndRun(id: string): Promise<IntentReport>;
+  /**
+   * Plans every accepted intent that has no plan and is not being planned (a stop between accept
+   * and plan, or during planning, leaves such intents); answers their ids. The server calls it at start.
+   */
+  planWaiting(): Promise<string[]>;
   /** Observes, assesses, re-plans when off track, and closes the intent at its horizon. */
   check(id: string): Promise<{ record: IntentRecord; assessment: Assessment }>;
   report(id: string): Promise<IntentReport>;
@@ -86,6 +93,8 @@ export interface IntentService {
 /** Builds the intent service over its injected dependencies. */
 export function createIntentService(deps: IntentServiceDeps): IntentService {
   const clock = deps.clock ?? Date.now;
+  /** Intents being planned in this process: planned once at a time, and not picked up again by planWaiting. */
+  const inFlight = new Set<string>();
   const newId = deps.newId ?? (() => `intent-${randomUUID()}`);
   const iso = () => new Date(clock()).toISOString();
 
@@ -113,7 +122,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   const choosePlan = async (intent: Intent, round: number): Promise<ChosenPlan | Refusal> => {
     const resolved = deps.countSegments ? await resolveSegment(intent.segment, deps.countSegments, { minSize: deps.minSegmentSize, now: clock() }) : undefined;
     if (resolved && !resolved.ok) return { ok: false, reason: resolved.reason, closest: resolved.closest };
-    const selection = await planIntent(intent, { ...deps.planner, simulate: deps.simulate, idPrefix: `${intent.id}-r${round}-p` });
+    const selection = await planIntent(intent, { ...deps.planner, simulate: deps.simulate, ...(deps.simulateMany ? { simulateMany: deps.simulateMany } : {}), idPrefix: `${intent.id}-r${round}-p` });
     if (selection.status === 'no-plan') return { ok: false, reason: selection.reason };
     return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(resolved ? { segment: resolved.segment } : {}) };
   };
@@ -172,11 +181,30 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     },
     async plan(id) {
       const r = await load(id);
-      const planning = moved(r, 'planning');
-      const chosen = await choosePlan(planning.intent, 0);
-      // No plan is final: the intent does not wait in planning for one that will not come.
-      if ('ok' in chosen) return { ok: false, reason: chosen.reason, ...(chosen.closest ? { closest: chosen.closest } : {}), record: await save(failed(withEvent(planning, 'plan-failed', chosen.reason), `no plan: ${chosen.reason}`)) };
-      return { ok: true, record: await save(withEvent({ ...planning, plan: chosen }, 'planned', describePlan(chosen))) };
+      // Resuming a planning that a stop interrupted: the intent is already in planning, without a plan.
+      const resumed = r.intent.lifecycleStatus === 'planning' && !r.plan;
+      if (inFlight.has(id)) throw new TwinloopError('CONFLICT', `intent ${id} is being planned now; read its report to follow it`);
+      if (r.intent.lifecycleStatus === 'planning' && r.plan) throw new TwinloopError('CONFLICT', `intent ${id} is planned already (${r.plan.plan.id}); execute it or cancel it`);
+      inFlight.add(id);
+      try {
+        // Saved before the simulation starts: a reader sees it being planned (on a large world that
+        // takes a while), and a planning a stop interrupts is found and resumed at the next start.
+        const planning = await save(withEvent(resumed ? r : moved(r, 'planning'), 'planning', resumed ? 'planning again after a restart interrupted it' : 'planning by simulation over the segment'));
+        let chosen: ChosenPlan | Refusal;
+        try {
+          chosen = await choosePlan(planning.intent, 0);
+        } catch (err) {
+          // A fault of the planning (the simulation failed, no churn model serves) ends the intent
+          // with the reason, rather than leaving it accepted with no plan and nothing said.
+          const reason = `planning failed: ${(err as Error).message}`;
+          return { ok: false, reason, record: await save(failed(withEvent(planning, 'plan-failed', reason), reason)) };
+        }
+        // No plan is final: the intent does not wait in planning for one that will not come.
+        if ('ok' in chosen) return { ok: false, reason: chosen.reason, ...(chosen.closest ? { closest: chosen.closest } : {}), record: await save(failed(withEvent(planning, 'plan-failed', chosen.reason), `no plan: ${chosen.reason}`)) };
+        return { ok: true, record: await save(withEvent({ ...planning, plan: chosen }, 'planned', describePlan(chosen))) };
+      } finally {
+        inFlight.delete(id);
+      }
     },
     async execute(id, options = {}) {
       const r = await load(id);
@@ -189,6 +217,16 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       const planned = await service.plan(id);
       if (planned.ok && planned.record.intent.policyMode === 'autonomous') await service.execute(id);
       return service.report(id);
+    },
+    async planWaiting() {
+      const planned: string[] = [];
+      for (const record of await service.list()) {
+        const status = record.intent.lifecycleStatus;
+        if (inFlight.has(record.intent.id) || !(status === 'accepted' || (status === 'planning' && !record.plan))) continue;
+        await service.planAndRun(record.intent.id);
+        planned.push(record.intent.id);
+      }
+      return planned;
     },
     async check(id) {
       const r = await load(id);

@@ -11,6 +11,7 @@ import type { ResolvedSegment } from './segment-resolution.js';
 export type IntentEventKind =
   | 'created'
   | 'accepted'
+  | 'planning'
   | 'planned'
   | 'plan-failed'
   | 'executed'

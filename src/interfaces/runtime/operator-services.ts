@@ -16,6 +16,7 @@ import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type 
 import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent } from '../../agents/intents/intent-service.js';
 import { planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
+import type { Plan } from '../../agents/intents/intent-planner.js';
 import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
 import { createWorkflowEngine, DEFAULT_LEASE_MS, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
@@ -26,7 +27,7 @@ import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../
 import { TwinloopError } from '../../domain/errors.js';
 import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
 import type { Intelligence, TwinDecorator } from '../../intelligence/live/live-intelligence.js';
-import { createSimulationRuns, simulate, twinSource, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
+import { createSimulationRuns, DAYS_PER_MONTH, simulate, twinSource, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
@@ -203,16 +204,23 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     if (!offer) return undefined;
     return { discountPct: discountPctOf(offer) ?? 0, months: offer.months, acceptance: decisions.learner.mean(offerId, 'app|medium-risk'), costPerAcceptance: offer.fixedCost };
   };
+  /** Each plan's scenarios (one per action) simulated in one run over the live twins, summed back per plan. */
+  const simulateIntentPlans = async (plans: readonly Plan[]) => {
+    const perPlan = plans.map((plan) => planScenarios(plan, Math.max(1, Math.min(12, Math.round(horizonDays(plan.horizon, clock.now()) / DAYS_PER_MONTH))), offerAssumption));
+    const results = await simulate(liveTwinSource(twins, intelligence), perPlan.flat());
+    let at = 0;
+    return perPlan.map((scenarios) => planOutcome(results.slice(at, (at += scenarios.length))));
+  };
   // The flows are built on the finished services, and intents execute through them: bound late.
   const late: { flows?: ServiceFlows } = {};
   const intents = createIntentService({
     store: recordDocuments(records, 'intents'),
     clock: () => clock.now(),
-    simulate: async (plan) => {
-      const months = Math.max(1, Math.min(12, Math.round(horizonDays(plan.horizon, clock.now()) / 30.4375)));
-      const scenarios = planScenarios(plan, months, offerAssumption);
-      return planOutcome(await simulate(liveTwinSource(twins, intelligence), scenarios));
-    },
+    simulate: async (plan) => (await simulateIntentPlans([plan]))[0],
+    // The planner's candidates in one run: the population (twins read, features computed, scored)
+    // is read once for all of them; one run per candidate read the default world's 20,000 twins
+    // some 50 times, minutes on a busy machine (the intent sat unplanned meanwhile).
+    simulateMany: simulateIntentPlans,
     execute: async (plan, intent) => {
       if (!late.flows) throw new TwinloopError('UNAVAILABLE', 'no flow is registered to execute intent plans');
       return late.flows.execute(plan, intent);
@@ -295,9 +303,19 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       await intents.check(record.intent.id).catch((err: Error) => o.log(`intent ${record.intent.id}: ${err.message}`));
     }
   };
+  // Intents a stop left accepted without a plan (or in the middle of planning) are planned once a
+  // churn model serves to simulate with: once per start, the server's own requests plan the rest.
+  let waitingPlanned = false;
   const schedule = () => {
     void flows?.scheduleChurnPrevention?.().catch((err: Error) => o.log(`churn prevention: ${err.message}`));
     void watchIntents().catch((err: Error) => o.log(`intents: ${err.message}`));
+    if (!waitingPlanned && intelligence.live()) {
+      waitingPlanned = true;
+      void intents.planWaiting().then(
+        (ids) => ids.length > 0 && o.log(`intents: planned ${ids.length} accepted intent(s) a stop had left without a plan`),
+        (err: Error) => o.log(`intents: ${err.message}`),
+      );
+    }
   };
   const scheduler = setInterval(schedule, SCHEDULE_EVERY_MS);
   scheduler.unref();
