@@ -8,7 +8,7 @@ import type { ChurnModelMetadata } from '../twin-training/train-churn-from-twins
 import { createChurnScorer, type ChurnScorer } from './churn-scorer.js';
 import { DriftMonitor, type DriftAlert, type DriftReport } from './drift-monitor.js';
 import { DEFAULT_REASON_COUNT, topReasons, type Reason } from './readable-reasons.js';
-import { churnInterval, churnIntervalInto, intervalTable } from './score-interval.js';
+import { churnInterval, churnIntervalInto, intervalTable, type ScoreIntervalTable } from './score-interval.js';
 import {
   clvScore,
   complaintSignal,
@@ -106,7 +106,7 @@ export class LiveScoring {
   private scorer: ChurnScorer;
   private drift: DriftMonitor;
   private monitoredIndex: Int32Array;
-  private intervals: readonly (readonly [number, number])[];
+  private intervals: ScoreIntervalTable;
   private windowMonths: number;
   private offerPrior = DEFAULT_OFFER_PRIOR;
   private readonly features = new Float64Array(FEATURE_COUNT);
@@ -125,7 +125,7 @@ export class LiveScoring {
     this.scorer = createChurnScorer(current.document);
     this.drift = this.monitorFor(current);
     this.monitoredIndex = this.indexOfMonitored(current);
-    this.intervals = intervalTable(current.metadata.calibration);
+    this.intervals = intervalTable(current.metadata);
     this.windowMonths = current.metadata.horizonDays * MONTHS_PER_DAY;
     this.scoreAll();
   }
@@ -146,7 +146,7 @@ export class LiveScoring {
     this.scorer = createChurnScorer(model.document);
     this.drift = this.monitorFor(model);
     this.monitoredIndex = this.indexOfMonitored(model);
-    this.intervals = intervalTable(model.metadata.calibration);
+    this.intervals = intervalTable(model.metadata);
     this.windowMonths = model.metadata.horizonDays * MONTHS_PER_DAY;
     this.scored = 0;
     this.scoreAll();

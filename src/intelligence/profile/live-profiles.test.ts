@@ -59,4 +59,19 @@ describe('live profiles', () => {
     expect(ignorer.contacts).toBe(4);
     expect(ignorer.model.customers).toBe(90);
   });
+
+  it('show the rates\u2019 own uncertainty: a twin with no answers in a base without any shows the prior\u2019s spread, not a point', () => {
+    const silent = new LiveProfiles(engineWith(30, 0, () => 'none'));
+    const before = silent.profileOf(engineWith(30, 0, () => 'none').view('C0')!);
+    // Every class's ignore prior is 0.4 (worth 50 refusals): its 90 % interval is about 29 %–52 %.
+    expect(before.contacts).toBe(0);
+    expect(before.ignore.discount.mean).toBeCloseTo(0.4, 3);
+    expect(before.ignore.discount.low).toBeLessThan(0.31);
+    expect(before.ignore.discount.high).toBeGreaterThan(0.49);
+    expect(before.acceptance.discount.high - before.acceptance.discount.low).toBeGreaterThan(0.2);
+    // Thousands of answers pin the classes' rates down: the same reading narrows.
+    const engine = engineWith(600, 4, (i, k) => ((i + k) % 5 === 0 ? 'accepted' : (i + k) % 5 < 3 ? 'declined' : 'ignored'));
+    const after = new LiveProfiles(engine).profileOf(engine.view('C0')!);
+    expect(after.ignore.discount.high - after.ignore.discount.low).toBeLessThan(before.ignore.discount.high - before.ignore.discount.low);
+  });
 });

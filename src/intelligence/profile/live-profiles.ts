@@ -2,7 +2,7 @@ import type { TwinEngine } from '../../twin/twin-engine.js';
 import { OFFER_KINDS, type OfferKind } from '../../twin/twin-responses.js';
 import type { TwinView } from '../../twin/twin-view.js';
 import { profileEvidence } from './profile-evidence.js';
-import { DEFAULT_RESPONSE_PRIORS, fitResponseModel, RESPONSE_CLASSES, responseProfile, type ResponseClass, type ResponseModel, type ResponsePriors } from './response-model.js';
+import { DEFAULT_RESPONSE_PRIORS, fitResponseModel, rateIntervals, RESPONSE_CLASSES, responseProfile, type RateIntervals, type ResponseClass, type ResponseModel, type ResponsePriors } from './response-model.js';
 
 /**
  * Response profiles on the running twins: the response model fitted to every twin's answers to
@@ -14,7 +14,12 @@ import { DEFAULT_RESPONSE_PRIORS, fitResponseModel, RESPONSE_CLASSES, responsePr
  * the agent that acts (`agents/retention/learning-agent.ts`).
  */
 
-/** A probability read from a profile: its mean over the classes, and its range over the classes the customer plausibly is. */
+/**
+ * A probability read from a profile: its mean over the classes, and its range: from the lowest to
+ * the highest end of the 90 % intervals of the rates of the classes the customer plausibly is.
+ * Both uncertainties count: which class the customer is, and how well the base has shown that
+ * class's rate (a customer with no answers in a base with none shows the prior's spread).
+ */
 export interface ProfileRange {
   readonly mean: number;
   readonly low: number;
@@ -38,6 +43,7 @@ export interface ProfileView {
 /** Profiles of the twins of one engine. */
 export class LiveProfiles {
   private model: ResponseModel | null = null;
+  private intervals: RateIntervals | null = null;
   private fittedAt = 0;
   private answersSeen = -1;
 
@@ -60,6 +66,7 @@ export class LiveProfiles {
     }
     if (answers === this.answersSeen && this.model) return false;
     this.model = fitResponseModel(evidence, this.priors);
+    this.intervals = rateIntervals(this.model);
     this.answersSeen = answers;
     this.fittedAt = now;
     return true;
@@ -87,23 +94,23 @@ export class LiveProfiles {
   profileOf(view: TwinView): ProfileView {
     if (!this.model) this.refresh();
     const model = this.model!;
+    const intervals = this.intervals!;
     const p = responseProfile(model, profileEvidence(view.features, view.contacts));
     const probs = RESPONSE_CLASSES.map((c) => p.classes[c]);
-    // The range spans the classes the customer plausibly is (probability ≥ 5 %), and the mean.
-    const perKind = (rows: readonly (readonly number[])[]) =>
+    // The range spans the intervals of the classes the customer plausibly is (probability ≥ 5 %), and the mean.
+    const perKind = (rows: readonly (readonly number[])[], bands: RateIntervals['acceptance']) =>
       Object.fromEntries(
         OFFER_KINDS.map((kind, j) => {
-          const rates = rows.map((row) => row[j]);
-          const plausible = rates.filter((_, k) => probs[k] >= 0.05);
-          const mean = rates.reduce((s, r, k) => s + r * probs[k], 0);
-          return [kind, { mean: round(mean), low: round(Math.min(mean, ...plausible)), high: round(Math.max(mean, ...plausible)) }];
+          const plausible = bands.map((row) => row[j]).filter((_, k) => probs[k] >= 0.05);
+          const mean = rows.reduce((s, row, k) => s + row[j] * probs[k], 0);
+          return [kind, { mean: round(mean), low: round(Math.min(mean, ...plausible.map((b) => b.low))), high: round(Math.max(mean, ...plausible.map((b) => b.high))) }];
         }),
       ) as Record<OfferKind, ProfileRange>;
     return {
       classes: Object.fromEntries(RESPONSE_CLASSES.map((c) => [c, round(p.classes[c])])) as Record<ResponseClass, number>,
       contacts: p.contacts,
-      acceptance: perKind(model.acceptance),
-      ignore: perKind(model.ignore),
+      acceptance: perKind(model.acceptance, intervals.acceptance),
+      ignore: perKind(model.ignore, intervals.ignore),
       model: { customers: model.customers, fittedAt: new Date(this.fittedAt).toISOString() },
     };
   }

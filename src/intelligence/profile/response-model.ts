@@ -1,5 +1,6 @@
 import { TwinloopError } from '../../domain/errors.js';
 import { OFFER_KINDS, type OfferKind } from '../../twin/twin-responses.js';
+import { betaInterval, gammaInterval, type PosteriorInterval } from '../evaluation/posterior-interval.js';
 
 /**
  * How customers respond to contact: a latent-class model over the four classic response classes
@@ -117,6 +118,13 @@ export interface ResponseModel {
   readonly acceptance: readonly (readonly number[])[];
   /** Share of the offers not accepted that are left unanswered, per class and offer kind: [class][kind], posterior means (the rest are declined). */
   readonly ignore: readonly (readonly number[])[];
+  /**
+   * What each of those rates rests on: the Beta posterior's a + b (prior pseudo-observations plus
+   * the class's expected share of the answers), [class][kind]. With the mean it gives the rate's
+   * own uncertainty: a class no answer has reached keeps its prior's spread, not a point.
+   */
+  readonly acceptanceWeight: readonly (readonly number[])[];
+  readonly ignoreWeight: readonly (readonly number[])[];
   /** Class shares of the whole base and per pooling cell. */
   readonly shares: readonly number[];
   readonly cellShares: Readonly<Record<string, readonly number[]>>;
@@ -184,12 +192,6 @@ function posterior(prior: readonly number[], ll: Float64Array, out: Float64Array
   for (let k = 0; k < K; k++) out[k] /= sum;
 }
 
-/** Gamma posterior interval (shape a, rate b) by the Wilson–Hilferty cube-root normal approximation. */
-function gammaInterval(a: number, b: number): { mean: number; low: number; high: number } {
-  const q = (z: number) => Math.max(0, (a / b) * (1 - 1 / (9 * a) + z / (3 * Math.sqrt(a))) ** 3);
-  return { mean: a / b, low: q(-1.645), high: q(1.645) };
-}
-
 /**
  * Fits the response model to the base's evidence by EM. Customers never contacted carry no
  * evidence about their class and are left out (their profile is their cell's prior).
@@ -211,6 +213,8 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
   let dogA = priors.contactMultiplier * priors.multiplierStrength;
   let dogB = priors.multiplierStrength;
   let ratio = RESPONSE_CLASSES.map(() => 1);
+  let acceptanceWeight: number[][] = RESPONSE_CLASSES.map(() => OFFER_KINDS.map(() => priors.acceptanceStrength));
+  let ignoreWeight: number[][] = RESPONSE_CLASSES.map(() => OFFER_KINDS.map(() => priors.ignoreStrength));
   const ll = new Float64Array(K);
   const r = new Float64Array(K);
   let iterations = 0;
@@ -276,6 +280,8 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     // M-step.
     acceptance = accNum.map((row, k) => row.map((num, j) => Math.min(0.99, Math.max(0.001, num / accDen[k][j]))));
     ignore = ignNum.map((row, k) => row.map((num, j) => Math.min(0.999, Math.max(0.001, num / ignDen[k][j]))));
+    acceptanceWeight = accDen;
+    ignoreWeight = ignDen;
     const n = data.length;
     shares = RESPONSE_CLASSES.map((_, k) => (priors.shares[k] * priors.sharesStrength + total[k]) / (priors.sharesStrength + n));
     cellShares = {};
@@ -296,6 +302,8 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     version: 1,
     acceptance,
     ignore,
+    acceptanceWeight,
+    ignoreWeight,
     shares,
     cellShares,
     acceptedMultiplier: { mean: Math.min(1, acc.mean), low: Math.min(1, acc.low), high: Math.min(1, acc.high) },
@@ -327,4 +335,22 @@ export function ignoreOf(model: ResponseModel, kind: OfferKind): readonly number
 export function acceptanceOf(model: ResponseModel, kind: OfferKind): readonly number[] {
   const j = OFFER_KINDS.indexOf(kind);
   return model.acceptance.map((row) => row[j]);
+}
+
+/** 90 % intervals of each class's acceptance and ignore share per offer kind ([class][kind]): the rates' own uncertainty under the fitted model. */
+export interface RateIntervals {
+  readonly acceptance: readonly (readonly PosteriorInterval[])[];
+  readonly ignore: readonly (readonly PosteriorInterval[])[];
+}
+
+/** The Beta posterior interval of every class's rates (see `ResponseModel.acceptanceWeight`). */
+export function rateIntervals(model: ResponseModel): RateIntervals {
+  const band = (means: readonly (readonly number[])[], weights: readonly (readonly number[])[]) =>
+    means.map((row, k) => row.map((m, j) => {
+      const w = weights[k][j];
+      const i = betaInterval(m * w, (1 - m) * w);
+      // The interval of the posterior whose mean the model reports (means are clamped away from 0 and 1).
+      return { mean: m, low: Math.min(m, i.low), high: Math.max(m, i.high) };
+    }));
+  return { acceptance: band(model.acceptance, model.acceptanceWeight), ignore: band(model.ignore, model.ignoreWeight) };
 }

@@ -9,6 +9,7 @@ import { expectedCalibrationError, logLoss } from '../evaluation/calibration-err
 import { stratifiedSplit } from '../evaluation/stratified-folds.js';
 import { fitBaseline, type DriftBaseline } from '../live/drift-monitor.js';
 import { planCutoffs } from './training-cutoffs.js';
+import { scoreBins, type ScoreBins } from './score-bins.js';
 import { buildTwinTrainingSet, type TwinTrainingSet } from './twin-training-set.js';
 import { DAY_MS } from '../../domain/time.js';
 
@@ -46,7 +47,7 @@ export interface ChurnTrainingOptions {
   readonly onProgress?: (stage: string) => void;
 }
 
-/** Observed churn per probability bin on the validation rows: the basis of score intervals. */
+/** Observed churn per tenth of probability on the validation rows (the Models page's calibration table; score intervals of models trained before `scoreBins`). */
 export interface CalibrationTable {
   readonly count: readonly number[];
   readonly positives: readonly number[];
@@ -72,6 +73,8 @@ export interface ChurnModelMetadata {
     readonly cvAuc: Readonly<Record<string, number>>;
   };
   readonly calibration: CalibrationTable;
+  /** The validation rows in bins of equal expected churn, the basis of score intervals (absent on models trained before it). */
+  readonly scoreBins?: ScoreBins;
   readonly drift: DriftBaseline;
   readonly rows: { readonly eligible: number; readonly used: number; readonly fitted: number; readonly eventsRead: number; readonly customers?: number };
   readonly durationMs: number;
@@ -175,6 +178,7 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
       cvAuc: Object.fromEntries(Object.entries(p.cvAuc).filter(([, v]) => !Number.isNaN(v)).map(([k, v]) => [k, round(v)])),
     },
     calibration: { count, positives },
+    scoreBins: scoreBins(probs, valid.labels),
     drift,
     rows: { eligible: set.eligibleRows, used: set.matrix.rows, fitted: train.matrix.rows, eventsRead: set.eventsRead, ...(options.customers ? { customers: options.customers.length } : {}) },
     durationMs: Math.round(performance.now() - started),

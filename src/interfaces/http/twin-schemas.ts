@@ -66,7 +66,7 @@ const interval = z.object({ mean: z.number(), low: z.number(), high: z.number() 
 const responseProfile = z.object({
   classes: z.object(Object.fromEntries(RESPONSE_CLASSES.map((c) => [c, z.number()]))),
   contacts: z.number().int(),
-  acceptance: z.object(Object.fromEntries(OFFER_KINDS.map((k) => [k, interval]))).describe('Expected acceptance per offer kind, with its range over the classes the customer plausibly is (each ≥ 5 %)'),
+  acceptance: z.object(Object.fromEntries(OFFER_KINDS.map((k) => [k, interval]))).describe('Expected acceptance per offer kind, with its range: the 90 % intervals of the rates of the classes the customer plausibly is (each ≥ 5 %), so the prior\'s spread when nothing is known yet'),
   ignore: z.object(Object.fromEntries(OFFER_KINDS.map((k) => [k, interval]))).describe('Expected share of the offers not accepted that the customer leaves unanswered rather than declines, per kind, the same way'),
   model: z.object({ customers: z.number().int(), fittedAt: isoTime }),
 });
