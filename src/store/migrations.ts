@@ -285,6 +285,39 @@ export const MIGRATIONS: readonly Migration[] = [
       )${d.keyedTable}`,
     ],
   },
+  {
+    version: 9,
+    name: 'segment log for bulk history (embedded store only; PostgreSQL keeps a row per event)',
+    // Decision 0013. PostgreSQL records the version and creates nothing: its adapter writes rows.
+    steps: (d) => (d.name !== 'sqlite' ? [] : [
+      // One row per bulk batch: its events' columns in one deflated block, seqs first_seq..last_seq without gaps.
+      `CREATE TABLE event_segments (
+        first_seq INTEGER NOT NULL PRIMARY KEY,
+        last_seq INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        data BLOB NOT NULL
+      )`,
+      // The ids of the events in segments, unique like events.id (an id is never in both).
+      `CREATE TABLE event_ids (
+        id TEXT NOT NULL PRIMARY KEY,
+        seq INTEGER NOT NULL
+      ) WITHOUT ROWID`,
+      // One customer's events of a sealed run of segments, in one block: what a customer's reads use.
+      `CREATE TABLE event_chunks (
+        customer_id TEXT NOT NULL,
+        first_seq INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (customer_id, first_seq)
+      )`,
+      // The first seq of the last sealed segment: later segments are not in event_chunks yet.
+      `CREATE TABLE event_seal (
+        id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        through_seq INTEGER NOT NULL
+      )`,
+      `INSERT INTO event_seal (id, through_seq) VALUES (1, 0)`,
+    ]),
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

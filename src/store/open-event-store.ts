@@ -7,7 +7,7 @@ import type { StoreOptions } from './store-options.js';
 /** Opens the configured event store and brings its schema up to date before handing it out. */
 export async function openEventStore(options: StoreOptions): Promise<EventStore> {
   return openMigrated(options, {
-    sqlite: (o) => createSqliteEventStore({ dataDir: o.dataDir, writes: o.writes }),
+    sqlite: (o) => createSqliteEventStore({ dataDir: o.dataDir, writes: o.writes, segments: o.segments }),
     postgres: (o) => createPostgresEventStore({ url: o.url, schema: o.schema }),
   }, 'event store');
 }

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toTwinloopError } from '../domain/errors.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
+import type { SegmentLogOptions } from './sqlite-segment-log.js';
 import type { WriterReply, WriterRequest } from './sqlite-writer-client.js';
 
 /**
@@ -10,7 +11,8 @@ import type { WriterReply, WriterRequest } from './sqlite-writer-client.js';
  * `SqliteWriterClient` spawns this script by its URL and never imports it, so the modules form
  * no loop.
  */
-const store = createSqliteEventStore({ dataDir: (workerData as { dataDir: string }).dataDir, writes: 'inline' });
+const { dataDir, segments } = workerData as { dataDir: string; segments: SegmentLogOptions | false };
+const store = createSqliteEventStore({ dataDir, segments, writes: 'inline' });
 const port = parentPort!;
 
 port.on('message', async (request: WriterRequest) => {

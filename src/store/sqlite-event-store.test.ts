@@ -9,7 +9,10 @@ import { onSqlite, withDataDir } from './store-fixtures.js';
 
 for (const writes of ['inline', 'thread'] as const) {
   describeEventStoreContract(`SQLite (${writes} writes)`, onSqlite(openEventStore, { writes }));
+  // Every append a segment, sealed every few events: rows never, chunks and unsealed segments mixed.
+  describeEventStoreContract(`SQLite segment log (${writes} writes)`, onSqlite(openEventStore, { writes, segments: { minBatch: 1, sealAt: 3 } }));
 }
+
 
 describe('SQLite event store', () => {
   it('creates a missing data directory and its database file', async () => {

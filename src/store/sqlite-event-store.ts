@@ -31,6 +31,7 @@ import {
   type SnapshotRow,
 } from './event-rows.js';
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
+import { SqliteSegmentLog, type SegmentLogOptions } from './sqlite-segment-log.js';
 import { SqliteWriterClient } from './sqlite-writer-client.js';
 import { StoreAdapter } from './store-adapter.js';
 
@@ -58,6 +59,11 @@ export interface SqliteEventStoreOptions {
    * (WAL lets them run beside the writer).
    */
   writes?: 'inline' | 'thread';
+  /**
+   * The segment log for bulk history (decision 0013): appends of at least `minBatch` events are
+   * written as one compact segment; `false` (the default) keeps a row per event.
+   */
+  segments?: SegmentLogOptions | false;
 }
 
 const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
@@ -117,16 +123,31 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   private readonly writeCheckpoint: (checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => void;
 
   private writer: SqliteWriterClient | undefined;
+  /** Reads and writes the segments; present whatever the options say, since a store written with them may be reopened without. */
+  private readonly segments: SqliteSegmentLog;
+  private readonly readTransaction: <T>(work: () => T) => T;
 
   constructor(
     db: SqliteConnection<Statements>,
     private readonly writes: 'inline' | 'thread',
+    private readonly segmentOptions: SegmentLogOptions | false,
   ) {
     super(db);
+    this.segments = new SqliteSegmentLog(() => db.db, segmentOptions || { minBatch: Number.POSITIVE_INFINITY, sealAt: Number.POSITIVE_INFINITY });
+    // A deferred transaction: the reads of rows and segments see one snapshot of the log.
+    this.readTransaction = <T>(work: () => T): T => db.db.transaction(work).deferred();
+    const inRows = (id: string) => db.sql.findEvent.get(id);
     this.appendBatch = db.compileTransaction((events: readonly NewEvent[], letters: readonly NewDeadLetter[]) => {
       const q = db.sql;
       const outcomes: AppendOutcome[] = [];
-      for (const e of events) {
+      if (this.segments.takes(events.length)) outcomes.push(...this.segments.append(events, inRows));
+      else for (const e of events) {
+        // An id held by a segment is logged too: the row would be a second copy.
+        const inSegment = this.segments.findSeq(e.id);
+        if (inSegment !== undefined) {
+          outcomes.push({ status: 'duplicate', seq: inSegment, hash: this.segments.eventAt(inSegment).hash });
+          continue;
+        }
         const result = q.insertEvent.run(e.id, e.customerId, e.kind, e.time, e.receivedAt, e.body, e.hash);
         if (result.changes === 1) {
           outcomes.push({ status: 'accepted', seq: Number(result.lastInsertRowid) });
@@ -149,6 +170,8 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
       for (const t of twins) q.upsertSnapshot.run(t.customerId, toBuffer(t.bytes));
       for (const h of history) q.upsertHistory.run(h.customerId, h.at, h.seq, toBuffer(h.bytes));
       q.upsertCheckpoint.run(CHECKPOINT_NAME, checkpoint.seq, checkpoint.meta);
+      // A checkpoint usually follows a load: its customers' index is built now, once.
+      if (this.segmentOptions) this.segments.seal();
     });
   }
 
@@ -159,6 +182,8 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
         if (found.has(id)) continue;
         const row = this.db.sql.findEvent.get(id);
         if (row) found.set(id, { seq: row.seq, hash: row.hash });
+        const inSegment = row ? undefined : this.segments.findSeq(id);
+        if (inSegment !== undefined) found.set(id, { seq: inSegment, hash: this.segments.eventAt(inSegment).hash });
       }
       return found;
     });
@@ -174,29 +199,32 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   /** The writer thread, started at the first write (after `migrate()`), or none for inline writes. */
   private writerThread(): SqliteWriterClient | undefined {
     if (this.writes === 'inline' || this.db.closed) return undefined;
-    this.writer ??= new SqliteWriterClient(this.db.dataDir);
+    this.writer ??= new SqliteWriterClient(this.db.dataDir, this.segmentOptions);
     return this.writer;
   }
 
   readLog(afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    return this.db.run('readLog', () => this.db.sql.readLog.all(afterSeq, limit).map(toStoredEvent));
+    return this.db.run('readLog', () => this.readTransaction(() =>
+      mergeBySeq(this.db.sql.readLog.all(afterSeq, limit).map(toStoredEvent), this.segments.readLog(afterSeq, limit), limit),
+    ));
   }
 
   readCustomer(customerId: string, query: CustomerEventQuery = {}): Promise<StoredEvent[]> {
-    return this.db.run('readCustomer', () =>
-      this.db.sql.readCustomer
+    return this.db.run('readCustomer', () => this.readTransaction(() => {
+      const rows = this.db.sql.readCustomer
         // A negative LIMIT means "no limit" to SQLite.
         .all(customerId, query.afterSeq ?? 0, query.untilTime ?? Number.MAX_SAFE_INTEGER, query.limit ?? -1)
-        .map(toStoredEvent),
-    );
+        .map(toStoredEvent);
+      return mergeBySeq(rows, this.segments.readCustomer(customerId, query), query.limit ?? Number.POSITIVE_INFINITY);
+    }));
   }
 
   lastSeq(): Promise<number> {
-    return this.db.run('lastSeq', () => this.db.sql.lastSeq.get()?.seq ?? 0);
+    return this.db.run('lastSeq', () => this.readTransaction(() => Math.max(this.db.sql.lastSeq.get()?.seq ?? 0, this.segments.lastSeq())));
   }
 
   countEvents(): Promise<number> {
-    return this.db.run('countEvents', () => this.db.sql.countEvents.get()?.n ?? 0);
+    return this.db.run('countEvents', () => this.readTransaction(() => (this.db.sql.countEvents.get()?.n ?? 0) + this.segments.count()));
   }
 
   addDeadLetters(letters: readonly NewDeadLetter[]): Promise<void> {
@@ -256,6 +284,10 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     });
   }
 
+  override migrate(): Promise<void> {
+    return super.migrate().then(() => this.segments.reset());
+  }
+
   override close(): Promise<void> {
     const writer = this.writer;
     // Writes already sent finish before the connection goes.
@@ -269,5 +301,18 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   const db = openSqliteConnection('event store', options.dataDir, prepareStatements, { cacheSizeKib: CACHE_SIZE_KIB, walCheckpointPages: WAL_CHECKPOINT_PAGES });
-  return new SqliteEventStore(db, options.writes ?? 'inline');
+  return new SqliteEventStore(db, options.writes ?? 'inline', options.segments ?? false);
+}
+
+/** Two seq-ordered lists as one, at most `limit` long (rows and segments interleave in seq order). */
+function mergeBySeq(a: StoredEvent[], b: StoredEvent[], limit: number): StoredEvent[] {
+  if (b.length === 0) return a.length > limit ? a.slice(0, limit) : a;
+  if (a.length === 0) return b.length > limit ? b.slice(0, limit) : b;
+  const out: StoredEvent[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    out.push(j >= b.length || (i < a.length && a[i].seq < b[j].seq) ? a[i++] : b[j++]);
+  }
+  return out;
 }

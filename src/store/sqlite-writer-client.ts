@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { TwinloopError, type ErrorCode } from '../domain/errors.js';
 import type { Checkpoint, HistorySnapshot, NewDeadLetter, NewEvent, TwinSnapshot } from './event-store.js';
+import type { SegmentLogOptions } from './sqlite-segment-log.js';
 
 /** A write sent to the writer thread (`sqlite-append-worker.ts`); `id` pairs it with its reply. */
 export type WriterRequest =
@@ -25,13 +26,13 @@ export class SqliteWriterClient {
   private next = 1;
   private failure: Error | undefined;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, segments: SegmentLogOptions | false) {
     const fromSource = import.meta.url.endsWith('.ts');
     const script = new URL(`./sqlite-append-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
     // From sources (tests), the thread registers tsx's loader before importing the script.
     this.worker = fromSource
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`, { eval: true, workerData: { dataDir } })
-      : new Worker(script, { workerData: { dataDir } });
+      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`, { eval: true, workerData: { dataDir, segments } })
+      : new Worker(script, { workerData: { dataDir, segments } });
     this.worker.on('message', (reply: WriterReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;

@@ -1,6 +1,8 @@
+import type { SegmentLogOptions } from './sqlite-segment-log.js';
+
 /** Which store to open: the embedded SQLite file or a PostgreSQL database. Every port opens from these. */
 export type StoreOptions =
-  | { kind: 'sqlite'; dataDir: string; /** See SqliteEventStoreOptions. */ writes?: 'inline' | 'thread' }
+  | { kind: 'sqlite'; dataDir: string; /** See SqliteEventStoreOptions. */ writes?: 'inline' | 'thread'; /** See SqliteEventStoreOptions. */ segments?: SegmentLogOptions | false }
   | { kind: 'postgres'; url: string; schema?: string };
 
 /** Data directory used when nothing else is configured: beside the working directory, hidden. */
