@@ -1,10 +1,11 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { actionRequestSchema, actorSchema } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, list, pageLimit } from './api-schemas.js';
 import { approvalItem, auditRecord, auditVerification, guardedResult } from './governance-schemas.js';
-import { actorFor, requireChannel } from './http-auth.js';
+import { actorFor, reachedOnly, reachedPage, requireChannel, requireCustomer } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const actionBody = actionRequestSchema
@@ -28,6 +29,19 @@ const auditQuery = z
   })
   .meta({ examples: [{ after: '0', limit: '100' }, { order: 'newest', before: '500', q: 'C000001', limit: '100' }] });
 
+/** A customer id where a record names one. */
+const customerIdIn = (o: { customerId?: unknown } | undefined): string | undefined => (typeof o?.customerId === 'string' ? o.customerId : undefined);
+/** The customer an approval's request acts on. */
+const approvalCustomer = (item: { request: Record<string, unknown> }) => customerIdIn(item.request as { customerId?: unknown });
+
+/** A key held to segments sees and decides only its customers' approvals (one that names no customer is none of them). */
+function requireApprovalCustomer(req: FastifyRequest, item: { id: string; request: Record<string, unknown> }): void {
+  if (!req.identity?.scope.segments) return;
+  const customerId = approvalCustomer(item);
+  if (customerId === undefined) throw new TwinloopError('FORBIDDEN', `${req.identity.subject}'s credential is scoped to the segments ${req.identity.scope.segments.join(', ')}; approval ${item.id} names no customer, so it needs a key without segments`);
+  requireCustomer(req, customerId);
+}
+
 /**
  * Actions, approvals and the audit trail over HTTP. `POST /actions` is the one door for asking
  * Twinloop to act on a customer; the policy answers executed, pending-approval, advised or
@@ -50,12 +64,16 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
         return services.guarded.execute({ ...req.body, actor: actorFor(req, req.body.actor) });
       },
     );
-    app.get('/approvals', { schema: { summary: 'Pending approvals with what, why and the evidence', response: { 200: list(approvalItem) } } }, async () => services.approvals.listPending(500));
-    app.get('/approvals/:id', { schema: { summary: 'One approval', params: idParams, response: { 200: approvalItem, ...errors(404) } } }, async (req) => {
-      const item = await services.approvals.get(req.params.id);
-      if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${req.params.id}; GET /approvals lists the pending ones`);
+    app.get('/approvals', { schema: { summary: "Pending approvals with what, why and the evidence (a key held to segments: its customers' only)", response: { 200: list(approvalItem) } } }, async (req) =>
+      reachedOnly(req, await services.approvals.listPending(500), approvalCustomer),
+    );
+    const approvalOf = async (req: FastifyRequest, id: string) => {
+      const item = await services.approvals.get(id);
+      if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}; GET /approvals lists the pending ones`);
+      requireApprovalCustomer(req, item);
       return item;
-    });
+    };
+    app.get('/approvals/:id', { schema: { summary: 'One approval', params: idParams, response: { 200: approvalItem, ...errors(404) } } }, async (req) => approvalOf(req, req.params.id));
     for (const verb of ['approve', 'reject'] as const) {
       app.post(
         `/approvals/:id/${verb}`,
@@ -67,7 +85,10 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
             response: { 200: guardedResult, ...errors(400, 403, 404, 409) },
           },
         },
-        async (req) => services.decideApproval(req.params.id, { approve: verb === 'approve', by: actorFor(req, req.body.by), reason: req.body.reason }),
+        async (req) => {
+          await approvalOf(req, req.params.id);
+          return services.decideApproval(req.params.id, { approve: verb === 'approve', by: actorFor(req, req.body.by), reason: req.body.reason });
+        },
       );
     }
     app.get(
@@ -81,7 +102,13 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
       },
       async (req) => {
         const { after, order, before, q, limit } = req.query;
-        return services.audit.read(order === 'newest' ? { newestFirst: true, beforeSeq: before, contains: q, limit } : { afterSeq: after, limit });
+        return reachedPage(req, {
+          limit,
+          cursor: order === 'newest' ? before : after,
+          read: (cursor, n) => services.audit.read(order === 'newest' ? { newestFirst: true, beforeSeq: cursor, contains: q, limit: n } : { afterSeq: cursor, limit: n }),
+          cursorOf: (r) => r.seq,
+          customerOf: (r) => customerIdIn((r.entry as { action?: { customerId?: unknown } }).action),
+        });
       },
     );
     app.get('/audit/verify', { schema: { summary: 'Walks the hash chain; reports the first broken link', response: { 200: auditVerification } } }, async () => services.audit.verify());

@@ -58,6 +58,8 @@ export function installAuth(app: FastifyInstance, auth: Authenticator, extra: Ex
     if (identity.via === 'session') checkSameOrigin(req);
     req.identity = identity;
     if (access !== 'signed-in') authorize(identity, access, `${req.method} ${url}`);
+    // A route answering or acting on many customers unfiltered is refused to a segment-scoped key before its body is read.
+    if (identity.scope.segments && url !== undefined && customerRoute(req.method, url) === 'spanning') refuseSpanning(identity, `${req.method} ${url}`);
   });
   // A key scoped to segments reaches only their customers: the one a route names is checked once
   // its params and body are read (CUSTOMER_ROUTES), a route answering many unfiltered is refused.
@@ -67,8 +69,7 @@ export function installAuth(app: FastifyInstance, auth: Authenticator, extra: Ex
     req.customerReach = reach ?? null;
     const url = req.routeOptions.url;
     const how = url === undefined ? undefined : customerRoute(req.method, url);
-    if (how === undefined || how === 'filtered' || how === 'handler') return;
-    if (how === 'spanning') return refuseSpanning(identity, `${req.method} ${url}`);
+    if (how === undefined || how === 'filtered' || how === 'handler' || how === 'spanning') return;
     if ('query' in how) {
       const named = (req.query as Record<string, unknown> | undefined)?.[how.query];
       for (const id of [named ?? []].flat().flatMap((v) => String(v).split(','))) requireCustomer(req, id);
@@ -154,3 +155,45 @@ export function customersWithin(req: FastifyRequest): ((customerId: string) => b
   if (!identity.scope.segments) return null;
   return req.customerReach ? req.customerReach.within(identity) : () => false;
 }
+
+/**
+ * The items of a list the caller reaches: every one for a caller not held to segments; else
+ * those whose customer (`customerOf`) it reaches. An item of no customer (`customerOf` answers
+ * undefined: a campaign's run, a key's audit entry) is left out for such a caller, who reaches
+ * only their customers' records. Filter before paging, so pages and totals hold what is answered.
+ */
+export function reachedOnly<T>(req: FastifyRequest, items: readonly T[], customerOf: (item: T) => string | undefined): T[] {
+  const within = customersWithin(req);
+  if (within === null) return [...items];
+  return items.filter((item) => {
+    const id = customerOf(item);
+    return id !== undefined && within(id);
+  });
+}
+
+/** Most records a list scans for a segment-scoped caller before it answers a page shorter than asked. */
+export const MAX_SCOPED_SCAN = 20_000;
+
+/**
+ * A page of a cursor-paged source (the audit trail) holding only what the caller reaches: pages
+ * are read on from `cursor` until `limit` items are kept, the source ends, or `MAX_SCOPED_SCAN`
+ * records were read (then the page is shorter, and the next one starts after its last item).
+ */
+export async function reachedPage<T>(
+  req: FastifyRequest,
+  o: { limit: number; cursor: number | undefined; read: (cursor: number | undefined, limit: number) => Promise<T[]>; cursorOf: (item: T) => number; customerOf: (item: T) => string | undefined },
+): Promise<T[]> {
+  if (customersWithin(req) === null) return o.read(o.cursor, o.limit);
+  const kept: T[] = [];
+  const batch = Math.max(o.limit, 500);
+  let cursor = o.cursor;
+  for (let scanned = 0; kept.length < o.limit && scanned < MAX_SCOPED_SCAN; ) {
+    const page = await o.read(cursor, batch);
+    scanned += page.length;
+    for (const item of reachedOnly(req, page, o.customerOf)) if (kept.length < o.limit) kept.push(item);
+    if (page.length < batch) break;
+    cursor = o.cursorOf(page[page.length - 1]);
+  }
+  return kept;
+}
+

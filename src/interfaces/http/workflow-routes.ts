@@ -1,9 +1,10 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import { RUN_STATUSES, STEP_STATUSES } from '../../store/workflow-journal.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, jsonObject, list, pageLimit } from './api-schemas.js';
-import { actorFor } from './http-auth.js';
+import { actorFor, reachedOnly, requireChannel, requireCustomer } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 import { churnPreventionPolicySchema, DEFAULT_CHURN_PREVENTION_POLICY } from '../../agents/flows/churn-prevention-policy.js';
 
@@ -36,6 +37,31 @@ const startBody = jsonObject
   .meta({ examples: [{ input: { customerId: 'C000001', channel: 'call' } }] });
 const signalBody = z.unknown().describe("The signal's payload, e.g. an agent's decision on a care case").meta({ examples: [{ decision: 'accept' }] });
 
+/** The customer a run serves, as its input names it (customer care, order fulfilment); undefined for a run over many or none yet. */
+const runCustomer = (input: unknown): string | undefined => {
+  const id = (input as { customerId?: unknown } | null)?.customerId;
+  return typeof id === 'string' ? id : undefined;
+};
+/** The most runs a list reads for a segment-scoped caller, whose page then holds only their customers' runs. */
+const SCOPED_RUN_SCAN = 1000;
+
+/**
+ * A key held to segments reaches a run only through its customer (and a key held to channels acts
+ * only on those): a run over many customers or none (a campaign, a scan, an onboarding) is refused,
+ * naming the run and the segments; starting one the same, before it starts.
+ */
+function requireRunReach(req: FastifyRequest, what: string, input: unknown, acting: boolean): void {
+  const identity = req.identity;
+  const channel = (input as { channel?: unknown } | null)?.channel;
+  if (acting && typeof channel === 'string') requireChannel(req, channel);
+  if (!identity?.scope.segments) return;
+  const customerId = runCustomer(input);
+  if (customerId === undefined) {
+    throw new TwinloopError('FORBIDDEN', `${identity.subject}'s credential is scoped to the segments ${identity.scope.segments.join(', ')}; ${what} names no one customer (it runs over many, or creates one), so it needs a key without segments`);
+  }
+  requireCustomer(req, customerId);
+}
+
 /**
  * Durable workflows over HTTP: list and read runs; start one of the registered flows; send a
  * signal (e.g. a human agent's decision on a care case, an external callback).
@@ -43,18 +69,26 @@ const signalBody = z.unknown().describe("The signal's payload, e.g. an agent's d
 export function workflowRoutes(s: OperatorServices): RouteModule {
   const { workflows } = s;
   return (app) => {
-    app.get('/workflows', { schema: { summary: 'Workflow runs, newest first (filter by status, definitionId)', querystring: listQuery, response: { 200: list(run), ...errors(400) } } }, async (req) =>
-      workflows.list(req.query),
+    app.get(
+      '/workflows',
+      { schema: { summary: `Workflow runs, newest first (filter by status, definitionId); a key held to segments: its customers' runs among the newest ${SCOPED_RUN_SCAN}`, querystring: listQuery, response: { 200: list(run), ...errors(400) } } },
+      async (req) => {
+        if (!req.identity?.scope.segments) return workflows.list(req.query);
+        return reachedOnly(req, await workflows.list({ ...req.query, limit: SCOPED_RUN_SCAN }), (r) => runCustomer(r.input)).slice(0, req.query.limit);
+      },
     );
-    app.get('/workflows/:id', { schema: { summary: 'One workflow run: status, input, output or error', params: idParams, response: { 200: run, ...errors(404) } } }, async (req) => {
-      const found = await workflows.get(req.params.id);
-      if (!found) throw new TwinloopError('NOT_FOUND', `no workflow run ${req.params.id}`);
+    const runOf = async (req: FastifyRequest, id: string, acting = false) => {
+      const found = await workflows.get(id);
+      if (!found) throw new TwinloopError('NOT_FOUND', `no workflow run ${id}; GET /workflows lists them`);
+      requireRunReach(req, `workflow run ${id}`, found.input, acting);
       return found;
-    });
+    };
+    app.get('/workflows/:id', { schema: { summary: 'One workflow run: status, input, output or error', params: idParams, response: { 200: run, ...errors(404) } } }, async (req) => runOf(req, req.params.id));
     app.get(
       '/workflows/:id/steps',
       { schema: { summary: "A run's journaled steps in order, each with its result (e.g. service operations: the affected customers, each notice batch)", params: idParams, response: { 200: list(step), ...errors(404) } } },
       async (req) => {
+        await runOf(req, req.params.id);
         const steps = await workflows.steps(req.params.id);
         if (!steps) throw new TwinloopError('NOT_FOUND', `no workflow run ${req.params.id}; GET /workflows lists them`);
         return steps;
@@ -76,6 +110,7 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
         const wrapped = 'input' in body;
         const input = wrapped ? body.input : body;
         const workflowId = wrapped && typeof body.workflowId === 'string' ? body.workflowId : undefined;
+        requireRunReach(req, `a ${req.params.definition} run`, input, true);
         const result = await workflows.start(req.params.definition, input ?? {}, { workflowId });
         return reply.status(result.created ? 201 : 200).send(result);
       },
@@ -95,6 +130,7 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
         if (req.params.name.startsWith('approval:')) throw new TwinloopError('POLICY_DENIED', `signal ${req.params.name} is reserved for approval decisions; decide the approval with POST /approvals/${req.params.name.slice(9)}/approve or /reject`);
         // The person answering is the caller, never the payload's agentId (a care case acts as that person).
         const payload = req.body ?? {};
+        if (req.identity?.scope.segments || req.identity?.scope.channels) await runOf(req, req.params.id, true);
         const signed = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? { ...payload, agentId: actorFor(req, (payload as { agentId?: string }).agentId).id } : payload;
         const delivered = await workflows.signal(req.params.id, req.params.name, signed);
         if (!delivered) {

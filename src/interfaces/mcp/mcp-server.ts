@@ -197,7 +197,17 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       inputSchema: {},
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async () => guarded('list_approvals', () => caps.listApprovals(), undefined, {}),
+    async () =>
+      guarded('list_approvals', async () => {
+        // A key held to segments: its customers' approvals only, as over HTTP.
+        const keep = within();
+        const all = await caps.listApprovals();
+        if (!keep) return all;
+        return all.filter((item) => {
+          const id = (item as { request?: { customerId?: unknown } }).request?.customerId;
+          return typeof id === 'string' && keep(id);
+        });
+      }, undefined, {}),
   );
   server.registerTool(
     'decide_approval',

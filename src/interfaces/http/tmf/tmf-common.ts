@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TwinloopError } from '../../../domain/errors.js';
 import { idParams } from '../api-schemas.js';
+import { reachedOnly, requireCustomer } from '../http-auth.js';
 import type { HttpApp } from '../route-module.js';
 import { tmfRequired, tmfSchema, type TmfApi } from './tmf-spec.js';
 
@@ -175,6 +176,19 @@ export interface TmfCollection {
   readonly all: (req: FastifyRequest) => readonly Record<string, unknown>[] | Promise<readonly Record<string, unknown>[]>;
   /** One item by id (default: found in `all`). */
   readonly one?: (req: FastifyRequest, id: string) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
+  /**
+   * The customer an item belongs to, for a collection of customers' records: a key held to
+   * segments lists only its customers' items (before paging: the counts hold what it may see) and
+   * reads one of another customer as 403. Absent for a collection of no customer's records (the catalogue).
+   */
+  readonly customerOf?: (item: Record<string, unknown>) => string | undefined;
+}
+
+/** The customer a TMF resource names: its relatedParty of role customer (or referred type Customer), else its first receiver's id. */
+export function partyCustomer(item: Record<string, unknown>): string | undefined {
+  const parties = [item.relatedParty, item.receiver].flatMap((p) => (Array.isArray(p) ? (p as Record<string, unknown>[]) : []));
+  const party = parties.find((p) => String(p.role ?? '').toLowerCase() === 'customer' || p['@referredType'] === 'Customer' || (p.party as Record<string, unknown> | undefined)?.['@referredType'] === 'Customer');
+  return typeof party?.id === 'string' ? party.id : undefined;
 }
 
 /** `GET {base}/{collection}` (filters, fields, paging) and `GET {base}/{collection}/:id` (fields), answered as the specification defines the items. */
@@ -185,7 +199,10 @@ export function tmfReadRoutes(app: HttpApp, c: TmfCollection): void {
   app.get(
     `${c.base}/${c.collection}`,
     { schema: { summary: `${c.api}: list ${c.definition} (attribute filters, fields, offset/limit)`, querystring: tmfListQuery, response: { 200: z.array(item), ...tmfErrors(c.api, 400) } } },
-    async (req, reply) => sendList(reply, await c.all(req), req.query, required),
+    async (req, reply) => {
+      const all = await c.all(req);
+      return sendList(reply, c.customerOf ? reachedOnly(req, all, c.customerOf) : all, req.query, required);
+    },
   );
   app.get(
     `${c.base}/${c.collection}/:id`,
@@ -193,6 +210,9 @@ export function tmfReadRoutes(app: HttpApp, c: TmfCollection): void {
     async (req) => {
       const found = await one(req, req.params.id);
       if (!found) throw new TwinloopError('NOT_FOUND', `no ${c.definition} "${req.params.id}"; GET ${c.base}/${c.collection} lists them`);
+      const customerId = c.customerOf?.(found);
+      if (customerId !== undefined) requireCustomer(req, customerId);
+      else if (c.customerOf && req.identity?.scope.segments) throw new TwinloopError('FORBIDDEN', `${req.identity.subject}'s credential is scoped to the segments ${req.identity.scope.segments.join(', ')}; ${c.definition} "${req.params.id}" names no customer, so it needs a key without segments`);
       return selectFields(found, req.query.fields, required);
     },
   );

@@ -5,8 +5,9 @@ import { parseFilterQuery } from '../../../twin/feature-filter.js';
 import { queryFields, twinIdsWhere } from '../../../twin/twin-query.js';
 import type { TwinView } from '../../../twin/twin-view.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
+import { reachedOnly } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
-import { apiRoot, attributeFilters, selectFields, tmfErrors, tmfListQuery, tmfReadRoutes } from './tmf-common.js';
+import { apiRoot, attributeFilters, selectFields, tmfErrors, tmfListQuery, tmfReadRoutes, partyCustomer } from './tmf-common.js';
 import { TMF629_BASE, TMF637_BASE, toTmfCustomer, toTmfProducts } from './tmf629-mapping.js';
 import { tmfRequired, tmfSchema } from './tmf-spec.js';
 
@@ -42,7 +43,8 @@ export function tmf629Routes(s: TwinReads): RouteModule {
       },
       async (req, reply) => {
         const pairs = Object.fromEntries(attributeFilters(req.query).map((f) => [[...f.path, f.op].join('.'), f.values.join(',')]));
-        const ids = twinIdsWhere(s.twins.engine, parseFilterQuery(pairs, fields), s.scoreFields);
+        // A key held to segments lists its customers only, counted as such.
+        const ids = reachedOnly(req, twinIdsWhere(s.twins.engine, parseFilterQuery(pairs, fields), s.scoreFields), (id) => id);
         const page = ids.slice(req.query.offset, req.query.offset + req.query.limit).flatMap((id) => {
           const twin = currentTwin(s, id);
           return twin ? [selectFields(toTmfCustomer(twin.view, twin.decorated, root(req)), req.query.fields, required)] : [];
@@ -88,6 +90,7 @@ export function tmf637Routes(s: TwinReads): RouteModule {
       base: TMF637_BASE,
       collection: 'product',
       definition: 'Product',
+      customerOf: partyCustomer,
       all: (req) => {
         const party = (req.query as Record<string, unknown>)['relatedParty.id'];
         const ids = party === undefined ? Array.from({ length: s.twins.engine.table.size }, (_, slot) => s.twins.engine.table.idAt(slot)) : [party].flat().flatMap((p) => String(p).split(','));

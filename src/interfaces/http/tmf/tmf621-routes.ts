@@ -7,7 +7,7 @@ import type { OperatorServices } from '../../runtime/operator-services.js';
 import { idParams } from '../api-schemas.js';
 import { requireCustomer } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
-import { apiRoot, applyMergePatch, MERGE_PATCH, mergePatchBody, sendCreated, tmfErrors, tmfReadRoutes } from './tmf-common.js';
+import { apiRoot, applyMergePatch, MERGE_PATCH, mergePatchBody, sendCreated, tmfErrors, tmfReadRoutes, partyCustomer } from './tmf-common.js';
 import { changedTicket, customerOfTicket, openedTicket, raisedTicketOf, TMF621_BASE, troubleTicketOf, type TicketHistory } from './tmf621-mapping.js';
 import { TMF629_BASE } from './tmf629-mapping.js';
 import { tmfSchema } from './tmf-spec.js';
@@ -71,6 +71,7 @@ export function tmf621Routes(s: Pick<OperatorServices, 'twins' | 'clock'>): Rout
       base: TMF621_BASE,
       collection: 'troubleTicket',
       definition: 'TroubleTicket',
+      customerOf: partyCustomer,
       all: async (req) => {
         const party = (req.query as Json)['relatedParty.id'];
         if (party === undefined) throw new TwinloopError('BAD_INPUT', "relatedParty.id: name the customer(s) whose tickets to list (relatedParty.id=C000123), read from their timelines");
@@ -79,7 +80,6 @@ export function tmf621Routes(s: Pick<OperatorServices, 'twins' | 'clock'>): Rout
       },
       one: async (req, id) => {
         const parts = split(id);
-        if (parts) requireCustomer(req, parts.customerId);
         return parts ? (await resourcesOf(req, parts.customerId)).find((t) => t.id === id) : undefined;
       },
     });

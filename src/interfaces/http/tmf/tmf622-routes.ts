@@ -4,9 +4,9 @@ import type { WorkflowRun } from '../../../agents/workflows/index.js';
 import { CHANNELS } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
-import { actorFor } from '../http-auth.js';
+import { actorFor, requireChannel, requireCustomer } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
-import { apiRoot, sendCreated, tmfErrors, tmfReadRoutes } from './tmf-common.js';
+import { apiRoot, sendCreated, tmfErrors, tmfReadRoutes, partyCustomer } from './tmf-common.js';
 import { TMF629_BASE } from './tmf629-mapping.js';
 import { tmfSchema } from './tmf-spec.js';
 
@@ -98,6 +98,8 @@ export function tmf622Routes(s: Pick<OperatorServices, 'workflows'>): RouteModul
       },
       async (req, reply) => {
         const input = { ...orderInput(req.body as Json), actor: actorFor(req) };
+        requireCustomer(req, input.customerId);
+        if (input.channel) requireChannel(req, input.channel);
         const { workflowId } = await s.workflows.start(FLOW, input, { workflowId: `${ORDER_PREFIX}${randomUUID()}` });
         const run = await s.workflows.get(workflowId);
         if (!run) throw new TwinloopError('INTERNAL', `order ${workflowId} was started but cannot be read back`);
@@ -109,6 +111,7 @@ export function tmf622Routes(s: Pick<OperatorServices, 'workflows'>): RouteModul
       base: TMF622_BASE,
       collection: 'productOrder',
       definition: 'ProductOrder',
+      customerOf: partyCustomer,
       all: async (req) => (await orders()).map((r) => toTmfOrder(r, root(req), customerRoot(req))),
       one: async (req, id) => {
         const run = id.startsWith(ORDER_PREFIX) ? await s.workflows.get(id) : null;

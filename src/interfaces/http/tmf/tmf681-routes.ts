@@ -4,9 +4,9 @@ import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../../../domain
 import { CHANNELS } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
-import { actorFor, requireChannel } from '../http-auth.js';
+import { actorFor, requireChannel, requireCustomer } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
-import { apiRoot, sendCreated, tmfErrors, tmfReadRoutes } from './tmf-common.js';
+import { apiRoot, sendCreated, tmfErrors, tmfReadRoutes, partyCustomer } from './tmf-common.js';
 import { TMF629_BASE } from './tmf629-mapping.js';
 import { tmfSchema } from './tmf-spec.js';
 
@@ -102,6 +102,7 @@ export function tmf681Routes(s: Pick<OperatorServices, 'twins' | 'guarded'>): Ro
         const body = req.body as Json;
         const r = requestOf(body);
         requireChannel(req, r.channel);
+        requireCustomer(req, r.customerId);
         const result = await s.guarded.execute({
           actionClass: 'communication',
           channel: r.channel,
@@ -138,6 +139,7 @@ export function tmf681Routes(s: Pick<OperatorServices, 'twins' | 'guarded'>): Ro
       base: TMF681_BASE,
       collection: 'communicationMessage',
       definition: 'CommunicationMessage',
+      customerOf: partyCustomer,
       all: async (req) => {
         const receiver = (req.query as Json)['receiver.id'];
         if (receiver === undefined) throw new TwinloopError('BAD_INPUT', 'receiver.id: name the customer(s) whose messages to list (receiver.id=C000123), read from their timelines');
