@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { close as closeFile, fsync, mkdirSync, open as openFile } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { TwinloopError } from '../domain/errors.js';
@@ -25,7 +25,28 @@ export interface SqliteTuning {
   cacheSizeKib?: number;
   /** WAL size in pages at which a commit on this connection checkpoints the WAL into the database file. */
   walCheckpointPages?: number;
+  /**
+   * `full`: each commit is on disk before it returns (the event store: an acknowledged event
+   * survives a power cut). By default (`normal`) a commit survives the process being killed at
+   * once and a power cut within WAL_SYNC_MS (decision 0014): the fsync is what held the event loop.
+   */
+  durability?: 'full' | 'normal';
 }
+
+/**
+ * Every connection but the event store's commits without waiting for the disk (decision 0014);
+ * its writes reach the disk with the next commit of the event store (which syncs the one WAL they
+ * share) or, on a quiet system, with this connection's own sync of the WAL, off the event loop,
+ * at most this long after.
+ */
+export const WAL_SYNC_MS = 1_000;
+
+/**
+ * A connection that does not wait for the disk must not checkpoint on the event loop either:
+ * its autocheckpoint is left well above the event store's (10,000 pages), whose writer thread
+ * does that work; this is the bound when no events flow.
+ */
+const NORMAL_WAL_CHECKPOINT_PAGES = 40_000;
 
 /**
  * One SQLite adapter's connection to `twinloop.db` in its data directory, with the plumbing every
@@ -41,6 +62,7 @@ export class SqliteConnection<S> {
   /** Statements whose text depends on which filters a query uses, by SQL text. */
   private readonly shaped = new Map<string, Database.Statement<SqlValue[]>>();
   private isClosed = false;
+  private walSync: { stop(): void } | undefined;
 
   constructor(
     /** Names the adapter in messages, in lower case ("model registry"). */
@@ -51,6 +73,7 @@ export class SqliteConnection<S> {
     tuning: SqliteTuning = {},
   ) {
     this.db = openDatabaseFile(what, dataDir, tuning);
+    if (tuning.durability !== 'full') this.walSync = syncWalWhenChanged(this.db, join(this.dataDir, `${SQLITE_FILE_NAME}-wal`));
   }
 
   /** Whether `close()` has been called; every `run` then fails with UNAVAILABLE. */
@@ -128,6 +151,7 @@ export class SqliteConnection<S> {
   close(drain?: () => Promise<void>): Promise<void> {
     if (this.isClosed) return Promise.resolve();
     this.isClosed = true;
+    this.walSync?.stop();
     if (!drain) {
       this.db.close();
       return Promise.resolve();
@@ -163,9 +187,10 @@ export function openSqliteConnection<S>(what: string, dataDir: string, prepare: 
 
 /**
  * Opens (creating when missing) the database file in `dataDir`: WAL, so readers never wait for
- * the writer; a busy timeout, so a connection waits out another's commit; synchronous FULL, so a
- * committed write (a batch of events, a journaled step, an audit record) survives a power cut,
- * not only a killed process. Throws UNAVAILABLE naming `what` when the file cannot be opened.
+ * the writer; a busy timeout, so a connection waits out another's commit; synchronous FULL for
+ * `durability: 'full'` (the event store: an acknowledged batch survives a power cut), NORMAL for
+ * the rest (a journaled step, an audit record survive a killed process at once and a power cut
+ * within WAL_SYNC_MS; decision 0014). Throws UNAVAILABLE naming `what` when the file cannot be opened.
  */
 function openDatabaseFile(what: string, dataDir: string, tuning: SqliteTuning): Database.Database {
   let db: Database.Database | undefined;
@@ -175,9 +200,11 @@ function openDatabaseFile(what: string, dataDir: string, tuning: SqliteTuning): 
     db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: BUSY_TIMEOUT_MS });
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new Error(`the file system does not support WAL mode (journal_mode stays ${String(mode)})`);
-    db.pragma('synchronous = FULL');
+    const full = tuning.durability === 'full';
+    db.pragma(full ? 'synchronous = FULL' : 'synchronous = NORMAL');
     if (tuning.cacheSizeKib !== undefined) db.pragma(`cache_size = -${tuning.cacheSizeKib}`);
-    if (tuning.walCheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${tuning.walCheckpointPages}`);
+    const checkpointPages = tuning.walCheckpointPages ?? (full ? undefined : NORMAL_WAL_CHECKPOINT_PAGES);
+    if (checkpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${checkpointPages}`);
     return db;
   } catch (err) {
     db?.close();
@@ -186,6 +213,43 @@ function openDatabaseFile(what: string, dataDir: string, tuning: SqliteTuning): 
       context: { dataDir },
     });
   }
+}
+
+/**
+ * Every WAL_SYNC_MS, when this connection committed anything since the last time, syncs the WAL
+ * file to disk through the thread pool (fsync of the file, whichever descriptor wrote it): the
+ * bound on what a power cut can take from a connection that commits without syncing. The file is
+ * opened once: SQLite keeps it (rewinding, never deleting it) while this connection is open.
+ */
+function syncWalWhenChanged(db: Database.Database, walFile: string): { stop(): void } {
+  const changes = db.prepare<[], { n: number }>('SELECT total_changes() AS n');
+  let fd: number | undefined;
+  let synced = 0;
+  let syncing = false;
+  const timer = setInterval(() => {
+    if (syncing || !db.open) return;
+    const n = changes.get()!.n;
+    if (n === synced) return;
+    syncing = true;
+    // No WAL (checkpointed away at a close) or a failing disk: tried again at the next tick; the next commit meets it too.
+    const done = (err: Error | null) => {
+      syncing = false;
+      if (!err) synced = n;
+    };
+    if (fd !== undefined) return fsync(fd, done);
+    openFile(walFile, 'r', (err, opened) => {
+      if (err) return done(err);
+      fd = opened;
+      fsync(opened, done);
+    });
+  }, WAL_SYNC_MS);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      if (fd !== undefined) closeFile(fd, () => undefined);
+    },
+  };
 }
 
 function errorMessage(err: unknown): string {

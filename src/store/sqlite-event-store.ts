@@ -300,7 +300,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
  * synced commit per batch. Call `migrate()` before use (or use `openEventStore`, which does).
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
-  const db = openSqliteConnection('event store', options.dataDir, prepareStatements, { cacheSizeKib: CACHE_SIZE_KIB, walCheckpointPages: WAL_CHECKPOINT_PAGES });
+  const db = openSqliteConnection('event store', options.dataDir, prepareStatements, { cacheSizeKib: CACHE_SIZE_KIB, walCheckpointPages: WAL_CHECKPOINT_PAGES, durability: 'full' });
   return new SqliteEventStore(db, options.writes ?? 'inline', options.segments ?? false);
 }
 
