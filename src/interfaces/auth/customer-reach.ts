@@ -71,7 +71,7 @@ export function refuseCustomer(identity: Identity, customerId: string, segments:
 export function refuseSpanning(identity: Identity, what: string): void {
   const names = identity.scope.segments;
   if (!names) return;
-  throw new TwinloopError('FORBIDDEN', `${identity.subject}'s credential is scoped to the segments ${names.join(', ')}; ${what} answers customers outside them, so it needs a key without segments`, {
+  throw new TwinloopError('FORBIDDEN', `${identity.subject}'s credential is scoped to the segments ${names.join(', ')}; ${what} reaches customers outside them, so it needs a key without segments`, {
     context: { segments: names },
   });
 }

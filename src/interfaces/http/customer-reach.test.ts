@@ -68,7 +68,7 @@ describe('a key scoped to segments', () => {
     const nora = await scoped('network_ops', ['business']);
     const spans = await app.inject({ url: '/dead-letters', headers: nora });
     expect(spans.statusCode).toBe(403);
-    expect(spans.json().error.message).toMatch(/scoped to the segments business; GET \/dead-letters answers customers outside them, so it needs a key without segments/);
+    expect(spans.json().error.message).toMatch(/scoped to the segments business; GET \/dead-letters reaches customers outside them, so it needs a key without segments/);
     const gone = await scoped('viewer', ['vip']);
     const refused = await app.inject({ url: '/twins/C1', headers: gone });
     expect(refused.statusCode).toBe(403);

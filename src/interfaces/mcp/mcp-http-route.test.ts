@@ -89,7 +89,7 @@ describe('MCP over HTTP', () => {
     const web = await call(app, bot, 'request_action', { ...credit('s2'), channel: 'web' });
     expect(web.content[0].text).toMatch(/^FORBIDDEN: scoped-bot's credential is scoped to the channels app; it may not act on web/);
     expect((await call(app, bot, 'request_action', { ...credit('s3'), customerId: 'C2' })).isError).toBe(true);
-    expect((await call(app, bot, 'run_simulation', { scenario: {} })).content[0].text).toMatch(/^FORBIDDEN: .*the MCP tool run_simulation answers customers outside them/);
-    expect((await call(app, bot, 'create_intent', { text: 'retain high-risk customers' })).content[0].text).toMatch(/^FORBIDDEN: .*the MCP tool create_intent answers customers outside them/);
+    expect((await call(app, bot, 'run_simulation', { scenario: {} })).content[0].text).toMatch(/^FORBIDDEN: .*the MCP tool run_simulation reaches customers outside them/);
+    expect((await call(app, bot, 'create_intent', { text: 'retain high-risk customers' })).content[0].text).toMatch(/^FORBIDDEN: .*the MCP tool create_intent reaches customers outside them/);
   });
 });
