@@ -355,9 +355,14 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     problems.push(...official.check('TMF622', 'ProductOrder', placed.body, 'POST productOrder'), ...official.check('TMF622', 'ProductOrder', rejected, 'GET productOrder'));
     const listed = (await call('GET', `${orders}/productOrder?state=rejected&fields=state`)).body;
     expect(listed.map((o) => o.id)).toContain(unknownPlan.id);
+    // Cancelling: a finished order is past it (409); the placed one, waiting for its approval, is cancelled.
+    expect((await call('PATCH', `${orders}/productOrder/${String(unknownPlan.id)}`, { state: 'cancelled' }, { 'content-type': 'application/merge-patch+json' })).status).toBe(409);
+    const cancelTask = await call('POST', `${orders}/cancelProductOrder`, { productOrder: { id: placed.body.id }, cancellationReason: 'contract test' });
+    expect(cancelTask.status).toBe(201);
+    problems.push(...official.check('TMF622', 'CancelProductOrder', cancelTask.body, 'POST cancelProductOrder'));
     expect((await call('GET', `${orders}/productOrder/nope`)).status).toBe(404);
     expect((await call('POST', `${orders}/productOrder`, { productOrderItem: [{ id: '1', action: 'modify', productOffering: { id: 'x' } }] })).status).toBe(400);
-    expect((await call('POST', `${orders}/productOrder`, { ...orderFor('x'), productOrderItem: [{ id: '1', action: 'add' }] })).body.message).toMatch(/not yet served/);
+    expect((await call('POST', `${orders}/productOrder`, { ...orderFor('x'), productOrderItem: [{ id: '1', action: 'add' }] })).body.message).toMatch(/name the add-on/);
 
     // TMF681: a message is an action under the policy; what a customer was sent reads back from the timeline.
     const messages = '/tmf-api/communicationManagement/v4/communicationMessage';

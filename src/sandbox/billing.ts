@@ -42,9 +42,18 @@ export function runBills(w: WorldState, d: number): void {
     if (i.discountUntil[c] >= d && f.discountPct[c] > 0) {
       lines.push({ type: 'discount', amount: -round2((price * f.discountPct[c]) / 100), description: 'retention discount' });
     }
-    const allowance = plan.dataAllowanceMb + (i.dataBonusUntil[c] >= d ? f.dataBonusMb[c] : 0);
+    // Add-ons the customer ordered are billed with the plan and add their allowances to it.
+    let addonDataMb = 0;
+    let addonVoiceMin = 0;
+    for (const a of w.addons.get(c) ?? []) {
+      const addon = cfg.addons[a];
+      lines.push({ type: 'addon', amount: round2(addon.monthlyPrice), description: addon.name });
+      addonDataMb += addon.dataAllowanceMb;
+      addonVoiceMin += addon.voiceAllowanceMin;
+    }
+    const allowance = plan.dataAllowanceMb + addonDataMb + (i.dataBonusUntil[c] >= d ? f.dataBonusMb[c] : 0);
     const overGb = Math.ceil(Math.max(0, f.cycleDataMb[c] - allowance) / 1024);
-    const overMin = plan.voiceAllowanceMin > 0 ? Math.max(0, Math.ceil(f.cycleVoiceMin[c] - plan.voiceAllowanceMin)) : 0;
+    const overMin = plan.voiceAllowanceMin > 0 ? Math.max(0, Math.ceil(f.cycleVoiceMin[c] - plan.voiceAllowanceMin - addonVoiceMin)) : 0;
     const overage = round2(overGb * plan.overagePerGb + overMin * plan.overagePerMin);
     if (overage > 0) lines.push({ type: 'overage', amount: overage, description: `${overGb} GB, ${overMin} min over allowance` });
     if (u.cycleRoamingDays[c] > 0) lines.push({ type: 'roaming', amount: round2(u.cycleRoamingDays[c] * ROAMING_DAY_PRICE) });

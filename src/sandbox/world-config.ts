@@ -83,6 +83,21 @@ const planSchema = z.strictObject({
   billing: z.enum(['postpaid', 'prepaid']).default('postpaid'),
 });
 
+/** A recurring add-on a customer may order on top of the plan (TMF622 `add` of an add-on): billed monthly, its allowance added to the plan's. */
+const addonSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  name: z.string().min(1).max(200),
+  monthlyPrice: nonNeg,
+  dataAllowanceMb: nonNeg,
+  voiceAllowanceMin: nonNeg,
+});
+
+/** The add-ons every world sells unless its document names others: more data, more minutes. */
+export const DEFAULT_ADDONS: z.input<typeof addonSchema>[] = [
+  { id: 'data-5gb', name: 'Extra 5 GB', monthlyPrice: 5, dataAllowanceMb: 5_000, voiceAllowanceMin: 0 },
+  { id: 'voice-300', name: 'Extra 300 minutes', monthlyPrice: 4, dataAllowanceMb: 0, voiceAllowanceMin: 300 },
+];
+
 const offerSchema = z.strictObject({
   id: z.string().min(1).max(64),
   kind: z.enum(['discount', 'data_bonus', 'plan_upgrade', 'loyalty_credit']),
@@ -132,6 +147,7 @@ export const worldConfigSchema = z.strictObject({
     channelOptOuts: z.strictObject({ sms: share, email: share }).default({ sms: 0.1, email: 0.15 }),
   }),
   plans: z.array(planSchema).min(1),
+  addons: z.array(addonSchema).default(DEFAULT_ADDONS),
   usage: z.strictObject({
     /** Customer's typical daily data use as a share of allowance/30 (log-normal across customers). */
     dataLevel: lognormalSpec,

@@ -64,6 +64,37 @@ export function changePlan(w: WorldEngine, customerId: string, planId: string, r
   return { ok: true, value: { planId } };
 }
 
+/** Adds a recurring add-on to an active customer's line now: a `subscription addon_added` event; billed from the next bill. */
+export function addAddon(w: WorldEngine, customerId: string, addonId: string): EffectResult<{ addonId: string }> {
+  const slot = activeSlot(w, customerId);
+  if (!slot.ok) return slot;
+  const a = w.cfg.addons.findIndex((x) => x.id === addonId);
+  if (a < 0) return { ok: false, reason: `unknown add-on ${addonId}` };
+  const c = slot.value;
+  const held = w.addons.get(c) ?? [];
+  if (held.includes(a)) return { ok: false, reason: `already has add-on ${addonId}` };
+  w.addons.set(c, [...held, a]);
+  const addon = w.cfg.addons[a];
+  w.pop.u.dirty[c] = 1;
+  w.emitNow(w.ev(c, w.nowIso(), 'subscription', { action: 'addon_added', subscriptionId: `${w.pop.subscriptionIds[c]}-${addon.id}`, productKind: 'addon', productId: addon.id, monthlyPrice: addon.monthlyPrice, dataAllowanceMb: addon.dataAllowanceMb, voiceAllowanceMin: addon.voiceAllowanceMin, reason: 'order' }));
+  return { ok: true, value: { addonId } };
+}
+
+/** Ends an active customer's line now at their own request (an order): `subscription terminated`, as a churn. */
+export function terminateLine(w: WorldEngine, customerId: string): EffectResult<{ customerId: string }> {
+  const slot = activeSlot(w, customerId);
+  if (!slot.ok) return slot;
+  const c = slot.value;
+  // Its add-ons end with the line (the twin would otherwise keep them active).
+  for (const a of w.addons.get(c) ?? []) {
+    const addon = w.cfg.addons[a];
+    w.emitNow(w.ev(c, w.nowIso(), 'subscription', { action: 'addon_removed', subscriptionId: `${w.pop.subscriptionIds[c]}-${addon.id}`, productKind: 'addon', productId: addon.id, reason: 'order' }));
+  }
+  w.addons.delete(c);
+  w.terminate(w.immediate, c, w.currentDay(), w.nowIso(), 'order');
+  return { ok: true, value: { customerId } };
+}
+
 /** Adds a credit that appears as a `credit` line on the customer's next bill. */
 export function applyCredit(w: WorldEngine, customerId: string, amount: number): EffectResult<{ pendingCredit: number }> {
   const slot = activeSlot(w, customerId);

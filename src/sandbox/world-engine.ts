@@ -60,6 +60,8 @@ export class WorldEngine implements WorldState {
   /** Where events caused by back-end calls go (the live queue, or the same output in backfill). */
   immediate: EventOutput;
   counters = { ids: 0, tickets: 0, incidents: 0, orders: 0 };
+  /** The add-ons (indices into `cfg.addons`) each customer slot holds, ordered through order management. */
+  readonly addons = new Map<number, number[]>();
   /** Every offer delivered and contact made through the back ends, for the oracle's record of what happened. */
   readonly contactLog: ContactRecord[] = [];
   /** Called when an incident starts or clears (the alarm feed listens here), with the clock at that moment. */

@@ -50,6 +50,8 @@ export interface WorldState {
   /** Tells the alarm feed's listeners that an incident started or cleared at `atMs` (see `WorldEngine`). */
   incidentChanged(incident: Incident, atMs: number): void;
   readonly counters: { ids: number; tickets: number; incidents: number; orders: number };
+  /** The add-ons (indices into `cfg.addons`) each customer slot holds; billed with the plan. */
+  readonly addons: Map<number, number[]>;
   /** Where scheduled events go. */
   readonly out: EventOutput;
   /** `YYYY-MM-DD` of the day being generated. */

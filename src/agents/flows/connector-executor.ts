@@ -2,7 +2,7 @@ import type { BillingAdjustmentsConnector } from '../../domain/connectors/billin
 import type { CampaignDeliveryConnector } from '../../domain/connectors/campaign-delivery.js';
 import type { ConnectorResult } from '../../domain/connectors/connector-result.js';
 import { NOTIFICATION_CHANNELS, type NotificationChannel, type NotificationPurpose, type NotificationsConnector } from '../../domain/connectors/notifications.js';
-import type { OrderManagementConnector } from '../../domain/connectors/order-management.js';
+import type { OrderManagementConnector, OrderRequest } from '../../domain/connectors/order-management.js';
 import type { ProvisioningConnector } from '../../domain/connectors/provisioning.js';
 import type { TroubleTicketRequest, TroubleTicketsConnector } from '../../domain/connectors/trouble-tickets.js';
 import { TwinloopError } from '../../domain/errors.js';
@@ -27,7 +27,7 @@ export interface ConnectorExecutorDeps {
   orderManagement: OrderManagementConnector;
   notifications: NotificationsConnector;
   /**
-   * When given, a plan change is also activated (its order would otherwise stay captured but
+   * When given, a product order (plan change, add-on, termination) is also activated (its order would otherwise stay captured but
    * unfulfilled), unless the request says `params.provision: false` because its caller (the
    * order fulfilment flow) provisions and watches the order itself.
    */
@@ -67,7 +67,7 @@ const purposeOf = (v: unknown): NotificationPurpose | undefined => PURPOSES.find
  * offer, or any class with `present: true` (a catalogue offering the customer may decline) → campaignDelivery.deliver (`offerId` through `resolveOffer`, `campaignId`, `decisionId`);
  * credit, compensation → billingAdjustments.credit (the verdict's cost: the amount the policy checked, budgeted and audited; `reason`);
  * discount → billingAdjustments.discount (the request's `discountPct`, which the policy checked; `months`);
- * plan_change → orderManagement.create change_plan (`planId`), then provisioning.activate;
+ * plan_change, addon, termination → orderManagement.create change_plan (`planId`), add_addon (`addonId`), terminate, then provisioning.activate;
  * communication → notifications.send (`notificationChannel` default sms, `purpose` default care, `templateId`, `body`);
  * trouble_ticket → troubleTickets.open (an alarm's `params.severity` and `alarmId`, a customer's
  * `ticketId` it follows up), or without a ticketing system notifications.send on `human_task`.
@@ -76,10 +76,21 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
   if (typeof deps.resolveOffer !== 'function') throw new TwinloopError('BAD_INPUT', 'connectorExecutor needs resolveOffer(offerId); pass (id) => catalogue.byId.get(id)?.offering.sandboxOfferId');
   const campaignId = deps.campaignId ?? DEFAULT_NBA_CAMPAIGN_ID;
 
-  async function planChange(request: ActionRequest, customerId: string): Promise<ExecutionOutcome> {
+  /** The order a product action asks order management for, or why it cannot be made. */
+  function orderOfAction(request: ActionRequest, customerId: string): OrderRequest | string {
+    if (request.actionClass === 'termination') return { type: 'terminate', customerId };
+    if (request.actionClass === 'addon') {
+      const addonId = str(request.params.addonId);
+      return addonId ? { type: 'add_addon', customerId, addonId } : 'an addon needs params.addonId';
+    }
     const planId = str(request.params.planId);
-    if (!planId) return fail('a plan_change needs params.planId');
-    const order = await deps.orderManagement.create({ idempotencyKey: request.id, order: { type: 'change_plan', customerId, planId } });
+    return planId ? { type: 'change_plan', customerId, planId } : 'a plan_change needs params.planId';
+  }
+
+  async function productOrder(request: ActionRequest, customerId: string): Promise<ExecutionOutcome> {
+    const wanted = orderOfAction(request, customerId);
+    if (typeof wanted === 'string') return fail(wanted);
+    const order = await deps.orderManagement.create({ idempotencyKey: request.id, order: wanted });
     if (order.status !== 'ok' || !deps.provisioning || request.params.provision === false) return outcomeOf(order, (o) => ({ orderId: o.orderId, state: o.state }));
     const job = await deps.provisioning.activate({ idempotencyKey: `${request.id}:activate`, orderId: order.value.orderId });
     return outcomeOf(job, (j) => ({ orderId: order.value.orderId, provisioningId: j.provisioningId }));
@@ -145,7 +156,9 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
         return outcomeOf(r, (a) => ({ adjustmentId: a.adjustmentId, percent: a.value, months: a.months }));
       }
       case 'plan_change':
-        return planChange(request, customerId);
+      case 'addon':
+      case 'termination':
+        return productOrder(request, customerId);
       case 'communication':
       case 'trouble_ticket': {
         const ticket = request.actionClass === 'trouble_ticket';

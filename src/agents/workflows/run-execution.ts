@@ -324,9 +324,9 @@ export class RunExecution {
         this.guarded(() =>
           this.waitStep(`sleep:${name}`, 'sleep', () => this.host.now() + ms, (due) => (this.host.now() >= due ? true : undefined)).then(() => undefined),
         ),
-      waitForSignal: <T>(name: string, options: { timeoutMs: number; fallback: T }) =>
+      waitForSignal: <T>(name: string, options: { timeoutMs: number; fallback: T; key?: string }) =>
         this.guarded(() =>
-          this.waitStep<SignalOutcome<T>>(`signal:${name}`, 'signal', () => this.host.now() + options.timeoutMs, (due) => {
+          this.waitStep<SignalOutcome<T>>(`signal:${options.key ?? name}`, 'signal', () => this.host.now() + options.timeoutMs, (due) => {
             const s = this.signals.get(name);
             if (s) return { payload: JSON.parse(s.payload) as T, timedOut: false };
             return this.host.now() >= due ? { payload: options.fallback, timedOut: true } : undefined;

@@ -58,8 +58,12 @@ export interface WorkflowContext {
   sleepUntil(name: string, atMs: number): Promise<void>;
   /** Durable timer relative to the first time this line ran. */
   sleep(name: string, ms: number): Promise<void>;
-  /** Waits for `signal(workflowId, name, payload)`; after `timeoutMs` resumes with `fallback`. */
-  waitForSignal<T>(name: string, options: { timeoutMs: number; fallback: T }): Promise<SignalOutcome<T>>;
+  /**
+   * Waits for `signal(workflowId, name, payload)`; after `timeoutMs` resumes with `fallback`. The
+   * wait is journaled under `key` (default: the name), so a body may look for the same signal at
+   * several points (`timeoutMs: 0` only looks whether it came).
+   */
+  waitForSignal<T>(name: string, options: { timeoutMs: number; fallback: T; key?: string }): Promise<SignalOutcome<T>>;
   /** Starts a child workflow (id `${workflowId}/${key}`) and waits for its result; its failure throws here. */
   child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options?: { key?: string }): Promise<O>;
   /** The engine clock's time, journaled so that a replay sees the same value. */

@@ -210,7 +210,13 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   }
 
   function launch(run: RunRecord, fresh = false): void {
-    if (active.has(run.id)) return;
+    const current = active.get(run.id);
+    if (current) {
+      // Claimed again (a signal woke it) while its last execution was still ending: run it once
+      // that one has, rather than drop the claim and leave the run leased, idle, for a whole lease.
+      void current.then(() => launch(run, fresh));
+      return;
+    }
     const p = execute(run, fresh)
       .catch((err: unknown): ExecutionEnd => ({ kind: 'abandoned', error: err instanceof TwinloopError ? err : new TwinloopError('INTERNAL', String(err), { cause: err }) }))
       .then((end) => {

@@ -48,6 +48,9 @@ export const ACTION_PARAMS = {
   plan_change: z
     .looseObject({ ...context, planId: id.optional(), previousPlanId: id.nullable().optional(), provision: z.boolean().optional(), rollbackOf: id.optional(), orderId: id.optional() })
     .refine((p) => p.present === true || p.planId !== undefined, { path: ['planId'], message: 'Invalid input: expected string, received undefined (a plan change carried out names its plan; one presented as an offering has present: true)' }),
+  // A customer's own product orders (TMF622): the add-on ordered; a termination ends the line itself.
+  addon: z.looseObject({ ...context, addonId: id, provision: z.boolean().optional(), orderId: id.optional() }),
+  termination: z.looseObject({ ...context, provision: z.boolean().optional(), orderId: id.optional() }),
   communication: z.looseObject({
     ...context,
     purpose: z.enum(MESSAGE_PURPOSES).default('care'),

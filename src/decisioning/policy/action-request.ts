@@ -17,7 +17,7 @@ export type Actor = z.infer<typeof actorSchema>;
 export const ACTION_CLASS = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** Action classes the default policy knows; a policy may name others. */
-export const KNOWN_ACTION_CLASSES = ['offer', 'credit', 'discount', 'plan_change', 'communication', 'compensation', 'trouble_ticket'] as const;
+export const KNOWN_ACTION_CLASSES = ['offer', 'credit', 'discount', 'plan_change', 'addon', 'termination', 'communication', 'compensation', 'trouble_ticket'] as const;
 
 /** The action request as it arrives (before defaults). */
 export const actionRequestSchema = z.object({

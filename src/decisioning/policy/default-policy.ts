@@ -46,6 +46,9 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
       approval: { timeoutMinutes: 24 * 60, onTimeout: 'advise-only' },
     },
     { id: 'plan-changes', actionClass: 'plan_change', mode: 'approve', riskClass: 'high', approval: { timeoutMinutes: 48 * 60, onTimeout: 'reject' } },
+    // A customer's own order of an add-on or to end the line is theirs to make: carried out, audited.
+    { id: 'add-ons', actionClass: 'addon', mode: 'autonomous', riskClass: 'low', description: "A customer's order of an add-on" },
+    { id: 'terminations', actionClass: 'termination', mode: 'autonomous', riskClass: 'high', description: "A customer's order to end the line" },
     { id: 'trouble-tickets', actionClass: 'trouble_ticket', mode: 'autonomous', riskClass: 'low' },
   ],
   budgets: [

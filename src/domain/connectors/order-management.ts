@@ -1,6 +1,9 @@
 import type { ConnectorResult, Idempotent } from './connector-result.js';
 
-/** What an order asks for: a new line for an applicant, or a plan change for a customer. */
+/**
+ * What an order asks for: a new line for an applicant, or for an existing customer a plan change,
+ * an add-on (a recurring product on top of the plan, e.g. more data) or the termination of the line.
+ */
 export type OrderRequest =
   | {
       type: 'new_line';
@@ -10,7 +13,9 @@ export type OrderRequest =
       contractMonths?: number;
       paymentMethod?: string;
     }
-  | { type: 'change_plan'; customerId: string; planId: string };
+  | { type: 'change_plan'; customerId: string; planId: string }
+  | { type: 'add_addon'; customerId: string; addonId: string }
+  | { type: 'terminate'; customerId: string };
 
 /** An order as order management holds it. */
 export interface Order {

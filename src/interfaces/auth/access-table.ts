@@ -52,6 +52,8 @@ export const ROUTE_ACCESS = {
   'GET /tmf-api/productOrderingManagement/v4/productOrder': 'workflows:read',
   'GET /tmf-api/productOrderingManagement/v4/productOrder/:id': 'workflows:read',
   'POST /tmf-api/productOrderingManagement/v4/productOrder': 'workflows:start',
+  'PATCH /tmf-api/productOrderingManagement/v4/productOrder/:id': 'workflows:start',
+  'POST /tmf-api/productOrderingManagement/v4/cancelProductOrder': 'workflows:start',
   // TMF681 Communication: the messages sent a customer (their timeline), and sending one (an action under the policy).
   'GET /tmf-api/communicationManagement/v4/communicationMessage': 'twins:read',
   'GET /tmf-api/communicationManagement/v4/communicationMessage/:id': 'twins:read',
@@ -214,6 +216,8 @@ export const CUSTOMER_ROUTES = {
   'GET /tmf-api/productOrderingManagement/v4/productOrder': 'filtered',
   'GET /tmf-api/productOrderingManagement/v4/productOrder/:id': 'handler',
   'POST /tmf-api/productOrderingManagement/v4/productOrder': 'handler',
+  'PATCH /tmf-api/productOrderingManagement/v4/productOrder/:id': 'handler',
+  'POST /tmf-api/productOrderingManagement/v4/cancelProductOrder': 'handler',
   'GET /tmf-api/communicationManagement/v4/communicationMessage': { query: 'receiver.id' },
   'GET /tmf-api/communicationManagement/v4/communicationMessage/:id': 'handler',
   'POST /tmf-api/communicationManagement/v4/communicationMessage': 'handler',

@@ -52,14 +52,18 @@ const chars = (o: Record<string, unknown>) => Object.entries(o).flatMap(([name, 
 const ORDER_STATE_TO_TMF: Record<Order['state'], string> = { acknowledged: 'acknowledged', in_progress: 'inProgress', completed: 'completed', failed: 'failed', cancelled: 'cancelled' };
 const ORDER_STATE_FROM_TMF = Object.fromEntries(Object.entries(ORDER_STATE_TO_TMF).map(([k, v]) => [v, k])) as Record<string, Order['state']>;
 
-/** A TMF622 ProductOrder as the connector sends it (one item: a new line, `add`, or a plan change, `modify`). */
+/**
+ * A TMF622 ProductOrder as the connector sends it, one item: a new line (`add` of a plan, the
+ * applicant's party), an add-on (`add` of the add-on, the customer's party), a plan change
+ * (`modify`) or the line's termination (`delete`, no offering).
+ */
 export const productOrderBody = z.looseObject({
   productOrderItem: z
     .array(
       z.looseObject({
         id: z.string(),
-        action: z.enum(['add', 'modify']),
-        productOffering: ref,
+        action: z.enum(['add', 'modify', 'delete']),
+        productOffering: ref.optional(),
         product: z.looseObject({ productCharacteristic: z.array(characteristic).optional() }).optional(),
       }),
     )
@@ -69,8 +73,11 @@ export const productOrderBody = z.looseObject({
 
 /** The order request as a TMF622 ProductOrder body. */
 export function productOrderOf(request: OrderRequest): z.infer<typeof productOrderBody> {
-  if (request.type === 'change_plan') {
-    return { productOrderItem: [{ id: '1', action: 'modify', productOffering: { id: request.planId } }], relatedParty: [{ id: request.customerId, role: 'customer', '@referredType': 'Customer' }] };
+  if (request.type !== 'new_line') {
+    const customer = [{ id: request.customerId, role: 'customer' as const, '@referredType': 'Customer' }];
+    if (request.type === 'change_plan') return { productOrderItem: [{ id: '1', action: 'modify', productOffering: { id: request.planId } }], relatedParty: customer };
+    if (request.type === 'add_addon') return { productOrderItem: [{ id: '1', action: 'add', productOffering: { id: request.addonId } }], relatedParty: customer };
+    return { productOrderItem: [{ id: '1', action: 'delete' }], relatedParty: customer };
   }
   const productCharacteristic = chars({ segment: request.segment, contractMonths: request.contractMonths, paymentMethod: request.paymentMethod });
   return {
@@ -79,11 +86,14 @@ export function productOrderOf(request: OrderRequest): z.infer<typeof productOrd
   };
 }
 
-/** A TMF622 ProductOrder body back to the order request it carries (the server's side). */
-export function orderRequestOf(body: z.infer<typeof productOrderBody>): OrderRequest {
+/** A TMF622 ProductOrder body back to the order request it carries (the server's side); a string says what is missing. */
+export function orderRequestOf(body: z.infer<typeof productOrderBody>): OrderRequest | string {
   const item = body.productOrderItem[0];
   const party = body.relatedParty[0];
+  if (item.action === 'delete') return party.role === 'customer' ? { type: 'terminate', customerId: party.id } : 'relatedParty[0].role: a termination names the customer (role customer)';
+  if (!item.productOffering) return 'productOrderItem[0].productOffering: name the plan or add-on';
   if (item.action === 'modify') return { type: 'change_plan', customerId: party.id, planId: item.productOffering.id };
+  if (party.role === 'customer') return { type: 'add_addon', customerId: party.id, addonId: item.productOffering.id };
   const c = item.product?.productCharacteristic;
   const segment = charValue(c, 'segment');
   const contractMonths = charValue(c, 'contractMonths');
@@ -109,7 +119,8 @@ export const productOrderAnswer = productOrderBody.extend({ id: z.string(), stat
 /** A TMF622 ProductOrder answer as the connector's Order; undefined for a state the connector does not know. */
 export function orderOf(answer: z.infer<typeof productOrderAnswer>): Order | undefined {
   const state = ORDER_STATE_FROM_TMF[answer.state];
-  return state && { orderId: answer.id, state, request: orderRequestOf(answer) };
+  const request = orderRequestOf(answer);
+  return state && typeof request !== 'string' ? { orderId: answer.id, state, request } : undefined;
 }
 
 /** TMF622 cancelProductOrder task: the order to cancel. */

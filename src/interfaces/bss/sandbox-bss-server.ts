@@ -1,3 +1,4 @@
+import { TwinloopError } from '../../domain/errors.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
@@ -109,7 +110,11 @@ export function createSandboxBssServer(o: SandboxBssServerOptions): FastifyInsta
   // TMF622 Product Ordering
   app.post(
     BSS_PATHS.productOrder,
-    mutation(productOrderBody, async (body, idempotencyKey, req, reply) => answer(reply, await b.orderManagement.create({ idempotencyKey, order: orderRequestOf(body) }), 201, (order) => tmfProductOrder(order, href(req, BSS_PATHS.productOrder, order.orderId)))),
+    mutation(productOrderBody, async (body, idempotencyKey, req, reply) => {
+      const order = orderRequestOf(body);
+      if (typeof order === 'string') throw new TwinloopError('BAD_INPUT', order);
+      return answer(reply, await b.orderManagement.create({ idempotencyKey, order }), 201, (o) => tmfProductOrder(o, href(req, BSS_PATHS.productOrder, o.orderId)));
+    }),
   );
   app.get<{ Params: { id: string } }>(`${BSS_PATHS.productOrder}/:id`, async (req, reply) => answer(reply, await b.orderManagement.get(req.params.id), 200, (order) => tmfProductOrder(order, href(req, BSS_PATHS.productOrder, order.orderId))));
   app.post(

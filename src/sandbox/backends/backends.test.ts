@@ -80,6 +80,41 @@ describe('sandbox back ends', () => {
     expect(bill?.kind === 'bill' && bill.data.lines.find((l) => l.type === 'credit')?.amount).toBe(-7.5);
   });
 
+  it('an add-on ordered and provisioned is billed with the plan; a termination ends the line and its add-ons', async () => {
+    const w = world();
+    const b = w.backends;
+    const provision = async (key: string, order: Parameters<typeof b.orderManagement.create>[0]['order']) => {
+      const o = await b.orderManagement.create({ idempotencyKey: key, order });
+      if (o.status !== 'ok') return o;
+      const completed = new Promise<ProvisioningJob>((resolve) => b.provisioning.onCompletion(resolve));
+      await b.provisioning.activate({ idempotencyKey: `${key}:a`, orderId: o.value.orderId });
+      return completed;
+    };
+    // The first customer still active (some have churned in the first days).
+    let id = '';
+    for (let n = 1; !id; n++) {
+      const candidate = `C${String(n).padStart(6, '0')}`;
+      const r = await provision(`add-${candidate}`, { type: 'add_addon', customerId: candidate, addonId: 'data-5gb' });
+      if ('state' in r) {
+        expect(r).toMatchObject({ state: 'completed', customerId: candidate });
+        id = candidate;
+      } else expect(r).toEqual({ status: 'rejected', reason: 'customer_not_active' });
+    }
+    expect(await b.orderManagement.create({ idempotencyKey: 'add-2', order: { type: 'add_addon', customerId: id, addonId: 'data-5gb' } })).toEqual({ status: 'rejected', reason: 'addon_already_active' });
+    expect(await b.orderManagement.create({ idempotencyKey: 'add-3', order: { type: 'add_addon', customerId: id, addonId: 'free-phone' } })).toEqual({ status: 'rejected', reason: 'unknown_addon' });
+    expect(w.takePendingEvents().map((e) => e.kind === 'subscription' && [e.data.action, e.data.productId])).toEqual([['addon_added', 'data-5gb']]);
+    const out = new ArrayOutput();
+    w.generate(out, { days: 40 });
+    const bill = out.events.find((e) => e.kind === 'bill' && e.customerId === id);
+    const topup = out.events.find((e) => e.kind === 'topup' && e.customerId === id);
+    // A postpaid customer's bill carries the add-on; a prepaid one's bundle top-up includes it.
+    if (bill?.kind === 'bill') expect(bill.data.lines.find((l) => l.type === 'addon')).toEqual({ type: 'addon', amount: 5, description: 'Extra 5 GB' });
+    else expect(topup?.kind === 'topup' && topup.data.amount).toBeGreaterThanOrEqual(5);
+    expect(await provision('end-1', { type: 'terminate', customerId: id })).toMatchObject({ state: 'completed' });
+    expect(w.takePendingEvents().map((e) => e.kind === 'subscription' && e.data.action)).toEqual(['addon_removed', 'terminated']);
+    expect(await b.orderManagement.create({ idempotencyKey: 'end-2', order: { type: 'terminate', customerId: id } })).toEqual({ status: 'rejected', reason: 'customer_not_active' });
+  });
+
   it('an accepted retention offer moves a persuadable customer’s true hazard as configured', async () => {
     const w = world();
     const oracle = createOracle(w);

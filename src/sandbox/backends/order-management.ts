@@ -23,13 +23,18 @@ export function sandboxOrderManagement(rt: BackendRuntime, w: WorldEngine, pool:
     create: (req) =>
       rt.call(req.idempotencyKey, () => {
         const order = req.order;
-        if (!w.cfg.plans.some((p) => p.id === order.planId)) return rejected('unknown_plan');
+        if ((order.type === 'new_line' || order.type === 'change_plan') && !w.cfg.plans.some((p) => p.id === order.planId)) return rejected('unknown_plan');
+        if (order.type === 'add_addon' && !w.cfg.addons.some((a) => a.id === order.addonId)) return rejected('unknown_addon');
         if (order.type === 'new_line') {
           const truth = pool.truth(order.applicantId);
           if (!truth) return rejected('unknown_applicant');
         } else {
           const slot = activeSlot(w, order.customerId);
           if (!slot.ok) return rejected('customer_not_active');
+          if (order.type === 'add_addon') {
+            const a = w.cfg.addons.findIndex((x) => x.id === order.addonId);
+            if (w.addons.get(slot.value)?.includes(a)) return rejected('addon_already_active');
+          }
         }
         const o: Order = { orderId: 'ORD-' + ++w.counters.orders, state: 'acknowledged', request: order };
         orders.set(o.orderId, o);

@@ -1,7 +1,7 @@
 import { ok, rejected } from '../../domain/connectors/connector-result.js';
 import type { ProvisioningConnector, ProvisioningJob } from '../../domain/connectors/provisioning.js';
 import type { Prng } from '../prng.js';
-import { activateLine, changePlan } from '../world-effects.js';
+import { activateLine, addAddon, changePlan, terminateLine } from '../world-effects.js';
 import type { WorldEngine } from '../world-engine.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { SandboxJournal } from '../sandbox-journal.js';
@@ -55,8 +55,9 @@ export function sandboxProvisioning(
       if (r.ok) Object.assign(job, { state: 'completed', customerId: r.value.customerId, subscriptionId: r.value.subscriptionId });
       else Object.assign(job, { state: 'failed', reason: r.reason });
     } else {
-      const r = changePlan(w, order.request.customerId, order.request.planId, 'order');
-      if (r.ok) Object.assign(job, { state: 'completed', customerId: order.request.customerId });
+      const req = order.request;
+      const r = req.type === 'change_plan' ? changePlan(w, req.customerId, req.planId, 'order') : req.type === 'add_addon' ? addAddon(w, req.customerId, req.addonId) : terminateLine(w, req.customerId);
+      if (r.ok) Object.assign(job, { state: 'completed', customerId: req.customerId });
       else Object.assign(job, { state: 'failed', reason: r.reason });
     }
     orders.setState(job.orderId, job.state === 'completed' ? 'completed' : 'failed');

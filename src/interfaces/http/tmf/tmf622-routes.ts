@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { CANCEL_ORDER_SIGNAL, REQUEST_PLAN_CHANGE_STEP_ID, ACTIVATE_SERVICE_STEP_ID, type CancelOrderRequest, type OrderKind } from '../../../agents/flows/order-fulfilment-flow.js';
 import type { WorkflowRun } from '../../../agents/workflows/index.js';
 import { CHANNELS } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
+import { idParams } from '../api-schemas.js';
 import { actorFor, requireChannel, requireCustomer } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
-import { apiRoot, sendCreated, tmfErrors, tmfReadRoutes, partyCustomer } from './tmf-common.js';
+import { apiRoot, MERGE_PATCH, mergePatchBody, partyCustomer, sendCreated, tmfErrors, tmfReadRoutes } from './tmf-common.js';
 import { TMF629_BASE } from './tmf629-mapping.js';
 import { tmfSchema } from './tmf-spec.js';
 
@@ -18,12 +20,26 @@ export const TMF622_BASE = '/tmf-api/productOrderingManagement/v4';
 const FLOW = 'order-fulfilment';
 /** Ids of orders made here: the workflow run's id. */
 const ORDER_PREFIX = 'order-';
+/** How long a cancellation waits for the flow to take it before answering `pendingCancellation` (it takes it within a poll). */
+const CANCEL_WAIT_MS = 3_000;
+/** The states an order ends in. */
+const FINAL_STATES = ['completed', 'rejected', 'failed', 'cancelled'];
+
+/** What the flow's input says of the order. */
+interface OrderInput {
+  customerId: string;
+  kind?: OrderKind;
+  planId?: string;
+  addonId?: string;
+  channel?: string;
+}
 
 /** What the flow's run says of the order, as a TMF622 state: acknowledged → inProgress → completed / rejected / failed / cancelled. */
 function stateOf(run: WorkflowRun): { state: string; reason?: string } {
   const output = run.output as { outcome?: string; reason?: string } | null;
   if (run.status === 'failed') return { state: 'failed', reason: run.error ?? undefined };
-  if (run.status !== 'succeeded') return { state: run.createdAt === run.updatedAt ? 'acknowledged' : 'inProgress' };
+  // Not yet taken up by the engine: acknowledged; taken up (running, waiting, compensating): in progress.
+  if (run.status !== 'succeeded') return { state: run.status === 'pending' && run.createdAt === run.updatedAt ? 'acknowledged' : 'inProgress' };
   switch (output?.outcome) {
     case 'completed':
       return { state: 'completed' };
@@ -31,6 +47,8 @@ function stateOf(run: WorkflowRun): { state: string; reason?: string } {
     case 'refused':
     case 'advised':
       return { state: 'rejected', reason: `${output.outcome}: ${output.reason ?? ''}` };
+    case 'cancelled':
+      return { state: 'cancelled', reason: output.reason };
     case 'timed-out':
       return { state: 'cancelled', reason: `the approval timed out: ${output.reason ?? ''}` };
     default:
@@ -38,60 +56,117 @@ function stateOf(run: WorkflowRun): { state: string; reason?: string } {
   }
 }
 
+/** Each kind of order as TMF622 says it: the item's action, the order's category and description. */
+const KIND_TMF: Record<OrderKind, { action: string; category: string; describe: (i: OrderInput) => string }> = {
+  change_plan: { action: 'modify', category: 'planChange', describe: (i) => `Plan change to ${i.planId}` },
+  add_addon: { action: 'add', category: 'addOn', describe: (i) => `Add-on ${i.addonId}` },
+  terminate: { action: 'delete', category: 'termination', describe: () => 'Termination of the line' },
+};
+
 /** An order-fulfilment run as a TMF622 ProductOrder. */
 function toTmfOrder(run: WorkflowRun, root: string, customerRoot: string): Json {
-  const input = run.input as { customerId: string; planId: string; channel?: string };
+  const input = run.input as OrderInput;
+  const kind = input.kind ?? 'change_plan';
+  const tmf = KIND_TMF[kind];
   const { state, reason } = stateOf(run);
-  const done = ['completed', 'rejected', 'failed', 'cancelled'].includes(state);
+  const done = FINAL_STATES.includes(state);
+  const offering = input.planId ?? input.addonId;
   return {
     id: run.workflowId,
     href: `${root}/productOrder/${run.workflowId}`,
-    category: 'planChange',
-    description: `Plan change to ${input.planId}`,
+    category: tmf.category,
+    description: tmf.describe(input),
     orderDate: new Date(run.createdAt).toISOString(),
     ...(done ? { completionDate: new Date(run.updatedAt).toISOString() } : {}),
+    ...(state === 'cancelled' ? { cancellationDate: new Date(run.updatedAt).toISOString(), ...(reason ? { cancellationReason: reason } : {}) } : {}),
     state,
     ...(reason ? { note: [{ text: reason, author: FLOW }] } : {}),
     ...(input.channel ? { channel: [{ id: input.channel, role: 'salesChannel', '@referredType': 'Channel' }] } : {}),
     relatedParty: [{ id: input.customerId, href: `${customerRoot}/customer/${input.customerId}`, role: 'customer', '@referredType': 'Customer' }],
-    productOrderItem: [{ id: '1', quantity: 1, action: 'modify', state: state === 'acknowledged' ? 'acknowledged' : state, productOffering: { id: input.planId, name: input.planId, '@referredType': 'ProductOffering' } }],
+    productOrderItem: [
+      {
+        id: '1',
+        quantity: 1,
+        action: tmf.action,
+        state,
+        ...(offering ? { productOffering: { id: offering, name: offering, '@referredType': 'ProductOffering' } } : {}),
+      },
+    ],
     '@type': 'ProductOrder',
   };
 }
 
-/** The flow's input from a TMF622 ProductOrder: the customer, the one plan-change item, the channel. */
-function orderInput(body: Json): { customerId: string; planId: string; channel?: string } {
+/** The flow's input from a TMF622 ProductOrder: the customer, the one item (its kind from its action), the channel. */
+function orderInput(body: Json): OrderInput & { kind: OrderKind } {
   const parties = Array.isArray(body.relatedParty) ? (body.relatedParty as Json[]) : [];
   const customer = parties.find((p) => String(p.role ?? '').toLowerCase() === 'customer' || p['@referredType'] === 'Customer');
-  if (!customer || typeof customer.id !== 'string') throw new TwinloopError('BAD_INPUT', 'relatedParty: name the customer ({"id": "C000123", "role": "customer", "@referredType": "Customer"})');
-  const items = body.productOrderItem as Json[];
-  const item = items[0];
-  if (items.length !== 1 || item.action !== 'modify') {
-    throw new TwinloopError('BAD_INPUT', 'productOrderItem: one item with action "modify" and the new plan as productOffering (a plan change) is what this API fulfils today; new lines, add-ons and terminations are not yet served');
+  if (!customer || typeof customer.id !== 'string') {
+    const applicant = parties.some((p) => String(p.role ?? '').toLowerCase() === 'applicant');
+    throw new TwinloopError('BAD_INPUT', applicant ? 'relatedParty: a new line for an applicant is onboarding (identity and credit checks first): POST /workflows/onboarding/start with the applicant' : 'relatedParty: name the customer ({"id": "C000123", "role": "customer", "@referredType": "Customer"})');
   }
-  const planId = (item.productOffering as Json | undefined)?.id;
-  if (typeof planId !== 'string') throw new TwinloopError('BAD_INPUT', 'productOrderItem[0].productOffering.id: name the plan to change to');
+  const items = body.productOrderItem as Json[];
+  if (items.length !== 1) throw new TwinloopError('BAD_INPUT', `productOrderItem: one item per order (${items.length} given): a plan change (modify), an add-on (add) or the termination of the line (delete)`);
+  const item = items[0];
+  const offering = (item.productOffering as Json | undefined)?.id;
   const channels = Array.isArray(body.channel) ? (body.channel as Json[]) : [];
   const channel = channels[0]?.id;
   if (channel !== undefined && !(CHANNELS as readonly unknown[]).includes(channel)) throw new TwinloopError('BAD_INPUT', `channel[0].id: "${String(channel)}" is not one of ${CHANNELS.join(', ')}`);
-  return { customerId: customer.id, planId, ...(typeof channel === 'string' ? { channel } : {}) };
+  const base = { customerId: customer.id, ...(typeof channel === 'string' ? { channel } : {}) };
+  switch (item.action) {
+    case 'modify':
+      if (typeof offering !== 'string') throw new TwinloopError('BAD_INPUT', 'productOrderItem[0].productOffering.id: name the plan to change to');
+      return { ...base, kind: 'change_plan', planId: offering };
+    case 'add':
+      if (typeof offering !== 'string') throw new TwinloopError('BAD_INPUT', 'productOrderItem[0].productOffering.id: name the add-on to add');
+      return { ...base, kind: 'add_addon', addonId: offering };
+    case 'delete':
+      return { ...base, kind: 'terminate' };
+    default:
+      throw new TwinloopError('BAD_INPUT', `productOrderItem[0].action: "${String(item.action)}" is not served; use modify (a plan change), add (an add-on) or delete (end the line)`);
+  }
 }
 
 /**
- * TMF622 Product Ordering v4 at `/tmf-api/productOrderingManagement/v4/`: an inbound order starts
- * the order-fulfilment flow (a plan change, through the action policy, acting as the caller), and
- * the order's state follows the flow's run. Orders are the flow's runs: GET reads them back.
+ * TMF622 Product Ordering v4 at `/tmf-api/productOrderingManagement/v4/`: an inbound order (a
+ * plan change, an add-on, the termination of the line) starts the order-fulfilment flow, through
+ * the action policy, acting as the caller; the order's state follows the flow's run. Orders are
+ * the flow's runs: GET reads them back. An order may be cancelled (PATCH `state: cancelled`, or
+ * `POST cancelProductOrder`) until its provisioning starts; after that the answer is a 409.
  */
-export function tmf622Routes(s: Pick<OperatorServices, 'workflows'>): RouteModule {
+export function tmf622Routes(s: Pick<OperatorServices, 'workflows' | 'decideApproval' | 'approvals'>): RouteModule {
   const root = (req: FastifyRequest) => apiRoot(req, TMF622_BASE);
   const customerRoot = (req: FastifyRequest) => apiRoot(req, TMF629_BASE);
   const orders = async () => (await s.workflows.list({ definitionId: FLOW, limit: 1000 })).filter((r) => r.workflowId.startsWith(ORDER_PREFIX));
+  const orderRun = async (id: string) => {
+    const run = id.startsWith(ORDER_PREFIX) ? await s.workflows.get(id) : null;
+    return run && run.definitionId === FLOW ? run : null;
+  };
+
+  /** Cancels an order where its flow still can (before provisioning); CONFLICT where not. Answers the run as it then stands. */
+  async function cancel(req: FastifyRequest, id: string, reason: string): Promise<WorkflowRun> {
+    const run = await orderRun(id);
+    if (!run) throw new TwinloopError('NOT_FOUND', `no ProductOrder "${id}"; GET ${TMF622_BASE}/productOrder lists them`);
+    requireCustomer(req, (run.input as OrderInput).customerId);
+    const { state } = stateOf(run);
+    if (FINAL_STATES.includes(state)) throw new TwinloopError('CONFLICT', `order ${id} is ${state}: there is nothing left to cancel`);
+    const steps = (await s.workflows.steps(id)) ?? [];
+    if (steps.some((st) => st.stepId === ACTIVATE_SERVICE_STEP_ID)) throw new TwinloopError('CONFLICT', `order ${id} is in provisioning at the back end: it can no longer be cancelled`);
+    const by = actorFor(req);
+    await s.workflows.signal(id, CANCEL_ORDER_SIGNAL, { by: by.id, reason } satisfies CancelOrderRequest);
+    // An order waiting for a person's approval: the approval is withdrawn (rejected by whoever cancels), which wakes the flow.
+    const asked = steps.find((st) => st.stepId === REQUEST_PLAN_CHANGE_STEP_ID)?.output as { status?: string; approvalId?: string } | null | undefined;
+    if (asked?.status === 'pending-approval' && asked.approvalId && (await s.approvals.get(asked.approvalId))?.status === 'pending') {
+      await s.decideApproval(asked.approvalId, { approve: false, by, reason: `order ${id} cancelled: ${reason}` });
+    }
+    return s.workflows.waitFor(id, { timeoutMs: CANCEL_WAIT_MS }).catch(async () => (await s.workflows.get(id)) ?? run);
+  }
+
   return (app) => {
     app.post(
       `${TMF622_BASE}/productOrder`,
       {
         schema: {
-          summary: 'TMF622: place a ProductOrder (a plan change: one item, action modify, the new plan as productOffering); it starts the order-fulfilment flow',
+          summary: 'TMF622: place a ProductOrder for a customer, one item: modify (a plan change: the new plan as productOffering), add (an add-on as productOffering) or delete (end the line); it starts the order-fulfilment flow',
           body: tmfSchema('TMF622', 'ProductOrder_Create'),
           response: { 201: tmfSchema('TMF622', 'ProductOrder'), ...tmfErrors('TMF622', 400, 403) },
         },
@@ -106,6 +181,53 @@ export function tmf622Routes(s: Pick<OperatorServices, 'workflows'>): RouteModul
         return sendCreated(reply, toTmfOrder(run, root(req), customerRoot(req)));
       },
     );
+    app.patch(
+      `${TMF622_BASE}/productOrder/:id`,
+      {
+        schema: {
+          summary: `TMF622: cancel an order with a JSON merge patch (${MERGE_PATCH}) {"state": "cancelled", "cancellationReason": "…"}; only before its provisioning starts (409 after)`,
+          params: idParams,
+          body: mergePatchBody,
+          response: { 200: tmfSchema('TMF622', 'ProductOrder'), ...tmfErrors('TMF622', 400, 404, 409) },
+        },
+      },
+      async (req) => {
+        const patch = req.body as Json;
+        const other = Object.keys(patch).filter((k) => k !== 'state' && k !== 'cancellationReason');
+        if (other.length > 0) throw new TwinloopError('BAD_INPUT', `${other[0]}: an order changes only by being cancelled ({"state": "cancelled", "cancellationReason": "…"})`);
+        if (patch.state !== 'cancelled') throw new TwinloopError('BAD_INPUT', `state: only "cancelled" may be set (found ${JSON.stringify(patch.state)})`);
+        if (patch.cancellationReason !== undefined && typeof patch.cancellationReason !== 'string') throw new TwinloopError('BAD_INPUT', 'cancellationReason: a text');
+        const run = await cancel(req, req.params.id, (patch.cancellationReason as string | undefined) ?? 'cancelled through TMF622');
+        const order = toTmfOrder(run, root(req), customerRoot(req));
+        return FINAL_STATES.includes(String(order.state)) ? order : { ...order, state: 'pendingCancellation' };
+      },
+    );
+    app.post(
+      `${TMF622_BASE}/cancelProductOrder`,
+      {
+        schema: {
+          summary: 'TMF622: cancel an order (the task resource): done once the flow took it, inProgress while it is taking it; 409 once provisioning started',
+          body: tmfSchema('TMF622', 'CancelProductOrder_Create'),
+          response: { 201: tmfSchema('TMF622', 'CancelProductOrder'), ...tmfErrors('TMF622', 400, 404, 409) },
+        },
+      },
+      async (req, reply) => {
+        const body = req.body as { productOrder: { id: string }; cancellationReason?: string };
+        const run = await cancel(req, body.productOrder.id, body.cancellationReason ?? 'cancelled through TMF622');
+        const { state } = stateOf(run);
+        const taskId = `${run.workflowId}-cancel`;
+        const task: Json = {
+          id: taskId,
+          href: `${root(req)}/cancelProductOrder/${taskId}`,
+          productOrder: { id: run.workflowId, href: `${root(req)}/productOrder/${run.workflowId}`, '@referredType': 'ProductOrder' },
+          ...(body.cancellationReason ? { cancellationReason: body.cancellationReason } : {}),
+          state: state === 'cancelled' ? 'done' : FINAL_STATES.includes(state) ? 'terminatedWithError' : 'inProgress',
+          ...(state === 'cancelled' ? { effectiveCancellationDate: new Date(run.updatedAt).toISOString() } : {}),
+          '@type': 'CancelProductOrder',
+        };
+        return sendCreated(reply, task);
+      },
+    );
     tmfReadRoutes(app, {
       api: 'TMF622',
       base: TMF622_BASE,
@@ -114,8 +236,8 @@ export function tmf622Routes(s: Pick<OperatorServices, 'workflows'>): RouteModul
       customerOf: partyCustomer,
       all: async (req) => (await orders()).map((r) => toTmfOrder(r, root(req), customerRoot(req))),
       one: async (req, id) => {
-        const run = id.startsWith(ORDER_PREFIX) ? await s.workflows.get(id) : null;
-        return run && run.definitionId === FLOW ? toTmfOrder(run, root(req), customerRoot(req)) : undefined;
+        const run = await orderRun(id);
+        return run ? toTmfOrder(run, root(req), customerRoot(req)) : undefined;
       },
     });
   };
