@@ -318,6 +318,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `INSERT INTO event_seal (id, through_seq) VALUES (1, 0)`,
     ]),
   },
+  {
+    version: 10,
+    name: 'partition owners: which worker holds each partition of the customers, for routing (PostgreSQL only)',
+    // Decision 0012. The lease itself is an advisory lock; this row says where its holder answers.
+    // SQLite records the version and creates nothing: the embedded store is one process.
+    steps: (d) => (d.name === 'sqlite' ? [] : [
+      `CREATE TABLE partition_owners (
+        partition INTEGER NOT NULL PRIMARY KEY,
+        worker_id ${d.key} NOT NULL,
+        url TEXT NOT NULL,
+        since BIGINT NOT NULL
+      )`,
+    ]),
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

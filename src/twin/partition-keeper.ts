@@ -1,0 +1,51 @@
+import { fairShare } from '../domain/partitions.js';
+import type { PartitionLeases } from '../store/partition-leases.js';
+
+/** How often a worker looks for free partitions and for more than its share (decision 0012: "every few seconds"). */
+export const DEFAULT_KEEP_EVERY_MS = 3_000;
+
+export interface PartitionKeeperOptions {
+  leases: PartitionLeases;
+  /** A partition just taken: recover its twins and start its consumer before answering for it. */
+  onTaken: (partition: number) => Promise<void>;
+  /** A partition about to be given back: checkpoint it and stop its consumer. */
+  beforeRelease: (partition: number) => Promise<void>;
+  everyMs?: number;
+  log?: (line: string) => void;
+}
+
+/** A running keeper: `step` runs one round at once (tests, start); `stop` ends the rounds, keeping the leases. */
+export interface PartitionKeeper {
+  step(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Keeps this worker at its fair share of the partitions (decision 0012): each round it counts the
+ * live workers, takes free partitions up to ceil(64 / workers), and gives back one partition
+ * beyond its share (after `beforeRelease`), so a new worker gets partitions a round at a time and
+ * a dead worker's are taken at the next round.
+ */
+export function keepPartitions(o: PartitionKeeperOptions): PartitionKeeper {
+  const log = o.log ?? (() => undefined);
+  let running: Promise<void> | undefined;
+  const round = async () => {
+    const share = fairShare(await o.leases.liveWorkers());
+    const held = o.leases.held();
+    if (held.length > share) {
+      const p = held[held.length - 1];
+      await o.beforeRelease(p);
+      await o.leases.release([p]);
+      log(`partitions: gave back ${p} (holding ${held.length - 1}, share ${share})`);
+      return;
+    }
+    for (const p of await o.leases.acquire(share)) {
+      await o.onTaken(p);
+      log(`partitions: took ${p} (share ${share})`);
+    }
+  };
+  const step = () => (running ??= round().finally(() => (running = undefined)));
+  const timer = setInterval(() => void step().catch((err: Error) => log(`partitions: ${err.message}`)), o.everyMs ?? DEFAULT_KEEP_EVERY_MS);
+  timer.unref();
+  return { step, stop: () => clearInterval(timer) };
+}
