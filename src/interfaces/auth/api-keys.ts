@@ -97,6 +97,11 @@ export interface ApiKeys {
   revoke(id: string, by: string): Promise<ApiKeyInfo>;
   /** The identity of a presented key, or why it is refused (unknown, revoked, expired). */
   verify(presented: string): Promise<KeyCheck>;
+  /**
+   * The identity of a presented key verified before and still good (not revoked, reloaded or
+   * expired since), without waiting: the per-request path; undefined sends the caller to `verify`.
+   */
+  recall(presented: string): Identity | undefined;
   /** True when the key (by id) exists and is neither revoked nor expired: a session made from it lives as long. */
   isActive(id: string): Promise<boolean>;
   /** True when some key that has not been revoked or expired holds the role. */
@@ -190,6 +195,16 @@ export async function openApiKeys(
     return undefined;
   };
 
+  const recall = (presented: string): Identity | undefined => {
+    const remembered = verified.get(presented);
+    if (remembered === undefined) return undefined;
+    const k = remembered.stored;
+    // The same stored record (a revocation or a reload replaces it) and not expired since.
+    if (keys.get(k.id) === k && k.revokedAt === null && (k.expiresAt === null || k.expiresAt > now())) return remembered.identity;
+    verified.delete(presented);
+    return undefined;
+  };
+
   return {
     async create(input, createdBy) {
       const parsed = newApiKeySchema.safeParse(input);
@@ -252,14 +267,10 @@ export async function openApiKeys(
       await options.onChange?.({ type: 'key.revoked', key: info, by });
       return info;
     },
+    recall,
     async verify(presented) {
-      const remembered = verified.get(presented);
-      if (remembered !== undefined) {
-        const k = remembered.stored;
-        // The same stored record (a revocation or a reload replaces it) and not expired since.
-        if (keys.get(k.id) === k && k.revokedAt === null && (k.expiresAt === null || k.expiresAt > now())) return { ok: true, identity: remembered.identity };
-        verified.delete(presented);
-      }
+      const known = recall(presented);
+      if (known !== undefined) return { ok: true, identity: known };
       const parts = parseApiKey(presented);
       if (!parts) return { ok: false, reason: `the key is not a Twinloop API key (they look like ${KEY_PREFIX}<16 hex>_<43 characters>)` };
       const k = await find(parts.id);
