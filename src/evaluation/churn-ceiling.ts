@@ -8,7 +8,7 @@ import { planCutoffs } from '../intelligence/twin-training/training-cutoffs.js';
 import { DEFAULT_HORIZON_DAYS, fitAndEvaluate } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { buildTwinTrainingSet } from '../intelligence/twin-training/twin-training-set.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type WorldConfig } from '../sandbox/index.js';
-import { createOracle } from '../sandbox/oracle/index.js';
+import { createFeatureOracle, createOracle } from '../sandbox/oracle/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { openTwinService } from '../twin/twin-service.js';
 
@@ -39,7 +39,15 @@ export interface CeilingSeed {
   readonly validationPositives: number;
   readonly modelAuc: number;
   readonly truthAuc: number;
+  /**
+   * AUC of the feature oracle's churn probabilities on the same rows: the world's hidden model
+   * with the latent traits (response type, frailty, financial strain) integrated out given what is
+   * observable, so the most any model of the twins' features could rank.
+   */
+  readonly featureAuc: number;
   readonly gap: number;
+  /** truth − feature oracle: the part of the gap no model of the observables can close. */
+  readonly unobservableGap: number;
   readonly learner: string;
 }
 
@@ -51,7 +59,11 @@ export interface ChurnCeiling {
   /** Mean over seeds. */
   readonly modelAuc: number;
   readonly truthAuc: number;
+  readonly featureAuc: number;
   readonly gap: number;
+  /** Standard error of the mean gap over the seeds (0 with one seed): the gaps are paired per row set, so far tighter than the AUCs' own. */
+  readonly gapSe: number;
+  readonly unobservableGap: number;
   /** The target: the live model within this of the truth's AUC. */
   readonly targetGap: number;
   readonly seconds: number;
@@ -84,6 +96,9 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
         const cutoff = world.clock.now() - 1;
         const oracle = createOracle(world);
         const truth = new Map(oracle.customerIds().map((id) => [id, oracle.churnProbability(id)]));
+        const features = createFeatureOracle(world);
+        const anyOffer = config.offers.catalogue[0].id;
+        const observable = new Map([...truth].filter(([, p]) => p > 0).map(([id]) => [id, features.view(id, anyOffer).churnProbability]));
         await world.backfill({ days: horizonDays + 1, sink: twins.intake });
         await twins.intake.drained();
         const to = twins.engine.eventClock;
@@ -96,18 +111,21 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
         const trained = fitAndEvaluate(set, horizonDays, { seed });
         const labels: number[] = [];
         const scores: number[] = [];
+        const featureScores: number[] = [];
         for (let i = 0; i < set.matrix.rows; i++) {
           if (set.cutoffIndex[i] !== cutoffs.length - 1) continue;
           const p = truth.get(set.customerIds[i]);
           if (p === undefined) throw new TwinloopError('INTERNAL', `no true churn probability for validation row ${set.customerIds[i]}`);
           labels.push(set.labels[i]);
           scores.push(p);
+          featureScores.push(observable.get(set.customerIds[i]) ?? 0);
         }
         const m = trained.metadata.metrics;
         if (labels.length !== m.validationRows) throw new TwinloopError('INTERNAL', `${labels.length} rows at the latest cutoff, the model validated on ${m.validationRows}`);
         const truthAuc = rocAuc(labels, scores);
-        const s = { seed, validationRows: m.validationRows, validationPositives: m.validationPositives, modelAuc: r4(m.auc), truthAuc: r4(truthAuc), gap: r4(truthAuc - m.auc), learner: trained.metadata.learner };
-        log(`seed ${seed}: model AUC ${s.modelAuc}, true probabilities' AUC ${s.truthAuc} on ${s.validationRows} rows (${s.validationPositives} churned), gap ${s.gap}`);
+        const featureAuc = rocAuc(labels, featureScores);
+        const s = { seed, validationRows: m.validationRows, validationPositives: m.validationPositives, modelAuc: r4(m.auc), truthAuc: r4(truthAuc), featureAuc: r4(featureAuc), gap: r4(truthAuc - m.auc), unobservableGap: r4(truthAuc - featureAuc), learner: trained.metadata.learner };
+        log(`seed ${seed}: model AUC ${s.modelAuc}, feature oracle's ${s.featureAuc}, true probabilities' ${s.truthAuc} on ${s.validationRows} rows (${s.validationPositives} churned), gap ${s.gap} (unobservable ${s.unobservableGap})`);
         seeds.push(s);
       } finally {
         await twins.close();
@@ -117,6 +135,8 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
     }
   }
   const mean = (f: (s: CeilingSeed) => number) => r4(seeds.reduce((a, s) => a + f(s), 0) / seeds.length);
+  const gap = seeds.reduce((a, s) => a + s.gap, 0) / seeds.length;
+  const gapSe = seeds.length > 1 ? Math.sqrt(seeds.reduce((a, s) => a + (s.gap - gap) ** 2, 0) / (seeds.length - 1) / seeds.length) : 0;
   return {
     world: config.name,
     customers: config.population.customers,
@@ -124,7 +144,10 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
     seeds,
     modelAuc: mean((s) => s.modelAuc),
     truthAuc: mean((s) => s.truthAuc),
+    featureAuc: mean((s) => s.featureAuc),
     gap: mean((s) => s.gap),
+    gapSe: r4(gapSe),
+    unobservableGap: mean((s) => s.unobservableGap),
     targetGap: 0.03,
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };

@@ -1,18 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { validateSimulations } from './simulation-validation.js';
+import { poolEffects, validateSimulations } from './simulation-validation.js';
+
+describe('pooling the pilot offers\u2019 effects', () => {
+  it('shares what noisy arms show in common: one pooled effect, surer than either arm', () => {
+    // A discount that seems to double an acceptor's hazard in one noisy arm and do nothing in the other.
+    const pooled = poolEffects([{ effect: 1.4, effectSe: 1.71 }, { effect: 0.01, effectSe: 1.17 }]);
+    expect(pooled[0].effect).toBeCloseTo(pooled[1].effect, 10);
+    expect(pooled[0].effect).toBeGreaterThan(0.01);
+    expect(pooled[0].effect).toBeLessThan(1.4);
+    expect(pooled[0].se).toBeLessThan(1.17);
+  });
+
+  it('keeps offers apart when their arms differ far beyond their noise', () => {
+    const pooled = poolEffects([{ effect: -0.6, effectSe: 0.05 }, { effect: 0.4, effectSe: 0.05 }]);
+    expect(pooled[0].effect).toBeCloseTo(-0.6, 1);
+    expect(pooled[1].effect).toBeCloseTo(0.4, 1);
+    expect(pooled[0].se).toBeGreaterThanOrEqual(0.04);
+  });
+});
 
 describe('simulation validation against the sandbox', () => {
-  it('predicts scenarios from a pilot and a trained model, then realises them in identical worlds', async () => {
-    const r = await validateSimulations({ scenarios: 2, seed: 3, customers: 1500, historyMonths: 8, draws: 40, workers: 0 });
-    expect(r.scenarios).toHaveLength(2);
+  it('predicts every kind of scenario from a pilot and a trained model, then realises each in identical worlds', async () => {
+    const r = await validateSimulations({ scenarios: 5, seed: 3, customers: 600, historyMonths: 7, draws: 20, workers: 0 });
+    expect(r.scenarios.map((s) => s.kind)).toEqual(['retention_campaign', 'retention_campaign', 'offer_launch', 'price_change', 'network_improvement']);
     expect(r.pilot.map((p) => p.offerId)).toEqual(['retain-10', 'retain-25']);
     for (const s of r.scenarios) {
       expect(s.treated).toBeGreaterThan(0);
       expect(s.predictedNetValue.p05).toBeLessThanOrEqual(s.predictedNetValue.p95);
-      // Contacts and acceptances cost something, so the realised cost is positive.
-      expect(s.realisedCost).toBeGreaterThan(0);
+      // Offers cost contacts and acceptances; a price change or a free network fix costs nothing.
+      if (s.kind === 'retention_campaign' || s.kind === 'offer_launch') expect(s.realisedCost).toBeGreaterThan(0);
+      else expect(s.realisedCost).toBe(0);
     }
-    expect(r.coverage).toBeGreaterThanOrEqual(0);
-    expect(r.coverage).toBeLessThanOrEqual(1);
+    // A price change moves the revenue of the plan's customers in the sign of the change, in the world as predicted.
+    const price = r.scenarios[3];
+    expect(Math.sign(price.realisedNetValue)).toBe(Math.sign(price.predictedNetValue.mean));
+    expect(Object.keys(r.byKind).sort()).toEqual(['network_improvement', 'offer_launch', 'price_change', 'retention_campaign']);
   }, 240_000);
 });

@@ -11,6 +11,7 @@ import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, t
 import { compileScenarios, parseScenarios, simulatePlans, twinSource, type Estimate, type Scenario } from '../simulation/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
+import { DAY_MS } from '../domain/time.js';
 import { openTwinService, type TwinService } from '../twin/twin-service.js';
 
 /**
@@ -53,7 +54,10 @@ export interface ValidatedScenario {
 export interface PilotEstimate {
   readonly offerId: string;
   readonly acceptance: { readonly mean: number; readonly sd: number };
+  /** The acceptors' hazard multiplier the scenarios use: the offers' effects pooled (`poolEffects`). */
   readonly acceptedHazardMultiplier: { readonly mean: number; readonly sd: number };
+  /** The same from this offer's arm alone, for comparison. */
+  readonly unpooledMultiplier: { readonly mean: number; readonly sd: number };
   readonly treated: number;
 }
 
@@ -68,6 +72,8 @@ export interface SimulationValidationResult {
   readonly coverage: number;
   /** mean |predicted mean − realised| / mean |realised| over the scenarios (target ≤ 0.15). */
   readonly relativeMae: number;
+  /** The same two figures per scenario kind: a kind whose realised values are large (a price change) cannot hide another's misses. */
+  readonly byKind: Readonly<Record<string, { readonly scenarios: number; readonly coverage: number; readonly relativeMae: number }>>;
   readonly durationMs: number;
 }
 
@@ -114,7 +120,17 @@ async function runPilot(world: SandboxWorld, arms: readonly (readonly string[])[
   }
 }
 
-function pilotEstimates(twins: TwinService, arms: readonly (readonly string[])[], answers: Map<string, string>): PilotEstimate[] {
+/** One offer's raw pilot figures: acceptance, and the intention-to-treat effect per acceptor with its standard error. */
+interface RawPilot {
+  readonly offerId: string;
+  readonly acceptance: { readonly mean: number; readonly sd: number };
+  /** (ITT hazard ratio − 1) / acceptance: the change of an acceptor's hazard, as a multiple of it. */
+  readonly effect: number;
+  readonly effectSe: number;
+  readonly treated: number;
+}
+
+function rawPilot(twins: TwinService, arms: readonly (readonly string[])[], answers: Map<string, string>): RawPilot[] {
   const churned = (ids: readonly string[]) => ids.filter((id) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1).length;
   const hazard = (c: number, n: number) => 1 - (1 - c / n) ** (1 / PILOT_MONTHS);
   const cC = Math.max(1, churned(arms[0]));
@@ -126,21 +142,93 @@ function pilotEstimates(twins: TwinService, arms: readonly (readonly string[])[]
     const a = acc / Math.max(1, delivered.length);
     const aSd = Math.sqrt((a * (1 - a)) / Math.max(1, delivered.length));
     const cT = Math.max(1, churned(ids));
-    // Intention-to-treat hazard ratio, then the acceptors' multiplier it implies (decliners unaffected).
+    // Intention-to-treat hazard ratio; decliners are unaffected, so acceptors carry all of it.
     const ratio = hazard(cT, ids.length) / hC;
     const seLog = Math.sqrt(1 / cT + 1 / cC);
-    // Clamped to what a scenario accepts: a tiny pilot can imply absurd multipliers.
-    const m = Math.min(5, Math.max(0, 1 - (1 - ratio) / Math.max(0.05, a)));
-    const mSd = Math.min(2, (ratio * seLog) / Math.max(0.05, a));
-    return { offerId, acceptance: { mean: a, sd: aSd }, acceptedHazardMultiplier: { mean: m, sd: mSd }, treated: ids.length };
+    const share = Math.max(0.05, a);
+    return { offerId, acceptance: { mean: a, sd: aSd }, effect: (ratio - 1) / share, effectSe: (ratio * seLog) / share, treated: ids.length };
   });
 }
 
-function scenariosFor(count: number, seed: number, active: number, config: WorldConfig, pilot: readonly PilotEstimate[]): Scenario[] {
+/**
+ * Partial pooling of the offers' per-acceptor effects (a normal random-effects model, the
+ * between-offer variance τ² by DerSimonian–Laird): each offer's effect is drawn toward the
+ * precision-weighted mean of all of them as far as its own pilot arm is noisy and the offers do
+ * not differ beyond their noise, and its uncertainty includes that of the pooled mean. A small
+ * pilot sees few churners per arm; one arm's ratio alone swings far (a multiplier of 2.4 ± 1.7
+ * for a discount), pooled the arms share what they show in common.
+ */
+export function poolEffects(raw: readonly { effect: number; effectSe: number }[]): { effect: number; se: number }[] {
+  const w = raw.map((r) => 1 / Math.max(1e-9, r.effectSe) ** 2);
+  const W = w.reduce((s, x) => s + x, 0);
+  const fixed = raw.reduce((s, r, j) => s + w[j] * r.effect, 0) / W;
+  const q = raw.reduce((s, r, j) => s + w[j] * (r.effect - fixed) ** 2, 0);
+  const c = W - w.reduce((s, x) => s + x * x, 0) / W;
+  const tau2 = raw.length > 1 && c > 0 ? Math.max(0, (q - (raw.length - 1)) / c) : 0;
+  const wr = raw.map((r) => 1 / (Math.max(1e-9, r.effectSe) ** 2 + tau2));
+  const Wr = wr.reduce((s, x) => s + x, 0);
+  const mu = raw.reduce((s, r, j) => s + wr[j] * r.effect, 0) / Wr;
+  const muVar = 1 / Wr;
+  return raw.map((r) => {
+    const se2 = Math.max(1e-9, r.effectSe) ** 2;
+    if (tau2 === 0) return { effect: mu, se: Math.sqrt(muVar) };
+    // Shrinkage toward the pooled mean, with the pooled mean's own uncertainty carried through.
+    const b = se2 / (se2 + tau2);
+    return { effect: (1 - b) * r.effect + b * mu, se: Math.sqrt((1 - b) * se2 + b * b * muVar) };
+  });
+}
+
+function pilotEstimates(twins: TwinService, arms: readonly (readonly string[])[], answers: Map<string, string>): PilotEstimate[] {
+  const raw = rawPilot(twins, arms, answers);
+  const pooled = poolEffects(raw);
+  return raw.map((r, j) => ({
+    offerId: r.offerId,
+    acceptance: r.acceptance,
+    // Clamped to what a scenario accepts: a tiny pilot can imply absurd multipliers.
+    acceptedHazardMultiplier: { mean: Math.min(5, Math.max(0, 1 + pooled[j].effect)), sd: Math.min(2, pooled[j].se) },
+    unpooledMultiplier: { mean: Math.min(5, Math.max(0, 1 + r.effect)), sd: Math.min(2, r.effectSe) },
+    treated: r.treated,
+  }));
+}
+
+/** What the operator knows that the generated scenarios draw on: its plans (with customers) and the cells its twins' usage names, worst first. */
+interface ScenarioContext {
+  readonly active: number;
+  readonly config: WorldConfig;
+  readonly pilot: readonly PilotEstimate[];
+  /** Plans with their price, by how many active twins pay it. */
+  readonly plans: readonly { readonly id: string; readonly price: number }[];
+  /** Cells by the network incidents their home customers felt lately (from the twins), worst first, with those customers. */
+  readonly cells: readonly { readonly id: string; readonly customers: readonly string[] }[];
+}
+
+/**
+ * N varied scenarios, in turn: a retention campaign ranked by churn × value, one ranked by
+ * uplift, an offer launch on a churn threshold, a price change of one plan (up or down), a
+ * network improvement of the worst cells. Sizes, offers, horizons and steps are drawn.
+ */
+function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenarios: Scenario[]; planOf: Map<string, string> } {
+  const planOf = new Map<string, string>();
   const rng = createRng(seed * 31 + 5);
   const docs = Array.from({ length: count }, (_, i) => {
-    const p = pilot[rng.int(pilot.length)];
-    const o = config.offers.catalogue.find((x) => x.id === p.offerId)!;
+    const common = { name: `s${i + 1}`, horizonMonths: 2 + rng.int(5), draws: 100, seed: seed + i };
+    const kind = i % 5;
+    if (kind === 3) {
+      const plan = x.plans[rng.int(x.plans.length)];
+      const pricePct = [-10, -5, 3, 5, 8, 10][rng.int(6)];
+      // The operator never moved a price in this history, so its churn model cannot know the
+      // response: a stated prior instead (a 1 % rise raises the churn hazard by 2 % ± 2 %).
+      planOf.set(common.name, plan.id);
+      return { kind: 'price_change', ...common, target: [{ field: 'monthly_price', op: '==', value: plan.price }], pricePct, response: { kind: 'configured', elasticity: { mean: 0.02, sd: 0.02 } } };
+    }
+    if (kind === 4) {
+      const cells = x.cells.slice(0, 1 + rng.int(3));
+      const incidentReductionPct = [50, 80, 100][rng.int(3)];
+      // No cost: the net value is then the churn the improvement avoids, what is being checked.
+      return { kind: 'network_improvement', ...common, target: [], cells: cells.map((c) => c.id), customers: [...new Set(cells.flatMap((c) => c.customers))], incidentReductionPct, cost: 0 };
+    }
+    const p = x.pilot[rng.int(x.pilot.length)];
+    const o = x.config.offers.catalogue.find((c) => c.id === p.offerId)!;
     const offer = {
       id: o.id,
       discountPct: o.kind === 'discount' ? o.discountPct : 0,
@@ -148,32 +236,41 @@ function scenariosFor(count: number, seed: number, active: number, config: World
       costPerAcceptance: COST_PER_ACCEPTANCE,
       acceptance: p.acceptance,
       acceptedHazardMultiplier: p.acceptedHazardMultiplier,
-      effectMonths: config.offers.effectMonths,
+      effectMonths: x.config.offers.effectMonths,
     };
-    const common = { name: `s${i + 1}`, horizonMonths: 2 + rng.int(5), draws: 100, seed: seed + i };
-    if (i % 3 === 2) {
+    if (kind === 2) {
       const threshold = [0.02, 0.04, 0.08][rng.int(3)];
       return { kind: 'offer_launch', ...common, target: [{ field: 'churn', op: '>=', value: threshold }], channels: [{ name: 'app', reach: 0.5 + 0.5 * rng.next(), costPerContact: COST_PER_CONTACT }], offer };
     }
-    const k = Math.max(20, Math.round(active * [0.05, 0.1, 0.2][rng.int(3)]));
-    return { kind: 'retention_campaign', ...common, targeting: { rank: i % 2 ? 'uplift' : 'churn_value', k }, costPerContact: COST_PER_CONTACT, offer };
+    const k = Math.max(20, Math.round(x.active * [0.05, 0.1, 0.2][rng.int(3)]));
+    return { kind: 'retention_campaign', ...common, targeting: { rank: kind === 1 ? 'uplift' : 'churn_value', k }, costPerContact: COST_PER_CONTACT, offer };
   });
-  return [...parseScenarios(docs).scenarios];
+  return { scenarios: [...parseScenarios(docs).scenarios], planOf };
 }
 
-/** Revenue (bill amounts) and churners of the cohort over each of the first months after the cutoff. */
+/**
+ * Revenue (bill amounts) per customer of the cohort over each of the first months after the
+ * cutoff, and the month each one left. Kept per customer so that a scenario's realised value is
+ * summed over the customers it acts on: a treated copy of the world draws its random numbers
+ * differently from the untreated one once anything differs, so everybody else's churn differs too,
+ * by chance alone; the simulator's arms share their random numbers and leave them out exactly.
+ */
 interface Ledger {
-  revenueByMonth: number[];
-  churnersByMonth: number[];
+  readonly revenue: Map<string, number[]>;
+  readonly churnedIn: Map<string, number>;
 }
-function ledgerSink(cohort: ReadonlySet<string>, ledger: Ledger, month: () => number): EventSink {
+function ledgerSink(cohort: ReadonlySet<string>, ledger: Ledger, months: number, month: () => number): EventSink {
   return {
     submit: async (events: readonly TwinEvent[]) => {
       const m = month();
       for (const e of events) {
         if (!cohort.has(e.customerId)) continue;
-        if (e.kind === 'bill') ledger.revenueByMonth[m] += e.data.amount;
-        else if (e.kind === 'subscription' && e.data.action === 'terminated') ledger.churnersByMonth[m] += 1;
+        // Postpaid customers pay bills, prepaid ones top up: both are the revenue the simulator predicts (arpu_3m counts both).
+        if (e.kind === 'bill' || e.kind === 'topup') {
+          let row = ledger.revenue.get(e.customerId);
+          if (!row) ledger.revenue.set(e.customerId, (row = new Array<number>(months).fill(0)));
+          row[m] += e.data.amount;
+        } else if (e.kind === 'subscription' && e.data.action === 'terminated' && !ledger.churnedIn.has(e.customerId)) ledger.churnedIn.set(e.customerId, m);
       }
       return [];
     },
@@ -182,9 +279,9 @@ function ledgerSink(cohort: ReadonlySet<string>, ledger: Ledger, month: () => nu
 
 /** Runs the world on `months` months from the cutoff, treating before each month when asked. */
 async function horizon(world: SandboxWorld, cohort: ReadonlySet<string>, months: number, treat?: (month: number) => Promise<void>): Promise<Ledger> {
-  const ledger: Ledger = { revenueByMonth: new Array<number>(months).fill(0), churnersByMonth: new Array<number>(months).fill(0) };
+  const ledger: Ledger = { revenue: new Map(), churnedIn: new Map() };
   let m = 0;
-  const sink = ledgerSink(cohort, ledger, () => m);
+  const sink = ledgerSink(cohort, ledger, months, () => m);
   for (m = 0; m < months; m++) {
     await treat?.(m);
     await world.backfill({ months: 1, sink });
@@ -192,7 +289,39 @@ async function horizon(world: SandboxWorld, cohort: ReadonlySet<string>, months:
   return ledger;
 }
 
-const sum = (xs: readonly number[], upTo: number) => xs.slice(0, upTo).reduce((s, x) => s + x, 0);
+/** Revenue of `ids` over the first `months` months, and how many of them left in that time. */
+function realised(ledger: Ledger, ids: readonly string[], months: number): { revenue: number; churners: number } {
+  let revenue = 0;
+  let churners = 0;
+  for (const id of ids) {
+    const row = ledger.revenue.get(id);
+    if (row) for (let m = 0; m < months; m++) revenue += row[m];
+    const c = ledger.churnedIn.get(id);
+    if (c !== undefined && c < months) churners++;
+  }
+  return { revenue, churners };
+}
+
+/** Plans and cells as the operator sees them in its twins (see `ScenarioContext`). */
+function operatorContext(twins: TwinService, active: readonly string[], config: WorldConfig, pilot: readonly PilotEstimate[]): ScenarioContext {
+  const onPrice = new Map<number, number>();
+  const byCell = new Map<string, { incidents: number; customers: string[] }>();
+  for (const id of active) {
+    const f = twins.engine.features(id)!;
+    const price = f[FEATURE_INDEX.monthly_price];
+    onPrice.set(price, (onPrice.get(price) ?? 0) + 1);
+    const home = twins.engine.cells.cellsOf(id)[0];
+    if (!home) continue;
+    let c = byCell.get(home.cellId);
+    if (!c) byCell.set(home.cellId, (c = { incidents: 0, customers: [] }));
+    c.incidents += f[FEATURE_INDEX.network_incidents_30d];
+    c.customers.push(id);
+  }
+  // Plans enough twins pay exactly the price of (a twin with add-ons pays more and is left out).
+  const plans = config.plans.filter((p) => (onPrice.get(p.monthlyPrice) ?? 0) >= 30).map((p) => ({ id: p.id, price: p.monthlyPrice }));
+  const cells = [...byCell].sort((x, y) => y[1].incidents - x[1].incidents || (x[0] < y[0] ? -1 : 1)).map(([id, c]) => ({ id, customers: c.customers }));
+  return { active: active.length, config, pilot, plans, cells };
+}
 
 /** Predicts N varied scenarios with the simulator and realises each in the sandbox; see the module comment. */
 export async function validateSimulations(o: SimulationValidationOptions): Promise<SimulationValidationResult> {
@@ -223,22 +352,31 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       });
       await twins.intake.drained();
       const estimates = pilotEstimates(twins, pilot.arms, answers);
-      log(`pilot: ${estimates.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, multiplier ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)}`).join('; ')}`);
+      log(`pilot: ${estimates.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, multiplier ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}`);
       const trained = await trainChurnFromTwins(twins.store, { to: twins.engine.eventClock, seed: o.seed });
       log(`churn model: ${trained.document.learner}, AUC ${trained.metadata.metrics.auc}`);
       const source = twinSource(twins.engine, createChurnScorer(trained.document), trained.metadata.horizonDays);
       const cohortIds: string[] = [];
       source.forEach((id) => cohortIds.push(id));
       const cohort = new Set(cohortIds);
-      const scenarios = scenariosFor(o.scenarios, o.seed, cohort.size, config, estimates).map((s) => (o.draws ? { ...s, draws: o.draws } : s));
+      // The day the scenarios start, counted as the world counts its days (from its start date).
+      const cutoffDay = Math.round((world.clock.now() - Date.parse(config.start)) / DAY_MS);
+      const { scenarios: generated, planOf } = scenariosFor(o.scenarios, o.seed, operatorContext(twins, cohortIds, config, estimates));
+      const scenarios = generated.map((s) => (o.draws ? { ...s, draws: o.draws } : s));
       const plans = compileScenarios(source, scenarios);
       const predicted = await simulatePlans(plans, { workers: o.workers });
 
-      // The untreated copy, run once to the longest horizon; every scenario compares with it.
-      const replay = async () => {
-        const w = createSandboxWorld(config, o.seed, { latencyScale: 0 });
+      // The untreated copy, run once to the longest horizon; every scenario compares with it. A
+      // price change or a network improvement is the same world with it added at the cutoff day.
+      const replay = async (cfg: WorldConfig = config) => {
+        const w = createSandboxWorld(cfg, o.seed, { latencyScale: 0 });
         await history(w, historyMonths, nullSink, async (x) => (await runPilot(x, pilot.arms), pilot));
         return w;
+      };
+      const worldFor = (s: Scenario): WorldConfig => {
+        if (s.kind === 'price_change') return loadWorldDocument({ ...config, priceChanges: [...config.priceChanges, { day: cutoffDay, planIds: [planOf.get(s.name)!], pct: s.pricePct }] });
+        if (s.kind === 'network_improvement') return loadWorldDocument({ ...config, networkImprovements: [...config.networkImprovements, { day: cutoffDay, cells: s.cells, incidentReductionPct: s.incidentReductionPct }] });
+        return config;
       };
       const longest = Math.max(...scenarios.map((s) => s.horizonMonths));
       const untreated = await horizon(await replay(), cohort, longest);
@@ -247,14 +385,15 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         const plan = plans[j];
         const s = plan.scenario;
         const maxContacts = s.kind === 'retention_campaign' ? s.contactPolicy.maxContacts : 1;
-        const w = await replay();
+        const offerId = s.kind === 'retention_campaign' || s.kind === 'offer_launch' ? s.offer.id : null;
+        const w = await replay(worldFor(s));
         let contacts = 0;
         let accepted = 0;
         const waiting = new Set(plan.treatedIds);
         const treated = await horizon(w, cohort, s.horizonMonths, async (m) => {
-          if (m >= maxContacts) return;
+          if (m >= maxContacts || offerId === null) return;
           for (const id of [...waiting]) {
-            const r = await deliverOnce(w, id, s.kind === 'price_change' || s.kind === 'network_improvement' ? '' : s.offer.id, `sim-${s.name}-${id}-${m}`);
+            const r = await deliverOnce(w, id, offerId, `sim-${s.name}-${id}-${m}`);
             if (r === 'refused') waiting.delete(id);
             else contacts++;
             if (r === 'accepted') {
@@ -264,9 +403,11 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
           }
         });
         const h = s.horizonMonths;
-        const cost = contacts * COST_PER_CONTACT + accepted * COST_PER_ACCEPTANCE;
-        const realisedNet = sum(treated.revenueByMonth, h) - sum(untreated.revenueByMonth, h) - cost;
-        const avoided = sum(untreated.churnersByMonth, h) - sum(treated.churnersByMonth, h);
+        const cost = contacts * COST_PER_CONTACT + accepted * COST_PER_ACCEPTANCE + (s.kind === 'network_improvement' ? s.cost : 0);
+        const a = realised(treated, plan.treatedIds, h);
+        const b = realised(untreated, plan.treatedIds, h);
+        const realisedNet = a.revenue - b.revenue - cost;
+        const avoided = b.churners - a.churners;
         const p = predicted[j].overall;
         validated.push({
           name: s.name,
@@ -282,9 +423,13 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         });
         log(`${s.name} ${s.kind} h=${h} treated ${plan.treated}: net predicted ${p.netValue.mean.toFixed(0)} [${p.netValue.p05.toFixed(0)}, ${p.netValue.p95.toFixed(0)}], realised ${realisedNet.toFixed(0)}; avoided predicted ${p.churnersAvoided.mean.toFixed(1)}, realised ${avoided}`);
       }
-      const coverage = validated.filter((v) => v.inside).length / validated.length;
-      const err = validated.reduce((t, v) => t + Math.abs(v.predictedNetValue.mean - v.realisedNetValue), 0);
-      const scale = validated.reduce((t, v) => t + Math.abs(v.realisedNetValue), 0);
+      const score = (vs: readonly ValidatedScenario[]) => {
+        const err = vs.reduce((t, v) => t + Math.abs(v.predictedNetValue.mean - v.realisedNetValue), 0);
+        const scale = vs.reduce((t, v) => t + Math.abs(v.realisedNetValue), 0);
+        return { scenarios: vs.length, coverage: vs.filter((v) => v.inside).length / vs.length, relativeMae: scale > 0 ? err / scale : 0 };
+      };
+      const { coverage, relativeMae } = score(validated);
+      const byKind = Object.fromEntries([...new Set(validated.map((v) => v.kind))].map((k) => [k, score(validated.filter((v) => v.kind === k))]));
       return {
         seed: o.seed,
         customers: o.customers,
@@ -292,7 +437,8 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         pilot: estimates,
         scenarios: validated,
         coverage,
-        relativeMae: scale > 0 ? err / scale : 0,
+        relativeMae,
+        byKind,
         durationMs: Math.round(performance.now() - started),
       };
     } finally {

@@ -3,6 +3,10 @@ import { AGENDA, type AgendaKind } from './agenda.js';
 import { drawIncidentExperience } from './network-experience.js';
 import { STATUS_ACTIVE } from './population.js';
 import { DAY_MS } from '../domain/time.js';
+import { fnv1a32 } from '../domain/string-hash.js';
+
+/** Mixed into the seed of the prevention draw, so it is independent of every other hash of an incident id. */
+const PREVENTION_SALT = 0x4e1f_0c3d;
 import type { Incident, WorldState } from './world-state.js';
 
 const IMPACTS = ['outage', 'degradation', 'congestion'] as const;
@@ -46,6 +50,14 @@ function alarmTime(w: WorldState, impact: Incident['impact'], startMs: number, e
   return raise < endMs ? raise : null;
 }
 
+/** Whether a network improvement in force on `day` prevents this incident (a hash of the world's seed and the incident: no stream is drawn). */
+function prevented(w: WorldState, day: number, cell: string, incidentId: string): boolean {
+  let pct = 0;
+  for (const ni of w.cfg.networkImprovements) if (day >= ni.day && ni.cells.includes(cell)) pct = Math.max(pct, ni.incidentReductionPct);
+  if (pct <= 0) return false;
+  return fnv1a32(incidentId, w.seed ^ PREVENTION_SALT) / 2 ** 32 < pct / 100;
+}
+
 /** Draws today's incidents (Poisson over all cells) and schedules their start, alarm and clearance. */
 export function drawIncidents(w: WorldState, d: number): void {
   const { cfg, rng } = w;
@@ -72,6 +84,9 @@ export function drawIncidents(w: WorldState, d: number): void {
       endMs,
       touched: [],
     };
+    // A network improvement on the cell prevents its share of incidents; they are drawn all the
+    // same, so the world's streams stay as they were up to the first prevented one.
+    if (prevented(w, d, incident.cellId, incident.id)) continue;
     const idx = w.incidents.push(incident) - 1;
     w.agenda.add(d, startSec, AGENDA.INCIDENT_START, -1, idx);
     // An alarm raised at the start is raised by the start itself (it needs the touched customers).

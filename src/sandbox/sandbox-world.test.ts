@@ -260,3 +260,30 @@ describe('named variants', () => {
     }
   });
 });
+
+describe('network improvements', () => {
+  /** Incidents customers felt, starting at or after `fromMs` (the `network_impact` events name them). */
+  const incidentsFrom = (events: readonly TwinEvent[], fromMs: number) =>
+    new Set(events.filter((e) => e.kind === 'network_impact' && Date.parse(e.data.start) >= fromMs).map((e) => (e.kind === 'network_impact' ? e.data.incidentId : ''))).size;
+
+  it('leave the world as it was before their day and prevent incidents on their cells after it', () => {
+    const cells = Array.from({ length: tiny.network.cells }, (_, k) => `cell-${k}`);
+    const run = (config: typeof tiny) => {
+      const out = new ArrayOutput();
+      createSandboxWorld(config, 9).generate(out, { months: 4 });
+      return out.events;
+    };
+    const busy = { extends: 'small', population: { customers: 300 }, network: { cells: 10, incidents: { perCellPerMonth: 2 } } };
+    const plain = run(loadWorldDocument(busy));
+    const improved = run(loadWorldDocument({ ...busy, networkImprovements: [{ day: 60, cells, incidentReductionPct: 100 }] }));
+    const day60 = Date.parse(plain[0].time.slice(0, 10)) + 60 * 86_400_000;
+    const before = (events: readonly TwinEvent[]) => events.filter((e) => Date.parse(e.time) < day60).map((e) => JSON.stringify(e));
+    expect(before(improved)).toEqual(before(plain));
+    expect(incidentsFrom(plain, day60)).toBeGreaterThan(5);
+    expect(incidentsFrom(improved, day60)).toBe(0);
+  });
+
+  it('name the cells a world has', () => {
+    expect(() => loadWorldDocument({ extends: 'small', networkImprovements: [{ day: 1, cells: ['cell-999'], incidentReductionPct: 50 }] })).toThrow(/networkImprovements\.0\.cells\.0/);
+  });
+});

@@ -254,6 +254,13 @@ export const worldConfigSchema = z.strictObject({
   }),
   planChanges: z.strictObject({ upsellAfterOverageMonths: int.min(1).max(12), upsellProbability: probability, downsellPerMonth: probability }),
   priceChanges: z.array(z.strictObject({ day: int.min(0), planIds: z.array(z.string()).min(1), pct: z.number().min(-90).max(200) })),
+  /**
+   * Network investments: from `day`, `incidentReductionPct` % of the incidents that would start on
+   * each of `cells` (ids as the events name them, `cell-7`) do not happen. Days before are as
+   * without it, so a copy of a world with an improvement added at its present day is the same
+   * world until then (what `simulate validate` realises network scenarios with).
+   */
+  networkImprovements: z.array(z.strictObject({ day: int.min(0), cells: z.array(z.string().regex(/^cell-\d+$/)).min(1), incidentReductionPct: z.number().min(0).max(100) })).default([]),
   competitorOffers: z.array(
     z.strictObject({ startDay: int.min(0), days: int.min(1), families: z.array(z.enum(PLAN_FAMILIES)).min(1), intensity: nonNeg }),
   ),
@@ -357,6 +364,11 @@ function crossCheck(c: WorldConfig): ConfigIssue[] {
     }
   }
   if (planIds.size !== c.plans.length) issues.push({ path: 'plans', expected: 'unique plan ids', found: 'a repeated id' });
+  c.networkImprovements.forEach((ni, i) =>
+    ni.cells.forEach((id, j) => {
+      if (!(Number(id.slice(5)) < c.network.cells)) issues.push({ path: `networkImprovements.${i}.cells.${j}`, expected: `a cell of the network (cell-0 … cell-${c.network.cells - 1})`, found: JSON.stringify(id) });
+    }),
+  );
   c.priceChanges.forEach((pc, i) =>
     pc.planIds.forEach((id, j) => {
       if (!planIds.has(id)) issues.push({ path: `priceChanges.${i}.planIds.${j}`, expected: 'the id of a plan in `plans`', found: JSON.stringify(id) });

@@ -32,6 +32,7 @@ export interface Incident {
  */
 export interface WorldState {
   readonly cfg: WorldConfig;
+  readonly seed: number;
   readonly pop: Population;
   readonly rng: Prng;
   /** The stream of the network's own draws (precursors, silent incidents, call-ins), so they shift no other draw. */

@@ -42,10 +42,11 @@ export function formatSimulation(results: readonly ScenarioResult[]): string {
 
 /** The human report of `simulate validate`. */
 export function formatValidation(r: SimulationValidationResult): string {
-  const rows = r.scenarios.map((s) => [s.name, est(s.predictedNetValue), Math.round(s.realisedNetValue).toString(), s.inside ? 'yes' : 'NO', est(s.predictedChurnersAvoided, 1), s.realisedChurnersAvoided.toFixed(0)]);
+  const rows = r.scenarios.map((s) => [s.name, s.kind, String(s.horizonMonths), String(s.treated), est(s.predictedNetValue), Math.round(s.realisedNetValue).toString(), s.inside ? 'yes' : 'NO', est(s.predictedChurnersAvoided, 1), s.realisedChurnersAvoided.toFixed(0)]);
   return [
-    `seed ${r.seed}, ${r.customers} customers, churn model AUC ${r.modelAuc.toFixed(3)}; pilot: ${r.pilot.map((p) => `${p.offerId} acceptance ${p.acceptance.mean.toFixed(2)}, hazard × ${p.acceptedHazardMultiplier.mean.toFixed(2)}`).join('; ')}`,
-    formatTable([['scenario', 'net value predicted', 'realised', 'inside', 'churners avoided predicted', 'realised'], ...rows]),
+    `seed ${r.seed}, ${r.customers} customers, churn model AUC ${r.modelAuc.toFixed(3)}; pilot: ${r.pilot.map((p) => `${p.offerId} acceptance ${p.acceptance.mean.toFixed(2)}, hazard × ${p.acceptedHazardMultiplier.mean.toFixed(2)} ± ${p.acceptedHazardMultiplier.sd.toFixed(2)} (pooled; own arm ${p.unpooledMultiplier.mean.toFixed(2)} ± ${p.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}`,
+    formatTable([['scenario', 'kind', 'months', 'treated', 'net value predicted', 'realised', 'inside', 'churners avoided predicted', 'realised'], ...rows]),
+    `by kind: ${Object.entries(r.byKind).map(([k, v]) => `${k} ${v.scenarios}: coverage ${(v.coverage * 100).toFixed(0)}%, relative MAE ${(v.relativeMae * 100).toFixed(1)}%`).join('; ')}`,
     `coverage ${(r.coverage * 100).toFixed(0)}% (target ≥ ${COVERAGE_TARGET * 100}%: ${r.coverage >= COVERAGE_TARGET ? 'met' : 'MISSED'}); relative MAE ${(r.relativeMae * 100).toFixed(1)}% (target ≤ ${RELATIVE_MAE_TARGET * 100}%: ${r.relativeMae <= RELATIVE_MAE_TARGET ? 'met' : 'MISSED'}); ${(r.durationMs / 1000).toFixed(1)} s`,
   ].join('\n');
 }
