@@ -324,19 +324,25 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('POST', '/campaigns/contract-cmp/resume', { reason: 'the contract test lets it go' })).status).toBe(200);
     expect((await call('POST', '/campaigns/none/resume', { reason: 'x' })).status).toBe(404);
 
-    // The churn prevention policy: read, set, refused naming the field or the unknown offer.
-    const churnPolicy = (await call('GET', '/churn-prevention/policy')).body as Record<string, unknown>;
-    expect(churnPolicy).toMatchObject({ offers: ['retain-10', 'data-bonus'], cadenceDays: 30 });
-    expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, floor: 0.1, offers: ['retain-10', 'retain-25'] })).body).toMatchObject({ floor: 0.1, offers: ['retain-10', 'retain-25'] });
-    expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, floor: 2 })).body).toMatchObject({ error: { code: 'BAD_INPUT', message: expect.stringMatching(/^floor: /) } });
-    expect((await call('PUT', '/churn-prevention/policy', { ...churnPolicy, offers: ['free-phone'] })).body).toMatchObject({ error: { message: expect.stringMatching(/offers\.0: no offer "free-phone" in the catalogue/) } });
-
     // The action policy: read, set with a reason (in force at once), refused naming the field, its history.
     const actionPolicy = (await call('GET', '/policy')).body as { version: number; document: Record<string, unknown> };
     expect(actionPolicy).toMatchObject({ version: 0, changedBy: null });
     expect((await call('PUT', '/policy', { policy: { ...actionPolicy.document, fallbackMode: 'never' }, reason: 'x' })).body).toMatchObject({ error: { code: 'BAD_INPUT', message: expect.stringMatching(/fallbackMode/) } });
     expect((await call('PUT', '/policy', { policy: actionPolicy.document, reason: 'the same rules, on record', basedOn: 0 })).body).toMatchObject({ version: 1, reason: 'the same rules, on record' });
     expect(((await call('GET', '/policy/history?limit=5')).body as unknown as unknown[]).length).toBe(2);
+
+    // The churn prevention policy is the action policy's churnPrevention section: set with the rest
+    // (versioned), read at the old route too, refused naming the field or the unknown offer.
+    const churnPolicy = (await call('GET', '/churn-prevention/policy')).body as Record<string, unknown>;
+    expect(churnPolicy).toEqual(actionPolicy.document.churnPrevention);
+    expect(churnPolicy).toMatchObject({ offers: ['retain-10', 'data-bonus'], cadenceDays: 30 });
+    const withChurn = (churnPrevention: Record<string, unknown>) => ({ policy: { ...actionPolicy.document, churnPrevention }, reason: 'churn prevention from 0.1' });
+    expect((await call('PUT', '/policy', withChurn({ ...churnPolicy, floor: 0.1, offers: ['retain-10', 'retain-25'] }))).body).toMatchObject({ version: 2 });
+    expect((await call('GET', '/churn-prevention/policy')).body).toMatchObject({ floor: 0.1, offers: ['retain-10', 'retain-25'] });
+    expect((await call('PUT', '/policy', withChurn({ ...churnPolicy, floor: 2 }))).body).toMatchObject({ error: { code: 'BAD_INPUT', message: expect.stringMatching(/at churnPrevention\.floor: /) } });
+    expect((await call('PUT', '/policy', withChurn({ ...churnPolicy, offers: ['free-phone'] }))).body).toMatchObject({ error: { code: 'BAD_INPUT', message: expect.stringMatching(/churnPrevention\.offers\.0: no offer "free-phone" in the catalogue/) } });
+    expect((await call('GET', '/churn-prevention/runs?limit=5')).status).toBe(200);
+    expect((await call('GET', '/churn-prevention/runs/none')).status).toBe(404);
 
     // TMF622: an order starts the order-fulfilment flow; its state follows the run (checked against the official specification too).
     const orders = '/tmf-api/productOrderingManagement/v4';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPreventionResult, type ScannedCustomer } from '../../src/agents/flows/churn-prevention-flow.js';
+import { churnRunReports } from '../../src/agents/flows/churn-prevention-report.js';
 import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
 import { createGuardedExecutor, type ActionExecutor } from '../../src/agents/governance/guarded-executor.js';
@@ -40,7 +41,8 @@ describe('churn prevention flow on the sandbox', () => {
       const r = await b.notifications.send({ idempotencyKey: request.id, customerId, channel: 'human_task', purpose: 'retention', templateId: String(request.params.templateId) });
       return r.status === 'ok' ? { ok: true } : { ok: false, error: r.status };
     };
-    const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), executor, clock });
+    const audit = createAuditTrail(store, clock);
+    const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit, executor, clock });
     try {
       await world.backfill({ months: 3, sink: twins.intake });
       await twins.intake.drained();
@@ -65,7 +67,7 @@ describe('churn prevention flow on the sandbox', () => {
       };
       const simulations: number[] = [];
       const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
-      engine.register(churnPreventionWorkflow({ guarded: () => guarded, scan, outcomes, simulate: async (s) => (simulations.push(s.customerIds.length), { netValue: { mean: s.expectedNetValue, low: s.customerIds.length > 60 ? -1 : s.expectedNetValue * 0.5, high: s.expectedNetValue * 1.5 }, simulationId: `sim-${s.customerIds.length}` }) }));
+      engine.register(churnPreventionWorkflow({ guarded: () => guarded, audit: () => audit, scan, outcomes, simulate: async (s) => (simulations.push(s.customerIds.length), { netValue: { mean: s.expectedNetValue, low: s.customerIds.length > 60 ? -1 : s.expectedNetValue * 0.5, high: s.expectedNetValue * 1.5 }, simulationId: `sim-${s.customerIds.length}` }) }));
       await engine.run();
       try {
         // An intent's segment, carried into the run: customers paying 20 a month or more.
@@ -98,6 +100,14 @@ describe('churn prevention flow on the sandbox', () => {
         // The simulation's lower bound was negative above 60 customers: the plan was shrunk.
         expect(simulations[0]).toBeGreaterThan(60);
         expect(simulations[simulations.length - 1]).toBeLessThanOrEqual(60);
+        // The report, written once the run acted (before its horizon), says the same, and its counts are in the audit trail.
+        const view = await churnRunReports(engine, 'churn-prevention').get(workflowId);
+        expect(view.report).toMatchObject({ status: 'acted', scanned: r.scanned, contacted: r.contacted, leftAlone: r.leftAlone, spend: r.spend });
+        expect(view.measured).toEqual(r.measured);
+        const entry = (await audit.read({ afterSeq: 0, limit: 10_000 })).find((e) => e.seq === view.report!.auditSeq)!.entry;
+        expect(entry).toMatchObject({ type: 'action.executed', actor: { id: 'churn-prevention' }, action: { actionClass: 'churn_prevention_run' }, outcome: { scanned: r.scanned, contacted: r.contacted.length } });
+        expect((entry as { outcome: { leftAlone: Record<string, number> } }).outcome.leftAlone).toEqual(Object.fromEntries(Object.entries(r.leftAlone).map(([k, v]) => [k, v.count])));
+        await expect(churnRunReports(engine, 'churn-prevention').get('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
         expect(r.measured).toBeDefined();
         expect(r.measured!.treatedChurnRate).toBeGreaterThanOrEqual(0);
         expect(r.measured!.controlChurnRate).toBeGreaterThanOrEqual(0);

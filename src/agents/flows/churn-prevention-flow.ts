@@ -12,6 +12,8 @@ import { guardedActionStep, type GuardedOutcome } from './guarded-step.js';
 import { targetingScore } from '../retention/retention-planner.js';
 import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
 import type { LeftAloneReason } from './churn-prevention-policy.js';
+import type { AuditTrail } from '../governance/audit-trail.js';
+import { churnReportStep, type ChurnRunReport } from './churn-prevention-report.js';
 
 /**
  * Flow 4, proactive churn prevention, one run per period: sleep until the scan time → scan the
@@ -142,6 +144,8 @@ export interface ChurnPreventionDeps {
   readonly policy?: () => Promise<Pick<ChurnPreventionInput, 'minChurn' | 'minValue' | 'budget' | 'controlShare' | 'offers'>>;
   /** Churn (and acceptance) of the given customers since `sinceMs`. */
   readonly outcomes: (customerIds: readonly string[], sinceMs: number) => Promise<readonly CustomerOutcome[]>;
+  /** Where each run's report (whom it contacted, whom it left alone and why) is recorded once it has acted. */
+  readonly audit?: () => Pick<AuditTrail, 'record'>;
 }
 
 /** How one treated customer was contacted. */
@@ -196,6 +200,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
     version: 1,
     run: async ({ ids, since }) => ok([...(await deps.outcomes(ids, since))]),
   };
+  const reportStep = churnReportStep(deps.audit);
   const offerStep = guardedActionStep(CHURN_OFFER_STEP_ID, deps.guarded);
   const taskStep = guardedActionStep(CHURN_TASK_STEP_ID, deps.guarded);
 
@@ -265,10 +270,19 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       }
       const kept = new Set(chosen.map((c) => c.customerId));
       for (const c of plan.chosen) if (!kept.has(c.customerId)) leftAlone.add('simulation', c.customerId);
-      if (plan.chosen.length === 0) return { ...base, left, simulation, leftAlone: leftAlone.done(), status: 'nothing-to-do', reason: 'no candidate with a positive expected value within the floors and budget' };
+      // Every run reports whom it contacted and whom it left alone as soon as it has acted (journaled, audited).
+      const report = (r: Omit<ChurnRunReport, 'periodId' | 'scanned' | 'budget' | 'settings' | 'simulation' | 'leftAlone'>) =>
+        ctx.step(reportStep, { periodId: input.periodId, scanned: scanned.length, budget: input.budget, settings, simulation, leftAlone: leftAlone.done(), ...r });
+      if (plan.chosen.length === 0) {
+        const reason = 'no candidate with a positive expected value within the floors and budget';
+        await report({ status: 'nothing-to-do', reason, contacted: [], spend: 0 });
+        return { ...base, left, simulation, leftAlone: leftAlone.done(), status: 'nothing-to-do', reason };
+      }
       if (chosen.length === 0) {
         const worst = simulation[simulation.length - 1];
-        return { ...base, left, simulation, leftAlone: leftAlone.done(), status: 'refused-by-simulation', reason: `the simulated net value's lower bound stayed negative (${Math.round(worst.low)} for ${worst.customers} customers after ${simulation.length} rounds); nobody was contacted` };
+        const reason = `the simulated net value's lower bound stayed negative (${Math.round(worst.low)} for ${worst.customers} customers after ${simulation.length} rounds); nobody was contacted`;
+        await report({ status: 'refused-by-simulation', reason, contacted: [], spend: 0 });
+        return { ...base, left, simulation, leftAlone: leftAlone.done(), status: 'refused-by-simulation', reason };
       }
       const simulationId = simulation[simulation.length - 1].simulationId;
 
@@ -344,6 +358,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         }
       }
 
+      await report({ status: 'acted', contacted, spend });
       await ctx.sleepUntil('horizon', input.scanAt + input.horizonMs);
       const outcomes = await ctx.step(measure, { ids: [...treatedIds, ...controlIds], since: input.scanAt });
       const of = new Map(outcomes.map((o) => [o.customerId, o]));

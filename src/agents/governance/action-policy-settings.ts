@@ -73,6 +73,8 @@ export interface ActionPolicySettingsOptions {
   readonly defaults: ActionPolicyDocument;
   /** Called with each new policy in force (here or, after a refresh, from another process): e.g. the contact rules move with it. */
   readonly onChange?: (policy: ActionPolicy) => void;
+  /** Checks beyond the document's schema (what it names must exist, e.g. catalogue offers); throws BAD_INPUT naming the field. */
+  readonly check?: (policy: ActionPolicy) => void;
   readonly refreshMs?: number;
   /** Wall-clock time. */
   readonly now?: () => number;
@@ -130,6 +132,7 @@ export async function openActionPolicySettings(o: ActionPolicySettingsOptions): 
       throw new TwinloopError('BAD_INPUT', `reason: say why the policy changes (1 to ${REASON_MAX} characters); it is kept in the policy's history and the audit trail`);
     }
     const parsed = parseActionPolicy(change.document);
+    o.check?.(parsed);
     await refresh();
     if (change.basedOn !== undefined && change.basedOn !== inForce.version) {
       throw new TwinloopError('CONFLICT', `the policy was edited from version ${change.basedOn}, but version ${inForce.version} (by ${inForce.changedBy?.id ?? 'default'}) is in force now; read it again (GET /policy) and reapply the change`);

@@ -5,6 +5,7 @@ import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import { featureFilterSchema, recordPredicate } from '../../twin/feature-filter.js';
 import { contactPolicySchema, resolveContactPolicy, type ContactPolicy } from '../contact-policy.js';
 import { ACTION_CLASS, type ActionRequest } from './action-request.js';
+import { churnPreventionPolicySchema, type ChurnPreventionPolicy } from './churn-prevention-settings.js';
 
 /**
  * The action policy document: segments, rules (mode per action class, channel and segment, with
@@ -100,6 +101,8 @@ export const actionPolicySchema = z
     budgets: z.array(budgetSchema).default([]),
     /** The contact rules (caps, cool-downs, quiet hours) every path obeys; absent: their documented defaults. */
     contact: contactPolicySchema.optional(),
+    /** Proactive churn prevention's floor, budget, offer set and cadence (churn-prevention-settings.ts); absent: its defaults. */
+    churnPrevention: churnPreventionPolicySchema.optional(),
   })
   .strict();
 
@@ -121,6 +124,8 @@ export interface ActionPolicy {
   readonly segments: ReadonlyMap<string, SegmentPredicate>;
   /** The contact rules, when the document sets them (else the contact policy's defaults apply). */
   readonly contact?: ContactPolicy;
+  /** Proactive churn prevention's settings, when the document sets them (else their defaults apply). */
+  readonly churnPrevention?: ChurnPreventionPolicy;
 }
 
 /**
@@ -155,7 +160,7 @@ export function parseActionPolicy(document: unknown, options: { segments?: Reado
     budgetKeys.add(key);
   }
   const contact = doc.contact === undefined ? undefined : resolveContactPolicy(doc.contact);
-  return Object.freeze({ fallbackMode: doc.fallbackMode, approval: doc.approval, rules: doc.rules, budgets: doc.budgets, segments, ...(contact ? { contact } : {}) });
+  return Object.freeze({ fallbackMode: doc.fallbackMode, approval: doc.approval, rules: doc.rules, budgets: doc.budgets, segments, ...(contact ? { contact } : {}), ...(doc.churnPrevention ? { churnPrevention: doc.churnPrevention } : {}) });
 }
 
 /** How specific a rule is: the number of its non-wildcard fields (0–3). */

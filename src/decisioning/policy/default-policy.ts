@@ -1,12 +1,14 @@
 import { DEFAULT_CONTACT_POLICY } from '../contact-policy.js';
 import type { ActionPolicyDocument } from './action-policy.js';
+import { DEFAULT_CHURN_PREVENTION_POLICY } from './churn-prevention-settings.js';
 
 /**
  * The policy the sandbox operator starts with (`npm start`): communications run on their own,
  * offers run on their own on digital channels and are only advised where a person serves the
  * customer (that person accepts on the card), small credits run on their own, bigger ones and
  * plan changes wait for a human, discounts are capped, and every class has a monthly budget. The
- * contact rules are written out (their defaults) so that `GET /policy` shows what an operator may change.
+ * contact rules and proactive churn prevention's settings are written out (their defaults) so that
+ * `GET /policy` shows what an operator may change.
  */
 export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
   version: 0,
@@ -59,4 +61,5 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
     { actionClass: 'communication', period: 'month', limit: 5_000 },
   ],
   contact: DEFAULT_CONTACT_POLICY,
+  churnPrevention: DEFAULT_CHURN_PREVENTION_POLICY,
 };

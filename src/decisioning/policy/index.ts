@@ -24,6 +24,7 @@ export {
 export { ACTION_CLASS, KNOWN_ACTION_CLASSES, actionRequestSchema, actorSchema, type ActionRequest, type ActionRequestInput, type Actor } from './action-request.js';
 export { createBudgetLedger, type BudgetLedger, type BudgetReservation, type BudgetStore, type ReserveResult } from './budget-ledger.js';
 export { DEFAULT_ACTION_POLICY } from './default-policy.js';
+export { churnPreventionPolicySchema, DEFAULT_CHURN_PREVENTION_POLICY, type ChurnPreventionPolicy } from './churn-prevention-settings.js';
 export {
   evaluate,
   isExecuteVerdict,

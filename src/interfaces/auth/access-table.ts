@@ -163,7 +163,8 @@ export const ROUTE_ACCESS = {
   'POST /workflows/:definition/start': 'workflows:start',
   'POST /workflows/:id/signals/:name': 'workflows:signal',
   'GET /churn-prevention/policy': 'policy:read',
-  'PUT /churn-prevention/policy': 'policy:write',
+  'GET /churn-prevention/runs': 'workflows:read',
+  'GET /churn-prevention/runs/:id': 'workflows:read',
 
   // The sandbox operator's shop front.
   'POST /sandbox/applicants': 'sandbox:use',
@@ -241,6 +242,9 @@ export const CUSTOMER_ROUTES = {
   'GET /dead-letters': 'spanning',
   'GET /notifications/dead-letters': 'spanning',
   'GET /assist/stream': 'spanning',
+  // A churn prevention run's report names the customers it contacted and left alone, across segments.
+  'GET /churn-prevention/runs': 'spanning',
+  'GET /churn-prevention/runs/:id': 'spanning',
   'POST /tmf-api/troubleTicket/v4/hub': 'spanning',
   'POST /tmf-api/eventManagement/v4/hub': 'spanning',
   'GET /service-operations/incidents': 'spanning',

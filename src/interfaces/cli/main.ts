@@ -7,6 +7,7 @@ import { registerSandboxServe } from './sandbox-serve-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerDecideCommand } from './decide-command.js';
 import { registerIntentCommand } from './intent-command.js';
+import { registerChurnPreventionCommands } from './churn-prevention-command.js';
 import { registerKeysCommands } from './keys-command.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerTwinCommands } from './twin-commands.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerSandboxServe(registerSandboxCommands(program));
   registerDecideCommand(program);
   registerIntentCommand(program);
+  registerChurnPreventionCommands(program);
   registerMcpCommand(program);
   registerSimulateCommands(program);
   registerPolicyCommands(program);

@@ -6,7 +6,10 @@ import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, jsonObject, list, pageLimit } from './api-schemas.js';
 import { actorFor, reachedOnly, requireChannel, requireCustomer } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
-import { churnPreventionPolicySchema, DEFAULT_CHURN_PREVENTION_POLICY } from '../../agents/flows/churn-prevention-policy.js';
+import { churnPreventionPolicySchema, DEFAULT_CHURN_PREVENTION_POLICY } from '../../decisioning/policy/index.js';
+import { LEFT_ALONE_REASONS } from '../../agents/flows/churn-prevention-policy.js';
+import { churnRunReports } from '../../agents/flows/churn-prevention-report.js';
+import { CHURN_PREVENTION_WORKFLOW_ID } from '../../agents/flows/churn-prevention-flow.js';
 
 const listQuery = z.object({ status: z.enum(RUN_STATUSES).optional(), definitionId: z.string().min(1).max(128).optional(), limit: pageLimit(100) }).meta({ examples: [{ status: 'waiting', limit: '20' }] });
 const run = z.object({
@@ -29,6 +32,29 @@ const step = z.object({
   output: z.unknown().describe("The step's result once it succeeded, else null"),
   error: z.string().nullable(),
   updatedAt: z.number().describe("ms since the epoch, on the operator's clock"),
+});
+const churnReport = z
+  .object({
+    periodId: z.string(),
+    status: z.enum(['acted', 'nothing-to-do', 'refused-by-simulation']),
+    reason: z.string().optional(),
+    scanned: z.number().int(),
+    contacted: z.array(z.object({ customerId: z.string(), offerId: z.string(), route: z.enum(['digital', 'assisted']), cost: z.number() })).readonly(),
+    leftAlone: z.partialRecord(z.enum(LEFT_ALONE_REASONS), z.object({ count: z.number().int(), customerIds: z.array(z.string()).describe('The first 200') })),
+    spend: z.number(),
+    budget: z.number(),
+    settings: z.object({ minChurn: z.number(), minValue: z.number(), budget: z.number(), controlShare: z.number(), offers: z.array(z.string()) }).optional(),
+    simulation: z.array(z.object({ customers: z.number().int(), low: z.number(), mean: z.number(), simulationId: z.string().optional() })).readonly(),
+    auditSeq: z.number().int().optional().describe("The audit entry holding the report's counts"),
+  })
+  .meta({ id: 'ChurnRunReport' });
+const churnRun = z.object({
+  workflowId: z.string(),
+  status: z.enum(RUN_STATUSES).describe('A run that has acted waits (sleeps) until its horizon, then measures'),
+  periodId: z.string().nullable(),
+  scanAt: z.number().nullable().describe('ms since the epoch'),
+  report: churnReport.nullable().describe('Null until the run has acted'),
+  measured: z.unknown().describe('Treated vs control churn, once the run reached its horizon; else null'),
 });
 const started = z.object({ workflowId: z.string(), created: z.boolean().describe('False: a run with this id already existed (start is idempotent)'), status: z.enum(RUN_STATUSES) });
 const startBody = jsonObject
@@ -143,11 +169,23 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
       },
     );
     const policy = churnPreventionPolicySchema.meta({ id: 'ChurnPreventionPolicy', examples: [DEFAULT_CHURN_PREVENTION_POLICY] });
-    app.get('/churn-prevention/policy', { schema: { summary: "Proactive churn prevention's policy: churn-risk floor, value floor, budget per run, offer set, cadence, control share", response: { 200: policy } } }, async () => s.churnPolicy.get());
-    app.put(
+    // A read alias of the action policy's churnPrevention section, which is changed with the rest of
+    // the document (PUT /policy, versioned and audited); the PUT this route had is gone.
+    app.get(
       '/churn-prevention/policy',
-      { schema: { summary: 'Set the churn prevention policy (whole); it applies from the next scan', body: policy, response: { 200: policy, ...errors(400) } } },
-      async (req) => s.churnPolicy.set(req.body),
+      { schema: { summary: "Proactive churn prevention's policy (the action policy's churnPrevention section, read only: change it with PUT /policy): churn-risk floor, value floor, budget per run, offer set, cadence, control share", response: { 200: policy } } },
+      async () => s.churnPolicy.get(),
+    );
+    const reports = churnRunReports(workflows, CHURN_PREVENTION_WORKFLOW_ID);
+    app.get(
+      '/churn-prevention/runs',
+      { schema: { summary: 'Proactive churn prevention runs, newest first, each with its report once it has acted (whom it contacted, whom it left alone and why)', querystring: z.object({ limit: pageLimit(20) }), response: { 200: list(churnRun), ...errors(400) } } },
+      async (req) => reports.list(req.query.limit),
+    );
+    app.get(
+      '/churn-prevention/runs/:id',
+      { schema: { summary: "One churn prevention run's report: contacted (offer, route, cost), left alone by reason (count and first ids), spend, settings, the simulation check; measured churn once at its horizon", params: idParams, response: { 200: churnRun, ...errors(404) } } },
+      async (req) => reports.get(req.params.id),
     );
   };
 }

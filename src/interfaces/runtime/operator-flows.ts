@@ -149,6 +149,7 @@ export function operatorFlows(
     };
     const churnPrevention = churnPreventionWorkflow({
       guarded: () => s.guarded,
+      audit: () => s.audit,
       scan,
       policy: async () => {
         const p = await s.churnPolicy.get();

@@ -3,7 +3,7 @@ import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../age
 import { serviceOperationsView, type ServiceOperationsView } from '../../agents/flows/service-operations-view.js';
 import type { CellAnomalyDetector, SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import { openKeptAnomalyDetector, type AnomalyBaseline } from '../../intelligence/anomaly/kept-anomaly-detector.js';
-import { churnPolicySettings, DEFAULT_CHURN_PREVENTION_POLICY, type ChurnPolicySettings } from '../../agents/flows/churn-prevention-policy.js';
+import { checkChurnPreventionOffers, churnPolicySettings, moveLegacyChurnPolicy, type ChurnPolicySettings } from '../../agents/flows/churn-prevention-policy.js';
 import { connectorExecutor } from '../../agents/flows/connector-executor.js';
 import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
 import { wakeDecidedApprovals } from '../../agents/flows/approval-wake.js';
@@ -21,7 +21,7 @@ import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
 import { createWorkflowEngine, DEFAULT_LEASE_MS, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
-import { createBudgetLedger, DEFAULT_ACTION_POLICY, type Actor } from '../../decisioning/policy/index.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, DEFAULT_CHURN_PREVENTION_POLICY, type Actor } from '../../decisioning/policy/index.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../agents/governance/declined-action.js';
 import { TwinloopError } from '../../domain/errors.js';
@@ -100,7 +100,7 @@ export interface OperatorServicesOptions {
    * many times longer in operator time, so that they last real seconds.
    */
   readonly timeScale?: number;
-  /** Budget per run of the proactive churn-prevention scan until a policy is set (`--retention-budget`; 0 turns it off). */
+  /** Budget per run of the proactive churn-prevention scan where the action policy in force has no churnPrevention section (`--retention-budget`; 0 turns it off). */
   readonly retentionBudget?: number;
   /** An action policy document to put in force at start unless it already is (`--policy FILE`), and where it came from. */
   readonly actionPolicyFile?: { readonly document: unknown; readonly path: string };
@@ -164,7 +164,18 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const audit = createAuditTrail(governance, clock);
   // The policy in force is data: read per request, so a change (PUT /policy, another process) applies at once;
   // the contact rules of each version move into the decision funnel and the executor's contact check.
-  const actionPolicy = await openActionPolicySettings({ records, audit, defaults: DEFAULT_ACTION_POLICY, onChange: (p) => decisions.setContactPolicy(p.contact ?? {}) });
+  // Proactive churn prevention's settings are a section of the same document; `--retention-budget`
+  // is its budget in the built-in default (version 0) and wherever a stored version has no section.
+  const churnDefaults = { ...DEFAULT_CHURN_PREVENTION_POLICY, budget: o.retentionBudget ?? DEFAULT_CHURN_PREVENTION_POLICY.budget };
+  const actionPolicy = await openActionPolicySettings({
+    records,
+    audit,
+    defaults: { ...DEFAULT_ACTION_POLICY, churnPrevention: churnDefaults },
+    onChange: (p) => decisions.setContactPolicy(p.contact ?? {}),
+    check: (p) => checkChurnPreventionOffers(p, [...decisions.catalogue.byId.keys()]),
+  });
+  const movedTo = await moveLegacyChurnPolicy(recordDocuments(records, 'settings'), actionPolicy, { kind: 'system', id: 'twinloop-start' });
+  if (movedTo !== undefined) o.log(`action policy: version ${movedTo} holds the churn prevention policy set before at /churn-prevention/policy`);
   if (o.actionPolicyFile) {
     const { version } = await actionPolicy.adopt(o.actionPolicyFile.document, { kind: 'system', id: 'twinloop-start' }, `loaded from ${o.actionPolicyFile.path} at start (--policy)`);
     o.log(`action policy: version ${version} from ${o.actionPolicyFile.path}`);
@@ -271,7 +282,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     anomalies,
     serviceOperations,
     actionPolicy,
-    churnPolicy: churnPolicySettings(recordDocuments(records, 'settings'), { ...DEFAULT_CHURN_PREVENTION_POLICY, budget: o.retentionBudget ?? DEFAULT_CHURN_PREVENTION_POLICY.budget }, () => [...decisions.catalogue.byId.keys()]),
+    churnPolicy: churnPolicySettings(actionPolicy, churnDefaults),
     // Dated on the clock the action reports use, so that a decline sits among them on the timeline.
     declineAction: (declined) => recordDecline({ sink: twins.intake, audit, clock: o.bss?.clock ?? clock }, declined),
     async decideApproval(id, d) {
