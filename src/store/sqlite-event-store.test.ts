@@ -8,7 +8,7 @@ import { createSqliteEventStore } from './sqlite-event-store.js';
 import { onSqlite, withDataDir } from './store-fixtures.js';
 
 for (const writes of ['inline', 'thread'] as const) {
-  describeEventStoreContract(`SQLite (${writes} writes)`, onSqlite(openEventStore, { writes }));
+  describeEventStoreContract(`SQLite rows (${writes} writes)`, onSqlite(openEventStore, { writes, segments: false }));
   // Every append a segment, sealed every few events: rows never, chunks and unsealed segments mixed.
   describeEventStoreContract(`SQLite segment log (${writes} writes)`, onSqlite(openEventStore, { writes, segments: { minBatch: 1, sealAt: 3 } }));
 }

@@ -31,7 +31,7 @@ import {
   type SnapshotRow,
 } from './event-rows.js';
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
-import { SqliteSegmentLog, type SegmentLogOptions } from './sqlite-segment-log.js';
+import { DEFAULT_SEAL_AT, DEFAULT_SEGMENT_MIN_BATCH, SqliteSegmentLog, type SegmentLogOptions } from './sqlite-segment-log.js';
 import { SqliteWriterClient } from './sqlite-writer-client.js';
 import { StoreAdapter } from './store-adapter.js';
 
@@ -61,7 +61,8 @@ export interface SqliteEventStoreOptions {
   writes?: 'inline' | 'thread';
   /**
    * The segment log for bulk history (decision 0013): appends of at least `minBatch` events are
-   * written as one compact segment; `false` (the default) keeps a row per event.
+   * written as one compact segment (default: `DEFAULT_SEGMENT_MIN_BATCH`, `DEFAULT_SEAL_AT`);
+   * `false` keeps a row per event.
    */
   segments?: SegmentLogOptions | false;
 }
@@ -120,6 +121,7 @@ type Statements = ReturnType<typeof prepareStatements>;
 class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implements EventStore {
   private readonly appendBatch: (events: readonly NewEvent[], letters: readonly NewDeadLetter[]) => AppendOutcome[];
   private readonly insertDeadLetters: (letters: readonly NewDeadLetter[]) => void;
+  private readonly sealSegments: () => void;
   private readonly writeCheckpoint: (checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => void;
 
   private writer: SqliteWriterClient | undefined;
@@ -161,6 +163,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
       for (const l of letters.map(toStorableDeadLetter)) q.insertDeadLetter.run(l.record, l.reason, l.at, l.source);
       return outcomes;
     });
+    this.sealSegments = db.compileTransaction(() => this.segments.seal());
     this.insertDeadLetters = db.compileTransaction((letters: readonly NewDeadLetter[]) => {
       const q = db.sql;
       for (const l of letters.map(toStorableDeadLetter)) q.insertDeadLetter.run(l.record, l.reason, l.at, l.source);
@@ -170,8 +173,6 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
       for (const t of twins) q.upsertSnapshot.run(t.customerId, toBuffer(t.bytes));
       for (const h of history) q.upsertHistory.run(h.customerId, h.at, h.seq, toBuffer(h.bytes));
       q.upsertCheckpoint.run(CHECKPOINT_NAME, checkpoint.seq, checkpoint.meta);
-      // A checkpoint usually follows a load: its customers' index is built now, once.
-      if (this.segmentOptions) this.segments.seal();
     });
   }
 
@@ -193,7 +194,15 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     if (events.length + deadLetters.length === 0) return this.db.run('append', () => []);
     const writer = this.writerThread();
     if (writer) return writer.request({ op: 'append', events: [...events], letters: [...deadLetters] });
-    return this.db.run('append', () => this.appendBatch(events, deadLetters));
+    return this.db.run('append', () => {
+      let outcomes: AppendOutcome[] | undefined;
+      try {
+        outcomes = this.appendBatch(events, deadLetters);
+      } finally {
+        if (this.segments.settle(outcomes !== undefined)) this.seal();
+      }
+      return outcomes;
+    });
   }
 
   /** The writer thread, started at the first write (after `migrate()`), or none for inline writes. */
@@ -248,7 +257,11 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[] = []): Promise<void> {
     const writer = this.writerThread();
     if (writer) return writer.request({ op: 'checkpoint', checkpoint, twins: [...twins], history: [...history] });
-    return this.db.run('saveCheckpoint', () => this.writeCheckpoint(checkpoint, twins, history));
+    return this.db.run('saveCheckpoint', () => {
+      this.writeCheckpoint(checkpoint, twins, history);
+      // A checkpoint usually follows a load: its customers' index is built now, once.
+      if (this.segmentOptions && this.segments.waiting()) this.seal();
+    });
   }
 
   loadHistorySnapshot(customerId: string, atOrBefore: number): Promise<HistorySnapshot | null> {
@@ -284,6 +297,26 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     });
   }
 
+  /**
+   * Regroups the waiting segments per customer, in a transaction of its own after the write that
+   * asked for it committed. A failed seal changes nothing (the segments are still read) and is
+   * tried again at the next checkpoint, so it does not fail the write that asked for it.
+   */
+  private seal(): void {
+    let ok = false;
+    try {
+      this.sealSegments();
+      ok = true;
+    } catch (err) {
+      this.sealFailure = err;
+    } finally {
+      this.segments.sealed(ok);
+    }
+  }
+
+  /** The last seal's failure, kept for diagnosis (the data stays readable from the segments). */
+  sealFailure: unknown;
+
   override migrate(): Promise<void> {
     return super.migrate().then(() => this.segments.reset());
   }
@@ -301,7 +334,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   const db = openSqliteConnection('event store', options.dataDir, prepareStatements, { cacheSizeKib: CACHE_SIZE_KIB, walCheckpointPages: WAL_CHECKPOINT_PAGES, durability: 'full' });
-  return new SqliteEventStore(db, options.writes ?? 'inline', options.segments ?? false);
+  return new SqliteEventStore(db, options.writes ?? 'inline', options.segments ?? { minBatch: DEFAULT_SEGMENT_MIN_BATCH, sealAt: DEFAULT_SEAL_AT });
 }
 
 /** Two seq-ordered lists as one, at most `limit` long (rows and segments interleave in seq order). */

@@ -77,9 +77,9 @@ describe('SQLite segment log', () => {
       await store.saveCheckpoint({ seq: await store.lastSeq(), meta: '{}' }, []);
       expect(await store.readCustomer('C2')).toEqual(c2);
 
-      // Opened without the option, the store still reads the segments it holds and refuses their ids as rows.
+      // Opened as rows only, the store still reads the segments it holds and refuses their ids as rows.
       await store.close();
-      const plain = await openEventStore({ kind: 'sqlite', dataDir });
+      const plain = await openEventStore({ kind: 'sqlite', dataDir, segments: false });
       expect(await readAll(plain)).toEqual(log);
       expect(await plain.readCustomer('C2')).toEqual(c2);
       expect(await plain.append([usage(44, 'C1'), usage(50, 'C3')])).toEqual([

@@ -76,6 +76,13 @@ export class SqliteSegmentLog {
   private readonly decoded = new Map<number, StoredEvent[]>();
   /** Events of segments not sealed yet, as this (writing) connection last counted them. */
   private unsealed: number | undefined;
+  /**
+   * The unsealed events this connection wrote and committed, while they are all the unsealed
+   * ones (undefined otherwise, e.g. after a restart): a seal then regroups them without reading
+   * their segments back. `staged`: those of the append in progress, until it commits.
+   */
+  private written: StoredEvent[] | undefined;
+  private staged: StoredEvent[] = [];
 
   constructor(
     private readonly db: () => Database.Database,
@@ -91,6 +98,7 @@ export class SqliteSegmentLog {
   reset(): void {
     this.statements = undefined;
     this.unsealed = undefined;
+    this.written = undefined;
   }
 
   /** Whether an append of `n` events is written as a segment. */
@@ -145,9 +153,33 @@ export class SqliteSegmentLog {
     q.insertSegment.run(first, last, accepted.length, encodeEventBlock(accepted, 1));
     if (counter === undefined) q.startCounter.run(last);
     else q.moveCounter.run(last);
-    this.unsealed = (this.unsealed ?? q.countAfter.get(q.sealedThrough.get()!.through_seq)!.n - accepted.length) + accepted.length;
-    if (this.unsealed >= this.options.sealAt) this.seal();
+    this.staged = accepted;
     return outcomes;
+  }
+
+  /**
+   * After the transaction of `append` has committed (`ok`) or rolled back: counts what waits
+   * unsealed and tells whether it is time to seal (`seal` in a transaction of its own).
+   */
+  settle(ok: boolean): boolean {
+    const staged = this.staged;
+    this.staged = [];
+    if (!ok || staged.length === 0) return false;
+    if (this.unsealed === undefined) {
+      const waiting = this.sql.countAfter.get(this.sql.sealedThrough.get()!.through_seq)!.n;
+      // Only what this append wrote waits: from here on this connection knows every unsealed event.
+      this.written = waiting === staged.length ? [] : undefined;
+      this.unsealed = waiting - staged.length;
+    }
+    this.unsealed += staged.length;
+    if (this.written) for (const e of staged) this.written.push(e);
+    return this.unsealed >= this.options.sealAt;
+  }
+
+  /** Whether any segment waits to be sealed (as this connection knows; a fresh one looks). */
+  waiting(): boolean {
+    this.unsealed ??= this.sql.countAfter.get(this.sql.sealedThrough.get()!.through_seq)!.n;
+    return this.unsealed > 0;
   }
 
   /**
@@ -156,6 +188,12 @@ export class SqliteSegmentLog {
    */
   seal(): void {
     const q = this.sql;
+    const written = this.written;
+    if (written && written.length > 0 && written.length <= this.options.sealAt) {
+      const last = q.lastSegment.get()!;
+      this.writeChunks(written);
+      q.setSealed.run(last.first_seq);
+    }
     for (;;) {
       const through = q.sealedThrough.get()!.through_seq;
       const run: SegmentMeta[] = [];
@@ -166,18 +204,31 @@ export class SqliteSegmentLog {
         size += s.count;
       }
       if (run.length === 0) break;
-      const byCustomer = new Map<string, StoredEvent[]>();
-      for (const s of run) {
-        for (const e of this.events(s, false)) {
-          const list = byCustomer.get(e.customerId);
-          if (list) list.push(e);
-          else byCustomer.set(e.customerId, [e]);
-        }
-      }
-      for (const [customer, list] of byCustomer) q.insertChunk.run(customer, list[0].seq, list[list.length - 1].seq, encodeEventBlock(list, 6));
+      this.writeChunks(run.flatMap((s) => this.events(s, false)));
       q.setSealed.run(run[run.length - 1].first_seq);
     }
-    this.unsealed = 0;
+  }
+
+  /** After the transaction of `seal` has committed (`ok`) or rolled back. */
+  sealed(ok: boolean): void {
+    if (ok) {
+      this.unsealed = 0;
+      this.written = [];
+    } else {
+      this.unsealed = undefined;
+      this.written = undefined;
+    }
+  }
+
+  /** One chunk per customer of `events` (in seq order). */
+  private writeChunks(events: readonly StoredEvent[]): void {
+    const byCustomer = new Map<string, StoredEvent[]>();
+    for (const e of events) {
+      const list = byCustomer.get(e.customerId);
+      if (list) list.push(e);
+      else byCustomer.set(e.customerId, [e]);
+    }
+    for (const [customer, list] of byCustomer) this.sql.insertChunk.run(customer, list[0].seq, list[list.length - 1].seq, encodeEventBlock(list, 1));
   }
 
   /** Segment events with seq > afterSeq in seq order, at most `limit`; call inside a read transaction. */

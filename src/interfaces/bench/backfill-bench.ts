@@ -1,4 +1,9 @@
-import { createSandboxWorld, INTAKE_DELIVERY_WINDOW } from '../../sandbox/index.js';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { TwinloopError } from '../../domain/errors.js';
+import { createSandboxWorld, INTAKE_DELIVERY_WINDOW, type WorldConfig } from '../../sandbox/index.js';
+import { SQLITE_FILE_NAME } from '../../store/sqlite-connection.js';
+import { DEFAULT_SEAL_AT, DEFAULT_SEGMENT_MIN_BATCH } from '../../store/sqlite-segment-log.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService } from '../../twin/twin-service.js';
 import { intOption } from '../cli/cli-numbers.js';
@@ -7,6 +12,24 @@ import { sandboxAwareClock } from '../runtime/sandbox-operator.js';
 import { inTempDir } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
 import { ratio, round } from './bench-stats.js';
+
+/** Figures of one backfill into one layout of the embedded store. */
+export interface BackfillRun {
+  layout: StoreLayout;
+  seconds: number;
+  events_per_s: number;
+  /**
+   * CPU time (every thread of the process: intake, writer thread, GC) per event, the closing
+   * checkpoint (and with segments its seal) included: the figure the machine's load does not
+   * move, where events/s falls with the share of the cores the run gets.
+   */
+  cpu_us_per_event: number;
+  /** The database file and its WAL after the checkpoint, per event. */
+  bytes_per_event: number;
+  store_mb: number;
+  accepted: number;
+  twins: number;
+}
 
 /** Figures of `bench backfill`. */
 export interface BackfillBenchResult {
@@ -18,21 +41,76 @@ export interface BackfillBenchResult {
   events: number;
   accepted: number;
   rejected: number;
+  /** The layout measured (the first run), its figures flat as before. */
+  layout: StoreLayout;
   seconds: number;
   events_per_s: number;
-  /**
-   * CPU time (every thread of the process: intake, writer thread, GC) per event: the figure the
-   * machine's load does not move, where events/s falls with the share of the cores the run gets.
-   */
   cpu_us_per_event: number;
+  bytes_per_event: number;
+  store_mb: number;
   /** Same-process baseline: generating the same world's events without delivering them. */
   generate_only_events_per_s: number;
   ratio_to_generate: number;
   twins: number;
+  /** Same-process baseline for the segment log: the same backfill into a row per event (absent with --layout rows or --no-baseline). */
+  rows?: BackfillRun;
+  /** Segments against rows: CPU per event and bytes per event (below 1: the segment log is cheaper). */
+  cpu_ratio_to_rows?: number;
+  bytes_ratio_to_rows?: number;
 }
 
-/** Backfills a sandbox world through the intake into a fresh embedded store (writer thread), as `npm start` does. */
-export async function runBackfillBench(o: { world: string; customers: number; months: number; window: number; log: (s: string) => void }): Promise<BackfillBenchResult> {
+/** How the embedded store keeps the history: a row per event, or the segment log for bulk batches (decision 0013). */
+export type StoreLayout = 'rows' | 'segments';
+
+/** Backfills a sandbox world through the intake into a fresh embedded store (writer thread), as `npm start` does, and checkpoints. */
+async function backfillInto(layout: StoreLayout, config: WorldConfig, o: { months: number; window: number; log: (s: string) => void }, tally: { events: number; rejected: number }): Promise<BackfillRun> {
+  return inTempDir('backfill-bench', async (dir) => {
+    const world = createSandboxWorld(config, 1, { latencyScale: 0 });
+    const segments = layout === 'segments' ? { minBatch: DEFAULT_SEGMENT_MIN_BATCH, sealAt: DEFAULT_SEAL_AT } : false;
+    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir, writes: 'thread', segments }), clock: sandboxAwareClock(() => world.clock) });
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    let last = 0;
+    const result = await world.backfill({
+      months: o.months,
+      sink: twins.intake,
+      window: o.window,
+      onProgress: (done, total, events) => {
+        if (performance.now() - last > 15_000) {
+          last = performance.now();
+          o.log(`  ${layout}: day ${done}/${total}, ${events} events, ${Math.round(events / ((last - t0) / 1000))} events/s`);
+        }
+      },
+    });
+    // As the first start does once the history is in.
+    await twins.checkpoint();
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const size = fileSize(join(dir, SQLITE_FILE_NAME)) + fileSize(join(dir, `${SQLITE_FILE_NAME}-wal`));
+    tally.events = result.events;
+    tally.rejected = result.rejected;
+    const run: BackfillRun = {
+      layout,
+      seconds: round(seconds, 1),
+      events_per_s: Math.round(result.events / seconds),
+      cpu_us_per_event: round((cpu.user + cpu.system) / result.events, 2),
+      bytes_per_event: Math.round(size / result.events),
+      store_mb: round(size / 1e6, 1),
+      accepted: result.accepted,
+      twins: twins.engine.size,
+    };
+    await twins.close({ checkpoint: false });
+    o.log(`  ${layout}: ${JSON.stringify(run)}`);
+    return run;
+  });
+}
+
+function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+/** The backfill bench: generation alone, then the layout asked for, then (for segments) the row layout as the baseline, in one process. */
+export async function runBackfillBench(o: { world: string; customers: number; months: number; window: number; layout: StoreLayout; baseline: boolean; log: (s: string) => void }): Promise<BackfillBenchResult> {
   const config = resolveWorld({ world: o.world, customers: o.customers });
   let generated = 0;
   const g0 = performance.now();
@@ -41,43 +119,29 @@ export async function runBackfillBench(o: { world: string; customers: number; mo
   const generateRate = generated / ((performance.now() - g0) / 1000);
   o.log(`generate only: ${generated} events at ${Math.round(generateRate)} events/s`);
 
-  return inTempDir('backfill-bench', async (dir) => {
-    const world = createSandboxWorld(config, 1, { latencyScale: 0 });
-    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir, writes: 'thread' }), clock: sandboxAwareClock(() => world.clock) });
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    let last = 0;
-    const tally = await world.backfill({
-      months: o.months,
-      sink: twins.intake,
-      window: o.window,
-      onProgress: (done, total, events) => {
-        if (performance.now() - last > 15_000) {
-          last = performance.now();
-          o.log(`  day ${done}/${total}, ${events} events, ${Math.round(events / ((last - t0) / 1000))} events/s`);
-        }
-      },
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const result: BackfillBenchResult = {
-      world: o.world,
-      customers: o.customers,
-      window: o.window,
-      months: o.months,
-      events: tally.events,
-      accepted: tally.accepted,
-      rejected: tally.rejected,
-      seconds: round(seconds, 1),
-      events_per_s: Math.round(tally.events / seconds),
-      cpu_us_per_event: round((cpu.user + cpu.system) / tally.events, 2),
-      generate_only_events_per_s: Math.round(generateRate),
-      ratio_to_generate: ratio(tally.events / seconds, generateRate),
-      twins: twins.engine.size,
-    };
-    await twins.close();
-    return result;
-  });
+  const tally = { events: 0, rejected: 0 };
+  const run = await backfillInto(o.layout, config, o, tally);
+  const rows = o.layout === 'segments' && o.baseline ? await backfillInto('rows', config, o, { events: 0, rejected: 0 }) : undefined;
+  const { layout, seconds, events_per_s, cpu_us_per_event, bytes_per_event, store_mb, accepted, twins } = run;
+  return {
+    world: o.world,
+    customers: o.customers,
+    window: o.window,
+    months: o.months,
+    events: tally.events,
+    accepted,
+    rejected: tally.rejected,
+    layout,
+    seconds,
+    events_per_s,
+    cpu_us_per_event,
+    bytes_per_event,
+    store_mb,
+    generate_only_events_per_s: Math.round(generateRate),
+    ratio_to_generate: ratio(events_per_s, generateRate),
+    twins,
+    ...(rows && { rows, cpu_ratio_to_rows: ratio(cpu_us_per_event, rows.cpu_us_per_event), bytes_ratio_to_rows: ratio(bytes_per_event, rows.bytes_per_event) }),
+  };
 }
 
 /** `bench backfill`: a sandbox world's history through the intake into a fresh store, as the first `npm start` does. */
@@ -88,7 +152,14 @@ export const backfillBench = defineBench({
     { flags: '--world <name>', description: 'built-in world', default: 'default' },
     { flags: '--customers <n>', description: 'population', parse: intOption('--customers', 1), default: 20_000 },
     { flags: '--months <m>', description: 'months of history', parse: intOption('--months', 1), default: 12 },
+    { flags: '--layout <rows|segments>', description: 'how the store keeps the history (segments: the segment log for bulk batches, decision 0013)', parse: layoutOption, default: 'segments' },
+    { flags: '--no-baseline', description: 'skip the same backfill into the row layout (the baseline of --layout segments)' },
     { flags: '--window <n>', description: 'batches in the intake at once (1: each answered before the next, as before)', parse: intOption('--window', 1), default: INTAKE_DELIVERY_WINDOW },
   ],
-  run: (o: { world: string; customers: number; months: number; window: number }, { log }) => runBackfillBench({ ...o, log }),
+  run: (o: { world: string; customers: number; months: number; window: number; layout: StoreLayout; baseline: boolean }, { log }) => runBackfillBench({ ...o, log }),
 });
+
+function layoutOption(value: string): StoreLayout {
+  if (value === 'rows' || value === 'segments') return value;
+  throw new TwinloopError('BAD_INPUT', `--layout must be rows or segments, got "${value}"`);
+}
