@@ -10,7 +10,7 @@ import { SQLITE_FILE_NAME } from '../src/store/sqlite-connection.js';
 import { until } from './support/until.js';
 
 /**
- * The first start's history goes into the segment log (decision 0013); a kill -9 in the middle
+ * The first start's history goes into the segment log (decision 0013, TWINLOOP_SEGMENT_LOG=on); a kill -9 in the middle
  * of it loses no event the store had taken, the restart resumes the history where the sandbox's
  * position says, and the twins then equal the replay of the whole log.
  */
@@ -22,7 +22,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function startServer(): { proc: ChildProcess; output: () => string } {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   // 1,500 customers: a day of history is ~1,700 events, so the intake's batches are bulk (≥ 1,000).
-  const proc = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--data-dir', data, '--world', 'small', '--customers', '1500', '--months', '2', '--speed', '3600'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--data-dir', data, '--world', 'small', '--customers', '1500', '--months', '2', '--speed', '3600'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TWINLOOP_SEGMENT_LOG: 'on' } });
   let output = '';
   proc.stdout!.on('data', (d) => (output += d));
   proc.stderr!.on('data', (d) => (output += d));

@@ -31,7 +31,7 @@ import {
   type SnapshotRow,
 } from './event-rows.js';
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
-import { DEFAULT_SEAL_AT, DEFAULT_SEGMENT_MIN_BATCH, SqliteSegmentLog, type SegmentLogOptions } from './sqlite-segment-log.js';
+import { SqliteSegmentLog, type SegmentLogOptions } from './sqlite-segment-log.js';
 import { SqliteWriterClient } from './sqlite-writer-client.js';
 import { StoreAdapter } from './store-adapter.js';
 
@@ -61,8 +61,8 @@ export interface SqliteEventStoreOptions {
   writes?: 'inline' | 'thread';
   /**
    * The segment log for bulk history (decision 0013): appends of at least `minBatch` events are
-   * written as one compact segment (default: `DEFAULT_SEGMENT_MIN_BATCH`, `DEFAULT_SEAL_AT`);
-   * `false` keeps a row per event.
+   * written as one compact segment; `false` (the default, see decision 0013 for why) keeps a row
+   * per event. `segmentLogFromEnv` gives the shipped thresholds when TWINLOOP_SEGMENT_LOG=on.
    */
   segments?: SegmentLogOptions | false;
 }
@@ -334,7 +334,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   const db = openSqliteConnection('event store', options.dataDir, prepareStatements, { cacheSizeKib: CACHE_SIZE_KIB, walCheckpointPages: WAL_CHECKPOINT_PAGES, durability: 'full' });
-  return new SqliteEventStore(db, options.writes ?? 'inline', options.segments ?? { minBatch: DEFAULT_SEGMENT_MIN_BATCH, sealAt: DEFAULT_SEAL_AT });
+  return new SqliteEventStore(db, options.writes ?? 'inline', options.segments ?? false);
 }
 
 /** Two seq-ordered lists as one, at most `limit` long (rows and segments interleave in seq order). */

@@ -32,4 +32,10 @@ describe('resolveStoreOptions', () => {
     const env = { TWINLOOP_DATABASE_URL: '', TWINLOOP_DATA_DIR: ' ' };
     expect(resolveStoreOptions({ databaseUrl: '', dataDir: '' }, env)).toEqual({ kind: 'sqlite', dataDir: DEFAULT_DATA_DIR });
   });
+
+  it('writes the embedded store as the segment log only when TWINLOOP_SEGMENT_LOG=on', () => {
+    expect(resolveStoreOptions({ dataDir: '/arg/dir' }, { TWINLOOP_SEGMENT_LOG: 'on' })).toMatchObject({ kind: 'sqlite', segments: { minBatch: 1000 } });
+    expect(resolveStoreOptions({}, { TWINLOOP_SEGMENT_LOG: 'yes' })).toEqual({ kind: 'sqlite', dataDir: DEFAULT_DATA_DIR });
+    expect(resolveStoreOptions({ databaseUrl: url }, { TWINLOOP_SEGMENT_LOG: 'on' })).toEqual({ kind: 'postgres', url });
+  });
 });

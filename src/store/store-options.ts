@@ -1,4 +1,4 @@
-import type { SegmentLogOptions } from './sqlite-segment-log.js';
+import { DEFAULT_SEAL_AT, DEFAULT_SEGMENT_MIN_BATCH, type SegmentLogOptions } from './sqlite-segment-log.js';
 
 /** Which store to open: the embedded SQLite file or a PostgreSQL database. Every port opens from these. */
 export type StoreOptions =
@@ -24,10 +24,20 @@ export type StoreEnv = Readonly<Record<string, string | undefined>>;
 export function resolveStoreOptions(args: { dataDir?: string; databaseUrl?: string }, env: StoreEnv): StoreOptions {
   const given = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
   if (given(args.databaseUrl)) return { kind: 'postgres', url: args.databaseUrl };
-  if (given(args.dataDir)) return { kind: 'sqlite', dataDir: args.dataDir };
+  const segments = segmentLogFromEnv(env);
+  if (given(args.dataDir)) return { kind: 'sqlite', dataDir: args.dataDir, ...segments };
   const envUrl = env.TWINLOOP_DATABASE_URL;
   if (given(envUrl)) return { kind: 'postgres', url: envUrl };
   const envDir = env.TWINLOOP_DATA_DIR;
-  if (given(envDir)) return { kind: 'sqlite', dataDir: envDir };
-  return { kind: 'sqlite', dataDir: DEFAULT_DATA_DIR };
+  if (given(envDir)) return { kind: 'sqlite', dataDir: envDir, ...segments };
+  return { kind: 'sqlite', dataDir: DEFAULT_DATA_DIR, ...segments };
+}
+
+/**
+ * `TWINLOOP_SEGMENT_LOG=on` writes the embedded store's bulk history as the segment log of
+ * decision 0013 (off by default until its seals stop following the 30-second checkpoints: see
+ * there); anything else, or nothing, keeps a row per event.
+ */
+function segmentLogFromEnv(env: StoreEnv): { segments?: SegmentLogOptions } {
+  return env.TWINLOOP_SEGMENT_LOG === 'on' ? { segments: { minBatch: DEFAULT_SEGMENT_MIN_BATCH, sealAt: DEFAULT_SEAL_AT } } : {};
 }
