@@ -395,7 +395,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('POST', tickets, { description: 'x', severity: 'low', ticketType: 'complaint', relatedParty: [{ id: customerId }] })).status).toBe(400);
     problems.push(...['TroubleTicket'].flatMap((d) => [...official.check('TMF621', d, opened.body, 'POST troubleTicket'), ...official.check('TMF621', d, ticketOne, 'GET troubleTicket'), ...official.check('TMF621', d, ticketDone.body, 'PATCH troubleTicket')]));
     // The TMF notification hubs: register and unregister a listener on each; the parked deliveries.
-    for (const hubBase of ['/tmf-api/troubleTicket/v4', '/tmf-api/alarmManagement/v4', '/tmf-api/eventManagement/v4']) {
+    for (const hubBase of ['/tmf-api/troubleTicket/v4', '/tmf-api/productOrderingManagement/v4', '/tmf-api/alarmManagement/v4', '/tmf-api/eventManagement/v4']) {
       const hubReg = await call('POST', `${hubBase}/hub`, { callback: 'http://127.0.0.1:9/listener', query: 'eventType=None' });
       expect(hubReg.status).toBe(201);
       expect((await call('POST', `${hubBase}/hub`, { callback: 'not a url' })).status).toBe(400);

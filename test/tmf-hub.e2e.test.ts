@@ -93,6 +93,33 @@ describe('TMF notification hubs', () => {
     await l.close();
   });
 
+  it('tells a TMF622 listener of an order placed and of each state it moves to', async () => {
+    const l = await listener(201);
+    const reg = await call('POST', '/tmf-api/productOrderingManagement/v4/hub', { callback: l.url });
+    expect(reg.status).toBe(201);
+    const engine = running.operator.twins.engine;
+    let customerId = '';
+    for (let n = 20; !customerId; n++) {
+      const id = `C${String(n).padStart(6, '0')}`;
+      if (engine.view(id)?.features.churned === 0) customerId = id;
+    }
+    const placed = await call('POST', '/tmf-api/productOrderingManagement/v4/productOrder', {
+      relatedParty: [{ id: customerId, role: 'customer', '@referredType': 'Customer' }],
+      productOrderItem: [{ id: '1', action: 'add', productOffering: { id: 'voice-300' } }],
+    });
+    expect(placed.status).toBe(201);
+    const mine = () => l.got.filter((e) => (e.event as { productOrder?: Json }).productOrder?.id === placed.body.id);
+    await until(async () => (mine().some((e) => (e.event as { productOrder: Json }).productOrder.state === 'completed') ? true : undefined), 30_000);
+    expect(mine()[0].eventType).toBe('ProductOrderCreateEvent');
+    expect(mine().slice(1).every((e) => e.eventType === 'ProductOrderStateChangeEvent')).toBe(true);
+    // Each state is told once.
+    const states = mine().map((e) => (e.event as { productOrder: Json }).productOrder.state);
+    expect(new Set(states).size).toBe(states.length);
+    for (const e of mine()) expect(contract.check('TMF622', String(e.eventType), e, String(e.eventType))).toEqual([]);
+    expect((await call('DELETE', `/tmf-api/productOrderingManagement/v4/hub/${String(reg.body.id)}`)).status).toBe(204);
+    await l.close();
+  });
+
   it('retries a failing callback, then parks the event as a dead letter naming the error', async () => {
     const failing = await listener(500);
     const reg = await call('POST', '/tmf-api/troubleTicket/v4/hub', { callback: failing.url });

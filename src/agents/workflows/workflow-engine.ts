@@ -91,6 +91,8 @@ export interface WorkflowEngine {
   runOnce(): Promise<number>;
   /** Resolves with the run once it has finished (whichever worker ran it). */
   waitFor(workflowId: string, options?: { timeoutMs?: number }): Promise<WorkflowRun>;
+  /** Hears every step journaled, run suspended or finished (a notification hub's source); returns the function that stops it. */
+  subscribe(listener: (event: WorkflowEvent) => void): () => void;
 }
 
 /** The parsed view of a journal record. */
@@ -128,6 +130,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   const definitions = new Map<string, Map<number, AnyWorkflowDefinition>>();
   const active = new Map<string, Promise<ExecutionEnd>>();
   const finishedListeners = new Map<string, Set<() => void>>();
+  const subscribers = new Set<(event: WorkflowEvent) => void>();
   let running = false;
   let stopping = false;
   let loop: Promise<void> | null = null;
@@ -169,6 +172,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     emit: (event) => {
       if (event.type === 'run-finished') notifyFinished(event.runId);
       options.onEvent?.(event);
+      for (const l of subscribers) l(event);
     },
   };
 
@@ -335,6 +339,11 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       // Children launched by those executions rest too before this returns.
       while (active.size) await Promise.all([...active.values()]);
       return claimed.length;
+    },
+
+    subscribe(listener) {
+      subscribers.add(listener);
+      return () => subscribers.delete(listener);
     },
 
     async waitFor(workflowId, opts = {}) {

@@ -10,11 +10,12 @@ import { churnRiskWatch, DEFAULT_RISK_THRESHOLD, TMF688_BASE } from './tmf688-ri
 import { TMF621_BASE } from './tmf621-mapping.js';
 import { TMF629_BASE } from './tmf629-mapping.js';
 import { TMF642_BASE, toTmfAlarm } from './tmf642-mapping.js';
+import { ORDER_FLOW, ORDER_PREFIX, TMF622_BASE, toTmfOrder } from './tmf622-routes.js';
 import { tmfSchema } from './tmf-spec.js';
 
 
 /** The hubs served, by key: each API's base path. */
-export const HUB_BASES = { TMF621: TMF621_BASE, TMF642: TMF642_BASE, TMF688: TMF688_BASE } as const;
+export const HUB_BASES = { TMF621: TMF621_BASE, TMF622: TMF622_BASE, TMF642: TMF642_BASE, TMF688: TMF688_BASE } as const;
 
 
 /**
@@ -25,9 +26,21 @@ export const HUB_BASES = { TMF621: TMF621_BASE, TMF642: TMF642_BASE, TMF688: TMF
  * told of, and the live churn score of each customer an applied event touched, compared with its
  * last one. See docs/tmf.md.
  */
-export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'alarms'>, live: () => LiveScoring | null): RouteModule {
+export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'alarms' | 'workflows'>, live: () => LiveScoring | null): RouteModule {
   const subscriptionSchema = tmfSchema('TMF621', 'EventSubscription');
   const riskWatch = churnRiskWatch(hub);
+  // The state each order was last told in (a new order is told as created); forgotten once final.
+  const orderStates = new Map<string, string>();
+  const tellOrder = async (runId: string) => {
+    const run = await s.workflows.get(runId);
+    if (!run || run.definitionId !== ORDER_FLOW) return;
+    const state = String(toTmfOrder(run, '', '').state);
+    const last = orderStates.get(runId);
+    if (last === state) return;
+    if (['completed', 'rejected', 'failed', 'cancelled'].includes(state)) orderStates.delete(runId);
+    else orderStates.set(runId, state);
+    hub.publish('TMF622', last === undefined ? 'ProductOrderCreateEvent' : 'ProductOrderStateChangeEvent', (sub) => ({ productOrder: toTmfOrder(run, sub.root, sub.root.replace(TMF622_BASE, TMF629_BASE)) }));
+  };
   return (app) => {
     app.addHook('onReady', async () => hub.load());
     // Sources: detached when the server closes.
@@ -71,6 +84,11 @@ export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'a
         if (!record) return;
         const eventType = record.state === 'raised' ? 'AlarmCreateEvent' : record.state === 'cleared' ? 'AlarmStateChangeEvent' : 'AlarmAttributeValueChangeEvent';
         hub.publish('TMF642', eventType, (sub) => ({ alarm: toTmfAlarm(record, sub.root) }));
+      }),
+      // Orders: every step, wait or end of an order's run may move its TMF622 state.
+      s.workflows.subscribe((e) => {
+        if (e.type === 'step-starting' || !e.runId.startsWith(ORDER_PREFIX) || !hub.listening('TMF622')) return;
+        void tellOrder(e.runId).catch(() => undefined);
       }),
     ];
     app.addHook('onClose', async () => {

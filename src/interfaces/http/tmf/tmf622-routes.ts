@@ -17,9 +17,10 @@ type Json = Record<string, unknown>;
 /** The base path of TMF622 (its specification's `basePath`, without the trailing slash). */
 export const TMF622_BASE = '/tmf-api/productOrderingManagement/v4';
 /** The flow an order starts (agents/flows/order-fulfilment-flow.ts). */
-const FLOW = 'order-fulfilment';
+export const ORDER_FLOW = 'order-fulfilment';
+const FLOW = ORDER_FLOW;
 /** Ids of orders made here: the workflow run's id. */
-const ORDER_PREFIX = 'order-';
+export const ORDER_PREFIX = 'order-';
 /** How long a cancellation waits for the flow to take it before answering `pendingCancellation` (it takes it within a poll). */
 const CANCEL_WAIT_MS = 3_000;
 /** The states an order ends in. */
@@ -63,8 +64,8 @@ const KIND_TMF: Record<OrderKind, { action: string; category: string; describe: 
   terminate: { action: 'delete', category: 'termination', describe: () => 'Termination of the line' },
 };
 
-/** An order-fulfilment run as a TMF622 ProductOrder. */
-function toTmfOrder(run: WorkflowRun, root: string, customerRoot: string): Json {
+/** An order-fulfilment run as a TMF622 ProductOrder (its `href`s under `root` and `customerRoot`). */
+export function toTmfOrder(run: WorkflowRun, root: string, customerRoot: string): Json {
   const input = run.input as OrderInput;
   const kind = input.kind ?? 'change_plan';
   const tmf = KIND_TMF[kind];
