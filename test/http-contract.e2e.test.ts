@@ -235,6 +235,9 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', '/service-operations/incidents?limit=0')).status).toBe(400);
     expect((await call('GET', '/service-operations/anomalies?state=open')).status).toBe(200);
     expect((await call('GET', '/service-operations/anomalies?state=maybe')).status).toBe(400);
+    expect((await call('POST', '/service-operations/anomalies/anomaly-999999/confirm', { reason: 'seen on the OSS dashboards' })).status).toBe(404);
+    expect((await call('POST', '/service-operations/anomalies/anomaly-999999/dismiss', { reason: '' })).status).toBe(400);
+    expect((await call('POST', '/service-operations/anomalies/anomaly-999999/confirm', { reason: 'x', severity: 'apocalyptic' })).status).toBe(400);
     expect((await call('PATCH', `${alarmApi}/999999`, { state: 'cleared' })).status).toBe(404);
 
     // Actions under policy, approvals, the audit trail.

@@ -122,10 +122,13 @@ export function evaluateAssurance(world: object, observed: readonly ObservedAlar
 
 /** A suspected incident as the detector raised it (`SuspectedIncident` fits). */
 export interface ObservedSuspicion {
+  id?: string;
   scope: 'Cell' | 'Site';
   objectId: string;
   siteId: string | null;
   openedMs: number;
+  /** The customers whose signals it holds (to say which incident, if any, they were really caught in). */
+  customers?: readonly string[];
 }
 
 /** How well anomaly detection found incidents, and how long before their alarms. */
@@ -151,6 +154,12 @@ export interface AnomalyReport {
    */
   aheadPossible: number;
   foundAheadShare: number | null;
+  /**
+   * Each suspicion no incident explains, with what its customers were really caught in: the
+   * incident touching most of them around that time (its cell, site, impact and start relative
+   * to the suspicion), or none. Why detection was wrong, for whoever tunes it.
+   */
+  falseSuspicions: { id: string | null; scope: 'Cell' | 'Site'; objectId: string; openedMs: number; touchedBy: string | null }[];
 }
 
 /** How long after an incident's end the complaints about it still come (the sandbox's come the next day). */
@@ -176,7 +185,20 @@ export function evaluateAnomalies(world: object, suspicions: readonly ObservedSu
     if (s.scope === 'Site') return s.objectId === t.siteId;
     return s.objectId === t.cellId || (t.impact === 'outage' && s.siteId === t.siteId);
   };
-  const matched = seen.filter((s) => everyIncident.some((t) => matches(s, t))).length;
+  const unmatched = seen.filter((s) => !everyIncident.some((t) => matches(s, t)));
+  const matched = seen.length - unmatched.length;
+  const touchedBy = (s: ObservedSuspicion): string | null => {
+    const who = new Set(s.customers ?? []);
+    let best: { t: IncidentTruth; n: number } | undefined;
+    for (const t of everyIncident) {
+      if (s.openedMs < t.startMs - LATE_SIGNAL_MS || s.openedMs > t.endMs + LATE_SIGNAL_MS) continue;
+      const n = t.touched.filter((c) => who.has(c)).length;
+      if (n > 0 && (!best || n > best.n)) best = { t, n };
+    }
+    if (!best) return null;
+    const { t, n } = best;
+    return `${n} of ${who.size} touched by ${t.impact} ${t.severity} on ${t.cellId} (${t.siteId}), started ${Math.round((s.openedMs - t.startMs) / 60_000)} min before`;
+  };
   const serving = incidents.filter((t) => t.severity !== 'low');
   const firstFound = (t: IncidentTruth) => {
     let first: number | undefined;
@@ -213,5 +235,6 @@ export function evaluateAnomalies(world: object, suspicions: readonly ObservedSu
     silentFound,
     aheadPossible: possible.length,
     foundAheadShare: possible.length ? round3(ahead / possible.length) : null,
+    falseSuspicions: unmatched.map((s) => ({ id: s.id ?? null, scope: s.scope, objectId: s.objectId, openedMs: s.openedMs, touchedBy: touchedBy(s) })),
   };
 }

@@ -131,6 +131,36 @@ describe('service operations flow (sandbox)', () => {
     }
   }, 60_000);
 
+  it("an alarm that continues a confirmed suspected incident tells nobody twice: notices and resolutions carry the incident's request ids", async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const cellId = busiestCell();
+    const at = new Date(clock.now()).toISOString();
+    const suspected: Alarm = { id: 'ALM-S', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'minor', probableCause: 'performanceDegraded', alarmedObject: { id: cellId, '@referredType': 'Cell' }, raisedTime: at, state: 'raised' };
+    const network: Alarm = { ...suspected, id: 'ALM-N', perceivedSeverity: 'minor', probableCause: 'congestion' };
+    const sent = () => world.backends.stats().notifications.ok;
+    try {
+      const before = sent();
+      await h.engine.start('service-operations', { alarm: suspected }, { workflowId: suspected.id });
+      await h.engine.runOnce();
+      const told = sent() - before;
+      expect(told).toBeGreaterThan(5);
+      await h.engine.start('service-operations', { alarm: network, continues: suspected.id }, { workflowId: network.id });
+      await h.engine.runOnce();
+      // Its own ticket, but no second notice: the same customers, the same request ids.
+      expect(sent() - before).toBe(told);
+      expect(h.tickets).toHaveLength(2);
+      const cleared = { clearedTime: new Date(clock.now() + HOUR).toISOString() };
+      await signalAlarmCleared(h.engine, suspected.id, cleared);
+      await signalAlarmCleared(h.engine, network.id, cleared);
+      await h.engine.runOnce();
+      expect(sent() - before).toBe(2 * told);
+      expect((await h.engine.get(network.id))?.output).toMatchObject({ notified: told, resolutionNotices: told, cleared: true });
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
   it('the watcher starts one workflow per alarm (id = alarm id) and signals it when the alarm clears', async () => {
     let emit: (a: Alarm) => void = () => {};
     const feed: NetworkAlarmsConnector = { list: async () => ({ status: 'ok', value: [] }), subscribe: (l) => ((emit = l), () => undefined) };

@@ -23,6 +23,8 @@ export interface AlarmWatcherOptions {
   accept?: (alarm: Alarm) => boolean;
   /** Called when starting or signalling fails (the alarm is not lost: `catchUp` finds it again). */
   onError?: (err: TwinloopError, alarm: Alarm) => void;
+  /** The alarm of the incident a new alarm continues (a confirmed suspected incident on its cell or site), passed to its flow. */
+  incidentOf?: (alarm: Alarm) => string | undefined;
   /** Called once the workflow of a raised alarm is started (benchmarks, logs). */
   onStarted?: (alarm: Alarm, created: boolean) => void;
 }
@@ -59,7 +61,8 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
   };
 
   const startFor = async (alarm: Alarm): Promise<boolean> => {
-    const r = await engine.start(SERVICE_OPS_WORKFLOW_ID, { alarm }, { workflowId: alarm.id });
+    const continues = options.incidentOf?.(alarm);
+    const r = await engine.start(SERVICE_OPS_WORKFLOW_ID, { alarm, ...(continues ? { continues } : {}) }, { workflowId: alarm.id });
     if (r.created) stats.started++;
     options.onStarted?.(alarm, r.created);
     return r.created;

@@ -14,7 +14,8 @@ import { DAY_MS } from '../../domain/time.js';
  * → one trouble ticket per alarm → compensation for severe alarms that last past a threshold →
  * when the alarm clears (signal from the alarm watcher), a resolution notice to those notified.
  * Every action goes through the guarded executor; each customer's request id (the connector's
- * idempotency key) is `${alarmId}:${purpose}:${customerId}`, so a re-run batch never acts twice.
+ * idempotency key) is `${alarmId}:${purpose}:${customerId}`, so a re-run batch never acts twice;
+ * an alarm that continues a confirmed suspected incident uses that incident's alarm id there.
  */
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
@@ -130,6 +131,12 @@ const alarmSchema = z.object({
 /** The flow's input: the alarm as the feed reported it when the flow started. */
 export interface ServiceOpsInput {
   alarm: Alarm;
+  /**
+   * The alarm of the incident this one continues (a confirmed suspected incident on the same cell
+   * or site, src/agents/flows/suspected-incidents.ts): customers' notices and compensation carry
+   * its id in their request ids, so whoever it already told is not told again.
+   */
+  continues?: string;
 }
 
 /** What a run reports. */
@@ -217,15 +224,15 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinit
   };
 
   /** A batch step: one guarded request per customer, each with its own stable request id. */
-  const batchStep = (id: string, request: (alarm: Alarm, customerId: string) => ActionRequestInput): StepDefinition<{ alarm: Alarm; customers: string[] }, BatchOutcome> => ({
+  const batchStep = (id: string, request: (alarm: Alarm, customerId: string) => ActionRequestInput): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string }, BatchOutcome> => ({
     id,
     version: 1,
-    async run({ alarm, customers }, ctx): Promise<ConnectorResult<BatchOutcome>> {
+    async run({ alarm, customers, incident }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       const statuses = new Map<string, GuardedStatus>();
       await inParallel(customers, policy.concurrency, async (customerId) => {
         const req = request(alarm, customerId);
-        const full = { ...req, id: `${alarm.id}:${id}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
+        const full = { ...req, id: `${incident ?? alarm.id}:${id}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
         // One immediate second try with the same id: a back end's passing hiccup should not cost a customer the notice.
         let r = await deps.guarded().execute(full);
         if (r.status === 'failed') r = await deps.guarded().execute(full);
@@ -286,11 +293,11 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinit
     },
   };
 
-  const runBatches = async (ctx: WorkflowContext, step: typeof outageNotices, alarm: Alarm, customers: readonly string[], prefix: string, first: number): Promise<BatchOutcome> => {
+  const runBatches = async (ctx: WorkflowContext, step: typeof outageNotices, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(customers, first, policy.batchSize);
     for (let i = 0; i < batches.length; i++) {
-      const r = await ctx.step(step, { alarm, customers: batches[i] }, { key: `${prefix}-${i}` });
+      const r = await ctx.step(step, { alarm, customers: batches[i], ...(incident ? { incident } : {}) }, { key: `${prefix}-${i}` });
       total.executed.push(...r.executed);
       total.pending.push(...r.pending);
       total.refused += r.refused;
@@ -302,14 +309,17 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinit
   return {
     id: SERVICE_OPS_WORKFLOW_ID,
     version: SERVICE_OPS_WORKFLOW_VERSION,
-    parseInput: (raw) => ({ alarm: z.object({ alarm: alarmSchema }).parse(raw).alarm as Alarm }),
-    async run(ctx, { alarm }) {
+    parseInput: (raw) => {
+      const input = z.object({ alarm: alarmSchema, continues: z.string().min(1).max(200).optional() }).parse(raw);
+      return { alarm: input.alarm as Alarm, ...(input.continues ? { continues: input.continues } : {}) };
+    },
+    async run(ctx, { alarm, continues }) {
       const raisedMs = Date.parse(alarm.raisedTime);
       const customers = await ctx.step(affected, alarm);
       const [head, rest] = [customers.slice(0, policy.firstBatch), customers.slice(policy.firstBatch)];
-      const firstOut = await runBatches(ctx, outageNotices, alarm, head, 'notice-first', policy.firstBatch);
+      const firstOut = await runBatches(ctx, outageNotices, alarm, head, 'notice-first', policy.firstBatch, continues);
       const ticketStatus = await ctx.step(ticket, { alarm, affected: customers.length });
-      const restOut = await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize);
+      const restOut = await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize, continues);
       const notified = [...firstOut.executed, ...restOut.executed];
 
       // Wait for the clear, at most until the compensation threshold; a clear reported by the
@@ -326,12 +336,12 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinit
       const lastedMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('cleared-at')) - raisedMs : (await ctx.now('threshold-at')) - raisedMs;
       let comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       // Still open at the threshold (the wait timed out) counts as lasting past it.
-      if (compensable && (!cleared || lastedMs > policy.compensateAfterMs)) comp = await runBatches(ctx, compensation, alarm, notified, 'compensation', policy.batchSize);
+      if (compensable && (!cleared || lastedMs > policy.compensateAfterMs)) comp = await runBatches(ctx, compensation, alarm, notified, 'compensation', policy.batchSize, continues);
       if (!cleared && compensable) {
         const w = await ctx.waitForSignal<AlarmCleared | null>(ALARM_CLEARED_LATE_SIGNAL, { timeoutMs: policy.maxOpenMs, fallback: null });
         if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];
       }
-      const resolved = cleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize) : undefined;
+      const resolved = cleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize, continues) : undefined;
       const endMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('resolved-at')) : undefined;
       return {
         alarmId: alarm.id,

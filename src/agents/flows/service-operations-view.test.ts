@@ -33,6 +33,11 @@ describe('the service-operations view', () => {
         },
       ],
     ]);
+    const calls = new Map([
+      ['C1', [T - 3 * 3_600_000]],
+      ['C2', [T + 30_000]],
+      ['C3', [T + 2 * 3_600_000]],
+    ]);
     const view = serviceOperationsView({
       alarms: { all: () => [alarm('alarm-1', 'cell-4', T, T + 6 * 3_600_000), alarm('alarm-2', 'cell-9', T + 3_600_000)] },
       run: async (id) => runs.get(id) ?? null,
@@ -42,6 +47,8 @@ describe('the service-operations view', () => {
         { id: 'anomaly-3', scope: 'Cell', objectId: 'cell-20', siteId: 'site-6', openedMs: T, lastSignalMs: T },
       ],
       cellsOfSite: (site) => (site === 'site-3' ? ['cell-9', 'cell-10', 'cell-11'] : []),
+      // C2 called before its notice (T + 90 s), C3 after its own (T + 95 s); C1's call long before the first sign is not about it.
+      firstContact: (c, from, to) => [...(calls.get(c) ?? [])].find((t) => t >= from && t <= to) ?? null,
     });
     const { summary, items } = await view.incidents();
     expect(items.map((i) => i.alarmId)).toEqual(['alarm-2', 'alarm-1']);
@@ -57,10 +64,15 @@ describe('the service-operations view', () => {
       runStatus: 'succeeded',
       anomalyIds: ['anomaly-1'],
       anomalyLeadMs: 20 * 60_000,
+      detectedBy: 'anomaly',
+      detectedTime: iso(T - 20 * 60_000),
+      contactedCustomers: 2,
+      notifiedBeforeContact: 1,
+      notifiedBeforeContactShare: 0.5,
     });
     // Not acted on yet; the site's suspicion after its raise is linked to the cell's alarm (lead negative).
-    expect(open).toMatchObject({ runStatus: 'none', affectedCustomers: [], timeToFirstNoticeMs: null, timeToRepairMs: null, anomalyIds: ['anomaly-2'], anomalyLeadMs: -3_600_000 });
-    expect(summary).toMatchObject({ incidents: 2, actedOn: 1, affected: 3, notified: 3, compensated: 1, mttrMs: 6 * 3_600_000, anomalies: 3, anomaliesWithoutAlarm: 1 });
+    expect(open).toMatchObject({ runStatus: 'none', affectedCustomers: [], timeToFirstNoticeMs: null, timeToRepairMs: null, anomalyIds: ['anomaly-2'], anomalyLeadMs: -3_600_000, detectedBy: 'alarm', detectedTime: iso(T + 3_600_000 + 60_000), contactedCustomers: 0, notifiedBeforeContactShare: null });
+    expect(summary).toMatchObject({ incidents: 2, actedOn: 1, affected: 3, notified: 3, compensated: 1, mttrMs: 6 * 3_600_000, anomalies: 3, anomaliesWithoutAlarm: 1, contactedCustomers: 2, notifiedBeforeContactShare: 0.5 });
     expect((await view.incidents({ limit: 1 })).items).toHaveLength(1);
   });
 });

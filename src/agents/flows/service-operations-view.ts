@@ -42,6 +42,17 @@ export interface IncidentView {
   anomalyIds: string[];
   /** The first of them, ms before the raise (positive: anomaly detection was ahead of the alarm). */
   anomalyLeadMs: number | null;
+  /** When the operator first knew: the first linked suspicion's opening or the alarm's arrival, whichever came first; and which. */
+  detectedTime: string;
+  detectedBy: 'anomaly' | 'alarm';
+  /**
+   * Affected customers who called or complained about their service during the incident (from its
+   * first sign until a week after its clear), and how many of them had the outage notice by their
+   * first call or complaint; with the share (null when nobody called).
+   */
+  contactedCustomers: number;
+  notifiedBeforeContact: number;
+  notifiedBeforeContactShare: number | null;
 }
 
 /** Totals over the listed incidents. */
@@ -58,6 +69,9 @@ export interface IncidentSummary {
   anomalies: number;
   /** Suspicions that no alarm followed (or preceded) on their cell or site. */
   anomaliesWithoutAlarm: number;
+  /** Over every incident: affected customers who called or complained, and the share of them notified first. */
+  contactedCustomers: number;
+  notifiedBeforeContactShare: number | null;
 }
 
 /** What the view reads. */
@@ -68,10 +82,20 @@ export interface ServiceOpsViewDeps {
   suspicions(): readonly ViewSuspicion[];
   /** The cells of a site, to match a suspicion on a cell to an alarm on its site. */
   cellsOfSite(siteId: string): string[];
+  /** A customer's first call or complaint about their service in [fromMs, toMs] (`ServiceContactLog.firstContact`). */
+  firstContact(customerId: string, fromMs: number, toMs: number): number | null;
 }
 
 /** How far before an alarm's raise a suspicion on its cell or site still counts as its early sign. */
 const LOOKBACK_MS = 86_400_000;
+/**
+ * How long before a linked suspicion opened its incident's calls count: the calls that made the
+ * burst came within the detector's contact window (2 h) before it. Without a suspicion an
+ * incident's calls count from the raise (an outage's alarm comes at its start).
+ */
+const CONTACT_LOOKBACK_MS = 2 * 3_600_000;
+/** How long after the clear a call or complaint still counts as about the incident (complaints come the next days). */
+const CONTACT_AFTER_CLEAR_MS = 7 * 86_400_000;
 
 const median = (xs: number[]): number | null => {
   if (xs.length === 0) return null;
@@ -91,15 +115,31 @@ function sameObject(s: ViewSuspicion, a: ReceivedAlarm, cellsOfSite: (siteId: st
 }
 
 /** One alarm's view from its run's journaled steps. */
-export function incidentView(a: ReceivedAlarm, run: { status: string; steps: readonly StepRecord[] } | null, suspicions: readonly ViewSuspicion[], cellsOfSite: (siteId: string) => string[]): IncidentView {
+export function incidentView(a: ReceivedAlarm, run: { status: string; steps: readonly StepRecord[] } | null, suspicions: readonly ViewSuspicion[], deps: Pick<ServiceOpsViewDeps, 'cellsOfSite' | 'firstContact'>): IncidentView {
   const raised = Date.parse(a.raisedTime);
   const steps = run?.steps ?? [];
   const batches = (prefix: RegExp) => steps.filter((s) => prefix.test(s.key) && s.status === 'succeeded');
   const notices = batches(/^notice(-first)?-\d+$/);
-  const notified = notices.flatMap((s) => parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed);
-  const firstNotice = notices.filter((s) => parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed.length > 0).map((s) => s.updatedAt);
+  // Each notified customer with when their batch was done (the notice was accepted by then).
+  const noticeAt = new Map<string, number>();
+  for (const s of notices) for (const c of parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed) if (!noticeAt.has(c)) noticeAt.set(c, s.updatedAt);
+  const notified = [...noticeAt.keys()];
+  const firstNotice = [...noticeAt.values()];
   const end = a.clearedTime ? Date.parse(a.clearedTime) : Infinity;
-  const linked = suspicions.filter((s) => s.openedMs >= raised - LOOKBACK_MS && s.openedMs <= end && sameObject(s, a, cellsOfSite)).sort((x, y) => x.openedMs - y.openedMs);
+  const linked = suspicions.filter((s) => s.openedMs >= raised - LOOKBACK_MS && s.openedMs <= end && sameObject(s, a, deps.cellsOfSite)).sort((x, y) => x.openedMs - y.openedMs);
+  const reported = Date.parse(a.reportingTime);
+  const ahead = linked.length > 0 && linked[0].openedMs < reported;
+  const affected = parsed<string[]>(steps.find((s) => s.key === AFFECTED_STEP_ID), []);
+  const contactFrom = linked.length > 0 ? Math.min(raised, linked[0].openedMs - CONTACT_LOOKBACK_MS) : raised;
+  let contacted = 0;
+  let toldFirst = 0;
+  for (const c of affected) {
+    const first = deps.firstContact(c, contactFrom, end + CONTACT_AFTER_CLEAR_MS);
+    if (first === null) continue;
+    contacted++;
+    const told = noticeAt.get(c);
+    if (told !== undefined && told <= first) toldFirst++;
+  }
   return {
     alarmId: a.id,
     sourceSystemId: a.sourceSystemId,
@@ -115,12 +155,17 @@ export function incidentView(a: ReceivedAlarm, run: { status: string; steps: rea
     timeToFirstNoticeMs: firstNotice.length ? Math.min(...firstNotice) - raised : null,
     timeToRepairMs: a.clearedTime ? Date.parse(a.clearedTime) - raised : null,
     runStatus: run?.status ?? 'none',
-    affectedCustomers: parsed<string[]>(steps.find((s) => s.key === AFFECTED_STEP_ID), []),
+    affectedCustomers: affected,
     notifiedCustomers: notified,
     compensatedCustomers: batches(/^compensation-\d+$/).flatMap((s) => parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed),
     resolutionNotices: batches(/^resolution-\d+$/).reduce((n, s) => n + parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed.length, 0),
     anomalyIds: linked.map((s) => s.id),
     anomalyLeadMs: linked.length ? raised - linked[0].openedMs : null,
+    detectedTime: new Date(ahead ? linked[0].openedMs : reported).toISOString(),
+    detectedBy: ahead ? 'anomaly' : 'alarm',
+    contactedCustomers: contacted,
+    notifiedBeforeContact: toldFirst,
+    notifiedBeforeContactShare: contacted ? Math.round((1000 * toldFirst) / contacted) / 1000 : null,
   };
 }
 
@@ -132,8 +177,9 @@ export function serviceOperationsView(deps: ServiceOpsViewDeps) {
       const suspicions = deps.suspicions();
       const all = deps.alarms.all().reverse();
       const items: IncidentView[] = [];
-      for (const a of all) items.push(incidentView(a, await deps.run(a.id), suspicions, deps.cellsOfSite));
+      for (const a of all) items.push(incidentView(a, await deps.run(a.id), suspicions, deps));
       const linked = new Set(items.flatMap((i) => i.anomalyIds));
+      const contacted = items.reduce((n, i) => n + i.contactedCustomers, 0);
       const repairs = items.flatMap((i) => (i.timeToRepairMs === null ? [] : [i.timeToRepairMs]));
       const summary: IncidentSummary = {
         incidents: items.length,
@@ -146,6 +192,8 @@ export function serviceOperationsView(deps: ServiceOpsViewDeps) {
         mttrMs: repairs.length ? Math.round(repairs.reduce((x, y) => x + y, 0) / repairs.length) : null,
         anomalies: suspicions.length,
         anomaliesWithoutAlarm: suspicions.filter((s) => !linked.has(s.id)).length,
+        contactedCustomers: contacted,
+        notifiedBeforeContactShare: contacted ? Math.round((1000 * items.reduce((n, i) => n + i.notifiedBeforeContact, 0)) / contacted) / 1000 : null,
       };
       return { summary, items: options.limit === undefined ? items : items.slice(0, options.limit) };
     },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TwinEvent } from '../../domain/events.js';
 import { createCellAnomalyDetector, DEFAULT_CELL_ANOMALY_OPTIONS, type AnomalyCells } from './cell-anomaly-detector.js';
-import { alphaForBudget, poissonTail } from './poisson-burst.js';
+import { alphaForBudget, alphaPerSignal, poissonTail } from './poisson-burst.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -33,6 +33,8 @@ describe('Poisson bursts', () => {
     expect(poissonTail(1, 3)).toBeCloseTo(1 - Math.exp(-1) * 2.5, 12);
     expect(poissonTail(0.001, 2)).toBeCloseTo(0.001 ** 2 / 2, 9);
     expect(alphaForBudget(0.3, 2 * H)).toBeCloseTo(0.3 / 360, 12);
+    expect(alphaPerSignal(0.3, 60)).toBeCloseTo(0.005, 12);
+    expect(alphaPerSignal(0.3, 0)).toBe(1);
   });
 });
 
@@ -45,17 +47,19 @@ describe('cell anomaly detection', () => {
     // Billing questions do not count, however many.
     const t = T0 + 31 * 24 * H;
     expect(d.observe([0, 1, 2, 3].map((k) => call('C' + (40 * k + 5), t + k * 60_000, 'billing_question')))).toEqual([]);
-    // Two customers of cell-5 call within 20 minutes: at ~0.003 expected there, that is a burst on
-    // the cell (not yet on its site, with twice the customers); the third call joins it and
-    // counts nowhere else (explained by the open suspicion).
-    const opened = d.observe([call('C5', t), call('C45', t + 20 * 60_000)]);
-    expect(opened.map((s) => `${s.scope}:${s.objectId}`)).toEqual(['Cell:cell-5']);
+    // Two customers of cell-5 calling within 20 minutes is not rare enough once every call is a
+    // try (about 2 calls a month there at the prior rate); a third customer makes it a burst on the
+    // cell and its site; the fourth joins it and counts nowhere else (explained by the suspicion).
+    // One customer calling again adds nothing: customers count, not calls.
+    expect(d.observe([call('C5', t), call('C45', t + 20 * 60_000), call('C45', t + 21 * 60_000)])).toEqual([]);
+    const opened = d.observe([call('C205', t + 25 * 60_000)]);
+    expect(opened.map((s) => `${s.scope}:${s.objectId}`)).toEqual(['Cell:cell-5', 'Site:site-2']);
     const cell = opened[0];
-    expect(cell).toMatchObject({ openedMs: t + 20 * 60_000, signals: 2, state: 'open', customers: ['C5', 'C45'], signal: 'service-contact-burst' });
+    expect(cell).toMatchObject({ openedMs: t + 25 * 60_000, signals: 4, state: 'open', customers: ['C5', 'C45', 'C205'], signal: 'service-contact-burst' });
     expect(cell.expected).toBeLessThan(0.01);
-    expect(cell.pValue).toBeLessThan(alphaForBudget(0.002, 2 * H));
+    expect(cell.pValue).toBeLessThan(alphaPerSignal(0.002, 30 * (25 / 365)));
     expect(d.observe([call('C85', t + 40 * 60_000)])).toEqual([]);
-    expect(d.suspicions().find((s) => s.id === cell.id)!.customers).toEqual(['C5', 'C45', 'C85']);
+    expect(d.suspicions().find((s) => s.id === cell.id)!.customers).toEqual(['C5', 'C45', 'C205', 'C85']);
     // A later caller joins it; after six quiet hours the next call finds it closed.
     d.observe([call('C125', t + 2 * H)]);
     expect(d.suspicions().find((s) => s.scope === 'Cell')!.customers).toContain('C125');
@@ -63,7 +67,7 @@ describe('cell anomaly detection', () => {
     expect(d.suspicions().find((s) => s.id === cell.id)!.state).toBe('closed');
     expect(d.suspicions().filter((s) => s.scope === 'Cell')).toHaveLength(1);
     // A suspicion nobody calls about again closes as time passes (any event moves the clock).
-    d.observe([call('C6', t + 20 * H), call('C46', t + 20 * H + 60_000)]);
+    d.observe([call('C6', t + 20 * H), call('C46', t + 20 * H + 60_000), call('C86', t + 20 * H + 120_000)]);
     expect(d.suspicions().at(-1)!.state).toBe('open');
     d.observe([call('C7', t + 27 * H, 'billing_question')]);
     expect(d.suspicions().at(-1)!.state).toBe('closed');

@@ -1,18 +1,20 @@
 import type { TwinEvent } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { DAY_MS } from '../../domain/time.js';
-import { alphaForBudget, isBurst } from './poisson-burst.js';
+import { alphaPerSignal, poissonTail } from './poisson-burst.js';
 
 /**
  * Suspected network incidents from the twins' experience signals, before (or without) an alarm.
  * Two signals, each counted in sliding windows per cell and per site (an outage takes a whole
  * site down): bad sessions (usage records of a dropped call or of a data session under
  * `poorThroughputMbps`), on the cell that served them; and customers calling or complaining about
- * their service, on every cell the caller was seen on lately. A window's count is compared with
- * what the cell's customers make at the population's usual rate of that signal (learned from the
- * signals outside suspicions, a prior until then; bad sessions weighted by each customer's share
- * of usage there): a count rarer than the false-alarm budget allows opens a suspected incident;
- * it closes after a quiet spell. A signal on a cell or site already under suspicion joins it, and
+ * their service, on every cell the caller was seen on lately. At each signal, the distinct
+ * customers signalling in the window (one customer's repeated calls or drops count once) are
+ * compared with what the place's customers make at the population's usual rate of that signal at
+ * that hour of the day (both learned from the signals outside suspicions, priors until then; bad
+ * sessions weighted by each customer's share of usage there): a count rarer than the false-alarm
+ * budget allows, with every arrival counted as a try, opens a suspected incident; it closes after
+ * a quiet spell. A signal on a cell or site already under suspicion joins it, and
  * one on a cell an open alarm covers (`known`) is explained by that alarm and suspects nothing.
  * Times are the events' own (the event clock).
  */
@@ -27,7 +29,7 @@ export type AnomalySignal = 'bad-session-burst' | 'service-contact-burst';
 export interface SignalOptions {
   /** The sliding window signals are counted in. */
   windowMs: number;
-  /** Fewest signals that make a burst, whatever the baseline. */
+  /** Fewest distinct customers signalling in the window that make a burst, whatever the baseline. */
   minCount: number;
   /** Signals per customer per day assumed before any is seen (the prior of the learned rate). */
   priorRatePerCustomerDay: number;
@@ -97,20 +99,43 @@ export interface SuspectedIncident {
   /** The latest signal counted in it (ms); closed after `quietMs` without another. */
   lastSignalMs: number;
   state: 'open' | 'closed';
-  /** Signals in the window when it opened, what the baseline expected there, and how rare that was. */
+  /**
+   * Signals in the window when it opened, what the baseline expected there at that hour, and how
+   * rare that was (the chance the last signal found the other customers' signals in its window).
+   */
   signals: number;
   expected: number;
   pValue: number;
   /** Customers whose signals it holds, first first. */
   customers: string[];
   signal: AnomalySignal;
+  /** What network operations made of it (absent while nobody has): confirmed as an incident, or dismissed. */
+  review?: SuspicionReview;
+}
+
+/** A person's (or an agent's) verdict on a suspicion, with why; a confirmation names the alarm it raised or found. */
+export interface SuspicionReview {
+  decision: 'confirmed' | 'dismissed';
+  by: { kind: 'human' | 'agent' | 'system'; id: string };
+  reason: string;
+  atMs: number;
+  /** The alarm the confirmation raised (or the open one that already covered it); null for a dismissal. */
+  alarmId: string | null;
 }
 
 /** What a detector keeps across a restart: its suspicions and the base's learned rates. */
 export interface AnomalyDetectorState {
   suspicions: SuspectedIncident[];
-  baseline: { contacts: number; sessions: number; firstMs: number | null; lastMs: number | null };
+  /** Signals outside suspicions, over the event time seen; and by UTC hour of the day (absent in what older versions kept). */
+  baseline: { contacts: number; sessions: number; firstMs: number | null; lastMs: number | null; contactsByHour?: number[]; sessionsByHour?: number[] };
 }
+
+/**
+ * Pseudo-signals per hour of the day that the daily profile starts from (a flat day): 240 a day,
+ * so the base's own hours take over after a few hundred signals (a few days of a mid-size base)
+ * and a quiet hour is never taken as impossible.
+ */
+const HOUR_PRIOR = 10;
 
 /** The detector: feed it applied events, read its suspicions. */
 export interface CellAnomalyDetector {
@@ -122,6 +147,8 @@ export interface CellAnomalyDetector {
   takeChanged(): SuspectedIncident[];
   /** The baseline in use: signals per customer per day. */
   ratePerCustomerDay(signal: 'contacts' | 'sessions'): number;
+  /** Records a review on a suspicion (NOT_FOUND for an unknown id); returns it. Signals still join it until it closes. */
+  review(id: string, review: SuspicionReview): SuspectedIncident;
   /** What to keep for a restart, and taking it back (at start, before any event). */
   state(): AnomalyDetectorState;
   restore(state: AnomalyDetectorState): void;
@@ -147,6 +174,23 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
   const changed = new Set<SuspectedIncident>();
   // The base's own rates: signals outside suspicions over customer-days of event time seen.
   const baseline = { contacts: 0, sessions: 0 };
+  const byHour = { contacts: new Array<number>(24).fill(0), sessions: new Array<number>(24).fill(0) };
+  const hourOf = (ms: number) => Math.floor((((ms % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000);
+  /**
+   * The share of a day's signals of `kind` expected in [fromMs, toMs], from the learned profile by
+   * hour (shrunk towards a flat day by HOUR_PRIOR): windowMs / DAY_MS on a flat day.
+   */
+  const dayShare = (kind: 'contacts' | 'sessions', fromMs: number, toMs: number): number => {
+    const h = byHour[kind];
+    const total = h.reduce((a, b) => a + b, 0) + 24 * HOUR_PRIOR;
+    let share = 0;
+    for (let t = fromMs; t < toMs; ) {
+      const next = Math.min(toMs, (Math.floor(t / 3_600_000) + 1) * 3_600_000);
+      share += ((next - t) / 3_600_000) * ((h[hourOf(t)] + HOUR_PRIOR) / total);
+      t = next;
+    }
+    return share;
+  };
   let firstMs: number | undefined;
   let lastMs: number | undefined;
   const members = new Map<string, { day: number; n: number }>();
@@ -195,7 +239,6 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
     // Explained by a known incident: an open alarm covers one of the signal's cells.
     if (places.some((p) => p.scope === 'Cell' && known(p.id, p.siteId, atMs))) return [];
     const x = o[kind];
-    const alpha = alphaForBudget(o.falseAlarmsPerMonth, x.windowMs);
     const opened: SuspectedIncident[] = [];
     for (const p of places) {
       const key = `${kind}:${p.scope}:${p.id}`;
@@ -203,9 +246,13 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
       watches.set(key, w);
       w.recent = w.recent.filter((r) => r.t > atMs - x.windowMs && r.t <= atMs);
       w.recent.push({ t: atMs, customerId });
-      const expected = rate(kind) * membersOf(kind, p, atMs) * (x.windowMs / DAY_MS);
-      const { burst, pValue } = isBurst(w.recent.length, expected, alpha, x.minCount);
-      if (!burst) continue;
+      // The place's signals a day at the usual rate; what the window expects at this hour; the
+      // chance the arriving signal finds that many other customers' signals in it.
+      const perDay = rate(kind) * membersOf(kind, p, atMs);
+      const expected = perDay * dayShare(kind, atMs - x.windowMs, atMs);
+      const distinct = new Set(w.recent.map((r) => r.customerId)).size;
+      const pValue = poissonTail(expected, distinct - 1);
+      if (distinct < x.minCount || pValue > alphaPerSignal(o.falseAlarmsPerMonth, perDay * 30)) continue;
       const s: SuspectedIncident = {
         id: `anomaly-${all.length + 1}`,
         scope: p.scope,
@@ -229,7 +276,10 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
       changed.add(s);
       opened.push(s);
     }
-    if (opened.length === 0) baseline[kind]++;
+    if (opened.length === 0) {
+      baseline[kind]++;
+      byHour[kind][hourOf(atMs)]++;
+    }
     return opened;
   };
 
@@ -273,11 +323,20 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
       return out;
     },
     ratePerCustomerDay: rate,
-    state: () => ({ suspicions: all.map((s) => structuredClone(s)), baseline: { ...baseline, firstMs: firstMs ?? null, lastMs: lastMs ?? null } }),
+    review(id, review) {
+      const s = all.find((x) => x.id === id);
+      if (!s) throw new TwinloopError('NOT_FOUND', `no suspected incident "${id}"; GET /service-operations/anomalies lists them`);
+      s.review = structuredClone(review);
+      changed.add(s);
+      return structuredClone(s);
+    },
+    state: () => ({ suspicions: all.map((s) => structuredClone(s)), baseline: { ...baseline, firstMs: firstMs ?? null, lastMs: lastMs ?? null, contactsByHour: [...byHour.contacts], sessionsByHour: [...byHour.sessions] } }),
     restore(state) {
       all = state.suspicions.map((s) => structuredClone(s)).sort((a, b) => Number(a.id.slice(8)) - Number(b.id.slice(8)));
       baseline.contacts = state.baseline.contacts;
       baseline.sessions = state.baseline.sessions;
+      byHour.contacts = state.baseline.contactsByHour?.length === 24 ? [...state.baseline.contactsByHour] : new Array<number>(24).fill(0);
+      byHour.sessions = state.baseline.sessionsByHour?.length === 24 ? [...state.baseline.sessionsByHour] : new Array<number>(24).fill(0);
       firstMs = state.baseline.firstMs ?? undefined;
       lastMs = state.baseline.lastMs ?? undefined;
       watches.clear();

@@ -1,6 +1,6 @@
 import type { TwinEvent } from '../../domain/events.js';
 import type { DocumentStore } from '../../store/document-store.js';
-import { createCellAnomalyDetector, type AnomalyCells, type AnomalyDetectorState, type CellAnomalyDetector, type CellAnomalyOptions, type KnownIncident, type SuspectedIncident } from './cell-anomaly-detector.js';
+import { createCellAnomalyDetector, type AnomalyCells, type AnomalyDetectorState, type CellAnomalyDetector, type CellAnomalyOptions, type KnownIncident, type SuspectedIncident, type SuspicionReview } from './cell-anomaly-detector.js';
 
 /**
  * Anomaly detection whose suspicions and learned rates are kept in the store, so a restart
@@ -20,6 +20,8 @@ export interface KeptAnomalyDetector {
   readonly detector: CellAnomalyDetector;
   /** Feeds applied events (the intake's `onApplied`); the changes are written behind. */
   observe(events: readonly { event: TwinEvent; time: number }[]): void;
+  /** Records a review on a suspicion and resolves once it is written. */
+  review(id: string, review: SuspicionReview): Promise<SuspectedIncident>;
   /** Resolves once every change so far is written. */
   flushed(): Promise<void>;
   /** Writes the rates and what is pending. */
@@ -53,6 +55,12 @@ export async function openKeptAnomalyDetector(o: {
       detector.observe(events);
       const changed = detector.takeChanged();
       if (changed.length > 0) write(changed);
+    },
+    async review(id, review) {
+      const s = detector.review(id, review);
+      write(detector.takeChanged());
+      await writing;
+      return s;
     },
     flushed: () => writing,
     async close() {

@@ -31,6 +31,16 @@ export function alphaForBudget(perMonth: number, windowMs: number): number {
   return Math.min(1, perMonth / windows);
 }
 
+/**
+ * The false-alarm chance per signal that keeps false alarms under `perMonth` for one watched cell
+ * (or site) tested at every signal's arrival over a sliding window: a month brings
+ * `signalsPerMonth` tests there, so alpha = budget / signals. (Counting windows as the tries, as
+ * `alphaForBudget` does, undercounts a sliding scan: every arrival is a try.)
+ */
+export function alphaPerSignal(perMonth: number, signalsPerMonth: number): number {
+  return signalsPerMonth > 0 ? Math.min(1, perMonth / signalsPerMonth) : 1;
+}
+
 /** Whether `count` events against `expected` in a window is a burst at `alpha`, with its tail probability. */
 export function isBurst(count: number, expected: number, alpha: number, minCount: number): { burst: boolean; pValue: number } {
   const pValue = poissonTail(expected, count);

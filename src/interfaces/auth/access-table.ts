@@ -116,6 +116,8 @@ export const ROUTE_ACCESS = {
   // Service operations: each alarm's treatment and the suspected incidents (anomaly detection).
   'GET /service-operations/incidents': 'alarms:read',
   'GET /service-operations/anomalies': 'alarms:read',
+  'POST /service-operations/anomalies/:id/confirm': 'alarms:write',
+  'POST /service-operations/anomalies/:id/dismiss': 'alarms:write',
 
   // TM Forum TMF620 Product Catalog: the same catalogue (docs/tmf.md).
   'GET /tmf-api/productCatalogManagement/v4/productOffering': 'catalogue:read',
@@ -252,6 +254,8 @@ export const CUSTOMER_ROUTES = {
   'POST /tmf-api/productOrderingManagement/v4/hub': 'spanning',
   'GET /service-operations/incidents': 'spanning',
   'GET /service-operations/anomalies': 'spanning',
+  'POST /service-operations/anomalies/:id/confirm': 'spanning',
+  'POST /service-operations/anomalies/:id/dismiss': 'spanning',
   'POST /sandbox/scenarios/care-example': 'spanning',
 } as const satisfies Partial<Record<keyof typeof ROUTE_ACCESS, CustomerRoute>>;
 

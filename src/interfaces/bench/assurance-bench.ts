@@ -53,7 +53,7 @@ export interface AssuranceBenchResult extends Omit<AssuranceReport, 'perIncident
   notificationsSent: number;
   compensations: number;
   /** Anomaly detection over the live days: suspected incidents from the twins' service calls, judged against the truth. */
-  anomalies: AnomalyReport;
+  anomalies: Omit<AnomalyReport, 'falseSuspicions'>;
   wallSeconds: number;
 }
 
@@ -135,7 +135,12 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
       await watcher.idle();
       detach();
       detachDetector();
-      const anomalies = evaluateAnomalies(world, detector.suspicions(), { fromMs: liveFromMs, toMs: world.clock.now() });
+      const suspicions = detector.suspicions();
+      const { falseSuspicions, ...anomalies } = evaluateAnomalies(world, suspicions, { fromMs: liveFromMs, toMs: world.clock.now() });
+      for (const f of falseSuspicions) {
+        const s = suspicions.find((x) => x.id === f.id);
+        log(`false suspicion ${f.id} on ${f.scope} ${f.objectId} at ${new Date(f.openedMs).toISOString()}: ${s?.signal} ${s?.signals} against ${s?.expected} (p ${s?.pValue.toExponential(2)}), ${s?.customers.length} customers; ${f.touchedBy ?? 'none of them touched by an incident'}`);
+      }
 
       const observed: ObservedAlarm[] = [];
       let acted = 0;

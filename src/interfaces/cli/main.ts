@@ -13,6 +13,7 @@ import { registerMcpCommand } from './mcp-command.js';
 import { registerTwinCommands } from './twin-commands.js';
 import { registerAgentCommands } from './agent-command.js';
 import { registerAuditCommands } from './audit-command.js';
+import { registerServiceOpsCommands } from './service-ops-command.js';
 import { registerPolicyCommands } from './policy-command.js';
 import { registerSimulateCommands } from './simulate-command.js';
 import { VERSION } from './version.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerSimulateCommands(program);
   registerPolicyCommands(program);
   registerAuditCommands(program);
+  registerServiceOpsCommands(program);
   registerKeysCommands(program);
   registerAgentCommands(program);
   registerBenchCommands(program);

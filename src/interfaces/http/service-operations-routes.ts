@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
+import { CONFIRM_SEVERITIES } from '../../agents/flows/suspected-incidents.js';
 import { errors, list, pageLimit } from './api-schemas.js';
+import { actorFor } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const ms = (what: string) => z.number().nullable().describe(`${what} (ms); null when it has not happened`);
@@ -26,6 +28,11 @@ const incident = z.object({
   resolutionNotices: z.number().int(),
   anomalyIds: list(z.string()).describe('Suspected incidents on the same cell or site, from a day before the raise until the clear'),
   anomalyLeadMs: ms('How long before the raise the first of them was opened (negative: after it)'),
+  detectedTime: z.string().describe('When the operator first knew: the first of those suspicions or the alarm reaching it, whichever came first (ISO 8601)'),
+  detectedBy: z.enum(['anomaly', 'alarm']).describe('Which came first'),
+  contactedCustomers: z.number().int().describe('Affected customers who called or complained about their service from the first sign until a week after the clear'),
+  notifiedBeforeContact: z.number().int().describe('Of them, those who had the outage notice by their first call or complaint'),
+  notifiedBeforeContactShare: z.number().nullable().describe('notifiedBeforeContact / contactedCustomers; null when nobody called'),
 });
 const summary = z.object({
   incidents: z.number().int(),
@@ -38,6 +45,8 @@ const summary = z.object({
   mttrMs: z.number().nullable().describe('Mean raise → clear over the cleared alarms'),
   anomalies: z.number().int(),
   anomaliesWithoutAlarm: z.number().int().describe('Suspected incidents no alarm came with on their cell or site (yet, or ever)'),
+  contactedCustomers: z.number().int().describe('Affected customers who called or complained, over every incident'),
+  notifiedBeforeContactShare: z.number().nullable().describe('Share of them notified before their first call or complaint'),
 });
 const anomaly = z.object({
   id: z.string(),
@@ -52,7 +61,25 @@ const anomaly = z.object({
   expected: z.number().describe("What the base's usual rate expected there in the window"),
   pValue: z.number().describe('Chance of that many or more under the usual rate'),
   customers: list(z.string()).describe('The customers whose signals it holds, first first'),
+  review: z
+    .object({
+      decision: z.enum(['confirmed', 'dismissed']),
+      by: z.string().describe('Who reviewed it (the signed-in subject)'),
+      reason: z.string(),
+      reviewedTime: z.string(),
+      alarmId: z.string().nullable().describe('The alarm the confirmation raised (or the open one that already covered it); service operations acts on it'),
+    })
+    .nullable()
+    .describe("Network operations' verdict; null while nobody has given one (no customer is told on a suspicion alone)"),
 });
+const reviewParams = z.object({ id: z.string().min(1).max(200).describe('The suspected incident (anomaly-N)') });
+const reason = z.string().trim().min(1, 'say why (what was checked, what was found): it is kept in the audit trail').max(2000);
+const confirmBody = z.strictObject({
+  reason,
+  severity: z.enum(CONFIRM_SEVERITIES).default('minor').describe('The severity of the alarm raised: minor (default) notifies and compensates nobody beyond the notices; major and critical are compensated after 4 h by the service-operations policy'),
+});
+const dismissBody = z.strictObject({ reason });
+const reviewAnswer = z.object({ anomaly, alarmId: z.string().nullable().describe('The alarm service operations acts on (confirm), or null (dismiss)') });
 
 /** A suspicion as the API shows it: ISO times, like every other route. */
 const anomalyAnswer = (s: SuspectedIncident) => ({
@@ -68,6 +95,7 @@ const anomalyAnswer = (s: SuspectedIncident) => ({
   expected: s.expected,
   pValue: s.pValue,
   customers: s.customers,
+  review: s.review ? { decision: s.review.decision, by: s.review.by.id, reason: s.review.reason, reviewedTime: new Date(s.review.atMs).toISOString(), alarmId: s.review.alarmId } : null,
 });
 
 /**
@@ -104,6 +132,36 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
           .reverse()
           .slice(0, req.query.limit)
           .map(anomalyAnswer),
+    );
+    app.post(
+      '/service-operations/anomalies/:id/confirm',
+      {
+        schema: {
+          summary: "Confirm a suspected incident, saying why (audited): an alarm is raised on its cell or site (TMF642, source twinloop-anomaly-detection) and service operations acts on it (notices to the affected customers, a trouble ticket); the network's own alarm there later continues it, telling nobody twice",
+          params: reviewParams,
+          body: confirmBody,
+          response: { 200: reviewAnswer, ...errors(400, 404, 409) },
+        },
+      },
+      async (req) => {
+        const r = await s.reviewSuspicion(req.params.id, { decision: 'confirm', reason: req.body.reason, severity: req.body.severity, by: actorFor(req) });
+        return { anomaly: anomalyAnswer(r.suspicion), alarmId: r.alarm?.id ?? null };
+      },
+    );
+    app.post(
+      '/service-operations/anomalies/:id/dismiss',
+      {
+        schema: {
+          summary: 'Dismiss a suspected incident, saying why (audited): nobody is told; later signals there join it until it closes',
+          params: reviewParams,
+          body: dismissBody,
+          response: { 200: reviewAnswer, ...errors(400, 404, 409) },
+        },
+      },
+      async (req) => {
+        const r = await s.reviewSuspicion(req.params.id, { decision: 'dismiss', reason: req.body.reason, by: actorFor(req) });
+        return { anomaly: anomalyAnswer(r.suspicion), alarmId: null };
+      },
     );
   };
 }

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../agents/flows/alarm-inbox.js';
 import { serviceOperationsView, type ServiceOperationsView } from '../../agents/flows/service-operations-view.js';
+import { createServiceContactLog, type ServiceContacts } from '../../agents/flows/service-contact-log.js';
+import { reviewSuspicion, type ReviewRequest } from '../../agents/flows/suspected-incidents.js';
 import type { CellAnomalyDetector, SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import { openKeptAnomalyDetector, type AnomalyBaseline } from '../../intelligence/anomaly/kept-anomaly-detector.js';
 import { checkChurnPreventionOffers, churnPolicySettings, moveLegacyChurnPolicy, type ChurnPolicySettings } from '../../agents/flows/churn-prevention-policy.js';
@@ -66,6 +68,8 @@ export interface OperatorServices {
   readonly anomalies: CellAnomalyDetector;
   /** Each alarm with its treatment (affected, notified, compensated, times) and the suspicions around it. */
   readonly serviceOperations: ServiceOperationsView;
+  /** Network operations confirms a suspicion (an alarm is raised on its cell or site and service operations acts) or dismisses it; audited. */
+  reviewSuspicion(id: string, review: ReviewRequest): Promise<{ suspicion: SuspectedIncident; alarm: ReceivedAlarm | null }>;
   /** The proactive churn prevention's policy (floor, budget, offers, cadence), as the operator edits it. */
   readonly churnPolicy: ChurnPolicySettings;
   /** The action policy in force (modes, caps, approvals, budgets, contact rules), its versions and how to change it. */
@@ -255,6 +259,10 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   });
   const anomalies = keptAnomalies.detector;
   const detachAnomalies = twins.intake.onApplied((batch) => keptAnomalies.observe(batch));
+  // Who called or complained about their service, and when: per incident, notified before that or not.
+  const contacts = createServiceContactLog({ store: recordDocuments<ServiceContacts>(records, 'service-contacts'), onError: (err) => o.log(`service contacts: could not keep one: ${err.message}`) });
+  await contacts.load();
+  const detachContacts = twins.intake.onApplied((batch) => contacts.observe(batch));
   const serviceOperations = serviceOperationsView({
     alarms,
     run: async (id) => {
@@ -263,6 +271,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     },
     suspicions: () => anomalies.suspicions(),
     cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId),
+    firstContact: (customerId, fromMs, toMs) => contacts.firstContact(customerId, fromMs, toMs),
   });
 
   const services: OperatorServices = {
@@ -284,6 +293,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     actionPolicy,
     churnPolicy: churnPolicySettings(actionPolicy, churnDefaults),
     // Dated on the clock the action reports use, so that a decline sits among them on the timeline.
+    reviewSuspicion: (id, review) => reviewSuspicion({ anomalies: { suspicions: () => anomalies.suspicions(), review: (x, r) => keptAnomalies.review(x, r) }, alarms, audit, clock, cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId) }, id, review),
     declineAction: (declined) => recordDecline({ sink: twins.intake, audit, clock: o.bss?.clock ?? clock }, declined),
     async decideApproval(id, d) {
       const item = await approvals.get(id);
@@ -353,6 +363,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       actionPolicy.close();
       detachDecisions();
       detachAnomalies();
+      detachContacts();
+      await contacts.flushed();
       await keptAnomalies.close();
       await outcomes.close();
       flows?.close?.();

@@ -1,5 +1,6 @@
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
 import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
+import { linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
 import { forwardAlarms } from '../../agents/flows/alarm-inbox.js';
 import { NatsEventBus, type NatsEventBusOptions } from '../../bus/nats-event-bus.js';
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
@@ -170,7 +171,9 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   });
   // Every alarm the network's systems send in (TMF642, the inbox) starts the service-operations
   // flow (one per alarm); the sandbox's network system sends its alarms there as they happen.
-  const alarms: AlarmWatcher = watchAlarms({ alarms: services.alarms, engine: services.workflows, onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`) });
+  // An alarm on the cell or site of a confirmed suspected incident continues it (nobody is told twice), and its clear clears it.
+  const confirmed = linkConfirmedIncidents({ alarms: services.alarms, cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId), onError: (err) => o.log(`alarms: ${err.message}`) });
+  const alarms: AlarmWatcher = watchAlarms({ alarms: services.alarms, engine: services.workflows, incidentOf: confirmed.incidentOf, onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`) });
   const stopForwarding =
     world && forwardAlarms(world.backends.networkAlarms, services.alarms, { sourceSystemId: SANDBOX_ALARM_SOURCE, now: () => clock.now(), maxAgeMs: ALARM_MAX_AGE_MS, onError: (err, alarm) => o.log(`alarms: sandbox ${alarm.id}: ${err.message}`) });
 
@@ -236,6 +239,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         () => bus?.close(),
         () => stopForwarding?.(),
         () => alarms.stop(),
+        () => confirmed.stop(),
         () => intelligence.close(),
         () => assist.close(),
         () => auth.keys.close(),

@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import type { IncidentSummary, IncidentView } from '../../agents/flows/service-operations-view.js';
+import { CONFIRM_SEVERITIES } from '../../agents/flows/suspected-incidents.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { intOption } from './cli-numbers.js';
+import { globalOptions } from './cli-context.js';
+import { callServer, serverTarget, type ServerTarget } from './server-client.js';
+
+/**
+ * `twinloop service-ops …`: service operations on the running server, for network operations:
+ * each alarm's treatment with its per-incident figures, the suspected incidents anomaly
+ * detection raised, and confirming or dismissing one with a reason (as the signed-in key).
+ */
+
+/** A suspected incident as GET /service-operations/anomalies answers it. */
+interface AnomalyAnswer {
+  id: string;
+  scope: string;
+  objectId: string;
+  openedTime: string;
+  state: string;
+  signal: string;
+  signals: number;
+  expected: number;
+  customers: string[];
+  review: { decision: string; by: string; reason: string; alarmId: string | null } | null;
+}
+
+const minutes = (ms: number | null) => (ms === null ? '-' : `${(ms / 60_000).toFixed(1)} min`);
+const share = (x: number | null) => (x === null ? '-' : `${Math.round(100 * x)} %`);
+
+/** One incident on one line: the alarm, its place and state, and its figures. */
+export function formatIncident(i: IncidentView): string {
+  return [
+    `${i.alarmId.padEnd(10)} ${`${i.alarmedObject['@referredType']} ${i.alarmedObject.id}`.padEnd(16)} ${i.perceivedSeverity.padEnd(8)} ${i.state.padEnd(8)} run ${i.runStatus.padEnd(9)}`,
+    `detected ${i.detectedTime} by ${i.detectedBy}${i.anomalyLeadMs !== null ? ` (${minutes(i.anomalyLeadMs)} before the raise)` : ''}`,
+    `affected ${i.affectedCustomers.length}, notified ${i.notifiedCustomers.length}, compensated ${i.compensatedCustomers.length}`,
+    `raise → first notice ${minutes(i.timeToFirstNoticeMs)}, repair ${minutes(i.timeToRepairMs)}`,
+    `called or complained ${i.contactedCustomers}, notified first ${i.notifiedBeforeContact} (${share(i.notifiedBeforeContactShare)})`,
+  ].join('  ');
+}
+
+/** The totals line. */
+export function formatIncidentSummary(s: IncidentSummary): string {
+  return `${s.incidents} alarms, ${s.actedOn} acted on: ${s.affected} affected, ${s.notified} notified, ${s.compensated} compensated; median raise → first notice ${minutes(s.medianTimeToFirstNoticeMs)}; MTTR ${minutes(s.mttrMs)}; of ${s.contactedCustomers} who called or complained, notified first ${share(s.notifiedBeforeContactShare)}; ${s.anomalies} suspected incidents, ${s.anomaliesWithoutAlarm} without an alarm`;
+}
+
+function formatAnomaly(a: AnomalyAnswer): string {
+  const review = a.review ? `${a.review.decision} by ${a.review.by}${a.review.alarmId ? ` → ${a.review.alarmId}` : ''}: ${a.review.reason}` : 'not reviewed';
+  return `${a.id.padEnd(12)} ${`${a.scope} ${a.objectId}`.padEnd(16)} ${a.openedTime}  ${a.state.padEnd(6)} ${a.signal} ${a.signals} against ${a.expected} expected, ${a.customers.length} customers  ${review}`;
+}
+
+function server(command: Command, url?: string): ServerTarget {
+  const target = serverTarget(globalOptions(command), url);
+  if (!target) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir: start one (twinloop start) or give its --url');
+  return target;
+}
+
+/** Adds `service-ops incidents|anomalies|confirm|dismiss`. */
+export function registerServiceOpsCommands(program: Command): void {
+  const ops = program.command('service-ops').description('service operations on the running server: alarms with their treatment and figures, suspected incidents, and reviewing them');
+  ops
+    .command('incidents')
+    .description('each alarm with whom it found, told and compensated, time to detect, to first notice and to repair, and the affected customers told before they called; newest first, with totals')
+    .option('--limit <n>', 'alarms at most', intOption('--limit', 1, 500), 20)
+    .option('--url <url>', 'server URL (default: the server running on the data dir)')
+    .option('--json', 'the answer of GET /service-operations/incidents')
+    .action(async (opts: { limit: number; url?: string; json?: boolean }, command: Command) => {
+      const answer = (await callServer(server(command, opts.url), 'GET', `/service-operations/incidents?limit=${opts.limit}`)) as { summary: IncidentSummary; items: IncidentView[] };
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(answer)}\n`);
+      process.stdout.write(`${formatIncidentSummary(answer.summary)}\n`);
+      for (const i of answer.items) process.stdout.write(`${formatIncident(i)}\n`);
+    });
+  ops
+    .command('anomalies')
+    .description('suspected incidents anomaly detection raised (bursts of bad sessions or service calls on a cell or site), newest first, with their review')
+    .option('--state <state>', 'open or closed')
+    .option('--limit <n>', 'at most', intOption('--limit', 1, 500), 20)
+    .option('--url <url>', 'server URL (default: the server running on the data dir)')
+    .option('--json', 'the answer of GET /service-operations/anomalies')
+    .action(async (opts: { state?: string; limit: number; url?: string; json?: boolean }, command: Command) => {
+      const query = `limit=${opts.limit}${opts.state ? `&state=${encodeURIComponent(opts.state)}` : ''}`;
+      const answer = (await callServer(server(command, opts.url), 'GET', `/service-operations/anomalies?${query}`)) as AnomalyAnswer[];
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(answer)}\n`);
+      if (answer.length === 0) process.stdout.write('no suspected incidents\n');
+      for (const a of answer) process.stdout.write(`${formatAnomaly(a)}\n`);
+    });
+  const review = (decision: 'confirm' | 'dismiss') =>
+    ops
+      .command(`${decision} <anomalyId>`)
+      .description(
+        decision === 'confirm'
+          ? 'confirm a suspected incident (audited as you): an alarm is raised on its cell or site and service operations tells the affected customers'
+          : 'dismiss a suspected incident (audited as you): nobody is told',
+      )
+      .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+      .option('--url <url>', 'server URL (default: the server running on the data dir)')
+      .option('--json', 'print the answer as JSON');
+  review('confirm')
+    .option('--severity <severity>', `the alarm's severity: ${CONFIRM_SEVERITIES.join(', ')} (minor: notices only, no compensation)`, 'minor')
+    .action(async (id: string, opts: { reason: string; severity: string; url?: string; json?: boolean }, command: Command) => {
+      const answer = (await callServer(server(command, opts.url), 'POST', `/service-operations/anomalies/${encodeURIComponent(id)}/confirm`, { reason: opts.reason, severity: opts.severity })) as { anomaly: AnomalyAnswer; alarmId: string | null };
+      process.stdout.write(opts.json ? `${JSON.stringify(answer)}\n` : `${formatAnomaly(answer.anomaly)}\nservice operations acts on ${answer.alarmId}: twinloop service-ops incidents\n`);
+    });
+  review('dismiss').action(async (id: string, opts: { reason: string; url?: string; json?: boolean }, command: Command) => {
+    const answer = (await callServer(server(command, opts.url), 'POST', `/service-operations/anomalies/${encodeURIComponent(id)}/dismiss`, { reason: opts.reason })) as { anomaly: AnomalyAnswer };
+    process.stdout.write(opts.json ? `${JSON.stringify(answer)}\n` : `${formatAnomaly(answer.anomaly)}\n`);
+  });
+}
