@@ -5,7 +5,7 @@ import { createServiceContactLog, type ServiceContacts } from './service-contact
 
 const T = Date.parse('2026-11-10T10:00:00Z');
 const D = 86_400_000;
-const base = (customerId: string, ms: number) => ({ id: `${customerId}-${ms}-${Math.random()}`, customerId, time: new Date(ms).toISOString(), source: 't', v: 1 });
+const base = (customerId: string, ms: number) => ({ id: `${customerId}-${ms}-${Math.random()}`, customerId, time: new Date(ms).toISOString(), source: 't', v: 1 as const });
 const call = (customerId: string, ms: number, intent = 'technical_support', phase: 'start' | 'end' = 'start'): { event: TwinEvent; time: number } => ({ event: { ...base(customerId, ms), kind: 'interaction', data: { channel: 'call', intent, phase } }, time: ms });
 const ticket = (customerId: string, ms: number, category: 'network' | 'billing'): { event: TwinEvent; time: number } => ({
   event: { ...base(customerId, ms), kind: 'ticket', data: { ticketId: `T-${ms}`, action: 'opened', category, severity: 'medium', complaint: true } },
