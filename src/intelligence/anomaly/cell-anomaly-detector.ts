@@ -8,10 +8,9 @@ import { alphaPerSignal, poissonTail } from './poisson-burst.js';
  * Two signals, each counted in sliding windows per cell and per site (an outage takes a whole
  * site down): bad sessions (usage records of a dropped call or of a data session under
  * `poorThroughputMbps`), on the cell that served them; and customers calling or complaining about
- * their service, on every cell the caller was seen on lately. At each signal, the distinct
- * customers signalling in the window (one customer's repeated calls or drops count once) are
- * compared with what the place's customers make at the population's usual rate of that signal at
- * that hour of the day (both learned from the signals outside suspicions, priors until then; bad
+ * their service, on every cell the caller was seen on lately. At each signal, the signals in the
+ * window (from at least `minCustomers` distinct customers) are compared with what the place's
+ * customers make at the population's usual rate of that signal at that hour of the day (both learned from the signals outside suspicions, priors until then; bad
  * sessions weighted by each customer's share of usage there): a count rarer than the false-alarm
  * budget allows, with every arrival counted as a try, opens a suspected incident; it closes after
  * a quiet spell. A signal on a cell or site already under suspicion joins it, and
@@ -29,7 +28,7 @@ export type AnomalySignal = 'bad-session-burst' | 'service-contact-burst';
 export interface SignalOptions {
   /** The sliding window signals are counted in. */
   windowMs: number;
-  /** Fewest distinct customers signalling in the window that make a burst, whatever the baseline. */
+  /** Fewest signals in the window that make a burst, whatever the baseline. */
   minCount: number;
   /** Signals per customer per day assumed before any is seen (the prior of the learned rate). */
   priorRatePerCustomerDay: number;
@@ -51,6 +50,8 @@ export interface CellAnomalyOptions {
   presenceMs: number;
   /** How many customer-days the priors weigh before the base's own rates take over. */
   priorCustomerDays: number;
+  /** Fewest distinct customers behind a burst: one customer's phone dropping calls, or one customer calling again and again, is not a network incident. */
+  minCustomers: number;
 }
 
 /**
@@ -60,7 +61,7 @@ export interface CellAnomalyOptions {
  * days; 1 Mbit/s as the floor of a usable data session; 0.002 false suspicions per cell or site a
  * month and signal (under one a month on the default world's 400 cells and 134 sites); closed
  * after 6 quiet hours; customers placed on the cells of their last 30 days; priors worth 10,000
- * customer-days (a few days of a mid-size base).
+ * customer-days (a few days of a mid-size base); at least 2 distinct customers behind a burst.
  */
 export const DEFAULT_CELL_ANOMALY_OPTIONS: CellAnomalyOptions = {
   contacts: { windowMs: 2 * 3_600_000, minCount: 2, priorRatePerCustomerDay: 1 / 365 },
@@ -70,6 +71,7 @@ export const DEFAULT_CELL_ANOMALY_OPTIONS: CellAnomalyOptions = {
   quietMs: 6 * 3_600_000,
   presenceMs: 30 * DAY_MS,
   priorCustomerDays: 10_000,
+  minCustomers: 2,
 };
 
 /** What the detector asks of the twins' cells (`TwinCells` in src/twin/twin-cells.ts fits). */
@@ -166,8 +168,8 @@ type Place = { scope: 'Cell' | 'Site'; id: string; siteId: string | null };
 export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<CellAnomalyOptions> = {}, known: KnownIncident = () => false): CellAnomalyDetector {
   const o: CellAnomalyOptions = { ...DEFAULT_CELL_ANOMALY_OPTIONS, ...options };
   const okSignal = (x: SignalOptions) => x.windowMs > 0 && x.minCount >= 1 && x.priorRatePerCustomerDay > 0;
-  if (!(okSignal(o.contacts) && okSignal(o.sessions) && o.quietMs > 0 && o.presenceMs > 0 && o.falseAlarmsPerMonth > 0 && o.priorCustomerDays > 0 && o.poorThroughputMbps > 0)) {
-    throw new TwinloopError('BAD_INPUT', 'anomaly detection: windowMs, priorRatePerCustomerDay, quietMs, presenceMs, falseAlarmsPerMonth, priorCustomerDays and poorThroughputMbps must be > 0, minCount ≥ 1');
+  if (!(okSignal(o.contacts) && okSignal(o.sessions) && o.quietMs > 0 && o.presenceMs > 0 && o.falseAlarmsPerMonth > 0 && o.priorCustomerDays > 0 && o.poorThroughputMbps > 0 && o.minCustomers >= 1)) {
+    throw new TwinloopError('BAD_INPUT', 'anomaly detection: windowMs, priorRatePerCustomerDay, quietMs, presenceMs, falseAlarmsPerMonth, priorCustomerDays and poorThroughputMbps must be > 0, minCount and minCustomers ≥ 1');
   }
   const watches = new Map<string, Watch>();
   let all: SuspectedIncident[] = [];
@@ -247,12 +249,12 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
       w.recent = w.recent.filter((r) => r.t > atMs - x.windowMs && r.t <= atMs);
       w.recent.push({ t: atMs, customerId });
       // The place's signals a day at the usual rate; what the window expects at this hour; the
-      // chance the arriving signal finds that many other customers' signals in it.
+      // chance the arriving signal finds that many others in it.
       const perDay = rate(kind) * membersOf(kind, p, atMs);
       const expected = perDay * dayShare(kind, atMs - x.windowMs, atMs);
-      const distinct = new Set(w.recent.map((r) => r.customerId)).size;
-      const pValue = poissonTail(expected, distinct - 1);
-      if (distinct < x.minCount || pValue > alphaPerSignal(o.falseAlarmsPerMonth, perDay * 30)) continue;
+      const pValue = poissonTail(expected, w.recent.length - 1);
+      if (w.recent.length < x.minCount || new Set(w.recent.map((r) => r.customerId)).size < o.minCustomers) continue;
+      if (pValue > alphaPerSignal(o.falseAlarmsPerMonth, perDay * 30)) continue;
       const s: SuspectedIncident = {
         id: `anomaly-${all.length + 1}`,
         scope: p.scope,
