@@ -253,6 +253,7 @@ export const CUSTOMER_ROUTES = {
   'POST /tmf-api/eventManagement/v4/hub': 'spanning',
   'POST /tmf-api/productOrderingManagement/v4/hub': 'spanning',
   'GET /service-operations/incidents': 'spanning',
+  'GET /service-operations/anomalies': 'spanning',
   'POST /service-operations/anomalies/:id/confirm': 'spanning',
   'POST /service-operations/anomalies/:id/dismiss': 'spanning',
   'POST /sandbox/scenarios/care-example': 'spanning',
