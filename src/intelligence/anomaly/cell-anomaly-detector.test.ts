@@ -78,6 +78,19 @@ describe('cell anomaly detection', () => {
     expect(() => createCellAnomalyDetector(fakeCells(), { sessions: { ...DEFAULT_CELL_ANOMALY_OPTIONS.sessions, windowMs: 0 } })).toThrow(/windowMs/);
   });
 
+  it("expects more where the base calls more at that hour of the day: the busy hour's cluster is ordinary, the same at night is not", () => {
+    const d = createCellAnomalyDetector(fakeCells());
+    // A month of ordinary calls, all in the evening (18:00-19:00), 12 a day across the 40 cells.
+    const evenings = Array.from({ length: 30 * 12 }, (_, i) => call('C' + ((i * 7) % 1000), T0 + Math.floor(i / 12) * 24 * H + 18 * H + (i % 12) * 5 * 60_000));
+    expect(d.observe(evenings)).toEqual([]);
+    const t = T0 + 31 * 24 * H;
+    const cluster = (at: number, cell: number) => [0, 1, 2].map((k) => call('C' + (40 * (k + 10) + cell), at + k * 10 * 60_000));
+    // Three customers of cell-5 calling in the evening: what evenings bring.
+    expect(d.observe(cluster(t + 18 * H, 5))).toEqual([]);
+    // The same three calls at 03:00 on cell-9, when nobody calls: a burst.
+    expect(d.observe(cluster(t + 27 * H, 9)).map((s) => s.objectId)).toContain('cell-9');
+  });
+
   it('opens a suspicion from a burst of dropped calls and slow sessions on one cell, minutes in, and not from everyday ones', () => {
     const d = createCellAnomalyDetector(fakeCells());
     // A month of everyday bad sessions: one every 3 hours somewhere, a fast-enough session never counts.
