@@ -73,7 +73,7 @@ export function Approvals() {
   return (
     <>
       <Alert message={list.error} />
-      {list.data && list.data.length === 0 && <p class="muted">No approval is waiting.</p>}
+      {list.data && list.data.length === 0 && <p class="muted" data-testid="empty-list">No approval is waiting.</p>}
       {list.data?.map((a) => (
         <article class="panel" key={a.id} data-testid="approval" aria-labelledby={`ap-${a.id}`}>
           <h2 id={`ap-${a.id}`}>

@@ -255,7 +255,7 @@ export function Campaigns() {
   return (
     <>
       <Alert message={list.error} />
-      {list.data && list.data.length === 0 && <p class="muted">No campaign has been started: an intent's plan starts one, or POST /workflows/campaign-management/start.</p>}
+      {list.data && list.data.length === 0 && <p class="muted" data-testid="empty-list">No campaign has been started: an intent's plan starts one, or POST /workflows/campaign-management/start.</p>}
       {list.data && list.data.length > 0 && (
         <section class="panel">
           <table data-testid="campaigns">

@@ -257,7 +257,7 @@ export function Intents() {
       {list.data && (
         <section class="panel">
           {list.data.length === 0 ? (
-            <p class="muted">No intent yet.</p>
+            <p class="muted" data-testid="empty-list">No intent yet.</p>
           ) : (
             <table>
               <thead>

@@ -214,7 +214,7 @@ export function ServiceOperations() {
       <section class="panel">
         <h2>Alarms by cell and site</h2>
         {list.length === 0 ? (
-          <p class="muted">{alarms.data ? 'No alarm has been sent in.' : 'reading…'}</p>
+          <p class="muted" data-testid={alarms.data ? 'empty-list' : undefined}>{alarms.data ? 'No alarm has been sent in.' : 'reading…'}</p>
         ) : (
           <table data-testid="alarms">
             <thead>

@@ -81,7 +81,7 @@ function Runs() {
       <h2>Runs</h2>
       <Alert message={runs.error} />
       {list.length === 0 ? (
-        <p class="muted">{runs.data ? 'No simulation has run yet.' : 'reading…'}</p>
+        <p class="muted" data-testid={runs.data ? 'empty-list' : undefined}>{runs.data ? 'No simulation has run yet.' : 'reading…'}</p>
       ) : (
         <table>
           <thead>
