@@ -319,6 +319,13 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const [audited] = (await api<{ entry: Json }[]>('GET', `/audit?order=newest&q=${encodeURIComponent(why)}`)).body;
     expect(audited.entry).toMatchObject({ type: 'model.promoted', actor: { kind: 'human', id: 'dana' }, target: { kind: 'model', id: trained.body.id, previousChampion: before } });
     await seen(page, 'tr [data-testid=promotion]', `by dana: “${why}”`);
+    // The serving version's calibration plot, and its drift over time once the server has checked it (a check a minute).
+    await seen(page, 'svg.calibration-plot circle');
+    const champion = (await api<{ driftHistory: unknown[] }>('GET', `/models/${trained.body.id}`)).body;
+    await page.reload();
+    if (champion.driftHistory.length > 0) await seen(page, '[data-testid=drift-over-time] canvas');
+    else await seen(page, 'section.panel p', 'No drift check yet');
+    await page.screenshot({ path: join(RESULTS_DIR, 'journey-models.png'), fullPage: true });
     await page.context().close();
   }, 180_000);
 

@@ -332,6 +332,21 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ]),
   },
+  {
+    version: 11,
+    name: 'model drift checks: the PSI of the score and features of the serving model at each check (drift over time)',
+    steps: (d) => [
+      `CREATE TABLE model_drift_checks (
+        id ${d.serialKey},
+        model_id ${d.key} NOT NULL,
+        at ${d.int64} NOT NULL,
+        population INTEGER NOT NULL,
+        score_psi ${d.double} NOT NULL,
+        features TEXT NOT NULL
+      )`,
+      `CREATE INDEX model_drift_checks_model ON model_drift_checks (model_id, id)`,
+    ],
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

@@ -86,6 +86,18 @@ export function describeModelRegistryContract(name: string, open: () => Promise<
       expect((await registry.listDriftAlerts({ limit: 2 })).length).toBe(2);
     });
 
+    it('keeps drift checks per model, newest first, with each feature\'s PSI as written', async () => {
+      const first = await registry.addDriftCheck({ modelId: 'churn-v1', at: T0, population: 20_000, scorePsi: 0.012, features: { tenure_days: 0.004, [AWKWARD]: 0.25 } });
+      await registry.addDriftCheck({ modelId: 'churn-v2', at: T0 + 1, population: 5, scorePsi: 0.5, features: {} });
+      await registry.addDriftCheck({ modelId: 'churn-v1', at: T0 + 60_000, population: 20_001, scorePsi: 0.031, features: { tenure_days: 0.006 } });
+      expect(first.id).toBeGreaterThan(0);
+      const mine = await registry.listDriftChecks({ modelId: 'churn-v1' });
+      expect(mine.map((c) => c.scorePsi)).toEqual([0.031, 0.012]);
+      expect(mine[1]).toEqual({ id: first.id, modelId: 'churn-v1', at: T0, population: 20_000, scorePsi: 0.012, features: { tenure_days: 0.004, [AWKWARD]: 0.25 } });
+      expect((await registry.listDriftChecks({ modelId: 'churn-v1', limit: 1 })).map((c) => c.at)).toEqual([T0 + 60_000]);
+      expect(await registry.listDriftChecks({ modelId: 'churn-v9' })).toEqual([]);
+    });
+
     it('keeps everything across a reopen', async () => {
       await registry.save(version({ status: 'champion' }));
       const again = await opened.reopen();

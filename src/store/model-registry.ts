@@ -59,6 +59,23 @@ export interface StoredDriftAlert extends NewDriftAlert {
   id: number;
 }
 
+/** One drift check of the version serving live scores: the population stability of its score and of each monitored feature then. */
+export interface NewDriftCheck {
+  modelId: string;
+  /** When it was checked, on the event clock (ms). */
+  at: number;
+  /** Twins in the scored population. */
+  population: number;
+  scorePsi: number;
+  /** PSI by feature name. */
+  features: Readonly<Record<string, number>>;
+}
+
+/** A stored drift check; `id` increases in the order they were recorded. */
+export interface StoredDriftCheck extends NewDriftCheck {
+  id: number;
+}
+
 /** The registry of trained models, kept in the same database as the event log. */
 export interface ModelRegistry {
   /** Creates or upgrades the schema; safe to call on every start. */
@@ -75,12 +92,19 @@ export interface ModelRegistry {
   addDriftAlert(alert: NewDriftAlert): Promise<StoredDriftAlert>;
   /** Alerts, newest first, of one model version when given; at most `limit` (default 100). */
   listDriftAlerts(query?: { modelId?: string; limit?: number }): Promise<StoredDriftAlert[]>;
+  /** Keeps one drift check (drift over time). */
+  addDriftCheck(check: NewDriftCheck): Promise<StoredDriftCheck>;
+  /** Checks of one version, newest first; at most `limit` (default DEFAULT_DRIFT_CHECKS). */
+  listDriftChecks(query: { modelId: string; limit?: number }): Promise<StoredDriftCheck[]>;
   /** Releases the database; safe to call twice. */
   close(): Promise<void>;
 }
 
 /** Alerts per `listDriftAlerts` page when the caller names no limit. */
 export const DEFAULT_ALERT_PAGE_SIZE = 100;
+
+/** Drift checks `listDriftChecks` answers when the caller names no limit: a check a minute, so the last eight hours. */
+export const DEFAULT_DRIFT_CHECKS = 500;
 
 const MODEL_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -143,6 +167,20 @@ export interface DriftAlertRow {
 
 export function toDriftAlert(row: DriftAlertRow): StoredDriftAlert {
   return { id: row.id, modelId: row.model_id, at: row.at, subject: row.subject, psi: row.psi, threshold: row.threshold, message: row.message };
+}
+
+/** A drift check row as both adapters read it (`features` is JSON text). */
+export interface DriftCheckRow {
+  id: number;
+  model_id: string;
+  at: number;
+  population: number;
+  score_psi: number;
+  features: string;
+}
+
+export function toDriftCheck(row: DriftCheckRow): StoredDriftCheck {
+  return { id: row.id, modelId: row.model_id, at: row.at, population: row.population, scorePsi: row.score_psi, features: JSON.parse(row.features) as Record<string, number> };
 }
 
 /** The error for an unknown version id. */

@@ -4,20 +4,25 @@ import {
   checkNewModelVersion,
   checkStatus,
   DEFAULT_ALERT_PAGE_SIZE,
+  DEFAULT_DRIFT_CHECKS,
   modelVersionId,
   toDriftAlert,
+  toDriftCheck,
   toModelVersion,
   toModelVersionInfo,
   unknownModel,
   type DriftAlertRow,
+  type DriftCheckRow,
   type ModelRegistry,
   type ModelStatus,
   type ModelVersion,
   type ModelVersionInfo,
   type ModelVersionRow,
   type NewDriftAlert,
+  type NewDriftCheck,
   type NewModelVersion,
   type StoredDriftAlert,
+  type StoredDriftCheck,
 } from './model-registry.js';
 import { StoreAdapter } from './store-adapter.js';
 
@@ -121,6 +126,29 @@ class PostgresModelRegistry extends StoreAdapter<PostgresConnection> implements 
           ? await this.db.query<DriftAlertRow>(`SELECT ${cols} FROM model_drift_alerts ORDER BY id DESC LIMIT $1`, [limit])
           : await this.db.query<DriftAlertRow>(`SELECT ${cols} FROM model_drift_alerts WHERE model_id = $1 ORDER BY id DESC LIMIT $2`, [query.modelId, limit]);
       return rows.map(toDriftAlert);
+    });
+  }
+
+  addDriftCheck(c: NewDriftCheck): Promise<StoredDriftCheck> {
+    return this.db.run('addDriftCheck', async () => {
+      const { rows } = await this.db.query<{ id: number }>('INSERT INTO model_drift_checks (model_id, at, population, score_psi, features) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
+        c.modelId,
+        c.at,
+        c.population,
+        c.scorePsi,
+        JSON.stringify(c.features),
+      ]);
+      return { ...c, id: rows[0].id };
+    });
+  }
+
+  listDriftChecks(query: { modelId: string; limit?: number }): Promise<StoredDriftCheck[]> {
+    return this.db.run('listDriftChecks', async () => {
+      const { rows } = await this.db.query<DriftCheckRow>('SELECT id, model_id, at, population, score_psi, features FROM model_drift_checks WHERE model_id = $1 ORDER BY id DESC LIMIT $2', [
+        query.modelId,
+        query.limit ?? DEFAULT_DRIFT_CHECKS,
+      ]);
+      return rows.map(toDriftCheck);
     });
   }
 }

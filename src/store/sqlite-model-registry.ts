@@ -3,20 +3,25 @@ import {
   checkNewModelVersion,
   checkStatus,
   DEFAULT_ALERT_PAGE_SIZE,
+  DEFAULT_DRIFT_CHECKS,
   modelVersionId,
   toDriftAlert,
+  toDriftCheck,
   toModelVersion,
   toModelVersionInfo,
   unknownModel,
   type DriftAlertRow,
+  type DriftCheckRow,
   type ModelRegistry,
   type ModelStatus,
   type ModelVersion,
   type ModelVersionInfo,
   type ModelVersionRow,
   type NewDriftAlert,
+  type NewDriftCheck,
   type NewModelVersion,
   type StoredDriftAlert,
+  type StoredDriftCheck,
 } from './model-registry.js';
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
 import { StoreAdapter } from './store-adapter.js';
@@ -45,6 +50,8 @@ function prepare(db: Database.Database) {
     alertsOf: db.prepare<[string, number], DriftAlertRow>(
       'SELECT id, model_id, at, subject, psi, threshold, message FROM model_drift_alerts WHERE model_id = ? ORDER BY id DESC LIMIT ?',
     ),
+    addCheck: db.prepare<[string, number, number, number, string]>('INSERT INTO model_drift_checks (model_id, at, population, score_psi, features) VALUES (?, ?, ?, ?, ?)'),
+    checksOf: db.prepare<[string, number], DriftCheckRow>('SELECT id, model_id, at, population, score_psi, features FROM model_drift_checks WHERE model_id = ? ORDER BY id DESC LIMIT ?'),
   };
 }
 type Statements = ReturnType<typeof prepare>;
@@ -110,6 +117,17 @@ class SqliteModelRegistry extends StoreAdapter<SqliteConnection<Statements>> imp
       const rows = query.modelId === undefined ? this.db.sql.alertsAll.all(limit) : this.db.sql.alertsOf.all(query.modelId, limit);
       return rows.map(toDriftAlert);
     });
+  }
+
+  addDriftCheck(c: NewDriftCheck): Promise<StoredDriftCheck> {
+    return this.db.run('addDriftCheck', () => {
+      const r = this.db.sql.addCheck.run(c.modelId, c.at, c.population, c.scorePsi, JSON.stringify(c.features));
+      return { ...c, id: Number(r.lastInsertRowid) };
+    });
+  }
+
+  listDriftChecks(query: { modelId: string; limit?: number }): Promise<StoredDriftCheck[]> {
+    return this.db.run('listDriftChecks', () => this.db.sql.checksOf.all(query.modelId, query.limit ?? DEFAULT_DRIFT_CHECKS).map(toDriftCheck));
   }
 }
 

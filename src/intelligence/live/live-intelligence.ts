@@ -124,7 +124,9 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
     // A champion promoted elsewhere (CLI, another process) is picked up here.
     const current = await registry.champion(CHURN_MODEL_NAME);
     if (current && current.id !== live?.model.id) serve(toLiveModel(current));
-    live?.driftReport();
+    const report = live?.driftReport();
+    // Each check is kept: the models page charts drift over time from them.
+    if (report) await registry.addDriftCheck({ modelId: report.modelId, at: Date.parse(report.at), population: report.population, scorePsi: report.score.psi, features: Object.fromEntries(report.features.map((f) => [f.subject, f.psi])) });
     profiles.refresh();
   };
   const interval = options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS;

@@ -5,7 +5,7 @@ import type { LearnerName, TabularModelDocument } from '../model/model-document.
 import { pipelineDocument, trainMatrixPipeline } from '../model/train-matrix-model.js';
 import { createTabularScorer } from '../model/tabular-scorer.js';
 import { rocAuc } from '../evaluation/roc-auc.js';
-import { expectedCalibrationError, logLoss } from '../evaluation/calibration-error.js';
+import { expectedCalibrationError, logLoss, reliabilityBins, type ReliabilityBin } from '../evaluation/calibration-error.js';
 import { stratifiedSplit } from '../evaluation/stratified-folds.js';
 import { fitBaseline, type DriftBaseline } from '../live/drift-monitor.js';
 import { planCutoffs } from './training-cutoffs.js';
@@ -75,6 +75,8 @@ export interface ChurnModelMetadata {
   readonly calibration: CalibrationTable;
   /** The validation rows in bins of equal expected churn, the basis of score intervals (absent on models trained before it). */
   readonly scoreBins?: ScoreBins;
+  /** The calibration plot's points: deciles of the validation rows by predicted probability (models trained before it have none). */
+  readonly reliability?: readonly ReliabilityBin[];
   readonly drift: DriftBaseline;
   readonly rows: { readonly eligible: number; readonly used: number; readonly fitted: number; readonly eventsRead: number; readonly customers?: number };
   readonly durationMs: number;
@@ -179,6 +181,7 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
     },
     calibration: { count, positives },
     scoreBins: scoreBins(probs, valid.labels),
+    reliability: reliabilityBins(valid.labels, probs),
     drift,
     rows: { eligible: set.eligibleRows, used: set.matrix.rows, fitted: train.matrix.rows, eventsRead: set.eventsRead, ...(options.customers ? { customers: options.customers.length } : {}) },
     durationMs: Math.round(performance.now() - started),

@@ -158,6 +158,29 @@ describe('live scores and the model API', () => {
       await other.close();
     }
   });
+
+  it('keeps a drift check each time it checks and shows them as drift over time, oldest first, dated on the event clock', async () => {
+    const checking = await startIntelligence(w.twins, w.registry, { checkIntervalMs: 25, log: () => {} });
+    const other = createHttpServer({ twins: w.twins, auth: local.auth, version: 'test' }, [modelRoutes(checking, audit)]);
+    try {
+      const id = checking.live()!.model.id;
+      type Check = { at: string; population: number; score: number; worstFeature: { subject: string; psi: number } };
+      let history: Check[] = [];
+      for (let waited = 0; history.length < 2 && waited < 10_000; waited += 25) {
+        await new Promise((r) => setTimeout(r, 25));
+        history = (await other.inject(`/models/${id}`)).json().driftHistory as Check[];
+      }
+      expect(history[0].at <= history[1].at).toBe(true);
+      expect(history[0].at).toBe(new Date(w.twins.engine.eventClock).toISOString());
+      const now = (await other.inject(`/models/${id}`)).json().drift;
+      const latest = history.at(-1)!;
+      expect(latest).toMatchObject({ population: now.population, score: now.score.psi });
+      expect(latest.worstFeature.psi).toBe(Math.max(...now.features.map((f: { psi: number }) => f.psi)));
+    } finally {
+      await checking.close();
+      await other.close();
+    }
+  });
 });
 
 describe('trainIfMissing on a short history', () => {

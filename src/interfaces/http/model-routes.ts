@@ -5,7 +5,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import { summarizeVersion } from '../../intelligence/live/churn-model-service.js';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
 import { MAX_CUTOFFS, MAX_HORIZON_DAYS } from '../../intelligence/twin-training/train-churn-from-twins.js';
-import { MODEL_STATUSES } from '../../store/model-registry.js';
+import { DEFAULT_DRIFT_CHECKS, MODEL_STATUSES } from '../../store/model-registry.js';
 import { errors, idParams, isoTime, jsonObject, list } from './api-schemas.js';
 import { actorFor } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
@@ -55,9 +55,18 @@ const driftReport = z.object({
   drifting: list(z.string()),
 });
 
+/** One drift check as the models page charts it: the score's PSI and the feature that moved most. */
+const driftCheck = z.object({
+  at: isoTime.describe('When it was checked, on the event clock'),
+  population: z.number().int(),
+  score: z.number().describe("PSI of the churn score's distribution against training"),
+  worstFeature: z.object({ subject: z.string(), psi: z.number() }).nullable().describe('The monitored feature with the largest PSI then'),
+});
+
 const versionDetail = versionSummary.extend({
   metadata: jsonObject.describe('Everything training recorded but the drift baseline'),
   drift: z.union([driftReport, z.object({ note: z.string() })]),
+  driftHistory: list(driftCheck).describe(`Drift over time: the checks made while this version served (one a minute), oldest first; the latest ${DEFAULT_DRIFT_CHECKS}`),
   alerts: list(z.object({ id: z.number().int(), modelId: z.string(), at: isoTime, subject: z.string(), psi: z.number(), threshold: z.number(), message: z.string() })),
 });
 
@@ -98,7 +107,12 @@ export function modelRoutes(intelligence: Intelligence, audit: Pick<AuditTrail, 
         // The report first: it records any new alert, which the list below then shows.
         const drift = intelligence.driftReport(v.id) ?? { note: 'drift is monitored for the champion serving live scores only' };
         const alerts = await registry.listDriftAlerts({ modelId: v.id, limit: 50 });
-        return { ...summary(v, await promotions()), metadata, drift, alerts: alerts.map((a) => ({ ...a, at: new Date(a.at).toISOString() })) };
+        const checks = (await registry.listDriftChecks({ modelId: v.id })).reverse();
+        const driftHistory = checks.map((c) => {
+          const worst = Object.entries(c.features).reduce<[string, number] | null>((a, b) => (a === null || b[1] > a[1] ? b : a), null);
+          return { at: new Date(c.at).toISOString(), population: c.population, score: c.scorePsi, worstFeature: worst && { subject: worst[0], psi: worst[1] } };
+        });
+        return { ...summary(v, await promotions()), metadata, drift, driftHistory, alerts: alerts.map((a) => ({ ...a, at: new Date(a.at).toISOString() })) };
       },
     );
 

@@ -29,7 +29,8 @@ export function TimeChart({ title, times, series, height = 180 }: { title: strin
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: s.bars ? s.color + '99' : undefined, width: s.bars ? 0 : 1.5, paths: s.bars ? bars : undefined, points: { show: false } }))],
+      // A line needs two points: a series of one or two shows its points instead.
+      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: s.bars ? s.color + '99' : undefined, width: s.bars ? 0 : 1.5, paths: s.bars ? bars : undefined, points: { show: times.length < 3 } }))],
       axes: [{}, { size: 60 }],
     };
     const data: uPlot.AlignedData = [times.map((t) => t / 1000), ...series.map((s) => s.values as (number | null)[])];

@@ -1,6 +1,7 @@
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { postJson, seg } from '../api';
+import { TimeChart } from '../chart';
 import { count, eventTime, percent } from '../format';
 import { may, useIdentity } from '../identity';
 import { useJson } from '../use-json';
@@ -27,13 +28,108 @@ interface DriftItem {
   readonly psi: number;
   readonly status: string;
 }
+interface DriftCheck {
+  readonly at: string;
+  readonly population: number;
+  readonly score: number;
+  readonly worstFeature: { readonly subject: string; readonly psi: number } | null;
+}
 interface Detail extends Version {
-  readonly metadata: { readonly calibration?: { readonly count: readonly number[]; readonly positives: readonly number[] } };
+  readonly metadata: {
+    readonly calibration?: { readonly count: readonly number[]; readonly positives: readonly number[] };
+    /** Deciles of the validation rows by predicted probability (versions trained before it was recorded have none). */
+    readonly reliability?: readonly { readonly rows: number; readonly predicted: number; readonly observed: number }[];
+  };
   readonly drift: { readonly threshold: number; readonly population: number; readonly score: DriftItem; readonly features: readonly DriftItem[] } | { readonly note: string };
+  readonly driftHistory: readonly DriftCheck[];
   readonly alerts: readonly { id: number; at: string; message: string }[];
 }
 
 const fixed = (n: number | undefined, digits = 3) => (typeof n === 'number' ? n.toFixed(digits) : '–');
+
+/** Drift over time: the score's PSI and the most-moved feature's at each check, against the alert threshold. */
+function DriftOverTime({ checks, threshold }: { checks: readonly DriftCheck[]; threshold: number | null }) {
+  const times = useMemo(() => checks.map((c) => Date.parse(c.at)), [checks]);
+  const series = useMemo(
+    () => [
+      { label: 'score PSI', values: checks.map((c) => c.score), color: '#1f5fbf' },
+      { label: 'largest feature PSI', values: checks.map((c) => c.worstFeature?.psi ?? null), color: '#8a4b00' },
+      ...(threshold === null ? [] : [{ label: `alert above ${threshold}`, values: checks.map(() => threshold), color: '#b3261e' }]),
+    ],
+    [checks, threshold],
+  );
+  const last = checks.at(-1);
+  return (
+    <div data-testid="drift-over-time">
+      <TimeChart title={`Drift over time: ${count(checks.length)} checks while it served`} times={times} series={series} />
+      {last && (
+        <p class="muted">
+          Latest check {eventTime(last.at)}: score PSI {fixed(last.score)}
+          {last.worstFeature && `, most moved feature ${last.worstFeature.subject} (PSI ${fixed(last.worstFeature.psi)})`}, {count(last.population)} twins.
+        </p>
+      )}
+    </div>
+  );
+}
+
+const PLOT = 260;
+const MARGIN = 48;
+
+type PlotPoint = { readonly rows: number; readonly predicted: number; readonly observed: number };
+
+/**
+ * The calibration plot (reliability diagram): the validation rows in bins by predicted churn
+ * probability, each bin's observed churn rate against its mean prediction; a calibrated model's
+ * dots lie on the diagonal. The bins are the deciles the training recorded (`reliability`); a
+ * version trained before those were recorded shows its equal-width bands at their middles. Axes
+ * run to the largest value shown, since churn probabilities are small. SVG, with a text
+ * alternative; the numbers are in the table below it.
+ */
+function CalibrationPlot({ points, kind }: { points: readonly PlotPoint[]; kind: string }) {
+  const top = Math.min(1, Math.max(0.01, ...points.map((p) => Math.max(p.predicted, p.observed))) * 1.1);
+  const x = (v: number) => MARGIN + (v / top) * PLOT;
+  const y = (v: number) => MARGIN / 2 + PLOT - (v / top) * PLOT;
+  const most = Math.max(1, ...points.map((p) => p.rows));
+  const ticks = [0, top / 2, top];
+  return (
+    <figure class="chart">
+      <figcaption>Calibration plot: observed churn rate against predicted probability, {kind}</figcaption>
+      <svg class="calibration-plot" role="img" aria-label={`Calibration plot of ${points.length} bins: ${points.map((p) => `predicted ${percent(p.predicted)}, observed ${percent(p.observed)}`).join('; ')}`} width={PLOT + MARGIN * 1.5} height={PLOT + MARGIN * 1.5} viewBox={`0 0 ${PLOT + MARGIN * 1.5} ${PLOT + MARGIN * 1.5}`}>
+        <line x1={x(0)} y1={y(0)} x2={x(top)} y2={y(top)} stroke="#888" stroke-dasharray="4 3" />
+        <line x1={x(0)} y1={y(0)} x2={x(top)} y2={y(0)} stroke="#444" />
+        <line x1={x(0)} y1={y(0)} x2={x(0)} y2={y(top)} stroke="#444" />
+        {ticks.map((t) => (
+          <g key={t}>
+            <text x={x(t)} y={y(0) + 14} font-size="11" text-anchor="middle">
+              {percent(t)}
+            </text>
+            <text x={x(0) - 4} y={y(t) + 4} font-size="11" text-anchor="end">
+              {percent(t)}
+            </text>
+          </g>
+        ))}
+        <text x={x(top / 2)} y={y(0) + 28} font-size="11" text-anchor="middle">
+          predicted
+        </text>
+        <text x={12} y={y(top / 2)} font-size="11" text-anchor="middle" transform={`rotate(-90 12 ${y(top / 2)})`}>
+          observed
+        </text>
+        {points.map((p, i) => (
+          <circle key={i} cx={x(p.predicted)} cy={y(p.observed)} r={3 + 4 * Math.sqrt(p.rows / most)} fill="#1f5fbf" fill-opacity="0.7" />
+        ))}
+      </svg>
+    </figure>
+  );
+}
+
+/** What the plot shows: the recorded deciles, or else the equal-width bands at their middles. */
+function plotPoints(metadata: Detail['metadata']): { points: PlotPoint[]; kind: string } | null {
+  if (metadata.reliability && metadata.reliability.length > 0) return { points: [...metadata.reliability], kind: `in ${metadata.reliability.length} bins of equal size` };
+  const c = metadata.calibration;
+  if (!c) return null;
+  const bands = c.count.length;
+  return { points: c.count.flatMap((n, i) => (n === 0 ? [] : [{ rows: n, predicted: (i + 0.5) / bands, observed: c.positives[i] / n }])), kind: 'in bands of equal width, at their middles' };
+}
 
 /** The calibration of the validation rows: per band of predicted probability, how many and how many churned. */
 function Calibration({ calibration }: { calibration: NonNullable<Detail['metadata']['calibration']> }) {
@@ -72,6 +168,7 @@ function VersionDetail({ id }: { id: string }) {
   const d = detail.data;
   if (detail.error) return <Alert message={detail.error} />;
   if (!d) return <p class="muted">reading…</p>;
+  const plot = plotPoints(d.metadata);
   return (
     <section class="panel" aria-labelledby="detail-title">
       <h2 id="detail-title">
@@ -79,6 +176,7 @@ function VersionDetail({ id }: { id: string }) {
       </h2>
       <p>{d.metrics?.validation}</p>
       <h3>Drift</h3>
+      {d.driftHistory.length > 0 ? <DriftOverTime checks={d.driftHistory} threshold={'note' in d.drift ? null : d.drift.threshold} /> : <p class="muted">No drift check yet: the serving model is checked once a minute.</p>}
       {'note' in d.drift ? (
         <p class="muted">{d.drift.note}</p>
       ) : (
@@ -112,6 +210,7 @@ function VersionDetail({ id }: { id: string }) {
         </ul>
       )}
       <h3>Calibration</h3>
+      {plot && <CalibrationPlot points={plot.points} kind={plot.kind} />}
       {d.metadata.calibration ? <Calibration calibration={d.metadata.calibration} /> : <p class="muted">not recorded</p>}
     </section>
   );
