@@ -29,6 +29,9 @@ type Promotion = z.infer<typeof promotion>;
 /** Promotions read back to show with the versions: far more than a registry's versions ever are. */
 const PROMOTIONS_READ = 500;
 
+/** How long promotions read from the trail are kept: one made through another server (PostgreSQL) shows within this. */
+const PROMOTIONS_TTL_MS = 60_000;
+
 /** A version as lists show it (`summarizeVersion`). */
 const versionSummary = z.object({
   id: z.string(),
@@ -76,8 +79,8 @@ const versionDetail = versionSummary.extend({
  */
 export function modelRoutes(intelligence: Intelligence, audit: Pick<AuditTrail, 'record' | 'read'>): RouteModule {
   const { registry } = intelligence;
-  /** The newest promotion of each version, by id. */
-  const promotions = async (): Promise<Map<string, Promotion>> => {
+  /** The newest promotion of each version, by id, read from the audit trail. */
+  const readPromotions = async (): Promise<Map<string, Promotion>> => {
     const byId = new Map<string, Promotion>();
     for (const r of await audit.read({ newestFirst: true, contains: '"model.promoted"', limit: PROMOTIONS_READ })) {
       const e = r.entry as { type?: string; actor?: { kind: string; id: string }; target?: { kind?: string; id?: string; previousChampion?: string | null }; why?: { summary?: string } };
@@ -85,6 +88,18 @@ export function modelRoutes(intelligence: Intelligence, audit: Pick<AuditTrail, 
       byId.set(e.target.id, { by: e.actor ?? { kind: 'unknown', id: 'unknown' }, at: new Date(r.at).toISOString(), reason: e.why?.summary ?? '', previousChampion: e.target.previousChampion ?? null, auditSeq: r.seq });
     }
     return byId;
+  };
+  // Finding them searches the whole trail's text, which grows with every action the operator takes
+  // (seconds on a busy year's trail): it is read once and kept, this server's own promotions added
+  // as they are made, and read again after PROMOTIONS_TTL_MS for those made through another server.
+  let known: { at: number; byId: Promise<Map<string, Promotion>> } | null = null;
+  const promotions = (): Promise<Map<string, Promotion>> => {
+    if (!known || Date.now() - known.at > PROMOTIONS_TTL_MS) {
+      const byId = readPromotions();
+      known = { at: Date.now(), byId };
+      byId.catch(() => (known = null));
+    }
+    return known.byId;
   };
   const summary = (v: Parameters<typeof summarizeVersion>[0], known: Map<string, Promotion>) => ({ ...summarizeVersion(v), promotion: known.get(v.id) ?? null });
   return (app) => {
@@ -140,6 +155,7 @@ export function modelRoutes(intelligence: Intelligence, audit: Pick<AuditTrail, 
       },
       async (request) => {
         const { info, promotion } = await promoteWithReason({ registry, promote: (id) => intelligence.promote(id), audit }, { id: request.params.id, reason: request.body.reason, actor: actorFor(request) });
+        (await promotions()).set(info.id, promotion);
         return { ...summarizeVersion(info), promotion };
       },
     );
