@@ -51,17 +51,30 @@ function watchForReady(arg: { path: string; selector: string; text: string | nul
 })();`;
 }
 
-/** Read in the browser once the page is ready (an expression's text, evaluated there). */
-const READ_TIMINGS = `(() => {
-  const ready = window.__twinloopReady;
-  const nav = performance.getEntriesByType('navigation')[0];
-  const resources = performance.getEntriesByType('resource');
-  const assets = resources.filter((r) => /\\/console\\/assets\\//.test(r.name));
+/** The parts of a Resource or Navigation Timing entry read below (this file is compiled without the DOM's types). */
+interface TimingEntry {
+  readonly name: string;
+  readonly initiatorType?: string;
+  readonly startTime: number;
+  readonly responseEnd: number;
+  readonly encodedBodySize?: number;
+}
+
+/** Runs in the browser once the page is ready: the ready time and what the page loaded before it. */
+function readTimings(): FirstLoad {
+  const ready = (globalThis as { __twinloopReady?: number }).__twinloopReady ?? NaN;
+  const entries = (type: 'navigation' | 'resource') => (performance as unknown as { getEntriesByType(t: string): TimingEntry[] }).getEntriesByType(type);
+  const nav = entries('navigation')[0];
+  const resources = entries('resource');
+  const isAsset = (r: TimingEntry) => r.name.includes('/console/assets/');
   const reads = resources
-    .filter((r) => (r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest' || r.initiatorType === 'other') && r.startTime < ready && !/\\/console\\/assets\\//.test(r.name))
-    .map((r) => { const u = new URL(r.name); return { path: u.pathname + u.search, startMs: Math.round(r.startTime), endMs: Math.round(r.responseEnd), bytes: r.encodedBodySize }; });
-  return { ms: Math.round(ready), documentMs: Math.round(nav ? nav.responseEnd : 0), assetsMs: Math.round(Math.max(0, ...assets.map((a) => a.responseEnd))), reads };
-})()`;
+    .filter((r) => !isAsset(r) && r.startTime < ready && ['fetch', 'xmlhttprequest', 'other'].includes(r.initiatorType ?? ''))
+    .map((r) => {
+      const u = new URL(r.name);
+      return { path: u.pathname + u.search, startMs: Math.round(r.startTime), endMs: Math.round(r.responseEnd), bytes: r.encodedBodySize ?? 0 };
+    });
+  return { ms: Math.round(ready), documentMs: Math.round(nav ? nav.responseEnd : 0), assetsMs: Math.round(Math.max(0, ...resources.filter(isAsset).map((a) => a.responseEnd))), reads };
+}
 
 /**
  * Opens `page.path` in a fresh browser context signed in with `key` (the sign-in page exchanges it
@@ -81,8 +94,8 @@ export async function openAndMeasure(browser: Browser, base: string, key: string
   });
   await page.goto(`${base}/sign-in?next=${encodeURIComponent(target.path)}#key=${key}`);
   await page.waitForURL(`${base}${target.path}`, { timeout: timeoutMs });
-  await page.waitForFunction('window.__twinloopReady !== undefined', null, { timeout: timeoutMs, polling: 50 });
-  // The script's text is evaluated in the page (this file is compiled without the DOM's types).
-  const load = await page.evaluate((code: string) => (0, eval)(code) as FirstLoad, READ_TIMINGS);
+  // Functions, not strings: the console's content security policy forbids evaluating strings.
+  await page.waitForFunction(() => (globalThis as { __twinloopReady?: number }).__twinloopReady !== undefined, null, { timeout: timeoutMs, polling: 50 });
+  const load = await page.evaluate(readTimings);
   return { page, load };
 }
