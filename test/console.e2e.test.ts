@@ -6,7 +6,6 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONSOLE_DIR, loadConsoleAssets } from '../src/interfaces/console/console-assets.js';
-import { openAndMeasure, type ConsolePage } from '../src/interfaces/bench/console-first-load.js';
 import type { Operator } from '../src/interfaces/runtime/operator.js';
 import { browserAvailable, launchBrowser, RESULTS_DIR } from './support/browser.js';
 import { startSmallOperator, type RunningOperator } from './support/small-operator.js';
@@ -500,29 +499,30 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const lastRun = (await api<{ id: string; startedAt: string }[]>('GET', '/simulations')).body.sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0]?.id;
     await ensureCampaign();
     expect(lastRun, 'a simulation run to show').toBeDefined();
-    const pages: (ConsolePage & { role?: string })[] = [
-      { name: 'overview', path: '/', ready: { selector: '[data-testid=overview-twins]', text: /\d/ } },
-      { name: 'customers', path: '/console/customers?churn.gte=0.02', ready: { selector: 'table tbody tr' } },
-      { name: 'customer', path: `/console/customers/${someone}`, ready: { selector: '[data-testid=timeline] li' } },
-      { name: 'agent-desktop', path: '/console/assist', ready: { selector: '[data-testid=desktop-status]', text: 'listening' } },
-      { name: 'approvals', path: '/console/approvals', ready: { selector: '[data-testid=approval], [data-testid=empty-list]' } },
-      { name: 'intents', path: '/console/intents', ready: { selector: 'table tbody tr' } },
-      { name: 'service-operations', path: '/console/service-operations', ready: { selector: '[data-testid=alarms] tbody tr' }, role: 'network_ops' },
-      { name: 'service-alarm', path: '/console/service-operations/alarm-1', ready: { selector: '[data-testid=alarm-facts]' }, role: 'network_ops' },
-      { name: 'policy', path: '/console/policy', ready: { selector: '[data-testid=policy-history] tbody tr' } },
-      { name: 'simulation-lab', path: '/console/simulations', ready: { selector: 'table tbody tr' }, role: 'marketer' },
-      { name: 'simulation-run', path: `/console/simulations/${lastRun}`, ready: { selector: '[data-testid=comparison] tbody tr' }, role: 'marketer' },
-      { name: 'campaigns', path: '/console/campaigns', ready: { selector: '[data-testid=campaigns] tbody tr' }, role: 'marketer' },
-      { name: 'campaign', path: `/console/campaigns/${CAMPAIGN}`, ready: { selector: '[data-testid=allocation-latest]' }, role: 'marketer' },
-      { name: 'models', path: '/console/models', ready: { selector: 'table tbody tr' } },
-      { name: 'audit', path: '/console/audit', ready: { selector: 'table tbody tr' } },
+    const pages: { name: string; path: string; ready: [string, (string | RegExp)?]; role?: string }[] = [
+      { name: 'overview', path: '/', ready: ['[data-testid=overview-twins]', /\d/] },
+      { name: 'customers', path: '/console/customers?churn.gte=0.02', ready: ['table tbody tr'] },
+      { name: 'customer', path: `/console/customers/${someone}`, ready: ['[data-testid=timeline] li'] },
+      { name: 'agent-desktop', path: '/console/assist', ready: ['[data-testid=desktop-status]', 'listening'] },
+      { name: 'approvals', path: '/console/approvals', ready: ['main h1', 'Approvals'] },
+      { name: 'intents', path: '/console/intents', ready: ['table tbody tr'] },
+      { name: 'service-operations', path: '/console/service-operations', ready: ['[data-testid=alarms] tbody tr'], role: 'network_ops' },
+      { name: 'service-alarm', path: '/console/service-operations/alarm-1', ready: ['[data-testid=alarm-facts]'], role: 'network_ops' },
+      { name: 'policy', path: '/console/policy', ready: ['[data-testid=policy-history] tbody tr'] },
+      { name: 'simulation-lab', path: '/console/simulations', ready: ['table tbody tr'], role: 'marketer' },
+      { name: 'simulation-run', path: `/console/simulations/${lastRun}`, ready: ['[data-testid=comparison] tbody tr'], role: 'marketer' },
+      { name: 'campaigns', path: '/console/campaigns', ready: ['[data-testid=campaigns] tbody tr'], role: 'marketer' },
+      { name: 'campaign', path: `/console/campaigns/${CAMPAIGN}`, ready: ['[data-testid=allocation-latest]'], role: 'marketer' },
+      { name: 'models', path: '/console/models', ready: ['table tbody tr'] },
+      { name: 'audit', path: '/console/audit', ready: ['table tbody tr'] },
     ];
     const firstLoad: Record<string, number> = {};
     const violations: string[] = [];
     for (const p of pages) {
-      // Signed in with a key of the page's role; the browser's own clock from the navigation start to the page showing its data.
-      const { page, load } = await openAndMeasure(browser, base, await keyOf(`reviewer-${p.name}`, p.role ?? 'supervisor'), p, { onPage: (opened) => opened.on('pageerror', (err) => pageErrors.push(`${opened.url()}: ${err.message}`)) });
-      firstLoad[p.name] = load.ms;
+      const page = await signedIn(`reviewer-${p.name}`, p.role ?? 'supervisor', p.path);
+      await seen(page, p.ready[0], p.ready[1]);
+      // Milliseconds from the start of the navigation to the page showing its data, by the browser's clock.
+      firstLoad[p.name] = Math.round(await page.evaluate(() => performance.now()));
       const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
       for (const v of axe.violations) if (v.impact === 'serious' || v.impact === 'critical') violations.push(`${p.name}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
       await page.screenshot({ path: join(RESULTS_DIR, `${p.name}.png`), fullPage: true });
