@@ -105,10 +105,17 @@ async function settle(call: Call, sent: Sent): Promise<string[]> {
   for (const [id, body] of [...sent.unacknowledged]) if ((await call('/events', body, 'application/x-ndjson')).status === 200) sent.unacknowledged.delete(id);
   expect(sent.unacknowledged.size).toBe(0);
   for (const id of sent.actions) await call('/actions', credit(id));
+  let last: string[] = [];
   const finished = await until(async () => {
     const states = await Promise.all(sent.runs.map(async (id) => ((await (await call(`/workflows/${encodeURIComponent(id)}`)).json()) as { status: string }).status));
+    last = states;
     return states.every((s) => s === 'succeeded' || s === 'failed') ? states : undefined;
-  }, 120_000);
+  }, 120_000).catch(async (e: Error) => {
+    // Name the runs that did not finish, with what the server says of them, so a failure can be read.
+    const open = sent.runs.filter((_, i) => last[i] !== 'succeeded' && last[i] !== 'failed');
+    const detail = await Promise.all(open.map(async (id) => `${id}: ${await (await call(`/workflows/${encodeURIComponent(id)}`)).text().catch((x: Error) => x.message)}`));
+    throw new Error(`${e.message} for ${open.length} of ${sent.runs.length} onboarding runs to finish:\n${detail.join('\n')}`);
+  });
   // Every acknowledged event is in exactly once: each customer's usage is the sum of its events
   // (those from the broker may still be on their way: waited for, never more than once).
   for (const customerId of sent.customers) {
@@ -303,7 +310,9 @@ describe.skipIf(!DATABASE_URL || !NATS_URL)('fault suite on PostgreSQL and NATS:
         phase(['terminate', 'delete consumer', 'kill'][fault]);
       }
 
-      const finished = await settle(call, sent);
+      const finished = await settle(call, sent).catch((e: Error) => {
+        throw new Error(`${e.message}\nafter: ${phases.join(', ')}\nthe server's last output:\n${server.output().slice(-6000)}`);
+      });
       phase('settle');
       // The server never crashed from a terminated connection: it stopped only when killed.
       await server.stop('SIGTERM');

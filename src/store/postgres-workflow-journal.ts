@@ -28,7 +28,7 @@ const DEFAULT_POOL_SIZE = 10;
 // Runnable runs, locked so that two workers never claim the same one; a locked row is skipped, not waited for.
 const CLAIM = `WITH c AS (
     SELECT id FROM workflow_runs
-    WHERE wake_at IS NOT NULL AND wake_at <= $2 AND (lease_until IS NULL OR lease_until < $2)
+    WHERE wake_at IS NOT NULL AND wake_at <= $2 AND (lease_until IS NULL OR lease_until < $5)
     ORDER BY wake_at LIMIT $4 FOR UPDATE SKIP LOCKED)
   UPDATE workflow_runs r SET lease_owner = $1, lease_until = $3, nudged = 0, updated_at = $2 FROM c WHERE r.id = c.id
   RETURNING ${RUN_COLUMNS.split(', ').map((c) => 'r.' + c).join(', ')}`;
@@ -84,9 +84,9 @@ class PostgresWorkflowJournal extends StoreAdapter<PostgresConnection> implement
     });
   }
 
-  claimRuns(workerId: string, now: number, leaseUntil: number, limit: number): Promise<RunRecord[]> {
+  claimRuns(workerId: string, now: number, leaseUntil: number, limit: number, leaseNow = now): Promise<RunRecord[]> {
     return this.db.run('claimRuns', async () => {
-      const { rows } = await this.db.query<RunRow>(CLAIM, [workerId, now, leaseUntil, limit]);
+      const { rows } = await this.db.query<RunRow>(CLAIM, [workerId, now, leaseUntil, limit, leaseNow]);
       return rows.map(toRunRecord).sort((a, b) => (a.wakeAt ?? 0) - (b.wakeAt ?? 0));
     });
   }

@@ -105,11 +105,11 @@ class SqliteWorkflowJournal extends StoreAdapter<SqliteConnection<Statements>> i
     });
   }
 
-  claimRuns(workerId: string, now: number, leaseUntil: number, limit: number): Promise<RunRecord[]> {
+  claimRuns(workerId: string, now: number, leaseUntil: number, limit: number, leaseNow = now): Promise<RunRecord[]> {
     return this.db.run('claimRuns', () => {
       const q = this.db.sql;
       return this.db.transaction(() => {
-        const rows = q.runnable.all(now, now, limit);
+        const rows = q.runnable.all(now, leaseNow, limit);
         for (const r of rows) q.lease.run(workerId, leaseUntil, now, r.id);
         return rows.map((r) => toRunRecord({ ...r, lease_owner: workerId, lease_until: leaseUntil, updated_at: now }));
       });

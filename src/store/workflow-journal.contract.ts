@@ -45,6 +45,13 @@ export function describeWorkflowJournalContract(name: string, open: () => Promis
       expect(await journal.renewLeases('b', ['w1'], T0 + 9_000)).toEqual([]);
     });
 
+    it('reads leases on their own clock: a dead worker\'s lease expires by the lease clock, whatever the operator\'s clock says', async () => {
+      await journal.createRun(newRun('w1', { claim: { workerId: 'gone', leaseUntil: 50_000 } }));
+      // Due by the operator's clock, but the lease clock has not passed the lease.
+      expect(await journal.claimRuns('b', T0 + 1, 60_000, 10, 49_999)).toEqual([]);
+      expect((await journal.claimRuns('b', T0 + 1, 60_000, 10, 50_001)).map((r) => r.id)).toEqual(['w1']);
+    });
+
     it('keeps step outcomes exact and replaces a step by key', async () => {
       await journal.createRun(newRun('w1'));
       await journal.claimRuns('a', T0, T0 + 1_000, 1);

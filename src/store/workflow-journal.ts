@@ -112,8 +112,13 @@ export interface WorkflowJournal {
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
   getRun(id: string): Promise<RunRecord | null>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
-  /** Leases up to `limit` runnable runs (oldest wake time first) to `workerId` until `leaseUntil`. */
-  claimRuns(workerId: string, now: number, leaseUntil: number, limit: number): Promise<RunRecord[]>;
+  /**
+   * Leases up to `limit` runnable runs (due by `now`, oldest wake time first) to `workerId` until
+   * `leaseUntil`. Leases are read on their own clock (`leaseNow`, default `now`): wake times are in
+   * the operator's time, which a simulated operator runs at another speed than the real seconds a
+   * lease must outlive a dead worker by.
+   */
+  claimRuns(workerId: string, now: number, leaseUntil: number, limit: number, leaseNow?: number): Promise<RunRecord[]>;
   /** Extends the leases `workerId` still holds; returns the ids it no longer holds. */
   renewLeases(workerId: string, runIds: readonly string[], leaseUntil: number): Promise<string[]>;
   /**

@@ -167,6 +167,20 @@ describe('workflow engine', () => {
     expect(undone).toEqual(['reserve']);
   });
 
+  it('takes over a run a dead worker leased once the lease clock passes its lease, though the operator clock stands still', async () => {
+    // A simulated operator's clock may wait for wall time: a lease must still end in real seconds.
+    const leaseClock = new ManualClock(0);
+    const other = createWorkflowEngine({ journal, workerId: 'w2', clock, leaseClock, leaseMs: 30_000, random: () => 0 });
+    other.register(oneStep({ id: 's', version: 1, run: async (n: number) => ok(n + 1) }));
+    await journal.createRun({ id: 'orphan', definitionId: 'one', definitionVersion: 1, input: '1', parentId: null, createdAt: T0, claim: { workerId: 'gone', leaseUntil: 30_000 } });
+    leaseClock.advance(29_999);
+    expect(await other.runOnce()).toBe(0);
+    leaseClock.advance(2);
+    expect(await other.runOnce()).toBe(1);
+    expect((await other.get('orphan'))?.status).toBe('succeeded');
+    await other.stop();
+  });
+
   it('sleeps on a durable timer until the clock passes it', async () => {
     const wf: WorkflowDefinition<number, string> = {
       id: 'nap',

@@ -19,15 +19,18 @@ export interface WorkflowEngineOptions {
   journal: WorkflowJournal;
   /** Names this worker in leases; unique per process sharing a journal. */
   workerId: string;
-  /** Time for timers, retries, signal deadlines and leases (default: the wall clock). */
+  /** Time for timers, retries and signal deadlines (default: the wall clock). */
   clock?: Clock;
-  pollIntervalMs?: number;
-  leaseMs?: number;
   /**
-   * Real milliseconds between lease renewals (default leaseMs / 3). Set it when the clock runs
-   * faster than real time (a simulated operator): the lease is then long in clock time, but is
-   * renewed every few real seconds.
+   * Time for leases (default: `clock`). A simulated operator's clock runs at another speed than
+   * real time, and not at one speed (it waits for wall time, then runs ahead of it): a lease must
+   * outlive a dead worker by real seconds, so such an operator gives the wall clock here.
    */
+  leaseClock?: Clock;
+  pollIntervalMs?: number;
+  /** How long a lease lasts on the lease clock (default 30 s); renewed every third of it. */
+  leaseMs?: number;
+  /** Milliseconds between lease renewals (default leaseMs / 3). */
   heartbeatMs?: number;
   concurrency?: number;
   /** Draws retry jitter (default Math.random). */
@@ -122,6 +125,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   if (!journal) throw new TwinloopError('BAD_INPUT', 'the workflow engine needs a journal; open one with openWorkflowJournal');
   if (typeof options.workerId !== 'string' || options.workerId.trim() === '') throw new TwinloopError('BAD_INPUT', 'the workflow engine needs a non-empty workerId');
   const clock = options.clock ?? systemClock;
+  const leaseClock = options.leaseClock ?? clock;
   const pollMs = positive('pollIntervalMs', options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
   const leaseMs = positive('leaseMs', options.leaseMs ?? DEFAULT_LEASE_MS);
   const concurrency = Math.floor(positive('concurrency', options.concurrency ?? DEFAULT_CONCURRENCY));
@@ -149,7 +153,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     journal,
     workerId,
     now: () => clock.now(),
-    leaseUntil: () => clock.now() + leaseMs,
+    leaseUntil: () => leaseClock.now() + leaseMs,
     random: options.random ?? Math.random,
     delay: (ms) => new Promise((r) => setTimeout(r, ms)),
     stopping: () => stopping,
@@ -164,7 +168,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         input: JSON.stringify(parsed ?? null),
         parentId,
         createdAt: now,
-        claim: { workerId, leaseUntil: now + leaseMs },
+        claim: { workerId, leaseUntil: leaseClock.now() + leaseMs },
       });
       if (created) launch(run, true);
       return run;
@@ -205,7 +209,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     const def = definitionOf(run.definitionId, run.definitionVersion);
     if (!def) {
       const error = `worker ${workerId} has no definition ${run.definitionId} version ${run.definitionVersion}; register it (keep old versions while their runs are in flight)`;
-      await journal.suspend(run.id, { workerId, until: clock.now() }, { status: run.status === 'pending' ? 'pending' : 'waiting', wakeAt: clock.now() + UNKNOWN_DEFINITION_RETRY_MS, now: clock.now(), error });
+      await journal.suspend(run.id, { workerId, until: leaseClock.now() }, { status: run.status === 'pending' ? 'pending' : 'waiting', wakeAt: clock.now() + UNKNOWN_DEFINITION_RETRY_MS, now: clock.now(), error });
       return { kind: 'suspended', wakeAt: clock.now() + UNKNOWN_DEFINITION_RETRY_MS };
     }
     // A run this worker created just now has no history to read.
@@ -235,8 +239,8 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   async function claimAndLaunch(): Promise<RunRecord[]> {
     const room = concurrency - active.size;
     if (room <= 0) return [];
-    const now = clock.now();
-    const claimed = await journal.claimRuns(workerId, now, now + leaseMs, room);
+    const leaseNow = leaseClock.now();
+    const claimed = await journal.claimRuns(workerId, clock.now(), leaseNow + leaseMs, room, leaseNow);
     for (const r of claimed) launch(r);
     return claimed;
   }
@@ -261,7 +265,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
 
   async function renewLeases(): Promise<void> {
     const ids = [...active.keys()];
-    if (ids.length) await journal.renewLeases(workerId, ids, clock.now() + leaseMs).catch(() => undefined);
+    if (ids.length) await journal.renewLeases(workerId, ids, leaseClock.now() + leaseMs).catch(() => undefined);
   }
 
   const engine: WorkflowEngine = {
@@ -282,7 +286,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         parentId: null,
         createdAt: now,
         // A running worker runs what it starts at once, without waiting for a poll.
-        claim: running && active.size < concurrency ? { workerId, leaseUntil: now + leaseMs } : undefined,
+        claim: running && active.size < concurrency ? { workerId, leaseUntil: leaseClock.now() + leaseMs } : undefined,
       });
       if (created && run.leaseOwner === workerId) launch(run, true);
       return { workflowId: run.id, created, status: run.status };

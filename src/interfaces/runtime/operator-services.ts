@@ -20,7 +20,7 @@ import { createIntentService, type ExecutePlan, type IntentService, type Observe
 import { planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import type { Plan } from '../../agents/intents/intent-planner.js';
 import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
-import { createWorkflowEngine, DEFAULT_LEASE_MS, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
+import { createWorkflowEngine, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, DEFAULT_CHURN_PREVENTION_POLICY, type Actor } from '../../decisioning/policy/index.js';
@@ -99,11 +99,6 @@ export interface OperatorServicesOptions {
   readonly bss?: Bss;
   /** Flows beyond onboarding, built with the services. */
   readonly flows?: (services: OperatorServices) => ServiceFlows;
-  /**
-   * Operator time per real time (the sandbox's speed; default 1): workflow leases are made that
-   * many times longer in operator time, so that they last real seconds.
-   */
-  readonly timeScale?: number;
   /** Budget per run of the proactive churn-prevention scan where the action policy in force has no churnPrevention section (`--retention-budget`; 0 turns it off). */
   readonly retentionBudget?: number;
   /** An action policy document to put in force at start unless it already is (`--policy FILE`), and where it came from. */
@@ -205,13 +200,13 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   }
   const simulations = createSimulationRuns({ store: runStore, source: () => liveTwinSource(twins, intelligence) });
 
-  const timeScale = Math.max(1, o.timeScale ?? 1);
   const workflows: WorkflowEngine = createWorkflowEngine({
     journal,
     workerId: `${hostname()}-${process.pid}`,
     clock,
-    leaseMs: DEFAULT_LEASE_MS * timeScale,
-    heartbeatMs: DEFAULT_LEASE_MS / 3,
+    // Leases on the wall clock: the sandbox's clock waits for wall time before it runs ahead at its
+    // speed, so a lease scaled by that speed kept a dead worker's runs for half an hour of real time.
+    leaseClock: systemClock,
   });
 
   const offerAssumption = (offerId: string) => {

@@ -150,7 +150,6 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     clock,
     intelligence,
     bss,
-    timeScale,
     retentionBudget: o.retentionBudget,
     actionPolicyFile: o.actionPolicyFile,
     flows: operatorFlows(bss, intelligence, clock, { humanTimeScale: timeScale }),
