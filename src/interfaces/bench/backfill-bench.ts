@@ -31,27 +31,21 @@ export interface BackfillRun {
   twins: number;
 }
 
-/** Figures of `bench backfill`. */
-export interface BackfillBenchResult {
+/**
+ * Figures of `bench backfill`: the layout measured (the first run), its figures flat as before,
+ * and what the whole bench adds around it.
+ */
+export interface BackfillBenchResult extends BackfillRun {
   world: string;
   customers: number;
   /** Batches in the intake at once. */
   window: number;
   months: number;
   events: number;
-  accepted: number;
   rejected: number;
-  /** The layout measured (the first run), its figures flat as before. */
-  layout: StoreLayout;
-  seconds: number;
-  events_per_s: number;
-  cpu_us_per_event: number;
-  bytes_per_event: number;
-  store_mb: number;
   /** Same-process baseline: generating the same world's events without delivering them. */
   generate_only_events_per_s: number;
   ratio_to_generate: number;
-  twins: number;
   /** Same-process baseline for the segment log: the same backfill into a row per event (absent with --layout rows or --no-baseline). */
   rows?: BackfillRun;
   /** Segments against rows: CPU per event and bytes per event (below 1: the segment log is cheaper). */
@@ -122,25 +116,17 @@ export async function runBackfillBench(o: { world: string; customers: number; mo
   const tally = { events: 0, rejected: 0 };
   const run = await backfillInto(o.layout, config, o, tally);
   const rows = o.layout === 'segments' && o.baseline ? await backfillInto('rows', config, o, { events: 0, rejected: 0 }) : undefined;
-  const { layout, seconds, events_per_s, cpu_us_per_event, bytes_per_event, store_mb, accepted, twins } = run;
   return {
     world: o.world,
     customers: o.customers,
     window: o.window,
     months: o.months,
     events: tally.events,
-    accepted,
     rejected: tally.rejected,
-    layout,
-    seconds,
-    events_per_s,
-    cpu_us_per_event,
-    bytes_per_event,
-    store_mb,
+    ...run,
     generate_only_events_per_s: Math.round(generateRate),
-    ratio_to_generate: ratio(events_per_s, generateRate),
-    twins,
-    ...(rows && { rows, cpu_ratio_to_rows: ratio(cpu_us_per_event, rows.cpu_us_per_event), bytes_ratio_to_rows: ratio(bytes_per_event, rows.bytes_per_event) }),
+    ratio_to_generate: ratio(run.events_per_s, generateRate),
+    ...(rows && { rows, cpu_ratio_to_rows: ratio(run.cpu_us_per_event, rows.cpu_us_per_event), bytes_ratio_to_rows: ratio(run.bytes_per_event, rows.bytes_per_event) }),
   };
 }
 
