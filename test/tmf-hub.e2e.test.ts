@@ -120,6 +120,73 @@ describe('TMF notification hubs', () => {
     await l.close();
   });
 
+  it('tells TMF620, TMF629, TMF637 and TMF681 listeners of offerings, customers, products and messages, each checked against its definition', async () => {
+    const l = await listener(201);
+    const hubs = {
+      TMF620: '/tmf-api/productCatalogManagement/v4',
+      TMF629: '/tmf-api/customerManagement/v4',
+      TMF637: '/tmf-api/productInventory/v4',
+      TMF681: '/tmf-api/communicationManagement/v4',
+    } as const;
+    const ids: string[] = [];
+    for (const path of Object.values(hubs)) {
+      const reg = await call('POST', `${path}/hub`, { callback: l.url });
+      expect(reg.status, `POST ${path}/hub answered ${JSON.stringify(reg.body)}`).toBe(201);
+      expect(contract.check('TMF621', 'EventSubscription', reg.body, `POST ${path}/hub`)).toEqual([]);
+      ids.push(String(reg.body.id));
+    }
+    // TMF620: an offering created, retired (a lifecycle status) and removed.
+    const offering = await call('POST', `${hubs.TMF620}/productOffering`, {
+      name: 'Hub Test Pass', category: [{ id: 'offer' }], lifecycleStatus: 'Active',
+      productOfferingPrice: [{ id: 'p', priceType: 'oneTime', price: { unit: 'EUR', value: 2 } }],
+      treatments: [{ id: 't', name: 'T', message: 'A pass for 2 EUR' }],
+    });
+    expect(offering.status, JSON.stringify(offering.body)).toBe(201);
+    expect((await call('PATCH', `${hubs.TMF620}/productOffering/${String(offering.body.id)}`, { lifecycleStatus: 'Retired' })).status).toBe(200);
+    expect((await call('DELETE', `${hubs.TMF620}/productOffering/${String(offering.body.id)}`)).status).toBe(204);
+    // TMF629, TMF637, TMF681: a new customer's first events, sent in as any system would.
+    const customerId = 'C990001';
+    const t = (minutes: number) => new Date(running.operator.world!.clock.now() - 60 * 60_000 + minutes * 60_000).toISOString();
+    const envelope = (id: string, minutes: number) => ({ id: `hub-test-${id}`, customerId, time: t(minutes), source: 'hub-test', v: 1 });
+    const events = [
+      { ...envelope('profile', 0), kind: 'customer', data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since: t(0) } },
+      { ...envelope('plan', 1), kind: 'subscription', data: { action: 'activated', subscriptionId: 'S990001-1', productKind: 'plan', productId: 'voice-300', monthlyPrice: 20 } },
+      { ...envelope('message', 2), kind: 'action', data: { requestId: 'hub-test-msg-1', actionClass: 'communication', channel: 'app', status: 'delivered', notificationChannel: 'sms', purpose: 'service' } },
+      { ...envelope('suspend', 3), kind: 'subscription', data: { action: 'suspended', subscriptionId: 'S990001-1', productKind: 'plan' } },
+    ];
+    const sent = await fetch(`${base}/events`, { method: 'POST', headers: { ...admin, 'content-type': 'application/x-ndjson' }, body: events.map((e) => JSON.stringify(e)).join('\n') });
+    const sentBody = await sent.text();
+    expect(sent.status, sentBody).toBeLessThan(300);
+
+    const resource = (e: Json) => Object.values(e.event as Json)[0] as Json;
+    const mine = () =>
+      l.got.filter((e) => {
+        const r = resource(e);
+        return r.id === offering.body.id || r.id === customerId || String(r.id).startsWith(`${customerId}:`);
+      });
+    const expected = ['CommunicationMessageCreateEvent', 'CustomerCreateEvent', 'CustomerStateChangeEvent', 'ProductCreateEvent', 'ProductOfferingCreateEvent', 'ProductOfferingDeleteEvent', 'ProductOfferingStateChangeEvent', 'ProductStateChangeEvent'];
+    await until(async () => (mine().length >= expected.length ? true : undefined), 60_000).catch(() => {
+      throw new Error(`waited 60 s for ${expected.length} events (${expected.join(', ')}); got ${JSON.stringify(mine().map((e) => e.eventType))}`);
+    });
+    expect(mine().map((e) => String(e.eventType)).sort()).toEqual(expected);
+    for (const e of mine()) {
+      const type = String(e.eventType);
+      const api = type.startsWith('ProductOffering') ? 'TMF620' : type.startsWith('Customer') ? 'TMF629' : type.startsWith('Product') ? 'TMF637' : 'TMF681';
+      // TMF681 v4 defines no event: its resource is checked against CommunicationMessage.
+      if (api === 'TMF681') expect(contract.check('TMF681', 'CommunicationMessage', resource(e), type)).toEqual([]);
+      else expect(contract.check(api, type, e, type)).toEqual([]);
+    }
+    const byType = (type: string) => resource(mine().find((e) => e.eventType === type)!);
+    expect(byType('ProductOfferingStateChangeEvent')).toMatchObject({ lifecycleStatus: 'Retired' });
+    expect(byType('ProductStateChangeEvent')).toMatchObject({ id: `${customerId}:S990001-1`, status: 'suspended' });
+    expect(byType('CommunicationMessageCreateEvent')).toMatchObject({ id: `${customerId}:hub-test-msg-1`, state: 'completed', messageType: 'sms' });
+    for (const [i, path] of Object.values(hubs).entries()) {
+      expect((await call('DELETE', `${path}/hub/${ids[i]}`)).status).toBe(204);
+      expect((await call('DELETE', `${path}/hub/${ids[i]}`)).status).toBe(404);
+    }
+    await l.close();
+  });
+
   it('retries a failing callback, then parks the event as a dead letter naming the error', async () => {
     const failing = await listener(500);
     const reg = await call('POST', '/tmf-api/troubleTicket/v4/hub', { callback: failing.url });

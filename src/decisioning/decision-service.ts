@@ -81,6 +81,8 @@ export class DecisionService {
   private flushing: Promise<void> = Promise.resolve();
   private learnerSavedAt = 0;
   private learnerDirty = false;
+  /** Who hears of each catalogue stored (the TMF620 hub). */
+  private readonly catalogueListeners = new Set<(before: OfferCatalogue, after: OfferCatalogue) => void>();
 
   private constructor(
     private readonly o: DecisionServiceOptions,
@@ -154,8 +156,16 @@ export class DecisionService {
     this.document = saved.body;
     this.version = saved.version;
     addPriors(this.offerPriors, catalogue);
+    const before = this.funnel.catalogue;
     this.funnel = this.build(catalogue);
+    for (const listener of this.catalogueListeners) listener(before, catalogue);
     return { document: this.document, version: this.version };
+  }
+
+  /** Calls `listener` with the catalogue before and after each one stored (whatever the route); returns the detach. */
+  onCatalogueChange(listener: (before: OfferCatalogue, after: OfferCatalogue) => void): () => void {
+    this.catalogueListeners.add(listener);
+    return () => this.catalogueListeners.delete(listener);
   }
 
   /** Adds or replaces one offering (TMF620 ProductOffering) in the catalogue. */

@@ -6,29 +6,29 @@ import { actorFor } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
 import { apiRoot, tmfErrors } from './tmf-common.js';
 import type { TmfHub } from './tmf-hub.js';
-import { churnRiskWatch, DEFAULT_RISK_THRESHOLD, TMF688_BASE } from './tmf688-risk-watch.js';
+import { catalogueSource, intakeSources } from './tmf-hub-sources.js';
+import { DEFAULT_RISK_THRESHOLD, TMF688_BASE } from './tmf688-risk-watch.js';
+import { TMF620_BASE } from './tmf620-mapping.js';
 import { TMF621_BASE } from './tmf621-mapping.js';
-import { TMF629_BASE } from './tmf629-mapping.js';
+import { TMF629_BASE, TMF637_BASE } from './tmf629-mapping.js';
 import { TMF642_BASE, toTmfAlarm } from './tmf642-mapping.js';
 import { ORDER_FLOW, ORDER_PREFIX, TMF622_BASE, toTmfOrder } from './tmf622-routes.js';
+import { TMF681_BASE } from './tmf681-routes.js';
 import { tmfSchema } from './tmf-spec.js';
 
-
 /** The hubs served, by key: each API's base path. */
-export const HUB_BASES = { TMF621: TMF621_BASE, TMF622: TMF622_BASE, TMF642: TMF642_BASE, TMF688: TMF688_BASE } as const;
-
+export const HUB_BASES = { TMF620: TMF620_BASE, TMF621: TMF621_BASE, TMF622: TMF622_BASE, TMF629: TMF629_BASE, TMF637: TMF637_BASE, TMF642: TMF642_BASE, TMF681: TMF681_BASE, TMF688: TMF688_BASE } as const;
 
 /**
- * The notification hubs at `…/hub` of TMF621 (trouble ticket events), TMF642 (alarm events) and
- * the TMF688-style event hub (`/tmf-api/eventManagement/v4/hub`: a customer's churn risk crossing
- * a threshold), their event sources, and the dead letters (`GET /notifications/dead-letters`).
- * Sources: every `ticket` event the intake applies (whoever sent it), every alarm the inbox is
- * told of, and the live churn score of each customer an applied event touched, compared with its
- * last one. See docs/tmf.md.
+ * The notification hubs at `…/hub` of TMF620 (offerings), TMF621 (trouble tickets), TMF622
+ * (orders), TMF629 (customers), TMF637 (products), TMF642 (alarms), TMF681 (messages) and the
+ * TMF688-style event hub (`/tmf-api/eventManagement/v4/hub`: a customer's churn risk crossing a
+ * threshold), one mechanism for all (tmf-hub.ts), their event sources (tmf-hub-sources.ts, and
+ * here the alarm inbox and the order runs), and the dead letters (`GET /notifications/dead-letters`).
+ * See docs/tmf.md.
  */
-export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'alarms' | 'workflows'>, live: () => LiveScoring | null): RouteModule {
+export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'alarms' | 'workflows' | 'decisions'>, live: () => LiveScoring | null): RouteModule {
   const subscriptionSchema = tmfSchema('TMF621', 'EventSubscription');
-  const riskWatch = churnRiskWatch(hub);
   // The state each order was last told in (a new order is told as created); forgotten once final.
   const orderStates = new Map<string, string>();
   const tellOrder = async (runId: string) => {
@@ -45,39 +45,8 @@ export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'a
     app.addHook('onReady', async () => hub.load());
     // Sources: detached when the server closes.
     const detach = [
-      s.twins.intake.onApplied((events) => {
-        const tickets = hub.listening('TMF621');
-        const risk = hub.listening('TMF688') ? live() : null;
-        if (!tickets && !risk) return;
-        const touched = new Set<string>();
-        for (const { event } of events) {
-          touched.add(event.customerId);
-          if (!tickets || event.kind !== 'ticket') continue;
-          const d = event.data;
-          const status = d.action === 'opened' ? 'acknowledged' : d.action === 'resolved' ? 'resolved' : 'inProgress';
-          const eventType = d.action === 'opened' ? 'TroubleTicketCreateEvent' : d.action === 'resolved' ? 'TroubleTicketResolvedEvent' : 'TroubleTicketStatusChangeEvent';
-          hub.publish('TMF621', eventType, (sub) => {
-            const id = `${event.customerId}:${d.ticketId}`;
-            const customerRoot = sub.root.replace(TMF621_BASE, TMF629_BASE);
-            // No description: the event goes to a callback outside the roles' masking; GET the href for it.
-            return {
-              troubleTicket: {
-                id,
-                href: `${sub.root}/troubleTicket/${encodeURIComponent(id)}`,
-                status,
-                severity: d.severity,
-                ticketType: d.complaint ? 'complaint' : 'request',
-                category: d.category,
-                lastUpdate: event.time,
-                relatedParty: [{ id: event.customerId, href: `${customerRoot}/customer/${event.customerId}`, role: 'customer', '@referredType': 'Customer' }],
-                '@type': 'TwinloopTroubleTicket',
-                '@baseType': 'TroubleTicket',
-              },
-            };
-          });
-        }
-        if (risk) riskWatch(risk, touched);
-      }),
+      catalogueSource(hub, s.decisions),
+      intakeSources(hub, s, live),
       s.alarms.subscribe((alarm) => {
         if (!hub.listening('TMF642')) return;
         const record = s.alarms.get(alarm.id);

@@ -23,7 +23,7 @@ const STATE_OF_STATUS: Record<string, string> = { executed: 'completed', 'pendin
 const charOf = (body: Json, name: string): unknown => (Array.isArray(body.characteristic) ? (body.characteristic as Json[]).find((c) => c.name === name)?.value : undefined);
 
 /** A message the operator sent (an `action` event of class communication on the customer's timeline) as a TMF681 CommunicationMessage. */
-function messageOf(customerId: string, time: string, a: EventOf<'action'>['data'], root: string, customerRoot: string): Json {
+export function messageOf(customerId: string, time: string, a: EventOf<'action'>['data'], root: string, customerRoot: string): Json {
   const id = `${customerId}:${a.requestId}`;
   return {
     id,
