@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operator } from '../src/interfaces/runtime/operator.js';
+import { HUB_BASES } from '../src/interfaces/http/tmf/tmf-hub-routes.js';
 import { startSmallOperator, type RunningOperator } from './support/small-operator.js';
 import { officialContract } from './support/tmf-contract.js';
 import { until } from './support/until.js';
@@ -398,7 +399,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('POST', tickets, { description: 'x', severity: 'low', ticketType: 'complaint', relatedParty: [{ id: customerId }] })).status).toBe(400);
     problems.push(...['TroubleTicket'].flatMap((d) => [...official.check('TMF621', d, opened.body, 'POST troubleTicket'), ...official.check('TMF621', d, ticketOne, 'GET troubleTicket'), ...official.check('TMF621', d, ticketDone.body, 'PATCH troubleTicket')]));
     // The TMF notification hubs: register and unregister a listener on each; the parked deliveries.
-    for (const hubBase of ['/tmf-api/troubleTicket/v4', '/tmf-api/productOrderingManagement/v4', '/tmf-api/alarmManagement/v4', '/tmf-api/eventManagement/v4']) {
+    for (const hubBase of Object.values(HUB_BASES)) {
       const hubReg = await call('POST', `${hubBase}/hub`, { callback: 'http://127.0.0.1:9/listener', query: 'eventType=None' });
       expect(hubReg.status).toBe(201);
       expect((await call('POST', `${hubBase}/hub`, { callback: 'not a url' })).status).toBe(400);
