@@ -31,7 +31,7 @@ function startServer(): { proc: ChildProcess; output: () => string } {
 
 const stopped = (proc: ChildProcess) => (proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', r)));
 
-/** Events the store holds now (rows and segments), read beside the running server. */
+/** Events the store holds now (rows, segments and sealed runs), read beside the running server. */
 function storedEvents(): number {
   const file = join(data, SQLITE_FILE_NAME);
   if (!existsSync(file)) return 0;
@@ -39,7 +39,8 @@ function storedEvents(): number {
   try {
     const rows = (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
     const segments = (db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM event_segments').get() as { n: number }).n;
-    return rows + segments;
+    const runs = (db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM event_runs').get() as { n: number }).n;
+    return rows + segments + runs;
   } catch {
     return 0; // not migrated yet
   } finally {

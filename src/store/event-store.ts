@@ -90,8 +90,12 @@ export interface CustomerEventQuery {
 export interface EventStore {
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
-  /** The stored seq and hash of each id already in the log; ids not in the log are absent from the map. */
-  findExisting(ids: readonly string[]): Promise<Map<string, { seq: number; hash: string }>>;
+  /**
+   * The stored seq and hash of each id already in the log; ids not in the log are absent from the
+   * map. `customerIds[i]`, when given, is the customer the caller's event with `ids[i]` names: a
+   * store that files sealed history by customer (the embedded segment log) looks there first.
+   */
+  findExisting(ids: readonly string[], customerIds?: readonly string[]): Promise<Map<string, { seq: number; hash: string }>>;
   /**
    * Appends events and dead letters in one transaction (group commit). Resolves only when the
    * batch is durable; outcomes are in input order and accepted seqs increase in input order.
@@ -117,6 +121,12 @@ export interface EventStore {
    * replaces the single checkpoint, in one transaction: a crash leaves either the old state or the new one.
    */
   saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history?: readonly HistorySnapshot[]): Promise<void>;
+  /**
+   * A bulk load (a backfill) has ended: the store organises what it wrote for reading now rather
+   * than later (the embedded segment log seals it into per-customer chunks, decision 0013); a
+   * no-op where every event is indexed as it is written. Resolves when done.
+   */
+  bulkLoadEnded(): Promise<void>;
   /** The latest history snapshot of a customer with `at` ≤ `atOrBefore`, or null. */
   loadHistorySnapshot(customerId: string, atOrBefore: number): Promise<HistorySnapshot | null>;
   /** The last saved checkpoint, null before the first save. */

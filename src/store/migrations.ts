@@ -347,6 +347,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX model_drift_checks_model ON model_drift_checks (model_id, id)`,
     ],
   },
+  {
+    version: 12,
+    name: 'sealed runs of the segment log: a run read from its chunks once its segments are dropped (embedded store only)',
+    // Decision 0013. PostgreSQL records the version and creates nothing: its adapter writes rows.
+    steps: (d) => (d.name !== 'sqlite' ? [] : [
+      // One row per sealed run of segments: its seqs are in event_chunks (and rows of events), its segments are gone.
+      `CREATE TABLE event_runs (
+        first_seq INTEGER NOT NULL PRIMARY KEY,
+        last_seq INTEGER NOT NULL,
+        count INTEGER NOT NULL
+      )`,
+      // A run's chunks by seq, for reading the log in seq order (a chunk's first seq lies in its run).
+      `CREATE INDEX event_chunks_seq ON event_chunks (first_seq)`,
+    ]),
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

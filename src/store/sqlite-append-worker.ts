@@ -20,6 +20,7 @@ port.on('message', async (request: WriterRequest) => {
     let value: unknown;
     if (request.op === 'append') value = await store.append(request.events, request.letters);
     else if (request.op === 'deadLetters') value = await store.addDeadLetters(request.letters);
+    else if (request.op === 'bulkLoadEnded') value = await store.bulkLoadEnded();
     else value = await store.saveCheckpoint(request.checkpoint, request.twins, request.history);
     port.postMessage({ id: request.id, ok: true, value } satisfies WriterReply);
   } catch (err) {

@@ -255,3 +255,21 @@ function syncWalWhenChanged(db: Database.Database, walFile: string): { stop(): v
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Bytes of the embedded store's file by table or index (SQLite's `dbstat`), plus `(free)`: the
+ * pages freed by deletes that later writes reuse. Opened read-only beside any writer; for
+ * reports (the backfill bench's bytes per event by table), not for the running store.
+ */
+export function sqliteSpaceByTable(dataDir: string): Record<string, number> {
+  const db = new Database(join(dataDir, SQLITE_FILE_NAME), { readonly: true, timeout: BUSY_TIMEOUT_MS });
+  try {
+    const space: Record<string, number> = {};
+    for (const row of db.prepare<[], { name: string; bytes: number }>('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all()) space[row.name] = row.bytes;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    space['(free)'] = (db.pragma('freelist_count', { simple: true }) as number) * pageSize;
+    return space;
+  } finally {
+    db.close();
+  }
+}

@@ -31,7 +31,7 @@ import {
   type SnapshotRow,
 } from './event-rows.js';
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
-import { SqliteSegmentLog, type SegmentLogOptions } from './sqlite-segment-log.js';
+import { SqliteSegmentLog, type SealedRun, type SegmentLogOptions } from './sqlite-segment-log.js';
 import { SqliteWriterClient } from './sqlite-writer-client.js';
 import { StoreAdapter } from './store-adapter.js';
 
@@ -121,7 +121,7 @@ type Statements = ReturnType<typeof prepareStatements>;
 class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implements EventStore {
   private readonly appendBatch: (events: readonly NewEvent[], letters: readonly NewDeadLetter[]) => AppendOutcome[];
   private readonly insertDeadLetters: (letters: readonly NewDeadLetter[]) => void;
-  private readonly sealSegments: () => void;
+  private readonly sealSegments: (runs: readonly SealedRun[]) => void;
   private readonly writeCheckpoint: (checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => void;
 
   private writer: SqliteWriterClient | undefined;
@@ -147,7 +147,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
         // An id held by a segment is logged too: the row would be a second copy.
         const inSegment = this.segments.findSeq(e.id);
         if (inSegment !== undefined) {
-          outcomes.push({ status: 'duplicate', seq: inSegment, hash: this.segments.eventAt(inSegment).hash });
+          outcomes.push({ status: 'duplicate', seq: inSegment, hash: this.segments.eventAt(inSegment, e.customerId).hash });
           continue;
         }
         const result = q.insertEvent.run(e.id, e.customerId, e.kind, e.time, e.receivedAt, e.body, e.hash);
@@ -163,7 +163,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
       for (const l of letters.map(toStorableDeadLetter)) q.insertDeadLetter.run(l.record, l.reason, l.at, l.source);
       return outcomes;
     });
-    this.sealSegments = db.compileTransaction(() => this.segments.seal());
+    this.sealSegments = db.compileTransaction((runs: readonly SealedRun[]) => this.segments.commitSeal(runs));
     this.insertDeadLetters = db.compileTransaction((letters: readonly NewDeadLetter[]) => {
       const q = db.sql;
       for (const l of letters.map(toStorableDeadLetter)) q.insertDeadLetter.run(l.record, l.reason, l.at, l.source);
@@ -176,16 +176,16 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     });
   }
 
-  findExisting(ids: readonly string[]): Promise<Map<string, { seq: number; hash: string }>> {
+  findExisting(ids: readonly string[], customerIds?: readonly string[]): Promise<Map<string, { seq: number; hash: string }>> {
     return this.db.run('findExisting', () => {
       const found = new Map<string, { seq: number; hash: string }>();
-      for (const id of ids) {
-        if (found.has(id)) continue;
+      ids.forEach((id, i) => {
+        if (found.has(id)) return;
         const row = this.db.sql.findEvent.get(id);
         if (row) found.set(id, { seq: row.seq, hash: row.hash });
         const inSegment = row ? undefined : this.segments.findSeq(id);
-        if (inSegment !== undefined) found.set(id, { seq: inSegment, hash: this.segments.eventAt(inSegment).hash });
-      }
+        if (inSegment !== undefined) found.set(id, { seq: inSegment, hash: this.segments.eventAt(inSegment, customerIds?.[i]).hash });
+      });
       return found;
     });
   }
@@ -259,7 +259,15 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     if (writer) return writer.request({ op: 'checkpoint', checkpoint, twins: [...twins], history: [...history] });
     return this.db.run('saveCheckpoint', () => {
       this.writeCheckpoint(checkpoint, twins, history);
-      // A checkpoint usually follows a load: its customers' index is built now, once.
+      // Only a checkpoint after the load has ended seals (see sealsAtCheckpoint).
+      if (this.segmentOptions && this.segments.sealsAtCheckpoint()) this.seal();
+    });
+  }
+
+  bulkLoadEnded(): Promise<void> {
+    const writer = this.writerThread();
+    if (writer) return writer.request({ op: 'bulkLoadEnded' });
+    return this.db.run('bulkLoadEnded', () => {
       if (this.segmentOptions && this.segments.waiting()) this.seal();
     });
   }
@@ -298,14 +306,15 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   }
 
   /**
-   * Regroups the waiting segments per customer, in a transaction of its own after the write that
-   * asked for it committed. A failed seal changes nothing (the segments are still read) and is
-   * tried again at the next checkpoint, so it does not fail the write that asked for it.
+   * Regroups the waiting segments per customer (encoded first, then written in a transaction of
+   * its own) after the write that asked for it committed. A failed seal changes nothing (the
+   * segments are still read) and is tried again at the next write that asks for one, so it does
+   * not fail the write that asked for it.
    */
   private seal(): void {
     let ok = false;
     try {
-      this.sealSegments();
+      this.sealSegments(this.segments.prepareSeal());
       ok = true;
     } catch (err) {
       this.sealFailure = err;

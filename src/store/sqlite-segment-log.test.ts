@@ -1,7 +1,10 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { decodeEventBlock, encodeEventBlock } from './event-block.js';
 import type { EventStore, NewEvent, StoredEvent } from './event-store.js';
 import { openEventStore } from './open-event-store.js';
+import { SQLITE_FILE_NAME } from './sqlite-connection.js';
 import { withDataDir } from './store-fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -86,6 +89,73 @@ describe('SQLite segment log', () => {
         { status: 'duplicate', seq: repeated[4].seq, hash: 'h44' },
         { status: 'accepted', seq: seqs[seqs.length - 1] + 1 },
       ]);
+      await plain.close();
+    });
+  });
+});
+
+/** Rows of the segment log's tables, read beside the store. */
+function tables(dataDir: string): { segments: number; runs: number; chunks: number } {
+  const db = new Database(join(dataDir, SQLITE_FILE_NAME), { readonly: true });
+  try {
+    const n = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return { segments: n('event_segments'), runs: n('event_runs'), chunks: n('event_chunks') };
+  } finally {
+    db.close();
+  }
+}
+
+describe.each(['inline', 'thread'] as const)('SQLite segment log sealing (%s writes)', (writes) => {
+  it('seals once sealAt events wait or the load has ended, not at the checkpoints a running load passes, and drops sealed segments', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openEventStore({ kind: 'sqlite', dataDir, writes, segments: { minBatch: 10, sealAt: 60 } });
+      const checkpoint = async () => store.saveCheckpoint({ seq: await store.lastSeq(), meta: '{}' }, []);
+      await store.append(batch(0, 20)); // a segment
+      await store.append(batch(20, 2)); // rows between the segments of one run
+      await checkpoint(); // the load is running: no seal
+      expect(tables(dataDir)).toEqual({ segments: 1, runs: 0, chunks: 0 });
+      await store.append(batch(22, 20));
+      await store.append(batch(42, 20)); // 60 events wait: sealed as one run, its segments dropped
+      expect(tables(dataDir)).toEqual({ segments: 0, runs: 1, chunks: 4 });
+
+      await store.append(batch(62, 12));
+      await checkpoint(); // a bulk append since the last one: still no seal
+      expect(tables(dataDir)).toMatchObject({ segments: 1, runs: 1 });
+      await checkpoint(); // none since: the load has ended
+      expect(tables(dataDir)).toEqual({ segments: 0, runs: 2, chunks: 8 });
+
+      await store.append(batch(74, 16));
+      await store.bulkLoadEnded(); // the producer says so
+      expect(tables(dataDir)).toEqual({ segments: 0, runs: 3, chunks: 12 });
+      await store.bulkLoadEnded(); // nothing waits: nothing to do
+      expect(tables(dataDir)).toMatchObject({ runs: 3 });
+      await store.append(batch(90, 10)); // unsealed, beside the runs
+
+      // The log and each customer's events read the same from runs, rows and a segment.
+      const log = await readAll(store);
+      expect(log.map((e) => e.id)).toEqual(Array.from({ length: 100 }, (_, n) => `u-${n}`));
+      expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, n) => n + 1));
+      expect(await store.countEvents()).toBe(100);
+      expect(await store.lastSeq()).toBe(100);
+      expect((await store.readLog(21, 3)).map((e) => e.seq)).toEqual([22, 23, 24]);
+      for (const c of customers) expect(await store.readCustomer(c)).toEqual(log.filter((e) => e.customerId === c));
+
+      // A resend of a sealed event is a duplicate with its stored seq and hash, as a segment, as rows and asked for.
+      expect((await store.append([...batch(100, 10), usage(5, 'C2')]))[10]).toEqual({ status: 'duplicate', seq: 6, hash: 'h5' });
+      expect(await store.append([usage(50, 'C3')])).toEqual([{ status: 'duplicate', seq: 51, hash: 'h50' }]);
+      // The same id for another customer (a conflict, told by the hash) is found all the same.
+      expect(await store.append([usage(51, 'C1')])).toEqual([{ status: 'duplicate', seq: 52, hash: 'h51' }]);
+      expect(await store.findExisting(['u-7', 'u-70', 'u-99', 'u-1000'], ['C4', 'C3', 'C1', 'C1'])).toEqual(new Map([
+        ['u-7', { seq: 8, hash: 'h7' }],
+        ['u-70', { seq: 71, hash: 'h70' }],
+        ['u-99', { seq: 100, hash: 'h99' }],
+      ]));
+      expect(await store.findExisting(['u-70'])).toEqual(new Map([['u-70', { seq: 71, hash: 'h70' }]]));
+      await store.close();
+
+      // Reopened (rows only), every sealed run still reads.
+      const plain = await openEventStore({ kind: 'sqlite', dataDir, segments: false });
+      expect((await readAll(plain)).slice(0, 100)).toEqual(log);
       await plain.close();
     });
   });

@@ -12,11 +12,16 @@ import type { AppendOutcome, CustomerEventQuery, NewEvent, StoredEvent } from '.
  *
  * A customer's events are spread over every segment of the load, so reading one customer from
  * segments would inflate all of them. Sealing regroups them: the segments after the sealed mark
- * are decoded together and written again as one chunk per customer (`event_chunks`, keyed by
- * customer and first seq), and the mark moves past them, in one transaction. Segments stay for
- * reading the log in seq order; chunks serve a customer's reads; segments not sealed yet are
- * scanned. Sealing runs when a checkpoint is saved and whenever `sealAt` events wait, so the
- * per-customer index costs one regrouping per load, not a B-tree insert per event.
+ * are decoded together (or taken from memory, when this connection wrote them all) and written
+ * again as one chunk per customer (`event_chunks`, keyed by customer and first seq), recorded as
+ * one run (`event_runs`: the run's seq range), and the run's segments are deleted, in one
+ * transaction (the encoding done before it, holding no lock): a run's events are then read from its chunks alone, a customer's from its own
+ * chunks, the log in seq order from every chunk of the run (merged by seq). Segments not sealed
+ * yet are scanned. Sealing follows the load, not the checkpoints: it runs once `sealAt` events
+ * wait, when the producer says the load has ended (`bulkLoadEnded`), and at a checkpoint only
+ * if no bulk append came since the checkpoint before (the load ended without saying so), so the
+ * per-customer index costs one regrouping per `sealAt` events and a customer's chunk of a run
+ * holds its share of `sealAt` events, not of the 30 seconds between two checkpoints.
  */
 
 /** What makes a batch bulk, and when sealing runs. */
@@ -33,14 +38,25 @@ export interface SegmentLogOptions {
  */
 export const DEFAULT_SEGMENT_MIN_BATCH = 1_000;
 /**
- * 400,000 events (about 100 MB of decoded events while a seal runs) bound what a customer's read
- * has to scan before a seal; checkpoints (every 200,000 accepted events) usually seal first.
+ * 400,000 events (about 200 MB of decoded events kept on the writer until a seal) bound what a
+ * customer's read has to scan before a seal, and make the default world's chunks about 20
+ * events each (its 20,000 customers' share of a run): 66 bytes per event against 115 at 5 and
+ * 49 at 100 (measured on its history, decision 0013).
  */
 export const DEFAULT_SEAL_AT = 400_000;
 
 /** Decoded segments a reader keeps: a replay pages through the log 10,000 events at a time, two or three segments a page. */
 const DECODED_CACHE = 8;
 
+/** A run of segments encoded for sealing: its seq range (no gaps but rows'), event count and one chunk per customer. */
+export interface SealedRun {
+  firstSeq: number;
+  lastSeq: number;
+  count: number;
+  chunks: { customerId: string; firstSeq: number; lastSeq: number; data: Buffer }[];
+}
+
+/** A segment's or a sealed run's seq range and event count. */
 interface SegmentMeta {
   first_seq: number;
   last_seq: number;
@@ -61,12 +77,22 @@ function prepare(db: Database.Database) {
     segmentData: db.prepare<[number], { data: Buffer }>('SELECT data FROM event_segments WHERE first_seq = ?'),
     lastSegment: db.prepare<[], SegmentMeta>(`SELECT ${meta} FROM event_segments ORDER BY first_seq DESC LIMIT 1`),
     countAfter: db.prepare<[number], { n: number }>('SELECT COALESCE(SUM(count), 0) AS n FROM event_segments WHERE first_seq > ?'),
+    deleteSegments: db.prepare<[number, number]>('DELETE FROM event_segments WHERE first_seq BETWEEN ? AND ?'),
     sealedThrough: db.prepare<[], { through_seq: number }>('SELECT through_seq FROM event_seal WHERE id = 1'),
     setSealed: db.prepare<[number]>('UPDATE event_seal SET through_seq = ? WHERE id = 1'),
     insertChunk: db.prepare<[string, number, number, Buffer]>('INSERT INTO event_chunks (customer_id, first_seq, last_seq, data) VALUES (?, ?, ?, ?)'),
     customerChunks: db.prepare<[string, number], { data: Buffer }>(
       'SELECT data FROM event_chunks WHERE customer_id = ? AND last_seq > ? ORDER BY first_seq',
     ),
+    customerChunkAt: db.prepare<[string, number], { data: Buffer; last_seq: number }>(
+      'SELECT data, last_seq FROM event_chunks WHERE customer_id = ? AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1',
+    ),
+    insertRun: db.prepare<[number, number, number]>('INSERT INTO event_runs (first_seq, last_seq, count) VALUES (?, ?, ?)'),
+    runAt: db.prepare<[number], SegmentMeta>(`SELECT ${meta} FROM event_runs WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1`),
+    runAfter: db.prepare<[number], SegmentMeta>(`SELECT ${meta} FROM event_runs WHERE first_seq > ? ORDER BY first_seq LIMIT 1`),
+    runChunks: db.prepare<[number, number], { data: Buffer }>('SELECT data FROM event_chunks WHERE first_seq BETWEEN ? AND ?'),
+    lastRun: db.prepare<[], SegmentMeta>(`SELECT ${meta} FROM event_runs ORDER BY first_seq DESC LIMIT 1`),
+    countRuns: db.prepare<[], { n: number }>('SELECT COALESCE(SUM(count), 0) AS n FROM event_runs'),
   };
 }
 
@@ -74,6 +100,10 @@ function prepare(db: Database.Database) {
 export class SqliteSegmentLog {
   private statements: ReturnType<typeof prepare> | undefined;
   private readonly decoded = new Map<number, StoredEvent[]>();
+  /** The last sealed run read in seq order (a replay pages through one run at a time). */
+  private decodedRun: { first: number; events: StoredEvent[] } | undefined;
+  /** Whether a bulk append committed since the last checkpoint: the load is still running. */
+  private bulkSinceCheckpoint = false;
   /** Events of segments not sealed yet, as this (writing) connection last counted them. */
   private unsealed: number | undefined;
   /**
@@ -111,10 +141,24 @@ export class SqliteSegmentLog {
     return this.sql.findId.get(id)?.seq;
   }
 
-  /** The stored event at `seq` of a segment (the one an id found by `findSeq` points at). */
-  eventAt(seq: number): StoredEvent {
-    const segment = this.sql.segmentAt.get(seq);
-    const event = segment && seq <= segment.last_seq ? this.events(segment)[seq - segment.first_seq] : undefined;
+  /**
+   * The stored event at `seq` of a segment or a sealed run (the one an id found by `findSeq`
+   * points at). `customerId`, the customer the caller expects it to belong to, finds a sealed
+   * event in that customer's chunk; without it, or when the event is another customer's (an id
+   * reused for another customer: a conflict), the whole run is read.
+   */
+  eventAt(seq: number, customerId?: string): StoredEvent {
+    const q = this.sql;
+    const segment = q.segmentAt.get(seq);
+    let event = segment && seq <= segment.last_seq ? this.events(segment)[seq - segment.first_seq] : undefined;
+    if (!event && customerId !== undefined) {
+      const chunk = q.customerChunkAt.get(customerId, seq);
+      if (chunk && seq <= chunk.last_seq) event = decodeEventBlock(chunk.data).find((e) => e.seq === seq);
+    }
+    if (!event) {
+      const run = q.runAt.get(seq);
+      if (run && seq <= run.last_seq) event = this.runEvents(run).find((e) => e.seq === seq);
+    }
     if (!event || event.seq !== seq) throw new TwinloopError('INTERNAL', `the segment log has no event at seq ${seq} although its id index names it; the store file is damaged`);
     return event;
   }
@@ -140,7 +184,7 @@ export class SqliteSegmentLog {
       if (q.insertId.run(e.id, next).changes === 0) {
         const seq = q.findId.get(e.id)!.seq;
         // Earlier in this batch (not written yet) or in an earlier segment.
-        const stored = seq >= first ? accepted[seq - first] : this.eventAt(seq);
+        const stored = seq >= first ? accepted[seq - first] : this.eventAt(seq, e.customerId);
         outcomes.push({ status: 'duplicate', seq, hash: stored.hash });
         continue;
       }
@@ -172,8 +216,21 @@ export class SqliteSegmentLog {
       this.unsealed = waiting - staged.length;
     }
     this.unsealed += staged.length;
+    this.bulkSinceCheckpoint = true;
     if (this.written) for (const e of staged) this.written.push(e);
     return this.unsealed >= this.options.sealAt;
+  }
+
+  /**
+   * At a checkpoint: whether to seal what waits now. Only when no bulk append came since the
+   * checkpoint before: the load has ended (a producer that did not say so, or a restart that
+   * left segments unsealed). While a load runs, sealing at its checkpoints (every 30 s on a
+   * server) would cut its runs into the few seconds between them: chunks of one or two events.
+   */
+  sealsAtCheckpoint(): boolean {
+    const loadEnded = !this.bulkSinceCheckpoint;
+    this.bulkSinceCheckpoint = false;
+    return loadEnded && this.waiting();
   }
 
   /** Whether any segment waits to be sealed (as this connection knows; a fresh one looks). */
@@ -183,19 +240,19 @@ export class SqliteSegmentLog {
   }
 
   /**
-   * Regroups every segment after the sealed mark into one chunk per customer and moves the mark;
-   * call inside a write transaction. At most `sealAt` events are decoded at once.
+   * The seal of every segment after the sealed mark, encoded: one chunk per customer of each run.
+   * Call outside any transaction: the encoding (most of a seal's time: a second or more for
+   * 400,000 events) then holds no lock, and `commitSeal` writes the result in a short one. Only
+   * this writer adds segments, so nothing changes between the two. Reading the segments back
+   * (after a restart), runs of at most `sealAt` events are decoded one at a time.
    */
-  seal(): void {
+  prepareSeal(): SealedRun[] {
     const q = this.sql;
     const written = this.written;
-    if (written && written.length > 0 && written.length <= this.options.sealAt) {
-      const last = q.lastSegment.get()!;
-      this.writeChunks(written);
-      q.setSealed.run(last.first_seq);
-    }
+    if (written && written.length > 0) return [this.encodeRun(written)];
+    const runs: SealedRun[] = [];
+    let through = q.sealedThrough.get()!.through_seq;
     for (;;) {
-      const through = q.sealedThrough.get()!.through_seq;
       const run: SegmentMeta[] = [];
       let size = 0;
       for (const s of q.segmentsAfter.all(through, 1_000)) {
@@ -203,13 +260,40 @@ export class SqliteSegmentLog {
         run.push(s);
         size += s.count;
       }
-      if (run.length === 0) break;
-      this.writeChunks(run.flatMap((s) => this.events(s, false)));
-      q.setSealed.run(run[run.length - 1].first_seq);
+      if (run.length === 0) return runs;
+      runs.push(this.encodeRun(run.flatMap((s) => this.events(s, false))));
+      through = run[run.length - 1].last_seq;
     }
   }
 
-  /** After the transaction of `seal` has committed (`ok`) or rolled back. */
+  /**
+   * Writes prepared runs (call inside a write transaction): each run's chunks, its row in
+   * `event_runs`, its segments deleted (the chunks hold every event they held), the mark past them.
+   */
+  commitSeal(runs: readonly SealedRun[]): void {
+    const q = this.sql;
+    for (const run of runs) {
+      for (const c of run.chunks) q.insertChunk.run(c.customerId, c.firstSeq, c.lastSeq, c.data);
+      q.insertRun.run(run.firstSeq, run.lastSeq, run.count);
+      q.deleteSegments.run(run.firstSeq, run.lastSeq);
+      q.setSealed.run(run.lastSeq);
+      for (const key of [...this.decoded.keys()]) if (key >= run.firstSeq && key <= run.lastSeq) this.decoded.delete(key);
+    }
+  }
+
+  /** One run of consecutive segments (their events in seq order) as one chunk per customer. */
+  private encodeRun(events: readonly StoredEvent[]): SealedRun {
+    const byCustomer = new Map<string, StoredEvent[]>();
+    for (const e of events) {
+      const list = byCustomer.get(e.customerId);
+      if (list) list.push(e);
+      else byCustomer.set(e.customerId, [e]);
+    }
+    const chunks = [...byCustomer].map(([customerId, list]) => ({ customerId, firstSeq: list[0].seq, lastSeq: list[list.length - 1].seq, data: encodeEventBlock(list, 1) }));
+    return { firstSeq: events[0].seq, lastSeq: events[events.length - 1].seq, count: events.length, chunks };
+  }
+
+  /** After the transaction of `commitSeal` has committed (`ok`) or rolled back. */
   sealed(ok: boolean): void {
     if (ok) {
       this.unsealed = 0;
@@ -220,35 +304,41 @@ export class SqliteSegmentLog {
     }
   }
 
-  /** One chunk per customer of `events` (in seq order). */
-  private writeChunks(events: readonly StoredEvent[]): void {
-    const byCustomer = new Map<string, StoredEvent[]>();
-    for (const e of events) {
-      const list = byCustomer.get(e.customerId);
-      if (list) list.push(e);
-      else byCustomer.set(e.customerId, [e]);
-    }
-    for (const [customer, list] of byCustomer) this.sql.insertChunk.run(customer, list[0].seq, list[list.length - 1].seq, encodeEventBlock(list, 1));
-  }
-
-  /** Segment events with seq > afterSeq in seq order, at most `limit`; call inside a read transaction. */
+  /**
+   * Events of segments and sealed runs with seq > afterSeq in seq order, at most `limit`; call
+   * inside a read transaction. Segments and runs hold disjoint seq ranges (rows of `events` may
+   * fall between them and inside a run's range), so the next block is whichever starts first.
+   */
   readLog(afterSeq: number, limit: number): StoredEvent[] {
     const q = this.sql;
     const out: StoredEvent[] = [];
-    const holding = q.segmentAt.get(afterSeq);
-    const segments = holding && holding.last_seq > afterSeq ? [holding] : [];
-    let from = holding?.first_seq ?? 0;
+    let cursor = afterSeq;
     while (out.length < limit) {
-      if (segments.length === 0) {
-        segments.push(...q.segmentsAfter.all(from, 4));
-        if (segments.length === 0) break;
-      }
-      const s = segments.shift()!;
-      from = s.first_seq;
-      const events = this.events(s);
-      for (let i = Math.max(0, afterSeq - s.first_seq + 1); i < events.length && out.length < limit; i++) out.push(events[i]);
+      const segment = next(q.segmentAt, (c) => q.segmentsAfter.get(c, 1), cursor);
+      const run = next(q.runAt, (c) => q.runAfter.get(c), cursor);
+      const block = !run || (segment && segment.first_seq < run.first_seq) ? segment : run;
+      if (!block) break;
+      const events = block === segment ? this.events(block) : this.runEvents(block);
+      // A segment's seqs have no gaps; a run's skip the rows between its segments.
+      let i = block === segment ? Math.max(0, cursor - block.first_seq + 1) : firstAfter(events, cursor);
+      while (i < events.length && out.length < limit) out.push(events[i++]);
+      cursor = block.last_seq;
     }
     return out;
+  }
+
+  /** A sealed run's events in seq order, from every chunk of the run (the last run read is kept). */
+  private runEvents(run: SegmentMeta): StoredEvent[] {
+    if (this.decodedRun?.first === run.first_seq) return this.decodedRun.events;
+    const slots: StoredEvent[] = new Array<StoredEvent>(run.last_seq - run.first_seq + 1);
+    for (const chunk of this.sql.runChunks.iterate(run.first_seq, run.last_seq)) {
+      for (const e of decodeEventBlock(chunk.data)) slots[e.seq - run.first_seq] = e;
+    }
+    // Holes are the seqs of rows written between the run's segments.
+    const events = slots.filter((e) => e !== undefined);
+    if (events.length !== run.count) throw new TwinloopError('INTERNAL', `the sealed run of seqs ${run.first_seq}..${run.last_seq} holds ${events.length} events in its chunks, not ${run.count}; the store file is damaged`);
+    this.decodedRun = { first: run.first_seq, events };
+    return events;
   }
 
   /** One customer's segment events (sealed chunks, then the segments after the mark) matching the query, in seq order. */
@@ -278,14 +368,14 @@ export class SqliteSegmentLog {
     return out;
   }
 
-  /** Highest seq of any segment, 0 when there is none. */
+  /** Highest seq of any segment or sealed run, 0 when there is none. */
   lastSeq(): number {
-    return this.sql.lastSegment.get()?.last_seq ?? 0;
+    return Math.max(this.sql.lastSegment.get()?.last_seq ?? 0, this.sql.lastRun.get()?.last_seq ?? 0);
   }
 
-  /** Events held in segments. */
+  /** Events held in segments and sealed runs. */
   count(): number {
-    return this.sql.countAfter.get(0)!.n;
+    return this.sql.countAfter.get(0)!.n + this.sql.countRuns.get()!.n;
   }
 
   /** A segment's events, decoded once and kept for the next reads when `keep` (segments never change once written). */
@@ -306,4 +396,26 @@ function checkShape(e: NewEvent): void {
   const ok = typeof e.id === 'string' && typeof e.customerId === 'string' && typeof e.kind === 'string' && typeof e.body === 'string'
     && typeof e.hash === 'string' && Number.isFinite(e.time) && Number.isFinite(e.receivedAt);
   if (!ok) throw new TwinloopError('BAD_INPUT', `event ${String(e.id)}: id, customerId, kind, body and hash must be text and time and receivedAt numbers`);
+}
+
+/**
+ * The first block (segment or run) holding a seq after `cursor`: the one holding `cursor` itself
+ * when it goes past it, else the first that starts after it.
+ */
+function next(at: Database.Statement<[number], SegmentMeta>, after: (cursor: number) => SegmentMeta | undefined, cursor: number): SegmentMeta | undefined {
+  const holding = at.get(cursor);
+  if (holding && holding.last_seq > cursor) return holding;
+  return after(cursor);
+}
+
+/** Index of the first event with seq > `seq` in seq-ordered `events`. */
+function firstAfter(events: readonly StoredEvent[], seq: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid].seq > seq) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

@@ -7,7 +7,8 @@ import type { SegmentLogOptions } from './sqlite-segment-log.js';
 export type WriterRequest =
   | { op: 'append'; id: number; events: NewEvent[]; letters: NewDeadLetter[] }
   | { op: 'deadLetters'; id: number; letters: NewDeadLetter[] }
-  | { op: 'checkpoint'; id: number; checkpoint: Checkpoint; twins: TwinSnapshot[]; history: HistorySnapshot[] };
+  | { op: 'checkpoint'; id: number; checkpoint: Checkpoint; twins: TwinSnapshot[]; history: HistorySnapshot[] }
+  | { op: 'bulkLoadEnded'; id: number };
 
 /** The writer thread's answer to one request: its value, or the TwinloopError it raised. */
 export type WriterReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string; message: string };

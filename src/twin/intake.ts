@@ -298,7 +298,7 @@ export class Intake implements EventSink {
       written.push(p);
     }
     if (refused.length) {
-      const stored = await store.findExisting(refused.map((p) => p.event!.id));
+      const stored = await store.findExisting(refused.map((p) => p.event!.id), refused.map((p) => p.event!.customerId));
       for (const p of refused) {
         const hit = stored.get(p.event!.id);
         if (hit) p.outcome = hit.hash === p.hash ? { status: 'duplicate', id: p.event!.id } : conflict(p.event!.id, `in the log at seq ${hit.seq}`);

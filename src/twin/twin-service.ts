@@ -34,8 +34,12 @@ export interface TwinService {
   recovery: RecoveryReport;
   /** Highest log seq reflected in the engine. */
   appliedSeq(): number;
-  /** Saves snapshots of every twin changed since the last checkpoint. */
-  checkpoint(): Promise<void>;
+  /**
+   * Saves snapshots of every twin changed since the last checkpoint. `loadEnded`: a bulk load
+   * (the first start's history) is in, so the store also organises it for reading
+   * (`EventStore.bulkLoadEnded`) before this resolves.
+   */
+  checkpoint(options?: { loadEnded?: boolean }): Promise<void>;
   /**
    * Drains the intake, checkpoints (unless `checkpoint: false`: a reader beside the process that
    * writes this store must not), closes the store.
@@ -54,7 +58,7 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
   let saving: Promise<void> = Promise.resolve();
 
   const lastHistory = new Map<string, number>();
-  const checkpoint = (): Promise<void> => {
+  const checkpoint = (options: { loadEnded?: boolean } = {}): Promise<void> => {
     // Snapshot bytes and the seq are taken together, synchronously, so they agree.
     const ids = engine.takeDirty();
     const twins = ids.map((customerId) => ({ customerId, bytes: engine.snapshot(customerId)! }));
@@ -68,6 +72,7 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
     const cp = { seq: applied, meta: engine.metaJSON() };
     sinceCheckpoint = 0;
     saving = saving.then(() => store.saveCheckpoint(cp, twins, history));
+    if (options.loadEnded) saving = saving.then(() => store.bulkLoadEnded());
     return saving;
   };
 

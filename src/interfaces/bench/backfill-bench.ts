@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TwinloopError } from '../../domain/errors.js';
 import { createSandboxWorld, INTAKE_DELIVERY_WINDOW, type WorldConfig } from '../../sandbox/index.js';
-import { SQLITE_FILE_NAME } from '../../store/sqlite-connection.js';
+import { SQLITE_FILE_NAME, sqliteSpaceByTable } from '../../store/sqlite-connection.js';
 import { DEFAULT_SEAL_AT, DEFAULT_SEGMENT_MIN_BATCH } from '../../store/sqlite-segment-log.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService } from '../../twin/twin-service.js';
@@ -27,6 +27,8 @@ export interface BackfillRun {
   /** The database file and its WAL after the checkpoint, per event. */
   bytes_per_event: number;
   store_mb: number;
+  /** Bytes per event by table and index of the database file (dbstat), largest first; `(free)`: pages freed for reuse. */
+  bytes_per_event_by_table: Record<string, number>;
   accepted: number;
   twins: number;
 }
@@ -76,11 +78,12 @@ async function backfillInto(layout: StoreLayout, config: WorldConfig, o: { month
         }
       },
     });
-    // As the first start does once the history is in.
-    await twins.checkpoint();
+    // As the first start does once the history is in (with segments: the seal of what waits).
+    await twins.checkpoint({ loadEnded: true });
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const size = fileSize(join(dir, SQLITE_FILE_NAME)) + fileSize(join(dir, `${SQLITE_FILE_NAME}-wal`));
+    const byTable = Object.entries(sqliteSpaceByTable(dir)).map(([name, bytes]) => [name, round(bytes / result.events, 1)] as const).filter(([, perEvent]) => perEvent > 0);
     tally.events = result.events;
     tally.rejected = result.rejected;
     const run: BackfillRun = {
@@ -90,6 +93,7 @@ async function backfillInto(layout: StoreLayout, config: WorldConfig, o: { month
       cpu_us_per_event: round((cpu.user + cpu.system) / result.events, 2),
       bytes_per_event: Math.round(size / result.events),
       store_mb: round(size / 1e6, 1),
+      bytes_per_event_by_table: Object.fromEntries(byTable),
       accepted: result.accepted,
       twins: twins.engine.size,
     };

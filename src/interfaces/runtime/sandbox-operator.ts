@@ -118,8 +118,8 @@ export interface SandboxTarget {
   readonly intake: EventSink;
   /** Twins so far, for the progress lines. */
   readonly engine?: { readonly size: number };
-  /** Made once the history is in. */
-  checkpoint?(): Promise<unknown>;
+  /** Made once the history is in (`loadEnded`: the store organises the history for reading then). */
+  checkpoint?(options: { loadEnded: boolean }): Promise<unknown>;
 }
 
 export interface SandboxOperatorOptions {
@@ -224,7 +224,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
       // live under a position still saying "backfilling" would make the next start backfill again.
       await save();
       o.log(`sandbox: history in: ${tally.events} events (${tally.accepted} accepted, ${tally.duplicate} duplicates, ${tally.rejected} rejected) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      await twins.checkpoint?.();
+      await twins.checkpoint?.({ loadEnded: true });
     } else {
       o.log(`sandbox: world "${state.world}" (seed ${state.seed}) resumed at ${new Date(world.clock.now()).toISOString().slice(0, 10)}`);
     }
