@@ -8,7 +8,7 @@ import { createRng } from '../intelligence/random.js';
 import { createChurnScorer } from '../intelligence/live/churn-scorer.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
-import { compileScenarios, parseScenarios, simulatePlans, twinSource, type Estimate, type Scenario } from '../simulation/index.js';
+import { compileScenarios, estimateIncidentRates, parseScenarios, simulatePlans, twinSource, type Estimate, type ImpactRecord, type IncidentRates, type Scenario } from '../simulation/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { DAY_MS } from '../domain/time.js';
@@ -200,6 +200,10 @@ interface ScenarioContext {
   readonly plans: readonly { readonly id: string; readonly price: number }[];
   /** Cells by the network incidents their home customers felt lately (from the twins), worst first, with those customers. */
   readonly cells: readonly { readonly id: string; readonly customers: readonly string[] }[];
+  /** The cells' incident rates from the history's `network_impact` records (what network scenarios predict with). */
+  readonly incidentRates: IncidentRates;
+  /** The churn model's probability at quantile q of the active twins. */
+  readonly churnQuantile: (q: number) => number;
 }
 
 /**
@@ -224,8 +228,11 @@ function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenar
     if (kind === 4) {
       const cells = x.cells.slice(0, 1 + rng.int(3));
       const incidentReductionPct = [50, 80, 100][rng.int(3)];
+      const customers = [...new Set(cells.flatMap((c) => c.customers))];
+      // The incidents the cells would have had, from their history shrunk toward the network's.
+      const rates = x.incidentRates.forImprovement(cells.map((c) => c.id), customers);
       // No cost: the net value is then the churn the improvement avoids, what is being checked.
-      return { kind: 'network_improvement', ...common, target: [], cells: cells.map((c) => c.id), customers: [...new Set(cells.flatMap((c) => c.customers))], incidentReductionPct, cost: 0 };
+      return { kind: 'network_improvement', ...common, target: [], cells: cells.map((c) => c.id), customers, incidentReductionPct, ...rates, cost: 0 };
     }
     const p = x.pilot[rng.int(x.pilot.length)];
     const o = x.config.offers.catalogue.find((c) => c.id === p.offerId)!;
@@ -239,7 +246,9 @@ function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenar
       effectMonths: x.config.offers.effectMonths,
     };
     if (kind === 2) {
-      const threshold = [0.02, 0.04, 0.08][rng.int(3)];
+      // The churn threshold of the riskiest 5, 10 or 20 % of the base: a fixed probability would
+      // select nobody under a model whose probabilities all fall below it.
+      const threshold = x.churnQuantile([0.95, 0.9, 0.8][rng.int(3)]);
       return { kind: 'offer_launch', ...common, target: [{ field: 'churn', op: '>=', value: threshold }], channels: [{ name: 'app', reach: 0.5 + 0.5 * rng.next(), costPerContact: COST_PER_CONTACT }], offer };
     }
     const k = Math.max(20, Math.round(x.active * [0.05, 0.1, 0.2][rng.int(3)]));
@@ -303,7 +312,7 @@ function realised(ledger: Ledger, ids: readonly string[], months: number): { rev
 }
 
 /** Plans and cells as the operator sees them in its twins (see `ScenarioContext`). */
-function operatorContext(twins: TwinService, active: readonly string[], config: WorldConfig, pilot: readonly PilotEstimate[]): ScenarioContext {
+function operatorContext(twins: TwinService, active: readonly string[], config: WorldConfig, pilot: readonly PilotEstimate[], impacts: readonly ImpactRecord[], days: number, churn: readonly number[]): ScenarioContext {
   const onPrice = new Map<number, number>();
   const byCell = new Map<string, { incidents: number; customers: string[] }>();
   for (const id of active) {
@@ -320,7 +329,13 @@ function operatorContext(twins: TwinService, active: readonly string[], config: 
   // Plans enough twins pay exactly the price of (a twin with add-ons pays more and is left out).
   const plans = config.plans.filter((p) => (onPrice.get(p.monthlyPrice) ?? 0) >= 30).map((p) => ({ id: p.id, price: p.monthlyPrice }));
   const cells = [...byCell].sort((x, y) => y[1].incidents - x[1].incidents || (x[0] < y[0] ? -1 : 1)).map(([id, c]) => ({ id, customers: c.customers }));
-  return { active: active.length, config, pilot, plans, cells };
+  const homeOf = new Map(cells.flatMap((c) => c.customers.map((id) => [id, c.id] as const)));
+  // Every cell any twin uses is in the pool, incidents or not.
+  const known = new Set([...byCell.keys(), ...impacts.map((r) => r.cellId)]);
+  const incidentRates = estimateIncidentRates({ impacts, cells: [...known], homeOf, days });
+  const sorted = [...churn].sort((a, b) => a - b);
+  const churnQuantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { active: active.length, config, pilot, plans, cells, incidentRates, churnQuantile };
 }
 
 /** Predicts N varied scenarios with the simulator and realises each in the sandbox; see the module comment. */
@@ -333,7 +348,10 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
     throw new TwinloopError('BAD_INPUT', `validation needs scenarios ≥ 1, customers ≥ 200 and historyMonths ≥ ${PILOT_MONTHS + 3}`);
   }
   const base = namedWorld('small');
-  const config: WorldConfig = loadWorldDocument({ ...base, population: { ...base.population, customers: o.customers } });
+  // Per-customer churn dice: the treated and untreated copies then differ by the scenario, not by
+  // every later die of the world's shared stream once anything differs (common random numbers, as
+  // the simulator's own arms use).
+  const config: WorldConfig = loadWorldDocument({ ...base, population: { ...base.population, customers: o.customers }, churn: { ...base.churn, dice: 'per-customer' } });
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-simval-'));
   try {
     // The operator's world: history with a pilot, twins, a churn model, the predictions.
@@ -341,7 +359,16 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
     const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: { now: () => Math.max(Date.now(), world.clock.now()) } });
     try {
       const answers = new Map<string, string>();
-      const pilot = await history(world, historyMonths, twins.intake, async (w) => {
+      // The assurance system's records of incidents, as they pass into the twins: the history network scenarios are predicted from.
+      const impacts: ImpactRecord[] = [];
+      const intake: EventSink = {
+        submit: (events) => {
+          for (const e of events) if (e.kind === 'network_impact') impacts.push({ customerId: e.customerId, incidentId: e.data.incidentId, cellId: e.data.cellId, startMs: Date.parse(e.data.start), endMs: e.data.end ? Date.parse(e.data.end) : undefined });
+          return twins.intake.submit(events);
+        },
+      };
+      const historyStart = world.clock.now();
+      const pilot = await history(world, historyMonths, intake, async (w) => {
         await twins.intake.drained();
         const rng = createRng(o.seed * 13 + 1);
         const ids = [...twins.engine.customerIds()].filter((id) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 0 && rng.next() < pilotShare);
@@ -357,11 +384,18 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       log(`churn model: ${trained.document.learner}, AUC ${trained.metadata.metrics.auc}`);
       const source = twinSource(twins.engine, createChurnScorer(trained.document), trained.metadata.horizonDays);
       const cohortIds: string[] = [];
-      source.forEach((id) => cohortIds.push(id));
+      const churn: number[] = [];
+      source.forEach((id, _, p) => {
+        cohortIds.push(id);
+        churn.push(p);
+      });
       const cohort = new Set(cohortIds);
       // The day the scenarios start, counted as the world counts its days (from its start date).
       const cutoffDay = Math.round((world.clock.now() - Date.parse(config.start)) / DAY_MS);
-      const { scenarios: generated, planOf } = scenariosFor(o.scenarios, o.seed, operatorContext(twins, cohortIds, config, estimates));
+      const context = operatorContext(twins, cohortIds, config, estimates, impacts, (world.clock.now() - historyStart) / DAY_MS, churn);
+      const ir = context.incidentRates;
+      log(`network: ${ir.pooled.toFixed(3)} incidents per cell per 30 days (between-cell variance ${ir.between.toFixed(4)}), an incident touches ${(100 * ir.homeTouchShare).toFixed(0)} % of its cell's home customers, ${ir.minutesPerIncident.toFixed(0)} min each`);
+      const { scenarios: generated, planOf } = scenariosFor(o.scenarios, o.seed, context);
       const scenarios = generated.map((s) => (o.draws ? { ...s, draws: o.draws } : s));
       const plans = compileScenarios(source, scenarios);
       const predicted = await simulatePlans(plans, { workers: o.workers });

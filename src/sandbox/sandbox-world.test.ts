@@ -283,6 +283,36 @@ describe('network improvements', () => {
     expect(incidentsFrom(improved, day60)).toBe(0);
   });
 
+  it('with per-customer churn dice, leave the churn of the customers they do not touch nearly as it was', () => {
+    // A price rise on one plan from day 60: its customers are treated, everyone else is not. With
+    // the world's shared dice every churn after the first difference is redrawn; with per-customer
+    // dice only what the treatment changes (and the little it moves elsewhere) differs.
+    const churnDays = (dice: 'shared' | 'per-customer', priceChanges: { day: number; planIds: string[]; pct: number }[]) => {
+      const out = new ArrayOutput();
+      const cfg = loadWorldDocument({ extends: 'small', population: { customers: 1500 }, churn: { ...namedWorld('small').churn, dice }, priceChanges });
+      createSandboxWorld(cfg, 5).generate(out, { months: 8 });
+      const plan = new Map<string, string>();
+      const gone = new Map<string, string>();
+      for (const e of out.events) {
+        if (e.kind !== 'subscription') continue;
+        if (e.data.productKind === 'plan' && e.data.productId && e.data.action !== 'terminated') plan.set(e.customerId, e.data.productId);
+        if (e.data.action === 'terminated') gone.set(e.customerId, e.time.slice(0, 10));
+      }
+      return { plan, gone };
+    };
+    const differing = (dice: 'shared' | 'per-customer') => {
+      const planId = namedWorld('small').plans[0].id;
+      const a = churnDays(dice, []);
+      const b = churnDays(dice, [{ day: 60, planIds: [planId], pct: 30 }]);
+      const untouched = [...a.plan].filter(([, p]) => p !== planId).map(([id]) => id);
+      return untouched.filter((id) => a.gone.get(id) !== b.gone.get(id)).length;
+    };
+    const shared = differing('shared');
+    const perCustomer = differing('per-customer');
+    expect(shared, 'customers untouched by the price change whose churn differs between the copies, shared dice').toBeGreaterThan(20);
+    expect(perCustomer, `the same with per-customer dice (shared dice: ${shared})`).toBeLessThan(shared / 3);
+  });
+
   it('name the cells a world has', () => {
     expect(() => loadWorldDocument({ extends: 'small', networkImprovements: [{ day: 1, cells: ['cell-999'], incidentReductionPct: 50 }] })).toThrow(/networkImprovements\.0\.cells\.0/);
   });

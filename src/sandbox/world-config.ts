@@ -251,6 +251,14 @@ export const worldConfigSchema = z.strictObject({
       financialStrain: z.number(),
     }),
     frailtySd: nonNeg.max(5),
+    /**
+     * `shared` (the default): each day's churn dice come from the world's one stream, in customer
+     * order. `per-customer`: each customer's die on each day is a hash of the seed, the customer and
+     * the day, so two copies of a world that come to differ anywhere (one customer treated, one
+     * incident prevented) still decide everyone else's churn with the same dice; a counterfactual
+     * copy then differs from its twin by the treatment, not by every die after the first difference.
+     */
+    dice: z.enum(['shared', 'per-customer']).default('shared'),
   }),
   planChanges: z.strictObject({ upsellAfterOverageMonths: int.min(1).max(12), upsellProbability: probability, downsellPerMonth: probability }),
   priceChanges: z.array(z.strictObject({ day: int.min(0), planIds: z.array(z.string()).min(1), pct: z.number().min(-90).max(200) })),

@@ -280,10 +280,12 @@ export class WorldEngine implements WorldState {
     const status = pop.u.status;
     const dirty = pop.u.dirty;
     const daily = pop.f.dailyChurn;
+    const perCustomer = cfg.churn.dice === 'per-customer';
     for (let c = 0; c < pop.size; c++) {
       if (status[c] !== STATUS_ACTIVE) continue;
       if (dirty[c]) this.refreshHazard(c, d);
-      if (rng.float() < daily[c]) this.terminate(this.out, c, d, churnTime, 'customer_request');
+      const u = perCustomer ? customerDayDie(this.seed, c, d) : rng.float();
+      if (u < daily[c]) this.terminate(this.out, c, d, churnTime, 'customer_request');
     }
     runUntil(PHASE.USAGE);
     this.runUsage(cfg.usage.weekly[(new Date(dayMs).getUTCDay() + 6) % 7]);
@@ -431,6 +433,20 @@ function dayCellDraw(c: number, dayKey: number): number {
   x = Math.imul(x, 0xc2b2ae35);
   x ^= x >>> 16;
   return (x >>> 0) / 4294967296;
+}
+
+/** Mixed into the churn dice's hash, so they coincide with no other hash of a customer slot. */
+const CHURN_DIE_SALT = 0x6368726e;
+
+/**
+ * Customer `c`'s churn die on day `d` under `churn.dice: per-customer`: uniform in [0, 1), a hash
+ * of the seed, the slot and the day alone (no stream), so it is the same in every copy of a world.
+ */
+function customerDayDie(seed: number, c: number, d: number): number {
+  let h = (Math.imul(seed ^ CHURN_DIE_SALT, 0x9e3779b1) ^ Math.imul(c + 1, 0x85ebca6b) ^ Math.imul(d + 1, 0xc2b2ae35)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
 }
 
 /** One contact made through a back end (offer or notification) and how the customer took it. */

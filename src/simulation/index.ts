@@ -8,3 +8,4 @@ export { compileScenarios, RISK_BANDS, type ScenarioPlan } from './scenario-plan
 export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';
 export type { Estimate, OutcomeSummary, ScenarioResult } from './simulation-result.js';
 export { createSimulationRuns, type SimulationRun, type SimulationRuns, type SimulationRunStore, type SimulationRunsOptions, type RunStatus } from './simulation-runs.js';
+export { estimateIncidentRates, type ImpactRecord, type IncidentHistory, type IncidentRates, type NetworkImprovementRates } from './incident-rates.js';

@@ -63,6 +63,12 @@ export type KernelParams = {
       readonly mode: 'structural';
       /** sd of the exponent θ on the hazard ratio (ratio^θ, θ ~ N(1, sd)). */
       readonly effectSd: number;
+      /**
+       * Expected number of discrete events the effect is made of (incidents a network fix
+       * prevents over the horizon), 0 when it is continuous: each draw then scales θ by K / this,
+       * K ~ Poisson(this), so the effect comes in lumps and is nothing in a draw where K = 0.
+       */
+      readonly effectEvents?: number;
     }
 );
 
@@ -91,7 +97,9 @@ export function drawParameters(p: KernelParams, d: number): DrawParameters {
     const acceptedMultiplier = Math.max(0, p.acceptedMultiplier.mean + p.acceptedMultiplier.sd * r.normal());
     return { calibration, acceptance, acceptedMultiplier, exponent: 1 };
   }
-  return { calibration, acceptance: 0, acceptedMultiplier: 1, exponent: 1 + p.effectSd * r.normal() };
+  const events = p.effectEvents ?? 0;
+  const lumps = events > 0 ? r.poisson(events) / events : 1;
+  return { calibration, acceptance: 0, acceptedMultiplier: 1, exponent: lumps * (1 + p.effectSd * r.normal()) };
 }
 
 /**

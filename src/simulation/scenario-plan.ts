@@ -72,7 +72,13 @@ class Segmenter {
   }
 }
 
-function paramsOf(s: Scenario, segments: number): KernelParams {
+/** A network scenario's incidents per 30 days without it, its default (the population's mean) filled in. */
+type IncidentRate = { readonly mean: number; readonly sd: number };
+
+/** Days per month over the days of the twins' 30-day windows: a monthly rate from a 30-day one. */
+const MONTH_OVER_WINDOW = 30.4375 / 30;
+
+function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null): KernelParams {
   const common = { months: s.horizonMonths, seed: s.seed, segments, calibrationSd: s.hazardCalibrationSd };
   switch (s.kind) {
     case 'offer_launch':
@@ -92,9 +98,45 @@ function paramsOf(s: Scenario, segments: number): KernelParams {
       const sd = r.kind === 'estimated' ? r.uncertainty : r.elasticity.mean === 0 ? 0 : r.elasticity.sd / Math.abs(r.elasticity.mean);
       return { ...common, fixedCost: 0, mode: 'structural', effectSd: sd };
     }
-    case 'network_improvement':
-      return { ...common, fixedCost: s.cost, mode: 'structural', effectSd: s.uncertainty };
+    case 'network_improvement': {
+      // The effect's uncertainty: the model's effect of an incident and the estimate of how many come.
+      const rateSd = rate && rate.mean > 0 ? rate.sd / rate.mean : 0;
+      const effectSd = Math.sqrt(s.uncertainty ** 2 + rateSd ** 2);
+      const effectEvents = s.cellIncidentsPer30d === undefined ? 0 : s.cellIncidentsPer30d * MONTH_OVER_WINDOW * s.horizonMonths * (s.incidentReductionPct / 100);
+      return { ...common, fixedCost: s.cost, mode: 'structural', effectSd, effectEvents };
+    }
   }
+}
+
+/**
+ * The model's expected hazard for a twin over a coming 30-day window holding k ~ Poisson(`mu`)
+ * network incidents of `minutes` minutes each (the rest of its features as they are).
+ */
+function hazardWithIncidents(source: TwinSource, f: Float64Array, scratch: Float64Array, mu: number, minutes: number): number {
+  let pk = Math.exp(-mu);
+  let mass = 0;
+  let total = 0;
+  for (let k = 0; k <= 50 && mass < 0.99999; k++) {
+    if (k > 0) pk *= mu / k;
+    scratch.set(f);
+    scratch[FEATURE_INDEX.network_incidents_30d] = k;
+    scratch[FEATURE_INDEX.network_minutes_30d] = k * minutes;
+    total += pk * hazardOf(source.scorer!.probability(scratch), source.horizonDays);
+    mass += pk;
+  }
+  return total / mass;
+}
+
+/** The population's mean `network_incidents_30d`: the default incident rate of network scenarios. */
+function meanIncidents(source: TwinSource): IncidentRate {
+  let sum = 0;
+  let n = 0;
+  source.forEach((_, f) => {
+    sum += f[FEATURE_INDEX.network_incidents_30d];
+    n++;
+  });
+  const mean = n > 0 ? sum / n : 0;
+  return { mean, sd: mean / 2 };
 }
 
 /** The model's hazard ratio for a twin whose `features` are changed by `edit` (1 when nothing is known). */
@@ -131,6 +173,10 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
     const { shared, view: cols } = withScenarioColumns(base);
     return { s, seg: new Segmenter(s.segmentBy), inTarget: targetTest(s.target), cols, shared, rank: s.kind === 'retention_campaign' ? new Float64Array(cap).fill(-Infinity) : null };
   });
+  // Network scenarios without their own incident rate use the population's (one more pass, only then).
+  const needsMean = scenarios.some((s) => s.kind === 'network_improvement' && !s.incidentsPer30d);
+  const populationRate = needsMean ? meanIncidents(source) : null;
+  const rates = scenarios.map((s) => (s.kind === 'network_improvement' ? (s.incidentsPer30d ?? populationRate) : null));
   const ids: string[] = [];
   const probability = new Float64Array(cap);
   const scratch = new Float64Array(FEATURE_COUNT);
@@ -145,7 +191,8 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
     const price = f[FEATURE_INDEX.monthly_price];
     view.hazard[i] = h;
     view.revenue[i] = rev;
-    for (const b of builders) {
+    for (let j = 0; j < builders.length; j++) {
+      const b = builders[j];
       const { s, cols } = b;
       cols.segment[i] = b.seg.of(f, p);
       if (!b.inTarget(f, p, rev)) continue;
@@ -183,24 +230,24 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
       } else {
         if (s.customers && !s.customers.includes(id)) continue;
         cols.treated[i] = 1;
-        const inc = 1 - s.incidentReductionPct / 100;
-        const min = 1 - (s.minutesReductionPct ?? s.incidentReductionPct) / 100;
-        cols.relHazard[i] = rescoredRatio(source, f, p, scratch, (x) => {
-          x[FEATURE_INDEX.network_incidents_30d] *= inc;
-          x[FEATURE_INDEX.network_minutes_30d] *= min;
-        });
+        // The incidents it would feel in a coming month against the share left by the fix: the
+        // future is changed, not the past (its recent incidents say little about its next ones).
+        const mu = rates[j]!.mean;
+        cols.relHazard[i] = source.scorer && mu > 0
+          ? hazardWithIncidents(source, f, scratch, mu * (1 - s.incidentReductionPct / 100), s.minutesPerIncident) / Math.max(1e-12, hazardWithIncidents(source, f, scratch, mu, s.minutesPerIncident))
+          : 1;
       }
     }
   });
   const withN = (s: SharedPopulation): SharedPopulation => ({ ...s, n });
-  return builders.map((b) => {
+  return builders.map((b, j) => {
     const s = b.s;
     const control: string[] = [];
     if (s.kind === 'retention_campaign') selectTopK(s, b.rank!, n, b.cols, control, ids);
     const treatedIds: string[] = [];
     for (let i = 0; i < n; i++) if (b.cols.treated[i]) treatedIds.push(ids[i]);
     const labels = b.seg.labels();
-    return { scenario: s, params: paramsOf(s, Math.max(1, labels.length)), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control };
+    return { scenario: s, params: paramsOf(s, Math.max(1, labels.length), rates[j]), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control };
   });
 }
 

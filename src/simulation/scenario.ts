@@ -108,7 +108,12 @@ export const retentionCampaignSchema = z
     path: ['targeting'],
   });
 
-/** Fewer network incidents and impacted minutes for the customers of some cells (or a target rule). */
+/**
+ * Fewer network incidents for the customers of some cells (or a target rule). An improvement
+ * prevents *future* incidents: each treated twin is re-scored with the incidents it would feel in
+ * a coming 30 days, `incidentsPer30d`, against `1 − incidentReductionPct` of them (the churn
+ * model's learned effect of an incident), never with its past ones undone.
+ */
 export const networkImprovementSchema = z.strictObject({
   kind: z.literal('network_improvement'),
   ...common,
@@ -117,8 +122,23 @@ export const networkImprovementSchema = z.strictObject({
   customers: z.array(z.string()).optional(),
   cells: z.array(z.string()).default([]),
   incidentReductionPct: z.number().min(0).max(100),
-  minutesReductionPct: z.number().min(0).max(100).optional(),
+  /**
+   * Incidents on the improved cells a treated customer would feel per 30 days without the
+   * improvement (mean, sd of that estimate). Default: the population's mean of
+   * `network_incidents_30d` (every cell alike; it counts incidents of other cells too, so it
+   * overstates a fix of a few cells), sd half of it.
+   */
+  incidentsPer30d: prior.optional(),
+  /**
+   * Distinct incidents the improved cells would have per 30 days without it. When given, each draw
+   * draws how many the improvement prevents over the horizon (Poisson): a few cells have few
+   * incidents, and the value comes in lumps of them (none at all in a quiet season).
+   */
+  cellIncidentsPer30d: z.number().min(0).optional(),
+  /** Impacted minutes per incident, for the re-scored `network_minutes_30d`. */
+  minutesPerIncident: z.number().min(0).default(120),
   cost: z.number().min(0),
+  /** Relative sd of the churn model's effect of an incident (the exponent on the hazard ratio). */
   uncertainty: z.number().min(0).max(2).default(0.3),
 });
 

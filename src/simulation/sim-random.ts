@@ -44,6 +44,22 @@ export class DrawRandom {
     this.s = s;
     return ((s >>> 0) + 0.5) / 4294967296;
   }
+  /** Poisson with mean `lambda` (by inversion; a normal approximation above 50). */
+  poisson(lambda: number): number {
+    if (!(lambda > 0)) return 0;
+    if (lambda > 50) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * this.normal()));
+    // Inversion: one uniform, walked up the cumulative distribution.
+    const u = this.next();
+    let k = 0;
+    let pk = Math.exp(-lambda);
+    let cdf = pk;
+    while (u > cdf && k < 1000) {
+      k++;
+      pk *= lambda / k;
+      cdf += pk;
+    }
+    return k;
+  }
   /** Standard normal (Box–Muller, the second value kept for the next call). */
   normal(): number {
     if (this.spare === this.spare) {

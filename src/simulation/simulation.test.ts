@@ -6,6 +6,7 @@ import { simulate } from './simulate.js';
 import { memoryDocuments } from '../store/document-store.js';
 import { createSimulationRuns, type SimulationRun } from './simulation-runs.js';
 import { arraySource, hazardOf } from './twin-population.js';
+import type { ChurnScorer } from '../intelligence/live/churn-scorer.js';
 
 function population(n: number, probability: (i: number) => number) {
   return Array.from({ length: n }, (_, i) => {
@@ -89,6 +90,20 @@ describe('the Monte Carlo engine', () => {
     expect(rise.overall.revenueDelta.mean).toBeGreaterThan(0);
     // Without a model to re-score, the network fix has no estimated effect: only its cost.
     expect(fix.overall.netValue.mean).toBeCloseTo(-5000, 6);
+  });
+
+  it('a network fix changes the incidents to come, not the ones felt lately, and its value comes in lumps of prevented incidents', async () => {
+    // A model whose churn rises with the incidents of the last 30 days.
+    const scorer = { probability: (f: Float64Array) => 1 / (1 + Math.exp(3 - 0.5 * f[FEATURE_INDEX.network_incidents_30d])) } as unknown as ChurnScorer;
+    const withIncidents = (k: number) => arraySource(population(2000, () => 0.05).map((r) => (r.features[FEATURE_INDEX.network_incidents_30d] = k, r)), 30, scorer);
+    const fix = parseScenarios({ kind: 'network_improvement', name: 'fix', horizonMonths: 3, draws: 200, target: [], incidentReductionPct: 100, incidentsPer30d: { mean: 1, sd: 0 }, cellIncidentsPer30d: 0.2, cost: 0 }).scenarios[0];
+    const [quiet] = await simulate(withIncidents(0), [fix], { workers: 0 });
+    const [hit] = await simulate(withIncidents(5), [fix], { workers: 0 });
+    expect(hit.overall.netValue).toEqual(quiet.overall.netValue);
+    expect(quiet.overall.churnersAvoided.mean).toBeGreaterThan(0);
+    // 0.6 incidents expected over the horizon: in more than half the draws none would have come.
+    expect(quiet.overall.churnersAvoided.p05).toBe(0);
+    expect(quiet.overall.churnersAvoided.p95).toBeGreaterThan(2 * quiet.overall.churnersAvoided.mean);
   });
 
   it('is deterministic for a seed, whatever the number of threads, and splits by segment', async () => {
