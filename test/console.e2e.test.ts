@@ -449,6 +449,107 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, 180_000);
 
+  it('network operations confirms one suspected incident and dismisses another, each with a reason; a viewer sees the verdicts and no button', async () => {
+    const opsKey = await keyOf('nora', 'network_ops');
+    type Suspicion = { id: string; objectId: string; state: string; customers: string[]; review: { decision: string; by: string; reason: string; alarmId: string | null } | null };
+    const suspicions = async () => (await api<Suspicion[]>('GET', '/service-operations/anomalies?limit=1000', undefined, opsKey)).body;
+    const cells = operator.twins.engine.cells;
+    // A call counts on the cells (and their sites) the caller used in the last 30 days, as anomaly detection places it.
+    const recent = operator.world!.clock.now() - 30 * 86_400_000;
+    const recentCells = (c: string) => cells.cellsOf(c).filter((p) => p.lastSeenMs >= recent);
+    const placesOf = (c: string) => recentCells(c).flatMap((p) => [p.cellId, ...(p.siteId ? [p.siteId] : [])]);
+    const twins = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=1000')).body.items;
+    const cellIds = new Set(twins.flatMap((t) => recentCells(t.customerId).map((p) => p.cellId)));
+    /**
+     * Customers of one cell none of whose places is under an open alarm (a known incident raises
+     * no suspicion) or an open suspicion (their calls would join it): callers whose calls make a
+     * suspicion of their own.
+     */
+    async function callersApart(): Promise<string[]> {
+      const alarms = (await api<{ state: string; alarmedObject: { id: string } }[]>('GET', '/tmf-api/alarmManagement/v4/alarm?limit=1000')).body;
+      const busy = new Set([...alarms.filter((a) => a.state !== 'cleared').map((a) => a.alarmedObject.id), ...(await suspicions()).filter((a) => a.state === 'open').map((a) => a.objectId)]);
+      const clear = (c: string) => placesOf(c).every((p) => !busy.has(p));
+      for (const cell of cellIds) {
+        const group = cells.customersOn(cell, { sinceMs: recent }).filter(clear).slice(0, 6);
+        if (group.length >= 3) return group;
+      }
+      throw new Error(`no cell with 3 customers whose places are clear of open alarms and suspicions (busy: ${[...busy].join(', ')})`);
+    }
+    // The customers keep calling while network operations looks into it, as in an outage: a
+    // suspicion closes after six quiet hours of event time, six real seconds at 3,600×, less than a
+    // person takes to open the page and say why. One call from each group at a time, one after another.
+    const callers: string[][] = [];
+    let calling = true;
+    const keepCalling = (async () => {
+      for (let i = 0; calling; i++) {
+        if (callers.length > 0) await api('POST', '/events', callers.map((group) => event(group[i % group.length], 'interaction', { channel: 'call', intent: 'support_network', phase: 'start' })));
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    /** A burst of service calls from `group` at once, and the suspicion it opens. */
+    async function suspect(group: string[]): Promise<Suspicion> {
+      const before = new Set((await suspicions()).map((a) => a.id));
+      const at = now();
+      await api('POST', '/events', group.map((c) => ({ ...event(c, 'interaction', { channel: 'call', intent: 'support_network', phase: 'start' }), time: at })));
+      callers.push(group);
+      return until(async () => (await suspicions()).find((a) => !before.has(a.id) && a.customers.some((c) => group.includes(c))), 30_000).catch(() => {
+        throw new Error(`no suspected incident over 30 s after ${group.length} service calls from ${group.join(', ')}`);
+      });
+    }
+    try {
+      const toConfirm = await suspect(await callersApart());
+      const toDismiss = await suspect(await callersApart());
+
+      const page = await signedIn('nora', 'network_ops', '/console/service-operations');
+      const rowOf = (id: string) => page.locator('[data-testid=anomalies] tbody tr', { hasText: id });
+      await rowOf(toConfirm.id).waitFor({ timeout: 30_000 });
+      // Confirm, saying why: the buttons wait for the reason.
+      await rowOf(toConfirm.id).getByRole('button', { name: `Review ${toConfirm.id}` }).click();
+      const form = page.getByTestId('review-form');
+      expect(await form.getByRole('button', { name: 'Confirm' }).isDisabled()).toBe(true);
+      const why = 'drive test on the cell: calls drop within a minute';
+      await form.getByLabel(`Why confirm or dismiss ${toConfirm.id}`).fill(why);
+      await form.getByRole('button', { name: 'Confirm' }).click();
+      await seen(page, '[role=status]', `${toConfirm.id} confirmed: service operations acts on alarm-`);
+      const alarmId = /acts on (alarm-\d+)/.exec(await page.getByRole('status').innerText())?.[1];
+      // The server kept the verdict, raised the alarm and started its flow; the audit trail has it with nora as the actor.
+      const confirmed = (await suspicions()).find((a) => a.id === toConfirm.id);
+      expect(confirmed?.review).toMatchObject({ decision: 'confirmed', by: 'nora', reason: why, alarmId });
+      const alarm = (await api<{ sourceSystemId: string; externalAlarmId: string }>('GET', `/tmf-api/alarmManagement/v4/alarm/${alarmId!.slice('alarm-'.length)}`)).body;
+      expect(alarm).toMatchObject({ sourceSystemId: 'twinloop-anomaly-detection', externalAlarmId: toConfirm.id });
+      await until(async () => ((await api('GET', `/workflows/${alarmId}`, undefined, opsKey)).status === 200 ? true : undefined), 30_000).catch(() => {
+        throw new Error(`the service-operations run ${alarmId} did not start within 30 s of the confirmation`);
+      });
+      const [audited] = (await api<{ entry: Json }[]>('GET', `/audit?order=newest&q=${encodeURIComponent(why)}`)).body;
+      expect(audited.entry).toMatchObject({ type: 'action.executed', actor: { kind: 'human', id: 'nora' }, action: { actionClass: 'incident_review', params: { event: 'suspicion.confirmed', anomalyId: toConfirm.id, alarmId } } });
+      // The page updates: the verdict in the suspicion's row, the raised alarm in the alarms.
+      await seen(page, `[data-testid=anomalies] tbody tr:has-text("${toConfirm.id}") [data-testid=anomaly-review]`, `confirmed by nora: “${why}” (${alarmId})`);
+      await seen(page, '[data-testid=alarms] tbody tr', alarmId!);
+
+      // Dismiss the other: nobody is told, no alarm.
+      await rowOf(toDismiss.id).getByRole('button', { name: `Review ${toDismiss.id}` }).click();
+      const because = 'a stadium concert: callers asked about coverage, the cell is fine';
+      await form.getByLabel(`Why confirm or dismiss ${toDismiss.id}`).fill(because);
+      await form.getByRole('button', { name: 'Dismiss' }).click();
+      await seen(page, '[role=status]', `${toDismiss.id} dismissed: nobody is told`);
+      expect((await suspicions()).find((a) => a.id === toDismiss.id)?.review).toMatchObject({ decision: 'dismissed', by: 'nora', reason: because, alarmId: null });
+      await seen(page, `[data-testid=anomalies] tbody tr:has-text("${toDismiss.id}") [data-testid=anomaly-review]`, `dismissed by nora: “${because}”`);
+      await page.screenshot({ path: join(RESULTS_DIR, 'journey-suspicion-review.png'), fullPage: true });
+      await page.context().close();
+
+      // A viewer reads the suspicions and the verdicts, is offered no review, and the server refuses one.
+      const viewer = await signedIn('vera', 'viewer', '/console/service-operations');
+      await seen(viewer, `[data-testid=anomalies] tbody tr:has-text("${toDismiss.id}") [data-testid=anomaly-review]`, 'dismissed by nora');
+      expect(await viewer.getByRole('button', { name: /^Review / }).count()).toBe(0);
+      const refused = await api('POST', `/service-operations/anomalies/${toConfirm.id}/dismiss`, { reason: 'not mine to say' }, await keyOf('vera', 'viewer'));
+      expect(refused.status).toBe(403);
+      await viewer.context().close();
+    } finally {
+      calling = false;
+      await keepCalling;
+    }
+  }, 180_000);
+
   it('a marketer watches a campaign live (variants, allocation over time, guardrails), pauses it with a reason and resumes it', async () => {
     await ensureCampaign();
     type Campaign = { hold: { held: boolean; reason: string; by: { id: string } } | null; variants: { variantId: string; offerId: string }[]; allocation: { tick: number; held: boolean; spent: number }[] };

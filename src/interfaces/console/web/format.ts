@@ -49,3 +49,10 @@ export function span(ms: number): string {
   const text = m < 1 ? 'under a minute' : m < 120 ? `${m} min` : `${Math.round(m / 60)} h`;
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
+
+/** `3 h 20 min` from milliseconds (a span of event time); a dash for none. */
+export function duration(ms: number | null | undefined): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '–';
+  const m = Math.round(ms / 60_000);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}

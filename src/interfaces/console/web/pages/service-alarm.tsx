@@ -1,8 +1,8 @@
 import { Alert } from '../alert';
 import { seg } from '../api';
-import { count, eventTime } from '../format';
+import { count, duration, eventTime } from '../format';
 import { useJson } from '../use-json';
-import { ALARMS, duration, type ServiceOpsRun, type TmfAlarm } from './service-operations';
+import { ALARMS, type ServiceOpsRun, type TmfAlarm } from './service-operations';
 
 /** A journaled step of the flow (`GET /workflows/:id/steps`). */
 interface Step {

@@ -1,7 +1,9 @@
+import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { seg } from '../api';
-import { count, eventTime } from '../format';
+import { count, duration, eventTime } from '../format';
 import { useJson } from '../use-json';
+import { SuspectedIncidents, type Anomaly } from './suspected-incidents';
 
 /** A network alarm as TMF642 answers it (only the fields shown). */
 export interface TmfAlarm {
@@ -46,109 +48,8 @@ interface IncidentSummary {
   readonly anomalies: number;
   readonly anomaliesWithoutAlarm: number;
 }
-/** A suspected incident (`GET /service-operations/anomalies`): a burst of bad sessions (dropped calls, slow data) or of service calls on a cell or site. */
-interface Anomaly {
-  readonly id: string;
-  readonly scope: 'Cell' | 'Site';
-  readonly objectId: string;
-  readonly siteId: string | null;
-  /** When the burst was seen (event time: ms, or ISO). */
-  readonly openedTime?: string;
-  readonly openedMs?: number | string;
-  readonly openedAt?: string;
-  readonly state: 'open' | 'closed';
-  /** Signals in the window when it opened (`contacts` before they were named so). */
-  readonly signals?: number;
-  readonly contacts?: number;
-  readonly signal?: 'bad-session-burst' | 'service-contact-burst';
-  readonly expected: number;
-  readonly pValue: number;
-  readonly customers: readonly string[];
-}
-/** Event time of a field the server may write as ms or as ISO. */
-const msOf = (v: number | string | undefined | null): number | null => (typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : null);
-const openedOf = (a: Anomaly) => msOf(a.openedTime ?? a.openedMs ?? a.openedAt);
-const isoOf = (ms: number | null) => (ms === null || Number.isNaN(ms) ? null : new Date(ms).toISOString());
-
-/** How far ahead of its alarm a suspicion came, in words. */
-function leadText(leadMs: number): string {
-  return leadMs >= 0 ? `${duration(leadMs)} before the alarm` : `${duration(-leadMs)} after the alarm`;
-}
-
-/**
- * The suspected incidents, each with the alarm that came on its cell or site (if one did) and how
- * long before it the twins' service calls showed it: what anomaly detection buys network operations.
- */
-function Anomalies({ anomalies, incidents }: { anomalies: readonly Anomaly[]; incidents: readonly Incident[] }) {
-  const alarmOf = new Map<string, Incident>();
-  for (const i of incidents) for (const id of i.anomalyIds) if (!alarmOf.has(id)) alarmOf.set(id, i);
-  return (
-    <section class="panel" aria-labelledby="anomalies-title">
-      <h2 id="anomalies-title">Detected from bad sessions and service calls, before or without an alarm</h2>
-      {anomalies.length === 0 ? (
-        <p class="muted">No burst of dropped calls, slow sessions or service calls on a cell or site has been seen.</p>
-      ) : (
-        <table data-testid="anomalies">
-          <thead>
-            <tr>
-              <th scope="col">Suspicion</th>
-              <th scope="col">Where</th>
-              <th scope="col">Seen</th>
-              <th scope="col" class="num">Signals</th>
-              <th scope="col" class="num">Expected</th>
-              <th scope="col" class="num">Chance</th>
-              <th scope="col" class="num">Customers</th>
-              <th scope="col">State</th>
-              <th scope="col">Alarm</th>
-            </tr>
-          </thead>
-          <tbody>
-            {anomalies.map((a) => {
-              const alarm = alarmOf.get(a.id);
-              const opened = openedOf(a);
-              const raised = alarm ? msOf(alarm.raisedTime) : null;
-              return (
-                <tr key={a.id}>
-                  <th scope="row">{a.id}</th>
-                  <td>
-                    {a.scope} {a.objectId}
-                    {a.scope === 'Cell' && a.siteId ? <span class="muted"> (site {a.siteId})</span> : null}
-                  </td>
-                  <td>{eventTime(isoOf(opened))}</td>
-                  <td class="num" title={a.signal === 'bad-session-burst' ? 'dropped calls and slow data sessions' : 'service calls'}>{count(a.signals ?? a.contacts ?? 0)}</td>
-                  <td class="num">{a.expected.toFixed(2)}</td>
-                  <td class="num">{a.pValue < 0.001 ? '< 0.1 %' : `${(a.pValue * 100).toFixed(1)} %`}</td>
-                  <td class="num">{count(a.customers.length)}</td>
-                  <td>{a.state}</td>
-                  <td data-testid="anomaly-alarm">
-                    {alarm ? (
-                      <>
-                        <a href={`/console/service-operations/${seg(alarm.alarmId)}`}>{alarm.alarmId}</a>
-                        {opened !== null && raised !== null ? `, ${leadText(raised - opened)}` : ''}
-                      </>
-                    ) : (
-                      <span class="muted">no alarm (yet)</span>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
-    </section>
-  );
-}
-
 /** Severities, worst first (TMF642's perceivedSeverity). */
 const SEVERITIES = ['critical', 'major', 'minor', 'warning', 'indeterminate', 'cleared'];
-
-/** `3 h 20 min` from milliseconds. */
-export function duration(ms: number | null | undefined): string {
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '–';
-  const m = Math.round(ms / 60_000);
-  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
 
 /** How long an alarm lasted (event time), or null while it is open. */
 const lasted = (a: TmfAlarm) => (a.alarmClearedTime ? Date.parse(a.alarmClearedTime) - Date.parse(a.alarmRaisedTime) : null);
@@ -166,6 +67,13 @@ export function ServiceOperations() {
   const runs = useJson<readonly ServiceOpsRun[]>(`/workflows?definitionId=${SERVICE_OPS_FLOW}&limit=1000`, 10_000);
   const treated = useJson<{ summary: IncidentSummary; items: readonly Incident[] }>('/service-operations/incidents?limit=200', 10_000);
   const anomalies = useJson<readonly Anomaly[]>('/service-operations/anomalies?limit=100', 10_000);
+  /** What the server said to the last review made here. */
+  const [reviewed, setReviewed] = useState<string>();
+  // A review changes the suspicion and, confirmed, raises an alarm whose flow starts: every list is read again.
+  const onReviewed = (said: string) => {
+    setReviewed(said);
+    for (const read of [anomalies, alarms, runs, treated]) read.reload();
+  };
   const byRun = new Map((runs.data ?? []).map((r) => [r.workflowId, r]));
   const incidentOf = new Map((treated.data?.items ?? []).map((i) => [i.alarmId, i]));
   const totals = treated.data?.summary;
@@ -188,6 +96,11 @@ export function ServiceOperations() {
   return (
     <>
       <Alert message={alarms.error ?? runs.error ?? treated.error ?? anomalies.error} />
+      {reviewed && (
+        <p class="outcome executed" role="status">
+          {reviewed}
+        </p>
+      )}
       <section class="panel">
         <h2>At a glance</h2>
         <dl class="facts" data-testid="svcops-summary">
@@ -268,7 +181,7 @@ export function ServiceOperations() {
           </table>
         )}
       </section>
-      {anomalies.data && <Anomalies anomalies={anomalies.data} incidents={treated.data?.items ?? []} />}
+      {anomalies.data && <SuspectedIncidents anomalies={anomalies.data} incidents={treated.data?.items ?? []} onReviewed={onReviewed} />}
     </>
   );
 }
