@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeAccess, ROUTE_ACCESS } from '../src/interfaces/auth/access-table.js';
+import { bearerFor } from '../src/interfaces/auth/auth-fixtures.js';
 import { ROLE_NAMES, roleAllows, type Role } from '../src/interfaces/auth/roles.js';
-import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
-import { startOperator, type Operator } from '../src/interfaces/runtime/operator.js';
+import type { Operator } from '../src/interfaces/runtime/operator.js';
+import { startBareOperator, type BareOperator } from './support/bare-operator.js';
 
 type Answer = { status: number; code?: string; message: string };
 
@@ -19,17 +20,20 @@ type Answer = { status: number; code?: string; message: string };
  */
 describe('the access matrix: every route × every role', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-matrix-'));
+  let running: BareOperator;
   let operator: Operator;
   let app: FastifyInstance;
-  const routes: { method: string; url: string }[] = [];
-  const keys = new Map<Role, string>();
+  let routes: BareOperator['routes'];
+  /** The Authorization header of each role's key. */
+  const keys = new Map<Role, { authorization: string }>();
 
+  /** Calls as a role (its key), anonymously, or with a key's secret. */
   async function call(method: string, url: string, who: Role | 'anonymous' | string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-    const key = who === 'anonymous' ? undefined : (keys.get(who as Role) ?? who);
+    const credential = who === 'anonymous' ? {} : (keys.get(who as Role) ?? { authorization: `Bearer ${who}` });
     const res = await app.inject({
       method: method as 'GET',
       url,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: { ...credential, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     // The API's error body, or the TMF Error body under /tmf-api/.
@@ -43,17 +47,12 @@ describe('the access matrix: every route × every role', () => {
   }
 
   beforeAll(async () => {
-    operator = await startOperator({ store: { kind: 'sqlite', dataDir: join(dir, 'data') }, retentionBudget: 0, log: () => {}, warn: () => {} });
-    app = createOperatorServer(operator, { version: 'test' });
-    app.addHook('onRoute', (r) => {
-      for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
-    });
-    await app.ready();
-    for (const role of ROLE_NAMES) keys.set(role, (await operator.auth.keys.create({ subject: `${role.replace(/_/g, '-')}-1`, role }, 'matrix test')).key);
+    running = await startBareOperator(dir);
+    ({ operator, app, routes } = running);
+    for (const role of ROLE_NAMES) keys.set(role, await bearerFor(operator.auth, { subject: `${role.replace(/_/g, '-')}-1`, role }));
   }, 60_000);
   afterAll(async () => {
-    await app?.close();
-    await operator?.close();
+    await running?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -108,7 +107,7 @@ describe('the access matrix: every route × every role', () => {
     // A care agent asks for a credit above the approval threshold: it waits; they cannot approve it, nor can its requester when a supervisor.
     const asked = await call('POST', '/actions', 'supervisor', { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 50 }, why: { summary: 'goodwill' } });
     expect(asked.status).toBe(200);
-    const pending = (await app.inject({ method: 'GET', url: '/approvals', headers: { authorization: `Bearer ${keys.get('supervisor')}` } })).json() as { id: string; request: { actor: { id: string } } }[];
+    const pending = (await app.inject({ method: 'GET', url: '/approvals', headers: keys.get('supervisor') })).json() as { id: string; request: { actor: { id: string } } }[];
     const mine = pending.find((p) => p.request.actor.id === 'supervisor-1');
     expect(mine, JSON.stringify(pending)).toBeDefined();
     expect((await call('POST', `/approvals/${mine!.id}/approve`, 'care_agent', { reason: 'x' })).message).toMatch(/needs the permission approvals:decide/);
@@ -117,7 +116,7 @@ describe('the access matrix: every route × every role', () => {
     expect(own).toMatchObject({ status: 403, code: 'POLICY_DENIED' });
     // cost 1 with params.amount 400: the price is set once, from the amount moved; above the hard cap → refused.
     expect((await call('POST', '/actions', 'admin', { actionClass: 'credit', channel: 'call', customerId: 'C1', cost: 1, params: { amount: 400 } })).message).toMatch(/cost 1 disagrees with the price 400/);
-    const priced = await app.inject({ method: 'POST', url: '/actions', headers: { authorization: `Bearer ${keys.get('admin')}`, 'content-type': 'application/json' }, payload: { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 400 } } });
+    const priced = await app.inject({ method: 'POST', url: '/actions', headers: { ...keys.get('admin'), 'content-type': 'application/json' }, payload: { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 400 } } });
     expect(priced.json()).toMatchObject({ status: 'refused' });
     // Personal data of applicants: not for anyone who cannot name themselves.
     expect((await call('GET', '/workflows', 'anonymous')).status).toBe(401);

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOMER_ROUTES, routeAccess } from '../src/interfaces/auth/access-table.js';
-import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
-import { startOperator, type Operator } from '../src/interfaces/runtime/operator.js';
+import { bearerFor, segmentCustomer } from '../src/interfaces/auth/auth-fixtures.js';
+import type { Operator } from '../src/interfaces/runtime/operator.js';
+import { startBareOperator, type BareOperator } from './support/bare-operator.js';
 
 type Json = Record<string, unknown>;
 const TT = '/tmf-api/troubleTicket/v4/troubleTicket';
@@ -13,15 +14,6 @@ const MSG = '/tmf-api/communicationManagement/v4/communicationMessage';
 const ORDER = '/tmf-api/productOrderingManagement/v4/productOrder';
 
 const NOW = Date.now();
-const customer = (id: string, segment: 'business' | 'consumer') => ({
-  id: `reg-${id}`,
-  kind: 'customer',
-  customerId: id,
-  time: new Date(NOW - 3_600_000).toISOString(),
-  source: 'web',
-  v: 1,
-  data: { segment, billing: 'postpaid', contractMonths: 24, paymentMethod: 'direct_debit', since: '2024-05-01T00:00:00Z' },
-});
 
 /**
  * A key held to segments on the operator as `npm start` assembles it (no sandbox; the customer
@@ -35,9 +27,10 @@ const customer = (id: string, segment: 'business' | 'consumer') => ({
  */
 describe('a key held to segments, on every route', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-scope-'));
+  let running: BareOperator;
   let operator: Operator;
   let app: FastifyInstance;
-  const routes: { method: string; url: string }[] = [];
+  let routes: BareOperator['routes'];
   let admin: Json;
   let scoped: Json;
   const c2Ids = new Set<string>(['C2']);
@@ -57,24 +50,20 @@ describe('a key held to segments, on every route', () => {
   const message = (b: Json) => String((b.error as Json | undefined)?.message ?? b.message ?? '');
 
   beforeAll(async () => {
-    operator = await startOperator({ store: { kind: 'sqlite', dataDir: join(dir, 'data') }, retentionBudget: 0, log: () => {}, warn: () => {} });
-    app = createOperatorServer(operator, { version: 'test' });
-    app.addHook('onRoute', (r) => {
-      for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
-    });
-    await app.ready();
+    running = await startBareOperator(dir);
+    ({ operator, app, routes } = running);
     // Without a sandbox there is no BSS for the customer flows to act on: stand-ins under their ids
     // take their inputs (the customer the run serves) and finish, which is all the edge reads.
     for (const id of ['customer-care', 'order-fulfilment']) {
       operator.services.workflows.register({ id, version: 1, parseInput: (raw) => raw, run: async (_ctx, input) => ({ outcome: 'completed', served: (input as Json).customerId }) });
     }
-    admin = { authorization: `Bearer ${(await operator.auth.keys.create({ subject: 'scope-admin', role: 'admin' }, 'test')).key}` };
+    admin = await bearerFor(operator.auth, { subject: 'scope-admin', role: 'admin' });
     // The policy gets a segment of business customers.
-    const policy = (await call('GET', '/policy', admin)).body as { document: { segments: Json } };
+    const policy = (await call('GET', '/policy', admin)).body as unknown as { document: { segments: Json } };
     const document = { ...policy.document, segments: { ...policy.document.segments, business: { description: 'business accounts', all: [{ field: 'is_business', op: '==', value: 1 }] } } };
     expect((await call('PUT', '/policy', admin, { policy: document, reason: 'desks for business accounts' })).status).toBe(200);
-    expect((await call('POST', '/events', admin, [customer('C1', 'business'), customer('C2', 'consumer')])).body).toMatchObject({ accepted: 2 });
-    scoped = { authorization: `Bearer ${(await operator.auth.keys.create({ subject: 'business-desk', role: 'admin', segments: ['business'] }, 'test')).key}` };
+    expect((await call('POST', '/events', admin, [segmentCustomer('C1', 'business', NOW), segmentCustomer('C2', 'consumer', NOW)])).body).toMatchObject({ accepted: 2 });
+    scoped = await bearerFor(operator.auth, { subject: 'business-desk', role: 'admin', segments: ['business'] });
 
     // What each customer has: a credit waiting for approval (and its audit entries), a ticket, a message, a care case, an order.
     for (const [id, mine] of [['C1', c1], ['C2', c2]] as const) {
@@ -101,8 +90,7 @@ describe('a key held to segments, on every route', () => {
     for (const p of products) c2Ids.add(String(p.id));
   }, 120_000);
   afterAll(async () => {
-    await app?.close();
-    await operator?.close();
+    await running?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

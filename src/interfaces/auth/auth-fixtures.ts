@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRecordStore } from '../../store/open-record-store.js';
+import type { NewApiKey } from './api-keys.js';
 import type { AuthMode, Authenticator } from './authenticator.js';
 import { openAuthenticator } from './local-auth.js';
 import type { Role } from './roles.js';
@@ -17,6 +18,25 @@ export interface TestAuth {
   close(): Promise<void>;
 }
 
+/** A new key made on `auth` (its role, and any channels or segments it is held to), as the Authorization header to send. */
+export async function bearerFor(auth: Pick<Authenticator, 'keys'>, key: NewApiKey): Promise<{ authorization: string }> {
+  return { authorization: `Bearer ${(await auth.keys.create(key, 'test')).key}` };
+}
+
+/**
+ * A customer's registration (`customer` event) in the business or consumer segment, an hour
+ * before `nowMs`: the customers the tests of keys held to segments tell apart.
+ */
+export const segmentCustomer = (id: string, segment: 'business' | 'consumer', nowMs: number) => ({
+  id: `reg-${id}`,
+  kind: 'customer',
+  customerId: id,
+  time: new Date(nowMs - 3_600_000).toISOString(),
+  source: 'web',
+  v: 1,
+  data: { segment, billing: 'postpaid', contractMonths: 24, paymentMethod: 'direct_debit', since: '2024-05-01T00:00:00Z' },
+});
+
 /**
  * Opens it. `enforced` (default) asks every caller for a credential; `insecure-local` answers a
  * caller on loopback that presents none as the local admin, as `twinloop start --insecure-local`
@@ -29,10 +49,7 @@ export async function openTestAuth(mode: AuthMode = 'enforced'): Promise<TestAut
   let made = 0;
   return {
     auth,
-    async bearer(role, subject) {
-      const { key } = await auth.keys.create({ subject: subject ?? `${role.replace(/_/g, '-')}-${++made}`, role }, 'test');
-      return { authorization: `Bearer ${key}` };
-    },
+    bearer: (role, subject) => bearerFor(auth, { subject: subject ?? `${role.replace(/_/g, '-')}-${++made}`, role }),
     async close() {
       auth.keys.close();
       await records.close();

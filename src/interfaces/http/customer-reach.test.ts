@@ -6,22 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
-import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
+import { bearerFor, openTestAuth, segmentCustomer, type TestAuth } from '../auth/auth-fixtures.js';
 import { customerReach, twinFields } from '../auth/customer-reach.js';
 import type { Role } from '../auth/roles.js';
 import { createHttpServer } from './server.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
-const customer = (id: string, segment: 'business' | 'consumer') => ({
-  id: `reg-${id}`,
-  kind: 'customer',
-  customerId: id,
-  time: new Date(NOW - 3_600_000).toISOString(),
-  source: 'web',
-  v: 1,
-  data: { segment, billing: 'postpaid', contractMonths: 24, paymentMethod: 'direct_debit', since: '2024-05-01T00:00:00Z' },
-});
-
 /**
  * Keys scoped to segments over HTTP: the policy's segment `business` (is_business == 1) holds C1,
  * not C2; a key scoped to it reads and acts on C1 only, lists only C1, and is refused routes that
@@ -32,7 +22,7 @@ describe('a key scoped to segments', () => {
   let twins: TwinService;
   let app: FastifyInstance;
   let auth: TestAuth;
-  const scoped = async (role: Role, segments: string[]) => ({ authorization: `Bearer ${(await auth.auth.keys.create({ subject: `${role}-scoped`, role, segments }, 'test')).key}` });
+  const scoped = (role: Role, segments: string[]) => bearerFor(auth.auth, { subject: `${role}-scoped`, role, segments });
   beforeAll(async () => {
     auth = await openTestAuth();
     dir = mkdtempSync(join(tmpdir(), 'twinloop-reach-'));
@@ -40,7 +30,7 @@ describe('a key scoped to segments', () => {
     const segments = new Map([['business', (f: Readonly<Record<string, number>>) => f.is_business === 1]]);
     app = createHttpServer({ twins, auth: auth.auth, version: 'test', customerReach: customerReach({ segments: () => segments, fieldsOf: twinFields(twins.engine) }) });
     const admin = await auth.bearer('admin');
-    const sent = await app.inject({ method: 'POST', url: '/events', headers: { ...admin, 'content-type': 'application/json' }, payload: [customer('C1', 'business'), customer('C2', 'consumer')] });
+    const sent = await app.inject({ method: 'POST', url: '/events', headers: { ...admin, 'content-type': 'application/json' }, payload: [segmentCustomer('C1', 'business', NOW), segmentCustomer('C2', 'consumer', NOW)] });
     expect(sent.json()).toMatchObject({ accepted: 2 });
   });
   afterAll(async () => {
