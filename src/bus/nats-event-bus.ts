@@ -1,5 +1,6 @@
 import { AckPolicy, connect, ConsumerEvents, DeliverPolicy, type JetStreamManager, type JsMsg, type NatsConnection, StringCodec } from 'nats';
 import type { BusMessage, EventBus } from './event-bus.js';
+import { partitionOfRecord, partitionSubject, partitionSubjects } from '../domain/partitions.js';
 
 export interface NatsEventBusOptions {
   /** e.g. nats://127.0.0.1:4222 */
@@ -17,6 +18,18 @@ export interface NatsEventBusOptions {
    * batch is not redelivered under it. Set on the durable consumer, also when it exists.
    */
   ackWaitMs?: number;
+  /** Subjects the stream is made with when missing (default: `subject` alone); the partitioned stream takes `<base>.*`. */
+  streamSubjects?: string[];
+  /**
+   * Taking the consumer over from a process that may have died holding messages (a partition's new
+   * owner, decision 0012): the durable consumer is made anew at its first unacknowledged message,
+   * so everything from there comes in stream order, instead of the dead holder's messages coming
+   * back after the ack wait behind newer ones (a customer's usage before its registration).
+   * What was stored but not yet acknowledged comes again and is answered as a duplicate by id.
+   */
+  takeOver?: boolean;
+  /** Messages the client asks the broker for ahead of processing (default 5,000). */
+  window?: number;
 }
 
 export const DEFAULT_NATS_STREAM = 'TWINLOOP_EVENTS';
@@ -40,7 +53,7 @@ function decodeStrictly(bytes: Uint8Array): Pick<BusMessage, 'data' | 'notUtf8'>
     return { data: codec.decode(bytes), notUtf8: true };
   }
 }
-/** Messages the client asks the broker for ahead of processing. */
+/** Messages the client asks the broker for ahead of processing (a single intake; a partition's consumer may ask fewer). */
 const CONSUME_WINDOW = 5_000;
 
 /** The bus on NATS JetStream: a file-backed stream and a durable pull consumer with explicit acks. */
@@ -56,11 +69,16 @@ export class NatsEventBus implements EventBus {
       subject: DEFAULT_NATS_SUBJECT,
       consumer: DEFAULT_NATS_CONSUMER,
       ackWaitMs: DEFAULT_ACK_WAIT_MS,
+      streamSubjects: [options.subject ?? DEFAULT_NATS_SUBJECT],
+      takeOver: false,
+      window: CONSUME_WINDOW,
       ...options,
     };
     const nc = await connect({ servers: o.url, name: 'twinloop' });
     try {
-      await ensureStreamAndConsumer(await nc.jetstreamManager(), o);
+      const jsm = await nc.jetstreamManager();
+      if (o.takeOver) await restartAtAckFloor(jsm, o);
+      await ensureStreamAndConsumer(jsm, o);
     } catch (err) {
       await nc.close();
       throw err;
@@ -129,7 +147,7 @@ export class NatsEventBus implements EventBus {
    */
   private async consumeOnce(): Promise<void> {
     const consumer = await this.nc.jetstream().consumers.get(this.options.stream, this.options.consumer);
-    const messages = await consumer.consume({ max_messages: CONSUME_WINDOW });
+    const messages = await consumer.consume({ max_messages: this.options.window });
     void (async () => {
       for await (const status of await messages.status()) {
         if (status.type !== ConsumerEvents.ConsumerDeleted && status.type !== ConsumerEvents.ConsumerNotFound && status.type !== ConsumerEvents.StreamNotFound) continue;
@@ -193,11 +211,34 @@ export class NatsEventBus implements EventBus {
   }
 }
 
+/**
+ * Deletes the durable consumer and makes it again at its ack floor + 1 (see `takeOver`); nothing
+ * to do when it does not exist yet (it is then made to deliver the stream from its start).
+ */
+async function restartAtAckFloor(jsm: JetStreamManager, o: Required<NatsEventBusOptions>): Promise<void> {
+  await ensureStream(jsm, o);
+  const existing = await jsm.consumers.info(o.stream, o.consumer).catch(() => undefined);
+  if (!existing) return;
+  const floor = existing.ack_floor.stream_seq;
+  await jsm.consumers.delete(o.stream, o.consumer);
+  await jsm.consumers.add(o.stream, {
+    durable_name: o.consumer,
+    ack_policy: AckPolicy.Explicit,
+    ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
+    ack_wait: o.ackWaitMs * 1_000_000,
+    filter_subject: o.subject,
+  });
+}
+
+async function ensureStream(jsm: JetStreamManager, o: Required<NatsEventBusOptions>): Promise<void> {
+  await jsm.streams.info(o.stream).catch(async () => {
+    await jsm.streams.add({ name: o.stream, subjects: o.streamSubjects });
+  });
+}
+
 /** The stream and the durable consumer as `o` describes them, made when missing; an existing consumer takes `o`'s ack wait. */
 async function ensureStreamAndConsumer(jsm: JetStreamManager, o: Required<NatsEventBusOptions>): Promise<void> {
-  await jsm.streams.info(o.stream).catch(async () => {
-    await jsm.streams.add({ name: o.stream, subjects: [o.subject] });
-  });
+  await ensureStream(jsm, o);
   const ackWait = o.ackWaitMs * 1_000_000;
   const existing = await jsm.consumers.info(o.stream, o.consumer).catch(() => undefined);
   if (!existing) {
@@ -212,4 +253,41 @@ async function ensureStreamAndConsumer(jsm: JetStreamManager, o: Required<NatsEv
     // A consumer made by an older version (30 s) or with another setting takes this one's.
     await jsm.consumers.update(o.stream, o.consumer, { ack_wait: ackWait });
   }
+}
+
+/** Publishes event records on their partitions' subjects (decision 0012): what the gateway does with POST /events. */
+export interface PartitionedPublisher {
+  /** Resolves once the broker holds every record durably; returns how many went to each partition. */
+  publish(records: readonly string[]): Promise<Map<number, number>>;
+  close(): Promise<void>;
+}
+
+/** The partitioned stream's publisher: the stream (subjects `<base>.*`) is made when missing. */
+export async function openPartitionedPublisher(o: { url: string; stream: string; base: string }): Promise<PartitionedPublisher> {
+  const nc = await connect({ servers: o.url, name: 'twinloop-gateway' });
+  try {
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.info(o.stream).catch(async () => {
+      await jsm.streams.add({ name: o.stream, subjects: [partitionSubjects(o.base)] });
+    });
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
+  const js = nc.jetstream();
+  return {
+    async publish(records) {
+      const counts = new Map<number, number>();
+      // One connection publishes in order, so a customer's records keep their order in the stream.
+      await Promise.all(
+        records.map((r) => {
+          const p = partitionOfRecord(r);
+          counts.set(p, (counts.get(p) ?? 0) + 1);
+          return js.publish(partitionSubject(o.base, p), codec.encode(r));
+        }),
+      );
+      return counts;
+    },
+    close: () => nc.drain(),
+  };
 }

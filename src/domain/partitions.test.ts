@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fairShare, PARTITION_COUNT, partitionOf, partitionSubject } from './partitions.js';
+import { partitionOfRecord, fairShare, PARTITION_COUNT, partitionOf, partitionSubject } from './partitions.js';
 
 describe('partitions', () => {
   it('puts a customer in the same partition every time, and spreads customers over all of them', () => {
@@ -16,5 +16,13 @@ describe('partitions', () => {
     expect(partitionSubject('twinloop.events', 63)).toBe('twinloop.events.p63');
     expect(fairShare(3)).toBe(22);
     expect(fairShare(0)).toBe(64);
+  });
+
+  it("routes a record by its customer, and a record without one by its text (some owner's intake parks it)", () => {
+    const record = JSON.stringify({ id: 'e1', kind: 'usage', customerId: 'C42', data: {} });
+    expect(partitionOfRecord(record)).toBe(partitionOf('C42'));
+    expect(partitionOfRecord('{not json')).toBe(partitionOfRecord('{not json'));
+    expect(partitionOfRecord('{"customerId": 7}')).toBeLessThan(PARTITION_COUNT);
+    expect(partitionOfRecord('null')).toBeGreaterThanOrEqual(0);
   });
 });

@@ -20,3 +20,23 @@ export function partitionSubject(base: string, partition: number): string {
 export function fairShare(workers: number, count = PARTITION_COUNT): number {
   return Math.ceil(count / Math.max(1, workers));
 }
+
+/**
+ * The partition of an event record as it arrives (its JSON text): its customer's, or, for a
+ * record without a readable `customerId` (not JSON, or no such string), the hash of the text
+ * itself, so that some owner's intake still answers it and parks it as a dead letter.
+ */
+export function partitionOfRecord(text: string, count = PARTITION_COUNT): number {
+  let customerId: unknown;
+  try {
+    customerId = (JSON.parse(text) as { customerId?: unknown } | null)?.customerId;
+  } catch {
+    customerId = undefined;
+  }
+  return typeof customerId === 'string' ? partitionOf(customerId, count) : fnv1a32(text) % count;
+}
+
+/** The subjects of every partition under `base`, as one JetStream stream's subject filter. */
+export function partitionSubjects(base: string): string {
+  return `${base}.*`;
+}

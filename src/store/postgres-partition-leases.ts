@@ -3,7 +3,7 @@ import { TwinloopError } from '../domain/errors.js';
 import { PARTITION_COUNT } from '../domain/partitions.js';
 import { fnv1a32 } from '../domain/string-hash.js';
 import type { PartitionLeases, PartitionOwner } from './partition-leases.js';
-import { openPostgresConnection, type PostgresOptions } from './postgres-connection.js';
+import { openPostgresConnection, type PostgresConnection, type PostgresOptions } from './postgres-connection.js';
 
 /** The leases' connection: one session holding the locks, one for the owners' reads. */
 const POOL_SIZE = 2;
@@ -24,6 +24,35 @@ function presenceLockKey(schema: string | undefined): number {
 
 /** Which database's locks are ours (pg_locks lists every database's). */
 const THIS_DATABASE = '(SELECT oid FROM pg_database WHERE datname = current_database())';
+
+/** The owners whose lease is held now. Only rows whose lock is held count: a dead worker's rows stay until the next owner writes over them. */
+function selectOwners(db: PostgresConnection, key: number): Promise<PartitionOwner[]> {
+  return db.run('owners', async () => {
+    const { rows } = await db.query<{ partition: number; worker_id: string; url: string; since: number }>(
+      `SELECT o.partition, o.worker_id, o.url, o.since FROM partition_owners o
+       JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+         AND l.database = ${THIS_DATABASE}
+         AND l.classid = $1::bigint::oid AND l.objid = o.partition::bigint::oid
+       ORDER BY o.partition`,
+      [key],
+    );
+    return rows.map((r): PartitionOwner => ({ partition: r.partition, workerId: r.worker_id, url: r.url, since: Number(r.since) }));
+  });
+}
+
+/** Who owns which partition, read without being a worker (the gateway's routing table). */
+export interface PartitionOwners {
+  owners(): Promise<PartitionOwner[]>;
+  close(): Promise<void>;
+}
+
+/** Reads `partition_owners` of the database (and schema) the workers lease in; migrates the tables it reads. */
+export async function openPartitionOwners(options: PostgresOptions): Promise<PartitionOwners> {
+  const db = openPostgresConnection('partition owners', options, 1);
+  await db.migrate();
+  const key = leaseLockKey(options.schema);
+  return { owners: () => selectOwners(db, key), close: () => db.close() };
+}
 
 export interface PostgresPartitionLeasesOptions extends PostgresOptions {
   workerId: string;
@@ -102,19 +131,7 @@ export async function openPostgresPartitionLeases(options: PostgresPartitionLeas
           held.delete(p);
         }
       }),
-    owners: () =>
-      db.run('owners', async () => {
-        // Only rows whose lock is held now: a dead worker's rows stay until the next owner writes over them.
-        const { rows } = await db.query<{ partition: number; worker_id: string; url: string; since: number }>(
-          `SELECT o.partition, o.worker_id, o.url, o.since FROM partition_owners o
-           JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-             AND l.database = ${THIS_DATABASE}
-             AND l.classid = $1::bigint::oid AND l.objid = o.partition::bigint::oid
-           ORDER BY o.partition`,
-          [key],
-        );
-        return rows.map((r): PartitionOwner => ({ partition: r.partition, workerId: r.worker_id, url: r.url, since: Number(r.since) }));
-      }),
+    owners: () => selectOwners(db, key),
     liveWorkers: () =>
       db.run('liveWorkers', async () => {
         const { rows } = await db.query<{ n: number }>(

@@ -22,7 +22,7 @@ describePostgres('partition keeper', (url) => {
       opened.push(leases);
       const taken: number[] = [];
       const released: number[] = [];
-      const keeper = keepPartitions({ leases, everyMs: 0, onTaken: async (p) => void taken.push(p), beforeRelease: async (p) => void released.push(p) });
+      const keeper = keepPartitions({ leases, everyMs: 0, onTaken: async (ps) => void taken.push(...ps), beforeRelease: async (p) => void released.push(p) });
       keeper.stop();
       return { leases, keeper, taken, released };
     };

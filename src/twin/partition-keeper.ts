@@ -6,8 +6,8 @@ export const DEFAULT_KEEP_EVERY_MS = 3_000;
 
 export interface PartitionKeeperOptions {
   leases: PartitionLeases;
-  /** A partition just taken: recover its twins and start its consumer before answering for it. */
-  onTaken: (partition: number) => Promise<void>;
+  /** Partitions just taken (one round's, so their recovery reads the log once): recover their twins and start their consumers before answering for them. */
+  onTaken: (partitions: number[]) => Promise<void>;
   /** A partition about to be given back: checkpoint it and stop its consumer. */
   beforeRelease: (partition: number) => Promise<void>;
   everyMs?: number;
@@ -39,10 +39,10 @@ export function keepPartitions(o: PartitionKeeperOptions): PartitionKeeper {
       log(`partitions: gave back ${p} (holding ${held.length - 1}, share ${share})`);
       return;
     }
-    for (const p of await o.leases.acquire(share)) {
-      await o.onTaken(p);
-      log(`partitions: took ${p} (share ${share})`);
-    }
+    const taken = await o.leases.acquire(share);
+    if (taken.length === 0) return;
+    await o.onTaken(taken);
+    log(`partitions: took ${taken.join(', ')} (holding ${o.leases.held().length}, share ${share})`);
   };
   const step = () => (running ??= round().finally(() => (running = undefined)));
   const timer = setInterval(() => void step().catch((err: Error) => log(`partitions: ${err.message}`)), o.everyMs ?? DEFAULT_KEEP_EVERY_MS);

@@ -184,4 +184,19 @@ describe('twin engine', () => {
     expect(engine.view('C1')!.features.churned).toBe(1);
     expect(engine.view('C1')!.products[0].status).toBe('terminated');
   });
+
+  it('forgets twins it no longer answers for: they read as unknown, and their events replayed build them as fresh', () => {
+    const events = [...syntheticEvents({ customers: 6, days: 20, seed: 4 })];
+    const engine = new TwinEngine();
+    applyAll(engine, events);
+    const fresh = new TwinEngine();
+    applyAll(fresh, events);
+    expect(engine.forget(['C1', 'C2', 'NOBODY'])).toBe(2);
+    expect(engine.has('C1')).toBe(false);
+    expect(engine.gate('C1')).toBeUndefined();
+    expect(engine.has('C3')).toBe(true);
+    // The partition comes back: its events replayed onto the forgotten records, not on top of the stale state.
+    for (const e of events) if (e.customerId === 'C1' || e.customerId === 'C2') engine.apply(e, Date.parse(e.time));
+    for (const id of ['C1', 'C2', 'C3']) expect(Buffer.from(engine.snapshot(id)!)).toEqual(Buffer.from(fresh.snapshot(id)!));
+  });
 });

@@ -154,6 +154,24 @@ export class TwinEngine {
     if (wm > this.eventClock) this.eventClock = wm;
   }
 
+  /**
+   * Forgets twins this process no longer answers for (a partition given to another worker,
+   * decision 0012): their records are zeroed, so they read as unknown, and a later replay of
+   * their events (the partition taken back) builds them from nothing instead of on top of a
+   * stale state. Their slots stay (slots never move).
+   */
+  forget(customerIds: Iterable<string>): number {
+    let n = 0;
+    for (const id of customerIds) {
+      const slot = this.table.slotOf(id);
+      if (slot === undefined) continue;
+      this.table.clear(slot);
+      this.dirty.delete(slot);
+      n++;
+    }
+    return n;
+  }
+
   /** A customer's answers to contact so far (offers presented/accepted/declined per kind), or undefined. */
   contactRecord(customerId: string): ContactRecord | undefined {
     const slot = this.table.slotOf(customerId);

@@ -42,20 +42,27 @@ export async function recoverEngine(store: EventStore, engine: TwinEngine, onPro
   return { fromCheckpointSeq: from, snapshotsLoaded, eventsReplayed: replayed.events, lastSeq: replayed.lastSeq };
 }
 
-/** Applies every logged event with seq > afterSeq to the engine, in log order. */
+/**
+ * Applies every logged event with seq > afterSeq to the engine, in log order; with `only`, just
+ * the events of the customers it keeps (a worker's partitions, decision 0012).
+ */
 export async function replayLog(
   store: EventStore,
   engine: TwinEngine,
   afterSeq = 0,
   onProgress?: (seq: number) => void,
+  only?: (customerId: string) => boolean,
 ): Promise<{ events: number; lastSeq: number }> {
   let seq = afterSeq;
   let events = 0;
   for (;;) {
     const page = await store.readLog(seq, REPLAY_PAGE);
     if (page.length === 0) break;
-    for (const e of page) engine.apply(JSON.parse(e.body) as TwinEvent, e.time);
-    events += page.length;
+    for (const e of page) {
+      if (only && !only(e.customerId)) continue;
+      engine.apply(JSON.parse(e.body) as TwinEvent, e.time);
+      events++;
+    }
     seq = page[page.length - 1].seq;
     onProgress?.(seq);
   }

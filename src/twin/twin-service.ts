@@ -15,6 +15,13 @@ export interface TwinServiceOptions {
   checkpointEvery?: number;
   intake?: Omit<IntakeOptions, 'store' | 'engine' | 'clock'>;
   onRecoveryProgress?: (seq: number) => void;
+  /**
+   * A worker owning some partitions of a shared log (decision 0012): the engine opens empty and
+   * each partition is recovered when taken (`partition-worker.ts`); the store's one engine-wide
+   * checkpoint is neither read nor written, since it describes one process's twins and the log is
+   * written by several.
+   */
+  partitioned?: boolean;
 }
 
 /** A checkpoint every 200k events keeps a restart's replay to a second or two. */
@@ -50,7 +57,9 @@ export interface TwinService {
 export async function openTwinService(options: TwinServiceOptions): Promise<TwinService> {
   const { store, clock } = options;
   const engine = new TwinEngine({ latenessMs: options.latenessMs });
-  const recovery = await recoverEngine(store, engine, options.onRecoveryProgress);
+  const recovery: RecoveryReport = options.partitioned
+    ? { fromCheckpointSeq: 0, snapshotsLoaded: 0, eventsReplayed: 0, lastSeq: 0 }
+    : await recoverEngine(store, engine, options.onRecoveryProgress);
   const intake = new Intake({ store, engine, clock, ...options.intake });
   const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   let applied = recovery.lastSeq;
@@ -58,7 +67,9 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
   let saving: Promise<void> = Promise.resolve();
 
   const lastHistory = new Map<string, number>();
+  const partitioned = options.partitioned === true;
   const checkpoint = (options: { loadEnded?: boolean } = {}): Promise<void> => {
+    if (partitioned) return Promise.resolve();
     // Snapshot bytes and the seq are taken together, synchronously, so they agree.
     const ids = engine.takeDirty();
     const twins = ids.map((customerId) => ({ customerId, bytes: engine.snapshot(customerId)! }));

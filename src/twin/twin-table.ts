@@ -97,6 +97,13 @@ export class TwinTable {
     slab.u8.set(bytes, (slot & (CHUNK - 1)) * RECORD_BYTES);
   }
 
+  /** Zeroes the record of `slot`: the twin reads as never seen, and events applied to it start it afresh. */
+  clear(slot: number): void {
+    const slab = this.slabs[slot >> CHUNK_BITS].view;
+    const base = (slot & (CHUNK - 1)) * RECORD_BYTES;
+    slab.u8.fill(0, base, base + RECORD_BYTES);
+  }
+
   /** Bytes held by the slabs (the record storage, without the id index). */
   get slabBytes(): number {
     return this.slabs.length * CHUNK * RECORD_BYTES;

@@ -82,6 +82,11 @@ export const ROUTE_ACCESS = {
   'DELETE /tmf-api/communicationManagement/v4/hub/:id': 'twins:read',
   'GET /notifications/dead-letters': 'dead-letters:read',
   'GET /population': 'twins:read',
+  // A partition worker's partitions and their check against the log (decision 0012; workers only).
+  'GET /partitions': 'twins:read',
+  'POST /partitions/verify': 'audit:read',
+  // The gateway's routing table: which worker owns which partition now.
+  'GET /partitions/owners': 'twins:read',
 
   // The operator console: its page and assets are static (the data comes from the routes below).
   'GET /': 'public',

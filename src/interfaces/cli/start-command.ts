@@ -1,12 +1,14 @@
-import { loadavg } from 'node:os';
+import { hostname, loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_NATS_CONSUMER, DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT } from '../../bus/nats-event-bus.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { resolveStoreOptions } from '../../store/store-options.js';
+import { resolveStoreOptions, type StoreOptions } from '../../store/store-options.js';
 import { isLoopback } from '../auth/authenticator.js';
 import type { AuthSettings } from '../auth/local-auth.js';
 import { DEFAULT_ACTING_PER_MINUTE } from '../http/http-hardening.js';
+import { createGatewayServer } from '../http/gateway-server.js';
 import { createOperatorServer } from '../http/operator-server.js';
+import { startGateway } from '../runtime/gateway.js';
 import { DEFAULT_RETENTION_BUDGET, DEFAULT_SANDBOX_SPEED, startOperator } from '../runtime/operator.js';
 import { readPolicyFile } from './action-policy-commands.js';
 import { globalOptions, parseDuration } from './cli-context.js';
@@ -23,6 +25,10 @@ const nonNegative = (name: string) => (value: string) => {
 };
 
 interface StartOptions extends SandboxRunOptions {
+  role: string;
+  workerId?: string;
+  partitionStream: string;
+  keepEvery?: string;
   port: string;
   host: string;
   nats?: string;
@@ -105,6 +111,16 @@ function authSettings(opts: StartOptions): AuthSettings {
   };
 }
 
+/** The role asked for, checked against what it needs (BAD_INPUT naming the option). */
+function checkRole(opts: StartOptions, storeKind: string): 'all' | 'worker' | 'gateway' {
+  const role = opts.role;
+  if (role !== 'all' && role !== 'worker' && role !== 'gateway') throw new TwinloopError('BAD_INPUT', `--role is all, worker or gateway; got ${role}`);
+  if (role === 'all') return role;
+  if (storeKind !== 'postgres') throw new TwinloopError('BAD_INPUT', `--role ${role} needs PostgreSQL (--database-url or DATABASE_URL): the workers share its log and lease their partitions in it`);
+  if (!opts.nats) throw new TwinloopError('BAD_INPUT', `--role ${role} needs NATS JetStream (--nats nats://…): the gateway publishes each event on its partition's subject, the workers consume them`);
+  return role;
+}
+
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
@@ -115,6 +131,10 @@ export function registerStartCommand(program: Command): void {
     .option('--nats-stream <name>', 'JetStream stream of the events (created when missing)', process.env.TWINLOOP_NATS_STREAM ?? DEFAULT_NATS_STREAM)
     .option('--nats-subject <subject>', 'subject the events are published on', process.env.TWINLOOP_NATS_SUBJECT ?? DEFAULT_NATS_SUBJECT)
     .option('--nats-consumer <name>', 'durable consumer: servers with one name share the events, with different names each gets them all', process.env.TWINLOOP_NATS_CONSUMER ?? DEFAULT_NATS_CONSUMER)
+    .option('--role <role>', 'all (every twin in this process: the default), worker (owns a share of the partitions; PostgreSQL and --nats) or gateway (takes events and routes each customer to its worker; docs/scale.md)', process.env.TWINLOOP_ROLE ?? 'all')
+    .option('--worker-id <id>', 'a worker\'s name, unique among the workers (default: host and pid)', process.env.TWINLOOP_WORKER_ID)
+    .option('--partition-stream <name>', 'JetStream stream of the partitioned events (subjects <--nats-subject>.p00 … .p63; made when missing)', process.env.TWINLOOP_PARTITION_STREAM ?? 'TWINLOOP_PARTITIONS')
+    .option('--keep-every <duration>', 'how often a worker looks for free partitions and gives back more than its share (default 3s)')
     .option('--no-sandbox', 'run without the simulated operator (events come only from HTTP, files and the broker)')
     .option('--world <name>', 'sandbox world (default, price-war, fragile-network, small)', 'default')
     .option('--config <file>', 'sandbox world configuration file (see docs/sandbox.md)')
@@ -146,14 +166,22 @@ export function registerStartCommand(program: Command): void {
         const hardening = { corsOrigins: corsOrigins(opts.corsOrigin), actingPerMinute: opts.rateLimit };
         const connectors = connectorSettings(opts);
         const store = resolveStoreOptions(global, process.env);
+        const role = checkRole(opts, store.kind);
+        if (role === 'gateway') return startGatewayCommand(opts, store, say);
+        const worker =
+          role === 'worker'
+            ? { workerId: opts.workerId ?? `${hostname()}-${process.pid}`, nats: { url: opts.nats!, stream: opts.partitionStream, base: opts.natsSubject }, ...(opts.keepEvery ? { keepEveryMs: parseDuration(opts.keepEvery, '--keep-every') } : {}) }
+            : undefined;
         const operator = await startOperator({
+          worker,
           auth,
           store,
           latenessMs: global.lateness ? parseDuration(global.lateness, '--lateness') : undefined,
           connectors,
-          sandbox: opts.sandbox && !connectors ? { config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, speed: opts.speed } : undefined,
-          nats: opts.nats ? { url: opts.nats, stream: opts.natsStream, subject: opts.natsSubject, consumer: opts.natsConsumer } : undefined,
-          retentionBudget: opts.retentionBudget,
+          sandbox: opts.sandbox && !connectors && !worker ? { config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, speed: opts.speed } : undefined,
+          nats: opts.nats && !worker ? { url: opts.nats, stream: opts.natsStream, subject: opts.natsSubject, consumer: opts.natsConsumer } : undefined,
+          // The proactive scan is population work, not yet fanned out over the workers (docs/scale.md).
+          retentionBudget: worker ? 0 : opts.retentionBudget,
           actionPolicyFile: opts.policy ? { document: readPolicyFile(opts.policy), path: opts.policy } : undefined,
           log: say,
         });
@@ -166,11 +194,15 @@ export function registerStartCommand(program: Command): void {
           throw err;
         }
         operator.announce(url);
+        if (worker) {
+          const partitions = await operator.servePartitions(url);
+          say(`Twinloop ${VERSION} worker ${worker.workerId} at ${url}: partitions ${partitions.partitions().map((p) => p.partition).join(', ') || '(none free yet)'} of stream ${worker.nats.stream} (${worker.nats.base}.pNN), PostgreSQL leases (decision 0012)`);
+        }
         const { twins } = operator;
         say(`Twinloop ${VERSION} listening on ${url} (${twins.engine.size} twins, ${twins.recovery.eventsReplayed} events replayed, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
         say(`  look here: ${url}/twins?limit=10   ${url}/health   API: ${url}/openapi.json`);
         say(`  console: ${url}/ (agent desktop: ${url}/console/assist)   MCP (streamable HTTP): ${url}/mcp`);
-        if (opts.nats) say(`  taking events from NATS ${opts.nats}, stream ${opts.natsStream}, subject ${opts.natsSubject}, consumer ${opts.natsConsumer}`);
+        if (opts.nats && !worker) say(`  taking events from NATS ${opts.nats}, stream ${opts.natsStream}, subject ${opts.natsSubject}, consumer ${opts.natsConsumer}`);
         if (connectors) say(`  BSS over HTTP: ${connectors.url} (onboard its applicants: POST ${connectors.url}/sandbox/applicants, then POST ${url}/workflows/onboarding/start)`);
         if (operator.world) say(`  a customer of the sandbox (filling in while the history loads): ${url}/twins/C000001`);
         const first = operator.firstAdminKey;
@@ -218,4 +250,30 @@ export function registerStartCommand(program: Command): void {
         process.once('SIGTERM', () => void stop());
       },
     );
+}
+
+/** `twinloop start --role gateway`: publishes events on their partitions and routes each customer's requests to its worker (decision 0012). */
+async function startGatewayCommand(opts: StartOptions, store: StoreOptions, say: (line: string) => void): Promise<void> {
+  if (store.kind !== 'postgres') throw new TwinloopError('BAD_INPUT', '--role gateway needs PostgreSQL (--database-url)');
+  const nats = { url: opts.nats!, stream: opts.partitionStream, base: opts.natsSubject };
+  const gateway = await startGateway({ store, nats, auth: authSettings(opts) });
+  const app = createGatewayServer(gateway, { version: VERSION, logger: process.env.TWINLOOP_LOG === '1', hardening: { corsOrigins: corsOrigins(opts.corsOrigin), actingPerMinute: opts.rateLimit } });
+  let url: string;
+  try {
+    url = await app.listen({ port: Number(opts.port), host: opts.host });
+  } catch (err) {
+    await gateway.close().catch(() => {});
+    throw err;
+  }
+  const owned = await gateway.owners();
+  say(`Twinloop ${VERSION} gateway listening on ${url}: events published on ${nats.base}.p00…p63 (stream ${nats.stream}); ${owned.length} of 64 partitions owned by ${new Set(owned.map((o) => o.workerId)).size} workers now`);
+  say(`  each customer's reads, decisions and actions go to its partition's worker (${url}/partitions/owners); 503 with Retry-After while it moves`);
+  const stop = async () => {
+    let code = 0;
+    await app.close().catch(() => (code = 1));
+    await gateway.close().catch(() => (code = 1));
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
 }

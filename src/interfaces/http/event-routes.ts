@@ -125,7 +125,7 @@ const EVENTS_BODY = {
 };
 
 /** Raw event bodies arrive as text: the intake splits and parses them record by record. */
-const RAW_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'text/plain'];
+export const RAW_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'text/plain'];
 
 /**
  * `POST /events` (a JSON array, one JSON object, or NDJSON: each record answered, good ones kept

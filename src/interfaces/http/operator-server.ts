@@ -13,6 +13,7 @@ import { governanceRoutes } from './governance-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { intentRoutes } from './intent-routes.js';
 import { modelRoutes } from './model-routes.js';
+import { partitionRoutes, wholeProcessPartitions } from './partition-routes.js';
 import { populationRoutes } from './population-routes.js';
 import { sandboxRoutes } from './sandbox-routes.js';
 import { createHttpServer } from './server.js';
@@ -46,9 +47,10 @@ export interface OperatorServerOptions {
  */
 export function createOperatorServer(operator: Operator, options: OperatorServerOptions): FastifyInstance {
   const { services } = operator;
+  const whole = wholeProcessPartitions(operator.twins);
   const customers = operatorCustomerReach(operator);
   const hub = createTmfHub({ subscriptions: recordDocuments(services.records, 'tmf-hub-subscriptions'), deadLetters: recordDocuments(services.records, 'tmf-hub-dead-letters'), clock: services.clock, delivery: options.hubDelivery });
-  return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, customerReach: customers, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource }, [
+  return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, customerReach: customers, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource, ...(operator.role === 'worker' ? { answersFor: (id: string) => operator.partitions()?.answersFor(id) ?? false } : {}) }, [
     modelRoutes(operator.intelligence, services.audit),
     populationRoutes(operator.twins, operator.intelligence),
     assistRoutes(operator.twins, operator.assist),
@@ -71,6 +73,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     mcpHttpRoutes(mcpCapabilities(services), options.version, customers),
     consoleRoutes(),
     ...(operator.world ? [sandboxRoutes(operator.world)] : []),
+    partitionRoutes(operator.role === 'worker' ? operator.partitions : () => whole),
   ]);
 }
 

@@ -17,6 +17,7 @@ import { CORS_PREFLIGHT_ACCESS, installHardening, refusePrototypeKeys, type Hard
 import type { CustomerReach } from '../auth/customer-reach.js';
 import { installAuth } from './http-auth.js';
 import { MERGE_PATCH } from './tmf/tmf-common.js';
+import { guardPartitions } from './partition-routes.js';
 import type { RouteModule } from './route-module.js';
 import { twinRoutes } from './twin-routes.js';
 import type { EventClockSource } from '../runtime/operator.js';
@@ -41,6 +42,8 @@ export interface HttpAppOptions {
   hardening?: HardeningOptions;
   /** Which customers a segment-scoped key reaches (absent: such a key reaches none). */
   customerReach?: CustomerReach;
+  /** A partition worker: whether it answers for a customer now (`guardPartitions`); absent: every customer is here. */
+  answersFor?: (customerId: string) => boolean;
 }
 
 /** What the HTTP API over the twins is built on. */
@@ -154,6 +157,7 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
   const extraAccess = { ...options.extraAccess, ...(options.hardening?.corsOrigins?.length ? CORS_PREFLIGHT_ACCESS : {}) };
   installAuth(app, options.auth, extraAccess, options.customerReach);
   installHardening(app, options.hardening ?? {}, extraAccess);
+  if (options.answersFor) guardPartitions(app, options.answersFor);
 
   // A route whose body is not a zod schema (`POST /events` reads raw text) documents it as JSON Schema.
   void app.register(fastifySwagger, {

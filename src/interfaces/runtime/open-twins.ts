@@ -62,6 +62,8 @@ export interface OpenTwinsOptions {
   /** How far ahead of `clock` an event may be dated and still be taken (the intake's default when absent). */
   readonly maxFutureMs?: number;
   readonly onProgress?: (seq: number) => void;
+  /** A partition worker's twins (decision 0012): opened empty, each partition recovered when taken. */
+  readonly partitioned?: boolean;
 }
 
 /** Opens the store and the twin layer on it, recovered to the log's end, respecting the data dir's server lock. */
@@ -82,5 +84,5 @@ export async function openTwins(storeOptions: StoreOptions, options: OpenTwinsOp
   // The commands and the server commit on the store's writer thread, so the intake checks the
   // next batch while one commits (about 1.4x the inline rate on two cores; BENCHMARKS.md).
   const store = await openEventStore(storeOptions.kind === 'sqlite' ? { ...storeOptions, writes: 'thread' } : storeOptions);
-  return openTwinService({ store, clock: options.clock ?? systemClock, latenessMs: options.latenessMs, onRecoveryProgress: options.onProgress, ...(options.maxFutureMs === undefined ? {} : { intake: { maxFutureMs: options.maxFutureMs } }) });
+  return openTwinService({ store, clock: options.clock ?? systemClock, latenessMs: options.latenessMs, onRecoveryProgress: options.onProgress, partitioned: options.partitioned, ...(options.maxFutureMs === undefined ? {} : { intake: { maxFutureMs: options.maxFutureMs } }) });
 }

@@ -3,6 +3,9 @@ import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher
 import { linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
 import { forwardAlarms } from '../../agents/flows/alarm-inbox.js';
 import { NatsEventBus, type NatsEventBusOptions } from '../../bus/nats-event-bus.js';
+import { partitionSubject, partitionSubjects } from '../../domain/partitions.js';
+import { openPostgresPartitionLeases } from '../../store/postgres-partition-leases.js';
+import { startPartitionWorker, type PartitionWorker } from '../../twin/partition-worker.js';
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
 import type { SandboxWorld, WorldConfig } from '../../sandbox/index.js';
 import type { StoreOptions } from '../../store/store-options.js';
@@ -84,6 +87,22 @@ export interface OperatorOptions {
   readonly warn?: (line: string) => void;
   /** How callers are authenticated; default: every caller presents a credential (`enforced`), no OIDC provider. */
   readonly auth?: AuthSettings;
+  /** Run as a partition worker (PostgreSQL store, no sandbox, no single-consumer `nats`); absent: every twin in this process. */
+  readonly worker?: WorkerOptions;
+}
+
+/**
+ * A partition worker (`twinloop start --role worker`, decision 0012): it owns its fair share of
+ * the partitions by leases in PostgreSQL and takes their events from their JetStream subjects,
+ * which the gateway publishes on.
+ */
+export interface WorkerOptions {
+  /** Unique among the workers of a deployment (the leases' presence lock refuses a second one). */
+  readonly workerId: string;
+  /** The broker, the partitioned stream and the subject base its partitions are under (`<base>.p07`). */
+  readonly nats: { readonly url: string; readonly stream: string; readonly base: string };
+  /** How often the keeper looks for free partitions and gives back more than its share (default 3 s). */
+  readonly keepEveryMs?: number;
 }
 
 /** Where the event clock's time comes from: what the console's header says beside it. */
@@ -112,6 +131,15 @@ export interface Operator {
   clockSource(): EventClockSource;
   /** Records the URL an edge serves on in the data dir's lock, where the CLI's commands find the server. */
   announce(url: string): void;
+  /** `worker`: a partition worker (decision 0012); `all`: every twin in this process. */
+  readonly role: 'all' | 'worker';
+  /** A partition worker's partitions, once `servePartitions` started them; undefined otherwise. */
+  partitions(): PartitionWorker | undefined;
+  /**
+   * A worker starts owning partitions once it answers at `url` (the gateway routes there): the
+   * first keeper round runs before this resolves. BAD_INPUT on an operator that is not a worker.
+   */
+  servePartitions(url: string): Promise<PartitionWorker>;
   /** Stops everything in order; each part closes even if one before it fails (the first failure is thrown at the end). */
   close(): Promise<void>;
 }
@@ -137,10 +165,14 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   if (o.sandbox && o.connectors) throw new TwinloopError('BAD_INPUT', 'the in-process sandbox and --connectors http are two BSSs; run one (add --no-sandbox to use the one over HTTP)');
   const world = plan?.world;
   const bss: Bss | undefined = world ? sandboxBss(world, o.sandbox!.speed) : o.connectors && (await openHttpBss({ url: o.connectors.url, token: o.connectors.token, log: o.log }));
+  const worker = o.worker;
+  if (worker && (o.store.kind !== 'postgres' || o.sandbox || o.nats)) {
+    throw new TwinloopError('BAD_INPUT', 'a partition worker keeps its twins in PostgreSQL (--database-url) and takes events only from its partitions (no sandbox, no --nats consumer): run --role worker --no-sandbox with --database-url and --nats-url');
+  }
   const clock = sandboxAwareClock(() => bss?.clock);
   const timeScale = bss ? bss.liveSpeed : 1;
 
-  const twins = await openTwins(o.store, { clock, access: 'server', latenessMs: o.latenessMs, ...(bss?.clockSlackMs ? { maxFutureMs: DEFAULT_MAX_FUTURE_MS + bss.clockSlackMs } : {}) });
+  const twins = await openTwins(o.store, { clock, access: 'server', partitioned: Boolean(worker), latenessMs: o.latenessMs, ...(bss?.clockSlackMs ? { maxFutureMs: DEFAULT_MAX_FUTURE_MS + bss.clockSlackMs } : {}) });
   const openedAt = Date.now();
   const registry = await openModelRegistry(o.store);
   const intelligence = await startIntelligence(twins, registry, { log: (line) => o.log(`models: ${line}`) });
@@ -189,8 +221,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     async (): Promise<ReadyReport> => {
       phase = 'live';
       const historyAt = Date.now();
-      let noModel: string | undefined;
-      await intelligence.trainIfMissing().catch((err: Error) => {
+      let noModel: string | undefined = worker ? 'a partition worker holds some of the twins: training is population work, not yet fanned out over the workers (docs/scale.md)' : undefined;
+      if (!worker) await intelligence.trainIfMissing().catch((err: Error) => {
         noModel = err.message;
         warn(`models: ${err.message}`);
       });
@@ -215,6 +247,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // The edges may not wait for it; a failure was reported above.
   scored.catch(() => {});
 
+  let partitionWorker: PartitionWorker | undefined;
   return {
     twins,
     intelligence,
@@ -229,11 +262,33 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     announce(url) {
       if (stateDir) writeServerLock(stateDir, url);
     },
+    role: worker ? 'worker' : 'all',
+    partitions: () => partitionWorker,
+    async servePartitions(url) {
+      if (!worker || o.store.kind !== 'postgres') throw new TwinloopError('BAD_INPUT', 'only a partition worker (--role worker) owns partitions');
+      if (partitionWorker) return partitionWorker;
+      const { nats } = worker;
+      const leases = await openPostgresPartitionLeases({ url: o.store.url, schema: o.store.schema, workerId: worker.workerId, answersAt: url, onLost: (err) => {
+          warn(`partitions: the leases' session ended (${err.message}); this worker stops answering for its partitions (restart it)`);
+          void partitionWorker?.close().catch(() => undefined);
+        } });
+      partitionWorker = startPartitionWorker({
+        twins,
+        leases,
+        keepEveryMs: worker.keepEveryMs,
+        log: o.log,
+        openBus: (p) =>
+          NatsEventBus.open({ url: nats.url, stream: nats.stream, streamSubjects: [partitionSubjects(nats.base)], subject: partitionSubject(nats.base, p), consumer: `${nats.stream}-p${String(p).padStart(2, '0')}`, takeOver: true, window: 1_000 }),
+      });
+      await partitionWorker.step();
+      return partitionWorker;
+    },
     async close() {
       clearInterval(checkpoints);
       // Producers first (nothing new comes in), then what acts on events, then the stores.
       const steps: (() => unknown)[] = [
         () => sandbox?.stop(),
+        () => partitionWorker?.close(),
         () => busIntake?.stop(),
         () => bus?.close(),
         () => stopForwarding?.(),

@@ -1,0 +1,105 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { TwinloopError } from '../../domain/errors.js';
+import { CUSTOMER_ROUTES, type CustomerRoute } from '../auth/access-table.js';
+import type { Gateway } from '../runtime/gateway.js';
+import { RAW_TYPES, recordsFromBytes } from './event-routes.js';
+import type { HardeningOptions } from './http-hardening.js';
+import { createHttpApp } from './server.js';
+
+/** How long the gateway waits for a worker's answer before answering 503 itself (the worker may have just died). */
+const WORKER_TIMEOUT_MS = 10_000;
+
+/** The request headers a worker needs to answer as it would directly: who asks, and what they send and accept. */
+const FORWARDED = ['authorization', 'cookie', 'content-type', 'accept', 'origin'];
+
+const publishedAnswer = z.object({
+  published: z.number().int().describe('Records the broker now holds, each on its customer\'s partition; each worker answers them in its intake (bad ones parked as its dead letters)'),
+  partitions: z.number().int().describe('Partitions the records went to'),
+  rejected: z.array(z.object({ index: z.number().int(), reason: z.string() })).describe('Records refused here, before publishing (bytes that are not UTF-8)'),
+});
+
+const ownersAnswer = z.object({
+  owners: z.array(z.object({ partition: z.number().int(), workerId: z.string(), url: z.string(), since: z.number() })),
+  unowned: z.array(z.number().int()),
+});
+
+export interface GatewayServerOptions {
+  readonly version: string;
+  readonly logger?: boolean;
+  readonly hardening?: HardeningOptions;
+}
+
+/**
+ * The gateway's HTTP API (`--role gateway`, decision 0012; not yet listening): `POST /events`
+ * publishes each record on its customer's partition; every route about one customer (the
+ * access table's CUSTOMER_ROUTES naming it in the path or the body) is passed to the worker that
+ * owns the customer's partition now, with the caller's credential (the worker authenticates
+ * again against the same keys); while the partition has no owner, or its owner is moving it or
+ * cannot be reached, the answer is 503 with Retry-After, never another worker's stale twin.
+ * Routes spanning the population are not served here yet (docs/scale.md).
+ */
+export function createGatewayServer(gateway: Gateway, options: GatewayServerOptions): FastifyInstance {
+  return createHttpApp({ auth: gateway.auth, version: options.version, logger: options.logger, hardening: options.hardening }, [
+    (app) => {
+      app.get('/health', { schema: { response: { 200: z.object({ status: z.literal('ok'), role: z.literal('gateway') }) } } }, async () => ({ status: 'ok' as const, role: 'gateway' as const }));
+      app.get('/partitions/owners', { schema: { response: { 200: ownersAnswer } } }, async () => {
+        const owners = await gateway.owners();
+        const owned = new Set(owners.map((o) => o.partition));
+        return { owners, unowned: Array.from({ length: 64 }, (_, p) => p).filter((p) => !owned.has(p)) };
+      });
+      void app.register(async (scope) => {
+        scope.removeContentTypeParser(['application/json', 'text/plain']);
+        scope.addContentTypeParser(RAW_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+        scope.post('/events', { schema: { response: { 202: publishedAnswer } } }, async (req, reply) => {
+          const records = recordsFromBytes(req.body as Buffer, req.headers['content-type']);
+          const rejected: { index: number; reason: string }[] = [];
+          const texts: string[] = [];
+          records.forEach((r, index) => {
+            if ('text' in r && r.refused) rejected.push({ index, reason: r.refused });
+            else texts.push('text' in r ? r.text : (JSON.stringify(r.value) ?? 'null'));
+          });
+          const counts = await gateway.publisher.publish(texts);
+          return reply.status(202).send({ published: texts.length, partitions: counts.size, rejected });
+        });
+      });
+      for (const [key, how] of Object.entries(CUSTOMER_ROUTES) as [string, CustomerRoute][]) {
+        if (typeof how === 'string' || 'query' in how) continue;
+        const [method, url] = key.split(' ');
+        app.route({ method: method as 'GET' | 'POST', url, handler: (req, reply) => forward(gateway, how, req, reply) });
+      }
+    },
+  ]);
+}
+
+/** Passes a request about one customer to its partition's owner and its answer back. */
+async function forward(gateway: Gateway, how: { params: string } | { body: string }, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const id = 'params' in how ? (req.params as Record<string, unknown>)[how.params] : (req.body as Record<string, unknown> | undefined)?.[how.body];
+  if (typeof id !== 'string' || id === '') throw new TwinloopError('BAD_INPUT', `${'params' in how ? 'path' : 'body'}: ${'params' in how ? how.params : how.body} must name a customer`);
+  const owner = await gateway.ownerFor(id);
+  const headers: Record<string, string> = {};
+  for (const h of FORWARDED) {
+    const v = req.headers[h];
+    if (typeof v === 'string') headers[h] = v;
+  }
+  let answer: Response;
+  try {
+    answer = await fetch(new URL(req.url, owner.url), {
+      method: req.method,
+      headers,
+      body: req.method === 'GET' || req.method === 'HEAD' || req.body === undefined ? undefined : JSON.stringify(req.body),
+      signal: AbortSignal.timeout(WORKER_TIMEOUT_MS),
+    });
+  } catch (err) {
+    gateway.forgetOwners();
+    throw new TwinloopError('UNAVAILABLE', `the worker owning customer ${id}'s partition (${owner.workerId} at ${owner.url}) did not answer (${(err as Error).message}); its partitions move to another worker; retry`, { context: { retryAfterSeconds: 1 } });
+  }
+  // A worker that no longer answers for the partition said so: read the owners again next time.
+  if (answer.status === 503) gateway.forgetOwners();
+  for (const h of ['content-type', 'retry-after']) {
+    const v = answer.headers.get(h);
+    if (v) void reply.header(h, v);
+  }
+  void reply.header('x-twinloop-worker', owner.workerId);
+  return reply.status(answer.status).send(await answer.text());
+}

@@ -1,0 +1,82 @@
+import { openPartitionedPublisher, type PartitionedPublisher } from '../../bus/nats-event-bus.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { partitionOf } from '../../domain/partitions.js';
+import { ownerOf, type PartitionOwner } from '../../store/partition-leases.js';
+import { openPartitionOwners, type PartitionOwners } from '../../store/postgres-partition-leases.js';
+import { openRecordStore } from '../../store/open-record-store.js';
+import type { StoreOptions } from '../../store/store-options.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { openAuthenticator, type AuthSettings } from '../auth/local-auth.js';
+
+/**
+ * How long the gateway routes by the owners it read before reading them again: a partition that
+ * moved is found at most this late (and at once when its old owner refuses or cannot be reached).
+ */
+export const OWNERS_FRESH_MS = 1_000;
+
+export interface GatewayOptions {
+  /** The PostgreSQL the workers lease partitions in and keep the keys in. */
+  readonly store: Extract<StoreOptions, { kind: 'postgres' }>;
+  /** The broker, the partitioned stream and the subject base (`<base>.p07`). */
+  readonly nats: { readonly url: string; readonly stream: string; readonly base: string };
+  readonly auth?: AuthSettings;
+}
+
+/** The running gateway (`twinloop start --role gateway`, decision 0012): publishes events on their partitions and knows each partition's owner. */
+export interface Gateway {
+  readonly auth: Authenticator;
+  readonly publisher: PartitionedPublisher;
+  /** Where the customer's partition is answered now, or UNAVAILABLE (503, Retry-After) while it has no owner. */
+  ownerFor(customerId: string): Promise<PartitionOwner>;
+  /** Every partition's owner now, read afresh. */
+  owners(): Promise<PartitionOwner[]>;
+  /** Drops the routing table read last (an owner refused or could not be reached): the next request reads it again. */
+  forgetOwners(): void;
+  close(): Promise<void>;
+}
+
+/** Opens the gateway's three connections: the publisher (NATS), the owners (PostgreSQL) and the keys (the record store, shared with the workers). */
+export async function startGateway(o: GatewayOptions): Promise<Gateway> {
+  const publisher = await openPartitionedPublisher(o.nats);
+  let owners: PartitionOwners | undefined;
+  let records: Awaited<ReturnType<typeof openRecordStore>> | undefined;
+  try {
+    owners = await openPartitionOwners(o.store);
+    records = await openRecordStore(o.store);
+    const auth = await openAuthenticator(records, o.auth ?? { mode: 'enforced' });
+    let table: { at: number; owners: Promise<PartitionOwner[]> } | undefined;
+    const read = owners;
+    const current = () => {
+      if (!table || Date.now() - table.at > OWNERS_FRESH_MS) {
+        const fresh = { at: Date.now(), owners: read.owners() };
+        fresh.owners.catch(() => (table = undefined));
+        table = fresh;
+      }
+      return table.owners;
+    };
+    const opened = records;
+    return {
+      auth,
+      publisher,
+      async ownerFor(customerId) {
+        const p = partitionOf(customerId);
+        const owner = ownerOf(p, await current());
+        if (!owner) throw new TwinloopError('UNAVAILABLE', `customer ${customerId}'s partition ${p} has no worker now (one died or is taking it over); retry`, { context: { retryAfterSeconds: 1 } });
+        return owner;
+      },
+      owners: () => read.owners(),
+      forgetOwners: () => (table = undefined),
+      async close() {
+        await auth.keys.close();
+        await opened.close();
+        await read.close();
+        await publisher.close();
+      },
+    };
+  } catch (err) {
+    await records?.close().catch(() => undefined);
+    await owners?.close().catch(() => undefined);
+    await publisher.close().catch(() => undefined);
+    throw err;
+  }
+}
