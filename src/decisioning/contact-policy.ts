@@ -102,6 +102,21 @@ export function inQuietHours(minute: number, startHour: number, endHour: number)
 }
 
 /**
+ * The first time at or after `now` when outbound contact is allowed by the quiet hours (`now`
+ * itself outside them): when a scheduled outbound flow should act, so that its contacts are not
+ * all refused for the hour it happened to be scheduled at.
+ */
+export function outsideQuietHours(now: number, policy: Pick<ContactPolicy, 'quietHours'>): number {
+  const q = policy.quietHours;
+  if (!q) return now;
+  const minute = localMinuteOfDay(now, q.zone);
+  if (!inQuietHours(minute, q.startHour, q.endHour)) return now;
+  const wait = (q.endHour * 60 - minute + 1440) % 1440;
+  // From the start of the current minute to the quiet hours' end.
+  return now - (now % 60_000) + wait * 60_000;
+}
+
+/**
  * The customer's contact numbers: from the ledger, or (for a customer the ledger has not seen)
  * from the twin's features. The twin only counts offers over 90 days and not per channel, so its
  * 90-day count stands in for every period (conservative) and per-channel caps are not checked.

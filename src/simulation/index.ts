@@ -6,6 +6,7 @@ export { parseScenarios, parseScenarioText, scenarioSchema, SEGMENT_BY, DERIVED_
 export { twinSource, arraySource, DAYS_PER_MONTH, type TwinSource } from './twin-population.js';
 export { compileScenarios, RISK_BANDS, type ScenarioPlan } from './scenario-plan.js';
 export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';
-export type { Estimate, OutcomeSummary, ScenarioResult } from './simulation-result.js';
+export { expectedNetValue, type ExpectedNetValue, type TwinExpectedValue } from './expected-value.js';
+export { estimate, type Estimate, type OutcomeSummary, type ScenarioResult } from './simulation-result.js';
 export { createSimulationRuns, type SimulationRun, type SimulationRuns, type SimulationRunStore, type SimulationRunsOptions, type RunStatus } from './simulation-runs.js';
 export { estimateIncidentRates, type ImpactRecord, type IncidentHistory, type IncidentRates, type NetworkImprovementRates } from './incident-rates.js';

@@ -77,7 +77,7 @@ export const METRICS = ['churnersBase', 'churnersScenario', 'revenueBase', 'reve
 export const METRIC_COUNT = METRICS.length;
 
 /** Largest monthly hazard (as in the churn models' own convention), so factors never reach certainty. */
-const MAX_HAZARD = 0.95;
+export const MAX_HAZARD = 0.95;
 
 /** The uncertain parameters of one draw. */
 export interface DrawParameters {

@@ -158,6 +158,8 @@ interface Builder {
   readonly shared: SharedPopulation;
   /** retention_campaign: rank score per twin, −Infinity outside the target. */
   readonly rank: Float64Array | null;
+  /** retention_campaign with `customers`: the only twins it may reach. */
+  readonly only: ReadonlySet<string> | null;
 }
 
 /**
@@ -171,7 +173,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
   const { shared: base, view } = allocateShared(cap);
   const builders: Builder[] = scenarios.map((s) => {
     const { shared, view: cols } = withScenarioColumns(base);
-    return { s, seg: new Segmenter(s.segmentBy), inTarget: targetTest(s.target), cols, shared, rank: s.kind === 'retention_campaign' ? new Float64Array(cap).fill(-Infinity) : null };
+    return { s, seg: new Segmenter(s.segmentBy), inTarget: targetTest(s.target), cols, shared, rank: s.kind === 'retention_campaign' ? new Float64Array(cap).fill(-Infinity) : null, only: s.kind === 'retention_campaign' && s.customers ? new Set(s.customers) : null };
   });
   // Network scenarios without their own incident rate use the population's (one more pass, only then).
   const needsMean = scenarios.some((s) => s.kind === 'network_improvement' && !s.incidentsPer30d);
@@ -211,6 +213,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
         cols.contactCost[i] = cost / contacts;
         cols.discountLoss[i] = (price * s.offer.discountPct) / 100;
       } else if (s.kind === 'retention_campaign') {
+        if (b.only && !b.only.has(id)) continue;
         const o = s.offer;
         const m = s.horizonMonths;
         // churn × value: expected revenue at risk; uplift: expected incremental value of the offer.

@@ -98,6 +98,11 @@ export const retentionCampaignSchema = z
       k: z.int().min(1).optional(),
       budget: z.number().positive().optional(),
     }),
+    /**
+     * Customer ids the campaign may reach (a plan already chosen elsewhere, e.g. a churn-prevention
+     * run's): when present, only they are ranked, so the lab judges the plan itself, not the base's top k.
+     */
+    customers: z.array(z.string()).optional(),
     offer,
     costPerContact: z.number().min(0).default(0),
     contactPolicy: z.strictObject({ maxContacts: z.int().min(1).max(12).default(1) }).default({ maxContacts: 1 }),

@@ -111,8 +111,8 @@ export interface ChurnPlanSummary {
   readonly periodId: string;
   /** The offer most customers of the plan get. */
   readonly offerId: string;
-  /** How many customers of the plan get each offer of the set. */
-  readonly offers?: readonly { offerId: string; customers: number }[];
+  /** How many customers of the plan get each offer of the set, which ones, and their mean acceptance of it. */
+  readonly offers?: readonly { offerId: string; customers: number; customerIds?: readonly string[]; acceptance?: number }[];
   readonly customerIds: readonly string[];
   readonly expectedCost: number;
   readonly expectedNetValue: number;
@@ -122,7 +122,19 @@ export interface ChurnPlanSummary {
 /** The simulated net value of a plan. */
 export interface SimulatedPlanValue {
   readonly netValue: { readonly mean: number; readonly low: number; readonly high: number };
+  /**
+   * Each customer's expected net value (mean and the low end of its interval over what is not
+   * known): when given, the gate contacts only those whose low end is at least 0.
+   */
+  readonly customers?: readonly SimulatedCustomerValue[];
   readonly simulationId?: string;
+}
+
+/** One customer's expected net value in the simulation check. */
+export interface SimulatedCustomerValue {
+  readonly customerId: string;
+  readonly mean: number;
+  readonly low: number;
 }
 
 /** What happened to one customer by the horizon. */
@@ -161,6 +173,8 @@ export interface ChurnPreventionResult {
   /** Customers the planner left alone because contact harms: never contacted. */
   readonly contactHarmIds: readonly string[];
   readonly simulation: readonly { customers: number; low: number; mean: number; simulationId?: string }[];
+  /** Customers the simulation check left out, with their expected net value (the first LISTED_PER_REASON). */
+  readonly notClearlyPositive?: readonly SimulatedCustomerValue[];
   readonly treatedIds: readonly string[];
   readonly controlIds: readonly string[];
   readonly contacts: Readonly<Record<'digital' | 'assisted' | 'pending-approval' | 'refused', number>>;
@@ -251,13 +265,20 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       const settings = { minChurn: input.minChurn, minValue: input.minValue, budget: input.budget, controlShare: input.controlShare, offers: offers.map((o) => o.offerId) };
       const base = { periodId: input.periodId, scanned: scanned.length, contactHarmIds, budget: input.budget, treatedIds: [], controlIds: [], spend: 0, contacts: { digital: 0, assisted: 0, 'pending-approval': 0, refused: 0 }, contacted: [], settings };
 
-      // Simulation check: halve the plan (worst-scored first out) while the lower bound is negative.
+      // Simulation check. With each customer's expected net value (the lab's, over what is not
+      // known), only those clearly worth it stay: the low end of their interval is at least 0.
+      // Without it, the plan is halved (worst scored out) while its lower bound is negative.
+      const acceptanceOf = (c: { customerId: string }) => {
+        const s = byId.get(c.customerId)!;
+        return s.acceptanceByOffer?.[offerOf.get(c.customerId)!.offerId] ?? s.acceptance;
+      };
       let chosen = plan.chosen;
       const simulation: ChurnPreventionResult['simulation'][number][] = [];
+      const cut = new Map<string, SimulatedCustomerValue>();
       for (let round = 0; chosen.length > 0; round++) {
         const summary: ChurnPlanSummary = {
           periodId: input.periodId,
-          ...offerMix(chosen.map((c) => offerOf.get(c.customerId)!.offerId)),
+          ...offerMix(chosen.map((c) => ({ customerId: c.customerId, offerId: offerOf.get(c.customerId)!.offerId, acceptance: acceptanceOf(c) }))),
           customerIds: chosen.map((c) => c.customerId),
           expectedCost: chosen.reduce((a, c) => a + c.expectedCost, 0),
           expectedNetValue: chosen.reduce((a, c) => a + c.score, 0),
@@ -265,24 +286,34 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         };
         const sim = await ctx.step(simulate, summary, { key: `simulate-${round}` });
         simulation.push({ customers: chosen.length, low: sim.netValue.low, mean: sim.netValue.mean, simulationId: sim.simulationId });
-        if (sim.netValue.low >= 0) break;
-        chosen = round + 1 >= MAX_SHRINK_ROUNDS ? [] : chosen.slice(0, Math.floor(chosen.length / 2));
+        const weak = new Set((sim.customers ?? []).filter((v) => v.low < 0).map((v) => v.customerId));
+        if (sim.netValue.low >= 0 && weak.size === 0) break;
+        for (const v of sim.customers ?? []) if (weak.has(v.customerId)) cut.set(v.customerId, v);
+        const last = round + 1 >= MAX_SHRINK_ROUNDS;
+        if (sim.customers) {
+          // The customers' values barely move with the plan around them: the last round keeps those clearly worth it.
+          chosen = chosen.filter((c) => !weak.has(c.customerId));
+          if (last || weak.size === 0) break;
+        } else chosen = last ? [] : chosen.slice(0, Math.floor(chosen.length / 2));
       }
       const kept = new Set(chosen.map((c) => c.customerId));
       for (const c of plan.chosen) if (!kept.has(c.customerId)) leftAlone.add('simulation', c.customerId);
       // Every run reports whom it contacted and whom it left alone as soon as it has acted (journaled, audited).
-      const report = (r: Omit<ChurnRunReport, 'periodId' | 'scanned' | 'budget' | 'settings' | 'simulation' | 'leftAlone'>) =>
-        ctx.step(reportStep, { periodId: input.periodId, scanned: scanned.length, budget: input.budget, settings, simulation, leftAlone: leftAlone.done(), ...r });
+      const report = (r: Omit<ChurnRunReport, 'periodId' | 'scanned' | 'budget' | 'settings' | 'simulation' | 'leftAlone' | 'notClearlyPositive'>) =>
+        ctx.step(reportStep, { periodId: input.periodId, scanned: scanned.length, budget: input.budget, settings, simulation, ...(cut.size ? { notClearlyPositive } : {}), leftAlone: leftAlone.done(), ...r });
       if (plan.chosen.length === 0) {
         const reason = 'no candidate with a positive expected value within the floors and budget';
         await report({ status: 'nothing-to-do', reason, contacted: [], spend: 0 });
         return { ...base, left, simulation, leftAlone: leftAlone.done(), status: 'nothing-to-do', reason };
       }
+      const notClearlyPositive = [...cut.values()].sort((a, b) => b.mean - a.mean).slice(0, LISTED_PER_REASON);
       if (chosen.length === 0) {
         const worst = simulation[simulation.length - 1];
-        const reason = `the simulated net value's lower bound stayed negative (${Math.round(worst.low)} for ${worst.customers} customers after ${simulation.length} rounds); nobody was contacted`;
+        const reason = cut.size
+          ? `no customer's simulated net value was clearly positive (the best: ${notClearlyPositive[0].customerId}, expected ${round1(notClearlyPositive[0].mean)}, low end ${round1(notClearlyPositive[0].low)}); nobody was contacted`
+          : `the simulated net value's lower bound stayed negative (${Math.round(worst.low)} for ${worst.customers} customers after ${simulation.length} rounds); nobody was contacted`;
         await report({ status: 'refused-by-simulation', reason, contacted: [], spend: 0 });
-        return { ...base, left, simulation, leftAlone: leftAlone.done(), status: 'refused-by-simulation', reason };
+        return { ...base, left, simulation, notClearlyPositive, leftAlone: leftAlone.done(), status: 'refused-by-simulation', reason };
       }
       const simulationId = simulation[simulation.length - 1].simulationId;
 
@@ -372,6 +403,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         ...base,
         left,
         simulation,
+        ...(cut.size ? { notClearlyPositive } : {}),
         treatedIds,
         controlIds,
         contacts,
@@ -394,13 +426,20 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
   };
 }
 
-/** The plan's offers, most given first: the main one and how many customers get each. */
-function offerMix(offerIds: readonly string[]): Pick<ChurnPlanSummary, 'offerId' | 'offers'> {
-  const counts = new Map<string, number>();
-  for (const id of offerIds) counts.set(id, (counts.get(id) ?? 0) + 1);
-  const offers = [...counts].map(([offerId, customers]) => ({ offerId, customers })).sort((a, b) => b.customers - a.customers);
+/** The plan's offers, most given first: the main one, who gets each and their mean acceptance of it. */
+function offerMix(assigned: readonly { customerId: string; offerId: string; acceptance: number }[]): Pick<ChurnPlanSummary, 'offerId' | 'offers'> {
+  const groups = new Map<string, { ids: string[]; acceptance: number }>();
+  for (const a of assigned) {
+    const g = groups.get(a.offerId) ?? { ids: [], acceptance: 0 };
+    g.ids.push(a.customerId);
+    g.acceptance += a.acceptance;
+    groups.set(a.offerId, g);
+  }
+  const offers = [...groups].map(([offerId, g]) => ({ offerId, customers: g.ids.length, customerIds: g.ids, acceptance: g.acceptance / g.ids.length })).sort((a, b) => b.customers - a.customers);
   return { offerId: offers[0].offerId, offers };
 }
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** Refusals that concern whether the customer may be contacted at all (consent, opt-outs, quiet hours, caps). */
 const CONTACT_RULE_NAMES: ReadonlySet<string> = new Set(CONTACT_RULES);

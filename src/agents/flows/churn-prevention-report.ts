@@ -34,6 +34,8 @@ export interface ChurnRunReport {
   /** The settings the run used (the policy's at scan time, for a proactive run). */
   readonly settings?: { minChurn: number; minValue: number; budget: number; controlShare: number; offers: string[] };
   readonly simulation: readonly { customers: number; low: number; mean: number; simulationId?: string }[];
+  /** Customers the simulation check left out (reason `simulation`): their expected net value, mean and low end (the first 200). */
+  readonly notClearlyPositive?: readonly { customerId: string; mean: number; low: number }[];
 }
 
 /** The report as the step answers it: with where its audit entry is. */
@@ -99,6 +101,7 @@ export function churnRunReports(engine: Pick<WorkflowEngine, 'list' | 'get' | 's
       budget: o.budget,
       ...(o.settings ? { settings: o.settings } : {}),
       simulation: o.simulation ?? [],
+      ...(o.notClearlyPositive ? { notClearlyPositive: o.notClearlyPositive } : {}),
     });
     const report = (step?.output as ReportedRun | undefined) ?? (output && Array.isArray(output.contacted) ? fromResult(output) : null);
     return { workflowId, status: run.status, periodId: input.periodId ?? null, scanAt: input.scanAt ?? null, report, measured: output?.measured ?? null };

@@ -55,7 +55,11 @@ export function formatChurnRun(run: ChurnRunView): string {
   for (const c of r.contacted) byOffer.set(`${c.offerId} (${c.route})`, (byOffer.get(`${c.offerId} (${c.route})`) ?? 0) + 1);
   lines.push(`  contacted ${r.contacted.length}${byOffer.size ? `: ${[...byOffer].map(([k, n]) => `${k} ${n}`).join(', ')}` : ''}${r.contacted.length ? `; first: ${r.contacted.slice(0, 5).map((c) => c.customerId).join(', ')}` : ''}`);
   for (const [why, v] of Object.entries(r.leftAlone)) lines.push(`  left alone, ${why}: ${v!.count}${v!.customerIds.length ? ` (first: ${v!.customerIds.slice(0, 5).join(', ')})` : ''}`);
+  // Why the simulation check left each of them out: its expected net value is not clearly positive.
+  if (r.notClearlyPositive?.length) lines.push(`  not clearly worth it (expected net value, low end of its 90 % interval): ${r.notClearlyPositive.slice(0, 5).map((v) => `${v.customerId} ${round1(v.mean)} [${round1(v.low)}]`).join(', ')}`);
   if (run.measured) lines.push(`  measured: ${JSON.stringify(run.measured)}`);
   if (r.auditSeq !== undefined) lines.push(`  audit entry ${r.auditSeq}`);
   return `${lines.join('\n')}\n`;
 }
+
+const round1 = (x: number) => Math.round(x * 10) / 10;

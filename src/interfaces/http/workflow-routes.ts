@@ -45,6 +45,11 @@ const churnReport = z
     budget: z.number(),
     settings: z.object({ minChurn: z.number(), minValue: z.number(), budget: z.number(), controlShare: z.number(), offers: z.array(z.string()) }).optional(),
     simulation: z.array(z.object({ customers: z.number().int(), low: z.number(), mean: z.number(), simulationId: z.string().optional() })).readonly(),
+    notClearlyPositive: z
+      .array(z.object({ customerId: z.string(), mean: z.number(), low: z.number() }))
+      .readonly()
+      .optional()
+      .describe('Customers the simulation check left out: their expected net value over the check horizon, mean and the low end of its 90 % interval (the first 200)'),
     auditSeq: z.number().int().optional().describe("The audit entry holding the report's counts"),
   })
   .meta({ id: 'ChurnRunReport' });

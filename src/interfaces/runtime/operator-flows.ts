@@ -9,9 +9,10 @@ import { serviceOperationsWorkflow } from '../../agents/flows/service-operations
 import type { ExecutePlan, ObserveIntent } from '../../agents/intents/intent-service.js';
 import type { AnyWorkflowDefinition, WorkflowEngine } from '../../agents/workflows/index.js';
 import { contextKeyOf } from '../../decisioning/acceptance-model.js';
+import { DEFAULT_CONTACT_POLICY, outsideQuietHours } from '../../decisioning/contact-policy.js';
 import { discountPctOf, offerCostFor } from '../../decisioning/offer-catalogue.js';
 import type { Clock } from '../../domain/clock.js';
-import { simulate } from '../../simulation/index.js';
+import { compileScenarios, estimate, expectedNetValue, parseScenarios } from '../../simulation/index.js';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../../twin/twin-features.js';
@@ -24,8 +25,22 @@ import { liveTwinSource, type OperatorServices } from './operator-services.js';
 import { DAY_MS } from '../../domain/time.js';
 import { OFFER_KINDS, offerKindSlot, type OfferKind } from '../../twin/twin-responses.js';
 
-/** Draws of the simulation check a churn-prevention plan gets before it runs. */
-const CHECK_DRAWS = 60;
+/** Draws of the simulation check a churn-prevention plan gets before it runs (its parameters' uncertainty only: no dice). */
+const CHECK_DRAWS = 200;
+/**
+ * Months over which the check counts what a contact earns: a customer kept this month pays for
+ * the months after it (the lab's longest horizon; the lifetime value the plan ranks by spans 36).
+ * The cadence, a month, is when the next scan comes, not how long a retained customer is worth keeping.
+ */
+const CHECK_HORIZON_MONTHS = 12;
+/**
+ * How well an offer's retention effect is known: the catalogue's figure is a planning assumption,
+ * so one standard deviation is half of it (its 90 % interval runs from a sixth of it to nearly
+ * double). A contact passes the check when it pays even near the low end: clearly worth it.
+ */
+const EFFECT_RELATIVE_SD = 0.5;
+/** How well the learner's acceptance mean is known (a quarter of it; a few hundred answers per context). */
+const ACCEPTANCE_RELATIVE_SD = 0.25;
 
 /**
  * A typical monthly price: the flows plan one cost per offer for a whole audience, where the
@@ -156,30 +171,31 @@ export function operatorFlows(
         const offers = policyOffers(p.offers);
         return { minChurn: p.floor, minValue: p.minValue, budget: p.budget, controlShare: p.controlShare, ...(offers.length ? { offers } : {}) };
       },
-      // One scenario per offer of the plan, for as many customers as get it; net values add up.
+      // One scenario per offer of the plan, over exactly the customers who get it; their expected
+      // net values add up draw by draw (docs/flows.md, "The simulation check").
       simulate: async (summary) => {
-        const groups = summary.offers ?? [{ offerId: summary.offerId, customers: summary.customerIds.length }];
-        const results = await simulate(
-          liveTwinSource(s.twins, intelligence),
+        const groups = summary.offers ?? [{ offerId: summary.offerId, customers: summary.customerIds.length, customerIds: summary.customerIds }];
+        const scenarios = parseScenarios(
           groups.map((g) => {
             const offer = s.decisions.catalogue.byId.get(g.offerId);
+            const acceptance = g.acceptance ?? s.decisions.learner.mean(g.offerId, 'app|medium-risk');
+            const effect = offer?.retentionEffect ?? 0.3;
             return {
               kind: 'retention_campaign' as const,
               name: `check ${summary.periodId} ${g.offerId}`,
-              horizonMonths: Math.max(1, Math.min(12, Math.round(summary.horizonMs / (30 * DAY_MS)))),
+              horizonMonths: CHECK_HORIZON_MONTHS,
               draws: CHECK_DRAWS,
               seed: 1,
-              segmentBy: 'none' as const,
               hazardCalibrationSd: 0.1,
-              target: [],
               targeting: { rank: 'churn_value' as const, k: Math.max(1, g.customers) },
+              customers: [...(g.customerIds ?? summary.customerIds)],
               offer: {
                 id: g.offerId,
                 discountPct: (offer && discountPctOf(offer)) ?? 0,
                 months: offer?.months ?? 0,
                 costPerAcceptance: offer?.fixedCost ?? 0,
-                acceptance: { mean: s.decisions.learner.mean(g.offerId, 'app|medium-risk'), sd: 0.05 },
-                acceptedHazardMultiplier: { mean: 1 - (offer?.retentionEffect ?? 0.3), sd: 0.15 },
+                acceptance: { mean: acceptance, sd: Math.min(0.5, ACCEPTANCE_RELATIVE_SD * acceptance) },
+                acceptedHazardMultiplier: { mean: 1 - effect, sd: EFFECT_RELATIVE_SD * effect },
                 effectMonths: 3,
               },
               costPerContact: 0.05,
@@ -187,9 +203,15 @@ export function operatorFlows(
               controlShare: 0,
             };
           }),
-        );
-        const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((a, r) => a + f(r), 0);
-        return { netValue: { mean: sum((r) => r.overall.netValue.mean), low: sum((r) => r.overall.netValue.p05), high: sum((r) => r.overall.netValue.p95) } };
+        ).scenarios;
+        const values = compileScenarios(liveTwinSource(s.twins, intelligence), scenarios).map((plan) => expectedNetValue(plan));
+        const perDraw = new Float64Array(CHECK_DRAWS);
+        for (const v of values) v.perDraw.forEach((x, d) => (perDraw[d] += x));
+        const total = estimate(perDraw);
+        return {
+          netValue: { mean: total.mean, low: total.p05, high: total.p95 },
+          customers: values.flatMap((v) => v.twins.map((t) => ({ customerId: t.id, mean: t.netValue.mean, low: t.netValue.p05 }))),
+        };
       },
       outcomes: async (ids, sinceMs) => {
         const days = (clock.now() - sinceMs) / DAY_MS;
@@ -260,10 +282,17 @@ export function operatorFlows(
       if (offers.length === 0) return undefined;
       // The newest event's time too: on a restart the sandbox's clock resumes a moment after the server starts.
       const now = Math.max(clock.now(), engine.eventClock);
-      const anchor = (await anchors.get(CHURN_SCAN_ANCHOR_ID))?.at ?? (await anchors.put(CHURN_SCAN_ANCHOR_ID, { at: now }), now);
+      // Scans act by outbound contact: one scheduled in the policy's quiet hours would have every
+      // contact refused (a first model at 21:09 put every monthly scan there), so the anchor and
+      // each scan move to the quiet hours' end.
+      const contact = s.actionPolicy.current().contact ?? DEFAULT_CONTACT_POLICY;
+      const first = outsideQuietHours(now, contact);
+      const anchor = (await anchors.get(CHURN_SCAN_ANCHOR_ID))?.at ?? (await anchors.put(CHURN_SCAN_ANCHOR_ID, { at: first }), first);
       const cadenceMs = policy.cadenceDays * DAY_MS;
-      const scanAt = anchor + Math.ceil(Math.max(0, now - anchor) / cadenceMs) * cadenceMs;
-      const periodId = new Date(scanAt).toISOString().slice(0, 16).replace(/[:T]/g, '-');
+      const due = anchor + Math.ceil(Math.max(0, now - anchor) / cadenceMs) * cadenceMs;
+      // The period keeps the cadence's id (one run per period however often this is called).
+      const periodId = new Date(due).toISOString().slice(0, 16).replace(/[:T]/g, '-');
+      const scanAt = outsideQuietHours(due, contact);
       const input: ChurnPreventionInput = {
         periodId,
         scanAt,

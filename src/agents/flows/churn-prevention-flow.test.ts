@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
+import { createApprovalQueue } from '../governance/approval-queue.js';
+import { createAuditTrail } from '../governance/audit-trail.js';
+import { createGuardedExecutor, type ActionExecutor } from '../governance/guarded-executor.js';
+import { createWorkflowEngine } from '../workflows/index.js';
+import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPlanSummary, type ChurnPreventionResult, type ScannedCustomer } from './churn-prevention-flow.js';
+import { churnRunReports } from './churn-prevention-report.js';
+
+describe('the simulation check of a churn prevention run', () => {
+  it("contacts the customers whose expected net value is clearly positive and lists the others with theirs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'twinloop-churn-check-'));
+    const governance = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
+    const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: dir });
+    const clock = { now: () => Date.now() };
+    const contacted: string[] = [];
+    const executor: ActionExecutor = async (request) => (contacted.push(request.customerId!), { ok: true });
+    const audit = createAuditTrail(governance, clock);
+    const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue: createApprovalQueue(governance, clock), audit, executor, clock });
+    // Six customers at risk, all with a positive planned value; the check finds C5 and C6 not clearly worth it.
+    const scanned: ScannedCustomer[] = [1, 2, 3, 4, 5, 6].map((i) => ({ customerId: `C${i}`, churn: 0.3, value: 1000 - i * 100, acceptance: 0.3 }));
+    const low: Record<string, number> = { C1: 9, C2: 6, C3: 4, C4: 1, C5: -2, C6: -5 };
+    const asked: ChurnPlanSummary[] = [];
+    const simulate = async (s: ChurnPlanSummary) => {
+      asked.push(s);
+      const customers = s.customerIds.map((id) => ({ customerId: id, mean: low[id] + 5, low: low[id] }));
+      const sum = (f: (c: (typeof customers)[number]) => number) => customers.reduce((a, c) => a + f(c), 0);
+      return { netValue: { mean: sum((c) => c.mean), low: sum((c) => c.low), high: sum((c) => c.mean * 2) }, customers };
+    };
+    const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
+    engine.register(churnPreventionWorkflow({ guarded: () => guarded, audit: () => audit, scan: async () => scanned, simulate, outcomes: async (ids) => ids.map((customerId) => ({ customerId, churned: false })) }));
+    await engine.run();
+    try {
+      const input = { periodId: 'check', scanAt: Date.now(), horizonMs: 1, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('check') });
+      const run = await engine.waitFor(workflowId, { timeoutMs: 120_000 });
+      expect(run.error).toBeNull();
+      const r = run.output as ChurnPreventionResult;
+      // The plan the check was asked about is the plan itself, with who gets which offer.
+      expect(asked[0].customerIds).toEqual(['C1', 'C2', 'C3', 'C4', 'C5', 'C6']);
+      expect(asked[0].offers).toEqual([{ offerId: 'data-bonus', customers: 6, customerIds: ['C1', 'C2', 'C3', 'C4', 'C5', 'C6'], acceptance: 0.3 }]);
+      // Second round: the four clearly worth it, whose sum is clearly positive too: no halving.
+      expect(asked.map((s) => s.customerIds.length)).toEqual([6, 4]);
+      expect(r.treatedIds).toEqual(['C1', 'C2', 'C3', 'C4']);
+      expect(contacted.sort()).toEqual(['C1', 'C2', 'C3', 'C4']);
+      expect(r.leftAlone.simulation).toEqual({ count: 2, customerIds: ['C5', 'C6'] });
+      expect(r.notClearlyPositive).toEqual([{ customerId: 'C5', mean: 3, low: -2 }, { customerId: 'C6', mean: 0, low: -5 }]);
+      const view = await churnRunReports(engine, 'churn-prevention').get(workflowId);
+      expect(view.report?.notClearlyPositive).toEqual(r.notClearlyPositive);
+    } finally {
+      await engine.stop();
+      await journal.close();
+      await governance.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
