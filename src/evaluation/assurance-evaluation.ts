@@ -160,6 +160,31 @@ export interface AnomalyReport {
    * to the suspicion), or none. Why detection was wrong, for whoever tunes it.
    */
   falseSuspicions: { id: string | null; scope: 'Cell' | 'Site'; objectId: string; openedMs: number; touchedBy: string | null }[];
+  /**
+   * Each incident above low severity that began in the window and no suspicion found ahead of its
+   * alarm, with why: `alarmed-at-start` (its alarm came the moment it began to hurt, so the place
+   * was a known incident and detection rightly suspected nothing there), `found-after-alarm` (a
+   * suspicion came, but only once the alarm was in), `missed` (none came, or a silent incident was
+   * never suspected). What recall lost and where, for whoever tunes detection.
+   */
+  missedIncidents: MissedIncident[];
+  /** How many of `missedIncidents` fall in each kind. */
+  missedByKind: Record<MissedIncident['why'], number>;
+}
+
+/** An incident anomaly detection did not find ahead of its alarm, and why. */
+export interface MissedIncident {
+  alarmId: string;
+  cellId: string;
+  siteId: string;
+  impact: IncidentTruth['impact'];
+  severity: IncidentTruth['severity'];
+  touched: number;
+  startMs: number;
+  /** Minutes from the start to its alarm; null for a silent incident. */
+  alarmAfterMin: number | null;
+  durationMin: number;
+  why: 'alarmed-at-start' | 'found-after-alarm' | 'missed';
 }
 
 /** How long after an incident's end the complaints about it still come (the sandbox's come the next day). */
@@ -218,6 +243,16 @@ export function evaluateAnomalies(world: object, suspicions: readonly ObservedSu
     } else if (f !== undefined) leads.push(t.alarmMs - f);
   }
   const foundAll = incidents.filter((t) => firstFound(t) !== undefined).length;
+  const missedIncidents: MissedIncident[] = [];
+  for (const t of serving) {
+    const f = firstFound(t);
+    if (f !== undefined && (t.alarmMs === null || f < t.alarmMs)) continue;
+    const why: MissedIncident['why'] = t.alarmMs === t.startMs ? 'alarmed-at-start' : f !== undefined ? 'found-after-alarm' : 'missed';
+    const minutesOf = (ms: number) => Math.round(ms / 6_000) / 10;
+    missedIncidents.push({ alarmId: t.alarmId, cellId: t.cellId, siteId: t.siteId, impact: t.impact, severity: t.severity, touched: t.touched.length, startMs: t.startMs, alarmAfterMin: t.alarmMs === null ? null : minutesOf(t.alarmMs - t.startMs), durationMin: minutesOf(t.endMs - t.startMs), why });
+  }
+  const missedByKind: AnomalyReport['missedByKind'] = { 'alarmed-at-start': 0, 'found-after-alarm': 0, missed: 0 };
+  for (const m of missedIncidents) missedByKind[m.why]++;
   const possible = serving.filter((t) => t.alarmMs === null || t.alarmMs > t.startMs);
   const ahead = possible.filter((t) => {
     const f = firstFound(t);
@@ -236,5 +271,7 @@ export function evaluateAnomalies(world: object, suspicions: readonly ObservedSu
     aheadPossible: possible.length,
     foundAheadShare: possible.length ? round3(ahead / possible.length) : null,
     falseSuspicions: unmatched.map((s) => ({ id: s.id ?? null, scope: s.scope, objectId: s.objectId, openedMs: s.openedMs, touchedBy: touchedBy(s) })),
+    missedIncidents,
+    missedByKind,
   };
 }

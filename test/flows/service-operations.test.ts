@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchAlarms } from '../../src/agents/flows/alarm-watcher.js';
 import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-ops-executor.js';
-import { ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, batchesOf, signalAlarmCleared, rankAffected, serviceOperationsWorkflow, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
+import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, batchesOf, signalAlarmCleared, rankAffected, serviceOperationsWorkflow, type IncidentEvidence, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
+import { createBadSessionLog, type CellBadSessions } from '../../src/agents/flows/bad-session-log.js';
+import { createServiceContactLog, type ServiceContacts } from '../../src/agents/flows/service-contact-log.js';
+import type { TwinEvent } from '../../src/domain/events.js';
+import { memoryDocuments } from '../../src/store/document-store.js';
 import { reportingExecutor } from '../../src/agents/governance/action-report.js';
 import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
@@ -39,7 +43,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function harness(clock: ManualClock) {
+async function harness(clock: ManualClock, evidence?: IncidentEvidence) {
   const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'gov-')) });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'wf-')) });
   const tickets: string[] = [];
@@ -47,7 +51,7 @@ async function harness(clock: ManualClock) {
   const executor = reportingExecutor(serviceOpsExecutor({ notifications: world.backends.notifications, billingAdjustments: world.backends.billingAdjustments, openTicket: async (r) => (tickets.push(r.id), `TT-${tickets.length}`) }), { sink: twins.intake, clock });
   const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(gov), queue: createApprovalQueue(gov, clock), audit: createAuditTrail(gov, clock), executor, clock });
   const engine = createWorkflowEngine({ journal, workerId: 'test', clock });
-  engine.register(serviceOperationsWorkflow({ guarded: () => guarded, cells: twins.engine.cells, scores: twinScores(twins.engine), policy: { firstBatch: 3, batchSize: 10 } }));
+  engine.register(serviceOperationsWorkflow({ guarded: () => guarded, cells: twins.engine.cells, scores: twinScores(twins.engine), ...(evidence ? { evidence } : {}), policy: { firstBatch: 3, batchSize: 10 } }));
   return { engine, journal, gov, tickets, close: async () => (await journal.close(), await gov.close()) };
 }
 
@@ -156,6 +160,62 @@ describe('service operations flow (sandbox)', () => {
       await h.engine.runOnce();
       expect(sent() - before).toBe(2 * told);
       expect((await h.engine.get(network.id))?.output).toMatchObject({ notified: told, resolutionNotices: told, cleared: true });
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('looks again every quarter hour while the alarm is young and tells the customers showing the incident whom the records did not place there, each once', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const sessions = createBadSessionLog({ store: memoryDocuments<CellBadSessions>(), onError: (err) => expect.fail(err.message) });
+    const contacts = createServiceContactLog({ store: memoryDocuments<ServiceContacts>(), onError: (err) => expect.fail(err.message) });
+    const h = await harness(clock, { customersOn: sessions.customersOn, firstContact: contacts.firstContact });
+    const active = (id: string) => twinScores(twins.engine)(id)?.active === true;
+    // A cell with a visitor the records leave out (mostly elsewhere), who will call about it.
+    const cellId = [...Array(20).keys()]
+      .map((c) => `cell-${c}`)
+      .find((c) => {
+        const kept = new Set(rankAffected(twins.engine.cells.rankedOn([c]), twinScores(twins.engine)).map((r) => r.customerId));
+        return twins.engine.cells.rankedOn([c]).some((p) => !kept.has(p.customerId) && active(p.customerId));
+      });
+    expect(cellId, 'a cell of the small world with a visitor the records leave out').toBeDefined();
+    const kept = new Set(rankAffected(twins.engine.cells.rankedOn([cellId!]), twinScores(twins.engine)).map((r) => r.customerId));
+    const caller = twins.engine.cells.rankedOn([cellId!]).find((p) => !kept.has(p.customerId) && active(p.customerId))!.customerId;
+    const everyone = twins.engine.cells.rankedOn([...Array(20).keys()].map((c) => `cell-${c}`)).map((p) => p.customerId);
+    const strangers = everyone.filter((id) => active(id) && !twins.engine.cells.cellsOf(id).some((c) => c.cellId === cellId));
+    const [passerBy, elsewhere] = strangers;
+    const t0 = clock.now();
+    const alarm: Alarm = { id: 'ALM-T4', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'minor', probableCause: 'performanceDegraded', alarmedObject: { id: cellId!, '@referredType': 'Cell' }, raisedTime: new Date(t0).toISOString(), state: 'raised' };
+    const ev = (customerId: string, ms: number, e: Pick<TwinEvent, 'kind' | 'data'>) => ({ event: { id: `${customerId}-${ms}`, customerId, time: new Date(ms).toISOString(), source: 't', v: 1 as const, ...e } as TwinEvent, time: ms });
+    const dropped = (customerId: string, cell: string, ms: number) => ev(customerId, ms, { kind: 'usage', data: { subscriptionId: 'S', dataMb: 0, voiceMin: 0, sms: 0, roaming: false, cellId: cell, droppedCalls: 1 } } as Pick<TwinEvent, 'kind' | 'data'>);
+    const outageNotices = async () => (await h.journal.loadHistory(alarm.id)).steps.filter((st) => /^notice/.test(st.key) && st.status === 'succeeded').flatMap((st) => (JSON.parse(st.output!) as { executed: string[] }).executed);
+    try {
+      await h.engine.start('service-operations', { alarm }, { workflowId: alarm.id });
+      await h.engine.runOnce();
+      const atAlarm = await outageNotices();
+      expect(atAlarm).not.toContain(passerBy);
+      expect(atAlarm).not.toContain(caller);
+      // Ten minutes on: the passer-by drops a call on the alarmed cell, another customer on
+      // another cell, and the visitor calls the care line about their service.
+      sessions.observe([dropped(passerBy, cellId!, t0 + 5 * 60_000), dropped(elsewhere, 'cell-elsewhere', t0 + 6 * 60_000)]);
+      contacts.observe([ev(caller, t0 + 10 * 60_000, { kind: 'interaction', data: { channel: 'call', intent: 'technical_support', phase: 'start' } } as Pick<TwinEvent, 'kind' | 'data'>)]);
+      await h.engine.runOnce();
+      expect(await outageNotices(), 'nobody new before the next look').toEqual(atAlarm);
+      clock.advance(15 * 60_000);
+      await h.engine.runOnce();
+      const told = await outageNotices();
+      expect(told.slice(atAlarm.length).sort()).toEqual([caller, passerBy].sort());
+      // The next look finds the same evidence again and tells nobody twice.
+      clock.advance(15 * 60_000);
+      await h.engine.runOnce();
+      expect(await outageNotices()).toEqual(told);
+      await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      const out = (await h.engine.get(alarm.id))?.output as ServiceOpsResult;
+      expect(out).toMatchObject({ showing: 2, notified: told.length, resolutionNotices: told.length, cleared: true });
+      const affected = affectedOfRun((await h.journal.loadHistory(alarm.id)).steps);
+      expect(affected).toEqual(expect.arrayContaining([caller, passerBy]));
+      expect(affected).not.toContain(elsewhere);
     } finally {
       await h.close();
     }

@@ -19,7 +19,11 @@ import { DAY_MS } from '../../domain/time.js';
  */
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
-export const SERVICE_OPS_WORKFLOW_VERSION = 1;
+/**
+ * Version 2 looks again while the alarm is young for customers showing the incident (below);
+ * version 1 (found once, at the alarm) stays registered for runs started before it.
+ */
+export const SERVICE_OPS_WORKFLOW_VERSION = 2;
 /** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
 export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
 /**
@@ -36,6 +40,8 @@ export async function signalAlarmCleared(engine: { signal(workflowId: string, na
 }
 
 export const AFFECTED_STEP_ID = 'affected-customers';
+/** A later look for customers showing the incident (bad sessions on the alarmed cells, service calls from customers seen there); keys `showing-N`. */
+export const SHOWING_STEP_ID = 'showing-customers';
 export const OUTAGE_NOTICE_STEP_ID = 'outage-notices';
 export const TROUBLE_TICKET_STEP_ID = 'trouble-ticket';
 export const COMPENSATION_STEP_ID = 'compensation';
@@ -46,6 +52,18 @@ export interface CellLookup {
   /** Customers whose usage records come from any of the cells, with their records there and everywhere, most first. */
   rankedOn(cellIds: readonly string[], options?: { sinceMs?: number }): readonly CellPresenceShare[];
   cellsOfSite(siteId: string): string[];
+}
+
+/**
+ * Evidence of who is living through an incident now: bad sessions on a cell (`BadSessionLog`,
+ * src/agents/flows/bad-session-log.ts, fits) and customers' calls or complaints about their
+ * service (`ServiceContactLog` fits).
+ */
+export interface IncidentEvidence {
+  /** Customers with a bad session on any of the cells in [fromMs, toMs]. */
+  customersOn(cellIds: readonly string[], fromMs: number, toMs: number): string[];
+  /** The customer's first service contact in [fromMs, toMs], or null. */
+  firstContact(customerId: string, fromMs: number, toMs: number): number | null;
 }
 
 /** A customer's usage records on the alarmed cells, and on all their cells. */
@@ -85,6 +103,16 @@ export interface ServiceOpsPolicy {
   maxOpenMs: number;
   /** The channel of the notices. */
   notificationChannel: NotificationChannel;
+  /**
+   * While the alarm is younger than `showingForMs`, every `showingEveryMs` the flow looks for
+   * customers showing the incident whom the twins' records did not place there (a bad session on
+   * the alarmed cells, or a service call from someone seen on them), from `showingLookbackMs`
+   * before the raise (a degradation hurts before its thresholds raise the alarm), and tells them
+   * too. Only with evidence in the flow's dependencies.
+   */
+  showingEveryMs: number;
+  showingLookbackMs: number;
+  showingForMs: number;
 }
 
 /**
@@ -104,6 +132,13 @@ export const DEFAULT_SERVICE_OPS_POLICY: ServiceOpsPolicy = {
   compensation: { critical: 10, major: 5 },
   maxOpenMs: 7 * DAY_MS,
   notificationChannel: 'sms',
+  // A quarter of an hour: customers call about an incident within the hour (docs/sandbox.md's
+  // call-in delay is about half an hour), so a look every 15 minutes tells most of them first.
+  showingEveryMs: 15 * 60_000,
+  // An hour: alarms of degradations come about 45 minutes after customers start to feel them.
+  showingLookbackMs: 3_600_000,
+  // A day: most incidents clear within hours; a day of looks is at most 96 journaled looks.
+  showingForMs: DAY_MS,
 };
 
 /** The flow's dependencies, passed explicitly. */
@@ -111,6 +146,8 @@ export interface ServiceOpsDeps {
   guarded: () => GuardedExecutor;
   cells: CellLookup;
   scores: ScoreLookup;
+  /** Who is showing the incident; without it the flow finds its customers once, at the alarm. */
+  evidence?: IncidentEvidence;
   policy?: Partial<ServiceOpsPolicy>;
 }
 
@@ -153,6 +190,21 @@ export interface ServiceOpsResult {
   cleared: boolean;
   durationMs: number | null;
   resolutionNotices: number;
+  /** Customers found later, showing the incident, beyond those found at the alarm (in `affected` too). */
+  showing: number;
+}
+
+/**
+ * The customers a run found affected, from its journaled steps: those found at the alarm, then
+ * those found showing the incident while it lasted, each once, in the order found.
+ */
+export function affectedOfRun(steps: readonly { key: string; status: string; output?: string | null }[]): string[] {
+  const out = new Set<string>();
+  const read = (s: { output?: string | null } | undefined) => (s?.output ? (JSON.parse(s.output) as string[]) : []);
+  for (const c of read(steps.find((s) => s.key === AFFECTED_STEP_ID && s.status === 'succeeded'))) out.add(c);
+  const looks = steps.filter((s) => /^showing-\d+$/.test(s.key) && s.status === 'succeeded').sort((a, b) => Number(a.key.slice(8)) - Number(b.key.slice(8)));
+  for (const l of looks) for (const c of read(l)) out.add(c);
+  return [...out];
 }
 
 /** One batch of guarded requests: who went through, who is waiting for approval, who not. */
@@ -204,11 +256,27 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** Builds the service-operations workflow over its dependencies. */
-export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+/**
+ * Builds the service-operations workflow over its dependencies: the current version, or `version`
+ * 1 (found once, at the alarm) for runs started before version 2; register both.
+ */
+export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
   const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
-  if (!(policy.firstBatch >= 1 && policy.batchSize >= 1 && policy.concurrency >= 1 && policy.compensateAfterMs >= 0 && policy.maxOpenMs > 0 && policy.minPresenceShare >= 0 && policy.minPresenceShare <= 1)) {
-    throw new TwinloopError('BAD_INPUT', 'service operations: firstBatch, batchSize and concurrency must be ≥ 1, compensateAfterMs ≥ 0, maxOpenMs > 0, minPresenceShare in [0, 1]');
+  if (
+    !(
+      policy.firstBatch >= 1 &&
+      policy.batchSize >= 1 &&
+      policy.concurrency >= 1 &&
+      policy.compensateAfterMs >= 0 &&
+      policy.maxOpenMs > 0 &&
+      policy.minPresenceShare >= 0 &&
+      policy.minPresenceShare <= 1 &&
+      policy.showingEveryMs > 0 &&
+      policy.showingLookbackMs >= 0 &&
+      policy.showingForMs >= 0
+    )
+  ) {
+    throw new TwinloopError('BAD_INPUT', 'service operations: firstBatch, batchSize and concurrency must be ≥ 1, compensateAfterMs ≥ 0, maxOpenMs > 0, minPresenceShare in [0, 1], showingEveryMs > 0, showingLookbackMs and showingForMs ≥ 0');
   }
   const actor = { kind: 'agent' as const, id: 'service-operations' };
 
@@ -220,6 +288,25 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinit
       const obj = alarm.alarmedObject;
       const cells = obj['@referredType'] === 'Site' ? deps.cells.cellsOfSite(obj.id) : [obj.id];
       return ok(rankAffected(deps.cells.rankedOn(cells, { sinceMs }), deps.scores, policy.minPresenceShare).map((r) => r.customerId));
+    },
+  };
+
+  /**
+   * Customers showing the incident in [fromMs, toMs]: a bad session on the alarmed cells, or a
+   * service call or complaint from someone the twins have seen there; active twins only.
+   */
+  const showing: StepDefinition<{ alarm: Alarm; fromMs: number; toMs: number }, string[]> = {
+    id: SHOWING_STEP_ID,
+    version: 1,
+    run: async ({ alarm, fromMs, toMs }) => {
+      const evidence = deps.evidence;
+      if (!evidence) return ok([]);
+      const obj = alarm.alarmedObject;
+      const cells = obj['@referredType'] === 'Site' ? deps.cells.cellsOfSite(obj.id) : [obj.id];
+      const found = new Set(evidence.customersOn(cells, fromMs, toMs));
+      const sinceMs = Date.parse(alarm.raisedTime) - policy.presenceHorizonMs;
+      for (const p of deps.cells.rankedOn(cells, { sinceMs })) if (evidence.firstContact(p.customerId, fromMs, toMs) !== null) found.add(p.customerId);
+      return ok([...found].filter((c) => deps.scores(c)?.active === true));
     },
   };
 
@@ -308,7 +395,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinit
 
   return {
     id: SERVICE_OPS_WORKFLOW_ID,
-    version: SERVICE_OPS_WORKFLOW_VERSION,
+    version,
     parseInput: (raw) => {
       const input = z.object({ alarm: alarmSchema, continues: z.string().min(1).max(200).optional() }).parse(raw);
       return { alarm: input.alarm as Alarm, ...(input.continues ? { continues: input.continues } : {}) };
@@ -321,6 +408,39 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinit
       const ticketStatus = await ctx.step(ticket, { alarm, affected: customers.length });
       const restOut = await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize, continues);
       const notified = [...firstOut.executed, ...restOut.executed];
+      const known = new Set(customers);
+      const look = { round: 0, fromMs: raisedMs - policy.showingLookbackMs, found: 0, pending: 0, refused: 0, failed: 0 };
+
+      /**
+       * Waits for `signal` at most `timeoutMs`; in version 2, while the alarm is young, wakes every
+       * `showingEveryMs` to tell the customers newly showing the incident. Each look is journaled
+       * (its window and whom it found), so a replay tells nobody twice.
+       */
+      const waitWatching = async (signal: string, timeoutMs: number) => {
+        if (version < 2 || !deps.evidence) return ctx.waitForSignal<AlarmCleared | null>(signal, { timeoutMs, fallback: null });
+        const untilMs = (await ctx.now(`${signal}-from`)) + timeoutMs;
+        for (;;) {
+          const nowMs = await ctx.now(`look-${look.round}`);
+          const young = nowMs < raisedMs + policy.showingForMs;
+          if (young) {
+            const found = await ctx.step(showing, { alarm, fromMs: look.fromMs, toMs: nowMs }, { key: `showing-${look.round}` });
+            look.fromMs = nowMs;
+            const fresh = found.filter((c) => !known.has(c));
+            for (const c of fresh) known.add(c);
+            look.found += fresh.length;
+            const out = await runBatches(ctx, outageNotices, alarm, fresh, `notice-showing-${look.round}`, policy.batchSize, continues);
+            notified.push(...out.executed);
+            look.pending += out.pending.length;
+            look.refused += out.refused;
+            look.failed += out.failed;
+          }
+          const left = untilMs - nowMs;
+          if (left <= 0) return { payload: null, timedOut: true };
+          const w = await ctx.waitForSignal<AlarmCleared | null>(signal, { timeoutMs: young ? Math.min(policy.showingEveryMs, left) : left, fallback: null, key: `${signal}-${look.round}` });
+          look.round++;
+          if (!w.timedOut) return w;
+        }
+      };
 
       // Wait for the clear, at most until the compensation threshold; a clear reported by the
       // alarm itself (started late, already cleared) counts as well.
@@ -330,16 +450,21 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinit
       let cleared = alarm.state === 'cleared';
       if (!cleared) {
         const firstWait = compensable ? Math.max(0, raisedMs + policy.compensateAfterMs - startedMs) : policy.maxOpenMs;
-        const w = await ctx.waitForSignal<AlarmCleared | null>(ALARM_CLEARED_SIGNAL, { timeoutMs: Math.max(1, firstWait), fallback: null });
+        const w = await waitWatching(ALARM_CLEARED_SIGNAL, Math.max(1, firstWait));
         if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];
       }
       const lastedMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('cleared-at')) - raisedMs : (await ctx.now('threshold-at')) - raisedMs;
       let comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       // Still open at the threshold (the wait timed out) counts as lasting past it.
-      if (compensable && (!cleared || lastedMs > policy.compensateAfterMs)) comp = await runBatches(ctx, compensation, alarm, notified, 'compensation', policy.batchSize, continues);
+      const compensate = compensable && (!cleared || lastedMs > policy.compensateAfterMs);
+      if (compensate) comp = await runBatches(ctx, compensation, alarm, [...notified], 'compensation', policy.batchSize, continues);
       if (!cleared && compensable) {
-        const w = await ctx.waitForSignal<AlarmCleared | null>(ALARM_CLEARED_LATE_SIGNAL, { timeoutMs: policy.maxOpenMs, fallback: null });
+        const compensatedSoFar = notified.length;
+        const w = await waitWatching(ALARM_CLEARED_LATE_SIGNAL, policy.maxOpenMs);
         if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];
+        // Those told after the compensation ran are owed it as well.
+        const later = await runBatches(ctx, compensation, alarm, notified.slice(compensatedSoFar), 'compensation-later', policy.batchSize, continues);
+        comp = { executed: [...comp.executed, ...later.executed], pending: [...comp.pending, ...later.pending], refused: comp.refused + later.refused, failed: comp.failed + later.failed };
       }
       const resolved = cleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize, continues) : undefined;
       const endMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('resolved-at')) : undefined;
@@ -347,15 +472,16 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps): WorkflowDefinit
         alarmId: alarm.id,
         affected: customers.length,
         notified: notified.length,
-        pendingApproval: firstOut.pending.length + restOut.pending.length,
-        refused: firstOut.refused + restOut.refused,
-        failed: firstOut.failed + restOut.failed,
+        pendingApproval: firstOut.pending.length + restOut.pending.length + look.pending,
+        refused: firstOut.refused + restOut.refused + look.refused,
+        failed: firstOut.failed + restOut.failed + look.failed,
         ticket: ticketStatus,
         compensated: comp.executed.length,
         compensationPending: comp.pending.length,
         cleared,
         durationMs: endMs === undefined ? null : endMs - raisedMs,
         resolutionNotices: resolved?.executed.length ?? 0,
+        showing: look.found,
       };
     },
   };

@@ -29,7 +29,15 @@ describe('the service-operations view', () => {
         'alarm-1',
         {
           status: 'succeeded',
-          steps: [step('affected-customers', ['C1', 'C2', 'C3'], T + 61_000), step('notice-first-0', batch(['C1', 'C2']), T + 90_000), step('notice-0', batch(['C3']), T + 95_000), step('compensation-0', batch(['C1']), T + 5 * 3_600_000), step('resolution-0', batch(['C1', 'C2', 'C3']), T + 6 * 3_600_000)],
+          steps: [step('affected-customers', ['C1', 'C2', 'C3'], T + 61_000), step('notice-first-0', batch(['C1', 'C2']), T + 90_000), step('notice-0', batch(['C3']), T + 95_000),
+            // A later look found C4 showing the incident (and C2 again): told then, compensated after the first round.
+            step('showing-0', [], T + 96_000),
+            step('showing-1', ['C4', 'C2'], T + 16 * 60_000),
+            step('notice-showing-1-0', batch(['C4']), T + 16 * 60_000 + 500),
+            step('compensation-0', batch(['C1']), T + 5 * 3_600_000),
+            step('compensation-later-0', batch(['C4']), T + 6 * 3_600_000),
+            step('resolution-0', batch(['C1', 'C2', 'C3', 'C4']), T + 6 * 3_600_000),
+          ],
         },
       ],
     ]);
@@ -54,10 +62,10 @@ describe('the service-operations view', () => {
     expect(items.map((i) => i.alarmId)).toEqual(['alarm-2', 'alarm-1']);
     const [open, done] = items;
     expect(done).toMatchObject({
-      affectedCustomers: ['C1', 'C2', 'C3'],
-      notifiedCustomers: ['C1', 'C2', 'C3'],
-      compensatedCustomers: ['C1'],
-      resolutionNotices: 3,
+      affectedCustomers: ['C1', 'C2', 'C3', 'C4'],
+      notifiedCustomers: ['C1', 'C2', 'C3', 'C4'],
+      compensatedCustomers: ['C1', 'C4'],
+      resolutionNotices: 4,
       timeToDetectMs: 60_000,
       timeToFirstNoticeMs: 90_000,
       timeToRepairMs: 6 * 3_600_000,
@@ -72,7 +80,7 @@ describe('the service-operations view', () => {
     });
     // Not acted on yet; the site's suspicion after its raise is linked to the cell's alarm (lead negative).
     expect(open).toMatchObject({ runStatus: 'none', affectedCustomers: [], timeToFirstNoticeMs: null, timeToRepairMs: null, anomalyIds: ['anomaly-2'], anomalyLeadMs: -3_600_000, detectedBy: 'alarm', detectedTime: iso(T + 3_600_000 + 60_000), contactedCustomers: 0, notifiedBeforeContactShare: null });
-    expect(summary).toMatchObject({ incidents: 2, actedOn: 1, affected: 3, notified: 3, compensated: 1, mttrMs: 6 * 3_600_000, anomalies: 3, anomaliesWithoutAlarm: 1, contactedCustomers: 2, notifiedBeforeContactShare: 0.5 });
+    expect(summary).toMatchObject({ incidents: 2, actedOn: 1, affected: 4, notified: 4, compensated: 2, mttrMs: 6 * 3_600_000, anomalies: 3, anomaliesWithoutAlarm: 1, contactedCustomers: 2, notifiedBeforeContactShare: 0.5 });
     expect((await view.incidents({ limit: 1 })).items).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import type { SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { StepRecord } from '../../store/workflow-journal.js';
 import type { AlarmInbox, ReceivedAlarm } from './alarm-inbox.js';
-import { AFFECTED_STEP_ID, type BatchOutcome } from './service-operations-flow.js';
+import { affectedOfRun, type BatchOutcome } from './service-operations-flow.js';
 
 /**
  * What service operations did about each alarm, read from the alarm inbox and each alarm's
@@ -119,7 +119,8 @@ export function incidentView(a: ReceivedAlarm, run: { status: string; steps: rea
   const raised = Date.parse(a.raisedTime);
   const steps = run?.steps ?? [];
   const batches = (prefix: RegExp) => steps.filter((s) => prefix.test(s.key) && s.status === 'succeeded');
-  const notices = batches(/^notice(-first)?-\d+$/);
+  // At the alarm (notice-first-N, notice-N), and to those found showing it later (notice-showing-R-N).
+  const notices = batches(/^notice(-first|-showing-\d+)?-\d+$/);
   // Each notified customer with when their batch was done (the notice was accepted by then).
   const noticeAt = new Map<string, number>();
   for (const s of notices) for (const c of parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed) if (!noticeAt.has(c)) noticeAt.set(c, s.updatedAt);
@@ -129,7 +130,7 @@ export function incidentView(a: ReceivedAlarm, run: { status: string; steps: rea
   const linked = suspicions.filter((s) => s.openedMs >= raised - LOOKBACK_MS && s.openedMs <= end && sameObject(s, a, deps.cellsOfSite)).sort((x, y) => x.openedMs - y.openedMs);
   const reported = Date.parse(a.reportingTime);
   const ahead = linked.length > 0 && linked[0].openedMs < reported;
-  const affected = parsed<string[]>(steps.find((s) => s.key === AFFECTED_STEP_ID), []);
+  const affected = affectedOfRun(steps);
   const contactFrom = linked.length > 0 ? Math.min(raised, linked[0].openedMs - CONTACT_LOOKBACK_MS) : raised;
   let contacted = 0;
   let toldFirst = 0;
@@ -157,7 +158,7 @@ export function incidentView(a: ReceivedAlarm, run: { status: string; steps: rea
     runStatus: run?.status ?? 'none',
     affectedCustomers: affected,
     notifiedCustomers: notified,
-    compensatedCustomers: batches(/^compensation-\d+$/).flatMap((s) => parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed),
+    compensatedCustomers: batches(/^compensation(-later)?-\d+$/).flatMap((s) => parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed),
     resolutionNotices: batches(/^resolution-\d+$/).reduce((n, s) => n + parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed.length, 0),
     anomalyIds: linked.map((s) => s.id),
     anomalyLeadMs: linked.length ? raised - linked[0].openedMs : null,

@@ -21,6 +21,14 @@ import { alphaPerSignal, poissonTail } from './poisson-burst.js';
 /** Interactions that are customers telling the operator their service is bad. */
 export const SERVICE_CONTACT_INTENTS: ReadonlySet<string> = new Set(['technical_support', 'support_network', 'complaint_network']);
 
+/**
+ * Whether a usage record is a bad session: a dropped call, or a data session under
+ * `poorThroughputMbps` (DEFAULT_CELL_ANOMALY_OPTIONS' 1 Mbit/s unless tuned).
+ */
+export function isBadSession(data: { droppedCalls?: number; throughputMbps?: number }, poorThroughputMbps = DEFAULT_CELL_ANOMALY_OPTIONS.poorThroughputMbps): boolean {
+  return (data.droppedCalls ?? 0) > 0 || (data.throughputMbps !== undefined && data.throughputMbps < poorThroughputMbps);
+}
+
 /** The signals a suspicion can come from. */
 export type AnomalySignal = 'bad-session-burst' | 'service-contact-burst';
 
@@ -295,8 +303,7 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
         if (lastMs === undefined || time > lastMs) lastMs = time;
         if (event.kind === 'usage') {
           const d = event.data;
-          const bad = (d.droppedCalls ?? 0) > 0 || (d.throughputMbps !== undefined && d.throughputMbps < o.poorThroughputMbps);
-          if (bad && d.cellId) opened.push(...signal('sessions', event.customerId, time, placesOfCell(d.cellId, d.siteId ?? null)));
+          if (d.cellId && isBadSession(d, o.poorThroughputMbps)) opened.push(...signal('sessions', event.customerId, time, placesOfCell(d.cellId, d.siteId ?? null)));
           continue;
         }
         if (event.kind !== 'interaction' || event.data.phase === 'end' || !SERVICE_CONTACT_INTENTS.has(event.data.intent)) continue;

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { reportingExecutor } from '../../agents/governance/action-report.js';
 import { createAlarmInbox, forwardAlarms, type ReceivedAlarm } from '../../agents/flows/alarm-inbox.js';
 import { watchAlarms } from '../../agents/flows/alarm-watcher.js';
-import { AFFECTED_STEP_ID, serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
+import { AFFECTED_STEP_ID, affectedOfRun, serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
+import { createBadSessionLog, type CellBadSessions } from '../../agents/flows/bad-session-log.js';
+import { createServiceContactLog, type ServiceContacts } from '../../agents/flows/service-contact-log.js';
 import { serviceOpsExecutor, twinScores } from '../../agents/flows/service-ops-executor.js';
 import { createApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../agents/governance/audit-trail.js';
@@ -40,6 +42,8 @@ export interface AssuranceBenchOptions {
   months: number;
   /** Simulated days run live. */
   days: number;
+  /** false: the flow finds its customers at the alarm only (no later looks at who is showing the incident), as before 2026-12-03. */
+  showing?: boolean;
   log?: (line: string) => void;
 }
 
@@ -50,10 +54,12 @@ export interface AssuranceBenchResult extends Omit<AssuranceReport, 'perIncident
   days: number;
   alarmsReceived: number;
   alarmsActedOn: number;
+  /** Precision and recall of whom the flow found at the alarm alone (before its later looks for customers showing the incident). */
+  atAlarm: { precision: number; recall: number };
   notificationsSent: number;
   compensations: number;
   /** Anomaly detection over the live days: suspected incidents from the twins' service calls, judged against the truth. */
-  anomalies: Omit<AnomalyReport, 'falseSuspicions'>;
+  anomalies: Omit<AnomalyReport, 'falseSuspicions' | 'missedIncidents'>;
   wallSeconds: number;
 }
 
@@ -77,6 +83,12 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
       const known = { covers: (_c: string, _s: string | null, _t: number) => false };
       const detector = createCellAnomalyDetector(twins.engine.cells, {}, (c, s, t) => known.covers(c, s, t));
       const detachDetector = twins.intake.onApplied((batch) => detector.observe(batch));
+      // The evidence service operations looks at while an alarm is young (as in the server):
+      // bad sessions by cell, service calls and complaints by customer.
+      const fail = (err: Error) => log(`evidence: ${err.message}`);
+      const badSessions = createBadSessionLog({ store: memoryDocuments<CellBadSessions>(), onError: fail });
+      const contactLog = createServiceContactLog({ store: memoryDocuments<ServiceContacts>(), onError: fail });
+      const detachEvidence = twins.intake.onApplied((batch) => (badSessions.observe(batch), contactLog.observe(batch)));
       const filled = await world.backfill({ months: o.months, sink: twins.intake });
       await twins.intake.drained();
       log(`backfill: ${filled.events} events; cells ${JSON.stringify(twins.engine.cells.size())}`);
@@ -110,7 +122,7 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
       const policyDoc = { ...DEFAULT_ACTION_POLICY, budgets: (DEFAULT_ACTION_POLICY.budgets ?? []).filter((x) => x.actionClass !== 'communication' && x.actionClass !== 'compensation') };
       const guarded = createGuardedExecutor({ policy: parseActionPolicy(policyDoc), ledger: createBudgetLedger(gov), queue: createApprovalQueue(gov, world.clock), audit: createAuditTrail(gov, world.clock), executor, clock: world.clock });
       const engine = createWorkflowEngine({ journal, workerId: 'assurance-bench', clock: world.clock, concurrency: 64 });
-      engine.register(serviceOperationsWorkflow({ guarded: () => guarded, cells: twins.engine.cells, scores: twinScores(twins.engine) }));
+      engine.register(serviceOperationsWorkflow({ guarded: () => guarded, cells: twins.engine.cells, scores: twinScores(twins.engine), ...(o.showing === false ? {} : { evidence: { customersOn: badSessions.customersOn, firstContact: contactLog.firstContact } }) }));
 
       const inbox = createAlarmInbox({ store: memoryDocuments<ReceivedAlarm>(), clock: world.clock });
       known.covers = (c, s, t) => inbox.covers(c, s, t);
@@ -135,29 +147,36 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
       await watcher.idle();
       detach();
       detachDetector();
+      detachEvidence();
       const suspicions = detector.suspicions();
-      const { falseSuspicions, ...anomalies } = evaluateAnomalies(world, suspicions, { fromMs: liveFromMs, toMs: world.clock.now() });
+      const { falseSuspicions, missedIncidents, ...anomalies } = evaluateAnomalies(world, suspicions, { fromMs: liveFromMs, toMs: world.clock.now() });
+      for (const m of missedIncidents) {
+        const untilMs = m.alarmAfterMin === null ? m.startMs + m.durationMin * 60_000 : m.startMs + m.alarmAfterMin * 60_000;
+        const cellIds = m.impact === 'outage' ? twins.engine.cells.cellsOfSite(m.siteId) : [m.cellId];
+        const seen = badSessions.customersOn(cellIds, m.startMs, untilMs).length;
+        log(`incident not found ahead: ${m.alarmId} ${m.impact} ${m.severity} on ${m.cellId} (${m.siteId}), ${m.touched} touched, alarm ${m.alarmAfterMin === null ? 'never' : `+${m.alarmAfterMin} min`}, lasted ${m.durationMin} min: ${m.why}; ${seen} customers with bad sessions there before the alarm`);
+      }
       for (const f of falseSuspicions) {
         const s = suspicions.find((x) => x.id === f.id);
         log(`false suspicion ${f.id} on ${f.scope} ${f.objectId} at ${new Date(f.openedMs).toISOString()}: ${s?.signal} ${s?.signals} against ${s?.expected} (p ${s?.pValue.toExponential(2)}), ${s?.customers.length} customers; ${f.touchedBy ?? 'none of them touched by an incident'}`);
       }
 
+      // Whom the flow found in the end (at the alarm and showing it later), and at the alarm alone.
       const observed: ObservedAlarm[] = [];
+      const observedAtAlarm: ObservedAlarm[] = [];
       let acted = 0;
       for (const a of inbox.all()) {
         if (a.sourceSystemId !== 'sandbox-oss' || !a.externalAlarmId) continue;
-        const step = (await journal.loadHistory(a.id)).steps.find((s) => s.key === AFFECTED_STEP_ID);
+        const steps = (await journal.loadHistory(a.id)).steps;
+        const step = steps.find((s) => s.key === AFFECTED_STEP_ID);
         if (!step?.output) continue;
         acted++;
-        observed.push({
-          alarmId: a.externalAlarmId,
-          reportedMs: Date.parse(a.reportingTime),
-          ...(a.clearedTime ? { clearedMs: Date.parse(a.clearedTime) } : {}),
-          affected: JSON.parse(step.output) as string[],
-          notifiedAt: notifiedAt.get(a.id) ?? new Map(),
-        });
+        const base = { alarmId: a.externalAlarmId, reportedMs: Date.parse(a.reportingTime), ...(a.clearedTime ? { clearedMs: Date.parse(a.clearedTime) } : {}), notifiedAt: notifiedAt.get(a.id) ?? new Map<string, number>() };
+        observed.push({ ...base, affected: affectedOfRun(steps) });
+        observedAtAlarm.push({ ...base, affected: JSON.parse(step.output) as string[] });
       }
       const { perIncident, ...report } = evaluateAssurance(world, observed, (id) => complaints.get(id) ?? []);
+      const atAlarm = evaluateAssurance(world, observedAtAlarm, (id) => complaints.get(id) ?? []);
       const missed = perIncident.filter((p) => p.touched > 0 && p.found === 0).map((p) => p.alarmId);
       if (missed.length) log(`incidents with touched customers and none found: ${missed.join(', ')}`);
       return {
@@ -167,6 +186,7 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
         alarmsReceived: inbox.all().length,
         alarmsActedOn: acted,
         ...report,
+        atAlarm: { precision: atAlarm.precision, recall: atAlarm.recall },
         notificationsSent: [...notifiedAt.values()].reduce((n, m) => n + m.size, 0),
         compensations,
         anomalies,
@@ -187,10 +207,11 @@ const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %
 export function formatAssuranceBench(r: AssuranceBenchResult): string {
   return [
     `${r.customers} customers on ${r.cells} cells, ${r.days} days live: ${r.alarmsReceived} alarms in, ${r.alarmsActedOn} acted on (${r.incidents} incidents judged)`,
-    `affected customers found for ${pct(r.foundShare)} of incidents; affected sets: precision ${r.precision}, recall ${r.recall}`,
+    `affected customers found for ${pct(r.foundShare)} of incidents; affected sets: precision ${r.precision}, recall ${r.recall} (at the alarm alone: ${r.atAlarm.precision}, ${r.atAlarm.recall})`,
     `from the incident's start (median): alarm in ${minutes(r.medianTimeToDetectMs)}, first notice ${minutes(r.medianTimeToFirstNoticeMs)}; alarm raised → first notice ${minutes(r.medianRaiseToFirstNoticeMs)}; MTTR ${minutes(r.mttrMs)}`,
     `touched customers notified ${pct(r.notifiedShare)}; of ${r.complainers} who complained, notified first ${pct(r.notifiedBeforeComplaintShare)}`,
     `anomaly detection: ${r.anomalies.suspicions} suspected incidents, precision ${r.anomalies.precision}; found ${pct(r.anomalies.recall)} of ${r.anomalies.incidents} incidents above low severity (${pct(r.anomalies.recallAll)} of all), ${r.anomalies.silentFound} of ${r.anomalies.silentIncidents} that raised no alarm; lead before the alarm (median) ${minutes(r.anomalies.medianLeadMs)}, found before the alarm ${pct(r.anomalies.foundBeforeAlarmShare)}; of ${r.anomalies.aheadPossible} that hurt before any alarm, found first ${pct(r.anomalies.foundAheadShare)}`,
+    `not found ahead of their alarm: ${r.anomalies.missedByKind['alarmed-at-start']} alarmed the moment they began (known at once), ${r.anomalies.missedByKind['found-after-alarm']} found only after the alarm, ${r.anomalies.missedByKind.missed} never suspected`,
     `${r.notificationsSent} notices, ${r.compensations} compensations, ${r.wallSeconds.toFixed(1)} s`,
   ].join('\n');
 }
@@ -206,8 +227,9 @@ export const assuranceBench = defineBench({
     { flags: '--months <n>', description: 'months of history backfilled first', parse: intOption('--months', 1), default: 1 },
     { flags: '--days <n>', description: 'simulated days run live', parse: intOption('--days', 1), default: 30 },
     { flags: '--seed <n>', description: 'world seed', parse: intOption('--seed', 0), default: 1 },
+    { flags: '--no-showing', description: 'find affected customers at the alarm only (no later looks for customers showing the incident)' },
   ],
-  run: (o: { world: string; config?: string; customers: number; months: number; days: number; seed: number }, { log }) =>
-    benchAssurance({ config: resolveWorld({ config: o.config, world: o.world, customers: o.customers }), seed: o.seed, months: o.months, days: o.days, log }),
+  run: (o: { world: string; config?: string; customers: number; months: number; days: number; seed: number; showing: boolean }, { log }) =>
+    benchAssurance({ config: resolveWorld({ config: o.config, world: o.world, customers: o.customers }), seed: o.seed, months: o.months, days: o.days, showing: o.showing, log }),
   summary: formatAssuranceBench,
 });

@@ -235,18 +235,21 @@ export function operatorFlows(
       progress: async (run) => (run.definitionId === CAMPAIGN_MANAGEMENT_WORKFLOW_ID ? observationOfCampaignStats(await campaigns.stats((run.input as CampaignInput).campaignId), clock.now()) : undefined),
     });
 
-    const serviceOps = serviceOperationsWorkflow({
+    const serviceOpsDeps = {
       guarded: () => s.guarded,
       cells: engine.cells,
-      scores: (id) => {
+      scores: (id: string) => {
         const score = intelligence.live()?.scoreOf(id);
         if (score) return { clv: score.clv, active: score.active };
         const f = engine.features(id);
         // Before a model serves, a year of the twin's revenue stands in for its value.
         return f ? { clv: 12 * f[FEATURE_INDEX.arpu_3m], active: f[FEATURE_INDEX.churned] === 0 } : undefined;
       },
-    });
-    const definitions: AnyWorkflowDefinition[] = [churnPrevention as AnyWorkflowDefinition, campaign as AnyWorkflowDefinition, serviceOps as AnyWorkflowDefinition];
+      evidence: s.incidentEvidence,
+    };
+    // Version 1 for the runs started before version 2 (they finish as they began).
+    const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 1)];
+    const definitions: AnyWorkflowDefinition[] = [churnPrevention as AnyWorkflowDefinition, campaign as AnyWorkflowDefinition, ...(serviceOps as AnyWorkflowDefinition[])];
     if (bss) {
       const b = bss.connectors;
       definitions.push(

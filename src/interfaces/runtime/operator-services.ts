@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../agents/flows/alarm-inbox.js';
 import { serviceOperationsView, type ServiceOperationsView } from '../../agents/flows/service-operations-view.js';
 import { createServiceContactLog, type ServiceContacts } from '../../agents/flows/service-contact-log.js';
+import { createBadSessionLog, type CellBadSessions } from '../../agents/flows/bad-session-log.js';
+import type { IncidentEvidence } from '../../agents/flows/service-operations-flow.js';
 import { reviewSuspicion, type ReviewRequest } from '../../agents/flows/suspected-incidents.js';
 import type { CellAnomalyDetector, SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import { openKeptAnomalyDetector, type AnomalyBaseline } from '../../intelligence/anomaly/kept-anomaly-detector.js';
@@ -68,6 +70,8 @@ export interface OperatorServices {
   readonly anomalies: CellAnomalyDetector;
   /** Each alarm with its treatment (affected, notified, compensated, times) and the suspicions around it. */
   readonly serviceOperations: ServiceOperationsView;
+  /** Who is living through an incident now (bad sessions by cell, service calls), for service operations' later looks. */
+  readonly incidentEvidence: IncidentEvidence;
   /** Network operations confirms a suspicion (an alarm is raised on its cell or site and service operations acts) or dismisses it; audited. */
   reviewSuspicion(id: string, review: ReviewRequest): Promise<{ suspicion: SuspectedIncident; alarm: ReceivedAlarm | null }>;
   /** The proactive churn prevention's policy (floor, budget, offers, cadence), as the operator edits it. */
@@ -258,6 +262,10 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const contacts = createServiceContactLog({ store: recordDocuments<ServiceContacts>(records, 'service-contacts'), onError: (err) => o.log(`service contacts: could not keep one: ${err.message}`) });
   await contacts.load();
   const detachContacts = twins.intake.onApplied((batch) => contacts.observe(batch));
+  // Who had bad sessions on which cell lately: service operations finds the visitors an incident caught.
+  const badSessions = createBadSessionLog({ store: recordDocuments<CellBadSessions>(records, 'bad-sessions'), onError: (err) => o.log(`bad sessions: could not keep one: ${err.message}`) });
+  await badSessions.load();
+  const detachBadSessions = twins.intake.onApplied((batch) => badSessions.observe(batch));
   const serviceOperations = serviceOperationsView({
     alarms,
     run: async (id) => {
@@ -285,6 +293,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     alarms,
     anomalies,
     serviceOperations,
+    incidentEvidence: { customersOn: (cellIds, fromMs, toMs) => badSessions.customersOn(cellIds, fromMs, toMs), firstContact: (customerId, fromMs, toMs) => contacts.firstContact(customerId, fromMs, toMs) },
     actionPolicy,
     churnPolicy: churnPolicySettings(actionPolicy, churnDefaults),
     // Dated on the clock the action reports use, so that a decline sits among them on the timeline.
@@ -359,7 +368,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       detachDecisions();
       detachAnomalies();
       detachContacts();
+      detachBadSessions();
       await contacts.flushed();
+      await badSessions.flushed();
       await keptAnomalies.close();
       await outcomes.close();
       flows?.close?.();
