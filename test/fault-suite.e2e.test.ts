@@ -58,9 +58,10 @@ const CUSTOMER_MB = 150;
 
 type Call = (path: string, body?: unknown, type?: string) => Promise<Response>;
 
-function caller(base: string, key: () => string): Call {
+/** Calls the server at `base()` (known once it has started) with the key `key()`. */
+function caller(base: () => string, key: () => string): Call {
   return async (path, body, type = 'application/json') =>
-    fetch(`${base}${path}`, {
+    fetch(`${base()}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
       headers: { authorization: `Bearer ${key()}`, ...(body === undefined ? {} : { 'content-type': type }) },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -185,7 +186,7 @@ describe('fault suite: the real server killed at random moments', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   let key = '';
-  const call = caller(server.base, () => key);
+  const call = caller(() => server.base, () => key);
 
   it(`keeps every promise across ${KILLS} kills (seed ${SEED})`, async () => {
     process.stdout.write(`fault suite: seed ${SEED}, ${KILLS} kills (FAULT_SEED=${SEED} FAULT_KILLS=${KILLS} reproduce it)\n`);
@@ -247,7 +248,7 @@ describe.skipIf(!DATABASE_URL || !NATS_URL)('fault suite on PostgreSQL and NATS:
     rmSync(dir, { recursive: true, force: true });
   });
   let key = '';
-  const call = caller(server.base, () => key);
+  const call = caller(() => server.base, () => key);
 
   it(`keeps every promise across ${PG_ROUNDS} faults (seed ${SEED})`, async () => {
     process.stdout.write(`fault suite (PostgreSQL, NATS): seed ${SEED}, ${PG_ROUNDS} faults (FAULT_SEED=${SEED} FAULT_PG_ROUNDS=${PG_ROUNDS} reproduce it)\n`);

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { testPort } from './support/test-port.js';
 import { until } from './support/until.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -18,8 +19,9 @@ const BIN = resolve(import.meta.dirname, '..', 'bin', 'twinloop.js');
  */
 describe('the running operator: decisions, actions under policy, approvals, simulations, intents, MCP', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-operator-'));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const base = `http://127.0.0.1:${port}`;
+  /** Chosen in beforeAll (a port no other test server uses). */
+  let port = 0;
+  let base = '';
   let server: ChildProcess | undefined;
   /** The admin key the first start wrote to the data dir (0600). */
   let key = '';
@@ -33,6 +35,8 @@ describe('the running operator: decisions, actions under policy, approvals, simu
   const get = async (path: string) => (await (await fetch(`${base}${path}`, { headers: auth() })).json()) as unknown;
 
   beforeAll(async () => {
+    port = await testPort();
+    base = `http://127.0.0.1:${port}`;
     const args = [BIN, 'start', '--port', String(port), '--data-dir', join(dir, 'data'), '--world', 'small', '--customers', '800', '--months', '6'];
     let output = '';
     server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

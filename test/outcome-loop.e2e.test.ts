@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testPort } from './support/test-port.js';
 import { until } from './support/until.js';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'twinloop.js');
@@ -33,8 +34,9 @@ interface TimelineItem {
 describe('the outcome loop on the running operator', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-loop-'));
   const dataDir = join(dir, 'data');
-  const port = 18_111;
-  const base = `http://127.0.0.1:${port}`;
+  /** Chosen in beforeAll (a port no other test server uses; a fixed one collided with other checkouts' runs). */
+  let port = 0;
+  let base = '';
   let server: ChildProcess | undefined;
   let key = '';
   const headers = () => ({ 'content-type': 'application/json', authorization: `Bearer ${key}` });
@@ -46,6 +48,8 @@ describe('the outcome loop on the running operator', () => {
   };
 
   beforeAll(async () => {
+    port = await testPort();
+    base = `http://127.0.0.1:${port}`;
     let output = '';
     server = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--data-dir', dataDir, '--world', 'small', '--customers', '800', '--months', '6', '--speed', String(SPEED)], { stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout!.on('data', (d) => (output += d));

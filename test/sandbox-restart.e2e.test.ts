@@ -13,7 +13,6 @@ interface Run {
 describe('the sandbox after kill -9', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-sandbox-restart-'));
   const server = sandboxServer(join(dir, 'data'), ['--customers', '300', '--months', '1', '--speed', '3600']);
-  const base = server.base;
   afterAll(async () => {
     await server.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -21,7 +20,7 @@ describe('the sandbox after kill -9', () => {
 
   let key = '';
   const api = async <T>(path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${base}${path}`, {
+    const res = await fetch(`${server.base}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
       headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),

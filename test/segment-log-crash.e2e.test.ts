@@ -7,6 +7,7 @@ import { afterAll, expect, it } from 'vitest';
 import type { StoredEvent } from '../src/store/event-store.js';
 import { openEventStore } from '../src/store/open-event-store.js';
 import { SQLITE_FILE_NAME } from '../src/store/sqlite-connection.js';
+import { testPort } from './support/test-port.js';
 import { until } from './support/until.js';
 
 /**
@@ -19,8 +20,8 @@ const dir = mkdtempSync(join(tmpdir(), 'twinloop-segment-crash-'));
 const data = join(dir, 'data');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function startServer(): { proc: ChildProcess; output: () => string } {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+async function startServer(): Promise<{ proc: ChildProcess; output: () => string }> {
+  const port = await testPort();
   // 1,500 customers: a day of history is ~1,700 events, so the intake's batches are bulk (≥ 1,000).
   const proc = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--data-dir', data, '--world', 'small', '--customers', '1500', '--months', '2', '--speed', '3600'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TWINLOOP_SEGMENT_LOG: 'on' } });
   let output = '';
@@ -73,7 +74,7 @@ async function wholeLog(): Promise<StoredEvent[]> {
 }
 
 it('a kill -9 in the middle of the bulk history loses no stored event, resumes, and replay equals state', async () => {
-  const first = startServer();
+  const first = await startServer();
   // Killed once the history is well under way, but not in: counted in the store itself (the
   // position file is saved every few seconds, and an idle machine takes the whole history in less).
   await until(async () => (storedEvents() >= 20_000 ? true : undefined), 300_000);
@@ -92,7 +93,7 @@ it('a kill -9 in the middle of the bulk history loses no stored event, resumes, 
     segments.close();
   }
 
-  const second = startServer();
+  const second = await startServer();
   try {
     await until(async () => (second.output().includes('sandbox: live') ? true : undefined), 600_000);
     // The position file may still say day 0 when the kill falls early (it is saved every few

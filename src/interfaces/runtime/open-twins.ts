@@ -21,7 +21,8 @@ export interface ServerLock {
 
 const LOCK_FILE = 'server.json';
 
-function alive(pid: number): boolean {
+/** Whether process `pid` is running (EPERM: it is, as another user's). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -36,7 +37,7 @@ export function runningServer(dataDir: string): ServerLock | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const lock = JSON.parse(readFileSync(file, 'utf8')) as ServerLock;
-    return lock.pid !== process.pid && alive(lock.pid) ? lock : undefined;
+    return lock.pid !== process.pid && processAlive(lock.pid) ? lock : undefined;
   } catch {
     return undefined;
   }
