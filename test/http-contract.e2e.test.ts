@@ -401,6 +401,22 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', `${tickets}/nope`)).status).toBe(404);
     expect((await call('POST', tickets, { description: 'x', severity: 'low', ticketType: 'complaint', relatedParty: [{ id: customerId }] })).status).toBe(400);
     problems.push(...['TroubleTicket'].flatMap((d) => [...official.check('TMF621', d, opened.body, 'POST troubleTicket'), ...official.check('TMF621', d, ticketOne, 'GET troubleTicket'), ...official.check('TMF621', d, ticketDone.body, 'PATCH troubleTicket')]));
+    // TMF921 v5: an intent from words, read, listed, its reports, refused changes, withdrawn.
+    const v5 = '/tmf-api/intentManagement/v5/intent';
+    const v5Intent = await call('POST', v5, { '@type': 'Intent', name: 'words', expression: { '@type': 'JsonLdExpression', iri: 'urn:x', expressionValue: { '@type': 'TwinloopIntentText', text: 'keep high-value customers this month, budget 1000' } } });
+    expect(v5Intent.status).toBe(201);
+    expect((await call('POST', v5, { '@type': 'Intent', name: 'x', expression: { '@type': 'TurtleExpression', iri: 'urn:x', expressionValue: '' } })).status).toBe(400);
+    expect((await call('GET', `${v5}/${String(v5Intent.body.id)}`)).status).toBe(200);
+    expect((await call('GET', `${v5}?limit=5`)).status).toBe(200);
+    expect((await call('GET', `${v5}/nope`)).status).toBe(404);
+    expect((await call('GET', `${v5}/${String(v5Intent.body.id)}/intentReport`)).status).toBe(200);
+    expect((await call('GET', `${v5}/${String(v5Intent.body.id)}/intentReport/1`)).status).toBe(200);
+    expect((await call('GET', `${v5}/${String(v5Intent.body.id)}/intentReport/9`)).status).toBe(404);
+    expect((await call('PATCH', `${v5}/${String(v5Intent.body.id)}`, { name: 'other' })).status).toBe(400);
+    expect((await call('PATCH', `${v5}/${String(v5Intent.body.id)}`, { lifecycleStatus: 'cancelled' })).status).toBe(200);
+    expect((await call('PATCH', `${v5}/nope`, { lifecycleStatus: 'cancelled' })).status).toBe(404);
+    expect((await call('DELETE', `${v5}/${String(v5Intent.body.id)}`)).status).toBe(409);
+    expect((await call('DELETE', `${v5}/nope`)).status).toBe(404);
     // The TMF notification hubs: register and unregister a listener on each; the parked deliveries.
     for (const hubBase of Object.values(HUB_BASES)) {
       const hubReg = await call('POST', `${hubBase}/hub`, { callback: 'http://127.0.0.1:9/listener', query: 'eventType=None' });

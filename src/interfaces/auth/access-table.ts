@@ -172,6 +172,14 @@ export const ROUTE_ACCESS = {
   'POST /intents/:id/execute': 'intents:approve',
   'POST /intents/:id/check': 'intents:write',
   'POST /intents/:id/cancel': 'intents:write',
+  // TM Forum TMF921 Intent Management v5: the same intents as the standard resource, their history as IntentReports (docs/tmf.md).
+  'GET /tmf-api/intentManagement/v5/intent': 'intents:read',
+  'GET /tmf-api/intentManagement/v5/intent/:id': 'intents:read',
+  'POST /tmf-api/intentManagement/v5/intent': 'intents:write',
+  'PATCH /tmf-api/intentManagement/v5/intent/:id': 'intents:write',
+  'DELETE /tmf-api/intentManagement/v5/intent/:id': 'intents:write',
+  'GET /tmf-api/intentManagement/v5/intent/:intentId/intentReport': 'intents:read',
+  'GET /tmf-api/intentManagement/v5/intent/:intentId/intentReport/:id': 'intents:read',
 
   // Workflows.
   'GET /workflows': 'workflows:read',
@@ -251,6 +259,9 @@ export const CUSTOMER_ROUTES = {
   'POST /intents/:id/execute': 'spanning',
   'POST /intents/:id/check': 'spanning',
   'POST /intents/:id/cancel': 'spanning',
+  'POST /tmf-api/intentManagement/v5/intent': 'spanning',
+  'PATCH /tmf-api/intentManagement/v5/intent/:id': 'spanning',
+  'DELETE /tmf-api/intentManagement/v5/intent/:id': 'spanning',
   'POST /simulations': 'spanning',
   'POST /simulations/:id/cancel': 'spanning',
   'POST /campaigns/:id/pause': 'spanning',

@@ -26,6 +26,7 @@ import { recordDocuments } from '../../store/document-store.js';
 import { tmf622Routes } from './tmf/tmf622-routes.js';
 import { tmf642Routes } from './tmf/tmf642-routes.js';
 import { tmf681Routes } from './tmf/tmf681-routes.js';
+import { tmf921Routes } from './tmf/tmf921-routes.js';
 import { tmf629Routes, tmf637Routes } from './tmf/tmf-customer-routes.js';
 import { workflowRoutes } from './workflow-routes.js';
 
@@ -62,6 +63,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     tmf642Routes(services.alarms),
     tmf681Routes(services),
     tmf621Routes(services),
+    tmf921Routes(services),
     tmfHubRoutes(hub, services, () => operator.intelligence.live()),
     serviceOperationsRoutes(services),
     campaignRoutes(services),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TwinloopError } from '../../../domain/errors.js';
+import { TMF921_V5 } from './tmf921-spec.js';
 
 /**
  * The official TM Forum Open API specifications (Swagger 2.0, vendored unmodified in
@@ -11,7 +12,10 @@ import { TwinloopError } from '../../../domain/errors.js';
  * (decision 0009). Nothing of the specifications is retyped by hand.
  */
 
-/** The TMF APIs whose official specification is vendored, and its file in `specs/tmf/`. */
+/**
+ * The TMF APIs whose official specification Twinloop reads: its file in `specs/tmf/` (vendored
+ * unmodified), or, for TMF921 v5, the definitions rendered in `tmf921-spec.ts` (decision 0016).
+ */
 export const TMF_SPECS = {
   TMF620: 'TMF620-ProductCatalog-v4.0.0.swagger.json',
   TMF629: 'TMF629-Customer-v4.0.0.swagger.json',
@@ -22,6 +26,7 @@ export const TMF_SPECS = {
   TMF621: 'TMF621-TroubleTicket-v4.0.0.swagger.json',
   /** Not served: what the service-activation connector sends a BSS (its requests and the answers it reads are checked against it). */
   TMF641: 'TMF641-Service_Ordering-v4.0.0.swagger.json',
+  TMF921: TMF921_V5,
 } as const;
 
 /** An API with a vendored specification. */
@@ -40,9 +45,11 @@ const schemas = new Map<string, z.ZodType>();
 
 /** The official specification of `api`, read once from `specs/tmf/` (the same path from `src/` and `dist/`). */
 export function tmfSpec(api: TmfApi): SwaggerDocument {
+  const source = TMF_SPECS[api];
+  if (typeof source !== 'string') return source;
   let doc = documents.get(api);
   if (!doc) {
-    const url = new URL(`../../../../specs/tmf/${TMF_SPECS[api]}`, import.meta.url);
+    const url = new URL(`../../../../specs/tmf/${source}`, import.meta.url);
     try {
       doc = JSON.parse(readFileSync(url, 'utf8')) as SwaggerDocument;
     } catch (err) {
@@ -67,7 +74,11 @@ function withoutLoops(defs: Record<string, unknown>, root: string): Record<strin
     const ref = (node as { $ref?: unknown }).$ref;
     if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
       const target = ref.slice('#/$defs/'.length);
-      if (state.get(target) === 'open') return { type: 'object', description: `A ${target} (nested in itself: see the specification)` };
+      // The cut keeps the definition's type, and no type for one that has none (TMF921's JSON-LD node also takes strings and numbers).
+      if (state.get(target) === 'open') {
+        const type = (defs[target] as { type?: unknown } | undefined)?.type;
+        return { ...(type === undefined ? {} : { type }), description: `A ${target} (nested in itself: see the specification)` };
+      }
       if (!state.has(target)) visit(target);
       return node;
     }
@@ -88,7 +99,7 @@ function withoutLoops(defs: Record<string, unknown>, root: string): Record<strin
  */
 export function tmfJsonSchema(api: TmfApi, name: string): Record<string, unknown> {
   const spec = tmfSpec(api);
-  if (!Object.hasOwn(spec.definitions, name)) throw new TwinloopError('INTERNAL', `${api} defines no "${name}"; see specs/tmf/${TMF_SPECS[api]}`);
+  if (!Object.hasOwn(spec.definitions, name)) throw new TwinloopError('INTERNAL', `${api} defines no "${name}"; see ${typeof TMF_SPECS[api] === 'string' ? `specs/tmf/${String(TMF_SPECS[api])}` : 'tmf921-spec.ts'}`);
   const defs = JSON.parse(JSON.stringify(spec.definitions).replaceAll('"#/definitions/', '"#/$defs/')) as Record<string, unknown>;
   return { $ref: `#/$defs/${name}`, $defs: withoutLoops(defs, name) };
 }
