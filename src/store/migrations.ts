@@ -362,6 +362,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX event_chunks_seq ON event_chunks (first_seq)`,
     ]),
   },
+  {
+    version: 13,
+    name: 'preset dictionaries of the chunks of the segment log (embedded store only)',
+    // Decision 0013. PostgreSQL records the version and creates nothing: its adapter writes rows.
+    steps: (d) => (d.name !== 'sqlite' ? [] : [
+      // A chunk whose block header names a dictionary is inflated with that one; never changed once written.
+      `CREATE TABLE event_dictionaries (
+        id INTEGER NOT NULL PRIMARY KEY,
+        data BLOB NOT NULL
+      )`,
+    ]),
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { decodeEventBlock, encodeEventBlock } from './event-block.js';
+import { blockDictionary, decodeEventBlock, encodeEventBlock } from './event-block.js';
 import type { EventStore, NewEvent, StoredEvent } from './event-store.js';
 import { openEventStore } from './open-event-store.js';
 import { SQLITE_FILE_NAME } from './sqlite-connection.js';
@@ -34,6 +34,20 @@ describe('event blocks', () => {
     const events: StoredEvent[] = [{ ...odd, seq: 7 }, { ...usage(2, 'C2', T0 - 5), seq: 9 }, { ...usage(3, 'C1', T0 + 2 ** 40), seq: 2 ** 40 }];
     expect(decodeEventBlock(encodeEventBlock(events, 1))).toEqual(events);
     expect(decodeEventBlock(encodeEventBlock([], 6))).toEqual([]);
+  });
+
+  it('deflate small blocks with a preset dictionary the header names, and still read blocks without one', () => {
+    const chunk = (c: string, from: number): StoredEvent[] => Array.from({ length: 20 }, (_, i) => ({ ...usage(from + i, c), seq: from + i }));
+    const dictionary = blockDictionary(7, ['C1', 'C2', 'C3'].map((c, k) => chunk(c, k * 100)));
+    const events = chunk('C4', 1_000);
+    const block = encodeEventBlock(events, 1, dictionary);
+    expect(block.length).toBeLessThan(encodeEventBlock(events, 1).length);
+    expect(decodeEventBlock(block, (id) => (id === 7 ? dictionary.bytes : undefined))).toEqual(events);
+    expect(decodeEventBlock(encodeEventBlock(events, 1), () => undefined)).toEqual(events);
+    expect(() => decodeEventBlock(block, () => undefined)).toThrow(/dictionary 7 is missing.*damaged/);
+    const later = Buffer.from(block);
+    later[1] = 3;
+    expect(() => decodeEventBlock(later, () => dictionary.bytes)).toThrow(/header version 3.*upgrade Twinloop/);
   });
 
   it('refuse a damaged block with an error saying so', () => {
@@ -105,6 +119,18 @@ function tables(dataDir: string): { segments: number; runs: number; chunks: numb
   }
 }
 
+/** Stored dictionaries, and chunks whose block starts with a header (0xff). */
+function dictionaries(dataDir: string): { count: number; chunksWithHeader: number } {
+  const db = new Database(join(dataDir, SQLITE_FILE_NAME), { readonly: true });
+  try {
+    const count = (db.prepare('SELECT COUNT(*) AS n FROM event_dictionaries').get() as { n: number }).n;
+    const chunksWithHeader = (db.prepare('SELECT COUNT(*) AS n FROM event_chunks WHERE substr(data, 1, 1) = x\'ff\'').get() as { n: number }).n;
+    return { count, chunksWithHeader };
+  } finally {
+    db.close();
+  }
+}
+
 describe.each(['inline', 'thread'] as const)('SQLite segment log sealing (%s writes)', (writes) => {
   it('seals once sealAt events wait or the load has ended, not at the checkpoints a running load passes, and drops sealed segments', async () => {
     await withDataDir(async (dataDir) => {
@@ -117,6 +143,8 @@ describe.each(['inline', 'thread'] as const)('SQLite segment log sealing (%s wri
       await store.append(batch(22, 20));
       await store.append(batch(42, 20)); // 60 events wait: sealed as one run, its segments dropped
       expect(tables(dataDir)).toEqual({ segments: 0, runs: 1, chunks: 4 });
+      // Chunks are deflated with the preset dictionary the first seal made and stored.
+      expect(dictionaries(dataDir)).toEqual({ count: 1, chunksWithHeader: 4 });
 
       await store.append(batch(62, 12));
       await checkpoint(); // a bulk append since the last one: still no seal
@@ -127,6 +155,7 @@ describe.each(['inline', 'thread'] as const)('SQLite segment log sealing (%s wri
       await store.append(batch(74, 16));
       await store.bulkLoadEnded(); // the producer says so
       expect(tables(dataDir)).toEqual({ segments: 0, runs: 3, chunks: 12 });
+      expect(dictionaries(dataDir)).toEqual({ count: 1, chunksWithHeader: 12 });
       await store.bulkLoadEnded(); // nothing waits: nothing to do
       expect(tables(dataDir)).toMatchObject({ runs: 3 });
       await store.append(batch(90, 10)); // unsealed, beside the runs

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { TwinloopError } from '../domain/errors.js';
-import { decodeEventBlock, encodeEventBlock } from './event-block.js';
+import { blockDictionary, decodeEventBlock, encodeEventBlock, type BlockDictionary } from './event-block.js';
 import type { AppendOutcome, CustomerEventQuery, NewEvent, StoredEvent } from './event-store.js';
 
 /**
@@ -54,6 +54,8 @@ export interface SealedRun {
   lastSeq: number;
   count: number;
   chunks: { customerId: string; firstSeq: number; lastSeq: number; data: Buffer }[];
+  /** The chunks' dictionary when this seal made it (the store's first seal): stored with them. */
+  newDictionary?: BlockDictionary;
 }
 
 /** A segment's or a sealed run's seq range and event count. */
@@ -93,6 +95,9 @@ function prepare(db: Database.Database) {
     runChunks: db.prepare<[number, number], { data: Buffer }>('SELECT data FROM event_chunks WHERE first_seq BETWEEN ? AND ?'),
     lastRun: db.prepare<[], SegmentMeta>(`SELECT ${meta} FROM event_runs ORDER BY first_seq DESC LIMIT 1`),
     countRuns: db.prepare<[], { n: number }>('SELECT COALESCE(SUM(count), 0) AS n FROM event_runs'),
+    dictionary: db.prepare<[number], { data: Buffer }>('SELECT data FROM event_dictionaries WHERE id = ?'),
+    lastDictionary: db.prepare<[], { id: number; data: Buffer }>('SELECT id, data FROM event_dictionaries ORDER BY id DESC LIMIT 1'),
+    insertDictionary: db.prepare<[number, Buffer]>('INSERT INTO event_dictionaries (id, data) VALUES (?, ?)'),
   };
 }
 
@@ -102,6 +107,19 @@ export class SqliteSegmentLog {
   private readonly decoded = new Map<number, StoredEvent[]>();
   /** The last sealed run read in seq order (a replay pages through one run at a time). */
   private decodedRun: { first: number; events: StoredEvent[] } | undefined;
+  /** Preset dictionaries by id, as read (they never change once written). */
+  private readonly dictionaries = new Map<number, Buffer>();
+  /** The dictionary new chunks are deflated with: the store's latest, or made at its first seal. */
+  private chunkDictionary: BlockDictionary | undefined;
+  /** Reads a block's dictionary by id. */
+  private readonly dictionaryOf = (id: number): Buffer | undefined => {
+    let bytes = this.dictionaries.get(id);
+    if (!bytes) {
+      bytes = this.sql.dictionary.get(id)?.data;
+      if (bytes) this.dictionaries.set(id, bytes);
+    }
+    return bytes;
+  };
   /** Whether a bulk append committed since the last checkpoint: the load is still running. */
   private bulkSinceCheckpoint = false;
   /** Events of segments not sealed yet, as this (writing) connection last counted them. */
@@ -129,6 +147,7 @@ export class SqliteSegmentLog {
     this.statements = undefined;
     this.unsealed = undefined;
     this.written = undefined;
+    this.chunkDictionary = undefined;
   }
 
   /** Whether an append of `n` events is written as a segment. */
@@ -153,7 +172,7 @@ export class SqliteSegmentLog {
     let event = segment && seq <= segment.last_seq ? this.events(segment)[seq - segment.first_seq] : undefined;
     if (!event && customerId !== undefined) {
       const chunk = q.customerChunkAt.get(customerId, seq);
-      if (chunk && seq <= chunk.last_seq) event = decodeEventBlock(chunk.data).find((e) => e.seq === seq);
+      if (chunk && seq <= chunk.last_seq) event = decodeEventBlock(chunk.data, this.dictionaryOf).find((e) => e.seq === seq);
     }
     if (!event) {
       const run = q.runAt.get(seq);
@@ -273,6 +292,7 @@ export class SqliteSegmentLog {
   commitSeal(runs: readonly SealedRun[]): void {
     const q = this.sql;
     for (const run of runs) {
+      if (run.newDictionary) q.insertDictionary.run(run.newDictionary.id, run.newDictionary.bytes);
       for (const c of run.chunks) q.insertChunk.run(c.customerId, c.firstSeq, c.lastSeq, c.data);
       q.insertRun.run(run.firstSeq, run.lastSeq, run.count);
       q.deleteSegments.run(run.firstSeq, run.lastSeq);
@@ -289,8 +309,15 @@ export class SqliteSegmentLog {
       if (list) list.push(e);
       else byCustomer.set(e.customerId, [e]);
     }
-    const chunks = [...byCustomer].map(([customerId, list]) => ({ customerId, firstSeq: list[0].seq, lastSeq: list[list.length - 1].seq, data: encodeEventBlock(list, 1) }));
-    return { firstSeq: events[0].seq, lastSeq: events[events.length - 1].seq, count: events.length, chunks };
+    let newDictionary: BlockDictionary | undefined;
+    if (!this.chunkDictionary) {
+      const stored = this.sql.lastDictionary.get();
+      // The store's first seal: its first customers' chunks are what later chunks look like.
+      this.chunkDictionary = stored ? { id: stored.id, bytes: stored.data } : (newDictionary = blockDictionary(1, byCustomer.values()));
+    }
+    const dictionary = this.chunkDictionary;
+    const chunks = [...byCustomer].map(([customerId, list]) => ({ customerId, firstSeq: list[0].seq, lastSeq: list[list.length - 1].seq, data: encodeEventBlock(list, 1, dictionary) }));
+    return { firstSeq: events[0].seq, lastSeq: events[events.length - 1].seq, count: events.length, chunks, ...(newDictionary && { newDictionary }) };
   }
 
   /** After the transaction of `commitSeal` has committed (`ok`) or rolled back. */
@@ -301,6 +328,8 @@ export class SqliteSegmentLog {
     } else {
       this.unsealed = undefined;
       this.written = undefined;
+      // A dictionary made for the failed seal was not stored: the next seal looks again.
+      this.chunkDictionary = undefined;
     }
   }
 
@@ -332,7 +361,7 @@ export class SqliteSegmentLog {
     if (this.decodedRun?.first === run.first_seq) return this.decodedRun.events;
     const slots: StoredEvent[] = new Array<StoredEvent>(run.last_seq - run.first_seq + 1);
     for (const chunk of this.sql.runChunks.iterate(run.first_seq, run.last_seq)) {
-      for (const e of decodeEventBlock(chunk.data)) slots[e.seq - run.first_seq] = e;
+      for (const e of decodeEventBlock(chunk.data, this.dictionaryOf)) slots[e.seq - run.first_seq] = e;
     }
     // Holes are the seqs of rows written between the run's segments.
     const events = slots.filter((e) => e !== undefined);
@@ -350,7 +379,7 @@ export class SqliteSegmentLog {
     const out: StoredEvent[] = [];
     const keep = (e: StoredEvent) => e.customerId === customerId && e.seq > after && e.time <= until;
     for (const chunk of q.customerChunks.iterate(customerId, after)) {
-      for (const e of decodeEventBlock(chunk.data)) if (keep(e)) out.push(e);
+      for (const e of decodeEventBlock(chunk.data, this.dictionaryOf)) if (keep(e)) out.push(e);
       if (out.length >= limit) return out.slice(0, limit);
     }
     // Segments up to the sealed mark are in the chunks above; those after it are scanned.
@@ -382,7 +411,7 @@ export class SqliteSegmentLog {
   private events(s: SegmentMeta, keep = true): StoredEvent[] {
     const cached = this.decoded.get(s.first_seq);
     if (cached) return cached;
-    const events = decodeEventBlock(this.sql.segmentData.get(s.first_seq)!.data);
+    const events = decodeEventBlock(this.sql.segmentData.get(s.first_seq)!.data, this.dictionaryOf);
     if (keep) {
       if (this.decoded.size >= DECODED_CACHE) this.decoded.delete(this.decoded.keys().next().value!);
       this.decoded.set(s.first_seq, events);
