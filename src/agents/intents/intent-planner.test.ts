@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeSimulation } from './fake-simulation.js';
-import { planIntent } from './intent-planner.js';
+import { alternativesOf, MAX_ALTERNATIVES, planIntent } from './intent-planner.js';
 import { parseIntentText } from './intent-text-parser.js';
 import type { Intent } from './intent-schema.js';
 
@@ -57,6 +57,23 @@ describe('planIntent', () => {
     if (batched.status === 'no-plan' || single.status === 'no-plan') throw new Error('no plan');
     expect(batched.chosen.plan).toEqual(single.chosen.plan);
     await expect(planIntent(intent, { simulate: fakeSimulate, simulateMany: async () => [] })).rejects.toThrow(/answered 0 outcomes for \d+ plans/);
+  });
+
+  it('keeps the candidates not chosen, best first, each with why not', async () => {
+    const intent = intentOf('keep at-risk customers this month, budget 50000');
+    const sel = await planIntent(intent, { simulate: fakeSimulate });
+    if (sel.status === 'no-plan') throw new Error(sel.reason);
+    const alternatives = alternativesOf(intent, sel);
+    expect(alternatives.length).toBe(Math.min(MAX_ALTERNATIVES, sel.candidates.length - 1));
+    expect(alternatives.map((a) => a.planId)).not.toContain(sel.chosen.plan.id);
+    // Plans within budget that meet the expectations come first, by expected net value.
+    const fitting = alternatives.filter((a) => a.fitsBudget && a.meetsExpectations);
+    expect(alternatives.slice(0, fitting.length)).toEqual(fitting);
+    for (let i = 1; i < fitting.length; i++) expect(fitting[i].outcome.netValue.mean).toBeLessThanOrEqual(fitting[i - 1].outcome.netValue.mean);
+    for (const a of fitting) expect(a.whyNot).toContain(`a lower expected net value`);
+    const over = alternatives.find((a) => !a.fitsBudget);
+    if (over) expect(over.whyNot).toMatch(/over the budget of 50000/);
+    expect(alternatives[0].actions).toMatch(/^[\w-]+(\([^)]*\))? (top \d+|budget [\d.]+) by \w+/);
   });
 
   it('returns the best effort with the shortfall named when no plan meets the target', async () => {

@@ -140,6 +140,58 @@ export function choose(intent: Intent, scored: readonly ScoredPlan[]): PlanSelec
   return { status: 'best-effort', chosen: best, shortfalls: best.checks.filter((c) => !c.met).map((c) => c.shortfall ?? c.expectationId), candidates: scored };
 }
 
+/** A candidate plan the planner simulated and did not choose, and why not. */
+export interface PlanAlternative {
+  readonly planId: string;
+  /** Its actions, e.g. `retention-offer-digital(retain-10) top 1000`. */
+  readonly actions: string;
+  readonly outcome: Pick<PlanOutcome, 'netValue' | 'cost' | 'churnersAvoided' | 'targeted'>;
+  readonly fitsBudget: boolean;
+  readonly meetsExpectations: boolean;
+  /** The expectations it would miss. */
+  readonly shortfalls: readonly string[];
+  readonly whyNot: string;
+}
+
+/** Most alternatives a plan keeps: the best of them (the planner simulates up to about 50). */
+export const MAX_ALTERNATIVES = 20;
+
+/**
+ * The candidates a selection did not choose, best first (those meeting the expectations, then by
+ * expected net value), each with why it lost: over budget, short of an expectation, or less value.
+ */
+export function alternativesOf(intent: Intent, selection: Extract<PlanSelection, { chosen: ScoredPlan }>): PlanAlternative[] {
+  const chosen = selection.chosen;
+  const others = selection.candidates.filter((c) => c.plan.id !== chosen.plan.id);
+  const ordered = [...others].sort((a, b) => Number(b.fitsBudget && b.meetsExpectations) - Number(a.fitsBudget && a.meetsExpectations) || byValue(a, b));
+  return ordered.slice(0, MAX_ALTERNATIVES).map((c) => {
+    const shortfalls = c.checks.filter((x) => !x.met).map((x) => x.shortfall ?? x.expectationId);
+    const whyNot = !c.fitsBudget
+      ? `its cost may reach ${round(c.outcome.cost.high)}, over the budget of ${intent.budget?.amount} ${intent.budget?.currency}`
+      : chosen.meetsExpectations && !c.meetsExpectations
+        ? `it misses ${shortfalls.join('; ')}; ${chosen.plan.id} meets every expectation`
+        : !chosen.meetsExpectations && unmet(c) > unmet(chosen)
+          ? `it misses more expectations (${unmet(c)}) than ${chosen.plan.id} (${unmet(chosen)})`
+          : `a lower expected net value (${round(c.outcome.netValue.mean)}) than ${chosen.plan.id} (${round(chosen.outcome.netValue.mean)})${chosen.meetsExpectations ? '' : ' or a larger shortfall'}`;
+    return {
+      planId: c.plan.id,
+      actions: describeActions(c.plan),
+      outcome: { netValue: c.outcome.netValue, cost: c.outcome.cost, churnersAvoided: c.outcome.churnersAvoided, ...(c.outcome.targeted !== undefined ? { targeted: c.outcome.targeted } : {}) },
+      fitsBudget: c.fitsBudget,
+      meetsExpectations: c.meetsExpectations,
+      shortfalls,
+      whyNot,
+    };
+  });
+}
+
+/** A plan's actions in a few words: template, offer and targeting of each. */
+export function describeActions(plan: Plan): string {
+  return plan.actions
+    .map((a) => `${a.templateId}${a.offerId ? `(${a.offerId})` : ''}${a.creditAmount ? `(credit ${a.creditAmount})` : ''} ${a.targeting.limit.kind === 'top_k' ? `top ${a.targeting.limit.k}` : `budget ${round(a.targeting.limit.amount)}`} by ${a.targeting.rank}`)
+    .join(' + ');
+}
+
 /** Simulates plans (in one batch when the simulation offers it) and judges each outcome. */
 async function scoreAll(intent: Intent, plans: readonly Plan[], deps: PlannerDeps): Promise<ScoredPlan[]> {
   if (!deps.simulateMany) {

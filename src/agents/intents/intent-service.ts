@@ -3,7 +3,7 @@ import type { Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { assess, type Assessment, type Observation } from './intent-assessment.js';
 import { canMove } from './intent-lifecycle.js';
-import { planIntent, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
+import { alternativesOf, planIntent, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
 import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
 import { upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
@@ -124,7 +124,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     if (resolved && !resolved.ok) return { ok: false, reason: resolved.reason, closest: resolved.closest };
     const selection = await planIntent(intent, { ...deps.planner, simulate: deps.simulate, ...(deps.simulateMany ? { simulateMany: deps.simulateMany } : {}), idPrefix: `${intent.id}-r${round}-p` });
     if (selection.status === 'no-plan') return { ok: false, reason: selection.reason };
-    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(resolved ? { segment: resolved.segment } : {}) };
+    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(resolved ? { segment: resolved.segment } : {}), alternatives: alternativesOf(intent, selection) };
   };
   const describePlan = (c: ChosenPlan) =>
     `${c.plan.id}${c.segment ? ` for "${c.segment.description}" (${c.segment.size} customers)` : ''}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;

@@ -1,7 +1,7 @@
 import type { Actor } from '../../decisioning/policy/index.js';
 import type { DocumentStore } from '../../store/document-store.js';
 import type { Assessment } from './intent-assessment.js';
-import type { Plan, PlanSelection } from './intent-planner.js';
+import type { Plan, PlanAlternative, PlanSelection } from './intent-planner.js';
 import type { PlanOutcome } from './expectation-math.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { Intent } from './intent-schema.js';
@@ -39,6 +39,8 @@ export interface ChosenPlan {
   readonly shortfalls: readonly string[];
   /** The segment as resolved against the twins when the plan was made (absent for plans made before segments were resolved). */
   readonly segment?: ResolvedSegment;
+  /** The candidates simulated and not chosen, best first, each with why not (absent for plans made before they were kept). */
+  readonly alternatives?: readonly PlanAlternative[];
 }
 
 /** Everything kept about one intent: the intent, its plans, spend, assessments and history. */

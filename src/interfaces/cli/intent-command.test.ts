@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { planRefusal } from './intent-command.js';
+import { createFakeSimulation } from '../../agents/intents/fake-simulation.js';
+import { alternativesOf, planIntent } from '../../agents/intents/intent-planner.js';
+import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
+import { formatIntentPlans, planRefusal } from './intent-command.js';
 
 describe('intent --accept', () => {
   it('takes a report without a plan for a refusal, naming the intent and the reason', () => {
@@ -11,5 +14,21 @@ describe('intent --accept', () => {
   it('takes a planned intent, best effort included, for success', () => {
     expect(planRefusal({ intentId: 'intent-8', planSelection: 'meets-expectations', shortfalls: [] })).toBeUndefined();
     expect(planRefusal({ intentId: 'intent-9', planSelection: 'best-effort', shortfalls: ['churn -1 % expected, -2 % asked'] })).toBeUndefined();
+  });
+});
+
+describe('twinloop intent plans', () => {
+  it('prints the chosen plan, then each plan not chosen with its value and why not', async () => {
+    const parsed = parseIntentText('keep at-risk customers this month, budget 50000', { id: 'i1', now: Date.UTC(2025, 0, 1) });
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const sel = await planIntent(parsed.intent, { simulate: createFakeSimulation() });
+    if (sel.status === 'no-plan') throw new Error(sel.reason);
+    const alternatives = alternativesOf(parsed.intent, sel);
+    const text = formatIntentPlans('i1', { plan: { plan: sel.chosen.plan, outcome: sel.chosen.outcome, selection: sel.status, shortfalls: [], alternatives } });
+    expect(text).toContain(`chosen: ${sel.chosen.plan.id} (meets-expectations)`);
+    expect(text).toContain(`not chosen (${alternatives.length}, best first):`);
+    expect(text).toContain(`${alternatives[0].planId}: ${alternatives[0].actions}`);
+    expect(text).toContain(alternatives[0].whyNot);
+    expect(formatIntentPlans('i2', {})).toMatch(/has no plan yet/);
   });
 });

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { describeActions } from '../../agents/intents/intent-planner.js';
+import type { IntentRecord } from '../../agents/intents/intent-store.js';
 import { randomUUID } from 'node:crypto';
 import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
 import { llmConfigFromEnv, proposeIntentWithLlm } from '../../agents/intents/llm-intent-adapter.js';
@@ -51,6 +53,20 @@ export function registerIntentCommand(program: Command): void {
       },
     );
   intent
+    .command('plans <id>')
+    .description('The plan chosen for an intent and the candidate plans simulated and not chosen, each with its simulated value and why not')
+    .option('--url <url>', 'server URL (default: the server running on the data dir)')
+    .option('--json', 'print JSON')
+    .action(
+      async (id: string, opts: { url?: string; json?: boolean }, command: Command) => {
+        const server = serverTarget(globalOptions(command), opts.url);
+        if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
+        const record = (await callServer(server, 'GET', `/intents/${encodeURIComponent(id)}`)) as IntentRecord;
+        if (opts.json) return void process.stdout.write(`${JSON.stringify({ intentId: id, plan: record.plan ?? null, pendingPlan: record.pendingPlan ?? null })}\n`);
+        process.stdout.write(formatIntentPlans(id, record));
+      },
+    );
+  intent
     .command('report <id>')
     .description("An intent's progress against each expectation")
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
@@ -73,4 +89,22 @@ export function planRefusal(answer: unknown): string | undefined {
   if (report.planSelection !== 'no-plan') return undefined;
   const why = Array.isArray(report.shortfalls) && report.shortfalls.length ? report.shortfalls.map(String).join('; ') : 'no plan passed the simulation';
   return `intent ${String(report.intentId)} was stored but not planned: ${why}; change its words (segment, budget, target) and send it again`;
+}
+
+/** The chosen plan and its alternatives as people read them in a terminal. */
+export function formatIntentPlans(id: string, record: Pick<IntentRecord, 'plan' | 'pendingPlan'>): string {
+  const chosen = record.pendingPlan ?? record.plan;
+  if (!chosen) return `intent ${id} has no plan yet (accept it to plan it by simulation)\n`;
+  const iv = (x: { mean: number; low: number; high: number }) => `${Math.round(x.mean)} [${Math.round(x.low)}, ${Math.round(x.high)}]`;
+  const lines = [
+    `${record.pendingPlan ? 're-plan awaiting approval' : 'chosen'}: ${chosen.plan.id} (${chosen.selection}): ${describeActions(chosen.plan)}`,
+    `  net value ${iv(chosen.outcome.netValue)}, cost ${iv(chosen.outcome.cost)}, churners avoided ${iv(chosen.outcome.churnersAvoided)}${chosen.shortfalls.length ? `; short: ${chosen.shortfalls.join('; ')}` : ''}`,
+  ];
+  const alternatives = chosen.alternatives;
+  if (!alternatives) lines.push('not chosen: not kept for this plan (planned before alternatives were kept)');
+  else {
+    lines.push(`not chosen (${alternatives.length}, best first):`);
+    for (const a of alternatives) lines.push(`  ${a.planId}: ${a.actions}`, `    net value ${iv(a.outcome.netValue)}, cost ${iv(a.outcome.cost)}: ${a.whyNot}`);
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -49,6 +49,19 @@ const chosenPlan = z.object({
   selection: z.enum(['meets-expectations', 'best-effort', 'no-plan']),
   shortfalls: list(z.string()),
   segment: resolvedSegment.optional(),
+  alternatives: list(
+    z.object({
+      planId: z.string(),
+      actions: z.string().describe('Template, offer and targeting of each action'),
+      outcome: z.object({ netValue: interval, cost: interval, churnersAvoided: interval, targeted: z.number().optional() }),
+      fitsBudget: z.boolean(),
+      meetsExpectations: z.boolean(),
+      shortfalls: list(z.string()),
+      whyNot: z.string().describe('Why the planner chose another: over budget, short of an expectation, or less expected value'),
+    }),
+  )
+    .optional()
+    .describe('The candidate plans simulated and not chosen, best first (at most 20); absent for plans made before they were kept'),
 });
 
 const expectationProgress = z.object({
