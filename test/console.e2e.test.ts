@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONSOLE_DIR, loadConsoleAssets } from '../src/interfaces/console/console-assets.js';
 import type { Operator } from '../src/interfaces/runtime/operator.js';
@@ -21,8 +21,34 @@ interface CardAction {
 const available = browserAvailable();
 if (!available.ok) console.warn(`console browser tests skipped: ${available.why}`);
 
-/** Waits for an element (Playwright's own wait; fails with the selector named). */
-const seen = (page: Page, selector: string, hasText?: string | RegExp) => page.locator(selector, hasText === undefined ? {} : { hasText }).first().waitFor({ state: 'visible', timeout: 20_000 });
+/**
+ * How long a person's wait may last before the test gives up: generous, since at load 30 on two
+ * cores a page, a simulation or a flow takes many times its quiet-machine time. Waits end as soon
+ * as what they wait for is there; no test asserts a time.
+ */
+const WAIT_MS = 60_000;
+/** A journey's whole budget: several such waits and the server work between them. */
+const JOURNEY_MS = 360_000;
+/** The wait for work the server does at length while the person watches: a simulation run, an intent's plan (simulated too). */
+const SLOW_MS = 180_000;
+
+/**
+ * Waits until `target` is visible (Playwright's own wait); on a timeout, fails saying what was
+ * waited for, on which page, and what `shows` (the elements the person would look at) showed then.
+ */
+async function visible(target: Locator, what: string, shows: Locator = target, waitMs = WAIT_MS): Promise<void> {
+  try {
+    await target.waitFor({ state: 'visible', timeout: waitMs });
+  } catch (err) {
+    const texts = await shows.allInnerTexts().catch(() => [] as string[]);
+    const saw = texts.length === 0 ? 'nothing there' : texts.slice(0, 5).map((t) => JSON.stringify(t.replace(/\s+/g, ' ').slice(0, 160))).join(', ');
+    throw new Error(`waited ${waitMs / 1000} s on ${target.page().url()} for ${what}; saw ${saw}`, { cause: err });
+  }
+}
+
+/** Waits for an element matching `selector` (and showing `hasText`, when given). */
+const seen = (page: Page, selector: string, hasText?: string | RegExp, waitMs = WAIT_MS) =>
+  visible(page.locator(selector, hasText === undefined ? {} : { hasText }).first(), `${selector}${hasText === undefined ? '' : ` showing ${String(hasText)}`}`, page.locator(selector), waitMs);
 
 /**
  * The operator console in a real browser (Debian's Chromium driven by playwright-core) against
@@ -75,16 +101,19 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const started = await api('POST', '/workflows/campaign-management/start', { input, workflowId: `campaign-${CAMPAIGN}` });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     campaignStarted = true;
-    await until(async () => ((await api<{ allocation: unknown[] }>('GET', `/campaigns/${CAMPAIGN}`)).body.allocation.length >= 2 ? true : undefined), 60_000);
+    await until(async () => ((await api<{ allocation: unknown[] }>('GET', `/campaigns/${CAMPAIGN}`)).body.allocation.length >= 2 ? true : undefined), WAIT_MS, `two ticks of ${CAMPAIGN}`);
   }
 
   async function signedIn(subject: string, role: string, path: string): Promise<Page> {
     const key = await keyOf(subject, role);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // Every click, fill and navigation waits as long as the test's own waits.
+    context.setDefaultTimeout(WAIT_MS);
+    context.setDefaultNavigationTimeout(WAIT_MS);
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
     await page.goto(`${base}/sign-in?next=${encodeURIComponent(path)}#key=${key}`);
-    await page.waitForURL(`${base}${path}`, { timeout: 20_000 });
+    await page.waitForURL(`${base}${path}`);
     await seen(page, '.who', subject);
     return page;
   }
@@ -94,7 +123,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     running = await startSmallOperator(dir);
     ({ operator, base } = running);
     browser = await launchBrowser();
-  }, 240_000);
+  }, 360_000);
   afterEach(() => {
     expect(pageErrors.splice(0), 'script errors on the pages').toEqual([]);
   });
@@ -138,20 +167,20 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // The call waits in the queue until the agent takes it: then its full card opens.
     await page.getByRole('button', { name: `Take ${customerId}` }).click();
     const card = page.locator('[data-testid=assist-card]', { hasText: customerId }).first();
-    await card.waitFor({ timeout: 20_000 });
+    await visible(card, `the card of ${customerId}`, page.getByTestId('assist-card'));
     expect(await card.locator('p.muted', { hasText: 'started' }).innerText()).toMatch(/^started \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
     // "Do nothing" is no action: nothing to accept.
     expect(await card.locator('li.action', { hasText: 'Do nothing' }).getByRole('button').count()).toBe(0);
     const row = card.locator('li.action', { hasText: offer.name ?? offer.actionId });
     await row.getByRole('button', { name: 'Accept' }).click();
-    await row.locator('p.outcome, p.error').first().waitFor({ timeout: 20_000 });
+    await visible(row.locator('p.outcome, p.error').first(), "the policy's answer to Accept");
     expect(await row.locator('p.outcome, p.error').first().innerText()).toMatch(/^Done: /);
 
     // The server presented it (the sandbox answered): the offer is on the customer's history.
     const presented = await until(async () => {
       const { items } = (await api<{ items: { kind: string; event: { data: Json } }[] }>('GET', `/twins/${customerId}/timeline?limit=1000`)).body;
       return items.find((i) => i.kind === 'offer' && i.event.data.offerId === offer.actionId && i.event.data.action === 'presented') ? true : undefined;
-    }, 20_000);
+    }, WAIT_MS, `${offer.actionId} presented on ${customerId}'s timeline`);
     expect(presented).toBe(true);
     // The agent, signed in, is the actor the audit trail records for it.
     // (The desktop's card is its own decision, made when it joined: found by customer and offer.)
@@ -164,7 +193,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await seen(page, '[data-testid=timeline] li.act', `offer ${offer.actionId} presented`);
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-agent-timeline.png'), fullPage: true });
     await page.context().close();
-  }, 120_000);
+  }, JOURNEY_MS);
 
   it("a care agent declines a recommended action, is asked why, and the reason is on the customer's timeline and in the audit trail", async () => {
     // A customer on a call whose card recommends something (any action but doing nothing).
@@ -199,7 +228,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const onTimeline = await until(async () => {
       const { items } = (await api<{ items: { kind: string; event: { data: Json } }[] }>('GET', `/twins/${customerId}/timeline?limit=1000`)).body;
       return items.find((i) => i.kind === 'action' && i.event.data.status === 'declined' && i.event.data.offerId === action.actionId)?.event.data;
-    }, 20_000);
+    }, WAIT_MS, `${action.actionId} declined on ${customerId}'s timeline`);
     // (The desktop's card is its own decision, made when it joined: found by customer and offer.)
     expect(onTimeline).toMatchObject({ reason: why, by: 'ada', channel: 'call', requestId: `${String(onTimeline!.decisionId)}:${action.actionId}` });
     const [audited] = (await api<{ entry: Json }[]>('GET', `/audit?order=newest&q=${encodeURIComponent(why)}`)).body;
@@ -218,7 +247,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await seen(page, '[data-testid=timeline] li.act', `declined on call by ada: ${why}`);
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-agent-decline.png'), fullPage: true });
     await page.context().close();
-  }, 120_000);
+  }, JOURNEY_MS);
 
   it("a care agent reads a customer's what-if: what each eligible offer is expected to do to their churn and value, as next-best-action computes it", async () => {
     const customerId = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&churned.eq=0&churn.gte=0.01&limit=5')).body.items[0].customerId;
@@ -250,7 +279,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-customer-what-if.png'), fullPage: true });
     await page.context().close();
     await viewer.context().close();
-  }, 120_000);
+  }, JOURNEY_MS);
 
   it('a supervisor approves a credit another person asked for, and cannot approve their own', async () => {
     const customerId = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=5')).body.items[2].customerId;
@@ -261,7 +290,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
 
     const page = await signedIn('bob', 'supervisor', '/console/approvals');
     const item = page.locator('[data-testid=approval]', { hasText: 'billed twice for roaming' }).first();
-    await item.waitFor({ timeout: 20_000 });
+    await visible(item, "alice's request in the queue", page.getByTestId('approval'));
     expect(await item.innerText()).toContain('asked by alice');
     await item.getByLabel('Reason').fill('matches the two roaming lines on the bill');
     await item.getByRole('button', { name: 'Approve' }).click();
@@ -273,7 +302,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const own = (await api<{ approvalId: string }>('POST', '/actions', credit('goodwill after an outage'), await keyOf('bob', 'supervisor'))).body;
     await page.reload();
     const mine = page.locator('[data-testid=approval]', { hasText: 'goodwill after an outage' }).first();
-    await mine.waitFor({ timeout: 20_000 });
+    await visible(mine, "bob's own request in the queue", page.getByTestId('approval'));
     expect(await mine.locator('[data-testid=own-request]').count()).toBe(1);
     expect(await mine.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     const refused = await api<{ error: { message: string } }>('POST', `/approvals/${own.approvalId}/approve`, { reason: 'fine by me' }, await keyOf('bob', 'supervisor'));
@@ -294,9 +323,9 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await seen(page, 'main h2', 'containing “billed twice for roaming”');
     const found = (await api<{ seq: number }[]>('GET', `/audit?order=newest&q=${encodeURIComponent('BILLED twice for roaming')}`)).body.map((r) => r.seq);
     expect(found.length).toBeGreaterThanOrEqual(4); // asked, verdict, approval asked, approved, executed
-    await until(async () => ((await seqs()).join() === found.join() ? true : undefined), 20_000);
+    await until(async () => ((await seqs()).join() === found.join() ? true : undefined), WAIT_MS, `the audit page to list the entries ${found.join(', ')}`);
     await page.context().close();
-  }, 120_000);
+  }, JOURNEY_MS);
 
   it('a data scientist promotes a challenger model and it serves', async () => {
     const trained = await api<{ id: string; status: string }>('POST', '/models/train', { cutoffs: 3 });
@@ -304,7 +333,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(trained.body.status).toBe('challenger');
     const page = await signedIn('dana', 'data_scientist', '/console/models');
     const row = page.locator('tr', { hasText: trained.body.id }).first();
-    await row.waitFor({ timeout: 20_000 });
+    await visible(row, `the row of ${trained.body.id}`, page.locator('tbody tr'));
     const before = operator.intelligence.live()?.model.id;
     // Promoting asks why; the reason is kept in the audit trail and shown with the version.
     await row.getByRole('button', { name: 'Promote' }).click();
@@ -326,7 +355,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     else await seen(page, 'section.panel p', 'No drift check yet');
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-models.png'), fullPage: true });
     await page.context().close();
-  }, 180_000);
+  }, JOURNEY_MS);
 
   it('a marketer compares two simulated scenarios side by side, reruns one comparison, then states an intent in words and approves its simulated plan', async () => {
     // The lab opens with two retention campaigns to compare; the marketer makes the second a price change.
@@ -337,9 +366,9 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await second.getByLabel('Price change %').fill('5');
     await page.locator('[data-testid=scenario]').first().getByLabel('Name').fill('keep the top 200');
     await page.getByRole('button', { name: 'Run and compare 2 scenarios' }).click();
-    await page.waitForURL(/\/console\/simulations\/[^/?]+$/, { timeout: 20_000 });
+    await page.waitForURL(/\/console\/simulations\/[^/?]+$/);
     const runId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
-    await seen(page, '[data-testid=run-status]', /^Done/);
+    await seen(page, '[data-testid=run-status]', /^Done/, SLOW_MS);
     // What the marketer sees is what the server computed: each scenario's net value with its 90 % interval.
     const run = (await api<{ status: string; results: { name: string; overall: { netValue: { mean: number; p05: number; p95: number } } }[] }>('GET', `/simulations/${runId}`)).body;
     expect(run.status).toBe('succeeded');
@@ -354,8 +383,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(await page.locator('[data-testid=by-segment] tbody tr').count()).toBeGreaterThanOrEqual(2);
     // Rerun: a new run of the same scenarios, kept beside the first.
     await page.getByRole('button', { name: 'Rerun' }).click();
-    await page.waitForURL((url) => url.pathname.startsWith('/console/simulations/') && !url.pathname.endsWith(encodeURIComponent(runId)), { timeout: 20_000 });
-    await seen(page, '[data-testid=run-status]', /^Done/);
+    await page.waitForURL((url) => url.pathname.startsWith('/console/simulations/') && !url.pathname.endsWith(encodeURIComponent(runId)));
+    await seen(page, '[data-testid=run-status]', /^Done/, SLOW_MS);
     const runs = (await api<{ id: string; scenarios: { name: string }[] }[]>('GET', '/simulations')).body.filter((r) => r.scenarios.map((s) => s.name).join() === 'keep the top 200,prices up 5 %');
     expect(runs.length).toBe(2);
 
@@ -365,7 +394,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await seen(page, '[data-testid=interpretation] li', 'segment: high-value');
     const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
     await page.getByRole('button', { name: 'Accept and plan' }).click();
-    await seen(page, '[data-testid=plan-outcome]', 'Churners avoided');
+    await seen(page, '[data-testid=plan-outcome]', 'Churners avoided', SLOW_MS);
     expect(await page.locator('[data-testid=plan-outcome]').first().innerText()).toMatch(/90 %: /);
     // Four eyes: mia created the intent, so another person approves its plan.
     await seen(page, '[data-testid=four-eyes]', 'another person approves its plan');
@@ -377,7 +406,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const { intent } = (await api<{ intent: { lifecycleStatus: string } }>('GET', `/intents/${id}`)).body;
     expect(intent.lifecycleStatus).toBe('executing');
     await lead.context().close();
-  }, 120_000);
+  }, JOURNEY_MS);
 
   it("network operations sends an alarm in, and sees the customers it affects and the notices sent, then the clear's resolution notices", async () => {
     const opsKey = await keyOf('nora', 'network_ops');
@@ -390,12 +419,17 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // Customers on the cell call about the service first: anomaly detection suspects the cell (or its site) before the network system's alarm comes.
     const onCell = operator.twins.engine.cells.customersOn(cell!).slice(0, 8);
     expect(onCell.length, 'customers on the cell').toBeGreaterThanOrEqual(3);
+    type Found = { id: string; state: string; signal: string; customers: string[] };
+    const anomalies = async () => (await api<Found[]>('GET', '/service-operations/anomalies?limit=1000', undefined, opsKey)).body;
+    const before = new Set((await anomalies()).map((a) => a.id));
     const callsAt = now();
     await api('POST', '/events', onCell.map((c) => ({ ...event(c, 'interaction', { channel: 'call', intent: 'support_network', phase: 'start' }), time: callsAt })));
-    const suspicion = await until(async () => {
-      const found = (await api<{ id: string; signal: string; customers: string[] }[]>('GET', '/service-operations/anomalies?state=open', undefined, opsKey)).body;
-      return found.find((a) => a.signal === 'service-contact-burst' && a.customers.some((c) => onCell.includes(c)));
-    }, 20_000);
+    // The suspicion the calls opened, or the open one they joined; open or closed by now (at 3,600× a suspicion closes six real seconds after its last call).
+    const suspicion = await until(
+      async () => (await anomalies()).find((a) => (!before.has(a.id) || a.state === 'open') && a.signal === 'service-contact-burst' && a.customers.some((c) => onCell.includes(c))),
+      WAIT_MS,
+      `a suspicion holding the callers on ${cell}`,
+    );
     const alarmApi = '/tmf-api/alarmManagement/v4/alarm';
     const raised = await api<{ id: number }>('POST', alarmApi, { sourceSystemId: 'console-e2e-nms', externalAlarmId: 'E2E-1', state: 'raised', alarmType: 'communicationsAlarm', perceivedSeverity: 'minor', probableCause: 'cell outage', alarmedObjectType: 'Cell', alarmedObject: { id: cell }, alarmRaisedTime: now() }, opsKey);
     expect(raised.status).toBe(201);
@@ -403,7 +437,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     type Step = { stepId: string; status: string; output: unknown };
     const steps = async () => (await api<Step[]>('GET', `/workflows/${runId}/steps`, undefined, opsKey)).body;
     // The flow finds the affected customers, notifies them, opens a ticket, then waits for the clear.
-    await until(async () => ((await api<{ status: string }>('GET', `/workflows/${runId}`, undefined, opsKey)).body.status === 'waiting' ? true : undefined), 60_000);
+    await until(async () => ((await api<{ status: string }>('GET', `/workflows/${runId}`, undefined, opsKey)).body.status === 'waiting' ? true : undefined), WAIT_MS, `${runId} waiting for the clear`);
     const done = await steps();
     const affected = done.find((st) => st.stepId === 'affected-customers')!.output as string[];
     const notified = done.filter((st) => st.stepId === 'outage-notices').flatMap((st) => (st.output as { executed: string[] }).executed);
@@ -412,11 +446,11 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const page = await signedIn('nora', 'network_ops', '/console/service-operations');
     expect(await page.getByRole('navigation', { name: 'Pages' }).innerText()).toContain('Service operations');
     const row = page.locator('[data-testid=alarms] tbody tr', { hasText: runId });
-    await row.waitFor({ timeout: 20_000 });
+    await visible(row, `the row of ${runId}`, page.locator('[data-testid=alarms] tbody tr'));
     expect(await row.innerText()).toMatch(/minor[\s\S]*cell outage/);
     // The suspicion is on the page, with the alarm that followed it and how long before it the calls showed it.
     const suspected = page.locator('[data-testid=anomalies] tbody tr', { hasText: suspicion.id });
-    await suspected.waitFor({ timeout: 20_000 });
+    await visible(suspected, `the row of ${suspicion.id}`, page.locator('[data-testid=anomalies] tbody tr'));
     expect(await suspected.getByTestId('anomaly-alarm').innerText()).toMatch(new RegExp(`^${runId}, \\d+ (min|h \\d+ min) before the alarm$`));
     const treated = (await api<{ items: { alarmId: string; anomalyIds: string[]; anomalyLeadMs: number | null }[] }>('GET', '/service-operations/incidents', undefined, opsKey)).body.items.find((i) => i.alarmId === runId);
     expect(treated?.anomalyIds).toContain(suspicion.id);
@@ -433,12 +467,12 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const run = await until(async () => {
       const r = (await api<{ status: string; output: { notified: number; resolutionNotices: number } }>('GET', `/workflows/${runId}`, undefined, opsKey)).body;
       return r.status === 'succeeded' ? r : undefined;
-    }, 60_000);
+    }, WAIT_MS, `${runId} succeeded after the clear`);
     expect(run.output.notified).toBe(notified.length);
     await seen(page, '[data-testid=notice-counts]', `resolution notices to ${run.output.resolutionNotices}.`);
     await page.goto(`${base}/console/service-operations`);
     const finished = page.locator('[data-testid=alarms] tbody tr', { hasText: runId }).filter({ hasText: 'succeeded' });
-    await finished.waitFor({ timeout: 20_000 });
+    await visible(finished, `${runId} succeeded`, page.locator('[data-testid=alarms] tbody tr', { hasText: runId }));
     // Time to notify and the time to repair, as the server measures them.
     const { summary } = (await api<{ summary: { medianTimeToFirstNoticeMs: number | null } }>('GET', '/service-operations/incidents', undefined, opsKey)).body;
     expect(summary.medianTimeToFirstNoticeMs).not.toBeNull();
@@ -447,7 +481,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(await page.getByTestId('mttr').innerText()).toMatch(/^\d+ (min|h \d+ min) over \d+ cleared$/);
     expect((await finished.locator('td.num').allInnerTexts()).map((t) => t.replace(/,/g, ''))).toEqual([String(affected.length), String(run.output.notified), '0']);
     await page.context().close();
-  }, 180_000);
+  }, JOURNEY_MS);
 
   it('network operations confirms one suspected incident and dismisses another, each with a reason; a viewer sees the verdicts and no button', async () => {
     const opsKey = await keyOf('nora', 'network_ops');
@@ -492,9 +526,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
       const at = now();
       await api('POST', '/events', group.map((c) => ({ ...event(c, 'interaction', { channel: 'call', intent: 'support_network', phase: 'start' }), time: at })));
       callers.push(group);
-      return until(async () => (await suspicions()).find((a) => !before.has(a.id) && a.customers.some((c) => group.includes(c))), 30_000).catch(() => {
-        throw new Error(`no suspected incident over 30 s after ${group.length} service calls from ${group.join(', ')}`);
-      });
+      return until(async () => (await suspicions()).find((a) => !before.has(a.id) && a.customers.some((c) => group.includes(c))), WAIT_MS, `a suspected incident after ${group.length} service calls from ${group.join(', ')}`);
     }
     try {
       const toConfirm = await suspect(await callersApart());
@@ -502,7 +534,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
 
       const page = await signedIn('nora', 'network_ops', '/console/service-operations');
       const rowOf = (id: string) => page.locator('[data-testid=anomalies] tbody tr', { hasText: id });
-      await rowOf(toConfirm.id).waitFor({ timeout: 30_000 });
+      await visible(rowOf(toConfirm.id), `the row of ${toConfirm.id}`, page.locator('[data-testid=anomalies] tbody tr'));
       // Confirm, saying why: the buttons wait for the reason.
       await rowOf(toConfirm.id).getByRole('button', { name: `Review ${toConfirm.id}` }).click();
       const form = page.getByTestId('review-form');
@@ -517,9 +549,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
       expect(confirmed?.review).toMatchObject({ decision: 'confirmed', by: 'nora', reason: why, alarmId });
       const alarm = (await api<{ sourceSystemId: string; externalAlarmId: string }>('GET', `/tmf-api/alarmManagement/v4/alarm/${alarmId!.slice('alarm-'.length)}`)).body;
       expect(alarm).toMatchObject({ sourceSystemId: 'twinloop-anomaly-detection', externalAlarmId: toConfirm.id });
-      await until(async () => ((await api('GET', `/workflows/${alarmId}`, undefined, opsKey)).status === 200 ? true : undefined), 30_000).catch(() => {
-        throw new Error(`the service-operations run ${alarmId} did not start within 30 s of the confirmation`);
-      });
+      await until(async () => ((await api('GET', `/workflows/${alarmId}`, undefined, opsKey)).status === 200 ? true : undefined), WAIT_MS, `the service-operations run ${alarmId} the confirmation starts`);
       const [audited] = (await api<{ entry: Json }[]>('GET', `/audit?order=newest&q=${encodeURIComponent(why)}`)).body;
       expect(audited.entry).toMatchObject({ type: 'action.executed', actor: { kind: 'human', id: 'nora' }, action: { actionClass: 'incident_review', params: { event: 'suspicion.confirmed', anomalyId: toConfirm.id, alarmId } } });
       // The page updates: the verdict in the suspicion's row, the raised alarm in the alarms.
@@ -548,7 +578,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
       calling = false;
       await keepCalling;
     }
-  }, 180_000);
+  }, JOURNEY_MS);
 
   it('a marketer watches a campaign live (variants, allocation over time, guardrails), pauses it with a reason and resumes it', async () => {
     await ensureCampaign();
@@ -578,7 +608,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const heldTicks = await until(async () => {
       const held = (await read()).allocation.filter((p) => p.held);
       return held.length >= 2 ? held : undefined;
-    }, 30_000);
+    }, WAIT_MS, `two held ticks of ${CAMPAIGN}`);
     expect(new Set(heldTicks.map((p) => p.spent)).size, 'nothing spent while held').toBe(1);
     await seen(page, '[data-testid=campaign-hold]', `by mark: ${why}`);
 
@@ -591,7 +621,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect((await api('POST', `/campaigns/${CAMPAIGN}/pause`, { reason: 'mine' }, await keyOf('ada', 'care_agent'))).status).toBe(403);
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-campaign.png'), fullPage: true });
     await page.context().close();
-  }, 180_000);
+  }, JOURNEY_MS);
 
   it('loads every page, with no serious or critical accessibility violation; photographs each and measures its first load', async () => {
     const someone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=1')).body.items[0].customerId;
@@ -635,7 +665,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const bundle = readdirSync(assets).map((f) => ({ file: f, bytes: statSync(join(assets, f)).size, gzip: gzipSync(readFileSync(join(assets, f))).length }));
     writeFileSync(join(RESULTS_DIR, 'first-load.json'), JSON.stringify({ firstLoadMs: firstLoad, bundle, at: new Date().toISOString() }, null, 2));
     console.log(`console first load (ms, navigation start to data shown): ${JSON.stringify(firstLoad)}; bundle ${bundle.map((b) => `${b.file} ${b.bytes} B (${b.gzip} B gzip)`).join(', ')}`);
-  }, 420_000); // fifteen pages, each with an axe scan: 15 s a page at load 30 on two cores
+  }, 900_000); // fifteen pages, each with an axe scan: 15-40 s a page at load 30 on two cores
 
   it('an admin puts a new version of the action policy in force with a reason, and a supervisor reads it and its history', async () => {
     const before = (await api<{ version: number }>('GET', '/policy')).body.version;
@@ -652,5 +682,5 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(await reader.getByRole('button', { name: /Put in force/ }).count()).toBe(0);
     await seen(reader, '[data-testid=policy-history] tbody tr', 'pat (human)');
     await reader.context().close();
-  }, 120_000);
+  }, JOURNEY_MS);
 });
