@@ -22,9 +22,9 @@ export interface PartitionKeeper {
 
 /**
  * Keeps this worker at its fair share of the partitions (decision 0012): each round it counts the
- * live workers, takes free partitions up to ceil(64 / workers), and gives back one partition
- * beyond its share (after `beforeRelease`), so a new worker gets partitions a round at a time and
- * a dead worker's are taken at the next round.
+ * live workers, takes free partitions up to ceil(64 / workers), and gives back the partitions
+ * beyond its share (each after `beforeRelease`), so a new worker gets its share at its next round
+ * and a dead worker's are taken at the next round.
  */
 export function keepPartitions(o: PartitionKeeperOptions): PartitionKeeper {
   const log = o.log ?? (() => undefined);
@@ -33,10 +33,11 @@ export function keepPartitions(o: PartitionKeeperOptions): PartitionKeeper {
     const share = fairShare(await o.leases.liveWorkers());
     const held = o.leases.held();
     if (held.length > share) {
-      const p = held[held.length - 1];
-      await o.beforeRelease(p);
-      await o.leases.release([p]);
-      log(`partitions: gave back ${p} (holding ${held.length - 1}, share ${share})`);
+      // All the excess at once: the worker that takes them recovers them in one read of the log.
+      const excess = held.slice(share);
+      for (const p of excess) await o.beforeRelease(p);
+      await o.leases.release(excess);
+      log(`partitions: gave back ${excess.join(', ')} (holding ${share}, share ${share})`);
       return;
     }
     const taken = await o.leases.acquire(share);

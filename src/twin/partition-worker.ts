@@ -98,7 +98,8 @@ export function startPartitionWorker(o: PartitionWorkerOptions): PartitionWorker
 
   return {
     workerId: o.leases.workerId,
-    partitions: () => [...state].sort((a, b) => a[0] - b[0]).map(([partition, s]) => ({ partition, state: s })),
+    // Every lease held, a partition just taken counting as recovering until its rebuild starts.
+    partitions: () => o.leases.held().map((partition) => ({ partition, state: state.get(partition) ?? 'recovering' })),
     answersFor: (customerId) => state.get(partitionOf(customerId)) === 'live',
     async verify() {
       const live = new Set([...state].filter(([, s]) => s === 'live').map(([p]) => p));
