@@ -6,9 +6,10 @@ import { TwinloopError } from '../domain/errors.js';
 import type { TwinEvent } from '../domain/events.js';
 import { createRng } from '../intelligence/random.js';
 import { createChurnScorer } from '../intelligence/live/churn-scorer.js';
+import { PILOT_MONTHS, PILOT_OFFERS, pilotEstimates, riskAcceptance, type PilotEstimate } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
-import { compileScenarios, estimateIncidentRates, parseScenarios, simulatePlans, twinSource, type Estimate, type ImpactRecord, type IncidentRates, type Scenario } from '../simulation/index.js';
+import { compileScenarios, estimateIncidentEffect, estimateIncidentRates, parseScenarios, simulatePlans, twinSource, type CustomerSpan, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario } from '../simulation/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { DAY_MS } from '../domain/time.js';
@@ -50,16 +51,6 @@ export interface ValidatedScenario {
   readonly inside: boolean;
 }
 
-/** What the pilot showed for one offer (the priors the predictions use). */
-export interface PilotEstimate {
-  readonly offerId: string;
-  readonly acceptance: { readonly mean: number; readonly sd: number };
-  /** The acceptors' hazard multiplier the scenarios use: the offers' effects pooled (`poolEffects`). */
-  readonly acceptedHazardMultiplier: { readonly mean: number; readonly sd: number };
-  /** The same from this offer's arm alone, for comparison. */
-  readonly unpooledMultiplier: { readonly mean: number; readonly sd: number };
-  readonly treated: number;
-}
 
 /** The validation's report. */
 export interface SimulationValidationResult {
@@ -77,10 +68,6 @@ export interface SimulationValidationResult {
   readonly durationMs: number;
 }
 
-/** Pilot length: long enough to see churn, and an offer's effect (3 months) has worn off at the cutoff. */
-const PILOT_MONTHS = 4;
-/** The offers the pilot tries and the scenarios use. */
-const PILOT_OFFERS = ['retain-10', 'retain-25'] as const;
 const COST_PER_CONTACT = 1;
 const COST_PER_ACCEPTANCE = 5;
 const DELIVERY_ATTEMPTS = 6;
@@ -120,77 +107,6 @@ async function runPilot(world: SandboxWorld, arms: readonly (readonly string[])[
   }
 }
 
-/** One offer's raw pilot figures: acceptance, and the intention-to-treat effect per acceptor with its standard error. */
-interface RawPilot {
-  readonly offerId: string;
-  readonly acceptance: { readonly mean: number; readonly sd: number };
-  /** (ITT hazard ratio − 1) / acceptance: the change of an acceptor's hazard, as a multiple of it. */
-  readonly effect: number;
-  readonly effectSe: number;
-  readonly treated: number;
-}
-
-function rawPilot(twins: TwinService, arms: readonly (readonly string[])[], answers: Map<string, string>): RawPilot[] {
-  const churned = (ids: readonly string[]) => ids.filter((id) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1).length;
-  const hazard = (c: number, n: number) => 1 - (1 - c / n) ** (1 / PILOT_MONTHS);
-  const cC = Math.max(1, churned(arms[0]));
-  const hC = hazard(cC, arms[0].length);
-  return PILOT_OFFERS.map((offerId, j) => {
-    const ids = arms[j + 1];
-    const delivered = ids.filter((id) => answers.get(id) !== 'refused');
-    const acc = delivered.filter((id) => answers.get(id) === 'accepted').length;
-    const a = acc / Math.max(1, delivered.length);
-    const aSd = Math.sqrt((a * (1 - a)) / Math.max(1, delivered.length));
-    const cT = Math.max(1, churned(ids));
-    // Intention-to-treat hazard ratio; decliners are unaffected, so acceptors carry all of it.
-    const ratio = hazard(cT, ids.length) / hC;
-    const seLog = Math.sqrt(1 / cT + 1 / cC);
-    const share = Math.max(0.05, a);
-    return { offerId, acceptance: { mean: a, sd: aSd }, effect: (ratio - 1) / share, effectSe: (ratio * seLog) / share, treated: ids.length };
-  });
-}
-
-/**
- * Partial pooling of the offers' per-acceptor effects (a normal random-effects model, the
- * between-offer variance τ² by DerSimonian–Laird): each offer's effect is drawn toward the
- * precision-weighted mean of all of them as far as its own pilot arm is noisy and the offers do
- * not differ beyond their noise, and its uncertainty includes that of the pooled mean. A small
- * pilot sees few churners per arm; one arm's ratio alone swings far (a multiplier of 2.4 ± 1.7
- * for a discount), pooled the arms share what they show in common.
- */
-export function poolEffects(raw: readonly { effect: number; effectSe: number }[]): { effect: number; se: number }[] {
-  const w = raw.map((r) => 1 / Math.max(1e-9, r.effectSe) ** 2);
-  const W = w.reduce((s, x) => s + x, 0);
-  const fixed = raw.reduce((s, r, j) => s + w[j] * r.effect, 0) / W;
-  const q = raw.reduce((s, r, j) => s + w[j] * (r.effect - fixed) ** 2, 0);
-  const c = W - w.reduce((s, x) => s + x * x, 0) / W;
-  const tau2 = raw.length > 1 && c > 0 ? Math.max(0, (q - (raw.length - 1)) / c) : 0;
-  const wr = raw.map((r) => 1 / (Math.max(1e-9, r.effectSe) ** 2 + tau2));
-  const Wr = wr.reduce((s, x) => s + x, 0);
-  const mu = raw.reduce((s, r, j) => s + wr[j] * r.effect, 0) / Wr;
-  const muVar = 1 / Wr;
-  return raw.map((r) => {
-    const se2 = Math.max(1e-9, r.effectSe) ** 2;
-    if (tau2 === 0) return { effect: mu, se: Math.sqrt(muVar) };
-    // Shrinkage toward the pooled mean, with the pooled mean's own uncertainty carried through.
-    const b = se2 / (se2 + tau2);
-    return { effect: (1 - b) * r.effect + b * mu, se: Math.sqrt((1 - b) * se2 + b * b * muVar) };
-  });
-}
-
-function pilotEstimates(twins: TwinService, arms: readonly (readonly string[])[], answers: Map<string, string>): PilotEstimate[] {
-  const raw = rawPilot(twins, arms, answers);
-  const pooled = poolEffects(raw);
-  return raw.map((r, j) => ({
-    offerId: r.offerId,
-    acceptance: r.acceptance,
-    // Clamped to what a scenario accepts: a tiny pilot can imply absurd multipliers.
-    acceptedHazardMultiplier: { mean: Math.min(5, Math.max(0, 1 + pooled[j].effect)), sd: Math.min(2, pooled[j].se) },
-    unpooledMultiplier: { mean: Math.min(5, Math.max(0, 1 + r.effect)), sd: Math.min(2, r.effectSe) },
-    treated: r.treated,
-  }));
-}
-
 /** What the operator knows that the generated scenarios draw on: its plans (with customers) and the cells its twins' usage names, worst first. */
 interface ScenarioContext {
   readonly active: number;
@@ -202,6 +118,8 @@ interface ScenarioContext {
   readonly cells: readonly { readonly id: string; readonly customers: readonly string[] }[];
   /** The cells' incident rates from the history's `network_impact` records (what network scenarios predict with). */
   readonly incidentRates: IncidentRates;
+  /** The effect of an incident on churn, learned from the history. */
+  readonly incidentEffect: IncidentEffect;
   /** The churn model's probability at quantile q of the active twins. */
   readonly churnQuantile: (q: number) => number;
 }
@@ -232,7 +150,7 @@ function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenar
       // The incidents the cells would have had, from their history shrunk toward the network's.
       const rates = x.incidentRates.forImprovement(cells.map((c) => c.id), customers);
       // No cost: the net value is then the churn the improvement avoids, what is being checked.
-      return { kind: 'network_improvement', ...common, target: [], cells: cells.map((c) => c.id), customers, incidentReductionPct, ...rates, cost: 0 };
+      return { kind: 'network_improvement', ...common, target: [], cells: cells.map((c) => c.id), customers, incidentReductionPct, ...rates, incidentEffect: { mean: x.incidentEffect.mean, sd: x.incidentEffect.sd }, cost: 0 };
     }
     const p = x.pilot[rng.int(x.pilot.length)];
     const o = x.config.offers.catalogue.find((c) => c.id === p.offerId)!;
@@ -244,6 +162,7 @@ function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenar
       acceptance: p.acceptance,
       acceptedHazardMultiplier: p.acceptedHazardMultiplier,
       effectMonths: x.config.offers.effectMonths,
+      ...(p.acceptanceByRisk ? { acceptanceByRisk: p.acceptanceByRisk } : {}),
     };
     if (kind === 2) {
       // The churn threshold of the riskiest 5, 10 or 20 % of the base: a fixed probability would
@@ -311,8 +230,17 @@ function realised(ledger: Ledger, ids: readonly string[], months: number): { rev
   return { revenue, churners };
 }
 
+/** What the operator's records of the history say about its network: incidents felt, and each customer's time with it. */
+interface NetworkHistory {
+  readonly impacts: readonly ImpactRecord[];
+  readonly spans: ReadonlyMap<string, CustomerSpan>;
+  /** Days the history covers. */
+  readonly days: number;
+}
+
 /** Plans and cells as the operator sees them in its twins (see `ScenarioContext`). */
-function operatorContext(twins: TwinService, active: readonly string[], config: WorldConfig, pilot: readonly PilotEstimate[], impacts: readonly ImpactRecord[], days: number, churn: readonly number[]): ScenarioContext {
+function operatorContext(twins: TwinService, active: readonly string[], config: WorldConfig, pilot: readonly PilotEstimate[], network: NetworkHistory, churn: readonly number[]): ScenarioContext {
+  const { impacts, days } = network;
   const onPrice = new Map<number, number>();
   const byCell = new Map<string, { incidents: number; customers: string[] }>();
   for (const id of active) {
@@ -335,7 +263,8 @@ function operatorContext(twins: TwinService, active: readonly string[], config: 
   const incidentRates = estimateIncidentRates({ impacts, cells: [...known], homeOf, days });
   const sorted = [...churn].sort((a, b) => a - b);
   const churnQuantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { active: active.length, config, pilot, plans, cells, incidentRates, churnQuantile };
+  const incidentEffect = estimateIncidentEffect(impacts, network.spans);
+  return { active: active.length, config, pilot, plans, cells, incidentRates, incidentEffect, churnQuantile };
 }
 
 /** Predicts N varied scenarios with the simulator and realises each in the sandbox; see the module comment. */
@@ -361,28 +290,47 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const answers = new Map<string, string>();
       // The assurance system's records of incidents, as they pass into the twins: the history network scenarios are predicted from.
       const impacts: ImpactRecord[] = [];
+      // And each customer's first record and churn: the days an incident's effect is learned from.
+      const spans = new Map<string, { fromMs: number; toMs: number; churned: boolean }>();
       const intake: EventSink = {
         submit: (events) => {
-          for (const e of events) if (e.kind === 'network_impact') impacts.push({ customerId: e.customerId, incidentId: e.data.incidentId, cellId: e.data.cellId, startMs: Date.parse(e.data.start), endMs: e.data.end ? Date.parse(e.data.end) : undefined });
+          for (const e of events) {
+            const t = Date.parse(e.time);
+            const span = spans.get(e.customerId);
+            if (!span) spans.set(e.customerId, { fromMs: t, toMs: t, churned: false });
+            else if (!span.churned) span.toMs = Math.max(span.toMs, t);
+            if (e.kind === 'network_impact') impacts.push({ customerId: e.customerId, incidentId: e.data.incidentId, cellId: e.data.cellId, startMs: Date.parse(e.data.start), endMs: e.data.end ? Date.parse(e.data.end) : undefined });
+            else if (e.kind === 'subscription' && e.data.action === 'terminated' && e.data.productKind === 'plan' && span) {
+              span.toMs = t;
+              span.churned = true;
+            }
+          }
           return twins.intake.submit(events);
         },
       };
       const historyStart = world.clock.now();
+      // The pilot twins' features when it starts: their churn risk then, before any offer.
+      const atPilot = new Map<string, Float64Array>();
       const pilot = await history(world, historyMonths, intake, async (w) => {
         await twins.intake.drained();
         const rng = createRng(o.seed * 13 + 1);
         const ids = [...twins.engine.customerIds()].filter((id) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 0 && rng.next() < pilotShare);
+        for (const id of ids) atPilot.set(id, twins.engine.features(id)!);
         const arms: string[][] = Array.from({ length: PILOT_OFFERS.length + 1 }, () => []);
         ids.forEach((id, i) => arms[i % arms.length].push(id));
         await runPilot(w, arms, answers);
         return { arms };
       });
       await twins.intake.drained();
-      const estimates = pilotEstimates(twins, pilot.arms, answers);
-      log(`pilot: ${estimates.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, multiplier ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}`);
+      const pilotRaw = pilotEstimates(twins, pilot.arms, answers);
+      log(`pilot: ${pilotRaw.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, multiplier ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}`);
       const trained = await trainChurnFromTwins(twins.store, { to: twins.engine.eventClock, seed: o.seed });
       log(`churn model: ${trained.document.learner}, AUC ${trained.metadata.metrics.auc}`);
-      const source = twinSource(twins.engine, createChurnScorer(trained.document), trained.metadata.horizonDays);
+      const scorer = createChurnScorer(trained.document);
+      const byRisk = riskAcceptance(pilot.arms, answers, new Map([...atPilot].map(([id, f]) => [id, scorer.probability(f)])));
+      log(`pilot acceptance by churn risk: log-odds slope ${byRisk.slope.toFixed(2)} per unit of the churn log-odds; at churn ${byRisk.atChurn.toFixed(3)}: ${PILOT_OFFERS.map((id, j) => `${id} ${byRisk.acceptance[j].toFixed(2)}`).join(', ')}`);
+      const estimates = pilotRaw.map((e, j) => ({ ...e, acceptance: { mean: byRisk.acceptance[j], sd: e.acceptance.sd }, acceptanceByRisk: { slope: byRisk.slope, atChurn: byRisk.atChurn } }));
+      const source = twinSource(twins.engine, scorer, trained.metadata.horizonDays);
       const cohortIds: string[] = [];
       const churn: number[] = [];
       source.forEach((id, _, p) => {
@@ -392,9 +340,13 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const cohort = new Set(cohortIds);
       // The day the scenarios start, counted as the world counts its days (from its start date).
       const cutoffDay = Math.round((world.clock.now() - Date.parse(config.start)) / DAY_MS);
-      const context = operatorContext(twins, cohortIds, config, estimates, impacts, (world.clock.now() - historyStart) / DAY_MS, churn);
+      // Customers still here are followed to the cutoff.
+      const end = world.clock.now();
+      for (const span of spans.values()) if (!span.churned) span.toMs = end;
+      const context = operatorContext(twins, cohortIds, config, estimates, { impacts, spans, days: (end - historyStart) / DAY_MS }, churn);
       const ir = context.incidentRates;
-      log(`network: ${ir.pooled.toFixed(3)} incidents per cell per 30 days (between-cell variance ${ir.between.toFixed(4)}), an incident touches ${(100 * ir.homeTouchShare).toFixed(0)} % of its cell's home customers, ${ir.minutesPerIncident.toFixed(0)} min each`);
+      const ie = context.incidentEffect;
+      log(`network: ${ir.pooled.toFixed(3)} incidents per cell per 30 days (between-cell variance ${ir.between.toFixed(4)}), an incident touches ${(100 * ir.homeTouchShare).toFixed(0)} % of its cell's home customers, ${ir.minutesPerIncident.toFixed(0)} min each; an incident in the last 30 days multiplies the churn hazard by e^(${ie.mean.toFixed(3)} ± ${ie.sd.toFixed(3)}) (${ie.churnsExposed} churns in ${ie.daysExposed} customer-days after one, ${ie.churnsUnexposed} in ${ie.daysUnexposed} without)`);
       const { scenarios: generated, planOf } = scenariosFor(o.scenarios, o.seed, context);
       const scenarios = generated.map((s) => (o.draws ? { ...s, draws: o.draws } : s));
       const plans = compileScenarios(source, scenarios);

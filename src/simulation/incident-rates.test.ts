@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateIncidentRates, type ImpactRecord } from './incident-rates.js';
+import { estimateIncidentEffect, estimateIncidentRates, type ImpactRecord } from './incident-rates.js';
 
 /** A network of `cells` cells with `homes` customers each; `incidentsOn(c)` incidents on cell c, each touching all its home customers. */
 function history(cells: number, homes: number, incidentsOn: (c: number) => number) {
@@ -37,5 +37,39 @@ describe('incident rates', () => {
     // Half the customers live on the improved cell: they feel its incidents, the others not.
     expect(fix.incidentsPer30d.mean).toBeCloseTo(r.rate('cell-0').mean / 2, 6);
     expect(fix.cellIncidentsPer30d).toBeCloseTo(r.rate('cell-0').mean, 6);
+  });
+});
+
+describe('the effect of an incident on churn', () => {
+  it('is the log hazard ratio of the days after an incident against the days without, with its standard error', () => {
+    // 2,000 customers followed 300 days; the first 1,000 feel one incident on day 100. Churns: 10
+    // in the 30 days after it among them (30,000 customer-days), 40 in the other 570,000 days.
+    const impacts: ImpactRecord[] = [];
+    const spans = new Map<string, { fromMs: number; toMs: number; churned: boolean }>();
+    const day = (d: number) => d * 86_400_000;
+    let exposedChurns = 0;
+    let otherChurns = 0;
+    for (let i = 0; i < 2000; i++) {
+      const id = `c${i}`;
+      if (i < 1000) impacts.push({ customerId: id, incidentId: 'INC-1', cellId: 'cell-0', startMs: day(100) + 3_600_000 });
+      let last = 299;
+      let churned = false;
+      if (i < 1000 && exposedChurns < 10 && i % 100 === 0) {
+        last = 110;
+        churned = true;
+        exposedChurns++;
+      } else if (i >= 1000 && otherChurns < 40 && i % 25 === 0) {
+        last = 200;
+        churned = true;
+        otherChurns++;
+      }
+      spans.set(id, { fromMs: day(0), toMs: day(last) + 72_000_000, churned });
+    }
+    const e = estimateIncidentEffect(impacts, spans);
+    expect(e.churnsExposed).toBe(10);
+    expect(e.churnsUnexposed).toBe(40);
+    const rate = (c: number, d: number) => c / d;
+    expect(e.mean).toBeCloseTo(Math.log(rate(10, e.daysExposed) / rate(40, e.daysUnexposed)), 3);
+    expect(e.sd).toBeCloseTo(Math.sqrt(1 / 10 + 1 / 40), 1);
   });
 });

@@ -9,4 +9,4 @@ export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';
 export { expectedNetValue, type ExpectedNetValue, type TwinExpectedValue } from './expected-value.js';
 export { estimate, type Estimate, type OutcomeSummary, type ScenarioResult } from './simulation-result.js';
 export { createSimulationRuns, type SimulationRun, type SimulationRuns, type SimulationRunStore, type SimulationRunsOptions, type RunStatus } from './simulation-runs.js';
-export { estimateIncidentRates, type ImpactRecord, type IncidentHistory, type IncidentRates, type NetworkImprovementRates } from './incident-rates.js';
+export { estimateIncidentEffect, estimateIncidentRates, type CustomerSpan, type ImpactRecord, type IncidentEffect, type IncidentHistory, type IncidentRates, type NetworkImprovementRates } from './incident-rates.js';

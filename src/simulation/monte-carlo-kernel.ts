@@ -33,6 +33,8 @@ export interface KernelPopulation {
   readonly relHazard: Float32Array;
   /** Structural scenarios: change of monthly revenue while active (a price change). */
   readonly revenueDelta: Float32Array;
+  /** Offer scenarios: the twin's shift of the acceptance's log-odds (its churn risk's; 0 = the scenario's acceptance). */
+  readonly acceptShift: Float32Array;
 }
 
 /** An uncertain scalar: mean and standard deviation. */
@@ -61,8 +63,10 @@ export type KernelParams = {
     }
   | {
       readonly mode: 'structural';
-      /** sd of the exponent θ on the hazard ratio (ratio^θ, θ ~ N(1, sd)). */
+      /** sd of the exponent θ on the hazard ratio (ratio^θ, θ ~ N(effectMean, sd)). */
       readonly effectSd: number;
+      /** Mean of θ (default 1: the ratio as given); a unit ratio scaled by an uncertain effect otherwise. */
+      readonly effectMean?: number;
       /**
        * Expected number of discrete events the effect is made of (incidents a network fix
        * prevents over the horizon), 0 when it is continuous: each draw then scales θ by K / this,
@@ -99,7 +103,7 @@ export function drawParameters(p: KernelParams, d: number): DrawParameters {
   }
   const events = p.effectEvents ?? 0;
   const lumps = events > 0 ? r.poisson(events) / events : 1;
-  return { calibration, acceptance: 0, acceptedMultiplier: 1, exponent: lumps * (1 + p.effectSd * r.normal()) };
+  return { calibration, acceptance: 0, acceptedMultiplier: 1, exponent: lumps * ((p.effectMean ?? 1) + p.effectSd * r.normal()) };
 }
 
 /**
@@ -159,8 +163,12 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       s ^= s >>> 17;
       s ^= s << 5;
       const u2 = ((s >>> 0) + 0.5) / 4294967296;
+      // This twin's acceptance: the draw's, shifted on the log-odds scale by its churn risk.
+      const shift = pop.acceptShift[i];
+      const ai = shift === 0 || a <= 0 || a >= 1 ? a : 1 / (1 + ((1 - a) / a) * Math.exp(-shift));
+      const logNo = ai === a ? logNoAccept : Math.log1p(-ai);
       // Index of the accepting attempt (0-based), one attempt a month while active and not accepted.
-      const kAccept = a <= 0 ? Infinity : a >= 1 ? 0 : Math.floor(Math.log(u2) / logNoAccept);
+      const kAccept = ai <= 0 ? Infinity : ai >= 1 ? 0 : Math.floor(Math.log(u2) / logNo);
       const allowed = pop.contacts[i];
       const accepted = kAccept < allowed && kAccept <= t0 && kAccept < M;
       const attempts = Math.min(accepted ? kAccept + 1 : allowed, t0 + 1, M);

@@ -2,7 +2,7 @@ import { TwinloopError } from '../domain/errors.js';
 import { FEATURE_COUNT, FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
 import type { KernelParams, KernelPopulation } from './monte-carlo-kernel.js';
 import { compileFilters, type FeatureFilter } from '../twin/feature-filter.js';
-import { TARGET_FIELDS, type Scenario, type SegmentBy } from './scenario.js';
+import { TARGET_FIELDS, type OfferAssumptions, type Scenario, type SegmentBy } from './scenario.js';
 import { unitHash } from './sim-random.js';
 import { allocateShared, withScenarioColumns, type SharedPopulation } from './shared-population.js';
 import { hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
@@ -101,8 +101,11 @@ function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null): Ker
     case 'network_improvement': {
       // The effect's uncertainty: the model's effect of an incident and the estimate of how many come.
       const rateSd = rate && rate.mean > 0 ? rate.sd / rate.mean : 0;
-      const effectSd = Math.sqrt(s.uncertainty ** 2 + rateSd ** 2);
       const effectEvents = s.cellIncidentsPer30d === undefined ? 0 : s.cellIncidentsPer30d * MONTH_OVER_WINDOW * s.horizonMonths * (s.incidentReductionPct / 100);
+      const e = s.incidentEffect;
+      // A learned effect: the twins' ratios are e^(−prevented), θ is β with its own and the rate's uncertainty.
+      if (e) return { ...common, fixedCost: s.cost, mode: 'structural', effectMean: e.mean, effectSd: Math.sqrt(e.sd ** 2 + (e.mean * rateSd) ** 2), effectEvents };
+      const effectSd = Math.sqrt(s.uncertainty ** 2 + rateSd ** 2);
       return { ...common, fixedCost: s.cost, mode: 'structural', effectSd, effectEvents };
     }
   }
@@ -125,6 +128,23 @@ function hazardWithIncidents(source: TwinSource, f: Float64Array, scratch: Float
     mass += pk;
   }
   return total / mass;
+}
+
+const logit = (p: number) => Math.log(p / (1 - p));
+/** Probabilities are kept off 0 and 1 before their log-odds are taken. */
+const clampProbability = (p: number) => Math.min(1 - 1e-6, Math.max(1e-6, p));
+
+/** A twin's shift of an offer's acceptance log-odds for its churn probability `p` (0 without `acceptanceByRisk`). */
+function acceptShiftOf(o: OfferAssumptions, p: number): number {
+  const r = o.acceptanceByRisk;
+  return r ? r.slope * (logit(clampProbability(p)) - logit(r.atChurn)) : 0;
+}
+
+/** An offer's mean acceptance for a twin of churn probability `p`. */
+function twinAcceptance(o: OfferAssumptions, p: number): number {
+  const a = o.acceptance.mean;
+  const shift = acceptShiftOf(o, p);
+  return shift === 0 || a <= 0 || a >= 1 ? a : 1 / (1 + Math.exp(-(logit(a) + shift)));
 }
 
 /** The population's mean `network_incidents_30d`: the default incident rate of network scenarios. */
@@ -212,6 +232,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
         cols.contacts[i] = contacts;
         cols.contactCost[i] = cost / contacts;
         cols.discountLoss[i] = (price * s.offer.discountPct) / 100;
+        cols.acceptShift[i] = acceptShiftOf(s.offer, p);
       } else if (s.kind === 'retention_campaign') {
         if (b.only && !b.only.has(id)) continue;
         const o = s.offer;
@@ -219,10 +240,11 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
         // churn × value: expected revenue at risk; uplift: expected incremental value of the offer.
         b.rank![i] = s.targeting.rank === 'churn_value'
           ? h * rev * m
-          : o.acceptance.mean * ((1 - o.acceptedHazardMultiplier.mean) * h * o.effectMonths * rev * Math.max(1, m - o.effectMonths / 2) - (price * o.discountPct * Math.min(o.months, m)) / 100 - o.costPerAcceptance) - s.costPerContact;
+          : twinAcceptance(o, p) * ((1 - o.acceptedHazardMultiplier.mean) * h * o.effectMonths * rev * Math.max(1, m - o.effectMonths / 2) - (price * o.discountPct * Math.min(o.months, m)) / 100 - o.costPerAcceptance) - s.costPerContact;
         cols.contacts[i] = s.contactPolicy.maxContacts;
         cols.contactCost[i] = s.costPerContact;
         cols.discountLoss[i] = (price * o.discountPct) / 100;
+        cols.acceptShift[i] = acceptShiftOf(o, p);
       } else if (s.kind === 'price_change') {
         cols.treated[i] = 1;
         cols.revenueDelta[i] = (price * s.pricePct) / 100;
@@ -236,7 +258,9 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
         // The incidents it would feel in a coming month against the share left by the fix: the
         // future is changed, not the past (its recent incidents say little about its next ones).
         const mu = rates[j]!.mean;
-        cols.relHazard[i] = source.scorer && mu > 0
+        cols.relHazard[i] = s.incidentEffect
+          ? Math.exp(-mu * (s.incidentReductionPct / 100))
+          : source.scorer && mu > 0
           ? hazardWithIncidents(source, f, scratch, mu * (1 - s.incidentReductionPct / 100), s.minutesPerIncident) / Math.max(1e-12, hazardWithIncidents(source, f, scratch, mu, s.minutesPerIncident))
           : 1;
       }

@@ -49,6 +49,12 @@ const offer = z.strictObject({
   acceptance: probabilityPrior.default({ mean: 0.3, sd: 0.1 }),
   acceptedHazardMultiplier: multiplierPrior.default({ mean: 0.7, sd: 0.15 }),
   effectMonths: z.int().min(1).max(12).default(3),
+  /**
+   * Acceptance that changes with the twin's churn risk (a pilot's logistic fit): a twin with
+   * churn probability p accepts with logit(acceptance) + slope · (logit(p) − logit(atChurn)), so
+   * `acceptance` is the rate at churn probability `atChurn`. Absent: every twin alike.
+   */
+  acceptanceByRisk: z.strictObject({ slope: z.number().min(-5).max(5), atChurn: z.number().gt(0).lt(1) }).optional(),
 });
 export type OfferAssumptions = z.infer<typeof offer>;
 
@@ -140,6 +146,12 @@ export const networkImprovementSchema = z.strictObject({
    * incidents, and the value comes in lumps of them (none at all in a quiet season).
    */
   cellIncidentsPer30d: z.number().min(0).optional(),
+  /**
+   * Log churn-hazard ratio of one incident felt in the last 30 days (mean, sd), learned from the
+   * history (`estimateIncidentEffect`). When given, a twin's hazard ratio is e^(−β · prevented
+   * incidents per 30 days) with β drawn per draw, instead of the churn model's re-scoring.
+   */
+  incidentEffect: prior.optional(),
   /** Impacted minutes per incident, for the re-scored `network_minutes_30d`. */
   minutesPerIncident: z.number().min(0).default(120),
   cost: z.number().min(0),

@@ -17,9 +17,10 @@ export interface SharedPopulation {
   readonly discountLoss: SharedArrayBuffer;
   readonly relHazard: SharedArrayBuffer;
   readonly revenueDelta: SharedArrayBuffer;
+  readonly acceptShift: SharedArrayBuffer;
 }
 
-const F32 = ['hazard', 'revenue', 'contactCost', 'discountLoss', 'relHazard', 'revenueDelta'] as const;
+const F32 = ['hazard', 'revenue', 'contactCost', 'discountLoss', 'relHazard', 'revenueDelta', 'acceptShift'] as const;
 const U8 = ['segment', 'treated', 'contacts'] as const;
 
 /** A kernel population whose arrays all live in shared memory, zero-filled (relHazard 1). */
@@ -54,6 +55,7 @@ export function withScenarioColumns(base: Pick<SharedPopulation, 'n' | 'hazard' 
     discountLoss: f32(),
     relHazard: f32(),
     revenueDelta: f32(),
+    acceptShift: f32(),
   };
   const view = viewOf(shared);
   view.relHazard.fill(1);

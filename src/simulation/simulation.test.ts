@@ -106,6 +106,19 @@ describe('the Monte Carlo engine', () => {
     expect(quiet.overall.churnersAvoided.p95).toBeGreaterThan(2 * quiet.overall.churnersAvoided.mean);
   });
 
+  it('lets acceptance follow churn risk when a pilot measured that it does', async () => {
+    const src = arraySource(population(4000, (i) => (i % 2 ? 0.2 : 0.01)), 30);
+    const launch = (offer: Record<string, unknown>) =>
+      parseScenarios({ kind: 'offer_launch', name: 'l', horizonMonths: 3, draws: 40, segmentBy: 'churn_risk_band', channels: [{ name: 'app', reach: 1, costPerContact: 0 }], offer: { id: 'o', acceptance: { mean: 0.2, sd: 0 }, ...offer } }).scenarios[0];
+    const accepted = (r: Awaited<ReturnType<typeof simulate>>[number], band: string) => r.segments.find((x) => x.segment === band)!.accepted.mean;
+    const [flat] = await simulate(src, [launch({})], { workers: 0 });
+    const [byRisk] = await simulate(src, [launch({ acceptanceByRisk: { slope: 1, atChurn: 0.05 } })], { workers: 0 });
+    expect(accepted(flat, 'risk ≥15%') / accepted(flat, 'risk <2%')).toBeCloseTo(1, 1);
+    // Log-odds 1 · (logit p − logit 0.05): ≈ +1.56 for the risky half, ≈ −1.65 for the safe half.
+    expect(accepted(byRisk, 'risk ≥15%')).toBeGreaterThan(2 * accepted(flat, 'risk ≥15%'));
+    expect(accepted(byRisk, 'risk <2%')).toBeLessThan(0.5 * accepted(flat, 'risk <2%'));
+  });
+
   it('is deterministic for a seed, whatever the number of threads, and splits by segment', async () => {
     const src = arraySource(population(3000, () => 0.04), 30);
     const s = retention({ segmentBy: 'is_prepaid' });
