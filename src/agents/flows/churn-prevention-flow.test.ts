@@ -12,16 +12,29 @@ import { createWorkflowEngine } from '../workflows/index.js';
 import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPlanSummary, type ChurnPreventionResult, type ScannedCustomer } from './churn-prevention-flow.js';
 import { churnRunReports } from './churn-prevention-report.js';
 
+/** Stores, a guarded executor over the default policy whose back end notes each contact's time, and an engine. */
+async function operator(name: string) {
+  const dir = await mkdtemp(join(tmpdir(), `twinloop-${name}-`));
+  const governance = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
+  const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: dir });
+  const clock = { now: () => Date.now() };
+  const contacts: { customerId: string; at: number }[] = [];
+  const executor: ActionExecutor = async (request) => (contacts.push({ customerId: request.customerId!, at: Date.now() }), { ok: true });
+  const audit = createAuditTrail(governance, clock);
+  const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue: createApprovalQueue(governance, clock), audit, executor, clock });
+  const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
+  const close = async () => {
+    await engine.stop();
+    await journal.close();
+    await governance.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { guarded, audit, engine, contacts, close };
+}
+
 describe('the simulation check of a churn prevention run', () => {
   it("contacts the customers whose expected net value is clearly positive and lists the others with theirs", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'twinloop-churn-check-'));
-    const governance = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
-    const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: dir });
-    const clock = { now: () => Date.now() };
-    const contacted: string[] = [];
-    const executor: ActionExecutor = async (request) => (contacted.push(request.customerId!), { ok: true });
-    const audit = createAuditTrail(governance, clock);
-    const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue: createApprovalQueue(governance, clock), audit, executor, clock });
+    const { guarded, audit, engine, contacts, close } = await operator('churn-check');
     // Six customers at risk, all with a positive planned value; the check finds C5 and C6 not clearly worth it.
     const scanned: ScannedCustomer[] = [1, 2, 3, 4, 5, 6].map((i) => ({ customerId: `C${i}`, churn: 0.3, value: 1000 - i * 100, acceptance: 0.3 }));
     const low: Record<string, number> = { C1: 9, C2: 6, C3: 4, C4: 1, C5: -2, C6: -5 };
@@ -32,7 +45,6 @@ describe('the simulation check of a churn prevention run', () => {
       const sum = (f: (c: (typeof customers)[number]) => number) => customers.reduce((a, c) => a + f(c), 0);
       return { netValue: { mean: sum((c) => c.mean), low: sum((c) => c.low), high: sum((c) => c.mean * 2) }, customers };
     };
-    const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
     engine.register(churnPreventionWorkflow({ guarded: () => guarded, audit: () => audit, scan: async () => scanned, simulate, outcomes: async (ids) => ids.map((customerId) => ({ customerId, churned: false })) }));
     await engine.run();
     try {
@@ -47,16 +59,39 @@ describe('the simulation check of a churn prevention run', () => {
       // Second round: the four clearly worth it, whose sum is clearly positive too: no halving.
       expect(asked.map((s) => s.customerIds.length)).toEqual([6, 4]);
       expect(r.treatedIds).toEqual(['C1', 'C2', 'C3', 'C4']);
-      expect(contacted.sort()).toEqual(['C1', 'C2', 'C3', 'C4']);
+      expect(contacts.map((c) => c.customerId).sort()).toEqual(['C1', 'C2', 'C3', 'C4']);
       expect(r.leftAlone.simulation).toEqual({ count: 2, customerIds: ['C5', 'C6'] });
       expect(r.notClearlyPositive).toEqual([{ customerId: 'C5', mean: 3, low: -2 }, { customerId: 'C6', mean: 0, low: -5 }]);
       const view = await churnRunReports(engine, 'churn-prevention').get(workflowId);
       expect(view.report?.notClearlyPositive).toEqual(r.notClearlyPositive);
     } finally {
-      await engine.stop();
-      await journal.close();
-      await governance.close();
-      await rm(dir, { recursive: true, force: true });
+      await close();
+    }
+  }, 180_000);
+
+  it('waits for the end of the quiet hours before each contact instead of having it refused', async () => {
+    const { guarded, engine, contacts, close } = await operator('churn-quiet');
+    const scanned: ScannedCustomer[] = [1, 2, 3].map((i) => ({ customerId: `Q${i}`, churn: 0.3, value: 1000, acceptance: 0.3 }));
+    const quietUntil = Date.now() + 300;
+    engine.register(
+      churnPreventionWorkflow({
+        guarded: () => guarded,
+        scan: async () => scanned,
+        simulate: async (s) => ({ netValue: { mean: 10, low: 1, high: 20 }, customers: s.customerIds.map((customerId) => ({ customerId, mean: 5, low: 1 })) }),
+        outcomes: async (ids) => ids.map((customerId) => ({ customerId, churned: false })),
+        contactAllowedAt: (now) => Math.max(now, quietUntil),
+      }),
+    );
+    await engine.run();
+    try {
+      const input = { periodId: 'quiet', scanAt: Date.now(), horizonMs: 1, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const run = await engine.waitFor((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('quiet') })).workflowId, { timeoutMs: 120_000 });
+      expect(run.error).toBeNull();
+      expect((run.output as ChurnPreventionResult).treatedIds).toEqual(['Q1', 'Q2', 'Q3']);
+      expect(contacts).toHaveLength(3);
+      for (const { at: t } of contacts) expect(t, 'a contact was made before the quiet hours ended').toBeGreaterThanOrEqual(quietUntil);
+    } finally {
+      await close();
     }
   }, 180_000);
 });

@@ -158,6 +158,12 @@ export interface ChurnPreventionDeps {
   readonly outcomes: (customerIds: readonly string[], sinceMs: number) => Promise<readonly CustomerOutcome[]>;
   /** Where each run's report (whom it contacted, whom it left alone and why) is recorded once it has acted. */
   readonly audit?: () => Pick<AuditTrail, 'record'>;
+  /**
+   * The first time at or after `now` an outbound contact is allowed (the policy's quiet hours):
+   * a run's contacts take time, and under a fast simulated clock they would drift into the night
+   * and be refused; the run waits (durably) instead.
+   */
+  readonly contactAllowedAt?: (now: number) => number;
 }
 
 /** How one treated customer was contacted. */
@@ -346,6 +352,11 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
           actor: CHURN_PREVENTION_ACTOR,
           why: { summary: `churn ${pc(s.churn)}, value ${Math.round(s.value)}, acceptance ${pc(s.acceptanceByOffer?.[offer.offerId] ?? s.acceptance)}: expected net ${Math.round(c.score)} with ${offer.offerId}`, simulationId, evidence: { churn: s.churn, value: s.value, acceptance: s.acceptance, score: c.score, periodId: input.periodId, offerId: offer.offerId } },
         });
+        if (deps.contactAllowedAt) {
+          const now = await ctx.now(`now-${c.customerId}`);
+          const at = deps.contactAllowedAt(now);
+          if (at > now) await ctx.sleepUntil(`quiet-${c.customerId}`, at);
+        }
         let outcome: GuardedOutcome | undefined;
         let route: ContactRoute = 'assisted';
         if (!assisted) {

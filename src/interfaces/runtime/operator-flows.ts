@@ -165,6 +165,7 @@ export function operatorFlows(
     const churnPrevention = churnPreventionWorkflow({
       guarded: () => s.guarded,
       audit: () => s.audit,
+      contactAllowedAt: (now) => outsideQuietHours(now, s.actionPolicy.current().contact ?? DEFAULT_CONTACT_POLICY),
       scan,
       policy: async () => {
         const p = await s.churnPolicy.get();
