@@ -30,7 +30,7 @@ export async function consolePages(server: ServerTarget): Promise<{ pages: Conso
   const [alarm] = await get<{ workflowId: string }[]>('/workflows?definitionId=service-operations&limit=1');
   const pages: (ConsolePage | string)[] = [
     { name: 'overview', path: '/', ready: { selector: '[data-testid=overview-twins]', text: /\d/ } },
-    { name: 'customers', path: '/console/customers?churn.gte=0.02', ready: { selector: 'table tbody tr' } },
+    { name: 'customers', path: '/console/customers?churn.gte=0.02', ready: { selector: 'table tbody tr, [data-testid=empty-list]' } },
     someone ? { name: 'customer', path: `/console/customers/${someone.customerId}`, ready: { selector: '[data-testid=timeline] li' } } : 'customer (no twin with a plan)',
     { name: 'agent-desktop', path: '/console/assist', ready: { selector: '[data-testid=desktop-status]', text: 'listening' } },
     { name: 'approvals', path: '/console/approvals', ready: { selector: '[data-testid=approval], [data-testid=empty-list]' } },
@@ -42,7 +42,7 @@ export async function consolePages(server: ServerTarget): Promise<{ pages: Conso
     run ? { name: 'simulation-run', path: `/console/simulations/${run.id}`, ready: { selector: '[data-testid=run-status]' } } : 'simulation-run (no run yet)',
     { name: 'campaigns', path: '/console/campaigns', ready: { selector: '[data-testid=campaigns] tbody tr, [data-testid=empty-list]' } },
     campaign ? { name: 'campaign', path: `/console/campaigns/${campaign.campaignId}`, ready: { selector: '[data-testid=allocation-latest]' } } : 'campaign (no campaign yet)',
-    { name: 'models', path: '/console/models', ready: { selector: 'table tbody tr' } },
+    { name: 'models', path: '/console/models', ready: { selector: 'table tbody tr, [data-testid=empty-list]' } },
     { name: 'audit', path: '/console/audit', ready: { selector: 'table tbody tr' } },
   ];
   return { pages: pages.filter((p): p is ConsolePage => typeof p !== 'string'), missing: pages.filter((p): p is string => typeof p === 'string') };

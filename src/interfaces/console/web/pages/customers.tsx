@@ -79,7 +79,7 @@ export function Customers() {
       <Alert message={list.error} />
       {list.data && (
         <section class="panel">
-          <h2>
+          <h2 data-testid={list.data.items.length === 0 ? 'empty-list' : undefined}>
             {list.data.items.length === 0 ? 'No customer matches' : `${count(list.data.items.length)} customers${offset > 0 ? ' (further on)' : ''}`}{' '}
             <span class="muted">of {count(list.data.twinCount)} twins{filters.length > 0 ? `, where ${filterText}` : ''}</span>
           </h2>

@@ -274,7 +274,12 @@ export function Models() {
           {message.text}
         </p>
       )}
-      {list.data && (
+      {list.data?.items.length === 0 && (
+        <p class="muted" data-testid="empty-list">
+          No model version yet: the first is trained once the twins hold enough history (twice the churn horizon).
+        </p>
+      )}
+      {list.data && list.data.items.length > 0 && (
         <section class="panel">
           <table>
             <thead>
