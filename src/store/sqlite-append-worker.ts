@@ -12,7 +12,10 @@ import type { WriterReply, WriterRequest } from './sqlite-writer-client.js';
  * no loop.
  */
 const { dataDir, segments } = workerData as { dataDir: string; segments: SegmentLogOptions | false };
-const store = createSqliteEventStore({ dataDir, segments, writes: 'inline' });
+// Synced after each commit, before the answer: the write lock is free while this thread waits for
+// the disk, so the main thread's stores (audit, journal, workflow steps) never wait for it on the
+// event loop (under a loaded disk an fsync took seconds: the soak's 4-5 s loop stalls).
+const store = createSqliteEventStore({ dataDir, segments, writes: 'inline', syncs: 'after-commit' });
 const port = parentPort!;
 
 port.on('message', async (request: WriterRequest) => {

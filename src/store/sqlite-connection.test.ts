@@ -17,9 +17,19 @@ vi.mock('node:fs', async (original) => {
     if (walFds.has(fd)) walSyncs++;
     fs.fsync(fd, cb);
   };
-  return { ...fs, default: { ...fs, open, fsync }, open, fsync };
+  const openSync = (path: string, flags: string) => {
+    const fd = fs.openSync(path, flags);
+    if (path.endsWith('-wal')) walFds.add(fd);
+    return fd;
+  };
+  const fsyncSync = (fd: number) => {
+    if (walFds.has(fd)) walSyncs++;
+    fs.fsyncSync(fd);
+  };
+  return { ...fs, default: { ...fs, open, fsync, openSync, fsyncSync }, open, fsync, openSync, fsyncSync };
 });
 const { openSqliteConnection, WAL_SYNC_MS } = await import('./sqlite-connection.js');
+const { createSqliteEventStore } = await import('./sqlite-event-store.js');
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -62,6 +72,31 @@ describe('SQLite connection durability (decision 0014)', () => {
       await vi.waitFor(() => expect(syncs()).toBe(2), { timeout: 3 * WAL_SYNC_MS, interval: 50 });
     } finally {
       await records.close();
+    }
+  });
+
+  it("the writer thread's event store commits without the disk and syncs the WAL after each write, before the write resolves", async () => {
+    const dir = fresh();
+    const store = createSqliteEventStore({ dataDir: dir, syncs: 'after-commit' });
+    const reader = openSqliteConnection('record store', dir, () => ({}));
+    try {
+      await store.migrate();
+      // 1 = NORMAL: the fsync is not inside the commit, so the write lock is not held for it.
+      const events = openSqliteConnection('event store', dir, () => ({}), { durability: 'synced-after-commit' });
+      expect(events.db.pragma('synchronous', { simple: true })).toBe(1);
+      await events.close();
+      const before = walSyncs;
+      const event = { id: 'e1', customerId: 'C1', kind: 'usage', time: 1, receivedAt: 1, body: '{}', hash: 'h1' };
+      const written = store.append([event]);
+      // Synced by the time the append is answered (better-sqlite3 is synchronous: before the promise exists).
+      expect(walSyncs - before).toBe(1);
+      expect(await written).toEqual([{ status: 'accepted', seq: 1 }]);
+      await store.addDeadLetters([{ record: '{}', reason: 'bad', at: 2, source: 'test' }]);
+      expect(walSyncs - before).toBe(2);
+      expect(reader.db.prepare('SELECT COUNT(*) AS n FROM events').get()).toEqual({ n: 1 });
+    } finally {
+      await store.close();
+      await reader.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { close as closeFile, fsync, mkdirSync, open as openFile } from 'node:fs';
+import { close as closeFile, closeSync, fsync, fsyncSync, mkdirSync, open as openFile, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { TwinloopError } from '../domain/errors.js';
@@ -29,8 +29,12 @@ export interface SqliteTuning {
    * `full`: each commit is on disk before it returns (the event store: an acknowledged event
    * survives a power cut). By default (`normal`) a commit survives the process being killed at
    * once and a power cut within WAL_SYNC_MS (decision 0014): the fsync is what held the event loop.
+   * `synced-after-commit`: commits like `normal`, and the adapter calls `syncWal()` after each
+   * commit, before it answers: as durable as `full` for what it answers, but the write lock is
+   * released before the fsync, so the other connections do not wait for the disk (the event
+   * store's writer thread; decision 0014).
    */
-  durability?: 'full' | 'normal';
+  durability?: 'full' | 'normal' | 'synced-after-commit';
 }
 
 /**
@@ -73,7 +77,29 @@ export class SqliteConnection<S> {
     tuning: SqliteTuning = {},
   ) {
     this.db = openDatabaseFile(what, dataDir, tuning);
-    if (tuning.durability !== 'full') this.walSync = syncWalWhenChanged(this.db, join(this.dataDir, `${SQLITE_FILE_NAME}-wal`));
+    if (tuning.durability === undefined || tuning.durability === 'normal') this.walSync = syncWalWhenChanged(this.db, join(this.dataDir, `${SQLITE_FILE_NAME}-wal`));
+  }
+
+  /**
+   * Puts everything committed on this connection so far on the disk: an fsync of the WAL file
+   * (whichever connection wrote it; SQLite keeps the file while connections are open), for a
+   * connection opened `synced-after-commit`, outside the write lock. Throws UNAVAILABLE when the
+   * disk fails: the commit then must not be answered as durable.
+   */
+  syncWal(operation: string): void {
+    const file = join(this.dataDir, `${SQLITE_FILE_NAME}-wal`);
+    let fd: number | undefined;
+    try {
+      fd = openSync(file, 'r');
+      fsyncSync(fd);
+    } catch (err) {
+      throw new TwinloopError('UNAVAILABLE', `The ${this.what} in ${this.dataDir}: ${operation} committed but could not sync ${file} (${errorMessage(err)}); retry, and check the disk`, {
+        cause: err,
+        context: { dataDir: this.dataDir, operation },
+      });
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
 
   /** Whether `close()` has been called; every `run` then fails with UNAVAILABLE. */

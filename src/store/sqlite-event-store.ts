@@ -65,6 +65,14 @@ export interface SqliteEventStoreOptions {
    * per event. `segmentLogFromEnv` gives the shipped thresholds when TWINLOOP_SEGMENT_LOG=on.
    */
   segments?: SegmentLogOptions | false;
+  /**
+   * `in-commit` (the default): each write transaction waits for the disk before it commits
+   * (synchronous FULL). `after-commit`: it commits without, and the WAL is synced after the
+   * commit, before the write resolves: the same promise for what is answered, with the write
+   * lock released before the fsync, so the other stores' connections never wait for this disk
+   * wait (the writer thread's store; decision 0014).
+   */
+  syncs?: 'in-commit' | 'after-commit';
 }
 
 const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
@@ -133,6 +141,8 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     db: SqliteConnection<Statements>,
     private readonly writes: 'inline' | 'thread',
     private readonly segmentOptions: SegmentLogOptions | false,
+    /** The WAL is synced after each write here (`syncs: 'after-commit'`), not inside its commit. */
+    private readonly syncAfterCommit: boolean,
   ) {
     super(db);
     this.segments = new SqliteSegmentLog(() => db.db, segmentOptions || { minBatch: Number.POSITIVE_INFINITY, sealAt: Number.POSITIVE_INFINITY });
@@ -201,8 +211,14 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
       } finally {
         if (this.segments.settle(outcomes !== undefined)) this.seal();
       }
+      this.synced('append');
       return outcomes;
     });
+  }
+
+  /** After a write's commit on a store that syncs after commit: its frames on the disk before it is answered. */
+  private synced(operation: string): void {
+    if (this.syncAfterCommit) this.db.syncWal(operation);
   }
 
   /** The writer thread, started at the first write (after `migrate()`), or none for inline writes. */
@@ -241,6 +257,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     if (writer) return writer.request({ op: 'deadLetters', letters: [...letters] });
     return this.db.run('addDeadLetters', () => {
       if (letters.length > 0) this.insertDeadLetters(letters);
+      this.synced('addDeadLetters');
     });
   }
 
@@ -261,6 +278,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
       this.writeCheckpoint(checkpoint, twins, history);
       // Only a checkpoint after the load has ended seals (see sealsAtCheckpoint).
       if (this.segmentOptions && this.segments.sealsAtCheckpoint()) this.seal();
+      this.synced('saveCheckpoint');
     });
   }
 
@@ -269,6 +287,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     if (writer) return writer.request({ op: 'bulkLoadEnded' });
     return this.db.run('bulkLoadEnded', () => {
       if (this.segmentOptions && this.segments.waiting()) this.seal();
+      this.synced('bulkLoadEnded');
     });
   }
 
@@ -342,8 +361,9 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
  * synced commit per batch. Call `migrate()` before use (or use `openEventStore`, which does).
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
-  const db = openSqliteConnection('event store', options.dataDir, prepareStatements, { cacheSizeKib: CACHE_SIZE_KIB, walCheckpointPages: WAL_CHECKPOINT_PAGES, durability: 'full' });
-  return new SqliteEventStore(db, options.writes ?? 'inline', options.segments ?? false);
+  const afterCommit = options.syncs === 'after-commit';
+  const db = openSqliteConnection('event store', options.dataDir, prepareStatements, { cacheSizeKib: CACHE_SIZE_KIB, walCheckpointPages: WAL_CHECKPOINT_PAGES, durability: afterCommit ? 'synced-after-commit' : 'full' });
+  return new SqliteEventStore(db, options.writes ?? 'inline', options.segments ?? false, afterCommit);
 }
 
 /** Two seq-ordered lists as one, at most `limit` long (rows and segments interleave in seq order). */
