@@ -1,5 +1,6 @@
 import { AckPolicy, connect, ConsumerEvents, DeliverPolicy, type JetStreamManager, type JsMsg, type NatsConnection, StringCodec } from 'nats';
 import type { BusMessage, EventBus } from './event-bus.js';
+import { TwinloopError } from '../domain/errors.js';
 import { partitionOfRecord, partitionSubject, partitionSubjects } from '../domain/partitions.js';
 
 export interface NatsEventBusOptions {
@@ -255,6 +256,9 @@ async function ensureStreamAndConsumer(jsm: JetStreamManager, o: Required<NatsEv
   }
 }
 
+/** How long a publish waits for the broker's stored acknowledgement: the client's 5 s default failed batches on a machine at load 30. */
+const PUBLISH_TIMEOUT_MS = 20_000;
+
 /** Publishes event records on their partitions' subjects (decision 0012): what the gateway does with POST /events. */
 export interface PartitionedPublisher {
   /** Resolves once the broker holds every record durably; returns how many went to each partition. */
@@ -279,13 +283,18 @@ export async function openPartitionedPublisher(o: { url: string; stream: string;
     async publish(records) {
       const counts = new Map<number, number>();
       // One connection publishes in order, so a customer's records keep their order in the stream.
-      await Promise.all(
-        records.map((r) => {
-          const p = partitionOfRecord(r);
-          counts.set(p, (counts.get(p) ?? 0) + 1);
-          return js.publish(partitionSubject(o.base, p), codec.encode(r));
-        }),
-      );
+      try {
+        await Promise.all(
+          records.map((r) => {
+            const p = partitionOfRecord(r);
+            counts.set(p, (counts.get(p) ?? 0) + 1);
+            return js.publish(partitionSubject(o.base, p), codec.encode(r), { timeout: PUBLISH_TIMEOUT_MS });
+          }),
+        );
+      } catch (err) {
+        // Some may be in the stream already: sending the batch again is safe (each id is applied once).
+        throw new TwinloopError('UNAVAILABLE', `the broker did not take every record (${(err as Error).message}); send the batch again`, { cause: err, context: { retryAfterSeconds: 1 } });
+      }
       return counts;
     },
     close: () => nc.drain(),
