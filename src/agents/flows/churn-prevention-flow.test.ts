@@ -13,13 +13,14 @@ import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPlanSumma
 import { churnRunReports } from './churn-prevention-report.js';
 
 /** Stores, a guarded executor over the default policy whose back end notes each contact's time, and an engine. */
-async function operator(name: string) {
+async function operator(name: string, refuse: ReadonlySet<string> = new Set()) {
   const dir = await mkdtemp(join(tmpdir(), `twinloop-${name}-`));
   const governance = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: dir });
   const clock = { now: () => Date.now() };
   const contacts: { customerId: string; at: number }[] = [];
-  const executor: ActionExecutor = async (request) => (contacts.push({ customerId: request.customerId!, at: Date.now() }), { ok: true });
+  const executor: ActionExecutor = async (request) =>
+    refuse.has(request.customerId!) ? { ok: false, error: 'campaign_delivery_refused' } : (contacts.push({ customerId: request.customerId!, at: Date.now() }), { ok: true });
   const audit = createAuditTrail(governance, clock);
   const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue: createApprovalQueue(governance, clock), audit, executor, clock });
   const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
@@ -31,6 +32,12 @@ async function operator(name: string) {
   };
   return { guarded, audit, engine, contacts, close };
 }
+
+/** A check that finds every customer clearly worth it, and nobody churned by the horizon. */
+const everyoneWorthIt = {
+  simulate: async (s: ChurnPlanSummary) => ({ netValue: { mean: 10, low: 1, high: 20 }, customers: s.customerIds.map((customerId) => ({ customerId, mean: 5, low: 1 })) }),
+  outcomes: async (ids: readonly string[]) => ids.map((customerId) => ({ customerId, churned: false })),
+};
 
 describe('the simulation check of a churn prevention run', () => {
   it("contacts the customers whose expected net value is clearly positive and lists the others with theirs", async () => {
@@ -77,8 +84,7 @@ describe('the simulation check of a churn prevention run', () => {
       churnPreventionWorkflow({
         guarded: () => guarded,
         scan: async () => scanned,
-        simulate: async (s) => ({ netValue: { mean: 10, low: 1, high: 20 }, customers: s.customerIds.map((customerId) => ({ customerId, mean: 5, low: 1 })) }),
-        outcomes: async (ids) => ids.map((customerId) => ({ customerId, churned: false })),
+        ...everyoneWorthIt,
         contactAllowedAt: (now) => Math.max(now, quietUntil),
       }),
     );
@@ -90,6 +96,30 @@ describe('the simulation check of a churn prevention run', () => {
       expect((run.output as ChurnPreventionResult).treatedIds).toEqual(['Q1', 'Q2', 'Q3']);
       expect(contacts).toHaveLength(3);
       for (const { at: t } of contacts) expect(t, 'a contact was made before the quiet hours ended').toBeGreaterThanOrEqual(quietUntil);
+    } finally {
+      await close();
+    }
+  }, 180_000);
+
+  it("counts a back end's refusal of one customer's offer as refused and goes on with the others", async () => {
+    const { guarded, engine, contacts, close } = await operator('churn-refused', new Set(['R2']));
+    const scanned: ScannedCustomer[] = [1, 2, 3].map((i) => ({ customerId: `R${i}`, churn: 0.3, value: 1000, acceptance: 0.3 }));
+    engine.register(
+      churnPreventionWorkflow({
+        guarded: () => guarded,
+        scan: async () => scanned,
+        ...everyoneWorthIt,
+      }),
+    );
+    await engine.run();
+    try {
+      const input = { periodId: 'refused', scanAt: Date.now(), horizonMs: 1, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const run = await engine.waitFor((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('refused') })).workflowId, { timeoutMs: 120_000 });
+      expect(run.error).toBeNull();
+      const r = run.output as ChurnPreventionResult;
+      expect(r.treatedIds).toEqual(['R1', 'R3']);
+      expect(r.leftAlone.refused).toEqual({ count: 1, customerIds: ['R2'] });
+      expect(contacts.map((c) => c.customerId)).toEqual(['R1', 'R3']);
     } finally {
       await close();
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TwinloopError } from '../../domain/errors.js';
 import { ok } from '../../domain/connectors/connector-result.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
@@ -224,6 +225,18 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
   const offerStep = guardedActionStep(CHURN_OFFER_STEP_ID, deps.guarded);
   const taskStep = guardedActionStep(CHURN_TASK_STEP_ID, deps.guarded);
 
+  // A back end's final refusal of one customer's offer (e.g. campaign_delivery_refused) is that
+  // customer's outcome, not the run's: it is counted as refused and the run goes on.
+  const refusedOnFailure = async (requestId: string, act: () => Promise<GuardedOutcome>): Promise<GuardedOutcome> => {
+    try {
+      return await act();
+    } catch (e) {
+      if (!(e instanceof TwinloopError)) throw e;
+      // The executor audited the failure; its entry's seq is not known here (-1).
+      return { status: 'refused', reason: e.message, requestId, auditSeq: -1 };
+    }
+  };
+
   return {
     id: CHURN_PREVENTION_WORKFLOW_ID,
     version: CHURN_PREVENTION_WORKFLOW_VERSION,
@@ -360,7 +373,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         let outcome: GuardedOutcome | undefined;
         let route: ContactRoute = 'assisted';
         if (!assisted) {
-          outcome = await ctx.step(
+          outcome = await refusedOnFailure(`offer-${c.customerId}`, () => ctx.step(
             offerStep,
             request({
               // A discount offer is judged by the policy as the discount it is (caps, approvals, budget),
@@ -371,7 +384,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
               params: { offerId: offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId), present: true },
             }),
             { key: `offer-${c.customerId}` },
-          );
+          ));
           route = 'digital';
         }
         // The policy only advises the offer in the app (or the customer is worth a call): a human presents it.
