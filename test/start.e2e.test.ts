@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { testPort } from './support/test-port.js';
 import { until } from './support/until.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -25,7 +26,7 @@ describe('twinloop start with the sandbox operator', () => {
   // The budget is the sum of the waits below (backfill, first model, live events, restart), not the
   // default minute; each is generous, since CI runs it beside other e2e servers on two cores.
   it('serves a populated world that keeps moving, and picks up where it stopped after a restart', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await testPort();
     const base = `http://127.0.0.1:${port}`;
     const args = [BIN, 'start', '--port', String(port), '--data-dir', join(dir, 'data'), '--world', 'small', '--customers', '800', '--months', '8', '--speed', '86400'];
     let output = '';
