@@ -30,6 +30,17 @@ export class TwinloopError extends Error {
   }
 }
 
+/**
+ * Whether the same operation may succeed when tried again later: the receiver was overloaded,
+ * rate limited or unavailable for a while (a busy or locked database, a connection cut off, a
+ * broker not answering). An error that will not pass by itself says so with
+ * `context.retryable: false` (a closed store, a process stopping, a batch refused outright);
+ * anything else (bad input, a bug) is permanent.
+ */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof TwinloopError && (err.code === 'OVERLOADED' || err.code === 'UNAVAILABLE' || err.code === 'RATE_LIMITED') && err.context.retryable !== false;
+}
+
 /** Normalises anything thrown into a TwinloopError, keeping the original as the cause. */
 export function toTwinloopError(err: unknown): TwinloopError {
   if (err instanceof TwinloopError) return err;

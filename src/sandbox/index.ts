@@ -6,7 +6,7 @@
 export { createSandboxWorld, type SandboxWorld, type SandboxWorldOptions, type ProgressFn, type RestoredWorld } from './sandbox-world.js';
 export { memoryJournalStore, type SandboxJournalEntry, type SandboxJournalStore } from './sandbox-journal.js';
 export type { LiveOptions, LiveRun } from './live-run.js';
-export { deliver, emptyTally, INTAKE_DELIVERY_WINDOW, type DeliveryTally } from './sink-delivery.js';
+export { deliver, emptyTally, INTAKE_DELIVERY_WINDOW, type DeliveryOptions, type DeliveryTally } from './sink-delivery.js';
 export type { SandboxBackends } from './backends/index.js';
 export type { Applicant } from './applicant-pool.js';
 export type { CareExample } from './care-example.js';

@@ -4,11 +4,11 @@ import type { TwinEvent } from '../domain/events.js';
 import { TwinloopError, toTwinloopError } from '../domain/errors.js';
 import { ArrayOutput } from './event-output.js';
 import { DAY_MS } from '../domain/time.js';
-import { deliver, emptyTally, type DeliveryTally } from './sink-delivery.js';
+import { deliver, emptyTally, type DeliveryOptions, type DeliveryTally } from './sink-delivery.js';
 import type { WorldEngine } from './world-engine.js';
 
 /** Options of a live run. */
-export interface LiveOptions {
+export interface LiveOptions extends DeliveryOptions {
   /** Simulated milliseconds per real millisecond (3600 = an hour per second). */
   speed: number;
   sink: EventSink;
@@ -19,7 +19,7 @@ export interface LiveOptions {
   realClock?: Clock;
   /** Do not schedule ticks; the caller calls `tick()` (tests, stepping tools). */
   manual?: boolean;
-  /** Called if submitting fails with anything but OVERLOADED; the run stops. */
+  /** Called if submitting fails permanently (not OVERLOADED nor a transient failure, which are retried); the run stops. */
   onError?: (err: TwinloopError) => void;
 }
 
@@ -84,7 +84,7 @@ export function startLiveRun(engine: WorldEngine, o: LiveOptions, waiting: reado
     lastReal = r;
     release();
     const batch = ready.drain();
-    if (batch.length) await deliver(o.sink, batch, batchSize, tally);
+    if (batch.length) await deliver(o.sink, batch, batchSize, tally, o);
   };
 
   const loop = () => {
@@ -113,7 +113,7 @@ export function startLiveRun(engine: WorldEngine, o: LiveOptions, waiting: reado
       await inFlight;
       onStopped();
       const batch = ready.drain();
-      if (batch.length) await deliver(o.sink, batch, batchSize, tally);
+      if (batch.length) await deliver(o.sink, batch, batchSize, tally, o);
       // Events generated for the rest of the current day stay unreleased: simulated time stopped before them.
       return tally;
     },

@@ -11,7 +11,7 @@ import { NdjsonFileWriter } from './ndjson-file-writer.js';
 import { startLiveRun, type LiveOptions, type LiveRun } from './live-run.js';
 import { DAY_MS } from '../domain/time.js';
 import { daysInMonths } from './sim-time.js';
-import { DeliveryWindow, emptyTally, type DeliveryTally } from './sink-delivery.js';
+import { DeliveryWindow, emptyTally, type DeliveryOptions, type DeliveryTally } from './sink-delivery.js';
 import type { WorldConfig } from './world-config.js';
 import { WorldEngine } from './world-engine.js';
 import { bindInternals } from './world-internals.js';
@@ -73,15 +73,16 @@ export interface SandboxWorld {
   stageCareExample(customerId?: string): CareExample;
   /**
    * Generates `months` (or `days`) of history through the ordinary intake (`sink`), day by day,
-   * in time order. `onProgress` is called after each day is delivered. A sink that throws (other
-   * than OVERLOADED) stops the backfill.
+   * in time order. `onProgress` is called after each day is delivered. A sink that fails
+   * permanently (not OVERLOADED nor a transient failure: `isRetryable`) stops the backfill.
    */
   /**
    * Delivers the history to `sink`. `window`: batches handed over before the first is answered
    * (default 1); more only for a sink that refuses at submission, as the intake does
    * (`DeliveryWindow`), and then the next day is generated and checked while the last commits.
+   * A batch the sink fails transiently is sent again (`onRetry` hears of it).
    */
-  backfill(options: { months?: number; days?: number; sink: EventSink; batchSize?: number; window?: number; onProgress?: ProgressFn }): Promise<DeliveryTally & { events: number }>;
+  backfill(options: { months?: number; days?: number; sink: EventSink; batchSize?: number; window?: number; onProgress?: ProgressFn } & DeliveryOptions): Promise<DeliveryTally & { events: number }>;
   /** Fast path: writes `months` of history as NDJSON to a file. */
   backfillToFile(path: string, options: { months: number; onProgress?: ProgressFn }): Promise<{ events: number; bytes: number }>;
   /** Takes the events back-end calls caused while the world was idle (otherwise they lead the next run). */
@@ -253,7 +254,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
       unholdIncidents();
       const buffer = new ArrayOutput();
       for (const e of idle.drain()) buffer.event(e);
-      const sending = new DeliveryWindow(o.sink, batchSize, emptyTally(), o.window ?? 1);
+      const sending = new DeliveryWindow(o.sink, batchSize, emptyTally(), o.window ?? 1, { onRetry: o.onRetry });
       let events = 0;
       engine.out = buffer;
       engine.immediate = buffer;

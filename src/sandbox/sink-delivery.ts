@@ -1,6 +1,6 @@
 import type { EventSink, RecordOutcome } from '../domain/event-sink.js';
 import type { TwinEvent } from '../domain/events.js';
-import { TwinloopError } from '../domain/errors.js';
+import { isRetryable, TwinloopError } from '../domain/errors.js';
 
 /**
  * Batches a backfill keeps in the intake at once: enough that the next day is generated and
@@ -9,7 +9,11 @@ import { TwinloopError } from '../domain/errors.js';
  */
 export const INTAKE_DELIVERY_WINDOW = 4;
 
-/** Backoff after an OVERLOADED answer: starts at 20 ms, doubles, capped at 2 s. */
+/**
+ * Backoff after an answer to try again later (OVERLOADED, or a transient store failure such as a
+ * busy database or a connection cut off: `isRetryable`): starts at 20 ms, doubles, capped at 2 s,
+ * so a store back after an outage is used again within 2 s.
+ */
 const BACKOFF_START_MS = 20;
 const BACKOFF_MAX_MS = 2000;
 
@@ -20,8 +24,14 @@ export interface DeliveryTally {
   rejected: number;
   /** The first few rejection reasons, for diagnosis. */
   rejections: string[];
-  /** How many times the intake said OVERLOADED and we waited. */
+  /** How many times the sink answered "try again later" (OVERLOADED, or a transient failure) and we waited. */
   retries: number;
+}
+
+/** What a delivery does besides retrying: say so, once in a while, when the sink keeps failing. */
+export interface DeliveryOptions {
+  /** Called before each wait after a retryable failure other than OVERLOADED, with how many such failures came in a row. */
+  onRetry?: (err: TwinloopError, attempt: number) => void;
 }
 
 /** An empty tally. */
@@ -33,25 +43,34 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Hands events to the sink in batches, awaiting each (backpressure), waiting and retrying the
- * same batch when the intake answers OVERLOADED. Any other error stops the run.
+ * same batch while the sink answers "try again later" (`isRetryable`: overloaded, a busy or
+ * locked database, a connection cut off), for as long as that lasts. A permanent error (bad
+ * input, a closed store, a stop) stops the run.
  */
-export async function deliver(sink: EventSink, events: readonly TwinEvent[], batchSize: number, tally: DeliveryTally): Promise<void> {
+export async function deliver(sink: EventSink, events: readonly TwinEvent[], batchSize: number, tally: DeliveryTally, options: DeliveryOptions = {}): Promise<void> {
   for (let from = 0; from < events.length; from += batchSize) {
-    const batch = events.slice(from, from + batchSize);
-    let wait = BACKOFF_START_MS;
-    let outcomes: RecordOutcome[];
-    for (;;) {
-      try {
-        outcomes = await sink.submit(batch);
-        break;
-      } catch (err) {
-        if (!isOverloaded(err)) throw err;
-        tally.retries++;
-        await sleep(wait);
-        wait = Math.min(BACKOFF_MAX_MS, wait * 2);
-      }
+    count(await submitUntilTaken(sink, events.slice(from, from + batchSize), tally, options), tally);
+  }
+}
+
+/** Submits one batch and awaits its answer, again after a backoff while the failure is retryable. */
+async function submitUntilTaken(sink: EventSink, batch: readonly TwinEvent[], tally: DeliveryTally, options: DeliveryOptions, first?: unknown): Promise<RecordOutcome[]> {
+  let wait = BACKOFF_START_MS;
+  let failures = 0;
+  let err = first;
+  for (;;) {
+    if (err !== undefined) {
+      if (!isRetryable(err)) throw err;
+      tally.retries++;
+      if (!isOverloaded(err)) options.onRetry?.(err as TwinloopError, ++failures);
+      await sleep(wait);
+      wait = Math.min(BACKOFF_MAX_MS, wait * 2);
     }
-    count(outcomes, tally);
+    try {
+      return await sink.submit(batch);
+    } catch (e) {
+      err = e;
+    }
   }
 }
 
@@ -68,7 +87,11 @@ interface InFlight {
  * a time leaves the producer idle during every durable commit, and the store idle while the
  * producer works). Batches are submitted in order and the intake keeps that order; a batch the
  * sink refuses at once as OVERLOADED (as the intake does) is retried before any later batch is
- * submitted. A sink that may refuse later must be given a window of 1. `then`
+ * submitted. A sink that may refuse later must be given a window of 1. A batch whose answer is a
+ * transient failure (the store busy or cut off while it was written) is submitted again, after a
+ * backoff, before any later batch: the batches already submitted after it may have gone in
+ * first, so its events can come after those of at most `window - 1` later batches (which the
+ * intake accepts within its lateness, 3 days by default). `then`
  * callbacks run once every batch submitted before them is answered: a producer records its
  * position there, never ahead of what the sink took.
  */
@@ -80,6 +103,7 @@ export class DeliveryWindow {
     private readonly batchSize: number,
     readonly tally: DeliveryTally,
     private readonly window: number,
+    private readonly options: DeliveryOptions = {},
   ) {
     if (!(window >= 1) || !(batchSize >= 1)) throw new TwinloopError('BAD_INPUT', 'delivery window and batch size must be at least 1');
   }
@@ -98,7 +122,13 @@ export class DeliveryWindow {
           this.inFlight.push({ batch, answer, after: [] });
           break;
         } catch (err) {
-          if (!isOverloaded(err)) throw err;
+          if (!isRetryable(err)) throw err;
+          if (!isOverloaded(err)) {
+            // Refused at submission for another reason: nothing of it went in, so it may be tried again (after what waits).
+            await this.flush();
+            count(await submitUntilTaken(this.sink, batch, this.tally, this.options, err), this.tally);
+            break;
+          }
           this.tally.retries++;
           if (this.inFlight.length) await this.settleOldest();
           else {
@@ -125,22 +155,21 @@ export class DeliveryWindow {
   private async settleOldest(): Promise<void> {
     const head = this.inFlight[0];
     let outcomes: RecordOutcome[];
-    let wait = BACKOFF_START_MS;
-    for (;;) {
+    try {
+      outcomes = await head.answer;
+    } catch (err) {
+      // A sink that says OVERLOADED after submission does so routinely: with later batches in,
+      // taking this one after them would reorder a customer's events each time. A transient
+      // failure is rare, and the batches after it are few (see above).
+      if (!isRetryable(err) || (isOverloaded(err) && this.inFlight.length > 1)) {
+        this.inFlight.length = 0;
+        throw isOverloaded(err) ? new TwinloopError('INTERNAL', 'the sink refused a batch after later ones were submitted; deliver to it with a window of 1', { cause: err }) : err;
+      }
       try {
-        outcomes = await head.answer;
-        break;
-      } catch (err) {
-        // A sink that refuses after submission is asked again, unless later batches went in
-        // meanwhile: taking this one after them could reorder a customer's events.
-        if (!isOverloaded(err) || this.inFlight.length > 1) {
-          this.inFlight.length = 0;
-          throw isOverloaded(err) ? new TwinloopError('INTERNAL', 'the sink refused a batch after later ones were submitted; deliver to it with a window of 1', { cause: err }) : err;
-        }
-        this.tally.retries++;
-        await sleep(wait);
-        wait = Math.min(BACKOFF_MAX_MS, wait * 2);
-        head.answer = this.sink.submit(head.batch);
+        outcomes = await submitUntilTaken(this.sink, head.batch, this.tally, this.options, err);
+      } catch (permanent) {
+        this.inFlight.length = 0;
+        throw permanent;
       }
     }
     this.inFlight.shift();

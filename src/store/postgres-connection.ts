@@ -64,7 +64,7 @@ export class PostgresConnection {
    * `work` (bad input, conflicts) pass through unchanged.
    */
   async run<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    if (this.isClosed) throw new TwinloopError('UNAVAILABLE', `The ${this.what} at ${this.target} is closed; open it again before ${operation}`);
+    if (this.isClosed) throw new TwinloopError('UNAVAILABLE', `The ${this.what} at ${this.target} is closed; open it again before ${operation}`, { context: { retryable: false } });
     try {
       return await work();
     } catch (err) {

@@ -90,7 +90,7 @@ export async function openPostgresPartitionLeases(options: PostgresPartitionLeas
     options.onLost?.(err);
   });
   const live = (operation: string) => {
-    if (lost) throw new TwinloopError('UNAVAILABLE', `The partition leases of ${options.workerId} at ${db.target} were lost with their session (${lost.message}); open them again before ${operation}`);
+    if (lost) throw new TwinloopError('UNAVAILABLE', `The partition leases of ${options.workerId} at ${db.target} were lost with their session (${lost.message}); open them again before ${operation}`, { context: { retryable: false } });
   };
   // Workers start their search at different partitions, so two starting at once rarely race for the same ones.
   const offset = fnv1a32(options.workerId) % PARTITION_COUNT;

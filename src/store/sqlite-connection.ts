@@ -132,7 +132,7 @@ export class SqliteConnection<S> {
    */
   run<T>(operation: string, work: () => T): Promise<T> {
     try {
-      if (this.isClosed) throw new TwinloopError('UNAVAILABLE', `The ${this.what} in ${this.dataDir} is closed; open it again before ${operation}`);
+      if (this.isClosed) throw new TwinloopError('UNAVAILABLE', `The ${this.what} in ${this.dataDir} is closed; open it again before ${operation}`, { context: { retryable: false } });
       return Promise.resolve(work());
     } catch (err) {
       return Promise.reject(this.toError(operation, err));

@@ -77,6 +77,6 @@ export class SqliteWriterClient {
   }
 
   private unavailable(err: Error): TwinloopError {
-    return new TwinloopError('UNAVAILABLE', `the event store's writer thread failed (${err.message}); restart the process`, { cause: err });
+    return new TwinloopError('UNAVAILABLE', `the event store's writer thread failed (${err.message}); restart the process`, { cause: err, context: { retryable: false } });
   }
 }

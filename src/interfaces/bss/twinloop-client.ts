@@ -37,7 +37,7 @@ export function twinloopEventSink(t: TwinloopTarget): EventSink {
     async submit(events: readonly TwinEvent[]): Promise<RecordOutcome[]> {
       const res = await callTwinloop(t, 'POST', '/events', events.map((e) => JSON.stringify(e)).join('\n'), 'application/x-ndjson');
       const answer = (await res.json().catch(() => undefined)) as { results?: { status: RecordOutcome['status']; id?: string; reason?: string }[]; error?: { message?: string } } | undefined;
-      if (!res.ok || !answer?.results) throw new TwinloopError('UNAVAILABLE', `Twinloop refused a batch of ${events.length} events: ${res.status} ${answer?.error?.message ?? ''}`);
+      if (!res.ok || !answer?.results) throw new TwinloopError('UNAVAILABLE', `Twinloop refused a batch of ${events.length} events: ${res.status} ${answer?.error?.message ?? ''}`, { context: { retryable: false } });
       return answer.results.map((r) => (r.status === 'rejected' ? { status: 'rejected', id: r.id, reason: r.reason ?? 'rejected' } : { status: r.status, id: r.id ?? '' }));
     },
   };

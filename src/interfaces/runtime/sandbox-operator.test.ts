@@ -1,12 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { EventSink } from '../../domain/event-sink.js';
 import { loadWorldDocument, namedWorld } from '../../sandbox/index.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { openTwinService } from '../../twin/twin-service.js';
-import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, type SandboxState } from './sandbox-operator.js';
+import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState } from './sandbox-operator.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const config = loadWorldDocument({ ...namedWorld('small'), population: { ...namedWorld('small').population, customers: 150 } });
@@ -74,38 +75,55 @@ describe('sandbox operator', () => {
     }
   });
 
-  it('a position that lost its "history in" (a save that never landed) resumes live from the journal, not "-1 days to go"', async () => {
+  it('keeps the history\'s end as a mark in the store: a start after a kill mid-backfill resumes it, one after it goes live at once', async () => {
     const dir = fresh();
     const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
-    const kept = storedSandboxState(Promise.resolve(records));
     try {
-      const open = async (saveState: (s: SandboxState) => void | Promise<void>, lines: string[]) => {
-        const plan = planSandbox({ config, worldName: 'small', seed: 3, months: 2, previous: await readStoredSandboxState(records), now: NOW, records: Promise.resolve(records) });
+      const open = async (lines: string[], intake?: (twins: Awaited<ReturnType<typeof openTwinService>>) => EventSink) => {
+        const plan = planSandbox({ config, worldName: 'small', seed: 3, months: 2, stateDir: dir, now: NOW, records: Promise.resolve(records) });
         const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: sandboxAwareClock(() => plan.world.clock) });
-        const operator = startSandboxOperator(twins, { plan, speed: 1, saveState, log: (l) => lines.push(l) });
-        await operator.ready;
+        const operator = startSandboxOperator({ ...twins, intake: intake ? intake(twins) : twins.intake }, { plan, speed: 1, stateDir: dir, log: (l) => lines.push(l) });
         return { plan, twins, operator };
       };
-      // First run: every save that says the history is in is lost, as a write cut off by a kill would be.
-      const first = await open((s) => (s.backfilled ? undefined : kept(s)), []);
-      const drawn = first.plan.world.nextApplicant();
-      await first.plan.world.journalFlushed();
-      await first.operator.stop();
-      await first.twins.close();
-      expect((await readStoredSandboxState(records))?.backfilled).toBe(false);
+      // First run, killed mid-backfill: from day 20 on the intake never answers, and nothing of
+      // the operator's stop runs (no last save); the stores are let go as a dead process's are.
+      let submitted = 0;
+      const killed = await open([], (twins) => ({ submit: (events) => (killed.plan.state.days >= 20 ? new Promise(() => {}) : (submitted++, twins.intake.submit(events))) }));
+      for (let i = 0; i < 2000 && killed.plan.state.days < 20; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(killed.plan.state.days, 'the first run reached day 20 of its backfill').toBeGreaterThanOrEqual(20);
+      expect(submitted).toBeGreaterThan(0);
+      await killed.twins.close();
+      expect(await killed.plan.history!.read(), 'no mark before the backfill ends').toBeUndefined();
 
       const lines: string[] = [];
-      const second = await open(kept, lines);
+      const second = await open(lines);
+      await second.operator.ready;
+      expect(lines.join('\n')).toMatch(/resuming the history|backfilling \d+ days/);
+      expect(lines.join('\n')).toMatch(/history in: \d+ events/);
+      expect(await second.plan.history!.read()).toMatchObject({ days: second.plan.state.backfillDays });
+      const events = await second.twins.store.countEvents();
+      await second.operator.stop();
+      await second.twins.close();
+
+      // The position file says the history is not in (a save that never landed): the store's mark decides.
+      const file = join(dir, 'sandbox.json');
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), backfilled: false, days: 5 }));
+      const again: string[] = [];
+      const third = await open(again);
       try {
-        expect(lines.join('\n')).not.toMatch(/days to go|backfilling/);
-        expect(second.plan.state.backfilled).toBe(true);
-        expect((await readStoredSandboxState(records))?.backfilled).toBe(true);
-        // The same world goes on: the next applicant is the one after the first run's.
-        expect(second.plan.world.nextApplicant().applicantId).not.toBe(drawn.applicantId);
+        await third.operator.ready;
+        expect(again.join('\n')).not.toMatch(/days to go|backfilling/);
+        expect(again.join('\n')).toMatch(/history in \(since .*\): world "small"/);
+        expect(third.plan.state.backfilled).toBe(true);
+        expect(await third.twins.store.countEvents()).toBe(events);
       } finally {
-        await second.operator.stop();
-        await second.twins.close();
+        await third.operator.stop();
+        await third.twins.close();
       }
+
+      // Same twins as the world that was never killed.
+      const whole = await run(fresh());
+      expect(events).toBe(whole.events);
     } finally {
       await records.close();
     }

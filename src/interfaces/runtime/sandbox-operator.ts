@@ -5,7 +5,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
 import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
 import type { RecordStore } from '../../store/record-store.js';
-import { recordJournalStore } from './sandbox-journal-store.js';
+import { recordHistoryMark, recordJournalStore, type HistoryMark } from './sandbox-journal-store.js';
 import { DAY_MS } from '../../domain/time.js';
 
 /** How often the position is saved while the history is backfilled. */
@@ -24,7 +24,11 @@ export interface SandboxState {
   backfillDays: number;
   /** Simulated days whose events the intake has taken. */
   days: number;
-  /** The history is complete and the world runs live. */
+  /**
+   * The history is complete and the world runs live. With a record store (`SandboxPlan.history`)
+   * this mirrors the store's history mark, which decides; a position file's own word is taken only
+   * from a run that kept no mark yet (written into the store then, once).
+   */
   backfilled: boolean;
 }
 
@@ -33,6 +37,8 @@ export interface SandboxPlan {
   state: SandboxState;
   /** A previous run of the same world is picked up. */
   resuming: boolean;
+  /** Where the end of the backfill is kept (the record store, when the plan has one). */
+  history?: HistoryMark;
 }
 
 /**
@@ -61,8 +67,14 @@ export function planSandbox(o: {
     ? previous
     : { world: o.worldName, seed: o.seed, customers, start: new Date(today - backfillDays * DAY_MS).toISOString().slice(0, 10), backfillDays, days: 0, backfilled: false };
   const config = loadWorldDocument({ ...o.config, start: state.start });
-  const journal = o.records && recordJournalStore(o.records, { name: state.world, seed: state.seed, customers, start: state.start });
-  return { world: createSandboxWorld(config, o.seed, journal ? { journal } : {}), state, resuming: Boolean(same && state.days > 0) };
+  const identity = { name: state.world, seed: state.seed, customers, start: state.start };
+  const journal = o.records && recordJournalStore(o.records, identity);
+  return {
+    world: createSandboxWorld(config, o.seed, journal ? { journal } : {}),
+    state,
+    resuming: Boolean(same && state.days > 0),
+    ...(o.records ? { history: recordHistoryMark(o.records, identity) } : {}),
+  };
 }
 
 /**
@@ -171,30 +183,34 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
   let timer: NodeJS.Timeout | undefined;
   // Stops a running backfill at its next delivery once the operator is asked to stop.
   const sink: EventSink = {
-    submit: (events) => (stopped ? Promise.reject(new TwinloopError('UNAVAILABLE', 'the sandbox operator is stopping')) : twins.intake.submit(events)),
+    submit: (events) => (stopped ? Promise.reject(new TwinloopError('UNAVAILABLE', 'the sandbox operator is stopping', { context: { retryable: false } })) : twins.intake.submit(events)),
   };
 
+  // A store that fails for a while (busy, cut off) is waited out and the batch sent again; said
+  // at its first failure and then every 30 (about a minute at the 2 s backoff), so an outage is seen.
+  const onRetry = (err: TwinloopError, attempt: number) => {
+    if (attempt === 1 || attempt % 30 === 0) o.log(`sandbox: the intake could not take a batch (${err.message}); sending it again (attempt ${attempt + 1})`);
+  };
   const ready = (async () => {
     // The catch-up below runs synchronously: let the caller finish starting (the edges listen) first.
     await new Promise((resolve) => setImmediate(resolve));
     const customers = world.config.population.customers;
+    // Whether the history is in is the store's mark, written once when the backfill ended; a
+    // position from a run that kept none yet (before the mark existed) is taken at its word once.
+    const history = o.plan.history;
+    const mark = await history?.read();
+    if (history && !mark && state.backfilled) await history.write({ at: new Date().toISOString(), days: state.backfillDays });
+    state.backfilled = history ? Boolean(mark) || state.backfilled : state.backfilled;
     // The world is rebuilt from its seed up to where it was, with what its back ends did replayed
     // at the same places (the journal); the last day is delivered again (duplicates, but for what
     // the intake had not taken yet), and so are the days of acts after the last saved position.
     const restored = await world.restore({ days: Math.max(0, state.days - 1), keepFrom: Math.max(0, state.days - 1), live: state.backfilled });
     if (restored.replayed > 0) o.log(`sandbox: ${restored.replayed} acts of the back ends replayed (applicants, orders, activations, plan changes…)`);
-    if (restored.events.length) await deliver(sink, restored.events, RESTORE_BATCH, emptyTally());
+    if (restored.events.length) await deliver(sink, restored.events, RESTORE_BATCH, emptyTally(), { onRetry });
     const skip = restored.day;
     state.days = Math.max(state.days, skip);
-    if (!state.backfilled && skip >= state.backfillDays) {
-      // The journal holds acts of days past the history's end: it was all in and the world ran
-      // live, but the position saying so was lost (a save to the record store that failed or had
-      // not landed before a kill). Nothing is left to backfill.
-      state.backfilled = true;
-      await save();
-    }
     if (!state.backfilled) {
-      const remaining = state.backfillDays - skip;
+      const remaining = Math.max(0, state.backfillDays - skip);
       o.log(
         skip > 0
           ? `sandbox: resuming the history of world "${state.world}" at ${new Date(world.clock.now()).toISOString().slice(0, 10)}: ${remaining} days to go`
@@ -208,6 +224,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
         sink,
         // The sink is the intake, which refuses at submission: the next day is checked while the last commits.
         window: o.deliveryWindow ?? INTAKE_DELIVERY_WINDOW,
+        onRetry,
         onProgress: (done, total, events) => {
           state.days = skip + done;
           if (Date.now() - lastSave > SAVE_EVERY_MS) {
@@ -219,17 +236,17 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
           o.log(`sandbox: ${Math.round((100 * done) / total)} % of the history (${events} events${twins.engine ? `, ${twins.engine.size} twins` : ''})`);
         },
       });
+      // Kept before the world goes live: the next start reads it and goes live at once.
+      await history?.write({ at: new Date().toISOString(), days: state.backfillDays });
       state.backfilled = true;
-      // Kept before the world goes live (the record store saves asynchronously): acts journaled
-      // live under a position still saying "backfilling" would make the next start backfill again.
       await save();
       o.log(`sandbox: history in: ${tally.events} events (${tally.accepted} accepted, ${tally.duplicate} duplicates, ${tally.rejected} rejected) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
       await twins.checkpoint?.({ loadEnded: true });
     } else {
-      o.log(`sandbox: world "${state.world}" (seed ${state.seed}) resumed at ${new Date(world.clock.now()).toISOString().slice(0, 10)}`);
+      o.log(`sandbox: history in${mark ? ` (since ${mark.at})` : ''}: world "${state.world}" (seed ${state.seed}) resumed at ${new Date(world.clock.now()).toISOString().slice(0, 10)}`);
     }
     if (stopped) return;
-    live = world.startLive({ speed: o.speed, sink, onError: (err) => o.log(`sandbox live run stopped: ${err.message}`) });
+    live = world.startLive({ speed: o.speed, sink, onRetry, onError: (err) => o.log(`sandbox live run stopped: ${err.message}`) });
     timer = setInterval(() => {
       state.days = Math.floor((world.clock.now() - startMs) / DAY_MS);
       save();
