@@ -148,7 +148,7 @@ async function checkStore(store: StoreOptions, journalCollection: string): Promi
     const journal = await journalOf(records, journalCollection);
     const keys = journal.filter((e) => e.ran && e.request && typeof (e.request as { idempotencyKey?: unknown }).idempotencyKey === 'string').map((e) => `${e.backend}.${e.method}:${(e.request as { idempotencyKey: string }).idempotencyKey}`);
     expect(keys.length - new Set(keys).size).toBe(0);
-    const budgeted = new Set(DEFAULT_ACTION_POLICY.budgets.map((b) => b.actionClass));
+    const budgeted = new Set((DEFAULT_ACTION_POLICY.budgets ?? []).map((b) => b.actionClass));
     const executed = new Map<string, number>();
     for (let after = 0; ; ) {
       const page = await governance.readAudit({ afterSeq: after, limit: 1000 });
@@ -166,7 +166,7 @@ async function checkStore(store: StoreOptions, journalCollection: string): Promi
       const d = new Date();
       d.setUTCDate(1);
       d.setUTCMonth(d.getUTCMonth() - monthsAgo);
-      for (const b of DEFAULT_ACTION_POLICY.budgets) committed += (await governance.budgetSpend(d.toISOString().slice(0, 7), `${b.actionClass}|*`)).committed;
+      for (const b of DEFAULT_ACTION_POLICY.budgets ?? []) committed += (await governance.budgetSpend(d.toISOString().slice(0, 7), `${b.actionClass}|*`)).committed;
     }
     expect(committed).toBeCloseTo(spent, 6);
     return { executed: executed.size, spent, acts: keys.length };

@@ -235,7 +235,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', `${alarmApi}/999999`)).status).toBe(404);
     expect((await call('PATCH', `${alarmApi}/${alarmNo}`, { state: 'cleared' })).status).toBe(200);
     // Service operations: the alarm with its treatment, and the suspected incidents.
-    await expect.poll(async () => ((await call('GET', '/service-operations/incidents?limit=5')).body as { items: { externalAlarmId: string | null }[] }).items.map((i) => i.externalAlarmId), { timeout: 10_000 }).toContain('A-1');
+    await expect.poll(async () => ((await call('GET', '/service-operations/incidents?limit=5')).body as unknown as { items: { externalAlarmId: string | null }[] }).items.map((i) => i.externalAlarmId), { timeout: 10_000 }).toContain('A-1');
     expect((await call('GET', '/service-operations/incidents?limit=0')).status).toBe(400);
     expect((await call('GET', '/service-operations/anomalies?state=open')).status).toBe(200);
     expect((await call('GET', '/service-operations/anomalies?state=maybe')).status).toBe(400);
@@ -248,8 +248,8 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     const ask = (cost: number) => call('POST', '/actions', { actionClass: 'credit', channel: 'call', customerId, cost, why: { summary: 'billing error' } });
     const supervisor = { authorization: `Bearer ${String((await call('POST', '/keys', { subject: 'supervisor-3', role: 'supervisor' })).body.key)}` };
     expect((await ask(5)).body).toMatchObject({ status: 'executed' });
-    const pending = (await ask(50)).body as { approvalId: string };
-    const second = (await ask(40)).body as { approvalId: string };
+    const pending = (await ask(50)).body as unknown as { approvalId: string };
+    const second = (await ask(40)).body as unknown as { approvalId: string };
     expect((await call('POST', '/actions', { actionClass: 'credit' })).status).toBe(400);
     expect((await call('GET', '/approvals')).status).toBe(200);
     expect((await call('GET', `/approvals/${pending.approvalId}`)).status).toBe(200);
@@ -263,7 +263,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
 
     // Simulations.
     const scenario = { kind: 'retention_campaign', name: 'top 100', horizonMonths: 3, draws: 20, targeting: { rank: 'churn_value', k: 100 }, offer: { id: 'retain-10', discountPct: 10, months: 6 } };
-    const run = (await call('POST', '/simulations', scenario)).body as { id: string };
+    const run = (await call('POST', '/simulations', scenario)).body as unknown as { id: string };
     expect((await call('POST', '/simulations', { kind: 'retention_campaign' })).status).toBe(400);
     await until(async () => ((await operator.services.simulations.get(run.id)).status === 'running' ? undefined : true), 60_000);
     expect((await call('GET', `/simulations/${run.id}`)).body).toMatchObject({ status: 'succeeded' });
@@ -277,7 +277,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect(nobody.status).toBe(201);
     expect(nobody.body).toMatchObject({ planSelection: 'no-plan', shortfalls: [expect.stringMatching(/"high-value, prepaid, at-risk" holds no active customer; .*"high-value[a-z, -]*" \(\d+\)/)] });
     const text = 'keep high-value customers this month, budget 5000';
-    const proposed = (await call('POST', '/intents', { text })).body as { intent: { id: string } };
+    const proposed = (await call('POST', '/intents', { text })).body as unknown as { intent: { id: string } };
     expect((await call('POST', '/intents', { text, accept: true })).status).toBe(201);
     expect((await call('POST', '/intents', { text: 'make the customers purple' })).status).toBe(400);
     expect((await call('GET', '/intents')).status).toBe(200);
@@ -301,7 +301,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('POST', '/sandbox/scenarios/care-example', { customerId: 'C999999' })).status).toBe(404);
     expect((await call('POST', '/sandbox/scenarios/care-example', { customer: 'C000001' })).status).toBe(400);
     expect((await call('POST', '/workflows/onboarding/start', { applicant })).status).toBe(201);
-    const care = (await call('POST', '/workflows/customer-care/start', { input: { customerId, channel: 'call' }, workflowId: 'contract-care' })).body as { workflowId: string };
+    const care = (await call('POST', '/workflows/customer-care/start', { input: { customerId, channel: 'call' }, workflowId: 'contract-care' })).body as unknown as { workflowId: string };
     expect((await call('POST', '/workflows/customer-care/start', { input: { customerId, channel: 'call' }, workflowId: 'contract-care' })).status).toBe(200);
     expect((await call('POST', '/workflows/customer-care/start', { input: { channel: 'call' } })).status).toBe(400);
     expect((await call('GET', '/workflows?limit=5')).status).toBe(200);
@@ -332,7 +332,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('POST', '/campaigns/none/resume', { reason: 'x' })).status).toBe(404);
 
     // The action policy: read, set with a reason (in force at once), refused naming the field, its history.
-    const actionPolicy = (await call('GET', '/policy')).body as { version: number; document: Record<string, unknown> };
+    const actionPolicy = (await call('GET', '/policy')).body as unknown as { version: number; document: Record<string, unknown> };
     expect(actionPolicy).toMatchObject({ version: 0, changedBy: null });
     expect((await call('PUT', '/policy', { policy: { ...actionPolicy.document, fallbackMode: 'never' }, reason: 'x' })).body).toMatchObject({ error: { code: 'BAD_INPUT', message: expect.stringMatching(/fallbackMode/) } });
     expect((await call('PUT', '/policy', { policy: actionPolicy.document, reason: 'the same rules, on record', basedOn: 0 })).body).toMatchObject({ version: 1, reason: 'the same rules, on record' });
@@ -430,7 +430,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     // Signing in, who am I, the keys; a caller without a credential or without the permission.
     expect((await call('GET', '/sign-in')).status).toBe(200);
     expect((await call('GET', '/auth/config')).body).toMatchObject({ methods: ['api-key'] });
-    const made = (await call('POST', '/keys', { subject: 'viewer-1', role: 'viewer' })).body as { id: string; key: string };
+    const made = (await call('POST', '/keys', { subject: 'viewer-1', role: 'viewer' })).body as unknown as { id: string; key: string };
     expect(made.key).toMatch(/^twl_/);
     expect((await call('POST', '/keys', { subject: 'x', role: 'emperor' })).status).toBe(400);
     expect((await call('GET', '/keys')).body.every((k) => !('key' in k) && !('hash' in k))).toBe(true);

@@ -127,7 +127,7 @@ if (!DATABASE_URL || !NATS_URL) {
       await admin((c) => c.query(`CREATE DATABASE "${database}"`));
       const gateway = start('gateway', ['--role', 'gateway']);
       const workers = new Map<string, Proc>([['w1', worker('w1')], ['w2', worker('w2')], ['w3', worker('w3')]]);
-      await waitFor('the gateway and three workers to listen, and every partition to be owned by the three', async () => {
+      await waitFor<unknown>('the gateway and three workers to listen, and every partition to be owned by the three', async () => {
         if (!gateway.url || [...workers.values()].some((w) => !w.url)) return { done: false, seen: procs.map((p) => `${p.name}: ${p.url ?? 'starting'}`) };
         const o = await owners(gateway);
         return { done: o.unowned.length === 0 && Object.keys(held(o)).length === 3, seen: held(o) };

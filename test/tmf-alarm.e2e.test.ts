@@ -116,7 +116,7 @@ describe('TMF642 Alarm Management', () => {
     expect(await bad(raise({ externalAlarmId: 'NMS-3', alarmedObjectType: 'Router' }))).toMatch(/^alarmedObjectType: /);
     expect(await bad(raise({ externalAlarmId: 'NMS-4', alarmRaisedTime: 'yesterday' }))).toMatch(/alarmRaisedTime/);
     expect(await bad(raise({ externalAlarmId: 'NMS-5', alarmRaisedTime: new Date(T0 + 86_400_000).toISOString() }))).toMatch(/^alarmRaisedTime: .* in the future/);
-    const missing = raise({ externalAlarmId: 'NMS-6' });
+    const missing: Json = raise({ externalAlarmId: 'NMS-6' });
     delete missing.probableCause;
     expect(await bad(missing)).toMatch(/probableCause/);
     expect((await call('PATCH', '/alarm/999', { state: 'cleared' })).status).toBe(404);

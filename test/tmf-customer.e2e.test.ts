@@ -56,7 +56,7 @@ describe('TMF629 Customer and TMF637 Product Inventory from the twins', () => {
     const reads = { twins, decorateTwin: intel.decorateTwin, scoreFields: intel.scoreFields };
     local = await openTestAuth();
     viewer = await local.bearer('viewer');
-    app = createHttpServer({ twins, version: 'test', auth: local.auth, ...reads }, [tmf629Routes(reads), tmf637Routes(reads)]);
+    app = createHttpServer({ version: 'test', auth: local.auth, ...reads }, [tmf629Routes(reads), tmf637Routes(reads)]);
     await app.ready();
   }, 120_000);
   afterAll(async () => {

@@ -62,7 +62,7 @@ describe('Twinloop and the sandbox as two processes over the TM Forum APIs', () 
 
     // Onboarding: applicants come from the sandbox's shop front; Twinloop's flow verifies, checks
     // credit, orders (TMF622) and activates (TMF641) at the sandbox, which makes them customers.
-    const runs = [];
+    const runs: string[] = [];
     for (let i = 0; i < 4; i++) {
       const applicant = await bss('/sandbox/applicants', 'POST');
       const started = await tw('/workflows/onboarding/start', { applicant });

@@ -65,7 +65,7 @@ describe('onboarding flow', () => {
     // The back end answers "pending" to every poll of the flow (it gives up), and completes afterwards.
     let polls = 0;
     const slowProvisioning = { ...b.provisioning, activate: b.provisioning.activate.bind(b.provisioning), onCompletion: b.provisioning.onCompletion.bind(b.provisioning), status: async (id: string) => (++polls <= PROVISIONING_POLL_RETRY.maxAttempts ? { status: 'ok' as const, value: { provisioningId: id, orderId: '?', state: 'pending' as const } } : b.provisioning.status(id)) };
-    const sent: string[] = [];
+    const sent: (string | undefined)[] = [];
     const notifications = { ...b.notifications, send: (...args: Parameters<typeof b.notifications.send>) => (sent.push(args[0].templateId), b.notifications.send(...args)) };
     const dataDir = await mkdtemp(join(tmpdir(), 'twinloop-onb-'));
     const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir });

@@ -23,7 +23,7 @@ import { openTwinService } from '../../src/twin/twin-service.js';
 /** The default policy plus self-service plan changes on the web (the customer's own order). */
 const SELF_SERVICE: ActionPolicyDocument = {
   ...DEFAULT_ACTION_POLICY,
-  rules: [...DEFAULT_ACTION_POLICY.rules, { id: 'self-service-plan-change', actionClass: 'plan_change', channel: 'web', mode: 'autonomous', riskClass: 'medium' }],
+  rules: [...(DEFAULT_ACTION_POLICY.rules ?? []), { id: 'self-service-plan-change', actionClass: 'plan_change', channel: 'web', mode: 'autonomous', riskClass: 'medium' }],
 };
 
 const cleanups: (() => Promise<void>)[] = [];
