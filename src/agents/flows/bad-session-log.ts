@@ -2,6 +2,7 @@ import type { TwinEvent } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
 import { isBadSession } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { DocumentStore } from '../../store/document-store.js';
+import { createKeptTimeLog } from './kept-time-log.js';
 
 /**
  * Who had a bad session (a dropped call, a crawling data session: the usage records anomaly
@@ -9,13 +10,16 @@ import type { DocumentStore } from '../../store/document-store.js';
  * find the customers who are showing the incident, wherever their usage usually comes from: a
  * visitor caught on the failing cell is as hurt as a home customer, and no count of past records
  * says who was visiting when it failed. Each cell's sessions of the last `horizonMs` (of event
- * time) are one document of the record store, written behind in order, so a restart keeps them.
+ * time) are one document of the record store, kept by `kept-time-log.ts`.
  */
 
-/** A cell's bad sessions (ms, event time; customer), oldest first. */
+/** A bad session: when (ms, event time) and whose. */
+type BadSession = { t: number; customerId: string };
+
+/** A cell's bad sessions, oldest first (the log's document per cell). */
 export interface CellBadSessions {
   cellId: string;
-  sessions: { t: number; customerId: string }[];
+  sessions: BadSession[];
 }
 
 /** The log: fed with applied events, read by cells and time window. */
@@ -38,50 +42,23 @@ export const BAD_SESSION_HORIZON_MS = 2 * DAY_MS;
 
 /** Opens the log over a document store (`recordDocuments(records, 'bad-sessions')` in the server). */
 export function createBadSessionLog(o: { store: DocumentStore<CellBadSessions>; horizonMs?: number; onError: (err: Error) => void }): BadSessionLog {
-  const horizon = o.horizonMs ?? BAD_SESSION_HORIZON_MS;
-  const byCell = new Map<string, { t: number; customerId: string }[]>();
-  let latest = -Infinity;
-  let writing: Promise<void> = Promise.resolve();
+  const log = createKeptTimeLog<CellBadSessions, BadSession>({
+    store: o.store,
+    horizonMs: o.horizonMs ?? BAD_SESSION_HORIZON_MS,
+    codec: { toDoc: (cellId, sessions) => ({ cellId, sessions: [...sessions] }), fromDoc: (d) => ({ key: d.cellId, entries: d.sessions }), same: (a, b) => a.customerId === b.customerId },
+    onError: o.onError,
+  });
   return {
-    async load() {
-      for (const d of await o.store.list()) {
-        byCell.set(d.cellId, d.sessions);
-        for (const s of d.sessions) latest = Math.max(latest, s.t);
-      }
-    },
+    load: () => log.load(),
     observe(events) {
-      const changed = new Set<string>();
-      for (const { event, time } of events) {
-        if (event.kind !== 'usage' || !event.data.cellId || !isBadSession(event.data)) continue;
-        latest = Math.max(latest, time);
-        const list = byCell.get(event.data.cellId) ?? [];
-        // Sessions mostly arrive in time order: the place to insert is found from the end.
-        let i = list.length;
-        while (i > 0 && list[i - 1].t > time) i--;
-        let dup = false;
-        for (let j = i - 1; j >= 0 && list[j].t === time; j--) if (list[j].customerId === event.customerId) dup = true;
-        if (dup) continue;
-        list.splice(i, 0, { t: time, customerId: event.customerId });
-        byCell.set(event.data.cellId, list);
-        changed.add(event.data.cellId);
-      }
-      if (changed.size === 0) return;
-      const docs: CellBadSessions[] = [];
-      for (const cellId of changed) {
-        const kept = byCell.get(cellId)!.filter((s) => s.t >= latest - horizon);
-        byCell.set(cellId, kept);
-        docs.push({ cellId, sessions: kept });
-      }
-      writing = writing
-        .then(async () => {
-          for (const d of docs) await o.store.put(d.cellId, d);
-        })
-        .catch((err: Error) => o.onError(err));
+      const sessions: [string, BadSession][] = [];
+      for (const { event, time } of events) if (event.kind === 'usage' && event.data.cellId && isBadSession(event.data)) sessions.push([event.data.cellId, { t: time, customerId: event.customerId }]);
+      log.note(sessions);
     },
     customersOn(cellIds, fromMs, toMs) {
       const first = new Map<string, number>();
       for (const cellId of cellIds) {
-        for (const s of byCell.get(cellId) ?? []) {
+        for (const s of log.entries(cellId)) {
           if (s.t < fromMs || s.t > toMs) continue;
           const seen = first.get(s.customerId);
           if (seen === undefined || s.t < seen) first.set(s.customerId, s.t);
@@ -89,6 +66,6 @@ export function createBadSessionLog(o: { store: DocumentStore<CellBadSessions>; 
       }
       return [...first].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id);
     },
-    flushed: () => writing,
+    flushed: () => log.flushed(),
   };
 }

@@ -2,14 +2,14 @@ import type { TwinEvent } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
 import { SERVICE_CONTACT_INTENTS } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { DocumentStore } from '../../store/document-store.js';
+import { createKeptTimeLog } from './kept-time-log.js';
 
 /**
  * When each customer last told the operator their service was bad: a call or chat about it
  * (the service-contact intents anomaly detection counts) or a network complaint (a ticket of
  * category network). Service operations reads it to say, per incident, which affected customers
  * were notified before they first called or complained. Each customer's times of the last
- * `horizonMs` (of event time) are one document of the record store, written behind in order, so a
- * restart keeps them.
+ * `horizonMs` (of event time) are one document of the record store, kept by `kept-time-log.ts`.
  */
 
 /** A customer's service contacts (ms, event time), oldest first. */
@@ -41,46 +41,22 @@ export function isServiceContact(event: TwinEvent): boolean {
 
 /** Opens the log over a document store (`recordDocuments(records, 'service-contacts')` in the server). */
 export function createServiceContactLog(o: { store: DocumentStore<ServiceContacts>; horizonMs?: number; onError: (err: Error) => void }): ServiceContactLog {
-  const horizon = o.horizonMs ?? SERVICE_CONTACT_HORIZON_MS;
-  const byCustomer = new Map<string, number[]>();
-  let latest = -Infinity;
-  let writing: Promise<void> = Promise.resolve();
+  const log = createKeptTimeLog<ServiceContacts, { t: number }>({
+    store: o.store,
+    horizonMs: o.horizonMs ?? SERVICE_CONTACT_HORIZON_MS,
+    codec: { toDoc: (customerId, entries) => ({ customerId, times: entries.map((e) => e.t) }), fromDoc: (d) => ({ key: d.customerId, entries: d.times.map((t) => ({ t })) }), same: () => true },
+    onError: o.onError,
+  });
   return {
-    async load() {
-      for (const d of await o.store.list()) {
-        byCustomer.set(d.customerId, d.times);
-        for (const t of d.times) latest = Math.max(latest, t);
-      }
-    },
+    load: () => log.load(),
     observe(events) {
-      const changed = new Set<string>();
-      for (const { event, time } of events) {
-        if (!isServiceContact(event)) continue;
-        latest = Math.max(latest, time);
-        const times = byCustomer.get(event.customerId) ?? [];
-        if (times.includes(time)) continue;
-        times.push(time);
-        times.sort((a, b) => a - b);
-        byCustomer.set(event.customerId, times);
-        changed.add(event.customerId);
-      }
-      if (changed.size === 0) return;
-      const docs: ServiceContacts[] = [];
-      for (const id of changed) {
-        const kept = byCustomer.get(id)!.filter((t) => t >= latest - horizon);
-        byCustomer.set(id, kept);
-        docs.push({ customerId: id, times: kept });
-      }
-      writing = writing
-        .then(async () => {
-          for (const d of docs) await o.store.put(d.customerId, d);
-        })
-        .catch((err: Error) => o.onError(err));
+      const contacts: [string, { t: number }][] = [];
+      for (const { event, time } of events) if (isServiceContact(event)) contacts.push([event.customerId, { t: time }]);
+      log.note(contacts);
     },
     firstContact(customerId, fromMs, toMs) {
-      const t = byCustomer.get(customerId)?.find((x) => x >= fromMs && x <= toMs);
-      return t ?? null;
+      return log.entries(customerId).find((e) => e.t >= fromMs && e.t <= toMs)?.t ?? null;
     },
-    flushed: () => writing,
+    flushed: () => log.flushed(),
   };
 }
