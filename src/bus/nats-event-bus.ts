@@ -200,6 +200,17 @@ export class NatsEventBus implements EventBus {
     }
   }
 
+  /** Messages the stream holds and their bytes as the broker stores them (what a capacity plan sizes the stream from). */
+  static async streamFigures(url: string, stream: string): Promise<{ messages: number; bytes: number }> {
+    const nc = await connect({ servers: url });
+    try {
+      const { state } = await (await nc.jetstreamManager()).streams.info(stream);
+      return { messages: state.messages, bytes: state.bytes };
+    } finally {
+      await nc.close();
+    }
+  }
+
   /** Removes the stream and its consumers (tests and CI clean up after themselves). */
   static async deleteStream(url: string, stream: string): Promise<void> {
     const nc = await connect({ servers: url });

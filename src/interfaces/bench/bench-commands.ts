@@ -10,6 +10,7 @@ import { modelBench } from './model-bench.js';
 import { onboardingBench } from './onboarding-bench.js';
 import { overloadBench } from './overload-bench.js';
 import { sandboxBench } from './sandbox-bench.js';
+import { scaleBench } from './scale-bench.js';
 import { scoringBench } from './scoring-bench.js';
 import { simulateBench } from './simulate-bench.js';
 import { soakBench } from './soak-bench.js';
@@ -18,7 +19,7 @@ import { upliftBench } from './uplift-bench.js';
 import { workflowBench } from './workflow-bench.js';
 
 /** Every benchmark, in the order `twinloop bench --help` lists them (BENCHMARKS.md's order). */
-const BENCHES = [ingestBench, sandboxBench, backfillBench, modelBench, scoringBench, upliftBench, decideBench, authBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, soakBench, tmfBench, consoleBench];
+const BENCHES = [ingestBench, sandboxBench, backfillBench, modelBench, scoringBench, upliftBench, decideBench, authBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, soakBench, scaleBench, tmfBench, consoleBench];
 
 /** Adds `twinloop bench` and one subcommand per benchmark. */
 export function registerBenchCommands(program: Command): Command {

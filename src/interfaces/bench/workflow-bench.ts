@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createWorkflowEngine, type StepDefinition, type WorkflowDefinition } from '../../agents/workflows/index.js';
 import { ok } from '../../domain/connectors/connector-result.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import { dropPostgresSchema } from '../../store/postgres-connection.js';
+import { createPostgresDatabase, databaseUrl, dropPostgresDatabase } from '../../store/postgres-databases.js';
 import type { WorkflowJournal } from '../../store/workflow-journal.js';
 import { intOption } from '../cli/cli-numbers.js';
 import { inTempDir } from './bench-fixtures.js';
@@ -125,25 +125,14 @@ async function loadDbos(): Promise<DbosApi | string> {
   }
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function measureDbos(url: string, o: Required<Omit<WorkflowBenchOptions, 'postgresUrl'>>, baselineUs: number): Promise<WorkflowBenchFigures | { skipped: string }> {
   const DBOS = await loadDbos();
   if (typeof DBOS === 'string') return { skipped: DBOS };
   const dbName = `twinloop_dbos_bench_${randomBytes(4).toString('hex')}`;
-  const sysUrl = new URL(url);
-  sysUrl.pathname = `/${dbName}`;
-  await adminQuery(url, `CREATE DATABASE ${dbName}`);
+  const sysUrl = databaseUrl(url, dbName);
+  await createPostgresDatabase(url, dbName);
   try {
-    DBOS.setConfig({ name: 'twinloop-bench', systemDatabaseUrl: sysUrl.toString(), logLevel: 'error', systemDatabasePoolSize: 10 });
+    DBOS.setConfig({ name: 'twinloop-bench', systemDatabaseUrl: sysUrl, logLevel: 'error', systemDatabasePoolSize: 10 });
     const workflow = DBOS.registerWorkflow(
       async (steps: number) => {
         let sum = 0;
@@ -161,7 +150,7 @@ async function measureDbos(url: string, o: Required<Omit<WorkflowBenchOptions, '
       await DBOS.shutdown({ deregister: true });
     }
   } finally {
-    await adminQuery(url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    await dropPostgresDatabase(url, dbName).catch(() => undefined);
   }
 }
 
