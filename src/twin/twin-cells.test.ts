@@ -43,6 +43,37 @@ describe("twins' cells from their own usage records", () => {
     expect(engine.cells.customersOn('cell-9')).toEqual([]);
   });
 
+  it("answers every cell's and site's presence at once, as rankedOn answers each place", () => {
+    const engine = new TwinEngine();
+    const ids = ['A', 'B', 'C', 'D', 'E', 'F'];
+    for (const id of ids) register(engine, id);
+    // Six customers over five cells on three sites (one cell without a site), on different days.
+    const places: [string, string | undefined][] = [['cell-1', 'site-0'], ['cell-2', 'site-0'], ['cell-3', 'site-1'], ['cell-4', 'site-2'], ['cell-5', undefined]];
+    ids.forEach((id, k) => {
+      for (let d = 0; d < 30; d++) if ((d + k) % (k + 2) !== 0) usage(engine, id, d, ...places[(d * (k + 1) + k) % Math.min(places.length, 2 + k)]);
+    });
+    usage(engine, 'F', 1);
+    for (const since of [undefined, T0 + 20 * DAY_MS, T0 + 28 * DAY_MS, T0 + 40 * DAY_MS]) {
+      const at = engine.cells.presence(since ?? -Infinity);
+      const expected = (ranked: readonly { records: number; totalRecords: number }[]) => (ranked.length === 0 ? undefined : { customers: ranked.length, usageShare: ranked.reduce((sum, x) => sum + x.records / Math.max(x.records, x.totalRecords), 0) });
+      for (const [cellId] of places) {
+        const want = expected(engine.cells.rankedOn([cellId], { sinceMs: since }));
+        expect(at.cells.get(cellId)?.customers).toBe(want?.customers);
+        expect(at.cells.get(cellId)?.usageShare ?? 0).toBeCloseTo(want?.usageShare ?? 0, 12);
+      }
+      for (const siteId of ['site-0', 'site-1', 'site-2']) {
+        const want = expected(engine.cells.rankedOn(engine.cells.cellsOfSite(siteId), { sinceMs: since }));
+        expect(at.sites.get(siteId)?.customers).toBe(want?.customers);
+        expect(at.sites.get(siteId)?.usageShare ?? 0).toBeCloseTo(want?.usageShare ?? 0, 12);
+      }
+      expect(at.customers).toBe(engine.cells.size().customers);
+    }
+    // Someone somewhere: the look found places, and a site counts a customer of two of its cells once.
+    const all = engine.cells.presence(-Infinity);
+    expect(all.sites.get('site-0')!.customers).toBeLessThan(all.cells.get('cell-1')!.customers + all.cells.get('cell-2')!.customers);
+    expect(all.customers).toBe(6);
+  });
+
   it('a customer who moved: the new home takes the slot of a cell not seen for a month', () => {
     const engine = new TwinEngine();
     register(engine, 'M');

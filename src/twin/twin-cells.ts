@@ -4,6 +4,23 @@ import { emptyCursor, type TwinCursor, type TwinTable } from './twin-table.js';
 import { dayOf } from './twin-time.js';
 import { DAY_MS } from '../domain/time.js';
 
+/** Customers seen on one cell or site lately (`TwinCells.presence`). */
+export interface PlacePresence {
+  /** Customers seen there. */
+  customers: number;
+  /** The sum of those customers' shares of their usage records that were there (each share at most 1). */
+  usageShare: number;
+}
+
+/** Who is where lately, every cell and site at once. */
+export interface CellsPresence {
+  /** Customers with at least one cell, seen lately or not. */
+  customers: number;
+  /** By cell id, and by site id (a customer on two cells of a site counts once there); absent: nobody. */
+  cells: ReadonlyMap<string, PlacePresence>;
+  sites: ReadonlyMap<string, PlacePresence>;
+}
+
 /**
  * Where each customer is on the network, from their own usage records: every usage event that
  * names its cell (as a CDR does) counts one record on that cell in the twin. A twin keeps
@@ -146,6 +163,51 @@ export class TwinCells {
       if (records > 0) out.push({ customerId: this.table.idAt(slot), records, totalRecords: total, topOtherRecords: topOther, lastSeenMs: last * DAY_MS });
     }
     return out.sort((a, b) => b.records - a.records || b.lastSeenMs - a.lastSeenMs || (a.customerId < b.customerId ? -1 : 1));
+  }
+
+  /**
+   * Every cell's and site's customers seen there since `sinceMs`, in one scan of the twin table:
+   * per place, what `rankedOn` of that place gives (its customers, and the sum of each one's
+   * records there over all their records), and the customers with at least one cell.
+   */
+  presence(sinceMs: number): CellsPresence {
+    const sinceDay = Math.floor(sinceMs / DAY_MS);
+    const byCell = new Map<number, PlacePresence>();
+    const sites = new Map<string, PlacePresence>();
+    const add = <K>(m: Map<K, PlacePresence>, key: K, records: number, total: number) => {
+      const p = m.get(key) ?? { customers: 0, usageShare: 0 };
+      p.customers++;
+      p.usageShare += records / Math.max(records, total);
+      m.set(key, p);
+    };
+    const site: (string | undefined)[] = new Array<string | undefined>(CELL_SLOTS);
+    let customers = 0;
+    for (let slot = 0; slot < this.table.size; slot++) {
+      const c = this.table.point(slot, this.cursor);
+      const hashes = f(c, OFF.cellHash);
+      const records = h(c, OFF.cellRecords);
+      const days = h(c, OFF.cellLastDay);
+      if (c.f64[hashes] !== 0 || c.f64[hashes + CELL_SLOTS - 1] !== 0) customers++;
+      let total = 0;
+      for (let s = 0; s < CELL_SLOTS; s++) total += c.u16[records + s];
+      for (let s = 0; s < CELL_SLOTS; s++) {
+        const k = c.f64[hashes + s];
+        const n = c.u16[records + s];
+        site[s] = k === 0 || n === 0 || c.u16[days + s] < sinceDay ? undefined : this.names.cellSites.get(k);
+        if (k !== 0 && n > 0 && c.u16[days + s] >= sinceDay) add(byCell, k, n, total);
+      }
+      // A site once per customer, with the records of all its cells the customer was seen on.
+      for (let s = 0; s < CELL_SLOTS; s++) {
+        const id = site[s];
+        if (id === undefined || site.indexOf(id) < s) continue;
+        let n = 0;
+        for (let t = s; t < CELL_SLOTS; t++) if (site[t] === id) n += c.u16[records + t];
+        add(sites, id, n, total);
+      }
+    }
+    const cells = new Map<string, PlacePresence>();
+    for (const [k, p] of byCell) cells.set(this.names.cells.get(k) ?? `#${k}`, p);
+    return { customers, cells, sites };
   }
 
   /** Customers on `cellId`, ranked as `rankedOn` ranks them. */

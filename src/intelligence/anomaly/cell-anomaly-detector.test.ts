@@ -12,9 +12,12 @@ function fakeCells(): AnomalyCells {
   const site = (cell: number) => 'site-' + Math.floor(cell / 2);
   return {
     cellsOf: (id) => [{ cellId: 'cell-' + cellOf(id), siteId: site(cellOf(id)), lastSeenMs: T0 + 30 * 24 * H }],
-    rankedOn: (ids) => Array.from({ length: 25 * ids.length }, () => ({ records: 10, totalRecords: 10 })),
-    cellsOfSite: (s) => [0, 1].map((k) => 'cell-' + (Number(s.slice(5)) * 2 + k)),
-    size: () => ({ customers: 1000 }),
+    // 40 cells on 20 sites, 25 customers each: 1,000 customers, each only on their cell.
+    presence: () => ({
+      customers: 1000,
+      cells: new Map(Array.from({ length: 40 }, (_, c) => ['cell-' + c, { customers: 25, usageShare: 25 }])),
+      sites: new Map(Array.from({ length: 20 }, (_, s) => ['site-' + s, { customers: 50, usageShare: 50 }])),
+    }),
   };
 }
 const session = (customerId: string, ms: number, cell: number, quality: { droppedCalls?: number; throughputMbps?: number }): { event: TwinEvent; time: number } => ({

@@ -1,6 +1,7 @@
 import type { TwinEvent } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { DAY_MS } from '../../domain/time.js';
+import type { CellsPresence } from '../../twin/twin-cells.js';
 import { alphaPerSignal, poissonTail } from './poisson-burst.js';
 
 /**
@@ -86,11 +87,8 @@ export const DEFAULT_CELL_ANOMALY_OPTIONS: CellAnomalyOptions = {
 export interface AnomalyCells {
   /** A customer's cells with the day each was last seen in their usage. */
   cellsOf(customerId: string): readonly { cellId: string; siteId: string | null; lastSeenMs: number }[];
-  /** Customers seen on any of the cells since `sinceMs`, with their usage records there and everywhere. */
-  rankedOn(cellIds: readonly string[], options?: { sinceMs?: number }): readonly { records: number; totalRecords: number }[];
-  cellsOfSite(siteId: string): string[];
-  /** Customers with at least one cell. */
-  size(): { customers: number };
+  /** Every cell's and site's customers seen there since `sinceMs`, in one look at the twins. */
+  presence(sinceMs: number): CellsPresence;
 }
 
 /** Whether an open alarm covers a cell (or its site) at `atMs`: its signals are explained by a known incident. */
@@ -203,27 +201,28 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
   };
   let firstMs: number | undefined;
   let lastMs: number | undefined;
-  const members = new Map<string, { day: number; n: number }>();
+  /**
+   * Who is where, looked up once a day of event time (a scan of every twin; a look per cell, site
+   * and signal cost the default world's first start minutes of CPU): the places' customers as the
+   * day's first signal finds them, for contacts every customer seen there (a caller counts on all
+   * their cells), for bad sessions each one's share of usage there (a session happens where the
+   * customer is); and the population the rates are per customer of.
+   */
+  let seen: { day: number; sinceDay: number; presence: CellsPresence } | undefined;
+  const presenceAt = (atMs: number): CellsPresence => {
+    const day = Math.floor(atMs / DAY_MS);
+    const sinceDay = Math.floor((atMs - o.presenceMs) / DAY_MS);
+    if (seen?.day !== day || seen.sinceDay !== sinceDay) seen = { day, sinceDay, presence: cells.presence(atMs - o.presenceMs) };
+    return seen.presence;
+  };
 
-  const rate = (kind: 'contacts' | 'sessions') => {
-    const customerDays = firstMs === undefined || lastMs === undefined ? 0 : (cells.size().customers * (lastMs - firstMs)) / DAY_MS;
+  const rate = (kind: 'contacts' | 'sessions', customers: number) => {
+    const customerDays = firstMs === undefined || lastMs === undefined ? 0 : (customers * (lastMs - firstMs)) / DAY_MS;
     return (o[kind].priorRatePerCustomerDay * o.priorCustomerDays + baseline[kind]) / (o.priorCustomerDays + customerDays);
   };
-  /**
-   * Customers behind a cell's or site's signals lately (a scan of the twins, once a day per key):
-   * for contacts every customer seen there (a caller counts on all their cells), for bad sessions
-   * each one's share of usage there (a session happens where the customer is).
-   */
-  const membersOf = (kind: 'contacts' | 'sessions', p: Place, atMs: number): number => {
-    const day = Math.floor(atMs / DAY_MS);
-    const key = `${kind}:${p.scope}:${p.id}`;
-    const cached = members.get(key);
-    if (cached && cached.day === day) return cached.n;
-    const ids = p.scope === 'Cell' ? [p.id] : cells.cellsOfSite(p.id);
-    const present = cells.rankedOn(ids, { sinceMs: atMs - o.presenceMs });
-    const n = kind === 'contacts' ? present.length : present.reduce((sum, x) => sum + x.records / Math.max(x.records, x.totalRecords), 0);
-    members.set(key, { day, n });
-    return n;
+  const membersOf = (kind: 'contacts' | 'sessions', p: Place, presence: CellsPresence): number => {
+    const there = (p.scope === 'Cell' ? presence.cells : presence.sites).get(p.id);
+    return !there ? 0 : kind === 'contacts' ? there.customers : there.usageShare;
   };
 
   /** One signal of `kind` from `customerId` at `atMs`, on the places it counts on. */
@@ -258,7 +257,8 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
       w.recent.push({ t: atMs, customerId });
       // The place's signals a day at the usual rate; what the window expects at this hour; the
       // chance the arriving signal finds that many others in it.
-      const perDay = rate(kind) * membersOf(kind, p, atMs);
+      const presence = presenceAt(atMs);
+      const perDay = rate(kind, presence.customers) * membersOf(kind, p, presence);
       const expected = perDay * dayShare(kind, atMs - x.windowMs, atMs);
       const pValue = poissonTail(expected, w.recent.length - 1);
       if (w.recent.length < x.minCount || new Set(w.recent.map((r) => r.customerId)).size < o.minCustomers) continue;
@@ -331,7 +331,7 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
       changed.clear();
       return out;
     },
-    ratePerCustomerDay: rate,
+    ratePerCustomerDay: (kind) => rate(kind, cells.presence(lastMs ?? 0).customers),
     review(id, review) {
       const s = all.find((x) => x.id === id);
       if (!s) throw new TwinloopError('NOT_FOUND', `no suspected incident "${id}"; GET /service-operations/anomalies lists them`);

@@ -7,9 +7,12 @@ import { openKeptAnomalyDetector, type AnomalyBaseline } from './kept-anomaly-de
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 const cells: AnomalyCells = {
   cellsOf: () => [],
-  rankedOn: (ids) => Array.from({ length: 25 * ids.length }, () => ({ records: 10, totalRecords: 10 })),
-  cellsOfSite: (s) => [0, 1].map((k) => 'cell-' + (Number(s.slice(5)) * 2 + k)),
-  size: () => ({ customers: 1000 }),
+  // 40 cells on 20 sites, 25 customers each: 1,000 customers, each only on their cell.
+  presence: () => ({
+    customers: 1000,
+    cells: new Map(Array.from({ length: 40 }, (_, c) => ['cell-' + c, { customers: 25, usageShare: 25 }])),
+    sites: new Map(Array.from({ length: 20 }, (_, s) => ['site-' + s, { customers: 50, usageShare: 50 }])),
+  }),
 };
 const dropped = (customerId: string, ms: number, cell: number): { event: TwinEvent; time: number } => ({
   event: { id: `${customerId}-${ms}`, customerId, time: new Date(ms).toISOString(), source: 't', v: 1, kind: 'usage', data: { subscriptionId: 'S', dataMb: 0, voiceMin: 0, sms: 0, roaming: false, cellId: 'cell-' + cell, siteId: 'site-' + Math.floor(cell / 2), droppedCalls: 1 } },
