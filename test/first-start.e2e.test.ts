@@ -34,6 +34,9 @@ it('reports every twin scored once the history is in and the model serves, and a
     expect(report).toMatchObject({ twins, scored: twins });
     expect(report.historySeconds).toBeGreaterThan(0);
     expect(report.modelSeconds).toBeGreaterThan(0);
+    // The phases' CPU: the history and the training each took some.
+    expect(report.historyCpuSeconds).toBeGreaterThan(0);
+    expect(report.modelCpuSeconds).toBeGreaterThan(0);
     expect(report.seconds).toBeCloseTo(report.openSeconds + report.historySeconds + report.modelSeconds, 1);
     // Scored means a churn score on the twin a person reads, not only a count.
     const scores = first.intelligence.live()!;

@@ -59,6 +59,12 @@ export interface ReadyReport {
   readonly historySeconds: number;
   /** Training the churn model and scoring every twin (0 when a champion already served). */
   readonly modelSeconds: number;
+  /**
+   * CPU time of the process (every thread) in the history and model phases: what the work cost,
+   * which a shared machine's load does not move as it moves the wall time.
+   */
+  readonly historyCpuSeconds: number;
+  readonly modelCpuSeconds: number;
   readonly noModel?: string;
 }
 
@@ -174,6 +180,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
 
   const twins = await openTwins(o.store, { clock, access: 'server', partitioned: Boolean(worker), latenessMs: o.latenessMs, ...(bss?.clockSlackMs ? { maxFutureMs: DEFAULT_MAX_FUTURE_MS + bss.clockSlackMs } : {}) });
   const openedAt = Date.now();
+  const openedCpu = process.cpuUsage();
   const registry = await openModelRegistry(o.store);
   const intelligence = await startIntelligence(twins, registry, { log: (line) => o.log(`models: ${line}`) });
   const running = await openOperatorServices({
@@ -228,6 +235,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     async (): Promise<ReadyReport> => {
       phase = 'live';
       const historyAt = Date.now();
+      const historyCpu = process.cpuUsage();
       let noModel: string | undefined = worker ? 'a partition worker holds some of the twins: training is population work, not yet fanned out over the workers (docs/scale.md)' : undefined;
       if (!worker) await intelligence.trainIfMissing().catch((err: Error) => {
         noModel = err.message;
@@ -235,6 +243,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       });
       const live = intelligence.live();
       const doneAt = Date.now();
+      const cpuSeconds = (from: NodeJS.CpuUsage, to: NodeJS.CpuUsage) => (to.user + to.system - from.user - from.system) / 1e6;
       return {
         twins: twins.engine.size,
         scored: live ? live.scoredCount() : 0,
@@ -242,6 +251,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         openSeconds: (openedAt - startedAt) / 1000,
         historySeconds: (historyAt - openedAt) / 1000,
         modelSeconds: (doneAt - historyAt) / 1000,
+        historyCpuSeconds: cpuSeconds(openedCpu, historyCpu),
+        modelCpuSeconds: cpuSeconds(historyCpu, process.cpuUsage()),
         ...(live ? {} : { noModel: noModel ?? 'not enough history to train a churn model yet' }),
       };
     },
