@@ -159,6 +159,8 @@ describe('a key held to segments, on every route', () => {
       ['/workflows/campaign-management/start', { input: {} }],
       ['/workflows/churn-prevention/start', { input: {} }],
       ['/campaigns/any/pause', { reason: 'x' }],
+      // A new line's order: the applicant is in no segment yet.
+      [ORDER, { relatedParty: [{ id: 'A1', role: 'applicant', '@referredType': 'Individual', name: 'A B', birthDate: '1980-01-01', documentType: 'passport', documentNumber: 'P1' }], productOrderItem: [{ id: '1', action: 'add' }] }],
     ] as const) {
       const a = await call('POST', url, scoped, body);
       expect(a.status, `${url}: ${a.text}`).toBe(403);

@@ -1,31 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
 import { startSmallOperator, type RunningOperator } from './support/small-operator.js';
+import { hubListener } from './support/hub-listener.js';
 import { officialContract } from './support/tmf-contract.js';
 import { until } from './support/until.js';
 
 type Json = Record<string, unknown>;
-
-/** A local listener: records what is POSTed to it, answering `status`. */
-async function listener(status: number): Promise<{ url: string; got: Json[]; close(): Promise<void> }> {
-  const got: Json[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      got.push(JSON.parse(body) as Json);
-      res.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/listener`, got, close: () => new Promise((r) => server.close(() => r())) };
-}
 
 /**
  * The TMF notification hubs on the operator as `npm start` runs it: a listener registered on a
@@ -62,7 +46,7 @@ describe('TMF notification hubs', () => {
   });
 
   it('delivers the trouble ticket and alarm events to registered listeners, until they unregister', async () => {
-    const l = await listener(201);
+    const l = await hubListener(201);
     const reg = await call('POST', '/tmf-api/troubleTicket/v4/hub', { callback: l.url });
     expect(reg.status).toBe(201);
     expect(contract.check('TMF621', 'EventSubscription', reg.body, 'POST hub')).toEqual([]);
@@ -94,7 +78,7 @@ describe('TMF notification hubs', () => {
   });
 
   it('tells a TMF622 listener of an order placed and of each state it moves to', async () => {
-    const l = await listener(201);
+    const l = await hubListener(201);
     const reg = await call('POST', '/tmf-api/productOrderingManagement/v4/hub', { callback: l.url });
     expect(reg.status).toBe(201);
     const engine = running.operator.twins.engine;
@@ -121,7 +105,7 @@ describe('TMF notification hubs', () => {
   });
 
   it('tells TMF620, TMF629, TMF637 and TMF681 listeners of offerings, customers, products and messages, each checked against its definition', async () => {
-    const l = await listener(201);
+    const l = await hubListener(201);
     const hubs = {
       TMF620: '/tmf-api/productCatalogManagement/v4',
       TMF629: '/tmf-api/customerManagement/v4',
@@ -188,7 +172,7 @@ describe('TMF notification hubs', () => {
   });
 
   it('retries a failing callback, then parks the event as a dead letter naming the error', async () => {
-    const failing = await listener(500);
+    const failing = await hubListener(500);
     const reg = await call('POST', '/tmf-api/troubleTicket/v4/hub', { callback: failing.url });
     const created = (await call('POST', '/tmf-api/troubleTicket/v4/troubleTicket', ticket('C000007'))).body;
     const letter = await until(async () => {

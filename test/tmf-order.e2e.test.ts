@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmallOperator, type RunningOperator } from './support/small-operator.js';
+import { hubListener } from './support/hub-listener.js';
 import { officialContract } from './support/tmf-contract.js';
 import { until } from './support/until.js';
 
@@ -14,7 +15,8 @@ type Json = Record<string, unknown>;
  * the termination of the line, a plan change) starts order fulfilment and has its effect on the
  * sandbox's back end and so on the twin; the order's state follows the flow; an order waiting for
  * its approval is cancelled (PATCH and cancelProductOrder), one in provisioning or done is not
- * (409). Every answer is checked against the official specification with ajv.
+ * (409); a new line for an applicant starts onboarding (identity, credit, provisioning) and the
+ * order follows that run. Every answer is checked against the official specification with ajv.
  */
 describe('TMF622 Product Ordering: order kinds and cancellation', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-tmf622-'));
@@ -137,6 +139,77 @@ describe('TMF622 Product Ordering: order kinds and cancellation', () => {
     expect(await call('PATCH', `/productOrder/${String(addon.body.id)}`, { state: 'cancelled' })).toMatchObject({ status: 409, body: { message: expect.stringMatching(/is completed/) } });
     expect((await call('PATCH', '/productOrder/order-nope', { state: 'cancelled' })).status).toBe(404);
     expect((await call('POST', '/productOrder', order(customerId, { action: 'noChange' }))).body.message).toMatch(/^productOrderItem\[0\]\.action: /);
+    expect(problems).toEqual([]);
+  });
+  it('a new line for an applicant is onboarded: the order follows the run (identity, credit, provisioning) to a new customer, and its hub tells each state', async () => {
+    const l = await hubListener();
+    const reg = await call('POST', `${BASE}/hub`, { callback: l.url }, 'EventSubscription');
+    expect(reg.status).toBe(201);
+    const newLine = (applicant: Json, plan?: string) => ({
+      relatedParty: [{ id: applicant.applicantId, role: 'applicant', '@referredType': 'Individual', '@type': 'TwinloopApplicant', name: applicant.fullName, birthDate: applicant.birthDate, documentType: applicant.documentType, documentNumber: applicant.documentNumber }],
+      channel: [{ id: 'store' }],
+      productOrderItem: [{ id: '1', action: 'add', ...(plan ? { productOffering: { id: plan } } : {}) }],
+    });
+    // Applicants as the sandbox's shop draws them: some may fail its identity or credit checks (their truth is hidden).
+    const placed: Json[] = [];
+    for (let n = 0; n < 4; n++) {
+      const applicant = (await fetch(`${running.base}/sandbox/applicants`, { method: 'POST', headers: admin }).then((r) => r.json())) as Json;
+      const res = await call('POST', '/productOrder', newLine(applicant, String(applicant.preferredPlanId)));
+      expect(res.status).toBe(201);
+      expect(res.headers.get('location')).toBe(res.body.href);
+      expect(res.body).toMatchObject({ category: 'newLine', state: expect.stringMatching(/^(acknowledged|inProgress)$/), productOrderItem: [{ action: 'add', productOffering: { id: applicant.preferredPlanId } }] });
+      // The order names the applicant, without what they presented (kept on the onboarding run).
+      expect(res.body.relatedParty).toEqual([expect.objectContaining({ id: applicant.applicantId, role: 'applicant' })]);
+      expect(JSON.stringify(res.body)).not.toContain(String(applicant.documentNumber));
+      placed.push(res.body);
+    }
+    // An applicant the identity service has never seen: the check refuses, the order fails saying why.
+    const stranger = await call('POST', '/productOrder', newLine({ applicantId: 'A-nobody', fullName: 'No Body', birthDate: '1980-01-01', documentType: 'passport', documentNumber: 'P0' }));
+    expect(stranger.status).toBe(201);
+    const strangerDone = await settled(String(stranger.body.id), ['completed', 'failed', 'rejected', 'cancelled']);
+    expect(strangerDone).toMatchObject({ state: 'failed', note: [{ text: expect.stringMatching(/verify-identity.*unknown_applicant/) }] });
+    // A new line cannot be cancelled once asked for (onboarding has no cancellation): a 409 saying so.
+    expect(await call('PATCH', `/productOrder/${String(stranger.body.id)}`, { state: 'cancelled' })).toMatchObject({ status: 409 });
+
+    const done = await Promise.all(placed.map((p) => settled(String(p.id), ['completed', 'failed', 'rejected', 'cancelled'])));
+    for (const order of done) {
+      const run = await running.operator.services.workflows.get(String(order.id));
+      expect(run?.definitionId).toBe('onboarding');
+      expect(order.state).toBe(run?.status === 'succeeded' ? 'completed' : 'failed');
+    }
+    const completed = done.filter((o) => o.state === 'completed');
+    expect(completed.length).toBeGreaterThan(0);
+    for (const order of completed) {
+      // The new customer is on the order, their line is its product, and the twin holds them.
+      const customer = (order.relatedParty as Json[]).find((p) => p.role === 'customer')!;
+      expect(customer).toMatchObject({ id: expect.stringMatching(/^C/), href: expect.stringContaining(`/tmf-api/customerManagement/v4/customer/${String(customer.id)}`) });
+      const item = (order.productOrderItem as Json[])[0];
+      expect(item).toMatchObject({ state: 'completed', product: { id: expect.stringContaining(`${String(customer.id)}:`), href: expect.stringContaining('/tmf-api/productInventory/v4/product/') } });
+      const productHref = String((item.product as Json).href);
+      const product = await until(async () => {
+        const r = await fetch(productHref, { headers: admin });
+        return r.status === 200 ? ((await r.json()) as Json) : undefined;
+      }, 30_000, `the new line ${productHref} in the product inventory`);
+      expect(product).toMatchObject({ status: 'active', name: (item.productOffering as Json).id });
+    }
+    // The listener was told of each order: created first, then every later state once, to the last.
+    const told = (id: unknown) => l.got.filter((e) => (e.event as { productOrder?: Json }).productOrder?.id === id);
+    await until(async () => (placed.every((p) => told(p.id).some((e) => ['completed', 'failed'].includes(String((e.event as { productOrder: Json }).productOrder.state)))) ? true : undefined), 30_000, 'each new line\'s final state at the listener');
+    for (const p of placed) {
+      const events = told(p.id);
+      expect(events[0].eventType).toBe('ProductOrderCreateEvent');
+      const states = events.map((e) => String((e.event as { productOrder: Json }).productOrder.state));
+      expect(new Set(states).size).toBe(states.length);
+      for (const e of events) problems.push(...contract.check('TMF622', String(e.eventType), e, String(e.eventType)));
+    }
+    expect((await fetch(`${running.base}${BASE}/hub/${String(reg.body.id)}`, { method: 'DELETE', headers: admin })).status).toBe(204);
+    await l.close();
+
+    // What is wrong with an applicant is said in the order's own terms.
+    const missing = await call('POST', '/productOrder', { relatedParty: [{ id: 'A-x', role: 'applicant', '@referredType': 'Individual', name: 'X Y', documentType: 'passport', documentNumber: 'P1' }], productOrderItem: [{ id: '1', action: 'add' }] });
+    expect(missing).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^relatedParty\[0\]\.birthDate: /) } });
+    const modify = await call('POST', '/productOrder', { ...newLine({ applicantId: 'A-y', fullName: 'X Y', birthDate: '1980-01-01', documentType: 'passport', documentNumber: 'P2' }), productOrderItem: [{ id: '1', action: 'modify', productOffering: { id: 'x' } }] });
+    expect(modify).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^productOrderItem\[0\]\.action: /) } });
     expect(problems).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import type { NotificationsConnector } from '../../domain/connectors/notificatio
 import type { Order, OrderManagementConnector } from '../../domain/connectors/order-management.js';
 import type { ProvisioningConnector, ProvisioningJob } from '../../domain/connectors/provisioning.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { channelSchema } from '../../domain/events.js';
 import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
 import { PROVISIONING_POLL_RETRY, provisioningPollStep } from './provisioning-poll.js';
 
@@ -52,6 +53,8 @@ const inputSchema = z.strictObject({
   }),
   /** Monthly use the applicant expects; drives the plan recommendation. */
   expectedUse: z.strictObject({ dataMb: z.number().nonnegative(), voiceMin: z.number().nonnegative() }).optional(),
+  /** Where the applicant asked for the line (a TMF622 order's sales channel); kept on the run, not acted on. */
+  channel: channelSchema.optional(),
 });
 
 /** What starts an onboarding run (validated once, when started). */

@@ -81,7 +81,7 @@ const SCOPED_RUN_SCAN = 1000;
  * only on those): a run over many customers or none (a campaign, a scan, an onboarding) is refused,
  * naming the run and the segments; starting one the same, before it starts.
  */
-function requireRunReach(req: FastifyRequest, what: string, input: unknown, acting: boolean): void {
+export function requireRunReach(req: FastifyRequest, what: string, input: unknown, acting: boolean): void {
   const identity = req.identity;
   const channel = (input as { channel?: unknown } | null)?.channel;
   if (acting && typeof channel === 'string') requireChannel(req, channel);

@@ -12,7 +12,7 @@ import { TMF620_BASE } from './tmf620-mapping.js';
 import { TMF621_BASE } from './tmf621-mapping.js';
 import { TMF629_BASE, TMF637_BASE } from './tmf629-mapping.js';
 import { TMF642_BASE, toTmfAlarm } from './tmf642-mapping.js';
-import { ORDER_FLOW, ORDER_PREFIX, TMF622_BASE, toTmfOrder } from './tmf622-routes.js';
+import { isOrderRun, ORDER_PREFIX, TMF622_BASE, toTmfOrder } from './tmf622-routes.js';
 import { TMF681_BASE } from './tmf681-routes.js';
 import { tmfSchema } from './tmf-spec.js';
 
@@ -33,7 +33,7 @@ export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'a
   const orderStates = new Map<string, string>();
   const tellOrder = async (runId: string) => {
     const run = await s.workflows.get(runId);
-    if (!run || run.definitionId !== ORDER_FLOW) return;
+    if (!run || !isOrderRun(run)) return;
     const state = String(toTmfOrder(run, '', '').state);
     const last = orderStates.get(runId);
     if (last === state) return;

@@ -8,7 +8,9 @@ import type { OperatorServices } from '../../runtime/operator-services.js';
 import { idParams } from '../api-schemas.js';
 import { actorFor, requireChannel, requireCustomer } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
+import { requireRunReach } from '../workflow-routes.js';
 import { apiRoot, MERGE_PATCH, mergePatchBody, partyCustomer, sendCreated, tmfErrors, tmfReadRoutes } from './tmf-common.js';
+import { NEW_LINE_FLOW, namesApplicant, newLineInput, toTmfNewLine } from './tmf622-new-line.js';
 import { TMF629_BASE } from './tmf629-mapping.js';
 import { tmfSchema } from './tmf-spec.js';
 
@@ -16,9 +18,11 @@ type Json = Record<string, unknown>;
 
 /** The base path of TMF622 (its specification's `basePath`, without the trailing slash). */
 export const TMF622_BASE = '/tmf-api/productOrderingManagement/v4';
-/** The flow an order starts (agents/flows/order-fulfilment-flow.ts). */
+/** The flow a customer's order starts (agents/flows/order-fulfilment-flow.ts); a new line's starts onboarding (tmf622-new-line.ts). */
 export const ORDER_FLOW = 'order-fulfilment';
 const FLOW = ORDER_FLOW;
+/** Whether a run is an order placed here: an order-fulfilment or onboarding run with an order's id. */
+export const isOrderRun = (run: WorkflowRun): boolean => run.workflowId.startsWith(ORDER_PREFIX) && (run.definitionId === FLOW || run.definitionId === NEW_LINE_FLOW);
 /** Ids of orders made here: the workflow run's id. */
 export const ORDER_PREFIX = 'order-';
 /** How long a cancellation waits for the flow to take it before answering `pendingCancellation` (it takes it within a poll). */
@@ -35,12 +39,17 @@ interface OrderInput {
   channel?: string;
 }
 
-/** What the flow's run says of the order, as a TMF622 state: acknowledged → inProgress → completed / rejected / failed / cancelled. */
+/**
+ * What the flow's run says of the order, as a TMF622 state: acknowledged → inProgress → completed /
+ * rejected / failed / cancelled. A new line's onboarding ends completed, or failed with the step
+ * that refused or failed (identity, credit, provisioning: the saga undid what it had done).
+ */
 function stateOf(run: WorkflowRun): { state: string; reason?: string } {
   const output = run.output as { outcome?: string; reason?: string } | null;
   if (run.status === 'failed') return { state: 'failed', reason: run.error ?? undefined };
   // Not yet taken up by the engine: acknowledged; taken up (running, waiting, compensating): in progress.
   if (run.status !== 'succeeded') return { state: run.status === 'pending' && run.createdAt === run.updatedAt ? 'acknowledged' : 'inProgress' };
+  if (run.definitionId === NEW_LINE_FLOW) return { state: 'completed' };
   switch (output?.outcome) {
     case 'completed':
       return { state: 'completed' };
@@ -64,24 +73,13 @@ const KIND_TMF: Record<OrderKind, { action: string; category: string; describe: 
   terminate: { action: 'delete', category: 'termination', describe: () => 'Termination of the line' },
 };
 
-/** An order-fulfilment run as a TMF622 ProductOrder (its `href`s under `root` and `customerRoot`). */
-export function toTmfOrder(run: WorkflowRun, root: string, customerRoot: string): Json {
-  const input = run.input as OrderInput;
-  const kind = input.kind ?? 'change_plan';
-  const tmf = KIND_TMF[kind];
-  const { state, reason } = stateOf(run);
-  const done = FINAL_STATES.includes(state);
+/** A customer's order (order fulfilment) as TMF622 has it: the customer, the one item of its kind. */
+function customerOrder(input: OrderInput, state: string, customerRoot: string): Json {
+  const tmf = KIND_TMF[input.kind ?? 'change_plan'];
   const offering = input.planId ?? input.addonId;
   return {
-    id: run.workflowId,
-    href: `${root}/productOrder/${run.workflowId}`,
     category: tmf.category,
     description: tmf.describe(input),
-    orderDate: new Date(run.createdAt).toISOString(),
-    ...(done ? { completionDate: new Date(run.updatedAt).toISOString() } : {}),
-    ...(state === 'cancelled' ? { cancellationDate: new Date(run.updatedAt).toISOString(), ...(reason ? { cancellationReason: reason } : {}) } : {}),
-    state,
-    ...(reason ? { note: [{ text: reason, author: FLOW }] } : {}),
     ...(input.channel ? { channel: [{ id: input.channel, role: 'salesChannel', '@referredType': 'Channel' }] } : {}),
     relatedParty: [{ id: input.customerId, href: `${customerRoot}/customer/${input.customerId}`, role: 'customer', '@referredType': 'Customer' }],
     productOrderItem: [
@@ -93,26 +91,52 @@ export function toTmfOrder(run: WorkflowRun, root: string, customerRoot: string)
         ...(offering ? { productOffering: { id: offering, name: offering, '@referredType': 'ProductOffering' } } : {}),
       },
     ],
+  };
+}
+
+/** An order's run (order fulfilment, or onboarding for a new line) as a TMF622 ProductOrder (its `href`s under `root` and `customerRoot`). */
+export function toTmfOrder(run: WorkflowRun, root: string, customerRoot: string): Json {
+  const { state, reason } = stateOf(run);
+  const done = FINAL_STATES.includes(state);
+  const { relatedParty, productOrderItem, ...about } = run.definitionId === NEW_LINE_FLOW ? toTmfNewLine(run, state, customerRoot) : customerOrder(run.input as OrderInput, state, customerRoot);
+  return {
+    id: run.workflowId,
+    href: `${root}/productOrder/${run.workflowId}`,
+    ...about,
+    orderDate: new Date(run.createdAt).toISOString(),
+    ...(done ? { completionDate: new Date(run.updatedAt).toISOString() } : {}),
+    ...(state === 'cancelled' ? { cancellationDate: new Date(run.updatedAt).toISOString(), ...(reason ? { cancellationReason: reason } : {}) } : {}),
+    state,
+    ...(reason ? { note: [{ text: reason, author: run.definitionId }] } : {}),
+    relatedParty,
+    productOrderItem,
     '@type': 'ProductOrder',
   };
 }
 
-/** The flow's input from a TMF622 ProductOrder: the customer, the one item (its kind from its action), the channel. */
-function orderInput(body: Json): OrderInput & { kind: OrderKind } {
+/**
+ * What a TMF622 ProductOrder asks for: a new line for an applicant (the onboarding flow's input),
+ * or for a customer the order-fulfilment flow's input: the customer, the one item (its kind from
+ * its action), the channel.
+ */
+function orderInput(body: Json): { flow: typeof NEW_LINE_FLOW; input: ReturnType<typeof newLineInput> } | { flow: typeof FLOW; input: OrderInput & { kind: OrderKind } } {
   const parties = Array.isArray(body.relatedParty) ? (body.relatedParty as Json[]) : [];
-  const customer = parties.find((p) => String(p.role ?? '').toLowerCase() === 'customer' || p['@referredType'] === 'Customer');
-  if (!customer || typeof customer.id !== 'string') {
-    const applicant = parties.some((p) => String(p.role ?? '').toLowerCase() === 'applicant');
-    throw new TwinloopError('BAD_INPUT', applicant ? 'relatedParty: a new line for an applicant is onboarding (identity and credit checks first): POST /workflows/onboarding/start with the applicant' : 'relatedParty: name the customer ({"id": "C000123", "role": "customer", "@referredType": "Customer"})');
-  }
   const items = body.productOrderItem as Json[];
-  if (items.length !== 1) throw new TwinloopError('BAD_INPUT', `productOrderItem: one item per order (${items.length} given): a plan change (modify), an add-on (add) or the termination of the line (delete)`);
+  if (items.length !== 1) throw new TwinloopError('BAD_INPUT', `productOrderItem: one item per order (${items.length} given): a new line or an add-on (add), a plan change (modify) or the termination of the line (delete)`);
   const item = items[0];
-  const offering = (item.productOffering as Json | undefined)?.id;
   const channels = Array.isArray(body.channel) ? (body.channel as Json[]) : [];
   const channel = channels[0]?.id;
   if (channel !== undefined && !(CHANNELS as readonly unknown[]).includes(channel)) throw new TwinloopError('BAD_INPUT', `channel[0].id: "${String(channel)}" is not one of ${CHANNELS.join(', ')}`);
-  const base = { customerId: customer.id, ...(typeof channel === 'string' ? { channel } : {}) };
+  if (namesApplicant(parties)) return { flow: NEW_LINE_FLOW, input: newLineInput(parties, item, channel as string | undefined) };
+  const customer = parties.find((p) => String(p.role ?? '').toLowerCase() === 'customer' || p['@referredType'] === 'Customer');
+  if (!customer || typeof customer.id !== 'string') throw new TwinloopError('BAD_INPUT', 'relatedParty: name the customer ({"id": "C000123", "role": "customer", "@referredType": "Customer"}), or for a new line the applicant (role "applicant")');
+  return { flow: FLOW, input: customerOrderInput(customer.id, item, channel as string | undefined) };
+}
+
+/** The order-fulfilment flow's input for a customer's one item. */
+function customerOrderInput(customerId: string, item: Json, channel: string | undefined): OrderInput & { kind: OrderKind } {
+  const offering = (item.productOffering as Json | undefined)?.id;
+  const base = { customerId, ...(channel !== undefined ? { channel } : {}) };
   switch (item.action) {
     case 'modify':
       if (typeof offering !== 'string') throw new TwinloopError('BAD_INPUT', 'productOrderItem[0].productOffering.id: name the plan to change to');
@@ -137,16 +161,22 @@ function orderInput(body: Json): OrderInput & { kind: OrderKind } {
 export function tmf622Routes(s: Pick<OperatorServices, 'workflows' | 'decideApproval' | 'approvals'>): RouteModule {
   const root = (req: FastifyRequest) => apiRoot(req, TMF622_BASE);
   const customerRoot = (req: FastifyRequest) => apiRoot(req, TMF629_BASE);
-  const orders = async () => (await s.workflows.list({ definitionId: FLOW, limit: 1000 })).filter((r) => r.workflowId.startsWith(ORDER_PREFIX));
+  const orders = async () => {
+    const runs = (await Promise.all([FLOW, NEW_LINE_FLOW].map((definitionId) => s.workflows.list({ definitionId, limit: 1000 })))).flat();
+    return runs.filter(isOrderRun).sort((a, b) => b.createdAt - a.createdAt);
+  };
   const orderRun = async (id: string) => {
     const run = id.startsWith(ORDER_PREFIX) ? await s.workflows.get(id) : null;
-    return run && run.definitionId === FLOW ? run : null;
+    return run && isOrderRun(run) ? run : null;
   };
 
   /** Cancels an order where its flow still can (before provisioning); CONFLICT where not. Answers the run as it then stands. */
   async function cancel(req: FastifyRequest, id: string, reason: string): Promise<WorkflowRun> {
     const run = await orderRun(id);
     if (!run) throw new TwinloopError('NOT_FOUND', `no ProductOrder "${id}"; GET ${TMF622_BASE}/productOrder lists them`);
+    if (run.definitionId === NEW_LINE_FLOW) {
+      throw new TwinloopError('CONFLICT', `order ${id} is a new line: onboarding runs its checks and provisioning to the end and cannot be cancelled; once completed, end the line with an order of action "delete" for the new customer`);
+    }
     requireCustomer(req, (run.input as OrderInput).customerId);
     const { state } = stateOf(run);
     if (FINAL_STATES.includes(state)) throw new TwinloopError('CONFLICT', `order ${id} is ${state}: there is nothing left to cancel`);
@@ -167,16 +197,24 @@ export function tmf622Routes(s: Pick<OperatorServices, 'workflows' | 'decideAppr
       `${TMF622_BASE}/productOrder`,
       {
         schema: {
-          summary: 'TMF622: place a ProductOrder for a customer, one item: modify (a plan change: the new plan as productOffering), add (an add-on as productOffering) or delete (end the line); it starts the order-fulfilment flow',
+          summary:
+            'TMF622: place a ProductOrder, one item. For a customer: modify (a plan change: the new plan as productOffering), add (an add-on as productOffering) or delete (end the line), which start the order-fulfilment flow; for an applicant (relatedParty role applicant, @type TwinloopApplicant: name, birthDate, documentType, documentNumber): add (a new line, the plan as productOffering), which starts onboarding',
           body: tmfSchema('TMF622', 'ProductOrder_Create'),
           response: { 201: tmfSchema('TMF622', 'ProductOrder'), ...tmfErrors('TMF622', 400, 403) },
         },
       },
       async (req, reply) => {
-        const input = { ...orderInput(req.body as Json), actor: actorFor(req) };
-        requireCustomer(req, input.customerId);
-        if (input.channel) requireChannel(req, input.channel);
-        const { workflowId } = await s.workflows.start(FLOW, input, { workflowId: `${ORDER_PREFIX}${randomUUID()}` });
+        const asked = orderInput(req.body as Json);
+        let input: unknown;
+        if (asked.flow === NEW_LINE_FLOW) {
+          requireRunReach(req, 'a new line', asked.input, true);
+          input = asked.input;
+        } else {
+          requireCustomer(req, asked.input.customerId);
+          if (asked.input.channel) requireChannel(req, asked.input.channel);
+          input = { ...asked.input, actor: actorFor(req) };
+        }
+        const { workflowId } = await s.workflows.start(asked.flow, input, { workflowId: `${ORDER_PREFIX}${randomUUID()}` });
         const run = await s.workflows.get(workflowId);
         if (!run) throw new TwinloopError('INTERNAL', `order ${workflowId} was started but cannot be read back`);
         return sendCreated(reply, toTmfOrder(run, root(req), customerRoot(req)));
