@@ -103,6 +103,23 @@ describe('guarded executor', () => {
     expect(executed).toHaveLength(1);
   });
 
+  it("answers a request id's first answer only to the same ask: another caller, customer or action reusing it is refused, not told it was done", async () => {
+    const { guarded, calls } = setup();
+    const first = req({ cost: 5 });
+    expect(await guarded.execute(first)).toMatchObject({ status: 'executed', cost: 5 });
+    // Another caller (an MCP agent choosing the same idempotency key), another customer, another class or channel.
+    for (const other of [{ actor: { kind: 'human' as const, id: 'mallory' } }, { customerId: 'C2' }, { actionClass: 'compensation' as const }, { channel: 'call' as const }]) {
+      await expect(guarded.execute({ ...first, ...other, cost: 3 })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/names another request/) });
+    }
+    // Two asks at once under one id: the second is refused while the first runs.
+    const id = `req-${++n}`;
+    const both = await Promise.allSettled([guarded.execute(req({ id, cost: 2 })), guarded.execute(req({ id, cost: 2, customerId: 'C2' }))]);
+    expect(both.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    // The asker itself still gets its first answer, and nothing ran twice.
+    expect(await guarded.execute(first)).toMatchObject({ status: 'executed', repeated: true });
+    expect(calls).toEqual([first.id, id]);
+  });
+
   it("charges a request repeated after a crash between the back end's answer and the kept answer once", async () => {
     // The process dies after the back end answered and the budget was charged, before the answer was kept.
     const kept = memoryDocuments<GuardedResult>();

@@ -77,8 +77,19 @@ export interface GuardedExecutorOptions {
    * charged and carried out again. The running operator keeps them in the record store, so they
    * outlive a restart; default: in memory, for this executor's lifetime.
    */
-  answers?: DocumentStore<GuardedResult>;
+  answers?: DocumentStore<KeptAnswer>;
 }
+
+/** Who asked for what under a request id: its first answer is given again only to the same ask. */
+interface Ask {
+  actor: string;
+  customerId: string | null;
+  actionClass: string;
+  channel: string;
+}
+
+/** An executed request's answer as kept, with the ask it answered (absent on answers kept before it was). */
+export type KeptAnswer = GuardedResult & { ask?: Ask };
 
 /** The guarded executor. */
 export interface GuardedExecutor {
@@ -120,15 +131,26 @@ export function parseActionRequest(input: unknown, pricing?: PricingSource): Act
 
 /** An executed answer given again for a repeated request id. */
 const repeated = (r: GuardedResult): GuardedResult => (r.status === 'executed' ? { ...r, repeated: true } : r);
+const askOf = (r: ActionRequest): Ask => ({ actor: `${r.actor.kind}:${r.actor.id}`, customerId: r.customerId ?? null, actionClass: r.actionClass, channel: r.channel });
+const sameAsk = (a: Ask, b: Ask) => a.actor === b.actor && a.customerId === b.customerId && a.actionClass === b.actionClass && a.channel === b.channel;
+/** A kept answer without the ask it answered, as its asker receives it. */
+const answerOf = ({ ask: _ask, ...answer }: KeptAnswer): GuardedResult => answer;
+/**
+ * A request id is one request's: another caller (or another customer, class or channel) reusing it
+ * would otherwise be answered with that request's answer and its own request silently dropped.
+ */
+function reusedId(request: ActionRequest): TwinloopError {
+  return new TwinloopError('CONFLICT', `request id ${request.id} names another request (another caller, customer, action or channel); an id names one request: send this one with a new id, or none`);
+}
 const brief = (v: PolicyVerdict): NonNullable<GuardedResult['verdict']> => ({ verdict: v.verdict, mode: v.mode, riskClass: v.riskClass, rule: v.rule, guardrail: v.guardrail });
 const last = (reasons: readonly string[]) => reasons[reasons.length - 1] ?? '';
 
 /** Builds the executor; see GuardedExecutor. */
 export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedExecutor {
   const { ledger, queue, audit, executor, clock } = options;
-  const answers = options.answers ?? memoryDocuments<GuardedResult>();
-  /** Requests being carried out now, by id: a second call with the id while the first runs shares its answer. */
-  const running = new Map<string, Promise<GuardedResult>>();
+  const answers = options.answers ?? memoryDocuments<KeptAnswer>();
+  /** Requests being carried out now, by id: a second call with the id (the same ask) while the first runs shares its answer. */
+  const running = new Map<string, { ask: Ask; answer: Promise<GuardedResult> }>();
   const given = options.policy;
   const currentPolicy = typeof given === 'function' ? given : () => given;
 
@@ -174,7 +196,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       await ledger.commit(reserved.reservation, outcome.actualCost);
       const seq = await record('action.executed', request, system, { status: 'executed', cost: outcome.actualCost ?? verdict.cost, detail: outcome.detail ?? {} }, verdict);
       const result: GuardedResult = { status: 'executed', reason: last(verdict.reasons), requestId: request.id, cost: outcome.actualCost ?? verdict.cost, auditSeq: seq, verdict: brief(verdict) };
-      await answers.put(request.id, result);
+      await answers.put(request.id, { ...result, ask: askOf(request) });
       return result;
     }
     await ledger.release(reserved.reservation);
@@ -228,15 +250,18 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   return {
     async execute(input) {
       const request = parseActionRequest(input, options.pricing);
+      const ask = askOf(request);
       const inFlight = running.get(request.id);
-      if (inFlight) return repeated(await inFlight);
+      if (inFlight && !sameAsk(inFlight.ask, ask)) throw reusedId(request);
+      if (inFlight) return repeated(await inFlight.answer);
       const done = (async () => {
         const known = await answers.get(request.id);
-        if (known) return repeated(known);
+        if (known?.ask && !sameAsk(known.ask, ask)) throw reusedId(request);
+        if (known) return repeated(answerOf(known));
         await record('action.requested', request, request.actor, { status: 'received' });
         return decideAndAct(request);
       })();
-      running.set(request.id, done);
+      running.set(request.id, { ask, answer: done });
       try {
         return await done;
       } finally {
@@ -265,7 +290,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       const item = await queue.get(approvalId);
       if (!item || item.status === 'pending') return null;
       const known = await answers.get(item.request.id);
-      if (known) return { ...known, approvalId };
+      if (known) return { ...answerOf(known), approvalId };
       const base = { requestId: item.request.id, approvalId };
       switch (item.status) {
         case 'approved': {

@@ -16,7 +16,7 @@ import { startOutcomeWatch } from '../../agents/governance/outcome-watch.js';
 import { openActionPolicySettings, type ActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
-import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult } from '../../agents/governance/guarded-executor.js';
+import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer } from '../../agents/governance/guarded-executor.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent } from '../../agents/intents/intent-service.js';
 import { planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
@@ -194,7 +194,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     executor,
     clock,
     // A repeated request id (a retry, a step replayed after a crash) gets its first answer, also after a restart.
-    answers: recordDocuments<GuardedResult>(records, 'action-answers'),
+    answers: recordDocuments<KeptAnswer>(records, 'action-answers'),
   });
 
   const runStore = recordDocuments<SimulationRun>(records, 'simulations');
