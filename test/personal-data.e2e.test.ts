@@ -11,7 +11,16 @@ import { loadWorldDocument, namedWorld } from '../src/sandbox/index.js';
 import { until } from './support/until.js';
 
 /** Values planted in the journey: none may reach a role without personal:read, nor the server's log. */
-const PLANTED = { fullName: 'Zebulon Plantedname', birthDate: '1901-02-03', documentNumber: 'PLANTEDDOC77', email: 'zebulon.planted@example.org' };
+const PLANTED = {
+  fullName: 'Zebulon Plantedname',
+  birthDate: '1901-02-03',
+  documentNumber: 'PLANTEDDOC77',
+  email: 'zebulon.planted@example.org',
+  // In a field no list names (a parked record's `nom`), and a CSV line with no field names at all,
+  // whose first characters JSON.parse quotes in the dead letter's reason.
+  unlisted: 'Plantednom Quentin',
+  csv: 'CSVPLNT;Quirine Plantedcsv;1902-03-04',
+};
 const LEAKS = Object.values(PLANTED);
 
 /**
@@ -59,10 +68,13 @@ describe('personal data is shown only to the roles that need it', () => {
       method: 'POST',
       url: '/events',
       headers: { authorization: `Bearer ${keys.get('admin')}`, 'content-type': 'application/x-ndjson' },
-      payload: `${JSON.stringify({ type: 'interaction', customerId: 'C000001', fullName: PLANTED.fullName, email: PLANTED.email })}\n`,
+      payload: `${JSON.stringify({ type: 'interaction', customerId: 'C000001', fullName: PLANTED.fullName, email: PLANTED.email, nom: PLANTED.unlisted })}\n${PLANTED.csv}\n`,
     });
     expect(parked.statusCode, parked.body).toBeLessThan(300);
-    await until(async () => ((await get('/dead-letters', 'admin')).text.includes(PLANTED.email) ? true : undefined), 30_000);
+    await until(async () => {
+      const parkedNow = (await get('/dead-letters', 'admin')).text;
+      return parkedNow.includes(PLANTED.email) && parkedNow.includes(PLANTED.csv) ? true : undefined;
+    }, 30_000);
   }, 240_000);
   afterAll(async () => {
     await app?.close();
@@ -73,7 +85,7 @@ describe('personal data is shown only to the roles that need it', () => {
   it('answers the planted values to roles with personal:read only, on every GET route', async () => {
     // The control: those who need them see them, so a leak would show.
     expect((await get(`/workflows/${workflowId}`, 'care_agent')).text).toContain(PLANTED.documentNumber);
-    expect((await get('/dead-letters', 'admin')).text).toContain(PLANTED.fullName);
+    for (const value of [PLANTED.fullName, PLANTED.unlisted, PLANTED.csv, 'CSVPLNT']) expect((await get('/dead-letters', 'admin')).text).toContain(value);
 
     const leaks: string[] = [];
     let read = 0;
@@ -86,7 +98,7 @@ describe('personal data is shown only to the roles that need it', () => {
         if (access !== 'signed-in' && access !== 'public' && !roleAllows(role, access)) continue;
         const answer = await get(path, role);
         read++;
-        for (const value of LEAKS) if (answer.text.includes(value)) leaks.push(`${role} GET ${path} (${answer.status}) shows ${value}`);
+        for (const value of [...LEAKS, 'CSVPLNT']) if (answer.text.includes(value)) leaks.push(`${role} GET ${path} (${answer.status}) shows ${value}`);
       }
     }
     expect(read).toBeGreaterThan(100);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MASKED, maskPersonal, maskPersonalText } from './personal-data.js';
+import { MASKED, maskPersonal, maskPersonalText, maskRawRecord } from './personal-data.js';
 
 describe('personal data masking', () => {
   it('masks the values of personal fields at any depth, whatever their type, and leaves the rest', () => {
@@ -33,5 +33,20 @@ describe('personal data masking', () => {
     expect(maskPersonalText('write to ada@example.org today')).toBe(`write to ${MASKED} today`);
     expect(maskPersonalText('field customerId: expected a string')).toBe('field customerId: expected a string');
     expect(maskPersonal({ items: [{ record: '{"msisdn":447700900123}', reason: 'bad' }] })).toEqual({ items: [{ record: `{"msisdn":"${MASKED}"}`, reason: 'bad' }] });
+  });
+
+  it('masks a raw record whole, whatever its fields are called: a JSON record keeps its shape, anything else goes', () => {
+    // A field name nobody listed (French `nom`, an IBAN under `compte`) and a CSV line with no field names at all.
+    expect(maskRawRecord('{"kind":"customer","data":{"nom":"Jeanne Dupont","compte":"FR76 3000","vip":true,"note":null,"age":41}}')).toBe(
+      `{"kind":"${MASKED}","data":{"nom":"${MASKED}","compte":"${MASKED}","vip":true,"note":null,"age":"${MASKED}"}}`,
+    );
+    expect(maskRawRecord('Jeanne Dupont;1970-01-01;ID-998877;5 rue Secrète')).toBe(MASKED);
+    expect(maskRawRecord('{"customerId":"C1","nom":"Jeanne Dup')).toBe(MASKED);
+    // A dead letter as an answer carries it: the record masked whole, and the reason without the excerpt JSON.parse quoted.
+    const parked = { id: 2, record: 'Jeanne Dupont;1970-01-01', reason: 'record: malformed JSON (Unexpected token \'J\', "Jeanne Dup"... is not valid JSON)', source: 'http' };
+    expect(maskPersonal({ items: [parked] })).toEqual({ items: [{ ...parked, record: MASKED, reason: `record: malformed JSON (Unexpected token 'J', "${MASKED}" is not valid JSON)` }] });
+    expect(maskPersonalText('Unexpected token \'Z\', "{"a": Zygmunt, ""... is not valid JSON')).toBe(`Unexpected token 'Z', "${MASKED}" is not valid JSON`);
+    // Text that merely mentions a record is left alone.
+    expect(maskPersonal({ record: 42, note: 'record: malformed JSON at position 4' })).toEqual({ record: 42, note: 'record: malformed JSON at position 4' });
   });
 });

@@ -4,8 +4,10 @@
  * dead letter's raw record, an order's related party, an approval's evidence). The twins hold none
  * (they are keyed by customer id); what reaches the API from applicants, orders and raw records
  * does. Recognised by the field's name, so a new flow's `birthDate` is masked without being
- * listed anywhere, and inside text (a parked record is kept as the text that arrived) by the same
- * names in quotes and by the shape of an e-mail address.
+ * listed anywhere, and inside text by the same names in quotes and by the shape of an e-mail
+ * address. A raw record (a parked line, kept as the text that arrived) can carry personal data in
+ * fields of any name or in no field at all (a CSV line), so it is masked whole: its fields' names
+ * stay when it is JSON, every value goes.
  */
 
 /** What a personal value becomes. A string, so an answer keeps its documented shape where the value was text. */
@@ -33,12 +35,35 @@ export function isPersonalField(key: string, parent?: string): boolean {
 // A quoted personal field and its value inside text (JSON, possibly cut off): "birthDate": "1990-01-02".
 const QUOTED_FIELD = new RegExp(`"((?:${[...PERSONAL_FIELDS].join('|')}))"\\s*:\\s*("(?:[^"\\\\]|\\\\.)*"?|[^,}\\]\\s]+)`, 'gi');
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+// What JSON.parse quotes of the text it could not read: `Unexpected token 'Z', "Zebulon Pl"... is not valid JSON`.
+const JSON_EXCERPT = /(Unexpected (?:token|non-whitespace character)[^"]*?)"[\s\S]*?"(\.\.\.)?( is not valid JSON)/g;
+
+/** Fields that hold a raw record as text (a dead letter's `record`): masked whole, see `maskRawRecord`. */
+const RAW_RECORD_FIELDS = new Set(['record']);
 
 /** Text with the personal values it carries masked (a raw record, a message quoting one). */
 export function maskPersonalText(text: string): string {
   // Most strings carry neither a quote nor an @: left as they are, at the cost of two scans.
   if (!text.includes('"') && !text.includes('@')) return text;
-  return text.replace(QUOTED_FIELD, (_m, key: string) => `"${key}":"${MASKED}"`).replace(EMAIL, MASKED);
+  return text
+    .replace(JSON_EXCERPT, (_m, before: string, _cut: string | undefined, after: string) => `${before}"${MASKED}"${after}`)
+    .replace(QUOTED_FIELD, (_m, key: string) => `"${key}":"${MASKED}"`)
+    .replace(EMAIL, MASKED);
+}
+
+/**
+ * A raw record masked whole: a JSON record keeps its shape (its fields' names, yes/no and null
+ * values), every other value masked, so whoever diagnoses it sees which fields came; anything else
+ * (a CSV line, a record cut off) is masked entirely.
+ */
+export function maskRawRecord(text: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return MASKED;
+  }
+  return maskPersonalText(JSON.stringify(maskAll(parsed)));
 }
 
 /**
@@ -64,6 +89,8 @@ export function maskPersonal(value: unknown, parent?: string): unknown {
   // Objects with their own JSON form (dates) answer as that.
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return maskPersonal((value as { toJSON(): unknown }).toJSON(), parent);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = isPersonalField(k, parent) ? maskAll(v) : maskPersonal(v, k);
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = isPersonalField(k, parent) ? maskAll(v) : typeof v === 'string' && RAW_RECORD_FIELDS.has(k) ? maskRawRecord(v) : maskPersonal(v, k);
+  }
   return out;
 }
