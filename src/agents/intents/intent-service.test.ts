@@ -69,6 +69,29 @@ describe('IntentService', () => {
     expect(draft.createdBy).toEqual(mia);
   });
 
+  it("runs an AI agent's autonomous intent only once a person approves its plan: an agent approves nothing", async () => {
+    const { service, executed } = setup();
+    const bot = { kind: 'agent' as const, id: 'llm-agent' };
+    const created = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000, autonomously', { accept: true, by: bot });
+    if (!created.ok) throw new Error(created.reason);
+    const id = created.record.intent.id;
+    expect(created.record.intent.policyMode).toBe('autonomous');
+    // Accepted on creation and planned: as a person's autonomous intent it would run now.
+    const report = await service.planAndRun(id);
+    expect(executed).toHaveLength(0);
+    expect(report.lifecycleStatus).toBe('planning');
+    expect(report.events.at(-1)).toMatchObject({ kind: 'execution-refused', detail: expect.stringMatching(/created by the AI agent llm-agent, and an agent approves nothing: its plan .* waits for a person with the permission intents:approve/) });
+    expect(await service.execute(id)).toMatchObject({ ok: false });
+    expect(executed).toHaveLength(0);
+    expect(await service.execute(id, { approvedBy: 'lou' })).toMatchObject({ ok: true, record: { intent: { lifecycleStatus: 'executing' } } });
+    expect(executed).toHaveLength(1);
+    // A person's autonomous intent runs as planned.
+    const own = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000, autonomously', { accept: true, by: { kind: 'human', id: 'mia' } });
+    if (!own.ok) throw new Error(own.reason);
+    expect((await service.planAndRun(own.record.intent.id)).lifecycleStatus).toBe('executing');
+    expect(executed).toHaveLength(2);
+  });
+
   it('never executes in advise mode', async () => {
     const { service, executed } = setup();
     const c = await service.createFromText('keep at-risk customers, budget 50000, just advise', { accept: true });

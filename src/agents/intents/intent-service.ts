@@ -132,8 +132,15 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   const runPlan = async (r: IntentRecord, chosen: ChosenPlan, approvedBy: string | undefined): Promise<{ ok: true; record: IntentRecord } | Refusal> => {
     const { intent } = r;
     if (intent.policyMode === 'advise') return { ok: false, reason: `intent ${intent.id} is in advise mode: its plans are shown, never executed; change the mode to approve or autonomous to run them` };
+    // An AI agent approves nothing: its intent's plan waits for a person, whatever mode it asked for.
+    const byAgent = r.createdBy?.kind === 'agent';
+    if (intent.policyMode === 'autonomous' && byAgent && !approvedBy) {
+      const reason = `intent ${intent.id} was created by the AI agent ${r.createdBy!.id}, and an agent approves nothing: its plan ${chosen.plan.id} waits for a person with the permission intents:approve (POST /intents/${intent.id}/execute), autonomous mode or not`;
+      await save(withEvent(r, 'execution-refused', reason));
+      return { ok: false, reason };
+    }
     if (intent.policyMode === 'approve' && !approvedBy) return { ok: false, reason: `intent ${intent.id} is in approve mode: name the approver (approvedBy) to execute plan ${chosen.plan.id}` };
-    if (intent.policyMode === 'approve' && r.createdBy && r.createdBy.id === approvedBy) {
+    if ((intent.policyMode === 'approve' || byAgent) && r.createdBy && r.createdBy.id === approvedBy) {
       const reason = `${approvedBy} created intent ${intent.id} and may not approve its plan ${chosen.plan.id} too; another person with the permission intents:approve must (four eyes)`;
       await save(withEvent(r, 'execution-refused', reason));
       return { ok: false, reason };

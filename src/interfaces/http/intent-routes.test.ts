@@ -103,4 +103,29 @@ describe('POST /intents/:id/execute', () => {
       await auth.close();
     }
   });
+
+  it("holds an AI agent's autonomous intent, accepted on creation, until a person approves its plan", async () => {
+    const auth = await openTestAuth();
+    try {
+      const ran: string[] = [];
+      const intents = createIntentService({ store: memoryDocuments(), simulate: createFakeSimulation(), execute: async (plan) => (ran.push(plan.id), { executionId: 'run-1' }), observe: async () => ({ asOf: Date.now(), values: {}, spend: 0 }) });
+      const server = createHttpApp({ version: 'test', auth: auth.auth }, [intentRoutes({ intents } as unknown as OperatorServices)]);
+      const bot = await auth.bearer('ai_agent', 'bot');
+      const lou = await auth.bearer('supervisor', 'lou');
+      const json = { 'content-type': 'application/json' };
+      const created = await server.inject({ method: 'POST', url: '/intents', headers: { ...bot, ...json }, payload: JSON.stringify({ text: 'keep at-risk customers in the next 3 months, budget 50000, autonomously', accept: true }) });
+      expect(created.statusCode, created.body).toBe(201);
+      expect(created.json()).toMatchObject({ policyMode: 'autonomous', lifecycleStatus: 'planning' });
+      expect(ran).toEqual([]);
+      const id = (created.json() as { intentId: string }).intentId;
+      expect((await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: bot })).statusCode).toBe(403);
+      const approved = await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: lou });
+      expect(approved.statusCode, approved.body).toBe(200);
+      expect(approved.json()).toMatchObject({ createdBy: { kind: 'agent', id: 'bot' }, intent: { lifecycleStatus: 'executing' } });
+      expect(ran).toHaveLength(1);
+      await server.close();
+    } finally {
+      await auth.close();
+    }
+  });
 });

@@ -213,7 +213,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
     'decide_approval',
     {
       title: 'Approve or reject',
-      description: 'Approves or rejects a pending approval with a reason. An agent may approve only a request a person made; an agent\'s or the system\'s request needs a person.',
+      description: 'Approves or rejects a pending approval with a reason, as the caller. Only a person decides (an AI agent\'s key may not use this tool), and never on a request they made themselves (four eyes).',
       inputSchema: { id: z.string().min(1), approve: z.boolean(), reason: z.string().min(1).max(500) },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
