@@ -8,6 +8,16 @@ import { verifyReplay, type ReplayVerification } from './replay-verify.js';
 import { replayLog } from './twin-recovery.js';
 import type { TwinService } from './twin-service.js';
 
+/**
+ * How a partition's consumer is opened (decision 0012). The ack wait is long because a partition
+ * taken over never waits for it: its new owner makes the consumer anew at its first unacknowledged
+ * message. A short one (the single intake's 2 s) had the broker deliver again everything a busy
+ * worker held: at load 35, one worker holding 64 partitions with 1,000 messages in hand each took
+ * 2.2 million deliveries for 28,000 events and stored 7,000 of them in 10 minutes (`bench scale`,
+ * 2026-12-03). The window bounds what a worker holds in hand across its partitions.
+ */
+export const PARTITION_CONSUMER = { ackWaitMs: 60_000, window: 200 } as const;
+
 /** Where a partition stands in this worker: its twins being rebuilt from the log, or live (its consumer feeding the intake). */
 export type PartitionState = 'recovering' | 'live';
 

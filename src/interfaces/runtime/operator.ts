@@ -5,7 +5,7 @@ import { forwardAlarms } from '../../agents/flows/alarm-inbox.js';
 import { NatsEventBus, type NatsEventBusOptions } from '../../bus/nats-event-bus.js';
 import { partitionSubject, partitionSubjects } from '../../domain/partitions.js';
 import { openPostgresPartitionLeases } from '../../store/postgres-partition-leases.js';
-import { startPartitionWorker, type PartitionWorker } from '../../twin/partition-worker.js';
+import { PARTITION_CONSUMER, startPartitionWorker, type PartitionWorker } from '../../twin/partition-worker.js';
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
 import type { SandboxWorld, WorldConfig } from '../../sandbox/index.js';
 import type { StoreOptions } from '../../store/store-options.js';
@@ -296,7 +296,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         keepEveryMs: worker.keepEveryMs,
         log: o.log,
         openBus: (p) =>
-          NatsEventBus.open({ url: nats.url, stream: nats.stream, streamSubjects: [partitionSubjects(nats.base)], subject: partitionSubject(nats.base, p), consumer: `${nats.stream}-p${String(p).padStart(2, '0')}`, takeOver: true, window: 1_000 }),
+          NatsEventBus.open({ url: nats.url, stream: nats.stream, streamSubjects: [partitionSubjects(nats.base)], subject: partitionSubject(nats.base, p), consumer: `${nats.stream}-p${String(p).padStart(2, '0')}`, takeOver: true, ...PARTITION_CONSUMER }),
       });
       await partitionWorker.step();
       return partitionWorker;
