@@ -21,8 +21,8 @@ describe('pooling the pilot offers\u2019 effects', () => {
 });
 
 describe('simulation validation against the sandbox', () => {
-  it('predicts every kind of scenario from a pilot and a trained model, then realises each in identical worlds', async () => {
-    const r = await validateSimulations({ scenarios: 5, seed: 3, customers: 600, historyMonths: 7, draws: 20, workers: 0 });
+  it('predicts every kind of scenario from a pilot and a trained model, then realises each in identical worlds, in two futures', async () => {
+    const r = await validateSimulations({ scenarios: 5, seed: 3, customers: 600, historyMonths: 7, draws: 20, workers: 0, realisations: 2 });
     expect(r.scenarios.map((s) => s.kind)).toEqual(['retention_campaign', 'retention_campaign', 'offer_launch', 'price_change', 'network_improvement']);
     expect(r.pilot.map((p) => p.offerId)).toEqual(['retain-10', 'retain-25']);
     for (const s of r.scenarios) {
@@ -36,5 +36,16 @@ describe('simulation validation against the sandbox', () => {
     const price = r.scenarios[3];
     expect(Math.sign(price.realisedNetValue)).toBe(Math.sign(price.predictedNetValue.mean));
     expect(Object.keys(r.byKind).sort()).toEqual(['network_improvement', 'offer_launch', 'price_change', 'retention_campaign']);
+    // Two futures of the same history: each scenario is judged against their mean, and they differ
+    // by chance (the offers' answers and the churn dice are drawn anew from the cutoff).
+    for (const s of r.scenarios) {
+      expect(s.realisedNetValues).toHaveLength(2);
+      expect(s.realisedNetValue).toBeCloseTo((s.realisedNetValues[0] + s.realisedNetValues[1]) / 2, 1);
+    }
+    const offers = r.scenarios.filter((s) => s.kind === 'retention_campaign' || s.kind === 'offer_launch');
+    expect(offers.some((s) => s.realisedNetValues[0] !== s.realisedNetValues[1]), `offer scenarios' values in the two futures: ${JSON.stringify(offers.map((s) => s.realisedNetValues))}`).toBe(true);
+    expect(r.noise).not.toBeNull();
+    expect(r.noise!).toBeGreaterThan(0);
+    await expect(validateSimulations({ scenarios: 1, seed: 3, customers: 600, realisations: 0 })).rejects.toThrow(/realisations/);
   }, 600_000);
 });

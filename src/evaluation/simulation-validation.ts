@@ -9,7 +9,7 @@ import { createChurnScorer } from '../intelligence/live/churn-scorer.js';
 import { PILOT_MONTHS, PILOT_OFFERS, pilotEstimates, riskAcceptance, type PilotEstimate } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
-import { compileScenarios, estimateIncidentEffect, estimateIncidentRates, parseScenarios, simulatePlans, twinSource, type CustomerSpan, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario } from '../simulation/index.js';
+import { compileScenarios, estimateIncidentEffect, estimateIncidentRates, parseScenarios, simulatePlans, twinSource, type CustomerSpan, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan } from '../simulation/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { DAY_MS } from '../domain/time.js';
@@ -32,6 +32,13 @@ export interface SimulationValidationOptions {
   /** Share of the customers in the pilot (split evenly between control and each pilot offer). Default 0.4. */
   readonly pilotShare?: number;
   readonly draws?: number;
+  /**
+   * Futures each scenario is realised in: the world's own, and R − 1 more in which every chance
+   * from the cutoff on is drawn anew (`redraw`), the history the same. Default 1. With more, the
+   * predictions are judged against the mean of the futures (the expectation they predict) and
+   * the report gives how far one future strays from it (`noise`).
+   */
+  readonly realisations?: number;
   readonly workers?: number;
   readonly log?: (line: string) => void;
 }
@@ -43,12 +50,39 @@ export interface ValidatedScenario {
   readonly horizonMonths: number;
   readonly treated: number;
   readonly predictedNetValue: Estimate;
+  /** The realised net value: the mean over the futures. */
   readonly realisedNetValue: number;
+  /** The realised net value in each future (the first is the world's own). */
+  readonly realisedNetValues: readonly number[];
+  /** Their standard deviation: how far one future's value strays from their mean (0 with one future). */
+  readonly realisedSd: number;
   readonly predictedChurnersAvoided: Estimate;
+  /** Churners avoided, the mean over the futures. */
   readonly realisedChurnersAvoided: number;
+  /** Cost (contacts and acceptances; the discounts are revenue), predicted and the mean over the futures. */
+  readonly predictedCost: Estimate;
   readonly realisedCost: number;
-  /** Realised net value within the predicted 90 % interval. */
-  readonly inside: boolean;
+  /** Customers who accepted the offer, predicted and the mean over the futures (0 for a structural scenario). */
+  readonly predictedAccepted: Estimate;
+  readonly realisedAccepted: number;
+  /** Share of the futures whose realised net value lies within the predicted 90 % interval (of one future's value). */
+  readonly insideShare: number;
+}
+
+/** The validation's figures over a set of scenarios (all of them, or one kind). */
+export interface ValidationScore {
+  readonly scenarios: number;
+  /** Share of the realised net values (every scenario in every future) inside the predicted 90 % intervals. */
+  readonly coverage: number;
+  /** Σ|predicted mean − realised mean| / Σ|realised mean|: the prediction against the expectation the futures estimate. */
+  readonly relativeMae: number;
+  /** The same against the world's own future alone (the yardstick with one future). */
+  readonly relativeMaeOneFuture: number;
+  /**
+   * Σ sd of one future's value / Σ|realised mean|: the relative error a perfect prediction of the
+   * expectation would still show against a single future (null with one future).
+   */
+  readonly noise: number | null;
 }
 
 
@@ -59,12 +93,18 @@ export interface SimulationValidationResult {
   readonly modelAuc: number;
   readonly pilot: readonly PilotEstimate[];
   readonly scenarios: readonly ValidatedScenario[];
+  /** Futures each scenario was realised in. */
+  readonly realisations: number;
   /** Share of realised net values inside the predicted 90 % intervals (target ≥ 0.8). */
   readonly coverage: number;
-  /** mean |predicted mean − realised| / mean |realised| over the scenarios (target ≤ 0.15). */
+  /** Σ|predicted mean − realised mean| / Σ|realised mean| over the scenarios (target ≤ 0.15). */
   readonly relativeMae: number;
-  /** The same two figures per scenario kind: a kind whose realised values are large (a price change) cannot hide another's misses. */
-  readonly byKind: Readonly<Record<string, { readonly scenarios: number; readonly coverage: number; readonly relativeMae: number }>>;
+  /** `ValidationScore.relativeMaeOneFuture` over every scenario. */
+  readonly relativeMaeOneFuture: number;
+  /** `ValidationScore.noise` over every scenario. */
+  readonly noise: number | null;
+  /** The same figures per scenario kind: a kind whose realised values are large (a price change) cannot hide another's misses. */
+  readonly byKind: Readonly<Record<string, ValidationScore>>;
   readonly durationMs: number;
 }
 
@@ -230,6 +270,62 @@ function realised(ledger: Ledger, ids: readonly string[], months: number): { rev
   return { revenue, churners };
 }
 
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** One scenario realised in one future: net value, churners avoided and cost. */
+interface Realised {
+  readonly net: number;
+  readonly avoided: number;
+  readonly cost: number;
+  readonly accepted: number;
+}
+
+/**
+ * Runs one scenario in `world` (a copy of the history, with the scenario's change from the cutoff
+ * when it is structural): its offer delivered each month to those who have not accepted, up to
+ * its contacts, and compares its treated customers with the untreated copy of the same future.
+ */
+async function realiseScenario(plan: ScenarioPlan, world: SandboxWorld, cohort: ReadonlySet<string>, untreated: Ledger, future: number): Promise<Realised> {
+  const s = plan.scenario;
+  const maxContacts = s.kind === 'retention_campaign' ? s.contactPolicy.maxContacts : 1;
+  const offerId = s.kind === 'retention_campaign' || s.kind === 'offer_launch' ? s.offer.id : null;
+  let contacts = 0;
+  let accepted = 0;
+  const waiting = new Set(plan.treatedIds);
+  const treated = await horizon(world, cohort, s.horizonMonths, async (m) => {
+    if (m >= maxContacts || offerId === null) return;
+    for (const id of [...waiting]) {
+      const r = await deliverOnce(world, id, offerId, `sim-${s.name}-${id}-${m}-${future}`);
+      if (r === 'refused') waiting.delete(id);
+      else contacts++;
+      if (r === 'accepted') {
+        accepted++;
+        waiting.delete(id);
+      }
+    }
+  });
+  const h = s.horizonMonths;
+  const cost = contacts * COST_PER_CONTACT + accepted * COST_PER_ACCEPTANCE + (s.kind === 'network_improvement' ? s.cost : 0);
+  const a = realised(treated, plan.treatedIds, h);
+  const b = realised(untreated, plan.treatedIds, h);
+  return { net: a.revenue - b.revenue - cost, avoided: b.churners - a.churners, cost, accepted };
+}
+
+/** The validation's figures over `vs` (see `ValidationScore`). */
+function scoreOf(vs: readonly ValidatedScenario[]): ValidationScore {
+  const sum = (f: (v: ValidatedScenario) => number) => vs.reduce((t, v) => t + f(v), 0);
+  const scale = sum((v) => Math.abs(v.realisedNetValue));
+  const scaleOne = sum((v) => Math.abs(v.realisedNetValues[0]));
+  const futures = vs[0]?.realisedNetValues.length ?? 1;
+  return {
+    scenarios: vs.length,
+    coverage: sum((v) => v.insideShare) / vs.length,
+    relativeMae: scale > 0 ? sum((v) => Math.abs(v.predictedNetValue.mean - v.realisedNetValue)) / scale : 0,
+    relativeMaeOneFuture: scaleOne > 0 ? sum((v) => Math.abs(v.predictedNetValue.mean - v.realisedNetValues[0])) / scaleOne : 0,
+    noise: futures > 1 && scale > 0 ? sum((v) => v.realisedSd) / scale : null,
+  };
+}
+
 /** What the operator's records of the history say about its network: incidents felt, and each customer's time with it. */
 interface NetworkHistory {
   readonly impacts: readonly ImpactRecord[];
@@ -275,6 +371,9 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
   const pilotShare = o.pilotShare ?? 0.4;
   if (!(o.scenarios >= 1) || !(o.customers >= 200) || historyMonths < PILOT_MONTHS + 3) {
     throw new TwinloopError('BAD_INPUT', `validation needs scenarios ≥ 1, customers ≥ 200 and historyMonths ≥ ${PILOT_MONTHS + 3}`);
+  }
+  if (o.realisations !== undefined && !(Number.isInteger(o.realisations) && o.realisations >= 1)) {
+    throw new TwinloopError('BAD_INPUT', `realisations must be a whole number ≥ 1 (futures each scenario is realised in), not ${o.realisations}`);
   }
   const base = namedWorld('small');
   // Per-customer churn dice: the treated and untreated copies then differ by the scenario, not by
@@ -352,9 +451,12 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const plans = compileScenarios(source, scenarios);
       const predicted = await simulatePlans(plans, { workers: o.workers });
 
-      // The untreated copy, run once to the longest horizon; every scenario compares with it. A
-      // price change or a network improvement is the same world with it added at the cutoff day.
-      const replay = async (cfg: WorldConfig = config) => {
+      // Each future: the untreated copy, run once to the longest horizon, and a treated copy per
+      // scenario compared with it. A price change or a network improvement is the same world with
+      // it added at the cutoff day; a future after the first redraws every chance from that day.
+      const realisations = o.realisations ?? 1;
+      const futureOf = (cfg: WorldConfig, r: number): WorldConfig => (r === 0 ? cfg : loadWorldDocument({ ...cfg, redraw: { day: cutoffDay, salt: r } }));
+      const replay = async (cfg: WorldConfig) => {
         const w = createSandboxWorld(cfg, o.seed, { latencyScale: 0 });
         await history(w, historyMonths, nullSink, async (x) => (await runPilot(x, pilot.arms), pilot));
         return w;
@@ -365,65 +467,54 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         return config;
       };
       const longest = Math.max(...scenarios.map((s) => s.horizonMonths));
-      const untreated = await horizon(await replay(), cohort, longest);
-      const validated: ValidatedScenario[] = [];
-      for (let j = 0; j < plans.length; j++) {
-        const plan = plans[j];
-        const s = plan.scenario;
-        const maxContacts = s.kind === 'retention_campaign' ? s.contactPolicy.maxContacts : 1;
-        const offerId = s.kind === 'retention_campaign' || s.kind === 'offer_launch' ? s.offer.id : null;
-        const w = await replay(worldFor(s));
-        let contacts = 0;
-        let accepted = 0;
-        const waiting = new Set(plan.treatedIds);
-        const treated = await horizon(w, cohort, s.horizonMonths, async (m) => {
-          if (m >= maxContacts || offerId === null) return;
-          for (const id of [...waiting]) {
-            const r = await deliverOnce(w, id, offerId, `sim-${s.name}-${id}-${m}`);
-            if (r === 'refused') waiting.delete(id);
-            else contacts++;
-            if (r === 'accepted') {
-              accepted++;
-              waiting.delete(id);
-            }
-          }
-        });
-        const h = s.horizonMonths;
-        const cost = contacts * COST_PER_CONTACT + accepted * COST_PER_ACCEPTANCE + (s.kind === 'network_improvement' ? s.cost : 0);
-        const a = realised(treated, plan.treatedIds, h);
-        const b = realised(untreated, plan.treatedIds, h);
-        const realisedNet = a.revenue - b.revenue - cost;
-        const avoided = b.churners - a.churners;
+      const outcomes: Realised[][] = plans.map(() => []);
+      for (let r = 0; r < realisations; r++) {
+        const untreated = await horizon(await replay(futureOf(config, r)), cohort, longest);
+        for (let j = 0; j < plans.length; j++) {
+          const out = await realiseScenario(plans[j], await replay(futureOf(worldFor(plans[j].scenario), r)), cohort, untreated, r);
+          outcomes[j].push(out);
+          const p = predicted[j].overall;
+          const s = plans[j].scenario;
+          log(`${s.name} ${s.kind} h=${s.horizonMonths} treated ${plans[j].treated}${realisations > 1 ? ` future ${r + 1}/${realisations}` : ''}: net predicted ${p.netValue.mean.toFixed(0)} [${p.netValue.p05.toFixed(0)}, ${p.netValue.p95.toFixed(0)}], realised ${out.net.toFixed(0)}; revenue Δ predicted ${p.revenueDelta.mean.toFixed(0)}, realised ${(out.net + out.cost).toFixed(0)}; cost predicted ${p.cost.mean.toFixed(0)}, realised ${out.cost.toFixed(0)}; accepted predicted ${p.accepted.mean.toFixed(1)}, realised ${out.accepted}; avoided predicted ${p.churnersAvoided.mean.toFixed(1)}, realised ${out.avoided}`);
+        }
+      }
+      const validated: ValidatedScenario[] = plans.map((plan, j) => {
         const p = predicted[j].overall;
-        validated.push({
-          name: s.name,
-          kind: s.kind,
-          horizonMonths: h,
+        const nets = outcomes[j].map((x) => x.net);
+        const mean = (xs: readonly number[]) => xs.reduce((t, x) => t + x, 0) / xs.length;
+        const m = mean(nets);
+        const sd = nets.length > 1 ? Math.sqrt(nets.reduce((t, x) => t + (x - m) ** 2, 0) / (nets.length - 1)) : 0;
+        return {
+          name: plan.scenario.name,
+          kind: plan.scenario.kind,
+          horizonMonths: plan.scenario.horizonMonths,
           treated: plan.treated,
           predictedNetValue: p.netValue,
-          realisedNetValue: Math.round(realisedNet * 100) / 100,
+          realisedNetValue: round2(m),
+          realisedNetValues: nets.map(round2),
+          realisedSd: round2(sd),
           predictedChurnersAvoided: p.churnersAvoided,
-          realisedChurnersAvoided: avoided,
-          realisedCost: cost,
-          inside: realisedNet >= p.netValue.p05 && realisedNet <= p.netValue.p95,
-        });
-        log(`${s.name} ${s.kind} h=${h} treated ${plan.treated}: net predicted ${p.netValue.mean.toFixed(0)} [${p.netValue.p05.toFixed(0)}, ${p.netValue.p95.toFixed(0)}], realised ${realisedNet.toFixed(0)}; avoided predicted ${p.churnersAvoided.mean.toFixed(1)}, realised ${avoided}`);
-      }
-      const score = (vs: readonly ValidatedScenario[]) => {
-        const err = vs.reduce((t, v) => t + Math.abs(v.predictedNetValue.mean - v.realisedNetValue), 0);
-        const scale = vs.reduce((t, v) => t + Math.abs(v.realisedNetValue), 0);
-        return { scenarios: vs.length, coverage: vs.filter((v) => v.inside).length / vs.length, relativeMae: scale > 0 ? err / scale : 0 };
-      };
-      const { coverage, relativeMae } = score(validated);
-      const byKind = Object.fromEntries([...new Set(validated.map((v) => v.kind))].map((k) => [k, score(validated.filter((v) => v.kind === k))]));
+          realisedChurnersAvoided: mean(outcomes[j].map((x) => x.avoided)),
+          predictedCost: p.cost,
+          realisedCost: round2(mean(outcomes[j].map((x) => x.cost))),
+          predictedAccepted: p.accepted,
+          realisedAccepted: mean(outcomes[j].map((x) => x.accepted)),
+          insideShare: nets.filter((x) => x >= p.netValue.p05 && x <= p.netValue.p95).length / nets.length,
+        };
+      });
+      const { coverage, relativeMae, relativeMaeOneFuture, noise } = scoreOf(validated);
+      const byKind = Object.fromEntries([...new Set(validated.map((v) => v.kind))].map((k) => [k, scoreOf(validated.filter((v) => v.kind === k))]));
       return {
         seed: o.seed,
         customers: o.customers,
         modelAuc: trained.metadata.metrics.auc,
         pilot: estimates,
         scenarios: validated,
+        realisations,
         coverage,
         relativeMae,
+        relativeMaeOneFuture,
+        noise,
         byKind,
         durationMs: Math.round(performance.now() - started),
       };

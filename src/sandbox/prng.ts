@@ -23,11 +23,18 @@ export class Prng {
 
   /** `seed` is any integer; `label` names an independent stream of the same seed. */
   constructor(seed: number, label = '') {
+    this.a = this.b = this.c = this.d = 0;
+    this.reseed(seed, label);
+  }
+
+  /** Starts the stream over as `new Prng(seed, label)` would (a world redrawn from a day on). */
+  reseed(seed: number, label = ''): void {
     const st = { s: (Math.trunc(seed) ^ fnv1a32(label)) | 0 };
     this.a = splitmix32(st);
     this.b = splitmix32(st);
     this.c = splitmix32(st);
     this.d = splitmix32(st);
+    this.spare = NaN;
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
   }
 

@@ -313,6 +313,30 @@ describe('network improvements', () => {
     expect(perCustomer, `the same with per-customer dice (shared dice: ${shared})`).toBeLessThan(shared / 3);
   });
 
+  it('with a redraw, keep the history before its day and draw another future after it, the same for the same salt', () => {
+    const doc = { extends: 'small', population: { customers: 600 }, network: { cells: 10 }, churn: { ...namedWorld('small').churn, dice: 'per-customer' } };
+    const run = (redraw?: { day: number; salt: number }) => {
+      const out = new ArrayOutput();
+      createSandboxWorld(loadWorldDocument(redraw ? { ...doc, redraw } : doc), 4).generate(out, { months: 5 });
+      return out.events;
+    };
+    const plain = run();
+    const a = run({ day: 60, salt: 1 });
+    const day60 = Date.parse(plain[0].time.slice(0, 10)) + 60 * 86_400_000;
+    const split = (events: readonly TwinEvent[]) => ({
+      before: events.filter((e) => Date.parse(e.time) < day60).map((e) => JSON.stringify(e)),
+      churnAfter: events.filter((e) => Date.parse(e.time) >= day60 && e.kind === 'subscription' && e.data.action === 'terminated').map((e) => `${e.customerId} ${e.time.slice(0, 10)}`),
+    });
+    const p = split(plain);
+    const r = split(a);
+    expect(r.before).toEqual(p.before);
+    expect(p.churnAfter.length, 'churns after day 60 without a redraw').toBeGreaterThan(10);
+    const same = r.churnAfter.filter((x) => p.churnAfter.includes(x)).length;
+    expect(same, `churns after day 60 on the same day in both futures (of ${p.churnAfter.length} and ${r.churnAfter.length})`).toBeLessThan(p.churnAfter.length / 3);
+    expect(run({ day: 60, salt: 1 }).map((e) => JSON.stringify(e))).toEqual(a.map((e) => JSON.stringify(e)));
+    expect(() => loadWorldDocument({ ...doc, redraw: { day: 60, salt: 0 } })).toThrow(/redraw\.salt/);
+  });
+
   it('name the cells a world has', () => {
     expect(() => loadWorldDocument({ extends: 'small', networkImprovements: [{ day: 1, cells: ['cell-999'], incidentReductionPct: 50 }] })).toThrow(/networkImprovements\.0\.cells\.0/);
   });

@@ -269,6 +269,14 @@ export const worldConfigSchema = z.strictObject({
    * world until then (what `simulate validate` realises network scenarios with).
    */
   networkImprovements: z.array(z.strictObject({ day: int.min(0), cells: z.array(z.string().regex(/^cell-\d+$/)).min(1), incidentReductionPct: z.number().min(0).max(100) })).default([]),
+  /**
+   * Another realisation of the same world from `day` on: from that day every chance the world
+   * draws (its streams: usage, joins, incidents, customers' answers to offers; and the churn
+   * dice, shared or per customer) is drawn with `salt` mixed into the seed. Days before are as
+   * without it, so copies with different salts are the same history with different futures: what
+   * `simulate validate` measures a realised value's own noise with. Absent: one future per seed.
+   */
+  redraw: z.strictObject({ day: int.min(0), salt: int.min(1) }).optional(),
   competitorOffers: z.array(
     z.strictObject({ startDay: int.min(0), days: int.min(1), families: z.array(z.enum(PLAN_FAMILIES)).min(1), intensity: nonNeg }),
   ),

@@ -39,6 +39,7 @@ export function activateLine(w: WorldEngine, req: NewLineRequest): EffectResult<
   if (contractIdx !== undefined && contractIdx < 0) return { ok: false, reason: `no ${req.contractMonths}-month contract in this world` };
   const paymentIdx = req.paymentMethod === undefined ? undefined : w.cfg.population.paymentMethods.findIndex((p) => p.method === req.paymentMethod);
   if (paymentIdx !== undefined && paymentIdx < 0) return { ok: false, reason: `payment method ${req.paymentMethod} is not offered` };
+  w.redrawIfDue(w.currentDay());
   const c = w.addCustomer(w.effectsRng, w.clock.now(), w.currentDay(), false, {
     planIdx,
     contractIdx,
@@ -191,6 +192,7 @@ export function deliverOffer(
   const extra = { ...(refs.decisionId === undefined ? {} : { decisionId: refs.decisionId }), ...(refs.requestId === undefined ? {} : { requestId: refs.requestId }) };
   w.emitNow(w.ev(c, time, 'offer', { action: 'presented', offerId, channel, treatment: offer.kind, ...extra }));
   recordContact(w, c);
+  w.redrawIfDue(w.currentDay());
   const accepted = w.effectsRng.chance(acceptProbability(w, c, offerIdx));
   const ignored = !accepted && ignores(w, c, pop.i.contacts[c]);
   if (!ignored) w.emitNow(w.ev(c, time, 'offer', { action: accepted ? 'accepted' : 'declined', offerId, channel, treatment: offer.kind, ...extra }));

@@ -8,6 +8,7 @@ import { Population, RESPONSE_TYPE_ORDER, STATUS_ACTIVE, STATUS_TERMINATED } fro
 import { Prng } from './prng.js';
 import { DAY_MS } from '../domain/time.js';
 import { fnv1a32 } from '../domain/string-hash.js';
+import { fmix32 } from '../domain/seeded-random.js';
 import { isoAt, isoDate, parseIsoDate } from './sim-time.js';
 import { runBills } from './billing.js';
 import { drawEverydayExperience, emitExperienceRecord } from './network-experience.js';
@@ -75,6 +76,8 @@ export class WorldEngine implements WorldState {
   datePrefix = '';
   private readonly dateCache = new Map<number, string>();
   private initialEmitted = false;
+  /** Whether the streams have been started over for `cfg.redraw` (once its day came). */
+  private redrawn = false;
   private readonly idPrefix: string;
 
   constructor(
@@ -131,6 +134,31 @@ export class WorldEngine implements WorldState {
   /** Simulated day index of the clock's current time. */
   currentDay(): number {
     return Math.floor((this.clock.now() - this.startMs) / DAY_MS);
+  }
+
+  /**
+   * The seed the world's chances are drawn with on day `d`: its own, or from `cfg.redraw`'s day
+   * on that seed with the redraw's salt mixed in (another realisation of the same history).
+   */
+  seedOn(d: number): number {
+    const r = this.cfg.redraw;
+    return r && d >= r.day ? fmix32(this.seed ^ Math.imul(r.salt, 0x9e3779b1)) : this.seed;
+  }
+
+  /**
+   * Starts every stream over from the redraw's seed once day `d` reaches `cfg.redraw.day`:
+   * called before a day is generated and before an effect from outside draws (an offer made
+   * at the redraw's day, before that day is generated, is answered with the new chances).
+   */
+  redrawIfDue(d: number): void {
+    const r = this.cfg.redraw;
+    if (!r || this.redrawn || d < r.day) return;
+    this.redrawn = true;
+    const seed = this.seedOn(d);
+    this.rng.reseed(seed, 'world');
+    this.effectsRng.reseed(seed, 'effects');
+    this.networkRng.reseed(seed, 'network');
+    this.experienceRng.reseed(seed, 'experience');
   }
 
   /** Adds a customer (initial or joining) and indexes its cells. */
@@ -241,6 +269,7 @@ export class WorldEngine implements WorldState {
   /** Generates one simulated day into `this.out`, in time order, and advances the day counter. */
   stepDay(): void {
     const d = this.day;
+    this.redrawIfDue(d);
     const { cfg, pop, rng } = this;
     const dayMs = this.startMs + d * DAY_MS;
     this.datePrefix = this.dateOf(d);
@@ -281,10 +310,11 @@ export class WorldEngine implements WorldState {
     const dirty = pop.u.dirty;
     const daily = pop.f.dailyChurn;
     const perCustomer = cfg.churn.dice === 'per-customer';
+    const diceSeed = this.seedOn(d);
     for (let c = 0; c < pop.size; c++) {
       if (status[c] !== STATUS_ACTIVE) continue;
       if (dirty[c]) this.refreshHazard(c, d);
-      const u = perCustomer ? customerDayDie(this.seed, c, d) : rng.float();
+      const u = perCustomer ? customerDayDie(diceSeed, c, d) : rng.float();
       if (u < daily[c]) this.terminate(this.out, c, d, churnTime, 'customer_request');
     }
     runUntil(PHASE.USAGE);
