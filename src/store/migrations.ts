@@ -374,6 +374,16 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ]),
   },
+  {
+    version: 14,
+    name: 'workflow journal compaction: when the step records of a finished run were dropped',
+    steps: (d) => [
+      // NULL until the run is compacted (finished longer ago than the retention; its kept steps stay).
+      `ALTER TABLE workflow_runs ADD COLUMN compacted_at ${d.int64}`,
+      // Finished runs not compacted yet, oldest first: what a compaction pass reads.
+      `CREATE INDEX workflow_runs_compactable ON workflow_runs (updated_at) WHERE wake_at IS NULL AND compacted_at IS NULL`,
+    ],
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

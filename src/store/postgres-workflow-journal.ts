@@ -1,6 +1,7 @@
 import { TwinloopError } from '../domain/errors.js';
 import { openPostgresConnection, type PostgresConnection } from './postgres-connection.js';
 import {
+  checkCompaction,
   checkNewRun,
   checkRunFilter,
   DEFAULT_RUN_PAGE_SIZE,
@@ -9,6 +10,8 @@ import {
   STEP_COLUMNS,
   toRunRecord,
   toStepRecord,
+  type CompactionRequest,
+  type CompactionResult,
   type Lease,
   type NewRun,
   type RunFilter,
@@ -40,6 +43,17 @@ const SAVE_STEP = `WITH l AS (UPDATE workflow_runs SET lease_until = $3 WHERE id
   ON CONFLICT (run_id, step_key) DO UPDATE SET step_id = EXCLUDED.step_id, step_version = EXCLUDED.step_version, status = EXCLUDED.status,
     attempts = EXCLUDED.attempts, output = EXCLUDED.output, error = EXCLUDED.error, due_at = EXCLUDED.due_at, updated_at = EXCLUDED.updated_at
   RETURNING 1`;
+
+// One statement: the oldest finished runs not compacted yet (a run another worker compacts at the
+// same time is skipped), their step records but the kept ones and their signals dropped, marked.
+const COMPACT = `WITH r AS (
+    SELECT id FROM workflow_runs
+    WHERE wake_at IS NULL AND compacted_at IS NULL AND status IN ('succeeded', 'failed') AND updated_at < $1 AND definition_id = ANY($5::text[])
+    ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+  s AS (DELETE FROM workflow_steps w USING r WHERE w.run_id = r.id AND NOT (w.step_id = ANY($3::text[])) RETURNING 1),
+  g AS (DELETE FROM workflow_signals x USING r WHERE x.run_id = r.id RETURNING 1),
+  u AS (UPDATE workflow_runs w SET compacted_at = $4 FROM r WHERE w.id = r.id RETURNING 1)
+  SELECT (SELECT count(*) FROM u)::int AS runs, (SELECT count(*) FROM s)::int AS steps, (SELECT count(*) FROM g)::int AS signals`;
 
 class PostgresWorkflowJournal extends StoreAdapter<PostgresConnection> implements WorkflowJournal {
   readonly kind = 'postgres' as const;
@@ -160,6 +174,14 @@ class PostgresWorkflowJournal extends StoreAdapter<PostgresConnection> implement
         return true;
       }),
     );
+  }
+
+  compactFinished(r: CompactionRequest): Promise<CompactionResult> {
+    return this.db.run('compactFinished', async () => {
+      checkCompaction(r);
+      const { rows } = await this.db.query<CompactionResult>(COMPACT, [r.finishedBefore, r.limit, [...r.keepStepIds], r.now, [...r.definitionIds]]);
+      return rows[0];
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { openSqliteConnection, type SqliteConnection, type SqlValue } from './sqlite-connection.js';
 import {
+  checkCompaction,
   checkNewRun,
   checkRunFilter,
   DEFAULT_RUN_PAGE_SIZE,
@@ -9,6 +10,8 @@ import {
   STEP_COLUMNS,
   toRunRecord,
   toStepRecord,
+  type CompactionRequest,
+  type CompactionResult,
   type Lease,
   type NewRun,
   type RunFilter,
@@ -53,6 +56,14 @@ function prepare(db: Database.Database) {
       'UPDATE workflow_runs SET wake_at = MIN(wake_at, ?), nudged = 1, updated_at = ? WHERE wake_at IS NOT NULL AND id = ?',
     ),
     addSignal: db.prepare<[string, string, string, number]>('INSERT INTO workflow_signals (run_id, name, payload, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    // The definitions and the kept step ids as JSON arrays: one statement whatever their number.
+    compactable: db.prepare<[number, string, number], { id: string }>(
+      `SELECT id FROM workflow_runs WHERE wake_at IS NULL AND compacted_at IS NULL AND status IN ('succeeded', 'failed') AND updated_at < ?
+         AND definition_id IN (SELECT value FROM json_each(?)) ORDER BY updated_at LIMIT ?`,
+    ),
+    dropSteps: db.prepare<[string, string]>('DELETE FROM workflow_steps WHERE run_id = ? AND step_id NOT IN (SELECT value FROM json_each(?))'),
+    dropSignals: db.prepare<[string]>('DELETE FROM workflow_signals WHERE run_id = ?'),
+    markCompacted: db.prepare<[number, string]>('UPDATE workflow_runs SET compacted_at = ? WHERE id = ?'),
   };
 }
 type Statements = ReturnType<typeof prepare>;
@@ -170,6 +181,23 @@ class SqliteWorkflowJournal extends StoreAdapter<SqliteConnection<Statements>> i
         q.addSignal.run(runId, s.name, s.payload, s.at);
         q.wake.run(s.at, s.at, runId);
         return true;
+      });
+    });
+  }
+
+  compactFinished(r: CompactionRequest): Promise<CompactionResult> {
+    return this.db.run('compactFinished', () => {
+      checkCompaction(r);
+      const q = this.db.sql;
+      const keep = JSON.stringify(r.keepStepIds);
+      return this.db.transaction(() => {
+        const done: CompactionResult = { runs: 0, steps: 0, signals: 0 };
+        for (const { id } of q.compactable.all(r.finishedBefore, JSON.stringify(r.definitionIds), r.limit)) {
+          done.steps += q.dropSteps.run(id, keep).changes;
+          done.signals += q.dropSignals.run(id).changes;
+          done.runs += q.markCompacted.run(r.now, id).changes;
+        }
+        return done;
       });
     });
   }

@@ -104,6 +104,51 @@ export function describeWorkflowJournalContract(name: string, open: () => Promis
       await expect(journal.listRuns({ status: 'bogus' as 'failed' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
     });
 
+    it('compacts finished runs past the retention: drops their steps and signals but the kept ones, keeps the run whole, never touches a live run', async () => {
+      const lease = { workerId: 'a', until: T0 + 1_000_000 };
+      const finished = async (id: string, at: number) => {
+        await journal.createRun(newRun(id, { claim: { workerId: 'a', leaseUntil: T0 + 1_000_000 } }));
+        await journal.saveStep(id, lease, step('send', { updatedAt: at - 2 }));
+        await journal.saveStep(id, lease, step('report', { updatedAt: at - 1 }));
+        await journal.addSignal(id, { name: 'approval', payload: '{"ok":true}', at: at - 1 });
+        await journal.finish(id, lease, { status: 'succeeded', output: '{"sent":3}', error: null, now: at });
+      };
+      await finished('old1', T0 + 10);
+      await finished('old2', T0 + 20);
+      await finished('old3', T0 + 30);
+      await finished('recent', T0 + 5_000);
+      await journal.createRun(newRun('live', { claim: { workerId: 'a', leaseUntil: T0 + 1_000_000 } }));
+      await journal.saveStep('live', lease, step('send'));
+      await journal.suspend('live', lease, { status: 'waiting', wakeAt: T0 + 60_000, now: T0 });
+
+      await journal.createRun(newRun('other', { definitionId: 'not-known-here', claim: { workerId: 'a', leaseUntil: T0 + 1_000_000 } }));
+      await journal.saveStep('other', lease, step('send'));
+      await journal.finish('other', lease, { status: 'failed', output: null, error: 'x', now: T0 + 5 });
+      const request = { finishedBefore: T0 + 1_000, definitionIds: ['onboarding'], keepStepIds: ['report'], limit: 2, now: T0 + 2_000 };
+      // Oldest first, at most `limit` runs a call.
+      expect(await journal.compactFinished(request)).toEqual({ runs: 2, steps: 2, signals: 2 });
+      expect((await journal.getRun('old3'))?.compactedAt).toBeNull();
+      expect(await journal.compactFinished(request)).toEqual({ runs: 1, steps: 1, signals: 1 });
+      expect(await journal.compactFinished(request)).toEqual({ runs: 0, steps: 0, signals: 0 });
+
+      const history = await journal.loadHistory('old1');
+      expect(history.steps.map((s) => s.key)).toEqual(['report']);
+      expect(JSON.parse(history.steps[0].output!)).toEqual({ ok: AWKWARD });
+      expect(history.signals).toEqual([]);
+      expect(await journal.getRun('old1')).toMatchObject({ status: 'succeeded', output: '{"sent":3}', compactedAt: T0 + 2_000 });
+      // Starting it again by id answers the run as it ended: idempotency outlives the compaction.
+      expect(await journal.createRun(newRun('old1'))).toMatchObject({ created: false, run: { status: 'succeeded', output: '{"sent":3}' } });
+      // Within the retention, or not finished: untouched.
+      expect((await journal.loadHistory('recent')).steps).toHaveLength(2);
+      expect((await journal.getRun('recent'))?.compactedAt).toBeNull();
+      expect((await journal.loadHistory('live')).steps).toHaveLength(1);
+      expect(await journal.compactFinished({ ...request, finishedBefore: T0 + 1_000_000 })).toEqual({ runs: 1, steps: 1, signals: 1 });
+      expect((await journal.loadHistory('live')).steps).toHaveLength(1);
+      // A run of a definition the caller did not name is left alone.
+      expect((await journal.loadHistory('other')).steps).toHaveLength(1);
+      await expect(journal.compactFinished({ ...request, limit: 0 })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    });
+
     it('two connections never claim the same run', async () => {
       const other = await opened.reopen();
       try {

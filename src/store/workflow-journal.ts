@@ -52,6 +52,8 @@ export interface RunRecord {
   leaseUntil: number | null;
   createdAt: number;
   updatedAt: number;
+  /** When the run's step records were compacted (`compactFinished`), on the operator's clock; null before. */
+  compactedAt: number | null;
 }
 
 /** One journaled step outcome; `key` is unique within a run. */
@@ -102,6 +104,30 @@ export interface SuspendRequest {
   keepLease?: boolean;
 }
 
+/** Which finished runs `compactFinished` compacts, and what of them it keeps. */
+export interface CompactionRequest {
+  /** Runs finished before this time (their last change, ms on the operator's clock) are compacted. */
+  finishedBefore: number;
+  /** Only runs of these definitions (those whose kept steps the caller knows); others are left alone. */
+  definitionIds: readonly string[];
+  /**
+   * Step ids whose records are kept: their outputs answer questions about the run after it
+   * finished (a report, whom it told). Every other step record and every signal is dropped.
+   */
+  keepStepIds: readonly string[];
+  /** At most this many runs in one call (one transaction): call again while it answers `runs === limit`. */
+  limit: number;
+  /** Recorded as the runs' `compactedAt`. */
+  now: number;
+}
+
+/** What one `compactFinished` call did. */
+export interface CompactionResult {
+  runs: number;
+  steps: number;
+  signals: number;
+}
+
 /** The workflow engine's durable state, in the same database as the event log. */
 export interface WorkflowJournal {
   /** `sqlite`: one process owns the file; `postgres`: several workers may share the database. */
@@ -139,6 +165,13 @@ export interface WorkflowJournal {
   finish(runId: string, lease: Lease, end: { status: 'succeeded' | 'failed'; output: string | null; error: string | null; now: number }): Promise<void>;
   /** Records a signal (first of a name wins) and wakes the run at `at`; false when the run is unknown or finished. */
   addSignal(runId: string, signal: SignalRecord): Promise<boolean>;
+  /**
+   * Compacts finished runs older than `finishedBefore`, oldest first: drops their step records
+   * (but those of `keepStepIds`) and signals, and marks them `compactedAt`. The run record stays
+   * whole (status, input, output, error), so starting it again by id still answers the run as it
+   * ended and never runs it twice; a run not finished is never touched. Safe to repeat.
+   */
+  compactFinished(request: CompactionRequest): Promise<CompactionResult>;
   /** Releases the database; safe to call twice. */
   close(): Promise<void>;
 }
@@ -161,10 +194,11 @@ export interface RunRow {
   lease_until: number | null;
   created_at: number;
   updated_at: number;
+  compacted_at: number | null;
 }
 
 /** The run columns in the order both adapters select them. */
-export const RUN_COLUMNS = 'id, definition_id, definition_version, status, input, output, error, parent_id, wake_at, lease_owner, lease_until, created_at, updated_at';
+export const RUN_COLUMNS = 'id, definition_id, definition_version, status, input, output, error, parent_id, wake_at, lease_owner, lease_until, created_at, updated_at, compacted_at';
 
 /** Row → record (pure). */
 export function toRunRecord(r: RunRow): RunRecord {
@@ -182,6 +216,7 @@ export function toRunRecord(r: RunRow): RunRecord {
     leaseUntil: r.lease_until,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    compactedAt: r.compacted_at,
   };
 }
 
@@ -224,6 +259,12 @@ export function checkNewRun(run: NewRun): void {
   if (!Number.isInteger(run.definitionVersion) || run.definitionVersion < 1) {
     throw new TwinloopError('BAD_INPUT', `workflow definition version must be an integer ≥ 1; got ${run.definitionVersion}`);
   }
+}
+
+/** Checks a compaction request before any adapter acts on it. */
+export function checkCompaction(r: CompactionRequest): void {
+  if (!Number.isFinite(r.finishedBefore)) throw new TwinloopError('BAD_INPUT', `compaction needs a finite finishedBefore time; got ${r.finishedBefore}`);
+  if (!Number.isInteger(r.limit) || r.limit < 1) throw new TwinloopError('BAD_INPUT', `compaction limit must be an integer ≥ 1; got ${r.limit}`);
 }
 
 /** Checks a run filter's status. */

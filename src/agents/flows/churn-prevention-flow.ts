@@ -14,7 +14,7 @@ import { targetingScore } from '../retention/retention-planner.js';
 import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
 import type { LeftAloneReason } from './churn-prevention-policy.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
-import { churnReportStep, type ChurnRunReport } from './churn-prevention-report.js';
+import { CHURN_REPORT_STEP_ID, churnReportStep, type ChurnRunReport } from './churn-prevention-report.js';
 
 /**
  * Flow 4, proactive churn prevention, one run per period: sleep until the scan time → scan the
@@ -240,6 +240,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
   return {
     id: CHURN_PREVENTION_WORKFLOW_ID,
     version: CHURN_PREVENTION_WORKFLOW_VERSION,
+    // The run's report is read for as long as the run is listed (GET /churn-prevention/runs); its per-customer steps are not.
+    keptSteps: [CHURN_REPORT_STEP_ID],
     parseInput: (raw) => churnPreventionInputSchema.parse(raw),
     async run(ctx, raw) {
       await ctx.sleepUntil('scan-time', raw.scanAt);

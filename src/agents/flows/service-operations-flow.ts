@@ -396,6 +396,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 =
   return {
     id: SERVICE_OPS_WORKFLOW_ID,
     version,
+    // The incident view reads whom the run found, told and compensated from these steps for as long as the alarm is listed.
+    keptSteps: [AFFECTED_STEP_ID, SHOWING_STEP_ID, OUTAGE_NOTICE_STEP_ID, COMPENSATION_STEP_ID, RESOLUTION_NOTICE_STEP_ID],
     parseInput: (raw) => {
       const input = z.object({ alarm: alarmSchema, continues: z.string().min(1).max(200).optional() }).parse(raw);
       return { alarm: input.alarm as Alarm, ...(input.continues ? { continues: input.continues } : {}) };

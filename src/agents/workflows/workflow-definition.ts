@@ -79,6 +79,11 @@ export interface WorkflowDefinition<I, O> {
   id: string;
   /** An in-flight run finishes on the version it started with; register every version still running. */
   version: number;
+  /**
+   * Ids of the steps whose journaled outputs are read after the run finished (its report, whom it
+   * told): kept when the journal compacts the run; every other step record is dropped then.
+   */
+  keptSteps?: readonly string[];
   parseInput(raw: unknown): I;
   run(ctx: WorkflowContext, input: I): Promise<O>;
 }

@@ -283,6 +283,48 @@ describe('workflow engine', () => {
     expect((await engine.get('same'))?.output).toBe(1);
   });
 
+  it('compacts runs finished longer ago than the retention: their result and kept steps stay, a start by id does not run them again', async () => {
+    let sent = 0;
+    const send: StepDefinition<number, number> = { id: 'send', version: 1, run: async (n) => ok(++sent + n) };
+    const report: StepDefinition<number, string> = { id: 'report', version: 1, run: async (n) => ok(`sent ${n}`) };
+    engine.register({ id: 'campaign', version: 1, keptSteps: ['report'], parseInput: (raw) => Number(raw), run: async (ctx, n) => ctx.step(report, await ctx.step(send, n)) });
+    await engine.start('campaign', 10, { workflowId: 'old' });
+    await engine.runOnce();
+    clock.advance(29 * 86_400_000);
+    await engine.start('campaign', 20, { workflowId: 'recent' });
+    await engine.runOnce();
+    clock.advance(2 * 86_400_000);
+    // The default retention is 30 days on the engine's clock: only "old" finished that long ago.
+    expect(await engine.compact()).toEqual({ runs: 1, steps: 1, signals: 0 });
+    expect(await engine.get('old')).toMatchObject({ status: 'succeeded', output: 'sent 11', stepsCompactedAt: clock.now() });
+    expect((await engine.steps('old'))?.map((s) => [s.stepId, s.output])).toEqual([['report', 'sent 11']]);
+    expect((await engine.steps('recent'))?.map((s) => s.stepId).sort()).toEqual(['report', 'send']);
+    expect(await engine.get('recent')).toMatchObject({ stepsCompactedAt: null });
+    // Starting the compacted run again answers it as it ended; nothing runs twice.
+    expect(await engine.start('campaign', 10, { workflowId: 'old' })).toEqual({ workflowId: 'old', created: false, status: 'succeeded' });
+    expect(await engine.runOnce()).toBe(0);
+    expect(sent).toBe(2);
+    expect(await engine.compact()).toEqual({ runs: 0, steps: 0, signals: 0 });
+  });
+
+  it('compacts on its own while it runs, every `everyMs`', async () => {
+    const compacting = createWorkflowEngine({ journal, workerId: 'w2', clock, random: () => 0, pollIntervalMs: 20, compaction: { retentionMs: 60_000, everyMs: 20 } });
+    const step: StepDefinition<number, number> = { id: 'only', version: 1, run: async (n) => ok(n) };
+    compacting.register(oneStep(step));
+    await compacting.start('one', 1, { workflowId: 'r' });
+    await compacting.runOnce();
+    clock.advance(60_001);
+    await compacting.run();
+    try {
+      let run = await compacting.get('r');
+      for (const until = Date.now() + 60_000; !run?.stepsCompactedAt && Date.now() < until; run = await compacting.get('r')) await new Promise((r) => setTimeout(r, 20));
+      expect(run, 'the run compacted within 60 s of the engine running').toMatchObject({ status: 'succeeded', stepsCompactedAt: T0 + 60_001 });
+      expect(await compacting.steps('r')).toEqual([]);
+    } finally {
+      await compacting.stop();
+    }
+  });
+
   it('computes documented backoff: base × factor^(n−2), capped, jitter shortens', () => {
     const p = { ...DEFAULT_RETRY_POLICY, jitter: 0 };
     expect([2, 3, 4].map((n) => retryDelayMs(p, n, 0))).toEqual([100, 200, 400]);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { FINISHED_STATUSES, type RunFilter, type RunRecord, type RunStatus, type StepStatus, type WorkflowJournal } from '../../store/workflow-journal.js';
+import { DAY_MS } from '../../domain/time.js';
+import { FINISHED_STATUSES, type CompactionResult, type RunFilter, type RunRecord, type RunStatus, type StepStatus, type WorkflowJournal } from '../../store/workflow-journal.js';
 import { RunExecution, type ExecutionEnd, type ExecutionHost, type WorkflowEvent } from './run-execution.js';
 import { checkWorkflowDefinition, type AnyWorkflowDefinition, type WorkflowDefinition } from './workflow-definition.js';
 
@@ -13,6 +14,23 @@ export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_CONCURRENCY = 16;
 /** A run whose definition version this worker does not have is looked at again after this long (ms). */
 const UNKNOWN_DEFINITION_RETRY_MS = 60_000;
+
+/**
+ * How finished runs are compacted: their step records (but each definition's `keptSteps`) and
+ * signals dropped once they finished longer ago than `retentionMs` on the operator's clock
+ * (default 30 days: a month to look at what a run did step by step; what it answered stays for
+ * ever), looked for every `everyMs` of real time (default 60 s), at most `batch` runs a
+ * transaction (default 200, so one pass never holds the database for long).
+ */
+export interface CompactionOptions {
+  retentionMs?: number;
+  everyMs?: number;
+  batch?: number;
+}
+/** Defaults of `CompactionOptions`. */
+export const DEFAULT_COMPACTION = { retentionMs: 30 * DAY_MS, everyMs: 60_000, batch: 200 } as const;
+/** Transactions one compaction pass runs at most: what is left waits for the next pass. */
+const COMPACTION_BATCHES_PER_PASS = 10;
 
 /** Options of `createWorkflowEngine`. */
 export interface WorkflowEngineOptions {
@@ -37,6 +55,10 @@ export interface WorkflowEngineOptions {
   random?: () => number;
   /** Hears every step journaled, run suspended or finished (monitoring, tests). */
   onEvent?: (event: WorkflowEvent) => void;
+  /** Compaction of finished runs while `run()` runs (default `DEFAULT_COMPACTION`); false: never. */
+  compaction?: CompactionOptions | false;
+  /** Hears a compaction pass that failed (it is tried again at the next). */
+  onCompactionError?: (err: Error) => void;
 }
 
 /** A run as callers see it: input and output parsed. */
@@ -51,6 +73,8 @@ export interface WorkflowRun {
   parentId: string | null;
   createdAt: number;
   updatedAt: number;
+  /** When the run's step records were compacted (its kept steps and its result stay); null before. */
+  stepsCompactedAt: number | null;
 }
 
 /** One journaled step of a run, as people read it: what it did (its output) or why it has not yet. */
@@ -96,6 +120,11 @@ export interface WorkflowEngine {
   waitFor(workflowId: string, options?: { timeoutMs?: number }): Promise<WorkflowRun>;
   /** Hears every step journaled, run suspended or finished (a notification hub's source); returns the function that stops it. */
   subscribe(listener: (event: WorkflowEvent) => void): () => void;
+  /**
+   * Compacts the runs of the registered definitions that finished longer ago than the retention
+   * (what `run()` does every `everyMs`); answers what it dropped. For tests and tools.
+   */
+  compact(): Promise<CompactionResult>;
 }
 
 /** The parsed view of a journal record. */
@@ -111,6 +140,7 @@ export function toWorkflowRun(r: RunRecord): WorkflowRun {
     parentId: r.parentId,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
+    stepsCompactedAt: r.compactedAt,
   };
 }
 
@@ -130,6 +160,12 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   const leaseMs = positive('leaseMs', options.leaseMs ?? DEFAULT_LEASE_MS);
   const concurrency = Math.floor(positive('concurrency', options.concurrency ?? DEFAULT_CONCURRENCY));
   const workerId = options.workerId;
+  const compaction = options.compaction === false ? undefined : { ...DEFAULT_COMPACTION, ...options.compaction };
+  if (compaction) {
+    positive('compaction.retentionMs', compaction.retentionMs);
+    positive('compaction.everyMs', compaction.everyMs);
+    positive('compaction.batch', compaction.batch);
+  }
 
   const definitions = new Map<string, Map<number, AnyWorkflowDefinition>>();
   const active = new Map<string, Promise<ExecutionEnd>>();
@@ -139,6 +175,8 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   let stopping = false;
   let loop: Promise<void> | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
+  let compactor: NodeJS.Timeout | null = null;
+  let compacting: Promise<unknown> = Promise.resolve();
   let poke: (() => void) | null = null;
   const timers = new Set<NodeJS.Timeout>();
 
@@ -263,6 +301,28 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     }
   }
 
+  /** One compaction pass: up to COMPACTION_BATCHES_PER_PASS transactions of `batch` runs. */
+  async function compactPass(c: Required<CompactionOptions>): Promise<CompactionResult> {
+    const defs = [...definitions.values()].flatMap((versions) => [...versions.values()]);
+    const request = {
+      finishedBefore: clock.now() - c.retentionMs,
+      definitionIds: [...new Set(defs.map((d) => d.id))],
+      keepStepIds: [...new Set(defs.flatMap((d) => d.keptSteps ?? []))],
+      limit: c.batch,
+      now: clock.now(),
+    };
+    const total: CompactionResult = { runs: 0, steps: 0, signals: 0 };
+    if (request.definitionIds.length === 0) return total;
+    for (let i = 0; i < COMPACTION_BATCHES_PER_PASS; i++) {
+      const done = await journal.compactFinished(request);
+      total.runs += done.runs;
+      total.steps += done.steps;
+      total.signals += done.signals;
+      if (done.runs < c.batch) break;
+    }
+    return total;
+  }
+
   async function renewLeases(): Promise<void> {
     const ids = [...active.keys()];
     if (ids.length) await journal.renewLeases(workerId, ids, leaseClock.now() + leaseMs).catch(() => undefined);
@@ -321,6 +381,13 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       await journal.releaseOrphanedLeases(workerId);
       heartbeat = setInterval(() => void renewLeases(), options.heartbeatMs ?? leaseMs / 3);
       heartbeat.unref();
+      if (compaction) {
+        // One pass at a time; a failed pass (the database busy) is tried again at the next.
+        compactor = setInterval(() => {
+          compacting = compacting.then(() => compactPass(compaction).catch((err: Error) => options.onCompactionError?.(err)));
+        }, compaction.everyMs);
+        compactor.unref();
+      }
       loop = pollLoop();
     },
 
@@ -330,6 +397,9 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       stopping = true;
       wakeLoop();
       if (heartbeat) clearInterval(heartbeat);
+      if (compactor) clearInterval(compactor);
+      compactor = null;
+      await compacting;
       for (const t of timers) clearTimeout(t);
       timers.clear();
       await loop;
@@ -348,6 +418,12 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     subscribe(listener) {
       subscribers.add(listener);
       return () => subscribers.delete(listener);
+    },
+
+    compact() {
+      const pass = compacting.then(() => compactPass(compaction ?? DEFAULT_COMPACTION));
+      compacting = pass.catch(() => undefined);
+      return pass;
     },
 
     async waitFor(workflowId, opts = {}) {

@@ -23,6 +23,10 @@ const run = z.object({
   parentId: z.string().nullable(),
   createdAt: z.number().describe('ms since the epoch'),
   updatedAt: z.number().describe('ms since the epoch'),
+  stepsCompactedAt: z
+    .number()
+    .nullable()
+    .describe("When the run's step records were compacted (it finished longer ago than the retention): its steps then list only those its views read; its result stays. Null before"),
 });
 const step = z.object({
   key: z.string().describe("The step's key in the run (its id, or the key of a repeated step such as notice-0)"),

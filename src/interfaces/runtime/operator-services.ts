@@ -211,6 +211,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // Leases on the wall clock: the sandbox's clock waits for wall time before it runs ahead at its
     // speed, so a lease scaled by that speed kept a dead worker's runs for half an hour of real time.
     leaseClock: systemClock,
+    // Finished runs' step records are compacted after DEFAULT_COMPACTION's retention (each flow's kept steps stay).
+    onCompactionError: (err) => o.log(`workflows: compacting finished runs failed (${err.message}); trying again in a minute`),
   });
 
   const offerAssumption = (offerId: string) => {
