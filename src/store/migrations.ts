@@ -384,6 +384,31 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX workflow_runs_compactable ON workflow_runs (updated_at) WHERE wake_at IS NULL AND compacted_at IS NULL`,
     ],
   },
+  {
+    version: 15,
+    name: 'partition checkpoints: the log position of each partition, its twins and the names behind their hashes (PostgreSQL only)',
+    // Decision 0012: the next owner of a partition restores these and replays only the log after the position.
+    // SQLite records the version and creates nothing: the embedded store is one process.
+    steps: (d) => (d.name === 'sqlite' ? [] : [
+      `CREATE TABLE partition_checkpoints (
+        partition INTEGER NOT NULL PRIMARY KEY,
+        seq ${d.int64} NOT NULL,
+        at ${d.int64} NOT NULL
+      )`,
+      `CREATE TABLE partition_snapshots (
+        partition INTEGER NOT NULL,
+        customer_id ${d.key} NOT NULL,
+        bytes ${d.bytes} NOT NULL,
+        PRIMARY KEY (partition, customer_id)
+      )`,
+      `CREATE TABLE twin_names (
+        kind TEXT NOT NULL,
+        hash ${d.int64} NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (kind, hash)
+      )`,
+    ]),
+  },
 ];
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */

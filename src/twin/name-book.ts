@@ -1,6 +1,14 @@
+import type { TwinName } from '../store/partition-checkpoints.js';
 import type { IdNames } from './twin-reducer.js';
 
 type Pairs = [number, string][];
+
+/** How many names of each kind a NameBook had (see `namesSince`). */
+export interface NameMarks {
+  readonly subscriptions: number;
+  readonly products: number;
+  readonly cells: number;
+}
 
 /** Names behind hashed ids, kept for display and persisted with checkpoints. */
 export class NameBook implements IdNames {
@@ -22,6 +30,32 @@ export class NameBook implements IdNames {
   toJSON(): { subscriptions: Pairs; products: Pairs; cells: Pairs; cellSites: Pairs } {
     const sorted = (m: Map<number, string>) => [...m.entries()].sort((a, b) => a[0] - b[0]);
     return { subscriptions: sorted(this.subscriptions), products: sorted(this.products), cells: sorted(this.cells), cellSites: sorted(this.cellSites) };
+  }
+  /**
+   * The names learnt since `marks` (how many of each kind were seen then; names are only ever
+   * added, in order), every cell's site (a cell may move), and the marks to pass next time:
+   * what a partition checkpoint stores beside its twins.
+   */
+  namesSince(marks: NameMarks = { subscriptions: 0, products: 0, cells: 0 }): { names: TwinName[]; marks: NameMarks } {
+    const after = (m: Map<number, string>, from: number, kind: TwinName['kind']) => [...m].slice(from).map(([hash, name]): TwinName => ({ kind, hash, name }));
+    const names = [
+      ...after(this.subscriptions, marks.subscriptions, 'subscription'),
+      ...after(this.products, marks.products, 'product'),
+      ...after(this.cells, marks.cells, 'cell'),
+      ...after(this.cellSites, 0, 'cellSite'),
+    ];
+    return { names, marks: { subscriptions: this.subscriptions.size, products: this.products.size, cells: this.cells.size } };
+  }
+  /** Adds stored names (a partition checkpoint's). */
+  add(names: readonly TwinName[]): void {
+    for (const n of names) {
+      if (n.kind === 'subscription') this.subscription(n.hash, n.name);
+      else if (n.kind === 'product') this.product(n.hash, n.name);
+      else if (n.kind === 'cell') {
+        if (!this.cells.has(n.hash)) this.cells.set(n.hash, n.name);
+      }
+      else this.cellSites.set(n.hash, n.name);
+    }
   }
   /** Loads a checkpoint's names (checkpoints written before cells were kept have none). */
   load(json: { subscriptions: Pairs; products: Pairs; cells?: Pairs; cellSites?: Pairs }): void {

@@ -10,6 +10,8 @@ export interface PartitionKeeperOptions {
   onTaken: (partitions: number[]) => Promise<void>;
   /** A partition about to be given back: checkpoint it and stop its consumer. */
   beforeRelease: (partition: number) => Promise<void>;
+  /** Work that must not overlap a take or a give-back (the partitions' checkpoints), run at the end of every round. */
+  afterRound?: () => Promise<void>;
   everyMs?: number;
   log?: (line: string) => void;
 }
@@ -45,7 +47,7 @@ export function keepPartitions(o: PartitionKeeperOptions): PartitionKeeper {
     await o.onTaken(taken);
     log(`partitions: took ${taken.join(', ')} (holding ${o.leases.held().length}, share ${share})`);
   };
-  const step = () => (running ??= round().finally(() => (running = undefined)));
+  const step = () => (running ??= round().then(() => o.afterRound?.()).finally(() => (running = undefined)));
   const timer = setInterval(() => void step().catch((err: Error) => log(`partitions: ${err.message}`)), o.everyMs ?? DEFAULT_KEEP_EVERY_MS);
   timer.unref();
   return { step, stop: () => clearInterval(timer) };

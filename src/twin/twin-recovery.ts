@@ -44,14 +44,14 @@ export async function recoverEngine(store: EventStore, engine: TwinEngine, onPro
 
 /**
  * Applies every logged event with seq > afterSeq to the engine, in log order; with `only`, just
- * the events of the customers it keeps (a worker's partitions, decision 0012).
+ * the events it keeps (a worker's partitions after each one's checkpoint, decision 0012).
  */
 export async function replayLog(
   store: EventStore,
   engine: TwinEngine,
   afterSeq = 0,
   onProgress?: (seq: number) => void,
-  only?: (customerId: string) => boolean,
+  only?: (customerId: string, seq: number) => boolean,
 ): Promise<{ events: number; lastSeq: number }> {
   let seq = afterSeq;
   let events = 0;
@@ -59,7 +59,7 @@ export async function replayLog(
     const page = await store.readLog(seq, REPLAY_PAGE);
     if (page.length === 0) break;
     for (const e of page) {
-      if (only && !only(e.customerId)) continue;
+      if (only && !only(e.customerId, e.seq)) continue;
       engine.apply(JSON.parse(e.body) as TwinEvent, e.time);
       events++;
     }

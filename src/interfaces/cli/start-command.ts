@@ -29,6 +29,7 @@ interface StartOptions extends SandboxRunOptions {
   workerId?: string;
   partitionStream: string;
   keepEvery?: string;
+  checkpointEvery?: string;
   port: string;
   host: string;
   nats?: string;
@@ -135,6 +136,7 @@ export function registerStartCommand(program: Command): void {
     .option('--worker-id <id>', 'a worker\'s name, unique among the workers (default: host and pid)', process.env.TWINLOOP_WORKER_ID)
     .option('--partition-stream <name>', 'JetStream stream of the partitioned events (subjects <--nats-subject>.p00 … .p63; made when missing)', process.env.TWINLOOP_PARTITION_STREAM ?? 'TWINLOOP_PARTITIONS')
     .option('--keep-every <duration>', 'how often a worker looks for free partitions and gives back more than its share (default 3s)')
+    .option('--checkpoint-every <duration>', 'how often a worker checkpoints its partitions\' changed twins, which the next owner of a partition starts from (default 30s)')
     .option('--no-sandbox', 'run without the simulated operator (events come only from HTTP, files and the broker)')
     .option('--world <name>', 'sandbox world (default, price-war, fragile-network, small)', 'default')
     .option('--config <file>', 'sandbox world configuration file (see docs/sandbox.md)')
@@ -170,7 +172,7 @@ export function registerStartCommand(program: Command): void {
         if (role === 'gateway') return startGatewayCommand(opts, store, say);
         const worker =
           role === 'worker'
-            ? { workerId: opts.workerId ?? `${hostname()}-${process.pid}`, nats: { url: opts.nats!, stream: opts.partitionStream, base: opts.natsSubject }, ...(opts.keepEvery ? { keepEveryMs: parseDuration(opts.keepEvery, '--keep-every') } : {}) }
+            ? { workerId: opts.workerId ?? `${hostname()}-${process.pid}`, nats: { url: opts.nats!, stream: opts.partitionStream, base: opts.natsSubject }, ...(opts.keepEvery ? { keepEveryMs: parseDuration(opts.keepEvery, '--keep-every') } : {}), ...(opts.checkpointEvery ? { checkpointEveryMs: parseDuration(opts.checkpointEvery, '--checkpoint-every') } : {}) }
             : undefined;
         const operator = await startOperator({
           worker,

@@ -9,7 +9,20 @@ import type { HttpApp, RouteModule } from './route-module.js';
 
 const partitionsAnswer = z.object({
   workerId: z.string(),
-  partitions: z.array(z.object({ partition: z.number().int(), state: z.enum(['recovering', 'live']) })),
+  partitions: z.array(
+    z.object({
+      partition: z.number().int(),
+      state: z.enum(['recovering', 'live']),
+      recovery: z
+        .object({
+          checkpointSeq: z.number().int().describe('The log position of the checkpoint the partition was rebuilt from; 0 when it had none (the whole log was read)'),
+          snapshots: z.number().int().describe('Twins restored from that checkpoint'),
+          events: z.number().int().describe('The partition\'s events replayed from the log after it'),
+        })
+        .optional()
+        .describe('How this worker rebuilt the partition when it took it (absent while it is being rebuilt, and in a single process)'),
+    }),
+  ),
 });
 
 const verifyAnswer = z.object({

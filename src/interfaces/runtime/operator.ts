@@ -4,6 +4,7 @@ import { linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.j
 import { forwardAlarms } from '../../agents/flows/alarm-inbox.js';
 import { NatsEventBus, type NatsEventBusOptions } from '../../bus/nats-event-bus.js';
 import { partitionSubject, partitionSubjects } from '../../domain/partitions.js';
+import { openPostgresPartitionCheckpoints } from '../../store/postgres-partition-checkpoints.js';
 import { openPostgresPartitionLeases } from '../../store/postgres-partition-leases.js';
 import { PARTITION_CONSUMER, startPartitionWorker, type PartitionWorker } from '../../twin/partition-worker.js';
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
@@ -109,6 +110,8 @@ export interface WorkerOptions {
   readonly nats: { readonly url: string; readonly stream: string; readonly base: string };
   /** How often the keeper looks for free partitions and gives back more than its share (default 3 s). */
   readonly keepEveryMs?: number;
+  /** How often the live partitions' changed twins are checkpointed (default 30 s). */
+  readonly checkpointEveryMs?: number;
 }
 
 /** Where the event clock's time comes from: what the console's header says beside it. */
@@ -294,6 +297,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         twins,
         leases,
         keepEveryMs: worker.keepEveryMs,
+        checkpointEveryMs: worker.checkpointEveryMs,
+        checkpoints: await openPostgresPartitionCheckpoints({ url: o.store.url, schema: o.store.schema }),
         log: o.log,
         openBus: (p) =>
           NatsEventBus.open({ url: nats.url, stream: nats.stream, streamSubjects: [partitionSubjects(nats.base)], subject: partitionSubject(nats.base, p), consumer: `${nats.stream}-p${String(p).padStart(2, '0')}`, takeOver: true, ...PARTITION_CONSUMER }),
