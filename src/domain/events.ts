@@ -59,6 +59,12 @@ export const customerData = z.strictObject({
   billing: z.enum(['prepaid', 'postpaid']),
   /** Contract length in months; 0 = month-to-month. */
   contractMonths: z.number().int().min(0).max(60),
+  /**
+   * The day the fixed-term contract in force ends (the customer may renew, roll on month to
+   * month or leave then); absent when there is none or it is not known. A later `customer` event
+   * after a renewal names the new end.
+   */
+  contractEnd: isoDate.optional(),
   paymentMethod: z.enum(['direct_debit', 'card', 'electronic_check', 'mailed_check', 'cash', 'voucher']),
   /** When the customer relationship began (tenure counts from here). */
   since: isoTime,

@@ -18,7 +18,7 @@ const F64 = ['sinceMs', 'dataLevel', 'voiceLevel', 'growth', 'trend', 'strain', 
   'priceIncreasePct', 'dailyChurn', 'monthlyHazard', 'typeDataTrait', 'lastOfferStrength'] as const;
 const I32 = ['homeCell', 'complaintDay', 'networkDay', 'discountUntil', 'dataBonusUntil', 'offerUntil', 'contactUntil',
   'priceUntil', 'joinedDay', 'terminatedDay', 'billCount', 'lastBillDay', 'contacts', 'offersAccepted',
-  'paymentsPaid', 'paymentsLate', 'paymentsFailed', 'lastContactDay'] as const;
+  'paymentsPaid', 'paymentsLate', 'paymentsFailed', 'lastContactDay', 'contractEndDay'] as const;
 const U8 = ['status', 'business', 'prepaid', 'contractIdx', 'paymentIdx', 'billDay', 'overageBits', 'responseType',
   'cycleRoamingDays', 'dirty'] as const;
 

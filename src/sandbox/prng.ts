@@ -13,6 +13,18 @@ function splitmix32(state: { s: number }): number {
   return fmix32(state.s) >>> 0;
 }
 
+/**
+ * A uniform number in [0, 1) from the seed, a salt, a customer slot and a day alone (a 32-bit
+ * hash, no stream): a draw that moves no other draw of the world, and is the same in every copy of
+ * it. Each use has its own `salt`, so no two coincide.
+ */
+export function slotDayDie(seed: number, salt: number, c: number, d: number): number {
+  let h = (Math.imul(seed ^ salt, 0x9e3779b1) ^ Math.imul(c + 1, 0x85ebca6b) ^ Math.imul(d + 1, 0xc2b2ae35)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+}
+
 /** A seeded stream of random numbers with the draws the world needs. */
 export class Prng {
   private a: number;

@@ -309,6 +309,22 @@ export const worldConfigSchema = z.strictObject({
     sleepingDogHazardMultiplier: z.number().min(1).max(20),
     effectMonths: int.min(1).max(36),
   }),
+  /**
+   * Contract ends. A customer on a fixed-term contract (`population.contracts[].months` > 0)
+   * reaches its end a whole number of terms after `since` (a joiner: one term after joining), and
+   * their `customer` events name it (`contractEnd`). That day the customer decides from the hidden
+   * churn model: they leave with probability `1 − (1 − p)^churnHazardMonths`, `p` their monthly
+   * hazard then as a month-to-month customer's (out of the lock-in; offers in force and every other
+   * driver included); staying, they renew for another term with probability
+   * `renew × (1 − that)`, else roll on month to month. Absent: contracts never end, and the world
+   * gives exactly the events it gave before the setting existed.
+   */
+  renewals: z
+    .strictObject({
+      churnHazardMonths: z.number().min(0).max(24),
+      renew: probability,
+    })
+    .optional(),
   applicants: z.strictObject({
     identityInvalidRate: probability,
     fraudRate: probability,

@@ -5,12 +5,13 @@ import { driverLogit, dailyFromMonthly, monthlyHazard, solveIntercept, type Haza
 import { customerTables, drawCustomer, tenureMonths, type CustomerChoice, type CustomerTables } from './customer-factory.js';
 import { SANDBOX_SOURCE, type EventOutput } from './event-output.js';
 import { Population, RESPONSE_TYPE_ORDER, STATUS_ACTIVE, STATUS_TERMINATED } from './population.js';
-import { Prng } from './prng.js';
+import { Prng, slotDayDie } from './prng.js';
 import { DAY_MS } from '../domain/time.js';
 import { fnv1a32 } from '../domain/string-hash.js';
 import { fmix32 } from '../domain/seeded-random.js';
 import { isoAt, isoDate, parseIsoDate } from './sim-time.js';
 import { runBills } from './billing.js';
+import { contractEndOf, runContractEnds, setContractEnd } from './contract-renewals.js';
 import { drawEverydayExperience, emitExperienceRecord } from './network-experience.js';
 import { drawIncidents, startIncident, raiseIncidentAlarm, clearIncident, cellId, siteId } from './network-incidents.js';
 import { runAgendaItem } from './agenda-actions.js';
@@ -166,25 +167,34 @@ export class WorldEngine implements WorldState {
     const c = this.pop.add();
     drawCustomer(this.pop, this.cfg, this.tables, rng, c, nowMs, day, initial, choice);
     if (initial) this.pop.i.lastBillDay[c] = this.pop.u.billDay[c] - 31;
+    setContractEnd(this, c, nowMs);
     this.homeMembers[this.pop.i.homeCell[c]].push(c);
     const k = this.pop.visitedPerCustomer;
     for (let v = 0; v < k; v++) this.visitors[this.pop.visited[c * k + v]].push(c);
     return c;
   }
 
+  /** The data of customer `c`'s `customer` event as it stands (its contract's end only in a world with `renewals`). */
+  profileOf(c: number): EventOf<'customer'>['data'] {
+    const { pop, cfg } = this;
+    const contractEnd = contractEndOf(this, c);
+    return {
+      segment: pop.u.business[c] ? 'business' : 'consumer',
+      billing: pop.u.prepaid[c] ? 'prepaid' : 'postpaid',
+      contractMonths: cfg.population.contracts[pop.u.contractIdx[c]].months,
+      ...(contractEnd ? { contractEnd } : {}),
+      // Prepaid customers pay as they go: with vouchers, whatever method their draw named.
+      paymentMethod: pop.u.prepaid[c] ? 'voucher' : cfg.population.paymentMethods[pop.u.paymentIdx[c]].method,
+      since: new Date(pop.f.sinceMs[c]).toISOString(),
+      consent: this.consentOf(c),
+    };
+  }
+
   /** Emits a new customer's `customer` and `subscription activated` events. */
   emitJoin(out: EventOutput, c: number, time: string, reason: string): void {
     const { pop, cfg } = this;
     const plan = cfg.plans[pop.plan[c]];
-    out.event(this.ev(c, time, 'customer', {
-        segment: pop.u.business[c] ? 'business' : 'consumer',
-        billing: pop.u.prepaid[c] ? 'prepaid' : 'postpaid',
-        contractMonths: cfg.population.contracts[pop.u.contractIdx[c]].months,
-        // Prepaid customers pay as they go: with vouchers, whatever method their draw named.
-        paymentMethod: pop.u.prepaid[c] ? 'voucher' : cfg.population.paymentMethods[pop.u.paymentIdx[c]].method,
-        since: new Date(pop.f.sinceMs[c]).toISOString(),
-        consent: this.consentOf(c),
-      }));
+    out.event(this.ev(c, time, 'customer', this.profileOf(c)));
     out.event(this.ev(c, time, 'subscription', {
         action: 'activated',
         subscriptionId: pop.subscriptionIds[c],
@@ -306,6 +316,7 @@ export class WorldEngine implements WorldState {
     runBills(this, d);
     runUntil(PHASE.CHURN);
     const churnTime = isoAt(this.datePrefix, PHASE.CHURN);
+    runContractEnds(this, d, churnTime);
     const status = pop.u.status;
     const dirty = pop.u.dirty;
     const daily = pop.f.dailyChurn;
@@ -314,7 +325,8 @@ export class WorldEngine implements WorldState {
     for (let c = 0; c < pop.size; c++) {
       if (status[c] !== STATUS_ACTIVE) continue;
       if (dirty[c]) this.refreshHazard(c, d);
-      const u = perCustomer ? customerDayDie(diceSeed, c, d) : rng.float();
+      // Under `per-customer`, a die of the seed, the slot and the day alone (no stream), so it is the same in every copy of a world.
+      const u = perCustomer ? slotDayDie(diceSeed, CHURN_DIE_SALT, c, d) : rng.float();
       if (u < daily[c]) this.terminate(this.out, c, d, churnTime, 'customer_request');
     }
     runUntil(PHASE.USAGE);
@@ -465,19 +477,8 @@ function dayCellDraw(c: number, dayKey: number): number {
   return (x >>> 0) / 4294967296;
 }
 
-/** Mixed into the churn dice's hash, so they coincide with no other hash of a customer slot. */
+/** Mixed into the churn dice's hash ('chrn'), so they coincide with no other hash of a customer slot. */
 const CHURN_DIE_SALT = 0x6368726e;
-
-/**
- * Customer `c`'s churn die on day `d` under `churn.dice: per-customer`: uniform in [0, 1), a hash
- * of the seed, the slot and the day alone (no stream), so it is the same in every copy of a world.
- */
-function customerDayDie(seed: number, c: number, d: number): number {
-  let h = (Math.imul(seed ^ CHURN_DIE_SALT, 0x9e3779b1) ^ Math.imul(c + 1, 0x85ebca6b) ^ Math.imul(d + 1, 0xc2b2ae35)) | 0;
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
-}
 
 /** One contact made through a back end (offer or notification) and how the customer took it. */
 export interface ContactRecord {

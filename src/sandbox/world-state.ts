@@ -1,5 +1,6 @@
 import type { EventKind, EventOf, SEVERITIES } from '../domain/events.js';
 import type { Agenda } from './agenda.js';
+import type { HazardDrivers } from './churn-hazard.js';
 import type { EventOutput } from './event-output.js';
 import type { Population } from './population.js';
 import type { Prng } from './prng.js';
@@ -63,4 +64,12 @@ export interface WorldState {
   dateOf(day: number): string;
   /** Adds to a decayed score (complaints, network impact), decaying what was there first. */
   bumpScore(scores: Float64Array, days: Int32Array, c: number, day: number, by: number): void;
+  /** True monthly churn hazard of `c` on `day` (the hidden model, every driver in force unless overridden). */
+  hazardOf(c: number, day: number, override?: Partial<HazardDrivers>): number;
+  /** Ends a customer's relationship with a `subscription terminated` event. */
+  terminate(out: EventOutput, c: number, day: number, time: string, reason: string): void;
+  /** The seed the world's chances are drawn with on day `d` (its own, or a redraw's from its day on). */
+  seedOn(d: number): number;
+  /** The data of customer `c`'s `customer` event as it stands (profile, contract, consent). */
+  profileOf(c: number): EventOf<'customer'>['data'];
 }

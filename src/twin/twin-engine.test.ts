@@ -4,6 +4,7 @@ import { MAX_MONEY, MAX_RECORD_DATA_MB, type TwinEvent } from '../domain/events.
 import { validateEvent } from '../domain/event-validation.js';
 import { TwinEngine } from './twin-engine.js';
 import { syntheticEvents } from './synthetic-events.js';
+import { NEVER_DAYS } from './twin-features.js';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const H = 3_600_000;
@@ -173,6 +174,31 @@ describe('twin engine', () => {
     const f = engine.view('C1', start + H * 2)!.features;
     expect(f.network_incidents_30d).toBe(1);
     expect(f.network_minutes_30d).toBe(90);
+  });
+
+  it("counts down to the contract's end, moves it on a renewal, and knows none once the customer rolls on month to month", () => {
+    const engine = new TwinEngine();
+    const profile = (id: string, at: number, contractMonths: number, contractEnd?: string): TwinEvent =>
+      ({ ...customer(), id, time: iso(at), data: { segment: 'consumer', billing: 'postpaid', contractMonths, ...(contractEnd ? { contractEnd } : {}), paymentMethod: 'card', since: '2024-04-10T00:00:00Z' } }) as TwinEvent;
+    const day = 24 * H;
+    const signed = profile('p1', T0, 24, '2026-04-10');
+    expect(validateEvent(signed).ok).toBe(true);
+    expect(validateEvent({ ...signed, data: { ...signed.data, contractEnd: '10/04/2026' } } as TwinEvent).ok).toBe(false);
+    applyAll(engine, [signed]);
+    expect(engine.view('C1', T0)!.profile?.contractEnd).toBe('2026-04-10');
+    // 1 March to 10 April 2026: 40 days; part of a day left counts as a day.
+    expect(engine.view('C1', T0)!.features.contract_days_left).toBe(40);
+    expect(engine.view('C1', T0 + 30 * day + 12 * H)!.features.contract_days_left).toBe(10);
+    expect(engine.view('C1', Date.parse('2026-04-10T20:00:00Z'))!.features.contract_days_left).toBe(0);
+    // Renewed on its last day: the next end, two years on.
+    applyAll(engine, [profile('p2', Date.parse('2026-04-10T20:00:00Z'), 24, '2028-04-10')]);
+    expect(engine.view('C1', Date.parse('2026-04-11T00:00:00Z'))!.features.contract_days_left).toBe(730);
+    // Rolled on month to month: no end any more.
+    applyAll(engine, [profile('p3', Date.parse('2026-04-12T00:00:00Z'), 0)]);
+    const rolled = engine.view('C1', Date.parse('2026-04-12T00:00:00Z'))!;
+    expect(rolled.profile?.contractEnd).toBeNull();
+    expect(rolled.features.contract_days_left).toBe(NEVER_DAYS);
+    expect(rolled.features.contract_months).toBe(0);
   });
 
   it('marks a customer churned when its last plan is terminated', () => {

@@ -68,6 +68,8 @@ export const FEATURE_NAMES = [
   'days_since_offer_declined',
   'days_since_offer_accepted',
   'churned',
+  // Appended after `churned`, as every new feature is: a stored model reads its features by name.
+  'contract_days_left',
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
@@ -136,6 +138,11 @@ const trend = (last30: number, total90: number) => {
   const before = (total90 - last30) / 2;
   return before > 0 ? (last30 - before) / before : 0;
 };
+/**
+ * Whole days from `ref` to the end of the contract in force (0 on its last day and after it, until
+ * a renewal names the next end), NEVER_DAYS when no end is known (month-to-month, prepaid).
+ */
+const contractDaysLeft = (end: number, ref: number) => (end > 0 ? Math.max(0, Math.ceil((end - ref) / DAY_MS)) : NEVER_DAYS);
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
@@ -245,5 +252,6 @@ export function computeFeatures(c: TwinCursor, ref: number, out: Float64Array): 
   out[k++] = daysSince(c.f64[f(c, OFF.lastOfferDeclined)], ref);
   out[k++] = daysSince(c.f64[f(c, OFF.lastOfferAccepted)], ref);
   out[k++] = everPlan && plans === 0 && suspended === 0 ? 1 : 0;
+  out[k++] = contractDaysLeft(c.f64[f(c, OFF.contractEnd)], ref);
   return out;
 }

@@ -77,6 +77,8 @@ const scalars = layout(
     ['prodActivated', 'f64', PRODUCT_SLOTS],
     ['ticketTime', 'f64', TICKET_SLOTS],
     ['cellHash', 'f64', CELL_SLOTS],
+    // The day the contract in force ends (ms at its UTC midnight), 0 = none known.
+    ['contractEnd', 'f64', 1],
   ] as const,
   0,
 );

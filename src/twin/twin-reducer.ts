@@ -176,6 +176,7 @@ function applyCustomer(c: TwinCursor, e: EventOf<'customer'>, time: number): voi
   c.f64[f(c, OFF.segment)] = SEGMENTS.indexOf(d.segment) + 1;
   c.f64[f(c, OFF.billing)] = BILLINGS.indexOf(d.billing) + 1;
   c.f64[f(c, OFF.contractMonths)] = d.contractMonths;
+  c.f64[f(c, OFF.contractEnd)] = d.contractEnd === undefined ? 0 : Date.parse(d.contractEnd);
   c.f64[f(c, OFF.paymentMethod)] = PAYMENT_METHODS.indexOf(d.paymentMethod) + 1;
   c.f64[f(c, OFF.marketingConsent)] = encodeConsents(d.consent);
 }

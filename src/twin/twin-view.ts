@@ -29,6 +29,8 @@ export interface TwinView {
     segment: 'consumer' | 'business';
     billing: 'prepaid' | 'postpaid';
     contractMonths: number;
+    /** The day the contract in force ends (`YYYY-MM-DD`), null when none is known. */
+    contractEnd: string | null;
     paymentMethod: (typeof PAYMENT_METHODS)[number];
     since: string;
     marketingConsent: boolean | null;
@@ -89,6 +91,7 @@ export function readTwinView(customerId: string, c: TwinCursor, at: number, name
           segment: F(OFF.segment) === 2 ? 'business' : 'consumer',
           billing: F(OFF.billing) === 1 ? 'prepaid' : 'postpaid',
           contractMonths: F(OFF.contractMonths),
+          contractEnd: F(OFF.contractEnd) > 0 ? new Date(F(OFF.contractEnd)).toISOString().slice(0, 10) : null,
           paymentMethod: PAYMENT_METHODS[F(OFF.paymentMethod) - 1],
           since: iso(F(OFF.since)) ?? '',
           marketingConsent: consent.marketing,

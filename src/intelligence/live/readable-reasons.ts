@@ -66,6 +66,7 @@ const PHRASES: Readonly<Record<string, (v: number) => string>> = {
   offers_declined_90d: (v) => `${plural(v, 'offer')} declined in 90 days`,
   days_since_offer_declined: (v) => since(v, 'declining an offer'),
   days_since_offer_accepted: (v) => since(v, 'accepting an offer'),
+  contract_days_left: (v) => (v >= NEVER_DAYS ? 'no contract end' : v === 0 ? 'contract ends today' : `contract ends in ${plural(v, 'day')}`),
 };
 
 /** The phrase for one feature value ("3 months over allowance (of 3)", "never contacted by call"). */

@@ -28,7 +28,7 @@ export function formatTwin(view: TwinView, profile?: ProfileView): string {
   const lines = [
     `${view.customerId}  as of ${view.asOf}`,
     view.profile
-      ? `  ${view.profile.segment} ${view.profile.billing}, contract ${view.profile.contractMonths} months, pays by ${view.profile.paymentMethod}, customer since ${view.profile.since.slice(0, 10)} (${f.tenure_days} days)`
+      ? `  ${view.profile.segment} ${view.profile.billing}, contract ${view.profile.contractMonths} months${view.profile.contractEnd ? ` ending ${view.profile.contractEnd} (in ${f.contract_days_left} days)` : ''}, pays by ${view.profile.paymentMethod}, customer since ${view.profile.since.slice(0, 10)} (${f.tenure_days} days)`
       : '  (no profile yet)',
     ...view.products.map((p) => `  ${p.kind} ${p.productId ?? '?'} [${p.subscriptionId}] ${p.status}, ${p.monthlyPrice.toFixed(2)}/month`),
     ...(view.cells.length > 0 ? [`  cells: ${view.cells.map((x) => `${x.cellId}${x.siteId ? ` (${x.siteId})` : ''} ×${x.records}`).join(', ')}`] : []),

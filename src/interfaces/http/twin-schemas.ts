@@ -80,6 +80,7 @@ export const twinAnswer = z.object({
       segment: z.enum(['consumer', 'business']),
       billing: z.enum(['prepaid', 'postpaid']),
       contractMonths: z.number(),
+      contractEnd: z.iso.date().nullable().describe('The day the contract in force ends; null when none is known (month-to-month, prepaid, or not sent)'),
       paymentMethod: z.enum(PAYMENT_METHODS),
       since: isoTime,
       marketingConsent: z.boolean().nullable(),

@@ -16,7 +16,7 @@ const amount = (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : str(v));
 export function describeEvent(kind: string, d: Readonly<Record<string, unknown>>): string {
   switch (kind) {
     case 'customer':
-      return `customer record: ${str(d.segment)}, ${str(d.billing)}, ${str(d.contractMonths)}-month contract, pays by ${str(d.paymentMethod).replace(/_/g, ' ')}`;
+      return `customer record: ${str(d.segment)}, ${str(d.billing)}, ${str(d.contractMonths)}-month contract${d.contractEnd ? ` ending ${str(d.contractEnd)}` : ''}, pays by ${str(d.paymentMethod).replace(/_/g, ' ')}`;
     case 'subscription':
       return `${str(d.action).replace(/_/g, ' ')}: ${str(d.productId)}${d.monthlyPrice !== undefined ? ` at ${amount(d.monthlyPrice)}/month` : ''}`;
     case 'usage':
