@@ -88,6 +88,38 @@ describe('POST /events with odd input', () => {
   });
 });
 
+describe('JSON bodies nested too deep, on any route', () => {
+  it('answers 100,000-deep JSON with 400 before a handler or validator recurses into it (a workflow signal and a TMF ticket patch answered 500)', async () => {
+    const reached: string[] = [];
+    const app = createHttpApp({ version: 'test', auth: local.auth, extraAccess: { 'POST /deep': 'signed-in', 'PATCH /deep': 'signed-in' } }, [
+      (api) => {
+        // Each walks the body as handlers do (a JSON copy, a recursive merge): past some depth that overflows the stack.
+        api.post('/deep', async (req) => (reached.push('post'), JSON.parse(JSON.stringify(req.body)) as unknown));
+        api.patch('/deep', async (req) => (reached.push('patch'), { size: JSON.stringify(req.body).length }));
+      },
+    ]);
+    try {
+      const deepObject = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+      for (const [method, type, body] of [
+        ['POST', 'application/json', deepObject],
+        ['POST', 'application/json', '['.repeat(100_000) + ']'.repeat(100_000)],
+        ['PATCH', 'application/merge-patch+json', `{"note":[{"text":${deepObject}}]}`],
+        ['POST', 'application/json', `{"constructor":1,"x":${deepObject}}`],
+      ] as const) {
+        const res = await app.inject({ method, url: '/deep', headers: { 'content-type': type }, body });
+        expect(res.statusCode, res.body).toBe(400);
+        expect(res.json().error.message).toMatch(/^body: nested more than 32 levels deep/);
+      }
+      expect(reached).toEqual([]);
+      // 32 levels are fine.
+      const ok = await app.inject({ method: 'POST', url: '/deep', headers: { 'content-type': 'application/json' }, body: '{"a":'.repeat(31) + '1' + '}'.repeat(31) });
+      expect(ok.statusCode, ok.body).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('answers 500', () => {
   it('are reported with what was thrown (not only answered)', async () => {
     const reported: { message: string; url: string }[] = [];

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifySchemaCompiler, type Fastify
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
+import { valueNestsDeeperThan } from '../../domain/event-validation.js';
 import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import type { ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
@@ -77,7 +78,14 @@ const validateAgainstSchema: FastifySchemaCompiler<z.ZodType> = (route) => {
   return route.httpPart === 'body' ? (data) => check(data === null ? undefined : data) : check;
 };
 
-/** Parses a JSON body; an empty one is no body (`undefined`), a malformed one or one with a prototype key a BAD_INPUT. */
+/**
+ * How deep a JSON body may nest. The deepest request the API takes (an action policy document, a
+ * TMF resource) nests about ten levels; a much deeper one only attacks the code that walks it
+ * (validators, copies, merges recurse and overflow the stack: a 500), so it is refused unread.
+ */
+const MAX_BODY_DEPTH = 32;
+
+/** Parses a JSON body; an empty one is no body (`undefined`), a malformed, too deep one or one with a prototype key a BAD_INPUT. */
 function parseJson(body: string): unknown {
   if (body.trim() === '') return undefined;
   let parsed: unknown;
@@ -86,6 +94,7 @@ function parseJson(body: string): unknown {
   } catch (err) {
     throw new TwinloopError('BAD_INPUT', `body: malformed JSON (${(err as Error).message})`, { cause: err });
   }
+  if (valueNestsDeeperThan(parsed, MAX_BODY_DEPTH)) throw new TwinloopError('BAD_INPUT', `body: nested more than ${MAX_BODY_DEPTH} levels deep; no request of this API nests that deep`);
   refusePrototypeKeys(body, parsed);
   return parsed;
 }
