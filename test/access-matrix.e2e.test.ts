@@ -7,7 +7,9 @@ import { routeAccess, ROUTE_ACCESS } from '../src/interfaces/auth/access-table.j
 import { bearerFor } from '../src/interfaces/auth/auth-fixtures.js';
 import { ROLE_NAMES, roleAllows, type Role } from '../src/interfaces/auth/roles.js';
 import type { Operator } from '../src/interfaces/runtime/operator.js';
+import { DEFAULT_ACTION_POLICY } from '../src/decisioning/policy/index.js';
 import { startBareOperator, type BareOperator } from './support/bare-operator.js';
+import { until } from './support/until.js';
 
 type Answer = { status: number; code?: string; message: string };
 
@@ -133,5 +135,34 @@ describe('the access matrix: every route × every role', () => {
     expect((await call('GET', '/twins', temp.key)).status).toBe(200);
     await operator.auth.keys.revoke(temp.info.id, 'matrix test');
     expect((await call('GET', '/twins', temp.key)).message).toMatch(/revoked/);
+  });
+
+  it('delivers no offer to a customer without marketing consent through POST /actions or MCP request_action, naming the rule', async () => {
+    // Quiet hours off, so the test means the same at any hour of the day (they are checked before consent).
+    await operator.services.actionPolicy.set({ document: { ...DEFAULT_ACTION_POLICY, contact: { quietHours: null } }, reason: 'consent test: no quiet hours' }, { kind: 'human', id: 'admin-1' });
+    const since = new Date(Date.now() - 400 * 86_400_000).toISOString();
+    const customer = (id: string, marketing: boolean) => ({ id: `${id}-reg`, kind: 'customer', customerId: id, time: since, source: 'crm', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since, consent: { marketing } } });
+    const sent = await app.inject({ method: 'POST', url: '/events', headers: { ...keys.get('admin'), 'content-type': 'application/json' }, payload: [customer('C-NO', false), customer('C-YES', true)] });
+    expect(sent.statusCode, sent.body).toBe(200);
+    await until(async () => ((await call('GET', '/twins/C-NO', 'admin')).status === 200 && (await call('GET', '/twins/C-YES', 'admin')).status === 200 ? true : undefined), 30_000, 'the two customers registered');
+    const offer = (customerId: string) => ({ actionClass: 'offer', channel: 'app', customerId, params: { offerId: 'data-bonus' } });
+    const overHttp = async (customerId: string) => (await app.inject({ method: 'POST', url: '/actions', headers: { ...keys.get('admin'), 'content-type': 'application/json' }, payload: offer(customerId) })).json() as { status: string; reason: string; verdict?: { guardrail?: string } };
+    let n = 0;
+    const overMcp = async (customerId: string) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: { ...keys.get('admin'), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        payload: { jsonrpc: '2.0', id: ++n, method: 'tools/call', params: { name: 'request_action', arguments: { customerId, actionClass: 'offer', channel: 'app', offerId: 'data-bonus', reason: 'consent test', idempotencyKey: `consent-${customerId}-${n}` } } },
+      });
+      return (res.json() as { result: { structuredContent: { status: string; reason: string; verdict?: { guardrail?: string } } } }).result.structuredContent;
+    };
+    for (const ask of [overHttp, overMcp]) {
+      const refused = await ask('C-NO');
+      expect(refused).toMatchObject({ status: 'refused', verdict: { guardrail: 'marketing-consent' } });
+      expect(refused.reason).toMatch(/^contact rule marketing-consent: no marketing consent/);
+      // The control: the customer who consented passes the contact rules (no back end here carries it out).
+      expect((await ask('C-YES')).verdict?.guardrail).toBeUndefined();
+    }
   });
 });
