@@ -19,7 +19,8 @@ import { until } from './support/until.js';
  * onboarding runs, killed with SIGKILL at seeded random moments, started again each time. After
  * the last kill: every acknowledged event is in exactly once, a replay equals the state, every
  * onboarding run finished (succeeded, or failed and compensated), no back end acted twice on one
- * idempotency key, the audit chain verifies, and the budget spent is what the executed actions
+ * idempotency key, every line activated is of an order the back end took and none stays active
+ * for a failed run without a release asked, the audit chain verifies, and the budget spent is what the executed actions
  * cost. `FAULT_KILLS` (default 20) and `FAULT_SEED` (default: the time) reproduce a run.
  */
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'twinloop.js');
@@ -136,7 +137,7 @@ async function settle(call: Call, sent: Sent): Promise<string[]> {
  * end acted twice on one idempotency key (the sandbox journal), the budget committed is what the
  * executed actions cost (each request once). Returns counts for the summary line.
  */
-async function checkStore(store: StoreOptions, journalCollection: string): Promise<{ executed: number; spent: number; acts: number }> {
+async function checkStore(store: StoreOptions, journalCollection: string, failedRuns: readonly string[]): Promise<{ executed: number; spent: number; acts: number; activations: number }> {
   const storeArgs = store.kind === 'sqlite' ? ['--data-dir', store.dataDir] : ['--database-url', store.url];
   const replay = await cli(['replay', '--verify', ...storeArgs]);
   expect(replay.code, replay.stdout).toBe(0);
@@ -148,6 +149,23 @@ async function checkStore(store: StoreOptions, journalCollection: string): Promi
     const journal = await journalOf(records, journalCollection);
     const keys = journal.filter((e) => e.ran && e.request && typeof (e.request as { idempotencyKey?: unknown }).idempotencyKey === 'string').map((e) => `${e.backend}.${e.method}:${(e.request as { idempotencyKey: string }).idempotencyKey}`);
     expect(keys.length - new Set(keys).size).toBe(0);
+    // No line active without its order, and none left to a failed run (issue 13 saw both after
+    // restarts): every completed activation is of an order the back end took, and a failed run
+    // whose line was activated asked a person to release it (the flow's undo of an activation).
+    const orderKey = new Map<string, string>();
+    for (const e of journal) {
+      if (e.backend === 'orderManagement' && e.method === 'create' && e.ran && e.result?.status === 'ok') orderKey.set((e.result.value as { orderId: string }).orderId, (e.request as { idempotencyKey: string }).idempotencyKey);
+    }
+    const activated = journal.flatMap((e) => {
+      const job = e.backend === 'provisioning' && e.method === 'complete' && e.result?.status === 'ok' ? (e.result.value as { orderId: string; state: string }) : undefined;
+      return job?.state === 'completed' ? [job.orderId] : [];
+    });
+    expect(activated.filter((o) => !orderKey.has(o)), 'activations of orders the back end never took').toEqual([]);
+    const released = new Set(
+      journal.filter((e) => e.backend === 'notifications' && e.method === 'send' && (e.request as { templateId?: string }).templateId === 'release-number').map((e) => (e.request as { idempotencyKey: string }).idempotencyKey.split(':')[0]),
+    );
+    const leftActive = failedRuns.filter((run) => activated.some((o) => orderKey.get(o)?.startsWith(`${run}:`)) && !released.has(run));
+    expect(leftActive, 'failed onboarding runs whose line stayed active with no release asked').toEqual([]);
     const budgeted = new Set((DEFAULT_ACTION_POLICY.budgets ?? []).map((b) => b.actionClass));
     const executed = new Map<string, number>();
     for (let after = 0; ; ) {
@@ -169,7 +187,7 @@ async function checkStore(store: StoreOptions, journalCollection: string): Promi
       for (const b of DEFAULT_ACTION_POLICY.budgets ?? []) committed += (await governance.budgetSpend(d.toISOString().slice(0, 7), `${b.actionClass}|*`)).committed;
     }
     expect(committed).toBeCloseTo(spent, 6);
-    return { executed: executed.size, spent, acts: keys.length };
+    return { executed: executed.size, spent, acts: keys.length, activations: activated.length };
   } finally {
     await records.close();
     await governance.close();
@@ -210,9 +228,10 @@ describe('fault suite: the real server killed at random moments', () => {
 
     const finished = await settle(call, sent);
     await server.stop('SIGTERM');
-    const { executed, spent, acts } = await checkStore({ kind: 'sqlite', dataDir }, journalCollection(JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8')) as WorldKey));
+    const failed = sent.runs.filter((_, i) => finished[i] === 'failed');
+    const { executed, spent, acts, activations } = await checkStore({ kind: 'sqlite', dataDir }, journalCollection(JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8')) as WorldKey), failed);
     process.stdout.write(
-      `fault suite: ${KILLS} kills, ${sent.acknowledged} event bodies acknowledged (${sent.customers.size} customers checked), ${sent.actions.length} actions (${executed} executed, ${spent} spent), ${sent.runs.length} onboarding runs (${finished.filter((s) => s === 'succeeded').length} succeeded, ${finished.filter((s) => s === 'failed').length} failed and compensated), ${acts} back-end acts, none twice\n`,
+      `fault suite: ${KILLS} kills, ${sent.acknowledged} event bodies acknowledged (${sent.customers.size} customers checked), ${sent.actions.length} actions (${executed} executed, ${spent} spent), ${sent.runs.length} onboarding runs (${finished.filter((s) => s === 'succeeded').length} succeeded, ${finished.filter((s) => s === 'failed').length} failed and compensated), ${acts} back-end acts, none twice, ${activations} lines activated, each of an order taken, none left to a failed run\n`,
     );
   }, 600_000);
 });
@@ -318,11 +337,12 @@ describe.skipIf(!DATABASE_URL || !NATS_URL)('fault suite on PostgreSQL and NATS:
       // The server never crashed from a terminated connection: it stopped only when killed.
       await server.stop('SIGTERM');
       const start = new Date(Math.floor(startedAt / DAY_MS) * DAY_MS - Math.round((1 * 365.25) / 12) * DAY_MS).toISOString().slice(0, 10);
-      const { executed, spent, acts } = await checkStore({ kind: 'postgres', url: dbUrl }, journalCollection({ world: 'small', seed: 1, customers: 200, start }));
+      const failed = sent.runs.filter((_, i) => finished[i] === 'failed');
+      const { executed, spent, acts, activations } = await checkStore({ kind: 'postgres', url: dbUrl }, journalCollection({ world: 'small', seed: 1, customers: 200, start }), failed);
       phase('checks');
       process.stdout.write(`fault suite (PostgreSQL, NATS): times: ${phases.join(', ')}\n`);
       process.stdout.write(
-        `fault suite (PostgreSQL, NATS): ${counts.terminated} times its connections terminated (${counts.connections} connections), its consumer deleted ${counts.consumerDeleted} times, ${counts.kills} kills (NATS intake complete ${counts.resumeMs.map((ms) => `${ms} ms`).join(', ')} after the restart listened); ${sent.acknowledged} event bodies acknowledged over HTTP and ${counts.published} events by the broker (${sent.customers.size} customers checked), ${sent.actions.length} actions (${executed} executed, ${spent} spent), ${sent.runs.length} onboarding runs (${finished.filter((s) => s === 'succeeded').length} succeeded, ${finished.filter((s) => s === 'failed').length} failed and compensated), ${acts} back-end acts, none twice\n`,
+        `fault suite (PostgreSQL, NATS): ${counts.terminated} times its connections terminated (${counts.connections} connections), its consumer deleted ${counts.consumerDeleted} times, ${counts.kills} kills (NATS intake complete ${counts.resumeMs.map((ms) => `${ms} ms`).join(', ')} after the restart listened); ${sent.acknowledged} event bodies acknowledged over HTTP and ${counts.published} events by the broker (${sent.customers.size} customers checked), ${sent.actions.length} actions (${executed} executed, ${spent} spent), ${sent.runs.length} onboarding runs (${finished.filter((s) => s === 'succeeded').length} succeeded, ${finished.filter((s) => s === 'failed').length} failed and compensated), ${acts} back-end acts, none twice, ${activations} lines activated, each of an order taken, none left to a failed run\n`,
       );
     } finally {
       await c.end();
