@@ -413,10 +413,15 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', `${v5}/${String(v5Intent.body.id)}/intentReport/1`)).status).toBe(200);
     expect((await call('GET', `${v5}/${String(v5Intent.body.id)}/intentReport/9`)).status).toBe(404);
     expect((await call('PATCH', `${v5}/${String(v5Intent.body.id)}`, { name: 'other' })).status).toBe(400);
+    expect((await call('PATCH', `${v5}/${String(v5Intent.body.id)}`, [{ op: 'test', path: '/lifecycleStatus', value: 'proposed' }], { 'content-type': 'application/json-patch+json' })).status).toBe(200);
+    expect((await call('PATCH', `${v5}/${String(v5Intent.body.id)}`, [{ op: 'test', path: '/lifecycleStatus', value: 'achieved' }], { 'content-type': 'application/json-patch+json' })).status).toBe(409);
     expect((await call('PATCH', `${v5}/${String(v5Intent.body.id)}`, { lifecycleStatus: 'cancelled' })).status).toBe(200);
     expect((await call('PATCH', `${v5}/nope`, { lifecycleStatus: 'cancelled' })).status).toBe(404);
     expect((await call('DELETE', `${v5}/${String(v5Intent.body.id)}`)).status).toBe(409);
     expect((await call('DELETE', `${v5}/nope`)).status).toBe(404);
+    expect((await call('GET', `${v5}Specification?fields=name`)).status).toBe(200);
+    expect((await call('GET', `${v5}Specification/TwinloopIntent`)).status).toBe(200);
+    expect((await call('GET', `${v5}Specification/nope`)).status).toBe(404);
     // The TMF notification hubs: register and unregister a listener on each; the parked deliveries.
     for (const hubBase of Object.values(HUB_BASES)) {
       const hubReg = await call('POST', `${hubBase}/hub`, { callback: 'http://127.0.0.1:9/listener', query: 'eventType=None' });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hubListener } from './support/hub-listener.js';
 import { startSmallOperator, type RunningOperator } from './support/small-operator.js';
 import { officialContract } from './support/tmf-contract.js';
 import { until } from './support/until.js';
@@ -12,8 +13,9 @@ const BASE = '/tmf-api/intentManagement/v5';
 /**
  * TMF921 Intent Management v5 on the operator as `npm start` runs it: an intent created from
  * Twinloop's vocabulary and one from words, listed, read, accepted (planned by simulation over the
- * twins), its reports, withdrawn; refusals as TMF Errors. Every answer is checked with ajv against
- * the v5 definitions (src/interfaces/http/tmf/tmf921-spec.ts).
+ * twins), its reports, withdrawn; changed by JSON Patch; the intent specifications; the hub's
+ * intent and report events; refusals as TMF Errors. Every answer and event is checked with ajv
+ * against the v5 definitions (src/interfaces/http/tmf/tmf921-spec.ts).
  */
 describe('TMF921 Intent Management v5', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-tmf921-'));
@@ -22,8 +24,8 @@ describe('TMF921 Intent Management v5', () => {
   let running: RunningOperator;
   let admin: { authorization: string };
 
-  async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, definition: string, payload?: unknown, headers: Record<string, string> = admin) {
-    const res = await fetch(`${running.base}${BASE}${url}`, { method, headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, body: payload === undefined ? undefined : JSON.stringify(payload) });
+  async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, definition: string, payload?: unknown, headers: Record<string, string> = admin, contentType = 'application/json') {
+    const res = await fetch(`${running.base}${BASE}${url}`, { method, headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': contentType }) }, body: payload === undefined ? undefined : JSON.stringify(payload) });
     const text = await res.text();
     const body = (text ? JSON.parse(text) : undefined) as Json & Json[];
     const what = `${method} ${url} → ${res.status}`;
@@ -135,4 +137,69 @@ describe('TMF921 Intent Management v5', () => {
     expect((await call('PATCH', `/intent/${id}`, 'Intent', { lifecycleStatus: 'accepted' })).status).toBe(409);
     expect(problems).toEqual([]);
   }, 240_000);
+  it('serves the intent specifications an intent can follow; each intent names its own', async () => {
+    const specs = await call('GET', '/intentSpecification', 'IntentSpecification');
+    expect(specs.status).toBe(200);
+    expect((specs.body as Json[]).map((x) => x.id).sort()).toEqual(['TwinloopIntent', 'TwinloopIntentText']);
+    const one = await call('GET', '/intentSpecification/TwinloopIntent', 'IntentSpecification');
+    expect(one.body).toMatchObject({ '@type': 'IntentSpecification', lifecycleStatus: 'Active', expressionSpecification: { '@type': 'ExpressionSpecification', expressionLanguage: 'JSON-LD' } });
+    // Its characteristics are the vocabulary's attributes, as the intent service validates them.
+    const chars = one.body.specCharacteristic as Json[];
+    expect(chars.map((c) => c.name)).toEqual(['goal', 'intentExpectation', 'segment', 'horizon', 'budget', 'constraints', 'policyMode']);
+    expect(chars.find((c) => c.name === 'goal')).toMatchObject({ valueType: 'string', minCardinality: 1, characteristicValueSpecification: expect.arrayContaining([expect.objectContaining({ value: 'retain' })]) });
+    expect(chars.find((c) => c.name === 'budget')).toMatchObject({ minCardinality: 0 });
+    expect((await call('GET', '/intentSpecification/TwinloopIntentText?fields=name', 'IntentSpecification')).body).toEqual({ id: 'TwinloopIntentText', href: expect.stringMatching(/\/intentSpecification\/TwinloopIntentText$/), '@type': 'IntentSpecification', name: expect.any(String) });
+    expect((await call('GET', '/intentSpecification/Nope', 'IntentSpecification')).status).toBe(404);
+    const created = await call('POST', '/intent', 'Intent', structured);
+    expect(created.body.intentSpecification).toMatchObject({ '@type': 'EntityRef', id: 'TwinloopIntent', href: expect.stringMatching(/\/intentSpecification\/TwinloopIntent$/) });
+    expect(problems).toEqual([]);
+  });
+
+  it('changes an intent with a JSON Patch (application/json-patch+json): test then replace lifecycleStatus; other attributes and failed tests are refused', async () => {
+    const id = String((await call('POST', '/intent', 'Intent', structured)).body.id);
+    const patch = (ops: unknown) => call('PATCH', `/intent/${id}`, 'Intent', ops, admin, 'application/json-patch+json');
+    expect(contract.check('TMF921', 'JsonPatchOperations', [{ op: 'replace', path: '/lifecycleStatus', value: 'cancelled' }], 'the request')).toEqual([]);
+    const failedTest = await patch([{ op: 'test', path: '/lifecycleStatus', value: 'accepted' }, { op: 'replace', path: '/lifecycleStatus', value: 'cancelled' }]);
+    expect(failedTest).toMatchObject({ status: 409, body: { message: expect.stringMatching(/^\[0\] test \/lifecycleStatus: /) } });
+    expect((await call('GET', `/intent/${id}?fields=lifecycleStatus`, 'Intent')).body.lifecycleStatus).toBe('proposed');
+    expect((await patch([{ op: 'replace', path: '/name', value: 'x' }])).body.message).toMatch(/^name: only lifecycleStatus changes here/);
+    expect((await patch([{ op: 'jump', path: '/name' }])).body.message).toMatch(/^\[0\]\.op: /);
+    expect((await patch([{ op: 'remove', path: '/nothing/here' }])).status).toBe(400);
+    // A patch document sent as a merge patch is said to be one.
+    expect((await call('PATCH', `/intent/${id}`, 'Intent', [{ op: 'replace', path: '/lifecycleStatus', value: 'cancelled' }])).body.message).toMatch(/json-patch\+json/);
+    const done = await patch([{ op: 'test', path: '/lifecycleStatus', value: 'proposed' }, { op: 'replace', path: '/lifecycleStatus', value: 'cancelled' }]);
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.lifecycleStatus).toBe('cancelled');
+    expect(problems).toEqual([]);
+  });
+
+  it("tells a hub listener of intents created and changed, and of each report, with the standard events, until it unregisters", async () => {
+    const l = await hubListener();
+    const reg = await call('POST', '/hub', 'Hub', { '@type': 'Hub', callback: l.url });
+    expect(reg.status).toBe(201);
+    expect(reg.body).toMatchObject({ '@type': 'Hub', callback: l.url, id: expect.any(String) });
+    expect(reg.headers.get('location')).toMatch(new RegExp(`/hub/${String(reg.body.id)}$`));
+    const id = String((await call('POST', '/intent', 'Intent', structured)).body.id);
+    expect((await call('PATCH', `/intent/${id}`, 'Intent', { lifecycleStatus: 'cancelled' })).status).toBe(200);
+    const about = (e: Json) => ((e.event as Json).intent as Json | undefined)?.id === id || (((e.event as Json).intentReport as Json | undefined)?.intent as Json | undefined)?.id === id;
+    const mine = () => l.got.filter(about);
+    await until(async () => (mine().length >= 4 ? true : undefined), 30_000, () => `four events of intent ${id} at the listener (got ${JSON.stringify(mine().map((e) => e.eventType))})`);
+    expect(mine().map((e) => e.eventType).sort()).toEqual(['IntentCreateEvent', 'IntentReportCreateEvent', 'IntentReportCreateEvent', 'IntentStatusChangeEvent']);
+    expect(mine().find((e) => e.eventType === 'IntentStatusChangeEvent')).toMatchObject({ '@type': 'IntentStatusChangeEvent', event: { intent: { lifecycleStatus: 'cancelled' } } });
+    expect(mine().filter((e) => e.eventType === 'IntentReportCreateEvent').map((e) => ((e.event as Json).intentReport as Json).name)).toEqual(['created', 'cancelled']);
+    for (const e of mine()) problems.push(...contract.check('TMF921', String(e.eventType), e, String(e.eventType)));
+    expect((await call('DELETE', `/hub/${String(reg.body.id)}`, 'Hub')).status).toBe(204);
+    expect((await call('DELETE', `/hub/${String(reg.body.id)}`, 'Hub')).status).toBe(404);
+    // Unregistered, it hears no more: an intent made now reaches only a listener registered after it.
+    const after = String((await call('POST', '/intent', 'Intent', structured)).body.id);
+    const l2 = await hubListener();
+    const reg2 = await call('POST', '/hub', 'Hub', { '@type': 'Hub', callback: l2.url, query: 'eventType=IntentCreateEvent' });
+    const last = String((await call('POST', '/intent', 'Intent', structured)).body.id);
+    await until(async () => (l2.got.some((e) => ((e.event as Json).intent as Json).id === last) ? true : undefined), 30_000, `intent ${last}'s IntentCreateEvent at the second listener`);
+    expect(l2.got.map((e) => e.eventType)).toEqual(['IntentCreateEvent']);
+    expect(l.got.filter((e) => JSON.stringify(e).includes(after) || JSON.stringify(e).includes(last))).toEqual([]);
+    await call('DELETE', `/hub/${String(reg2.body.id)}`, 'Hub');
+    await Promise.all([l.close(), l2.close()]);
+    expect(problems).toEqual([]);
+  });
 });

@@ -92,6 +92,24 @@ describe('IntentService', () => {
     expect(executed).toHaveLength(2);
   });
 
+  it('tells its listeners of every intent stored, with the record before, until they stop', async () => {
+    const { service } = setup();
+    const heard: [string | undefined, string, number][] = [];
+    const stop = service.onChange((before, after) => heard.push([before?.intent.lifecycleStatus, after.intent.lifecycleStatus, after.events.length]));
+    const created = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000');
+    if (!created.ok) throw new Error(created.reason);
+    await service.accept(created.record.intent.id);
+    await service.cancel(created.record.intent.id, 'changed our minds');
+    expect(heard).toEqual([
+      [undefined, 'proposed', 1],
+      ['proposed', 'accepted', 2],
+      ['accepted', 'cancelled', 3],
+    ]);
+    stop();
+    await service.createFromText('keep at-risk customers in the next 3 months, budget 50000');
+    expect(heard).toHaveLength(3);
+  });
+
   it('never executes in advise mode', async () => {
     const { service, executed } = setup();
     const c = await service.createFromText('keep at-risk customers, budget 50000, just advise', { accept: true });

@@ -88,6 +88,11 @@ export interface IntentService {
   cancel(id: string, reason?: string): Promise<IntentRecord>;
   get(id: string): Promise<IntentRecord>;
   list(): Promise<IntentRecord[]>;
+  /**
+   * Hears every intent stored by this service, with the record as it was before (undefined for a
+   * new intent): a notification hub's source. Returns the function that stops it.
+   */
+  onChange(listener: (before: IntentRecord | undefined, after: IntentRecord) => void): () => void;
 }
 
 /** Builds the intent service over its injected dependencies. */
@@ -109,8 +114,19 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     if (!r) throw new TwinloopError('NOT_FOUND', `no intent with id ${id}; list intents to see the ids`);
     return upgradeIntentRecord(r);
   };
+  const changeListeners = new Set<(before: IntentRecord | undefined, after: IntentRecord) => void>();
   const save = async (r: IntentRecord) => {
+    // The record before, read only when someone listens (a write is rare: a few per intent and step).
+    const stored = changeListeners.size ? await deps.store.get(r.intent.id) : undefined;
     await deps.store.put(r.intent.id, r);
+    const before = stored && upgradeIntentRecord(stored);
+    for (const listener of changeListeners) {
+      try {
+        listener(before, r);
+      } catch {
+        // A listener's fault is its own: the intent is stored.
+      }
+    }
     return r;
   };
   const fresh = (intent: Intent, extra: Partial<IntentRecord>, how: string, by: Actor | undefined): IntentRecord =>
@@ -280,6 +296,10 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     },
     get: load,
     list: async () => (await deps.store.list()).map(upgradeIntentRecord),
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
   };
   return service;
 }

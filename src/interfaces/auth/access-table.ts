@@ -80,6 +80,8 @@ export const ROUTE_ACCESS = {
   'DELETE /tmf-api/productInventory/v4/hub/:id': 'twins:read',
   'POST /tmf-api/communicationManagement/v4/hub': 'twins:read',
   'DELETE /tmf-api/communicationManagement/v4/hub/:id': 'twins:read',
+  'POST /tmf-api/intentManagement/v5/hub': 'intents:read',
+  'DELETE /tmf-api/intentManagement/v5/hub/:id': 'intents:read',
   'GET /notifications/dead-letters': 'dead-letters:read',
   'GET /population': 'twins:read',
   // A partition worker's partitions and their check against the log (decision 0012; workers only).
@@ -180,6 +182,8 @@ export const ROUTE_ACCESS = {
   'DELETE /tmf-api/intentManagement/v5/intent/:id': 'intents:write',
   'GET /tmf-api/intentManagement/v5/intent/:intentId/intentReport': 'intents:read',
   'GET /tmf-api/intentManagement/v5/intent/:intentId/intentReport/:id': 'intents:read',
+  'GET /tmf-api/intentManagement/v5/intentSpecification': 'intents:read',
+  'GET /tmf-api/intentManagement/v5/intentSpecification/:id': 'intents:read',
 
   // Workflows.
   'GET /workflows': 'workflows:read',

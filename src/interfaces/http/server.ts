@@ -17,7 +17,7 @@ import { monitorEventLoop, type EventLoopMonitor } from './event-loop-delay.js';
 import { CORS_PREFLIGHT_ACCESS, installHardening, refusePrototypeKeys, type HardeningOptions } from './http-hardening.js';
 import type { CustomerReach } from '../auth/customer-reach.js';
 import { installAuth } from './http-auth.js';
-import { MERGE_PATCH } from './tmf/tmf-common.js';
+import { JSON_PATCH, MERGE_PATCH } from './tmf/tmf-common.js';
 import { guardPartitions } from './partition-routes.js';
 import type { RouteModule } from './route-module.js';
 import { twinRoutes } from './twin-routes.js';
@@ -147,8 +147,8 @@ export function createHttpApp(options: HttpAppOptions, modules: readonly RouteMo
   // A JSON body only with a JSON content type: a text/plain POST, which any web page may send
   // without a preflight, is answered 415 and never read (POST /events alone takes raw NDJSON).
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  // JSON merge patch (RFC 7386) is JSON too: the TMF APIs' PATCH bodies.
-  app.addContentTypeParser(['application/json', MERGE_PATCH], { parseAs: 'string', bodyLimit: Math.min(JSON_BODY_LIMIT, options.bodyLimit ?? JSON_BODY_LIMIT) }, (_req, body, done) => {
+  // JSON merge patch (RFC 7386) and JSON Patch (RFC 6902) are JSON too: the TMF APIs' PATCH bodies.
+  app.addContentTypeParser(['application/json', MERGE_PATCH, JSON_PATCH], { parseAs: 'string', bodyLimit: Math.min(JSON_BODY_LIMIT, options.bodyLimit ?? JSON_BODY_LIMIT) }, (_req, body, done) => {
     try {
       done(null, parseJson(body as string));
     } catch (err) {

@@ -23,6 +23,11 @@ export const isTmfPath = (url: string): boolean => url.startsWith(TMF_ROOT);
 
 /** The media type of a PATCH body (RFC 7386); Fastify parses it as JSON (server.ts). */
 export const MERGE_PATCH = 'application/merge-patch+json';
+/** The media type of a JSON Patch body (RFC 6902, tmf-json-patch.ts), where a route takes one; parsed as JSON too. */
+export const JSON_PATCH = 'application/json-patch+json';
+
+/** Whether a request's body is a JSON Patch by its content type. */
+export const isJsonPatch = (req: FastifyRequest): boolean => String(req.headers['content-type'] ?? '').toLowerCase().startsWith(JSON_PATCH);
 
 /** The largest page a list answers: a client pages on with `offset`. */
 const MAX_LIMIT = 1000;

@@ -6,7 +6,7 @@ import { actorFor } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
 import { apiRoot, tmfErrors } from './tmf-common.js';
 import type { TmfHub } from './tmf-hub.js';
-import { catalogueSource, intakeSources } from './tmf-hub-sources.js';
+import { catalogueSource, intakeSources, intentSource } from './tmf-hub-sources.js';
 import { DEFAULT_RISK_THRESHOLD, TMF688_BASE } from './tmf688-risk-watch.js';
 import { TMF620_BASE } from './tmf620-mapping.js';
 import { TMF621_BASE } from './tmf621-mapping.js';
@@ -14,21 +14,24 @@ import { TMF629_BASE, TMF637_BASE } from './tmf629-mapping.js';
 import { TMF642_BASE, toTmfAlarm } from './tmf642-mapping.js';
 import { isOrderRun, ORDER_PREFIX, TMF622_BASE, toTmfOrder } from './tmf622-routes.js';
 import { TMF681_BASE } from './tmf681-routes.js';
+import { TMF921_BASE } from './tmf921-mapping.js';
 import { tmfSchema } from './tmf-spec.js';
 
 /** The hubs served, by key: each API's base path. */
-export const HUB_BASES = { TMF620: TMF620_BASE, TMF621: TMF621_BASE, TMF622: TMF622_BASE, TMF629: TMF629_BASE, TMF637: TMF637_BASE, TMF642: TMF642_BASE, TMF681: TMF681_BASE, TMF688: TMF688_BASE } as const;
+export const HUB_BASES = { TMF620: TMF620_BASE, TMF621: TMF621_BASE, TMF622: TMF622_BASE, TMF629: TMF629_BASE, TMF637: TMF637_BASE, TMF642: TMF642_BASE, TMF681: TMF681_BASE, TMF688: TMF688_BASE, TMF921: TMF921_BASE } as const;
 
 /**
  * The notification hubs at `…/hub` of TMF620 (offerings), TMF621 (trouble tickets), TMF622
- * (orders), TMF629 (customers), TMF637 (products), TMF642 (alarms), TMF681 (messages) and the
+ * (orders), TMF629 (customers), TMF637 (products), TMF642 (alarms), TMF681 (messages), TMF921 v5
+ * (intents and their reports: the v5 `Hub` resource answers a registration) and the
  * TMF688-style event hub (`/tmf-api/eventManagement/v4/hub`: a customer's churn risk crossing a
  * threshold), one mechanism for all (tmf-hub.ts), their event sources (tmf-hub-sources.ts, and
  * here the alarm inbox and the order runs), and the dead letters (`GET /notifications/dead-letters`).
  * See docs/tmf.md.
  */
-export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'alarms' | 'workflows' | 'decisions'>, live: () => LiveScoring | null): RouteModule {
+export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'alarms' | 'workflows' | 'decisions' | 'intents'>, live: () => LiveScoring | null): RouteModule {
   const subscriptionSchema = tmfSchema('TMF621', 'EventSubscription');
+  const v5Hub = tmfSchema('TMF921', 'Hub');
   // The state each order was last told in (a new order is told as created); forgotten once final.
   const orderStates = new Map<string, string>();
   const tellOrder = async (runId: string) => {
@@ -47,6 +50,7 @@ export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'a
     const detach = [
       catalogueSource(hub, s.decisions),
       intakeSources(hub, s, live),
+      intentSource(hub, s.intents),
       s.alarms.subscribe((alarm) => {
         if (!hub.listening('TMF642')) return;
         const record = s.alarms.get(alarm.id);
@@ -66,6 +70,8 @@ export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'a
     });
 
     for (const [api, base] of Object.entries(HUB_BASES)) {
+      // v5 (TMF921) answers the `Hub` resource (typed, with its href); v4 the EventSubscription.
+      const v5 = api === 'TMF921';
       app.post(
         `${base}/hub`,
         {
@@ -74,19 +80,20 @@ export function tmfHubRoutes(hub: TmfHub, s: Pick<OperatorServices, 'twins' | 'a
             // TMF EventSubscriptionInput (the same in every API's specification), written out: the
             // generated one would share its OpenAPI name with the answer's and collide there.
             body: z.looseObject({ callback: z.string().min(1).describe('The URL events are POSTed to'), query: z.string().optional().describe('eventType=A,B (and threshold= on the TMF688 hub)') }),
-            response: { 201: subscriptionSchema, ...tmfErrors('TMF621', 400) },
+            response: { 201: v5 ? v5Hub : subscriptionSchema, ...tmfErrors(v5 ? 'TMF921' : 'TMF621', 400) },
           },
         },
         async (req, reply) => {
           const body = req.body as { callback: string; query?: string };
           const sub = await hub.register(api, { callback: body.callback, query: body.query, root: apiRoot(req, base), by: actorFor(req).id });
-          void reply.header('Location', `${apiRoot(req, base)}/hub/${sub.id}`);
-          return reply.status(201).send({ id: sub.id, callback: sub.callback, ...(sub.query ? { query: sub.query } : {}) });
+          const href = `${apiRoot(req, base)}/hub/${sub.id}`;
+          void reply.header('Location', href);
+          return reply.status(201).send({ id: sub.id, ...(v5 ? { href, '@type': 'Hub' } : {}), callback: sub.callback, ...(sub.query ? { query: sub.query } : {}) });
         },
       );
       app.delete(
         `${base}/hub/:id`,
-        { schema: { summary: `${api}: unregister a listener`, params: idParams, response: { 204: z.undefined().describe('Unregistered'), ...tmfErrors('TMF621', 404) } } },
+        { schema: { summary: `${api}: unregister a listener`, params: idParams, response: { 204: z.undefined().describe('Unregistered'), ...tmfErrors(v5 ? 'TMF921' : 'TMF621', 404) } } },
         async (req, reply) => {
           await hub.remove(api, req.params.id);
           return reply.status(204).send();

@@ -1,3 +1,4 @@
+import type { IntentService } from '../../../agents/intents/intent-service.js';
 import type { DecisionService } from '../../../decisioning/decision-service.js';
 import type { OfferCatalogue } from '../../../decisioning/offer-catalogue.js';
 import type { EventOf, TwinEvent } from '../../../domain/events.js';
@@ -9,6 +10,7 @@ import { toTmfOffering } from './tmf620-mapping.js';
 import { TMF621_BASE } from './tmf621-mapping.js';
 import { TMF629_BASE, TMF637_BASE, toTmfCustomer, toTmfProducts } from './tmf629-mapping.js';
 import { messageOf, TMF681_BASE } from './tmf681-routes.js';
+import { toTmf921Intent, toTmf921Reports } from './tmf921-mapping.js';
 import { churnRiskWatch } from './tmf688-risk-watch.js';
 
 /**
@@ -18,7 +20,8 @@ import { churnRiskWatch } from './tmf688-risk-watch.js';
  * - TMF620: every catalogue stored (TMF620 itself, `PUT /catalogue`, the root `/productOffering`),
  *   diffed offering by offering against the one before;
  * - TMF621, TMF629, TMF637, TMF681, TMF688: the events the intake applies, whoever sent them
- *   (the sandbox's systems, `POST /events`, the flows' back-end answers).
+ *   (the sandbox's systems, `POST /events`, the flows' back-end answers);
+ * - TMF921: every intent the intent service stores (TMF921, `/intents`, the CLI, MCP, the planner).
  * Each returns its detach. See docs/tmf.md, "Notifications".
  */
 
@@ -120,5 +123,26 @@ export function intakeSources(hub: TmfHub, s: Pick<OperatorServices, 'twins'>, l
       }
     }
     if (risk) riskWatch(risk, touched);
+  });
+}
+
+/**
+ * TMF921: an intent stored for the first time is an IntentCreateEvent; one whose lifecycleStatus
+ * moved an IntentStatusChangeEvent; one otherwise changed as TMF921 answers it (spend, plan,
+ * validity) an IntentAttributeValueChangeEvent; and each entry its history gained (each new
+ * IntentReport) an IntentReportCreateEvent. Withdrawing an intent keeps it (cancelled): a status
+ * change, not a delete.
+ */
+export function intentSource(hub: TmfHub, intents: Pick<IntentService, 'onChange'>): () => void {
+  return intents.onChange((before, after) => {
+    if (!hub.listening('TMF921')) return;
+    let eventType: string | undefined;
+    if (!before) eventType = 'IntentCreateEvent';
+    else if (before.intent.lifecycleStatus !== after.intent.lifecycleStatus) eventType = 'IntentStatusChangeEvent';
+    else if (JSON.stringify(toTmf921Intent(before, '')) !== JSON.stringify(toTmf921Intent(after, ''))) eventType = 'IntentAttributeValueChangeEvent';
+    if (eventType) hub.publish('TMF921', eventType, (sub) => ({ intent: toTmf921Intent(after, sub.root) }));
+    for (let n = before?.events.length ?? 0; n < after.events.length; n++) {
+      hub.publish('TMF921', 'IntentReportCreateEvent', (sub) => ({ intentReport: toTmf921Reports(after, undefined, sub.root)[n] }));
+    }
   });
 }

@@ -148,7 +148,8 @@ export function createTmfHub(o: { subscriptions: DocumentStore<HubSubscription>;
         if (s.api !== api) continue;
         const types = eventTypesOf(s.query);
         if ((types && !types.has(eventType)) || (accept && !accept(s))) continue;
-        const body = { eventId: randomUUID(), eventTime, eventType, event: build(s) };
+        // `@type` names the event's class, as the v5 specifications require (v4 events allow it).
+        const body = { '@type': eventType, eventId: randomUUID(), eventTime, eventType, event: build(s) };
         const p = deliver(s, body)
           .catch((err: unknown) => o.log?.(`hub: delivery to ${s.callback} failed: ${(err as Error).message}`))
           .finally(() => running.delete(p));

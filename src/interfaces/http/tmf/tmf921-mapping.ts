@@ -26,7 +26,7 @@ export const INTENT_IN_WORDS = 'TwinloopIntentText';
 export const REPORT_VALUE = 'TwinloopIntentReport';
 
 /** The fields of a draft (docs/intents.md) an expression value carries. */
-const DRAFT_FIELDS = ['goal', 'intentExpectation', 'segment', 'horizon', 'budget', 'constraints', 'policyMode'] as const;
+export const DRAFT_FIELDS = ['goal', 'intentExpectation', 'segment', 'horizon', 'budget', 'constraints', 'policyMode'] as const;
 
 /** The statuses an intent's history moves it to: the last such event dates `statusChangeDate`. */
 const STATUS_EVENTS = new Set(['accepted', 'planning', 'executed', 'achieved', 'not-achieved', 'failed', 'cancelled']);
@@ -75,6 +75,8 @@ export function toTmf921Intent(r: IntentRecord, root: string): Json {
     statusChangeDate: statusChange?.at ?? i.creationDate,
     context: i.goal,
     version: '1',
+    // What the expression follows (…/intentSpecification): the value is always answered in the vocabulary, whatever it was created from.
+    intentSpecification: { '@type': 'EntityRef', id: STRUCTURED_INTENT, href: `${root}/intentSpecification/${STRUCTURED_INTENT}`, name: 'Twinloop intent', '@referredType': 'IntentSpecification' },
     ...(r.startedAt !== undefined ? { validFor: { startDateTime: new Date(r.startedAt).toISOString(), endDateTime: new Date(horizonEnd(i.horizon, r.startedAt)).toISOString() } } : {}),
     expression: { '@type': 'JsonLdExpression', iri: iri(i.id), expressionValue: intentValue(r) },
     characteristic: [characteristic('source', i.source.kind), characteristic('spend', r.spend), ...(r.plan ? [characteristic('plan', r.plan.plan.id)] : [])],

@@ -5,14 +5,31 @@ import type { OperatorServices } from '../../runtime/operator-services.js';
 import { idParams } from '../api-schemas.js';
 import { actorFor } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
-import { apiRoot, MERGE_PATCH, mergePatchBody, selectFields, sendCreated, sendList, tmfErrors, tmfFieldsQuery, tmfListQuery } from './tmf-common.js';
+import { apiRoot, isJsonPatch, JSON_PATCH, MERGE_PATCH, mergePatchBody, selectFields, sendCreated, sendList, tmfErrors, tmfFieldsQuery, tmfListQuery, tmfReadRoutes } from './tmf-common.js';
+import { applyJsonPatch, jsonPatchBody, type JsonPatchOperation } from './tmf-json-patch.js';
 import { fromTmf921Intent, TMF921_BASE, toTmf921Intent, toTmf921Reports } from './tmf921-mapping.js';
+import { intentSpecifications } from './tmf921-specification.js';
 import { tmfRequired, tmfSchema } from './tmf-spec.js';
 
 type Json = Record<string, unknown>;
 
 /** The lifecycle moves a PATCH may ask for: accepting a proposed intent, or cancelling one. */
 const PATCHABLE_STATUSES = ['accepted', 'cancelled'] as const;
+
+/**
+ * What a PATCH asks to change, as the attributes it sets: a merge patch is that already; a JSON
+ * Patch is applied to the intent as answered and read as the top-level attributes it changed.
+ */
+function patchedAttributes(req: FastifyRequest, body: Json | JsonPatchOperation[], current: Json): Json {
+  if (!isJsonPatch(req)) {
+    if (Array.isArray(body)) throw new TwinloopError('BAD_INPUT', `a list of operations is a JSON Patch: send it as ${JSON_PATCH}, or an object of attributes as ${MERGE_PATCH}`);
+    return body;
+  }
+  if (!Array.isArray(body)) throw new TwinloopError('BAD_INPUT', `a ${JSON_PATCH} body is a list of operations ([{"op": "replace", "path": "/lifecycleStatus", "value": "cancelled"}])`);
+  const patched = applyJsonPatch(current, body);
+  const keys = new Set([...Object.keys(current), ...Object.keys(patched)]);
+  return Object.fromEntries([...keys].filter((k) => JSON.stringify(current[k]) !== JSON.stringify(patched[k])).map((k) => [k, patched[k] ?? null]));
+}
 
 /**
  * TMF921 Intent Management v5 at `/tmf-api/intentManagement/v5/`: the operator's intents (the
@@ -70,19 +87,22 @@ export function tmf921Routes(s: Pick<OperatorServices, 'intents'>): RouteModule 
       `${TMF921_BASE}/intent/:id`,
       {
         schema: {
-          summary: `TMF921 v5: change an Intent's lifecycleStatus with a JSON merge patch (${MERGE_PATCH}): "accepted" (a proposed intent: planned by simulation, then run in autonomous mode) or "cancelled"`,
+          summary: `TMF921 v5: change an Intent's lifecycleStatus with a JSON merge patch (${MERGE_PATCH}) or a JSON Patch (${JSON_PATCH}, e.g. a test of the status, then a replace): "accepted" (a proposed intent: planned by simulation, then run in autonomous mode) or "cancelled"`,
           params: idParams,
           querystring: tmfFieldsQuery,
-          body: mergePatchBody,
+          body: z.union([mergePatchBody, jsonPatchBody]),
           response: { 200: intent, ...tmfErrors('TMF921', 400, 404, 409) },
         },
       },
       async (req) => {
         const id = req.params.id;
         const current = await s.intents.get(id);
-        const other = Object.keys(req.body).find((k) => k !== 'lifecycleStatus' && k !== '@type');
+        const changes = patchedAttributes(req, req.body, toTmf921Intent(current, root(req)));
+        const other = Object.keys(changes).find((k) => k !== 'lifecycleStatus' && !(k === '@type' && changes[k] === 'Intent'));
         if (other) throw new TwinloopError('BAD_INPUT', `${other}: only lifecycleStatus changes here (${PATCHABLE_STATUSES.join(' or ')}); for another intent, POST ${TMF921_BASE}/intent`);
-        const to = req.body.lifecycleStatus;
+        // A JSON Patch that changes nothing (tests alone) answers the intent as it is.
+        if (isJsonPatch(req) && changes.lifecycleStatus === undefined) return selectFields(toTmf921Intent(current, root(req)), req.query.fields, required);
+        const to = changes.lifecycleStatus;
         if (!PATCHABLE_STATUSES.includes(to as (typeof PATCHABLE_STATUSES)[number])) throw new TwinloopError('BAD_INPUT', `lifecycleStatus: "${String(to)}" cannot be asked for; send ${PATCHABLE_STATUSES.join(' or ')}`);
         let record = current;
         if (to === 'cancelled') record = await s.intents.cancel(id, `cancelled through TMF921 by ${actorFor(req).id}`);
@@ -105,6 +125,7 @@ export function tmf921Routes(s: Pick<OperatorServices, 'intents'>): RouteModule 
         return reply.status(204).send();
       },
     );
+    tmfReadRoutes(app, { api: 'TMF921', base: TMF921_BASE, collection: 'intentSpecification', definition: 'IntentSpecification', all: (req) => intentSpecifications(root(req)) });
     app.get(
       `${TMF921_BASE}/intent/:intentId/intentReport`,
       { schema: { summary: "TMF921 v5: an Intent's reports, one per entry of its history, oldest first; the newest carries the progress now", params: intentParams, querystring: tmfListQuery, response: { 200: z.array(report), ...tmfErrors('TMF921', 400, 404) } } },

@@ -16,6 +16,7 @@ type Schema = Record<string, unknown>;
 
 const str: Schema = { type: 'string' };
 const bool: Schema = { type: 'boolean' };
+const int: Schema = { type: 'integer' };
 const dateTime: Schema = { type: 'string', format: 'date-time' };
 const obj: Schema = { type: 'object' };
 const ref = (name: string): Schema => ({ $ref: `#/definitions/${name}` });
@@ -146,6 +147,73 @@ const definitions: Record<string, Schema> = {
   IntentReportCreateEvent: event('intentReport', 'IntentReport'),
   IntentReportAttributeValueChange: event('intentReport', 'IntentReport'),
   IntentReportDeleteEvent: event('intentReport', 'IntentReport'),
+  // An intent specification: Entity + EntitySpecification + IntentSpecification's own attributes.
+  IntentSpecification: {
+    type: 'object',
+    required: ['@type'],
+    properties: {
+      ...extensible,
+      ...addressable,
+      name: str,
+      description: str,
+      lastUpdate: dateTime,
+      lifecycleStatus: str,
+      isBundle: bool,
+      validFor: ref('TimePeriod'),
+      version: str,
+      attachment: arrayOf('AttachmentRefOrValue'),
+      targetEntitySchema: ref('TargetEntitySchema'),
+      specCharacteristic: arrayOf('CharacteristicSpecification'),
+      relatedParty: arrayOf('RelatedPartyRefOrPartyRoleRef'),
+      constraint: arrayOf('ConstraintRef'),
+      entitySpecRelationship: arrayOf('EntitySpecificationRelationship'),
+      expressionSpecification: ref('ExpressionSpecification'),
+      intentSpecRelationship: arrayOf('IntentSpecificationRelationship'),
+    },
+  },
+  ExpressionSpecification: { type: 'object', required: ['@type'], properties: { ...extensible, expressionLanguage: str, iri: str } },
+  IntentSpecificationRelationship: { type: 'object', required: ['@type', 'id'], properties: { ...extensible, ...addressable, name: str, '@referredType': str, role: str, relationshipType: str, validFor: ref('TimePeriod') } },
+  TargetEntitySchema: { type: 'object', properties: { '@type': str, '@schemaLocation': str } },
+  ConstraintRef: { type: 'object', required: ['@type', 'id'], properties: { ...extensible, ...addressable, name: str, '@referredType': str, version: str } },
+  AssociationSpecificationRef: { type: 'object', required: ['@type', 'id'], properties: { ...extensible, ...addressable, name: str, '@referredType': str } },
+  EntitySpecificationRelationship: {
+    type: 'object',
+    properties: { href: str, name: str, role: str, validFor: ref('TimePeriod'), associationSpec: ref('AssociationSpecificationRef'), '@baseType': str, '@schemaLocation': str, relationshipType: str },
+  },
+  CharacteristicSpecification: {
+    type: 'object',
+    required: ['@type'],
+    properties: {
+      ...extensible,
+      id: str,
+      name: str,
+      valueType: str,
+      description: str,
+      configurable: bool,
+      validFor: ref('TimePeriod'),
+      minCardinality: int,
+      maxCardinality: int,
+      isUnique: bool,
+      regex: str,
+      extensible: bool,
+      '@valueSchemaLocation': str,
+      charSpecRelationship: arrayOf('CharacteristicSpecificationRelationship'),
+      characteristicValueSpecification: arrayOf('CharacteristicValueSpecification'),
+    },
+  },
+  CharacteristicSpecificationRelationship: {
+    type: 'object',
+    required: ['@type'],
+    properties: { ...extensible, relationshipType: str, name: str, characteristicSpecificationId: str, parentSpecificationHref: { type: 'string', format: 'uri' }, validFor: ref('TimePeriod'), parentSpecificationId: str },
+  },
+  CharacteristicValueSpecification: {
+    type: 'object',
+    required: ['@type'],
+    properties: { ...extensible, valueType: str, isDefault: bool, unitOfMeasure: str, validFor: ref('TimePeriod'), valueFrom: int, valueTo: int, rangeInterval: str, regex: str },
+  },
+  // RFC 6902: the body of a PATCH sent as application/json-patch+json.
+  JsonPatch: { type: 'object', required: ['op', 'path'], properties: { op: { type: 'string', enum: ['add', 'remove', 'replace', 'move', 'copy', 'test'] }, path: str, value: {}, from: str } },
+  JsonPatchOperations: { type: 'array', items: ref('JsonPatch') },
   Hub: { type: 'object', required: ['@type', 'callback'], properties: { ...extensible, ...addressable, callback: str, query: str } },
   Hub_FVO: { type: 'object', required: ['@type', 'callback'], properties: { ...extensible, callback: str, query: str } },
   Error: { type: 'object', required: ['@type', 'code', 'reason'], properties: { ...extensible, code: str, reason: str, message: str, status: str, referenceError: str } },
