@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { NatsEventBus } from '../../bus/nats-event-bus.js';
@@ -59,6 +60,11 @@ export interface ScaleRun {
     readonly streamBytes: number | null;
     readonly streamBytesPerEvent: number | null;
   };
+  /**
+   * CPU the processes spent while the events went in, in µs per event (user + system, from /proc):
+   * unlike events/s, it does not depend on how many other processes share the cores.
+   */
+  readonly cpuUsPerEvent: { readonly holders: number; readonly gateway: number | null };
   /** Resident memory of the processes holding twins, before and after the events, MB. */
   readonly rssMb: { readonly before: number[]; readonly after: number[] };
   /** The machine's 1-minute load average when the run started and ended. */
@@ -149,12 +155,15 @@ async function measure(o: ScaleBenchOptions, run: string, label: string, workers
     cluster = await startCluster({ databaseUrl: url, nats: { url: o.natsUrl, stream, base: `twinloop.scale-bench.${run}.${label.replace(/\W/g, '')}` }, workers, log: o.log });
     const rss = () => cluster!.holders.map((p) => Math.round(rssMb(p.child.pid!)));
     const before = rss();
+    const cpu = () => ({ holders: cluster!.holders.reduce((n, p) => n + cpuSeconds(p.child.pid!), 0), gateway: cluster!.gateway ? cpuSeconds(cluster!.gateway.child.pid!) : 0 });
+    const cpu0 = cpu();
     const t0 = performance.now();
     await sendAll(cluster.entry, batches);
     const accepted = (performance.now() - t0) / 1000;
     await waitForLog(url, events);
     const seconds = (performance.now() - t0) / 1000;
     o.log(`  ${events} events in ${seconds.toFixed(1)} s (${Math.round(events / seconds)}/s; the entry point took them in ${accepted.toFixed(1)} s); decisions for ${o.seconds} s…`);
+    const cpu1 = cpu();
     const after = rss();
     const db = await postgresDatabaseFigures(url);
     const nats = workers > 0 ? await NatsEventBus.streamFigures(o.natsUrl, stream) : null;
@@ -176,6 +185,7 @@ async function measure(o: ScaleBenchOptions, run: string, label: string, workers
         streamBytes: nats?.bytes ?? null,
         streamBytesPerEvent: nats ? Math.round(nats.bytes / nats.messages) : null,
       },
+      cpuUsPerEvent: { holders: Math.round(((cpu1.holders - cpu0.holders) * 1e6) / events), gateway: cluster.gateway ? Math.round(((cpu1.gateway - cpu0.gateway) * 1e6) / events) : null },
       rssMb: { before, after },
       load: [round(load0, 1), round(loadavg()[0], 1)],
     };
@@ -184,6 +194,13 @@ async function measure(o: ScaleBenchOptions, run: string, label: string, workers
     if (workers > 0) await NatsEventBus.deleteStream(o.natsUrl, stream).catch(() => undefined);
     await dropPostgresDatabase(o.databaseUrl, name).catch(() => undefined);
   }
+}
+
+/** User + system CPU seconds a process has spent, from /proc (Linux; clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -241,7 +258,7 @@ export function formatScaleBench(r: ScaleBenchResult): string {
     ...r.comparisons.map((c) =>
       [String(c.workers).padStart(7), String(c.eventsPerSecond).padStart(9), String(c.eventsRatioToBaseline).padStart(10), String(c.perWorkerEfficiency ?? '-').padStart(11), String(c.decisionsPerSecond).padStart(12), String(c.decisionsRatioToBaseline).padStart(10), String(c.decisionP99Ms).padStart(7), String(c.decisionP99RatioToBaseline).padStart(10), String(c.bytesPerTwin).padStart(11)].join(''),
     ),
-    ...r.runs.map((x) => `  ${x.label}: started in ${x.startSeconds} s; log ${x.storage.logBytesPerEvent} B/event${x.storage.streamBytesPerEvent === null ? '' : `, stream ${x.storage.streamBytesPerEvent} B/event`}; load ${x.load[0]} → ${x.load[1]}`),
+    ...r.runs.map((x) => `  ${x.label}: started in ${x.startSeconds} s; CPU per event ${x.cpuUsPerEvent.holders} µs in the twins' processes${x.cpuUsPerEvent.gateway === null ? '' : `, ${x.cpuUsPerEvent.gateway} µs in the gateway`}; log ${x.storage.logBytesPerEvent} B/event${x.storage.streamBytesPerEvent === null ? '' : `, stream ${x.storage.streamBytesPerEvent} B/event`}; load ${x.load[0]} → ${x.load[1]}`),
   ];
   return rows.join('\n');
 }

@@ -32,6 +32,8 @@ export interface Cluster {
   readonly entry: string;
   /** The processes holding twins: the workers, or the single process. */
   readonly holders: readonly ClusterProcess[];
+  /** The gateway, when there are workers. */
+  readonly gateway?: ClusterProcess;
   /** Seconds from the first spawn to every partition live at its fair share (or the single process listening). */
   readonly startSeconds: number;
   stop(): Promise<void>;
@@ -118,5 +120,5 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   }
   const startSeconds = (Date.now() - t0) / 1000;
   o.log(`  ${o.workers === 0 ? 'one --role all process' : `a gateway and ${o.workers} workers`} settled in ${startSeconds.toFixed(1)} s`);
-  return { entry: procs[0].url!, holders, startSeconds, stop: () => stopAll(procs) };
+  return { entry: procs[0].url!, holders, ...(o.workers > 0 ? { gateway: procs[0] } : {}), startSeconds, stop: () => stopAll(procs) };
 }
