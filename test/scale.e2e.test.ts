@@ -220,6 +220,13 @@ if (!DATABASE_URL || !NATS_URL) {
         const r = await json(`${gateway.url}/twins/C${c}`);
         expect({ status: r.status, customerId: r.body.customerId }).toEqual({ status: 200, customerId: `C${c}` });
       }
+      // The population through the gateway: every worker's live twins added up, each partition once.
+      const population = await waitFor('GET /population through the gateway to answer 200', async () => {
+        const r = await json(`${gateway.url}/population`);
+        if (r.status !== 200) expect({ status: r.status, retryAfter: Boolean(r.retryAfter) }).toEqual({ status: 503, retryAfter: true });
+        return { done: r.status === 200, seen: r.body };
+      });
+      expect({ twins: population.twins, partitions: (population.partitions as number[]).length }).toEqual({ twins: CUSTOMERS, partitions: PARTITION_COUNT });
       phase('read');
       console.info(`scale e2e: ${events.length} events, reads during the moves ${JSON.stringify({ ...reads, wrong: reads.wrong.length })}; ${phases.join(', ')}`);
     }, 170_000);

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
+import { PARTITION_COUNT } from '../../domain/partitions.js';
 import { CUSTOMER_ROUTES, type CustomerRoute } from '../auth/access-table.js';
 import type { Gateway } from '../runtime/gateway.js';
 import { RAW_TYPES, recordsFromBytes } from './event-routes.js';
+import { populationAnswer, WORKER_NOTE } from './population-routes.js';
 import type { HardeningOptions } from './http-hardening.js';
 import { createHttpApp } from './server.js';
 
@@ -37,7 +39,8 @@ export interface GatewayServerOptions {
  * owns the customer's partition now, with the caller's credential (the worker authenticates
  * again against the same keys); while the partition has no owner, or its owner is moving it or
  * cannot be reached, the answer is 503 with Retry-After, never another worker's stale twin.
- * Routes spanning the population are not served here yet (docs/scale.md).
+ * `GET /population` is added up over the workers; other routes spanning the population are not
+ * served here yet (docs/scale.md).
  */
 export function createGatewayServer(gateway: Gateway, options: GatewayServerOptions): FastifyInstance {
   return createHttpApp({ auth: gateway.auth, version: options.version, logger: options.logger, hardening: options.hardening }, [
@@ -63,6 +66,7 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
           return reply.status(202).send({ published: texts.length, partitions: counts.size, rejected });
         });
       });
+      app.get('/population', { schema: { summary: 'The population at a glance, added up over the workers (each partition counted once)', response: { 200: populationAnswer } } }, async (req) => populationOverWorkers(gateway, forwardedHeaders(req)));
       for (const [key, how] of Object.entries(CUSTOMER_ROUTES) as [string, CustomerRoute][]) {
         if (typeof how === 'string' || 'query' in how) continue;
         const [method, url] = key.split(' ');
@@ -77,11 +81,7 @@ async function forward(gateway: Gateway, how: { params: string } | { body: strin
   const id = 'params' in how ? (req.params as Record<string, unknown>)[how.params] : (req.body as Record<string, unknown> | undefined)?.[how.body];
   if (typeof id !== 'string' || id === '') throw new TwinloopError('BAD_INPUT', `${'params' in how ? 'path' : 'body'}: ${'params' in how ? how.params : how.body} must name a customer`);
   const owner = await gateway.ownerFor(id);
-  const headers: Record<string, string> = {};
-  for (const h of FORWARDED) {
-    const v = req.headers[h];
-    if (typeof v === 'string') headers[h] = v;
-  }
+  const headers = forwardedHeaders(req);
   let answer: Response;
   try {
     answer = await fetch(new URL(req.url, owner.url), {
@@ -102,4 +102,43 @@ async function forward(gateway: Gateway, how: { params: string } | { body: strin
   }
   void reply.header('x-twinloop-worker', owner.workerId);
   return reply.status(answer.status).send(await answer.text());
+}
+
+/** The caller's headers a worker needs to answer as it would directly. */
+function forwardedHeaders(req: FastifyRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const h of FORWARDED) {
+    const v = req.headers[h];
+    if (typeof v === 'string') headers[h] = v;
+  }
+  return headers;
+}
+
+type Population = z.infer<typeof populationAnswer>;
+
+/**
+ * `GET /population` over the workers: each owner in the routing table answers for its live
+ * partitions, naming them, and the gateway adds them up. Unless the answers name every partition
+ * exactly once (one is moving, or the table is a second old), it answers 503 with Retry-After
+ * rather than a count missing a partition or holding one twice.
+ */
+async function populationOverWorkers(gateway: Gateway, headers: Record<string, string>): Promise<Population> {
+  const urls = [...new Set((await gateway.owners()).map((o) => o.url))];
+  const answers = await Promise.all(
+    urls.map(async (url) => {
+      const res = await fetch(new URL('/population', url), { headers, signal: AbortSignal.timeout(WORKER_TIMEOUT_MS) }).catch((err: Error) => {
+        throw new TwinloopError('UNAVAILABLE', `the worker at ${url} did not answer GET /population (${err.message}); its partitions move to another worker; retry`, { context: { retryAfterSeconds: 1 } });
+      });
+      if (!res.ok) throw new TwinloopError('UNAVAILABLE', `the worker at ${url} answered GET /population with ${res.status}; retry`, { context: { retryAfterSeconds: 1 } });
+      return (await res.json()) as Population;
+    }),
+  );
+  const counted = answers.flatMap((a) => a.partitions ?? []);
+  const once = new Set(counted);
+  if (once.size !== PARTITION_COUNT || counted.length !== PARTITION_COUNT) {
+    const missing = Array.from({ length: PARTITION_COUNT }, (_, p) => p).filter((p) => !once.has(p));
+    throw new TwinloopError('UNAVAILABLE', `partitions are moving between workers (${missing.length} not live anywhere now${counted.length > once.size ? ', some counted twice' : ''}); retry`, { context: { retryAfterSeconds: 1 } });
+  }
+  const asOf = answers.map((a) => a.asOf).filter((t): t is string => t !== null).sort().pop() ?? null;
+  return { asOf, twins: answers.reduce((n, a) => n + a.twins, 0), risk: null, note: WORKER_NOTE, partitions: [...once].sort((a, b) => a - b) };
 }

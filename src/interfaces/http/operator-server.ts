@@ -53,7 +53,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
   const hub = createTmfHub({ subscriptions: recordDocuments(services.records, 'tmf-hub-subscriptions'), deadLetters: recordDocuments(services.records, 'tmf-hub-dead-letters'), clock: services.clock, delivery: options.hubDelivery });
   return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, customerReach: customers, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource, ...(operator.role === 'worker' ? { answersFor: (id: string) => operator.partitions()?.answersFor(id) ?? false } : {}) }, [
     modelRoutes(operator.intelligence, services.audit),
-    populationRoutes(operator.twins, operator.intelligence),
+    populationRoutes(operator.twins, operator.intelligence, operator.role === 'worker' ? operator.partitions : undefined),
     assistRoutes(operator.twins, operator.assist),
     decisionRoutes(services),
     tmf620Routes(services),

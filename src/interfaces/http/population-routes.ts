@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
 import { populationRisk } from '../../intelligence/live/population-risk.js';
+import type { PartitionWorker } from '../../twin/partition-worker.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { isoTime, list } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
 
-const populationAnswer = z.object({
+/** `GET /population`'s answer (a single process's, a worker's, or the gateway's sum over the workers). */
+export const populationAnswer = z.object({
   asOf: isoTime.nullable().describe('The event clock: the latest event time applied, null before the first event'),
   twins: z.number().int(),
   risk: z
@@ -21,18 +23,32 @@ const populationAnswer = z.object({
     .nullable()
     .describe('Null until a churn model serves'),
   note: z.string().optional().describe('Why `risk` is null'),
+  partitions: z.array(z.number().int()).optional().describe('On a partition worker: the partitions counted, those live here (the gateway adds the workers up, each partition once)'),
 });
+
+/** Why a partition worker (and the gateway summing them) answers without risk. */
+export const WORKER_NOTE = 'partition workers do not train a churn model yet: training is population work, not fanned out over the workers (docs/scale.md)';
 
 /**
  * `GET /population`: the population at a glance, what the console's overview opens with: how many
  * twins, the churn-risk distribution from the live scores, expected churners and the value at risk.
+ * On a partition worker (`worker` given), the twins of its live partitions, naming them.
  */
-export function populationRoutes(twins: Pick<TwinService, 'engine'>, intelligence: Pick<Intelligence, 'live'>): RouteModule {
+export function populationRoutes(twins: Pick<TwinService, 'engine'>, intelligence: Pick<Intelligence, 'live'>, worker?: () => Pick<PartitionWorker, 'partitions' | 'answersFor'> | undefined): RouteModule {
   return (app) => {
     app.get('/population', { schema: { summary: 'The population at a glance: twins, churn-risk bands from the live scores, expected churners and value at risk', response: { 200: populationAnswer } } }, async () => {
       const clock = twins.engine.eventClock;
       const live = intelligence.live();
-      const base = { asOf: clock ? new Date(clock).toISOString() : null, twins: twins.engine.size };
+      const asOf = clock ? new Date(clock).toISOString() : null;
+      if (worker) {
+        // A worker counts the twins of its live partitions only: not those forgotten (given back) nor those being rebuilt.
+        const w = worker();
+        const partitions = (w?.partitions() ?? []).filter((p) => p.state === 'live').map((p) => p.partition);
+        let count = 0;
+        if (w) for (const id of twins.engine.customerIds()) if (twins.engine.has(id) && w.answersFor(id)) count++;
+        return { asOf, twins: count, risk: null, note: WORKER_NOTE, partitions };
+      }
+      const base = { asOf, twins: twins.engine.size };
       if (!live) return { ...base, risk: null, note: 'no churn model is serving yet; one is trained once there is history (or POST /models/train)' };
       return { ...base, risk: populationRisk(live) };
     });
