@@ -118,6 +118,27 @@ describe('intake', () => {
     expect(verification.different).toEqual([]);
   });
 
+  it('checkpoints after as many events a twin as asked, so that a large population is not snapshotted every few events', async () => {
+    await twins.close();
+    const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
+    const events = [...syntheticEvents({ customers: 5, days: 60, seed: 9, start: NOW - 70 * 86_400_000 })];
+    const perTwin = await openTwinService({ store, clock: new ManualClock(NOW), checkpointEvery: { atLeast: 30, perTwin: 20 } });
+    // The checkpoints' seqs as the store has them after each batch of 10 (one written in the
+    // background is seen after the next batch at the latest).
+    const seqs: number[] = [];
+    for (let at = 0; at < events.length && seqs.length < 2; at += 10) {
+      await perTwin.intake.submit(events.slice(at, at + 10));
+      const cp = await store.loadCheckpoint();
+      if (cp && cp.seq > 0 && cp.seq !== seqs[seqs.length - 1]) seqs.push(cp.seq);
+    }
+    // 5 twins × 20 events: each checkpoint comes 100 events after the one before, not 30.
+    expect(seqs.length).toBe(2);
+    expect(seqs[1] - seqs[0]).toBeGreaterThanOrEqual(100);
+    expect(seqs[0]).toBeGreaterThanOrEqual(100);
+    await perTwin.close();
+    twins = await open();
+  });
+
   it('rebuilds from the whole log when the checkpoint was written with another twin layout', async () => {
     const start = NOW - 60 * 86_400_000;
     const events = [...syntheticEvents({ customers: 6, days: 50, seed: 3, start })];

@@ -11,8 +11,12 @@ export interface TwinServiceOptions {
   store: EventStore;
   clock: Clock;
   latenessMs?: number;
-  /** Write a checkpoint after this many accepted events (bounds the replay after a crash). */
-  checkpointEvery?: number;
+  /**
+   * Write a checkpoint after this many accepted events (bounds the replay after a crash), or
+   * after `perTwin` events a twin and at least `atLeast`; by default `DEFAULT_CHECKPOINT_EVERY`
+   * and `CHECKPOINT_EVENTS_PER_TWIN`.
+   */
+  checkpointEvery?: number | { atLeast: number; perTwin: number };
   intake?: Omit<IntakeOptions, 'store' | 'engine' | 'clock'>;
   onRecoveryProgress?: (seq: number) => void;
   /**
@@ -26,6 +30,15 @@ export interface TwinServiceOptions {
 
 /** A checkpoint every 200k events keeps a restart's replay to a second or two. */
 export const DEFAULT_CHECKPOINT_EVERY = 200_000;
+/**
+ * Events a twin between checkpoints, when that is more than `DEFAULT_CHECKPOINT_EVERY`. A
+ * checkpoint snapshots every twin changed since the one before, and a bulk history touches them
+ * all within a simulated day: at 200,000 events the default world's 20,000 twins were snapshotted
+ * 40 times in its first start, about 1 CPU-s each (BENCHMARKS.md, "First start"). Counted per twin, a
+ * checkpoint's cost per event stays the same whatever the population, and a restart replays at
+ * most about this many events a twin (the default world: 1,000,000 events, a few seconds).
+ */
+export const CHECKPOINT_EVENTS_PER_TWIN = 50;
 /**
  * Event time between a twin's history snapshots: an as-of read replays at most about this much
  * of the customer's history (a month of a customer is ~40 events, well under a millisecond).
@@ -61,7 +74,8 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
     ? { fromCheckpointSeq: 0, snapshotsLoaded: 0, eventsReplayed: 0, lastSeq: 0 }
     : await recoverEngine(store, engine, options.onRecoveryProgress);
   const intake = new Intake({ store, engine, clock, ...options.intake });
-  const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+  const cadence = options.checkpointEvery ?? { atLeast: DEFAULT_CHECKPOINT_EVERY, perTwin: CHECKPOINT_EVENTS_PER_TWIN };
+  const every = () => (typeof cadence === 'number' ? cadence : Math.max(cadence.atLeast, cadence.perTwin * engine.size));
   let applied = recovery.lastSeq;
   let sinceCheckpoint = recovery.eventsReplayed;
   let saving: Promise<void> = Promise.resolve();
@@ -90,7 +104,7 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
   intake.onApplied((events) => {
     applied = events[events.length - 1].seq;
     sinceCheckpoint += events.length;
-    if (sinceCheckpoint >= every) void checkpoint().catch(() => {});
+    if (sinceCheckpoint >= every()) void checkpoint().catch(() => {});
   });
 
   return {
