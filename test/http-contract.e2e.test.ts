@@ -300,6 +300,10 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect(staged.status).toBe(201);
     expect((await call('POST', '/sandbox/scenarios/care-example', { customerId: 'C999999' })).status).toBe(404);
     expect((await call('POST', '/sandbox/scenarios/care-example', { customer: 'C000001' })).status).toBe(400);
+    // The running server's anomaly detection judged against the world's truth: the backfilled history, then the live span from its end.
+    const judged = (await call('GET', '/sandbox/assurance')).body as unknown as { liveFrom: string; history: { to: string; suspicions: number }; live: { from: string; suspicions: number } };
+    expect(judged.history.to).toBe(judged.liveFrom);
+    expect(judged.live.from).toBe(judged.liveFrom);
     expect((await call('POST', '/workflows/onboarding/start', { applicant })).status).toBe(201);
     const care = (await call('POST', '/workflows/customer-care/start', { input: { customerId, channel: 'call' }, workflowId: 'contract-care' })).body as unknown as { workflowId: string };
     expect((await call('POST', '/workflows/customer-care/start', { input: { customerId, channel: 'call' }, workflowId: 'contract-care' })).status).toBe(200);

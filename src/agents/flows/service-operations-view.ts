@@ -12,7 +12,7 @@ import { affectedOfRun, type BatchOutcome } from './service-operations-flow.js';
  */
 
 /** A suspected incident as the view needs it. */
-export type ViewSuspicion = Pick<SuspectedIncident, 'id' | 'scope' | 'objectId' | 'siteId' | 'openedMs' | 'lastSignalMs'>;
+export type ViewSuspicion = Pick<SuspectedIncident, 'id' | 'scope' | 'objectId' | 'siteId' | 'openedMs' | 'lastSignalMs' | 'history'>;
 
 /** One alarm and its treatment. */
 export interface IncidentView {
@@ -67,7 +67,12 @@ export interface IncidentSummary {
   /** Mean raise → clear over cleared alarms (MTTR). */
   mttrMs: number | null;
   anomalies: number;
-  /** Suspicions that no alarm followed (or preceded) on their cell or site. */
+  /**
+   * Of them, found in history (on signals that came in long after they happened: the sandbox's
+   * backfill, whose alarms were never sent in), which no alarm here can follow.
+   */
+  anomaliesInHistory: number;
+  /** Suspicions found as they happened that no alarm followed (or preceded) on their cell or site. */
   anomaliesWithoutAlarm: number;
   /** Over every incident: affected customers who called or complained, and the share of them notified first. */
   contactedCustomers: number;
@@ -192,7 +197,8 @@ export function serviceOperationsView(deps: ServiceOpsViewDeps) {
         medianTimeToFirstNoticeMs: median(items.flatMap((i) => (i.timeToFirstNoticeMs === null ? [] : [i.timeToFirstNoticeMs]))),
         mttrMs: repairs.length ? Math.round(repairs.reduce((x, y) => x + y, 0) / repairs.length) : null,
         anomalies: suspicions.length,
-        anomaliesWithoutAlarm: suspicions.filter((s) => !linked.has(s.id)).length,
+        anomaliesInHistory: suspicions.filter((s) => s.history === true).length,
+        anomaliesWithoutAlarm: suspicions.filter((s) => s.history !== true && !linked.has(s.id)).length,
         contactedCustomers: contacted,
         notifiedBeforeContactShare: contacted ? Math.round((1000 * items.reduce((n, i) => n + i.notifiedBeforeContact, 0)) / contacted) / 1000 : null,
       };

@@ -51,16 +51,18 @@ describe('cell anomaly detection', () => {
     const t = T0 + 31 * 24 * H;
     expect(d.observe([0, 1, 2, 3].map((k) => call('C' + (40 * k + 5), t + k * 60_000, 'billing_question')))).toEqual([]);
     // One customer calling three times is not a network incident, however rare (customers: 1 of
-    // the 2 needed); a second customer's call makes 4 in the window, a burst on the cell and its site.
+    // the 2 needed); a second customer's call makes 4 in the window, a burst on the cell and its
+    // site: one incident, one suspicion, on the cell (its calls are all the site has).
     expect(d.observe([call('C5', t), call('C5', t + 5 * 60_000), call('C5', t + 10 * 60_000)])).toEqual([]);
     const opened = d.observe([call('C45', t + 25 * 60_000)]);
-    expect(opened.map((s) => `${s.scope}:${s.objectId}`)).toEqual(['Cell:cell-5', 'Site:site-2']);
+    expect(opened.map((s) => `${s.scope}:${s.objectId}`)).toEqual(['Cell:cell-5']);
     const cell = opened[0];
     expect(cell).toMatchObject({ openedMs: t + 25 * 60_000, signals: 4, state: 'open', customers: ['C5', 'C45'], signal: 'service-contact-burst' });
     expect(cell.expected).toBeLessThan(0.01);
     expect(cell.pValue).toBeLessThan(alphaPerSignal(0.002, 30 * (25 / 365)));
-    expect(d.observe([call('C85', t + 40 * 60_000)])).toEqual([]);
-    expect(d.suspicions().find((s) => s.id === cell.id)!.customers).toEqual(['C5', 'C45', 'C85']);
+    // Later calls from the cell, and from the site's other cell (cell-4), join it.
+    expect(d.observe([call('C85', t + 40 * 60_000), call('C44', t + 50 * 60_000)])).toEqual([]);
+    expect(d.suspicions().find((s) => s.id === cell.id)!.customers).toEqual(['C5', 'C45', 'C85', 'C44']);
     // A later caller joins it; after six quiet hours the next call finds it closed.
     d.observe([call('C125', t + 2 * H)]);
     expect(d.suspicions().find((s) => s.scope === 'Cell')!.customers).toContain('C125');
@@ -102,9 +104,10 @@ describe('cell anomaly detection', () => {
     expect(d.ratePerCustomerDay('sessions')).toBeGreaterThan(0.005);
     const t = T0 + 31 * 24 * H;
     expect(d.observe([0, 1, 2, 3].map((k) => session('C' + (40 * k + 9), t + k * 60_000, 9, { throughputMbps: 5 })))).toEqual([]);
-    // Three bad sessions on cell-5 within six minutes: a suspicion there and on its site (rare for either), with its customers.
+    // Three bad sessions on cell-5 within six minutes: rare for the cell and for its site; one
+    // suspicion, on the cell, where it is rarest, with its customers.
     const opened = d.observe([session('C5', t, 5, { droppedCalls: 1 }), session('C45', t + 3 * 60_000, 5, { throughputMbps: 0.2 }), session('C85', t + 6 * 60_000, 5, { droppedCalls: 2 })]);
-    expect(opened.map((s) => `${s.scope}:${s.objectId}:${s.signal}`)).toEqual(['Cell:cell-5:bad-session-burst', 'Site:site-2:bad-session-burst']);
+    expect(opened.map((s) => `${s.scope}:${s.objectId}:${s.signal}`)).toEqual(['Cell:cell-5:bad-session-burst']);
     expect(opened[0]).toMatchObject({ openedMs: t + 6 * 60_000, signals: 3, customers: ['C5', 'C45', 'C85'] });
     // A caller of that cell joins it rather than opening another.
     expect(d.observe([call('C125', t + 20 * 60_000), call('C165', t + 21 * 60_000)])).toEqual([]);
@@ -117,7 +120,7 @@ describe('cell anomaly detection', () => {
     const t = T0 + 31 * 24 * H;
     const burst = (cell: number, at: number) => [0, 1, 2].map((k) => session('C' + (40 * k + cell), at + k * 60_000, cell, { droppedCalls: 1 }));
     expect(d.observe(burst(5, t))).toEqual([]);
-    expect(d.observe(burst(6, t)).map((s) => s.objectId)).toEqual(['cell-6', 'site-3']);
+    expect(d.observe(burst(6, t)).map((s) => s.objectId)).toEqual(['cell-6']);
     const again = createCellAnomalyDetector(fakeCells(), {}, alarmed);
     again.restore(d.state());
     expect(again.suspicions()).toEqual(d.suspicions());
@@ -125,6 +128,24 @@ describe('cell anomaly detection', () => {
     // The restored open suspicion still takes its cell's later signals; new ones are numbered on.
     again.observe([session('C206', t + 10 * 60_000, 6, { droppedCalls: 1 })]);
     expect(again.suspicions().at(-1)!.customers).toContain('C206');
-    expect(again.observe(burst(8, t + 11 * 60_000)).map((s) => s.id)).toEqual(['anomaly-3', 'anomaly-4']);
+    expect(again.observe(burst(8, t + 11 * 60_000)).map((s) => s.id)).toEqual(['anomaly-2']);
+  });
+
+  it("takes a burst spread over a site's cells for the site's, and tells what it found in history from what it found as it happened", () => {
+    let now = T0 + 400 * 24 * H;
+    const d = createCellAnomalyDetector(fakeCells(), {}, undefined, () => now);
+    const everyday = Array.from({ length: 240 }, (_, i) => session('C' + ((i * 13) % 1000), T0 + i * 3 * H, (i * 7) % 40, { droppedCalls: 1 }));
+    expect(d.observe(everyday)).toEqual([]);
+    // Bad sessions on both cells of site-3 (cell-6, cell-7) within minutes: the site is where it is rarest.
+    const t = T0 + 31 * 24 * H;
+    const outage = [6, 7, 6, 7, 6, 7].map((cell, k) => session('C' + (40 * k + cell), t + k * 60_000, cell, { droppedCalls: 1 }));
+    const opened = d.observe(outage);
+    expect(opened.map((s) => `${s.scope}:${s.objectId}`)).toEqual(['Site:site-3']);
+    // Months behind the operator's clock (a loaded history): found in history.
+    expect(opened[0].history).toBe(true);
+    // The clock catches up with the events: what is found now was found as it happened.
+    now = t + 2 * H;
+    const later = d.observe([5, 5, 5].map((cell, k) => session('C' + (40 * k + cell), t + H + k * 60_000, cell, { droppedCalls: 1 })));
+    expect(later.map((s) => [s.objectId, s.history])).toEqual([['cell-5', false]]);
   });
 });

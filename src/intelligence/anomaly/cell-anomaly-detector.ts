@@ -13,8 +13,10 @@ import { alphaPerSignal, poissonTail } from './poisson-burst.js';
  * window (from at least `minCustomers` distinct customers) are compared with what the place's
  * customers make at the population's usual rate of that signal at that hour of the day (both learned from the signals outside suspicions, priors until then; bad
  * sessions weighted by each customer's share of usage there): a count rarer than the false-alarm
- * budget allows, with every arrival counted as a try, opens a suspected incident; it closes after
- * a quiet spell. A signal on a cell or site already under suspicion joins it, and
+ * budget allows, with every arrival counted as a try, opens a suspected incident (one per signal,
+ * on the place where the burst is rarest, however many places burst with it); it closes after
+ * a quiet spell. A suspicion opened on signals the operator's clock has long passed (a loaded
+ * history) is marked as found in history. A signal on a cell or site already under suspicion joins it, and
  * one on a cell an open alarm covers (`known`) is explained by that alarm and suspects nothing.
  * Times are the events' own (the event clock).
  */
@@ -61,6 +63,8 @@ export interface CellAnomalyOptions {
   priorCustomerDays: number;
   /** Fewest distinct customers behind a burst: one customer's phone dropping calls, or one customer calling again and again, is not a network incident. */
   minCustomers: number;
+  /** A suspicion opened on a signal this far behind the operator's clock was found in history (`history`). */
+  historyLagMs: number;
 }
 
 /**
@@ -70,7 +74,9 @@ export interface CellAnomalyOptions {
  * days; 1 Mbit/s as the floor of a usable data session; 0.002 false suspicions per cell or site a
  * month and signal (under one a month on the default world's 400 cells and 134 sites); closed
  * after 6 quiet hours; customers placed on the cells of their last 30 days; priors worth 10,000
- * customer-days (a few days of a mid-size base); at least 2 distinct customers behind a burst.
+ * customer-days (a few days of a mid-size base); at least 2 distinct customers behind a burst; a
+ * suspicion found a day or more after its signals is history (a loaded history is days to months
+ * old, while at the sandbox's 3,600× a busy intake already trails its clock by simulated hours).
  */
 export const DEFAULT_CELL_ANOMALY_OPTIONS: CellAnomalyOptions = {
   contacts: { windowMs: 2 * 3_600_000, minCount: 2, priorRatePerCustomerDay: 1 / 365 },
@@ -81,6 +87,7 @@ export const DEFAULT_CELL_ANOMALY_OPTIONS: CellAnomalyOptions = {
   presenceMs: 30 * DAY_MS,
   priorCustomerDays: 10_000,
   minCustomers: 2,
+  historyLagMs: DAY_MS,
 };
 
 /** What the detector asks of the twins' cells (`TwinCells` in src/twin/twin-cells.ts fits). */
@@ -117,6 +124,13 @@ export interface SuspectedIncident {
   /** Customers whose signals it holds, first first. */
   customers: string[];
   signal: AnomalySignal;
+  /**
+   * Found after the fact: the signal that made it reached the detector `historyLagMs` or more
+   * after it happened (a history loaded later, a late batch), when nobody could act on it. It
+   * still holds its evidence and keeps its burst out of the learned rates. Absent in what older
+   * versions kept.
+   */
+  history?: boolean;
   /** What network operations made of it (absent while nobody has): confirmed as an incident, or dismissed. */
   review?: SuspicionReview;
 }
@@ -170,12 +184,16 @@ interface Watch {
 
 type Place = { scope: 'Cell' | 'Site'; id: string; siteId: string | null };
 
-/** Builds a detector over the twins' cells; `known` tells it which cells an open alarm covers. */
-export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<CellAnomalyOptions> = {}, known: KnownIncident = () => false): CellAnomalyDetector {
+/**
+ * Builds a detector over the twins' cells; `known` tells it which cells an open alarm covers, and
+ * `now` is the operator's clock, against which a suspicion is told found as it happened or in
+ * history (without it, every suspicion is taken as found as it happened).
+ */
+export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<CellAnomalyOptions> = {}, known: KnownIncident = () => false, now?: () => number): CellAnomalyDetector {
   const o: CellAnomalyOptions = { ...DEFAULT_CELL_ANOMALY_OPTIONS, ...options };
   const okSignal = (x: SignalOptions) => x.windowMs > 0 && x.minCount >= 1 && x.priorRatePerCustomerDay > 0;
-  if (!(okSignal(o.contacts) && okSignal(o.sessions) && o.quietMs > 0 && o.presenceMs > 0 && o.falseAlarmsPerMonth > 0 && o.priorCustomerDays > 0 && o.poorThroughputMbps > 0 && o.minCustomers >= 1)) {
-    throw new TwinloopError('BAD_INPUT', 'anomaly detection: windowMs, priorRatePerCustomerDay, quietMs, presenceMs, falseAlarmsPerMonth, priorCustomerDays and poorThroughputMbps must be > 0, minCount and minCustomers ≥ 1');
+  if (!(okSignal(o.contacts) && okSignal(o.sessions) && o.quietMs > 0 && o.presenceMs > 0 && o.falseAlarmsPerMonth > 0 && o.priorCustomerDays > 0 && o.poorThroughputMbps > 0 && o.minCustomers >= 1 && o.historyLagMs > 0)) {
+    throw new TwinloopError('BAD_INPUT', 'anomaly detection: windowMs, priorRatePerCustomerDay, quietMs, presenceMs, falseAlarmsPerMonth, priorCustomerDays, poorThroughputMbps and historyLagMs must be > 0, minCount and minCustomers ≥ 1');
   }
   const watches = new Map<string, Watch>();
   let all: SuspectedIncident[] = [];
@@ -248,7 +266,8 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
     // Explained by a known incident: an open alarm covers one of the signal's cells.
     if (places.some((p) => p.scope === 'Cell' && known(p.id, p.siteId, atMs))) return [];
     const x = o[kind];
-    const opened: SuspectedIncident[] = [];
+    // Every place whose window bursts at this signal, with its evidence.
+    const bursts: { p: Place; w: Watch; expected: number; pValue: number }[] = [];
     for (const p of places) {
       const key = `${kind}:${p.scope}:${p.id}`;
       const w: Watch = watches.get(key) ?? { recent: [] };
@@ -263,25 +282,37 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
       const pValue = poissonTail(expected, w.recent.length - 1);
       if (w.recent.length < x.minCount || new Set(w.recent.map((r) => r.customerId)).size < o.minCustomers) continue;
       if (pValue > alphaPerSignal(o.falseAlarmsPerMonth, perDay * 30)) continue;
+      bursts.push({ p, w, expected, pValue });
+    }
+    const opened: SuspectedIncident[] = [];
+    if (bursts.length > 0) {
+      // One signal that makes a burst on a cell and on its site (or on several cells of a caller)
+      // is one incident: one suspicion, on the place where the burst is rarest (the cell when its
+      // signals are all the site has, the site when its other cells add theirs), watched on every
+      // place that burst, so their later signals join it.
+      const best = bursts.reduce((a, b) => (b.pValue < a.pValue ? b : a));
       const s: SuspectedIncident = {
         id: `anomaly-${all.length + 1}`,
-        scope: p.scope,
-        objectId: p.id,
-        siteId: p.siteId,
+        scope: best.p.scope,
+        objectId: best.p.id,
+        siteId: best.p.siteId,
         openedMs: atMs,
         lastSignalMs: atMs,
         state: 'open',
-        signals: w.recent.length,
-        expected: Math.round(expected * 1e4) / 1e4,
-        pValue,
-        customers: [...new Set(w.recent.map((r) => r.customerId))],
+        signals: best.w.recent.length,
+        expected: Math.round(best.expected * 1e4) / 1e4,
+        pValue: best.pValue,
+        customers: [...new Set(best.w.recent.map((r) => r.customerId))],
         signal: kind === 'contacts' ? 'service-contact-burst' : 'bad-session-burst',
+        history: now !== undefined && now() - atMs >= o.historyLagMs,
       };
-      w.recent = [];
-      // Either signal's later evidence joins it: the watch of the place, not of the signal.
-      const placeWatch = watches.get(`${p.scope}:${p.id}`) ?? { recent: [] };
-      placeWatch.open = s;
-      watches.set(`${p.scope}:${p.id}`, placeWatch);
+      for (const b of bursts) {
+        b.w.recent = [];
+        // Either signal's later evidence joins it: the watch of the place, not of the signal.
+        const placeWatch = watches.get(`${b.p.scope}:${b.p.id}`) ?? { recent: [] };
+        placeWatch.open = s;
+        watches.set(`${b.p.scope}:${b.p.id}`, placeWatch);
+      }
       all.push(s);
       changed.add(s);
       opened.push(s);

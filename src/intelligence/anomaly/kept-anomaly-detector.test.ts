@@ -30,7 +30,7 @@ describe('anomaly detection kept in the store', () => {
     first.observe([0, 1, 2].map((k) => dropped('C' + (40 * k + 5), t + k * 60_000, 5)));
     await first.close();
     const before = first.detector.suspicions();
-    expect(before.map((s) => s.objectId)).toEqual(['cell-5', 'site-2']);
+    expect(before.map((s) => s.objectId)).toEqual(['cell-5']);
 
     const second = await open();
     expect(second.detector.suspicions()).toEqual(before);

@@ -34,10 +34,12 @@ export async function openKeptAnomalyDetector(o: {
   suspicions: DocumentStore<SuspectedIncident>;
   baseline: DocumentStore<AnomalyBaseline>;
   known?: KnownIncident;
+  /** The operator's clock: suspicions on signals it has long passed are found in history. */
+  now?: () => number;
   options?: Partial<CellAnomalyOptions>;
   onError: (err: Error) => void;
 }): Promise<KeptAnomalyDetector> {
-  const detector = createCellAnomalyDetector(o.cells, o.options, o.known);
+  const detector = createCellAnomalyDetector(o.cells, o.options, o.known, o.now);
   detector.restore({ suspicions: await o.suspicions.list(), baseline: (await o.baseline.get(BASELINE_ID)) ?? { contacts: 0, sessions: 0, firstMs: null, lastMs: null } });
   let writing: Promise<void> = Promise.resolve();
   const write = (changed: SuspectedIncident[]) => {

@@ -198,6 +198,7 @@ export const ROUTE_ACCESS = {
   // The sandbox operator's shop front.
   'POST /sandbox/applicants': 'sandbox:use',
   'POST /sandbox/scenarios/care-example': 'sandbox:use',
+  'GET /sandbox/assurance': 'sandbox:use',
 
   // MCP over HTTP: connecting needs mcp:connect; each tool then needs its own permission (below).
   'POST /mcp': 'mcp:connect',

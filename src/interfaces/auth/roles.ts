@@ -35,7 +35,7 @@ export const PERMISSIONS = {
   'policy:read': 'read the action policy and its history',
   'policy:write': 'change the action policy',
   'keys:manage': 'create, list and revoke API keys',
-  'sandbox:use': "use the sandbox operator's shop front (draw applicants, stage the care example)",
+  'sandbox:use': "use the sandbox operator's shop front (draw applicants, stage the care example) and judge the operator against its hidden truth",
   'mcp:connect': 'connect to the MCP endpoint (each tool then needs its own permission)',
 } as const;
 

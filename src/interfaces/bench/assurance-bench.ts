@@ -13,7 +13,8 @@ import { createWorkflowEngine } from '../../agents/workflows/index.js';
 import { ManualClock } from '../../domain/clock.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
 import { evaluateAnomalies, evaluateAssurance, type AnomalyReport, type AssuranceReport, type ObservedAlarm } from '../../evaluation/assurance-evaluation.js';
-import { createCellAnomalyDetector } from '../../intelligence/anomaly/cell-anomaly-detector.js';
+import type { SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
+import { openKeptAnomalyDetector, type AnomalyBaseline } from '../../intelligence/anomaly/kept-anomaly-detector.js';
 import { createSandboxWorld, WORLD_NAMES, type WorldConfig } from '../../sandbox/index.js';
 import { memoryDocuments } from '../../store/document-store.js';
 import { openEventStore } from '../../store/open-event-store.js';
@@ -60,6 +61,8 @@ export interface AssuranceBenchResult extends Omit<AssuranceReport, 'perIncident
   compensations: number;
   /** Anomaly detection over the live days: suspected incidents from the twins' service calls, judged against the truth. */
   anomalies: Omit<AnomalyReport, 'falseSuspicions' | 'missedIncidents'>;
+  /** What it found in the backfilled history (the server lists these too, found in history): how many, how many it marked so, and judged. */
+  historyAnomalies: { suspicions: number; flagged: number; precision: number; recall: number };
   wallSeconds: number;
 }
 
@@ -80,9 +83,20 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
     try {
       // The detector learns the base's usual rates of bad sessions and service calls from the
       // history as it comes in; a cell under an open alarm (in the inbox below) is a known incident.
+      // Kept and clocked as the server keeps it: the history comes in after it happened (the
+      // server loads it behind the wall clock), so what is found there is found in history.
       const known = { covers: (_c: string, _s: string | null, _t: number) => false };
-      const detector = createCellAnomalyDetector(twins.engine.cells, {}, (c, s, t) => known.covers(c, s, t));
-      const detachDetector = twins.intake.onApplied((batch) => detector.observe(batch));
+      let loadingHistory = true;
+      const kept = await openKeptAnomalyDetector({
+        cells: twins.engine.cells,
+        suspicions: memoryDocuments<SuspectedIncident>(),
+        baseline: memoryDocuments<AnomalyBaseline>(),
+        known: (c, s, t) => known.covers(c, s, t),
+        now: () => (loadingHistory ? Number.POSITIVE_INFINITY : world.clock.now()),
+        onError: (err) => log(`anomalies: ${err.message}`),
+      });
+      const detector = kept.detector;
+      const detachDetector = twins.intake.onApplied((batch) => kept.observe(batch));
       // The evidence service operations looks at while an alarm is young (as in the server):
       // bad sessions by cell, service calls and complaints by customer.
       const fail = (err: Error) => log(`evidence: ${err.message}`);
@@ -91,7 +105,8 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
       const detachEvidence = twins.intake.onApplied((batch) => (badSessions.observe(batch), contactLog.observe(batch)));
       const filled = await world.backfill({ months: o.months, sink: twins.intake });
       await twins.intake.drained();
-      log(`backfill: ${filled.events} events; cells ${JSON.stringify(twins.engine.cells.size())}`);
+      loadingHistory = false;
+      log(`backfill: ${filled.events} events; cells ${JSON.stringify(twins.engine.cells.size())}; ${detector.suspicions().length} suspected incidents found in it`);
 
       // Network complaints as the operator receives them (ticket events), per customer.
       const complaints = new Map<string, number[]>();
@@ -148,8 +163,10 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
       detach();
       detachDetector();
       detachEvidence();
+      await kept.close();
       const suspicions = detector.suspicions();
       const { falseSuspicions, missedIncidents, ...anomalies } = evaluateAnomalies(world, suspicions, { fromMs: liveFromMs, toMs: world.clock.now() });
+      const inHistory = evaluateAnomalies(world, suspicions, { fromMs: 0, toMs: liveFromMs });
       for (const m of missedIncidents) {
         const untilMs = m.alarmAfterMin === null ? m.startMs + m.durationMin * 60_000 : m.startMs + m.alarmAfterMin * 60_000;
         const cellIds = m.impact === 'outage' ? twins.engine.cells.cellsOfSite(m.siteId) : [m.cellId];
@@ -190,6 +207,7 @@ export async function benchAssurance(o: AssuranceBenchOptions): Promise<Assuranc
         notificationsSent: [...notifiedAt.values()].reduce((n, m) => n + m.size, 0),
         compensations,
         anomalies,
+        historyAnomalies: { suspicions: inHistory.suspicions, flagged: suspicions.filter((s) => s.history === true).length, precision: inHistory.precision, recall: inHistory.recall },
         wallSeconds: Math.round((performance.now() - t0) / 100) / 10,
       };
     } finally {
@@ -211,6 +229,7 @@ export function formatAssuranceBench(r: AssuranceBenchResult): string {
     `from the incident's start (median): alarm in ${minutes(r.medianTimeToDetectMs)}, first notice ${minutes(r.medianTimeToFirstNoticeMs)}; alarm raised → first notice ${minutes(r.medianRaiseToFirstNoticeMs)}; MTTR ${minutes(r.mttrMs)}`,
     `touched customers notified ${pct(r.notifiedShare)}; of ${r.complainers} who complained, notified first ${pct(r.notifiedBeforeComplaintShare)}`,
     `anomaly detection: ${r.anomalies.suspicions} suspected incidents, precision ${r.anomalies.precision}; found ${pct(r.anomalies.recall)} of ${r.anomalies.incidents} incidents above low severity (${pct(r.anomalies.recallAll)} of all), ${r.anomalies.silentFound} of ${r.anomalies.silentIncidents} that raised no alarm; lead before the alarm (median) ${minutes(r.anomalies.medianLeadMs)}, found before the alarm ${pct(r.anomalies.foundBeforeAlarmShare)}; of ${r.anomalies.aheadPossible} that hurt before any alarm, found first ${pct(r.anomalies.foundAheadShare)}`,
+    `in the backfilled history: ${r.historyAnomalies.suspicions} suspected incidents (${r.historyAnomalies.flagged} marked found in history), precision ${r.historyAnomalies.precision}, found ${pct(r.historyAnomalies.recall)} of its incidents above low severity`,
     `not found ahead of their alarm: ${r.anomalies.missedByKind['alarmed-at-start']} alarmed the moment they began (known at once), ${r.anomalies.missedByKind['found-after-alarm']} found only after the alarm, ${r.anomalies.missedByKind.missed} never suspected`,
     `${r.notificationsSent} notices, ${r.compensations} compensations, ${r.wallSeconds.toFixed(1)} s`,
   ].join('\n');

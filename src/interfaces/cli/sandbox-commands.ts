@@ -19,6 +19,7 @@ import {
   type WorldStats,
 } from '../../sandbox/index.js';
 import type { CareExample } from '../../sandbox/index.js';
+import { formatSandboxAssurance, type SandboxAssurance } from './sandbox-assurance-format.js';
 import { globalOptions } from './cli-context.js';
 import { EXIT_CODE } from './cli-edge.js';
 import { callServer, serverTarget } from './server-client.js';
@@ -138,6 +139,18 @@ export function registerSandboxCommands(program: Command): Command {
           `        twinloop twin ${staged.customerId}`,
         ].join('\n'),
       );
+    });
+
+  sandbox
+    .command('assurance')
+    .description("judges the running server's anomaly detection against its live sandbox world's real incidents (GET /sandbox/assurance): precision of the suspected incidents, incidents found and the lead before their alarm, over the backfilled history and since the world runs live")
+    .option('--url <url>', 'server URL (default: the server running on the data dir)')
+    .option('--json', 'print the answer of GET /sandbox/assurance')
+    .action(async (opts: { url?: string; json?: boolean }, command: Command) => {
+      const server = serverTarget(globalOptions(command), opts.url);
+      if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` (the sandbox runs live in it) or pass --url');
+      const answer = (await callServer(server, 'GET', '/sandbox/assurance')) as SandboxAssurance;
+      console.log(opts.json ? JSON.stringify(answer) : formatSandboxAssurance(answer));
     });
 
   sandbox

@@ -23,6 +23,7 @@ interface AnomalyAnswer {
   signals: number;
   expected: number;
   customers: string[];
+  history: boolean;
   review: { decision: string; by: string; reason: string; alarmId: string | null } | null;
 }
 
@@ -42,12 +43,12 @@ export function formatIncident(i: IncidentView): string {
 
 /** The totals line. */
 export function formatIncidentSummary(s: IncidentSummary): string {
-  return `${s.incidents} alarms, ${s.actedOn} acted on: ${s.affected} affected, ${s.notified} notified, ${s.compensated} compensated; median raise → first notice ${minutes(s.medianTimeToFirstNoticeMs)}; MTTR ${minutes(s.mttrMs)}; of ${s.contactedCustomers} who called or complained, notified first ${share(s.notifiedBeforeContactShare)}; ${s.anomalies} suspected incidents, ${s.anomaliesWithoutAlarm} without an alarm`;
+  return `${s.incidents} alarms, ${s.actedOn} acted on: ${s.affected} affected, ${s.notified} notified, ${s.compensated} compensated; median raise → first notice ${minutes(s.medianTimeToFirstNoticeMs)}; MTTR ${minutes(s.mttrMs)}; of ${s.contactedCustomers} who called or complained, notified first ${share(s.notifiedBeforeContactShare)}; ${s.anomalies} suspected incidents (${s.anomaliesInHistory} found in history), ${s.anomaliesWithoutAlarm} of the others without an alarm`;
 }
 
 function formatAnomaly(a: AnomalyAnswer): string {
   const review = a.review ? `${a.review.decision} by ${a.review.by}${a.review.alarmId ? ` → ${a.review.alarmId}` : ''}: ${a.review.reason}` : 'not reviewed';
-  return `${a.id.padEnd(12)} ${`${a.scope} ${a.objectId}`.padEnd(16)} ${a.openedTime}  ${a.state.padEnd(6)} ${a.signal} ${a.signals} against ${a.expected} expected, ${a.customers.length} customers  ${review}`;
+  return `${a.id.padEnd(12)} ${`${a.scope} ${a.objectId}`.padEnd(16)} ${a.openedTime}  ${a.state.padEnd(6)}${a.history ? ' (found in history)' : ''} ${a.signal} ${a.signals} against ${a.expected} expected, ${a.customers.length} customers  ${review}`;
 }
 
 function server(command: Command, url?: string): ServerTarget {

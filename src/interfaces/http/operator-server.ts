@@ -74,7 +74,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     workflowRoutes(services),
     mcpHttpRoutes(mcpCapabilities(services), options.version, customers),
     consoleRoutes(),
-    ...(operator.world ? [sandboxRoutes(operator.world)] : []),
+    ...(operator.world ? [sandboxRoutes({ world: operator.world, suspicions: () => services.anomalies.suspicions(), liveFromMs: operator.sandboxLiveFromMs })] : []),
     partitionRoutes(operator.role === 'worker' ? operator.partitions : () => whole),
   ]);
 }

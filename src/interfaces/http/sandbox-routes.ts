@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { evaluateAnomalies, type AnomalyReport } from '../../evaluation/assurance-evaluation.js';
+import type { SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { SandboxWorld } from '../../sandbox/index.js';
-import { errors } from './api-schemas.js';
+import { errors, list } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
 
 const applicant = z.object({
@@ -23,13 +25,96 @@ const careExample = z.object({
   eventIds: z.array(z.string()),
 });
 
+const minutesOrNull = z.number().nullable();
+const anomalyFigures = z.object({
+  from: z.string().describe('Start of the judged span (ISO 8601, simulated time)'),
+  to: z.string().describe('Its end'),
+  suspicions: z.number().int().describe('Suspected incidents opened in the span'),
+  precision: z.number().describe('Share of them on a real incident (its cell or site, from its start to a day after its end)'),
+  incidents: z.number().int().describe('Incidents above low severity that began in the span and hurt someone'),
+  recall: z.number().describe('Share of those a suspicion found'),
+  recallAll: z.number().describe('The same over every incident, low severity included'),
+  medianLeadMinutes: minutesOrNull.describe('Of the found incidents that alarmed: median minutes from the first suspicion to the alarm (positive: before it)'),
+  foundBeforeAlarmShare: z.number().nullable(),
+  silentIncidents: z.number().int().describe('Incidents above low severity that never alarmed'),
+  silentFound: z.number().int(),
+  aheadPossible: z.number().int().describe('Incidents above low severity that hurt before any alarm (a late alarm, or none)'),
+  foundAheadShare: z.number().nullable().describe('Share of them found before their alarm (or at all, for a silent one)'),
+  missedByKind: z.object({ 'alarmed-at-start': z.number().int(), 'found-after-alarm': z.number().int(), missed: z.number().int() }).describe('Incidents not found ahead of their alarm, by why'),
+});
+const assuranceAnswer = z.object({
+  asOf: z.string().describe("The world's clock when judged"),
+  liveFrom: z.string().describe('When the history ended and the world began to run live'),
+  history: anomalyFigures.describe('The backfilled history (whose alarms were never sent in: what detection found there, it found in history)'),
+  live: anomalyFigures.describe('Since the world runs live: what network operations sees as it happens'),
+  falseSuspicions: list(z.object({ id: z.string().nullable(), scope: z.enum(['Cell', 'Site']), objectId: z.string(), openedTime: z.string(), touchedBy: z.string().nullable().describe('The incident that touched most of its customers around then, if any') })).describe('The live span’s suspicions no incident explains'),
+  missedIncidents: list(z.object({ alarmId: z.string(), cellId: z.string(), siteId: z.string(), impact: z.string(), severity: z.string(), touched: z.number().int(), startTime: z.string(), alarmAfterMinutes: minutesOrNull, durationMinutes: z.number(), why: z.enum(['alarmed-at-start', 'found-after-alarm', 'missed']) })).describe('The live span’s incidents above low severity not found ahead of their alarm, with why'),
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const figures = (r: AnomalyReport, fromMs: number, toMs: number): z.infer<typeof anomalyFigures> => ({
+  from: iso(fromMs),
+  to: iso(toMs),
+  suspicions: r.suspicions,
+  precision: r.precision,
+  incidents: r.incidents,
+  recall: r.recall,
+  recallAll: r.recallAll,
+  medianLeadMinutes: r.medianLeadMs === null ? null : Math.round(r.medianLeadMs / 6_000) / 10,
+  foundBeforeAlarmShare: r.foundBeforeAlarmShare,
+  silentIncidents: r.silentIncidents,
+  silentFound: r.silentFound,
+  aheadPossible: r.aheadPossible,
+  foundAheadShare: r.foundAheadShare,
+  missedByKind: r.missedByKind,
+});
+
+/** What judging the running operator against the world's truth reads of it. */
+export interface SandboxRouteDeps {
+  world: SandboxWorld;
+  /** Anomaly detection's suspected incidents, every one kept. */
+  suspicions(): readonly SuspectedIncident[];
+  /** When the world's backfilled history ends and its live run begins (ms); absent: judged from the world's start. */
+  liveFromMs?: number;
+}
+
 /**
  * The simulated operator's shop front: `POST /sandbox/applicants` draws the next person who asks
  * for a line (what they present; the truth stays hidden), to onboard with
- * `POST /workflows/onboarding/start` and `{"applicant": …}`.
+ * `POST /workflows/onboarding/start` and `{"applicant": …}`; and the running operator judged
+ * against the world's hidden truth (`GET /sandbox/assurance`, src/evaluation: the same yardstick
+ * as `bench assurance`, on the suspicions this server raised).
  */
-export function sandboxRoutes(world: SandboxWorld): RouteModule {
+export function sandboxRoutes(deps: SandboxRouteDeps): RouteModule {
+  const { world } = deps;
   return (app) => {
+    app.get(
+      '/sandbox/assurance',
+      {
+        schema: {
+          summary:
+            "The sandbox operator's truth: anomaly detection on this running server judged against the world's real incidents (the yardstick of `bench assurance`): precision of its suspected incidents, incidents found, lead before the alarm, over the backfilled history and since the world runs live, with the live span's false suspicions and missed incidents",
+          response: { 200: assuranceAnswer },
+        },
+      },
+      async () => {
+        const startMs = Date.parse(world.config.start);
+        const nowMs = world.clock.now();
+        const liveFromMs = Math.min(nowMs, deps.liveFromMs ?? startMs);
+        const suspicions = deps.suspicions();
+        const history = evaluateAnomalies(world, suspicions, { fromMs: startMs, toMs: liveFromMs });
+        // The live span ends a moment after the clock: a suspicion opened on its latest signal is in it.
+        const live = evaluateAnomalies(world, suspicions, { fromMs: liveFromMs, toMs: nowMs + 1 });
+        return {
+          asOf: iso(nowMs),
+          liveFrom: iso(liveFromMs),
+          history: figures(history, startMs, liveFromMs),
+          live: figures(live, liveFromMs, nowMs),
+          falseSuspicions: live.falseSuspicions.map((f) => ({ id: f.id, scope: f.scope, objectId: f.objectId, openedTime: iso(f.openedMs), touchedBy: f.touchedBy })),
+          missedIncidents: live.missedIncidents.map((m) => ({ alarmId: m.alarmId, cellId: m.cellId, siteId: m.siteId, impact: m.impact, severity: m.severity, touched: m.touched, startTime: iso(m.startMs), alarmAfterMinutes: m.alarmAfterMin, durationMinutes: m.durationMin, why: m.why })),
+        };
+      },
+    );
     app.post(
       '/sandbox/applicants',
       { schema: { summary: 'The sandbox operator: draws the next applicant for a line, to onboard with POST /workflows/onboarding/start {"applicant": …}', response: { 201: applicant } } },

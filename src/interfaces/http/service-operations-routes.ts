@@ -44,7 +44,8 @@ const summary = z.object({
   medianTimeToFirstNoticeMs: z.number().nullable(),
   mttrMs: z.number().nullable().describe('Mean raise → clear over the cleared alarms'),
   anomalies: z.number().int(),
-  anomaliesWithoutAlarm: z.number().int().describe('Suspected incidents no alarm came with on their cell or site (yet, or ever)'),
+  anomaliesInHistory: z.number().int().describe('Suspected incidents found in history (on signals that came in a day or more after they happened, such as a loaded history), which no alarm here can follow'),
+  anomaliesWithoutAlarm: z.number().int().describe('Suspected incidents found as they happened that no alarm came with on their cell or site (yet, or ever)'),
   contactedCustomers: z.number().int().describe('Affected customers who called or complained, over every incident'),
   notifiedBeforeContactShare: z.number().nullable().describe('Share of them notified before their first call or complaint'),
 });
@@ -61,6 +62,7 @@ const anomaly = z.object({
   expected: z.number().describe("What the base's usual rate expected there in the window"),
   pValue: z.number().describe('Chance of that many or more under the usual rate'),
   customers: list(z.string()).describe('The customers whose signals it holds, first first'),
+  history: z.boolean().describe('Found in history: its signals came in a day or more after they happened (a loaded history, a late batch), when nobody could act on them'),
   review: z
     .object({
       decision: z.enum(['confirmed', 'dismissed']),
@@ -91,6 +93,7 @@ const anomalyAnswer = (s: SuspectedIncident) => ({
   lastSignalTime: new Date(s.lastSignalMs).toISOString(),
   state: s.state,
   signal: s.signal,
+  history: s.history === true,
   signals: s.signals,
   expected: s.expected,
   pValue: s.pValue,

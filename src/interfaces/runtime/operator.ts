@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../domain/time.js';
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
 import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
 import { linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
@@ -129,6 +130,8 @@ export interface Operator {
   readonly firstAdminKey?: FirstAdminKey;
   /** The simulated operator's world, when one runs. */
   readonly world?: SandboxWorld;
+  /** When the sandbox world's backfilled history ends and its live run begins (ms), when one runs. */
+  readonly sandboxLiveFromMs?: number;
   /** Resolves when the sandbox's history is in (at once without a sandbox); rejects when the sandbox fails. */
   readonly ready: Promise<void>;
   /**
@@ -277,6 +280,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     auth,
     firstAdminKey,
     world,
+    ...(plan ? { sandboxLiveFromMs: Date.parse(plan.state.start) + plan.state.backfillDays * DAY_MS } : {}),
     ready,
     scored,
     clockSource: () => (sandbox ? { kind: 'sandbox', phase, speed: o.sandbox!.speed } : { kind: 'events' }),

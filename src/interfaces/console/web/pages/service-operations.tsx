@@ -46,6 +46,7 @@ interface IncidentSummary {
   readonly medianTimeToFirstNoticeMs: number | null;
   readonly mttrMs: number | null;
   readonly anomalies: number;
+  readonly anomaliesInHistory: number;
   readonly anomaliesWithoutAlarm: number;
 }
 /** Severities, worst first (TMF642's perceivedSeverity). */
@@ -120,7 +121,7 @@ export function ServiceOperations() {
           <dt>Mean time to repair</dt>
           <dd data-testid="mttr">{mttr === null ? 'no alarm cleared yet' : `${duration(mttr)} over ${count(cleared.length)} cleared`}</dd>
           <dt>Suspected from service calls</dt>
-          <dd>{totals ? `${count(totals.anomalies)} (${count(totals.anomaliesWithoutAlarm)} without an alarm)` : '–'}</dd>
+          <dd>{totals ? `${count(totals.anomalies)} (${count(totals.anomaliesInHistory)} found in history, ${count(totals.anomaliesWithoutAlarm)} of the others without an alarm)` : '–'}</dd>
         </dl>
         <p class="muted">The counts of notices and compensations are those of the alarms whose flow has finished (it waits for the clear); an alarm's page shows its flow as it goes.</p>
       </section>
