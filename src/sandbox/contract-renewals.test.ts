@@ -3,6 +3,7 @@ import type { EventOf, TwinEvent } from '../domain/events.js';
 import { validateEvent } from '../domain/event-validation.js';
 import { ArrayOutput } from './event-output.js';
 import { createSandboxWorld, loadWorldDocument } from './index.js';
+import { WorldStatsAccumulator } from './world-stats.js';
 
 const base = { extends: 'small', population: { customers: 600 }, network: { cells: 10 } } as const;
 const MONTHS = 8;
@@ -62,6 +63,10 @@ describe('contract ends (renewals)', () => {
       expect(e.time).toBe(`${profile.data.contractEnd}T20:00:00Z`);
     }
     const d = decisions(events);
+    // `sandbox stats` counts them the same way from the events alone.
+    const stats = new WorldStatsAccumulator();
+    for (const e of events) stats.add(e);
+    expect(stats.result().contractEnds).toEqual(d);
     expect(d.renewed).toBeGreaterThan(10);
     expect(d.monthToMonth).toBeGreaterThan(10);
     expect(d.left).toBeGreaterThan(0);

@@ -30,6 +30,12 @@ export interface WorldStats {
   tickets: { opened: number; complaints: number; complaintsPerThousandCustomerMonths: number };
   incidents: { distinct: number; impactsOnCustomers: number };
   offers: { presented: number; accepted: number; declined: number };
+  /**
+   * What customers did when their contract ended (worlds with `renewals`): a later `customer`
+   * event naming a later `contractEnd` is a renewal, one with `contractMonths: 0` after an end was
+   * named a roll onto month-to-month, a termination with reason `contract_end` a customer who left.
+   */
+  contractEnds: { renewed: number; monthToMonth: number; left: number };
 }
 
 interface Rec {
@@ -55,6 +61,9 @@ export class WorldStatsAccumulator {
   private incidents = new Set<string>();
   private impacts = 0;
   private offers = { presented: 0, accepted: 0, declined: 0 };
+  private contractEnds = { renewed: 0, monthToMonth: 0, left: 0 };
+  /** The contract end each customer's latest `customer` event named. */
+  private contractEndOf = new Map<string, string>();
 
   add(raw: unknown): void {
     const r = raw as Rec;
@@ -67,9 +76,16 @@ export class WorldStatsAccumulator {
     if (!this.first || time < this.first) this.first = time;
     if (time > this.last) this.last = time;
     switch (kind) {
-      case 'customer':
+      case 'customer': {
         if (!this.joined.has(cust)) this.joined.set(cust, time);
+        const before = this.contractEndOf.get(cust);
+        const end = typeof d.contractEnd === 'string' ? d.contractEnd : undefined;
+        if (before !== undefined && end !== undefined && end > before) this.contractEnds.renewed++;
+        if (before !== undefined && d.contractMonths === 0) this.contractEnds.monthToMonth++;
+        if (end !== undefined) this.contractEndOf.set(cust, end);
+        else this.contractEndOf.delete(cust);
         break;
+      }
       case 'usage':
         this.usage.n++;
         this.usage.data += Number(d.dataMb) || 0;
@@ -78,6 +94,7 @@ export class WorldStatsAccumulator {
         break;
       case 'subscription':
         if (d.action === 'terminated') this.left.set(cust, time);
+        if (d.action === 'terminated' && d.reason === 'contract_end') this.contractEnds.left++;
         break;
       case 'bill':
         this.bills.count++;
@@ -163,6 +180,7 @@ export class WorldStatsAccumulator {
       tickets: { ...this.tickets, complaintsPerThousandCustomerMonths: customerMonths ? (1000 * this.tickets.complaints) / customerMonths : 0 },
       incidents: { distinct: this.incidents.size, impactsOnCustomers: this.impacts },
       offers: this.offers,
+      contractEnds: this.contractEnds,
     };
   }
 }

@@ -187,6 +187,7 @@ function formatStats(s: WorldStats): string {
     `usage per day     ${s.usagePerCustomerDay.dataMb.toFixed(0)} MB, ${s.usagePerCustomerDay.voiceMin.toFixed(1)} min, ${s.usagePerCustomerDay.sms.toFixed(2)} SMS per subscription`,
     `bills             ${s.bills.count}, mean ${s.bills.meanAmount.toFixed(2)}, ${pct(s.bills.withOverage / Math.max(1, s.bills.count))} with overage`,
     `top-ups (prepaid) ${s.topups.count}, mean ${s.topups.meanAmount.toFixed(2)}, ${s.topups.addons} add-ons`,
+    `contract ends: ${s.contractEnds.renewed} renewed, ${s.contractEnds.monthToMonth} rolled on month to month, ${s.contractEnds.left} left`,
     `payments          ${s.payments.paid} paid (${s.payments.late} late), ${s.payments.failed} failed`,
     `tickets           ${s.tickets.opened} opened, ${s.tickets.complaints} complaints (${s.tickets.complaintsPerThousandCustomerMonths.toFixed(1)} per 1,000 customer-months)`,
     `network incidents ${s.incidents.distinct}, touching customers ${s.incidents.impactsOnCustomers} times`,
