@@ -12,7 +12,7 @@ import type { TwinService } from '../twin/twin-service.js';
 export interface PilotEstimate {
   readonly offerId: string;
   readonly acceptance: { readonly mean: number; readonly sd: number };
-  /** The acceptors' hazard multiplier the scenarios use: the offers' effects pooled (`poolEffects`). */
+  /** The acceptors' hazard multiplier the scenarios use: the offers' effects pooled (`poolEffects`), then with the prior of no effect (`withSkepticalPrior`). */
   readonly acceptedHazardMultiplier: { readonly mean: number; readonly sd: number };
   /** The same from this offer's arm alone, for comparison. */
   readonly unpooledMultiplier: { readonly mean: number; readonly sd: number };
@@ -119,9 +119,26 @@ export function poolEffects(raw: readonly { effect: number; effectSe: number }[]
   });
 }
 
+/**
+ * The stated prior of an offer's effect on an acceptor's hazard before any pilot: none, give or
+ * take half (the multiplier 1 ± 0.5: an offer that halves an acceptor's hazard, or raises it by
+ * half, is one sd away). Chosen before looking at any validation run, like the price changes'
+ * stated elasticity: a pilot of a few thousand sees a few dozen churners per arm, and its effect
+ * alone swings from 0 to 1.8 between worlds alike (sd 0.6–1.0).
+ */
+export const OFFER_EFFECT_PRIOR_SD = 0.5;
+
+/** A normal estimate of an effect combined with the prior N(0, priorSd²): the posterior's mean and sd. */
+export function withSkepticalPrior(e: { effect: number; se: number }, priorSd = OFFER_EFFECT_PRIOR_SD): { effect: number; se: number } {
+  const w = 1 / Math.max(1e-9, e.se) ** 2;
+  const w0 = 1 / priorSd ** 2;
+  return { effect: (w * e.effect) / (w + w0), se: 1 / Math.sqrt(w + w0) };
+}
+
 export function pilotEstimates(twins: TwinService, arms: readonly (readonly string[])[], answers: Map<string, string>): PilotEstimate[] {
   const raw = rawPilot(twins, arms, answers);
-  const pooled = poolEffects(raw);
+  // The arms pooled, then weighed against the prior of no effect: the posterior the scenarios draw from.
+  const pooled = poolEffects(raw).map((e) => withSkepticalPrior(e));
   return raw.map((r, j) => ({
     offerId: r.offerId,
     acceptance: r.acceptance,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { poolEffects } from './pilot-estimates.js';
+import { OFFER_EFFECT_PRIOR_SD, poolEffects, withSkepticalPrior } from './pilot-estimates.js';
 import { validateSimulations } from './simulation-validation.js';
 
 describe('pooling the pilot offers\u2019 effects', () => {
@@ -17,6 +17,18 @@ describe('pooling the pilot offers\u2019 effects', () => {
     expect(pooled[0].effect).toBeCloseTo(-0.6, 1);
     expect(pooled[1].effect).toBeCloseTo(0.4, 1);
     expect(pooled[0].se).toBeGreaterThanOrEqual(0.04);
+  });
+});
+
+describe('the prior of no effect', () => {
+  it('draws a noisy pilot\u2019s effect toward none and a precise one hardly at all, surer than either', () => {
+    const noisy = withSkepticalPrior({ effect: -1, se: 0.61 });
+    expect(noisy.effect).toBeGreaterThan(-0.5);
+    expect(noisy.effect).toBeLessThan(0);
+    expect(noisy.se).toBeLessThan(Math.min(0.61, OFFER_EFFECT_PRIOR_SD));
+    const precise = withSkepticalPrior({ effect: -0.4, se: 0.05 });
+    expect(precise.effect).toBeCloseTo(-0.4, 1);
+    expect(precise.se).toBeLessThan(0.05);
   });
 });
 

@@ -14,6 +14,8 @@ import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { DAY_MS } from '../domain/time.js';
 import { openTwinService, type TwinService } from '../twin/twin-service.js';
+import { OFFER_KINDS, type OfferKind } from '../twin/twin-responses.js';
+import { LiveProfiles } from '../intelligence/profile/live-profiles.js';
 
 /**
  * Checks the simulator against what really happens: predictions come from a churn model trained
@@ -270,6 +272,14 @@ function realised(ledger: Ledger, ids: readonly string[], months: number): { rev
   return { revenue, churners };
 }
 
+/** The kind of offer (as the twins count answers) an offer of the world's catalogue is; the pilot's offers share one. */
+function offerKindOf(config: WorldConfig, offerId: string): OfferKind {
+  const kind = config.offers.catalogue.find((o) => o.id === offerId)?.kind;
+  const known = OFFER_KINDS.find((k) => k === kind);
+  if (!known) throw new TwinloopError('INTERNAL', `the pilot's offer ${offerId} is not an offer kind the twins count (${OFFER_KINDS.join(', ')})`);
+  return known;
+}
+
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** One scenario realised in one future: net value, churners avoided and cost. */
@@ -422,14 +432,20 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       });
       await twins.intake.drained();
       const pilotRaw = pilotEstimates(twins, pilot.arms, answers);
-      log(`pilot: ${pilotRaw.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, multiplier ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}`);
+      log(`pilot: ${pilotRaw.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, multiplier ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled with the prior (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}`);
       const trained = await trainChurnFromTwins(twins.store, { to: twins.engine.eventClock, seed: o.seed });
       log(`churn model: ${trained.document.learner}, AUC ${trained.metadata.metrics.auc}`);
       const scorer = createChurnScorer(trained.document);
       const byRisk = riskAcceptance(pilot.arms, answers, new Map([...atPilot].map(([id, f]) => [id, scorer.probability(f)])));
-      log(`pilot acceptance by churn risk: log-odds slope ${byRisk.slope.toFixed(2)} per unit of the churn log-odds; at churn ${byRisk.atChurn.toFixed(3)}: ${PILOT_OFFERS.map((id, j) => `${id} ${byRisk.acceptance[j].toFixed(2)}`).join(', ')}`);
-      const estimates = pilotRaw.map((e, j) => ({ ...e, acceptance: { mean: byRisk.acceptance[j], sd: e.acceptance.sd }, acceptanceByRisk: { slope: byRisk.slope, atChurn: byRisk.atChurn } }));
-      const source = twinSource(twins.engine, scorer, trained.metadata.horizonDays);
+      log(`pilot acceptance by churn risk (not used: the twins' response profiles are): log-odds slope ${byRisk.slope.toFixed(2)} per unit of the churn log-odds; at churn ${byRisk.atChurn.toFixed(3)}: ${PILOT_OFFERS.map((id, j) => `${id} ${byRisk.acceptance[j].toFixed(2)}`).join(', ')}`);
+      // Who accepts is read from each twin's response profile (its kind of customer and its own
+      // answers to the pilot), which replaces the slope on churn risk: the profiles' cells carry
+      // much of what the slope saw, and a pilot acceptor is likelier to accept again.
+      const profiles = new LiveProfiles(twins.engine);
+      profiles.refresh(world.clock.now());
+      const kind = offerKindOf(config, PILOT_OFFERS[0]);
+      const estimates: PilotEstimate[] = pilotRaw;
+      const source = twinSource(twins.engine, scorer, trained.metadata.horizonDays, profiles.acceptanceShift(kind));
       const cohortIds: string[] = [];
       const churn: number[] = [];
       source.forEach((id, _, p) => {

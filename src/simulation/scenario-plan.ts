@@ -140,10 +140,10 @@ function acceptShiftOf(o: OfferAssumptions, p: number): number {
   return r ? r.slope * (logit(clampProbability(p)) - logit(r.atChurn)) : 0;
 }
 
-/** An offer's mean acceptance for a twin of churn probability `p`. */
-function twinAcceptance(o: OfferAssumptions, p: number): number {
+/** An offer's mean acceptance for a twin of churn probability `p` whose profile shifts it by `known` (log-odds). */
+function twinAcceptance(o: OfferAssumptions, p: number, known: number): number {
   const a = o.acceptance.mean;
-  const shift = acceptShiftOf(o, p);
+  const shift = acceptShiftOf(o, p) + known;
   return shift === 0 || a <= 0 || a >= 1 ? a : 1 / (1 + Math.exp(-(logit(a) + shift)));
 }
 
@@ -211,6 +211,8 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
     const h = hazardOf(p, source.horizonDays);
     const rev = monthlyRevenueOf(f);
     const price = f[FEATURE_INDEX.monthly_price];
+    // What the twin's profile says of its answer to an offer, beside its churn risk.
+    const known = source.acceptanceShift?.(id) ?? 0;
     view.hazard[i] = h;
     view.revenue[i] = rev;
     for (let j = 0; j < builders.length; j++) {
@@ -232,7 +234,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
         cols.contacts[i] = contacts;
         cols.contactCost[i] = cost / contacts;
         cols.discountLoss[i] = (price * s.offer.discountPct) / 100;
-        cols.acceptShift[i] = acceptShiftOf(s.offer, p);
+        cols.acceptShift[i] = acceptShiftOf(s.offer, p) + known;
       } else if (s.kind === 'retention_campaign') {
         if (b.only && !b.only.has(id)) continue;
         const o = s.offer;
@@ -240,11 +242,11 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
         // churn × value: expected revenue at risk; uplift: expected incremental value of the offer.
         b.rank![i] = s.targeting.rank === 'churn_value'
           ? h * rev * m
-          : twinAcceptance(o, p) * ((1 - o.acceptedHazardMultiplier.mean) * h * o.effectMonths * rev * Math.max(1, m - o.effectMonths / 2) - (price * o.discountPct * Math.min(o.months, m)) / 100 - o.costPerAcceptance) - s.costPerContact;
+          : twinAcceptance(o, p, known) * ((1 - o.acceptedHazardMultiplier.mean) * h * o.effectMonths * rev * Math.max(1, m - o.effectMonths / 2) - (price * o.discountPct * Math.min(o.months, m)) / 100 - o.costPerAcceptance) - s.costPerContact;
         cols.contacts[i] = s.contactPolicy.maxContacts;
         cols.contactCost[i] = s.costPerContact;
         cols.discountLoss[i] = (price * o.discountPct) / 100;
-        cols.acceptShift[i] = acceptShiftOf(o, p);
+        cols.acceptShift[i] = acceptShiftOf(o, p) + known;
       } else if (s.kind === 'price_change') {
         cols.treated[i] = 1;
         cols.revenueDelta[i] = (price * s.pricePct) / 100;

@@ -92,6 +92,24 @@ describe('the Monte Carlo engine', () => {
     expect(fix.overall.netValue.mean).toBeCloseTo(-5000, 6);
   });
 
+  it('reads each twin\'s known answer to offers from the source: twins its profile says accept more, accept more', async () => {
+    const rows = population(2000, () => 0.05);
+    const plain = arraySource(rows, 30);
+    // The first half known to accept (log-odds +1.5), the second half known not to (−1.5).
+    const known = { ...arraySource(rows, 30), acceptanceShift: (id: string) => (Number(id.slice(1)) < 1000 ? 1.5 : -1.5) };
+    const launch = parseScenarios({ kind: 'offer_launch', name: 'l', horizonMonths: 3, draws: 20, target: [{ field: 'monthly_price', op: '>=', value: 0 }], channels: [{ name: 'app', reach: 1, costPerContact: 1 }], offer: { id: 'o', discountPct: 10, months: 3, acceptance: { mean: 0.2, sd: 0.01 }, acceptedHazardMultiplier: { mean: 1, sd: 0.01 } }, segmentBy: 'is_prepaid' }).scenarios[0];
+    const [a] = await simulate(plain, [launch], { workers: 0 });
+    const [b] = await simulate(known, [launch], { workers: 0 });
+    expect(a.overall.accepted.mean / 2000).toBeCloseTo(0.2, 1);
+    // sigmoid(logit 0.2 ± 1.5): 0.53 and 0.053, a mean of 0.29.
+    expect(b.overall.accepted.mean / 2000).toBeGreaterThan(0.26);
+    expect(b.overall.accepted.mean / 2000).toBeLessThan(0.32);
+    // And the campaign ranked by uplift reaches for the twins known to accept.
+    const ranked = retention({ targeting: { rank: 'uplift', k: 500 }, offer: { id: 'o', discountPct: 10, months: 3, acceptance: { mean: 0.2, sd: 0.01 }, acceptedHazardMultiplier: { mean: 0.5, sd: 0.01 } } });
+    const [c] = await simulate(known, [ranked], { workers: 0 });
+    expect(c.overall.accepted.mean / 500).toBeGreaterThan(0.45);
+  });
+
   it('a network fix changes the incidents to come, not the ones felt lately, and its value comes in lumps of prevented incidents', async () => {
     // A model whose churn rises with the incidents of the last 30 days.
     const scorer = { probability: (f: Float64Array) => 1 / (1 + Math.exp(3 - 0.5 * f[FEATURE_INDEX.network_incidents_30d])) } as unknown as ChurnScorer;

@@ -21,18 +21,25 @@ export interface TwinSource {
   readonly scorer: ChurnScorer | null;
   /** Visits each active twin once, in a stable order (features may be reused between calls). */
   forEach(fn: (id: string, features: Float64Array, probability: number) => void): void;
+  /**
+   * What is known of each twin's answer to the offers simulated: the shift of its log-odds of
+   * accepting against the base's (its response profile: its kind of customer and its own answers),
+   * added to an offer scenario's acceptance. Absent: every twin alike, but for `acceptanceByRisk`.
+   */
+  readonly acceptanceShift?: (id: string) => number;
 }
 
 /**
  * The active twins of an engine (a plan and not churned), scored with a churn model (the live
  * model's document or any registered one).
  */
-export function twinSource(engine: TwinEngine, scorer: ChurnScorer, horizonDays: number): TwinSource {
+export function twinSource(engine: TwinEngine, scorer: ChurnScorer, horizonDays: number, acceptanceShift?: (id: string) => number): TwinSource {
   if (!(horizonDays > 0)) throw new TwinloopError('BAD_INPUT', `the churn model's horizonDays must be positive; got ${horizonDays}`);
   return {
     capacity: engine.table.size,
     horizonDays,
     scorer,
+    ...(acceptanceShift ? { acceptanceShift } : {}),
     forEach(fn) {
       const f = new Float64Array(FEATURE_COUNT);
       const at = engine.eventClock;

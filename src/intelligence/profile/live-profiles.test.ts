@@ -9,7 +9,7 @@ let n = 0;
 const ev = (customerId: string, kind: TwinEvent['kind'], at: number, data: unknown) => ({ id: `e${n++}`, kind, customerId, time: new Date(at).toISOString(), source: 't', v: 1, data }) as TwinEvent;
 
 /** Customers who each got `offers` discount offers, answering them as `answer(i, k)` says. */
-function engineWith(customers: number, offers: number, answer: (i: number, k: number) => 'accepted' | 'declined' | 'ignored' | 'none'): TwinEngine {
+function engineWith(customers: number, offers: number, answer: (i: number, k: number) => 'accepted' | 'declined' | 'ignored' | 'none', offered: (i: number) => boolean = () => true): TwinEngine {
   const engine = new TwinEngine();
   const apply = (e: TwinEvent) => {
     const t = Date.parse(e.time);
@@ -21,7 +21,7 @@ function engineWith(customers: number, offers: number, answer: (i: number, k: nu
     const id = `C${i}`;
     apply(ev(id, 'customer', T0, { segment: 'consumer', billing: 'postpaid', contractMonths: i % 2 ? 12 : 0, paymentMethod: 'card', since: '2024-01-01T00:00:00Z' }));
     apply(ev(id, 'subscription', T0, { action: 'activated', subscriptionId: `S${i}`, productKind: 'plan', productId: 'p', monthlyPrice: 30 }));
-    for (let k = 0; k < offers; k++) {
+    for (let k = 0; k < (offered(i) ? offers : 0); k++) {
       const at = T0 + (1 + 10 * k) * DAY;
       apply(ev(id, 'offer', at, { action: 'presented', offerId: 'o', channel: 'app', treatment: 'discount' }));
       const a = answer(i, k);
@@ -58,6 +58,19 @@ describe('live profiles', () => {
     expect(ignorer.ignore.discount.high).toBeGreaterThanOrEqual(ignorer.ignore.discount.mean);
     expect(ignorer.contacts).toBe(4);
     expect(ignorer.model.customers).toBe(90);
+  });
+
+  it('shift a twin\u2019s acceptance by what its answers show, against the twins never offered anything', () => {
+    // Customers 0–119 got three offers (a third took each, a third declined each, a third ignored
+    // them); customers 120–239 were never offered anything.
+    const engine = engineWith(240, 3, (i) => (i >= 120 ? 'none' : i % 3 === 0 ? 'accepted' : i % 3 === 1 ? 'declined' : 'ignored'), (i) => i < 120);
+    const shift = new LiveProfiles(engine).acceptanceShift('discount');
+    expect(shift('C0'), 'took every offer').toBeGreaterThan(0.5);
+    expect(shift('C1'), 'declined every offer').toBeLessThan(-0.5);
+    // The twins never offered anything are the base the shift is measured against.
+    const fresh = Array.from({ length: 120 }, (_, k) => shift(`C${120 + k}`));
+    expect(Math.abs(fresh.reduce((s, x) => s + x, 0) / fresh.length)).toBeLessThan(0.2);
+    expect(shift('nobody')).toBe(0);
   });
 
   it('show the rates\u2019 own uncertainty: a twin with no answers in a base without any shows the prior\u2019s spread, not a point', () => {

@@ -90,6 +90,38 @@ export class LiveProfiles {
     return { sleepingDog: p.classes['sleeping-dog'], contactMultiplier: model.contactMultiplier.mean, acceptance };
   }
 
+  /**
+   * Each twin's shift of the log-odds of accepting an offer of `kind` against the base's: its
+   * profile's expected acceptance (its kind of customer, and its own answers when it has any)
+   * against the mean of the twins never offered anything, whose profiles are their cells' priors
+   * (the base as a random pilot meets it). What the simulation lab adds, per twin, to an offer's
+   * acceptance measured on the base; 0 for an unknown twin. Read once: later answers are not seen.
+   */
+  acceptanceShift(kind: OfferKind): (customerId: string) => number {
+    const logit = (p: number) => {
+      const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+      return Math.log(q / (1 - q));
+    };
+    const own = new Map<string, number>();
+    let sum = 0;
+    let n = 0;
+    for (const id of this.engine.customerIds()) {
+      const risk = this.contactRisk(id);
+      if (!risk) continue;
+      const a = risk.acceptance[kind];
+      own.set(id, a);
+      if (this.engine.contactRecord(id)!.presented === 0) {
+        sum += a;
+        n++;
+      }
+    }
+    const base = logit(n > 0 ? sum / n : 0.5);
+    return (id) => {
+      const a = own.get(id);
+      return a === undefined ? 0 : logit(a) - base;
+    };
+  }
+
   /** The profile of a twin as read (fits the model first if it never was). */
   profileOf(view: TwinView): ProfileView {
     if (!this.model) this.refresh();
