@@ -194,7 +194,20 @@ export class NatsEventBus implements EventBus {
   static async deleteConsumer(url: string, stream: string, consumer: string): Promise<void> {
     const nc = await connect({ servers: url });
     try {
-      await (await nc.jetstreamManager()).consumers.delete(stream, consumer);
+      const jsm = await nc.jetstreamManager();
+      // The broker can fail a delete on its own files (nats-server at load: "unlinkat …/obs/NAME:
+      // directory not empty") with the consumer gone or still there: asked again until it is gone.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await jsm.consumers.delete(stream, consumer);
+          return;
+        } catch (err) {
+          const gone = await jsm.consumers.info(stream, consumer).then(() => false, (e: unknown) => /consumer not found/i.test(String(e)));
+          if (gone) return;
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
     } finally {
       await nc.close();
     }
