@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NatsEventBus } from '../src/bus/nats-event-bus.js';
 import { fairShare, PARTITION_COUNT } from '../src/domain/partitions.js';
+import { createPostgresDatabase, databaseUrl, dropPostgresDatabase, postgresDatabaseFigures } from '../src/store/postgres-databases.js';
 import { syntheticEvents } from '../src/twin/synthetic-events.js';
 
 /**
@@ -45,26 +45,13 @@ if (!DATABASE_URL || !NATS_URL) {
   describe('partitioned twins across processes (a gateway, three workers, one killed, one added)', () => {
     const run = randomBytes(4).toString('hex');
     const database = `twinloop_scale_test_${run}`;
-    const adminUrl = new URL(DATABASE_URL);
-    adminUrl.pathname = '/postgres';
-    const dbUrl = new URL(DATABASE_URL);
-    dbUrl.pathname = `/${database}`;
+    const dbUrl = databaseUrl(DATABASE_URL, database);
     const stream = `SCALE_TEST_${run}`;
     const base = `twinloop.scale-test.${run}.events`;
     const procs: Proc[] = [];
 
-    const admin = async <T>(work: (c: pg.Client) => Promise<T>, url = adminUrl.toString()): Promise<T> => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        return await work(c);
-      } finally {
-        await c.end();
-      }
-    };
-
     const start = (name: string, args: string[]): Proc => {
-      const child = spawn(process.execPath, [BIN, '--database-url', dbUrl.toString(), 'start', ...args, '--nats', NATS_URL, '--partition-stream', stream, '--nats-subject', base, '--port', '0', '--insecure-local', '--no-sandbox'], {
+      const child = spawn(process.execPath, [BIN, '--database-url', dbUrl, 'start', ...args, '--nats', NATS_URL, '--partition-stream', stream, '--nats-subject', base, '--port', '0', '--insecure-local', '--no-sandbox'], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, TWINLOOP_LOG: '0' },
       });
@@ -117,7 +104,7 @@ if (!DATABASE_URL || !NATS_URL) {
       for (const p of procs) p.child.kill('SIGKILL');
       await Promise.all(procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once('exit', r)))));
       await NatsEventBus.deleteStream(NATS_URL, stream).catch(() => undefined);
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)).catch(() => undefined);
+      await dropPostgresDatabase(DATABASE_URL, database).catch(() => undefined);
     }, 30_000);
 
     it('keeps every twin equal to the replay of its events through a SIGKILL and a join, nothing lost or applied twice', async () => {
@@ -125,7 +112,7 @@ if (!DATABASE_URL || !NATS_URL) {
       const t0 = Date.now();
       const phases: string[] = [];
       const phase = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      await admin((c) => c.query(`CREATE DATABASE "${database}"`));
+      await createPostgresDatabase(DATABASE_URL, database);
       const gateway = start('gateway', ['--role', 'gateway']);
       const workers = new Map<string, Proc>([['w1', worker('w1')], ['w2', worker('w2')], ['w3', worker('w3')]]);
       await waitFor<unknown>('the gateway and three workers to listen, and every partition to be owned by the three', async () => {
@@ -170,14 +157,15 @@ if (!DATABASE_URL || !NATS_URL) {
 
       // Nothing lost: every event is in the log (once: ids are unique there), and none was parked
       // (a customer's event applied before its registration would have been).
-      const count = await waitFor(`all ${events.length} events in the log`, async () => {
-        const n = await admin(async (c) => (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0].n, dbUrl.toString());
-        return { done: n >= events.length, seen: n };
+      const logged = await waitFor(`all ${events.length} events in the log`, async () => {
+        const figures = await postgresDatabaseFigures(dbUrl);
+        return { done: figures.events >= events.length, seen: figures };
       });
       phase('all in the log');
-      expect(count).toBe(events.length);
-      const parked = await admin(async (c) => (await c.query<{ record: string; reason: string }>('SELECT record, reason FROM dead_letters LIMIT 5')).rows, dbUrl.toString());
-      expect(parked).toEqual([]);
+      expect(logged.events).toBe(events.length);
+      // The workers share one store: any of them lists what was parked.
+      const parked = (await json(`${[...workers.values()][0].url}/dead-letters?limit=5`)).body as { items: unknown[]; total: number };
+      expect({ deadLetters: logged.deadLetters, parked: parked.items }).toEqual({ deadLetters: 0, parked: [] });
 
       // The partitions settle at the three live workers' fair share, each live (recovered and consuming).
       const share = fairShare(3);

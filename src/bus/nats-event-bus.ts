@@ -1,7 +1,7 @@
 import { AckPolicy, connect, ConsumerEvents, DeliverPolicy, type JetStreamManager, type JsMsg, type NatsConnection, StringCodec } from 'nats';
 import type { BusMessage, EventBus } from './event-bus.js';
-import { TwinloopError } from '../domain/errors.js';
-import { partitionOfRecord, partitionSubject, partitionSubjects } from '../domain/partitions.js';
+import { JetStreamPublisher } from './jetstream-publisher.js';
+import { PARTITION_COUNT, partitionOfRecord, partitionSubject, partitionSubjects } from '../domain/partitions.js';
 
 export interface NatsEventBusOptions {
   /** e.g. nats://127.0.0.1:4222 */
@@ -88,9 +88,9 @@ export class NatsEventBus implements EventBus {
   }
 
   async publish(records: readonly string[]): Promise<void> {
-    const js = this.nc.jetstream();
-    // Publishes are pipelined; each resolves on the broker's stored acknowledgement.
-    await Promise.all(records.map((r) => js.publish(this.options.subject, codec.encode(r))));
+    this.publisher ??= new JetStreamPublisher(this.nc);
+    const subject = this.options.subject;
+    await this.publisher.publish(records.map((r) => ({ subject, data: codec.encode(r) })));
   }
 
   async pull(max: number, waitMs: number): Promise<BusMessage[]> {
@@ -119,6 +119,7 @@ export class NatsEventBus implements EventBus {
     await this.nc.drain();
   }
 
+  private publisher?: JetStreamPublisher;
   private readonly buffered: JsMsg[] = [];
   /** Delivered here and not yet acknowledged or handed back: the broker is told they are in hand. */
   private readonly held = new Set<JsMsg>();
@@ -280,9 +281,6 @@ async function ensureStreamAndConsumer(jsm: JetStreamManager, o: Required<NatsEv
   }
 }
 
-/** How long a publish waits for the broker's stored acknowledgement: the client's 5 s default failed batches on a machine at load 30. */
-const PUBLISH_TIMEOUT_MS = 20_000;
-
 /** Publishes event records on their partitions' subjects (decision 0012): what the gateway does with POST /events. */
 export interface PartitionedPublisher {
   /** Resolves once the broker holds every record durably; returns how many went to each partition. */
@@ -302,25 +300,26 @@ export async function openPartitionedPublisher(o: { url: string; stream: string;
     await nc.close();
     throw err;
   }
-  const js = nc.jetstream();
+  const publisher = new JetStreamPublisher(nc);
+  const subjects = Array.from({ length: PARTITION_COUNT }, (_, p) => partitionSubject(o.base, p));
   return {
     async publish(records) {
       const counts = new Map<number, number>();
-      // One connection publishes in order, so a customer's records keep their order in the stream.
-      try {
-        await Promise.all(
-          records.map((r) => {
-            const p = partitionOfRecord(r);
-            counts.set(p, (counts.get(p) ?? 0) + 1);
-            return js.publish(partitionSubject(o.base, p), codec.encode(r), { timeout: PUBLISH_TIMEOUT_MS });
-          }),
-        );
-      } catch (err) {
-        // Some may be in the stream already: sending the batch again is safe (each id is applied once).
-        throw new TwinloopError('UNAVAILABLE', `the broker did not take every record (${(err as Error).message}); send the batch again`, { cause: err, context: { retryAfterSeconds: 1 } });
-      }
+      // In the order given on one connection, so a customer's records keep their order in the
+      // stream. A failure is UNAVAILABLE: some may be in the stream already, and sending the batch
+      // again is safe (each id is applied once).
+      await publisher.publish(
+        records.map((r) => {
+          const p = partitionOfRecord(r);
+          counts.set(p, (counts.get(p) ?? 0) + 1);
+          return { subject: subjects[p], data: codec.encode(r) };
+        }),
+      );
       return counts;
     },
-    close: () => nc.drain(),
+    close: async () => {
+      publisher.close();
+      await nc.drain();
+    },
   };
 }
