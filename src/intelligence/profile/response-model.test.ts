@@ -105,7 +105,25 @@ describe('response model', () => {
   });
 
   it('refuses priors of the wrong shape', () => {
-    expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, acceptance: [0.5], shares: [1] })).toThrow(/one per class/);
-    expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, ignore: [0.3, 0.3, 1, 0.3] })).toThrow(/persuadable: acceptance and ignore/);
+    expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, acceptanceLogOdds: [0.5], shares: [1] })).toThrow(/one per class/);
+    expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, ignore: [0.3, 0.3, 1, 0.3] })).toThrow(/persuadable: the acceptance log-odds must be a finite number and ignore/);
+    expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, acceptanceLogOdds: [0, NaN, 0, 0] })).toThrow(/lost-cause/);
+  });
+
+  it('takes the level of acceptance from the base, not from a stated rate: the classes keep their order around it', () => {
+    // The same answers scaled down to a base that accepts about a sixth as often.
+    const rare = rows.map((r) => {
+      const d = r.e.answers.discount;
+      const accepted = Math.floor(d.accepted / 3);
+      return { ...r.e, answers: { ...r.e.answers, discount: { presented: d.presented, accepted, declined: d.presented - accepted } } };
+    });
+    const before = fitResponseModel([], DEFAULT_RESPONSE_PRIORS);
+    const a = acceptanceOf(fitResponseModel(rare), 'discount');
+    const b = acceptanceOf(model, 'discount');
+    // Never offered anything: the classes sit evenly around one half, in their order.
+    expect(acceptanceOf(before, 'discount')[0]).toBeCloseTo(1 / (1 + Math.exp(-0.5)), 6);
+    expect(a[2]).toBeGreaterThan(a[0]);
+    expect(a[2]).toBeLessThan(b[2]);
+    expect(a[0]).toBeLessThan(b[0]);
   });
 });

@@ -61,8 +61,13 @@ export interface ProfileEvidence {
 
 /** Prior beliefs, in pseudo-observations; defaults in DEFAULT_RESPONSE_PRIORS. */
 export interface ResponsePriors {
-  /** Mean acceptance per class (RESPONSE_CLASSES order) and its strength in pseudo-offers. */
-  readonly acceptance: readonly number[];
+  /**
+   * Each class's prior acceptance as a shift of the log-odds (RESPONSE_CLASSES order) from the
+   * base's own pooled acceptance of the offer kind (every answer of every customer, one rate per
+   * kind: the data's, not a world's), and its strength in pseudo-offers. Only the order and the
+   * spacing are stated; the level is learnt.
+   */
+  readonly acceptanceLogOdds: readonly number[];
   readonly acceptanceStrength: number;
   /**
    * Mean share of the offers a class does not accept that it leaves unanswered rather than
@@ -92,17 +97,22 @@ export interface ResponsePriors {
 }
 
 /**
- * Weak, ordered priors: persuadables accept most, sleeping dogs and lost causes least; an accepted
- * offer cuts a persuadable's hazard by a third, a contact raises a sleeping dog's by half. Each
- * prior is worth a handful of observations, so a few hundred contacts outweigh it.
+ * Weak, ordered priors that name no world's rates: the classes' acceptance is the base's own
+ * pooled acceptance of each offer kind, spread evenly one unit of log-odds apart in the order that
+ * defines the classes (persuadables accept most, then sure things, sleeping dogs, lost causes
+ * least); the class shares start equal; an accepted offer cuts a persuadable's hazard by a third,
+ * a contact raises a sleeping dog's by half (the direction defines the class, the size is weak).
+ * Each prior is worth a handful of observations, so a few hundred contacts outweigh it. (Until
+ * 2026-12-04 the acceptances were fixed at 0.25/0.04/0.5/0.08, close to the default sandbox
+ * world's hidden 0.3/0.03/0.55/0.08: that flattered every evaluation on that world.)
  */
 export const DEFAULT_RESPONSE_PRIORS: ResponsePriors = {
-  acceptance: [0.25, 0.04, 0.5, 0.08],
+  acceptanceLogOdds: [0.5, -1.5, 1.5, -0.5],
   acceptanceStrength: 4,
   // The same for every class: whether a class ignores more is for the data to say.
   ignore: [0.4, 0.4, 0.4, 0.4],
   ignoreStrength: 50,
-  shares: [0.4, 0.2, 0.2, 0.2],
+  shares: [0.25, 0.25, 0.25, 0.25],
   sharesStrength: 20,
   cellPooling: 50,
   acceptedMultiplier: 0.67,
@@ -193,18 +203,43 @@ function posterior(prior: readonly number[], ll: Float64Array, out: Float64Array
 }
 
 /**
+ * The classes' prior acceptance per offer kind ([class][kind]): the base's pooled acceptance of
+ * the kind (accepted / presented over every customer, with half an acceptance and half a refusal
+ * added so that a kind with a few offers stays off 0 and 1; a kind never offered takes the pooled
+ * rate of all kinds, and a base never offered anything 0.5), shifted by each class's log-odds.
+ */
+function pooledAcceptancePriors(data: readonly ProfileEvidence[], logOdds: readonly number[]): number[][] {
+  const accepted = new Float64Array(KINDS);
+  const presented = new Float64Array(KINDS);
+  for (const e of data) {
+    for (let j = 0; j < KINDS; j++) {
+      const a = e.answers[OFFER_KINDS[j]];
+      if (!a) continue;
+      accepted[j] += a.accepted;
+      presented[j] += a.presented;
+    }
+  }
+  const sum = (xs: Float64Array) => xs.reduce((s, x) => s + x, 0);
+  const all = (sum(accepted) + 0.5) / (sum(presented) + 1);
+  const centre = OFFER_KINDS.map((_, j) => (presented[j] > 0 ? (accepted[j] + 0.5) / (presented[j] + 1) : all));
+  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+  return RESPONSE_CLASSES.map((_, k) => centre.map((c) => sigmoid(Math.log(c / (1 - c)) + logOdds[k])));
+}
+
+/**
  * Fits the response model to the base's evidence by EM. Customers never contacted carry no
  * evidence about their class and are left out (their profile is their cell's prior).
  */
 export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: ResponsePriors = DEFAULT_RESPONSE_PRIORS, options: { iterations?: number; tolerance?: number } = {}): ResponseModel {
-  if (priors.acceptance.length !== K || priors.ignore.length !== K || priors.shares.length !== K) throw new TwinloopError('BAD_INPUT', `priors need ${K} acceptance, ignore and share values, one per class (${RESPONSE_CLASSES.join(', ')})`);
+  if (priors.acceptanceLogOdds.length !== K || priors.ignore.length !== K || priors.shares.length !== K) throw new TwinloopError('BAD_INPUT', `priors need ${K} acceptance log-odds, ignore and share values, one per class (${RESPONSE_CLASSES.join(', ')})`);
   const inside = (x: number) => x > 0 && x < 1;
-  const badClass = RESPONSE_CLASSES.findIndex((_, k) => !(inside(priors.acceptance[k]) && inside(priors.ignore[k])));
-  if (badClass >= 0) throw new TwinloopError('BAD_INPUT', `priors for ${RESPONSE_CLASSES[badClass]}: acceptance and ignore must each be between 0 and 1`);
+  const badClass = RESPONSE_CLASSES.findIndex((_, k) => !(Number.isFinite(priors.acceptanceLogOdds[k]) && inside(priors.ignore[k])));
+  if (badClass >= 0) throw new TwinloopError('BAD_INPUT', `priors for ${RESPONSE_CLASSES[badClass]}: the acceptance log-odds must be a finite number and ignore between 0 and 1`);
   const maxIter = options.iterations ?? 200;
   const tol = options.tolerance ?? 1e-6;
   const data = evidence.filter((e) => OFFER_KINDS.some((k) => (e.answers[k]?.presented ?? 0) > 0));
-  let acceptance = RESPONSE_CLASSES.map((_, k) => OFFER_KINDS.map(() => priors.acceptance[k]));
+  const priorAcceptance = pooledAcceptancePriors(data, priors.acceptanceLogOdds);
+  let acceptance = priorAcceptance.map((row) => [...row]);
   let ignore = RESPONSE_CLASSES.map((_, k) => OFFER_KINDS.map(() => priors.ignore[k]));
   let shares = [...priors.shares];
   let cellShares: Record<string, number[]> = {};
@@ -223,7 +258,7 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     const accMult = Math.min(1, accA / accB);
     const dogMult = Math.max(1, dogA / dogB);
     // E-step with sufficient statistics for the M-step.
-    const accNum = acceptance.map((row, k) => row.map(() => priors.acceptance[k] * priors.acceptanceStrength));
+    const accNum = priorAcceptance.map((row) => row.map((a) => a * priors.acceptanceStrength));
     const ignNum = ignore.map((row, k) => row.map(() => priors.ignore[k] * priors.ignoreStrength));
     const ignDen = ignore.map((row) => row.map(() => priors.ignoreStrength));
     const accDen = acceptance.map((row) => row.map(() => priors.acceptanceStrength));
