@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { namedWorld } from '../sandbox/index.js';
-import { evaluateRetentionAgent, FIRST_DECISION_POLICIES, RETENTION_POLICIES } from './agent-evaluation.js';
+import { evaluateRetentionAgent, FIRST_DECISION_POLICIES, judgeTargets, RETENTION_POLICIES, shareOf } from './agent-evaluation.js';
 
 describe('agent evaluate', () => {
   it('runs monthly campaigns on identical world copies and judges every policy against the truth', async () => {
@@ -29,6 +29,25 @@ describe('agent evaluate', () => {
     expect(s.answers.ignored).toBeGreaterThan(0);
     expect(s.answers.accepted + s.answers.declined + s.answers.ignored).toBeLessThanOrEqual(s.answers.presented);
   }, 300_000);
+
+  it('judges a share only of a yardstick that made something, and the single decision by its difference otherwise', () => {
+    const at = (mean: number, low = mean, high = mean) => ({ mean, low, high });
+    const targets = { agentVsFeatureOracle: 0.8, learningVsOracle: 0.5 };
+    expect(shareOf([[0, 0], [0, -5]])).toBeNull();
+    expect(shareOf([[40, 50], [7, 0]])?.mean).toBeCloseTo(0.8, 9);
+    // The feature oracle contacts nobody: an agent that contacts nobody loses nothing against it; one that loses money misses.
+    const nothing = judgeTargets(at(0), null, at(0), [at(0)], [at(0)], at(0), targets);
+    expect(nothing.singleDecision.met).toBe(true);
+    expect(nothing.singleDecision.why).toMatch(/no share of it/);
+    expect(judgeTargets(at(0), null, at(-30), [at(0)], [at(0)], at(0), targets).singleDecision.met).toBe(false);
+    // Equal to the feature oracle is not above it; a month whose interval reaches below zero is named.
+    expect(nothing.learningAboveFeatureOracle.met).toBe(false);
+    const months = judgeTargets(at(100), at(0.9), at(-10), [at(5), at(20)], [at(10, 2, 18), at(15, -3, 33)], at(0.3), targets);
+    expect(months.singleDecision.met).toBe(true);
+    expect(months.learningAboveFeatureOracle.met).toBe(true);
+    expect(months.noMonthBelowZero).toEqual({ met: false, why: 'months whose 90 % interval reaches below zero: 2 15 [-3, 33]' });
+    expect(months.shareOfOracle.met).toBe(false);
+  });
 
   it('refuses an unknown offer and a horizon out of range with the reason', async () => {
     await expect(evaluateRetentionAgent({ seeds: [1], world: namedWorld('small'), offerId: 'nope' })).rejects.toThrow(/unknown offer "nope"/);

@@ -125,18 +125,34 @@ export interface AgentEvaluation {
   readonly seeds: readonly SeedResult[];
   /** First decision: net value per policy over seeds. */
   readonly firstDecision: Record<FirstDecisionPolicy, Interval>;
-  /** Single-decision agent ÷ feature oracle, and ÷ oracle, on the first decision. */
-  readonly agentVsFeatureOracle: Interval;
-  readonly agentVsOracle: Interval;
+  /**
+   * Single-decision agent ÷ feature oracle, and ÷ oracle, on the first decision, over the seeds
+   * where the yardstick made something (null when it made nothing on any seed: a share of nothing
+   * says nothing, and `verdicts` judges by the difference instead).
+   */
+  readonly agentVsFeatureOracle: Interval | null;
+  readonly agentVsOracle: Interval | null;
+  /** Single-decision agent less the feature oracle on the first decision. */
+  readonly agentMinusFeatureOracle: Interval;
   /** Cumulative net value per policy after each month (index 0 = month 1). */
   readonly cumulative: Record<RetentionPolicy, readonly Interval[]>;
   /** Learning agent's cumulative value less the feature oracle's, per month. */
   readonly learningMinusFeatureOracle: readonly Interval[];
-  /** Learning agent's cumulative value ÷ the oracle's after the last month. */
-  readonly learningVsOracle: Interval;
+  /** Learning agent's cumulative value ÷ the oracle's after the last month (null when the oracle made nothing on any seed). */
+  readonly learningVsOracle: Interval | null;
+  /** The learning agent's net value of each month alone (not cumulative). */
+  readonly learningMonthly: readonly Interval[];
   readonly calibration: readonly ProfileCalibration[];
   readonly targets: { readonly agentVsFeatureOracle: number; readonly learningVsOracle: number };
+  /** Issue 10's targets judged on this run, each with the figures behind the verdict. */
+  readonly verdicts: Readonly<Record<'singleDecision' | 'learningAboveFeatureOracle' | 'noMonthBelowZero' | 'shareOfOracle', Verdict>>;
   readonly seconds: number;
+}
+
+/** Whether a target was met on a run, and the figures that say so. */
+export interface Verdict {
+  readonly met: boolean;
+  readonly why: string;
 }
 
 const NULL_OUTPUT = { usage() {}, event() {} };
@@ -178,20 +194,70 @@ export async function evaluateRetentionAgent(options: AgentEvaluationOptions): P
   const first = (p: FirstDecisionPolicy) => tInterval(seeds.map((s) => s.firstDecision[p].netValue));
   const cumOf = (s: SeedResult, p: RetentionPolicy, m: number) => s.months.slice(0, m + 1).reduce((a, x) => a + x[p].netValue, 0);
   const monthsIdx = Array.from({ length: o.months }, (_, m) => m);
-  const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
   const { config: _config, ...shown } = o;
+  const agentVsFeatureOracle = shareOf(seeds.map((s) => [s.firstDecision.agent.netValue, s.firstDecision['feature-oracle'].netValue]));
+  const learningVsOracle = shareOf(seeds.map((s) => [cumOf(s, 'learning-agent', o.months - 1), cumOf(s, 'oracle', o.months - 1)]));
+  const agentMinusFeatureOracle = tInterval(seeds.map((s) => s.firstDecision.agent.netValue - s.firstDecision['feature-oracle'].netValue));
+  const learningMinusFeatureOracle = monthsIdx.map((m) => tInterval(seeds.map((s) => cumOf(s, 'learning-agent', m) - cumOf(s, 'feature-oracle', m))));
+  const learningMonthly = monthsIdx.map((m) => tInterval(seeds.map((s) => s.months[m]['learning-agent'].netValue)));
+  const targets = { agentVsFeatureOracle: 0.8, learningVsOracle: 0.5 };
   return {
     options: shown,
     seeds,
     firstDecision: Object.fromEntries(FIRST_DECISION_POLICIES.map((p) => [p, first(p)])) as Record<FirstDecisionPolicy, Interval>,
-    agentVsFeatureOracle: tInterval(seeds.map((s) => ratio(s.firstDecision.agent.netValue, s.firstDecision['feature-oracle'].netValue))),
-    agentVsOracle: tInterval(seeds.map((s) => ratio(s.firstDecision.agent.netValue, s.firstDecision.oracle.netValue))),
+    agentVsFeatureOracle,
+    agentVsOracle: shareOf(seeds.map((s) => [s.firstDecision.agent.netValue, s.firstDecision.oracle.netValue])),
+    agentMinusFeatureOracle,
     cumulative: Object.fromEntries(RETENTION_POLICIES.map((p) => [p, monthsIdx.map((m) => tInterval(seeds.map((s) => cumOf(s, p, m))))])) as Record<RetentionPolicy, Interval[]>,
-    learningMinusFeatureOracle: monthsIdx.map((m) => tInterval(seeds.map((s) => cumOf(s, 'learning-agent', m) - cumOf(s, 'feature-oracle', m)))),
-    learningVsOracle: tInterval(seeds.map((s) => ratio(cumOf(s, 'learning-agent', o.months - 1), cumOf(s, 'oracle', o.months - 1)))),
+    learningMinusFeatureOracle,
+    learningVsOracle,
+    learningMonthly,
     calibration: poolCalibration(seeds.map((s) => s.calibration)),
-    targets: { agentVsFeatureOracle: 0.8, learningVsOracle: 0.5 },
+    targets,
+    verdicts: judgeTargets(first('feature-oracle'), agentVsFeatureOracle, agentMinusFeatureOracle, learningMinusFeatureOracle, learningMonthly, learningVsOracle, targets),
     seconds: Math.round((performance.now() - started) / 100) / 10,
+  };
+}
+
+/** a ÷ b over the seeds where b made something positive (null when none did). */
+export function shareOf(pairs: readonly (readonly [number, number])[]): Interval | null {
+  const kept = pairs.filter(([, b]) => b > 0);
+  return kept.length === 0 ? null : tInterval(kept.map(([a, b]) => a / b));
+}
+
+const fmt = (x: Interval, digits = 0) => `${x.mean.toFixed(digits)} [${x.low.toFixed(digits)}, ${x.high.toFixed(digits)}]`;
+
+/**
+ * Issue 10's targets on this run. Where the feature oracle makes nothing (contacting nobody is the
+ * best a decision on observables can do, or what it contacts loses in truth), a share of it means
+ * nothing: the single decision is then judged by its difference from the feature oracle, and
+ * meets the target when it loses nothing against it.
+ */
+export function judgeTargets(
+  featureOracle: Interval,
+  agentVsFeatureOracle: Interval | null,
+  agentMinusFeatureOracle: Interval,
+  learningMinusFeatureOracle: readonly Interval[],
+  learningMonthly: readonly Interval[],
+  learningVsOracle: Interval | null,
+  targets: AgentEvaluation['targets'],
+): AgentEvaluation['verdicts'] {
+  const singleDecision: Verdict =
+    featureOracle.mean > 0 && agentVsFeatureOracle
+      ? { met: agentVsFeatureOracle.mean >= targets.agentVsFeatureOracle, why: `single-decision agent / feature oracle ${fmt(agentVsFeatureOracle, 2)} (target ≥ ${targets.agentVsFeatureOracle}); feature oracle ${fmt(featureOracle)}` }
+      : { met: agentMinusFeatureOracle.mean >= 0, why: `the feature oracle makes ${fmt(featureOracle)}: no share of it to reach; the agent less the feature oracle ${fmt(agentMinusFeatureOracle)}` };
+  const last = learningMinusFeatureOracle[learningMinusFeatureOracle.length - 1];
+  const below = learningMonthly.map((x, m) => ({ x, m })).filter(({ x }) => x.low < 0);
+  return {
+    singleDecision,
+    learningAboveFeatureOracle: { met: last.mean > 0, why: `learning agent less the feature oracle repeated monthly, cumulative after ${learningMinusFeatureOracle.length} month(s): ${fmt(last)}` },
+    noMonthBelowZero: {
+      met: below.length === 0,
+      why: below.length === 0 ? `every month's net value has its 90 % interval at or above zero` : `months whose 90 % interval reaches below zero: ${below.map(({ x, m }) => `${m + 1} ${fmt(x)}`).join(', ')}`,
+    },
+    shareOfOracle: learningVsOracle
+      ? { met: learningVsOracle.mean >= targets.learningVsOracle, why: `learning agent / oracle, cumulative: ${fmt(learningVsOracle, 2)} (aim ≥ ${targets.learningVsOracle})` }
+      : { met: false, why: 'the oracle made nothing on any seed' },
   };
 }
 
