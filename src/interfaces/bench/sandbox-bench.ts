@@ -7,7 +7,7 @@ import { intOption } from '../cli/cli-numbers.js';
 import { resolveWorld } from '../cli/sandbox-commands.js';
 import { inTempDir } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
-import { ratio } from './bench-stats.js';
+import { ratio, round, threadCpuSeconds } from './bench-stats.js';
 
 /** What `twinloop bench sandbox` reports. */
 export interface SandboxBenchResult {
@@ -18,9 +18,19 @@ export interface SandboxBenchResult {
   bytes: number;
   /** Events per second generated and written as NDJSON by the fast path. */
   eventsPerSec: number;
+  /**
+   * The fast path's CPU on the main thread per event, in µs (its best round; the disk writes run
+   * on the thread pool beside it): on a loaded machine the rate drops, this does not, and
+   * 1 / it is the rate one free core would give.
+   */
+  cpuUsPerEvent: number;
+  /** Events per CPU-second of the main thread, 1e6 / cpuUsPerEvent: the rate on one free core. */
+  eventsPerCpuSec: number;
   /** Same world and seed, each event built as an object and written with JSON.stringify. */
   baselineStringifyEventsPerSec: number;
   ratioVsStringify: number;
+  /** The naive writer's main-thread CPU per event, in µs (its best round). */
+  baselineStringifyCpuUsPerEvent: number;
   /** Writing the very same bytes again in 1 MB chunks: the disk's ceiling for this run. */
   rawWriteMBPerSec: number;
   /** Share of the raw-write ceiling the generator reaches (1 = as fast as copying the file). */
@@ -43,15 +53,21 @@ export async function runSandboxBench(config: WorldConfig, months: number, seed 
     naivePath(warm, seed, 1, slow);
     let fastSec = Infinity;
     let slowSec = Infinity;
+    let fastCpu = Infinity;
+    let slowCpu = Infinity;
     let events = 0;
     let bytes = 0;
     // Alternate the two paths and keep each one's best round: the machine may be shared.
     for (let r = 0; r < rounds; r++) {
+      let cpu = threadCpuSeconds();
       const f = await fastPath(config, seed, months, fast);
+      fastCpu = Math.min(fastCpu, threadCpuSeconds() - cpu);
       fastSec = Math.min(fastSec, f.sec);
       events = f.events;
       bytes = f.bytes;
+      cpu = threadCpuSeconds();
       slowSec = Math.min(slowSec, naivePath(config, seed, months, slow));
+      slowCpu = Math.min(slowCpu, threadCpuSeconds() - cpu);
     }
     const data = readFileSync(fast);
     const identicalOutput = data.equals(readFileSync(slow));
@@ -68,8 +84,11 @@ export async function runSandboxBench(config: WorldConfig, months: number, seed 
       events,
       bytes,
       eventsPerSec: Math.round(eventsPerSec),
+      cpuUsPerEvent: round((fastCpu * 1e6) / events),
+      eventsPerCpuSec: Math.round(events / fastCpu),
       baselineStringifyEventsPerSec: Math.round(events / slowSec),
       ratioVsStringify: ratio(eventsPerSec, events / slowSec, 2),
+      baselineStringifyCpuUsPerEvent: round((slowCpu * 1e6) / events),
       rawWriteMBPerSec: Math.round(bytes / rawSec / 1e6),
       ratioVsRawWrite: ratio(eventsPerSec, events / rawSec),
       identicalOutput,
@@ -109,8 +128,8 @@ function naivePath(config: WorldConfig, seed: number, months: number, path: stri
 export function formatSandboxBench(r: SandboxBenchResult): string {
   return [
     `sandbox: ${r.events} events, ${(r.bytes / 1e6).toFixed(0)} MB, ${r.customers} customers × ${r.months} months`,
-    `  fast path          ${r.eventsPerSec.toLocaleString('en')} events/s`,
-    `  JSON.stringify     ${r.baselineStringifyEventsPerSec.toLocaleString('en')} events/s  (fast path ×${r.ratioVsStringify})`,
+    `  fast path          ${r.eventsPerSec.toLocaleString('en')} events/s; main thread ${r.cpuUsPerEvent} µs CPU an event (${r.eventsPerCpuSec.toLocaleString('en')} events per CPU-second)`,
+    `  JSON.stringify     ${r.baselineStringifyEventsPerSec.toLocaleString('en')} events/s  (fast path ×${r.ratioVsStringify}); main thread ${r.baselineStringifyCpuUsPerEvent} µs CPU an event`,
     `  raw write ceiling  ${r.rawWriteMBPerSec} MB/s  (fast path at ${(100 * r.ratioVsRawWrite).toFixed(1)}% of it)`,
     `  identical output   ${r.identicalOutput}`,
   ].join('\n');

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { NatsEventBus } from '../../bus/nats-event-bus.js';
@@ -11,7 +10,7 @@ import { createPostgresDatabase, databaseUrl, dropPostgresDatabase, postgresData
 import { syntheticEvents } from '../../twin/synthetic-events.js';
 import { intOption } from '../cli/cli-numbers.js';
 import { defineBench } from './bench-harness.js';
-import { ratio, round } from './bench-stats.js';
+import { processCpuSeconds, ratio, round } from './bench-stats.js';
 import { runLoadInWorker } from './http-load.js';
 import type { LoadResult } from './http-load-client.js';
 import { rssMb } from './overload-bench.js';
@@ -155,7 +154,7 @@ async function measure(o: ScaleBenchOptions, run: string, label: string, workers
     cluster = await startCluster({ databaseUrl: url, nats: { url: o.natsUrl, stream, base: `twinloop.scale-bench.${run}.${label.replace(/\W/g, '')}` }, workers, log: o.log });
     const rss = () => cluster!.holders.map((p) => Math.round(rssMb(p.child.pid!)));
     const before = rss();
-    const cpu = () => ({ holders: cluster!.holders.reduce((n, p) => n + cpuSeconds(p.child.pid!), 0), gateway: cluster!.gateway ? cpuSeconds(cluster!.gateway.child.pid!) : 0 });
+    const cpu = () => ({ holders: cluster!.holders.reduce((n, p) => n + processCpuSeconds(p.child.pid!), 0), gateway: cluster!.gateway ? processCpuSeconds(cluster!.gateway.child.pid!) : 0 });
     const cpu0 = cpu();
     const t0 = performance.now();
     await sendAll(cluster.entry, batches);
@@ -194,13 +193,6 @@ async function measure(o: ScaleBenchOptions, run: string, label: string, workers
     if (workers > 0) await NatsEventBus.deleteStream(o.natsUrl, stream).catch(() => undefined);
     await dropPostgresDatabase(o.databaseUrl, name).catch(() => undefined);
   }
-}
-
-/** User + system CPU seconds a process has spent, from /proc (Linux; clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
