@@ -219,6 +219,16 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', `/tmf-api/customerManagement/v4/customer/${String(tmfCustomers[0].id)}`)).status).toBe(200);
     expect((await call('GET', '/tmf-api/customerManagement/v4/customer/nope')).status).toBe(404);
     expect((await call('GET', '/tmf-api/customerManagement/v4/customer?nope.gt=1')).status).toBe(400);
+    // A CRM registers and changes a customer (test/tmf-customer.e2e.test.ts checks them against the official specification).
+    const crm = { name: 'Contract Test', engagedParty: { id: 'p-1', '@referredType': 'Individual' }, characteristic: [{ name: 'billing', value: 'postpaid' }, { name: 'paymentMethod', value: 'card' }], contactMedium: [{ mediumType: 'email', characteristic: { emailAddress: 'c@example.org' } }] };
+    const registered = await call('POST', '/tmf-api/customerManagement/v4/customer', crm);
+    expect(registered.status).toBe(201);
+    expect((await call('POST', '/tmf-api/customerManagement/v4/customer', { ...crm, id: String(registered.body.id) })).status).toBe(409);
+    expect((await call('POST', '/tmf-api/customerManagement/v4/customer', { ...crm, characteristic: [] })).status).toBe(400);
+    expect((await call('PATCH', `/tmf-api/customerManagement/v4/customer/${String(registered.body.id)}`, { contactMedium: null })).status).toBe(200);
+    expect((await call('PATCH', '/tmf-api/customerManagement/v4/customer/nope', { name: 'x' })).status).toBe(404);
+    expect((await call('DELETE', `/tmf-api/customerManagement/v4/customer/${String(registered.body.id)}`)).status).toBe(405);
+    expect((await call('DELETE', '/tmf-api/customerManagement/v4/customer/nope')).status).toBe(404);
     const tmfProducts = (await call('GET', `/tmf-api/productInventory/v4/product?relatedParty.id=${String(tmfCustomers[0].id)}`)).body as Json[];
     expect((await call('GET', `/tmf-api/productInventory/v4/product/${String(tmfProducts[0].id)}`)).status).toBe(200);
     expect((await call('GET', '/tmf-api/productInventory/v4/product/nope')).status).toBe(404);

@@ -46,6 +46,9 @@ export const ROUTE_ACCESS = {
   // TM Forum TMF629 Customer and TMF637 Product Inventory: the twins (docs/tmf.md).
   'GET /tmf-api/customerManagement/v4/customer': 'twins:read',
   'GET /tmf-api/customerManagement/v4/customer/:id': 'twins:read',
+  'POST /tmf-api/customerManagement/v4/customer': 'customers:write',
+  'PATCH /tmf-api/customerManagement/v4/customer/:id': 'customers:write',
+  'DELETE /tmf-api/customerManagement/v4/customer/:id': 'customers:write',
   'GET /tmf-api/productInventory/v4/product': 'twins:read',
   'GET /tmf-api/productInventory/v4/product/:id': 'twins:read',
   // TM Forum TMF622 Product Ordering: an order starts the order-fulfilment flow (docs/tmf.md).
@@ -242,6 +245,10 @@ export const CUSTOMER_ROUTES = {
   // The TM Forum APIs: each item's customer (its relatedParty or receiver), listed before paging (tmf-common.ts).
   'GET /tmf-api/customerManagement/v4/customer': 'filtered',
   'GET /tmf-api/customerManagement/v4/customer/:id': { params: 'id' },
+  // A new customer is in no segment yet: the handler refuses a key held to segments.
+  'POST /tmf-api/customerManagement/v4/customer': 'handler',
+  'PATCH /tmf-api/customerManagement/v4/customer/:id': { params: 'id' },
+  'DELETE /tmf-api/customerManagement/v4/customer/:id': { params: 'id' },
   'GET /tmf-api/productInventory/v4/product': 'filtered',
   'GET /tmf-api/productInventory/v4/product/:id': 'handler',
   'GET /tmf-api/productOrderingManagement/v4/productOrder': 'filtered',

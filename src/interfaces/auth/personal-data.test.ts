@@ -22,6 +22,15 @@ describe('personal data masking', () => {
     expect(run.input.applicant.full_name).toBe('Ada Lovelace');
   });
 
+  it("masks a TMF629 Customer's own name and its engaged party's, not another resource's name", () => {
+    const customer = { id: 'C1', name: 'Ada Lovelace', engagedParty: { id: 'p-1', name: 'Ada Lovelace' }, contactMedium: [{ mediumType: 'email', preferred: true, characteristic: { emailAddress: 'ada@example.org' } }], '@type': 'TwinloopCustomer' };
+    expect(maskPersonal([customer, { id: 'C2', name: 'Grace', '@baseType': 'Customer' }, { id: 'o', name: 'retain-10', '@type': 'TwinloopProductOffering' }])).toEqual([
+      { id: 'C1', name: MASKED, engagedParty: { id: 'p-1', name: MASKED }, contactMedium: [{ mediumType: MASKED, preferred: true, characteristic: { emailAddress: MASKED } }], '@type': 'TwinloopCustomer' },
+      { id: 'C2', name: MASKED, '@baseType': 'Customer' },
+      { id: 'o', name: 'retain-10', '@type': 'TwinloopProductOffering' },
+    ]);
+  });
+
   it('keeps consent flags named like contact fields: a yes/no is not personal data', () => {
     const twin = { profile: { channelConsent: { sms: true, email: false, phone: true }, email: 'ada@example.org', contact: { email: true, phone: '+44 7700 900123' } } };
     expect(maskPersonal(twin)).toEqual({ profile: { channelConsent: { sms: true, email: false, phone: true }, email: MASKED, contact: { email: true, phone: MASKED } } });

@@ -22,7 +22,10 @@ const PERSONAL_FIELDS = new Set([
   'email', 'emailaddress', 'phone', 'phonenumber', 'mobile', 'mobilenumber', 'msisdn', 'contactmedium', 'iban',
 ]);
 /** Under these fields a plain `name` is a person's (a TMF related party, a contact), not an offer's or a flow's. */
-const PEOPLE = new Set(['relatedparty', 'party', 'individual', 'applicant', 'contact', 'customerparty']);
+const PEOPLE = new Set(['relatedparty', 'party', 'individual', 'applicant', 'contact', 'customerparty', 'engagedparty']);
+
+/** A TMF629 Customer (`@type` Customer or Twinloop's subclass, which `fields` selection always keeps, or `@baseType` Customer): its own `name` is the person's or organisation's. */
+const isTmfCustomer = (o: Record<string, unknown>) => o['@type'] === 'Customer' || o['@type'] === 'TwinloopCustomer' || o['@baseType'] === 'Customer';
 
 const normalise = (key: string) => key.toLowerCase().replace(/[-_ ]/g, '');
 
@@ -89,8 +92,9 @@ export function maskPersonal(value: unknown, parent?: string): unknown {
   // Objects with their own JSON form (dates) answer as that.
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return maskPersonal((value as { toJSON(): unknown }).toJSON(), parent);
   const out: Record<string, unknown> = {};
+  const customer = isTmfCustomer(value as Record<string, unknown>);
   for (const [k, v] of Object.entries(value)) {
-    out[k] = isPersonalField(k, parent) ? maskAll(v) : typeof v === 'string' && RAW_RECORD_FIELDS.has(k) ? maskRawRecord(v) : maskPersonal(v, k);
+    out[k] = isPersonalField(k, parent) || (customer && k === 'name') ? maskAll(v) : typeof v === 'string' && RAW_RECORD_FIELDS.has(k) ? maskRawRecord(v) : maskPersonal(v, k);
   }
   return out;
 }

@@ -10,6 +10,7 @@ export const PERMISSIONS = {
   'twins:read': 'read twins, their history, scores and the omnichannel context (personal fields masked without personal:read)',
   'personal:read': 'see personal data unmasked: names, birth dates, identity documents, addresses, contact details',
   'events:write': 'send events to the intake',
+  'customers:write': "register a customer and change its profile, name and contact media (TMF629; the profile as a customer event through the intake)",
   'alarms:read': 'read the network alarms sent in (TMF642)',
   'alarms:write': 'send network alarms in and update or clear them (TMF642); each starts service operations',
   'dead-letters:read': 'read parked records with their reasons',
@@ -62,7 +63,7 @@ export type Role = keyof typeof ROLES;
 export const ROLE_NAMES = Object.keys(ROLES) as Role[];
 
 const read: Permission[] = ['twins:read', 'catalogue:read', 'models:read', 'simulations:read', 'intents:read', 'workflows:read', 'policy:read', 'alarms:read'];
-const care: Permission[] = [...read, 'personal:read', 'decisions:make', 'actions:request', 'assist:use', 'approvals:read', 'workflows:start', 'workflows:signal', 'mcp:connect'];
+const care: Permission[] = [...read, 'personal:read', 'customers:write', 'decisions:make', 'actions:request', 'assist:use', 'approvals:read', 'workflows:start', 'workflows:signal', 'mcp:connect'];
 
 /** What each role may do. Admin holds every permission. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
@@ -84,6 +85,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
  */
 export const ACTING_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   'actions:request',
+  'customers:write',
   'approvals:decide',
   'intents:approve',
   'intents:write',

@@ -5,6 +5,7 @@ import { seededRandom } from '../../domain/seeded-random.js';
 import { startIntelligence } from '../../intelligence/live/live-intelligence.js';
 import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic-churn-events.js';
 import { openEventStore } from '../../store/open-event-store.js';
+import { openRecordStore } from '../../store/open-record-store.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { openTwinService } from '../../twin/twin-service.js';
 import { openTestAuth } from '../auth/auth-fixtures.js';
@@ -59,6 +60,8 @@ export async function runTmfBench(o: TmfBenchOptions): Promise<TmfBenchResult> {
   return inTempDir('tmf-bench', async (dir) => {
     const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: systemClock });
     const registry = await openModelRegistry({ kind: 'sqlite', dataDir: dir });
+    // TMF629 reads each customer's party record (name, contact media) beside its twin.
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
     const intelligence = await startIntelligence(twins, registry, { log: () => {}, checkIntervalMs: 0 });
     // Open mode on loopback: this measures the routes; `bench auth` measures what a key costs.
     const local = await openTestAuth('insecure-local');
@@ -67,7 +70,7 @@ export async function runTmfBench(o: TmfBenchOptions): Promise<TmfBenchResult> {
       await submitInBatches(twins.intake, syntheticChurnEvents({ customers: o.customers, days: o.days, start: Date.now() - o.days * DAY_MS, seed: 7 }));
       await intelligence.trainIfMissing();
       const reads = { twins, decorateTwin: intelligence.decorateTwin, scoreFields: intelligence.scoreFields };
-      const app = createHttpServer({ auth: local.auth, version: 'bench', ...reads }, [tmf629Routes(reads)]);
+      const app = createHttpServer({ auth: local.auth, version: 'bench', ...reads }, [tmf629Routes({ ...reads, records, clock: systemClock })]);
       try {
         const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
         const random = seededRandom(11);
@@ -93,6 +96,7 @@ export async function runTmfBench(o: TmfBenchOptions): Promise<TmfBenchResult> {
       await intelligence.close();
       await local.close();
       await registry.close();
+      await records.close();
       await twins.close();
     }
   });

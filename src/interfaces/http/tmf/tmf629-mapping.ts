@@ -1,4 +1,5 @@
 import type { ProductView, TwinView } from '../../../twin/twin-view.js';
+import { partyAttributes, type CustomerParty } from './tmf629-customer-input.js';
 
 /**
  * The twin as TM Forum resources: the customer as a TMF629 `Customer` (its profile and live
@@ -35,19 +36,24 @@ function scoreCharacteristics(scores: Json | null | undefined): Json[] {
 }
 
 /** The customer's TMF status: `Approved` while it holds a plan, `Terminated` once every plan ended, `Initialized` before the first. */
-function statusOf(view: TwinView): string {
+export function statusOf(view: TwinView): string {
   if (view.features.churned) return 'Terminated';
   return view.products.some((p) => p.kind === 'plan' && p.status !== 'terminated') ? 'Approved' : 'Initialized';
 }
 
-/** A twin as a TMF629 Customer; `decorated` is the live intelligence's addition to a current read (scores with reasons), if any. */
-export function toTmfCustomer(view: TwinView, decorated: Json | undefined, root: string): Json {
+/**
+ * A twin as a TMF629 Customer; `decorated` is the live intelligence's addition to a current read
+ * (scores with reasons), if any; `party` what a client wrote through TMF629 that the twin does not
+ * keep (name, contact media, other attributes), if any.
+ */
+export function toTmfCustomer(view: TwinView, decorated: Json | undefined, root: string, party?: CustomerParty): Json {
   const p = view.profile;
   const profile = p
     ? [
         characteristic('segment', p.segment),
         characteristic('billing', p.billing),
         characteristic('contractMonths', p.contractMonths),
+        ...(p.contractEnd === null ? [] : [characteristic('contractEnd', p.contractEnd)]),
         characteristic('paymentMethod', p.paymentMethod),
         ...(p.marketingConsent === null ? [] : [characteristic('marketingConsent', p.marketingConsent)]),
         ...(p.channelConsent.sms === null ? [] : [characteristic('smsConsent', p.channelConsent.sms)]),
@@ -55,12 +61,13 @@ export function toTmfCustomer(view: TwinView, decorated: Json | undefined, root:
       ]
     : [];
   return {
+    ...partyAttributes(party),
     id: view.customerId,
     href: `${root}/customer/${view.customerId}`,
-    name: view.customerId,
+    name: party?.name ?? view.customerId,
     status: statusOf(view),
     ...(p?.since ? { validFor: { startDateTime: p.since } } : {}),
-    engagedParty: { id: view.customerId, role: 'customer', '@referredType': p?.segment === 'business' ? 'Organization' : 'Individual' },
+    engagedParty: { id: view.customerId, role: 'customer', ...party?.engagedParty, '@referredType': p?.segment === 'business' ? 'Organization' : 'Individual' },
     characteristic: [...profile, ...scoreCharacteristics(decorated?.scores as Json | null | undefined)],
     '@type': 'TwinloopCustomer',
     '@baseType': 'Customer',
