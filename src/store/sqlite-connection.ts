@@ -3,13 +3,15 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { TwinloopError } from '../domain/errors.js';
 import { migrationsTable, pendingMigrations, SQLITE_DIALECT } from './migrations.js';
+import { LockWaits, LOOP_BUSY_TIMEOUT_MS, type LockAttempt } from './sqlite-lock-waits.js';
 
 /** Name of the database file inside the data directory: every SQLite adapter keeps its tables there. */
 export const SQLITE_FILE_NAME = 'twinloop.db';
 
 /**
- * How long a statement waits for another connection's lock: far longer than one batch commit of
- * the intake takes, which is what the other connections usually wait out.
+ * How long a statement of a connection that blocks (`lockWaits: 'block'`: the event store's, on
+ * its writer thread or alone in a CLI command) waits for another connection's lock: far longer
+ * than one commit of the others takes, which is what it waits out.
  */
 const BUSY_TIMEOUT_MS = 5_000;
 
@@ -35,6 +37,15 @@ export interface SqliteTuning {
    * store's writer thread; decision 0014).
    */
   durability?: 'full' | 'normal' | 'synced-after-commit';
+  /**
+   * How an operation waits for the write lock another connection holds. `off-loop` (the default:
+   * every store on the server's main thread): at most LOOP_BUSY_TIMEOUT_MS at a time, then in
+   * this connection's queue, retried on a timer in order, so the event loop is never held for
+   * long and nothing is lost to a busy writer (`sqlite-lock-waits.ts`). `block`: SQLite's busy
+   * handler sleeps up to 5 s on the calling thread (the event store: its writes run on a thread
+   * of their own, its reads never wait for the lock in WAL mode).
+   */
+  lockWaits?: 'off-loop' | 'block';
 }
 
 /**
@@ -67,6 +78,9 @@ export class SqliteConnection<S> {
   private readonly shaped = new Map<string, Database.Statement<SqlValue[]>>();
   private isClosed = false;
   private walSync: { stop(): void } | undefined;
+  /** The operations waiting for the write lock, on a connection that waits off the event loop. */
+  private readonly lockWaits: LockWaits | undefined;
+  private changes: Database.Statement<[], { n: number }> | undefined;
 
   constructor(
     /** Names the adapter in messages, in lower case ("model registry"). */
@@ -78,6 +92,18 @@ export class SqliteConnection<S> {
   ) {
     this.db = openDatabaseFile(what, dataDir, tuning);
     if (tuning.durability === undefined || tuning.durability === 'normal') this.walSync = syncWalWhenChanged(this.db, join(this.dataDir, `${SQLITE_FILE_NAME}-wal`));
+    if (tuning.lockWaits !== 'block') {
+      this.db.pragma(`busy_timeout = ${LOOP_BUSY_TIMEOUT_MS}`);
+      this.lockWaits = new LockWaits(
+        (work) => this.attempt(work),
+        (operation, err, waitedMs) => this.toError(operation, err, waitedMs),
+      );
+    }
+  }
+
+  /** Operations that waited for the write lock off the event loop, and those that gave up on it (none for a blocking connection). */
+  get lockWaitCounts(): { waited: number; gaveUp: number } {
+    return { ...(this.lockWaits?.counts ?? { waited: 0, gaveUp: 0 }) };
   }
 
   /**
@@ -131,11 +157,31 @@ export class SqliteConnection<S> {
    * (bad input, conflicts) pass through unchanged.
    */
   run<T>(operation: string, work: () => T): Promise<T> {
+    if (this.isClosed) {
+      return Promise.reject(new TwinloopError('UNAVAILABLE', `The ${this.what} in ${this.dataDir} is closed; open it again before ${operation}`, { context: { retryable: false } }));
+    }
+    if (this.lockWaits) return this.lockWaits.run(operation, work);
     try {
-      if (this.isClosed) throw new TwinloopError('UNAVAILABLE', `The ${this.what} in ${this.dataDir} is closed; open it again before ${operation}`, { context: { retryable: false } });
       return Promise.resolve(work());
     } catch (err) {
       return Promise.reject(this.toError(operation, err));
+    }
+  }
+
+  /**
+   * One try of `work` for the lock waits. Trying again is safe only when it failed on the lock and
+   * changed nothing: no transaction left open and no row changed (an IMMEDIATE transaction meets
+   * the lock at its BEGIN; a second statement outside one could meet it after a first committed).
+   */
+  private attempt<T>(work: () => T): LockAttempt<T> {
+    this.changes ??= this.db.prepare<[], { n: number }>('SELECT total_changes() AS n');
+    const before = this.changes.get()!.n;
+    try {
+      return { ok: true, value: work() };
+    } catch (error) {
+      const code = error instanceof Database.SqliteError ? error.code : '';
+      const lockHeld = code.startsWith('SQLITE_BUSY') && !this.db.inTransaction && this.changes.get()!.n === before;
+      return { ok: false, error, lockHeld };
     }
   }
 
@@ -177,15 +223,19 @@ export class SqliteConnection<S> {
   close(drain?: () => Promise<void>): Promise<void> {
     if (this.isClosed) return Promise.resolve();
     this.isClosed = true;
-    this.walSync?.stop();
-    if (!drain) {
-      this.db.close();
-      return Promise.resolve();
-    }
-    return drain().finally(() => this.db.close());
+    const finish = (): Promise<void> => {
+      this.walSync?.stop();
+      if (!drain) {
+        this.db.close();
+        return Promise.resolve();
+      }
+      return drain().finally(() => this.db.close());
+    };
+    // Operations waiting for the lock were asked for before the close: they finish (or give up) first.
+    return this.lockWaits?.idle === false ? this.lockWaits.drained().then(finish) : finish();
   }
 
-  private toError(operation: string, err: unknown): TwinloopError {
+  private toError(operation: string, err: unknown, waitedMs = 0): TwinloopError {
     if (err instanceof TwinloopError) return err;
     const code = err instanceof Database.SqliteError ? err.code : '';
     const transient = TRANSIENT_CODES.some((c) => code.startsWith(c));
@@ -193,7 +243,8 @@ export class SqliteConnection<S> {
       ? 'retry; if it persists, check free disk space and that no other process holds the database'
       : 'this is a bug in the caller or the store; report it with the cause';
     const subject = this.what.charAt(0).toUpperCase() + this.what.slice(1);
-    return new TwinloopError(transient ? 'UNAVAILABLE' : 'INTERNAL', `${subject} in ${this.dataDir}: ${operation} failed (${errorMessage(err)}); ${hint}`, {
+    const waited = waitedMs >= 1_000 ? ` after waiting ${Math.round(waitedMs / 1_000)} s for the write lock` : '';
+    return new TwinloopError(transient ? 'UNAVAILABLE' : 'INTERNAL', `${subject} in ${this.dataDir}: ${operation} failed${waited} (${errorMessage(err)}); ${hint}`, {
       cause: err,
       context: { dataDir: this.dataDir, operation, sqliteCode: code },
     });

@@ -362,7 +362,8 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   const afterCommit = options.syncs === 'after-commit';
-  const db = openSqliteConnection('event store', options.dataDir, prepareStatements, { cacheSizeKib: CACHE_SIZE_KIB, walCheckpointPages: WAL_CHECKPOINT_PAGES, durability: afterCommit ? 'synced-after-commit' : 'full' });
+  // It blocks on the lock: its writes run on the writer thread (or alone, in a CLI command), and its reads never wait for the lock.
+  const db = openSqliteConnection('event store', options.dataDir, prepareStatements, { cacheSizeKib: CACHE_SIZE_KIB, walCheckpointPages: WAL_CHECKPOINT_PAGES, durability: afterCommit ? 'synced-after-commit' : 'full', lockWaits: 'block' });
   return new SqliteEventStore(db, options.writes ?? 'inline', options.segments ?? false, afterCommit);
 }
 

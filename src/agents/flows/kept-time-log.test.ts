@@ -48,4 +48,21 @@ describe('the kept time log', () => {
       { t: 2, who: 'y' },
     ]);
   });
+
+  it("writes a failed key again with the next entries of any key, so it is not lost at a restart when the key itself does not change again", async () => {
+    const inner = memoryDocuments<Doc>();
+    let failures = 1;
+    const errors: string[] = [];
+    const store: DocumentStore<Doc> = { ...inner, put: async (id, doc) => (failures-- > 0 ? Promise.reject(new Error('database is locked')) : inner.put(id, doc)) };
+    const log = createKeptTimeLog({ store, horizonMs: 1_000, codec, onError: (err) => errors.push(err.message) });
+    log.note([['a', { t: 1, who: 'x' }]]);
+    await log.flushed();
+    expect(errors).toEqual(['database is locked']);
+    log.note([['b', { t: 2, who: 'y' }]]);
+    await log.flushed();
+    const again = createKeptTimeLog({ store: inner, horizonMs: 1_000, codec, onError: (err) => expect.fail(err.message) });
+    await again.load();
+    expect(again.entries('a')).toEqual([{ t: 1, who: 'x' }]);
+    expect(again.entries('b')).toEqual([{ t: 2, who: 'y' }]);
+  });
 });

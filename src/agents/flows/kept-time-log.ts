@@ -6,7 +6,7 @@ import type { DocumentStore } from '../../store/document-store.js';
  * time), an entry noted again (a redelivered event) kept once, and those older than `horizonMs`
  * behind the newest entry of any key dropped from a key whenever it changes. Each key's entries
  * are one document of a document store, written behind in the order of the changes, so a restart
- * keeps them; a failed write is reported and the key's next change writes it again.
+ * keeps them; a failed write is reported and written again with the next entries noted.
  */
 
 /** An entry of the log: its time (ms, event time) and what else the log keeps of it. */
@@ -39,6 +39,8 @@ export function createKeptTimeLog<D, E extends TimedEntry>(o: { store: DocumentS
   const byKey = new Map<string, E[]>();
   let latest = -Infinity;
   let writing: Promise<void> = Promise.resolve();
+  /** Each key's latest document not written yet (a failed write's stays until a later pass writes it). */
+  const unwritten = new Map<string, D>();
   return {
     async load() {
       for (const d of await o.store.list()) {
@@ -62,16 +64,20 @@ export function createKeptTimeLog<D, E extends TimedEntry>(o: { store: DocumentS
         byKey.set(key, list);
         changed.add(key);
       }
-      if (changed.size === 0) return;
-      const docs: [string, D][] = [];
+      // What a failed write left is tried again with the next entries, changed or not.
+      if (changed.size === 0 && unwritten.size === 0) return;
       for (const key of changed) {
         const kept = byKey.get(key)!.filter((e) => e.t >= latest - o.horizonMs);
         byKey.set(key, kept);
-        docs.push([key, o.codec.toDoc(key, kept)]);
+        unwritten.set(key, o.codec.toDoc(key, kept));
       }
       writing = writing
         .then(async () => {
-          for (const [key, doc] of docs) await o.store.put(key, doc);
+          for (const [key, doc] of [...unwritten]) {
+            await o.store.put(key, doc);
+            // A later change of the key made a newer document meanwhile: that one is still to write.
+            if (unwritten.get(key) === doc) unwritten.delete(key);
+          }
         })
         .catch((err: Error) => o.onError(err));
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TwinEvent } from '../../domain/events.js';
-import { memoryDocuments } from '../../store/document-store.js';
+import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
 import type { AnomalyCells, SuspectedIncident } from './cell-anomaly-detector.js';
 import { openKeptAnomalyDetector, type AnomalyBaseline } from './kept-anomaly-detector.js';
 
@@ -39,5 +39,27 @@ describe('anomaly detection kept in the store', () => {
     second.observe([dropped('C245', t + 30 * 60_000, 5)]);
     await second.flushed();
     expect((await suspicions.get(before[0].id))!.customers).toContain('C245');
+  });
+
+  it('a suspicion whose write failed is written with the next events, so a restart still has it', async () => {
+    const suspicions = memoryDocuments<SuspectedIncident>();
+    const baseline = memoryDocuments<AnomalyBaseline>();
+    let failures = 1;
+    const errors: string[] = [];
+    const flaky: DocumentStore<SuspectedIncident> = { ...suspicions, put: async (id, doc) => (failures-- > 0 ? Promise.reject(new Error('database is locked')) : suspicions.put(id, doc)) };
+    const kept = await openKeptAnomalyDetector({ cells, suspicions: flaky, baseline, onError: (err) => errors.push(err.message) });
+    kept.observe(Array.from({ length: 50 }, (_, i) => dropped('C' + i, T0 + i * 12 * 3_600_000, i % 40)));
+    const t = T0 + 30 * 86_400_000;
+    kept.observe([0, 1, 2].map((k) => dropped('C' + (40 * k + 5), t + k * 60_000, 5)));
+    await kept.flushed();
+    expect(errors).toEqual(['database is locked']);
+    const opened = kept.detector.suspicions();
+    expect(opened.map((s) => s.objectId)).toEqual(['cell-5']);
+    expect(await suspicions.list()).toEqual([]);
+    // The next events (a signal on another cell, no suspicion changed) write the one not kept.
+    kept.observe([dropped('C17', t + 2 * 3_600_000, 17)]);
+    await kept.flushed();
+    const restarted = await openKeptAnomalyDetector({ cells, suspicions, baseline, onError: (err) => { throw err; } });
+    expect(restarted.detector.suspicions().map((s) => s.id)).toContain(opened[0].id);
   });
 });

@@ -6,7 +6,8 @@ import { createCellAnomalyDetector, type AnomalyCells, type AnomalyDetectorState
  * Anomaly detection whose suspicions and learned rates are kept in the store, so a restart
  * loses neither: each suspicion is a document (written when it opens and whenever it changes),
  * the base's rates one more (written with them, and at close). Writes go one after another in
- * the order the changes happened; a failed write is reported, and the next change writes again.
+ * the order the changes happened; a failed write is reported, and the suspicions it did not write
+ * are written with the next events observed (a suspicion never written would be lost at a restart).
  */
 
 /** The learned rates' document. */
@@ -42,11 +43,17 @@ export async function openKeptAnomalyDetector(o: {
   const detector = createCellAnomalyDetector(o.cells, o.options, o.known, o.now);
   detector.restore({ suspicions: await o.suspicions.list(), baseline: (await o.baseline.get(BASELINE_ID)) ?? { contacts: 0, sessions: 0, firstMs: null, lastMs: null } });
   let writing: Promise<void> = Promise.resolve();
+  /** Each suspicion's latest state not written yet (a failed write's stays until a later pass writes it). */
+  const unwritten = new Map<string, SuspectedIncident>();
   const write = (changed: SuspectedIncident[]) => {
     const baseline = detector.state().baseline;
+    for (const s of changed) unwritten.set(s.id, s);
     writing = writing
       .then(async () => {
-        for (const s of changed) await o.suspicions.put(s.id, s);
+        for (const [id, s] of [...unwritten]) {
+          await o.suspicions.put(id, s);
+          if (unwritten.get(id) === s) unwritten.delete(id);
+        }
         await o.baseline.put(BASELINE_ID, baseline);
       })
       .catch((err: Error) => o.onError(err));
@@ -56,7 +63,8 @@ export async function openKeptAnomalyDetector(o: {
     observe(events) {
       detector.observe(events);
       const changed = detector.takeChanged();
-      if (changed.length > 0) write(changed);
+      // What a failed write left is tried again with the next events, changed or not.
+      if (changed.length > 0 || unwritten.size > 0) write(changed);
     },
     async review(id, review) {
       const s = detector.review(id, review);

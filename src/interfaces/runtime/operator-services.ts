@@ -258,16 +258,16 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     known: (cellId, siteId, atMs) => alarms.covers(cellId, siteId, atMs),
     // The sandbox's history comes in months behind this clock: what it finds there is marked found in history.
     now: () => clock.now(),
-    onError: (err) => o.log(`anomalies: could not keep a suspicion: ${err.message}`),
+    onError: (err) => o.log(`anomalies: could not keep a suspicion yet (tried again with the next events): ${err.message}`),
   });
   const anomalies = keptAnomalies.detector;
   const detachAnomalies = twins.intake.onApplied((batch) => keptAnomalies.observe(batch));
   // Who called or complained about their service, and when: per incident, notified before that or not.
-  const contacts = createServiceContactLog({ store: recordDocuments<ServiceContacts>(records, 'service-contacts'), onError: (err) => o.log(`service contacts: could not keep one: ${err.message}`) });
+  const contacts = createServiceContactLog({ store: recordDocuments<ServiceContacts>(records, 'service-contacts'), onError: (err) => o.log(`service contacts: could not keep one yet (tried again with the next events): ${err.message}`) });
   await contacts.load();
   const detachContacts = twins.intake.onApplied((batch) => contacts.observe(batch));
   // Who had bad sessions on which cell lately: service operations finds the visitors an incident caught.
-  const badSessions = createBadSessionLog({ store: recordDocuments<CellBadSessions>(records, 'bad-sessions'), onError: (err) => o.log(`bad sessions: could not keep one: ${err.message}`) });
+  const badSessions = createBadSessionLog({ store: recordDocuments<CellBadSessions>(records, 'bad-sessions'), onError: (err) => o.log(`bad sessions: could not keep one yet (tried again with the next events): ${err.message}`) });
   await badSessions.load();
   const detachBadSessions = twins.intake.onApplied((batch) => badSessions.observe(batch));
   const serviceOperations = serviceOperationsView({
