@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Draws the monthly curves of `twinloop agent evaluate --months N --json` as one SVG: cumulative
-// net value per policy (mean over seeds, with the 90 % interval as a band), one panel per world.
+// net value per policy (mean over seeds, with the 90 % interval as a band), one panel per world; below
+// it, the learning agent's cumulative value less the feature oracle's repeated monthly (issue 10's
+// target: above zero), on its own scale.
 // Usage: node scripts/agent-curves-svg.mjs OUT.svg RESULT.json [RESULT.json …]
 // Each RESULT file is the command's output; its last line that parses as JSON is used.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -31,11 +33,10 @@ const H = 300;
 const PAD = { left: 64, right: 12, top: 34, bottom: 40 };
 const results = inputs.map(lastJson);
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
-const fmt = (v) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(Math.abs(v) >= 10000 ? 0 : 1)}k` : v.toFixed(0));
+const fmt = (v) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(Math.abs(v) >= 10000 ? 0 : 1)}k` : v.toFixed(Math.abs(v) < 10 ? 1 : 0));
 
-function panel(r, x0) {
+function panel(r, x0, y0, series, title) {
   const months = r.options.months;
-  const series = Object.entries(r.cumulative);
   const values = series.flatMap(([, xs]) => xs.flatMap((x) => [x.low, x.high]));
   let lo = Math.min(0, ...values);
   let hi = Math.max(0, ...values);
@@ -43,17 +44,17 @@ function panel(r, x0) {
   const pw = W - PAD.left - PAD.right;
   const ph = H - PAD.top - PAD.bottom;
   const sx = (m) => x0 + PAD.left + (months === 1 ? pw / 2 : (m * pw) / (months - 1));
-  const sy = (v) => PAD.top + ph - ((v - lo) / (hi - lo)) * ph;
+  const sy = (v) => y0 + PAD.top + ph - ((v - lo) / (hi - lo)) * ph;
   const parts = [];
-  parts.push(`<text x="${x0 + W / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${esc(r.options.world)} — ${r.seeds.length} seeds, ${r.options.customers} customers</text>`);
+  parts.push(`<text x="${x0 + W / 2}" y="${y0 + 18}" text-anchor="middle" font-size="13" font-weight="bold">${esc(title)}</text>`);
   for (let k = 0; k <= 4; k++) {
     const v = lo + ((hi - lo) * k) / 4;
     parts.push(`<line x1="${x0 + PAD.left}" x2="${x0 + W - PAD.right}" y1="${sy(v)}" y2="${sy(v)}" stroke="#ddd"/>`);
     parts.push(`<text x="${x0 + PAD.left - 6}" y="${sy(v) + 4}" text-anchor="end" font-size="10">${fmt(v)}</text>`);
   }
   parts.push(`<line x1="${x0 + PAD.left}" x2="${x0 + W - PAD.right}" y1="${sy(0)}" y2="${sy(0)}" stroke="#888"/>`);
-  for (let m = 0; m < months; m++) parts.push(`<text x="${sx(m)}" y="${H - PAD.bottom + 14}" text-anchor="middle" font-size="10">${m + 1}</text>`);
-  parts.push(`<text x="${x0 + PAD.left + pw / 2}" y="${H - 8}" text-anchor="middle" font-size="11">month</text>`);
+  for (let m = 0; m < months; m++) parts.push(`<text x="${sx(m)}" y="${y0 + H - PAD.bottom + 14}" text-anchor="middle" font-size="10">${m + 1}</text>`);
+  parts.push(`<text x="${x0 + PAD.left + pw / 2}" y="${y0 + H - 8}" text-anchor="middle" font-size="11">month</text>`);
   for (const [policy, xs] of series) {
     const color = COLORS[policy] ?? '#000';
     const band = [...xs.map((x, m) => `${sx(m)},${sy(x.high)}`), ...xs.map((x, m) => `${sx(m)},${sy(x.low)}`).reverse()].join(' ');
@@ -63,14 +64,17 @@ function panel(r, x0) {
   return parts.join('\n');
 }
 
+COLORS['learning − feature oracle'] = '#6a3d9a';
 const legend = Object.entries(COLORS)
-  .map(([name, color], i) => `<rect x="${12 + i * 150}" y="${H + 8}" width="14" height="4" fill="${color}"/><text x="${30 + i * 150}" y="${H + 14}" font-size="11">${name}</text>`)
+  .map(([name, color], i) => `<rect x="${12 + i * 150}" y="${2 * H + 8}" width="14" height="4" fill="${color}"/><text x="${30 + i * 150}" y="${2 * H + 14}" font-size="11">${name}</text>`)
   .join('\n');
-const width = W * results.length;
-const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H + 40}" viewBox="0 0 ${width} ${H + 40}" font-family="sans-serif">
+const width = Math.max(W * results.length, 150 * Object.keys(COLORS).length);
+const name = (r) => `${r.options.world} — ${r.seeds.length} seeds, ${r.options.customers} customers`;
+const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${2 * H + 40}" viewBox="0 0 ${width} ${2 * H + 40}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
-<text x="12" y="${H + 34}" font-size="10" fill="#555">cumulative net value (mean over seeds; band: 90 % interval)</text>
-${results.map((r, i) => panel(r, i * W)).join('\n')}
+<text x="12" y="${2 * H + 34}" font-size="10" fill="#555">cumulative net value (mean over seeds; band: 90 % interval); bottom row: the learning agent less the feature oracle repeated monthly (target: above 0)</text>
+${results.map((r, i) => panel(r, i * W, 0, Object.entries(r.cumulative), name(r))).join('\n')}
+${results.map((r, i) => panel(r, i * W, H, [['learning − feature oracle', r.learningMinusFeatureOracle]], `${r.options.world}: learning − feature oracle`)).join('\n')}
 ${legend}
 </svg>
 `;
