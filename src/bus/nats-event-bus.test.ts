@@ -2,7 +2,7 @@ import { connect } from 'nats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeEventBusContract } from './event-bus.contract.js';
 import type { BusMessage } from './event-bus.js';
-import { NatsEventBus, type NatsEventBusOptions } from './nats-event-bus.js';
+import { NatsEventBus, openPartitionedPublisher, PARTITION_STREAM_MAX_AGE_MS, type NatsEventBusOptions } from './nats-event-bus.js';
 
 const url = process.env.NATS_URL;
 
@@ -127,6 +127,29 @@ if (!url) {
       } finally {
         await nc.close();
       }
+    });
+
+    it("gives the partitioned stream a max age: a week by default, the one asked for, one on a stream made without, never over one already set", async () => {
+      const maxAge = async (stream: string) => {
+        const nc = await connect({ servers: url });
+        try {
+          return (await (await nc.jetstreamManager()).streams.info(stream)).config.max_age / 1_000_000;
+        } finally {
+          await nc.close();
+        }
+      };
+      const [a, b] = [fresh(), fresh()];
+      cleanups.push(() => NatsEventBus.deleteStream(url, a.stream!), () => NatsEventBus.deleteStream(url, b.stream!));
+      // The gateway makes it with the default; a worker opening it with another age leaves it.
+      await (await openPartitionedPublisher({ url, stream: a.stream!, base: a.subject! })).close();
+      expect(await maxAge(a.stream!)).toBe(PARTITION_STREAM_MAX_AGE_MS);
+      await (await NatsEventBus.open({ ...a, streamSubjects: [`${a.subject}.*`], subject: `${a.subject}.p00`, streamMaxAgeMs: 60_000 })).close();
+      expect(await maxAge(a.stream!)).toBe(PARTITION_STREAM_MAX_AGE_MS);
+      // A stream an earlier version made without a limit gets the one asked for.
+      await (await NatsEventBus.open({ ...b, streamSubjects: [`${b.subject}.*`], subject: `${b.subject}.p00` })).close();
+      expect(await maxAge(b.stream!)).toBe(0);
+      await (await openPartitionedPublisher({ url, stream: b.stream!, base: b.subject!, maxAgeMs: 3_600_000 })).close();
+      expect(await maxAge(b.stream!)).toBe(3_600_000);
     });
   });
 }

@@ -1,6 +1,7 @@
 import { AckPolicy, connect, ConsumerEvents, DeliverPolicy, type JetStreamManager, type JsMsg, type NatsConnection, StringCodec } from 'nats';
 import type { BusMessage, EventBus } from './event-bus.js';
 import { JetStreamPublisher } from './jetstream-publisher.js';
+import { DAY_MS } from '../domain/time.js';
 import { PARTITION_COUNT, partitionOfRecord, partitionSubject, partitionSubjects } from '../domain/partitions.js';
 
 export interface NatsEventBusOptions {
@@ -21,6 +22,12 @@ export interface NatsEventBusOptions {
   ackWaitMs?: number;
   /** Subjects the stream is made with when missing (default: `subject` alone); the partitioned stream takes `<base>.*`. */
   streamSubjects?: string[];
+  /**
+   * How long the stream keeps a message, in ms (0, the default: for ever). Set on the stream when
+   * it is made, and on one an earlier version made without a limit; a limit set there already
+   * (by another process or `nats stream edit`) is left as it is.
+   */
+  streamMaxAgeMs?: number;
   /**
    * Taking the consumer over from a process that may have died holding messages (a partition's new
    * owner, decision 0012): the durable consumer is made anew at its first unacknowledged message,
@@ -71,6 +78,7 @@ export class NatsEventBus implements EventBus {
       consumer: DEFAULT_NATS_CONSUMER,
       ackWaitMs: DEFAULT_ACK_WAIT_MS,
       streamSubjects: [options.subject ?? DEFAULT_NATS_SUBJECT],
+      streamMaxAgeMs: 0,
       takeOver: false,
       window: CONSUME_WINDOW,
       ...options,
@@ -256,10 +264,11 @@ async function restartAtAckFloor(jsm: JetStreamManager, o: Required<NatsEventBus
   });
 }
 
-async function ensureStream(jsm: JetStreamManager, o: Required<NatsEventBusOptions>): Promise<void> {
-  await jsm.streams.info(o.stream).catch(async () => {
-    await jsm.streams.add({ name: o.stream, subjects: o.streamSubjects });
-  });
+async function ensureStream(jsm: JetStreamManager, o: Pick<Required<NatsEventBusOptions>, 'stream' | 'streamSubjects' | 'streamMaxAgeMs'>): Promise<void> {
+  const maxAge = o.streamMaxAgeMs * 1_000_000;
+  const info = await jsm.streams.info(o.stream).catch(() => undefined);
+  if (!info) await jsm.streams.add({ name: o.stream, subjects: o.streamSubjects, ...(maxAge > 0 ? { max_age: maxAge } : {}) });
+  else if (maxAge > 0 && !info.config.max_age) await jsm.streams.update(o.stream, { ...info.config, max_age: maxAge });
 }
 
 /** The stream and the durable consumer as `o` describes them, made when missing; an existing consumer takes `o`'s ack wait. */
@@ -281,6 +290,24 @@ async function ensureStreamAndConsumer(jsm: JetStreamManager, o: Required<NatsEv
   }
 }
 
+/**
+ * How long the partitioned stream keeps an event by default (decision 0012, docs/scale.md). The
+ * stream is not the record: an event acknowledged is durable in the PostgreSQL log, and a
+ * partition's new owner restores from its checkpoint and that log, reading from the stream only
+ * what was never acknowledged. So the age only bounds how long a partition may go unconsumed (no
+ * worker alive for it) before its oldest events are dropped unread: a week outlasts any outage
+ * that would not be noticed, where the checkpoint cadence (30 s) plays no part.
+ */
+export const PARTITION_STREAM_MAX_AGE_MS = 7 * DAY_MS;
+
+/** The partitioned stream: the broker, its name, the subject base (`<base>.p07`) and how long it keeps an event (default PARTITION_STREAM_MAX_AGE_MS). */
+export interface PartitionedStreamOptions {
+  readonly url: string;
+  readonly stream: string;
+  readonly base: string;
+  readonly maxAgeMs?: number;
+}
+
 /** Publishes event records on their partitions' subjects (decision 0012): what the gateway does with POST /events. */
 export interface PartitionedPublisher {
   /** Resolves once the broker holds every record durably; returns how many went to each partition. */
@@ -289,13 +316,10 @@ export interface PartitionedPublisher {
 }
 
 /** The partitioned stream's publisher: the stream (subjects `<base>.*`) is made when missing. */
-export async function openPartitionedPublisher(o: { url: string; stream: string; base: string }): Promise<PartitionedPublisher> {
+export async function openPartitionedPublisher(o: PartitionedStreamOptions): Promise<PartitionedPublisher> {
   const nc = await connect({ servers: o.url, name: 'twinloop-gateway' });
   try {
-    const jsm = await nc.jetstreamManager();
-    await jsm.streams.info(o.stream).catch(async () => {
-      await jsm.streams.add({ name: o.stream, subjects: [partitionSubjects(o.base)] });
-    });
+    await ensureStream(await nc.jetstreamManager(), { stream: o.stream, streamSubjects: [partitionSubjects(o.base)], streamMaxAgeMs: o.maxAgeMs ?? PARTITION_STREAM_MAX_AGE_MS });
   } catch (err) {
     await nc.close();
     throw err;

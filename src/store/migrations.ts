@@ -1,4 +1,5 @@
 import { TwinloopError } from '../domain/errors.js';
+import { PARTITION_COUNT } from '../domain/partitions.js';
 
 /**
  * The store's schema, one ordered list of versions for both databases, and the part of applying
@@ -409,7 +410,47 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ]),
   },
+  {
+    version: 16,
+    name: 'the log by partition: the partition of every event and an index on (partition, seq) (PostgreSQL only)',
+    // Decision 0012: a partition's new owner reads only its partitions' events after their checkpoints,
+    // not the whole log's tail. The adapter writes each new event's partition (domain/partitions.ts);
+    // rows written before this version get theirs from the same hash in SQL, used once and dropped.
+    // SQLite records the version and creates nothing: the embedded store is one process.
+    steps: (d) => (d.name === 'sqlite' ? [] : [
+      PARTITION_OF_SQL,
+      `ALTER TABLE events ADD COLUMN partition SMALLINT`,
+      `UPDATE events SET partition = twinloop_partition_of(customer_id, ${PARTITION_COUNT})`,
+      `ALTER TABLE events ALTER COLUMN partition SET NOT NULL`,
+      `CREATE INDEX events_partition_seq ON events (partition, seq)`,
+      `DROP FUNCTION twinloop_partition_of(text, integer)`,
+    ]),
+  },
 ];
+
+/**
+ * `partitionOf` (domain/partitions.ts: FNV-1a of the id's UTF-16 code units, modulo the count) in
+ * SQL, for the rows migration 16 finds; `postgres-event-store.test.ts` checks it against the
+ * TypeScript on ids of every width. Exported for that test only.
+ */
+export const PARTITION_OF_SQL = `CREATE FUNCTION twinloop_partition_of(id text, partitions integer) RETURNS smallint
+  LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+  DECLARE
+    h bigint := 2166136261;
+    cp integer;
+  BEGIN
+    FOR i IN 1 .. length(id) LOOP
+      cp := ascii(substr(id, i, 1));
+      IF cp > 65535 THEN
+        -- Past the BMP a character is two UTF-16 code units: its surrogate pair.
+        h := ((h # (55296 + ((cp - 65536) >> 10))) * 16777619) & 4294967295;
+        h := ((h # (56320 + ((cp - 65536) & 1023))) * 16777619) & 4294967295;
+      ELSE
+        h := ((h # cp) * 16777619) & 4294967295;
+      END IF;
+    END LOOP;
+    RETURN h % partitions;
+  END $$`;
 
 /** Fails fast on a list that is not strictly ordered: a mistake there would corrupt upgrades. */
 function latestVersion(migrations: readonly Migration[]): number {

@@ -1,4 +1,4 @@
-import type { TwinSnapshot } from './event-store.js';
+import type { StoredEvent, TwinSnapshot } from './event-store.js';
 
 /**
  * A name behind a hashed id in twin bytes (`twin/name-book.ts`): twins hold hashes, so a twin's
@@ -32,5 +32,12 @@ export interface PartitionCheckpoints {
   snapshots(partition: number, pageSize?: number): AsyncGenerator<TwinSnapshot[]>;
   /** Every name stored. */
   names(): Promise<TwinName[]>;
+  /**
+   * What a new owner replays after restoring the checkpoints: the events of the partitions in
+   * `after`, each partition's with a seq above its own position there, in seq order, at most
+   * `limit` (page on with every position raised to the last seq returned). Read by the log's
+   * partition index: the other partitions' events are never read.
+   */
+  readLog(after: ReadonlyMap<number, number>, limit: number): Promise<StoredEvent[]>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { TwinloopError } from '../domain/errors.js';
+import { partitionOf } from '../domain/partitions.js';
 import { openPostgresConnection, type PostgresConnection, type PostgresOptions } from './postgres-connection.js';
 import {
   checkPageSize,
@@ -53,15 +54,16 @@ const UPSERT_HISTORY = `
   ORDER BY customer_id, at, ord DESC
   ON CONFLICT (customer_id, at) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes`;
 
-const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
+/** The columns a stored event is read from (`EventRow`), in the order of its mapper. */
+export const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
 
 // One statement per batch: arrays instead of 7 x 5,000 parameters. ORDER BY ord hands out the
 // identity values in input order, so accepted seqs increase in the order the caller gave.
 const INSERT_EVENTS = `
-  INSERT INTO events (id, customer_id, kind, time, received_at, body, hash)
-  SELECT id, customer_id, kind, time, received_at, body, hash
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[])
-    WITH ORDINALITY AS input(id, customer_id, kind, time, received_at, body, hash, ord)
+  INSERT INTO events (id, customer_id, kind, time, received_at, body, hash, partition)
+  SELECT id, customer_id, kind, time, received_at, body, hash, partition
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::smallint[])
+    WITH ORDINALITY AS input(id, customer_id, kind, time, received_at, body, hash, partition, ord)
   ORDER BY ord
   ON CONFLICT (id) DO NOTHING
   RETURNING seq, id`;
@@ -141,6 +143,8 @@ class PostgresEventStore extends StoreAdapter<PostgresConnection> implements Eve
         bigintArray(unique.map((e) => e.receivedAt)),
         textArray(unique.map((e) => e.body)),
         textArray(unique.map((e) => e.hash)),
+        // What a partition's next owner reads the log by (migration 16, decision 0012).
+        bigintArray(unique.map((e) => partitionOf(e.customerId))),
       ]);
       for (const row of rows) accepted.set(row.id, row.seq);
     }

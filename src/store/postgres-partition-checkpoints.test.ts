@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
+import { partitionOf } from '../domain/partitions.js';
+import type { EventStore } from './event-store.js';
+import { PARTITION_OF_SQL } from './migrations.js';
 import type { PartitionCheckpoints } from './partition-checkpoints.js';
-import { dropPostgresSchema } from './postgres-connection.js';
+import { dropPostgresSchema, openSchemaPool } from './postgres-connection.js';
+import { createPostgresEventStore } from './postgres-event-store.js';
 import { openPostgresPartitionCheckpoints } from './postgres-partition-checkpoints.js';
 import { describePostgres } from './store-fixtures.js';
 
@@ -56,5 +60,45 @@ describePostgres('partition checkpoints on PostgreSQL', (url) => {
     await expect(c.save([{ partition: 9, seq: 6, twins: [{ customerId: 'k', bytes: bytes(2) }, broken] }], [])).rejects.toThrow();
     expect(await c.positions([9])).toEqual(new Map([[9, 5]]));
     expect(await all(c.snapshots(9))).toEqual([{ customerId: 'k', bytes: [1] }]);
+  });
+
+  it('reads the log by partition: only the partitions asked for, each after its own position, in seq order, page by page', async () => {
+    const events: EventStore = createPostgresEventStore({ url, schema });
+    await events.migrate();
+    try {
+      // 120 customers over the 64 partitions, three events each, interleaved in the log.
+      const customers = Array.from({ length: 120 }, (_, i) => `C${i}`);
+      const rows = [0, 1, 2].flatMap((round) => customers.map((c) => ({ id: `${c}-${round}`, customerId: c, kind: 'usage', time: round, receivedAt: round, body: '{}', hash: `h${c}${round}` })));
+      const outcomes = await events.append(rows);
+      const seqOf = new Map(rows.map((r, i) => [r.id, (outcomes[i] as { seq: number }).seq]));
+      const [a, b] = [partitionOf('C0'), partitionOf('C1')];
+      // Partition a from the start, partition b after its first round.
+      const after = new Map([[a, 0], [b, Math.max(...rows.filter((r) => partitionOf(r.customerId) === b && r.id.endsWith('-0')).map((r) => seqOf.get(r.id)!))]]);
+      const expected = rows.filter((r) => { const p = partitionOf(r.customerId); return p === a || (p === b && seqOf.get(r.id)! > after.get(b)!); }).map((r) => seqOf.get(r.id)!).sort((x, y) => x - y);
+      const c = await open();
+      const read: number[] = [];
+      for (let cursor = 0; ; ) {
+        const page = await c.readLog(new Map([...after].map(([p, seq]) => [p, Math.max(seq, cursor)])), 2);
+        if (page.length === 0) break;
+        read.push(...page.map((e) => e.seq));
+        cursor = page[page.length - 1].seq;
+      }
+      expect(read).toEqual(expected);
+      expect(await c.readLog(new Map(), 10)).toEqual([]);
+    } finally {
+      await events.close();
+    }
+  });
+
+  it("migration 16's SQL partition of an id is partitionOf's, for ids of every width", async () => {
+    const pool = openSchemaPool(url, schema, 1);
+    try {
+      await pool.query(PARTITION_OF_SQL.replace('twinloop_partition_of', 'twinloop_test_partition_of'));
+      const ids = ['C000001', 'C1', '', 'ü-customer', 'Ωμέγα', '客户-42', 'emoji-😀-x', '𝔘𝔫𝔦', ...Array.from({ length: 200 }, (_, i) => `cust-${i * 7919}`)];
+      const { rows } = await pool.query<{ p: number }>('SELECT twinloop_test_partition_of(id, 64) AS p FROM unnest($1::text[]) WITH ORDINALITY AS t(id, ord) ORDER BY ord', [ids]);
+      expect(rows.map((r) => r.p)).toEqual(ids.map((id) => partitionOf(id)));
+    } finally {
+      await pool.end();
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { checkPageSize, DEFAULT_SNAPSHOT_PAGE_SIZE, type TwinSnapshot } from './event-store.js';
-import { toBuffer, toSnapshot } from './event-rows.js';
+import { toBuffer, toSnapshot, toStoredEvent, type EventRow } from './event-rows.js';
 import type { PartitionCheckpoints, TwinName } from './partition-checkpoints.js';
 import { bigintArray, textArray } from './postgres-arrays.js';
+import { EVENT_COLUMNS } from './postgres-event-store.js';
 import { openPostgresConnection, type PostgresOptions } from './postgres-connection.js';
 
 /** A save and a read may run at once (a keeper round checkpointing while another partition is taken). */
@@ -20,6 +21,16 @@ const UPSERT_NAMES = `
   FROM unnest($1::text[], $2::bigint[], $3::text[]) WITH ORDINALITY AS input(kind, hash, name, ord)
   ORDER BY kind, hash, ord DESC
   ON CONFLICT (kind, hash) DO UPDATE SET name = excluded.name`;
+
+// Each partition's first `limit` events after its own position, by the (partition, seq) index, then
+// the lowest `limit` of them all: every event of these partitions up to the last seq returned is
+// in the page (one that is not would have been among its partition's first `limit`, below it).
+const READ_LOG = `
+  SELECT e.* FROM unnest($1::int[], $2::bigint[]) AS p(partition, after)
+  CROSS JOIN LATERAL (
+    SELECT ${EVENT_COLUMNS} FROM events WHERE events.partition = p.partition AND events.seq > p.after ORDER BY events.seq LIMIT $3
+  ) AS e
+  ORDER BY e.seq LIMIT $3`;
 
 /** Partition checkpoints in `partition_checkpoints`, `partition_snapshots` and `twin_names` (migration 15); migrates on open. */
 export async function openPostgresPartitionCheckpoints(options: PostgresOptions): Promise<PartitionCheckpoints> {
@@ -70,6 +81,13 @@ export async function openPostgresPartitionCheckpoints(options: PostgresOptions)
       db.run('names', async () => {
         const { rows } = await db.query<{ kind: TwinName['kind']; hash: number; name: string }>('SELECT kind, hash, name FROM twin_names');
         return rows.map((r): TwinName => ({ kind: r.kind, hash: Number(r.hash), name: r.name }));
+      }),
+    readLog: (after, limit) =>
+      db.run('readLog', async () => {
+        checkPageSize(limit);
+        if (after.size === 0) return [];
+        const { rows } = await db.query<EventRow>(READ_LOG, [[...after.keys()], bigintArray([...after.values()]), limit]);
+        return rows.map(toStoredEvent);
       }),
     close: () => db.close(),
   };

@@ -174,14 +174,18 @@ export function startPartitionWorker(o: PartitionWorkerOptions): PartitionWorker
       const restored = await restore(taken);
       const from = (p: number) => restored.get(p)?.seq ?? 0;
       const counts = new Map<number, number>();
-      const replayed = await replayLog(store, engine, Math.min(...taken.map(from)), undefined, (id, seq) => {
+      // By the log's partition index, each partition after its own checkpoint; without checkpoints, the whole log kept by partition.
+      const checkpoints = o.checkpoints;
+      const source = checkpoints ? { readLog: (after: number, limit: number) => checkpoints.readLog(new Map(taken.map((p) => [p, Math.max(from(p), after)])), limit) } : store;
+      const replayed = await replayLog(source, engine, Math.min(...taken.map(from)), undefined, (id, seq) => {
         const p = partitionOf(id);
         if (!set.has(p) || seq <= from(p)) return false;
         counts.set(p, (counts.get(p) ?? 0) + 1);
         return true;
       });
       for (const p of taken) {
-        position.set(p, replayed.lastSeq);
+        // Every event of p up to here is in its twins: the last one read, or its checkpoint's when none came after it.
+        position.set(p, Math.max(from(p), replayed.lastSeq));
         recoveries.set(p, { checkpointSeq: from(p), snapshots: restored.get(p)?.snapshots ?? 0, events: counts.get(p) ?? 0 });
       }
       for (const p of taken) {

@@ -44,10 +44,11 @@ export async function recoverEngine(store: EventStore, engine: TwinEngine, onPro
 
 /**
  * Applies every logged event with seq > afterSeq to the engine, in log order; with `only`, just
- * the events it keeps (a worker's partitions after each one's checkpoint, decision 0012).
+ * the events it keeps (a worker's partitions after each one's checkpoint, decision 0012). `store`
+ * may be any reader of the log in seq order (a worker's: its partitions' events only).
  */
 export async function replayLog(
-  store: EventStore,
+  store: Pick<EventStore, 'readLog'>,
   engine: TwinEngine,
   afterSeq = 0,
   onProgress?: (seq: number) => void,

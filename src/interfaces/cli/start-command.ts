@@ -1,6 +1,6 @@
 import { hostname, loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_NATS_CONSUMER, DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT } from '../../bus/nats-event-bus.js';
+import { DEFAULT_NATS_CONSUMER, DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT, type PartitionedStreamOptions } from '../../bus/nats-event-bus.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { resolveStoreOptions, type StoreOptions } from '../../store/store-options.js';
 import { isLoopback } from '../auth/authenticator.js';
@@ -28,6 +28,7 @@ interface StartOptions extends SandboxRunOptions {
   role: string;
   workerId?: string;
   partitionStream: string;
+  partitionStreamMaxAge?: string;
   keepEvery?: string;
   checkpointEvery?: string;
   port: string;
@@ -135,6 +136,7 @@ export function registerStartCommand(program: Command): void {
     .option('--role <role>', 'all (every twin in this process: the default), worker (owns a share of the partitions; PostgreSQL and --nats) or gateway (takes events and routes each customer to its worker; docs/scale.md)', process.env.TWINLOOP_ROLE ?? 'all')
     .option('--worker-id <id>', 'a worker\'s name, unique among the workers (default: host and pid)', process.env.TWINLOOP_WORKER_ID)
     .option('--partition-stream <name>', 'JetStream stream of the partitioned events (subjects <--nats-subject>.p00 … .p63; made when missing)', process.env.TWINLOOP_PARTITION_STREAM ?? 'TWINLOOP_PARTITIONS')
+    .option('--partition-stream-max-age <duration>', 'how long the partitioned stream keeps an event, set when it is made (default 7d): how long a partition may go with no worker before its oldest unread events are lost, 0 for ever; what was read is in PostgreSQL (docs/scale.md)', process.env.TWINLOOP_PARTITION_STREAM_MAX_AGE)
     .option('--keep-every <duration>', 'how often a worker looks for free partitions and gives back more than its share (default 3s)')
     .option('--checkpoint-every <duration>', 'how often a worker checkpoints its partitions\' changed twins, which the next owner of a partition starts from (default 30s)')
     .option('--no-sandbox', 'run without the simulated operator (events come only from HTTP, files and the broker)')
@@ -172,7 +174,7 @@ export function registerStartCommand(program: Command): void {
         if (role === 'gateway') return startGatewayCommand(opts, store, say);
         const worker =
           role === 'worker'
-            ? { workerId: opts.workerId ?? `${hostname()}-${process.pid}`, nats: { url: opts.nats!, stream: opts.partitionStream, base: opts.natsSubject }, ...(opts.keepEvery ? { keepEveryMs: parseDuration(opts.keepEvery, '--keep-every') } : {}), ...(opts.checkpointEvery ? { checkpointEveryMs: parseDuration(opts.checkpointEvery, '--checkpoint-every') } : {}) }
+            ? { workerId: opts.workerId ?? `${hostname()}-${process.pid}`, nats: partitionedStream(opts), ...(opts.keepEvery ? { keepEveryMs: parseDuration(opts.keepEvery, '--keep-every') } : {}), ...(opts.checkpointEvery ? { checkpointEveryMs: parseDuration(opts.checkpointEvery, '--checkpoint-every') } : {}) }
             : undefined;
         const operator = await startOperator({
           worker,
@@ -254,10 +256,15 @@ export function registerStartCommand(program: Command): void {
     );
 }
 
+/** The partitioned stream a worker or the gateway opens, from `--nats`, `--partition-stream`, `--nats-subject` and `--partition-stream-max-age`. */
+function partitionedStream(opts: StartOptions): PartitionedStreamOptions {
+  return { url: opts.nats!, stream: opts.partitionStream, base: opts.natsSubject, ...(opts.partitionStreamMaxAge ? { maxAgeMs: parseDuration(opts.partitionStreamMaxAge, '--partition-stream-max-age') } : {}) };
+}
+
 /** `twinloop start --role gateway`: publishes events on their partitions and routes each customer's requests to its worker (decision 0012). */
 async function startGatewayCommand(opts: StartOptions, store: StoreOptions, say: (line: string) => void): Promise<void> {
   if (store.kind !== 'postgres') throw new TwinloopError('BAD_INPUT', '--role gateway needs PostgreSQL (--database-url)');
-  const nats = { url: opts.nats!, stream: opts.partitionStream, base: opts.natsSubject };
+  const nats = partitionedStream(opts);
   const gateway = await startGateway({ store, nats, auth: authSettings(opts) });
   const app = createGatewayServer(gateway, { version: VERSION, logger: process.env.TWINLOOP_LOG === '1', hardening: { corsOrigins: corsOrigins(opts.corsOrigin), actingPerMinute: opts.rateLimit } });
   let url: string;

@@ -1,4 +1,4 @@
-import { openPartitionedPublisher, type PartitionedPublisher } from '../../bus/nats-event-bus.js';
+import { openPartitionedPublisher, type PartitionedPublisher, type PartitionedStreamOptions } from '../../bus/nats-event-bus.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { partitionOf } from '../../domain/partitions.js';
 import { ownerOf, type PartitionOwner } from '../../store/partition-leases.js';
@@ -18,7 +18,7 @@ export interface GatewayOptions {
   /** The PostgreSQL the workers lease partitions in and keep the keys in. */
   readonly store: Extract<StoreOptions, { kind: 'postgres' }>;
   /** The broker, the partitioned stream and the subject base (`<base>.p07`). */
-  readonly nats: { readonly url: string; readonly stream: string; readonly base: string };
+  readonly nats: PartitionedStreamOptions;
   readonly auth?: AuthSettings;
 }
 

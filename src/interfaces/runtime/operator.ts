@@ -3,7 +3,7 @@ import { startAssist, type Assist } from '../../agents/assist/assist-service.js'
 import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
 import { linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
 import { forwardAlarms } from '../../agents/flows/alarm-inbox.js';
-import { NatsEventBus, type NatsEventBusOptions } from '../../bus/nats-event-bus.js';
+import { NatsEventBus, PARTITION_STREAM_MAX_AGE_MS, type NatsEventBusOptions, type PartitionedStreamOptions } from '../../bus/nats-event-bus.js';
 import { partitionSubject, partitionSubjects } from '../../domain/partitions.js';
 import { openPostgresPartitionCheckpoints } from '../../store/postgres-partition-checkpoints.js';
 import { openPostgresPartitionLeases } from '../../store/postgres-partition-leases.js';
@@ -107,8 +107,8 @@ export interface OperatorOptions {
 export interface WorkerOptions {
   /** Unique among the workers of a deployment (the leases' presence lock refuses a second one). */
   readonly workerId: string;
-  /** The broker, the partitioned stream and the subject base its partitions are under (`<base>.p07`). */
-  readonly nats: { readonly url: string; readonly stream: string; readonly base: string };
+  /** The broker, the partitioned stream, the subject base its partitions are under (`<base>.p07`) and the stream's max age. */
+  readonly nats: PartitionedStreamOptions;
   /** How often the keeper looks for free partitions and gives back more than its share (default 3 s). */
   readonly keepEveryMs?: number;
   /** How often the live partitions' changed twins are checkpointed (default 30 s). */
@@ -305,7 +305,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         checkpoints: await openPostgresPartitionCheckpoints({ url: o.store.url, schema: o.store.schema }),
         log: o.log,
         openBus: (p) =>
-          NatsEventBus.open({ url: nats.url, stream: nats.stream, streamSubjects: [partitionSubjects(nats.base)], subject: partitionSubject(nats.base, p), consumer: `${nats.stream}-p${String(p).padStart(2, '0')}`, takeOver: true, ...PARTITION_CONSUMER }),
+          NatsEventBus.open({ url: nats.url, stream: nats.stream, streamSubjects: [partitionSubjects(nats.base)], streamMaxAgeMs: nats.maxAgeMs ?? PARTITION_STREAM_MAX_AGE_MS, subject: partitionSubject(nats.base, p), consumer: `${nats.stream}-p${String(p).padStart(2, '0')}`, takeOver: true, ...PARTITION_CONSUMER }),
       });
       await partitionWorker.step();
       return partitionWorker;
