@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
-import { startOperator } from '../src/interfaces/runtime/operator.js';
-import { loadWorldDocument, namedWorld } from '../src/sandbox/index.js';
+import { startSandboxOperatorOverHttp } from './support/bare-operator.js';
 import { until } from './support/until.js';
 
 /**
@@ -20,30 +18,13 @@ type TimelineItem = { kind: string; time: string; event: { data: Record<string, 
 const CREDIT = 7.5;
 
 it("a credit to a prepaid customer is on their timeline and pays toward their next bundle's top-up", async () => {
-  const small = namedWorld('small');
-  const operator = await startOperator({
-    store: { kind: 'sqlite', dataDir: join(dir, 'data') },
-    sandbox: {
-      config: loadWorldDocument({ ...small, population: { ...small.population, customers: 300, billing: { prepaid: 0.5, postpaid: 0.5 } } }),
-      worldName: 'small',
-      seed: 5,
-      months: 3,
-      // A simulated day a second once live: a credit given late in the history reaches the next bundle soon.
-      speed: 86_400,
-    },
-    retentionBudget: 0,
-    log: () => {},
-    warn: () => {},
+  const { operator, base, headers, get, close } = await startSandboxOperatorOverHttp(dir, {
+    seed: 5,
+    // A simulated day a second once live: a credit given late in the history reaches the next bundle soon.
+    speed: 86_400,
+    population: { billing: { prepaid: 0.5, postpaid: 0.5 } },
   });
-  const app = createOperatorServer(operator, { version: 'test' });
   try {
-    const base = await app.listen({ port: 0, host: '127.0.0.1' });
-    const headers = { authorization: `Bearer ${operator.firstAdminKey!.key}`, 'content-type': 'application/json' };
-    const get = async <T>(path: string): Promise<T> => {
-      const res = await fetch(`${base}${path}`, { headers });
-      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as T;
-    };
     // The first prepaid customer among the first twins, once the history's first day made them.
     let seen = '';
     const customerId = await until(async () => {
@@ -77,7 +58,6 @@ it("a credit to a prepaid customer is on their timeline and pays toward their ne
     expect(spent).toBeCloseTo(CREDIT, 2);
     expect(items.some((e) => e.kind === 'bill'), 'a prepaid customer has no bills').toBe(false);
   } finally {
-    await app.close();
-    await operator.close();
+    await close();
   }
 }, 300_000);

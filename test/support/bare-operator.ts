@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createOperatorServer } from '../../src/interfaces/http/operator-server.js';
 import { startOperator, type Operator } from '../../src/interfaces/runtime/operator.js';
+import { loadWorldDocument, namedWorld, type WorldConfig } from '../../src/sandbox/index.js';
 
 /** The operator with its HTTP server (called with `app.inject`, not listening) and every route the server registers. */
 export interface BareOperator {
@@ -34,4 +35,61 @@ export async function startBareOperator(dir: string): Promise<BareOperator> {
       await operator.close();
     },
   };
+}
+
+/** The operator with the small sandbox world, its HTTP server listening on a free loopback port. */
+export interface SandboxOperatorOverHttp {
+  readonly operator: Operator;
+  readonly app: FastifyInstance;
+  /** The server's address (`http://127.0.0.1:PORT`). */
+  readonly base: string;
+  /** The first admin key as a bearer token, and JSON bodies. */
+  readonly headers: Record<string, string>;
+  /** GET `path` as the admin; anything but 200 throws with the status and body. */
+  get<T>(path: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * The operator as `npm start` assembles it with the sandbox running the small world, cut to
+ * `customers` (default 300) and `months` of history (default 3), the population's other fields as
+ * `population` gives them, without the churn-prevention scan, its store in `dir` (the caller
+ * removes it), served over HTTP at once (the history fills in behind: `operator.ready`).
+ */
+export async function startSandboxOperatorOverHttp(
+  dir: string,
+  o: { seed: number; speed: number; customers?: number; months?: number; population?: Partial<WorldConfig['population']> },
+): Promise<SandboxOperatorOverHttp> {
+  const small = namedWorld('small');
+  const operator = await startOperator({
+    store: { kind: 'sqlite', dataDir: join(dir, 'data') },
+    sandbox: { config: loadWorldDocument({ ...small, population: { ...small.population, customers: o.customers ?? 300, ...o.population } }), worldName: 'small', seed: o.seed, months: o.months ?? 3, speed: o.speed },
+    retentionBudget: 0,
+    log: () => {},
+    warn: () => {},
+  });
+  const app = createOperatorServer(operator, { version: 'test' });
+  try {
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const headers = { authorization: `Bearer ${operator.firstAdminKey!.key}`, 'content-type': 'application/json' };
+    return {
+      operator,
+      app,
+      base,
+      headers,
+      async get<T>(path: string): Promise<T> {
+        const res = await fetch(`${base}${path}`, { headers });
+        if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+        return (await res.json()) as T;
+      },
+      async close() {
+        await app.close();
+        await operator.close();
+      },
+    };
+  } catch (err) {
+    await app.close();
+    await operator.close();
+    throw err;
+  }
 }
