@@ -3,7 +3,7 @@ import { Alert } from '../alert';
 import { seg } from '../api';
 import { count, duration, eventTime } from '../format';
 import { useJson } from '../use-json';
-import { SuspectedIncidents, type Anomaly } from './suspected-incidents';
+import { FoundInHistoryMark, SuspectedIncidents, type Anomaly } from './suspected-incidents';
 
 /** A network alarm as TMF642 answers it (only the fields shown). */
 export interface TmfAlarm {
@@ -77,6 +77,8 @@ export function ServiceOperations() {
   };
   const byRun = new Map((runs.data ?? []).map((r) => [r.workflowId, r]));
   const incidentOf = new Map((treated.data?.items ?? []).map((i) => [i.alarmId, i]));
+  // The suspicions found in history (the loaded history's): an alarm seen first only by them was not seen before by anyone who could act.
+  const inHistory = new Set((anomalies.data ?? []).filter((a) => a.history).map((a) => a.id));
   const totals = treated.data?.summary;
   const list = [...(alarms.data ?? [])].sort((a, b) => b.alarmRaisedTime.localeCompare(a.alarmRaisedTime));
   const open = list.filter((a) => a.state !== 'cleared');
@@ -172,7 +174,10 @@ export function ServiceOperations() {
                       <td class="num">{count(run?.output?.notified)}</td>
                       <td class="num">{count(run?.output?.compensated)}</td>
                       <td>{incident?.timeToFirstNoticeMs == null ? '–' : `after ${duration(incident.timeToFirstNoticeMs)}`}</td>
-                      <td>{incident?.anomalyLeadMs == null ? '–' : incident.anomalyLeadMs >= 0 ? `${duration(incident.anomalyLeadMs)} by calls` : 'no (calls came after)'}</td>
+                      <td data-testid="seen-before">
+                        {incident?.anomalyLeadMs == null ? '–' : incident.anomalyLeadMs >= 0 ? `${duration(incident.anomalyLeadMs)} by calls or bad sessions` : 'no (the signals came after)'}
+                        {incident && incident.anomalyIds.length > 0 && incident.anomalyIds.every((id) => inHistory.has(id)) && <FoundInHistoryMark />}
+                      </td>
                       <td>{run?.status ?? 'not started'}</td>
                     </tr>
                   );

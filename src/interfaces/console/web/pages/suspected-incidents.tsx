@@ -28,7 +28,24 @@ export interface Anomaly {
   readonly expected: number;
   readonly pValue: number;
   readonly customers: readonly string[];
+  /**
+   * Found in history: its signals came in a day or more after they happened (the sandbox's loaded
+   * history, a late batch), when nobody could act on them; no alarm here can follow it.
+   */
+  readonly history: boolean;
   readonly review: Review | null;
+}
+
+/** The mark of a suspicion found in history (after a space), with why in its tooltip. */
+export function FoundInHistoryMark() {
+  return (
+    <>
+      {' '}
+      <span class="history-mark" title="its signals came in a day or more after they happened (a loaded history, a late batch): nobody could act on it then, and no alarm here can follow it">
+        found in history
+      </span>
+    </>
+  );
 }
 
 /** An alarm's treatment (`GET /service-operations/incidents`), as far as the suspicions need it: the suspicions around it. */
@@ -197,7 +214,10 @@ export function SuspectedIncidents({ anomalies, incidents, onReviewed }: { anoma
                   <td class="num">{a.expected.toFixed(2)}</td>
                   <td class="num">{a.pValue < 0.001 ? '< 0.1 %' : `${(a.pValue * 100).toFixed(1)} %`}</td>
                   <td class="num">{count(a.customers.length)}</td>
-                  <td>{a.state}</td>
+                  <td data-testid="anomaly-state">
+                    {a.state}
+                    {a.history && <FoundInHistoryMark />}
+                  </td>
                   <td data-testid="anomaly-alarm">
                     {alarm ? (
                       <>
