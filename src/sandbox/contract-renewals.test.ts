@@ -8,9 +8,10 @@ import { WorldStatsAccumulator } from './world-stats.js';
 const base = { extends: 'small', population: { customers: 600 }, network: { cells: 10 } } as const;
 const MONTHS = 8;
 
+/** A world of `base` with these contract ends, or none (`null` takes the built-in worlds' out). */
 function generate(renewals?: { churnHazardMonths: number; renew: number }): TwinEvent[] {
   const out = new ArrayOutput();
-  createSandboxWorld(loadWorldDocument({ ...base, ...(renewals ? { renewals } : {}) }), 21).generate(out, { months: MONTHS });
+  createSandboxWorld(loadWorldDocument({ ...base, renewals: renewals ?? null }), 21).generate(out, { months: MONTHS });
   return out.events;
 }
 

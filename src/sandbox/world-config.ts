@@ -317,14 +317,17 @@ export const worldConfigSchema = z.strictObject({
    * hazard then as a month-to-month customer's (out of the lock-in; offers in force and every other
    * driver included); staying, they renew for another term with probability
    * `renew × (1 − that)`, else roll on month to month. Absent: contracts never end, and the world
-   * gives exactly the events it gave before the setting existed.
+   * gives exactly the events it gave before the setting existed; `null` takes it out of a world
+   * that `extends` one with it (the built-in worlds end contracts).
    */
   renewals: z
     .strictObject({
       churnHazardMonths: z.number().min(0).max(24),
       renew: probability,
     })
-    .optional(),
+    .nullable()
+    .optional()
+    .transform((v) => v ?? undefined),
   applicants: z.strictObject({
     identityInvalidRate: probability,
     fraudRate: probability,

@@ -128,4 +128,39 @@ describe('sandbox operator', () => {
       await records.close();
     }
   });
+
+  it('keeps the world a data dir was created with: recorded at the first start, run on every restart, even when the built-in world changed since', () => {
+    const dir = fresh();
+    const position = (extra: object) => writeFileSync(join(dir, 'sandbox.json'), JSON.stringify({ world: 'small', seed: 3, customers: 150, start: '2026-09-26', backfillDays: 61, days: 61, backfilled: true, ...extra }));
+    // A first start records the whole configuration it runs.
+    const first = planSandbox({ config, worldName: 'small', seed: 3, months: 2, stateDir: dir, now: NOW });
+    expect(first.state.config).toEqual(config);
+    expect(first.notice).toBeUndefined();
+    expect(config.renewals, 'the built-in worlds end contracts').toBeDefined();
+
+    // A data dir from before worlds were recorded ran without contract ends: it goes on without them, and says so.
+    position({});
+    const legacy = planSandbox({ config, worldName: 'small', seed: 3, months: 2, stateDir: dir, now: NOW + 86_400_000 });
+    expect(legacy.resuming).toBe(true);
+    expect(legacy.state.config?.renewals).toBeUndefined();
+    expect(legacy.world.config.renewals).toBeUndefined();
+    expect(legacy.notice).toMatch(/made before renewals came to "small": it continues without/);
+
+    // A recorded world is run as recorded, whatever the built-in document says today.
+    const { renewals: _r, ...recorded } = config;
+    position({ config: { ...recorded, churn: { ...config.churn, monthlyRate: { ...config.churn.monthlyRate, target: 0.02 } } } });
+    const kept = planSandbox({ config, worldName: 'small', seed: 3, months: 2, stateDir: dir, now: NOW + 86_400_000 });
+    expect(kept.world.config.renewals).toBeUndefined();
+    expect(kept.world.config.churn.monthlyRate.target).toBe(0.02);
+    expect(kept.world.config.start).toBe('2026-09-26');
+    expect(kept.notice).toMatch(/today's "small" differs in churn, renewals: a new data dir runs that one/);
+
+    // Recorded as it is today: nothing to say.
+    position({ config });
+    expect(planSandbox({ config, worldName: 'small', seed: 3, months: 2, stateDir: dir, now: NOW }).notice).toBeUndefined();
+    // Another world on the same dir is a new world, with its own record.
+    const other = planSandbox({ config: namedWorld('small'), worldName: 'small', seed: 4, months: 2, stateDir: dir, now: NOW });
+    expect(other.resuming).toBe(false);
+    expect(other.state.config?.renewals).toBeDefined();
+  });
 });

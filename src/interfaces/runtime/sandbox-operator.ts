@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
-import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
+import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, WORLD_NAMES, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
 import type { RecordStore } from '../../store/record-store.js';
 import { recordHistoryMark, recordJournalStore, type HistoryMark } from './sandbox-journal-store.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -30,6 +30,13 @@ export interface SandboxState {
    * from a run that kept no mark yet (written into the store then, once).
    */
   backfilled: boolean;
+  /**
+   * The world's whole configuration as its first start resolved it: a restart runs this one, not
+   * the document of today (a built-in world that changed since, such as `default` turning contract
+   * ends on, would no longer give the history already in the store). Absent in a position kept
+   * before worlds were recorded: `planSandbox` then rebuilds it (`LATER_SETTINGS`) and records it.
+   */
+  config?: WorldConfig;
 }
 
 export interface SandboxPlan {
@@ -39,6 +46,38 @@ export interface SandboxPlan {
   resuming: boolean;
   /** Where the end of the backfill is kept (the record store, when the plan has one). */
   history?: HistoryMark;
+  /** Said once at start when the world resumed differs from today's document of the same name (a line for the log). */
+  notice?: string;
+}
+
+/**
+ * Settings added to built-in worlds since positions began recording their world (a data dir of
+ * then has no `config`): its world ran without them, so a restart takes them out to continue it.
+ */
+const LATER_SETTINGS = ['renewals'] as const satisfies readonly (keyof WorldConfig)[];
+
+/** The top-level settings in which two world configurations differ (`start` aside: the plan moves it). */
+function changedSettings(a: WorldConfig, b: WorldConfig): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  keys.delete('start');
+  return [...keys].filter((k) => JSON.stringify(a[k as keyof WorldConfig]) !== JSON.stringify(b[k as keyof WorldConfig])).sort();
+}
+
+/**
+ * The configuration a resumed world runs: the one recorded at its first start, else (a position
+ * from before worlds were recorded) today's built-in document without the settings added since.
+ */
+function resumedConfig(previous: SandboxState, today: WorldConfig, worldName: string): { config: WorldConfig; notice?: string } {
+  const where = `the world "${worldName}" this data dir was created with`;
+  if (previous.config) {
+    const changed = changedSettings(previous.config, today);
+    return { config: previous.config, ...(changed.length ? { notice: `sandbox: resuming ${where} (recorded at its first start); today's "${worldName}" differs in ${changed.join(', ')}: a new data dir runs that one` } : {}) };
+  }
+  if (!WORLD_NAMES.includes(worldName)) return { config: today, notice: `sandbox: resuming "${worldName}" as the file gives it now; the data dir had no record of its world, which is kept from now on` };
+  const config = { ...today };
+  const dropped = LATER_SETTINGS.filter((k) => config[k] !== undefined);
+  for (const k of dropped) delete config[k];
+  return { config, notice: `sandbox: resuming ${where}, recorded from now on${dropped.length ? ` (made before ${dropped.join(', ')} came to "${worldName}": it continues without; a new data dir runs it with)` : ''}` };
 }
 
 /**
@@ -63,10 +102,11 @@ export function planSandbox(o: {
   const same = previous && previous.world === o.worldName && previous.seed === o.seed && previous.customers === customers;
   const today = Math.floor((o.now ?? Date.now()) / DAY_MS) * DAY_MS;
   const backfillDays = Math.round((o.months * 365.25) / 12);
+  const resumed = same ? resumedConfig(previous, o.config, o.worldName) : undefined;
   const state: SandboxState = same
-    ? previous
-    : { world: o.worldName, seed: o.seed, customers, start: new Date(today - backfillDays * DAY_MS).toISOString().slice(0, 10), backfillDays, days: 0, backfilled: false };
-  const config = loadWorldDocument({ ...o.config, start: state.start });
+    ? { ...previous, config: resumed!.config }
+    : { world: o.worldName, seed: o.seed, customers, start: new Date(today - backfillDays * DAY_MS).toISOString().slice(0, 10), backfillDays, days: 0, backfilled: false, config: o.config };
+  const config = loadWorldDocument({ ...state.config, start: state.start });
   const identity = { name: state.world, seed: state.seed, customers, start: state.start };
   const journal = o.records && recordJournalStore(o.records, identity);
   return {
@@ -74,6 +114,7 @@ export function planSandbox(o: {
     state,
     resuming: Boolean(same && state.days > 0),
     ...(o.records ? { history: recordHistoryMark(o.records, identity) } : {}),
+    ...(resumed?.notice ? { notice: resumed.notice } : {}),
   };
 }
 
@@ -175,6 +216,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     writeFileSync(`${file}.tmp`, JSON.stringify(state));
     renameSync(`${file}.tmp`, file);
   };
+  if (o.plan.notice) o.log(o.plan.notice);
   // Kept at once: a process killed before its first periodic save, started again on a later day,
   // would otherwise plan a new world (a new start date) and lose the acts journaled under this one.
   save();

@@ -20,7 +20,9 @@ export function worldProfile(config: WorldConfig, seed: number, months: number):
   const out: EventOutput = {
     usage() {},
     event(e: TwinEvent) {
-      if (e.kind === 'customer') {
+      // A customer's first event names their attributes; a later one (a contract's end: renewed or
+      // rolled on month to month) changes none of those the window is profiled by.
+      if (e.kind === 'customer' && !byCustomer.has(e.customerId)) {
         const t = Date.parse(e.time);
         byCustomer.set(e.customerId, {
           contractMonths: e.data.contractMonths,
