@@ -64,6 +64,13 @@ export const WAL_SYNC_MS = 1_000;
 const NORMAL_WAL_CHECKPOINT_PAGES = 40_000;
 
 /**
+ * Bytes the WAL file is cut back to when a checkpoint has emptied it. SQLite otherwise keeps the
+ * file at the largest size it ever reached: a first start's seals and bulk commits left 0.29 GB of
+ * WAL beside the default world's database file for good (BENCHMARKS.md, "First start").
+ */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
  * One SQLite adapter's connection to `twinloop.db` in its data directory, with the plumbing every
  * adapter shares: opening with the durability settings the ports promise, statements prepared
  * once, `run` turning what better-sqlite3 throws into TwinloopErrors, IMMEDIATE transactions,
@@ -279,6 +286,7 @@ function openDatabaseFile(what: string, dataDir: string, tuning: SqliteTuning): 
     if (mode !== 'wal') throw new Error(`the file system does not support WAL mode (journal_mode stays ${String(mode)})`);
     const full = tuning.durability === 'full';
     db.pragma(full ? 'synchronous = FULL' : 'synchronous = NORMAL');
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     if (tuning.cacheSizeKib !== undefined) db.pragma(`cache_size = -${tuning.cacheSizeKib}`);
     const checkpointPages = tuning.walCheckpointPages ?? (full ? undefined : NORMAL_WAL_CHECKPOINT_PAGES);
     if (checkpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${checkpointPages}`);

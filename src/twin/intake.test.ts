@@ -11,6 +11,7 @@ import { verifyReplay } from './replay-verify.js';
 import { syntheticEvents } from './synthetic-events.js';
 import { TwinEngine } from './twin-engine.js';
 import { RECORD_BYTES } from './twin-layout.js';
+import { unpackTwinRecord } from './twin-record-bytes.js';
 import { openTwinService, type TwinService } from './twin-service.js';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
@@ -148,7 +149,7 @@ describe('intake', () => {
     // An older build's records: shorter than this build's layout (docs/decisions/0001).
     const checkpoint = (await twins.store.loadCheckpoint())!;
     const old: { customerId: string; bytes: Uint8Array }[] = [];
-    for await (const page of twins.store.loadSnapshots()) for (const s of page) old.push({ customerId: s.customerId, bytes: s.bytes.slice(0, RECORD_BYTES - 64) });
+    for await (const page of twins.store.loadSnapshots()) for (const s of page) old.push({ customerId: s.customerId, bytes: unpackTwinRecord(s.bytes)!.slice(0, RECORD_BYTES - 64) });
     const history = old.map((s) => ({ customerId: s.customerId, at: NOW, seq: checkpoint.seq, bytes: deflateRawSync(s.bytes) }));
     await twins.store.saveCheckpoint(checkpoint, old, history);
     await twins.store.close();

@@ -143,6 +143,12 @@ export class TwinEngine {
     return slot === undefined ? 0 : this.f(slot, OFF.watermark);
   }
 
+  /** Events applied to a customer's twin so far (0 when unknown). */
+  eventCountOf(customerId: string): number {
+    const slot = this.table.slotOf(customerId);
+    return slot === undefined ? 0 : this.f(slot, OFF.events);
+  }
+
   snapshot(customerId: string): Uint8Array | undefined {
     const slot = this.table.slotOf(customerId);
     return slot === undefined ? undefined : this.table.bytes(slot);

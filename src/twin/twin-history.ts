@@ -1,10 +1,9 @@
-import { inflateRawSync } from 'node:zlib';
 import { TwinloopError } from '../domain/errors.js';
 import type { TwinEvent } from '../domain/events.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
 import type { TwinEngine } from './twin-engine.js';
 import { FEATURE_NAMES } from './twin-features.js';
-import { RECORD_BYTES } from './twin-layout.js';
+import { unpackTwinRecord } from './twin-record-bytes.js';
 import type { TwinView } from './twin-view.js';
 
 /** One entry of a twin's timeline. */
@@ -41,10 +40,10 @@ export class TwinHistory {
     // Start from the latest history snapshot at or before `at` (it holds only events dated ≤ at)
     // and apply the customer's later-logged events dated ≤ at, in log order.
     const stored = await this.store.loadHistorySnapshot(customerId, at);
-    const bytes = stored ? inflateRawSync(stored.bytes) : undefined;
     // A snapshot of another twin layout (an older build, docs/decisions/0001) is passed over: the
     // customer's events rebuild the state from the start instead.
-    const snap = stored && bytes?.length === RECORD_BYTES ? { seq: stored.seq, bytes } : undefined;
+    const bytes = stored ? unpackTwinRecord(stored.bytes) : undefined;
+    const snap = stored && bytes ? { seq: stored.seq, bytes } : undefined;
     const events = await this.store.readCustomer(customerId, { untilTime: at, afterSeq: snap?.seq ?? 0 });
     if (!snap && events.length === 0) return undefined;
     const cursor = this.engine.scratch();

@@ -2,6 +2,7 @@ import type { TwinEvent } from '../domain/events.js';
 import type { EventStore } from '../store/event-store.js';
 import type { TwinEngine } from './twin-engine.js';
 import { RECORD_BYTES } from './twin-layout.js';
+import { unpackTwinRecord } from './twin-record-bytes.js';
 
 /** Log events read per round trip when replaying. */
 const REPLAY_PAGE = 10_000;
@@ -26,12 +27,13 @@ export async function recoverEngine(store: EventStore, engine: TwinEngine, onPro
       for (const snap of page) {
         // A checkpoint written by a build with another twin layout (docs/decisions/0001) cannot be
         // loaded; the log can always rebuild the state, so recovery replays it whole instead.
-        if (snap.bytes.length !== RECORD_BYTES) {
-          if (snapshotsLoaded > 0) throw new Error(`checkpoint mixes twin layouts: snapshot of ${snap.customerId} is ${snap.bytes.length} bytes, expected ${RECORD_BYTES}`);
+        const bytes = unpackTwinRecord(snap.bytes);
+        if (!bytes) {
+          if (snapshotsLoaded > 0) throw new Error(`checkpoint mixes twin layouts: snapshot of ${snap.customerId} is not a record of ${RECORD_BYTES} bytes`);
           checkpoint = null;
           break pages;
         }
-        engine.restore(snap.customerId, snap.bytes);
+        engine.restore(snap.customerId, bytes);
         snapshotsLoaded++;
       }
     }

@@ -1,11 +1,10 @@
 import type { Clock } from '../domain/clock.js';
-import { deflateRawSync } from 'node:zlib';
 import type { EventStore, HistorySnapshot } from '../store/event-store.js';
 import { Intake, type IntakeOptions } from './intake.js';
 import { TwinEngine } from './twin-engine.js';
 import { TwinHistory } from './twin-history.js';
+import { packTwinRecord } from './twin-record-bytes.js';
 import { recoverEngine, type RecoveryReport } from './twin-recovery.js';
-import { DAY_MS } from '../domain/time.js';
 
 export interface TwinServiceOptions {
   store: EventStore;
@@ -40,10 +39,14 @@ export const DEFAULT_CHECKPOINT_EVERY = 200_000;
  */
 export const CHECKPOINT_EVENTS_PER_TWIN = 50;
 /**
- * Event time between a twin's history snapshots: an as-of read replays at most about this much
- * of the customer's history (a month of a customer is ~40 events, well under a millisecond).
+ * A twin's events between its history snapshots: an as-of read replays at most about this many
+ * of the customer's events, plus those since the last checkpoint (`CHECKPOINT_EVENTS_PER_TWIN`),
+ * well under a millisecond. Counted in events, not days, since the replay's cost is the events:
+ * one every 30 days kept about 13 a year of every twin whatever it did, 388 MB of the default
+ * world's 1.35 GB store (BENCHMARKS.md, "First start"); a default-world customer has about 340
+ * events a year, so this keeps three or four.
  */
-export const HISTORY_EVERY_MS = 30 * DAY_MS;
+export const HISTORY_EVERY_EVENTS = 100;
 
 /** The twin layer assembled: engine recovered from the store, intake, history and checkpoints. */
 export interface TwinService {
@@ -80,19 +83,24 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
   let sinceCheckpoint = recovery.eventsReplayed;
   let saving: Promise<void> = Promise.resolve();
 
+  // Each twin's history snapshots are one per HISTORY_EVERY_EVENTS of its events: one is kept when
+  // its count enters a new multiple. The twins a restart recovered count from where they stand,
+  // so a restart does not add one of every twin.
+  const historyStep = (customerId: string) => Math.floor(engine.eventCountOf(customerId) / HISTORY_EVERY_EVENTS);
   const lastHistory = new Map<string, number>();
+  for (const customerId of engine.customerIds()) lastHistory.set(customerId, historyStep(customerId));
   const partitioned = options.partitioned === true;
   const checkpoint = (options: { loadEnded?: boolean } = {}): Promise<void> => {
     if (partitioned) return Promise.resolve();
     // Snapshot bytes and the seq are taken together, synchronously, so they agree.
     const ids = engine.takeDirty();
-    const twins = ids.map((customerId) => ({ customerId, bytes: engine.snapshot(customerId)! }));
+    const twins = ids.map((customerId) => ({ customerId, bytes: packTwinRecord(engine.snapshot(customerId)!) }));
     const history: HistorySnapshot[] = [];
     for (const t of twins) {
-      const at = engine.watermarkOf(t.customerId);
-      if (at - (lastHistory.get(t.customerId) ?? -Infinity) < HISTORY_EVERY_MS) continue;
-      lastHistory.set(t.customerId, at);
-      history.push({ customerId: t.customerId, at, seq: applied, bytes: deflateRawSync(t.bytes, { level: 1 }) });
+      const step = historyStep(t.customerId);
+      if (step <= (lastHistory.get(t.customerId) ?? 0)) continue;
+      lastHistory.set(t.customerId, step);
+      history.push({ customerId: t.customerId, at: engine.watermarkOf(t.customerId), seq: applied, bytes: t.bytes });
     }
     const cp = { seq: applied, meta: engine.metaJSON() };
     sinceCheckpoint = 0;
