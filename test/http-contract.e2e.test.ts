@@ -207,11 +207,29 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('PATCH', `${tmf}/productOffering/nope`, { description: 'patched' })).status).toBe(404);
     expect((await call('DELETE', `${tmf}/productOffering/tmf-bonus`)).status).toBe(204);
     expect((await call('DELETE', `${tmf}/productOffering/tmf-bonus`)).status).toBe(404);
-    for (const collection of ['productOfferingPrice', 'productSpecification', 'category', 'catalog']) {
+    const written: Record<string, Json> = {
+      productOfferingPrice: { name: 'Contract price', priceType: 'oneTime', price: { unit: 'EUR', value: 1 } },
+      productSpecification: { name: 'Contract spec' },
+      category: { name: 'Contract category', parentId: 'offer' },
+      catalog: { name: 'Contract catalog', category: [{ id: 'offer' }] },
+    };
+    for (const [collection, body] of Object.entries(written)) {
       const items = (await call('GET', `${tmf}/${collection}`)).body as Json[];
       expect((await call('GET', `${tmf}/${collection}/${String(items[0].id)}`)).status).toBe(200);
       expect((await call('GET', `${tmf}/${collection}/nope`)).status).toBe(404);
+      // Written through TMF620 beside the offerings (test/tmf-catalog.e2e.test.ts checks them against the official specification).
+      const made = await call('POST', `${tmf}/${collection}`, body);
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      expect((await call('POST', `${tmf}/${collection}`, { ...body, id: String(made.body.id) })).status).toBe(409);
+      expect((await call('POST', `${tmf}/${collection}`, { description: 'no name' })).status).toBe(400);
+      expect((await call('PATCH', `${tmf}/${collection}/${String(made.body.id)}`, { description: 'patched' })).status).toBe(200);
+      expect((await call('PATCH', `${tmf}/${collection}/${String(made.body.id)}`, { name: 42 })).status).toBe(400);
+      expect((await call('PATCH', `${tmf}/${collection}/nope`, { description: 'patched' })).status).toBe(404);
+      expect((await call('DELETE', `${tmf}/${collection}/${String(made.body.id)}`)).status).toBe(204);
+      expect((await call('DELETE', `${tmf}/${collection}/nope`)).status).toBe(404);
     }
+    expect((await call('PATCH', `${tmf}/category/offer`, { description: 'x' })).status).toBe(409);
+    expect((await call('DELETE', `${tmf}/category/offer`)).status).toBe(409);
     expect((await call('GET', `${tmf}/schema/TwinloopProductOffering`)).status).toBe(200);
     expect((await call('GET', `${tmf}/schema/Nope`)).status).toBe(400);
     // The twins as TMF629 Customers and TMF637 Products (test/tmf-customer.e2e.test.ts checks them against the official specifications).

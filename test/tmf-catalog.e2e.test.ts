@@ -45,10 +45,11 @@ describe('TMF620 Product Catalog', () => {
   beforeAll(async () => {
     records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
     const twins: TwinSource = { features: () => undefined };
-    decisions = await DecisionService.open({ twins, scores: () => undefined, records, clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')) });
+    const clock = new ManualClock(Date.parse('2026-06-01T00:00:00Z'));
+    decisions = await DecisionService.open({ twins, scores: () => undefined, records, clock });
     local = await openTestAuth();
     marketer = await local.bearer('marketer');
-    app = createHttpApp({ version: 'test', auth: local.auth }, [tmf620Routes({ decisions } as unknown as OperatorServices)]);
+    app = createHttpApp({ version: 'test', auth: local.auth }, [tmf620Routes({ decisions, clock } as unknown as OperatorServices)]);
     await app.ready();
   });
   afterAll(async () => {
@@ -148,6 +149,85 @@ describe('TMF620 Product Catalog', () => {
     expect((await call('GET', '/category/nope', 'Category')).status).toBe(404);
     const schema = await app.inject({ url: `${BASE}/schema/TwinloopProductOffering`, headers: marketer });
     expect(schema.json()).toMatchObject({ title: 'TwinloopProductOffering', properties: { eligibility: expect.any(Object) } });
+  });
+
+  it('writes prices: one an offering names is copied into it; an offering\'s own price reprices it; it keeps exactly one', async () => {
+    const created = await call('POST', '/productOfferingPrice', 'ProductOfferingPrice', { name: 'Loyalty 20', priceType: 'discount', percentage: 20, recurringChargePeriodLength: 6, price: { unit: 'EUR', value: 0 } });
+    expect(created.status).toBe(201);
+    expect(created.headers.location).toBe(created.body.href);
+    expect(created.body).toMatchObject({ id: 'loyalty-20', priceType: 'discount', percentage: 20, '@type': 'ProductOfferingPrice', lastUpdate: expect.any(String) });
+    const offering = await call('POST', '/productOffering', 'ProductOffering', { name: 'Loyal', actionClass: 'discount', productOfferingPrice: [{ id: 'loyalty-20' }], treatments: [{ id: 't', name: 'T', message: '20 % off for 6 months' }] });
+    expect(offering.status).toBe(201);
+    expect(decisions.catalogue.byId.get('loyal')?.discountShare).toBe(0.2);
+    // The offering's own price: PATCH it and next-best-action prices the offering so at once.
+    const own = await call('PATCH', '/productOfferingPrice/retain-10-price', 'ProductOfferingPrice', { percentage: 12 });
+    expect(own.status, JSON.stringify(own.body)).toBe(200);
+    expect(own.body).toMatchObject({ id: 'retain-10-price', percentage: 12 });
+    expect(decisions.catalogue.byId.get('retain-10')?.discountShare).toBe(0.12);
+    expect((await call('PATCH', '/productOfferingPrice/retain-10-price', 'ProductOfferingPrice', { priceType: 'sometimes' })).body.message).toMatch(/^priceType: /);
+    expect((await call('PATCH', '/productOfferingPrice/retain-10-price', 'ProductOfferingPrice', { lifecycleStatus: 'Retired' })).body.message).toMatch(/^lifecycleStatus: .*productOffering\/retain-10/);
+    expect((await call('DELETE', '/productOfferingPrice/retain-10-price', 'ProductOfferingPrice')).status).toBe(409);
+    expect((await call('POST', '/productOfferingPrice', 'ProductOfferingPrice', { name: 'No type' })).body.message).toMatch(/^priceType: /);
+    expect((await call('POST', '/productOfferingPrice', 'ProductOfferingPrice', { name: 'x', id: 'retain-10-price', priceType: 'oneTime' })).status).toBe(409);
+    expect((await call('PATCH', '/productOfferingPrice/loyalty-20', 'ProductOfferingPrice', { percentage: 30 })).body).toMatchObject({ percentage: 30 });
+    expect(decisions.catalogue.byId.get('loyal')?.discountShare).toBe(0.2);
+    expect((await call('DELETE', '/productOfferingPrice/loyalty-20', 'ProductOfferingPrice')).status).toBe(204);
+    expect((await call('GET', '/productOfferingPrice/loyalty-20', 'ProductOfferingPrice')).status).toBe(404);
+    expect((await call('DELETE', '/productOfferingPrice/loyalty-20', 'ProductOfferingPrice')).status).toBe(404);
+  });
+
+  it('writes specifications: named by offerings, kept while one names it', async () => {
+    const spec = await call('POST', '/productSpecification', 'ProductSpecification', { id: 'loyalty-disc', name: 'Loyalty discount', brand: 'Twinloop Mobile', productNumber: 'LD-1' });
+    expect(spec.status).toBe(201);
+    expect(spec.body).toMatchObject({ id: 'loyalty-disc', brand: 'Twinloop Mobile', '@type': 'ProductSpecification' });
+    expect((await call('PATCH', '/productSpecification/loyalty-disc', 'ProductSpecification', { description: 'the BSS offer LD-1' })).body).toMatchObject({ description: 'the BSS offer LD-1', brand: 'Twinloop Mobile' });
+    await call('PATCH', '/productOffering/loyal', 'ProductOffering', { productSpecification: { id: 'loyalty-disc' } });
+    expect(decisions.catalogue.byId.get('loyal')?.offering.sandboxOfferId).toBe('loyalty-disc');
+    const refused = await call('DELETE', '/productSpecification/loyalty-disc', 'ProductSpecification');
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/loyal/);
+    // A specification computed from an offering's back-end offer becomes a written one when patched, listed once.
+    expect((await call('PATCH', '/productSpecification/retain-25', 'ProductSpecification', { description: 'the sandbox offer retain-25' })).body).toMatchObject({ id: 'retain-25', description: 'the sandbox offer retain-25' });
+    expect((await call('GET', '/productSpecification', 'ProductSpecification')).body.filter((x) => x.id === 'retain-25')).toHaveLength(1);
+    expect((await call('POST', '/productSpecification', 'ProductSpecification', { id: 'retain-25', name: 'again' })).status).toBe(409);
+    expect((await call('POST', '/productSpecification', 'ProductSpecification', { description: 'no name' })).status).toBe(400);
+  });
+
+  it('writes categories of offerings and catalogs of categories; the action classes and the main catalog stay next-best-action\'s', async () => {
+    const winter = await call('POST', '/category', 'Category', { name: 'Winter deals', parentId: 'discount', productOffering: [{ id: 'retain-10' }] });
+    expect(winter.status).toBe(201);
+    expect(winter.body).toMatchObject({ id: 'winter-deals', isRoot: false, productOffering: [{ id: 'retain-10', name: expect.any(String) }] });
+    expect(((await call('GET', '/productOffering/retain-10', 'ProductOffering')).body.category as Json[]).map((c) => c.id)).toEqual(['discount', 'winter-deals']);
+    expect(((await call('GET', '/category/discount', 'Category')).body.subCategory as Json[]).map((c) => c.id)).toEqual(['winter-deals']);
+    // An offering written naming the category joins it; one written without it leaves it.
+    await call('PATCH', '/productOffering/loyal', 'ProductOffering', { category: [{ id: 'discount' }, { id: 'winter-deals' }] });
+    expect(((await call('GET', '/category/winter-deals', 'Category')).body.productOffering as Json[]).map((r) => r.id)).toEqual(['retain-10', 'loyal']);
+    await call('PATCH', '/productOffering/retain-10', 'ProductOffering', { category: [{ id: 'discount' }] });
+    expect(((await call('GET', '/category/winter-deals', 'Category')).body.productOffering as Json[]).map((r) => r.id)).toEqual(['loyal']);
+    expect((await call('PATCH', '/productOffering/loyal', 'ProductOffering', { category: [{ id: 'summer' }] })).body.message).toMatch(/^category\[0\]\.id: no Category "summer"/);
+    expect((await call('POST', '/category', 'Category', { name: 'Orphan', parentId: 'nope' })).body.message).toMatch(/^parentId: /);
+    expect((await call('POST', '/category', 'Category', { name: 'Ghost', productOffering: [{ id: 'nope' }] })).body.message).toMatch(/^productOffering\[0\]\.id: /);
+    expect((await call('PATCH', '/category/winter-deals', 'Category', { parentId: 'winter-deals' })).status).toBe(400);
+    expect((await call('PATCH', '/category/discount', 'Category', { name: 'Rebates' })).status).toBe(409);
+    expect((await call('DELETE', '/category/offer', 'Category')).status).toBe(409);
+    expect((await call('PATCH', '/category/winter-deals', 'Category', { description: 'December to February' })).body).toMatchObject({ description: 'December to February', productOffering: [{ id: 'loyal' }] });
+
+    const partner = await call('POST', '/catalog', 'Catalog', { name: 'Partner catalog', category: [{ id: 'winter-deals' }], catalogType: 'productCatalog' });
+    expect(partner.status).toBe(201);
+    expect(partner.body).toMatchObject({ id: 'partner-catalog', category: [{ id: 'winter-deals', name: 'Winter deals' }] });
+    expect((await call('DELETE', '/category/winter-deals', 'Category')).body.message).toMatch(/partner-catalog/);
+    expect((await call('POST', '/catalog', 'Catalog', { name: 'Bad', category: [{ id: 'nope' }] })).body.message).toMatch(/^category\[0\]\.id: /);
+    const main = decisions.catalogue.id;
+    const renamed = await call('PATCH', `/catalog/${main}`, 'Catalog', { name: 'Retention offers', description: 'What next-best-action may propose' });
+    expect(renamed.body).toMatchObject({ id: main, name: 'Retention offers', description: 'What next-best-action may propose' });
+    expect(((renamed.body.category as Json[]).map((c) => c.id))).toContain('winter-deals');
+    expect((await call('PATCH', `/catalog/${main}`, 'Catalog', { version: '99' })).body.message).toMatch(/^version: /);
+    expect((await call('DELETE', `/catalog/${main}`, 'Catalog')).status).toBe(409);
+    expect((await call('DELETE', '/catalog/partner-catalog', 'Catalog')).status).toBe(204);
+    expect((await call('DELETE', '/category/winter-deals', 'Category')).status).toBe(204);
+    expect((await call('GET', '/category', 'Category')).body).toHaveLength(5);
+    // The catalogue document carries them (GET /catalogue and PUT /catalogue read and write the same document).
+    expect(decisions.catalogueDocument().document).toMatchObject({ name: 'Retention offers', productSpecification: expect.arrayContaining([expect.objectContaining({ id: 'loyalty-disc' })]) });
   });
 
   it('answered every call as the official specification defines', () => {

@@ -176,6 +176,14 @@ export class DecisionService {
     return this.replaceCatalogue({ ...this.document, productOffering: [...others, offering] });
   }
 
+  /**
+   * Stores the catalogue `edit` makes of the one in force (checked whole, as any replacement): for
+   * a change that touches offerings and the resources beside them at once (TMF620).
+   */
+  async editCatalogue(edit: (document: CatalogueDocument) => CatalogueDocument): Promise<{ document: CatalogueDocument; version: number }> {
+    return this.replaceCatalogue(edit(this.document));
+  }
+
   /** Removes one offering; NOT_FOUND when it is not in the catalogue. */
   async deleteOffering(id: string): Promise<void> {
     const rest = this.document.productOffering.filter((x) => (x as { id?: string }).id !== id);

@@ -91,14 +91,39 @@ export const productOfferingSchema = z.strictObject({
 
 /** A validated ProductOffering. */
 export type ProductOffering = z.infer<typeof productOfferingSchema>;
+/**
+ * A TMF620 resource kept in the catalogue beside the offerings (a product specification, a price
+ * offerings may name, a category, another catalog): an id and a name, every other attribute as
+ * written. Next-best-action reads none of them; the TMF620 API checks their references.
+ */
+export const catalogueEntrySchema = z.looseObject({ id: z.string().min(1).max(128), name: z.string().min(1).max(200) });
+/** A catalogue entry as stored. */
+export type CatalogueEntry = z.infer<typeof catalogueEntrySchema>;
+
+/** The lists of TMF620 resources a catalogue document keeps beside its offerings. */
+export const CATALOGUE_ENTRY_LISTS = ['productSpecification', 'productOfferingPrice', 'category', 'catalog'] as const;
+/** One of those lists. */
+export type CatalogueEntryList = (typeof CATALOGUE_ENTRY_LISTS)[number];
+
 /** The catalogue document as written (input type: defaults may be omitted). */
-export type CatalogueDocument = { id?: string; name?: string; version?: string; productOffering: z.input<typeof productOfferingSchema>[] };
+export type CatalogueDocument = {
+  id?: string;
+  name?: string;
+  version?: string;
+  description?: string;
+  productOffering: z.input<typeof productOfferingSchema>[];
+} & Partial<Record<CatalogueEntryList, CatalogueEntry[]>>;
+
+/** Most entries of each kind a catalogue keeps (like its offerings: one document, read whole). */
+const MAX_ENTRIES = 10_000;
 
 const documentSchema = z.looseObject({
   id: z.string().max(128).optional(),
   name: z.string().max(200).optional(),
   version: z.string().max(32).optional(),
+  description: z.string().max(2000).optional(),
   productOffering: z.array(z.unknown()).min(1).max(10_000),
+  ...Object.fromEntries(CATALOGUE_ENTRY_LISTS.map((k) => [k, z.array(catalogueEntrySchema).max(MAX_ENTRIES).optional()])),
 });
 
 /** An offering ready for the funnel: rules compiled, prices and weights unpacked into numbers. */
@@ -259,6 +284,13 @@ export function parseCatalogue(doc: unknown): CatalogueResult {
     const compiled = compileOffer(o, offers.length, vocab, problems, base);
     if (compiled) offers.push(compiled);
   });
+  for (const list of CATALOGUE_ENTRY_LISTS) {
+    const ids = new Set<string>();
+    (top.data[list] as CatalogueEntry[] | undefined)?.forEach((e, i) => {
+      if (ids.has(e.id)) problems.push({ path: `${list}[${i}].id`, message: `duplicate ${list} id '${e.id}': ids must be unique` });
+      ids.add(e.id);
+    });
+  }
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,

@@ -1,4 +1,4 @@
-import { ACTION_CLASSES, offeringPriceSchema, productOfferingSchema, type OfferCatalogue, type ProductOffering } from '../../../decisioning/offer-catalogue.js';
+import { ACTION_CLASSES, offeringPriceSchema, productOfferingSchema, type CatalogueEntry, type OfferCatalogue, type ProductOffering } from '../../../decisioning/offer-catalogue.js';
 import { TwinloopError } from '../../../domain/errors.js';
 
 /**
@@ -21,9 +21,20 @@ export const OFFERING_EXTENSIONS = ['actionClass', 'treatments', 'eligibility', 
 
 /** Extension attributes of a TwinloopProductOfferingPrice: what the offering costs the operator. */
 const PRICE_EXTENSIONS = ['cost', 'costPaidOn', 'margin'] as const;
+/** The attributes of a price the catalogue keeps on an offering: TMF620's pricing ones and the extensions. */
+export const PRICE_KEYS = ['name', 'priceType', 'price', 'percentage', 'recurringChargePeriodLength', ...PRICE_EXTENSIONS] as const;
 
 /** Standard attributes the mapping writes itself; every other standard attribute is kept as written. */
 const MAPPED = new Set<string>(['id', 'href', 'name', 'description', 'version', 'lifecycleStatus', 'lastUpdate', 'validFor', 'channel', 'category', 'productOfferingPrice', 'productSpecification', '@type', '@baseType', '@schemaLocation', ...OFFERING_EXTENSIONS]);
+
+/** An id made from a name: lower case, words joined by `-` (`fallback` when nothing is left). */
+export const slugOf = (name: string, fallback: string): string =>
+  name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 100) || fallback;
 
 /** The id of an offering's one price. */
 export const priceIdOf = (offeringId: string): string => `${offeringId}-price`;
@@ -35,8 +46,15 @@ function withoutUndefined(o: Json): Json {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-/** An offering of the catalogue as a TMF620 ProductOffering; `root` is the API's absolute root (hrefs start with it). */
-export function toTmfOffering(o: ProductOffering, root: string): Json {
+/** The ids of the written categories (`category` entries) that list an offering. */
+const customCategoriesOf = (offeringId: string, categories: readonly CatalogueEntry[]) =>
+  categories.filter((c) => ((c.productOffering as Json[] | undefined) ?? []).some((r) => r.id === offeringId));
+
+/**
+ * An offering of the catalogue as a TMF620 ProductOffering; `root` is the API's absolute root
+ * (hrefs start with it); `categories` the written categories, those listing it answered after its action class.
+ */
+export function toTmfOffering(o: ProductOffering, root: string, categories: readonly CatalogueEntry[] = []): Json {
   const extensions = Object.fromEntries(OFFERING_EXTENSIONS.map((k) => [k, o[k]]));
   return withoutUndefined({
     isBundle: false,
@@ -51,7 +69,7 @@ export function toTmfOffering(o: ProductOffering, root: string): Json {
     lastUpdate: o.lastUpdate,
     validFor: o.validFor,
     channel: o.channel?.map((c) => ({ ...c, '@referredType': 'Channel' })),
-    category: [ref(root, 'category', o.actionClass, 'Category', o.actionClass)],
+    category: [ref(root, 'category', o.actionClass, 'Category', o.actionClass), ...customCategoriesOf(o.id, categories).map((c) => ref(root, 'category', c.id, 'Category', c.name))],
     productOfferingPrice: [ref(root, 'productOfferingPrice', priceIdOf(o.id), 'ProductOfferingPrice', o.productOfferingPrice.name ?? o.name)],
     productSpecification: o.sandboxOfferId === undefined ? undefined : ref(root, 'productSpecification', o.sandboxOfferId, 'ProductSpecification'),
     ...extensions,
@@ -84,8 +102,8 @@ export function toTmfPrice(o: ProductOffering, root: string): Json {
   });
 }
 
-/** The action classes as TMF620 Categories, each listing its offerings. */
-export function toTmfCategories(catalogue: OfferCatalogue, root: string): Json[] {
+/** The action classes as TMF620 Categories, each listing its offerings (and the written categories below it). */
+export function toTmfCategories(catalogue: OfferCatalogue, root: string, categories: readonly CatalogueEntry[] = []): Json[] {
   return ACTION_CLASSES.map((c) => ({
     id: c,
     href: `${root}/category/${c}`,
@@ -94,6 +112,7 @@ export function toTmfCategories(catalogue: OfferCatalogue, root: string): Json[]
     isRoot: true,
     lifecycleStatus: 'Active',
     productOffering: catalogue.offers.filter((o) => o.actionClass === c).map((o) => ref(root, 'productOffering', o.id, 'ProductOffering', o.offering.name)),
+    subCategory: categories.filter((x) => x.parentId === c).map((x) => ref(root, 'category', x.id, 'Category', x.name)),
     '@type': 'Category',
   }));
 }
@@ -112,17 +131,17 @@ export function toTmfSpecifications(catalogue: OfferCatalogue, root: string): Js
   }));
 }
 
-/** The catalogue as the one TMF620 Catalog. */
-export function toTmfCatalog(catalogue: OfferCatalogue, version: number, root: string): Json {
+/** The catalogue as the main TMF620 Catalog: every category, the action classes and the written ones. */
+export function toTmfCatalog(catalogue: OfferCatalogue, version: number, root: string, categories: readonly CatalogueEntry[] = [], description?: string): Json {
   return {
     id: catalogue.id,
     href: `${root}/catalog/${catalogue.id}`,
     name: catalogue.name,
     catalogType: 'productCatalog',
-    description: "The decision service's offer catalogue: every product offering next-best-action may propose",
+    description: description ?? "The decision service's offer catalogue: every product offering next-best-action may propose",
     lifecycleStatus: 'Active',
     version: String(version),
-    category: ACTION_CLASSES.map((c) => ref(root, 'category', c, 'Category', c)),
+    category: [...ACTION_CLASSES.map((c) => ref(root, 'category', c, 'Category', c)), ...categories.map((c) => ref(root, 'category', c.id, 'Category', c.name))],
     '@type': 'Catalog',
   };
 }
@@ -134,10 +153,7 @@ function priceFrom(body: Json, priceById: (id: string) => ProductOffering['produ
     throw new TwinloopError('BAD_INPUT', 'productOfferingPrice: give exactly one entry, by value (id, priceType, price {unit, value}, percentage, recurringChargePeriodLength) or naming an existing ProductOfferingPrice by id');
   }
   const entry = entries[0] as Json;
-  if (entry.priceType !== undefined) {
-    const keys = ['name', 'priceType', 'price', 'percentage', 'recurringChargePeriodLength', ...PRICE_EXTENSIONS];
-    return withoutUndefined(Object.fromEntries(keys.map((k) => [k, entry[k]])));
-  }
+  if (entry.priceType !== undefined) return withoutUndefined(Object.fromEntries(PRICE_KEYS.map((k) => [k, entry[k]])));
   const known = typeof entry.id === 'string' ? priceById(entry.id) : undefined;
   if (!known) throw new TwinloopError('BAD_INPUT', `productOfferingPrice[0].id: no ProductOfferingPrice "${String(entry.id)}"; give the price by value (priceType, price, …)`);
   return known;
