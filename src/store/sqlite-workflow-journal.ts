@@ -119,6 +119,12 @@ class SqliteWorkflowJournal extends StoreAdapter<SqliteConnection<Statements>> i
   claimRuns(workerId: string, now: number, leaseUntil: number, limit: number, leaseNow = now): Promise<RunRecord[]> {
     return this.db.run('claimRuns', () => {
       const q = this.db.sql;
+      // Looked for first without the write lock: every worker polls five times a second, mostly
+      // finding nothing, and taking the lock each time made the poll wait out whatever held it
+      // (a first start's bulk commits and seals on the event store's writer thread: seconds),
+      // with the event loop blocked. Only a poll that saw a runnable run takes it, and claims
+      // what is runnable then.
+      if (q.runnable.all(now, leaseNow, 1).length === 0) return [];
       return this.db.transaction(() => {
         const rows = q.runnable.all(now, leaseNow, limit);
         for (const r of rows) q.lease.run(workerId, leaseUntil, now, r.id);
