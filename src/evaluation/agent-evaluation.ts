@@ -6,6 +6,7 @@ import { LearningRetentionAgent } from '../agents/retention/learning-agent.js';
 import { ANSWER_WINDOW_MS } from '../decisioning/decision-record.js';
 import { DAY_MS } from '../domain/time.js';
 import { TwinloopError } from '../domain/errors.js';
+import { createChurnScorer } from '../intelligence/live/churn-scorer.js';
 import { LiveScoring } from '../intelligence/live/live-scoring.js';
 import { RESPONSE_CLASSES } from '../intelligence/profile/response-model.js';
 import { createRng, shuffleInPlace } from '../intelligence/random.js';
@@ -319,10 +320,14 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       // customers, half offered the offer and half held out. Every world gets the same deliveries.
       await advance(o.historyMonths - HORIZON_MONTHS);
       const pilot: PilotCustomer[] = [];
+      // Each pilot customer's features when offered: the hazard the agent reads their churn
+      // against is the model's at that moment, not after the outcome it is meant to judge.
+      const pilotFeatures = new Map<string, Float64Array>();
       for (const id of twins.engine.customerIds()) {
         const f = twins.engine.features(id);
         if (!f || f[FEATURE_INDEX.churned] !== 0 || f[FEATURE_INDEX.active_plans] === 0 || rng.next() >= o.pilotShare) continue;
         pilot.push({ id, row: featureRow(f), treated: rng.next() < 0.5, accepted: false });
+        pilotFeatures.set(id, f);
       }
       const pilotAt = twins.engine.eventClock;
       for (let i = 0; i < pilot.length; i++) {
@@ -343,7 +348,10 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
         contactCost: o.contactCost,
         effectMonths: HORIZON_MONTHS,
       });
-      for (const p of pilot) if (p.treated) agent.remember(p.id, { at: pilotAt, hazard: live.scoreOf(p.id)?.churn ?? 0, heldOut: false });
+      // Scored with the model trained since (none existed then) on the features as they were: read
+      // now, a customer who left in between would be scored on the twin of someone already gone.
+      const scorer = createChurnScorer(trained.document);
+      for (const p of pilot) if (p.treated) agent.remember(p.id, { at: pilotAt, hazard: scorer.probability(pilotFeatures.get(p.id)!), heldOut: false });
 
       const inPilot = new Set(pilot.filter((p) => p.treated).map((p) => p.id));
       const months: Record<RetentionPolicy, PolicyMonth>[] = [];
