@@ -58,6 +58,16 @@ export class PostgresConnection {
   }
 
   /**
+   * The same, as a named prepared statement: each connection parses and plans it once, then only
+   * binds and executes, where an unnamed one is parsed and planned every time (for a hot statement
+   * such as a workflow step's journal write, the server's larger share of its CPU). `name` must be
+   * unique per text among the adapter's statements (pg refuses one name for two texts).
+   */
+  prepared<R extends pg.QueryResultRow = pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>({ name, text, values });
+  }
+
+  /**
    * Runs one operation. A closed adapter and anything pg throws become TwinloopErrors naming the
    * store and the operation: a transient failure (see `isTransientPostgresError`) is UNAVAILABLE,
    * to retry once PostgreSQL is reachable; anything else is INTERNAL. TwinloopErrors thrown by

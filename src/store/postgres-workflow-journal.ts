@@ -24,6 +24,7 @@ import {
   type WorkflowJournal,
 } from './workflow-journal.js';
 import { StoreAdapter } from './store-adapter.js';
+import { WriteBatcher } from './write-batcher.js';
 
 /** Connections per journal: one per concurrently running workflow step, up to this many. */
 const DEFAULT_POOL_SIZE = 10;
@@ -36,13 +37,28 @@ const CLAIM = `WITH c AS (
   UPDATE workflow_runs r SET lease_owner = $1, lease_until = $3, nudged = 0, updated_at = $2 FROM c WHERE r.id = c.id
   RETURNING ${RUN_COLUMNS.split(', ').map((c) => 'r.' + c).join(', ')}`;
 
-// One round trip per step: the lease check, its extension and the step write commit together.
-const SAVE_STEP = `WITH l AS (UPDATE workflow_runs SET lease_until = $3 WHERE id = $1 AND lease_owner = $2 RETURNING id)
+// One round trip for every step written at once (WriteBatcher, one per run in a batch): each
+// run's lease checked and extended, and its step written only where the lease held, committed
+// together. The runs whose step was written come back.
+const SAVE_STEPS = `WITH i AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::int[], $9::text[], $10::text[], $11::bigint[], $12::bigint[])
+      AS t(run_id, worker_id, lease_until, step_key, step_id, step_version, status, attempts, output, error, due_at, updated_at)),
+  l AS (UPDATE workflow_runs r SET lease_until = i.lease_until FROM i WHERE r.id = i.run_id AND r.lease_owner = i.worker_id RETURNING r.id)
   INSERT INTO workflow_steps (run_id, step_key, step_id, step_version, status, attempts, output, error, due_at, updated_at)
-  SELECT l.id, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM l
+  SELECT i.run_id, i.step_key, i.step_id, i.step_version, i.status, i.attempts, i.output, i.error, i.due_at, i.updated_at FROM i JOIN l ON l.id = i.run_id
   ON CONFLICT (run_id, step_key) DO UPDATE SET step_id = EXCLUDED.step_id, step_version = EXCLUDED.step_version, status = EXCLUDED.status,
     attempts = EXCLUDED.attempts, output = EXCLUDED.output, error = EXCLUDED.error, due_at = EXCLUDED.due_at, updated_at = EXCLUDED.updated_at
-  RETURNING 1`;
+  RETURNING run_id`;
+
+/** Steps written in one statement at most: more would only make the batch's own latency longer. */
+const MAX_STEP_BATCH = 256;
+
+/** One step to write, with the lease it is written under. */
+interface StepWrite {
+  readonly runId: string;
+  readonly lease: Lease;
+  readonly step: StepRecord;
+}
 
 // One statement: the oldest finished runs not compacted yet (a run another worker compacts at the
 // same time is skipped), their step records but the kept ones and their signals dropped, marked.
@@ -57,10 +73,17 @@ const COMPACT = `WITH r AS (
 
 class PostgresWorkflowJournal extends StoreAdapter<PostgresConnection> implements WorkflowJournal {
   readonly kind = 'postgres' as const;
+  private readonly stepWrites = new WriteBatcher<StepWrite, boolean>((w) => this.writeSteps(w), {
+    maxBatch: MAX_STEP_BATCH,
+    // Two writes of one run (parallel steps) go in turn: a run's lease is one row.
+    apart: (a, b) => a.runId === b.runId,
+  });
+
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }> {
     return this.db.run('createRun', async () => {
       checkNewRun(run);
-      const inserted = await this.db.query<RunRow>(
+      const inserted = await this.db.prepared<RunRow>(
+        'workflow_create_run',
         `INSERT INTO workflow_runs (id, definition_id, definition_version, status, input, parent_id, wake_at, lease_owner, lease_until, created_at, updated_at)
          VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $6, $6) ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
         [run.id, run.definitionId, run.definitionVersion, run.input, run.parentId, run.createdAt, run.claim?.workerId ?? null, run.claim?.leaseUntil ?? null],
@@ -74,7 +97,7 @@ class PostgresWorkflowJournal extends StoreAdapter<PostgresConnection> implement
 
   getRun(id: string): Promise<RunRecord | null> {
     return this.db.run('getRun', async () => {
-      const { rows } = await this.db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM workflow_runs WHERE id = $1`, [id]);
+      const { rows } = await this.db.prepared<RunRow>('workflow_get_run', `SELECT ${RUN_COLUMNS} FROM workflow_runs WHERE id = $1`, [id]);
       return rows[0] ? toRunRecord(rows[0]) : null;
     });
   }
@@ -100,7 +123,7 @@ class PostgresWorkflowJournal extends StoreAdapter<PostgresConnection> implement
 
   claimRuns(workerId: string, now: number, leaseUntil: number, limit: number, leaseNow = now): Promise<RunRecord[]> {
     return this.db.run('claimRuns', async () => {
-      const { rows } = await this.db.query<RunRow>(CLAIM, [workerId, now, leaseUntil, limit, leaseNow]);
+      const { rows } = await this.db.prepared<RunRow>('workflow_claim_runs', CLAIM, [workerId, now, leaseUntil, limit, leaseNow]);
       return rows.map(toRunRecord).sort((a, b) => (a.wakeAt ?? 0) - (b.wakeAt ?? 0));
     });
   }
@@ -133,9 +156,29 @@ class PostgresWorkflowJournal extends StoreAdapter<PostgresConnection> implement
 
   saveStep(runId: string, lease: Lease, s: StepRecord): Promise<void> {
     return this.db.run('saveStep', async () => {
-      const r = await this.db.query(SAVE_STEP, [runId, lease.workerId, lease.until, s.key, s.stepId, s.stepVersion, s.status, s.attempts, s.output, s.error, s.dueAt, s.updatedAt]);
-      if (r.rowCount === 0) throw leaseLost(runId, lease.workerId);
+      if (!(await this.stepWrites.submit({ runId, lease, step: s }))) throw leaseLost(runId, lease.workerId);
     });
+  }
+
+  /** Writes a batch of steps; answers, for each, whether its lease held (and so it was written). */
+  private async writeSteps(writes: StepWrite[]): Promise<boolean[]> {
+    const column = <V>(f: (w: StepWrite) => V) => writes.map(f);
+    const { rows } = await this.db.prepared<{ run_id: string }>('workflow_save_steps', SAVE_STEPS, [
+      column((w) => w.runId),
+      column((w) => w.lease.workerId),
+      column((w) => w.lease.until),
+      column((w) => w.step.key),
+      column((w) => w.step.stepId),
+      column((w) => w.step.stepVersion),
+      column((w) => w.step.status),
+      column((w) => w.step.attempts),
+      column((w) => w.step.output),
+      column((w) => w.step.error),
+      column((w) => w.step.dueAt),
+      column((w) => w.step.updatedAt),
+    ]);
+    const written = new Set(rows.map((r) => r.run_id));
+    return writes.map((w) => written.has(w.runId));
   }
 
   suspend(runId: string, lease: Lease, next: SuspendRequest): Promise<void> {
@@ -153,7 +196,8 @@ class PostgresWorkflowJournal extends StoreAdapter<PostgresConnection> implement
   finish(runId: string, lease: Lease, end: { status: 'succeeded' | 'failed'; output: string | null; error: string | null; now: number }): Promise<void> {
     return this.db.run('finish', async () => {
       // One statement: finish the run, then nudge its parent awake if it has one.
-      const r = await this.db.query<{ parent_id: string | null }>(
+      const r = await this.db.prepared<{ parent_id: string | null }>(
+        'workflow_finish',
         `WITH f AS (UPDATE workflow_runs SET status = $1, output = $2, error = $3, wake_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = $4
              WHERE id = $5 AND lease_owner = $6 RETURNING parent_id),
            p AS (UPDATE workflow_runs SET wake_at = LEAST(wake_at, $4), nudged = 1, updated_at = $4

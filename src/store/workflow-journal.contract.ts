@@ -69,6 +69,27 @@ export function describeWorkflowJournalContract(name: string, open: () => Promis
       expect((await journal.getRun('w1'))?.leaseUntil).toBe(T0 + 2_000);
     });
 
+    it('writes steps of many runs saved at once each under its own lease, and one run’s in order', async () => {
+      for (const [i, id] of ['w1', 'w2', 'w3'].entries()) await journal.createRun(newRun(id, { createdAt: T0 + i }));
+      expect((await journal.claimRuns('a', T0 + 10, T0 + 1_000, 2)).map((r) => r.id).sort()).toEqual(['w1', 'w2']);
+      expect((await journal.claimRuns('b', T0 + 10, T0 + 1_000, 1)).map((r) => r.id)).toEqual(['w3']);
+      const lease = { workerId: 'a', until: T0 + 2_000 };
+      // Saved together (an adapter may write them in one statement): worker a holds no lease on w3.
+      const saves = await Promise.allSettled([
+        journal.saveStep('w1', lease, step('s1', { status: 'retrying', attempts: 1, output: null, error: 'busy' })),
+        journal.saveStep('w1', lease, step('s1', { attempts: 2, updatedAt: T0 + 1 })),
+        journal.saveStep('w2', lease, step('s1', { updatedAt: T0 + 1 })),
+        journal.saveStep('w3', lease, step('s1')),
+      ]);
+      expect(saves.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+      expect((saves[3] as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT' });
+      expect((await journal.loadHistory('w1')).steps.map((s) => [s.key, s.status, s.attempts])).toEqual([['s1', 'succeeded', 2]]);
+      expect((await journal.loadHistory('w2')).steps.map((s) => [s.key, s.status])).toEqual([['s1', 'succeeded']]);
+      expect((await journal.loadHistory('w3')).steps).toEqual([]);
+      expect((await journal.getRun('w2'))?.leaseUntil).toBe(T0 + 2_000);
+      expect((await journal.getRun('w3'))?.leaseUntil).toBe(T0 + 1_000);
+    });
+
     it('suspends until the wake time, and a signal wakes a waiting run early (first of a name wins)', async () => {
       await journal.createRun(newRun('w1'));
       await journal.claimRuns('a', T0, T0 + 1_000, 1);

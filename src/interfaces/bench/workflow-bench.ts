@@ -25,7 +25,12 @@ export interface WorkflowBenchOptions {
   stepsPerWorkflow: number;
   /** Workflows in flight at once, for every engine (default 16). */
   concurrency?: number;
+  /** Alternating turns of PostgreSQL and DBOS, `workflows / turns` workflows each (default 3). */
+  turns?: number;
 }
+
+/** Turns of the PostgreSQL comparison: enough to alternate (A B, B A, A B), few enough to keep each turn long. */
+const DEFAULT_TURNS = 3;
 
 /** One engine's figures. */
 export interface WorkflowBenchFigures {
@@ -43,6 +48,8 @@ export interface WorkflowBenchResult {
   workflows: number;
   stepsPerWorkflow: number;
   concurrency: number;
+  /** Turns of the PostgreSQL comparison; its figures are each side's best turn of `workflows / turns` workflows. */
+  turns: number;
   baseline: { steps: number; seconds: number; stepsPerSecond: number; perStepUs: number };
   sqlite: WorkflowBenchFigures;
   postgres: WorkflowBenchFigures | { skipped: string };
@@ -89,21 +96,28 @@ function figures(workflows: number, steps: number, seconds: number, baselinePerS
   };
 }
 
-async function measureEngine(journal: WorkflowJournal, o: Required<Omit<WorkflowBenchOptions, 'postgresUrl'>>, baselineUs: number): Promise<WorkflowBenchFigures> {
+/** One engine ready to run batches of the bench workflow: each call answers its seconds. */
+interface BenchSide {
+  run(workflows: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function engineSide(journal: WorkflowJournal, o: BenchShape): Promise<BenchSide> {
   const engine = createWorkflowEngine({ journal, workerId: `bench-${randomBytes(3).toString('hex')}`, concurrency: o.concurrency, pollIntervalMs: 50 });
   engine.register(benchWorkflow);
   await engine.run();
-  try {
-    const t0 = performance.now();
-    await pool(o.workflows, o.concurrency, async () => {
-      const { workflowId } = await engine.start(BENCH_WORKFLOW_ID, { steps: o.stepsPerWorkflow });
-      const run = await engine.waitFor(workflowId);
-      if (run.status !== 'succeeded') throw new TwinloopError('INTERNAL', `bench workflow ${workflowId} ended ${run.status}: ${run.error ?? ''}`);
-    });
-    return figures(o.workflows, o.workflows * o.stepsPerWorkflow, (performance.now() - t0) / 1000, baselineUs);
-  } finally {
-    await engine.stop();
-  }
+  return {
+    async run(workflows) {
+      const t0 = performance.now();
+      await pool(workflows, o.concurrency, async () => {
+        const { workflowId } = await engine.start(BENCH_WORKFLOW_ID, { steps: o.stepsPerWorkflow });
+        const run = await engine.waitFor(workflowId);
+        if (run.status !== 'succeeded') throw new TwinloopError('INTERNAL', `bench workflow ${workflowId} ended ${run.status}: ${run.error ?? ''}`);
+      });
+      return (performance.now() - t0) / 1000;
+    },
+    close: () => engine.stop(),
+  };
 }
 
 /** The subset of the DBOS API the benchmark uses (it is a devDependency, loaded only here). */
@@ -125,15 +139,17 @@ async function loadDbos(): Promise<DbosApi | string> {
   }
 }
 
-async function measureDbos(url: string, o: Required<Omit<WorkflowBenchOptions, 'postgresUrl'>>, baselineUs: number): Promise<WorkflowBenchFigures | { skipped: string }> {
+/** DBOS Transact on its own throw-away database of the same PostgreSQL, launched; or why not. */
+async function dbosSide(url: string, o: BenchShape): Promise<BenchSide | { skipped: string }> {
   const DBOS = await loadDbos();
   if (typeof DBOS === 'string') return { skipped: DBOS };
   const dbName = `twinloop_dbos_bench_${randomBytes(4).toString('hex')}`;
-  const sysUrl = databaseUrl(url, dbName);
   await createPostgresDatabase(url, dbName);
+  const drop = () => dropPostgresDatabase(url, dbName).catch(() => undefined);
+  let workflow: (steps: number) => Promise<number>;
   try {
-    DBOS.setConfig({ name: 'twinloop-bench', systemDatabaseUrl: sysUrl, logLevel: 'error', systemDatabasePoolSize: 10 });
-    const workflow = DBOS.registerWorkflow(
+    DBOS.setConfig({ name: 'twinloop-bench', systemDatabaseUrl: databaseUrl(url, dbName), logLevel: 'error', systemDatabasePoolSize: 10 });
+    workflow = DBOS.registerWorkflow(
       async (steps: number) => {
         let sum = 0;
         for (let i = 0; i < steps; i++) sum += (await DBOS.runStep(() => benchStepBody(i), { name: 'bench.step' })).v;
@@ -142,22 +158,72 @@ async function measureDbos(url: string, o: Required<Omit<WorkflowBenchOptions, '
       { name: BENCH_WORKFLOW_ID },
     );
     await DBOS.launch();
-    try {
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+  return {
+    async run(workflows) {
       const t0 = performance.now();
-      await pool(o.workflows, o.concurrency, () => workflow(o.stepsPerWorkflow));
-      return figures(o.workflows, o.workflows * o.stepsPerWorkflow, (performance.now() - t0) / 1000, baselineUs);
+      await pool(workflows, o.concurrency, () => workflow(o.stepsPerWorkflow));
+      return (performance.now() - t0) / 1000;
+    },
+    async close() {
+      try {
+        await DBOS.shutdown({ deregister: true });
+      } finally {
+        await drop();
+      }
+    },
+  };
+}
+
+/** Workflows, steps each and workflows in flight. */
+type BenchShape = Required<Omit<WorkflowBenchOptions, 'postgresUrl' | 'turns'>>;
+
+/** The best of a side's turns (the machine's load only ever slows one down), as figures. */
+function bestFigures(o: BenchShape, perTurn: number, seconds: readonly number[], baselineUs: number): WorkflowBenchFigures {
+  return figures(perTurn, perTurn * o.stepsPerWorkflow, Math.min(...seconds), baselineUs);
+}
+
+/**
+ * Our engine on PostgreSQL and DBOS, each open beside the other, in alternating turns (A B, B A,
+ * A B…) of `workflows / turns` workflows each: one after the other, a shared machine's drifting
+ * load would be read as a difference between the engines (2.3× and 2.55× in two runs that way).
+ */
+async function compareOnPostgres(url: string, o: BenchShape, turns: number, baselineUs: number): Promise<{ postgres: WorkflowBenchFigures; dbos: WorkflowBenchFigures | { skipped: string } }> {
+  const schema = `twinloop_wfbench_${randomBytes(4).toString('hex')}`;
+  const journal = await openWorkflowJournal({ kind: 'postgres', url, schema }, { poolSize: Math.min(o.concurrency, 10) });
+  const perTurn = Math.max(1, Math.ceil(o.workflows / turns));
+  try {
+    const ours = await engineSide(journal, o);
+    try {
+      const dbos = await dbosSide(url, o);
+      try {
+        const sides: BenchSide[] = 'skipped' in dbos ? [ours] : [ours, dbos];
+        const seconds: number[][] = sides.map(() => []);
+        for (let turn = 0; turn < turns; turn++) {
+          const order = turn % 2 === 0 ? sides.keys() : [...sides.keys()].reverse();
+          for (const i of order) seconds[i].push(await sides[i].run(perTurn));
+        }
+        return { postgres: bestFigures(o, perTurn, seconds[0], baselineUs), dbos: 'skipped' in dbos ? dbos : bestFigures(o, perTurn, seconds[1], baselineUs) };
+      } finally {
+        if (!('skipped' in dbos)) await dbos.close();
+      }
     } finally {
-      await DBOS.shutdown({ deregister: true });
+      await ours.close();
     }
   } finally {
-    await dropPostgresDatabase(url, dbName).catch(() => undefined);
+    await journal.close();
+    await dropPostgresSchema(url, schema);
   }
 }
 
-/** Runs the benchmark once: baseline, SQLite, and with `postgresUrl` our PostgreSQL journal and DBOS. */
+/** Runs the benchmark once: baseline, SQLite, and with `postgresUrl` our PostgreSQL journal against DBOS in turns. */
 export async function runWorkflowBench(options: WorkflowBenchOptions): Promise<WorkflowBenchResult> {
   const o = { workflows: options.workflows, stepsPerWorkflow: options.stepsPerWorkflow, concurrency: options.concurrency ?? 16 };
-  for (const [k, v] of Object.entries(o)) {
+  const turns = options.turns ?? DEFAULT_TURNS;
+  for (const [k, v] of Object.entries({ ...o, turns })) {
     if (!Number.isInteger(v) || v < 1) throw new TwinloopError('BAD_INPUT', `workflow bench ${k} must be an integer ≥ 1; got ${v}`);
   }
   const steps = o.workflows * o.stepsPerWorkflow;
@@ -170,7 +236,12 @@ export async function runWorkflowBench(options: WorkflowBenchOptions): Promise<W
   const sqlite = await inTempDir('workflow-bench', async (dataDir) => {
     const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir });
     try {
-      return await measureEngine(journal, o, baselineUs);
+      const side = await engineSide(journal, o);
+      try {
+        return figures(o.workflows, steps, await side.run(o.workflows), baselineUs);
+      } finally {
+        await side.close();
+      }
     } finally {
       await journal.close();
     }
@@ -178,23 +249,9 @@ export async function runWorkflowBench(options: WorkflowBenchOptions): Promise<W
 
   if (!options.postgresUrl) {
     const skipped = 'no PostgreSQL URL given; pass postgresUrl to measure PostgreSQL and DBOS';
-    return { ...o, baseline, sqlite, postgres: { skipped }, dbos: { skipped } };
+    return { ...o, turns, baseline, sqlite, postgres: { skipped }, dbos: { skipped } };
   }
-  const url = options.postgresUrl;
-  const schema = `twinloop_wfbench_${randomBytes(4).toString('hex')}`;
-  let postgres: WorkflowBenchFigures;
-  try {
-    const journal = await openWorkflowJournal({ kind: 'postgres', url, schema }, { poolSize: Math.min(o.concurrency, 10) });
-    try {
-      postgres = await measureEngine(journal, o, baselineUs);
-    } finally {
-      await journal.close();
-    }
-  } finally {
-    await dropPostgresSchema(url, schema);
-  }
-  const dbos = await measureDbos(url, o, baselineUs);
-  return { ...o, baseline, sqlite, postgres, dbos };
+  return { ...o, turns, baseline, sqlite, ...(await compareOnPostgres(options.postgresUrl, o, turns, baselineUs)) };
 }
 
 type Engine = WorkflowBenchResult['sqlite'] | { skipped: string };
@@ -213,7 +270,7 @@ export function formatWorkflowBench(r: WorkflowBenchResult): string {
       : `${name.padEnd(9)} skipped: ${e.skipped}`;
   const ratio = ourOverDbos(r);
   return [
-    `${r.workflows} workflows × ${r.stepsPerWorkflow} steps, ${r.concurrency} in flight`,
+    `${r.workflows} workflows × ${r.stepsPerWorkflow} steps, ${r.concurrency} in flight; PostgreSQL and DBOS in ${r.turns} alternating turns of ${Math.ceil(r.workflows / r.turns)} workflows, each one's best`,
     `baseline  ${Math.round(r.baseline.stepsPerSecond).toLocaleString('en-US')} steps/s (${r.baseline.perStepUs.toFixed(2)} µs per step, no journal)`,
     line('sqlite', r.sqlite),
     line('postgres', r.postgres),
@@ -230,11 +287,12 @@ export const workflowBench = defineBench({
     { flags: '--workflows <n>', description: 'workflows run', parse: intOption('--workflows', 1), default: 500 },
     { flags: '--steps <n>', description: 'steps per workflow', parse: intOption('--steps', 1), default: 10 },
     { flags: '--concurrency <n>', description: 'workflows in flight at once', parse: intOption('--concurrency', 1), default: 16 },
+    { flags: '--turns <n>', description: 'alternating turns of PostgreSQL and DBOS, workflows / turns each (the best kept)', parse: intOption('--turns', 1), default: DEFAULT_TURNS },
   ],
-  run: (o: { workflows: number; steps: number; concurrency: number }, { log, globals }) => {
+  run: (o: { workflows: number; steps: number; concurrency: number; turns: number }, { log, globals }) => {
     const postgresUrl = globals.databaseUrl ?? process.env.DATABASE_URL;
     log(`running ${o.workflows} workflows × ${o.steps} steps on sqlite${postgresUrl ? ', postgres and dbos' : ''}…`);
-    return runWorkflowBench({ postgresUrl, workflows: o.workflows, stepsPerWorkflow: o.steps, concurrency: o.concurrency });
+    return runWorkflowBench({ postgresUrl, workflows: o.workflows, stepsPerWorkflow: o.steps, concurrency: o.concurrency, turns: o.turns });
   },
   summary: formatWorkflowBench,
   json: (r) => ({ ...r, ourOverDbos: ourOverDbos(r) }),
