@@ -1,10 +1,11 @@
-import { newtonLogistic } from '../intelligence/learners/logistic-regression.js';
+import { logisticCovariance, newtonLogistic } from '../intelligence/learners/logistic-regression.js';
+import { profileTraits } from '../intelligence/profile/profile-evidence.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import type { TwinService } from '../twin/twin-service.js';
 
 /**
  * What `simulate validate`'s randomised pilot tells the operator about its offers, from what it
- * sees (answers, the twins' churn): acceptance, how acceptance moves with churn risk, and the
+ * sees (answers, the twins' churn): acceptance, who accepts (`pilotAcceptanceModel`), and the
  * effect on an acceptor's churn, pooled across the offers. The priors the predictions use.
  */
 
@@ -17,8 +18,6 @@ export interface PilotEstimate {
   /** The same from this offer's arm alone, for comparison. */
   readonly unpooledMultiplier: { readonly mean: number; readonly sd: number };
   readonly treated: number;
-  /** How acceptance moves with churn risk (`riskAcceptance`); `acceptance` is then the rate at `atChurn`. */
-  readonly acceptanceByRisk?: { readonly slope: number; readonly atChurn: number };
 }
 
 /** Pilot length: long enough to see churn, and an offer's effect (3 months) has worn off at the cutoff. */
@@ -26,38 +25,82 @@ export const PILOT_MONTHS = 4;
 /** The offers the pilot tries and the scenarios use. */
 export const PILOT_OFFERS = ['retain-10', 'retain-25'] as const;
 
+/** The names of the acceptance model's covariates, in `acceptanceCovariates` order. */
+export const ACCEPTANCE_COVARIATES = ['churn log-odds', 'month-to-month', 'tenure < 2 years', 'over allowance', 'late payment'] as const;
+
+/** A twin's covariates for the acceptance model: its churn log-odds and the traits of its profile cell. */
+export function acceptanceCovariates(features: Float64Array, churn: number): number[] {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, churn));
+  return [Math.log(q / (1 - q)), ...profileTraits(features)];
+}
+
 /**
- * How the pilot's acceptance varies with churn risk: a logistic regression of each contacted
- * twin's answer on its churn model log-odds at the pilot's start (centred), one intercept per
- * offer and a slope shared by the offers. A random pilot contacts every kind of customer; a
- * scenario that targets the riskiest reaches customers who accept more (or less) often than the
- * pilot's average, and the discounts it pays follow them.
+ * Who accepts, as the randomised pilot shows it: a logistic regression of each contacted twin's
+ * answer on its covariates at the pilot's start (`acceptanceCovariates`, centred on the pilot's
+ * mean), one intercept per offer, the slopes shared by the offers, with a weak normal prior on
+ * the slopes (ridge `ACCEPTANCE_RIDGE`). A random pilot meets every kind of customer; a scenario
+ * that targets some (the riskiest, those with most to gain) reaches customers who accept more or
+ * less often than the pilot's average, and pays the discounts of as many as really accept. The
+ * fit's covariance says how sure that is for any group a scenario picks.
  */
-export function riskAcceptance(arms: readonly (readonly string[])[], answers: Map<string, string>, churnAtStart: ReadonlyMap<string, number>): { slope: number; atChurn: number; acceptance: number[] } {
-  const rows: { offer: number; x: number; y: number }[] = [];
+export interface AcceptanceModel {
+  /** Log-odds of accepting each pilot offer (PILOT_OFFERS order) at the pilot's mean covariates. */
+  readonly logOdds: readonly number[];
+  /** One slope per covariate (ACCEPTANCE_COVARIATES order). */
+  readonly slopes: readonly number[];
+  /** The pilot's mean covariates (the point `logOdds` are read at). */
+  readonly centre: readonly number[];
+  /** Answers the model was fitted on. */
+  readonly rows: number;
+  /** A twin's shift of the log-odds from the offers' `logOdds`. */
+  shift(x: readonly number[]): number;
+  /** The sd of the log-odds of accepting offer `j` for a group whose mean covariates are `mean`: the fit's own uncertainty. */
+  logOddsSd(j: number, mean: readonly number[]): number;
+}
+
+/** The slopes' normal prior, as a ridge: sd 1 on the log-odds per unit of a covariate, weak beside a pilot's hundreds of answers. */
+export const ACCEPTANCE_RIDGE = 1;
+
+export function pilotAcceptanceModel(arms: readonly (readonly string[])[], answers: Map<string, string>, covariatesAtStart: ReadonlyMap<string, readonly number[]>): AcceptanceModel {
+  const rows: { offer: number; x: readonly number[]; y: number }[] = [];
   for (let j = 1; j < arms.length; j++) {
     for (const id of arms[j]) {
       const answer = answers.get(id);
-      const p = churnAtStart.get(id);
-      if (answer === undefined || answer === 'refused' || p === undefined) continue;
-      const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
-      rows.push({ offer: j - 1, x: Math.log(q / (1 - q)), y: answer === 'accepted' ? 1 : 0 });
+      const x = covariatesAtStart.get(id);
+      if (answer === undefined || answer === 'refused' || x === undefined) continue;
+      rows.push({ offer: j - 1, x, y: answer === 'accepted' ? 1 : 0 });
     }
   }
-  const centre = rows.reduce((t, r) => t + r.x, 0) / Math.max(1, rows.length);
-  // Columns: one indicator per offer after the first, then the centred log-odds.
-  const d = PILOT_OFFERS.length;
+  const c = ACCEPTANCE_COVARIATES.length;
+  const centre = Array.from({ length: c }, (_, k) => rows.reduce((t, r) => t + r.x[k], 0) / Math.max(1, rows.length));
+  // Columns: one indicator per offer after the first, then the centred covariates; beta[0] is the first offer's log-odds at the centre.
+  const o = PILOT_OFFERS.length - 1;
+  const d = o + c;
   const X = new Float64Array(rows.length * d);
   rows.forEach((r, i) => {
     if (r.offer > 0) X[i * d + r.offer - 1] = 1;
-    X[i * d + d - 1] = r.x - centre;
+    for (let k = 0; k < c; k++) X[i * d + o + k] = r.x[k] - centre[k];
   });
-  const beta = newtonLogistic(X, rows.length, d, rows.map((r) => r.y), 1e-6, 50);
-  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+  const y = rows.map((r) => r.y);
+  const beta = newtonLogistic(X, rows.length, d, y, ACCEPTANCE_RIDGE, 50);
+  const cov = logisticCovariance(X, rows.length, d, beta, ACCEPTANCE_RIDGE);
+  const m = d + 1;
+  const slopes = Array.from({ length: c }, (_, k) => beta[1 + o + k]);
   return {
-    slope: Math.max(-5, Math.min(5, beta[d])),
-    atChurn: sigmoid(centre),
-    acceptance: PILOT_OFFERS.map((_, j) => sigmoid(beta[0] + (j > 0 ? beta[j] : 0))),
+    logOdds: PILOT_OFFERS.map((_, j) => beta[0] + (j > 0 ? beta[j] : 0)),
+    slopes,
+    centre,
+    rows: rows.length,
+    shift: (x) => slopes.reduce((t, b, k) => t + b * (x[k] - centre[k]), 0),
+    logOddsSd(j, mean) {
+      const g = new Float64Array(m);
+      g[0] = 1;
+      if (j > 0) g[j] = 1;
+      for (let k = 0; k < c; k++) g[1 + o + k] = mean[k] - centre[k];
+      let v = 0;
+      for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) v += g[a] * cov[a * m + b] * g[b];
+      return Math.sqrt(Math.max(0, v));
+    },
   };
 }
 

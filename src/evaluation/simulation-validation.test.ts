@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OFFER_EFFECT_PRIOR_SD, poolEffects, withSkepticalPrior } from './pilot-estimates.js';
+import { createRng } from '../intelligence/random.js';
+import { OFFER_EFFECT_PRIOR_SD, pilotAcceptanceModel, poolEffects, withSkepticalPrior } from './pilot-estimates.js';
 import { validateSimulations } from './simulation-validation.js';
 
 describe('pooling the pilot offers\u2019 effects', () => {
@@ -60,4 +61,38 @@ describe('simulation validation against the sandbox', () => {
     expect(r.noise!).toBeGreaterThan(0);
     await expect(validateSimulations({ scenarios: 1, seed: 3, customers: 600, realisations: 0 })).rejects.toThrow(/realisations/);
   }, 600_000);
+});
+
+describe('the pilot\u2019s acceptance model', () => {
+  it('finds who accepts from the covariates, and is surer at the pilot\u2019s average than far from it', () => {
+    const rng = createRng(5);
+    const arms: string[][] = [[], [], []];
+    const answers = new Map<string, string>();
+    const covariates = new Map<string, number[]>();
+    for (let i = 0; i < 3000; i++) {
+      const id = `c${i}`;
+      const churnLogOdds = -3 + 2 * rng.next();
+      const m2m = rng.next() < 0.4 ? 1 : 0;
+      const x = [churnLogOdds, m2m, 0, rng.next() < 0.3 ? 1 : 0, 0];
+      covariates.set(id, x);
+      const arm = i % 3;
+      arms[arm].push(id);
+      if (arm === 0) continue;
+      // retain-25 accepted more; month-to-month customers and the riskier accept more.
+      const z = -1.5 + (arm === 2 ? 0.5 : 0) + 1.2 * m2m + 0.5 * (churnLogOdds + 2);
+      answers.set(id, rng.next() < 1 / (1 + Math.exp(-z)) ? 'accepted' : rng.next() < 0.5 ? 'declined' : 'no-answer');
+    }
+    const m = pilotAcceptanceModel(arms, answers, covariates);
+    expect(m.rows).toBe(2000);
+    expect(m.slopes[1]).toBeGreaterThan(0.8);
+    expect(m.slopes[1]).toBeLessThan(1.6);
+    expect(m.slopes[0]).toBeGreaterThan(0.2);
+    expect(Math.abs(m.slopes[2])).toBeLessThan(1e-6);
+    expect(m.logOdds[1] - m.logOdds[0]).toBeGreaterThan(0.2);
+    // A month-to-month customer's shift is the slope; the riskiest group is read with more doubt.
+    expect(m.shift([m.centre[0], 1, 0, m.centre[3], 0]) - m.shift([m.centre[0], 0, 0, m.centre[3], 0])).toBeCloseTo(m.slopes[1], 10);
+    expect(m.logOddsSd(0, [m.centre[0] + 1.5, 1, 0, m.centre[3], 0])).toBeGreaterThan(1.5 * m.logOddsSd(0, m.centre));
+    expect(m.logOddsSd(0, m.centre)).toBeGreaterThan(0.05);
+    expect(m.logOddsSd(0, m.centre)).toBeLessThan(0.15);
+  });
 });

@@ -6,16 +6,14 @@ import { TwinloopError } from '../domain/errors.js';
 import type { TwinEvent } from '../domain/events.js';
 import { createRng } from '../intelligence/random.js';
 import { createChurnScorer } from '../intelligence/live/churn-scorer.js';
-import { PILOT_MONTHS, PILOT_OFFERS, pilotEstimates, riskAcceptance, type PilotEstimate } from './pilot-estimates.js';
+import { ACCEPTANCE_COVARIATES, acceptanceCovariates, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotEstimates, type AcceptanceModel, type PilotEstimate } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
-import { compileScenarios, estimateIncidentEffect, estimateIncidentRates, parseScenarios, simulatePlans, twinSource, type CustomerSpan, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan } from '../simulation/index.js';
+import { compileScenarios, estimateIncidentEffect, estimateIncidentRates, parseScenarios, revenueSd, simulatePlans, twinSource, type CustomerSpan, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan } from '../simulation/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { DAY_MS } from '../domain/time.js';
 import { openTwinService, type TwinService } from '../twin/twin-service.js';
-import { OFFER_KINDS, type OfferKind } from '../twin/twin-responses.js';
-import { LiveProfiles } from '../intelligence/profile/live-profiles.js';
 
 /**
  * Checks the simulator against what really happens: predictions come from a churn model trained
@@ -164,6 +162,8 @@ interface ScenarioContext {
   readonly incidentEffect: IncidentEffect;
   /** The churn model's probability at quantile q of the active twins. */
   readonly churnQuantile: (q: number) => number;
+  /** Who accepts the pilot's offers (the offers' acceptance is read from it, per twin). */
+  readonly acceptance: AcceptanceModel;
 }
 
 /**
@@ -194,17 +194,19 @@ function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenar
       // No cost: the net value is then the churn the improvement avoids, what is being checked.
       return { kind: 'network_improvement', ...common, target: [], cells: cells.map((c) => c.id), customers, incidentReductionPct, ...rates, incidentEffect: { mean: x.incidentEffect.mean, sd: x.incidentEffect.sd }, cost: 0 };
     }
-    const p = x.pilot[rng.int(x.pilot.length)];
+    const j = rng.int(x.pilot.length);
+    const p = x.pilot[j];
     const o = x.config.offers.catalogue.find((c) => c.id === p.offerId)!;
     const offer = {
       id: o.id,
       discountPct: o.kind === 'discount' ? o.discountPct : 0,
       months: o.months,
       costPerAcceptance: COST_PER_ACCEPTANCE,
-      acceptance: p.acceptance,
+      // The acceptance model's rate at the pilot's mean covariates (each twin's own shift is the
+      // source's); its sd is set for the group the scenario picks once that is known (`withAcceptanceSd`).
+      acceptance: acceptanceAt(x.acceptance, j, x.acceptance.centre),
       acceptedHazardMultiplier: p.acceptedHazardMultiplier,
       effectMonths: x.config.offers.effectMonths,
-      ...(p.acceptanceByRisk ? { acceptanceByRisk: p.acceptanceByRisk } : {}),
     };
     if (kind === 2) {
       // The churn threshold of the riskiest 5, 10 or 20 % of the base: a fixed probability would
@@ -216,6 +218,30 @@ function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenar
     return { kind: 'retention_campaign', ...common, targeting: { rank: kind === 1 ? 'uplift' : 'churn_value', k }, costPerContact: COST_PER_CONTACT, offer };
   });
   return { scenarios: [...parseScenarios(docs).scenarios], planOf };
+}
+
+/** Offer `j`'s acceptance at covariates `mean` (a group's mean), with the acceptance model's own sd there, as a rate. */
+function acceptanceAt(model: AcceptanceModel, j: number, mean: readonly number[]): { mean: number; sd: number } {
+  const a = 1 / (1 + Math.exp(-model.logOdds[j]));
+  // The sd of the group's log-odds, on the rate's scale at the centre (the twins' shifts are added on the log-odds scale).
+  return { mean: a, sd: a * (1 - a) * model.logOddsSd(j, mean) };
+}
+
+/**
+ * The offer scenarios with their acceptance's sd read for the twins each one treats: the
+ * acceptance model is surer of the pilot's average customer than of a group far from it (the
+ * riskiest 5 %), and the prediction's interval should say so.
+ */
+function withAcceptanceSd(plans: readonly ScenarioPlan[], model: AcceptanceModel, covariates: ReadonlyMap<string, readonly number[]>): Scenario[] {
+  return plans.map((plan) => {
+    const s = plan.scenario;
+    if (s.kind !== 'retention_campaign' && s.kind !== 'offer_launch') return s;
+    const j = PILOT_OFFERS.findIndex((id) => id === s.offer.id);
+    const rows = plan.treatedIds.map((id) => covariates.get(id)).filter((x): x is readonly number[] => x !== undefined);
+    if (j < 0 || rows.length === 0) return s;
+    const mean = ACCEPTANCE_COVARIATES.map((_, k) => rows.reduce((t, x) => t + x[k], 0) / rows.length);
+    return { ...s, offer: { ...s.offer, acceptance: acceptanceAt(model, j, mean) } };
+  });
 }
 
 /**
@@ -270,14 +296,6 @@ function realised(ledger: Ledger, ids: readonly string[], months: number): { rev
     if (c !== undefined && c < months) churners++;
   }
   return { revenue, churners };
-}
-
-/** The kind of offer (as the twins count answers) an offer of the world's catalogue is; the pilot's offers share one. */
-function offerKindOf(config: WorldConfig, offerId: string): OfferKind {
-  const kind = config.offers.catalogue.find((o) => o.id === offerId)?.kind;
-  const known = OFFER_KINDS.find((k) => k === kind);
-  if (!known) throw new TwinloopError('INTERNAL', `the pilot's offer ${offerId} is not an offer kind the twins count (${OFFER_KINDS.join(', ')})`);
-  return known;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -345,7 +363,7 @@ interface NetworkHistory {
 }
 
 /** Plans and cells as the operator sees them in its twins (see `ScenarioContext`). */
-function operatorContext(twins: TwinService, active: readonly string[], config: WorldConfig, pilot: readonly PilotEstimate[], network: NetworkHistory, churn: readonly number[]): ScenarioContext {
+function operatorContext(twins: TwinService, active: readonly string[], config: WorldConfig, pilot: readonly PilotEstimate[], network: NetworkHistory, churn: readonly number[], acceptance: AcceptanceModel): ScenarioContext {
   const { impacts, days } = network;
   const onPrice = new Map<number, number>();
   const byCell = new Map<string, { incidents: number; customers: string[] }>();
@@ -370,7 +388,7 @@ function operatorContext(twins: TwinService, active: readonly string[], config: 
   const sorted = [...churn].sort((a, b) => a - b);
   const churnQuantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   const incidentEffect = estimateIncidentEffect(impacts, network.spans);
-  return { active: active.length, config, pilot, plans, cells, incidentRates, incidentEffect, churnQuantile };
+  return { active: active.length, config, pilot, plans, cells, incidentRates, incidentEffect, churnQuantile, acceptance };
 }
 
 /** Predicts N varied scenarios with the simulator and realises each in the sandbox; see the module comment. */
@@ -401,6 +419,8 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const impacts: ImpactRecord[] = [];
       // And each customer's first record and churn: the days an incident's effect is learned from.
       const spans = new Map<string, { fromMs: number; toMs: number; churned: boolean }>();
+      // And the billing records (bills, top-ups): how much each customer's revenue varies month to month.
+      const billing: RevenueRecord[] = [];
       const intake: EventSink = {
         submit: (events) => {
           for (const e of events) {
@@ -408,7 +428,8 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
             const span = spans.get(e.customerId);
             if (!span) spans.set(e.customerId, { fromMs: t, toMs: t, churned: false });
             else if (!span.churned) span.toMs = Math.max(span.toMs, t);
-            if (e.kind === 'network_impact') impacts.push({ customerId: e.customerId, incidentId: e.data.incidentId, cellId: e.data.cellId, startMs: Date.parse(e.data.start), endMs: e.data.end ? Date.parse(e.data.end) : undefined });
+            if (e.kind === 'bill' || e.kind === 'topup') billing.push({ customerId: e.customerId, timeMs: t, amount: e.data.amount });
+            else if (e.kind === 'network_impact') impacts.push({ customerId: e.customerId, incidentId: e.data.incidentId, cellId: e.data.cellId, startMs: Date.parse(e.data.start), endMs: e.data.end ? Date.parse(e.data.end) : undefined });
             else if (e.kind === 'subscription' && e.data.action === 'terminated' && e.data.productKind === 'plan' && span) {
               span.toMs = t;
               span.churned = true;
@@ -436,16 +457,23 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const trained = await trainChurnFromTwins(twins.store, { to: twins.engine.eventClock, seed: o.seed });
       log(`churn model: ${trained.document.learner}, AUC ${trained.metadata.metrics.auc}`);
       const scorer = createChurnScorer(trained.document);
-      const byRisk = riskAcceptance(pilot.arms, answers, new Map([...atPilot].map(([id, f]) => [id, scorer.probability(f)])));
-      log(`pilot acceptance by churn risk (not used: the twins' response profiles are): log-odds slope ${byRisk.slope.toFixed(2)} per unit of the churn log-odds; at churn ${byRisk.atChurn.toFixed(3)}: ${PILOT_OFFERS.map((id, j) => `${id} ${byRisk.acceptance[j].toFixed(2)}`).join(', ')}`);
-      // Who accepts is read from each twin's response profile (its kind of customer and its own
-      // answers to the pilot), which replaces the slope on churn risk: the profiles' cells carry
-      // much of what the slope saw, and a pilot acceptor is likelier to accept again.
-      const profiles = new LiveProfiles(twins.engine);
-      profiles.refresh(world.clock.now());
-      const kind = offerKindOf(config, PILOT_OFFERS[0]);
+      // Who accepts: the pilot's answers on each twin's churn risk and profile traits at its start.
+      const acceptance = pilotAcceptanceModel(pilot.arms, answers, new Map([...atPilot].map(([id, f]) => [id, acceptanceCovariates(f, scorer.probability(f))])));
+      log(`pilot acceptance model (${acceptance.rows} answers): ${PILOT_OFFERS.map((id, j) => `${id} ${(1 / (1 + Math.exp(-acceptance.logOdds[j]))).toFixed(3)} ± ${acceptance.logOddsSd(j, acceptance.centre).toFixed(2)} log-odds`).join(', ')} at the pilot's mean; slopes ${ACCEPTANCE_COVARIATES.map((c, k) => `${c} ${acceptance.slopes[k].toFixed(2)}`).join(', ')}`);
+      // A twin's own pilot answer is not added: every pilot customer answered once, and one answer
+      // each cannot show how far a customer's next answer follows its last (the response profiles
+      // read it from their priors and cell pooling: +3.2 log-odds for a pilot acceptor on seed 1,
+      // where the sandbox's classes give about +0.5). An uplift ranking then picked the decliners.
       const estimates: PilotEstimate[] = pilotRaw;
-      const source = twinSource(twins.engine, scorer, trained.metadata.horizonDays, profiles.acceptanceShift(kind));
+      const covariates = new Map<string, readonly number[]>();
+      twinSource(twins.engine, scorer, trained.metadata.horizonDays).forEach((id, f, p) => covariates.set(id, acceptanceCovariates(f, p)));
+      const source = twinSource(twins.engine, scorer, trained.metadata.horizonDays, {
+        acceptanceShift: (id) => {
+          const x = covariates.get(id);
+          return x ? acceptance.shift(x) : 0;
+        },
+        revenueSd: revenueSd(billing, { untilMs: world.clock.now() }),
+      });
       const cohortIds: string[] = [];
       const churn: number[] = [];
       source.forEach((id, _, p) => {
@@ -458,12 +486,13 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       // Customers still here are followed to the cutoff.
       const end = world.clock.now();
       for (const span of spans.values()) if (!span.churned) span.toMs = end;
-      const context = operatorContext(twins, cohortIds, config, estimates, { impacts, spans, days: (end - historyStart) / DAY_MS }, churn);
+      const context = operatorContext(twins, cohortIds, config, estimates, { impacts, spans, days: (end - historyStart) / DAY_MS }, churn, acceptance);
       const ir = context.incidentRates;
       const ie = context.incidentEffect;
       log(`network: ${ir.pooled.toFixed(3)} incidents per cell per 30 days (between-cell variance ${ir.between.toFixed(4)}), an incident touches ${(100 * ir.homeTouchShare).toFixed(0)} % of its cell's home customers, ${ir.minutesPerIncident.toFixed(0)} min each; an incident in the last 30 days multiplies the churn hazard by e^(${ie.mean.toFixed(3)} ± ${ie.sd.toFixed(3)}) (${ie.churnsExposed} churns in ${ie.daysExposed} customer-days after one, ${ie.churnsUnexposed} in ${ie.daysUnexposed} without)`);
       const { scenarios: generated, planOf } = scenariosFor(o.scenarios, o.seed, context);
-      const scenarios = generated.map((s) => (o.draws ? { ...s, draws: o.draws } : s));
+      const drafts = compileScenarios(source, generated.map((s) => (o.draws ? { ...s, draws: o.draws } : s)));
+      const scenarios = withAcceptanceSd(drafts, acceptance, covariates);
       const plans = compileScenarios(source, scenarios);
       const predicted = await simulatePlans(plans, { workers: o.workers });
 

@@ -10,3 +10,4 @@ export { expectedNetValue, type ExpectedNetValue, type TwinExpectedValue } from 
 export { estimate, type Estimate, type OutcomeSummary, type ScenarioResult } from './simulation-result.js';
 export { createSimulationRuns, type SimulationRun, type SimulationRuns, type SimulationRunStore, type SimulationRunsOptions, type RunStatus } from './simulation-runs.js';
 export { estimateIncidentEffect, estimateIncidentRates, type CustomerSpan, type ImpactRecord, type IncidentEffect, type IncidentHistory, type IncidentRates, type NetworkImprovementRates } from './incident-rates.js';
+export { revenueSd, type RevenueRecord, type RevenueSdOptions } from './revenue-noise.js';

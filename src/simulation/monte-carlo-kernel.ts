@@ -19,6 +19,13 @@ export interface KernelPopulation {
   readonly hazard: Float32Array;
   /** Monthly revenue while active. */
   readonly revenue: Float32Array;
+  /**
+   * Variance of one month's revenue around `revenue` (usage, overage, top-ups; 0 when unknown).
+   * Once a scenario changes anything, the world with it and the world without it draw those months
+   * apart: the realised difference carries twice this per treated twin and month, noise the
+   * expected revenue above leaves out.
+   */
+  readonly revenueVar: Float32Array;
   /** Segment index of each twin, < `segments`. */
   readonly segment: Uint8Array;
   /** 1 when the scenario touches the twin. */
@@ -114,6 +121,7 @@ export function drawParameters(p: KernelParams, d: number): DrawParameters {
 export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, to: number, out: Float64Array, onDraw?: (draw: number) => void): void {
   const { n, hazard, revenue, segment, treated } = pop;
   const M = p.months;
+  const noiseVar = new Float64Array(p.segments);
   for (let d = from; d < to; d++) {
     const q = drawParameters(p, d);
     const base = d * p.segments * METRIC_COUNT;
@@ -127,6 +135,10 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
     const effectMonths = offer ? p.effectMonths : 0;
     const offerMonths = offer ? p.offerMonths : 0;
     const costPerAcceptance = offer ? p.costPerAcceptance : 0;
+    // A draw in which the scenario changes nothing (a network fix with no incident to prevent)
+    // leaves the two worlds identical: no revenue noise between them.
+    const diverges = offer || q.exponent !== 0;
+    noiseVar.fill(0);
     for (let i = 0; i < n; i++) {
       s ^= s << 13;
       s ^= s >>> 17;
@@ -149,6 +161,7 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
         continue;
       }
       out[k + 5] += 1;
+      if (diverges) noiseVar[segment[i]] += 2 * pop.revenueVar[i] * alive0;
       if (!offer) {
         let h1 = h * Math.pow(pop.relHazard[i], q.exponent);
         if (h1 > MAX_HAZARD) h1 = MAX_HAZARD;
@@ -195,6 +208,9 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       out[k + 3] += rev * alive1 - pop.discountLoss[i] * discounted;
     }
     if (p.fixedCost > 0) out[base + 4] += p.fixedCost;
+    // Stream 2: the months' revenue noise between the two worlds, one normal per segment.
+    const noise = new DrawRandom(p.seed, d, 2);
+    for (let g = 0; g < p.segments; g++) if (noiseVar[g] > 0) out[base + g * METRIC_COUNT + 3] += Math.sqrt(noiseVar[g]) * noise.normal();
     onDraw?.(d);
   }
 }

@@ -215,6 +215,8 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
     const known = source.acceptanceShift?.(id) ?? 0;
     view.hazard[i] = h;
     view.revenue[i] = rev;
+    const sd = source.revenueSd?.(id) ?? 0;
+    view.revenueVar[i] = sd > 0 ? sd * sd : 0;
     for (let j = 0; j < builders.length; j++) {
       const b = builders[j];
       const { s, cols } = b;

@@ -10,6 +10,7 @@ export interface SharedPopulation {
   readonly n: number;
   readonly hazard: SharedArrayBuffer;
   readonly revenue: SharedArrayBuffer;
+  readonly revenueVar: SharedArrayBuffer;
   readonly segment: SharedArrayBuffer;
   readonly treated: SharedArrayBuffer;
   readonly contacts: SharedArrayBuffer;
@@ -20,12 +21,12 @@ export interface SharedPopulation {
   readonly acceptShift: SharedArrayBuffer;
 }
 
-const F32 = ['hazard', 'revenue', 'contactCost', 'discountLoss', 'relHazard', 'revenueDelta', 'acceptShift'] as const;
+const F32 = ['hazard', 'revenue', 'revenueVar', 'contactCost', 'discountLoss', 'relHazard', 'revenueDelta', 'acceptShift'] as const;
 const U8 = ['segment', 'treated', 'contacts'] as const;
 
 /** A kernel population whose arrays all live in shared memory, zero-filled (relHazard 1). */
 export function allocateShared(n: number): { shared: SharedPopulation; view: KernelPopulation } {
-  return withScenarioColumns({ n, hazard: new SharedArrayBuffer(n * 4), revenue: new SharedArrayBuffer(n * 4) });
+  return withScenarioColumns({ n, hazard: new SharedArrayBuffer(n * 4), revenue: new SharedArrayBuffer(n * 4), revenueVar: new SharedArrayBuffer(n * 4) });
 }
 
 /** Typed-array views over shared buffers (in a worker, or in the thread that filled them). */
@@ -37,10 +38,10 @@ export function viewOf(s: SharedPopulation): KernelPopulation {
 }
 
 /**
- * Shares the per-twin arrays of a population (twins, hazard, revenue) and gives it fresh scenario
+ * Shares the per-twin arrays of a population (twins, hazard, revenue and its variance) and gives it fresh scenario
  * columns: two scenarios over the same twins differ only in those.
  */
-export function withScenarioColumns(base: Pick<SharedPopulation, 'n' | 'hazard' | 'revenue'>): { shared: SharedPopulation; view: KernelPopulation } {
+export function withScenarioColumns(base: Pick<SharedPopulation, 'n' | 'hazard' | 'revenue' | 'revenueVar'>): { shared: SharedPopulation; view: KernelPopulation } {
   const n = base.n;
   const f32 = () => new SharedArrayBuffer(n * 4);
   const u8 = () => new SharedArrayBuffer(Math.max(1, n));
@@ -48,6 +49,7 @@ export function withScenarioColumns(base: Pick<SharedPopulation, 'n' | 'hazard' 
     n,
     hazard: base.hazard,
     revenue: base.revenue,
+    revenueVar: base.revenueVar,
     segment: u8(),
     treated: u8(),
     contacts: u8(),

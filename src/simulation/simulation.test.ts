@@ -137,6 +137,25 @@ describe('the Monte Carlo engine', () => {
     expect(accepted(byRisk, 'risk <2%')).toBeLessThan(0.5 * accepted(flat, 'risk <2%'));
   });
 
+  it('carries each twin\u2019s month-to-month revenue noise into the interval, not the mean, and none into a draw that changes nothing', async () => {
+    const rows = population(2000, () => 0.05);
+    const noisy = { ...arraySource(rows, 30), revenueSd: () => 10 };
+    const rise = parseScenarios({ kind: 'price_change', name: 'rise', horizonMonths: 4, draws: 400, hazardCalibrationSd: 0, pricePct: 5, response: { kind: 'configured', elasticity: { mean: 0, sd: 0 } } }).scenarios[0];
+    const [quiet] = await simulate(arraySource(rows, 30), [rise], { workers: 0 });
+    const [loud] = await simulate(noisy, [rise], { workers: 0 });
+    // Two worlds' months apart: 2 · 10² per twin and month survived, about 2,000 · 3.8 months.
+    const sd = Math.sqrt(2 * 100 * 2000 * 3.8);
+    const width = loud.overall.netValue.p95 - loud.overall.netValue.p05;
+    expect(width).toBeGreaterThan(2 * 1.645 * sd * 0.85);
+    expect(width).toBeLessThan(2 * 1.645 * sd * 1.15);
+    expect(Math.abs(loud.overall.netValue.mean - quiet.overall.netValue.mean)).toBeLessThan(0.2 * sd);
+    // A network fix with no incident to prevent in a draw leaves the two worlds the same.
+    const fix = parseScenarios({ kind: 'network_improvement', name: 'fix', horizonMonths: 2, draws: 200, target: [], incidentReductionPct: 100, incidentsPer30d: { mean: 1, sd: 0 }, cellIncidentsPer30d: 0.01, incidentEffect: { mean: 0.1, sd: 0 }, cost: 0 }).scenarios[0];
+    const [lumpy] = await simulate(noisy, [fix], { workers: 0 });
+    expect(lumpy.overall.netValue.p05).toBe(0);
+    expect(lumpy.overall.netValue.p95).toBe(0);
+  });
+
   it('is deterministic for a seed, whatever the number of threads, and splits by segment', async () => {
     const src = arraySource(population(3000, () => 0.04), 30);
     const s = retention({ segmentBy: 'is_prepaid' });

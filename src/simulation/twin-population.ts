@@ -27,19 +27,26 @@ export interface TwinSource {
    * added to an offer scenario's acceptance. Absent: every twin alike, but for `acceptanceByRisk`.
    */
   readonly acceptanceShift?: (id: string) => number;
+  /**
+   * Each twin's month-to-month standard deviation of revenue (bills and top-ups vary with usage),
+   * from the operator's own billing records: the noise a realised difference carries (see
+   * `KernelPopulation.revenueVar`). Absent: revenue as if it were the same every month.
+   */
+  readonly revenueSd?: (id: string) => number;
 }
 
 /**
  * The active twins of an engine (a plan and not churned), scored with a churn model (the live
  * model's document or any registered one).
  */
-export function twinSource(engine: TwinEngine, scorer: ChurnScorer, horizonDays: number, acceptanceShift?: (id: string) => number): TwinSource {
+export function twinSource(engine: TwinEngine, scorer: ChurnScorer, horizonDays: number, known: Pick<TwinSource, 'acceptanceShift' | 'revenueSd'> = {}): TwinSource {
   if (!(horizonDays > 0)) throw new TwinloopError('BAD_INPUT', `the churn model's horizonDays must be positive; got ${horizonDays}`);
   return {
     capacity: engine.table.size,
     horizonDays,
     scorer,
-    ...(acceptanceShift ? { acceptanceShift } : {}),
+    ...(known.acceptanceShift ? { acceptanceShift: known.acceptanceShift } : {}),
+    ...(known.revenueSd ? { revenueSd: known.revenueSd } : {}),
     forEach(fn) {
       const f = new Float64Array(FEATURE_COUNT);
       const at = engine.eventClock;

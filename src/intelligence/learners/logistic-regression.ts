@@ -124,6 +124,40 @@ export function newtonLogistic(X: Float64Array, n: number, d: number, y: ArrayLi
 }
 
 /** Solves H x = g for symmetric positive-definite H given in its lower triangle. */
+/**
+ * The covariance of a `newtonLogistic` fit's coefficients (intercept first): the inverse of the
+ * penalised log-likelihood's Hessian at `beta`, the Laplace approximation of their posterior under
+ * the ridge's normal prior. What a prediction made from the fit is unsure of, row by row.
+ */
+export function logisticCovariance(X: Float64Array, n: number, d: number, beta: ArrayLike<number>, lambda: number): Float64Array {
+  const m = d + 1;
+  const H = new Float64Array(m * m);
+  const row = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    row[0] = 1;
+    let z = beta[0];
+    for (let k = 0; k < d; k++) {
+      row[k + 1] = X[i * d + k];
+      z += row[k + 1] * beta[k + 1];
+    }
+    const p = 1 / (1 + Math.exp(-z));
+    const w = Math.max(p * (1 - p), 1e-10);
+    for (let a = 0; a < m; a++) for (let b = 0; b <= a; b++) H[a * m + b] += w * row[a] * row[b];
+  }
+  for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) H[b * m + a] = H[a * m + b];
+  for (let a = 1; a < m; a++) H[a * m + a] += lambda;
+  H[0] += 1e-9;
+  const cov = new Float64Array(m * m);
+  const unit = new Float64Array(m);
+  for (let c = 0; c < m; c++) {
+    unit.fill(0);
+    unit[c] = 1;
+    const col = choleskySolve(H, unit, m);
+    for (let r = 0; r < m; r++) cov[r * m + c] = col[r];
+  }
+  return cov;
+}
+
 function choleskySolve(H: Float64Array, g: Float64Array, m: number): Float64Array {
   const L = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {

@@ -8,12 +8,14 @@ import type { ChurnPeriod, ProfileEvidence } from './response-model.js';
  * payment trouble). Customers in one cell share a class prior; 16 cells keep each one populous.
  */
 export function profileCell(features: Float64Array | Readonly<Record<FeatureName, number>>): string {
+  const [m2m, isNew, over, late] = profileTraits(features);
+  return `${m2m ? 'm2m' : 'contract'}|${isNew ? 'new' : 'settled'}|${over ? 'over' : 'within'}|${late ? 'late' : 'prompt'}`;
+}
+
+/** The traits of a customer's pooling cell, each 1 or 0: month-to-month, under two years' tenure, over the allowance lately, a late or failed payment lately. */
+export function profileTraits(features: Float64Array | Readonly<Record<FeatureName, number>>): [number, number, number, number] {
   const at = (name: FeatureName) => (features instanceof Float64Array ? features[FEATURE_INDEX[name]] : features[name]);
-  const m2m = at('contract_months') === 0 ? 'm2m' : 'contract';
-  const tenure = at('tenure_days') < 730 ? 'new' : 'settled';
-  const over = at('months_over_allowance_3m') > 0 ? 'over' : 'within';
-  const late = at('payments_late_90d') + at('payments_failed_90d') > 0 ? 'late' : 'prompt';
-  return `${m2m}|${tenure}|${over}|${late}`;
+  return [at('contract_months') === 0 ? 1 : 0, at('tenure_days') < 730 ? 1 : 0, at('months_over_allowance_3m') > 0 ? 1 : 0, at('payments_late_90d') + at('payments_failed_90d') > 0 ? 1 : 0];
 }
 
 /** A twin's evidence for its response profile: its cell, its answers and the periods watched since its last contact. */
