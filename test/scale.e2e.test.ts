@@ -1,11 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NatsEventBus } from '../src/bus/nats-event-bus.js';
+import { ManualClock } from '../src/domain/clock.js';
 import { fairShare, PARTITION_COUNT } from '../src/domain/partitions.js';
+import { trainAndRegister } from '../src/intelligence/live/churn-model-service.js';
+import { syntheticChurnEvents } from '../src/intelligence/twin-training/synthetic-churn-events.js';
+import { submitInBatches } from '../src/interfaces/bench/bench-fixtures.js';
+import { openEventStore } from '../src/store/open-event-store.js';
+import { openModelRegistry } from '../src/store/open-model-registry.js';
 import { createPostgresDatabase, databaseUrl, dropPostgresDatabase, postgresDatabaseFigures } from '../src/store/postgres-databases.js';
 import { syntheticEvents } from '../src/twin/synthetic-events.js';
+import { openTwinService } from '../src/twin/twin-service.js';
 
 /**
  * The acceptance test of decision 0012 (issue 16): a gateway and three workers on loopback over
@@ -13,7 +22,9 @@ import { syntheticEvents } from '../src/twin/synthetic-events.js';
  * worker is killed with SIGKILL and another joins. Afterwards every event is in the log once, none
  * was parked, every partition is live at exactly one worker, and each worker's twins equal the
  * replay of their events byte for byte; reads through the gateway during the moves were answered
- * for the right customer or refused with 503 + Retry-After.
+ * for the right customer or refused with 503 + Retry-After; and the population's churn risk,
+ * scored by each worker for its partitions with the registry's champion and added up by the
+ * gateway, counts every customer once.
  *
  * Nothing here is timed: every wait polls a condition until a generous deadline and, on failing,
  * says what it waited for, what it saw last and what each process printed.
@@ -29,6 +40,25 @@ const BATCH = 1_000;
 const WAIT_MS = 60_000;
 /** Four Node processes starting at once on two shared cores took 39 s at load 29. */
 const START_MS = 90_000;
+
+/**
+ * A churn champion for the workers to serve, trained here on a small world with learnable churn
+ * (15 s at load 30) and registered in the cluster's database before the workers start: training
+ * is not fanned out over workers, serving the registry's champion is.
+ */
+async function registerChampion(databaseUrl: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-scale-model-'));
+  const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(Date.parse('2030-01-01')) });
+  const registry = await openModelRegistry({ kind: 'postgres', url: databaseUrl });
+  try {
+    await submitInBatches(twins.intake, syntheticChurnEvents({ customers: 400, days: 100, seed: 9 }));
+    return (await trainAndRegister(twins, registry, { promotion: 'champion', cutoffs: 4 })).info.id;
+  } finally {
+    await registry.close();
+    await twins.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 interface Proc {
   name: string;
@@ -113,6 +143,8 @@ if (!DATABASE_URL || !NATS_URL) {
       const phases: string[] = [];
       const phase = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       await createPostgresDatabase(DATABASE_URL, database);
+      const championId = await registerChampion(dbUrl);
+      phase('model registered');
       const gateway = start('gateway', ['--role', 'gateway']);
       const workers = new Map<string, Proc>([['w1', worker('w1')], ['w2', worker('w2')], ['w3', worker('w3')]]);
       await waitFor<unknown>('the gateway and three workers to listen, and every partition to be owned by the three', async () => {
@@ -215,8 +247,17 @@ if (!DATABASE_URL || !NATS_URL) {
         return { done: r.status === 200, seen: r.body };
       });
       expect({ twins: population.twins, partitions: (population.partitions as number[]).length }).toEqual({ twins: CUSTOMERS, partitions: PARTITION_COUNT });
+      // Population work fanned out: each worker scored its partitions' twins (those restored or
+      // replayed after a move too) with the champion, the gateway added the parts up: every
+      // customer scored exactly once, by the one model.
+      const risk = population.risk as { modelId: string; scored: number; bands: { customers: number }[]; expectedChurners: number; lifetimeValue: number } | null;
+      expect(risk, JSON.stringify(population)).not.toBeNull();
+      expect({ modelId: risk!.modelId, scored: risk!.scored, inBands: risk!.bands.reduce((n, b) => n + b.customers, 0) }).toEqual({ modelId: championId, scored: CUSTOMERS, inBands: CUSTOMERS });
+      expect(risk!.expectedChurners).toBeGreaterThan(0);
+      expect(risk!.expectedChurners).toBeLessThan(CUSTOMERS);
+      expect(risk!.lifetimeValue).toBeGreaterThan(0);
       phase('read');
       console.info(`scale e2e: ${events.length} events, reads during the moves ${JSON.stringify({ ...reads, wrong: reads.wrong.length })}; ${phases.join(', ')}`);
-    }, 170_000);
+    }, 240_000);
   });
 }

@@ -48,6 +48,11 @@ export interface PartitionWorkerOptions {
   checkpoints?: PartitionCheckpoints;
   /** How often the live partitions' changed twins are checkpointed (default DEFAULT_PARTITION_CHECKPOINT_EVERY_MS). */
   checkpointEveryMs?: number;
+  /**
+   * Told the twins of partitions just rebuilt (restored and replayed outside the intake, so no
+   * intake listener saw them), before they go live: live scoring re-scores them.
+   */
+  onRecovered?: (customerIds: readonly string[]) => void;
   log?: (line: string) => void;
 }
 
@@ -188,6 +193,7 @@ export function startPartitionWorker(o: PartitionWorkerOptions): PartitionWorker
         position.set(p, Math.max(from(p), replayed.lastSeq));
         recoveries.set(p, { checkpointSeq: from(p), snapshots: restored.get(p)?.snapshots ?? 0, events: counts.get(p) ?? 0 });
       }
+      o.onRecovered?.(twinsOf(set));
       for (const p of taken) {
         if (closing) return;
         const bus = await o.openBus(p);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveModel } from './live-scoring.js';
-import { populationRisk } from './population-risk.js';
+import { mergePopulationRisks, populationRisk } from './population-risk.js';
 
 const model = { id: 'churn-v3', metadata: { horizonDays: 30 } } as unknown as LiveModel;
 
@@ -24,5 +24,19 @@ describe('populationRisk', () => {
     expect(risk.expectedChurners).toBeCloseTo(0.01 + 0.03 + 0.5 + 0.2 + 0.05, 2);
     expect(risk.valueAtRisk).toBeCloseTo(10 + 15 + 100 + 20 + 20, 2);
     expect(risk.lifetimeValue).toBe(2200);
+  });
+
+  it('adds up the parts of a population (each worker\'s partitions) to what the whole would answer, and refuses parts of different models', () => {
+    const churn = Float64Array.from([0.01, 0.03, 0.5, 0.2, 0.9, 0.05, 0.12]);
+    const clvValue = Float64Array.from([1000, 500, 200, 100, 0, 400, 300]);
+    const active = Uint8Array.from([1, 1, 1, 1, 0, 1, 1]);
+    const scoring = { churn, clvValue, active, model };
+    const whole = populationRisk(scoring);
+    // Two workers holding the odd and even slots.
+    const parts = [populationRisk(scoring, (slot) => slot % 2 === 0), populationRisk(scoring, (slot) => slot % 2 === 1)];
+    expect(parts.map((p) => p.scored)).toEqual([3, 3]);
+    expect(mergePopulationRisks(parts)).toEqual(whole);
+    const other = { ...parts[1], modelId: 'churn-v4' };
+    expect(mergePopulationRisks([parts[0], other])).toEqual({ conflict: 'the parts are scored by different models: churn-v3 (30 days), churn-v4 (30 days)' });
   });
 });

@@ -5,6 +5,7 @@ import { PARTITION_COUNT } from '../../domain/partitions.js';
 import { CUSTOMER_ROUTES, type CustomerRoute } from '../auth/access-table.js';
 import type { Gateway } from '../runtime/gateway.js';
 import { RAW_TYPES, recordsFromBytes } from './event-routes.js';
+import { mergePopulationRisks } from '../../intelligence/live/population-risk.js';
 import { populationAnswer, WORKER_NOTE } from './population-routes.js';
 import type { HardeningOptions } from './http-hardening.js';
 import { createHttpApp } from './server.js';
@@ -118,9 +119,10 @@ type Population = z.infer<typeof populationAnswer>;
 
 /**
  * `GET /population` over the workers: each owner in the routing table answers for its live
- * partitions, naming them, and the gateway adds them up. Unless the answers name every partition
- * exactly once (one is moving, or the table is a second old), it answers 503 with Retry-After
- * rather than a count missing a partition or holding one twice.
+ * partitions, naming them, with their twins' churn risk from the model it serves, and the gateway
+ * adds them up. Unless the answers name every partition exactly once (one is moving, or the table
+ * is a second old) and, when any is scored, all are scored by one model, it answers 503 with
+ * Retry-After rather than a population missing a partition, holding one twice or mixing models.
  */
 async function populationOverWorkers(gateway: Gateway, headers: Record<string, string>): Promise<Population> {
   const urls = [...new Set((await gateway.owners()).map((o) => o.url))];
@@ -140,5 +142,11 @@ async function populationOverWorkers(gateway: Gateway, headers: Record<string, s
     throw new TwinloopError('UNAVAILABLE', `partitions are moving between workers (${missing.length} not live anywhere now${counted.length > once.size ? ', some counted twice' : ''}); retry`, { context: { retryAfterSeconds: 1 } });
   }
   const asOf = answers.map((a) => a.asOf).filter((t): t is string => t !== null).sort().pop() ?? null;
-  return { asOf, twins: answers.reduce((n, a) => n + a.twins, 0), risk: null, note: WORKER_NOTE, partitions: [...once].sort((a, b) => a - b) };
+  const base = { asOf, twins: answers.reduce((n, a) => n + a.twins, 0), partitions: [...once].sort((a, b) => a - b) };
+  // The risk only when every worker scored its part with one model: a part missing would understate it.
+  const risks = answers.map((a) => a.risk).filter((r) => r !== null);
+  if (risks.length === 0) return { ...base, risk: null, note: answers.find((a) => a.note)?.note ?? WORKER_NOTE };
+  const merged = risks.length === answers.length ? mergePopulationRisks(risks) : { conflict: `${answers.length - risks.length} of ${answers.length} workers serve no churn model yet` };
+  if ('conflict' in merged) throw new TwinloopError('UNAVAILABLE', `the workers' churn risks cannot be added up now: ${merged.conflict} (a model promoted reaches every worker within a minute); retry`, { context: { retryAfterSeconds: 5 } });
+  return { ...base, risk: merged };
 }

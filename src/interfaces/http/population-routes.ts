@@ -27,7 +27,7 @@ export const populationAnswer = z.object({
 });
 
 /** Why a partition worker (and the gateway summing them) answers without risk. */
-export const WORKER_NOTE = 'partition workers do not train a churn model yet: training is population work, not fanned out over the workers (docs/scale.md)';
+export const WORKER_NOTE = 'no churn model serves on the workers yet: they do not train (training is not fanned out over them); each serves the champion of the shared model registry, read at start and every minute (docs/scale.md)';
 
 /**
  * `GET /population`: the population at a glance, what the console's overview opens with: how many
@@ -46,7 +46,9 @@ export function populationRoutes(twins: Pick<TwinService, 'engine'>, intelligenc
         const partitions = (w?.partitions() ?? []).filter((p) => p.state === 'live').map((p) => p.partition);
         let count = 0;
         if (w) for (const id of twins.engine.customerIds()) if (twins.engine.has(id) && w.answersFor(id)) count++;
-        return { asOf, twins: count, risk: null, note: WORKER_NOTE, partitions };
+        // Its part of the population's risk, scored by the registry's champion when one serves here: the gateway adds the parts up.
+        if (!live || !w) return { asOf, twins: count, risk: null, note: WORKER_NOTE, partitions };
+        return { asOf, twins: count, risk: populationRisk(live, (slot) => w.answersFor(twins.engine.table.idAt(slot))), partitions };
       }
       const base = { asOf, twins: twins.engine.size };
       if (!live) return { ...base, risk: null, note: 'no churn model is serving yet; one is trained once there is history (or POST /models/train)' };

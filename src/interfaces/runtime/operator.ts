@@ -303,6 +303,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         keepEveryMs: worker.keepEveryMs,
         checkpointEveryMs: worker.checkpointEveryMs,
         checkpoints: await openPostgresPartitionCheckpoints({ url: o.store.url, schema: o.store.schema }),
+        onRecovered: (ids) => intelligence.live()?.rescore(ids),
         log: o.log,
         openBus: (p) =>
           NatsEventBus.open({ url: nats.url, stream: nats.stream, streamSubjects: [partitionSubjects(nats.base)], streamMaxAgeMs: nats.maxAgeMs ?? PARTITION_STREAM_MAX_AGE_MS, subject: partitionSubject(nats.base, p), consumer: `${nats.stream}-p${String(p).padStart(2, '0')}`, takeOver: true, ...PARTITION_CONSUMER }),
