@@ -102,7 +102,8 @@ describe('response model', () => {
     const quiet = responseProfile(m, { cell: 'a', answers: { ...rows[0].e.answers, discount: { presented: 4, accepted: 0, declined: 0, ignored: 4 } } });
     const vocal = responseProfile(m, { cell: 'a', answers: { ...rows[0].e.answers, discount: { presented: 4, accepted: 0, declined: 4, ignored: 0 } } });
     expect(quiet.classes['sleeping-dog'] + quiet.classes['lost-cause']).toBeGreaterThan(vocal.classes['sleeping-dog'] + vocal.classes['lost-cause']);
-  });
+    // Two fits of 20,000 customers: 26 s alone, 78 s at load 30 on two cores.
+  }, 300_000);
 
   it('refuses priors of the wrong shape', () => {
     expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, acceptanceLogOdds: [0.5], shares: [1] })).toThrow(/one per class/);
@@ -125,5 +126,5 @@ describe('response model', () => {
     expect(a[2]).toBeGreaterThan(a[0]);
     expect(a[2]).toBeLessThan(b[2]);
     expect(a[0]).toBeLessThan(b[0]);
-  });
+  }, 300_000);
 });
