@@ -19,7 +19,18 @@ export interface OfferAssumption {
   readonly months: number;
   readonly acceptance: number;
   readonly costPerAcceptance?: number;
+  /** Share of churn avoided when it is accepted (a message's: when it is received), the catalogue's. */
+  readonly retentionEffect?: number;
 }
+
+/**
+ * A message's effect on a receiver's hazard when the catalogue states none: the hazard × 0.9 every
+ * message got before (a check-in's catalogue entry states 0.05, half of it).
+ */
+const MESSAGE_EFFECT_PRIOR = 0.1;
+
+/** Whether an action's "acceptances" are a customer's answer to an offer, not a message received or a credit paid. */
+export const answeredAction = (a: PlannedAction): boolean => a.offerId !== undefined;
 
 /** Per-contact cost of the channel mixes: a digital message is cheap, a person's call is not. */
 export const CONTACT_COST = { digital: 0.5, assisted: 8 } as const;
@@ -41,6 +52,8 @@ export function planScenarios(plan: Plan, horizonMonths: number, offers: (offerI
   const target = segmentConditions(plan.segment);
   const raw = plan.actions.map((a, i) => {
     const offer = a.offerId ? offers(a.offerId) : undefined;
+    // A message template is sent as the catalogue offering of its id (a check-in): its effect is the catalogue's.
+    const message = a.offerId ? undefined : offers(a.templateId);
     const credit = a.creditAmount ?? 0;
     return {
       kind: 'retention_campaign',
@@ -60,7 +73,7 @@ export function planScenarios(plan: Plan, horizonMonths: number, offers: (offerI
         costPerAcceptance: (offer?.costPerAcceptance ?? 0) + credit,
         // A message or a credit is "accepted" by being received; an offer by the customer's yes.
         acceptance: offer ? { mean: offer.acceptance, sd: offer.acceptance / 3 } : { mean: credit > 0 ? 0.95 : 0.6, sd: 0.05 },
-        acceptedHazardMultiplier: offer ? { mean: 0.7, sd: 0.15 } : { mean: 0.9, sd: 0.05 },
+        acceptedHazardMultiplier: offer ? { mean: 0.7, sd: 0.15 } : { mean: 1 - (message?.retentionEffect ?? MESSAGE_EFFECT_PRIOR), sd: 0.05 },
       },
       costPerContact: assisted(a) ? CONTACT_COST.assisted : CONTACT_COST.digital,
       contactPolicy: { maxContacts: Math.max(1, a.maxContactsPerCustomer) },
@@ -75,9 +88,12 @@ const zero = () => ({ mean: 0, low: 0, high: 0 });
 
 /**
  * Sums the scenarios' outcomes into the plan's. Intervals are added end to end: conservative
- * (the actions' errors are not independent: they share the churn model).
+ * (the actions' errors are not independent: they share the churn model). `answered[i]` says
+ * whether scenario i's acceptances are answers to an offer (`answeredAction`); only those count as
+ * the plan's acceptances, since a message or a credit has no answer the campaign could count (a
+ * check-in plan expected hundreds of "acceptances" and its campaign counted none). Absent: all count.
  */
-export function planOutcome(results: readonly ScenarioResult[]): PlanOutcome {
+export function planOutcome(results: readonly ScenarioResult[], answered?: readonly boolean[]): PlanOutcome {
   let netValue = zero();
   let churnersAvoided = zero();
   let cost = zero();
@@ -85,11 +101,11 @@ export function planOutcome(results: readonly ScenarioResult[]): PlanOutcome {
   let baseline = zero();
   let targeted = 0;
   let segmentSize = 0;
-  for (const r of results) {
+  for (const [i, r] of results.entries()) {
     netValue = add(netValue, r.overall.netValue);
     churnersAvoided = add(churnersAvoided, r.overall.churnersAvoided);
     cost = add(cost, r.overall.cost);
-    acceptances = add(acceptances, r.overall.accepted);
+    if (answered?.[i] !== false) acceptances = add(acceptances, r.overall.accepted);
     baseline = r.overall.churnersBaseline.mean > baseline.mean ? add(zero(), r.overall.churnersBaseline) : baseline;
     targeted += r.overall.treated;
     segmentSize = Math.max(segmentSize, r.overall.twins);

@@ -19,7 +19,7 @@ import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit
 import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer } from '../../agents/governance/guarded-executor.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent } from '../../agents/intents/intent-service.js';
-import { planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
+import { answeredAction, planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import type { Plan } from '../../agents/intents/intent-planner.js';
 import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
 import { createWorkflowEngine, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
@@ -218,14 +218,14 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const offerAssumption = (offerId: string) => {
     const offer = decisions.catalogue.byId.get(offerId);
     if (!offer) return undefined;
-    return { discountPct: discountPctOf(offer) ?? 0, months: offer.months, acceptance: decisions.learner.mean(offerId, 'app|medium-risk'), costPerAcceptance: offer.fixedCost };
+    return { discountPct: discountPctOf(offer) ?? 0, months: offer.months, acceptance: decisions.learner.mean(offerId, 'app|medium-risk'), costPerAcceptance: offer.fixedCost, retentionEffect: offer.retentionEffect };
   };
   /** Each plan's scenarios (one per action) simulated in one run over the live twins, summed back per plan. */
   const simulateIntentPlans = async (plans: readonly Plan[]) => {
     const perPlan = plans.map((plan) => planScenarios(plan, Math.max(1, Math.min(12, Math.round(horizonDays(plan.horizon, clock.now()) / DAYS_PER_MONTH))), offerAssumption));
     const results = await simulate(liveTwinSource(twins, intelligence), perPlan.flat());
     let at = 0;
-    return perPlan.map((scenarios) => planOutcome(results.slice(at, (at += scenarios.length))));
+    return perPlan.map((scenarios, i) => planOutcome(results.slice(at, (at += scenarios.length)), plans[i].actions.map(answeredAction)));
   };
   // The flows are built on the finished services, and intents execute through them: bound late.
   const late: { flows?: ServiceFlows } = {};
