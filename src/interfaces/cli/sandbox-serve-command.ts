@@ -79,8 +79,10 @@ export function registerSandboxServe(sandbox: Command): void {
       // Alarms are sent as they are raised and cleared, like a network management system's; those
       // of a long-past history are not (they would start service operations on old news).
       const send = alarmSender(target, { sourceSystemId: SANDBOX_ALARM_SOURCE, onError: (err, alarm) => say(`alarms: ${alarm.id}: ${err.message}`) });
+      // Once live, the age is judged against the moment it went live: a tick that a loaded machine runs late is still news.
+      let liveFromMs: number | undefined;
       const stopAlarms = world.backends.networkAlarms.subscribe((alarm) => {
-        const now = Math.max(Date.now(), world.clock.now());
+        const now = liveFromMs ?? Math.max(Date.now(), world.clock.now());
         if (alarm.state !== 'cleared' && Date.parse(alarm.raisedTime) < now - ALARM_MAX_AGE_MS) return;
         send(alarm);
       });
@@ -88,6 +90,7 @@ export function registerSandboxServe(sandbox: Command): void {
       operator.ready.then(
         () => {
           live = true;
+          liveFromMs = world.clock.now();
         },
         (err: Error) => say(`sandbox: ${err.message}`),
       );
