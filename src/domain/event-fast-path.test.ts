@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { civilMonth, daysFromCivil, fastUsageEvent, isPlainIsoTime, parseEventTime } from './event-fast-path.js';
-import { usageEventSchema } from './events.js';
+import { civilMonth, daysFromCivil, fastBillEvent, fastEvent, fastPaymentEvent, fastUsageEvent, isPlainIsoDate, isPlainIsoTime, parseEventTime } from './event-fast-path.js';
+import { twinEventSchema, usageEventSchema } from './events.js';
 
 const digits = (n: number, max: number) => fc.integer({ min: 0, max }).map((x) => String(x).padStart(n, '0'));
 const timeText = fc
@@ -72,5 +72,81 @@ describe('usage fast path', () => {
         expect(daysFromCivil(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate())).toBe(day);
       }),
     );
+  });
+});
+
+const dateText = fc.tuple(digits(4, 9999), digits(2, 13), digits(2, 32)).map(([y, m, d]) => `${y}-${m}-${d}`);
+const moneyLike = fc.oneof(fc.double(), fc.constantFrom(12.5, -3, 0, 1_000_000, 1_000_000.01));
+const envelopeOf = (kind: fc.Arbitrary<string>) => ({
+  id: fc.oneof(fc.string({ maxLength: 3 }), fc.constant('e-1')),
+  kind,
+  customerId: fc.oneof(fc.constant(''), fc.constant('C1')),
+  time: timeText,
+  source: fc.constantFrom('billing', ''),
+  v: fc.constantFrom(1, 1, 2),
+});
+const billLike = fc.record({
+  ...envelopeOf(fc.constantFrom('bill', 'bill', 'payment')),
+  data: fc.record(
+    {
+      billId: fc.constantFrom('B1', ''),
+      periodStart: fc.oneof(dateText, fc.constant('2024-02-29')),
+      periodEnd: dateText,
+      amount: moneyLike,
+      currency: fc.constantFrom('EUR', 'EURO', 3),
+      lines: fc.array(
+        fc.record({ type: fc.constantFrom('plan', 'overage', 'nope'), amount: moneyLike, description: fc.oneof(fc.string({ maxLength: 3 }), fc.constant('x'.repeat(201))) }, { requiredKeys: ['type', 'amount'] }),
+        { maxLength: 3 },
+      ),
+    },
+    { requiredKeys: ['billId', 'periodStart', 'periodEnd', 'amount', 'lines'] },
+  ),
+});
+const paymentLike = fc.record({
+  ...envelopeOf(fc.constantFrom('payment', 'payment', 'bill')),
+  data: fc.record(
+    {
+      status: fc.constantFrom('paid', 'failed', 'late'),
+      billId: fc.constantFrom('B1', ''),
+      amount: moneyLike,
+      dueDate: dateText,
+      paidDate: dateText,
+      failureReason: fc.oneof(fc.constantFrom('', 'declined'), fc.constant('x'.repeat(201))),
+    },
+    { requiredKeys: ['status', 'billId', 'amount', 'dueDate'] },
+  ),
+});
+
+describe('bill and payment fast paths', () => {
+  it('accept only what the schema accepts, unchanged', () => {
+    for (const [arb, fast] of [
+      [billLike, fastBillEvent],
+      [paymentLike, fastPaymentEvent],
+    ] as const) {
+      fc.assert(
+        fc.property(arb, fc.option(fc.constant('extra')), (event, extra) => {
+          const raw = extra ? { ...event, [extra]: 1 } : event;
+          const got = fast(raw);
+          const slow = twinEventSchema.safeParse(raw);
+          if (got) {
+            expect(slow.success).toBe(true);
+            expect(slow.data).toEqual(got);
+          }
+          expect(fastEvent(raw)).toBe(got);
+        }),
+        { numRuns: 3000 },
+      );
+    }
+  });
+
+  it('take the ordinary bill and payments', () => {
+    const bill = { id: 'b', kind: 'bill', customerId: 'C', time: '2026-02-01T00:00:00Z', source: 'billing', v: 1, data: { billId: 'B1', periodStart: '2026-01-01', periodEnd: '2026-01-31', amount: 41.5, lines: [{ type: 'plan', amount: 39 }, { type: 'overage', amount: 2.5, description: 'data' }] } };
+    expect(fastEvent(bill)).toBe(bill);
+    const paid = { id: 'p', kind: 'payment', customerId: 'C', time: '2026-02-10T00:00:00Z', source: 'billing', v: 1, data: { status: 'paid', billId: 'B1', amount: 41.5, dueDate: '2026-02-15', paidDate: '2026-02-10' } };
+    expect(fastEvent(paid)).toBe(paid);
+    const failed = { ...paid, data: { status: 'failed', billId: 'B1', amount: 41.5, dueDate: '2026-02-15', failureReason: 'card declined' } };
+    expect(fastEvent(failed)).toBe(failed);
+    expect(isPlainIsoDate('2024-02-29')).toBe(true);
+    expect(isPlainIsoDate('2100-02-29')).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
-import { MAX_RECORD_DATA_MB, MAX_RECORD_SMS, MAX_RECORD_VOICE_MIN, type EventOf } from './events.js';
+import { MAX_MONEY, MAX_RECORD_DATA_MB, MAX_RECORD_SMS, MAX_RECORD_VOICE_MIN, type EventOf, type TwinEvent } from './events.js';
 import { DAY_MS } from './time.js';
 
 /**
- * A fast path for the high-volume event kind (usage: one event per subscription per day): a
+ * A fast path for the high-volume event kinds (usage: one event per subscription per day; bills
+ * and payments, monthly, the next most common): a
  * hand-written check that accepts only records the zod schema is certain to accept unchanged.
  * Anything it is unsure of goes to the zod schema, which also writes the error messages, so
  * the fast path can never accept what the schema refuses nor change an error (property-tested
@@ -62,11 +63,14 @@ export function isPlainIsoTime(s: unknown): s is string {
 const isId = (x: unknown): x is string => typeof x === 'string' && x.length >= 1 && x.length <= 128;
 const isAmount = (x: unknown, max: number): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= max;
 
-/** The record as a usage event when it is a plain, valid one; undefined means "ask the schema". */
-export function fastUsageEvent(raw: unknown): EventOf<'usage'> | undefined {
+/**
+ * The `data` of a record whose envelope is plainly valid for `kind` (the schema's seven keys, or
+ * eight with `receivedAt`, nothing else; a plain object's), else undefined.
+ */
+function plainData(raw: unknown, kind: string): Record<string, unknown> | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const r = raw as Record<string, unknown>;
-  if (r.kind !== 'usage' || r.v !== 1) return undefined;
+  if (r.kind !== kind || r.v !== 1) return undefined;
   let keys = 0;
   for (const k in r) {
     keys++;
@@ -77,7 +81,14 @@ export function fastUsageEvent(raw: unknown): EventOf<'usage'> | undefined {
   if (typeof r.source !== 'string' || r.source.length < 1 || r.source.length > 64) return undefined;
   const d = r.data;
   if (typeof d !== 'object' || d === null || Array.isArray(d)) return undefined;
-  const data = d as Record<string, unknown>;
+  if (Object.getPrototypeOf(r) !== Object.prototype || Object.getPrototypeOf(d) !== Object.prototype) return undefined;
+  return d as Record<string, unknown>;
+}
+
+/** The record as a usage event when it is a plain, valid one; undefined means "ask the schema". */
+export function fastUsageEvent(raw: unknown): EventOf<'usage'> | undefined {
+  const data = plainData(raw, 'usage');
+  if (!data) return undefined;
   let dataKeys = 0;
   let cellKeys = 0;
   for (const k in data) {
@@ -89,8 +100,82 @@ export function fastUsageEvent(raw: unknown): EventOf<'usage'> | undefined {
   }
   if (dataKeys - cellKeys !== 5 || !isId(data.subscriptionId) || !isAmount(data.dataMb, MAX_RECORD_DATA_MB) || !isAmount(data.voiceMin, MAX_RECORD_VOICE_MIN)) return undefined;
   if (!Number.isInteger(data.sms) || !isAmount(data.sms, MAX_RECORD_SMS) || typeof data.roaming !== 'boolean') return undefined;
-  if (Object.getPrototypeOf(r) !== Object.prototype || Object.getPrototypeOf(data) !== Object.prototype) return undefined;
   return raw as EventOf<'usage'>;
+}
+
+/** True when `s` is a `YYYY-MM-DD` date on a real calendar day (what the schema's date check accepts). */
+export function isPlainIsoDate(s: unknown): s is string {
+  if (typeof s !== 'string' || s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return false;
+  if (digit(s, 0) < 0 || digit(s, 1) < 0 || digit(s, 2) < 0 || digit(s, 3) < 0) return false;
+  const month = two(s, 5);
+  const day = two(s, 8);
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (day <= 28) return true;
+  if (day > DAYS_IN_MONTH[month - 1]) return false;
+  if (month !== 2) return true;
+  const year = Number(s.slice(0, 4));
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+
+/** Money as the schema takes it: finite, within ±MAX_MONEY. */
+const isMoney = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= -MAX_MONEY && x <= MAX_MONEY;
+const BILL_LINE_TYPES = new Set(['plan', 'addon', 'overage', 'roaming', 'credit', 'discount', 'tax', 'other']);
+/** Lines one bill may have, as the schema says. */
+const MAX_BILL_LINES = 200;
+
+function isPlainBillLine(x: unknown): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  const l = x as Record<string, unknown>;
+  let keys = 0;
+  for (const k in l) {
+    keys++;
+    if (k === 'description') {
+      if (typeof l.description !== 'string' || l.description.length > 200) return false;
+    } else if (k !== 'type' && k !== 'amount') return false;
+  }
+  return keys === ('description' in l ? 3 : 2) && typeof l.type === 'string' && BILL_LINE_TYPES.has(l.type) && isMoney(l.amount);
+}
+
+/** The record as a bill when it is a plain, valid one; undefined means "ask the schema". */
+export function fastBillEvent(raw: unknown): EventOf<'bill'> | undefined {
+  const data = plainData(raw, 'bill');
+  if (!data) return undefined;
+  let keys = 0;
+  for (const k in data) {
+    keys++;
+    if (k === 'currency') {
+      if (typeof data.currency !== 'string' || data.currency.length !== 3) return undefined;
+    } else if (k !== 'billId' && k !== 'periodStart' && k !== 'periodEnd' && k !== 'amount' && k !== 'lines') return undefined;
+  }
+  if (keys !== ('currency' in data ? 6 : 5) || !isId(data.billId) || !isPlainIsoDate(data.periodStart) || !isPlainIsoDate(data.periodEnd) || !isMoney(data.amount)) return undefined;
+  const lines = data.lines;
+  if (!Array.isArray(lines) || lines.length > MAX_BILL_LINES || Object.getPrototypeOf(lines) !== Array.prototype) return undefined;
+  for (let i = 0; i < lines.length; i++) if (!(i in lines) || !isPlainBillLine(lines[i])) return undefined;
+  return raw as EventOf<'bill'>;
+}
+
+/** The record as a payment when it is a plain, valid one; undefined means "ask the schema". */
+export function fastPaymentEvent(raw: unknown): EventOf<'payment'> | undefined {
+  const data = plainData(raw, 'payment');
+  if (!data) return undefined;
+  // paid: billId, amount, dueDate, paidDate; failed: the same with failureReason for paidDate.
+  const last = data.status === 'paid' ? 'paidDate' : data.status === 'failed' ? 'failureReason' : undefined;
+  if (!last) return undefined;
+  let keys = 0;
+  for (const k in data) {
+    keys++;
+    if (k !== 'status' && k !== 'billId' && k !== 'amount' && k !== 'dueDate' && k !== last) return undefined;
+  }
+  if (keys !== 5 || !isId(data.billId) || !isAmount(data.amount, MAX_MONEY) || !isPlainIsoDate(data.dueDate)) return undefined;
+  if (last === 'paidDate' ? !isPlainIsoDate(data.paidDate) : typeof data.failureReason !== 'string' || data.failureReason.length < 1 || data.failureReason.length > 200) return undefined;
+  return raw as EventOf<'payment'>;
+}
+
+/** The record as an event of a kind with a fast path when it is a plain, valid one; undefined means "ask the schema". */
+export function fastEvent(raw: unknown): TwinEvent | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const kind = (raw as { kind?: unknown }).kind;
+  return kind === 'usage' ? fastUsageEvent(raw) : kind === 'bill' ? fastBillEvent(raw) : kind === 'payment' ? fastPaymentEvent(raw) : undefined;
 }
 
 /** Event time in ms; the common `…Z` form is computed directly, anything else by Date.parse. */

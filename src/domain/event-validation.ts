@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { fastUsageEvent } from './event-fast-path.js';
+import { fastEvent } from './event-fast-path.js';
 import { EVENT_KINDS, twinEventSchema, type TwinEvent } from './events.js';
 
 /** Why a record whose bytes are not UTF-8 is rejected (edges decode strictly rather than repair it, which would change its id or body). */
@@ -49,7 +49,7 @@ const TOO_DEEP = `record: nested more than ${MAX_EVENT_DEPTH} levels deep; an ev
 
 /** Validates one decoded record against the event model, naming the wrong field on failure. */
 export function validateEvent(raw: unknown): Validated {
-  const fast = fastUsageEvent(raw);
+  const fast = fastEvent(raw);
   if (fast) return { ok: true, event: fast, exact: true };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'record: expected a JSON object' };
