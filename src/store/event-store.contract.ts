@@ -145,6 +145,17 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         expect(letters.map(({ id: _id, ...rest }) => rest)).toEqual([makeLetter(1), makeLetter(2)]);
       });
 
+      it('refuses the appends of a chain after one of it failed, even those asked for before the failure was answered; another chain is written', async () => {
+        const broken = { ...makeEvent('broken'), customerId: null } as unknown as NewEvent;
+        const failing = store.append([broken], [], { chain: 1 });
+        const behind = store.append([makeEvent('behind')], [makeLetter(1)], { chain: 1 });
+        await expect(failing).rejects.toBeInstanceOf(TwinloopError);
+        await expect(behind).rejects.toMatchObject({ code: 'UNAVAILABLE', context: { afterFailedWrite: true } });
+        expect(await store.countEvents()).toBe(0);
+        expect(await store.countDeadLetters()).toBe(0);
+        expect((await store.append([makeEvent('behind')], [], { chain: 2 }))[0].status).toBe('accepted');
+      });
+
       it('writes nothing from a batch that fails', async () => {
         const broken = { ...makeEvent('broken'), customerId: null } as unknown as NewEvent;
         await expect(store.append([makeEvent('good'), broken], [makeLetter(1)])).rejects.toBeInstanceOf(TwinloopError);

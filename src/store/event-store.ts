@@ -11,6 +11,27 @@ import { TwinloopError } from '../domain/errors.js';
  * the one writer per store; the PostgreSQL adapter also locks out a second writing process).
  */
 
+/** How an append relates to the ones before it. */
+export interface AppendOptions {
+  /**
+   * Appends naming the same chain depend on each other (the intake checks each batch on top of
+   * the ones it sent before): once one fails, every later append of that chain is refused,
+   * UNAVAILABLE with `context.afterFailedWrite`, nothing of it written, even one sent before the
+   * failure was answered; an append naming another chain is written again. Appends run in the
+   * order they were asked for, so the store decides this without a round trip per batch.
+   */
+  chain?: number;
+}
+
+/** The refusal of work that depended on a write that failed: nothing of it was written; send it again. */
+export function refusedAfterFailedWrite(failure: unknown): TwinloopError {
+  if (failure instanceof TwinloopError && failure.context.afterFailedWrite === true) return failure;
+  return new TwinloopError('UNAVAILABLE', `an earlier batch could not be written (${failure instanceof Error ? failure.message : String(failure)}); nothing of this one was written: send it again`, {
+    cause: failure,
+    context: { afterFailedWrite: true, retryAfterSeconds: 1 },
+  });
+}
+
 /** One event as the log holds it. `seq` is assigned by the store, strictly increasing in append order (with gaps). */
 export interface StoredEvent {
   seq: number;
@@ -101,8 +122,9 @@ export interface EventStore {
    * batch is durable; outcomes are in input order and accepted seqs increase in input order.
    * An id already in the log, or repeated later in the same batch, comes back as `duplicate`
    * with the stored seq and hash and is not written again. Either everything lands or nothing.
+   * `options.chain`: see AppendOptions.
    */
-  append(events: readonly NewEvent[], deadLetters?: readonly NewDeadLetter[]): Promise<AppendOutcome[]>;
+  append(events: readonly NewEvent[], deadLetters?: readonly NewDeadLetter[], options?: AppendOptions): Promise<AppendOutcome[]>;
   /** Log events with seq > afterSeq in seq order, at most `limit`. */
   readLog(afterSeq: number, limit: number): Promise<StoredEvent[]>;
   /** One customer's events in seq order. */

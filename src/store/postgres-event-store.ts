@@ -5,6 +5,8 @@ import { openPostgresConnection, type PostgresConnection, type PostgresOptions }
 import {
   checkPageSize,
   toStorableDeadLetter,
+  refusedAfterFailedWrite,
+  type AppendOptions,
   DEFAULT_DEAD_LETTER_PAGE_SIZE,
   DEFAULT_SNAPSHOT_PAGE_SIZE,
   type AppendOutcome,
@@ -92,6 +94,8 @@ const APPEND_LOCK = `SELECT pg_advisory_xact_lock(hashtext('twinloop.append.' ||
  */
 class PostgresEventStore extends StoreAdapter<PostgresConnection> implements EventStore {
   private writes: Promise<unknown> = Promise.resolve();
+  /** The chain whose append failed last, and why (AppendOptions.chain); decided when its turn comes, so in order. */
+  private broken: { chain: number; failure: unknown } | undefined;
 
   /** Runs write transactions one after another, whatever the callers' concurrency. */
   private serialize<T>(work: () => Promise<T>): Promise<T> {
@@ -118,9 +122,21 @@ class PostgresEventStore extends StoreAdapter<PostgresConnection> implements Eve
     return found;
   }
 
-  append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = []): Promise<AppendOutcome[]> {
-    if (events.length + deadLetters.length === 0) return this.db.run('append', async () => []);
-    return this.db.run('append', () => this.serialize(() => this.db.transaction((client) => this.appendIn(client, events, deadLetters))));
+  append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = [], options: AppendOptions = {}): Promise<AppendOutcome[]> {
+    const chain = options.chain;
+    if (chain === undefined && events.length + deadLetters.length === 0) return this.db.run('append', async () => []);
+    return this.db.run('append', () =>
+      this.serialize(async () => {
+        if (chain !== undefined && this.broken?.chain === chain) throw refusedAfterFailedWrite(this.broken.failure);
+        if (events.length + deadLetters.length === 0) return [];
+        try {
+          return await this.db.transaction((client) => this.appendIn(client, events, deadLetters));
+        } catch (failure) {
+          if (chain !== undefined) this.broken = { chain, failure };
+          throw failure;
+        }
+      }),
+    );
   }
 
   private async appendIn(

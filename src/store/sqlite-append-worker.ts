@@ -21,14 +21,14 @@ const port = parentPort!;
 port.on('message', async (request: WriterRequest) => {
   try {
     let value: unknown;
-    if (request.op === 'append') value = await store.append(request.events, request.letters);
+    if (request.op === 'append') value = await store.append(request.events, request.letters, { chain: request.chain });
     else if (request.op === 'deadLetters') value = await store.addDeadLetters(request.letters);
     else if (request.op === 'bulkLoadEnded') value = await store.bulkLoadEnded();
     else value = await store.saveCheckpoint(request.checkpoint, request.twins, request.history);
     port.postMessage({ id: request.id, ok: true, value } satisfies WriterReply);
   } catch (err) {
     const e = toTwinloopError(err);
-    port.postMessage({ id: request.id, ok: false, code: e.code, message: e.message } satisfies WriterReply);
+    port.postMessage({ id: request.id, ok: false, code: e.code, message: e.message, context: e.context } satisfies WriterReply);
   }
 });
 port.on('close', () => void store.close());

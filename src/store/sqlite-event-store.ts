@@ -5,6 +5,8 @@ import {
   toStorableDeadLetter,
   DEFAULT_DEAD_LETTER_PAGE_SIZE,
   DEFAULT_SNAPSHOT_PAGE_SIZE,
+  refusedAfterFailedWrite,
+  type AppendOptions,
   type AppendOutcome,
   type Checkpoint,
   type HistorySnapshot,
@@ -133,6 +135,8 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   private readonly writeCheckpoint: (checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => void;
 
   private writer: SqliteWriterClient | undefined;
+  /** The chain whose append failed last, and why (AppendOptions.chain); written inline, so in order. */
+  private broken: { chain: number; failure: unknown } | undefined;
   /** Reads and writes the segments; present whatever the options say, since a store written with them may be reopened without. */
   private readonly segments: SqliteSegmentLog;
   private readonly readTransaction: <T>(work: () => T) => T;
@@ -200,14 +204,21 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     });
   }
 
-  append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = []): Promise<AppendOutcome[]> {
-    if (events.length + deadLetters.length === 0) return this.db.run('append', () => []);
+  append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = [], options: AppendOptions = {}): Promise<AppendOutcome[]> {
     const writer = this.writerThread();
-    if (writer) return writer.request({ op: 'append', events: [...events], letters: [...deadLetters] });
+    // The writer thread's own store keeps the chains: it takes the appends in order.
+    if (writer && events.length + deadLetters.length > 0) return writer.request({ op: 'append', events: [...events], letters: [...deadLetters], chain: options.chain });
+    const chain = options.chain;
+    if (chain !== undefined && this.broken?.chain === chain) return Promise.reject(refusedAfterFailedWrite(this.broken.failure));
+    if (events.length + deadLetters.length === 0) return this.db.run('append', () => []);
     return this.db.run('append', () => {
       let outcomes: AppendOutcome[] | undefined;
       try {
         outcomes = this.appendBatch(events, deadLetters);
+      } catch (failure) {
+        // Known before the next append is asked for: this one runs to its end now.
+        if (chain !== undefined) this.broken = { chain, failure };
+        throw failure;
       } finally {
         if (this.segments.settle(outcomes !== undefined)) this.seal();
       }

@@ -5,13 +5,13 @@ import type { SegmentLogOptions } from './sqlite-segment-log.js';
 
 /** A write sent to the writer thread (`sqlite-append-worker.ts`); `id` pairs it with its reply. */
 export type WriterRequest =
-  | { op: 'append'; id: number; events: NewEvent[]; letters: NewDeadLetter[] }
+  | { op: 'append'; id: number; events: NewEvent[]; letters: NewDeadLetter[]; chain?: number }
   | { op: 'deadLetters'; id: number; letters: NewDeadLetter[] }
   | { op: 'checkpoint'; id: number; checkpoint: Checkpoint; twins: TwinSnapshot[]; history: HistorySnapshot[] }
   | { op: 'bulkLoadEnded'; id: number };
 
 /** The writer thread's answer to one request: its value, or the TwinloopError it raised. */
-export type WriterReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string; message: string };
+export type WriterReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string; message: string; context?: Record<string, unknown> };
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
 type Request = WriterRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -40,7 +40,7 @@ export class SqliteWriterClient {
       this.pending.delete(reply.id);
       if (this.pending.size === 0) this.worker.unref();
       if (reply.ok) p.resolve(reply.value);
-      else p.reject(new TwinloopError(reply.code as ErrorCode, reply.message));
+      else p.reject(new TwinloopError(reply.code as ErrorCode, reply.message, { context: reply.context }));
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {

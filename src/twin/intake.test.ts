@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../domain/clock.js';
+import { TwinloopError } from '../domain/errors.js';
 import type { TwinEvent } from '../domain/events.js';
 import { openEventStore } from '../store/open-event-store.js';
-import type { EventStore } from '../store/event-store.js';
+import { refusedAfterFailedWrite, type AppendOptions, type EventStore, type NewDeadLetter, type NewEvent } from '../store/event-store.js';
 import { verifyReplay } from './replay-verify.js';
 import { syntheticEvents } from './synthetic-events.js';
 import { TwinEngine } from './twin-engine.js';
@@ -187,5 +188,54 @@ describe('intake', () => {
     const diff = await twins.history.diff('C1', NOW - 5 * 3_600_000, NOW);
     expect(diff.features).toContainEqual({ name: 'data_mb_7d', from: 10, to: 30 });
     expect(await twins.history.asOf('C1', NOW - 30 * 86_400_000)).toBeUndefined();
+  });
+
+  it('writes nothing checked on top of a batch that could not be written: those batches are answered "send it again", and sent again in order none is late', async () => {
+    const store = await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'flaky') });
+    let appends = 0;
+    let failAt = 0;
+    let broken: number | undefined;
+    // The store fails one write as a busy or cut-off database does (nothing of it written, try
+    // again), and refuses the writes of its chain after it, as every adapter does (the contract).
+    const flaky = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'append') {
+          return (events: NewEvent[], letters: NewDeadLetter[], options?: AppendOptions) => {
+            if (options?.chain !== undefined && options.chain === broken) return Promise.reject(refusedAfterFailedWrite('an earlier failure'));
+            if (++appends !== failAt) return target.append(events, letters, options);
+            broken = options?.chain;
+            return Promise.reject(new TwinloopError('UNAVAILABLE', 'Event store: append failed (database is locked); retry'));
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const flakyTwins = await openTwinService({ store: flaky, clock: new ManualClock(NOW), intake: { maxBatch: 2 } });
+    try {
+      const day = 86_400_000;
+      const c9 = (id: string, at: number): TwinEvent => ({ ...usage(id, 1, at), customerId: 'C9' });
+      // A producer's batches in a row, each one day or more after the last: together more than the 3 days of lateness.
+      const batches: TwinEvent[][] = [
+        [{ ...registration, id: 'reg-9', customerId: 'C9', time: iso(NOW - 10 * day) }, c9('a', NOW - 10 * day + 3_600_000)],
+        [c9('b', NOW - 7 * day), c9('c', NOW - 6 * day)],
+        [c9('d', NOW - 4 * day), c9('e', NOW - 3 * day)],
+        [c9('f', NOW - 2 * day), c9('g', NOW - day)],
+      ];
+      failAt = appends + 1;
+      // Sent as the sandbox's backfill sends them: the next ones before the first is answered.
+      const answers = await Promise.allSettled(batches.map((b) => flakyTwins.intake.submit(b)));
+      expect(answers.map((a) => a.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+      for (const a of answers) expect((a as PromiseRejectedResult).reason).toMatchObject({ code: 'UNAVAILABLE' });
+      expect((answers[1] as PromiseRejectedResult).reason.message).toMatch(/an earlier batch could not be written .*nothing of this one was written: send it again/);
+      expect(await store.countEvents()).toBe(0);
+      expect(flakyTwins.engine.view('C9')).toBeUndefined();
+      for (const b of batches) expect((await flakyTwins.intake.submit(b)).map((o) => o.status)).toEqual(['accepted', 'accepted']);
+      expect(await store.countEvents()).toBe(8);
+      expect(await store.countDeadLetters()).toBe(0);
+      expect(flakyTwins.engine.view('C9')!.features.data_mb_30d).toBe(7);
+    } finally {
+      await flakyTwins.close();
+    }
   });
 });

@@ -5,7 +5,7 @@ import type { EventSink, RecordOutcome } from '../domain/event-sink.js';
 import { parseEventTime } from '../domain/event-fast-path.js';
 import { validateEvent, validateEventText } from '../domain/event-validation.js';
 import type { TwinEvent } from '../domain/events.js';
-import type { AppendOutcome, EventStore, NewDeadLetter, NewEvent } from '../store/event-store.js';
+import { refusedAfterFailedWrite, type AppendOutcome, type EventStore, type NewDeadLetter, type NewEvent } from '../store/event-store.js';
 import type { CustomerGate, TwinEngine } from './twin-engine.js';
 
 /**
@@ -95,6 +95,16 @@ export class Intake implements EventSink {
   /** Customers as the units checked but not yet applied leave them. */
   private readonly overlay = new Map<string, CustomerGate>();
   private inFlight = 0;
+  /**
+   * The chain the units' writes name (AppendOptions.chain): a unit is checked against the overlay
+   * of the units before it, so when one of their writes fails, the store refuses every later
+   * write of the chain, even one already sent (nothing checked on top of a failed batch is
+   * written: a customer it created, a time it moved). A new chain starts once every unit in
+   * flight has finished and the overlay is cleared.
+   */
+  private chain = 0;
+  /** A write failed: no unit starts until every unit in flight has finished (and the overlay is cleared). */
+  private writeFailed = false;
   private settle: () => void = () => {};
 
   constructor(private readonly options: IntakeOptions) {
@@ -166,6 +176,8 @@ export class Intake implements EventSink {
     // Work submitted while the last unit finishes joins this drain (the outer loop looks again).
     do {
       while (this.queue.length) {
+        // The units after a failed write fail too (see lastWrite); the next starts on a clean overlay.
+        if (this.writeFailed) await previous;
         previous = (await this.startUnit(previous)).done;
         // The embedded store may answer synchronously; without this turn a busy intake would
         // run on microtasks alone and starve HTTP requests, timers and signals.
@@ -205,13 +217,15 @@ export class Intake implements EventSink {
     try {
       for (let from = 0; from < pending.length; from += this.maxBatch) {
         const batch = await this.prepare(pending.slice(from, from + this.maxBatch), sources.slice(from, from + this.maxBatch), taken);
-        writes.push(this.options.store.append(batch.toWrite, batch.dead).then((outcomes) => ({ batch, outcomes })));
+        writes.push(this.options.store.append(batch.toWrite, batch.dead, { chain: this.chain }).then((outcomes) => ({ batch, outcomes })));
       }
     } catch (err) {
+      // Checked on top of this unit's overlay, the next units must not be written: none starts before this one is out.
+      this.writeFailed = true;
       writes.push(Promise.reject(err));
     }
     // Awaited below in order; marked handled now so a failure while waiting is not reported as unhandled.
-    for (const w of writes) w.catch(() => {});
+    for (const w of writes) w.catch(() => (this.writeFailed = true));
     const done = (async () => {
       await previous;
       try {
@@ -223,12 +237,21 @@ export class Intake implements EventSink {
         }
       } catch (err) {
         for (const job of jobs) job.reject(err);
+        // Work submitted before this failure was answered is refused too: a producer sending its
+        // batches in a row (the sandbox's backfill) sends them again after this one, in order,
+        // rather than have them go in first and this one's events come late.
+        for (const job of this.queue.splice(0)) {
+          this.queued -= job.records.length;
+          job.reject(refusedAfterFailedWrite(err));
+        }
       } finally {
         this.queued -= size;
         // The last unit out leaves nothing for the overlay to stand for.
         if (unit === this.inFlight - 1) {
           this.overlay.clear();
           this.inFlight = 0;
+          this.chain++;
+          this.writeFailed = false;
         }
       }
     })();

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
+import { refusedAfterFailedWrite, type AppendOptions, type EventStore, type NewDeadLetter, type NewEvent } from '../../store/event-store.js';
 import { loadWorldDocument, namedWorld } from '../../sandbox/index.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
@@ -19,10 +21,12 @@ const fresh = () => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** Runs the operator on `dir` until the history is in (or until `stopAtDay`), then stops. */
-async function run(dir: string, stopAtDay?: number) {
+/** Runs the operator on `dir` until the history is in (or until `stopAtDay`), then stops; `wrap` stands in for the store. */
+async function run(dir: string, stopAtDay?: number, wrap?: (store: EventStore) => EventStore) {
   const plan = planSandbox({ config, worldName: 'small', seed: 3, months: 2, stateDir: dir, now: NOW });
-  const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: sandboxAwareClock(() => plan.world.clock) });
+  // A store that fails is written as the server writes it: on the writer thread, the next batch checked while one commits.
+  const store = wrap ? wrap(await openEventStore({ kind: 'sqlite', dataDir: dir, writes: 'thread' })) : await openEventStore({ kind: 'sqlite', dataDir: dir });
+  const twins = await openTwinService({ store, clock: sandboxAwareClock(() => plan.world.clock) });
   const operator = startSandboxOperator(twins, { plan, speed: 1, stateDir: dir, log: () => {} });
   if (stopAtDay !== undefined) {
     while (plan.state.days < stopAtDay) await new Promise((r) => setTimeout(r, 5));
@@ -30,8 +34,36 @@ async function run(dir: string, stopAtDay?: number) {
   await operator.stop();
   const views = ['C000001', 'C000050', 'C000120'].map((id) => twins.engine.view(id));
   const events = await twins.store.countEvents();
+  const deadLetters = await twins.store.countDeadLetters();
   await twins.close();
-  return { plan, views, events };
+  return { plan, views, events, deadLetters };
+}
+
+/**
+ * The store, with the appends whose numbers (1, 2, …) are in `failing` failed once as a busy or
+ * cut-off database fails them, and the appends of their chain after them refused, as every
+ * adapter refuses them (the event store's contract).
+ */
+function failingAppends(failing: Set<number>, failed: { n: number }): (store: EventStore) => EventStore {
+  let appends = 0;
+  let broken: number | undefined;
+  return (store) =>
+    new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'append') {
+          return (events: NewEvent[], letters: NewDeadLetter[], options?: AppendOptions) => {
+            if (options?.chain !== undefined && options.chain === broken) return Promise.reject(refusedAfterFailedWrite('an earlier failure'));
+            if (!failing.has(++appends)) return target.append(events, letters, options);
+            broken = options?.chain;
+            failed.n++;
+            // Answered a while later, as the writer thread answers a commit that failed: the intake checks the next batches meanwhile.
+            return new Promise((_, reject) => setTimeout(() => reject(new TwinloopError('UNAVAILABLE', 'Event store: append failed (database is locked); retry')), 50));
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
 }
 
 describe('sandbox operator', () => {
@@ -162,5 +194,17 @@ describe('sandbox operator', () => {
     const other = planSandbox({ config: namedWorld('small'), worldName: 'small', seed: 4, months: 2, stateDir: dir, now: NOW });
     expect(other.resuming).toBe(false);
     expect(other.state.config?.renewals).toBeDefined();
+  });
+
+  it('a store failure during the backfill makes nothing late: the batches sent behind the failed one go in after it, in order', async () => {
+    const whole = await run(fresh());
+    expect(whole.deadLetters).toBe(0);
+    const failed = { n: 0 };
+    // 150 customers: a batch of 5,000 events is days of the world, and the window holds 4 of them.
+    const flaky = await run(fresh(), undefined, failingAppends(new Set([3, 9, 10]), failed));
+    expect(failed.n).toBe(3);
+    expect(flaky.deadLetters, 'events answered late and dead-lettered').toBe(0);
+    expect(flaky.events).toBe(whole.events);
+    expect(flaky.views).toEqual(whole.views);
   });
 });
