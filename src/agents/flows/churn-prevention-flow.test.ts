@@ -101,6 +101,33 @@ describe('the simulation check of a churn prevention run', () => {
     }
   }, 180_000);
 
+  it('lists a run waiting for quiet hours half-way through its list as acting, with its contacts so far', async () => {
+    const { guarded, engine, contacts, close } = await operator('churn-halfway');
+    const scanned: ScannedCustomer[] = [1, 2, 3].map((i) => ({ customerId: `H${i}`, churn: 0.3, value: 1000, acceptance: 0.3 }));
+    engine.register(
+      churnPreventionWorkflow({
+        guarded: () => guarded,
+        scan: async () => scanned,
+        ...everyoneWorthIt,
+        // The first contact goes at once; then the quiet hours begin and last a day.
+        contactAllowedAt: (now) => (contacts.length === 0 ? now : now + 86_400_000),
+      }),
+    );
+    await engine.run();
+    try {
+      const input = { periodId: 'halfway', scanAt: Date.now(), horizonMs: 1, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('halfway') });
+      const reports = churnRunReports(engine, 'churn-prevention');
+      let view = await reports.get(workflowId);
+      for (const until = Date.now() + 120_000; view.contactedSoFar === null && Date.now() < until; view = await reports.get(workflowId)) await new Promise((r) => setTimeout(r, 50));
+      expect(contacts).toHaveLength(1);
+      expect(view.report).toBeNull();
+      expect(view.contactedSoFar).toBe(1);
+    } finally {
+      await close();
+    }
+  }, 180_000);
+
   it("counts a back end's refusal of one customer's offer as refused and goes on with the others", async () => {
     const { guarded, engine, contacts, close } = await operator('churn-refused', new Set(['R2']));
     const scanned: ScannedCustomer[] = [1, 2, 3].map((i) => ({ customerId: `R${i}`, churn: 0.3, value: 1000, acceptance: 0.3 }));

@@ -75,8 +75,14 @@ export interface ChurnRunView {
   readonly status: WorkflowRun['status'];
   readonly periodId: string | null;
   readonly scanAt: number | null;
-  /** Null until the run has acted. */
+  /** Null until the run has gone through its whole list. */
   readonly report: ReportedRun | null;
+  /**
+   * While a run is still going through its list (it waits for quiet hours between contacts, so a
+   * run can act for hours before its report): how many customers it has contacted so far, read
+   * from its journaled contact steps. Null once the report is written, or before the first contact.
+   */
+  readonly contactedSoFar: number | null;
   /** The run's measured result (treated vs control churn) once it reached its horizon. */
   readonly measured: unknown;
 }
@@ -86,7 +92,6 @@ export function churnRunReports(engine: Pick<WorkflowEngine, 'list' | 'get' | 's
   const view = async (workflowId: string): Promise<ChurnRunView | null> => {
     const run = await engine.get(workflowId);
     if (!run || run.definitionId !== definitionId) return null;
-    const step = (await engine.steps(workflowId))?.find((s) => s.stepId === CHURN_REPORT_STEP_ID && s.status === 'succeeded');
     const input = (run.input ?? {}) as { periodId?: string; scanAt?: number };
     const output = (run.output ?? null) as (Omit<ChurnRunReport, 'status'> & { status: string; measured?: unknown }) | null;
     // A run that finished before runs wrote reports has the same figures in its result.
@@ -103,8 +108,11 @@ export function churnRunReports(engine: Pick<WorkflowEngine, 'list' | 'get' | 's
       simulation: o.simulation ?? [],
       ...(o.notClearlyPositive ? { notClearlyPositive: o.notClearlyPositive } : {}),
     });
+    const steps = (await engine.steps(workflowId)) ?? [];
+    const step = steps.find((s) => s.stepId === CHURN_REPORT_STEP_ID && s.status === 'succeeded');
     const report = (step?.output as ReportedRun | undefined) ?? (output && Array.isArray(output.contacted) ? fromResult(output) : null);
-    return { workflowId, status: run.status, periodId: input.periodId ?? null, scanAt: input.scanAt ?? null, report, measured: output?.measured ?? null };
+    const contactedSoFar = report ? null : contactsSoFar(steps);
+    return { workflowId, status: run.status, periodId: input.periodId ?? null, scanAt: input.scanAt ?? null, report, contactedSoFar, measured: output?.measured ?? null };
   };
   return {
     /** The runs, newest first. */
@@ -118,6 +126,16 @@ export function churnRunReports(engine: Pick<WorkflowEngine, 'list' | 'get' | 's
       return found;
     },
   };
+}
+
+/** Customers a run's contact steps (`offer-ID` in the app, `task-ID` for a call) executed so far; null before the first. */
+function contactsSoFar(steps: readonly { key: string; status: string; output: unknown }[]): number | null {
+  const contacted = new Set<string>();
+  for (const s of steps) {
+    const id = /^(?:offer|task)-(.+)$/.exec(s.key)?.[1];
+    if (id !== undefined && s.status === 'succeeded' && (s.output as { status?: string } | null)?.status === 'executed') contacted.add(id);
+  }
+  return contacted.size ? contacted.size : null;
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;

@@ -9,6 +9,7 @@ describe('churn-prevention report', () => {
       periodId: '2027-02-01-00-00',
       scanAt: Date.UTC(2027, 1, 1),
       measured: null,
+      contactedSoFar: null,
       report: {
         periodId: '2027-02-01-00-00',
         status: 'acted',
@@ -30,6 +31,8 @@ describe('churn-prevention report', () => {
     expect(text).toContain('left alone, consent: 2 (first: C5, C6)');
     expect(text).toContain('settings: floor 0.05, min value 0, budget 2000, control 0.1, offers retain-10, data-bonus');
     expect(text).toContain('audit entry 42');
-    expect(formatChurnRun({ workflowId: 'w', status: 'waiting', periodId: 'p', scanAt: Date.UTC(2027, 1, 1), measured: null, report: null })).toBe('w (waiting): has not acted yet; it scans at 2027-02-01T00:00:00.000Z\n');
+    expect(formatChurnRun({ workflowId: 'w', status: 'waiting', periodId: 'p', scanAt: Date.UTC(2027, 1, 1), measured: null, report: null, contactedSoFar: null })).toBe('w (waiting): has not acted yet; it scans at 2027-02-01T00:00:00.000Z\n');
+    // A run waiting for quiet hours half-way through its list has acted: it says so, with its contacts so far.
+    expect(formatChurnRun({ workflowId: 'w', status: 'waiting', periodId: 'p', scanAt: Date.UTC(2027, 1, 1), measured: null, report: null, contactedSoFar: 291 })).toBe('w (waiting): acting: 291 contacted so far; the report follows once it has gone through its list\n');
   });
 });

@@ -29,7 +29,7 @@ export function registerChurnPreventionCommands(program: Command): void {
       if (opts.json) return void process.stdout.write(`${JSON.stringify(runs)}\n`);
       if (runs.length === 0) return void process.stdout.write('no churn prevention run yet (the first runs once a churn model serves)\n');
       for (const r of runs) {
-        process.stdout.write(`${r.workflowId}  ${r.status}  scan ${r.scanAt === null ? '?' : new Date(r.scanAt).toISOString()}\n  ${r.report ? describeChurnRun(r.report) : 'not acted yet'}\n`);
+        process.stdout.write(`${r.workflowId}  ${r.status}  scan ${r.scanAt === null ? '?' : new Date(r.scanAt).toISOString()}\n  ${r.report ? describeChurnRun(r.report) : notReportedYet(r)}\n`);
       }
     });
   churn
@@ -48,7 +48,7 @@ export function registerChurnPreventionCommands(program: Command): void {
 export function formatChurnRun(run: ChurnRunView): string {
   const lines = [`${run.workflowId} (${run.status})`];
   const r = run.report;
-  if (!r) return `${lines[0]}: has not acted yet${run.scanAt === null ? '' : `; it scans at ${new Date(run.scanAt).toISOString()}`}\n`;
+  if (!r) return `${lines[0]}: ${notReportedYet(run)}\n`;
   lines.push(`  ${describeChurnRun(r)}`);
   if (r.settings) lines.push(`  settings: floor ${r.settings.minChurn}, min value ${r.settings.minValue}, budget ${r.settings.budget}, control ${r.settings.controlShare}, offers ${r.settings.offers.join(', ')}`);
   const byOffer = new Map<string, number>();
@@ -60,6 +60,12 @@ export function formatChurnRun(run: ChurnRunView): string {
   if (run.measured) lines.push(`  measured: ${JSON.stringify(run.measured)}`);
   if (r.auditSeq !== undefined) lines.push(`  audit entry ${r.auditSeq}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** A run without its report: still acting (with its contacts so far), or not yet scanned. */
+function notReportedYet(run: ChurnRunView): string {
+  if (run.contactedSoFar) return `acting: ${run.contactedSoFar} contacted so far; the report follows once it has gone through its list`;
+  return `has not acted yet${run.scanAt === null ? '' : `; it scans at ${new Date(run.scanAt).toISOString()}`}`;
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
