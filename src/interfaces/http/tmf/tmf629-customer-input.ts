@@ -9,7 +9,7 @@ import { applyMergePatch } from './tmf-common.js';
  * the profile the twin keeps, sent as a `customer` event through the intake (so replaying the log
  * still rebuilds the twin), and the party record the twin does not keep — the customer's name,
  * contact media and the other standard attributes, personal data kept apart from the event log so
- * that it can be erased ([decision 0019](../../../../docs/decisions/0017-customer-personal-data-outside-the-event-log.md)).
+ * that it can be erased ([decision 0017](../../../../docs/decisions/0017-customer-personal-data-outside-the-event-log.md)).
  * The one place that knows both the TMF body and the event's data (docs/tmf.md).
  */
 
