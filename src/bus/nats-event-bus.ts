@@ -206,12 +206,15 @@ export class NatsEventBus implements EventBus {
       const jsm = await nc.jetstreamManager();
       // The broker can fail a delete on its own files (nats-server at load: "unlinkat …/obs/NAME:
       // directory not empty") with the consumer gone or still there: asked again until it is gone.
+      // Only the consumer that was asked for: one made again meanwhile under the same name (a bus
+      // re-creates its own when it finds it deleted) is another consumer, and is left alone.
+      const created = await jsm.consumers.info(stream, consumer).then((i) => i.created, () => undefined);
       for (let attempt = 1; ; attempt++) {
         try {
           await jsm.consumers.delete(stream, consumer);
           return;
         } catch (err) {
-          const gone = await jsm.consumers.info(stream, consumer).then(() => false, (e: unknown) => /consumer not found/i.test(String(e)));
+          const gone = await jsm.consumers.info(stream, consumer).then((i) => created !== undefined && i.created !== created, (e: unknown) => /consumer not found/i.test(String(e)));
           if (gone) return;
           if (attempt >= 5) throw err;
           await new Promise((r) => setTimeout(r, 200 * attempt));
