@@ -239,6 +239,47 @@ describe('generation', () => {
     expect(listed.value.length).toBeGreaterThan(0);
   });
 
+  it('a world restored live tells the alarms of its last day as its clock passes them, not while it is rebuilt', async () => {
+    // After a restart the world is rebuilt up to where it ran, and its clock set back to that point
+    // inside its last day. The day's later alarms were told while it was generated: the server's
+    // TMF642 inbox refused them ("alarmRaisedTime … is in the future") and they were never sent again.
+    const sink: EventSink = { submit: async (b) => b.map((e) => ({ status: 'accepted' as const, id: e.id })) };
+    const cfg = loadWorldDocument({ extends: 'small', population: { customers: 300 }, network: { cells: 10, incidents: { perCellPerMonth: 6 } } });
+    const told = (world: ReturnType<typeof createSandboxWorld>) => {
+      const seen: { id: string; state: string; at: number }[] = [];
+      world.backends.networkAlarms.subscribe((a) => seen.push({ id: a.id, state: a.state, at: world.clock.now() }));
+      return seen;
+    };
+    // A simulated day live, in ticks of 15 simulated minutes.
+    const liveDay = async (world: ReturnType<typeof createSandboxWorld>) => {
+      const real = new ManualClock(0);
+      const run = world.startLive({ speed: 3600, sink, realClock: real, manual: true });
+      for (let t = 0; t < 96; t++) {
+        real.advance(250);
+        await run.tick();
+      }
+      await run.stop();
+    };
+    // The world as it ran: three days of history, then live through the fourth.
+    const ran = createSandboxWorld(cfg, 3, { latencyScale: 0 });
+    await ran.backfill({ days: 3, sink });
+    const dayStart = ran.clock.now();
+    const ranSeen = told(ran);
+    await liveDay(ran);
+    expect(ranSeen.filter((a) => a.state === 'raised').length, 'the fourth day raises alarms').toBeGreaterThan(2);
+
+    // Rebuilt after a restart that stood at the start of the fourth day (its last generated day).
+    const restored = createSandboxWorld(cfg, 3, { latencyScale: 0 });
+    const seen = told(restored);
+    const r = await restored.restore({ days: 4, keepFrom: 3, live: true });
+    expect(r.day).toBe(4);
+    expect(restored.clock.now()).toBe(dayStart);
+    for (const a of seen) expect(a.at, `alarm ${a.id} ${a.state} told during the restore, ahead of the clock`).toBeLessThanOrEqual(dayStart);
+    await liveDay(restored);
+    // Every alarm of the day is told once the clock passes it, at its moment, as in the world that never stopped.
+    expect(seen.filter((a) => a.at > dayStart)).toEqual(ranSeen.filter((a) => a.at > dayStart));
+  });
+
   it('keeps the default world near 20,000 customers', () => {
     expect(namedWorld('default').population.customers).toBe(20_000);
   });

@@ -183,6 +183,9 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
           for (; next < entries.length && entries[next].day <= day; next++) replay(entries[next]);
         };
         unholdIncidents();
+        // A live world's clock goes back into its last day below: its alarms wait for the clock, as
+        // the day's events do (told while the day is generated, they would be news from the future).
+        if (o.live) engine.heldIncidents = [];
         for (const e of idle.drain()) kept.event(e);
         while (engine.day < through) {
           const out = engine.day >= o.keepFrom ? kept : noop;
@@ -198,9 +201,12 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
         const events = kept.drain();
         if (!o.live) return { day: engine.day, replayed: entries.length, events };
         // Live, the clock stood inside the last generated day: it goes on from the last act (or the
-        // saved position), not from the day's end, and what the day holds beyond it waits for it.
-        const now = Math.max(last?.at ?? 0, engine.startMs + o.keepFrom * DAY_MS);
-        if (now < engine.clock.now()) engine.clock.set(now);
+        // saved position), not from the day's end, and what the day holds beyond it waits for it:
+        // events for the live run (`ahead`), alarms in the held incidents it releases as it passes them.
+        const end = engine.clock.now();
+        const now = Math.min(end, Math.max(last?.at ?? 0, engine.startMs + o.keepFrom * DAY_MS));
+        engine.releaseIncidents(now);
+        engine.clock.set(now);
         const due = events.filter((e) => Date.parse(e.time) <= engine.clock.now());
         ahead.push(...events.filter((e) => Date.parse(e.time) > engine.clock.now()));
         return { day: engine.day, replayed: entries.length, events: due };

@@ -2,7 +2,6 @@ import { DAY_MS } from '../../domain/time.js';
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
 import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
 import { linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
-import { forwardAlarms } from '../../agents/flows/alarm-inbox.js';
 import { NatsEventBus, PARTITION_STREAM_MAX_AGE_MS, type NatsEventBusOptions, type PartitionedStreamOptions } from '../../bus/nats-event-bus.js';
 import { partitionSubject, partitionSubjects } from '../../domain/partitions.js';
 import { openPostgresPartitionCheckpoints } from '../../store/postgres-partition-checkpoints.js';
@@ -24,14 +23,12 @@ import { openHttpBss, sandboxBss, type Bss } from './bss.js';
 import { openTwins, removeServerLock, writeServerLock } from './open-twins.js';
 import { operatorFlows } from './operator-flows.js';
 import { openOperatorServices, type OperatorServices } from './operator-services.js';
+import { forwardSandboxAlarms } from './sandbox-alarms.js';
 import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, type SandboxOperator } from './sandbox-operator.js';
 
 /** Checkpoint on a timer too, so a quiet system still bounds its replay after a crash. */
 const CHECKPOINT_INTERVAL_MS = 30_000;
-/** The sandbox's alarms older than this when raised (its backfilled history) are not sent in. */
-export const ALARM_MAX_AGE_MS = 3_600_000;
-/** The `sourceSystemId` of the alarms the sandbox's network system sends in. */
-export const SANDBOX_ALARM_SOURCE = 'sandbox-oss';
+export { ALARM_MAX_AGE_MS, SANDBOX_ALARM_SOURCE } from './sandbox-alarms.js';
 /** The proactive scan's monthly budget: a few hundred loyalty offers in the default world. */
 export const DEFAULT_RETENTION_BUDGET = 2000;
 /** A simulated hour per real second: a day of the world every 24 s keeps the demo visibly moving. */
@@ -218,20 +215,9 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // An alarm on the cell or site of a confirmed suspected incident continues it (nobody is told twice), and its clear clears it.
   const confirmed = linkConfirmedIncidents({ alarms: services.alarms, cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId), onError: (err) => o.log(`alarms: ${err.message}`) });
   const alarms: AlarmWatcher = watchAlarms({ alarms: services.alarms, engine: services.workflows, incidentOf: confirmed.incidentOf, onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`) });
-  // Old news is the history's: once the world runs live, every alarm raised since it went live is
-  // sent in, however late the loaded machine steps through it. Judged by age against the clock, a
-  // live tick late by over an hour (one real second at 3,600x) dropped its alarms: in 50 live days
-  // of the default world at load 30, 1 alarm reached the inbox of 37 incidents above low severity.
-  let liveFromMs: number | undefined;
-  const stopForwarding =
-    world &&
-    forwardAlarms(world.backends.networkAlarms, services.alarms, { sourceSystemId: SANDBOX_ALARM_SOURCE, now: () => liveFromMs ?? clock.now(), maxAgeMs: ALARM_MAX_AGE_MS, onError: (err, alarm) => o.log(`alarms: sandbox ${alarm.id}: ${err.message}`) });
-
   const sandbox: SandboxOperator | undefined = plan && startSandboxOperator(twins, { plan, speed: o.sandbox!.speed, stateDir, saveState: stateDir ? undefined : storedSandboxState(records), log: o.log });
-  void sandbox?.ready.then(
-    () => (liveFromMs = world!.clock.now()),
-    () => undefined,
-  );
+  // The sandbox's network system sends its alarms in as they happen (its history's stay out).
+  const stopForwarding = sandbox && forwardSandboxAlarms(sandbox.world, services.alarms, { clock, live: sandbox.ready, onError: (err, alarm) => o.log(`alarms: sandbox ${alarm.id}: ${err.message}`) });
   const bus = o.nats ? await NatsEventBus.open(o.nats) : undefined;
   const busIntake: BusIntakeHandle | undefined = bus && startBusIntake(bus, twins.intake, { onError: (err) => warn(`bus intake: ${(err as Error).message}`) });
   let phase: 'backfilling' | 'live' | 'failed' = 'backfilling';
