@@ -10,6 +10,12 @@ describe('agent evaluate', () => {
     // Nobody beats the oracle on the first decision: it takes exactly the positive true values.
     for (const p of FIRST_DECISION_POLICIES) expect(s.firstDecision[p].netValue).toBeLessThanOrEqual(s.firstDecision.oracle.netValue);
     expect(s.firstDecision.oracle.netValue).toBeGreaterThanOrEqual(0);
+    // Last quarter's campaign is valued at the truth (what it cost every policy's history) and read by the
+    // single-decision agent, whose non-acceptors' multiplier is at least 1 (an offer not taken keeps nobody).
+    expect(Number.isFinite(s.pilot.netValue)).toBe(true);
+    expect(s.pilot.declinedMultiplier.mean).toBeGreaterThanOrEqual(1);
+    expect(s.pilot.declinedMultiplier.sd).toBeGreaterThan(0);
+    expect(s.firstDecision.agent.contacted).toBeLessThanOrEqual(s.budget);
     // The feature oracle contacts only where its expected value is positive; highest-risk and random spend the budget.
     expect(s.months[0]['highest-risk'].contacted).toBeGreaterThan(0);
     expect(s.months[0].random.contacted).toBe(s.months[0]['highest-risk'].contacted);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ignoredOfferEvent } from '../agents/governance/outcome-watch.js';
 import { LearningRetentionAgent } from '../agents/retention/learning-agent.js';
 import { ANSWER_WINDOW_MS } from '../decisioning/decision-record.js';
+import { defaultCatalogue } from '../decisioning/default-catalogue.js';
 import { DAY_MS } from '../domain/time.js';
 import { TwinloopError } from '../domain/errors.js';
 import { createChurnScorer } from '../intelligence/live/churn-scorer.js';
@@ -18,7 +19,7 @@ import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { openTwinService } from '../twin/twin-service.js';
 import type { OfferKind } from '../twin/twin-responses.js';
 import { contactValueOf, expectedContactValue, HORIZON_MONTHS, offerCostOf, tInterval, type ContactValue, type Interval, type OfferTerms } from './retention-yardstick.js';
-import { decideOnce, featureRow, type PilotCustomer } from './single-decision-agent.js';
+import { decideOnce, type PilotCustomer } from '../agents/retention/single-decision-agent.js';
 
 export { tInterval, HORIZON_MONTHS, type Interval } from './retention-yardstick.js';
 
@@ -36,7 +37,7 @@ export { tInterval, HORIZON_MONTHS, type Interval } from './retention-yardstick.
  * - oracle: knows each customer's true response and takes the best positive ones;
  * - highest-risk: the customers with the highest true churn probability;
  * - random.
- * In the first month the single-decision agent (`single-decision-agent.ts`, learning from last
+ * In the first month the single-decision agent (`agents/retention/single-decision-agent.ts`, learning from last
  * quarter's randomised campaign) is judged too, without acting.
  */
 
@@ -93,12 +94,28 @@ export interface ProfileCalibration {
   readonly brierOfShares: number;
 }
 
+/** A posterior's mean and sd. */
+type Interval1 = { readonly mean: number; readonly sd: number };
+
 /** One seed's result. */
 export interface SeedResult {
   readonly seed: number;
   readonly activeCustomers: number;
   readonly budget: number;
-  readonly pilot: { readonly customers: number; readonly acceptedShare: number; readonly effectPerAcceptance: number };
+  /**
+   * Last quarter's campaign and what the single-decision agent read from it: the acceptors' and
+   * the non-acceptors' hazard multipliers (posterior mean and sd), and the campaign's own true
+   * expected net value when it was made (what the pilot cost; every policy's history holds it).
+   */
+  readonly pilot: {
+    readonly customers: number;
+    readonly acceptedShare: number;
+    readonly acceptedMultiplier: Interval1;
+    readonly declinedMultiplier: Interval1;
+    readonly netValue: number;
+  };
+  /** Why the single-decision agent left the candidates it did not contact. */
+  readonly singleDecisionLeft: Readonly<Record<string, number>>;
   readonly firstDecision: Record<FirstDecisionPolicy, PolicyMonth>;
   readonly months: readonly Record<RetentionPolicy, PolicyMonth>[];
   /** What the learning agent did each month (exploit, explore, holdout) and learnt. */
@@ -156,6 +173,8 @@ export interface Verdict {
   readonly why: string;
 }
 
+/** The product's catalogue: its stated retention effect of an offer is the single-decision agent's prior. */
+const CATALOGUE = defaultCatalogue();
 const NULL_OUTPUT = { usage() {}, event() {} };
 const CONTACT_BUCKETS = ['0', '1', '2', '3+'] as const;
 const bucketOf = (n: number) => CONTACT_BUCKETS[Math.min(3, n)];
@@ -326,10 +345,12 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       for (const id of twins.engine.customerIds()) {
         const f = twins.engine.features(id);
         if (!f || f[FEATURE_INDEX.churned] !== 0 || f[FEATURE_INDEX.active_plans] === 0 || rng.next() >= o.pilotShare) continue;
-        pilot.push({ id, row: featureRow(f), treated: rng.next() < 0.5, accepted: false });
+        pilot.push({ id, features: f, treated: rng.next() < 0.5, accepted: false });
         pilotFeatures.set(id, f);
       }
       const pilotAt = twins.engine.eventClock;
+      // What the campaign costs, valued at the truth when it is made, before any world answers it.
+      const pilotValue = judge(worlds.oracle, pilot.filter((x) => x.treated).map((x) => x.id), offer, o.contactCost).netValue;
       for (let i = 0; i < pilot.length; i++) {
         if (!pilot[i].treated) continue;
         const key = `agent-eval-${seed}-pilot-${pilot[i].id}`;
@@ -361,7 +382,8 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       let answerOracle: PolicyMonth | undefined;
       let activeCustomers = 0;
       let budget0 = 0;
-      let pilotSummary = { customers: pilot.length, acceptedShare: 0, effectPerAcceptance: 0 };
+      let pilotSummary: SeedResult['pilot'] = { customers: pilot.length, acceptedShare: 0, acceptedMultiplier: { mean: 1, sd: 0 }, declinedMultiplier: { mean: 1, sd: 0 }, netValue: pilotValue };
+      let singleDecisionLeft: SeedResult['singleDecisionLeft'] = {};
       let calibration: ProfileCalibration[] = [];
       for (let m = 0; m < o.months; m++) {
         const month = {} as Record<RetentionPolicy, PolicyMonth>;
@@ -390,8 +412,15 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               activeCustomers = active.length;
               budget0 = budget;
               // The single-decision agent, judged on the same (still identical) state; last quarter's offer is still running for those who got it.
-              const single = decideOnce(twins.engine, live, pilot, active.filter((id) => !inPilot.has(id) && live.scoreOf(id)?.active), budget, offer, o.contactCost, seed);
-              pilotSummary = { customers: pilot.length, acceptedShare: round(single.acceptedShare, 3), effectPerAcceptance: round(single.effectPerAcceptance, 3) };
+              const single = decideOnce(twins.engine, live, (f) => scorer.probability(f), pilot, active.filter((id) => !inPilot.has(id) && live.scoreOf(id)?.active), {
+                contacts: budget,
+                offer: { costFor: (price) => offerCostOf(offer, price), retentionEffect: CATALOGUE.byId.get(offer.id)?.retentionEffect },
+                contactCost: o.contactCost,
+                horizonMonths: HORIZON_MONTHS,
+              });
+              const est = (x: { mean: number; sd: number }) => ({ mean: round(x.mean, 3), sd: round(x.sd, 3) });
+              pilotSummary = { ...pilotSummary, acceptedShare: round(single.pilot.acceptedShare, 3), acceptedMultiplier: est(single.pilot.acceptedMultiplier), declinedMultiplier: est(single.pilot.declinedMultiplier) };
+              singleDecisionLeft = single.plan.left;
               singleDecision = judge(worlds[p], single.picks, offer, o.contactCost);
               const view = createFeatureOracle(worlds[p]);
               const typePicks = active
@@ -478,7 +507,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       }
       // The first month's contacts are each policy's single decision; the single-decision agent was judged without acting.
       const firstDecision = { agent: singleDecision!, 'answer-oracle': answerOracle!, 'type-oracle': typeOracle!, ...months[0] };
-      return { seed, activeCustomers, budget: budget0, pilot: pilotSummary, firstDecision, months, agentMonths, holdout, calibration, answers };
+      return { seed, activeCustomers, budget: budget0, pilot: pilotSummary, singleDecisionLeft, firstDecision, months, agentMonths, holdout, calibration, answers };
     } finally {
       await twins.close();
     }

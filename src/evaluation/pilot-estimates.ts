@@ -1,5 +1,5 @@
 import { logisticCovariance, newtonLogistic } from '../intelligence/learners/logistic-regression.js';
-import { profileTraits } from '../intelligence/profile/profile-evidence.js';
+import { TRAIT_COVARIATES, traitCovariates } from '../intelligence/uplift/pilot-uplift.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import type { TwinService } from '../twin/twin-service.js';
 
@@ -26,13 +26,10 @@ export const PILOT_MONTHS = 4;
 export const PILOT_OFFERS = ['retain-10', 'retain-25'] as const;
 
 /** The names of the acceptance model's covariates, in `acceptanceCovariates` order. */
-export const ACCEPTANCE_COVARIATES = ['churn log-odds', 'month-to-month', 'tenure < 2 years', 'over allowance', 'late payment'] as const;
+export const ACCEPTANCE_COVARIATES = TRAIT_COVARIATES;
 
 /** A twin's covariates for the acceptance model: its churn log-odds and the traits of its profile cell. */
-export function acceptanceCovariates(features: Float64Array, churn: number): number[] {
-  const q = Math.min(1 - 1e-6, Math.max(1e-6, churn));
-  return [Math.log(q / (1 - q)), ...profileTraits(features)];
-}
+export const acceptanceCovariates = traitCovariates;
 
 /**
  * Who accepts, as the randomised pilot shows it: a logistic regression of each contacted twin's

@@ -1,0 +1,78 @@
+import type { LiveScoring } from '../../intelligence/live/live-scoring.js';
+import { DEFAULT_CONTACT_EFFECT_PRIORS, fitPilotUplift, planSingleDecision, traitCovariates, type PilotUplift, type SingleDecisionPlan } from '../../intelligence/uplift/pilot-uplift.js';
+import { FEATURE_INDEX } from '../../twin/twin-features.js';
+import type { TwinEngine } from '../../twin/twin-engine.js';
+
+/**
+ * The single-decision retention agent: what an operator can do with one decision on today's
+ * twins and last quarter's randomised campaign (half of a random sample offered, half held out).
+ * It reads from the campaign who accepts and what a contact did to the churn of those who
+ * accepted and of those who did not (`fitPilotUplift`), values a contact for every candidate with
+ * both terms, and contacts those whose value is positive even at its cautious end
+ * (`planSingleDecision`). It sees only the twins and the churn model, never the world's truth.
+ */
+
+/** One customer of last quarter's randomised campaign. */
+export interface PilotCustomer {
+  readonly id: string;
+  /** The twin's features when the campaign started. */
+  readonly features: Float64Array;
+  readonly treated: boolean;
+  readonly accepted: boolean;
+}
+
+/** The offer as it costs the operator. */
+export interface SingleDecisionOffer {
+  /** Cost of the offer if accepted, for a customer paying `monthlyPrice`. */
+  costFor(monthlyPrice: number): number;
+  /** The catalogue's stated share of an acceptor's churn the offer removes: the prior the campaign updates (default 0.25). */
+  readonly retentionEffect?: number;
+}
+
+/** The agent's picks (customer ids, best first), its plan and what it learnt from the campaign. */
+export interface SingleDecision {
+  readonly picks: readonly string[];
+  readonly plan: SingleDecisionPlan;
+  readonly pilot: PilotUplift;
+}
+
+/** Survival over `months` at monthly hazard h. */
+const survive = (h: number, months: number) => (1 - h) ** months;
+
+/**
+ * Plans the single decision over `candidates` (active customer ids) with `contacts` at most.
+ * `hazardAt` is the churn model's monthly hazard of a feature row (the campaign's customers are
+ * read as they were when it started, not after the churn it is judged by); `horizonMonths` is the
+ * offer's effect window, over which the campaign's churn was watched.
+ */
+export function decideOnce(
+  engine: TwinEngine,
+  live: LiveScoring,
+  hazardAt: (features: Float64Array) => number,
+  pilot: readonly PilotCustomer[],
+  candidates: readonly string[],
+  options: { readonly contacts: number; readonly offer: SingleDecisionOffer; readonly contactCost: number; readonly horizonMonths: number },
+): SingleDecision {
+  const model = fitPilotUplift(
+    pilot.map((p) => {
+      const h = hazardAt(p.features);
+      return {
+        covariates: traitCovariates(p.features, h),
+        treated: p.treated,
+        accepted: p.accepted,
+        churned: engine.features(p.id)?.[FEATURE_INDEX.churned] === 1,
+        expectedChurn: 1 - survive(h, options.horizonMonths),
+      };
+    }),
+    { ...DEFAULT_CONTACT_EFFECT_PRIORS, acceptedMultiplier: 1 - (options.offer.retentionEffect ?? 1 - DEFAULT_CONTACT_EFFECT_PRIORS.acceptedMultiplier) },
+  );
+  const upliftCandidates = [];
+  for (const id of candidates) {
+    const f = engine.features(id);
+    const s = live.scoreOf(id);
+    if (!f || !s?.active) continue;
+    upliftCandidates.push({ customerId: id, covariates: traitCovariates(f, s.churn), hazard: s.churn, value: s.clv, offerCost: options.offer.costFor(f[FEATURE_INDEX.monthly_price]) });
+  }
+  const plan = planSingleDecision(model, upliftCandidates, { contacts: options.contacts, contactCost: options.contactCost, horizonMonths: options.horizonMonths });
+  return { picks: plan.contact.map((c) => c.customerId), plan, pilot: model };
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { fitPilotUplift, planSingleDecision, type PilotObservation, type UpliftCandidate } from './pilot-uplift.js';
+
+/**
+ * A pilot built to exact counts, one covariate (a trait): per trait, `n` held out and `n` offered;
+ * of the offered, `acceptShare` accept; each branch's churn share as given. Every customer's
+ * expected churn is 0.15 (the churn model's), so the held-out arm says the model is calibrated.
+ */
+function pilot(n: number, churn: { heldOut: number; accepted: number; notAccepted: number }, acceptShare: readonly [number, number] = [0.05, 0.6]): PilotObservation[] {
+  const rows: PilotObservation[] = [];
+  const add = (trait: number, count: number, treated: boolean, accepted: boolean, churnShare: number) => {
+    const churned = Math.round(count * churnShare);
+    for (let i = 0; i < count; i++) rows.push({ covariates: [trait], treated, accepted, churned: i < churned, expectedChurn: 0.15 });
+  };
+  for (const trait of [0, 1]) {
+    const acc = Math.round(n * acceptShare[trait]);
+    add(trait, n, false, false, churn.heldOut);
+    add(trait, acc, true, true, churn.accepted);
+    add(trait, n - acc, true, false, churn.notAccepted);
+  }
+  return rows;
+}
+
+const candidate = (customerId: string, trait: number): UpliftCandidate => ({ customerId, covariates: [trait], hazard: 0.05, value: 2000, offerCost: 30 });
+const options = { contacts: 10, contactCost: 2, horizonMonths: 3 };
+
+describe('pilot uplift: the single decision from one randomised pilot', () => {
+  it('contacts the customers whose trait accepts when the pilot measured a strong cut of the acceptors\u2019 churn and no harm', () => {
+    const model = fitPilotUplift(pilot(2000, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 }));
+    expect(model.acceptedMultiplier.mean).toBeLessThan(0.3);
+    expect(model.declinedMultiplier.mean).toBeLessThan(1.05);
+    const plan = planSingleDecision(model, [candidate('accepts', 1), candidate('rarely-accepts', 0)], options);
+    expect(plan.contact.map((c) => c.customerId)).toEqual(['accepts']);
+    expect(plan.contact[0].benefit).toBeGreaterThan(0);
+  });
+
+  it('leaves a sleeping-dog-heavy trait alone: the non-acceptors churned twice as much as the held out', () => {
+    const model = fitPilotUplift(pilot(2000, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.3 }));
+    expect(model.declinedMultiplier.mean).toBeGreaterThan(1.8);
+    const plan = planSingleDecision(model, [candidate('rarely-accepts', 0)], options);
+    expect(plan.contact).toEqual([]);
+    expect(plan.left['contact-harms']).toBe(1);
+  });
+
+  it('contacts nobody on a pilot too small to tell an effect from noise, however good its point estimate', () => {
+    // 40 customers per arm and trait: six churners per arm; the acceptors' churn looks cut by 80 %.
+    const model = fitPilotUplift(pilot(40, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 }));
+    const plan = planSingleDecision(model, [candidate('accepts', 1), candidate('rarely-accepts', 0)], options);
+    expect(plan.contact).toEqual([]);
+    expect(plan.left['not-worth-it'] + plan.left['contact-harms']).toBe(2);
+  });
+
+  it('keeps to the budget, best first', () => {
+    const model = fitPilotUplift(pilot(2000, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 }));
+    const people = [candidate('a', 1), { ...candidate('b', 1), value: 4000 }, candidate('c', 1)];
+    const plan = planSingleDecision(model, people, { ...options, contacts: 2 });
+    expect(plan.contact.map((c) => c.customerId)).toEqual(['b', 'a']);
+    expect(plan.left.budget).toBe(1);
+  });
+
+  it('refuses a pilot without a held-out arm, and covariates of the wrong length', () => {
+    const treatedOnly = pilot(50, { heldOut: 0.1, accepted: 0.1, notAccepted: 0.1 }).filter((p) => p.treated);
+    expect(() => fitPilotUplift(treatedOnly)).toThrow(/held-out/);
+    const model = fitPilotUplift(pilot(50, { heldOut: 0.1, accepted: 0.1, notAccepted: 0.1 }));
+    expect(() => planSingleDecision(model, [{ ...candidate('x', 1), covariates: [1, 0] }], options)).toThrow(/1 covariates/);
+  });
+});
