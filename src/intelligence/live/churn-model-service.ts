@@ -7,6 +7,7 @@ import {
   trainChurnFromTwins,
   type ChurnModelMetadata,
   type ChurnTrainingOptions,
+  type TrainedChurnModel,
 } from '../twin-training/train-churn-from-twins.js';
 import { DEFAULT_TRAINING_CUSTOMERS, sampleTrainingCustomers } from '../twin-training/training-customers.js';
 import type { LiveModel } from './live-scoring.js';
@@ -14,17 +15,29 @@ import type { LiveModel } from './live-scoring.js';
 /** How a freshly trained version enters the registry. */
 export type Promotion = 'champion' | 'challenger' | 'champion-if-none';
 
+/**
+ * How a churn model is trained from the log the twins reflect: in this thread by default
+ * (`trainChurnFromTwins` on the twin service's store), or in a worker thread with its own
+ * connection (`trainChurnInThread`, what the server uses so its event loop stays free).
+ * `cpuSeconds`: what the training alone cost, when the trainer can tell (a thread's own CPU).
+ */
+export type ChurnTrainer = (options: ChurnTrainingOptions) => Promise<TrainedChurnModel & { readonly cpuSeconds?: number | null }>;
+
 /** Options of `trainAndRegister`. */
 export interface TrainAndRegisterOptions extends Pick<ChurnTrainingOptions, 'horizonDays' | 'cutoffs' | 'maxRows' | 'seed' | 'learners' | 'onProgress'> {
   readonly promotion?: Promotion;
   /** Customers trained on at most (default `DEFAULT_TRAINING_CUSTOMERS`; 0: every customer). */
   readonly maxCustomers?: number;
+  /** Where the training runs (default: in this thread, on `twins.store`). */
+  readonly trainer?: ChurnTrainer;
 }
 
 /** Result of one training run. */
 export interface RegisteredModel {
   readonly info: ModelVersionInfo;
   readonly metadata: ChurnModelMetadata;
+  /** CPU seconds of the training alone, when its trainer tells them (a training thread does). */
+  readonly cpuSeconds?: number | null;
 }
 
 /**
@@ -33,7 +46,8 @@ export interface RegisteredModel {
  * there is none yet.
  */
 export async function trainAndRegister(twins: TwinService, registry: ModelRegistry, options: TrainAndRegisterOptions = {}): Promise<RegisteredModel> {
-  const trained = await trainChurnFromTwins(twins.store, {
+  const train: ChurnTrainer = options.trainer ?? ((o) => trainChurnFromTwins(twins.store, o));
+  const trained = await train({
     to: twins.engine.eventClock,
     latenessMs: twins.engine.latenessMs,
     untilSeq: twins.appliedSeq(),
@@ -54,7 +68,7 @@ export async function trainAndRegister(twins: TwinService, registry: ModelRegist
     metadata: trained.metadata as unknown as Record<string, unknown>,
     createdAt: Date.parse(trained.document.createdAt),
   });
-  return { info, metadata: trained.metadata };
+  return { info, metadata: trained.metadata, ...(trained.cpuSeconds === undefined ? {} : { cpuSeconds: trained.cpuSeconds }) };
 }
 
 /** A registered churn version as the live scorer needs it (document parsed and checked). */

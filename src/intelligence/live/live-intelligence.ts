@@ -5,7 +5,7 @@ import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinView } from '../../twin/twin-view.js';
 import { LiveProfiles } from '../profile/live-profiles.js';
 import { CHURN_MODEL_NAME } from '../twin-training/train-churn-from-twins.js';
-import { loadChampion, toLiveModel, trainAndRegister, type Promotion, type RegisteredModel } from './churn-model-service.js';
+import { loadChampion, toLiveModel, trainAndRegister, type ChurnTrainer, type Promotion, type RegisteredModel } from './churn-model-service.js';
 import type { DriftReport } from './drift-monitor.js';
 import { LiveScoring, type LiveModel } from './live-scoring.js';
 import { liveScoreFields } from './score-fields.js';
@@ -32,6 +32,8 @@ export interface IntelligenceOptions {
   readonly horizonDays?: number;
   readonly cutoffs?: number;
   readonly clv?: ClvSettings;
+  /** Where models are trained (default: in this thread; the server trains in a worker thread, `trainChurnInThread`). */
+  readonly trainer?: ChurnTrainer;
 }
 
 /** The intelligence layer running on the twins: live scores, the churn model's lifecycle, drift. */
@@ -50,8 +52,8 @@ export interface Intelligence {
   promote(id: string): Promise<ModelVersionInfo>;
   /** The drift report of a version when it is the one serving live scores, else null. */
   driftReport(id: string): DriftReport | null;
-  /** Trains and promotes a churn champion when there is none and the history allows it. */
-  trainIfMissing(): Promise<void>;
+  /** Trains and promotes a churn champion when there is none and the history allows it; the model trained, or null when none was. */
+  trainIfMissing(): Promise<RegisteredModel | null>;
   /** The live scorer, null until a champion exists. */
   live(): LiveScoring | null;
   /** Each twin's response profile (refitted at each check when answers arrived). */
@@ -106,7 +108,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
     if (training) return training;
     training = (async () => {
       try {
-        const r = await trainAndRegister(twins, registry, { horizonDays: request.horizonDays ?? options.horizonDays, cutoffs: request.cutoffs ?? options.cutoffs, promotion: request.promotion });
+        const r = await trainAndRegister(twins, registry, { horizonDays: request.horizonDays ?? options.horizonDays, cutoffs: request.cutoffs ?? options.cutoffs, promotion: request.promotion, trainer: options.trainer });
         log(`trained ${r.info.id} (${r.info.status}): AUC ${r.metadata.metrics.auc}, log loss ${r.metadata.metrics.logLoss}, ECE ${r.metadata.metrics.ece} on ${r.metadata.metrics.validationRows} validation rows`);
         if (r.info.status === 'champion') {
           const v = await registry.get(r.info.id);
@@ -150,12 +152,15 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
     },
     driftReport: (id) => (live && live.model.id === id ? live.driftReport() : null),
     async trainIfMissing() {
-      if (live || (await registry.champion(CHURN_MODEL_NAME))) return;
+      if (live || (await registry.champion(CHURN_MODEL_NAME))) return null;
       try {
-        await train({ promotion: 'champion-if-none' });
+        return await train({ promotion: 'champion-if-none' });
       } catch (err) {
-        if (err instanceof TwinloopError && err.code === 'CONFLICT') log(`no churn model yet: ${err.message}`);
-        else throw err;
+        if (err instanceof TwinloopError && err.code === 'CONFLICT') {
+          log(`no churn model yet: ${err.message}`);
+          return null;
+        }
+        throw err;
       }
     },
     live: () => live,

@@ -15,7 +15,8 @@ import { syntheticEvents } from '../../twin/synthetic-events.js';
 import { intOption } from '../cli/cli-numbers.js';
 import { inTempDir } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
-import { round, sampleStats, threadCpuSeconds, timeEach } from './bench-stats.js';
+import { round, sampleStats, timeEach } from './bench-stats.js';
+import { threadCpuSeconds } from '../../domain/cpu-time.js';
 
 /** Benchmark figures of the twin layer; see BENCHMARKS.md for what each means. */
 export interface IngestBenchResult {

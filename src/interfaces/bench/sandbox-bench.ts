@@ -7,7 +7,8 @@ import { intOption } from '../cli/cli-numbers.js';
 import { resolveWorld } from '../cli/sandbox-commands.js';
 import { inTempDir } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
-import { ratio, round, threadCpuSeconds } from './bench-stats.js';
+import { ratio, round } from './bench-stats.js';
+import { threadCpuSeconds } from '../../domain/cpu-time.js';
 
 /** What `twinloop bench sandbox` reports. */
 export interface SandboxBenchResult {

@@ -10,7 +10,8 @@ import { createPostgresDatabase, databaseUrl, dropPostgresDatabase, postgresData
 import { syntheticEvents } from '../../twin/synthetic-events.js';
 import { intOption } from '../cli/cli-numbers.js';
 import { defineBench } from './bench-harness.js';
-import { processCpuSeconds, ratio, round } from './bench-stats.js';
+import { ratio, round } from './bench-stats.js';
+import { processCpuSeconds } from '../../domain/cpu-time.js';
 import { runLoadInWorker } from './http-load.js';
 import type { LoadResult } from './http-load-client.js';
 import { rssMb } from './overload-bench.js';

@@ -8,6 +8,7 @@ import { openPostgresPartitionCheckpoints } from '../../store/postgres-partition
 import { openPostgresPartitionLeases } from '../../store/postgres-partition-leases.js';
 import { PARTITION_CONSUMER, startPartitionWorker, type PartitionWorker } from '../../twin/partition-worker.js';
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
+import { trainChurnInThread } from '../../intelligence/twin-training/churn-training-thread.js';
 import type { SandboxWorld, WorldConfig } from '../../sandbox/index.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
@@ -64,6 +65,12 @@ export interface ReadyReport {
    */
   readonly historyCpuSeconds: number;
   readonly modelCpuSeconds: number;
+  /**
+   * CPU seconds of the model's training thread alone (absent when no model was trained now, or the
+   * platform does not tell a thread's CPU): `modelCpuSeconds` also holds whatever else the process
+   * did meanwhile (the live world's events, requests).
+   */
+  readonly trainingCpuSeconds?: number;
   readonly noModel?: string;
 }
 
@@ -185,7 +192,9 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const openedAt = Date.now();
   const openedCpu = process.cpuUsage();
   const registry = await openModelRegistry(o.store);
-  const intelligence = await startIntelligence(twins, registry, { log: (line) => o.log(`models: ${line}`) });
+  // Models train in a thread of their own reading the store through its own connection: the
+  // event loop keeps answering while the first model trains (issue 16).
+  const intelligence = await startIntelligence(twins, registry, { log: (line) => o.log(`models: ${line}`), trainer: (options) => trainChurnInThread(o.store, options) });
   const running = await openOperatorServices({
     twins,
     storeOptions: o.store,
@@ -239,10 +248,13 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       const historyAt = Date.now();
       const historyCpu = process.cpuUsage();
       let noModel: string | undefined = worker ? 'a partition worker holds some of the twins: training is population work, not yet fanned out over the workers (docs/scale.md)' : undefined;
-      if (!worker) await intelligence.trainIfMissing().catch((err: Error) => {
-        noModel = err.message;
-        warn(`models: ${err.message}`);
-      });
+      const trained = worker
+        ? null
+        : await intelligence.trainIfMissing().catch((err: Error) => {
+            noModel = err.message;
+            warn(`models: ${err.message}`);
+            return null;
+          });
       const live = intelligence.live();
       const doneAt = Date.now();
       const cpuSeconds = (from: NodeJS.CpuUsage, to: NodeJS.CpuUsage) => (to.user + to.system - from.user - from.system) / 1e6;
@@ -255,6 +267,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         modelSeconds: (doneAt - historyAt) / 1000,
         historyCpuSeconds: cpuSeconds(openedCpu, historyCpu),
         modelCpuSeconds: cpuSeconds(historyCpu, process.cpuUsage()),
+        ...(typeof trained?.cpuSeconds === 'number' ? { trainingCpuSeconds: trained.cpuSeconds } : {}),
         ...(live ? {} : { noModel: noModel ?? 'not enough history to train a churn model yet' }),
       };
     },

@@ -1,0 +1,45 @@
+import { Worker } from 'node:worker_threads';
+import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
+import type { StoreOptions } from '../../store/store-options.js';
+import type { ChurnTrainingOptions, TrainedChurnModel } from './train-churn-from-twins.js';
+import type { ChurnTrainingWorkerData, ChurnTrainingWorkerMessage } from './churn-training-worker.js';
+
+/** A churn model trained off the event loop, with what its thread cost. */
+export interface ThreadTrainedChurnModel extends TrainedChurnModel {
+  /** CPU seconds of the training thread alone (null where the platform does not tell a thread's CPU). */
+  readonly cpuSeconds: number | null;
+}
+
+/**
+ * Trains a churn model (`trainChurnFromTwins`) in a worker thread with its own connection to the
+ * event store: reading the log, replaying the sample's history and fitting never hold the event
+ * loop, so a server keeps answering while its first model trains (issue 16: `/health` went
+ * unanswered for minutes at load 25 while the fit ran on the loop). The thread reads what the log
+ * holds up to `options.untilSeq`, as the in-process training does. `onProgress` hears the stages.
+ */
+export function trainChurnInThread(store: StoreOptions, options: ChurnTrainingOptions): Promise<ThreadTrainedChurnModel> {
+  const { onProgress, ...rest } = options;
+  const data: ChurnTrainingWorkerData = { store, options: rest };
+  const fromSource = import.meta.url.endsWith('.ts');
+  const script = new URL(`./churn-training-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  // From sources (tests), the thread registers tsx's loader before importing the script.
+  const worker = fromSource
+    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`, { eval: true, workerData: data })
+    : new Worker(script, { workerData: data });
+  return new Promise<ThreadTrainedChurnModel>((resolve, reject) => {
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      f();
+      void worker.terminate();
+    };
+    worker.on('message', (m: ChurnTrainingWorkerMessage) => {
+      if (m.type === 'stage') onProgress?.(m.stage);
+      else if (m.type === 'done') settle(() => resolve({ ...m.trained, cpuSeconds: m.cpuSeconds }));
+      else settle(() => reject(new TwinloopError(m.code as ErrorCode, m.message, { context: m.context })));
+    });
+    worker.on('error', (err) => settle(() => reject(new TwinloopError('INTERNAL', `the churn training thread failed: ${err.message}`, { cause: err }))));
+    worker.on('exit', (code) => settle(() => reject(new TwinloopError('INTERNAL', `the churn training thread exited (code ${code}) before it answered`))));
+  });
+}

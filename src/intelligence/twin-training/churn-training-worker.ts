@@ -1,0 +1,49 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { threadCpuSeconds } from '../../domain/cpu-time.js';
+import { toTwinloopError } from '../../domain/errors.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import type { StoreOptions } from '../../store/store-options.js';
+import { trainChurnFromTwins, type ChurnTrainingOptions, type TrainedChurnModel } from './train-churn-from-twins.js';
+
+/** What a churn-training thread is started with: where the log is and what to train (no callbacks: they cannot cross threads). */
+export interface ChurnTrainingWorkerData {
+  readonly store: StoreOptions;
+  readonly options: Omit<ChurnTrainingOptions, 'onProgress'>;
+}
+
+/** What the thread posts: its stages as they start, then the model (with the thread's own CPU seconds) or the error. */
+export type ChurnTrainingWorkerMessage =
+  | { readonly type: 'stage'; readonly stage: string }
+  | { readonly type: 'done'; readonly trained: TrainedChurnModel; readonly cpuSeconds: number | null }
+  | { readonly type: 'error'; readonly code: string; readonly message: string; readonly context?: Record<string, unknown> };
+
+/** The thread's CPU where the platform tells it (Linux's /proc), else null. */
+function cpuNow(): number | null {
+  try {
+    return threadCpuSeconds();
+  } catch {
+    return null;
+  }
+}
+
+async function run(port: NonNullable<typeof parentPort>, data: ChurnTrainingWorkerData): Promise<void> {
+  const started = cpuNow();
+  // Its own connection: the log is only read here (an embedded store's reads do not wait for its writer).
+  const store = await openEventStore(data.store.kind === 'sqlite' ? { ...data.store, writes: 'inline' } : data.store);
+  try {
+    const trained = await trainChurnFromTwins(store, { ...data.options, onProgress: (stage) => port.postMessage({ type: 'stage', stage } satisfies ChurnTrainingWorkerMessage) });
+    const ended = cpuNow();
+    port.postMessage({ type: 'done', trained, cpuSeconds: started === null || ended === null ? null : ended - started } satisfies ChurnTrainingWorkerMessage);
+  } finally {
+    await store.close();
+  }
+}
+
+// Runs only as a worker thread (importing it elsewhere does nothing).
+if (parentPort) {
+  const port = parentPort;
+  run(port, workerData as ChurnTrainingWorkerData).catch((err: unknown) => {
+    const e = toTwinloopError(err);
+    port.postMessage({ type: 'error', code: e.code, message: e.message, context: e.context } satisfies ChurnTrainingWorkerMessage);
+  });
+}
