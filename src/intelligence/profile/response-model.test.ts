@@ -105,6 +105,39 @@ describe('response model', () => {
     // Two fits of 20,000 customers: 26 s alone, 78 s at load 30 on two cores.
   }, 300_000);
 
+  it('is no surer of a customer than one answer allows: a pilot acceptor moves as far as the truth says, and answers never make profiles worse', () => {
+    // A base like a pilot: 300 customers in 16 cells each answered one offer. The true classes
+    // accept at rates close together (as on the default sandbox world), so one acceptance says little.
+    const accept = [0.24, 0.024, 0.44, 0.064];
+    const ignore = [0.3, 0.6, 0.2, 0.6];
+    const shares = [0.5, 0.15, 0.2, 0.15];
+    const rng = createRng(5);
+    const rows: { truth: number; e: ProfileEvidence }[] = [];
+    const none = Object.fromEntries(OFFER_KINDS.map((k) => [k, { presented: 0, accepted: 0, declined: 0, ignored: 0 }])) as Record<OfferKind, { presented: number; accepted: number; declined: number; ignored: number }>;
+    for (let i = 0; i < 300; i++) {
+      let u = rng.next() - shares[0];
+      let truth = 0;
+      while (truth < 3 && u >= 0) u -= shares[++truth];
+      const accepted = rng.next() < accept[truth] ? 1 : 0;
+      const ignored = !accepted && rng.next() < ignore[truth] ? 1 : 0;
+      rows.push({ truth, e: { cell: `c${rng.int(16)}`, answers: { ...none, discount: { presented: 1, accepted, declined: 1 - accepted - ignored, ignored } } } });
+    }
+    const m = fitResponseModel(rows.map((r) => r.e));
+    const logOdds = (p: number) => Math.log(p / (1 - p));
+    const before = responseProfile(m, { cell: 'c0', answers: none }).classes.persuadable;
+    const after = responseProfile(m, { cell: 'c0', answers: { ...none, discount: { presented: 1, accepted: 1, declined: 0, ignored: 0 } } }).classes.persuadable;
+    // The truth's shift: the persuadables' acceptance against the others' (0.44 against 0.17: +0.97).
+    const others = [0, 1, 3].reduce((s, k) => s + shares[k] * accept[k], 0) / (1 - shares[2]);
+    const truthShift = Math.log(accept[2] / others);
+    expect(logOdds(after) - logOdds(before)).toBeGreaterThan(0);
+    expect(logOdds(after) - logOdds(before)).toBeLessThan(truthShift + 0.5);
+    // Against the model's own profile of a customer never contacted, an answer makes no one's profile worse on average.
+    const brierOf = (p: Record<string, number>, truth: number) => RESPONSE_CLASSES.reduce((t, c, k) => t + (p[c] - (k === truth ? 1 : 0)) ** 2, 0);
+    const answered = rows.reduce((s, r) => s + brierOf(responseProfile(m, r.e).classes, r.truth), 0) / rows.length;
+    const unanswered = rows.reduce((s, r) => s + brierOf(responseProfile(m, { ...r.e, answers: none }).classes, r.truth), 0) / rows.length;
+    expect(answered).toBeLessThan(unanswered);
+  });
+
   it('refuses priors of the wrong shape', () => {
     expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, acceptanceLogOdds: [0.5], shares: [1] })).toThrow(/one per class/);
     expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, ignore: [0.3, 0.3, 1, 0.3] })).toThrow(/persuadable: the acceptance log-odds must be a finite number and ignore/);
@@ -121,8 +154,10 @@ describe('response model', () => {
     const before = fitResponseModel([], DEFAULT_RESPONSE_PRIORS);
     const a = acceptanceOf(fitResponseModel(rare), 'discount');
     const b = acceptanceOf(model, 'discount');
-    // Never offered anything: the classes sit evenly around one half, in their order.
-    expect(acceptanceOf(before, 'discount')[0]).toBeCloseTo(1 / (1 + Math.exp(-0.5)), 6);
+    // Never offered anything: the classes sit evenly around one half, in their order, at the prior's spread.
+    const s = DEFAULT_RESPONSE_PRIORS.acceptanceSpread;
+    expect(acceptanceOf(before, 'discount')[0]).toBeCloseTo(1 / (1 + Math.exp(-0.5 * s)), 6);
+    expect(acceptanceOf(before, 'discount')[2]).toBeCloseTo(1 / (1 + Math.exp(-1.5 * s)), 6);
     expect(a[2]).toBeGreaterThan(a[0]);
     expect(a[2]).toBeLessThan(b[2]);
     expect(a[0]).toBeLessThan(b[0]);

@@ -19,9 +19,10 @@ import { betaInterval, gammaInterval, type PosteriorInterval } from '../evaluati
  * twin's contact record; an offer not answered yet counts only as not accepted) and, when known, the periods watched since their last contact (inside its effect window and
  * after it) with whether the customer churned, against the churn the model expected. Each class
  * also has its own untreated hazard ratio to the churn model (lost causes churn more than sure
- * things with the same observables), learnt from the periods outside any window. Fitting is EM with conjugate updates
- * (Dirichlet over accept / decline / ignore per class and kind, Gamma for the churn multipliers,
- * Dirichlet for the class shares per cell).
+ * things with the same observables), learnt from the periods outside any window. Fitting is EM
+ * (MAP): acceptance's log-odds under a hierarchical normal prior whose spread between the classes
+ * is learnt (only repeat answers measure it), Beta for ignoring, Gamma for the churn multipliers,
+ * Dirichlet for the class shares per cell.
  */
 
 /** The response classes, in a fixed order. */
@@ -62,13 +63,23 @@ export interface ProfileEvidence {
 /** Prior beliefs, in pseudo-observations; defaults in DEFAULT_RESPONSE_PRIORS. */
 export interface ResponsePriors {
   /**
-   * Each class's prior acceptance as a shift of the log-odds (RESPONSE_CLASSES order) from the
-   * base's own pooled acceptance of the offer kind (every answer of every customer, one rate per
-   * kind: the data's, not a world's), and its strength in pseudo-offers. Only the order and the
-   * spacing are stated; the level is learnt.
+   * The shape of the classes' acceptance: each class's shift of the log-odds (RESPONSE_CLASSES
+   * order) from the base's own pooled acceptance of the offer kind (every answer of every
+   * customer, one rate per kind: the data's, not a world's), in units of the *spread*. Only the
+   * order and the relative spacing are stated; the level is the base's and the spread is learnt.
    */
   readonly acceptanceLogOdds: readonly number[];
-  readonly acceptanceStrength: number;
+  /**
+   * The spread (a multiple of `acceptanceLogOdds`): its prior mean and standard deviation. How far
+   * apart the classes accept is what tells them apart, and one answer per customer cannot measure
+   * it (any spread fits a base where each customer answered once, with the shares to match); only
+   * customers who answered more than once show it, by how much more often an acceptor accepts
+   * again. So the prior is narrow and modest: a base of single answers gives modest profiles.
+   */
+  readonly acceptanceSpread: number;
+  readonly acceptanceSpreadSd: number;
+  /** Standard deviation (log-odds) of each class's acceptance of a kind around the shape × spread: how far the data may bend the shape. */
+  readonly acceptanceSd: number;
   /**
    * Mean share of the offers a class does not accept that it leaves unanswered rather than
    * declines (RESPONSE_CLASSES order), and its strength in pseudo-refusals. Strong, so that a
@@ -108,7 +119,9 @@ export interface ResponsePriors {
  */
 export const DEFAULT_RESPONSE_PRIORS: ResponsePriors = {
   acceptanceLogOdds: [0.5, -1.5, 1.5, -0.5],
-  acceptanceStrength: 4,
+  acceptanceSpread: 0.5,
+  acceptanceSpreadSd: 0.5,
+  acceptanceSd: 0.75,
   // The same for every class: whether a class ignores more is for the data to say.
   ignore: [0.4, 0.4, 0.4, 0.4],
   ignoreStrength: 50,
@@ -203,12 +216,12 @@ function posterior(prior: readonly number[], ll: Float64Array, out: Float64Array
 }
 
 /**
- * The classes' prior acceptance per offer kind ([class][kind]): the base's pooled acceptance of
- * the kind (accepted / presented over every customer, with half an acceptance and half a refusal
- * added so that a kind with a few offers stays off 0 and 1; a kind never offered takes the pooled
- * rate of all kinds, and a base never offered anything 0.5), shifted by each class's log-odds.
+ * The base's pooled acceptance of each offer kind, as log-odds (accepted / presented over every
+ * customer, with half an acceptance and half a refusal added so that a kind with a few offers
+ * stays off 0 and 1; a kind never offered takes the pooled rate of all kinds, and a base never
+ * offered anything 0.5): where the classes' acceptance is centred.
  */
-function pooledAcceptancePriors(data: readonly ProfileEvidence[], logOdds: readonly number[]): number[][] {
+function pooledAcceptanceLogits(data: readonly ProfileEvidence[]): number[] {
   const accepted = new Float64Array(KINDS);
   const presented = new Float64Array(KINDS);
   for (const e of data) {
@@ -221,9 +234,30 @@ function pooledAcceptancePriors(data: readonly ProfileEvidence[], logOdds: reado
   }
   const sum = (xs: Float64Array) => xs.reduce((s, x) => s + x, 0);
   const all = (sum(accepted) + 0.5) / (sum(presented) + 1);
-  const centre = OFFER_KINDS.map((_, j) => (presented[j] > 0 ? (accepted[j] + 0.5) / (presented[j] + 1) : all));
-  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-  return RESPONSE_CLASSES.map((_, k) => centre.map((c) => sigmoid(Math.log(c / (1 - c)) + logOdds[k])));
+  return OFFER_KINDS.map((_, j) => {
+    const c = presented[j] > 0 ? (accepted[j] + 0.5) / (presented[j] + 1) : all;
+    return Math.log(c / (1 - c));
+  });
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/**
+ * MAP log-odds of a Bernoulli rate with `yes` and `no` (expected) counts under a normal prior
+ * N(mean, sd²) on the log-odds: a few Newton steps from `start` (the objective is concave).
+ */
+function mapLogit(yes: number, no: number, mean: number, sd: number, start: number): number {
+  const w = 1 / (sd * sd);
+  let z = start;
+  for (let it = 0; it < 20; it++) {
+    const p = sigmoid(z);
+    const grad = yes - (yes + no) * p - w * (z - mean);
+    const hess = -(yes + no) * p * (1 - p) - w;
+    const step = grad / hess;
+    z -= Math.max(-2, Math.min(2, step));
+    if (Math.abs(step) < 1e-9) break;
+  }
+  return Math.min(8, Math.max(-8, z));
 }
 
 /**
@@ -238,8 +272,12 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
   const maxIter = options.iterations ?? 200;
   const tol = options.tolerance ?? 1e-6;
   const data = evidence.filter((e) => OFFER_KINDS.some((k) => (e.answers[k]?.presented ?? 0) > 0));
-  const priorAcceptance = pooledAcceptancePriors(data, priors.acceptanceLogOdds);
-  let acceptance = priorAcceptance.map((row) => [...row]);
+  const centre = pooledAcceptanceLogits(data);
+  const shape = priors.acceptanceLogOdds;
+  const offered = OFFER_KINDS.map((kind) => data.some((e) => (e.answers[kind]?.presented ?? 0) > 0));
+  let spread = priors.acceptanceSpread;
+  let logit = RESPONSE_CLASSES.map((_, k) => centre.map((c) => c + spread * shape[k]));
+  let acceptance = logit.map((row) => row.map(sigmoid));
   let ignore = RESPONSE_CLASSES.map((_, k) => OFFER_KINDS.map(() => priors.ignore[k]));
   let shares = [...priors.shares];
   let cellShares: Record<string, number[]> = {};
@@ -248,7 +286,9 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
   let dogA = priors.contactMultiplier * priors.multiplierStrength;
   let dogB = priors.multiplierStrength;
   let ratio = RESPONSE_CLASSES.map(() => 1);
-  let acceptanceWeight: number[][] = RESPONSE_CLASSES.map(() => OFFER_KINDS.map(() => priors.acceptanceStrength));
+  // A normal prior of sd τ on the log-odds is worth about 1 / (τ² p (1 − p)) answers at rate p.
+  const priorAnswers = (p: number) => 1 / (priors.acceptanceSd ** 2 * Math.max(1e-3, p * (1 - p)));
+  let acceptanceWeight: number[][] = acceptance.map((row) => row.map(priorAnswers));
   let ignoreWeight: number[][] = RESPONSE_CLASSES.map(() => OFFER_KINDS.map(() => priors.ignoreStrength));
   const ll = new Float64Array(K);
   const r = new Float64Array(K);
@@ -258,10 +298,10 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     const accMult = Math.min(1, accA / accB);
     const dogMult = Math.max(1, dogA / dogB);
     // E-step with sufficient statistics for the M-step.
-    const accNum = priorAcceptance.map((row) => row.map((a) => a * priors.acceptanceStrength));
+    const accYes = acceptance.map((row) => row.map(() => 0));
+    const accNo = acceptance.map((row) => row.map(() => 0));
     const ignNum = ignore.map((row, k) => row.map(() => priors.ignore[k] * priors.ignoreStrength));
     const ignDen = ignore.map((row) => row.map(() => priors.ignoreStrength));
-    const accDen = acceptance.map((row) => row.map(() => priors.acceptanceStrength));
     const total = new Float64Array(K);
     const byCell = new Map<string, Float64Array>();
     let a1 = priors.acceptedMultiplier * priors.multiplierStrength;
@@ -288,8 +328,8 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
           if (!a || a.presented === 0) continue;
           // A pending answer says nothing of declining or ignoring: only the known ones count there.
           const n = split(a);
-          accNum[k][j] += r[k] * n.acc;
-          accDen[k][j] += r[k] * a.presented;
+          accYes[k][j] += r[k] * n.acc;
+          accNo[k][j] += r[k] * (a.presented - n.acc);
           ignNum[k][j] += r[k] * n.ign;
           ignDen[k][j] += r[k] * (n.ign + n.dec);
         }
@@ -313,9 +353,23 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     }
     ratio = ratioA.map((a, k) => a / ratioB[k]);
     // M-step.
-    acceptance = accNum.map((row, k) => row.map((num, j) => Math.min(0.99, Math.max(0.001, num / accDen[k][j]))));
+    // Each class's acceptance: MAP under its normal prior around the shape × spread; then the
+    // spread: MAP given those log-odds (a normal-normal update over the kinds offered).
+    const tau2 = priors.acceptanceSd ** 2;
+    logit = logit.map((row, k) => row.map((z, j) => mapLogit(accYes[k][j], accNo[k][j], centre[j] + spread * shape[k], priors.acceptanceSd, z)));
+    let num = priors.acceptanceSpread / priors.acceptanceSpreadSd ** 2;
+    let den = 1 / priors.acceptanceSpreadSd ** 2;
+    for (let k = 0; k < K; k++) {
+      for (let j = 0; j < KINDS; j++) {
+        if (!offered[j]) continue;
+        num += (shape[k] * (logit[k][j] - centre[j])) / tau2;
+        den += (shape[k] * shape[k]) / tau2;
+      }
+    }
+    spread = Math.max(0, num / den);
+    acceptance = logit.map((row) => row.map((z) => Math.min(0.99, Math.max(0.001, sigmoid(z)))));
     ignore = ignNum.map((row, k) => row.map((num, j) => Math.min(0.999, Math.max(0.001, num / ignDen[k][j]))));
-    acceptanceWeight = accDen;
+    acceptanceWeight = acceptance.map((row, k) => row.map((p, j) => accYes[k][j] + accNo[k][j] + priorAnswers(p)));
     ignoreWeight = ignDen;
     const n = data.length;
     shares = RESPONSE_CLASSES.map((_, k) => (priors.shares[k] * priors.sharesStrength + total[k]) / (priors.sharesStrength + n));
