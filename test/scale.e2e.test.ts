@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NatsEventBus } from '../src/bus/nats-event-bus.js';
 import { ManualClock } from '../src/domain/clock.js';
-import { fairShare, PARTITION_COUNT } from '../src/domain/partitions.js';
+import { fairShare, PARTITION_COUNT, partitionOf } from '../src/domain/partitions.js';
 import { trainAndRegister } from '../src/intelligence/live/churn-model-service.js';
 import { syntheticChurnEvents } from '../src/intelligence/twin-training/synthetic-churn-events.js';
 import { submitInBatches } from '../src/interfaces/bench/bench-fixtures.js';
@@ -155,7 +155,9 @@ if (!DATABASE_URL || !NATS_URL) {
 
       phase('started');
       const events = [...syntheticEvents({ customers: CUSTOMERS, days: DAYS, seed: 16 })].map((e) => JSON.stringify(e));
-      const reads = { ok: 0, notYet: 0, refused: 0, wrong: [] as string[] };
+      const reads = { ok: 0, notYet: 0, refused: 0, pages: 0, pagesRefused: 0, wrong: [] as string[] };
+      const listedDuringMoves = new Set<string>();
+      let listCursor: string | undefined;
       let w2Partitions: number[] = [];
       for (let i = 0, batch = 0; i < events.length; i += BATCH, batch++) {
         // A batch the broker did not take whole is answered 503 and sent again (ids make a resend harmless).
@@ -188,6 +190,20 @@ if (!DATABASE_URL || !NATS_URL) {
           });
           workers.set('w4', worker('w4'));
         }
+        // A page of the twin list through the gateway while partitions move: in the partition order after the cursor, or 503 with Retry-After.
+        // A listing that reached its end starts again: what it lists is new to that listing.
+        if (listCursor === undefined) listedDuringMoves.clear();
+        const page = await json(`${gateway.url}/twins?limit=150${listCursor ? `&cursor=${listCursor}` : ''}`);
+        if (page.status === 200) {
+          const ids = (page.body.items as { customerId: string }[]).map((t) => t.customerId);
+          const keys = ids.map((id) => [partitionOf(id), id] as const);
+          const ordered = keys.every((k, j) => j === 0 || k[0] > keys[j - 1][0] || (k[0] === keys[j - 1][0] && k[1] > keys[j - 1][1]));
+          if (!ordered || ids.some((id) => listedDuringMoves.has(id))) reads.wrong.push(`GET /twins page out of order or repeating: ${ids.join(' ')}`);
+          for (const id of ids) listedDuringMoves.add(id);
+          listCursor = (page.body.next as string | null) ?? undefined;
+          reads.pages++;
+        } else if (page.status === 503 && page.retryAfter) reads.pagesRefused++;
+        else reads.wrong.push(`GET /twins: ${page.status} ${JSON.stringify(page.body).slice(0, 200)}`);
         // Reads through the gateway while partitions move: the right customer's twin, not yet there (404), or 503 with Retry-After.
         for (let k = 0; k < 12; k++) {
           const customerId = `C${(batch * 97 + k * 61) % CUSTOMERS}`;
@@ -256,6 +272,32 @@ if (!DATABASE_URL || !NATS_URL) {
       for (let c = 0; c < CUSTOMERS; c += 37) {
         const r = await json(`${gateway.url}/twins/C${c}`);
         expect({ status: r.status, customerId: r.body.customerId }).toEqual({ status: 200, customerId: `C${c}` });
+      }
+      // The twin list through the gateway, paged by cursor: every customer once, in the partition
+      // order, whatever page size; a filter in the one vocabulary is checked by the workers.
+      for (const limit of [1000, 97]) {
+        const listed: string[] = [];
+        let cursor: string | null = null;
+        let twinCount = 0;
+        do {
+          const r = await waitFor(`a page of GET /twins?limit=${limit} through the gateway`, async () => {
+            const p = await json(`${gateway.url}/twins?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+            if (p.status !== 200) expect({ status: p.status, retryAfter: Boolean(p.retryAfter) }).toEqual({ status: 503, retryAfter: true });
+            return { done: p.status === 200, seen: p.body };
+          });
+          listed.push(...(r.items as { customerId: string }[]).map((t) => t.customerId));
+          twinCount = r.twinCount as number;
+          cursor = r.next as string | null;
+        } while (cursor !== null);
+        const inOrder = [...listed].sort((a, b) => partitionOf(a) - partitionOf(b) || (a < b ? -1 : a > b ? 1 : 0));
+        expect({ limit, count: listed.length, unique: new Set(listed).size, twinCount, inOrder: listed.join() === inOrder.join() }).toEqual({ limit, count: CUSTOMERS, unique: CUSTOMERS, twinCount: CUSTOMERS, inOrder: true });
+      }
+      const churny = await json(`${gateway.url}/twins?churn.gt=0.5&limit=1000`);
+      expect(churny.status).toBe(200);
+      expect((churny.body.items as { scores: { churn: number } }[]).every((t) => t.scores.churn > 0.5)).toBe(true);
+      for (const bad of ['nosuch.gt=1', 'offset=10', 'cursor=notacursor']) {
+        const r = await json(`${gateway.url}/twins?${bad}`);
+        expect({ bad, status: r.status }).toEqual({ bad, status: 400 });
       }
       // The population through the gateway: every worker's live twins added up, each partition once.
       const population = await waitFor('GET /population through the gateway to answer 200', async () => {

@@ -41,12 +41,17 @@ export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[]
     engine.features(id, engine.eventClock, vec);
     if (withExtra) extra.read(id, vec, FEATURE_COUNT);
     if (!test(vec)) continue;
-    const features = {} as Record<FeatureName, number>;
-    FEATURE_NAMES.forEach((n, i) => (features[n] = vec[i]));
-    if (!withExtra) items.push({ customerId: id, features });
-    else items.push({ customerId: id, features, scores: Object.fromEntries(extra.names.map((n, k) => [n, vec[FEATURE_COUNT + k]])) });
+    items.push(twinItem(id, vec, withExtra ? extra : undefined));
   }
   return { items, next: slot < engine.table.size ? slot : null };
+}
+
+/** A listed twin: its features read into `vec`, and the extra fields after them when a filter read them. */
+export function twinItem(customerId: string, vec: Float64Array, extra: ExtraFields | undefined): TwinPage['items'][number] {
+  const features = {} as Record<FeatureName, number>;
+  FEATURE_NAMES.forEach((n, i) => (features[n] = vec[i]));
+  if (!extra) return { customerId, features };
+  return { customerId, features, scores: Object.fromEntries(extra.names.map((n, k) => [n, vec[FEATURE_COUNT + k]])) };
 }
 
 /**

@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { TwinloopError } from '../../domain/errors.js';
+import { ERROR_CODES, TwinloopError, type ErrorCode } from '../../domain/errors.js';
+import { decodePartitionCursor, encodePartitionCursor, mergePartitionPages } from '../../twin/partition-order.js';
+import { refuseOffset, twinCursorQuery } from './twin-routes.js';
+import { twinCursorPage } from './twin-schemas.js';
 import { PARTITION_COUNT } from '../../domain/partitions.js';
 import { CUSTOMER_ROUTES, type CustomerRoute } from '../auth/access-table.js';
 import type { Gateway } from '../runtime/gateway.js';
@@ -40,8 +43,8 @@ export interface GatewayServerOptions {
  * owns the customer's partition now, with the caller's credential (the worker authenticates
  * again against the same keys); while the partition has no owner, or its owner is moving it or
  * cannot be reached, the answer is 503 with Retry-After, never another worker's stale twin.
- * `GET /population` is added up over the workers; other routes spanning the population are not
- * served here yet (docs/scale.md).
+ * `GET /population` is added up over the workers and `GET /twins` merged from their pages (by
+ * cursor); other routes spanning the population are not served here yet (docs/scale.md).
  */
 export function createGatewayServer(gateway: Gateway, options: GatewayServerOptions): FastifyInstance {
   return createHttpApp({ auth: gateway.auth, version: options.version, logger: options.logger, hardening: options.hardening }, [
@@ -67,6 +70,7 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
           return reply.status(202).send({ published: texts.length, partitions: counts.size, rejected });
         });
       });
+      app.get('/twins', { schema: { summary: 'List twins over the workers, merged in the partition order and paged by cursor, filtered on features and live scores (`field.op=value`, docs/filters.md)', querystring: twinCursorQuery, response: { 200: twinCursorPage } } }, async (req) => twinsOverWorkers(gateway, req, req.query));
       app.get('/population', { schema: { summary: 'The population at a glance, added up over the workers (each partition counted once)', response: { 200: populationAnswer } } }, async (req) => populationOverWorkers(gateway, forwardedHeaders(req)));
       for (const [key, how] of Object.entries(CUSTOMER_ROUTES) as [string, CustomerRoute][]) {
         if (typeof how === 'string' || 'query' in how) continue;
@@ -125,22 +129,8 @@ type Population = z.infer<typeof populationAnswer>;
  * Retry-After rather than a population missing a partition, holding one twice or mixing models.
  */
 async function populationOverWorkers(gateway: Gateway, headers: Record<string, string>): Promise<Population> {
-  const urls = [...new Set((await gateway.owners()).map((o) => o.url))];
-  const answers = await Promise.all(
-    urls.map(async (url) => {
-      const res = await fetch(new URL('/population', url), { headers, signal: AbortSignal.timeout(WORKER_TIMEOUT_MS) }).catch((err: Error) => {
-        throw new TwinloopError('UNAVAILABLE', `the worker at ${url} did not answer GET /population (${err.message}); its partitions move to another worker; retry`, { context: { retryAfterSeconds: 1 } });
-      });
-      if (!res.ok) throw new TwinloopError('UNAVAILABLE', `the worker at ${url} answered GET /population with ${res.status}; retry`, { context: { retryAfterSeconds: 1 } });
-      return (await res.json()) as Population;
-    }),
-  );
-  const counted = answers.flatMap((a) => a.partitions ?? []);
-  const once = new Set(counted);
-  if (once.size !== PARTITION_COUNT || counted.length !== PARTITION_COUNT) {
-    const missing = Array.from({ length: PARTITION_COUNT }, (_, p) => p).filter((p) => !once.has(p));
-    throw new TwinloopError('UNAVAILABLE', `partitions are moving between workers (${missing.length} not live anywhere now${counted.length > once.size ? ', some counted twice' : ''}); retry`, { context: { retryAfterSeconds: 1 } });
-  }
+  const answers = await askEveryWorker<Population>(gateway, 'GET', '/population', headers);
+  const once = everyPartitionOnce(answers.map((a) => a.partitions ?? []));
   const asOf = answers.map((a) => a.asOf).filter((t): t is string => t !== null).sort().pop() ?? null;
   const base = { asOf, twins: answers.reduce((n, a) => n + a.twins, 0), partitions: [...once].sort((a, b) => a - b) };
   // The risk only when every worker scored its part with one model: a part missing would understate it.
@@ -149,4 +139,68 @@ async function populationOverWorkers(gateway: Gateway, headers: Record<string, s
   const merged = risks.length === answers.length ? mergePopulationRisks(risks) : { conflict: `${answers.length - risks.length} of ${answers.length} workers serve no churn model yet` };
   if ('conflict' in merged) throw new TwinloopError('UNAVAILABLE', `the workers' churn risks cannot be added up now: ${merged.conflict} (a model promoted reaches every worker within a minute); retry`, { context: { retryAfterSeconds: 5 } });
   return { ...base, risk: merged };
+}
+
+/**
+ * Asks every worker in the routing table the same request, in parallel, with the caller's
+ * headers. A worker's refusal of the request itself (a 4xx: bad filter, bad cursor, no
+ * permission) is the answer's, relayed with its code and message; a worker that does not answer
+ * or answers 5xx makes it 503 with Retry-After (it is dying, or a partition is moving).
+ */
+async function askEveryWorker<T>(gateway: Gateway, method: 'GET' | 'POST', pathAndQuery: string, headers: Record<string, string>, body?: unknown): Promise<T[]> {
+  const urls = [...new Set((await gateway.owners()).map((o) => o.url))];
+  const what = `${method} ${pathAndQuery.split('?')[0]}`;
+  return Promise.all(
+    urls.map(async (url) => {
+      const res = await fetch(new URL(pathAndQuery, url), {
+        method,
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(WORKER_TIMEOUT_MS),
+      }).catch((err: Error) => {
+        gateway.forgetOwners();
+        throw new TwinloopError('UNAVAILABLE', `the worker at ${url} did not answer ${what} (${err.message}); its partitions move to another worker; retry`, { context: { retryAfterSeconds: 1 } });
+      });
+      if (res.ok) return (await res.json()) as T;
+      const refused = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
+      if (res.status < 500 && refused?.message && (ERROR_CODES as readonly string[]).includes(refused.code ?? '')) throw new TwinloopError(refused.code as ErrorCode, refused.message);
+      gateway.forgetOwners();
+      throw new TwinloopError('UNAVAILABLE', `the worker at ${url} answered ${what} with ${res.status}${refused?.message ? ` (${refused.message})` : ''}; retry`, { context: { retryAfterSeconds: 1 } });
+    }),
+  );
+}
+
+/**
+ * The partitions the workers' answers name, when every partition is named exactly once; else
+ * 503 with Retry-After: a partition named by none (moving, or being rebuilt) or by two (the
+ * routing table a second old) would make a sum or a list miss it or hold it twice.
+ */
+function everyPartitionOnce(named: readonly (readonly number[])[]): number[] {
+  const counted = named.flat();
+  const once = new Set(counted);
+  if (once.size !== PARTITION_COUNT || counted.length !== PARTITION_COUNT) {
+    const missing = Array.from({ length: PARTITION_COUNT }, (_, p) => p).filter((p) => !once.has(p));
+    throw new TwinloopError('UNAVAILABLE', `partitions are moving between workers (${missing.length} not live anywhere now${counted.length > once.size ? ', some counted twice' : ''}); retry`, { context: { retryAfterSeconds: 1 } });
+  }
+  return [...once].sort((a, b) => a - b);
+}
+
+type CursorPage = z.infer<typeof twinCursorPage>;
+
+/**
+ * `GET /twins` over the workers: each lists its live partitions' twins after the cursor in the
+ * partition order (the same filters, which each worker checks in the one filter vocabulary),
+ * and the first `limit` of their pages merged are the page; its last twin is the next cursor.
+ * The order is the customers', not the workers', so a partition that moves between two pages is
+ * resumed at the same place by its new owner: no twin is skipped or repeated. Unless the
+ * answers name every partition once, 503 with Retry-After.
+ */
+async function twinsOverWorkers(gateway: Gateway, req: FastifyRequest, query: z.infer<typeof twinCursorQuery>): Promise<CursorPage> {
+  refuseOffset(query);
+  // A cursor this gateway did not make is refused here, before asking anyone.
+  if (query.cursor !== undefined) decodePartitionCursor(query.cursor);
+  const answers = await askEveryWorker<CursorPage>(gateway, 'GET', req.url, forwardedHeaders(req));
+  const partitions = everyPartitionOnce(answers.map((a) => a.partitions));
+  const merged = mergePartitionPages(answers.map((a) => ({ items: a.items, more: a.next !== null })), query.limit);
+  return { items: merged.items, next: merged.next && encodePartitionCursor(merged.next), twinCount: answers.reduce((n, a) => n + a.twinCount, 0), partitions };
 }

@@ -5,6 +5,7 @@ import { customerReach, twinFields, type CustomerReach } from '../auth/customer-
 import { mcpCapabilities } from '../mcp/mcp-bindings.js';
 import { mcpHttpRoutes } from '../mcp/mcp-http-route.js';
 import type { Operator } from '../runtime/operator.js';
+import type { PartitionWorker } from '../../twin/partition-worker.js';
 import { assistRoutes } from './assist-routes.js';
 import { consoleRoutes } from './console-routes.js';
 import { decisionRoutes } from './decision-routes.js';
@@ -51,7 +52,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
   const whole = wholeProcessPartitions(operator.twins);
   const customers = operatorCustomerReach(operator);
   const hub = createTmfHub({ subscriptions: recordDocuments(services.records, 'tmf-hub-subscriptions'), deadLetters: recordDocuments(services.records, 'tmf-hub-dead-letters'), clock: services.clock, delivery: options.hubDelivery });
-  return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, customerReach: customers, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource, ...(operator.role === 'worker' ? { answersFor: (id: string) => operator.partitions()?.answersFor(id) ?? false } : {}) }, [
+  return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, customerReach: customers, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource, ...(operator.role === 'worker' ? workerTwins(operator.partitions) : {}) }, [
     modelRoutes(operator.intelligence, services.audit),
     populationRoutes(operator.twins, operator.intelligence, operator.role === 'worker' ? operator.partitions : undefined),
     assistRoutes(operator.twins, operator.assist),
@@ -82,4 +83,11 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
 /** The customers a segment-scoped key reaches on this operator: the policy in force's segments over the live twins and scores. */
 function operatorCustomerReach(operator: Operator): CustomerReach {
   return customerReach({ segments: () => operator.services.actionPolicy.current().segments, fieldsOf: twinFields(operator.twins.engine, operator.intelligence.scoreFields) });
+}
+
+/** On a partition worker: answers only for its live partitions' customers (`guardPartitions`), and lists only their twins. */
+function workerTwins(partitions: () => PartitionWorker | undefined) {
+  const answersFor = (id: string) => partitions()?.answersFor(id) ?? false;
+  const livePartitions = () => (partitions()?.partitions() ?? []).filter((p) => p.state === 'live').map((p) => p.partition);
+  return { answersFor, partitionedTwins: { answersFor, livePartitions } };
 }

@@ -20,7 +20,7 @@ import { installAuth } from './http-auth.js';
 import { JSON_PATCH, MERGE_PATCH } from './tmf/tmf-common.js';
 import { guardPartitions } from './partition-routes.js';
 import type { RouteModule } from './route-module.js';
-import { twinRoutes } from './twin-routes.js';
+import { twinRoutes, type PartitionedTwins } from './twin-routes.js';
 import type { EventClockSource } from '../runtime/operator.js';
 
 /** What any HTTP app of Twinloop is built with. */
@@ -56,6 +56,8 @@ export interface HttpServerOptions extends HttpAppOptions {
   profileTwin?: TwinDecorator;
   /** Live scores `/twins` may filter on (the intelligence layer's `scoreFields`); default none. */
   scoreFields?: ExtraFields;
+  /** A partition worker's twins: `GET /twins` lists its live partitions' in the partition order, by cursor (absent: every twin, by offset). */
+  partitionedTwins?: PartitionedTwins;
   /** Where the event clock comes from (`GET /health`'s `clockSource`); default: the events sent in. */
   clockSource?: () => EventClockSource;
   /** Bytes of event bodies received and worked on at once, past which `POST /events` answers 503 before reading (`admitBodies`; default two bodies of the limit). */
@@ -238,7 +240,7 @@ export function createHttpServer(options: HttpServerOptions, modules: readonly R
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const admission = { bodyLimit, maxBufferedBytes: options.maxBufferedBodyBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BODY_BYTES, bodyLimit) };
   const loop = monitorEventLoop();
-  const app = createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' })), loop), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin), ...modules]);
+  const app = createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' })), loop), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin, options.partitionedTwins), ...modules]);
   app.addHook('onClose', async () => loop.close());
   return app;
 }

@@ -3,22 +3,25 @@ import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
+import { decodePartitionCursor, encodePartitionCursor, partitionKey, queryTwinsInPartitionOrderWhere } from '../../twin/partition-order.js';
 import { queryTwinsWhere, type ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { errors, isoTimeQuery, pageLimit } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
-import { timelinePage, twinAnswer, twinDiff, twinPage } from './twin-schemas.js';
+import { timelinePage, twinAnswer, twinCursorPage, twinDiff, twinPage } from './twin-schemas.js';
 
 const PAGING = new Set(['limit', 'offset']);
+const CURSOR_PAGING = new Set(['limit', 'cursor']);
 const twinParams = z.object({ id: z.string().min(1).max(128) });
 
 /**
  * `GET /twins` (filtered on features and, with `scoreFields`, on live scores: `churn.gt=0.5`),
  * `GET /twins/:id` (now, with scores, or as of a time), its timeline and diff.
  */
-export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFields?: ExtraFields, profile?: TwinDecorator): RouteModule {
+export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFields?: ExtraFields, profile?: TwinDecorator, partitioned?: PartitionedTwins): RouteModule {
   return (app) => {
-    app.get(
+    if (partitioned) partitionedTwinList(app, twins, partitioned, scoreFields);
+    else app.get(
       '/twins',
       {
         schema: {
@@ -30,9 +33,8 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
         },
       },
       async (request) => {
-        const { limit, offset, ...rest } = request.query;
-        const where = Object.fromEntries(Object.entries(rest).filter(([k]) => !PAGING.has(k)).map(([k, v]) => [k, String(v)]));
-        const page = queryTwinsWhere(twins.engine, where, offset, limit, scoreFields, customersWithin(request) ?? undefined);
+        const { limit, offset } = request.query;
+        const page = queryTwinsWhere(twins.engine, filterPairs(request.query, PAGING), offset, limit, scoreFields, customersWithin(request) ?? undefined);
         return { items: page.items, next: page.next, twinCount: twins.engine.size };
       },
     );
@@ -87,4 +89,56 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
       async (request) => twins.history.diff(request.params.id, request.query.from, request.query.to ?? twins.engine.eventClock),
     );
   };
+}
+
+/** What a partition worker lists twins by: the customers it answers for now, and its live partitions. */
+export interface PartitionedTwins {
+  answersFor(customerId: string): boolean;
+  livePartitions(): number[];
+}
+
+/** The query string's filters: every key but the paging ones, as text (the twin layer's one filter vocabulary reads them). */
+export function filterPairs(query: Readonly<Record<string, unknown>>, paging: ReadonlySet<string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).filter(([k]) => !paging.has(k)).map(([k, v]) => [k, String(v)]));
+}
+
+/** The query string of `GET /twins` paged by cursor (a partition worker's, the gateway's). */
+export const twinCursorQuery = z.looseObject({ limit: pageLimit(50), cursor: z.string().min(1).max(400).optional() }).meta({ examples: [{ 'churn.gt': '0.5', limit: '20' }] });
+
+/** Refuses `offset` where the list pages by cursor: an offset means nothing across workers. */
+export function refuseOffset(query: Readonly<Record<string, unknown>>): void {
+  if ('offset' in query) throw new TwinloopError('BAD_INPUT', 'offset: GET /twins over partition workers pages by cursor: leave offset out and pass the page\'s next as cursor=');
+}
+
+/**
+ * `GET /twins` on a partition worker: the twins of its live partitions in the partition order
+ * (partition, then customer id), after the cursor, naming the partitions listed; the gateway
+ * merges the workers' pages into one (docs/scale.md).
+ */
+function partitionedTwinList(app: Parameters<RouteModule>[0], twins: TwinService, partitioned: PartitionedTwins, scoreFields?: ExtraFields): void {
+  app.get(
+    '/twins',
+    {
+      schema: {
+        summary: "List this worker's twins (its live partitions) in the partition order, filtered on features and live scores (`field.op=value`, docs/filters.md)",
+        description: 'Twins ordered by partition then customer id, after `cursor`, up to `limit` matches; `next` is the cursor to resume from (null at the end), `partitions` the live partitions listed, `twinCount` their twins. The gateway asks every worker and merges their pages.',
+        querystring: twinCursorQuery,
+        response: { 200: twinCursorPage, ...errors(400) },
+      },
+    },
+    async (request) => {
+      refuseOffset(request.query);
+      const { limit, cursor } = request.query;
+      const after = cursor === undefined ? undefined : decodePartitionCursor(cursor);
+      // One synchronous read: the partitions named are those the page was taken over.
+      const partitions = partitioned.livePartitions();
+      const scope = customersWithin(request);
+      const keep = (id: string) => partitioned.answersFor(id) && (scope === null || scope(id));
+      const page = queryTwinsInPartitionOrderWhere(twins.engine, filterPairs(request.query, CURSOR_PAGING), after, limit, keep, scoreFields);
+      let twinCount = 0;
+      for (const id of twins.engine.customerIds()) if (twins.engine.has(id) && partitioned.answersFor(id)) twinCount++;
+      const last = page.items[page.items.length - 1];
+      return { items: page.items, next: page.more && last ? encodePartitionCursor(partitionKey(last.customerId)) : null, twinCount, partitions };
+    },
+  );
 }

@@ -106,6 +106,13 @@ export const twinPage = z.object({
   twinCount: z.number().int(),
 });
 
+/** A page of `GET /twins` over partition workers: in the partition order, resumed by an opaque cursor (docs/scale.md). */
+export const twinCursorPage = twinPage.extend({
+  next: z.string().nullable().describe('The `cursor` to resume from (the last twin\'s place in the partition order); null at the end'),
+  twinCount: z.number().int().describe('Twins of the partitions listed'),
+  partitions: z.array(z.number().int()).describe('The partitions listed: on a worker its live ones, through the gateway all of them'),
+});
+
 /** A page of a twin's events in log order. */
 export const timelinePage = z.object({
   items: list(

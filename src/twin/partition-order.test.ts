@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { PARTITION_COUNT, partitionOf } from '../domain/partitions.js';
+import { TwinloopError } from '../domain/errors.js';
+import { parseFilterQuery } from './feature-filter.js';
+import {
+  comparePartitionKeys,
+  decodePartitionCursor,
+  encodePartitionCursor,
+  mergePartitionPages,
+  partitionKey,
+  queryTwinsInPartitionOrder,
+  type PartitionKey,
+  type PartitionPage,
+} from './partition-order.js';
+import { syntheticEvents } from './synthetic-events.js';
+import { TwinEngine } from './twin-engine.js';
+import { FEATURE_INDEX } from './twin-features.js';
+import { queryFields } from './twin-query.js';
+
+function population(customers: number): TwinEngine {
+  const engine = new TwinEngine();
+  for (const e of syntheticEvents({ customers, days: 3, seed: 5 })) {
+    const time = Date.parse(e.time);
+    if (engine.check(e, time, engine.gate(e.customerId)).ok) engine.apply(e, time);
+  }
+  return engine;
+}
+
+/** Which "worker" holds each partition, moved by `shift` (a move between pages). */
+const ownerOf = (partition: number, workers: number, shift: number) => (partition * 7 + shift) % workers;
+
+describe('the partition order of the twins (GET /twins over partition workers)', () => {
+  const engine = population(600);
+  const all = [...engine.customerIds()].map(partitionKey).sort(comparePartitionKeys);
+
+  it('pages merged over workers list every twin once, in the partition order, however the partitions move between pages', () => {
+    for (const [workers, limit] of [[1, 50], [3, 7], [4, 1], [5, 64], [2, 1000]] as const) {
+      const listed: PartitionKey[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 2_000; page++) {
+        const after: PartitionKey | undefined = cursor === null ? undefined : decodePartitionCursor(cursor);
+        // Every page, the partitions sit at different workers: the cursor is the customers', not a worker's.
+        const pages: PartitionPage[] = Array.from({ length: workers }, (_, w) => queryTwinsInPartitionOrder(engine, [], after, limit, (id) => ownerOf(partitionOf(id), workers, page) === w));
+        const merged = mergePartitionPages(pages, limit);
+        expect(merged.items.length).toBeLessThanOrEqual(limit);
+        listed.push(...merged.items.map((i) => partitionKey(i.customerId)));
+        cursor = merged.next && encodePartitionCursor(merged.next);
+        if (cursor === null) break;
+      }
+      expect({ workers, limit, listed }).toEqual({ workers, limit, listed: all });
+    }
+  });
+
+  it('filters with the one filter vocabulary, the same twins a single process finds', () => {
+    const filters = parseFilterQuery({ 'data_mb_30d.gt': '300' }, queryFields());
+    const listed: string[] = [];
+    let after: PartitionKey | undefined;
+    for (;;) {
+      const pages = [0, 1, 2].map((w) => queryTwinsInPartitionOrder(engine, filters, after, 9, (id) => partitionOf(id) % 3 === w));
+      const merged = mergePartitionPages(pages, 9);
+      listed.push(...merged.items.map((i) => i.customerId));
+      if (!merged.next) break;
+      after = merged.next;
+    }
+    const expected = all.map((k) => k.customerId).filter((id) => (engine.features(id)?.[FEATURE_INDEX.data_mb_30d] ?? 0) > 300);
+    expect(expected.length).toBeGreaterThan(10);
+    expect(expected.length).toBeLessThan(all.length);
+    expect(listed).toEqual(expected);
+  });
+
+  it('leaves out twins forgotten (a partition given back) and partitions not kept', () => {
+    const local = population(200);
+    const gone = [...local.customerIds()].filter((id) => partitionOf(id) < PARTITION_COUNT / 2);
+    local.forget(gone);
+    const page = queryTwinsInPartitionOrder(local, [], undefined, 1_000, () => true);
+    expect(page.items.every((i) => partitionOf(i.customerId) >= PARTITION_COUNT / 2)).toBe(true);
+    expect(page.items.length).toBe(200 - gone.length);
+    expect(page.more).toBe(false);
+  });
+
+  it('refuses a cursor it did not make, saying so', () => {
+    for (const bad of ['xyz', encodePartitionCursor({ partition: 3, customerId: 'C1' }).slice(0, -2) + 'zz', Buffer.from(JSON.stringify([partitionOf('C1') + 1, 'C1'])).toString('base64url')]) {
+      expect(() => decodePartitionCursor(bad)).toThrow(TwinloopError);
+      expect(() => decodePartitionCursor(bad)).toThrow(/cursor/);
+    }
+    expect(decodePartitionCursor(encodePartitionCursor(partitionKey('C17')))).toEqual(partitionKey('C17'));
+  });
+});

@@ -1,0 +1,125 @@
+import { TwinloopError } from '../domain/errors.js';
+import { partitionOf } from '../domain/partitions.js';
+import { compileFilters, parseFilterQuery, readsExtraFields, type FeatureFilter } from './feature-filter.js';
+import type { TwinEngine } from './twin-engine.js';
+import { FEATURE_COUNT } from './twin-features.js';
+import { queryFields, twinItem, type ExtraFields, type TwinPage } from './twin-query.js';
+
+/**
+ * A position in the partition order of the customers: partition first, then the customer id
+ * (code-unit order). The order depends on the customers alone, not on which process holds them,
+ * so a list paged in it over partition workers (`GET /twins` through the gateway) resumes at
+ * the same place whichever worker holds a partition by the next page, never repeating a twin.
+ */
+export interface PartitionKey {
+  readonly partition: number;
+  readonly customerId: string;
+}
+
+/** The key of a customer. */
+export function partitionKey(customerId: string): PartitionKey {
+  return { partition: partitionOf(customerId), customerId };
+}
+
+/** Negative when `a` comes before `b` in the partition order. */
+export function comparePartitionKeys(a: PartitionKey, b: PartitionKey): number {
+  return a.partition - b.partition || (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0);
+}
+
+/** The opaque cursor a page answers as `next`: the key of its last twin. */
+export function encodePartitionCursor(key: PartitionKey): string {
+  return Buffer.from(JSON.stringify([key.partition, key.customerId])).toString('base64url');
+}
+
+/** The key a cursor holds; BAD_INPUT naming the cursor when it is not one `encodePartitionCursor` made. */
+export function decodePartitionCursor(cursor: string): PartitionKey {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  if (Array.isArray(value) && value.length === 2 && Number.isInteger(value[0]) && typeof value[1] === 'string' && value[0] === partitionOf(value[1])) {
+    return { partition: value[0] as number, customerId: value[1] };
+  }
+  throw new TwinloopError('BAD_INPUT', `cursor: "${cursor.slice(0, 80)}" is not a cursor a page of GET /twins answered as next; start again without one`);
+}
+
+/** The engine's slots sorted in the partition order, kept until a customer is added. */
+interface SortedSlots {
+  readonly size: number;
+  readonly slots: Int32Array;
+  readonly keys: readonly PartitionKey[];
+}
+
+const sortedByEngine = new WeakMap<TwinEngine, SortedSlots>();
+
+/** Slots never move and are only appended, so the sort holds until the table grows. */
+function sortedSlots(engine: TwinEngine): SortedSlots {
+  const size = engine.table.size;
+  const kept = sortedByEngine.get(engine);
+  if (kept && kept.size === size) return kept;
+  const keys = Array.from({ length: size }, (_, slot) => partitionKey(engine.table.idAt(slot)));
+  const slots = Int32Array.from({ length: size }, (_, s) => s).sort((a, b) => comparePartitionKeys(keys[a], keys[b]));
+  const sorted = { size, slots, keys: Array.from(slots, (s) => keys[s]) };
+  sortedByEngine.set(engine, sorted);
+  return sorted;
+}
+
+/** A page in the partition order: `more` is false once the scan reached the last twin. */
+export interface PartitionPage extends Pick<TwinPage, 'items'> {
+  readonly more: boolean;
+}
+
+/**
+ * Up to `limit` twins after `after` (from the first when absent) in the partition order whose
+ * features (and extra fields) pass every filter, among those `keep` answers true for (a worker's
+ * live partitions, a segment-scoped caller's customers). Taken from several workers, each
+ * holding some partitions, the first `limit` of their pages merged in the same order are the
+ * first `limit` of the whole population's.
+ */
+export function queryTwinsInPartitionOrder(engine: TwinEngine, filters: readonly FeatureFilter[], after: PartitionKey | undefined, limit: number, keep: (customerId: string) => boolean, extra?: ExtraFields): PartitionPage {
+  const fields = queryFields(extra);
+  const test = compileFilters(filters, fields);
+  const withExtra = extra !== undefined && readsExtraFields(filters, fields);
+  const vec = new Float64Array(fields.names.length);
+  const { slots, keys } = sortedSlots(engine);
+  // The first position past the cursor (binary search: the keys are sorted).
+  let lo = 0;
+  let hi = keys.length;
+  while (after && lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (comparePartitionKeys(keys[mid], after) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  const items: TwinPage['items'] = [];
+  let at = lo;
+  for (; at < slots.length && items.length < limit; at++) {
+    const id = keys[at].customerId;
+    // A forgotten twin (its partition given back) keeps its slot but is no longer known here.
+    if (!engine.has(id) || !keep(id)) continue;
+    engine.features(id, engine.eventClock, vec);
+    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+    if (test(vec)) items.push(twinItem(id, vec, withExtra ? extra : undefined));
+  }
+  return { items, more: at < slots.length };
+}
+
+/** `queryTwinsInPartitionOrder` over query-string filters, as `queryTwinsWhere` takes them (one filter vocabulary). */
+export function queryTwinsInPartitionOrderWhere(engine: TwinEngine, pairs: Readonly<Record<string, string>>, after: PartitionKey | undefined, limit: number, keep: (customerId: string) => boolean, extra?: ExtraFields): PartitionPage {
+  return queryTwinsInPartitionOrder(engine, parseFilterQuery(pairs, queryFields(extra)), after, limit, keep, extra);
+}
+
+/**
+ * The first `limit` twins of several pages in the partition order (each worker's page after the
+ * same cursor, over partitions none of the others holds), and the cursor to resume from: null
+ * once every page reached its last twin and nothing was left over.
+ */
+export function mergePartitionPages<T extends { readonly customerId: string }>(pages: readonly { readonly items: readonly T[]; readonly more: boolean }[], limit: number): { items: T[]; next: PartitionKey | null } {
+  const all = pages.flatMap((p) => p.items).map((item) => ({ item, key: partitionKey(item.customerId) }));
+  all.sort((a, b) => comparePartitionKeys(a.key, b.key));
+  const items = all.slice(0, limit);
+  // A page cut at `limit` may hold more beyond its last item: resume after the last one answered.
+  const done = all.length <= limit && pages.every((p) => !p.more);
+  return { items: items.map((x) => x.item), next: done || items.length === 0 ? null : items[items.length - 1].key };
+}
