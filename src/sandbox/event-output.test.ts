@@ -29,3 +29,31 @@ describe('NdjsonOutput', () => {
     expect(out.count).toBe(events.length);
   });
 });
+
+describe('NdjsonOutput with spare buffers', () => {
+  it('fills a spare buffer handed back after its chunk was taken, and the text is the same as with fresh ones', () => {
+    const usage = (out: NdjsonOutput, n: number) => {
+      for (let i = 0; i < n; i++) out.usage(i % 50, 'U', i, `C${i % 50}`, `2026-01-0${1 + (i % 9)}T23:00:00.000Z`, `S${i % 50}`, (i % 300) / 10, i % 90, i % 7, i % 11 === 0, `cell-${i % 40}`, `site-${i % 10}`);
+      out.flush();
+    };
+    const fresh: Buffer[] = [];
+    usage(new NdjsonOutput((c) => fresh.push(Buffer.from(c))), 20_000);
+    // The receiver copies each chunk out, then hands its buffer back as a spare (as the file writer does once written).
+    const copied: Buffer[] = [];
+    const spares: Buffer[] = [];
+    const wholes = new Set<Buffer>();
+    const reused = new NdjsonOutput(
+      (chunk, whole) => {
+        copied.push(Buffer.from(chunk));
+        wholes.add(whole);
+        spares.push(whole);
+      },
+      () => spares.pop(),
+    );
+    usage(reused, 20_000);
+    expect(copied.length).toBeGreaterThan(3);
+    // Handed back at once, the first buffer went round and round: every chunk was written into it.
+    expect(wholes.size).toBe(1);
+    expect(Buffer.concat(copied).equals(Buffer.concat(fresh))).toBe(true);
+  });
+});

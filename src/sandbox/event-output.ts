@@ -78,6 +78,8 @@ export const NDJSON_CHUNK_CHARS = 1 << 20;
 
 /** Room left in a chunk buffer beyond the chunk size, so a long line never has to be split. */
 const CHUNK_SLACK = 256 * 1024;
+/** A chunk buffer's size. */
+const CHUNK_BYTES = NDJSON_CHUNK_CHARS + CHUNK_SLACK;
 
 /**
  * Builds NDJSON straight into byte chunks of about a megabyte and hands each to `write`, which
@@ -87,9 +89,14 @@ const CHUNK_SLACK = 256 * 1024;
  * into the chunk), or by JSON.stringify as UTF-8 when they carry text it leaves alone (escapes,
  * non-ASCII configured names).
  * One instance serves one world: per-customer text is cached by slot.
+ *
+ * `write` takes ownership of each chunk (a view of the whole chunk buffer, `whole`); `spare`
+ * hands a whole buffer back once its write is done, so the next chunk reuses it. A fresh
+ * megabyte a chunk counts as external memory to V8, which then ran a full collection every few
+ * dozen chunks ("external memory pressure"): a tenth of the generator's time.
  */
 export class NdjsonOutput implements EventOutput {
-  private buf = Buffer.allocUnsafe(NDJSON_CHUNK_CHARS + CHUNK_SLACK);
+  private buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   private off = 0;
   /**
    * Per-customer pieces of a usage line, as bytes: `","customerId":"…","time":"` and `…","dataMb":`
@@ -107,7 +114,10 @@ export class NdjsonOutput implements EventOutput {
   private readonly cellTail = new Map<string, Uint8Array>();
   count = 0;
 
-  constructor(private readonly write: (chunk: Buffer) => void) {}
+  constructor(
+    private readonly write: (chunk: Buffer, whole: Buffer) => void,
+    private readonly spare: (bytes: number) => Buffer | undefined = () => undefined,
+  ) {}
 
   usage(slot: number, idPrefix: string, idSeq: number, customerId: string, time: string, subscriptionId: string, dataMb: number, voiceMin: number, sms: number, roaming: boolean, cellId: string, siteId: string): void {
     if (idPrefix !== this.idPrefix) {
@@ -165,7 +175,8 @@ export class NdjsonOutput implements EventOutput {
       if (this.off + maxBytes > this.buf.length) {
         this.flush();
         if (maxBytes > this.buf.length) {
-          this.write(Buffer.from(text, 'utf8'));
+          const long = Buffer.from(text, 'utf8');
+          this.write(long, long);
           return;
         }
       }
@@ -177,8 +188,9 @@ export class NdjsonOutput implements EventOutput {
   /** Hands over whatever is buffered. */
   flush(): void {
     if (this.off > 0) {
-      this.write(this.buf.subarray(0, this.off));
-      this.buf = Buffer.allocUnsafe(NDJSON_CHUNK_CHARS + CHUNK_SLACK);
+      const whole = this.buf;
+      this.write(whole.subarray(0, this.off), whole);
+      this.buf = this.spare(CHUNK_BYTES) ?? Buffer.allocUnsafe(CHUNK_BYTES);
       this.off = 0;
     }
   }

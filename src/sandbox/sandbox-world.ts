@@ -283,7 +283,10 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
     async backfillToFile(path, o) {
       const file = await NdjsonFileWriter.open(path);
       try {
-        const out = new NdjsonOutput((chunk) => file.write(chunk));
+        const out = new NdjsonOutput(
+          (chunk, whole) => file.write(chunk, whole),
+          (bytes) => file.spare(bytes),
+        );
         const days = daysFor(o);
         let events = 0;
         for (let k = 0; k < days; k++) {
