@@ -70,6 +70,15 @@ describe('twinloop CLI: audit, simulation, policies and benches', () => {
     expect(badPolicy.code).toBe(2);
   });
 
+  it('refuses a pilot share that is not a share, naming the option, before building any world', async () => {
+    const word = await twinloop(['agent', 'evaluate', '--seeds', '1', '--pilot-share', 'a third']);
+    expect(word.code).not.toBe(0);
+    expect(word.stderr).toMatch(/--pilot-share must be a number ≥ 0/);
+    const all = await twinloop(['agent', 'evaluate', '--seeds', '1', '--pilot-share', '1']);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toMatch(/pilotShare must be in \[0, 1\); got 1/);
+  });
+
   it('benchmarks the simulation engine against its bare loop', async () => {
     const res = await twinloop(['bench', 'simulate', '--twins', '20000', '--months', '3', '--draws', '10', '--json']);
     expect(res.code).toBe(0);

@@ -419,7 +419,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
                 horizonMonths: HORIZON_MONTHS,
               });
               const est = (x: { mean: number; sd: number }) => ({ mean: round(x.mean, 3), sd: round(x.sd, 3) });
-              pilotSummary = { ...pilotSummary, acceptedShare: round(single.pilot.acceptedShare, 3), acceptedMultiplier: est(single.pilot.acceptedMultiplier), declinedMultiplier: est(single.pilot.declinedMultiplier) };
+              if (single.pilot) pilotSummary = { ...pilotSummary, acceptedShare: round(single.pilot.acceptedShare, 3), acceptedMultiplier: est(single.pilot.acceptedMultiplier), declinedMultiplier: est(single.pilot.declinedMultiplier) };
               singleDecisionLeft = single.plan.left;
               singleDecision = judge(worlds[p], single.picks, offer, o.contactCost);
               const view = createFeatureOracle(worlds[p]);

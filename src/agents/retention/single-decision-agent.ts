@@ -33,7 +33,8 @@ export interface SingleDecisionOffer {
 export interface SingleDecision {
   readonly picks: readonly string[];
   readonly plan: SingleDecisionPlan;
-  readonly pilot: PilotUplift;
+  /** What the campaign showed; null when it had no offered or no held-out customer (nothing to learn from: nobody is contacted). */
+  readonly pilot: PilotUplift | null;
 }
 
 /** Survival over `months` at monthly hazard h. */
@@ -53,6 +54,10 @@ export function decideOnce(
   candidates: readonly string[],
   options: { readonly contacts: number; readonly offer: SingleDecisionOffer; readonly contactCost: number; readonly horizonMonths: number },
 ): SingleDecision {
+  if (!pilot.some((p) => p.treated) || !pilot.some((p) => !p.treated)) {
+    // Without both arms no effect can be measured, and a contact's harm could be anything.
+    return { picks: [], plan: { contact: [], left: { 'not-worth-it': candidates.length, 'contact-harms': 0, budget: 0 } }, pilot: null };
+  }
   const model = fitPilotUplift(
     pilot.map((p) => {
       const h = hazardAt(p.features);

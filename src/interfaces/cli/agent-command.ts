@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { evaluateRetentionAgent, FIRST_DECISION_POLICIES, RETENTION_POLICIES, type AgentEvaluation, type Interval } from '../../evaluation/agent-evaluation.js';
-import { formatInterval, formatTable, intOption } from './cli-numbers.js';
+import { formatInterval, formatTable, intOption, nonNegativeOption } from './cli-numbers.js';
 import { resolveWorld } from './sandbox-commands.js';
 
 const iv = (x: Interval, digits = 0) => formatInterval(x.mean, x.low, x.high, digits);
@@ -57,9 +57,10 @@ export function registerAgentCommands(program: Command): void {
     .option('--history <m>', 'months of history before the first campaign', intOption('--history', 4), 9)
     .option('--months <m>', 'monthly campaigns', intOption('--months', 1, 36), 1)
     .option('--offer <id>', "offer of the world's catalogue (default retain-10, else the world's first)")
+    .option('--pilot-share <x>', "share of the active customers in last quarter's randomised campaign, half offered and half held out (default 0.3; its true cost is reported per seed)", nonNegativeOption('--pilot-share'))
     .option('--json', 'last line: one JSON object')
     .action(
-      async (opts: { seeds: number; config?: string; world?: string; customers: number; history: number; months: number; offer?: string; json?: boolean }) => {
+      async (opts: { seeds: number; config?: string; world?: string; customers: number; history: number; months: number; offer?: string; pilotShare?: number; json?: boolean }) => {
         const r = await evaluateRetentionAgent({
           seeds: Array.from({ length: opts.seeds }, (_, i) => i + 1),
           world: resolveWorld({ config: opts.config, world: opts.world }),
@@ -67,6 +68,7 @@ export function registerAgentCommands(program: Command): void {
           historyMonths: opts.history,
           months: opts.months,
           offerId: opts.offer,
+          pilotShare: opts.pilotShare,
           log: (l) => process.stderr.write(`${l}\n`),
         });
         process.stdout.write(`${formatAgentEvaluation(r)}\n`);

@@ -18,6 +18,15 @@ export function positiveOption(name: string): (value: string) => number {
   };
 }
 
+/** A commander parser of a number option ≥ 0 (shares, rates); the message names the option. */
+export function nonNegativeOption(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number ≥ 0`);
+    return n;
+  };
+}
+
 /** `mean [p05, p95]` (or any mean and interval) rounded for a terminal. */
 export function formatInterval(mean: number, low: number, high: number, digits = 0): string {
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
