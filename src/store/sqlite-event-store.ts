@@ -87,6 +87,7 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT(id) DO NOTHING`,
     ),
     findEvent: db.prepare<[string], SeqHashRow>('SELECT seq, hash FROM events WHERE id = ?'),
+    findEvents: db.prepare<[string], SeqHashRow & { id: string }>('SELECT e.id, e.seq, e.hash FROM json_each(?) AS j JOIN events AS e ON e.id = j.value'),
     readLog: db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
     readCustomer: db.prepare<[string, number, number, number], EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE customer_id = ? AND seq > ? AND time <= ? ORDER BY seq LIMIT ?`,
@@ -152,7 +153,15 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     this.segments = new SqliteSegmentLog(() => db.db, segmentOptions || { minBatch: Number.POSITIVE_INFINITY, sealAt: Number.POSITIVE_INFINITY });
     // A deferred transaction: the reads of rows and segments see one snapshot of the log.
     this.readTransaction = <T>(work: () => T): T => db.db.transaction(work).deferred();
-    const inRows = (id: string) => db.sql.findEvent.get(id);
+    const inRows = (ids: string | readonly string[]): Map<string, SeqHashRow> => {
+      if (typeof ids === 'string') return new Map(db.sql.findEvents.all(ids).map((r) => [r.id, { seq: r.seq, hash: r.hash }]));
+      const found = new Map<string, SeqHashRow>();
+      for (const id of ids) {
+        const row = db.sql.findEvent.get(id);
+        if (row) found.set(id, row);
+      }
+      return found;
+    };
     this.appendBatch = db.compileTransaction((events: readonly NewEvent[], letters: readonly NewDeadLetter[]) => {
       const q = db.sql;
       const outcomes: AppendOutcome[] = [];

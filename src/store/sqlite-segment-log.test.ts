@@ -106,6 +106,24 @@ describe('SQLite segment log', () => {
       await plain.close();
     });
   });
+
+  it('finds a resent id that JSON escapes (a control character, a lone surrogate, a backslash) as the duplicate it is', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openEventStore({ kind: 'sqlite', dataDir, segments: { minBatch: 3, sealAt: 1_000 } });
+      const odd = ['a\u0000b', 'c\ud800', 'd\\u0041', 'e"\n'].map((id, n) => ({ ...usage(n, 'C1'), id }));
+      const plain = batch(10, 4);
+      const first = await store.append([...odd, ...plain]);
+      const again = await store.append([...plain, ...odd, ...batch(20, 3)]);
+      expect(again.slice(0, 8)).toEqual([...first.slice(4), ...first.slice(0, 4)].map((o, k) => ({ status: 'duplicate', seq: o.seq, hash: k < 4 ? `h${10 + k}` : `h${k - 4}` })));
+      expect(again.slice(8).map((o) => o.status)).toEqual(['accepted', 'accepted', 'accepted']);
+      // Escapes SQLite's JSON reads back as they were (a quote, a newline, a backslash) take the batch's one query.
+      const quoted = ['f"g', 'h\ni', 'j\\k'].map((id, n) => ({ ...usage(30 + n, 'C2'), id }));
+      const third = await store.append(quoted);
+      expect(await store.append([...quoted].reverse())).toEqual([...third].reverse().map((o, k) => ({ status: 'duplicate', seq: o.seq, hash: `h${32 - k}` })));
+      expect((await readAll(store)).map((e) => e.id)).toEqual([...odd, ...plain, ...batch(20, 3), ...quoted].map((e) => e.id));
+      await store.close();
+    });
+  });
 });
 
 /** Rows of the segment log's tables, read beside the store. */
