@@ -11,8 +11,14 @@ import type { StoredEvent } from './event-store.js';
  * escaping), so bodies come back byte for byte.
  */
 
-/** Version of the column layout below, first in every block's columns: a reader refuses one it does not know. */
-const BLOCK_VERSION = 1;
+/**
+ * Version of the column layout below, first in every block's columns: a reader refuses one it
+ * does not know. 2: no content hash column (the log keeps none since 2026-12-04: the intake
+ * hashes a body only when its id comes again); version 1 blocks carry one, which reads ignore.
+ */
+const BLOCK_VERSION = 2;
+/** The oldest column layout still read. */
+const OLDEST_BLOCK_VERSION = 1;
 
 /**
  * First byte of a block that starts with a header (`[0xff, version, dictionary id as 4 bytes
@@ -48,7 +54,8 @@ interface BlockColumns {
   kind: string[];
   time: number[];
   received: number[];
-  hash: string[];
+  /** Version 1 only: the content hashes, not read. */
+  hash?: string[];
   body: string[];
 }
 
@@ -58,7 +65,7 @@ export type BlockLevel = 1 | 6;
 /** The columns of events as the text a block deflates. */
 function columnsText(events: readonly StoredEvent[]): Buffer {
   const n = events.length;
-  const cols: BlockColumns = { v: BLOCK_VERSION, seq: new Array(n), id: new Array(n), customer: new Array(n), kind: new Array(n), time: new Array(n), received: new Array(n), hash: new Array(n), body: new Array(n) };
+  const cols: BlockColumns = { v: BLOCK_VERSION, seq: new Array(n), id: new Array(n), customer: new Array(n), kind: new Array(n), time: new Array(n), received: new Array(n), body: new Array(n) };
   let seq = 0;
   let time = 0;
   let received = 0;
@@ -73,7 +80,6 @@ function columnsText(events: readonly StoredEvent[]): Buffer {
     cols.id[i] = e.id;
     cols.customer[i] = e.customerId;
     cols.kind[i] = e.kind;
-    cols.hash[i] = e.hash;
     cols.body[i] = e.body;
   }
   return Buffer.from(JSON.stringify(cols), 'utf8');
@@ -131,7 +137,7 @@ export function decodeEventBlock(block: Uint8Array, dictionary?: (id: number) =>
     if (err instanceof TwinloopError) throw err;
     throw new TwinloopError('INTERNAL', `an event block of the log cannot be read (${(err as Error).message}); the store file is damaged`, { cause: err });
   }
-  if (cols.v !== BLOCK_VERSION) return unknownVersion(`layout version ${String(cols.v)}`);
+  if (!(cols.v >= OLDEST_BLOCK_VERSION && cols.v <= BLOCK_VERSION)) return unknownVersion(`layout version ${String(cols.v)}`);
   const n = cols.seq.length;
   const out: StoredEvent[] = new Array(n);
   let seq = 0;
@@ -141,11 +147,11 @@ export function decodeEventBlock(block: Uint8Array, dictionary?: (id: number) =>
     seq += cols.seq[i];
     time += cols.time[i];
     received += cols.received[i];
-    out[i] = { seq, id: cols.id[i], customerId: cols.customer[i], kind: cols.kind[i], time, receivedAt: received, body: cols.body[i], hash: cols.hash[i] };
+    out[i] = { seq, id: cols.id[i], customerId: cols.customer[i], kind: cols.kind[i], time, receivedAt: received, body: cols.body[i] };
   }
   return out;
 }
 
 function unknownVersion(what: string): never {
-  throw new TwinloopError('INTERNAL', `an event block of the log has ${what}, this Twinloop reads layout ${BLOCK_VERSION} and header ${DICTIONARY_HEADER}; upgrade Twinloop`);
+  throw new TwinloopError('INTERNAL', `an event block of the log has ${what}, this Twinloop reads layouts ${OLDEST_BLOCK_VERSION}–${BLOCK_VERSION} and header ${DICTIONARY_HEADER}; upgrade Twinloop`);
 }

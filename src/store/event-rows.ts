@@ -15,7 +15,6 @@ export interface EventRow {
   time: number;
   received_at: number;
   body: string;
-  hash: string;
 }
 /** A row of `dead_letters`. */
 export interface DeadLetterRow {
@@ -42,10 +41,10 @@ export interface CheckpointRow {
   seq: number;
   meta: string;
 }
-/** The stored seq and hash of one event id. */
-export interface SeqHashRow {
+/** The stored seq and body of one event id. */
+export interface SeqBodyRow {
   seq: number;
-  hash: string;
+  body: string;
 }
 
 /** An `events` row as the port's StoredEvent; every seq and ms time fits a double exactly. */
@@ -58,7 +57,6 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     time: row.time,
     receivedAt: row.received_at,
     body: row.body,
-    hash: row.hash,
   };
 }
 

@@ -12,7 +12,7 @@ function makeEvent(id: string, fields: Partial<NewEvent> = {}): NewEvent {
   const customerId = fields.customerId ?? 'cust-1';
   const time = fields.time ?? T0;
   const body = JSON.stringify({ id, customerId, kind: 'usage', time: new Date(time).toISOString(), note: AWKWARD });
-  return { id, customerId, kind: 'usage', time, receivedAt: time + 1_000, body, hash: `hash-${id}`, ...fields };
+  return { id, customerId, kind: 'usage', time, receivedAt: time + 1_000, body, ...fields };
 }
 
 function makeLetter(n: number): NewDeadLetter {
@@ -99,12 +99,12 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
     });
 
     describe('duplicates', () => {
-      it('reports an id already in the log with its stored seq and hash and does not write it again', async () => {
+      it('reports an id already in the log with its stored seq and body and does not write it again', async () => {
         const [stored] = await store.append([makeEvent('dup')]);
-        const reused = makeEvent('dup', { hash: 'another-hash', body: '{"other":true}' });
+        const reused = makeEvent('dup', { body: '{"other":true}' });
         const outcomes = await store.append([makeEvent('fresh'), reused]);
         expect(outcomes[0].status).toBe('accepted');
-        expect(outcomes[1]).toEqual({ status: 'duplicate', seq: stored.seq, hash: 'hash-dup' });
+        expect(outcomes[1]).toEqual({ status: 'duplicate', seq: stored.seq, body: makeEvent('dup').body });
         expect(await store.countEvents()).toBe(2);
         const [kept] = await store.readLog(0, 1);
         expect(kept.body).toBe(makeEvent('dup').body);
@@ -114,23 +114,23 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         const outcomes = await store.append([
           makeEvent('x'),
           makeEvent('y'),
-          makeEvent('x', { hash: 'second-copy' }),
+          makeEvent('x', { body: '{"second":"copy"}' }),
           makeEvent('x'),
         ]);
         expect(outcomes[0].status).toBe('accepted');
         expect(outcomes[1].status).toBe('accepted');
-        expect(outcomes[2]).toEqual({ status: 'duplicate', seq: outcomes[0].seq, hash: 'hash-x' });
-        expect(outcomes[3]).toEqual({ status: 'duplicate', seq: outcomes[0].seq, hash: 'hash-x' });
+        expect(outcomes[2]).toEqual({ status: 'duplicate', seq: outcomes[0].seq, body: makeEvent('x').body });
+        expect(outcomes[3]).toEqual({ status: 'duplicate', seq: outcomes[0].seq, body: makeEvent('x').body });
         expect(await store.countEvents()).toBe(2);
       });
 
-      it('findExisting gives the stored seq and hash of known ids only', async () => {
+      it('findExisting gives the stored seq and body of known ids only', async () => {
         const [a, b] = await store.append([makeEvent('known-a'), makeEvent('known-b')]);
         const found = await store.findExisting(['known-a', 'unknown', 'known-b', 'known-a']);
         expect(found).toEqual(
           new Map([
-            ['known-a', { seq: a.seq, hash: 'hash-known-a' }],
-            ['known-b', { seq: b.seq, hash: 'hash-known-b' }],
+            ['known-a', { seq: a.seq, body: makeEvent('known-a').body }],
+            ['known-b', { seq: b.seq, body: makeEvent('known-b').body }],
           ]),
         );
         expect((await store.findExisting([])).size).toBe(0);
@@ -337,7 +337,7 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
           expect(await again.loadCheckpoint()).toEqual({ seq: outcomes[1].seq, meta: '{"kept":true}' });
           expect(hex((await again.loadSnapshot('kept'))!.bytes)).toBe(hex(bytes));
           const [dup, fresh] = await again.append([makeEvent('kept-1'), makeEvent('kept-3')]);
-          expect(dup).toEqual({ status: 'duplicate', seq: outcomes[0].seq, hash: 'hash-kept-1' });
+          expect(dup).toEqual({ status: 'duplicate', seq: outcomes[0].seq, body: makeEvent('kept-1').body });
           expect(fresh.seq).toBeGreaterThan(outcomes[1].seq);
         } finally {
           await again.close();

@@ -42,19 +42,27 @@ export interface StoredEvent {
   time: number;
   /** When the intake accepted it, milliseconds since the epoch. */
   receivedAt: number;
-  /** The event's JSON text as validated (with `receivedAt` stamped). */
+  /**
+   * The event's JSON text as validated (with `receivedAt` stamped). Whether a resent id is a true
+   * duplicate or a reused id is told by the content of the bodies (the intake compares their
+   * content hashes, only when an id comes again), so the log keeps no hash of its own.
+   */
   body: string;
-  /** Content hash of the event without `receivedAt`: tells a true duplicate from a reused id. */
-  hash: string;
 }
 
 /** An event handed to `append`: the store assigns its seq. */
 export type NewEvent = Omit<StoredEvent, 'seq'>;
 
-/** What `append` did with one event; a duplicate carries the seq and hash already stored under its id. */
+/** The copy of an id the log already holds: its seq and its body, to compare a resend's content with. */
+export interface LoggedCopy {
+  seq: number;
+  body: string;
+}
+
+/** What `append` did with one event; a duplicate carries the seq and body already stored under its id. */
 export type AppendOutcome =
   | { status: 'accepted'; seq: number }
-  | { status: 'duplicate'; seq: number; hash: string };
+  | ({ status: 'duplicate' } & LoggedCopy);
 
 /** A record the intake could not accept, parked for a human to look at. */
 export interface NewDeadLetter {
@@ -112,16 +120,16 @@ export interface EventStore {
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /**
-   * The stored seq and hash of each id already in the log; ids not in the log are absent from the
+   * The stored seq and body of each id already in the log; ids not in the log are absent from the
    * map. `customerIds[i]`, when given, is the customer the caller's event with `ids[i]` names: a
    * store that files sealed history by customer (the embedded segment log) looks there first.
    */
-  findExisting(ids: readonly string[], customerIds?: readonly string[]): Promise<Map<string, { seq: number; hash: string }>>;
+  findExisting(ids: readonly string[], customerIds?: readonly string[]): Promise<Map<string, LoggedCopy>>;
   /**
    * Appends events and dead letters in one transaction (group commit). Resolves only when the
    * batch is durable; outcomes are in input order and accepted seqs increase in input order.
    * An id already in the log, or repeated later in the same batch, comes back as `duplicate`
-   * with the stored seq and hash and is not written again. Either everything lands or nothing.
+   * with the stored seq and body and is not written again. Either everything lands or nothing.
    * `options.chain`: see AppendOptions.
    */
   append(events: readonly NewEvent[], deadLetters?: readonly NewDeadLetter[], options?: AppendOptions): Promise<AppendOutcome[]>;

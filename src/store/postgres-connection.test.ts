@@ -15,7 +15,7 @@ const T0 = Date.UTC(2026, 0, 1);
 
 function event(id: string): NewEvent {
   const body = JSON.stringify({ id, customerId: 'c-1', kind: 'usage', time: new Date(T0).toISOString() });
-  return { id, customerId: 'c-1', kind: 'usage', time: T0, receivedAt: T0, body, hash: `h-${id}` };
+  return { id, customerId: 'c-1', kind: 'usage', time: T0, receivedAt: T0, body };
 }
 
 async function withAdmin<T>(url: string, body: (admin: pg.Client) => Promise<T>): Promise<T> {

@@ -12,6 +12,7 @@ import {
   type AppendOutcome,
   type Checkpoint,
   type HistorySnapshot,
+  type LoggedCopy,
   type CustomerEventQuery,
   type DeadLetter,
   type EventStore,
@@ -57,15 +58,17 @@ const UPSERT_HISTORY = `
   ON CONFLICT (customer_id, at) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes`;
 
 /** The columns a stored event is read from (`EventRow`), in the order of its mapper. */
-export const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
+export const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body';
 
 // One statement per batch: arrays instead of 7 x 5,000 parameters. ORDER BY ord hands out the
-// identity values in input order, so accepted seqs increase in the order the caller gave.
+// identity values in input order, so accepted seqs increase in the order the caller gave. The
+// hash column (NOT NULL since the first migration) is written empty: the log keeps no hash
+// (event-store.ts, StoredEvent.body).
 const INSERT_EVENTS = `
   INSERT INTO events (id, customer_id, kind, time, received_at, body, hash, partition)
-  SELECT id, customer_id, kind, time, received_at, body, hash, partition
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::smallint[])
-    WITH ORDINALITY AS input(id, customer_id, kind, time, received_at, body, hash, partition, ord)
+  SELECT id, customer_id, kind, time, received_at, body, '', partition
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::smallint[])
+    WITH ORDINALITY AS input(id, customer_id, kind, time, received_at, body, partition, ord)
   ORDER BY ord
   ON CONFLICT (id) DO NOTHING
   RETURNING seq, id`;
@@ -104,21 +107,21 @@ class PostgresEventStore extends StoreAdapter<PostgresConnection> implements Eve
     return next;
   }
 
-  findExisting(ids: readonly string[]): Promise<Map<string, { seq: number; hash: string }>> {
+  findExisting(ids: readonly string[]): Promise<Map<string, LoggedCopy>> {
     return this.db.run('findExisting', () => this.selectExisting(this.db.pool, ids));
   }
 
   private async selectExisting(
     db: pg.Pool | pg.PoolClient,
     ids: readonly string[],
-  ): Promise<Map<string, { seq: number; hash: string }>> {
-    const found = new Map<string, { seq: number; hash: string }>();
+  ): Promise<Map<string, LoggedCopy>> {
+    const found = new Map<string, LoggedCopy>();
     if (ids.length === 0) return found;
-    const { rows } = await db.query<{ id: string; seq: number; hash: string }>(
-      'SELECT id, seq, hash FROM events WHERE id = ANY($1::text[])',
+    const { rows } = await db.query<{ id: string; seq: number; body: string }>(
+      'SELECT id, seq, body FROM events WHERE id = ANY($1::text[])',
       [textArray(ids)],
     );
-    for (const row of rows) found.set(row.id, { seq: row.seq, hash: row.hash });
+    for (const row of rows) found.set(row.id, { seq: row.seq, body: row.body });
     return found;
   }
 
@@ -158,7 +161,6 @@ class PostgresEventStore extends StoreAdapter<PostgresConnection> implements Eve
         bigintArray(unique.map((e) => e.time)),
         bigintArray(unique.map((e) => e.receivedAt)),
         textArray(unique.map((e) => e.body)),
-        textArray(unique.map((e) => e.hash)),
         // What a partition's next owner reads the log by (migration 16, decision 0012).
         bigintArray(unique.map((e) => partitionOf(e.customerId))),
       ]);
@@ -177,11 +179,11 @@ class PostgresEventStore extends StoreAdapter<PostgresConnection> implements Eve
           answered.add(e.id);
           return { status: 'accepted', seq };
         }
-        return { status: 'duplicate', seq, hash: first.get(e.id)?.hash ?? e.hash };
+        return { status: 'duplicate', seq, body: first.get(e.id)?.body ?? e.body };
       }
       const existing = stored.get(e.id);
       if (!existing) throw new TwinloopError('INTERNAL', `Event ${e.id} conflicted but cannot be found`);
-      return { status: 'duplicate', seq: existing.seq, hash: existing.hash };
+      return { status: 'duplicate', seq: existing.seq, body: existing.body };
     });
   }
 

@@ -86,7 +86,7 @@ describe('SQLite connection durability (decision 0014)', () => {
       expect(events.db.pragma('synchronous', { simple: true })).toBe(1);
       await events.close();
       const before = walSyncs;
-      const event = { id: 'e1', customerId: 'C1', kind: 'usage', time: 1, receivedAt: 1, body: '{}', hash: 'h1' };
+      const event = { id: 'e1', customerId: 'C1', kind: 'usage', time: 1, receivedAt: 1, body: '{}' };
       const written = store.append([event]);
       // Synced by the time the append is answered (better-sqlite3 is synchronous: before the promise exists).
       expect(walSyncs - before).toBe(1);

@@ -10,6 +10,7 @@ import {
   type AppendOutcome,
   type Checkpoint,
   type HistorySnapshot,
+  type LoggedCopy,
   type CustomerEventQuery,
   type DeadLetter,
   type EventStore,
@@ -29,7 +30,7 @@ import {
   type HistoryRow,
   type DeadLetterRow,
   type EventRow,
-  type SeqHashRow,
+  type SeqBodyRow,
   type SnapshotRow,
 } from './event-rows.js';
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
@@ -77,17 +78,18 @@ export interface SqliteEventStoreOptions {
   syncs?: 'in-commit' | 'after-commit';
 }
 
-const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body, hash';
+const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body';
 
 /** Compiled once per connection: preparing per call would cost more than the inserts themselves. */
 function prepareStatements(db: Database.Database) {
   return {
-    insertEvent: db.prepare<[string, string, string, number, number, string, string]>(
-      `INSERT INTO events (id, customer_id, kind, time, received_at, body, hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+    // The hash column (NOT NULL since migration 1) is written empty: the log keeps no hash (event-store.ts, StoredEvent.body).
+    insertEvent: db.prepare<[string, string, string, number, number, string]>(
+      `INSERT INTO events (id, customer_id, kind, time, received_at, body, hash) VALUES (?, ?, ?, ?, ?, ?, '')
        ON CONFLICT(id) DO NOTHING`,
     ),
-    findEvent: db.prepare<[string], SeqHashRow>('SELECT seq, hash FROM events WHERE id = ?'),
-    findEvents: db.prepare<[string], SeqHashRow & { id: string }>('SELECT e.id, e.seq, e.hash FROM json_each(?) AS j JOIN events AS e ON e.id = j.value'),
+    findEvent: db.prepare<[string], SeqBodyRow>('SELECT seq, body FROM events WHERE id = ?'),
+    findEvents: db.prepare<[string], SeqBodyRow & { id: string }>('SELECT e.id, e.seq, e.body FROM json_each(?) AS j JOIN events AS e ON e.id = j.value'),
     readLog: db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
     readCustomer: db.prepare<[string, number, number, number], EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE customer_id = ? AND seq > ? AND time <= ? ORDER BY seq LIMIT ?`,
@@ -153,9 +155,9 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     this.segments = new SqliteSegmentLog(() => db.db, segmentOptions || { minBatch: Number.POSITIVE_INFINITY, sealAt: Number.POSITIVE_INFINITY });
     // A deferred transaction: the reads of rows and segments see one snapshot of the log.
     this.readTransaction = <T>(work: () => T): T => db.db.transaction(work).deferred();
-    const inRows = (ids: string | readonly string[]): Map<string, SeqHashRow> => {
-      if (typeof ids === 'string') return new Map(db.sql.findEvents.all(ids).map((r) => [r.id, { seq: r.seq, hash: r.hash }]));
-      const found = new Map<string, SeqHashRow>();
+    const inRows = (ids: string | readonly string[]): Map<string, LoggedCopy> => {
+      if (typeof ids === 'string') return new Map(db.sql.findEvents.all(ids).map((r) => [r.id, { seq: r.seq, body: r.body }]));
+      const found = new Map<string, LoggedCopy>();
       for (const id of ids) {
         const row = db.sql.findEvent.get(id);
         if (row) found.set(id, row);
@@ -170,10 +172,10 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
         // An id held by a segment is logged too: the row would be a second copy.
         const inSegment = this.segments.findSeq(e.id);
         if (inSegment !== undefined) {
-          outcomes.push({ status: 'duplicate', seq: inSegment, hash: this.segments.eventAt(inSegment, e.customerId).hash });
+          outcomes.push({ status: 'duplicate', seq: inSegment, body: this.segments.eventAt(inSegment, e.customerId).body });
           continue;
         }
-        const result = q.insertEvent.run(e.id, e.customerId, e.kind, e.time, e.receivedAt, e.body, e.hash);
+        const result = q.insertEvent.run(e.id, e.customerId, e.kind, e.time, e.receivedAt, e.body);
         if (result.changes === 1) {
           outcomes.push({ status: 'accepted', seq: Number(result.lastInsertRowid) });
           continue;
@@ -181,7 +183,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
         // The conflicting row is either older or an earlier copy in this same batch; both are visible here.
         const stored = q.findEvent.get(e.id);
         if (!stored) throw new TwinloopError('INTERNAL', `Event ${e.id} conflicted but cannot be found`);
-        outcomes.push({ status: 'duplicate', seq: stored.seq, hash: stored.hash });
+        outcomes.push({ status: 'duplicate', seq: stored.seq, body: stored.body });
       }
       for (const l of letters.map(toStorableDeadLetter)) q.insertDeadLetter.run(l.record, l.reason, l.at, l.source);
       return outcomes;
@@ -199,15 +201,15 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     });
   }
 
-  findExisting(ids: readonly string[], customerIds?: readonly string[]): Promise<Map<string, { seq: number; hash: string }>> {
+  findExisting(ids: readonly string[], customerIds?: readonly string[]): Promise<Map<string, LoggedCopy>> {
     return this.db.run('findExisting', () => {
-      const found = new Map<string, { seq: number; hash: string }>();
+      const found = new Map<string, LoggedCopy>();
       ids.forEach((id, i) => {
         if (found.has(id)) return;
         const row = this.db.sql.findEvent.get(id);
-        if (row) found.set(id, { seq: row.seq, hash: row.hash });
+        if (row) found.set(id, { seq: row.seq, body: row.body });
         const inSegment = row ? undefined : this.segments.findSeq(id);
-        if (inSegment !== undefined) found.set(id, { seq: inSegment, hash: this.segments.eventAt(inSegment, customerIds?.[i]).hash });
+        if (inSegment !== undefined) found.set(id, { seq: inSegment, body: this.segments.eventAt(inSegment, customerIds?.[i]).body });
       });
       return found;
     });

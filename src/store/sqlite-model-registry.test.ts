@@ -13,7 +13,7 @@ describe('SQLite model registry', () => {
       const store = await openEventStore({ kind: 'sqlite', dataDir });
       const registry = await openModelRegistry({ kind: 'sqlite', dataDir });
       await registry.save({ name: 'churn', status: 'champion', document: '{}', metadata: {}, createdAt: 1 });
-      await store.append([{ id: 'e1', customerId: 'c', kind: 'usage', time: 1, receivedAt: 1, body: '{}', hash: 'h' }]);
+      await store.append([{ id: 'e1', customerId: 'c', kind: 'usage', time: 1, receivedAt: 1, body: '{}' }]);
       expect(await store.lastSeq()).toBe(1);
       expect((await registry.list()).length).toBe(1);
       await registry.close();

@@ -17,7 +17,7 @@ describe('SQLite record store', () => {
       const registry = await openModelRegistry({ kind: 'sqlite', dataDir });
       const records = await openRecordStore({ kind: 'sqlite', dataDir });
       await records.put('offers', 'o1', { price: 5 });
-      await events.append([{ id: 'e1', customerId: 'c', kind: 'usage', time: 1, receivedAt: 1, body: '{}', hash: 'h' }]);
+      await events.append([{ id: 'e1', customerId: 'c', kind: 'usage', time: 1, receivedAt: 1, body: '{}' }]);
       await registry.save({ name: 'churn', status: 'champion', document: '{}', metadata: {}, createdAt: 1 });
       expect(await events.lastSeq()).toBe(1);
       expect((await records.list('offers')).length).toBe(1);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { blockDictionary, decodeEventBlock, encodeEventBlock } from './event-block.js';
@@ -11,8 +12,11 @@ const T0 = Date.UTC(2026, 0, 1);
 
 function usage(n: number, customer: string, time = T0 + n * 60_000): NewEvent {
   const body = JSON.stringify({ id: `u-${n}`, customerId: customer, kind: 'usage', time: new Date(time).toISOString(), data: { dataMb: n % 97, voiceMin: 3 } });
-  return { id: `u-${n}`, customerId: customer, kind: 'usage', time, receivedAt: T0 + 999, body, hash: `h${n}` };
+  return { id: `u-${n}`, customerId: customer, kind: 'usage', time, receivedAt: T0 + 999, body };
 }
+
+/** The body `batch` gives event n (its customer is customers[n % 4]). */
+const bodyOf = (n: number) => usage(n, customers[n % 4]).body;
 
 const customers = ['C1', 'C2', 'C3', 'C4'];
 /** `count` events from `start`, spread over four customers. */
@@ -30,7 +34,7 @@ async function readAll(store: EventStore): Promise<StoredEvent[]> {
 
 describe('event blocks', () => {
   it('give back every field of every event exactly, any text included', () => {
-    const odd = { ...usage(1, 'C\u0000"1'), body: 'pretty\n\t{"a": "\\n"} 📶 \ud800', hash: '' };
+    const odd = { ...usage(1, 'C\u0000"1'), body: 'pretty\n\t{"a": "\\n"} 📶 \ud800' };
     const events: StoredEvent[] = [{ ...odd, seq: 7 }, { ...usage(2, 'C2', T0 - 5), seq: 9 }, { ...usage(3, 'C1', T0 + 2 ** 40), seq: 2 ** 40 }];
     expect(decodeEventBlock(encodeEventBlock(events, 1))).toEqual(events);
     expect(decodeEventBlock(encodeEventBlock([], 6))).toEqual([]);
@@ -50,6 +54,15 @@ describe('event blocks', () => {
     expect(() => decodeEventBlock(later, () => dictionary.bytes)).toThrow(/header version 3.*upgrade Twinloop/);
   });
 
+  it('read a block of layout 1, which carried content hashes, without them', () => {
+    const v1 = { v: 1, seq: [5, 2], id: ['a', 'b'], customer: ['C1', 'C2'], kind: ['usage', 'bill'], time: [T0, 7], received: [T0 + 1, 0], hash: ['h1', 'h2'], body: ['{"a":1}', '{"b":2}'] };
+    expect(decodeEventBlock(deflateRawSync(Buffer.from(JSON.stringify(v1))))).toEqual([
+      { seq: 5, id: 'a', customerId: 'C1', kind: 'usage', time: T0, receivedAt: T0 + 1, body: '{"a":1}' },
+      { seq: 7, id: 'b', customerId: 'C2', kind: 'bill', time: T0 + 7, receivedAt: T0 + 1, body: '{"b":2}' },
+    ]);
+    expect(() => decodeEventBlock(deflateRawSync(Buffer.from(JSON.stringify({ ...v1, v: 3 }))))).toThrow(/layout version 3.*upgrade Twinloop/);
+  });
+
   it('refuse a damaged block with an error saying so', () => {
     const block = encodeEventBlock([{ ...usage(1, 'C1'), seq: 1 }], 6);
     expect(() => decodeEventBlock(block.subarray(0, block.length - 3))).toThrow(/damaged/);
@@ -65,17 +78,17 @@ describe('SQLite segment log', () => {
       const small2 = await store.append(batch(23, 2)); // rows
       const bulk2 = await store.append([...batch(25, 15), usage(4, 'C9'), usage(1, 'C9')]); // a segment (sealed with bulk1) and two resends
       expect(bulk2.slice(15)).toEqual([
-        { status: 'duplicate', seq: bulk1[1].seq, hash: 'h4' },
-        { status: 'duplicate', seq: small[1].seq, hash: 'h1' },
+        { status: 'duplicate', seq: bulk1[1].seq, body: bodyOf(4) },
+        { status: 'duplicate', seq: small[1].seq, body: bodyOf(1) },
       ]);
       // A resend of a segment's event as a small (row) append is a duplicate too, and so is an id repeated inside a bulk batch.
-      expect(await store.append([usage(30, 'C2')])).toEqual([{ status: 'duplicate', seq: bulk2[5].seq, hash: 'h30' }]);
+      expect(await store.append([usage(30, 'C2')])).toEqual([{ status: 'duplicate', seq: bulk2[5].seq, body: bodyOf(30) }]);
       const repeated = await store.append([...batch(40, 10), usage(40, 'C1')]);
-      expect(repeated[10]).toEqual({ status: 'duplicate', seq: repeated[0].seq, hash: 'h40' });
+      expect(repeated[10]).toEqual({ status: 'duplicate', seq: repeated[0].seq, body: bodyOf(40) });
       expect(await store.findExisting(['u-4', 'u-1', 'u-45', 'nope'])).toEqual(new Map([
-        ['u-4', { seq: bulk1[1].seq, hash: 'h4' }],
-        ['u-1', { seq: small[1].seq, hash: 'h1' }],
-        ['u-45', { seq: repeated[5].seq, hash: 'h45' }],
+        ['u-4', { seq: bulk1[1].seq, body: bodyOf(4) }],
+        ['u-1', { seq: small[1].seq, body: bodyOf(1) }],
+        ['u-45', { seq: repeated[5].seq, body: bodyOf(45) }],
       ]));
 
       const log = await readAll(store);
@@ -100,7 +113,7 @@ describe('SQLite segment log', () => {
       expect(await readAll(plain)).toEqual(log);
       expect(await plain.readCustomer('C2')).toEqual(c2);
       expect(await plain.append([usage(44, 'C1'), usage(50, 'C3')])).toEqual([
-        { status: 'duplicate', seq: repeated[4].seq, hash: 'h44' },
+        { status: 'duplicate', seq: repeated[4].seq, body: bodyOf(44) },
         { status: 'accepted', seq: seqs[seqs.length - 1] + 1 },
       ]);
       await plain.close();
@@ -114,12 +127,12 @@ describe('SQLite segment log', () => {
       const plain = batch(10, 4);
       const first = await store.append([...odd, ...plain]);
       const again = await store.append([...plain, ...odd, ...batch(20, 3)]);
-      expect(again.slice(0, 8)).toEqual([...first.slice(4), ...first.slice(0, 4)].map((o, k) => ({ status: 'duplicate', seq: o.seq, hash: k < 4 ? `h${10 + k}` : `h${k - 4}` })));
+      expect(again.slice(0, 8)).toEqual([...first.slice(4), ...first.slice(0, 4)].map((o, k) => ({ status: 'duplicate', seq: o.seq, body: k < 4 ? bodyOf(10 + k) : usage(k - 4, 'C1').body })));
       expect(again.slice(8).map((o) => o.status)).toEqual(['accepted', 'accepted', 'accepted']);
       // Escapes SQLite's JSON reads back as they were (a quote, a newline, a backslash) take the batch's one query.
       const quoted = ['f"g', 'h\ni', 'j\\k'].map((id, n) => ({ ...usage(30 + n, 'C2'), id }));
       const third = await store.append(quoted);
-      expect(await store.append([...quoted].reverse())).toEqual([...third].reverse().map((o, k) => ({ status: 'duplicate', seq: o.seq, hash: `h${32 - k}` })));
+      expect(await store.append([...quoted].reverse())).toEqual([...third].reverse().map((o, k) => ({ status: 'duplicate', seq: o.seq, body: usage(32 - k, 'C2').body })));
       expect((await readAll(store)).map((e) => e.id)).toEqual([...odd, ...plain, ...batch(20, 3), ...quoted].map((e) => e.id));
       await store.close();
     });
@@ -189,17 +202,17 @@ describe.each(['inline', 'thread'] as const)('SQLite segment log sealing (%s wri
       for (let after = 0; after < 100; after++) for (const k of [1, 2, 5]) expect(await store.readLog(after, k)).toEqual(log.slice(after, after + k));
       for (const c of customers) expect(await store.readCustomer(c)).toEqual(log.filter((e) => e.customerId === c));
 
-      // A resend of a sealed event is a duplicate with its stored seq and hash, as a segment, as rows and asked for.
-      expect((await store.append([...batch(100, 10), usage(5, 'C2')]))[10]).toEqual({ status: 'duplicate', seq: 6, hash: 'h5' });
-      expect(await store.append([usage(50, 'C3')])).toEqual([{ status: 'duplicate', seq: 51, hash: 'h50' }]);
-      // The same id for another customer (a conflict, told by the hash) is found all the same.
-      expect(await store.append([usage(51, 'C1')])).toEqual([{ status: 'duplicate', seq: 52, hash: 'h51' }]);
+      // A resend of a sealed event is a duplicate with its stored seq and body, as a segment, as rows and asked for.
+      expect((await store.append([...batch(100, 10), usage(5, 'C2')]))[10]).toEqual({ status: 'duplicate', seq: 6, body: bodyOf(5) });
+      expect(await store.append([usage(50, 'C3')])).toEqual([{ status: 'duplicate', seq: 51, body: bodyOf(50) }]);
+      // The same id for another customer (a conflict, told by the body) is found all the same.
+      expect(await store.append([usage(51, 'C1')])).toEqual([{ status: 'duplicate', seq: 52, body: bodyOf(51) }]);
       expect(await store.findExisting(['u-7', 'u-70', 'u-99', 'u-1000'], ['C4', 'C3', 'C1', 'C1'])).toEqual(new Map([
-        ['u-7', { seq: 8, hash: 'h7' }],
-        ['u-70', { seq: 71, hash: 'h70' }],
-        ['u-99', { seq: 100, hash: 'h99' }],
+        ['u-7', { seq: 8, body: bodyOf(7) }],
+        ['u-70', { seq: 71, body: bodyOf(70) }],
+        ['u-99', { seq: 100, body: bodyOf(99) }],
       ]));
-      expect(await store.findExisting(['u-70'])).toEqual(new Map([['u-70', { seq: 71, hash: 'h70' }]]));
+      expect(await store.findExisting(['u-70'])).toEqual(new Map([['u-70', { seq: 71, body: bodyOf(70) }]]));
       await store.close();
 
       // Reopened (rows only), every sealed run still reads.

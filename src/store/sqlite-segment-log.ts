@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { TwinloopError } from '../domain/errors.js';
 import { blockDictionary, decodeEventBlock, encodeEventBlock, type BlockDictionary } from './event-block.js';
-import type { AppendOutcome, CustomerEventQuery, NewEvent, StoredEvent } from './event-store.js';
+import type { AppendOutcome, CustomerEventQuery, LoggedCopy, NewEvent, StoredEvent } from './event-store.js';
 
 /**
  * The embedded event store's segment log for bulk history (decision 0013): a large checked batch
@@ -197,7 +197,7 @@ export class SqliteSegmentLog {
    * batch's ids (as a JSON array, or as a list) are among the log's rows. Outcomes as the port's
    * `append` gives them.
    */
-  append(events: readonly NewEvent[], inRows: (ids: string | readonly string[]) => Map<string, { seq: number; hash: string }>): AppendOutcome[] {
+  append(events: readonly NewEvent[], inRows: (ids: string | readonly string[]) => Map<string, LoggedCopy>): AppendOutcome[] {
     const q = this.sql;
     for (const e of events) checkShape(e);
     const ids = events.map((e) => e.id);
@@ -221,21 +221,21 @@ export class SqliteSegmentLog {
     for (const e of events) {
       const row = rows.get(e.id);
       if (row) {
-        outcomes.push({ status: 'duplicate', seq: row.seq, hash: row.hash });
+        outcomes.push({ status: 'duplicate', seq: row.seq, body: row.body });
         continue;
       }
       const seq = logged.get(e.id);
       if (seq !== undefined) {
-        outcomes.push({ status: 'duplicate', seq, hash: this.eventAt(seq, e.customerId).hash });
+        outcomes.push({ status: 'duplicate', seq, body: this.eventAt(seq, e.customerId).body });
         continue;
       }
       const earlier = inBatch.get(e.id);
       if (earlier !== undefined) {
-        outcomes.push({ status: 'duplicate', seq: first + earlier, hash: accepted[earlier].hash });
+        outcomes.push({ status: 'duplicate', seq: first + earlier, body: accepted[earlier].body });
         continue;
       }
       inBatch.set(e.id, accepted.length);
-      accepted.push({ seq: first + accepted.length, id: e.id, customerId: e.customerId, kind: e.kind, time: e.time, receivedAt: e.receivedAt, body: e.body, hash: e.hash });
+      accepted.push({ seq: first + accepted.length, id: e.id, customerId: e.customerId, kind: e.kind, time: e.time, receivedAt: e.receivedAt, body: e.body });
       outcomes.push({ status: 'accepted', seq: first + accepted.length - 1 });
     }
     if (accepted.length === 0) return outcomes;
@@ -475,8 +475,8 @@ export class SqliteSegmentLog {
 /** A segment holds no NOT NULL columns for SQLite to check: the same shape is checked here, so a bad batch fails whole as a row batch does. */
 function checkShape(e: NewEvent): void {
   const ok = typeof e.id === 'string' && typeof e.customerId === 'string' && typeof e.kind === 'string' && typeof e.body === 'string'
-    && typeof e.hash === 'string' && Number.isFinite(e.time) && Number.isFinite(e.receivedAt);
-  if (!ok) throw new TwinloopError('BAD_INPUT', `event ${String(e.id)}: id, customerId, kind, body and hash must be text and time and receivedAt numbers`);
+    && Number.isFinite(e.time) && Number.isFinite(e.receivedAt);
+  if (!ok) throw new TwinloopError('BAD_INPUT', `event ${String(e.id)}: id, customerId, kind and body must be text and time and receivedAt numbers`);
 }
 
 /**

@@ -72,6 +72,21 @@ describe('intake', () => {
     expect(await twins.store.countEvents()).toBe(3);
   });
 
+  it('tells a resend from a reused id by content, whatever its key order or receive stamp, against rows and the segment log alike', async () => {
+    await twins.close();
+    twins = await open(await openEventStore({ kind: 'sqlite', dataDir: dir, segments: { minBatch: 3, sealAt: 5 } }));
+    const bulk = [registration, ...Array.from({ length: 6 }, (_, k) => usage(`b${k}`, k + 1))];
+    expect((await twins.intake.submit(bulk)).map((o) => o.status)).toEqual(bulk.map(() => 'accepted'));
+    await twins.intake.submit([usage('r1', 2)]); // a row
+    const reordered = (e: TwinEvent) => ({ text: JSON.stringify({ data: { ...e.data }, v: e.v, time: e.time, source: e.source, customerId: e.customerId, kind: e.kind, id: e.id, receivedAt: iso(NOW) }) });
+    const again = await twins.intake.submitRecords([
+      reordered(usage('b1', 2)), { value: usage('b2', 30) }, reordered(usage('r1', 2)), { value: usage('r1', 3) }, reordered(usage('b4', 5)),
+    ]);
+    expect(again.map((o) => o.status)).toEqual(['duplicate', 'rejected', 'duplicate', 'rejected', 'duplicate']);
+    expect(again[1]).toMatchObject({ reason: expect.stringMatching(/^id: "b2" was already used for a different event \(in the log at seq /) });
+    expect(await twins.store.countEvents()).toBe(8);
+  });
+
   it('answers a duplicate in a later batch of one body as a duplicate, even when its time is late by then', async () => {
     // A store whose writes take a while, as a 5,000-record batch does: the second batch is checked before the first is in.
     const store = await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'dup') });
