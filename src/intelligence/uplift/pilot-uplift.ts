@@ -256,9 +256,10 @@ export function contactValue(model: PilotUplift, c: UpliftCandidate, options: Pi
 
 /**
  * Plans the single decision: every candidate valued (`contactValue`), the ones whose cautious
- * value is positive contacted best first up to `contacts`. A candidate whose expected harm
- * outweighs the expected benefit is left as `contact-harms`; one merely not worth its cost or its
- * risk as `not-worth-it`.
+ * value is positive contacted best first up to `contacts`. A candidate the contact would pay for
+ * but for its harm to those who do not accept is left as `contact-harms`; one whose benefit does
+ * not cover the contact and the offer, or whose value is positive only short of its caution, as
+ * `not-worth-it`.
  */
 export function planSingleDecision(model: PilotUplift, candidates: readonly UpliftCandidate[], options: SingleDecisionOptions): SingleDecisionPlan {
   if (!(Number.isInteger(options.contacts) && options.contacts >= 0)) throw new TwinloopError('BAD_INPUT', `contacts must be a whole number ≥ 0; got ${options.contacts}`);
@@ -267,7 +268,7 @@ export function planSingleDecision(model: PilotUplift, candidates: readonly Upli
   const left = { 'not-worth-it': 0, 'contact-harms': 0, budget: 0 };
   const contact: ContactValueEstimate[] = [];
   for (const v of valued) {
-    if (v.harm + v.benefit < 0 && v.harm < 0) left['contact-harms']++;
+    if (v.benefit - options.contactCost > 0 && v.mean <= 0) left['contact-harms']++;
     else if (v.score <= 0) left['not-worth-it']++;
     else if (contact.length >= options.contacts) left.budget++;
     else contact.push(v);
