@@ -40,6 +40,9 @@ describe('pilot uplift: the single decision from one randomised pilot', () => {
     const plan = planSingleDecision(model, [candidate('rarely-accepts', 0)], options);
     expect(plan.contact).toEqual([]);
     expect(plan.left['contact-harms']).toBe(1);
+    // A customer worth too little to pay for the offer is not worth it, harm or not: the reason says which.
+    const cheap = planSingleDecision(model, [{ ...candidate('cheap', 1), value: 100 }], options);
+    expect(cheap.left).toEqual({ 'not-worth-it': 1, 'contact-harms': 0, budget: 0 });
   });
 
   it('contacts nobody on a pilot too small to tell an effect from noise, however good its point estimate', () => {
