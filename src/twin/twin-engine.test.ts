@@ -201,6 +201,45 @@ describe('twin engine', () => {
     expect(rolled.features.contract_months).toBe(0);
   });
 
+  it("reads the customer's history beyond the 90-day windows: a year of bills, late payments, complaints and months over allowance", () => {
+    const engine = new TwinEngine();
+    const day = 24 * H;
+    const events: TwinEvent[] = [
+      customer(),
+      { id: 'act', kind: 'subscription', customerId: 'C1', time: iso(T0), source: 't', v: 1, data: { action: 'activated', subscriptionId: 'S1', productKind: 'plan', productId: 'P-20', monthlyPrice: 20, dataAllowanceMb: 2000 } },
+    ];
+    // Twelve monthly bills from March 2026, each paid; every fourth late, every third with overage.
+    for (let m = 0; m < 12; m++) {
+      const start = new Date(Date.UTC(2026, 2 + m, 1));
+      const end = new Date(Date.UTC(2026, 3 + m, 0));
+      const billed = Date.UTC(2026, 3 + m, 1, 6);
+      const due = new Date(billed + 14 * day).toISOString().slice(0, 10);
+      const paid = new Date(billed + (m % 4 === 0 ? 20 : 10) * day).toISOString().slice(0, 10);
+      events.push({ id: `b${m}`, kind: 'bill', customerId: 'C1', time: iso(billed), source: 't', v: 1, data: { billId: `B${m}`, periodStart: start.toISOString().slice(0, 10), periodEnd: end.toISOString().slice(0, 10), amount: 20 + (m % 3 === 0 ? 5 : 0), lines: m % 3 === 0 ? [{ type: 'overage', amount: 5 }] : [] } });
+      events.push({ id: `p${m}`, kind: 'payment', customerId: 'C1', time: iso(Date.parse(`${paid}T12:00:00Z`)), source: 't', v: 1, data: { status: 'paid', billId: `B${m}`, amount: 20, dueDate: due, paidDate: paid } });
+    }
+    // Complaints: two long ago, one 10 days before the read.
+    const at = Date.parse('2027-03-20T12:00:00Z');
+    for (const [i, t] of [T0 + 40 * day, T0 + 100 * day, at - 10 * day].entries()) {
+      events.push({ id: `c${i}`, kind: 'ticket', customerId: 'C1', time: iso(t), source: 't', v: 1, data: { ticketId: `T${i}`, action: 'opened', category: 'billing', severity: 'low', complaint: true } });
+    }
+    // Last month's data: 1,500 MB of the plan's 2,000.
+    for (let d = 0; d < 30; d++) events.push({ id: `u${d}`, kind: 'usage', customerId: 'C1', time: iso(at - d * day), source: 't', v: 1, data: { subscriptionId: 'S1', dataMb: 50, voiceMin: 1, sms: 0, roaming: false } });
+    events.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+    for (const e of events) expect(validateEvent(e).ok, e.id).toBe(true);
+    applyAll(engine, events);
+    const f = engine.view('C1', at)!.features;
+    expect(f.history_days).toBe(Math.floor((at - (T0 - 30 * day)) / day));
+    expect(f.bills_total).toBe(12);
+    expect(f.payments_late_share).toBe(0.25);
+    expect(f.complaints_total).toBe(3);
+    expect(f.complaints_30d).toBe(1);
+    expect(f.complaints_90d).toBe(1);
+    // Overage on the bills of March, June, September and December 2026 (periods), billed the month after: the twelve months before March 2027 hold all four.
+    expect(f.months_over_allowance_12m).toBe(4);
+    expect(f.data_use_to_allowance).toBe(0.75);
+  });
+
   it('marks a customer churned when its last plan is terminated', () => {
     const engine = new TwinEngine();
     const sub = (id: string, action: 'activated' | 'terminated', at: number): TwinEvent => ({ id, kind: 'subscription', customerId: 'C1', time: iso(at), source: 't', v: 1, data: { action, subscriptionId: 'S1', productKind: 'plan' } });

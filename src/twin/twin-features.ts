@@ -70,6 +70,17 @@ export const FEATURE_NAMES = [
   'churned',
   // Appended after `churned`, as every new feature is: a stored model reads its features by name.
   'contract_days_left',
+  // The customer's history beyond the 90-day windows: what months of behaviour say about traits no
+  // single month shows (how often they pay late, how often they complain, how often they run over).
+  'history_days',
+  'bills_total',
+  'payments_late_share',
+  'complaints_total',
+  'complaints_30d',
+  'network_minutes_90d',
+  'network_incidents_90d',
+  'months_over_allowance_12m',
+  'data_use_to_allowance',
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
@@ -253,5 +264,25 @@ export function computeFeatures(c: TwinCursor, ref: number, out: Float64Array): 
   out[k++] = daysSince(c.f64[f(c, OFF.lastOfferAccepted)], ref);
   out[k++] = everPlan && plans === 0 && suspended === 0 ? 1 : 0;
   out[k++] = contractDaysLeft(c.f64[f(c, OFF.contractEnd)], ref);
+
+  const first = c.f64[f(c, OFF.firstEventTime)];
+  out[k++] = first > 0 && ref > first ? Math.floor((ref - first) / DAY_MS) : 0;
+  const bills = c.f64[f(c, OFF.billsTotal)];
+  out[k++] = bills;
+  out[k++] = bills > 0 ? round(c.f64[f(c, OFF.paymentsLateTotal)] / bills) : 0;
+  out[k++] = c.f64[f(c, OFF.complaintsTotal)];
+  out[k++] = sums[S.complaints * 3 + 1];
+  out[k++] = sums[S.netMinutes * 3 + 2];
+  out[k++] = sums[S.incidents * 3 + 2];
+  // Months over allowance in the twelve complete months before `ref`'s month (the ring holds thirteen).
+  let overYear = 0;
+  for (let m = refMonth - 12; m < refMonth; m++) {
+    if (head === 0 || m > head || m <= head - MONTH_RING) continue;
+    const i = m % MONTH_RING;
+    if (c.i32[w(c, OFF.monthOverageCents) + i] > 0 || (dataMb > 0 && c.u32[w(c, OFF.monthDataKb) + i] > dataMb * 1024)) overYear++;
+  }
+  out[k++] = overYear;
+  // Data used in the last 30 days against the monthly allowance of the plans in force (0 without one).
+  out[k++] = dataMb > 0 ? round(sums[S.data * 3 + 1] / 1024 / dataMb) : 0;
   return out;
 }

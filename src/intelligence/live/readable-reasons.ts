@@ -66,6 +66,15 @@ const PHRASES: Readonly<Record<string, (v: number) => string>> = {
   offers_declined_90d: (v) => `${plural(v, 'offer')} declined in 90 days`,
   days_since_offer_declined: (v) => since(v, 'declining an offer'),
   days_since_offer_accepted: (v) => since(v, 'accepting an offer'),
+  history_days: (v) => `${plural(v, 'day')} of history`,
+  bills_total: (v) => `${plural(v, 'bill')} so far`,
+  payments_late_share: (v) => `${Math.round(v * 100)} % of bills paid late`,
+  complaints_total: (v) => `${plural(v, 'complaint')} ever`,
+  complaints_30d: (v) => `${plural(v, 'complaint')} in 30 days`,
+  network_minutes_90d: (v) => `${plural(v, 'minute')} of network trouble in 90 days`,
+  network_incidents_90d: (v) => `${plural(v, 'network incident')} in 90 days`,
+  months_over_allowance_12m: (v) => `${plural(v, 'month')} over allowance (of 12)`,
+  data_use_to_allowance: (v) => `${Math.round(v * 100)} % of the data allowance used in 30 days`,
   contract_days_left: (v) => (v >= NEVER_DAYS ? 'no contract end' : v === 0 ? 'contract ends today' : `contract ends in ${plural(v, 'day')}`),
 };
 
