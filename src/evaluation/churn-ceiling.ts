@@ -16,7 +16,8 @@ import { openTwinService } from '../twin/twin-service.js';
  * The live churn model against its ceiling: the churn model is trained from the twins exactly as
  * the running operator trains it (stacked monthly cutoffs, validated out of time on the latest
  * one), and on those same validation rows the sandbox's true churn probabilities (each customer's
- * hidden monthly hazard at the cutoff) are ranked too. No model that sees only events can rank
+ * chance to churn within the horizon given its hidden hazard at the cutoff and, when its contract
+ * ends within the horizon, the decision it then takes) are ranked too. No model that sees only events can rank
  * better than the truth, so the gap between the two AUCs is what is left to learn.
  */
 
@@ -45,6 +46,11 @@ export interface CeilingSeed {
    * observable, so the most any model of the twins' features could rank.
    */
   readonly featureAuc: number;
+  /**
+   * AUC of the true monthly hazard at the cutoff alone (the reference before 2026-12-04): it leaves
+   * out the decision of a customer whose contract ends within the horizon, which the label counts.
+   */
+  readonly monthlyHazardAuc: number;
   readonly gap: number;
   /** truth − feature oracle: the part of the gap no model of the observables can close. */
   readonly unobservableGap: number;
@@ -60,6 +66,7 @@ export interface ChurnCeiling {
   readonly modelAuc: number;
   readonly truthAuc: number;
   readonly featureAuc: number;
+  readonly monthlyHazardAuc: number;
   readonly gap: number;
   /** Standard error of the mean gap over the seeds (0 with one seed): the gaps are paired per row set, so far tighter than the AUCs' own. */
   readonly gapSe: number;
@@ -94,11 +101,13 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
         await world.backfill({ days: days - horizonDays - 1, sink: twins.intake });
         await twins.intake.drained();
         const cutoff = world.clock.now() - 1;
+        // The probability of what the label counts: churn within the horizon, a contract end's decision in it included.
         const oracle = createOracle(world);
-        const truth = new Map(oracle.customerIds().map((id) => [id, oracle.churnProbability(id)]));
-        const features = createFeatureOracle(world);
+        const truth = new Map(oracle.customerIds().map((id) => [id, oracle.churnProbabilityWithin(id, horizonDays)]));
+        const monthly = new Map(oracle.customerIds().map((id) => [id, oracle.churnProbability(id)]));
+        const features = createFeatureOracle(world, { horizonDays });
         const anyOffer = config.offers.catalogue[0].id;
-        const observable = new Map([...truth].filter(([, p]) => p > 0).map(([id]) => [id, features.view(id, anyOffer).churnProbability]));
+        const observable = new Map([...truth].filter(([, p]) => p > 0).map(([id]) => [id, features.view(id, anyOffer).churnWithinHorizon]));
         await world.backfill({ days: horizonDays + 1, sink: twins.intake });
         await twins.intake.drained();
         const to = twins.engine.eventClock;
@@ -112,6 +121,7 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
         const labels: number[] = [];
         const scores: number[] = [];
         const featureScores: number[] = [];
+        const monthlyScores: number[] = [];
         for (let i = 0; i < set.matrix.rows; i++) {
           if (set.cutoffIndex[i] !== cutoffs.length - 1) continue;
           const p = truth.get(set.customerIds[i]);
@@ -119,12 +129,13 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
           labels.push(set.labels[i]);
           scores.push(p);
           featureScores.push(observable.get(set.customerIds[i]) ?? 0);
+          monthlyScores.push(monthly.get(set.customerIds[i]) ?? 0);
         }
         const m = trained.metadata.metrics;
         if (labels.length !== m.validationRows) throw new TwinloopError('INTERNAL', `${labels.length} rows at the latest cutoff, the model validated on ${m.validationRows}`);
         const truthAuc = rocAuc(labels, scores);
         const featureAuc = rocAuc(labels, featureScores);
-        const s = { seed, validationRows: m.validationRows, validationPositives: m.validationPositives, modelAuc: r4(m.auc), truthAuc: r4(truthAuc), featureAuc: r4(featureAuc), gap: r4(truthAuc - m.auc), unobservableGap: r4(truthAuc - featureAuc), learner: trained.metadata.learner };
+        const s = { seed, validationRows: m.validationRows, validationPositives: m.validationPositives, modelAuc: r4(m.auc), truthAuc: r4(truthAuc), featureAuc: r4(featureAuc), monthlyHazardAuc: r4(rocAuc(labels, monthlyScores)), gap: r4(truthAuc - m.auc), unobservableGap: r4(truthAuc - featureAuc), learner: trained.metadata.learner };
         log(`seed ${seed}: model AUC ${s.modelAuc}, feature oracle's ${s.featureAuc}, true probabilities' ${s.truthAuc} on ${s.validationRows} rows (${s.validationPositives} churned), gap ${s.gap} (unobservable ${s.unobservableGap})`);
         seeds.push(s);
       } finally {
@@ -145,6 +156,7 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
     modelAuc: mean((s) => s.modelAuc),
     truthAuc: mean((s) => s.truthAuc),
     featureAuc: mean((s) => s.featureAuc),
+    monthlyHazardAuc: mean((s) => s.monthlyHazardAuc),
     gap: mean((s) => s.gap),
     gapSe: r4(gapSe),
     unobservableGap: mean((s) => s.unobservableGap),

@@ -60,8 +60,7 @@ export function runContractEnds(w: WorldState, d: number, time: string): void {
   for (let c = 0; c < pop.size; c++) {
     if (end[c] !== d || pop.u.status[c] !== STATUS_ACTIVE) continue;
     // Out of the lock-in, the customer weighs leaving as a month-to-month customer would.
-    const hazard = w.hazardOf(c, d, { contractLogit: w.cfg.population.contracts[monthToMonth].churnLogit });
-    const stays = Math.pow(1 - hazard, renewals.churnHazardMonths);
+    const stays = staysAtContractEnd(w, w.hazardOf(c, d, { contractLogit: w.cfg.population.contracts[monthToMonth].churnLogit }));
     const u = slotDayDie(w.seedOn(d), RENEWAL_SALT, c, d);
     if (u < 1 - stays) {
       end[c] = -1;
@@ -77,4 +76,21 @@ export function runContractEnds(w: WorldState, d: number, time: string): void {
     }
     w.out.event(w.ev(c, time, 'customer', w.profileOf(c)));
   }
+}
+
+/**
+ * Whether customer `c`'s contract ends on one of the `days` days from `day` on (a renewal decision
+ * falls in that window). False in a world without `renewals`.
+ */
+export function contractEndsWithin(w: WorldState, c: number, day: number, days: number): boolean {
+  const end = w.pop.i.contractEndDay[c];
+  return Boolean(w.cfg.renewals) && end >= day && end < day + days;
+}
+
+/**
+ * The chance to stay through a contract's end given the monthly hazard `monthToMonthHazard` the
+ * customer has out of the lock-in: the decision `runContractEnds` draws (held over `churnHazardMonths`).
+ */
+export function staysAtContractEnd(w: WorldState, monthToMonthHazard: number): number {
+  return w.cfg.renewals ? Math.pow(1 - monthToMonthHazard, w.cfg.renewals.churnHazardMonths) : 1;
 }

@@ -327,7 +327,8 @@ export function registerTwinModelCommands(model: Command): void {
       process.stdout.write(`world ${r.world}, ${r.customers} customers, ${r.months} months, ${r.seeds.length} seed(s), ${r.seconds} s\n`);
       process.stdout.write(
         `live churn model AUC ${r.modelAuc.toFixed(3)}, true probabilities' AUC ${r.truthAuc.toFixed(3)} on the same validation rows: gap ${r.gap.toFixed(3)}${r.seeds.length > 1 ? ` ± ${r.gapSe.toFixed(3)} (standard error over ${r.seeds.length} seeds)` : ''} (${r.gap <= r.targetGap ? 'within' : 'MISSED:'} the ${r.targetGap} target)\n` +
-          `feature oracle's AUC ${r.featureAuc.toFixed(3)} (the true model with the hidden traits integrated out: the most the observables allow): ${r.unobservableGap.toFixed(3)} of the gap is out of any model's reach, ${(r.featureAuc - r.modelAuc).toFixed(3)} is the model's\n`,
+          `feature oracle's AUC ${r.featureAuc.toFixed(3)} (the true model with the hidden traits integrated out given the observables): truth − feature oracle ${r.unobservableGap.toFixed(3)}, feature oracle − model ${(r.featureAuc - r.modelAuc).toFixed(3)}\n` +
+          `(the true monthly hazard alone, without the decisions of contracts ending within the horizon: AUC ${r.monthlyHazardAuc.toFixed(3)})\n`,
       );
       if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
     });

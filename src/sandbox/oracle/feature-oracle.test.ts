@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSandboxWorld, namedWorld } from '../index.js';
+import { createSandboxWorld, loadWorldDocument, namedWorld } from '../index.js';
 import { RESPONSE_TYPES } from '../world-config.js';
 import { createFeatureOracle } from './feature-oracle.js';
 import { createOracle } from './oracle.js';
@@ -67,5 +67,31 @@ describe('feature oracle', () => {
       if (type === 'sureThing') expect(v.states.hazardIfAccepted[j]).toBe(v.states.hazardUntreated[j]);
     }
     expect(() => features.view(active[0], 'nope')).toThrow(/unknown offer/);
+  });
+
+  it('over a horizon counts the decision of a contract ending in it: the truth and the feature oracle foresee as many leavers as then leave', () => {
+    // A year-old world of 8,000: about 200 contracts end in the next 30 days, and their holders decide
+    // over six months' hazard; without that decision the monthly hazard foresees a fraction of the leavers.
+    const big = createSandboxWorld(loadWorldDocument({ extends: 'default', population: { customers: 8000 } }), 5, { latencyScale: 0 });
+    big.generate({ usage() {}, event() {} }, { months: 11 });
+    const truth = createOracle(big);
+    const seen = createFeatureOracle(big, { horizonDays: 30 });
+    const ids = truth.customerIds().filter((id) => truth.churnProbability(id) > 0);
+    const within = new Map(ids.map((id) => [id, truth.churnProbabilityWithin(id, 30)]));
+    const monthly = new Map(ids.map((id) => [id, truth.churnProbability(id)]));
+    const ending = ids.filter((id) => within.get(id)! > 1 - (1 - monthly.get(id)!) ** (30 / 30.4375) + 1e-12);
+    expect(ending.length, 'contracts end in the window').toBeGreaterThan(100);
+    const foreseen = ending.reduce((a, id) => a + within.get(id)!, 0);
+    const monthlyOnly = ending.reduce((a, id) => a + monthly.get(id)!, 0);
+    const seenWithin = ending.reduce((a, id) => a + seen.view(id, 'retain-10').churnWithinHorizon, 0);
+    big.generate({ usage() {}, event() {} }, { days: 30 });
+    const left = ending.filter((id) => truth.churnProbability(id) === 0).length;
+    // Poisson-sized tolerance: within four standard deviations of what the truth foresaw.
+    expect(Math.abs(left - foreseen)).toBeLessThan(4 * Math.sqrt(foreseen));
+    expect(Math.abs(left - seenWithin)).toBeLessThan(4 * Math.sqrt(foreseen) + 0.15 * foreseen);
+    expect(monthlyOnly).toBeLessThan(left / 2);
+    // Customers whose contract does not end in the window: the hazard over 30 days, as the monthly figure says.
+    const other = ids.find((id) => !ending.includes(id))!;
+    expect(within.get(other)).toBeCloseTo(1 - (1 - monthly.get(other)!) ** (30 / 30.4375), 12);
   });
 });

@@ -1,6 +1,7 @@
 import { TwinloopError } from '../../domain/errors.js';
 import { DAYS_PER_MONTH, driverLogit, MAX_MONTHLY_HAZARD } from '../churn-hazard.js';
-import { responseTypeWeights } from '../customer-factory.js';
+import { contractEndsWithin, staysAtContractEnd } from '../contract-renewals.js';
+import { monthToMonthIdx, responseTypeWeights } from '../customer-factory.js';
 import { STATUS_ACTIVE } from '../population.js';
 import { RESPONSE_TYPES } from '../world-config.js';
 import type { WorldEngine } from '../world-engine.js';
@@ -47,6 +48,12 @@ export interface FeatureView {
   readonly typeProbabilities: readonly number[];
   /** Expected monthly churn probability if nobody contacts the customer. */
   readonly churnProbability: number;
+  /**
+   * Expected probability of churning within the view's `horizonDays` if nobody contacts the
+   * customer: the hazard over the window and, when the contract ends in it (observable: the twin
+   * knows its end), the decision taken then. Equal to `churnProbability` without a horizon.
+   */
+  readonly churnWithinHorizon: number;
   /** The customer's plan price now (before any discount). */
   readonly monthlyPrice: number;
 }
@@ -75,7 +82,7 @@ interface OfferAnswer {
  * ignore probability in every latent state: the most any learner that reads the twins' answers
  * (and not the churn that followed) could know. The answers are those logged when it is created.
  */
-export function createFeatureOracle(world: object, options: { readonly answers?: boolean } = {}): { view(customerId: string, offerId: string): FeatureView } {
+export function createFeatureOracle(world: object, options: { readonly answers?: boolean; readonly horizonDays?: number } = {}): { view(customerId: string, offerId: string): FeatureView } {
   const w = internalsOf(world).engine;
   const answers = new Map<number, OfferAnswer[]>();
   if (options.answers) {
@@ -88,7 +95,7 @@ export function createFeatureOracle(world: object, options: { readonly answers?:
       answers.set(r.customer, list);
     }
   }
-  return { view: (customerId, offerId) => featureView(w, customerId, offerId, answers) };
+  return { view: (customerId, offerId) => featureView(w, customerId, offerId, answers, options.horizonDays) };
 }
 
 /** Likelihood of a customer's answers for each response type (RESPONSE_TYPES order). */
@@ -104,7 +111,7 @@ function answerLikelihood(w: WorldEngine, answers: readonly OfferAnswer[] | unde
   });
 }
 
-function featureView(w: WorldEngine, customerId: string, offerId: string, answers: ReadonlyMap<number, readonly OfferAnswer[]>): FeatureView {
+function featureView(w: WorldEngine, customerId: string, offerId: string, answers: ReadonlyMap<number, readonly OfferAnswer[]>, horizonDays?: number): FeatureView {
   const { pop, cfg } = w;
   const c = pop.indexOf(customerId);
   if (c < 0) throw new TwinloopError('NOT_FOUND', `unknown customer ${customerId}; use an id from customerIds()`);
@@ -161,6 +168,11 @@ function featureView(w: WorldEngine, customerId: string, offerId: string, answer
     };
   });
   const cap = (h: number) => Math.min(MAX_MONTHLY_HAZARD, h);
+  // Over a horizon: the hazard for its length and, if the contract ends in it, the decision then (as month to month).
+  const horizonMonths = horizonDays === undefined ? 1 : horizonDays / DAYS_PER_MONTH;
+  const endsInHorizon = horizonDays !== undefined && contractEndsWithin(w, c, day, horizonDays);
+  const toMonthToMonth = cfg.population.contracts[monthToMonthIdx(cfg)].churnLogit - x.contractLogit;
+  let churnWithin = 0;
   const answered = answerLikelihood(w, answers.get(c));
   let total = 0;
   let k = 0;
@@ -186,6 +198,10 @@ function featureView(w: WorldEngine, customerId: string, offerId: string, answer
         states.type[k] = t;
         states.acceptProbability[k] = m.accept;
         states.hazardUntreated[k] = cap(base * m.untreated);
+        if (horizonDays !== undefined) {
+          const stays = endsInHorizon ? staysAtContractEnd(w, cap(cap(sigmoid(w.intercept + latentLogit + m.shift + toMonthToMonth)) * m.untreated)) : 1;
+          churnWithin += weight * (1 - Math.pow(1 - states.hazardUntreated[k], horizonMonths) * stays);
+        }
         states.hazardIfDeclined[k] = cap(base * m.declined);
         states.hazardIfAccepted[k] = cap(base * m.accepted);
         total += weight;
@@ -200,5 +216,5 @@ function featureView(w: WorldEngine, customerId: string, offerId: string, answer
     typeProbabilities[states.type[j]] += weight;
     churn += weight * states.hazardUntreated[j];
   }
-  return { customerId, states, typeProbabilities, churnProbability: churn, monthlyPrice: w.planPrices[pop.plan[c]] };
+  return { customerId, states, typeProbabilities, churnProbability: churn, churnWithinHorizon: horizonDays === undefined ? churn : churnWithin / total, monthlyPrice: w.planPrices[pop.plan[c]] };
 }

@@ -6,6 +6,9 @@ import { acceptedMultiplier, acceptProbability } from '../world-effects.js';
 import { internalsOf } from '../world-internals.js';
 import { alarmIdOf } from '../network-incidents.js';
 import { DAY_MS } from '../../domain/time.js';
+import { DAYS_PER_MONTH } from '../churn-hazard.js';
+import { contractEndsWithin, staysAtContractEnd } from '../contract-renewals.js';
+import { monthToMonthIdx } from '../customer-factory.js';
 
 /** The true effect of one offer on one customer's churn over the next month. */
 export interface OfferTruth {
@@ -43,6 +46,12 @@ export interface CustomerOutcome {
 export interface SandboxOracle {
   /** True probability that the customer churns within the next month (0 once they have left). */
   churnProbability(customerId: string): number;
+  /**
+   * True probability that the customer churns within the next `days` days (0 once they have left):
+   * the monthly hazard over the window and, when the contract ends in it, the decision taken then
+   * (over several months' hazard as a month-to-month customer: `renewals`). Drivers as of now.
+   */
+  churnProbabilityWithin(customerId: string, days: number): number;
   /** Sure thing, lost cause, persuadable or sleeping dog. */
   responseType(customerId: string): ResponseType;
   /** The true effect of presenting `offerId` to the customer. */
@@ -87,6 +96,14 @@ export function createOracle(world: object): SandboxOracle {
     churnProbability(customerId) {
       const c = slot(customerId);
       return w.pop.u.status[c] === STATUS_ACTIVE ? w.hazardOf(c, w.currentDay()) : 0;
+    },
+    churnProbabilityWithin(customerId, days) {
+      const c = slot(customerId);
+      if (w.pop.u.status[c] !== STATUS_ACTIVE) return 0;
+      const day = w.currentDay();
+      let stay = Math.pow(1 - w.hazardOf(c, day), days / DAYS_PER_MONTH);
+      if (contractEndsWithin(w, c, day, days)) stay *= staysAtContractEnd(w, w.hazardOf(c, day, { contractLogit: w.cfg.population.contracts[monthToMonthIdx(w.cfg)].churnLogit }));
+      return 1 - stay;
     },
     responseType: (customerId) => RESPONSE_TYPE_ORDER[w.pop.u.responseType[slot(customerId)]],
     offerEffect(customerId, offerId) {
