@@ -7,6 +7,12 @@ export interface AcceptanceModel {
   mean(offerId: string, contextKey: string): number;
   /** A posterior draw (Thompson sampling); omitted → mean. */
   sample?(offerId: string, contextKey: string, u: () => number): number;
+  /**
+   * The draws of `sample` for one cell as it is now, its posterior read once: the same numbers
+   * from the same uniforms. A decision draws from each candidate's cell many times (16 Thompson
+   * draws), and reading the posterior each time was as costly as drawing.
+   */
+  sampler?(offerId: string, contextKey: string): (u: () => number) => number;
   /** The Beta posterior behind `mean` and `sample`, when there is one (a decision's explanation shows its uncertainty). */
   posterior?(offerId: string, contextKey: string): { readonly alpha: number; readonly beta: number };
 }

@@ -7,7 +7,7 @@ import { syntheticCatalogueDocument, syntheticFeatures } from './synthetic-catal
 import { decideForTwin, DecisionFunnel, type DecisionContext, type FunnelOptions } from './decision-funnel.js';
 import { decisionAnswer } from './decision-answer.js';
 import { DO_NOTHING } from './decision-record.js';
-import { createOfferLearner } from './offer-learner.js';
+import { createOfferLearner, sampleBeta } from './offer-learner.js';
 import { defaultCatalogue, DEFAULT_CATALOGUE_DOCUMENT } from './default-catalogue.js';
 import { loadCatalogue, type CatalogueDocument } from './offer-catalogue.js';
 import { DAY_MS } from '../domain/time.js';
@@ -170,6 +170,33 @@ describe('decision funnel', () => {
       const mean = ps.reduce((a, b) => a + b, 0) / ps.length;
       expect(Math.abs((counts.get(id) ?? 0) / n - mean)).toBeLessThan(0.03);
     }
+  });
+
+  it("draws from each candidate's posterior read once a decision, choosing exactly as drawing through sample() does", () => {
+    const learner = createOfferLearner({ prior: { mean: 0.2, strength: 10 } });
+    // Some evidence, so the cells differ from their priors.
+    for (let i = 0; i < 60; i++) learner.observe(i % 2 ? 'retain-10' : 'data-boost', 'call|high-risk', i % 3 === 0);
+    let reads = 0;
+    const counted = { ...learner, posterior: (o: string, c: string) => (reads++, learner.posterior(o, c)) };
+    // The same learner without `sampler`: every draw goes through sample(), as before it existed.
+    const perDraw = { mean: learner.mean, sample: learner.sample, posterior: learner.posterior };
+    const a = funnel({ acceptance: learner, random: seededRandom(9) });
+    const b = funnel({ acceptance: perDraw, random: seededRandom(9) });
+    for (let i = 0; i < 50; i++) {
+      const features = customer({ complaints_90d: i % 4, monthly_price: 30 + i });
+      const da = a.decide('c1', features, risky, call);
+      const db = b.decide('c1', features, risky, call);
+      expect(da.ranked.length).toBeGreaterThan(2);
+      expect(da.record).toEqual(db.record);
+      expect(da.choice).toEqual(db.choice);
+    }
+    const withReads = funnel({ acceptance: { mean: learner.mean, sample: learner.sample, posterior: counted.posterior, sampler: (o: string, c: string) => {
+      const { alpha, beta } = counted.posterior(o, c);
+      return (u: () => number) => sampleBeta(alpha, beta, u);
+    } } });
+    const d = withReads.decide('c1', customer(), risky, call);
+    // One read per sampled candidate (DO_NOTHING has none), not one per draw (16 each).
+    expect(reads).toBe(d.ranked.length - 1);
   });
 
   it('uses an injected uplift estimate instead of the retention prior', () => {

@@ -213,13 +213,14 @@ export class DecisionFunnel {
     // its average is the value of information (paired, so never negative and with little noise).
     let regretSum = 0;
     let drawCount = 0;
-    const sampler = acc.sample
+    const draws = n > 1 ? drawsOf(acc, order, n, cand, contextKey) : undefined;
+    const sampler = draws
       ? (out: Float64Array) => {
           out[0] = 0;
           let best = 0;
           for (let i = 1; i < n; i++) {
             const k = order[i];
-            out[i] = (acc.sample as NonNullable<AcceptanceModel['sample']>)(cand[k].id, contextKey, this.random) * this.gain[k] - this.fixed[k];
+            out[i] = draws[i](this.random) * this.gain[k] - this.fixed[k];
             if (out[i] > best) best = out[i];
           }
           regretSum += best - out[bestAt];
@@ -373,6 +374,22 @@ export class DecisionFunnel {
     }
     return { actionId: o.id, name: o.offering.name, treatment: treatmentFor(o, customerId), score: this.mean[k], expectedValue: ev, propensity, reasons };
   }
+}
+
+/**
+ * Per ranked position (1 … n − 1; 0 is DO_NOTHING), the posterior draw of its candidate's cell,
+ * or undefined when the acceptance model cannot sample (the choice is then by the mean). Each
+ * cell's posterior is read once for the decision's draws (`AcceptanceModel.sampler`).
+ */
+function drawsOf(acc: AcceptanceModel, order: readonly number[], n: number, cand: readonly CompiledOffer[], contextKey: string): ((u: () => number) => number)[] | undefined {
+  const sample = acc.sample?.bind(acc);
+  if (!sample) return undefined;
+  const draws: ((u: () => number) => number)[] = [() => 0];
+  for (let i = 1; i < n; i++) {
+    const id = cand[order[i]].id;
+    draws.push(acc.sampler ? acc.sampler(id, contextKey) : (u) => sample(id, contextKey, u));
+  }
+  return draws;
 }
 
 /** The treatment a customer sees for an offering: a stable weighted split by customer id. */

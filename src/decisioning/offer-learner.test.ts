@@ -86,6 +86,20 @@ describe('offer learner', () => {
     expect(remembering.mean('o', 'c')).toBeGreaterThan(0.3);
   });
 
+  it("binds a sampler to a cell's posterior as it is: the same draws as sample() from the same uniforms", () => {
+    const l = createOfferLearner({ prior: { mean: 0.3, strength: 5 } });
+    for (let i = 0; i < 40; i++) l.observe('o1', 'web|low-risk', i % 4 === 0);
+    const draw = l.sampler('o1', 'web|low-risk');
+    const [r1, r2] = [createRng(4).next, createRng(4).next];
+    for (let i = 0; i < 200; i++) expect(draw(r1)).toBe(l.sample('o1', 'web|low-risk', r2));
+    // Bound to the posterior at the time: later evidence moves sample(), not this sampler.
+    for (let i = 0; i < 200; i++) l.observe('o1', 'web|low-risk', true);
+    const [r3, r4] = [createRng(5).next, createRng(5).next];
+    const before = Array.from({ length: 200 }, () => draw(r3));
+    const after = Array.from({ length: 200 }, () => l.sample('o1', 'web|low-risk', r4));
+    expect(moments(after).mean).toBeGreaterThan(moments(before).mean + 0.2);
+  });
+
   it('round-trips its state through JSON', () => {
     const a = createOfferLearner({ prior: { mean: 0.3, strength: 4 }, discount: 0.995 });
     const rng = createRng(8);

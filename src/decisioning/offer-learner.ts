@@ -66,6 +66,8 @@ export interface OfferLearner extends AcceptanceModel {
   observe(offerId: string, contextKey: string, accepted: boolean): void;
   /** A Thompson draw from the cell's posterior, using uniforms from `u`. */
   sample(offerId: string, contextKey: string, u: () => number): number;
+  /** `sample` bound to one cell's posterior as it is now (read once). */
+  sampler(offerId: string, contextKey: string): (u: () => number) => number;
   /** The cell's posterior (context evidence on top of the pooled prior). */
   posterior(offerId: string, contextKey: string): BetaPosterior;
   /** The state as plain JSON. */
@@ -151,6 +153,10 @@ export function createOfferLearner(options: OfferLearnerOptions): OfferLearner {
     sample(offerId, contextKey, u) {
       const { alpha, beta } = posterior(offerId, contextKey);
       return sampleBeta(alpha, beta, u);
+    },
+    sampler(offerId, contextKey) {
+      const { alpha, beta } = posterior(offerId, contextKey);
+      return (u) => sampleBeta(alpha, beta, u);
     },
     posterior,
     snapshot() {
