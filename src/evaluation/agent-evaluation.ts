@@ -126,6 +126,8 @@ export interface SeedResult {
     readonly harms: number;
     readonly acceptedMultiplier: number;
     readonly contactMultiplier: number;
+    /** Observed ÷ expected churn of the agent's held-out customers (pooled toward 1). */
+    readonly churnCalibration: number;
     readonly acceptance: readonly number[];
     /** True expected net value of the month's contacts made to exploit, and to explore. */
     readonly exploitValue: number;
@@ -372,7 +374,8 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       // Scored with the model trained since (none existed then) on the features as they were: read
       // now, a customer who left in between would be scored on the twin of someone already gone.
       const scorer = createChurnScorer(trained.document);
-      for (const p of pilot) if (p.treated) agent.remember(p.id, { at: pilotAt, hazard: scorer.probability(pilotFeatures.get(p.id)!), heldOut: false });
+      // The pilot's control arm too, as held out: against it the agent calibrates the churn it expects.
+      for (const p of pilot) agent.remember(p.id, { at: pilotAt, hazard: scorer.probability(pilotFeatures.get(p.id)!), heldOut: !p.treated });
 
       const inPilot = new Set(pilot.filter((p) => p.treated).map((p) => p.id));
       const months: Record<RetentionPolicy, PolicyMonth>[] = [];
@@ -404,7 +407,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
             const r = planned.plan.counts;
             agentMonth = {
               exploit: r.exploit, explore: r.explore, holdout: r.holdout, harms: r['contact-harms'],
-              acceptedMultiplier: round(planned.model.acceptedMultiplier.mean, 3), contactMultiplier: round(planned.model.contactMultiplier.mean, 3),
+              acceptedMultiplier: round(planned.model.acceptedMultiplier.mean, 3), contactMultiplier: round(planned.model.contactMultiplier.mean, 3), churnCalibration: round(planned.calibration, 3),
               acceptance: planned.model.acceptance.map((row) => round(row[0], 3)),
             };
             calibration = calibrate(planned.profiles, (id) => RESPONSE_TYPES.indexOf(oracle.responseType(id)));

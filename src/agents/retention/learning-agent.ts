@@ -11,6 +11,8 @@ import {
   type ResponsePriors,
   type ResponseProfile,
 } from '../../intelligence/profile/response-model.js';
+import { gammaInterval, Z90 } from '../../intelligence/evaluation/posterior-interval.js';
+import type { MultiplierPosterior } from '../../intelligence/profile/response-model.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
@@ -27,6 +29,27 @@ import { planLearningCampaign, type LearningPlan, type ProfiledCandidate } from 
  */
 
 const MONTH_MS = 30.4375 * DAY_MS;
+
+/**
+ * Weight, in expected churns, of the prior that the churn model is right about the customers the
+ * agent chooses (observed ÷ expected churn of the held-out ones = 1): a few churns' worth, so that
+ * a pilot's control arm or a year of holdouts, not one month's, moves it.
+ */
+const CALIBRATION_PRIOR = 5;
+
+/**
+ * The multiplier a plan uses: the cautious end of the posterior (the offer helping a persuadable
+ * least, a contact provoking a sleeping dog most) at a level that shrinks with the share of the
+ * posterior that is still prior: the 90 % bound while only the prior speaks, the mean once the
+ * agent's own contacts far outweigh it. Planned on the mean from the start, the agent lost money
+ * every month on effects that were the prior's guess; planned on the bound for ever, it never
+ * contacted anyone and so never learnt (the bound stayed at 1 with no evidence).
+ */
+export function plannedMultiplier(m: MultiplierPosterior, priorStrength: number, side: 'below-one' | 'above-one'): number {
+  const priorShare = priorStrength / (priorStrength + Math.max(0, m.evidence));
+  const bound = gammaInterval(m.shape, m.rate, Z90 * priorShare).high;
+  return side === 'below-one' ? Math.min(1, bound) : Math.max(1, bound);
+}
 
 /** The offer the campaign uses. */
 export interface CampaignOffer {
@@ -61,6 +84,8 @@ export interface AgentMonth {
   readonly plan: LearningPlan;
   readonly model: ResponseModel;
   readonly profiles: ReadonlyMap<string, ResponseProfile>;
+  /** Observed ÷ expected churn of the held-out customers (pooled toward 1): the churn model's calibration for the agent's picks. */
+  readonly calibration: number;
 }
 
 /** The agent with its ledger. */
@@ -82,6 +107,7 @@ export class LearningRetentionAgent {
     const now = engine.eventClock;
     const windowMs = this.effectMonths * MONTH_MS;
     const evidence: ProfileEvidence[] = [];
+    const calibration = this.calibration(engine, now, windowMs);
     const active: { id: string; evidence: ProfileEvidence; hazard: number; value: number; price: number }[] = [];
     for (const id of engine.customerIds()) {
       const f = engine.features(id);
@@ -90,7 +116,8 @@ export class LearningRetentionAgent {
       const score = live.scoreOf(id);
       const entry = this.ledger.get(id);
       // Churn after a contact is read against the hazard the model gave when the agent contacted.
-      const periods = entry && !entry.heldOut ? periodsSinceContact(record, entry.hazard, now, windowMs) : [];
+      // Calibrated on the held-out customers' churn: the effect is what the contacted lose or keep against them.
+      const periods = entry && !entry.heldOut ? periodsSinceContact(record, entry.hazard * calibration, now, windowMs) : [];
       const e = profileEvidence(f, record, periods);
       if (record.presented > 0) evidence.push(e);
       if (!score?.active || f[FEATURE_INDEX.churned] !== 0) continue;
@@ -99,9 +126,10 @@ export class LearningRetentionAgent {
       // campaign's calendar drifts by a day or two, and three months of it fall a day short of the
       // window, when a contact still finds the last one's effect in force).
       if (entry && now - entry.at < windowMs + 2 * DAY_MS) continue;
-      active.push({ id, evidence: e, hazard: score.churn, value: score.clv, price: f[FEATURE_INDEX.monthly_price] });
+      active.push({ id, evidence: e, hazard: Math.min(1, score.churn * calibration), value: score.clv, price: f[FEATURE_INDEX.monthly_price] });
     }
-    const model = fitResponseModel(evidence, this.options.priors ?? DEFAULT_RESPONSE_PRIORS);
+    const priors = this.options.priors ?? DEFAULT_RESPONSE_PRIORS;
+    const model = fitResponseModel(evidence, priors);
     const profiles = new Map<string, ResponseProfile>();
     const candidates: ProfiledCandidate[] = active.map((a) => {
       // The profile reads the customer's answers but not the churn outcome of the window still open.
@@ -114,12 +142,8 @@ export class LearningRetentionAgent {
       {
         acceptance: acceptanceOf(model, this.options.offer.kind),
         hazardRatio: model.hazardRatio,
-        // Planned on the cautious end of each effect's 90 % interval (the offer helping a
-        // persuadable least, a contact provoking a sleeping dog most): with a few hundred answers
-        // the means are barely more than the priors, and money spent on an effect that is not
-        // there does not come back.
-        acceptedMultiplier: model.acceptedMultiplier.high,
-        contactMultiplier: model.contactMultiplier.high,
+        acceptedMultiplier: plannedMultiplier(model.acceptedMultiplier, priors.multiplierStrength, 'below-one'),
+        contactMultiplier: plannedMultiplier(model.contactMultiplier, priors.multiplierStrength, 'above-one'),
       },
       {
         budget,
@@ -135,6 +159,26 @@ export class LearningRetentionAgent {
     const hazardOf = new Map(active.map((a) => [a.id, a.hazard]));
     for (const c of plan.contact) this.ledger.set(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: false });
     for (const c of plan.holdout) this.ledger.set(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: true });
-    return { plan, model, profiles };
+    return { plan, model, profiles, calibration };
+  }
+
+  /**
+   * Observed ÷ expected churn of the held-out customers over their windows (those the agent chose
+   * and did not contact, and any control arm remembered): how far the churn model is off for the
+   * customers the agent picks, pooled toward 1 with CALIBRATION_PRIOR expected churns.
+   */
+  calibration(engine: TwinEngine, now: number, windowMs: number): number {
+    let churned = 0;
+    let expected = 0;
+    for (const [id, e] of this.ledger) {
+      if (!e.heldOut) continue;
+      const record = engine.contactRecord(id);
+      const left = record && record.leftAt > 0 && record.leftAt <= now ? record.leftAt : 0;
+      const end = Math.min(now, e.at + windowMs, left || Infinity);
+      if (end <= e.at) continue;
+      expected += (e.hazard * (end - e.at)) / MONTH_MS;
+      if (left && left <= e.at + windowMs) churned++;
+    }
+    return (churned + CALIBRATION_PRIOR) / (expected + CALIBRATION_PRIOR);
   }
 }

@@ -151,15 +151,30 @@ export interface ResponseModel {
   /** Class shares of the whole base and per pooling cell. */
   readonly shares: readonly number[];
   readonly cellShares: Readonly<Record<string, readonly number[]>>;
-  /** Persuadables' hazard multiplier once they accept, with a 90 % interval. */
-  readonly acceptedMultiplier: { readonly mean: number; readonly low: number; readonly high: number };
-  /** Sleeping dogs' hazard multiplier once contacted, with a 90 % interval. */
-  readonly contactMultiplier: { readonly mean: number; readonly low: number; readonly high: number };
+  /** Persuadables' hazard multiplier once they accept, with a 90 % interval and its Gamma posterior. */
+  readonly acceptedMultiplier: MultiplierPosterior;
+  /** Sleeping dogs' hazard multiplier once contacted, with a 90 % interval and its Gamma posterior. */
+  readonly contactMultiplier: MultiplierPosterior;
   /** Each class's churn hazard relative to the churn model's, untreated (RESPONSE_CLASSES order). */
   readonly hazardRatio: readonly number[];
   /** Customers with any answer, and EM iterations run. */
   readonly customers: number;
   readonly iterations: number;
+}
+
+/**
+ * A churn multiplier's posterior: mean and 90 % interval (clamped to the side of 1 the class
+ * allows), the Gamma's shape and rate, and how much of the rate is evidence rather than prior
+ * (expected churns watched, weighted by the class's responsibility): what lets a planner's
+ * caution shrink as evidence accrues.
+ */
+export interface MultiplierPosterior {
+  readonly mean: number;
+  readonly low: number;
+  readonly high: number;
+  readonly shape: number;
+  readonly rate: number;
+  readonly evidence: number;
 }
 
 /** A customer's response profile: the posterior over classes, and what it implies for one offer kind. */
@@ -395,8 +410,8 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     ignoreWeight,
     shares,
     cellShares,
-    acceptedMultiplier: { mean: Math.min(1, acc.mean), low: Math.min(1, acc.low), high: Math.min(1, acc.high) },
-    contactMultiplier: { mean: Math.max(1, dog.mean), low: Math.max(1, dog.low), high: Math.max(1, dog.high) },
+    acceptedMultiplier: { mean: Math.min(1, acc.mean), low: Math.min(1, acc.low), high: Math.min(1, acc.high), shape: accA, rate: accB, evidence: accB - priors.multiplierStrength },
+    contactMultiplier: { mean: Math.max(1, dog.mean), low: Math.max(1, dog.low), high: Math.max(1, dog.high), shape: dogA, rate: dogB, evidence: dogB - priors.multiplierStrength },
     hazardRatio: ratio,
     customers: data.length,
     iterations,
