@@ -64,8 +64,9 @@ export interface SqliteEventStoreOptions {
   writes?: 'inline' | 'thread';
   /**
    * The segment log for bulk history (decision 0013): appends of at least `minBatch` events are
-   * written as one compact segment; `false` (the default, see decision 0013 for why) keeps a row
-   * per event. `segmentLogFromEnv` gives the shipped thresholds when TWINLOOP_SEGMENT_LOG=on.
+   * written as one compact segment; `false` (the default of this adapter, which tests and
+   * benches choose against) keeps a row per event. What the commands open is decided in
+   * `store-options.ts`: the segment log with the shipped thresholds unless TWINLOOP_SEGMENT_LOG=off.
    */
   segments?: SegmentLogOptions | false;
   /**

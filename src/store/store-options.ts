@@ -34,10 +34,10 @@ export function resolveStoreOptions(args: { dataDir?: string; databaseUrl?: stri
 }
 
 /**
- * `TWINLOOP_SEGMENT_LOG=on` writes the embedded store's bulk history as the segment log of
- * decision 0013 (off by default until its seals stop following the 30-second checkpoints: see
- * there); anything else, or nothing, keeps a row per event.
+ * The embedded store writes bulk history as the segment log of decision 0013 (on by default since
+ * 2026-12-04: cheaper than a row per event in CPU as well as bytes once the log kept no hashes,
+ * decision 0020); `TWINLOOP_SEGMENT_LOG=off` keeps a row per event.
  */
 function segmentLogFromEnv(env: StoreEnv): { segments?: SegmentLogOptions } {
-  return env.TWINLOOP_SEGMENT_LOG === 'on' ? { segments: { minBatch: DEFAULT_SEGMENT_MIN_BATCH, sealAt: DEFAULT_SEAL_AT } } : {};
+  return env.TWINLOOP_SEGMENT_LOG === 'off' ? {} : { segments: { minBatch: DEFAULT_SEGMENT_MIN_BATCH, sealAt: DEFAULT_SEAL_AT } };
 }

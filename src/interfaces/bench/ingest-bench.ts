@@ -5,6 +5,7 @@ import { parseEventTime } from '../../domain/event-fast-path.js';
 import { validateEventText } from '../../domain/event-validation.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { openEventStore } from '../../store/open-event-store.js';
+import { DEFAULT_SEAL_AT, DEFAULT_SEGMENT_MIN_BATCH } from '../../store/sqlite-segment-log.js';
 import { dropPostgresSchema } from '../../store/postgres-connection.js';
 import type { EventStore } from '../../store/event-store.js';
 import { TwinEngine } from '../../twin/twin-engine.js';
@@ -32,6 +33,13 @@ export interface IngestBenchResult {
   durable_sqlite_events_per_s: number | null;
   /** The same with the store's writes on a writer thread (`writes: 'thread'`), pipelined with validation. */
   durable_sqlite_writer_thread_events_per_s: number | null;
+  /**
+   * The same as the commands open the embedded store (decision 0013: the segment log, on by
+   * default since 2026-12-04), on the writer thread: the deployed durable path.
+   */
+  durable_sqlite_segments_events_per_s: number | null;
+  /** CPU of the process (every thread) per event of each durable SQLite run, in µs: what the load barely moves. */
+  durable_sqlite_cpu_us_per_event: { inline: number; writer_thread: number; segments: number } | null;
   durable_postgres_events_per_s: number | null;
   replay_events_per_s: number | null;
   replay_10m_projected_s: number | null;
@@ -68,12 +76,13 @@ function memoryPath(lines: readonly string[]): TwinEngine {
 }
 
 /** Durable intake rate through the twin service as deployed (group commit, checkpoints, history). */
-async function durableRate(store: EventStore, lines: readonly string[]): Promise<{ rate: number; twins: TwinService }> {
+async function durableRate(store: EventStore, lines: readonly string[]): Promise<{ rate: number; cpuUs: number; twins: TwinService }> {
   // Checkpoints at the service's default cadence (every 200k events), as the server runs: they
   // also write the history snapshots that as-of reads start from.
   const twins = await openTwinService({ store, clock: systemClock, intake: { maxBatch: CHUNK, maxQueuedRecords: CHUNK * 4 } });
   const intake = twins.intake;
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const inflight: Promise<unknown>[] = [];
   for (let i = 0; i < lines.length; i += CHUNK) {
     // Two chunks in flight: validation of the next overlaps the commit of the current.
@@ -82,7 +91,8 @@ async function durableRate(store: EventStore, lines: readonly string[]): Promise
   }
   await Promise.all(inflight);
   await twins.checkpoint();
-  return { rate: lines.length / ((performance.now() - t) / 1000), twins };
+  const used = process.cpuUsage(cpu);
+  return { rate: lines.length / ((performance.now() - t) / 1000), cpuUs: round((used.user + used.system) / lines.length), twins };
 }
 
 /** p99 of latencies in µs, to 0.1 µs. */
@@ -152,12 +162,16 @@ export async function runIngestBench(options: { events: number; twins: number; p
 
   const durable = await inTempDir('ingest-bench', async (dir) => {
     const threaded = await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'threaded'), writes: 'thread' });
-    const threadRate = (await durableRate(threaded, lines)).rate;
+    const thread = await durableRate(threaded, lines);
     await threaded.close();
-    log(`durable into SQLite, writer thread: ${Math.round(threadRate)} events/s`);
+    log(`durable into SQLite, writer thread: ${Math.round(thread.rate)} events/s, ${thread.cpuUs} µs CPU an event`);
+    const segmented = await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'segments'), writes: 'thread', segments: { minBatch: DEFAULT_SEGMENT_MIN_BATCH, sealAt: DEFAULT_SEAL_AT } });
+    const segments = await durableRate(segmented, lines);
+    await segmented.close();
+    log(`durable into SQLite, segment log on the writer thread (as deployed): ${Math.round(segments.rate)} events/s, ${segments.cpuUs} µs CPU an event`);
     const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
     const inline = await durableRate(store, lines);
-    log(`durable into SQLite: ${Math.round(inline.rate)} events/s`);
+    log(`durable into SQLite: ${Math.round(inline.rate)} events/s, ${inline.cpuUs} µs CPU an event`);
     const replayed = new TwinEngine();
     const t = performance.now();
     const { events } = await replayLog(store, replayed);
@@ -173,9 +187,9 @@ export async function runIngestBench(options: { events: number; twins: number; p
       asOf.push((performance.now() - t0) * 1000);
     }
     await store.close();
-    return { sqliteRate: inline.rate, threadRate, replayRate, asOfP99: p99(asOf) };
+    return { sqliteRate: inline.rate, threadRate: thread.rate, segmentsRate: segments.rate, cpu: { inline: inline.cpuUs, writer_thread: thread.cpuUs, segments: segments.cpuUs }, replayRate, asOfP99: p99(asOf) };
   });
-  const { sqliteRate, threadRate, replayRate, asOfP99 } = durable;
+  const { sqliteRate, threadRate, segmentsRate, replayRate, asOfP99 } = durable;
 
   let pgRate: number | null = null;
   if (options.postgresUrl) {
@@ -203,6 +217,8 @@ export async function runIngestBench(options: { events: number; twins: number; p
     memory_cpu_us_per_event: cpuUs(turns.memory.cpu),
     durable_sqlite_events_per_s: sqliteRate && Math.round(sqliteRate),
     durable_sqlite_writer_thread_events_per_s: threadRate && Math.round(threadRate),
+    durable_sqlite_segments_events_per_s: segmentsRate && Math.round(segmentsRate),
+    durable_sqlite_cpu_us_per_event: durable.cpu,
     durable_postgres_events_per_s: pgRate && Math.round(pgRate),
     replay_events_per_s: replayRate && Math.round(replayRate),
     replay_10m_projected_s: replayRate && Math.round(1e7 / replayRate),

@@ -95,6 +95,10 @@ export function registerIngestCommand(program: Command): void {
           }
           if (chunk.length) await flush();
           await previous;
+          // The file is in: a bulk load that has ended, which the embedded store's segment log
+          // seals now (decision 0013), so that reading a customer's events after it (training,
+          // as-of reads) does not scan the file's unsealed segments.
+          await twins.checkpoint({ loadEnded: true });
         } finally {
           progress.stop();
           await twins.close();
