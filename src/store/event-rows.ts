@@ -28,6 +28,8 @@ export interface DeadLetterRow {
 export interface SnapshotRow {
   customer_id: string;
   bytes: Buffer;
+  /** PostgreSQL's driver reads a BIGINT as text; absent where a reader does not select it. */
+  seq?: number | string | null;
 }
 /** A row of `twin_history`. */
 export interface HistoryRow {
@@ -67,7 +69,7 @@ export function toDeadLetter(row: DeadLetterRow): DeadLetter {
 
 /** A `twin_snapshots` row as the port's TwinSnapshot; a copy, so callers own their bytes (pg's Buffer may be a slice of a shared pool). */
 export function toSnapshot(row: SnapshotRow): TwinSnapshot {
-  return { customerId: row.customer_id, bytes: new Uint8Array(row.bytes) };
+  return { customerId: row.customer_id, bytes: new Uint8Array(row.bytes), ...(row.seq === null || row.seq === undefined ? {} : { seq: Number(row.seq) }) };
 }
 
 /** A `twin_history` row as the port's HistorySnapshot (bytes copied). */

@@ -284,6 +284,18 @@ export function describeEventStoreContract(name: string, open: () => Promise<Ope
         expect(hex((await store.loadSnapshot('b'))!.bytes)).toBe('02');
       });
 
+      it('keeps the seq of a snapshot saved with one (a slice of a checkpoint), and replaces it with the next save', async () => {
+        await store.saveCheckpoint({ seq: 10, meta: 'a' }, [{ customerId: 'x', bytes: new Uint8Array([1]) }]);
+        // A slice: its snapshots carry their own seq; the checkpoint in force keeps its seq, the meta is the slice's.
+        await store.saveCheckpoint({ seq: 10, meta: 'b' }, [{ customerId: 'y', bytes: new Uint8Array([2]), seq: 17 }], [], { part: true });
+        expect(await store.loadCheckpoint()).toEqual({ seq: 10, meta: 'b' });
+        expect(await store.loadSnapshot('x')).toEqual({ customerId: 'x', bytes: new Uint8Array([1]) });
+        expect(await store.loadSnapshot('y')).toEqual({ customerId: 'y', bytes: new Uint8Array([2]), seq: 17 });
+        expect((await collect(store.loadSnapshots())).flat().map((t) => t.seq)).toEqual([undefined, 17]);
+        await store.saveCheckpoint({ seq: 20, meta: 'c' }, [{ customerId: 'y', bytes: new Uint8Array([3]) }]);
+        expect(await store.loadSnapshot('y')).toEqual({ customerId: 'y', bytes: new Uint8Array([3]) });
+      });
+
       it('a failed save leaves the previous checkpoint and snapshots as they were', async () => {
         await store.saveCheckpoint({ seq: 5, meta: 'old' }, [{ customerId: 'a', bytes: new Uint8Array([1]) }]);
         const broken = { customerId: null, bytes: new Uint8Array([9]) } as unknown as TwinSnapshot;

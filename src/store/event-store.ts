@@ -83,6 +83,24 @@ export interface DeadLetter extends NewDeadLetter {
 export interface TwinSnapshot {
   customerId: string;
   bytes: Uint8Array;
+  /**
+   * The log position the snapshot reflects (every event of its customer up to this seq), when
+   * that is later than the checkpoint's: a slice of a checkpoint written after the log moved on
+   * (`saveCheckpoint`'s `part`). Recovery skips the customer's events up to it. Absent: the
+   * checkpoint's own seq, or earlier.
+   */
+  seq?: number;
+}
+
+/** Options of `saveCheckpoint`. */
+export interface SaveCheckpointOptions {
+  /**
+   * One slice of a checkpoint being written in several short transactions: the snapshots (each
+   * with its `seq`) and history are saved and the checkpoint's meta replaced, while `checkpoint.seq`
+   * stays the one in force (the last slice moves it). The store's own work at a checkpoint (the
+   * embedded segment log's seal once a bulk load has ended) waits for the checkpoint's last call.
+   */
+  readonly part?: boolean;
 }
 
 /** The log position the stored snapshots reflect, with engine-wide state. */
@@ -150,7 +168,7 @@ export interface EventStore {
    * Upserts the given twin snapshots (other stored snapshots stay) and history snapshots, and
    * replaces the single checkpoint, in one transaction: a crash leaves either the old state or the new one.
    */
-  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history?: readonly HistorySnapshot[]): Promise<void>;
+  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history?: readonly HistorySnapshot[], options?: SaveCheckpointOptions): Promise<void>;
   /**
    * A bulk load (a backfill) has ended: the store organises what it wrote for reading now rather
    * than later (the embedded segment log seals it into per-customer chunks, decision 0013); a

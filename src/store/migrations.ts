@@ -426,6 +426,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `DROP FUNCTION twinloop_partition_of(text, integer)`,
     ]),
   },
+  {
+    version: 17,
+    name: 'the log position of each twin snapshot written by a sliced checkpoint',
+    // A checkpoint of many twins is written in slices, each its own short transaction taken at the
+    // log position of its moment (twin-service.ts): a snapshot newer than the checkpoint in force
+    // records its seq, and recovery skips its customer's events up to it. NULL: the checkpoint's.
+    steps: (d) => [`ALTER TABLE twin_snapshots ADD COLUMN seq ${d.int64}`],
+  },
 ];
 
 /**

@@ -80,9 +80,9 @@ const INSERT_DEAD_LETTERS = `
   ORDER BY ord`;
 
 const UPSERT_SNAPSHOTS = `
-  INSERT INTO twin_snapshots (customer_id, bytes)
-  SELECT customer_id, bytes FROM unnest($1::text[], $2::bytea[]) AS input(customer_id, bytes)
-  ON CONFLICT (customer_id) DO UPDATE SET bytes = excluded.bytes`;
+  INSERT INTO twin_snapshots (customer_id, bytes, seq)
+  SELECT customer_id, bytes, seq FROM unnest($1::text[], $2::bytea[], $3::bigint[]) AS input(customer_id, bytes, seq)
+  ON CONFLICT (customer_id) DO UPDATE SET bytes = excluded.bytes, seq = excluded.seq`;
 
 // Commit order = seq order: every append takes this lock before its identity values are drawn and
 // holds it until COMMIT, so no transaction can commit a lower seq after a higher one is visible.
@@ -254,6 +254,7 @@ class PostgresEventStore extends StoreAdapter<PostgresConnection> implements Eve
     });
   }
 
+  // A slice (`part`) is written as a whole checkpoint is: nothing here waits for the last one.
   saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[] = []): Promise<void> {
     return this.db.run('saveCheckpoint', () =>
       this.db.transaction(async (client) => {
@@ -267,14 +268,15 @@ class PostgresEventStore extends StoreAdapter<PostgresConnection> implements Eve
           ]);
         }
         // One upsert statement may not touch a row twice, so a repeated customer keeps its last snapshot.
-        const latest = new Map<string, Uint8Array>();
-        for (const t of twins) latest.set(t.customerId, t.bytes);
-        const all = [...latest];
+        const latest = new Map<string, TwinSnapshot>();
+        for (const t of twins) latest.set(t.customerId, t);
+        const all = [...latest.values()];
         for (let i = 0; i < all.length; i += SNAPSHOT_CHUNK) {
           const chunk = all.slice(i, i + SNAPSHOT_CHUNK);
           await client.query(UPSERT_SNAPSHOTS, [
-            textArray(chunk.map(([customerId]) => customerId)),
-            chunk.map(([, bytes]) => toBuffer(bytes)),
+            textArray(chunk.map((t) => t.customerId)),
+            chunk.map((t) => toBuffer(t.bytes)),
+            `{${chunk.map((t) => t.seq ?? 'NULL').join(',')}}`,
           ]);
         }
         await client.query(
@@ -315,7 +317,7 @@ class PostgresEventStore extends StoreAdapter<PostgresConnection> implements Eve
     while (true) {
       const { rows } = await this.db.run('loadSnapshots', () =>
         this.db.query<SnapshotRow>(
-          `SELECT customer_id, bytes FROM twin_snapshots WHERE $1::text IS NULL OR customer_id > $1
+          `SELECT customer_id, bytes, seq FROM twin_snapshots WHERE $1::text IS NULL OR customer_id > $1
            ORDER BY customer_id LIMIT $2`,
           [after, pageSize],
         ),
@@ -330,7 +332,7 @@ class PostgresEventStore extends StoreAdapter<PostgresConnection> implements Eve
   loadSnapshot(customerId: string): Promise<TwinSnapshot | null> {
     return this.db.run('loadSnapshot', async () => {
       const { rows } = await this.db.query<SnapshotRow>(
-        'SELECT customer_id, bytes FROM twin_snapshots WHERE customer_id = $1',
+        'SELECT customer_id, bytes, seq FROM twin_snapshots WHERE customer_id = $1',
         [customerId],
       );
       return rows.length > 0 ? toSnapshot(rows[0]) : null;

@@ -24,7 +24,7 @@ port.on('message', async (request: WriterRequest) => {
     if (request.op === 'append') value = await store.append(request.events, request.letters, { chain: request.chain });
     else if (request.op === 'deadLetters') value = await store.addDeadLetters(request.letters);
     else if (request.op === 'bulkLoadEnded') value = await store.bulkLoadEnded();
-    else value = await store.saveCheckpoint(request.checkpoint, request.twins, request.history);
+    else value = await store.saveCheckpoint(request.checkpoint, request.twins, request.history, { part: request.part });
     port.postMessage({ id: request.id, ok: true, value } satisfies WriterReply);
   } catch (err) {
     const e = toTwinloopError(err);

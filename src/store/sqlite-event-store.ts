@@ -9,6 +9,7 @@ import {
   type AppendOptions,
   type AppendOutcome,
   type Checkpoint,
+  type SaveCheckpointOptions,
   type HistorySnapshot,
   type LoggedCopy,
   type CustomerEventQuery,
@@ -104,9 +105,9 @@ function prepareStatements(db: Database.Database) {
       'SELECT id, record, reason, at, source FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?',
     ),
     countDeadLetters: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dead_letters'),
-    upsertSnapshot: db.prepare<[string, Buffer]>(
-      `INSERT INTO twin_snapshots (customer_id, bytes) VALUES (?, ?)
-       ON CONFLICT(customer_id) DO UPDATE SET bytes = excluded.bytes`,
+    upsertSnapshot: db.prepare<[string, Buffer, number | null]>(
+      `INSERT INTO twin_snapshots (customer_id, bytes, seq) VALUES (?, ?, ?)
+       ON CONFLICT(customer_id) DO UPDATE SET bytes = excluded.bytes, seq = excluded.seq`,
     ),
     upsertCheckpoint: db.prepare<[string, number, string]>(
       `INSERT INTO checkpoints (name, seq, meta) VALUES (?, ?, ?)
@@ -114,12 +115,12 @@ function prepareStatements(db: Database.Database) {
     ),
     loadCheckpoint: db.prepare<[string], CheckpointRow>('SELECT seq, meta FROM checkpoints WHERE name = ?'),
     firstSnapshots: db.prepare<[number], SnapshotRow>(
-      'SELECT customer_id, bytes FROM twin_snapshots ORDER BY customer_id LIMIT ?',
+      'SELECT customer_id, bytes, seq FROM twin_snapshots ORDER BY customer_id LIMIT ?',
     ),
     nextSnapshots: db.prepare<[string, number], SnapshotRow>(
-      'SELECT customer_id, bytes FROM twin_snapshots WHERE customer_id > ? ORDER BY customer_id LIMIT ?',
+      'SELECT customer_id, bytes, seq FROM twin_snapshots WHERE customer_id > ? ORDER BY customer_id LIMIT ?',
     ),
-    loadSnapshot: db.prepare<[string], SnapshotRow>('SELECT customer_id, bytes FROM twin_snapshots WHERE customer_id = ?'),
+    loadSnapshot: db.prepare<[string], SnapshotRow>('SELECT customer_id, bytes, seq FROM twin_snapshots WHERE customer_id = ?'),
     upsertHistory: db.prepare<[string, number, number, Buffer]>(
       `INSERT INTO twin_history (customer_id, at, seq, bytes) VALUES (?, ?, ?, ?)
        ON CONFLICT(customer_id, at) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes`,
@@ -196,7 +197,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     });
     this.writeCheckpoint = db.compileTransaction((checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => {
       const q = db.sql;
-      for (const t of twins) q.upsertSnapshot.run(t.customerId, toBuffer(t.bytes));
+      for (const t of twins) q.upsertSnapshot.run(t.customerId, toBuffer(t.bytes), t.seq ?? null);
       for (const h of history) q.upsertHistory.run(h.customerId, h.at, h.seq, toBuffer(h.bytes));
       q.upsertCheckpoint.run(CHECKPOINT_NAME, checkpoint.seq, checkpoint.meta);
     });
@@ -294,13 +295,13 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     return this.db.run('countDeadLetters', () => this.db.sql.countDeadLetters.get()?.n ?? 0);
   }
 
-  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[] = []): Promise<void> {
+  saveCheckpoint(checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[] = [], options: SaveCheckpointOptions = {}): Promise<void> {
     const writer = this.writerThread();
-    if (writer) return writer.request({ op: 'checkpoint', checkpoint, twins: [...twins], history: [...history] });
+    if (writer) return writer.request({ op: 'checkpoint', checkpoint, twins: [...twins], history: [...history], part: options.part === true });
     return this.db.run('saveCheckpoint', () => {
       this.writeCheckpoint(checkpoint, twins, history);
-      // Only a checkpoint after the load has ended seals (see sealsAtCheckpoint).
-      if (this.segmentOptions && this.segments.sealsAtCheckpoint()) this.seal();
+      // Only a whole checkpoint after the load has ended seals (see sealsAtCheckpoint): a slice is not one.
+      if (!options.part && this.segmentOptions && this.segments.sealsAtCheckpoint()) this.seal();
       this.synced('saveCheckpoint');
     });
   }

@@ -7,7 +7,7 @@ import type { SegmentLogOptions } from './sqlite-segment-log.js';
 export type WriterRequest =
   | { op: 'append'; id: number; events: NewEvent[]; letters: NewDeadLetter[]; chain?: number }
   | { op: 'deadLetters'; id: number; letters: NewDeadLetter[] }
-  | { op: 'checkpoint'; id: number; checkpoint: Checkpoint; twins: TwinSnapshot[]; history: HistorySnapshot[] }
+  | { op: 'checkpoint'; id: number; checkpoint: Checkpoint; twins: TwinSnapshot[]; history: HistorySnapshot[]; part: boolean }
   | { op: 'bulkLoadEnded'; id: number };
 
 /** The writer thread's answer to one request: its value, or the TwinloopError it raised. */

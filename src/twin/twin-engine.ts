@@ -196,8 +196,9 @@ export class TwinEngine {
     for (let s = 0; s < this.table.size; s++) yield this.table.idAt(s);
   }
 
-  metaJSON(): string {
-    return JSON.stringify({ eventClock: this.eventClock, names: this.names.toJSON() });
+  /** Engine-wide state for a checkpoint; `asOfSeq`: the log position it was taken at, kept with it (see `metaAsOf`). */
+  metaJSON(asOfSeq?: number): string {
+    return JSON.stringify({ eventClock: this.eventClock, names: this.names.toJSON(), ...(asOfSeq === undefined ? {} : { asOfSeq }) });
   }
 
   loadMeta(text: string): void {

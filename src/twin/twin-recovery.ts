@@ -1,5 +1,5 @@
 import type { TwinEvent } from '../domain/events.js';
-import type { EventStore } from '../store/event-store.js';
+import type { Checkpoint, EventStore } from '../store/event-store.js';
 import type { TwinEngine } from './twin-engine.js';
 import { RECORD_BYTES } from './twin-layout.js';
 import { unpackTwinRecord } from './twin-record-bytes.js';
@@ -14,13 +14,27 @@ export interface RecoveryReport {
   lastSeq: number;
 }
 
+/** The log position a checkpoint's meta was taken at: its own seq unless it says a later one (a sliced checkpoint's). */
+function metaAsOf(checkpoint: Checkpoint): number {
+  const asOf = (JSON.parse(checkpoint.meta) as { asOfSeq?: unknown }).asOfSeq;
+  return typeof asOf === 'number' && asOf > checkpoint.seq ? asOf : checkpoint.seq;
+}
+
 /**
  * Brings an empty engine to the state of the log: the last checkpoint's snapshots, then every
  * event after it, in log order. Returns the seq the engine now reflects.
+ *
+ * A checkpoint written in slices (twin-service.ts) that a crash interrupted leaves snapshots
+ * newer than the checkpoint in force, each with its seq: its customer's events up to that seq are
+ * in it and are not applied again. The meta (names, event clock) was written with the last slice,
+ * at its seq: it is loaded first (names are only ever added) and again once the replay passes
+ * that seq, so a name a skipped event changed (a cell's site) is as it was then, not as an
+ * earlier event left it.
  */
 export async function recoverEngine(store: EventStore, engine: TwinEngine, onProgress?: (seq: number) => void): Promise<RecoveryReport> {
   let checkpoint = await store.loadCheckpoint();
   let snapshotsLoaded = 0;
+  const newer = new Map<string, number>();
   if (checkpoint) {
     engine.loadMeta(checkpoint.meta);
     pages: for await (const page of store.loadSnapshots()) {
@@ -34,13 +48,26 @@ export async function recoverEngine(store: EventStore, engine: TwinEngine, onPro
           break pages;
         }
         engine.restore(snap.customerId, bytes);
+        if (snap.seq !== undefined && snap.seq > checkpoint.seq) newer.set(snap.customerId, snap.seq);
         snapshotsLoaded++;
       }
     }
     engine.takeDirty();
   }
   const from = checkpoint?.seq ?? 0;
-  const replayed = await replayLog(store, engine, from, onProgress);
+  let only: ((customerId: string, seq: number) => boolean) | undefined;
+  if (checkpoint && newer.size > 0) {
+    const { meta } = checkpoint;
+    let asOf = metaAsOf(checkpoint);
+    only = (customerId, seq) => {
+      if (seq > asOf) {
+        engine.loadMeta(meta);
+        asOf = Infinity;
+      }
+      return seq > (newer.get(customerId) ?? 0);
+    };
+  }
+  const replayed = await replayLog(store, engine, from, onProgress, only);
   return { fromCheckpointSeq: from, snapshotsLoaded, eventsReplayed: replayed.events, lastSeq: replayed.lastSeq };
 }
 
