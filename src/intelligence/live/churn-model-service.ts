@@ -59,7 +59,11 @@ export async function trainAndRegister(twins: TwinService, registry: ModelRegist
     learners: options.learners,
     onProgress: options.onProgress,
   });
-  const promotion = options.promotion ?? 'challenger';
+  return registerChurnModel(registry, trained, options.promotion ?? 'challenger');
+}
+
+/** Registers a trained churn model (trained here, or by a coordinator from its workers' rows) as `promotion` says. */
+export async function registerChurnModel(registry: ModelRegistry, trained: Awaited<ReturnType<ChurnTrainer>>, promotion: Promotion): Promise<RegisteredModel> {
   const champion = promotion === 'champion' || (promotion === 'champion-if-none' && (await registry.champion(CHURN_MODEL_NAME)) === null);
   const info = await registry.save({
     name: CHURN_MODEL_NAME,

@@ -3,6 +3,7 @@ import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { ChurnTrainingOptions, TrainedChurnModel } from './train-churn-from-twins.js';
 import type { ChurnTrainingWorkerData, ChurnTrainingWorkerMessage } from './churn-training-worker.js';
+import type { TrainingPart } from './training-parts.js';
 
 /** A churn model trained off the event loop, with what its thread cost. */
 export interface ThreadTrainedChurnModel extends TrainedChurnModel {
@@ -19,7 +20,19 @@ export interface ThreadTrainedChurnModel extends TrainedChurnModel {
  */
 export function trainChurnInThread(store: StoreOptions, options: ChurnTrainingOptions): Promise<ThreadTrainedChurnModel> {
   const { onProgress, ...rest } = options;
-  const data: ChurnTrainingWorkerData = { store, options: rest };
+  return inThread({ store, options: rest }, onProgress);
+}
+
+/**
+ * Puts together the training rows partition workers built (`training-parts.ts`) and fits a churn
+ * model on them in a worker thread: the coordinator (the gateway) keeps routing requests while
+ * the learner is chosen and fitted.
+ */
+export function fitChurnPartsInThread(parts: readonly TrainingPart[], o: { cutoffs: readonly number[]; horizonDays: number; fit: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'customers'>; onProgress?: (stage: string) => void }): Promise<ThreadTrainedChurnModel> {
+  return inThread({ parts, cutoffs: o.cutoffs, horizonDays: o.horizonDays, fit: o.fit }, o.onProgress);
+}
+
+function inThread(data: ChurnTrainingWorkerData, onProgress?: (stage: string) => void): Promise<ThreadTrainedChurnModel> {
   const fromSource = import.meta.url.endsWith('.ts');
   const script = new URL(`./churn-training-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   // From sources (tests), the thread registers tsx's loader before importing the script.

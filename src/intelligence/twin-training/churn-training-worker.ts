@@ -3,13 +3,18 @@ import { threadCpuSeconds } from '../../domain/cpu-time.js';
 import { toTwinloopError } from '../../domain/errors.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import type { StoreOptions } from '../../store/store-options.js';
-import { trainChurnFromTwins, type ChurnTrainingOptions, type TrainedChurnModel } from './train-churn-from-twins.js';
+import { DAY_MS } from '../../domain/time.js';
+import { fitChurnModel, trainChurnFromTwins, type ChurnTrainingOptions, type TrainedChurnModel } from './train-churn-from-twins.js';
+import { combineTrainingParts, type TrainingPart } from './training-parts.js';
 
-/** What a churn-training thread is started with: where the log is and what to train (no callbacks: they cannot cross threads). */
-export interface ChurnTrainingWorkerData {
-  readonly store: StoreOptions;
-  readonly options: Omit<ChurnTrainingOptions, 'onProgress'>;
-}
+/**
+ * What a churn-training thread is started with (no callbacks: they cannot cross threads): where
+ * the log is and what to train, or the rows partition workers built (a training fanned out over
+ * them, `training-parts.ts`) to put together and fit.
+ */
+export type ChurnTrainingWorkerData =
+  | { readonly store: StoreOptions; readonly options: Omit<ChurnTrainingOptions, 'onProgress'> }
+  | { readonly parts: readonly TrainingPart[]; readonly cutoffs: readonly number[]; readonly horizonDays: number; readonly fit: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'customers'> };
 
 /** What the thread posts: its stages as they start, then the model (with the thread's own CPU seconds) or the error. */
 export type ChurnTrainingWorkerMessage =
@@ -28,10 +33,17 @@ function cpuNow(): number | null {
 
 async function run(port: NonNullable<typeof parentPort>, data: ChurnTrainingWorkerData): Promise<void> {
   const started = cpuNow();
+  const onProgress = (stage: string) => port.postMessage({ type: 'stage', stage } satisfies ChurnTrainingWorkerMessage);
+  if ('parts' in data) {
+    const trained = fitChurnModel(combineTrainingParts(data.parts, data.cutoffs, data.horizonDays * DAY_MS), data.horizonDays, { ...data.fit, onProgress });
+    const ended = cpuNow();
+    port.postMessage({ type: 'done', trained, cpuSeconds: started === null || ended === null ? null : ended - started } satisfies ChurnTrainingWorkerMessage);
+    return;
+  }
   // Its own connection: the log is only read here (an embedded store's reads do not wait for its writer).
   const store = await openEventStore(data.store.kind === 'sqlite' ? { ...data.store, writes: 'inline' } : data.store);
   try {
-    const trained = await trainChurnFromTwins(store, { ...data.options, onProgress: (stage) => port.postMessage({ type: 'stage', stage } satisfies ChurnTrainingWorkerMessage) });
+    const trained = await trainChurnFromTwins(store, { ...data.options, onProgress });
     const ended = cpuNow();
     port.postMessage({ type: 'done', trained, cpuSeconds: started === null || ended === null ? null : ended - started } satisfies ChurnTrainingWorkerMessage);
   } finally {

@@ -113,14 +113,28 @@ export async function trainChurnFromTwins(store: EventStore, options: ChurnTrain
   const horizonDays = options.horizonDays ?? DEFAULT_HORIZON_DAYS;
   if (!(horizonDays > 0)) throw new TwinloopError('BAD_INPUT', `horizonDays must be positive; got ${horizonDays}`);
   const horizonMs = horizonDays * DAY_MS;
-  const from = options.from ?? (await store.readLog(0, 1))[0]?.time;
-  if (from === undefined) throw new TwinloopError('CONFLICT', 'no events yet: ingest a history before training a churn model');
-  const cutoffs = planCutoffs({ from, to: options.to, horizonMs, maxCutoffs: options.cutoffs });
-  if (cutoffs.length === 0) {
-    throw new TwinloopError('CONFLICT', `the history (${iso(from)} … ${iso(options.to)}) is too short for a ${horizonDays}-day horizon: it needs at least ${horizonDays + 30} days of events`);
-  }
+  const cutoffs = churnCutoffs({ from: options.from ?? (await store.readLog(0, 1))[0]?.time, to: options.to, horizonDays, cutoffs: options.cutoffs });
   options.onProgress?.('building the training set');
   const set = await buildTwinTrainingSet(store, { cutoffs, horizonMs, latenessMs: options.latenessMs, maxRows: options.maxRows, seed: options.seed, untilSeq: options.untilSeq, customers: options.customers });
+  return fitChurnModel(set, horizonDays, options, started);
+}
+
+/**
+ * The monthly cutoffs a churn model's rows are taken at, from the log's first event time to the
+ * event clock (the same for every part of a training fanned out over workers); CONFLICT when
+ * there are no events, or too few days of them for the horizon.
+ */
+export function churnCutoffs(o: { from: number | undefined; to: number; horizonDays: number; cutoffs?: number }): number[] {
+  if (o.from === undefined) throw new TwinloopError('CONFLICT', 'no events yet: ingest a history before training a churn model');
+  const cutoffs = planCutoffs({ from: o.from, to: o.to, horizonMs: o.horizonDays * DAY_MS, maxCutoffs: o.cutoffs });
+  if (cutoffs.length === 0) {
+    throw new TwinloopError('CONFLICT', `the history (${iso(o.from)} … ${iso(o.to)}) is too short for a ${o.horizonDays}-day horizon: it needs at least ${o.horizonDays + 30} days of events`);
+  }
+  return cutoffs;
+}
+
+/** Fits a churn model on a built training set (one process's, or the parts of a training fanned out over workers put together); CONFLICT with too few of either class. */
+export function fitChurnModel(set: TwinTrainingSet, horizonDays: number, options: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'onProgress' | 'customers'>, started = performance.now()): TrainedChurnModel {
   if (set.positives < MIN_POSITIVES || set.matrix.rows - set.positives < MIN_POSITIVES) {
     throw new TwinloopError('CONFLICT', `only ${set.positives} churners among ${set.matrix.rows} training rows; at least ${MIN_POSITIVES} of each class are needed (a longer history or a longer horizon helps)`);
   }

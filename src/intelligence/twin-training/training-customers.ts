@@ -1,4 +1,4 @@
-import { fnv1a32 } from '../../domain/string-hash.js';
+import { lowestSampleKeys } from './training-parts.js';
 
 /**
  * Customers a churn model is trained on when none are named: at 12 monthly cutoffs, 5,000
@@ -15,9 +15,5 @@ export const DEFAULT_TRAINING_CUSTOMERS = 5_000;
 export function sampleTrainingCustomers(ids: Iterable<string>, max: number): string[] | undefined {
   const all = [...ids];
   if (!(max > 0) || all.length <= max) return undefined;
-  return all
-    .map((id) => ({ id, h: fnv1a32(id) }))
-    .sort((a, b) => a.h - b.h || (a.id < b.id ? -1 : 1))
-    .slice(0, max)
-    .map((x) => x.id);
+  return lowestSampleKeys(all, max).map((k) => k.id);
 }

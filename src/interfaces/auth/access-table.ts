@@ -90,6 +90,9 @@ export const ROUTE_ACCESS = {
   // A partition worker's partitions and their check against the log (decision 0012; workers only).
   'GET /partitions': 'twins:read',
   'POST /partitions/verify': 'audit:read',
+  // A churn model trained over the workers (POST /models/train at the gateway): each one's sample and rows.
+  'POST /partitions/training/plan': 'models:train',
+  'POST /partitions/training/rows': 'models:train',
   // The gateway's routing table: which worker owns which partition now.
   'GET /partitions/owners': 'twins:read',
 

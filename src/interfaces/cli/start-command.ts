@@ -31,6 +31,7 @@ interface StartOptions extends SandboxRunOptions {
   partitionStreamMaxAge?: string;
   keepEvery?: string;
   checkpointEvery?: string;
+  modelCheckEvery?: string;
   port: string;
   host: string;
   nats?: string;
@@ -138,6 +139,7 @@ export function registerStartCommand(program: Command): void {
     .option('--partition-stream <name>', 'JetStream stream of the partitioned events (subjects <--nats-subject>.p00 … .p63; made when missing)', process.env.TWINLOOP_PARTITION_STREAM ?? 'TWINLOOP_PARTITIONS')
     .option('--partition-stream-max-age <duration>', 'how long the partitioned stream keeps an event, set when it is made (default 7d): how long a partition may go with no worker before its oldest unread events are lost, 0 for ever; what was read is in PostgreSQL (docs/scale.md)', process.env.TWINLOOP_PARTITION_STREAM_MAX_AGE)
     .option('--keep-every <duration>', 'how often a worker looks for free partitions and gives back more than its share (default 3s)')
+    .option('--model-check-every <duration>', 'how often the churn champion of the model registry is read again (a model trained through the gateway, or promoted elsewhere, is served within this) and drift checked (default 60s)')
     .option('--checkpoint-every <duration>', 'how often a worker checkpoints its partitions\' changed twins, which the next owner of a partition starts from (default 30s)')
     .option('--no-sandbox', 'run without the simulated operator (events come only from HTTP, files and the broker)')
     .option('--world <name>', 'sandbox world (default, price-war, fragile-network, small)', 'default')
@@ -181,6 +183,7 @@ export function registerStartCommand(program: Command): void {
           auth,
           store,
           latenessMs: global.lateness ? parseDuration(global.lateness, '--lateness') : undefined,
+          modelCheckEveryMs: opts.modelCheckEvery ? parseDuration(opts.modelCheckEvery, '--model-check-every') : undefined,
           connectors,
           sandbox: opts.sandbox && !connectors && !worker ? { config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, speed: opts.speed } : undefined,
           nats: opts.nats && !worker ? { url: opts.nats, stream: opts.natsStream, subject: opts.natsSubject, consumer: opts.natsConsumer } : undefined,

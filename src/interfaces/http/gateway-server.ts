@@ -1,6 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ERROR_CODES, TwinloopError, type ErrorCode } from '../../domain/errors.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { summarizeVersion, type RegisteredModel } from '../../intelligence/live/churn-model-service.js';
+import { trainOverWorkers } from './gateway-training.js';
+import { trainRequest, versionSummary } from './model-routes.js';
+import { askWorkers, everyPartitionOnce, forwardedHeaders, WORKER_TIMEOUT_MS } from './gateway-fanout.js';
 import { decodePartitionCursor, encodePartitionCursor, mergePartitionPages } from '../../twin/partition-order.js';
 import { refuseOffset, twinCursorQuery } from './twin-routes.js';
 import { twinCursorPage } from './twin-schemas.js';
@@ -12,12 +16,6 @@ import { mergePopulationRisks } from '../../intelligence/live/population-risk.js
 import { populationAnswer, WORKER_NOTE } from './population-routes.js';
 import type { HardeningOptions } from './http-hardening.js';
 import { createHttpApp } from './server.js';
-
-/** How long the gateway waits for a worker's answer before answering 503 itself (the worker may have just died). */
-const WORKER_TIMEOUT_MS = 10_000;
-
-/** The request headers a worker needs to answer as it would directly: who asks, and what they send and accept. */
-const FORWARDED = ['authorization', 'cookie', 'content-type', 'accept', 'origin'];
 
 const publishedAnswer = z.object({
   published: z.number().int().describe('Records the broker now holds, each on its customer\'s partition; each worker answers them in its intake (bad ones parked as its dead letters)'),
@@ -43,8 +41,8 @@ export interface GatewayServerOptions {
  * owns the customer's partition now, with the caller's credential (the worker authenticates
  * again against the same keys); while the partition has no owner, or its owner is moving it or
  * cannot be reached, the answer is 503 with Retry-After, never another worker's stale twin.
- * `GET /population` is added up over the workers and `GET /twins` merged from their pages (by
- * cursor); other routes spanning the population are not served here yet (docs/scale.md).
+ * `GET /population` is added up over the workers, `GET /twins` merged from their pages (by
+ * cursor) and `POST /models/train` trains on the rows each builds for its customers; other routes spanning the population are not served here yet (docs/scale.md).
  */
 export function createGatewayServer(gateway: Gateway, options: GatewayServerOptions): FastifyInstance {
   return createHttpApp({ auth: gateway.auth, version: options.version, logger: options.logger, hardening: options.hardening }, [
@@ -53,7 +51,7 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
       app.get('/partitions/owners', { schema: { response: { 200: ownersAnswer } } }, async () => {
         const owners = await gateway.owners();
         const owned = new Set(owners.map((o) => o.partition));
-        return { owners, unowned: Array.from({ length: 64 }, (_, p) => p).filter((p) => !owned.has(p)) };
+        return { owners, unowned: Array.from({ length: PARTITION_COUNT }, (_, p) => p).filter((p) => !owned.has(p)) };
       });
       void app.register(async (scope) => {
         scope.removeContentTypeParser(['application/json', 'text/plain']);
@@ -69,6 +67,12 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
           const counts = await gateway.publisher.publish(texts);
           return reply.status(202).send({ published: texts.length, partitions: counts.size, rejected });
         });
+      });
+      let training: Promise<RegisteredModel> | null = null;
+      app.post('/models/train', { schema: { summary: 'Train a churn model over the workers (each builds its sampled customers\' rows from the shared log, the gateway fits once) and register it: champion when there is none, else challenger; workers serve the champion', body: trainRequest, response: { 201: versionSummary } } }, async (req, reply) => {
+        // One training at a time: a second request waits for the running one's result rather than doubling the work.
+        training ??= trainOverWorkers(gateway, forwardedHeaders(req), req.body ?? {}).finally(() => (training = null));
+        return reply.status(201).send({ ...summarizeVersion((await training).info), promotion: null });
       });
       app.get('/twins', { schema: { summary: 'List twins over the workers, merged in the partition order and paged by cursor, filtered on features and live scores (`field.op=value`, docs/filters.md)', querystring: twinCursorQuery, response: { 200: twinCursorPage } } }, async (req) => twinsOverWorkers(gateway, req, req.query));
       app.get('/population', { schema: { summary: 'The population at a glance, added up over the workers (each partition counted once)', response: { 200: populationAnswer } } }, async (req) => populationOverWorkers(gateway, forwardedHeaders(req)));
@@ -109,16 +113,6 @@ async function forward(gateway: Gateway, how: { params: string } | { body: strin
   return reply.status(answer.status).send(await answer.text());
 }
 
-/** The caller's headers a worker needs to answer as it would directly. */
-function forwardedHeaders(req: FastifyRequest): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const h of FORWARDED) {
-    const v = req.headers[h];
-    if (typeof v === 'string') headers[h] = v;
-  }
-  return headers;
-}
-
 type Population = z.infer<typeof populationAnswer>;
 
 /**
@@ -129,7 +123,7 @@ type Population = z.infer<typeof populationAnswer>;
  * Retry-After rather than a population missing a partition, holding one twice or mixing models.
  */
 async function populationOverWorkers(gateway: Gateway, headers: Record<string, string>): Promise<Population> {
-  const answers = await askEveryWorker<Population>(gateway, 'GET', '/population', headers);
+  const answers = await askWorkers<Population>(gateway, { method: 'GET', pathAndQuery: '/population', headers });
   const once = everyPartitionOnce(answers.map((a) => a.partitions ?? []));
   const asOf = answers.map((a) => a.asOf).filter((t): t is string => t !== null).sort().pop() ?? null;
   const base = { asOf, twins: answers.reduce((n, a) => n + a.twins, 0), partitions: [...once].sort((a, b) => a - b) };
@@ -139,50 +133,6 @@ async function populationOverWorkers(gateway: Gateway, headers: Record<string, s
   const merged = risks.length === answers.length ? mergePopulationRisks(risks) : { conflict: `${answers.length - risks.length} of ${answers.length} workers serve no churn model yet` };
   if ('conflict' in merged) throw new TwinloopError('UNAVAILABLE', `the workers' churn risks cannot be added up now: ${merged.conflict} (a model promoted reaches every worker within a minute); retry`, { context: { retryAfterSeconds: 5 } });
   return { ...base, risk: merged };
-}
-
-/**
- * Asks every worker in the routing table the same request, in parallel, with the caller's
- * headers. A worker's refusal of the request itself (a 4xx: bad filter, bad cursor, no
- * permission) is the answer's, relayed with its code and message; a worker that does not answer
- * or answers 5xx makes it 503 with Retry-After (it is dying, or a partition is moving).
- */
-async function askEveryWorker<T>(gateway: Gateway, method: 'GET' | 'POST', pathAndQuery: string, headers: Record<string, string>, body?: unknown): Promise<T[]> {
-  const urls = [...new Set((await gateway.owners()).map((o) => o.url))];
-  const what = `${method} ${pathAndQuery.split('?')[0]}`;
-  return Promise.all(
-    urls.map(async (url) => {
-      const res = await fetch(new URL(pathAndQuery, url), {
-        method,
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(WORKER_TIMEOUT_MS),
-      }).catch((err: Error) => {
-        gateway.forgetOwners();
-        throw new TwinloopError('UNAVAILABLE', `the worker at ${url} did not answer ${what} (${err.message}); its partitions move to another worker; retry`, { context: { retryAfterSeconds: 1 } });
-      });
-      if (res.ok) return (await res.json()) as T;
-      const refused = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
-      if (res.status < 500 && refused?.message && (ERROR_CODES as readonly string[]).includes(refused.code ?? '')) throw new TwinloopError(refused.code as ErrorCode, refused.message);
-      gateway.forgetOwners();
-      throw new TwinloopError('UNAVAILABLE', `the worker at ${url} answered ${what} with ${res.status}${refused?.message ? ` (${refused.message})` : ''}; retry`, { context: { retryAfterSeconds: 1 } });
-    }),
-  );
-}
-
-/**
- * The partitions the workers' answers name, when every partition is named exactly once; else
- * 503 with Retry-After: a partition named by none (moving, or being rebuilt) or by two (the
- * routing table a second old) would make a sum or a list miss it or hold it twice.
- */
-function everyPartitionOnce(named: readonly (readonly number[])[]): number[] {
-  const counted = named.flat();
-  const once = new Set(counted);
-  if (once.size !== PARTITION_COUNT || counted.length !== PARTITION_COUNT) {
-    const missing = Array.from({ length: PARTITION_COUNT }, (_, p) => p).filter((p) => !once.has(p));
-    throw new TwinloopError('UNAVAILABLE', `partitions are moving between workers (${missing.length} not live anywhere now${counted.length > once.size ? ', some counted twice' : ''}); retry`, { context: { retryAfterSeconds: 1 } });
-  }
-  return [...once].sort((a, b) => a - b);
 }
 
 type CursorPage = z.infer<typeof twinCursorPage>;
@@ -199,7 +149,7 @@ async function twinsOverWorkers(gateway: Gateway, req: FastifyRequest, query: z.
   refuseOffset(query);
   // A cursor this gateway did not make is refused here, before asking anyone.
   if (query.cursor !== undefined) decodePartitionCursor(query.cursor);
-  const answers = await askEveryWorker<CursorPage>(gateway, 'GET', req.url, forwardedHeaders(req));
+  const answers = await askWorkers<CursorPage>(gateway, { method: 'GET', pathAndQuery: req.url, headers: forwardedHeaders(req) });
   const partitions = everyPartitionOnce(answers.map((a) => a.partitions));
   const merged = mergePartitionPages(answers.map((a) => ({ items: a.items, more: a.next !== null })), query.limit);
   return { items: merged.items, next: merged.next && encodePartitionCursor(merged.next), twinCount: answers.reduce((n, a) => n + a.twinCount, 0), partitions };

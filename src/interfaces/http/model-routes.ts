@@ -10,7 +10,7 @@ import { errors, idParams, isoTime, jsonObject, list } from './api-schemas.js';
 import { actorFor } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
-const trainRequest = z
+export const trainRequest = z
   .strictObject({
     horizonDays: z.number().int().min(1).max(MAX_HORIZON_DAYS).optional().describe('Label horizon (default 30 days)'),
     cutoffs: z.number().int().min(1).max(MAX_CUTOFFS).optional().describe('Monthly cutoffs stacked (default 12)'),
@@ -33,7 +33,7 @@ const PROMOTIONS_READ = 500;
 const PROMOTIONS_TTL_MS = 60_000;
 
 /** A version as lists show it (`summarizeVersion`). */
-const versionSummary = z.object({
+export const versionSummary = z.object({
   id: z.string(),
   name: z.string(),
   version: z.number().int(),

@@ -15,6 +15,7 @@ import { policyRoutes } from './policy-routes.js';
 import { intentRoutes } from './intent-routes.js';
 import { modelRoutes } from './model-routes.js';
 import { partitionRoutes, wholeProcessPartitions } from './partition-routes.js';
+import { partitionTrainingRoutes } from './partition-training-routes.js';
 import { populationRoutes } from './population-routes.js';
 import { sandboxRoutes } from './sandbox-routes.js';
 import { createHttpServer } from './server.js';
@@ -77,6 +78,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     consoleRoutes(),
     ...(operator.world ? [sandboxRoutes({ world: operator.world, suspicions: () => services.anomalies.suspicions(), liveFromMs: operator.sandboxLiveFromMs })] : []),
     partitionRoutes(operator.role === 'worker' ? operator.partitions : () => whole),
+    ...(operator.role === 'worker' ? [partitionTrainingRoutes(operator.twins, operator.partitions)] : []),
   ]);
 }
 

@@ -74,7 +74,8 @@ export function partitionRoutes(worker: () => PartitionView | undefined): RouteM
  * On a worker, a route about one customer (CUSTOMER_ROUTES: the customer in its params or body)
  * is answered only while the customer's partition is held here and live: while it moves or is
  * being recovered, 503 with Retry-After, never a stale or half-rebuilt twin. Events go through
- * the gateway, which publishes each on its partition: POST /events here is refused.
+ * the gateway, which publishes each on its partition: POST /events here is refused, and so is
+ * POST /models/train (the gateway trains over every worker).
  */
 export function guardPartitions(app: HttpApp, answersFor: (customerId: string) => boolean): void {
   app.addHook('preHandler', async (req) => {
@@ -82,6 +83,10 @@ export function guardPartitions(app: HttpApp, answersFor: (customerId: string) =
     if (url === undefined) return;
     if (req.method === 'POST' && url === '/events') {
       throw new TwinloopError('CONFLICT', 'this is a partition worker: send events to the gateway (POST /events there), which publishes each on its partition');
+    }
+    if (req.method === 'POST' && url === '/models/train') {
+      // A worker holds some partitions' customers: a model trained here would learn from them alone.
+      throw new TwinloopError('CONFLICT', 'this is a partition worker: train through the gateway (POST /models/train there), which trains on every worker\'s customers');
     }
     const how = customerRoute(req.method, url);
     if (how === undefined || typeof how === 'string' || 'query' in how) return;

@@ -3,6 +3,8 @@ import { TwinloopError } from '../../domain/errors.js';
 import { partitionOf } from '../../domain/partitions.js';
 import { ownerOf, type PartitionOwner } from '../../store/partition-leases.js';
 import { openPartitionOwners, type PartitionOwners } from '../../store/postgres-partition-leases.js';
+import { openModelRegistry } from '../../store/open-model-registry.js';
+import type { ModelRegistry } from '../../store/model-registry.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -26,6 +28,8 @@ export interface GatewayOptions {
 export interface Gateway {
   readonly auth: Authenticator;
   readonly publisher: PartitionedPublisher;
+  /** The shared model registry: a churn model trained over the workers is registered here, and each worker serves its champion. */
+  readonly registry: ModelRegistry;
   /** Where the customer's partition is answered now, or UNAVAILABLE (503, Retry-After) while it has no owner. */
   ownerFor(customerId: string): Promise<PartitionOwner>;
   /** Every partition's owner now, read afresh. */
@@ -35,14 +39,16 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Opens the gateway's three connections: the publisher (NATS), the owners (PostgreSQL) and the keys (the record store, shared with the workers). */
+/** Opens the gateway's connections: the publisher (NATS), the owners (PostgreSQL), the keys (the record store, shared with the workers) and the model registry. */
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const publisher = await openPartitionedPublisher(o.nats);
   let owners: PartitionOwners | undefined;
   let records: Awaited<ReturnType<typeof openRecordStore>> | undefined;
+  let registry: ModelRegistry | undefined;
   try {
     owners = await openPartitionOwners(o.store);
     records = await openRecordStore(o.store);
+    registry = await openModelRegistry(o.store);
     const auth = await openAuthenticator(records, o.auth ?? { mode: 'enforced' });
     let table: { at: number; owners: Promise<PartitionOwner[]> } | undefined;
     const read = owners;
@@ -55,9 +61,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       return table.owners;
     };
     const opened = records;
+    const models = registry;
     return {
       auth,
       publisher,
+      registry: models,
       async ownerFor(customerId) {
         const p = partitionOf(customerId);
         const owner = ownerOf(p, await current());
@@ -68,12 +76,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       forgetOwners: () => (table = undefined),
       async close() {
         await auth.keys.close();
+        await models.close();
         await opened.close();
         await read.close();
         await publisher.close();
       },
     };
   } catch (err) {
+    await registry?.close().catch(() => undefined);
     await records?.close().catch(() => undefined);
     await owners?.close().catch(() => undefined);
     await publisher.close().catch(() => undefined);

@@ -80,6 +80,8 @@ export interface OperatorOptions {
   readonly store: StoreOptions;
   /** How late an event may arrive and still be applied in order (the twin layer's default when absent). */
   readonly latenessMs?: number;
+  /** How often the registry's churn champion is read again (one trained or promoted elsewhere is served within this) and drift checked (default 60 s, `DEFAULT_CHECK_INTERVAL_MS`). */
+  readonly modelCheckEveryMs?: number;
   /** The sandbox operator; absent: events come only from HTTP, files and the broker, and actions find no back ends (unless `connectors`). */
   readonly sandbox?: SandboxOptions;
   /**
@@ -194,7 +196,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const registry = await openModelRegistry(o.store);
   // Models train in a thread of their own reading the store through its own connection: the
   // event loop keeps answering while the first model trains (issue 16).
-  const intelligence = await startIntelligence(twins, registry, { log: (line) => o.log(`models: ${line}`), trainer: (options) => trainChurnInThread(o.store, options) });
+  const intelligence = await startIntelligence(twins, registry, { log: (line) => o.log(`models: ${line}`), trainer: (options) => trainChurnInThread(o.store, options), checkIntervalMs: o.modelCheckEveryMs });
   const running = await openOperatorServices({
     twins,
     storeOptions: o.store,

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../domain/clock.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { partitionOf } from '../../domain/partitions.js';
+import { DAY_MS } from '../../domain/time.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+import { syntheticChurnEvents } from './synthetic-churn-events.js';
+import { churnCutoffs, fitChurnModel } from './train-churn-from-twins.js';
+import { sampleTrainingCustomers } from './training-customers.js';
+import { combineTrainingParts, compareSampleKeys, encodeTrainingPart, inSample, lowestSampleKeys, sampleCut, sampleKey } from './training-parts.js';
+import { buildTwinTrainingSet, type TwinTrainingSet } from './twin-training-set.js';
+
+/** Each row as text (customer, cutoff, label, features), sorted: the set's rows whatever their order. */
+const rowsOf = (set: TwinTrainingSet): string[] =>
+  Array.from({ length: set.matrix.rows }, (_, i) => `${set.customerIds[i]}|${set.cutoffIndex[i]}|${set.labels[i]}|${Array.from(set.matrix.data.subarray(i * set.matrix.cols, (i + 1) * set.matrix.cols)).join(',')}`).sort();
+
+describe('a churn training set built in parts (fanned out over partition workers)', () => {
+  let dir: string;
+  let twins: TwinService;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'twinloop-parts-'));
+    twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(Date.parse('2030-01-01')) });
+    const events = [...syntheticChurnEvents({ customers: 300, days: 100, seed: 4 })];
+    for (let i = 0; i < events.length; i += 5_000) await twins.intake.submit(events.slice(i, i + 5_000));
+  }, 120_000);
+  afterAll(async () => {
+    await twins.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('samples the customers a single process samples, from each part\'s lowest keys', () => {
+    const ids = [...twins.engine.customerIds()];
+    for (const max of [1, 17, 120, 299, 300, 1000]) {
+      // Three "workers" holding the partitions by residue.
+      const parts = [0, 1, 2].map((w) => ids.filter((id) => partitionOf(id) % 3 === w));
+      const cut = sampleCut(parts.map((p) => lowestSampleKeys(p, max)), max);
+      const fanned = ids.filter((id) => inSample(id, cut)).sort((a, b) => compareSampleKeys(sampleKey(a), sampleKey(b)));
+      expect({ max, sample: fanned }).toEqual({ max, sample: sampleTrainingCustomers(ids, max) ?? [...ids].sort((a, b) => compareSampleKeys(sampleKey(a), sampleKey(b))) });
+    }
+  });
+
+  it('puts together exactly the rows of the whole population, each part over its own partitions, and trains on them', async () => {
+    const ids = [...twins.engine.customerIds()];
+    const first = (await twins.store.readLog(0, 1))[0].time;
+    const cutoffs = churnCutoffs({ from: first, to: twins.engine.eventClock, horizonDays: 30, cutoffs: 3 });
+    const common = { cutoffs, horizonMs: 30 * DAY_MS, latenessMs: twins.engine.latenessMs };
+    const whole = await buildTwinTrainingSet(twins.store, { ...common, customers: ids });
+    const parts = await Promise.all([0, 1, 2, 3].map(async (w) => encodeTrainingPart(await buildTwinTrainingSet(twins.store, { ...common, customers: ids.filter((id) => partitionOf(id) % 4 === w) }))));
+    // Through JSON, as the workers' answers travel.
+    const combined = combineTrainingParts(JSON.parse(JSON.stringify(parts)), cutoffs, 30 * DAY_MS);
+    expect(whole.matrix.rows).toBeGreaterThan(100);
+    expect({ rows: combined.matrix.rows, positives: combined.positives, eligible: combined.eligibleRows, events: combined.eventsRead }).toEqual({ rows: whole.matrix.rows, positives: whole.positives, eligible: whole.eligibleRows, events: whole.eventsRead });
+    expect(rowsOf(combined)).toEqual(rowsOf(whole));
+    const model = fitChurnModel(combined, 30, { seed: 1 });
+    expect(model.metadata.metrics.trainRows + model.metadata.metrics.validationRows).toBe(whole.matrix.rows);
+  }, 120_000);
+
+  it('refuses a part that does not fit the others, naming what is wrong', async () => {
+    const cutoffs = churnCutoffs({ from: (await twins.store.readLog(0, 1))[0].time, to: twins.engine.eventClock, horizonDays: 30, cutoffs: 2 });
+    const part = encodeTrainingPart(await buildTwinTrainingSet(twins.store, { cutoffs, horizonMs: 30 * DAY_MS, customers: [...twins.engine.customerIds()].slice(0, 20) }));
+    expect(() => combineTrainingParts([{ ...part, data: part.data.slice(0, 8) }], cutoffs, 30 * DAY_MS)).toThrow(/data holds/);
+    expect(() => combineTrainingParts([part], [cutoffs[0]], 30 * DAY_MS)).toThrow(TwinloopError);
+    expect(() => combineTrainingParts([{ ...part, featureNames: ['x'] }], cutoffs, 30 * DAY_MS)).toThrow(/same version/);
+  }, 60_000);
+});
