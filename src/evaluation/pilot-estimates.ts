@@ -1,7 +1,6 @@
 import { logisticCovariance, newtonLogistic } from '../intelligence/learners/logistic-regression.js';
-import { TRAIT_COVARIATES, traitCovariates } from '../intelligence/uplift/pilot-uplift.js';
-import { FEATURE_INDEX } from '../twin/twin-features.js';
-import type { TwinService } from '../twin/twin-service.js';
+import { profileTraits } from '../intelligence/profile/profile-evidence.js';
+import { FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
 
 /**
  * What `simulate validate`'s randomised pilot tells the operator about its offers, from what it
@@ -17,6 +16,12 @@ export interface PilotEstimate {
   readonly acceptedHazardMultiplier: { readonly mean: number; readonly sd: number };
   /** The same from this offer's arm alone, for comparison. */
   readonly unpooledMultiplier: { readonly mean: number; readonly sd: number };
+  /** A contact's own effect on the hazard of those who do not accept (both offers' decliners; the same for each offer), with the prior of no effect. */
+  readonly contactedHazardMultiplier: { readonly mean: number; readonly sd: number };
+  /** The same before the prior, for comparison. */
+  readonly unpooledContactedMultiplier: { readonly mean: number; readonly sd: number };
+  /** Pilot twins who were contacted and did not accept (both offers). */
+  readonly decliners: number;
   readonly treated: number;
 }
 
@@ -26,10 +31,21 @@ export const PILOT_MONTHS = 4;
 export const PILOT_OFFERS = ['retain-10', 'retain-25'] as const;
 
 /** The names of the acceptance model's covariates, in `acceptanceCovariates` order. */
-export const ACCEPTANCE_COVARIATES = TRAIT_COVARIATES;
+export const ACCEPTANCE_COVARIATES = ['churn log-odds', 'month-to-month', 'tenure years', 'months over allowance (3)', 'late or failed payments (90 days)'] as const;
 
-/** A twin's covariates for the acceptance model: its churn log-odds and the traits of its profile cell. */
-export const acceptanceCovariates = traitCovariates;
+/**
+ * A twin's covariates for the acceptance model: its churn log-odds and the traits of its profile
+ * cell, as measures rather than the cell's yes/no (tenure in years, months over the allowance of
+ * the last 3, late or failed payments of the last 90 days): a campaign that picks the extremes
+ * (the riskiest, those with most to gain) reaches customers beyond a yes/no's average, and a
+ * model on yes/no traits predicted an uplift-ranked campaign's acceptances 30 % low.
+ */
+export function acceptanceCovariates(features: Float64Array, churn: number): number[] {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, churn));
+  const [monthToMonth] = profileTraits(features);
+  const f = (name: FeatureName) => features[FEATURE_INDEX[name]];
+  return [Math.log(q / (1 - q)), monthToMonth, f('tenure_days') / 365.25, f('months_over_allowance_3m'), f('payments_late_90d') + f('payments_failed_90d')];
+}
 
 /**
  * Who accepts, as the randomised pilot shows it: a logistic regression of each contacted twin's
@@ -101,34 +117,74 @@ export function pilotAcceptanceModel(arms: readonly (readonly string[])[], answe
   };
 }
 
-/** One offer's raw pilot figures: acceptance, and the intention-to-treat effect per acceptor with its standard error. */
+/** One group's effect on the hazard against the control group reweighted to look like it, as a change of the multiplier (0 = none), with its standard error. */
+interface GroupEffect {
+  readonly effect: number;
+  readonly effectSe: number;
+}
+
+/**
+ * The effect on a group of pilot twins (acceptors of an offer, or the contacted who did not
+ * accept) against the control group reweighted to the group's make-up: control twin i counts
+ * `weight(i)`, its chance of having landed in the group had it been contacted (the acceptance
+ * model's, at its covariates when the pilot started). Acceptors are not a random subset of the
+ * contacted; their like in the control group is. The churn over the pilot becomes a cumulative
+ * hazard; an effect lasting `effectMonths` of the pilot's PILOT_MONTHS is diluted in it, and is
+ * read back per month of effect.
+ */
+function groupEffect(group: readonly boolean[], control: readonly { churned: boolean; weight: number }[], effectMonths: number): GroupEffect {
+  const n = group.length;
+  const cT = Math.max(1, group.filter(Boolean).length);
+  let w = 0;
+  let wy = 0;
+  let w2y = 0;
+  for (const c of control) {
+    w += c.weight;
+    if (c.churned) {
+      wy += c.weight;
+      w2y += c.weight * c.weight;
+    }
+  }
+  // At least one churner's worth in either group: a small pilot can see none.
+  const cumulative = (churned: number, total: number) => -Math.log(1 - Math.min(0.999, Math.max(churned, 1) / Math.max(1, total)));
+  const ratio = cumulative(cT, n) / cumulative(wy, w);
+  // Effective number of control churners under the weights (Kish), for the log ratio's variance.
+  const cC = w2y > 0 ? Math.max(1, (wy * wy) / w2y) : 1;
+  const seLog = Math.sqrt(1 / cT + 1 / cC);
+  const dilution = PILOT_MONTHS / Math.min(PILOT_MONTHS, Math.max(1, effectMonths));
+  return { effect: dilution * (ratio - 1), effectSe: dilution * ratio * seLog };
+}
+
+/** One offer's raw pilot figures: acceptance, and its acceptors' effect against their like in the control group. */
 interface RawPilot {
   readonly offerId: string;
   readonly acceptance: { readonly mean: number; readonly sd: number };
-  /** (ITT hazard ratio − 1) / acceptance: the change of an acceptor's hazard, as a multiple of it. */
   readonly effect: number;
   readonly effectSe: number;
   readonly treated: number;
 }
 
-function rawPilot(twins: TwinService, arms: readonly (readonly string[])[], answers: Map<string, string>): RawPilot[] {
-  const churned = (ids: readonly string[]) => ids.filter((id) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1).length;
-  const hazard = (c: number, n: number) => 1 - (1 - c / n) ** (1 / PILOT_MONTHS);
-  const cC = Math.max(1, churned(arms[0]));
-  const hC = hazard(cC, arms[0].length);
-  return PILOT_OFFERS.map((offerId, j) => {
+/** What the pilot's twins did: whether each churned before the cutoff. */
+export type ChurnedBy = (id: string) => boolean;
+
+function rawPilot(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: Map<string, string>, acceptanceOf: (j: number, id: string) => number, effectMonths: number): { offers: RawPilot[]; contacted: GroupEffect & { readonly decliners: number } } {
+  const control = arms[0];
+  const offers = PILOT_OFFERS.map((offerId, j) => {
     const ids = arms[j + 1];
-    const delivered = ids.filter((id) => answers.get(id) !== 'refused');
-    const acc = delivered.filter((id) => answers.get(id) === 'accepted').length;
-    const a = acc / Math.max(1, delivered.length);
+    const delivered = ids.filter((id) => answers.get(id) !== undefined && answers.get(id) !== 'refused');
+    const acceptors = delivered.filter((id) => answers.get(id) === 'accepted');
+    const a = acceptors.length / Math.max(1, delivered.length);
     const aSd = Math.sqrt((a * (1 - a)) / Math.max(1, delivered.length));
-    const cT = Math.max(1, churned(ids));
-    // Intention-to-treat hazard ratio; decliners are unaffected, so acceptors carry all of it.
-    const ratio = hazard(cT, ids.length) / hC;
-    const seLog = Math.sqrt(1 / cT + 1 / cC);
-    const share = Math.max(0.05, a);
-    return { offerId, acceptance: { mean: a, sd: aSd }, effect: (ratio - 1) / share, effectSe: (ratio * seLog) / share, treated: ids.length };
+    const e = groupEffect(acceptors.map(churned), control.map((id) => ({ churned: churned(id), weight: acceptanceOf(j, id) })), effectMonths);
+    return { offerId, acceptance: { mean: a, sd: aSd }, ...e, treated: ids.length, delivered: delivered.length };
   });
+  // The contacted who did not accept, both offers together (a contact is a contact): against the
+  // control twins as likely to decline, each offer in proportion to the answers it got.
+  const decliners = PILOT_OFFERS.flatMap((_, j) => arms[j + 1].filter((id) => answers.get(id) === 'declined' || answers.get(id) === 'no-answer'));
+  const total = offers.reduce((t, o) => t + o.delivered, 0);
+  const declineWeight = (id: string) => PILOT_OFFERS.reduce((t, _, j) => t + (offers[j].delivered / Math.max(1, total)) * (1 - acceptanceOf(j, id)), 0);
+  const contacted = groupEffect(decliners.map(churned), control.map((id) => ({ churned: churned(id), weight: declineWeight(id) })), effectMonths);
+  return { offers, contacted: { ...contacted, decliners: decliners.length } };
 }
 
 /**
@@ -175,16 +231,33 @@ export function withSkepticalPrior(e: { effect: number; se: number }, priorSd = 
   return { effect: (w * e.effect) / (w + w0), se: 1 / Math.sqrt(w + w0) };
 }
 
-export function pilotEstimates(twins: TwinService, arms: readonly (readonly string[])[], answers: Map<string, string>): PilotEstimate[] {
-  const raw = rawPilot(twins, arms, answers);
+/**
+ * The pilot's estimates per offer: acceptance; an acceptor's hazard multiplier (its acceptors
+ * against the control twins as likely to accept, the offers pooled, then with the prior of no
+ * effect); and a contact's own effect on those who do not accept (the decliners of both offers
+ * against the control twins as likely to decline, with the same prior): a contact can provoke a
+ * customer into leaving whatever it answers, and an acceptor-only effect would hand that to the
+ * acceptors and mis-predict a group that declines more than the pilot's average.
+ */
+export function pilotEstimates(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: Map<string, string>, model: AcceptanceModel, covariatesAtStart: ReadonlyMap<string, readonly number[]>, effectMonths: number): PilotEstimate[] {
+  const acceptanceOf = (j: number, id: string) => {
+    const x = covariatesAtStart.get(id);
+    return 1 / (1 + Math.exp(-(model.logOdds[j] + (x ? model.shift(x) : 0))));
+  };
+  const { offers, contacted } = rawPilot(churned, arms, answers, acceptanceOf, effectMonths);
   // The arms pooled, then weighed against the prior of no effect: the posterior the scenarios draw from.
-  const pooled = poolEffects(raw).map((e) => withSkepticalPrior(e));
-  return raw.map((r, j) => ({
+  const pooled = poolEffects(offers).map((e) => withSkepticalPrior(e));
+  const contact = withSkepticalPrior({ effect: contacted.effect, se: contacted.effectSe });
+  const multiplier = (e: { effect: number; se: number }) => ({ mean: Math.min(5, Math.max(0, 1 + e.effect)), sd: Math.min(2, e.se) });
+  return offers.map((r, j) => ({
     offerId: r.offerId,
     acceptance: r.acceptance,
     // Clamped to what a scenario accepts: a tiny pilot can imply absurd multipliers.
-    acceptedHazardMultiplier: { mean: Math.min(5, Math.max(0, 1 + pooled[j].effect)), sd: Math.min(2, pooled[j].se) },
-    unpooledMultiplier: { mean: Math.min(5, Math.max(0, 1 + r.effect)), sd: Math.min(2, r.effectSe) },
+    acceptedHazardMultiplier: multiplier(pooled[j]),
+    unpooledMultiplier: multiplier({ effect: r.effect, se: r.effectSe }),
+    contactedHazardMultiplier: multiplier(contact),
+    unpooledContactedMultiplier: multiplier({ effect: contacted.effect, se: contacted.effectSe }),
+    decliners: contacted.decliners,
     treated: r.treated,
   }));
 }

@@ -27,6 +27,12 @@ export interface SimulationValidationOptions {
   readonly scenarios: number;
   readonly seed: number;
   readonly customers: number;
+  /**
+   * The world the operator lives in (any config the sandbox validates); its population size is set
+   * to `customers`. Default the built-in `small` world. It must offer the pilot's offers
+   * (PILOT_OFFERS) in its catalogue.
+   */
+  readonly world?: WorldConfig;
   /** Months of history before the cutoff (the pilot runs in its last PILOT_MONTHS). Default 10. */
   readonly historyMonths?: number;
   /** Share of the customers in the pilot (split evenly between control and each pilot offer). Default 0.4. */
@@ -90,6 +96,8 @@ export interface ValidationScore {
 export interface SimulationValidationResult {
   readonly seed: number;
   readonly customers: number;
+  /** The world's name (its config's `name`). */
+  readonly world: string;
   readonly modelAuc: number;
   readonly pilot: readonly PilotEstimate[];
   readonly scenarios: readonly ValidatedScenario[];
@@ -206,6 +214,7 @@ function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenar
       // source's); its sd is set for the group the scenario picks once that is known (`withAcceptanceSd`).
       acceptance: acceptanceAt(x.acceptance, j, x.acceptance.centre),
       acceptedHazardMultiplier: p.acceptedHazardMultiplier,
+      contactedHazardMultiplier: p.contactedHazardMultiplier,
       effectMonths: x.config.offers.effectMonths,
     };
     if (kind === 2) {
@@ -403,7 +412,11 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
   if (o.realisations !== undefined && !(Number.isInteger(o.realisations) && o.realisations >= 1)) {
     throw new TwinloopError('BAD_INPUT', `realisations must be a whole number ≥ 1 (futures each scenario is realised in), not ${o.realisations}`);
   }
-  const base = namedWorld('small');
+  const base = o.world ?? namedWorld('small');
+  const missing = PILOT_OFFERS.filter((id) => !base.offers.catalogue.some((c) => c.id === id));
+  if (missing.length > 0) {
+    throw new TwinloopError('BAD_INPUT', `the world's offer catalogue lacks ${missing.join(', ')}, the offers the validation's pilot tries and its scenarios use; add them to offers.catalogue (docs/sandbox.md) or extend a built-in world`);
+  }
   // Per-customer churn dice: the treated and untreated copies then differ by the scenario, not by
   // every later die of the world's shared stream once anything differs (common random numbers, as
   // the simulator's own arms use).
@@ -452,19 +465,22 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         return { arms };
       });
       await twins.intake.drained();
-      const pilotRaw = pilotEstimates(twins, pilot.arms, answers);
-      log(`pilot: ${pilotRaw.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, multiplier ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled with the prior (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}`);
       const trained = await trainChurnFromTwins(twins.store, { to: twins.engine.eventClock, seed: o.seed });
       log(`churn model: ${trained.document.learner}, AUC ${trained.metadata.metrics.auc}`);
       const scorer = createChurnScorer(trained.document);
       // Who accepts: the pilot's answers on each twin's churn risk and profile traits at its start.
-      const acceptance = pilotAcceptanceModel(pilot.arms, answers, new Map([...atPilot].map(([id, f]) => [id, acceptanceCovariates(f, scorer.probability(f))])));
+      const startCovariates = new Map([...atPilot].map(([id, f]) => [id, acceptanceCovariates(f, scorer.probability(f))] as const));
+      const acceptance = pilotAcceptanceModel(pilot.arms, answers, startCovariates);
       log(`pilot acceptance model (${acceptance.rows} answers): ${PILOT_OFFERS.map((id, j) => `${id} ${(1 / (1 + Math.exp(-acceptance.logOdds[j]))).toFixed(3)} ± ${acceptance.logOddsSd(j, acceptance.centre).toFixed(2)} log-odds`).join(', ')} at the pilot's mean; slopes ${ACCEPTANCE_COVARIATES.map((c, k) => `${c} ${acceptance.slopes[k].toFixed(2)}`).join(', ')}`);
-      // A twin's own pilot answer is not added: every pilot customer answered once, and one answer
-      // each cannot show how far a customer's next answer follows its last (the response profiles
-      // read it from their priors and cell pooling: +3.2 log-odds for a pilot acceptor on seed 1,
-      // where the sandbox's classes give about +0.5). An uplift ranking then picked the decliners.
-      const estimates: PilotEstimate[] = pilotRaw;
+      // The offers' effects: acceptors and the contacted who declined, each against the control
+      // twins like them (weighted by the acceptance model). A twin's own pilot answer is not added
+      // to its acceptance: every pilot customer answered once, and one answer each cannot show how
+      // far a customer's next answer follows its last (the response profiles read it from their
+      // priors and cell pooling: +3.2 log-odds for a pilot acceptor on seed 1, where the sandbox's
+      // classes give about +0.5). An uplift ranking then picked the decliners.
+      const churnedBy = (id: string) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1;
+      const estimates: PilotEstimate[] = pilotEstimates(churnedBy, pilot.arms, answers, acceptance, startCovariates, config.offers.effectMonths);
+      log(`pilot: ${estimates.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, an acceptor's hazard × ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled with the prior (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}; a decliner's hazard × ${estimates[0].contactedHazardMultiplier.mean.toFixed(2)}±${estimates[0].contactedHazardMultiplier.sd.toFixed(2)} with the prior (${estimates[0].decliners} decliners: ${estimates[0].unpooledContactedMultiplier.mean.toFixed(2)}±${estimates[0].unpooledContactedMultiplier.sd.toFixed(2)})`);
       const covariates = new Map<string, readonly number[]>();
       twinSource(twins.engine, scorer, trained.metadata.horizonDays).forEach((id, f, p) => covariates.set(id, acceptanceCovariates(f, p)));
       const source = twinSource(twins.engine, scorer, trained.metadata.horizonDays, {
@@ -552,6 +568,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       return {
         seed: o.seed,
         customers: o.customers,
+        world: config.name,
         modelAuc: trained.metadata.metrics.auc,
         pilot: estimates,
         scenarios: validated,

@@ -53,7 +53,8 @@ export function expectedNetValue(plan: ScenarioPlan): ExpectedNetValue {
       const i = rows[r];
       const h = Math.min(MAX_HAZARD, pop.hazard[i] * q.calibration);
       const h1 = Math.min(MAX_HAZARD, h * q.acceptedMultiplier);
-      const v = twinExpectedNet(h, h1, q.acceptance, pop.revenue[i], pop.discountLoss[i], pop.contacts[i], pop.contactCost[i], p.costPerAcceptance, p.effectMonths, p.offerMonths, M);
+      const hc = Math.min(MAX_HAZARD, h * q.contactedMultiplier);
+      const v = twinExpectedNet(h, h1, hc, q.acceptance, pop.revenue[i], pop.discountLoss[i], pop.contacts[i], pop.contactCost[i], p.costPerAcceptance, p.effectMonths, p.offerMonths, M);
       perTwin[r][d] = v;
       perDraw[d] += v;
     }
@@ -63,32 +64,41 @@ export function expectedNetValue(plan: ScenarioPlan): ExpectedNetValue {
 
 /**
  * One twin's expected net value given the draw's parameters. Attempt j (0-based, one a month,
- * `contacts` at most) reaches the twin when it is still active after j months at its baseline
- * hazard h and declined the j before; it accepts with probability a. An acceptor's hazard is h1 for
- * `effectMonths`, then h again; it gives up `discountLoss` a month for `offerMonths`. The kernel
- * samples exactly this process (monte-carlo-kernel.ts), so the two agree on the mean.
+ * `contacts` at most) reaches the twin when it is still active after j months and declined the j
+ * before; it accepts with probability a. Until it accepts, a contacted twin's hazard is hc (a
+ * contact's own effect) from the first attempt until `effectMonths` after the last, then h again;
+ * an acceptor's hazard is h1 for `effectMonths`, then h; it gives up `discountLoss` a month for
+ * `offerMonths`. The kernel samples exactly this process (monte-carlo-kernel.ts), so the two
+ * agree on the mean. Revenue counts the months survived in full, against the same twin untouched.
  */
-export function twinExpectedNet(h: number, h1: number, a: number, revenue: number, discountLoss: number, contacts: number, contactCost: number, costPerAcceptance: number, effectMonths: number, offerMonths: number, M: number): number {
+export function twinExpectedNet(h: number, h1: number, hc: number, a: number, revenue: number, discountLoss: number, contacts: number, contactCost: number, costPerAcceptance: number, effectMonths: number, offerMonths: number, M: number): number {
+  const attempts = Math.min(contacts, M);
+  // Months [0, contactEnd) at the contacted hazard while not accepted.
+  const contactEnd = attempts - 1 + effectMonths;
   let value = 0;
-  let reach = 1; // P(active after j months and no acceptance before attempt j)
-  for (let j = 0; j < Math.min(contacts, M); j++) {
-    value -= reach * contactCost;
-    const accept = reach * a;
-    if (accept > 0) {
-      // Months survived after acceptance, with and without the offer (memoryless: the rest is as from month 0).
-      let s0 = 1;
-      let s1 = 1;
-      let gain = 0;
-      let discounted = 0;
-      for (let t = 1; t <= M - j; t++) {
-        s0 *= 1 - h;
-        s1 *= t <= effectMonths ? 1 - h1 : 1 - h;
-        gain += s1 - s0;
-        if (t <= offerMonths) discounted += s1;
+  let waiting = 1; // P(active and not accepted at the start of month t)
+  let s0 = 1; // P(active after t + 1 months) untouched
+  for (let t = 0; t < M; t++) {
+    if (t < attempts) {
+      value -= waiting * contactCost;
+      const accept = waiting * a;
+      if (accept > 0) {
+        // The acceptor's months survived in full from month t on (memoryless: as from month 0).
+        let s1 = 1;
+        let months = 0;
+        let discounted = 0;
+        for (let u = 1; u <= M - t; u++) {
+          s1 *= u <= effectMonths ? 1 - h1 : 1 - h;
+          months += s1;
+          if (u <= offerMonths) discounted += s1;
+        }
+        value += accept * (revenue * months - discountLoss * discounted - costPerAcceptance);
+        waiting -= accept;
       }
-      value += accept * (revenue * gain - discountLoss * discounted - costPerAcceptance);
     }
-    reach *= (1 - a) * (1 - h);
+    waiting *= 1 - (t < contactEnd ? hc : h);
+    s0 *= 1 - h;
+    value += revenue * (waiting - s0);
   }
   return value;
 }

@@ -64,6 +64,11 @@ export type KernelParams = {
       readonly mode: 'offer';
       readonly acceptance: Uncertain;
       readonly acceptedMultiplier: Uncertain;
+      /**
+       * A contact's effect on the hazard of a twin who does not accept (a customer reminded that it
+       * could leave): × this from its first contact until `effectMonths` after its last. 1 = none.
+       */
+      readonly contactedMultiplier: Uncertain;
       readonly effectMonths: number;
       readonly offerMonths: number;
       readonly costPerAcceptance: number;
@@ -95,6 +100,7 @@ export interface DrawParameters {
   readonly calibration: number;
   readonly acceptance: number;
   readonly acceptedMultiplier: number;
+  readonly contactedMultiplier: number;
   readonly exponent: number;
 }
 
@@ -106,11 +112,13 @@ export function drawParameters(p: KernelParams, d: number): DrawParameters {
   if (p.mode === 'offer') {
     const acceptance = Math.min(1, Math.max(0, p.acceptance.mean + p.acceptance.sd * r.normal()));
     const acceptedMultiplier = Math.max(0, p.acceptedMultiplier.mean + p.acceptedMultiplier.sd * r.normal());
-    return { calibration, acceptance, acceptedMultiplier, exponent: 1 };
+    // Drawn after the others, so that a scenario without a contact effect keeps its earlier draws.
+    const contactedMultiplier = Math.max(0, p.contactedMultiplier.mean + p.contactedMultiplier.sd * r.normal());
+    return { calibration, acceptance, acceptedMultiplier, contactedMultiplier, exponent: 1 };
   }
   const events = p.effectEvents ?? 0;
   const lumps = events > 0 ? r.poisson(events) / events : 1;
-  return { calibration, acceptance: 0, acceptedMultiplier: 1, exponent: lumps * ((p.effectMean ?? 1) + p.effectSd * r.normal()) };
+  return { calibration, acceptance: 0, acceptedMultiplier: 1, contactedMultiplier: 1, exponent: lumps * ((p.effectMean ?? 1) + p.effectSd * r.normal()) };
 }
 
 /**
@@ -183,24 +191,28 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       // Index of the accepting attempt (0-based), one attempt a month while active and not accepted.
       const kAccept = ai <= 0 ? Infinity : ai >= 1 ? 0 : Math.floor(Math.log(u2) / logNo);
       const allowed = pop.contacts[i];
-      const accepted = kAccept < allowed && kAccept <= t0 && kAccept < M;
-      const attempts = Math.min(accepted ? kAccept + 1 : allowed, t0 + 1, M);
-      out[k + 4] += attempts * pop.contactCost[i];
+      // While contacted and not (yet) accepting, the hazard is the contacted one: from the first
+      // attempt until effectMonths after the last one the twin lives to receive.
+      let hc = h * q.contactedMultiplier;
+      if (hc > MAX_HAZARD) hc = MAX_HAZARD;
+      const lc = -Math.log1p(-hc);
+      const accepted = kAccept < allowed && kAccept < M && monthsSurvived(e, lc, kAccept, lc, 0, lc) >= kAccept;
       if (!accepted) {
-        out[k + 1] += churn0;
-        out[k + 3] += rev * alive0;
+        const window = Math.min(allowed, M) - 1 + effectMonths;
+        const t1 = monthsSurvived(e, lc, window, l0, 0, l0);
+        const attempts = Math.min(allowed, t1 + 1, M);
+        out[k + 4] += attempts * pop.contactCost[i];
+        out[k + 1] += t1 < M ? 1 : 0;
+        out[k + 3] += rev * (t1 < M ? t1 : M);
         continue;
       }
-      out[k + 4] += costPerAcceptance;
+      out[k + 4] += (kAccept + 1) * pop.contactCost[i] + costPerAcceptance;
       out[k + 6] += 1;
       let h1 = h * q.acceptedMultiplier;
       if (h1 > MAX_HAZARD) h1 = MAX_HAZARD;
       const l1 = -Math.log1p(-h1);
-      // Pieces: baseline before month kAccept, l1 for effectMonths, then baseline again.
-      const rest = e - kAccept * l0;
-      let t1: number;
-      if (l1 * effectMonths > rest) t1 = kAccept + Math.floor(rest / l1);
-      else t1 = l0 > 0 ? kAccept + effectMonths + Math.floor((rest - l1 * effectMonths) / l0) : Infinity;
+      // Pieces: contacted before month kAccept, l1 for effectMonths, then baseline again.
+      const t1 = monthsSurvived(e, lc, kAccept, l1, effectMonths, l0);
       const alive1 = t1 < M ? t1 : M;
       // The discount runs for offerMonths from acceptance, while the twin is active.
       const discounted = Math.max(0, Math.min(alive1, kAccept + offerMonths) - kAccept);
@@ -213,6 +225,19 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
     for (let g = 0; g < p.segments; g++) if (noiseVar[g] > 0) out[base + g * METRIC_COUNT + 3] += Math.sqrt(noiseVar[g]) * noise.normal();
     onDraw?.(d);
   }
+}
+
+/**
+ * Months survived in full by a twin of exponential variate `e` whose monthly cumulative hazard is
+ * `la` for `na` months, then `lb` for `nb` months, then `lc` (Infinity when it never churns): the
+ * first month where the running sum passes `e`, in closed form per piece.
+ */
+export function monthsSurvived(e: number, la: number, na: number, lb: number, nb: number, lc: number): number {
+  if (la * na > e) return Math.floor(e / la);
+  let rest = e - la * na;
+  if (lb * nb > rest) return na + Math.floor(rest / lb);
+  rest -= lb * nb;
+  return lc > 0 ? na + nb + Math.floor(rest / lc) : Infinity;
 }
 
 /**

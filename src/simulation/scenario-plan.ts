@@ -1,6 +1,7 @@
 import { TwinloopError } from '../domain/errors.js';
 import { FEATURE_COUNT, FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
-import type { KernelParams, KernelPopulation } from './monte-carlo-kernel.js';
+import { MAX_HAZARD, type KernelParams, type KernelPopulation } from './monte-carlo-kernel.js';
+import { twinExpectedNet } from './expected-value.js';
 import { compileFilters, type FeatureFilter } from '../twin/feature-filter.js';
 import { TARGET_FIELDS, type OfferAssumptions, type Scenario, type SegmentBy } from './scenario.js';
 import { unitHash } from './sim-random.js';
@@ -89,6 +90,7 @@ function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null): Ker
         mode: 'offer',
         acceptance: s.offer.acceptance,
         acceptedMultiplier: s.offer.acceptedHazardMultiplier,
+        contactedMultiplier: s.offer.contactedHazardMultiplier,
         effectMonths: s.offer.effectMonths,
         offerMonths: s.offer.months,
         costPerAcceptance: s.offer.costPerAcceptance,
@@ -241,10 +243,12 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
         if (b.only && !b.only.has(id)) continue;
         const o = s.offer;
         const m = s.horizonMonths;
-        // churn × value: expected revenue at risk; uplift: expected incremental value of the offer.
+        // churn × value: expected revenue at risk; uplift: the offer's expected net value for the
+        // twin at the priors' means (what expectedNetValue computes per draw: the contact's own
+        // effect on those who decline counts, so a twin likely to be provoked ranks low).
         b.rank![i] = s.targeting.rank === 'churn_value'
           ? h * rev * m
-          : twinAcceptance(o, p, known) * ((1 - o.acceptedHazardMultiplier.mean) * h * o.effectMonths * rev * Math.max(1, m - o.effectMonths / 2) - (price * o.discountPct * Math.min(o.months, m)) / 100 - o.costPerAcceptance) - s.costPerContact;
+          : twinExpectedNet(h, Math.min(MAX_HAZARD, h * o.acceptedHazardMultiplier.mean), Math.min(MAX_HAZARD, h * o.contactedHazardMultiplier.mean), twinAcceptance(o, p, known), rev, (price * o.discountPct) / 100, s.contactPolicy.maxContacts, s.costPerContact, o.costPerAcceptance, o.effectMonths, o.months, m);
         cols.contacts[i] = s.contactPolicy.maxContacts;
         cols.contactCost[i] = s.costPerContact;
         cols.discountLoss[i] = (price * o.discountPct) / 100;

@@ -38,7 +38,8 @@ const multiplierPrior = z.strictObject({ mean: z.number().min(0).max(5), sd: z.n
 
 /**
  * An offer's assumptions. Acceptance is per contact; an acceptor's monthly churn hazard is
- * multiplied by `acceptedHazardMultiplier` for `effectMonths`, and pays `discountPct` less of the
+ * multiplied by `acceptedHazardMultiplier` for `effectMonths` (a contacted twin's who has not
+ * accepted, by `contactedHazardMultiplier`), and pays `discountPct` less of the
  * plan price for `months`. Defaults are cautious priors; a pilot's estimates should override them.
  */
 const offer = z.strictObject({
@@ -48,6 +49,13 @@ const offer = z.strictObject({
   costPerAcceptance: z.number().min(0).default(0),
   acceptance: probabilityPrior.default({ mean: 0.3, sd: 0.1 }),
   acceptedHazardMultiplier: multiplierPrior.default({ mean: 0.7, sd: 0.15 }),
+  /**
+   * A contact's own effect on the hazard of a twin who does not accept it: some customers, reminded
+   * that they could leave, leave more often (× > 1), whatever they answer. It holds from the first
+   * contact until `effectMonths` after the last. Default none; a randomised pilot's decliners
+   * against its control group estimate it (docs/simulation.md).
+   */
+  contactedHazardMultiplier: multiplierPrior.default({ mean: 1, sd: 0 }),
   effectMonths: z.int().min(1).max(12).default(3),
   /**
    * Acceptance that changes with the twin's churn risk (a pilot's logistic fit): a twin with

@@ -124,6 +124,26 @@ describe('the Monte Carlo engine', () => {
     expect(quiet.overall.churnersAvoided.p95).toBeGreaterThan(2 * quiet.overall.churnersAvoided.mean);
   });
 
+  it('predicts sleeping dogs lost to a contact even when none of them accepts', async () => {
+    // 500 customers at 5 % a month, contacted once; nobody accepts, and a contact doubles the
+    // hazard of those who decline for 3 months: the campaign loses customers and their revenue.
+    const src = arraySource(population(500, () => 0.05), 30);
+    const offer = { id: 'retain-10', discountPct: 10, months: 3, acceptance: { mean: 0, sd: 0 }, acceptedHazardMultiplier: { mean: 0.5, sd: 0 } };
+    const [provoked, harmless] = await simulate(src, [retention({ name: 'dogs', offer: { ...offer, contactedHazardMultiplier: { mean: 2, sd: 0.1 } } }), retention({ name: 'plain', offer })], { workers: 0 });
+    expect(provoked.overall.accepted.mean).toBe(0);
+    expect(harmless.overall.accepted.mean).toBe(0);
+    // Without a contact effect, a campaign nobody accepts changes nobody's fate: it costs its contacts.
+    expect(harmless.overall.churnersAvoided.mean).toBe(0);
+    expect(harmless.overall.netValue.mean).toBeCloseTo(-harmless.overall.cost.mean, 6);
+    // With it, about 500 · (1 − 0.95^6) · ... more leave: 3 months at 10 % against 5 %, ~ 60 more.
+    const h = hazardOf(0.05, 30);
+    const more = 500 * ((1 - (1 - 2 * h) ** 3 * (1 - h) ** 3) - (1 - (1 - h) ** 6));
+    expect(-provoked.overall.churnersAvoided.mean).toBeGreaterThan(0.8 * more);
+    expect(-provoked.overall.churnersAvoided.mean).toBeLessThan(1.2 * more);
+    expect(provoked.overall.churnersAvoided.p95).toBeLessThan(0);
+    expect(provoked.overall.netValue.mean).toBeLessThan(-provoked.overall.cost.mean - 20 * more);
+  });
+
   it('lets acceptance follow churn risk when a pilot measured that it does', async () => {
     const src = arraySource(population(4000, (i) => (i % 2 ? 0.2 : 0.01)), 30);
     const launch = (offer: Record<string, unknown>) =>

@@ -10,6 +10,7 @@ import { openModelRegistry } from '../../store/open-model-registry.js';
 import { formatInterval, formatTable, intOption } from './cli-numbers.js';
 import { globalOptions, openTwins } from './cli-context.js';
 import { readInputText } from './input-file.js';
+import { resolveWorld } from './sandbox-commands.js';
 import { createProgress } from './progress.js';
 
 /** The validation's targets (issue 5): realised net value inside the 90 % interval, error of the means. */
@@ -49,7 +50,7 @@ export function formatValidation(r: SimulationValidationResult): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const noise = (n: number | null) => (n === null ? '' : `, one future's own noise ${pct(n)}`);
   return [
-    `seed ${r.seed}, ${r.customers} customers, churn model AUC ${r.modelAuc.toFixed(3)}; pilot: ${r.pilot.map((p) => `${p.offerId} acceptance ${p.acceptance.mean.toFixed(2)}, hazard × ${p.acceptedHazardMultiplier.mean.toFixed(2)} ± ${p.acceptedHazardMultiplier.sd.toFixed(2)} (pooled; own arm ${p.unpooledMultiplier.mean.toFixed(2)} ± ${p.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}`,
+    `world ${r.world}, seed ${r.seed}, ${r.customers} customers, churn model AUC ${r.modelAuc.toFixed(3)}; pilot: ${r.pilot.map((p) => `${p.offerId} acceptance ${p.acceptance.mean.toFixed(2)}, hazard × ${p.acceptedHazardMultiplier.mean.toFixed(2)} ± ${p.acceptedHazardMultiplier.sd.toFixed(2)} (pooled; own arm ${p.unpooledMultiplier.mean.toFixed(2)} ± ${p.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}`,
     formatTable([['scenario', 'kind', 'months', 'treated', 'net value predicted', futures ? `realised (mean ± sd of ${r.realisations} futures)` : 'realised', 'inside', 'churners avoided predicted', 'realised'], ...rows]),
     `by kind: ${Object.entries(r.byKind).map(([k, v]) => `${k} ${v.scenarios}: coverage ${(v.coverage * 100).toFixed(0)}%, relative MAE ${pct(v.relativeMae)}${futures ? ` (${pct(v.relativeMaeOneFuture)} against one future)` : ''}${noise(v.noise)}`).join('; ')}`,
     `coverage ${(r.coverage * 100).toFixed(0)}% (target ≥ ${COVERAGE_TARGET * 100}%: ${r.coverage >= COVERAGE_TARGET ? 'met' : 'MISSED'}); relative MAE ${pct(r.relativeMae)}${futures ? ` against the futures' mean (${pct(r.relativeMaeOneFuture)} against the first alone)` : ''} (target ≤ ${RELATIVE_MAE_TARGET * 100}%: ${r.relativeMae <= RELATIVE_MAE_TARGET ? 'met' : 'MISSED'})${noise(r.noise)}; ${(r.durationMs / 1000).toFixed(1)} s`,
@@ -109,13 +110,16 @@ export function registerSimulateCommands(program: Command): void {
     .option('--scenarios <n>', 'scenarios simulated and then run', intOption('--scenarios', 1), 10)
     .option('--customers <n>', 'sandbox population', intOption('--customers', 100), 4_000)
     .option('--seed <n>', 'world seed', intOption('--seed', 0), 1)
+    .option('--config <file>', 'world configuration (JSON; may "extends" a built-in world; must offer retain-10 and retain-25), instead of the built-in small world')
+    .option('--world <name>', 'built-in world instead of small')
     .option('--realisations <n>', 'futures each scenario is realised in (every chance from the cutoff drawn anew): judged against their mean, with one future\'s own noise', intOption('--realisations', 1), 1)
     .option('--json', 'last line: one JSON object')
     .action(
-      async (opts: { scenarios: number; customers: number; seed: number; realisations: number; json?: boolean }, command: Command) => {
+      async (opts: { scenarios: number; customers: number; seed: number; realisations: number; config?: string; world?: string; json?: boolean }, command: Command) => {
         // `simulate` takes --json too and may have consumed it before this subcommand saw it.
         const json = Boolean(opts.json ?? (command.optsWithGlobals() as { json?: boolean }).json);
-        const r = await validateSimulations({ scenarios: opts.scenarios, customers: opts.customers, seed: opts.seed, realisations: opts.realisations, log: (l) => process.stderr.write(`${l}\n`) });
+        const world = opts.config || opts.world ? resolveWorld({ config: opts.config, world: opts.world }) : undefined;
+        const r = await validateSimulations({ scenarios: opts.scenarios, customers: opts.customers, seed: opts.seed, realisations: opts.realisations, world, log: (l) => process.stderr.write(`${l}\n`) });
         process.stdout.write(`${formatValidation(r)}\n`);
         if (json) process.stdout.write(`${JSON.stringify({ ...r, targets: { coverage: COVERAGE_TARGET, relativeMae: RELATIVE_MAE_TARGET } })}\n`);
       },
