@@ -1,6 +1,4 @@
-import { logisticCovariance, newtonLogistic } from '../intelligence/learners/logistic-regression.js';
-import { profileTraits } from '../intelligence/profile/profile-evidence.js';
-import { FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
+import { fitAcceptanceModel, type AcceptanceModel, type AnswerRow } from '../simulation/index.js';
 
 /**
  * What `simulate validate`'s randomised pilot tells the operator about its offers, from what it
@@ -16,10 +14,10 @@ export interface PilotEstimate {
   readonly acceptedHazardMultiplier: { readonly mean: number; readonly sd: number };
   /** The same from this offer's arm alone, for comparison. */
   readonly unpooledMultiplier: { readonly mean: number; readonly sd: number };
-  /** A contact's own effect on the hazard of those who do not accept (both offers' decliners; the same for each offer), with the prior of no effect. */
-  readonly contactedHazardMultiplier: { readonly mean: number; readonly sd: number };
+  /** A contact's own effect on the monthly hazard of those who do not accept (both offers' decliners; the same for each offer), added to it, with the prior of no effect. */
+  readonly contactedHazardIncrease: { readonly mean: number; readonly sd: number };
   /** The same before the prior, for comparison. */
-  readonly unpooledContactedMultiplier: { readonly mean: number; readonly sd: number };
+  readonly unpooledContactedIncrease: { readonly mean: number; readonly sd: number };
   /** Pilot twins who were contacted and did not accept (both offers). */
   readonly decliners: number;
   readonly treated: number;
@@ -30,52 +28,14 @@ export const PILOT_MONTHS = 4;
 /** The offers the pilot tries and the scenarios use. */
 export const PILOT_OFFERS = ['retain-10', 'retain-25'] as const;
 
-/** The names of the acceptance model's covariates, in `acceptanceCovariates` order. */
-export const ACCEPTANCE_COVARIATES = ['churn log-odds', 'month-to-month', 'tenure years', 'months over allowance (3)', 'late or failed payments (90 days)'] as const;
+export { ACCEPTANCE_COVARIATES, acceptanceCovariates, type AcceptanceModel } from '../simulation/index.js';
 
 /**
- * A twin's covariates for the acceptance model: its churn log-odds and the traits of its profile
- * cell, as measures rather than the cell's yes/no (tenure in years, months over the allowance of
- * the last 3, late or failed payments of the last 90 days): a campaign that picks the extremes
- * (the riskiest, those with most to gain) reaches customers beyond a yes/no's average, and a
- * model on yes/no traits predicted an uplift-ranked campaign's acceptances 30 % low.
+ * Who accepts, as the randomised pilot shows it (`fitAcceptanceModel` over each contacted twin's
+ * answer and its covariates at the pilot's start, one intercept per pilot offer).
  */
-export function acceptanceCovariates(features: Float64Array, churn: number): number[] {
-  const q = Math.min(1 - 1e-6, Math.max(1e-6, churn));
-  const [monthToMonth] = profileTraits(features);
-  const f = (name: FeatureName) => features[FEATURE_INDEX[name]];
-  return [Math.log(q / (1 - q)), monthToMonth, f('tenure_days') / 365.25, f('months_over_allowance_3m'), f('payments_late_90d') + f('payments_failed_90d')];
-}
-
-/**
- * Who accepts, as the randomised pilot shows it: a logistic regression of each contacted twin's
- * answer on its covariates at the pilot's start (`acceptanceCovariates`, centred on the pilot's
- * mean), one intercept per offer, the slopes shared by the offers, with a weak normal prior on
- * the slopes (ridge `ACCEPTANCE_RIDGE`). A random pilot meets every kind of customer; a scenario
- * that targets some (the riskiest, those with most to gain) reaches customers who accept more or
- * less often than the pilot's average, and pays the discounts of as many as really accept. The
- * fit's covariance says how sure that is for any group a scenario picks.
- */
-export interface AcceptanceModel {
-  /** Log-odds of accepting each pilot offer (PILOT_OFFERS order) at the pilot's mean covariates. */
-  readonly logOdds: readonly number[];
-  /** One slope per covariate (ACCEPTANCE_COVARIATES order). */
-  readonly slopes: readonly number[];
-  /** The pilot's mean covariates (the point `logOdds` are read at). */
-  readonly centre: readonly number[];
-  /** Answers the model was fitted on. */
-  readonly rows: number;
-  /** A twin's shift of the log-odds from the offers' `logOdds`. */
-  shift(x: readonly number[]): number;
-  /** The sd of the log-odds of accepting offer `j` for a group whose mean covariates are `mean`: the fit's own uncertainty. */
-  logOddsSd(j: number, mean: readonly number[]): number;
-}
-
-/** The slopes' normal prior, as a ridge: sd 1 on the log-odds per unit of a covariate, weak beside a pilot's hundreds of answers. */
-export const ACCEPTANCE_RIDGE = 1;
-
 export function pilotAcceptanceModel(arms: readonly (readonly string[])[], answers: Map<string, string>, covariatesAtStart: ReadonlyMap<string, readonly number[]>): AcceptanceModel {
-  const rows: { offer: number; x: readonly number[]; y: number }[] = [];
+  const rows: AnswerRow[] = [];
   for (let j = 1; j < arms.length; j++) {
     for (const id of arms[j]) {
       const answer = answers.get(id);
@@ -84,43 +44,16 @@ export function pilotAcceptanceModel(arms: readonly (readonly string[])[], answe
       rows.push({ offer: j - 1, x, y: answer === 'accepted' ? 1 : 0 });
     }
   }
-  const c = ACCEPTANCE_COVARIATES.length;
-  const centre = Array.from({ length: c }, (_, k) => rows.reduce((t, r) => t + r.x[k], 0) / Math.max(1, rows.length));
-  // Columns: one indicator per offer after the first, then the centred covariates; beta[0] is the first offer's log-odds at the centre.
-  const o = PILOT_OFFERS.length - 1;
-  const d = o + c;
-  const X = new Float64Array(rows.length * d);
-  rows.forEach((r, i) => {
-    if (r.offer > 0) X[i * d + r.offer - 1] = 1;
-    for (let k = 0; k < c; k++) X[i * d + o + k] = r.x[k] - centre[k];
-  });
-  const y = rows.map((r) => r.y);
-  const beta = newtonLogistic(X, rows.length, d, y, ACCEPTANCE_RIDGE, 50);
-  const cov = logisticCovariance(X, rows.length, d, beta, ACCEPTANCE_RIDGE);
-  const m = d + 1;
-  const slopes = Array.from({ length: c }, (_, k) => beta[1 + o + k]);
-  return {
-    logOdds: PILOT_OFFERS.map((_, j) => beta[0] + (j > 0 ? beta[j] : 0)),
-    slopes,
-    centre,
-    rows: rows.length,
-    shift: (x) => slopes.reduce((t, b, k) => t + b * (x[k] - centre[k]), 0),
-    logOddsSd(j, mean) {
-      const g = new Float64Array(m);
-      g[0] = 1;
-      if (j > 0) g[j] = 1;
-      for (let k = 0; k < c; k++) g[1 + o + k] = mean[k] - centre[k];
-      let v = 0;
-      for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) v += g[a] * cov[a * m + b] * g[b];
-      return Math.sqrt(Math.max(0, v));
-    },
-  };
+  return fitAcceptanceModel(rows, PILOT_OFFERS.length);
 }
 
-/** One group's effect on the hazard against the control group reweighted to look like it, as a change of the multiplier (0 = none), with its standard error. */
+/** One group's effect against the control group reweighted to look like it, with its standard error: a change of the multiplier (0 = none) and of the monthly hazard. */
 interface GroupEffect {
   readonly effect: number;
   readonly effectSe: number;
+  /** The group's monthly hazard less its like's in the control group, per month of effect. */
+  readonly increase: number;
+  readonly increaseSe: number;
 }
 
 /**
@@ -130,7 +63,7 @@ interface GroupEffect {
  * model's, at its covariates when the pilot started). Acceptors are not a random subset of the
  * contacted; their like in the control group is. The churn over the pilot becomes a cumulative
  * hazard; an effect lasting `effectMonths` of the pilot's PILOT_MONTHS is diluted in it, and is
- * read back per month of effect.
+ * read back per month of effect, as a ratio and as a difference.
  */
 function groupEffect(group: readonly boolean[], control: readonly { churned: boolean; weight: number }[], effectMonths: number): GroupEffect {
   const n = group.length;
@@ -147,12 +80,17 @@ function groupEffect(group: readonly boolean[], control: readonly { churned: boo
   }
   // At least one churner's worth in either group: a small pilot can see none.
   const cumulative = (churned: number, total: number) => -Math.log(1 - Math.min(0.999, Math.max(churned, 1) / Math.max(1, total)));
-  const ratio = cumulative(cT, n) / cumulative(wy, w);
-  // Effective number of control churners under the weights (Kish), for the log ratio's variance.
+  const lT = cumulative(cT, n);
+  const lC = cumulative(wy, w);
+  const ratio = lT / lC;
+  // Effective number of control churners under the weights (Kish), for the variances.
   const cC = w2y > 0 ? Math.max(1, (wy * wy) / w2y) : 1;
   const seLog = Math.sqrt(1 / cT + 1 / cC);
-  const dilution = PILOT_MONTHS / Math.min(PILOT_MONTHS, Math.max(1, effectMonths));
-  return { effect: dilution * (ratio - 1), effectSe: dilution * ratio * seLog };
+  const months = Math.min(PILOT_MONTHS, Math.max(1, effectMonths));
+  const dilution = PILOT_MONTHS / months;
+  // Poisson counts: a cumulative hazard's variance is about its square over its churners.
+  const increaseSe = Math.sqrt((lT * lT) / cT + (lC * lC) / cC) / months;
+  return { effect: dilution * (ratio - 1), effectSe: dilution * ratio * seLog, increase: (lT - lC) / months, increaseSe };
 }
 
 /** One offer's raw pilot figures: acceptance, and its acceptors' effect against their like in the control group. */
@@ -224,6 +162,13 @@ export function poolEffects(raw: readonly { effect: number; effectSe: number }[]
  */
 export const OFFER_EFFECT_PRIOR_SD = 0.5;
 
+/**
+ * The stated prior of a contact's own effect on a decliner's monthly hazard: none, give or take
+ * one point a month (half of a 2 %-a-month hazard, as the offers' prior sd 0.5 is of a
+ * multiplier). Chosen once, not fitted to a run.
+ */
+export const CONTACT_EFFECT_PRIOR_SD = 0.01;
+
 /** A normal estimate of an effect combined with the prior N(0, priorSd²): the posterior's mean and sd. */
 export function withSkepticalPrior(e: { effect: number; se: number }, priorSd = OFFER_EFFECT_PRIOR_SD): { effect: number; se: number } {
   const w = 1 / Math.max(1e-9, e.se) ** 2;
@@ -235,8 +180,8 @@ export function withSkepticalPrior(e: { effect: number; se: number }, priorSd = 
  * The pilot's estimates per offer: acceptance; an acceptor's hazard multiplier (its acceptors
  * against the control twins as likely to accept, the offers pooled, then with the prior of no
  * effect); and a contact's own effect on those who do not accept (the decliners of both offers
- * against the control twins as likely to decline, with the same prior): a contact can provoke a
- * customer into leaving whatever it answers, and an acceptor-only effect would hand that to the
+ * against the control twins as likely to decline, as an increase of the monthly hazard, with the
+ * prior CONTACT_EFFECT_PRIOR_SD): a contact can provoke a customer into leaving whatever it answers, and an acceptor-only effect would hand that to the
  * acceptors and mis-predict a group that declines more than the pilot's average.
  */
 export function pilotEstimates(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: Map<string, string>, model: AcceptanceModel, covariatesAtStart: ReadonlyMap<string, readonly number[]>, effectMonths: number): PilotEstimate[] {
@@ -247,7 +192,7 @@ export function pilotEstimates(churned: ChurnedBy, arms: readonly (readonly stri
   const { offers, contacted } = rawPilot(churned, arms, answers, acceptanceOf, effectMonths);
   // The arms pooled, then weighed against the prior of no effect: the posterior the scenarios draw from.
   const pooled = poolEffects(offers).map((e) => withSkepticalPrior(e));
-  const contact = withSkepticalPrior({ effect: contacted.effect, se: contacted.effectSe });
+  const contact = withSkepticalPrior({ effect: contacted.increase, se: contacted.increaseSe }, CONTACT_EFFECT_PRIOR_SD);
   const multiplier = (e: { effect: number; se: number }) => ({ mean: Math.min(5, Math.max(0, 1 + e.effect)), sd: Math.min(2, e.se) });
   return offers.map((r, j) => ({
     offerId: r.offerId,
@@ -255,8 +200,8 @@ export function pilotEstimates(churned: ChurnedBy, arms: readonly (readonly stri
     // Clamped to what a scenario accepts: a tiny pilot can imply absurd multipliers.
     acceptedHazardMultiplier: multiplier(pooled[j]),
     unpooledMultiplier: multiplier({ effect: r.effect, se: r.effectSe }),
-    contactedHazardMultiplier: multiplier(contact),
-    unpooledContactedMultiplier: multiplier({ effect: contacted.effect, se: contacted.effectSe }),
+    contactedHazardIncrease: { mean: contact.effect, sd: contact.se },
+    unpooledContactedIncrease: { mean: contacted.increase, sd: contacted.increaseSe },
     decliners: contacted.decliners,
     treated: r.treated,
   }));

@@ -9,7 +9,7 @@ import { createChurnScorer } from '../intelligence/live/churn-scorer.js';
 import { ACCEPTANCE_COVARIATES, acceptanceCovariates, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotEstimates, type AcceptanceModel, type PilotEstimate } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
-import { compileScenarios, estimateIncidentEffect, estimateIncidentRates, parseScenarios, revenueSd, simulatePlans, twinSource, type CustomerSpan, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan } from '../simulation/index.js';
+import { compileScenarios, estimateIncidentEffect, estimateIncidentRates, parseScenarios, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan } from '../simulation/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { DAY_MS } from '../domain/time.js';
@@ -116,6 +116,9 @@ export interface SimulationValidationResult {
   readonly durationMs: number;
 }
 
+/** Points of hazard (a monthly probability × 100), mean ± sd, for the log. */
+const pts = (e: { mean: number; sd: number }) => `${(e.mean * 100).toFixed(2)}±${(e.sd * 100).toFixed(2)} points`;
+
 const COST_PER_CONTACT = 1;
 const COST_PER_ACCEPTANCE = 5;
 const DELIVERY_ATTEMPTS = 6;
@@ -214,7 +217,7 @@ function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenar
       // source's); its sd is set for the group the scenario picks once that is known (`withAcceptanceSd`).
       acceptance: acceptanceAt(x.acceptance, j, x.acceptance.centre),
       acceptedHazardMultiplier: p.acceptedHazardMultiplier,
-      contactedHazardMultiplier: p.contactedHazardMultiplier,
+      contactedHazardIncrease: p.contactedHazardIncrease,
       effectMonths: x.config.offers.effectMonths,
     };
     if (kind === 2) {
@@ -480,16 +483,10 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       // classes give about +0.5). An uplift ranking then picked the decliners.
       const churnedBy = (id: string) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1;
       const estimates: PilotEstimate[] = pilotEstimates(churnedBy, pilot.arms, answers, acceptance, startCovariates, config.offers.effectMonths);
-      log(`pilot: ${estimates.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, an acceptor's hazard × ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled with the prior (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}; a decliner's hazard × ${estimates[0].contactedHazardMultiplier.mean.toFixed(2)}±${estimates[0].contactedHazardMultiplier.sd.toFixed(2)} with the prior (${estimates[0].decliners} decliners: ${estimates[0].unpooledContactedMultiplier.mean.toFixed(2)}±${estimates[0].unpooledContactedMultiplier.sd.toFixed(2)})`);
+      log(`pilot: ${estimates.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, an acceptor's hazard × ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled with the prior (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}; a decliner's monthly hazard + ${pts(estimates[0].contactedHazardIncrease)} with the prior (${estimates[0].decliners} decliners: ${pts(estimates[0].unpooledContactedIncrease)})`);
       const covariates = new Map<string, readonly number[]>();
       twinSource(twins.engine, scorer, trained.metadata.horizonDays).forEach((id, f, p) => covariates.set(id, acceptanceCovariates(f, p)));
-      const source = twinSource(twins.engine, scorer, trained.metadata.horizonDays, {
-        acceptanceShift: (id) => {
-          const x = covariates.get(id);
-          return x ? acceptance.shift(x) : 0;
-        },
-        revenueSd: revenueSd(billing, { untilMs: world.clock.now() }),
-      });
+      const source = withAcceptanceModel(twinSource(twins.engine, scorer, trained.metadata.horizonDays, { revenueSd: revenueSd(billing, { untilMs: world.clock.now() }) }), acceptance);
       const cohortIds: string[] = [];
       const churn: number[] = [];
       source.forEach((id, _, p) => {

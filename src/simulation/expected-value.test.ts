@@ -28,9 +28,9 @@ describe('expected net value of an offer', () => {
   it("agrees with the kernel's sampled mean over many twins (same process, dice integrated out)", async () => {
     // 4,000 treated twins × 200 draws: the kernel's mean carries dice noise of a few tenths of a
     // percent of the gross; the bound below is several times that and still fails on a wrong formula.
-    for (const [contacts, contacted] of [[1, 1], [3, 1], [2, 1.8]] as const) {
+    for (const [contacts, contacted] of [[1, 0], [3, 0], [2, 0.03]] as const) {
       const base = scenario({});
-      const offer = base.kind === 'retention_campaign' ? { ...base.offer, contactedHazardMultiplier: { mean: contacted, sd: 0.2 * (contacted - 1) } } : undefined;
+      const offer = base.kind === 'retention_campaign' ? { ...base.offer, contactedHazardIncrease: { mean: contacted, sd: contacted / 5 } } : undefined;
       const plan = compileScenarios(arraySource(population(4000, (i) => 0.02 + (i % 10) * 0.02), 30), [scenario({ contactPolicy: { maxContacts: contacts }, offer })])[0];
       const [sampled] = await simulatePlans([plan], { workers: 0 });
       const expected = expectedNetValue(plan);
@@ -63,7 +63,7 @@ describe('expected net value of an offer', () => {
     expect(noEffect).toBeCloseTo(-5 * 0.9, 12);
   });
 
-  it('charges a contact that provokes those who decline, and ranks the provoked last by uplift', () => {
+  it('charges a contact that provokes those who decline, and an uplift ranking counts it', () => {
     // Never accepted, hazard doubled for 3 months after the one contact: 12 months of 50 lose
     // (the survival lost over the window, and after it the lower survival carries on).
     const provoked = twinExpectedNet(0.1, 0.05, 0.2, 0, 50, 5, 1, 0.5, 3, 3, 6, 12);
@@ -76,11 +76,11 @@ describe('expected net value of an offer', () => {
       lost += 50 * (s0 - s1);
     }
     expect(provoked).toBeCloseTo(-0.5 - lost, 9);
-    // An uplift ranking puts twins whose contact provokes them below those it does not.
-    const rows = population(20, (i) => (i < 10 ? 0.2 : 0.05));
+    const rows = population(20, (i) => (i < 10 ? 0.05 : 0.2));
     for (const r of rows) r.features[FEATURE_INDEX.arpu_3m] = 40;
-    const plan = compileScenarios(arraySource(rows, 30), [scenario({ targeting: { rank: 'uplift', k: 10 }, offer: { id: 'retain-10', discountPct: 10, months: 6, acceptance: { mean: 0.05, sd: 0 }, acceptedHazardMultiplier: { mean: 1, sd: 0 }, contactedHazardMultiplier: { mean: 2, sd: 0 }, effectMonths: 3 } })])[0];
-    // At a higher hazard the doubled one costs more: the uplift campaign picks the low-risk half.
+    const plan = compileScenarios(arraySource(rows, 30), [scenario({ targeting: { rank: 'uplift', k: 10 }, offer: { id: 'retain-10', discountPct: 10, months: 6, acceptance: { mean: 0.05, sd: 0 }, acceptedHazardMultiplier: { mean: 1, sd: 0 }, contactedHazardIncrease: { mean: 0.05, sd: 0 }, effectMonths: 3 } })])[0];
+    // The same increase of the hazard costs a low-risk twin more (it had more months to lose): an
+    // uplift campaign whose contact provokes picks the high-risk half.
     expect(plan.treatedIds).toEqual(rows.slice(10).map((r) => r.id));
   });
 

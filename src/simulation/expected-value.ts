@@ -1,5 +1,5 @@
 import { TwinloopError } from '../domain/errors.js';
-import { drawParameters, MAX_HAZARD } from './monte-carlo-kernel.js';
+import { contactedHazard, drawParameters, MAX_HAZARD } from './monte-carlo-kernel.js';
 import type { ScenarioPlan } from './scenario-plan.js';
 import { viewOf } from './shared-population.js';
 import { estimate, type Estimate } from './simulation-result.js';
@@ -53,7 +53,7 @@ export function expectedNetValue(plan: ScenarioPlan): ExpectedNetValue {
       const i = rows[r];
       const h = Math.min(MAX_HAZARD, pop.hazard[i] * q.calibration);
       const h1 = Math.min(MAX_HAZARD, h * q.acceptedMultiplier);
-      const hc = Math.min(MAX_HAZARD, h * q.contactedMultiplier);
+      const hc = contactedHazard(h, q.contactedIncrease);
       const v = twinExpectedNet(h, h1, hc, q.acceptance, pop.revenue[i], pop.discountLoss[i], pop.contacts[i], pop.contactCost[i], p.costPerAcceptance, p.effectMonths, p.offerMonths, M);
       perTwin[r][d] = v;
       perDraw[d] += v;

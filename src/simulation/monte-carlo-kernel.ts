@@ -65,10 +65,10 @@ export type KernelParams = {
       readonly acceptance: Uncertain;
       readonly acceptedMultiplier: Uncertain;
       /**
-       * A contact's effect on the hazard of a twin who does not accept (a customer reminded that it
-       * could leave): × this from its first contact until `effectMonths` after its last. 1 = none.
+       * A contact's effect on the monthly hazard of a twin who does not accept (a customer reminded
+       * that it could leave): + this from its first contact until `effectMonths` after its last. 0 = none.
        */
-      readonly contactedMultiplier: Uncertain;
+      readonly contactedIncrease: Uncertain;
       readonly effectMonths: number;
       readonly offerMonths: number;
       readonly costPerAcceptance: number;
@@ -100,7 +100,7 @@ export interface DrawParameters {
   readonly calibration: number;
   readonly acceptance: number;
   readonly acceptedMultiplier: number;
-  readonly contactedMultiplier: number;
+  readonly contactedIncrease: number;
   readonly exponent: number;
 }
 
@@ -113,12 +113,12 @@ export function drawParameters(p: KernelParams, d: number): DrawParameters {
     const acceptance = Math.min(1, Math.max(0, p.acceptance.mean + p.acceptance.sd * r.normal()));
     const acceptedMultiplier = Math.max(0, p.acceptedMultiplier.mean + p.acceptedMultiplier.sd * r.normal());
     // Drawn after the others, so that a scenario without a contact effect keeps its earlier draws.
-    const contactedMultiplier = Math.max(0, p.contactedMultiplier.mean + p.contactedMultiplier.sd * r.normal());
-    return { calibration, acceptance, acceptedMultiplier, contactedMultiplier, exponent: 1 };
+    const contactedIncrease = p.contactedIncrease.mean + p.contactedIncrease.sd * r.normal();
+    return { calibration, acceptance, acceptedMultiplier, contactedIncrease, exponent: 1 };
   }
   const events = p.effectEvents ?? 0;
   const lumps = events > 0 ? r.poisson(events) / events : 1;
-  return { calibration, acceptance: 0, acceptedMultiplier: 1, contactedMultiplier: 1, exponent: lumps * ((p.effectMean ?? 1) + p.effectSd * r.normal()) };
+  return { calibration, acceptance: 0, acceptedMultiplier: 1, contactedIncrease: 0, exponent: lumps * ((p.effectMean ?? 1) + p.effectSd * r.normal()) };
 }
 
 /**
@@ -193,8 +193,7 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       const allowed = pop.contacts[i];
       // While contacted and not (yet) accepting, the hazard is the contacted one: from the first
       // attempt until effectMonths after the last one the twin lives to receive.
-      let hc = h * q.contactedMultiplier;
-      if (hc > MAX_HAZARD) hc = MAX_HAZARD;
+      const hc = contactedHazard(h, q.contactedIncrease);
       const lc = -Math.log1p(-hc);
       const accepted = kAccept < allowed && kAccept < M && monthsSurvived(e, lc, kAccept, lc, 0, lc) >= kAccept;
       if (!accepted) {
@@ -225,6 +224,12 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
     for (let g = 0; g < p.segments; g++) if (noiseVar[g] > 0) out[base + g * METRIC_COUNT + 3] += Math.sqrt(noiseVar[g]) * noise.normal();
     onDraw?.(d);
   }
+}
+
+/** A contacted twin's monthly hazard while it has not accepted: its own plus the contact's increase, kept within [0, MAX_HAZARD]. */
+export function contactedHazard(h: number, increase: number): number {
+  const hc = h + increase;
+  return hc < 0 ? 0 : hc > MAX_HAZARD ? MAX_HAZARD : hc;
 }
 
 /**

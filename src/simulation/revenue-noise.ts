@@ -60,3 +60,37 @@ export function revenueSd(records: Iterable<RevenueRecord>, options: RevenueSdOp
   const fallback = sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : 0;
   return (id) => Math.sqrt(variance.get(id) ?? fallback);
 }
+
+/**
+ * Billing records kept as they arrive (the server's intake), the last `keepMonths` of them, so
+ * that the lab reads each twin's revenue noise (`revenueSd`) as `simulate validate` does from its
+ * history. Older records are dropped as newer ones come (amortised: when the kept ones double).
+ */
+export class RevenueLedger {
+  private records: RevenueRecord[] = [];
+  private newestMs = -Infinity;
+  private pruneAt = 1024;
+
+  /** `keepMonths`: months of records kept before the newest (default 7: `revenueSd`'s 6 and a part month). */
+  constructor(private readonly keepMonths = 7) {}
+
+  add(record: RevenueRecord): void {
+    this.records.push(record);
+    if (record.timeMs > this.newestMs) this.newestMs = record.timeMs;
+    if (this.records.length >= this.pruneAt) {
+      const from = this.newestMs - this.keepMonths * DAYS_PER_MONTH * DAY_MS;
+      this.records = this.records.filter((r) => r.timeMs >= from);
+      this.pruneAt = Math.max(1024, 2 * this.records.length);
+    }
+  }
+
+  /** Records kept. */
+  get size(): number {
+    return this.records.length;
+  }
+
+  /** Each customer's month-to-month sd of revenue over the months before `untilMs` (`revenueSd`). */
+  sd(untilMs: number): (customerId: string) => number {
+    return revenueSd(this.records, { untilMs });
+  }
+}

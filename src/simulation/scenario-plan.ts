@@ -1,6 +1,6 @@
 import { TwinloopError } from '../domain/errors.js';
 import { FEATURE_COUNT, FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
-import { MAX_HAZARD, type KernelParams, type KernelPopulation } from './monte-carlo-kernel.js';
+import { contactedHazard, MAX_HAZARD, type KernelParams, type KernelPopulation } from './monte-carlo-kernel.js';
 import { twinExpectedNet } from './expected-value.js';
 import { compileFilters, type FeatureFilter } from '../twin/feature-filter.js';
 import { TARGET_FIELDS, type OfferAssumptions, type Scenario, type SegmentBy } from './scenario.js';
@@ -90,7 +90,7 @@ function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null): Ker
         mode: 'offer',
         acceptance: s.offer.acceptance,
         acceptedMultiplier: s.offer.acceptedHazardMultiplier,
-        contactedMultiplier: s.offer.contactedHazardMultiplier,
+        contactedIncrease: s.offer.contactedHazardIncrease,
         effectMonths: s.offer.effectMonths,
         offerMonths: s.offer.months,
         costPerAcceptance: s.offer.costPerAcceptance,
@@ -248,7 +248,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
         // effect on those who decline counts, so a twin likely to be provoked ranks low).
         b.rank![i] = s.targeting.rank === 'churn_value'
           ? h * rev * m
-          : twinExpectedNet(h, Math.min(MAX_HAZARD, h * o.acceptedHazardMultiplier.mean), Math.min(MAX_HAZARD, h * o.contactedHazardMultiplier.mean), twinAcceptance(o, p, known), rev, (price * o.discountPct) / 100, s.contactPolicy.maxContacts, s.costPerContact, o.costPerAcceptance, o.effectMonths, o.months, m);
+          : twinExpectedNet(h, Math.min(MAX_HAZARD, h * o.acceptedHazardMultiplier.mean), contactedHazard(h, o.contactedHazardIncrease.mean), twinAcceptance(o, p, known), rev, (price * o.discountPct) / 100, s.contactPolicy.maxContacts, s.costPerContact, o.costPerAcceptance, o.effectMonths, o.months, m);
         cols.contacts[i] = s.contactPolicy.maxContacts;
         cols.contactCost[i] = s.costPerContact;
         cols.discountLoss[i] = (price * o.discountPct) / 100;

@@ -39,7 +39,7 @@ const multiplierPrior = z.strictObject({ mean: z.number().min(0).max(5), sd: z.n
 /**
  * An offer's assumptions. Acceptance is per contact; an acceptor's monthly churn hazard is
  * multiplied by `acceptedHazardMultiplier` for `effectMonths` (a contacted twin's who has not
- * accepted, by `contactedHazardMultiplier`), and pays `discountPct` less of the
+ * accepted, is raised by `contactedHazardIncrease`), and pays `discountPct` less of the
  * plan price for `months`. Defaults are cautious priors; a pilot's estimates should override them.
  */
 const offer = z.strictObject({
@@ -50,12 +50,15 @@ const offer = z.strictObject({
   acceptance: probabilityPrior.default({ mean: 0.3, sd: 0.1 }),
   acceptedHazardMultiplier: multiplierPrior.default({ mean: 0.7, sd: 0.15 }),
   /**
-   * A contact's own effect on the hazard of a twin who does not accept it: some customers, reminded
-   * that they could leave, leave more often (× > 1), whatever they answer. It holds from the first
+   * A contact's own effect on the monthly churn hazard of a twin who does not accept it, added to
+   * the twin's hazard (0.005 = half a point a month more): some customers, reminded that they
+   * could leave, leave more often whatever they answer. Added, not multiplied: the customers a
+   * contact provokes are not known to be the risky ones (often the content ones), and a multiplier
+   * would put most of its harm on the riskiest twins a campaign picks. It holds from the first
    * contact until `effectMonths` after the last. Default none; a randomised pilot's decliners
    * against its control group estimate it (docs/simulation.md).
    */
-  contactedHazardMultiplier: multiplierPrior.default({ mean: 1, sd: 0 }),
+  contactedHazardIncrease: z.strictObject({ mean: z.number().min(-0.5).max(0.5), sd: z.number().min(0).max(0.5).default(0) }).default({ mean: 0, sd: 0 }),
   effectMonths: z.int().min(1).max(12).default(3),
   /**
    * Acceptance that changes with the twin's churn risk (a pilot's logistic fit): a twin with

@@ -129,7 +129,7 @@ describe('the Monte Carlo engine', () => {
     // hazard of those who decline for 3 months: the campaign loses customers and their revenue.
     const src = arraySource(population(500, () => 0.05), 30);
     const offer = { id: 'retain-10', discountPct: 10, months: 3, acceptance: { mean: 0, sd: 0 }, acceptedHazardMultiplier: { mean: 0.5, sd: 0 } };
-    const [provoked, harmless] = await simulate(src, [retention({ name: 'dogs', offer: { ...offer, contactedHazardMultiplier: { mean: 2, sd: 0.1 } } }), retention({ name: 'plain', offer })], { workers: 0 });
+    const [provoked, harmless] = await simulate(src, [retention({ name: 'dogs', offer: { ...offer, contactedHazardIncrease: { mean: hazardOf(0.05, 30), sd: 0.005 } } }), retention({ name: 'plain', offer })], { workers: 0 });
     expect(provoked.overall.accepted.mean).toBe(0);
     expect(harmless.overall.accepted.mean).toBe(0);
     // Without a contact effect, a campaign nobody accepts changes nobody's fate: it costs its contacts.

@@ -49,7 +49,7 @@ function syntheticPlan(twins: number, months: number, seed: number) {
   }
   const params: KernelParams = {
     months, seed, segments: 4, calibrationSd: 0.1, fixedCost: 0, mode: 'offer',
-    acceptance: { mean: 0.3, sd: 0.05 }, acceptedMultiplier: { mean: 0.6, sd: 0.1 }, contactedMultiplier: { mean: 1, sd: 0 }, effectMonths: 3, offerMonths: 3, costPerAcceptance: 5,
+    acceptance: { mean: 0.3, sd: 0.05 }, acceptedMultiplier: { mean: 0.6, sd: 0.1 }, contactedIncrease: { mean: 0, sd: 0 }, effectMonths: 3, offerMonths: 3, costPerAcceptance: 5,
   };
   return { shared, view, params };
 }

@@ -31,7 +31,7 @@ import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../
 import { TwinloopError } from '../../domain/errors.js';
 import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
 import type { Intelligence, TwinDecorator } from '../../intelligence/live/live-intelligence.js';
-import { createSimulationRuns, DAYS_PER_MONTH, simulate, twinSource, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
+import { createSimulationRuns, DAYS_PER_MONTH, RevenueLedger, simulate, twinAnswersModel, twinSource, withAcceptanceModel, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
@@ -121,11 +121,30 @@ const SCHEDULE_EVERY_MS = 60_000;
 /** How often overdue approvals get their timeout fallback. */
 const APPROVAL_SWEEP_MS = 30_000;
 
-/** The live population for the simulation lab: the twins and the serving churn model. */
-export function liveTwinSource(twins: TwinService, intelligence: Intelligence): TwinSource {
+/** What the lab reads beside the twins and the model (see `liveTwinSource`). */
+export interface LiveEvidence {
+  /** The billing records seen by the intake: each twin's revenue noise, as `simulate validate` reads it from its history. */
+  readonly revenue?: RevenueLedger;
+  /**
+   * Shift each twin's acceptance by the acceptance model fitted to the twins' own answers to
+   * discount offers (`twinAnswersModel`), as `simulate validate` shifts it by its pilot's. Off
+   * where the scenario's acceptance is already the group's own (the churn-prevention check's).
+   */
+  readonly answers?: boolean;
+}
+
+/**
+ * The live population for the simulation lab: the twins and the serving churn model, with the
+ * same evidence `simulate validate` hands its scenarios (docs/simulation.md, "The server's lab").
+ */
+export function liveTwinSource(twins: TwinService, intelligence: Intelligence, evidence: LiveEvidence = {}): TwinSource {
   const live = intelligence.live();
   if (!live) throw new TwinloopError('UNAVAILABLE', 'no churn model is serving yet, so there is nothing to simulate with; train one (`twinloop model train-twins` or POST /models/train) and try again');
-  return twinSource(twins.engine, createChurnScorer(live.model.document), live.model.metadata.horizonDays);
+  const engine = twins.engine;
+  const revenue = evidence.revenue;
+  const source = twinSource(engine, createChurnScorer(live.model.document), live.model.metadata.horizonDays, revenue && revenue.size > 0 ? { revenueSd: revenue.sd(engine.eventClock) } : {});
+  const model = evidence.answers ? twinAnswersModel(source, engine) : null;
+  return model ? withAcceptanceModel(source, model) : source;
 }
 
 /**
@@ -202,7 +221,13 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   for (const run of await runStore.list()) {
     if (run.status === 'running') await runStore.put(run.id, { ...run, status: 'failed', error: { code: 'UNAVAILABLE', message: 'interrupted by a restart of the server; start it again' } });
   }
-  const simulations = createSimulationRuns({ store: runStore, source: () => liveTwinSource(twins, intelligence) });
+  // Every bill and top-up the twins apply (the sandbox's backfill included): the lab's revenue noise.
+  const revenue = new RevenueLedger();
+  const detachRevenue = twins.intake.onApplied((batch) => {
+    for (const { event: e } of batch) if (e.kind === 'bill' || e.kind === 'topup') revenue.add({ customerId: e.customerId, timeMs: Date.parse(e.time), amount: e.data.amount });
+  });
+  const labSource = () => liveTwinSource(twins, intelligence, { revenue, answers: true });
+  const simulations = createSimulationRuns({ store: runStore, source: labSource });
 
   const workflows: WorkflowEngine = createWorkflowEngine({
     journal,
@@ -223,7 +248,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   /** Each plan's scenarios (one per action) simulated in one run over the live twins, summed back per plan. */
   const simulateIntentPlans = async (plans: readonly Plan[]) => {
     const perPlan = plans.map((plan) => planScenarios(plan, Math.max(1, Math.min(12, Math.round(horizonDays(plan.horizon, clock.now()) / DAYS_PER_MONTH))), offerAssumption));
-    const results = await simulate(liveTwinSource(twins, intelligence), perPlan.flat());
+    const results = await simulate(labSource(), perPlan.flat());
     let at = 0;
     return perPlan.map((scenarios, i) => planOutcome(results.slice(at, (at += scenarios.length)), plans[i].actions.map(answeredAction)));
   };
@@ -370,6 +395,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       clearInterval(scheduler);
       actionPolicy.close();
       detachDecisions();
+      detachRevenue();
       detachAnomalies();
       detachContacts();
       detachBadSessions();
