@@ -3,6 +3,9 @@ import { contactedHazard, drawParameters, MAX_HAZARD } from './monte-carlo-kerne
 import type { ScenarioPlan } from './scenario-plan.js';
 import { viewOf } from './shared-population.js';
 import { estimate, type Estimate } from './simulation-result.js';
+import { twinExpectedNet } from './twin-expected-net.js';
+
+export { twinExpectedNet };
 
 /**
  * The expected net value of an offer scenario per draw of its uncertain parameters, with the dice
@@ -60,45 +63,4 @@ export function expectedNetValue(plan: ScenarioPlan): ExpectedNetValue {
     }
   }
   return { draws, perDraw, overall: estimate(perDraw), twins: rows.map((_, r) => ({ id: plan.treatedIds[r], netValue: estimate(perTwin[r]) })) };
-}
-
-/**
- * One twin's expected net value given the draw's parameters. Attempt j (0-based, one a month,
- * `contacts` at most) reaches the twin when it is still active after j months and declined the j
- * before; it accepts with probability a. Until it accepts, a contacted twin's hazard is hc (a
- * contact's own effect) from the first attempt until `effectMonths` after the last, then h again;
- * an acceptor's hazard is h1 for `effectMonths`, then h; it gives up `discountLoss` a month for
- * `offerMonths`. The kernel samples exactly this process (monte-carlo-kernel.ts), so the two
- * agree on the mean. Revenue counts the months survived in full, against the same twin untouched.
- */
-export function twinExpectedNet(h: number, h1: number, hc: number, a: number, revenue: number, discountLoss: number, contacts: number, contactCost: number, costPerAcceptance: number, effectMonths: number, offerMonths: number, M: number): number {
-  const attempts = Math.min(contacts, M);
-  // Months [0, contactEnd) at the contacted hazard while not accepted.
-  const contactEnd = attempts - 1 + effectMonths;
-  let value = 0;
-  let waiting = 1; // P(active and not accepted at the start of month t)
-  let s0 = 1; // P(active after t + 1 months) untouched
-  for (let t = 0; t < M; t++) {
-    if (t < attempts) {
-      value -= waiting * contactCost;
-      const accept = waiting * a;
-      if (accept > 0) {
-        // The acceptor's months survived in full from month t on (memoryless: as from month 0).
-        let s1 = 1;
-        let months = 0;
-        let discounted = 0;
-        for (let u = 1; u <= M - t; u++) {
-          s1 *= u <= effectMonths ? 1 - h1 : 1 - h;
-          months += s1;
-          if (u <= offerMonths) discounted += s1;
-        }
-        value += accept * (revenue * months - discountLoss * discounted - costPerAcceptance);
-        waiting -= accept;
-      }
-    }
-    waiting *= 1 - (t < contactEnd ? hc : h);
-    s0 *= 1 - h;
-    value += revenue * (waiting - s0);
-  }
-  return value;
 }

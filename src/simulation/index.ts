@@ -12,3 +12,4 @@ export { createSimulationRuns, type SimulationRun, type SimulationRuns, type Sim
 export { estimateIncidentEffect, estimateIncidentRates, type CustomerSpan, type ImpactRecord, type IncidentEffect, type IncidentHistory, type IncidentRates, type NetworkImprovementRates } from './incident-rates.js';
 export { revenueSd, RevenueLedger, type RevenueRecord, type RevenueSdOptions } from './revenue-noise.js';
 export { ACCEPTANCE_COVARIATES, acceptanceCovariates, fitAcceptanceModel, twinAnswersModel, withAcceptanceModel, MIN_TWIN_ANSWERS, type AcceptanceModel, type AnswerRow } from './acceptance-fit.js';
+export { operatorTwinSource, type OperatorEvidence } from './operator-source.js';

@@ -1,7 +1,7 @@
 import { TwinloopError } from '../domain/errors.js';
 import { FEATURE_COUNT, FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
 import { contactedHazard, MAX_HAZARD, type KernelParams, type KernelPopulation } from './monte-carlo-kernel.js';
-import { twinExpectedNet } from './expected-value.js';
+import { twinExpectedNet } from './twin-expected-net.js';
 import { compileFilters, type FeatureFilter } from '../twin/feature-filter.js';
 import { TARGET_FIELDS, type OfferAssumptions, type Scenario, type SegmentBy } from './scenario.js';
 import { unitHash } from './sim-random.js';

@@ -4,7 +4,7 @@ import { toTwinloopError, TwinloopError } from '../../domain/errors.js';
 import { validateSimulations, type SimulationValidationResult } from '../../evaluation/simulation-validation.js';
 import { loadChampion } from '../../intelligence/live/churn-model-service.js';
 import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
-import { parseScenarioText, simulate, twinSource, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
+import { operatorTwinSource, parseScenarioText, simulate, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { formatInterval, formatTable, intOption } from './cli-numbers.js';
@@ -93,7 +93,9 @@ export function registerSimulateCommands(program: Command): void {
         const twins = await openTwins(g, systemClock, 'read');
         const progress = createProgress({ json: opts.json });
         try {
-          const source = twinSource(twins.engine, createChurnScorer(model.document), model.metadata.horizonDays);
+          // As the server's lab reads it (who accepts, from the twins' answers); the billing records
+          // are the server's intake's, so revenue noise is left out here (docs/simulation.md).
+          const source = operatorTwinSource(twins.engine, createChurnScorer(model.document), model.metadata.horizonDays, { answers: true });
           progress.start(100, 'simulating');
           const results = await simulate(source, scenarios, { workers: opts.workers, onProgress: (f) => progress.update(Math.round(f * 100)) });
           progress.stop();

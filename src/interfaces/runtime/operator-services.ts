@@ -31,7 +31,7 @@ import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../
 import { TwinloopError } from '../../domain/errors.js';
 import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
 import type { Intelligence, TwinDecorator } from '../../intelligence/live/live-intelligence.js';
-import { createSimulationRuns, DAYS_PER_MONTH, RevenueLedger, simulate, twinAnswersModel, twinSource, withAcceptanceModel, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
+import { createSimulationRuns, DAYS_PER_MONTH, operatorTwinSource, RevenueLedger, simulate, type OperatorEvidence, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
@@ -121,30 +121,15 @@ const SCHEDULE_EVERY_MS = 60_000;
 /** How often overdue approvals get their timeout fallback. */
 const APPROVAL_SWEEP_MS = 30_000;
 
-/** What the lab reads beside the twins and the model (see `liveTwinSource`). */
-export interface LiveEvidence {
-  /** The billing records seen by the intake: each twin's revenue noise, as `simulate validate` reads it from its history. */
-  readonly revenue?: RevenueLedger;
-  /**
-   * Shift each twin's acceptance by the acceptance model fitted to the twins' own answers to
-   * discount offers (`twinAnswersModel`), as `simulate validate` shifts it by its pilot's. Off
-   * where the scenario's acceptance is already the group's own (the churn-prevention check's).
-   */
-  readonly answers?: boolean;
-}
-
 /**
  * The live population for the simulation lab: the twins and the serving churn model, with the
- * same evidence `simulate validate` hands its scenarios (docs/simulation.md, "The server's lab").
+ * same evidence `simulate validate` hands its scenarios (`operatorTwinSource`, docs/simulation.md,
+ * "The server's lab").
  */
-export function liveTwinSource(twins: TwinService, intelligence: Intelligence, evidence: LiveEvidence = {}): TwinSource {
+export function liveTwinSource(twins: TwinService, intelligence: Intelligence, evidence: OperatorEvidence = {}): TwinSource {
   const live = intelligence.live();
   if (!live) throw new TwinloopError('UNAVAILABLE', 'no churn model is serving yet, so there is nothing to simulate with; train one (`twinloop model train-twins` or POST /models/train) and try again');
-  const engine = twins.engine;
-  const revenue = evidence.revenue;
-  const source = twinSource(engine, createChurnScorer(live.model.document), live.model.metadata.horizonDays, revenue && revenue.size > 0 ? { revenueSd: revenue.sd(engine.eventClock) } : {});
-  const model = evidence.answers ? twinAnswersModel(source, engine) : null;
-  return model ? withAcceptanceModel(source, model) : source;
+  return operatorTwinSource(twins.engine, createChurnScorer(live.model.document), live.model.metadata.horizonDays, evidence);
 }
 
 /**
