@@ -186,6 +186,41 @@ describe('intake', () => {
     expect((await twins.store.loadCheckpoint())!.seq).toBe(await twins.store.lastSeq());
   });
 
+  it.each([
+    ['whole', 1_000],
+    ['in slices', 4],
+  ])('a checkpoint whose save fails (%s) gives its twins back: the next one writes them before moving past their events', async (_how, slice) => {
+    const store = await openEventStore({ kind: 'sqlite', dataDir: join(dir, `flaky-${slice}`) });
+    // One save fails (a full disk, a busy database); the process lives on.
+    let failNext = false;
+    const flaky: EventStore = Object.create(store, {
+      saveCheckpoint: {
+        value: (...args: Parameters<EventStore['saveCheckpoint']>) => {
+          if (failNext && args[1].length > 0) return (failNext = false), Promise.reject(new Error('disk full'));
+          return store.saveCheckpoint(...args);
+        },
+      },
+    });
+    const service = await openTwinService({ store: flaky, clock: new ManualClock(NOW), checkpointEvery: 1_000_000, checkpointSlice: slice });
+    const events = [...syntheticEvents({ customers: 20, days: 30, seed: 11, start: NOW - 40 * 86_400_000 })];
+    const cut = Math.floor(events.length / 2);
+    await service.intake.submit(events.slice(0, cut));
+    await service.checkpoint();
+    await service.intake.submit(events.slice(cut, events.length - 1));
+    failNext = true;
+    await expect(service.checkpoint()).rejects.toThrow(/disk full/);
+    // One more event (of one twin), then a checkpoint that succeeds and moves the position on.
+    await service.intake.submit(events.slice(events.length - 1));
+    await service.checkpoint();
+    expect((await store.loadCheckpoint())!.seq).toBe(await store.lastSeq());
+    // A crash now: the restart starts from that checkpoint and must still hold every twin's events.
+    const restarted = await openTwinService({ store, clock: new ManualClock(NOW), checkpointEvery: 1_000_000 });
+    const verification = await verifyReplay(store, restarted.engine);
+    expect(verification.different).toEqual([]);
+    expect(verification.identical).toBe(20);
+    await store.close();
+  });
+
   it('checkpoints after as many events a twin as asked, so that a large population is not snapshotted every few events', async () => {
     await twins.close();
     const store = await openEventStore({ kind: 'sqlite', dataDir: dir });

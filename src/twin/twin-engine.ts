@@ -191,6 +191,14 @@ export class TwinEngine {
     return ids;
   }
 
+  /** Marks these customers changed again: a checkpoint that took them and failed to save them gives them back. */
+  markDirty(customerIds: Iterable<string>): void {
+    for (const id of customerIds) {
+      const slot = this.table.slotOf(id);
+      if (slot !== undefined) this.dirty.add(slot);
+    }
+  }
+
   /** Every customer id, in the order first seen. */
   *customerIds(): IterableIterator<string> {
     for (let s = 0; s < this.table.size; s++) yield this.table.idAt(s);

@@ -128,17 +128,33 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
   const write = async (): Promise<void> => {
     const ids = engine.takeDirty();
     const seq = applied;
-    if (ids.length <= sliceTwins) {
-      // Packed and written together, synchronously, so the bytes and the seq agree.
-      const { twins, history } = pack(ids);
-      await store.saveCheckpoint({ seq, meta: engine.metaJSON(seq) }, twins, history);
-    } else {
-      for (let i = 0; i < ids.length; i += sliceTwins) {
-        if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        const { twins, history } = pack(ids.slice(i, i + sliceTwins), applied);
-        await store.saveCheckpoint({ seq: inForce, meta: engine.metaJSON(applied) }, twins, history, { part: true });
+    // The twins not saved yet, and their history marks before this checkpoint: a failed save gives
+    // them back, so the next checkpoint (which a failure does not stop) writes them before it moves
+    // the position past their events; otherwise a restart would skip those events for good.
+    let unsaved = 0;
+    const historyBefore = new Map(ids.map((id) => [id, lastHistory.get(id)]));
+    try {
+      if (ids.length <= sliceTwins) {
+        // Packed and written together, synchronously, so the bytes and the seq agree.
+        const { twins, history } = pack(ids);
+        await store.saveCheckpoint({ seq, meta: engine.metaJSON(seq) }, twins, history);
+      } else {
+        for (; unsaved < ids.length; unsaved += sliceTwins) {
+          if (unsaved > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          const { twins, history } = pack(ids.slice(unsaved, unsaved + sliceTwins), applied);
+          await store.saveCheckpoint({ seq: inForce, meta: engine.metaJSON(applied) }, twins, history, { part: true });
+        }
+        await store.saveCheckpoint({ seq, meta: engine.metaJSON(applied) }, []);
       }
-      await store.saveCheckpoint({ seq, meta: engine.metaJSON(applied) }, []);
+    } catch (err) {
+      const back = ids.slice(unsaved);
+      engine.markDirty(back);
+      for (const id of back) {
+        const before = historyBefore.get(id);
+        if (before === undefined) lastHistory.delete(id);
+        else lastHistory.set(id, before);
+      }
+      throw err;
     }
     inForce = seq;
   };
