@@ -68,11 +68,17 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
           return reply.status(202).send({ published: texts.length, partitions: counts.size, rejected });
         });
       });
-      let training: Promise<RegisteredModel> | null = null;
+      let training: { asked: string; model: Promise<RegisteredModel> } | null = null;
       app.post('/models/train', { schema: { summary: 'Train a churn model over the workers (each builds its sampled customers\' rows from the shared log, the gateway fits once) and register it: champion when there is none, else challenger; workers serve the champion', body: trainRequest, response: { 201: versionSummary } } }, async (req, reply) => {
-        // One training at a time: a second request waits for the running one's result rather than doubling the work.
-        training ??= trainOverWorkers(gateway, forwardedHeaders(req), req.body ?? {}).finally(() => (training = null));
-        return reply.status(201).send({ ...summarizeVersion((await training).info), promotion: null });
+        // One training at a time: the same request again waits for the running one's result rather than
+        // doubling the work; another (other horizon or cutoffs) is refused, never answered with a model it did not ask for.
+        const asked = JSON.stringify(req.body ?? {});
+        if (training && training.asked !== asked) throw new TwinloopError('CONFLICT', `a training with other settings is running (${training.asked}); ask again when it ends`);
+        if (!training) {
+          const model = trainOverWorkers(gateway, forwardedHeaders(req), req.body ?? {}).finally(() => (training = null));
+          training = { asked, model };
+        }
+        return reply.status(201).send({ ...summarizeVersion((await training.model).info), promotion: null });
       });
       app.get('/twins', { schema: { summary: 'List twins over the workers, merged in the partition order and paged by cursor, filtered on features and live scores (`field.op=value`, docs/filters.md)', querystring: twinCursorQuery, response: { 200: twinCursorPage } } }, async (req) => twinsOverWorkers(gateway, req, req.query));
       app.get('/population', { schema: { summary: 'The population at a glance, added up over the workers (each partition counted once)', response: { 200: populationAnswer } } }, async (req) => populationOverWorkers(gateway, forwardedHeaders(req)));

@@ -249,7 +249,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       phase = 'live';
       const historyAt = Date.now();
       const historyCpu = process.cpuUsage();
-      let noModel: string | undefined = worker ? 'a partition worker holds some of the twins: training is population work, not yet fanned out over the workers (docs/scale.md)' : undefined;
+      let noModel: string | undefined = worker ? 'a partition worker holds some of the twins and does not train: train at the gateway (POST /models/train) and this worker serves the champion within --model-check-every (docs/scale.md)' : undefined;
       const trained = worker
         ? null
         : await intelligence.trainIfMissing().catch((err: Error) => {
