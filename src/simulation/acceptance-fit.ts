@@ -1,9 +1,10 @@
 import { logisticCovariance, newtonLogistic } from '../intelligence/learners/logistic-regression.js';
-import { profileTraits } from '../intelligence/profile/profile-evidence.js';
-import { FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
+import { ACCEPTANCE_COVARIATES, ACCEPTANCE_RIDGE, acceptanceCovariates } from '../intelligence/uplift/acceptance-covariates.js';
 import type { TwinEngine } from '../twin/twin-engine.js';
 import type { OfferKind } from '../twin/twin-responses.js';
 import type { TwinSource } from './twin-population.js';
+
+export { ACCEPTANCE_COVARIATES, acceptanceCovariates } from '../intelligence/uplift/acceptance-covariates.js';
 
 /**
  * Who accepts an offer, from answers the operator has seen: a logistic regression on each
@@ -11,23 +12,6 @@ import type { TwinSource } from './twin-population.js';
  * lab to the answers its twins have given (docs/simulation.md). A scenario's twins then accept at
  * the offer's rate shifted by their own covariates (`TwinSource.acceptanceShift`).
  */
-
-/** The names of the acceptance model's covariates, in `acceptanceCovariates` order. */
-export const ACCEPTANCE_COVARIATES = ['churn log-odds', 'month-to-month', 'tenure years', 'months over allowance (3)', 'late or failed payments (90 days)'] as const;
-
-/**
- * A twin's covariates for the acceptance model: its churn log-odds and the traits of its profile
- * cell, as measures rather than the cell's yes/no (tenure in years, months over the allowance of
- * the last 3, late or failed payments of the last 90 days): a campaign that picks the extremes
- * (the riskiest, those with most to gain) reaches customers beyond a yes/no's average, and a
- * model on yes/no traits predicted an uplift-ranked campaign's acceptances 30 % low.
- */
-export function acceptanceCovariates(features: Float64Array, churn: number): number[] {
-  const q = Math.min(1 - 1e-6, Math.max(1e-6, churn));
-  const [monthToMonth] = profileTraits(features);
-  const f = (name: FeatureName) => features[FEATURE_INDEX[name]];
-  return [Math.log(q / (1 - q)), monthToMonth, f('tenure_days') / 365.25, f('months_over_allowance_3m'), f('payments_late_90d') + f('payments_failed_90d')];
-}
 
 /**
  * Who accepts: a logistic regression of each answer on the twin's covariates when the offer was
@@ -51,9 +35,6 @@ export interface AcceptanceModel {
   /** The sd of the log-odds of accepting offer `j` for a group whose mean covariates are `mean`: the fit's own uncertainty. */
   logOddsSd(j: number, mean: readonly number[]): number;
 }
-
-/** The slopes' normal prior, as a ridge: sd 1 on the log-odds per unit of a covariate, weak beside hundreds of answers. */
-export const ACCEPTANCE_RIDGE = 1;
 
 /** One answer to an offer: the offer's index, the twin's covariates when it was made, 1 = accepted. */
 export interface AnswerRow {

@@ -1,5 +1,6 @@
 import type { LiveScoring } from '../../intelligence/live/live-scoring.js';
-import { DEFAULT_CONTACT_EFFECT_PRIORS, fitPilotUplift, planSingleDecision, traitCovariates, type PilotUplift, type SingleDecisionPlan } from '../../intelligence/uplift/pilot-uplift.js';
+import { acceptanceCovariates } from '../../intelligence/uplift/acceptance-covariates.js';
+import { DEFAULT_CONTACT_EFFECT_PRIORS, fitPilotUplift, planSingleDecision, type PilotUplift, type SingleDecisionPlan } from '../../intelligence/uplift/pilot-uplift.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 
@@ -62,7 +63,7 @@ export function decideOnce(
     pilot.map((p) => {
       const h = hazardAt(p.features);
       return {
-        covariates: traitCovariates(p.features, h),
+        covariates: acceptanceCovariates(p.features, h),
         treated: p.treated,
         accepted: p.accepted,
         churned: engine.features(p.id)?.[FEATURE_INDEX.churned] === 1,
@@ -76,7 +77,7 @@ export function decideOnce(
     const f = engine.features(id);
     const s = live.scoreOf(id);
     if (!f || !s?.active) continue;
-    upliftCandidates.push({ customerId: id, covariates: traitCovariates(f, s.churn), hazard: s.churn, value: s.clv, offerCost: options.offer.costFor(f[FEATURE_INDEX.monthly_price]) });
+    upliftCandidates.push({ customerId: id, covariates: acceptanceCovariates(f, s.churn), hazard: s.churn, value: s.clv, offerCost: options.offer.costFor(f[FEATURE_INDEX.monthly_price]) });
   }
   const plan = planSingleDecision(model, upliftCandidates, { contacts: options.contacts, contactCost: options.contactCost, horizonMonths: options.horizonMonths });
   return { picks: plan.contact.map((c) => c.customerId), plan, pilot: model };

@@ -1,7 +1,7 @@
 import { TwinloopError } from '../../domain/errors.js';
 import { Z90 } from '../evaluation/posterior-interval.js';
 import { logisticCovariance, newtonLogistic } from '../learners/logistic-regression.js';
-import { profileTraits } from '../profile/profile-evidence.js';
+import { ACCEPTANCE_RIDGE } from './acceptance-covariates.js';
 
 /**
  * What one randomised pilot of an offer says about contacting a customer with it, and the single
@@ -26,18 +26,6 @@ import { profileTraits } from '../profile/profile-evidence.js';
  * number a dozen, that is nobody: the evidence for any effect is too thin, and the planner says so
  * instead of betting the customers' value on the prior.
  */
-
-/** The names of `traitCovariates`, in order. */
-export const TRAIT_COVARIATES = ['churn log-odds', 'month-to-month', 'tenure < 2 years', 'over allowance', 'late payment'] as const;
-
-/**
- * A twin's covariates for who accepts: its churn log-odds and the traits of its profile cell. Few
- * on purpose: a pilot's few hundred answers fit five slopes, not the twin's sixty features.
- */
-export function traitCovariates(features: Float64Array, churn: number): number[] {
-  const q = Math.min(1 - 1e-6, Math.max(1e-6, churn));
-  return [Math.log(q / (1 - q)), ...profileTraits(features)];
-}
 
 /** One customer of a randomised pilot, as the operator saw them. */
 export interface PilotObservation {
@@ -74,8 +62,6 @@ export const DEFAULT_CONTACT_EFFECT_PRIORS: ContactEffectPriors = { acceptedMult
 /** The largest hazard multiplier a contact is allowed to have on those who do not take its offer: far beyond any measured sleeping-dog effect (about 2), so the range bounds nothing a pilot could show. */
 export const MAX_CONTACT_HARM = 6;
 
-/** The slopes' normal prior, as a ridge: sd 1 on the log-odds per unit of a covariate. */
-export const PILOT_ACCEPTANCE_RIDGE = 1;
 
 /** What a pilot showed. */
 export interface PilotUplift {
@@ -160,8 +146,8 @@ export function fitPilotUplift(pilot: readonly PilotObservation[], priors: Conta
   const X = new Float64Array(n * d);
   treated.forEach((p, i) => p.covariates.forEach((v, k) => (X[i * d + k] = v - centre[k])));
   const y = treated.map((p) => (p.accepted ? 1 : 0));
-  const beta = newtonLogistic(X, n, d, y, PILOT_ACCEPTANCE_RIDGE, 50);
-  const cov = logisticCovariance(X, n, d, beta, PILOT_ACCEPTANCE_RIDGE);
+  const beta = newtonLogistic(X, n, d, y, ACCEPTANCE_RIDGE, 50);
+  const cov = logisticCovariance(X, n, d, beta, ACCEPTANCE_RIDGE);
   const m = d + 1;
   const g = new Float64Array(m);
   const acceptance = (x: readonly number[]): Estimate => {
