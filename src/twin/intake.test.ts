@@ -221,6 +221,38 @@ describe('intake', () => {
     await store.close();
   });
 
+  it('joins a checkpoint asked for while another waits its turn, so a slow store never lets them pile up', async () => {
+    const store = await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'slow-checkpoints') });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const saves: number[] = [];
+    const slow: EventStore = Object.create(store, {
+      saveCheckpoint: {
+        value: async (...args: Parameters<EventStore['saveCheckpoint']>) => {
+          saves.push(args[0].seq);
+          if (saves.length === 1) await held;
+          return store.saveCheckpoint(...args);
+        },
+      },
+    });
+    const service = await openTwinService({ store: slow, clock: new ManualClock(NOW), checkpointEvery: 1_000_000 });
+    const events = [...syntheticEvents({ customers: 5, days: 40, seed: 3, start: NOW - 50 * 86_400_000 })];
+    await service.intake.submit(events.slice(0, 50));
+    const first = service.checkpoint();
+    const asked: Promise<void>[] = [];
+    for (let i = 50; i < events.length; i += 20) {
+      await service.intake.submit(events.slice(i, i + 20));
+      asked.push(service.checkpoint());
+    }
+    expect(asked.length).toBeGreaterThan(2);
+    release();
+    await Promise.all([first, ...asked]);
+    // The one being written, then one for everything asked while it was: not one per call.
+    expect(saves.length).toBe(2);
+    expect((await store.loadCheckpoint())!.seq).toBe(await store.lastSeq());
+    await store.close();
+  });
+
   it('checkpoints after as many events a twin as asked, so that a large population is not snapshotted every few events', async () => {
     await twins.close();
     const store = await openEventStore({ kind: 'sqlite', dataDir: dir });

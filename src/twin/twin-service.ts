@@ -93,6 +93,8 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
   let applied = recovery.lastSeq;
   let sinceCheckpoint = recovery.eventsReplayed;
   let saving: Promise<void> = Promise.resolve();
+  /** The checkpoint waiting its turn behind the one being written, if any. */
+  let waiting: Promise<void> | null = null;
 
   // Each twin's history snapshots are one per HISTORY_EVERY_EVENTS of its events: one is kept when
   // its count enters a new multiple. The twins a restart recovered count from where they stand,
@@ -162,8 +164,15 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
     if (partitioned) return Promise.resolve();
     sinceCheckpoint = 0;
     // One checkpoint at a time, each taking its twins when its turn comes; a failed one does not stop the next.
-    saving = saving.catch(() => undefined).then(write);
-    if (options.loadEnded) saving = saving.then(() => store.bulkLoadEnded());
+    // A call while one is already waiting its turn joins it: that one takes every twin changed until
+    // it starts, so a store slower than the timer never lets checkpoints pile up.
+    if (waiting && !options.loadEnded) return waiting;
+    const next: Promise<void> = saving.catch(() => undefined).then(() => {
+      if (waiting === next) waiting = null;
+      return write();
+    });
+    waiting = next;
+    saving = options.loadEnded ? next.then(() => store.bulkLoadEnded()) : next;
     return saving;
   };
 
