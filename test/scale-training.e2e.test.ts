@@ -1,17 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NatsEventBus } from '../src/bus/nats-event-bus.js';
 import { ManualClock } from '../src/domain/clock.js';
 import { trainAndRegister } from '../src/intelligence/live/churn-model-service.js';
 import { syntheticChurnEvents } from '../src/intelligence/twin-training/synthetic-churn-events.js';
+import { submitInBatches } from '../src/interfaces/bench/bench-fixtures.js';
 import { openEventStore } from '../src/store/open-event-store.js';
 import { openModelRegistry } from '../src/store/open-model-registry.js';
-import { createPostgresDatabase, databaseUrl, dropPostgresDatabase, postgresDatabaseFigures } from '../src/store/postgres-databases.js';
+import { postgresDatabaseFigures } from '../src/store/postgres-databases.js';
 import { openTwinService } from '../src/twin/twin-service.js';
+import { testCluster } from './support/cluster.js';
 
 /**
  * Training fanned out over partition workers (issue 16): a gateway and two workers on loopback;
@@ -24,18 +23,10 @@ import { openTwinService } from '../src/twin/twin-service.js';
  * Nothing here is timed: every wait polls a condition until a generous deadline.
  */
 
-const BIN = resolve(import.meta.dirname, '..', 'bin', 'twinloop.js');
 const DATABASE_URL = process.env.DATABASE_URL;
 const NATS_URL = process.env.NATS_URL;
 const WAIT_MS = 120_000;
 const START_MS = 90_000;
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  out: string;
-  url?: string;
-}
 
 if (!DATABASE_URL || !NATS_URL) {
   describe('training over partition workers', () => {
@@ -43,51 +34,11 @@ if (!DATABASE_URL || !NATS_URL) {
   });
 } else {
   describe('training over partition workers (a gateway, two workers)', () => {
-    const run = randomBytes(4).toString('hex');
-    const database = `twinloop_train_test_${run}`;
-    const dbUrl = databaseUrl(DATABASE_URL, database);
-    const stream = `TRAIN_TEST_${run}`;
-    const base = `twinloop.train-test.${run}.events`;
-    const procs: Proc[] = [];
-    const start = (name: string, args: string[]): Proc => {
-      const child = spawn(process.execPath, [BIN, '--database-url', dbUrl, 'start', ...args, '--nats', NATS_URL, '--partition-stream', stream, '--nats-subject', base, '--port', '0', '--insecure-local', '--no-sandbox'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TWINLOOP_LOG: '0' } });
-      const p: Proc = { name, child, out: '' };
-      const take = (d: Buffer) => {
-        p.out += d.toString();
-        p.url ??= /(?:listening on|at) (http:\/\/127\.0\.0\.1:\d+)/.exec(p.out)?.[1];
-      };
-      child.stdout!.on('data', take);
-      child.stderr!.on('data', take);
-      procs.push(p);
-      return p;
-    };
-    const logs = () => procs.map((p) => `--- ${p.name} (${p.url ?? 'no url'}):\n${p.out.split('\n').slice(-20).join('\n')}`).join('\n');
-    const waitFor = async <T>(what: string, probe: () => Promise<{ done: boolean; seen: T }>, ms = WAIT_MS): Promise<T> => {
-      const deadline = Date.now() + ms;
-      let last: unknown = 'nothing yet';
-      for (;;) {
-        try {
-          const r = await probe();
-          if (r.done) return r.seen;
-          last = r.seen;
-        } catch (err) {
-          last = `error: ${(err as Error).message}`;
-        }
-        if (Date.now() > deadline) throw new Error(`waited ${ms / 1000} s for ${what}; last seen: ${JSON.stringify(last)}\n${logs()}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
-    const json = async (url: string, method = 'GET', body?: unknown, timeoutMs = 30_000) => {
-      const res = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, unknown> };
-    };
+    const cluster = testCluster('train', DATABASE_URL, NATS_URL);
+    const { dbUrl, json } = cluster;
+    const waitFor = <T>(what: string, probe: () => Promise<{ done: boolean; seen: T }>, ms = WAIT_MS) => cluster.waitFor(what, probe, ms);
 
-    afterAll(async () => {
-      for (const p of procs) p.child.kill('SIGKILL');
-      await Promise.all(procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once('exit', r)))));
-      await NatsEventBus.deleteStream(NATS_URL, stream).catch(() => undefined);
-      await dropPostgresDatabase(DATABASE_URL, database).catch(() => undefined);
-    }, 30_000);
+    afterAll(() => cluster.close(), 30_000);
 
     it('trains once on every worker\'s rows, the rows a single process builds, and every worker serves the model', async () => {
       const events = [...syntheticChurnEvents({ customers: 400, days: 100, seed: 9 })];
@@ -97,7 +48,7 @@ if (!DATABASE_URL || !NATS_URL) {
       const singleRegistry = await openModelRegistry({ kind: 'sqlite', dataDir: dir });
       let expected: { eligible: number; used: number; positives: number };
       try {
-        for (let i = 0; i < events.length; i += 5_000) await single.intake.submit(events.slice(i, i + 5_000));
+        await submitInBatches(single.intake, events);
         const m = (await trainAndRegister(single, singleRegistry, { promotion: 'champion' })).metadata;
         expected = { eligible: m.rows.eligible, used: m.rows.used, positives: m.metrics.trainPositives + m.metrics.validationPositives };
       } finally {
@@ -106,11 +57,11 @@ if (!DATABASE_URL || !NATS_URL) {
         rmSync(dir, { recursive: true, force: true });
       }
 
-      await createPostgresDatabase(DATABASE_URL, database);
-      const gateway = start('gateway', ['--role', 'gateway']);
-      const workers = ['w1', 'w2'].map((id) => start(id, ['--role', 'worker', '--worker-id', id, '--keep-every', '500ms', '--model-check-every', '1s']));
+      await cluster.create();
+      const gateway = await cluster.start('gateway', ['--role', 'gateway']);
+      const workers = [await cluster.start('w1', ['--role', 'worker', '--worker-id', 'w1', '--keep-every', '500ms', '--model-check-every', '1s']), await cluster.start('w2', ['--role', 'worker', '--worker-id', 'w2', '--keep-every', '500ms', '--model-check-every', '1s'])];
       await waitFor<unknown>('the gateway and two workers to listen and own every partition', async () => {
-        if (procs.some((p) => !p.url)) return { done: false, seen: procs.map((p) => `${p.name}: ${p.url ?? 'starting'}`) };
+        if (cluster.procs.some((p) => !p.url)) return { done: false, seen: cluster.procs.map((p) => `${p.name}: ${p.url ?? 'starting'}`) };
         const o = (await json(`${gateway.url}/partitions/owners`)).body as { unowned: number[]; owners: { workerId: string }[] };
         return { done: o.unowned.length === 0 && new Set(o.owners.map((x) => x.workerId)).size === 2, seen: o.unowned.length };
       }, START_MS);

@@ -1,20 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NatsEventBus } from '../src/bus/nats-event-bus.js';
 import { ManualClock } from '../src/domain/clock.js';
 import { fairShare, PARTITION_COUNT, partitionOf } from '../src/domain/partitions.js';
 import { trainAndRegister } from '../src/intelligence/live/churn-model-service.js';
 import { syntheticChurnEvents } from '../src/intelligence/twin-training/synthetic-churn-events.js';
 import { submitInBatches } from '../src/interfaces/bench/bench-fixtures.js';
+import type { ClusterProcess as Proc } from '../src/interfaces/bench/scale-cluster.js';
 import { openEventStore } from '../src/store/open-event-store.js';
 import { openModelRegistry } from '../src/store/open-model-registry.js';
-import { createPostgresDatabase, databaseUrl, dropPostgresDatabase, postgresDatabaseFigures } from '../src/store/postgres-databases.js';
+import { postgresDatabaseFigures } from '../src/store/postgres-databases.js';
 import { syntheticEvents } from '../src/twin/synthetic-events.js';
 import { openTwinService } from '../src/twin/twin-service.js';
+import { testCluster } from './support/cluster.js';
 
 /**
  * The acceptance test of decision 0012 (issue 16): a gateway and three workers on loopback over
@@ -30,21 +29,19 @@ import { openTwinService } from '../src/twin/twin-service.js';
  * says what it waited for, what it saw last and what each process printed.
  */
 
-const BIN = resolve(import.meta.dirname, '..', 'bin', 'twinloop.js');
 const DATABASE_URL = process.env.DATABASE_URL;
 const NATS_URL = process.env.NATS_URL;
 const CUSTOMERS = 1_500;
 const DAYS = 2;
 const BATCH = 1_000;
-/** Each wait's deadline: long enough for a machine at load 30, short enough that a broken run fails well inside the test's own timeout. */
-const WAIT_MS = 60_000;
 /** Four Node processes starting at once on two shared cores took 39 s at load 29. */
 const START_MS = 90_000;
 
 /**
  * A churn champion for the workers to serve, trained here on a small world with learnable churn
- * (15 s at load 30) and registered in the cluster's database before the workers start: training
- * is not fanned out over workers, serving the registry's champion is.
+ * (15 s at load 30) and registered in the cluster's database before the workers start: what is
+ * checked here is serving the registry's champion (training over the workers is
+ * scale-training.e2e.test.ts's).
  */
 async function registerChampion(databaseUrl: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-scale-model-'));
@@ -60,67 +57,16 @@ async function registerChampion(databaseUrl: string): Promise<string> {
   }
 }
 
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  out: string;
-  url?: string;
-}
-
 if (!DATABASE_URL || !NATS_URL) {
   describe('partitioned twins across processes', () => {
     it.skip('skipped: DATABASE_URL and NATS_URL are both needed', () => {});
   });
 } else {
   describe('partitioned twins across processes (a gateway, three workers, one killed, one added)', () => {
-    const run = randomBytes(4).toString('hex');
-    const database = `twinloop_scale_test_${run}`;
-    const dbUrl = databaseUrl(DATABASE_URL, database);
-    const stream = `SCALE_TEST_${run}`;
-    const base = `twinloop.scale-test.${run}.events`;
-    const procs: Proc[] = [];
-
-    const start = (name: string, args: string[]): Proc => {
-      const child = spawn(process.execPath, [BIN, '--database-url', dbUrl, 'start', ...args, '--nats', NATS_URL, '--partition-stream', stream, '--nats-subject', base, '--port', '0', '--insecure-local', '--no-sandbox'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TWINLOOP_LOG: '0' },
-      });
-      const p: Proc = { name, child, out: '' };
-      const take = (d: Buffer) => {
-        p.out += d.toString();
-        p.url ??= /(?:listening on|at) (http:\/\/127\.0\.0\.1:\d+)/.exec(p.out)?.[1];
-      };
-      child.stdout!.on('data', take);
-      child.stderr!.on('data', take);
-      procs.push(p);
-      return p;
-    };
+    const cluster = testCluster('scale', DATABASE_URL, NATS_URL);
+    const { dbUrl, waitFor, json } = cluster;
     // Checkpoints every second, so that partitions move with checkpoints behind them (a give-back writes one too).
-    const worker = (id: string) => start(id, ['--role', 'worker', '--worker-id', id, '--keep-every', '500ms', '--checkpoint-every', '1s']);
-
-    const logs = () => procs.map((p) => `--- ${p.name} (${p.url ?? 'no url'}):\n${p.out.split('\n').slice(-25).join('\n')}`).join('\n');
-
-    /** Polls `probe` until it answers `{ done: true }`, else fails naming `what` and the last thing seen. */
-    const waitFor = async <T>(what: string, probe: () => Promise<{ done: boolean; seen: T }>, ms = WAIT_MS): Promise<T> => {
-      const deadline = Date.now() + ms;
-      let last: unknown = 'nothing yet';
-      for (;;) {
-        try {
-          const r = await probe();
-          if (r.done) return r.seen;
-          last = r.seen;
-        } catch (err) {
-          last = `error: ${(err as Error).message}`;
-        }
-        if (Date.now() > deadline) throw new Error(`waited ${ms / 1000} s for ${what}; last seen: ${JSON.stringify(last)}\n${logs()}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
-
-    const json = async (url: string, method = 'GET', body?: unknown) => {
-      const res = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, unknown> };
-    };
+    const worker = (id: string) => cluster.start(id, ['--role', 'worker', '--worker-id', id, '--keep-every', '500ms', '--checkpoint-every', '1s']);
 
     type Owners = { owners: { partition: number; workerId: string; url: string }[]; unowned: number[] };
     const owners = async (gateway: Proc) => (await json(`${gateway.url}/partitions/owners`)).body as unknown as Owners;
@@ -130,25 +76,20 @@ if (!DATABASE_URL || !NATS_URL) {
       return Object.fromEntries(by);
     };
 
-    afterAll(async () => {
-      for (const p of procs) p.child.kill('SIGKILL');
-      await Promise.all(procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once('exit', r)))));
-      await NatsEventBus.deleteStream(NATS_URL, stream).catch(() => undefined);
-      await dropPostgresDatabase(DATABASE_URL, database).catch(() => undefined);
-    }, 30_000);
+    afterAll(() => cluster.close(), 30_000);
 
     it('keeps every twin equal to the replay of its events through a SIGKILL and a join, nothing lost or applied twice', async () => {
       // Where the time went (printed, never asserted: a loaded machine is slower, not wrong).
       const t0 = Date.now();
       const phases: string[] = [];
       const phase = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      await createPostgresDatabase(DATABASE_URL, database);
+      await cluster.create();
       const championId = await registerChampion(dbUrl);
       phase('model registered');
-      const gateway = start('gateway', ['--role', 'gateway']);
-      const workers = new Map<string, Proc>([['w1', worker('w1')], ['w2', worker('w2')], ['w3', worker('w3')]]);
+      const gateway = await cluster.start('gateway', ['--role', 'gateway']);
+      const workers = new Map<string, Proc>([['w1', await worker('w1')], ['w2', await worker('w2')], ['w3', await worker('w3')]]);
       await waitFor<unknown>('the gateway and three workers to listen, and every partition to be owned by the three', async () => {
-        if (!gateway.url || [...workers.values()].some((w) => !w.url)) return { done: false, seen: procs.map((p) => `${p.name}: ${p.url ?? 'starting'}`) };
+        if (!gateway.url || [...workers.values()].some((w) => !w.url)) return { done: false, seen: cluster.procs.map((p) => `${p.name}: ${p.url ?? 'starting'}`) };
         const o = await owners(gateway);
         return { done: o.unowned.length === 0 && Object.keys(held(o)).length === 3, seen: held(o) };
       }, START_MS);
@@ -188,7 +129,7 @@ if (!DATABASE_URL || !NATS_URL) {
             }
             return { done: o.unowned.length === 0 && o.owners.every((x) => x.workerId !== 'w2') && live.size === PARTITION_COUNT, seen: { held: held(o), unowned: o.unowned.length, live: live.size } };
           });
-          workers.set('w4', worker('w4'));
+          workers.set('w4', await worker('w4'));
         }
         // A page of the twin list through the gateway while partitions move: in the partition order after the cursor, or 503 with Retry-After.
         // A listing that reached its end starts again: what it lists is new to that listing.

@@ -9,8 +9,19 @@ import { processAlive } from '../../src/interfaces/runtime/open-twins.js';
  * connection on the machine takes one as its source port while a killed server restarts on it
  * (the old range, 20000–40000, overlapped it); above the ports people and helpers use by hand.
  */
-const FIRST = 20_000;
-const LAST = 32_000;
+const DEFAULT_RANGE = [20_000, 32_000] as const;
+/** `TWINLOOP_TEST_PORTS=18500-18509` keeps a run's servers inside a range of its own (several people testing on one machine). */
+const RANGE_ENV = 'TWINLOOP_TEST_PORTS';
+
+function portRange(): readonly [number, number] {
+  const text = process.env[RANGE_ENV];
+  if (!text) return DEFAULT_RANGE;
+  const m = /^(\d+)-(\d+)$/.exec(text.trim());
+  const range = m ? ([Number(m[1]), Number(m[2])] as const) : null;
+  if (!range || range[0] < 1024 || range[1] > 65_535 || range[0] > range[1]) throw new Error(`${RANGE_ENV}=${text}: expected FIRST-LAST, two ports from 1024 to 65535, the first not above the last`);
+  return range;
+}
+const [FIRST, LAST] = portRange();
 /** Where the ports are claimed across test processes (vitest runs files in parallel forks). */
 const CLAIMS = join(tmpdir(), 'twinloop-test-ports');
 
@@ -57,7 +68,7 @@ export async function testPort(): Promise<number> {
     });
   }
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = FIRST + Math.floor(Math.random() * (LAST - FIRST));
+    const port = FIRST + Math.floor(Math.random() * (LAST - FIRST + 1));
     const file = join(CLAIMS, String(port));
     if (!claim(file)) continue;
     if (await bindable(port)) {

@@ -39,14 +39,22 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-function spawnRole(o: ClusterOptions, name: string, args: readonly string[]): ClusterProcess {
-  const child = spawn(process.execPath, [BIN, '--database-url', o.databaseUrl, 'start', ...args, '--port', '0', '--insecure-local', '--no-sandbox'], {
+/** How much of a process's output is kept for a failure's message. */
+const TAIL_CHARS = 6_000;
+
+/**
+ * Starts one `twinloop start` process over `databaseUrl` with `args` (its role and the rest), on
+ * `port` (0: one of the system's choosing), open to loopback and without the sandbox; its URL is
+ * read from what it prints once it listens. The cluster tests start theirs through this too.
+ */
+export function spawnRole(o: { readonly databaseUrl: string; readonly port?: number }, name: string, args: readonly string[]): ClusterProcess {
+  const child = spawn(process.execPath, [BIN, '--database-url', o.databaseUrl, 'start', ...args, '--port', String(o.port ?? 0), '--insecure-local', '--no-sandbox'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TWINLOOP_LOG: '0' },
   });
   const p: ClusterProcess = { name, child, tail: '' };
   const take = (d: Buffer) => {
-    p.tail = (p.tail + d.toString()).slice(-3000);
+    p.tail = (p.tail + d.toString()).slice(-TAIL_CHARS);
     p.url ??= /(?:listening on|at) (http:\/\/127\.0\.0\.1:\d+)/.exec(p.tail)?.[1];
   };
   child.stdout!.on('data', take);

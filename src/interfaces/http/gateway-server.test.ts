@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PartitionOwner } from '../../store/partition-leases.js';
+import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
+import type { Gateway } from '../runtime/gateway.js';
+import { createGatewayServer } from './gateway-server.js';
+
+// Open mode on loopback: this is about what the gateway's routes do; the access matrix test checks who may call them.
+let local: TestAuth;
+beforeAll(async () => {
+  local = await openTestAuth('insecure-local');
+});
+afterAll(() => local.close());
+
+/**
+ * A gateway whose routing table is read only when the test says: a training asks the owners
+ * first, so it stays running until `answer` is called.
+ */
+function heldGateway(): { gateway: Gateway; answer: (owners: PartitionOwner[]) => void; asked: () => number } {
+  const waiting: ((owners: PartitionOwner[]) => void)[] = [];
+  let table: PartitionOwner[] | undefined;
+  const gateway = {
+    auth: local.auth,
+    owners: () => (table ? Promise.resolve(table) : new Promise<PartitionOwner[]>((r) => waiting.push(r))),
+    forgetOwners: () => undefined,
+  } as unknown as Gateway;
+  return {
+    gateway,
+    answer(owners) {
+      table = owners;
+      for (const r of waiting.splice(0)) r(owners);
+    },
+    asked: () => waiting.length,
+  };
+}
+
+describe('the gateway\'s POST /models/train', () => {
+  it('refuses a training with other settings while one runs (409), lets the same request join it, and takes others once it ended', async () => {
+    const held = heldGateway();
+    const app = createGatewayServer(held.gateway, { version: 'test' });
+    try {
+      const train = (body: unknown) => app.inject({ method: 'POST', url: '/models/train', payload: body as Record<string, unknown> });
+      const first = train({});
+      // The first training is running once it asked for the owners.
+      for (let i = 0; held.asked() === 0; i++) {
+        if (i > 1_000) throw new Error('the first training never asked for the owners');
+        await new Promise((r) => setImmediate(r));
+      }
+      const other = await train({ horizonDays: 60 });
+      expect(other.statusCode).toBe(409);
+      expect(other.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('other settings is running') as string });
+      // The same request again waits for the running one rather than starting a second.
+      const same = train({});
+      await new Promise((r) => setImmediate(r));
+      expect(held.asked()).toBe(1);
+      // No worker owns anything: the training ends refused (503), and both callers hear so.
+      held.answer([]);
+      const [a, b] = await Promise.all([first, same]);
+      expect([a.statusCode, b.statusCode, Boolean(a.headers['retry-after'])]).toEqual([503, 503, true]);
+      // It ended: other settings are taken now (and refused for the same reason, not as a conflict).
+      expect((await train({ horizonDays: 60 })).statusCode).toBe(503);
+    } finally {
+      await app.close();
+    }
+  });
+});

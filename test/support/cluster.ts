@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { NatsEventBus } from '../../src/bus/nats-event-bus.js';
+import { spawnRole, type ClusterProcess } from '../../src/interfaces/bench/scale-cluster.js';
+import { createPostgresDatabase, databaseUrl, dropPostgresDatabase } from '../../src/store/postgres-databases.js';
+import { testPort } from './test-port.js';
+
+/**
+ * The harness of the multi-process tests (decision 0012: a gateway and partition workers on
+ * loopback): a database and a JetStream stream of the test's own, processes started over them,
+ * waits that poll a condition and say what they saw, JSON requests, and everything removed after.
+ * Nothing here is timed: a loaded machine is slower, not wrong.
+ */
+
+/** Each wait's deadline unless a test says otherwise: long enough for a machine at load 30, short enough that a broken run fails well inside the test's own timeout. */
+const WAIT_MS = 60_000;
+/** How long one request may take before it counts as not answered. */
+const REQUEST_MS = 30_000;
+/** Lines of each process's output a failure's message shows. */
+const LOG_LINES = 25;
+
+/** A JSON answer with what a caller retries by. */
+export interface JsonAnswer {
+  readonly status: number;
+  readonly retryAfter: string | null;
+  readonly body: Record<string, unknown>;
+}
+
+/** A cluster test's PostgreSQL database, JetStream stream and processes. */
+export interface TestCluster {
+  /** The cluster's own database (made by `create`, dropped by `close`). */
+  readonly dbUrl: string;
+  readonly procs: readonly ClusterProcess[];
+  /** Makes the database. */
+  create(): Promise<void>;
+  /** Starts `twinloop start` over the cluster's database and stream with `args` (`--role …`), on a test port. */
+  start(name: string, args: readonly string[]): Promise<ClusterProcess>;
+  /** Polls `probe` every 250 ms until it answers `{ done: true }`, else fails naming `what`, the last thing seen and each process's last lines. */
+  readonly waitFor: <T>(what: string, probe: () => Promise<{ done: boolean; seen: T }>, ms?: number) => Promise<T>;
+  /** A request with a JSON body (when given) and its JSON answer. */
+  readonly json: (url: string, method?: string, body?: unknown, timeoutMs?: number) => Promise<JsonAnswer>;
+  /** Each process's last lines, for a failure's message. */
+  readonly logs: () => string;
+  /** Kills every process, deletes the stream and drops the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * A cluster named `label` (letters and _) on the PostgreSQL server of `serverUrl` and the NATS
+ * at `natsUrl`: its database is the server URL's database name, the label and a random run id
+ * (`twinloop_ci_scale_1a2b3c4d`), so that several people's runs on one server stay apart; its
+ * stream and subjects carry the same run id.
+ */
+export function testCluster(label: string, serverUrl: string, natsUrl: string): TestCluster {
+  const run = randomBytes(4).toString('hex');
+  const database = `${new URL(serverUrl).pathname.slice(1) || 'twinloop'}_${label}_${run}`.slice(0, 63);
+  const dbUrl = databaseUrl(serverUrl, database);
+  const stream = `${label.toUpperCase()}_TEST_${run}`;
+  const partitioned = ['--nats', natsUrl, '--partition-stream', stream, '--nats-subject', `twinloop.${label}-test.${run}.events`];
+  const procs: ClusterProcess[] = [];
+  const logs = () => procs.map((p) => `--- ${p.name} (${p.url ?? 'no url'}):\n${p.tail.split('\n').slice(-LOG_LINES).join('\n')}`).join('\n');
+  return {
+    dbUrl,
+    procs,
+    create: () => createPostgresDatabase(serverUrl, database),
+    async start(name, args) {
+      const p = spawnRole({ databaseUrl: dbUrl, port: await testPort() }, name, [...args, ...partitioned]);
+      procs.push(p);
+      return p;
+    },
+    async waitFor(what, probe, ms = WAIT_MS) {
+      const deadline = Date.now() + ms;
+      let last: unknown = 'nothing yet';
+      for (;;) {
+        try {
+          const r = await probe();
+          if (r.done) return r.seen;
+          last = r.seen;
+        } catch (err) {
+          last = `error: ${(err as Error).message}`;
+        }
+        if (Date.now() > deadline) throw new Error(`waited ${ms / 1000} s for ${what}; last seen: ${JSON.stringify(last)}\n${logs()}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+    async json(url, method = 'GET', body, timeoutMs = REQUEST_MS) {
+      const res = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, unknown> };
+    },
+    logs,
+    async close() {
+      for (const p of procs) p.child.kill('SIGKILL');
+      await Promise.all(procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once('exit', r)))));
+      await NatsEventBus.deleteStream(natsUrl, stream).catch(() => undefined);
+      await dropPostgresDatabase(serverUrl, database).catch(() => undefined);
+    },
+  };
+}
