@@ -4,6 +4,7 @@ import type { StoreOptions } from '../../store/store-options.js';
 import type { ChurnTrainingOptions, TrainedChurnModel } from './train-churn-from-twins.js';
 import type { ChurnTrainingWorkerData, ChurnTrainingWorkerMessage } from './churn-training-worker.js';
 import type { TrainingPart } from './training-parts.js';
+import type { TwinTrainingSetOptions } from './twin-training-set.js';
 
 /** A churn model trained off the event loop, with what its thread cost. */
 export interface ThreadTrainedChurnModel extends TrainedChurnModel {
@@ -32,14 +33,30 @@ export function fitChurnPartsInThread(parts: readonly TrainingPart[], o: { cutof
   return inThread({ parts, cutoffs: o.cutoffs, horizonDays: o.horizonDays, fit: o.fit }, o.onProgress);
 }
 
+/**
+ * Builds a partition worker's share of a training fanned out over the workers (the rows of its
+ * sampled customers, `buildTwinTrainingSet`) in a worker thread with its own connection to the
+ * event store, as a single server trains in one: replaying the customers' history as of every
+ * cutoff never holds the event loop, so the worker keeps taking its partitions' events and
+ * answering reads meanwhile.
+ */
+export function buildTrainingPartInThread(store: StoreOptions, rows: Omit<TwinTrainingSetOptions, 'onProgress'>): Promise<TrainingPart> {
+  return startThread<TrainingPart>({ store, rows }, (m) => (m.type === 'part' ? m.part : undefined));
+}
+
 function inThread(data: ChurnTrainingWorkerData, onProgress?: (stage: string) => void): Promise<ThreadTrainedChurnModel> {
+  return startThread<ThreadTrainedChurnModel>(data, (m) => (m.type === 'done' ? { ...m.trained, cpuSeconds: m.cpuSeconds } : undefined), onProgress);
+}
+
+/** Runs the training thread on `data` and resolves with what `result` takes from its answer. */
+function startThread<T>(data: ChurnTrainingWorkerData, result: (m: ChurnTrainingWorkerMessage) => T | undefined, onProgress?: (stage: string) => void): Promise<T> {
   const fromSource = import.meta.url.endsWith('.ts');
   const script = new URL(`./churn-training-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   // From sources (tests), the thread registers tsx's loader before importing the script.
   const worker = fromSource
     ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`, { eval: true, workerData: data })
     : new Worker(script, { workerData: data });
-  return new Promise<ThreadTrainedChurnModel>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     let settled = false;
     const settle = (f: () => void) => {
       if (settled) return;
@@ -49,8 +66,11 @@ function inThread(data: ChurnTrainingWorkerData, onProgress?: (stage: string) =>
     };
     worker.on('message', (m: ChurnTrainingWorkerMessage) => {
       if (m.type === 'stage') onProgress?.(m.stage);
-      else if (m.type === 'done') settle(() => resolve({ ...m.trained, cpuSeconds: m.cpuSeconds }));
-      else settle(() => reject(new TwinloopError(m.code as ErrorCode, m.message, { context: m.context })));
+      else if (m.type === 'error') settle(() => reject(new TwinloopError(m.code as ErrorCode, m.message, { context: m.context })));
+      else {
+        const answer = result(m);
+        settle(() => (answer === undefined ? reject(new TwinloopError('INTERNAL', `the churn training thread answered ${m.type}, not what it was asked for`)) : resolve(answer)));
+      }
     });
     worker.on('error', (err) => settle(() => reject(new TwinloopError('INTERNAL', `the churn training thread failed: ${err.message}`, { cause: err }))));
     worker.on('exit', (code) => settle(() => reject(new TwinloopError('INTERNAL', `the churn training thread exited (code ${code}) before it answered`))));

@@ -5,21 +5,25 @@ import { openEventStore } from '../../store/open-event-store.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import { DAY_MS } from '../../domain/time.js';
 import { fitChurnModel, trainChurnFromTwins, type ChurnTrainingOptions, type TrainedChurnModel } from './train-churn-from-twins.js';
-import { combineTrainingParts, type TrainingPart } from './training-parts.js';
+import { combineTrainingParts, encodeTrainingPart, type TrainingPart } from './training-parts.js';
+import { buildTwinTrainingSet, type TwinTrainingSetOptions } from './twin-training-set.js';
 
 /**
  * What a churn-training thread is started with (no callbacks: they cannot cross threads): where
- * the log is and what to train, or the rows partition workers built (a training fanned out over
- * them, `training-parts.ts`) to put together and fit.
+ * the log is and what to train; the rows partition workers built (a training fanned out over
+ * them, `training-parts.ts`) to put together and fit; or, on a partition worker, where the log
+ * is and which rows to build (its share of such a training).
  */
 export type ChurnTrainingWorkerData =
   | { readonly store: StoreOptions; readonly options: Omit<ChurnTrainingOptions, 'onProgress'> }
-  | { readonly parts: readonly TrainingPart[]; readonly cutoffs: readonly number[]; readonly horizonDays: number; readonly fit: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'customers'> };
+  | { readonly parts: readonly TrainingPart[]; readonly cutoffs: readonly number[]; readonly horizonDays: number; readonly fit: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'customers'> }
+  | { readonly store: StoreOptions; readonly rows: Omit<TwinTrainingSetOptions, 'onProgress'> };
 
-/** What the thread posts: its stages as they start, then the model (with the thread's own CPU seconds) or the error. */
+/** What the thread posts: its stages as they start, then the model or the rows built (with the thread's own CPU seconds), or the error. */
 export type ChurnTrainingWorkerMessage =
   | { readonly type: 'stage'; readonly stage: string }
   | { readonly type: 'done'; readonly trained: TrainedChurnModel; readonly cpuSeconds: number | null }
+  | { readonly type: 'part'; readonly part: TrainingPart; readonly cpuSeconds: number | null }
   | { readonly type: 'error'; readonly code: string; readonly message: string; readonly context?: Record<string, unknown> };
 
 /** The thread's CPU where the platform tells it (Linux's /proc), else null. */
@@ -43,6 +47,13 @@ async function run(port: NonNullable<typeof parentPort>, data: ChurnTrainingWork
   // Its own connection: the log is only read here (an embedded store's reads do not wait for its writer).
   const store = await openEventStore(data.store.kind === 'sqlite' ? { ...data.store, writes: 'inline' } : data.store);
   try {
+    if ('rows' in data) {
+      // Encoded here: the rows cross to the caller as the strings a worker answers with.
+      const part = encodeTrainingPart(await buildTwinTrainingSet(store, data.rows));
+      const ended = cpuNow();
+      port.postMessage({ type: 'part', part, cpuSeconds: started === null || ended === null ? null : ended - started } satisfies ChurnTrainingWorkerMessage);
+      return;
+    }
     const trained = await trainChurnFromTwins(store, { ...data.options, onProgress });
     const ended = cpuNow();
     port.postMessage({ type: 'done', trained, cpuSeconds: started === null || ended === null ? null : ended - started } satisfies ChurnTrainingWorkerMessage);

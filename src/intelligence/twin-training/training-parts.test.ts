@@ -8,6 +8,7 @@ import { partitionOf } from '../../domain/partitions.js';
 import { DAY_MS } from '../../domain/time.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+import { buildTrainingPartInThread } from './churn-training-thread.js';
 import { syntheticChurnEvents } from './synthetic-churn-events.js';
 import { churnCutoffs, fitChurnModel } from './train-churn-from-twins.js';
 import { sampleTrainingCustomers } from './training-customers.js';
@@ -57,6 +58,15 @@ describe('a churn training set built in parts (fanned out over partition workers
     expect(rowsOf(combined)).toEqual(rowsOf(whole));
     const model = fitChurnModel(combined, 30, { seed: 1 });
     expect(model.metadata.metrics.trainRows + model.metadata.metrics.validationRows).toBe(whole.matrix.rows);
+  }, 120_000);
+
+  it('builds a worker\'s part in a thread over its own store connection, the rows it builds on its event loop', async () => {
+    const ids = [...twins.engine.customerIds()].filter((id) => partitionOf(id) % 2 === 0);
+    const cutoffs = churnCutoffs({ from: (await twins.store.readLog(0, 1))[0].time, to: twins.engine.eventClock, horizonDays: 30, cutoffs: 3 });
+    const rows = { cutoffs, horizonMs: 30 * DAY_MS, latenessMs: twins.engine.latenessMs, maxRows: 200, seed: 1, customers: ids };
+    const inThread = await buildTrainingPartInThread({ kind: 'sqlite', dataDir: dir }, rows);
+    expect(inThread.rows).toBe(200);
+    expect(inThread).toEqual(encodeTrainingPart(await buildTwinTrainingSet(twins.store, rows)));
   }, 120_000);
 
   it('refuses a part that does not fit the others, naming what is wrong', async () => {

@@ -78,7 +78,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     consoleRoutes(),
     ...(operator.world ? [sandboxRoutes({ world: operator.world, suspicions: () => services.anomalies.suspicions(), liveFromMs: operator.sandboxLiveFromMs })] : []),
     partitionRoutes(operator.role === 'worker' ? operator.partitions : () => whole),
-    ...(operator.role === 'worker' ? [partitionTrainingRoutes(operator.twins, operator.partitions)] : []),
+    ...(operator.role === 'worker' ? [partitionTrainingRoutes(operator.twins, operator.partitions, operator.buildTrainingRows)] : []),
   ]);
 }
 

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import { partitionOf } from '../../domain/partitions.js';
 import { MAX_CUTOFFS, MAX_HORIZON_DAYS } from '../../intelligence/twin-training/train-churn-from-twins.js';
-import { compareSampleKeys, encodeTrainingPart, inSample, lowestSampleKeys, sampleKey } from '../../intelligence/twin-training/training-parts.js';
-import { buildTwinTrainingSet } from '../../intelligence/twin-training/twin-training-set.js';
+import { compareSampleKeys, inSample, lowestSampleKeys, sampleKey, type TrainingPart } from '../../intelligence/twin-training/training-parts.js';
+import type { TwinTrainingSetOptions } from '../../intelligence/twin-training/twin-training-set.js';
 import { DAY_MS } from '../../domain/time.js';
 import type { PartitionWorker } from '../../twin/partition-worker.js';
 import type { TwinService } from '../../twin/twin-service.js';
@@ -48,9 +48,10 @@ export const trainingPartAnswer = z.object({
  * A partition worker's part of a churn model trained over the workers (POST /models/train at the
  * gateway, docs/scale.md): its plan (its live partitions, event clock, and the lowest sample keys
  * of its customers, from which the gateway finds the population's sample), then the training rows
- * of its sampled customers, built from the shared log at the cutoffs the gateway set.
+ * of its sampled customers, built from the shared log at the cutoffs the gateway set by
+ * `buildRows` (the operator's: in a thread with its own store connection).
  */
-export function partitionTrainingRoutes(twins: TwinService, worker: () => Pick<PartitionWorker, 'partitions' | 'answersFor'> | undefined): RouteModule {
+export function partitionTrainingRoutes(twins: TwinService, worker: () => Pick<PartitionWorker, 'partitions' | 'answersFor'> | undefined, buildRows: (rows: Omit<TwinTrainingSetOptions, 'onProgress'>) => Promise<TrainingPart>): RouteModule {
   const running = () => {
     const w = worker();
     if (!w) throw new TwinloopError('UNAVAILABLE', 'this worker has not started owning partitions yet; retry', { context: { retryAfterSeconds: 1 } });
@@ -79,8 +80,8 @@ export function partitionTrainingRoutes(twins: TwinService, worker: () => Pick<P
       const customers = customersOf(w, new Set(req.body.partitions))
         .filter((id) => inSample(id, cut))
         .sort((a, b) => compareSampleKeys(sampleKey(a), sampleKey(b)));
-      const set = await buildTwinTrainingSet(twins.store, { cutoffs: req.body.cutoffs, horizonMs: req.body.horizonDays * DAY_MS, latenessMs: twins.engine.latenessMs, maxRows: req.body.maxRows, seed: req.body.seed, customers });
-      const part = encodeTrainingPart(set);
+      // Off the event loop: replaying the sample's history as of every cutoff takes minutes on a large population.
+      const part = await buildRows({ cutoffs: req.body.cutoffs, horizonMs: req.body.horizonDays * DAY_MS, latenessMs: twins.engine.latenessMs, maxRows: req.body.maxRows, seed: req.body.seed, customers });
       return { ...part, featureNames: [...part.featureNames], cutoffs: [...part.cutoffs], customerIds: [...part.customerIds] };
     });
   };

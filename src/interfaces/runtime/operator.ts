@@ -8,7 +8,9 @@ import { openPostgresPartitionCheckpoints } from '../../store/postgres-partition
 import { openPostgresPartitionLeases } from '../../store/postgres-partition-leases.js';
 import { PARTITION_CONSUMER, startPartitionWorker, type PartitionWorker } from '../../twin/partition-worker.js';
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
-import { trainChurnInThread } from '../../intelligence/twin-training/churn-training-thread.js';
+import { buildTrainingPartInThread, trainChurnInThread } from '../../intelligence/twin-training/churn-training-thread.js';
+import type { TrainingPart } from '../../intelligence/twin-training/training-parts.js';
+import type { TwinTrainingSetOptions } from '../../intelligence/twin-training/twin-training-set.js';
 import type { SandboxWorld, WorldConfig } from '../../sandbox/index.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
@@ -158,6 +160,8 @@ export interface Operator {
    * first keeper round runs before this resolves. BAD_INPUT on an operator that is not a worker.
    */
   servePartitions(url: string): Promise<PartitionWorker>;
+  /** A partition worker's share of a training fanned out over the workers: its customers' rows, built in a thread with its own store connection (the event loop keeps serving). */
+  buildTrainingRows(rows: Omit<TwinTrainingSetOptions, 'onProgress'>): Promise<TrainingPart>;
   /** Stops everything in order; each part closes even if one before it fails (the first failure is thrown at the end). */
   close(): Promise<void>;
 }
@@ -300,6 +304,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     },
     role: worker ? 'worker' : 'all',
     partitions: () => partitionWorker,
+    buildTrainingRows: (rows) => buildTrainingPartInThread(o.store, rows),
     async servePartitions(url) {
       if (!worker || o.store.kind !== 'postgres') throw new TwinloopError('BAD_INPUT', 'only a partition worker (--role worker) owns partitions');
       if (partitionWorker) return partitionWorker;
