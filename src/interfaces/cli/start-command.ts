@@ -8,6 +8,7 @@ import type { AuthSettings } from '../auth/local-auth.js';
 import { DEFAULT_ACTING_PER_MINUTE } from '../http/http-hardening.js';
 import { createGatewayServer } from '../http/gateway-server.js';
 import { createOperatorServer } from '../http/operator-server.js';
+import { checkTmfSpecs } from '../http/tmf/tmf-spec.js';
 import { startGateway } from '../runtime/gateway.js';
 import { DEFAULT_RETENTION_BUDGET, DEFAULT_SANDBOX_SPEED, startOperator } from '../runtime/operator.js';
 import { readPolicyFile } from './action-policy-commands.js';
@@ -173,6 +174,9 @@ export function registerStartCommand(program: Command): void {
         const connectors = connectorSettings(opts);
         const store = resolveStoreOptions(global, process.env);
         const role = checkRole(opts, store.kind);
+        // The package's own files, before anything starts: missing, the server would fail after
+        // opening the store and starting the sandbox, and never open its port.
+        checkTmfSpecs();
         if (role === 'gateway') return startGatewayCommand(opts, store, say);
         const worker =
           role === 'worker'
@@ -192,11 +196,13 @@ export function registerStartCommand(program: Command): void {
           actionPolicyFile: opts.policy ? { document: readPolicyFile(opts.policy), path: opts.policy } : undefined,
           log: say,
         });
-        const app = createOperatorServer(operator, { version: VERSION, logger: process.env.TWINLOOP_LOG === '1', hardening });
+        let app: ReturnType<typeof createOperatorServer>;
         let url: string;
         try {
+          app = createOperatorServer(operator, { version: VERSION, logger: process.env.TWINLOOP_LOG === '1', hardening });
           url = await app.listen({ port: Number(opts.port), host: opts.host });
         } catch (err) {
+          // Left running, the operator's timers, sandbox and store keep the process alive with no port open.
           await operator.close().catch(() => {});
           throw err;
         }

@@ -43,13 +43,20 @@ export interface SwaggerDocument {
 const documents = new Map<TmfApi, SwaggerDocument>();
 const schemas = new Map<string, z.ZodType>();
 
+/**
+ * `specs/tmf/` of this package, found from this file, never from the working directory: both its
+ * source (`src/interfaces/http/tmf/`) and its compiled form (`dist/interfaces/http/tmf/`) sit four
+ * folders below the package root, and `npm pack` ships `specs/` (package.json `files`).
+ */
+const SPECS_DIR = new URL('../../../../specs/tmf/', import.meta.url);
+
 /** The official specification of `api`, read once from `specs/tmf/` (the same path from `src/` and `dist/`). */
 export function tmfSpec(api: TmfApi): SwaggerDocument {
   const source = TMF_SPECS[api];
   if (typeof source !== 'string') return source;
   let doc = documents.get(api);
   if (!doc) {
-    const url = new URL(`../../../../specs/tmf/${source}`, import.meta.url);
+    const url = new URL(source, SPECS_DIR);
     try {
       doc = JSON.parse(readFileSync(url, 'utf8')) as SwaggerDocument;
     } catch (err) {
@@ -58,6 +65,25 @@ export function tmfSpec(api: TmfApi): SwaggerDocument {
     documents.set(api, doc);
   }
   return doc;
+}
+
+/**
+ * Reads every vendored specification now (each is read once: the routes then find it read), so that
+ * a server missing one fails before it starts anything (a store opened, a sandbox running, a port
+ * never opened) with every missing file named.
+ */
+export function checkTmfSpecs(): void {
+  const missing: string[] = [];
+  for (const api of Object.keys(TMF_SPECS) as TmfApi[]) {
+    try {
+      tmfSpec(api);
+    } catch {
+      missing.push(String(TMF_SPECS[api]));
+    }
+  }
+  if (missing.length > 0) {
+    throw new TwinloopError('INTERNAL', `the package is incomplete: ${missing.length === 1 ? 'the TM Forum specification' : 'the TM Forum specifications'} ${missing.join(', ')} cannot be read in ${SPECS_DIR.pathname} (the TMF routes are built from them); reinstall the package, or in a checkout restore specs/tmf/`);
+  }
 }
 
 /**
