@@ -10,6 +10,7 @@ import { openModelRegistry } from '../../store/open-model-registry.js';
 import { formatInterval, formatTable, intOption } from './cli-numbers.js';
 import { globalOptions, openTwins } from './cli-context.js';
 import { readInputText } from './input-file.js';
+import { revenueLedgerFromLog } from '../runtime/revenue-ledger-from-log.js';
 import { resolveWorld } from './sandbox-commands.js';
 import { createProgress } from './progress.js';
 
@@ -93,9 +94,10 @@ export function registerSimulateCommands(program: Command): void {
         const twins = await openTwins(g, systemClock, 'read');
         const progress = createProgress({ json: opts.json });
         try {
-          // As the server's lab reads it (who accepts, from the twins' answers); the billing records
-          // are the server's intake's, so revenue noise is left out here (docs/simulation.md).
-          const source = operatorTwinSource(twins.engine, createChurnScorer(model.document), model.metadata.horizonDays, { answers: true });
+          // As the server's lab reads it: who accepts, from the twins' answers, and each twin's
+          // revenue noise, from the bills and top-ups of the log (the server keeps them as they come).
+          const revenue = await revenueLedgerFromLog(twins.store, twins.engine.eventClock);
+          const source = operatorTwinSource(twins.engine, createChurnScorer(model.document), model.metadata.horizonDays, { answers: true, revenue });
           progress.start(100, 'simulating');
           const results = await simulate(source, scenarios, { workers: opts.workers, onProgress: (f) => progress.update(Math.round(f * 100)) });
           progress.stop();

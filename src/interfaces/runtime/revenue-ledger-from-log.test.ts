@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DAY_MS } from '../../domain/time.js';
+import { DAYS_PER_MONTH, revenueSd, type RevenueRecord } from '../../simulation/index.js';
+import type { NewEvent } from '../../store/event-store.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { revenueLedgerFromLog } from './revenue-ledger-from-log.js';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const event = (id: string, customerId: string, kind: string, timeMs: number, data: Record<string, unknown>): NewEvent => ({
+  id,
+  customerId,
+  kind,
+  time: timeMs,
+  // Received long after it happened and out of time order (a backfill), as the log may hold them.
+  receivedAt: T0 + 400 * DAY_MS,
+  body: JSON.stringify({ id, customerId, kind, time: new Date(timeMs).toISOString(), data }),
+});
+
+describe('revenueLedgerFromLog', () => {
+  it('reads the bills and top-ups of the months before the clock from the log, as revenueSd reads its records', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinloop-revenue-log-'));
+    dirs.push(dir);
+    const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
+    const until = T0 + 365 * DAY_MS;
+    const records: RevenueRecord[] = [];
+    const events: NewEvent[] = [];
+    // Newest months first in the log: its order says nothing of event time. One record of each
+    // kind in the middle of each of revenueSd's months before the clock.
+    for (let m = 0; m < 12; m++) {
+      const t = until - (m + 0.5) * DAYS_PER_MONTH * DAY_MS;
+      const bill = 40 + ((m * 7) % 5) * 6;
+      const topup = 10 + (m % 3) * 5;
+      events.push(event(`b${m}`, 'A', 'bill', t, { amount: bill }), event(`t${m}`, 'P', 'topup', t + 1000, { amount: topup }), event(`u${m}`, 'A', 'usage', t, { dataMb: 100 }));
+      records.push({ customerId: 'A', timeMs: t, amount: bill }, { customerId: 'P', timeMs: t + 1000, amount: topup });
+      // A customer whose bill never changes varies by nothing.
+      events.push(event(`c${m}`, 'C', 'bill', t, { amount: 30 }));
+      records.push({ customerId: 'C', timeMs: t, amount: 30 });
+    }
+    // A record after the clock is not read.
+    events.push(event('late', 'C', 'bill', until + DAY_MS, { amount: 500 }));
+    await store.append(events);
+    try {
+      const ledger = await revenueLedgerFromLog(store, until);
+      const fromLog = ledger.sd(until);
+      const direct = revenueSd(records, { untilMs: until });
+      for (const id of ['A', 'P', 'C']) expect(fromLog(id)).toBeCloseTo(direct(id), 9);
+      expect(fromLog('A')).toBeGreaterThan(1);
+      expect(fromLog('P')).toBeGreaterThan(1);
+      expect(fromLog('C')).toBe(0);
+      // Only the months revenueSd reads (and a part month) are kept, not the whole year.
+      expect(ledger.size).toBeLessThan(records.length);
+    } finally {
+      await store.close();
+    }
+  });
+});
