@@ -318,6 +318,8 @@ interface Realised {
   readonly avoided: number;
   readonly cost: number;
   readonly accepted: number;
+  /** Who accepted (the log compares their prices with the treated group's). */
+  readonly acceptors: readonly string[];
 }
 
 /**
@@ -331,6 +333,7 @@ async function realiseScenario(plan: ScenarioPlan, world: SandboxWorld, cohort: 
   const offerId = s.kind === 'retention_campaign' || s.kind === 'offer_launch' ? s.offer.id : null;
   let contacts = 0;
   let accepted = 0;
+  const acceptors: string[] = [];
   const waiting = new Set(plan.treatedIds);
   const treated = await horizon(world, cohort, s.horizonMonths, async (m) => {
     if (m >= maxContacts || offerId === null) return;
@@ -340,6 +343,7 @@ async function realiseScenario(plan: ScenarioPlan, world: SandboxWorld, cohort: 
       else contacts++;
       if (r === 'accepted') {
         accepted++;
+        acceptors.push(id);
         waiting.delete(id);
       }
     }
@@ -348,7 +352,7 @@ async function realiseScenario(plan: ScenarioPlan, world: SandboxWorld, cohort: 
   const cost = contacts * COST_PER_CONTACT + accepted * COST_PER_ACCEPTANCE + (s.kind === 'network_improvement' ? s.cost : 0);
   const a = realised(treated, plan.treatedIds, h);
   const b = realised(untreated, plan.treatedIds, h);
-  return { net: a.revenue - b.revenue - cost, avoided: b.churners - a.churners, cost, accepted };
+  return { net: a.revenue - b.revenue - cost, avoided: b.churners - a.churners, cost, accepted, acceptors };
 }
 
 /** The validation's figures over `vs` (see `ValidationScore`). */
@@ -533,7 +537,9 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
           outcomes[j].push(out);
           const p = predicted[j].overall;
           const s = plans[j].scenario;
-          log(`${s.name} ${s.kind} h=${s.horizonMonths} treated ${plans[j].treated}${realisations > 1 ? ` future ${r + 1}/${realisations}` : ''}: net predicted ${p.netValue.mean.toFixed(0)} [${p.netValue.p05.toFixed(0)}, ${p.netValue.p95.toFixed(0)}], realised ${out.net.toFixed(0)}; revenue Δ predicted ${p.revenueDelta.mean.toFixed(0)}, realised ${(out.net + out.cost).toFixed(0)}; cost predicted ${p.cost.mean.toFixed(0)}, realised ${out.cost.toFixed(0)}; accepted predicted ${p.accepted.mean.toFixed(1)}, realised ${out.accepted}; avoided predicted ${p.churnersAvoided.mean.toFixed(1)}, realised ${out.avoided}`);
+          const priceOf = (ids: readonly string[]) => ids.reduce((t, id) => t + (twins.engine.features(id)?.[FEATURE_INDEX.monthly_price] ?? 0), 0) / Math.max(1, ids.length);
+          const what = s.kind === 'price_change' ? ` plan ${planOf.get(s.name)} ${s.pricePct > 0 ? '+' : ''}${s.pricePct} %` : out.acceptors.length > 0 ? ` (mean price: treated ${priceOf(plans[j].treatedIds).toFixed(1)}, acceptors ${priceOf(out.acceptors).toFixed(1)})` : '';
+          log(`${s.name} ${s.kind}${what} h=${s.horizonMonths} treated ${plans[j].treated}${realisations > 1 ? ` future ${r + 1}/${realisations}` : ''}: net predicted ${p.netValue.mean.toFixed(0)} [${p.netValue.p05.toFixed(0)}, ${p.netValue.p95.toFixed(0)}], realised ${out.net.toFixed(0)}; revenue Δ predicted ${p.revenueDelta.mean.toFixed(0)}, realised ${(out.net + out.cost).toFixed(0)}; cost predicted ${p.cost.mean.toFixed(0)}, realised ${out.cost.toFixed(0)}; accepted predicted ${p.accepted.mean.toFixed(1)}, realised ${out.accepted}; avoided predicted ${p.churnersAvoided.mean.toFixed(1)}, realised ${out.avoided}`);
         }
       }
       const validated: ValidatedScenario[] = plans.map((plan, j) => {
