@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitPilotUplift, planSingleDecision, type PilotObservation, type UpliftCandidate } from './pilot-uplift.js';
+import { DEFAULT_CONTACT_EFFECT_PRIORS, fitPilotUplift, planSingleDecision, type PilotObservation, type UpliftCandidate } from './pilot-uplift.js';
 
 /**
  * A pilot built to exact counts, one covariate (a trait): per trait, `n` held out and `n` offered;
@@ -43,6 +43,20 @@ describe('pilot uplift: the single decision from one randomised pilot', () => {
     // A customer worth too little to pay for the offer is not worth it, harm or not: the reason says which.
     const cheap = planSingleDecision(model, [{ ...candidate('cheap', 1), value: 100 }], options);
     expect(cheap.left).toEqual({ 'not-worth-it': 1, 'contact-harms': 0, budget: 0 });
+  });
+
+  it('reads no harm from a pilot whose non-acceptors churned as the held-out did, and harm from one where they churned more', () => {
+    // 100 per arm and trait: 135 non-acceptors, 20 churners against 20 expected. A prior that is the
+    // Gamma around 1 truncated to m ≥ 1 alone put its mean at 1.36 and read these counts as 1.16 (1.05 now).
+    const none = fitPilotUplift(pilot(100, { heldOut: 0.15, accepted: 0.15, notAccepted: 0.15 }));
+    expect(none.declinedMultiplier.mean).toBeLessThan(1.1);
+    const harmed = fitPilotUplift(pilot(100, { heldOut: 0.15, accepted: 0.15, notAccepted: 0.3 }));
+    expect(harmed.declinedMultiplier.mean).toBeGreaterThan(1.6);
+    // Likewise an offer whose acceptors churned as the held-out did keeps (almost) nobody, whatever the catalogue claimed.
+    expect(none.acceptedMultiplier.mean).toBeGreaterThan(0.85);
+    // Without the point at 1 (noEffect 0) the truncated prior's own lean comes back.
+    const truncatedOnly = fitPilotUplift(pilot(100, { heldOut: 0.15, accepted: 0.15, notAccepted: 0.15 }), { ...DEFAULT_CONTACT_EFFECT_PRIORS, noEffect: 0 });
+    expect(truncatedOnly.declinedMultiplier.mean).toBeGreaterThan(1.12);
   });
 
   it('contacts nobody on a pilot too small to tell an effect from noise, however good its point estimate', () => {

@@ -54,10 +54,18 @@ export interface ContactEffectPriors {
   readonly declinedMultiplier: number;
   /** Strength of each prior, in expected churns (a pilot branch with more expected churns outweighs it). */
   readonly strength: number;
+  /**
+   * Prior probability that a branch's multiplier is exactly 1: the contact does nothing to those
+   * customers, the hypothesis a pilot must beat. The rest of the prior is the Gamma above, truncated
+   * to the side of 1 the branch allows. Without this point the truncation alone set the
+   * non-acceptors' prior mean at 1.36, not the 1 stated: a 36 % harm assumed before any evidence,
+   * which a pilot showing no harm (plain-effects, seed 2: 13 churners against 14 expected) still read as 1.17 ± 0.28 (1.05 ± 0.24 with it).
+   */
+  readonly noEffect: number;
 }
 
-/** Weak priors: an acceptor's hazard cut by a quarter, a non-acceptor's unchanged, each worth 5 expected churns. */
-export const DEFAULT_CONTACT_EFFECT_PRIORS: ContactEffectPriors = { acceptedMultiplier: 0.75, declinedMultiplier: 1, strength: 5 };
+/** Weak priors: an acceptor's hazard cut by a quarter, a non-acceptor's unchanged, each worth 5 expected churns; even odds that a branch's effect is none at all. */
+export const DEFAULT_CONTACT_EFFECT_PRIORS: ContactEffectPriors = { acceptedMultiplier: 0.75, declinedMultiplier: 1, strength: 5, noEffect: 0.5 };
 
 /** The largest hazard multiplier a contact is allowed to have on those who do not take its offer: far beyond any measured sleeping-dog effect (about 2), so the range bounds nothing a pilot could show. */
 export const MAX_CONTACT_HARM = 6;
@@ -89,29 +97,44 @@ const branchOf = (rows: readonly PilotObservation[]): Branch => ({
   expected: rows.reduce((a, r) => a + r.expectedChurn, 0),
 });
 
+/** log Σ exp(x). */
+const logSumExp = (xs: readonly number[]) => {
+  const top = Math.max(...xs);
+  return top + Math.log(xs.reduce((a, x) => a + Math.exp(x - top), 0));
+};
+
 /**
- * Posterior of a rate ratio m on a grid over [low, high]: a Gamma prior of mean `mean` worth
- * `strength` expected events, truncated to the range, times the Poisson likelihood of `observed`
- * events against `exposure` expected at m = 1. The range carries what the branch can do: an offer
- * nobody accepted cannot keep anyone (m ≥ 1), an accepted one does not drive away (m ≤ 1).
+ * Posterior of a rate ratio m: with prior probability `noEffect` exactly 1, otherwise a Gamma of
+ * mean `mean` worth `strength` expected events truncated to [low, high] (on a grid), times the
+ * Poisson likelihood of `observed` events against `exposure` expected at m = 1. The range carries
+ * what the branch can do: an offer nobody accepted cannot keep anyone (m ≥ 1), an accepted one
+ * does not drive away (m ≤ 1). The point at 1 keeps "no effect" a hypothesis the evidence weighs
+ * (its posterior weight is its prior odds times the Bayes factor of the counts), where a truncated
+ * prior alone puts its mean, and so an effect, on the allowed side before any evidence.
  */
-function ratioPosterior(mean: number, strength: number, observed: number, exposure: number, low: number, high: number): Estimate {
-  const shape = strength * mean + observed;
-  const rate = strength + exposure;
+function ratioPosterior(mean: number, strength: number, observed: number, exposure: number, low: number, high: number, noEffect: number): Estimate {
   // Midpoint nodes; 400 put the mean and sd well inside 1 % for any range used here.
   const nodes = 400;
   const at = (i: number) => low + ((i + 0.5) * (high - low)) / nodes;
-  const logDensity = Array.from({ length: nodes }, (_, i) => (shape - 1) * Math.log(at(i)) - rate * at(i));
-  const top = Math.max(...logDensity);
+  const logPrior = Array.from({ length: nodes }, (_, i) => (strength * mean - 1) * Math.log(at(i)) - strength * at(i));
+  const logPost = logPrior.map((lp, i) => lp + observed * Math.log(at(i)) - exposure * at(i));
+  const top = Math.max(...logPost);
   let w = 0, m1 = 0, m2 = 0;
   for (let i = 0; i < nodes; i++) {
-    const p = Math.exp(logDensity[i] - top);
+    const p = Math.exp(logPost[i] - top);
     w += p;
     m1 += p * at(i);
     m2 += p * at(i) ** 2;
   }
-  const mu = m1 / w;
-  return { mean: mu, sd: Math.sqrt(Math.max(0, m2 / w - mu * mu)) };
+  const slabMean = m1 / w;
+  const slabSecond = m2 / w;
+  // Weight of m = 1: prior odds × (likelihood at 1 ÷ the slab's marginal likelihood), in logs.
+  const logSlab = Math.log(1 - noEffect) + logSumExp(logPost) - logSumExp(logPrior);
+  const logPoint = noEffect > 0 ? Math.log(noEffect) - exposure : -Infinity;
+  const point = noEffect >= 1 ? 1 : noEffect <= 0 ? 0 : 1 / (1 + Math.exp(logSlab - logPoint));
+  const mu = point + (1 - point) * slabMean;
+  const second = point + (1 - point) * slabSecond;
+  return { mean: mu, sd: Math.sqrt(Math.max(0, second - mu * mu)) };
 }
 
 /** Gamma(shape, rate) posterior of a rate ratio: prior mean `mean` worth `strength` expected events, then `observed` events against `exposure` expected. */
@@ -136,7 +159,7 @@ export function fitPilotUplift(pilot: readonly PilotObservation[], priors: Conta
   // Each branch against the calibrated expectation; the calibration's own uncertainty is added
   // to each multiplier's (a ratio of two independent estimates, to first order).
   const ratio = (prior: number, b: Branch, low: number, high: number): Estimate => {
-    const m = ratioPosterior(prior, priors.strength, b.churned, calibration.mean * b.expected, low, high);
+    const m = ratioPosterior(prior, priors.strength, b.churned, calibration.mean * b.expected, low, high, priors.noEffect);
     return { mean: m.mean, sd: Math.sqrt(m.sd ** 2 + (m.mean * calibration.sd) ** 2 / calibration.mean ** 2) };
   };
 
