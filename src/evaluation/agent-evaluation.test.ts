@@ -1,11 +1,31 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { namedWorld } from '../sandbox/index.js';
-import { evaluateRetentionAgent, FIRST_DECISION_POLICIES, judgeTargets, RETENTION_POLICIES, shareOf } from './agent-evaluation.js';
+import { evaluateRetentionAgent, FIRST_DECISION_POLICIES, judgeTargets, RETENTION_POLICIES, shareOf, type FirstDecisionDump } from './agent-evaluation.js';
 
 describe('agent evaluate', () => {
   it('runs monthly campaigns on identical world copies and judges every policy against the truth', async () => {
-    const r = await evaluateRetentionAgent({ seeds: [2], world: namedWorld('small'), customers: 700, historyMonths: 6, months: 2 });
+    const dump = mkdtempSync(join(tmpdir(), 'twinloop-agent-dump-'));
+    const r = await evaluateRetentionAgent({ seeds: [2], world: namedWorld('small'), customers: 700, historyMonths: 6, months: 2, dump });
     const s = r.seeds[0];
+    // The first decision is written for offline planners: candidates with the truth beside, and last quarter's campaign.
+    const d = JSON.parse(readFileSync(join(dump, `${r.options.world}-seed2.json`), 'utf8')) as FirstDecisionDump;
+    rmSync(dump, { recursive: true, force: true });
+    expect(d.budget).toBe(s.budget);
+    expect(d.pilot).toHaveLength(s.pilot.customers);
+    expect(d.pilot.some((q) => q.treated) && d.pilot.some((q) => !q.treated)).toBe(true);
+    expect(d.pilot.filter((q) => q.accepted).every((q) => q.treated)).toBe(true);
+    expect(d.candidates.length).toBeGreaterThan(s.budget);
+    for (const c of d.candidates.slice(0, 20)) {
+      expect(c.features).toHaveLength(d.featureNames.length);
+      expect(Number.isFinite(c.truth) && Number.isFinite(c.featureOracle)).toBe(true);
+    }
+    // The candidates are the single decision's: each once, none of last quarter's offered arm (their offer still runs).
+    const offered = new Set(d.pilot.filter((q) => q.treated).map((q) => q.id));
+    expect(new Set(d.candidates.map((c) => c.id)).size).toBe(d.candidates.length);
+    expect(d.candidates.filter((c) => offered.has(c.id))).toEqual([]);
     expect(s.months).toHaveLength(2);
     // Nobody beats the oracle on the first decision: it takes exactly the positive true values.
     for (const p of FIRST_DECISION_POLICIES) expect(s.firstDecision[p].netValue).toBeLessThanOrEqual(s.firstDecision.oracle.netValue);
@@ -58,5 +78,6 @@ describe('agent evaluate', () => {
   it('refuses an unknown offer and a horizon out of range with the reason', async () => {
     await expect(evaluateRetentionAgent({ seeds: [1], world: namedWorld('small'), offerId: 'nope' })).rejects.toThrow(/unknown offer "nope"/);
     await expect(evaluateRetentionAgent({ seeds: [1], world: namedWorld('small'), months: 0 })).rejects.toThrow(/months must be/);
+    await expect(evaluateRetentionAgent({ seeds: [1], world: namedWorld('small'), dump: '/dev/null/dumps' })).rejects.toThrow(/cannot write the first decisions to "\/dev\/null\/dumps"/);
   });
 });

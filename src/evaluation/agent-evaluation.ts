@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ignoredOfferEvent } from '../agents/governance/outcome-watch.js';
@@ -74,6 +74,12 @@ export interface AgentEvaluationOptions {
   readonly pilotShare?: number;
   /** Cost of one contact (default 2). */
   readonly contactCost?: number;
+  /**
+   * A directory to write each seed's first decision to (`<world>-seed<N>.json`, `FirstDecisionDump`):
+   * the candidates as the agents see them with the truth beside, and last quarter's campaign, so
+   * planners can be compared on the same decision offline in seconds (scripts/agent-offline.mjs).
+   */
+  readonly dump?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -141,7 +147,7 @@ export interface SeedResult {
 }
 
 export interface AgentEvaluation {
-  readonly options: { readonly seeds: readonly number[]; readonly world: string; readonly customers: number; readonly historyMonths: number; readonly months: number; readonly offerId: string; readonly budgetShare: number; readonly pilotShare: number; readonly contactCost: number };
+  readonly options: { readonly seeds: readonly number[]; readonly world: string; readonly dump?: string; readonly customers: number; readonly historyMonths: number; readonly months: number; readonly offerId: string; readonly budgetShare: number; readonly pilotShare: number; readonly contactCost: number };
   readonly seeds: readonly SeedResult[];
   /** First decision: net value per policy over seeds. */
   readonly firstDecision: Record<FirstDecisionPolicy, Interval>;
@@ -175,6 +181,26 @@ export interface Verdict {
   readonly why: string;
 }
 
+/**
+ * One seed's first decision written by `dump`: every candidate of the single decision (active,
+ * scored, not in last quarter's offered arm) with what the agents see (the twin's features by
+ * `featureNames`, the live churn score and lifetime value, the offer's cost) and the truth beside
+ * (the feature oracle's expected value, the true expected value of a contact now, the true
+ * response type); and last quarter's campaign (the features when it started, the churn model's
+ * hazard then, the arm, the answer, whether the customer left since, the true type).
+ */
+export interface FirstDecisionDump {
+  readonly world: string;
+  readonly seed: number;
+  readonly offerId: string;
+  readonly budget: number;
+  readonly contactCost: number;
+  readonly horizonMonths: number;
+  readonly featureNames: readonly string[];
+  readonly candidates: readonly { id: string; features: number[]; churn: number; clv: number; offerCost: number; featureOracle: number; truth: number; type: string }[];
+  readonly pilot: readonly { id: string; features: number[]; hazard: number; treated: boolean; accepted: boolean; churned: boolean; type: string }[];
+}
+
 /** The product's catalogue: its stated retention effect of an offer is the single-decision agent's prior. */
 const CATALOGUE = defaultCatalogue();
 const NULL_OUTPUT = { usage() {}, event() {} };
@@ -200,6 +226,7 @@ export async function evaluateRetentionAgent(options: AgentEvaluationOptions): P
     budgetShare: options.budgetShare ?? 0.1,
     pilotShare: options.pilotShare ?? 0.3,
     contactCost: options.contactCost ?? 2,
+    ...(options.dump ? { dump: options.dump } : {}),
     config,
   };
   if (o.seeds.length === 0) throw new TwinloopError('BAD_INPUT', 'give at least one seed');
@@ -208,6 +235,14 @@ export async function evaluateRetentionAgent(options: AgentEvaluationOptions): P
   if (!(o.pilotShare >= 0 && o.pilotShare < 1)) throw new TwinloopError('BAD_INPUT', `pilotShare must be in [0, 1); got ${o.pilotShare}`);
   if (!(o.historyMonths >= HORIZON_MONTHS + 1)) throw new TwinloopError('BAD_INPUT', `historyMonths must be at least ${HORIZON_MONTHS + 1}; got ${o.historyMonths}`);
   if (!(Number.isInteger(o.months) && o.months >= 1 && o.months <= 36)) throw new TwinloopError('BAD_INPUT', `months must be a whole number in 1..36; got ${o.months}`);
+  if (o.dump) {
+    // Made now, so a directory that cannot be written fails before a seed's minutes, not after.
+    try {
+      mkdirSync(o.dump, { recursive: true });
+    } catch (e) {
+      throw new TwinloopError('BAD_INPUT', `cannot write the first decisions to "${o.dump}": ${(e as Error).message}`);
+    }
+  }
   const log = options.log ?? (() => {});
   const started = performance.now();
   const seeds: SeedResult[] = [];
@@ -441,6 +476,20 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
                 .slice(0, budget)
                 .map((x) => x.id);
               answerOracle = judge(worlds[p], answerPicks, offer, o.contactCost);
+              if (o.dump) {
+                const inSingle = active.filter((id) => !inPilot.has(id) && live.scoreOf(id)?.active);
+                const dump: FirstDecisionDump = {
+                  world: o.world, seed, offerId: o.offerId, budget, contactCost: o.contactCost, horizonMonths: HORIZON_MONTHS,
+                  featureNames: Object.keys(FEATURE_INDEX),
+                  candidates: inSingle.map((id) => {
+                    const f = twins.engine.features(id)!;
+                    const s = live.scoreOf(id)!;
+                    return { id, features: Array.from(f), churn: s.churn, clv: s.clv, offerCost: offerCostOf(offer, f[FEATURE_INDEX.monthly_price]), featureOracle: expectedContactValue(view.view(id, o.offerId), offer, o.contactCost), truth: valueNow(oracle, id, offer, o.contactCost).net, type: oracle.responseType(id) };
+                  }),
+                  pilot: pilot.map((q) => ({ id: q.id, features: Array.from(q.features), hazard: scorer.probability(q.features), treated: q.treated, accepted: q.accepted, churned: twins.engine.features(q.id)?.[FEATURE_INDEX.churned] === 1, type: oracle.responseType(q.id) })),
+                };
+                writeFileSync(join(o.dump, `${o.world}-seed${seed}.json`), JSON.stringify(dump));
+              }
             }
           } else if (p === 'oracle') {
             picksOf[p] = active

@@ -58,9 +58,10 @@ export function registerAgentCommands(program: Command): void {
     .option('--months <m>', 'monthly campaigns', intOption('--months', 1, 36), 1)
     .option('--offer <id>', "offer of the world's catalogue (default retain-10, else the world's first)")
     .option('--pilot-share <x>', "share of the active customers in last quarter's randomised campaign, half offered and half held out (default 0.3; its true cost is reported per seed)", nonNegativeOption('--pilot-share'))
+    .option('--dump <dir>', "writes each seed's first decision to DIR (candidates with the truth beside, last quarter's campaign) for scripts/agent-offline.mjs")
     .option('--json', 'last line: one JSON object')
     .action(
-      async (opts: { seeds: number; config?: string; world?: string; customers: number; history: number; months: number; offer?: string; pilotShare?: number; json?: boolean }) => {
+      async (opts: { seeds: number; config?: string; world?: string; customers: number; history: number; months: number; offer?: string; pilotShare?: number; dump?: string; json?: boolean }) => {
         const r = await evaluateRetentionAgent({
           seeds: Array.from({ length: opts.seeds }, (_, i) => i + 1),
           world: resolveWorld({ config: opts.config, world: opts.world }),
@@ -69,6 +70,7 @@ export function registerAgentCommands(program: Command): void {
           months: opts.months,
           offerId: opts.offer,
           pilotShare: opts.pilotShare,
+          dump: opts.dump,
           log: (l) => process.stderr.write(`${l}\n`),
         });
         process.stdout.write(`${formatAgentEvaluation(r)}\n`);
