@@ -81,7 +81,7 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     const list = (await get('/twins?churned.eq=0&limit=300')) as { items: { customerId: string }[] };
     let decision: { decisionId: string; chosen: string; ranked: { actionId: string; reasons: string[] }[]; discarded: { step: string }[] } | undefined;
     for (const { customerId } of list.items) {
-      const d = (await post('/decisions', { customerId, channel: 'call', reason: 'billing_question' })).body as typeof decision;
+      const d = (await post('/decisions', { customerId, channel: 'call', reason: 'billing_question', explain: true })).body as typeof decision;
       if (d && d.chosen !== 'do-nothing') {
         decision = d;
         break;
@@ -91,6 +91,18 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     expect(decision!.ranked.at(-1)?.actionId ?? '').toBeDefined();
     expect(decision!.ranked.some((r) => r.actionId === 'do-nothing')).toBe(true);
     expect(decision!.ranked[0].reasons.length).toBeGreaterThan(0);
+    // Without `explain` the answer is compact: the choice and why, the best three (and the chosen), no sentences, the counts.
+    const compact = (await post('/decisions', { customerId: (decision as unknown as { customerId: string }).customerId, channel: 'call', reason: 'billing_question' })).body as {
+      choice: { reason: string };
+      ranked: { reasons?: string[] }[];
+      rankedCount: number;
+      discarded?: unknown;
+      discardedCount: number;
+    };
+    expect(compact.choice.reason).toMatch(/^(exploit|explore|guarded): /);
+    expect(compact.ranked.length).toBeLessThanOrEqual(Math.min(4, compact.rankedCount));
+    expect(compact.ranked.every((r) => r.reasons === undefined) && compact.discarded === undefined).toBe(true);
+    expect(compact.rankedCount + compact.discardedCount).toBe(decision!.ranked.length + decision!.discarded.length);
     const accepted = await post(`/decisions/${decision!.decisionId}/accept`, {});
     expect(accepted.status).toBe(200);
     expect(['executed', 'pending-approval'], JSON.stringify(accepted.body)).toContain(accepted.body.status);

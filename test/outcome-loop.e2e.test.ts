@@ -77,7 +77,7 @@ describe('the outcome loop on the running operator', () => {
     const decisions: Decision[] = [];
     const executed: Decision[] = [];
     for (const { customerId } of items) {
-      const d = await send<Decision>('POST', '/decisions', { customerId, channel: 'call' });
+      const d = await send<Decision>('POST', '/decisions', { customerId, channel: 'call', explain: true });
       decisions.push(d);
       // On a call an offer is advised: the agent on the call accepts it on the card (every other one, the rest is left alone).
       if (decisions.length % 2 === 0 || !d.ranked.some((r) => r.actionId === 'loop-bonus')) continue;
@@ -121,7 +121,7 @@ describe('the outcome loop on the running operator', () => {
     const beliefs = new Map(decisions.map((x) => [x.ranked.length && belief(x)?.split(' in context ')[1], belief(x)]));
     let moved: { before?: string; after?: string } | undefined;
     for (const { customerId } of items) {
-      const now = belief(await send<Decision>('POST', '/decisions', { customerId, channel: 'call' }));
+      const now = belief(await send<Decision>('POST', '/decisions', { customerId, channel: 'call', explain: true }));
       const context = now?.split(' in context ')[1];
       if (now && context && beliefs.has(context)) {
         moved = { before: beliefs.get(context), after: now };

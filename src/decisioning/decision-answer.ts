@@ -19,6 +19,15 @@ export interface AnsweredChoice {
 /** A discarded offer as answered: the step that removed it, and the reason in words when asked for. */
 export type AnsweredDiscard = Pick<DiscardedAction, 'actionId' | 'step'> & { readonly reason?: string };
 
+/** A ranked action as answered: its reasons in words only when asked for; score and expected value to 1/10,000 of a currency unit. */
+export type AnsweredAction = Omit<RankedAction, 'reasons'> & { readonly reasons?: readonly string[] };
+
+/**
+ * Ranked actions a compact answer lists: the best three by expected score (and the chosen one
+ * when exploring picked one below them), what a desktop or a bot shows beside the choice.
+ */
+export const COMPACT_RANKED = 3;
+
 /** A decision as every edge answers it (HTTP `POST /decisions`, MCP, `twinloop decide --json`). */
 export interface DecisionAnswer {
   readonly decisionId: string;
@@ -30,17 +39,35 @@ export interface DecisionAnswer {
   readonly chosen: string;
   /** How `chosen` was chosen and why: exploit, explore (its cost, the value of information) or guarded. */
   readonly choice: AnsweredChoice;
-  readonly ranked: readonly RankedAction[];
-  readonly discarded: readonly AnsweredDiscard[];
+  /** Best expected score first: every ranked action with its reasons when explained, else the best `COMPACT_RANKED` and the chosen one. */
+  readonly ranked: readonly AnsweredAction[];
+  /** How many actions were ranked (`ranked` may list fewer); propensities sum to 1 over all of them. */
+  readonly rankedCount: number;
+  /** With `explain`: every offer removed, with the step that removed it and why. */
+  readonly discarded?: readonly AnsweredDiscard[];
+  /** How many offers the funnel removed. */
+  readonly discardedCount: number;
 }
 
+/** A currency figure to 1/10,000 of a unit: the digits past it are floating-point noise to a reader. */
+const currency = (x: number) => Math.round(x * 10_000) / 10_000;
+
 /**
- * The answer of a decision: what was ranked and why, and for each discarded offer the step that
- * removed it (with the reason in words when `explain`: with a large catalogue the reasons are most
- * of the answer's bytes, and a desktop rarely needs them).
+ * The answer of a decision. Explained (`explain`, the default of the in-process callers: MCP, the
+ * CLI): every ranked action with its reasons in words, and every discarded offer with the step
+ * that removed it and why. Compact: the choice and why, the best few ranked actions without their
+ * sentences, and how many were ranked and removed. Over HTTP compact is the default: the reasons
+ * were most of the bytes and of the server's work per decision (BENCHMARKS.md), and a caller
+ * acting on the choice does not read them.
  */
 export function decisionAnswer(d: Decision, explain = true): DecisionAnswer {
   const { now: _now, ...context } = d.context;
+  const answered = (r: RankedAction): AnsweredAction => {
+    const { reasons: _reasons, ...rest } = r;
+    const figures = { ...rest, score: currency(r.score), expectedValue: currency(r.expectedValue) };
+    return explain ? { ...figures, reasons: d.explained ? r.reasons : d.reasonsOf(r.actionId) } : figures;
+  };
+  const listed = explain ? d.ranked : d.ranked.filter((r, i) => i < COMPACT_RANKED || r === d.chosen);
   return {
     decisionId: d.decisionId,
     customerId: d.customerId,
@@ -49,8 +76,10 @@ export function decisionAnswer(d: Decision, explain = true): DecisionAnswer {
     contextKey: d.contextKey,
     chosen: d.chosen.actionId,
     choice: answeredChoice(d),
-    ranked: d.ranked,
-    discarded: explain ? d.discarded : d.discarded.map((x) => ({ actionId: x.actionId, step: x.step })),
+    ranked: listed.map(answered),
+    rankedCount: d.ranked.length,
+    ...(explain ? { discarded: d.discarded } : {}),
+    discardedCount: d.discarded.length,
   };
 }
 

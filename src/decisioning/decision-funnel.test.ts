@@ -31,7 +31,7 @@ function funnel(options: Partial<FunnelOptions> = {}) {
   return new DecisionFunnel({ catalogue: defaultCatalogue(), newId: () => `d${i++}`, random: seededRandom(3), ...options });
 }
 const ids = (xs: { actionId: string }[]) => xs.map((x) => x.actionId);
-const discardOf = (d: { discarded: { actionId: string; step: string; reason: string }[] }, id: string) => d.discarded.find((x) => x.actionId === id);
+const discardOf = (d: { discarded: { actionId: string; step: string; reason?: string }[] }, id: string) => d.discarded.find((x) => x.actionId === id);
 
 describe('decision funnel', () => {
   it('ranks the offerings a risky customer qualifies for, with reasons and a logged record', () => {
@@ -98,7 +98,7 @@ describe('decision funnel', () => {
     const f = funnel({ catalogue: loadCatalogue(syntheticCatalogueDocument(50)), maxCandidates: 3 });
     const d = f.decide('c1', customer(), risky, call);
     expect(d.ranked.length).toBeLessThanOrEqual(4);
-    expect(d.discarded.some((x) => x.step === 'arbitration' && x.reason.includes('only the best 3'))).toBe(true);
+    expect(d.discarded.some((x) => x.step === 'arbitration' && x.reason?.includes('only the best 3'))).toBe(true);
   });
 
   it('gives propensities that sum to 1 over the ranked candidates, whatever the exploration', () => {
@@ -153,6 +153,51 @@ describe('decision funnel', () => {
     const poor = funnel({ acceptance: { mean: () => 0 } }).decide('c1', customer(), risky, call);
     expect(poor.choice.mode).toBe('exploit');
     expect(decisionAnswer(poor).choice.reason).toMatch(/^exploit: no offering is expected to beat doing nothing \(\d+ removed for an expected value ≤ 0\)$/);
+  });
+
+  it('chooses the same without writing its reasons, and writes them when asked, as an explained decision would', () => {
+    // Two funnels on the same seed and catalogue, one writing every sentence and one none: every
+    // draw, choice, propensity and logged record is the same, and each ranked action's reasons
+    // written later (the evidence of an action carried out) are the explained decision's words.
+    const catalogue = loadCatalogue(syntheticCatalogueDocument(50));
+    const people = seededRandom(7);
+    const features = Array.from({ length: 300 }, () => syntheticFeatures(people));
+    const run = (explain: boolean) => {
+      const learner = createOfferLearner({ prior: { mean: 0.2, strength: 4 } });
+      const f = funnel({ catalogue, acceptance: learner, random: seededRandom(11) });
+      return Array.from({ length: 300 }, (_, i) => {
+        const d = f.decide(`c${i % 7}`, features[i], { churn: (i % 10) / 20, clv: 300 + 40 * (i % 13) }, { ...call, reason: i % 3 === 0 ? 'cancel_request' : undefined }, explain);
+        // The learner moves between decisions: reasons written later still state this decision's figures.
+        if (d.chosen.actionId !== DO_NOTHING) learner.observe(d.chosen.actionId, d.contextKey, i % 4 === 0);
+        return d;
+      });
+    };
+    const explained = run(true);
+    const compact = run(false);
+    expect(compact.some((d) => d.choice.mode === 'explore') && compact.some((d) => d.ranked.length > 3)).toBe(true);
+    const laterReasons = compact.map((d) => d.ranked.map((r) => d.reasonsOf(r.actionId)));
+    for (const [i, d] of compact.entries()) {
+      const e = explained[i];
+      expect(d.explained).toBe(false);
+      const figures = (x: typeof d) => ({ ...x, reasonsOf: undefined, explained: undefined, ranked: x.ranked.map((r) => ({ ...r, reasons: undefined })), chosen: { ...x.chosen, reasons: undefined }, discarded: undefined });
+      expect(figures(d)).toEqual(figures(e));
+      expect(d.discarded.map((x) => [x.actionId, x.step, x.reason])).toEqual(e.discarded.map((x) => [x.actionId, x.step, undefined]));
+      expect(d.ranked.every((r) => r.reasons.length === 0)).toBe(true);
+      expect(laterReasons[i]).toEqual(e.ranked.map((r) => r.reasons));
+    }
+    // The answers: explained lists every ranked action with its reasons and every discard with its
+    // reason; compact the best three and the chosen one, without sentences, and the counts.
+    const d = compact.find((x) => x.choice.mode === 'explore' && x.ranked.indexOf(x.chosen) >= 3) ?? compact.find((x) => x.ranked.length > 3)!;
+    const e = explained[compact.indexOf(d)];
+    const full = decisionAnswer(d, true);
+    expect(full.ranked.map((r) => r.reasons)).toEqual(e.ranked.map((r) => r.reasons));
+    // Only the discarded offers' reasons are not written later (a desktop or an approver never reads them).
+    expect({ ...decisionAnswer(e, true), discarded: undefined }).toEqual({ ...full, discarded: undefined });
+    const short = decisionAnswer(d, false);
+    expect(short.ranked.map((r) => r.actionId)).toEqual(d.ranked.filter((r, i) => i < 3 || r === d.chosen).map((r) => r.actionId));
+    expect(short.ranked.every((r) => r.reasons === undefined)).toBe(true);
+    expect(short).toMatchObject({ chosen: d.chosen.actionId, rankedCount: d.ranked.length, discardedCount: d.discarded.length });
+    expect(short.discarded).toBeUndefined();
   });
 
   it('logs Thompson propensities that match how often each action is really chosen', () => {

@@ -38,11 +38,11 @@ export interface RankedAction {
   readonly reasons: string[];
 }
 
-/** A candidate removed by a funnel step, and why. */
+/** A candidate removed by a funnel step, and why (in words when the decision was explained). */
 export interface DiscardedAction {
   readonly actionId: string;
   readonly step: FunnelStep;
-  readonly reason: string;
+  readonly reason?: string;
 }
 
 /** The answer of the funnel for one customer and contact. */
@@ -60,6 +60,17 @@ export interface Decision {
   readonly choice: Choice;
   /** The decision as logged for learning and off-policy evaluation. */
   readonly record: DecisionRecord;
+  /**
+   * Whether the reasons were written: when not, `ranked[].reasons` are empty (`reasonsOf` writes
+   * them on demand) and `discarded` names each step without the reason in words.
+   */
+  readonly explained: boolean;
+  /**
+   * A ranked action's reasons in words, as `rankedOf` writes them when explaining, from the
+   * figures this decision ranked on (not the learner's later ones): what an action request carries
+   * as evidence when the decision was not explained.
+   */
+  readonly reasonsOf: (actionId: string) => readonly string[];
 }
 
 /** Funnel settings; only the catalogue is required. */
@@ -80,7 +91,7 @@ export interface FunnelOptions {
   readonly random?: () => number;
   /** Decision ids (default random UUIDs). */
   readonly newId?: () => string;
-  /** Write `reasons` for ranked actions (default true; benches turn it off). */
+  /** Write the reasons in words for ranked and discarded actions unless a decision says otherwise (default true; benches turn it off). */
   readonly explain?: boolean;
 }
 
@@ -145,8 +156,11 @@ export class DecisionFunnel {
   /**
    * Decides for one customer: `features` in FEATURE_NAMES order, `scores` from live scoring.
    * Never throws for a policy reason: refusals are in `discarded` and DO_NOTHING stays available.
+   * `explain` (default: the funnel's option) writes every reason in words now; without it the
+   * choice is the same (same draws, same propensities) and `reasonsOf` writes a ranked action's
+   * reasons when asked: a caller that shows the choice alone pays for no sentences.
    */
-  decide(customerId: string, features: Float64Array, scores: CustomerScores, context: DecisionContext): Decision {
+  decide(customerId: string, features: Float64Array, scores: CustomerScores, context: DecisionContext, explain = this.explain): Decision {
     if (features.length < FEATURE_COUNT) throw new TwinloopError('BAD_INPUT', `features has ${features.length} values, expected ${FEATURE_COUNT} in FEATURE_NAMES order`);
     const channelCode = CHANNELS.indexOf(context.channel);
     if (channelCode < 0) throw new TwinloopError('BAD_INPUT', `unknown channel '${context.channel}': use one of ${CHANNELS.join(', ')}`);
@@ -174,19 +188,19 @@ export class DecisionFunnel {
 
     for (const o of this.catalogue.offers) {
       // Eligibility: the offering is live and valid now, the customer is still a customer, the rule holds.
-      if (!o.live) discarded.push({ actionId: o.id, step: 'eligibility', reason: `lifecycleStatus is ${o.offering.lifecycleStatus}: only Active or Launched offerings are proposed` });
-      else if (now < o.validFrom || now > o.validTo) discarded.push({ actionId: o.id, step: 'eligibility', reason: `outside validFor (${o.offering.validFor?.startDateTime ?? '…'} to ${o.offering.validFor?.endDateTime ?? '…'})` });
-      else if (features[FEATURE_INDEX.churned] !== 0) discarded.push({ actionId: o.id, step: 'eligibility', reason: 'the customer has churned (every plan terminated)' });
-      else if (!o.eligible(vals)) discarded.push({ actionId: o.id, step: 'eligibility', reason: `eligibility rule not met: ${o.offering.eligibility}` });
+      if (!o.live) discarded.push({ actionId: o.id, step: 'eligibility', reason: explain ? `lifecycleStatus is ${o.offering.lifecycleStatus}: only Active or Launched offerings are proposed` : undefined });
+      else if (now < o.validFrom || now > o.validTo) discarded.push({ actionId: o.id, step: 'eligibility', reason: explain ? `outside validFor (${o.offering.validFor?.startDateTime ?? '…'} to ${o.offering.validFor?.endDateTime ?? '…'})` : undefined });
+      else if (features[FEATURE_INDEX.churned] !== 0) discarded.push({ actionId: o.id, step: 'eligibility', reason: explain ? 'the customer has churned (every plan terminated)' : undefined });
+      else if (!o.eligible(vals)) discarded.push({ actionId: o.id, step: 'eligibility', reason: explain ? `eligibility rule not met: ${o.offering.eligibility}` : undefined });
       // Applicability: the offering fits this channel and moment.
-      else if ((o.channelMask & (1 << channelCode)) === 0) discarded.push({ actionId: o.id, step: 'applicability', reason: `not offered on ${context.channel} (channels: ${(o.offering.channel ?? []).map((c) => c.id).join(', ')})` });
-      else if (o.applicable && !o.applicable(vals)) discarded.push({ actionId: o.id, step: 'applicability', reason: `applicability rule not met: ${o.offering.applicability}` });
+      else if ((o.channelMask & (1 << channelCode)) === 0) discarded.push({ actionId: o.id, step: 'applicability', reason: explain ? `not offered on ${context.channel} (channels: ${(o.offering.channel ?? []).map((c) => c.id).join(', ')})` : undefined });
+      else if (o.applicable && !o.applicable(vals)) discarded.push({ actionId: o.id, step: 'applicability', reason: explain ? `applicability rule not met: ${o.offering.applicability}` : undefined });
       else {
-        const why = this.unsuitable(o, features, { churn, clv }, monthlyPrice, contextKey);
-        if (why) discarded.push({ actionId: o.id, step: 'suitability', reason: why });
+        const why = this.unsuitable(o, features, { churn, clv }, monthlyPrice, contextKey, explain);
+        if (why !== null) discarded.push({ actionId: o.id, step: 'suitability', reason: explain ? why : undefined });
         else {
           const blocked = (o.marketing ? gate.marketing : gate.service) ?? (o.marketing ? sameOfferCooldown(this.policy, summary, o.id, now, capped) : null);
-          if (blocked) discarded.push({ actionId: o.id, step: 'contact-policy', reason: blocked.reason });
+          if (blocked) discarded.push({ actionId: o.id, step: 'contact-policy', reason: explain ? blocked.reason : undefined });
           else {
             const k = cand.length;
             cand.push(o);
@@ -203,7 +217,7 @@ export class DecisionFunnel {
 
     // Arbitration: order by mean score, keep the best, drop those that cannot beat doing nothing.
     this.mean[0] = 0;
-    const order = this.arbitrate(discarded);
+    const order = this.arbitrate(discarded, explain);
     const n = order.length;
     const mean = new Float64Array(n);
     for (let i = 0; i < n; i++) mean[i] = this.mean[order[i]];
@@ -231,10 +245,19 @@ export class DecisionFunnel {
     const chosenAt = choose(this.exploration, mean, n, this.prop, this.random, sampler, this.drawBuf);
 
     const ranked: RankedAction[] = [];
+    // Unexplained: what each ranked offering was ranked on, for its reasons in words later (`reasonsOf`).
+    const basis = explain ? undefined : new Map<string, ReasonBasis>();
     let chosen: RankedAction | undefined;
     for (let i = 0; i < n; i++) {
       const k = order[i];
-      const action = k === 0 ? this.doNothing(this.prop[i]) : this.rankedOf(cand[k], k, this.prop[i], customerId, features, { churn, clv }, monthlyPrice, contextKey, context);
+      let action: RankedAction;
+      if (k === 0) action = this.doNothing(this.prop[i], explain);
+      else {
+        const o = cand[k];
+        const b: ReasonBasis = { offer: o, acceptance: this.acceptance.mean(o.id, contextKey), weight: this.weight[k], expectedValue: this.ev[k], score: this.mean[k] };
+        basis?.set(o.id, b);
+        action = { actionId: o.id, name: o.offering.name, treatment: treatmentFor(o, customerId), score: b.score, expectedValue: b.expectedValue, propensity: this.prop[i], reasons: basis ? [] : this.reasonsFor(b, features, { churn, clv }, monthlyPrice, contextKey, context) };
+      }
       ranked.push(action);
       if (i === chosenAt) chosen = action;
     }
@@ -253,7 +276,13 @@ export class DecisionFunnel {
       propensity: pick.propensity,
     };
     const choice = this.choiceOf(chosenAt, bestAt, order, mean, n, contextKey, discarded, drawCount > 0 ? regretSum / drawCount : undefined);
-    return { decisionId, customerId, at: now, context, contextKey, ranked, discarded, chosen: pick, choice, record };
+    const reasonsOf = (actionId: string): readonly string[] => {
+      if (!basis) return ranked.find((r) => r.actionId === actionId)?.reasons ?? [];
+      if (actionId === DO_NOTHING) return DO_NOTHING_REASONS;
+      const b = basis.get(actionId);
+      return b ? this.reasonsFor(b, features, { churn, clv }, monthlyPrice, contextKey, context) : [];
+    };
+    return { decisionId, customerId, at: now, context, contextKey, ranked, discarded, chosen: pick, choice, record, explained: explain, reasonsOf };
   }
 
   /** How the choice was made (see decision-choice.ts): exploit, explore (with its cost and the value of information) or guarded. */
@@ -302,78 +331,68 @@ export class DecisionFunnel {
     return { acceptance: this.acceptance.mean(o.id, contextKey), value };
   }
 
-  /** Suitability: fills `this.v` and returns why the offering does not suit, or null. */
-  private unsuitable(o: CompiledOffer, features: Float64Array, scores: CustomerScores, monthlyPrice: number, contextKey: string): string | null {
-    if (o.discountShare > o.margin) return `a ${(o.discountShare * 100).toFixed(0)} % discount exceeds the ${(o.margin * 100).toFixed(0)} % margin the plan allows`;
-    if (SUITABLE_CLASSES_NEED_PLAN.has(o.actionClass) && features[FEATURE_INDEX.active_plans] === 0) return 'no active plan to discount or change';
-    if (monthlyPrice >= o.topMonthlyPrice) return `already on the top plan (monthly price ${money(monthlyPrice)} ≥ ${money(o.topMonthlyPrice)})`;
+  /** Suitability: fills `this.v` and returns why the offering does not suit (in words when `explain`, else ''), or null. */
+  private unsuitable(o: CompiledOffer, features: Float64Array, scores: CustomerScores, monthlyPrice: number, contextKey: string, explain: boolean): string | null {
+    if (o.discountShare > o.margin) return explain ? `a ${(o.discountShare * 100).toFixed(0)} % discount exceeds the ${(o.margin * 100).toFixed(0)} % margin the plan allows` : '';
+    if (SUITABLE_CLASSES_NEED_PLAN.has(o.actionClass) && features[FEATURE_INDEX.active_plans] === 0) return explain ? 'no active plan to discount or change' : '';
+    if (monthlyPrice >= o.topMonthlyPrice) return explain ? `already on the top plan (monthly price ${money(monthlyPrice)} ≥ ${money(o.topMonthlyPrice)})` : '';
     offerValue(o, this.deltaChurnOf(o, features, scores), scores.clv, monthlyPrice, this.v);
     const ev = expectedValue(this.acceptance.mean(o.id, contextKey), this.v.gainIfAccepted, this.v.contactCost);
     if (!(ev > 0)) {
       this.notWorth++;
-      return `expected value ${money(ev)} ≤ 0: it costs more than it is expected to return`;
+      return explain ? `expected value ${money(ev)} ≤ 0: it costs more than it is expected to return` : '';
     }
     return null;
   }
 
   /** Orders candidates by mean score (DO_NOTHING first), discarding those beyond maxCandidates or not above 0. */
-  private arbitrate(discarded: DiscardedAction[]): number[] {
+  private arbitrate(discarded: DiscardedAction[], explain: boolean): number[] {
     const idx: number[] = [];
     for (let k = 1; k < this.cand.length; k++) {
       if (this.mean[k] > 0) idx.push(k);
-      else discarded.push({ actionId: this.cand[k].id, step: 'arbitration', reason: `score ${money(this.mean[k])} (weight ${this.weight[k]}) cannot beat doing nothing` });
+      else discarded.push({ actionId: this.cand[k].id, step: 'arbitration', reason: explain ? `score ${money(this.mean[k])} (weight ${this.weight[k]}) cannot beat doing nothing` : undefined });
     }
     idx.sort((a, b) => this.mean[b] - this.mean[a]);
     for (let i = this.maxCandidates; i < idx.length; i++) {
-      discarded.push({ actionId: this.cand[idx[i]].id, step: 'arbitration', reason: `ranked ${i + 1}: only the best ${this.maxCandidates} candidates are kept` });
+      discarded.push({ actionId: this.cand[idx[i]].id, step: 'arbitration', reason: explain ? `ranked ${i + 1}: only the best ${this.maxCandidates} candidates are kept` : undefined });
     }
     if (idx.length > this.maxCandidates) idx.length = this.maxCandidates;
     return [0, ...idx];
   }
 
-  private doNothing(propensity: number): RankedAction {
-    return {
-      actionId: DO_NOTHING,
-      name: 'Do nothing',
-      treatment: null,
-      score: 0,
-      expectedValue: 0,
-      propensity,
-      reasons: this.explain ? ['baseline: no contact and no cost; chosen when no offering is expected to add value'] : [],
-    };
+  private doNothing(propensity: number, explain: boolean): RankedAction {
+    return { actionId: DO_NOTHING, name: 'Do nothing', treatment: null, score: 0, expectedValue: 0, propensity, reasons: explain ? [...DO_NOTHING_REASONS] : [] };
   }
 
-  private rankedOf(
-    o: CompiledOffer,
-    k: number,
-    propensity: number,
-    customerId: string,
-    features: Float64Array,
-    scores: CustomerScores,
-    monthlyPrice: number,
-    contextKey: string,
-    context: DecisionContext,
-  ): RankedAction {
-    const p = this.acceptance.mean(o.id, contextKey);
-    const w = this.weight[k];
-    const ev = this.ev[k];
-    const reasons: string[] = [];
-    if (this.explain) {
-      const deltaChurn = this.deltaChurnOf(o, features, scores);
-      const v = offerValue(o, deltaChurn, scores.clv, monthlyPrice, this.v);
-      reasons.push(`P(accept) ${p.toFixed(3)} in context ${contextKey}`);
-      reasons.push(
-        this.options.uplift
-          ? `Δ lifetime value ${money(v.deltaLtv)} = uplift ${deltaChurn.toFixed(4)} × CLV ${money(scores.clv)}`
-          : `Δ lifetime value ${money(v.deltaLtv)} = churn ${scores.churn.toFixed(3)} × retention effect ${o.retentionEffect} × CLV ${money(scores.clv)}`,
-      );
-      if (o.revenue > 0) reasons.push(`revenue if accepted ${money(o.revenue)}`);
-      if (v.acceptCost > 0) reasons.push(`cost if accepted ${money(v.acceptCost)}`);
-      if (v.contactCost > 0) reasons.push(`cost per presentation ${money(v.contactCost)}`);
-      reasons.push(`expected value ${money(ev)} × weight ${w} (${context.channel}${context.reason ? `, ${context.reason}` : ''}, lever ${o.lever}) = score ${money(this.mean[k])}`);
-    }
-    return { actionId: o.id, name: o.offering.name, treatment: treatmentFor(o, customerId), score: this.mean[k], expectedValue: ev, propensity, reasons };
+  /** A ranked offering's reasons in words, from what it was ranked on. */
+  private reasonsFor(b: ReasonBasis, features: Float64Array, scores: CustomerScores, monthlyPrice: number, contextKey: string, context: DecisionContext): string[] {
+    const o = b.offer;
+    const deltaChurn = this.deltaChurnOf(o, features, scores);
+    const v = offerValue(o, deltaChurn, scores.clv, monthlyPrice, { deltaChurn: 0, deltaLtv: 0, acceptCost: 0, contactCost: 0, gainIfAccepted: 0 });
+    const reasons = [`P(accept) ${b.acceptance.toFixed(3)} in context ${contextKey}`];
+    reasons.push(
+      this.options.uplift
+        ? `Δ lifetime value ${money(v.deltaLtv)} = uplift ${deltaChurn.toFixed(4)} × CLV ${money(scores.clv)}`
+        : `Δ lifetime value ${money(v.deltaLtv)} = churn ${scores.churn.toFixed(3)} × retention effect ${o.retentionEffect} × CLV ${money(scores.clv)}`,
+    );
+    if (o.revenue > 0) reasons.push(`revenue if accepted ${money(o.revenue)}`);
+    if (v.acceptCost > 0) reasons.push(`cost if accepted ${money(v.acceptCost)}`);
+    if (v.contactCost > 0) reasons.push(`cost per presentation ${money(v.contactCost)}`);
+    reasons.push(`expected value ${money(b.expectedValue)} × weight ${b.weight} (${context.channel}${context.reason ? `, ${context.reason}` : ''}, lever ${o.lever}) = score ${money(b.score)}`);
+    return reasons;
   }
+}
+
+/** Doing nothing's one reason (the same for every decision). */
+const DO_NOTHING_REASONS: readonly string[] = ['baseline: no contact and no cost; chosen when no offering is expected to add value'];
+
+/** What a ranked offering was ranked on: the figures its reasons state. */
+interface ReasonBasis {
+  readonly offer: CompiledOffer;
+  readonly acceptance: number;
+  readonly weight: number;
+  readonly expectedValue: number;
+  readonly score: number;
 }
 
 /**
@@ -421,9 +440,10 @@ export function decideForTwin(
   scoresOf: (customerId: string) => CustomerScores | undefined,
   customerId: string,
   context: DecisionContext,
+  explain?: boolean,
 ): Decision {
   const features = twins.features(customerId, context.now);
   if (!features) throw new TwinloopError('NOT_FOUND', `no twin for customer '${customerId}': check the id, or send its customer event first`);
   const scores = scoresOf(customerId) ?? { churn: 0, clv: 0 };
-  return funnel.decide(customerId, features, scores, context);
+  return funnel.decide(customerId, features, scores, context, explain);
 }

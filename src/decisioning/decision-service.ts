@@ -2,6 +2,7 @@ import type { Clock } from '../domain/clock.js';
 import { whatIfForTwin, type CustomerWhatIf } from './offer-what-if.js';
 import type { Channel, TwinEvent } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
+import { RecentMap } from '../domain/recent-map.js';
 import type { RecordStore } from '../store/record-store.js';
 import { actionContactRefusal, contactKindOf, defaultDirection, type ContactFacts } from './action-contact.js';
 import { ContactLedger } from './contact-ledger.js';
@@ -27,11 +28,6 @@ export const LEARNER_SAVE_MS = 10_000;
  * minutes of a busy contact centre; older ones are in the decision log.
  */
 const RECENT_DECISIONS = 5_000;
-/** Bounded memory: a map past `RECENT_DECISIONS` entries forgets its oldest. */
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  map.set(key, value);
-  if (map.size > RECENT_DECISIONS) map.delete(map.keys().next().value!);
-}
 /**
  * Gives each offering without a prior its catalogue acceptance prior (an offering added later
  * starts from its own; a changed prior of a known offering is read on the next start).
@@ -47,6 +43,11 @@ export interface DecideRequest {
   readonly channel: Channel;
   readonly reason?: string;
   readonly direction?: 'inbound' | 'outbound';
+  /**
+   * Write every reason in words now (default true: the desktop's card and the CLI show them);
+   * false leaves them to `Decision.reasonsOf`, for a caller that answers the choice alone.
+   */
+  readonly explain?: boolean;
 }
 
 /** What the decision service needs. */
@@ -74,9 +75,9 @@ export class DecisionService {
   private readonly ledger = new ContactLedger();
   private contactPolicy: ContactPolicyInput | undefined;
   private pending: DecisionRecord[] = [];
-  private readonly recent = new Map<string, Decision>();
+  private readonly recent = new RecentMap<string, Decision>(RECENT_DECISIONS);
   /** Request id → the catalogue offering it presented, until its answer comes. */
-  private readonly presented = new Map<string, string>();
+  private readonly presented = new RecentMap<string, string>(RECENT_DECISIONS);
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private learnerSavedAt = 0;
@@ -201,10 +202,10 @@ export class DecisionService {
   /** Decides for one customer now; the decision is logged (asynchronously, in a batch). */
   decide(customerId: string, request: DecideRequest): Decision {
     const direction = request.direction ?? defaultDirection(request.channel);
-    const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() });
+    const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, request.explain ?? true);
     this.pending.push(decision.record);
     // Kept slim: accepting an action needs the ranked actions, not the discarded offers' reasons.
-    remember(this.recent, decision.decisionId, { ...decision, discarded: [] });
+    this.recent.set(decision.decisionId, { ...decision, discarded: [] });
     return decision;
   }
 
@@ -228,7 +229,7 @@ export class DecisionService {
         const d = e.data;
         if (d.status === 'presented') {
           // The catalogue offering behind the request: the back end's offer id may differ.
-          if (d.offerId) remember(this.presented, d.requestId, d.offerId);
+          if (d.offerId) this.presented.set(d.requestId, d.offerId);
         } else if (d.decisionId) {
           // A person declining the recommendation is no answer of the customer's: nothing was acted on.
           const result = d.status === 'declined' ? 'not-acted' : d.status;

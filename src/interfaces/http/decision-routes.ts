@@ -20,7 +20,10 @@ const decideBody = z
     reason: z.string().min(1).max(64).optional().describe('Why the customer is in contact, e.g. billing_question'),
     direction: z.enum(['inbound', 'outbound']).optional(),
     execute: z.boolean().default(false).describe('Execute the chosen action now (through the action policy); default: recommend only'),
-    explain: z.boolean().default(false).describe("Also say, for each discarded offer, why in words (default: the step that removed it)"),
+    explain: z
+      .boolean()
+      .default(false)
+      .describe('The full answer: every ranked action with its reasons in words, and every discarded offer with the funnel step that removed it and why (default: the choice and why, the best three ranked actions and the chosen one, and counts)'),
   })
   .meta({ examples: [{ customerId: 'C000001', channel: 'call', reason: 'billing_question' }] });
 const acceptBody = z
@@ -104,21 +107,25 @@ const decision = z.object({
       actionId: z.string(),
       name: z.string(),
       treatment: z.object({ id: z.string(), name: z.string(), message: z.string() }).nullable(),
-      score: z.number(),
-      expectedValue: z.number(),
-      propensity: z.number().describe('Probability this action was chosen (sums to 1 over `ranked`)'),
-      reasons: list(z.string()),
+      score: z.number().describe('Expected value × the context weight, to 1/10,000 of a currency unit'),
+      expectedValue: z.number().describe('To 1/10,000 of a currency unit'),
+      propensity: z.number().describe('Probability this action was chosen (sums to 1 over all the ranked actions; `rankedCount`)'),
+      reasons: list(z.string()).optional().describe('With `explain: true`'),
     }),
-  ),
+  ).describe('Best expected score first: with `explain: true` every ranked action, else the best three and the chosen one'),
+  rankedCount: z.number().int().describe('How many actions were ranked (do-nothing among them)'),
   discarded: list(
     z.object({
       actionId: z.string(),
       step: z.enum(['eligibility', 'applicability', 'suitability', 'contact-policy', 'arbitration']),
       reason: z.string().optional(),
     }),
-  ),
+  )
+    .optional()
+    .describe('With `explain: true`: every offer the funnel removed, the step that removed it and why'),
+  discardedCount: z.number().int().describe('How many offers the funnel removed'),
   execution: guardedResult.optional().describe('With `execute: true`: what the policy made of the chosen action'),
-}).meta({ id: 'Decision', description: 'Ranked actions with expected value and reasons; discarded offers with the funnel step that removed them' });
+}).meta({ id: 'Decision', description: 'The choice and why, with the best ranked actions; with `explain: true` every ranked action with its reasons and every discarded offer with the funnel step that removed it and why' });
 
 // Named for the document only: offerings are written and answered as ProductOfferingInput (the catalogue validates them).
 productOfferingSchema.meta({ id: 'ProductOffering', description: 'A TMF620 product offering with what next-best-action needs (docs/decisioning.md)' });
@@ -149,13 +156,14 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
       '/decisions',
       {
         schema: {
-          summary: 'Next-best-action: ranked actions with expected value, propensity and reasons; each discarded offer with the funnel step that removed it (docs/decisioning.md). `execute: true` carries out the chosen action under the policy.',
+          summary: 'Next-best-action: the choice and why, the best ranked actions with expected value and propensity; `explain: true` adds every ranked action with its reasons and each discarded offer with the funnel step that removed it (docs/decisioning.md). `execute: true` carries out the chosen action under the policy.',
           body: decideBody,
           response: { 200: decision, ...errors(400, 404) },
         },
       },
       async (req) => {
         const body = req.body;
+        // Compact unless asked: the funnel then writes no sentences (the same choice; reasonsOf writes them for an action's evidence).
         const made = s.decisions.decide(body.customerId, body);
         const answer = decisionAnswer(made, body.explain);
         if (!body.execute || made.chosen.actionId === DO_NOTHING) return answer;

@@ -39,7 +39,7 @@ export function actionForDecision(s: OperatorServices, decision: Decision, actio
     },
     features,
     actor,
-    why: { summary: `next-best-action ${actionId} for ${decision.customerId} on ${decision.context.channel}`, evidence: { score: ranked?.score, expectedValue: ranked?.expectedValue, reasons: ranked?.reasons } },
+    why: { summary: `next-best-action ${actionId} for ${decision.customerId} on ${decision.context.channel}`, evidence: { score: ranked?.score, expectedValue: ranked?.expectedValue, reasons: ranked && (decision.explained ? ranked.reasons : decision.reasonsOf(actionId)) } },
   };
 }
 
