@@ -170,6 +170,8 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         requirePermission(req, 'actions:request', 'execute a decision (execute: true)');
         requireChannel(req, made.context.channel);
         const request = actionForDecision(s, made, made.chosen.actionId, actorFor(req));
+        // The log is written in batches; a decision acted on is in it before the act (its outcome and the estimators refer to it).
+        await s.decisions.flush();
         return { ...answer, execution: await s.guarded.execute(request) };
       },
     );
@@ -193,7 +195,9 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         }
         requireChannel(req, made.context.channel);
         requireCustomer(req, made.customerId);
-        return s.guarded.execute(actionForDecision(s, made, actionId, actorFor(req, req.body.agentId)));
+        const request = actionForDecision(s, made, actionId, actorFor(req, req.body.agentId));
+        await s.decisions.flush();
+        return s.guarded.execute(request);
       },
     );
 

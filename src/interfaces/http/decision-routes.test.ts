@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../domain/clock.js';
+import { seededRandom } from '../../domain/seeded-random.js';
+import { DecisionService } from '../../decisioning/decision-service.js';
+import { syntheticCatalogueDocument } from '../../decisioning/synthetic-catalogue.js';
+import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { openRecordStore } from '../../store/open-record-store.js';
+import type { RecordStore } from '../../store/record-store.js';
+import { syntheticEvents } from '../../twin/synthetic-events.js';
+import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
+import type { OperatorServices } from '../runtime/operator-services.js';
+import { decisionRoutes } from './decision-routes.js';
+import { createHttpServer } from './server.js';
+
+describe('POST /decisions and accepting an action: the decision is logged before anything is acted on', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-decision-routes-'));
+  let twins: TwinService;
+  let records: RecordStore;
+  let decisions: DecisionService;
+  let local: TestAuth;
+  let app: FastifyInstance;
+  /** For each action the executor was asked to carry out: whether its decision was in the log at that moment. */
+  const acted: { decisionId: string; logged: boolean }[] = [];
+
+  beforeAll(async () => {
+    twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: systemClock });
+    records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    for (const e of syntheticEvents({ customers: 40, days: 30, seed: 5 })) await twins.intake.submit([e]);
+    const random = seededRandom(3);
+    decisions = await DecisionService.open({ twins: twins.engine, scores: () => ({ churn: 0.3 + random() * 0.3, clv: 600 + random() * 400 }), records, clock: systemClock, random: seededRandom(5) });
+    await decisions.replaceCatalogue(syntheticCatalogueDocument(20));
+    const guarded = {
+      execute: async (request: ActionRequestInput) => {
+        const decisionId = String(request.params?.decisionId);
+        acted.push({ decisionId, logged: (await records.listDecisions({ limit: 1000 })).some((d) => d.decisionId === decisionId) });
+        return { status: 'advised', reason: 'test', requestId: request.id };
+      },
+    };
+    local = await openTestAuth('insecure-local');
+    app = createHttpServer({ twins, auth: local.auth, version: 'test' }, [decisionRoutes({ twins, decisions, guarded } as unknown as OperatorServices)]);
+    await app.ready();
+  }, 60_000);
+  afterAll(async () => {
+    await app.close();
+    await local.close();
+    await decisions.close();
+    await records.close();
+    await twins.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('executes a decision (execute: true) and an accepted action only once the decision is in the log', async () => {
+    const decide = async (customerId: string, execute: boolean) =>
+      (await app.inject({ method: 'POST', url: '/decisions', payload: { customerId, channel: 'call', execute } })).json() as { decisionId: string; chosen: string; execution?: unknown };
+    const ids = Array.from({ length: 40 }, (_, i) => `C${i}`);
+    const executed = [];
+    for (const id of ids) {
+      const d = await decide(id, true);
+      if (d.chosen !== 'do-nothing') executed.push(d);
+    }
+    expect(executed.length).toBeGreaterThan(3);
+    expect(executed.every((d) => d.execution !== undefined)).toBe(true);
+    const accepted = [];
+    for (const id of ids) {
+      const d = await decide(id, false);
+      if (d.chosen === 'do-nothing') continue;
+      const res = await app.inject({ method: 'POST', url: `/decisions/${d.decisionId}/accept`, payload: {} });
+      expect(res.statusCode, res.body).toBe(200);
+      accepted.push(d);
+    }
+    expect(accepted.length).toBeGreaterThan(3);
+    // Within the 200 ms the batch waits, without the flush before acting these were not logged yet.
+    expect(acted).toHaveLength(executed.length + accepted.length);
+    expect(acted.filter((a) => !a.logged)).toEqual([]);
+  });
+});
