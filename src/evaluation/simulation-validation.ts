@@ -9,7 +9,7 @@ import { createChurnScorer } from '../intelligence/live/churn-scorer.js';
 import { ACCEPTANCE_COVARIATES, acceptanceCovariates, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotEstimates, type AcceptanceModel, type PilotEstimate } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
-import { compileScenarios, estimateIncidentEffect, estimateIncidentRates, parseScenarios, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan } from '../simulation/index.js';
+import { compileScenarios, DAYS_PER_MONTH, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan } from '../simulation/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { DAY_MS } from '../domain/time.js';
@@ -163,8 +163,8 @@ interface ScenarioContext {
   readonly active: number;
   readonly config: WorldConfig;
   readonly pilot: readonly PilotEstimate[];
-  /** Plans with their price, by how many active twins pay it. */
-  readonly plans: readonly { readonly id: string; readonly price: number }[];
+  /** Plans held by at least 30 active twins. */
+  readonly plans: readonly { readonly id: string }[];
   /** Cells by the network incidents their home customers felt lately (from the twins), worst first, with those customers. */
   readonly cells: readonly { readonly id: string; readonly customers: readonly string[] }[];
   /** The cells' incident rates from the history's `network_impact` records (what network scenarios predict with). */
@@ -175,6 +175,26 @@ interface ScenarioContext {
   readonly churnQuantile: (q: number) => number;
   /** Who accepts the pilot's offers (the offers' acceptance is read from it, per twin). */
   readonly acceptance: AcceptanceModel;
+  /** The active twins on each plan at the cutoff, from the operator's plan records. */
+  readonly planCustomers: ReadonlyMap<string, readonly string[]>;
+  /** How churn answered the history's price rises (null: the history shows none). */
+  readonly priceResponse: PriceResponse | null;
+}
+
+/**
+ * The stated churn response to a price change the history cannot tell: a 1 % rise raises the
+ * churn hazard by 2 % ± 2 % (a cut the opposite), for the whole horizon. Used for cuts (the
+ * history's changes are rises) and for any change when the history holds none.
+ */
+const STATED_ELASTICITY = { mean: 0.02, sd: 0.02 };
+
+/** The churn response a price change of `pct` % is predicted with (see `STATED_ELASTICITY`). */
+function priceResponseFor(pct: number, learned: PriceResponse | null) {
+  if (pct <= 0 || !learned) return { kind: 'configured' as const, elasticity: STATED_ELASTICITY };
+  // A rise's response lasts the window it was measured over unless the window after it still
+  // shows one (its 90 % interval above none): then the whole horizon.
+  const lasts = learned.later.mean - 1.645 * learned.later.sd > 0;
+  return { kind: 'configured' as const, elasticity: learned.elasticity, ...(lasts ? {} : { effectMonths: Math.max(1, Math.round(learned.windowDays / DAYS_PER_MONTH)) }) };
 }
 
 /**
@@ -191,10 +211,10 @@ function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenar
     if (kind === 3) {
       const plan = x.plans[rng.int(x.plans.length)];
       const pricePct = [-10, -5, 3, 5, 8, 10][rng.int(6)];
-      // The operator never moved a price in this history, so its churn model cannot know the
-      // response: a stated prior instead (a 1 % rise raises the churn hazard by 2 % ± 2 %).
+      // The churn response: learned from the history's price rises where it holds one, a stated
+      // prior otherwise (the churn model has never seen a price move, so re-scoring cannot know it).
       planOf.set(common.name, plan.id);
-      return { kind: 'price_change', ...common, target: [{ field: 'monthly_price', op: '==', value: plan.price }], pricePct, response: { kind: 'configured', elasticity: { mean: 0.02, sd: 0.02 } } };
+      return { kind: 'price_change', ...common, customers: [...(x.planCustomers.get(plan.id) ?? [])], pricePct, response: priceResponseFor(pricePct, x.priceResponse) };
     }
     if (kind === 4) {
       const cells = x.cells.slice(0, 1 + rng.int(3));
@@ -379,14 +399,21 @@ interface NetworkHistory {
 }
 
 /** Plans and cells as the operator sees them in its twins (see `ScenarioContext`). */
-function operatorContext(twins: TwinService, active: readonly string[], config: WorldConfig, pilot: readonly PilotEstimate[], network: NetworkHistory, churn: readonly number[], acceptance: AcceptanceModel): ScenarioContext {
+function operatorContext(twins: TwinService, active: readonly string[], config: WorldConfig, pilot: readonly PilotEstimate[], network: NetworkHistory, churn: readonly number[], acceptance: AcceptanceModel, planRecords: readonly PlanRecord[]): ScenarioContext {
   const { impacts, days } = network;
-  const onPrice = new Map<number, number>();
   const byCell = new Map<string, { incidents: number; customers: string[] }>();
+  // Each active twin's plan now: its latest plan record.
+  const planNow = new Map<string, string>();
+  for (const r of planRecords) planNow.set(r.customerId, r.planId);
+  const planCustomers = new Map<string, string[]>();
   for (const id of active) {
     const f = twins.engine.features(id)!;
-    const price = f[FEATURE_INDEX.monthly_price];
-    onPrice.set(price, (onPrice.get(price) ?? 0) + 1);
+    const plan = planNow.get(id);
+    if (plan !== undefined) {
+      let ids = planCustomers.get(plan);
+      if (!ids) planCustomers.set(plan, (ids = []));
+      ids.push(id);
+    }
     const home = twins.engine.cells.cellsOf(id)[0];
     if (!home) continue;
     let c = byCell.get(home.cellId);
@@ -394,8 +421,8 @@ function operatorContext(twins: TwinService, active: readonly string[], config: 
     c.incidents += f[FEATURE_INDEX.network_incidents_30d];
     c.customers.push(id);
   }
-  // Plans enough twins pay exactly the price of (a twin with add-ons pays more and is left out).
-  const plans = config.plans.filter((p) => (onPrice.get(p.monthlyPrice) ?? 0) >= 30).map((p) => ({ id: p.id, price: p.monthlyPrice }));
+  // Plans held by enough twins for a price change of one to be judged.
+  const plans = config.plans.filter((p) => (planCustomers.get(p.id)?.length ?? 0) >= 30).map((p) => ({ id: p.id }));
   const cells = [...byCell].sort((x, y) => y[1].incidents - x[1].incidents || (x[0] < y[0] ? -1 : 1)).map(([id, c]) => ({ id, customers: c.customers }));
   const homeOf = new Map(cells.flatMap((c) => c.customers.map((id) => [id, c.id] as const)));
   // Every cell any twin uses is in the pool, incidents or not.
@@ -404,7 +431,26 @@ function operatorContext(twins: TwinService, active: readonly string[], config: 
   const sorted = [...churn].sort((a, b) => a - b);
   const churnQuantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   const incidentEffect = estimateIncidentEffect(impacts, network.spans);
-  return { active: active.length, config, pilot, plans, cells, incidentRates, incidentEffect, churnQuantile, acceptance };
+  return { active: active.length, config, pilot, plans, cells, incidentRates, incidentEffect, churnQuantile, acceptance, planCustomers, priceResponse: estimatePriceResponse(planRecords, network.spans) };
+}
+
+/** The rise of the history's price rise, in percent. */
+const HISTORY_PRICE_RISE_PCT = 8;
+
+/**
+ * The operator's own past price rise, as operators raise the prices of their main plans now and
+ * then: +8 % on the two plans the world draws most customers onto, two windows of
+ * `estimatePriceResponse` before the cutoff (none when the history is too short for a window
+ * before it too). Without one the history never moves a price and the lab can only state a response.
+ */
+function historyPriceRise(world: WorldConfig, historyMonths: number): WorldConfig['priceChanges'] {
+  const day = Math.floor(historyMonths * DAYS_PER_MONTH) - 2 * PRICE_RESPONSE_WINDOW_DAYS - 1;
+  if (day < PRICE_RESPONSE_WINDOW_DAYS) return [];
+  const billingShare = world.population.billing;
+  const shareWithin = (billing: 'prepaid' | 'postpaid') => world.plans.filter((p) => p.billing === billing).reduce((t, p) => t + p.share, 0);
+  const expected = world.plans.map((p) => ({ id: p.id, share: (billingShare[p.billing] * p.share) / shareWithin(p.billing) }));
+  const planIds = expected.sort((a, b) => b.share - a.share).slice(0, 2).map((p) => p.id);
+  return [{ day, planIds, pct: HISTORY_PRICE_RISE_PCT }];
 }
 
 /** Predicts N varied scenarios with the simulator and realises each in the sandbox; see the module comment. */
@@ -427,7 +473,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
   // Per-customer churn dice: the treated and untreated copies then differ by the scenario, not by
   // every later die of the world's shared stream once anything differs (common random numbers, as
   // the simulator's own arms use).
-  const config: WorldConfig = loadWorldDocument({ ...base, population: { ...base.population, customers: o.customers }, churn: { ...base.churn, dice: 'per-customer' } });
+  const config: WorldConfig = loadWorldDocument({ ...base, population: { ...base.population, customers: o.customers }, churn: { ...base.churn, dice: 'per-customer' }, priceChanges: [...base.priceChanges, ...historyPriceRise(base, historyMonths)] });
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-simval-'));
   try {
     // The operator's world: history with a pilot, twins, a churn model, the predictions.
@@ -441,6 +487,8 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const spans = new Map<string, { fromMs: number; toMs: number; churned: boolean }>();
       // And the billing records (bills, top-ups): how much each customer's revenue varies month to month.
       const billing: RevenueRecord[] = [];
+      // And the plan each customer holds from when (its price too): who a price change reaches, and how churn answered the history's rises.
+      const planRecords: PlanRecord[] = [];
       const intake: EventSink = {
         submit: (events) => {
           for (const e of events) {
@@ -450,7 +498,9 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
             else if (!span.churned) span.toMs = Math.max(span.toMs, t);
             if (e.kind === 'bill' || e.kind === 'topup') billing.push({ customerId: e.customerId, timeMs: t, amount: e.data.amount });
             else if (e.kind === 'network_impact') impacts.push({ customerId: e.customerId, incidentId: e.data.incidentId, cellId: e.data.cellId, startMs: Date.parse(e.data.start), endMs: e.data.end ? Date.parse(e.data.end) : undefined });
-            else if (e.kind === 'subscription' && e.data.action === 'terminated' && e.data.productKind === 'plan' && span) {
+            else if (e.kind === 'subscription' && (e.data.action === 'activated' || e.data.action === 'plan_changed') && e.data.productKind === 'plan' && e.data.productId !== undefined) {
+              planRecords.push({ customerId: e.customerId, timeMs: t, planId: e.data.productId, monthlyPrice: e.data.monthlyPrice ?? 0, ...(e.data.reason === undefined ? {} : { reason: e.data.reason }) });
+            } else if (e.kind === 'subscription' && e.data.action === 'terminated' && e.data.productKind === 'plan' && span) {
               span.toMs = t;
               span.churned = true;
             }
@@ -503,7 +553,9 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       // Customers still here are followed to the cutoff.
       const end = world.clock.now();
       for (const span of spans.values()) if (!span.churned) span.toMs = end;
-      const context = operatorContext(twins, cohortIds, config, estimates, { impacts, spans, days: (end - historyStart) / DAY_MS }, churn, acceptance);
+      const context = operatorContext(twins, cohortIds, config, estimates, { impacts, spans, days: (end - historyStart) / DAY_MS }, churn, acceptance, planRecords);
+      const pr = context.priceResponse;
+      log(pr ? `price: ${pr.rises.map((r) => `${r.planId} +${r.pct.toFixed(1)} % (${r.customers} customers)`).join(', ')} in the history; churn hazard per +1 % of price: ${(100 * pr.elasticity.mean).toFixed(2)} ± ${(100 * pr.elasticity.sd).toFixed(2)} % in the ${pr.windowDays} days after, ${(100 * pr.later.mean).toFixed(2)} ± ${(100 * pr.later.sd).toFixed(2)} % in the ${pr.windowDays} after those` : 'price: no rise in the history; price changes are predicted with the stated elasticity');
       const ir = context.incidentRates;
       const ie = context.incidentEffect;
       log(`network: ${ir.pooled.toFixed(3)} incidents per cell per 30 days (between-cell variance ${ir.between.toFixed(4)}), an incident touches ${(100 * ir.homeTouchShare).toFixed(0)} % of its cell's home customers, ${ir.minutesPerIncident.toFixed(0)} min each; an incident in the last 30 days multiplies the churn hazard by e^(${ie.mean.toFixed(3)} ± ${ie.sd.toFixed(3)}) (${ie.churnsExposed} churns in ${ie.daysExposed} customer-days after one, ${ie.churnsUnexposed} in ${ie.daysUnexposed} without)`);

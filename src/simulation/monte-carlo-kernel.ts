@@ -85,6 +85,11 @@ export type KernelParams = {
        * K ~ Poisson(this), so the effect comes in lumps and is nothing in a draw where K = 0.
        */
       readonly effectEvents?: number;
+      /**
+       * Months from the start during which the hazard ratio holds (a price rise that customers
+       * absorb); after them the twin's hazard is its own again. Default: the whole horizon.
+       */
+      readonly effectMonths?: number;
     }
 );
 
@@ -143,6 +148,7 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
     const effectMonths = offer ? p.effectMonths : 0;
     const offerMonths = offer ? p.offerMonths : 0;
     const costPerAcceptance = offer ? p.costPerAcceptance : 0;
+    const structuralMonths = offer ? M : (p.effectMonths ?? M);
     // A draw in which the scenario changes nothing (a network fix with no incident to prevent)
     // leaves the two worlds identical: no revenue noise between them.
     const diverges = offer || q.exponent !== 0;
@@ -174,7 +180,7 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
         let h1 = h * Math.pow(pop.relHazard[i], q.exponent);
         if (h1 > MAX_HAZARD) h1 = MAX_HAZARD;
         const l1 = -Math.log1p(-h1);
-        const t1 = l1 > 0 ? Math.floor(e / l1) : Infinity;
+        const t1 = structuralMonths < M ? monthsSurvived(e, l1, structuralMonths, l0, 0, l0) : l1 > 0 ? Math.floor(e / l1) : Infinity;
         const alive1 = t1 < M ? t1 : M;
         out[k + 1] += t1 < M ? 1 : 0;
         out[k + 3] += (rev + pop.revenueDelta[i]) * alive1;

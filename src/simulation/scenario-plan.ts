@@ -98,7 +98,7 @@ function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null): Ker
     case 'price_change': {
       const r = s.response;
       const sd = r.kind === 'estimated' ? r.uncertainty : r.elasticity.mean === 0 ? 0 : r.elasticity.sd / Math.abs(r.elasticity.mean);
-      return { ...common, fixedCost: 0, mode: 'structural', effectSd: sd };
+      return { ...common, fixedCost: 0, mode: 'structural', effectSd: sd, ...(r.kind === 'configured' && r.effectMonths !== undefined ? { effectMonths: r.effectMonths } : {}) };
     }
     case 'network_improvement': {
       // The effect's uncertainty: the model's effect of an incident and the estimate of how many come.
@@ -180,7 +180,7 @@ interface Builder {
   readonly shared: SharedPopulation;
   /** retention_campaign: rank score per twin, −Infinity outside the target. */
   readonly rank: Float64Array | null;
-  /** retention_campaign with `customers`: the only twins it may reach. */
+  /** retention_campaign or price_change with `customers`: the only twins it may reach. */
   readonly only: ReadonlySet<string> | null;
 }
 
@@ -195,7 +195,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
   const { shared: base, view } = allocateShared(cap);
   const builders: Builder[] = scenarios.map((s) => {
     const { shared, view: cols } = withScenarioColumns(base);
-    return { s, seg: new Segmenter(s.segmentBy), inTarget: targetTest(s.target), cols, shared, rank: s.kind === 'retention_campaign' ? new Float64Array(cap).fill(-Infinity) : null, only: s.kind === 'retention_campaign' && s.customers ? new Set(s.customers) : null };
+    return { s, seg: new Segmenter(s.segmentBy), inTarget: targetTest(s.target), cols, shared, rank: s.kind === 'retention_campaign' ? new Float64Array(cap).fill(-Infinity) : null, only: (s.kind === 'retention_campaign' || s.kind === 'price_change') && s.customers ? new Set(s.customers) : null };
   });
   // Network scenarios without their own incident rate use the population's (one more pass, only then).
   const needsMean = scenarios.some((s) => s.kind === 'network_improvement' && !s.incidentsPer30d);
@@ -254,6 +254,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
         cols.discountLoss[i] = (price * o.discountPct) / 100;
         cols.acceptShift[i] = acceptShiftOf(o, p) + known;
       } else if (s.kind === 'price_change') {
+        if (b.only && !b.only.has(id)) continue;
         cols.treated[i] = 1;
         cols.revenueDelta[i] = (price * s.pricePct) / 100;
         const r = s.response;

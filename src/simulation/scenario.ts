@@ -95,12 +95,22 @@ export const priceChangeSchema = z.strictObject({
   kind: z.literal('price_change'),
   ...common,
   target: z.array(condition).default([]),
+  /**
+   * Customer ids holding the plans whose price changes (the operator's records of who is on them);
+   * when present, only they (and the target rule) count. A price is no way to find a plan's
+   * customers: a cheaper plan with an add-on can cost the same.
+   */
+  customers: z.array(z.string()).optional(),
   pricePct: z.number().min(-90).max(200),
   response: z.discriminatedUnion('kind', [
     /** Re-score each twin with its price features moved; `uncertainty` is the relative sd of that sensitivity. */
     z.strictObject({ kind: z.literal('estimated'), uncertainty: z.number().min(0).max(2).default(0.3) }),
-    /** log hazard change per +1 % of price (0.01 = +1 % hazard per +1 % price). */
-    z.strictObject({ kind: z.literal('configured'), elasticity: prior }),
+    /**
+     * log hazard change per +1 % of price (0.01 = +1 % hazard per +1 % price), for `effectMonths`
+     * from the change (default: the whole horizon; a rise that customers absorb after a few months,
+     * as `estimatePriceResponse` can tell from a past one).
+     */
+    z.strictObject({ kind: z.literal('configured'), elasticity: prior, effectMonths: z.int().min(1).max(12).optional() }),
   ]),
 });
 

@@ -92,6 +92,21 @@ describe('the Monte Carlo engine', () => {
     expect(fix.overall.netValue.mean).toBeCloseTo(-5000, 6);
   });
 
+  it("a price change reaches only its plan's customers, and a rise that customers absorb after its effect months loses fewer of them than one that lasts", async () => {
+    const src = arraySource(population(4000, () => 0.05), 30);
+    const onPlan = Array.from({ length: 1000 }, (_, i) => `c${i}`);
+    const rise = (response: Record<string, unknown>, name: string) =>
+      parseScenarios({ kind: 'price_change', name, horizonMonths: 9, draws: 40, hazardCalibrationSd: 0, customers: onPlan, pricePct: 10, response: { kind: 'configured', elasticity: { mean: 0.05, sd: 0 }, ...response } }).scenarios[0];
+    const [lasting, absorbed] = await simulate(src, [rise({}, 'lasting'), rise({ effectMonths: 3 }, 'absorbed')], { workers: 0 });
+    expect(lasting.overall.treated).toBe(1000);
+    expect(absorbed.overall.treated).toBe(1000);
+    // Hazard × e^0.5 for 9 months against 3: lost customers in about that proportion.
+    const lost = (r: typeof lasting) => -r.overall.churnersAvoided.mean;
+    expect(lost(absorbed)).toBeGreaterThan(0);
+    expect(lost(lasting)).toBeGreaterThan(2 * lost(absorbed));
+    expect(() => parseScenarios({ kind: 'price_change', name: 'p', horizonMonths: 3, pricePct: 5, response: { kind: 'configured', elasticity: { mean: 0.02 }, effectMonths: 0 } })).toThrow(/response\.effectMonths/);
+  });
+
   it('reads each twin\'s known answer to offers from the source: twins its profile says accept more, accept more', async () => {
     const rows = population(2000, () => 0.05);
     const plain = arraySource(rows, 30);
