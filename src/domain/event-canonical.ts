@@ -1,22 +1,5 @@
 import type { TwinEvent } from './events.js';
 
-/**
- * The canonical text of an event's content: keys in a fixed (sorted) order, no whitespace, no
- * `receivedAt`. Two encodings of the same event (key order, spacing, a producer's receive
- * stamp) give the same text, so their hashes tell a true duplicate from a reused id.
- */
-export function canonicalEventText(event: TwinEvent): string {
-  if (event.kind === 'usage') {
-    // The bulk of the volume: written out by hand (same result as the generic path, faster).
-    const d = event.data;
-    return `{"customerId":${JSON.stringify(event.customerId)},"data":{"dataMb":${num(d.dataMb)},"roaming":${d.roaming},"sms":${num(d.sms)},"subscriptionId":${JSON.stringify(d.subscriptionId)},"voiceMin":${num(d.voiceMin)}},"id":${JSON.stringify(event.id)},"kind":"usage","source":${JSON.stringify(event.source)},"time":${JSON.stringify(event.time)},"v":${event.v}}`;
-  }
-  const { receivedAt: _stamp, ...content } = event;
-  return stableStringify(content);
-}
-
-const num = (x: number) => JSON.stringify(x);
-
 /** JSON with object keys sorted at every level; undefined properties are left out, as JSON.stringify does. */
 export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
@@ -30,50 +13,37 @@ export function stableStringify(value: unknown): string {
   return `{${parts.join(',')}}`;
 }
 
-const numberBits = new Float64Array(1);
-const numberWords = new Uint32Array(numberBits.buffer);
-/** Stands between fields: no UTF-16 code unit equals it, so ("ab","c") and ("a","bc") differ. */
-const SEPARATOR = 0x10000;
-
 /**
- * 53-bit hash (two multiplicative lanes, cyrb53-style) of text fields and number fields, as a
- * decimal string (Number#toString(36) would cost more than the hashing itself).
+ * The first field (dotted path, `lines[2].amount` in arrays, fields in sorted order) in which two
+ * events' content differs, or undefined when it is the same: every field either carries, so a
+ * resend that differs in one optional field (a usage record's `cellId`) is another event. Key order,
+ * spacing and the producer's receive stamp (`receivedAt`) are not content. Compared field by field
+ * rather than by a hash (decision 0020): it runs only when an id comes again, exact, and it can say
+ * what differs.
  */
-function hashFields(texts: readonly string[], numbers: readonly number[]): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let k = 0; k < texts.length; k++) {
-    const t = texts[k];
-    for (let i = 0; i < t.length; i++) {
-      const c = t.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 2654435761);
-      h2 = Math.imul(h2 ^ c, 1597334677);
+export function eventContentDifference(a: TwinEvent, b: TwinEvent): string | undefined {
+  const { receivedAt: _a, ...left } = a;
+  const { receivedAt: _b, ...right } = b;
+  return firstDifference(left, right, '');
+}
+
+function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
+  if (a === b) return undefined;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) !== Array.isArray(b)) return path || '(record)';
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    if (a.length !== other.length) return `${path} (${a.length} items against ${other.length})`;
+    for (let i = 0; i < a.length; i++) {
+      const d = firstDifference(a[i], other[i], `${path}[${i}]`);
+      if (d) return d;
     }
-    h1 = Math.imul(h1 ^ SEPARATOR, 2654435761);
-    h2 = Math.imul(h2 ^ SEPARATOR, 1597334677);
+    return undefined;
   }
-  for (let k = 0; k < numbers.length; k++) {
-    numberBits[0] = numbers[k];
-    h1 = Math.imul(h1 ^ numberWords[0], 2654435761);
-    h2 = Math.imul(h2 ^ numberWords[1], 1597334677);
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  for (const key of [...new Set([...Object.keys(left), ...Object.keys(right)])].sort()) {
+    const d = firstDifference(left[key], right[key], path ? `${path}.${key}` : key);
+    if (d) return d;
   }
-  const a = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  const b = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(a ^ (a >>> 13), 3266489909);
-  return String(4294967296 * (2097151 & b) + (a >>> 0));
-}
-
-/** 53-bit content hash of a text, as a decimal string. */
-export function contentHash(text: string): string {
-  return hashFields([text], []);
-}
-
-/**
- * 53-bit hash of an event's content (what `canonicalEventText` writes). Usage events, the bulk
- * of the volume, are hashed field by field without building the text; every other kind hashes
- * its canonical text. Either way two encodings of one event hash alike.
- */
-export function eventContentHash(event: TwinEvent): string {
-  if (event.kind !== 'usage') return contentHash(canonicalEventText(event));
-  const d = event.data;
-  return hashFields(['usage', event.id, event.customerId, event.time, event.source, d.subscriptionId], [event.v, d.dataMb, d.voiceMin, d.sms, d.roaming ? 1 : 2]);
+  return undefined;
 }

@@ -44,8 +44,8 @@ export interface StoredEvent {
   receivedAt: number;
   /**
    * The event's JSON text as validated (with `receivedAt` stamped). Whether a resent id is a true
-   * duplicate or a reused id is told by the content of the bodies (the intake compares their
-   * content hashes, only when an id comes again), so the log keeps no hash of its own.
+   * duplicate or a reused id is told by the content of the bodies (the intake compares them
+   * field by field, only when an id comes again), so the log keeps no hash of its own.
    */
   body: string;
 }

@@ -93,6 +93,36 @@ describe('intake', () => {
     expect(await twins.store.countEvents()).toBe(8);
   });
 
+  it('compares every field a resend carries, and names the one that differs', async () => {
+    const cell = (id: string, cellId: string, siteId = 'SITE-1'): TwinEvent => {
+      const e = usage(id, 10);
+      return { ...e, data: { ...(e as Extract<TwinEvent, { kind: 'usage' }>).data, cellId, siteId, droppedCalls: 1 } } as TwinEvent;
+    };
+    await twins.intake.submit([registration, cell('c1', 'CELL-1')]);
+    // Each against the copy in the log (one a batch: within a batch the first resend is the copy compared with).
+    const against = async (e: TwinEvent) => (await twins.intake.submit([e]))[0];
+    expect(await against(cell('c1', 'CELL-1'))).toEqual({ status: 'duplicate', id: 'c1' });
+    expect(await against(cell('c1', 'CELL-2'))).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^id: "c1" was already used for a different event \(in the log at seq \d+; data\.cellId differs\)/) });
+    expect(await against(cell('c1', 'CELL-1', 'SITE-9'))).toMatchObject({ status: 'rejected', reason: expect.stringContaining('; data.siteId differs)') });
+    expect(await against(usage('c1', 10))).toMatchObject({ status: 'rejected', reason: expect.stringContaining('; data.cellId differs)') });
+    const batch = await twins.intake.submit([cell('c2', 'CELL-1'), cell('c2', 'CELL-3')]);
+    expect(batch).toMatchObject([{ status: 'accepted' }, { status: 'rejected', reason: expect.stringContaining('(earlier in this batch; data.cellId differs)') }]);
+    expect(await twins.store.countEvents()).toBe(3);
+  });
+
+  it('names why a resend cannot be compared with a stored copy that no longer passes today\'s schema', async () => {
+    await twins.intake.submit([registration]);
+    // Stored before a rule tightened: more SMS in one record than today's schema allows.
+    const old = usage('old-1', 10);
+    const tooMany = { ...old, data: { ...(old as Extract<TwinEvent, { kind: 'usage' }>).data, sms: 2_000_000 } };
+    await twins.store.append([{ id: 'old-1', customerId: 'C1', kind: 'usage', time: Date.parse(old.time), receivedAt: NOW, body: JSON.stringify(tooMany) }]);
+    const [resend] = await twins.intake.submit([old]);
+    expect(resend).toMatchObject({ status: 'rejected', id: 'old-1' });
+    const reason = (resend as { reason: string }).reason;
+    expect(reason).toMatch(/^id: "old-1" is taken by the event in the log at seq \d+, whose stored copy no longer passes today's event schema \(data\.sms: /);
+    expect(reason).not.toContain('different event');
+  });
+
   it('answers a duplicate in a later batch of one body as a duplicate, even when its time is late by then', async () => {
     // A store whose writes take a while, as a 5,000-record batch does: the second batch is checked before the first is in.
     const store = await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'dup') });

@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock.js';
-import { eventContentHash } from '../domain/event-canonical.js';
+import { eventContentDifference } from '../domain/event-canonical.js';
 import { TwinloopError } from '../domain/errors.js';
 import type { EventSink, RecordOutcome } from '../domain/event-sink.js';
 import { parseEventTime } from '../domain/event-fast-path.js';
@@ -71,20 +71,30 @@ function safeStringify(value: unknown): string {
   }
 }
 
-/** Content hash of an event (key order, spacing and receive stamp aside): equal hashes mean a true duplicate. */
-export function eventHash(event: TwinEvent): string {
-  return eventContentHash(event);
+/**
+ * The answer to an event whose id is already taken by `stored` (in the log at `where`, or earlier
+ * in the same unit): a true duplicate when their content is the same in every field (key order,
+ * spacing and receive stamp aside), else a reused id, rejected naming the first field that differs.
+ * Compared only here, when an id comes again (decision 0020).
+ */
+function resendOutcome(event: TwinEvent, stored: TwinEvent, where: string): RecordOutcome {
+  const differs = eventContentDifference(stored, event);
+  return differs === undefined ? { status: 'duplicate', id: event.id } : conflict(event.id, `${where}; ${differs} differs`);
 }
 
 /**
- * Whether a resent event has the content of the copy the log holds under its id (its body): a
- * true duplicate, or a reused id (a conflict). Hashed only here, when an id comes again, instead
- * of for every event on its way in (about a µs an event, and a hash stored with each, that the
- * first start's history paid for nothing). A body that no longer validates is not the same.
+ * The answer to an event whose id the log holds as `storedBody`. A stored copy that no longer
+ * passes today's event schema (stored before a rule tightened) cannot be compared with; the answer
+ * says so and why, instead of calling the resend a different event.
  */
-function sameContent(event: TwinEvent, storedBody: string): boolean {
+function resendOfLogged(event: TwinEvent, storedBody: string, seq: number): RecordOutcome {
   const stored = validateEventText(storedBody);
-  return stored.ok && eventHash(stored.event) === eventHash(event);
+  if (stored.ok) return resendOutcome(event, stored.event, `in the log at seq ${seq}`);
+  return {
+    status: 'rejected',
+    id: event.id,
+    reason: `id: "${event.id}" is taken by the event in the log at seq ${seq}, whose stored copy no longer passes today's event schema (${stored.reason}), so this resend cannot be told a duplicate of it; an id is an idempotency key: send a new event under a new id`,
+  };
 }
 
 /**
@@ -304,7 +314,7 @@ export class Intake implements EventSink {
       const e = p.event;
       const earlier = taken.get(e.id);
       if (earlier !== undefined) {
-        p.outcome = eventHash(earlier) === eventHash(e) ? { status: 'duplicate', id: e.id } : conflict(e.id, 'earlier in this batch');
+        p.outcome = resendOutcome(e, earlier, 'earlier in this batch');
         continue;
       }
       let gate = this.overlay.get(e.customerId);
@@ -333,7 +343,7 @@ export class Intake implements EventSink {
       const stored = await store.findExisting(refused.map((p) => p.event!.id), refused.map((p) => p.event!.customerId));
       for (const p of refused) {
         const hit = stored.get(p.event!.id);
-        if (hit) p.outcome = sameContent(p.event!, hit.body) ? { status: 'duplicate', id: p.event!.id } : conflict(p.event!.id, `in the log at seq ${hit.seq}`);
+        if (hit) p.outcome = resendOfLogged(p.event!, hit.body, hit.seq);
       }
     }
     // 3. This batch's dead letters go into the same transaction as its events.
@@ -355,7 +365,7 @@ export class Intake implements EventSink {
         p.outcome = { status: 'accepted', id: p.event!.id };
         applied.push({ event: p.event!, time: p.time, seq: o.seq });
       } else {
-        p.outcome = sameContent(p.event!, o.body) ? { status: 'duplicate', id: p.event!.id } : conflict(p.event!.id, `in the log at seq ${o.seq}`);
+        p.outcome = resendOfLogged(p.event!, o.body, o.seq);
       }
     });
     if (applied.length) for (const listener of this.listeners) listener(applied);
