@@ -31,7 +31,7 @@ import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../
 import { TwinloopError } from '../../domain/errors.js';
 import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
 import type { Intelligence, TwinDecorator } from '../../intelligence/live/live-intelligence.js';
-import { createSimulationRuns, DAYS_PER_MONTH, operatorTwinSource, RevenueLedger, simulate, type OperatorEvidence, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
+import { createSimulationRuns, DAYS_PER_MONTH, operatorTwinSource, simulate, type OperatorEvidence, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
@@ -42,6 +42,7 @@ import { countTwins, type ExtraFields } from '../../twin/twin-query.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { Bss } from './bss.js';
+import { keepRevenueLedger } from './revenue-ledger-from-log.js';
 
 /**
  * The running operator's services, as the HTTP routes, the MCP tools and the CLI use them. One
@@ -206,12 +207,13 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   for (const run of await runStore.list()) {
     if (run.status === 'running') await runStore.put(run.id, { ...run, status: 'failed', error: { code: 'UNAVAILABLE', message: 'interrupted by a restart of the server; start it again' } });
   }
-  // Every bill and top-up the twins apply (the sandbox's backfill included): the lab's revenue noise.
-  const revenue = new RevenueLedger();
-  const detachRevenue = twins.intake.onApplied((batch) => {
-    for (const { event: e } of batch) if (e.kind === 'bill' || e.kind === 'topup') revenue.add({ customerId: e.customerId, timeMs: Date.parse(e.time), amount: e.data.amount });
-  });
-  const labSource = () => liveTwinSource(twins, intelligence, { revenue, answers: true });
+  // Every bill and top-up the twins apply (the sandbox's backfill included), and after a restart
+  // those already in the log: the lab's revenue noise. A run waits for the log's to be read.
+  const revenue = keepRevenueLedger(twins, o.log);
+  const labSource = async () => {
+    await revenue.loaded;
+    return liveTwinSource(twins, intelligence, { revenue: revenue.ledger, answers: true });
+  };
   const simulations = createSimulationRuns({ store: runStore, source: labSource });
 
   const workflows: WorkflowEngine = createWorkflowEngine({
@@ -233,7 +235,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   /** Each plan's scenarios (one per action) simulated in one run over the live twins, summed back per plan. */
   const simulateIntentPlans = async (plans: readonly Plan[]) => {
     const perPlan = plans.map((plan) => planScenarios(plan, Math.max(1, Math.min(12, Math.round(horizonDays(plan.horizon, clock.now()) / DAYS_PER_MONTH))), offerAssumption));
-    const results = await simulate(labSource(), perPlan.flat());
+    const results = await simulate(await labSource(), perPlan.flat());
     let at = 0;
     return perPlan.map((scenarios, i) => planOutcome(results.slice(at, (at += scenarios.length)), plans[i].actions.map(answeredAction)));
   };
@@ -380,7 +382,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       clearInterval(scheduler);
       actionPolicy.close();
       detachDecisions();
-      detachRevenue();
+      revenue.detach();
       detachAnomalies();
       detachContacts();
       detachBadSessions();

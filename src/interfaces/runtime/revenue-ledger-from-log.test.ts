@@ -6,7 +6,10 @@ import { DAY_MS } from '../../domain/time.js';
 import { DAYS_PER_MONTH, revenueSd, type RevenueRecord } from '../../simulation/index.js';
 import type { NewEvent } from '../../store/event-store.js';
 import { openEventStore } from '../../store/open-event-store.js';
-import { revenueLedgerFromLog } from './revenue-ledger-from-log.js';
+import { ManualClock } from '../../domain/clock.js';
+import type { TwinEvent } from '../../domain/events.js';
+import { openTwinService } from '../../twin/twin-service.js';
+import { keepRevenueLedger, revenueLedgerFromLog } from './revenue-ledger-from-log.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const dirs: string[] = [];
@@ -57,6 +60,53 @@ describe('revenueLedgerFromLog', () => {
       expect(ledger.size).toBeLessThan(records.length);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('keepRevenueLedger (the server\'s)', () => {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const registration: TwinEvent = {
+    id: 'reg', kind: 'customer', customerId: 'A', time: iso(T0), source: 'test', v: 1,
+    data: { segment: 'consumer', billing: 'postpaid', contractMonths: 0, paymentMethod: 'card', since: iso(T0) },
+  };
+  const bill = (m: number, amount: number): TwinEvent => ({
+    id: `bill-${m}`, kind: 'bill', customerId: 'A', time: iso(T0 + (m + 0.5) * DAYS_PER_MONTH * DAY_MS), source: 'test', v: 1,
+    data: { billId: `B${m}`, amount, currency: 'EUR', periodStart: iso(T0 + m * DAYS_PER_MONTH * DAY_MS).slice(0, 10), periodEnd: iso(T0 + (m + 1) * DAYS_PER_MONTH * DAY_MS).slice(0, 10), lines: [{ type: 'plan', amount }] },
+  });
+  const amounts = [40, 52, 38, 61, 45, 58];
+
+  it('holds the bills the log had before a restart, and each later one once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinloop-revenue-kept-'));
+    dirs.push(dir);
+    const clock = new ManualClock(T0 + 7 * DAYS_PER_MONTH * DAY_MS);
+    const open = async () => openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock });
+    const first = await open();
+    const kept = keepRevenueLedger(first, () => {});
+    await kept.loaded;
+    const outcomes = await first.intake.submit([registration, ...amounts.map((a, m) => bill(m, a))]);
+    expect(outcomes.map((o) => o.status)).toEqual(outcomes.map(() => 'accepted'));
+    const until = first.engine.eventClock + DAY_MS;
+    const records = amounts.map((amount, m) => ({ customerId: 'A', timeMs: Date.parse(bill(m, amount).time), amount }));
+    const expected = revenueSd(records, { untilMs: until })('A');
+    expect(expected).toBeGreaterThan(1);
+    expect(kept.ledger.sd(until)('A')).toBeCloseTo(expected, 9);
+    kept.detach();
+    await first.close();
+
+    // Restarted: the same noise at once, not after 3 more months of bills.
+    const again = await open();
+    try {
+      const restarted = keepRevenueLedger(again, (line) => expect.fail(line));
+      await restarted.loaded;
+      expect(restarted.ledger.size).toBe(amounts.length);
+      expect(restarted.ledger.sd(until)('A')).toBeCloseTo(expected, 9);
+      // A bill applied after the start is the intake's, counted once.
+      await again.intake.submit([bill(6, 70)]);
+      expect(restarted.ledger.size).toBe(amounts.length + 1);
+      restarted.detach();
+    } finally {
+      await again.close();
     }
   });
 });

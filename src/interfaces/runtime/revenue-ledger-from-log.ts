@@ -1,11 +1,13 @@
 import type { EventStore } from '../../store/event-store.js';
+import type { TwinService } from '../../twin/twin-service.js';
 import { DAY_MS } from '../../domain/time.js';
 import { DAYS_PER_MONTH, RevenueLedger } from '../../simulation/index.js';
 
 /**
- * The billing records a lab run outside the server reads its revenue noise from (`twinloop
- * simulate FILE`): the server's lab keeps the bills and top-ups its intake applies as they come
- * (`RevenueLedger`), a command that opens the store afterwards has only the log to read them from.
+ * The billing records (bills and top-ups) the lab reads each twin's revenue noise from, whoever
+ * runs it: the server keeps them as its intake applies them and, after a restart, reads the ones
+ * already in the log (`keepRevenueLedger`); `twinloop simulate FILE`, which opens the store
+ * afterwards, reads them all from the log (`revenueLedgerFromLog`).
  */
 
 /** Events read per page of the log. */
@@ -13,22 +15,28 @@ const PAGE = 10_000;
 
 /** Months of records kept: `RevenueLedger`'s default (`revenueSd`'s 6 and a part month). */
 const KEEP_MONTHS = 7;
+const KEEP_MS = KEEP_MONTHS * DAYS_PER_MONTH * DAY_MS;
 
 /**
- * A ledger of every bill and top-up of the log whose event time falls in the `KEEP_MONTHS` months
- * before `untilMs`. The whole log is read: neither seq nor the time an event was received follows
- * event time (a backfill receives a year of history at once; a server that ran the sandbox ahead
- * of the wall clock and restarted on it received later events at earlier times), so no seq can be
- * known to start the window. Only the two kinds' bodies are parsed.
+ * Adds to `ledger` every bill and top-up of the log whose event time is in [fromMs, untilMs) and
+ * whose seq is at most `throughSeq`. The whole log is read: neither seq nor the time an event was
+ * received follows event time (a backfill receives a year of history at once; a server that ran
+ * the sandbox ahead of the wall clock and restarted on it received later events at earlier
+ * times), so no seq can be known to start the window. Only the two kinds' bodies are parsed.
  */
-export async function revenueLedgerFromLog(store: Pick<EventStore, 'readLog'>, untilMs: number, onProgress?: (seq: number) => void): Promise<RevenueLedger> {
-  const ledger = new RevenueLedger(KEEP_MONTHS);
-  const fromMs = untilMs - KEEP_MONTHS * DAYS_PER_MONTH * DAY_MS;
+async function addRevenueFromLog(
+  ledger: RevenueLedger,
+  store: Pick<EventStore, 'readLog'>,
+  window: { fromMs: number; untilMs?: number; throughSeq?: number },
+  onProgress?: (seq: number) => void,
+): Promise<void> {
+  const { fromMs, untilMs = Infinity, throughSeq = Infinity } = window;
   let after = 0;
-  for (;;) {
+  while (after < throughSeq) {
     const page = await store.readLog(after, PAGE);
-    if (page.length === 0) return ledger;
+    if (page.length === 0) return;
     for (const e of page) {
+      if (e.seq > throughSeq) return;
       if ((e.kind !== 'bill' && e.kind !== 'topup') || e.time < fromMs || e.time >= untilMs) continue;
       const amount = (JSON.parse(e.body) as { data?: { amount?: unknown } }).data?.amount;
       if (typeof amount === 'number') ledger.add({ customerId: e.customerId, timeMs: e.time, amount });
@@ -36,4 +44,43 @@ export async function revenueLedgerFromLog(store: Pick<EventStore, 'readLog'>, u
     after = page[page.length - 1].seq;
     onProgress?.(after);
   }
+}
+
+/** A ledger of every bill and top-up of the log in the `KEEP_MONTHS` months before `untilMs`. */
+export async function revenueLedgerFromLog(store: Pick<EventStore, 'readLog'>, untilMs: number, onProgress?: (seq: number) => void): Promise<RevenueLedger> {
+  const ledger = new RevenueLedger(KEEP_MONTHS);
+  await addRevenueFromLog(ledger, store, { fromMs: untilMs - KEEP_MS, untilMs }, onProgress);
+  return ledger;
+}
+
+/** The server's ledger, and when the records the log held at start are in it. */
+export interface KeptRevenueLedger {
+  readonly ledger: RevenueLedger;
+  /** Resolves once the log's records from before the start are read (at once on a first start); never rejects. */
+  readonly loaded: Promise<void>;
+  /** Stops taking the intake's records. */
+  detach(): void;
+}
+
+/**
+ * The server's ledger: every bill and top-up the intake applies from now on, and, read from the
+ * log in the background, those of the `KEEP_MONTHS` months before the event clock that it held
+ * already. Filled only from the intake, a restarted server's ledger was empty, and each twin's
+ * revenue noise, which needs 3 months of its records, was left out of the lab's intervals for the
+ * next 3 months. The split is by seq (the log's up to the one applied at start, the intake's after
+ * it), so no record counts twice.
+ */
+export function keepRevenueLedger(twins: Pick<TwinService, 'intake' | 'store' | 'engine' | 'appliedSeq'>, log: (line: string) => void): KeptRevenueLedger {
+  const ledger = new RevenueLedger(KEEP_MONTHS);
+  const throughSeq = twins.appliedSeq();
+  const detach = twins.intake.onApplied((batch) => {
+    for (const { event: e, seq } of batch) if (seq > throughSeq && (e.kind === 'bill' || e.kind === 'topup')) ledger.add({ customerId: e.customerId, timeMs: Date.parse(e.time), amount: e.data.amount });
+  });
+  const loaded =
+    throughSeq === 0
+      ? Promise.resolve()
+      : addRevenueFromLog(ledger, twins.store, { fromMs: twins.engine.eventClock - KEEP_MS, throughSeq }).catch((err: Error) =>
+          log(`simulation lab: the billing records in the log could not be read (${err.message}); its revenue intervals leave out the twins' revenue noise until 3 months of new records are in`),
+        );
+  return { ledger, loaded, detach };
 }
