@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startScriptWorker } from '../domain/script-worker.js';
 import { TwinloopError } from '../domain/errors.js';
 import { METRIC_COUNT, runDraws, type KernelParams } from './monte-carlo-kernel.js';
 import type { SharedPopulation } from './shared-population.js';
@@ -22,12 +23,7 @@ const MIN_WORK_FOR_THREADS = 2_000_000;
 const cancelled = () => new TwinloopError('CONFLICT', 'the simulation was cancelled');
 
 function startWorker(data: SimulationWorkerData): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const script = new URL(`./simulation-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  // From sources (tests), the thread registers tsx's loader before importing the script.
-  return fromSource
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`, { eval: true, workerData: data })
-    : new Worker(script, { workerData: data });
+  return startScriptWorker(import.meta.url, 'simulation-worker', data);
 }
 
 /**

@@ -184,6 +184,76 @@ export interface EventStore {
   loadSnapshot(customerId: string): Promise<TwinSnapshot | null>;
   /** Releases the database; safe to call twice. The store is unusable afterwards. */
   close(): Promise<void>;
+  /**
+   * A history taken from its seed before it is written (decision 0021): only the embedded store
+   * keeps one (`npm start`'s first start); absent elsewhere, where the history takes the durable path.
+   */
+  readonly seededHistory?: SeededHistoryLog;
+}
+
+/**
+ * A history the log takes from a deterministic source (the sandbox's seed) before its events are
+ * written (decision 0021): its seqs are reserved from `firstSeq`, the twins take it from memory,
+ * and its events are written behind into those seqs, regenerated from the source the record
+ * describes. Only the embedded store keeps one; the store holds the source's description as opaque
+ * text and never generates anything itself (the composition root hands the regenerator in).
+ */
+export interface SeededHistoryRecord {
+  /** What regenerates the history (JSON text the store does not read: the sandbox world's identity and days). */
+  descriptor: string;
+  /** The history's first seq: its accepted events take `firstSeq`, `firstSeq + 1`, … without gaps. */
+  firstSeq: number;
+  /** Its last seq once the whole history has gone through the intake; null while it is still going through (not regenerable yet). */
+  lastSeq: number | null;
+  /** The receive stamp every event of the history carries (the moment it began). */
+  receivedAt: number;
+  /** The ordinals (0-based, in the source's order) of the records the intake did not accept; the others are the accepted events in seq order. */
+  skipped: number[];
+  /**
+   * Content hash of each block of `SEEDED_BLOCK_EVENTS` accepted events in seq order (the last
+   * block may be short): a regeneration that would write other events is refused before it writes.
+   */
+  blockHashes: number[];
+  /** The events with seqs up to this are written (`firstSeq - 1`: none yet). */
+  writtenThrough: number;
+}
+
+/** The part of the log a seeded history has not written yet, while reads must not pass it. */
+export interface UnwrittenHistory {
+  fromSeq: number;
+  toSeq: number;
+  /** Share of the history's events written, 0-1. */
+  written: number;
+}
+
+/** The embedded event store's side of a seeded history (`EventStore.seededHistory`). */
+export interface SeededHistoryLog {
+  /** The record, or null when the store never took a seeded history. */
+  read(): Promise<SeededHistoryRecord | null>;
+  /**
+   * Reserves the log's next seqs for a seeded history and records it, durably, before any of it
+   * is applied. CONFLICT when the log is not empty or a seeded history is already recorded: the
+   * fast path is for a first start only.
+   */
+  begin(descriptor: string, receivedAt: number): Promise<SeededHistoryRecord>;
+  /**
+   * The history has gone through the intake: records its last seq, the skipped ordinals and the
+   * block hashes, and moves the log's seq counter past it (later appends take seqs after it).
+   */
+  finish(end: { lastSeq: number; skipped: readonly number[]; blockHashes: readonly number[] }): Promise<void>;
+  /**
+   * Removes a history that never finished going through the intake (a crash during it): its
+   * record, any of its events already written and the dead letters parked since it began. Returns
+   * how many events it removed. CONFLICT for a finished one.
+   */
+  discardUnfinished(): Promise<{ events: number }>;
+  /**
+   * Writes the next events of a finished history: consecutive seqs starting right after
+   * `writtenThrough`, as one segment, and moves `writtenThrough`, in one transaction.
+   */
+  writeNext(events: readonly StoredEvent[]): Promise<void>;
+  /** The unwritten part of a finished history, or undefined when there is none. */
+  unwritten(): Promise<UnwrittenHistory | undefined>;
 }
 
 /** Most of a dead letter's record a store keeps: enough to diagnose, small enough that a flood of junk cannot fill the disk. */

@@ -434,6 +434,26 @@ export const MIGRATIONS: readonly Migration[] = [
     // records its seq, and recovery skips its customer's events up to it. NULL: the checkpoint's.
     steps: (d) => [`ALTER TABLE twin_snapshots ADD COLUMN seq ${d.int64}`],
   },
+  {
+    version: 18,
+    name: 'a history taken from its seed first and written behind (embedded store only)',
+    // Decision 0021: the first start's history is applied from memory and written into the seqs
+    // it reserved; this one row says what regenerates it and how far it is written. PostgreSQL
+    // records the version and creates nothing: it keeps today's path.
+    steps: (d) => (d.name !== 'sqlite' ? [] : [
+      `CREATE TABLE seeded_history (
+        id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        descriptor TEXT NOT NULL,
+        first_seq INTEGER NOT NULL,
+        last_seq INTEGER,
+        received_at INTEGER NOT NULL,
+        dead_letters_before INTEGER NOT NULL,
+        skipped TEXT NOT NULL,
+        block_hashes TEXT NOT NULL,
+        written_through INTEGER NOT NULL
+      )`,
+    ]),
+  },
 ];
 
 /**

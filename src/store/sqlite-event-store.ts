@@ -17,6 +17,7 @@ import {
   type EventStore,
   type NewDeadLetter,
   type NewEvent,
+  type SeededHistoryLog,
   type StoredEvent,
   type TwinSnapshot,
 } from './event-store.js';
@@ -35,6 +36,7 @@ import {
   type SnapshotRow,
 } from './event-rows.js';
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
+import { historyNotWrittenYet, SqliteSeededHistory } from './sqlite-seeded-history.js';
 import { SqliteSegmentLog, type SealedRun, type SegmentLogOptions } from './sqlite-segment-log.js';
 import { SqliteWriterClient } from './sqlite-writer-client.js';
 import { StoreAdapter } from './store-adapter.js';
@@ -144,6 +146,9 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   private broken: { chain: number; failure: unknown } | undefined;
   /** Reads and writes the segments; present whatever the options say, since a store written with them may be reopened without. */
   private readonly segments: SqliteSegmentLog;
+  /** The first start's history taken from its seed and written behind (decision 0021). */
+  private readonly seeded: SqliteSeededHistory;
+  readonly seededHistory: SeededHistoryLog;
   private readonly readTransaction: <T>(work: () => T) => T;
 
   constructor(
@@ -154,7 +159,26 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     private readonly syncAfterCommit: boolean,
   ) {
     super(db);
-    this.segments = new SqliteSegmentLog(() => db.db, segmentOptions || { minBatch: Number.POSITIVE_INFINITY, sealAt: Number.POSITIVE_INFINITY });
+    this.segments = new SqliteSegmentLog(() => db.db, segmentOptions || { minBatch: Number.POSITIVE_INFINITY, sealAt: Number.POSITIVE_INFINITY }, () => this.seeded.unwritten() !== undefined);
+    this.seeded = new SqliteSeededHistory(() => db.db, this.segments);
+    const seeded = this.seeded;
+    const inWrite = <A extends unknown[], T>(name: string, work: (...args: A) => T) => {
+      const tx = db.compileTransaction(work);
+      return (...args: A): Promise<T> => db.run(name, () => {
+        const value = tx(...args);
+        this.synced(name);
+        return value;
+      });
+    };
+    const finish = inWrite('seededHistory.finish', (end: { lastSeq: number; skipped: readonly number[]; blockHashes: readonly number[] }) => seeded.finish(end.lastSeq, end.skipped, end.blockHashes));
+    this.seededHistory = {
+      read: () => db.run('seededHistory.read', () => seeded.read()),
+      begin: inWrite('seededHistory.begin', (descriptor: string, receivedAt: number) => seeded.begin(descriptor, receivedAt)),
+      finish,
+      discardUnfinished: inWrite('seededHistory.discardUnfinished', () => seeded.discardUnfinished()),
+      writeNext: inWrite('seededHistory.writeNext', (events: readonly StoredEvent[]) => seeded.writeNext(events)),
+      unwritten: () => db.run('seededHistory.unwritten', () => seeded.unwritten()),
+    };
     // A deferred transaction: the reads of rows and segments see one snapshot of the log.
     this.readTransaction = <T>(work: () => T): T => db.db.transaction(work).deferred();
     const inRows = (ids: string | readonly string[]): Map<string, LoggedCopy> => {
@@ -253,13 +277,20 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   }
 
   readLog(afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    return this.db.run('readLog', () => this.readTransaction(() =>
-      mergeBySeq(this.db.sql.readLog.all(afterSeq, limit).map(toStoredEvent), this.segments.readLog(afterSeq, limit), limit),
-    ));
+    return this.db.run('readLog', () => this.readTransaction(() => {
+      const events = mergeBySeq(this.db.sql.readLog.all(afterSeq, limit).map(toStoredEvent), this.segments.readLog(afterSeq, limit), limit);
+      // A page that reaches the seeded history's unwritten seqs, or ends short of them, would skip them.
+      const hole = afterSeq < Number.MAX_SAFE_INTEGER ? this.seeded.unwritten() : undefined;
+      if (hole && afterSeq < hole.toSeq && (events.length < limit || events[events.length - 1].seq >= hole.fromSeq)) throw historyNotWrittenYet(`reading the log after seq ${afterSeq}`, hole);
+      return events;
+    }));
   }
 
   readCustomer(customerId: string, query: CustomerEventQuery = {}): Promise<StoredEvent[]> {
     return this.db.run('readCustomer', () => this.readTransaction(() => {
+      // Any customer may have events among the unwritten seqs: a read after them is the only one answered.
+      const hole = this.seeded.unwritten();
+      if (hole && (query.afterSeq ?? 0) < hole.toSeq) throw historyNotWrittenYet(`reading the events of customer ${customerId}`, hole);
       const rows = this.db.sql.readCustomer
         // A negative LIMIT means "no limit" to SQLite.
         .all(customerId, query.afterSeq ?? 0, query.untilTime ?? Number.MAX_SAFE_INTEGER, query.limit ?? -1)
@@ -269,7 +300,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   }
 
   lastSeq(): Promise<number> {
-    return this.db.run('lastSeq', () => this.readTransaction(() => Math.max(this.db.sql.lastSeq.get()?.seq ?? 0, this.segments.lastSeq())));
+    return this.db.run('lastSeq', () => this.readTransaction(() => Math.max(this.db.sql.lastSeq.get()?.seq ?? 0, this.segments.lastSeq(), this.seeded.read()?.lastSeq ?? 0)));
   }
 
   countEvents(): Promise<number> {
@@ -355,6 +386,8 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
    * not fail the write that asked for it.
    */
   private seal(): void {
+    // While a seeded history is written behind, its seqs are not one run yet (see SqliteSegmentLog's sealingBlocked).
+    if (!this.segments.maySeal()) return this.segments.forget();
     let ok = false;
     try {
       this.sealSegments(this.segments.prepareSeal());
@@ -370,7 +403,10 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   sealFailure: unknown;
 
   override migrate(): Promise<void> {
-    return super.migrate().then(() => this.segments.reset());
+    return super.migrate().then(() => {
+      this.segments.reset();
+      this.seeded.reset();
+    });
   }
 
   override close(): Promise<void> {

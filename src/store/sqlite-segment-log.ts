@@ -145,6 +145,12 @@ export class SqliteSegmentLog {
   constructor(
     private readonly db: () => Database.Database,
     readonly options: SegmentLogOptions,
+    /**
+     * Whether sealing must wait: a seeded history (decision 0021) is still being written into its
+     * reserved seqs, so segments after the mark are not one run yet, and another connection (the
+     * history's writer) adds segments this one does not know of.
+     */
+    private readonly sealingBlocked: () => boolean = () => false,
   ) {}
 
   private get sql() {
@@ -258,6 +264,12 @@ export class SqliteSegmentLog {
     const staged = this.staged;
     this.staged = [];
     if (!ok || staged.length === 0) return false;
+    if (this.sealingBlocked()) {
+      // Counted again once the seeded history is written: its writer's segments are unsealed too.
+      this.forget();
+      this.bulkSinceCheckpoint = true;
+      return false;
+    }
     if (this.unsealed === undefined) {
       const waiting = this.sql.countAfter.get(this.sql.sealedThrough.get()!.through_seq)!.n;
       // Only what this append wrote waits: from here on this connection knows every unsealed event.
@@ -279,7 +291,43 @@ export class SqliteSegmentLog {
   sealsAtCheckpoint(): boolean {
     const loadEnded = !this.bulkSinceCheckpoint;
     this.bulkSinceCheckpoint = false;
-    return loadEnded && this.waiting();
+    return loadEnded && !this.sealingBlocked() && this.waiting();
+  }
+
+  /** Whether a seal may run now (see `sealingBlocked`). */
+  maySeal(): boolean {
+    return !this.sealingBlocked();
+  }
+
+  /** Forgets what this connection counted of the unsealed segments: they are counted again from the file. */
+  forget(): void {
+    this.unsealed = undefined;
+    this.written = undefined;
+  }
+
+  /**
+   * Writes events whose seqs the caller chose (a seeded history's, into the seqs it reserved,
+   * decision 0021) as one segment with their ids; call inside a write transaction. The seqs must
+   * be consecutive; the log's counter is moved past them when it stands below. The unsealed
+   * segments are counted again from the file at the next seal: this connection did not stage them.
+   */
+  writeAt(events: readonly StoredEvent[]): void {
+    if (events.length === 0) return;
+    const q = this.sql;
+    const first = events[0].seq;
+    events.forEach((e, k) => {
+      checkShape(e);
+      if (e.seq !== first + k) throw new TwinloopError('INTERNAL', `a segment's seqs must be consecutive: ${e.seq} follows ${first + k - 1}`);
+    });
+    const last = first + events.length - 1;
+    const idsJson = JSON.stringify(events.map((e) => e.id));
+    if (idsJson.includes('\\u')) events.forEach((e) => q.insertId.run(e.id, e.seq));
+    else q.insertIds.run(first, idsJson);
+    q.insertSegment.run(first, last, events.length, encodeEventBlock(events, 1));
+    const counter = q.counter.get()?.seq;
+    if (counter === undefined) q.startCounter.run(last);
+    else if (counter < last) q.moveCounter.run(last);
+    this.forget();
   }
 
   /** Whether any segment waits to be sealed (as this connection knows; a fresh one looks). */

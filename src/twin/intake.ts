@@ -6,6 +6,7 @@ import { parseEventTime } from '../domain/event-fast-path.js';
 import { validateEvent, validateEventText } from '../domain/event-validation.js';
 import type { TwinEvent } from '../domain/events.js';
 import { refusedAfterFailedWrite, type AppendOutcome, type EventStore, type NewDeadLetter, type NewEvent } from '../store/event-store.js';
+import { SEEDED_BLOCK_EVENTS, seededHashStep } from '../store/seeded-history.js';
 import type { CustomerGate, TwinEngine } from './twin-engine.js';
 
 /**
@@ -47,8 +48,39 @@ export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
 interface Job {
   records: readonly IntakeRecord[];
   source: string;
+  /** Part of the seeded history going through (`beginSeeded`). */
+  seeded?: boolean;
   resolve(outcomes: RecordOutcome[]): void;
   reject(err: unknown): void;
+}
+
+/** What a seeded history's pass through the intake decided: what regenerating it from its seed must give (decision 0021). */
+export interface SeededPass {
+  /** The last seq given (`firstSeq - 1` when nothing was accepted). */
+  lastSeq: number;
+  /** Ordinals (0-based, in submission order) of the records not accepted. */
+  skipped: number[];
+  /** `seededHashStep` over each block of `SEEDED_BLOCK_EVENTS` accepted events, in seq order. */
+  blockHashes: number[];
+  accepted: number;
+}
+
+/** The sink a seeded history is submitted to while it goes through the intake; `end` once it is all in. */
+export interface SeededIntake extends EventSink {
+  /** Waits for everything submitted to be applied, leaves the seeded mode and says what the pass decided. */
+  end(): Promise<SeededPass>;
+}
+
+/** A seeded pass in progress. */
+interface SeededState {
+  receivedAt: number;
+  next: number;
+  ordinal: number;
+  skipped: number[];
+  blockHashes: number[];
+  hash: number;
+  inBlock: number;
+  ending: boolean;
 }
 
 /** Per-record working state inside one batch. */
@@ -69,6 +101,17 @@ function safeStringify(value: unknown): string {
     // Too deep or circular to encode (the record is refused for it): keep what can be said.
     return `(a ${Array.isArray(value) ? 'JSON array' : typeof value} that cannot be re-encoded)`;
   }
+}
+
+/**
+ * The log entry the intake makes of an in-process record (a value, as the sandbox submits) that
+ * passes its checks: what regenerating a seeded history from its source must give again
+ * (decision 0021). Undefined when the value does not validate.
+ */
+export function loggedEntryOf(value: unknown, receivedAt: number): NewEvent | undefined {
+  const v = validateEvent(value);
+  if (!v.ok) return undefined;
+  return { id: v.event.id, customerId: v.event.customerId, kind: v.event.kind, time: parseEventTime(v.event.time), receivedAt, body: JSON.stringify(v.event) };
 }
 
 /**
@@ -126,6 +169,8 @@ export class Intake implements EventSink {
   /** A write failed: no unit starts until every unit in flight has finished (and the overlay is cleared). */
   private writeFailed = false;
   private settle: () => void = () => {};
+  /** The seeded history going through, if one is (`beginSeeded`). */
+  private seededPass: SeededState | undefined;
 
   constructor(private readonly options: IntakeOptions) {
     this.maxQueued = options.maxQueuedRecords ?? DEFAULT_MAX_QUEUED;
@@ -157,6 +202,15 @@ export class Intake implements EventSink {
    * and applied. Throws OVERLOADED (nothing taken) when the queue cannot hold them.
    */
   submitRecords(records: readonly IntakeRecord[], source = this.source): Promise<RecordOutcome[]> {
+    return this.enqueue(records, source, false);
+  }
+
+  private enqueue(records: readonly IntakeRecord[], source: string, seeded: boolean): Promise<RecordOutcome[]> {
+    if (this.seededPass && !seeded) {
+      // Its seqs are being given in order from memory: another producer's event among them would
+      // need a durable write the history's reserved seqs cannot wait for (decision 0021).
+      throw new TwinloopError('UNAVAILABLE', "the first start's history is going through the intake from its seed; send this again in a few seconds", { context: { retryAfterSeconds: 5 } });
+    }
     if (records.length === 0) return Promise.resolve([]);
     if (this.queued > 0 && this.queued + records.length > this.maxQueued) {
       throw new TwinloopError('OVERLOADED', `intake queue is full (${this.queued} records waiting); retry shortly`, {
@@ -164,7 +218,7 @@ export class Intake implements EventSink {
       });
     }
     this.queued += records.length;
-    const done = new Promise<RecordOutcome[]>((resolve, reject) => this.queue.push({ records, source, resolve, reject }));
+    const done = new Promise<RecordOutcome[]>((resolve, reject) => this.queue.push({ records, source, resolve, reject, ...(seeded ? { seeded } : {}) }));
     if (!this.draining) this.startDrain();
     return done;
   }
@@ -172,6 +226,58 @@ export class Intake implements EventSink {
   /** EventSink: producers inside the process hand over typed events. */
   submit(events: readonly TwinEvent[]): Promise<RecordOutcome[]> {
     return this.submitRecords(events.map((value) => ({ value })));
+  }
+
+  /**
+   * Takes a history from a deterministic source (the sandbox's seed, on a first start) through
+   * the same checks, application and listeners, without waiting for its durable write
+   * (decision 0021): its accepted events take seqs from `firstSeq` on, in order, which the store
+   * has reserved and recorded with what regenerates them; they are written behind from the seed.
+   * While it runs, other producers are refused with UNAVAILABLE (503, Retry-After): their events
+   * would need seqs among the history's. Waits for the intake to be idle first.
+   */
+  async beginSeeded(o: { firstSeq: number; receivedAt: number; source?: string }): Promise<SeededIntake> {
+    if (this.seededPass) throw new TwinloopError('CONFLICT', 'a seeded history is already going through the intake');
+    if (!Number.isSafeInteger(o.firstSeq) || o.firstSeq < 1) throw new TwinloopError('BAD_INPUT', `firstSeq must be a positive integer, got ${o.firstSeq}`);
+    while (this.draining) await this.idle;
+    const pass: SeededState = { receivedAt: o.receivedAt, next: o.firstSeq, ordinal: 0, skipped: [], blockHashes: [], hash: 0, inBlock: 0, ending: false };
+    this.seededPass = pass;
+    const source = o.source ?? this.source;
+    return {
+      submit: (events) => {
+        if (pass.ending) throw new TwinloopError('CONFLICT', 'the seeded history has ended: nothing more is taken from it');
+        return this.enqueue(events.map((value) => ({ value })), source, true);
+      },
+      end: async () => {
+        pass.ending = true;
+        await this.drained();
+        this.seededPass = undefined;
+        const blockHashes = pass.inBlock > 0 ? [...pass.blockHashes, pass.hash] : pass.blockHashes;
+        return { lastSeq: pass.next - 1, skipped: pass.skipped, blockHashes, accepted: pass.next - o.firstSeq };
+      },
+    };
+  }
+
+  /**
+   * A seeded batch's "write": its accepted events take the next seqs from memory and its records
+   * their ordinals; only dead letters are written (rare, and not regenerated).
+   */
+  private takeSeeded(pass: SeededState, records: readonly Pending[], batch: Prepared): Promise<AppendOutcome[]> {
+    for (const p of records) {
+      // After the checks, only the accepted records have no outcome yet.
+      if (p.outcome !== undefined || !p.event) pass.skipped.push(pass.ordinal);
+      pass.ordinal++;
+    }
+    const outcomes: AppendOutcome[] = batch.toWrite.map((e) => {
+      pass.hash = seededHashStep(pass.hash, e);
+      if (++pass.inBlock === SEEDED_BLOCK_EVENTS) {
+        pass.blockHashes.push(pass.hash);
+        pass.hash = 0;
+        pass.inBlock = 0;
+      }
+      return { status: 'accepted', seq: pass.next++ };
+    });
+    return batch.dead.length ? this.options.store.addDeadLetters(batch.dead).then(() => outcomes) : Promise.resolve(outcomes);
   }
 
   /** Resolves when everything submitted so far has been written. */
@@ -236,8 +342,11 @@ export class Intake implements EventSink {
     const taken = new Map<string, TwinEvent>();
     try {
       for (let from = 0; from < pending.length; from += this.maxBatch) {
-        const batch = await this.prepare(pending.slice(from, from + this.maxBatch), sources.slice(from, from + this.maxBatch), taken);
-        writes.push(this.options.store.append(batch.toWrite, batch.dead, { chain: this.chain }).then((outcomes) => ({ batch, outcomes })));
+        const records = pending.slice(from, from + this.maxBatch);
+        const batch = await this.prepare(records, sources.slice(from, from + this.maxBatch), taken);
+        const seeded = this.seededPass;
+        const written = seeded ? this.takeSeeded(seeded, records, batch) : this.options.store.append(batch.toWrite, batch.dead, { chain: this.chain });
+        writes.push(written.then((outcomes) => ({ batch, outcomes })));
       }
     } catch (err) {
       // Checked on top of this unit's overlay, the next units must not be written: none starts before this one is out.
@@ -283,6 +392,8 @@ export class Intake implements EventSink {
     const { store, engine, clock } = this.options;
     const now = clock.now();
     const horizon = now + this.maxFuture;
+    // A seeded history's events carry the stamp of its beginning: regenerated, they are the same.
+    const receivedAt = this.seededPass?.receivedAt ?? now;
     // 1. Shape and time sanity.
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i];
@@ -336,7 +447,7 @@ export class Intake implements EventSink {
       next.watermark = Math.max(next.watermark, p.time);
       this.overlay.set(e.customerId, next);
       taken.set(e.id, e);
-      toWrite.push({ id: e.id, customerId: e.customerId, kind: e.kind, time: p.time, receivedAt: now, body: p.body });
+      toWrite.push({ id: e.id, customerId: e.customerId, kind: e.kind, time: p.time, receivedAt, body: p.body });
       written.push(p);
     }
     if (refused.length) {

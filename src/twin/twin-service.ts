@@ -75,6 +75,12 @@ export interface TwinService {
    */
   checkpoint(options?: { loadEnded?: boolean }): Promise<void>;
   /**
+   * Holds checkpoints until the returned function is called: while a seeded history goes through
+   * the intake (decision 0021) its events are neither durable nor regenerable yet, so no
+   * checkpoint may claim their position. Calls meanwhile resolve at once, writing nothing.
+   */
+  holdCheckpoints(): () => void;
+  /**
    * Drains the intake, checkpoints (unless `checkpoint: false`: a reader beside the process that
    * writes this store must not), closes the store.
    */
@@ -160,8 +166,9 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
     }
     inForce = seq;
   };
+  let held = 0;
   const checkpoint = (options: { loadEnded?: boolean } = {}): Promise<void> => {
-    if (partitioned) return Promise.resolve();
+    if (partitioned || held > 0) return Promise.resolve();
     sinceCheckpoint = 0;
     // One checkpoint at a time, each taking its twins when its turn comes; a failed one does not stop the next.
     // A call while one is already waiting its turn joins it: that one takes every twin changed until
@@ -190,6 +197,14 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
     recovery,
     appliedSeq: () => applied,
     checkpoint,
+    holdCheckpoints() {
+      held++;
+      let released = false;
+      return () => {
+        if (!released) held--;
+        released = true;
+      };
+    },
     async close(options = {}) {
       await intake.drained();
       if (options.checkpoint !== false) await checkpoint();

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { startScriptWorker } from '../../domain/script-worker.js';
 import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { ChurnTrainingOptions, TrainedChurnModel } from './train-churn-from-twins.js';
@@ -50,12 +50,7 @@ function inThread(data: ChurnTrainingWorkerData, onProgress?: (stage: string) =>
 
 /** Runs the training thread on `data` and resolves with what `result` takes from its answer. */
 function startThread<T>(data: ChurnTrainingWorkerData, result: (m: ChurnTrainingWorkerMessage) => T | undefined, onProgress?: (stage: string) => void): Promise<T> {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const script = new URL(`./churn-training-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  // From sources (tests), the thread registers tsx's loader before importing the script.
-  const worker = fromSource
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`, { eval: true, workerData: data })
-    : new Worker(script, { workerData: data });
+  const worker = startScriptWorker(import.meta.url, 'churn-training-worker', data);
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const settle = (f: () => void) => {

@@ -60,6 +60,8 @@ export interface HttpServerOptions extends HttpAppOptions {
   partitionedTwins?: PartitionedTwins;
   /** Where the event clock comes from (`GET /health`'s `clockSource`); default: the events sent in. */
   clockSource?: () => EventClockSource;
+  /** Share of the first start's history written to the log while it is written behind (`GET /health`'s `historyWritten`); default: none is. */
+  historyWritten?: () => number | null;
   /** Bytes of event bodies received and worked on at once, past which `POST /events` answers 503 before reading (`admitBodies`; default two bodies of the limit). */
   maxBufferedBodyBytes?: number;
 }
@@ -199,7 +201,7 @@ const clockSourceSchema = z
   .describe("Where eventClock's time comes from: the sandbox's simulated world (backfilling its history, then live), or the events sent in");
 
 /** `GET /health`: liveness and counts. */
-function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, loop: EventLoopMonitor): RouteModule {
+function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, historyWritten: () => number | null, loop: EventLoopMonitor): RouteModule {
   return (app) => {
     app.get(
       '/health',
@@ -214,6 +216,10 @@ function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, l
               intakePending: z.number().int(),
               eventClock: z.string().nullable().describe('The latest event time applied (ISO), null before the first event'),
               clockSource: clockSourceSchema,
+              historyWritten: z
+                .number()
+                .nullable()
+                .describe("Share (0-1) of the first start's history written to the log while it is written behind from its seed (per-customer reads of the log answer 503 until it is all in); null when none is being written"),
               eventLoopDelay: z
                 .object({ p50Ms: z.number(), p99Ms: z.number(), maxMs: z.number().describe('The longest the event loop was held at once'), windowS: z.number().int() })
                 .describe('How late the event loop ran over the last minute (windowS: the seconds covered): every request waited up to this on top of its own work'),
@@ -228,6 +234,7 @@ function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, l
         intakePending: twins.intake.pending,
         eventClock: twins.engine.eventClock ? new Date(twins.engine.eventClock).toISOString() : null,
         clockSource: clockSource(),
+        historyWritten: historyWritten(),
         eventLoopDelay: loop.read(),
       }),
     );
@@ -240,7 +247,7 @@ export function createHttpServer(options: HttpServerOptions, modules: readonly R
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const admission = { bodyLimit, maxBufferedBytes: options.maxBufferedBodyBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BODY_BYTES, bodyLimit) };
   const loop = monitorEventLoop();
-  const app = createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' })), loop), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin, options.partitionedTwins), ...modules]);
+  const app = createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' })), options.historyWritten ?? (() => null), loop), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin, options.partitionedTwins), ...modules]);
   app.addHook('onClose', async () => loop.close());
   return app;
 }

@@ -27,7 +27,8 @@ import { openTwins, removeServerLock, writeServerLock } from './open-twins.js';
 import { operatorFlows } from './operator-flows.js';
 import { openOperatorServices, type OperatorServices } from './operator-services.js';
 import { forwardSandboxAlarms } from './sandbox-alarms.js';
-import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, type SandboxOperator } from './sandbox-operator.js';
+import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, type SandboxOperator, type SeededHistoryOptions } from './sandbox-operator.js';
+import { startHistoryWriter, type HistoryWriter } from './history-writer.js';
 
 /** Checkpoint on a timer too, so a quiet system still bounds its replay after a crash. */
 const CHECKPOINT_INTERVAL_MS = 30_000;
@@ -74,6 +75,12 @@ export interface ReadyReport {
    */
   readonly trainingCpuSeconds?: number;
   readonly noModel?: string;
+  /**
+   * The first start's history taken from its seed (decision 0021): the share of it written to the
+   * log when the twins had it (the history phase's end), and the seconds the model phase waited
+   * for the rest (training reads the log). Absent when no history was being written behind.
+   */
+  readonly writtenBehind?: { readonly atHistoryEnd: number; readonly waitedSeconds: number };
 }
 
 /** What the running operator is made of. */
@@ -149,6 +156,8 @@ export interface Operator {
   readonly scored: Promise<ReadyReport>;
   /** Where the event clock comes from now: the sandbox's simulated time (backfilling its history, then live at `speed`×), or the events sent in. */
   clockSource(): EventClockSource;
+  /** Share (0-1) of the first start's history written to the log while it is written behind (decision 0021); null when none is. */
+  historyWritten(): number | null;
   /** Records the URL an edge serves on in the data dir's lock, where the CLI's commands find the server. */
   announce(url: string): void;
   /** `worker`: a partition worker (decision 0012); `all`: every twin in this process. */
@@ -194,7 +203,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const clock = sandboxAwareClock(() => bss?.clock);
   const timeScale = bss ? bss.liveSpeed : 1;
 
-  const twins = await openTwins(o.store, { clock, access: 'server', partitioned: Boolean(worker), latenessMs: o.latenessMs, ...(bss?.clockSlackMs ? { maxFutureMs: DEFAULT_MAX_FUTURE_MS + bss.clockSlackMs } : {}) });
+  const twins = await openTwins(o.store, { clock, access: 'server', log: o.log, partitioned: Boolean(worker), latenessMs: o.latenessMs, ...(bss?.clockSlackMs ? { maxFutureMs: DEFAULT_MAX_FUTURE_MS + bss.clockSlackMs } : {}) });
   const openedAt = Date.now();
   const openedCpu = process.cpuUsage();
   const registry = await openModelRegistry(o.store);
@@ -230,7 +239,30 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // An alarm on the cell or site of a confirmed suspected incident continues it (nobody is told twice), and its clear clears it.
   const confirmed = linkConfirmedIncidents({ alarms: services.alarms, cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId), onError: (err) => o.log(`alarms: ${err.message}`) });
   const alarms: AlarmWatcher = watchAlarms({ alarms: services.alarms, engine: services.workflows, incidentOf: confirmed.incidentOf, onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`) });
-  const sandbox: SandboxOperator | undefined = plan && startSandboxOperator(twins, { plan, speed: o.sandbox!.speed, stateDir, saveState: stateDir ? undefined : storedSandboxState(records), log: o.log });
+  // The first start's history written behind (decision 0021): by this run from the seed, or the
+  // rest of an earlier run's; the store's sealing of it and training wait for it.
+  let historyWriter: HistoryWriter | undefined;
+  let historyWritten: Promise<void> | undefined;
+  const writeBehind = (writer: HistoryWriter) => {
+    historyWriter = writer;
+    const started = Date.now();
+    historyWritten = writer.done.then(async (written) => {
+      await twins.store.bulkLoadEnded();
+      o.log(`twins: the first start's history is written to the log (${written} events from its seed in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    });
+    historyWritten.catch((err: Error) => warn(`twins: ${err.message}`));
+  };
+  if (twins.historyWriter) writeBehind(twins.historyWriter);
+  const seededLog = twins.store.seededHistory;
+  const seeded: SeededHistoryOptions | undefined = stateDir && seededLog && !worker && process.env.TWINLOOP_SEEDED_HISTORY !== 'off'
+    ? {
+        log: seededLog,
+        begin: (pass) => twins.intake.beginSeeded(pass),
+        holdCheckpoints: () => twins.holdCheckpoints(),
+        onFinished: (record) => writeBehind(startHistoryWriter(stateDir, record)),
+      }
+    : undefined;
+  const sandbox: SandboxOperator | undefined = plan && startSandboxOperator(twins, { plan, speed: o.sandbox!.speed, stateDir, saveState: stateDir ? undefined : storedSandboxState(records), log: o.log, ...(seeded ? { seeded } : {}) });
   // The sandbox's network system sends its alarms in as they happen (its history's stay out).
   const stopForwarding = sandbox && forwardSandboxAlarms(sandbox.world, services.alarms, { clock, live: sandbox.ready, onError: (err, alarm) => o.log(`alarms: sandbox ${alarm.id}: ${err.message}`) });
   const bus = o.nats ? await NatsEventBus.open(o.nats) : undefined;
@@ -253,6 +285,11 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       phase = 'live';
       const historyAt = Date.now();
       const historyCpu = process.cpuUsage();
+      const atHistoryEnd = historyWriter?.written();
+      // Training reads the history from the log: it waits until the log holds it all (and sealed).
+      const waitFrom = Date.now();
+      if (historyWritten) await historyWritten.catch(() => undefined);
+      const waitedSeconds = (Date.now() - waitFrom) / 1000;
       let noModel: string | undefined = worker ? 'a partition worker holds some of the twins and does not train: train at the gateway (POST /models/train) and this worker serves the champion within --model-check-every (docs/scale.md)' : undefined;
       const trained = worker
         ? null
@@ -275,6 +312,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         modelCpuSeconds: cpuSeconds(historyCpu, process.cpuUsage()),
         ...(typeof trained?.cpuSeconds === 'number' ? { trainingCpuSeconds: trained.cpuSeconds } : {}),
         ...(live ? {} : { noModel: noModel ?? 'not enough history to train a churn model yet' }),
+        ...(atHistoryEnd === undefined ? {} : { writtenBehind: { atHistoryEnd, waitedSeconds } }),
       };
     },
     (err: Error) => {
@@ -299,6 +337,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     ready,
     scored,
     clockSource: () => (sandbox ? { kind: 'sandbox', phase, speed: o.sandbox!.speed } : { kind: 'events' }),
+    historyWritten: () => historyWriter?.written() ?? null,
     announce(url) {
       if (stateDir) writeServerLock(stateDir, url);
     },
@@ -332,6 +371,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       // Producers first (nothing new comes in), then what acts on events, then the stores.
       const steps: (() => unknown)[] = [
         () => sandbox?.stop(),
+        // What it wrote stays; the next start writes the rest from the seed.
+        () => historyWriter?.stop(),
         () => partitionWorker?.close(),
         () => busIntake?.stop(),
         () => bus?.close(),

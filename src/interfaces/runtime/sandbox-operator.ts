@@ -5,6 +5,9 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
 import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, WORLD_NAMES, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
 import type { RecordStore } from '../../store/record-store.js';
+import type { SeededHistoryLog, SeededHistoryRecord } from '../../store/event-store.js';
+import type { SeededIntake } from '../../twin/intake.js';
+import { describeSandboxHistory } from './sandbox-history-source.js';
 import { recordHistoryMark, recordJournalStore, type HistoryMark } from './sandbox-journal-store.js';
 import { DAY_MS } from '../../domain/time.js';
 
@@ -175,7 +178,24 @@ export interface SandboxTarget {
   checkpoint?(options: { loadEnded: boolean }): Promise<unknown>;
 }
 
+/**
+ * Takes a first start's history from its seed (decision 0021): through the one intake, applied
+ * from memory without waiting for its durable write, then written behind from the seed.
+ */
+export interface SeededHistoryOptions {
+  /** The store's seeded-history record (the embedded store's). */
+  readonly log: SeededHistoryLog;
+  /** The twins' intake in its seeded mode. */
+  begin(o: { firstSeq: number; receivedAt: number }): Promise<SeededIntake>;
+  /** Holds the twins' checkpoints while the history's events are neither durable nor regenerable. */
+  holdCheckpoints(): () => void;
+  /** The history is in and recorded as regenerable: its writing behind starts here. */
+  onFinished(record: SeededHistoryRecord): void;
+}
+
 export interface SandboxOperatorOptions {
+  /** Take a first start's history (from day 0 of a fresh store) from its seed; absent: the durable path for every batch. */
+  seeded?: SeededHistoryOptions;
   /**
    * Batches of the history in flight at once (default INTAKE_DELIVERY_WINDOW). 1 for an intake over
    * HTTP: parallel requests may arrive out of order, and a customer's later day first makes the
@@ -233,6 +253,48 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
   const onRetry = (err: TwinloopError, attempt: number) => {
     if (attempt === 1 || attempt % 30 === 0) o.log(`sandbox: the intake could not take a batch (${err.message}); sending it again (attempt ${attempt + 1})`);
   };
+  /**
+   * The first start's history from its seed: recorded as reserved before any of it is applied,
+   * taken through the seeded intake with checkpoints held (a crash during it leaves a record the
+   * next start discards, and the position at day 0), then recorded as finished (regenerable) and
+   * handed to be written behind.
+   */
+  const seededBackfill = async (seeded: SeededHistoryOptions) => {
+    const customers = world.config.population.customers;
+    const receivedAt = Date.now();
+    const record = await seeded.log.begin(
+      describeSandboxHistory({ world: state.world, seed: state.seed, customers: state.customers, start: state.start, days: state.backfillDays, config: state.config ?? world.config }),
+      receivedAt,
+    );
+    o.log(`sandbox: taking ${state.backfillDays} days of world "${state.world}" (${customers} customers, seed ${state.seed}) through the intake from its seed; written to the log behind it…`);
+    const release = seeded.holdCheckpoints();
+    const intake = await seeded.begin({ firstSeq: record.firstSeq, receivedAt });
+    const started = Date.now();
+    let lastLog = Date.now();
+    const tally = await world.backfill({
+      days: state.backfillDays,
+      sink: { submit: (events) => (stopped ? Promise.reject(new TwinloopError('UNAVAILABLE', 'the sandbox operator is stopping', { context: { retryable: false } })) : intake.submit(events)) },
+      window: o.deliveryWindow ?? INTAKE_DELIVERY_WINDOW,
+      onRetry,
+      // The position stays at day 0 until the history is recorded as finished: before that a crash discards it.
+      onProgress: (done, total, events) => {
+        if (Date.now() - lastLog < 10_000) return;
+        lastLog = Date.now();
+        o.log(`sandbox: ${Math.round((100 * done) / total)} % of the history (${events} events${twins.engine ? `, ${twins.engine.size} twins` : ''})`);
+      },
+    });
+    const pass = await intake.end();
+    await seeded.log.finish(pass);
+    release();
+    await o.plan.history?.write({ at: new Date().toISOString(), days: state.backfillDays });
+    state.days = state.backfillDays;
+    state.backfilled = true;
+    await save();
+    o.log(`sandbox: history in from its seed: ${tally.events} events (${tally.accepted} accepted, ${tally.duplicate} duplicates, ${tally.rejected} rejected) in ${((Date.now() - started) / 1000).toFixed(0)} s; writing it to the log behind`);
+    seeded.onFinished({ ...record, lastSeq: pass.lastSeq, skipped: pass.skipped, blockHashes: pass.blockHashes });
+    await twins.checkpoint?.({ loadEnded: true });
+  };
+
   const ready = (async () => {
     // The catch-up below runs synchronously: let the caller finish starting (the edges listen) first.
     await new Promise((resolve) => setImmediate(resolve));
@@ -251,7 +313,12 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     if (restored.events.length) await deliver(sink, restored.events, RESTORE_BATCH, emptyTally(), { onRetry });
     const skip = restored.day;
     state.days = Math.max(state.days, skip);
-    if (!state.backfilled) {
+    // A first start on an empty store, from day 0 with nothing journaled: the history is the seed's
+    // alone, and can be taken from memory and written behind (decision 0021).
+    const seeded = o.seeded && !state.backfilled && skip === 0 && restored.replayed === 0 && restored.events.length === 0 && (twins.engine?.size ?? 0) === 0 ? o.seeded : undefined;
+    if (!state.backfilled && seeded) {
+      await seededBackfill(seeded);
+    } else if (!state.backfilled) {
       const remaining = Math.max(0, state.backfillDays - skip);
       o.log(
         skip > 0

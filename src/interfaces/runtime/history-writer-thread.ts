@@ -1,0 +1,41 @@
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { toTwinloopError } from '../../domain/errors.js';
+import { createSqliteEventStore } from '../../store/sqlite-event-store.js';
+import type { HistoryWriterData, HistoryWriterMessage } from './history-writer.js';
+import { writeSandboxHistory } from './sandbox-history-source.js';
+
+/**
+ * The thread that writes a seeded history behind (decision 0021): regenerates it from its sandbox
+ * world and writes it into its reserved seqs on a connection of its own. `history-writer.ts`
+ * spawns it by its URL and never imports it, so the modules form no loop.
+ */
+const { dataDir, nice } = workerData as HistoryWriterData;
+const port = parentPort!;
+const send = (m: HistoryWriterMessage) => port.postMessage(m);
+
+try {
+  // On Linux a thread's nice value is its own: this one yields to the process's other threads
+  // (the intake, the training thread, the live world), which keep their priority.
+  setPriority(nice);
+} catch {
+  // Not allowed here (or not Linux): it runs at the process's priority.
+}
+
+void (async () => {
+  // Synced after each commit, like the store's writer thread: the write lock is free while this
+  // one waits for the disk, so the live appends never wait for that (decision 0014).
+  const store = createSqliteEventStore({ dataDir, writes: 'inline', syncs: 'after-commit' });
+  try {
+    const log = store.seededHistory;
+    const record = await log?.read();
+    if (!log || !record || record.lastSeq === null || record.writtenThrough >= record.lastSeq) return send({ kind: 'done', written: 0 });
+    const { written } = await writeSandboxHistory(record, (events) => log.writeNext(events), (throughSeq) => send({ kind: 'progress', throughSeq }));
+    send({ kind: 'done', written });
+  } catch (err) {
+    const e = toTwinloopError(err);
+    send({ kind: 'failed', code: e.code, message: e.message });
+  } finally {
+    await store.close();
+  }
+})();

@@ -1,0 +1,66 @@
+import { startScriptWorker } from '../../domain/script-worker.js';
+import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
+import type { SeededHistoryRecord } from '../../store/event-store.js';
+
+/**
+ * The nice value of the thread that writes a seeded history behind (decision 0021): below the
+ * process's other threads (the intake and live world at 0, the training thread), so on a busy
+ * machine they go first, but not the lowest (19), at which a machine loaded by others would leave
+ * it nearly nothing and the reads that wait for it (timelines, training) would wait for minutes.
+ */
+export const HISTORY_WRITER_NICE = 10;
+
+/** What `history-writer-thread.ts` is started with. */
+export interface HistoryWriterData {
+  dataDir: string;
+  nice: number;
+}
+
+/** What the thread says: how far it has written, then that it is done or failed. */
+export type HistoryWriterMessage =
+  | { kind: 'progress'; throughSeq: number }
+  | { kind: 'done'; written: number }
+  | { kind: 'failed'; code: string; message: string };
+
+/** A seeded history being written behind, in a thread of its own. */
+export interface HistoryWriter {
+  /** Share of the history's events written, 0-1. */
+  written(): number;
+  /** Resolves with the events this thread wrote once the whole history is in the log; rejects when it cannot be written. */
+  readonly done: Promise<number>;
+  /** Stops the thread; what it wrote stays, and the next start writes the rest. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts writing a finished seeded history's unwritten events (regenerated from its seed) in a
+ * thread with its own connection to the embedded store in `dataDir`.
+ */
+export function startHistoryWriter(dataDir: string, record: SeededHistoryRecord): HistoryWriter {
+  const { firstSeq, lastSeq } = record;
+  if (lastSeq === null) throw new TwinloopError('CONFLICT', 'the seeded history has not finished going through the intake: it is not regenerable yet');
+  const total = Math.max(1, lastSeq - firstSeq + 1);
+  let through = record.writtenThrough;
+  const worker = startScriptWorker(import.meta.url, 'history-writer-thread', { dataDir, nice: HISTORY_WRITER_NICE } satisfies HistoryWriterData);
+  let stopped = false;
+  const done = new Promise<number>((resolve, reject) => {
+    worker.on('message', (m: HistoryWriterMessage) => {
+      if (m.kind === 'progress') through = m.throughSeq;
+      else if (m.kind === 'done') {
+        through = lastSeq;
+        resolve(m.written);
+      } else reject(new TwinloopError(m.code as ErrorCode, m.message));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new TwinloopError('UNAVAILABLE', stopped ? 'the history writer was stopped; the next start writes the rest' : `the history writer thread exited (code ${code}) before the history was written; the next start writes the rest`)));
+  });
+  done.catch(() => {});
+  return {
+    written: () => Math.min(1, (through - firstSeq + 1) / total),
+    done,
+    async stop() {
+      stopped = true;
+      await worker.terminate();
+    },
+  };
+}

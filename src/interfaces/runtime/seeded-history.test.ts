@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadWorldDocument, namedWorld } from '../../sandbox/index.js';
+import type { EventStore, SeededHistoryRecord, StoredEvent } from '../../store/event-store.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { SEEDED_BLOCK_EVENTS } from '../../store/seeded-history.js';
+import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+import { openTwins } from './open-twins.js';
+import { writeSandboxHistory } from './sandbox-history-source.js';
+import { planSandbox, sandboxAwareClock, startSandboxOperator, type SeededHistoryOptions } from './sandbox-operator.js';
+
+const NOW = Date.parse('2026-11-26T12:00:00Z');
+const config = loadWorldDocument({ ...namedWorld('small'), population: { ...namedWorld('small').population, customers: 150 } });
+const SEGMENTS = { minBatch: 1_000, sealAt: 400_000 };
+const dirs: string[] = [];
+const fresh = () => {
+  const d = mkdtempSync(join(tmpdir(), 'twinloop-seeded-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const planOf = (dir: string) => planSandbox({ config, worldName: 'small', seed: 3, months: 1, stateDir: dir, now: NOW });
+
+async function openOn(dir: string, plan: ReturnType<typeof planOf>): Promise<TwinService> {
+  const store = await openEventStore({ kind: 'sqlite', dataDir: dir, segments: SEGMENTS, writes: 'thread' });
+  return openTwinService({ store, clock: sandboxAwareClock(() => plan.world.clock) });
+}
+
+/** The seeded path as the composition root wires it, the record of the finished history handed to `finished`. */
+function seededOf(twins: TwinService, finished: (r: SeededHistoryRecord) => void): SeededHistoryOptions {
+  return { log: twins.store.seededHistory!, begin: (p) => twins.intake.beginSeeded(p), holdCheckpoints: () => twins.holdCheckpoints(), onFinished: finished };
+}
+
+/** Every twin's record, by customer. */
+function twinsOf(twins: TwinService): Map<string, string> {
+  return new Map([...twins.engine.customerIds()].map((id) => [id, Buffer.from(twins.engine.snapshot(id)!).toString('hex')]));
+}
+
+async function wholeLog(store: EventStore): Promise<StoredEvent[]> {
+  const all: StoredEvent[] = [];
+  for (let page = await store.readLog(0, 10_000); page.length; page = await store.readLog(page[page.length - 1].seq, 10_000)) all.push(...page);
+  return all;
+}
+
+const logged = (events: StoredEvent[]) => events.map(({ receivedAt: _, ...e }) => e);
+
+/** The durable path's first start on a fresh dir: the reference every seeded one must equal. */
+const reference = (async () => {
+  const dir = fresh();
+  const plan = planOf(dir);
+  const twins = await openOn(dir, plan);
+  const operator = startSandboxOperator(twins, { plan, speed: 1, stateDir: dir, log: () => {} });
+  await operator.ready;
+  await operator.stop();
+  const result = { twins: twinsOf(twins), log: logged(await wholeLog(twins.store)) };
+  await twins.close();
+  return result;
+})();
+
+/** A seeded first start run until its history is in; the writing behind is left to the test. */
+async function seededFirstStart(dir: string) {
+  const plan = planOf(dir);
+  const twins = await openOn(dir, plan);
+  let record: SeededHistoryRecord | undefined;
+  const operator = startSandboxOperator(twins, { plan, speed: 1, stateDir: dir, log: () => {}, seeded: seededOf(twins, (r) => (record = r)) });
+  await operator.ready;
+  await operator.stop();
+  return { plan, twins, record: record! };
+}
+
+describe('a first start history taken from its seed (decision 0021)', () => {
+  it('applies the history from memory, answers reads that reach it with 503 until it is written, and writes behind exactly the log the durable path writes', async () => {
+    const ref = await reference;
+    const { twins, record } = await seededFirstStart(fresh());
+    expect(record.lastSeq).toBe(ref.log.length);
+    expect(twinsOf(twins)).toEqual(ref.twins);
+    // Nothing of it is in the log yet: reads that reach it are refused, not answered short.
+    await expect(twins.store.readCustomer('C000001')).rejects.toMatchObject({ code: 'UNAVAILABLE', context: { retryAfterSeconds: 5 } });
+    await expect(twins.store.readLog(0, 100)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('0 % of it is written') });
+    await expect(twins.store.readLog(record.lastSeq!, 100)).resolves.toEqual([]);
+    const { written } = await writeSandboxHistory(record, (events) => twins.store.seededHistory!.writeNext(events));
+    expect(written).toBe(ref.log.length);
+    expect(logged(await wholeLog(twins.store))).toEqual(ref.log);
+    expect((await twins.store.readCustomer('C000001')).length).toBeGreaterThan(0);
+    await twins.close();
+  });
+
+  it('a crash while it is written behind loses nothing and writes nothing twice: the next start writes the rest from the seed, and replay equals the twins', async () => {
+    const ref = await reference;
+    for (const blocks of [0, 1, 3]) {
+      const dir = fresh();
+      const { twins, record } = await seededFirstStart(dir);
+      let n = 0;
+      // The crash: the writing stops after `blocks` blocks and the process goes without another checkpoint.
+      await writeSandboxHistory(record, async (events) => {
+        if (n++ >= blocks) throw new Error('crash');
+        await twins.store.seededHistory!.writeNext(events);
+      }).catch((err: Error) => expect(err.message).toBe('crash'));
+      expect((await twins.store.seededHistory!.read())!.writtenThrough).toBe(record.firstSeq - 1 + Math.min(blocks * SEEDED_BLOCK_EVENTS, record.lastSeq!));
+      await twins.close({ checkpoint: false });
+
+      // A CLI command's open waits for the rest (in the writer thread), then recovers.
+      const reopened = await openTwins({ kind: 'sqlite', dataDir: dir, segments: SEGMENTS }, { access: 'write' });
+      expect(logged(await wholeLog(reopened.store)), `crash after ${blocks} blocks`).toEqual(ref.log);
+      expect(twinsOf(reopened)).toEqual(ref.twins);
+      await reopened.close();
+    }
+  });
+
+  it('a crash right after the history is in, before any checkpoint: the next start writes it before the replay that needs it', async () => {
+    const ref = await reference;
+    const dir = fresh();
+    const plan = planOf(dir);
+    const twins = await openOn(dir, plan);
+    const seeded = seededOf(twins, () => {});
+    // The pass as the sandbox operator runs it, without the checkpoint it makes at its end.
+    const record = await seeded.log.begin('{"kind":"sandbox-world","world":"small","seed":3,"customers":150,' + `"start":"${plan.state.start}","days":${plan.state.backfillDays},"config":${JSON.stringify(plan.state.config)}}`, NOW);
+    const release = seeded.holdCheckpoints();
+    const intake = await seeded.begin({ firstSeq: record.firstSeq, receivedAt: NOW });
+    await plan.world.backfill({ days: plan.state.backfillDays, sink: intake, window: 4 });
+    await seeded.log.finish(await intake.end());
+    release();
+    await twins.close({ checkpoint: false });
+    expect(await (await openEventStore({ kind: 'sqlite', dataDir: dir })).loadCheckpoint()).toBeNull();
+
+    const server = await openTwins({ kind: 'sqlite', dataDir: dir, segments: SEGMENTS }, { access: 'server' });
+    expect(server.historyWriter).toBeUndefined();
+    expect(twinsOf(server)).toEqual(ref.twins);
+    expect(logged(await wholeLog(server.store))).toEqual(ref.log);
+    await server.close();
+  });
+
+  it('a crash while the history goes through the intake: nothing was checkpointed, the next start discards it and takes it again', async () => {
+    const ref = await reference;
+    const dir = fresh();
+    const plan = planOf(dir);
+    const twins = await openOn(dir, plan);
+    const operator = startSandboxOperator(twins, { plan, speed: 1, stateDir: dir, log: () => {}, seeded: seededOf(twins, () => {}) });
+    while (twins.appliedSeq() < ref.log.length / 3) await new Promise((r) => setImmediate(r));
+    expect(twins.appliedSeq()).toBeLessThan(ref.log.length);
+    // Other producers wait: their events would need seqs among the history's.
+    expect(() => twins.intake.submitRecords([{ value: {} }])).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+    await twins.checkpoint();
+    await operator.stop();
+    expect(plan.state.days).toBe(0);
+    await twins.close();
+    const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
+    expect(await store.loadCheckpoint()).toBeNull();
+    expect((await store.seededHistory!.read())!.lastSeq).toBeNull();
+    await store.close();
+
+    const lines: string[] = [];
+    const reopened = await openTwins({ kind: 'sqlite', dataDir: dir, segments: SEGMENTS }, { access: 'write', log: (l) => lines.push(l) });
+    expect(lines.join('\n')).toMatch(/discarded/);
+    expect(await reopened.store.countEvents()).toBe(0);
+    expect(await reopened.store.seededHistory!.read()).toBeNull();
+    expect(reopened.engine.size).toBe(0);
+    await reopened.close();
+
+    const again = await seededFirstStart(dir);
+    await writeSandboxHistory(again.record, (events) => again.twins.store.seededHistory!.writeNext(events));
+    expect(twinsOf(again.twins)).toEqual(ref.twins);
+    expect(logged(await wholeLog(again.twins.store))).toEqual(ref.log);
+    await again.twins.close();
+  });
+
+  it('refuses to write a history its seed no longer gives, before writing any of it', async () => {
+    const { twins, record } = await seededFirstStart(fresh());
+    const other = { ...record, blockHashes: record.blockHashes.map((h, i) => (i === 1 ? h ^ 1 : h)) };
+    await expect(writeSandboxHistory(other, (events) => twins.store.seededHistory!.writeNext(events))).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('start from a fresh data dir') });
+    expect((await twins.store.seededHistory!.read())!.writtenThrough).toBe(record.firstSeq - 1 + SEEDED_BLOCK_EVENTS);
+    await twins.close();
+  });
+});
