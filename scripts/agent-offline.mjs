@@ -10,6 +10,9 @@
 //   covariates (a Poisson regression of each branch's churners on them against the calibrated
 //   expected churn, slopes N(0, 0.5²) per sd), the S-learner shrunk to the homogeneous multipliers
 //   that docs/learning.md named as the way to locate the harm;
+// - the learning agent's first month: the agent itself (src/agents/retention/learning-agent.ts) on the
+//   twins as dumped, with last quarter's campaign in its ledger, as it runs (cautious multipliers) and
+//   with no caution (the effects at their posterior medians; dumps from before 2026-12-04 22:25 lack the contact records it reads);
 // and prints what the campaign shows (churners against expected per branch and contract type).
 // Needs `npm run build` (reads dist/).
 //
@@ -20,6 +23,9 @@ const dist = new URL('../dist/', import.meta.url);
 const { fitPilotUplift, planSingleDecision, contactValue, DEFAULT_CONTACT_EFFECT_PRIORS } = await import(new URL('intelligence/uplift/pilot-uplift.js', dist));
 const { acceptanceCovariates } = await import(new URL('intelligence/uplift/acceptance-covariates.js', dist));
 const { defaultCatalogue } = await import(new URL('decisioning/default-catalogue.js', dist));
+const { LearningRetentionAgent } = await import(new URL('agents/retention/learning-agent.js', dist));
+const { OFFER_KINDS } = await import(new URL('twin/twin-responses.js', dist));
+const { offerCostOf } = await import(new URL('evaluation/retention-yardstick.js', dist));
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -127,6 +133,24 @@ for (const file of files) {
     return { id: c.customerId, v: (caution) => contactValue(own, c, { contactCost: d.contactCost, horizonMonths: H, caution }).score };
   });
   for (const caution of CAUTIONS) add(`trait-varying effects, caution ${caution}`, varying.map((x) => ({ id: x.id, s: x.v(caution) })).filter((x) => x.s > 0).sort((a, b) => b.s - a.s).slice(0, d.budget).map((x) => x.id));
+
+  // The learning agent's first month: the agent itself on the twins as dumped (their features, contact
+  // records and live scores), its ledger holding last quarter's campaign as agent evaluate's does.
+  if (d.pilot[0]?.record !== undefined) {
+    const never = { presented: 0, accepted: 0, declined: 0, ignored: 0 };
+    const empty = { byKind: Object.fromEntries(OFFER_KINDS.map((k) => [k, never])), ...never, lastContactAt: 0, lastAcceptedAt: 0, leftAt: 0 };
+    const twins = new Map(d.candidates.map((c) => [c.id, { features: row(c.features), record: empty, score: { active: true, churn: c.churn, clv: c.clv } }]));
+    for (const q of d.pilot) if (q.featuresNow.length > 0) twins.set(q.id, { features: row(q.featuresNow), record: q.record ?? empty, score: undefined });
+    const engine = { eventClock: d.now, customerIds: () => twins.keys(), features: (id) => twins.get(id)?.features, contactRecord: (id) => twins.get(id)?.record };
+    const live = { scoreOf: (id) => twins.get(id)?.score };
+    const costFor = (price) => offerCostOf(d.offerTerms ?? { discountPct: 10, months: 6 }, price);
+    for (const cautious of [true, false]) {
+      const agent = new LearningRetentionAgent({ offer: { id: d.offerId, kind: d.offerKind, costFor }, contactCost: d.contactCost, effectMonths: H, ...(cautious ? {} : { caution: 0 }) });
+      for (const q of d.pilot) agent.remember(q.id, { at: d.pilotAt, hazard: q.hazard, heldOut: !q.treated });
+      const month = agent.planMonth(engine, live, d.budget, 12, d.seed * 1000);
+      add(`learning agent month 1, ${cautious ? 'as it runs' : 'no caution'}`, month.plan.contact.map((c) => c.customerId));
+    }
+  }
 
   for (const o of obs) {
     const key = `${o.treated ? (o.accepted ? 'accepted' : 'not accepted') : 'held out'}, ${o.features[m2mAt] === 0 ? 'month-to-month' : 'contract'}`;

@@ -14,6 +14,11 @@ describe('agent evaluate', () => {
     const d = JSON.parse(readFileSync(join(dump, `${r.options.world}-seed2.json`), 'utf8')) as FirstDecisionDump;
     rmSync(dump, { recursive: true, force: true });
     expect(d.budget).toBe(s.budget);
+    expect(d.offerKind).toBe('discount');
+    // The offered customers' contact records hold their answer to the campaign, read after it.
+    expect(d.now).toBeGreaterThan(d.pilotAt);
+    for (const q of d.pilot.filter((x) => x.treated)) expect(q.record?.presented).toBe(1);
+    expect(d.pilot.filter((q) => q.accepted).every((q) => q.record?.accepted === 1)).toBe(true);
     expect(d.pilot).toHaveLength(s.pilot.customers);
     expect(d.pilot.some((q) => q.treated) && d.pilot.some((q) => !q.treated)).toBe(true);
     expect(d.pilot.filter((q) => q.accepted).every((q) => q.treated)).toBe(true);

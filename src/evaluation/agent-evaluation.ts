@@ -17,7 +17,7 @@ import { createFeatureOracle, createOracle, type SandboxOracle } from '../sandbo
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { openTwinService } from '../twin/twin-service.js';
-import type { OfferKind } from '../twin/twin-responses.js';
+import type { ContactRecord, OfferKind } from '../twin/twin-responses.js';
 import { contactValueOf, expectedContactValue, HORIZON_MONTHS, offerCostOf, tInterval, type ContactValue, type Interval, type OfferTerms } from './retention-yardstick.js';
 import { decideOnce, type PilotCustomer } from '../agents/retention/single-decision-agent.js';
 
@@ -193,12 +193,20 @@ export interface FirstDecisionDump {
   readonly world: string;
   readonly seed: number;
   readonly offerId: string;
+  /** The offer's kind (discount, data_bonus, …): what the response profiles answer by; and its terms, what it costs. */
+  readonly offerKind: string;
+  readonly offerTerms: OfferTerms;
   readonly budget: number;
   readonly contactCost: number;
   readonly horizonMonths: number;
+  /** Population of the world (the option), and the event clock at the decision and at last quarter's campaign (ms). */
+  readonly customers: number;
+  readonly now: number;
+  readonly pilotAt: number;
   readonly featureNames: readonly string[];
   readonly candidates: readonly { id: string; features: number[]; churn: number; clv: number; offerCost: number; featureOracle: number; truth: number; type: string }[];
-  readonly pilot: readonly { id: string; features: number[]; hazard: number; treated: boolean; accepted: boolean; churned: boolean; type: string }[];
+  /** `record`: the twin's contact record now (answers by kind, last contact, last acceptance, when it left), and `featuresNow`: its features now, as the learning agent reads them. */
+  readonly pilot: readonly { id: string; features: number[]; featuresNow: number[]; record: ContactRecord | null; hazard: number; treated: boolean; accepted: boolean; churned: boolean; type: string }[];
 }
 
 /** The product's catalogue: its stated retention effect of an offer is the single-decision agent's prior. */
@@ -479,14 +487,14 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               if (o.dump) {
                 const inSingle = active.filter((id) => !inPilot.has(id) && live.scoreOf(id)?.active);
                 const dump: FirstDecisionDump = {
-                  world: o.world, seed, offerId: o.offerId, budget, contactCost: o.contactCost, horizonMonths: HORIZON_MONTHS,
+                  world: o.world, seed, offerId: o.offerId, offerKind: offer.kind, offerTerms: { discountPct: offer.discountPct, months: offer.months }, budget, customers: o.customers, now: twins.engine.eventClock, pilotAt, contactCost: o.contactCost, horizonMonths: HORIZON_MONTHS,
                   featureNames: Object.keys(FEATURE_INDEX),
                   candidates: inSingle.map((id) => {
                     const f = twins.engine.features(id)!;
                     const s = live.scoreOf(id)!;
                     return { id, features: Array.from(f), churn: s.churn, clv: s.clv, offerCost: offerCostOf(offer, f[FEATURE_INDEX.monthly_price]), featureOracle: expectedContactValue(view.view(id, o.offerId), offer, o.contactCost), truth: valueNow(oracle, id, offer, o.contactCost).net, type: oracle.responseType(id) };
                   }),
-                  pilot: pilot.map((q) => ({ id: q.id, features: Array.from(q.features), hazard: scorer.probability(q.features), treated: q.treated, accepted: q.accepted, churned: twins.engine.features(q.id)?.[FEATURE_INDEX.churned] === 1, type: oracle.responseType(q.id) })),
+                  pilot: pilot.map((q) => ({ id: q.id, features: Array.from(q.features), featuresNow: Array.from(twins.engine.features(q.id) ?? []), record: twins.engine.contactRecord(q.id) ?? null, hazard: scorer.probability(q.features), treated: q.treated, accepted: q.accepted, churned: twins.engine.features(q.id)?.[FEATURE_INDEX.churned] === 1, type: oracle.responseType(q.id) })),
                 };
                 writeFileSync(join(o.dump, `${o.world}-seed${seed}.json`), JSON.stringify(dump));
               }

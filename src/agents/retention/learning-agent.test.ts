@@ -29,4 +29,11 @@ describe('planned multiplier', () => {
     expect(dog[1]).toBeGreaterThanOrEqual(1.2);
     expect(plannedMultiplier(posterior(1.5, 5, 10, 100), 5, 'above-one')).toBe(1);
   });
+
+  it('is the posterior’s middle with no caution (what scripts/agent-offline.mjs compares the cautious plan with)', () => {
+    const m = posterior(0.67, 5, 0, 0);
+    expect(plannedMultiplier(m, 5, 'below-one', 0)).toBeCloseTo(gammaInterval(m.shape, m.rate, 0).high, 12);
+    expect(plannedMultiplier(m, 5, 'below-one', 0)).toBeGreaterThan(m.mean - 0.1);
+    expect(plannedMultiplier(m, 5, 'below-one', 0)).toBeLessThan(plannedMultiplier(m, 5, 'below-one'));
+  });
 });

@@ -45,9 +45,9 @@ const CALIBRATION_PRIOR = 5;
  * every month on effects that were the prior's guess; planned on the bound for ever, it never
  * contacted anyone and so never learnt (the bound stayed at 1 with no evidence).
  */
-export function plannedMultiplier(m: MultiplierPosterior, priorStrength: number, side: 'below-one' | 'above-one'): number {
+export function plannedMultiplier(m: MultiplierPosterior, priorStrength: number, side: 'below-one' | 'above-one', caution = Z90): number {
   const priorShare = priorStrength / (priorStrength + Math.max(0, m.evidence));
-  const bound = gammaInterval(m.shape, m.rate, Z90 * priorShare).high;
+  const bound = gammaInterval(m.shape, m.rate, caution * priorShare).high;
   return side === 'below-one' ? Math.min(1, bound) : Math.max(1, bound);
 }
 
@@ -77,6 +77,8 @@ export interface LearningAgentOptions {
   readonly explorationShare?: number;
   readonly holdoutShare?: number;
   readonly harmThreshold?: number;
+  /** Posterior sds of the cautious end the effects are planned on while only the prior speaks (default `Z90`; 0: the posterior's median, for comparison). */
+  readonly caution?: number;
 }
 
 /** One month's result: the plan, the fitted model and every active customer's profile. */
@@ -142,8 +144,8 @@ export class LearningRetentionAgent {
       {
         acceptance: acceptanceOf(model, this.options.offer.kind),
         hazardRatio: model.hazardRatio,
-        acceptedMultiplier: plannedMultiplier(model.acceptedMultiplier, priors.multiplierStrength, 'below-one'),
-        contactMultiplier: plannedMultiplier(model.contactMultiplier, priors.multiplierStrength, 'above-one'),
+        acceptedMultiplier: plannedMultiplier(model.acceptedMultiplier, priors.multiplierStrength, 'below-one', this.options.caution),
+        contactMultiplier: plannedMultiplier(model.contactMultiplier, priors.multiplierStrength, 'above-one', this.options.caution),
       },
       {
         budget,
