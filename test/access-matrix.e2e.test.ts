@@ -63,9 +63,10 @@ describe('the access matrix: every route × every role', () => {
     expect(routes.filter((r) => routeAccess(r.method, r.url) === undefined)).toEqual([]);
     // Every entry names a route that exists (the sandbox's routes, /sandbox/…, only with a sandbox;
     // the gateway's routing table only on a gateway, test/scale.e2e.test.ts; a worker's share of a
-    // training only on a worker, test/scale-training.e2e.test.ts).
+    // training and of a churn-prevention run only on a worker, test/scale-training.e2e.test.ts and
+    // test/scale-churn.e2e.test.ts).
     const registered = new Set(routes.map((r) => `${r.method} ${r.url}`));
-    const elsewhere = (k: string) => /^[A-Z]+ \/sandbox\//.test(k) || k === 'GET /partitions/owners' || /^POST \/partitions\/training\//.test(k);
+    const elsewhere = (k: string) => /^[A-Z]+ \/sandbox\//.test(k) || k === 'GET /partitions/owners' || /^POST \/partitions\/(training\/|churn\/|actions$)/.test(k);
     expect(Object.keys(ROUTE_ACCESS).filter((k) => !registered.has(k) && !elsewhere(k))).toEqual([]);
   });
 

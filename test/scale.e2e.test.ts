@@ -1,19 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/domain/clock.js';
 import { fairShare, PARTITION_COUNT, partitionOf } from '../src/domain/partitions.js';
-import { trainAndRegister } from '../src/intelligence/live/churn-model-service.js';
-import { syntheticChurnEvents } from '../src/intelligence/twin-training/synthetic-churn-events.js';
-import { submitInBatches } from '../src/interfaces/bench/bench-fixtures.js';
 import type { ClusterProcess as Proc } from '../src/interfaces/bench/scale-cluster.js';
-import { openEventStore } from '../src/store/open-event-store.js';
-import { openModelRegistry } from '../src/store/open-model-registry.js';
 import { postgresDatabaseFigures } from '../src/store/postgres-databases.js';
 import { syntheticEvents } from '../src/twin/synthetic-events.js';
-import { openTwinService } from '../src/twin/twin-service.js';
-import { testCluster } from './support/cluster.js';
+import { registerChampion, testCluster } from './support/cluster.js';
 
 /**
  * The acceptance test of decision 0012 (issue 16): a gateway and three workers on loopback over
@@ -36,26 +26,6 @@ const DAYS = 2;
 const BATCH = 1_000;
 /** Four Node processes starting at once on two shared cores took 39 s at load 29. */
 const START_MS = 90_000;
-
-/**
- * A churn champion for the workers to serve, trained here on a small world with learnable churn
- * (15 s at load 30) and registered in the cluster's database before the workers start: what is
- * checked here is serving the registry's champion (training over the workers is
- * scale-training.e2e.test.ts's).
- */
-async function registerChampion(databaseUrl: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'twinloop-scale-model-'));
-  const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(Date.parse('2030-01-01')) });
-  const registry = await openModelRegistry({ kind: 'postgres', url: databaseUrl });
-  try {
-    await submitInBatches(twins.intake, syntheticChurnEvents({ customers: 400, days: 100, seed: 9 }));
-    return (await trainAndRegister(twins, registry, { promotion: 'champion', cutoffs: 4 })).info.id;
-  } finally {
-    await registry.close();
-    await twins.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 if (!DATABASE_URL || !NATS_URL) {
   describe('partitioned twins across processes', () => {
@@ -84,7 +54,9 @@ if (!DATABASE_URL || !NATS_URL) {
       const phases: string[] = [];
       const phase = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       await cluster.create();
-      const championId = await registerChampion(dbUrl);
+      // A churn champion for the workers to serve, registered before they start: what is checked here
+      // is serving the registry's champion (training over the workers is scale-training.e2e.test.ts's).
+      const championId = await registerChampion([dbUrl]);
       phase('model registered');
       const gateway = await cluster.start('gateway', ['--role', 'gateway']);
       const workers = new Map<string, Proc>([['w1', await worker('w1')], ['w2', await worker('w2')], ['w3', await worker('w3')]]);

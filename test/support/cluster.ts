@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NatsEventBus } from '../../src/bus/nats-event-bus.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { registerChurnModel, trainAndRegister } from '../../src/intelligence/live/churn-model-service.js';
+import { syntheticChurnEvents } from '../../src/intelligence/twin-training/synthetic-churn-events.js';
+import { trainChurnFromTwins, type TrainedChurnModel } from '../../src/intelligence/twin-training/train-churn-from-twins.js';
+import { submitInBatches } from '../../src/interfaces/bench/bench-fixtures.js';
 import { spawnRole, type ClusterProcess } from '../../src/interfaces/bench/scale-cluster.js';
+import { openEventStore } from '../../src/store/open-event-store.js';
+import { openModelRegistry } from '../../src/store/open-model-registry.js';
 import { createPostgresDatabase, databaseUrl, dropPostgresDatabase } from '../../src/store/postgres-databases.js';
+import { openTwinService } from '../../src/twin/twin-service.js';
 import { testPort } from './test-port.js';
 
 /**
@@ -32,8 +43,8 @@ export interface TestCluster {
   readonly procs: readonly ClusterProcess[];
   /** Makes the database. */
   create(): Promise<void>;
-  /** Starts `twinloop start` over the cluster's database and stream with `args` (`--role …`), on a test port. */
-  start(name: string, args: readonly string[]): Promise<ClusterProcess>;
+  /** Starts `twinloop start` over the cluster's database and stream with `args` (`--role …`), on a test port; `partitioned: false` leaves out the stream (a `--role all` process). */
+  start(name: string, args: readonly string[], o?: { partitioned?: boolean }): Promise<ClusterProcess>;
   /** Polls `probe` every 250 ms until it answers `{ done: true }`, else fails naming `what`, the last thing seen and each process's last lines. */
   readonly waitFor: <T>(what: string, probe: () => Promise<{ done: boolean; seen: T }>, ms?: number) => Promise<T>;
   /** A request with a JSON body (when given) and its JSON answer. */
@@ -62,8 +73,8 @@ export function testCluster(label: string, serverUrl: string, natsUrl: string): 
     dbUrl,
     procs,
     create: () => createPostgresDatabase(serverUrl, database),
-    async start(name, args) {
-      const p = spawnRole({ databaseUrl: dbUrl, port: await testPort() }, name, [...args, ...partitioned]);
+    async start(name, args, o = {}) {
+      const p = spawnRole({ databaseUrl: dbUrl, port: await testPort() }, name, [...args, ...(o.partitioned === false ? [] : partitioned)]);
       procs.push(p);
       return p;
     },
@@ -94,4 +105,36 @@ export function testCluster(label: string, serverUrl: string, natsUrl: string): 
       await dropPostgresDatabase(serverUrl, database).catch(() => undefined);
     },
   };
+}
+
+/** The churn history the champion is trained on (400 customers, 100 days, learnable churn): 15 s at load 30. */
+export const CHAMPION_HISTORY = { customers: 400, days: 100, seed: 9 } as const;
+
+/**
+ * A churn champion for processes to serve, trained here once on CHAMPION_HISTORY in a throw-away
+ * embedded store and registered as the champion in each database of `databaseUrls` (the same
+ * model in each: a cluster and a single process compared on one model). Its id.
+ */
+export async function registerChampion(databaseUrls: readonly string[]): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-cluster-model-'));
+  const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(Date.parse('2030-01-01')) });
+  try {
+    await submitInBatches(twins.intake, syntheticChurnEvents(CHAMPION_HISTORY));
+    let trained: TrainedChurnModel | undefined;
+    let id = '';
+    for (const url of databaseUrls) {
+      const registry = await openModelRegistry({ kind: 'postgres', url });
+      try {
+        id = trained
+          ? (await registerChurnModel(registry, trained, 'champion')).info.id
+          : (await trainAndRegister(twins, registry, { promotion: 'champion', cutoffs: 4, trainer: async (o) => (trained = await trainChurnFromTwins(twins.store, o)) })).info.id;
+      } finally {
+        await registry.close();
+      }
+    }
+    return id;
+  } finally {
+    await twins.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

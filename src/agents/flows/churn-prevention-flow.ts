@@ -148,7 +148,7 @@ export interface CustomerOutcome {
 
 /** What the flow needs. */
 export interface ChurnPreventionDeps {
-  readonly guarded: () => GuardedExecutor;
+  readonly guarded: () => Pick<GuardedExecutor, 'execute'>;
   /** Reads the twins (and scores) at scan time: the active customers that pass the segment's filters (all active ones for none). */
   readonly scan: (segment: readonly FeatureFilter[], offerIds: readonly string[]) => Promise<readonly ScannedCustomer[]>;
   /** The simulation lab's verdict on a plan. */

@@ -24,7 +24,7 @@ export type GuardedOutcome = Pick<GuardedResult, 'status' | 'reason' | 'requestI
  * answers the workflow handles (they are journaled as the step's result); only a failing executor
  * is transient, so it is retried with the same request id.
  */
-export function guardedActionStep(id: string, guarded: () => GuardedExecutor): StepDefinition<ActionRequestInput, GuardedOutcome> {
+export function guardedActionStep(id: string, guarded: () => Pick<GuardedExecutor, 'execute'>): StepDefinition<ActionRequestInput, GuardedOutcome> {
   return {
     id,
     version: 1,

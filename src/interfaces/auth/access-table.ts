@@ -93,6 +93,11 @@ export const ROUTE_ACCESS = {
   // A churn model trained over the workers (POST /models/train at the gateway): each one's sample and rows.
   'POST /partitions/training/plan': 'models:train',
   'POST /partitions/training/rows': 'models:train',
+  // A churn-prevention run over the workers (docs/scale.md): each one's candidates and check, and
+  // the actions on its customers (these only from another worker's own identity, checked by the route).
+  'POST /partitions/churn/candidates': 'workflows:start',
+  'POST /partitions/churn/check': 'workflows:start',
+  'POST /partitions/actions': 'actions:request',
   // The gateway's routing table: which worker owns which partition now.
   'GET /partitions/owners': 'twins:read',
 
@@ -300,6 +305,10 @@ export const CUSTOMER_ROUTES = {
   // A churn prevention run's report names the customers it contacted and left alone, across segments.
   'GET /churn-prevention/runs': 'spanning',
   'GET /churn-prevention/runs/:id': 'spanning',
+  // A worker's part of a churn-prevention run over the workers: many customers, or one on another worker's behalf.
+  'POST /partitions/churn/candidates': 'spanning',
+  'POST /partitions/churn/check': 'spanning',
+  'POST /partitions/actions': 'spanning',
   'POST /tmf-api/troubleTicket/v4/hub': 'spanning',
   'POST /tmf-api/eventManagement/v4/hub': 'spanning',
   'POST /tmf-api/productOrderingManagement/v4/hub': 'spanning',

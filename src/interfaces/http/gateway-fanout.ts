@@ -1,10 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import { ERROR_CODES, TwinloopError, type ErrorCode } from '../../domain/errors.js';
-import { PARTITION_COUNT } from '../../domain/partitions.js';
-import type { Gateway } from '../runtime/gateway.js';
-
-/** How long the gateway waits for a worker's answer before answering 503 itself (the worker may have just died). */
-export const WORKER_TIMEOUT_MS = 10_000;
 
 /** The request headers a worker needs to answer as it would directly: who asks, and what they send and accept. */
 const FORWARDED = ['authorization', 'cookie', 'content-type', 'accept', 'origin'];
@@ -19,62 +13,3 @@ export function forwardedHeaders(req: FastifyRequest): Record<string, string> {
   return headers;
 }
 
-/** The URL of every worker in the routing table now, read afresh. */
-export async function workerUrls(gateway: Gateway): Promise<string[]> {
-  return [...new Set((await gateway.owners()).map((o) => o.url))];
-}
-
-/** One request of a fan-out: the same path to every worker, each with its own body when `body` is a function of its place. */
-export interface WorkerRequest {
-  readonly method: 'GET' | 'POST';
-  readonly pathAndQuery: string;
-  readonly headers: Record<string, string>;
-  readonly body?: (index: number, url: string) => unknown;
-  /** How long each worker may take (default `WORKER_TIMEOUT_MS`). */
-  readonly timeoutMs?: number;
-}
-
-/**
- * Asks every worker at `urls` (default: the routing table's) the same request, in parallel. A
- * worker's refusal of the request itself (a 4xx: bad filter, bad cursor, no permission) is the
- * answer's, relayed with its code and message; a worker that does not answer or answers 5xx
- * makes it 503 with Retry-After (it is dying, or a partition is moving).
- */
-export async function askWorkers<T>(gateway: Gateway, r: WorkerRequest, urls?: readonly string[]): Promise<T[]> {
-  const targets = urls ?? (await workerUrls(gateway));
-  const what = `${r.method} ${r.pathAndQuery.split('?')[0]}`;
-  return Promise.all(
-    targets.map(async (url, index) => {
-      const body = r.body?.(index, url);
-      const res = await fetch(new URL(r.pathAndQuery, url), {
-        method: r.method,
-        headers: body === undefined ? r.headers : { ...r.headers, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(r.timeoutMs ?? WORKER_TIMEOUT_MS),
-      }).catch((err: Error) => {
-        gateway.forgetOwners();
-        throw new TwinloopError('UNAVAILABLE', `the worker at ${url} did not answer ${what} (${err.message}); its partitions move to another worker; retry`, { context: { retryAfterSeconds: 1 } });
-      });
-      if (res.ok) return (await res.json()) as T;
-      const refused = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
-      if (res.status < 500 && refused?.message && (ERROR_CODES as readonly string[]).includes(refused.code ?? '')) throw new TwinloopError(refused.code as ErrorCode, refused.message);
-      gateway.forgetOwners();
-      throw new TwinloopError('UNAVAILABLE', `the worker at ${url} answered ${what} with ${res.status}${refused?.message ? ` (${refused.message})` : ''}; retry`, { context: { retryAfterSeconds: 1 } });
-    }),
-  );
-}
-
-/**
- * The partitions the workers' answers name, when every partition is named exactly once; else
- * 503 with Retry-After: a partition named by none (moving, or being rebuilt) or by two (the
- * routing table a second old) would make a sum or a list miss it or hold it twice.
- */
-export function everyPartitionOnce(named: readonly (readonly number[])[]): number[] {
-  const counted = named.flat();
-  const once = new Set(counted);
-  if (once.size !== PARTITION_COUNT || counted.length !== PARTITION_COUNT) {
-    const missing = Array.from({ length: PARTITION_COUNT }, (_, p) => p).filter((p) => !once.has(p));
-    throw new TwinloopError('UNAVAILABLE', `partitions are moving between workers (${missing.length} not live anywhere now${counted.length > once.size ? ', some counted twice' : ''}); retry`, { context: { retryAfterSeconds: 1 } });
-  }
-  return [...once].sort((a, b) => a - b);
-}

@@ -4,13 +4,15 @@ import { TwinloopError } from '../../domain/errors.js';
 import { summarizeVersion, type RegisteredModel } from '../../intelligence/live/churn-model-service.js';
 import { trainOverWorkers } from './gateway-training.js';
 import { trainRequest, versionSummary } from './model-routes.js';
-import { askWorkers, everyPartitionOnce, forwardedHeaders, WORKER_TIMEOUT_MS } from './gateway-fanout.js';
+import { forwardedHeaders } from './gateway-fanout.js';
+import { askWorkers, everyPartitionOnce, WORKER_TIMEOUT_MS } from '../runtime/worker-fanout.js';
 import { decodePartitionCursor, encodePartitionCursor, mergePartitionPages } from '../../twin/partition-order.js';
 import { refuseOffset, twinCursorQuery } from './twin-routes.js';
 import { twinCursorPage } from './twin-schemas.js';
 import { PARTITION_COUNT } from '../../domain/partitions.js';
 import { CUSTOMER_ROUTES, type CustomerRoute } from '../auth/access-table.js';
 import type { Gateway } from '../runtime/gateway.js';
+import type { PartitionOwner } from '../../store/partition-leases.js';
 import { RAW_TYPES, recordsFromBytes } from './event-routes.js';
 import { mergePopulationRisks } from '../../intelligence/live/population-risk.js';
 import { populationAnswer, WORKER_NOTE } from './population-routes.js';
@@ -87,15 +89,37 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
         const [method, url] = key.split(' ');
         app.route({ method: method as 'GET' | 'POST', url, handler: (req, reply) => forward(gateway, how, req, reply) });
       }
+      for (const key of ANY_WORKER_ROUTES) {
+        const [method, url] = key.split(' ');
+        app.route({ method: method as 'GET' | 'POST' | 'PUT', url, handler: (req, reply) => forwardToAnyWorker(gateway, req, reply) });
+      }
     },
   ]);
 }
+
+/**
+ * Routes answered by any worker, passed to one: the durable workflows, whose runs are in the shared
+ * journal and run on whichever worker claims them (a churn-prevention run reaches every worker's
+ * customers itself, docs/scale.md), and the action policy they act under, kept in the shared store.
+ */
+export const ANY_WORKER_ROUTES = ['POST /workflows/:definition/start', 'GET /workflows', 'GET /workflows/:id', 'GET /workflows/:id/steps', 'GET /churn-prevention/runs', 'GET /churn-prevention/runs/:id', 'GET /churn-prevention/policy', 'GET /policy', 'PUT /policy'] as const;
 
 /** Passes a request about one customer to its partition's owner and its answer back. */
 async function forward(gateway: Gateway, how: { params: string } | { body: string }, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const id = 'params' in how ? (req.params as Record<string, unknown>)[how.params] : (req.body as Record<string, unknown> | undefined)?.[how.body];
   if (typeof id !== 'string' || id === '') throw new TwinloopError('BAD_INPUT', `${'params' in how ? 'path' : 'body'}: ${'params' in how ? how.params : how.body} must name a customer`);
-  const owner = await gateway.ownerFor(id);
+  return passTo(gateway, await gateway.ownerFor(id), `customer ${id}'s partition`, req, reply);
+}
+
+/** Passes a request any worker answers to one of them (the first in the routing table). */
+async function forwardToAnyWorker(gateway: Gateway, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const owner = [...(await gateway.owners())].sort((a, b) => a.partition - b.partition)[0];
+  if (!owner) throw new TwinloopError('UNAVAILABLE', 'no worker owns a partition now (they are starting, or all died); retry', { context: { retryAfterSeconds: 1 } });
+  return passTo(gateway, owner, 'partitions', req, reply);
+}
+
+/** Passes the request to `owner` and its answer back; 503 with Retry-After when it does not answer. */
+async function passTo(gateway: Gateway, owner: PartitionOwner, what: string, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const headers = forwardedHeaders(req);
   let answer: Response;
   try {
@@ -107,7 +131,7 @@ async function forward(gateway: Gateway, how: { params: string } | { body: strin
     });
   } catch (err) {
     gateway.forgetOwners();
-    throw new TwinloopError('UNAVAILABLE', `the worker owning customer ${id}'s partition (${owner.workerId} at ${owner.url}) did not answer (${(err as Error).message}); its partitions move to another worker; retry`, { context: { retryAfterSeconds: 1 } });
+    throw new TwinloopError('UNAVAILABLE', `the worker owning ${what} (${owner.workerId} at ${owner.url}) did not answer (${(err as Error).message}); its partitions move to another worker; retry`, { context: { retryAfterSeconds: 1 } });
   }
   // A worker that no longer answers for the partition said so: read the owners again next time.
   if (answer.status === 503) gateway.forgetOwners();

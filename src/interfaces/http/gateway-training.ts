@@ -6,7 +6,7 @@ import { DEFAULT_TRAINING_CUSTOMERS } from '../../intelligence/twin-training/tra
 import { inSample, sampleCut, type TrainingPart } from '../../intelligence/twin-training/training-parts.js';
 import { DEFAULT_MAX_TRAINING_ROWS } from '../../intelligence/twin-training/twin-training-set.js';
 import type { Gateway } from '../runtime/gateway.js';
-import { askWorkers, everyPartitionOnce, workerUrls } from './gateway-fanout.js';
+import { askWorkers, everyPartitionOnce, workerUrls } from '../runtime/worker-fanout.js';
 import type { trainingPlanAnswer, trainingRowsRequest } from './partition-training-routes.js';
 
 /** How long a worker may take to build its rows: replaying its share of a 5,000-customer sample's year at load 30 takes minutes. */

@@ -16,6 +16,7 @@ import { intentRoutes } from './intent-routes.js';
 import { modelRoutes } from './model-routes.js';
 import { partitionRoutes, wholeProcessPartitions } from './partition-routes.js';
 import { partitionTrainingRoutes } from './partition-training-routes.js';
+import { partitionChurnRoutes } from './partition-churn-routes.js';
 import { populationRoutes } from './population-routes.js';
 import { sandboxRoutes } from './sandbox-routes.js';
 import { createHttpServer } from './server.js';
@@ -78,7 +79,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     consoleRoutes(),
     ...(operator.world ? [sandboxRoutes({ world: operator.world, suspicions: () => services.anomalies.suspicions(), liveFromMs: operator.sandboxLiveFromMs })] : []),
     partitionRoutes(operator.role === 'worker' ? operator.partitions : () => whole),
-    ...(operator.role === 'worker' ? [partitionTrainingRoutes(operator.twins, operator.partitions, operator.buildTrainingRows)] : []),
+    ...(operator.role === 'worker' ? [partitionTrainingRoutes(operator.twins, operator.partitions, operator.buildTrainingRows), partitionChurnRoutes({ worker: operator.partitions, flows: operator.churnHere, guarded: () => operator.services.guarded })] : []),
   ]);
 }
 

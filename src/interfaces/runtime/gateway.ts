@@ -8,6 +8,7 @@ import type { ModelRegistry } from '../../store/model-registry.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { PartitionRouting } from './worker-fanout.js';
 import { openAuthenticator, type AuthSettings } from '../auth/local-auth.js';
 
 /**
@@ -25,17 +26,13 @@ export interface GatewayOptions {
 }
 
 /** The running gateway (`twinloop start --role gateway`, decision 0012): publishes events on their partitions and knows each partition's owner. */
-export interface Gateway {
+export interface Gateway extends PartitionRouting {
   readonly auth: Authenticator;
   readonly publisher: PartitionedPublisher;
   /** The shared model registry: a churn model trained over the workers is registered here, and each worker serves its champion. */
   readonly registry: ModelRegistry;
   /** Where the customer's partition is answered now, or UNAVAILABLE (503, Retry-After) while it has no owner. */
   ownerFor(customerId: string): Promise<PartitionOwner>;
-  /** Every partition's owner now, read afresh. */
-  owners(): Promise<PartitionOwner[]>;
-  /** Drops the routing table read last (an owner refused or could not be reached): the next request reads it again. */
-  forgetOwners(): void;
   close(): Promise<void>;
 }
 

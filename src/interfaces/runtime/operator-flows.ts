@@ -1,6 +1,7 @@
 import { HARM_THRESHOLD } from '../../agents/retention/learning-planner.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignManagementWorkflow, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
-import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnOffer, type ChurnPreventionInput, type ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
+import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnOffer, type ChurnPlanSummary, type ChurnPreventionInput, type ScannedCustomer, type SimulatedCustomerValue } from '../../agents/flows/churn-prevention-flow.js';
+import type { GuardedExecutor } from '../../agents/governance/guarded-executor.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DEFAULT_CARE_APPROVAL_TIMEOUT_MS } from '../../agents/flows/customer-care-flow.js';
 import { createIntentObserver, createPlanExecutor, observationOfCampaignStats } from '../../agents/flows/intent-execution.js';
@@ -55,9 +56,39 @@ function offerCostOf(s: OperatorServices, offerId: string): number {
 }
 
 
+/** A churn-prevention plan's simulation check over some of its customers: each draw's net value summed over them, and each one's expected net value. */
+export interface ChurnCheckPart {
+  readonly perDraw: readonly number[];
+  readonly customers: readonly SimulatedCustomerValue[];
+}
+
+/**
+ * A partition worker's part of a churn-prevention run that spans the workers (docs/scale.md):
+ * the scan and the simulation check over the customers this process answers for.
+ */
+export interface ChurnWorkHere {
+  /** The scanned customers among those `here` answers for. */
+  scan(segment: readonly FeatureFilter[], offerIds: readonly string[], here: (customerId: string) => boolean): ScannedCustomer[];
+  /** The check of the plan's customers among those `here` answers for (the others are left out). */
+  check(summary: ChurnPlanSummary, here: (customerId: string) => boolean): ChurnCheckPart;
+}
+
+/**
+ * How a churn-prevention run reaches the whole population when this process holds only some of
+ * it (a partition worker): each worker's part of the scan and the check, put together, and the
+ * guarded executor of each customer's owner (consent and money checked where the twin is).
+ */
+export interface ChurnAcrossWorkers {
+  scan(segment: readonly FeatureFilter[], offerIds: readonly string[]): Promise<ScannedCustomer[]>;
+  check(summary: ChurnPlanSummary): Promise<ChurnCheckPart>;
+  guarded(): Pick<GuardedExecutor, 'execute'>;
+}
+
 /** The flows and the intent execution, built on the running services. */
 export interface OperatorFlows {
   readonly definitions: readonly AnyWorkflowDefinition[];
+  /** This process's part of a churn-prevention run spanning the workers. */
+  readonly churnHere: ChurnWorkHere;
   readonly execute: ExecutePlan;
   readonly observe: ObserveIntent;
   readonly campaigns: CampaignDelivery;
@@ -90,6 +121,8 @@ export function operatorFlows(
      * answer on a card, a supervisor's approval) are scaled by it, so people get their real minutes.
      */
     humanTimeScale?: number;
+    /** On a partition worker: the population's scan, check and owners' executors (read when a run needs them). */
+    across?: () => ChurnAcrossWorkers;
   } = {},
 ): (s: OperatorServices) => OperatorFlows {
   return (s) => {
@@ -127,7 +160,7 @@ export function operatorFlows(
         const o = s.decisions.catalogue.byId.get(offerId);
         return o ? [{ offerId, cost: offerCostOf(s, offerId), discountPct: discountPctOf(o), retentionEffect: o.retentionEffect }] : [];
       });
-    const scan = async (segment: readonly FeatureFilter[], offerIds: readonly string[]): Promise<ScannedCustomer[]> => {
+    const scanHere = (segment: readonly FeatureFilter[], offerIds: readonly string[], here?: (customerId: string) => boolean): ScannedCustomer[] => {
       const live = intelligence.live();
       if (!live) return [];
       const out: ScannedCustomer[] = [];
@@ -136,6 +169,7 @@ export function operatorFlows(
       const vals = new Float64Array(RULE_VALUE_COUNT);
       // Only the segment's customers are read (an intent's run); the proactive scan reads everyone.
       for (const id of twinIdsWhere(engine, segment, s.scoreFields)) {
+        if (here && !here(id)) continue;
         const score = live.scoreOf(id);
         if (!score?.active) continue;
         const f = engine.features(id)!;
@@ -162,57 +196,62 @@ export function operatorFlows(
       }
       return out;
     };
+    // One scenario per offer of the plan, over exactly the customers who get it (those held here);
+    // their expected net values add up draw by draw (docs/flows.md, "The simulation check").
+    const checkHere = (summary: ChurnPlanSummary, here?: (customerId: string) => boolean): ChurnCheckPart => {
+      const groups = (summary.offers ?? [{ offerId: summary.offerId, customers: summary.customerIds.length, customerIds: summary.customerIds }])
+        .map((g) => ({ ...g, customerIds: (g.customerIds ?? summary.customerIds).filter((id) => !here || here(id)) }))
+        .filter((g) => g.customerIds.length > 0);
+      const perDraw = new Float64Array(CHECK_DRAWS);
+      if (groups.length === 0) return { perDraw: [...perDraw], customers: [] };
+      const scenarios = parseScenarios(
+        groups.map((g) => {
+          const offer = s.decisions.catalogue.byId.get(g.offerId);
+          const acceptance = g.acceptance ?? s.decisions.learner.mean(g.offerId, 'app|medium-risk');
+          const effect = offer?.retentionEffect ?? 0.3;
+          return {
+            kind: 'retention_campaign' as const,
+            name: `check ${summary.periodId} ${g.offerId}`,
+            horizonMonths: CHECK_HORIZON_MONTHS,
+            draws: CHECK_DRAWS,
+            seed: 1,
+            hazardCalibrationSd: 0.1,
+            targeting: { rank: 'churn_value' as const, k: Math.max(1, g.customerIds.length) },
+            customers: g.customerIds,
+            offer: {
+              id: g.offerId,
+              discountPct: (offer && discountPctOf(offer)) ?? 0,
+              months: offer?.months ?? 0,
+              costPerAcceptance: offer?.fixedCost ?? 0,
+              acceptance: { mean: acceptance, sd: Math.min(0.5, ACCEPTANCE_RELATIVE_SD * acceptance) },
+              acceptedHazardMultiplier: { mean: 1 - effect, sd: EFFECT_RELATIVE_SD * effect },
+              effectMonths: 3,
+            },
+            costPerContact: 0.05,
+            contactPolicy: { maxContacts: 1 },
+            controlShare: 0,
+          };
+        }),
+      ).scenarios;
+      const values = compileScenarios(liveTwinSource(s.twins, intelligence), scenarios).map((plan) => expectedNetValue(plan));
+      for (const v of values) v.perDraw.forEach((x, d) => (perDraw[d] += x));
+      return { perDraw: [...perDraw], customers: values.flatMap((v) => v.twins.map((t) => ({ customerId: t.id, mean: t.netValue.mean, low: t.netValue.p05 }))) };
+    };
     const churnPrevention = churnPreventionWorkflow({
-      guarded: () => s.guarded,
+      // On a partition worker each action goes to its customer's owner, whose guarded executor checks it.
+      guarded: () => options.across?.().guarded() ?? s.guarded,
       audit: () => s.audit,
       contactAllowedAt: (now) => outsideQuietHours(now, s.actionPolicy.current().contact ?? DEFAULT_CONTACT_POLICY),
-      scan,
+      scan: async (segment, offerIds) => (options.across ? options.across().scan(segment, offerIds) : scanHere(segment, offerIds)),
       policy: async () => {
         const p = await s.churnPolicy.get();
         const offers = policyOffers(p.offers);
         return { minChurn: p.floor, minValue: p.minValue, budget: p.budget, controlShare: p.controlShare, ...(offers.length ? { offers } : {}) };
       },
-      // One scenario per offer of the plan, over exactly the customers who get it; their expected
-      // net values add up draw by draw (docs/flows.md, "The simulation check").
       simulate: async (summary) => {
-        const groups = summary.offers ?? [{ offerId: summary.offerId, customers: summary.customerIds.length, customerIds: summary.customerIds }];
-        const scenarios = parseScenarios(
-          groups.map((g) => {
-            const offer = s.decisions.catalogue.byId.get(g.offerId);
-            const acceptance = g.acceptance ?? s.decisions.learner.mean(g.offerId, 'app|medium-risk');
-            const effect = offer?.retentionEffect ?? 0.3;
-            return {
-              kind: 'retention_campaign' as const,
-              name: `check ${summary.periodId} ${g.offerId}`,
-              horizonMonths: CHECK_HORIZON_MONTHS,
-              draws: CHECK_DRAWS,
-              seed: 1,
-              hazardCalibrationSd: 0.1,
-              targeting: { rank: 'churn_value' as const, k: Math.max(1, g.customers) },
-              customers: [...(g.customerIds ?? summary.customerIds)],
-              offer: {
-                id: g.offerId,
-                discountPct: (offer && discountPctOf(offer)) ?? 0,
-                months: offer?.months ?? 0,
-                costPerAcceptance: offer?.fixedCost ?? 0,
-                acceptance: { mean: acceptance, sd: Math.min(0.5, ACCEPTANCE_RELATIVE_SD * acceptance) },
-                acceptedHazardMultiplier: { mean: 1 - effect, sd: EFFECT_RELATIVE_SD * effect },
-                effectMonths: 3,
-              },
-              costPerContact: 0.05,
-              contactPolicy: { maxContacts: 1 },
-              controlShare: 0,
-            };
-          }),
-        ).scenarios;
-        const values = compileScenarios(liveTwinSource(s.twins, intelligence), scenarios).map((plan) => expectedNetValue(plan));
-        const perDraw = new Float64Array(CHECK_DRAWS);
-        for (const v of values) v.perDraw.forEach((x, d) => (perDraw[d] += x));
-        const total = estimate(perDraw);
-        return {
-          netValue: { mean: total.mean, low: total.p05, high: total.p95 },
-          customers: values.flatMap((v) => v.twins.map((t) => ({ customerId: t.id, mean: t.netValue.mean, low: t.netValue.p05 }))),
-        };
+        const part = options.across ? await options.across().check(summary) : checkHere(summary);
+        const total = estimate(Float64Array.from(part.perDraw));
+        return { netValue: { mean: total.mean, low: total.p05, high: total.p95 }, customers: [...part.customers] };
       },
       outcomes: async (ids, sinceMs) => {
         const days = (clock.now() - sinceMs) / DAY_MS;
@@ -318,6 +357,6 @@ export function operatorFlows(
     const close = () => {
       detachCampaigns();
     };
-    return { definitions, execute, observe, campaigns, scheduleChurnPrevention, close };
+    return { definitions, churnHere: { scan: scanHere, check: checkHere }, execute, observe, campaigns, scheduleChurnPrevention, close };
   };
 }

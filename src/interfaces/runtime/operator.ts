@@ -5,7 +5,7 @@ import { linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.j
 import { NatsEventBus, PARTITION_STREAM_MAX_AGE_MS, type NatsEventBusOptions, type PartitionedStreamOptions } from '../../bus/nats-event-bus.js';
 import { partitionSubject, partitionSubjects } from '../../domain/partitions.js';
 import { openPostgresPartitionCheckpoints } from '../../store/postgres-partition-checkpoints.js';
-import { openPostgresPartitionLeases } from '../../store/postgres-partition-leases.js';
+import { openPartitionOwners, openPostgresPartitionLeases } from '../../store/postgres-partition-leases.js';
 import { PARTITION_CONSUMER, startPartitionWorker, type PartitionWorker } from '../../twin/partition-worker.js';
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
 import { buildTrainingPartInThread, trainChurnInThread } from '../../intelligence/twin-training/churn-training-thread.js';
@@ -24,7 +24,9 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { ensureAdminKey, openAuthenticator, type AuthSettings, type FirstAdminKey } from '../auth/local-auth.js';
 import { openHttpBss, sandboxBss, type Bss } from './bss.js';
 import { openTwins, removeServerLock, writeServerLock } from './open-twins.js';
-import { operatorFlows } from './operator-flows.js';
+import { operatorFlows, type ChurnAcrossWorkers, type ChurnWorkHere, type OperatorFlows } from './operator-flows.js';
+import { churnAcrossWorkers } from './churn-across-workers.js';
+import { workerHeaders } from './worker-identity.js';
 import { openOperatorServices, type OperatorServices } from './operator-services.js';
 import { forwardSandboxAlarms } from './sandbox-alarms.js';
 import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, type SandboxOperator, type SeededHistoryOptions } from './sandbox-operator.js';
@@ -171,6 +173,8 @@ export interface Operator {
   servePartitions(url: string): Promise<PartitionWorker>;
   /** A partition worker's share of a training fanned out over the workers: its customers' rows, built in a thread with its own store connection (the event loop keeps serving). */
   buildTrainingRows(rows: Omit<TwinTrainingSetOptions, 'onProgress'>): Promise<TrainingPart>;
+  /** This process's part of a churn-prevention run spanning the workers (its scan and check), once the flows are built. */
+  churnHere(): ChurnWorkHere | undefined;
   /** Stops everything in order; each part closes even if one before it fails (the first failure is thrown at the end). */
   close(): Promise<void>;
 }
@@ -210,6 +214,21 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // Models train in a thread of their own reading the store through its own connection: the
   // event loop keeps answering while the first model trains (issue 16).
   const intelligence = await startIntelligence(twins, registry, { log: (line) => o.log(`models: ${line}`), trainer: (options) => trainChurnInThread(o.store, options), checkIntervalMs: o.modelCheckEveryMs });
+  // A worker's churn-prevention runs reach the other workers' customers (their scan, check and
+  // actions) as the worker itself, once the keys and sessions are open (bound late).
+  let across: ChurnAcrossWorkers | undefined;
+  let flows: OperatorFlows | undefined;
+  const buildFlows = operatorFlows(bss, intelligence, clock, {
+    humanTimeScale: timeScale,
+    ...(worker
+      ? {
+          across: () => {
+            if (!across) throw new TwinloopError('UNAVAILABLE', 'this worker is still starting; its runs reach the other workers once it has; retry');
+            return across;
+          },
+        }
+      : {}),
+  });
   const running = await openOperatorServices({
     twins,
     storeOptions: o.store,
@@ -218,13 +237,15 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     bss,
     retentionBudget: o.retentionBudget,
     actionPolicyFile: o.actionPolicyFile,
-    flows: operatorFlows(bss, intelligence, clock, { humanTimeScale: timeScale }),
+    flows: (s) => (flows = buildFlows(s)),
     log: o.log,
   });
   const { services } = running;
   recordsOpen(services.records);
   const auth = await openAuthenticator(services.records, o.auth ?? { mode: 'enforced' }, services.audit, () => [...services.actionPolicy.current().segments.keys()]);
   const firstAdminKey = await ensureAdminKey(auth.keys, stateDir);
+  const owners = worker && o.store.kind === 'postgres' ? await openPartitionOwners(o.store) : undefined;
+  if (worker && owners) across = churnAcrossWorkers({ routing: { owners: () => owners.owners(), forgetOwners: () => undefined }, headers: workerHeaders(auth.sessions, worker.workerId) });
   const assist = startAssist(twins, {
     decorateTwin: intelligence.decorateTwin,
     context: { clock },
@@ -344,6 +365,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     role: worker ? 'worker' : 'all',
     partitions: () => partitionWorker,
     buildTrainingRows: (rows) => buildTrainingPartInThread(o.store, rows),
+    churnHere: () => flows?.churnHere,
     async servePartitions(url) {
       if (!worker || o.store.kind !== 'postgres') throw new TwinloopError('BAD_INPUT', 'only a partition worker (--role worker) owns partitions');
       if (partitionWorker) return partitionWorker;
@@ -385,6 +407,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         () => running.close(),
         () => twins.close(),
         () => registry.close(),
+        () => owners?.close(),
         () => bss?.close(),
       ];
       let first: unknown;

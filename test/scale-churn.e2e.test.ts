@@ -1,0 +1,161 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { syntheticChurnEvents } from '../src/intelligence/twin-training/synthetic-churn-events.js';
+import type { ClusterProcess } from '../src/interfaces/bench/scale-cluster.js';
+import { postgresDatabaseFigures } from '../src/store/postgres-databases.js';
+import { CHAMPION_HISTORY, registerChampion, testCluster, type TestCluster } from './support/cluster.js';
+
+/**
+ * Proactive churn prevention over partition workers (issue 16, docs/scale.md): one run, started
+ * through the gateway, scans every worker's customers, plans once under one budget and asks each
+ * action of its customer's owner. A gateway and three workers, and one `--role all` process on a
+ * database of its own, take the same events and serve the same churn model; the same run on both
+ * must treat, hold out and leave alone the same customers, spend no more than its budget, and ask
+ * each customer's action once, though a worker is killed while the run acts (its partitions move,
+ * and if the run was its, another worker takes the run over from its journal).
+ *
+ * The policy puts offers and discounts under approval: an action asked is an approval queued (one per
+ * request id, nothing carried out without back ends), which is what is counted.
+ * Nothing here is timed: every wait polls a condition until a generous deadline.
+ */
+
+const DATABASE_URL = process.env.DATABASE_URL;
+const NATS_URL = process.env.NATS_URL;
+const WAIT_MS = 180_000;
+const START_MS = 120_000;
+/** The run's budget: small enough to bind (a budget per worker would contact three times as many). */
+const BUDGET = 3;
+const OFFERS = [
+  { offerId: 'data-bonus', cost: 1 },
+  { offerId: 'retain-10', cost: 4, discountPct: 10 },
+];
+
+type Report = { status: string; contacted: { customerId: string }[]; leftAlone: Record<string, { count: number; customerIds: string[] }>; spend: number; budget: number; scanned: number };
+type Run = { status: string; output: { controlIds: string[]; treatedIds: string[]; contacts: Record<string, number>; spend: number; scanned: number } | null; error: string | null };
+
+if (!DATABASE_URL || !NATS_URL) {
+  describe('churn prevention over partition workers', () => {
+    it.skip('skipped: DATABASE_URL and NATS_URL are both needed', () => {});
+  });
+} else {
+  describe('churn prevention over partition workers (a gateway, three workers, one killed; against one process)', () => {
+    const cluster = testCluster('churn', DATABASE_URL, NATS_URL);
+    const single = testCluster('churn1', DATABASE_URL, NATS_URL);
+    const { json } = cluster;
+    const waitFor = <T>(what: string, probe: () => Promise<{ done: boolean; seen: T }>, ms = WAIT_MS) => cluster.waitFor(what, probe, ms);
+
+    afterAll(async () => {
+      await cluster.close();
+      await single.close();
+    }, 60_000);
+
+    /** Puts offers and discounts under approval and lifts the quiet hours (the run contacts whatever the time of day). */
+    const putPolicy = async (base: string) => {
+      const current = (await json(`${base}/policy`)).body as { document: { rules: { actionClass: string; mode: string }[]; contact?: Record<string, unknown> }; version: number };
+      const document = { ...current.document, rules: current.document.rules.map((r) => (r.actionClass === 'discount' || r.actionClass === 'offer' ? { ...r, mode: 'approve' } : r)), contact: { ...(current.document.contact ?? {}), quietHours: null } };
+      const put = await json(`${base}/policy`, 'PUT', { policy: document, reason: 'e2e: offers and discounts wait for a person', basedOn: current.version });
+      expect(put.status, JSON.stringify(put.body)).toBe(200);
+      return put.body.version as number;
+    };
+    const input = { periodId: 'e2e-1', scanAt: 0, horizonMs: 1, budget: BUDGET, controlShare: 0.2, seed: 1, offer: OFFERS[0], offers: OFFERS, minChurn: 0.02, minValue: 0 };
+    const runOn = async (c: TestCluster, base: string): Promise<string> => {
+      const started = await c.json(`${base}/workflows/churn-prevention/start`, 'POST', { input, workflowId: 'churn-prevention-e2e-1' });
+      expect(started.status, JSON.stringify(started.body)).toBe(201);
+      return started.body.workflowId as string;
+    };
+    const finished = (c: TestCluster, base: string, id: string) =>
+      c.waitFor(`churn run ${id} at ${base} to finish`, async () => {
+        const r = await c.json(`${base}/workflows/${id}`);
+        const run = r.body as unknown as Run;
+        return { done: r.status === 200 && (run.status === 'succeeded' || run.status === 'failed'), seen: run.status ?? r.body };
+      }, WAIT_MS);
+
+    it('scans every worker, plans once under one budget, and asks each action once through a worker\'s death, as one process does', async () => {
+      await cluster.create();
+      await single.create();
+      const championId = await registerChampion([cluster.dbUrl, single.dbUrl]);
+      const gateway = await cluster.start('gateway', ['--role', 'gateway']);
+      const workers = new Map<string, ClusterProcess>();
+      for (const id of ['w1', 'w2', 'w3']) workers.set(id, await cluster.start(id, ['--role', 'worker', '--worker-id', id, '--keep-every', '500ms', '--checkpoint-every', '1s']));
+      const one = await single.start('single', ['--role', 'all'], { partitioned: false });
+      await waitFor<unknown>('the gateway, three workers and the single process to listen, every partition owned', async () => {
+        if ([gateway, one, ...workers.values()].some((p) => !p.url)) return { done: false, seen: [...cluster.procs, one].map((p) => `${p.name}: ${p.url ?? 'starting'}`) };
+        const o = (await json(`${gateway.url}/partitions/owners`)).body as { unowned: number[] };
+        return { done: o.unowned.length === 0, seen: o.unowned.length };
+      }, START_MS);
+
+      // The same events into both: through the gateway, and straight into the single process.
+      const lines = [...syntheticChurnEvents(CHAMPION_HISTORY)].map((e) => JSON.stringify(e));
+      for (let i = 0; i < lines.length; i += 5_000) {
+        const body = lines.slice(i, i + 5_000).join('\n');
+        for (const [url, accepted] of [[`${gateway.url}/events`, 202], [`${one.url}/events`, 200]] as const) {
+          await waitFor(`${url} to take events from ${i}`, async () => {
+            const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body, signal: AbortSignal.timeout(60_000) });
+            return { done: r.status === accepted, seen: r.status };
+          });
+        }
+      }
+      for (const c of [cluster, single]) {
+        await waitFor(`all ${lines.length} events in ${c.dbUrl}`, async () => {
+          const f = await postgresDatabaseFigures(c.dbUrl);
+          return { done: f.events >= lines.length, seen: f };
+        });
+      }
+      for (const base of [gateway.url!, one.url!]) {
+        await waitFor(`every twin at ${base} applied and scored by the champion`, async () => {
+          const p = await json(`${base}/population`);
+          const risk = p.body.risk as { modelId?: string; scored?: number } | null;
+          return { done: p.status === 200 && p.body.twins === CHAMPION_HISTORY.customers && risk?.modelId === championId, seen: p.body };
+        });
+        const version = await putPolicy(base);
+        // Every process reads the policy in force again within 30 s: each worker must have before the run starts.
+        for (const p of base === one.url ? [one] : [...workers.values()]) {
+          await waitFor(`${p.name} to read policy version ${version}`, async () => {
+            const seen = (await json(`${p.url}/policy`)).body.version;
+            return { done: seen === version, seen };
+          });
+        }
+      }
+
+      // The single process's run: what the cluster's must come to.
+      expect(await finished(single, one.url!, await runOn(single, one.url!))).toBe('succeeded');
+      const singleRun = (await json(`${one.url}/workflows/churn-prevention-e2e-1`)).body as unknown as Run;
+      const singleReport = ((await json(`${one.url}/churn-prevention/runs/churn-prevention-e2e-1`)).body as { report: Report }).report;
+
+      // The cluster's run, through the gateway; a worker dies once it has asked for a few actions.
+      const id = await runOn(cluster, gateway.url!);
+      await waitFor('the run to ask for its first actions', async () => {
+        const steps = (await json(`${gateway.url}/workflows/${id}/steps`)).body as unknown as { stepId: string; status: string; error: string | null }[];
+        const asked = steps.filter((s) => s.stepId === 'churn-offer' && s.status === 'succeeded').length;
+        const run = (await json(`${gateway.url}/workflows/${id}`)).body as unknown as Run;
+        return { done: asked >= 2 || run.status === 'succeeded' || run.status === 'failed', seen: { run: run.status, error: run.error, steps: steps.map((s) => `${s.stepId} ${s.status}${s.error ? ` ${s.error}` : ''}`).slice(-6) } };
+      }, 120_000);
+      workers.get('w2')!.child.kill('SIGKILL');
+      workers.delete('w2');
+      const status = await finished(cluster, gateway.url!, id);
+      const run = (await json(`${gateway.url}/workflows/${id}`)).body as unknown as Run;
+      expect({ status, error: run.error }).toEqual({ status: 'succeeded', error: null });
+      const report = ((await json(`${gateway.url}/churn-prevention/runs/${id}`)).body as { report: Report }).report;
+
+      // One scan of the whole population, one plan, one budget: the same customers as one process.
+      const sorted = (ids: readonly string[] | undefined) => [...(ids ?? [])].sort();
+      const counts = (r: Report) => Object.fromEntries(Object.entries(r.leftAlone).map(([k, v]) => [k, v.count]));
+      expect(run.output!.scanned).toBe(singleRun.output!.scanned);
+      expect({ control: sorted(run.output!.controlIds), treated: sorted(run.output!.treatedIds), contacts: run.output!.contacts }).toEqual({ control: sorted(singleRun.output!.controlIds), treated: sorted(singleRun.output!.treatedIds), contacts: singleRun.output!.contacts });
+      expect(counts(report)).toEqual(counts(singleReport));
+      expect(sorted(report.leftAlone['pending-approval']?.customerIds)).toEqual(sorted(singleReport.leftAlone['pending-approval']?.customerIds));
+      expect(report.spend).toBeLessThanOrEqual(BUDGET);
+      expect(report.spend).toBeCloseTo(singleReport.spend, 6);
+      // The budget bound: some customers worth contacting were left for it.
+      console.info(`scale-churn e2e: scanned ${report.scanned}, left alone ${JSON.stringify(counts(report))}, spend ${report.spend} of ${BUDGET}`);
+      expect(report.leftAlone.budget?.count ?? 0, JSON.stringify(counts(report))).toBeGreaterThan(0);
+
+      // Each action asked once: one approval per customer asked, however the run and the partitions moved.
+      const asked = report.leftAlone['pending-approval']?.count ?? 0;
+      expect(asked).toBeGreaterThan(0);
+      const approvals = (await json(`${[...workers.values()][0].url}/approvals`)).body as unknown as { request: { customerId: string; id: string } }[];
+      const customers = approvals.map((a) => a.request.customerId);
+      expect({ approvals: approvals.length, customers: new Set(customers).size }).toEqual({ approvals: asked, customers: asked });
+      expect(sorted(customers)).toEqual(sorted(report.leftAlone['pending-approval']?.customerIds));
+    }, 900_000);
+  });
+}
