@@ -629,6 +629,29 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, JOURNEY_MS);
 
+  it("a care agent reads a customer's bills as bars from zero, and the overview says whom its expected-churn link lists", async () => {
+    // A customer whose bills differ little (a walk through the console found 20.00 and 22.50
+    // drawn on an axis from 20: a sliver beside a tall bar).
+    const someone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&bills_total.gte=3&limit=1')).body.items[0].customerId;
+    const page = await signedIn('carol', 'care_agent', `/console/customers/${someone}`);
+    const bills = page.locator('figure.chart', { has: page.locator('figcaption', { hasText: /^Bills/ }) }).locator('[data-y-range]');
+    await visible(bills, 'the bills chart drawn', page.locator('figure.chart'));
+    const [low, high] = (await bills.getAttribute('data-y-range'))!.split(',').map(Number);
+    expect(low).toBe(0);
+    expect(high).toBeGreaterThan(0);
+
+    // "15 expected to churn" linked to the 2 customers at 20 % or more, saying nothing of it.
+    await page.goto(`${base}/`);
+    const tile = page.locator('a.tile', { has: page.locator('[data-testid=overview-expected-churn]') });
+    await visible(tile.filter({ hasText: /listed/ }), 'the expected-churn tile with its detail', tile);
+    const listed = Number(/(\d[\d,]*) at 20 % or more listed/.exec(await tile.innerText())![1].replace(/,/g, ''));
+    const atRisk = (await api<{ items: unknown[] }>('GET', '/twins?churn.gte=0.2&limit=1000')).body.items.length;
+    expect(listed).toBe(atRisk);
+    await tile.click();
+    await page.waitForURL(`${base}/console/customers?churn.gte=0.2`);
+    await page.context().close();
+  }, JOURNEY_MS);
+
   it('loads every page, with no serious or critical accessibility violation; photographs each and measures its first load', async () => {
     const someone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=1')).body.items[0].customerId;
     // Each page, and what shows that its data arrived.

@@ -28,10 +28,14 @@ export function TimeChart({ title, times, series, height = 180 }: { title: strin
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
+      // Bars are read by their height, so their axis starts at zero: on uPlot's own range a bill
+      // of 20.00 beside one of 22.50 drew as a sliver beside a tall bar.
+      scales: { x: { time: true }, ...(series.some((s) => s.bars) ? { y: { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [Math.min(0, min), max > 0 ? max * 1.05 : 1] } } : {}) },
       // A line needs two points: a series of one or two shows its points instead.
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: s.bars ? s.color + '99' : undefined, width: s.bars ? 0 : 1.5, paths: s.bars ? bars : undefined, points: { show: times.length < 3 } }))],
       axes: [{}, { size: 60 }],
+      // The value axis's range as drawn, for readers of the page that cannot see the canvas (tests).
+      hooks: { draw: [(u) => void (el.dataset.yRange = `${u.scales.y.min ?? ''},${u.scales.y.max ?? ''}`)] },
     };
     const data: uPlot.AlignedData = [times.map((t) => t / 1000), ...series.map((s) => s.values as (number | null)[])];
     const plot = new uPlot(opts, data, el);

@@ -17,6 +17,11 @@ interface Population {
   } | null;
   readonly note?: string;
 }
+/** The churn risk from which the overview lists customers (a boundary of the population's bands). */
+const HIGH_RISK = 0.2;
+/** Customers in the bands at or above `HIGH_RISK`: those the expected-churn tile's link lists. */
+const highRisk = (risk: NonNullable<Population['risk']>) => risk.bands.filter((b) => b.from >= HIGH_RISK).reduce((n, b) => n + b.customers, 0);
+
 interface ModelVersion {
   readonly id: string;
   readonly status: string;
@@ -118,10 +123,17 @@ export function Overview() {
       <div class="tiles">
         <Tile label="customer twins" value={count(p?.twins)} href="/console/customers" testId="overview-twins" />
         <Tile label="in the scored population" value={count(p?.risk?.scored)} detail={p?.note} />
-        <Tile label={`expected to churn within ${p?.risk?.horizonDays ?? 30} days`} value={count(p?.risk ? Math.round(p.risk.expectedChurners) : undefined)} href="/console/customers?churn.gte=0.2" />
+        {/* The expected number is a sum of probabilities, not a list: the detail says whom the link lists. */}
+        <Tile
+          label={`expected to churn within ${p?.risk?.horizonDays ?? 30} days`}
+          value={count(p?.risk ? Math.round(p.risk.expectedChurners) : undefined)}
+          href={`/console/customers?churn.gte=${HIGH_RISK}`}
+          detail={p?.risk ? `the sum of every churn risk; ${count(highRisk(p.risk))} at ${percent(HIGH_RISK)} or more listed` : undefined}
+          testId="overview-expected-churn"
+        />
         <Tile label="value at risk" value={money(p?.risk?.valueAtRisk)} detail={p?.risk ? `of ${money(p.risk.lifetimeValue)} lifetime value` : undefined} />
         {seesApprovals && <Tile label="approvals waiting" value={count(approvals.data?.length)} href="/console/approvals" testId="overview-approvals" />}
-        <Tile label="intents in progress" value={count(byStatus(intents.data?.map((i) => ({ status: i.intent.lifecycleStatus })), ['proposed', 'accepted', 'planning', 'executing']))} detail={intents.data ? `${intents.data.length} in all` : undefined} />
+        <Tile label="intents in progress" href="/console/intents" value={count(byStatus(intents.data?.map((i) => ({ status: i.intent.lifecycleStatus })), ['proposed', 'accepted', 'planning', 'executing']))} detail={intents.data ? `${intents.data.length} in all` : undefined} />
         <Tile label="workflows running or waiting" value={count(byStatus(workflows.data, ['pending', 'waiting', 'compensating']))} />
         <Tile label="churn model serving" value={champion ? champion.id : 'none'} detail={champion?.metrics?.auc !== undefined ? `AUC ${champion.metrics.auc.toFixed(3)}` : undefined} />
       </div>
