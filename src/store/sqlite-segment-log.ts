@@ -332,6 +332,11 @@ export class SqliteSegmentLog {
 
   /** Whether any segment waits to be sealed (as this connection knows; a fresh one looks). */
   waiting(): boolean {
+    // While a seeded history is written by another connection, a count taken now would be stale by its end.
+    if (this.sealingBlocked()) {
+      this.forget();
+      return false;
+    }
     this.unsealed ??= this.sql.countAfter.get(this.sql.sealedThrough.get()!.through_seq)!.n;
     return this.unsealed > 0;
   }

@@ -71,6 +71,8 @@ export interface SeededRun {
   /** Until the history is written from its seed (in its thread) and sealed. */
   seconds: number;
   cpu_us_per_event: number;
+  /** CPU per event of the thread that regenerates and writes the history behind (its own, the seal aside). */
+  writer_cpu_us_per_event: number;
   bytes_per_event: number;
   store_mb: number;
   accepted: number;
@@ -151,7 +153,7 @@ async function seededBackfillInto(o: { world: string; config: WorldConfig; days:
     o.log(`  seeded: the twins have the history in ${round(passSeconds, 1)} s; writing it behind…`);
     await twins.checkpoint({ loadEnded: true });
     const writer = startHistoryWriter(dir, { ...record, lastSeq: pass.lastSeq, skipped: pass.skipped, blockHashes: pass.blockHashes });
-    await writer.done;
+    const { cpuSeconds: writerCpu } = await writer.done;
     await store.bulkLoadEnded();
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
@@ -161,6 +163,7 @@ async function seededBackfillInto(o: { world: string; config: WorldConfig; days:
       pass_cpu_us_per_event: round((passCpu.user + passCpu.system) / result.events, 2),
       seconds: round(seconds, 1),
       cpu_us_per_event: round((cpu.user + cpu.system) / result.events, 2),
+      writer_cpu_us_per_event: round((writerCpu * 1e6) / result.events, 2),
       bytes_per_event: Math.round(size / result.events),
       store_mb: round(size / 1e6, 1),
       accepted: pass.accepted,

@@ -1,5 +1,6 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { threadCpuSeconds } from '../../domain/cpu-time.js';
 import { toTwinloopError } from '../../domain/errors.js';
 import { createSqliteEventStore } from '../../store/sqlite-event-store.js';
 import type { HistoryWriterData, HistoryWriterMessage } from './history-writer.js';
@@ -23,15 +24,16 @@ try {
 }
 
 void (async () => {
+  const cpu = threadCpuSeconds();
   // Synced after each commit, like the store's writer thread: the write lock is free while this
   // one waits for the disk, so the live appends never wait for that (decision 0014).
   const store = createSqliteEventStore({ dataDir, writes: 'inline', syncs: 'after-commit' });
   try {
     const log = store.seededHistory;
     const record = await log?.read();
-    if (!log || !record || record.lastSeq === null || record.writtenThrough >= record.lastSeq) return send({ kind: 'done', written: 0 });
+    if (!log || !record || record.lastSeq === null || record.writtenThrough >= record.lastSeq) return send({ kind: 'done', written: 0, cpuSeconds: threadCpuSeconds() - cpu });
     const { written } = await writeSandboxHistory(record, (events) => log.writeNext(events), (throughSeq) => send({ kind: 'progress', throughSeq }));
-    send({ kind: 'done', written });
+    send({ kind: 'done', written, cpuSeconds: threadCpuSeconds() - cpu });
   } catch (err) {
     const e = toTwinloopError(err);
     send({ kind: 'failed', code: e.code, message: e.message });

@@ -19,15 +19,15 @@ export interface HistoryWriterData {
 /** What the thread says: how far it has written, then that it is done or failed. */
 export type HistoryWriterMessage =
   | { kind: 'progress'; throughSeq: number }
-  | { kind: 'done'; written: number }
+  | { kind: 'done'; written: number; cpuSeconds: number }
   | { kind: 'failed'; code: string; message: string };
 
 /** A seeded history being written behind, in a thread of its own. */
 export interface HistoryWriter {
   /** Share of the history's events written, 0-1. */
   written(): number;
-  /** Resolves with the events this thread wrote once the whole history is in the log; rejects when it cannot be written. */
-  readonly done: Promise<number>;
+  /** Resolves with the events this thread wrote, and its CPU seconds, once the whole history is in the log; rejects when it cannot be written. */
+  readonly done: Promise<{ written: number; cpuSeconds: number }>;
   /** Stops the thread; what it wrote stays, and the next start writes the rest. */
   stop(): Promise<void>;
 }
@@ -43,12 +43,12 @@ export function startHistoryWriter(dataDir: string, record: SeededHistoryRecord)
   let through = record.writtenThrough;
   const worker = startScriptWorker(import.meta.url, 'history-writer-thread', { dataDir, nice: HISTORY_WRITER_NICE } satisfies HistoryWriterData);
   let stopped = false;
-  const done = new Promise<number>((resolve, reject) => {
+  const done = new Promise<{ written: number; cpuSeconds: number }>((resolve, reject) => {
     worker.on('message', (m: HistoryWriterMessage) => {
       if (m.kind === 'progress') through = m.throughSeq;
       else if (m.kind === 'done') {
         through = lastSeq;
-        resolve(m.written);
+        resolve({ written: m.written, cpuSeconds: m.cpuSeconds });
       } else reject(new TwinloopError(m.code as ErrorCode, m.message));
     });
     worker.on('error', reject);

@@ -267,9 +267,10 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const writeBehind = (writer: HistoryWriter) => {
     historyWriter = writer;
     const started = Date.now();
-    historyWritten = writer.done.then(async (written) => {
+    historyWritten = writer.done.then(async ({ written, cpuSeconds }) => {
+      const sealFrom = Date.now();
       await twins.store.bulkLoadEnded();
-      o.log(`twins: the first start's history is written to the log (${written} events from its seed in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      o.log(`twins: the first start's history is written to the log (${written} events from its seed in ${((sealFrom - started) / 1000).toFixed(1)} s, ${cpuSeconds.toFixed(1)} CPU-s of its thread; sealed in ${((Date.now() - sealFrom) / 1000).toFixed(1)} s)`);
     });
     historyWritten.catch((err: Error) => warn(`twins: ${err.message}`));
   };

@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadWorldDocument, namedWorld } from '../../sandbox/index.js';
 import type { EventStore, SeededHistoryRecord, StoredEvent } from '../../store/event-store.js';
 import { openEventStore } from '../../store/open-event-store.js';
+import { SQLITE_FILE_NAME } from '../../store/sqlite-connection.js';
 import { SEEDED_BLOCK_EVENTS } from '../../store/seeded-history.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { openTwins } from './open-twins.js';
@@ -74,7 +76,8 @@ async function seededFirstStart(dir: string) {
 describe('a first start history taken from its seed (decision 0021)', () => {
   it('applies the history from memory, answers reads that reach it with 503 until it is written, and writes behind exactly the log the durable path writes', async () => {
     const ref = await reference;
-    const { twins, record } = await seededFirstStart(fresh());
+    const dir = fresh();
+    const { twins, record } = await seededFirstStart(dir);
     expect(record.lastSeq).toBe(ref.log.length);
     expect(twinsOf(twins)).toEqual(ref.twins);
     // Nothing of it is in the log yet: reads that reach it are refused, not answered short.
@@ -85,6 +88,12 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     expect(written).toBe(ref.log.length);
     expect(logged(await wholeLog(twins.store))).toEqual(ref.log);
     expect((await twins.store.readCustomer('C000001')).length).toBeGreaterThan(0);
+    // Written, it is sealed as any bulk load is (the first start's checkpoint asked while it was not).
+    await twins.store.bulkLoadEnded();
+    const file = new Database(join(dir, SQLITE_FILE_NAME), { readonly: true });
+    expect(file.prepare('SELECT COUNT(*) AS n FROM event_segments').get()).toEqual({ n: 0 });
+    expect(file.prepare('SELECT SUM(count) AS n FROM event_runs').get()).toEqual({ n: ref.log.length });
+    file.close();
     await twins.close();
   });
 
