@@ -640,6 +640,12 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(low).toBe(0);
     expect(high).toBeGreaterThan(0);
 
+    // A customer who left: the charts end at their last event, not at the clock (they were empty).
+    const gone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?churned.eq=1&bills_total.gte=2&limit=1')).body.items[0].customerId;
+    await page.goto(`${base}/console/customers/${gone}`);
+    await seen(page, '#usage-title', /the 180 days before the customer left/);
+    await visible(page.locator('figure.chart [data-y-range]').first(), 'the charts of a customer who left drawn', page.locator('figure.chart'));
+
     // "15 expected to churn" linked to the 2 customers at 20 % or more, saying nothing of it.
     await page.goto(`${base}/`);
     const tile = page.locator('a.tile', { has: page.locator('[data-testid=overview-expected-churn]') });

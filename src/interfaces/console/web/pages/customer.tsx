@@ -136,10 +136,13 @@ export function Customer({ id }: { id: string }) {
   const timeline = useTimeline(id, at);
   const [showUsage, setShowUsage] = useState(false);
   const [asOfDraft, setAsOfDraft] = useState(at ? at.slice(0, 16) : '');
-  const end = Date.parse(at ?? clock ?? new Date().toISOString());
+  const t = twin.data;
+  // A customer who left has no usage since: their charts end at their last event, not at the
+  // clock (else a customer gone for half a year showed three empty charts and no bill).
+  const leftAt = t?.features.churned === 1 && t.lastEventAt ? t.lastEventAt : null;
+  const end = Math.min(Date.parse(at ?? clock ?? new Date().toISOString()), leftAt ? Date.parse(leftAt) : Infinity);
   const series = useMemo(() => (timeline.items ? usageSeries(timeline.items, end) : null), [timeline.items, end]);
   const shown = useMemo(() => (timeline.items ?? []).filter((i) => showUsage || i.kind !== 'usage').slice().reverse(), [timeline.items, showUsage]);
-  const t = twin.data;
   const profile = t?.profile ?? {};
   const who = useIdentity();
 
@@ -219,7 +222,7 @@ export function Customer({ id }: { id: string }) {
           {/* A what-if is about making an offer now: not shown for a past time. */}
           {!at && may(who, 'decisions:make') && <CustomerWhatIf id={id} />}
           <section class="panel wide" aria-labelledby="usage-title">
-            <h2 id="usage-title">Usage and bills, last 180 days</h2>
+            <h2 id="usage-title">{leftAt ? `Usage and bills, the 180 days before the customer left (last event ${eventTime(leftAt)})` : 'Usage and bills, last 180 days'}</h2>
             {!series ? (
               <p class="muted">{timeline.error ?? 'reading the history…'}</p>
             ) : (
