@@ -166,6 +166,8 @@ describe('the access matrix: every route × every role', () => {
       expect(refused.reason).toMatch(/^contact rule marketing-consent: no marketing consent/);
       // The control: the customer who consented passes the contact rules (no back end here carries it out).
       expect((await ask('C-YES')).verdict?.guardrail).toBeUndefined();
+      // A customer with no twin here: nothing says it consented, so no offer goes out unchecked.
+      expect(await ask('C-NOBODY')).toMatchObject({ status: 'refused', verdict: { guardrail: 'customer-not-held' } });
     }
   });
 });

@@ -141,7 +141,7 @@ export function contactSummaryOf(
 }
 
 /** The contact rules, each named in a refusal (and in the guarded executor's `guardrail`). */
-export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'channel-opt-out'] as const;
+export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'channel-opt-out', 'customer-not-held'] as const;
 /** A contact rule's name. */
 export type ContactRule = (typeof CONTACT_RULES)[number];
 

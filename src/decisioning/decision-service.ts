@@ -132,8 +132,11 @@ export class DecisionService {
     if (!request.customerId || contactKindOf(request) === 'none') return null;
     const now = this.o.clock.now();
     const features = this.o.twins.features(request.customerId, now);
-    // An unknown customer is the connector's to refuse; there is nobody to contact.
-    if (!features) return null;
+    // No twin here: the consent, opt-outs and contact history the rules read are not known to this
+    // process (a customer the operator does not have, or on a partition worker one another worker
+    // owns), so a contact is refused rather than let through unchecked; service messages and
+    // non-contacts (above) are not contacts the rules govern.
+    if (!features) return { rule: 'customer-not-held', reason: `no twin of ${request.customerId} is held here, so its consent and contact history cannot be checked (a partition worker acts only for its own partitions' customers: ask through the gateway)` };
     const policy = this.funnel.policy;
     const summary = contactSummaryOf(this.ledger, request.customerId, features, now, policy);
     return actionContactRefusal(policy, request, { summary, features, consents }, now);
