@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../domain/time.js';
+import { TwinloopError } from '../../domain/errors.js';
 import { DAYS_PER_MONTH, revenueSd, type RevenueRecord } from '../../simulation/index.js';
 import type { NewEvent } from '../../store/event-store.js';
 import { openEventStore } from '../../store/open-event-store.js';
@@ -62,6 +63,28 @@ describe('revenueLedgerFromLog', () => {
       await store.close();
     }
   });
+});
+
+describe('revenueLedgerFromLog while the store cannot give the log yet', () => {
+  it('waits for it (the first start\'s history written behind) instead of leaving the records out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinloop-revenue-wait-'));
+    dirs.push(dir);
+    const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
+    const until = T0 + 365 * DAY_MS;
+    await store.append([event('b1', 'A', 'bill', until - 10 * DAY_MS, { amount: 40 }), event('b2', 'A', 'bill', until - 40 * DAY_MS, { amount: 60 })]);
+    let refused = 0;
+    const notYet = {
+      readLog: (after: number, limit: number) =>
+        refused++ === 0 ? Promise.reject(new TwinloopError('UNAVAILABLE', 'the history is still being written')) : store.readLog(after, limit),
+    };
+    try {
+      const ledger = await revenueLedgerFromLog(notYet, until);
+      expect(refused).toBeGreaterThan(1);
+      expect(ledger.size).toBe(2);
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
 });
 
 describe('keepRevenueLedger (the server\'s)', () => {

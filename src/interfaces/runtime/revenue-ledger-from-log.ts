@@ -1,6 +1,7 @@
 import type { EventStore } from '../../store/event-store.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { DAY_MS } from '../../domain/time.js';
+import { isRetryable } from '../../domain/errors.js';
 import { DAYS_PER_MONTH, RevenueLedger } from '../../simulation/index.js';
 
 /**
@@ -33,7 +34,7 @@ async function addRevenueFromLog(
   const { fromMs, untilMs = Infinity, throughSeq = Infinity } = window;
   let after = 0;
   while (after < throughSeq) {
-    const page = await store.readLog(after, PAGE);
+    const page = await readLogWaiting(store, after);
     if (page.length === 0) return;
     for (const e of page) {
       if (e.seq > throughSeq) return;
@@ -43,6 +44,25 @@ async function addRevenueFromLog(
     }
     after = page[page.length - 1].seq;
     onProgress?.(after);
+  }
+}
+
+/** Wait between tries of a page the store cannot give yet. */
+const RETRY_MS = 5_000;
+
+/**
+ * A page of the log, waiting while the store says it will come (UNAVAILABLE: the first start's
+ * history still being written behind, decision 0021; a busy database): read once at start, a
+ * restarted server's ledger would otherwise stay without the log's records for 3 months.
+ */
+async function readLogWaiting(store: Pick<EventStore, 'readLog'>, after: number): Promise<Awaited<ReturnType<EventStore['readLog']>>> {
+  for (;;) {
+    try {
+      return await store.readLog(after, PAGE);
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
+      await new Promise((r) => setTimeout(r, RETRY_MS).unref());
+    }
   }
 }
 
