@@ -50,7 +50,8 @@ describe('the gateway\'s POST /models/train', () => {
       expect(other.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('other settings is running') as string });
       // The same request again waits for the running one rather than starting a second.
       const same = train({});
-      await new Promise((r) => setImmediate(r));
+      // Long enough for a second training, had one started, to have asked for the owners too (one turn was not).
+      for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
       expect(held.asked()).toBe(1);
       // No worker owns anything: the training ends refused (503), and both callers hear so.
       held.answer([]);
