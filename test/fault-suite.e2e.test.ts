@@ -324,7 +324,7 @@ describe.skipIf(!DATABASE_URL || !NATS_URL)('fault suite on PostgreSQL and NATS:
           await server.start();
           // How long the broker's intake takes to come back: this round's events, some held by the killed process.
           const listening = Date.now();
-          await until(async () => ((await call(`/twins/${viaNats}`)).status === 200 && (((await (await call(`/twins/${viaNats}`)).json()) as { features: { data_mb_7d: number } }).features.data_mb_7d ?? 0) >= CUSTOMER_MB ? true : undefined), 30_000);
+          await until(async () => ((await call(`/twins/${viaNats}`)).status === 200 && (((await (await call(`/twins/${viaNats}`)).json()) as { features: { data_mb_7d: number } }).features.data_mb_7d ?? 0) >= CUSTOMER_MB ? true : undefined), 120_000);
           counts.resumeMs.push(Date.now() - listening);
         }
         phase(['terminate', 'delete consumer', 'kill'][fault]);

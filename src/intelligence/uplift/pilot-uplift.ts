@@ -64,7 +64,7 @@ export interface ContactEffectPriors {
   readonly noEffect: number;
 }
 
-/** Weak priors: an acceptor's hazard cut by a quarter, a non-acceptor's unchanged, each worth 5 expected churns; even odds that a branch's effect is none at all. */
+/** Weak priors: an acceptor's hazard cut by a quarter and a non-acceptor's unchanged under the effect's branch, each worth 5 expected churns; even odds that a branch's effect is none at all, so before any evidence an acceptor's expected multiplier is about 0.87, half the stated cut. */
 export const DEFAULT_CONTACT_EFFECT_PRIORS: ContactEffectPriors = { acceptedMultiplier: 0.75, declinedMultiplier: 1, strength: 5, noEffect: 0.5 };
 
 /** The largest hazard multiplier a contact is allowed to have on those who do not take its offer: far beyond any measured sleeping-dog effect (about 2), so the range bounds nothing a pilot could show. */
