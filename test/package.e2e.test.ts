@@ -44,6 +44,8 @@ describe('the installed package', () => {
       'dist/interfaces/cli/main.js',
       'dist/store/sqlite-append-worker.js',
       'dist/console/index.html',
+      // The licence package.json names travels with the code.
+      'LICENSE',
       ...Object.values(TMF_SPECS)
         .filter((s) => typeof s === 'string')
         .map((s) => `specs/tmf/${s}`),
