@@ -221,4 +221,26 @@ describe.each(['inline', 'thread'] as const)('SQLite segment log sealing (%s wri
       await plain.close();
     });
   });
+
+  it('seals everything that waits as one run when the batches do not add up to sealAt, and many waiting segments in runs of about sealAt', async () => {
+    await withDataDir(async (dataDir) => {
+      // The writer keeps no events for the seal (decision 0021): it reads the segments back, and
+      // a run cut at sealAt would leave the last batch's few events a run of tiny chunks.
+      let store = await openEventStore({ kind: 'sqlite', dataDir, writes, segments: { minBatch: 10, sealAt: 60 } });
+      for (let start = 0; start < 75; start += 25) await store.append(batch(start, 25));
+      expect(tables(dataDir)).toEqual({ segments: 0, runs: 1, chunks: 4 });
+      await store.close();
+      // Segments left unsealed by a store that does not seal them, then sealed by one that does.
+      store = await openEventStore({ kind: 'sqlite', dataDir, writes, segments: { minBatch: 10, sealAt: 1_000_000 } });
+      for (let start = 75; start < 225; start += 25) await store.append(batch(start, 25));
+      await store.close();
+      store = await openEventStore({ kind: 'sqlite', dataDir, writes, segments: { minBatch: 10, sealAt: 60 } });
+      await store.bulkLoadEnded();
+      expect(tables(dataDir)).toEqual({ segments: 0, runs: 3, chunks: 12 });
+      const log = await readAll(store);
+      expect(log.map((e) => e.id)).toEqual(Array.from({ length: 225 }, (_, n) => `u-${n}`));
+      for (const c of customers) expect(await store.readCustomer(c)).toEqual(log.filter((e) => e.customerId === c));
+      await store.close();
+    });
+  });
 });

@@ -12,7 +12,7 @@ import type { AppendOutcome, CustomerEventQuery, LoggedCopy, NewEvent, StoredEve
  *
  * A customer's events are spread over every segment of the load, so reading one customer from
  * segments would inflate all of them. Sealing regroups them: the segments after the sealed mark
- * are decoded together (or taken from memory, when this connection wrote them all) and written
+ * are decoded together (read back: the writer keeps no decoded events, decision 0021) and written
  * again as one chunk per customer (`event_chunks`, keyed by customer and first seq), recorded as
  * one run (`event_runs`: the run's seq range), and the run's segments are deleted, in one
  * transaction (the encoding done before it, holding no lock): a run's events are then read from its chunks alone, a customer's from its own
@@ -135,12 +135,12 @@ export class SqliteSegmentLog {
   /** Events of segments not sealed yet, as this (writing) connection last counted them. */
   private unsealed: number | undefined;
   /**
-   * The unsealed events this connection wrote and committed, while they are all the unsealed
-   * ones (undefined otherwise, e.g. after a restart): a seal then regroups them without reading
-   * their segments back. `staged`: those of the append in progress, until it commits.
+   * Events of the append in progress, counted once it commits. Only the count: keeping the
+   * unsealed events themselves for the seal (up to `sealAt`, 400,000 objects and their text)
+   * cost the writer thread and the collector's helper threads more than the seal's reading them
+   * back (decision 0021).
    */
-  private written: StoredEvent[] | undefined;
-  private staged: StoredEvent[] = [];
+  private staged = 0;
 
   constructor(
     private readonly db: () => Database.Database,
@@ -162,7 +162,6 @@ export class SqliteSegmentLog {
   reset(): void {
     this.statements = undefined;
     this.unsealed = undefined;
-    this.written = undefined;
     this.chunkDictionary = undefined;
   }
 
@@ -252,7 +251,7 @@ export class SqliteSegmentLog {
     q.insertSegment.run(first, last, accepted.length, encodeEventBlock(accepted, 1));
     if (counter === undefined) q.startCounter.run(last);
     else q.moveCounter.run(last);
-    this.staged = accepted;
+    this.staged = accepted.length;
     return outcomes;
   }
 
@@ -262,23 +261,17 @@ export class SqliteSegmentLog {
    */
   settle(ok: boolean): boolean {
     const staged = this.staged;
-    this.staged = [];
-    if (!ok || staged.length === 0) return false;
+    this.staged = 0;
+    if (!ok || staged === 0) return false;
     if (this.sealingBlocked()) {
       // Counted again once the seeded history is written: its writer's segments are unsealed too.
       this.forget();
       this.bulkSinceCheckpoint = true;
       return false;
     }
-    if (this.unsealed === undefined) {
-      const waiting = this.sql.countAfter.get(this.sql.sealedThrough.get()!.through_seq)!.n;
-      // Only what this append wrote waits: from here on this connection knows every unsealed event.
-      this.written = waiting === staged.length ? [] : undefined;
-      this.unsealed = waiting - staged.length;
-    }
-    this.unsealed += staged.length;
+    // Counted once (this append included), then kept up to date: while sealing is not blocked only this writer adds segments.
+    this.unsealed = this.unsealed === undefined ? this.sql.countAfter.get(this.sql.sealedThrough.get()!.through_seq)!.n : this.unsealed + staged;
     this.bulkSinceCheckpoint = true;
-    if (this.written) for (const e of staged) this.written.push(e);
     return this.unsealed >= this.options.sealAt;
   }
 
@@ -302,7 +295,6 @@ export class SqliteSegmentLog {
   /** Forgets what this connection counted of the unsealed segments: they are counted again from the file. */
   forget(): void {
     this.unsealed = undefined;
-    this.written = undefined;
   }
 
   /**
@@ -345,20 +337,20 @@ export class SqliteSegmentLog {
    * The seal of every segment after the sealed mark, encoded: one chunk per customer of each run.
    * Call outside any transaction: the encoding (most of a seal's time: a second or more for
    * 400,000 events) then holds no lock, and `commitSeal` writes the result in a short one. Only
-   * this writer adds segments, so nothing changes between the two. Reading the segments back
-   * (after a restart), runs of at most `sealAt` events are decoded one at a time.
+   * this writer adds segments, so nothing changes between the two. The segments are read back
+   * and decoded a run at a time: a run closes once it holds `sealAt` events, so the seal an
+   * append asks for (at `sealAt` waiting) is one run of everything that waits, and many waiting
+   * segments (after a restart) are sealed in runs of about `sealAt`.
    */
   prepareSeal(): SealedRun[] {
     const q = this.sql;
-    const written = this.written;
-    if (written && written.length > 0) return [this.encodeRun(written)];
     const runs: SealedRun[] = [];
     let through = q.sealedThrough.get()!.through_seq;
     for (;;) {
       const run: SegmentMeta[] = [];
       let size = 0;
       for (const s of q.segmentsAfter.all(through, 1_000)) {
-        if (run.length > 0 && size + s.count > this.options.sealAt) break;
+        if (size >= this.options.sealAt) break;
         run.push(s);
         size += s.count;
       }
@@ -405,12 +397,9 @@ export class SqliteSegmentLog {
 
   /** After the transaction of `commitSeal` has committed (`ok`) or rolled back. */
   sealed(ok: boolean): void {
-    if (ok) {
-      this.unsealed = 0;
-      this.written = [];
-    } else {
+    if (ok) this.unsealed = 0;
+    else {
       this.unsealed = undefined;
-      this.written = undefined;
       // A dictionary made for the failed seal was not stored: the next seal looks again.
       this.chunkDictionary = undefined;
     }
