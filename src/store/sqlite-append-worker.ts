@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toTwinloopError } from '../domain/errors.js';
+import { packOutcomes, unpackEvents } from './packed-events.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
 import type { SegmentLogOptions } from './sqlite-segment-log.js';
 import type { WriterReply, WriterRequest } from './sqlite-writer-client.js';
@@ -21,11 +22,14 @@ const port = parentPort!;
 port.on('message', async (request: WriterRequest) => {
   try {
     let value: unknown;
-    if (request.op === 'append') value = await store.append(request.events, request.letters, { chain: request.chain });
-    else if (request.op === 'deadLetters') value = await store.addDeadLetters(request.letters);
+    let transfer: ArrayBuffer[] = [];
+    if (request.op === 'append') {
+      const events = Array.isArray(request.events) ? request.events : unpackEvents(request.events);
+      ({ packed: value, transfer } = packOutcomes(await store.append(events, request.letters, { chain: request.chain })));
+    } else if (request.op === 'deadLetters') value = await store.addDeadLetters(request.letters);
     else if (request.op === 'bulkLoadEnded') value = await store.bulkLoadEnded();
     else value = await store.saveCheckpoint(request.checkpoint, request.twins, request.history, { part: request.part });
-    port.postMessage({ id: request.id, ok: true, value } satisfies WriterReply);
+    port.postMessage({ id: request.id, ok: true, value } satisfies WriterReply, transfer);
   } catch (err) {
     const e = toTwinloopError(err);
     port.postMessage({ id: request.id, ok: false, code: e.code, message: e.message, context: e.context } satisfies WriterReply);

@@ -244,7 +244,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   append(events: readonly NewEvent[], deadLetters: readonly NewDeadLetter[] = [], options: AppendOptions = {}): Promise<AppendOutcome[]> {
     const writer = this.writerThread();
     // The writer thread's own store keeps the chains: it takes the appends in order.
-    if (writer && events.length + deadLetters.length > 0) return writer.request({ op: 'append', events: [...events], letters: [...deadLetters], chain: options.chain });
+    if (writer && events.length + deadLetters.length > 0) return writer.append(events, deadLetters, options.chain);
     const chain = options.chain;
     if (chain !== undefined && this.broken?.chain === chain) return Promise.reject(refusedAfterFailedWrite(this.broken.failure));
     if (events.length + deadLetters.length === 0) return this.db.run('append', () => []);

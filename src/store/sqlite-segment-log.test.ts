@@ -224,7 +224,7 @@ describe.each(['inline', 'thread'] as const)('SQLite segment log sealing (%s wri
 
   it('seals everything that waits as one run when the batches do not add up to sealAt, and many waiting segments in runs of about sealAt', async () => {
     await withDataDir(async (dataDir) => {
-      // The writer keeps no events for the seal (decision 0021): it reads the segments back, and
+      // The writer keeps no events for the seal (decision 0022): it reads the segments back, and
       // a run cut at sealAt would leave the last batch's few events a run of tiny chunks.
       let store = await openEventStore({ kind: 'sqlite', dataDir, writes, segments: { minBatch: 10, sealAt: 60 } });
       for (let start = 0; start < 75; start += 25) await store.append(batch(start, 25));

@@ -12,7 +12,7 @@ import type { AppendOutcome, CustomerEventQuery, LoggedCopy, NewEvent, StoredEve
  *
  * A customer's events are spread over every segment of the load, so reading one customer from
  * segments would inflate all of them. Sealing regroups them: the segments after the sealed mark
- * are decoded together (read back: the writer keeps no decoded events, decision 0021) and written
+ * are decoded together (read back: the writer keeps no decoded events, decision 0022) and written
  * again as one chunk per customer (`event_chunks`, keyed by customer and first seq), recorded as
  * one run (`event_runs`: the run's seq range), and the run's segments are deleted, in one
  * transaction (the encoding done before it, holding no lock): a run's events are then read from its chunks alone, a customer's from its own
@@ -138,7 +138,7 @@ export class SqliteSegmentLog {
    * Events of the append in progress, counted once it commits. Only the count: keeping the
    * unsealed events themselves for the seal (up to `sealAt`, 400,000 objects and their text)
    * cost the writer thread and the collector's helper threads more than the seal's reading them
-   * back (decision 0021).
+   * back (decision 0022).
    */
   private staged = 0;
 

@@ -1,16 +1,18 @@
 import { Worker } from 'node:worker_threads';
 import { TwinloopError, type ErrorCode } from '../domain/errors.js';
-import type { Checkpoint, HistorySnapshot, NewDeadLetter, NewEvent, TwinSnapshot } from './event-store.js';
+import type { AppendOutcome, Checkpoint, HistorySnapshot, NewDeadLetter, NewEvent, TwinSnapshot } from './event-store.js';
+import { packEvents, unpackOutcomes, type PackedEvents, type PackedOutcomes } from './packed-events.js';
 import type { SegmentLogOptions } from './sqlite-segment-log.js';
 
 /** A write sent to the writer thread (`sqlite-append-worker.ts`); `id` pairs it with its reply. */
 export type WriterRequest =
-  | { op: 'append'; id: number; events: NewEvent[]; letters: NewDeadLetter[]; chain?: number }
+  // The events packed (`packed-events.ts`), or as objects when they are not of the shape the store takes (it refuses them).
+  | { op: 'append'; id: number; events: PackedEvents | NewEvent[]; letters: NewDeadLetter[]; chain?: number }
   | { op: 'deadLetters'; id: number; letters: NewDeadLetter[] }
   | { op: 'checkpoint'; id: number; checkpoint: Checkpoint; twins: TwinSnapshot[]; history: HistorySnapshot[]; part: boolean }
   | { op: 'bulkLoadEnded'; id: number };
 
-/** The writer thread's answer to one request: its value, or the TwinloopError it raised. */
+/** The writer thread's answer to one request: its value (an append's outcomes packed), or the TwinloopError it raised. */
 export type WriterReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string; message: string; context?: Record<string, unknown> };
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
@@ -50,14 +52,21 @@ export class SqliteWriterClient {
     this.worker.unref();
   }
 
-  request<T>(request: Request): Promise<T> {
+  request<T>(request: Request, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.failure) return Promise.reject(this.unavailable(this.failure));
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.ref();
-      this.worker.postMessage({ ...request, id });
+      this.worker.postMessage({ ...request, id }, transfer);
     });
+  }
+
+  /** Appends a batch on the writer thread, sent and answered packed (`packed-events.ts`). */
+  async append(events: readonly NewEvent[], letters: readonly NewDeadLetter[], chain: number | undefined): Promise<AppendOutcome[]> {
+    const packed = packEvents(events);
+    const outcomes = await this.request<PackedOutcomes>({ op: 'append', events: packed?.packed ?? [...events], letters: [...letters], chain }, packed?.transfer);
+    return unpackOutcomes(outcomes);
   }
 
   /** Resolves once every write sent so far has been answered, then stops the thread. */
