@@ -65,6 +65,26 @@ const DEFAULTS: Required<BoostingOptions> = {
 /** Below this many rows early stopping is off: the validation split would be too noisy. */
 const MIN_ROWS_FOR_EARLY_STOPPING = 400;
 
+/**
+ * The rows `fitBoosting` grows its trees on and the rows it stops early on (none below
+ * MIN_ROWS_FOR_EARLY_STOPPING or with `validationFraction` 0): a caller may score the latter as
+ * rows the trees never saw (the first churn model calibrates on them). Stratified for log loss;
+ * for squared error a shuffle drawn from `rng`, the fit's own generator (pass it to get its split).
+ */
+export function earlyStoppingSplit(target: ArrayLike<number>, options: BoostingOptions = {}, rng = createRng({ ...DEFAULTS, ...options }.seed)): { trainRows: Uint32Array; validRows: Uint32Array } {
+  const o = { ...DEFAULTS, ...options };
+  const n = target.length;
+  if (!(o.validationFraction > 0 && n >= MIN_ROWS_FOR_EARLY_STOPPING)) return { trainRows: Uint32Array.from({ length: n }, (_, i) => i), validRows: new Uint32Array(0) };
+  if (o.objective === 'logloss') {
+    const s = stratifiedSplit(target, o.validationFraction, o.seed + 17);
+    return { trainRows: s.train, validRows: s.test };
+  }
+  const perm = Uint32Array.from({ length: n }, (_, i) => i);
+  shuffleInPlace(perm, rng);
+  const nv = Math.round(n * o.validationFraction);
+  return { validRows: perm.slice(0, nv).sort(), trainRows: perm.slice(nv).sort() };
+}
+
 /** Fits gradient-boosted trees on histograms of binned features. */
 export function fitBoosting(matrix: FeatureMatrix, target: ArrayLike<number>, options: BoostingOptions = {}): BoostedModel {
   const o = { ...DEFAULTS, ...options };
@@ -74,23 +94,7 @@ export function fitBoosting(matrix: FeatureMatrix, target: ArrayLike<number>, op
   const binCounts = Int32Array.from(binEdges.edges.map((e) => e.length + 1));
   const rng = createRng(o.seed);
   const y = Float64Array.from(target);
-  const early = o.validationFraction > 0 && n >= MIN_ROWS_FOR_EARLY_STOPPING;
-  let trainRows: Uint32Array;
-  let validRows: Uint32Array;
-  if (!early) {
-    trainRows = Uint32Array.from({ length: n }, (_, i) => i);
-    validRows = new Uint32Array(0);
-  } else if (o.objective === 'logloss') {
-    const s = stratifiedSplit(y, o.validationFraction, o.seed + 17);
-    trainRows = s.train;
-    validRows = s.test;
-  } else {
-    const perm = Uint32Array.from({ length: n }, (_, i) => i);
-    shuffleInPlace(perm, rng);
-    const nv = Math.round(n * o.validationFraction);
-    validRows = perm.slice(0, nv).sort();
-    trainRows = perm.slice(nv).sort();
-  }
+  const { trainRows, validRows } = earlyStoppingSplit(y, o, rng);
   let mean = 0;
   for (const r of trainRows) mean += y[r];
   mean /= Math.max(1, trainRows.length);
@@ -141,7 +145,7 @@ export function fitBoosting(matrix: FeatureMatrix, target: ArrayLike<number>, op
     trees.push(tree);
     // Rows the tree was grown on were updated from their leaves; only the others need a walk.
     for (let r = 0; r < n; r++) if (updated[r] === 0) raw[r] += predictBinned(tree, bins, n, r);
-    if (!early) {
+    if (validRows.length === 0) {
       bestIteration = it + 1;
       continue;
     }

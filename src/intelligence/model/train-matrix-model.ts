@@ -2,7 +2,7 @@ import type { FeatureMatrix, TabularEncoder } from '../tabular/encoder.js';
 import type { BoostingOptions } from '../learners/gradient-boosting.js';
 import type { Calibrator } from '../learners/calibrator.js';
 import type { LearnerName, TabularModelDocument } from './model-document.js';
-import { fitSelectedPipeline, modelDocument, type TrainedPipeline } from './train-tabular-model.js';
+import { fitSelectedPipeline, fitSinglePipeline, modelDocument, type SingleFitOptions, type TrainedPipeline } from './train-tabular-model.js';
 
 /** How to train on an already numeric matrix (e.g. twin features). */
 export interface MatrixTrainOptions {
@@ -18,8 +18,6 @@ export interface MatrixTrainOptions {
   readonly onStep?: (done: number, total: number) => void;
 }
 
-
-
 /**
  * The CSV pipeline's learner selection and calibration on a numeric matrix: inner stratified CV
  * gives out-of-fold log-odds per candidate, the best AUC wins (0.001 margin toward the simpler
@@ -27,8 +25,18 @@ export interface MatrixTrainOptions {
  * log-odds. Every column is a numeric feature named by `featureNames`.
  */
 export function trainMatrixPipeline(matrix: FeatureMatrix, labels: Uint8Array, featureNames: readonly string[], options: MatrixTrainOptions = {}): TrainedPipeline {
-  const encoder: TabularEncoder = { features: featureNames.map((name) => ({ kind: 'numeric' as const, name })), skipped: [] };
+  const encoder = numericEncoder(featureNames);
   return fitSelectedPipeline(matrix, labels, encoder, featureNames.map(() => 0), { ...options, learners: options.learners ?? ['logistic', 'gbdt'] });
+}
+
+/** `fitSinglePipeline` (GBDT fitted once, calibrated on its early-stopping rows) on a numeric matrix. */
+export function trainMatrixSingle(matrix: FeatureMatrix, labels: Uint8Array, featureNames: readonly string[], options: SingleFitOptions): TrainedPipeline {
+  return fitSinglePipeline(matrix, labels, numericEncoder(featureNames), options);
+}
+
+/** Every column a numeric feature named by `featureNames`. */
+function numericEncoder(featureNames: readonly string[]): TabularEncoder {
+  return { features: featureNames.map((name) => ({ kind: 'numeric' as const, name })), skipped: [] };
 }
 
 /** Trains on a numeric matrix and returns the same versioned document the CSV pipeline writes. */
