@@ -39,6 +39,10 @@ it('reports every twin scored once the history is in and the model serves, and a
     expect(report.historyCpuSeconds).toBeGreaterThan(0);
     expect(report.modelCpuSeconds).toBeGreaterThan(0);
     expect(report.seconds).toBeCloseTo(report.openSeconds + report.historySeconds + report.modelSeconds, 1);
+    // The first model: fitted once on the rows collected with the history (issue 16).
+    expect(report.firstModel).toBe(true);
+    const [served] = await first.intelligence.registry.list();
+    expect(served).toMatchObject({ status: 'champion', metadata: { fit: 'first' } });
     // Scored means a churn score on the twin a person reads, not only a count.
     const scores = first.intelligence.live()!;
     const active = [...first.twins.engine.customerIds()].map((id) => scores.scoreOf(id)!).filter((s) => s.active);
@@ -53,8 +57,12 @@ it('reports every twin scored once the history is in and the model serves, and a
     const report = await again.scored;
     expect(report).toMatchObject({ twins, scored: twins, historySeconds: expect.any(Number) });
     expect(again.twins.recovery.eventsReplayed + again.twins.engine.size).toBeGreaterThan(0);
-    // The champion trained on the first start serves at once: no second training.
-    expect((await again.intelligence.registry.list()).length).toBe(1);
+    // The champion of the first start serves at once: no training again. The first start made
+    // two versions: the first model and the full training behind it, one of them champion.
+    const versions = await again.intelligence.registry.list();
+    expect(versions.map((v) => (v.metadata as { fit?: string }).fit).sort()).toEqual(['first', 'selected']);
+    expect(versions.filter((v) => v.status === 'champion')).toHaveLength(1);
+    expect(report.firstModel).toBeUndefined();
   } finally {
     await again.close();
   }

@@ -29,6 +29,18 @@ export interface CustomerGate {
 }
 
 /**
+ * Told of every event the engine applies, just before and just after it changes the twin: what a
+ * reader of the twins as of past moments needs while the history streams in (the first start's
+ * training rows, `intelligence/twin-training/training-row-collector.ts`), whichever path applies
+ * the events (the intake, a history applied from memory). `before` sees the twin as it stood
+ * before the event. Observers must not apply events themselves.
+ */
+export interface ApplyObserver {
+  before(slot: number, time: number): void;
+  after(slot: number, event: TwinEvent, time: number): void;
+}
+
+/**
  * All twins in memory: applies events, answers reads, and hands out snapshots. It holds no
  * I/O; the intake decides what is durable and the history reader rebuilds past states.
  */
@@ -43,6 +55,7 @@ export class TwinEngine {
   private readonly cursor = emptyCursor();
   private readonly dirty = new Set<number>();
   private readonly sharedGate: CustomerGate = { exists: false, since: 0, watermark: 0 };
+  private observers: readonly ApplyObserver[] = [];
 
   constructor(options: TwinEngineOptions = {}) {
     this.latenessMs = options.latenessMs ?? DEFAULT_LATENESS_MS;
@@ -103,9 +116,20 @@ export class TwinEngine {
   /** Applies an accepted event (already checked and durable). */
   apply(event: TwinEvent, time: number): void {
     const slot = this.table.ensure(event.customerId);
+    const observers = this.observers;
+    for (let i = 0; i < observers.length; i++) observers[i].before(slot, time);
     applyEvent(this.table.point(slot, this.cursor), event, time, this.names);
     if (time > this.eventClock) this.eventClock = time;
     this.dirty.add(slot);
+    for (let i = 0; i < observers.length; i++) observers[i].after(slot, event, time);
+  }
+
+  /** Tells `observer` of every event applied from now on; the function returned stops it. */
+  observe(observer: ApplyObserver): () => void {
+    this.observers = [...this.observers, observer];
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer);
+    };
   }
 
   /** Applies an event to a standalone record (history rebuilds). */

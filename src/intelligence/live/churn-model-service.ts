@@ -23,8 +23,21 @@ export type Promotion = 'champion' | 'challenger' | 'champion-if-none';
  */
 export type ChurnTrainer = (options: ChurnTrainingOptions) => Promise<TrainedChurnModel & { readonly cpuSeconds?: number | null }>;
 
+/**
+ * The history a training reads when it must be exactly another's (the full training that may
+ * replace the first model validates on the first model's rows): the event clock it plans its
+ * cutoffs at, the log's seq it reads to and its customers (undefined: every customer).
+ */
+export interface TrainingWindow {
+  readonly to: number;
+  readonly untilSeq: number;
+  readonly customers: readonly string[] | undefined;
+}
+
 /** Options of `trainAndRegister`. */
 export interface TrainAndRegisterOptions extends Pick<ChurnTrainingOptions, 'horizonDays' | 'cutoffs' | 'maxRows' | 'seed' | 'learners' | 'onProgress'> {
+  /** Train on this window instead of the twins as they stand now. */
+  readonly window?: TrainingWindow;
   readonly promotion?: Promotion;
   /** Customers trained on at most (default `DEFAULT_TRAINING_CUSTOMERS`; 0: every customer). */
   readonly maxCustomers?: number;
@@ -48,10 +61,10 @@ export interface RegisteredModel {
 export async function trainAndRegister(twins: TwinService, registry: ModelRegistry, options: TrainAndRegisterOptions = {}): Promise<RegisteredModel> {
   const train: ChurnTrainer = options.trainer ?? ((o) => trainChurnFromTwins(twins.store, o));
   const trained = await train({
-    to: twins.engine.eventClock,
+    to: options.window?.to ?? twins.engine.eventClock,
     latenessMs: twins.engine.latenessMs,
-    untilSeq: twins.appliedSeq(),
-    customers: sampleTrainingCustomers(twins.engine.customerIds(), options.maxCustomers ?? DEFAULT_TRAINING_CUSTOMERS),
+    untilSeq: options.window?.untilSeq ?? twins.appliedSeq(),
+    customers: options.window ? options.window.customers : sampleTrainingCustomers(twins.engine.customerIds(), options.maxCustomers ?? DEFAULT_TRAINING_CUSTOMERS),
     horizonDays: options.horizonDays,
     cutoffs: options.cutoffs,
     maxRows: options.maxRows,

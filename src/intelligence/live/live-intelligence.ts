@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../domain/time.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
 import type { ExtraFields } from '../../twin/twin-query.js';
@@ -5,7 +6,10 @@ import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinView } from '../../twin/twin-view.js';
 import { LiveProfiles } from '../profile/live-profiles.js';
 import { CHURN_MODEL_NAME } from '../twin-training/train-churn-from-twins.js';
-import { loadChampion, toLiveModel, trainAndRegister, type ChurnTrainer, type Promotion, type RegisteredModel } from './churn-model-service.js';
+import { loadChampion, registerChurnModel, toLiveModel, trainAndRegister, type ChurnTrainer, type Promotion, type RegisteredModel, type TrainingWindow } from './churn-model-service.js';
+import { fitFirstChurnModel, type FirstModelOptions } from '../twin-training/first-churn-model.js';
+import type { TrainedChurnModel } from '../twin-training/train-churn-from-twins.js';
+import type { CollectedTrainingRows } from '../twin-training/training-row-collector.js';
 import type { DriftReport } from './drift-monitor.js';
 import { LiveScoring, type LiveModel } from './live-scoring.js';
 import { liveScoreFields } from './score-fields.js';
@@ -18,7 +22,12 @@ export type TwinDecorator = (view: TwinView) => Record<string, unknown>;
 export interface TrainRequest {
   readonly horizonDays?: number;
   readonly cutoffs?: number;
+  /** The history to read, when it must be another training's (not the twins as they stand now). */
+  readonly window?: TrainingWindow;
 }
+
+/** How the first model is fitted on collected rows (default: in this thread, `fitFirstChurnModel`; the server fits in a worker thread). */
+export type FirstChurnTrainer = (rows: CollectedTrainingRows, options: FirstModelOptions) => Promise<TrainedChurnModel & { readonly cpuSeconds?: number | null }>;
 
 /** Options of `startIntelligence`; every field has a documented default. */
 export interface IntelligenceOptions {
@@ -34,6 +43,8 @@ export interface IntelligenceOptions {
   readonly clv?: ClvSettings;
   /** Where models are trained (default: in this thread; the server trains in a worker thread, `trainChurnInThread`). */
   readonly trainer?: ChurnTrainer;
+  /** Where the first model is fitted on collected rows (default: in this thread). */
+  readonly firstTrainer?: FirstChurnTrainer;
 }
 
 /** The intelligence layer running on the twins: live scores, the churn model's lifecycle, drift. */
@@ -54,6 +65,12 @@ export interface Intelligence {
   driftReport(id: string): DriftReport | null;
   /** Trains and promotes a churn champion when there is none and the history allows it; the model trained, or null when none was. */
   trainIfMissing(): Promise<RegisteredModel | null>;
+  /**
+   * Fits the first churn model on the rows collected while the history was applied and serves it
+   * as champion, when none serves yet; null when one did (or, logged, when the rows are too few).
+   * The full training (`train` with the same window) may replace it.
+   */
+  trainFirst(rows: CollectedTrainingRows, options: Omit<FirstModelOptions, 'horizonDays' | 'latenessMs'>): Promise<RegisteredModel | null>;
   /** The live scorer, null until a champion exists. */
   live(): LiveScoring | null;
   /** Each twin's response profile (refitted at each check when answers arrived). */
@@ -103,18 +120,23 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
   const champion = await loadChampion(registry);
   if (champion) serve(champion);
 
+  /** Logs a registered model and serves it when it is the champion. */
+  const registered = async (r: RegisteredModel): Promise<RegisteredModel> => {
+    log(`trained ${r.info.id} (${r.info.status}${r.metadata.fit === 'first' ? ', first model' : ''}): AUC ${r.metadata.metrics.auc}, log loss ${r.metadata.metrics.logLoss}, ECE ${r.metadata.metrics.ece} on ${r.metadata.metrics.validationRows} validation rows`);
+    if (r.info.status === 'champion') {
+      const v = await registry.get(r.info.id);
+      if (v) serve(toLiveModel(v));
+    }
+    return r;
+  };
+
   const train = (request: TrainRequest & { promotion: Promotion }): Promise<RegisteredModel> => {
     // One training at a time: a second request waits for the running one's result rather than doubling the work.
     if (training) return training;
     training = (async () => {
       try {
-        const r = await trainAndRegister(twins, registry, { horizonDays: request.horizonDays ?? options.horizonDays, cutoffs: request.cutoffs ?? options.cutoffs, promotion: request.promotion, trainer: options.trainer });
-        log(`trained ${r.info.id} (${r.info.status}): AUC ${r.metadata.metrics.auc}, log loss ${r.metadata.metrics.logLoss}, ECE ${r.metadata.metrics.ece} on ${r.metadata.metrics.validationRows} validation rows`);
-        if (r.info.status === 'champion') {
-          const v = await registry.get(r.info.id);
-          if (v) serve(toLiveModel(v));
-        }
-        return r;
+        const r = await trainAndRegister(twins, registry, { horizonDays: request.horizonDays ?? options.horizonDays, cutoffs: request.cutoffs ?? options.cutoffs, window: request.window, promotion: request.promotion, trainer: options.trainer });
+        return await registered(r);
       } finally {
         training = null;
       }
@@ -158,6 +180,28 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
       } catch (err) {
         if (err instanceof TwinloopError && err.code === 'CONFLICT') {
           log(`no churn model yet: ${err.message}`);
+          return null;
+        }
+        throw err;
+      }
+    },
+    async trainFirst(rows, o) {
+      if (live || (await registry.champion(CHURN_MODEL_NAME))) return null;
+      if (training) return training;
+      const first: FirstChurnTrainer = options.firstTrainer ?? ((r, fo) => fitFirstChurnModel(r, fo, async () => ({ store: twins.store, close: async () => {} })));
+      training = (async () => {
+        try {
+          const trained = await first(rows, { ...o, horizonDays: rows.set.horizonMs / DAY_MS, latenessMs: twins.engine.latenessMs });
+          return await registered(await registerChurnModel(registry, trained, 'champion-if-none'));
+        } finally {
+          training = null;
+        }
+      })();
+      try {
+        return await training;
+      } catch (err) {
+        if (err instanceof TwinloopError && err.code === 'CONFLICT') {
+          log(`no first churn model: ${err.message}`);
           return null;
         }
         throw err;

@@ -5,6 +5,8 @@ import type { ChurnTrainingOptions, TrainedChurnModel } from './train-churn-from
 import type { ChurnTrainingWorkerData, ChurnTrainingWorkerMessage } from './churn-training-worker.js';
 import type { TrainingPart } from './training-parts.js';
 import type { TwinTrainingSetOptions } from './twin-training-set.js';
+import type { FirstModelOptions } from './first-churn-model.js';
+import type { CollectedTrainingRows } from './training-row-collector.js';
 
 /** A churn model trained off the event loop, with what its thread cost. */
 export interface ThreadTrainedChurnModel extends TrainedChurnModel {
@@ -42,6 +44,15 @@ export function fitChurnPartsInThread(parts: readonly TrainingPart[], o: { cutof
  */
 export function buildTrainingPartInThread(store: StoreOptions, rows: Omit<TwinTrainingSetOptions, 'onProgress'>): Promise<TrainingPart> {
   return startThread<TrainingPart>({ store, rows }, (m) => (m.type === 'part' ? m.part : undefined));
+}
+
+/**
+ * Fits the first churn model on the rows collected while the history was applied
+ * (`fitFirstChurnModel`) in a worker thread: the rows are copied to it, and it opens its own
+ * connection to the store only for customers whose rows must be read back.
+ */
+export function fitFirstChurnModelInThread(store: StoreOptions, rows: CollectedTrainingRows, options: FirstModelOptions): Promise<ThreadTrainedChurnModel> {
+  return inThread({ first: rows, options, store });
 }
 
 function inThread(data: ChurnTrainingWorkerData, onProgress?: (stage: string) => void): Promise<ThreadTrainedChurnModel> {

@@ -7,6 +7,8 @@ import { DAY_MS } from '../../domain/time.js';
 import { fitChurnModel, trainChurnFromTwins, type ChurnTrainingOptions, type TrainedChurnModel } from './train-churn-from-twins.js';
 import { combineTrainingParts, encodeTrainingPart, type TrainingPart } from './training-parts.js';
 import { buildTwinTrainingSet, type TwinTrainingSetOptions } from './twin-training-set.js';
+import { fitFirstChurnModel, type FirstModelOptions } from './first-churn-model.js';
+import type { CollectedTrainingRows } from './training-row-collector.js';
 
 /**
  * What a churn-training thread is started with (no callbacks: they cannot cross threads): where
@@ -17,7 +19,8 @@ import { buildTwinTrainingSet, type TwinTrainingSetOptions } from './twin-traini
 export type ChurnTrainingWorkerData =
   | { readonly store: StoreOptions; readonly options: Omit<ChurnTrainingOptions, 'onProgress'> }
   | { readonly parts: readonly TrainingPart[]; readonly cutoffs: readonly number[]; readonly horizonDays: number; readonly fit: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'customers'> }
-  | { readonly store: StoreOptions; readonly rows: Omit<TwinTrainingSetOptions, 'onProgress'> };
+  | { readonly store: StoreOptions; readonly rows: Omit<TwinTrainingSetOptions, 'onProgress'> }
+  | { readonly first: CollectedTrainingRows; readonly options: FirstModelOptions; readonly store: StoreOptions };
 
 /** What the thread posts: its stages as they start, then the model or the rows built (with the thread's own CPU seconds), or the error. */
 export type ChurnTrainingWorkerMessage =
@@ -35,6 +38,9 @@ function cpuNow(): number | null {
   }
 }
 
+/** A connection that only reads (an embedded store's reads do not wait for its writer). */
+const readOnly = (store: StoreOptions): StoreOptions => (store.kind === 'sqlite' ? { ...store, writes: 'inline' } : store);
+
 async function run(port: NonNullable<typeof parentPort>, data: ChurnTrainingWorkerData): Promise<void> {
   const started = cpuNow();
   const onProgress = (stage: string) => port.postMessage({ type: 'stage', stage } satisfies ChurnTrainingWorkerMessage);
@@ -44,8 +50,17 @@ async function run(port: NonNullable<typeof parentPort>, data: ChurnTrainingWork
     port.postMessage({ type: 'done', trained, cpuSeconds: started === null || ended === null ? null : ended - started } satisfies ChurnTrainingWorkerMessage);
     return;
   }
-  // Its own connection: the log is only read here (an embedded store's reads do not wait for its writer).
-  const store = await openEventStore(data.store.kind === 'sqlite' ? { ...data.store, writes: 'inline' } : data.store);
+  if ('first' in data) {
+    const trained = await fitFirstChurnModel(data.first, data.options, async () => {
+      const store = await openEventStore(readOnly(data.store));
+      return { store, close: () => store.close() };
+    });
+    const ended = cpuNow();
+    port.postMessage({ type: 'done', trained, cpuSeconds: started === null || ended === null ? null : ended - started } satisfies ChurnTrainingWorkerMessage);
+    return;
+  }
+  // Its own connection: the log is only read here.
+  const store = await openEventStore(readOnly(data.store));
   try {
     if ('rows' in data) {
       // Encoded here: the rows cross to the caller as the strings a worker answers with.

@@ -10,18 +10,12 @@ import { planCutoffs } from './training-cutoffs.js';
 import { buildTwinTrainingSet, CHURN_MODEL_FEATURES } from './twin-training-set.js';
 import { sampleTrainingCustomers } from './training-customers.js';
 import { DAY_MS } from '../../domain/time.js';
+import { trainingTestEvents } from './training-test-events.js';
 
 const START = Date.parse('2026-01-01T00:00:00Z');
 const T = Date.parse('2026-03-01T00:00:00Z');
 const H = 30 * DAY_MS;
-const iso = (ms: number) => new Date(ms).toISOString();
-let n = 0;
-const base = (customerId: string, time: number) => ({ id: `e${++n}`, customerId, time: iso(time), source: 'test', v: 1 as const });
-const register = (c: string, at = START): TwinEvent => ({ ...base(c, at), kind: 'customer', data: { segment: 'consumer', billing: 'postpaid', contractMonths: 0, paymentMethod: 'card', since: iso(at) } });
-const activate = (c: string, at = START + 1000): TwinEvent => ({ ...base(c, at), kind: 'subscription', data: { action: 'activated', subscriptionId: `S-${c}`, productKind: 'plan', productId: 'P', monthlyPrice: 30, dataAllowanceMb: 5000, voiceAllowanceMin: 100 } });
-const terminate = (c: string, at: number): TwinEvent => ({ ...base(c, at), kind: 'subscription', data: { action: 'terminated', subscriptionId: `S-${c}`, productKind: 'plan' } });
-const usage = (c: string, at: number, dataMb: number): TwinEvent => ({ ...base(c, at), kind: 'usage', data: { subscriptionId: `S-${c}`, dataMb, voiceMin: 0, sms: 0, roaming: false } });
-const complaint = (c: string, at: number): TwinEvent => ({ ...base(c, at), kind: 'ticket', data: { ticketId: `T${n}`, action: 'opened', category: 'billing', severity: 'high', complaint: true } });
+const { register, activate, terminate, usage, complaint } = trainingTestEvents(START);
 
 describe('twin training set', () => {
   let dir: string;

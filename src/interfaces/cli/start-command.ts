@@ -242,7 +242,7 @@ export function registerStartCommand(program: Command): void {
             say(
               r.noModel
                 ? `ready: ${r.twins} twins in ${r.seconds.toFixed(1)} s, not scored: ${r.noModel}`
-                : `ready: ${r.scored} twins scored in ${r.seconds.toFixed(1)} s (store opened ${r.openSeconds.toFixed(1)} s, history ${r.historySeconds.toFixed(1)} s${r.writtenBehind ? ` (written behind: ${Math.floor(r.writtenBehind.atHistoryEnd * 100)} % at its end; the model waited ${r.writtenBehind.waitedSeconds.toFixed(1)} s for the rest)` : ''}, model ${r.modelSeconds.toFixed(1)} s; CPU: history ${r.historyCpuSeconds.toFixed(1)} s, model ${r.modelCpuSeconds.toFixed(1)} s${r.trainingCpuSeconds === undefined ? '' : ` (training thread ${r.trainingCpuSeconds.toFixed(1)} s)`}; load average ${loadavg()[0].toFixed(1)})`,
+                : `ready: ${r.scored} twins scored in ${r.seconds.toFixed(1)} s (store opened ${r.openSeconds.toFixed(1)} s, history ${r.historySeconds.toFixed(1)} s${r.writtenBehind ? ` (written behind: ${Math.floor(r.writtenBehind.atHistoryEnd * 100)} % at its end; the model waited ${r.writtenBehind.waitedSeconds.toFixed(1)} s for the rest)` : ''}, model ${r.modelSeconds.toFixed(1)} s; CPU: history ${r.historyCpuSeconds.toFixed(1)} s, model ${r.modelCpuSeconds.toFixed(1)} s${r.trainingCpuSeconds === undefined ? '' : ` (training thread ${r.trainingCpuSeconds.toFixed(1)} s${r.firstModel ? ', first model' : ''})`}; load average ${loadavg()[0].toFixed(1)})`,
             ),
           () => {},
         );

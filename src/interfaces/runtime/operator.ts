@@ -8,9 +8,13 @@ import { openPostgresPartitionCheckpoints } from '../../store/postgres-partition
 import { openPartitionOwners, openPostgresPartitionLeases } from '../../store/postgres-partition-leases.js';
 import { PARTITION_CONSUMER, startPartitionWorker, type PartitionWorker } from '../../twin/partition-worker.js';
 import { startIntelligence, type Intelligence } from '../../intelligence/live/live-intelligence.js';
-import { buildTrainingPartInThread, trainChurnInThread } from '../../intelligence/twin-training/churn-training-thread.js';
+import { buildTrainingPartInThread, fitFirstChurnModelInThread, trainChurnInThread } from '../../intelligence/twin-training/churn-training-thread.js';
 import type { TrainingPart } from '../../intelligence/twin-training/training-parts.js';
 import type { TwinTrainingSetOptions } from '../../intelligence/twin-training/twin-training-set.js';
+import { CHURN_MODEL_NAME } from '../../intelligence/twin-training/train-churn-from-twins.js';
+import { collectTrainingRows } from '../../intelligence/twin-training/training-row-collector.js';
+import type { RegisteredModel } from '../../intelligence/live/churn-model-service.js';
+import { promoteWithReason } from '../../agents/governance/model-promotion.js';
 import type { SandboxWorld, WorldConfig } from '../../sandbox/index.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
@@ -76,6 +80,11 @@ export interface ReadyReport {
    * did meanwhile (the live world's events, requests).
    */
   readonly trainingCpuSeconds?: number;
+  /**
+   * The model serving is the first model: fitted once on rows collected while the history was
+   * applied; the full training runs behind and replaces it when it does better (`fullTraining`).
+   */
+  readonly firstModel?: boolean;
   readonly noModel?: string;
   /**
    * The first start's history taken from its seed (decision 0021): the share of it written to the
@@ -213,7 +222,21 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const registry = await openModelRegistry(o.store);
   // Models train in a thread of their own reading the store through its own connection: the
   // event loop keeps answering while the first model trains (issue 16).
-  const intelligence = await startIntelligence(twins, registry, { log: (line) => o.log(`models: ${line}`), trainer: (options) => trainChurnInThread(o.store, options), checkIntervalMs: o.modelCheckEveryMs });
+  const intelligence = await startIntelligence(twins, registry, {
+    log: (line) => o.log(`models: ${line}`),
+    trainer: (options) => trainChurnInThread(o.store, options),
+    firstTrainer: (rows, options) => fitFirstChurnModelInThread(o.store, rows, options),
+    checkIntervalMs: o.modelCheckEveryMs,
+  });
+  // A first start (an empty store, no model, the sandbox's history still to come): the first
+  // model's training rows are taken from the twins as the history is applied, so the first model
+  // is fitted without reading the history back (issue 16). A start that resumes an interrupted
+  // history trains as before, from the log.
+  const historyEnd = plan && Date.parse(plan.state.start) + plan.state.backfillDays * DAY_MS;
+  const firstRows =
+    plan && historyEnd && !worker && !plan.resuming && !plan.state.backfilled && twins.appliedSeq() === 0 && !(await registry.champion(CHURN_MODEL_NAME))
+      ? collectTrainingRows(twins.engine, { to: historyEnd - 1 })
+      : undefined;
   // A worker's churn-prevention runs reach the other workers' customers (their scan, check and
   // actions) as the worker itself, once the keys and sessions are open (bound late).
   let across: ChurnAcrossWorkers | undefined;
@@ -299,6 +322,33 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     if (phase !== 'backfilling') void twins.checkpoint().catch(() => {});
   }, CHECKPOINT_INTERVAL_MS);
 
+  /**
+   * The full training (learner chosen by inner CV) behind the first model, on the same history,
+   * sample and cutoffs, so both are validated on the same rows: it becomes the champion when it
+   * validates better (a higher AUC, or the same and a lower log loss; audited, as a person's
+   * promotion is), else stays a challenger.
+   */
+  let fullTraining: Promise<void> | undefined;
+  const replaceFirstModel = async (first: RegisteredModel, window: { to: number; untilSeq: number; customers: readonly string[] | undefined }): Promise<void> => {
+    try {
+      o.log(`models: the full training runs behind the first model (${first.info.id})`);
+      const full = await intelligence.train({ window });
+      const [a, b] = [full.metadata.metrics, first.metadata.metrics];
+      // Better: a higher AUC, or the same ranking (the same trees when it picks GBDT) better calibrated.
+      const better = a.auc > b.auc || (a.auc === b.auc && a.logLoss < b.logLoss);
+      const figures = `validated AUC ${a.auc}, log loss ${a.logLoss} against the first model's AUC ${b.auc}, log loss ${b.logLoss} on the same rows (the latest cutoff)`;
+      if (full.info.status === 'champion' || !better) {
+        o.log(`models: ${first.info.id} (first model) stays the champion: ${full.info.id} (full training) ${figures}`);
+        return;
+      }
+      const reason = `the full training ${figures}`;
+      await promoteWithReason({ registry, promote: (id) => intelligence.promote(id), audit: services.audit }, { id: full.info.id, reason, actor: { kind: 'system', id: 'twinloop-start' } });
+      o.log(`models: ${full.info.id} replaces ${first.info.id}: ${reason}`);
+    } catch (err) {
+      warn(`models: the full training behind the first model failed: ${(err as Error).message}`);
+    }
+  };
+
   // Train a churn model from the twins once there is history (after the sandbox backfill), unless
   // the registry already holds a champion; scores appear on every twin when it is done.
   const ready = sandbox ? sandbox.ready : (bss?.ready ?? Promise.resolve());
@@ -308,18 +358,26 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       const historyAt = Date.now();
       const historyCpu = process.cpuUsage();
       const atHistoryEnd = historyWriter?.written();
-      // Training reads the history from the log: it waits until the log holds it all (and sealed).
-      const waitFrom = Date.now();
-      if (historyWritten) await historyWritten.catch(() => undefined);
-      const waitedSeconds = (Date.now() - waitFrom) / 1000;
       let noModel: string | undefined = worker ? 'a partition worker holds some of the twins and does not train: train at the gateway (POST /models/train) and this worker serves the champion within --model-check-every (docs/scale.md)' : undefined;
-      const trained = worker
-        ? null
-        : await intelligence.trainIfMissing().catch((err: Error) => {
-            noModel = err.message;
-            warn(`models: ${err.message}`);
-            return null;
-          });
+      const collected = firstRows?.stop();
+      if (typeof collected === 'string') o.log(`models: no rows collected with the history (${collected}); training from the log`);
+      const rows = typeof collected === 'object' ? collected : undefined;
+      const untilSeq = twins.appliedSeq();
+      // Training from the log waits until the log holds the history (written behind, and sealed);
+      // the first model does only when it must read some customers' rows back.
+      const logWritten = async () => void (await historyWritten?.catch(() => undefined));
+      const waitFrom = Date.now();
+      if (!rows || rows.inexact.length > 0) await logWritten();
+      const waitedSeconds = (Date.now() - waitFrom) / 1000;
+      const failed = (err: Error) => {
+        noModel = err.message;
+        warn(`models: ${err.message}`);
+        return null;
+      };
+      const first = rows ? await intelligence.trainFirst(rows, { untilSeq }).catch(failed) : null;
+      if (first && historyEnd) fullTraining = logWritten().then(() => replaceFirstModel(first, { to: historyEnd - 1, untilSeq, customers: rows?.customers }));
+      if (!first && rows) await logWritten();
+      const trained = worker ? null : (first ?? (await intelligence.trainIfMissing().catch(failed)));
       const live = intelligence.live();
       const doneAt = Date.now();
       const cpuSeconds = (from: NodeJS.CpuUsage, to: NodeJS.CpuUsage) => (to.user + to.system - from.user - from.system) / 1e6;
@@ -333,6 +391,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         historyCpuSeconds: cpuSeconds(openedCpu, historyCpu),
         modelCpuSeconds: cpuSeconds(historyCpu, process.cpuUsage()),
         ...(typeof trained?.cpuSeconds === 'number' ? { trainingCpuSeconds: trained.cpuSeconds } : {}),
+        ...(first ? { firstModel: true } : {}),
         ...(live ? {} : { noModel: noModel ?? 'not enough history to train a churn model yet' }),
         ...(atHistoryEnd === undefined ? {} : { writtenBehind: { atHistoryEnd, waitedSeconds } }),
       };
@@ -396,12 +455,14 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         () => sandbox?.stop(),
         // What it wrote stays; the next start writes the rest from the seed.
         () => historyWriter?.stop(),
+        () => firstRows?.stop(),
         () => partitionWorker?.close(),
         () => busIntake?.stop(),
         () => bus?.close(),
         () => stopForwarding?.(),
         () => alarms.stop(),
         () => confirmed.stop(),
+        () => fullTraining,
         () => intelligence.close(),
         () => assist.close(),
         () => auth.keys.close(),
