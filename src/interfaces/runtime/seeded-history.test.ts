@@ -97,6 +97,21 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     await twins.close();
   });
 
+  it('goes live when the checkpoint after the pass meets the writer thread\'s lock: the periodic checkpoints make it', async () => {
+    const dir = fresh();
+    const plan = planOf(dir);
+    const twins = await openOn(dir, plan);
+    const lines: string[] = [];
+    // What the default world's first start met at load (2026-12-04): the writer thread held the lock past the wait.
+    const target = { intake: twins.intake, engine: twins.engine, checkpoint: () => Promise.reject(new Error('saveCheckpoint failed (database is locked)')) };
+    const operator = startSandboxOperator(target, { plan, speed: 1, stateDir: dir, log: (l) => lines.push(l), seeded: seededOf(twins, () => {}) });
+    await operator.ready;
+    expect(lines.some((l) => l.startsWith('sandbox: live'))).toBe(true);
+    expect(lines.some((l) => l.includes('left to the periodic ones (saveCheckpoint failed (database is locked))'))).toBe(true);
+    await operator.stop();
+    await twins.close();
+  });
+
   it('a crash while it is written behind loses nothing and writes nothing twice: the next start writes the rest from the seed, and replay equals the twins', async () => {
     const ref = await reference;
     for (const blocks of [0, 1, 3]) {
