@@ -329,10 +329,21 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
    * promotion is), else stays a challenger.
    */
   let fullTraining: Promise<void> | undefined;
+  // Set when the server is asked to stop: the full training then neither starts nor promotes.
+  let closing = false;
   const replaceFirstModel = async (first: RegisteredModel, window: { to: number; untilSeq: number; customers: readonly string[] | undefined }): Promise<void> => {
     try {
+      if (closing) return;
       o.log(`models: the full training runs behind the first model (${first.info.id})`);
       const full = await intelligence.train({ window });
+      if (closing) return void o.log(`models: ${full.info.id} (full training) stays a challenger: the server is stopping`);
+      // A training already running when this one was asked (POST /models/train) is handed back
+      // instead: its window and rows are not the first model's, so the two are not compared.
+      const sameRows = JSON.stringify(full.metadata.trainingWindow) === JSON.stringify(first.metadata.trainingWindow) && full.metadata.metrics.validationRows === first.metadata.metrics.validationRows;
+      if (!sameRows) return void o.log(`models: ${full.info.id} was trained on another window than the first model (${first.info.id}); not compared, promote it by hand if it is better`);
+      // A person may have chosen another champion meanwhile: the start's promotion never overrides it.
+      const champion = await registry.champion(CHURN_MODEL_NAME);
+      if (champion?.id !== first.info.id) return void o.log(`models: ${first.info.id} (first model) is no longer the champion (${champion?.id ?? 'none'} is); ${full.info.id} (full training) stays a challenger`);
       const [a, b] = [full.metadata.metrics, first.metadata.metrics];
       // Better: a higher AUC, or the same ranking (the same trees when it picks GBDT) better calibrated.
       const better = a.auc > b.auc || (a.auc === b.auc && a.logLoss < b.logLoss);
@@ -449,6 +460,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       return partitionWorker;
     },
     async close() {
+      closing = true;
       clearInterval(checkpoints);
       // Producers first (nothing new comes in), then what acts on events, then the stores.
       const steps: (() => unknown)[] = [
