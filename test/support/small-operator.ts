@@ -22,6 +22,12 @@ export async function startSmallOperator(dir: string): Promise<RunningOperator> 
   try {
     await running.operator.ready;
     await until(async () => (running.operator.intelligence.live() ? true : undefined), 120_000);
+    // The first model no longer waits for the history written behind (decisions 0021, 0023), and
+    // reads reaching its unwritten part answer 503: the tests read as-of and timelines, so wait.
+    await until(async () => {
+      const written = running.operator.historyWritten();
+      return written === null || written >= 1 ? true : undefined;
+    }, 120_000);
   } catch (err) {
     await running.close();
     throw err;
