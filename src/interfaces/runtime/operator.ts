@@ -299,7 +299,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   };
   if (twins.historyWriter) writeBehind(twins.historyWriter);
   const seededLog = twins.store.seededHistory;
-  const seeded: SeededHistoryOptions | undefined = stateDir && seededLog && !worker && process.env.TWINLOOP_SEEDED_HISTORY !== 'off'
+  const seeded: SeededHistoryOptions | undefined = stateDir && seededLog && !worker && process.env.TWINLOOP_SEEDED_HISTORY === 'on'
     ? {
         log: seededLog,
         begin: (pass) => twins.intake.beginSeeded(pass),
