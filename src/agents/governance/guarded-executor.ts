@@ -78,6 +78,13 @@ export interface GuardedExecutorOptions {
    * outlive a restart; default: in memory, for this executor's lifetime.
    */
   answers?: DocumentStore<KeptAnswer>;
+  /**
+   * Makes a decision durable before a request that carries it out (`params.decisionId`) is
+   * recorded, queued for approval or acted on: the decision log is written in batches, and an
+   * action whose decision a crash lost would have an outcome nothing refers to. One place for
+   * every path (POST /decisions, accepting a card, the care flow, MCP).
+   */
+  decisionLogged?: (decisionId: string) => Promise<void>;
 }
 
 /** Who asked for what under a request id: its first answer is given again only to the same ask. */
@@ -255,6 +262,8 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       if (inFlight && !sameAsk(inFlight.ask, ask)) throw reusedId(request);
       if (inFlight) return repeated(await inFlight.answer);
       const done = (async () => {
+        const decisionId = request.params.decisionId;
+        if (typeof decisionId === 'string') await options.decisionLogged?.(decisionId);
         const known = await answers.get(request.id);
         if (known?.ask && !sameAsk(known.ask, ask)) throw reusedId(request);
         if (known) return repeated(answerOf(known));

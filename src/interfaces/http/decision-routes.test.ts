@@ -7,7 +7,12 @@ import { systemClock } from '../../domain/clock.js';
 import { seededRandom } from '../../domain/seeded-random.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { syntheticCatalogueDocument } from '../../decisioning/synthetic-catalogue.js';
-import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import { createBudgetLedger, parseActionPolicy } from '../../decisioning/policy/index.js';
+import { createApprovalQueue } from '../../agents/governance/approval-queue.js';
+import { createAuditTrail } from '../../agents/governance/audit-trail.js';
+import { createGuardedExecutor } from '../../agents/governance/guarded-executor.js';
+import type { GovernanceStore } from '../../store/governance-store.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import type { RecordStore } from '../../store/record-store.js';
@@ -22,6 +27,7 @@ describe('POST /decisions and accepting an action: the decision is logged before
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-decision-routes-'));
   let twins: TwinService;
   let records: RecordStore;
+  let governance: GovernanceStore;
   let decisions: DecisionService;
   let local: TestAuth;
   let app: FastifyInstance;
@@ -34,14 +40,25 @@ describe('POST /decisions and accepting an action: the decision is logged before
     for (const e of syntheticEvents({ customers: 40, days: 30, seed: 5 })) await twins.intake.submit([e]);
     const random = seededRandom(3);
     decisions = await DecisionService.open({ twins: twins.engine, scores: () => ({ churn: 0.3 + random() * 0.3, clv: 600 + random() * 400 }), records, clock: systemClock, random: seededRandom(5) });
-    await decisions.replaceCatalogue(syntheticCatalogueDocument(20));
-    const guarded = {
-      execute: async (request: ActionRequestInput) => {
-        const decisionId = String(request.params?.decisionId);
+    // Plan changes out: carried out, one names its plan, which a synthetic offering has not (the executor refuses it, rightly).
+    const catalogue = syntheticCatalogueDocument(20);
+    await decisions.replaceCatalogue({ ...catalogue, productOffering: catalogue.productOffering.filter((o) => o.actionClass !== 'plan_change') });
+    // The guarded executor as the operator wires it (decisionLogged), acting on everything; its back end looks in the log.
+    governance = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
+    const guarded = createGuardedExecutor({
+      policy: parseActionPolicy({ version: 0, fallbackMode: 'autonomous', rules: [] }),
+      ledger: createBudgetLedger(governance),
+      queue: createApprovalQueue(governance, systemClock),
+      audit: createAuditTrail(governance, systemClock),
+      clock: systemClock,
+      pricing: { offering: (id) => decisions.catalogue.byId.get(id), monthlyPrice: () => 40 },
+      decisionLogged: () => decisions.flush(),
+      executor: async (request) => {
+        const decisionId = String(request.params.decisionId);
         acted.push({ decisionId, logged: (await records.listDecisions({ limit: 1000 })).some((d) => d.decisionId === decisionId) });
-        return { status: 'advised', reason: 'test', requestId: request.id };
+        return { ok: true };
       },
-    };
+    });
     local = await openTestAuth('insecure-local');
     app = createHttpServer({ twins, auth: local.auth, version: 'test' }, [decisionRoutes({ twins, decisions, guarded } as unknown as OperatorServices)]);
     await app.ready();
@@ -51,6 +68,7 @@ describe('POST /decisions and accepting an action: the decision is logged before
     await local.close();
     await decisions.close();
     await records.close();
+    await governance.close();
     await twins.close();
     rmSync(dir, { recursive: true, force: true });
   });

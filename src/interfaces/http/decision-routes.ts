@@ -169,10 +169,8 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         if (!body.execute || made.chosen.actionId === DO_NOTHING) return answer;
         requirePermission(req, 'actions:request', 'execute a decision (execute: true)');
         requireChannel(req, made.context.channel);
-        const request = actionForDecision(s, made, made.chosen.actionId, actorFor(req));
-        // The log is written in batches; a decision acted on is in it before the act (its outcome and the estimators refer to it).
-        await s.decisions.flush();
-        return { ...answer, execution: await s.guarded.execute(request) };
+        // The guarded executor logs the decision before it acts on it (decisionLogged).
+        return { ...answer, execution: await s.guarded.execute(actionForDecision(s, made, made.chosen.actionId, actorFor(req))) };
       },
     );
     app.post(
@@ -195,9 +193,7 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         }
         requireChannel(req, made.context.channel);
         requireCustomer(req, made.customerId);
-        const request = actionForDecision(s, made, actionId, actorFor(req, req.body.agentId));
-        await s.decisions.flush();
-        return s.guarded.execute(request);
+        return s.guarded.execute(actionForDecision(s, made, actionId, actorFor(req, req.body.agentId)));
       },
     );
 

@@ -310,13 +310,8 @@ export function operatorFlows(
           guarded: () => s.guarded,
           agentDecisionTimeoutMs: DEFAULT_AGENT_DECISION_TIMEOUT_MS * humanScale,
           approvalTimeoutMs: DEFAULT_CARE_APPROVAL_TIMEOUT_MS * humanScale,
-          decide: async (customerId, context) => {
-            const made = s.decisions.decide(customerId, { channel: context.channel, reason: context.reason, direction: 'inbound' });
-            // The flow may act on the card at once (act alone): its decision is in the log before
-            // the step's result is journaled, as on POST /decisions (a crash after would never log it).
-            await s.decisions.flush();
-            return careCardOf(made, s.decisions.catalogue, engine.features(customerId));
-          },
+          // The card's decision is in the log before the flow acts on it: the guarded executor sees to it (decisionLogged).
+          decide: async (customerId, context) => careCardOf(s.decisions.decide(customerId, { channel: context.channel, reason: context.reason, direction: 'inbound' }), s.decisions.catalogue, engine.features(customerId)),
           openTickets: async (id) => feature(id, 'open_tickets') ?? 0,
         }) as AnyWorkflowDefinition,
       );
