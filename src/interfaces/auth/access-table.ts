@@ -15,6 +15,19 @@ import type { Permission } from './roles.js';
 /** What a route or tool needs: a permission, any signed-in caller, or nothing. */
 export type Access = Permission | 'signed-in' | 'public';
 
+/**
+ * Where a route of these tables exists when not in every server: the sandbox's with a sandbox, the
+ * gateway's routing table on a gateway, a worker's share of fanned-out work (a training's rows, a
+ * churn-prevention run's candidates, check and actions) on a partition worker. Undefined: every
+ * server registers it. What the tests that walk the tables skip where the route is absent.
+ */
+export function routeOnlyOn(route: string): 'sandbox' | 'gateway' | 'worker' | undefined {
+  if (/^[A-Z]+ \/sandbox\//.test(route)) return 'sandbox';
+  if (route === 'GET /partitions/owners') return 'gateway';
+  if (/^POST \/partitions\/(training\/|churn\/|actions$)/.test(route)) return 'worker';
+  return undefined;
+}
+
 /** Route key → access. Keys are `METHOD /path` as registered (HEAD follows GET). */
 export const ROUTE_ACCESS = {
   'GET /health': 'public',
