@@ -39,6 +39,13 @@ it('reports every twin scored once the history is in and the model serves, and a
     // The phases' CPU: the history and the training each took some.
     expect(report.historyCpuSeconds).toBeGreaterThan(0);
     expect(report.modelCpuSeconds).toBeGreaterThan(0);
+    // The history's events, and the intake thread's share of the history's CPU (Linux tells a thread's).
+    expect(report.historyEvents).toBeGreaterThan(1_000);
+    expect(report.historyEvents).toBeLessThanOrEqual(first.twins.appliedSeq());
+    if (process.platform === 'linux') {
+      expect(report.historyThreadCpuSeconds).toBeGreaterThan(0);
+      expect(report.historyThreadCpuSeconds).toBeLessThanOrEqual(report.historyCpuSeconds + 0.02);
+    }
     expect(report.seconds).toBeCloseTo(report.openSeconds + report.historySeconds + report.modelSeconds, 1);
     // The first model: fitted once on the rows collected with the history (issue 16).
     expect(report.firstModel).toBe(true);

@@ -20,3 +20,12 @@ export function processCpuSeconds(pid: number): number {
 export function threadCpuSeconds(): number {
   return statCpuSeconds('/proc/thread-self/stat');
 }
+
+/** `threadCpuSeconds()` where the platform tells it, else undefined (a figure to report, never one to rely on). */
+export function threadCpuSecondsIfKnown(): number | undefined {
+  try {
+    return threadCpuSeconds();
+  } catch {
+    return undefined;
+  }
+}

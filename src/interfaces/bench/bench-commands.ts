@@ -3,6 +3,7 @@ import { alarmsBench } from './alarms-bench.js';
 import { assuranceBench } from './assurance-bench.js';
 import { backfillBench } from './backfill-bench.js';
 import { firstModelBench } from './first-model-bench.js';
+import { firstStartBench } from './first-start-bench.js';
 import { authBench } from './auth-bench.js';
 import { consoleBench } from './console-bench.js';
 import { decideBench } from './decide-bench.js';
@@ -20,7 +21,7 @@ import { upliftBench } from './uplift-bench.js';
 import { workflowBench } from './workflow-bench.js';
 
 /** Every benchmark, in the order `twinloop bench --help` lists them (BENCHMARKS.md's order). */
-const BENCHES = [ingestBench, sandboxBench, backfillBench, firstModelBench, modelBench, scoringBench, upliftBench, decideBench, authBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, soakBench, scaleBench, tmfBench, consoleBench];
+const BENCHES = [ingestBench, sandboxBench, backfillBench, firstModelBench, firstStartBench, modelBench, scoringBench, upliftBench, decideBench, authBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, soakBench, scaleBench, tmfBench, consoleBench];
 
 /** Adds `twinloop bench` and one subcommand per benchmark. */
 export function registerBenchCommands(program: Command): Command {

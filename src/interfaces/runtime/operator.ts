@@ -1,4 +1,5 @@
 import { DAY_MS } from '../../domain/time.js';
+import { threadCpuSecondsIfKnown } from '../../domain/cpu-time.js';
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
 import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
 import { linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
@@ -74,6 +75,15 @@ export interface ReadyReport {
    */
   readonly historyCpuSeconds: number;
   readonly modelCpuSeconds: number;
+  /**
+   * Of `historyCpuSeconds`, the CPU of the thread the intake runs on (the sandbox's generation, the
+   * intake's checks, the twins' reducers, the listeners, its share of garbage collection): the
+   * history's bound on two idle cores, as the other threads work beside it. Absent where the
+   * platform does not tell a thread's CPU.
+   */
+  readonly historyThreadCpuSeconds?: number;
+  /** Events the history phase took in (the log's position it ended at, less the one it started from). */
+  readonly historyEvents: number;
   /**
    * CPU seconds of the model's training thread alone (absent when no model was trained now, or the
    * platform does not tell a thread's CPU): `modelCpuSeconds` also holds whatever else the process
@@ -219,6 +229,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const twins = await openTwins(o.store, { clock, access: 'server', log: o.log, partitioned: Boolean(worker), latenessMs: o.latenessMs, ...(bss?.clockSlackMs ? { maxFutureMs: DEFAULT_MAX_FUTURE_MS + bss.clockSlackMs } : {}) });
   const openedAt = Date.now();
   const openedCpu = process.cpuUsage();
+  const openedThreadCpu = threadCpuSecondsIfKnown();
+  const openedSeq = twins.appliedSeq();
   const registry = await openModelRegistry(o.store);
   // Models train in a thread of their own reading the store through its own connection: the
   // event loop keeps answering while the first model trains (issue 16).
@@ -368,6 +380,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       phase = 'live';
       const historyAt = Date.now();
       const historyCpu = process.cpuUsage();
+      const historyThreadCpu = threadCpuSecondsIfKnown();
+      const historyEvents = twins.appliedSeq() - openedSeq;
       const atHistoryEnd = historyWriter?.written();
       let noModel: string | undefined = worker ? 'a partition worker holds some of the twins and does not train: train at the gateway (POST /models/train) and this worker serves the champion within --model-check-every (docs/scale.md)' : undefined;
       const collected = firstRows?.stop();
@@ -400,6 +414,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         historySeconds: (historyAt - openedAt) / 1000,
         modelSeconds: (doneAt - historyAt) / 1000,
         historyCpuSeconds: cpuSeconds(openedCpu, historyCpu),
+        ...(openedThreadCpu !== undefined && historyThreadCpu !== undefined ? { historyThreadCpuSeconds: historyThreadCpu - openedThreadCpu } : {}),
+        historyEvents,
         modelCpuSeconds: cpuSeconds(historyCpu, process.cpuUsage()),
         ...(typeof trained?.cpuSeconds === 'number' ? { trainingCpuSeconds: trained.cpuSeconds } : {}),
         ...(first ? { firstModel: true } : {}),
