@@ -1,14 +1,22 @@
-import { fnv1a32 } from '../domain/string-hash.js';
-import type { NewEvent } from './event-store.js';
+import type { TwinEvent } from '../domain/events.js';
+import { hashNumber, hashValue } from '../domain/value-hash.js';
 
 /** Accepted events per block hash of a seeded history (`EventStore.seededHistory`, decision 0021) (and per segment the history is written in: the backfill's batch). */
 export const SEEDED_BLOCK_EVENTS = 5_000;
 
-/** The block hash carried on over one more event: its id, customer, kind, time, receive stamp and body (FNV-1a chained). */
-export function seededHashStep(hash: number, e: NewEvent): number {
-  let h = fnv1a32(e.id, hash);
-  h = fnv1a32(e.customerId, h);
-  h = fnv1a32(e.kind, h);
-  h = fnv1a32(`${e.time}/${e.receivedAt}`, h);
-  return fnv1a32(e.body, h);
+/**
+ * Which `seededHashStep` a seeded history's block hashes were taken with, kept with what
+ * regenerates the history: a record taken by another one (an older Twinloop, before a restart
+ * that writes the rest) is refused saying so, not as a world that regenerated differently.
+ * 2: the event's structure (`hashValue`); 1 (never written down): FNV-1a over its log entry's text.
+ */
+export const SEEDED_HASH_VERSION = 2;
+
+/**
+ * The block hash carried on over one more accepted event: its content (every field, walked as a
+ * value: the intake's pass makes no JSON text of it), its time and its receive stamp. The log
+ * entry's body is the event's JSON text, so equal content gives an equal entry.
+ */
+export function seededHashStep(hash: number, event: TwinEvent, time: number, receivedAt: number): number {
+  return hashNumber(hashNumber(hashValue(hash, event), time), receivedAt);
 }

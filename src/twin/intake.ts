@@ -86,7 +86,7 @@ interface SeededState {
 /** Per-record working state inside one batch. */
 interface Pending {
   event?: TwinEvent;
-  /** The event's JSON text to store: the record's own text when it is exact, else re-encoded. */
+  /** The event's JSON text to store: the record's own text when it is exact, else re-encoded ('' in a seeded pass, which writes nothing). */
   body: string;
   time: number;
   outcome?: RecordOutcome;
@@ -105,13 +105,15 @@ function safeStringify(value: unknown): string {
 
 /**
  * The log entry the intake makes of an in-process record (a value, as the sandbox submits) that
- * passes its checks: what regenerating a seeded history from its source must give again
- * (decision 0021). Undefined when the value does not validate.
+ * passes its checks, and the event as validated: what regenerating a seeded history from its
+ * source must give again (decision 0021), and what its block hash is taken over
+ * (`seededHashStep`). Undefined when the value does not validate.
  */
-export function loggedEntryOf(value: unknown, receivedAt: number): NewEvent | undefined {
+export function loggedEntryOf(value: unknown, receivedAt: number): { entry: NewEvent; event: TwinEvent } | undefined {
   const v = validateEvent(value);
   if (!v.ok) return undefined;
-  return { id: v.event.id, customerId: v.event.customerId, kind: v.event.kind, time: parseEventTime(v.event.time), receivedAt, body: JSON.stringify(v.event) };
+  const entry = { id: v.event.id, customerId: v.event.customerId, kind: v.event.kind, time: parseEventTime(v.event.time), receivedAt, body: JSON.stringify(v.event) };
+  return { entry, event: v.event };
 }
 
 /**
@@ -268,8 +270,8 @@ export class Intake implements EventSink {
       if (p.outcome !== undefined || !p.event) pass.skipped.push(pass.ordinal);
       pass.ordinal++;
     }
-    const outcomes: AppendOutcome[] = batch.toWrite.map((e) => {
-      pass.hash = seededHashStep(pass.hash, e);
+    const outcomes: AppendOutcome[] = batch.written.map((p) => {
+      pass.hash = seededHashStep(pass.hash, p.event!, p.time, pass.receivedAt);
       if (++pass.inBlock === SEEDED_BLOCK_EVENTS) {
         pass.blockHashes.push(pass.hash);
         pass.hash = 0;
@@ -343,8 +345,9 @@ export class Intake implements EventSink {
     try {
       for (let from = 0; from < pending.length; from += this.maxBatch) {
         const records = pending.slice(from, from + this.maxBatch);
-        const batch = await this.prepare(records, sources.slice(from, from + this.maxBatch), taken);
+        // Taken once for both steps: a batch checked for a seeded pass is taken by it.
         const seeded = this.seededPass;
+        const batch = await this.prepare(records, sources.slice(from, from + this.maxBatch), taken, seeded);
         const written = seeded ? this.takeSeeded(seeded, records, batch) : this.options.store.append(batch.toWrite, batch.dead, { chain: this.chain });
         writes.push(written.then((outcomes) => ({ batch, outcomes })));
       }
@@ -388,12 +391,15 @@ export class Intake implements EventSink {
   }
 
   /** Steps 1–3 of a batch: shape, duplicates inside the unit (`taken`: id → the event taken), checks against the twins. */
-  private async prepare(batch: Pending[], sources: string[], taken: Map<string, TwinEvent>): Promise<Prepared> {
+  private async prepare(batch: Pending[], sources: string[], taken: Map<string, TwinEvent>, seeded: SeededState | undefined): Promise<Prepared> {
     const { store, engine, clock } = this.options;
     const now = clock.now();
     const horizon = now + this.maxFuture;
     // A seeded history's events carry the stamp of its beginning: regenerated, they are the same.
-    const receivedAt = this.seededPass?.receivedAt ?? now;
+    const receivedAt = seeded?.receivedAt ?? now;
+    // Nor are they written now: they need no log entry (its JSON text was a seventh of the pass),
+    // only their block hash, taken from the events themselves (`takeSeeded`).
+    const entries = seeded === undefined;
     // 1. Shape and time sanity.
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i];
@@ -409,7 +415,7 @@ export class Intake implements EventSink {
       }
       p.event = v.event;
       p.time = time;
-      p.body = v.exact && 'text' in p.raw ? p.raw.text : JSON.stringify(v.event);
+      if (entries) p.body = v.exact && 'text' in p.raw ? p.raw.text : JSON.stringify(v.event);
     }
     // 2. In arrival order: duplicates of an earlier accepted record of this unit, then the
     //    checks against the twins as the earlier records (and the unit still committing) leave
@@ -447,7 +453,7 @@ export class Intake implements EventSink {
       next.watermark = Math.max(next.watermark, p.time);
       this.overlay.set(e.customerId, next);
       taken.set(e.id, e);
-      toWrite.push({ id: e.id, customerId: e.customerId, kind: e.kind, time: p.time, receivedAt, body: p.body });
+      if (entries) toWrite.push({ id: e.id, customerId: e.customerId, kind: e.kind, time: p.time, receivedAt, body: p.body });
       written.push(p);
     }
     if (refused.length) {
@@ -484,6 +490,7 @@ export class Intake implements EventSink {
 }
 
 interface Prepared {
+  /** The accepted events' log entries (none in a seeded pass: `written` has the events). */
   toWrite: NewEvent[];
   written: Pending[];
   dead: NewDeadLetter[];

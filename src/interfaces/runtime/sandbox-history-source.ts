@@ -3,7 +3,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink, RecordOutcome } from '../../domain/event-sink.js';
 import { createSandboxWorld, loadWorldDocument, type WorldConfig } from '../../sandbox/index.js';
 import type { SeededHistoryRecord, StoredEvent } from '../../store/event-store.js';
-import { SEEDED_BLOCK_EVENTS, seededHashStep } from '../../store/seeded-history.js';
+import { SEEDED_BLOCK_EVENTS, SEEDED_HASH_VERSION, seededHashStep } from '../../store/seeded-history.js';
 import { loggedEntryOf } from '../../twin/intake.js';
 
 /** Events per batch the regenerated world hands over: the backfill's, so its days are cut alike (the cut changes nothing regenerated). */
@@ -22,12 +22,14 @@ const sandboxHistorySchema = z.object({
   start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   days: z.number().int().nonnegative(),
   config: z.record(z.string(), z.unknown()),
+  /** `SEEDED_HASH_VERSION` of the block hashes (absent: taken before the versions were told apart). */
+  hash: z.number().int().optional(),
 });
 export type SandboxHistory = z.infer<typeof sandboxHistorySchema>;
 
 /** The descriptor of a world's first `days` days from day 0, as the store keeps it. */
 export function describeSandboxHistory(h: Omit<SandboxHistory, 'kind' | 'config'> & { config: WorldConfig }): string {
-  return JSON.stringify({ kind: 'sandbox-world', world: h.world, seed: h.seed, customers: h.customers, start: h.start, days: h.days, config: h.config });
+  return JSON.stringify({ kind: 'sandbox-world', world: h.world, seed: h.seed, customers: h.customers, start: h.start, days: h.days, config: h.config, hash: SEEDED_HASH_VERSION });
 }
 
 function parseSandboxHistory(text: string): SandboxHistory {
@@ -57,6 +59,9 @@ export async function writeSandboxHistory(
   const { lastSeq, firstSeq, receivedAt, skipped, blockHashes } = record;
   if (lastSeq === null) throw new TwinloopError('CONFLICT', 'the seeded history has not finished going through the intake: it is not regenerable yet');
   const h = parseSandboxHistory(record.descriptor);
+  if (h.hash !== SEEDED_HASH_VERSION) {
+    throw new TwinloopError('INTERNAL', `the first start's history in this store was taken by another Twinloop version (block hashes of version ${h.hash ?? 1}; this one checks version ${SEEDED_HASH_VERSION}), which must write the rest of it: start that version again until it is written, or start from a fresh data dir`);
+  }
   const world = createSandboxWorld(loadWorldDocument({ ...(h.config as WorldConfig), start: h.start }), h.seed);
   let ordinal = 0;
   let nextSkip = 0;
@@ -87,11 +92,10 @@ export async function writeSandboxHistory(
           nextSkip++;
           continue;
         }
-        const entry = loggedEntryOf(value, receivedAt);
-        if (!entry || seq > lastSeq) throw differs(entry ? 'has more events than' : `has an invalid event (${value.id}) where`);
-        const event: StoredEvent = { seq: seq++, ...entry };
-        hash = seededHashStep(hash, event);
-        block.push(event);
+        const logged = loggedEntryOf(value, receivedAt);
+        if (!logged || seq > lastSeq) throw differs(logged ? 'has more events than' : `has an invalid event (${value.id}) where`);
+        hash = seededHashStep(hash, logged.event, logged.entry.time, receivedAt);
+        block.push({ seq: seq++, ...logged.entry });
         if (block.length === SEEDED_BLOCK_EVENTS) await flush();
       }
       return outcomes;

@@ -10,7 +10,7 @@ import { SQLITE_FILE_NAME } from '../../store/sqlite-connection.js';
 import { SEEDED_BLOCK_EVENTS } from '../../store/seeded-history.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { openTwins } from './open-twins.js';
-import { writeSandboxHistory } from './sandbox-history-source.js';
+import { describeSandboxHistory, writeSandboxHistory } from './sandbox-history-source.js';
 import { planSandbox, sandboxAwareClock, startSandboxOperator, type SeededHistoryOptions } from './sandbox-operator.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
@@ -141,7 +141,7 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     const twins = await openOn(dir, plan);
     const seeded = seededOf(twins, () => {});
     // The pass as the sandbox operator runs it, without the checkpoint it makes at its end.
-    const record = await seeded.log.begin('{"kind":"sandbox-world","world":"small","seed":3,"customers":150,' + `"start":"${plan.state.start}","days":${plan.state.backfillDays},"config":${JSON.stringify(plan.state.config)}}`, NOW);
+    const record = await seeded.log.begin(describeSandboxHistory({ world: 'small', seed: 3, customers: 150, start: plan.state.start, days: plan.state.backfillDays, config: plan.state.config! }), NOW);
     const release = seeded.holdCheckpoints();
     const intake = await seeded.begin({ firstSeq: record.firstSeq, receivedAt: NOW });
     await plan.world.backfill({ days: plan.state.backfillDays, sink: intake, window: 4 });
@@ -196,6 +196,15 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     const other = { ...record, blockHashes: record.blockHashes.map((h, i) => (i === 1 ? h ^ 1 : h)) };
     await expect(writeSandboxHistory(other, (events) => twins.store.seededHistory!.writeNext(events))).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('start from a fresh data dir') });
     expect((await twins.store.seededHistory!.read())!.writtenThrough).toBe(record.firstSeq - 1 + SEEDED_BLOCK_EVENTS);
+    await twins.close();
+  });
+
+  it('refuses a history whose block hashes another version took, saying so, before writing any of it', async () => {
+    const { twins, record } = await seededFirstStart(fresh());
+    const descriptor = JSON.parse(record.descriptor) as Record<string, unknown>;
+    const older = { ...record, descriptor: JSON.stringify({ ...descriptor, hash: undefined }) };
+    await expect(writeSandboxHistory(older, (events) => twins.store.seededHistory!.writeNext(events))).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('another Twinloop version (block hashes of version 1') });
+    expect((await twins.store.seededHistory!.read())!.writtenThrough).toBe(record.firstSeq - 1);
     await twins.close();
   });
 });
