@@ -4,12 +4,11 @@
 // see them with the truth beside, and last quarter's randomised campaign) and, per world, sums over
 // the seeds the true net value of each planner's picks:
 // - the feature oracle among the same candidates (its expected value > 0, best first, up to the budget);
-// - the single-decision agent as it runs (src/intelligence/uplift/pilot-uplift.ts: homogeneous
-//   multipliers, contact where the value's 5th percentile is positive), and at lower cautions;
-// - "trait-varying effects": the same planner with each multiplier log-linear in the acceptance
-//   covariates (a Poisson regression of each branch's churners on them against the calibrated
-//   expected churn, slopes N(0, 0.5²) per sd), the S-learner shrunk to the homogeneous multipliers
-//   that docs/learning.md named as the way to locate the harm;
+// - the single-decision agent as it runs (src/intelligence/uplift/pilot-uplift.ts: the effects read
+//   from the pilot's randomised comparison, the plan the best run of candidates that keeps at least
+//   the value it drives away with 90 % posterior probability), at looser plan risks, and on the
+//   posterior expected value alone (the trait-varying effects this replayed until 2026-12-05 lost
+//   thousands on the mean on four worlds of five: docs/learning.md);
 // - the learning agent's first month: the agent itself (src/agents/retention/learning-agent.ts) on the
 //   twins as dumped, with last quarter's campaign in its ledger, as it runs (cautious multipliers) and
 //   with no caution (the effects at their posterior medians; dumps from before 2026-12-04 22:25 lack the contact records it reads);
@@ -20,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 
 const dist = new URL('../dist/', import.meta.url);
-const { fitPilotUplift, planSingleDecision, contactValue, DEFAULT_CONTACT_EFFECT_PRIORS } = await import(new URL('intelligence/uplift/pilot-uplift.js', dist));
+const { fitPilotUplift, planSingleDecision, DEFAULT_CONTACT_EFFECT_PRIORS } = await import(new URL('intelligence/uplift/pilot-uplift.js', dist));
 const { acceptanceCovariates } = await import(new URL('intelligence/uplift/acceptance-covariates.js', dist));
 const { defaultCatalogue } = await import(new URL('decisioning/default-catalogue.js', dist));
 const { LearningRetentionAgent } = await import(new URL('agents/retention/learning-agent.js', dist));
@@ -32,55 +31,8 @@ if (files.length === 0) {
   process.stderr.write('usage: node scripts/agent-offline.mjs DUMP.json… (from twinloop agent evaluate --dump DIR)\n');
   process.exit(2);
 }
-const CAUTIONS = [1.645, 1, 0.5, 0];
-const SLOPE_SD = 0.5;
-
-/** Solves A x = b (Gauss–Jordan with partial pivoting; A is small and positive definite here). */
-function solve(A, b) {
-  const n = b.length;
-  const M = A.map((row, i) => [...row, b[i]]);
-  for (let i = 0; i < n; i++) {
-    let p = i;
-    for (let r = i + 1; r < n; r++) if (Math.abs(M[r][i]) > Math.abs(M[p][i])) p = r;
-    [M[i], M[p]] = [M[p], M[i]];
-    for (let r = 0; r < n; r++) {
-      if (r === i) continue;
-      const f = M[r][i] / M[i][i];
-      for (let c = i; c <= n; c++) M[r][c] -= f * M[i][c];
-    }
-  }
-  return M.map((row, i) => row[n] / row[i]);
-}
-
-/** MAP Poisson regression log μ = log e + θ·[1, z] with θ0 ~ N(prior0, sd0²), slopes ~ N(0, SLOPE_SD²); mean and covariance (Laplace). */
-function poissonFit(Z, y, e, prior0, sd0) {
-  const d = Z[0].length + 1;
-  const pm = [prior0, ...Array(d - 1).fill(0)];
-  const pv = [sd0 ** 2, ...Array(d - 1).fill(SLOPE_SD ** 2)];
-  const th = [...pm];
-  let Hm = [];
-  for (let it = 0; it < 50; it++) {
-    const g = new Array(d).fill(0);
-    Hm = Array.from({ length: d }, () => new Array(d).fill(0));
-    Z.forEach((z0, i) => {
-      const z = [1, ...z0];
-      const mu = e[i] * Math.exp(z.reduce((s, v, k) => s + v * th[k], 0));
-      for (let a = 0; a < d; a++) {
-        g[a] += z[a] * (y[i] - mu);
-        for (let b = 0; b < d; b++) Hm[a][b] += z[a] * z[b] * mu;
-      }
-    });
-    for (let a = 0; a < d; a++) {
-      g[a] -= (th[a] - pm[a]) / pv[a];
-      Hm[a][a] += 1 / pv[a];
-    }
-    const step = solve(Hm, g);
-    step.forEach((s, a) => (th[a] += s));
-    if (Math.max(...step.map(Math.abs)) < 1e-9) break;
-  }
-  const cov = Array.from({ length: d }, (_, j) => solve(Hm, Array.from({ length: d }, (_, i) => (i === j ? 1 : 0))));
-  return { th, cov };
-}
+/** The single decision's plan risk: as it runs (0.1), looser, and the posterior expected value alone (1). */
+const RISKS = [0.1, 0.2, 0.3, 1];
 
 const byWorld = new Map();
 for (const file of files) {
@@ -106,33 +58,7 @@ for (const file of files) {
     w.rows.set(name, r);
   };
   add('feature oracle', d.candidates.filter((c) => c.featureOracle > 0).sort((a, b) => b.featureOracle - a.featureOracle).slice(0, d.budget).map((c) => c.id));
-  for (const caution of CAUTIONS) add(`single decision, caution ${caution}`, planSingleDecision(model, candidates, { contacts: d.budget, contactCost: d.contactCost, horizonMonths: H, caution }).contact.map((c) => c.customerId));
-
-  // Trait-varying effects: each branch's multiplier log-linear in the standardised covariates.
-  const k = obs[0].covariates.length;
-  const mean = Array.from({ length: k }, (_, j) => obs.reduce((s, o) => s + o.covariates[j], 0) / obs.length);
-  const sd = mean.map((m, j) => Math.sqrt(obs.reduce((s, o) => s + (o.covariates[j] - m) ** 2, 0) / obs.length) || 1);
-  const std = (x) => x.map((v, j) => (v - mean[j]) / sd[j]);
-  const branch = (rows, prior) => poissonFit(rows.map((o) => std(o.covariates)), rows.map((o) => (o.churned ? 1 : 0)), rows.map((o) => model.calibration.mean * o.expectedChurn), Math.log(prior), 1 / Math.sqrt(DEFAULT_CONTACT_EFFECT_PRIORS.strength));
-  const fitN = branch(obs.filter((o) => o.treated && !o.accepted), DEFAULT_CONTACT_EFFECT_PRIORS.declinedMultiplier);
-  const fitA = branch(obs.filter((o) => o.treated && o.accepted), 1 - (retentionEffect ?? 0.25));
-  const at = (fit, z) => {
-    const g = [1, ...z];
-    let m = 0, v = 0;
-    for (let a = 0; a < g.length; a++) {
-      m += g[a] * fit.th[a];
-      for (let b = 0; b < g.length; b++) v += g[a] * fit.cov[a][b] * g[b];
-    }
-    return { mean: Math.exp(m), sd: Math.exp(m) * Math.sqrt(v) };
-  };
-  const varying = candidates.map((c) => {
-    const z = std(c.covariates);
-    const mA = at(fitA, z), mN = at(fitN, z);
-    // The same planner per customer, with that customer's multipliers (an accepted offer drives nobody away, an unaccepted one keeps nobody).
-    const own = { ...model, acceptedMultiplier: { mean: Math.min(1, mA.mean), sd: mA.sd }, declinedMultiplier: { mean: Math.max(1, mN.mean), sd: mN.sd } };
-    return { id: c.customerId, v: (caution) => contactValue(own, c, { contactCost: d.contactCost, horizonMonths: H, caution }).score };
-  });
-  for (const caution of CAUTIONS) add(`trait-varying effects, caution ${caution}`, varying.map((x) => ({ id: x.id, s: x.v(caution) })).filter((x) => x.s > 0).sort((a, b) => b.s - a.s).slice(0, d.budget).map((x) => x.id));
+  for (const risk of RISKS) add(risk === 1 ? 'single decision, expected value alone' : `single decision, plan risk ${risk}`, planSingleDecision(model, candidates, { contacts: d.budget, contactCost: d.contactCost, horizonMonths: H, risk }).contact.map((c) => c.customerId));
 
   // The learning agent's first month: the agent itself on the twins as dumped (their features, contact
   // records and live scores), its ledger holding last quarter's campaign as agent evaluate's does.

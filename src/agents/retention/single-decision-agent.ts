@@ -7,10 +7,11 @@ import type { TwinEngine } from '../../twin/twin-engine.js';
 /**
  * The single-decision retention agent: what an operator can do with one decision on today's
  * twins and last quarter's randomised campaign (half of a random sample offered, half held out).
- * It reads from the campaign who accepts and what a contact did to the churn of those who
- * accepted and of those who did not (`fitPilotUplift`), values a contact for every candidate with
- * both terms, and contacts those whose value is positive even at its cautious end
- * (`planSingleDecision`). It sees only the twins and the churn model, never the world's truth.
+ * It reads from the campaign who accepts and, from the offered arm's churn against the held-out
+ * arm's, what a contact does to the churn of those who accept and of those who do not
+ * (`fitPilotUplift`), values a contact for every candidate with both terms under that posterior,
+ * and contacts the best while the plan, with 90 % posterior probability, keeps at least the value it
+ * drives away (`planSingleDecision`). It sees only the twins and the churn model, never the world's truth.
  */
 
 /** One customer of last quarter's randomised campaign. */
@@ -57,7 +58,7 @@ export function decideOnce(
 ): SingleDecision {
   if (!pilot.some((p) => p.treated) || !pilot.some((p) => !p.treated)) {
     // Without both arms no effect can be measured, and a contact's harm could be anything.
-    return { picks: [], plan: { contact: [], left: { 'not-worth-it': candidates.length, 'contact-harms': 0, budget: 0 } }, pilot: null };
+    return { picks: [], plan: { contact: [], left: { 'not-worth-it': candidates.length, 'contact-harms': 0, 'plan-risk': 0, budget: 0 } }, pilot: null };
   }
   const model = fitPilotUplift(
     pilot.map((p) => {

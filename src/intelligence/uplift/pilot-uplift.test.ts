@@ -30,8 +30,12 @@ describe('pilot uplift: the single decision from one randomised pilot', () => {
     expect(model.acceptedMultiplier.mean).toBeLessThan(0.3);
     expect(model.declinedMultiplier.mean).toBeLessThan(1.05);
     const plan = planSingleDecision(model, [candidate('accepts', 1), candidate('rarely-accepts', 0)], options);
-    expect(plan.contact.map((c) => c.customerId)).toEqual(['accepts']);
-    expect(plan.contact[0].benefit).toBeGreaterThan(0);
+    // The one who rarely accepts is still worth a 2-unit contact (a 5 % chance of a strong cut on a
+    // valuable customer), but ranks second; at a contact cost of 10 it is not.
+    expect(plan.contact.map((c) => c.customerId)).toEqual(['accepts', 'rarely-accepts']);
+    expect(plan.contact[0].benefit).toBeGreaterThan(plan.contact[1].benefit);
+    const dearer = planSingleDecision(model, [candidate('accepts', 1), candidate('rarely-accepts', 0)], { ...options, contactCost: 10 });
+    expect(dearer.contact.map((c) => c.customerId)).toEqual(['accepts']);
   });
 
   it('leaves a sleeping-dog-heavy trait alone: the non-acceptors churned twice as much as the held out', () => {
@@ -42,7 +46,7 @@ describe('pilot uplift: the single decision from one randomised pilot', () => {
     expect(plan.left['contact-harms']).toBe(1);
     // A customer worth too little to pay for the offer is not worth it, harm or not: the reason says which.
     const cheap = planSingleDecision(model, [{ ...candidate('cheap', 1), value: 100 }], options);
-    expect(cheap.left).toEqual({ 'not-worth-it': 1, 'contact-harms': 0, budget: 0 });
+    expect(cheap.left).toEqual({ 'not-worth-it': 1, 'contact-harms': 0, 'plan-risk': 0, budget: 0 });
   });
 
   it('reads no harm from a pilot whose non-acceptors churned as the held-out did, and harm from one where they churned more', () => {
@@ -64,7 +68,43 @@ describe('pilot uplift: the single decision from one randomised pilot', () => {
     const model = fitPilotUplift(pilot(40, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 }));
     const plan = planSingleDecision(model, [candidate('accepts', 1), candidate('rarely-accepts', 0)], options);
     expect(plan.contact).toEqual([]);
-    expect(plan.left['not-worth-it'] + plan.left['contact-harms']).toBe(2);
+    expect(plan.left['not-worth-it'] + plan.left['contact-harms'] + plan.left['plan-risk']).toBe(2);
+  });
+
+  it('reads no effect where the acceptors churned less only because they are who accepts: the offered arm churned as the held-out did', () => {
+    // Per trait, 2,000 held out and 2,000 offered, all churning 15 % as an arm; of the offered, the
+    // acceptors churned 5 % and the others more (sure things accept and stay, lost causes refuse and
+    // leave). Read against the held-out, the acceptors' churn looked like an offer cutting it by two
+    // thirds, and this contacted the trait that accepts; the randomised comparison shows no effect.
+    const rows: PilotObservation[] = [];
+    const add = (trait: number, count: number, treated: boolean, accepted: boolean, churnShare: number) => {
+      const churned = Math.round(count * churnShare);
+      for (let i = 0; i < count; i++) rows.push({ covariates: [trait], treated, accepted, churned: i < churned, expectedChurn: 0.15 });
+    };
+    for (const [trait, share] of [[0, 0.05], [1, 0.6]] as const) {
+      add(trait, 2000, false, false, 0.15);
+      add(trait, 2000 * share, true, true, 0.05);
+      add(trait, 2000 * (1 - share), true, false, (0.15 - share * 0.05) / (1 - share));
+    }
+    const model = fitPilotUplift(rows);
+    const contactAt = (a: number) => a * model.acceptedMultiplier.mean + (1 - a) * model.declinedMultiplier.mean;
+    expect(Math.abs(contactAt(0.6) - 1)).toBeLessThan(0.05);
+    expect(model.acceptedMultiplier.mean).toBeGreaterThan(0.8);
+    const plan = planSingleDecision(model, [candidate('accepts', 1)], options);
+    expect(plan.contact).toEqual([]);
+  });
+
+  it('weighs the effects\u2019 uncertainty once for the plan: a pilot that shows the effect plainly contacts customers none of whom is sure on their own', () => {
+    // 150 per arm and trait: the offered arm of the trait that accepts churned 10 against the held-out's 22.
+    const model = fitPilotUplift(pilot(150, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 }));
+    const people = Array.from({ length: 20 }, (_, i) => ({ ...candidate(`c${i}`, 1), value: 1500 + 50 * i }));
+    const plan = planSingleDecision(model, people, { ...options, contacts: 20 });
+    expect(plan.contact.length).toBe(20);
+    // Each contact's own 5th percentile is below zero: the pilot's uncertainty, counted per customer, contacted nobody.
+    expect(plan.contact.every((c) => c.mean - 1.645 * c.sd < 0)).toBe(true);
+    // The same pilot a fifth the size leaves them (the plan may then drive away more than it keeps).
+    const small = fitPilotUplift(pilot(30, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 }));
+    expect(planSingleDecision(small, people, { ...options, contacts: 20 }).contact).toEqual([]);
   });
 
   it('keeps to the budget, best first', () => {

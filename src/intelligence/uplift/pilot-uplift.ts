@@ -1,5 +1,4 @@
 import { TwinloopError } from '../../domain/errors.js';
-import { Z90 } from '../evaluation/posterior-interval.js';
 import { logisticCovariance, newtonLogistic } from '../learners/logistic-regression.js';
 import { ACCEPTANCE_RIDGE } from './acceptance-covariates.js';
 
@@ -7,24 +6,33 @@ import { ACCEPTANCE_RIDGE } from './acceptance-covariates.js';
  * What one randomised pilot of an offer says about contacting a customer with it, and the single
  * decision planned on that: who gets the offer now.
  *
- * A contact does two things, and the pilot measures each apart:
+ * A contact does two things:
  * - the customers who **accept** get the offer: their churn hazard is multiplied by
  *   `acceptedMultiplier` (below 1 when the offer keeps them);
  * - the customers who **do not accept** were still contacted: their hazard is multiplied by
  *   `declinedMultiplier` (above 1 where a contact reminds some of them to leave, the sleeping
  *   dogs of retention marketing; a planner without this term contacts them gladly).
- * Each multiplier is a Gamma posterior: the churners seen in that branch of the pilot against
- * the churns the churn model expected of them, calibrated by the held-out arm (the model's own
- * error), on a prior worth a few expected churns. Who accepts is a ridge logistic regression of
- * the pilot's answers on a few covariates, with its Laplace covariance, so each customer's
- * acceptance comes with how sure the pilot is of it.
+ * So a contact multiplies the hazard of a customer who accepts with probability a by
+ * M(a) = a·m_A + (1 − a)·m_N. The multipliers are read from the pilot's **randomised** comparison
+ * only: every customer, offered or held out, has a predicted acceptance a(x) from their
+ * covariates, and the offered arm's churners are weighed against the held-out arm's at each a(x)
+ * (one Poisson likelihood over both arms, the churn model's expectation × calibration × M(a) for
+ * the offered). Who accepted is not used for the effect: acceptors are self-selected (sure things
+ * accept and churn less than their covariates say, lost causes refuse and churn more), and reading
+ * the acceptors' churn against the held-out's, as this did until 2026-12-05, read that selection
+ * as an effect (an acceptor branch churning 0 against 5.4 expected made an offer look strong that
+ * lost 2,776 on answering-base). The joint posterior of (m_A, m_N) is kept on a grid, with the
+ * calibration integrated analytically, so the planner sees that the two trade off (a pilot pins
+ * M(a) near the average acceptance, not each multiplier) and that every candidate shares them.
+ * Who accepts is a ridge logistic regression of the pilot's answers on a few covariates.
  *
- * The decision is on the contact's value at a cautious quantile: its posterior mean less `Z90`
- * posterior sds (the acceptance's, each multiplier's, the model calibration's), so a contact is
- * made only where the pilot's evidence says it very likely pays, and the harm term's uncertainty
- * weighs most on the customers least likely to accept. On a pilot of a few hundred, whose churners
- * number a dozen, that is nobody: the evidence for any effect is too thin, and the planner says so
- * instead of betting the customers' value on the prior.
+ * The decision (`planSingleDecision`) treats that shared uncertainty as the plan's, not each
+ * customer's: candidates are ranked by their posterior expected value, and the plan is the
+ * longest run of them, best first, whose kept value (customers kept less customers driven away,
+ * before what the contacts and offers cost) is ≥ 0 with posterior probability 1 − `risk`. Per
+ * customer, a 5th percentile over a parameter every candidate shares asked each contact to be
+ * sure on its own of what only the pilot can say once for all, and contacted nobody on a world
+ * where a contact plainly pays.
  */
 
 /** One customer of a randomised pilot, as the operator saw them. */
@@ -71,15 +79,28 @@ export const DEFAULT_CONTACT_EFFECT_PRIORS: ContactEffectPriors = { acceptedMult
 export const MAX_CONTACT_HARM = 6;
 
 
+/** One point of the effects' joint posterior. */
+export interface EffectDraw {
+  /** Posterior weight (the draws' weights sum to 1). */
+  readonly weight: number;
+  readonly acceptedMultiplier: number;
+  readonly declinedMultiplier: number;
+  /** The churn model's calibration given these multipliers (its conditional posterior mean). */
+  readonly calibration: number;
+}
+
 /** What a pilot showed. */
 export interface PilotUplift {
   /** Held-out churners ÷ the churns the model expected of them: the model's calibration. */
   readonly calibration: Estimate;
+  /** Marginal posteriors of the two multipliers (for reports; the planner uses `draws`, which keeps how they trade off). */
   readonly acceptedMultiplier: Estimate;
   readonly declinedMultiplier: Estimate;
+  /** The joint posterior of the effects, on a grid. */
+  readonly draws: readonly EffectDraw[];
   readonly treated: number;
   readonly acceptedShare: number;
-  /** Churners and expected churns per branch, as measured. */
+  /** Churners and expected churns per branch, as measured (the acceptors' and non-acceptors' are shown, not used for the effects). */
   readonly branches: Readonly<Record<'heldOut' | 'accepted' | 'notAccepted', { readonly customers: number; readonly churned: number; readonly expected: number }>>;
   /** A customer's probability of accepting, with the sd of the estimate. */
   acceptance(covariates: readonly number[]): Estimate;
@@ -97,71 +118,57 @@ const branchOf = (rows: readonly PilotObservation[]): Branch => ({
   expected: rows.reduce((a, r) => a + r.expectedChurn, 0),
 });
 
-/** log Σ exp(x). */
-const logSumExp = (xs: readonly number[]) => {
-  const top = Math.max(...xs);
-  return top + Math.log(xs.reduce((a, x) => a + Math.exp(x - top), 0));
-};
+/** log Γ(x) (Lanczos, g = 7), for the calibration integrated out. */
+function logGamma(x: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  x -= 1;
+  let a = c[0];
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Grid nodes per multiplier's slab; 60 put the planner's values within 1 % of a finer grid on the harness dumps. */
+const GRID_NODES = 60;
 
 /**
- * Posterior of a rate ratio m: with prior probability `noEffect` exactly 1, otherwise a Gamma of
- * mean `mean` worth `strength` expected events truncated to [low, high] (on a grid), times the
- * Poisson likelihood of `observed` events against `exposure` expected at m = 1. The range carries
- * what the branch can do: an offer nobody accepted cannot keep anyone (m ≥ 1), an accepted one
- * does not drive away (m ≤ 1). The point at 1 keeps "no effect" a hypothesis the evidence weighs
- * (its posterior weight is its prior odds times the Bayes factor of the counts), where a truncated
- * prior alone puts its mean, and so an effect, on the allowed side before any evidence.
+ * A multiplier's prior on a grid: probability `noEffect` exactly 1, the rest a Gamma of mean
+ * `mean` worth `strength` expected events truncated to [low, high] (midpoint nodes). The range
+ * carries what the branch can do (an offer nobody accepted cannot keep anyone, m ≥ 1; an accepted
+ * one does not drive away, m ≤ 1); the point at 1 keeps "no effect" a hypothesis the evidence
+ * weighs, where a truncated prior alone puts an effect on the allowed side before any evidence.
  */
-function ratioPosterior(mean: number, strength: number, observed: number, exposure: number, low: number, high: number, noEffect: number): Estimate {
-  // Midpoint nodes; 400 put the mean and sd well inside 1 % for any range used here.
-  const nodes = 400;
-  const at = (i: number) => low + ((i + 0.5) * (high - low)) / nodes;
-  const logPrior = Array.from({ length: nodes }, (_, i) => (strength * mean - 1) * Math.log(at(i)) - strength * at(i));
-  const logPost = logPrior.map((lp, i) => lp + observed * Math.log(at(i)) - exposure * at(i));
-  const top = Math.max(...logPost);
-  let w = 0, m1 = 0, m2 = 0;
-  for (let i = 0; i < nodes; i++) {
-    const p = Math.exp(logPost[i] - top);
-    w += p;
-    m1 += p * at(i);
-    m2 += p * at(i) ** 2;
+function multiplierPrior(mean: number, strength: number, low: number, high: number, noEffect: number): { x: number; logP: number }[] {
+  const xs = Array.from({ length: GRID_NODES }, (_, i) => low + ((i + 0.5) * (high - low)) / GRID_NODES);
+  const logDensity = xs.map((x) => (strength * mean - 1) * Math.log(x) - strength * x);
+  const top = Math.max(...logDensity);
+  const total = logDensity.reduce((a, l) => a + Math.exp(l - top), 0);
+  const slab = xs.map((x, i) => ({ x, logP: Math.log(1 - noEffect) + logDensity[i] - top - Math.log(total) }));
+  return noEffect > 0 ? [{ x: 1, logP: Math.log(noEffect) }, ...(noEffect < 1 ? slab : [])] : slab;
+}
+
+/** Weighted mean and sd of `f` over the draws. */
+function summarise(draws: readonly EffectDraw[], f: (d: EffectDraw) => number): Estimate {
+  let m1 = 0, m2 = 0;
+  for (const d of draws) {
+    const v = f(d);
+    m1 += d.weight * v;
+    m2 += d.weight * v * v;
   }
-  const slabMean = m1 / w;
-  const slabSecond = m2 / w;
-  // Weight of m = 1: prior odds × (likelihood at 1 ÷ the slab's marginal likelihood), in logs.
-  const logSlab = Math.log(1 - noEffect) + logSumExp(logPost) - logSumExp(logPrior);
-  const logPoint = noEffect > 0 ? Math.log(noEffect) - exposure : -Infinity;
-  const point = noEffect >= 1 ? 1 : noEffect <= 0 ? 0 : 1 / (1 + Math.exp(logSlab - logPoint));
-  const mu = point + (1 - point) * slabMean;
-  const second = point + (1 - point) * slabSecond;
-  return { mean: mu, sd: Math.sqrt(Math.max(0, second - mu * mu)) };
+  return { mean: m1, sd: Math.sqrt(Math.max(0, m2 - m1 * m1)) };
 }
 
-/** Gamma(shape, rate) posterior of a rate ratio: prior mean `mean` worth `strength` expected events, then `observed` events against `exposure` expected. */
-function gammaRatio(mean: number, strength: number, observed: number, exposure: number): Estimate {
-  const shape = strength * mean + observed;
-  const rate = strength + exposure;
-  return { mean: shape / rate, sd: Math.sqrt(shape) / rate };
-}
-
-/** Fits the pilot: acceptance by covariates, the calibration of the churn model, and the two multipliers. */
+/** Fits the pilot: acceptance by covariates, then the effects on the randomised comparison (see the module's comment). */
 export function fitPilotUplift(pilot: readonly PilotObservation[], priors: ContactEffectPriors = DEFAULT_CONTACT_EFFECT_PRIORS): PilotUplift {
   const treated = pilot.filter((p) => p.treated);
-  const heldOut = branchOf(pilot.filter((p) => !p.treated));
+  const heldOutRows = pilot.filter((p) => !p.treated);
+  const heldOut = branchOf(heldOutRows);
   const accepted = branchOf(treated.filter((p) => p.accepted));
   const notAccepted = branchOf(treated.filter((p) => !p.accepted));
   if (treated.length === 0 || heldOut.customers === 0) throw new TwinloopError('BAD_INPUT', `a pilot needs treated and held-out customers; got ${treated.length} treated and ${heldOut.customers} held out`);
   const d = treated[0].covariates.length;
   for (const p of pilot) if (p.covariates.length !== d || !p.covariates.every(Number.isFinite) || !(p.expectedChurn >= 0 && p.expectedChurn <= 1)) throw new TwinloopError('BAD_INPUT', `every pilot customer needs ${d} finite covariates and an expected churn in [0, 1]`);
-
-  // The model's calibration: held-out churners against what it expected (prior: calibrated).
-  const calibration = gammaRatio(1, priors.strength, heldOut.churned, heldOut.expected);
-  // Each branch against the calibrated expectation; the calibration's own uncertainty is added
-  // to each multiplier's (a ratio of two independent estimates, to first order).
-  const ratio = (prior: number, b: Branch, low: number, high: number): Estimate => {
-    const m = ratioPosterior(prior, priors.strength, b.churned, calibration.mean * b.expected, low, high, priors.noEffect);
-    return { mean: m.mean, sd: Math.sqrt(m.sd ** 2 + (m.mean * calibration.sd) ** 2 / calibration.mean ** 2) };
-  };
 
   // Acceptance: ridge logistic on the centred covariates; the Laplace covariance gives each prediction's sd.
   const n = treated.length;
@@ -187,10 +194,45 @@ export function fitPilotUplift(pilot: readonly PilotObservation[], priors: Conta
     // Delta method: dp/dz = p(1 − p).
     return { mean: p, sd: p * (1 - p) * Math.sqrt(Math.max(0, v)) };
   };
+
+  // The effects on the randomised comparison. An offered customer's expected churn is
+  // e·c·(a·m_A + (1 − a)·m_N), a held-out one's e·c, with c the churn model's calibration
+  // (Gamma prior of mean 1 worth `strength` expected churns, integrated out analytically:
+  // Poisson counts against a Gamma give Γ(α + Y) / (β + E)^(α + Y)).
+  const offeredA = treated.reduce((s, p) => s + p.expectedChurn * acceptance(p.covariates).mean, 0);
+  const offeredN = treated.reduce((s, p) => s + p.expectedChurn, 0) - offeredA;
+  const offeredChurners = treated.filter((p) => p.churned).map((p) => acceptance(p.covariates).mean);
+  const churners = heldOut.churned + offeredChurners.length;
+  const alpha = priors.strength, rate = priors.strength;
+  const cells: { mA: number; mN: number; logW: number; exposure: number }[] = [];
+  for (const A of multiplierPrior(priors.acceptedMultiplier, priors.strength, 0, 1, priors.noEffect)) {
+    for (const N of multiplierPrior(priors.declinedMultiplier, priors.strength, 1, MAX_CONTACT_HARM, priors.noEffect)) {
+      let logLik = 0;
+      for (const a of offeredChurners) logLik += Math.log(a * A.x + (1 - a) * N.x);
+      const exposure = heldOut.expected + A.x * offeredA + N.x * offeredN;
+      cells.push({ mA: A.x, mN: N.x, exposure, logW: A.logP + N.logP + logLik + logGamma(alpha + churners) - (alpha + churners) * Math.log(rate + exposure) });
+    }
+  }
+  let top = -Infinity;
+  for (const c of cells) if (c.logW > top) top = c.logW;
+  let total = 0;
+  for (const c of cells) total += Math.exp(c.logW - top);
+  // Cells carrying under a millionth of the posterior are dropped: they change no value the planner reads.
+  const kept = cells.filter((c) => Math.exp(c.logW - top) / total >= 1e-6);
+  const keptTotal = kept.reduce((s, c) => s + Math.exp(c.logW - top), 0);
+  const draws: EffectDraw[] = kept.map((c) => ({ weight: Math.exp(c.logW - top) / keptTotal, acceptedMultiplier: c.mA, declinedMultiplier: c.mN, calibration: (alpha + churners) / (rate + c.exposure) }));
+  // The calibration's marginal: a mixture of the Gammas Gamma(α + Y, β + E) over the cells.
+  let c1 = 0, c2 = 0;
+  for (let i = 0; i < kept.length; i++) {
+    const shape = alpha + churners, r = rate + kept[i].exposure;
+    c1 += draws[i].weight * (shape / r);
+    c2 += draws[i].weight * (shape * (shape + 1)) / (r * r);
+  }
   return {
-    calibration,
-    acceptedMultiplier: ratio(priors.acceptedMultiplier, accepted, 0, 1),
-    declinedMultiplier: ratio(priors.declinedMultiplier, notAccepted, 1, MAX_CONTACT_HARM),
+    calibration: { mean: c1, sd: Math.sqrt(Math.max(0, c2 - c1 * c1)) },
+    acceptedMultiplier: summarise(draws, (x) => x.acceptedMultiplier),
+    declinedMultiplier: summarise(draws, (x) => x.declinedMultiplier),
+    draws,
     treated: n,
     acceptedShare: accepted.customers / n,
     branches: { heldOut, accepted, notAccepted },
@@ -217,18 +259,25 @@ export interface SingleDecisionOptions {
   readonly contactCost: number;
   /** Months the offer's effect lasts, over which retention is counted. */
   readonly horizonMonths: number;
-  /** Posterior sds the value must clear above zero (default `Z90`: its 5th percentile must be positive). */
-  readonly caution?: number;
+  /**
+   * The posterior probability the plan may have of driving away more value than it keeps (default
+   * `PLAN_RISK`, 0.1); 1 plans on the posterior expected value alone. What the contacts and offers
+   * cost is not in this guard: the expected value already weighs it, and a plan that only wastes
+   * its spend when the offer does nothing is a bounded, priced bet; one that wakes sleeping dogs is not.
+   */
+  readonly risk?: number;
 }
+
+/** The default `risk`: a plan is made when, with 90 % posterior probability, it keeps at least the value it drives away. */
+export const PLAN_RISK = 0.1;
 
 /** A contact's value under the pilot's posterior. */
 export interface ContactValueEstimate {
   readonly customerId: string;
+  /** Posterior expected net value (what the decision ranks by) and its sd. */
   readonly mean: number;
   readonly sd: number;
-  /** mean − caution × sd: what the decision ranks by. */
-  readonly score: number;
-  /** Expected value of the acceptors' part and of the non-acceptors' part (the harm, when negative). */
+  /** Expected value of the acceptors' part and of the non-acceptors' part (the harm, when negative), before the contact's cost. */
   readonly benefit: number;
   readonly harm: number;
 }
@@ -236,51 +285,82 @@ export interface ContactValueEstimate {
 /** The single decision: whom to contact, best first, and why the others were left. */
 export interface SingleDecisionPlan {
   readonly contact: readonly ContactValueEstimate[];
-  readonly left: Readonly<Record<'not-worth-it' | 'contact-harms' | 'budget', number>>;
+  /** `plan-risk`: worth a contact on the expected value, but past the longest plan the guard allows. */
+  readonly left: Readonly<Record<'not-worth-it' | 'contact-harms' | 'plan-risk' | 'budget', number>>;
 }
 
 const survive = (h: number, months: number) => (1 - Math.min(1, Math.max(0, h))) ** months;
-/** d/dm of survival at hazard h·m over `months`. */
-const dSurvive = (h: number, m: number, months: number) => -months * h * (1 - Math.min(1, h * m)) ** (months - 1);
 
-/** The value of contacting one candidate under the pilot's posterior, with its sd (delta method over the independent estimates). */
-export function contactValue(model: PilotUplift, c: UpliftCandidate, options: Pick<SingleDecisionOptions, 'contactCost' | 'horizonMonths' | 'caution'>): ContactValueEstimate {
-  const H = options.horizonMonths;
-  const a = model.acceptance(c.covariates);
-  const mA = model.acceptedMultiplier;
-  const mN = model.declinedMultiplier;
-  const s0 = survive(c.hazard, H);
-  const sA = survive(c.hazard * mA.mean, H);
-  const sN = survive(c.hazard * mN.mean, H);
-  const benefit = c.value * a.mean * (sA - s0) - a.mean * c.offerCost;
-  const harm = c.value * (1 - a.mean) * (sN - s0);
-  const mean = benefit + harm - options.contactCost;
-  const dA = c.value * (sA - sN) - c.offerCost;
-  const dMA = c.value * a.mean * dSurvive(c.hazard, mA.mean, H);
-  const dMN = c.value * (1 - a.mean) * dSurvive(c.hazard, mN.mean, H);
-  const sd = Math.sqrt((dA * a.sd) ** 2 + (dMA * mA.sd) ** 2 + (dMN * mN.sd) ** 2);
-  const caution = options.caution ?? Z90;
-  return { customerId: c.customerId, mean, sd, score: mean - caution * sd, benefit, harm };
+/** One candidate under every draw: the net value and the kept value (before costs) per draw, and their summary. */
+function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number, H: number): { estimate: ContactValueEstimate; kept: Float64Array } {
+  const a = model.acceptance(c.covariates).mean;
+  const spend = contactCost + a * c.offerCost;
+  const kept = new Float64Array(model.draws.length);
+  let mean = 0, second = 0, benefit = 0, harm = 0;
+  model.draws.forEach((d, i) => {
+    const h = c.hazard * d.calibration;
+    const s0 = survive(h, H);
+    const b = c.value * a * (survive(h * d.acceptedMultiplier, H) - s0);
+    const n = c.value * (1 - a) * (survive(h * d.declinedMultiplier, H) - s0);
+    kept[i] = b + n;
+    const net = b + n - spend;
+    mean += d.weight * net;
+    second += d.weight * net * net;
+    benefit += d.weight * b;
+    harm += d.weight * n;
+  });
+  return { estimate: { customerId: c.customerId, mean, sd: Math.sqrt(Math.max(0, second - mean * mean)), benefit: benefit - a * c.offerCost, harm }, kept };
+}
+
+/** The value of contacting one candidate under the pilot's posterior (over the effects' joint posterior). */
+export function contactValue(model: PilotUplift, c: UpliftCandidate, options: Pick<SingleDecisionOptions, 'contactCost' | 'horizonMonths'>): ContactValueEstimate {
+  return valueByDraw(model, c, options.contactCost, options.horizonMonths).estimate;
+}
+
+/** The weighted q-quantile of `values` with the draws' weights. */
+function weightedQuantile(values: Float64Array, draws: readonly EffectDraw[], q: number): number {
+  const order = Array.from(values.keys()).sort((i, j) => values[i] - values[j]);
+  let run = 0;
+  for (const i of order) {
+    run += draws[i].weight;
+    if (run >= q) return values[i];
+  }
+  return values[order[order.length - 1]];
 }
 
 /**
- * Plans the single decision: every candidate valued (`contactValue`), the ones whose cautious
- * value is positive contacted best first up to `contacts`. A candidate the contact would pay for
- * but for its harm to those who do not accept is left as `contact-harms`; one whose benefit does
- * not cover the contact and the offer, or whose value is positive only short of its caution, as
- * `not-worth-it`.
+ * Plans the single decision: every candidate valued under the pilot's posterior, those with a
+ * positive expected value ranked best first up to `contacts`, and the plan the longest run of them
+ * whose kept value is ≥ 0 with probability 1 − `risk` (the effects are every candidate's, so the
+ * plan's risk is theirs, summed per draw, not each customer's). A candidate the contact would pay
+ * for but for its harm to those who do not accept is left as `contact-harms`; one whose benefit
+ * does not cover the contact and the offer as `not-worth-it`; one past the guard as `plan-risk`.
  */
 export function planSingleDecision(model: PilotUplift, candidates: readonly UpliftCandidate[], options: SingleDecisionOptions): SingleDecisionPlan {
   if (!(Number.isInteger(options.contacts) && options.contacts >= 0)) throw new TwinloopError('BAD_INPUT', `contacts must be a whole number ≥ 0; got ${options.contacts}`);
-  const valued = candidates.map((c) => contactValue(model, c, options));
-  valued.sort((x, y) => y.score - x.score || (x.customerId < y.customerId ? -1 : 1));
-  const left = { 'not-worth-it': 0, 'contact-harms': 0, budget: 0 };
-  const contact: ContactValueEstimate[] = [];
+  const risk = options.risk ?? PLAN_RISK;
+  if (!(risk >= 0 && risk <= 1)) throw new TwinloopError('BAD_INPUT', `risk must be a probability in [0, 1]; got ${options.risk}`);
+  const valued = candidates.map((c) => valueByDraw(model, c, options.contactCost, options.horizonMonths));
+  valued.sort((x, y) => y.estimate.mean - x.estimate.mean || (x.estimate.customerId < y.estimate.customerId ? -1 : 1));
+  const left = { 'not-worth-it': 0, 'contact-harms': 0, 'plan-risk': 0, budget: 0 };
+  const worth: typeof valued = [];
   for (const v of valued) {
-    if (v.benefit - options.contactCost > 0 && v.mean <= 0) left['contact-harms']++;
-    else if (v.score <= 0) left['not-worth-it']++;
-    else if (contact.length >= options.contacts) left.budget++;
-    else contact.push(v);
+    if (v.estimate.mean > 0) {
+      if (worth.length < options.contacts) worth.push(v);
+      else left.budget++;
+    } else if (v.estimate.benefit - options.contactCost > 0) left['contact-harms']++;
+    else left['not-worth-it']++;
   }
-  return { contact, left };
+  // The longest prefix the guard allows (the expected value only grows along it).
+  let length = 0;
+  if (risk >= 1) length = worth.length;
+  else {
+    const plan = new Float64Array(model.draws.length);
+    worth.forEach((v, k) => {
+      for (let i = 0; i < plan.length; i++) plan[i] += v.kept[i];
+      if (weightedQuantile(plan, model.draws, risk) >= 0) length = k + 1;
+    });
+  }
+  left['plan-risk'] = worth.length - length;
+  return { contact: worth.slice(0, length).map((v) => v.estimate), left };
 }
