@@ -1,8 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { syntheticChurnEvents } from '../src/intelligence/twin-training/synthetic-churn-events.js';
-import type { ClusterProcess } from '../src/interfaces/bench/scale-cluster.js';
-import { postgresDatabaseFigures } from '../src/store/postgres-databases.js';
-import { CHAMPION_HISTORY, registerChampion, testCluster, type TestCluster } from './support/cluster.js';
+import { clusterAgainstOne, putPolicyAndWait, testCluster, type PolicyDocument, type TestCluster } from './support/cluster.js';
 
 /**
  * Proactive churn prevention over partition workers (issue 16, docs/scale.md): one run, started
@@ -48,14 +45,6 @@ if (!DATABASE_URL || !NATS_URL) {
       await single.close();
     }, 60_000);
 
-    /** Puts offers and discounts under approval and lifts the quiet hours (the run contacts whatever the time of day). */
-    const putPolicy = async (base: string) => {
-      const current = (await json(`${base}/policy`)).body as { document: { rules: { actionClass: string; mode: string }[]; contact?: Record<string, unknown> }; version: number };
-      const document = { ...current.document, rules: current.document.rules.map((r) => (r.actionClass === 'discount' || r.actionClass === 'offer' ? { ...r, mode: 'approve' } : r)), contact: { ...(current.document.contact ?? {}), quietHours: null } };
-      const put = await json(`${base}/policy`, 'PUT', { policy: document, reason: 'e2e: offers and discounts wait for a person', basedOn: current.version });
-      expect(put.status, JSON.stringify(put.body)).toBe(200);
-      return put.body.version as number;
-    };
     const input = { periodId: 'e2e-1', scanAt: 0, horizonMs: 1, budget: BUDGET, controlShare: 0.2, seed: 1, offer: OFFERS[0], offers: OFFERS, minChurn: 0.02, minValue: 0 };
     const runOn = async (c: TestCluster, base: string): Promise<string> => {
       const started = await c.json(`${base}/workflows/churn-prevention/start`, 'POST', { input, workflowId: 'churn-prevention-e2e-1' });
@@ -70,51 +59,15 @@ if (!DATABASE_URL || !NATS_URL) {
       }, WAIT_MS);
 
     it('scans every worker, plans once under one budget, and asks each action once through a worker\'s death, as one process does', async () => {
-      await cluster.create();
-      await single.create();
-      const championId = await registerChampion([cluster.dbUrl, single.dbUrl]);
-      const gateway = await cluster.start('gateway', ['--role', 'gateway']);
-      const workers = new Map<string, ClusterProcess>();
-      for (const id of ['w1', 'w2', 'w3']) workers.set(id, await cluster.start(id, ['--role', 'worker', '--worker-id', id, '--keep-every', '500ms', '--checkpoint-every', '1s']));
-      const one = await single.start('single', ['--role', 'all'], { partitioned: false });
-      await waitFor<unknown>('the gateway, three workers and the single process to listen, every partition owned', async () => {
-        if ([gateway, one, ...workers.values()].some((p) => !p.url)) return { done: false, seen: [...cluster.procs, one].map((p) => `${p.name}: ${p.url ?? 'starting'}`) };
-        const o = (await json(`${gateway.url}/partitions/owners`)).body as { unowned: number[] };
-        return { done: o.unowned.length === 0, seen: o.unowned.length };
-      }, START_MS);
-
-      // The same events into both: through the gateway, and straight into the single process.
-      const lines = [...syntheticChurnEvents(CHAMPION_HISTORY)].map((e) => JSON.stringify(e));
-      for (let i = 0; i < lines.length; i += 5_000) {
-        const body = lines.slice(i, i + 5_000).join('\n');
-        for (const [url, accepted] of [[`${gateway.url}/events`, 202], [`${one.url}/events`, 200]] as const) {
-          await waitFor(`${url} to take events from ${i}`, async () => {
-            const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body, signal: AbortSignal.timeout(60_000) });
-            return { done: r.status === accepted, seen: r.status };
-          });
-        }
-      }
-      for (const c of [cluster, single]) {
-        await waitFor(`all ${lines.length} events in ${c.dbUrl}`, async () => {
-          const f = await postgresDatabaseFigures(c.dbUrl);
-          return { done: f.events >= lines.length, seen: f };
-        });
-      }
-      for (const base of [gateway.url!, one.url!]) {
-        await waitFor(`every twin at ${base} applied and scored by the champion`, async () => {
-          const p = await json(`${base}/population`);
-          const risk = p.body.risk as { modelId?: string; scored?: number } | null;
-          return { done: p.status === 200 && p.body.twins === CHAMPION_HISTORY.customers && risk?.modelId === championId, seen: p.body };
-        });
-        const version = await putPolicy(base);
-        // Every process reads the policy in force again within 30 s: each worker must have before the run starts.
-        for (const p of base === one.url ? [one] : [...workers.values()]) {
-          await waitFor(`${p.name} to read policy version ${version}`, async () => {
-            const seen = (await json(`${p.url}/policy`)).body.version;
-            return { done: seen === version, seen };
-          });
-        }
-      }
+      const { gateway, workers, one } = await clusterAgainstOne(cluster, single, { workers: 3, waitMs: WAIT_MS, startMs: START_MS });
+      // Offers and discounts under approval, and no quiet hours (the run contacts whatever the time of day).
+      const underApproval = (d: PolicyDocument): PolicyDocument => ({
+        ...d,
+        rules: d.rules.map((r) => (r.actionClass === 'discount' || r.actionClass === 'offer' ? { ...r, mode: 'approve' } : r)),
+        contact: { ...(d.contact ?? {}), quietHours: null },
+      });
+      await putPolicyAndWait(cluster, gateway.url!, [...workers.values()], 'e2e: offers and discounts wait for a person', underApproval);
+      await putPolicyAndWait(single, one.url!, [one], 'e2e: offers and discounts wait for a person', underApproval);
 
       // The single process's run: what the cluster's must come to.
       expect(await finished(single, one.url!, await runOn(single, one.url!))).toBe('succeeded');

@@ -9,9 +9,9 @@ import { syntheticChurnEvents } from '../../src/intelligence/twin-training/synth
 import { trainChurnFromTwins, type TrainedChurnModel } from '../../src/intelligence/twin-training/train-churn-from-twins.js';
 import { submitInBatches } from '../../src/interfaces/bench/bench-fixtures.js';
 import { spawnRole, type ClusterProcess } from '../../src/interfaces/bench/scale-cluster.js';
+import { createPostgresDatabase, databaseUrl, dropPostgresDatabase, postgresDatabaseFigures } from '../../src/store/postgres-databases.js';
 import { openEventStore } from '../../src/store/open-event-store.js';
 import { openModelRegistry } from '../../src/store/open-model-registry.js';
-import { createPostgresDatabase, databaseUrl, dropPostgresDatabase } from '../../src/store/postgres-databases.js';
 import { openTwinService } from '../../src/twin/twin-service.js';
 import { testPort } from './test-port.js';
 
@@ -137,4 +137,87 @@ export async function registerChampion(databaseUrls: readonly string[]): Promise
     await twins.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The processes of a cluster compared with one process (`clusterAgainstOne`). */
+export interface ClusterAndOne {
+  readonly championId: string;
+  readonly gateway: ClusterProcess;
+  /** The workers by id, alive (a test that kills one deletes it). */
+  readonly workers: Map<string, ClusterProcess>;
+  /** The `--role all` process on `single`'s database. */
+  readonly one: ClusterProcess;
+}
+
+/**
+ * A gateway and workers `w1`…`wN` on `cluster`, and one `--role all` process on `single`, serving the
+ * same champion (CHAMPION_HISTORY) and holding the same events (CHAMPION_HISTORY's, through the
+ * gateway and straight into the single process), every twin applied and scored on both: the start
+ * of a test that runs population work on both and compares.
+ */
+export async function clusterAgainstOne(cluster: TestCluster, single: TestCluster, o: { workers: number; waitMs: number; startMs: number }): Promise<ClusterAndOne> {
+  const waitFor = <T>(what: string, probe: () => Promise<{ done: boolean; seen: T }>, ms = o.waitMs) => cluster.waitFor(what, probe, ms);
+  await cluster.create();
+  await single.create();
+  const championId = await registerChampion([cluster.dbUrl, single.dbUrl]);
+  const gateway = await cluster.start('gateway', ['--role', 'gateway']);
+  const workers = new Map<string, ClusterProcess>();
+  for (let i = 1; i <= o.workers; i++) workers.set(`w${i}`, await cluster.start(`w${i}`, ['--role', 'worker', '--worker-id', `w${i}`, '--keep-every', '500ms', '--checkpoint-every', '1s']));
+  const one = await single.start('single', ['--role', 'all'], { partitioned: false });
+  await waitFor<unknown>(`the gateway, ${o.workers} workers and the single process to listen, every partition owned`, async () => {
+    if ([gateway, one, ...workers.values()].some((p) => !p.url)) return { done: false, seen: [...cluster.procs, one].map((p) => `${p.name}: ${p.url ?? 'starting'}`) };
+    const owners = (await cluster.json(`${gateway.url}/partitions/owners`)).body as { unowned: number[] };
+    return { done: owners.unowned.length === 0, seen: owners.unowned.length };
+  }, o.startMs);
+
+  // The same events into both: through the gateway, and straight into the single process.
+  const lines = [...syntheticChurnEvents(CHAMPION_HISTORY)].map((e) => JSON.stringify(e));
+  for (let i = 0; i < lines.length; i += 5_000) {
+    const body = lines.slice(i, i + 5_000).join('\n');
+    for (const [url, accepted] of [[`${gateway.url}/events`, 202], [`${one.url}/events`, 200]] as const) {
+      await waitFor(`${url} to take events from ${i}`, async () => {
+        const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body, signal: AbortSignal.timeout(60_000) });
+        return { done: r.status === accepted, seen: r.status };
+      });
+    }
+  }
+  for (const c of [cluster, single]) {
+    await waitFor(`all ${lines.length} events in ${c.dbUrl}`, async () => {
+      const f = await postgresDatabaseFigures(c.dbUrl);
+      return { done: f.events >= lines.length, seen: f };
+    });
+  }
+  for (const base of [gateway.url!, one.url!]) {
+    await waitFor(`every twin at ${base} applied and scored by the champion`, async () => {
+      const p = await cluster.json(`${base}/population`);
+      const risk = p.body.risk as { modelId?: string } | null;
+      return { done: p.status === 200 && p.body.twins === CHAMPION_HISTORY.customers && risk?.modelId === championId, seen: p.body };
+    });
+  }
+  return { championId, gateway, workers, one };
+}
+
+/**
+ * Puts the action policy `change` makes of the one in force at `base`, and waits until each of
+ * `readers` reads that version (every process reads the policy again within 30 s). Its version.
+ */
+export async function putPolicyAndWait(c: TestCluster, base: string, readers: readonly ClusterProcess[], reason: string, change: (document: PolicyDocument) => PolicyDocument): Promise<number> {
+  const current = (await c.json(`${base}/policy`)).body as { document: PolicyDocument; version: number };
+  const put = await c.json(`${base}/policy`, 'PUT', { policy: change(current.document), reason, basedOn: current.version });
+  if (put.status !== 200) throw new Error(`PUT ${base}/policy answered ${put.status}: ${JSON.stringify(put.body)}`);
+  const version = put.body.version as number;
+  for (const p of readers) {
+    await c.waitFor(`${p.name} to read policy version ${version}`, async () => {
+      const seen = (await c.json(`${p.url}/policy`)).body.version;
+      return { done: seen === version, seen };
+    });
+  }
+  return version;
+}
+
+/** The parts of a policy document these tests change. */
+export interface PolicyDocument {
+  readonly rules: readonly { readonly actionClass: string; readonly mode?: string; readonly guardrails?: Record<string, unknown> }[];
+  readonly contact?: Record<string, unknown>;
+  readonly [other: string]: unknown;
 }

@@ -18,13 +18,13 @@ export type Access = Permission | 'signed-in' | 'public';
 /**
  * Where a route of these tables exists when not in every server: the sandbox's with a sandbox, the
  * gateway's routing table on a gateway, a worker's share of fanned-out work (a training's rows, a
- * churn-prevention run's candidates, check and actions) on a partition worker. Undefined: every
+ * churn-prevention run's candidates, check and actions, a campaign's audience and churn) on a partition worker. Undefined: every
  * server registers it. What the tests that walk the tables skip where the route is absent.
  */
 export function routeOnlyOn(route: string): 'sandbox' | 'gateway' | 'worker' | undefined {
   if (/^[A-Z]+ \/sandbox\//.test(route)) return 'sandbox';
   if (route === 'GET /partitions/owners') return 'gateway';
-  if (/^POST \/partitions\/(training\/|churn\/|actions$)/.test(route)) return 'worker';
+  if (/^POST \/partitions\/(training\/|churn\/|campaigns\/|actions$)/.test(route)) return 'worker';
   return undefined;
 }
 
@@ -106,10 +106,13 @@ export const ROUTE_ACCESS = {
   // A churn model trained over the workers (POST /models/train at the gateway): each one's sample and rows.
   'POST /partitions/training/plan': 'models:train',
   'POST /partitions/training/rows': 'models:train',
-  // A churn-prevention run over the workers (docs/scale.md): each one's candidates and check, and
-  // the actions on its customers (these only from another worker's own identity, checked by the route).
+  // A churn-prevention run or a campaign over the workers (docs/scale.md): each one's candidates and
+  // check, a campaign's audience and churn, and the actions on its customers (these only from another
+  // worker's own identity, checked by the route).
   'POST /partitions/churn/candidates': 'workflows:start',
   'POST /partitions/churn/check': 'workflows:start',
+  'POST /partitions/campaigns/audience': 'workflows:start',
+  'POST /partitions/campaigns/churned': 'workflows:start',
   'POST /partitions/actions': 'actions:request',
   // The gateway's routing table: which worker owns which partition now.
   'GET /partitions/owners': 'twins:read',
@@ -318,9 +321,11 @@ export const CUSTOMER_ROUTES = {
   // A churn prevention run's report names the customers it contacted and left alone, across segments.
   'GET /churn-prevention/runs': 'spanning',
   'GET /churn-prevention/runs/:id': 'spanning',
-  // A worker's part of a churn-prevention run over the workers: many customers, or one on another worker's behalf.
+  // A worker's part of a churn-prevention run or a campaign over the workers: many customers, or one on another worker's behalf.
   'POST /partitions/churn/candidates': 'spanning',
   'POST /partitions/churn/check': 'spanning',
+  'POST /partitions/campaigns/audience': 'spanning',
+  'POST /partitions/campaigns/churned': 'spanning',
   'POST /partitions/actions': 'spanning',
   'POST /tmf-api/troubleTicket/v4/hub': 'spanning',
   'POST /tmf-api/eventManagement/v4/hub': 'spanning',

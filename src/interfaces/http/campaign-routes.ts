@@ -3,7 +3,7 @@ import { CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInp
 import { TwinloopError } from '../../domain/errors.js';
 import { RUN_STATUSES } from '../../store/workflow-journal.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
-import { CAMPAIGN_HOLDS, readCampaignDelivery, type CampaignHold } from '../runtime/campaign-delivery.js';
+import { CAMPAIGN_HOLDS, readCampaignDelivery, type CampaignDelivery, type CampaignHold, type ChurnedAmong } from '../runtime/campaign-delivery.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, isoTime, list } from './api-schemas.js';
 import { actorFor } from './http-auth.js';
@@ -80,14 +80,15 @@ const PAUSE_RULES = [
  * adjustments; and a person's pause and resume (with a reason, audited), which the delivery side
  * reads at every tick.
  */
-export function campaignRoutes(s: OperatorServices): RouteModule {
+export function campaignRoutes(s: OperatorServices, delivery: () => Pick<CampaignDelivery, 'churnedAmong'> | undefined = () => undefined): RouteModule {
   const runs = async () => (await s.workflows.list({ definitionId: CAMPAIGN_MANAGEMENT_WORKFLOW_ID, limit: CAMPAIGNS_LISTED })).filter((r) => typeof (r.input as { campaignId?: unknown })?.campaignId === 'string');
   const runOf = async (campaignId: string) => {
     const run = (await runs()).find((r) => (r.input as { campaignId: string }).campaignId === campaignId);
     if (!run) throw new TwinloopError('NOT_FOUND', `no campaign ${campaignId}; GET /campaigns lists them`);
     return { run, input: campaignInputSchema.parse(run.input) as CampaignInput };
   };
-  const churned = (id: string) => s.twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1;
+  // The campaign's customers' churn where their twins are: on a partition worker, asked of their owners.
+  const churned: ChurnedAmong = async (ids) => (delivery()?.churnedAmong ?? (async (all) => new Set(all.filter((id) => s.twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1))))(ids);
   const holdOf = async (campaignId: string) => {
     const h = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body;
     return h ? { ...h, at: new Date(h.at).toISOString() } : null;

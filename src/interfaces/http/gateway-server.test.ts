@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PartitionOwner } from '../../store/partition-leases.js';
+import { PARTITION_COUNT, partitionOf } from '../../domain/partitions.js';
+import { ownerOf, type PartitionOwner } from '../../store/partition-leases.js';
 import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
 import type { Gateway } from '../runtime/gateway.js';
 import { createGatewayServer } from './gateway-server.js';
@@ -61,6 +63,40 @@ describe('the gateway\'s POST /models/train', () => {
       expect((await train({ horizonDays: 60 })).statusCode).toBe(503);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('the gateway\'s approvals', () => {
+  it('lists the shared queue from any worker and passes a decision to the owner of the approval\'s customer', async () => {
+    // Two workers that say who they are and what they were asked; only the queue's reader knows the approval.
+    const seen: string[] = [];
+    const worker = (name: string) =>
+      createServer((req, res) => {
+        seen.push(`${name} ${req.method} ${req.url}`);
+        res.setHeader('content-type', 'application/json');
+        if (req.method === 'GET' && req.url === '/approvals/ap1') return res.end(JSON.stringify({ id: 'ap1', request: { customerId: 'C1' } }));
+        res.end(JSON.stringify({ answeredBy: name }));
+      });
+    const servers = [worker('a'), worker('b')];
+    const urls = await Promise.all(servers.map((s) => new Promise<string>((r) => s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as { port: number }).port}`)))));
+    // C1's partition is b's, every other partition a's (so a answers what any worker answers).
+    const owners: PartitionOwner[] = Array.from({ length: PARTITION_COUNT }, (_, partition) => ({ partition, workerId: partition === partitionOf('C1') ? 'b' : 'a', url: partition === partitionOf('C1') ? urls[1] : urls[0], since: 0 }));
+    const gateway = {
+      auth: local.auth,
+      owners: async () => owners,
+      forgetOwners: () => undefined,
+      ownerFor: async (id: string) => ownerOf(partitionOf(id), owners)!,
+    } as unknown as Gateway;
+    const app = createGatewayServer(gateway, { version: 'test' });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/approvals' })).json()).toEqual({ answeredBy: 'a' });
+      const approved = await app.inject({ method: 'POST', url: '/approvals/ap1/approve', payload: { reason: 'fine' } });
+      expect([approved.statusCode, approved.json(), approved.headers['x-twinloop-worker']]).toEqual([200, { answeredBy: 'b' }, 'b']);
+      expect(seen).toEqual(['a GET /approvals', 'a GET /approvals/ap1', 'b POST /approvals/ap1/approve']);
+    } finally {
+      await app.close();
+      for (const s of servers) s.close();
     }
   });
 });

@@ -5,7 +5,7 @@ import { summarizeVersion, type RegisteredModel } from '../../intelligence/live/
 import { trainOverWorkers } from './gateway-training.js';
 import { trainRequest, versionSummary } from './model-routes.js';
 import { forwardedHeaders } from './gateway-fanout.js';
-import { askWorkers, everyPartitionOnce, WORKER_TIMEOUT_MS } from '../runtime/worker-fanout.js';
+import { askWorkers, everyPartitionOnce, WORKER_TIMEOUT_MS, workerUrls } from '../runtime/worker-fanout.js';
 import { decodePartitionCursor, encodePartitionCursor, mergePartitionPages } from '../../twin/partition-order.js';
 import { refuseOffset, twinCursorQuery } from './twin-routes.js';
 import { twinCursorPage } from './twin-schemas.js';
@@ -44,7 +44,9 @@ export interface GatewayServerOptions {
  * again against the same keys); while the partition has no owner, or its owner is moving it or
  * cannot be reached, the answer is 503 with Retry-After, never another worker's stale twin.
  * `GET /population` is added up over the workers, `GET /twins` merged from their pages (by
- * cursor) and `POST /models/train` trains on the rows each builds for its customers; other routes spanning the population are not served here yet (docs/scale.md).
+ * cursor) and `POST /models/train` trains on the rows each builds for its customers; workflows
+ * (churn prevention, campaigns), the campaigns' reports and the approval queue go to any worker,
+ * which reaches the others itself, and an approval's decision to its customer's owner; other routes spanning the population are not served here yet (docs/scale.md).
  */
 export function createGatewayServer(gateway: Gateway, options: GatewayServerOptions): FastifyInstance {
   return createHttpApp({ auth: gateway.auth, version: options.version, logger: options.logger, hardening: options.hardening }, [
@@ -89,6 +91,10 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
         const [method, url] = key.split(' ');
         app.route({ method: method as 'GET' | 'POST', url, handler: (req, reply) => forward(gateway, how, req, reply) });
       }
+      for (const key of APPROVAL_DECISIONS) {
+        const [method, url] = key.split(' ');
+        app.route({ method: method as 'POST', url, handler: (req, reply) => forwardApprovalDecision(gateway, req, reply) });
+      }
       for (const key of ANY_WORKER_ROUTES) {
         const [method, url] = key.split(' ');
         app.route({ method: method as 'GET' | 'POST' | 'PUT', url, handler: (req, reply) => forwardToAnyWorker(gateway, req, reply) });
@@ -99,10 +105,36 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
 
 /**
  * Routes answered by any worker, passed to one: the durable workflows, whose runs are in the shared
- * journal and run on whichever worker claims them (a churn-prevention run reaches every worker's
- * customers itself, docs/scale.md), and the action policy they act under, kept in the shared store.
+ * journal and run on whichever worker claims them (a churn-prevention run and a managed campaign
+ * reach every worker's customers themselves, docs/scale.md), the campaigns' reports (their state
+ * is in the shared store; the churn they read is asked of each customer's owner) and people's
+ * holds on them, and the action policy they act under, kept in the shared store.
  */
-export const ANY_WORKER_ROUTES = ['POST /workflows/:definition/start', 'GET /workflows', 'GET /workflows/:id', 'GET /workflows/:id/steps', 'GET /churn-prevention/runs', 'GET /churn-prevention/runs/:id', 'GET /churn-prevention/policy', 'GET /policy', 'PUT /policy'] as const;
+export const ANY_WORKER_ROUTES = [
+  'POST /workflows/:definition/start',
+  'GET /workflows',
+  'GET /workflows/:id',
+  'GET /workflows/:id/steps',
+  'GET /churn-prevention/runs',
+  'GET /churn-prevention/runs/:id',
+  'GET /churn-prevention/policy',
+  'GET /campaigns',
+  'GET /campaigns/:id',
+  'POST /campaigns/:id/pause',
+  'POST /campaigns/:id/resume',
+  'GET /approvals',
+  'GET /approvals/:id',
+  'GET /policy',
+  'PUT /policy',
+] as const;
+
+/**
+ * Approvals decided through the gateway: the queue is in the shared store (any worker lists it),
+ * but a decision carries the action out, so it goes to the owner of the approval's customer, whose
+ * guarded executor judges it where the twin is (contact rules, price), as a request about one
+ * customer does; an approval that names no customer goes to any worker.
+ */
+const APPROVAL_DECISIONS = ['POST /approvals/:id/approve', 'POST /approvals/:id/reject'] as const;
 
 /** Passes a request about one customer to its partition's owner and its answer back. */
 async function forward(gateway: Gateway, how: { params: string } | { body: string }, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -116,6 +148,15 @@ async function forwardToAnyWorker(gateway: Gateway, req: FastifyRequest, reply: 
   const owner = [...(await gateway.owners())].sort((a, b) => a.partition - b.partition)[0];
   if (!owner) throw new TwinloopError('UNAVAILABLE', 'no worker owns a partition now (they are starting, or all died); retry', { context: { retryAfterSeconds: 1 } });
   return passTo(gateway, owner, 'partitions', req, reply);
+}
+
+/** Passes an approval's decision to its customer's owner (read from any worker with the caller's credential, so a key that may not see it gets that answer). */
+async function forwardApprovalDecision(gateway: Gateway, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const id = (req.params as { id: string }).id;
+  const [item] = await askWorkers<{ request: { customerId?: unknown } }>(gateway, { method: 'GET', pathAndQuery: `/approvals/${encodeURIComponent(id)}`, headers: forwardedHeaders(req) }, (await workerUrls(gateway)).slice(0, 1));
+  const customerId = item.request.customerId;
+  if (typeof customerId === 'string' && customerId !== '') return passTo(gateway, await gateway.ownerFor(customerId), `customer ${customerId}'s partition`, req, reply);
+  return forwardToAnyWorker(gateway, req, reply);
 }
 
 /** Passes the request to `owner` and its answer back; 503 with Retry-After when it does not answer. */

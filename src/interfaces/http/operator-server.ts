@@ -17,6 +17,7 @@ import { modelRoutes } from './model-routes.js';
 import { partitionRoutes, wholeProcessPartitions } from './partition-routes.js';
 import { partitionTrainingRoutes } from './partition-training-routes.js';
 import { partitionChurnRoutes } from './partition-churn-routes.js';
+import { partitionCampaignRoutes } from './partition-campaign-routes.js';
 import { populationRoutes } from './population-routes.js';
 import { sandboxRoutes } from './sandbox-routes.js';
 import { createHttpServer } from './server.js';
@@ -69,7 +70,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     tmf921Routes(services),
     tmfHubRoutes(hub, services, () => operator.intelligence.live()),
     serviceOperationsRoutes(services),
-    campaignRoutes(services),
+    campaignRoutes(services, operator.campaigns),
     governanceRoutes(services),
     policyRoutes(services),
     simulationRoutes(services),
@@ -79,7 +80,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     consoleRoutes(),
     ...(operator.world ? [sandboxRoutes({ world: operator.world, suspicions: () => services.anomalies.suspicions(), liveFromMs: operator.sandboxLiveFromMs })] : []),
     partitionRoutes(operator.role === 'worker' ? operator.partitions : () => whole),
-    ...(operator.role === 'worker' ? [partitionTrainingRoutes(operator.twins, operator.partitions, operator.buildTrainingRows), partitionChurnRoutes({ worker: operator.partitions, flows: operator.churnHere, guarded: () => operator.services.guarded })] : []),
+    ...(operator.role === 'worker' ? [partitionTrainingRoutes(operator.twins, operator.partitions, operator.buildTrainingRows), partitionChurnRoutes({ worker: operator.partitions, flows: operator.churnHere, guarded: () => operator.services.guarded }), partitionCampaignRoutes({ worker: operator.partitions, campaigns: operator.campaigns })] : []),
   ]);
 }
 

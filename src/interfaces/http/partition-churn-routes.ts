@@ -1,19 +1,16 @@
 import { z } from 'zod';
 import type { GuardedExecutor } from '../../agents/governance/guarded-executor.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { partitionOf } from '../../domain/partitions.js';
 import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import { featureFilterSchema } from '../../twin/feature-filter.js';
-import { comparePartitionKeys, partitionKey } from '../../twin/partition-order.js';
 import type { PartitionWorker } from '../../twin/partition-worker.js';
 import { CANDIDATES_PAGE } from '../runtime/churn-across-workers.js';
 import type { ChurnWorkHere } from '../runtime/operator-flows.js';
 import { isWorkerIdentity } from '../runtime/worker-identity.js';
 import { errors, jsonObject } from './api-schemas.js';
 import { guardedResult } from './governance-schemas.js';
+import { liveHere, pageInPartitionOrder, partitionKeySchema } from './partition-pages.js';
 import type { RouteModule } from './route-module.js';
-
-const partitionKeySchema = z.object({ partition: z.number().int().min(0), customerId: z.string().min(1) });
 
 export const candidatesRequest = z.strictObject({
   segment: z.array(featureFilterSchema(TWIN_SCORE_FIELDS)).max(100),
@@ -59,24 +56,15 @@ export const checkAnswer = z.object({
  */
 export function partitionChurnRoutes(o: { worker: () => Pick<PartitionWorker, 'partitions' | 'answersFor'> | undefined; flows: () => ChurnWorkHere | undefined; guarded: () => Pick<GuardedExecutor, 'execute'> }): RouteModule {
   const running = () => {
-    const w = o.worker();
     const flows = o.flows();
-    if (!w || !flows) throw new TwinloopError('UNAVAILABLE', 'this worker has not started owning partitions yet; retry', { context: { retryAfterSeconds: 1 } });
-    const live = w.partitions().filter((p) => p.state === 'live').map((p) => p.partition);
-    const liveSet = new Set(live);
-    return { flows, live, here: (id: string) => liveSet.has(partitionOf(id)) && w.answersFor(id) };
+    const { live, here } = liveHere(o.worker());
+    if (!flows) throw new TwinloopError('UNAVAILABLE', 'this worker has not started its flows yet; retry', { context: { retryAfterSeconds: 1 } });
+    return { flows, live, here };
   };
   return (app) => {
     app.post('/partitions/churn/candidates', { schema: { body: candidatesRequest, response: { 200: candidatesAnswer, ...errors(400, 503) } } }, async (req) => {
       const { flows, live, here } = running();
-      const { after, limit } = req.body;
-      const all = flows
-        .scan(req.body.segment, req.body.offerIds, here)
-        .map((c) => ({ c, key: partitionKey(c.customerId) }))
-        .filter((x) => after === null || comparePartitionKeys(x.key, after) > 0)
-        .sort((a, b) => comparePartitionKeys(a.key, b.key));
-      const page = all.slice(0, limit);
-      return { partitions: live, items: page.map((x) => x.c), next: all.length > limit ? page[page.length - 1].key : null };
+      return pageInPartitionOrder(flows.scan(req.body.segment, req.body.offerIds, here), live, req.body.after, req.body.limit);
     });
     app.post('/partitions/churn/check', { schema: { body: checkRequest, response: { 200: checkAnswer, ...errors(400, 503) } } }, async (req) => {
       const { flows, here } = running();

@@ -130,4 +130,39 @@ describe('campaign delivery', () => {
     expect(stats.variants[0].priorAcceptance).toBeCloseTo((0.5 + 0.3 + 0.2 + 0.05) / 4, 9);
     await records.close();
   });
+
+  it('over partition workers: draws the audience from every owner, contacts each through its owner, and counts the answers and churn the owners keep', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flows-campaign-'));
+    dirs.push(dir);
+    const engine = new TwinEngine();
+    const local = () => {
+      throw new Error('a worker\'s campaign reaches no customer through its own executor');
+    };
+    const services = { twins: { engine }, scoreFields: undefined, decisions: { catalogue: defaultCatalogue() }, guarded: { execute: local } } as unknown as OperatorServices;
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    const asked: ActionRequestInput[] = [];
+    // Two owners' customers, none of them held by this process: the audience, churn and contacts are theirs.
+    const across = {
+      audience: async () => ['A1', 'A2', 'B1', 'B2', 'B3'].map((customerId, i) => ({ customerId, atStake: 10 - i })),
+      churnedAmong: async (ids: readonly string[]) => new Set(ids.filter((id) => id === 'B3')),
+      guarded: () => ({ execute: async (r: ActionRequestInput) => (asked.push(r), { status: 'executed' as const, requestId: r.id ?? '', cost: 1, reason: 'ok', auditSeq: 0 }) }),
+    };
+    const runner = campaignDelivery(() => services, records, () => 1, undefined, () => across);
+    const variants = [{ id: 'v', offerId: 'retain-10', channel: 'app' as const }];
+    await runner.open({ campaignId: 'cmp3', variants, budget: 100, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await runner.apply('cmp3', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 100 });
+    expect(asked.map((r) => [r.customerId, r.id])).toEqual(['A1', 'A2', 'B1', 'B2', 'B3'].map((id) => [id, `cmp:cmp3:${id}`]));
+
+    // An owner sees its customers' answers (one of them twice: a redelivery) and keeps them where the runner reads them.
+    const owner = campaignDelivery(() => services, records, () => 1, undefined, () => across);
+    const answer = (customerId: string, action: 'presented' | 'accepted' | 'declined', n: number): TwinEvent => ({
+      id: `${customerId}-o${n}`, kind: 'offer', customerId, time: iso(T0 + n), source: 't', v: 1, data: { action, offerId: 'retain-10', channel: 'app', decisionId: `cmp:cmp3:${customerId}` },
+    } as TwinEvent);
+    owner.observe([answer('A1', 'presented', 1), answer('A1', 'accepted', 2), answer('B1', 'presented', 3), answer('B1', 'declined', 4), answer('B1', 'declined', 4)]);
+    await expect.poll(async () => (await runner.stats('cmp3')).variants[0], { timeout: 5_000 }).toMatchObject({ presented: 2, accepted: 1, declined: 1, treated: 5, treatedChurned: 1 });
+    // Nothing counted twice in the runner's own state: the answers live in the shared store only.
+    runner.observe([answer('A2', 'presented', 5)]);
+    await expect.poll(async () => (await runner.stats('cmp3')).variants[0].presented, { timeout: 5_000 }).toBe(3);
+    await records.close();
+  });
 });

@@ -8,6 +8,8 @@ import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { twinIdsWhere } from '../../twin/twin-query.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
 import { planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
+import type { GuardedExecutor } from '../../agents/governance/guarded-executor.js';
+import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { OperatorServices } from './operator-services.js';
 import { offeringParams } from './decision-actions.js';
 
@@ -105,8 +107,47 @@ interface CampaignState {
 
 const hash = (s: string, seed: number): number => fnv1a32(s, seed) / 4294967296;
 
-/** The stats the flow reads, from a saved state (pure but for the twins' churn). */
-function statsOf(state: CampaignState, churned: (id: string) => boolean): CampaignStats {
+/** Where the answers to a campaign's offers are kept when its customers' owners are other processes (partition workers): by `<decisionId>|<answer>`. */
+export const CAMPAIGN_ANSWERS = 'campaign-answers';
+/** Answers read per page of CAMPAIGN_ANSWERS (the store's largest page). */
+const ANSWERS_PAGE = 1_000;
+type Answer = 'presented' | 'accepted' | 'declined';
+const ANSWERS: readonly Answer[] = ['presented', 'accepted', 'declined'];
+
+/** The decision id a campaign's contact of a customer goes under (the guarded executor's request id: asked again, answered from the first time). */
+const decisionIdOf = (campaignId: string, customerId: string) => `cmp:${campaignId}:${customerId}`.slice(0, 128);
+
+/**
+ * The answers to a campaign's offers that its customers' owners kept in the shared store (on
+ * partition workers the offer events come back to the customer's owner, not to the process
+ * running the campaign), per variant, counted once per customer and answer.
+ */
+async function sharedAnswers(records: RecordStore, state: CampaignState): Promise<Map<string, Record<Answer, number>>> {
+  const variantOf = new Map(Object.entries(state.treated).map(([customerId, variantId]) => [decisionIdOf(state.input.campaignId, customerId), variantId]));
+  const out = new Map<string, Record<Answer, number>>();
+  const prefix = `cmp:${state.input.campaignId}:`.slice(0, 128);
+  for (let after: string | undefined; ; ) {
+    const page = await records.list<unknown>(CAMPAIGN_ANSWERS, { prefix, limit: ANSWERS_PAGE, ...(after ? { after } : {}) });
+    for (const r of page) {
+      const cut = r.id.lastIndexOf('|');
+      const variantId = variantOf.get(r.id.slice(0, cut));
+      const answer = r.id.slice(cut + 1) as Answer;
+      if (!variantId || !ANSWERS.includes(answer)) continue;
+      const counts = out.get(variantId) ?? { presented: 0, accepted: 0, declined: 0 };
+      counts[answer]++;
+      out.set(variantId, counts);
+    }
+    if (page.length < ANSWERS_PAGE) return out;
+    after = page[page.length - 1].id;
+  }
+}
+
+/** The customers whose churn a campaign's stats read: its treated and its control group. */
+const watched = (state: CampaignState) => [...Object.keys(state.treated), ...state.control];
+
+/** The stats the flow reads, from a saved state, the churned among its customers and the answers kept by other owners. */
+function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: ReadonlyMap<string, Record<Answer, number>>): CampaignStats {
+  const churned = (id: string) => churnedSet.has(id);
   const treatedBy = new Map<string, { n: number; churned: number }>();
   for (const [customerId, variantId] of Object.entries(state.treated)) {
     const t = treatedBy.get(variantId) ?? { n: 0, churned: 0 };
@@ -118,6 +159,9 @@ function statsOf(state: CampaignState, churned: (id: string) => boolean): Campai
     variants: state.input.variants.map((v) => ({
       variantId: v.id,
       ...state.variants[v.id],
+      ...(shared.has(v.id)
+        ? { presented: state.variants[v.id].presented + shared.get(v.id)!.presented, accepted: state.variants[v.id].accepted + shared.get(v.id)!.accepted, declined: state.variants[v.id].declined + shared.get(v.id)!.declined }
+        : {}),
       treated: treatedBy.get(v.id)?.n ?? 0,
       treatedChurned: treatedBy.get(v.id)?.churned ?? 0,
       ...(state.priorAcceptance?.[v.id] === undefined ? {} : { priorAcceptance: state.priorAcceptance[v.id] }),
@@ -128,13 +172,14 @@ function statsOf(state: CampaignState, churned: (id: string) => boolean): Campai
 
 /**
  * A campaign's delivery as last saved (variants' answers, control, allocation over time), or null
- * when no campaign of that id was opened. Read from the record store, so any process sees it.
+ * when no campaign of that id was opened. Read from the record store, so any process sees it;
+ * `churnedAmong` says which of its customers churned (on a partition worker, asked of their owners).
  */
-export async function readCampaignDelivery(records: RecordStore, campaignId: string, churned: (customerId: string) => boolean): Promise<CampaignDeliveryView | null> {
+export async function readCampaignDelivery(records: RecordStore, campaignId: string, churnedAmong: ChurnedAmong): Promise<CampaignDeliveryView | null> {
   const r = await records.get<CampaignState>('campaigns', campaignId);
   if (!r) return null;
   const s = r.body;
-  const stats = statsOf(s, churned);
+  const stats = statsOf(s, await churnedAmong(watched(s)), await sharedAnswers(records, s));
   return {
     campaignId,
     budget: s.input.budget,
@@ -149,12 +194,33 @@ export async function readCampaignDelivery(records: RecordStore, campaignId: str
   };
 }
 
+/** Which of some customers have churned. */
+export type ChurnedAmong = (customerIds: readonly string[]) => Promise<ReadonlySet<string>>;
+
 export interface CampaignDelivery {
   /** Registers a campaign (idempotent) before its flow starts. */
   open(input: CampaignInput): Promise<void>;
   apply(campaignId: string, allocation: CampaignAllocation): Promise<void>;
   stats(campaignId: string): Promise<CampaignStats>;
   observe(events: readonly TwinEvent[]): void;
+  /** The audience's candidates among the twins this process holds (those `here` answers for, when given). */
+  candidatesHere(segment: readonly FeatureFilter[], here?: (customerId: string) => boolean): AudienceCandidate[];
+  /** Which of `customerIds` held here (and `here` answers for, when given) have churned. */
+  churnedHere(customerIds: readonly string[], here?: (customerId: string) => boolean): string[];
+  /** Which of `customerIds` have churned, wherever their twins are (on a partition worker, asked of their owners). */
+  readonly churnedAmong: ChurnedAmong;
+}
+
+/**
+ * How a campaign reaches the whole population when this process holds only some of it (a
+ * partition worker, docs/scale.md): the audience's candidates of every partition, each once; the
+ * churned among its customers, each asked of its owner; and the guarded executor of each
+ * customer's owner (consent, contact rules, price and budgets judged where the twin is).
+ */
+export interface CampaignAcrossWorkers {
+  audience(segment: readonly FeatureFilter[]): Promise<AudienceCandidate[]>;
+  churnedAmong: ChurnedAmong;
+  guarded(): Pick<GuardedExecutor, 'execute'>;
 }
 
 /** What the delivery side reads of a twin when it draws an audience (undefined: not a candidate). */
@@ -166,8 +232,12 @@ export interface AudienceReader {
   kindOf(offerId: string): OfferKind;
 }
 
-/** Builds the delivery side over the services and the record store. */
-export function campaignDelivery(services: () => OperatorServices, records: RecordStore, offerCost: (offerId: string) => number, reader?: AudienceReader): CampaignDelivery {
+/**
+ * Builds the delivery side over the services and the record store; `across` on a partition
+ * worker, where the campaign's audience, churn and actions are the owners' of its customers, and
+ * the answers to its offers come back to them (each owner keeps its customers' in CAMPAIGN_ANSWERS).
+ */
+export function campaignDelivery(services: () => OperatorServices, records: RecordStore, offerCost: (offerId: string) => number, reader?: AudienceReader, across?: () => CampaignAcrossWorkers): CampaignDelivery {
   const states = new Map<string, CampaignState>();
   const byDecision = new Map<string, { campaignId: string; variantId: string }>();
   const load = async (id: string): Promise<CampaignState | undefined> => {
@@ -181,21 +251,28 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
     return states.get(id);
   };
   const save = (s: CampaignState) => records.put('campaigns', s.input.campaignId, s).then(() => undefined);
+  const candidatesHere = (segment: readonly FeatureFilter[], here?: (customerId: string) => boolean): AudienceCandidate[] => {
+    const engine = services().twins.engine;
+    const candidates: AudienceCandidate[] = [];
+    for (const id of twinIdsWhere(engine, segment, services().scoreFields)) {
+      if (here && !here(id)) continue;
+      const f = engine.features(id);
+      if (!f || f[FEATURE_INDEX.churned] === 1 || f[FEATURE_INDEX.active_plans] === 0) continue;
+      // Without a churn model, a value proxy: spend, more of it for a complainer, and overage.
+      const atStake = reader?.atStake(id) ?? f[FEATURE_INDEX.arpu_3m] * (1 + f[FEATURE_INDEX.complaints_90d]) + f[FEATURE_INDEX.months_over_allowance_3m];
+      candidates.push({ customerId: id, atStake, profile: reader?.profile(id) });
+    }
+    return candidates;
+  };
+  const churnedHere = (ids: readonly string[], here?: (customerId: string) => boolean) => ids.filter((id) => (!here || here(id)) && services().twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1);
+  const churnedAmong: ChurnedAmong = async (ids) => new Set(across ? await across().churnedAmong(ids) : churnedHere(ids));
 
   return {
     async open(input) {
       if (await load(input.campaignId)) return;
-      const engine = services().twins.engine;
-      const candidates: AudienceCandidate[] = [];
-      // The audience is the campaign's segment (an intent's, as resolved when planned), and the
-      // control group is drawn from that audience, not from the whole base.
-      for (const id of twinIdsWhere(engine, input.audience ?? [], services().scoreFields)) {
-        const f = engine.features(id);
-        if (!f || f[FEATURE_INDEX.churned] === 1 || f[FEATURE_INDEX.active_plans] === 0) continue;
-        // Without a churn model, a value proxy: spend, more of it for a complainer, and overage.
-        const atStake = reader?.atStake(id) ?? f[FEATURE_INDEX.arpu_3m] * (1 + f[FEATURE_INDEX.complaints_90d]) + f[FEATURE_INDEX.months_over_allowance_3m];
-        candidates.push({ customerId: id, atStake, profile: reader?.profile(id) });
-      }
+      // The audience is the campaign's segment (an intent's, as resolved when planned), over every
+      // partition on a worker; the control group is drawn from that audience, not from the whole base.
+      const candidates = across ? await across().audience(input.audience ?? []) : candidatesHere(input.audience ?? []);
       const kindOf = (offerId: string) => reader?.kindOf(offerId) ?? 'other';
       const planned = planCampaignAudience(candidates, [...new Set(input.variants.map((v) => kindOf(v.offerId)))], MAX_AUDIENCE);
       const audience = planned.audience.map((r) => r.customerId);
@@ -240,9 +317,9 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
         let failures = 0;
         while (budget >= unit && state.queue.length > 0) {
           const customerId = state.queue[0];
-          const decisionId = `cmp:${campaignId}:${customerId}`.slice(0, 128);
+          const decisionId = decisionIdOf(campaignId, customerId);
           byDecision.set(decisionId, { campaignId, variantId: v.id });
-          const r = await services().guarded.execute({
+          const r = await (across?.().guarded() ?? services().guarded).execute({
             id: decisionId,
             // Judged as what the offering is (a discount meets the discount rules), presented to the customer.
             // Priced by the executor from the catalogue at this customer's monthly price.
@@ -306,12 +383,20 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
     async stats(campaignId) {
       const state = await load(campaignId);
       if (!state) return { variants: [] };
-      const engine = services().twins.engine;
-      return statsOf(state, (id) => engine.features(id)?.[FEATURE_INDEX.churned] === 1);
+      return statsOf(state, await churnedAmong(watched(state)), await sharedAnswers(records, state));
     },
+    candidatesHere,
+    churnedHere,
+    churnedAmong,
     observe(events) {
       for (const e of events) {
         if (e.kind !== 'offer' || !e.data.decisionId?.startsWith('cmp:')) continue;
+        if (across) {
+          // The customer is this worker's; the campaign may run on another: its answer is kept where
+          // every process reads it, once per decision and answer (a redelivered event writes the same record).
+          void records.put(CAMPAIGN_ANSWERS, `${e.data.decisionId}|${e.data.action}`, { customerId: e.customerId, at: Date.parse(e.time) }).catch(() => undefined);
+          continue;
+        }
         const link = byDecision.get(e.data.decisionId);
         const state = link && states.get(link.campaignId);
         if (!state || !link) continue;

@@ -20,7 +20,7 @@ import { FEATURE_COUNT, FEATURE_INDEX } from '../../twin/twin-features.js';
 import { DIRECTION_CODE, RULE_SLOT, RULE_VALUE_COUNT, UNKNOWN_REASON } from '../../decisioning/rule-compiler.js';
 import { CHANNELS } from '../../domain/events.js';
 import { twinIdsWhere } from '../../twin/twin-query.js';
-import { campaignDelivery, type CampaignDelivery } from './campaign-delivery.js';
+import { campaignDelivery, type CampaignAcrossWorkers, type CampaignDelivery } from './campaign-delivery.js';
 import type { Bss } from './bss.js';
 import { liveTwinSource, type OperatorServices } from './operator-services.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -84,6 +84,12 @@ export interface ChurnAcrossWorkers {
   guarded(): Pick<GuardedExecutor, 'execute'>;
 }
 
+/** How the flows of a partition worker reach the population held by the others (docs/scale.md). */
+export interface PopulationAcrossWorkers {
+  readonly churn: ChurnAcrossWorkers;
+  readonly campaigns: CampaignAcrossWorkers;
+}
+
 /** The flows and the intent execution, built on the running services. */
 export interface OperatorFlows {
   readonly definitions: readonly AnyWorkflowDefinition[];
@@ -121,8 +127,8 @@ export function operatorFlows(
      * answer on a card, a supervisor's approval) are scaled by it, so people get their real minutes.
      */
     humanTimeScale?: number;
-    /** On a partition worker: the population's scan, check and owners' executors (read when a run needs them). */
-    across?: () => ChurnAcrossWorkers;
+    /** On a partition worker: the population's scans, checks and owners' executors (read when a run needs them). */
+    across?: () => PopulationAcrossWorkers;
   } = {},
 ): (s: OperatorServices) => OperatorFlows {
   return (s) => {
@@ -145,7 +151,7 @@ export function operatorFlows(
       },
       profile: (id) => intelligence.profiles.contactRisk(id),
       kindOf,
-    });
+    }, options.across && (() => options.across!().campaigns));
     const detachCampaigns = s.twins.intake.onApplied((batch) => {
       for (const a of batch) {
         const e = a.event;
@@ -239,17 +245,17 @@ export function operatorFlows(
     };
     const churnPrevention = churnPreventionWorkflow({
       // On a partition worker each action goes to its customer's owner, whose guarded executor checks it.
-      guarded: () => options.across?.().guarded() ?? s.guarded,
+      guarded: () => options.across?.().churn.guarded() ?? s.guarded,
       audit: () => s.audit,
       contactAllowedAt: (now) => outsideQuietHours(now, s.actionPolicy.current().contact ?? DEFAULT_CONTACT_POLICY),
-      scan: async (segment, offerIds) => (options.across ? options.across().scan(segment, offerIds) : scanHere(segment, offerIds)),
+      scan: async (segment, offerIds) => (options.across ? options.across().churn.scan(segment, offerIds) : scanHere(segment, offerIds)),
       policy: async () => {
         const p = await s.churnPolicy.get();
         const offers = policyOffers(p.offers);
         return { minChurn: p.floor, minValue: p.minValue, budget: p.budget, controlShare: p.controlShare, ...(offers.length ? { offers } : {}) };
       },
       simulate: async (summary) => {
-        const part = options.across ? await options.across().check(summary) : checkHere(summary);
+        const part = options.across ? await options.across().churn.check(summary) : checkHere(summary);
         const total = estimate(Float64Array.from(part.perDraw));
         return { netValue: { mean: total.mean, low: total.p05, high: total.p95 }, customers: [...part.customers] };
       },

@@ -29,8 +29,10 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { ensureAdminKey, openAuthenticator, type AuthSettings, type FirstAdminKey } from '../auth/local-auth.js';
 import { openHttpBss, sandboxBss, type Bss } from './bss.js';
 import { openTwins, removeServerLock, writeServerLock } from './open-twins.js';
-import { operatorFlows, type ChurnAcrossWorkers, type ChurnWorkHere, type OperatorFlows } from './operator-flows.js';
+import { operatorFlows, type ChurnWorkHere, type OperatorFlows, type PopulationAcrossWorkers } from './operator-flows.js';
 import { churnAcrossWorkers } from './churn-across-workers.js';
+import { campaignAcrossWorkers } from './campaign-across-workers.js';
+import type { CampaignDelivery } from './campaign-delivery.js';
 import { workerHeaders } from './worker-identity.js';
 import { openOperatorServices, type OperatorServices } from './operator-services.js';
 import { forwardSandboxAlarms } from './sandbox-alarms.js';
@@ -194,6 +196,8 @@ export interface Operator {
   buildTrainingRows(rows: Omit<TwinTrainingSetOptions, 'onProgress'>): Promise<TrainingPart>;
   /** This process's part of a churn-prevention run spanning the workers (its scan and check), once the flows are built. */
   churnHere(): ChurnWorkHere | undefined;
+  /** The managed campaigns' delivery side (on a worker: its part of a campaign spanning the workers, and the campaigns it runs), once the flows are built. */
+  campaigns(): CampaignDelivery | undefined;
   /** Stops everything in order; each part closes even if one before it fails (the first failure is thrown at the end). */
   close(): Promise<void>;
 }
@@ -251,7 +255,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       : undefined;
   // A worker's churn-prevention runs reach the other workers' customers (their scan, check and
   // actions) as the worker itself, once the keys and sessions are open (bound late).
-  let across: ChurnAcrossWorkers | undefined;
+  let across: PopulationAcrossWorkers | undefined;
   let flows: OperatorFlows | undefined;
   const buildFlows = operatorFlows(bss, intelligence, clock, {
     humanTimeScale: timeScale,
@@ -280,7 +284,10 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const auth = await openAuthenticator(services.records, o.auth ?? { mode: 'enforced' }, services.audit, () => [...services.actionPolicy.current().segments.keys()]);
   const firstAdminKey = await ensureAdminKey(auth.keys, stateDir);
   const owners = worker && o.store.kind === 'postgres' ? await openPartitionOwners(o.store) : undefined;
-  if (worker && owners) across = churnAcrossWorkers({ routing: { owners: () => owners.owners(), forgetOwners: () => undefined }, headers: workerHeaders(auth.sessions, worker.workerId) });
+  if (worker && owners) {
+    const calls = { routing: { owners: () => owners.owners(), forgetOwners: () => undefined }, headers: workerHeaders(auth.sessions, worker.workerId) };
+    across = { churn: churnAcrossWorkers(calls), campaigns: campaignAcrossWorkers(calls) };
+  }
   const assist = startAssist(twins, {
     decorateTwin: intelligence.decorateTwin,
     context: { clock },
@@ -453,6 +460,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     partitions: () => partitionWorker,
     buildTrainingRows: (rows) => buildTrainingPartInThread(o.store, rows),
     churnHere: () => flows?.churnHere,
+    campaigns: () => flows?.campaigns,
     async servePartitions(url) {
       if (!worker || o.store.kind !== 'postgres') throw new TwinloopError('BAD_INPUT', 'only a partition worker (--role worker) owns partitions');
       if (partitionWorker) return partitionWorker;

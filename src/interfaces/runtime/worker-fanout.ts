@@ -1,11 +1,14 @@
 import { ERROR_CODES, TwinloopError, type ErrorCode } from '../../domain/errors.js';
-import { PARTITION_COUNT } from '../../domain/partitions.js';
-import type { PartitionOwner } from '../../store/partition-leases.js';
+import { PARTITION_COUNT, partitionOf } from '../../domain/partitions.js';
+import { ownerOf, type PartitionOwner } from '../../store/partition-leases.js';
+import type { PartitionKey } from '../../twin/partition-order.js';
+import type { GuardedExecutor, GuardedResult } from '../../agents/governance/guarded-executor.js';
 
 /**
  * Asking every partition worker at once and putting their answers together (decision 0012):
  * the gateway does it for the population's routes, and a worker does it for work that spans the
- * population (a churn-prevention run's scan and check, docs/scale.md).
+ * population (a churn-prevention run's scan and check, a campaign's audience; each action to its
+ * customer's owner: docs/scale.md).
  */
 
 /** How long a worker's answer is waited for before it counts as not answered (the worker may have just died). */
@@ -77,4 +80,90 @@ export function everyPartitionOnce(named: readonly (readonly number[])[]): numbe
     throw new TwinloopError('UNAVAILABLE', `partitions are moving between workers (${missing.length} not live anywhere now${counted.length > once.size ? ', some counted twice' : ''}); retry`, { context: { retryAfterSeconds: 1 } });
   }
   return [...once].sort((a, b) => a - b);
+}
+
+/** How long population work waits for partitions that move (a worker died or joined) before it fails: a failover is seconds. */
+const SETTLE_MS = 120_000;
+/** Between tries while partitions move. */
+const RETRY_MS = 1_000;
+
+/** Runs `work` until it does not answer UNAVAILABLE (partitions moving), for up to two minutes; then its last error. */
+export async function whenSettled<T>(work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + SETTLE_MS;
+  for (;;) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof TwinloopError) || err.code !== 'UNAVAILABLE' || Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, RETRY_MS));
+  }
+}
+
+/** A page of a worker's part of a population scan, in the partition order (`POST /partitions/…` answers). */
+export interface PartitionPage<T> {
+  /** The live partitions whose customers the page was read from. */
+  readonly partitions: readonly number[];
+  readonly items: readonly T[];
+  /** The last item's place in the partition order when more follow; null on the last page. */
+  readonly next: PartitionKey | null;
+}
+
+/** How a process running population work (a flow on a worker) asks the others: where they are, and as whom. */
+export interface WorkerCalls {
+  readonly routing: PartitionRouting;
+  /** The caller's headers: a worker's own identity, sealed (`worker-identity.ts`). */
+  readonly headers: () => Record<string, string>;
+}
+
+/** POSTs `body` to the worker at `url` and reads its JSON answer (errors as `askWorkers` makes them). */
+export function askWorker<T>(calls: WorkerCalls, url: string, path: string, body: unknown): Promise<T> {
+  return askWorkers<T>(calls.routing, { method: 'POST', pathAndQuery: path, headers: calls.headers(), body: () => body }, [url]).then((a) => a[0]);
+}
+
+/**
+ * Every item of a population scan over the workers (issue 16): each worker's pages of its live
+ * partitions (`body` with `after` and `limit` added, page by page), taken only when every
+ * partition is answered exactly once and no worker's partitions changed between its pages; else
+ * asked again while partitions move (`whenSettled`). A churn-prevention run's candidates and a
+ * campaign's audience are read this way.
+ */
+export function scanEveryPartition<T>(calls: WorkerCalls, path: string, body: Record<string, unknown>, limit: number): Promise<T[]> {
+  const pagesOf = async (url: string) => {
+    const items: T[] = [];
+    let partitions: readonly number[] | undefined;
+    let after: PartitionKey | null = null;
+    do {
+      const page: PartitionPage<T> = await askWorker<PartitionPage<T>>(calls, url, path, { ...body, after, limit });
+      if (partitions && partitions.join() !== page.partitions.join()) throw new TwinloopError('UNAVAILABLE', `the worker at ${url} took or gave back partitions while ${path} was read; reading again`);
+      partitions = page.partitions;
+      items.push(...page.items);
+      after = page.next;
+    } while (after !== null);
+    return { partitions: partitions ?? [], items };
+  };
+  return whenSettled(async () => {
+    const parts = await Promise.all((await workerUrls(calls.routing)).map(pagesOf));
+    everyPartitionOnce(parts.map((p) => p.partitions));
+    return parts.flatMap((p) => p.items);
+  });
+}
+
+/**
+ * The guarded executor of each customer's owner (`POST /partitions/actions`): consent, contact
+ * rules, the customer's own price, budgets and approvals judged where the twin is, under the
+ * request's id, so an action asked again (a run taken over after its worker died, a retry while
+ * the partition moved) is answered from the first time, never carried out or queued twice.
+ */
+export function ownersExecutor(calls: WorkerCalls): Pick<GuardedExecutor, 'execute'> {
+  return {
+    execute: (input) =>
+      whenSettled(async () => {
+        const customerId = (input as { customerId?: unknown }).customerId;
+        if (typeof customerId !== 'string') throw new TwinloopError('BAD_INPUT', 'an action of work over the workers must name its customerId (it goes to the customer\'s owner)');
+        const owner = ownerOf(partitionOf(customerId), await calls.routing.owners());
+        if (!owner) throw new TwinloopError('UNAVAILABLE', `customer ${customerId}'s partition has no worker now; retrying`);
+        return askWorker<GuardedResult>(calls, owner.url, '/partitions/actions', input);
+      }),
+  };
 }
