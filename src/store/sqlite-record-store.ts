@@ -25,6 +25,7 @@ import {
   type StoredRecord,
 } from './record-store.js';
 import { openSqliteConnection, type SqliteConnection, type SqlValue } from './sqlite-connection.js';
+import { SqliteDecisionLogWriter } from './sqlite-decision-log-writer.js';
 import { StoreAdapter } from './store-adapter.js';
 
 const RECORD_COLUMNS = 'collection, id, version, body, created_at, updated_at';
@@ -44,9 +45,6 @@ function prepare(db: Database.Database) {
     ),
     replace: db.prepare<[string, number, string, string]>('UPDATE records SET version = version + 1, body = ?, updated_at = ? WHERE collection = ? AND id = ?'),
     delete: db.prepare<[string, string]>('DELETE FROM records WHERE collection = ? AND id = ?'),
-    appendDecision: db.prepare<[string, string, number, string, string | null, string, string, string, number, number | null, number | null, number | null, string | null, string | null]>(
-      `INSERT INTO decision_log (${DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING`,
-    ),
     recordOutcome: db.prepare<[number, number, number, string | null, string | null, string]>(
       'UPDATE decision_log SET outcome_accepted = ?, outcome_reward = ?, outcome_at = ?, outcome_result = ?, outcome_request_id = ? WHERE decision_id = ? AND outcome_at IS NULL',
     ),
@@ -57,11 +55,15 @@ type Statements = ReturnType<typeof prepare>;
 
 /** better-sqlite3 is synchronous: each method does its work before returning a settled promise. */
 class SqliteRecordStore extends StoreAdapter<SqliteConnection<Statements>> implements RecordStore {
+  /** The decision log's inserts, on a thread of their own. */
+  private readonly log: SqliteDecisionLogWriter;
+
   constructor(
     db: SqliteConnection<Statements>,
     private readonly clock: Clock,
   ) {
     super(db);
+    this.log = new SqliteDecisionLogWriter(db.dataDir);
   }
 
   put<T>(collection: string, id: string, body: T, options: PutOptions = {}): Promise<StoredRecord<T>> {
@@ -117,34 +119,22 @@ class SqliteRecordStore extends StoreAdapter<SqliteConnection<Statements>> imple
     return this.db.run('delete', () => this.db.sql.delete.run(checkKey('collection', collection), checkKey('id', id)).changes > 0);
   }
 
+  /**
+   * Checked here, written on the decision-log thread (`SqliteDecisionLogWriter`): resolves once
+   * the batch is committed, as before, but the server's thread no longer runs the inserts.
+   */
   appendDecisions(records: readonly StoredDecision[]): Promise<void> {
-    return this.db.run('appendDecisions', () => {
-      if (!Array.isArray(records)) throw new TwinloopError('BAD_INPUT', 'appendDecisions takes a list of decisions');
-      for (const d of records) checkDecision(d);
-      if (records.length === 0) return;
-      const q = this.db.sql;
-      this.db.transaction(() => {
-        for (const d of records) {
-          const o = d.outcome;
-          q.appendDecision.run(
-            d.decisionId,
-            d.customerId,
-            d.at,
-            d.channel,
-            d.reason ?? null,
-            d.contextKey,
-            candidatesToJson(d.candidates),
-            d.chosen,
-            d.propensity,
-            o ? (o.accepted ? 1 : 0) : null,
-            o ? o.reward : null,
-            o ? o.at : null,
-            o?.result ?? null,
-            o?.requestId ?? null,
-          );
-        }
-      });
-    });
+    return this.db
+      .run('appendDecisions', () => {
+        if (!Array.isArray(records)) throw new TwinloopError('BAD_INPUT', 'appendDecisions takes a list of decisions');
+        for (const d of records) checkDecision(d);
+      })
+      .then(() => (records.length === 0 ? undefined : this.log.append(records)));
+  }
+
+  override async close(): Promise<void> {
+    await this.log.close();
+    await super.close();
   }
 
   recordOutcome(decisionId: string, outcome: StoredDecisionOutcome): Promise<boolean> {
@@ -191,4 +181,43 @@ class SqliteRecordStore extends StoreAdapter<SqliteConnection<Statements>> imple
  */
 export function createSqliteRecordStore(options: { dataDir: string; clock?: Clock }): RecordStore {
   return new SqliteRecordStore(openSqliteConnection('record store', options.dataDir, prepare), options.clock ?? systemClock);
+}
+
+type DecisionLogStatements = { append: Database.Statement<[string, string, number, string, string | null, string, string, string, number, number | null, number | null, number | null, string | null, string | null]> };
+
+/**
+ * The decision log's own connection to `twinloop.db` (the decision-log thread's): appends checked
+ * batches in one IMMEDIATE transaction each, a decision already logged left as it is. It waits
+ * for the write lock by blocking its own thread, never the server's.
+ */
+export function openDecisionLogConnection(dataDir: string): { append(records: readonly StoredDecision[]): Promise<void>; close(): Promise<void> } {
+  const db = openSqliteConnection<DecisionLogStatements>(
+    'decision log',
+    dataDir,
+    (d) => ({ append: d.prepare(`INSERT INTO decision_log (${DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING`) }),
+    { lockWaits: 'block' },
+  );
+  const insert = db.compileTransaction((records: readonly StoredDecision[]) => {
+    const q = db.sql;
+    for (const d of records) {
+      const o = d.outcome;
+      q.append.run(
+        d.decisionId,
+        d.customerId,
+        d.at,
+        d.channel,
+        d.reason ?? null,
+        d.contextKey,
+        candidatesToJson(d.candidates),
+        d.chosen,
+        d.propensity,
+        o ? (o.accepted ? 1 : 0) : null,
+        o ? o.reward : null,
+        o ? o.at : null,
+        o?.result ?? null,
+        o?.requestId ?? null,
+      );
+    }
+  });
+  return { append: (records) => db.run('appendDecisions', () => insert(records)), close: () => db.close() };
 }
