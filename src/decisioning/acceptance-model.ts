@@ -15,6 +15,12 @@ export interface AcceptanceModel {
   sampler?(offerId: string, contextKey: string): (u: () => number) => number;
   /** The Beta posterior behind `mean` and `sample`, when there is one (a decision's explanation shows its uncertainty). */
   posterior?(offerId: string, contextKey: string): { readonly alpha: number; readonly beta: number };
+  /**
+   * True when `sample` is exactly `sampleBeta(posterior.alpha, posterior.beta, u)` (the offer
+   * learner): the funnel then reads each candidate's posterior once a decision and draws it
+   * itself, without a closure per candidate.
+   */
+  readonly drawsFromPosterior?: boolean;
 }
 
 /** Default acceptance when an offering names no prior: roughly what retention offers see in the sandbox. */

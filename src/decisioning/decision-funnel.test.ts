@@ -260,6 +260,22 @@ describe('decision funnel', () => {
     expect(['thanks', 'value']).toContain(a?.id);
   });
 
+  it("writes a later action's reasons from its own customer's features, though the next decision reuses the funnel's feature array", () => {
+    // The twin source writes into the array it is given, as TwinEngine does: the funnel's scratch.
+    const rows: Record<string, Float64Array> = { c1: customer({ monthly_price: 30 }), c2: customer({ monthly_price: 80, tenure_days: 100 }) };
+    const twins = { features: (id: string, _at?: number, out?: Float64Array) => (rows[id] ? (out ? (out.set(rows[id]), out) : rows[id].slice()) : undefined) };
+    const uplift = (_o: unknown, f: Float64Array) => f[FEATURE_INDEX.tenure_days] / 10_000;
+    const f = funnel({ uplift, explain: false });
+    const first = decideForTwin(f, twins, () => risky, 'c1', call, false);
+    const offered = first.ranked.find((r) => r.actionId !== DO_NOTHING)!;
+    const later = first.reasonsOf(offered.actionId);
+    decideForTwin(f, twins, () => risky, 'c2', call, false);
+    expect(first.reasonsOf(offered.actionId)).toEqual(later);
+    // The same as explaining at once from c1's own row.
+    const explained = funnel({ uplift }).decide('c1', rows.c1, risky, call, true);
+    expect(later).toEqual(explained.ranked.find((r) => r.actionId === offered.actionId)?.reasons);
+  });
+
   it('reads features and scores from a twin source', () => {
     const twins = { features: (id: string) => (id === 'c1' ? customer() : undefined) };
     const d = decideForTwin(funnel(), twins, () => risky, 'c1', call);

@@ -9,6 +9,7 @@ import type { ContactLedger } from './contact-ledger.js';
 import { contactGate, contactSummaryOf, resolveContactPolicy, sameOfferCooldown, type ContactPolicy, type ContactPolicyInput } from './contact-policy.js';
 import { betaBelief, type Choice } from './decision-choice.js';
 import { DO_NOTHING, type DecisionRecord } from './decision-record.js';
+import { prepareGamma, sampleBetaPrepared } from './offer-learner.js';
 import type { CompiledOffer, OfferCatalogue } from './offer-catalogue.js';
 import { DIRECTION_CODE, RULE_SLOT, RULE_VALUE_COUNT } from './rule-compiler.js';
 
@@ -124,6 +125,27 @@ export class DecisionFunnel {
   private readonly ev: Float64Array;
   private readonly prop: Float64Array;
   private readonly drawBuf: Float64Array;
+  /** The acceptance each candidate was valued with (read once a decision; the learner does not change within one). */
+  private readonly accepts: Float64Array;
+  /** Mean scores in ranked order, and the ranked order itself (index 0: DO_NOTHING), reused by every decision. */
+  private readonly rankedMean: Float64Array;
+  private readonly order: number[] = [];
+  /** Each candidate's Beta posterior for the Thompson draws, when the acceptance model is a Beta posterior (`betaDraws`). */
+  private readonly alphas: Float64Array;
+  private readonly betas: Float64Array;
+  /** Per candidate, its two Gamma shapes prepared for the draws (`prepareGamma`: d, c and 1/shape of each). */
+  private readonly shapes: Float64Array;
+  /** Scratch for a twin's features (`decideForTwin` reads them into it); a decision keeps no reference to it. */
+  readonly features = new Float64Array(FEATURE_COUNT);
+  /** The acceptance of the offering `unsuitable` last valued. */
+  private lastAcceptance = 0;
+  /**
+   * Per offering and funnel step, the discard an unexplained decision lists (no reason in words):
+   * the same for every decision, so built once instead of forty small objects a decision.
+   */
+  private readonly quietDiscards: readonly Readonly<Record<FunnelStep, DiscardedAction>>[];
+  /** Whether the Thompson draws are the acceptance model's Beta posterior draws (the offer learner's), drawn here without a closure per candidate. */
+  private readonly betaDraws: boolean;
   /** Offerings of the current decision removed for their value (expected value ≤ 0), not by a guard. */
   private notWorth = 0;
   private readonly v: OfferValue = { deltaChurn: 0, deltaLtv: 0, acceptCost: 0, contactCost: 0, gainIfAccepted: 0 };
@@ -151,6 +173,13 @@ export class DecisionFunnel {
     this.ev = new Float64Array(n);
     this.prop = new Float64Array(n);
     this.drawBuf = new Float64Array(n);
+    this.accepts = new Float64Array(n);
+    this.rankedMean = new Float64Array(n);
+    this.alphas = new Float64Array(n);
+    this.betas = new Float64Array(n);
+    this.shapes = new Float64Array(6 * n);
+    this.quietDiscards = options.catalogue.offers.map((o) => Object.freeze(Object.fromEntries(FUNNEL_STEPS.map((step) => [step, Object.freeze({ actionId: o.id, step, reason: undefined })])) as Record<FunnelStep, DiscardedAction>));
+    this.betaDraws = this.acceptance.sample !== undefined && this.acceptance.drawsFromPosterior === true && this.acceptance.posterior !== undefined;
   }
 
   /**
@@ -186,21 +215,25 @@ export class DecisionFunnel {
     cand.length = 1;
     const v = this.v;
 
-    for (const o of this.catalogue.offers) {
+    const offers = this.catalogue.offers;
+    for (let i = 0; i < offers.length; i++) {
+      const o = offers[i];
+      // Unexplained, a discard is the offering's prebuilt one for its step (no reason in words).
+      const quiet = explain ? undefined : this.quietDiscards[i];
       // Eligibility: the offering is live and valid now, the customer is still a customer, the rule holds.
-      if (!o.live) discarded.push({ actionId: o.id, step: 'eligibility', reason: explain ? `lifecycleStatus is ${o.offering.lifecycleStatus}: only Active or Launched offerings are proposed` : undefined });
-      else if (now < o.validFrom || now > o.validTo) discarded.push({ actionId: o.id, step: 'eligibility', reason: explain ? `outside validFor (${o.offering.validFor?.startDateTime ?? '…'} to ${o.offering.validFor?.endDateTime ?? '…'})` : undefined });
-      else if (features[FEATURE_INDEX.churned] !== 0) discarded.push({ actionId: o.id, step: 'eligibility', reason: explain ? 'the customer has churned (every plan terminated)' : undefined });
-      else if (!o.eligible(vals)) discarded.push({ actionId: o.id, step: 'eligibility', reason: explain ? `eligibility rule not met: ${o.offering.eligibility}` : undefined });
+      if (!o.live) discarded.push(quiet ? quiet.eligibility : { actionId: o.id, step: 'eligibility', reason: `lifecycleStatus is ${o.offering.lifecycleStatus}: only Active or Launched offerings are proposed` });
+      else if (now < o.validFrom || now > o.validTo) discarded.push(quiet ? quiet.eligibility : { actionId: o.id, step: 'eligibility', reason: `outside validFor (${o.offering.validFor?.startDateTime ?? '…'} to ${o.offering.validFor?.endDateTime ?? '…'})` });
+      else if (features[FEATURE_INDEX.churned] !== 0) discarded.push(quiet ? quiet.eligibility : { actionId: o.id, step: 'eligibility', reason: 'the customer has churned (every plan terminated)' });
+      else if (!o.eligible(vals)) discarded.push(quiet ? quiet.eligibility : { actionId: o.id, step: 'eligibility', reason: `eligibility rule not met: ${o.offering.eligibility}` });
       // Applicability: the offering fits this channel and moment.
-      else if ((o.channelMask & (1 << channelCode)) === 0) discarded.push({ actionId: o.id, step: 'applicability', reason: explain ? `not offered on ${context.channel} (channels: ${(o.offering.channel ?? []).map((c) => c.id).join(', ')})` : undefined });
-      else if (o.applicable && !o.applicable(vals)) discarded.push({ actionId: o.id, step: 'applicability', reason: explain ? `applicability rule not met: ${o.offering.applicability}` : undefined });
+      else if ((o.channelMask & (1 << channelCode)) === 0) discarded.push(quiet ? quiet.applicability : { actionId: o.id, step: 'applicability', reason: `not offered on ${context.channel} (channels: ${(o.offering.channel ?? []).map((c) => c.id).join(', ')})` });
+      else if (o.applicable && !o.applicable(vals)) discarded.push(quiet ? quiet.applicability : { actionId: o.id, step: 'applicability', reason: `applicability rule not met: ${o.offering.applicability}` });
       else {
-        const why = this.unsuitable(o, features, { churn, clv }, monthlyPrice, contextKey, explain);
-        if (why !== null) discarded.push({ actionId: o.id, step: 'suitability', reason: explain ? why : undefined });
+        const why = this.unsuitable(o, features, churn, clv, monthlyPrice, contextKey, explain);
+        if (why !== null) discarded.push(quiet ? quiet.suitability : { actionId: o.id, step: 'suitability', reason: why });
         else {
           const blocked = (o.marketing ? gate.marketing : gate.service) ?? (o.marketing ? sameOfferCooldown(this.policy, summary, o.id, now, capped) : null);
-          if (blocked) discarded.push({ actionId: o.id, step: 'contact-policy', reason: explain ? blocked.reason : undefined });
+          if (blocked) discarded.push(quiet ? quiet['contact-policy'] : { actionId: o.id, step: 'contact-policy', reason: blocked.reason });
           else {
             const k = cand.length;
             cand.push(o);
@@ -208,7 +241,8 @@ export class DecisionFunnel {
             this.weight[k] = w;
             this.gain[k] = w * v.gainIfAccepted;
             this.fixed[k] = w * v.contactCost;
-            this.ev[k] = expectedValue(this.acceptance.mean(o.id, contextKey), v.gainIfAccepted, v.contactCost);
+            this.accepts[k] = this.lastAcceptance;
+            this.ev[k] = expectedValue(this.lastAcceptance, v.gainIfAccepted, v.contactCost);
             this.mean[k] = w * this.ev[k];
           }
         }
@@ -219,22 +253,21 @@ export class DecisionFunnel {
     this.mean[0] = 0;
     const order = this.arbitrate(discarded, explain);
     const n = order.length;
-    const mean = new Float64Array(n);
+    const mean = this.rankedMean;
     for (let i = 0; i < n; i++) mean[i] = this.mean[order[i]];
-    const acc = this.acceptance;
     const bestAt = argmax(mean, n);
     // Per posterior draw, how far its best score is above the draw of the best-expected action:
     // its average is the value of information (paired, so never negative and with little noise).
     let regretSum = 0;
     let drawCount = 0;
-    const draws = n > 1 ? drawsOf(acc, order, n, cand, contextKey) : undefined;
-    const sampler = draws
+    const draw = n > 1 ? this.drawFor(order, n, contextKey) : undefined;
+    const sampler = draw
       ? (out: Float64Array) => {
           out[0] = 0;
           let best = 0;
           for (let i = 1; i < n; i++) {
             const k = order[i];
-            out[i] = draws[i](this.random) * this.gain[k] - this.fixed[k];
+            out[i] = draw(i, this.random) * this.gain[k] - this.fixed[k];
             if (out[i] > best) best = out[i];
           }
           regretSum += best - out[bestAt];
@@ -245,8 +278,9 @@ export class DecisionFunnel {
     const chosenAt = choose(this.exploration, mean, n, this.prop, this.random, sampler, this.drawBuf);
 
     const ranked: RankedAction[] = [];
-    // Unexplained: what each ranked offering was ranked on, for its reasons in words later (`reasonsOf`).
-    const basis = explain ? undefined : new Map<string, ReasonBasis>();
+    // Unexplained: what each ranked offering was ranked on beyond its score and expected value
+    // (id, acceptance, weight), for its reasons in words later (`reasonsOf`).
+    const basis: (string | number)[] | undefined = explain ? undefined : [];
     let chosen: RankedAction | undefined;
     for (let i = 0; i < n; i++) {
       const k = order[i];
@@ -254,14 +288,15 @@ export class DecisionFunnel {
       if (k === 0) action = this.doNothing(this.prop[i], explain);
       else {
         const o = cand[k];
-        const b: ReasonBasis = { offer: o, acceptance: this.acceptance.mean(o.id, contextKey), weight: this.weight[k], expectedValue: this.ev[k], score: this.mean[k] };
-        basis?.set(o.id, b);
-        action = { actionId: o.id, name: o.offering.name, treatment: treatmentFor(o, customerId), score: b.score, expectedValue: b.expectedValue, propensity: this.prop[i], reasons: basis ? [] : this.reasonsFor(b, features, { churn, clv }, monthlyPrice, contextKey, context) };
+        const score = this.mean[k];
+        if (basis) basis.push(o.id, this.accepts[k], this.weight[k]);
+        const reasons = basis ? [] : this.reasonsFor({ offer: o, acceptance: this.accepts[k], weight: this.weight[k], expectedValue: this.ev[k], score }, features, churn, clv, monthlyPrice, contextKey, context);
+        action = { actionId: o.id, name: o.offering.name, treatment: treatmentFor(o, customerId), score, expectedValue: this.ev[k], propensity: this.prop[i], reasons };
       }
       ranked.push(action);
       if (i === chosenAt) chosen = action;
     }
-    ranked.sort((a, b) => b.score - a.score || (a.actionId === DO_NOTHING ? -1 : b.actionId === DO_NOTHING ? 1 : 0));
+    ranked.sort(byScore);
     const decisionId = this.newId();
     const pick = chosen as RankedAction;
     const record: DecisionRecord = {
@@ -276,11 +311,16 @@ export class DecisionFunnel {
       propensity: pick.propensity,
     };
     const choice = this.choiceOf(chosenAt, bestAt, order, mean, n, contextKey, discarded, drawCount > 0 ? regretSum / drawCount : undefined);
+    // With an uplift model the reasons read the features later: a copy, as the caller may reuse its array.
+    const held = basis && this.options.uplift ? Float64Array.from(features) : features;
     const reasonsOf = (actionId: string): readonly string[] => {
       if (!basis) return ranked.find((r) => r.actionId === actionId)?.reasons ?? [];
       if (actionId === DO_NOTHING) return DO_NOTHING_REASONS;
-      const b = basis.get(actionId);
-      return b ? this.reasonsFor(b, features, { churn, clv }, monthlyPrice, contextKey, context) : [];
+      const at = basis.indexOf(actionId);
+      const r = at < 0 ? undefined : ranked.find((x) => x.actionId === actionId);
+      const offer = this.catalogue.byId.get(actionId);
+      if (!r || !offer) return [];
+      return this.reasonsFor({ offer, acceptance: basis[at + 1] as number, weight: basis[at + 2] as number, expectedValue: r.expectedValue, score: r.score }, held, churn, clv, monthlyPrice, contextKey, context);
     };
     return { decisionId, customerId, at: now, context, contextKey, ranked, discarded, chosen: pick, choice, record, explained: explain, reasonsOf };
   }
@@ -331,13 +371,16 @@ export class DecisionFunnel {
     return { acceptance: this.acceptance.mean(o.id, contextKey), value };
   }
 
-  /** Suitability: fills `this.v` and returns why the offering does not suit (in words when `explain`, else ''), or null. */
-  private unsuitable(o: CompiledOffer, features: Float64Array, scores: CustomerScores, monthlyPrice: number, contextKey: string, explain: boolean): string | null {
+  /** Suitability: fills `this.v` and `this.lastAcceptance` and returns why the offering does not suit (in words when `explain`, else ''), or null. */
+  private unsuitable(o: CompiledOffer, features: Float64Array, churn: number, clv: number, monthlyPrice: number, contextKey: string, explain: boolean): string | null {
     if (o.discountShare > o.margin) return explain ? `a ${(o.discountShare * 100).toFixed(0)} % discount exceeds the ${(o.margin * 100).toFixed(0)} % margin the plan allows` : '';
     if (SUITABLE_CLASSES_NEED_PLAN.has(o.actionClass) && features[FEATURE_INDEX.active_plans] === 0) return explain ? 'no active plan to discount or change' : '';
     if (monthlyPrice >= o.topMonthlyPrice) return explain ? `already on the top plan (monthly price ${money(monthlyPrice)} ≥ ${money(o.topMonthlyPrice)})` : '';
-    offerValue(o, this.deltaChurnOf(o, features, scores), scores.clv, monthlyPrice, this.v);
-    const ev = expectedValue(this.acceptance.mean(o.id, contextKey), this.v.gainIfAccepted, this.v.contactCost);
+    const deltaChurn = this.options.uplift ? this.options.uplift(o, features, { churn, clv }) : churn * o.retentionEffect;
+    offerValue(o, deltaChurn, clv, monthlyPrice, this.v);
+    const acceptance = this.acceptance.mean(o.id, contextKey);
+    this.lastAcceptance = acceptance;
+    const ev = expectedValue(acceptance, this.v.gainIfAccepted, this.v.contactCost);
     if (!(ev > 0)) {
       this.notWorth++;
       return explain ? `expected value ${money(ev)} ≤ 0: it costs more than it is expected to return` : '';
@@ -345,19 +388,68 @@ export class DecisionFunnel {
     return null;
   }
 
-  /** Orders candidates by mean score (DO_NOTHING first), discarding those beyond maxCandidates or not above 0. */
+  /**
+   * Orders candidates by mean score (DO_NOTHING first), discarding those beyond maxCandidates or
+   * not above 0. The order is this funnel's scratch array (valid until the next decision), sorted
+   * stably by insertion: ties keep their catalogue order, as Array.prototype.sort's stable sort did.
+   */
   private arbitrate(discarded: DiscardedAction[], explain: boolean): number[] {
-    const idx: number[] = [];
+    const order = this.order;
+    order.length = 1;
+    order[0] = 0;
+    const mean = this.mean;
     for (let k = 1; k < this.cand.length; k++) {
-      if (this.mean[k] > 0) idx.push(k);
-      else discarded.push({ actionId: this.cand[k].id, step: 'arbitration', reason: explain ? `score ${money(this.mean[k])} (weight ${this.weight[k]}) cannot beat doing nothing` : undefined });
+      if (mean[k] > 0) {
+        // Insertion into the sorted tail order[1..]: after every entry of an equal or higher score.
+        let at = order.length;
+        order.push(k);
+        while (at > 1 && mean[order[at - 1]] < mean[k]) {
+          order[at] = order[at - 1];
+          at--;
+        }
+        order[at] = k;
+      } else discarded.push(explain ? { actionId: this.cand[k].id, step: 'arbitration', reason: `score ${money(mean[k])} (weight ${this.weight[k]}) cannot beat doing nothing` } : this.quietDiscards[this.cand[k].index].arbitration);
     }
-    idx.sort((a, b) => this.mean[b] - this.mean[a]);
-    for (let i = this.maxCandidates; i < idx.length; i++) {
-      discarded.push({ actionId: this.cand[idx[i]].id, step: 'arbitration', reason: explain ? `ranked ${i + 1}: only the best ${this.maxCandidates} candidates are kept` : undefined });
+    for (let i = this.maxCandidates; i < order.length - 1; i++) {
+      const k = order[i + 1];
+      discarded.push(explain ? { actionId: this.cand[k].id, step: 'arbitration', reason: `ranked ${i + 1}: only the best ${this.maxCandidates} candidates are kept` } : this.quietDiscards[this.cand[k].index].arbitration);
     }
-    if (idx.length > this.maxCandidates) idx.length = this.maxCandidates;
-    return [0, ...idx];
+    if (order.length - 1 > this.maxCandidates) order.length = this.maxCandidates + 1;
+    return order;
+  }
+
+  /**
+   * The posterior draw of ranked position i (1 … n − 1) for the Thompson draws, or undefined when
+   * the acceptance model cannot sample (the choice is then by the mean). Each cell's posterior is
+   * read once a decision; a Beta posterior (the offer learner's) is drawn here directly, the same
+   * numbers from the same uniforms as its `sample`.
+   */
+  private drawFor(order: readonly number[], n: number, contextKey: string): ((i: number, u: () => number) => number) | undefined {
+    const acc = this.acceptance;
+    const sample = acc.sample?.bind(acc);
+    if (!sample) return undefined;
+    const cand = this.cand;
+    if (this.betaDraws) {
+      const alphas = this.alphas;
+      const betas = this.betas;
+      for (let i = 1; i < n; i++) {
+        const p = acc.posterior!(cand[order[i]].id, contextKey);
+        alphas[i] = p.alpha;
+        betas[i] = p.beta;
+      }
+      const shapes = this.shapes;
+      for (let i = 1; i < n; i++) {
+        prepareGamma(alphas[i], shapes, 6 * i);
+        prepareGamma(betas[i], shapes, 6 * i + 3);
+      }
+      return (i, u) => sampleBetaPrepared(alphas[i], betas[i], shapes, 6 * i, u);
+    }
+    const draws: ((u: () => number) => number)[] = [() => 0];
+    for (let i = 1; i < n; i++) {
+      const id = cand[order[i]].id;
+      draws.push(acc.sampler ? acc.sampler(id, contextKey) : (u) => sample(id, contextKey, u));
+    }
+    return (i, u) => draws[i](u);
   }
 
   private doNothing(propensity: number, explain: boolean): RankedAction {
@@ -365,8 +457,9 @@ export class DecisionFunnel {
   }
 
   /** A ranked offering's reasons in words, from what it was ranked on. */
-  private reasonsFor(b: ReasonBasis, features: Float64Array, scores: CustomerScores, monthlyPrice: number, contextKey: string, context: DecisionContext): string[] {
+  private reasonsFor(b: ReasonBasis, features: Float64Array, churn: number, clv: number, monthlyPrice: number, contextKey: string, context: DecisionContext): string[] {
     const o = b.offer;
+    const scores = { churn, clv };
     const deltaChurn = this.deltaChurnOf(o, features, scores);
     const v = offerValue(o, deltaChurn, scores.clv, monthlyPrice, { deltaChurn: 0, deltaLtv: 0, acceptCost: 0, contactCost: 0, gainIfAccepted: 0 });
     const reasons = [`P(accept) ${b.acceptance.toFixed(3)} in context ${contextKey}`];
@@ -395,21 +488,11 @@ interface ReasonBasis {
   readonly score: number;
 }
 
-/**
- * Per ranked position (1 … n − 1; 0 is DO_NOTHING), the posterior draw of its candidate's cell,
- * or undefined when the acceptance model cannot sample (the choice is then by the mean). Each
- * cell's posterior is read once for the decision's draws (`AcceptanceModel.sampler`).
- */
-function drawsOf(acc: AcceptanceModel, order: readonly number[], n: number, cand: readonly CompiledOffer[], contextKey: string): ((u: () => number) => number)[] | undefined {
-  const sample = acc.sample?.bind(acc);
-  if (!sample) return undefined;
-  const draws: ((u: () => number) => number)[] = [() => 0];
-  for (let i = 1; i < n; i++) {
-    const id = cand[order[i]].id;
-    draws.push(acc.sampler ? acc.sampler(id, contextKey) : (u) => sample(id, contextKey, u));
-  }
-  return draws;
-}
+/** Ranked actions best score first; DO_NOTHING before an offering of the same score. */
+const byScore = (a: RankedAction, b: RankedAction): number => b.score - a.score || (a.actionId === DO_NOTHING ? -1 : b.actionId === DO_NOTHING ? 1 : 0);
+
+/** Every funnel step, for the prebuilt discards. */
+const FUNNEL_STEPS: readonly FunnelStep[] = ['eligibility', 'applicability', 'suitability', 'contact-policy', 'arbitration'];
 
 /** The treatment a customer sees for an offering: a stable weighted split by customer id. */
 export function treatmentFor(o: CompiledOffer, customerId: string): { id: string; name: string; message: string } {
@@ -427,7 +510,8 @@ export function treatmentFor(o: CompiledOffer, customerId: string): { id: string
 
 /** Reads what the funnel needs from a live twin engine (structurally: TwinEngine and LiveScoring fit). */
 export interface TwinSource {
-  features(customerId: string, at?: number): Float64Array | undefined;
+  /** The twin's features at `at`, written into `out` when the source can (TwinEngine does), else into an array of its own. */
+  features(customerId: string, at?: number, out?: Float64Array): Float64Array | undefined;
 }
 
 /**
@@ -442,7 +526,8 @@ export function decideForTwin(
   context: DecisionContext,
   explain?: boolean,
 ): Decision {
-  const features = twins.features(customerId, context.now);
+  // Into the funnel's scratch array: a decision reads the features while it decides, and keeps them only when an uplift model reads them later (a copy).
+  const features = twins.features(customerId, context.now, funnel.features);
   if (!features) throw new TwinloopError('NOT_FOUND', `no twin for customer '${customerId}': check the id, or send its customer event first`);
   const scores = scoresOf(customerId) ?? { churn: 0, clv: 0 };
   return funnel.decide(customerId, features, scores, context, explain);

@@ -207,14 +207,16 @@ export class DecisionService {
     const direction = request.direction ?? defaultDirection(request.channel);
     const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, request.explain ?? true);
     this.pending.push(decision.record);
-    // Kept slim: accepting an action needs the ranked actions, not the discarded offers' reasons.
-    this.recent.set(decision.decisionId, { ...decision, discarded: [] });
+    // Kept slim: accepting an action needs the ranked actions, not the discarded offers' reasons
+    // (an unexplained decision's discards are the funnel's shared ones: `get` leaves them out).
+    this.recent.set(decision.decisionId, decision.explained ? { ...decision, discarded: [] } : decision);
     return decision;
   }
 
   /** A recent decision (for accepting its action; without its discarded list), or undefined. */
   get(decisionId: string): Decision | undefined {
-    return this.recent.get(decisionId);
+    const kept = this.recent.get(decisionId);
+    return kept && kept.discarded.length > 0 ? { ...kept, discarded: [] } : kept;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../intelligence/random.js';
-import { createOfferLearner, sampleBeta, sampleGamma } from './offer-learner.js';
+import { seededRandom } from '../domain/seeded-random.js';
+import { createOfferLearner, prepareGamma, sampleBeta, sampleBetaPrepared, sampleGamma } from './offer-learner.js';
 
 function moments(xs: number[]): { mean: number; variance: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -38,6 +39,26 @@ describe('Beta and Gamma sampling from uniforms', () => {
 
   it('refuses a non-positive shape', () => {
     expect(() => sampleGamma(0, Math.random)).toThrow(/shape must be > 0/);
+    expect(() => prepareGamma(0, new Float64Array(3), 0)).toThrow(/shape must be > 0/);
+  });
+});
+
+describe('Beta draws from prepared shapes', () => {
+  it('are the same numbers from the same uniforms as sampleBeta, for shapes below, at and above 1', () => {
+    const shapes = new Float64Array(6);
+    const r = seededRandom(12);
+    for (let i = 0; i < 2_000; i++) {
+      // Shapes from 0.05 to 40, and exactly 1 now and then.
+      const alpha = i % 10 === 0 ? 1 : 0.05 + r() * r() * 40;
+      const beta = i % 7 === 0 ? 1 : 0.05 + r() * r() * 40;
+      prepareGamma(alpha, shapes, 0);
+      prepareGamma(beta, shapes, 3);
+      const a = seededRandom(1_000 + i);
+      const b = seededRandom(1_000 + i);
+      for (let k = 0; k < 4; k++) expect(sampleBetaPrepared(alpha, beta, shapes, 0, a)).toBe(sampleBeta(alpha, beta, b));
+      // Both consumed the same uniforms.
+      expect(a()).toBe(b());
+    }
   });
 });
 
