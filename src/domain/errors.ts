@@ -41,6 +41,20 @@ export function isRetryable(err: unknown): boolean {
   return err instanceof TwinloopError && (err.code === 'OVERLOADED' || err.code === 'UNAVAILABLE' || err.code === 'RATE_LIMITED') && err.context.retryable !== false;
 }
 
+/**
+ * A receiver that takes no act for a while, whoever asks (the sandbox while its first start's
+ * history is being loaded, decision 0021): UNAVAILABLE, with the wait as Retry-After. Marked
+ * `held` so that a workflow's step waits for it without spending one of its attempts (`isHeld`).
+ */
+export function heldError(reason: string, retryAfterMs: number): TwinloopError {
+  return new TwinloopError('UNAVAILABLE', reason, { context: { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)), retryAfterMs, held: true } });
+}
+
+/** Whether `err` is a receiver's hold (`heldError`): a wait, not a failure of the request. */
+export function isHeld(err: unknown): err is TwinloopError {
+  return err instanceof TwinloopError && err.code === 'UNAVAILABLE' && err.context.held === true;
+}
+
 /** Normalises anything thrown into a TwinloopError, keeping the original as the cause. */
 export function toTwinloopError(err: unknown): TwinloopError {
   if (err instanceof TwinloopError) return err;

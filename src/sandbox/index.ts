@@ -4,6 +4,7 @@
  * The ground truth lives in `./oracle/` and is not re-exported here on purpose.
  */
 export { createSandboxWorld, type SandboxWorld, type SandboxWorldOptions, type ProgressFn, type RestoredWorld } from './sandbox-world.js';
+export type { ActHold } from './act-gate.js';
 export { memoryJournalStore, type SandboxJournalEntry, type SandboxJournalStore } from './sandbox-journal.js';
 export type { LiveOptions, LiveRun } from './live-run.js';
 export { deliver, emptyTally, INTAKE_DELIVERY_WINDOW, type DeliveryOptions, type DeliveryTally } from './sink-delivery.js';

@@ -4,6 +4,7 @@ import type { TwinEvent } from '../domain/events.js';
 import { stageCareExample, type CareExample } from './care-example.js';
 import { TwinloopError } from '../domain/errors.js';
 import { ApplicantPool, type Applicant } from './applicant-pool.js';
+import { ActGate, type ActHold } from './act-gate.js';
 import { createSandboxBackends, type SandboxBackends } from './backends/index.js';
 import { SandboxJournal, type SandboxJournalEntry, type SandboxJournalStore } from './sandbox-journal.js';
 import { ArrayOutput, NdjsonOutput, type EventOutput } from './event-output.js';
@@ -56,6 +57,14 @@ export interface SandboxWorld {
   nextApplicant(): Applicant;
   /** Resolves once every act journaled so far is durable. */
   journalFlushed(): Promise<void>;
+  /**
+   * Holds every act on the world until the returned function is called: the back ends answer
+   * transient and `held` with `why()`'s reason and wait, and a scenario staged is refused
+   * UNAVAILABLE. For a history that is regenerated from the seed later (decision 0021), which an
+   * act would change. Applicants are still drawn: their pool is not the world's (nothing the world
+   * generates depends on them until an order for one is taken, which is an act).
+   */
+  holdActs(why: () => ActHold): () => void;
   /**
    * Rebuilds a world that ran before (same config and seed): generates its days silently up to
    * `days` (or further, to the last journaled act) and replays every journaled act at its place, so
@@ -112,7 +121,8 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
   };
   const pool = new ApplicantPool(config, seed);
   const journal = new SandboxJournal(options.journal ?? null, () => ({ day: engine.day, at: engine.clock.now() }));
-  const { backends, provisioning } = createSandboxBackends(engine, pool, { latencyScale }, journal);
+  const gate = new ActGate();
+  const { backends, provisioning } = createSandboxBackends(engine, pool, { latencyScale }, journal, gate);
   let live: LiveRun | undefined;
   let restoring = false;
   /** A restored live world's events still ahead of its clock: the next live run releases them in time. */
@@ -168,6 +178,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
       return applicant;
     },
     journalFlushed: () => journal.flushed(),
+    holdActs: (why) => gate.hold(why),
     async restore(o) {
       assertIdle();
       restoring = true;
@@ -220,6 +231,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
     },
     stageCareExample(customerId) {
       if (restoring) throw new TwinloopError('UNAVAILABLE', 'the sandbox is rebuilding its world after a restart; ask again in a moment');
+      gate.check();
       const r = stageCareExample(engine, customerId);
       if (!r.ok) {
         const code = r.reason.startsWith('unknown customer') ? 'NOT_FOUND' : customerId === undefined ? 'CONFLICT' : 'BAD_INPUT';

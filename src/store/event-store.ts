@@ -224,6 +224,8 @@ export interface UnwrittenHistory {
   toSeq: number;
   /** Share of the history's events written, 0-1. */
   written: number;
+  /** Why it cannot be written in this run (`SeededHistoryLog.cannotBeWritten`); absent while it is being written. */
+  failure?: string;
 }
 
 /** The embedded event store's side of a seeded history (`EventStore.seededHistory`). */
@@ -254,6 +256,13 @@ export interface SeededHistoryLog {
   writeNext(events: readonly StoredEvent[]): Promise<void>;
   /** The unwritten part of a finished history, or undefined when there is none. */
   unwritten(): Promise<UnwrittenHistory | undefined>;
+  /**
+   * Said when the history's writer stopped for good in this run (its regeneration differs from
+   * what the twins took, the disk is full…): reads that reach the unwritten part are then refused
+   * with `reason` and the way out instead of "ask again in a few seconds". Kept in memory only: the
+   * next start tries to write the rest again (a cause that passed, such as a full disk, is gone).
+   */
+  cannotBeWritten(reason: string): void;
 }
 
 /** Most of a dead letter's record a store keeps: enough to diagnose, small enough that a flood of junk cannot fill the disk. */

@@ -37,7 +37,7 @@ import {
 } from './event-rows.js';
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
 import { historyNotWrittenYet, SqliteSeededHistory } from './sqlite-seeded-history.js';
-import { SqliteSegmentLog, type SealedRun, type SegmentLogOptions } from './sqlite-segment-log.js';
+import { encodeSegment, SqliteSegmentLog, type SealedRun, type SegmentLogOptions } from './sqlite-segment-log.js';
 import { SqliteWriterClient } from './sqlite-writer-client.js';
 import { StoreAdapter } from './store-adapter.js';
 
@@ -170,14 +170,18 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
         return value;
       });
     };
+    const writeNext = inWrite('seededHistory.writeNext', (events: readonly StoredEvent[], block: Buffer | undefined) => seeded.writeNext(events, block));
     const finish = inWrite('seededHistory.finish', (end: { lastSeq: number; skipped: readonly number[]; blockHashes: readonly number[] }) => seeded.finish(end.lastSeq, end.skipped, end.blockHashes));
     this.seededHistory = {
       read: () => db.run('seededHistory.read', () => seeded.read()),
       begin: inWrite('seededHistory.begin', (descriptor: string, receivedAt: number) => seeded.begin(descriptor, receivedAt)),
       finish,
       discardUnfinished: inWrite('seededHistory.discardUnfinished', () => seeded.discardUnfinished()),
-      writeNext: inWrite('seededHistory.writeNext', (events: readonly StoredEvent[]) => seeded.writeNext(events)),
+      // Encoded before the transaction: the writer thread that calls this is niced (decision 0021),
+      // and at load it held the lock through its encoding past the other connections' busy timeout.
+      writeNext: (events: readonly StoredEvent[]) => writeNext(events, events.length > 0 ? encodeSegment(events) : undefined),
       unwritten: () => db.run('seededHistory.unwritten', () => seeded.unwritten()),
+      cannotBeWritten: (reason: string) => seeded.cannotBeWritten(reason),
     };
     // A deferred transaction: the reads of rows and segments see one snapshot of the log.
     this.readTransaction = <T>(work: () => T): T => db.db.transaction(work).deferred();

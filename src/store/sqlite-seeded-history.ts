@@ -113,8 +113,8 @@ export class SqliteSeededHistory {
     return { events };
   }
 
-  /** Call inside a write transaction. */
-  writeNext(events: readonly StoredEvent[]): void {
+  /** Call inside a write transaction; `block`: the events encoded before it (`encodeSegment`). */
+  writeNext(events: readonly StoredEvent[], block?: Buffer): void {
     const record = this.read();
     if (!record || record.lastSeq === null) throw new TwinloopError('CONFLICT', 'no finished seeded history to write');
     if (events.length === 0) return;
@@ -123,8 +123,16 @@ export class SqliteSeededHistory {
     if (first !== record.writtenThrough + 1 || last > record.lastSeq) {
       throw new TwinloopError('CONFLICT', `the seeded history is written through seq ${record.writtenThrough} of ${record.lastSeq}: seqs ${first}..${last} are not the next ones`);
     }
-    this.segments.writeAt(events);
+    this.segments.writeAt(events, block);
     this.sql.written.run(last);
+  }
+
+  /** Why the history cannot be written in this run, once its writer said so (`cannotBeWritten`). */
+  private failure: string | undefined;
+
+  /** The writer stopped for good in this run: reads that reach the unwritten part say so and why. */
+  cannotBeWritten(reason: string): void {
+    this.failure = reason;
   }
 
   /** The part reads must not pass: the whole reserved tail while the history goes through the intake, then what is left to write. */
@@ -134,12 +142,25 @@ export class SqliteSeededHistory {
     if (row.last_seq === null) return { fromSeq: row.first_seq, toSeq: Number.MAX_SAFE_INTEGER, written: 0 };
     if (row.written_through >= row.last_seq) return undefined;
     const total = row.last_seq - row.first_seq + 1;
-    return { fromSeq: row.written_through + 1, toSeq: row.last_seq, written: (row.written_through - row.first_seq + 1) / total };
+    return { fromSeq: row.written_through + 1, toSeq: row.last_seq, written: (row.written_through - row.first_seq + 1) / total, ...(this.failure ? { failure: this.failure } : {}) };
   }
 }
 
+/**
+ * What to do when a seeded history cannot be written (decision 0021, stop 28), said by the refusals
+ * and the server's log alike: the twins and everything after the history are whole; only reads of
+ * the log's history (timelines, as-of reads, training from the log) lack it.
+ */
+export const HISTORY_WAY_OUT =
+  "restart the server to try again (a passing cause, such as a full disk, is then gone); if it says the history regenerated from the seed differs, this data dir's log cannot get it back: start with a fresh data dir (its first start takes the history again in about a minute), or set TWINLOOP_SEEDED_HISTORY=off for a first start that writes each batch before applying it (docs/reliability.md, 'The first start's history from the seed')";
+
 /** The refusal of a read that would pass the unwritten part of a seeded history: never a silently short answer. */
 export function historyNotWrittenYet(what: string, hole: UnwrittenHistory): TwinloopError {
+  if (hole.failure) {
+    return new TwinloopError('UNAVAILABLE', `${what} reaches the first start's history from seq ${hole.fromSeq}, which could not be written to the log in this run (${hole.failure}); ${HISTORY_WAY_OUT}`, {
+      context: { retryAfterSeconds: 3600, retryable: false, historyWritten: hole.written },
+    });
+  }
   const progress = hole.toSeq === Number.MAX_SAFE_INTEGER ? 'it is still going through the intake' : `${Math.floor(hole.written * 100)} % of it is written`;
   return new TwinloopError('UNAVAILABLE', `${what} reaches the first start's history, which is still being written to the log from its seed (${progress}); ask again in a few seconds`, {
     context: { retryAfterSeconds: 5, historyWritten: hole.toSeq === Number.MAX_SAFE_INTEGER ? 0 : hole.written },

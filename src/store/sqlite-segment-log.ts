@@ -25,6 +25,16 @@ import type { AppendOutcome, CustomerEventQuery, LoggedCopy, NewEvent, StoredEve
  */
 
 /** What makes a batch bulk, and when sealing runs. */
+
+/**
+ * A segment's block as `writeAt` stores it (the fastest deflate: segments are sealed into chunks
+ * later). Encoding is most of a segment write's CPU: done before the transaction, it does not hold
+ * the write lock (a niced thread holding it through its encoding made the others wait past their
+ * busy timeout at load: "database is locked").
+ */
+export function encodeSegment(events: readonly StoredEvent[]): Buffer {
+  return encodeEventBlock(events, 1);
+}
 export interface SegmentLogOptions {
   /** Appends of at least this many events become a segment; smaller ones stay rows. */
   minBatch: number;
@@ -302,8 +312,10 @@ export class SqliteSegmentLog {
    * decision 0021) as one segment with their ids; call inside a write transaction. The seqs must
    * be consecutive; the log's counter is moved past them when it stands below. The unsealed
    * segments are counted again from the file at the next seal: this connection did not stage them.
+   * `block`: the events already encoded (`encodeSegment`), so that the transaction holds the write
+   * lock only for the inserts.
    */
-  writeAt(events: readonly StoredEvent[]): void {
+  writeAt(events: readonly StoredEvent[], block: Buffer = encodeSegment(events)): void {
     if (events.length === 0) return;
     const q = this.sql;
     const first = events[0].seq;
@@ -315,7 +327,7 @@ export class SqliteSegmentLog {
     const idsJson = JSON.stringify(events.map((e) => e.id));
     if (idsJson.includes('\\u')) events.forEach((e) => q.insertId.run(e.id, e.seq));
     else q.insertIds.run(first, idsJson);
-    q.insertSegment.run(first, last, events.length, encodeEventBlock(events, 1));
+    q.insertSegment.run(first, last, events.length, block);
     const counter = q.counter.get()?.seq;
     if (counter === undefined) q.startCounter.run(last);
     else if (counter < last) q.moveCounter.run(last);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createOperatorServer } from '../../src/interfaces/http/operator-server.js';
 import { startOperator, type Operator } from '../../src/interfaces/runtime/operator.js';
 import { loadWorldDocument, namedWorld, type WorldConfig } from '../../src/sandbox/index.js';
+import { resolveStoreOptions } from '../../src/store/store-options.js';
 
 /** The operator with its HTTP server (called with `app.inject`, not listening) and every route the server registers. */
 export interface BareOperator {
@@ -58,11 +59,12 @@ export interface SandboxOperatorOverHttp {
  */
 export async function startSandboxOperatorOverHttp(
   dir: string,
-  o: { seed: number; speed: number; customers?: number; months?: number; population?: Partial<WorldConfig['population']> },
+  o: { seed: number; speed: number; customers?: number; months?: number; population?: Partial<WorldConfig['population']>; segmentLog?: boolean },
 ): Promise<SandboxOperatorOverHttp> {
   const small = namedWorld('small');
   const operator = await startOperator({
-    store: { kind: 'sqlite', dataDir: join(dir, 'data') },
+    // `segmentLog`: the store as `twinloop start` opens it (the segment log, sealed once the history is in).
+    store: o.segmentLog ? resolveStoreOptions({ dataDir: join(dir, 'data') }, {}) : { kind: 'sqlite', dataDir: join(dir, 'data') },
     sandbox: { config: loadWorldDocument({ ...small, population: { ...small.population, customers: o.customers ?? 300, ...o.population } }), worldName: 'small', seed: o.seed, months: o.months ?? 3, speed: o.speed },
     retentionBudget: 0,
     log: () => {},

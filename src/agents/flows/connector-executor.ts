@@ -49,7 +49,11 @@ export interface ConnectorExecutorDeps {
  */
 export function outcomeOf<T>(r: ConnectorResult<T>, detail: (value: T) => Record<string, unknown>): ExecutionOutcome {
   if (r.status === 'ok') return { ok: true, detail: detail(r.value) };
-  if (r.status === 'transient') return { ok: false, error: `transient: ${r.reason}`, detail: { retryable: true, reason: r.reason } };
+  if (r.status === 'transient') {
+    // A back end holding every act for a while says so and when to ask again: the guarded executor answers UNAVAILABLE.
+    const wait = r.held ? { held: true, retryAfterMs: r.retryAfterMs ?? 0 } : {};
+    return { ok: false, error: r.held ? r.reason : `transient: ${r.reason}`, detail: { retryable: true, reason: r.reason, ...wait } };
+  }
   return { ok: false, error: r.reason, detail: { retryable: false, reason: r.reason } };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../domain/clock.js';
-import { TwinloopError } from '../../domain/errors.js';
+import { heldError, isHeld, TwinloopError } from '../../domain/errors.js';
 import { priceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
 import type { ContactRefusal } from '../../decisioning/contact-policy.js';
 import {
@@ -207,6 +207,14 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       return result;
     }
     await ledger.release(reserved.reservation);
+    // The back end takes no act for a while (the sandbox loading its first start's history): the
+    // asker is answered UNAVAILABLE with when to ask again, and a workflow's step waits for it.
+    if (outcome.detail?.held === true) {
+      const heldSeq = await record('action.failed', request, system, { status: 'held', error: outcome.error, detail: outcome.detail }, verdict);
+      const held = heldError(outcome.error, typeof outcome.detail.retryAfterMs === 'number' ? outcome.detail.retryAfterMs : 0);
+      held.context.auditSeq = heldSeq;
+      throw held;
+    }
     const seq = await record('action.failed', request, system, { status: 'failed', error: outcome.error, detail: outcome.detail ?? {} }, verdict);
     // Whether trying again may help: the executor says so (a back end's transient answer); by default it may.
     const retryable = outcome.detail?.retryable !== false;
@@ -235,6 +243,19 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       }
       case 'execute':
         return carryOut(request, verdict as ExecuteVerdict);
+    }
+  }
+
+  /**
+   * An approved request carried out. The approval is decided already, so a back end holding its
+   * acts makes it a retryable failure (as any transient one), not an error thrown at the approver.
+   */
+  async function afterApproval(request: ActionRequest, approvedBy: { approvalId: string; by: string }): Promise<GuardedResult> {
+    try {
+      return await decideAndAct(request, approvedBy);
+    } catch (err) {
+      if (!isHeld(err)) throw err;
+      return { status: 'failed', reason: `the action failed: ${err.message}`, requestId: request.id, auditSeq: Number(err.context.auditSeq ?? 0), retryable: true };
     }
   }
 
@@ -286,7 +307,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       if (refusal) throw new TwinloopError('POLICY_DENIED', refusal);
       const item = await queue.approve(approvalId, by.id, reason);
       await record('approval.approved', item.request, by, { approvalId, reason });
-      const result = await decideAndAct(item.request, { approvalId, by: by.id });
+      const result = await afterApproval(item.request, { approvalId, by: by.id });
       return { ...result, approvalId };
     },
     async reject(approvalId, by, reason) {
@@ -303,7 +324,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       const base = { requestId: item.request.id, approvalId };
       switch (item.status) {
         case 'approved': {
-          const r = await decideAndAct(item.request, { approvalId, by: item.decidedBy ?? 'unknown' });
+          const r = await afterApproval(item.request, { approvalId, by: item.decidedBy ?? 'unknown' });
           return { status: r.status, reason: r.reason, ...base };
         }
         case 'rejected':

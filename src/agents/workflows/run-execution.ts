@@ -1,5 +1,5 @@
-import type { ConnectorResult } from '../../domain/connectors/connector-result.js';
-import { TwinloopError, toTwinloopError } from '../../domain/errors.js';
+import { held, type ConnectorResult } from '../../domain/connectors/connector-result.js';
+import { isHeld, TwinloopError, toTwinloopError } from '../../domain/errors.js';
 import type { Lease, RunRecord, SignalRecord, StepRecord, WorkflowJournal } from '../../store/workflow-journal.js';
 import { retryDelayMs } from './retry-policy.js';
 import {
@@ -19,6 +19,9 @@ import {
  * One execution of one claimed run: replays the journal into the workflow body, runs what is new,
  * journals each outcome before going on, and ends by finishing, suspending or compensating.
  */
+
+/** The shortest wait of a step whose back end holds its acts (`held`), should it name none: no tight loop. */
+const HELD_MIN_WAIT_MS = 1_000;
 
 /** What the engine tells an execution about its surroundings. */
 export interface ExecutionHost {
@@ -224,6 +227,8 @@ export class RunExecution {
       });
       return await Promise.race([work, timeout]);
     } catch (err) {
+      // A receiver holding every act for a while (thrown by the guarded executor): the step did nothing, and waits.
+      if (isHeld(err)) return held(err.message, Number(err.context.retryAfterMs ?? 0));
       return { status: 'crashed', reason: err instanceof Error ? err.message : String(err) };
     } finally {
       if (timer) clearTimeout(timer);
@@ -271,6 +276,14 @@ export class RunExecution {
     if (r.status === 'rejected') return this.failStep(d, 'rejected', r.reason, attempt);
     // An at-most-once step that threw or timed out may have acted: it is not tried again.
     if (r.status === 'crashed' && atMostOnce) return this.failStep(d, 'interrupted', r.reason, attempt);
+    // A back end holding every act for a while (the sandbox loading its first start's history) is
+    // waited for, as long as it holds: the attempt is not counted, so the step's retries are kept
+    // for real failures.
+    if (r.status === 'transient' && r.held) {
+      const dueAt = this.host.now() + Math.max(HELD_MIN_WAIT_MS, r.retryAfterMs ?? 0);
+      await this.save({ key, stepId: step.id, stepVersion: step.version, status: 'retrying', attempts: attempt - 1, output: null, error: r.reason, dueAt });
+      return this.stop({ kind: 'suspend', wakeAt: dueAt });
+    }
     const policy = retryPolicyOf(step as StepDefinition<unknown, unknown>);
     if (attempt >= policy.maxAttempts) return this.failStep(d, 'exhausted', `${r.reason} after ${attempt} attempts`, attempt);
     const dueAt = this.host.now() + retryDelayMs(policy, attempt + 1, this.host.random(), r.status === 'transient' ? r.retryAfterMs : undefined);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ok, rejected, transient } from '../../domain/connectors/connector-result.js';
+import { held, ok, rejected, transient } from '../../domain/connectors/connector-result.js';
+import { heldError } from '../../domain/errors.js';
 import { ManualClock } from '../../domain/clock.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import type { WorkflowJournal } from '../../store/workflow-journal.js';
@@ -87,6 +88,41 @@ describe('workflow engine', () => {
     await engine.runOnce();
     expect((await engine.get('a'))?.error).toMatch(/down after 2 attempts/);
     expect(await engine.get('b')).toMatchObject({ status: 'failed', error: expect.stringMatching(/no_credit_file/) });
+  });
+
+  it('waits for a back end holding its acts (the sandbox loading its first start), however long, without spending the step\'s attempts', async () => {
+    let holding = true;
+    const calls: number[] = [];
+    // Held answered as a value (a connector) and thrown (the guarded executor's UNAVAILABLE) alike.
+    const step = (id: string, asError: boolean): StepDefinition<number, string> => ({
+      id,
+      version: 1,
+      semantics: asError ? 'at-most-once' : 'at-least-once',
+      retry: { maxAttempts: 2, baseDelayMs: 10, jitter: 0 },
+      run: async (_n, ctx) => {
+        calls.push(ctx.attempt);
+        if (!holding) return ok(`${id}:${ctx.attempt}`);
+        if (asError) throw heldError('the first start\'s history is being loaded; retry in 5 s', 5_000);
+        return held('the first start\'s history is being loaded; retry in 5 s', 5_000);
+      },
+    });
+    engine.register(oneStep(step('answered', false), 'answered'));
+    engine.register(oneStep(step('thrown', true), 'thrown'));
+    await engine.start('answered', 1, { workflowId: 'a' });
+    await engine.start('thrown', 1, { workflowId: 't' });
+    for (let i = 0; i < 5; i++) {
+      await engine.runOnce();
+      expect(await engine.steps('a')).toMatchObject([{ status: 'retrying', attempts: 0, error: expect.stringContaining('history is being loaded') }]);
+      // Not before the wait the back end named.
+      clock.advance(4_999);
+      expect(await engine.runOnce()).toBe(0);
+      clock.advance(1);
+    }
+    holding = false;
+    await engine.runOnce();
+    expect(await engine.get('a')).toMatchObject({ status: 'succeeded', output: 'answered:1' });
+    expect(await engine.get('t')).toMatchObject({ status: 'succeeded', output: 'thrown:1' });
+    expect(calls.length).toBe(12);
   });
 
   it('undoes completed steps in reverse order when a later step fails', async () => {

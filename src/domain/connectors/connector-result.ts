@@ -4,7 +4,17 @@
  */
 export type ConnectorResult<T> =
   | { status: 'ok'; value: T }
-  | { status: 'transient'; reason: string; retryAfterMs?: number }
+  | {
+      status: 'transient';
+      reason: string;
+      retryAfterMs?: number;
+      /**
+       * The back end takes no act for a while, whoever asks (the sandbox while its first start's
+       * history is being loaded, decision 0021): not this request's failure, so a retry after
+       * `retryAfterMs` is a wait, not one of a step's attempts.
+       */
+      held?: true;
+    }
   | { status: 'rejected'; reason: string };
 
 /** Every mutating call carries a key; repeating a call with the same key has no further effect. */
@@ -16,4 +26,6 @@ export interface Idempotent {
 export const ok = <T>(value: T): ConnectorResult<T> => ({ status: 'ok', value });
 export const transient = <T>(reason: string, retryAfterMs?: number): ConnectorResult<T> =>
   retryAfterMs === undefined ? { status: 'transient', reason } : { status: 'transient', reason, retryAfterMs };
+/** A back end holding every act for a while (`held`): ask again after `retryAfterMs`. */
+export const held = <T>(reason: string, retryAfterMs: number): ConnectorResult<T> => ({ status: 'transient', reason, retryAfterMs, held: true });
 export const rejected = <T>(reason: string): ConnectorResult<T> => ({ status: 'rejected', reason });

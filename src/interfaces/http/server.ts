@@ -62,6 +62,8 @@ export interface HttpServerOptions extends HttpAppOptions {
   clockSource?: () => EventClockSource;
   /** Share of the first start's history written to the log while it is written behind (`GET /health`'s `historyWritten`); default: none is. */
   historyWritten?: () => number | null;
+  /** Why the first start's history cannot be written to the log in this run (`GET /health`'s `historyProblem`); default: none. */
+  historyProblem?: () => string | null;
   /** Bytes of event bodies received and worked on at once, past which `POST /events` answers 503 before reading (`admitBodies`; default two bodies of the limit). */
   maxBufferedBodyBytes?: number;
 }
@@ -201,7 +203,7 @@ const clockSourceSchema = z
   .describe("Where eventClock's time comes from: the sandbox's simulated world (backfilling its history, then live), or the events sent in");
 
 /** `GET /health`: liveness and counts. */
-function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, historyWritten: () => number | null, loop: EventLoopMonitor): RouteModule {
+function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, history: { written: () => number | null; problem: () => string | null }, loop: EventLoopMonitor): RouteModule {
   return (app) => {
     app.get(
       '/health',
@@ -220,6 +222,10 @@ function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, h
                 .number()
                 .nullable()
                 .describe("Share (0-1) of the first start's history written to the log while it is written behind from its seed (per-customer reads of the log answer 503 until it is all in); null when none is being written"),
+              historyProblem: z
+                .string()
+                .nullable()
+                .describe("Why the first start's history cannot be written to the log in this run, and the way out (decision 0021); null when it is written, being written, or there is none"),
               eventLoopDelay: z
                 .object({ p50Ms: z.number(), p99Ms: z.number(), maxMs: z.number().describe('The longest the event loop was held at once'), windowS: z.number().int() })
                 .describe('How late the event loop ran over the last minute (windowS: the seconds covered): every request waited up to this on top of its own work'),
@@ -234,7 +240,8 @@ function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, h
         intakePending: twins.intake.pending,
         eventClock: twins.engine.eventClock ? new Date(twins.engine.eventClock).toISOString() : null,
         clockSource: clockSource(),
-        historyWritten: historyWritten(),
+        historyWritten: history.written(),
+        historyProblem: history.problem(),
         eventLoopDelay: loop.read(),
       }),
     );
@@ -247,7 +254,7 @@ export function createHttpServer(options: HttpServerOptions, modules: readonly R
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const admission = { bodyLimit, maxBufferedBytes: options.maxBufferedBodyBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BODY_BYTES, bodyLimit) };
   const loop = monitorEventLoop();
-  const app = createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' })), options.historyWritten ?? (() => null), loop), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin, options.partitionedTwins), ...modules]);
+  const app = createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' })), { written: options.historyWritten ?? (() => null), problem: options.historyProblem ?? (() => null) }, loop), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin, options.partitionedTwins), ...modules]);
   app.addHook('onClose', async () => loop.close());
   return app;
 }

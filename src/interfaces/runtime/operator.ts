@@ -21,6 +21,7 @@ import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { openRecordStore } from '../../store/open-record-store.js';
+import { HISTORY_WAY_OUT } from '../../store/sqlite-seeded-history.js';
 import { startBusIntake, type BusIntakeHandle } from '../../twin/bus-intake.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { DEFAULT_MAX_FUTURE_MS } from '../../twin/intake.js';
@@ -181,6 +182,8 @@ export interface Operator {
   clockSource(): EventClockSource;
   /** Share (0-1) of the first start's history written to the log while it is written behind (decision 0021); null when none is. */
   historyWritten(): number | null;
+  /** Why the first start's history cannot be written to the log in this run, with what to do; null while it is written or when none is. */
+  historyProblem(): string | null;
   /** Records the URL an edge serves on in the data dir's lock, where the CLI's commands find the server. */
   announce(url: string): void;
   /** `worker`: a partition worker (decision 0012); `all`: every twin in this process. */
@@ -306,6 +309,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // rest of an earlier run's; the store's sealing of it and training wait for it.
   let historyWriter: HistoryWriter | undefined;
   let historyWritten: Promise<void> | undefined;
+  // Why the history written behind stopped for good in this run (`GET /health`'s historyProblem).
+  let historyProblem: string | undefined;
   const writeBehind = (writer: HistoryWriter) => {
     historyWriter = writer;
     const started = Date.now();
@@ -314,11 +319,19 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       await twins.store.bulkLoadEnded();
       o.log(`twins: the first start's history is written to the log (${written} events from its seed in ${((sealFrom - started) / 1000).toFixed(1)} s, ${cpuSeconds.toFixed(1)} CPU-s of its thread; sealed in ${((Date.now() - sealFrom) / 1000).toFixed(1)} s)`);
     });
-    historyWritten.catch((err: Error) => warn(`twins: ${err.message}`));
+    historyWritten.catch((err: Error) => {
+      // Stopped with the server: the next start writes the rest; nothing to say.
+      if (closing) return;
+      // Said loudly where the user looks (the log, GET /health, every refused read) with the way
+      // out, rather than reads answering "ask again in a few seconds" for ever (decision 0021).
+      historyProblem = `the first start's history could not be written to the log: ${err.message}`;
+      twins.store.seededHistory?.cannotBeWritten(err.message);
+      warn(`twins: ${historyProblem}. The twins and everything live are whole; timelines, as-of reads and training from the log that reach it answer 503 in this run. Way out: ${HISTORY_WAY_OUT}`);
+    });
   };
   if (twins.historyWriter) writeBehind(twins.historyWriter);
   const seededLog = twins.store.seededHistory;
-  const seeded: SeededHistoryOptions | undefined = stateDir && seededLog && !worker && process.env.TWINLOOP_SEEDED_HISTORY === 'on'
+  const seeded: SeededHistoryOptions | undefined = stateDir && seededLog && !worker && seededHistoryWanted(process.env)
     ? {
         log: seededLog,
         begin: (pass) => twins.intake.beginSeeded(pass),
@@ -453,6 +466,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     scored,
     clockSource: () => (sandbox ? { kind: 'sandbox', phase, speed: o.sandbox!.speed } : { kind: 'events' }),
     historyWritten: () => historyWriter?.written() ?? null,
+    historyProblem: () => historyProblem ?? null,
     announce(url) {
       if (stateDir) writeServerLock(stateDir, url);
     },
@@ -521,4 +535,15 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       if (first !== undefined) throw first;
     },
   };
+}
+
+/**
+ * Whether a first start on the embedded store takes its history from the seed (decision 0021):
+ * yes unless `TWINLOOP_SEEDED_HISTORY=off`; any other value than on or off is refused, naming it.
+ */
+export function seededHistoryWanted(env: NodeJS.ProcessEnv): boolean {
+  const v = env.TWINLOOP_SEEDED_HISTORY;
+  if (v === undefined || v === '' || v === 'on') return true;
+  if (v === 'off') return false;
+  throw new TwinloopError('BAD_INPUT', `TWINLOOP_SEEDED_HISTORY must be on or off (unset: on); got "${v}"`);
 }

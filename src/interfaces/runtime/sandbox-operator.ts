@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
-import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, WORLD_NAMES, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
+import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, WORLD_NAMES, type ActHold, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
 import type { RecordStore } from '../../store/record-store.js';
 import type { SeededHistoryLog, SeededHistoryRecord } from '../../store/event-store.js';
 import type { SeededIntake } from '../../twin/intake.js';
@@ -15,6 +15,13 @@ import { DAY_MS } from '../../domain/time.js';
 const SAVE_EVERY_MS = 5_000;
 /** Events per submission when a restore delivers its days again (the backfill's batch). */
 const RESTORE_BATCH = 5_000;
+/**
+ * Bounds of the wait an act refused during a seeded history is told (the pass's remaining time,
+ * estimated from its progress): at least 2 s (a pass just begun has no estimate yet), at most 30 s
+ * (an estimate from the first days is rough, and a workflow's held step retries at this pace).
+ */
+const HELD_RETRY_MIN_MS = 2_000;
+const HELD_RETRY_MAX_MS = 30_000;
 
 /** What `twinloop start` remembers of the sandbox between runs, beside the embedded store. */
 export interface SandboxState {
@@ -212,6 +219,18 @@ export interface SandboxOperatorOptions {
   log: (line: string) => void;
 }
 
+/** What an act refused during a seeded history is told: why, how far the history is, when to ask again. */
+function heldActs(pass: { started: number; done: number; total: number }): ActHold {
+  const share = pass.total > 0 ? pass.done / pass.total : 0;
+  const elapsed = Date.now() - pass.started;
+  const left = share > 0 ? (elapsed * (1 - share)) / share : HELD_RETRY_MIN_MS;
+  const retryAfterMs = Math.round(Math.min(HELD_RETRY_MAX_MS, Math.max(HELD_RETRY_MIN_MS, left)));
+  return {
+    reason: `the first start's history is being loaded (${Math.round(100 * share)} % in); the sandbox's back ends take no act until it is (decision 0021); retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+    retryAfterMs,
+  };
+}
+
 export interface SandboxOperator {
   world: SandboxWorld;
   /** Resolves when the history is in and the live clock runs. */
@@ -242,6 +261,13 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
   save();
   let live: ReturnType<SandboxWorld['startLive']> | undefined;
   let stopped = false;
+  // A first start that may take its history from the seed holds every act on the world from now
+  // (before the edges listen, before a restore opens the back ends) until the history's days are
+  // generated: an act in between would change the days still to come, and the history written
+  // behind from the seed would no longer be the one the twins took (decision 0021). Released at
+  // once when the durable path is taken instead.
+  const pass = { started: Date.now(), done: 0, total: state.backfillDays };
+  const releaseActs = o.seeded && !state.backfilled ? world.holdActs(() => heldActs(pass)) : () => {};
   let timer: NodeJS.Timeout | undefined;
   // Stops a running backfill at its next delivery once the operator is asked to stop.
   const sink: EventSink = {
@@ -278,20 +304,24 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
       onRetry,
       // The position stays at day 0 until the history is recorded as finished: before that a crash discards it.
       onProgress: (done, total, events) => {
+        pass.done = done;
+        pass.total = total;
         if (Date.now() - lastLog < 10_000) return;
         lastLog = Date.now();
         o.log(`sandbox: ${Math.round((100 * done) / total)} % of the history (${events} events${twins.engine ? `, ${twins.engine.size} twins` : ''})`);
       },
     });
-    const pass = await intake.end();
-    await seeded.log.finish(pass);
+    // Every day of the history is generated: acts change only what comes after it now.
+    releaseActs();
+    const passed = await intake.end();
+    await seeded.log.finish(passed);
     release();
     await o.plan.history?.write({ at: new Date().toISOString(), days: state.backfillDays });
     state.days = state.backfillDays;
     state.backfilled = true;
     await save();
     o.log(`sandbox: history in from its seed: ${tally.events} events (${tally.accepted} accepted, ${tally.duplicate} duplicates, ${tally.rejected} rejected) in ${((Date.now() - started) / 1000).toFixed(0)} s; writing it to the log behind`);
-    seeded.onFinished({ ...record, lastSeq: pass.lastSeq, skipped: pass.skipped, blockHashes: pass.blockHashes });
+    seeded.onFinished({ ...record, lastSeq: passed.lastSeq, skipped: passed.skipped, blockHashes: passed.blockHashes });
     // The history's writer thread holds the log's write lock block by block from now on; a
     // checkpoint that meets it past the lock wait (seen at load: "database is locked") is made by
     // the periodic ones instead. The history is regenerable meanwhile, so nothing waits on this one;
@@ -320,8 +350,14 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     // A first start on an empty store, from day 0 with nothing journaled: the history is the seed's
     // alone, and can be taken from memory and written behind (decision 0021).
     const seeded = o.seeded && !state.backfilled && skip === 0 && restored.replayed === 0 && restored.events.length === 0 && (twins.engine?.size ?? 0) === 0 ? o.seeded : undefined;
+    if (!seeded) releaseActs();
     if (!state.backfilled && seeded) {
-      await seededBackfill(seeded);
+      pass.started = Date.now();
+      try {
+        await seededBackfill(seeded);
+      } finally {
+        releaseActs();
+      }
     } else if (!state.backfilled) {
       const remaining = Math.max(0, state.backfillDays - skip);
       o.log(
@@ -367,6 +403,9 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     timer.unref();
     o.log(`sandbox: live, simulated time runs ${o.speed}× real time`);
   })();
+
+  // A start that failed before its history went in takes acts again (the world is not generating).
+  ready.catch(() => undefined).finally(releaseActs);
 
   return {
     world,

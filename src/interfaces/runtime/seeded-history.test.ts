@@ -191,6 +191,56 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     await again.twins.close();
   });
 
+  it('holds every act on the world while the pass runs, so the history written behind is still the one the twins took; acts pass again after it', async () => {
+    const ref = await reference;
+    const dir = fresh();
+    const plan = planOf(dir);
+    const twins = await openOn(dir, plan);
+    const world = plan.world;
+    let record: SeededHistoryRecord | undefined;
+    const seeded = seededOf(twins, (r) => (record = r));
+    const during: { credit?: unknown; staged?: unknown; applicant?: string } = {};
+    let batches = 0;
+    // The acts are asked in the middle of the pass, as the API or a workflow would while the history goes in.
+    const begin: SeededHistoryOptions['begin'] = async (p) => {
+      const intake = await seeded.begin(p);
+      return {
+        end: () => intake.end(),
+        // Submitted first, synchronously: the delivery window relies on the intake taking batches in order.
+        submit: (events) => {
+          const taken = intake.submit(events);
+          if (++batches === 3) {
+            void world.backends.billingAdjustments.credit({ idempotencyKey: 'during-pass', customerId: 'C000001', amount: 5, reason: 'goodwill' }).then((r) => (during.credit = r));
+            during.staged = (() => {
+              try {
+                return world.stageCareExample('C000002');
+              } catch (err) {
+                return err;
+              }
+            })();
+            during.applicant = world.nextApplicant().applicantId;
+          }
+          return taken;
+        },
+      };
+    };
+    const operator = startSandboxOperator(twins, { plan, speed: 1, stateDir: dir, log: () => {}, seeded: { ...seeded, begin } });
+    await operator.ready;
+    await operator.stop();
+    expect(batches).toBeGreaterThan(3);
+    expect(during.credit).toMatchObject({ status: 'transient', held: true, reason: expect.stringMatching(/^the first start's history is being loaded \(\d+ % in\).*retry in \d+ s$/) });
+    expect(during.staged).toMatchObject({ code: 'UNAVAILABLE', context: { held: true, retryAfterSeconds: expect.any(Number) } });
+    // Applicants come from a pool of their own: drawing one changes nothing the world generates.
+    expect(during.applicant).toBe('A000001');
+    // Refused, the act changed nothing of the history: the twins and the log written behind are the durable path's.
+    await writeSandboxHistory(record!, (events) => twins.store.seededHistory!.writeNext(events));
+    expect(logged(await wholeLog(twins.store))).toEqual(ref.log);
+    expect(twinsOf(twins)).toEqual(ref.twins);
+    // The history's days generated, the same act passes (the same key: a held answer is not remembered).
+    await expect(world.backends.billingAdjustments.credit({ idempotencyKey: 'during-pass', customerId: 'C000001', amount: 5, reason: 'goodwill' })).resolves.toMatchObject({ status: 'ok' });
+    await twins.close();
+  });
+
   it('refuses to write a history its seed no longer gives, before writing any of it', async () => {
     const { twins, record } = await seededFirstStart(fresh());
     const other = { ...record, blockHashes: record.blockHashes.map((h, i) => (i === 1 ? h ^ 1 : h)) };

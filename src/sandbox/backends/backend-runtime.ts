@@ -1,5 +1,6 @@
 import type { ConnectorResult } from '../../domain/connectors/connector-result.js';
 import { Prng } from '../prng.js';
+import type { ActGate } from '../act-gate.js';
 import type { SandboxJournal } from '../sandbox-journal.js';
 import type { BackendConfig } from '../world-config.js';
 
@@ -31,6 +32,8 @@ export class BackendRuntime {
     private readonly timing: BackendTiming,
     /** Where its acts are journaled, under `connector` (its key among the connectors). */
     private readonly journal?: { log: SandboxJournal; connector: string },
+    /** The world's gate: while it is held, no act runs (answered transient and `held`). */
+    private readonly gate?: ActGate,
   ) {
     this.rng = new Prng(seed, 'backend:' + name);
   }
@@ -61,6 +64,13 @@ export class BackendRuntime {
     if (running) {
       this.stats.replayed++;
       return running as Promise<ConnectorResult<T>>;
+    }
+    // A world that takes no act now (its first start's history is regenerated later from its seed)
+    // answers at once that it holds acts; nothing is drawn, run, journaled or remembered.
+    const refused = this.gate?.refusal<T>();
+    if (refused) {
+      this.stats.transient++;
+      return refused;
     }
     const p = (async () => {
       const { result, ran } = await this.run(action);
@@ -105,6 +115,9 @@ export class BackendRuntime {
     if (timedOut) return { result: { status: 'transient', reason: 'timeout' }, ran: false };
     if (transientDraw < this.cfg.transientErrorRate) return { result: { status: 'transient', reason: 'unavailable', retryAfterMs: 500 }, ran: false };
     if (rejectDraw < this.cfg.permanentRejectionRate) return { result: { status: 'rejected', reason: `${this.name}_refused` }, ran: false };
+    // Asked again where the world would change: the hold may have begun during the latency.
+    const refused = this.gate?.refusal<T>();
+    if (refused) return { result: refused, ran: false };
     return { result: action(), ran: true };
   }
 

@@ -13,6 +13,7 @@ import { sandboxOrderManagement } from './order-management.js';
 import { sandboxProvisioning, type SandboxProvisioning } from './provisioning.js';
 import { sandboxTroubleTickets, type SandboxTroubleTickets } from './trouble-tickets.js';
 import type { SandboxJournal } from '../sandbox-journal.js';
+import type { ActGate } from '../act-gate.js';
 
 /** The sandbox operator's BSS back ends, one per connector role. */
 export interface SandboxBackends extends BssConnectors {
@@ -29,11 +30,12 @@ export interface JournaledBackends {
 
 /**
  * Builds the back ends of a world, each with its configured latency and failure rates; every act
- * is journaled in `journal` (under the connector's key, e.g. `orderManagement`) before it is answered.
+ * is journaled in `journal` (under the connector's key, e.g. `orderManagement`) before it is answered;
+ * none runs while `gate` is held.
  */
-export function createSandboxBackends(w: WorldEngine, pool: ApplicantPool, timing: BackendTiming, journal?: SandboxJournal): JournaledBackends {
+export function createSandboxBackends(w: WorldEngine, pool: ApplicantPool, timing: BackendTiming, journal?: SandboxJournal, gate?: ActGate): JournaledBackends {
   const b = w.cfg.backends;
-  const rt = (name: string, connector: string, cfg: (typeof b)[keyof typeof b]) => new BackendRuntime(name, cfg, w.seed, timing, journal ? { log: journal, connector } : undefined);
+  const rt = (name: string, connector: string, cfg: (typeof b)[keyof typeof b]) => new BackendRuntime(name, cfg, w.seed, timing, journal ? { log: journal, connector } : undefined, gate);
   const runtimes = {
     identityVerification: rt('identity_verification', 'identityVerification', b.identityVerification),
     creditBureau: rt('credit_bureau', 'creditBureau', b.creditBureau),
