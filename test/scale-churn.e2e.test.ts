@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { partitionOf } from '../src/domain/partitions.js';
 import { clusterAgainstOne, putPolicyAndWait, testCluster, type PolicyDocument, type TestCluster } from './support/cluster.js';
 
 /**
@@ -109,6 +110,27 @@ if (!DATABASE_URL || !NATS_URL) {
       const customers = approvals.map((a) => a.request.customerId);
       expect({ approvals: approvals.length, customers: new Set(customers).size }).toEqual({ approvals: asked, customers: asked });
       expect(sorted(customers)).toEqual(sorted(report.leftAlone['pending-approval']?.customerIds));
+
+      // The queue through the gateway, and a decision carried out where the customer's twin is:
+      // refused (503) by a worker that does not own it, passed by the gateway to the one that does.
+      const queued = (await json(`${gateway.url}/approvals`)).body as unknown as { id: string; request: { customerId: string } }[];
+      expect(queued.map((a) => a.id).sort()).toEqual(approvals.map((a) => (a as unknown as { id: string }).id).sort());
+      const first = queued[0];
+      const owners = ((await json(`${gateway.url}/partitions/owners`)).body as { owners: { partition: number; workerId: string; url: string }[] }).owners;
+      const ownerId = owners.find((o) => o.partition === partitionOf(first.request.customerId))!.workerId;
+      const elsewhere = [...workers.entries()].find(([wid]) => wid !== ownerId)!;
+      const refused = await json(`${elsewhere[1].url}/approvals/${first.id}/approve`, 'POST', { reason: 'e2e: decided away from the twin' });
+      expect([refused.status, refused.retryAfter !== null]).toEqual([503, true]);
+      // 503 with Retry-After while the customer's partition still moves after the kill: asked again then.
+      const decided = await waitFor('the gateway to pass the decision to the customer\'s owner', async () => {
+        const r = await fetch(`${gateway.url}/approvals/${first.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'e2e: decided through the gateway' }), signal: AbortSignal.timeout(30_000) });
+        const seen = { status: r.status, worker: r.headers.get('x-twinloop-worker'), body: await r.text() };
+        return { done: r.status !== 503, seen };
+      });
+      // Carried out at the owner (no back ends are connected there, so the action itself fails: still an answer).
+      const ownerNow = ((await json(`${gateway.url}/partitions/owners`)).body as { owners: { partition: number; workerId: string }[] }).owners.find((o) => o.partition === partitionOf(first.request.customerId))!.workerId;
+      expect([decided.status, decided.worker], decided.body).toEqual([200, ownerNow]);
+      expect(((await json(`${gateway.url}/approvals`)).body as unknown as unknown[]).length).toBe(queued.length - 1);
     }, 900_000);
   });
 }

@@ -46,9 +46,11 @@ function requireApprovalCustomer(req: FastifyRequest, item: { id: string; reques
  * Actions, approvals and the audit trail over HTTP. `POST /actions` is the one door for asking
  * Twinloop to act on a customer; the policy answers executed, pending-approval, advised or
  * refused (200 in every case: a refusal is an answer, not a fault). Who asks and who approves is
- * the caller's credential (`actorFor`), never the body.
+ * the caller's credential (`actorFor`), never the body. On a partition worker (`answersFor`), an
+ * approval is decided only where its customer's twin is (the action is carried out there): 503
+ * with Retry-After elsewhere, and the gateway passes it to the owner (docs/scale.md).
  */
-export function governanceRoutes(services: OperatorServices): RouteModule {
+export function governanceRoutes(services: OperatorServices, answersFor?: (customerId: string) => boolean): RouteModule {
   return (app) => {
     app.post(
       '/actions',
@@ -82,11 +84,14 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
             summary: verb === 'approve' ? 'Approve: the action executes through the policy (caps and budgets still apply)' : 'Reject with a reason',
             params: idParams,
             body: approvalDecision,
-            response: { 200: guardedResult, ...errors(400, 403, 404, 409) },
+            response: { 200: guardedResult, ...errors(400, 403, 404, 409, 503) },
           },
         },
         async (req) => {
-          await approvalOf(req, req.params.id);
+          const customerId = approvalCustomer(await approvalOf(req, req.params.id));
+          if (answersFor && customerId !== undefined && !answersFor(customerId)) {
+            throw new TwinloopError('UNAVAILABLE', `approval ${req.params.id} acts on customer ${customerId}, whose partition is not live at this worker: decide it through the gateway (or at its owner, GET /partitions/owners); retry`, { context: { retryAfterSeconds: 1 } });
+          }
           return services.decideApproval(req.params.id, { approve: verb === 'approve', by: actorFor(req, req.body.by), reason: req.body.reason });
         },
       );
