@@ -1,4 +1,5 @@
-import { fitAcceptanceModel, type AcceptanceModel, type AnswerRow } from '../simulation/index.js';
+import { TwinloopError } from '../domain/errors.js';
+import { acceptanceCovariates, fitAcceptanceModel, type AcceptanceModel, type AnswerRow } from '../simulation/index.js';
 
 /**
  * What `simulate validate`'s randomised pilot tells the operator about its offers, from what it
@@ -205,4 +206,142 @@ export function pilotEstimates(churned: ChurnedBy, arms: readonly (readonly stri
     decliners: contacted.decliners,
     treated: r.treated,
   }));
+}
+
+/** One pilot twin for the contact-effect fit: its monthly churn hazard at the pilot's start (the churn model's) and whether it left during the pilot. */
+export interface ContactFitRow {
+  readonly hazard: number;
+  readonly churned: boolean;
+  /** Control twins: their chance of declining had they been contacted (the acceptance model's): how far each stands in for a decliner. */
+  readonly weight?: number;
+}
+
+/** The powers of the hazard a contact's effect may follow: 0 the same increase for everyone, 1 a multiplier of the twin's hazard. */
+export const CONTACT_EFFECT_POWERS = [0, 0.25, 0.5, 0.75, 1] as const;
+
+/**
+ * A contact's own effect on those who decline, as a function of their hazard, with its
+ * uncertainty (`contactEffectByRisk`): a decliner of monthly hazard h has its hazard raised by
+ * κ · (h / atHazard)^γ while the contact holds.
+ */
+export interface ContactEffectFit {
+  /** The reference hazard: the pilot decliners' mean monthly hazard. */
+  readonly atHazard: number;
+  /** κ, the increase at `atHazard` (posterior mean and sd). */
+  readonly increase: { readonly mean: number; readonly sd: number };
+  /** γ (posterior mean) and the posterior weight of each power in CONTACT_EFFECT_POWERS. */
+  readonly power: number;
+  readonly powerWeights: readonly number[];
+  /** The baseline's level against the churn model's hazards, as the control twins show it (posterior mean). */
+  readonly baselineLevel: number;
+  readonly decliners: number;
+  readonly controls: number;
+  /** The posterior mean and sd of the mean increase over twins of these monthly hazards. */
+  groupIncrease(hazards: readonly number[]): { mean: number; sd: number };
+}
+
+/**
+ * A contact's effect on those who decline, as it varies with their hazard, from the randomised
+ * pilot: a grid posterior over the baseline level α (the churn model's hazards against the control
+ * twins' churn, each control twin weighted by its chance of declining, scaled to the weights' Kish
+ * size), the power γ (each of CONTACT_EFFECT_POWERS equally likely before the pilot: the harm may
+ * be the same for everyone, in proportion to the hazard, or in between) and the increase κ at the
+ * decliners' mean hazard (prior N(0, CONTACT_EFFECT_PRIOR_SD²), as for the single increase). Over
+ * the pilot a twin's cumulative hazard is α · months · h, a decliner's plus effectMonths · κ ·
+ * (h / atHazard)^γ; the churn is Bernoulli(1 − e^−that).
+ *
+ * Why: one increase for everyone, measured on the pilot's average decliner, under-predicted the
+ * harm on campaigns to the riskiest (in the sandbox a provoked customer's hazard is multiplied,
+ * contract ends included), and one multiplier put too much of it there; a pilot of 1,600 cannot
+ * tell the two apart, so the prediction carries both, weighed by how well each explains it.
+ */
+export function contactEffectByRisk(control: readonly ContactFitRow[], decliners: readonly ContactFitRow[], effectMonths: number, pilotMonths = PILOT_MONTHS): ContactEffectFit {
+  if (control.length === 0 || decliners.length === 0) throw new TwinloopError('BAD_INPUT', `the contact effect needs control twins and decliners; got ${control.length} and ${decliners.length}`);
+  const months = Math.min(pilotMonths, Math.max(1, effectMonths));
+  const W = control.reduce((t, r) => t + (r.weight ?? 1), 0);
+  const W2 = control.reduce((t, r) => t + (r.weight ?? 1) ** 2, 0);
+  const kish = (W * W) / Math.max(1e-12, W2);
+  const cw = control.map((r) => ((r.weight ?? 1) * kish) / W);
+  const href = Math.max(1e-6, decliners.reduce((t, r) => t + r.hazard, 0) / decliners.length);
+  const ll = (lam: number, y: boolean) => (y ? Math.log(Math.max(1e-300, -Math.expm1(-lam))) : -lam);
+  const alphas = Array.from({ length: 41 }, (_, i) => Math.exp(Math.log(0.4) + (i / 40) * Math.log(6)));
+  const kappas = Array.from({ length: 121 }, (_, i) => -0.02 + (i / 120) * 0.08);
+  const scaled = CONTACT_EFFECT_POWERS.map((g) => decliners.map((r) => Math.pow(Math.max(1e-6, r.hazard) / href, g)));
+  const cells: { a: number; g: number; k: number; l: number }[] = [];
+  let max = -Infinity;
+  for (const a of alphas) {
+    let lc = 0;
+    control.forEach((r, i) => (lc += cw[i] * ll(a * pilotMonths * r.hazard, r.churned)));
+    CONTACT_EFFECT_POWERS.forEach((_, g) => {
+      for (const k of kappas) {
+        let l = lc - (k * k) / (2 * CONTACT_EFFECT_PRIOR_SD ** 2);
+        for (let i = 0; i < decliners.length; i++) {
+          const lam = a * pilotMonths * decliners[i].hazard + months * k * scaled[g][i];
+          l += lam <= 0 ? -1e6 : ll(lam, decliners[i].churned);
+        }
+        cells.push({ a, g, k, l });
+        if (l > max) max = l;
+      }
+    });
+  }
+  let z = 0;
+  const w = cells.map((c) => {
+    const x = Math.exp(c.l - max);
+    z += x;
+    return x;
+  });
+  const mean = (f: (c: (typeof cells)[number]) => number) => cells.reduce((t, c, i) => t + (w[i] / z) * f(c), 0);
+  const kMean = mean((c) => c.k);
+  const gMean = mean((c) => CONTACT_EFFECT_POWERS[c.g]);
+  const powerWeights = CONTACT_EFFECT_POWERS.map((_, g) => cells.reduce((t, c, i) => t + (c.g === g ? w[i] / z : 0), 0));
+  return {
+    atHazard: href,
+    increase: { mean: kMean, sd: Math.sqrt(Math.max(0, mean((c) => (c.k - kMean) ** 2))) },
+    power: gMean,
+    powerWeights,
+    baselineLevel: mean((c) => c.a),
+    decliners: decliners.length,
+    controls: control.length,
+    groupIncrease(hazards) {
+      if (hazards.length === 0) return { mean: 0, sd: 0 };
+      // The group's mean of (h / atHazard)^γ for each power, then κ times it over the posterior.
+      const shape = CONTACT_EFFECT_POWERS.map((g) => hazards.reduce((t, h) => t + Math.pow(Math.max(1e-6, h) / href, g), 0) / hazards.length);
+      const m = mean((c) => c.k * shape[c.g]);
+      return { mean: m, sd: Math.sqrt(Math.max(0, mean((c) => (c.k * shape[c.g] - m) ** 2))) };
+    },
+  };
+}
+
+/**
+ * The pilot's contact effect by hazard (`contactEffectByRisk`): the contacted who did not accept
+ * (both offers) against every twin not contacted (the pilot's control arm and the twins left out
+ * of the pilot, both chosen at random), each weighted by its chance of declining (the acceptance
+ * model's, the offers in proportion to their answers); hazards are the churn model's monthly ones
+ * at the pilot's start (`probabilityOf` the model's window probability, `hazardOf` its month's).
+ */
+export function pilotContactEffect(arms: readonly (readonly string[])[], answers: Map<string, string>, atPilot: ReadonlyMap<string, Float64Array>, outsidePilot: ReadonlyMap<string, Float64Array>, probabilityOf: (f: Float64Array) => number, hazardOf: (p: number) => number, churned: ChurnedBy, model: AcceptanceModel, effectMonths: number): ContactEffectFit {
+  const answered = PILOT_OFFERS.map((_, j) => arms[j + 1].filter((id) => answers.get(id) !== undefined && answers.get(id) !== 'refused').length);
+  const total = Math.max(1, answered.reduce((t, x) => t + x, 0));
+  const row = (id: string, f: Float64Array, weighted: boolean): ContactFitRow => {
+    const p = probabilityOf(f);
+    if (!weighted) return { hazard: hazardOf(p), churned: churned(id) };
+    const shift = model.shift(acceptanceCovariates(f, p));
+    const weight = PILOT_OFFERS.reduce((t, _, j) => t + (answered[j] / total) * (1 - 1 / (1 + Math.exp(-(model.logOdds[j] + shift)))), 0);
+    return { hazard: hazardOf(p), churned: churned(id), weight };
+  };
+  const control: ContactFitRow[] = [];
+  for (const id of arms[0]) {
+    const f = atPilot.get(id);
+    if (f) control.push(row(id, f, true));
+  }
+  for (const [id, f] of outsidePilot) control.push(row(id, f, true));
+  const decliners: ContactFitRow[] = [];
+  for (let j = 1; j < arms.length; j++) {
+    for (const id of arms[j]) {
+      const a = answers.get(id);
+      const f = atPilot.get(id);
+      if (f && (a === 'declined' || a === 'no-answer')) decliners.push(row(id, f, false));
+    }
+  }
+  return contactEffectByRisk(control, decliners, effectMonths);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../intelligence/random.js';
-import { OFFER_EFFECT_PRIOR_SD, PILOT_MONTHS, pilotAcceptanceModel, pilotEstimates, poolEffects, withSkepticalPrior } from './pilot-estimates.js';
+import { contactEffectByRisk, OFFER_EFFECT_PRIOR_SD, PILOT_MONTHS, pilotAcceptanceModel, pilotEstimates, poolEffects, withSkepticalPrior, type ContactFitRow } from './pilot-estimates.js';
 import { validateSimulations } from './simulation-validation.js';
 
 describe('pooling the pilot offers\u2019 effects', () => {
@@ -94,6 +94,49 @@ describe('the pilot\u2019s acceptance model', () => {
     expect(m.logOddsSd(0, [m.centre[0] + 1.5, 1, 0, m.centre[3], 0])).toBeGreaterThan(1.5 * m.logOddsSd(0, m.centre));
     expect(m.logOddsSd(0, m.centre)).toBeGreaterThan(0.05);
     expect(m.logOddsSd(0, m.centre)).toBeLessThan(0.15);
+  });
+});
+
+describe('a contact\u2019s effect on decliners by their hazard', () => {
+  /** A pilot of `n` decliners and `n` controls, hazards 0.5 % to 10 % a month, a contact raising a decliner's by `effect(h)` for 3 of the 4 months. */
+  function pilot(n: number, effect: (h: number) => number, seed: number): { control: ContactFitRow[]; decliners: ContactFitRow[] } {
+    const rng = createRng(seed);
+    const control: ContactFitRow[] = [];
+    const decliners: ContactFitRow[] = [];
+    for (let i = 0; i < n; i++) {
+      for (const group of [control, decliners]) {
+        const h = Math.exp(Math.log(0.005) + rng.next() * Math.log(20));
+        const lam = PILOT_MONTHS * h + (group === decliners ? 3 * effect(h) : 0);
+        group.push({ hazard: h, churned: rng.next() < 1 - Math.exp(-lam), ...(group === control ? { weight: 1 } : {}) });
+      }
+    }
+    return { control, decliners };
+  }
+
+  it('tells a harm in proportion to the hazard from the same increase for everyone, and hands it to the riskiest', () => {
+    // The sandbox's kind: a provoked customer's hazard × 1.3 (+0.3 h).
+    const m = pilot(6_000, (h) => 0.3 * h, 3);
+    const fit = contactEffectByRisk(m.control, m.decliners, 3);
+    expect(fit.power).toBeGreaterThan(0.7);
+    const risky = fit.groupIncrease([0.08, 0.09, 0.1]);
+    const safe = fit.groupIncrease([0.005, 0.006, 0.007]);
+    expect(risky.mean).toBeGreaterThan(0.7 * 0.3 * 0.09);
+    expect(risky.mean).toBeLessThan(1.35 * 0.3 * 0.09);
+    expect(safe.mean).toBeLessThan(0.004);
+    // The same increase for everyone (+0.5 point): the power falls toward none, the riskiest get about the same.
+    const flat = contactEffectByRisk(...Object.values(pilot(6_000, () => 0.005, 4)) as [ContactFitRow[], ContactFitRow[]], 3);
+    expect(flat.power).toBeLessThan(0.3);
+    expect(flat.groupIncrease([0.08, 0.09, 0.1]).mean).toBeLessThan(0.008);
+    expect(flat.groupIncrease([0.005, 0.006, 0.007]).mean).toBeGreaterThan(0.003);
+  });
+
+  it('keeps a small pilot\u2019s uncertainty: the group\u2019s increase is wide and the powers stay open', () => {
+    const m = pilot(800, (h) => 0.3 * h, 5);
+    const fit = contactEffectByRisk(m.control, m.decliners, 3);
+    expect(Math.max(...fit.powerWeights)).toBeLessThan(0.6);
+    const risky = fit.groupIncrease([0.08, 0.09, 0.1]);
+    expect(risky.sd).toBeGreaterThan(0.3 * Math.abs(risky.mean));
+    expect(() => contactEffectByRisk([], m.decliners, 3)).toThrow(/control twins and decliners/);
   });
 });
 

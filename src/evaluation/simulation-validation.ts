@@ -6,10 +6,11 @@ import { TwinloopError } from '../domain/errors.js';
 import type { TwinEvent } from '../domain/events.js';
 import { createRng } from '../intelligence/random.js';
 import { createChurnScorer } from '../intelligence/live/churn-scorer.js';
-import { ACCEPTANCE_COVARIATES, acceptanceCovariates, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotEstimates, type AcceptanceModel, type PilotEstimate } from './pilot-estimates.js';
+import { ACCEPTANCE_COVARIATES, acceptanceCovariates, CONTACT_EFFECT_POWERS, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotContactEffect, pilotEstimates, type AcceptanceModel, type ContactEffectFit, type PilotEstimate } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
 import { compileScenarios, DAYS_PER_MONTH, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan } from '../simulation/index.js';
+import { createOracle } from '../sandbox/oracle/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { DAY_MS } from '../domain/time.js';
@@ -100,6 +101,8 @@ export interface SimulationValidationResult {
   readonly world: string;
   readonly modelAuc: number;
   readonly pilot: readonly PilotEstimate[];
+  /** The contact's effect on decliners by their hazard, as the offer scenarios use it (the pilot's `contactedHazardIncrease` is the single increase, for comparison). */
+  readonly contactEffect: { readonly atHazard: number; readonly increase: { readonly mean: number; readonly sd: number }; readonly power: number; readonly powerWeights: readonly number[]; readonly decliners: number; readonly controls: number };
   readonly scenarios: readonly ValidatedScenario[];
   /** Futures each scenario was realised in. */
   readonly realisations: number;
@@ -179,6 +182,8 @@ interface ScenarioContext {
   readonly planCustomers: ReadonlyMap<string, readonly string[]>;
   /** How churn answered the history's price rises (null: the history shows none). */
   readonly priceResponse: PriceResponse | null;
+  /** A contact's own effect on decliners by their hazard, from the pilot. */
+  readonly contact: ContactEffectFit;
 }
 
 /**
@@ -188,9 +193,19 @@ interface ScenarioContext {
  */
 const STATED_ELASTICITY = { mean: 0.02, sd: 0.02 };
 
+/**
+ * The stated response to a price **cut**: none, give or take the same 2 % of hazard per %. The
+ * history's changes are rises, and a cut is not known to keep anyone (a customer who does not
+ * leave over a rise has no reason to stay over a cut it may not notice): an effect never measured
+ * gets a prior of none with its uncertainty, as the offers' and the contact's do. The rise's
+ * mirror (−2 % per %) predicted 4–7 customers kept on every −10 % scenario where none were.
+ */
+const STATED_CUT_ELASTICITY = { mean: 0, sd: 0.02 };
+
 /** The churn response a price change of `pct` % is predicted with (see `STATED_ELASTICITY`). */
 function priceResponseFor(pct: number, learned: PriceResponse | null) {
-  if (pct <= 0 || !learned) return { kind: 'configured' as const, elasticity: STATED_ELASTICITY };
+  if (pct <= 0) return { kind: 'configured' as const, elasticity: STATED_CUT_ELASTICITY };
+  if (!learned) return { kind: 'configured' as const, elasticity: STATED_ELASTICITY };
   // A rise's response lasts the window it was measured over unless the window after it still
   // shows one (its 90 % interval above none): then the whole horizon.
   const lasts = learned.later.mean - 1.645 * learned.later.sd > 0;
@@ -237,7 +252,8 @@ function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenar
       // source's); its sd is set for the group the scenario picks once that is known (`withAcceptanceSd`).
       acceptance: acceptanceAt(x.acceptance, j, x.acceptance.centre),
       acceptedHazardMultiplier: p.acceptedHazardMultiplier,
-      contactedHazardIncrease: p.contactedHazardIncrease,
+      contactedHazardIncrease: x.contact.increase,
+      contactedIncreaseByRisk: { power: x.contact.power, atHazard: x.contact.atHazard },
       effectMonths: x.config.offers.effectMonths,
     };
     if (kind === 2) {
@@ -264,7 +280,7 @@ function acceptanceAt(model: AcceptanceModel, j: number, mean: readonly number[]
  * acceptance model is surer of the pilot's average customer than of a group far from it (the
  * riskiest 5 %), and the prediction's interval should say so.
  */
-function withAcceptanceSd(plans: readonly ScenarioPlan[], model: AcceptanceModel, covariates: ReadonlyMap<string, readonly number[]>): Scenario[] {
+function withAcceptanceSd(plans: readonly ScenarioPlan[], model: AcceptanceModel, covariates: ReadonlyMap<string, readonly number[]>, contact: ContactEffectFit, hazard: ReadonlyMap<string, number>): Scenario[] {
   return plans.map((plan) => {
     const s = plan.scenario;
     if (s.kind !== 'retention_campaign' && s.kind !== 'offer_launch') return s;
@@ -272,7 +288,13 @@ function withAcceptanceSd(plans: readonly ScenarioPlan[], model: AcceptanceModel
     const rows = plan.treatedIds.map((id) => covariates.get(id)).filter((x): x is readonly number[] => x !== undefined);
     if (j < 0 || rows.length === 0) return s;
     const mean = ACCEPTANCE_COVARIATES.map((_, k) => rows.reduce((t, x) => t + x[k], 0) / rows.length);
-    return { ...s, offer: { ...s.offer, acceptance: acceptanceAt(model, j, mean) } };
+    // The contact's effect for this group: the posterior of its mean increase (over the powers and
+    // the increase), handed to the twins in proportion to (h / atHazard)^γ at γ's posterior mean.
+    const hs = plan.treatedIds.map((id) => hazard.get(id) ?? 0);
+    const g = contact.groupIncrease(hs);
+    const shape = hs.reduce((t, h) => t + Math.pow(Math.max(1e-6, h) / contact.atHazard, contact.power), 0) / hs.length;
+    const contactedHazardIncrease = { mean: g.mean / shape, sd: g.sd / shape };
+    return { ...s, offer: { ...s.offer, acceptance: acceptanceAt(model, j, mean), contactedHazardIncrease } };
   });
 }
 
@@ -340,6 +362,8 @@ interface Realised {
   readonly accepted: number;
   /** Who accepted (the log compares their prices with the treated group's). */
   readonly acceptors: readonly string[];
+  /** The treated customers who left within the horizon in the untreated copy (what the churn model's level is read against). */
+  readonly baselineChurners: number;
 }
 
 /**
@@ -372,7 +396,45 @@ async function realiseScenario(plan: ScenarioPlan, world: SandboxWorld, cohort: 
   const cost = contacts * COST_PER_CONTACT + accepted * COST_PER_ACCEPTANCE + (s.kind === 'network_improvement' ? s.cost : 0);
   const a = realised(treated, plan.treatedIds, h);
   const b = realised(untreated, plan.treatedIds, h);
-  return { net: a.revenue - b.revenue - cost, avoided: b.churners - a.churners, cost, accepted, acceptors };
+  return { net: a.revenue - b.revenue - cost, avoided: b.churners - a.churners, cost, accepted, acceptors, baselineChurners: b.churners };
+}
+
+/** Monthly hazard from a window's churn probability (as the lab reads it). */
+const hazardOfWindow = (p: number, horizonDays: number) => 1 - Math.pow(1 - p, DAYS_PER_MONTH / horizonDays);
+
+/**
+ * The truth behind each offer scenario's treated group at the cutoff, beside what the lab assumed
+ * (the evaluation alone may read it): the mean monthly hazard untreated, a decliner's increase
+ * (weighted by the chance of declining), an acceptor's hazard ratio (weighted by the chance of
+ * accepting) and the acceptance. Read to find which assumption a miss comes from; never used to predict.
+ */
+function logTruthOfOffers(world: SandboxWorld, plans: readonly ScenarioPlan[], hazard: ReadonlyMap<string, number>, log: (line: string) => void): void {
+  const oracle = createOracle(world);
+  for (const plan of plans) {
+    const s = plan.scenario;
+    if (s.kind !== 'retention_campaign' && s.kind !== 'offer_launch') continue;
+    let n = 0, hu = 0, hLab = 0, acc = 0, wDecl = 0, incDecl = 0, wAcc = 0, ratioAcc = 0, sd = 0, pTrue = 0, pLab = 0, incLab = 0;
+    const o = s.offer;
+    const byRisk = o.contactedIncreaseByRisk;
+    for (const id of plan.treatedIds) {
+      const t = oracle.offerEffect(id, s.offer.id);
+      n++;
+      hu += t.hazardUntreated;
+      const h = hazard.get(id) ?? 0;
+      hLab += h;
+      incLab += o.contactedHazardIncrease.mean * (byRisk ? Math.pow(Math.max(1e-6, h) / byRisk.atHazard, byRisk.power) : 1);
+      pTrue += oracle.churnProbabilityWithin(id, DAYS_PER_MONTH);
+      pLab += h;
+      acc += t.acceptProbability;
+      wDecl += 1 - t.acceptProbability;
+      incDecl += (1 - t.acceptProbability) * (t.hazardIfDeclined - t.hazardUntreated);
+      wAcc += t.acceptProbability;
+      ratioAcc += t.acceptProbability * (t.hazardUntreated > 0 ? t.hazardIfAccepted / t.hazardUntreated : 1);
+      if (t.responseType === 'sleepingDog') sd++;
+    }
+    if (n === 0) continue;
+    log(`truth ${s.name} ${s.kind} ${o.id} (${n} treated, ${(100 * sd / n).toFixed(0)} % sleeping dogs): monthly hazard ${(100 * hu / n).toFixed(2)} % (lab ${(100 * hLab / n).toFixed(2)} %), churn within a month, contract ends included, ${(100 * pTrue / n).toFixed(2)} % (lab ${(100 * pLab / n).toFixed(2)} %); a decliner's increase ${(100 * incDecl / Math.max(1e-9, wDecl)).toFixed(2)} points (lab ${(100 * incLab / n).toFixed(2)}); an acceptor's ratio ${(ratioAcc / Math.max(1e-9, wAcc)).toFixed(2)} (lab ${o.acceptedHazardMultiplier.mean.toFixed(2)}); acceptance ${(acc / n).toFixed(3)} (lab at the pilot's mean ${o.acceptance.mean.toFixed(3)})`);
+  }
 }
 
 /** The validation's figures over `vs` (see `ValidationScore`). */
@@ -399,7 +461,7 @@ interface NetworkHistory {
 }
 
 /** Plans and cells as the operator sees them in its twins (see `ScenarioContext`). */
-function operatorContext(twins: TwinService, active: readonly string[], config: WorldConfig, pilot: readonly PilotEstimate[], network: NetworkHistory, churn: readonly number[], acceptance: AcceptanceModel, planRecords: readonly PlanRecord[]): ScenarioContext {
+function operatorContext(twins: TwinService, active: readonly string[], config: WorldConfig, pilot: readonly PilotEstimate[], network: NetworkHistory, churn: readonly number[], acceptance: AcceptanceModel, planRecords: readonly PlanRecord[]): Omit<ScenarioContext, 'contact'> {
   const { impacts, days } = network;
   const byCell = new Map<string, { incidents: number; customers: string[] }>();
   // Each active twin's plan now: its latest plan record.
@@ -511,10 +573,15 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const historyStart = world.clock.now();
       // The pilot twins' features when it starts: their churn risk then, before any offer.
       const atPilot = new Map<string, Float64Array>();
+      // And every other active twin's: never contacted by the pilot, chosen out of it at random, they are control twins too.
+      const outsidePilot = new Map<string, Float64Array>();
       const pilot = await history(world, historyMonths, intake, async (w) => {
         await twins.intake.drained();
         const rng = createRng(o.seed * 13 + 1);
-        const ids = [...twins.engine.customerIds()].filter((id) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 0 && rng.next() < pilotShare);
+        const active = [...twins.engine.customerIds()].filter((id) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 0);
+        const ids = active.filter(() => rng.next() < pilotShare);
+        const inPilot = new Set(ids);
+        for (const id of active) if (!inPilot.has(id)) outsidePilot.set(id, twins.engine.features(id)!);
         for (const id of ids) atPilot.set(id, twins.engine.features(id)!);
         const arms: string[][] = Array.from({ length: PILOT_OFFERS.length + 1 }, () => []);
         ids.forEach((id, i) => arms[i % arms.length].push(id));
@@ -538,6 +605,9 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const churnedBy = (id: string) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1;
       const estimates: PilotEstimate[] = pilotEstimates(churnedBy, pilot.arms, answers, acceptance, startCovariates, config.offers.effectMonths);
       log(`pilot: ${estimates.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, an acceptor's hazard × ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled with the prior (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}; a decliner's monthly hazard + ${pts(estimates[0].contactedHazardIncrease)} with the prior (${estimates[0].decliners} decliners: ${pts(estimates[0].unpooledContactedIncrease)})`);
+      // The contact's effect by the decliners' hazard, against every twin the pilot did not contact.
+      const contact = pilotContactEffect(pilot.arms, answers, atPilot, outsidePilot, (f) => scorer.probability(f), (p) => hazardOfWindow(p, trained.metadata.horizonDays), churnedBy, acceptance, config.offers.effectMonths);
+      log(`a decliner's monthly hazard + ${pts(contact.increase)} at the decliners' mean hazard ${(100 * contact.atHazard).toFixed(2)} %, × (h / that)^γ with γ ${contact.power.toFixed(2)} (weights ${CONTACT_EFFECT_POWERS.map((g, i) => `${g}: ${contact.powerWeights[i].toFixed(2)}`).join(', ')}; ${contact.decliners} decliners against ${contact.controls} twins not contacted, the baseline at ${contact.baselineLevel.toFixed(2)} × the model's)`);
       const covariates = new Map<string, readonly number[]>();
       twinSource(twins.engine, scorer, trained.metadata.horizonDays).forEach((id, f, p) => covariates.set(id, acceptanceCovariates(f, p)));
       const source = withAcceptanceModel(twinSource(twins.engine, scorer, trained.metadata.horizonDays, { revenueSd: revenueSd(billing, { untilMs: world.clock.now() }) }), acceptance);
@@ -553,7 +623,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       // Customers still here are followed to the cutoff.
       const end = world.clock.now();
       for (const span of spans.values()) if (!span.churned) span.toMs = end;
-      const context = operatorContext(twins, cohortIds, config, estimates, { impacts, spans, days: (end - historyStart) / DAY_MS }, churn, acceptance, planRecords);
+      const context = { ...operatorContext(twins, cohortIds, config, estimates, { impacts, spans, days: (end - historyStart) / DAY_MS }, churn, acceptance, planRecords), contact };
       const pr = context.priceResponse;
       log(pr ? `price: ${pr.rises.map((r) => `${r.planId} +${r.pct.toFixed(1)} % (${r.customers} customers)`).join(', ')} in the history; churn hazard per +1 % of price: ${(100 * pr.elasticity.mean).toFixed(2)} ± ${(100 * pr.elasticity.sd).toFixed(2)} % in the ${pr.windowDays} days after, ${(100 * pr.later.mean).toFixed(2)} ± ${(100 * pr.later.sd).toFixed(2)} % in the ${pr.windowDays} after those` : 'price: no rise in the history; price changes are predicted with the stated elasticity');
       const ir = context.incidentRates;
@@ -561,9 +631,11 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       log(`network: ${ir.pooled.toFixed(3)} incidents per cell per 30 days (between-cell variance ${ir.between.toFixed(4)}), an incident touches ${(100 * ir.homeTouchShare).toFixed(0)} % of its cell's home customers, ${ir.minutesPerIncident.toFixed(0)} min each; an incident in the last 30 days multiplies the churn hazard by e^(${ie.mean.toFixed(3)} ± ${ie.sd.toFixed(3)}) (${ie.churnsExposed} churns in ${ie.daysExposed} customer-days after one, ${ie.churnsUnexposed} in ${ie.daysUnexposed} without)`);
       const { scenarios: generated, planOf } = scenariosFor(o.scenarios, o.seed, context);
       const drafts = compileScenarios(source, generated.map((s) => (o.draws ? { ...s, draws: o.draws } : s)));
-      const scenarios = withAcceptanceSd(drafts, acceptance, covariates);
+      const hazardNow = new Map(cohortIds.map((id, i) => [id, hazardOfWindow(churn[i], trained.metadata.horizonDays)] as const));
+      const scenarios = withAcceptanceSd(drafts, acceptance, covariates, contact, hazardNow);
       const plans = compileScenarios(source, scenarios);
       const predicted = await simulatePlans(plans, { workers: o.workers });
+      logTruthOfOffers(world, plans, hazardNow, log);
 
       // Each future: the untreated copy, run once to the longest horizon, and a treated copy per
       // scenario compared with it. A price change or a network improvement is the same world with
@@ -591,7 +663,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
           const s = plans[j].scenario;
           const priceOf = (ids: readonly string[]) => ids.reduce((t, id) => t + (twins.engine.features(id)?.[FEATURE_INDEX.monthly_price] ?? 0), 0) / Math.max(1, ids.length);
           const what = s.kind === 'price_change' ? ` plan ${planOf.get(s.name)} ${s.pricePct > 0 ? '+' : ''}${s.pricePct} %` : out.acceptors.length > 0 ? ` (mean price: treated ${priceOf(plans[j].treatedIds).toFixed(1)}, acceptors ${priceOf(out.acceptors).toFixed(1)})` : '';
-          log(`${s.name} ${s.kind}${what} h=${s.horizonMonths} treated ${plans[j].treated}${realisations > 1 ? ` future ${r + 1}/${realisations}` : ''}: net predicted ${p.netValue.mean.toFixed(0)} [${p.netValue.p05.toFixed(0)}, ${p.netValue.p95.toFixed(0)}], realised ${out.net.toFixed(0)}; revenue Δ predicted ${p.revenueDelta.mean.toFixed(0)}, realised ${(out.net + out.cost).toFixed(0)}; cost predicted ${p.cost.mean.toFixed(0)}, realised ${out.cost.toFixed(0)}; accepted predicted ${p.accepted.mean.toFixed(1)}, realised ${out.accepted}; avoided predicted ${p.churnersAvoided.mean.toFixed(1)}, realised ${out.avoided}`);
+          log(`${s.name} ${s.kind}${what} h=${s.horizonMonths} treated ${plans[j].treated}${realisations > 1 ? ` future ${r + 1}/${realisations}` : ''}: net predicted ${p.netValue.mean.toFixed(0)} [${p.netValue.p05.toFixed(0)}, ${p.netValue.p95.toFixed(0)}], realised ${out.net.toFixed(0)}; revenue Δ predicted ${p.revenueDelta.mean.toFixed(0)}, realised ${(out.net + out.cost).toFixed(0)}; cost predicted ${p.cost.mean.toFixed(0)}, realised ${out.cost.toFixed(0)}; accepted predicted ${p.accepted.mean.toFixed(1)}, realised ${out.accepted}; avoided predicted ${p.churnersAvoided.mean.toFixed(1)}, realised ${out.avoided}; churners untreated predicted ${p.churnersBaseline.mean.toFixed(1)}, realised ${out.baselineChurners}`);
         }
       }
       const validated: ValidatedScenario[] = plans.map((plan, j) => {
@@ -626,6 +698,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         world: config.name,
         modelAuc: trained.metadata.metrics.auc,
         pilot: estimates,
+        contactEffect: { atHazard: contact.atHazard, increase: contact.increase, power: contact.power, powerWeights: contact.powerWeights, decliners: contact.decliners, controls: contact.controls },
         scenarios: validated,
         realisations,
         coverage,

@@ -56,7 +56,7 @@ export function expectedNetValue(plan: ScenarioPlan): ExpectedNetValue {
       const i = rows[r];
       const h = Math.min(MAX_HAZARD, pop.hazard[i] * q.calibration);
       const h1 = Math.min(MAX_HAZARD, h * q.acceptedMultiplier);
-      const hc = contactedHazard(h, q.contactedIncrease);
+      const hc = contactedHazard(h, q.contactedIncrease * pop.contactScale[i]);
       const v = twinExpectedNet(h, h1, hc, q.acceptance, pop.revenue[i], pop.discountLoss[i], pop.contacts[i], pop.contactCost[i], p.costPerAcceptance, p.effectMonths, p.offerMonths, M);
       perTwin[r][d] = v;
       perDraw[d] += v;

@@ -42,6 +42,11 @@ export interface KernelPopulation {
   readonly revenueDelta: Float32Array;
   /** Offer scenarios: the twin's shift of the acceptance's log-odds (its churn risk's; 0 = the scenario's acceptance). */
   readonly acceptShift: Float32Array;
+  /**
+   * Offer scenarios: the twin's share of the contact's effect (`contactedIncrease` × this; 1 = the
+   * scenario's increase): a contact's harm that grows with the twin's own hazard (`contactedIncreaseByRisk`).
+   */
+  readonly contactScale: Float32Array;
 }
 
 /** An uncertain scalar: mean and standard deviation. */
@@ -149,8 +154,8 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
     const offerMonths = offer ? p.offerMonths : 0;
     const costPerAcceptance = offer ? p.costPerAcceptance : 0;
     const structuralMonths = offer ? M : (p.effectMonths ?? M);
-    // A draw in which the scenario changes nothing (a network fix with no incident to prevent)
-    // leaves the two worlds identical: no revenue noise between them.
+    // A draw in which the scenario changes no hazard (a network fix with no incident to prevent)
+    // leaves the two worlds identical, but for a twin whose revenue it changes: no noise between them.
     const diverges = offer || q.exponent !== 0;
     noiseVar.fill(0);
     for (let i = 0; i < n; i++) {
@@ -175,7 +180,8 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
         continue;
       }
       out[k + 5] += 1;
-      if (diverges) noiseVar[segment[i]] += 2 * pop.revenueVar[i] * alive0;
+      // A price change moves the twin's bills whatever its churn does.
+      if (diverges || pop.revenueDelta[i] !== 0) noiseVar[segment[i]] += 2 * pop.revenueVar[i] * alive0;
       if (!offer) {
         let h1 = h * Math.pow(pop.relHazard[i], q.exponent);
         if (h1 > MAX_HAZARD) h1 = MAX_HAZARD;
@@ -199,7 +205,7 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       const allowed = pop.contacts[i];
       // While contacted and not (yet) accepting, the hazard is the contacted one: from the first
       // attempt until effectMonths after the last one the twin lives to receive.
-      const hc = contactedHazard(h, q.contactedIncrease);
+      const hc = contactedHazard(h, q.contactedIncrease * pop.contactScale[i]);
       const lc = -Math.log1p(-hc);
       const accepted = kAccept < allowed && kAccept < M && monthsSurvived(e, lc, kAccept, lc, 0, lc) >= kAccept;
       if (!accepted) {

@@ -97,8 +97,10 @@ function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null): Ker
       };
     case 'price_change': {
       const r = s.response;
-      const sd = r.kind === 'estimated' ? r.uncertainty : r.elasticity.mean === 0 ? 0 : r.elasticity.sd / Math.abs(r.elasticity.mean);
-      return { ...common, fixedCost: 0, mode: 'structural', effectSd: sd, ...(r.kind === 'configured' && r.effectMonths !== undefined ? { effectMonths: r.effectMonths } : {}) };
+      if (r.kind === 'estimated') return { ...common, fixedCost: 0, mode: 'structural', effectSd: r.uncertainty };
+      // Configured: each twin's ratio is e^pricePct and θ the elasticity, drawn per draw, so an
+      // elasticity of none (a cut's prior) keeps its uncertainty.
+      return { ...common, fixedCost: 0, mode: 'structural', effectMean: r.elasticity.mean, effectSd: r.elasticity.sd, ...(r.effectMonths !== undefined ? { effectMonths: r.effectMonths } : {}) };
     }
     case 'network_improvement': {
       // The effect's uncertainty: the model's effect of an incident and the estimate of how many come.
@@ -140,6 +142,12 @@ const clampProbability = (p: number) => Math.min(1 - 1e-6, Math.max(1e-6, p));
 function acceptShiftOf(o: OfferAssumptions, p: number): number {
   const r = o.acceptanceByRisk;
   return r ? r.slope * (logit(clampProbability(p)) - logit(r.atChurn)) : 0;
+}
+
+/** A twin's share of an offer's contact effect for its monthly hazard `h` (1 without `contactedIncreaseByRisk`). */
+export function contactScaleOf(o: OfferAssumptions, h: number): number {
+  const r = o.contactedIncreaseByRisk;
+  return r && r.power !== 0 ? Math.pow(Math.max(1e-6, h) / r.atHazard, r.power) : 1;
 }
 
 /** An offer's mean acceptance for a twin of churn probability `p` whose profile shifts it by `known` (log-odds). */
@@ -239,6 +247,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
         cols.contactCost[i] = cost / contacts;
         cols.discountLoss[i] = (price * s.offer.discountPct) / 100;
         cols.acceptShift[i] = acceptShiftOf(s.offer, p) + known;
+        cols.contactScale[i] = contactScaleOf(s.offer, h);
       } else if (s.kind === 'retention_campaign') {
         if (b.only && !b.only.has(id)) continue;
         const o = s.offer;
@@ -248,18 +257,19 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
         // effect on those who decline counts, so a twin likely to be provoked ranks low).
         b.rank![i] = s.targeting.rank === 'churn_value'
           ? h * rev * m
-          : twinExpectedNet(h, Math.min(MAX_HAZARD, h * o.acceptedHazardMultiplier.mean), contactedHazard(h, o.contactedHazardIncrease.mean), twinAcceptance(o, p, known), rev, (price * o.discountPct) / 100, s.contactPolicy.maxContacts, s.costPerContact, o.costPerAcceptance, o.effectMonths, o.months, m);
+          : twinExpectedNet(h, Math.min(MAX_HAZARD, h * o.acceptedHazardMultiplier.mean), contactedHazard(h, o.contactedHazardIncrease.mean * contactScaleOf(o, h)), twinAcceptance(o, p, known), rev, (price * o.discountPct) / 100, s.contactPolicy.maxContacts, s.costPerContact, o.costPerAcceptance, o.effectMonths, o.months, m);
         cols.contacts[i] = s.contactPolicy.maxContacts;
         cols.contactCost[i] = s.costPerContact;
         cols.discountLoss[i] = (price * o.discountPct) / 100;
         cols.acceptShift[i] = acceptShiftOf(o, p) + known;
+        cols.contactScale[i] = contactScaleOf(o, h);
       } else if (s.kind === 'price_change') {
         if (b.only && !b.only.has(id)) continue;
         cols.treated[i] = 1;
         cols.revenueDelta[i] = (price * s.pricePct) / 100;
         const r = s.response;
         cols.relHazard[i] = r.kind === 'configured'
-          ? Math.exp(r.elasticity.mean * s.pricePct)
+          ? Math.exp(s.pricePct)
           : rescoredRatio(source, f, p, scratch, (x) => PRICE_FEATURES.forEach((k) => (x[FEATURE_INDEX[k]] *= 1 + s.pricePct / 100)));
       } else {
         if (s.customers && !s.customers.includes(id)) continue;

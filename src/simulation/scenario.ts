@@ -66,6 +66,14 @@ const offer = z.strictObject({
    * `acceptance` is the rate at churn probability `atChurn`. Absent: every twin alike.
    */
   acceptanceByRisk: z.strictObject({ slope: z.number().min(-5).max(5), atChurn: z.number().gt(0).lt(1) }).optional(),
+  /**
+   * A contact's effect that changes with the twin's own monthly hazard h (a pilot's fit): a twin's
+   * increase is contactedHazardIncrease × (h / atHazard)^power, so the increase is the one at monthly
+   * hazard `atHazard`. power 0 is the same increase for every twin, 1 a multiplier of its hazard;
+   * in between, the harm grows with the hazard but less than in proportion (the provoked are not
+   * known to be the risky). Absent: the same increase for every twin.
+   */
+  contactedIncreaseByRisk: z.strictObject({ power: z.number().min(-1).max(2), atHazard: z.number().gt(0).lt(1) }).optional(),
 });
 export type OfferAssumptions = z.infer<typeof offer>;
 

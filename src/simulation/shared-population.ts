@@ -19,12 +19,13 @@ export interface SharedPopulation {
   readonly relHazard: SharedArrayBuffer;
   readonly revenueDelta: SharedArrayBuffer;
   readonly acceptShift: SharedArrayBuffer;
+  readonly contactScale: SharedArrayBuffer;
 }
 
-const F32 = ['hazard', 'revenue', 'revenueVar', 'contactCost', 'discountLoss', 'relHazard', 'revenueDelta', 'acceptShift'] as const;
+const F32 = ['hazard', 'revenue', 'revenueVar', 'contactCost', 'discountLoss', 'relHazard', 'revenueDelta', 'acceptShift', 'contactScale'] as const;
 const U8 = ['segment', 'treated', 'contacts'] as const;
 
-/** A kernel population whose arrays all live in shared memory, zero-filled (relHazard 1). */
+/** A kernel population whose arrays all live in shared memory, zero-filled (relHazard and contactScale 1). */
 export function allocateShared(n: number): { shared: SharedPopulation; view: KernelPopulation } {
   return withScenarioColumns({ n, hazard: new SharedArrayBuffer(n * 4), revenue: new SharedArrayBuffer(n * 4), revenueVar: new SharedArrayBuffer(n * 4) });
 }
@@ -58,8 +59,10 @@ export function withScenarioColumns(base: Pick<SharedPopulation, 'n' | 'hazard' 
     relHazard: f32(),
     revenueDelta: f32(),
     acceptShift: f32(),
+    contactScale: f32(),
   };
   const view = viewOf(shared);
   view.relHazard.fill(1);
+  view.contactScale.fill(1);
   return { shared, view };
 }

@@ -172,6 +172,30 @@ describe('the Monte Carlo engine', () => {
     expect(accepted(byRisk, 'risk <2%')).toBeLessThan(0.5 * accepted(flat, 'risk <2%'));
   });
 
+  it('hands a contact\u2019s harm to each twin by its hazard when a pilot measured that it grows with it', async () => {
+    const src = arraySource(population(4000, (i) => (i % 2 ? 0.2 : 0.015)), 30);
+    const launch = (name: string, offer: Record<string, unknown>) =>
+      parseScenarios({ kind: 'offer_launch', name, horizonMonths: 3, draws: 60, hazardCalibrationSd: 0, segmentBy: 'churn_risk_band', channels: [{ name: 'app', reach: 1, costPerContact: 0 }], offer: { id: 'o', acceptance: { mean: 0, sd: 0 }, contactedHazardIncrease: { mean: 0.01, sd: 0 }, ...offer } }).scenarios[0];
+    const lost = (r: Awaited<ReturnType<typeof simulate>>[number], band: string) => -r.segments.find((x) => x.segment === band)!.churnersAvoided.mean;
+    const [flat, byRisk] = await simulate(src, [launch('flat', {}), launch('by risk', { contactedIncreaseByRisk: { power: 1, atHazard: 0.05 } })], { workers: 0 });
+    // One point for every twin: the same loss in both halves (2,000 twins, 3 months: about 60 each).
+    expect(lost(flat, 'risk ≥15%') / lost(flat, 'risk <2%')).toBeGreaterThan(0.6);
+    expect(lost(flat, 'risk ≥15%') / lost(flat, 'risk <2%')).toBeLessThan(1.4);
+    // In proportion to the hazard, one point at 5 % a month: four points for the risky half, 0.4 for the safe.
+    expect(lost(byRisk, 'risk ≥15%')).toBeGreaterThan(2.5 * lost(flat, 'risk ≥15%'));
+    expect(lost(byRisk, 'risk <2%')).toBeLessThan(0.6 * lost(flat, 'risk <2%'));
+  });
+
+  it('keeps a configured elasticity\u2019s uncertainty when its mean is none (a price cut no history measured)', async () => {
+    const src = arraySource(population(4000, () => 0.05), 30);
+    const cut = parseScenarios({ kind: 'price_change', name: 'cut', horizonMonths: 6, draws: 200, hazardCalibrationSd: 0, pricePct: -10, response: { kind: 'configured', elasticity: { mean: 0, sd: 0.02 } } }).scenarios[0];
+    const [r] = await simulate(src, [cut], { workers: 0 });
+    // θ ~ N(0, 0.02) per %: the hazard × e^(±0.2) at 1.6 sd, some draws keep customers and as many lose them (about 1,000 churners without).
+    expect(r.overall.churnersAvoided.p95).toBeGreaterThan(10);
+    expect(r.overall.churnersAvoided.p05).toBeLessThan(-10);
+    expect(Math.abs(r.overall.churnersAvoided.mean)).toBeLessThan(0.15 * (r.overall.churnersAvoided.p95 - r.overall.churnersAvoided.p05));
+  });
+
   it('carries each twin\u2019s month-to-month revenue noise into the interval, not the mean, and none into a draw that changes nothing', async () => {
     const rows = population(2000, () => 0.05);
     const noisy = { ...arraySource(rows, 30), revenueSd: () => 10 };
