@@ -46,6 +46,12 @@ export interface SqliteTuning {
    * of their own, its reads never wait for the lock in WAL mode).
    */
   lockWaits?: 'off-loop' | 'block';
+  /**
+   * With `lockWaits: 'block'`, how long SQLite's busy handler sleeps for the lock (default 5 s):
+   * a connection alone on a thread of its own whose every write must land (the decision log, whose
+   * commit an action waits for) waits as long as the main thread's off-loop queue would.
+   */
+  busyTimeoutMs?: number;
 }
 
 /**
@@ -281,7 +287,7 @@ function openDatabaseFile(what: string, dataDir: string, tuning: SqliteTuning): 
   try {
     mkdirSync(dataDir, { recursive: true });
     // The busy timeout is set before anything else: switching to WAL needs a lock another process may hold.
-    db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: BUSY_TIMEOUT_MS });
+    db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: tuning.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new Error(`the file system does not support WAL mode (journal_mode stays ${String(mode)})`);
     const full = tuning.durability === 'full';

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startScriptWorker } from '../domain/script-worker.js';
 import { TwinloopError, type ErrorCode } from '../domain/errors.js';
 import type { StoredDecision } from './record-store.js';
 
@@ -57,12 +58,7 @@ export class SqliteDecisionLogWriter {
   }
 
   private start(): Worker {
-    const fromSource = import.meta.url.endsWith('.ts');
-    const script = new URL(`./sqlite-decision-log-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-    const workerData = { dataDir: this.dataDir };
-    const worker = fromSource
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`, { eval: true, workerData })
-      : new Worker(script, { workerData });
+    const worker = startScriptWorker(import.meta.url, 'sqlite-decision-log-worker', { dataDir: this.dataDir });
     worker.on('message', (reply: DecisionLogReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;
@@ -73,6 +69,9 @@ export class SqliteDecisionLogWriter {
     });
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => {
+      // A thread gone is gone even with nothing pending: the next batch starts another rather than
+      // waiting on this one for ever; batches it took with it are failed.
+      if (this.worker === worker) this.worker = undefined;
       if (this.pending.size) this.fail(new Error(`the decision-log thread exited (code ${code})`));
     });
     // Held only while a batch is waiting: an idle thread does not keep the process alive.

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../domain/clock.js';
 import { openEventStore } from './open-event-store.js';
@@ -5,6 +7,7 @@ import { openModelRegistry } from './open-model-registry.js';
 import { openRecordStore } from './open-record-store.js';
 import { describeRecordStoreContract } from './record-store.contract.js';
 import { decisionCursor, parseDecisionCursor, prefixUpperBound } from './record-store.js';
+import { SQLITE_FILE_NAME } from './sqlite-connection.js';
 import { createSqliteRecordStore } from './sqlite-record-store.js';
 import { onSqlite, withDataDir } from './store-fixtures.js';
 
@@ -28,6 +31,22 @@ describe('SQLite record store', () => {
   it('refuses an empty data directory', () => {
     expect(() => createSqliteRecordStore({ dataDir: ' ' })).toThrow(/data directory/);
   });
+
+  it('logs a decision once another connection lets go of a write lock it held past SQLite\'s usual 5 s, instead of failing the action that waits for it', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openRecordStore({ kind: 'sqlite', dataDir });
+      await store.put('offers', 'o1', { price: 5 }); // the tables exist before the other connection locks
+      const other = new Database(join(dataDir, SQLITE_FILE_NAME));
+      other.exec('BEGIN IMMEDIATE');
+      const released = new Promise<void>((done) => setTimeout(() => (other.exec('COMMIT'), done()), 7_000));
+      const decision = { decisionId: 'd-locked', customerId: 'c-1', at: 1, channel: 'call' as const, contextKey: 'call', candidates: [], chosen: 'do-nothing', propensity: 1 };
+      await expect(store.appendDecisions([decision])).resolves.toBeUndefined();
+      await released;
+      other.close();
+      expect((await store.listDecisions()).map((d) => d.decisionId)).toEqual(['d-locked']);
+      await store.close();
+    });
+  }, 30_000);
 
   it('refuses work after close', async () => {
     await withDataDir(async (dataDir) => {

@@ -26,6 +26,7 @@ import {
 } from './record-store.js';
 import { openSqliteConnection, type SqliteConnection, type SqlValue } from './sqlite-connection.js';
 import { SqliteDecisionLogWriter } from './sqlite-decision-log-writer.js';
+import { LOCK_RETRY_FOR_MS } from './sqlite-lock-waits.js';
 import { StoreAdapter } from './store-adapter.js';
 
 const RECORD_COLUMNS = 'collection, id, version, body, created_at, updated_at';
@@ -195,7 +196,9 @@ export function openDecisionLogConnection(dataDir: string): { append(records: re
     'decision log',
     dataDir,
     (d) => ({ append: d.prepare(`INSERT INTO decision_log (${DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING`) }),
-    { lockWaits: 'block' },
+    // Its own thread, so it may block; as long as the main thread's stores keep trying (LOCK_RETRY_FOR_MS),
+    // since an action waits for its decision's commit and must not fail on a lock a checkpoint holds 5 s.
+    { lockWaits: 'block', busyTimeoutMs: LOCK_RETRY_FOR_MS },
   );
   const insert = db.compileTransaction((records: readonly StoredDecision[]) => {
     const q = db.sql;
