@@ -99,4 +99,17 @@ describe('the gateway\'s approvals', () => {
       for (const s of servers) s.close();
     }
   });
+
+  it('answers a decision on an approval 503 with Retry-After while no worker owns a partition, as it does the queue', async () => {
+    const gateway = { auth: local.auth, owners: async () => [], forgetOwners: () => undefined } as unknown as Gateway;
+    const app = createGatewayServer(gateway, { version: 'test' });
+    try {
+      for (const [method, url] of [['GET', '/approvals'], ['POST', '/approvals/ap1/approve']] as const) {
+        const answer = await app.inject({ method, url, ...(method === 'POST' ? { payload: { reason: 'fine' } } : {}) });
+        expect([url, answer.statusCode, Boolean(answer.headers['retry-after'])]).toEqual([url, 503, true]);
+      }
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -5,7 +5,7 @@ import { summarizeVersion, type RegisteredModel } from '../../intelligence/live/
 import { trainOverWorkers } from './gateway-training.js';
 import { trainRequest, versionSummary } from './model-routes.js';
 import { forwardedHeaders } from './gateway-fanout.js';
-import { askWorkers, everyPartitionOnce, WORKER_TIMEOUT_MS, workerUrls } from '../runtime/worker-fanout.js';
+import { askWorkers, everyPartitionOnce, WORKER_TIMEOUT_MS } from '../runtime/worker-fanout.js';
 import { decodePartitionCursor, encodePartitionCursor, mergePartitionPages } from '../../twin/partition-order.js';
 import { refuseOffset, twinCursorQuery } from './twin-routes.js';
 import { twinCursorPage } from './twin-schemas.js';
@@ -145,16 +145,21 @@ async function forward(gateway: Gateway, how: { params: string } | { body: strin
 
 /** Passes a request any worker answers to one of them (the first in the routing table). */
 async function forwardToAnyWorker(gateway: Gateway, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  return passTo(gateway, await anyWorker(gateway), 'partitions', req, reply);
+}
+
+/** The worker that answers routes any worker may answer: the owner of the lowest partition; 503 with Retry-After while none owns one. */
+async function anyWorker(gateway: Gateway): Promise<PartitionOwner> {
   const owner = [...(await gateway.owners())].sort((a, b) => a.partition - b.partition)[0];
   if (!owner) throw new TwinloopError('UNAVAILABLE', 'no worker owns a partition now (they are starting, or all died); retry', { context: { retryAfterSeconds: 1 } });
-  return passTo(gateway, owner, 'partitions', req, reply);
+  return owner;
 }
 
 /** Passes an approval's decision to its customer's owner (read from any worker with the caller's credential, so a key that may not see it gets that answer). */
 async function forwardApprovalDecision(gateway: Gateway, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const id = (req.params as { id: string }).id;
-  const [item] = await askWorkers<{ request: { customerId?: unknown } }>(gateway, { method: 'GET', pathAndQuery: `/approvals/${encodeURIComponent(id)}`, headers: forwardedHeaders(req) }, (await workerUrls(gateway)).slice(0, 1));
-  const customerId = item.request.customerId;
+  const [item] = await askWorkers<{ request?: { customerId?: unknown } }>(gateway, { method: 'GET', pathAndQuery: `/approvals/${encodeURIComponent(id)}`, headers: forwardedHeaders(req) }, [(await anyWorker(gateway)).url]);
+  const customerId = item?.request?.customerId;
   if (typeof customerId === 'string' && customerId !== '') return passTo(gateway, await gateway.ownerFor(customerId), `customer ${customerId}'s partition`, req, reply);
   return forwardToAnyWorker(gateway, req, reply);
 }
