@@ -213,23 +213,12 @@ function sampleNormal(u: () => number): number {
  * sample for shape ≥ 1); shape < 1 is boosted to shape + 1 and scaled by U^(1/shape).
  */
 export function sampleGamma(shape: number, u: () => number): number {
-  if (!(shape > 0)) throw new TwinloopError('BAD_INPUT', `gamma shape must be > 0; got ${shape}`);
-  if (shape < 1) return sampleGamma(shape + 1, u) * Math.pow(1 - u(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = sampleNormal(u);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const w = 1 - u();
-    if (w < 1 - 0.0331 * x * x * x * x) return d * v;
-    if (Math.log(w) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
-  }
+  prepareGamma(shape, gammaScratch, 0);
+  return gammaPrepared(gammaScratch, 0, u);
 }
+
+/** `sampleGamma`'s prepared shape: read into locals before any draw, so one module-wide array serves every call. */
+const gammaScratch = new Float64Array(3);
 
 /**
  * Writes at `out[at..at+3)` what `sampleGamma(shape, u)` computes before its first uniform: Marsaglia
