@@ -46,11 +46,10 @@ function requireApprovalCustomer(req: FastifyRequest, item: { id: string; reques
  * Actions, approvals and the audit trail over HTTP. `POST /actions` is the one door for asking
  * Twinloop to act on a customer; the policy answers executed, pending-approval, advised or
  * refused (200 in every case: a refusal is an answer, not a fault). Who asks and who approves is
- * the caller's credential (`actorFor`), never the body. On a partition worker (`answersFor`), an
- * approval is decided only where its customer's twin is (the action is carried out there): 503
- * with Retry-After elsewhere, and the gateway passes it to the owner (docs/scale.md).
+ * the caller's credential (`actorFor`), never the body. On a partition worker an approval is
+ * decided only where its customer's twin is (`decideApproval`: 503 with Retry-After elsewhere).
  */
-export function governanceRoutes(services: OperatorServices, answersFor?: (customerId: string) => boolean): RouteModule {
+export function governanceRoutes(services: OperatorServices): RouteModule {
   return (app) => {
     app.post(
       '/actions',
@@ -88,10 +87,7 @@ export function governanceRoutes(services: OperatorServices, answersFor?: (custo
           },
         },
         async (req) => {
-          const customerId = approvalCustomer(await approvalOf(req, req.params.id));
-          if (answersFor && customerId !== undefined && !answersFor(customerId)) {
-            throw new TwinloopError('UNAVAILABLE', `approval ${req.params.id} acts on customer ${customerId}, whose partition is not live at this worker: decide it through the gateway (or at its owner, GET /partitions/owners); retry`, { context: { retryAfterSeconds: 1 } });
-          }
+          await approvalOf(req, req.params.id);
           return services.decideApproval(req.params.id, { approve: verb === 'approve', by: actorFor(req, req.body.by), reason: req.body.reason });
         },
       );

@@ -71,7 +71,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     tmfHubRoutes(hub, services, () => operator.intelligence.live()),
     serviceOperationsRoutes(services),
     campaignRoutes(services, operator.campaigns),
-    governanceRoutes(services, operator.role === 'worker' ? workerTwins(operator.partitions).answersFor : undefined),
+    governanceRoutes(services),
     policyRoutes(services),
     simulationRoutes(services),
     intentRoutes(services),

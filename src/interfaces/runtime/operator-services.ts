@@ -108,6 +108,12 @@ export interface OperatorServicesOptions {
   readonly retentionBudget?: number;
   /** An action policy document to put in force at start unless it already is (`--policy FILE`), and where it came from. */
   readonly actionPolicyFile?: { readonly document: unknown; readonly path: string };
+  /**
+   * On a partition worker: whether a customer's twin is live here now. An approval is decided
+   * (its action carried out) only where its customer's twin is: UNAVAILABLE elsewhere, whatever
+   * the edge (HTTP, MCP); the gateway passes a decision to the owner. Absent: every twin is here.
+   */
+  readonly answersFor?: (customerId: string) => boolean;
   readonly log: (line: string) => void;
 }
 
@@ -319,6 +325,10 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     async decideApproval(id, d) {
       const item = await approvals.get(id);
       if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}; GET /approvals lists the pending ones`);
+      const customerId = item.request.customerId;
+      if (o.answersFor && typeof customerId === 'string' && !o.answersFor(customerId)) {
+        throw new TwinloopError('UNAVAILABLE', `approval ${id} acts on customer ${customerId}, whose partition is not live at this worker: decide it through the gateway (or at its owner, GET /partitions/owners); retry`, { context: { retryAfterSeconds: 1 } });
+      }
       const result = d.approve ? await guarded.approve(id, d.by, d.reason) : await guarded.reject(id, d.by, d.reason);
       await signalApprovalDecision(workflows, item.request, id, result);
       return result;

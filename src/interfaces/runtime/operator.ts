@@ -280,6 +280,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     retentionBudget: o.retentionBudget,
     actionPolicyFile: o.actionPolicyFile,
     flows: (s) => (flows = buildFlows(s)),
+    // Bound late: the partitions start once the server listens.
+    ...(worker ? { answersFor: (id: string) => partitionWorker?.answersFor(id) ?? false } : {}),
     log: o.log,
   });
   const { services } = running;
