@@ -3,7 +3,7 @@ import { CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInp
 import { TwinloopError } from '../../domain/errors.js';
 import { RUN_STATUSES } from '../../store/workflow-journal.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
-import { CAMPAIGN_HOLDS, readCampaignDelivery, type CampaignDelivery, type CampaignHold, type ChurnedAmong } from '../runtime/campaign-delivery.js';
+import { CAMPAIGN_HOLDS, readCampaignDelivery, type CampaignDelivery, type CampaignDeliveryView, type CampaignHold, type ChurnedAmong } from '../runtime/campaign-delivery.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, isoTime, list } from './api-schemas.js';
 import { actorFor } from './http-auth.js';
@@ -93,8 +93,10 @@ export function campaignRoutes(s: OperatorServices, delivery: () => Pick<Campaig
     const h = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body;
     return h ? { ...h, at: new Date(h.at).toISOString() } : null;
   };
-  const briefOf = async (run: { workflowId: string; status: (typeof RUN_STATUSES)[number] }, input: CampaignInput) => {
-    const d = await readCampaignDelivery(s.records, input.campaignId, churned);
+  // The brief reads no churn: asking every customer's owner for it (on workers) once per listed campaign was a fan-out for nothing.
+  const noChurn: ChurnedAmong = async () => new Set();
+  const briefOf = async (run: { workflowId: string; status: (typeof RUN_STATUSES)[number] }, input: CampaignInput, read?: CampaignDeliveryView | null) => {
+    const d = read !== undefined ? read : await readCampaignDelivery(s.records, input.campaignId, noChurn);
     const sum = (f: (v: NonNullable<typeof d>['variants'][number]) => number) => (d?.variants ?? []).reduce((a, v) => a + f(v), 0);
     return {
       campaignId: input.campaignId,
@@ -147,8 +149,8 @@ export function campaignRoutes(s: OperatorServices, delivery: () => Pick<Campaig
       },
       async (req) => {
         const { run, input } = await runOf(req.params.id);
-        const head = await briefOf(run, input);
         const d = await readCampaignDelivery(s.records, input.campaignId, churned);
+        const head = await briefOf(run, input, d);
         const last = d?.history.at(-1);
         const adjustments = [];
         for (const r of await s.audit.read({ newestFirst: true, contains: input.campaignId, limit: ADJUSTMENTS_READ })) {

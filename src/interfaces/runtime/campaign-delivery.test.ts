@@ -155,11 +155,12 @@ describe('campaign delivery', () => {
 
     // An owner sees its customers' answers (one of them twice: a redelivery) and keeps them where the runner reads them.
     const owner = campaignDelivery(() => services, records, () => 1, undefined, () => across);
-    const answer = (customerId: string, action: 'presented' | 'accepted' | 'declined', n: number): TwinEvent => ({
+    const answer = (customerId: string, action: 'presented' | 'accepted' | 'declined' | 'ignored', n: number): TwinEvent => ({
       id: `${customerId}-o${n}`, kind: 'offer', customerId, time: iso(T0 + n), source: 't', v: 1, data: { action, offerId: 'retain-10', channel: 'app', decisionId: `cmp:cmp3:${customerId}` },
     } as TwinEvent);
-    owner.observe([answer('A1', 'presented', 1), answer('A1', 'accepted', 2), answer('B1', 'presented', 3), answer('B1', 'declined', 4), answer('B1', 'declined', 4)]);
-    await expect.poll(async () => (await runner.stats('cmp3')).variants[0], { timeout: 5_000 }).toMatchObject({ presented: 2, accepted: 1, declined: 1, treated: 5, treatedChurned: 1 });
+    // B2 let the offer lapse: ignored after its window is a no, as one process counts it.
+    owner.observe([answer('A1', 'presented', 1), answer('A1', 'accepted', 2), answer('B1', 'presented', 3), answer('B1', 'declined', 4), answer('B1', 'declined', 4), answer('B2', 'ignored', 6)]);
+    await expect.poll(async () => (await runner.stats('cmp3')).variants[0], { timeout: 5_000 }).toMatchObject({ presented: 2, accepted: 1, declined: 2, treated: 5, treatedChurned: 1 });
     // Nothing counted twice in the runner's own state: the answers live in the shared store only.
     runner.observe([answer('A2', 'presented', 5)]);
     await expect.poll(async () => (await runner.stats('cmp3')).variants[0].presented, { timeout: 5_000 }).toBe(3);

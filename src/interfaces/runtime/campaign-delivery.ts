@@ -112,7 +112,6 @@ export const CAMPAIGN_ANSWERS = 'campaign-answers';
 /** Answers read per page of CAMPAIGN_ANSWERS (the store's largest page). */
 const ANSWERS_PAGE = 1_000;
 type Answer = 'presented' | 'accepted' | 'declined';
-const ANSWERS: readonly Answer[] = ['presented', 'accepted', 'declined'];
 
 /** The decision id a campaign's contact of a customer goes under (the guarded executor's request id: asked again, answered from the first time). */
 const decisionIdOf = (campaignId: string, customerId: string) => `cmp:${campaignId}:${customerId}`.slice(0, 128);
@@ -131,8 +130,10 @@ async function sharedAnswers(records: RecordStore, state: CampaignState): Promis
     for (const r of page) {
       const cut = r.id.lastIndexOf('|');
       const variantId = variantOf.get(r.id.slice(0, cut));
-      const answer = r.id.slice(cut + 1) as Answer;
-      if (!variantId || !ANSWERS.includes(answer)) continue;
+      // As one process counts them (observe): anything but presented and accepted (declined, ignored after its window) is a no.
+      const action = r.id.slice(cut + 1);
+      const answer: Answer = action === 'presented' || action === 'accepted' ? action : 'declined';
+      if (!variantId) continue;
       const counts = out.get(variantId) ?? { presented: 0, accepted: 0, declined: 0 };
       counts[answer]++;
       out.set(variantId, counts);
@@ -237,7 +238,14 @@ export interface AudienceReader {
  * worker, where the campaign's audience, churn and actions are the owners' of its customers, and
  * the answers to its offers come back to them (each owner keeps its customers' in CAMPAIGN_ANSWERS).
  */
-export function campaignDelivery(services: () => OperatorServices, records: RecordStore, offerCost: (offerId: string) => number, reader?: AudienceReader, across?: () => CampaignAcrossWorkers): CampaignDelivery {
+export function campaignDelivery(
+  services: () => OperatorServices,
+  records: RecordStore,
+  offerCost: (offerId: string) => number,
+  reader?: AudienceReader,
+  across?: () => CampaignAcrossWorkers,
+  log: (line: string) => void = () => undefined,
+): CampaignDelivery {
   const states = new Map<string, CampaignState>();
   const byDecision = new Map<string, { campaignId: string; variantId: string }>();
   const load = async (id: string): Promise<CampaignState | undefined> => {
@@ -394,7 +402,10 @@ export function campaignDelivery(services: () => OperatorServices, records: Reco
         if (across) {
           // The customer is this worker's; the campaign may run on another: its answer is kept where
           // every process reads it, once per decision and answer (a redelivered event writes the same record).
-          void records.put(CAMPAIGN_ANSWERS, `${e.data.decisionId}|${e.data.action}`, { customerId: e.customerId, at: Date.parse(e.time) }).catch(() => undefined);
+          const key = `${e.data.decisionId}|${e.data.action}`;
+          void records
+            .put(CAMPAIGN_ANSWERS, key, { customerId: e.customerId, at: Date.parse(e.time) })
+            .catch((err: Error) => log(`campaign answer ${key} (customer ${e.customerId}) not kept in the shared store (${err.message}): the campaign's report counts it out`));
           continue;
         }
         const link = byDecision.get(e.data.decisionId);

@@ -129,6 +129,8 @@ export function operatorFlows(
     humanTimeScale?: number;
     /** On a partition worker: the population's scans, checks and owners' executors (read when a run needs them). */
     across?: () => PopulationAcrossWorkers;
+    /** Where a flow says what it could not keep (a campaign answer the shared store refused). */
+    log?: (line: string) => void;
   } = {},
 ): (s: OperatorServices) => OperatorFlows {
   return (s) => {
@@ -151,7 +153,7 @@ export function operatorFlows(
       },
       profile: (id) => intelligence.profiles.contactRisk(id),
       kindOf,
-    }, options.across && (() => options.across!().campaigns));
+    }, options.across && (() => options.across!().campaigns), options.log);
     const detachCampaigns = s.twins.intake.onApplied((batch) => {
       for (const a of batch) {
         const e = a.event;

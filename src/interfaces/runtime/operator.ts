@@ -262,6 +262,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   let flows: OperatorFlows | undefined;
   const buildFlows = operatorFlows(bss, intelligence, clock, {
     humanTimeScale: timeScale,
+    log: o.log,
     ...(worker
       ? {
           across: () => {
