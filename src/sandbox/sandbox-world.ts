@@ -65,6 +65,8 @@ export interface SandboxWorld {
    * generates depends on them until an order for one is taken, which is an act).
    */
   holdActs(why: () => ActHold): () => void;
+  /** Why acts on the world are held now, if they are (a person's decision that would act waits for it). */
+  actsHeld(): ActHold | undefined;
   /**
    * Rebuilds a world that ran before (same config and seed): generates its days silently up to
    * `days` (or further, to the last journaled act) and replays every journaled act at its place, so
@@ -179,6 +181,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
     },
     journalFlushed: () => journal.flushed(),
     holdActs: (why) => gate.hold(why),
+    actsHeld: () => gate.current(),
     async restore(o) {
       assertIdle();
       restoring = true;

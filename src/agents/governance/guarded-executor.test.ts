@@ -34,7 +34,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-function setup(policy: ActionPolicy = parseActionPolicy(DEFAULT_ACTION_POLICY), executor?: ActionExecutor) {
+function setup(policy: ActionPolicy = parseActionPolicy(DEFAULT_ACTION_POLICY), executor?: ActionExecutor, actsHeld?: () => { reason: string; retryAfterMs: number } | undefined) {
   const clock = new ManualClock(T0);
   const calls: string[] = [];
   const run: ActionExecutor =
@@ -45,7 +45,7 @@ function setup(policy: ActionPolicy = parseActionPolicy(DEFAULT_ACTION_POLICY), 
       return Promise.resolve({ ok: true });
     });
   const audit = createAuditTrail(store, clock);
-  const guarded: GuardedExecutor = createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit, executor: run, clock });
+  const guarded: GuardedExecutor = createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit, executor: run, clock, actsHeld });
   return { clock, calls, audit, guarded };
 }
 
@@ -184,6 +184,18 @@ describe('guarded executor', () => {
     const mine = (await audit.read()).filter((e) => e.entry.requestId === r.requestId).map((e) => e.entry.type);
     expect(mine).toEqual(['action.requested', 'policy.verdict', 'approval.requested', 'approval.approved', 'policy.verdict', 'action.executed']);
     await expect(guarded.approve(r.approvalId!, { kind: 'human', id: 'u:other' }, 'again')).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('refuses an approval while the back ends hold their acts, leaving it pending, and carries it out when approved after', async () => {
+    let hold: { reason: string; retryAfterMs: number } | undefined = { reason: "the first start's history is being loaded; retry in 20 s", retryAfterMs: 20_000 };
+    const { guarded, calls } = setup(undefined, undefined, () => hold);
+    const r = await guarded.execute(req({ cost: 40 }));
+    expect(r.status).toBe('pending-approval');
+    await expect(guarded.approve(r.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'fine')).rejects.toMatchObject({ code: 'UNAVAILABLE', context: { held: true, retryAfterSeconds: 20 } });
+    expect(calls).toEqual([]);
+    hold = undefined;
+    expect(await guarded.approve(r.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'fine')).toMatchObject({ status: 'executed', approvalId: r.approvalId });
+    expect(calls).toEqual([r.requestId]);
   });
 
   it('four eyes: nobody approves their own request, and an AI agent or the system approves nothing', async () => {

@@ -85,6 +85,12 @@ export interface GuardedExecutorOptions {
    * every path (POST /decisions, accepting a card, the care flow, MCP).
    */
   decisionLogged?: (decisionId: string) => Promise<void>;
+  /**
+   * Why the back ends take no act now, if they do not (the sandbox during its first start's pass,
+   * decision 0021). An approval is then refused UNAVAILABLE before it is decided: decided, it would
+   * be spent on an act the back end holds, and nothing would carry it out later.
+   */
+  actsHeld?: () => { reason: string; retryAfterMs: number } | undefined;
 }
 
 /** Who asked for what under a request id: its first answer is given again only to the same ask. */
@@ -305,6 +311,8 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       if (!pending) throw new TwinloopError('NOT_FOUND', `no approval ${approvalId}; the pending ones are listed at GET /approvals`);
       const refusal = fourEyesRefusal(pending, by);
       if (refusal) throw new TwinloopError('POLICY_DENIED', refusal);
+      const hold = options.actsHeld?.();
+      if (hold) throw heldError(hold.reason, hold.retryAfterMs);
       const item = await queue.approve(approvalId, by.id, reason);
       await record('approval.approved', item.request, by, { approvalId, reason });
       const result = await afterApproval(item.request, { approvalId, by: by.id });

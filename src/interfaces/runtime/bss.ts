@@ -26,12 +26,14 @@ export interface Bss {
    * (its clock's speed turns positive); at once for one in process (its operator says) or a real BSS.
    */
   readonly ready: Promise<void>;
+  /** Why the BSS takes no act now, if it does not (the sandbox during its first start's pass, decision 0021). */
+  readonly actsHeld?: () => { reason: string; retryAfterMs: number } | undefined;
   close(): void;
 }
 
 /** The in-process sandbox's back ends as the operator's BSS. */
 export function sandboxBss(world: SandboxWorld, liveSpeed: number): Bss {
-  return { connectors: world.backends, plans: world.config.plans, clock: world.clock, liveSpeed, clockSlackMs: 0, ready: Promise.resolve(), close() {} };
+  return { connectors: world.backends, plans: world.config.plans, clock: world.clock, liveSpeed, clockSlackMs: 0, ready: Promise.resolve(), actsHeld: () => world.actsHeld(), close() {} };
 }
 
 /** How Twinloop reaches a BSS over HTTP (`twinloop start --connectors http --connector-url URL`). */

@@ -207,6 +207,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // A repeated request id (a retry, a step replayed after a crash) gets its first answer, also after a restart.
     answers: recordDocuments<KeptAnswer>(records, 'action-answers'),
     decisionLogged: () => decisions.flush(),
+    actsHeld: o.bss?.actsHeld,
   });
 
   const runStore = recordDocuments<SimulationRun>(records, 'simulations');
