@@ -74,6 +74,21 @@ describe("twins' cells from their own usage records", () => {
     expect(all.customers).toBe(6);
   });
 
+  it('counts from zero at each look, with a cell on the site its records name now', () => {
+    const engine = new TwinEngine();
+    for (const id of ['A', 'B']) register(engine, id);
+    usage(engine, 'A', 0, 'cell-1', 'site-0');
+    usage(engine, 'B', 0, 'cell-1', 'site-0');
+    expect(engine.cells.presence(-Infinity).sites.get('site-0')).toEqual({ customers: 2, usageShare: 2 });
+    // The cell is re-homed to another site: the next look counts its customers there, once each.
+    usage(engine, 'A', 1, 'cell-1', 'site-9');
+    const again = engine.cells.presence(-Infinity);
+    expect(again.sites.get('site-0')).toBeUndefined();
+    expect(again.sites.get('site-9')).toEqual({ customers: 2, usageShare: 2 });
+    expect(again.cells.get('cell-1')).toEqual({ customers: 2, usageShare: 2 });
+    expect([...again.cells.keys()]).toEqual(['cell-1']);
+  });
+
   it('a customer who moved: the new home takes the slot of a cell not seen for a month', () => {
     const engine = new TwinEngine();
     register(engine, 'M');

@@ -127,6 +127,9 @@ export function readCells(c: TwinCursor, names: CellNames): CellPresence[] {
  */
 export class TwinCells {
   private readonly cursor = emptyCursor();
+  private readonly tally = new PlaceTally();
+  /** `presence`'s site number of each of a twin's cell slots (-1: none counted). */
+  private readonly slotSites = new Int32Array(CELL_SLOTS);
 
   constructor(
     private readonly table: TwinTable,
@@ -172,15 +175,11 @@ export class TwinCells {
    */
   presence(sinceMs: number): CellsPresence {
     const sinceDay = Math.floor(sinceMs / DAY_MS);
-    const byCell = new Map<number, PlacePresence>();
-    const sites = new Map<string, PlacePresence>();
-    const add = <K>(m: Map<K, PlacePresence>, key: K, records: number, total: number) => {
-      const p = m.get(key) ?? { customers: 0, usageShare: 0 };
-      p.customers++;
-      p.usageShare += records / Math.max(records, total);
-      m.set(key, p);
-    };
-    const site: (string | undefined)[] = new Array<string | undefined>(CELL_SLOTS);
+    // Tallied by place number in typed arrays, not a map entry a place and twin: the detector asks
+    // once a day of event time and the scan was a tenth of the first start's history pass (issue 16).
+    const tally = this.tally;
+    tally.begin();
+    const site = this.slotSites;
     let customers = 0;
     for (let slot = 0; slot < this.table.size; slot++) {
       const c = this.table.point(slot, this.cursor);
@@ -193,21 +192,22 @@ export class TwinCells {
       for (let s = 0; s < CELL_SLOTS; s++) {
         const k = c.f64[hashes + s];
         const n = c.u16[records + s];
-        site[s] = k === 0 || n === 0 || c.u16[days + s] < sinceDay ? undefined : this.names.cellSites.get(k);
-        if (k !== 0 && n > 0 && c.u16[days + s] >= sinceDay) add(byCell, k, n, total);
+        site[s] = -1;
+        if (k === 0 || n === 0 || c.u16[days + s] < sinceDay) continue;
+        const cell = tally.cellOf(k, this.names);
+        tally.addCell(cell, n / Math.max(n, total));
+        site[s] = tally.siteOfCell(cell);
       }
       // A site once per customer, with the records of all its cells the customer was seen on.
       for (let s = 0; s < CELL_SLOTS; s++) {
         const id = site[s];
-        if (id === undefined || site.indexOf(id) < s) continue;
+        if (id < 0 || firstAt(site, id) < s) continue;
         let n = 0;
         for (let t = s; t < CELL_SLOTS; t++) if (site[t] === id) n += c.u16[records + t];
-        add(sites, id, n, total);
+        tally.addSite(id, n / Math.max(n, total));
       }
     }
-    const cells = new Map<string, PlacePresence>();
-    for (const [k, p] of byCell) cells.set(this.names.cells.get(k) ?? `#${k}`, p);
-    return { customers, cells, sites };
+    return { customers, ...tally.end(this.names) };
   }
 
   /** Customers on `cellId`, ranked as `rankedOn` ranks them. */
@@ -237,4 +237,131 @@ export class TwinCells {
     const slot = this.table.slotOf(customerId);
     return slot === undefined ? [] : readCells(this.table.point(slot, this.cursor), this.names);
   }
+}
+
+/**
+ * `TwinCells.presence`'s counts: places numbered once (cells by hash, sites by id) and kept from
+ * call to call, so a scan adds into typed arrays; each call starts from zero and hands back maps
+ * of the places it counted, in the order it first met them (as a map per scan did).
+ */
+class PlaceTally {
+  /**
+   * Cell numbers by hash: open addressing on the hash's low bits (a `Map` keyed by 53-bit numbers
+   * cost more than the rest of the scan). `slotHashes[i]` 0: free (no cell hashes to 0).
+   */
+  private slotHashes = new Float64Array(1024);
+  private slotNumbers = new Int32Array(1024);
+  private readonly cellHashes: number[] = [];
+  private readonly siteNumbers = new Map<string, number>();
+  private readonly siteIds: string[] = [];
+  private cellCustomers = new Int32Array(256);
+  private cellShares = new Float64Array(256);
+  /** Each cell's site number in this call: -2 not looked up yet, -1 none. */
+  private cellSites = new Int32Array(256);
+  private siteCustomers = new Int32Array(64);
+  private siteShares = new Float64Array(64);
+  private readonly cellsMet: number[] = [];
+  private readonly sitesMet: number[] = [];
+
+  begin(): void {
+    this.cellCustomers.fill(0);
+    this.cellShares.fill(0);
+    this.cellSites.fill(-2);
+    this.siteCustomers.fill(0);
+    this.siteShares.fill(0);
+    this.cellsMet.length = 0;
+    this.sitesMet.length = 0;
+  }
+
+  cellOf(hash: number, names: CellNames): number {
+    const mask = this.slotHashes.length - 1;
+    let i = (hash >>> 0) & mask;
+    while (this.slotHashes[i] !== hash && this.slotHashes[i] !== 0) i = (i + 1) & mask;
+    let n: number;
+    if (this.slotHashes[i] === hash) n = this.slotNumbers[i];
+    else {
+      n = this.cellHashes.length;
+      this.cellHashes.push(hash);
+      this.slotHashes[i] = hash;
+      this.slotNumbers[i] = n;
+      // At most half full, so a probe ends soon.
+      if (2 * this.cellHashes.length > this.slotHashes.length) this.rehash();
+      if (n >= this.cellCustomers.length) {
+        this.cellCustomers = grown(this.cellCustomers, 0);
+        this.cellShares = grown(this.cellShares, 0);
+        this.cellSites = grown(this.cellSites, -2);
+      }
+    }
+    // A cell's site is read once a call (a cell may move to another site between calls).
+    if (this.cellSites[n] === -2) {
+      const siteId = names.cellSites.get(hash);
+      this.cellSites[n] = siteId === undefined ? -1 : this.siteOf(siteId);
+    }
+    return n;
+  }
+
+  siteOfCell(cell: number): number {
+    return this.cellSites[cell];
+  }
+
+  addCell(cell: number, share: number): void {
+    if (this.cellCustomers[cell]++ === 0) this.cellsMet.push(cell);
+    this.cellShares[cell] += share;
+  }
+
+  addSite(site: number, share: number): void {
+    if (this.siteCustomers[site]++ === 0) this.sitesMet.push(site);
+    this.siteShares[site] += share;
+  }
+
+  end(names: CellNames): { cells: Map<string, PlacePresence>; sites: Map<string, PlacePresence> } {
+    const cells = new Map<string, PlacePresence>();
+    for (const n of this.cellsMet) {
+      const k = this.cellHashes[n];
+      cells.set(names.cells.get(k) ?? `#${k}`, { customers: this.cellCustomers[n], usageShare: this.cellShares[n] });
+    }
+    const sites = new Map<string, PlacePresence>();
+    for (const n of this.sitesMet) sites.set(this.siteIds[n], { customers: this.siteCustomers[n], usageShare: this.siteShares[n] });
+    return { cells, sites };
+  }
+
+  private rehash(): void {
+    this.slotHashes = new Float64Array(this.slotHashes.length * 2);
+    this.slotNumbers = new Int32Array(this.slotHashes.length);
+    const mask = this.slotHashes.length - 1;
+    this.cellHashes.forEach((hash, n) => {
+      let i = (hash >>> 0) & mask;
+      while (this.slotHashes[i] !== 0) i = (i + 1) & mask;
+      this.slotHashes[i] = hash;
+      this.slotNumbers[i] = n;
+    });
+  }
+
+  private siteOf(siteId: string): number {
+    let n = this.siteNumbers.get(siteId);
+    if (n === undefined) {
+      n = this.siteIds.length;
+      this.siteNumbers.set(siteId, n);
+      this.siteIds.push(siteId);
+      if (n >= this.siteCustomers.length) {
+        this.siteCustomers = grown(this.siteCustomers, 0);
+        this.siteShares = grown(this.siteShares, 0);
+      }
+    }
+    return n;
+  }
+}
+
+/** The first index of `x` in `a` (-1: none); a loop, cheaper than the builtin for four slots. */
+function firstAt(a: Int32Array, x: number): number {
+  for (let i = 0; i < a.length; i++) if (a[i] === x) return i;
+  return -1;
+}
+
+/** A typed array twice as long, its new part filled with `fill`. */
+function grown<T extends Int32Array | Float64Array>(a: T, fill: number): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  b.fill(fill, a.length);
+  return b;
 }
