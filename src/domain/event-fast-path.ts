@@ -1,9 +1,25 @@
-import { MAX_MONEY, MAX_RECORD_DATA_MB, MAX_RECORD_SMS, MAX_RECORD_VOICE_MIN, type EventOf, type TwinEvent } from './events.js';
+import {
+  CHANNELS,
+  CUSTOMER_PAYMENT_METHODS,
+  MAX_ALLOWANCE,
+  MAX_MONEY,
+  MAX_RECORD_DATA_MB,
+  MAX_RECORD_DROPPED_CALLS,
+  MAX_RECORD_SMS,
+  MAX_RECORD_THROUGHPUT_MBPS,
+  MAX_RECORD_VOICE_MIN,
+  SEVERITIES,
+  TICKET_CATEGORIES,
+  TOPUP_METHODS,
+  type EventOf,
+  type TwinEvent,
+} from './events.js';
 import { DAY_MS } from './time.js';
 
 /**
- * A fast path for the high-volume event kinds (usage: one event per subscription per day; bills
- * and payments, monthly, the next most common): a
+ * A fast path for the event kinds a history is made of (usage: one event per subscription per
+ * day; bills and payments, monthly; then interactions, network impacts, top-ups, subscription
+ * changes, customers and tickets, the sandbox's every kind): a
  * hand-written check that accepts only records the zod schema is certain to accept unchanged.
  * Anything it is unsure of goes to the zod schema, which also writes the error messages, so
  * the fast path can never accept what the schema refuses nor change an error (property-tested
@@ -62,6 +78,11 @@ export function isPlainIsoTime(s: unknown): s is string {
 
 const isId = (x: unknown): x is string => typeof x === 'string' && x.length >= 1 && x.length <= 128;
 const isAmount = (x: unknown, max: number): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= max;
+/** A whole number from 0 to `max` (the schema's `int()` takes safe integers). */
+const isCount = (x: unknown, max: number): x is number => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= max;
+/** A string of 1 to `max` code units (the schema counts code points, never more than units). */
+const isText = (x: unknown, max: number): x is string => typeof x === 'string' && x.length >= 1 && x.length <= max;
+const isOneOf = (set: ReadonlySet<string>, x: unknown): x is string => typeof x === 'string' && set.has(x);
 
 /**
  * The `data` of a record whose envelope is plainly valid for `kind` (the schema's seven keys, or
@@ -90,15 +111,21 @@ export function fastUsageEvent(raw: unknown): EventOf<'usage'> | undefined {
   const data = plainData(raw, 'usage');
   if (!data) return undefined;
   let dataKeys = 0;
-  let cellKeys = 0;
+  let optionalKeys = 0;
   for (const k in data) {
     dataKeys++;
     if (k === 'cellId' || k === 'siteId') {
       if (!isId(data[k])) return undefined;
-      cellKeys++;
+      optionalKeys++;
+    } else if (k === 'droppedCalls') {
+      if (!isCount(data.droppedCalls, MAX_RECORD_DROPPED_CALLS)) return undefined;
+      optionalKeys++;
+    } else if (k === 'throughputMbps') {
+      if (!isAmount(data.throughputMbps, MAX_RECORD_THROUGHPUT_MBPS)) return undefined;
+      optionalKeys++;
     } else if (k !== 'subscriptionId' && k !== 'dataMb' && k !== 'voiceMin' && k !== 'sms' && k !== 'roaming') return undefined;
   }
-  if (dataKeys - cellKeys !== 5 || !isId(data.subscriptionId) || !isAmount(data.dataMb, MAX_RECORD_DATA_MB) || !isAmount(data.voiceMin, MAX_RECORD_VOICE_MIN)) return undefined;
+  if (dataKeys - optionalKeys !== 5 || !isId(data.subscriptionId) || !isAmount(data.dataMb, MAX_RECORD_DATA_MB) || !isAmount(data.voiceMin, MAX_RECORD_VOICE_MIN)) return undefined;
   if (!Number.isInteger(data.sms) || !isAmount(data.sms, MAX_RECORD_SMS) || typeof data.roaming !== 'boolean') return undefined;
   return raw as EventOf<'usage'>;
 }
@@ -171,11 +198,163 @@ export function fastPaymentEvent(raw: unknown): EventOf<'payment'> | undefined {
   return raw as EventOf<'payment'>;
 }
 
+/**
+ * Whether every key of `data` is one of `keys` and each one's value passes its check: the count
+ * of keys it holds, or -1. Missing keys are the caller's to require.
+ */
+function checkedKeys(data: Record<string, unknown>, checks: Readonly<Record<string, (x: unknown) => boolean>>): number {
+  let n = 0;
+  for (const k in data) {
+    const check = checks[k];
+    if (check === undefined || !Object.prototype.hasOwnProperty.call(checks, k) || !check(data[k])) return -1;
+    n++;
+  }
+  return n;
+}
+
+const CHANNEL_SET = new Set<string>(CHANNELS);
+const SEVERITY_SET = new Set<string>(SEVERITIES);
+
+const INTERACTION: Readonly<Record<string, (x: unknown) => boolean>> = {
+  channel: (x) => isOneOf(CHANNEL_SET, x),
+  intent: (x) => isText(x, 64),
+  phase: (x) => x === 'start' || x === 'update' || x === 'end',
+};
+/** An interaction without `context` (any context goes to the schema), its `phase` given (the schema fills a missing one in). */
+export function fastInteractionEvent(raw: unknown): EventOf<'interaction'> | undefined {
+  const data = plainData(raw, 'interaction');
+  return data && checkedKeys(data, INTERACTION) === 3 ? (raw as EventOf<'interaction'>) : undefined;
+}
+
+const IMPACTS = new Set(['outage', 'degradation', 'congestion']);
+const NETWORK_IMPACT: Readonly<Record<string, (x: unknown) => boolean>> = {
+  incidentId: isId,
+  cellId: isId,
+  siteId: isId,
+  impact: (x) => isOneOf(IMPACTS, x),
+  severity: (x) => isOneOf(SEVERITY_SET, x),
+  start: isPlainIsoTime,
+  end: isPlainIsoTime,
+};
+export function fastNetworkImpactEvent(raw: unknown): EventOf<'network_impact'> | undefined {
+  const data = plainData(raw, 'network_impact');
+  if (!data) return undefined;
+  const n = checkedKeys(data, NETWORK_IMPACT);
+  const optional = ('siteId' in data ? 1 : 0) + ('end' in data ? 1 : 0);
+  return n >= 0 && n - optional === 5 ? (raw as EventOf<'network_impact'>) : undefined;
+}
+
+const TOPUP_METHOD_SET = new Set<string>(TOPUP_METHODS);
+const TOPUP: Readonly<Record<string, (x: unknown) => boolean>> = {
+  topupId: isId,
+  amount: (x) => isAmount(x, MAX_MONEY),
+  currency: (x) => typeof x === 'string' && x.length === 3,
+  method: (x) => isOneOf(TOPUP_METHOD_SET, x),
+  purpose: (x) => x === 'bundle' || x === 'addon',
+  credit: (x) => isAmount(x, MAX_MONEY) && x > 0,
+};
+/** A top-up that pays something (`amount` > 0); one paid by account credit alone goes to the schema. */
+export function fastTopupEvent(raw: unknown): EventOf<'topup'> | undefined {
+  const data = plainData(raw, 'topup');
+  if (!data) return undefined;
+  const n = checkedKeys(data, TOPUP);
+  const optional = ('currency' in data ? 1 : 0) + ('credit' in data ? 1 : 0);
+  return n >= 0 && n - optional === 4 && (data.amount as number) > 0 ? (raw as EventOf<'topup'>) : undefined;
+}
+
+const TICKET_ACTIONS = new Set(['opened', 'updated', 'resolved']);
+const TICKET_CATEGORY_SET = new Set<string>(TICKET_CATEGORIES);
+const TICKET: Readonly<Record<string, (x: unknown) => boolean>> = {
+  ticketId: isId,
+  action: (x) => isOneOf(TICKET_ACTIONS, x),
+  category: (x) => isOneOf(TICKET_CATEGORY_SET, x),
+  severity: (x) => isOneOf(SEVERITY_SET, x),
+  complaint: (x) => typeof x === 'boolean',
+  text: (x) => typeof x === 'string' && x.length <= 4000,
+};
+export function fastTicketEvent(raw: unknown): EventOf<'ticket'> | undefined {
+  const data = plainData(raw, 'ticket');
+  if (!data) return undefined;
+  const n = checkedKeys(data, TICKET);
+  return n >= 0 && n - ('text' in data ? 1 : 0) === 5 ? (raw as EventOf<'ticket'>) : undefined;
+}
+
+const SUBSCRIPTION_ACTIONS = new Set(['activated', 'plan_changed', 'addon_added', 'addon_removed', 'suspended', 'resumed', 'terminated']);
+const SUBSCRIPTION: Readonly<Record<string, (x: unknown) => boolean>> = {
+  action: (x) => isOneOf(SUBSCRIPTION_ACTIONS, x),
+  subscriptionId: isId,
+  productKind: (x) => x === 'plan' || x === 'addon',
+  productId: isId,
+  monthlyPrice: (x) => isAmount(x, MAX_MONEY),
+  dataAllowanceMb: (x) => isAmount(x, MAX_ALLOWANCE),
+  voiceAllowanceMin: (x) => isAmount(x, MAX_ALLOWANCE),
+  reason: (x) => typeof x === 'string' && x.length <= 200,
+};
+/** A subscription event with its `productKind` given (the schema fills a missing one in). */
+export function fastSubscriptionEvent(raw: unknown): EventOf<'subscription'> | undefined {
+  const data = plainData(raw, 'subscription');
+  if (!data) return undefined;
+  const n = checkedKeys(data, SUBSCRIPTION);
+  const optional = ('productId' in data ? 1 : 0) + ('monthlyPrice' in data ? 1 : 0) + ('dataAllowanceMb' in data ? 1 : 0) + ('voiceAllowanceMin' in data ? 1 : 0) + ('reason' in data ? 1 : 0);
+  return n >= 0 && n - optional === 3 ? (raw as EventOf<'subscription'>) : undefined;
+}
+
+const SEGMENTS = new Set(['consumer', 'business']);
+const BILLINGS = new Set(['prepaid', 'postpaid']);
+const PAYMENT_METHODS = new Set<string>(CUSTOMER_PAYMENT_METHODS);
+const CONSENT: Readonly<Record<string, (x: unknown) => boolean>> = {
+  marketing: (x) => typeof x === 'boolean',
+  sms: (x) => typeof x === 'boolean',
+  email: (x) => typeof x === 'boolean',
+};
+const CUSTOMER: Readonly<Record<string, (x: unknown) => boolean>> = {
+  segment: (x) => isOneOf(SEGMENTS, x),
+  billing: (x) => isOneOf(BILLINGS, x),
+  contractMonths: (x) => isCount(x, 60),
+  contractEnd: isPlainIsoDate,
+  paymentMethod: (x) => isOneOf(PAYMENT_METHODS, x),
+  since: isPlainIsoTime,
+  name: (x) => typeof x === 'string' && x.length <= 200,
+  consent: (x) => {
+    if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return false;
+    const c = x as Record<string, unknown>;
+    const n = checkedKeys(c, CONSENT);
+    return n >= 1 && 'marketing' in c;
+  },
+};
+export function fastCustomerEvent(raw: unknown): EventOf<'customer'> | undefined {
+  const data = plainData(raw, 'customer');
+  if (!data) return undefined;
+  const n = checkedKeys(data, CUSTOMER);
+  const optional = ('contractEnd' in data ? 1 : 0) + ('name' in data ? 1 : 0) + ('consent' in data ? 1 : 0);
+  return n >= 0 && n - optional === 5 ? (raw as EventOf<'customer'>) : undefined;
+}
+
 /** The record as an event of a kind with a fast path when it is a plain, valid one; undefined means "ask the schema". */
 export function fastEvent(raw: unknown): TwinEvent | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
-  const kind = (raw as { kind?: unknown }).kind;
-  return kind === 'usage' ? fastUsageEvent(raw) : kind === 'bill' ? fastBillEvent(raw) : kind === 'payment' ? fastPaymentEvent(raw) : undefined;
+  switch ((raw as { kind?: unknown }).kind) {
+    case 'usage':
+      return fastUsageEvent(raw);
+    case 'bill':
+      return fastBillEvent(raw);
+    case 'payment':
+      return fastPaymentEvent(raw);
+    case 'interaction':
+      return fastInteractionEvent(raw);
+    case 'network_impact':
+      return fastNetworkImpactEvent(raw);
+    case 'topup':
+      return fastTopupEvent(raw);
+    case 'subscription':
+      return fastSubscriptionEvent(raw);
+    case 'customer':
+      return fastCustomerEvent(raw);
+    case 'ticket':
+      return fastTicketEvent(raw);
+    default:
+      return undefined;
+  }
 }
 
 /** Event time in ms; the common `…Z` form is computed directly, anything else by Date.parse. */

@@ -26,6 +26,10 @@ export const MAX_RECORD_DATA_MB = 1_048_576;
 export const MAX_RECORD_VOICE_MIN = 44_640;
 /** Largest SMS count in one usage record. */
 export const MAX_RECORD_SMS = 1_000_000;
+/** Largest count of dropped calls in one usage record. */
+export const MAX_RECORD_DROPPED_CALLS = 100_000;
+/** Largest throughput one usage record states, Mbit/s. */
+export const MAX_RECORD_THROUGHPUT_MBPS = 100_000;
 /** Largest allowance of a plan (MB or minutes): "unlimited" plans state a large number, not infinity. */
 export const MAX_ALLOWANCE = 1_000_000_000;
 
@@ -54,6 +58,9 @@ const envelope = {
   v: z.literal(SCHEMA_VERSION),
 };
 
+/** How a customer pays, as the customer event names it. */
+export const CUSTOMER_PAYMENT_METHODS = ['direct_debit', 'card', 'electronic_check', 'mailed_check', 'cash', 'voucher'] as const;
+
 export const customerData = z.strictObject({
   segment: z.enum(['consumer', 'business']),
   billing: z.enum(['prepaid', 'postpaid']),
@@ -65,7 +72,7 @@ export const customerData = z.strictObject({
    * after a renewal names the new end.
    */
   contractEnd: isoDate.optional(),
-  paymentMethod: z.enum(['direct_debit', 'card', 'electronic_check', 'mailed_check', 'cash', 'voucher']),
+  paymentMethod: z.enum(CUSTOMER_PAYMENT_METHODS),
   /** When the customer relationship began (tenure counts from here). */
   since: isoTime,
   name: z.string().max(200).optional(),
@@ -85,9 +92,9 @@ export const usageData = z.strictObject({
   /** The site of that cell (a cell identity carries its base station). */
   siteId: id.optional(),
   /** Calls of the record that dropped or failed to connect (a CDR's abnormal release cause). */
-  droppedCalls: z.number().int().nonnegative().max(100_000).optional(),
+  droppedCalls: z.number().int().nonnegative().max(MAX_RECORD_DROPPED_CALLS).optional(),
   /** The data throughput the record's sessions got (Mbit/s, as the network's session records measure it). */
-  throughputMbps: z.number().nonnegative().max(100_000).optional(),
+  throughputMbps: z.number().nonnegative().max(MAX_RECORD_THROUGHPUT_MBPS).optional(),
 });
 
 export const billLineSchema = z.strictObject({
