@@ -8,6 +8,7 @@ import {
   fastEvent,
   fastInteractionEvent,
   fastNetworkImpactEvent,
+  fastOfferEvent,
   fastPaymentEvent,
   fastSubscriptionEvent,
   fastTicketEvent,
@@ -181,6 +182,10 @@ const anId = (valid: string) => mostly(fc.constant(valid), fc.constantFrom('', 3
 const oneOf = (valid: string[], invalid: string) => mostly(fc.constantFrom(...valid), fc.constant(invalid));
 const validTime = mostly(fc.constantFrom('2025-01-01T13:02:36.000Z', '2025-01-01T19:36:04+02:00'), timeText);
 const otherKinds = {
+  offer: fc.record(
+    { action: oneOf(['presented', 'accepted'], 'maybe'), offerId: anId('retention-10'), channel: oneOf(['app', 'call'], 'fax'), treatment: text(64), decisionId: anId('D1'), requestId: text(200) },
+    { requiredKeys: ['action', 'offerId'], noNullPrototype: true },
+  ),
   interaction: mostly(
     fc.record({ channel: oneOf(['web', 'call'], 'fax'), intent: text(64), phase: oneOf(['start', 'end'], 'later') }, { noNullPrototype: true }),
     fc.record({ channel: oneOf(['web', 'call'], 'fax'), intent: text(64), phase: oneOf(['start', 'end'], 'later'), context: fc.constant({ bundle: 'b' }) }, { requiredKeys: ['channel', 'intent'], noNullPrototype: true }),
@@ -226,7 +231,7 @@ const envelopeMostlyValid = (kind: string) => ({
   source: mostly(fc.constant('sandbox'), fc.constant('')),
   v: mostly(fc.constant(1), fc.constant(2)),
 });
-const fastOf = { interaction: fastInteractionEvent, network_impact: fastNetworkImpactEvent, topup: fastTopupEvent, ticket: fastTicketEvent, subscription: fastSubscriptionEvent, customer: fastCustomerEvent };
+const fastOf = { offer: fastOfferEvent, interaction: fastInteractionEvent, network_impact: fastNetworkImpactEvent, topup: fastTopupEvent, ticket: fastTicketEvent, subscription: fastSubscriptionEvent, customer: fastCustomerEvent };
 
 describe('the other kinds’ fast paths', () => {
   for (const kind of Object.keys(otherKinds) as (keyof typeof otherKinds)[]) {
@@ -251,7 +256,7 @@ describe('the other kinds’ fast paths', () => {
     });
   }
 
-  it("takes the sandbox's records of every kind", () => {
+  it("takes the sandbox's records of every kind, and offers' answers", () => {
     const envelope = { id: 'e', customerId: 'C', time: '2025-01-01T13:02:36.000Z', source: 'sandbox', v: 1 };
     const records = [
       { ...envelope, kind: 'customer', data: { segment: 'consumer', billing: 'postpaid', contractMonths: 24, contractEnd: '2026-08-20', paymentMethod: 'electronic_check', since: '2022-08-20T00:00:00.000Z', consent: { marketing: true, sms: true, email: true } } },
@@ -261,6 +266,7 @@ describe('the other kinds’ fast paths', () => {
       { ...envelope, kind: 'topup', data: { topupId: 'T1', amount: 35, currency: 'EUR', method: 'voucher', purpose: 'bundle' } },
       { ...envelope, kind: 'interaction', data: { channel: 'store', intent: 'configure_bundle', phase: 'start' } },
       { ...envelope, kind: 'ticket', data: { ticketId: 'T1', action: 'opened', category: 'service', severity: 'medium', complaint: false } },
+      { ...envelope, kind: 'offer', data: { action: 'declined', offerId: 'retention-10', channel: 'app' } },
       { ...envelope, kind: 'network_impact', data: { incidentId: 'INC-3', cellId: 'cell-238', siteId: 'site-79', impact: 'congestion', severity: 'medium', start: '2025-01-01T13:02:36.000Z', end: '2025-01-01T19:36:04.000Z' } },
     ];
     for (const r of records) expect(fastEvent(r), r.kind).toBe(r);

@@ -8,6 +8,8 @@ import {
   MAX_RECORD_SMS,
   MAX_RECORD_THROUGHPUT_MBPS,
   MAX_RECORD_VOICE_MIN,
+  MAX_REQUEST_ID_LENGTH,
+  OFFER_ACTIONS,
   SEVERITIES,
   TICKET_CATEGORIES,
   TOPUP_METHODS,
@@ -19,7 +21,7 @@ import { DAY_MS } from './time.js';
 /**
  * A fast path for the event kinds a history is made of (usage: one event per subscription per
  * day; bills and payments, monthly; then interactions, network impacts, top-ups, subscription
- * changes, customers and tickets, the sandbox's every kind): a
+ * changes, customers and tickets, the sandbox's every kind; and offers' answers): a
  * hand-written check that accepts only records the zod schema is certain to accept unchanged.
  * Anything it is unsure of goes to the zod schema, which also writes the error messages, so
  * the fast path can never accept what the schema refuses nor change an error (property-tested
@@ -299,6 +301,23 @@ export function fastSubscriptionEvent(raw: unknown): EventOf<'subscription'> | u
   return n >= 0 && n - optional === 3 ? (raw as EventOf<'subscription'>) : undefined;
 }
 
+const OFFER_ACTION_SET = new Set<string>(OFFER_ACTIONS);
+const OFFER: Readonly<Record<string, (x: unknown) => boolean>> = {
+  action: (x) => isOneOf(OFFER_ACTION_SET, x),
+  offerId: isId,
+  channel: (x) => isOneOf(CHANNEL_SET, x),
+  treatment: (x) => typeof x === 'string' && x.length <= 64,
+  decisionId: isId,
+  requestId: (x) => isText(x, MAX_REQUEST_ID_LENGTH),
+};
+export function fastOfferEvent(raw: unknown): EventOf<'offer'> | undefined {
+  const data = plainData(raw, 'offer');
+  if (!data) return undefined;
+  const n = checkedKeys(data, OFFER);
+  const optional = ('treatment' in data ? 1 : 0) + ('decisionId' in data ? 1 : 0) + ('requestId' in data ? 1 : 0);
+  return n >= 0 && n - optional === 3 ? (raw as EventOf<'offer'>) : undefined;
+}
+
 const SEGMENTS = new Set(['consumer', 'business']);
 const BILLINGS = new Set(['prepaid', 'postpaid']);
 const PAYMENT_METHODS = new Set<string>(CUSTOMER_PAYMENT_METHODS);
@@ -352,6 +371,8 @@ export function fastEvent(raw: unknown): TwinEvent | undefined {
       return fastCustomerEvent(raw);
     case 'ticket':
       return fastTicketEvent(raw);
+    case 'offer':
+      return fastOfferEvent(raw);
     default:
       return undefined;
   }
