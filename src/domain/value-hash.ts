@@ -6,6 +6,10 @@
  * differ hashes differently but for FNV's collisions. About a third of the CPU of
  * `JSON.stringify` and FNV-1a over the text for a usage event (no double-to-string conversion,
  * no text to collect), which is what the first start's history pays for every event (issue 16).
+ *
+ * Hashes are carried as signed 32-bit integers (`Math.imul`'s result), which V8 keeps unboxed:
+ * an unsigned one above 2^31 is a heap number, an allocation at every step. `>>> 0` gives the
+ * unsigned value of the same bits where one is shown or kept.
  */
 
 const FNV_PRIME = 0x01000193;
@@ -27,24 +31,24 @@ const words = new Uint32Array(bits.buffer);
 
 const mix = (h: number, x: number) => Math.imul(h ^ x, FNV_PRIME);
 
-/** Mixes a string's length and code units into `h` (unsigned 32-bit). */
+/** Mixes a string's length and code units into `h`. */
 export function hashString(h: number, s: string): number {
   h = mix(h, STRING | (s.length & 0xffff));
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-  return h >>> 0;
+  return h;
 }
 
 /** Mixes a number's IEEE-754 bits into `h` (`0` and `-0` differ; every NaN is one NaN). */
 export function hashNumber(h: number, x: number): number {
   bits[0] = x;
-  return mix(mix(mix(h, NUMBER), words[0]), words[1]) >>> 0;
+  return mix(mix(mix(h, NUMBER), words[0]), words[1]);
 }
 
 /**
- * Carries `h` (start from FNV's offset basis, or a previous value's hash) over `value`. Objects
- * are walked in their keys' order (for…in: own enumerable keys), arrays in index order. A value
- * nested deeper than the stack allows throws RangeError: the intake refuses such records first
- * (`MAX_EVENT_DEPTH`).
+ * Carries `h` (start from FNV's offset basis, or a previous value's hash; any 32 bits) over
+ * `value`. Objects are walked in their keys' order (for…in: own enumerable keys), arrays in index
+ * order. A value nested deeper than the stack allows throws RangeError: the intake refuses such
+ * records first (`MAX_EVENT_DEPTH`).
  */
 export function hashValue(h: number, value: unknown): number {
   switch (typeof value) {
@@ -53,13 +57,13 @@ export function hashValue(h: number, value: unknown): number {
     case 'number':
       return hashNumber(h, value);
     case 'boolean':
-      return mix(h, value ? TRUE : FALSE) >>> 0;
+      return mix(h, value ? TRUE : FALSE);
     case 'object': {
-      if (value === null) return mix(h, NULL) >>> 0;
+      if (value === null) return mix(h, NULL);
       if (Array.isArray(value)) {
         h = mix(h, ARRAY);
         for (let i = 0; i < value.length; i++) h = hashValue(h, value[i]);
-        return mix(h, END) >>> 0;
+        return mix(h, END);
       }
       h = mix(h, OBJECT);
       const o = value as Record<string, unknown>;
@@ -68,9 +72,9 @@ export function hashValue(h: number, value: unknown): number {
         h = hashString(mix(h, KEY), k);
         h = hashValue(h, o[k]);
       }
-      return mix(h, END) >>> 0;
+      return mix(h, END);
     }
     default:
-      return mix(h, OTHER) >>> 0;
+      return mix(h, OTHER);
   }
 }

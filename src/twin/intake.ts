@@ -6,8 +6,10 @@ import { parseEventTime } from '../domain/event-fast-path.js';
 import { validateEvent, validateEventText } from '../domain/event-validation.js';
 import type { TwinEvent } from '../domain/events.js';
 import { refusedAfterFailedWrite, type AppendOutcome, type EventStore, type NewDeadLetter, type NewEvent } from '../store/event-store.js';
-import { SEEDED_BLOCK_EVENTS, seededHashStep } from '../store/seeded-history.js';
-import type { CustomerGate, TwinEngine } from './twin-engine.js';
+import { blockHash, SEEDED_BLOCK_EVENTS, seededHashStep } from '../store/seeded-history.js';
+import { GateOverlay } from './gate-overlay.js';
+import { IdPositions } from './id-positions.js';
+import type { TwinEngine } from './twin-engine.js';
 
 /**
  * One incoming record: its raw text (an NDJSON line) or an already decoded value (a JSON array
@@ -157,8 +159,10 @@ export class Intake implements EventSink {
   private readonly maxFuture: number;
   private readonly source: string;
   private idle: Promise<void> = Promise.resolve();
+  /** The ids the unit being checked has taken (one unit is checked at a time). */
+  private readonly taken = new IdPositions();
   /** Customers as the units checked but not yet applied leave them. */
-  private readonly overlay = new Map<string, CustomerGate>();
+  private readonly overlay: GateOverlay;
   private inFlight = 0;
   /**
    * The chain the units' writes name (AppendOptions.chain): a unit is checked against the overlay
@@ -175,6 +179,7 @@ export class Intake implements EventSink {
   private seededPass: SeededState | undefined;
 
   constructor(private readonly options: IntakeOptions) {
+    this.overlay = new GateOverlay(options.engine);
     this.maxQueued = options.maxQueuedRecords ?? DEFAULT_MAX_QUEUED;
     this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     this.maxFuture = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
@@ -254,7 +259,7 @@ export class Intake implements EventSink {
         pass.ending = true;
         await this.drained();
         this.seededPass = undefined;
-        const blockHashes = pass.inBlock > 0 ? [...pass.blockHashes, pass.hash] : pass.blockHashes;
+        const blockHashes = pass.inBlock > 0 ? [...pass.blockHashes, blockHash(pass.hash)] : pass.blockHashes;
         return { lastSeq: pass.next - 1, skipped: pass.skipped, blockHashes, accepted: pass.next - o.firstSeq };
       },
     };
@@ -264,22 +269,25 @@ export class Intake implements EventSink {
    * A seeded batch's "write": its accepted events take the next seqs from memory and its records
    * their ordinals; only dead letters are written (rare, and not regenerated).
    */
-  private takeSeeded(pass: SeededState, records: readonly Pending[], batch: Prepared): Promise<AppendOutcome[]> {
+  private takeSeeded(pass: SeededState, records: readonly Pending[], batch: Prepared): Promise<Written> {
     for (const p of records) {
       // After the checks, only the accepted records have no outcome yet.
       if (p.outcome !== undefined || !p.event) pass.skipped.push(pass.ordinal);
       pass.ordinal++;
     }
-    const outcomes: AppendOutcome[] = batch.written.map((p) => {
+    // Every checked event is accepted, under the next seqs in order: told by the first (no outcome object an event).
+    const firstSeq = pass.next;
+    for (const p of batch.written) {
       pass.hash = seededHashStep(pass.hash, p.event!, p.time, pass.receivedAt);
       if (++pass.inBlock === SEEDED_BLOCK_EVENTS) {
-        pass.blockHashes.push(pass.hash);
+        pass.blockHashes.push(blockHash(pass.hash));
         pass.hash = 0;
         pass.inBlock = 0;
       }
-      return { status: 'accepted', seq: pass.next++ };
-    });
-    return batch.dead.length ? this.options.store.addDeadLetters(batch.dead).then(() => outcomes) : Promise.resolve(outcomes);
+    }
+    pass.next += batch.written.length;
+    const written: Written = { batch, firstSeq };
+    return batch.dead.length ? this.options.store.addDeadLetters(batch.dead).then(() => written) : Promise.resolve(written);
   }
 
   /** Resolves when everything submitted so far has been written. */
@@ -333,7 +341,8 @@ export class Intake implements EventSink {
     const pending: Pending[] = [];
     const sources: string[] = [];
     for (const job of jobs) for (const raw of job.records) {
-      pending.push({ raw, body: '', time: 0 });
+      // Every field from the start: one shape, no properties added later (a backing store each).
+      pending.push({ raw, body: '', time: 0, event: undefined, outcome: undefined });
       sources.push(job.source);
     }
     // Counted before its checks run, so a unit finishing meanwhile keeps this one's overlay.
@@ -341,15 +350,15 @@ export class Intake implements EventSink {
     const writes: Promise<Written>[] = [];
     // Ids taken by the unit's earlier batches, whose writes may still be under way: a resend of
     // one of them later in the same body is a duplicate, whatever the checks would say of its time.
-    const taken = new Map<string, TwinEvent>();
+    this.taken.clear();
+    const taken = { ids: this.taken, pending };
     try {
       for (let from = 0; from < pending.length; from += this.maxBatch) {
         const records = pending.slice(from, from + this.maxBatch);
         // Taken once for both steps: a batch checked for a seeded pass is taken by it.
         const seeded = this.seededPass;
-        const batch = await this.prepare(records, sources.slice(from, from + this.maxBatch), taken, seeded);
-        const written = seeded ? this.takeSeeded(seeded, records, batch) : this.options.store.append(batch.toWrite, batch.dead, { chain: this.chain });
-        writes.push(written.then((outcomes) => ({ batch, outcomes })));
+        const batch = await this.prepare(records, sources.slice(from, from + this.maxBatch), { ...taken, from }, seeded);
+        writes.push(seeded ? this.takeSeeded(seeded, records, batch) : this.options.store.append(batch.toWrite, batch.dead, { chain: this.chain }).then((outcomes) => ({ batch, outcomes })));
       }
     } catch (err) {
       // Checked on top of this unit's overlay, the next units must not be written: none starts before this one is out.
@@ -390,8 +399,11 @@ export class Intake implements EventSink {
     return { done };
   }
 
-  /** Steps 1–3 of a batch: shape, duplicates inside the unit (`taken`: id → the event taken), checks against the twins. */
-  private async prepare(batch: Pending[], sources: string[], taken: Map<string, TwinEvent>, seeded: SeededState | undefined): Promise<Prepared> {
+  /**
+   * Steps 1–3 of a batch: shape, duplicates inside the unit (`taken`: the positions in the unit's
+   * records of the ids taken, `from` the batch's first), checks against the twins.
+   */
+  private async prepare(batch: Pending[], sources: string[], taken: TakenIds, seeded: SeededState | undefined): Promise<Prepared> {
     const { store, engine, clock } = this.options;
     const now = clock.now();
     const horizon = now + this.maxFuture;
@@ -426,33 +438,26 @@ export class Intake implements EventSink {
     const toWrite: NewEvent[] = [];
     const written: Pending[] = [];
     const refused: Pending[] = [];
-    for (const p of batch) {
+    const idAt = (position: number) => taken.pending[position].event!.id;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i];
       if (p.outcome || !p.event) continue;
       const e = p.event;
-      const earlier = taken.get(e.id);
-      if (earlier !== undefined) {
-        p.outcome = resendOutcome(e, earlier, 'earlier in this batch');
+      const earlier = taken.ids.find(e.id, idAt);
+      if (earlier >= 0) {
+        p.outcome = resendOutcome(e, taken.pending[earlier].event!, 'earlier in this batch');
         continue;
       }
-      let gate = this.overlay.get(e.customerId);
-      if (!gate) {
-        const known = engine.gate(e.customerId);
-        gate = known && { ...known };
-      }
+      const gate = this.overlay.gate(e.customerId);
       const verdict = engine.check(e, p.time, gate);
       if (!verdict.ok) {
         p.outcome = { status: 'rejected', id: e.id, reason: verdict.reason };
         refused.push(p);
         continue;
       }
-      const next: CustomerGate = gate ?? { exists: false, since: 0, watermark: 0 };
-      if (e.kind === 'customer') {
-        next.exists = true;
-        next.since = parseEventTime(e.data.since);
-      }
-      next.watermark = Math.max(next.watermark, p.time);
-      this.overlay.set(e.customerId, next);
-      taken.set(e.id, e);
+      const registers = e.kind === 'customer';
+      this.overlay.set(e.customerId, registers || (gate?.exists ?? false), registers ? parseEventTime(e.data.since) : (gate?.since ?? 0), Math.max(gate?.watermark ?? 0, p.time));
+      taken.ids.add(e.id, taken.from + i);
       if (entries) toWrite.push({ id: e.id, customerId: e.customerId, kind: e.kind, time: p.time, receivedAt, body: p.body });
       written.push(p);
     }
@@ -472,21 +477,31 @@ export class Intake implements EventSink {
   }
 
   /** Step 4, once the batch is durable: apply the accepted events in order, answer every record. */
-  private finish({ batch, outcomes }: Written): void {
+  private finish(written: Written): void {
     const { engine } = this.options;
+    const { batch } = written;
     const applied: AcceptedEvent[] = [];
-    outcomes.forEach((o, k) => {
-      const p = batch.written[k];
-      if (o.status === 'accepted') {
-        engine.apply(p.event!, p.time);
-        p.outcome = { status: 'accepted', id: p.event!.id };
-        applied.push({ event: p.event!, time: p.time, seq: o.seq });
-      } else {
-        p.outcome = resendOfLogged(p.event!, o.body, o.seq);
-      }
-    });
+    const accept = (p: Pending, seq: number) => {
+      engine.apply(p.event!, p.time);
+      p.outcome = { status: 'accepted', id: p.event!.id };
+      applied.push({ event: p.event!, time: p.time, seq });
+    };
+    if ('firstSeq' in written) batch.written.forEach((p, k) => accept(p, written.firstSeq + k));
+    else
+      written.outcomes.forEach((o, k) => {
+        const p = batch.written[k];
+        if (o.status === 'accepted') accept(p, o.seq);
+        else p.outcome = resendOfLogged(p.event!, o.body, o.seq);
+      });
     if (applied.length) for (const listener of this.listeners) listener(applied);
   }
+}
+
+/** The ids a unit has taken so far (their positions in its records) and where a batch starts in them. */
+interface TakenIds {
+  ids: IdPositions;
+  pending: readonly Pending[];
+  from: number;
 }
 
 interface Prepared {
@@ -496,10 +511,8 @@ interface Prepared {
   dead: NewDeadLetter[];
 }
 
-interface Written {
-  batch: Prepared;
-  outcomes: AppendOutcome[];
-}
+/** A batch's write answered: an outcome per event, or (a seeded pass) every event accepted under consecutive seqs from `firstSeq`. */
+type Written = { batch: Prepared; outcomes: AppendOutcome[] } | { batch: Prepared; firstSeq: number };
 
 function conflict(id: string, where: string): RecordOutcome {
   return { status: 'rejected', id, reason: `id: "${id}" was already used for a different event (${where}); an id is an idempotency key` };

@@ -21,6 +21,9 @@ export interface TwinEngineOptions {
 /** Why the engine refuses an event that is well-formed; the intake parks it as a dead letter. */
 export type SemanticVerdict = { ok: true } | { ok: false; reason: string };
 
+/** The verdict of every event that passes: one object, not one per event checked. */
+const PASSES: SemanticVerdict = Object.freeze({ ok: true });
+
 /** What the engine remembers of a customer while checking a batch before it is applied. */
 export interface CustomerGate {
   exists: boolean;
@@ -76,7 +79,11 @@ export class TwinEngine {
    */
   gate(customerId: string): CustomerGate | undefined {
     const slot = this.table.slotOf(customerId);
-    if (slot === undefined) return undefined;
+    return slot === undefined ? undefined : this.gateAt(slot);
+  }
+
+  /** `gate` of the twin in `slot` (the same reused object). */
+  gateAt(slot: number): CustomerGate | undefined {
     const flags = this.f(slot, OFF.flags);
     if ((flags & FLAG_EXISTS) === 0) return undefined;
     const g = this.sharedGate;
@@ -110,7 +117,7 @@ export class TwinEngine {
         reason: `time: late event; ${event.time} is more than ${this.latenessMs / 3_600_000} h before the customer's latest event (${new Date(gate.watermark).toISOString()})`,
       };
     }
-    return { ok: true };
+    return PASSES;
   }
 
   /** Applies an accepted event (already checked and durable). */

@@ -3,7 +3,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink, RecordOutcome } from '../../domain/event-sink.js';
 import { createSandboxWorld, loadWorldDocument, type WorldConfig } from '../../sandbox/index.js';
 import type { SeededHistoryRecord, StoredEvent } from '../../store/event-store.js';
-import { SEEDED_BLOCK_EVENTS, SEEDED_HASH_VERSION, seededHashStep } from '../../store/seeded-history.js';
+import { blockHash, SEEDED_BLOCK_EVENTS, SEEDED_HASH_VERSION, seededHashStep } from '../../store/seeded-history.js';
 import { loggedEntryOf } from '../../twin/intake.js';
 
 /** Events per batch the regenerated world hands over: the backfill's, so its days are cut alike (the cut changes nothing regenerated). */
@@ -73,7 +73,7 @@ export async function writeSandboxHistory(
     new TwinloopError('INTERNAL', `the first start's history regenerated from world "${h.world}" (seed ${h.seed}) ${what} the twins took: this Twinloop's sandbox is not the one that made it, or its world was acted on while its history went in; start from a fresh data dir`);
   const flush = async () => {
     const index = (block[0].seq - firstSeq) / SEEDED_BLOCK_EVENTS;
-    if (blockHashes[index] !== hash) throw differs(`differs at seqs ${block[0].seq}..${block[block.length - 1].seq} from what`);
+    if (blockHashes[index] !== blockHash(hash)) throw differs(`differs at seqs ${block[0].seq}..${block[block.length - 1].seq} from what`);
     if (block[block.length - 1].seq > record.writtenThrough) {
       await write(block);
       written += block.length;
