@@ -387,9 +387,18 @@ export function parseEventTime(s: string): number {
     const day = n(8) * 10 + n(9);
     let ms = 0;
     if (s.length > 20 && s.charCodeAt(19) === 46 /* . */) {
-      // Milliseconds from the first three fraction digits (padded), as Date.parse does.
-      const frac = s.slice(20, s.length - 1);
-      ms = Number((frac + '00').slice(0, 3));
+      // Milliseconds from the first three fraction digits (padded), as Date.parse does; read digit
+      // by digit (three strings and a number parse an event before). Not digits: Date.parse says.
+      const end = s.length - 1;
+      for (let k = 20; k < 23; k++) {
+        const d = k < end ? s.charCodeAt(k) - 48 : 0;
+        if (d < 0 || d > 9) return Date.parse(s);
+        ms = ms * 10 + d;
+      }
+      for (let k = 23; k < end; k++) {
+        const d = s.charCodeAt(k) - 48;
+        if (d < 0 || d > 9) return Date.parse(s);
+      }
     } else if (s.length !== 20) return Date.parse(s);
     return daysFromCivil(year, month, day) * DAY_MS + (n(11) * 10 + n(12)) * 3_600_000 + (n(14) * 10 + n(15)) * 60_000 + (n(17) * 10 + n(18)) * 1000 + ms;
   }

@@ -56,7 +56,9 @@ export class TwinEngine {
   /** Latest event time seen over all twins: the reference time of "current" features. */
   eventClock = 0;
   private readonly cursor = emptyCursor();
-  private readonly dirty = new Set<number>();
+  /** Twins changed since the last `takeDirty`: a flag per slot and the slots in the order first changed (a `Set` add per event cost more). */
+  private dirtyFlags = new Uint8Array(1024);
+  private dirtySlots: number[] = [];
   private readonly sharedGate: CustomerGate = { exists: false, since: 0, watermark: 0 };
   private observers: readonly ApplyObserver[] = [];
 
@@ -127,7 +129,7 @@ export class TwinEngine {
     for (let i = 0; i < observers.length; i++) observers[i].before(slot, time);
     applyEvent(this.table.point(slot, this.cursor), event, time, this.names);
     if (time > this.eventClock) this.eventClock = time;
-    this.dirty.add(slot);
+    this.markSlotDirty(slot);
     for (let i = 0; i < observers.length; i++) observers[i].after(slot, event, time);
   }
 
@@ -203,7 +205,7 @@ export class TwinEngine {
       const slot = this.table.slotOf(id);
       if (slot === undefined) continue;
       this.table.clear(slot);
-      this.dirty.delete(slot);
+      if (slot < this.dirtyFlags.length) this.dirtyFlags[slot] = 0;
       n++;
     }
     return n;
@@ -217,8 +219,13 @@ export class TwinEngine {
 
   /** Customers changed since the last `takeDirty`, cleared by the call. */
   takeDirty(): string[] {
-    const ids = [...this.dirty].map((s) => this.table.idAt(s));
-    this.dirty.clear();
+    const ids: string[] = [];
+    for (const s of this.dirtySlots) {
+      if (this.dirtyFlags[s] === 0) continue;
+      this.dirtyFlags[s] = 0;
+      ids.push(this.table.idAt(s));
+    }
+    this.dirtySlots = [];
     return ids;
   }
 
@@ -226,13 +233,24 @@ export class TwinEngine {
   markDirty(customerIds: Iterable<string>): void {
     for (const id of customerIds) {
       const slot = this.table.slotOf(id);
-      if (slot !== undefined) this.dirty.add(slot);
+      if (slot !== undefined) this.markSlotDirty(slot);
     }
   }
 
   /** Every customer id, in the order first seen. */
   *customerIds(): IterableIterator<string> {
     for (let s = 0; s < this.table.size; s++) yield this.table.idAt(s);
+  }
+
+  private markSlotDirty(slot: number): void {
+    if (slot >= this.dirtyFlags.length) {
+      const grown = new Uint8Array(Math.max(slot + 1, this.dirtyFlags.length * 2));
+      grown.set(this.dirtyFlags);
+      this.dirtyFlags = grown;
+    }
+    if (this.dirtyFlags[slot] === 1) return;
+    this.dirtyFlags[slot] = 1;
+    this.dirtySlots.push(slot);
   }
 
   /** Engine-wide state for a checkpoint; `asOfSeq`: the log position it was taken at, kept with it (see `metaAsOf`). */

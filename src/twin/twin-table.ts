@@ -45,13 +45,24 @@ export class TwinTable {
   private readonly slabs: Slab[] = [];
   private readonly index = new Map<string, number>();
   private readonly ids: string[] = [];
+  /** The last customer `slotOf` found, and its slot (slots never move, so it never goes stale). */
+  private lastId: string | undefined;
+  private lastSlot = 0;
 
   get size(): number {
     return this.ids.length;
   }
 
   slotOf(customerId: string): number | undefined {
-    return this.index.get(customerId);
+    // The customer just looked up is often asked again at once (checked, then applied; applied,
+    // then re-scored): the same string object compares in one step, a map lookup hashes it.
+    if (customerId === this.lastId) return this.lastSlot;
+    const slot = this.index.get(customerId);
+    if (slot !== undefined) {
+      this.lastId = customerId;
+      this.lastSlot = slot;
+    }
+    return slot;
   }
 
   idAt(slot: number): string {
@@ -60,7 +71,7 @@ export class TwinTable {
 
   /** The slot of a customer, allocating a zeroed record when it is new. */
   ensure(customerId: string): number {
-    const found = this.index.get(customerId);
+    const found = this.slotOf(customerId);
     if (found !== undefined) return found;
     const slot = this.ids.length;
     if (slot >> CHUNK_BITS >= this.slabs.length) this.slabs.push(newSlab(CHUNK));

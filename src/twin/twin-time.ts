@@ -6,9 +6,18 @@ export function dayOf(ms: number): number {
   return Math.floor(ms / DAY_MS);
 }
 
+/** The last day `monthOf` converted and its month: events come day by day, so most ask for the same day again. */
+let memoDay = Number.NaN;
+let memoMonth = 0;
+
 /** UTC month number since year 0 (year * 12 + month). */
 export function monthOf(ms: number): number {
-  return civilMonth(Math.floor(ms / DAY_MS));
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== memoDay) {
+    memoMonth = civilMonth(day);
+    memoDay = day;
+  }
+  return memoMonth;
 }
 
 /** Day number of an ISO date (`2026-03-31`). */
