@@ -72,6 +72,34 @@ describe('guarded executor', () => {
     expect((await audit.verify()).ok).toBe(true);
   });
 
+  it('answers UNAVAILABLE with Retry-After while the back end holds its acts, books nothing, and carries the same request out once it lets go', async () => {
+    const policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+    let holding = true;
+    let runs = 0;
+    // The connector executor's outcome of a held back end (outcomeOf of a `held` transient answer).
+    const executor: ActionExecutor = async () => {
+      runs++;
+      return holding
+        ? { ok: false, error: "the first start's history is being loaded (40 % in); retry in 12 s", detail: { retryable: true, held: true, retryAfterMs: 12_000 } }
+        : { ok: true };
+    };
+    const { guarded, audit } = setup(policy, executor);
+    const request = req({ cost: 5 });
+    const spent = await spentOn(policy, request);
+    const before = (await store.auditHead()).seq;
+    await expect(guarded.execute(request)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('retry in 12 s'), context: { held: true, retryAfterSeconds: 12 } });
+    expect(await spentOn(policy, request)).toBe(spent);
+    expect((await audit.read({ afterSeq: before })).map((e) => [e.entry.type, (e.entry.outcome as { status?: string }).status])).toEqual([
+      ['action.requested', 'received'],
+      ['policy.verdict', undefined],
+      ['action.failed', 'held'],
+    ]);
+    holding = false;
+    await expect(guarded.execute(request)).resolves.toMatchObject({ status: 'executed' });
+    expect(runs).toBe(2);
+    expect(await spentOn(policy, request)).toBe(spent + 5);
+  });
+
   it('answers a repeated request id from the first execution: the executor runs and the budget is charged once', async () => {
     const answers = memoryDocuments<GuardedResult>();
     let runs = 0;
