@@ -55,7 +55,7 @@ function historyState(dir: string): { first: number; last: number | null; throug
 describe('acts on the sandbox while the first start takes its history from the seed', () => {
   it('are refused 503 with Retry-After and why, pass after a retry, a workflow started meanwhile waits for them; the history is written and sealed and timelines answered', async () => {
     const dir = fresh();
-    const { operator, base, headers, get, close } = await startSandboxOperatorOverHttp(dir, { seed: 5, speed: 86_400, customers: 1_500, months: 4, segmentLog: true });
+    const { operator, base, headers, get, close } = await startSandboxOperatorOverHttp(dir, { seed: 5, speed: 3_600, customers: 1_500, months: 4, segmentLog: true });
     try {
       await firstTwins(operator);
       const customerId = 'C000001';
