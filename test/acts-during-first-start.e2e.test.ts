@@ -102,8 +102,14 @@ describe('acts on the sandbox while the first start takes its history from the s
         () => `the history written behind and sealed (last seen ${seen})`,
       );
       expect((await get<Health>('/health')).historyProblem).toBeNull();
+      // The timeline pages oldest first: read it to its end (the live world adds the customer's days before the credit's).
       const items = await until(async () => {
-        const t = (await get<{ items: TimelineItem[] }>(`/twins/${customerId}/timeline?limit=1000`)).items;
+        const t: TimelineItem[] = [];
+        for (let after: number | null = 0; after !== null; ) {
+          const page: { items: TimelineItem[]; next: number | null } = await get(`/twins/${customerId}/timeline?limit=1000&after=${after}`);
+          t.push(...page.items);
+          after = page.next;
+        }
         return t.some((e) => e.kind === 'action') ? t : undefined;
       }, 120_000, `the credit on ${customerId}'s timeline`);
       expect(items.find((e) => e.kind === 'action')?.event.data).toMatchObject({ actionClass: 'credit', status: 'delivered', amount: 5 });
