@@ -1,13 +1,7 @@
-import { held, type ConnectorResult } from '../domain/connectors/connector-result.js';
+import { held, type ActHold, type ConnectorResult } from '../domain/connectors/connector-result.js';
 import { heldError } from '../domain/errors.js';
 
-/** Why a world takes no act now, and when to ask again. */
-export interface ActHold {
-  /** Said to whoever asks, as it is (it should name why and when: "…; retry in 12 s"). */
-  reason: string;
-  /** When asking again may pass, in ms. */
-  retryAfterMs: number;
-}
+export type { ActHold };
 
 /**
  * The one place a sandbox world refuses acts on it for a while: every back end's act (a credit,

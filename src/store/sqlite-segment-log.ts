@@ -24,8 +24,6 @@ import type { AppendOutcome, CustomerEventQuery, LoggedCopy, NewEvent, StoredEve
  * holds its share of `sealAt` events, not of the 30 seconds between two checkpoints.
  */
 
-/** What makes a batch bulk, and when sealing runs. */
-
 /**
  * A segment's block as `writeAt` stores it (the fastest deflate: segments are sealed into chunks
  * later). Encoding is most of a segment write's CPU: done before the transaction, it does not hold
@@ -35,6 +33,8 @@ import type { AppendOutcome, CustomerEventQuery, LoggedCopy, NewEvent, StoredEve
 export function encodeSegment(events: readonly StoredEvent[]): Buffer {
   return encodeEventBlock(events, 1);
 }
+
+/** What makes a batch bulk, and when sealing runs. */
 export interface SegmentLogOptions {
   /** Appends of at least this many events become a segment; smaller ones stay rows. */
   minBatch: number;

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import type { ActHold } from '../../domain/connectors/connector-result.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import { CHANNELS } from '../../domain/events.js';
@@ -34,7 +35,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-function setup(policy: ActionPolicy = parseActionPolicy(DEFAULT_ACTION_POLICY), executor?: ActionExecutor, actsHeld?: () => { reason: string; retryAfterMs: number } | undefined) {
+function setup(policy: ActionPolicy = parseActionPolicy(DEFAULT_ACTION_POLICY), executor?: ActionExecutor, actsHeld?: () => ActHold | undefined) {
   const clock = new ManualClock(T0);
   const calls: string[] = [];
   const run: ActionExecutor =
@@ -215,7 +216,7 @@ describe('guarded executor', () => {
   });
 
   it('refuses an approval while the back ends hold their acts, leaving it pending, and carries it out when approved after', async () => {
-    let hold: { reason: string; retryAfterMs: number } | undefined = { reason: "the first start's history is being loaded; retry in 20 s", retryAfterMs: 20_000 };
+    let hold: ActHold | undefined = { reason: "the first start's history is being loaded; retry in 20 s", retryAfterMs: 20_000 };
     const { guarded, calls } = setup(undefined, undefined, () => hold);
     const r = await guarded.execute(req({ cost: 40 }));
     expect(r.status).toBe('pending-approval');

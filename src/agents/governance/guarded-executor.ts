@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ActHold } from '../../domain/connectors/connector-result.js';
 import type { Clock } from '../../domain/clock.js';
 import { heldError, isHeld, TwinloopError } from '../../domain/errors.js';
 import { priceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
@@ -90,7 +91,7 @@ export interface GuardedExecutorOptions {
    * decision 0021). An approval is then refused UNAVAILABLE before it is decided: decided, it would
    * be spent on an act the back end holds, and nothing would carry it out later.
    */
-  actsHeld?: () => { reason: string; retryAfterMs: number } | undefined;
+  actsHeld?: () => ActHold | undefined;
 }
 
 /** Who asked for what under a request id: its first answer is given again only to the same ask. */

@@ -26,6 +26,14 @@ export interface Idempotent {
 export const ok = <T>(value: T): ConnectorResult<T> => ({ status: 'ok', value });
 export const transient = <T>(reason: string, retryAfterMs?: number): ConnectorResult<T> =>
   retryAfterMs === undefined ? { status: 'transient', reason } : { status: 'transient', reason, retryAfterMs };
+/** Why a back end (a world) takes no act now, and when to ask again: what `held` answers and `heldError` throws. */
+export interface ActHold {
+  /** Said to whoever asks, as it is (it should name why and when: "…; retry in 12 s"). */
+  reason: string;
+  /** When asking again may pass, in ms. */
+  retryAfterMs: number;
+}
+
 /** A back end holding every act for a while (`held`): ask again after `retryAfterMs`. */
 export const held = <T>(reason: string, retryAfterMs: number): ConnectorResult<T> => ({ status: 'transient', reason, retryAfterMs, held: true });
 export const rejected = <T>(reason: string): ConnectorResult<T> => ({ status: 'rejected', reason });

@@ -1,3 +1,4 @@
+import type { ActHold } from '../../domain/connectors/connector-result.js';
 import type { BssConnectors, BssPlan } from '../../domain/connectors/bss-connectors.js';
 import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
@@ -27,7 +28,7 @@ export interface Bss {
    */
   readonly ready: Promise<void>;
   /** Why the BSS takes no act now, if it does not (the sandbox during its first start's pass, decision 0021). */
-  readonly actsHeld?: () => { reason: string; retryAfterMs: number } | undefined;
+  readonly actsHeld?: () => ActHold | undefined;
   close(): void;
 }
 
