@@ -1,6 +1,5 @@
 import {
   CHANNELS,
-  CUSTOMER_PAYMENT_METHODS,
   MAX_ALLOWANCE,
   MAX_MONEY,
   MAX_RECORD_DATA_MB,
@@ -13,6 +12,12 @@ import {
   SEVERITIES,
   TICKET_CATEGORIES,
   TOPUP_METHODS,
+  customerData,
+  interactionData,
+  networkImpactData,
+  subscriptionData,
+  ticketData,
+  topupData,
   type EventOf,
   type TwinEvent,
 } from './events.js';
@@ -216,11 +221,14 @@ function checkedKeys(data: Record<string, unknown>, checks: Readonly<Record<stri
 
 const CHANNEL_SET = new Set<string>(CHANNELS);
 const SEVERITY_SET = new Set<string>(SEVERITIES);
+/** A schema enum's values, read from the schema: a value it drops is refused here too, never kept by a copy. */
+const valuesOf = (e: { readonly options: readonly string[] }): ReadonlySet<string> => new Set<string>(e.options);
+const PHASES = valuesOf(interactionData.shape.phase.unwrap());
 
 const INTERACTION: Readonly<Record<string, (x: unknown) => boolean>> = {
   channel: (x) => isOneOf(CHANNEL_SET, x),
   intent: (x) => isText(x, 64),
-  phase: (x) => x === 'start' || x === 'update' || x === 'end',
+  phase: (x) => isOneOf(PHASES, x),
 };
 /** An interaction without `context` (any context goes to the schema), its `phase` given (the schema fills a missing one in). */
 export function fastInteractionEvent(raw: unknown): EventOf<'interaction'> | undefined {
@@ -228,7 +236,7 @@ export function fastInteractionEvent(raw: unknown): EventOf<'interaction'> | und
   return data && checkedKeys(data, INTERACTION) === 3 ? (raw as EventOf<'interaction'>) : undefined;
 }
 
-const IMPACTS = new Set(['outage', 'degradation', 'congestion']);
+const IMPACTS = valuesOf(networkImpactData.shape.impact);
 const NETWORK_IMPACT: Readonly<Record<string, (x: unknown) => boolean>> = {
   incidentId: isId,
   cellId: isId,
@@ -247,12 +255,13 @@ export function fastNetworkImpactEvent(raw: unknown): EventOf<'network_impact'> 
 }
 
 const TOPUP_METHOD_SET = new Set<string>(TOPUP_METHODS);
+const TOPUP_PURPOSES = valuesOf(topupData.shape.purpose);
 const TOPUP: Readonly<Record<string, (x: unknown) => boolean>> = {
   topupId: isId,
   amount: (x) => isAmount(x, MAX_MONEY),
   currency: (x) => typeof x === 'string' && x.length === 3,
   method: (x) => isOneOf(TOPUP_METHOD_SET, x),
-  purpose: (x) => x === 'bundle' || x === 'addon',
+  purpose: (x) => isOneOf(TOPUP_PURPOSES, x),
   credit: (x) => isAmount(x, MAX_MONEY) && x > 0,
 };
 /** A top-up that pays something (`amount` > 0); one paid by account credit alone goes to the schema. */
@@ -264,7 +273,7 @@ export function fastTopupEvent(raw: unknown): EventOf<'topup'> | undefined {
   return n >= 0 && n - optional === 4 && (data.amount as number) > 0 ? (raw as EventOf<'topup'>) : undefined;
 }
 
-const TICKET_ACTIONS = new Set(['opened', 'updated', 'resolved']);
+const TICKET_ACTIONS = valuesOf(ticketData.shape.action);
 const TICKET_CATEGORY_SET = new Set<string>(TICKET_CATEGORIES);
 const TICKET: Readonly<Record<string, (x: unknown) => boolean>> = {
   ticketId: isId,
@@ -281,11 +290,12 @@ export function fastTicketEvent(raw: unknown): EventOf<'ticket'> | undefined {
   return n >= 0 && n - ('text' in data ? 1 : 0) === 5 ? (raw as EventOf<'ticket'>) : undefined;
 }
 
-const SUBSCRIPTION_ACTIONS = new Set(['activated', 'plan_changed', 'addon_added', 'addon_removed', 'suspended', 'resumed', 'terminated']);
+const SUBSCRIPTION_ACTIONS = valuesOf(subscriptionData.shape.action);
+const PRODUCT_KINDS = valuesOf(subscriptionData.shape.productKind.unwrap());
 const SUBSCRIPTION: Readonly<Record<string, (x: unknown) => boolean>> = {
   action: (x) => isOneOf(SUBSCRIPTION_ACTIONS, x),
   subscriptionId: isId,
-  productKind: (x) => x === 'plan' || x === 'addon',
+  productKind: (x) => isOneOf(PRODUCT_KINDS, x),
   productId: isId,
   monthlyPrice: (x) => isAmount(x, MAX_MONEY),
   dataAllowanceMb: (x) => isAmount(x, MAX_ALLOWANCE),
@@ -318,9 +328,9 @@ export function fastOfferEvent(raw: unknown): EventOf<'offer'> | undefined {
   return n >= 0 && n - optional === 3 ? (raw as EventOf<'offer'>) : undefined;
 }
 
-const SEGMENTS = new Set(['consumer', 'business']);
-const BILLINGS = new Set(['prepaid', 'postpaid']);
-const PAYMENT_METHODS = new Set<string>(CUSTOMER_PAYMENT_METHODS);
+const SEGMENTS = valuesOf(customerData.shape.segment);
+const BILLINGS = valuesOf(customerData.shape.billing);
+const PAYMENT_METHODS = valuesOf(customerData.shape.paymentMethod);
 const CONSENT: Readonly<Record<string, (x: unknown) => boolean>> = {
   marketing: (x) => typeof x === 'boolean',
   sms: (x) => typeof x === 'boolean',

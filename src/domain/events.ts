@@ -58,9 +58,6 @@ const envelope = {
   v: z.literal(SCHEMA_VERSION),
 };
 
-/** How a customer pays, as the customer event names it. */
-export const CUSTOMER_PAYMENT_METHODS = ['direct_debit', 'card', 'electronic_check', 'mailed_check', 'cash', 'voucher'] as const;
-
 export const customerData = z.strictObject({
   segment: z.enum(['consumer', 'business']),
   billing: z.enum(['prepaid', 'postpaid']),
@@ -72,7 +69,7 @@ export const customerData = z.strictObject({
    * after a renewal names the new end.
    */
   contractEnd: isoDate.optional(),
-  paymentMethod: z.enum(CUSTOMER_PAYMENT_METHODS),
+  paymentMethod: z.enum(['direct_debit', 'card', 'electronic_check', 'mailed_check', 'cash', 'voucher']),
   /** When the customer relationship began (tenure counts from here). */
   since: isoTime,
   name: z.string().max(200).optional(),
