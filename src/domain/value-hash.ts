@@ -1,3 +1,5 @@
+import { fnv1aCarry, FNV_PRIME } from './string-hash.js';
+
 /**
  * FNV-1a (32-bit) over a decoded JSON value's structure, without writing its text: each string's
  * code units, each number's IEEE-754 bits, each object's keys and values in their order, each
@@ -12,7 +14,6 @@
  * unsigned value of the same bits where one is shown or kept.
  */
 
-const FNV_PRIME = 0x01000193;
 /** Markers mixed in before each part, so that parts of different kinds never read alike. */
 const STRING = 0x1_0000;
 const NUMBER = 0x2_0000;
@@ -32,10 +33,8 @@ const words = new Uint32Array(bits.buffer);
 const mix = (h: number, x: number) => Math.imul(h ^ x, FNV_PRIME);
 
 /** Mixes a string's length and code units into `h`. */
-export function hashString(h: number, s: string): number {
-  h = mix(h, STRING | (s.length & 0xffff));
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-  return h;
+function hashString(h: number, s: string): number {
+  return fnv1aCarry(mix(h, STRING | (s.length & 0xffff)), s);
 }
 
 /** Mixes a number's IEEE-754 bits into `h` (`0` and `-0` differ; every NaN is one NaN). */

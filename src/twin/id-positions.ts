@@ -1,3 +1,5 @@
+import { fnv1aCarry, FNV_START } from '../domain/string-hash.js';
+
 /**
  * The positions of the ids taken so far in one unit of the intake (a resend of one later in the
  * same unit is answered as a duplicate): an open-addressed table over FNV-1a of each id, in typed
@@ -60,8 +62,4 @@ export class IdPositions {
 }
 
 /** FNV-1a of an id's code units, as a signed 32-bit integer (kept unboxed). */
-function hashId(id: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  return h;
-}
+const hashId = (id: string): number => fnv1aCarry(FNV_START, id);
