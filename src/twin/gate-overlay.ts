@@ -18,9 +18,6 @@ export class GateOverlay {
   /** Customers the engine has no slot for (not applied yet): their gates, by id. */
   private readonly unslotted = new Map<string, CustomerGate>();
   private readonly scratch: CustomerGate = { exists: false, since: 0, watermark: 0 };
-  /** The slot the last `gate` call found, for the `set` that follows it. */
-  private lastId: string | undefined;
-  private lastSlot: number | undefined;
 
   constructor(private readonly engine: TwinEngine) {}
 
@@ -34,8 +31,6 @@ export class GateOverlay {
       if (g !== undefined) return g;
     }
     const slot = this.engine.table.slotOf(customerId);
-    this.lastId = customerId;
-    this.lastSlot = slot;
     if (slot === undefined) return undefined;
     if (slot < this.stamps.length && this.stamps[slot] === this.generation) {
       const g = this.scratch;
@@ -58,7 +53,8 @@ export class GateOverlay {
         return;
       }
     }
-    const slot = this.lastId === customerId ? this.lastSlot : this.engine.table.slotOf(customerId);
+    // The table remembers the slot `gate` just found for this customer (`TwinTable.slotOf`).
+    const slot = this.engine.table.slotOf(customerId);
     if (slot === undefined) {
       this.unslotted.set(customerId, { exists, since, watermark });
       return;
@@ -73,7 +69,6 @@ export class GateOverlay {
   /** Forgets every gate recorded: the engine stands for them all again. */
   clear(): void {
     this.unslotted.clear();
-    this.lastId = undefined;
     if (++this.generation === 0xffff_ffff) {
       this.stamps.fill(0);
       this.generation = 1;
