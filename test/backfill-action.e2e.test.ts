@@ -16,11 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 it('dates an action taken during the backfill in the world time and loses none of the history after it', async () => {
   // The durable path, which takes acts while its history goes in: the history taken from the seed
   // (the default, decision 0021) holds them until its days are generated (test/acts-during-first-start).
-  const seeded = process.env.TWINLOOP_SEEDED_HISTORY;
-  process.env.TWINLOOP_SEEDED_HISTORY = 'off';
-  const started = startSandboxOperatorOverHttp(dir, { seed: 3, speed: 3600 });
-  await started.finally(() => (seeded === undefined ? delete process.env.TWINLOOP_SEEDED_HISTORY : (process.env.TWINLOOP_SEEDED_HISTORY = seeded)));
-  const { operator, base, headers, get, close } = await started;
+  const { operator, base, headers, get, close } = await startSandboxOperatorOverHttp(dir, { seed: 3, speed: 3600, seededHistory: false });
   try {
     const worldNow = operator.world!.clock.now();
     expect(worldNow).toBeLessThan(Date.now() - 30 * 86_400_000);

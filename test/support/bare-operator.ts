@@ -59,13 +59,13 @@ export interface SandboxOperatorOverHttp {
  */
 export async function startSandboxOperatorOverHttp(
   dir: string,
-  o: { seed: number; speed: number; customers?: number; months?: number; population?: Partial<WorldConfig['population']>; segmentLog?: boolean },
+  o: { seed: number; speed: number; customers?: number; months?: number; population?: Partial<WorldConfig['population']>; segmentLog?: boolean; seededHistory?: boolean },
 ): Promise<SandboxOperatorOverHttp> {
   const small = namedWorld('small');
   const operator = await startOperator({
     // `segmentLog`: the store as `twinloop start` opens it (the segment log, sealed once the history is in).
     store: o.segmentLog ? resolveStoreOptions({ dataDir: join(dir, 'data') }, {}) : { kind: 'sqlite', dataDir: join(dir, 'data') },
-    sandbox: { config: loadWorldDocument({ ...small, population: { ...small.population, customers: o.customers ?? 300, ...o.population } }), worldName: 'small', seed: o.seed, months: o.months ?? 3, speed: o.speed },
+    sandbox: { config: loadWorldDocument({ ...small, population: { ...small.population, customers: o.customers ?? 300, ...o.population } }), worldName: 'small', seed: o.seed, months: o.months ?? 3, speed: o.speed, seededHistory: o.seededHistory },
     retentionBudget: 0,
     log: () => {},
     warn: () => {},

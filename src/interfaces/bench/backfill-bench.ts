@@ -10,7 +10,7 @@ import { intOption } from '../cli/cli-numbers.js';
 import { resolveWorld } from '../cli/sandbox-commands.js';
 import { startHistoryWriter } from '../runtime/history-writer.js';
 import { describeSandboxHistory } from '../runtime/sandbox-history-source.js';
-import { sandboxAwareClock } from '../runtime/sandbox-operator.js';
+import { historyDays, sandboxAwareClock } from '../runtime/sandbox-operator.js';
 import { inTempDir } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
 import { ratio, round } from './bench-stats.js';
@@ -183,7 +183,7 @@ function fileSize(path: string): number {
 export async function runBackfillBench(o: { world: string; customers: number; months: number; window: number; layout: StoreLayout; baseline: boolean; seeded?: boolean; log: (s: string) => void }): Promise<BackfillBenchResult> {
   const config = resolveWorld({ world: o.world, customers: o.customers });
   // Days as the first start counts them (planSandbox), so the seeded path's descriptor names the same history.
-  const days = Math.round((o.months * 365.25) / 12);
+  const days = historyDays(o.months);
   let generated = 0;
   const g0 = performance.now();
   const counter = createSandboxWorld(config, 1, { latencyScale: 0 });

@@ -12,10 +12,9 @@ import type { EventStore } from '../../store/event-store.js';
 import { ManualClock } from '../../domain/clock.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openTwinService } from '../../twin/twin-service.js';
-import { intOption } from '../cli/cli-numbers.js';
 import { resolveWorld } from '../cli/sandbox-commands.js';
-import { sandboxAwareClock } from '../runtime/sandbox-operator.js';
-import { inTempDir } from './bench-fixtures.js';
+import { historyDays, sandboxAwareClock } from '../runtime/sandbox-operator.js';
+import { inTempDir, worldOptions } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
 import { ratio, round } from './bench-stats.js';
 
@@ -73,7 +72,7 @@ async function backfill(o: { world: string; customers: number; months: number; s
     const world = createSandboxWorld(resolveWorld({ world: o.world, customers: o.customers }), o.seed, { latencyScale: 0 });
     const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir, writes: 'thread' }), clock: sandboxAwareClock(() => world.clock) });
     try {
-      const days = Math.round((o.months * 365.25) / 12);
+      const days = historyDays(o.months);
       const to = world.clock.now() + days * DAY_MS - 1;
       const collector = o.collect ? collectTrainingRows(twins.engine, { to }) : undefined;
       let last = performance.now();
@@ -202,10 +201,7 @@ export const firstModelBench = defineBench({
   name: 'first-model',
   description: "The first churn model (rows collected with the history, one fit) against today's model phase (replay, learner chosen by inner CV): CPU ratio, AUC of each with DeLong standard errors on the same validation rows",
   options: [
-    { flags: '--world <name>', description: 'built-in world', default: 'default' },
-    { flags: '--customers <n>', description: 'population', parse: intOption('--customers', 1), default: 2_000 },
-    { flags: '--months <m>', description: 'months of history', parse: intOption('--months', 1), default: 12 },
-    { flags: '--seed <n>', description: 'world seed', parse: intOption('--seed', 1), default: 1 },
+    ...worldOptions({ customers: 2_000, months: 12 }),
     { flags: '--no-history-baseline', description: 'skip the same backfill without the collector (what the collector costs the history)' },
     { flags: '--store <dir>', description: "an existing embedded store's data dir (server stopped) instead of a new backfill" },
     { flags: '--history-end <iso>', description: 'with --store: when its history ended (the sandbox went live)' },

@@ -1,10 +1,10 @@
-import { threadCpuSeconds } from '../../domain/cpu-time.js';
+import { threadCpuSeconds, threadCpuSecondsIfKnown } from '../../domain/cpu-time.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { createSandboxWorld } from '../../sandbox/index.js';
-import { intOption } from '../cli/cli-numbers.js';
 import { resolveWorld } from '../cli/sandbox-commands.js';
 import { DEFAULT_RETENTION_BUDGET, DEFAULT_SANDBOX_SPEED, startOperator, type ReadyReport } from '../runtime/operator.js';
-import { inTempDir } from './bench-fixtures.js';
+import { historyDays } from '../runtime/sandbox-operator.js';
+import { inTempDir, worldOptions } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
 import { ratio, round } from './bench-stats.js';
 
@@ -40,51 +40,44 @@ export interface FirstStartBenchResult {
  * model trained), without the HTTP edge, on a smaller population; then the operator is closed.
  */
 export async function runFirstStartBench(o: { world: string; customers: number; months: number; seed: number; history: HistoryPath; log: (s: string) => void }): Promise<FirstStartBenchResult> {
+  if (threadCpuSecondsIfKnown() === undefined) throw new TwinloopError('UNAVAILABLE', "bench first-start reads a thread's CPU from /proc (Linux only)");
   const config = resolveWorld({ world: o.world, customers: o.customers });
   // The baseline: the world's events made on this thread and dropped.
   const counter = createSandboxWorld(config, o.seed, { latencyScale: 0 });
   let generated = 0;
   const g0 = threadCpuSeconds();
-  counter.generate({ usage: () => void generated++, event: () => void generated++ }, { days: Math.round((o.months * 365.25) / 12) });
+  counter.generate({ usage: () => void generated++, event: () => void generated++ }, { days: historyDays(o.months) });
   const generateUs = ((threadCpuSeconds() - g0) * 1e6) / generated;
   o.log(`generate only: ${generated} events, ${round(generateUs)} µs CPU an event on this thread`);
 
-  const previous = process.env.TWINLOOP_SEEDED_HISTORY;
-  process.env.TWINLOOP_SEEDED_HISTORY = o.history === 'seeded' ? 'on' : 'off';
-  try {
-    return await inTempDir('first-start-bench', async (dataDir) => {
-      const operator = await startOperator({
-        store: { kind: 'sqlite', dataDir },
-        sandbox: { config, worldName: o.world, seed: o.seed, months: o.months, speed: DEFAULT_SANDBOX_SPEED },
-        retentionBudget: DEFAULT_RETENTION_BUDGET,
-        log: (line) => o.log(`  ${line}`),
-        warn: (line) => o.log(`  ${line}`),
-      });
-      try {
-        const ready = await operator.scored;
-        if (ready.historyThreadCpuSeconds === undefined) throw new TwinloopError('UNAVAILABLE', "bench first-start reads a thread's CPU from /proc (Linux only)");
-        if (ready.historyEvents === 0) throw new TwinloopError('INTERNAL', 'bench first-start: the history phase took no events (a store that was not fresh?)');
-        const threadUs = (ready.historyThreadCpuSeconds * 1e6) / ready.historyEvents;
-        return {
-          world: o.world,
-          customers: o.customers,
-          months: o.months,
-          history: o.history,
-          events: ready.historyEvents,
-          ready,
-          intake_thread_cpu_us_per_event: round(threadUs),
-          process_cpu_us_per_event: round((ready.historyCpuSeconds * 1e6) / ready.historyEvents),
-          generate_only_cpu_us_per_event: round(generateUs),
-          ratio_to_generate: ratio(threadUs, generateUs),
-        };
-      } finally {
-        await operator.close();
-      }
+  return inTempDir('first-start-bench', async (dataDir) => {
+    const operator = await startOperator({
+      store: { kind: 'sqlite', dataDir },
+      sandbox: { config, worldName: o.world, seed: o.seed, months: o.months, speed: DEFAULT_SANDBOX_SPEED, seededHistory: o.history === 'seeded' },
+      retentionBudget: DEFAULT_RETENTION_BUDGET,
+      log: (line) => o.log(`  ${line}`),
+      warn: (line) => o.log(`  ${line}`),
     });
-  } finally {
-    if (previous === undefined) delete process.env.TWINLOOP_SEEDED_HISTORY;
-    else process.env.TWINLOOP_SEEDED_HISTORY = previous;
-  }
+    try {
+      const ready = await operator.scored;
+      if (ready.historyEvents === 0) throw new TwinloopError('INTERNAL', 'bench first-start: the history phase took no events (a store that was not fresh?)');
+      const threadUs = ((ready.historyThreadCpuSeconds ?? 0) * 1e6) / ready.historyEvents;
+      return {
+        world: o.world,
+        customers: o.customers,
+        months: o.months,
+        history: o.history,
+        events: ready.historyEvents,
+        ready,
+        intake_thread_cpu_us_per_event: round(threadUs),
+        process_cpu_us_per_event: round((ready.historyCpuSeconds * 1e6) / ready.historyEvents),
+        generate_only_cpu_us_per_event: round(generateUs),
+        ratio_to_generate: ratio(threadUs, generateUs),
+      };
+    } finally {
+      await operator.close();
+    }
+  });
 }
 
 function historyOption(value: string): HistoryPath {
@@ -97,10 +90,7 @@ export const firstStartBench = defineBench({
   name: 'first-start',
   description: "The server's first start in process (every listener, no HTTP edge) on a fresh data dir: the ready report and the intake thread's CPU an event in the history phase, against generating the same world alone",
   options: [
-    { flags: '--world <name>', description: 'built-in world', default: 'default' },
-    { flags: '--customers <n>', description: 'population', parse: intOption('--customers', 1), default: 2_000 },
-    { flags: '--months <m>', description: 'months of history', parse: intOption('--months', 1), default: 12 },
-    { flags: '--seed <n>', description: 'world seed', parse: intOption('--seed', 1), default: 1 },
+    ...worldOptions({ customers: 2_000, months: 12 }),
     { flags: '--history <seeded|durable>', description: 'the history from its seed, written behind (decision 0021), or each batch written before it is applied (decision 0011)', parse: historyOption, default: 'seeded' },
   ],
   run: (o: { world: string; customers: number; months: number; seed: number; history: HistoryPath }, { log }) => runFirstStartBench({ ...o, log }),

@@ -10,7 +10,7 @@ import { createGatewayServer } from '../http/gateway-server.js';
 import { createOperatorServer } from '../http/operator-server.js';
 import { checkTmfSpecs } from '../http/tmf/tmf-spec.js';
 import { startGateway } from '../runtime/gateway.js';
-import { DEFAULT_RETENTION_BUDGET, DEFAULT_SANDBOX_SPEED, startOperator } from '../runtime/operator.js';
+import { DEFAULT_RETENTION_BUDGET, DEFAULT_SANDBOX_SPEED, seededHistoryWanted, startOperator } from '../runtime/operator.js';
 import { readPolicyFile } from './action-policy-commands.js';
 import { globalOptions, parseDuration } from './cli-context.js';
 import { positiveOption } from './cli-numbers.js';
@@ -189,7 +189,7 @@ export function registerStartCommand(program: Command): void {
           latenessMs: global.lateness ? parseDuration(global.lateness, '--lateness') : undefined,
           modelCheckEveryMs: opts.modelCheckEvery ? parseDuration(opts.modelCheckEvery, '--model-check-every') : undefined,
           connectors,
-          sandbox: opts.sandbox && !connectors && !worker ? { config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, speed: opts.speed } : undefined,
+          sandbox: opts.sandbox && !connectors && !worker ? { config: resolveWorld(opts), worldName: opts.config ?? opts.world, seed: opts.seed, months: opts.months, speed: opts.speed, seededHistory: seededHistoryWanted(process.env) } : undefined,
           nats: opts.nats && !worker ? { url: opts.nats, stream: opts.natsStream, subject: opts.natsSubject, consumer: opts.natsConsumer } : undefined,
           // The proactive scan is population work, not yet fanned out over the workers (docs/scale.md).
           retentionBudget: worker ? 0 : opts.retentionBudget,

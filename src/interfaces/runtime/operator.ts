@@ -58,6 +58,12 @@ export interface SandboxOptions {
   readonly months: number;
   /** Simulated time per real time in the live phase. */
   readonly speed: number;
+  /**
+   * Whether a first start on the embedded store takes its history from the seed, written behind
+   * (decision 0021; default yes), or writes each batch before applying it (decision 0011).
+   * `twinloop start` sets it from TWINLOOP_SEEDED_HISTORY (`seededHistoryWanted`).
+   */
+  readonly seededHistory?: boolean;
 }
 
 /** How long the first start took to have every twin present and scored, phase by phase (seconds since `startOperator`). */
@@ -334,7 +340,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   };
   if (twins.historyWriter) writeBehind(twins.historyWriter);
   const seededLog = twins.store.seededHistory;
-  const seeded: SeededHistoryOptions | undefined = stateDir && seededLog && !worker && seededHistoryWanted(process.env)
+  const seeded: SeededHistoryOptions | undefined = stateDir && seededLog && !worker && o.sandbox?.seededHistory !== false
     ? {
         log: seededLog,
         begin: (pass) => twins.intake.beginSeeded(pass),

@@ -23,6 +23,11 @@ const RESTORE_BATCH = 5_000;
 const HELD_RETRY_MIN_MS = 2_000;
 const HELD_RETRY_MAX_MS = 30_000;
 
+/** Days of history a first start backfills for `months` (what the benches that stand for it must count alike). */
+export function historyDays(months: number): number {
+  return Math.round((months * 365.25) / 12);
+}
+
 /** What `twinloop start` remembers of the sandbox between runs, beside the embedded store. */
 export interface SandboxState {
   world: string;
@@ -111,7 +116,7 @@ export function planSandbox(o: {
   const previous = o.stateDir ? readState(o.stateDir) : o.previous;
   const same = previous && previous.world === o.worldName && previous.seed === o.seed && previous.customers === customers;
   const today = Math.floor((o.now ?? Date.now()) / DAY_MS) * DAY_MS;
-  const backfillDays = Math.round((o.months * 365.25) / 12);
+  const backfillDays = historyDays(o.months);
   const resumed = same ? resumedConfig(previous, o.config, o.worldName) : undefined;
   const state: SandboxState = same
     ? { ...previous, config: resumed!.config }
