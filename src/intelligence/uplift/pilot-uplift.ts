@@ -1,6 +1,7 @@
 import { TwinloopError } from '../../domain/errors.js';
 import { logisticCovariance, newtonLogistic } from '../learners/logistic-regression.js';
 import { ACCEPTANCE_RIDGE } from './acceptance-covariates.js';
+import { logGamma } from '../evaluation/posterior-interval.js';
 
 /**
  * What one randomised pilot of an offer says about contacting a customer with it, and the single
@@ -117,17 +118,6 @@ const branchOf = (rows: readonly PilotObservation[]): Branch => ({
   churned: rows.reduce((a, r) => a + (r.churned ? 1 : 0), 0),
   expected: rows.reduce((a, r) => a + r.expectedChurn, 0),
 });
-
-/** log Γ(x) (Lanczos, g = 7), for the calibration integrated out. */
-function logGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  x -= 1;
-  let a = c[0];
-  const t = x + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
-}
 
 /** Grid nodes per multiplier's slab; 60 put the planner's values within 1 % of a finer grid on the harness dumps. */
 const GRID_NODES = 60;
@@ -312,20 +302,23 @@ function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number
   return { estimate: { customerId: c.customerId, mean, sd: Math.sqrt(Math.max(0, second - mean * mean)), benefit: benefit - a * c.offerCost, harm }, kept };
 }
 
-/** The value of contacting one candidate under the pilot's posterior (over the effects' joint posterior). */
-export function contactValue(model: PilotUplift, c: UpliftCandidate, options: Pick<SingleDecisionOptions, 'contactCost' | 'horizonMonths'>): ContactValueEstimate {
-  return valueByDraw(model, c, options.contactCost, options.horizonMonths).estimate;
-}
-
-/** The weighted q-quantile of `values` with the draws' weights. */
-function weightedQuantile(values: Float64Array, draws: readonly EffectDraw[], q: number): number {
-  const order = Array.from(values.keys()).sort((i, j) => values[i] - values[j]);
-  let run = 0;
-  for (const i of order) {
-    run += draws[i].weight;
-    if (run >= q) return values[i];
+/**
+ * Whether the weighted `risk`-quantile of `values` (the draws' weights) is ≥ 0, in one pass with
+ * no sort: the quantile is the first value, in ascending order, where the running weight reaches
+ * `risk`, so it is ≥ 0 exactly when every value is, or when the weight on the negative ones stays
+ * below `risk` and some value is ≥ 0 to land on.
+ */
+function riskQuantileNonNegative(values: Float64Array, draws: readonly EffectDraw[], risk: number): boolean {
+  let negative = 0;
+  let anyNegative = false;
+  let anyNonNegative = false;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < 0) {
+      negative += draws[i].weight;
+      anyNegative = true;
+    } else anyNonNegative = true;
   }
-  return values[order[order.length - 1]];
+  return !anyNegative || (negative < risk && anyNonNegative);
 }
 
 /**
@@ -358,7 +351,7 @@ export function planSingleDecision(model: PilotUplift, candidates: readonly Upli
     const plan = new Float64Array(model.draws.length);
     worth.forEach((v, k) => {
       for (let i = 0; i < plan.length; i++) plan[i] += v.kept[i];
-      if (weightedQuantile(plan, model.draws, risk) >= 0) length = k + 1;
+      if (riskQuantileNonNegative(plan, model.draws, risk)) length = k + 1;
     });
   }
   left['plan-risk'] = worth.length - length;
