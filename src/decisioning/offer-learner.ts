@@ -1,17 +1,5 @@
 import { TwinloopError } from '../domain/errors.js';
-
-/**
- * What the decision funnel asks of an acceptance model (declared here structurally; the funnel's
- * own declaration is identical, so either satisfies the other).
- */
-export interface AcceptanceModel {
-  /** Posterior mean acceptance for the offer in the context. */
-  mean(offerId: string, contextKey: string): number;
-  /** A posterior draw (Thompson sampling); omitted → mean. */
-  sample?(offerId: string, contextKey: string, u: () => number): number;
-  /** True when `sample` is `sampleBeta` of `posterior` (the funnel then draws it itself). */
-  readonly drawsFromPosterior?: boolean;
-}
+import type { AcceptanceModel } from './acceptance-model.js';
 
 /** A Beta prior stated as a mean acceptance and a strength in pseudo-observations. */
 export interface AcceptancePrior {
