@@ -23,8 +23,11 @@ export interface DecisionContext {
   readonly now: number;
 }
 
+/** Every funnel step, in the order a candidate meets them. */
+const FUNNEL_STEPS = ['eligibility', 'applicability', 'suitability', 'contact-policy', 'arbitration'] as const;
+
 /** The funnel step that removed a candidate. */
-export type FunnelStep = 'eligibility' | 'applicability' | 'suitability' | 'contact-policy' | 'arbitration';
+export type FunnelStep = (typeof FUNNEL_STEPS)[number];
 
 /** A candidate that survived to the ranking. */
 export interface RankedAction {
@@ -356,9 +359,13 @@ export class DecisionFunnel {
     };
   }
 
-  /** The reduction in churn probability if the customer accepts `o`: the uplift model's, else churn × the offering's retention effect. */
-  private deltaChurnOf(o: CompiledOffer, features: Float64Array, scores: CustomerScores): number {
-    return this.options.uplift ? this.options.uplift(o, features, scores) : scores.churn * o.retentionEffect;
+  /**
+   * The reduction in churn probability if the customer accepts `o`: the uplift model's, else churn
+   * × the offering's retention effect. Churn and CLV apart, so the hot path builds no scores object
+   * unless an uplift model reads it.
+   */
+  private deltaChurnOf(o: CompiledOffer, features: Float64Array, churn: number, clv: number): number {
+    return this.options.uplift ? this.options.uplift(o, features, { churn, clv }) : churn * o.retentionEffect;
   }
 
   /**
@@ -367,7 +374,7 @@ export class DecisionFunnel {
    * it for every offering; deciding reads the same numbers).
    */
   valueOf(o: CompiledOffer, features: Float64Array, scores: CustomerScores, contextKey: string): { acceptance: number; value: OfferValue } {
-    const value = offerValue(o, this.deltaChurnOf(o, features, scores), scores.clv, features[FEATURE_INDEX.monthly_price], { deltaChurn: 0, deltaLtv: 0, acceptCost: 0, contactCost: 0, gainIfAccepted: 0 });
+    const value = offerValue(o, this.deltaChurnOf(o, features, scores.churn, scores.clv), scores.clv, features[FEATURE_INDEX.monthly_price], { deltaChurn: 0, deltaLtv: 0, acceptCost: 0, contactCost: 0, gainIfAccepted: 0 });
     return { acceptance: this.acceptance.mean(o.id, contextKey), value };
   }
 
@@ -376,7 +383,7 @@ export class DecisionFunnel {
     if (o.discountShare > o.margin) return explain ? `a ${(o.discountShare * 100).toFixed(0)} % discount exceeds the ${(o.margin * 100).toFixed(0)} % margin the plan allows` : '';
     if (SUITABLE_CLASSES_NEED_PLAN.has(o.actionClass) && features[FEATURE_INDEX.active_plans] === 0) return explain ? 'no active plan to discount or change' : '';
     if (monthlyPrice >= o.topMonthlyPrice) return explain ? `already on the top plan (monthly price ${money(monthlyPrice)} ≥ ${money(o.topMonthlyPrice)})` : '';
-    const deltaChurn = this.options.uplift ? this.options.uplift(o, features, { churn, clv }) : churn * o.retentionEffect;
+    const deltaChurn = this.deltaChurnOf(o, features, churn, clv);
     offerValue(o, deltaChurn, clv, monthlyPrice, this.v);
     const acceptance = this.acceptance.mean(o.id, contextKey);
     this.lastAcceptance = acceptance;
@@ -459,14 +466,13 @@ export class DecisionFunnel {
   /** A ranked offering's reasons in words, from what it was ranked on. */
   private reasonsFor(b: ReasonBasis, features: Float64Array, churn: number, clv: number, monthlyPrice: number, contextKey: string, context: DecisionContext): string[] {
     const o = b.offer;
-    const scores = { churn, clv };
-    const deltaChurn = this.deltaChurnOf(o, features, scores);
-    const v = offerValue(o, deltaChurn, scores.clv, monthlyPrice, { deltaChurn: 0, deltaLtv: 0, acceptCost: 0, contactCost: 0, gainIfAccepted: 0 });
+    const deltaChurn = this.deltaChurnOf(o, features, churn, clv);
+    const v = offerValue(o, deltaChurn, clv, monthlyPrice, { deltaChurn: 0, deltaLtv: 0, acceptCost: 0, contactCost: 0, gainIfAccepted: 0 });
     const reasons = [`P(accept) ${b.acceptance.toFixed(3)} in context ${contextKey}`];
     reasons.push(
       this.options.uplift
-        ? `Δ lifetime value ${money(v.deltaLtv)} = uplift ${deltaChurn.toFixed(4)} × CLV ${money(scores.clv)}`
-        : `Δ lifetime value ${money(v.deltaLtv)} = churn ${scores.churn.toFixed(3)} × retention effect ${o.retentionEffect} × CLV ${money(scores.clv)}`,
+        ? `Δ lifetime value ${money(v.deltaLtv)} = uplift ${deltaChurn.toFixed(4)} × CLV ${money(clv)}`
+        : `Δ lifetime value ${money(v.deltaLtv)} = churn ${churn.toFixed(3)} × retention effect ${o.retentionEffect} × CLV ${money(clv)}`,
     );
     if (o.revenue > 0) reasons.push(`revenue if accepted ${money(o.revenue)}`);
     if (v.acceptCost > 0) reasons.push(`cost if accepted ${money(v.acceptCost)}`);
@@ -490,9 +496,6 @@ interface ReasonBasis {
 
 /** Ranked actions best score first; DO_NOTHING before an offering of the same score. */
 const byScore = (a: RankedAction, b: RankedAction): number => b.score - a.score || (a.actionId === DO_NOTHING ? -1 : b.actionId === DO_NOTHING ? 1 : 0);
-
-/** Every funnel step, for the prebuilt discards. */
-const FUNNEL_STEPS: readonly FunnelStep[] = ['eligibility', 'applicability', 'suitability', 'contact-policy', 'arbitration'];
 
 /** The treatment a customer sees for an offering: a stable weighted split by customer id. */
 export function treatmentFor(o: CompiledOffer, customerId: string): { id: string; name: string; message: string } {
