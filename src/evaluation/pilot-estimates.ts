@@ -1,5 +1,5 @@
 import { TwinloopError } from '../domain/errors.js';
-import { acceptanceCovariates, fitAcceptanceModel, type AcceptanceModel, type AnswerRow } from '../simulation/index.js';
+import { acceptanceCovariates, acceptProbability, contactScale, fitAcceptanceModel, type AcceptanceModel, type AnswerRow } from '../simulation/index.js';
 
 /**
  * What `simulate validate`'s randomised pilot tells the operator about its offers, from what it
@@ -188,7 +188,7 @@ export function withSkepticalPrior(e: { effect: number; se: number }, priorSd = 
 export function pilotEstimates(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: Map<string, string>, model: AcceptanceModel, covariatesAtStart: ReadonlyMap<string, readonly number[]>, effectMonths: number): PilotEstimate[] {
   const acceptanceOf = (j: number, id: string) => {
     const x = covariatesAtStart.get(id);
-    return 1 / (1 + Math.exp(-(model.logOdds[j] + (x ? model.shift(x) : 0))));
+    return acceptProbability(model, j, x ? model.shift(x) : 0);
   };
   const { offers, contacted } = rawPilot(churned, arms, answers, acceptanceOf, effectMonths);
   // The arms pooled, then weighed against the prior of no effect: the posterior the scenarios draw from.
@@ -266,7 +266,7 @@ export function contactEffectByRisk(control: readonly ContactFitRow[], decliners
   const ll = (lam: number, y: boolean) => (y ? Math.log(Math.max(1e-300, -Math.expm1(-lam))) : -lam);
   const alphas = Array.from({ length: 41 }, (_, i) => Math.exp(Math.log(0.4) + (i / 40) * Math.log(6)));
   const kappas = Array.from({ length: 121 }, (_, i) => -0.02 + (i / 120) * 0.08);
-  const scaled = CONTACT_EFFECT_POWERS.map((g) => decliners.map((r) => Math.pow(Math.max(1e-6, r.hazard) / href, g)));
+  const scaled = CONTACT_EFFECT_POWERS.map((g) => decliners.map((r) => contactScale(r.hazard, g, href)));
   const cells: { a: number; g: number; k: number; l: number }[] = [];
   let max = -Infinity;
   for (const a of alphas) {
@@ -305,7 +305,7 @@ export function contactEffectByRisk(control: readonly ContactFitRow[], decliners
     groupIncrease(hazards) {
       if (hazards.length === 0) return { mean: 0, sd: 0 };
       // The group's mean of (h / atHazard)^γ for each power, then κ times it over the posterior.
-      const shape = CONTACT_EFFECT_POWERS.map((g) => hazards.reduce((t, h) => t + Math.pow(Math.max(1e-6, h) / href, g), 0) / hazards.length);
+      const shape = CONTACT_EFFECT_POWERS.map((g) => hazards.reduce((t, h) => t + contactScale(h, g, href), 0) / hazards.length);
       const m = mean((c) => c.k * shape[c.g]);
       return { mean: m, sd: Math.sqrt(Math.max(0, mean((c) => (c.k * shape[c.g] - m) ** 2))) };
     },
@@ -326,7 +326,7 @@ export function pilotContactEffect(arms: readonly (readonly string[])[], answers
     const p = probabilityOf(f);
     if (!weighted) return { hazard: hazardOf(p), churned: churned(id) };
     const shift = model.shift(acceptanceCovariates(f, p));
-    const weight = PILOT_OFFERS.reduce((t, _, j) => t + (answered[j] / total) * (1 - 1 / (1 + Math.exp(-(model.logOdds[j] + shift)))), 0);
+    const weight = PILOT_OFFERS.reduce((t, _, j) => t + (answered[j] / total) * (1 - acceptProbability(model, j, shift)), 0);
     return { hazard: hazardOf(p), churned: churned(id), weight };
   };
   const control: ContactFitRow[] = [];

@@ -9,7 +9,7 @@ import { createChurnScorer } from '../intelligence/live/churn-scorer.js';
 import { ACCEPTANCE_COVARIATES, acceptanceCovariates, CONTACT_EFFECT_POWERS, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotContactEffect, pilotEstimates, type AcceptanceModel, type ContactEffectFit, type PilotEstimate } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
-import { compileScenarios, DAYS_PER_MONTH, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan } from '../simulation/index.js';
+import { acceptProbability, compileScenarios, contactScale, DAYS_PER_MONTH, hazardOf, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan } from '../simulation/index.js';
 import { createOracle } from '../sandbox/oracle/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
@@ -270,7 +270,7 @@ function scenariosFor(count: number, seed: number, x: ScenarioContext): { scenar
 
 /** Offer `j`'s acceptance at covariates `mean` (a group's mean), with the acceptance model's own sd there, as a rate. */
 function acceptanceAt(model: AcceptanceModel, j: number, mean: readonly number[]): { mean: number; sd: number } {
-  const a = 1 / (1 + Math.exp(-model.logOdds[j]));
+  const a = acceptProbability(model, j);
   // The sd of the group's log-odds, on the rate's scale at the centre (the twins' shifts are added on the log-odds scale).
   return { mean: a, sd: a * (1 - a) * model.logOddsSd(j, mean) };
 }
@@ -292,7 +292,7 @@ function withAcceptanceSd(plans: readonly ScenarioPlan[], model: AcceptanceModel
     // the increase), handed to the twins in proportion to (h / atHazard)^γ at γ's posterior mean.
     const hs = plan.treatedIds.map((id) => hazard.get(id) ?? 0);
     const g = contact.groupIncrease(hs);
-    const shape = hs.reduce((t, h) => t + Math.pow(Math.max(1e-6, h) / contact.atHazard, contact.power), 0) / hs.length;
+    const shape = hs.reduce((t, h) => t + contactScale(h, contact.power, contact.atHazard), 0) / hs.length;
     const contactedHazardIncrease = { mean: g.mean / shape, sd: g.sd / shape };
     return { ...s, offer: { ...s.offer, acceptance: acceptanceAt(model, j, mean), contactedHazardIncrease } };
   });
@@ -399,9 +399,6 @@ async function realiseScenario(plan: ScenarioPlan, world: SandboxWorld, cohort: 
   return { net: a.revenue - b.revenue - cost, avoided: b.churners - a.churners, cost, accepted, acceptors, baselineChurners: b.churners };
 }
 
-/** Monthly hazard from a window's churn probability (as the lab reads it). */
-const hazardOfWindow = (p: number, horizonDays: number) => 1 - Math.pow(1 - p, DAYS_PER_MONTH / horizonDays);
-
 /**
  * The truth behind each offer scenario's treated group at the cutoff, beside what the lab assumed
  * (the evaluation alone may read it): the mean monthly hazard untreated, a decliner's increase
@@ -422,7 +419,7 @@ function logTruthOfOffers(world: SandboxWorld, plans: readonly ScenarioPlan[], h
       hu += t.hazardUntreated;
       const h = hazard.get(id) ?? 0;
       hLab += h;
-      incLab += o.contactedHazardIncrease.mean * (byRisk ? Math.pow(Math.max(1e-6, h) / byRisk.atHazard, byRisk.power) : 1);
+      incLab += o.contactedHazardIncrease.mean * (byRisk ? contactScale(h, byRisk.power, byRisk.atHazard) : 1);
       pTrue += oracle.churnProbabilityWithin(id, DAYS_PER_MONTH);
       pLab += h;
       acc += t.acceptProbability;
@@ -595,7 +592,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       // Who accepts: the pilot's answers on each twin's churn risk and profile traits at its start.
       const startCovariates = new Map([...atPilot].map(([id, f]) => [id, acceptanceCovariates(f, scorer.probability(f))] as const));
       const acceptance = pilotAcceptanceModel(pilot.arms, answers, startCovariates);
-      log(`pilot acceptance model (${acceptance.rows} answers): ${PILOT_OFFERS.map((id, j) => `${id} ${(1 / (1 + Math.exp(-acceptance.logOdds[j]))).toFixed(3)} ± ${acceptance.logOddsSd(j, acceptance.centre).toFixed(2)} log-odds`).join(', ')} at the pilot's mean; slopes ${ACCEPTANCE_COVARIATES.map((c, k) => `${c} ${acceptance.slopes[k].toFixed(2)}`).join(', ')}`);
+      log(`pilot acceptance model (${acceptance.rows} answers): ${PILOT_OFFERS.map((id, j) => `${id} ${acceptProbability(acceptance, j).toFixed(3)} ± ${acceptance.logOddsSd(j, acceptance.centre).toFixed(2)} log-odds`).join(', ')} at the pilot's mean; slopes ${ACCEPTANCE_COVARIATES.map((c, k) => `${c} ${acceptance.slopes[k].toFixed(2)}`).join(', ')}`);
       // The offers' effects: acceptors and the contacted who declined, each against the control
       // twins like them (weighted by the acceptance model). A twin's own pilot answer is not added
       // to its acceptance: every pilot customer answered once, and one answer each cannot show how
@@ -606,7 +603,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const estimates: PilotEstimate[] = pilotEstimates(churnedBy, pilot.arms, answers, acceptance, startCovariates, config.offers.effectMonths);
       log(`pilot: ${estimates.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, an acceptor's hazard × ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled with the prior (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}; a decliner's monthly hazard + ${pts(estimates[0].contactedHazardIncrease)} with the prior (${estimates[0].decliners} decliners: ${pts(estimates[0].unpooledContactedIncrease)})`);
       // The contact's effect by the decliners' hazard, against every twin the pilot did not contact.
-      const contact = pilotContactEffect(pilot.arms, answers, atPilot, outsidePilot, (f) => scorer.probability(f), (p) => hazardOfWindow(p, trained.metadata.horizonDays), churnedBy, acceptance, config.offers.effectMonths);
+      const contact = pilotContactEffect(pilot.arms, answers, atPilot, outsidePilot, (f) => scorer.probability(f), (p) => hazardOf(p, trained.metadata.horizonDays), churnedBy, acceptance, config.offers.effectMonths);
       log(`a decliner's monthly hazard + ${pts(contact.increase)} at the decliners' mean hazard ${(100 * contact.atHazard).toFixed(2)} %, × (h / that)^γ with γ ${contact.power.toFixed(2)} (weights ${CONTACT_EFFECT_POWERS.map((g, i) => `${g}: ${contact.powerWeights[i].toFixed(2)}`).join(', ')}; ${contact.decliners} decliners against ${contact.controls} twins not contacted, the baseline at ${contact.baselineLevel.toFixed(2)} × the model's)`);
       const covariates = new Map<string, readonly number[]>();
       twinSource(twins.engine, scorer, trained.metadata.horizonDays).forEach((id, f, p) => covariates.set(id, acceptanceCovariates(f, p)));
@@ -631,7 +628,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       log(`network: ${ir.pooled.toFixed(3)} incidents per cell per 30 days (between-cell variance ${ir.between.toFixed(4)}), an incident touches ${(100 * ir.homeTouchShare).toFixed(0)} % of its cell's home customers, ${ir.minutesPerIncident.toFixed(0)} min each; an incident in the last 30 days multiplies the churn hazard by e^(${ie.mean.toFixed(3)} ± ${ie.sd.toFixed(3)}) (${ie.churnsExposed} churns in ${ie.daysExposed} customer-days after one, ${ie.churnsUnexposed} in ${ie.daysUnexposed} without)`);
       const { scenarios: generated, planOf } = scenariosFor(o.scenarios, o.seed, context);
       const drafts = compileScenarios(source, generated.map((s) => (o.draws ? { ...s, draws: o.draws } : s)));
-      const hazardNow = new Map(cohortIds.map((id, i) => [id, hazardOfWindow(churn[i], trained.metadata.horizonDays)] as const));
+      const hazardNow = new Map(cohortIds.map((id, i) => [id, hazardOf(churn[i], trained.metadata.horizonDays)] as const));
       const scenarios = withAcceptanceSd(drafts, acceptance, covariates, contact, hazardNow);
       const plans = compileScenarios(source, scenarios);
       const predicted = await simulatePlans(plans, { workers: o.workers });

@@ -78,6 +78,10 @@ export function fitAcceptanceModel(rows: readonly AnswerRow[], offers: number): 
   };
 }
 
+/** The probability of accepting offer `j` for a twin whose covariates shift the log-odds by `shift` (0: at the answers' mean). */
+export function acceptProbability(model: AcceptanceModel, j: number, shift = 0): number {
+  return 1 / (1 + Math.exp(-(model.logOdds[j] + shift)));
+}
 
 /** Fewest answers the twins must have given before the server's lab reads who accepts from them: below it, every twin alike. */
 export const MIN_TWIN_ANSWERS = 50;

@@ -3,8 +3,8 @@
  * Monte Carlo engine over the twin population and the runs service.
  */
 export { parseScenarios, parseScenarioText, scenarioSchema, SEGMENT_BY, DERIVED_FIELDS, TARGET_FIELDS, type Scenario, type ScenarioInput, type ScenarioFile, type SegmentBy } from './scenario.js';
-export { twinSource, arraySource, DAYS_PER_MONTH, type TwinSource } from './twin-population.js';
-export { compileScenarios, RISK_BANDS, type ScenarioPlan } from './scenario-plan.js';
+export { twinSource, arraySource, DAYS_PER_MONTH, hazardOf, type TwinSource } from './twin-population.js';
+export { compileScenarios, contactScale, RISK_BANDS, type ScenarioPlan } from './scenario-plan.js';
 export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';
 export { expectedNetValue, type ExpectedNetValue, type TwinExpectedValue } from './expected-value.js';
 export { estimate, type Estimate, type OutcomeSummary, type ScenarioResult } from './simulation-result.js';
@@ -12,5 +12,5 @@ export { createSimulationRuns, type SimulationRun, type SimulationRuns, type Sim
 export { estimateIncidentEffect, estimateIncidentRates, type CustomerSpan, type ImpactRecord, type IncidentEffect, type IncidentHistory, type IncidentRates, type NetworkImprovementRates } from './incident-rates.js';
 export { estimatePriceResponse, PRICE_RESPONSE_WINDOW_DAYS, type Elasticity, type PlanRecord, type PriceResponse, type PriceRise } from './price-response.js';
 export { revenueSd, RevenueLedger, type RevenueRecord, type RevenueSdOptions } from './revenue-noise.js';
-export { ACCEPTANCE_COVARIATES, acceptanceCovariates, fitAcceptanceModel, twinAnswersModel, withAcceptanceModel, MIN_TWIN_ANSWERS, type AcceptanceModel, type AnswerRow } from './acceptance-fit.js';
+export { ACCEPTANCE_COVARIATES, acceptanceCovariates, acceptProbability, fitAcceptanceModel, twinAnswersModel, withAcceptanceModel, MIN_TWIN_ANSWERS, type AcceptanceModel, type AnswerRow } from './acceptance-fit.js';
 export { operatorTwinSource, type OperatorEvidence } from './operator-source.js';

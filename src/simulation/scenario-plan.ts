@@ -144,10 +144,19 @@ function acceptShiftOf(o: OfferAssumptions, p: number): number {
   return r ? r.slope * (logit(clampProbability(p)) - logit(r.atChurn)) : 0;
 }
 
+/**
+ * A twin's share of a contact effect fitted by hazard: (h / atHazard)^power, with `h` the twin's
+ * monthly hazard kept off 0 (a hazard of 0 would take a negative power to infinity). The one
+ * formula the lab, the pilot's fit and the validation's truth log read.
+ */
+export function contactScale(h: number, power: number, atHazard: number): number {
+  return Math.pow(Math.max(1e-6, h) / atHazard, power);
+}
+
 /** A twin's share of an offer's contact effect for its monthly hazard `h` (1 without `contactedIncreaseByRisk`). */
 export function contactScaleOf(o: OfferAssumptions, h: number): number {
   const r = o.contactedIncreaseByRisk;
-  return r && r.power !== 0 ? Math.pow(Math.max(1e-6, h) / r.atHazard, r.power) : 1;
+  return r && r.power !== 0 ? contactScale(h, r.power, r.atHazard) : 1;
 }
 
 /** An offer's mean acceptance for a twin of churn probability `p` whose profile shifts it by `known` (log-odds). */
