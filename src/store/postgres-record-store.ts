@@ -11,6 +11,7 @@ import {
   checkKey,
   checkLimit,
   checkOutcome,
+  DECISION_COLUMNS,
   prefixUpperBound,
   toStoredDecision,
   toStoredRecord,
@@ -31,8 +32,6 @@ import { StoreAdapter } from './store-adapter.js';
 const POOL_SIZE = 4;
 
 const RECORD_COLUMNS = 'collection, id, version, body, created_at, updated_at';
-const DECISION_COLUMNS =
-  'decision_id, customer_id, at, channel, reason, context_key, candidates, chosen, propensity, outcome_accepted, outcome_reward, outcome_at, outcome_result, outcome_request_id';
 
 /**
  * Every write is one statement (upsert, conditional insert or update, batch insert from arrays),

@@ -268,6 +268,10 @@ export function candidatesToJson(candidates: readonly StoredCandidate[]): string
   return JSON.stringify(candidates.map((c) => ({ actionId: c.actionId, score: c.score, propensity: c.propensity, expectedValue: c.expectedValue })));
 }
 
+/** The decision log's columns, in the order both adapters select and insert them (`DecisionRow`). */
+export const DECISION_COLUMNS =
+  'decision_id, customer_id, at, channel, reason, context_key, candidates, chosen, propensity, outcome_accepted, outcome_reward, outcome_at, outcome_result, outcome_request_id';
+
 /** A decision-log row as both adapters read it (numbers and booleans already converted). */
 export interface DecisionRow {
   decision_id: string;

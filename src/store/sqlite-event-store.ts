@@ -38,7 +38,7 @@ import {
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
 import { historyNotWrittenYet, SqliteSeededHistory } from './sqlite-seeded-history.js';
 import { encodeSegment, SqliteSegmentLog, type SealedRun, type SegmentLogOptions } from './sqlite-segment-log.js';
-import { SqliteWriterClient } from './sqlite-writer-client.js';
+import type { PackedEvents } from './packed-events.js';
 import { StoreAdapter } from './store-adapter.js';
 
 /** Page cache in KiB: holds the hot pages of both indexes for about a million events; the OS cache serves the rest. */
@@ -80,6 +80,26 @@ export interface SqliteEventStoreOptions {
    * wait (the writer thread's store; decision 0014).
    */
   syncs?: 'in-commit' | 'after-commit';
+  /**
+   * Starts the writer thread of `writes: 'thread'` (`startWriterThread` of `sqlite-writer-client.ts`,
+   * which `openEventStore` passes). Handed in, not imported: the thread runs this module.
+   */
+  startWriter?: (dataDir: string, segments: SegmentLogOptions | false) => EventWriterThread;
+}
+
+/** A write sent to the writer thread (`sqlite-append-worker.ts`). */
+export type WriterRequest =
+  // The events packed (`packed-events.ts`), or as objects when they are not of the shape the store takes (it refuses them).
+  | { op: 'append'; events: PackedEvents | NewEvent[]; letters: NewDeadLetter[]; chain?: number }
+  | { op: 'deadLetters'; letters: NewDeadLetter[] }
+  | { op: 'checkpoint'; checkpoint: Checkpoint; twins: TwinSnapshot[]; history: HistorySnapshot[]; part: boolean }
+  | { op: 'bulkLoadEnded' };
+
+/** The store's writer thread, as the store uses it (`SqliteWriterClient`). */
+export interface EventWriterThread {
+  append(events: readonly NewEvent[], letters: readonly NewDeadLetter[], chain: number | undefined): Promise<AppendOutcome[]>;
+  request<T>(request: WriterRequest): Promise<T>;
+  close(): Promise<void>;
 }
 
 const EVENT_COLUMNS = 'seq, id, customer_id, kind, time, received_at, body';
@@ -141,7 +161,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   private readonly sealSegments: (runs: readonly SealedRun[]) => void;
   private readonly writeCheckpoint: (checkpoint: Checkpoint, twins: readonly TwinSnapshot[], history: readonly HistorySnapshot[]) => void;
 
-  private writer: SqliteWriterClient | undefined;
+  private writer: EventWriterThread | undefined;
   /** The chain whose append failed last, and why (AppendOptions.chain); written inline, so in order. */
   private broken: { chain: number; failure: unknown } | undefined;
   /** Reads and writes the segments; present whatever the options say, since a store written with them may be reopened without. */
@@ -157,6 +177,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     private readonly segmentOptions: SegmentLogOptions | false,
     /** The WAL is synced after each write here (`syncs: 'after-commit'`), not inside its commit. */
     private readonly syncAfterCommit: boolean,
+    private readonly startWriter: ((dataDir: string, segments: SegmentLogOptions | false) => EventWriterThread) | undefined,
   ) {
     super(db);
     this.segments = new SqliteSegmentLog(() => db.db, segmentOptions || { minBatch: Number.POSITIVE_INFINITY, sealAt: Number.POSITIVE_INFINITY }, () => this.seeded.unwritten() !== undefined);
@@ -274,9 +295,9 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   }
 
   /** The writer thread, started at the first write (after `migrate()`), or none for inline writes. */
-  private writerThread(): SqliteWriterClient | undefined {
+  private writerThread(): EventWriterThread | undefined {
     if (this.writes === 'inline' || this.db.closed) return undefined;
-    this.writer ??= new SqliteWriterClient(this.db.dataDir, this.segmentOptions);
+    this.writer ??= this.startWriter!(this.db.dataDir, this.segmentOptions);
     return this.writer;
   }
 
@@ -425,10 +446,11 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
  * synced commit per batch. Call `migrate()` before use (or use `openEventStore`, which does).
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
+  if (options.writes === 'thread' && !options.startWriter) throw new TwinloopError('BAD_INPUT', "writes: 'thread' needs startWriter (startWriterThread from sqlite-writer-client.ts); openEventStore passes it");
   const afterCommit = options.syncs === 'after-commit';
   // It blocks on the lock: its writes run on the writer thread (or alone, in a CLI command), and its reads never wait for the lock.
   const db = openSqliteConnection('event store', options.dataDir, prepareStatements, { cacheSizeKib: CACHE_SIZE_KIB, walCheckpointPages: WAL_CHECKPOINT_PAGES, durability: afterCommit ? 'synced-after-commit' : 'full', lockWaits: 'block' });
-  return new SqliteEventStore(db, options.writes ?? 'inline', options.segments ?? false, afterCommit);
+  return new SqliteEventStore(db, options.writes ?? 'inline', options.segments ?? false, afterCommit, options.startWriter);
 }
 
 /** Two seq-ordered lists as one, at most `limit` long (rows and segments interleave in seq order). */

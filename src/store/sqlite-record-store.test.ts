@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { openRecordStore } from './open-record-store.js';
 import { describeRecordStoreContract } from './record-store.contract.js';
 import { decisionCursor, parseDecisionCursor, prefixUpperBound } from './record-store.js';
 import { SQLITE_FILE_NAME } from './sqlite-connection.js';
+import { SqliteDecisionLogWriter } from './sqlite-decision-log-writer.js';
 import { createSqliteRecordStore } from './sqlite-record-store.js';
 import { onSqlite, withDataDir } from './store-fixtures.js';
 
@@ -47,6 +49,33 @@ describe('SQLite record store', () => {
       await store.close();
     });
   }, 30_000);
+
+  it('commits a batch of decisions appended just before close, and lets the thread close its connection', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openRecordStore({ kind: 'sqlite', dataDir });
+      const decision = (id: string) => ({ decisionId: id, customerId: 'c-1', at: 1, channel: 'call' as const, contextKey: 'call', candidates: [], chosen: 'do-nothing', propensity: 1 });
+      await store.appendDecisions([decision('d-early')]); // the thread is running
+      const last = store.appendDecisions([decision('d-at-close')]);
+      await store.close();
+      await expect(last).resolves.toBeUndefined();
+      // Every connection closed cleanly: the last one to close folds the WAL back and removes it.
+      expect(existsSync(join(dataDir, `${SQLITE_FILE_NAME}-wal`))).toBe(false);
+      const reopened = await openRecordStore({ kind: 'sqlite', dataDir });
+      expect((await reopened.listDecisions()).map((d) => d.decisionId).sort()).toEqual(['d-at-close', 'd-early']);
+      await reopened.close();
+    });
+  });
+
+  it('refuses a batch of decisions sent to a closed decision log instead of starting its thread again', async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openRecordStore({ kind: 'sqlite', dataDir }); // the tables
+      await store.close();
+      const log = new SqliteDecisionLogWriter(dataDir);
+      await log.close();
+      const decision = { decisionId: 'd-late', customerId: 'c-1', at: 1, channel: 'call' as const, contextKey: 'call', candidates: [], chosen: 'do-nothing', propensity: 1 };
+      await expect(log.append([decision])).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/closed/) });
+    });
+  });
 
   it('refuses work after close', async () => {
     await withDataDir(async (dataDir) => {

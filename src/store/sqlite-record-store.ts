@@ -3,13 +3,13 @@ import { systemClock, type Clock } from '../domain/clock.js';
 import { TwinloopError } from '../domain/errors.js';
 import {
   bodyToJson,
-  candidatesToJson,
   checkDecision,
   checkDecisionQuery,
   checkExpectedVersion,
   checkKey,
   checkLimit,
   checkOutcome,
+  DECISION_COLUMNS,
   prefixUpperBound,
   toStoredDecision,
   toStoredRecord,
@@ -26,12 +26,9 @@ import {
 } from './record-store.js';
 import { openSqliteConnection, type SqliteConnection, type SqlValue } from './sqlite-connection.js';
 import { SqliteDecisionLogWriter } from './sqlite-decision-log-writer.js';
-import { LOCK_RETRY_FOR_MS } from './sqlite-lock-waits.js';
 import { StoreAdapter } from './store-adapter.js';
 
 const RECORD_COLUMNS = 'collection, id, version, body, created_at, updated_at';
-const DECISION_COLUMNS =
-  'decision_id, customer_id, at, channel, reason, context_key, candidates, chosen, propensity, outcome_accepted, outcome_reward, outcome_at, outcome_result, outcome_request_id';
 
 /** SQLite has no boolean: the outcome flag is stored as 0/1. */
 type SqliteDecisionRow = Omit<DecisionRow, 'outcome_accepted'> & { outcome_accepted: number | null };
@@ -58,6 +55,12 @@ type Statements = ReturnType<typeof prepare>;
 class SqliteRecordStore extends StoreAdapter<SqliteConnection<Statements>> implements RecordStore {
   /** The decision log's inserts, on a thread of their own. */
   private readonly log: SqliteDecisionLogWriter;
+  /**
+   * The last appendDecisions, settled either way: its batch reaches the thread a step after the
+   * call (after the check), so close() waits for it before closing the thread, and a batch
+   * appended just before close() is committed, not cut off with the thread.
+   */
+  private lastAppend: Promise<unknown> = Promise.resolve();
 
   constructor(
     db: SqliteConnection<Statements>,
@@ -125,15 +128,18 @@ class SqliteRecordStore extends StoreAdapter<SqliteConnection<Statements>> imple
    * the batch is committed, as before, but the server's thread no longer runs the inserts.
    */
   appendDecisions(records: readonly StoredDecision[]): Promise<void> {
-    return this.db
+    const appended = this.db
       .run('appendDecisions', () => {
         if (!Array.isArray(records)) throw new TwinloopError('BAD_INPUT', 'appendDecisions takes a list of decisions');
         for (const d of records) checkDecision(d);
       })
       .then(() => (records.length === 0 ? undefined : this.log.append(records)));
+    this.lastAppend = appended.catch(() => undefined);
+    return appended;
   }
 
   override async close(): Promise<void> {
+    await this.lastAppend;
     await this.log.close();
     await super.close();
   }
@@ -182,45 +188,4 @@ class SqliteRecordStore extends StoreAdapter<SqliteConnection<Statements>> imple
  */
 export function createSqliteRecordStore(options: { dataDir: string; clock?: Clock }): RecordStore {
   return new SqliteRecordStore(openSqliteConnection('record store', options.dataDir, prepare), options.clock ?? systemClock);
-}
-
-type DecisionLogStatements = { append: Database.Statement<[string, string, number, string, string | null, string, string, string, number, number | null, number | null, number | null, string | null, string | null]> };
-
-/**
- * The decision log's own connection to `twinloop.db` (the decision-log thread's): appends checked
- * batches in one IMMEDIATE transaction each, a decision already logged left as it is. It waits
- * for the write lock by blocking its own thread, never the server's.
- */
-export function openDecisionLogConnection(dataDir: string): { append(records: readonly StoredDecision[]): Promise<void>; close(): Promise<void> } {
-  const db = openSqliteConnection<DecisionLogStatements>(
-    'decision log',
-    dataDir,
-    (d) => ({ append: d.prepare(`INSERT INTO decision_log (${DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING`) }),
-    // Its own thread, so it may block; as long as the main thread's stores keep trying (LOCK_RETRY_FOR_MS),
-    // since an action waits for its decision's commit and must not fail on a lock a checkpoint holds 5 s.
-    { lockWaits: 'block', busyTimeoutMs: LOCK_RETRY_FOR_MS },
-  );
-  const insert = db.compileTransaction((records: readonly StoredDecision[]) => {
-    const q = db.sql;
-    for (const d of records) {
-      const o = d.outcome;
-      q.append.run(
-        d.decisionId,
-        d.customerId,
-        d.at,
-        d.channel,
-        d.reason ?? null,
-        d.contextKey,
-        candidatesToJson(d.candidates),
-        d.chosen,
-        d.propensity,
-        o ? (o.accepted ? 1 : 0) : null,
-        o ? o.reward : null,
-        o ? o.at : null,
-        o?.result ?? null,
-        o?.requestId ?? null,
-      );
-    }
-  });
-  return { append: (records) => db.run('appendDecisions', () => insert(records)), close: () => db.close() };
 }

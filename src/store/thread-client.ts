@@ -1,0 +1,134 @@
+import { once } from 'node:events';
+import { parentPort, type Worker } from 'node:worker_threads';
+import { startScriptWorker } from '../domain/script-worker.js';
+import { toTwinloopError, TwinloopError, type ErrorCode } from '../domain/errors.js';
+
+/** What the client posts: a request with the `id` that pairs it with its reply, or the order to stop. */
+export type ThreadMessage<R> = (R & { id: number; stop?: undefined }) | { stop: true };
+
+/** The thread's answer to one request: its value, or the TwinloopError it raised. */
+export type ThreadReply = { id: number; ok: true; value?: unknown } | { id: number; ok: false; code: string; message: string; context?: Record<string, unknown> };
+
+type Pending = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
+
+/**
+ * A store's side of a thread that does its writes on a connection of its own (the event store's
+ * writer, the record store's decision log): started at the first request, sends requests in
+ * order and resolves each once the thread has answered it (the thread answers in order). The
+ * thread is held only while a request waits, so an idle one does not keep the process alive.
+ * After `close()` it refuses every request: a write accepted then would be lost with the thread.
+ */
+export class ThreadClient<R extends object> {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private next = 1;
+  private failure: Error | undefined;
+  private closed = false;
+  /** The last request sent, settled either way: answers come in order, so once it is, all are. */
+  private last: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @param base, script, workerData: the thread's module beside `base` (`startScriptWorker`).
+   * @param what The thread in words, for the errors ("the event store's writer thread").
+   */
+  constructor(
+    private readonly base: string,
+    private readonly script: string,
+    private readonly workerData: unknown,
+    private readonly what: string,
+  ) {}
+
+  /** Sends one request; resolves with the thread's value once it has answered. */
+  request<T>(request: R, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.closed) return Promise.reject(new TwinloopError('UNAVAILABLE', `${this.what} is closed: the store was closed before this write; open it again`, { context: { retryable: false } }));
+    if (this.failure) return Promise.reject(this.unavailable(this.failure));
+    const worker = (this.worker ??= this.start());
+    const id = this.next++;
+    const answer = new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.ref();
+      worker.postMessage({ ...request, id } satisfies ThreadMessage<R>, transfer);
+    });
+    this.last = answer.then(
+      () => undefined,
+      () => undefined,
+    );
+    return answer;
+  }
+
+  /**
+   * Refuses further requests, waits for every one sent to be answered, then has the thread close
+   * its connection and exit (a stop message: terminating it would skip the connection's close).
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.last;
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = once(worker, 'exit');
+    worker.ref();
+    worker.postMessage({ stop: true } satisfies ThreadMessage<R>);
+    await exited;
+  }
+
+  private start(): Worker {
+    const worker = startScriptWorker(this.base, this.script, this.workerData);
+    worker.on('message', (reply: ThreadReply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.ok) p.resolve(reply.value);
+      else p.reject(new TwinloopError(reply.code as ErrorCode, reply.message, { context: reply.context }));
+    });
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => {
+      // A thread gone is gone even with nothing pending: the next request starts another rather
+      // than waiting on this one for ever; requests it took with it are failed.
+      if (this.worker === worker) this.worker = undefined;
+      if (this.pending.size) this.fail(new Error(`${this.what} exited (code ${code})`));
+    });
+    worker.unref();
+    return worker;
+  }
+
+  private fail(err: Error): void {
+    this.failure = err;
+    for (const p of this.pending.values()) p.reject(this.unavailable(err));
+    this.pending.clear();
+  }
+
+  private unavailable(err: Error): TwinloopError {
+    return new TwinloopError('UNAVAILABLE', `${this.what} failed (${err.message}); restart the process`, { cause: err, context: { retryable: false } });
+  }
+}
+
+/**
+ * The thread's side of a `ThreadClient`, run by the thread's script: handles requests one at a
+ * time in the order sent (so batches commit in order) and answers each; on the stop message,
+ * after every request before it, closes its connection and lets the thread exit.
+ */
+export function serveThread<R extends object>(handle: (request: R) => Promise<{ value?: unknown; transfer?: ArrayBuffer[] } | void>, close: () => Promise<void>): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveThread runs on a worker thread, started by ThreadClient');
+  let queue = Promise.resolve();
+  port.on('message', (message: ThreadMessage<R>) => {
+    queue = queue.then(async () => {
+      if (message.stop) {
+        try {
+          await close();
+        } finally {
+          port.close();
+        }
+        return;
+      }
+      try {
+        const answer = (await handle(message)) ?? {};
+        port.postMessage({ id: message.id, ok: true, value: answer.value } satisfies ThreadReply, answer.transfer ?? []);
+      } catch (err) {
+        const e = toTwinloopError(err);
+        port.postMessage({ id: message.id, ok: false, code: e.code, message: e.message, context: e.context } satisfies ThreadReply);
+      }
+    });
+  });
+}
