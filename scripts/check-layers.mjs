@@ -10,7 +10,7 @@
 //   interfaces/bench time internal parts on purpose and are exempt). A folder without one is
 //   entered file by file (docs/decisions/0007-index-files-are-doors.md);
 // - no import loop, counting `import type` and the worker files a module spawns with
-//   `new URL('./x.js', import.meta.url)` (fails).
+//   `new URL('./x.js', import.meta.url)` or `startScriptWorker(import.meta.url, 'x', …)` (fails).
 // It prints the table of allowed imports, which ARCHITECTURE.md quotes.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -81,9 +81,10 @@ function* files(dir) {
 }
 
 // Static imports and re-exports (type-only ones included), side-effect imports, dynamic imports,
-// and modules named relative to this one (`new URL('./x.js', import.meta.url)`: worker entry points;
-// data files read that way are not imports).
-const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"]([^'"]+\.[jt]s)['"]\s*,\s*import\.meta\.url\s*\)/g;
+// and modules named relative to this one (`new URL('./x.js', import.meta.url)` and
+// `(import.meta.url, 'x'` as startScriptWorker takes them: worker entry points; data files read
+// that way are not imports).
+const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"]([^'"]+\.[jt]s)['"]\s*,\s*import\.meta\.url\s*\)|\(\s*import\.meta\.url\s*,\s*['"]([\w.-]+)['"]/g;
 
 /** The source file a relative specifier names (`./x.js` is `./x.ts` in src/), or null outside src/. */
 function targetOf(file, spec) {
@@ -121,7 +122,9 @@ for (const file of files(root)) {
   const isTest = file.endsWith('.test.ts');
   const edges = new Set();
   for (const m of readFileSync(file, 'utf8').matchAll(importRe)) {
-    const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
+    // A thread's script named beside this module, `startScriptWorker(import.meta.url, 'name', …)`
+    // (or a class that passes them on, `new ThreadClient(import.meta.url, 'name', …)`): `./name.js`.
+    const spec = m[1] ?? m[2] ?? m[3] ?? m[4] ?? (m[5] === undefined ? undefined : `./${m[5]}.js`);
     if (!spec.startsWith('.')) continue;
     const target = targetOf(file, spec);
     if (target === null) continue;

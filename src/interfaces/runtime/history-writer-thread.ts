@@ -3,13 +3,25 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { threadCpuSeconds } from '../../domain/cpu-time.js';
 import { toTwinloopError } from '../../domain/errors.js';
 import { createSqliteEventStore } from '../../store/sqlite-event-store.js';
-import type { HistoryWriterData, HistoryWriterMessage } from './history-writer.js';
 import { writeSandboxHistory } from './sandbox-history-source.js';
+
+/** What `history-writer-thread.ts` is started with. */
+export interface HistoryWriterData {
+  dataDir: string;
+  nice: number;
+}
+
+/** What the thread says: how far it has written, then that it is done or failed. */
+export type HistoryWriterMessage =
+  | { kind: 'progress'; throughSeq: number }
+  | { kind: 'done'; written: number; cpuSeconds: number }
+  | { kind: 'failed'; code: string; message: string };
 
 /**
  * The thread that writes a seeded history behind (decision 0021): regenerates it from its sandbox
  * world and writes it into its reserved seqs on a connection of its own. `history-writer.ts`
- * spawns it by its URL and never imports it, so the modules form no loop.
+ * starts it by its name and imports only its types; it imports nothing of `history-writer.ts`,
+ * so the modules form no loop.
  */
 const { dataDir, nice } = workerData as HistoryWriterData;
 const port = parentPort!;

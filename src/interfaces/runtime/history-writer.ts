@@ -1,6 +1,7 @@
 import { startScriptWorker } from '../../domain/script-worker.js';
 import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
 import type { SeededHistoryRecord } from '../../store/event-store.js';
+import type { HistoryWriterData, HistoryWriterMessage } from './history-writer-thread.js';
 
 /**
  * The nice value of the thread that writes a seeded history behind (decision 0021): below the
@@ -9,18 +10,6 @@ import type { SeededHistoryRecord } from '../../store/event-store.js';
  * it nearly nothing and the reads that wait for it (timelines, training) would wait for minutes.
  */
 export const HISTORY_WRITER_NICE = 10;
-
-/** What `history-writer-thread.ts` is started with. */
-export interface HistoryWriterData {
-  dataDir: string;
-  nice: number;
-}
-
-/** What the thread says: how far it has written, then that it is done or failed. */
-export type HistoryWriterMessage =
-  | { kind: 'progress'; throughSeq: number }
-  | { kind: 'done'; written: number; cpuSeconds: number }
-  | { kind: 'failed'; code: string; message: string };
 
 /** A seeded history being written behind, in a thread of its own. */
 export interface HistoryWriter {
