@@ -1,3 +1,5 @@
+import { eventTime } from './format';
+
 /** One entry of `GET /twins/:id/timeline`. */
 export interface TimelineItem {
   readonly seq: number;
@@ -11,6 +13,27 @@ export const ACTION_KINDS = new Set(['action', 'offer', 'outcome']);
 
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 const amount = (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : str(v));
+const at = (v: unknown) => eventTime(typeof v === 'string' ? v : null);
+const DAY_MS = 86_400_000;
+
+/**
+ * What ties an action, the customer's answers and its outcome together on the timeline: the
+ * decision that led to it, else the request that carried it out (a flow's or a campaign's).
+ */
+function ref(d: Readonly<Record<string, unknown>>): string {
+  if (d.decisionId) return ` (decision ${str(d.decisionId)})`;
+  return d.requestId ? ` (request ${str(d.requestId)})` : '';
+}
+
+/** An outcome in words: when the action was, and whether the customer stayed its horizon or left, when, and how soon after it. */
+function describeOutcome(d: Readonly<Record<string, unknown>>): string {
+  const of = `outcome of the ${str(d.actionClass).replace(/_/g, ' ')}${d.actedAt ? ` of ${at(d.actedAt)}` : ''}`;
+  if (d.result === 'churned') {
+    const days = typeof d.churnedAt === 'string' && typeof d.actedAt === 'string' ? Math.round((Date.parse(d.churnedAt) - Date.parse(d.actedAt)) / DAY_MS) : undefined;
+    return `${of}: churned${d.churnedAt ? ` on ${at(d.churnedAt)}` : ''}${days !== undefined ? `, ${days} days after it` : ''} (within its ${str(d.horizonDays)}-day horizon)${ref(d)}`;
+  }
+  return `${of}: ${str(d.result)} through the ${str(d.horizonDays)} days after it${ref(d)}`;
+}
 
 /** A timeline entry in words, one line. */
 export function describeEvent(kind: string, d: Readonly<Record<string, unknown>>): string {
@@ -34,11 +57,11 @@ export function describeEvent(kind: string, d: Readonly<Record<string, unknown>>
     case 'interaction':
       return `${str(d.channel)}: ${str(d.intent).replace(/_/g, ' ')} (${str(d.phase)})`;
     case 'offer':
-      return `offer ${str(d.offerId)} ${str(d.action)} on ${str(d.channel)}${d.decisionId ? ` (decision ${str(d.decisionId)})` : ''}`;
+      return `offer ${str(d.offerId)} ${str(d.action)} on ${str(d.channel)}${ref(d)}`;
     case 'action':
-      return `action ${str(d.actionClass)}${d.offerId ? ` ${str(d.offerId)}` : ''} ${str(d.status)} on ${str(d.channel)}${d.by ? ` by ${str(d.by)}` : ''}${d.amount !== undefined ? `, ${amount(d.amount)}` : ''}${d.reason ? `: ${str(d.reason)}` : ''}`;
+      return `action ${str(d.actionClass)}${d.offerId ? ` ${str(d.offerId)}` : ''} ${str(d.status)} on ${str(d.channel)}${d.by ? ` by ${str(d.by)}` : ''}${d.amount !== undefined ? `, ${amount(d.amount)}` : ''}${d.reason ? `: ${str(d.reason)}` : ''}${ref(d)}`;
     case 'outcome':
-      return `outcome of ${str(d.actionClass)}: ${str(d.result)} after ${str(d.horizonDays)} days`;
+      return describeOutcome(d);
     default:
       return `${kind}: ${JSON.stringify(d)}`;
   }

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { describeEvent } from './timeline';
+
+/**
+ * The customer timeline's lines for what the operator did and what came of it (docs/events.md:
+ * `action`, `offer`, `outcome`): each names what ties it to the others, and an outcome says when
+ * the customer left, not the horizon's length as if they had left at its end.
+ */
+describe('describeEvent', () => {
+  const flowRequest = 'churn-prevention-2026-12-06-08-00:offer-C003636';
+
+  it("says when a customer who churned within an action's horizon left, and how soon after the action", () => {
+    const line = describeEvent('outcome', { requestId: 'dec-42:retain-10', decisionId: 'dec-42', actionClass: 'discount', result: 'churned', horizonDays: 90, actedAt: '2026-03-02T14:12:00.000Z', churnedAt: '2026-03-16T09:00:00.000Z' });
+    expect(line).toBe('outcome of the discount of 2026-03-02 14:12 UTC: churned on 2026-03-16 09:00 UTC, 14 days after it (within its 90-day horizon) (decision dec-42)');
+    expect(line).not.toContain('after 90 days');
+  });
+
+  it('says that a customer who stayed stayed through the whole horizon, against the request when no decision led to it', () => {
+    expect(describeEvent('outcome', { requestId: flowRequest, actionClass: 'offer', result: 'stayed', horizonDays: 90, actedAt: '2026-12-06T08:03:57.600Z' })).toBe(
+      `outcome of the offer of 2026-12-06 08:03 UTC: stayed through the 90 days after it (request ${flowRequest})`,
+    );
+  });
+
+  it("ties an action and the customer's answers to it by the decision, else by the request", () => {
+    expect(describeEvent('action', { requestId: 'dec-7:data-bonus', decisionId: 'dec-7', actionClass: 'offer', channel: 'app', status: 'presented', offerId: 'data-bonus', amount: 3 })).toBe('action offer data-bonus presented on app, 3.00 (decision dec-7)');
+    expect(describeEvent('action', { requestId: flowRequest, actionClass: 'offer', channel: 'app', status: 'presented', offerId: 'data-bonus', amount: 3 })).toBe(`action offer data-bonus presented on app, 3.00 (request ${flowRequest})`);
+    expect(describeEvent('offer', { action: 'declined', offerId: 'data-bonus', channel: 'app', requestId: flowRequest })).toBe(`offer data-bonus declined on app (request ${flowRequest})`);
+    expect(describeEvent('offer', { action: 'declined', offerId: 'data-bonus', channel: 'app', decisionId: 'dec-7', requestId: 'dec-7:data-bonus' })).toBe('offer data-bonus declined on app (decision dec-7)');
+  });
+});
