@@ -87,4 +87,12 @@ describe('live profiles', () => {
     const after = new LiveProfiles(engine).profileOf(engine.view('C0')!);
     expect(after.ignore.discount.high - after.ignore.discount.low).toBeLessThan(before.ignore.discount.high - before.ignore.discount.low);
   });
+
+  it('stamp the fit on the event clock the twins are read on, not the wall clock', () => {
+    // The latest answer of engineWith(…, 3, …) is 21 days after T0: the event clock stands there.
+    const engine = engineWith(30, 3, (i) => (i % 2 ? 'accepted' : 'declined'));
+    expect(engine.eventClock).toBe(T0 + 21 * DAY);
+    const profile = new LiveProfiles(engine).profileOf(engine.view('C0')!);
+    expect(profile.model.fittedAt).toBe(new Date(T0 + 21 * DAY).toISOString());
+  });
 });

@@ -52,8 +52,12 @@ export class LiveProfiles {
     private readonly priors: ResponsePriors = DEFAULT_RESPONSE_PRIORS,
   ) {}
 
-  /** Refits the model when answers arrived since the last fit; returns whether it refitted. */
-  refresh(now = Date.now()): boolean {
+  /**
+   * Refits the model when answers arrived since the last fit; returns whether it refitted. The fit
+   * is stamped on the event clock, the one clock every time the API and console show is on (the
+   * sandbox's simulated time while it runs); the wall clock only before any event was applied.
+   */
+  refresh(now = this.engine.eventClock || Date.now()): boolean {
     const evidence = [];
     let answers = 0;
     for (const id of this.engine.customerIds()) {
