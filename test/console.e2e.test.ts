@@ -191,6 +191,11 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // And the agent sees it there: the customer's page, from the card.
     await card.getByRole('link', { name: customerId }).click();
     await seen(page, '[data-testid=timeline] li.act', `offer ${offer.actionId} presented`);
+    // The action and the answers to it name the decision that ties them together.
+    await seen(page, '[data-testid=timeline] li.act', new RegExp(`action \\w+ ${offer.actionId} presented on \\w+.*\\(decision [0-9a-f-]+\\)`));
+    // How the customer responds to offers, with its uncertainty, now holds this offer (docs/learning.md).
+    await seen(page, '[data-testid=response-classes] li', /persuadable \d+(\.\d)? %/);
+    expect(await page.locator('section[aria-labelledby=responds-title]').innerText()).toMatch(/From \d+ offers? made to this customer[\s\S]*data bonus\s+\d+(\.\d)? % \(\d+(\.\d)? % to \d+(\.\d)? %\)/);
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-agent-timeline.png'), fullPage: true });
     await page.context().close();
   }, JOURNEY_MS);

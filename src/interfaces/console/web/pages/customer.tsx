@@ -7,6 +7,7 @@ import { useEventClock } from '../event-clock';
 import { may, useIdentity } from '../identity';
 import { count, eventDate, eventTime, money, percent, riskBand } from '../format';
 import { navigate, useLocation } from '../router';
+import { classLines, evidenceLine, kindRows, type ResponseProfile } from '../response-profile';
 import { ACTION_KINDS, describeEvent, type TimelineItem } from '../timeline';
 import type { TwinScores } from '../types';
 import { useJson } from '../use-json';
@@ -21,6 +22,7 @@ interface Twin {
   readonly firstEventAt: string | null;
   readonly lastEventAt: string | null;
   readonly scores?: TwinScores | null;
+  readonly responseProfile?: ResponseProfile;
 }
 
 /** Timeline pages read for the charts and the list: a year of a customer's events is a few hundred. */
@@ -122,8 +124,45 @@ function Scores({ scores }: { scores: TwinScores | null | undefined }) {
   );
 }
 
+/** How the customer responds to contact: the posterior over the response classes and each offer kind's acceptance, with their ranges. */
+function HowTheyRespond({ profile }: { profile: ResponseProfile | undefined }) {
+  if (!profile) return <p class="muted">No response profile in this answer.</p>;
+  return (
+    <>
+      <p class="muted">{evidenceLine(profile)}</p>
+      <ul aria-label="Response classes, likeliest first" data-testid="response-classes">
+        {classLines(profile).map((c) => (
+          <li key={c.name}>
+            <strong>{c.name}</strong> {c.probability}: <span class="muted">{c.meaning}</span>
+          </li>
+        ))}
+      </ul>
+      <table>
+        <caption class="muted">Each offer kind: how likely they take it, and how likely they leave it unanswered if they do not take it (mean, and its range over the classes they may be)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Offer kind</th>
+            <th scope="col">Accepts</th>
+            <th scope="col">Leaves unanswered</th>
+          </tr>
+        </thead>
+        <tbody>
+          {kindRows(profile).map((r) => (
+            <tr key={r.kind}>
+              <td>{r.kind}</td>
+              <td>{r.accepts}</td>
+              <td>{r.ignores}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 /**
- * Customer 360: profile, products, live scores with reasons and intervals, usage and bills as
+ * Customer 360: profile, products, live scores with reasons and intervals, how the customer
+ * responds to contact (the response profile, with its uncertainty), usage and bills as
  * charts, and the timeline of events and of every action taken on the customer with what came
  * of it; `?at=` shows the twin and its history as they were then (time travel); and, now, a
  * what-if of each offer for this customer (customer-what-if.tsx).
@@ -189,6 +228,10 @@ export function Customer({ id }: { id: string }) {
           <section class="panel" aria-labelledby="scores-title">
             <h2 id="scores-title">Scores</h2>
             <Scores scores={t.scores} />
+          </section>
+          <section class="panel wide" aria-labelledby="responds-title">
+            <h2 id="responds-title">How they respond to offers</h2>
+            <HowTheyRespond profile={t.responseProfile} />
           </section>
           <section class="panel wide" aria-labelledby="products-title">
             <h2 id="products-title">Products</h2>
