@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createAuditTrail, type AuditTrail } from '../../src/agents/governance/audit-trail.js';
 import { campaignManagementWorkflow, CAMPAIGN_ADJUSTMENT_CLASS, type CampaignAllocation, type CampaignManagementDeps, type CampaignResult, type CampaignStats } from '../../src/agents/flows/campaign-management-flow.js';
 import { createWorkflowEngine, type WorkflowEngine } from '../../src/agents/workflows/index.js';
+import { systemClock, type Clock } from '../../src/domain/clock.js';
 import { openGovernanceStore } from '../../src/store/open-governance-store.js';
 import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
 
@@ -103,15 +104,40 @@ describe('campaign management flow', () => {
       expect((await audit.verify()).ok).toBe(true);
     });
   }, 60_000);
+
+  it('keeps daily ticks at the send hour when a tick runs late, instead of drifting into quiet hours', async () => {
+    // A simulated clock that runs ahead as it is read (5 minutes a read), and ticks that each take
+    // 11 hours of it (a loaded machine under the sandbox's 3,600x world): each tick must still
+    // begin at 10:00 UTC, not 11 hours later than the one before (21:00, then 08:00 the day after…).
+    let t = Date.UTC(2027, 0, 4, 18, 30);
+    const clock = { now: () => (t += 5 * 60_000) };
+    const starts: number[] = [];
+    const stats = async (): Promise<CampaignStats> => ({ variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0 }] });
+    const apply = async (_id: string, a: CampaignAllocation) => {
+      starts.push(a.at!);
+      t += 11 * 3_600_000;
+    };
+    await withEngine(
+      { stats, apply },
+      async (engine) => {
+        const input = { campaignId: 'daily', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.UTC(2027, 0, 8, 12), sendHourUtc: 10 };
+        const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-daily' });
+        expect((await engine.waitFor(workflowId, { timeoutMs: 50_000 })).status).toBe('succeeded');
+      },
+      clock,
+    );
+    expect(starts.map((at) => new Date(at).toISOString().slice(0, 13))).toEqual(['2027-01-05T10', '2027-01-06T10', '2027-01-07T10', '2027-01-08T10']);
+  }, 60_000);
 });
 
-/** Runs `body` on a workflow engine with the campaign flow over `deps`, on throw-away SQLite stores. */
-async function withEngine(deps: Omit<CampaignManagementDeps, 'audit'>, body: (engine: WorkflowEngine, audit: AuditTrail) => Promise<void>): Promise<void> {
+/** Runs `body` on a workflow engine with the campaign flow over `deps`, on throw-away SQLite stores (its timers on `clock`, default the wall clock). */
+async function withEngine(deps: Omit<CampaignManagementDeps, 'audit'>, body: (engine: WorkflowEngine, audit: AuditTrail) => Promise<void>, clock?: Clock): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'twinloop-campaign-'));
   const store = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: dir });
   const audit = createAuditTrail(store, { now: () => Date.now() });
-  const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
+  // Leases stay on the wall clock: a simulated clock racing ahead would expire them.
+  const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10, ...(clock ? { clock, leaseClock: systemClock } : {}) });
   engine.register(campaignManagementWorkflow({ ...deps, audit }));
   try {
     await engine.run();

@@ -57,8 +57,10 @@ export const campaignInputSchema = z.object({
   /** Time between ticks (durable sleep). */
   tickMs: z.number().int().min(1_000).default(24 * 3_600_000),
   /**
-   * Hour of the day (UTC) the ticks send at: the first tick waits for it. Without it the first tick
-   * is at once; a campaign started in the evening then met quiet hours at every daily tick.
+   * Hour of the day (UTC) the ticks send at: the first tick waits for it, and the next ones are
+   * planned every `tickMs` from it, so a tick that ran late does not move them (`nextTickAt`).
+   * Without it the first tick is at once; a campaign started in the evening then met quiet hours
+   * at every daily tick.
    */
   sendHourUtc: z.number().int().min(0).max(23).optional(),
   seed: z.number().int().default(1),
@@ -184,9 +186,12 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
       let endedBy: CampaignResult['endedBy'] = 'end-date';
       let tick = 0;
       if (deps.open) await ctx.step(openStep, input);
+      /** When the first tick is planned, with a send hour: the others follow it every tickMs. */
+      let firstAt: number | undefined;
       if (input.sendHourUtc !== undefined) {
         const start = await ctx.now('start');
-        await ctx.sleep('send-hour', msUntilHourUtc(start, input.sendHourUtc));
+        firstAt = start + msUntilHourUtc(start, input.sendHourUtc);
+        await ctx.sleep('send-hour', firstAt - start);
       }
       for (;;) {
         tick++;
@@ -210,7 +215,8 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         const allocation: CampaignAllocation = { tick, at: now, shares, paused: [...paused], remainingBudget: input.budget - spent };
         adjustments.push(...(await ctx.step(adjust, { campaignId: input.campaignId, channels, allocation, before, pauses, reallocate: moved >= MIN_RECORDED_SHIFT, stats: last }, { key: `adjust-${tick}` })));
         if (endedBy === 'all-paused') break;
-        await ctx.sleep(`tick-${tick}`, input.tickMs);
+        if (firstAt === undefined) await ctx.sleep(`tick-${tick}`, input.tickMs);
+        else await ctx.sleepUntil(`tick-${tick}`, nextTickAt(firstAt, input.tickMs, now));
       }
       return {
         campaignId: input.campaignId,
@@ -234,4 +240,16 @@ export function msUntilHourUtc(ms: number, hour: number): number {
   const day = 24 * 3_600_000;
   const at = Math.floor(ms / day) * day + hour * 3_600_000;
   return at >= ms ? at - ms : at + day - ms;
+}
+
+/**
+ * When the tick after one that began at `now` is due: the first of the ticks planned every
+ * `tickMs` from `firstAt` that comes after `now`. A tick that began late (the timers woke behind
+ * the world's clock, as the sandbox's 3,600× world does on a loaded machine) does not push the
+ * next ones later: daily ticks stay at the send hour instead of drifting into quiet hours, where
+ * nobody may be contacted (npm start's campaign met them at 7 of its 11 ticks), and ticks the
+ * world ran past are skipped, not made up at once.
+ */
+export function nextTickAt(firstAt: number, tickMs: number, now: number): number {
+  return firstAt + (Math.floor((now - firstAt) / tickMs) + 1) * tickMs;
 }
