@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PARTITION_COUNT, partitionOf } from '../../domain/partitions.js';
 import { ownerOf, type PartitionOwner } from '../../store/partition-leases.js';
 import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
@@ -97,6 +97,31 @@ describe('the gateway\'s approvals', () => {
     } finally {
       await app.close();
       for (const s of servers) s.close();
+    }
+  });
+
+  it('passes a decision on an approval that names no customer to the worker that read it, reading the routing table once', async () => {
+    // One worker, reached through fetch (no socket): it knows approval ap2, which acts on no customer.
+    const seen: string[] = [];
+    const url = 'http://worker-a.test';
+    vi.stubGlobal('fetch', async (to: URL, init: { method: string }) => {
+      seen.push(`${init.method} ${to.origin}${to.pathname}`);
+      const body = init.method === 'GET' ? { id: 'ap2', request: { actionClass: 'campaign_adjustment' } } : { decided: true };
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    });
+    const owners: PartitionOwner[] = Array.from({ length: PARTITION_COUNT }, (_, partition) => ({ partition, workerId: 'a', url, since: 0 }));
+    let read = 0;
+    const gateway = { auth: local.auth, owners: async () => (read++, owners), forgetOwners: () => undefined } as unknown as Gateway;
+    const app = createGatewayServer(gateway, { version: 'test' });
+    try {
+      const approved = await app.inject({ method: 'POST', url: '/approvals/ap2/approve', payload: { reason: 'fine' } });
+      expect([approved.statusCode, approved.json(), approved.headers['x-twinloop-worker']]).toEqual([200, { decided: true }, 'a']);
+      expect(seen).toEqual([`GET ${url}/approvals/ap2`, `POST ${url}/approvals/ap2/approve`]);
+      // The owners are read from the database on every call: once for the read and the decision, not once each.
+      expect(read).toBe(1);
+    } finally {
+      vi.unstubAllGlobals();
+      await app.close();
     }
   });
 

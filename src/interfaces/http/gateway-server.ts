@@ -110,7 +110,7 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
  * is in the shared store; the churn they read is asked of each customer's owner) and people's
  * holds on them, and the action policy they act under, kept in the shared store.
  */
-export const ANY_WORKER_ROUTES = [
+const ANY_WORKER_ROUTES = [
   'POST /workflows/:definition/start',
   'GET /workflows',
   'GET /workflows/:id',
@@ -155,13 +155,18 @@ async function anyWorker(gateway: Gateway): Promise<PartitionOwner> {
   return owner;
 }
 
-/** Passes an approval's decision to its customer's owner (read from any worker with the caller's credential, so a key that may not see it gets that answer). */
+/**
+ * Passes an approval's decision to its customer's owner (read from any worker with the caller's
+ * credential, so a key that may not see it gets that answer); one that names no customer to the
+ * worker that read it (the routing table is read once for both).
+ */
 async function forwardApprovalDecision(gateway: Gateway, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const id = (req.params as { id: string }).id;
-  const [item] = await askWorkers<{ request?: { customerId?: unknown } }>(gateway, { method: 'GET', pathAndQuery: `/approvals/${encodeURIComponent(id)}`, headers: forwardedHeaders(req) }, [(await anyWorker(gateway)).url]);
+  const reader = await anyWorker(gateway);
+  const [item] = await askWorkers<{ request?: { customerId?: unknown } }>(gateway, { method: 'GET', pathAndQuery: `/approvals/${encodeURIComponent(id)}`, headers: forwardedHeaders(req) }, [reader.url]);
   const customerId = item?.request?.customerId;
   if (typeof customerId === 'string' && customerId !== '') return passTo(gateway, await gateway.ownerFor(customerId), `customer ${customerId}'s partition`, req, reply);
-  return forwardToAnyWorker(gateway, req, reply);
+  return passTo(gateway, reader, 'partitions', req, reply);
 }
 
 /** Passes the request to `owner` and its answer back; 503 with Retry-After when it does not answer. */

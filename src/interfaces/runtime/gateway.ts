@@ -15,7 +15,7 @@ import { openAuthenticator, type AuthSettings } from '../auth/local-auth.js';
  * How long the gateway routes by the owners it read before reading them again: a partition that
  * moved is found at most this late (and at once when its old owner refuses or cannot be reached).
  */
-export const OWNERS_FRESH_MS = 1_000;
+const OWNERS_FRESH_MS = 1_000;
 
 export interface GatewayOptions {
   /** The PostgreSQL the workers lease partitions in and keep the keys in. */
