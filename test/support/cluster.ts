@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NatsEventBus } from '../../src/bus/nats-event-bus.js';
@@ -105,6 +106,47 @@ export function testCluster(label: string, serverUrl: string, natsUrl: string): 
       await dropPostgresDatabase(serverUrl, database).catch(() => undefined);
     },
   };
+}
+
+/**
+ * The PostgreSQL server and NATS the multi-process tests run on (`.ci/run` sets both), or
+ * undefined: those tests are skipped then (`describe.skipIf(!CLUSTER_SERVICES)`), saying so.
+ */
+export const CLUSTER_SERVICES = process.env.DATABASE_URL && process.env.NATS_URL ? { databaseUrl: process.env.DATABASE_URL, natsUrl: process.env.NATS_URL } : undefined;
+/** What a skipped multi-process test's name says it needs. */
+export const NEEDS_CLUSTER_SERVICES = 'skipped unless DATABASE_URL and NATS_URL name a PostgreSQL server and a NATS with JetStream';
+
+/**
+ * A cluster (`label`) and a single process's database (`label1`) on CLUSTER_SERVICES, both removed
+ * after the describe block that calls this: a test that runs population work on both and
+ * compares (`clusterAgainstOne`). Inside a block skipped for want of the services it makes
+ * nothing (their URLs are placeholders then, never connected to).
+ */
+export function clusterAndSingle(label: string): { cluster: TestCluster; single: TestCluster } {
+  const { databaseUrl, natsUrl } = CLUSTER_SERVICES ?? { databaseUrl: 'postgres://127.0.0.1/unset', natsUrl: 'nats://127.0.0.1:4222' };
+  const cluster = testCluster(label, databaseUrl, natsUrl);
+  const single = testCluster(`${label}1`, databaseUrl, natsUrl);
+  afterAll(async () => {
+    await cluster.close();
+    await single.close();
+  }, 60_000);
+  return { cluster, single };
+}
+
+/** A workflow run as GET /workflows/:id answers it. */
+export interface RunAnswer {
+  readonly status: string;
+  readonly error: string | null;
+  readonly output: unknown;
+}
+
+/** Waits until the workflow run `id` at `base` ended (succeeded or failed), for up to `ms`; the run as last read. */
+export function waitForRun(c: TestCluster, base: string, id: string, ms: number): Promise<RunAnswer> {
+  return c.waitFor(`workflow run ${id} at ${base} to end`, async () => {
+    const r = await c.json(`${base}/workflows/${id}`);
+    const run = r.body as unknown as RunAnswer;
+    return { done: r.status === 200 && (run.status === 'succeeded' || run.status === 'failed'), seen: run };
+  }, ms);
 }
 
 /** The churn history the champion is trained on (400 customers, 100 days, learnable churn): 15 s at load 30. */
