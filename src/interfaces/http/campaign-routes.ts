@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInputSchema, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { RUN_STATUSES } from '../../store/workflow-journal.js';
-import { FEATURE_INDEX } from '../../twin/twin-features.js';
-import { CAMPAIGN_HOLDS, readCampaignDelivery, type CampaignDelivery, type CampaignDeliveryView, type CampaignHold, type ChurnedAmong } from '../runtime/campaign-delivery.js';
+import { CAMPAIGN_HOLDS, type CampaignDelivery, type CampaignDeliveryView, type CampaignHold } from '../runtime/campaign-delivery.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, isoTime, list } from './api-schemas.js';
 import { actorFor } from './http-auth.js';
@@ -80,23 +79,20 @@ const PAUSE_RULES = [
  * adjustments; and a person's pause and resume (with a reason, audited), which the delivery side
  * reads at every tick.
  */
-export function campaignRoutes(s: OperatorServices, delivery: () => Pick<CampaignDelivery, 'churnedAmong'> | undefined = () => undefined): RouteModule {
+export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDelivery, 'view'>): RouteModule {
   const runs = async () => (await s.workflows.list({ definitionId: CAMPAIGN_MANAGEMENT_WORKFLOW_ID, limit: CAMPAIGNS_LISTED })).filter((r) => typeof (r.input as { campaignId?: unknown })?.campaignId === 'string');
   const runOf = async (campaignId: string) => {
     const run = (await runs()).find((r) => (r.input as { campaignId: string }).campaignId === campaignId);
     if (!run) throw new TwinloopError('NOT_FOUND', `no campaign ${campaignId}; GET /campaigns lists them`);
     return { run, input: campaignInputSchema.parse(run.input) as CampaignInput };
   };
-  // The campaign's customers' churn where their twins are: on a partition worker, asked of their owners.
-  const churned: ChurnedAmong = async (ids) => (delivery()?.churnedAmong ?? (async (all) => new Set(all.filter((id) => s.twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1))))(ids);
   const holdOf = async (campaignId: string) => {
     const h = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body;
     return h ? { ...h, at: new Date(h.at).toISOString() } : null;
   };
-  // The brief reads no churn: asking every customer's owner for it (on workers) once per listed campaign was a fan-out for nothing.
-  const noChurn: ChurnedAmong = async () => new Set();
   const briefOf = async (run: { workflowId: string; status: (typeof RUN_STATUSES)[number] }, input: CampaignInput, read?: CampaignDeliveryView | null) => {
-    const d = read !== undefined ? read : await readCampaignDelivery(s.records, input.campaignId, noChurn);
+    // The brief reads no churn: asking every customer's owner for it (on workers) once per listed campaign was a fan-out for nothing.
+    const d = read !== undefined ? read : await delivery.view(input.campaignId, { churn: false });
     const sum = (f: (v: NonNullable<typeof d>['variants'][number]) => number) => (d?.variants ?? []).reduce((a, v) => a + f(v), 0);
     return {
       campaignId: input.campaignId,
@@ -149,7 +145,8 @@ export function campaignRoutes(s: OperatorServices, delivery: () => Pick<Campaig
       },
       async (req) => {
         const { run, input } = await runOf(req.params.id);
-        const d = await readCampaignDelivery(s.records, input.campaignId, churned);
+        // The churn among its customers is asked where their twins are (on a partition worker, of their owners).
+        const d = await delivery.view(input.campaignId);
         const head = await briefOf(run, input, d);
         const last = d?.history.at(-1);
         const adjustments = [];

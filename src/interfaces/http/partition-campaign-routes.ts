@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import { TwinloopError } from '../../domain/errors.js';
 import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import { featureFilterSchema } from '../../twin/feature-filter.js';
 import type { PartitionWorker } from '../../twin/partition-worker.js';
 import { AUDIENCE_PAGE, CHURNED_ASK } from '../runtime/campaign-across-workers.js';
 import type { CampaignDelivery } from '../runtime/campaign-delivery.js';
 import { errors } from './api-schemas.js';
-import { liveHere, pageInPartitionOrder, partitionKeySchema } from './partition-pages.js';
+import { liveHere, partitionKeySchema } from './partition-pages.js';
 import type { RouteModule } from './route-module.js';
 
-export const audienceRequest = z.strictObject({
+const audienceRequest = z.strictObject({
   segment: z.array(featureFilterSchema(TWIN_SCORE_FIELDS)).max(100),
   after: partitionKeySchema.nullable().describe('The last candidate of the page before, in the partition order; null: from the start'),
   limit: z.number().int().min(1).max(AUDIENCE_PAGE),
@@ -19,13 +18,13 @@ const audienceCandidate = z.object({
   atStake: z.number(),
   profile: z.object({ sleepingDog: z.number(), acceptance: z.record(z.string(), z.number()) }).optional(),
 });
-export const audienceAnswer = z.object({
+const audienceAnswer = z.object({
   partitions: z.array(z.number().int()).describe('The live partitions whose customers were read'),
   items: z.array(audienceCandidate),
   next: partitionKeySchema.nullable(),
 });
-export const churnedRequest = z.strictObject({ customerIds: z.array(z.string().min(1)).max(CHURNED_ASK) });
-export const churnedAnswer = z.object({
+const churnedRequest = z.strictObject({ customerIds: z.array(z.string().min(1)).max(CHURNED_ASK) });
+const churnedAnswer = z.object({
   partitions: z.array(z.number().int()).describe('The live partitions answered for'),
   churned: z.array(z.string()).describe('The customers asked, held in those partitions, that churned'),
 });
@@ -36,21 +35,16 @@ export const churnedAnswer = z.object({
  * partitions' audience candidates, paged in the partition order, and which of the campaign's
  * customers it holds have churned. Its contacts go through POST /partitions/actions.
  */
-export function partitionCampaignRoutes(o: { worker: () => Pick<PartitionWorker, 'partitions' | 'answersFor'> | undefined; campaigns: () => Pick<CampaignDelivery, 'candidatesHere' | 'churnedHere'> | undefined }): RouteModule {
-  const running = () => {
-    const campaigns = o.campaigns();
-    const live = liveHere(o.worker());
-    if (!campaigns) throw new TwinloopError('UNAVAILABLE', 'this worker has not started its flows yet; retry', { context: { retryAfterSeconds: 1 } });
-    return { campaigns, ...live };
-  };
+export function partitionCampaignRoutes(o: { worker: () => Pick<PartitionWorker, 'partitions' | 'answersFor'> | undefined; campaigns: Pick<CampaignDelivery, 'candidatesPage' | 'churnedHere'> }): RouteModule {
   return (app) => {
     app.post('/partitions/campaigns/audience', { schema: { body: audienceRequest, response: { 200: audienceAnswer, ...errors(400, 503) } } }, async (req) => {
-      const { campaigns, live, here } = running();
-      return pageInPartitionOrder(campaigns.candidatesHere(req.body.segment, here), live, req.body.after, req.body.limit);
+      const { live, here } = liveHere(o.worker());
+      // A page read in the partition order from the cursor on: a worker's candidates are never all in one answer, nor all read for one page.
+      return { partitions: live, ...o.campaigns.candidatesPage(req.body.segment, req.body.after, req.body.limit, here) };
     });
     app.post('/partitions/campaigns/churned', { schema: { body: churnedRequest, response: { 200: churnedAnswer, ...errors(400, 503) } } }, async (req) => {
-      const { campaigns, live, here } = running();
-      return { partitions: live, churned: campaigns.churnedHere(req.body.customerIds, here) };
+      const { live, here } = liveHere(o.worker());
+      return { partitions: live, churned: o.campaigns.churnedHere(req.body.customerIds, here) };
     });
   };
 }

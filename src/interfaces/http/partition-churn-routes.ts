@@ -12,7 +12,7 @@ import { guardedResult } from './governance-schemas.js';
 import { liveHere, pageInPartitionOrder, partitionKeySchema } from './partition-pages.js';
 import type { RouteModule } from './route-module.js';
 
-export const candidatesRequest = z.strictObject({
+const candidatesRequest = z.strictObject({
   segment: z.array(featureFilterSchema(TWIN_SCORE_FIELDS)).max(100),
   offerIds: z.array(z.string().min(1)).max(10),
   after: partitionKeySchema.nullable().describe('The last candidate of the page before, in the partition order; null: from the start'),
@@ -27,13 +27,13 @@ const scannedCustomer = z.object({
   contactHarm: z.number().optional(),
   features: z.record(z.string(), z.number()).optional(),
 });
-export const candidatesAnswer = z.object({
+const candidatesAnswer = z.object({
   partitions: z.array(z.number().int()).describe('The live partitions whose customers were scanned'),
   items: z.array(scannedCustomer),
   next: partitionKeySchema.nullable(),
 });
 
-export const checkRequest = z.object({
+const checkRequest = z.object({
   periodId: z.string(),
   offerId: z.string(),
   offers: z.array(z.object({ offerId: z.string(), customers: z.number().int(), customerIds: z.array(z.string()).optional(), acceptance: z.number().optional() })).optional(),
@@ -42,7 +42,7 @@ export const checkRequest = z.object({
   expectedNetValue: z.number(),
   horizonMs: z.number(),
 });
-export const checkAnswer = z.object({
+const checkAnswer = z.object({
   perDraw: z.array(z.number()).describe("Each draw's net value summed over the plan's customers held here"),
   customers: z.array(z.object({ customerId: z.string(), mean: z.number(), low: z.number() })),
 });
@@ -54,13 +54,8 @@ export const checkAnswer = z.object({
  * customers it holds; and the actions on its customers, carried out by its guarded executor
  * (only for another worker's run: a person asks through POST /actions).
  */
-export function partitionChurnRoutes(o: { worker: () => Pick<PartitionWorker, 'partitions' | 'answersFor'> | undefined; flows: () => ChurnWorkHere | undefined; guarded: () => Pick<GuardedExecutor, 'execute'> }): RouteModule {
-  const running = () => {
-    const flows = o.flows();
-    const { live, here } = liveHere(o.worker());
-    if (!flows) throw new TwinloopError('UNAVAILABLE', 'this worker has not started its flows yet; retry', { context: { retryAfterSeconds: 1 } });
-    return { flows, live, here };
-  };
+export function partitionChurnRoutes(o: { worker: () => Pick<PartitionWorker, 'partitions' | 'answersFor'> | undefined; flows: ChurnWorkHere; guarded: () => Pick<GuardedExecutor, 'execute'> }): RouteModule {
+  const running = () => ({ flows: o.flows, ...liveHere(o.worker()) });
   return (app) => {
     app.post('/partitions/churn/candidates', { schema: { body: candidatesRequest, response: { 200: candidatesAnswer, ...errors(400, 503) } } }, async (req) => {
       const { flows, live, here } = running();

@@ -5,22 +5,39 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultCatalogue } from '../../decisioning/default-catalogue.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import type { TwinEvent } from '../../domain/events.js';
+import { partitionOf } from '../../domain/partitions.js';
 import { DAY_MS } from '../../domain/time.js';
 import { openRecordStore } from '../../store/open-record-store.js';
+import type { RecordStore } from '../../store/record-store.js';
+import type { PartitionKey } from '../../twin/partition-order.js';
 import { TwinEngine } from '../../twin/twin-engine.js';
+import { FEATURE_INDEX } from '../../twin/twin-features.js';
+import type { AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { campaignDelivery } from './campaign-delivery.js';
 import type { OperatorServices } from './operator-services.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** An active postpaid customer with one plan and a complaint (so the service check-in is eligible). */
-function customer(engine: TwinEngine, id: string): void {
+/** An active postpaid customer with one plan and a complaint (so the service check-in is eligible), a customer since `days` ago. */
+function customer(engine: TwinEngine, id: string, days = 400): void {
   const events: TwinEvent[] = [
-    { id: `${id}-c`, kind: 'customer', customerId: id, time: iso(T0 - 400 * DAY_MS), source: 't', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since: iso(T0 - 400 * DAY_MS), consent: { marketing: true } } },
-    { id: `${id}-s`, kind: 'subscription', customerId: id, time: iso(T0 - 399 * DAY_MS), source: 't', v: 1, data: { action: 'activated', subscriptionId: `${id}-L1`, productKind: 'plan', productId: 'P1', monthlyPrice: 40 } },
+    { id: `${id}-c`, kind: 'customer', customerId: id, time: iso(T0 - days * DAY_MS), source: 't', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since: iso(T0 - days * DAY_MS), consent: { marketing: true } } },
+    { id: `${id}-s`, kind: 'subscription', customerId: id, time: iso(T0 - (days - 1) * DAY_MS), source: 't', v: 1, data: { action: 'activated', subscriptionId: `${id}-L1`, productKind: 'plan', productId: 'P1', monthlyPrice: 40 } },
   ];
   for (const e of events) engine.apply(e, Date.parse(e.time));
+}
+
+/** The services a delivery reads, over `engine`, whose guarded executor answers every request with `execute`. */
+function servicesOver(engine: TwinEngine, execute: (r: ActionRequestInput) => Promise<unknown>): OperatorServices {
+  return { twins: { engine }, scoreFields: undefined, decisions: { catalogue: defaultCatalogue() }, guarded: { execute } } as unknown as OperatorServices;
+}
+
+/** A fresh embedded record store, removed after the test. */
+async function freshRecords(): Promise<RecordStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'flows-campaign-'));
+  dirs.push(dir);
+  return openRecordStore({ kind: 'sqlite', dataDir: dir });
 }
 
 const dirs: string[] = [];
@@ -165,5 +182,86 @@ describe('campaign delivery', () => {
     runner.observe([answer('A2', 'presented', 5)]);
     await expect.poll(async () => (await runner.stats('cmp3')).variants[0].presented, { timeout: 5_000 }).toBe(3);
     await records.close();
+  });
+
+  it('reads a worker\'s audience a page at a time in the partition order: each candidate once, the same audience as read whole on one process', async () => {
+    const engine = new TwinEngine();
+    // 240 customers of 100 to 339 days; every seventh's plan ended (churned), every eleventh never had one.
+    for (let i = 0; i < 240; i++) {
+      const id = `C${i}`;
+      if (i % 11 === 0) {
+        engine.apply({ id: `${id}-c`, kind: 'customer', customerId: id, time: iso(T0 - 100 * DAY_MS), source: 't', v: 1, data: { segment: 'consumer', billing: 'prepaid', since: iso(T0 - 100 * DAY_MS) } } as TwinEvent, T0 - 100 * DAY_MS);
+        continue;
+      }
+      customer(engine, id, 100 + i);
+      if (i % 7 === 0) engine.apply({ id: `${id}-t`, kind: 'subscription', customerId: id, time: iso(T0 - DAY_MS), source: 't', v: 1, data: { action: 'terminated', subscriptionId: `${id}-L1`, productKind: 'plan' } }, T0 - DAY_MS);
+    }
+    const requests: string[] = [];
+    const services = servicesOver(engine, async (r) => (requests.push(r.customerId!), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' }));
+    const records = await freshRecords();
+    // Values at stake that order the audience, with ties (broken by id).
+    const reader = { atStake: (id: string) => Number(id.slice(1)) % 13, profile: () => undefined, kindOf: () => 'discount' as const };
+    const segment = [{ field: 'tenure_days', op: '>=' as const, value: 150 }];
+    // Those of the segment (by the twin's own tenure) with a plan that did not end.
+    const expected = Array.from({ length: 240 }, (_, i) => `C${i}`).filter((id, i) => i % 11 !== 0 && i % 7 !== 0 && engine.features(id)![FEATURE_INDEX.tenure_days] >= 150);
+    expect(expected.length).toBeGreaterThan(100);
+
+    // Three workers, each holding a third of the partitions, read in pages of 7 from the cursor on.
+    const worker = campaignDelivery(() => services, records, () => 1, reader);
+    const paged: AudienceCandidate[] = [];
+    let pages = 0;
+    for (let w = 0; w < 3; w++) {
+      let after: PartitionKey | null = null;
+      do {
+        const page: { items: AudienceCandidate[]; next: PartitionKey | null } = worker.candidatesPage(segment, after, 7, (id) => partitionOf(id) % 3 === w);
+        expect(page.items.length).toBeLessThanOrEqual(7);
+        expect(page.items.every((c) => partitionOf(c.customerId) % 3 === w)).toBe(true);
+        paged.push(...page.items);
+        after = page.next;
+        pages++;
+      } while (after !== null);
+    }
+    expect(pages).toBeGreaterThan(expected.length / 7);
+    expect(paged.map((c) => c.customerId).sort()).toEqual([...expected].sort());
+    expect(new Set(paged.map((c) => c.customerId)).size).toBe(paged.length);
+
+    // The same campaign drawn whole on one process and from those pages over the workers: the same control group and the same customers asked, in the same order.
+    const variants = [{ id: 'v', offerId: 'retain-10', channel: 'app' as const }];
+    const input = { audience: segment, variants, budget: 1_000, controlShare: 0.25, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 4, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
+    const whole = campaignDelivery(() => services, records, () => 1, reader);
+    await whole.open({ ...input, campaignId: 'whole' });
+    await whole.apply('whole', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1_000 });
+    const askedWhole = requests.splice(0);
+    const across = { audience: async () => paged, churnedAmong: async () => new Set<string>(), guarded: () => services.guarded };
+    const overWorkers = campaignDelivery(() => services, records, () => 1, reader, () => across);
+    await overWorkers.open({ ...input, campaignId: 'paged' });
+    await overWorkers.apply('paged', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1_000 });
+    expect(requests).toEqual(askedWhole);
+    expect(askedWhole.length).toBeGreaterThan(expected.length / 2);
+    const view = async (id: string) => {
+      const v = (await whole.view(id))!;
+      return { audienceLeft: v.audienceLeft, treated: v.treated, control: v.control };
+    };
+    expect(await view('paged')).toEqual(await view('whole'));
+    await records.close();
+  });
+
+  it('on one process reads no answers from the shared store: they come back to it and are counted as they come', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 5; i++) customer(engine, `C${i}`);
+    const services = servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 1, reason: 'ok' }));
+    const store = await freshRecords();
+    const listed: string[] = [];
+    const records = new Proxy(store, {
+      get: (target, key) => (key === 'list' ? (collection: string, o: unknown) => (listed.push(collection), target.list(collection, o as Parameters<RecordStore['list']>[1])) : Reflect.get(target, key)),
+    });
+    const delivery = campaignDelivery(() => services, records, () => 1);
+    await delivery.open({ campaignId: 'one', variants: [{ id: 'v', offerId: 'retain-10', channel: 'app' }], budget: 100, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await delivery.apply('one', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 100 });
+    delivery.observe([{ id: 'o1', kind: 'offer', customerId: 'C0', time: iso(T0), source: 't', v: 1, data: { action: 'accepted', offerId: 'retain-10', channel: 'app', decisionId: 'cmp:one:C0' } } as TwinEvent]);
+    expect((await delivery.stats('one')).variants[0]).toMatchObject({ accepted: 1, treated: 5 });
+    expect((await delivery.view('one'))!.variants[0]).toMatchObject({ treated: 5 });
+    expect(listed).toEqual([]);
+    await store.close();
   });
 });

@@ -1,11 +1,12 @@
 import type { CampaignAllocation, CampaignInput, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
-import type { RecordStore } from '../../store/record-store.js';
+import { MAX_PAGE_SIZE, type RecordStore } from '../../store/record-store.js';
 import { MIN_FAILURES_TO_PAUSE } from '../../agents/flows/campaign-bandit.js';
 import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
-import { twinIdsWhere } from '../../twin/twin-query.js';
+import { queryTwins, type TwinPage } from '../../twin/twin-query.js';
+import { partitionKey, queryTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
 import { planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import type { GuardedExecutor } from '../../agents/governance/guarded-executor.js';
@@ -24,11 +25,16 @@ import { offeringParams } from './decision-actions.js';
  */
 
 /** Share of the remaining budget one tick may spend: a campaign paces itself over its ticks. */
-export const TICK_SPEND_SHARE = 0.25;
+const TICK_SPEND_SHARE = 0.25;
 /** What one contact counts against a campaign's pacing at least, so that a free offering still paces. */
 const MIN_CONTACT_COST = 0.05;
 /** Largest audience drawn for a campaign. */
-export const MAX_AUDIENCE = 20_000;
+const MAX_AUDIENCE = 20_000;
+/** Who may be in a campaign's audience, besides its segment: a customer who has not churned and holds a plan. */
+const CANDIDATE_FILTERS: readonly FeatureFilter[] = [
+  { field: 'churned', op: '!=', value: 1 },
+  { field: 'active_plans', op: '>', value: 0 },
+];
 
 interface VariantState {
   presented: number;
@@ -108,9 +114,7 @@ interface CampaignState {
 const hash = (s: string, seed: number): number => fnv1a32(s, seed) / 4294967296;
 
 /** Where the answers to a campaign's offers are kept when its customers' owners are other processes (partition workers): by `<decisionId>|<answer>`. */
-export const CAMPAIGN_ANSWERS = 'campaign-answers';
-/** Answers read per page of CAMPAIGN_ANSWERS (the store's largest page). */
-const ANSWERS_PAGE = 1_000;
+const CAMPAIGN_ANSWERS = 'campaign-answers';
 type Answer = 'presented' | 'accepted' | 'declined';
 
 /** The decision id a campaign's contact of a customer goes under (the guarded executor's request id: asked again, answered from the first time). */
@@ -124,9 +128,10 @@ const decisionIdOf = (campaignId: string, customerId: string) => `cmp:${campaign
 async function sharedAnswers(records: RecordStore, state: CampaignState): Promise<Map<string, Record<Answer, number>>> {
   const variantOf = new Map(Object.entries(state.treated).map(([customerId, variantId]) => [decisionIdOf(state.input.campaignId, customerId), variantId]));
   const out = new Map<string, Record<Answer, number>>();
-  const prefix = `cmp:${state.input.campaignId}:`.slice(0, 128);
+  // Every decision id of the campaign starts with its id for no customer (cut at the same length).
+  const prefix = decisionIdOf(state.input.campaignId, '');
   for (let after: string | undefined; ; ) {
-    const page = await records.list<unknown>(CAMPAIGN_ANSWERS, { prefix, limit: ANSWERS_PAGE, ...(after ? { after } : {}) });
+    const page = await records.list<unknown>(CAMPAIGN_ANSWERS, { prefix, limit: MAX_PAGE_SIZE, ...(after ? { after } : {}) });
     for (const r of page) {
       const cut = r.id.lastIndexOf('|');
       const variantId = variantOf.get(r.id.slice(0, cut));
@@ -138,13 +143,16 @@ async function sharedAnswers(records: RecordStore, state: CampaignState): Promis
       counts[answer]++;
       out.set(variantId, counts);
     }
-    if (page.length < ANSWERS_PAGE) return out;
+    if (page.length < MAX_PAGE_SIZE) return out;
     after = page[page.length - 1].id;
   }
 }
 
 /** The customers whose churn a campaign's stats read: its treated and its control group. */
 const watched = (state: CampaignState) => [...Object.keys(state.treated), ...state.control];
+
+/** No answers kept by other owners: a campaign whose customers are all this process's counts its answers as they come. */
+const NO_SHARED_ANSWERS: ReadonlyMap<string, Record<Answer, number>> = new Map();
 
 /** The stats the flow reads, from a saved state, the churned among its customers and the answers kept by other owners. */
 function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: ReadonlyMap<string, Record<Answer, number>>): CampaignStats {
@@ -171,45 +179,28 @@ function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: 
   };
 }
 
-/**
- * A campaign's delivery as last saved (variants' answers, control, allocation over time), or null
- * when no campaign of that id was opened. Read from the record store, so any process sees it;
- * `churnedAmong` says which of its customers churned (on a partition worker, asked of their owners).
- */
-export async function readCampaignDelivery(records: RecordStore, campaignId: string, churnedAmong: ChurnedAmong): Promise<CampaignDeliveryView | null> {
-  const r = await records.get<CampaignState>('campaigns', campaignId);
-  if (!r) return null;
-  const s = r.body;
-  const stats = statsOf(s, await churnedAmong(watched(s)), await sharedAnswers(records, s));
-  return {
-    campaignId,
-    budget: s.input.budget,
-    spent: s.spent,
-    controlShare: s.input.controlShare,
-    audienceLeft: s.queue.length,
-    treated: Object.keys(s.treated).length,
-    leftOut: s.left ?? {},
-    variants: stats.variants,
-    control: stats.control,
-    history: s.history ?? [],
-  };
-}
-
-/** Which of some customers have churned. */
-export type ChurnedAmong = (customerIds: readonly string[]) => Promise<ReadonlySet<string>>;
-
 export interface CampaignDelivery {
   /** Registers a campaign (idempotent) before its flow starts. */
   open(input: CampaignInput): Promise<void>;
   apply(campaignId: string, allocation: CampaignAllocation): Promise<void>;
   stats(campaignId: string): Promise<CampaignStats>;
+  /**
+   * A campaign's delivery as last saved (variants' answers, control, allocation over time), or
+   * null when no campaign of that id was opened. Read from the record store, so any process sees
+   * it; the churn among its customers is asked where their twins are (on a partition worker, of
+   * their owners) unless `churn` is false (a list that shows none: counted as none churned).
+   */
+  view(campaignId: string, o?: { readonly churn?: boolean }): Promise<CampaignDeliveryView | null>;
   observe(events: readonly TwinEvent[]): void;
-  /** The audience's candidates among the twins this process holds (those `here` answers for, when given). */
-  candidatesHere(segment: readonly FeatureFilter[], here?: (customerId: string) => boolean): AudienceCandidate[];
+  /**
+   * A page of the audience's candidates among the twins this process holds that `keep` answers for
+   * (a worker's live partitions): at most `limit`, after `after` in the partition order, and the
+   * last one's key when more may follow (null on the last page). A worker's part of a campaign
+   * spanning the workers is read this way, a page per request, never all its candidates at once.
+   */
+  candidatesPage(segment: readonly FeatureFilter[], after: PartitionKey | null, limit: number, keep: (customerId: string) => boolean): { items: AudienceCandidate[]; next: PartitionKey | null };
   /** Which of `customerIds` held here (and `here` answers for, when given) have churned. */
   churnedHere(customerIds: readonly string[], here?: (customerId: string) => boolean): string[];
-  /** Which of `customerIds` have churned, wherever their twins are (on a partition worker, asked of their owners). */
-  readonly churnedAmong: ChurnedAmong;
 }
 
 /**
@@ -220,7 +211,8 @@ export interface CampaignDelivery {
  */
 export interface CampaignAcrossWorkers {
   audience(segment: readonly FeatureFilter[]): Promise<AudienceCandidate[]>;
-  churnedAmong: ChurnedAmong;
+  /** Which of some customers have churned, each asked of its owner. */
+  churnedAmong(customerIds: readonly string[]): Promise<ReadonlySet<string>>;
   guarded(): Pick<GuardedExecutor, 'execute'>;
 }
 
@@ -253,27 +245,31 @@ export function campaignDelivery(
       const r = await records.get<CampaignState>('campaigns', id);
       if (r) {
         states.set(id, r.body);
-        for (const [customerId, variantId] of Object.entries(r.body.treated)) byDecision.set(`cmp:${id}:${customerId}`, { campaignId: id, variantId });
+        for (const [customerId, variantId] of Object.entries(r.body.treated)) byDecision.set(decisionIdOf(id, customerId), { campaignId: id, variantId });
       }
     }
     return states.get(id);
   };
   const save = (s: CampaignState) => records.put('campaigns', s.input.campaignId, s).then(() => undefined);
-  const candidatesHere = (segment: readonly FeatureFilter[], here?: (customerId: string) => boolean): AudienceCandidate[] => {
-    const engine = services().twins.engine;
-    const candidates: AudienceCandidate[] = [];
-    for (const id of twinIdsWhere(engine, segment, services().scoreFields)) {
-      if (here && !here(id)) continue;
-      const f = engine.features(id);
-      if (!f || f[FEATURE_INDEX.churned] === 1 || f[FEATURE_INDEX.active_plans] === 0) continue;
-      // Without a churn model, a value proxy: spend, more of it for a complainer, and overage.
-      const atStake = reader?.atStake(id) ?? f[FEATURE_INDEX.arpu_3m] * (1 + f[FEATURE_INDEX.complaints_90d]) + f[FEATURE_INDEX.months_over_allowance_3m];
-      candidates.push({ customerId: id, atStake, profile: reader?.profile(id) });
-    }
-    return candidates;
+  const candidateOf = ({ customerId, features: f }: TwinPage['items'][number]): AudienceCandidate => ({
+    customerId,
+    // Without a churn model, a value proxy: spend, more of it for a complainer, and overage.
+    atStake: reader?.atStake(customerId) ?? f.arpu_3m * (1 + f.complaints_90d) + f.months_over_allowance_3m,
+    profile: reader?.profile(customerId),
+  });
+  const candidateFilters = (segment: readonly FeatureFilter[]) => [...segment, ...CANDIDATE_FILTERS];
+  /** Every candidate of the segment held by this process (the whole population, on one process). */
+  const candidatesHere = (segment: readonly FeatureFilter[]): AudienceCandidate[] =>
+    queryTwins(services().twins.engine, candidateFilters(segment), 0, Number.MAX_SAFE_INTEGER, services().scoreFields).items.map(candidateOf);
+  const candidatesPage: CampaignDelivery['candidatesPage'] = (segment, after, limit, keep) => {
+    const page = queryTwinsInPartitionOrder(services().twins.engine, candidateFilters(segment), after ?? undefined, limit, keep, services().scoreFields);
+    const items = page.items.map(candidateOf);
+    return { items, next: page.more && items.length > 0 ? partitionKey(items[items.length - 1].customerId) : null };
   };
   const churnedHere = (ids: readonly string[], here?: (customerId: string) => boolean) => ids.filter((id) => (!here || here(id)) && services().twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1);
-  const churnedAmong: ChurnedAmong = async (ids) => new Set(across ? await across().churnedAmong(ids) : churnedHere(ids));
+  const churnedAmong = async (ids: readonly string[]): Promise<ReadonlySet<string>> => new Set(across ? await across().churnedAmong(ids) : churnedHere(ids));
+  // The answers to the offers come back to each customer's owner: kept in the shared store only when that is another process.
+  const answersKept = (state: CampaignState) => (across ? sharedAnswers(records, state) : Promise.resolve(NO_SHARED_ANSWERS));
 
   return {
     async open(input) {
@@ -391,11 +387,28 @@ export function campaignDelivery(
     async stats(campaignId) {
       const state = await load(campaignId);
       if (!state) return { variants: [] };
-      return statsOf(state, await churnedAmong(watched(state)), await sharedAnswers(records, state));
+      return statsOf(state, await churnedAmong(watched(state)), await answersKept(state));
     },
-    candidatesHere,
+    async view(campaignId, o = {}) {
+      const r = await records.get<CampaignState>('campaigns', campaignId);
+      if (!r) return null;
+      const s = r.body;
+      const stats = statsOf(s, o.churn === false ? new Set() : await churnedAmong(watched(s)), await answersKept(s));
+      return {
+        campaignId,
+        budget: s.input.budget,
+        spent: s.spent,
+        controlShare: s.input.controlShare,
+        audienceLeft: s.queue.length,
+        treated: Object.keys(s.treated).length,
+        leftOut: s.left ?? {},
+        variants: stats.variants,
+        control: stats.control,
+        history: s.history ?? [],
+      };
+    },
+    candidatesPage,
     churnedHere,
-    churnedAmong,
     observe(events) {
       for (const e of events) {
         if (e.kind !== 'offer' || !e.data.decisionId?.startsWith('cmp:')) continue;

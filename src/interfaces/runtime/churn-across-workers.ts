@@ -1,7 +1,7 @@
 import type { ChurnPlanSummary, ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { ChurnAcrossWorkers, ChurnCheckPart } from './operator-flows.js';
-import { askWorker, ownersExecutor, scanEveryPartition, whenSettled, workerUrls, type PartitionPage, type WorkerCalls } from './worker-fanout.js';
+import { askWorker, ownersExecutor, scanEveryPartition, whenSettled, workerUrls, type WorkerCalls } from './worker-fanout.js';
 
 /**
  * A churn-prevention run on a partition worker reaches the whole population through the other
@@ -17,28 +17,19 @@ import { askWorker, ownersExecutor, scanEveryPartition, whenSettled, workerUrls,
 /** Candidates per page of a worker's answer: a page of ScannedCustomers is about 1.5 MB of JSON. */
 export const CANDIDATES_PAGE = 5_000;
 
-/** A page of a worker's candidates (POST /partitions/churn/candidates). */
-export type CandidatesPage = PartitionPage<ScannedCustomer>;
-
-/** A worker's valuation of its customers of a plan (POST /partitions/churn/check). */
-export type CheckAnswer = ChurnCheckPart;
-
-/** What the run's requests to the workers go with: the routing table and the worker's own identity, sealed. */
-export type ChurnAcrossOptions = WorkerCalls;
-
 /** The customers a plan's check values, each once. */
 function planCustomers(summary: ChurnPlanSummary): Set<string> {
   return new Set(summary.offers ? summary.offers.flatMap((g) => g.customerIds ?? summary.customerIds) : summary.customerIds);
 }
 
 /** The scan, check and executors of the population, over the workers in the routing table. */
-export function churnAcrossWorkers(o: ChurnAcrossOptions): ChurnAcrossWorkers {
+export function churnAcrossWorkers(o: WorkerCalls): ChurnAcrossWorkers {
   const executor = ownersExecutor(o);
   return {
     scan: (segment, offerIds) => scanEveryPartition<ScannedCustomer>(o, '/partitions/churn/candidates', { segment, offerIds }, CANDIDATES_PAGE),
     check: (summary) =>
       whenSettled(async () => {
-        const parts = await Promise.all((await workerUrls(o.routing)).map((url) => askWorker<CheckAnswer>(o, url, '/partitions/churn/check', summary)));
+        const parts = await Promise.all((await workerUrls(o.routing)).map((url) => askWorker<ChurnCheckPart>(o, url, '/partitions/churn/check', summary)));
         const wanted = planCustomers(summary);
         const valued = parts.flatMap((p) => p.customers);
         // Each of the plan's customers valued by exactly one worker: a partition moving meanwhile would drop or double one.

@@ -203,10 +203,10 @@ export interface Operator {
   servePartitions(url: string): Promise<PartitionWorker>;
   /** A partition worker's share of a training fanned out over the workers: its customers' rows, built in a thread with its own store connection (the event loop keeps serving). */
   buildTrainingRows(rows: Omit<TwinTrainingSetOptions, 'onProgress'>): Promise<TrainingPart>;
-  /** This process's part of a churn-prevention run spanning the workers (its scan and check), once the flows are built. */
-  churnHere(): ChurnWorkHere | undefined;
-  /** The managed campaigns' delivery side (on a worker: its part of a campaign spanning the workers, and the campaigns it runs), once the flows are built. */
-  campaigns(): CampaignDelivery | undefined;
+  /** This process's part of a churn-prevention run spanning the workers (its scan and check). */
+  readonly churnHere: ChurnWorkHere;
+  /** The managed campaigns' delivery side (on a worker: its part of a campaign spanning the workers, and the campaigns it runs). */
+  readonly campaigns: CampaignDelivery;
   /** Stops everything in order; each part closes even if one before it fails (the first failure is thrown at the end). */
   close(): Promise<void>;
 }
@@ -292,6 +292,9 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     log: o.log,
   });
   const { services } = running;
+  // openOperatorServices builds the flows once the services are up, before it returns.
+  const built = flows;
+  if (!built) throw new TwinloopError('INTERNAL', 'the operator\'s flows were not built with its services');
   recordsOpen(services.records);
   const auth = await openAuthenticator(services.records, o.auth ?? { mode: 'enforced' }, services.audit, () => [...services.actionPolicy.current().segments.keys()]);
   const firstAdminKey = await ensureAdminKey(auth.keys, stateDir);
@@ -482,8 +485,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     role: worker ? 'worker' : 'all',
     partitions: () => partitionWorker,
     buildTrainingRows: (rows) => buildTrainingPartInThread(o.store, rows),
-    churnHere: () => flows?.churnHere,
-    campaigns: () => flows?.campaigns,
+    churnHere: built.churnHere,
+    campaigns: built.campaigns,
     async servePartitions(url) {
       if (!worker || o.store.kind !== 'postgres') throw new TwinloopError('BAD_INPUT', 'only a partition worker (--role worker) owns partitions');
       if (partitionWorker) return partitionWorker;
