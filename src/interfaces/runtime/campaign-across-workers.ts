@@ -1,6 +1,9 @@
 import type { AudienceCandidate } from '../../agents/flows/campaign-audience.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { partitionOf } from '../../domain/partitions.js';
+import { ownerOf } from '../../store/partition-leases.js';
 import type { CampaignAcrossWorkers } from './campaign-delivery.js';
-import { askWorker, everyPartitionOnce, ownersExecutor, scanEveryPartition, whenSettled, workerUrls, type WorkerCalls } from './worker-fanout.js';
+import { askWorker, ownersExecutor, scanEveryPartition, whenSettled, type WorkerCalls } from './worker-fanout.js';
 
 /**
  * A managed campaign run on a partition worker reaches the whole population through the other
@@ -9,7 +12,7 @@ import { askWorker, everyPartitionOnce, ownersExecutor, scanEveryPartition, when
  * partition order, each partition answered exactly once), so one budget and one control group
  * span the population; each contact goes to its customer's owner's guarded executor under the
  * campaign's decision id for that customer (asked again after a worker died, answered from the
- * first time); and the churn its stats read is asked of each customer's owner.
+ * first time); and the churn its stats read is asked of each customer's owner, of it alone.
  */
 
 /** Audience candidates per page of a worker's answer (about 150 bytes each in JSON). */
@@ -18,11 +21,31 @@ export const AUDIENCE_PAGE = 5_000;
 export const CHURNED_ASK = 20_000;
 
 /** A worker's answer to which of some customers churned (POST /partitions/campaigns/churned). */
-export interface ChurnedPart {
+interface ChurnedPart {
   /** The live partitions it answered for. */
   readonly partitions: readonly number[];
   /** Those of the customers asked, in its live partitions, that churned. */
   readonly churned: readonly string[];
+}
+
+/**
+ * Each of `customerIds` under the URL of its partition's owner in the routing table now;
+ * UNAVAILABLE while a partition of theirs has no owner (one is moving).
+ */
+async function customersByOwner(calls: WorkerCalls, customerIds: readonly string[]): Promise<Map<string, string[]>> {
+  const owners = await calls.routing.owners();
+  const urlOf = new Map<number, string | undefined>();
+  const out = new Map<string, string[]>();
+  for (const id of customerIds) {
+    const p = partitionOf(id);
+    if (!urlOf.has(p)) urlOf.set(p, ownerOf(p, owners)?.url);
+    const url = urlOf.get(p);
+    if (url === undefined) throw new TwinloopError('UNAVAILABLE', `customer ${id}'s partition ${p} has no worker now (partitions moving); asking again`);
+    const ids = out.get(url);
+    if (ids) ids.push(id);
+    else out.set(url, [id]);
+  }
+  return out;
 }
 
 /** The audience, churn and executors of the population for a campaign, over the workers in the routing table. */
@@ -30,20 +53,26 @@ export function campaignAcrossWorkers(calls: WorkerCalls): CampaignAcrossWorkers
   const executor = ownersExecutor(calls);
   return {
     audience: (segment) => scanEveryPartition<AudienceCandidate>(calls, '/partitions/campaigns/audience', { segment }, AUDIENCE_PAGE),
-    churnedAmong: async (customerIds) => {
-      const churned = new Set<string>();
-      for (let i = 0; i < customerIds.length; i += CHURNED_ASK) {
-        const ids = customerIds.slice(i, i + CHURNED_ASK);
-        const parts = await whenSettled(async () => {
-          const answers = await Promise.all((await workerUrls(calls.routing)).map((url) => askWorker<ChurnedPart>(calls, url, '/partitions/campaigns/churned', { customerIds: ids })));
-          // Each customer answered by its partition's one owner: a partition moving meanwhile would leave some unasked.
-          everyPartitionOnce(answers.map((a) => a.partitions));
-          return answers;
+    // Read at every tick of a running campaign, over its treated and control customers: each owner
+    // is asked about its own customers only (every id to every worker sent each id as many times
+    // as there are workers), and answers for them only while their partitions are live there.
+    churnedAmong: (customerIds) =>
+      whenSettled(async () => {
+        const churned = new Set<string>();
+        const asked = [...(await customersByOwner(calls, customerIds))].map(async ([url, ids]) => {
+          for (let i = 0; i < ids.length; i += CHURNED_ASK) {
+            const chunk = ids.slice(i, i + CHURNED_ASK);
+            const part = await askWorker<ChurnedPart>(calls, url, '/partitions/campaigns/churned', { customerIds: chunk });
+            // A partition that moved since the routing table was read is not answered for: asked again of its new owner.
+            const live = new Set(part.partitions);
+            const moved = chunk.find((id) => !live.has(partitionOf(id)));
+            if (moved !== undefined) throw new TwinloopError('UNAVAILABLE', `the worker at ${url} no longer answers for customer ${moved}'s partition (partitions moving); asking again`);
+            for (const id of part.churned) churned.add(id);
+          }
         });
-        for (const p of parts) for (const id of p.churned) churned.add(id);
-      }
-      return churned;
-    },
+        await Promise.all(asked);
+        return churned;
+      }),
     guarded: () => executor,
   };
 }
