@@ -10,8 +10,9 @@
 //   posterior expected value alone (the trait-varying effects this replayed until 2026-12-05 lost
 //   thousands on the mean on four worlds of five: docs/learning.md);
 // - the learning agent's first month: the agent itself (src/agents/retention/learning-agent.ts) on the
-//   twins as dumped, with last quarter's campaign in its ledger, as it runs (cautious multipliers) and
-//   with no caution (the effects at their posterior medians; dumps from before 2026-12-04 22:25 lack the contact records it reads);
+//   twins as dumped, with last quarter's campaign in its ledger, as it runs (the plan-level guard at risk 0.1,
+//   and the exploration batch its value of information pays for, with the numbers) and on the expected value
+//   alone (dumps from before 2026-12-04 22:25 lack the contact records it reads);
 // and prints what the campaign shows (churners against expected per branch and contract type).
 // Needs `npm run build` (reads dist/).
 //
@@ -47,7 +48,7 @@ for (const file of files) {
   const candidates = d.candidates.map((c) => ({ customerId: c.id, covariates: acceptanceCovariates(row(c.features), c.churn), hazard: c.churn, value: c.clv, offerCost: c.offerCost }));
   const truth = new Map(d.candidates.map((c) => [c.id, c.truth]));
   const valueOf = (ids) => ids.reduce((s, id) => s + truth.get(id), 0);
-  const w = byWorld.get(d.world) ?? { seeds: 0, rows: new Map(), pilot: new Map() };
+  const w = byWorld.get(d.world) ?? { seeds: 0, rows: new Map(), pilot: new Map(), notes: [] };
   byWorld.set(d.world, w);
   w.seeds++;
   const add = (name, ids) => {
@@ -70,11 +71,19 @@ for (const file of files) {
     const engine = { eventClock: d.now, customerIds: () => twins.keys(), features: (id) => twins.get(id)?.features, contactRecord: (id) => twins.get(id)?.record };
     const live = { scoreOf: (id) => twins.get(id)?.score };
     const costFor = (price) => offerCostOf(d.offerTerms ?? { discountPct: 10, months: 6 }, price);
-    for (const cautious of [true, false]) {
-      const agent = new LearningRetentionAgent({ offer: { id: d.offerId, kind: d.offerKind, costFor }, contactCost: d.contactCost, effectMonths: H, ...(cautious ? {} : { caution: 0 }) });
+    for (const risk of [undefined, 1]) {
+      const agent = new LearningRetentionAgent({ offer: { id: d.offerId, kind: d.offerKind, costFor }, contactCost: d.contactCost, effectMonths: H, ...(risk === undefined ? {} : { risk }) });
       for (const q of d.pilot) agent.remember(q.id, { at: d.pilotAt, hazard: q.hazard, heldOut: !q.treated });
       const month = agent.planMonth(engine, live, d.budget, 12, d.seed * 1000);
-      add(`learning agent month 1, ${cautious ? 'as it runs' : 'no caution'}`, month.plan.contact.map((c) => c.customerId));
+      const name = `learning agent month 1, ${risk === undefined ? 'as it runs' : 'expected value alone'}`;
+      const exploring = month.plan.contact.filter((c) => c.reason === 'explore').map((c) => c.customerId);
+      add(name, month.plan.contact.map((c) => c.customerId));
+      add(`  of which explore`, exploring);
+      if (risk === undefined) {
+        const e = month.plan.exploration;
+        const m = month.model;
+        w.notes.push(`seed ${d.seed}: effects m_A ${m.acceptedMultiplier.mean.toFixed(2)} [${m.acceptedMultiplier.low.toFixed(2)}, ${m.acceptedMultiplier.high.toFixed(2)}], m_D ${m.contactMultiplier.mean.toFixed(2)} [${m.contactMultiplier.low.toFixed(2)}, ${m.contactMultiplier.high.toFixed(2)}]; exploration: ${e.customers} customers, value of information ${e.valueOfInformation.toFixed(0)} against cost ${e.cost.toFixed(0)} (perfect information ${e.perfectInformation.toFixed(0)} a month, ${e.monthsOfUse} months of use); counts ${JSON.stringify(month.plan.counts)}`);
+      }
     }
   }
 
@@ -91,6 +100,7 @@ for (const file of files) {
 for (const [world, w] of byWorld) {
   console.log(`\n${world}, ${w.seeds} seed(s): true net value of each planner's picks (contacts), summed; per seed`);
   for (const [name, r] of w.rows) console.log(`  ${name.padEnd(36)} ${Math.round(r.value).toString().padStart(7)} (${r.contacted})  ${r.perSeed.join(' / ')}`);
+  for (const note of w.notes) console.log(`  learning agent, ${note}`);
   console.log("  last quarter's campaign, churners against the churn model's expectation (uncalibrated), all seeds:");
   for (const [key, p] of [...w.pilot].sort()) console.log(`    ${key.padEnd(34)} ${String(p.customers).padStart(5)} customers, ${p.churned} churned, ${p.expected.toFixed(1)} expected`);
 }

@@ -135,6 +135,10 @@ export interface SeedResult {
     /** Observed ÷ expected churn of the agent's held-out customers (pooled toward 1). */
     readonly churnCalibration: number;
     readonly acceptance: readonly number[];
+    /** Why it explored or not: the batch's value of information and expected cost, and a month's value of knowing the effects exactly (learning-planner's `exploration`). */
+    readonly exploration: { readonly valueOfInformation: number; readonly cost: number; readonly perfectInformation: number };
+    /** Candidates worth a contact on the expected value that the plan-level guard left. */
+    readonly planRisk: number;
     /** True expected net value of the month's contacts made to exploit, and to explore. */
     readonly exploitValue: number;
     readonly exploreValue: number;
@@ -452,6 +456,8 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               exploit: r.exploit, explore: r.explore, holdout: r.holdout, harms: r['contact-harms'],
               acceptedMultiplier: round(planned.model.acceptedMultiplier.mean, 3), contactMultiplier: round(planned.model.contactMultiplier.mean, 3), churnCalibration: round(planned.calibration, 3),
               acceptance: planned.model.acceptance.map((row) => round(row[0], 3)),
+              exploration: { valueOfInformation: Math.round(planned.plan.exploration.valueOfInformation), cost: Math.round(planned.plan.exploration.cost), perfectInformation: Math.round(planned.plan.exploration.perfectInformation) },
+              planRisk: r['plan-risk'],
             };
             calibration = calibrate(planned.profiles, (id) => RESPONSE_TYPES.indexOf(oracle.responseType(id)));
             if (m === 0) {

@@ -11,8 +11,6 @@ import {
   type ResponsePriors,
   type ResponseProfile,
 } from '../../intelligence/profile/response-model.js';
-import { gammaInterval, Z90 } from '../../intelligence/evaluation/posterior-interval.js';
-import type { MultiplierPosterior } from '../../intelligence/profile/response-model.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
@@ -22,10 +20,12 @@ import { planLearningCampaign, type LearningPlan, type ProfiledCandidate } from 
  * The retention agent that learns by acting: every month it fits the base's response model to
  * what the twins have seen (each customer's answers to offers, and churn after contacts against
  * what the churn model expected), reads each active customer's response profile, and plans the
- * month's contacts with `planLearningCampaign` (exploit where the expected value is positive,
- * explore where an answer is worth more than it costs, never where contact likely hurts, a holdout
- * to measure itself). Its memory between months is the contact ledger: when it contacted whom and
- * the hazard the churn model gave them then (the expected churn against which the outcome is read).
+ * month's contacts with `planLearningCampaign` (exploit where the expected value over the effects'
+ * posterior is positive and the plan keeps what it drives away with 90 % probability, explore a
+ * batch when what its answers and the churn after them teach the base is worth more than it
+ * costs, never where contact likely hurts, a holdout to measure itself). Its memory between
+ * months is the contact ledger: when it contacted whom and the hazard the churn model gave them
+ * then (the expected churn against which the outcome is read).
  */
 
 const MONTH_MS = 30.4375 * DAY_MS;
@@ -36,20 +36,6 @@ const MONTH_MS = 30.4375 * DAY_MS;
  * a pilot's control arm or a year of holdouts, not one month's, moves it.
  */
 const CALIBRATION_PRIOR = 5;
-
-/**
- * The multiplier a plan uses: the cautious end of the posterior (the offer helping a persuadable
- * least, a contact provoking a sleeping dog most) at a level that shrinks with the share of the
- * posterior that is still prior: the 90 % bound while only the prior speaks, the mean once the
- * agent's own contacts far outweigh it. Planned on the mean from the start, the agent lost money
- * every month on effects that were the prior's guess; planned on the bound for ever, it never
- * contacted anyone and so never learnt (the bound stayed at 1 with no evidence).
- */
-export function plannedMultiplier(m: MultiplierPosterior, priorStrength: number, side: 'below-one' | 'above-one', caution = Z90): number {
-  const priorShare = priorStrength / (priorStrength + Math.max(0, m.evidence));
-  const bound = gammaInterval(m.shape, m.rate, caution * priorShare).high;
-  return side === 'below-one' ? Math.min(1, bound) : Math.max(1, bound);
-}
 
 /** The offer the campaign uses. */
 export interface CampaignOffer {
@@ -77,8 +63,8 @@ export interface LearningAgentOptions {
   readonly explorationShare?: number;
   readonly holdoutShare?: number;
   readonly harmThreshold?: number;
-  /** Posterior sds of the cautious end the effects are planned on while only the prior speaks (default `Z90`; 0: the posterior's median, for comparison). */
-  readonly caution?: number;
+  /** Posterior probability the exploiting plan may have of driving away more than it keeps (default `PLAN_RISK`, 0.1; 1: the expected value alone, for comparison). */
+  readonly risk?: number;
 }
 
 /** One month's result: the plan, the fitted model and every active customer's profile. */
@@ -144,8 +130,8 @@ export class LearningRetentionAgent {
       {
         acceptance: acceptanceOf(model, this.options.offer.kind),
         hazardRatio: model.hazardRatio,
-        acceptedMultiplier: plannedMultiplier(model.acceptedMultiplier, priors.multiplierStrength, 'below-one', this.options.caution),
-        contactMultiplier: plannedMultiplier(model.contactMultiplier, priors.multiplierStrength, 'above-one', this.options.caution),
+        acceptedMultiplier: { shape: model.acceptedMultiplier.shape, rate: model.acceptedMultiplier.rate },
+        contactMultiplier: { shape: model.contactMultiplier.shape, rate: model.contactMultiplier.rate },
       },
       {
         budget,
@@ -156,6 +142,7 @@ export class LearningRetentionAgent {
         explorationShare: this.options.explorationShare,
         holdoutShare: this.options.holdoutShare,
         harmThreshold: this.options.harmThreshold,
+        risk: this.options.risk,
       },
     );
     const hazardOf = new Map(active.map((a) => [a.id, a.hazard]));

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { contactValue, expectedUses, planLearningCampaign, valueOfInformation, type ProfiledCandidate, type ResponseParameters } from './learning-planner.js';
+import { contactValue, expectedUses, planLearningCampaign, valueOfInformation, type ProfiledCandidate, type ResponseParameters, type ResponsePosterior } from './learning-planner.js';
 
 const params: ResponseParameters = { acceptance: [0.24, 0.03, 0.45, 0.06], acceptedMultiplier: 0.6, contactMultiplier: 1.8 };
+/** A posterior of mean `m` worth `w` expected churns. */
+const gamma = (m: number, w: number) => ({ shape: m * w, rate: w });
+/** The same effects, measured so well that their posterior is a point. */
+const known: ResponsePosterior = { acceptance: params.acceptance, acceptedMultiplier: gamma(0.6, 1e6), contactMultiplier: gamma(1.8, 1e6) };
 const classes = (sure: number, lost: number, pers: number, dog: number) => ({ 'sure-thing': sure, 'lost-cause': lost, persuadable: pers, 'sleeping-dog': dog });
 const cand = (id: string, c: ProfiledCandidate['classes'], hazard = 0.06, value = 2500): ProfiledCandidate => ({ customerId: id, hazard, value, offerCost: 40, classes: c });
 const options = { budget: 10, contactCost: 2, effectMonths: 3, monthsLeft: 12, seed: 1, holdoutShare: 0 };
@@ -18,9 +22,9 @@ describe('learning planner', () => {
     const p = [0.55, 0.1, 0.3, 0.05];
     expect(contactValue(unsure, p, params, 2, 3)).toBeLessThan(0);
     expect(valueOfInformation(unsure, p, params, 2, 3, 3)).toBeGreaterThan(0);
-    const plan = planLearningCampaign([unsure], params, options);
+    const plan = planLearningCampaign([unsure], known, options);
     expect(plan.contact.map((c) => c.reason)).toEqual(['explore']);
-    expect(planLearningCampaign([unsure], params, { ...options, monthsLeft: 1 }).counts['not-worth-it']).toBe(1);
+    expect(planLearningCampaign([unsure], known, { ...options, monthsLeft: 1 }).counts['not-worth-it']).toBe(1);
   });
 
   it('counts an answer\'s later uses at the chance the customer is still there for them', () => {
@@ -34,14 +38,14 @@ describe('learning planner', () => {
   });
 
   it('never contacts a customer whose profile says the contact is likely to hurt', () => {
-    const plan = planLearningCampaign([cand('d', classes(0.2, 0, 0.25, 0.55), 0.2, 20000)], params, options);
+    const plan = planLearningCampaign([cand('d', classes(0.2, 0, 0.25, 0.55), 0.2, 20000)], known, options);
     expect(plan.contact).toEqual([]);
     expect(plan.counts['contact-harms']).toBe(1);
   });
 
   it('keeps exploration within its share of the budget, exploits best first, and holds some out', () => {
     const many = Array.from({ length: 200 }, (_, i) => cand(`x${i}`, i % 2 ? classes(0.1, 0, 0.9, 0) : classes(0.55, 0.1, 0.3, 0.05), 0.03 + (i % 7) / 100));
-    const plan = planLearningCampaign(many, params, { ...options, budget: 40, holdoutShare: 0.2 });
+    const plan = planLearningCampaign(many, known, { ...options, budget: 40, holdoutShare: 0.2 });
     const chosen = [...plan.contact, ...plan.holdout];
     expect(chosen.length).toBe(40);
     expect(chosen.filter((c) => c.reason === 'explore' || (c.reason === 'holdout' && c.valueOfInformation > 0)).length).toBeLessThanOrEqual(12);
@@ -49,5 +53,55 @@ describe('learning planner', () => {
     expect(plan.holdout.length).toBeLessThan(16);
     const exploits = plan.contact.filter((c) => c.reason === 'exploit').map((c) => c.expectedValue);
     expect(exploits).toEqual([...exploits].sort((a, b) => b - a));
+  });
+
+  describe('the shared effects: what learning them is worth to the base, and the plan-level guard', () => {
+    // A base where a contact pays if the accepted offer's effect is strong, and not if it is weak.
+    const base = Array.from({ length: 300 }, (_, i) => cand(`c${i}`, classes(0.4, 0.1, 0.45, 0.05), 0.03 + (i % 5) / 100, 3000));
+    const dogs = Array.from({ length: 20 }, (_, i) => cand(`d${i}`, classes(0.1, 0.05, 0.3, 0.55), 0.08, 9000));
+    const month = { budget: 30, contactCost: 2, effectMonths: 3, monthsLeft: 12, seed: 1, holdoutShare: 0.1 };
+    const unsure: ResponsePosterior = { acceptance: params.acceptance, acceptedMultiplier: gamma(1, 5), contactMultiplier: gamma(1.5, 1e5) };
+
+    it('explores a batch when the effect is uncertain, plainly valuable if strong, and months remain, stating why', () => {
+      const plan = planLearningCampaign([...base, ...dogs], unsure, month);
+      expect(plan.counts.exploit).toBe(0);
+      expect(plan.counts.explore).toBeGreaterThan(0);
+      expect(plan.counts.explore + plan.holdout.length).toBeLessThanOrEqual(Math.floor(month.budget * 0.3));
+      expect(plan.exploration.valueOfInformation).toBeGreaterThan(plan.exploration.cost);
+      expect(plan.exploration.perfectInformation).toBeGreaterThan(0);
+      expect(plan.contact.every((c) => c.reason === 'explore' && c.expectedValue <= 0 && c.valueOfInformation > 0)).toBe(true);
+      // Never a likely sleeping dog, however much its churn would teach.
+      expect(plan.contact.some((c) => c.customerId.startsWith('d'))).toBe(false);
+      expect(plan.counts['contact-harms']).toBe(dogs.length);
+    });
+
+    it('does not explore in the last months, when what it learns can no longer be used', () => {
+      for (const monthsLeft of [1, 2]) {
+        const plan = planLearningCampaign(base, unsure, { ...month, monthsLeft });
+        expect(plan.contact).toEqual([]);
+        expect(plan.exploration.valueOfInformation).toBe(0);
+      }
+    });
+
+    it('does not explore when the posterior already says the offer does not pay', () => {
+      const plan = planLearningCampaign(base, { ...unsure, acceptedMultiplier: gamma(1, 1e5) }, month);
+      expect(plan.contact).toEqual([]);
+      expect(plan.exploration.perfectInformation).toBeCloseTo(0, 6);
+    });
+
+    it('exploits a plan only while it keeps what it drives away with 90 % probability over the shared effects', () => {
+      // Worth a contact on the expected value (the effect is probably strong), but it may be none, and the sleeping dogs' harm is sure.
+      const likely: ResponsePosterior = { ...unsure, acceptedMultiplier: gamma(0.5, 5) };
+      const last = { ...month, monthsLeft: 1, holdoutShare: 0 };
+      const guarded = planLearningCampaign(base, likely, last);
+      expect(guarded.counts.exploit).toBe(0);
+      expect(guarded.counts['plan-risk']).toBe(month.budget);
+      expect(planLearningCampaign(base, likely, { ...last, risk: 1 }).counts.exploit).toBe(month.budget);
+      // Measured well, the same effect is exploited, best first.
+      const measured = planLearningCampaign(base, { ...likely, acceptedMultiplier: gamma(0.5, 1e5) }, last);
+      expect(measured.counts.exploit).toBe(month.budget);
+      const values = measured.contact.map((c) => c.expectedValue);
+      expect(values).toEqual([...values].sort((a, b) => b - a));
+    });
   });
 });

@@ -22,8 +22,12 @@ export interface PosteriorInterval {
  * of zero), far cheaper than inverting the incomplete gamma function.
  */
 export function gammaInterval(a: number, b: number, z = Z90): PosteriorInterval {
-  const q = (x: number) => Math.max(0, (a / b) * (1 - 1 / (9 * a) + x / (3 * Math.sqrt(a))) ** 3);
-  return { mean: a / b, low: q(-z), high: q(z) };
+  return { mean: a / b, low: gammaQuantile(a, b, -z), high: gammaQuantile(a, b, z) };
+}
+
+/** The quantile of Gamma(shape a, rate b) where a standard normal has `z` (Wilson–Hilferty, as `gammaInterval`; either sign). */
+export function gammaQuantile(a: number, b: number, z: number): number {
+  return Math.max(0, (a / b) * (1 - 1 / (9 * a) + z / (3 * Math.sqrt(a))) ** 3);
 }
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9: about 15 significant digits). */

@@ -2,6 +2,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import { logisticCovariance, newtonLogistic } from '../learners/logistic-regression.js';
 import { ACCEPTANCE_RIDGE } from './acceptance-covariates.js';
 import { logGamma } from '../evaluation/posterior-interval.js';
+import { longestGuardedPrefix, PLAN_RISK } from './plan-guard.js';
 
 /**
  * What one randomised pilot of an offer says about contacting a customer with it, and the single
@@ -258,8 +259,6 @@ export interface SingleDecisionOptions {
   readonly risk?: number;
 }
 
-/** The default `risk`: a plan is made when, with 90 % posterior probability, it keeps at least the value it drives away. */
-export const PLAN_RISK = 0.1;
 
 /** A contact's value under the pilot's posterior. */
 export interface ContactValueEstimate {
@@ -303,25 +302,6 @@ function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number
 }
 
 /**
- * Whether the weighted `risk`-quantile of `values` (the draws' weights) is ≥ 0, in one pass with
- * no sort: the quantile is the first value, in ascending order, where the running weight reaches
- * `risk`, so it is ≥ 0 exactly when every value is, or when the weight on the negative ones stays
- * below `risk` and some value is ≥ 0 to land on.
- */
-function riskQuantileNonNegative(values: Float64Array, draws: readonly EffectDraw[], risk: number): boolean {
-  let negative = 0;
-  let anyNegative = false;
-  let anyNonNegative = false;
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] < 0) {
-      negative += draws[i].weight;
-      anyNegative = true;
-    } else anyNonNegative = true;
-  }
-  return !anyNegative || (negative < risk && anyNonNegative);
-}
-
-/**
  * Plans the single decision: every candidate valued under the pilot's posterior, those with a
  * positive expected value ranked best first up to `contacts`, and the plan the longest run of them
  * whose kept value is ≥ 0 with probability 1 − `risk` (the effects are every candidate's, so the
@@ -345,15 +325,7 @@ export function planSingleDecision(model: PilotUplift, candidates: readonly Upli
     else left['not-worth-it']++;
   }
   // The longest prefix the guard allows (the expected value only grows along it).
-  let length = 0;
-  if (risk >= 1) length = worth.length;
-  else {
-    const plan = new Float64Array(model.draws.length);
-    worth.forEach((v, k) => {
-      for (let i = 0; i < plan.length; i++) plan[i] += v.kept[i];
-      if (riskQuantileNonNegative(plan, model.draws, risk)) length = k + 1;
-    });
-  }
+  const length = longestGuardedPrefix(worth.map((v) => v.kept), Float64Array.from(model.draws, (d) => d.weight), risk);
   left['plan-risk'] = worth.length - length;
   return { contact: worth.slice(0, length).map((v) => v.estimate), left };
 }
