@@ -63,6 +63,7 @@ describe('TMF notification hubs', () => {
     const mine = () => l.got.filter((e) => (e.event as { troubleTicket?: Json }).troubleTicket?.id === created.id || (e.event as { alarm?: Json }).alarm?.id === alarm.body.id);
     await until(async () => (mine().length >= 3 ? true : undefined), 20_000);
     expect(mine().map((e) => e.eventType).sort()).toEqual(['AlarmCreateEvent', 'TroubleTicketCreateEvent', 'TroubleTicketResolvedEvent']);
+    expect(l.conflicts).toEqual([]);
     for (const e of mine()) {
       const api = String(e.eventType).startsWith('Alarm') ? 'TMF642' : 'TMF621';
       expect(contract.check(api, String(e.eventType), e, String(e.eventType))).toEqual([]);
@@ -180,7 +181,11 @@ describe('TMF notification hubs', () => {
       return items.find((d) => d.subscriptionId === reg.body.id);
     }, 20_000);
     expect(letter).toMatchObject({ callback: failing.url, eventType: 'TroubleTicketCreateEvent', attempts: 3, error: 'the callback answered 500' });
-    expect(failing.got.filter((e) => (e.event as { troubleTicket: Json }).troubleTicket.id === created.id)).toHaveLength(3);
+    // Three attempts of one event, under one eventId.
+    const attempts = failing.received.filter((e) => (e.event as { troubleTicket: Json }).troubleTicket.id === created.id);
+    expect(attempts).toHaveLength(3);
+    expect(new Set(attempts.map((e) => e.eventId)).size).toBe(1);
+    expect(failing.conflicts).toEqual([]);
     expect((await call('POST', '/tmf-api/troubleTicket/v4/hub', { callback: 'ftp://nowhere' })).body).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^callback: /) });
     await call('DELETE', `/tmf-api/troubleTicket/v4/hub/${String(reg.body.id)}`);
     await failing.close();
