@@ -264,4 +264,38 @@ describe('campaign delivery', () => {
     expect(listed).toEqual([]);
     await store.close();
   });
+
+  it('gives each customer of a campaign whose id is too long to carry whole a decision id of its own, and counts their answers by it', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 30; i++) customer(engine, `C${String(i).padStart(6, '0')}`);
+    const ids: string[] = [];
+    const services = servicesOver(engine, async (r) => (ids.push(r.id!), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok', auditSeq: 0 }));
+    const records = await freshRecords();
+    const campaignId = `retention-q4-${'x'.repeat(140)}`;
+    const variants = [{ id: 'v', offerId: 'retain-10', channel: 'app' as const }];
+    const input = { campaignId, variants, budget: 1_000, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
+    // On one process, and over workers whose owners keep the answers in the shared store.
+    const one = campaignDelivery(() => services, records, () => 1);
+    await one.open(input);
+    await one.apply(campaignId, { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1_000 });
+    expect(ids.length).toBe(30);
+    expect(new Set(ids).size).toBe(30);
+    for (const id of ids) expect(id.length <= 128 && id.startsWith(`cmp:${campaignId.slice(0, 64)}`)).toBe(true);
+    // The same customer, asked again (a retried tick after a restart), goes under the same id.
+    const answer = (id: string, n: number): TwinEvent => ({ id: `a${n}`, kind: 'offer', customerId: 'C000000', time: iso(T0 + n), source: 't', v: 1, data: { action: 'accepted', offerId: 'retain-10', channel: 'app', decisionId: id } }) as TwinEvent;
+    const restarted = campaignDelivery(() => services, records, () => 1);
+    await restarted.stats(campaignId);
+    restarted.observe([answer(ids[0], 1), answer(ids[1], 2)]);
+    expect((await restarted.stats(campaignId)).variants[0]).toMatchObject({ accepted: 2, treated: 30 });
+
+    ids.length = 0;
+    const across = { audience: async () => [...Array(30).keys()].map((i) => ({ customerId: `C${String(i).padStart(6, '0')}`, atStake: 1 })), churnedAmong: async () => new Set<string>(), guarded: () => services.guarded };
+    const runner = campaignDelivery(() => services, records, () => 1, undefined, () => across);
+    await runner.open({ ...input, campaignId: `${campaignId}-2` });
+    await runner.apply(`${campaignId}-2`, { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1_000 });
+    const owner = campaignDelivery(() => services, records, () => 1, undefined, () => across);
+    owner.observe(ids.slice(0, 3).map((id, n) => answer(id, n)));
+    await expect.poll(async () => (await runner.stats(`${campaignId}-2`)).variants[0].accepted, { timeout: 5_000 }).toBe(3);
+    await records.close();
+  });
 });

@@ -117,8 +117,29 @@ const hash = (s: string, seed: number): number => fnv1a32(s, seed) / 4294967296;
 const CAMPAIGN_ANSWERS = 'campaign-answers';
 type Answer = 'presented' | 'accepted' | 'declined';
 
-/** The decision id a campaign's contact of a customer goes under (the guarded executor's request id: asked again, answered from the first time). */
-const decisionIdOf = (campaignId: string, customerId: string) => `cmp:${campaignId}:${customerId}`.slice(0, 128);
+/** Longest decision id: an offer event's (its answers come back under it). */
+const MAX_DECISION_ID = 128;
+/** How much of a campaign's id its every decision id starts with: room left for a hash, and a prefix to list its answers by. */
+const CAMPAIGN_ID_KEPT = 64;
+/** The second seed of a decision id's 64-bit hash (two FNV-1a of 32 bits; any fixed value but 0). */
+const SECOND_HASH_SEED = 0x5bd1e995;
+const hex32 = (n: number) => n.toString(16).padStart(8, '0');
+
+/**
+ * The decision id a campaign's contact of a customer goes under (the guarded executor's request
+ * id: asked again, answered from the first time): `cmp:<campaign>:<customer>`, and when that is
+ * longer than an event carries, the campaign id's first 64 characters and a 64-bit hash of both
+ * ids. Cut short instead, every customer of a long campaign id had the same id (answered, after
+ * the first, from the first customer's contact).
+ */
+const decisionIdOf = (campaignId: string, customerId: string): string => {
+  const whole = `cmp:${campaignId}:${customerId}`;
+  if (whole.length <= MAX_DECISION_ID) return whole;
+  const key = `${campaignId}:${customerId}`;
+  return `cmp:${campaignId.slice(0, CAMPAIGN_ID_KEPT)}~${hex32(fnv1a32(key))}${hex32(fnv1a32(key, SECOND_HASH_SEED))}`;
+};
+/** What every decision id of a campaign starts with (others' too may: the ids themselves tell them apart). */
+const decisionPrefixOf = (campaignId: string) => `cmp:${campaignId.slice(0, CAMPAIGN_ID_KEPT)}`;
 
 /**
  * The answers to a campaign's offers that its customers' owners kept in the shared store (on
@@ -128,8 +149,7 @@ const decisionIdOf = (campaignId: string, customerId: string) => `cmp:${campaign
 async function sharedAnswers(records: RecordStore, state: CampaignState): Promise<Map<string, Record<Answer, number>>> {
   const variantOf = new Map(Object.entries(state.treated).map(([customerId, variantId]) => [decisionIdOf(state.input.campaignId, customerId), variantId]));
   const out = new Map<string, Record<Answer, number>>();
-  // Every decision id of the campaign starts with its id for no customer (cut at the same length).
-  const prefix = decisionIdOf(state.input.campaignId, '');
+  const prefix = decisionPrefixOf(state.input.campaignId);
   for (let after: string | undefined; ; ) {
     const page = await records.list<unknown>(CAMPAIGN_ANSWERS, { prefix, limit: MAX_PAGE_SIZE, ...(after ? { after } : {}) });
     for (const r of page) {
