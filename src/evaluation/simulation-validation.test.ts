@@ -60,7 +60,13 @@ describe('simulation validation against the sandbox', () => {
     expect(r.noise).not.toBeNull();
     expect(r.noise!).toBeGreaterThan(0);
     await expect(validateSimulations({ scenarios: 1, seed: 3, customers: 600, realisations: 0 })).rejects.toThrow(/realisations/);
-  }, 600_000);
+    // One scenario of the same run, realised alone: the same prediction and the same world's future.
+    const one = await validateSimulations({ scenarios: 5, seed: 3, customers: 600, historyMonths: 7, draws: 20, workers: 0, only: ['s4'] });
+    expect(one.scenarios.map((s) => s.name)).toEqual(['s4']);
+    expect(one.scenarios[0].predictedNetValue).toEqual(price.predictedNetValue);
+    expect(one.scenarios[0].realisedNetValue).toBeCloseTo(price.realisedNetValues[0], 2);
+    await expect(validateSimulations({ scenarios: 5, seed: 3, customers: 600, only: ['s4', 's9'] })).rejects.toThrow(/not s9/);
+  }, 900_000);
 });
 
 describe('the pilot\u2019s acceptance model', () => {

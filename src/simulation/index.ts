@@ -3,7 +3,7 @@
  * Monte Carlo engine over the twin population and the runs service.
  */
 export { parseScenarios, parseScenarioText, scenarioSchema, SEGMENT_BY, DERIVED_FIELDS, TARGET_FIELDS, type Scenario, type ScenarioInput, type ScenarioFile, type SegmentBy } from './scenario.js';
-export { twinSource, arraySource, DAYS_PER_MONTH, hazardOf, type TwinSource } from './twin-population.js';
+export { twinSource, arraySource, DAYS_PER_MONTH, hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
 export { compileScenarios, contactScale, RISK_BANDS, type ScenarioPlan } from './scenario-plan.js';
 export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';
 export { expectedNetValue, type ExpectedNetValue, type TwinExpectedValue } from './expected-value.js';
@@ -13,4 +13,4 @@ export { estimateIncidentEffect, estimateIncidentRates, type CustomerSpan, type 
 export { estimatePriceResponse, PRICE_RESPONSE_WINDOW_DAYS, type Elasticity, type PlanRecord, type PriceResponse, type PriceRise } from './price-response.js';
 export { revenueSd, RevenueLedger, type RevenueRecord, type RevenueSdOptions } from './revenue-noise.js';
 export { ACCEPTANCE_COVARIATES, acceptanceCovariates, acceptProbability, fitAcceptanceModel, twinAnswersModel, withAcceptanceModel, MIN_TWIN_ANSWERS, type AcceptanceModel, type AnswerRow } from './acceptance-fit.js';
-export { operatorTwinSource, type OperatorEvidence } from './operator-source.js';
+export { operatorTwinSource, type LabChurnModel, type OperatorEvidence } from './operator-source.js';

@@ -1,4 +1,6 @@
-import type { ChurnScorer } from '../intelligence/live/churn-scorer.js';
+import { createChurnScorer, recalibratedScorer } from '../intelligence/live/churn-scorer.js';
+import type { TabularModelDocument } from '../intelligence/model/model-document.js';
+import type { ChurnModelMetadata } from '../intelligence/twin-training/train-churn-from-twins.js';
 import type { TwinEngine } from '../twin/twin-engine.js';
 import { twinAnswersModel, withAcceptanceModel } from './acceptance-fit.js';
 import type { RevenueLedger } from './revenue-noise.js';
@@ -22,10 +24,22 @@ export interface OperatorEvidence {
   readonly answers?: boolean;
 }
 
-/** The operator's twins as a simulation source, with its evidence (see `OperatorEvidence`). */
-export function operatorTwinSource(engine: TwinEngine, scorer: ChurnScorer, horizonDays: number, evidence: OperatorEvidence = {}): TwinSource {
+/** The churn model a lab scores with: its document, its horizon and its out-of-time recalibration. */
+export interface LabChurnModel {
+  readonly document: TabularModelDocument;
+  readonly metadata: Pick<ChurnModelMetadata, 'horizonDays' | 'outOfTime'>;
+}
+
+/**
+ * The operator's twins as a simulation source, with its evidence (see `OperatorEvidence`). The
+ * hazards are the model's probabilities recalibrated against its out-of-time rows (`outOfTime`,
+ * when the model has one), as `simulate validate` predicts with: a model's top scores are partly
+ * luck and come out too high later.
+ */
+export function operatorTwinSource(engine: TwinEngine, churn: LabChurnModel, evidence: OperatorEvidence = {}): TwinSource {
   const revenue = evidence.revenue;
-  const source = twinSource(engine, scorer, horizonDays, revenue && revenue.size > 0 ? { revenueSd: revenue.sd(engine.eventClock) } : {});
+  const scorer = recalibratedScorer(createChurnScorer(churn.document), churn.metadata.outOfTime);
+  const source = twinSource(engine, scorer, churn.metadata.horizonDays, revenue && revenue.size > 0 ? { revenueSd: revenue.sd(engine.eventClock) } : {});
   const model = evidence.answers ? twinAnswersModel(source, engine) : null;
   return model ? withAcceptanceModel(source, model) : source;
 }

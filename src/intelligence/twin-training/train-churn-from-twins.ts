@@ -10,6 +10,7 @@ import { stratifiedSplit } from '../evaluation/stratified-folds.js';
 import { fitBaseline, type DriftBaseline } from '../live/drift-monitor.js';
 import { planCutoffs } from './training-cutoffs.js';
 import { scoreBins, type ScoreBins } from './score-bins.js';
+import { fitRecalibration, type Recalibration } from '../evaluation/recalibration.js';
 import { buildTwinTrainingSet, type TwinTrainingSet } from './twin-training-set.js';
 import { DAY_MS } from '../../domain/time.js';
 
@@ -99,6 +100,12 @@ export interface ChurnModelMetadata {
   readonly scoreBins?: ScoreBins;
   /** The calibration plot's points: deciles of the validation rows by predicted probability (models trained before it have none). */
   readonly reliability?: readonly ReliabilityBin[];
+  /**
+   * The model's probabilities against the churn of its out-of-time validation rows (the latest
+   * cutoff, which it was not fitted to): how far its level and its spread are off later
+   * (`fitRecalibration`). Absent with a single cutoff (no rows out of time) and on models trained before it.
+   */
+  readonly outOfTime?: Recalibration;
   readonly drift: DriftBaseline;
   readonly rows: { readonly eligible: number; readonly used: number; readonly fitted: number; readonly eventsRead: number; readonly customers?: number };
   readonly durationMs: number;
@@ -223,6 +230,7 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
     calibration: { count, positives },
     scoreBins: scoreBins(probs, valid.labels),
     reliability: reliabilityBins(valid.labels, probs),
+    ...(K >= 2 ? { outOfTime: fitRecalibration(probs, valid.labels) } : {}),
     drift,
     rows: { eligible: set.eligibleRows, used: set.matrix.rows, fitted: train.matrix.rows, eventsRead: set.eventsRead, ...(options.customers ? { customers: options.customers.length } : {}) },
     durationMs: Math.round(performance.now() - started),

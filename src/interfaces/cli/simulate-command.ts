@@ -3,7 +3,6 @@ import { systemClock } from '../../domain/clock.js';
 import { toTwinloopError, TwinloopError } from '../../domain/errors.js';
 import { validateSimulations, type SimulationValidationResult } from '../../evaluation/simulation-validation.js';
 import { loadChampion } from '../../intelligence/live/churn-model-service.js';
-import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
 import { operatorTwinSource, parseScenarioText, simulate, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
@@ -97,7 +96,7 @@ export function registerSimulateCommands(program: Command): void {
           // As the server's lab reads it: who accepts, from the twins' answers, and each twin's
           // revenue noise, from the bills and top-ups of the log (the server keeps them as they come).
           const revenue = await revenueLedgerFromLog(twins.store, twins.engine.eventClock);
-          const source = operatorTwinSource(twins.engine, createChurnScorer(model.document), model.metadata.horizonDays, { answers: true, revenue });
+          const source = operatorTwinSource(twins.engine, model, { answers: true, revenue });
           progress.start(100, 'simulating');
           const results = await simulate(source, scenarios, { workers: opts.workers, onProgress: (f) => progress.update(Math.round(f * 100)) });
           progress.stop();
@@ -118,13 +117,14 @@ export function registerSimulateCommands(program: Command): void {
     .option('--config <file>', 'world configuration (JSON; may "extends" a built-in world; must offer retain-10 and retain-25), instead of the built-in small world')
     .option('--world <name>', 'built-in world instead of small')
     .option('--realisations <n>', 'futures each scenario is realised in (every chance from the cutoff drawn anew): judged against their mean, with one future\'s own noise', intOption('--realisations', 1), 1)
+    .option('--only <names>', 'realise only these scenarios (comma-separated, e.g. s19,s3; all are still generated and predicted, so each is the one a full run realises): one scenario in minutes')
     .option('--json', 'last line: one JSON object')
     .action(
-      async (opts: { scenarios: number; customers: number; seed: number; realisations: number; config?: string; world?: string; json?: boolean }, command: Command) => {
+      async (opts: { scenarios: number; customers: number; seed: number; realisations: number; config?: string; world?: string; only?: string; json?: boolean }, command: Command) => {
         // `simulate` takes --json too and may have consumed it before this subcommand saw it.
         const json = Boolean(opts.json ?? (command.optsWithGlobals() as { json?: boolean }).json);
         const world = opts.config || opts.world ? resolveWorld({ config: opts.config, world: opts.world }) : undefined;
-        const r = await validateSimulations({ scenarios: opts.scenarios, customers: opts.customers, seed: opts.seed, realisations: opts.realisations, world, log: (l) => process.stderr.write(`${l}\n`) });
+        const r = await validateSimulations({ scenarios: opts.scenarios, customers: opts.customers, seed: opts.seed, realisations: opts.realisations, world, ...(opts.only === undefined ? {} : { only: opts.only.split(',').map((x) => x.trim()).filter((x) => x !== '') }), log: (l) => process.stderr.write(`${l}\n`) });
         process.stdout.write(`${formatValidation(r)}\n`);
         if (json) process.stdout.write(`${JSON.stringify({ ...r, targets: { coverage: COVERAGE_TARGET, relativeMae: RELATIVE_MAE_TARGET } })}\n`);
       },

@@ -29,7 +29,6 @@ import { createBudgetLedger, DEFAULT_ACTION_POLICY, DEFAULT_CHURN_PREVENTION_POL
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../agents/governance/declined-action.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { createChurnScorer } from '../../intelligence/live/churn-scorer.js';
 import type { Intelligence, TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import { createSimulationRuns, DAYS_PER_MONTH, operatorTwinSource, simulate, type OperatorEvidence, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
 import { recordDocuments } from '../../store/document-store.js';
@@ -136,7 +135,7 @@ const APPROVAL_SWEEP_MS = 30_000;
 export function liveTwinSource(twins: TwinService, intelligence: Intelligence, evidence: OperatorEvidence = {}): TwinSource {
   const live = intelligence.live();
   if (!live) throw new TwinloopError('UNAVAILABLE', 'no churn model is serving yet, so there is nothing to simulate with; train one (`twinloop model train-twins` or POST /models/train) and try again');
-  return operatorTwinSource(twins.engine, createChurnScorer(live.model.document), live.model.metadata.horizonDays, evidence);
+  return operatorTwinSource(twins.engine, live.model, evidence);
 }
 
 /**
