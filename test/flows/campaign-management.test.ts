@@ -128,6 +128,29 @@ describe('campaign management flow', () => {
     );
     expect(starts.map((at) => new Date(at).toISOString().slice(0, 13))).toEqual(['2027-01-05T10', '2027-01-06T10', '2027-01-07T10', '2027-01-08T10']);
   }, 60_000);
+
+  it('skips a send hour a tick ran past, instead of running the next tick at once off the hour', async () => {
+    // Each tick takes 30 hours of the simulated clock: the one begun on the 5th at 10:00 ends on the
+    // 6th at 16:00, past that day's send hour, so the next begins on the 7th at 10:00.
+    let t = Date.UTC(2027, 0, 4, 18, 30);
+    const clock = { now: () => (t += 5 * 60_000) };
+    const starts: number[] = [];
+    const stats = async (): Promise<CampaignStats> => ({ variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0 }] });
+    const apply = async (_id: string, a: CampaignAllocation) => {
+      starts.push(a.at!);
+      t += 30 * 3_600_000;
+    };
+    await withEngine(
+      { stats, apply },
+      async (engine) => {
+        const input = { campaignId: 'slow-daily', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.UTC(2027, 0, 8, 12), sendHourUtc: 10 };
+        const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-slow-daily' });
+        expect((await engine.waitFor(workflowId, { timeoutMs: 50_000 })).status).toBe('succeeded');
+      },
+      clock,
+    );
+    expect(starts.map((at) => new Date(at).toISOString().slice(0, 13))).toEqual(['2027-01-05T10', '2027-01-07T10']);
+  }, 60_000);
 });
 
 /** Runs `body` on a workflow engine with the campaign flow over `deps`, on throw-away SQLite stores (its timers on `clock`, default the wall clock). */
