@@ -13,6 +13,9 @@ describe('describeEvent', () => {
     const line = describeEvent('outcome', { requestId: 'dec-42:retain-10', decisionId: 'dec-42', actionClass: 'discount', result: 'churned', horizonDays: 90, actedAt: '2026-03-02T14:12:00.000Z', churnedAt: '2026-03-16T09:00:00.000Z' });
     expect(line).toBe('outcome of the discount of 2026-03-02 14:12 UTC: churned on 2026-03-16 09:00 UTC, 14 days after it (within its 90-day horizon) (decision dec-42)');
     expect(line).not.toContain('after 90 days');
+    const soon = (churnedAt: string) => describeEvent('outcome', { decisionId: 'dec-43', actionClass: 'offer', result: 'churned', horizonDays: 90, actedAt: '2026-03-02T14:12:00.000Z', churnedAt });
+    expect(soon('2026-03-02T20:00:00.000Z')).toContain(', within hours of it (');
+    expect(soon('2026-03-03T15:00:00.000Z')).toContain(', 1 day after it (');
   });
 
   it('says that a customer who stayed stayed through the whole horizon, against the request when no decision led to it', () => {

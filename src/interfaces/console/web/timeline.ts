@@ -25,12 +25,15 @@ function ref(d: Readonly<Record<string, unknown>>): string {
   return d.requestId ? ` (request ${str(d.requestId)})` : '';
 }
 
+/** How long after the action, to the nearest day: a leaver within hours is not "0 days after it". */
+const soonAfter = (days: number) => (days < 1 ? 'within hours of it' : days === 1 ? '1 day after it' : `${days} days after it`);
+
 /** An outcome in words: when the action was, and whether the customer stayed its horizon or left, when, and how soon after it. */
 function describeOutcome(d: Readonly<Record<string, unknown>>): string {
   const of = `outcome of the ${str(d.actionClass).replace(/_/g, ' ')}${d.actedAt ? ` of ${at(d.actedAt)}` : ''}`;
   if (d.result === 'churned') {
     const days = typeof d.churnedAt === 'string' && typeof d.actedAt === 'string' ? Math.round((Date.parse(d.churnedAt) - Date.parse(d.actedAt)) / DAY_MS) : undefined;
-    return `${of}: churned${d.churnedAt ? ` on ${at(d.churnedAt)}` : ''}${days !== undefined ? `, ${days} days after it` : ''} (within its ${str(d.horizonDays)}-day horizon)${ref(d)}`;
+    return `${of}: churned${d.churnedAt ? ` on ${at(d.churnedAt)}` : ''}${days !== undefined ? `, ${soonAfter(days)}` : ''} (within its ${str(d.horizonDays)}-day horizon)${ref(d)}`;
   }
   return `${of}: ${str(d.result)} through the ${str(d.horizonDays)} days after it${ref(d)}`;
 }
