@@ -78,7 +78,7 @@ for (const file of files) {
       const name = `learning agent month 1, ${risk === undefined ? 'as it runs' : 'expected value alone'}`;
       const exploring = month.plan.contact.filter((c) => c.reason === 'explore').map((c) => c.customerId);
       add(name, month.plan.contact.map((c) => c.customerId));
-      add(`  of which explore`, exploring);
+      add(`  of which explore (${risk === undefined ? 'as it runs' : 'expected value alone'})`, exploring);
       if (risk === undefined) {
         const e = month.plan.exploration;
         const m = month.model;

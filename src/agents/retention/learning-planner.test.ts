@@ -7,7 +7,7 @@ const gamma = (m: number, w: number) => ({ shape: m * w, rate: w });
 /** The same effects, measured so well that their posterior is a point. */
 const known: ResponsePosterior = { acceptance: params.acceptance, acceptedMultiplier: gamma(0.6, 1e6), contactMultiplier: gamma(1.8, 1e6) };
 const classes = (sure: number, lost: number, pers: number, dog: number) => ({ 'sure-thing': sure, 'lost-cause': lost, persuadable: pers, 'sleeping-dog': dog });
-const cand = (id: string, c: ProfiledCandidate['classes'], hazard = 0.06, value = 2500): ProfiledCandidate => ({ customerId: id, hazard, value, offerCost: 40, classes: c });
+const cand = (id: string, c: ProfiledCandidate['classes'], hazard = 0.06, value = 2500, offerCost = 40): ProfiledCandidate => ({ customerId: id, hazard, value, offerCost, classes: c });
 const options = { budget: 10, contactCost: 2, effectMonths: 3, monthsLeft: 12, seed: 1, holdoutShare: 0 };
 
 describe('learning planner', () => {
@@ -57,7 +57,8 @@ describe('learning planner', () => {
 
   describe('the shared effects: what learning them is worth to the base, and the plan-level guard', () => {
     // A base where a contact pays if the accepted offer's effect is strong, and not if it is weak.
-    const base = Array.from({ length: 300 }, (_, i) => cand(`c${i}`, classes(0.4, 0.1, 0.45, 0.05), 0.03 + (i % 5) / 100, 3000));
+    const baseAt = (offerCost: number) => Array.from({ length: 300 }, (_, i) => cand(`c${i}`, classes(0.4, 0.1, 0.45, 0.05), 0.03 + (i % 5) / 100, 3000, offerCost));
+    const base = baseAt(20);
     const dogs = Array.from({ length: 20 }, (_, i) => cand(`d${i}`, classes(0.1, 0.05, 0.3, 0.55), 0.08, 9000));
     const month = { budget: 30, contactCost: 2, effectMonths: 3, monthsLeft: 12, seed: 1, holdoutShare: 0.1 };
     const unsure: ResponsePosterior = { acceptance: params.acceptance, acceptedMultiplier: gamma(1, 5), contactMultiplier: gamma(1.5, 1e5) };
@@ -73,6 +74,14 @@ describe('learning planner', () => {
       // Never a likely sleeping dog, however much its churn would teach.
       expect(plan.contact.some((c) => c.customerId.startsWith('d'))).toBe(false);
       expect(plan.counts['contact-harms']).toBe(dogs.length);
+    });
+
+    it('explores only while the batch, with 90 % probability over the effects, loses less than it teaches', () => {
+      // A dearer offer: where the effect may well be none (P ≈ 0.44), the batch's spend and harm then exceed its value.
+      const plan = planLearningCampaign(baseAt(40), unsure, month);
+      expect(plan.contact).toEqual([]);
+      expect(plan.exploration.perfectInformation).toBeGreaterThan(0);
+      expect(planLearningCampaign(baseAt(40), unsure, { ...month, risk: 1 }).counts.explore).toBeGreaterThan(0);
     });
 
     it('does not explore in the last months, when what it learns can no longer be used', () => {

@@ -249,6 +249,7 @@ export function planLearningCampaign(candidates: readonly ProfiledCandidate[], r
     effectMonths: H,
     monthsLeft: o.monthsLeft,
     holdoutShare,
+    risk: o.risk,
     acceptedRate: r.acceptedMultiplier.rate,
     contactRate: r.contactMultiplier.rate,
   });
