@@ -1,5 +1,6 @@
+import { TwinloopError } from '../../domain/errors.js';
 import { PLAN_RISK, riskQuantileNonNegative } from '../../intelligence/uplift/plan-guard.js';
-import type { EffectPoint } from './effect-draws.js';
+import type { EffectDraw, EffectPoint } from './effect-draws.js';
 
 /**
  * What a month's exploration batch is worth to the learning agent, and which batch, if any, to
@@ -30,6 +31,13 @@ import type { EffectPoint } from './effect-draws.js';
  * the candidates the guard left, free in expectation, lost 1,144 in a month on answering-base (seed
  * 5): the guard had left them for their downside, and the exploration took them for nothing.
  * None when no size pays.
+ *
+ * Nor is exploration a way round the plan-level guard: a candidate joins the batch only while the
+ * month's whole plan, the exploited contacts and the batch so far with it, still keeps its kept
+ * value ≥ 0 with probability 1 − `risk` (one that would break it is passed over and the next
+ * tried). Without that, a candidate the guard refused cost nothing here and was taken first: with
+ * 12 months left, 9 of the guard world's 30 refusals were contacted, and the month's contacts drove
+ * away more than they kept with probability 0.22 where the guard allows 0.10.
  */
 
 /** A candidate the exploration may pick, as the planner valued it. */
@@ -44,6 +52,8 @@ export interface Explorable {
   readonly contactExposure: number;
   /** Net value at a point of the effects. */
   readonly netAt: (point: EffectPoint) => number;
+  /** Kept value (before the contact's costs) at each of the draws, the guard's reading. */
+  readonly kept: ArrayLike<number>;
 }
 
 /** What the exploration weighed this month. */
@@ -70,11 +80,13 @@ export interface ExplorationOptions {
   readonly monthsLeft: number;
   /** Share of the chosen held out (they teach the effects nothing). */
   readonly holdoutShare: number;
-  /** Posterior probability the batch may lose more than its value of information (default `PLAN_RISK`). */
+  /** The plan-level guard's risk (default `PLAN_RISK`; 1: no guard): the month's plan with the batch keeps its kept value ≥ 0, and the batch loses less than its value of information, each with probability 1 − risk. */
   readonly risk?: number;
   /** The effects' posterior rates (expected churns: prior + evidence). */
   readonly acceptedRate: number;
   readonly contactRate: number;
+  /** The exploited contacts' kept value summed per draw, which the batch joins under the guard. */
+  readonly planKept: ArrayLike<number>;
 }
 
 /** The exploration's choice: the batch, best first, each with its share of the value of information. */
@@ -101,8 +113,30 @@ function batchSizes(slots: number): number[] {
   return sizes;
 }
 
+/**
+ * The first `o.slots` of `ranked` the guard admits, in order: each joins only if the plan (the
+ * exploited contacts and those admitted before it) with it still passes at the guard's risk.
+ */
+function underGuard(ranked: readonly Explorable[], draws: readonly EffectDraw[], o: ExplorationOptions): Explorable[] {
+  const risk = o.risk ?? PLAN_RISK;
+  if (risk >= 1) return ranked.slice(0, Math.max(0, o.slots));
+  if (o.planKept.length !== draws.length) throw new TwinloopError('BAD_INPUT', `the plan's kept value needs one value per draw (${draws.length}); got ${o.planKept.length}`);
+  const weights = Float64Array.from(draws, (x) => x.weight);
+  const plan = Float64Array.from(o.planKept);
+  const trial = new Float64Array(plan.length);
+  const admitted: Explorable[] = [];
+  for (const x of ranked) {
+    if (admitted.length >= o.slots) break;
+    for (let i = 0; i < plan.length; i++) trial[i] = plan[i] + x.kept[i];
+    if (!riskQuantileNonNegative(trial, weights, risk)) continue;
+    plan.set(trial);
+    admitted.push(x);
+  }
+  return admitted;
+}
+
 /** Weighs the exploration of `pool` (the candidates not exploited) against the value of learning, over the base's candidates `base`. */
-export function explorationBatch(pool: readonly Explorable[], base: readonly Explorable[], draws: readonly EffectPoint[], mean: EffectPoint, o: ExplorationOptions): ExplorationChoice {
+export function explorationBatch(pool: readonly Explorable[], base: readonly Explorable[], draws: readonly EffectDraw[], mean: EffectPoint, o: ExplorationOptions): ExplorationChoice {
   const monthsOfUse = Math.max(0, o.monthsLeft - 1 - o.effectMonths / 2);
   const values = new Float64Array(base.length);
   const best = (point: EffectPoint) => {
@@ -114,8 +148,8 @@ export function explorationBatch(pool: readonly Explorable[], base: readonly Exp
   const expectedBest = (sA: number, sD: number) => {
     const a = Math.sqrt(sA), d = Math.sqrt(sD);
     let total = 0;
-    for (const x of draws) total += best({ acceptedMultiplier: mean.acceptedMultiplier + a * (x.acceptedMultiplier - mean.acceptedMultiplier), contactMultiplier: mean.contactMultiplier + d * (x.contactMultiplier - mean.contactMultiplier) });
-    return total / draws.length;
+    for (const x of draws) total += x.weight * best({ acceptedMultiplier: mean.acceptedMultiplier + a * (x.acceptedMultiplier - mean.acceptedMultiplier), contactMultiplier: mean.contactMultiplier + d * (x.contactMultiplier - mean.contactMultiplier) });
+    return total;
   };
   const perfectInformation = Math.max(0, expectedBest(1, 1) - atMean);
   const none: ExplorationChoice = { chosen: [], summary: { customers: 0, valueOfInformation: 0, cost: 0, perfectInformation, monthsOfUse } };
@@ -131,16 +165,17 @@ export function explorationBatch(pool: readonly Explorable[], base: readonly Exp
     if (cx <= 0 || cy <= 0) return cx - cy || (x.customerId < y.customerId ? -1 : 1);
     return cx / Math.max(1e-12, information(x)) - cy / Math.max(1e-12, information(y)) || (x.customerId < y.customerId ? -1 : 1);
   });
+  const admitted = underGuard(ranked, draws, o);
   const contacted = 1 - o.holdoutShare;
   let pick = { n: 0, net: 0, value: 0, cost: 0 };
   let accepted = 0, contact = 0, own = 0, loss = 0, taken = 0;
   // The batch's net value under each draw of the effects, and the guard's weights over them.
   const netByDraw = new Float64Array(draws.length);
-  const weights = new Float64Array(draws.length).fill(1 / draws.length);
+  const weights = Float64Array.from(draws, (x) => x.weight);
   const shifted = new Float64Array(draws.length);
-  for (const n of batchSizes(Math.min(o.slots, ranked.length))) {
+  for (const n of batchSizes(admitted.length)) {
     for (; taken < n; taken++) {
-      const x = ranked[taken];
+      const x = admitted[taken];
       accepted += x.acceptedExposure * contacted;
       contact += x.contactExposure * contacted;
       own += x.ownInformation;
@@ -154,7 +189,7 @@ export function explorationBatch(pool: readonly Explorable[], base: readonly Exp
     if (sample + own > 0 && net > pick.net && riskQuantileNonNegative(shifted, weights, o.risk ?? PLAN_RISK)) pick = { n, net, value: sample + own, cost: loss };
   }
   if (pick.n === 0) return none;
-  const batch = ranked.slice(0, pick.n);
+  const batch = admitted.slice(0, pick.n);
   const totalInformation = batch.reduce((s, x) => s + information(x), 0);
   const sample = pick.value - batch.reduce((s, x) => s + x.ownInformation, 0);
   return {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { contactValue, expectedUses, planLearningCampaign, valueOfInformation, type ProfiledCandidate, type ResponseParameters, type ResponsePosterior } from './learning-planner.js';
+import { RESPONSE_CLASSES } from '../../intelligence/profile/response-model.js';
+import { effectDraws } from './effect-draws.js';
+import { contactValue, expectedUses, keptValue, planLearningCampaign, valueOfInformation, type ProfiledCandidate, type ResponseParameters, type ResponsePosterior } from './learning-planner.js';
 
 const params: ResponseParameters = { acceptance: [0.24, 0.03, 0.45, 0.06], acceptedMultiplier: 0.6, contactMultiplier: 1.8 };
 /** A posterior of mean `m` worth `w` expected churns. */
@@ -63,11 +65,16 @@ describe('learning planner', () => {
     const month = { budget: 30, contactCost: 2, effectMonths: 3, monthsLeft: 12, seed: 1, holdoutShare: 0.1 };
     const unsure: ResponsePosterior = { acceptance: params.acceptance, acceptedMultiplier: gamma(1, 5), contactMultiplier: gamma(1.5, 1e5) };
 
+    // A base with no sleeping dog in it: a contact may keep nobody, but drives nobody away, so the
+    // guard leaves exploration room. Fewer persuadables: not worth a contact on the expected value.
+    const harmless = baseAt(40).map((c) => ({ ...c, classes: classes(0.65, 0.1, 0.25, 0) }));
+    const wide = { ...month, budget: 100 };
+
     it('explores a batch when the effect is uncertain, plainly valuable if strong, and months remain, stating why', () => {
-      const plan = planLearningCampaign([...base, ...dogs], unsure, month);
+      const plan = planLearningCampaign([...harmless, ...dogs], unsure, wide);
       expect(plan.counts.exploit).toBe(0);
       expect(plan.counts.explore).toBeGreaterThan(0);
-      expect(plan.counts.explore + plan.holdout.length).toBeLessThanOrEqual(Math.floor(month.budget * 0.3));
+      expect(plan.counts.explore + plan.holdout.length).toBeLessThanOrEqual(Math.floor(wide.budget * 0.3));
       expect(plan.exploration.valueOfInformation).toBeGreaterThan(plan.exploration.cost);
       expect(plan.exploration.perfectInformation).toBeGreaterThan(0);
       expect(plan.contact.every((c) => c.reason === 'explore' && c.expectedValue <= 0 && c.valueOfInformation > 0)).toBe(true);
@@ -86,14 +93,14 @@ describe('learning planner', () => {
 
     it('does not explore in the last months, when what it learns can no longer be used', () => {
       for (const monthsLeft of [1, 2]) {
-        const plan = planLearningCampaign(base, unsure, { ...month, monthsLeft });
+        const plan = planLearningCampaign(harmless, unsure, { ...wide, monthsLeft });
         expect(plan.contact).toEqual([]);
         expect(plan.exploration.valueOfInformation).toBe(0);
       }
     });
 
     it('does not explore when the posterior already says the offer does not pay', () => {
-      const plan = planLearningCampaign(base, { ...unsure, acceptedMultiplier: gamma(1, 1e5) }, month);
+      const plan = planLearningCampaign(harmless, { ...unsure, acceptedMultiplier: gamma(1, 1e5) }, wide);
       expect(plan.contact).toEqual([]);
       expect(plan.exploration.perfectInformation).toBeCloseTo(0, 6);
     });
@@ -111,6 +118,32 @@ describe('learning planner', () => {
       expect(measured.counts.exploit).toBe(month.budget);
       const values = measured.contact.map((c) => c.expectedValue);
       expect(values).toEqual([...values].sort((a, b) => b - a));
+    });
+
+    it('never explores round the guard: the month\'s plan, exploitation and exploration, passes it with months to learn for', () => {
+      const likely: ResponsePosterior = { ...unsure, acceptedMultiplier: gamma(0.5, 5) };
+      const byId = new Map(base.map((c) => [c.customerId, c]));
+      const draws = effectDraws(likely.acceptedMultiplier, likely.contactMultiplier);
+      // P(the chosen customers' kept value < 0) over the effects' posterior.
+      const planLoses = (ids: readonly string[]) =>
+        draws.reduce((s, d) => {
+          const kept = ids.reduce((k, id) => k + keptValue(byId.get(id)!, RESPONSE_CLASSES.map((c) => byId.get(id)!.classes[c]), { ...likely, ...d }, month.effectMonths), 0);
+          return s + (kept < 0 ? d.weight : 0);
+        }, 0);
+      for (const monthsLeft of [1, 6, 12]) {
+        const plan = planLearningCampaign(base, likely, { ...month, monthsLeft });
+        const chosen = [...plan.contact, ...plan.holdout].map((c) => c.customerId);
+        expect(planLoses(chosen)).toBeLessThan(0.1);
+        // Every one the guard refused is left: exploring them would break it.
+        expect(plan.counts['plan-risk']).toBe(month.budget);
+        expect(chosen).toEqual([]);
+        // With the guard off (risk 1) the same month exploits all it can afford, the guard's refusals among them.
+        const open = planLearningCampaign(base, likely, { ...month, monthsLeft, risk: 1 });
+        expect(open.counts.exploit + open.holdout.length).toBe(month.budget);
+      }
+      // Where the contacts cannot drive anyone away, the guard leaves exploration room, and it explores.
+      expect(planLearningCampaign(harmless, unsure, wide).counts.explore).toBeGreaterThan(0);
+      expect(planLoses([])).toBe(0);
     });
   });
 });

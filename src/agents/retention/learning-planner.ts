@@ -30,7 +30,8 @@ import { effectDraws, meanEffect, type EffectPoint, type GammaPosterior } from '
  *   is the plan's, not each customer's); the rest of them are left as `plan-risk`;
  * - **explore**: a batch whose answers and the churn that follows are worth more than it costs
  *   (base-exploration.ts: what learning the shared effects is worth to the months left, and what
- *   one customer's answer is worth to that customer's later campaigns);
+ *   one customer's answer is worth to that customer's later campaigns), each of it joining only
+ *   while the whole month's plan, exploitation and exploration, still passes the same guard;
  * - **never** a customer whose profile says contact likely hurts: P(sleeping dog) ≥ `harmThreshold`;
  * - **holdout**: a deterministic share of the chosen is not contacted, so the campaign measures itself.
  */
@@ -203,7 +204,8 @@ export function planLearningCampaign(candidates: readonly ProfiledCandidate[], r
   const H = o.effectMonths;
   const uses = Math.floor((o.monthsLeft - 1) / H);
   const draws = effectDraws(r.acceptedMultiplier, r.contactMultiplier);
-  const weights = new Float64Array(draws.length).fill(1 / draws.length);
+  const weights = Float64Array.from(draws, (x) => x.weight);
+  const risk = o.risk ?? PLAN_RISK;
   const mean = meanEffect(draws);
   const atMean: ResponseParameters = { ...r, ...mean };
   const counts: Record<PlanReason, number> = { exploit: 0, explore: 0, holdout: 0, 'contact-harms': 0, 'plan-risk': 0, 'not-worth-it': 0, budget: 0 };
@@ -221,7 +223,7 @@ export function planLearningCampaign(candidates: readonly ProfiledCandidate[], r
     const spend = contactSpend(c, p, r, o.contactCost);
     const keptAt = (point: EffectPoint) => keptValue(c, p, { ...r, ...point }, H);
     const kept = Float64Array.from(draws, keptAt);
-    const ev = kept.reduce((s, v) => s + v, 0) / kept.length - spend;
+    const ev = kept.reduce((s, v, i) => s + weights[i] * v, 0) - spend;
     // Expected churns the contact adds to each effect's evidence: a persuadable who accepts, a sleeping dog contacted.
     const h = (k: number) => Math.min(1, c.hazard * (r.hazardRatio?.[k] ?? 1)) * H;
     const x: Explorable = {
@@ -231,6 +233,7 @@ export function planLearningCampaign(candidates: readonly ProfiledCandidate[], r
       acceptedExposure: p[PERSUADABLE] * r.acceptance[PERSUADABLE] * h(PERSUADABLE),
       contactExposure: p[DOG] * h(DOG),
       netAt: (point) => keptAt(point) - spend,
+      kept,
     };
     base.push(x);
     if (ev > 0) worth.push({ x, kept, sleepingDog: p[DOG] });
@@ -239,19 +242,23 @@ export function planLearningCampaign(candidates: readonly ProfiledCandidate[], r
   worth.sort((a, b) => b.x.expectedValue - a.x.expectedValue || byId(a.x, b.x));
   const affordable = worth.slice(0, o.budget);
   counts.budget += worth.length - affordable.length;
-  const length = longestGuardedPrefix(affordable.map((w) => w.kept), weights, o.risk ?? PLAN_RISK);
+  const length = longestGuardedPrefix(affordable.map((w) => w.kept), weights, risk);
   const exploit: PlannedCustomer[] = affordable.slice(0, length).map((w) => ({ customerId: w.x.customerId, reason: 'exploit', expectedValue: w.x.expectedValue, valueOfInformation: 0, sleepingDog: w.sleepingDog }));
-  // What the guard left may still be worth exploring; so may the candidates not worth a contact on their own.
+  // What the guard left may still be worth exploring, so may the candidates not worth a contact on
+  // their own: as long as the month's plan with them still passes the guard (base-exploration.ts).
   const guarded = affordable.slice(length).map((w) => w.x);
+  const planKept = new Float64Array(draws.length);
+  for (const w of affordable.slice(0, length)) for (let i = 0; i < planKept.length; i++) planKept[i] += w.kept[i];
   const exploration = explorationBatch([...guarded, ...rest], base, draws, mean, {
     budget: o.budget,
     slots: Math.max(0, Math.min(Math.floor(o.budget * explorationShare), o.budget - exploit.length)),
     effectMonths: H,
     monthsLeft: o.monthsLeft,
     holdoutShare,
-    risk: o.risk,
     acceptedRate: r.acceptedMultiplier.rate,
     contactRate: r.contactMultiplier.rate,
+    planKept,
+    risk,
   });
   const explored = new Set(exploration.chosen.map((e) => e.explorable.customerId));
   counts['plan-risk'] += guarded.filter((x) => !explored.has(x.customerId)).length;
