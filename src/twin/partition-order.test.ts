@@ -9,6 +9,7 @@ import {
   mergePartitionPages,
   partitionKey,
   queryTwinsInPartitionOrder,
+  walkTwinsInPartitionOrder,
   type PartitionKey,
   type PartitionPage,
 } from './partition-order.js';
@@ -66,6 +67,40 @@ describe('the partition order of the twins (GET /twins over partition workers)',
     expect(expected.length).toBeGreaterThan(10);
     expect(expected.length).toBeLessThan(all.length);
     expect(listed).toEqual(expected);
+  });
+
+  it('a scan paged by each worker on its own cursor, dropping twins after the filters, equals the unpaged scan: each twin once, each walked once', () => {
+    const filters = parseFilterQuery({ 'data_mb_30d.gt': '100' }, queryFields());
+    // As a churn scan drops a customer with no active score after the filters: the page's end is the last twin walked.
+    const kept = (vec: Float64Array) => vec[FEATURE_INDEX.sms_30d] % 3 !== 0;
+    const whole: string[] = [];
+    walkTwinsInPartitionOrder(engine, filters, undefined, Infinity, () => true, (id, vec) => kept(vec) && whole.push(id) > 0);
+    expect(whole.length).toBeGreaterThan(20);
+    for (const [workers, limit] of [[1, 5], [3, 2], [4, 1], [2, 1000]] as const) {
+      const scanned: string[] = [];
+      let walked = 0;
+      for (let w = 0; w < workers; w++) {
+        const here = (id: string) => partitionOf(id) % workers === w;
+        let after: PartitionKey | null = null;
+        let pages = 0;
+        do {
+          const page: string[] = [];
+          const { next } = walkTwinsInPartitionOrder(engine, filters, after ?? undefined, limit, here, (id, vec) => {
+            walked++;
+            return kept(vec) && page.push(id) > 0;
+          });
+          expect(page.length).toBeLessThanOrEqual(limit);
+          scanned.push(...page);
+          after = next;
+        } while (after !== null && ++pages < 10_000);
+      }
+      const sorted = scanned.map(partitionKey).sort(comparePartitionKeys).map((k) => k.customerId);
+      expect({ workers, limit, scanned: sorted }).toEqual({ workers, limit, scanned: whole });
+      expect(new Set(scanned).size).toBe(scanned.length);
+      // Each page starts past the one before: over all pages, every twin passing the filters is walked once, not once a page.
+      const passing = all.filter((k) => (engine.features(k.customerId)?.[FEATURE_INDEX.data_mb_30d] ?? 0) > 100).length;
+      expect({ workers, limit, walked }).toEqual({ workers, limit, walked: passing });
+    }
   });
 
   it('leaves out twins forgotten (a partition given back) and partitions not kept', () => {

@@ -72,13 +72,24 @@ export interface PartitionPage extends Pick<TwinPage, 'items'> {
 }
 
 /**
- * Up to `limit` twins after `after` (from the first when absent) in the partition order whose
- * features (and extra fields) pass every filter, among those `keep` answers true for (a worker's
- * live partitions, a segment-scoped caller's customers). Taken from several workers, each
- * holding some partitions, the first `limit` of their pages merged in the same order are the
- * first `limit` of the whole population's.
+ * Walks the twins after `after` (from the first when absent) in the partition order that `keep`
+ * answers true for and whose features (and extra fields) pass every filter, handing each to
+ * `take` with its values read into a vector reused for the next twin (read what is needed during
+ * the call). Stops once `take` answered true `limit` times: a caller may drop a twin after the
+ * filters (a churn scan drops those without an active score), so the page's end is the last twin
+ * walked, not the last taken. `next` is that twin's key when more twins follow, else null. The
+ * one walk of a worker's part of a population scan (GET /twins's pages, a campaign's audience, a
+ * churn-prevention run's candidates) and of one process's whole scan (`limit` Infinity).
  */
-export function queryTwinsInPartitionOrder(engine: TwinEngine, filters: readonly FeatureFilter[], after: PartitionKey | undefined, limit: number, keep: (customerId: string) => boolean, extra?: ExtraFields): PartitionPage {
+export function walkTwinsInPartitionOrder(
+  engine: TwinEngine,
+  filters: readonly FeatureFilter[],
+  after: PartitionKey | undefined,
+  limit: number,
+  keep: (customerId: string) => boolean,
+  take: (customerId: string, vec: Float64Array, extraRead: boolean) => boolean,
+  extra?: ExtraFields,
+): { next: PartitionKey | null } {
   const fields = queryFields(extra);
   const test = compileFilters(filters, fields);
   const withExtra = extra !== undefined && readsExtraFields(filters, fields);
@@ -92,17 +103,30 @@ export function queryTwinsInPartitionOrder(engine: TwinEngine, filters: readonly
     if (comparePartitionKeys(keys[mid], after) <= 0) lo = mid + 1;
     else hi = mid;
   }
-  const items: TwinPage['items'] = [];
+  let taken = 0;
   let at = lo;
-  for (; at < slots.length && items.length < limit; at++) {
+  for (; at < slots.length && taken < limit; at++) {
     const id = keys[at].customerId;
     // A forgotten twin (its partition given back) keeps its slot but is no longer known here.
     if (!engine.has(id) || !keep(id)) continue;
     engine.features(id, engine.eventClock, vec);
     if (withExtra) extra.read(id, vec, FEATURE_COUNT);
-    if (test(vec)) items.push(twinItem(id, vec, withExtra ? extra : undefined));
+    if (test(vec) && take(id, vec, withExtra)) taken++;
   }
-  return { items, more: at < slots.length };
+  return { next: at < slots.length && at > 0 ? keys[at - 1] : null };
+}
+
+/**
+ * Up to `limit` twins after `after` (from the first when absent) in the partition order whose
+ * features (and extra fields) pass every filter, among those `keep` answers true for (a worker's
+ * live partitions, a segment-scoped caller's customers). Taken from several workers, each
+ * holding some partitions, the first `limit` of their pages merged in the same order are the
+ * first `limit` of the whole population's.
+ */
+export function queryTwinsInPartitionOrder(engine: TwinEngine, filters: readonly FeatureFilter[], after: PartitionKey | undefined, limit: number, keep: (customerId: string) => boolean, extra?: ExtraFields): PartitionPage {
+  const items: TwinPage['items'] = [];
+  const { next } = walkTwinsInPartitionOrder(engine, filters, after, limit, keep, (id, vec, extraRead) => items.push(twinItem(id, vec, extraRead ? extra : undefined)) > 0, extra);
+  return { items, more: next !== null };
 }
 
 /** `queryTwinsInPartitionOrder` over query-string filters, as `queryTwinsWhere` takes them (one filter vocabulary). */

@@ -9,7 +9,7 @@ import type { ChurnWorkHere } from '../runtime/operator-flows.js';
 import { isWorkerIdentity } from '../runtime/worker-identity.js';
 import { errors, jsonObject } from './api-schemas.js';
 import { guardedResult } from './governance-schemas.js';
-import { liveHere, pageInPartitionOrder, partitionKeySchema } from './partition-pages.js';
+import { liveHere, partitionKeySchema } from './partition-pages.js';
 import type { RouteModule } from './route-module.js';
 
 const candidatesRequest = z.strictObject({
@@ -59,7 +59,8 @@ export function partitionChurnRoutes(o: { worker: () => Pick<PartitionWorker, 'p
   return (app) => {
     app.post('/partitions/churn/candidates', { schema: { body: candidatesRequest, response: { 200: candidatesAnswer, ...errors(400, 503) } } }, async (req) => {
       const { flows, live, here } = running();
-      return pageInPartitionOrder(flows.scan(req.body.segment, req.body.offerIds, here), live, req.body.after, req.body.limit);
+      // A page read in the partition order from the cursor on, as a campaign's audience is: never all the worker's candidates for one page.
+      return { partitions: live, ...flows.scanPage(req.body.segment, req.body.offerIds, req.body.after, req.body.limit, here) };
     });
     app.post('/partitions/churn/check', { schema: { body: checkRequest, response: { 200: checkAnswer, ...errors(400, 503) } } }, async (req) => {
       const { flows, here } = running();

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import { partitionOf } from '../../domain/partitions.js';
-import { comparePartitionKeys, partitionKey, type PartitionKey } from '../../twin/partition-order.js';
 import type { PartitionWorker } from '../../twin/partition-worker.js';
 
 /**
@@ -19,14 +18,4 @@ export function liveHere(worker: Pick<PartitionWorker, 'partitions' | 'answersFo
   const live = worker.partitions().filter((p) => p.state === 'live').map((p) => p.partition);
   const liveSet = new Set(live);
   return { live, here: (id: string) => liveSet.has(partitionOf(id)) && worker.answersFor(id) };
-}
-
-/** The page (`PartitionPage`) of `items` after `after` in the partition order, at most `limit`, naming the partitions `live` they were read from. */
-export function pageInPartitionOrder<T extends { readonly customerId: string }>(items: readonly T[], live: readonly number[], after: PartitionKey | null, limit: number): { partitions: number[]; items: T[]; next: PartitionKey | null } {
-  const all = items
-    .map((c) => ({ c, key: partitionKey(c.customerId) }))
-    .filter((x) => after === null || comparePartitionKeys(x.key, after) > 0)
-    .sort((a, b) => comparePartitionKeys(a.key, b.key));
-  const page = all.slice(0, limit);
-  return { partitions: [...live], items: page.map((x) => x.c), next: all.length > limit ? page[page.length - 1].key : null };
 }

@@ -19,7 +19,7 @@ import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../../twin/twin-features.js';
 import { DIRECTION_CODE, RULE_SLOT, RULE_VALUE_COUNT, UNKNOWN_REASON } from '../../decisioning/rule-compiler.js';
 import { CHANNELS } from '../../domain/events.js';
-import { twinIdsWhere } from '../../twin/twin-query.js';
+import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
 import { campaignDelivery, type CampaignAcrossWorkers, type CampaignDelivery } from './campaign-delivery.js';
 import type { Bss } from './bss.js';
 import { liveTwinSource, type OperatorServices } from './operator-services.js';
@@ -67,8 +67,8 @@ export interface ChurnCheckPart {
  * the scan and the simulation check over the customers this process answers for.
  */
 export interface ChurnWorkHere {
-  /** The scanned customers among those `here` answers for. */
-  scan(segment: readonly FeatureFilter[], offerIds: readonly string[], here: (customerId: string) => boolean): ScannedCustomer[];
+  /** A page of the scanned customers among those `here` answers for, in the partition order after `after`; `next` null on the last. */
+  scanPage(segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here: (customerId: string) => boolean): { items: ScannedCustomer[]; next: PartitionKey | null };
   /** The check of the plan's customers among those `here` answers for (the others are left out). */
   check(summary: ChurnPlanSummary, here: (customerId: string) => boolean): ChurnCheckPart;
 }
@@ -168,19 +168,22 @@ export function operatorFlows(
         const o = s.decisions.catalogue.byId.get(offerId);
         return o ? [{ offerId, cost: offerCostOf(s, offerId), discountPct: discountPctOf(o), retentionEffect: o.retentionEffect }] : [];
       });
-    const scanHere = (segment: readonly FeatureFilter[], offerIds: readonly string[], here?: (customerId: string) => boolean): ScannedCustomer[] => {
+    /**
+     * The scanned customers of the segment in the partition order after `after`, up to `limit`,
+     * among those `here` answers for (everyone when absent); a customer with no active score is
+     * walked past, not scanned. One process scans everyone at once; a worker a page per request.
+     */
+    const scanPage = (segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here?: (customerId: string) => boolean): { items: ScannedCustomer[]; next: PartitionKey | null } => {
       const live = intelligence.live();
-      if (!live) return [];
-      const out: ScannedCustomer[] = [];
+      if (!live) return { items: [], next: null };
+      const items: ScannedCustomer[] = [];
       // Each offer only where its catalogue eligibility rule holds, read as an outbound contact in the app.
       const offers = offerIds.flatMap((o) => s.decisions.catalogue.byId.get(o) ?? []);
       const vals = new Float64Array(RULE_VALUE_COUNT);
       // Only the segment's customers are read (an intent's run); the proactive scan reads everyone.
-      for (const id of twinIdsWhere(engine, segment, s.scoreFields)) {
-        if (here && !here(id)) continue;
+      const { next } = walkTwinsInPartitionOrder(engine, segment, after ?? undefined, limit, here ?? (() => true), (id, f) => {
         const score = live.scoreOf(id);
-        if (!score?.active) continue;
-        const f = engine.features(id)!;
+        if (!score?.active) return false;
         vals.set(f.subarray(0, FEATURE_COUNT));
         vals[RULE_SLOT.churn] = score.churn;
         vals[RULE_SLOT.clv] = score.clv;
@@ -191,7 +194,7 @@ export function operatorFlows(
         // would add; the plan then leaves them alone (reason sleeping-dog).
         const risk = intelligence.profiles.contactRisk(id);
         const harmful = risk !== undefined && risk.sleepingDog >= HARM_THRESHOLD;
-        out.push({
+        items.push({
           customerId: id,
           churn: score.churn,
           value: score.clv,
@@ -201,9 +204,11 @@ export function operatorFlows(
           // What policy segments may read (docs/filters.md): a few features and the scores.
           features: { arpu_3m: f[FEATURE_INDEX.arpu_3m], is_prepaid: f[FEATURE_INDEX.is_prepaid], tenure_days: f[FEATURE_INDEX.tenure_days], churn: score.churn, clv: score.clv },
         });
-      }
-      return out;
+        return true;
+      }, s.scoreFields);
+      return { items, next };
     };
+    const scanHere = (segment: readonly FeatureFilter[], offerIds: readonly string[]) => scanPage(segment, offerIds, null, Infinity).items;
     // One scenario per offer of the plan, over exactly the customers who get it (those held here);
     // their expected net values add up draw by draw (docs/flows.md, "The simulation check").
     const checkHere = (summary: ChurnPlanSummary, here?: (customerId: string) => boolean): ChurnCheckPart => {
@@ -366,6 +371,6 @@ export function operatorFlows(
     const close = () => {
       detachCampaigns();
     };
-    return { definitions, churnHere: { scan: scanHere, check: checkHere }, execute, observe, campaigns, scheduleChurnPrevention, close };
+    return { definitions, churnHere: { scanPage, check: checkHere }, execute, observe, campaigns, scheduleChurnPrevention, close };
   };
 }
