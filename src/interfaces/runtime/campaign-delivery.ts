@@ -5,8 +5,7 @@ import { MAX_PAGE_SIZE, type RecordStore } from '../../store/record-store.js';
 import { MIN_FAILURES_TO_PAUSE } from '../../agents/flows/campaign-bandit.js';
 import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
-import { queryTwins, type TwinPage } from '../../twin/twin-query.js';
-import { partitionKey, queryTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
+import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
 import { planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import type { GuardedExecutor } from '../../agents/governance/guarded-executor.js';
@@ -271,21 +270,27 @@ export function campaignDelivery(
     return states.get(id);
   };
   const save = (s: CampaignState) => records.put('campaigns', s.input.campaignId, s).then(() => undefined);
-  const candidateOf = ({ customerId, features: f }: TwinPage['items'][number]): AudienceCandidate => ({
-    customerId,
-    // Without a churn model, a value proxy: spend, more of it for a complainer, and overage.
-    atStake: reader?.atStake(customerId) ?? f.arpu_3m * (1 + f.complaints_90d) + f.months_over_allowance_3m,
-    profile: reader?.profile(customerId),
-  });
   const candidateFilters = (segment: readonly FeatureFilter[]) => [...segment, ...CANDIDATE_FILTERS];
-  /** Every candidate of the segment held by this process (the whole population, on one process). */
-  const candidatesHere = (segment: readonly FeatureFilter[]): AudienceCandidate[] =>
-    queryTwins(services().twins.engine, candidateFilters(segment), 0, Number.MAX_SAFE_INTEGER, services().scoreFields).items.map(candidateOf);
-  const candidatesPage: CampaignDelivery['candidatesPage'] = (segment, after, limit, keep) => {
-    const page = queryTwinsInPartitionOrder(services().twins.engine, candidateFilters(segment), after ?? undefined, limit, keep, services().scoreFields);
-    const items = page.items.map(candidateOf);
-    return { items, next: page.more && items.length > 0 ? partitionKey(items[items.length - 1].customerId) : null };
+  /**
+   * The audience's candidates among the twins `keep` answers for, in the partition order after
+   * `after`, up to `limit`: each read from the walk's features (the three a value proxy needs),
+   * never a twin's whole feature list. One process reads them all at once, a worker a page at a time.
+   */
+  const candidatesWalk = (segment: readonly FeatureFilter[], after: PartitionKey | null, limit: number, keep: (customerId: string) => boolean) => {
+    const items: AudienceCandidate[] = [];
+    const { next } = walkTwinsInPartitionOrder(services().twins.engine, candidateFilters(segment), after ?? undefined, limit, keep, (customerId, f) =>
+      items.push({
+        customerId,
+        // Without a churn model, a value proxy: spend, more of it for a complainer, and overage.
+        atStake: reader?.atStake(customerId) ?? f[FEATURE_INDEX.arpu_3m] * (1 + f[FEATURE_INDEX.complaints_90d]) + f[FEATURE_INDEX.months_over_allowance_3m],
+        profile: reader?.profile(customerId),
+      }) > 0,
+    services().scoreFields);
+    return { items, next };
   };
+  /** Every candidate of the segment held by this process (the whole population, on one process). */
+  const candidatesHere = (segment: readonly FeatureFilter[]): AudienceCandidate[] => candidatesWalk(segment, null, Infinity, () => true).items;
+  const candidatesPage: CampaignDelivery['candidatesPage'] = candidatesWalk;
   const churnedHere = (ids: readonly string[], here?: (customerId: string) => boolean) => ids.filter((id) => (!here || here(id)) && services().twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1);
   const churnedAmong = async (ids: readonly string[]): Promise<ReadonlySet<string>> => new Set(across ? await across().churnedAmong(ids) : churnedHere(ids));
   // The answers to the offers come back to each customer's owner: kept in the shared store only when that is another process.
