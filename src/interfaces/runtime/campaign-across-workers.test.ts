@@ -8,8 +8,12 @@ const DEFAULT_WORLD = 20_000;
 const ids = Array.from({ length: DEFAULT_WORLD }, (_, i) => `C${String(i + 1).padStart(6, '0')}`);
 const churned = new Set(ids.filter((_, i) => i % 10 === 3));
 
-/** Three workers on fetch (no sockets): partition p is worker p % 3's; each answers for its live partitions, minus any `moving` the first time it is asked. */
-function workers(moving: ReadonlySet<number> = new Set()) {
+/**
+ * Three workers on fetch (no sockets): partition p is worker p % 3's; each answers for its live
+ * partitions, minus any `moving` the first time it is asked. The routing table's first read
+ * lacks the partitions `unowned` (their owner not yet chosen).
+ */
+function workers(moving: ReadonlySet<number> = new Set(), unowned: ReadonlySet<number> = new Set()) {
   const urls = ['http://w0.test', 'http://w1.test', 'http://w2.test'];
   const owners: PartitionOwner[] = Array.from({ length: PARTITION_COUNT }, (_, partition) => ({ partition, workerId: `w${partition % 3}`, url: urls[partition % 3], since: 0 }));
   const sent = urls.map(() => [] as string[]);
@@ -24,7 +28,8 @@ function workers(moving: ReadonlySet<number> = new Set()) {
     const body = { partitions: live, churned: customerIds.filter((id) => live.includes(partitionOf(id)) && churned.has(id)) };
     return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
   });
-  const calls = { routing: { owners: async () => owners, forgetOwners: () => undefined }, headers: () => ({}) };
+  let reads = 0;
+  const calls = { routing: { owners: async () => (reads++ === 0 ? owners.filter((o) => !unowned.has(o.partition)) : owners), forgetOwners: () => undefined }, headers: () => ({}) };
   return { across: campaignAcrossWorkers(calls), sent, urls };
 }
 
@@ -43,12 +48,30 @@ describe('a campaign\'s churn over the workers', () => {
     console.info(`campaign churn over 3 workers, ${DEFAULT_WORLD} customers watched: ${total} ids sent a tick (${sent.map((s) => s.length).join(' + ')})`);
   });
 
-  it('asks again when a partition moved after the routing table was read, and counts each customer once', async () => {
+  it('asks again when a partition moved after the routing table was read: its customers twice, of their owner; every other customer once', async () => {
     const moved = partitionOf(ids[0]);
     const { across, sent } = workers(new Set([moved]));
     const asked = ids.slice(0, 600);
     expect([...(await across.churnedAmong(asked))].sort()).toEqual(asked.filter((id) => churned.has(id)).sort());
-    // The worker whose partition was moving is asked twice; the others may be too (all asked again together).
-    expect(sent.reduce((n, s) => n + s.length, 0)).toBeGreaterThan(asked.length);
+    const times = sentTimes(sent);
+    const movers = asked.filter((id) => partitionOf(id) === moved);
+    expect(movers.length).toBeGreaterThan(0);
+    for (const id of asked) expect({ id, sent: times.get(id) }).toEqual({ id, sent: [partitionOf(id) % 3, ...(partitionOf(id) === moved ? [partitionOf(id) % 3] : [])] });
+  });
+
+  it('asks again when a partition had no owner in the routing table first read: every customer once, of their owner', async () => {
+    const unowned = partitionOf(ids[1]);
+    const { across, sent } = workers(new Set(), new Set([unowned]));
+    const asked = ids.slice(0, 600);
+    expect([...(await across.churnedAmong(asked))].sort()).toEqual(asked.filter((id) => churned.has(id)).sort());
+    const times = sentTimes(sent);
+    for (const id of asked) expect({ id, sent: times.get(id) }).toEqual({ id, sent: [partitionOf(id) % 3] });
   });
 });
+
+/** For each customer, the workers it was sent to, once per time. */
+function sentTimes(sent: readonly (readonly string[])[]): Map<string, number[]> {
+  const times = new Map<string, number[]>();
+  sent.forEach((got, w) => got.forEach((id) => times.set(id, [...(times.get(id) ?? []), w])));
+  return times;
+}

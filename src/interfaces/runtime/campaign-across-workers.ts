@@ -55,24 +55,37 @@ export function campaignAcrossWorkers(calls: WorkerCalls): CampaignAcrossWorkers
     audience: (segment) => scanEveryPartition<AudienceCandidate>(calls, '/partitions/campaigns/audience', { segment }, AUDIENCE_PAGE),
     // Read at every tick of a running campaign, over its treated and control customers: each owner
     // is asked about its own customers only (every id to every worker sent each id as many times
-    // as there are workers), and answers for them only while their partitions are live there.
-    churnedAmong: (customerIds) =>
-      whenSettled(async () => {
-        const churned = new Set<string>();
-        const asked = [...(await customersByOwner(calls, customerIds))].map(async ([url, ids]) => {
+    // as there are workers), and answers for them only while their partitions are live there. An
+    // answer kept is not asked again: while partitions move, only the customers not yet answered for are.
+    churnedAmong: (customerIds) => {
+      const churned = new Set<string>();
+      let pending: readonly string[] = customerIds;
+      return whenSettled(async () => {
+        const left: string[] = [];
+        let failed: unknown;
+        const asked = [...(await customersByOwner(calls, pending))].map(async ([url, ids]) => {
           for (let i = 0; i < ids.length; i += CHURNED_ASK) {
             const chunk = ids.slice(i, i + CHURNED_ASK);
-            const part = await askWorker<ChurnedPart>(calls, url, '/partitions/campaigns/churned', { customerIds: chunk });
+            // A worker that does not answer leaves its customers to be asked again, as a moved partition does.
+            const part = await askWorker<ChurnedPart>(calls, url, '/partitions/campaigns/churned', { customerIds: chunk }).catch((err: unknown) => {
+              failed ??= err;
+              left.push(...ids.slice(i));
+              return undefined;
+            });
+            if (!part) return;
             // A partition that moved since the routing table was read is not answered for: asked again of its new owner.
             const live = new Set(part.partitions);
-            const moved = chunk.find((id) => !live.has(partitionOf(id)));
-            if (moved !== undefined) throw new TwinloopError('UNAVAILABLE', `the worker at ${url} no longer answers for customer ${moved}'s partition (partitions moving); asking again`);
+            for (const id of chunk) if (!live.has(partitionOf(id))) left.push(id);
             for (const id of part.churned) churned.add(id);
           }
         });
         await Promise.all(asked);
+        pending = left;
+        if (failed !== undefined) throw failed;
+        if (left.length > 0) throw new TwinloopError('UNAVAILABLE', `${left.length} customers' partitions moved while their churn was read (customer ${left[0]}'s first); asking again`);
         return churned;
-      }),
+      });
+    },
     guarded: () => executor,
   };
 }
