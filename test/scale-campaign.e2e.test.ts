@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHAMPION_HISTORY, CLUSTER_SERVICES, clusterAgainstOne, clusterAndSingle, NEEDS_CLUSTER_SERVICES, putPolicyAndWait, waitForRun, type PolicyDocument, type TestCluster } from './support/cluster.js';
+import { CHAMPION_HISTORY, CLUSTER_SERVICES, clusterAgainstOne, clusterAndSingle, clusterTestName, putPolicyAndWait, waitForRun, type PolicyDocument, type TestCluster } from './support/cluster.js';
 
 /**
  * A managed campaign over partition workers (issue 16, docs/scale.md "Campaigns over the
@@ -24,7 +24,7 @@ const CAMPAIGN = 'e2e-campaign';
 type Detail = { status: string; audienceLeft: number; leftOut: Record<string, number>; control: { customers: number; churned: number } | null; spent: number; variants: { variantId: string; failed: number; spent: number; presented: number }[]; allocation: unknown[] };
 type AuditRecord = { seq: number; entry: { type: string; requestId?: string; action?: { customerId?: string }; outcome?: { guardrail?: string } } };
 
-describe.skipIf(!CLUSTER_SERVICES)(`a campaign over partition workers (a gateway, three workers, one killed; against one process)${CLUSTER_SERVICES ? '' : `: ${NEEDS_CLUSTER_SERVICES}`}`, () => {
+describe.skipIf(!CLUSTER_SERVICES)(clusterTestName('a campaign over partition workers (a gateway, three workers, one killed; against one process)'), () => {
   const { cluster, single } = clusterAndSingle('campaign');
   const { json } = cluster;
   const waitFor = <T>(what: string, probe: () => Promise<{ done: boolean; seen: T }>, ms = WAIT_MS) => cluster.waitFor(what, probe, ms);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../src/domain/partitions.js';
-import { CLUSTER_SERVICES, clusterAgainstOne, clusterAndSingle, NEEDS_CLUSTER_SERVICES, putPolicyAndWait, waitForRun, type PolicyDocument, type TestCluster } from './support/cluster.js';
+import { CLUSTER_SERVICES, clusterAgainstOne, clusterAndSingle, clusterTestName, putPolicyAndWait, waitForRun, type PolicyDocument, type TestCluster } from './support/cluster.js';
 
 /**
  * Proactive churn prevention over partition workers (issue 16, docs/scale.md): one run, started
@@ -30,7 +30,7 @@ type Run = { status: string; output: { controlIds: string[]; treatedIds: string[
 type Owners = { owners: { partition: number; workerId: string }[]; unowned: number[] };
 type Partitions = { partitions: { partition: number; state: string }[] };
 
-describe.skipIf(!CLUSTER_SERVICES)(`churn prevention over partition workers (a gateway, three workers, one killed; against one process)${CLUSTER_SERVICES ? '' : `: ${NEEDS_CLUSTER_SERVICES}`}`, () => {
+describe.skipIf(!CLUSTER_SERVICES)(clusterTestName('churn prevention over partition workers (a gateway, three workers, one killed; against one process)'), () => {
   const { cluster, single } = clusterAndSingle('churn');
   const { json } = cluster;
   const waitFor = <T>(what: string, probe: () => Promise<{ done: boolean; seen: T }>, ms = WAIT_MS) => cluster.waitFor(what, probe, ms);

@@ -113,8 +113,20 @@ export function testCluster(label: string, serverUrl: string, natsUrl: string): 
  * undefined: those tests are skipped then (`describe.skipIf(!CLUSTER_SERVICES)`), saying so.
  */
 export const CLUSTER_SERVICES = process.env.DATABASE_URL && process.env.NATS_URL ? { databaseUrl: process.env.DATABASE_URL, natsUrl: process.env.NATS_URL } : undefined;
-/** What a skipped multi-process test's name says it needs. */
-export const NEEDS_CLUSTER_SERVICES = 'skipped unless DATABASE_URL and NATS_URL name a PostgreSQL server and a NATS with JetStream';
+
+/** The name of a block of multi-process tests (`describe.skipIf(!CLUSTER_SERVICES)(clusterTestName(…), …)`): when skipped, it says what it needs. */
+export function clusterTestName(name: string): string {
+  return CLUSTER_SERVICES ? name : `${name}: skipped unless DATABASE_URL and NATS_URL name a PostgreSQL server and a NATS with JetStream`;
+}
+
+/**
+ * A cluster (`label`) on CLUSTER_SERVICES. Inside a block skipped for want of the services it
+ * makes nothing (the URLs are placeholders then, never connected to: vitest still collects the block).
+ */
+export function servicesCluster(label: string): TestCluster {
+  const { databaseUrl, natsUrl } = CLUSTER_SERVICES ?? { databaseUrl: 'postgres://127.0.0.1/unset', natsUrl: 'nats://127.0.0.1:4222' };
+  return testCluster(label, databaseUrl, natsUrl);
+}
 
 /**
  * A cluster (`label`) and a single process's database (`label1`) on CLUSTER_SERVICES, both removed
@@ -123,9 +135,8 @@ export const NEEDS_CLUSTER_SERVICES = 'skipped unless DATABASE_URL and NATS_URL 
  * nothing (their URLs are placeholders then, never connected to).
  */
 export function clusterAndSingle(label: string): { cluster: TestCluster; single: TestCluster } {
-  const { databaseUrl, natsUrl } = CLUSTER_SERVICES ?? { databaseUrl: 'postgres://127.0.0.1/unset', natsUrl: 'nats://127.0.0.1:4222' };
-  const cluster = testCluster(label, databaseUrl, natsUrl);
-  const single = testCluster(`${label}1`, databaseUrl, natsUrl);
+  const cluster = servicesCluster(label);
+  const single = servicesCluster(`${label}1`);
   afterAll(async () => {
     await cluster.close();
     await single.close();
