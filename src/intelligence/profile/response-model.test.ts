@@ -138,6 +138,35 @@ describe('response model', () => {
     expect(answered).toBeLessThan(unanswered);
   });
 
+  it('keeps modest profiles where no one ignores an offer (every refusal a decline): no class runs away without churn evidence', () => {
+    // The probe of 2026-12-05 on the live profiles: one cell, 430 customers offered one data bonus
+    // each, one in five accepting, the rest declining at once, none ignoring, no churn watched.
+    // The ignore prior sat at 0.4 for every class: the class that took most refusals had its
+    // ignore share pulled toward the base's 0, every decline then favoured it and every profile,
+    // the never-offered's too, read lost-cause 98-99 %.
+    const none = Object.fromEntries(OFFER_KINDS.map((k) => [k, { presented: 0, accepted: 0, declined: 0, ignored: 0 }])) as Record<OfferKind, { presented: number; accepted: number; declined: number; ignored: number }>;
+    const answered = (accepted: number) => ({ cell: 'one', answers: { ...none, data_bonus: { presented: 1, accepted, declined: 1 - accepted, ignored: 0 } } });
+    const base: ProfileEvidence[] = Array.from({ length: 430 }, (_, i) => answered(i % 5 === 0 ? 1 : 0));
+    const m = fitResponseModel(base);
+    const never = responseProfile(m, { cell: 'one', answers: none }).classes;
+    const acceptor = responseProfile(m, answered(1)).classes;
+    const decliner = responseProfile(m, answered(0)).classes;
+    for (const c of RESPONSE_CLASSES) {
+      // One answer each and no churn: near the prior's even shares, no class sure.
+      expect(never[c]).toBeGreaterThan(0.1);
+      expect(never[c]).toBeLessThan(0.4);
+      expect(acceptor[c]).toBeLessThan(0.6);
+      expect(decliner[c]).toBeLessThan(0.6);
+    }
+    // A decline says the customer is less likely the class that accepts most, an acceptance more.
+    expect(decliner.persuadable).toBeLessThanOrEqual(never.persuadable);
+    expect(acceptor.persuadable).toBeGreaterThan(never.persuadable);
+    expect(decliner['lost-cause']).toBeGreaterThanOrEqual(never['lost-cause']);
+    // The classes' ignore shares stay together at the base's (near 0): no answer here tells them apart.
+    const ign = ignoreOf(m, 'data_bonus');
+    expect(Math.max(...ign)).toBeLessThan(0.05);
+  });
+
   it('refuses priors of the wrong shape', () => {
     expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, acceptanceLogOdds: [0.5], shares: [1] })).toThrow(/one per class/);
     expect(() => fitResponseModel([], { ...DEFAULT_RESPONSE_PRIORS, ignore: [0.3, 0.3, 1, 0.3] })).toThrow(/persuadable: the acceptance log-odds must be a finite number and ignore/);

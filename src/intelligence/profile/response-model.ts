@@ -22,7 +22,9 @@ import { betaInterval, gammaInterval, type PosteriorInterval } from '../evaluati
  * things with the same observables), learnt from the periods outside any window. Fitting is EM
  * (MAP): acceptance's log-odds under a hierarchical normal prior whose spread between the classes
  * is learnt (only repeat answers measure it), Beta for ignoring, Gamma for the churn multipliers,
- * Dirichlet for the class shares per cell.
+ * Dirichlet for the class shares per cell. Both rates' priors are centred on the base's own pooled
+ * rates (acceptance and ignoring per offer kind), so that no class is favoured by a prior the data
+ * are far from.
  */
 
 /** The response classes, in a fixed order. */
@@ -81,11 +83,16 @@ export interface ResponsePriors {
   /** Standard deviation (log-odds) of each class's acceptance of a kind around the shape × spread: how far the data may bend the shape. */
   readonly acceptanceSd: number;
   /**
-   * Mean share of the offers a class does not accept that it leaves unanswered rather than
-   * declines (RESPONSE_CLASSES order), and its strength in pseudo-refusals. Strong, so that a
-   * class's ignoring parts from the others' only on plenty of evidence: a few hundred refusals
-   * split over four classes otherwise let one class take every ignorer and profiles grow sure of
-   * the wrong class.
+   * Share of the offers a class does not accept that it leaves unanswered rather than declines
+   * (RESPONSE_CLASSES order): the prior's mean only where the base has no known refusal (no
+   * decline and no ignore) of any kind. Otherwise every class's ignore prior is centred on the
+   * base's own pooled share of the kind (as acceptance is on the base's pooled rate): a fixed mean
+   * the base is far from let the class that took most refusals move toward the base's share alone,
+   * and every refusal then favoured it (with no one ignoring, every decline favoured it ~1.6 to 1 and
+   * all profiles ran to lost-cause 98-99 %, 2026-12-05).
+   * `ignoreStrength` is the prior's weight in pseudo-refusals. Strong, so that a class's ignoring
+   * parts from the others' only on plenty of evidence: a few hundred refusals split over four
+   * classes otherwise let one class take every ignorer and profiles grow sure of the wrong class.
    */
   readonly ignore: readonly number[];
   readonly ignoreStrength: number;
@@ -231,6 +238,31 @@ function posterior(prior: readonly number[], ll: Float64Array, out: Float64Array
 }
 
 /**
+ * The base's pooled share of ignores among the known refusals (ignored / (ignored + declined))
+ * of each offer kind, with half an ignore and half a decline added so that it stays off 0 and 1:
+ * where every class's ignore prior is centred. A kind with no known refusal takes the pooled
+ * share of all kinds; a base with none at all, each class's stated prior (`fallback`).
+ */
+function pooledIgnoreShares(data: readonly ProfileEvidence[], fallback: readonly number[]): number[][] {
+  const ignored = new Float64Array(KINDS);
+  const known = new Float64Array(KINDS);
+  for (const e of data) {
+    for (let j = 0; j < KINDS; j++) {
+      const a = e.answers[OFFER_KINDS[j]];
+      if (!a) continue;
+      const n = split(a);
+      ignored[j] += n.ign;
+      known[j] += n.ign + n.dec;
+    }
+  }
+  const sum = (xs: Float64Array) => xs.reduce((s, x) => s + x, 0);
+  if (sum(known) === 0) return fallback.map((q) => OFFER_KINDS.map(() => q));
+  const all = (sum(ignored) + 0.5) / (sum(known) + 1);
+  const perKind = OFFER_KINDS.map((_, j) => (known[j] > 0 ? (ignored[j] + 0.5) / (known[j] + 1) : all));
+  return fallback.map(() => [...perKind]);
+}
+
+/**
  * The base's pooled acceptance of each offer kind, as log-odds (accepted / presented over every
  * customer, with half an acceptance and half a refusal added so that a kind with a few offers
  * stays off 0 and 1; a kind never offered takes the pooled rate of all kinds, and a base never
@@ -290,10 +322,11 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
   const centre = pooledAcceptanceLogits(data);
   const shape = priors.acceptanceLogOdds;
   const offered = OFFER_KINDS.map((kind) => data.some((e) => (e.answers[kind]?.presented ?? 0) > 0));
+  const ignoreCentre = pooledIgnoreShares(data, priors.ignore);
   let spread = priors.acceptanceSpread;
   let logit = RESPONSE_CLASSES.map((_, k) => centre.map((c) => c + spread * shape[k]));
   let acceptance = logit.map((row) => row.map(sigmoid));
-  let ignore = RESPONSE_CLASSES.map((_, k) => OFFER_KINDS.map(() => priors.ignore[k]));
+  let ignore = ignoreCentre.map((row) => [...row]);
   let shares = [...priors.shares];
   let cellShares: Record<string, number[]> = {};
   let accA = priors.acceptedMultiplier * priors.multiplierStrength;
@@ -315,7 +348,7 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     // E-step with sufficient statistics for the M-step.
     const accYes = acceptance.map((row) => row.map(() => 0));
     const accNo = acceptance.map((row) => row.map(() => 0));
-    const ignNum = ignore.map((row, k) => row.map(() => priors.ignore[k] * priors.ignoreStrength));
+    const ignNum = ignoreCentre.map((row) => row.map((q) => q * priors.ignoreStrength));
     const ignDen = ignore.map((row) => row.map(() => priors.ignoreStrength));
     const total = new Float64Array(K);
     const byCell = new Map<string, Float64Array>();
