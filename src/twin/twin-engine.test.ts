@@ -265,3 +265,18 @@ describe('twin engine', () => {
     for (const id of ['C1', 'C2', 'C3']) expect(Buffer.from(engine.snapshot(id)!)).toEqual(Buffer.from(fresh.snapshot(id)!));
   });
 });
+
+describe('the engine\'s "now" (eventClockOrNow)', () => {
+  it('is the wall clock before any event, then the event clock, never 1970', () => {
+    const engine = new TwinEngine();
+    const before = Date.now();
+    const empty = engine.eventClockOrNow();
+    expect(empty).toBeGreaterThanOrEqual(before);
+    expect(empty).toBeLessThanOrEqual(Date.now());
+    const e = syntheticEvents({ customers: 1, days: 1, seed: 3 }).next().value as TwinEvent;
+    const time = Date.parse(e.time);
+    expect(engine.check(e, time, engine.gate(e.customerId)).ok).toBe(true);
+    engine.apply(e, time);
+    expect(engine.eventClockOrNow()).toBe(time);
+  });
+});

@@ -146,6 +146,14 @@ export class TwinEngine {
     applyEvent(cursor, event, time, this.names);
   }
 
+  /**
+   * "Now" for what reads the twins: the event clock, or the wall clock while no event was seen
+   * (an empty population, 0 would read as 1970). Profiles, drift and the assist routes keep time by it.
+   */
+  eventClockOrNow(): number {
+    return this.eventClock || Date.now();
+  }
+
   /** Feature vector of a customer at `at` (default: the event clock). */
   features(customerId: string, at = this.eventClock, out = new Float64Array(FEATURE_COUNT)): Float64Array | undefined {
     const slot = this.table.slotOf(customerId);

@@ -300,7 +300,7 @@ export class LiveScoring {
 
   private monitorFor(model: LiveModel): DriftMonitor {
     // Checks and alerts are dated on the event clock, the one clock the twins (and the console) read time on.
-    return new DriftMonitor(model.id, model.metadata.drift, { threshold: this.options.driftThreshold, onAlert: this.options.onDriftAlert, clock: () => this.engine.eventClock || Date.now() });
+    return new DriftMonitor(model.id, model.metadata.drift, { threshold: this.options.driftThreshold, onAlert: this.options.onDriftAlert, clock: () => this.engine.eventClockOrNow() });
   }
 
   private indexOfMonitored(model: LiveModel): Int32Array {

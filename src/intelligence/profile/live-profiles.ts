@@ -57,7 +57,7 @@ export class LiveProfiles {
    * is stamped on the event clock, the one clock every time the API and console show is on (the
    * sandbox's simulated time while it runs); the wall clock only before any event was applied.
    */
-  refresh(now = this.engine.eventClock || Date.now()): boolean {
+  refresh(now = this.engine.eventClockOrNow()): boolean {
     const evidence = [];
     let answers = 0;
     for (const id of this.engine.customerIds()) {

@@ -74,7 +74,7 @@ export function registerDecideCommand(program: Command): void {
                 return s?.active ? { churn: s.churn, clv: s.clv } : undefined;
               },
               records,
-              clock: { now: () => twins.engine.eventClock || Date.now() },
+              clock: { now: () => twins.engine.eventClockOrNow() },
             });
             answer = decisionAnswer(decisions.decide(customer, { channel: channel.data, reason: opts.reason })) as unknown as Answer;
             await decisions.close();

@@ -104,7 +104,7 @@ export function assistRoutes(twins: Pick<TwinService, 'engine'>, assist: Assist,
       async (request) => {
         const { customerId } = request.params;
         if (!twins.engine.has(customerId)) throw new TwinloopError('NOT_FOUND', `customer "${customerId}" not found; check the id (GET /twins lists customers)`);
-        const now = twins.engine.eventClock || Date.now();
+        const now = twins.engine.eventClockOrNow();
         const card = await buildCard(triggerFromContext(contexts.get(customerId), ASSISTED_CHANNELS, request.query.channel, now));
         // The card types its summary loosely (any decorated twin); here it is the twin as GET /twins/:id answers it.
         return card as typeof card & { summary: z.output<typeof twinAnswer> | null };
@@ -131,7 +131,7 @@ export function assistRoutes(twins: Pick<TwinService, 'engine'>, assist: Assist,
         raw.once('close', unsubscribe);
         raw.once('error', unsubscribe);
         // A desktop joining mid-interaction sees the cards of the interactions open on its channel now.
-        const now = twins.engine.eventClock || Date.now();
+        const now = twins.engine.eventClockOrNow();
         for (const { customerId } of contexts.openOn(channel, OPEN_CARDS_ON_JOIN)) {
           buildCard(triggerFromContext(contexts.get(customerId), ASSISTED_CHANNELS, channel, now)).then(
             (card) => hub.deliver(raw, card),

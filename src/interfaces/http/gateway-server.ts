@@ -132,7 +132,8 @@ const ANY_WORKER_ROUTES = [
  * Approvals decided through the gateway: the queue is in the shared store (any worker lists it),
  * but a decision carries the action out, so it goes to the owner of the approval's customer, whose
  * guarded executor judges it where the twin is (contact rules, price), as a request about one
- * customer does; an approval that names no customer goes to any worker.
+ * customer does; an approval that names no customer goes to the worker that read it (its
+ * decision is carried out where the queue entry was found).
  */
 const APPROVAL_DECISIONS = ['POST /approvals/:id/approve', 'POST /approvals/:id/reject'] as const;
 

@@ -39,6 +39,9 @@ export function riskBand(p: number | null | undefined): 'high' | 'medium' | 'low
   return p >= 0.2 ? 'high' : p >= 0.05 ? 'medium' : 'low';
 }
 
+/** A day in milliseconds (event-time spans the console shows in days). */
+export const DAY_MS = 86_400_000;
+
 /**
  * How long ago, or how long until, a time of the server's wall clock (an approval's deadline, when
  * a simulation ran): such times are not event times, so they are shown as durations rather than

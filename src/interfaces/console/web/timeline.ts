@@ -1,4 +1,4 @@
-import { eventTime } from './format';
+import { DAY_MS, eventTime } from './format';
 
 /** One entry of `GET /twins/:id/timeline`. */
 export interface TimelineItem {
@@ -14,7 +14,6 @@ export const ACTION_KINDS = new Set(['action', 'offer', 'outcome']);
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 const amount = (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : str(v));
 const at = (v: unknown) => eventTime(typeof v === 'string' ? v : null);
-const DAY_MS = 86_400_000;
 
 /**
  * What ties an action, the customer's answers and its outcome together on the timeline: the

@@ -5,7 +5,7 @@ import { TimeChart } from '../chart';
 import { CustomerWhatIf } from '../customer-what-if';
 import { useEventClock } from '../event-clock';
 import { may, useIdentity } from '../identity';
-import { count, eventDate, eventTime, money, percent, riskBand } from '../format';
+import { count, DAY_MS, eventDate, eventTime, money, percent, riskBand } from '../format';
 import { navigate, useLocation } from '../router';
 import { classLines, evidenceLine, kindRows, type ResponseProfile } from '../response-profile';
 import { ACTION_KINDS, describeEvent, type TimelineItem } from '../timeline';
@@ -27,7 +27,6 @@ interface Twin {
 
 /** Timeline pages read for the charts and the list: a year of a customer's events is a few hundred. */
 const MAX_TIMELINE_PAGES = 5;
-const DAY = 86_400_000;
 
 function useTimeline(id: string, until: string | null) {
   const [items, setItems] = useState<TimelineItem[] | null>(null);
@@ -55,14 +54,14 @@ function useTimeline(id: string, until: string | null) {
 
 /** Daily data and voice use and the bills, over the last 180 days of the timeline. */
 function usageSeries(items: readonly TimelineItem[], end: number) {
-  const from = end - 180 * DAY;
+  const from = end - 180 * DAY_MS;
   const days = new Map<number, { data: number; voice: number }>();
   const bills: { t: number; amount: number }[] = [];
   for (const i of items) {
     const t = Date.parse(i.time);
     if (t < from) continue;
     if (i.kind === 'usage') {
-      const day = Math.floor(t / DAY) * DAY;
+      const day = Math.floor(t / DAY_MS) * DAY_MS;
       const d = days.get(day) ?? { data: 0, voice: 0 };
       d.data += Number(i.event.data.dataMb ?? 0);
       d.voice += Number(i.event.data.voiceMin ?? 0);
