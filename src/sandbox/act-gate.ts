@@ -4,26 +4,58 @@ import { heldError } from '../domain/errors.js';
 export type { ActHold };
 
 /**
+ * Bounds of the wait an act refused while a long pass runs is told (the pass's remaining time,
+ * estimated from its progress): at least 2 s (a pass just begun has no estimate yet), at most 30 s
+ * (an estimate from the first days is rough, and a workflow's held step retries at this pace).
+ */
+const HELD_RETRY_MIN_MS = 2_000;
+const HELD_RETRY_MAX_MS = 30_000;
+
+/** How far a pass that holds acts is: when it began (ms), its steps done and in all. */
+export interface HoldProgress {
+  started: number;
+  done: number;
+  total: number;
+}
+
+/**
+ * What an act refused during a pass is told: `what` is happening (how far, in %), that the back
+ * ends take no act until it ends (`until`), and when to ask again (its remaining time, estimated).
+ */
+export function progressHold(what: string, until: string, pass: HoldProgress, now = Date.now()): ActHold {
+  const share = pass.total > 0 ? Math.min(1, pass.done / pass.total) : 0;
+  const elapsed = now - pass.started;
+  const left = share > 0 ? (elapsed * (1 - share)) / share : HELD_RETRY_MIN_MS;
+  const retryAfterMs = Math.round(Math.min(HELD_RETRY_MAX_MS, Math.max(HELD_RETRY_MIN_MS, left)));
+  return { reason: `${what} (${Math.round(100 * share)} % in); ${until}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs };
+}
+
+/**
  * The one place a sandbox world refuses acts on it for a while: every back end's act (a credit,
  * an order, a message, an offer presented…) and every scenario staged on the world asks it before
  * it changes the world. It is held while the world's first start's history is regenerated from its
  * seed later (decision 0021): an act then would change the days still to come, so the history
- * written behind would differ from the one the twins took.
+ * written behind would differ from the one the twins took; and while a restarted world is rebuilt
+ * from its seed (decision 0025), whose days an act would change the same way. Holds nest: acts pass
+ * once every hold is released; the latest one says why.
  */
 export class ActGate {
-  private why: (() => ActHold) | undefined;
+  private readonly holds: (() => ActHold)[] = [];
 
   /** Holds every act until the returned function is called; `why` is asked at each refusal. */
   hold(why: () => ActHold): () => void {
-    this.why = why;
+    // A hold of its own, so that the same `why` held twice is released once each.
+    const entry = () => why();
+    this.holds.push(entry);
     return () => {
-      if (this.why === why) this.why = undefined;
+      const i = this.holds.indexOf(entry);
+      if (i >= 0) this.holds.splice(i, 1);
     };
   }
 
   /** Why acts are held now, if they are. */
   current(): ActHold | undefined {
-    return this.why?.();
+    return this.holds.at(-1)?.();
   }
 
   /** A back end's answer while held: transient and `held` (a wait, not a failure), or undefined when acts pass. */

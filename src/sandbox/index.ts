@@ -3,8 +3,9 @@
  * a seed, backfill it or run it live into the ordinary intake, and reach its back ends and clock.
  * The ground truth lives in `./oracle/` and is not re-exported here on purpose.
  */
-export { createSandboxWorld, type SandboxWorld, type SandboxWorldOptions, type ProgressFn, type RestoredWorld } from './sandbox-world.js';
-export type { ActHold } from './act-gate.js';
+export { createSandboxWorld, type SandboxWorld, type SandboxWorldOptions, type ProgressFn, type RestoredWorld, REBUILDING, REBUILDING_UNTIL } from './sandbox-world.js';
+export type { ActHold, HoldProgress } from './act-gate.js';
+export { progressHold } from './act-gate.js';
 export { memoryJournalStore, type SandboxJournalEntry, type SandboxJournalStore } from './sandbox-journal.js';
 export type { LiveOptions, LiveRun } from './live-run.js';
 export { deliver, emptyTally, INTAKE_DELIVERY_WINDOW, type DeliveryOptions, type DeliveryTally } from './sink-delivery.js';

@@ -68,4 +68,42 @@ describe('a journaled sandbox world after a restart', () => {
     expect(b.orderId).not.toBe(a.orderId);
     expect(b.customerId).not.toBe(a.customerId);
   });
+
+  it('holds every act while it is rebuilt, answering at once when to ask again, and the days to come are still the same world', async () => {
+    const journal = memoryJournalStore();
+    const first = createSandboxWorld(config(), 4, { latencyScale: 0, journal });
+    await first.restore({ days: 0, keepFrom: 0 });
+    first.generate(quiet, { days: 5 });
+    const a = await onboard(first, 'run-1');
+    first.generate(quiet, { days: 25 });
+    await first.journalFlushed();
+
+    const second = createSandboxWorld(config(), 4, { latencyScale: 0, journal });
+    // Asked during the rebuild (between two of its days): a credit is refused held, at once, not
+    // left waiting for the rebuild; a scenario too. Before this, the credit waited for the end.
+    const during: Promise<unknown>[] = [];
+    const held: (string | undefined)[] = [];
+    const seen: number[] = [];
+    const restored = await second.restore({
+      days: 30,
+      keepFrom: 29,
+      onProgress: (done, total) => {
+        seen.push(done);
+        expect(total).toBe(30);
+        if (done !== 10) return;
+        held.push(second.actsHeld()?.reason);
+        during.push(second.backends.billingAdjustments.credit({ idempotencyKey: 'credit-during', customerId: a.customerId, amount: 5, reason: 'goodwill' }));
+        expect(() => second.stageCareExample()).toThrow(/rebuilding its world/);
+      },
+    });
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, k) => k + 1));
+    expect(held[0]).toMatch(/^the sandbox's world is being rebuilt from its seed after a restart \(33 % in\); its back ends take no act until it is back .*; retry in \d+ s$/);
+    expect(await during[0]).toMatchObject({ status: 'transient', held: true, retryAfterMs: expect.any(Number) });
+    expect(restored).toMatchObject({ day: 30, replayed: 4 });
+    // Back, it takes acts again, and it is the same world as the one that never stopped.
+    expect(second.actsHeld()).toBeUndefined();
+    expect(await second.backends.billingAdjustments.credit({ idempotencyKey: 'credit-after', customerId: a.customerId, amount: 5, reason: 'goodwill' })).toMatchObject({ status: 'ok' });
+    expect(await first.backends.billingAdjustments.credit({ idempotencyKey: 'credit-after', customerId: a.customerId, amount: 5, reason: 'goodwill' })).toMatchObject({ status: 'ok' });
+    expect(nextDays(second, 2)).toEqual(nextDays(first, 2));
+  });
 });

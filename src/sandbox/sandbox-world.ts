@@ -4,7 +4,7 @@ import type { TwinEvent } from '../domain/events.js';
 import { stageCareExample, type CareExample } from './care-example.js';
 import { TwinloopError } from '../domain/errors.js';
 import { ApplicantPool, type Applicant } from './applicant-pool.js';
-import { ActGate, type ActHold } from './act-gate.js';
+import { ActGate, progressHold, type ActHold } from './act-gate.js';
 import { createSandboxBackends, type SandboxBackends } from './backends/index.js';
 import { SandboxJournal, type SandboxJournalEntry, type SandboxJournalStore } from './sandbox-journal.js';
 import { ArrayOutput, NdjsonOutput, type EventOutput } from './event-output.js';
@@ -30,6 +30,15 @@ export interface SandboxWorldOptions {
    */
   journal?: SandboxJournalStore;
 }
+
+/** What an act is told while a restarted world is rebuilt (`restore`), and until when. */
+export const REBUILDING = "the sandbox's world is being rebuilt from its seed after a restart";
+export const REBUILDING_UNTIL = 'its back ends take no act until it is back (decision 0025)';
+/**
+ * How long `restore` generates before it lets the event loop run (requests, /health): a day of
+ * the default world takes about 0.3-0.7 s at a shared machine's load, so it yields between days.
+ */
+const RESTORE_SLICE_MS = 20;
 
 /** What `restore` rebuilt. */
 export interface RestoredWorld {
@@ -73,8 +82,11 @@ export interface SandboxWorld {
    * applicants, orders, lines and plan changes are those the world had. Back ends wait for it to
    * finish. Call once, before any backfill or live run. `live`: the world ran live; its clock
    * then goes on from the last act, and the events of its last day beyond it wait for the live run.
+   * It lets the event loop run between days (the server answers meanwhile) and holds every act on
+   * the world until it ends (`holdActs`: an act between two days would change the days after it).
+   * `onProgress` hears of each day generated (days done, days to generate in all).
    */
-  restore(options: { days: number; keepFrom: number; live?: boolean }): Promise<RestoredWorld>;
+  restore(options: { days: number; keepFrom: number; live?: boolean; onProgress?: (daysDone: number, daysTotal: number) => void }): Promise<RestoredWorld>;
   /**
    * Makes the brief's care example happen now to a real customer (`customerId`, or one the world
    * picks): data overuse, a billing complaint and a call starting (`care-example.ts`). Throws
@@ -186,10 +198,15 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
       assertIdle();
       restoring = true;
       journal.inReplay = true;
+      const pass = { started: Date.now(), done: 0, total: o.days };
+      const releaseActs = gate.hold(() => progressHold(REBUILDING, REBUILDING_UNTIL, pass));
       try {
         const entries = options.journal ? await options.journal.load() : [];
         const last = entries.length ? entries[entries.length - 1] : undefined;
         const through = Math.max(o.days, last?.day ?? 0);
+        const from = engine.day;
+        pass.total = through - from;
+        let slice = Date.now();
         const kept = new ArrayOutput();
         const noop: EventOutput = { usage() {}, event() {} };
         let next = 0;
@@ -207,6 +224,13 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
           engine.immediate = out;
           replayUpTo(engine.day);
           engine.stepDay();
+          pass.done = engine.day - from;
+          o.onProgress?.(pass.done, pass.total);
+          // Nothing else changes the world meanwhile: acts are held, applicants and scenarios refused, no live run.
+          if (Date.now() - slice >= RESTORE_SLICE_MS) {
+            await new Promise((resolve) => setImmediate(resolve));
+            slice = Date.now();
+          }
         }
         engine.out = kept;
         engine.immediate = kept;
@@ -228,6 +252,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
         toIdle();
         journal.inReplay = false;
         restoring = false;
+        releaseActs();
         openBackends();
         provisioning.resumePending();
       }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createOperatorServer } from '../../src/interfaces/http/operator-server.js';
@@ -55,17 +56,20 @@ export interface SandboxOperatorOverHttp {
  * The operator as `npm start` assembles it with the sandbox running the small world, cut to
  * `customers` (default 300) and `months` of history (default 3), the population's other fields as
  * `population` gives them, without the churn-prevention scan, its store in `dir` (the caller
- * removes it), served over HTTP at once (the history fills in behind: `operator.ready`).
+ * removes it), served over HTTP at once (the history fills in behind: `operator.ready`). `after`:
+ * the sandbox rebuilds a restarted world and takes its history only once it settles (as `twinloop
+ * start` passes its listening). On a restart the admin key is the data dir's.
  */
 export async function startSandboxOperatorOverHttp(
   dir: string,
-  o: { seed: number; speed: number; customers?: number; months?: number; population?: Partial<WorldConfig['population']>; segmentLog?: boolean; seededHistory?: boolean },
+  o: { seed: number; speed: number; customers?: number; months?: number; population?: Partial<WorldConfig['population']>; segmentLog?: boolean; seededHistory?: boolean; after?: Promise<unknown> },
 ): Promise<SandboxOperatorOverHttp> {
   const small = namedWorld('small');
   const operator = await startOperator({
     // `segmentLog`: the store as `twinloop start` opens it (the segment log, sealed once the history is in).
     store: o.segmentLog ? resolveStoreOptions({ dataDir: join(dir, 'data') }, {}) : { kind: 'sqlite', dataDir: join(dir, 'data') },
     sandbox: { config: loadWorldDocument({ ...small, population: { ...small.population, customers: o.customers ?? 300, ...o.population } }), worldName: 'small', seed: o.seed, months: o.months ?? 3, speed: o.speed, seededHistory: o.seededHistory },
+    ...(o.after ? { sandboxAfter: o.after } : {}),
     retentionBudget: 0,
     log: () => {},
     warn: () => {},
@@ -73,7 +77,8 @@ export async function startSandboxOperatorOverHttp(
   const app = createOperatorServer(operator, { version: 'test' });
   try {
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
-    const headers = { authorization: `Bearer ${operator.firstAdminKey!.key}`, 'content-type': 'application/json' };
+    const key = operator.firstAdminKey?.key ?? readFileSync(join(dir, 'data', 'admin.key'), 'utf8').trim();
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     return {
       operator,
       app,

@@ -15,6 +15,7 @@ import { readPolicyFile } from './action-policy-commands.js';
 import { globalOptions, parseDuration } from './cli-context.js';
 import { positiveOption } from './cli-numbers.js';
 import { resolveWorld, type SandboxRunOptions } from './sandbox-commands.js';
+import { readyLine } from './ready-line.js';
 import { VERSION } from './version.js';
 
 const positive = positiveOption;
@@ -182,7 +183,12 @@ export function registerStartCommand(program: Command): void {
           role === 'worker'
             ? { workerId: opts.workerId ?? `${hostname()}-${process.pid}`, nats: partitionedStream(opts), ...(opts.keepEvery ? { keepEveryMs: parseDuration(opts.keepEvery, '--keep-every') } : {}), ...(opts.checkpointEvery ? { checkpointEveryMs: parseDuration(opts.checkpointEvery, '--checkpoint-every') } : {}) }
             : undefined;
+        // The sandbox rebuilds a restarted world (minutes on the default world) and takes its
+        // history once the edges listen: /health answers and a line says so within seconds (decision 0025).
+        let listened: () => void = () => {};
+        const listening = new Promise<void>((resolve) => (listened = resolve));
         const operator = await startOperator({
+          sandboxAfter: listening,
           worker,
           auth,
           store,
@@ -203,9 +209,11 @@ export function registerStartCommand(program: Command): void {
           url = await app.listen({ port: Number(opts.port), host: opts.host });
         } catch (err) {
           // Left running, the operator's timers, sandbox and store keep the process alive with no port open.
+          listened();
           await operator.close().catch(() => {});
           throw err;
         }
+        listened();
         operator.announce(url);
         if (worker) {
           const partitions = await operator.servePartitions(url);
@@ -218,6 +226,7 @@ export function registerStartCommand(program: Command): void {
         if (opts.nats && !worker) say(`  taking events from NATS ${opts.nats}, stream ${opts.natsStream}, subject ${opts.natsSubject}, consumer ${opts.natsConsumer}`);
         if (connectors) say(`  BSS over HTTP: ${connectors.url} (onboard its applicants: POST ${connectors.url}/sandbox/applicants, then POST ${url}/workflows/onboarding/start)`);
         if (operator.world) say(`  a customer of the sandbox (filling in while the history loads): ${url}/twins/C000001`);
+        if (operator.worldRebuilt() !== null) say(`  the sandbox's world is being rebuilt from its seed after the restart: the twins answer now; acts on its back ends answer 503 with Retry-After until it is back (${url}/health: worldRebuilt, actsHeld)`);
         const first = operator.firstAdminKey;
         if (first) {
           say(`  an admin key was made (shown this once${first.file ? `; kept, readable by you only, in ${first.file}` : ': store it now'}):`);
@@ -237,15 +246,7 @@ export function registerStartCommand(program: Command): void {
         }
         if (auth.oidc) say(`  OpenID Connect: bearer tokens of ${auth.oidc.issuer} (audience ${auth.oidc.audience}) are accepted`);
         // The line a newcomer waits for: every twin present and scored, and how long each phase took.
-        operator.scored.then(
-          (r) =>
-            say(
-              r.noModel
-                ? `ready: ${r.twins} twins in ${r.seconds.toFixed(1)} s, not scored: ${r.noModel}`
-                : `ready: ${r.scored} twins scored in ${r.seconds.toFixed(1)} s (store opened ${r.openSeconds.toFixed(1)} s, history ${r.historySeconds.toFixed(1)} s${r.writtenBehind ? ` (written behind: ${Math.floor(r.writtenBehind.atHistoryEnd * 100)} % at its end; the model waited ${r.writtenBehind.waitedSeconds.toFixed(1)} s for the rest)` : ''}, model ${r.modelSeconds.toFixed(1)} s; CPU: history ${r.historyCpuSeconds.toFixed(1)} s${r.historyThreadCpuSeconds === undefined ? '' : ` (intake thread ${r.historyThreadCpuSeconds.toFixed(1)} s${r.historyEvents > 0 ? `, ${((r.historyThreadCpuSeconds * 1e6) / r.historyEvents).toFixed(2)} µs an event` : ''})`}, model ${r.modelCpuSeconds.toFixed(1)} s${r.trainingCpuSeconds === undefined ? '' : ` (training thread ${r.trainingCpuSeconds.toFixed(1)} s${r.firstModel ? ', first model' : ''})`}; load average ${loadavg()[0].toFixed(1)})`,
-            ),
-          () => {},
-        );
+        operator.scored.then((r) => say(readyLine(r, loadavg()[0])), () => {});
         const stop = async () => {
           let code = 0;
           // The edge first (its streams end), then the operator; the process always exits and frees the lock.

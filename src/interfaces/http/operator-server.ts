@@ -55,7 +55,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
   const whole = wholeProcessPartitions(operator.twins);
   const customers = operatorCustomerReach(operator);
   const hub = createTmfHub({ subscriptions: recordDocuments(services.records, 'tmf-hub-subscriptions'), deadLetters: recordDocuments(services.records, 'tmf-hub-dead-letters'), clock: services.clock, delivery: options.hubDelivery });
-  return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, customerReach: customers, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource, historyWritten: operator.historyWritten, historyProblem: operator.historyProblem, ...(operator.role === 'worker' ? workerTwins(operator.partitions) : {}) }, [
+  return createHttpServer({ twins: operator.twins, auth: operator.auth, version: options.version, logger: options.logger, hardening: options.hardening, customerReach: customers, decorateTwin: operator.intelligence.decorateTwin, profileTwin: operator.intelligence.profileTwin, scoreFields: operator.intelligence.scoreFields, clockSource: operator.clockSource, historyWritten: operator.historyWritten, historyProblem: operator.historyProblem, worldRebuilt: operator.worldRebuilt, actsHeld: operator.actsHeld, ...(operator.role === 'worker' ? workerTwins(operator.partitions) : {}) }, [
     modelRoutes(operator.intelligence, services.audit),
     populationRoutes(operator.twins, operator.intelligence, operator.role === 'worker' ? operator.partitions : undefined),
     assistRoutes(operator.twins, operator.assist),

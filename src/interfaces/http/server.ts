@@ -64,6 +64,10 @@ export interface HttpServerOptions extends HttpAppOptions {
   historyWritten?: () => number | null;
   /** Why the first start's history cannot be written to the log in this run (`GET /health`'s `historyProblem`); default: none. */
   historyProblem?: () => string | null;
+  /** Share of a restarted sandbox world rebuilt from its seed while it is (`GET /health`'s `worldRebuilt`); default: none is. */
+  worldRebuilt?: () => number | null;
+  /** Why the sandbox's back ends take no act now (`GET /health`'s `actsHeld`); default: they do. */
+  actsHeld?: () => string | null;
   /** Bytes of event bodies received and worked on at once, past which `POST /events` answers 503 before reading (`admitBodies`; default two bodies of the limit). */
   maxBufferedBodyBytes?: number;
 }
@@ -203,7 +207,7 @@ const clockSourceSchema = z
   .describe("Where eventClock's time comes from: the sandbox's simulated world (backfilling its history, then live), or the events sent in");
 
 /** `GET /health`: liveness and counts. */
-function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, history: { written: () => number | null; problem: () => string | null }, loop: EventLoopMonitor): RouteModule {
+function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, history: { written: () => number | null; problem: () => string | null; rebuilt: () => number | null; held: () => string | null }, loop: EventLoopMonitor): RouteModule {
   return (app) => {
     app.get(
       '/health',
@@ -226,6 +230,14 @@ function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, h
                 .string()
                 .nullable()
                 .describe("Why the first start's history cannot be written to the log in this run, and the way out (decision 0021); null when it is written, being written, or there is none"),
+              worldRebuilt: z
+                .number()
+                .nullable()
+                .describe("Share (0-1) of the sandbox's world rebuilt from its seed after a restart while it is (the twins answer meanwhile; acts on its back ends answer 503 with Retry-After until it is back, decision 0025); null when none is being rebuilt"),
+              actsHeld: z
+                .string()
+                .nullable()
+                .describe("Why the sandbox's back ends take no act now (its first start's history loading, its world rebuilt after a restart) and when to ask again; null when they do"),
               eventLoopDelay: z
                 .object({ p50Ms: z.number(), p99Ms: z.number(), maxMs: z.number().describe('The longest the event loop was held at once'), windowS: z.number().int() })
                 .describe('How late the event loop ran over the last minute (windowS: the seconds covered): every request waited up to this on top of its own work'),
@@ -242,6 +254,8 @@ function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, h
         clockSource: clockSource(),
         historyWritten: history.written(),
         historyProblem: history.problem(),
+        worldRebuilt: history.rebuilt(),
+        actsHeld: history.held(),
         eventLoopDelay: loop.read(),
       }),
     );
@@ -254,7 +268,7 @@ export function createHttpServer(options: HttpServerOptions, modules: readonly R
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const admission = { bodyLimit, maxBufferedBytes: options.maxBufferedBodyBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BODY_BYTES, bodyLimit) };
   const loop = monitorEventLoop();
-  const app = createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' })), { written: options.historyWritten ?? (() => null), problem: options.historyProblem ?? (() => null) }, loop), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin, options.partitionedTwins), ...modules]);
+  const app = createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' })), { written: options.historyWritten ?? (() => null), problem: options.historyProblem ?? (() => null), rebuilt: options.worldRebuilt ?? (() => null), held: options.actsHeld ?? (() => null) }, loop), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin, options.partitionedTwins), ...modules]);
   app.addHook('onClose', async () => loop.close());
   return app;
 }

@@ -94,6 +94,11 @@ export interface ReadyReport {
   /** Events the history phase took in (the log's position it ended at, less the one it started from). */
   readonly historyEvents: number;
   /**
+   * The history phase rebuilt a restarted sandbox world from its seed (decision 0025): its CPU is
+   * mostly the rebuild's, on the intake's thread, not the events'.
+   */
+  readonly rebuiltWorld?: boolean;
+  /**
    * CPU seconds of the model's training thread alone (absent when no model was trained now, or the
    * platform does not tell a thread's CPU): `modelCpuSeconds` also holds whatever else the process
    * did meanwhile (the live world's events, requests).
@@ -123,6 +128,12 @@ export interface OperatorOptions {
   readonly modelCheckEveryMs?: number;
   /** The sandbox operator; absent: events come only from HTTP, files and the broker, and actions find no back ends (unless `connectors`). */
   readonly sandbox?: SandboxOptions;
+  /**
+   * The sandbox rebuilds its world (a restart) and takes its history only once this settles:
+   * `twinloop start` passes its edges' listening, so a restart answers at once (decision 0025).
+   * Absent: right after this returns.
+   */
+  readonly sandboxAfter?: Promise<unknown>;
   /**
    * The BSS over HTTP (`twinloop sandbox serve` in another process, or a BSS speaking the same TM
    * Forum APIs): actions and the flows act through it; not with `sandbox`.
@@ -190,6 +201,10 @@ export interface Operator {
   historyWritten(): number | null;
   /** Why the first start's history cannot be written to the log in this run, with what to do; null while it is written or when none is. */
   historyProblem(): string | null;
+  /** Share (0-1) of a restarted sandbox world rebuilt from its seed while it is rebuilt (decision 0025); null otherwise. */
+  worldRebuilt(): number | null;
+  /** Why the sandbox's back ends take no act now (its history loading, its world rebuilt), with when to ask again; null when they do. */
+  actsHeld(): string | null;
   /** Records the URL an edge serves on in the data dir's lock, where the CLI's commands find the server. */
   announce(url: string): void;
   /** `worker`: a partition worker (decision 0012); `all`: every twin in this process. */
@@ -351,7 +366,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         onFinished: (record) => writeBehind(startHistoryWriter(stateDir, record)),
       }
     : undefined;
-  const sandbox: SandboxOperator | undefined = plan && startSandboxOperator(twins, { plan, speed: o.sandbox!.speed, stateDir, saveState: stateDir ? undefined : storedSandboxState(records), log: o.log, ...(seeded ? { seeded } : {}) });
+  const sandbox: SandboxOperator | undefined = plan && startSandboxOperator(twins, { plan, speed: o.sandbox!.speed, stateDir, saveState: stateDir ? undefined : storedSandboxState(records), log: o.log, ...(seeded ? { seeded } : {}), ...(o.sandboxAfter ? { after: o.sandboxAfter } : {}) });
   // The sandbox's network system sends its alarms in as they happen (its history's stay out).
   const stopForwarding = sandbox && forwardSandboxAlarms(sandbox.world, services.alarms, { clock, live: sandbox.ready, onError: (err, alarm) => o.log(`alarms: sandbox ${alarm.id}: ${err.message}`) });
   const bus = o.nats ? await NatsEventBus.open(o.nats) : undefined;
@@ -448,6 +463,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         historyCpuSeconds: cpuSeconds(openedCpu, historyCpu),
         ...(openedThreadCpu !== undefined && historyThreadCpu !== undefined ? { historyThreadCpuSeconds: historyThreadCpu - openedThreadCpu } : {}),
         historyEvents,
+        ...(plan?.resuming ? { rebuiltWorld: true } : {}),
         modelCpuSeconds: cpuSeconds(historyCpu, process.cpuUsage()),
         ...(typeof trained?.cpuSeconds === 'number' ? { trainingCpuSeconds: trained.cpuSeconds } : {}),
         ...(first ? { firstModel: true } : {}),
@@ -479,6 +495,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     clockSource: () => (sandbox ? { kind: 'sandbox', phase, speed: o.sandbox!.speed } : { kind: 'events' }),
     historyWritten: () => historyWriter?.written() ?? null,
     historyProblem: () => historyProblem ?? null,
+    worldRebuilt: () => sandbox?.rebuilt() ?? null,
+    actsHeld: () => sandbox?.world.actsHeld()?.reason ?? null,
     announce(url) {
       if (stateDir) writeServerLock(stateDir, url);
     },

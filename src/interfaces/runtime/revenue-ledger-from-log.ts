@@ -44,6 +44,10 @@ async function addRevenueFromLog(
     }
     after = page[page.length - 1].seq;
     onProgress?.(after);
+    // The embedded store answers synchronously: without a turn of the event loop between pages, a
+    // restarted server's read of a year's log (31 s on the default world at load 15) held it
+    // whole, and the server listened only after it (decision 0025).
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

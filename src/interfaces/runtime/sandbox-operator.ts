@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
-import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, WORLD_NAMES, type ActHold, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
+import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, progressHold, REBUILDING, REBUILDING_UNTIL, WORLD_NAMES, type ActHold, type HoldProgress, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
 import type { RecordStore } from '../../store/record-store.js';
 import type { SeededHistoryLog, SeededHistoryRecord } from '../../store/event-store.js';
 import type { SeededIntake } from '../../twin/intake.js';
@@ -15,13 +15,8 @@ import { DAY_MS } from '../../domain/time.js';
 const SAVE_EVERY_MS = 5_000;
 /** Events per submission when a restore delivers its days again (the backfill's batch). */
 const RESTORE_BATCH = 5_000;
-/**
- * Bounds of the wait an act refused during a seeded history is told (the pass's remaining time,
- * estimated from its progress): at least 2 s (a pass just begun has no estimate yet), at most 30 s
- * (an estimate from the first days is rough, and a workflow's held step retries at this pace).
- */
-const HELD_RETRY_MIN_MS = 2_000;
-const HELD_RETRY_MAX_MS = 30_000;
+/** How often a long pass (the history, a restart's rebuild) says how far it is. */
+const PROGRESS_EVERY_MS = 10_000;
 
 /** Days of history a first start backfills for `months` (what the benches that stand for it must count alike). */
 export function historyDays(months: number): number {
@@ -221,25 +216,26 @@ export interface SandboxOperatorOptions {
   stateDir?: string;
   /** Keeps the position elsewhere when there is no state dir (`storedSandboxState`); resolves once it is kept. */
   saveState?: (state: SandboxState) => void | Promise<void>;
+  /**
+   * The world is rebuilt (a restart) and its history taken only once this settles: `twinloop start`
+   * passes its edges' listening, so that a restart answers /health and says so within seconds
+   * rather than after minutes of regeneration (decision 0025). Absent: at the next turn of the loop.
+   */
+  after?: Promise<unknown>;
   log: (line: string) => void;
 }
 
 /** What an act refused during a seeded history is told: why, how far the history is, when to ask again. */
-function heldActs(pass: { started: number; done: number; total: number }): ActHold {
-  const share = pass.total > 0 ? pass.done / pass.total : 0;
-  const elapsed = Date.now() - pass.started;
-  const left = share > 0 ? (elapsed * (1 - share)) / share : HELD_RETRY_MIN_MS;
-  const retryAfterMs = Math.round(Math.min(HELD_RETRY_MAX_MS, Math.max(HELD_RETRY_MIN_MS, left)));
-  return {
-    reason: `the first start's history is being loaded (${Math.round(100 * share)} % in); the sandbox's back ends take no act until it is (decision 0021); retry in ${Math.ceil(retryAfterMs / 1000)} s`,
-    retryAfterMs,
-  };
+function heldActs(pass: HoldProgress): ActHold {
+  return progressHold("the first start's history is being loaded", "the sandbox's back ends take no act until it is (decision 0021)", pass);
 }
 
 export interface SandboxOperator {
   world: SandboxWorld;
   /** Resolves when the history is in and the live clock runs. */
   ready: Promise<void>;
+  /** Share (0-1) of a restarted world rebuilt from its seed while it is rebuilt (acts are held until it is back); null otherwise. */
+  rebuilt(): number | null;
   stop(): Promise<void>;
 }
 
@@ -266,6 +262,13 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
   save();
   let live: ReturnType<SandboxWorld['startLive']> | undefined;
   let stopped = false;
+  let stopNow: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => (stopNow = resolve));
+  // A restart rebuilds the world from its seed up to where it was (`restore`), minutes on the default
+  // world: acts are held from now (before the edges listen) until it is back, as the rebuild itself
+  // holds them while it runs; an act in between would wait for the journal's replay with no answer.
+  const rebuild: (HoldProgress & { over: boolean }) | undefined = o.plan.resuming ? { started: Date.now(), done: 0, total: Math.max(0, state.days - 1), over: false } : undefined;
+  const releaseRebuild = rebuild ? world.holdActs(() => progressHold(REBUILDING, REBUILDING_UNTIL, rebuild)) : () => {};
   // A first start that may take its history from the seed holds every act on the world from now
   // (before the edges listen, before a restore opens the back ends) until the history's days are
   // generated: an act in between would change the days still to come, and the history written
@@ -311,7 +314,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
       onProgress: (done, total, events) => {
         pass.done = done;
         pass.total = total;
-        if (Date.now() - lastLog < 10_000) return;
+        if (Date.now() - lastLog < PROGRESS_EVERY_MS) return;
         lastLog = Date.now();
         o.log(`sandbox: ${Math.round((100 * done) / total)} % of the history (${events} events${twins.engine ? `, ${twins.engine.size} twins` : ''})`);
       },
@@ -334,9 +337,41 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     await twins.checkpoint?.({ loadEnded: true })?.catch((err: Error) => o.log(`sandbox: the checkpoint after the history is left to the periodic ones (${err.message})`));
   };
 
+  /**
+   * A restart's rebuild of the world from its seed (`restore`), said as it begins, every 10 s and
+   * as it ends; it lets the event loop run between days, so the server answers meanwhile.
+   */
+  const restoreWorld = async (days: number) => {
+    if (rebuild) {
+      rebuild.started = Date.now();
+      o.log(`sandbox: rebuilding world "${state.world}" (seed ${state.seed}) from its seed after a restart, ${days} days; the twins answer meanwhile, acts on its back ends are held (503, Retry-After) until it is back (GET /health: worldRebuilt)`);
+    }
+    let lastLog = Date.now();
+    const restored = await world.restore({
+      days,
+      keepFrom: days,
+      live: state.backfilled,
+      onProgress: (done, total) => {
+        if (!rebuild) return;
+        rebuild.done = done;
+        rebuild.total = total;
+        if (Date.now() - lastLog < PROGRESS_EVERY_MS) return;
+        lastLog = Date.now();
+        o.log(`sandbox: ${Math.round((100 * done) / total)} % of the world rebuilt (${done} of ${total} days)`);
+      },
+    });
+    if (rebuild) {
+      rebuild.over = true;
+      o.log(`sandbox: world rebuilt in ${((Date.now() - rebuild.started) / 1000).toFixed(1)} s (${rebuild.total} days${restored.replayed > 0 ? `, ${restored.replayed} acts of its back ends replayed: applicants, orders, activations, plan changes…` : ''}); acts on it pass again`);
+    } else if (restored.replayed > 0) o.log(`sandbox: ${restored.replayed} acts of the back ends replayed (applicants, orders, activations, plan changes…)`);
+    releaseRebuild();
+    return restored;
+  };
+
   const ready = (async () => {
-    // The catch-up below runs synchronously: let the caller finish starting (the edges listen) first.
-    await new Promise((resolve) => setImmediate(resolve));
+    // The rebuild and the history begin once the caller has finished starting (the edges listen).
+    await Promise.race([o.after?.catch(() => undefined) ?? new Promise((resolve) => setImmediate(resolve)), stopping]);
+    if (stopped) throw new TwinloopError('UNAVAILABLE', 'the sandbox operator stopped before its world began', { context: { retryable: false } });
     const customers = world.config.population.customers;
     // Whether the history is in is the store's mark, written once when the backfill ended; a
     // position from a run that kept none yet (before the mark existed) is taken at its word once.
@@ -347,8 +382,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     // The world is rebuilt from its seed up to where it was, with what its back ends did replayed
     // at the same places (the journal); the last day is delivered again (duplicates, but for what
     // the intake had not taken yet), and so are the days of acts after the last saved position.
-    const restored = await world.restore({ days: Math.max(0, state.days - 1), keepFrom: Math.max(0, state.days - 1), live: state.backfilled });
-    if (restored.replayed > 0) o.log(`sandbox: ${restored.replayed} acts of the back ends replayed (applicants, orders, activations, plan changes…)`);
+    const restored = await restoreWorld(Math.max(0, state.days - 1));
     if (restored.events.length) await deliver(sink, restored.events, RESTORE_BATCH, emptyTally(), { onRetry });
     const skip = restored.day;
     state.days = Math.max(state.days, skip);
@@ -385,7 +419,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
             lastSave = Date.now();
             save();
           }
-          if (Date.now() - lastLog < 10_000) return;
+          if (Date.now() - lastLog < PROGRESS_EVERY_MS) return;
           lastLog = Date.now();
           o.log(`sandbox: ${Math.round((100 * done) / total)} % of the history (${events} events${twins.engine ? `, ${twins.engine.size} twins` : ''})`);
         },
@@ -410,13 +444,19 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
   })();
 
   // A start that failed before its history went in takes acts again (the world is not generating).
-  ready.catch(() => undefined).finally(releaseActs);
+  ready.catch(() => undefined).finally(() => {
+    releaseActs();
+    releaseRebuild();
+    if (rebuild) rebuild.over = true;
+  });
 
   return {
     world,
     ready,
+    rebuilt: () => (rebuild && !rebuild.over ? (rebuild.total > 0 ? Math.min(1, rebuild.done / rebuild.total) : 0) : null),
     async stop() {
       stopped = true;
+      stopNow();
       if (timer) clearInterval(timer);
       await ready.catch(() => {});
       await live?.stop().catch(() => {});

@@ -51,6 +51,14 @@ export class BackendRuntime {
       if (result.status !== 'transient') this.done.set(idempotencyKey, result);
       return result;
     }
+    // Held now (a restarted world being rebuilt, a first start's history): answered at once, not
+    // after the rebuild (minutes on the default world), so the caller is told when to ask again.
+    const heldNow = this.gate?.refusal<T>();
+    if (heldNow) {
+      this.stats.calls++;
+      this.stats.transient++;
+      return heldNow;
+    }
     // A restart's replay rebuilds what the back end knows first: answer after it.
     await this.journal?.log.ready();
     this.stats.calls++;
