@@ -172,8 +172,9 @@ export interface ResponseModel {
 /**
  * A churn multiplier's posterior: mean and 90 % interval (clamped to the side of 1 the class
  * allows), the Gamma's shape and rate, and how much of the rate is evidence rather than prior
- * (expected churns watched, weighted by the class's responsibility): what lets a planner's
- * caution shrink as evidence accrues.
+ * (expected churns watched, weighted by the class's responsibility): the learning planner grids
+ * the effects on the shape and rate (agents/retention/effect-draws.ts), so its guard and its value
+ * of learning follow the evidence.
  */
 export interface MultiplierPosterior {
   readonly mean: number;

@@ -311,8 +311,8 @@ function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number
  */
 export function planSingleDecision(model: PilotUplift, candidates: readonly UpliftCandidate[], options: SingleDecisionOptions): SingleDecisionPlan {
   if (!(Number.isInteger(options.contacts) && options.contacts >= 0)) throw new TwinloopError('BAD_INPUT', `contacts must be a whole number ≥ 0; got ${options.contacts}`);
+  // The guard checks `risk` (longestGuardedPrefix), before any plan is made.
   const risk = options.risk ?? PLAN_RISK;
-  if (!(risk >= 0 && risk <= 1)) throw new TwinloopError('BAD_INPUT', `risk must be a probability in [0, 1]; got ${options.risk}`);
   const valued = candidates.map((c) => valueByDraw(model, c, options.contactCost, options.horizonMonths));
   valued.sort((x, y) => y.estimate.mean - x.estimate.mean || (x.estimate.customerId < y.estimate.customerId ? -1 : 1));
   const left = { 'not-worth-it': 0, 'contact-harms': 0, 'plan-risk': 0, budget: 0 };

@@ -1,7 +1,8 @@
 import { TwinloopError } from '../../domain/errors.js';
 
 /**
- * The plan-level guard every retention planner uses: a contact's effects are parameters every
+ * The plan-level guard of the retention planners that know the effects up to a posterior (the
+ * single decision's, pilot-uplift.ts, and the learning agent's): a contact's effects are parameters every
  * candidate shares (what an accepted offer does to an acceptor's churn, what a contact does to the
  * others'), so their uncertainty is the plan's, summed draw by draw over their joint posterior, not
  * each customer's. A plan is the longest run of candidates, best first, whose **kept value**
