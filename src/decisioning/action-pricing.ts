@@ -1,5 +1,5 @@
 import { TwinloopError } from '../domain/errors.js';
-import { discountPctOf, offerCostFor, type CompiledOffer } from './offer-catalogue.js';
+import { discountGivenFor, discountPctOf, offerCostFor, type CompiledOffer } from './offer-catalogue.js';
 import type { ActionRequest } from './policy/index.js';
 
 /**
@@ -38,7 +38,9 @@ function disagree(what: string, given: number, priced: number, how: string): Twi
 }
 
 /** The request with its price (cost, and for discounts the percentage and months) set; BAD_INPUT when the caller's figures disagree. */
-export function priceActionRequest(request: ActionRequest, source: PricingSource | undefined): ActionRequest {
+export function priceActionRequest(given: ActionRequest, source: PricingSource | undefined): ActionRequest {
+  // What is paid on acceptance is the catalogue's to say: whatever came with the request is dropped.
+  const { costOnAcceptance: _unpriced, ...request } = given;
   const p = request.params;
   let offerId = typeof p.offerId === 'string' ? p.offerId : undefined;
   let offer = offerId !== undefined ? source?.offering(offerId) : undefined;
@@ -58,7 +60,9 @@ export function priceActionRequest(request: ActionRequest, source: PricingSource
     }
     const params = request.actionClass === 'discount' && offer.months > 0 ? { ...p, months: offer.months } : p;
     const { discountPct: _given, ...rest } = request;
-    return { ...rest, cost, ...(discountPct === undefined ? {} : { discountPct }), params };
+    // Paid only if the customer accepts: the discount given, and the fixed cost when paid on acceptance.
+    const onAcceptance = Math.min(cost, cents(discountGivenFor(offer, monthly) + (offer.costOnAcceptance ? offer.fixedCost : 0)));
+    return { ...rest, cost, ...(discountPct === undefined ? {} : { discountPct }), ...(onAcceptance > 0 ? { costOnAcceptance: onAcceptance } : {}), params };
   }
   if (MONEY_CLASSES.has(request.actionClass)) {
     const amount = typeof p.amount === 'number' ? p.amount : request.cost;

@@ -13,8 +13,10 @@ export interface VariantStats {
   readonly presented: number;
   readonly accepted: number;
   readonly declined: number;
-  /** Money spent on the variant so far. */
+  /** Money spent on the variant so far: what its contacts cost when made, and the offers accepted. */
   readonly spent: number;
+  /** Money reserved for the variant's offers still waiting for an answer (paid only if accepted; docs/policy.md, "Budgets"). */
+  readonly reserved?: number;
   /** Customers treated by the variant and, of them, how many churned (when churn is known). */
   readonly treated?: number;
   readonly treatedChurned?: number;

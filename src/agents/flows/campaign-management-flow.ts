@@ -118,6 +118,8 @@ export interface CampaignResult {
   readonly endedBy: 'budget' | 'end-date' | 'all-paused';
   readonly ticks: number;
   readonly spent: number;
+  /** What the offers still unanswered at the end would cost if accepted (committed when they are, released when not). */
+  readonly reserved?: number;
   readonly presented: number;
   readonly accepted: number;
   readonly shares: Readonly<Record<string, number>>;
@@ -197,7 +199,8 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         tick++;
         const now = await ctx.now(`tick-${tick}`);
         last = await ctx.step(readStats, { campaignId: input.campaignId }, { key: `stats-${tick}` });
-        const spent = sum(last.variants, (v) => v.spent);
+        // What the offers still waiting for an answer would cost if accepted counts against the budget too.
+        const spent = sum(last.variants, (v) => v.spent + (v.reserved ?? 0));
         if (spent >= input.budget) {
           endedBy = 'budget';
           break;
@@ -225,6 +228,7 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         endedBy,
         ticks: tick,
         spent: sum(last.variants, (v) => v.spent),
+        reserved: sum(last.variants, (v) => v.reserved ?? 0),
         presented: sum(last.variants, (v) => v.presented),
         accepted: sum(last.variants, (v) => v.accepted),
         shares,

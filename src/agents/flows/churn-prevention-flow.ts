@@ -14,7 +14,7 @@ import { targetingScore } from '../retention/retention-planner.js';
 import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
 import type { LeftAloneReason } from './churn-prevention-policy.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
-import { CHURN_REPORT_STEP_ID, churnReportStep, type ChurnRunReport } from './churn-prevention-report.js';
+import { CHURN_REPORT_STEP_ID, churnReportStep, type ChurnRunReport, type ContactedCustomer } from './churn-prevention-report.js';
 
 /**
  * Flow 4, proactive churn prevention, one run per period: sleep until the scan time → scan the
@@ -186,13 +186,19 @@ export interface ChurnPreventionResult {
   readonly controlIds: readonly string[];
   readonly contacts: Readonly<Record<'digital' | 'assisted' | 'pending-approval' | 'refused', number>>;
   /** Whom the run contacted: the offer, the route and what it cost. */
-  readonly contacted: readonly { customerId: string; offerId: string; route: ContactRoute; cost: number }[];
+  readonly contacted: readonly ContactedCustomer[];
   /** Whom it left alone and why: a count per reason and the first LISTED_PER_REASON ids. */
   readonly leftAlone: Readonly<Partial<Record<LeftAloneReason, { count: number; customerIds: string[] }>>>;
   /** The values the run used (the policy's at scan time, for a proactive run). */
   readonly settings?: { minChurn: number; minValue: number; budget: number; controlShare: number; offers: string[] };
-  /** Cost of the executed actions as requested (an upper bound: an unaccepted offer costs less). */
+  /**
+   * What the executed actions cost when carried out (and the pending approvals would), without the
+   * offers' acceptance-paid parts: those are `reserved` until the customers answer (the report
+   * routes read what the answers settled since, churn-prevention-report.ts).
+   */
   readonly spend: number;
+  /** The contacted offers' acceptance-paid parts, reserved when they were presented. */
+  readonly reserved?: number;
   readonly budget: number;
   readonly measured?: {
     readonly treatedChurnRate: number;
@@ -341,8 +347,9 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       const controlIds: string[] = [];
       const treatedIds: string[] = [];
       const contacts = { digital: 0, assisted: 0, 'pending-approval': 0, refused: 0 };
-      const contacted: { customerId: string; offerId: string; route: ContactRoute; cost: number }[] = [];
+      const contacted: ContactedCustomer[] = [];
       let spend = 0;
+      let reserved = 0;
       for (const c of chosen) {
         if (inControlGroup(c.customerId, input.seed, input.controlShare)) {
           controlIds.push(c.customerId);
@@ -401,9 +408,11 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         const cost = outcome.cost ?? (route === 'digital' ? offer.cost : input.contactCost);
         if (outcome.status === 'executed') {
           contacts[route]++;
+          // What the contact cost now; an offer's acceptance-paid part is reserved until the customer answers.
           spend += cost;
+          reserved += outcome.onAcceptance ?? 0;
           treatedIds.push(c.customerId);
-          contacted.push({ customerId: c.customerId, offerId: offer.offerId, route, cost });
+          contacted.push({ customerId: c.customerId, offerId: offer.offerId, route, cost, ...(outcome.onAcceptance ? { requestId: outcome.requestId, onAcceptance: outcome.onAcceptance } : {}) });
         } else if (outcome.status === 'pending-approval') {
           // Counted against the budget now: if a person approves it later, it will be spent.
           contacts['pending-approval']++;
@@ -415,7 +424,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         }
       }
 
-      await report({ status: 'acted', contacted, spend });
+      reserved = Math.round(reserved * 100) / 100;
+      await report({ status: 'acted', contacted, spend, ...(reserved > 0 ? { reserved } : {}) });
       await ctx.sleepUntil('horizon', input.scanAt + input.horizonMs);
       const outcomes = await ctx.step(measure, { ids: [...treatedIds, ...controlIds], since: input.scanAt });
       const of = new Map(outcomes.map((o) => [o.customerId, o]));
@@ -436,6 +446,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         contacted,
         leftAlone: leftAlone.done(),
         spend,
+        ...(reserved > 0 ? { reserved } : {}),
         status: 'measured',
         reason: `${treatedIds.length} treated, ${controlIds.length} held out; churn ${pc(treatedChurnRate)} treated vs ${pc(controlChurnRate)} control`,
         measured: {

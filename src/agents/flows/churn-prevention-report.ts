@@ -18,6 +18,20 @@ export const CHURN_REPORT_STEP_ID = 'churn-report';
 export const CHURN_RUN_AUDIT_CLASS = 'churn_prevention_run';
 export const CHURN_RUN_EVENT = 'churn-prevention.reported';
 
+/** One customer a run contacted: the offer, the route and what it cost when made. */
+export interface ContactedCustomer {
+  readonly customerId: string;
+  readonly offerId: string;
+  readonly route: 'digital' | 'assisted';
+  readonly cost: number;
+  /** An offer paid on acceptance: its request (whose answer settles it) and the part reserved until then. */
+  readonly requestId?: string;
+  readonly onAcceptance?: number;
+}
+
+/** Where an offer's acceptance-paid part stands, by its request id (offer-settlement.ts): undefined when there is none. */
+export type SettlementReader = (requestId: string) => Promise<{ readonly state: 'reserved' | 'committed' | 'released'; readonly amount: number } | undefined>;
+
 /** A run's report. */
 export interface ChurnRunReport {
   readonly periodId: string;
@@ -26,10 +40,13 @@ export interface ChurnRunReport {
   readonly reason?: string;
   readonly scanned: number;
   /** Whom the run contacted: the offer, the route and what it cost. */
-  readonly contacted: readonly { customerId: string; offerId: string; route: 'digital' | 'assisted'; cost: number }[];
+  readonly contacted: readonly ContactedCustomer[];
   /** Whom it left alone and why: a count per reason and the first ids. */
   readonly leftAlone: Readonly<Partial<Record<LeftAloneReason, { count: number; customerIds: string[] }>>>;
+  /** What its contacts cost when made, and (as read by the report routes) its offers accepted since. */
   readonly spend: number;
+  /** What its offers still waiting for an answer would cost if accepted (reserved in the budgets, released on a no). */
+  readonly reserved?: number;
   readonly budget: number;
   /** The settings the run used (the policy's at scan time, for a proactive run). */
   readonly settings?: { minChurn: number; minValue: number; budget: number; controlShare: number; offers: string[] };
@@ -44,7 +61,7 @@ export type ReportedRun = ChurnRunReport & { readonly auditSeq?: number };
 /** One line saying what a run did: the audit entry's summary and the CLI's. */
 export function describeChurnRun(r: ChurnRunReport): string {
   const left = Object.entries(r.leftAlone).map(([why, v]) => `${why} ${v!.count}`);
-  return `scanned ${r.scanned}: contacted ${r.contacted.length} (spend ${round(r.spend)} of ${round(r.budget)})${left.length ? `; left alone: ${left.join(', ')}` : ''}${r.reason ? `; ${r.reason}` : ''}`;
+  return `scanned ${r.scanned}: contacted ${r.contacted.length} (spend ${round(r.spend)} of ${round(r.budget)}${r.reserved ? `, ${round(r.reserved)} reserved for offers waiting for an answer` : ''})${left.length ? `; left alone: ${left.join(', ')}` : ''}${r.reason ? `; ${r.reason}` : ''}`;
 }
 
 /** The step: writes the report's counts to the audit trail (once: the step is journaled) and answers the report. */
@@ -88,7 +105,26 @@ export interface ChurnRunView {
 }
 
 /** Reads the runs' reports from the workflow journal. */
-export function churnRunReports(engine: Pick<WorkflowEngine, 'list' | 'get' | 'steps'>, definitionId: string) {
+/**
+ * The report with its offers' answers settled so far: an accepted offer's acceptance-paid part
+ * moves from `reserved` to `spend`, a declined or ignored one's leaves `reserved`.
+ */
+export async function settledReport(report: ReportedRun, settlements: SettlementReader): Promise<ReportedRun> {
+  let committed = 0;
+  let reserved = 0;
+  let any = false;
+  for (const c of report.contacted) {
+    if (!c.requestId || !c.onAcceptance) continue;
+    any = true;
+    const s = await settlements(c.requestId);
+    if (s?.state === 'committed') committed += s.amount;
+    else if (s?.state === 'reserved') reserved += s.amount;
+  }
+  return any ? { ...report, spend: round(report.spend + committed), reserved: round(reserved) } : report;
+}
+
+/** Reads the runs' reports from the workflow journal (with `settlements`, their offers' answers settled so far). */
+export function churnRunReports(engine: Pick<WorkflowEngine, 'list' | 'get' | 'steps'>, definitionId: string, settlements?: SettlementReader) {
   const view = async (workflowId: string): Promise<ChurnRunView | null> => {
     const run = await engine.get(workflowId);
     if (!run || run.definitionId !== definitionId) return null;
@@ -103,6 +139,7 @@ export function churnRunReports(engine: Pick<WorkflowEngine, 'list' | 'get' | 's
       contacted: o.contacted,
       leftAlone: o.leftAlone ?? {},
       spend: o.spend,
+      ...(o.reserved ? { reserved: o.reserved } : {}),
       budget: o.budget,
       ...(o.settings ? { settings: o.settings } : {}),
       simulation: o.simulation ?? [],
@@ -110,7 +147,8 @@ export function churnRunReports(engine: Pick<WorkflowEngine, 'list' | 'get' | 's
     });
     const steps = (await engine.steps(workflowId)) ?? [];
     const step = steps.find((s) => s.stepId === CHURN_REPORT_STEP_ID && s.status === 'succeeded');
-    const report = (step?.output as ReportedRun | undefined) ?? (output && Array.isArray(output.contacted) ? fromResult(output) : null);
+    const written = (step?.output as ReportedRun | undefined) ?? (output && Array.isArray(output.contacted) ? fromResult(output) : null);
+    const report = written && settlements ? await settledReport(written, settlements) : written;
     const contactedSoFar = report ? null : contactsSoFar(steps);
     return { workflowId, status: run.status, periodId: input.periodId ?? null, scanAt: input.scanAt ?? null, report, contactedSoFar, measured: output?.measured ?? null };
   };

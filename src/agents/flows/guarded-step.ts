@@ -14,7 +14,7 @@ import type { StepDefinition, WorkflowContext } from '../workflows/index.js';
 export const approvalSignalName = (approvalId: string): string => `approval:${approvalId}`;
 
 /** What a guarded action step answers (executed, pending approval, advised, refused, failed). */
-export type GuardedOutcome = Pick<GuardedResult, 'status' | 'reason' | 'requestId' | 'approvalId' | 'auditSeq' | 'cost'> & {
+export type GuardedOutcome = Pick<GuardedResult, 'status' | 'reason' | 'requestId' | 'approvalId' | 'auditSeq' | 'cost' | 'onAcceptance'> & {
   /** The guardrail that refused it (a contact rule such as `marketing-consent`, `budget`, a cap), on `refused`. */
   readonly guardrail?: string;
 };
@@ -36,7 +36,7 @@ export function guardedActionStep(id: string, guarded: () => Pick<GuardedExecuto
       // A back end's refusal is final; anything else that failed may pass on a later attempt.
       if (r.status === 'failed') return r.retryable === false ? rejected(r.reason) : transient(r.reason);
       const { status, reason, requestId, approvalId, auditSeq, cost } = r;
-      return ok({ status, reason, requestId, approvalId, auditSeq, cost, ...(r.verdict?.guardrail ? { guardrail: r.verdict.guardrail } : {}) });
+      return ok({ status, reason, requestId, approvalId, auditSeq, cost, ...(r.onAcceptance ? { onAcceptance: r.onAcceptance } : {}), ...(r.verdict?.guardrail ? { guardrail: r.verdict.guardrail } : {}) });
     },
   };
 }

@@ -4,6 +4,7 @@ import type { ActionStatus, TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import type { ActionRequest, ExecuteVerdict } from '../../decisioning/policy/index.js';
 import type { ActionExecutor, ExecutionOutcome } from './guarded-executor.js';
+import { onAcceptancePart, presentsOffer } from './offer-settlement.js';
 
 /**
  * What the operator did to a customer, on the customer's own timeline: every request the guarded
@@ -34,10 +35,6 @@ export function eventIdOf(prefix: string, requestId: string, suffix = ''): strin
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' && v.length <= MAX_EVENT_ID ? v : undefined);
 
-/** Whether a request puts a catalogue offer in front of the customer (who then answers). */
-export function presentsOffer(request: Pick<ActionRequest, 'actionClass' | 'params'>): boolean {
-  return request.actionClass === 'offer' || request.params.present === true;
-}
 
 /**
  * The `action` event of an executed request (pure), or undefined when there is none to write: no
@@ -59,7 +56,8 @@ export function actionEventOf(request: ActionRequest, verdict: Pick<ExecuteVerdi
     status,
     ...(outcome.ok ? {} : { reason: outcome.error.slice(0, 200) }),
     ...(str(p.offerId) ? { offerId: str(p.offerId) } : {}),
-    ...(verdict.cost > 0 ? { amount: Math.round((outcome.ok ? (outcome.actualCost ?? verdict.cost) : verdict.cost) * 100) / 100 } : {}),
+    // What was moved at presentation: an offer's acceptance-paid part is booked by the answer, if accepted.
+    ...(verdict.cost > 0 ? { amount: Math.round((outcome.ok ? (outcome.actualCost ?? verdict.cost - (presentsOffer(request) ? onAcceptancePart(request) : 0)) : verdict.cost) * 100) / 100 } : {}),
     ...(request.discountPct !== undefined ? { discountPct: request.discountPct } : {}),
     ...(notificationChannel && notificationChannel.length <= 32 ? { notificationChannel } : {}),
     ...(typeof p.purpose === 'string' && p.purpose.length <= 32 ? { purpose: p.purpose } : {}),

@@ -20,6 +20,7 @@ export const AUDIT_ENTRY_TYPES = [
   'action.failed',
   'action.advised',
   'action.declined',
+  'action.settled',
 ] as const;
 /** The type of an entry about an action request. */
 export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActHold } from '../../domain/connectors/connector-result.js';
 import type { Clock } from '../../domain/clock.js';
 import { heldError, isHeld, TwinloopError } from '../../domain/errors.js';
-import { priceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
+import { cents, priceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
 import type { ContactRefusal } from '../../decisioning/contact-policy.js';
 import {
   actionRequestSchema,
@@ -19,6 +19,7 @@ import {
 import { fourEyesRefusal, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
 import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
+import { acceptanceBooking, onAcceptancePart, presentsOffer, splitClaims, type OfferSettlement } from './offer-settlement.js';
 
 /**
  * The one way an action on a customer executes. Every interface (HTTP, CLI, MCP, agents) hands
@@ -48,8 +49,14 @@ export interface GuardedResult {
   auditSeq: number;
   /** For `failed`: whether the same request may succeed later (false: the back end refused it for good). */
   retryable?: boolean;
-  /** What the action costs (or cost) the operator, as priced and checked by the policy (absent when no verdict was needed). */
+  /**
+   * What the action costs the operator, as priced and checked by the policy (absent when no
+   * verdict was needed); for an executed offer paid on acceptance, what was paid when it was
+   * presented, the rest being `onAcceptance`.
+   */
   cost?: number;
+  /** An executed offer's part paid only if the customer accepts: reserved until the answer settles it (offer-settlement.ts). */
+  onAcceptance?: number;
   /** The verdict in brief (absent when no verdict was needed, e.g. a rejection). */
   verdict?: Pick<PolicyVerdict, 'verdict' | 'mode' | 'riskClass' | 'rule' | 'guardrail'>;
   /** True when the request id had already been executed: this is that first answer, and nothing was done (or charged) again. */
@@ -79,6 +86,12 @@ export interface GuardedExecutorOptions {
    * outlive a restart; default: in memory, for this executor's lifetime.
    */
   answers?: DocumentStore<KeptAnswer>;
+  /**
+   * The offers presented whose acceptance-paid part is reserved until the customer answers, by
+   * request id (offer-settlement.ts settles them). The running operator keeps them in the record
+   * store; default: in memory.
+   */
+  settlements?: DocumentStore<OfferSettlement>;
   /**
    * Makes a decision durable before a request that carries it out (`params.decisionId`) is
    * recorded, queued for approval or acted on: the decision log is written in batches, and an
@@ -163,6 +176,7 @@ const last = (reasons: readonly string[]) => reasons[reasons.length - 1] ?? '';
 export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedExecutor {
   const { ledger, queue, audit, executor, clock } = options;
   const answers = options.answers ?? memoryDocuments<KeptAnswer>();
+  const settlements = options.settlements ?? memoryDocuments<OfferSettlement>();
   /** Requests being carried out now, by id: a second call with the id (the same ask) while the first runs shares its answer. */
   const running = new Map<string, { ask: Ask; answer: Promise<GuardedResult> }>();
   const given = options.policy;
@@ -195,11 +209,27 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     // The reservation is the request's own (booked by its id in the store): a request repeated
     // after a crash that came between the back end's answer and the kept answer finds its
     // reservation, or its charge, and is not charged again.
-    const reserved = await ledger.reserve(verdict.budget, request.id);
+    // An offer paid on acceptance: its acceptance-paid part is reserved under a booking of its own
+    // (first, so a crash before the rest leaves nothing the request's repeat would reserve twice)
+    // and stays reserved until the customer answers (offer-settlement.ts); the rest is paid now.
+    const onAcceptance = presentsOffer(request) ? onAcceptancePart(request) : 0;
+    const split = splitClaims(verdict.budget, onAcceptance);
+    const refusedByBudget = async (reason: string): Promise<GuardedResult> => {
+      const seq = await record('action.failed', request, system, { status: 'refused', guardrail: 'budget', reason }, verdict);
+      return { status: 'refused', reason, requestId: request.id, cost: verdict.cost, auditSeq: seq, verdict: { ...brief(verdict), guardrail: 'budget' } };
+    };
+    const later = onAcceptance > 0 ? await ledger.reserve(split.onAcceptance, acceptanceBooking(request.id)) : undefined;
+    if (later && !later.ok) return refusedByBudget(later.reason);
+    const reserved = await ledger.reserve(onAcceptance > 0 ? split.now : verdict.budget, request.id);
     if (!reserved.ok) {
-      const seq = await record('action.failed', request, system, { status: 'refused', guardrail: 'budget', reason: reserved.reason }, verdict);
-      return { status: 'refused', reason: reserved.reason, requestId: request.id, cost: verdict.cost, auditSeq: seq, verdict: { ...brief(verdict), guardrail: 'budget' } };
+      if (later?.ok) await ledger.release(later.reservation);
+      return refusedByBudget(reserved.reason);
     }
+    const pending: OfferSettlement | undefined = later?.ok
+      ? { requestId: request.id, customerId: request.customerId ?? '', actionClass: request.actionClass, channel: request.channel, amount: onAcceptance, claims: split.onAcceptance, state: 'reserved', presentedAt: clock.now() }
+      : undefined;
+    // Kept before the offer is presented, so an answer however soon finds what it settles.
+    if (pending) await settlements.put(request.id, pending);
     let outcome: ExecutionOutcome;
     try {
       outcome = await executor(request, verdict);
@@ -207,13 +237,19 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
     if (outcome.ok) {
+      // With an acceptance-paid part, `actualCost` is what the presentation cost.
       await ledger.commit(reserved.reservation, outcome.actualCost);
-      const seq = await record('action.executed', request, system, { status: 'executed', cost: outcome.actualCost ?? verdict.cost, detail: outcome.detail ?? {} }, verdict);
-      const result: GuardedResult = { status: 'executed', reason: last(verdict.reasons), requestId: request.id, cost: outcome.actualCost ?? verdict.cost, auditSeq: seq, verdict: brief(verdict) };
+      const paidNow = outcome.actualCost ?? cents(verdict.cost - onAcceptance);
+      const seq = await record('action.executed', request, system, { status: 'executed', cost: paidNow, ...(pending ? { reservedOnAcceptance: onAcceptance } : {}), detail: outcome.detail ?? {} }, verdict);
+      const result: GuardedResult = { status: 'executed', reason: last(verdict.reasons), requestId: request.id, cost: paidNow, ...(pending ? { onAcceptance } : {}), auditSeq: seq, verdict: brief(verdict) };
       await answers.put(request.id, { ...result, ask: askOf(request) });
       return result;
     }
     await ledger.release(reserved.reservation);
+    if (later?.ok && pending) {
+      await ledger.release(later.reservation);
+      await settlements.put(request.id, { ...pending, state: 'released', settledAt: clock.now(), answer: 'failed' });
+    }
     // The back end takes no act for a while (the sandbox loading its first start's history): the
     // asker is answered UNAVAILABLE with when to ask again, and a workflow's step waits for it.
     if (outcome.detail?.held === true) {

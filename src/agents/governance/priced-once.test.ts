@@ -90,7 +90,7 @@ async function executedEntry(audit: ReturnType<typeof setup>['audit'], requestId
   const entries = await audit.read({ afterSeq: 0, limit: 1000 });
   const mine = entries.filter((e) => (e.entry as { requestId?: string }).requestId === requestId);
   const verdict = mine.find((e) => e.entry.type === 'policy.verdict')!.entry as { action: { cost: number; discountPct?: number }; outcome: { cost: number } };
-  const executed = mine.find((e) => e.entry.type === 'action.executed')!.entry as { action: { cost: number }; outcome: { cost: number } };
+  const executed = mine.find((e) => e.entry.type === 'action.executed')!.entry as { action: { cost: number }; outcome: { cost: number; reservedOnAcceptance?: number } };
   return { verdict, executed };
 }
 
@@ -124,7 +124,8 @@ describe('every action class is priced once', () => {
         const expected = Math.round((offer.fixedCost + offer.discountShare * monthly * offer.months) * 100) / 100;
         const { verdict, executed } = await executedEntry(audit, id);
         expect(verdict.outcome.cost).toBe(expected);
-        expect(executed.outcome.cost).toBe(expected);
+        // An offer presented pays its acceptance-paid part only if accepted: audited as reserved until then.
+        expect(Math.round((executed.outcome.cost + (executed.outcome.reservedOnAcceptance ?? 0)) * 100) / 100).toBe(expected);
         if (offer.actionClass === 'offer') expect(moved.delivered).toBe(offer.offering.sandboxOfferId ?? offerId);
         if (offer.actionClass === 'discount' && !moved.delivered) {
           expect(moved.discountPct).toBe(verdict.action.discountPct);

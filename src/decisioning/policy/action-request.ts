@@ -47,6 +47,13 @@ export const actionRequestSchema = z.object({
 });
 
 /** A validated action request with its defaults filled in. */
-export type ActionRequest = z.infer<typeof actionRequestSchema> & { id: string };
+export type ActionRequest = z.infer<typeof actionRequestSchema> & {
+  id: string;
+  /**
+   * The part of `cost` paid only if the customer accepts (an offering's discount, and its fixed
+   * cost when `costPaidOn` is `acceptance`): set by the pricing, never by a caller (docs/policy.md, "Budgets").
+   */
+  costOnAcceptance?: number;
+};
 /** An action request as callers write it. */
 export type ActionRequestInput = z.input<typeof actionRequestSchema>;

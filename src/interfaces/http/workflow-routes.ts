@@ -43,9 +43,21 @@ const churnReport = z
     status: z.enum(['acted', 'nothing-to-do', 'refused-by-simulation']),
     reason: z.string().optional(),
     scanned: z.number().int(),
-    contacted: z.array(z.object({ customerId: z.string(), offerId: z.string(), route: z.enum(['digital', 'assisted']), cost: z.number() })).readonly(),
+    contacted: z
+      .array(
+        z.object({
+          customerId: z.string(),
+          offerId: z.string(),
+          route: z.enum(['digital', 'assisted']),
+          cost: z.number().describe('What the contact cost when made'),
+          requestId: z.string().optional().describe('An offer paid on acceptance: the request whose answer settles it'),
+          onAcceptance: z.number().optional().describe('Its part paid only if the customer accepts'),
+        }),
+      )
+      .readonly(),
     leftAlone: z.partialRecord(z.enum(LEFT_ALONE_REASONS), z.object({ count: z.number().int(), customerIds: z.array(z.string()).describe('The first 200') })),
-    spend: z.number(),
+    spend: z.number().describe('What its contacts cost when made, and its offers accepted since'),
+    reserved: z.number().optional().describe('What its offers still waiting for an answer would cost if accepted: reserved in the budgets, released on a decline or after the answer window'),
     budget: z.number(),
     settings: z.object({ minChurn: z.number(), minValue: z.number(), budget: z.number(), controlShare: z.number(), offers: z.array(z.string()) }).optional(),
     simulation: z.array(z.object({ customers: z.number().int(), low: z.number(), mean: z.number(), simulationId: z.string().optional() })).readonly(),
@@ -185,7 +197,8 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
       { schema: { summary: "Proactive churn prevention's policy (the action policy's churnPrevention section, read only: change it with PUT /policy): churn-risk floor, value floor, budget per run, offer set, cadence, control share", response: { 200: policy } } },
       async () => s.churnPolicy.get(),
     );
-    const reports = churnRunReports(workflows, CHURN_PREVENTION_WORKFLOW_ID);
+    // Read with what the offers' answers settled since the run wrote its report.
+    const reports = churnRunReports(workflows, CHURN_PREVENTION_WORKFLOW_ID, (id) => s.settlements.get(id));
     app.get(
       '/churn-prevention/runs',
       { schema: { summary: 'Proactive churn prevention runs, newest first, each with its report once it has acted (whom it contacted, whom it left alone and why)', querystring: z.object({ limit: pageLimit(20) }), response: { 200: list(churnRun), ...errors(400) } } },

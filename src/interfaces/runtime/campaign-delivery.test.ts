@@ -13,6 +13,7 @@ import type { PartitionKey } from '../../twin/partition-order.js';
 import { TwinEngine } from '../../twin/twin-engine.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { AudienceCandidate } from '../../agents/flows/campaign-audience.js';
+import { OFFER_SETTLEMENTS, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
 import { campaignDelivery } from './campaign-delivery.js';
 import type { OperatorServices } from './operator-services.js';
 
@@ -246,6 +247,42 @@ describe('campaign delivery', () => {
     await records.close();
   });
 
+  it("counts as spent what its contacts cost when made and its offers accepted, and says what is still reserved for those unanswered", async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 3; i++) customer(engine, `C${i}`);
+    // Each offer costs 0.5 when presented and 10 more if accepted.
+    const services = servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 0.5, onAcceptance: 10, reason: 'ok' }));
+    const records = await freshRecords();
+    const delivery = campaignDelivery(() => services, records, () => 10.5);
+    await delivery.open({ campaignId: 'paid', variants: [{ id: 'v', offerId: 'retain-10', channel: 'app' }], budget: 1000, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await delivery.apply('paid', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1000 });
+    const settlement = (customerId: string, state: OfferSettlement['state']): OfferSettlement => ({ requestId: `cmp:paid:${customerId}`, customerId, actionClass: 'discount', channel: 'app', amount: 10, claims: [], state, presentedAt: T0 });
+    await records.put(OFFER_SETTLEMENTS, 'cmp:paid:C0', settlement('C0', 'committed'));
+    await records.put(OFFER_SETTLEMENTS, 'cmp:paid:C1', settlement('C1', 'released'));
+    await records.put(OFFER_SETTLEMENTS, 'cmp:paid:C2', settlement('C2', 'reserved'));
+    // Another campaign's whose id starts alike is not this one's.
+    await records.put(OFFER_SETTLEMENTS, 'cmp:paid2:C0', { ...settlement('C0', 'committed'), requestId: 'cmp:paid2:C0' });
+    const view = (await delivery.view('paid'))!;
+    expect(view).toMatchObject({ spent: 1.5 + 10, reserved: 10, treated: 3 });
+    expect(view.variants[0]).toMatchObject({ spent: 11.5, reserved: 10 });
+    expect((await delivery.stats('paid')).variants[0]).toMatchObject({ spent: 11.5, reserved: 10 });
+    await records.close();
+  });
+
+  it('paces a tick as if every offer were accepted: its acceptance-paid part counts against the tick', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 10; i++) customer(engine, `C${i}`);
+    const services = servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 0.5, onAcceptance: 10, reason: 'ok' }));
+    const records = await freshRecords();
+    const paid = campaignDelivery(() => services, records, () => 0.5);
+    const input = { variants: [{ id: 'v', offerId: 'retain-10', channel: 'app' as const }], budget: 40, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
+    await paid.open({ campaignId: 'pace', ...input });
+    await paid.apply('pace', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 40 });
+    // Had only the 0.5 paid at presentation counted, all 10 would have been contacted with a budget of 40.
+    expect((await paid.view('pace'))!.treated).toBeLessThan(10);
+    await records.close();
+  });
+
   it('on one process reads no answers from the shared store: they come back to it and are counted as they come', async () => {
     const engine = new TwinEngine();
     for (let i = 0; i < 5; i++) customer(engine, `C${i}`);
@@ -261,7 +298,8 @@ describe('campaign delivery', () => {
     delivery.observe([{ id: 'o1', kind: 'offer', customerId: 'C0', time: iso(T0), source: 't', v: 1, data: { action: 'accepted', offerId: 'retain-10', channel: 'app', decisionId: 'cmp:one:C0' } } as TwinEvent]);
     expect((await delivery.stats('one')).variants[0]).toMatchObject({ accepted: 1, treated: 5 });
     expect((await delivery.view('one'))!.variants[0]).toMatchObject({ treated: 5 });
-    expect(listed).toEqual([]);
+    // The offers' settlements are read wherever the campaign runs; the answers kept by other owners are not.
+    expect(listed.filter((c) => c !== OFFER_SETTLEMENTS)).toEqual([]);
     await store.close();
   });
 

@@ -9,6 +9,7 @@ import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partiti
 import type { OfferKind } from '../../twin/twin-responses.js';
 import { planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import type { GuardedExecutor } from '../../agents/governance/guarded-executor.js';
+import { OFFER_SETTLEMENTS, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { OperatorServices } from './operator-services.js';
 import { offeringParams } from './decision-actions.js';
@@ -83,7 +84,10 @@ export interface CampaignHold {
 export interface CampaignDeliveryView {
   readonly campaignId: string;
   readonly budget: number;
+  /** What the campaign's contacts cost when made, and its offers accepted since. */
   readonly spent: number;
+  /** What its offers still waiting for an answer would cost if accepted: reserved in the budgets, released on a no. */
+  readonly reserved: number;
   readonly controlShare: number;
   readonly audienceLeft: number;
   readonly treated: number;
@@ -105,6 +109,7 @@ interface CampaignState {
   /** Expected acceptance of each variant's offer kind over the audience, from their profiles (the bandit's prior). */
   priorAcceptance?: Record<string, number>;
   variants: Record<string, VariantState>;
+  /** What the contacts cost when made (offers' acceptance-paid parts are counted from their settlements). */
   spent: number;
   /** The split of every tick applied, oldest first (at most MAX_HISTORY). */
   history?: AllocationPoint[];
@@ -167,6 +172,33 @@ async function sharedAnswers(records: RecordStore, state: CampaignState): Promis
   }
 }
 
+/** Per variant: what its accepted offers' acceptance-paid parts committed, and what is still reserved for those unanswered. */
+type Settled = ReadonlyMap<string, { committed: number; reserved: number }>;
+
+/**
+ * The settlements of a campaign's offers (its decision ids are their request ids), per variant:
+ * kept in the record store by whichever process presented them, so every process reads the same.
+ */
+async function settledOf(records: RecordStore, state: CampaignState): Promise<Settled> {
+  const variantOf = new Map(Object.entries(state.treated).map(([customerId, variantId]) => [decisionIdOf(state.input.campaignId, customerId), variantId]));
+  const out = new Map<string, { committed: number; reserved: number }>();
+  for (let after: string | undefined; ; ) {
+    const page = await records.list<OfferSettlement>(OFFER_SETTLEMENTS, { prefix: decisionPrefixOf(state.input.campaignId), limit: MAX_PAGE_SIZE, ...(after ? { after } : {}) });
+    for (const r of page) {
+      const variantId = variantOf.get(r.id);
+      if (!variantId) continue;
+      const t = out.get(variantId) ?? { committed: 0, reserved: 0 };
+      if (r.body.state === 'committed') t.committed += r.body.amount;
+      else if (r.body.state === 'reserved') t.reserved += r.body.amount;
+      out.set(variantId, t);
+    }
+    if (page.length < MAX_PAGE_SIZE) return out;
+    after = page[page.length - 1].id;
+  }
+}
+const settledTotal = (settled: Settled) => [...settled.values()].reduce((a, t) => ({ committed: a.committed + t.committed, reserved: a.reserved + t.reserved }), { committed: 0, reserved: 0 });
+const money = (x: number) => Math.round(x * 100) / 100;
+
 /** The customers whose churn a campaign's stats read: its treated and its control group. */
 const watched = (state: CampaignState) => [...Object.keys(state.treated), ...state.control];
 
@@ -174,7 +206,7 @@ const watched = (state: CampaignState) => [...Object.keys(state.treated), ...sta
 const NO_SHARED_ANSWERS: ReadonlyMap<string, Record<Answer, number>> = new Map();
 
 /** The stats the flow reads, from a saved state, the churned among its customers and the answers kept by other owners. */
-function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: ReadonlyMap<string, Record<Answer, number>>): CampaignStats {
+function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: ReadonlyMap<string, Record<Answer, number>>, settled: Settled): CampaignStats {
   const churned = (id: string) => churnedSet.has(id);
   const treatedBy = new Map<string, { n: number; churned: number }>();
   for (const [customerId, variantId] of Object.entries(state.treated)) {
@@ -190,6 +222,8 @@ function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: 
       ...(shared.has(v.id)
         ? { presented: state.variants[v.id].presented + shared.get(v.id)!.presented, accepted: state.variants[v.id].accepted + shared.get(v.id)!.accepted, declined: state.variants[v.id].declined + shared.get(v.id)!.declined }
         : {}),
+      spent: money(state.variants[v.id].spent + (settled.get(v.id)?.committed ?? 0)),
+      reserved: money(settled.get(v.id)?.reserved ?? 0),
       treated: treatedBy.get(v.id)?.n ?? 0,
       treatedChurned: treatedBy.get(v.id)?.churned ?? 0,
       ...(state.priorAcceptance?.[v.id] === undefined ? {} : { priorAcceptance: state.priorAcceptance[v.id] }),
@@ -331,7 +365,9 @@ export function campaignDelivery(
       if (!state || allocation.tick <= (state.lastAppliedTick ?? -1)) return;
       // A person's hold (POST /campaigns/:id/pause) is read afresh every tick: while it stands nobody is contacted.
       const held = (await records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body.held === true;
-      const tickBudget = Math.min(allocation.remainingBudget, state.input.budget - state.spent) * TICK_SPEND_SHARE;
+      // Offers accepted and offers still waiting for an answer count against the campaign's budget as spent.
+      const booked = settledTotal(await settledOf(records, state));
+      const tickBudget = Math.min(allocation.remainingBudget, state.input.budget - state.spent - booked.committed - booked.reserved) * TICK_SPEND_SHARE;
       // Set when a refusal holds for every contact now (quiet hours, the budget): nothing more this tick.
       let notNow = false;
       for (const v of held ? [] : state.input.variants) {
@@ -399,7 +435,8 @@ export function campaignDelivery(
           const charged = Math.max(MIN_CONTACT_COST, r.cost ?? unit);
           state.variants[v.id].spent += charged;
           state.spent += charged;
-          budget -= charged;
+          // The tick's budget pays for every offer being accepted: its acceptance-paid part too.
+          budget -= charged + (r.onAcceptance ?? 0);
           await save(state);
         }
       }
@@ -412,17 +449,20 @@ export function campaignDelivery(
     async stats(campaignId) {
       const state = await load(campaignId);
       if (!state) return { variants: [] };
-      return statsOf(state, await churnedAmong(watched(state)), await answersKept(state));
+      return statsOf(state, await churnedAmong(watched(state)), await answersKept(state), await settledOf(records, state));
     },
     async view(campaignId, o = {}) {
       const r = await records.get<CampaignState>('campaigns', campaignId);
       if (!r) return null;
       const s = r.body;
-      const stats = statsOf(s, o.churn === false ? new Set() : await churnedAmong(watched(s)), await answersKept(s));
+      const settled = await settledOf(records, s);
+      const stats = statsOf(s, o.churn === false ? new Set() : await churnedAmong(watched(s)), await answersKept(s), settled);
+      const total = settledTotal(settled);
       return {
         campaignId,
         budget: s.input.budget,
-        spent: s.spent,
+        spent: money(s.spent + total.committed),
+        reserved: money(total.reserved),
         controlShare: s.input.controlShare,
         audienceLeft: s.queue.length,
         treated: Object.keys(s.treated).length,

@@ -13,6 +13,7 @@ import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
 import { wakeDecidedApprovals } from '../../agents/flows/approval-wake.js';
 import { reportingExecutor } from '../../agents/governance/action-report.js';
 import { startOutcomeWatch } from '../../agents/governance/outcome-watch.js';
+import { createOfferSettler, OFFER_SETTLEMENTS, settleOnAnswers, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
 import { openActionPolicySettings, type ActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
@@ -31,7 +32,7 @@ import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../
 import { TwinloopError } from '../../domain/errors.js';
 import type { Intelligence, TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import { createSimulationRuns, DAYS_PER_MONTH, operatorTwinSource, simulate, type OperatorEvidence, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
-import { recordDocuments } from '../../store/document-store.js';
+import { recordDocuments, type DocumentStore } from '../../store/document-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
@@ -57,6 +58,8 @@ export interface OperatorServices {
   readonly scoreFields: ExtraFields;
   readonly decisions: DecisionService;
   readonly guarded: GuardedExecutor;
+  /** Offers presented whose acceptance-paid part waits for the customer's answer, by request id (docs/policy.md, "Budgets"). */
+  readonly settlements: DocumentStore<OfferSettlement>;
   readonly approvals: ApprovalQueue;
   readonly audit: AuditTrail;
   readonly simulations: SimulationRuns;
@@ -193,12 +196,16 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     const { version } = await actionPolicy.adopt(o.actionPolicyFile.document, { kind: 'system', id: 'twinloop-start' }, `loaded from ${o.actionPolicyFile.path} at start (--policy)`);
     o.log(`action policy: version ${version} from ${o.actionPolicyFile.path}`);
   }
+  const ledger = createBudgetLedger(governance);
+  // Offers paid on acceptance wait for the customer's answer with that part reserved (docs/policy.md, "Budgets").
+  const settlements = recordDocuments<OfferSettlement>(records, OFFER_SETTLEMENTS);
   const guarded = createGuardedExecutor({
     policy: () => actionPolicy.current(),
     // Every request is priced from the live catalogue at its customer's monthly price, and meets the contact rules.
     pricing: { offering: (id) => decisions.catalogue.byId.get(id), monthlyPrice: (id) => twins.engine.features(id)?.[FEATURE_INDEX.monthly_price] },
     contact: (request) => decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),
-    ledger: createBudgetLedger(governance),
+    ledger,
+    settlements,
     queue: approvals,
     audit,
     executor,
@@ -208,6 +215,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     decisionLogged: () => decisions.flush(),
     actsHeld: o.bss?.actsHeld,
   });
+  // The answer (accepted, declined, or the outcome watch's ignored) commits or releases what the offer reserved.
+  const detachSettlements = settleOnAnswers(twins.intake, createOfferSettler({ ledger, settlements, audit, clock }), o.log);
 
   const runStore = recordDocuments<SimulationRun>(records, 'simulations');
   // A run that was going when the process stopped will not finish: say so rather than leave it running.
@@ -307,6 +316,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     scoreFields: intelligence.scoreFields,
     decisions,
     guarded,
+    settlements,
     approvals,
     audit,
     simulations,
@@ -393,6 +403,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       clearInterval(scheduler);
       actionPolicy.close();
       detachDecisions();
+      detachSettlements();
       revenue.detach();
       detachAnomalies();
       detachContacts();

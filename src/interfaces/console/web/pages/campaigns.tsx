@@ -18,6 +18,7 @@ interface Brief {
   readonly status: string;
   readonly budget: number;
   readonly spent: number;
+  readonly reserved: number;
   readonly endAt: string;
   readonly variants: number;
   readonly presented: number;
@@ -129,6 +130,7 @@ export function CampaignPage({ id }: { id: string }) {
           <dt>Spent</dt>
           <dd>
             {money(d.spent)} of {money(d.budget)}
+            {d.reserved > 0 ? `, ${money(d.reserved)} reserved for offers waiting for an answer` : ''}
           </dd>
           <dt>Presented, accepted</dt>
           <dd>
