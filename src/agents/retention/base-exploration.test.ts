@@ -47,6 +47,14 @@ describe('base exploration', () => {
     expect(values[2].valueOfInformation).toBeGreaterThan(values[1].valueOfInformation);
   });
 
+  it('counts only what the batch teaches beyond the month\'s exploited contacts', () => {
+    const alone = explorationBatch(pool, base, draws, mean, options).summary;
+    const beside = explorationBatch(pool, base, draws, mean, { ...options, exploitedAcceptedExposure: 5 }).summary;
+    expect(alone.customers).toBeGreaterThan(0);
+    expect(beside.valueOfInformation).toBeLessThan(alone.valueOfInformation);
+    expect(beside.valueOfInformation).toBeGreaterThanOrEqual(0);
+  });
+
   it('explores nobody when no batch pays, when no month is left to use it, or with no slots', () => {
     const dear = pool.map((x, i) => explorable(x.customerId, 0.6, 1e4 + i, 0.5, 1));
     expect(explorationBatch(dear, base, draws, mean, options).chosen).toEqual([]);

@@ -13,8 +13,9 @@ import type { EffectDraw, EffectPoint } from './effect-draws.js';
  * Expected value of sample information, per month's campaign to come:
  *
  *     B(θ)       = Σ of the `budget` best positive net values of the base's candidates at effects θ
- *     EVSI(n)    = U · ( E_θ'[ B(θ') ] − B(θ̄) ),   θ' = θ̄ + √s · (θ − θ̄),  θ over the effects' posterior
- *     s          = Δ / (b + Δ) per effect,  Δ = the batch's expected churns on the effect's branch (its contacted share)
+ *     EVSI(n)    = U · ( E_θ'[ B(θ') ] − E_θ₀[ B(θ₀) ] ),   θ' = θ̄ + √s · (θ − θ̄),  θ over the effects' posterior
+ *     s          = Δ / (b + Δ) per effect,  Δ = the month's expected churns on the effect's branch (contacted share):
+ *                  the exploited contacts' and the batch's; θ₀ the same with the exploited contacts' alone (θ̄ when none)
  *     U          = months left after this one, less half the effect window (when its churn is watched, on average)
  *
  * θ' is the posterior mean the batch would leave (a Gamma's preposterior mean varies by the
@@ -85,6 +86,13 @@ export interface ExplorationOptions {
   /** The effects' posterior rates (expected churns: prior + evidence). */
   readonly acceptedRate: number;
   readonly contactRate: number;
+  /**
+   * Expected churns the month's exploited contacts (their contacted share) add to each effect's
+   * evidence: they teach the effects too, so the batch is worth only what it teaches beyond them
+   * (default 0).
+   */
+  readonly exploitedAcceptedExposure?: number;
+  readonly exploitedContactExposure?: number;
   /** The exploited contacts' kept value summed per draw, which the batch joins under the guard. */
   readonly planKept: ArrayLike<number>;
 }
@@ -168,7 +176,10 @@ export function explorationBatch(pool: readonly Explorable[], base: readonly Exp
   const admitted = underGuard(ranked, draws, o);
   const contacted = 1 - o.holdoutShare;
   let pick = { n: 0, net: 0, value: 0, cost: 0 };
-  let accepted = 0, contact = 0, own = 0, loss = 0, taken = 0;
+  // The exposure starts from the exploited contacts', and the batch's value is what it adds to theirs.
+  const exploitedA = o.exploitedAcceptedExposure ?? 0, exploitedD = o.exploitedContactExposure ?? 0;
+  let accepted = exploitedA, contact = exploitedD, own = 0, loss = 0, taken = 0;
+  const learntByExploiting = exploitedA > 0 || exploitedD > 0 ? expectedBest(exploitedA / (o.acceptedRate + exploitedA), exploitedD / (o.contactRate + exploitedD)) : atMean;
   // The batch's net value under each draw of the effects, and the guard's weights over them.
   const netByDraw = new Float64Array(draws.length);
   const weights = Float64Array.from(draws, (x) => x.weight);
@@ -182,7 +193,7 @@ export function explorationBatch(pool: readonly Explorable[], base: readonly Exp
       loss += Math.max(0, -x.expectedValue);
       for (let j = 0; j < draws.length; j++) netByDraw[j] += x.netAt(draws[j]);
     }
-    const sample = monthsOfUse > 0 ? monthsOfUse * Math.max(0, expectedBest(accepted / (o.acceptedRate + accepted), contact / (o.contactRate + contact)) - atMean) : 0;
+    const sample = monthsOfUse > 0 ? monthsOfUse * Math.max(0, expectedBest(accepted / (o.acceptedRate + accepted), contact / (o.contactRate + contact)) - learntByExploiting) : 0;
     const net = sample + own - loss;
     // Bounded by its own value: with probability 1 − risk over the effects the batch loses less than what it teaches is worth.
     for (let j = 0; j < draws.length; j++) shifted[j] = netByDraw[j] + sample + own;

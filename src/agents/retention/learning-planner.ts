@@ -259,6 +259,8 @@ export function planLearningCampaign(candidates: readonly ProfiledCandidate[], r
     contactRate: r.contactMultiplier.rate,
     planKept,
     risk,
+    exploitedAcceptedExposure: affordable.slice(0, length).reduce((s, w) => s + w.x.acceptedExposure, 0) * (1 - holdoutShare),
+    exploitedContactExposure: affordable.slice(0, length).reduce((s, w) => s + w.x.contactExposure, 0) * (1 - holdoutShare),
   });
   const explored = new Set(exploration.chosen.map((e) => e.explorable.customerId));
   counts['plan-risk'] += guarded.filter((x) => !explored.has(x.customerId)).length;
