@@ -129,8 +129,6 @@ function HowTheyRespond({ profile }: { profile: ResponseProfile | undefined }) {
   return (
     <>
       <p class="muted">{evidenceLine(profile)}</p>
-      {/* docs/learning.md, "known problem": with few answers and no ignores in the base the classes lean too far. */}
-      <p class="muted">An estimate, not a fact: on little evidence it can lean further to one class than the answers warrant.</p>
       <ul aria-label="Response classes, likeliest first" data-testid="response-classes">
         {classLines(profile).map((c) => (
           <li key={c.name}>
