@@ -105,6 +105,18 @@ describe('campaign management flow', () => {
     });
   }, 60_000);
 
+  it('does not end on budget while most of it is only held for offers still unanswered', async () => {
+    // 2 paid, 98 held for offers that may yet be declined or ignored: the campaign goes on to its end date.
+    const stats = async (): Promise<CampaignStats> => ({ variants: [{ variantId: 'a', presented: 40, accepted: 1, declined: 0, spent: 2, reserved: 98 }] });
+    await withEngine({ stats, apply: async () => undefined }, async (engine) => {
+      const input = { campaignId: 'held', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.now() + 2_500, tickMs: 1_000 };
+      const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-held' });
+      const out = (await engine.waitFor(workflowId, { timeoutMs: 30_000 })).output as CampaignResult;
+      expect(out.endedBy).toBe('end-date');
+      expect(out.ticks).toBeGreaterThan(1);
+    });
+  }, 60_000);
+
   it('keeps daily ticks at the send hour when a tick runs late, instead of drifting into quiet hours', async () => {
     // A simulated clock that runs ahead as it is read (5 minutes a read), and ticks that each take
     // 11 hours of it (a loaded machine under the sandbox's 3,600x world): each tick must still

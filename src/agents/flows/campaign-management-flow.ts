@@ -199,9 +199,11 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         tick++;
         const now = await ctx.now(`tick-${tick}`);
         last = await ctx.step(readStats, { campaignId: input.campaignId }, { key: `stats-${tick}` });
-        // What the offers still waiting for an answer would cost if accepted counts against the budget too.
+        // What the offers still waiting for an answer would cost if accepted is held against the budget
+        // (the delivery paces on it, so nothing is overspent), but the campaign ends on budget only when
+        // it is paid: most unanswered offers are declined or ignored, and their reservations come back.
         const spent = sum(last.variants, (v) => v.spent + (v.reserved ?? 0));
-        if (spent >= input.budget) {
+        if (sum(last.variants, (v) => v.spent) >= input.budget) {
           endedBy = 'budget';
           break;
         }

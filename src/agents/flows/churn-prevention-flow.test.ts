@@ -7,7 +7,7 @@ import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import { createApprovalQueue } from '../governance/approval-queue.js';
 import { createAuditTrail } from '../governance/audit-trail.js';
-import { createGuardedExecutor, type ActionExecutor } from '../governance/guarded-executor.js';
+import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor } from '../governance/guarded-executor.js';
 import { createWorkflowEngine } from '../workflows/index.js';
 import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPlanSummary, type ChurnPreventionResult, type ScannedCustomer } from './churn-prevention-flow.js';
 import { churnRunReports } from './churn-prevention-report.js';
@@ -71,6 +71,34 @@ describe('the simulation check of a churn prevention run', () => {
       expect(r.notClearlyPositive).toEqual([{ customerId: 'C5', mean: 3, low: -2 }, { customerId: 'C6', mean: 0, low: -5 }]);
       const view = await churnRunReports(engine, 'churn-prevention').get(workflowId);
       expect(view.report?.notClearlyPositive).toEqual(r.notClearlyPositive);
+    } finally {
+      await close();
+    }
+  }, 180_000);
+
+  it('keeps what it spends and what it holds for the unanswered offers within the run budget together', async () => {
+    // Offers paid on acceptance, as the operator prices them: presenting one spends nothing now and
+    // holds its 3 until the customer answers.
+    const { engine, close } = await operator('churn-reserved');
+    const presented: string[] = [];
+    const guarded = {
+      execute: async (request: { customerId?: string; id?: string }) => {
+        presented.push(request.customerId!);
+        return { status: 'executed' as const, reason: 'ok', requestId: `req-${request.customerId}`, cost: 0, onAcceptance: 3, auditSeq: presented.length, verdict: {} };
+      },
+    } as unknown as Pick<GuardedExecutor, 'execute'>;
+    const scanned: ScannedCustomer[] = [1, 2, 3, 4, 5, 6].map((i) => ({ customerId: `R${i}`, churn: 0.3, value: 1000 - i * 10, acceptance: 0.3 }));
+    engine.register(churnPreventionWorkflow({ guarded: () => guarded, scan: async () => scanned, ...everyoneWorthIt }));
+    await engine.run();
+    try {
+      const input = { periodId: 'reserved', scanAt: Date.now(), horizonMs: 1, budget: 10, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('reserved') });
+      const run = await engine.waitFor(workflowId, { timeoutMs: 120_000 });
+      expect(run.error).toBeNull();
+      const r = run.output as ChurnPreventionResult;
+      // Three offers of 3 fit in 10 if all are accepted; a fourth would not.
+      expect(presented).toEqual(['R1', 'R2', 'R3']);
+      expect(r.spend + (r.reserved ?? 0)).toBe(9);
     } finally {
       await close();
     }

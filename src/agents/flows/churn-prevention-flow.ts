@@ -359,9 +359,10 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         const s = byId.get(c.customerId)!;
         const offer = offerOf.get(c.customerId)!;
         const assisted = input.assistedValueAbove !== undefined && s.value >= input.assistedValueAbove;
-        // Worst case: the offer is accepted. Executed spend never passes the budget.
+        // Worst case: the offer is accepted. What is spent and what is reserved for the offers still
+        // unanswered never pass the budget together.
         const worst = assisted ? input.contactCost : offer.cost;
-        if (spend + worst > input.budget) {
+        if (spend + reserved + worst > input.budget) {
           left['budget-cap']++;
           leftAlone.add('budget', c.customerId);
           continue;
