@@ -214,11 +214,15 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     // and stays reserved until the customer answers (offer-settlement.ts); the rest is paid now.
     const onAcceptance = presentsOffer(request) ? onAcceptancePart(request) : 0;
     const split = splitClaims(verdict.budget, onAcceptance);
+    // A repeat whose offer the customer has answered already (the crash came after the answer):
+    // its acceptance part is settled, so it is neither reserved again nor put back to reserved.
+    const prior = onAcceptance > 0 ? await settlements.get(request.id) : undefined;
+    const settled = prior !== undefined && prior.state !== 'reserved';
     const refusedByBudget = async (reason: string): Promise<GuardedResult> => {
       const seq = await record('action.failed', request, system, { status: 'refused', guardrail: 'budget', reason }, verdict);
       return { status: 'refused', reason, requestId: request.id, cost: verdict.cost, auditSeq: seq, verdict: { ...brief(verdict), guardrail: 'budget' } };
     };
-    const later = onAcceptance > 0 ? await ledger.reserve(split.onAcceptance, acceptanceBooking(request.id)) : undefined;
+    const later = onAcceptance > 0 && !settled ? await ledger.reserve(split.onAcceptance, acceptanceBooking(request.id)) : undefined;
     if (later && !later.ok) return refusedByBudget(later.reason);
     const reserved = await ledger.reserve(onAcceptance > 0 ? split.now : verdict.budget, request.id);
     if (!reserved.ok) {
@@ -247,8 +251,13 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     }
     await ledger.release(reserved.reservation);
     if (later?.ok && pending) {
-      await ledger.release(later.reservation);
-      await settlements.put(request.id, { ...pending, state: 'released', settledAt: clock.now(), answer: 'failed' });
+      // Only while no answer has settled it (an answer can come while a slow presentation is
+      // reported failed); the record first, so a settlement that reads it after finds it released.
+      const now = await settlements.get(request.id);
+      if (!now || now.state === 'reserved') {
+        await settlements.put(request.id, { ...pending, state: 'released', settledAt: clock.now(), answer: 'failed' });
+        await ledger.release(later.reservation);
+      }
     }
     // The back end takes no act for a while (the sandbox loading its first start's history): the
     // asker is answered UNAVAILABLE with when to ask again, and a workflow's step waits for it.

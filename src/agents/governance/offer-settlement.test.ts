@@ -161,6 +161,31 @@ describe('offers paid on acceptance', () => {
     expect((await present(guarded, 'R3', 'mixed', 'C3')).status).toBe('executed');
   });
 
+  it('a request repeated after its offer was answered (a crash before its answer was kept) reserves nothing again and keeps the settlement', async () => {
+    const first = operator();
+    await present(first.guarded, 'A');
+    await present(first.guarded, 'D', 'mixed', 'C2');
+    await first.settler.settle('A', 'accepted');
+    await first.settler.settle('D', 'declined');
+    // Another executor over the same stores, without the first one's kept answers: the repeats reach the back end's step again.
+    const again = operator();
+    expect((await present(again.guarded, 'A')).status).toBe('executed');
+    expect((await present(again.guarded, 'D', 'mixed', 'C2')).status).toBe('executed');
+    expect(await again.settlements.get('A')).toMatchObject({ state: 'committed', answer: 'accepted' });
+    expect(await again.settlements.get('D')).toMatchObject({ state: 'released', answer: 'declined' });
+    expect(await spend()).toMatchObject({ committed: 2 + 15 + 2, reserved: 0 });
+  });
+
+  it('a presentation reported failed after its answer settled it keeps the settlement', async () => {
+    // The customer's answer arrives while the back end's answer is late, then the presentation is reported failed.
+    const answered: { settle?: () => Promise<unknown> } = {};
+    const op = operator({ executor: async () => (await answered.settle!(), { ok: false, error: 'timed out', detail: { retryable: false } }) });
+    answered.settle = () => op.settler.settle('R1', 'accepted');
+    expect((await present(op.guarded, 'R1')).status).toBe('failed');
+    expect(await op.settlements.get('R1')).toMatchObject({ state: 'committed', answer: 'accepted' });
+    expect(await spend()).toMatchObject({ committed: 15, reserved: 0 });
+  });
+
   it('a presentation that fails books nothing and leaves nothing reserved', async () => {
     const { guarded, settlements } = operator({ executor: async () => ({ ok: false, error: 'down', detail: { retryable: false } }) });
     expect((await present(guarded, 'R1')).status).toBe('failed');
