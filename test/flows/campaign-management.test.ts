@@ -118,52 +118,44 @@ describe('campaign management flow', () => {
   }, 60_000);
 
   it('keeps daily ticks at the send hour when a tick runs late, instead of drifting into quiet hours', async () => {
-    // A simulated clock that runs ahead as it is read (5 minutes a read), and ticks that each take
-    // 11 hours of it (a loaded machine under the sandbox's 3,600x world): each tick must still
-    // begin at 10:00 UTC, not 11 hours later than the one before (21:00, then 08:00 the day after…).
-    let t = Date.UTC(2027, 0, 4, 18, 30);
-    const clock = { now: () => (t += 5 * 60_000) };
-    const starts: number[] = [];
-    const stats = async (): Promise<CampaignStats> => ({ variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0 }] });
-    const apply = async (_id: string, a: CampaignAllocation) => {
-      starts.push(a.at!);
-      t += 11 * 3_600_000;
-    };
-    await withEngine(
-      { stats, apply },
-      async (engine) => {
-        const input = { campaignId: 'daily', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.UTC(2027, 0, 8, 12), sendHourUtc: 10 };
-        const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-daily' });
-        expect((await engine.waitFor(workflowId, { timeoutMs: 50_000 })).status).toBe('succeeded');
-      },
-      clock,
-    );
-    expect(starts.map((at) => new Date(at).toISOString().slice(0, 13))).toEqual(['2027-01-05T10', '2027-01-06T10', '2027-01-07T10', '2027-01-08T10']);
+    // Ticks that each take 11 hours of a simulated clock (a loaded machine under the sandbox's
+    // 3,600x world): each tick must still begin at 10:00 UTC, not 11 hours later than the one
+    // before (21:00, then 08:00 the day after…).
+    expect(await dailyTickStarts('daily', 11)).toEqual(['2027-01-05T10', '2027-01-06T10', '2027-01-07T10', '2027-01-08T10']);
   }, 60_000);
 
   it('skips a send hour a tick ran past, instead of running the next tick at once off the hour', async () => {
-    // Each tick takes 30 hours of the simulated clock: the one begun on the 5th at 10:00 ends on the
-    // 6th at 16:00, past that day's send hour, so the next begins on the 7th at 10:00.
-    let t = Date.UTC(2027, 0, 4, 18, 30);
-    const clock = { now: () => (t += 5 * 60_000) };
-    const starts: number[] = [];
-    const stats = async (): Promise<CampaignStats> => ({ variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0 }] });
-    const apply = async (_id: string, a: CampaignAllocation) => {
-      starts.push(a.at!);
-      t += 30 * 3_600_000;
-    };
-    await withEngine(
-      { stats, apply },
-      async (engine) => {
-        const input = { campaignId: 'slow-daily', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.UTC(2027, 0, 8, 12), sendHourUtc: 10 };
-        const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-slow-daily' });
-        expect((await engine.waitFor(workflowId, { timeoutMs: 50_000 })).status).toBe('succeeded');
-      },
-      clock,
-    );
-    expect(starts.map((at) => new Date(at).toISOString().slice(0, 13))).toEqual(['2027-01-05T10', '2027-01-07T10']);
+    // Each tick takes 30 hours: the one begun on the 5th at 10:00 ends on the 6th at 16:00, past
+    // that day's send hour, so the next begins on the 7th at 10:00.
+    expect(await dailyTickStarts('slow-daily', 30)).toEqual(['2027-01-05T10', '2027-01-07T10']);
   }, 60_000);
 });
+
+/**
+ * The hours (UTC, to the hour) at which a campaign with a 10:00 send hour, run from the 4th at
+ * 18:30 to the 8th at 12:00 on a simulated clock that runs ahead 5 minutes a read, begins its
+ * ticks when each tick takes `tickHours` of that clock.
+ */
+async function dailyTickStarts(campaignId: string, tickHours: number): Promise<string[]> {
+  let t = Date.UTC(2027, 0, 4, 18, 30);
+  const clock = { now: () => (t += 5 * 60_000) };
+  const starts: number[] = [];
+  const stats = async (): Promise<CampaignStats> => ({ variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0 }] });
+  const apply = async (_id: string, a: CampaignAllocation) => {
+    starts.push(a.at!);
+    t += tickHours * 3_600_000;
+  };
+  await withEngine(
+    { stats, apply },
+    async (engine) => {
+      const input = { campaignId, variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.UTC(2027, 0, 8, 12), sendHourUtc: 10 };
+      const { workflowId } = await engine.start('campaign-management', input, { workflowId: `campaign-${campaignId}` });
+      expect((await engine.waitFor(workflowId, { timeoutMs: 50_000 })).status).toBe('succeeded');
+    },
+    clock,
+  );
+  return starts.map((at) => new Date(at).toISOString().slice(0, 13));
+}
 
 /** Runs `body` on a workflow engine with the campaign flow over `deps`, on throw-away SQLite stores (its timers on `clock`, default the wall clock). */
 async function withEngine(deps: Omit<CampaignManagementDeps, 'audit'>, body: (engine: WorkflowEngine, audit: AuditTrail) => Promise<void>, clock?: Clock): Promise<void> {

@@ -1,3 +1,4 @@
+import { cents } from '../../decisioning/action-pricing.js';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import { ok } from '../../domain/connectors/connector-result.js';
@@ -425,7 +426,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         }
       }
 
-      reserved = Math.round(reserved * 100) / 100;
+      reserved = cents(reserved);
       await report({ status: 'acted', contacted, spend, ...(reserved > 0 ? { reserved } : {}) });
       await ctx.sleepUntil('horizon', input.scanAt + input.horizonMs);
       const outcomes = await ctx.step(measure, { ids: [...treatedIds, ...controlIds], since: input.scanAt });

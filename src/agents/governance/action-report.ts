@@ -1,10 +1,11 @@
+import { cents } from '../../decisioning/action-pricing.js';
 import type { Clock } from '../../domain/clock.js';
 import type { EventSink } from '../../domain/event-sink.js';
 import type { ActionStatus, TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import type { ActionRequest, ExecuteVerdict } from '../../decisioning/policy/index.js';
 import type { ActionExecutor, ExecutionOutcome } from './guarded-executor.js';
-import { onAcceptancePart, presentsOffer } from './offer-settlement.js';
+import { paidAtPresentation, presentsOffer } from './offer-settlement.js';
 
 /**
  * What the operator did to a customer, on the customer's own timeline: every request the guarded
@@ -57,7 +58,7 @@ export function actionEventOf(request: ActionRequest, verdict: Pick<ExecuteVerdi
     ...(outcome.ok ? {} : { reason: outcome.error.slice(0, 200) }),
     ...(str(p.offerId) ? { offerId: str(p.offerId) } : {}),
     // What was moved at presentation: an offer's acceptance-paid part is booked by the answer, if accepted.
-    ...(verdict.cost > 0 ? { amount: Math.round((outcome.ok ? (outcome.actualCost ?? verdict.cost - (presentsOffer(request) ? onAcceptancePart(request) : 0)) : verdict.cost) * 100) / 100 } : {}),
+    ...(verdict.cost > 0 ? { amount: outcome.ok ? paidAtPresentation(request, verdict.cost, outcome.actualCost) : cents(verdict.cost) } : {}),
     ...(request.discountPct !== undefined ? { discountPct: request.discountPct } : {}),
     ...(notificationChannel && notificationChannel.length <= 32 ? { notificationChannel } : {}),
     ...(typeof p.purpose === 'string' && p.purpose.length <= 32 ? { purpose: p.purpose } : {}),

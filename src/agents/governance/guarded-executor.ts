@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActHold } from '../../domain/connectors/connector-result.js';
 import type { Clock } from '../../domain/clock.js';
 import { heldError, isHeld, TwinloopError } from '../../domain/errors.js';
-import { cents, priceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
+import { priceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
 import type { ContactRefusal } from '../../decisioning/contact-policy.js';
 import {
   actionRequestSchema,
@@ -19,7 +19,7 @@ import {
 import { fourEyesRefusal, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
 import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
-import { acceptanceBooking, onAcceptancePart, presentsOffer, splitClaims, type OfferSettlement } from './offer-settlement.js';
+import { acceptanceBooking, onAcceptancePart, paidAtPresentation, presentsOffer, splitClaims, type OfferSettlement } from './offer-settlement.js';
 
 /**
  * The one way an action on a customer executes. Every interface (HTTP, CLI, MCP, agents) hands
@@ -243,7 +243,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     if (outcome.ok) {
       // With an acceptance-paid part, `actualCost` is what the presentation cost.
       await ledger.commit(reserved.reservation, outcome.actualCost);
-      const paidNow = outcome.actualCost ?? cents(verdict.cost - onAcceptance);
+      const paidNow = paidAtPresentation(request, verdict.cost, outcome.actualCost);
       const seq = await record('action.executed', request, system, { status: 'executed', cost: paidNow, ...(pending ? { reservedOnAcceptance: onAcceptance } : {}), detail: outcome.detail ?? {} }, verdict);
       const result: GuardedResult = { status: 'executed', reason: last(verdict.reasons), requestId: request.id, cost: paidNow, ...(pending ? { onAcceptance } : {}), auditSeq: seq, verdict: brief(verdict) };
       await answers.put(request.id, { ...result, ask: askOf(request) });

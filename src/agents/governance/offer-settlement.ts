@@ -54,6 +54,15 @@ export function onAcceptancePart(request: Pick<ActionRequest, 'costOnAcceptance'
 }
 
 /**
+ * What carrying out `request` at `cost` (the verdict's) paid at once: the back end's actual cost
+ * when it reports one, else the cost less an offer's acceptance-paid part. One reckoning for the
+ * executor's answer and the `action` event's amount.
+ */
+export function paidAtPresentation(request: Pick<ActionRequest, 'actionClass' | 'params' | 'costOnAcceptance' | 'cost'>, cost: number, actualCost?: number): number {
+  return actualCost ?? cents(cost - (presentsOffer(request) ? onAcceptancePart(request) : 0));
+}
+
+/**
  * The verdict's budget lines split into the part paid at presentation and the part paid on
  * acceptance (`amount` of each line, which claims the whole cost).
  */

@@ -1,3 +1,4 @@
+import { cents } from '../../decisioning/action-pricing.js';
 import type { CampaignAllocation, CampaignInput, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
@@ -197,7 +198,6 @@ async function settledOf(records: RecordStore, state: CampaignState): Promise<Se
   }
 }
 const settledTotal = (settled: Settled) => [...settled.values()].reduce((a, t) => ({ committed: a.committed + t.committed, reserved: a.reserved + t.reserved }), { committed: 0, reserved: 0 });
-const money = (x: number) => Math.round(x * 100) / 100;
 
 /** The customers whose churn a campaign's stats read: its treated and its control group. */
 const watched = (state: CampaignState) => [...Object.keys(state.treated), ...state.control];
@@ -222,8 +222,8 @@ function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: 
       ...(shared.has(v.id)
         ? { presented: state.variants[v.id].presented + shared.get(v.id)!.presented, accepted: state.variants[v.id].accepted + shared.get(v.id)!.accepted, declined: state.variants[v.id].declined + shared.get(v.id)!.declined }
         : {}),
-      spent: money(state.variants[v.id].spent + (settled.get(v.id)?.committed ?? 0)),
-      reserved: money(settled.get(v.id)?.reserved ?? 0),
+      spent: cents(state.variants[v.id].spent + (settled.get(v.id)?.committed ?? 0)),
+      reserved: cents(settled.get(v.id)?.reserved ?? 0),
       treated: treatedBy.get(v.id)?.n ?? 0,
       treatedChurned: treatedBy.get(v.id)?.churned ?? 0,
       ...(state.priorAcceptance?.[v.id] === undefined ? {} : { priorAcceptance: state.priorAcceptance[v.id] }),
@@ -461,8 +461,8 @@ export function campaignDelivery(
       return {
         campaignId,
         budget: s.input.budget,
-        spent: money(s.spent + total.committed),
-        reserved: money(total.reserved),
+        spent: cents(s.spent + total.committed),
+        reserved: cents(total.reserved),
         controlShare: s.input.controlShare,
         audienceLeft: s.queue.length,
         treated: Object.keys(s.treated).length,
