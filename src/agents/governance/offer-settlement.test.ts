@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOGUE_DOCUMENT } from '../../decisioning/default-catalogue.js';
 import { loadCatalogue } from '../../decisioning/offer-catalogue.js';
-import { createBudgetLedger, parseActionPolicy } from '../../decisioning/policy/index.js';
+import { createBudgetLedger, parseActionPolicy, type BudgetLedger } from '../../decisioning/policy/index.js';
 import { ManualClock } from '../../domain/clock.js';
 import type { TwinEvent } from '../../domain/events.js';
-import { recordDocuments } from '../../store/document-store.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
@@ -17,7 +16,10 @@ import { actionEventOf } from './action-report.js';
 import { createApprovalQueue } from './approval-queue.js';
 import { createAuditTrail } from './audit-trail.js';
 import { createGuardedExecutor, type ActionExecutor } from './guarded-executor.js';
-import { createOfferSettler, OFFER_SETTLEMENTS, settleOnAnswers, type OfferSettlement } from './offer-settlement.js';
+import { answerAmong, createOfferSettler } from './offer-settlement.js';
+import { OPEN_OFFER_SETTLEMENTS, offerSettlementBook } from './offer-settlement-book.js';
+import { startOfferSettlement } from './offer-settlement-sweep.js';
+import { ANSWER_WINDOW_MS } from '../../decisioning/decision-record.js';
 
 /**
  * An offer paid on acceptance books its acceptance-paid part only when the customer accepts
@@ -59,10 +61,10 @@ async function close() {
 }
 
 /** The operator's parts over the stores (as the server puts them together), with an intake whose applied events the test sends. */
-function operator(o: { limit?: number; executor?: ActionExecutor } = {}) {
+function operator(o: { limit?: number; executor?: ActionExecutor; ledger?: BudgetLedger; log?: (line: string) => void } = {}) {
   const clock = new ManualClock(T0);
-  const ledger = createBudgetLedger(governance);
-  const settlements = recordDocuments<OfferSettlement>(records, OFFER_SETTLEMENTS);
+  const ledger = o.ledger ?? createBudgetLedger(governance);
+  const settlements = offerSettlementBook(records);
   const audit = createAuditTrail(governance, clock);
   const guarded = createGuardedExecutor({
     policy: policy(o.limit ?? 1000),
@@ -76,17 +78,34 @@ function operator(o: { limit?: number; executor?: ActionExecutor } = {}) {
   });
   const settler = createOfferSettler({ ledger, settlements, audit, clock });
   const listeners: AppliedListener[] = [];
-  const detach = settleOnAnswers({ onApplied: (l) => (listeners.push(l), () => undefined) }, settler);
-  const apply = (events: TwinEvent[]) => listeners.forEach((l) => l(events.map((event, i) => ({ event, time: T0, seq: i + 1 }))));
-  return { guarded, settler, settlements, apply, detach, audit };
+  const settlement = startOfferSettlement({
+    intake: { onApplied: (l) => (listeners.push(l), () => undefined) },
+    settler,
+    book: settlements,
+    answerOf: async (customerId, requestId) => answerAmong(logged.filter((e) => e.customerId === customerId), requestId),
+    clock,
+    sweepEveryMs: 0,
+    log: o.log,
+  });
+  /** The events applied: logged (the customers' events the sweep reads), then handed to the listeners. */
+  const apply = (events: TwinEvent[]) => {
+    logged.push(...events);
+    listeners.forEach((l) => l(events.map((event, i) => ({ event, time: T0, seq: i + 1 }))));
+  };
+  return { guarded, settler, settlements, apply, settlement, audit, clock };
 }
+/** The customers' logged events (the event log outlives an operator's process). */
+let logged: TwinEvent[] = [];
+beforeEach(() => {
+  logged = [];
+});
 
 const present = (g: ReturnType<typeof operator>['guarded'], id: string, offerId = 'mixed', customerId = 'C1') =>
   g.execute({ id, actionClass: offerId === 'mixed' || offerId === 'data-bonus' ? 'offer' : 'discount', channel: 'app', customerId, params: { offerId, present: true }, actor: { kind: 'agent', id: 'test' } });
-const answer = (requestId: string, action: 'accepted' | 'declined' | 'ignored'): TwinEvent => ({
+const answer = (requestId: string, action: 'accepted' | 'declined' | 'ignored', customerId = 'C1'): TwinEvent => ({
   id: `${action}:${requestId}`,
   kind: 'offer',
-  customerId: 'C1',
+  customerId,
   time: new Date(T0).toISOString(),
   source: 'test',
   v: 1,
@@ -125,7 +144,7 @@ describe('offers paid on acceptance', () => {
     await present(guarded, 'D', 'mixed', 'C2');
     await present(guarded, 'I', 'mixed', 'C3');
     expect(await spend()).toMatchObject({ committed: 6, reserved: 45 });
-    apply([answer('A', 'accepted'), answer('D', 'declined'), answer('I', 'ignored')]);
+    apply([answer('A', 'accepted'), answer('D', 'declined', 'C2'), answer('I', 'ignored', 'C3')]);
     await expect.poll(async () => (await settlements.list()).filter((s) => s.state !== 'reserved').length).toBe(3);
     expect(await spend()).toMatchObject({ committed: 6 + 15, reserved: 0 });
   });
@@ -214,5 +233,140 @@ describe('offers paid on acceptance', () => {
   it("the action event's amount is what was moved at presentation", () => {
     const request = { id: 'R1', actionClass: 'offer', channel: 'app' as const, customerId: 'C1', cost: 17, costOnAcceptance: 15, params: { offerId: 'mixed' }, features: {}, actor: { kind: 'agent' as const, id: 't' }, why: {} };
     expect(actionEventOf(request, { cost: 17 }, { ok: true }, T0)?.data).toMatchObject({ status: 'presented', amount: 2 });
+  });
+});
+
+describe('nothing stays reserved for ever: the sweep', () => {
+  const openIds = async () => (await records.list(OPEN_OFFER_SETTLEMENTS)).map((r) => r.id);
+
+  it('tries again an answer whose settlement failed, and settles it once', async () => {
+    const real = createBudgetLedger(governance);
+    let down = true;
+    // The store fails the settlement's commit (the presentation's own commit goes through).
+    const ledger: BudgetLedger = { ...real, commit: async (r, c) => (down && r.requestId?.endsWith('#on-acceptance') ? Promise.reject(new Error('store down')) : real.commit(r, c)) };
+    const lines: string[] = [];
+    const op = operator({ ledger, log: (line) => lines.push(line) });
+    await present(op.guarded, 'R1');
+    op.apply([answer('R1', 'accepted')]);
+    await expect.poll(() => lines.join('\n')).toContain('R1: its accepted answer did not settle');
+    expect(await op.settlement.sweep()).toMatchObject({ answered: 0 });
+    expect(await spend()).toMatchObject({ committed: 2, reserved: 15 });
+    down = false;
+    expect(await op.settlement.sweep()).toMatchObject({ answered: 1 });
+    expect(await op.settlement.sweep()).toMatchObject({ answered: 0, ignored: 0 });
+    expect(await spend()).toMatchObject({ committed: 17, reserved: 0 });
+    expect(await op.settlements.get('R1')).toMatchObject({ state: 'committed', answer: 'accepted' });
+    expect(await openIds()).toEqual([]);
+  });
+
+  it('at start, settles the answers a crash came between (applied and logged, never settled)', async () => {
+    const before = operator();
+    await present(before.guarded, 'A');
+    await present(before.guarded, 'D', 'mixed', 'C2');
+    await present(before.guarded, 'W', 'mixed', 'C3');
+    // The answers reach the log, and the process stops before anything settles them.
+    logged.push(answer('A', 'accepted'), answer('D', 'declined', 'C2'));
+    await close();
+    await open();
+    const after = operator();
+    expect(await after.settlement.sweep({ full: true })).toEqual({ answered: 2, ignored: 0, forgotten: 0 });
+    expect(await spend()).toMatchObject({ committed: 6 + 15, reserved: 15 });
+    // The unanswered one waits for its answer within its window.
+    expect(await openIds()).toEqual(['W']);
+  });
+
+  it('releases as ignored what is past the answer window with no answer, and settles on an answer found', async () => {
+    const op = operator();
+    await present(op.guarded, 'I');
+    await present(op.guarded, 'A', 'mixed', 'C2');
+    logged.push(answer('A', 'accepted', 'C2'));
+    op.clock.advance(ANSWER_WINDOW_MS - 1);
+    expect(await op.settlement.sweep()).toEqual({ answered: 0, ignored: 0, forgotten: 0 });
+    op.clock.advance(1);
+    expect(await op.settlement.sweep()).toEqual({ answered: 1, ignored: 1, forgotten: 0 });
+    expect(await op.settlements.get('I')).toMatchObject({ state: 'released', answer: 'ignored' });
+    expect(await spend()).toMatchObject({ committed: 4 + 15, reserved: 0 });
+    const entries = (await op.audit.read({ afterSeq: 0 })).map((e) => e.entry as { type: string; requestId: string });
+    expect(entries.filter((e) => e.type === 'action.settled').map((e) => e.requestId).sort()).toEqual(['A', 'I']);
+  });
+
+  it('a sweep repeated after a crash in its settlement moves no amount twice', async () => {
+    const op = operator();
+    await present(op.guarded, 'R1');
+    await present(op.guarded, 'R2', 'mixed', 'C2');
+    // A crash after the ledger committed R1's booking, before its record was written.
+    await createBudgetLedger(governance).commit({ claims: (await op.settlements.get('R1'))!.claims, requestId: 'R1#on-acceptance' });
+    // A crash after R2's record was settled, before it left the open list.
+    await records.put('offer-settlements', 'R2', { ...(await op.settlements.get('R2'))!, state: 'released', answer: 'declined' });
+    await createBudgetLedger(governance).release({ claims: (await op.settlements.get('R2'))!.claims, requestId: 'R2#on-acceptance' });
+    logged.push(answer('R1', 'accepted'));
+    expect(await op.settlement.sweep({ full: true })).toEqual({ answered: 1, ignored: 0, forgotten: 1 });
+    expect(await op.settlement.sweep({ full: true })).toEqual({ answered: 0, ignored: 0, forgotten: 0 });
+    expect(await spend()).toMatchObject({ committed: 4 + 15, reserved: 0 });
+    expect(await op.settlements.get('R1')).toMatchObject({ state: 'committed' });
+    expect(await openIds()).toEqual([]);
+  });
+
+  it('an open entry whose record was never written (a crash between the two writes) is released past its window', async () => {
+    const op = operator();
+    await present(op.guarded, 'R1');
+    await records.delete('offer-settlements', 'R1');
+    op.clock.advance(ANSWER_WINDOW_MS);
+    expect(await op.settlement.sweep()).toMatchObject({ ignored: 1 });
+    expect(await spend()).toMatchObject({ committed: 2, reserved: 0 });
+    expect(await op.settlements.get('R1')).toMatchObject({ state: 'released', answer: 'ignored' });
+  });
+});
+
+describe('reservations kept before the open list', () => {
+  it('are listed open once, and then swept as the others', async () => {
+    const op = operator();
+    await present(op.guarded, 'R1');
+    // As a server of before the open list kept it: the record alone.
+    await records.delete(OPEN_OFFER_SETTLEMENTS, 'R1');
+    expect(await op.settlements.listUnlisted()).toBe(1);
+    expect(await op.settlements.listUnlisted()).toBe(0);
+    op.clock.advance(ANSWER_WINDOW_MS);
+    expect(await op.settlement.sweep()).toMatchObject({ ignored: 1 });
+    expect(await spend()).toMatchObject({ committed: 2, reserved: 0 });
+  });
+});
+
+describe('an acceptance after the offer was written off as ignored', () => {
+  it('is honoured: its amount is booked on the lines it was reserved on, once', async () => {
+    const op = operator();
+    await present(op.guarded, 'R1');
+    await op.settler.settle('R1', 'ignored');
+    expect(await spend()).toMatchObject({ committed: 2, reserved: 0 });
+    op.apply([answer('R1', 'accepted')]);
+    await expect.poll(async () => (await op.settlements.get('R1'))?.state).toBe('committed');
+    op.apply([answer('R1', 'accepted')]);
+    await op.settler.settle('R1', 'accepted');
+    expect(await spend()).toMatchObject({ committed: 17, reserved: 0 });
+    expect(await op.settlements.get('R1')).toMatchObject({ answer: 'accepted', late: { booked: true } });
+    const settled = (await op.audit.read({ afterSeq: 0 })).map((e) => e.entry as { type: string; outcome?: Record<string, unknown> }).filter((e) => e.type === 'action.settled');
+    expect(settled.map((e) => e.outcome)).toEqual([expect.objectContaining({ answer: 'ignored' }), expect.objectContaining({ answer: 'accepted', late: true, amount: 15 })]);
+  });
+
+  it('is refused visibly when its budget has no room: audited, and the record says why', async () => {
+    const op = operator({ limit: 20 });
+    await present(op.guarded, 'R1');
+    await op.settler.settle('R1', 'ignored');
+    // The room R1's release freed is taken by another offer meanwhile.
+    await present(op.guarded, 'R2', 'mixed', 'C2');
+    expect(await spend()).toMatchObject({ committed: 4, reserved: 15 });
+    expect(await op.settler.settle('R1', 'accepted')).toMatchObject({ state: 'released', late: { booked: false } });
+    expect(await op.settler.settle('R1', 'accepted')).toBeNull();
+    expect(await spend()).toMatchObject({ committed: 4, reserved: 15 });
+    const failed = (await op.audit.read({ afterSeq: 0 })).map((e) => e.entry as { type: string; requestId: string; outcome?: Record<string, unknown> }).filter((e) => e.type === 'action.failed');
+    expect(failed).toEqual([expect.objectContaining({ requestId: 'R1', outcome: expect.objectContaining({ answer: 'accepted', late: true, guardrail: 'budget', status: 'refused' }) })]);
+  });
+
+  it('a decline after it was released changes nothing', async () => {
+    const op = operator();
+    await present(op.guarded, 'R1');
+    await op.settler.settle('R1', 'ignored');
+    expect(await op.settler.settle('R1', 'declined')).toBeNull();
+    expect(await spend()).toMatchObject({ committed: 2, reserved: 0 });
   });
 });

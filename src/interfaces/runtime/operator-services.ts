@@ -13,7 +13,9 @@ import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
 import { wakeDecidedApprovals } from '../../agents/flows/approval-wake.js';
 import { reportingExecutor } from '../../agents/governance/action-report.js';
 import { startOutcomeWatch } from '../../agents/governance/outcome-watch.js';
-import { createOfferSettler, OFFER_SETTLEMENTS, settleOnAnswers, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
+import { answerAmong, createOfferSettler, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
+import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
+import { startOfferSettlement } from '../../agents/governance/offer-settlement-sweep.js';
 import { openActionPolicySettings, type ActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
@@ -41,6 +43,7 @@ import type { RecordStore } from '../../store/record-store.js';
 import { countTwins, type ExtraFields } from '../../twin/twin-query.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinService } from '../../twin/twin-service.js';
+import type { TwinEvent } from '../../domain/events.js';
 import type { Bss } from './bss.js';
 import { keepRevenueLedger } from './revenue-ledger-from-log.js';
 
@@ -141,6 +144,20 @@ export function liveTwinSource(twins: TwinService, intelligence: Intelligence, e
   return operatorTwinSource(twins.engine, live.model, evidence);
 }
 
+/** Events read per page of a customer's timeline. */
+const EVENT_PAGE = 1_000;
+
+/** A customer's logged offer events (presented, answered), read from their timeline a page at a time. */
+async function offerEventsOf(twins: Pick<TwinService, 'history'>, customerId: string): Promise<TwinEvent[]> {
+  const out: TwinEvent[] = [];
+  for (let afterSeq = 0; ; ) {
+    const page = await twins.history.timeline(customerId, { afterSeq, limit: EVENT_PAGE });
+    for (const e of page) if (e.kind === 'offer') out.push(e.event);
+    if (page.length < EVENT_PAGE) return out;
+    afterSeq = page[page.length - 1].seq;
+  }
+}
+
 /**
  * Opens next-best-action, the action policy with approvals and audit, the simulation lab,
  * intents and the durable workflows over the configured store, wired to the operator's back ends,
@@ -198,7 +215,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   }
   const ledger = createBudgetLedger(governance);
   // Offers paid on acceptance wait for the customer's answer with that part reserved (docs/policy.md, "Budgets").
-  const settlements = recordDocuments<OfferSettlement>(records, OFFER_SETTLEMENTS);
+  const settlements = offerSettlementBook(records);
   const guarded = createGuardedExecutor({
     policy: () => actionPolicy.current(),
     // Every request is priced from the live catalogue at its customer's monthly price, and meets the contact rules.
@@ -215,8 +232,17 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     decisionLogged: () => decisions.flush(),
     actsHeld: o.bss?.actsHeld,
   });
-  // The answer (accepted, declined, or the outcome watch's ignored) commits or releases what the offer reserved.
-  const detachSettlements = settleOnAnswers(twins.intake, createOfferSettler({ ledger, settlements, audit, clock }), o.log);
+  // The answer (accepted, declined, or the outcome watch's ignored) commits or releases what the
+  // offer reserved; a sweep at start and on a timer settles what a failed write or a crash left reserved.
+  const offerSettlement = startOfferSettlement({
+    intake: twins.intake,
+    settler: createOfferSettler({ ledger, settlements, audit, clock }),
+    book: settlements,
+    answerOf: async (customerId, requestId) => answerAmong(await offerEventsOf(twins, customerId), requestId),
+    clock,
+    here: o.answersFor,
+    log: o.log,
+  });
 
   const runStore = recordDocuments<SimulationRun>(records, 'simulations');
   // A run that was going when the process stopped will not finish: say so rather than leave it running.
@@ -403,7 +429,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       clearInterval(scheduler);
       actionPolicy.close();
       detachDecisions();
-      detachSettlements();
+      await offerSettlement.close();
       revenue.detach();
       detachAnomalies();
       detachContacts();

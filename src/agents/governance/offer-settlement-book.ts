@@ -1,0 +1,85 @@
+import { recordDocuments, type DocumentStore } from '../../store/document-store.js';
+import type { RecordStore } from '../../store/record-store.js';
+import { OFFER_SETTLEMENTS, type OfferSettlement } from './offer-settlement.js';
+
+/**
+ * Where offers paid on acceptance are kept (offer-settlement.ts): one record per request in
+ * OFFER_SETTLEMENTS, and, while a record is `reserved`, an entry among the open ones. What waits
+ * for an answer is read from the open list, so the sweep's and a campaign tick's reads grow with
+ * what is open now (a week of presentations at most), never with the whole history.
+ */
+
+/** The requests whose acceptance-paid part is still reserved, by request id. */
+export const OPEN_OFFER_SETTLEMENTS = 'offer-settlements-open';
+
+/**
+ * An open reservation as the open list holds it: a copy of its record as it was reserved, so that
+ * a crash between the two writes leaves the sweep all it needs to settle it.
+ */
+export type OpenSettlement = OfferSettlement;
+
+/** The settlements with their open list. */
+export interface OfferSettlementBook extends DocumentStore<OfferSettlement> {
+  /** A page of the open reservations in request id order after `after`, those whose id starts with `prefix`. */
+  openPage(o: { readonly after?: string; readonly limit: number; readonly prefix?: string }): Promise<OpenSettlement[]>;
+  /** Takes a request off the open list (its record is settled: what a crash between the two writes left behind). */
+  forget(requestId: string): Promise<void>;
+  /**
+   * Lists open the reserved records kept before the open list existed: once per store (a record
+   * in `settings` says it is done; a crash before it repeats the listing, which puts the same entries).
+   */
+  listUnlisted(): Promise<number>;
+}
+
+/** The `settings` record saying the reserved records of before the open list are listed. */
+const LISTED_MARK = 'offer-settlements-open-list';
+
+/**
+ * The book over the record store. A reserved record is listed open before it is written, and a
+ * settled one written before it leaves the list: a crash between leaves an open entry whose record
+ * is settled (or absent), which the sweep takes off, never a reserved record nobody lists.
+ */
+export function offerSettlementBook(records: RecordStore): OfferSettlementBook {
+  const docs = recordDocuments<OfferSettlement>(records, OFFER_SETTLEMENTS);
+  return {
+    get: (id) => docs.get(id),
+    list: () => docs.list(),
+    async put(id, s) {
+      if (s.state === 'reserved') {
+        await records.put(OPEN_OFFER_SETTLEMENTS, id, s);
+        await docs.put(id, s);
+        return;
+      }
+      await docs.put(id, s);
+      await records.delete(OPEN_OFFER_SETTLEMENTS, id);
+    },
+    async openPage({ after, limit, prefix }) {
+      const page = await records.list<OfferSettlement>(OPEN_OFFER_SETTLEMENTS, { limit, ...(after ? { after } : {}), ...(prefix ? { prefix } : {}) });
+      return page.map((r) => r.body);
+    },
+    async forget(requestId) {
+      await records.delete(OPEN_OFFER_SETTLEMENTS, requestId);
+    },
+    async listUnlisted() {
+      if (await records.get('settings', LISTED_MARK)) return 0;
+      let listed = 0;
+      for (const s of await docs.list()) {
+        if (s.state !== 'reserved') continue;
+        await records.put(OPEN_OFFER_SETTLEMENTS, s.requestId, s);
+        listed++;
+      }
+      await records.put('settings', LISTED_MARK, { listed, at: Date.now() });
+      return listed;
+    },
+  };
+}
+
+/** Every open reservation whose id starts with `prefix` (all when absent), a page of `pageSize` at a time. */
+export async function* openSettlements(book: Pick<OfferSettlementBook, 'openPage'>, pageSize: number, prefix?: string): AsyncGenerator<OpenSettlement> {
+  for (let after: string | undefined; ; ) {
+    const page = await book.openPage({ limit: pageSize, ...(after ? { after } : {}), ...(prefix ? { prefix } : {}) });
+    yield* page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1].requestId;
+  }
+}

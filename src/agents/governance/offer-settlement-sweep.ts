@@ -1,0 +1,167 @@
+import type { Clock } from '../../domain/clock.js';
+import { ANSWER_WINDOW_MS } from '../../decisioning/decision-record.js';
+import { MAX_PAGE_SIZE } from '../../store/record-store.js';
+import type { AppliedListener } from '../../twin/intake.js';
+import { openSettlements, type OfferSettlementBook, type OpenSettlement } from './offer-settlement-book.js';
+import { settleOnAnswers, type OfferAnswer, type OfferSettler } from './offer-settlement.js';
+
+/**
+ * Offers paid on acceptance settled on their answers, and nothing left reserved for ever
+ * (docs/policy.md, "Budgets"). The answers the intake applies settle their offers at once; what
+ * that leaves reserved, a sweep settles, at start and then on a timer:
+ * - an answer whose settlement failed (a store down) is tried again at every sweep until it settles;
+ * - an answer applied before a crash that came before its settlement is found in the customer's
+ *   logged events by the sweep at start, which reads the answer of every open reservation;
+ * - a reservation past the answer window is settled on its answer if the customer's events hold
+ *   one, else released as `ignored` (the outcome watch's `offer ignored` then finds it settled).
+ * Each settlement goes through the settler, whose bookings settle once: a sweep repeated after a
+ * crash, or running beside the intake's settlement, moves no amount twice.
+ */
+
+/**
+ * Real time between sweeps: a failed settlement is tried again within this, and an unanswered
+ * reservation released this long after its window at most (about a simulated day at the
+ * sandbox's default speed); each sweep lists what is open, so not much more often.
+ */
+export const SETTLEMENT_SWEEP_EVERY_MS = 30_000;
+
+/** What one sweep did. */
+export interface SettlementSweepTally {
+  /** Settled on an answer found in the customer's events, or one whose settlement had failed. */
+  answered: number;
+  /** Released as ignored: past the answer window with no answer. */
+  ignored: number;
+  /** Open entries whose record was settled already (a crash between the two writes), taken off the list. */
+  forgotten: number;
+}
+
+/** What the settlement needs. */
+export interface OfferSettlementOptions {
+  /** The applied events, whose answers settle their offers. */
+  readonly intake: { onApplied(listener: AppliedListener): () => void };
+  readonly settler: OfferSettler;
+  readonly book: OfferSettlementBook;
+  /** The customer's answer to request `requestId` among their logged events (`answerAmong`); undefined when none. */
+  readonly answerOf: (customerId: string, requestId: string) => Promise<OfferAnswer | undefined>;
+  /** The clock the guarded executor dates presentations with. */
+  readonly clock: Clock;
+  readonly answerWindowMs?: number;
+  /** Real time between sweeps; 0: no timer and no sweep at start (the caller calls `sweep`). */
+  readonly sweepEveryMs?: number;
+  /** On a partition worker: whether a customer's reservations are this process's to settle (its owner's). Absent: all are. */
+  readonly here?: (customerId: string) => boolean;
+  readonly log?: (line: string) => void;
+}
+
+/** The running settlement. */
+export interface RunningOfferSettlement {
+  /**
+   * Settles what is due now: failed settlements again, reservations past their window; with
+   * `full`, also every open reservation the customer has answered (what the sweep at start does).
+   */
+  sweep(o?: { readonly full?: boolean }): Promise<SettlementSweepTally>;
+  /** The sweep at start (resolved at once when there is no timer). */
+  readonly started: Promise<SettlementSweepTally | undefined>;
+  /** Stops the timer and the intake's settlement, and waits for a running sweep. */
+  close(): Promise<void>;
+}
+
+/** Settles offers on the applied answers and sweeps what that leaves reserved. */
+export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSettlement {
+  const window = o.answerWindowMs ?? ANSWER_WINDOW_MS;
+  /** Answers whose settlement failed, by request id: tried again at every sweep. */
+  const failed = new Map<string, OfferAnswer>();
+  const detach = settleOnAnswers(o.intake, o.settler, (requestId, answer, err) => {
+    failed.set(requestId, answer);
+    o.log?.(`offer ${requestId}: its ${answer} answer did not settle its budget now (${err.message}); it stays reserved and is tried again`);
+  });
+
+  /** Settles one open reservation on its answer, or as ignored past its window; what it did. */
+  async function settleOpen(open: OpenSettlement, now: number, full: boolean): Promise<keyof SettlementSweepTally | undefined> {
+    const due = open.presentedAt + window <= now;
+    if (!due && !full) return undefined;
+    const record = await o.book.get(open.requestId);
+    if (record && record.state !== 'reserved') {
+      await o.book.forget(open.requestId);
+      return 'forgotten';
+    }
+    // Listed but never written (a crash between the two writes): the entry is the record as reserved.
+    if (!record) {
+      if (!due) return undefined;
+      await o.book.put(open.requestId, open);
+    }
+    const answer = await o.answerOf(open.customerId, open.requestId);
+    if (answer) return (await o.settler.settle(open.requestId, answer)) ? 'answered' : undefined;
+    if (!due) return undefined;
+    return (await o.settler.settle(open.requestId, 'ignored')) ? 'ignored' : undefined;
+  }
+
+  async function sweepOnce(full: boolean): Promise<SettlementSweepTally> {
+    const tally: SettlementSweepTally = { answered: 0, ignored: 0, forgotten: 0 };
+    for (const [requestId, answer] of [...failed]) {
+      try {
+        if (await o.settler.settle(requestId, answer)) tally.answered++;
+        failed.delete(requestId);
+      } catch (err) {
+        o.log?.(`offer ${requestId}: its ${answer} answer did not settle again (${(err as Error).message}); tried at the next sweep`);
+      }
+    }
+    const now = o.clock.now();
+    for await (const open of openSettlements(o.book, MAX_PAGE_SIZE)) {
+      if (o.here && !o.here(open.customerId)) continue;
+      try {
+        const did = await settleOpen(open, now, full);
+        if (did) tally[did]++;
+      } catch (err) {
+        o.log?.(`offer ${open.requestId}: not settled by the sweep now (${(err as Error).message}); tried at the next sweep`);
+      }
+    }
+    return tally;
+  }
+
+  let running: Promise<SettlementSweepTally> | undefined;
+  const sweep = (opts: { readonly full?: boolean } = {}): Promise<SettlementSweepTally> => {
+    // One sweep at a time: a full one asked while another runs waits for it and then runs.
+    const next = (running ?? Promise.resolve(undefined)).catch(() => undefined).then(() => sweepOnce(opts.full === true));
+    const mine = next.finally(() => {
+      if (running === mine) running = undefined;
+    });
+    running = mine;
+    return mine;
+  };
+  const every = o.sweepEveryMs ?? SETTLEMENT_SWEEP_EVERY_MS;
+  const report = (t: SettlementSweepTally | undefined, what: string) => {
+    if (t && t.answered + t.ignored + t.forgotten > 0) o.log?.(`offers: ${what} settled ${t.answered} on their answers, released ${t.ignored} unanswered past their window${t.forgotten ? `, tidied ${t.forgotten}` : ''}`);
+  };
+  const started: Promise<SettlementSweepTally | undefined> =
+    every > 0
+      ? o.book
+          .listUnlisted()
+          .then((n) => (n > 0 && o.log?.(`offers: listed ${n} reservation(s) kept before the open list, for the sweep`), sweep({ full: true })))
+          .then(
+          (t) => (report(t, 'the sweep at start'), t),
+          (err: Error) => (o.log?.(`offers: the sweep at start failed (${err.message}); the next sweeps go on`), undefined),
+        )
+      : Promise.resolve(undefined);
+  const timer =
+    every > 0
+      ? setInterval(() => {
+          if (running) return;
+          void sweep().then(
+            (t) => report(t, 'the sweep'),
+            (err: Error) => o.log?.(`offers: the sweep failed (${err.message}); tried again`),
+          );
+        }, every)
+      : undefined;
+  timer?.unref();
+
+  return {
+    sweep,
+    started,
+    async close() {
+      if (timer) clearInterval(timer);
+      detach();
+      await running?.catch(() => undefined);
+    },
+  };
+}
