@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { namedWorld } from '../sandbox/index.js';
-import { evaluateRetentionAgent, FIRST_DECISION_POLICIES, judgeTargets, RETENTION_POLICIES, shareOf, type FirstDecisionDump } from './agent-evaluation.js';
+import { calibrateProfiles, evaluateRetentionAgent, FIRST_DECISION_POLICIES, judgeTargets, RETENTION_POLICIES, shareOf, type FirstDecisionDump } from './agent-evaluation.js';
 
 describe('agent evaluate', () => {
   it('runs monthly campaigns on identical world copies and judges every policy against the truth', async () => {
@@ -60,6 +60,28 @@ describe('agent evaluate', () => {
     expect(s.answers.ignored).toBeGreaterThan(0);
     expect(s.answers.accepted + s.answers.declined + s.answers.ignored).toBeLessThanOrEqual(s.answers.presented);
   }, 300_000);
+
+  it("scores the profiles by contacts beside the base's true mix and each bucket's own", () => {
+    // Six customers: four never contacted (types 0, 0, 0, 1), two contacted once (types 2, 3).
+    const types = [0, 0, 0, 1, 2, 3];
+    const at = (p: number[], contacts: number) => ({ classes: { 'sure-thing': p[0], 'lost-cause': p[1], persuadable: p[2], 'sleeping-dog': p[3] }, contacts });
+    const base = [0.5, 1 / 6, 1 / 6, 1 / 6];
+    const profiles = new Map(types.map((_, i) => [`C${i}`, i < 4 ? at(base, 0) : at([0, 0, 0.5, 0.5], 1)]));
+    const [none, one, two] = calibrateProfiles(profiles, (id) => types[Number(id.slice(1))]);
+    // A profile at the base's mix scores exactly the base's mix; the bucket's own mix (3/4 sure things) scores better.
+    const brier = (q: number[], t: number) => q.reduce((s, x, k) => s + (x - (k === t ? 1 : 0)) ** 2, 0);
+    const never = (q: number[]) => [0, 0, 0, 1].reduce((s, t) => s + brier(q, t), 0) / 4;
+    expect(none.customers).toBe(4);
+    expect(none.brier).toBeCloseTo(never(base), 4);
+    expect(none.brierOfBaseMix).toBeCloseTo(never(base), 4);
+    expect(none.brierOfShares).toBeCloseTo(never([0.75, 0.25, 0, 0]), 4);
+    expect(none.brierOfShares).toBeLessThan(none.brierOfBaseMix);
+    // The contacted pair's profiles, split between their two true types, beat the base's mix on them.
+    expect(one.brier).toBeCloseTo(0.5, 4);
+    expect(one.brierOfBaseMix).toBeCloseTo((brier(base, 2) + brier(base, 3)) / 2, 4);
+    expect(one.brier).toBeLessThan(one.brierOfBaseMix);
+    expect(two.customers).toBe(0);
+  });
 
   it('judges a share only of a yardstick that made something, and the single decision by its difference otherwise', () => {
     const at = (mean: number, low = mean, high = mean) => ({ mean, low, high });

@@ -98,6 +98,13 @@ export interface ProfileCalibration {
   readonly brier: number;
   /** Brier score of the true type shares among these customers (knowing nothing about each). */
   readonly brierOfShares: number;
+  /**
+   * Brier score of the base's true type mix (the shares among every profiled customer, whatever
+   * their contacts) on these customers: the yardstick a profile must beat, the score of predicting
+   * every customer at the mix of the whole base. A profile at a bucket's own mix knows which
+   * customers were contacted (the campaigns pick them), which no profile is told.
+   */
+  readonly brierOfBaseMix: number;
 }
 
 /** A posterior's mean and sd. */
@@ -336,7 +343,7 @@ function poolCalibration(perSeed: readonly (readonly ProfileCalibration[])[]): P
     const rows = perSeed.flatMap((c) => c.filter((x) => x.contacts === contacts));
     const n = rows.reduce((a, r) => a + r.customers, 0);
     const w = (f: (r: ProfileCalibration) => number) => (n ? rows.reduce((a, r) => a + f(r) * r.customers, 0) / n : 0);
-    return { contacts, customers: n, brier: round(w((r) => r.brier), 4), brierOfShares: round(w((r) => r.brierOfShares), 4) };
+    return { contacts, customers: n, brier: round(w((r) => r.brier), 4), brierOfShares: round(w((r) => r.brierOfShares), 4), brierOfBaseMix: round(w((r) => r.brierOfBaseMix), 4) };
   });
 }
 
@@ -459,7 +466,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               exploration: { valueOfInformation: Math.round(planned.plan.exploration.valueOfInformation), cost: Math.round(planned.plan.exploration.cost), perfectInformation: Math.round(planned.plan.exploration.perfectInformation) },
               planRisk: r['plan-risk'],
             };
-            calibration = calibrate(planned.profiles, (id) => RESPONSE_TYPES.indexOf(oracle.responseType(id)));
+            calibration = calibrateProfiles(planned.profiles, (id) => RESPONSE_TYPES.indexOf(oracle.responseType(id)));
             if (m === 0) {
               activeCustomers = active.length;
               budget0 = budget;
@@ -603,21 +610,29 @@ function judge(world: object, picks: readonly string[], offer: Offer, contactCos
   return { contacted: picks.length, netValue: Math.round(net), retained: round(retained, 1), cost: Math.round(cost) };
 }
 
-/** Brier score of the profiles against the true types, by contacts so far. */
-function calibrate(profiles: ReadonlyMap<string, { classes: Record<string, number>; contacts: number }>, truth: (id: string) => number): ProfileCalibration[] {
-  return CONTACT_BUCKETS.map((bucket) => {
-    const rows = [...profiles].filter(([, p]) => bucketOf(p.contacts) === bucket);
-    const shares = RESPONSE_CLASSES.map((_, k) => rows.filter(([id]) => truth(id) === k).length / Math.max(1, rows.length));
-    let brier = 0;
-    let brierShares = 0;
-    for (const [id, p] of rows) {
+/** Brier score of the profiles against the true types, by contacts so far, beside the true mixes' (the bucket's and the base's). */
+export function calibrateProfiles(profiles: ReadonlyMap<string, { classes: Record<string, number>; contacts: number }>, truth: (id: string) => number): ProfileCalibration[] {
+  const mixOf = (ids: readonly string[]) => RESPONSE_CLASSES.map((_, k) => ids.filter((id) => truth(id) === k).length / Math.max(1, ids.length));
+  /** Brier score of one probability vector per row against the true type. */
+  const brierOf = (rows: readonly string[], p: (id: string) => readonly number[]) => {
+    let sum = 0;
+    for (const id of rows) {
       const t = truth(id);
-      RESPONSE_CLASSES.forEach((c, k) => {
-        brier += (p.classes[c] - (k === t ? 1 : 0)) ** 2;
-        brierShares += (shares[k] - (k === t ? 1 : 0)) ** 2;
-      });
+      const q = p(id);
+      for (let k = 0; k < RESPONSE_CLASSES.length; k++) sum += (q[k] - (k === t ? 1 : 0)) ** 2;
     }
-    const n = Math.max(1, rows.length);
-    return { contacts: bucket, customers: rows.length, brier: round(brier / n, 4), brierOfShares: round(brierShares / n, 4) };
+    return round(sum / Math.max(1, rows.length), 4);
+  };
+  const baseMix = mixOf([...profiles.keys()]);
+  return CONTACT_BUCKETS.map((bucket) => {
+    const rows = [...profiles].filter(([, p]) => bucketOf(p.contacts) === bucket).map(([id]) => id);
+    const shares = mixOf(rows);
+    return {
+      contacts: bucket,
+      customers: rows.length,
+      brier: brierOf(rows, (id) => RESPONSE_CLASSES.map((c) => profiles.get(id)!.classes[c])),
+      brierOfShares: brierOf(rows, () => shares),
+      brierOfBaseMix: brierOf(rows, () => baseMix),
+    };
   });
 }

@@ -29,8 +29,13 @@ export function formatAgentEvaluation(r: AgentEvaluation): string {
   }
   lines.push('targets (issue 10):');
   for (const [name, v] of Object.entries(r.verdicts)) lines.push(`  ${v.met ? 'met   ' : 'MISSED'} ${TARGET_NAMES[name as keyof AgentEvaluation['verdicts']]}: ${v.why}`);
-  lines.push('response profiles vs true types (Brier score; the shares\u2019 score knows only the types\u2019 mix):');
-  lines.push(formatTable([['contacts', 'customers', 'Brier', 'Brier of shares'], ...r.calibration.map((c) => [c.contacts, String(c.customers), c.brier.toFixed(3), c.brierOfShares.toFixed(3)])]));
+  lines.push("response profiles vs true types (Brier score, lower is better; the base's mix predicts every customer at the true mix of all profiled customers: the yardstick a profile must beat; the bucket's mix knows which customers the campaigns picked):");
+  lines.push(
+    formatTable([
+      ['contacts', 'customers', 'Brier', "Brier of the base's mix", "Brier of the bucket's mix"],
+      ...r.calibration.map((c) => [c.contacts, String(c.customers), `${c.brier.toFixed(3)}${c.customers > 0 && c.brier > c.brierOfBaseMix ? ' (worse)' : ''}`, c.brierOfBaseMix.toFixed(3), c.brierOfShares.toFixed(3)]),
+    ]),
+  );
   lines.push('per seed (first decision net value; contacted):');
   for (const s of r.seeds) {
     const cells = FIRST_DECISION_POLICIES.map((p) => `${p} ${Math.round(s.firstDecision[p].netValue)} (${s.firstDecision[p].contacted})`).join(', ');

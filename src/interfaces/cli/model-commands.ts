@@ -21,6 +21,7 @@ import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry
 import { globalOptions, openTwins, parseDuration, type GlobalOptions } from './cli-context.js';
 import { DAY_MS } from '../../domain/time.js';
 import { evaluateChurnCeiling } from '../../evaluation/churn-ceiling.js';
+import { formatChurnCeiling } from './churn-ceiling-report.js';
 import { resolveWorld } from './sandbox-commands.js';
 
 const splitList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -309,7 +310,7 @@ export function registerTwinModelCommands(model: Command): void {
 
   model
     .command('ceiling')
-    .description("the twins' churn model against its ceiling: its AUC beside the AUC of the sandbox's true churn probabilities on the same validation rows")
+    .description("the twins' churn model against its ceiling: its AUC beside the AUCs of the sandbox's true churn probabilities and of the feature oracle (the truth with the hidden traits integrated out) on the same validation rows")
     .option('--seeds <n>', 'worlds (seeds 1..n)', intOption('--seeds', 1, 50), 1)
     .option('--config <file>', 'world configuration (JSON)')
     .option('--world <name>', 'built-in world (default: default)')
@@ -324,12 +325,7 @@ export function registerTwinModelCommands(model: Command): void {
         months: opts.months,
         log: (l) => process.stderr.write(`${l}\n`),
       });
-      process.stdout.write(`world ${r.world}, ${r.customers} customers, ${r.months} months, ${r.seeds.length} seed(s), ${r.seconds} s\n`);
-      process.stdout.write(
-        `live churn model AUC ${r.modelAuc.toFixed(3)}, true probabilities' AUC ${r.truthAuc.toFixed(3)} on the same validation rows: gap ${r.gap.toFixed(3)}${r.seeds.length > 1 ? ` ± ${r.gapSe.toFixed(3)} (standard error over ${r.seeds.length} seeds)` : ''} (${r.gap <= r.targetGap ? 'within' : 'MISSED:'} the ${r.targetGap} target)\n` +
-          `feature oracle's AUC ${r.featureAuc.toFixed(3)} (the true model with the hidden traits integrated out given the observables): truth − feature oracle ${r.unobservableGap.toFixed(3)}, feature oracle − model ${(r.featureAuc - r.modelAuc).toFixed(3)}\n` +
-          `(the true monthly hazard alone, without the decisions of contracts ending within the horizon: AUC ${r.monthlyHazardAuc.toFixed(3)})\n`,
-      );
+      process.stdout.write(`${formatChurnCeiling(r)}\n`);
       if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
     });
 }

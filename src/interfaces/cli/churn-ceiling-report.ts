@@ -1,0 +1,32 @@
+import type { ChurnCeiling } from '../../evaluation/churn-ceiling.js';
+import { formatTable } from './cli-numbers.js';
+
+/**
+ * The human report of `model ceiling`: per seed and on average, the AUCs of the true churn
+ * probabilities, of the feature oracle (the truth with the hidden traits integrated out given the
+ * observables) and of the live churn model on the same validation rows, side by side, with the
+ * gaps between them; then issue 10's target (the model within `targetGap` of the truth) judged as
+ * written and against the feature oracle, saying when it is out of any model's reach: when the
+ * truth is further than the target above the feature oracle, no model of the twins' events meets it.
+ */
+export function formatChurnCeiling(r: ChurnCeiling): string {
+  const f = (x: number) => x.toFixed(3);
+  const rows = r.seeds.map((s) => [`seed ${s.seed}`, `${s.validationRows} (${s.validationPositives})`, f(s.truthAuc), f(s.featureAuc), f(s.modelAuc), f(s.unobservableGap), f(s.featureGap), f(s.gap), s.learner]);
+  const sums = r.seeds.reduce((a, s) => [a[0] + s.validationRows, a[1] + s.validationPositives], [0, 0]);
+  if (r.seeds.length > 1) rows.push(['mean', `${Math.round(sums[0] / r.seeds.length)} (${Math.round(sums[1] / r.seeds.length)})`, f(r.truthAuc), f(r.featureAuc), f(r.modelAuc), f(r.unobservableGap), f(r.featureGap), f(r.gap), '']);
+  const spread = r.seeds.length > 1 ? ` ± ${f(r.gapSe)} (standard error over ${r.seeds.length} seeds)` : '';
+  const t = r.targetGap;
+  const asWritten = r.gap <= t ? `met (gap ${f(r.gap)}${spread})` : `MISSED by ${f(r.gap - t)} (gap ${f(r.gap)}${spread})`;
+  const reach =
+    r.unobservableGap > t
+      ? `unreachable as written on this world: even the feature oracle, the most a model of the observables can rank, is ${f(r.unobservableGap)} below the truth`
+      : `reachable only by a model ${t - r.unobservableGap < 0.0005 ? 'ranking as well as' : `within ${f(t - r.unobservableGap)} of`} the feature oracle, which is ${f(r.unobservableGap)} below the truth`;
+  return [
+    `world ${r.world}, ${r.customers} customers, ${r.months} months, ${r.seeds.length} seed(s), ${r.seconds} s`,
+    'AUC on the same validation rows (the latest monthly cutoff): the true churn probabilities, the feature oracle (the true model with the hidden traits integrated out given the observables) and the live churn model',
+    formatTable([['', 'rows (churned)', 'truth', 'feature oracle', 'live model', 'truth − feature oracle', 'feature oracle − model', 'truth − model', 'learner'], ...rows]),
+    `target (issue 10), the live model within ${t} of the truth: ${asWritten}; ${reach}`,
+    `the same margin against the feature oracle: ${r.featureGap <= t ? 'met' : 'MISSED'} (feature oracle − model ${f(r.featureGap)})`,
+    `(the true monthly hazard alone, without the decisions of contracts ending within the horizon: AUC ${f(r.monthlyHazardAuc)})`,
+  ].join('\n');
+}
