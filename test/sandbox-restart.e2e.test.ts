@@ -28,6 +28,9 @@ describe('the sandbox after kill -9', () => {
     if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
+  /** A customer's timeline, the sandbox's events only (what the operator did is its own). */
+  const timeline = async (customerId: string) =>
+    (await api<{ items: { id: string; kind: string; time: string; event: { source: string; data: unknown } }[] }>(`/twins/${customerId}/timeline?limit=1000`)).items.filter((e) => e.event.source === 'sandbox');
   /** Draws an applicant and onboards them; the finished run. */
   const onboard = async (): Promise<{ applicantId: string; run: Run }> => {
     const applicant = await api<{ applicantId: string }>('/sandbox/applicants', {});
@@ -46,10 +49,19 @@ describe('the sandbox after kill -9', () => {
     const lines = before.filter((b) => b.run.status === 'succeeded').map((b) => b.run.output!);
     expect(lines.length).toBeGreaterThan(0);
     const profiles = await Promise.all(lines.map((l) => api<{ profile: unknown }>(`/twins/${l.customerId}`).then((t) => t.profile)));
+    // Timelines are read once the first start's history is written behind (decision 0021).
+    await until(async () => ((await api<{ historyWritten: number | null }>('/health')).historyWritten ?? 1) >= 1 || undefined, 120_000);
+    const timelines = await Promise.all(lines.map((l) => timeline(l.customerId)));
+    const heldBefore = Date.parse((await api<{ eventClock: string }>('/health')).eventClock);
 
     // Killed without a chance to save anything, then started again on the same data.
     await server.stop('SIGKILL');
     await server.start();
+    // The world goes on from the newest event the twins held, not from the day before its saved
+    // position (saved every 10 s: 10 hours of the world at 3,600×), which it lived again.
+    const resumed = /resumed at (\S+)/.exec(server.output())?.[1];
+    expect(resumed, server.output()).toBeDefined();
+    expect(Date.parse(`${resumed}Z`)).toBeGreaterThanOrEqual(Math.floor(heldBefore / 60_000) * 60_000);
 
     const after = await onboard();
     const known = new Set(before.map((b) => b.applicantId));
@@ -61,6 +73,20 @@ describe('the sandbox after kill -9', () => {
     }
     // Each line onboarded before the kill is still the person it was (the rebuilt world has them too).
     for (const [i, l] of lines.entries()) expect((await api<{ profile: unknown }>(`/twins/${l.customerId}`)).profile).toEqual(profiles[i]);
+    // Their events are those of before, each once: the rebuilt world replayed the activations at
+    // their times (at the day's end, their events came back under the same ids at 00:00 and were refused).
+    for (const [i, l] of lines.entries()) {
+      const now = await timeline(l.customerId);
+      expect(now.slice(0, timelines[i].length)).toEqual(timelines[i]);
+      const seen = now.map((e) => JSON.stringify([e.kind, e.time, e.event.data]));
+      expect(seen.filter((k, j) => seen.indexOf(k) !== j), `an event twice on ${l.customerId}'s timeline`).toEqual([]);
+    }
+    // The line onboarded after the restart starts after what the twins held, not in the time the world lived again.
+    if (after.run.status === 'succeeded') {
+      const joined = (await timeline(after.run.output!.customerId)).filter((e) => e.kind === 'customer');
+      expect(joined).toHaveLength(1);
+      expect(Date.parse(joined[0].time)).toBeGreaterThanOrEqual(heldBefore);
+    }
     // A world rebuilt without its back ends' acts gives their ids to other events: the intake would refuse those as reused.
     const dead = await api<{ items: { reason: string }[] }>('/dead-letters?limit=1000');
     expect(dead.items.filter((d) => /reuse|already/i.test(d.reason))).toEqual([]);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../domain/clock.js';
+import type { EventSink } from '../domain/event-sink.js';
 import type { TwinEvent } from '../domain/events.js';
+import { DAY_MS } from '../domain/time.js';
 import { ArrayOutput, type EventOutput } from './event-output.js';
 import { memoryJournalStore } from './sandbox-journal.js';
 import { createSandboxWorld } from './sandbox-world.js';
@@ -106,4 +109,76 @@ describe('a journaled sandbox world after a restart', () => {
     expect(await first.backends.billingAdjustments.credit({ idempotencyKey: 'credit-after', customerId: a.customerId, amount: 5, reason: 'goodwill' })).toMatchObject({ status: 'ok' });
     expect(nextDays(second, 2)).toEqual(nextDays(first, 2));
   });
+
+  it('a live world killed mid-day goes on from where its events were taken: acts replayed at their times, nothing lived twice', async () => {
+    const journal = memoryJournalStore();
+    const HOUR = 3_600_000;
+    /** A sink that keeps what it takes (the intake), answering each id once. */
+    const taking = (into: Map<string, TwinEvent>): EventSink => ({
+      submit: async (events) => events.map((e) => {
+        const was = into.get(e.id);
+        if (!was) into.set(e.id, e);
+        return { id: e.id, status: was ? ('duplicate' as const) : ('accepted' as const) };
+      }),
+    });
+    const first = createSandboxWorld(config(), 6, { latencyScale: 0, journal });
+    await first.restore({ days: 0, keepFrom: 0 });
+    const taken = new Map<string, TwinEvent>();
+    await first.backfill({ days: 10, sink: taking(taken) });
+    const startMs = first.clock.now() - 10 * DAY_MS;
+    const real = new ManualClock(0);
+    const live = first.startLive({ speed: 3600, sink: taking(taken), realClock: real, manual: true });
+    /** Moves the live run on to `ms` of simulated time (an hour a real second). */
+    const until = async (ms: number) => {
+      real.set((ms - (startMs + 10 * DAY_MS)) / 3600);
+      await live.tick();
+    };
+    // Day 11 at 10:00: offers presented (each answered at once) and a line activated, inside a day generated at its start.
+    await until(startMs + 11 * DAY_MS + 10 * HOUR);
+    const customers = [...new Set([...taken.values()].map((e) => e.customerId))].slice(0, 30);
+    let presented = 0;
+    for (const [k, customerId] of customers.entries()) {
+      const r = await first.backends.campaignDelivery.deliver({ idempotencyKey: `offer-${k}`, campaignId: 'c', customerId, offerId: first.config.offers.catalogue[0].id, channel: 'app' });
+      if (r.status === 'ok') presented++;
+    }
+    expect(presented).toBeGreaterThan(20);
+    const line = await onboard(first, 'run-1');
+    await until(startMs + 11 * DAY_MS + 18 * HOUR);
+    await first.journalFlushed();
+    // Killed here: what the intake took is all there is; the position file said day 10 (saved 10 s of real time, 10 h of the world's, before).
+    const position = Math.max(...[...taken.values()].map((e) => Date.parse(e.time)));
+    expect(position).toBeGreaterThan(startMs + 11 * DAY_MS + 17 * HOUR);
+    const before = new Map(taken);
+
+    const second = createSandboxWorld(config(), 6, { latencyScale: 0, journal });
+    const day = Math.floor((position - startMs) / DAY_MS);
+    const restored = await second.restore({ days: day, keepFrom: day, live: true, resumeAt: position });
+    // It goes on from there, not from the start of a day before (which the world would live again).
+    expect(second.clock.now()).toBe(position);
+    // What it delivers again is what the intake has, to the letter: the acts' events too, at the
+    // times they were made (replayed at the day's end, they came back under their ids at 00:00 of day 12).
+    expect(restored.events.length).toBeGreaterThan(0);
+    for (const e of restored.events) expect(e).toEqual(before.get(e.id));
+    expect(restored.events.filter((e) => e.customerId === line.customerId && e.kind === 'customer'), "the line's activation, at its time").toHaveLength(1);
+
+    // Both go on to day 13: the restarted world gives what the one never killed gives, each event once.
+    const after = new Map<string, TwinEvent>();
+    await deliverAll(taking(after), restored.events);
+    const real2 = new ManualClock(0);
+    const live2 = second.startLive({ speed: 3600, sink: taking(after), realClock: real2, manual: true });
+    real2.set((startMs + 13 * DAY_MS - position) / 3600);
+    await live2.tick();
+    await until(startMs + 13 * DAY_MS);
+    const fresh = [...after.values()].filter((e) => !before.has(e.id));
+    expect(fresh.length).toBeGreaterThan(0);
+    // Nothing new is dated before the position: no time was lived twice.
+    expect(fresh.filter((e) => Date.parse(e.time) < position)).toEqual([]);
+    for (const e of after.values()) expect(e).toEqual(taken.get(e.id));
+    expect(new Set([...before.keys(), ...after.keys()])).toEqual(new Set(taken.keys()));
+  });
 });
+
+/** Hands `events` to `sink` (a restart's delivery of what its day held up to the position). */
+async function deliverAll(sink: EventSink, events: readonly TwinEvent[]): Promise<void> {
+  await sink.submit(events);
+}

@@ -84,9 +84,13 @@ export interface SandboxWorld {
    * then goes on from the last act, and the events of its last day beyond it wait for the live run.
    * It lets the event loop run between days (the server answers meanwhile) and holds every act on
    * the world until it ends (`holdActs`: an act between two days would change the days after it).
-   * `onProgress` hears of each day generated (days done, days to generate in all).
+   * `onProgress` hears of each day generated (days done, days to generate in all). `resumeAt`
+   * (live): the simulated time through which the world's events were taken before the restart
+   * (the newest of them in the log): its day is generated too, and the clock goes on from there
+   * (or from the last act, if later) rather than from day `keepFrom`'s start, so no simulated time
+   * is lived twice.
    */
-  restore(options: { days: number; keepFrom: number; live?: boolean; onProgress?: (daysDone: number, daysTotal: number) => void }): Promise<RestoredWorld>;
+  restore(options: { days: number; keepFrom: number; live?: boolean; resumeAt?: number; onProgress?: (daysDone: number, daysTotal: number) => void }): Promise<RestoredWorld>;
   /**
    * Makes the brief's care example happen now to a real customer (`customerId`, or one the world
    * picks): data overuse, a billing complaint and a call starting (`care-example.ts`). Throws
@@ -148,9 +152,15 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
     releaseBackends = () => {};
   };
 
-  /** Carries one journaled act out again, synchronously, at the world's current place. */
+  /**
+   * Carries one journaled act out again, synchronously, at its place: after the days it followed
+   * and at the time it was made. A live world generates a day whole at its start and acts within
+   * it, so an act of 10:00 is replayed at 10:00 of the day just generated, not at its end: replayed
+   * at the clock (the day's end), its events came back under their ids at another time (refused as
+   * reused ids) and what it changed took hold a day late (an offer's run, a new line's start).
+   */
   const replay = (e: SandboxJournalEntry) => {
-    engine.clock.set(Math.max(engine.clock.now(), e.at));
+    engine.clock.set(e.at);
     if (e.backend === 'applicants') pool.next();
     else if (e.backend === 'scenarios' && e.method === 'care-example') stageCareExample(engine, (e.request as { customerId: string }).customerId);
     else if (e.backend === 'provisioning' && e.method === 'complete') provisioning.replayCompletion((e.request as { provisioningId: string }).provisioningId);
@@ -203,7 +213,8 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
       try {
         const entries = options.journal ? await options.journal.load() : [];
         const last = entries.length ? entries[entries.length - 1] : undefined;
-        const through = Math.max(o.days, last?.day ?? 0);
+        // The day that holds the position is generated: the live run goes on inside it.
+        const through = Math.max(o.days, last?.day ?? 0, o.resumeAt === undefined ? 0 : Math.floor((o.resumeAt - engine.startMs) / DAY_MS) + 1);
         const from = engine.day;
         pass.total = through - from;
         let slice = Date.now();
@@ -235,14 +246,17 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
         engine.out = kept;
         engine.immediate = kept;
         replayUpTo(Infinity);
+        // The acts replayed last put the clock back to their times; the days generated end later.
+        const end = Math.max(engine.clock.now(), engine.startMs + engine.day * DAY_MS);
+        engine.clock.set(end);
         journal.resumeAfter(last?.seq ?? 0);
         const events = kept.drain();
         if (!o.live) return { day: engine.day, replayed: entries.length, events };
-        // Live, the clock stood inside the last generated day: it goes on from the last act (or the
-        // saved position), not from the day's end, and what the day holds beyond it waits for it:
-        // events for the live run (`ahead`), alarms in the held incidents it releases as it passes them.
-        const end = engine.clock.now();
-        const now = Math.min(end, Math.max(last?.at ?? 0, engine.startMs + o.keepFrom * DAY_MS));
+        // Live, the clock stood inside the last generated day: it goes on from the last act or the
+        // position the events were taken through (else day `keepFrom`'s start), not from the day's
+        // end, and what the day holds beyond it waits for it: events for the live run (`ahead`),
+        // alarms in the held incidents it releases as it passes them.
+        const now = Math.min(end, Math.max(last?.at ?? 0, o.resumeAt ?? engine.startMs + o.keepFrom * DAY_MS));
         engine.releaseIncidents(now);
         engine.clock.set(now);
         const due = events.filter((e) => Date.parse(e.time) <= engine.clock.now());

@@ -207,4 +207,73 @@ describe('sandbox operator', () => {
     expect(flaky.events).toBe(whole.events);
     expect(flaky.views).toEqual(whole.views);
   });
+
+  it('a live world killed mid-day goes on from the newest event the twins hold, not from the day before its saved position', async () => {
+    const dir = fresh();
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    // A simulated day every ~4 s: the position file, saved every 10 s, lags days behind what the intake took.
+    const speed = 20_000;
+    const open = async (lines: string[], intake: (twins: Awaited<ReturnType<typeof openTwinService>>) => EventSink) => {
+      const plan = planSandbox({ config, worldName: 'small', seed: 3, months: 2, stateDir: dir, now: NOW, records: Promise.resolve(records) });
+      const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: sandboxAwareClock(() => plan.world.clock) });
+      const operator = startSandboxOperator({ ...twins, intake: intake(twins) }, { plan, speed, stateDir: dir, log: (l) => lines.push(l) });
+      return { plan, twins, operator };
+    };
+    let release: (err: Error) => void = () => {};
+    const hung = new Promise<never>((_, reject) => (release = reject));
+    hung.catch(() => undefined);
+    try {
+      // First run: live until a day and a half past its history, then killed: the intake never answers again, nothing of the stop runs.
+      let taken = 0;
+      let killAt = Infinity;
+      const first = await open([], (twins) => ({
+        submit: async (events) => {
+          if (first.plan.world.clock.now() >= killAt) return hung;
+          const answers = await twins.intake.submit(events);
+          for (const e of events) taken = Math.max(taken, Date.parse(e.time));
+          return answers;
+        },
+      }));
+      await first.operator.ready;
+      killAt = first.plan.world.clock.now() + 1.5 * 86_400_000;
+      for (let i = 0; i < 6000 && first.plan.world.clock.now() < killAt; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(first.plan.world.clock.now(), 'the first run went live a day and a half').toBeGreaterThanOrEqual(killAt);
+      await first.twins.close();
+      const saved = JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8')) as { days: number; start: string };
+      const savedDayStart = Date.parse(saved.start) + (saved.days - 1) * 86_400_000;
+      expect(savedDayStart, 'the saved position lags what the intake took').toBeLessThan(taken);
+
+      // Second start: the world goes on at the newest event taken; what its day held up to there comes again as duplicates, nothing new before it.
+      const lines: string[] = [];
+      const newBefore: string[] = [];
+      let duplicates = 0;
+      let accepted = 0;
+      const second = await open(lines, (twins) => ({
+        submit: async (events) => {
+          const answers = await twins.intake.submit(events);
+          answers.forEach((a, k) => {
+            if (a.status === 'duplicate') duplicates++;
+            if (a.status !== 'accepted') return;
+            accepted++;
+            if (Date.parse(events[k].time) < taken) newBefore.push(`${events[k].id} ${events[k].time}`);
+          });
+          return answers;
+        },
+      }));
+      expect(second.twins.engine.eventClock).toBe(taken);
+      await second.operator.ready;
+      expect(lines.join('\n')).toContain(`resumed at ${new Date(taken).toISOString().slice(0, 16)}`);
+      for (let i = 0; i < 3000 && accepted === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await second.operator.stop();
+      expect(accepted, 'the world went on').toBeGreaterThan(0);
+      expect(duplicates, 'what its day held up to the position came again').toBeGreaterThan(0);
+      expect(newBefore, 'events dated before the position, taken only after the restart').toEqual([]);
+      expect(await second.twins.store.countDeadLetters()).toBe(0);
+      await second.twins.close();
+      release(new TwinloopError('INTERNAL', 'the first run is over'));
+      await first.operator.stop();
+    } finally {
+      await records.close();
+    }
+  });
 });

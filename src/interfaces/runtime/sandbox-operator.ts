@@ -179,8 +179,11 @@ function readState(dir: string | undefined): SandboxState | undefined {
  */
 export interface SandboxTarget {
   readonly intake: EventSink;
-  /** Twins so far, for the progress lines. */
-  readonly engine?: { readonly size: number };
+  /**
+   * Twins so far, for the progress lines, and the newest event time they hold: where a restarted
+   * live world goes on from (what the intake took of it before the restart, decision 0026).
+   */
+  readonly engine?: { readonly size: number; readonly eventClock?: number };
   /** Made once the history is in (`loadEnded`: the store organises the history for reading then). */
   checkpoint?(options: { loadEnded: boolean }): Promise<unknown>;
 }
@@ -243,8 +246,8 @@ export interface SandboxOperator {
  * Runs the sandbox operator into the ordinary intake: backfills the history (resuming after the
  * last day the intake took, when a run was interrupted), then runs live. The same seed gives the
  * same world, so a later start regenerates it silently up to where it stopped (the twins are
- * already in the store); the day it was in is delivered again, whose events the intake answers
- * as duplicates.
+ * already in the store): a live world goes on from the newest event the twins hold (decision
+ * 0026), its day's events up to there delivered again, which the intake answers as duplicates.
  */
 export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOptions): SandboxOperator {
   const { world, state } = o.plan;
@@ -339,9 +342,12 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
 
   /**
    * A restart's rebuild of the world from its seed (`restore`), said as it begins, every 10 s and
-   * as it ends; it lets the event loop run between days, so the server answers meanwhile.
+   * as it ends; it lets the event loop run between days, so the server answers meanwhile. A live
+   * world goes on from the newest event the twins hold (`resumeAt`, decision 0026); else from the
+   * start of the day before the saved position, whose events come again as duplicates.
    */
-  const restoreWorld = async (days: number) => {
+  const restoreWorld = async (resumeAt: number | undefined) => {
+    const days = resumeAt === undefined ? Math.max(0, state.days - 1) : Math.floor((resumeAt - startMs) / DAY_MS);
     if (rebuild) {
       rebuild.started = Date.now();
       o.log(`sandbox: rebuilding world "${state.world}" (seed ${state.seed}) from its seed after a restart, ${days} days; the twins answer meanwhile, acts on its back ends are held (503, Retry-After) until it is back (GET /health: worldRebuilt)`);
@@ -351,6 +357,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
       days,
       keepFrom: days,
       live: state.backfilled,
+      ...(resumeAt === undefined ? {} : { resumeAt }),
       onProgress: (done, total) => {
         if (!rebuild) return;
         rebuild.done = done;
@@ -368,6 +375,20 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     return restored;
   };
 
+  /**
+   * Where a restarted live world goes on from: the newest event time the twins hold, which is the
+   * world's own position (its events come in time order, each batch after the last is taken; the
+   * operator's acts are stamped by its clock), or up to the intake's 5 minutes ahead of it when an
+   * outside producer stamps its events so. None without twins here (`sandbox serve`), for a
+   * history still loading, or when the twins are behind the history's last day (then the saved
+   * position decides, as before).
+   */
+  const resumePosition = (): number | undefined => {
+    const taken = twins.engine?.eventClock;
+    if (!o.plan.resuming || !state.backfilled || taken === undefined) return undefined;
+    return taken >= startMs + (state.backfillDays - 1) * DAY_MS ? taken : undefined;
+  };
+
   const ready = (async () => {
     // The rebuild and the history begin once the caller has finished starting (the edges listen).
     await Promise.race([o.after?.catch(() => undefined) ?? new Promise((resolve) => setImmediate(resolve)), stopping]);
@@ -380,9 +401,13 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     if (history && !mark && state.backfilled) await history.write({ at: new Date().toISOString(), days: state.backfillDays });
     state.backfilled = history ? Boolean(mark) || state.backfilled : state.backfilled;
     // The world is rebuilt from its seed up to where it was, with what its back ends did replayed
-    // at the same places (the journal); the last day is delivered again (duplicates, but for what
-    // the intake had not taken yet), and so are the days of acts after the last saved position.
-    const restored = await restoreWorld(Math.max(0, state.days - 1));
+    // at the same places (the journal). A live world goes on from what the intake took of it:
+    // the twins' newest event (decision 0026). The position file is saved every 10 s of real time,
+    // hours of the world's at 3,600×: going on from the day before it lived those hours again,
+    // the operator's acts meanwhile stamped behind what the twins held. What the day holds up to
+    // there is delivered again (duplicates, but for what the intake had not taken yet). A backfill
+    // goes on from the day before its saved position, delivered again.
+    const restored = await restoreWorld(resumePosition());
     if (restored.events.length) await deliver(sink, restored.events, RESTORE_BATCH, emptyTally(), { onRetry });
     const skip = restored.day;
     state.days = Math.max(state.days, skip);
@@ -431,7 +456,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
       o.log(`sandbox: history in: ${tally.events} events (${tally.accepted} accepted, ${tally.duplicate} duplicates, ${tally.rejected} rejected) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
       await twins.checkpoint?.({ loadEnded: true });
     } else {
-      o.log(`sandbox: history in${mark ? ` (since ${mark.at})` : ''}: world "${state.world}" (seed ${state.seed}) resumed at ${new Date(world.clock.now()).toISOString().slice(0, 10)}`);
+      o.log(`sandbox: history in${mark ? ` (since ${mark.at})` : ''}: world "${state.world}" (seed ${state.seed}) resumed at ${new Date(world.clock.now()).toISOString().slice(0, 16)}`);
     }
     if (stopped) return;
     live = world.startLive({ speed: o.speed, sink, onRetry, onError: (err) => o.log(`sandbox live run stopped: ${err.message}`) });
