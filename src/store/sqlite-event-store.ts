@@ -37,7 +37,7 @@ import {
 } from './event-rows.js';
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
 import { historyNotWrittenYet, SqliteSeededHistory } from './sqlite-seeded-history.js';
-import { encodeSegment, SqliteSegmentLog, type SealedRun, type SegmentLogOptions } from './sqlite-segment-log.js';
+import { encodeSegment, SqliteSegmentLog, type RunSeal, type SealedRun, type SegmentLogOptions } from './sqlite-segment-log.js';
 import type { PackedEvents } from './packed-events.js';
 import { StoreAdapter } from './store-adapter.js';
 
@@ -98,7 +98,8 @@ export type WriterRequest =
 /** The store's writer thread, as the store uses it (`SqliteWriterClient`). */
 export interface EventWriterThread {
   append(events: readonly NewEvent[], letters: readonly NewDeadLetter[], chain: number | undefined): Promise<AppendOutcome[]>;
-  request<T>(request: WriterRequest): Promise<T>;
+  /** `outOfTurn`: answered once done, after the requests sent after it (the seal of `bulkLoadEnded`, decision 0026). */
+  request<T>(request: WriterRequest, options?: { outOfTurn?: boolean }): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -153,6 +154,14 @@ function prepareStatements(db: Database.Database) {
   };
 }
 type Statements = ReturnType<typeof prepareStatements>;
+
+/** A seal in progress (`seal`): whether it seals everything waiting, the run it is encoding, and its end. */
+interface Sealing {
+  all: boolean;
+  run: RunSeal | undefined;
+  readonly done: Promise<void>;
+  readonly finish: () => void;
+}
 
 /** better-sqlite3 is synchronous: the async methods do their work before returning a settled promise. */
 class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implements EventStore {
@@ -282,7 +291,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
         if (chain !== undefined) this.broken = { chain, failure };
         throw failure;
       } finally {
-        if (this.segments.settle(outcomes !== undefined)) this.seal();
+        if (this.segments.settle(outcomes !== undefined)) void this.seal(false);
       }
       this.synced('append');
       return outcomes;
@@ -357,18 +366,21 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     return this.db.run('saveCheckpoint', () => {
       this.writeCheckpoint(checkpoint, twins, history);
       // Only a whole checkpoint after the load has ended seals (see sealsAtCheckpoint): a slice is not one.
-      if (!options.part && this.segmentOptions && this.segments.sealsAtCheckpoint()) this.seal();
+      if (!options.part && this.segmentOptions && this.segments.sealsAtCheckpoint()) void this.seal(true);
       this.synced('saveCheckpoint');
     });
   }
 
+  /**
+   * Seals what waits, a step at a time between the writer's other requests (decision 0026), and
+   * resolves once it is sealed (or the seal failed, kept in `sealFailure`, or the store closed
+   * first: the rest is sealed at a later start's checkpoint). On the writer thread it is answered
+   * out of turn: the requests after it are served while it seals.
+   */
   bulkLoadEnded(): Promise<void> {
     const writer = this.writerThread();
-    if (writer) return writer.request({ op: 'bulkLoadEnded' });
-    return this.db.run('bulkLoadEnded', () => {
-      if (this.segmentOptions && this.segments.waiting()) this.seal();
-      this.synced('bulkLoadEnded');
-    });
+    if (writer) return writer.request({ op: 'bulkLoadEnded' }, { outOfTurn: true });
+    return this.db.run('bulkLoadEnded', () => (this.segmentOptions && this.segments.waiting() ? this.seal(true) : undefined)).then(() => undefined);
   }
 
   loadHistorySnapshot(customerId: string, atOrBefore: number): Promise<HistorySnapshot | null> {
@@ -405,24 +417,60 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   }
 
   /**
-   * Regroups the waiting segments per customer (encoded first, then written in a transaction of
-   * its own) after the write that asked for it committed. A failed seal changes nothing (the
-   * segments are still read) and is tried again at the next write that asks for one, so it does
-   * not fail the write that asked for it.
+   * Regroups the waiting segments per customer (decision 0026): a run at a time, each encoded in
+   * steps (`sealStep`) that yield to the event loop between them, so the writer serves its other
+   * requests (the live appends) while a large history is sealed, then written in a transaction of
+   * its own (a crash loses at most the run in progress: its segments are still read, and sealed
+   * by the next seal). Asked for after the write that needs it committed; one seal at a time:
+   * a second ask joins the one running (`all`: every waiting segment, not only whole runs).
+   * Resolves once nothing more is due; a failed seal changes nothing, is kept in `sealFailure`,
+   * and is tried again at the next write that asks for one, so it fails no write.
    */
-  private seal(): void {
+  private seal(all: boolean): Promise<void> {
     // While a seeded history is written behind, its seqs are not one run yet (see SqliteSegmentLog's sealingBlocked).
-    if (!this.segments.maySeal()) return this.segments.forget();
-    let ok = false;
+    if (!this.segments.maySeal()) {
+      this.segments.forget();
+      return Promise.resolve();
+    }
+    if (this.sealing) {
+      this.sealing.all ||= all;
+      return this.sealing.done;
+    }
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const sealing: Sealing = { all, run: undefined, done, finish };
+    this.sealing = sealing;
+    setImmediate(() => this.sealSteps(sealing));
+    return done;
+  }
+
+  /** Runs one step of the seal in progress (`sealStep`, or the commit of a run), then yields to the event loop for the next. */
+  private sealSteps(sealing: Sealing): void {
+    const end = () => {
+      this.sealing = undefined;
+      sealing.finish();
+    };
+    // Closed meanwhile: what is not sealed stays in its segments, read as such.
+    if (this.db.closed) return end();
     try {
-      this.sealSegments(this.segments.prepareSeal());
-      ok = true;
+      sealing.run ??= this.segments.planRun(sealing.all);
+      if (!sealing.run) return end();
+      const encoded = this.segments.sealStep(sealing.run);
+      if (encoded) {
+        sealing.run = undefined;
+        this.sealSegments([encoded]);
+        this.synced('seal');
+      }
     } catch (err) {
       this.sealFailure = err;
-    } finally {
-      this.segments.sealed(ok);
+      this.segments.sealFailed();
+      return end();
     }
+    setImmediate(() => this.sealSteps(sealing));
   }
+
+  /** The seal in progress, if one is. */
+  private sealing: Sealing | undefined;
 
   /** The last seal's failure, kept for diagnosis (the data stays readable from the segments). */
   sealFailure: unknown;
@@ -435,6 +483,8 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   }
 
   override close(): Promise<void> {
+    // A seal in progress ends with the connection (`sealSteps`): what it has not written stays in segments.
+    this.sealing?.finish();
     const writer = this.writer;
     // Writes already sent finish before the connection goes.
     return this.db.close(writer ? () => writer.close() : undefined);

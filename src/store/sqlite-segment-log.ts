@@ -15,7 +15,8 @@ import type { AppendOutcome, CustomerEventQuery, LoggedCopy, NewEvent, StoredEve
  * are decoded together (read back: the writer keeps no decoded events, decision 0022) and written
  * again as one chunk per customer (`event_chunks`, keyed by customer and first seq), recorded as
  * one run (`event_runs`: the run's seq range), and the run's segments are deleted, in one
- * transaction (the encoding done before it, holding no lock): a run's events are then read from its chunks alone, a customer's from its own
+ * transaction a run (the decoding and encoding done before it in steps, holding no lock, between
+ * which the writer serves its other requests: decision 0026): a run's events are then read from its chunks alone, a customer's from its own
  * chunks, the log in seq order from every chunk of the run (merged by seq). Segments not sealed
  * yet are scanned. Sealing follows the load, not the checkpoints: it runs once `sealAt` events
  * wait, when the producer says the load has ended (`bulkLoadEnded`), and at a checkpoint only
@@ -40,6 +41,8 @@ export interface SegmentLogOptions {
   minBatch: number;
   /** Events waiting unsealed at which an append seals them (checkpoints seal whatever waits). */
   sealAt: number;
+  /** Events a step of a seal decodes or encodes before the writer serves its next request (DEFAULT_SEAL_STEP_EVENTS). */
+  sealStepEvents?: number;
 }
 
 /**
@@ -54,6 +57,13 @@ export const DEFAULT_SEGMENT_MIN_BATCH = 1_000;
  * 49 at 100 (measured on its history, decision 0013).
  */
 export const DEFAULT_SEAL_AT = 400_000;
+
+/**
+ * A seal's step (decision 0026): 20,000 events decoded or encoded, about 0.1 s of the writer
+ * thread on an idle core (a run of 400,000 is 40 such steps and its commit), so a live append
+ * waits at most about one step for a seal, not the seal.
+ */
+export const DEFAULT_SEAL_STEP_EVENTS = 20_000;
 
 /** Decoded segments a reader keeps: a replay pages through the log 10,000 events at a time, two or three segments a page. */
 const DECODED_CACHE = 8;
@@ -79,6 +89,21 @@ interface SegmentMeta {
   first_seq: number;
   last_seq: number;
   count: number;
+}
+
+/** A run being sealed a step at a time (`planRun`, `sealStep`): its segments, decoded and grouped, then encoded. */
+export interface RunSeal {
+  readonly segments: readonly SegmentMeta[];
+  /** Segments decoded so far. */
+  decoded: number;
+  /** The decoded events by customer, in seq order, while segments are decoded. */
+  readonly byCustomer: Map<string, StoredEvent[]>;
+  /** The same once all are decoded, in the order their chunks are encoded. */
+  customers: [string, StoredEvent[]][] | undefined;
+  /** Customers whose chunk is encoded. */
+  encoded: number;
+  readonly chunks: SealedRun['chunks'];
+  newDictionary?: BlockDictionary;
 }
 
 function prepare(db: Database.Database) {
@@ -346,30 +371,85 @@ export class SqliteSegmentLog {
   }
 
   /**
-   * The seal of every segment after the sealed mark, encoded: one chunk per customer of each run.
-   * Call outside any transaction: the encoding (most of a seal's time: a second or more for
-   * 400,000 events) then holds no lock, and `commitSeal` writes the result in a short one. Only
-   * this writer adds segments, so nothing changes between the two. The segments are read back
-   * and decoded a run at a time: a run closes once it holds `sealAt` events, so the seal an
-   * append asks for (at `sealAt` waiting) is one run of everything that waits, and many waiting
-   * segments (after a restart) are sealed in runs of about `sealAt`.
+   * The next run to seal (decision 0026), or undefined when none is due: a run closes once it
+   * holds `sealAt` events, so a seal an append asks for (at `sealAt` waiting) is one run of
+   * everything that waits, and many waiting segments (a first start's history, a restart) are
+   * sealed in runs of about `sealAt`. Fewer than `sealAt` waiting make a run only when `all` (the
+   * load has ended): while a load runs they wait for more, so a run's chunks stay as large as a
+   * seal at `sealAt` makes them. Counts what waits again from the file (appends may have come
+   * between a seal's steps). Call outside any transaction; `sealStep` then encodes the run a
+   * step at a time, holding no lock, and `commitSeal` writes it in a short transaction. Only
+   * this writer adds segments, and always after the run: nothing of it changes meanwhile.
    */
-  prepareSeal(): SealedRun[] {
-    const q = this.sql;
-    const runs: SealedRun[] = [];
-    let through = q.sealedThrough.get()!.through_seq;
-    for (;;) {
-      const run: SegmentMeta[] = [];
-      let size = 0;
-      for (const s of q.segmentsAfter.all(through, 1_000)) {
-        if (size >= this.options.sealAt) break;
-        run.push(s);
-        size += s.count;
-      }
-      if (run.length === 0) return runs;
-      runs.push(this.encodeRun(run.flatMap((s) => this.events(s, false))));
-      through = run[run.length - 1].last_seq;
+  planRun(all: boolean): RunSeal | undefined {
+    if (this.sealingBlocked()) {
+      this.forget();
+      return undefined;
     }
+    const q = this.sql;
+    const through = q.sealedThrough.get()!.through_seq;
+    this.unsealed = q.countAfter.get(through)!.n;
+    if (this.unsealed === 0 || (!all && this.unsealed < this.options.sealAt)) return undefined;
+    const segments: SegmentMeta[] = [];
+    let size = 0;
+    for (const s of q.segmentsAfter.all(through, 1_000)) {
+      if (size >= this.options.sealAt) break;
+      segments.push(s);
+      size += s.count;
+    }
+    return { segments, decoded: 0, byCustomer: new Map(), customers: undefined, encoded: 0, chunks: [] };
+  }
+
+  /**
+   * One step of a run's seal: decodes the run's next segments, or encodes its next customers'
+   * chunks, about `sealStepEvents` events either way (at least one segment or chunk); gives the
+   * run encoded once its last step is done, undefined before. Between two steps the writer's
+   * other requests (the live world's appends) are served: a seal of a first start's 8 million
+   * events, done at once, held them for 7 minutes at load 20.
+   */
+  sealStep(run: RunSeal): SealedRun | undefined {
+    const budget = this.options.sealStepEvents ?? DEFAULT_SEAL_STEP_EVENTS;
+    let done = 0;
+    if (run.decoded < run.segments.length) {
+      while (run.decoded < run.segments.length && done < budget) {
+        const s = run.segments[run.decoded++];
+        // Segments are in seq order: each customer's list stays in seq order.
+        for (const e of this.events(s, false)) {
+          const list = run.byCustomer.get(e.customerId);
+          if (list) list.push(e);
+          else run.byCustomer.set(e.customerId, [e]);
+        }
+        done += s.count;
+      }
+      return undefined;
+    }
+    if (!run.customers) {
+      run.customers = [...run.byCustomer];
+      run.byCustomer.clear();
+      if (!this.chunkDictionary) {
+        const stored = this.sql.lastDictionary.get();
+        // The store's first seal: its first customers' chunks are what later chunks look like.
+        this.chunkDictionary = stored ? { id: stored.id, bytes: stored.data } : (run.newDictionary = blockDictionary(1, run.customers.map(([, list]) => list)));
+      }
+    }
+    const dictionary = this.chunkDictionary;
+    while (run.encoded < run.customers.length && done < budget) {
+      const [customerId, list] = run.customers[run.encoded];
+      // The decoded events go as soon as their chunk is made: the run's memory shrinks as it is encoded.
+      run.customers[run.encoded++] = [customerId, []];
+      run.chunks.push({ customerId, firstSeq: list[0].seq, lastSeq: list[list.length - 1].seq, data: encodeEventBlock(list, 1, dictionary) });
+      done += list.length;
+    }
+    if (run.encoded < run.customers.length) return undefined;
+    const first = run.segments[0];
+    const last = run.segments[run.segments.length - 1];
+    return {
+      firstSeq: first.first_seq,
+      lastSeq: last.last_seq,
+      count: run.segments.reduce((n, s) => n + s.count, 0),
+      chunks: run.chunks,
+      ...(run.newDictionary && { newDictionary: run.newDictionary }),
+    };
   }
 
   /**
@@ -385,36 +465,15 @@ export class SqliteSegmentLog {
       q.deleteSegments.run(run.firstSeq, run.lastSeq);
       q.setSealed.run(run.lastSeq);
       for (const key of [...this.decoded.keys()]) if (key >= run.firstSeq && key <= run.lastSeq) this.decoded.delete(key);
+      if (this.unsealed !== undefined) this.unsealed = Math.max(0, this.unsealed - run.count);
     }
   }
 
-  /** One run of consecutive segments (their events in seq order) as one chunk per customer. */
-  private encodeRun(events: readonly StoredEvent[]): SealedRun {
-    const byCustomer = new Map<string, StoredEvent[]>();
-    for (const e of events) {
-      const list = byCustomer.get(e.customerId);
-      if (list) list.push(e);
-      else byCustomer.set(e.customerId, [e]);
-    }
-    let newDictionary: BlockDictionary | undefined;
-    if (!this.chunkDictionary) {
-      const stored = this.sql.lastDictionary.get();
-      // The store's first seal: its first customers' chunks are what later chunks look like.
-      this.chunkDictionary = stored ? { id: stored.id, bytes: stored.data } : (newDictionary = blockDictionary(1, byCustomer.values()));
-    }
-    const dictionary = this.chunkDictionary;
-    const chunks = [...byCustomer].map(([customerId, list]) => ({ customerId, firstSeq: list[0].seq, lastSeq: list[list.length - 1].seq, data: encodeEventBlock(list, 1, dictionary) }));
-    return { firstSeq: events[0].seq, lastSeq: events[events.length - 1].seq, count: events.length, chunks, ...(newDictionary && { newDictionary }) };
-  }
-
-  /** After the transaction of `commitSeal` has committed (`ok`) or rolled back. */
-  sealed(ok: boolean): void {
-    if (ok) this.unsealed = 0;
-    else {
-      this.unsealed = undefined;
-      // A dictionary made for the failed seal was not stored: the next seal looks again.
-      this.chunkDictionary = undefined;
-    }
+  /** After a seal failed (its run's transaction rolled back, or a step threw): counted again, the dictionary looked for again. */
+  sealFailed(): void {
+    this.unsealed = undefined;
+    // A dictionary made for the failed seal was not stored: the next seal looks again.
+    this.chunkDictionary = undefined;
   }
 
   /**

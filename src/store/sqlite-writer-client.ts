@@ -15,8 +15,8 @@ export class SqliteWriterClient implements EventWriterThread {
     this.thread = new ThreadClient<WriterRequest>(import.meta.url, 'sqlite-append-worker', { dataDir, segments }, "the event store's writer thread");
   }
 
-  request<T>(request: WriterRequest, transfer: ArrayBuffer[] = []): Promise<T> {
-    return this.thread.request<T>(request, transfer);
+  request<T>(request: WriterRequest, options: { outOfTurn?: boolean } = {}): Promise<T> {
+    return this.thread.request<T>(request, [], options);
   }
 
   /** Appends a batch on the writer thread, sent and answered packed (`packed-events.ts`). */

@@ -38,8 +38,12 @@ export class ThreadClient<R extends object> {
     private readonly what: string,
   ) {}
 
-  /** Sends one request; resolves with the thread's value once it has answered. */
-  request<T>(request: R, transfer: ArrayBuffer[] = []): Promise<T> {
+  /**
+   * Sends one request; resolves with the thread's value once it has answered. `outOfTurn`: the
+   * thread answers it later than the requests after it (`serveThread`'s `later`: the event
+   * store's seal), and `close()` does not wait for it (the thread's close ends it).
+   */
+  request<T>(request: R, transfer: ArrayBuffer[] = [], options: { outOfTurn?: boolean } = {}): Promise<T> {
     if (this.closed) return Promise.reject(new TwinloopError('UNAVAILABLE', `${this.what} is closed: the store was closed before this write; open it again`, { context: { retryable: false } }));
     if (this.failure) return Promise.reject(this.unavailable(this.failure));
     const worker = (this.worker ??= this.start());
@@ -49,10 +53,12 @@ export class ThreadClient<R extends object> {
       worker.ref();
       worker.postMessage({ ...request, id } satisfies ThreadMessage<R>, transfer);
     });
-    this.last = answer.then(
-      () => undefined,
-      () => undefined,
-    );
+    if (!options.outOfTurn) {
+      this.last = answer.then(
+        () => undefined,
+        () => undefined,
+      );
+    }
     return answer;
   }
 
@@ -106,9 +112,14 @@ export class ThreadClient<R extends object> {
 /**
  * The thread's side of a `ThreadClient`, run by the thread's script: handles requests one at a
  * time in the order sent (so batches commit in order) and answers each; on the stop message,
- * after every request before it, closes its connection and lets the thread exit.
+ * after every request before it, closes its connection and lets the thread exit. A handler that
+ * gives `later` has started work that goes on between the next requests (the event store's seal,
+ * decision 0026): the request is answered when that settles, and the next ones are served meanwhile.
  */
-export function serveThread<R extends object>(handle: (request: R) => Promise<{ value?: unknown; transfer?: ArrayBuffer[] } | void>, close: () => Promise<void>): void {
+export function serveThread<R extends object>(
+  handle: (request: R) => Promise<{ value?: unknown; transfer?: ArrayBuffer[]; later?: Promise<unknown> } | void>,
+  close: () => Promise<void>,
+): void {
   const port = parentPort;
   if (!port) throw new Error('serveThread runs on a worker thread, started by ThreadClient');
   let queue = Promise.resolve();
@@ -122,12 +133,19 @@ export function serveThread<R extends object>(handle: (request: R) => Promise<{ 
         }
         return;
       }
-      try {
-        const answer = (await handle(message)) ?? {};
-        port.postMessage({ id: message.id, ok: true, value: answer.value } satisfies ThreadReply, answer.transfer ?? []);
-      } catch (err) {
+      const fail = (err: unknown) => {
         const e = toTwinloopError(err);
         port.postMessage({ id: message.id, ok: false, code: e.code, message: e.message, context: e.context } satisfies ThreadReply);
+      };
+      try {
+        const answer = (await handle(message)) ?? {};
+        if (answer.later) {
+          answer.later.then((value) => port.postMessage({ id: message.id, ok: true, value } satisfies ThreadReply), fail);
+          return;
+        }
+        port.postMessage({ id: message.id, ok: true, value: answer.value } satisfies ThreadReply, answer.transfer ?? []);
+      } catch (err) {
+        fail(err);
       }
     });
   });
