@@ -108,4 +108,15 @@ describe('the action policy over HTTP', () => {
       }
     }
   }, 120_000);
+
+  it("judges a segment's rule on what the operator knows of the customer, never on the features the caller sends", async () => {
+    const highValueCredits = {
+      ...DEFAULT_ACTION_POLICY,
+      rules: [...(DEFAULT_ACTION_POLICY.rules ?? []), { id: 'credits-high-value', actionClass: 'credit', segment: 'high_value', mode: 'autonomous', riskClass: 'medium', guardrails: { approveAboveCost: 50, costCap: 100 } }],
+    };
+    expect((await call('PUT', '/policy', 'admin', { policy: highValueCredits, reason: 'high-value customers get goodwill up to 50 without a wait' })).status).toBe(200);
+    // C1 has no twin here, so no ARPU: whatever the caller claims, the credit of 40 is judged by the general rule.
+    const claimed = await call('POST', '/actions', 'supervisor', { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 40 }, features: { arpu_3m: 500 }, why: { summary: 'goodwill' } });
+    expect(claimed.body).toMatchObject({ status: 'pending-approval', verdict: { rule: 'credits' } });
+  });
 });

@@ -202,6 +202,42 @@ describe('guarded executor', () => {
     expect(calls).toEqual([]);
   });
 
+  it("matches segments on the customer's facts, never on the features a caller sends, and keeps those facts with the request", async () => {
+    // Credits to high-value customers run on their own up to 50; anyone else's above 10 wait for a person.
+    const policy = parseActionPolicy({
+      ...DEFAULT_ACTION_POLICY,
+      rules: [...(DEFAULT_ACTION_POLICY.rules ?? []), { id: 'credits-high-value', actionClass: 'credit', segment: 'high_value', mode: 'autonomous', riskClass: 'medium', guardrails: { approveAboveCost: 50, costCap: 100 } }],
+    });
+    const facts: Record<string, Record<string, number>> = { C1: { arpu_3m: 20, tenure_days: 400, data_mb_30d: 900, churn: 0.1 }, C2: { arpu_3m: 75, tenure_days: 90, churn: Number.NaN } };
+    const clock = new ManualClock(T0);
+    const calls: string[] = [];
+    const audit = createAuditTrail(store, clock);
+    const guarded = createGuardedExecutor({
+      policy,
+      facts: (id) => facts[id],
+      ledger: createBudgetLedger(store),
+      queue: createApprovalQueue(store, clock),
+      audit,
+      executor: (request) => (calls.push(request.id), Promise.resolve({ ok: true })),
+      clock,
+    });
+    // A caller claiming C1 is high value is judged on C1's own ARPU: the credit of 30 waits for a person.
+    const claimed = await guarded.execute(req({ customerId: 'C1', cost: 30, features: { arpu_3m: 100 } }));
+    expect(claimed).toMatchObject({ status: 'pending-approval', verdict: { rule: 'credits' } });
+    const approval = (await store.getApproval(claimed.approvalId!))!.payload as { request: { features: Record<string, number> } };
+    // Kept: the audited facts and what the segments read, not every feature, not the caller's claim.
+    expect(approval.request.features).toEqual({ arpu_3m: 20, tenure_days: 400, churn: 0.1 });
+    // C2 is high value by its facts though the caller sent none; an unknown score is left out.
+    const real = await guarded.execute(req({ customerId: 'C2', cost: 30 }));
+    expect(real).toMatchObject({ status: 'executed', verdict: { rule: 'credits-high-value' } });
+    expect(calls).toEqual([real.requestId]);
+    const executed = (await audit.read()).find((e) => e.entry.requestId === real.requestId && e.entry.type === 'action.executed');
+    expect(executed?.entry).toMatchObject({ why: { features: { arpu_3m: 75, tenure_days: 90 } } });
+    expect(Object.keys((executed?.entry as { why: { features: object } }).why.features)).toEqual(['arpu_3m', 'tenure_days']);
+    // A customer without a twin has no facts: no segment holds them, whatever is claimed.
+    expect(await guarded.execute(req({ customerId: 'C9', cost: 30, features: { arpu_3m: 100 } }))).toMatchObject({ status: 'pending-approval', verdict: { rule: 'credits' } });
+  });
+
   it('queues an approval and executes once approved, through the same path', async () => {
     const { guarded, calls, audit } = setup();
     const r = await guarded.execute(req({ cost: 40 }));

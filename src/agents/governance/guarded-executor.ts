@@ -70,6 +70,14 @@ export interface GuardedExecutorOptions {
   /** Where prices come from (the catalogue, the customers' monthly prices); see `priceActionRequest`. */
   pricing?: PricingSource;
   /**
+   * A customer's facts as the operator knows them (the twin's features and its live scores
+   * `churn` and `clv`), or undefined for a customer without a twin. Given, the policy's segments
+   * are matched on them and they are what the request keeps (`features`, in the audit and the
+   * approval): the `features` a caller sends are not read, so no caller can put a customer in a
+   * segment whose rule lets more through. Absent: the request's own features (tests of the policy alone).
+   */
+  facts?: (customerId: string) => Readonly<Record<string, number>> | null | undefined;
+  /**
    * The contact rules for a request (consent, quiet hours, caps, channel opt-outs), or null when
    * it may reach the customer; absent: no contact rules (tests of the policy alone).
    */
@@ -154,6 +162,29 @@ export function parseActionRequest(input: unknown, pricing?: PricingSource): Act
   const params = parseActionParams(parsed.data.actionClass, parsed.data.params);
   if (!params.ok) throw new TwinloopError('BAD_INPUT', `Invalid action request at ${params.problem}; see docs/policy.md`);
   return priceActionRequest({ ...parsed.data, params: params.params, id: parsed.data.id ?? `act-${randomUUID()}` }, pricing);
+}
+
+/**
+ * The facts an action keeps besides those its policy's segments read: who the customer is to the
+ * person who approves or audits it (tenure, plan, value, complaints, consent) and the live scores.
+ */
+export const AUDITED_FACTS: readonly string[] = ['tenure_days', 'is_prepaid', 'is_business', 'contract_months', 'arpu_3m', 'monthly_price', 'complaints_90d', 'marketing_consent', 'churn', 'clv'];
+
+/**
+ * The request with the customer's facts in place of whatever `features` the caller sent: those its
+ * policy's segments read and AUDITED_FACTS (all of them when a segment written in code may read any).
+ * A customer without a twin has none: a rule held to a segment then never matches them.
+ */
+export function withFacts(request: ActionRequest, facts: Readonly<Record<string, number>> | null | undefined, policy: Pick<ActionPolicy, 'segmentFields'>): ActionRequest {
+  const features: Record<string, number> = {};
+  if (facts) {
+    const keep = policy.segmentFields;
+    for (const [name, value] of Object.entries(facts)) {
+      // An unknown value (a score while no model serves) is left out: a filter reads it as unknown either way.
+      if (Number.isFinite(value) && (keep === null || keep.has(name) || AUDITED_FACTS.includes(name))) features[name] = value;
+    }
+  }
+  return { ...request, features };
 }
 
 /** An executed answer given again for a repeated request id. */
@@ -329,7 +360,8 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
 
   return {
     async execute(input) {
-      const request = parseActionRequest(input, options.pricing);
+      const parsed = parseActionRequest(input, options.pricing);
+      const request = options.facts ? withFacts(parsed, parsed.customerId ? options.facts(parsed.customerId) : undefined, currentPolicy()) : parsed;
       const ask = askOf(request);
       const inFlight = running.get(request.id);
       if (inFlight && !sameAsk(inFlight.ask, ask)) throw reusedId(request);

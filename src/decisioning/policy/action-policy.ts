@@ -122,6 +122,11 @@ export interface ActionPolicy {
   readonly rules: readonly PolicyRule[];
   readonly budgets: readonly PolicyBudget[];
   readonly segments: ReadonlyMap<string, SegmentPredicate>;
+  /**
+   * The fields the segments read (the filters' fields of the document's segments), or null when a
+   * segment written in code may read any: the facts of a customer the executor keeps with a request.
+   */
+  readonly segmentFields: ReadonlySet<string> | null;
   /** The contact rules, when the document sets them (else the contact policy's defaults apply). */
   readonly contact?: ContactPolicy;
   /** Proactive churn prevention's settings, when the document sets them (else their defaults apply). */
@@ -141,7 +146,9 @@ export function parseActionPolicy(document: unknown, options: { segments?: Reado
   const doc = parsed.data;
   const segments = new Map<string, SegmentPredicate>();
   for (const [name, s] of Object.entries(doc.segments)) segments.set(name, recordPredicate(s.all));
-  for (const [name, fn] of Object.entries(options.segments ?? {})) {
+  const codeSegments = Object.entries(options.segments ?? {});
+  const segmentFields = codeSegments.length > 0 ? null : new Set(Object.values(doc.segments).flatMap((s) => s.all.map((f) => f.field)));
+  for (const [name, fn] of codeSegments) {
     if (segments.has(name)) throw new TwinloopError('BAD_INPUT', `Segment "${name}" is defined both in the policy document and in code; keep one`);
     segments.set(name, fn);
   }
@@ -160,7 +167,7 @@ export function parseActionPolicy(document: unknown, options: { segments?: Reado
     budgetKeys.add(key);
   }
   const contact = doc.contact === undefined ? undefined : resolveContactPolicy(doc.contact);
-  return Object.freeze({ fallbackMode: doc.fallbackMode, approval: doc.approval, rules: doc.rules, budgets: doc.budgets, segments, ...(contact ? { contact } : {}), ...(doc.churnPrevention ? { churnPrevention: doc.churnPrevention } : {}) });
+  return Object.freeze({ fallbackMode: doc.fallbackMode, approval: doc.approval, rules: doc.rules, budgets: doc.budgets, segments, segmentFields, ...(contact ? { contact } : {}), ...(doc.churnPrevention ? { churnPrevention: doc.churnPrevention } : {}) });
 }
 
 /** How specific a rule is: the number of its non-wildcard fields (0–3). */

@@ -34,7 +34,7 @@ export const actionRequestSchema = z.object({
   discountPct: z.number().finite().min(0).max(100).optional(),
   /** What to do, for the executor (offer id, message template, plan id…). */
   params: z.record(z.string(), z.unknown()).default({}),
-  /** The twin features the decision used (segments are matched on them; recorded in the audit). */
+  /** The customer's facts segments are matched on (recorded in the audit); the running operator's executor sets them from the twin, whatever a caller sent. */
   features: z.record(z.string(), z.number()).default({}),
   actor: actorSchema,
   why: z

@@ -3,27 +3,20 @@ import type { CompiledOffer } from '../../decisioning/offer-catalogue.js';
 import type { NotificationChannel, NotificationPurpose } from '../../domain/connectors/notifications.js';
 import type { ActionRequestInput, Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { FEATURE_NAMES } from '../../twin/twin-features.js';
 import type { OperatorServices } from './operator-services.js';
-
-/** Twin features recorded with an action (segments are matched on them, and the audit keeps them). */
-const AUDITED_FEATURES = ['tenure_days', 'is_prepaid', 'is_business', 'contract_months', 'arpu_3m', 'monthly_price', 'complaints_90d', 'marketing_consent'] as const;
 
 /** The id of the request that carries out (or would have carried out) one ranked action of a decision. */
 export const decisionRequestId = (decisionId: string, actionId: string) => `${decisionId}:${actionId}`;
 
 /**
  * The action request that carries out one ranked action of a decision: its class, cost and
- * discount from the catalogue, the decision and offer ids for the connector, the twin's features
- * for segment rules and the audit, and the decision's reasons as the why.
+ * discount from the catalogue, the decision and offer ids for the connector, and the decision's
+ * reasons as the why (the guarded executor adds the customer's facts its segments and audit read).
  */
 export function actionForDecision(s: OperatorServices, decision: Decision, actionId: string, actor: Actor): ActionRequestInput {
   const offer = s.decisions.catalogue.byId.get(actionId);
   if (!offer) throw new TwinloopError('NOT_FOUND', `offering ${actionId} is no longer in the catalogue`);
   const ranked = decision.ranked.find((r) => r.actionId === actionId);
-  const f = s.twins.engine.features(decision.customerId);
-  const features: Record<string, number> = {};
-  if (f) for (const name of AUDITED_FEATURES) features[name] = f[FEATURE_NAMES.indexOf(name)];
   return {
     id: decisionRequestId(decision.decisionId, actionId),
     actionClass: offer.actionClass,
@@ -37,7 +30,6 @@ export function actionForDecision(s: OperatorServices, decision: Decision, actio
       treatment: ranked?.treatment?.id,
       campaignId: `nba-${decision.context.channel}`,
     },
-    features,
     actor,
     why: { summary: `next-best-action ${actionId} for ${decision.customerId} on ${decision.context.channel}`, evidence: { score: ranked?.score, expectedValue: ranked?.expectedValue, reasons: ranked && (decision.explained ? ranked.reasons : decision.reasonsOf(actionId)) } },
   };

@@ -19,6 +19,7 @@ import { startOfferSettlement } from '../../agents/governance/offer-settlement-s
 import { openActionPolicySettings, type ActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
+import { twinFields } from '../auth/customer-reach.js';
 import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer } from '../../agents/governance/guarded-executor.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent } from '../../agents/intents/intent-service.js';
@@ -220,6 +221,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     policy: () => actionPolicy.current(),
     // Every request is priced from the live catalogue at its customer's monthly price, and meets the contact rules.
     pricing: { offering: (id) => decisions.catalogue.byId.get(id), monthlyPrice: (id) => twins.engine.features(id)?.[FEATURE_INDEX.monthly_price] },
+    // The policy's segments read the twin and its scores as they are, never what a caller says of them.
+    facts: twinFields(twins.engine, intelligence.scoreFields),
     contact: (request) => decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),
     ledger,
     settlements,
