@@ -8,7 +8,8 @@ import type { DecisionOutcome } from '../../decisioning/decision-record.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import type { RecordStore, StoredDecision } from '../../store/record-store.js';
 import type { AppliedListener } from '../../twin/intake.js';
-import { startOutcomeWatch, type OutcomeWatch } from './outcome-watch.js';
+import { answerAmong } from './offer-settlement.js';
+import { startOutcomeWatch, type OutcomeWatch, type OutcomeWatchOptions } from './outcome-watch.js';
 
 const T0 = Date.UTC(2026, 2, 2, 14, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -46,8 +47,9 @@ describe('outcome watch', () => {
   let now = T0;
   const closed = new Map<string, DecisionOutcome>();
   const leftAt = new Map<string, number>();
-  const start = (intake: ReturnType<typeof fakeIntake>) =>
+  const start = (intake: ReturnType<typeof fakeIntake>, extra: Partial<OutcomeWatchOptions> = {}) =>
     startOutcomeWatch({
+      ...extra,
       intake,
       twin: (id) => ({ contacts: { leftAt: leftAt.get(id) ?? 0 } as never }),
       recordOutcome: async (id, outcome) => {
@@ -120,5 +122,34 @@ describe('outcome watch', () => {
       ['outcome:r-stay', iso(T0 + 90 * DAY_MS), { requestId: 'r-stay', actionClass: 'credit', horizonDays: 90, actedAt: iso(T0), result: 'stayed' }],
     ]);
     expect((await watch.sweep()).stayed).toBe(0);
+  });
+  it('writes no ignored after an answer it did not see: a restart its last save did not cover, an offer presented again', async () => {
+    const intake = fakeIntake();
+    /** The customer's logged events: what the twins' history holds, whatever the watch saw. */
+    const logged: TwinEvent[] = [];
+    const log = (events: TwinEvent[]) => (logged.push(...events), intake.apply(events));
+    const answerOf: OutcomeWatchOptions['answerOf'] = async (customerId, requestId) => answerAmong(logged.filter((e) => e.customerId === customerId), requestId);
+    watch = await start(intake, { answerOf });
+    await records.appendDecisions([decision('d1', T0), decision('d2', T0)]);
+    log([presented('d1:retain-10', T0, 'd1'), presented('d2:retain-10', T0, 'd2')]);
+    // Saved while both wait for an answer; the decline of d1 comes after the save, and the process
+    // dies before the next one (no close): the next run reads d1 as still waiting.
+    await watch.close();
+    watch = undefined;
+    const declined = { ...presented('d1:retain-10', T0 + 1000, 'd1'), id: 'answer-d1', data: { action: 'declined', offerId: 'retain-10', channel: 'call', requestId: 'd1:retain-10', decisionId: 'd1' } } as TwinEvent;
+    logged.push(declined);
+    watch = await start(intake, { answerOf });
+    // d2 was declined, and then presented again (a request carried out again after a crash): the
+    // watch, new, sees only the second presentation.
+    logged.push({ ...declined, id: 'answer-d2', data: { ...declined.data, requestId: 'd2:retain-10', decisionId: 'd2' } } as TwinEvent);
+    log([{ ...presented('d2:retain-10', T0 + 2 * DAY_MS, 'd2'), id: 'p-again' }]);
+    now = T0 + 10 * DAY_MS;
+    expect((await watch.sweep()).ignored).toBe(0);
+    expect(intake.written.filter((e) => e.kind === 'offer')).toEqual([]);
+    expect(closed.get('d1')?.result).not.toBe('ignored');
+    expect(closed.get('d2')?.result).not.toBe('ignored');
+    // Nothing is waited for any more: a later sweep writes nothing either.
+    now = T0 + 30 * DAY_MS;
+    expect((await watch.sweep()).ignored).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import { decisionCursor, MAX_PAGE_SIZE, type RecordStore } from '../../store/rec
 import type { AppliedListener } from '../../twin/intake.js';
 import type { TwinView } from '../../twin/twin-view.js';
 import { eventIdOf, TWINLOOP_SOURCE } from './action-report.js';
+import type { OfferAnswer } from './offer-settlement.js';
 
 /**
  * Closes the loop on what Twinloop did, over time (docs/learning.md, "Outcomes on the running
@@ -95,6 +96,13 @@ export interface OutcomeWatchOptions {
   readonly intake: EventSink & { onApplied(listener: AppliedListener): () => void };
   /** The current twin of a customer (whether and when they left). */
   readonly twin: (customerId: string) => Pick<TwinView, 'contacts'> | undefined;
+  /**
+   * The customer's answer to request `requestId` among their logged events (`answerAmong`), read
+   * before an offer is written off as ignored: an answer the watch did not see (it came before a
+   * restart the watch's last save did not cover, or the offer was presented again after it) stands,
+   * and no `ignored` is written after it. Absent: the watch's own memory alone decides.
+   */
+  readonly answerOf?: (customerId: string, requestId: string) => Promise<OfferAnswer | undefined>;
   /** Records a decision's outcome (the decision service: the log, once). */
   readonly recordOutcome: (decisionId: string, outcome: DecisionOutcome) => Promise<unknown>;
   readonly records: RecordStore;
@@ -175,7 +183,18 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
   const stamp = (due: number, now: number) => new Date(Math.max(due, now - MAX_STAMP_DELAY_MS)).toISOString();
 
   async function sweepAnswers(now: number, tally: SweepTally): Promise<void> {
-    const due = Object.entries(state.answers).filter(([, a]) => a.presentedAt + window <= now);
+    const due: [string, PendingAnswer][] = [];
+    for (const [requestId, a] of Object.entries(state.answers)) {
+      if (a.presentedAt + window > now) continue;
+      // Answered already (the log says so): nothing to write off; an `ignored` after a `declined`
+      // would count the offer twice and release what the answer settled.
+      if (o.answerOf && (await o.answerOf(a.customerId, requestId)) !== undefined) {
+        delete state.answers[requestId];
+        dirty = true;
+        continue;
+      }
+      due.push([requestId, a]);
+    }
     const events = due.map(([requestId, a]) => ignoredOfferEvent(requestId, a, stamp(a.presentedAt + window, now)));
     if (!(await submit(events))) return;
     for (const [requestId, a] of due) {

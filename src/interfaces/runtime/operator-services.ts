@@ -183,7 +183,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const detachDecisions = twins.intake.onApplied((batch) => void decisions.observe(batch.map((a) => a.event)));
   // Offers unanswered within their window become `ignored`, open decisions are closed, and every
   // action's stay-or-churn outcome is written at its horizon.
-  const outcomes = await startOutcomeWatch({ intake: twins.intake, twin: (id) => twins.engine.view(id), recordOutcome: (id, outcome) => decisions.recordOutcome(id, outcome), records, clock, log: o.log });
+  /** A customer's answer to an offer's request, read from their logged events: the outcome watch and the settlement sweep ask it. */
+  const loggedAnswerOf = async (customerId: string, requestId: string) => answerAmong(await offerEventsOf(twins, customerId), requestId);
+  const outcomes = await startOutcomeWatch({ intake: twins.intake, twin: (id) => twins.engine.view(id), answerOf: loggedAnswerOf, recordOutcome: (id, outcome) => decisions.recordOutcome(id, outcome), records, clock, log: o.log });
 
   const backends = o.bss?.connectors;
   // What the back ends carried out is written on each customer's timeline (`action` events), at
@@ -241,7 +243,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     intake: twins.intake,
     settler: createOfferSettler({ ledger, settlements, audit, clock }),
     book: settlements,
-    answerOf: async (customerId, requestId) => answerAmong(await offerEventsOf(twins, customerId), requestId),
+    answerOf: loggedAnswerOf,
     clock,
     here: o.answersFor,
     log: o.log,
