@@ -13,4 +13,5 @@ export { estimateIncidentEffect, estimateIncidentRates, type CustomerSpan, type 
 export { estimatePriceResponse, PRICE_RESPONSE_WINDOW_DAYS, type Elasticity, type PlanRecord, type PriceResponse, type PriceRise } from './price-response.js';
 export { revenueSd, RevenueLedger, type RevenueRecord, type RevenueSdOptions } from './revenue-noise.js';
 export { ACCEPTANCE_COVARIATES, acceptanceCovariates, acceptProbability, fitAcceptanceModel, twinAnswersModel, withAcceptanceModel, MIN_TWIN_ANSWERS, type AcceptanceModel, type AnswerRow } from './acceptance-fit.js';
+export { GROUP_LEVEL_PRIOR_SD, groupLevel, latestWindow, withGroupLevels, type GroupLevel, type LatestWindow } from './group-level.js';
 export { operatorTwinSource, type LabChurnModel, type OperatorEvidence } from './operator-source.js';

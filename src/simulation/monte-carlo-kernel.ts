@@ -60,6 +60,8 @@ export type KernelParams = {
   readonly months: number;
   readonly seed: number;
   readonly segments: number;
+  /** The hazard level's mean factor (the group's level against the model's; default 1). */
+  readonly level?: number;
   /** Relative sd of the hazard level: each draw multiplies every hazard by a lognormal factor. */
   readonly calibrationSd: number;
   /** One-off cost per draw (e.g. a network investment). */
@@ -117,8 +119,8 @@ export interface DrawParameters {
 /** Draws draw `d`'s parameters from their uncertainty (stream 1, independent of the twins' stream). */
 export function drawParameters(p: KernelParams, d: number): DrawParameters {
   const r = new DrawRandom(p.seed, d, 1);
-  // A mean-one lognormal keeps the expected hazard level where the model put it.
-  const calibration = Math.exp(p.calibrationSd * r.normal() - (p.calibrationSd * p.calibrationSd) / 2);
+  // A lognormal of mean `level` keeps the expected hazard level where the model (or the group's check) put it.
+  const calibration = (p.level ?? 1) * Math.exp(p.calibrationSd * r.normal() - (p.calibrationSd * p.calibrationSd) / 2);
   if (p.mode === 'offer') {
     const acceptance = Math.min(1, Math.max(0, p.acceptance.mean + p.acceptance.sd * r.normal()));
     const acceptedMultiplier = Math.max(0, p.acceptedMultiplier.mean + p.acceptedMultiplier.sd * r.normal());

@@ -80,7 +80,7 @@ type IncidentRate = { readonly mean: number; readonly sd: number };
 const MONTH_OVER_WINDOW = 30.4375 / 30;
 
 function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null): KernelParams {
-  const common = { months: s.horizonMonths, seed: s.seed, segments, calibrationSd: s.hazardCalibrationSd };
+  const common = { months: s.horizonMonths, seed: s.seed, segments, level: s.hazardLevel, calibrationSd: s.hazardCalibrationSd };
   switch (s.kind) {
     case 'offer_launch':
     case 'retention_campaign':

@@ -85,6 +85,12 @@ const common = {
   segmentBy: z.enum(SEGMENT_BY).default('none'),
   /** Relative sd of the churn model's hazard level (its calibration), drawn once per draw. */
   hazardCalibrationSd: z.number().min(0).max(1).default(0.1),
+  /**
+   * The scenario's group's churn level against the model's: a factor on every hazard (1: the
+   * model's level). `withGroupLevels` sets it (and `hazardCalibrationSd`) from the group's own
+   * churn in the model's latest out-of-time window.
+   */
+  hazardLevel: z.number().gt(0).max(10).default(1),
 };
 
 const channel = z.strictObject({ name: z.string().min(1), reach: z.number().min(0).max(1), costPerContact: z.number().min(0) });
