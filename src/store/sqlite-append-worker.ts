@@ -25,7 +25,7 @@ serveThread<WriterRequest>(
       return { value: packed, transfer };
     }
     if (request.op === 'deadLetters') return { value: await store.addDeadLetters(request.letters) };
-    // The seal goes on a step at a time between the next requests (decision 0026): answered when it ends.
+    // The seal goes on a step at a time between the next requests (decision 0027): answered when it ends.
     if (request.op === 'bulkLoadEnded') return { later: store.bulkLoadEnded() };
     return { value: await store.saveCheckpoint(request.checkpoint, request.twins, request.history, { part: request.part }) };
   },

@@ -98,7 +98,7 @@ export type WriterRequest =
 /** The store's writer thread, as the store uses it (`SqliteWriterClient`). */
 export interface EventWriterThread {
   append(events: readonly NewEvent[], letters: readonly NewDeadLetter[], chain: number | undefined): Promise<AppendOutcome[]>;
-  /** `outOfTurn`: answered once done, after the requests sent after it (the seal of `bulkLoadEnded`, decision 0026). */
+  /** `outOfTurn`: answered once done, after the requests sent after it (the seal of `bulkLoadEnded`, decision 0027). */
   request<T>(request: WriterRequest, options?: { outOfTurn?: boolean }): Promise<T>;
   close(): Promise<void>;
 }
@@ -372,7 +372,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   }
 
   /**
-   * Seals what waits, a step at a time between the writer's other requests (decision 0026), and
+   * Seals what waits, a step at a time between the writer's other requests (decision 0027), and
    * resolves once it is sealed (or the seal failed, kept in `sealFailure`, or the store closed
    * first: the rest is sealed at a later start's checkpoint). On the writer thread it is answered
    * out of turn: the requests after it are served while it seals.
@@ -417,7 +417,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   }
 
   /**
-   * Regroups the waiting segments per customer (decision 0026): a run at a time, each encoded in
+   * Regroups the waiting segments per customer (decision 0027): a run at a time, each encoded in
    * steps (`sealStep`) that yield to the event loop between them, so the writer serves its other
    * requests (the live appends) while a large history is sealed, then written in a transaction of
    * its own (a crash loses at most the run in progress: its segments are still read, and sealed

@@ -139,7 +139,7 @@ describe('SQLite segment log', () => {
   });
 });
 
-/** The segment log's tables once they are as `want`, or as they are after 10 s (a seal runs behind the write that asked for it, decision 0026). */
+/** The segment log's tables once they are as `want`, or as they are after 10 s (a seal runs behind the write that asked for it, decision 0027). */
 async function settled(dataDir: string, want: ReturnType<typeof tables>): Promise<ReturnType<typeof tables>> {
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -182,7 +182,7 @@ describe.each(['inline', 'thread'] as const)('SQLite segment log sealing (%s wri
       await checkpoint(); // the load is running: no seal
       expect(tables(dataDir)).toEqual({ segments: 1, runs: 0, chunks: 0 });
       await store.append(batch(22, 20));
-      await store.append(batch(42, 20)); // 60 events wait: sealed as one run (behind the append, decision 0026), its segments dropped
+      await store.append(batch(42, 20)); // 60 events wait: sealed as one run (behind the append, decision 0027), its segments dropped
       expect(await settled(dataDir, { segments: 0, runs: 1, chunks: 4 })).toEqual({ segments: 0, runs: 1, chunks: 4 });
       // Chunks are deflated with the preset dictionary the first seal made and stored.
       expect(dictionaries(dataDir)).toEqual({ count: 1, chunksWithHeader: 4 });
@@ -263,7 +263,7 @@ describe.each(['inline', 'thread'] as const)('SQLite segment log sealing (%s wri
       let sealedAll = false;
       const sealing = store.bulkLoadEnded().then(() => (sealedAll = true));
       // A live event sent after the seal began is taken before it ends: done at once, the seal of a
-      // first start's history held the live world's appends for 7 minutes (decision 0026).
+      // first start's history held the live world's appends for 7 minutes (decision 0027).
       expect(await store.append([usage(200, 'C1')])).toEqual([{ status: 'accepted', seq: 201 }]);
       expect(sealedAll).toBe(false);
       await sealing;

@@ -16,7 +16,7 @@ import type { AppendOutcome, CustomerEventQuery, LoggedCopy, NewEvent, StoredEve
  * again as one chunk per customer (`event_chunks`, keyed by customer and first seq), recorded as
  * one run (`event_runs`: the run's seq range), and the run's segments are deleted, in one
  * transaction a run (the decoding and encoding done before it in steps, holding no lock, between
- * which the writer serves its other requests: decision 0026): a run's events are then read from its chunks alone, a customer's from its own
+ * which the writer serves its other requests: decision 0027): a run's events are then read from its chunks alone, a customer's from its own
  * chunks, the log in seq order from every chunk of the run (merged by seq). Segments not sealed
  * yet are scanned. Sealing follows the load, not the checkpoints: it runs once `sealAt` events
  * wait, when the producer says the load has ended (`bulkLoadEnded`), and at a checkpoint only
@@ -59,7 +59,7 @@ export const DEFAULT_SEGMENT_MIN_BATCH = 1_000;
 export const DEFAULT_SEAL_AT = 400_000;
 
 /**
- * A seal's step (decision 0026): 20,000 events decoded or encoded, about 0.1 s of the writer
+ * A seal's step (decision 0027): 20,000 events decoded or encoded, about 0.1 s of the writer
  * thread on an idle core (a run of 400,000 is 40 such steps and its commit), so a live append
  * waits at most about one step for a seal, not the seal.
  */
@@ -371,7 +371,7 @@ export class SqliteSegmentLog {
   }
 
   /**
-   * The next run to seal (decision 0026), or undefined when none is due: a run closes once it
+   * The next run to seal (decision 0027), or undefined when none is due: a run closes once it
    * holds `sealAt` events, so a seal an append asks for (at `sealAt` waiting) is one run of
    * everything that waits, and many waiting segments (a first start's history, a restart) are
    * sealed in runs of about `sealAt`. Fewer than `sealAt` waiting make a run only when `all` (the

@@ -114,7 +114,7 @@ export class ThreadClient<R extends object> {
  * time in the order sent (so batches commit in order) and answers each; on the stop message,
  * after every request before it, closes its connection and lets the thread exit. A handler that
  * gives `later` has started work that goes on between the next requests (the event store's seal,
- * decision 0026): the request is answered when that settles, and the next ones are served meanwhile.
+ * decision 0027): the request is answered when that settles, and the next ones are served meanwhile.
  */
 export function serveThread<R extends object>(
   handle: (request: R) => Promise<{ value?: unknown; transfer?: ArrayBuffer[]; later?: Promise<unknown> } | void>,
