@@ -35,7 +35,7 @@ export interface TrainingWindow {
 }
 
 /** Options of `trainAndRegister`. */
-export interface TrainAndRegisterOptions extends Pick<ChurnTrainingOptions, 'horizonDays' | 'cutoffs' | 'maxRows' | 'seed' | 'learners' | 'onProgress'> {
+export interface TrainAndRegisterOptions extends Pick<ChurnTrainingOptions, 'horizonDays' | 'cutoffs' | 'maxRows' | 'seed' | 'learners' | 'onProgress' | 'signal'> {
   /** Train on this window instead of the twins as they stand now. */
   readonly window?: TrainingWindow;
   readonly promotion?: Promotion;
@@ -71,6 +71,7 @@ export async function trainAndRegister(twins: TwinService, registry: ModelRegist
     seed: options.seed,
     learners: options.learners,
     onProgress: options.onProgress,
+    signal: options.signal,
   });
   return registerChurnModel(registry, trained, options.promotion ?? 'challenger');
 }

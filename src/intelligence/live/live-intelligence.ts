@@ -75,7 +75,11 @@ export interface Intelligence {
   live(): LiveScoring | null;
   /** Each twin's response profile (refitted at each check when answers arrived). */
   readonly profiles: LiveProfiles;
-  /** Stops listening to the intake and the timers; the registry stays open (its owner closes it). */
+  /**
+   * Stops listening to the intake and the timers, and stops a training still running (its thread
+   * ended at once: it rejects UNAVAILABLE, nothing is registered); the registry stays open (its
+   * owner closes it).
+   */
   close(): Promise<void>;
 }
 
@@ -97,6 +101,8 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
   let live: LiveScoring | null = null;
   let detach: (() => void) | null = null;
   let training: Promise<RegisteredModel> | null = null;
+  // Aborted by `close`: a training running then (a first start's, minutes on the default world) is stopped, not waited for.
+  const stopping = new AbortController();
 
   const serve = (model: LiveModel): void => {
     if (live) live.useModel(model);
@@ -135,7 +141,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
     if (training) return training;
     training = (async () => {
       try {
-        const r = await trainAndRegister(twins, registry, { horizonDays: request.horizonDays ?? options.horizonDays, cutoffs: request.cutoffs ?? options.cutoffs, window: request.window, promotion: request.promotion, trainer: options.trainer });
+        const r = await trainAndRegister(twins, registry, { horizonDays: request.horizonDays ?? options.horizonDays, cutoffs: request.cutoffs ?? options.cutoffs, window: request.window, promotion: request.promotion, trainer: options.trainer, signal: stopping.signal });
         return await registered(r);
       } finally {
         training = null;
@@ -191,7 +197,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
       const first: FirstChurnTrainer = options.firstTrainer ?? ((r, fo) => fitFirstChurnModel(r, fo, async () => ({ store: twins.store, close: async () => {} })));
       training = (async () => {
         try {
-          const trained = await first(rows, { ...o, horizonDays: rows.set.horizonMs / DAY_MS, latenessMs: twins.engine.latenessMs });
+          const trained = await first(rows, { ...o, horizonDays: rows.set.horizonMs / DAY_MS, latenessMs: twins.engine.latenessMs, signal: stopping.signal });
           return await registered(await registerChurnModel(registry, trained, 'champion-if-none'));
         } finally {
           training = null;
@@ -211,6 +217,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
     async close() {
       if (timer) clearInterval(timer);
       detach?.();
+      stopping.abort();
       await training?.catch(() => undefined);
     },
   };

@@ -1,7 +1,7 @@
 import { startScriptWorker } from '../../domain/script-worker.js';
 import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
 import type { StoreOptions } from '../../store/store-options.js';
-import type { ChurnTrainingOptions, TrainedChurnModel } from './train-churn-from-twins.js';
+import { trainingStopped, type ChurnTrainingOptions, type TrainedChurnModel } from './train-churn-from-twins.js';
 import type { ChurnTrainingWorkerData, ChurnTrainingWorkerMessage } from './churn-training-worker.js';
 import type { TrainingPart } from './training-parts.js';
 import type { TwinTrainingSetOptions } from './twin-training-set.js';
@@ -22,8 +22,8 @@ export interface ThreadTrainedChurnModel extends TrainedChurnModel {
  * holds up to `options.untilSeq`, as the in-process training does. `onProgress` hears the stages.
  */
 export function trainChurnInThread(store: StoreOptions, options: ChurnTrainingOptions): Promise<ThreadTrainedChurnModel> {
-  const { onProgress, ...rest } = options;
-  return inThread({ store, options: rest }, onProgress);
+  const { onProgress, signal, ...rest } = options;
+  return inThread({ store, options: rest }, onProgress, signal);
 }
 
 /**
@@ -52,24 +52,33 @@ export function buildTrainingPartInThread(store: StoreOptions, rows: Omit<TwinTr
  * connection to the store only for customers whose rows must be read back.
  */
 export function fitFirstChurnModelInThread(store: StoreOptions, rows: CollectedTrainingRows, options: FirstModelOptions): Promise<ThreadTrainedChurnModel> {
-  return inThread({ first: rows, options, store });
+  const { signal, ...rest } = options;
+  return inThread({ first: rows, options: rest, store }, undefined, signal);
 }
 
-function inThread(data: ChurnTrainingWorkerData, onProgress?: (stage: string) => void): Promise<ThreadTrainedChurnModel> {
-  return startThread<ThreadTrainedChurnModel>(data, (m) => (m.type === 'done' ? { ...m.trained, cpuSeconds: m.cpuSeconds } : undefined), onProgress);
+function inThread(data: ChurnTrainingWorkerData, onProgress?: (stage: string) => void, signal?: AbortSignal): Promise<ThreadTrainedChurnModel> {
+  return startThread<ThreadTrainedChurnModel>(data, (m) => (m.type === 'done' ? { ...m.trained, cpuSeconds: m.cpuSeconds } : undefined), onProgress, signal);
 }
 
-/** Runs the training thread on `data` and resolves with what `result` takes from its answer. */
-function startThread<T>(data: ChurnTrainingWorkerData, result: (m: ChurnTrainingWorkerMessage) => T | undefined, onProgress?: (stage: string) => void): Promise<T> {
+/**
+ * Runs the training thread on `data` and resolves with what `result` takes from its answer.
+ * `signal` ends the thread at once and rejects (`trainingStopped`): a server asked to stop does
+ * not wait for minutes of fitting whose model it would not serve (it only reads the log).
+ */
+function startThread<T>(data: ChurnTrainingWorkerData, result: (m: ChurnTrainingWorkerMessage) => T | undefined, onProgress?: (stage: string) => void, signal?: AbortSignal): Promise<T> {
+  if (signal?.aborted) return Promise.reject(trainingStopped());
   const worker = startScriptWorker(import.meta.url, 'churn-training-worker', data);
   return new Promise<T>((resolve, reject) => {
     let settled = false;
+    const stop = () => settle(() => reject(trainingStopped()));
     const settle = (f: () => void) => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', stop);
       f();
       void worker.terminate();
     };
+    signal?.addEventListener('abort', stop, { once: true });
     worker.on('message', (m: ChurnTrainingWorkerMessage) => {
       if (m.type === 'stage') onProgress?.(m.stage);
       else if (m.type === 'error') settle(() => reject(new TwinloopError(m.code as ErrorCode, m.message, { context: m.context })));

@@ -17,10 +17,10 @@ import type { CollectedTrainingRows } from './training-row-collector.js';
  * is and which rows to build (its share of such a training).
  */
 export type ChurnTrainingWorkerData =
-  | { readonly store: StoreOptions; readonly options: Omit<ChurnTrainingOptions, 'onProgress'> }
+  | { readonly store: StoreOptions; readonly options: Omit<ChurnTrainingOptions, 'onProgress' | 'signal'> }
   | { readonly parts: readonly TrainingPart[]; readonly cutoffs: readonly number[]; readonly horizonDays: number; readonly fit: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'customers'> }
   | { readonly store: StoreOptions; readonly rows: Omit<TwinTrainingSetOptions, 'onProgress'> }
-  | { readonly first: CollectedTrainingRows; readonly options: FirstModelOptions; readonly store: StoreOptions };
+  | { readonly first: CollectedTrainingRows; readonly options: Omit<FirstModelOptions, 'signal'>; readonly store: StoreOptions };
 
 /** What the thread posts: its stages as they start, then the model or the rows built (with the thread's own CPU seconds), or the error. */
 export type ChurnTrainingWorkerMessage =

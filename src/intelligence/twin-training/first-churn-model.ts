@@ -13,6 +13,8 @@ export interface FirstModelOptions {
   /** The log's seq at the end of the history the rows were collected over. */
   readonly untilSeq: number;
   readonly seed?: number;
+  /** Stops the fit (a server asked to stop): its thread is ended at once (`fitFirstChurnModelInThread`). */
+  readonly signal?: AbortSignal;
 }
 
 /**

@@ -66,6 +66,11 @@ export interface ChurnTrainingOptions {
   /** How the learner is fitted (default `selected`). */
   readonly fit?: ChurnFit;
   readonly onProgress?: (stage: string) => void;
+  /**
+   * Stops the training (a server asked to stop): a training thread is ended at once; in this
+   * thread it stops after the training set is built, before fitting. Rejects UNAVAILABLE.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Observed churn per tenth of probability on the validation rows (the Models page's calibration table; score intervals of models trained before `scoreBins`). */
@@ -145,7 +150,13 @@ export async function trainChurnFromTwins(store: EventStore, options: ChurnTrain
   const cutoffs = churnCutoffs({ from: options.from ?? (await store.readLog(0, 1))[0]?.time, to: options.to, horizonDays, cutoffs: options.cutoffs });
   options.onProgress?.('building the training set');
   const set = await buildTwinTrainingSet(store, { cutoffs, horizonMs, latenessMs: options.latenessMs, maxRows: options.maxRows, seed: options.seed, untilSeq: options.untilSeq, customers: options.customers });
+  if (options.signal?.aborted) throw trainingStopped();
   return fitChurnModel(set, horizonDays, options, started);
+}
+
+/** What a training stopped by its signal rejects with. */
+export function trainingStopped(): TwinloopError {
+  return new TwinloopError('UNAVAILABLE', 'the churn training was stopped before it finished (the server is stopping); nothing was registered', { context: { retryable: false } });
 }
 
 /**

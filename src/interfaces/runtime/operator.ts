@@ -415,6 +415,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       await promoteWithReason({ registry, promote: (id) => intelligence.promote(id), audit: services.audit }, { id: full.info.id, reason, actor: { kind: 'system', id: 'twinloop-start' } });
       o.log(`models: ${full.info.id} replaces ${first.info.id}: ${reason}`);
     } catch (err) {
+      if (closing) return void o.log(`models: the full training behind the first model stopped with the server; ${first.info.id} (first model) stays the champion (POST /models/train trains again)`);
       warn(`models: the full training behind the first model failed: ${(err as Error).message}`);
     }
   };
@@ -542,8 +543,9 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         () => stopForwarding?.(),
         () => alarms.stop(),
         () => confirmed.stop(),
-        () => fullTraining,
+        // Stops a training still running (the first model's, the full one behind it) rather than waiting minutes for it.
         () => intelligence.close(),
+        () => fullTraining,
         () => assist.close(),
         () => auth.keys.close(),
         () => running.close(),
