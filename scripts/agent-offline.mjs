@@ -5,7 +5,8 @@
 // the seeds the true net value of each planner's picks:
 // - the feature oracle among the same candidates (its expected value > 0, best first, up to the budget);
 // - the single-decision agent as it runs (src/intelligence/uplift/pilot-uplift.ts: the effects read
-//   from the pilot's randomised comparison, the plan the best run of candidates that keeps at least
+//   from both arms and both answers, with the customers the campaign's random sample left out as
+//   controls too, the selection factor integrated over; the plan the best run of candidates that keeps at least
 //   the value it drives away with 90 % posterior probability), at looser plan risks, and on the
 //   posterior expected value alone (the trait-varying effects this replayed until 2026-12-05 lost
 //   thousands on the mean on four worlds of five: docs/learning.md);
@@ -43,8 +44,10 @@ for (const file of files) {
   const row = (features) => Float64Array.from(features);
   const m2mAt = d.featureNames.indexOf('contract_months');
   const obs = d.pilot.map((q) => ({ ...q, covariates: acceptanceCovariates(row(q.features), q.hazard), expectedChurn: survive(q.hazard) }));
+  // The customers the campaign's random sample left out (dumps since 2026-12-06): controls of the single decision, as in the harness.
+  const notSampled = (d.notSampled ?? []).map((q) => ({ covariates: acceptanceCovariates(row(q.features), q.hazard), treated: false, accepted: false, churned: q.churned, expectedChurn: survive(q.hazard) }));
   const retentionEffect = defaultCatalogue().byId.get(d.offerId)?.retentionEffect;
-  const model = fitPilotUplift(obs, { ...DEFAULT_CONTACT_EFFECT_PRIORS, acceptedMultiplier: 1 - (retentionEffect ?? 1 - DEFAULT_CONTACT_EFFECT_PRIORS.acceptedMultiplier) });
+  const model = fitPilotUplift([...obs, ...notSampled], { ...DEFAULT_CONTACT_EFFECT_PRIORS, acceptedMultiplier: 1 - (retentionEffect ?? 1 - DEFAULT_CONTACT_EFFECT_PRIORS.acceptedMultiplier) });
   const candidates = d.candidates.map((c) => ({ customerId: c.id, covariates: acceptanceCovariates(row(c.features), c.churn), hazard: c.churn, value: c.clv, offerCost: c.offerCost }));
   const truth = new Map(d.candidates.map((c) => [c.id, c.truth]));
   const valueOf = (ids) => ids.reduce((s, id) => s + truth.get(id), 0);

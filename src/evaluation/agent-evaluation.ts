@@ -117,7 +117,7 @@ export interface SeedResult {
   readonly budget: number;
   /**
    * Last quarter's campaign and what the single-decision agent read from it: the acceptors' and
-   * the non-acceptors' hazard multipliers (posterior mean and sd), and the campaign's own true
+   * the non-acceptors' hazard multipliers and the selection factor (posterior mean and sd), and the campaign's own true
    * expected net value when it was made (what the pilot cost; every policy's history holds it).
    */
   readonly pilot: {
@@ -125,6 +125,8 @@ export interface SeedResult {
     readonly acceptedShare: number;
     readonly acceptedMultiplier: Interval1;
     readonly declinedMultiplier: Interval1;
+    /** The selection factor: those who accept's untreated hazard ÷ the others', same covariates (its prior where the pilot cannot tell). */
+    readonly selection: Interval1;
     readonly netValue: number;
   };
   /** Why the single-decision agent left the candidates it did not contact. */
@@ -217,6 +219,8 @@ export interface FirstDecisionDump {
   readonly featureNames: readonly string[];
   readonly candidates: readonly { id: string; features: number[]; churn: number; clv: number; offerCost: number; featureOracle: number; truth: number; type: string }[];
   /** `record`: the twin's contact record now (answers by kind, last contact, last acceptance, when it left), and `featuresNow`: its features now, as the learning agent reads them. */
+  /** The active customers last quarter's campaign did not sample (features and the churn model's hazard when it started, whether they left since): untouched by it, at random. */
+  readonly notSampled: readonly { id: string; features: number[]; hazard: number; churned: boolean; type: string }[];
   readonly pilot: readonly { id: string; features: number[]; featuresNow: number[]; record: ContactRecord | null; hazard: number; treated: boolean; accepted: boolean; churned: boolean; type: string }[];
 }
 
@@ -398,9 +402,15 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       // Each pilot customer's features when offered: the hazard the agent reads their churn
       // against is the model's at that moment, not after the outcome it is meant to judge.
       const pilotFeatures = new Map<string, Float64Array>();
+      // The active customers the campaign's random sample left out, as they were when it started: as randomly untouched as its held-out arm.
+      const notSampled = new Map<string, Float64Array>();
       for (const id of twins.engine.customerIds()) {
         const f = twins.engine.features(id);
-        if (!f || f[FEATURE_INDEX.churned] !== 0 || f[FEATURE_INDEX.active_plans] === 0 || rng.next() >= o.pilotShare) continue;
+        if (!f || f[FEATURE_INDEX.churned] !== 0 || f[FEATURE_INDEX.active_plans] === 0) continue;
+        if (rng.next() >= o.pilotShare) {
+          notSampled.set(id, f);
+          continue;
+        }
         pilot.push({ id, features: f, treated: rng.next() < 0.5, accepted: false });
         pilotFeatures.set(id, f);
       }
@@ -439,7 +449,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       let answerOracle: PolicyMonth | undefined;
       let activeCustomers = 0;
       let budget0 = 0;
-      let pilotSummary: SeedResult['pilot'] = { customers: pilot.length, acceptedShare: 0, acceptedMultiplier: { mean: 1, sd: 0 }, declinedMultiplier: { mean: 1, sd: 0 }, netValue: pilotValue };
+      let pilotSummary: SeedResult['pilot'] = { customers: pilot.length, acceptedShare: 0, acceptedMultiplier: { mean: 1, sd: 0 }, declinedMultiplier: { mean: 1, sd: 0 }, selection: { mean: 1, sd: 0 }, netValue: pilotValue };
       let singleDecisionLeft: SeedResult['singleDecisionLeft'] = {};
       let calibration: ProfileCalibration[] = [];
       for (let m = 0; m < o.months; m++) {
@@ -471,14 +481,16 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               activeCustomers = active.length;
               budget0 = budget;
               // The single-decision agent, judged on the same (still identical) state; last quarter's offer is still running for those who got it.
-              const single = decideOnce(twins.engine, live, (f) => scorer.probability(f), pilot, active.filter((id) => !inPilot.has(id) && live.scoreOf(id)?.active), {
+              // The customers the campaign's random sample left out were as randomly untouched as its held-out arm: controls too.
+              const campaignBase = [...pilot, ...Array.from(notSampled, ([id, features]) => ({ id, features, treated: false, accepted: false }))];
+              const single = decideOnce(twins.engine, live, (f) => scorer.probability(f), campaignBase, active.filter((id) => !inPilot.has(id) && live.scoreOf(id)?.active), {
                 contacts: budget,
                 offer: { costFor: (price) => offerCostOf(offer, price), retentionEffect: CATALOGUE.byId.get(offer.id)?.retentionEffect },
                 contactCost: o.contactCost,
                 horizonMonths: HORIZON_MONTHS,
               });
               const est = (x: { mean: number; sd: number }) => ({ mean: round(x.mean, 3), sd: round(x.sd, 3) });
-              if (single.pilot) pilotSummary = { ...pilotSummary, acceptedShare: round(single.pilot.acceptedShare, 3), acceptedMultiplier: est(single.pilot.acceptedMultiplier), declinedMultiplier: est(single.pilot.declinedMultiplier) };
+              if (single.pilot) pilotSummary = { ...pilotSummary, acceptedShare: round(single.pilot.acceptedShare, 3), acceptedMultiplier: est(single.pilot.acceptedMultiplier), declinedMultiplier: est(single.pilot.declinedMultiplier), selection: est(single.pilot.selection) };
               singleDecisionLeft = single.plan.left;
               singleDecision = judge(worlds[p], single.picks, offer, o.contactCost);
               const view = createFeatureOracle(worlds[p]);
@@ -507,6 +519,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
                     const s = live.scoreOf(id)!;
                     return { id, features: Array.from(f), churn: s.churn, clv: s.clv, offerCost: offerCostOf(offer, f[FEATURE_INDEX.monthly_price]), featureOracle: expectedContactValue(view.view(id, o.offerId), offer, o.contactCost), truth: valueNow(oracle, id, offer, o.contactCost).net, type: oracle.responseType(id) };
                   }),
+                  notSampled: [...notSampled].map(([id, f]) => ({ id, features: Array.from(f), hazard: scorer.probability(f), churned: twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1, type: oracle.responseType(id) })),
                   pilot: pilot.map((q) => ({ id: q.id, features: Array.from(q.features), featuresNow: Array.from(twins.engine.features(q.id) ?? []), record: twins.engine.contactRecord(q.id) ?? null, hazard: scorer.probability(q.features), treated: q.treated, accepted: q.accepted, churned: twins.engine.features(q.id)?.[FEATURE_INDEX.churned] === 1, type: oracle.responseType(q.id) })),
                 };
                 writeFileSync(join(o.dump, `${o.world}-seed${seed}.json`), JSON.stringify(dump));

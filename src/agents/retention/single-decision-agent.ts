@@ -7,14 +7,19 @@ import type { TwinEngine } from '../../twin/twin-engine.js';
 /**
  * The single-decision retention agent: what an operator can do with one decision on today's
  * twins and last quarter's randomised campaign (half of a random sample offered, half held out).
- * It reads from the campaign who accepts and, from the offered arm's churn against the held-out
- * arm's, what a contact does to the churn of those who accept and of those who do not
- * (`fitPilotUplift`), values a contact for every candidate with both terms under that posterior,
+ * It reads from the campaign who accepts and, from the churn of the offered arm's acceptors and
+ * others against the customers the campaign left alone at random (its held-out arm and those its
+ * random sample did not take), what a contact does to the churn of those who accept and of those
+ * who do not, the selection factor of who accepts integrated over (`fitPilotUplift`), values a contact for every candidate with both terms under that posterior,
  * and contacts the best while the plan, with 90 % posterior probability, keeps at least the value it
  * drives away (`planSingleDecision`). It sees only the twins and the churn model, never the world's truth.
  */
 
-/** One customer of last quarter's randomised campaign. */
+/**
+ * One customer of last quarter's randomised campaign: offered, or left alone at random (its
+ * held-out arm, and any active customer its random sample did not take: as untouched by it, at
+ * random, so controls as good as the held out; `treated` false for both).
+ */
 export interface PilotCustomer {
   readonly id: string;
   /** The twin's features when the campaign started. */

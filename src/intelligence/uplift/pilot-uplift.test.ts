@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONTACT_EFFECT_PRIORS, fitPilotUplift, planSingleDecision, type PilotObservation, type UpliftCandidate } from './pilot-uplift.js';
+import { DEFAULT_CONTACT_EFFECT_PRIORS, fitPilotUplift, planSingleDecision, type PilotObservation, type PilotUplift, type UpliftCandidate } from './pilot-uplift.js';
 
 /**
  * A pilot built to exact counts, one covariate (a trait): per trait, `n` held out and `n` offered;
@@ -20,6 +20,31 @@ function pilot(n: number, churn: { heldOut: number; accepted: number; notAccepte
   }
   return rows;
 }
+
+/**
+ * A pilot drawn to exact counts from the model itself: per trait, `controls` left alone and
+ * `perTrait` offered, 10 % and 60 % of whom accept; untreated, one who accepts churns r times as
+ * much as one who does not (the two averaging 0.15, the churn model's expectation), and the offer
+ * multiplies the acceptors' churn by mA and the others' by mN.
+ */
+function structuralPilot(o: { perTrait: number; controls: number; r: number; mA: number; mN: number }): PilotObservation[] {
+  const rows: PilotObservation[] = [];
+  const add = (trait: number, count: number, treated: boolean, accepted: boolean, churnShare: number) => {
+    const churned = Math.round(count * churnShare);
+    for (let i = 0; i < count; i++) rows.push({ covariates: [trait], treated, accepted, churned: i < churned, expectedChurn: 0.15 });
+  };
+  [0.1, 0.6].forEach((a, trait) => {
+    const norm = a * o.r + 1 - a;
+    const acc = Math.round(o.perTrait * a);
+    add(trait, o.controls, false, false, 0.15);
+    add(trait, acc, true, true, ((0.15 * o.r) / norm) * o.mA);
+    add(trait, o.perTrait - acc, true, false, (0.15 / norm) * o.mN);
+  });
+  return rows;
+}
+
+/** The posterior mean of what a contact multiplies the churn of a customer who accepts with probability a by. */
+const contactAt = (model: PilotUplift, a: number) => model.draws.reduce((s, d) => s + (d.weight * (a * d.selection * d.acceptedMultiplier + (1 - a) * d.declinedMultiplier)) / (a * d.selection + 1 - a), 0);
 
 const candidate = (customerId: string, trait: number): UpliftCandidate => ({ customerId, covariates: [trait], hazard: 0.05, value: 2000, offerCost: 30 });
 const options = { contacts: 10, contactCost: 2, horizonMonths: 3 };
@@ -87,11 +112,38 @@ describe('pilot uplift: the single decision from one randomised pilot', () => {
       add(trait, 2000 * (1 - share), true, false, (0.15 - share * 0.05) / (1 - share));
     }
     const model = fitPilotUplift(rows);
-    const contactAt = (a: number) => a * model.acceptedMultiplier.mean + (1 - a) * model.declinedMultiplier.mean;
-    expect(Math.abs(contactAt(0.6) - 1)).toBeLessThan(0.05);
-    expect(model.acceptedMultiplier.mean).toBeGreaterThan(0.8);
+    // What the acceptors' lower churn is read as: who accepts (r well below 1), not the offer.
+    expect(model.selection.mean).toBeLessThan(0.5);
+    expect(Math.abs(contactAt(model, 0.6) - 1)).toBeLessThan(0.1);
     const plan = planSingleDecision(model, [candidate('accepts', 1)], options);
     expect(plan.contact).toEqual([]);
+  });
+
+  it('tells the offer\u2019s effect from who accepts by how both answers\u2019 churn moves with the acceptance', () => {
+    // The same acceptors' branch (churning 38 % less than the held out where 60 % accept) is the
+    // offer in one world and selection in the other: there, those who accept would have churned
+    // 0.4 times as much as the others untreated, and the offer does nothing.
+    const effect = fitPilotUplift(structuralPilot({ perTrait: 2000, controls: 2000, r: 1, mA: 0.4, mN: 1 }));
+    const selection = fitPilotUplift(structuralPilot({ perTrait: 2000, controls: 2000, r: 0.4, mA: 1, mN: 1 }));
+    expect(effect.acceptedMultiplier.mean).toBeLessThan(0.5);
+    expect(selection.acceptedMultiplier.mean).toBeGreaterThan(0.9);
+    expect(selection.selection.mean).toBeLessThan(0.55);
+    expect(contactAt(effect, 0.6)).toBeLessThan(0.75);
+    expect(Math.abs(contactAt(selection, 0.6) - 1)).toBeLessThan(0.03);
+    const people = [candidate('accepts', 1), candidate('rarely-accepts', 0)];
+    expect(planSingleDecision(effect, people, options).contact.map((c) => c.customerId)).toEqual(['accepts', 'rarely-accepts']);
+    expect(planSingleDecision(selection, people, options).contact).toEqual([]);
+  });
+
+  it('reads the churn model\u2019s calibration on every customer the campaign left alone at random, not only its held-out arm', () => {
+    // 300 offered per trait; the held out 300 per trait, or 3,000 when the customers the campaign's
+    // random sample left out are counted too: the calibration, and with it the plan, firms up.
+    const pilotOnly = fitPilotUplift(structuralPilot({ perTrait: 300, controls: 300, r: 1, mA: 0.4, mN: 1 }));
+    const withOthers = fitPilotUplift(structuralPilot({ perTrait: 300, controls: 3000, r: 1, mA: 0.4, mN: 1 }));
+    expect(withOthers.calibration.sd).toBeLessThan(pilotOnly.calibration.sd / 2);
+    const people = [candidate('accepts', 1), candidate('rarely-accepts', 0)];
+    expect(planSingleDecision(pilotOnly, people, options).contact.map((c) => c.customerId)).toEqual(['accepts']);
+    expect(planSingleDecision(withOthers, people, options).contact.map((c) => c.customerId)).toEqual(['accepts', 'rarely-accepts']);
   });
 
   it('weighs the effects\u2019 uncertainty once for the plan: a pilot that shows the effect plainly contacts customers none of whom is sure on their own', () => {

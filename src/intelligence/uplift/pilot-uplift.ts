@@ -14,18 +14,19 @@ import { longestGuardedPrefix, PLAN_RISK } from './plan-guard.js';
  * - the customers who **do not accept** were still contacted: their hazard is multiplied by
  *   `declinedMultiplier` (above 1 where a contact reminds some of them to leave, the sleeping
  *   dogs of retention marketing; a planner without this term contacts them gladly).
- * So a contact multiplies the hazard of a customer who accepts with probability a by
- * M(a) = a·m_A + (1 − a)·m_N. The multipliers are read from the pilot's **randomised** comparison
- * only: every customer, offered or held out, has a predicted acceptance a(x) from their
- * covariates, and the offered arm's churners are weighed against the held-out arm's at each a(x)
- * (one Poisson likelihood over both arms, the churn model's expectation × calibration × M(a) for
- * the offered). Who accepted is not used for the effect: acceptors are self-selected (sure things
- * accept and churn less than their covariates say, lost causes refuse and churn more), and reading
- * the acceptors' churn against the held-out's, as this did until 2026-12-05, read that selection
- * as an effect (an acceptor branch churning 0 against 5.4 expected made an offer look strong that
- * lost 2,776 on answering-base). The joint posterior of (m_A, m_N) is kept on a grid, with the
- * calibration integrated analytically, so the planner sees that the two trade off (a pilot pins
- * M(a) near the average acceptance, not each multiplier) and that every candidate shares them.
+ * The multipliers are read from both arms and both answers (since 2026-12-06). Untreated, a
+ * customer who would accept churns r times as much as one with the same covariates who would not
+ * (the selection factor: sure things accept and stay, lost causes refuse and leave), the two
+ * averaging the churn model's calibrated expectation at the customer's predicted acceptance a(x);
+ * so the held-out arm (and every customer the campaign's random sample left out, as randomly
+ * untouched) measures the calibration, the offered acceptors r·m_A and the offered others m_N,
+ * each against that normalising term. r itself is never observed (the held out never answered);
+ * the pilot bounds it (m_A ≤ 1, m_N ≥ 1) and reads it from how both answers' churn moves with a,
+ * and the rest is its prior (log r normal, sd `selectionSd`), integrated over with the effects on
+ * one grid. Read from the offered arm's total alone, as this did until then, the effect was
+ * unbiased but too noisy at the issue's 6,000 customers for any plan; read from the acceptors
+ * against the held-out, as until 2026-12-05, it took selection for effect (an acceptor branch
+ * churning 0 against 5.4 expected made an offer look strong that lost 2,776 on answering-base).
  * Who accepts is a ridge logistic regression of the pilot's answers on a few covariates.
  *
  * The decision (`planSingleDecision`) treats that shared uncertainty as the plan's, not each
@@ -72,10 +73,18 @@ export interface ContactEffectPriors {
    * which a pilot showing no harm (plain-effects, seed 2: 13 churners against 14 expected) still read as 1.17 ± 0.28 (1.05 ± 0.24 with it).
    */
   readonly noEffect: number;
+  /**
+   * The sd of the selection factor's log (r: how much more an offered customer who accepts would
+   * have churned untreated than one with the same covariates who does not). A pilot cannot measure
+   * r (the held-out never answered), only bound it: an acceptors' branch churning little is an
+   * effect if r ≈ 1 and selection if r is small, and the bounds m_A ≤ 1, m_N ≥ 1 cut off only its
+   * far ends. 0 assumes no selection beyond the covariates.
+   */
+  readonly selectionSd: number;
 }
 
 /** Weak priors: an acceptor's hazard cut by a quarter and a non-acceptor's unchanged under the effect's branch, each worth 5 expected churns; even odds that a branch's effect is none at all, so before any evidence an acceptor's expected multiplier is about 0.87, half the stated cut. */
-export const DEFAULT_CONTACT_EFFECT_PRIORS: ContactEffectPriors = { acceptedMultiplier: 0.75, declinedMultiplier: 1, strength: 5, noEffect: 0.5 };
+export const DEFAULT_CONTACT_EFFECT_PRIORS: ContactEffectPriors = { acceptedMultiplier: 0.75, declinedMultiplier: 1, strength: 5, noEffect: 0.5, selectionSd: 0.5 };
 
 /** The largest hazard multiplier a contact is allowed to have on those who do not take its offer: far beyond any measured sleeping-dog effect (about 2), so the range bounds nothing a pilot could show. */
 export const MAX_CONTACT_HARM = 6;
@@ -87,6 +96,8 @@ export interface EffectDraw {
   readonly weight: number;
   readonly acceptedMultiplier: number;
   readonly declinedMultiplier: number;
+  /** The selection factor r: acceptors' untreated hazard ÷ non-acceptors', at the same covariates. */
+  readonly selection: number;
   /** The churn model's calibration given these multipliers (its conditional posterior mean). */
   readonly calibration: number;
 }
@@ -98,6 +109,8 @@ export interface PilotUplift {
   /** Marginal posteriors of the two multipliers (for reports; the planner uses `draws`, which keeps how they trade off). */
   readonly acceptedMultiplier: Estimate;
   readonly declinedMultiplier: Estimate;
+  /** The selection factor's marginal posterior (acceptors' untreated hazard ÷ the others', same covariates): what the pilot bounds of it, the rest its prior. */
+  readonly selection: Estimate;
   /** The joint posterior of the effects, on a grid. */
   readonly draws: readonly EffectDraw[];
   readonly treated: number;
@@ -120,6 +133,9 @@ const branchOf = (rows: readonly PilotObservation[]): Branch => ({
   expected: rows.reduce((a, r) => a + r.expectedChurn, 0),
 });
 
+/** Nodes of the selection factor's prior. */
+const SELECTION_NODES = 25;
+
 /** Grid nodes per multiplier's slab; 60 put the planner's values within 1 % of a finer grid on the harness dumps. */
 const GRID_NODES = 60;
 
@@ -137,6 +153,15 @@ function multiplierPrior(mean: number, strength: number, low: number, high: numb
   const total = logDensity.reduce((a, l) => a + Math.exp(l - top), 0);
   const slab = xs.map((x, i) => ({ x, logP: Math.log(1 - noEffect) + logDensity[i] - top - Math.log(total) }));
   return noEffect > 0 ? [{ x: 1, logP: Math.log(noEffect) }, ...(noEffect < 1 ? slab : [])] : slab;
+}
+
+/** Nodes of the selection factor's prior: log r normal with sd `sd`, on 25 equally spaced nodes over ± 3 sd (r = 1 alone when sd is 0). */
+function selectionPrior(sd: number): { x: number; logP: number }[] {
+  if (!(sd >= 0 && sd <= 3)) throw new TwinloopError('BAD_INPUT', `selectionSd must be in [0, 3]; got ${sd}`);
+  if (sd === 0) return [{ x: 1, logP: 0 }];
+  const zs = Array.from({ length: SELECTION_NODES }, (_, i) => -3 + (6 * i) / (SELECTION_NODES - 1));
+  const total = zs.reduce((a, z) => a + Math.exp(-z * z / 2), 0);
+  return zs.map((z) => ({ x: Math.exp(sd * z), logP: -z * z / 2 - Math.log(total) }));
 }
 
 /** Weighted mean and sd of `f` over the draws. */
@@ -186,22 +211,43 @@ export function fitPilotUplift(pilot: readonly PilotObservation[], priors: Conta
     return { mean: p, sd: p * (1 - p) * Math.sqrt(Math.max(0, v)) };
   };
 
-  // The effects on the randomised comparison. An offered customer's expected churn is
-  // e·c·(a·m_A + (1 − a)·m_N), a held-out one's e·c, with c the churn model's calibration
-  // (Gamma prior of mean 1 worth `strength` expected churns, integrated out analytically:
-  // Poisson counts against a Gamma give Γ(α + Y) / (β + E)^(α + Y)).
-  const offeredA = treated.reduce((s, p) => s + p.expectedChurn * acceptance(p.covariates).mean, 0);
-  const offeredN = treated.reduce((s, p) => s + p.expectedChurn, 0) - offeredA;
-  const offeredChurners = treated.filter((p) => p.churned).map((p) => acceptance(p.covariates).mean);
-  const churners = heldOut.churned + offeredChurners.length;
+  // The effects, on both arms and both answers. A customer whose predicted acceptance is a would,
+  // untreated, churn e·c·r/(a·r + 1 − a) if they are one who accepts and e·c/(a·r + 1 − a) if not
+  // (so that the two average e·c at a: the churn model is about right on average for the covariates
+  // it reads, up to its calibration c), with r the selection factor. Contacted, the acceptors'
+  // hazard is multiplied by m_A and the others' by m_N. The held-out (and any customer the
+  // campaign's random sample left out) give c; each offered branch gives its product (r·m_A, m_N
+  // against the normalising term); r itself only through the bounds on the multipliers and how
+  // the branches' churn varies with a, so its prior is kept and integrated over. c has a Gamma
+  // prior of mean 1 worth `strength` expected churns, integrated out analytically (Poisson counts
+  // against a Gamma give Γ(α + Y) / (β + E)^(α + Y)).
+  const offered = treated.map((p) => ({ a: acceptance(p.covariates).mean, e: p.expectedChurn, churned: p.churned, accepted: p.accepted }));
+  const acceptorChurners = offered.filter((p) => p.accepted && p.churned).length;
+  const otherChurners = offered.filter((p) => !p.accepted && p.churned).length;
+  const churners = heldOut.churned + acceptorChurners + otherChurners;
   const alpha = priors.strength, rate = priors.strength;
-  const cells: { mA: number; mN: number; logW: number; exposure: number }[] = [];
-  for (const A of multiplierPrior(priors.acceptedMultiplier, priors.strength, 0, 1, priors.noEffect)) {
-    for (const N of multiplierPrior(priors.declinedMultiplier, priors.strength, 1, MAX_CONTACT_HARM, priors.noEffect)) {
-      let logLik = 0;
-      for (const a of offeredChurners) logLik += Math.log(a * A.x + (1 - a) * N.x);
-      const exposure = heldOut.expected + A.x * offeredA + N.x * offeredN;
-      cells.push({ mA: A.x, mN: N.x, exposure, logW: A.logP + N.logP + logLik + logGamma(alpha + churners) - (alpha + churners) * Math.log(rate + exposure) });
+  const cells: { mA: number; mN: number; r: number; logW: number; exposure: number }[] = [];
+  const As = multiplierPrior(priors.acceptedMultiplier, priors.strength, 0, 1, priors.noEffect);
+  const Ns = multiplierPrior(priors.declinedMultiplier, priors.strength, 1, MAX_CONTACT_HARM, priors.noEffect);
+  for (const R of selectionPrior(priors.selectionSd)) {
+    // What depends on r alone: each branch's exposure and its churners' log-rate, per unit of its multiplier.
+    let exposureA = 0, exposureN = 0, logA = 0, logN = 0;
+    for (const p of offered) {
+      const norm = p.a * R.x + 1 - p.a;
+      if (p.accepted) {
+        exposureA += (p.e * R.x) / norm;
+        if (p.churned) logA += Math.log(R.x / norm);
+      } else {
+        exposureN += p.e / norm;
+        if (p.churned) logN -= Math.log(norm);
+      }
+    }
+    for (const A of As) {
+      for (const N of Ns) {
+        const exposure = heldOut.expected + A.x * exposureA + N.x * exposureN;
+        const logLik = acceptorChurners * Math.log(A.x) + logA + otherChurners * Math.log(N.x) + logN + logGamma(alpha + churners) - (alpha + churners) * Math.log(rate + exposure);
+        cells.push({ mA: A.x, mN: N.x, r: R.x, exposure, logW: R.logP + A.logP + N.logP + logLik });
+      }
     }
   }
   let top = -Infinity;
@@ -211,7 +257,7 @@ export function fitPilotUplift(pilot: readonly PilotObservation[], priors: Conta
   // Cells carrying under a millionth of the posterior are dropped: they change no value the planner reads.
   const kept = cells.filter((c) => Math.exp(c.logW - top) / total >= 1e-6);
   const keptTotal = kept.reduce((s, c) => s + Math.exp(c.logW - top), 0);
-  const draws: EffectDraw[] = kept.map((c) => ({ weight: Math.exp(c.logW - top) / keptTotal, acceptedMultiplier: c.mA, declinedMultiplier: c.mN, calibration: (alpha + churners) / (rate + c.exposure) }));
+  const draws: EffectDraw[] = kept.map((c) => ({ weight: Math.exp(c.logW - top) / keptTotal, acceptedMultiplier: c.mA, declinedMultiplier: c.mN, selection: c.r, calibration: (alpha + churners) / (rate + c.exposure) }));
   // The calibration's marginal: a mixture of the Gammas Gamma(α + Y, β + E) over the cells.
   let c1 = 0, c2 = 0;
   for (let i = 0; i < kept.length; i++) {
@@ -223,6 +269,7 @@ export function fitPilotUplift(pilot: readonly PilotObservation[], priors: Conta
     calibration: { mean: c1, sd: Math.sqrt(Math.max(0, c2 - c1 * c1)) },
     acceptedMultiplier: summarise(draws, (x) => x.acceptedMultiplier),
     declinedMultiplier: summarise(draws, (x) => x.declinedMultiplier),
+    selection: summarise(draws, (x) => x.selection),
     draws,
     treated: n,
     acceptedShare: accepted.customers / n,
@@ -281,17 +328,19 @@ export interface SingleDecisionPlan {
 const survive = (h: number, months: number) => (1 - Math.min(1, Math.max(0, h))) ** months;
 
 /** One candidate under every draw: the net value and the kept value (before costs) per draw, and their summary. */
-function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number, H: number): { estimate: ContactValueEstimate; kept: Float64Array } {
+function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number, H: number, keep: boolean): { estimate: ContactValueEstimate; kept: Float64Array | null } {
   const a = model.acceptance(c.covariates).mean;
   const spend = contactCost + a * c.offerCost;
-  const kept = new Float64Array(model.draws.length);
+  // Kept per draw only for a plan's candidates: a posterior of thousands of draws × every customer would not fit in memory.
+  const kept = keep ? new Float64Array(model.draws.length) : null;
   let mean = 0, second = 0, benefit = 0, harm = 0;
   model.draws.forEach((d, i) => {
-    const h = c.hazard * d.calibration;
-    const s0 = survive(h, H);
-    const b = c.value * a * (survive(h * d.acceptedMultiplier, H) - s0);
-    const n = c.value * (1 - a) * (survive(h * d.declinedMultiplier, H) - s0);
-    kept[i] = b + n;
+    // The candidate's hazard if one who accepts and if not (the two average the calibrated hazard at a).
+    const hA = (c.hazard * d.calibration * d.selection) / (a * d.selection + 1 - a);
+    const hN = (c.hazard * d.calibration) / (a * d.selection + 1 - a);
+    const b = c.value * a * (survive(hA * d.acceptedMultiplier, H) - survive(hA, H));
+    const n = c.value * (1 - a) * (survive(hN * d.declinedMultiplier, H) - survive(hN, H));
+    if (kept) kept[i] = b + n;
     const net = b + n - spend;
     mean += d.weight * net;
     second += d.weight * net * net;
@@ -313,7 +362,7 @@ export function planSingleDecision(model: PilotUplift, candidates: readonly Upli
   if (!(Number.isInteger(options.contacts) && options.contacts >= 0)) throw new TwinloopError('BAD_INPUT', `contacts must be a whole number ≥ 0; got ${options.contacts}`);
   // The guard checks `risk` (longestGuardedPrefix), before any plan is made.
   const risk = options.risk ?? PLAN_RISK;
-  const valued = candidates.map((c) => valueByDraw(model, c, options.contactCost, options.horizonMonths));
+  const valued = candidates.map((c) => ({ candidate: c, ...valueByDraw(model, c, options.contactCost, options.horizonMonths, false) }));
   valued.sort((x, y) => y.estimate.mean - x.estimate.mean || (x.estimate.customerId < y.estimate.customerId ? -1 : 1));
   const left = { 'not-worth-it': 0, 'contact-harms': 0, 'plan-risk': 0, budget: 0 };
   const worth: typeof valued = [];
@@ -325,7 +374,7 @@ export function planSingleDecision(model: PilotUplift, candidates: readonly Upli
     else left['not-worth-it']++;
   }
   // The longest prefix the guard allows (the expected value only grows along it).
-  const length = longestGuardedPrefix(worth.map((v) => v.kept), Float64Array.from(model.draws, (d) => d.weight), risk);
+  const length = longestGuardedPrefix(worth.map((v) => valueByDraw(model, v.candidate, options.contactCost, options.horizonMonths, true).kept!), Float64Array.from(model.draws, (d) => d.weight), risk);
   left['plan-risk'] = worth.length - length;
   return { contact: worth.slice(0, length).map((v) => v.estimate), left };
 }

@@ -42,7 +42,7 @@ export function formatAgentEvaluation(r: AgentEvaluation): string {
     lines.push(`  seed ${s.seed}: ${s.activeCustomers} active, budget ${s.budget}; ${cells}`);
     const q = s.pilot;
     const left = Object.entries(s.singleDecisionLeft).map(([k, n]) => `${n} ${k}`).join(', ');
-    lines.push(`    last quarter's campaign: ${q.customers} customers (half offered), its true net value ${q.netValue}; accepted ${(q.acceptedShare * 100).toFixed(0)} %, hazard × ${q.acceptedMultiplier.mean.toFixed(2)} ± ${q.acceptedMultiplier.sd.toFixed(2)} if accepted, × ${q.declinedMultiplier.mean.toFixed(2)} ± ${q.declinedMultiplier.sd.toFixed(2)} if not; single-decision agent left ${left}`);
+    lines.push(`    last quarter's campaign: ${q.customers} customers (half offered), its true net value ${q.netValue}; accepted ${(q.acceptedShare * 100).toFixed(0)} %, hazard × ${q.acceptedMultiplier.mean.toFixed(2)} ± ${q.acceptedMultiplier.sd.toFixed(2)} if accepted, × ${q.declinedMultiplier.mean.toFixed(2)} ± ${q.declinedMultiplier.sd.toFixed(2)} if not, selection factor ${q.selection.mean.toFixed(2)} ± ${q.selection.sd.toFixed(2)}; single-decision agent left ${left}`);
     const a = s.answers;
     lines.push(`    learning agent's twins: ${a.presented} offers presented, ${a.accepted} accepted, ${a.declined} declined, ${a.ignored} ignored (the rest still in their answer window)`);
   }
