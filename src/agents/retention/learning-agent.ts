@@ -1,5 +1,5 @@
-import { DAY_MS } from '../../domain/time.js';
-import type { LiveScoring } from '../../intelligence/live/live-scoring.js';
+import { DAY_MS, MONTH_MS } from '../../domain/time.js';
+import type { LiveScore } from '../../intelligence/live/live-scoring.js';
 import { periodsSinceContact, profileEvidence } from '../../intelligence/profile/profile-evidence.js';
 import {
   acceptanceOf,
@@ -27,8 +27,6 @@ import { planLearningCampaign, type LearningPlan, type ProfiledCandidate } from 
  * months is the contact ledger: when it contacted whom and the hazard the churn model gave them
  * then (the expected churn against which the outcome is read).
  */
-
-const MONTH_MS = 30.4375 * DAY_MS;
 
 /**
  * Weight, in expected churns, of the prior that the churn model is right about the customers the
@@ -67,6 +65,11 @@ export interface LearningAgentOptions {
   readonly risk?: number;
 }
 
+/** What the agent reads of the live scores: each twin's churn hazard, lifetime value and whether it is active (LiveScoring, or a test's table). */
+export interface ChurnScores {
+  scoreOf(customerId: string): Pick<LiveScore, 'active' | 'churn' | 'clv'> | undefined;
+}
+
 /** One month's result: the plan, the fitted model and every active customer's profile. */
 export interface AgentMonth {
   readonly plan: LearningPlan;
@@ -91,12 +94,12 @@ export class LearningRetentionAgent {
   }
 
   /** Fits, profiles and plans the month at the twins' event clock; `budget` in contacts. */
-  planMonth(engine: TwinEngine, live: LiveScoring, budget: number, monthsLeft: number, seed: number): AgentMonth {
+  planMonth(engine: TwinEngine, live: ChurnScores, budget: number, monthsLeft: number, seed: number): AgentMonth {
     const now = engine.eventClock;
     const windowMs = this.effectMonths * MONTH_MS;
     const evidence: ProfileEvidence[] = [];
     const calibration = this.calibration(engine, now, windowMs);
-    const active: { id: string; evidence: ProfileEvidence; hazard: number; value: number; price: number }[] = [];
+    const active: { id: string; evidence: ProfileEvidence; modelHazard: number; hazard: number; value: number; price: number }[] = [];
     for (const id of engine.customerIds()) {
       const f = engine.features(id);
       const record = engine.contactRecord(id);
@@ -114,7 +117,7 @@ export class LearningRetentionAgent {
       // campaign's calendar drifts by a day or two, and three months of it fall a day short of the
       // window, when a contact still finds the last one's effect in force).
       if (entry && now - entry.at < windowMs + 2 * DAY_MS) continue;
-      active.push({ id, evidence: e, hazard: Math.min(1, score.churn * calibration), value: score.clv, price: f[FEATURE_INDEX.monthly_price] });
+      active.push({ id, evidence: e, modelHazard: score.churn, hazard: Math.min(1, score.churn * calibration), value: score.clv, price: f[FEATURE_INDEX.monthly_price] });
     }
     const priors = this.options.priors ?? DEFAULT_RESPONSE_PRIORS;
     const model = fitResponseModel(evidence, priors);
@@ -145,7 +148,10 @@ export class LearningRetentionAgent {
         risk: this.options.risk,
       },
     );
-    const hazardOf = new Map(active.map((a) => [a.id, a.hazard]));
+    // The ledger keeps the churn model's own hazard: the outcome is read against it times the
+    // calibration of the month it is read in (until 2026-12-06 it kept the calibrated hazard, and the
+    // calibration was applied twice to the agent's own contacts and holdouts).
+    const hazardOf = new Map(active.map((a) => [a.id, a.modelHazard]));
     for (const c of plan.contact) this.ledger.set(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: false });
     for (const c of plan.holdout) this.ledger.set(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: true });
     return { plan, model, profiles, calibration };
