@@ -79,4 +79,19 @@ describe('learning retention agent', () => {
     expect(contacted.length).toBeGreaterThan(0);
     for (const id of contacted) expect(agent.ledger.get(id)?.hazard).toBe(0.05);
   });
+
+  it('reads its holdouts\u2019 churn as the randomised comparison\u2019s other arm', () => {
+    // The same base, with and without a held-out arm whose churn the fit can read.
+    const engine = base(400, answered, answer, (i) => (i >= 350 && i < 380 ? 60 : 0));
+    const live = scores(engine, 0.05, 4000);
+    const withArm = new LearningRetentionAgent(options);
+    for (let i = 200; i < 400; i++) withArm.remember(`C${i}`, { at: T0 + 30 * DAY_MS, hazard: 0.05, heldOut: true });
+    const read = withArm.planMonth(engine, live, 40, 1, 1);
+    const unread = new LearningRetentionAgent(options).planMonth(engine, live, 40, 1, 1);
+    // The 200 held out join the 200 who answered: their 30 churns are evidence of the classes'
+    // untreated hazard, where without them only the prior spoke.
+    expect(unread.model.customers).toBe(200);
+    expect(read.model.customers).toBe(400);
+    expect(read.model.hazardRatio).not.toEqual(unread.model.hazardRatio);
+  });
 });

@@ -1,6 +1,6 @@
 import { DAY_MS, MONTH_MS } from '../../domain/time.js';
 import type { LiveScore } from '../../intelligence/live/live-scoring.js';
-import { periodsSinceContact, profileEvidence } from '../../intelligence/profile/profile-evidence.js';
+import { periodSinceHoldout, periodsSinceContact, profileEvidence } from '../../intelligence/profile/profile-evidence.js';
 import {
   acceptanceOf,
   DEFAULT_RESPONSE_PRIORS,
@@ -108,9 +108,10 @@ export class LearningRetentionAgent {
       const entry = this.ledger.get(id);
       // Churn after a contact is read against the hazard the model gave when the agent contacted.
       // Calibrated on the held-out customers' churn: the effect is what the contacted lose or keep against them.
-      const periods = entry && !entry.heldOut ? periodsSinceContact(record, entry.hazard * calibration, now, windowMs) : [];
+      // A held-out customer's churn since is the randomised comparison's other arm (see periodSinceHoldout).
+      const periods = !entry ? [] : entry.heldOut ? periodSinceHoldout(record, entry.hazard * calibration, entry.at, now) : periodsSinceContact(record, entry.hazard * calibration, now, windowMs);
       const e = profileEvidence(f, record, periods);
-      if (record.presented > 0) evidence.push(e);
+      if (record.presented > 0 || periods.length > 0) evidence.push(e);
       if (!score?.active || f[FEATURE_INDEX.churned] !== 0) continue;
       // Someone still inside an offer's window is not contacted again: the effect is still running,
       // and a new acceptance would only prolong it (two days' slack past the window: a monthly

@@ -1,6 +1,8 @@
+import { MONTH_MS } from '../../domain/time.js';
 import { FEATURE_INDEX, type FeatureName } from '../../twin/twin-features.js';
 import type { ContactRecord } from '../../twin/twin-responses.js';
 import type { ChurnPeriod, ProfileEvidence } from './response-model.js';
+
 
 /**
  * The pooling cell of a customer: the observable traits that the propensity to respond to
@@ -29,15 +31,32 @@ export function profileEvidence(features: Float64Array | Readonly<Record<Feature
  * and whether the customer left in it. Times in ms; `windowMs` is the assumed effect window.
  */
 export function periodsSinceContact(record: ContactRecord, hazard: number, now: number, windowMs: number): ChurnPeriod[] {
-  const month = 30.4375 * 86_400_000;
   if (!(record.lastContactAt > 0)) return [];
   const end = record.leftAt > 0 ? Math.min(record.leftAt, now) : now;
   const windowEnd = record.lastContactAt + windowMs;
   const out: ChurnPeriod[] = [];
   const inWindow = Math.max(0, Math.min(end, windowEnd) - record.lastContactAt);
   const left = record.leftAt > 0 && record.leftAt <= now;
-  if (inWindow > 0) out.push({ expected: (hazard * inWindow) / month, churned: left && record.leftAt <= windowEnd, branch: record.lastAcceptedAt >= record.lastContactAt ? 'accepted' : 'contacted' });
+  if (inWindow > 0) out.push({ expected: (hazard * inWindow) / MONTH_MS, churned: left && record.leftAt <= windowEnd, branch: record.lastAcceptedAt >= record.lastContactAt ? 'accepted' : 'contacted' });
   const after = Math.max(0, end - windowEnd);
-  if (after > 0) out.push({ expected: (hazard * after) / month, churned: left && record.leftAt > windowEnd, branch: 'none' });
+  if (after > 0) out.push({ expected: (hazard * after) / MONTH_MS, churned: left && record.leftAt > windowEnd, branch: 'none' });
   return out;
+}
+
+/**
+ * The period watched since a customer was **held out** at `heldOutAt` (chosen as the contacted
+ * were, and left alone: a randomised control), untreated, with the churn the model expected at
+ * `hazard` a month and whether the customer left in it. Beside the contacted customers' periods it
+ * is the randomised comparison the response model reads the effects against: without it the
+ * accepted offer's effect was read from the acceptors' own churn alone, whose untreated hazard is
+ * not the others' (who accepts is self-selected). It ends at a contact since, if any.
+ */
+export function periodSinceHoldout(record: ContactRecord, hazard: number, heldOutAt: number, now: number): ChurnPeriod[] {
+  if (record.leftAt > 0 && record.leftAt <= heldOutAt) return [];
+  // Untreated until now, the customer's leaving, or a contact since (whose periods are a contact's).
+  const until = record.lastContactAt > heldOutAt ? Math.min(now, record.lastContactAt) : now;
+  const left = record.leftAt > heldOutAt && record.leftAt <= until;
+  const end = left ? record.leftAt : until;
+  if (!(end > heldOutAt)) return [];
+  return [{ expected: (hazard * (end - heldOutAt)) / MONTH_MS, churned: left, branch: 'none' }];
 }

@@ -164,7 +164,7 @@ export interface ResponseModel {
   readonly contactMultiplier: MultiplierPosterior;
   /** Each class's churn hazard relative to the churn model's, untreated (RESPONSE_CLASSES order). */
   readonly hazardRatio: readonly number[];
-  /** Customers with any answer, and EM iterations run. */
+  /** Customers with any evidence (an answer, or a watched period: a held-out customer has only that), and EM iterations run. */
   readonly customers: number;
   readonly iterations: number;
 }
@@ -309,8 +309,10 @@ function mapLogit(yes: number, no: number, mean: number, sd: number, start: numb
 }
 
 /**
- * Fits the response model to the base's evidence by EM. Customers never contacted carry no
- * evidence about their class and are left out (their profile is their cell's prior).
+ * Fits the response model to the base's evidence by EM. Customers with neither an answer nor a
+ * watched period carry no evidence and are left out (their profile is their cell's prior); a
+ * customer held out of a campaign, never offered anything, is in with the churn watched since
+ * (the randomised comparison's other arm: their untreated churn against the contacted's).
  */
 export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: ResponsePriors = DEFAULT_RESPONSE_PRIORS, options: { iterations?: number; tolerance?: number } = {}): ResponseModel {
   if (priors.acceptanceLogOdds.length !== K || priors.ignore.length !== K || priors.shares.length !== K) throw new TwinloopError('BAD_INPUT', `priors need ${K} acceptance log-odds, ignore and share values, one per class (${RESPONSE_CLASSES.join(', ')})`);
@@ -319,7 +321,7 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
   if (badClass >= 0) throw new TwinloopError('BAD_INPUT', `priors for ${RESPONSE_CLASSES[badClass]}: the acceptance log-odds must be a finite number and ignore between 0 and 1`);
   const maxIter = options.iterations ?? 200;
   const tol = options.tolerance ?? 1e-6;
-  const data = evidence.filter((e) => OFFER_KINDS.some((k) => (e.answers[k]?.presented ?? 0) > 0));
+  const data = evidence.filter((e) => OFFER_KINDS.some((k) => (e.answers[k]?.presented ?? 0) > 0) || (e.periods?.length ?? 0) > 0);
   const centre = pooledAcceptanceLogits(data);
   const shape = priors.acceptanceLogOdds;
   const offered = OFFER_KINDS.map((kind) => data.some((e) => (e.answers[kind]?.presented ?? 0) > 0));
