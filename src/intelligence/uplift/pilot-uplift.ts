@@ -42,8 +42,9 @@ import { longestGuardedPrefix, PLAN_RISK } from './plan-guard.js';
 export interface PilotObservation {
   /** The acceptance model's covariates at the pilot's start. */
   readonly covariates: readonly number[];
+  /** Offered; false for a control: the held out, or a customer the campaign's random sample left out. */
   readonly treated: boolean;
-  /** Accepted the offer (treated customers only; false for the held-out ones). */
+  /** Accepted the offer (treated customers only; false for the controls). */
   readonly accepted: boolean;
   /** Left within the horizon after the pilot's start. */
   readonly churned: boolean;
@@ -115,7 +116,7 @@ export interface PilotUplift {
   readonly draws: readonly EffectDraw[];
   readonly treated: number;
   readonly acceptedShare: number;
-  /** Churners and expected churns per branch, as measured (the acceptors' and non-acceptors' are shown, not used for the effects). */
+  /** Churners and expected churns per branch, as measured (`heldOut`: every control). */
   readonly branches: Readonly<Record<'heldOut' | 'accepted' | 'notAccepted', { readonly customers: number; readonly churned: number; readonly expected: number }>>;
   /** A customer's probability of accepting, with the sd of the estimate. */
   acceptance(covariates: readonly number[]): Estimate;
