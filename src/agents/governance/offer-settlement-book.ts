@@ -11,6 +11,11 @@ import { OFFER_SETTLEMENTS, type OfferSettlement } from './offer-settlement.js';
 
 /** The requests whose acceptance-paid part is still reserved, by request id. */
 export const OPEN_OFFER_SETTLEMENTS = 'offer-settlements-open';
+/**
+ * The requests accepted after they were released as ignored and booked then, by request id: a
+ * reader that counted a release (a campaign's spend) finds the few that changed since here.
+ */
+export const LATE_OFFER_ACCEPTANCES = 'offer-settlements-late';
 
 /**
  * An open reservation as the open list holds it: a copy of its record as it was reserved, so that
@@ -18,10 +23,19 @@ export const OPEN_OFFER_SETTLEMENTS = 'offer-settlements-open';
  */
 export type OpenSettlement = OfferSettlement;
 
+/** A page's bounds: after the request id `after`, at most `limit`, ids starting with `prefix`. */
+export interface PageQuery {
+  readonly after?: string;
+  readonly limit: number;
+  readonly prefix?: string;
+}
+
 /** The settlements with their open list. */
 export interface OfferSettlementBook extends DocumentStore<OfferSettlement> {
   /** A page of the open reservations in request id order after `after`, those whose id starts with `prefix`. */
-  openPage(o: { readonly after?: string; readonly limit: number; readonly prefix?: string }): Promise<OpenSettlement[]>;
+  openPage(o: PageQuery): Promise<OpenSettlement[]>;
+  /** A page of the late acceptances booked (LATE_OFFER_ACCEPTANCES), as openPage. */
+  latePage(o: PageQuery): Promise<OfferSettlement[]>;
   /** Takes a request off the open list (its record is settled: what a crash between the two writes left behind). */
   forget(requestId: string): Promise<void>;
   /**
@@ -50,13 +64,13 @@ export function offerSettlementBook(records: RecordStore): OfferSettlementBook {
         await docs.put(id, s);
         return;
       }
+      // Listed late before the record is written: a crash between lists a booking the record does not show yet, which the repeat writes.
+      if (s.late?.booked) await records.put(LATE_OFFER_ACCEPTANCES, id, s);
       await docs.put(id, s);
       await records.delete(OPEN_OFFER_SETTLEMENTS, id);
     },
-    async openPage({ after, limit, prefix }) {
-      const page = await records.list<OfferSettlement>(OPEN_OFFER_SETTLEMENTS, { limit, ...(after ? { after } : {}), ...(prefix ? { prefix } : {}) });
-      return page.map((r) => r.body);
-    },
+    openPage: (q) => pageOf(records, OPEN_OFFER_SETTLEMENTS, q),
+    latePage: (q) => pageOf(records, LATE_OFFER_ACCEPTANCES, q),
     async forget(requestId) {
       await records.delete(OPEN_OFFER_SETTLEMENTS, requestId);
     },
@@ -74,12 +88,17 @@ export function offerSettlementBook(records: RecordStore): OfferSettlementBook {
   };
 }
 
-/** Every open reservation whose id starts with `prefix` (all when absent), a page of `pageSize` at a time. */
-export async function* openSettlements(book: Pick<OfferSettlementBook, 'openPage'>, pageSize: number, prefix?: string): AsyncGenerator<OpenSettlement> {
+async function pageOf(records: RecordStore, collection: string, { after, limit, prefix }: PageQuery): Promise<OfferSettlement[]> {
+  const page = await records.list<OfferSettlement>(collection, { limit, ...(after ? { after } : {}), ...(prefix ? { prefix } : {}) });
+  return page.map((r) => r.body);
+}
+
+/** Every settlement of a list (`openPage`, `latePage`) whose id starts with `prefix` (all when absent), a page of `pageSize` at a time. */
+export async function* allPages(page: (q: PageQuery) => Promise<OfferSettlement[]>, pageSize: number, prefix?: string): AsyncGenerator<OfferSettlement> {
   for (let after: string | undefined; ; ) {
-    const page = await book.openPage({ limit: pageSize, ...(after ? { after } : {}), ...(prefix ? { prefix } : {}) });
-    yield* page;
-    if (page.length < pageSize) return;
-    after = page[page.length - 1].requestId;
+    const got = await page({ limit: pageSize, ...(after ? { after } : {}), ...(prefix ? { prefix } : {}) });
+    yield* got;
+    if (got.length < pageSize) return;
+    after = got[got.length - 1].requestId;
   }
 }

@@ -2,7 +2,7 @@ import type { Clock } from '../../domain/clock.js';
 import { ANSWER_WINDOW_MS } from '../../decisioning/decision-record.js';
 import { MAX_PAGE_SIZE } from '../../store/record-store.js';
 import type { AppliedListener } from '../../twin/intake.js';
-import { openSettlements, type OfferSettlementBook, type OpenSettlement } from './offer-settlement-book.js';
+import { allPages, type OfferSettlementBook, type OpenSettlement } from './offer-settlement-book.js';
 import { settleOnAnswers, type OfferAnswer, type OfferSettler } from './offer-settlement.js';
 
 /**
@@ -107,7 +107,7 @@ export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSet
       }
     }
     const now = o.clock.now();
-    for await (const open of openSettlements(o.book, MAX_PAGE_SIZE)) {
+    for await (const open of allPages(o.book.openPage, MAX_PAGE_SIZE)) {
       if (o.here && !o.here(open.customerId)) continue;
       try {
         const did = await settleOpen(open, now, full);

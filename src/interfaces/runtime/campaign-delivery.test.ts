@@ -14,6 +14,8 @@ import { TwinEngine } from '../../twin/twin-engine.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { OFFER_SETTLEMENTS, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
+import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
+import { CAMPAIGN_ANSWERS } from './campaign-answers.js';
 import { campaignDelivery } from './campaign-delivery.js';
 import type { OperatorServices } from './operator-services.js';
 
@@ -44,6 +46,19 @@ async function freshRecords(): Promise<RecordStore> {
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** The settlement of campaign `campaignId`'s offer to `customerId`, of 10 paid on acceptance. */
+const settlement = (campaignId: string, customerId: string, state: OfferSettlement['state'], more: Partial<OfferSettlement> = {}): OfferSettlement => ({
+  requestId: `cmp:${campaignId}:${customerId}`,
+  customerId,
+  actionClass: 'discount',
+  channel: 'app',
+  amount: 10,
+  claims: [],
+  state,
+  presentedAt: T0,
+  ...more,
 });
 
 describe('campaign delivery', () => {
@@ -256,12 +271,12 @@ describe('campaign delivery', () => {
     const delivery = campaignDelivery(() => services, records, () => 10.5);
     await delivery.open({ campaignId: 'paid', variants: [{ id: 'v', offerId: 'retain-10', channel: 'app' }], budget: 1000, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
     await delivery.apply('paid', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1000 });
-    const settlement = (customerId: string, state: OfferSettlement['state']): OfferSettlement => ({ requestId: `cmp:paid:${customerId}`, customerId, actionClass: 'discount', channel: 'app', amount: 10, claims: [], state, presentedAt: T0 });
-    await records.put(OFFER_SETTLEMENTS, 'cmp:paid:C0', settlement('C0', 'committed'));
-    await records.put(OFFER_SETTLEMENTS, 'cmp:paid:C1', settlement('C1', 'released'));
-    await records.put(OFFER_SETTLEMENTS, 'cmp:paid:C2', settlement('C2', 'reserved'));
+    const book = offerSettlementBook(records);
+    await book.put('cmp:paid:C0', settlement('paid', 'C0', 'committed'));
+    await book.put('cmp:paid:C1', settlement('paid', 'C1', 'released'));
+    await book.put('cmp:paid:C2', settlement('paid', 'C2', 'reserved'));
     // Another campaign's whose id starts alike is not this one's.
-    await records.put(OFFER_SETTLEMENTS, 'cmp:paid2:C0', { ...settlement('C0', 'committed'), requestId: 'cmp:paid2:C0' });
+    await book.put('cmp:paid2:C0', settlement('paid2', 'C0', 'reserved'));
     const view = (await delivery.view('paid'))!;
     expect(view).toMatchObject({ spent: 1.5 + 10, reserved: 10, treated: 3 });
     expect(view.variants[0]).toMatchObject({ spent: 11.5, reserved: 10 });
@@ -299,7 +314,7 @@ describe('campaign delivery', () => {
     expect((await delivery.stats('one')).variants[0]).toMatchObject({ accepted: 1, treated: 5 });
     expect((await delivery.view('one'))!.variants[0]).toMatchObject({ treated: 5 });
     // The offers' settlements are read wherever the campaign runs; the answers kept by other owners are not.
-    expect(listed.filter((c) => c !== OFFER_SETTLEMENTS)).toEqual([]);
+    expect(listed).not.toContain(CAMPAIGN_ANSWERS);
     await store.close();
   });
 
@@ -334,6 +349,82 @@ describe('campaign delivery', () => {
     const owner = campaignDelivery(() => services, records, () => 1, undefined, () => across);
     owner.observe(ids.slice(0, 3).map((id, n) => answer(id, n)));
     await expect.poll(async () => (await runner.stats(`${campaignId}-2`)).variants[0].accepted, { timeout: 5_000 }).toBe(3);
+    await records.close();
+  });
+  it('books for a contact what the executor charged: nothing for an offer paid only on acceptance', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 4; i++) customer(engine, `C${i}`);
+    // A catalogue discount presented: nothing moved at presentation, 10 reserved until the answer.
+    const services = servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 0, onAcceptance: 10, reason: 'ok' }));
+    const records = await freshRecords();
+    const delivery = campaignDelivery(() => services, records, () => 10);
+    await delivery.open({ campaignId: 'free', variants: [{ id: 'v', offerId: 'retain-10', channel: 'app' }], budget: 1000, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await delivery.apply('free', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1000 });
+    const view = (await delivery.view('free'))!;
+    expect(view.treated).toBe(4);
+    // 0.05 a contact was booked before, though the ledger had committed nothing.
+    expect(view).toMatchObject({ spent: 0 });
+    expect(view.history[0].spent).toBe(0);
+    await records.close();
+  });
+
+  it('reads at a tick only the settlements that may have changed, and counts each once', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 6; i++) customer(engine, `C${i}`);
+    const services = servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 0.5, onAcceptance: 10, reason: 'ok' }));
+    const store = await freshRecords();
+    const read: string[] = [];
+    const records = new Proxy(store, {
+      get: (target, key) =>
+        key === 'get' ? (c: string, id: string) => (read.push(`get ${c} ${id}`), target.get(c, id)) : key === 'list' ? (c: string, o: unknown) => (read.push(`list ${c}`), target.list(c, o as Parameters<RecordStore['list']>[1])) : Reflect.get(target, key),
+    });
+    const book = offerSettlementBook(store);
+    const delivery = campaignDelivery(() => services, records, () => 10.5);
+    await delivery.open({ campaignId: 'few', variants: [{ id: 'v', offerId: 'retain-10', channel: 'app' }], budget: 1000, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await delivery.apply('few', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1000 });
+    const ids = [...Array(6).keys()].map((i) => `C${i}`);
+    for (const id of ids) await book.put(`cmp:few:${id}`, settlement('few', id, 'reserved'));
+    // Answers: C0 accepts, C1 declines, C2 is released as ignored; the others wait.
+    await book.put('cmp:few:C0', settlement('few', 'C0', 'committed', { answer: 'accepted' }));
+    await book.put('cmp:few:C1', settlement('few', 'C1', 'released', { answer: 'declined' }));
+    await book.put('cmp:few:C2', settlement('few', 'C2', 'released', { answer: 'ignored' }));
+    read.length = 0;
+    expect((await delivery.stats('few')).variants[0]).toMatchObject({ spent: 3 + 10, reserved: 30 });
+    // The three settled are read once each; the open ones from the open list; never the whole history.
+    expect(read.filter((r) => r.startsWith(`get ${OFFER_SETTLEMENTS}`)).sort()).toEqual(['C0', 'C1', 'C2'].map((c) => `get ${OFFER_SETTLEMENTS} cmp:few:${c}`));
+    expect(read).not.toContain(`list ${OFFER_SETTLEMENTS}`);
+    read.length = 0;
+    await delivery.apply('few', { tick: 2, shares: { v: 1 }, paused: [], remainingBudget: 1000 });
+    expect((await delivery.stats('few')).variants[0]).toMatchObject({ spent: 13, reserved: 30 });
+    expect(read.filter((r) => r.includes(OFFER_SETTLEMENTS) && !r.includes('open') && !r.includes('late'))).toEqual([]);
+    // C2 accepts after its window, booked then: counted once, however often the campaign is read.
+    await book.put('cmp:few:C2', settlement('few', 'C2', 'committed', { answer: 'accepted', late: { at: T0, booked: true } }));
+    await delivery.apply('few', { tick: 3, shares: { v: 1 }, paused: [], remainingBudget: 1000 });
+    expect((await delivery.stats('few')).variants[0]).toMatchObject({ spent: 23, reserved: 30 });
+    expect((await delivery.view('few'))!).toMatchObject({ spent: 23, reserved: 30 });
+    // A restart reads the saved state: the same figures.
+    const restarted = campaignDelivery(() => services, store, () => 10.5);
+    expect((await restarted.stats('few')).variants[0]).toMatchObject({ spent: 23, reserved: 30 });
+    await store.close();
+  });
+
+  it('a campaign saved before it kept its offers reads its settlements once, then as any other', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 3; i++) customer(engine, `C${i}`);
+    const services = servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 0.5, onAcceptance: 10, reason: 'ok' }));
+    const records = await freshRecords();
+    const delivery = campaignDelivery(() => services, records, () => 10.5);
+    await delivery.open({ campaignId: 'old', variants: [{ id: 'v', offerId: 'retain-10', channel: 'app' }], budget: 1000, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await delivery.apply('old', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1000 });
+    const saved = (await records.get<Record<string, unknown>>('campaigns', 'old'))!.body;
+    delete saved.offers;
+    await records.put('campaigns', 'old', saved);
+    await records.put(OFFER_SETTLEMENTS, 'cmp:old:C0', settlement('old', 'C0', 'committed', { answer: 'accepted' }));
+    await records.put(OFFER_SETTLEMENTS, 'cmp:old:C1', settlement('old', 'C1', 'reserved'));
+    await records.put(OFFER_SETTLEMENTS, 'cmp:old:C2', settlement('old', 'C2', 'released', { answer: 'ignored' }));
+    const restarted = campaignDelivery(() => services, records, () => 10.5);
+    expect((await restarted.view('old'))!).toMatchObject({ spent: 1.5 + 10, reserved: 10 });
+    expect((await restarted.stats('old')).variants[0]).toMatchObject({ spent: 11.5, reserved: 10 });
     await records.close();
   });
 });

@@ -1,0 +1,115 @@
+import { cents } from '../../decisioning/action-pricing.js';
+import type { CampaignInput, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
+import type { Answer } from './campaign-answers.js';
+import type { CampaignOffers, Settled } from './campaign-offer-tally.js';
+
+/**
+ * A managed campaign's delivery as the record store keeps it (campaign-delivery.ts writes it
+ * tick by tick), and what the flow, the API and the console read of it: its stats and its view.
+ */
+
+/** One variant's contacts and answers. */
+export interface VariantState {
+  presented: number;
+  accepted: number;
+  declined: number;
+  spent: number;
+  /** Contacts the back end failed or refused, or the policy refused for the variant itself. */
+  failed?: number;
+  lastFailure?: string;
+}
+
+/** One tick's split as the delivery side applied it: the allocation over time. */
+export interface AllocationPoint {
+  readonly tick: number;
+  /** Event time of the tick (ms), null when the flow did not say. */
+  readonly at: number | null;
+  readonly shares: Readonly<Record<string, number>>;
+  readonly paused: readonly string[];
+  /** A person held the campaign: nobody was contacted this tick. */
+  readonly held: boolean;
+  readonly remainingBudget: number;
+  /** Spent so far, after the tick. */
+  readonly spent: number;
+}
+/** Ticks of allocation kept per campaign (a daily campaign's year and more). */
+export const MAX_HISTORY = 500;
+
+/** Where a person's hold on a campaign is kept (by campaign id), read at every tick. */
+export const CAMPAIGN_HOLDS = 'campaign-holds';
+/** A person paused (held) or resumed a campaign, and why. */
+export interface CampaignHold {
+  readonly held: boolean;
+  readonly by: { readonly kind: string; readonly id: string };
+  /** Event time (ms). */
+  readonly at: number;
+  readonly reason: string;
+}
+
+/** What the console and the API read of a campaign's delivery (its state as last saved). */
+export interface CampaignDeliveryView {
+  readonly campaignId: string;
+  readonly budget: number;
+  /** What the campaign's contacts cost when made, and its offers accepted since. */
+  readonly spent: number;
+  /** What its offers still waiting for an answer would cost if accepted: reserved in the budgets, released on a no. */
+  readonly reserved: number;
+  readonly controlShare: number;
+  readonly audienceLeft: number;
+  readonly treated: number;
+  readonly leftOut: Readonly<Record<string, number>>;
+  readonly variants: CampaignStats['variants'];
+  readonly control: CampaignStats['control'];
+  readonly history: readonly AllocationPoint[];
+}
+
+/** A campaign's delivery state, saved in the record store (`campaigns`, by campaign id). */
+export interface CampaignState {
+  input: Pick<CampaignInput, 'campaignId' | 'variants' | 'budget' | 'controlShare' | 'seed'>;
+  /** Ticks already applied: the flow's step is at-least-once, a repeated tick contacts nobody new. */
+  lastAppliedTick: number;
+  queue: string[];
+  control: string[];
+  treated: Record<string, string>;
+  /** Customers of the audience left out, by the rule that refused them (consent, opt-out, caps…, `sleeping-dog` when drawn). */
+  left?: Record<string, number>;
+  /** Expected acceptance of each variant's offer kind over the audience, from their profiles (the bandit's prior). */
+  priorAcceptance?: Record<string, number>;
+  variants: Record<string, VariantState>;
+  /** What the contacts cost when made, as the executor charged them (offers' acceptance-paid parts are counted from their settlements). */
+  spent: number;
+  /** Its offers paid on acceptance: which wait, what the accepted committed (absent in states saved before: read once from the settlements). */
+  offers?: CampaignOffers;
+  /** The split of every tick applied, oldest first (at most MAX_HISTORY). */
+  history?: AllocationPoint[];
+}
+
+/** The customers whose churn a campaign's stats read: its treated and its control group. */
+export const watched = (state: CampaignState) => [...Object.keys(state.treated), ...state.control];
+
+/** The stats the flow reads, from a saved state, the churned among its customers and the answers kept by other owners. */
+export function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: ReadonlyMap<string, Record<Answer, number>>, settled: Settled): CampaignStats {
+  const churned = (id: string) => churnedSet.has(id);
+  const treatedBy = new Map<string, { n: number; churned: number }>();
+  for (const [customerId, variantId] of Object.entries(state.treated)) {
+    const t = treatedBy.get(variantId) ?? { n: 0, churned: 0 };
+    t.n++;
+    if (churned(customerId)) t.churned++;
+    treatedBy.set(variantId, t);
+  }
+  return {
+    variants: state.input.variants.map((v) => ({
+      variantId: v.id,
+      ...state.variants[v.id],
+      ...(shared.has(v.id)
+        ? { presented: state.variants[v.id].presented + shared.get(v.id)!.presented, accepted: state.variants[v.id].accepted + shared.get(v.id)!.accepted, declined: state.variants[v.id].declined + shared.get(v.id)!.declined }
+        : {}),
+      spent: cents(state.variants[v.id].spent + (settled.get(v.id)?.committed ?? 0)),
+      reserved: cents(settled.get(v.id)?.reserved ?? 0),
+      treated: treatedBy.get(v.id)?.n ?? 0,
+      treatedChurned: treatedBy.get(v.id)?.churned ?? 0,
+      ...(state.priorAcceptance?.[v.id] === undefined ? {} : { priorAcceptance: state.priorAcceptance[v.id] }),
+    })),
+    control: { customers: state.control.length, churned: state.control.filter(churned).length },
+  };
+}
