@@ -11,6 +11,7 @@ import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor } from
 import { createWorkflowEngine } from '../workflows/index.js';
 import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPlanSummary, type ChurnPreventionResult, type ScannedCustomer } from './churn-prevention-flow.js';
 import { churnRunReports } from './churn-prevention-report.js';
+import { observationOfChurnRun } from './intent-execution.js';
 
 /** Stores, a guarded executor over the default policy whose back end notes each contact's time, and an engine. */
 async function operator(name: string, refuse: ReadonlySet<string> = new Set()) {
@@ -99,6 +100,31 @@ describe('the simulation check of a churn prevention run', () => {
       // Three offers of 3 fit in 10 if all are accepted; a fourth would not.
       expect(presented).toEqual(['R1', 'R2', 'R3']);
       expect(r.spend + (r.reserved ?? 0)).toBe(9);
+    } finally {
+      await close();
+    }
+  }, 180_000);
+
+  it("counts at its horizon what its accepted offers committed as its cost, and what is still reserved", async () => {
+    const { engine, close } = await operator('churn-settled');
+    const guarded = {
+      execute: async (request: { customerId?: string }) => ({ status: 'executed' as const, reason: 'ok', requestId: `req-${request.customerId}`, cost: 0.05, onAcceptance: 3, auditSeq: 1, verdict: {} }),
+    } as unknown as Pick<GuardedExecutor, 'execute'>;
+    // By the horizon: S1 accepted, S2 declined, S3 not answered yet.
+    const states: Record<string, 'committed' | 'released' | 'reserved'> = { 'req-S1': 'committed', 'req-S2': 'released', 'req-S3': 'reserved' };
+    const settlements = async (id: string) => (states[id] ? { state: states[id], amount: 3 } : undefined);
+    const scanned: ScannedCustomer[] = [1, 2, 3].map((i) => ({ customerId: `S${i}`, churn: 0.3, value: 1000 - i * 10, acceptance: 0.3 }));
+    engine.register(churnPreventionWorkflow({ guarded: () => guarded, scan: async () => scanned, settlements, ...everyoneWorthIt }));
+    await engine.run();
+    try {
+      const input = { periodId: 'settled', scanAt: Date.now(), horizonMs: 1, budget: 100, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('settled') });
+      const run = await engine.waitFor(workflowId, { timeoutMs: 120_000 });
+      expect(run.error).toBeNull();
+      const r = run.output as ChurnPreventionResult;
+      expect(r).toMatchObject({ spend: 0.15, acceptedCost: 3, reserved: 3 });
+      // The intent reads its cost whole: the contacts and the accepted offer.
+      expect(observationOfChurnRun(r, 0)).toMatchObject({ spend: 3.15, values: { net_value: -3.15 } });
     } finally {
       await close();
     }

@@ -15,7 +15,7 @@ import { targetingScore } from '../retention/retention-planner.js';
 import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
 import type { LeftAloneReason } from './churn-prevention-policy.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
-import { CHURN_REPORT_STEP_ID, churnReportStep, type ChurnRunReport, type ContactedCustomer } from './churn-prevention-report.js';
+import { CHURN_REPORT_STEP_ID, churnReportStep, churnSettledStep, requestsPaidOnAcceptance, type ChurnRunReport, type ContactedCustomer, type SettlementReader } from './churn-prevention-report.js';
 
 /**
  * Flow 4, proactive churn prevention, one run per period: sleep until the scan time → scan the
@@ -166,6 +166,8 @@ export interface ChurnPreventionDeps {
    * and be refused; the run waits (durably) instead.
    */
   readonly contactAllowedAt?: (now: number) => number;
+  /** Where its offers paid on acceptance stand (offer-settlement.ts), read at the horizon: what the accepted ones cost is the run's too. */
+  readonly settlements?: SettlementReader;
 }
 
 /** How one treated customer was contacted. */
@@ -198,8 +200,10 @@ export interface ChurnPreventionResult {
    * routes read what the answers settled since, churn-prevention-report.ts).
    */
   readonly spend: number;
-  /** The contacted offers' acceptance-paid parts, reserved when they were presented. */
+  /** The contacted offers' acceptance-paid parts, reserved when they were presented (at the horizon: those still unanswered). */
   readonly reserved?: number;
+  /** What the offers accepted by the horizon committed (their acceptance-paid parts): a cost of the run beside `spend`. */
+  readonly acceptedCost?: number;
   readonly budget: number;
   readonly measured?: {
     readonly treatedChurnRate: number;
@@ -426,10 +430,14 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         }
       }
 
+      // Money in cents: a sum of contacts' costs carries the floating point's crumbs (0.15000000000000002).
+      spend = cents(spend);
       reserved = cents(reserved);
       await report({ status: 'acted', contacted, spend, ...(reserved > 0 ? { reserved } : {}) });
       await ctx.sleepUntil('horizon', input.scanAt + input.horizonMs);
       const outcomes = await ctx.step(measure, { ids: [...treatedIds, ...controlIds], since: input.scanAt });
+      const paidOnAcceptance = requestsPaidOnAcceptance(contacted);
+      const settled = deps.settlements && paidOnAcceptance.length ? await ctx.step(churnSettledStep(deps.settlements), { requestIds: paidOnAcceptance }) : undefined;
       const of = new Map(outcomes.map((o) => [o.customerId, o]));
       const rate = (ids: readonly string[]) => (ids.length ? ids.filter((id) => of.get(id)?.churned).length / ids.length : 0);
       const treatedChurnRate = rate(treatedIds);
@@ -448,7 +456,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         contacted,
         leftAlone: leftAlone.done(),
         spend,
-        ...(reserved > 0 ? { reserved } : {}),
+        ...(settled ? { reserved: settled.reserved, acceptedCost: settled.committed } : reserved > 0 ? { reserved } : {}),
         status: 'measured',
         reason: `${treatedIds.length} treated, ${controlIds.length} held out; churn ${pc(treatedChurnRate)} treated vs ${pc(controlChurnRate)} control`,
         measured: {

@@ -104,24 +104,47 @@ export interface ChurnRunView {
   readonly measured: unknown;
 }
 
-/** Reads the runs' reports from the workflow journal. */
+/** Where a run's offers paid on acceptance stand: what the accepted ones committed, what the unanswered still hold reserved. */
+export interface SettledOffers {
+  readonly committed: number;
+  readonly reserved: number;
+}
+
+/** The settlements of the requests (offers paid on acceptance) summed: committed and still reserved. */
+export async function settledOffers(requestIds: readonly string[], settlements: SettlementReader): Promise<SettledOffers> {
+  let committed = 0;
+  let reserved = 0;
+  for (const id of requestIds) {
+    const s = await settlements(id);
+    if (s?.state === 'committed') committed += s.amount;
+    else if (s?.state === 'reserved') reserved += s.amount;
+  }
+  return { committed: round(committed), reserved: round(reserved) };
+}
+
+/** The requests of a run's contacts whose offers have a part paid on acceptance. */
+export const requestsPaidOnAcceptance = (contacted: readonly ContactedCustomer[]): string[] => contacted.flatMap((c) => (c.requestId && c.onAcceptance ? [c.requestId] : []));
+
+/** The step that reads, at the run's horizon, what its offers' answers settled (its id is stored in the journal: never rename it). */
+export const CHURN_SETTLED_STEP_ID = 'churn-settled';
+
+/** The step: what the accepted offers committed by the horizon, and what is still reserved (journaled: a replay reads the same). */
+export function churnSettledStep(settlements: SettlementReader): StepDefinition<{ requestIds: string[] }, SettledOffers> {
+  return { id: CHURN_SETTLED_STEP_ID, version: 1, run: async ({ requestIds }) => ok(await settledOffers(requestIds, settlements)) };
+}
+
 /**
  * The report with its offers' answers settled so far: an accepted offer's acceptance-paid part
  * moves from `reserved` to `spend`, a declined or ignored one's leaves `reserved`.
  */
 export async function settledReport(report: ReportedRun, settlements: SettlementReader): Promise<ReportedRun> {
-  let committed = 0;
-  let reserved = 0;
-  let any = false;
-  for (const c of report.contacted) {
-    if (!c.requestId || !c.onAcceptance) continue;
-    any = true;
-    const s = await settlements(c.requestId);
-    if (s?.state === 'committed') committed += s.amount;
-    else if (s?.state === 'reserved') reserved += s.amount;
-  }
-  return any ? { ...report, spend: round(report.spend + committed), reserved: round(reserved) } : report;
+  const ids = requestsPaidOnAcceptance(report.contacted);
+  if (ids.length === 0) return report;
+  const { committed, reserved } = await settledOffers(ids, settlements);
+  return { ...report, spend: round(report.spend + committed), reserved };
 }
+
+/** Reads the runs' reports from the workflow journal. */
 
 /** Reads the runs' reports from the workflow journal (with `settlements`, their offers' answers settled so far). */
 export function churnRunReports(engine: Pick<WorkflowEngine, 'list' | 'get' | 'steps'>, definitionId: string, settlements?: SettlementReader) {

@@ -1,4 +1,5 @@
 import type { Channel } from '../../domain/events.js';
+import { cents } from '../../decisioning/action-pricing.js';
 import type { Observation } from '../intents/intent-assessment.js';
 import type { PlannedAction } from '../intents/intent-planner.js';
 import type { ExecutePlan, ObserveIntent } from '../intents/intent-service.js';
@@ -97,12 +98,17 @@ export function createPlanExecutor(deps: IntentExecutionDeps): ExecutePlan {
   };
 }
 
-/** The metrics a finished churn prevention run reports, in the intent's terms (rates in percent). */
+/**
+ * The metrics a finished churn prevention run reports, in the intent's terms (rates in percent).
+ * What it spent is its contacts and what its accepted offers committed (`acceptedCost`): the net
+ * value is the value kept less both.
+ */
 export function observationOfChurnRun(r: ChurnPreventionResult, asOf: number): Observation {
   const m = r.measured;
+  const spend = cents(r.spend + (r.acceptedCost ?? 0));
   // A finished run that contacted nobody (nothing worth doing, or refused by its simulation) kept
   // nobody and spent what it spent: that is its outcome, not a missing one.
-  if (!m) return { asOf, values: { net_value: -r.spend, retained_customers: 0, accepted_offers: 0 }, spend: r.spend };
+  if (!m) return { asOf, values: { net_value: -spend, retained_customers: 0, accepted_offers: 0 }, spend };
   return {
     asOf,
     values: {
@@ -110,10 +116,10 @@ export function observationOfChurnRun(r: ChurnPreventionResult, asOf: number): O
       retained_customers: m.retainedEstimate,
       acceptance_rate: m.acceptanceRate * 100,
       accepted_offers: m.accepted,
-      net_value: m.valueRetainedEstimate - r.spend,
+      net_value: m.valueRetainedEstimate - spend,
     },
     baseline: { churn_rate: m.controlChurnRate * 100 },
-    spend: r.spend,
+    spend,
   };
 }
 

@@ -254,6 +254,8 @@ export function operatorFlows(
       // On a partition worker each action goes to its customer's owner, whose guarded executor checks it.
       guarded: () => options.across?.().churn.guarded() ?? s.guarded,
       audit: () => s.audit,
+      // At the horizon the run reads what its offers' answers settled: the accepted ones' cost is the run's.
+      settlements: (id) => s.settlements.get(id),
       contactAllowedAt: (now) => outsideQuietHours(now, s.actionPolicy.current().contact ?? DEFAULT_CONTACT_POLICY),
       scan: async (segment, offerIds) => (options.across ? options.across().churn.scan(segment, offerIds) : scanHere(segment, offerIds)),
       policy: async () => {
