@@ -95,7 +95,11 @@ export function registerSimulateCommands(program: Command): void {
         try {
           // As the server's lab reads it: who accepts, from the twins' answers, and each twin's
           // revenue noise, from the bills and top-ups of the log (the server keeps them as they come).
-          const revenue = await revenueLedgerFromLog(twins.store, twins.engine.eventClock);
+          const revenue = await revenueLedgerFromLog(twins.store, twins.engine.eventClock).catch((thrown: unknown) => {
+            const err = toTwinloopError(thrown);
+            if (err.code !== 'UNAVAILABLE') throw err;
+            throw new TwinloopError('UNAVAILABLE', `the simulation reads each twin's bills and top-ups from the log, which cannot give them yet: ${err.message}. A server on this data dir writes the first start's history behind (GET /health: historyWritten 1 when done; \`twinloop start\` writes the rest); run this again then, or POST /simulations to the running server`, { cause: err });
+          });
           const source = operatorTwinSource(twins.engine, model, { answers: true, revenue });
           progress.start(100, 'simulating');
           const results = await simulate(source, scenarios, { workers: opts.workers, onProgress: (f) => progress.update(Math.round(f * 100)) });

@@ -65,8 +65,8 @@ describe('revenueLedgerFromLog', () => {
   });
 });
 
-describe('revenueLedgerFromLog while the store cannot give the log yet', () => {
-  it('waits for it (the first start\'s history written behind) instead of leaving the records out', async () => {
+describe('the ledger while the store cannot give the log yet (the first start\'s history written behind)', () => {
+  const opened = async () => {
     const dir = mkdtempSync(join(tmpdir(), 'twinloop-revenue-wait-'));
     dirs.push(dir);
     const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
@@ -76,15 +76,32 @@ describe('revenueLedgerFromLog while the store cannot give the log yet', () => {
     const notYet = {
       readLog: (after: number, limit: number) =>
         refused++ === 0 ? Promise.reject(new TwinloopError('UNAVAILABLE', 'the history is still being written')) : store.readLog(after, limit),
+      refused: () => refused,
     };
+    return { store, until, notYet };
+  };
+
+  it("the server's waits for it instead of leaving the records out", async () => {
+    const { store, until, notYet } = await opened();
+    const twins = { intake: { onApplied: () => () => {} }, store: { ...store, readLog: notYet.readLog }, engine: { eventClock: until }, appliedSeq: () => 2 } as unknown as Parameters<typeof keepRevenueLedger>[0];
     try {
-      const ledger = await revenueLedgerFromLog(notYet, until);
-      expect(refused).toBeGreaterThan(1);
-      expect(ledger.size).toBe(2);
+      const kept = keepRevenueLedger(twins, (line) => expect.fail(line));
+      await kept.loaded;
+      expect(notYet.refused()).toBeGreaterThan(1);
+      expect(kept.ledger.size).toBe(2);
     } finally {
       await store.close();
     }
   }, 30_000);
+
+  it("a command's is refused with the store's reason: it waited on a timer that held no process, and `twinloop simulate FILE` exited 0 having printed nothing", async () => {
+    const { store, until, notYet } = await opened();
+    try {
+      await expect(revenueLedgerFromLog(notYet, until)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'the history is still being written' });
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('keepRevenueLedger (the server\'s)', () => {

@@ -29,12 +29,13 @@ async function addRevenueFromLog(
   ledger: RevenueLedger,
   store: Pick<EventStore, 'readLog'>,
   window: { fromMs: number; untilMs?: number; throughSeq?: number },
+  read: (store: Pick<EventStore, 'readLog'>, after: number) => ReturnType<EventStore['readLog']>,
   onProgress?: (seq: number) => void,
 ): Promise<void> {
   const { fromMs, untilMs = Infinity, throughSeq = Infinity } = window;
   let after = 0;
   while (after < throughSeq) {
-    const page = await readLogWaiting(store, after);
+    const page = await read(store, after);
     if (page.length === 0) return;
     for (const e of page) {
       if (e.seq > throughSeq) return;
@@ -57,7 +58,8 @@ const RETRY_MS = 5_000;
 /**
  * A page of the log, waiting while the store says it will come (UNAVAILABLE: the first start's
  * history still being written behind, decision 0021; a busy database): read once at start, a
- * restarted server's ledger would otherwise stay without the log's records for 3 months.
+ * restarted server's ledger would otherwise stay without the log's records for 3 months. The
+ * server's alone: its timer does not hold a process that has nothing else to do.
  */
 async function readLogWaiting(store: Pick<EventStore, 'readLog'>, after: number): Promise<Awaited<ReturnType<EventStore['readLog']>>> {
   for (;;) {
@@ -70,10 +72,16 @@ async function readLogWaiting(store: Pick<EventStore, 'readLog'>, after: number)
   }
 }
 
-/** A ledger of every bill and top-up of the log in the `KEEP_MONTHS` months before `untilMs`. */
+/**
+ * A ledger of every bill and top-up of the log in the `KEEP_MONTHS` months before `untilMs`, for a
+ * command that opened the store itself (`twinloop simulate FILE`). A log the store cannot give yet
+ * (the first start's history not yet written behind: only a server writes it) is refused
+ * UNAVAILABLE with the store's reason. It waited for it on a timer that holds no process: the
+ * command then exited 0 having printed nothing.
+ */
 export async function revenueLedgerFromLog(store: Pick<EventStore, 'readLog'>, untilMs: number, onProgress?: (seq: number) => void): Promise<RevenueLedger> {
   const ledger = new RevenueLedger(KEEP_MONTHS);
-  await addRevenueFromLog(ledger, store, { fromMs: untilMs - KEEP_MS, untilMs }, onProgress);
+  await addRevenueFromLog(ledger, store, { fromMs: untilMs - KEEP_MS, untilMs }, (s, after) => s.readLog(after, PAGE), onProgress);
   return ledger;
 }
 
@@ -103,7 +111,7 @@ export function keepRevenueLedger(twins: Pick<TwinService, 'intake' | 'store' | 
   const loaded =
     throughSeq === 0
       ? Promise.resolve()
-      : addRevenueFromLog(ledger, twins.store, { fromMs: twins.engine.eventClock - KEEP_MS, throughSeq }).catch((err: Error) =>
+      : addRevenueFromLog(ledger, twins.store, { fromMs: twins.engine.eventClock - KEEP_MS, throughSeq }, readLogWaiting).catch((err: Error) =>
           log(`simulation lab: the billing records in the log could not be read (${err.message}); its revenue intervals leave out the twins' revenue noise until 3 months of new records are in`),
         );
   return { ledger, loaded, detach };
