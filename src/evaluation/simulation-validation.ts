@@ -9,7 +9,7 @@ import { createChurnScorer, recalibratedScorer } from '../intelligence/live/chur
 import { ACCEPTANCE_COVARIATES, acceptanceCovariates, CONTACT_EFFECT_POWERS, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotContactEffect, pilotEstimates, type AcceptanceModel, type ContactEffectFit, type PilotEstimate } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
-import { acceptProbability, compileScenarios, monthlyRevenueOf, contactScale, DAYS_PER_MONTH, hazardOf, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan, latestWindow, withGroupLevels } from '../simulation/index.js';
+import { acceptProbability, compileScenarios, monthlyRevenueOf, contactScale, DAYS_PER_MONTH, hazardOf, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan, decayLevel, hazardDecay, latestWindow, withGroupLevels } from '../simulation/index.js';
 import { createOracle } from '../sandbox/oracle/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
@@ -743,7 +743,17 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         const { levels } = withGroupLevels({ ...window, source: withAcceptanceModel(window.source, acceptance) }, drafts.map((d) => d.scenario), thenAt(window.cutoffMs, planRecords, planOf, twins));
         log(`group levels (not applied), churners against the model's expectation in the window from ${new Date(window.cutoffMs).toISOString().slice(0, 10)}: ${levels.map((l, j) => (l ? `${drafts[j].scenario.name} ${l.churners}/${l.expected.toFixed(1)} of ${l.rows} → × ${l.factor.toFixed(2)} ± ${l.sd.toFixed(2)}` : `${drafts[j].scenario.name} unchecked`)).join('; ')}`);
       }
-      const scenarios = withAcceptanceSd(drafts, acceptance, covariates, contact, hazardNow);
+      // How a picked group's churn falls after the pick, from the history's cutoffs: each scenario's
+      // hazards at the level its group's fall gives over its horizon.
+      const decay = await hazardDecay(twins.store, trained.metadata, scorer, twins.engine.size);
+      if (decay) log(`a picked group's churn a month on, against the month before, by quartile of the score at the pick (${decay.cutoffs} cutoffs): ${decay.bands.map((b) => `< ${b.below === Infinity ? '∞' : (100 * b.below).toFixed(2) + ' %'}: × ${b.perMonth.toFixed(2)} (log sd ${b.sd.toFixed(2)}; ${b.churners} churners, ${b.expected.toFixed(1)} expected at the pick)`).join(', ')}`);
+      const churnOf = new Map(cohortIds.map((id, i) => [id, churn[i]] as const));
+      const scenarios = withAcceptanceSd(drafts, acceptance, covariates, contact, hazardNow).map((s, j) => {
+        if (!decay) return s;
+        const ids = drafts[j].treatedIds;
+        return { ...s, hazardLevel: decayLevel(decay, ids.map((id) => churnOf.get(id) ?? 0), ids.map((id) => hazardNow.get(id) ?? 0), s.horizonMonths) };
+      });
+      log(`hazard levels over the horizons: ${scenarios.map((s) => `${s.name} × ${s.hazardLevel.toFixed(2)}`).join(', ')}`);
       const plans = compileScenarios(source, scenarios);
       const predicted = await simulatePlans(plans, { workers: o.workers });
       logTruthOfOffers(world, plans, hazardNow, log);

@@ -7,6 +7,7 @@
  * predicted to keep having them, cells that really are worse keep part of their excess.
  */
 
+import { poissonTrend } from './poisson-trend.js';
 import { DAY_MS } from '../domain/time.js';
 
 /** One customer's record of one incident (the event's customer, incident id, the incident's cell and start). */
@@ -193,34 +194,12 @@ export function estimateIncidentEffect(impacts: readonly ImpactRecord[], spans: 
       if (span.churned && d === last) churns[k]++;
     }
   }
-  const total = churns.reduce((s, x) => s + x, 0);
-  const observed = churns.reduce((s, x, k) => s + k * x, 0);
-  let beta = 0;
-  let info = 0;
-  for (let it = 0; it < 50; it++) {
-    let w = 0;
-    let wk = 0;
-    let wk2 = 0;
-    for (let k = 0; k <= MAX_COUNTED; k++) {
-      const x = days[k] * Math.exp(beta * k);
-      w += x;
-      wk += x * k;
-      wk2 += x * k * k;
-    }
-    if (w === 0) break;
-    const mean = wk / w;
-    info = total * (wk2 / w - mean * mean);
-    if (!(info > 0)) break;
-    const step = (observed - total * mean) / info;
-    // Bounded steps: with no churn at all on exposed days the likelihood has no finite maximum.
-    beta += Math.max(-1, Math.min(1, step));
-    if (Math.abs(step) < 1e-9) break;
-  }
+  const { beta, sd } = poissonTrend(days, churns);
   const exposedDays = days.reduce((s, x, k) => s + (k > 0 ? x : 0), 0);
   const exposedChurns = churns.reduce((s, x, k) => s + (k > 0 ? x : 0), 0);
   return {
-    mean: Math.max(-5, Math.min(5, beta)),
-    sd: info > 0 ? 1 / Math.sqrt(info) : 5,
+    mean: beta,
+    sd,
     churnsExposed: exposedChurns,
     churnsUnexposed: churns[0],
     daysExposed: exposedDays,
