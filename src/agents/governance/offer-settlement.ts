@@ -142,7 +142,7 @@ export function createOfferSettler(o: OfferSettlerOptions): OfferSettler {
     const at = o.clock.now();
     if (!held.ok) {
       const refused: OfferSettlement = { ...released, late: { at, booked: false, reason: held.reason } };
-      const why = `the customer accepted after the offer was written off as ignored; not booked: ${held.reason}. The customer holds the offer's terms: raise the budget and book it, or withdraw the terms with the customer`;
+      const why = `the customer accepted after the offer was written off as ignored; not booked: ${held.reason}. The customer holds the offer's terms and nothing books them later: withdraw the terms with the customer, or account for the amount outside this budget`;
       await o.audit.record(entry(released, 'action.failed', 0, why, { answer: 'accepted', late: true, status: 'refused', guardrail: 'budget', state: 'released', amount: released.amount }));
       await o.settlements.put(released.requestId, refused);
       return refused;

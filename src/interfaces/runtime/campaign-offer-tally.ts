@@ -52,7 +52,8 @@ export async function tallyCampaignOffers(book: Pick<OfferSettlementBook, 'get' 
   for (const [requestId, variantId] of Object.entries(offers.awaiting)) {
     if (open.has(requestId)) continue;
     const s = await book.get(requestId);
-    if (!s) continue;
+    // Settled meanwhile by another tally of this campaign (the intent's progress reads its stats while a tick tallies): counted there, once.
+    if (!s || offers.awaiting[requestId] === undefined) continue;
     // Reserved, not listed open: kept before the open list, listed at the sweep's start.
     if (s.state === 'reserved') hold(variantId, s.amount);
     else settle(offers, requestId, variantId, s);
