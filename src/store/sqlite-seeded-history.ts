@@ -136,6 +136,11 @@ export class SqliteSeededHistory {
   }
 
   /** The part reads must not pass: the whole reserved tail while the history goes through the intake, then what is left to write. */
+  /** The seeded history's last seq once it has gone through the intake, else 0. */
+  lastSeq(): number {
+    return this.sql.read.get()?.last_seq ?? 0;
+  }
+
   unwritten(): UnwrittenHistory | undefined {
     const row = this.sql.read.get();
     if (!row) return undefined;
@@ -144,6 +149,17 @@ export class SqliteSeededHistory {
     const total = row.last_seq - row.first_seq + 1;
     return { fromSeq: row.written_through + 1, toSeq: row.last_seq, written: (row.written_through - row.first_seq + 1) / total, ...(this.failure ? { failure: this.failure } : {}) };
   }
+}
+
+/**
+ * The refusal of a read of a customer's events that reaches a seeded history written to the log
+ * but not yet regrouped by customer (decision 0027): until then such a read decodes the whole
+ * history. The seal follows the writing within minutes.
+ */
+export function historyNotSealedYet(what: string): TwinloopError {
+  return new TwinloopError('UNAVAILABLE', `${what} reaches the first start's history, which is written to the log and being sealed (regrouped by customer); ask again in a few seconds`, {
+    context: { retryAfterSeconds: 5, historyWritten: 1 },
+  });
 }
 
 /**

@@ -322,6 +322,11 @@ export class SqliteSegmentLog {
     return loadEnded && !this.sealingBlocked() && this.waiting();
   }
 
+  /** The first seq of the first segment not sealed yet, or Infinity when every segment is sealed. */
+  unsealedFrom(): number {
+    return this.sql.segmentsAfter.get(this.sql.sealedThrough.get()!.through_seq, 1)?.first_seq ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Whether a seal may run now (see `sealingBlocked`). */
   maySeal(): boolean {
     return !this.sealingBlocked();
