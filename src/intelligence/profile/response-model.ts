@@ -96,12 +96,7 @@ export interface ResponsePriors {
    */
   readonly ignore: readonly number[];
   readonly ignoreStrength: number;
-  /**
-   * Class shares (RESPONSE_CLASSES order) and their strength (pseudo-customers) for the population
-   * and for each cell's pooling. Where every customer answered once the fit cannot move them (any
-   * mix fits single answers, with class rates to match: only repeat answers measure the mix), so
-   * in such a base this prior *is* the mix a never-contacted customer's profile starts from.
-   */
+  /** Class shares and their strength (pseudo-customers) for the population and for each cell's pooling. */
   readonly shares: readonly number[];
   readonly sharesStrength: number;
   /** How strongly a cell's shares are pooled toward the population's (pseudo-customers). */
@@ -123,13 +118,7 @@ export interface ResponsePriors {
  * Weak, ordered priors that name no world's rates: the classes' acceptance is the base's own
  * pooled acceptance of each offer kind, spread evenly one unit of log-odds apart in the order that
  * defines the classes (persuadables accept most, then sure things, sleeping dogs, lost causes
- * least); the class shares say one thing only, that lost causes are the fewest of the customers
- * still here (10 %; the others 30 % each): those bound to leave whatever is done leave, so a base
- * read at any moment holds few of them, while nothing says whether a contact more often helps
- * (persuadables) or hurts (sleeping dogs), nor how many would stay anyway. It matters because one
- * answer per customer leaves the mix where the prior puts it, and a never-contacted customer's
- * profile is that mix (equal shares, until 2026-12-06, scored 0.75 against the true types on every
- * world, docs/learning.md); an accepted offer cuts a persuadable's hazard by a third,
+ * least); the class shares start equal; an accepted offer cuts a persuadable's hazard by a third,
  * a contact raises a sleeping dog's by half (the direction defines the class, the size is weak).
  * Each prior is worth a handful of observations, so a few hundred contacts outweigh it. (Until
  * 2026-12-04 the acceptances were fixed at 0.25/0.04/0.5/0.08, close to the default sandbox
@@ -143,7 +132,7 @@ export const DEFAULT_RESPONSE_PRIORS: ResponsePriors = {
   // The same for every class: whether a class ignores more is for the data to say.
   ignore: [0.4, 0.4, 0.4, 0.4],
   ignoreStrength: 50,
-  shares: [0.3, 0.1, 0.3, 0.3],
+  shares: [0.25, 0.25, 0.25, 0.25],
   sharesStrength: 20,
   cellPooling: 50,
   acceptedMultiplier: 0.67,

@@ -30,7 +30,7 @@ describe("the customer page's response profile", () => {
   it("says how much is the customer's own evidence and what it is pooled with, on the event clock", () => {
     expect(evidenceLine(profile)).toBe('From 1 offer made to this customer and their answers, pooled with customers like them; the model learns from the 1,234 customers with answers, fitted 2026-12-12 22:59 UTC.');
     expect(evidenceLine({ ...profile, contacts: 0, model: { customers: 0, fittedAt: profile.model.fittedAt } })).toBe(
-      "No offer made to this customer yet: the mix of customers like them, which answers of one offer each cannot measure, so it rests mostly on the model's prior (lost causes the fewest); the model has not learnt from any customer's answers yet (it is refitted at each model check, every minute by default), so it reads with its priors.",
+      "No offer made to this customer yet: read from customers like them; the model has not learnt from any customer's answers yet (it is refitted at each model check, every minute by default), so it reads with its priors.",
     );
   });
 });
