@@ -6,6 +6,7 @@ import type { AuditTrail } from '../governance/audit-trail.js';
 import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import { featureFilterSchema } from '../../twin/feature-filter.js';
 import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
+import { stoppedNow, waitUnlessStopped, type RunStop } from './run-stop.js';
 import { allocateBudget, DEFAULT_MAX_SHIFT_PER_TICK, DEFAULT_MIN_SHARE, judgeVariants, type ControlStats, type VariantStats } from './campaign-bandit.js';
 
 /**
@@ -13,7 +14,9 @@ import { allocateBudget, DEFAULT_MAX_SHIFT_PER_TICK, DEFAULT_MIN_SHARE, judgeVar
  * control group) watched on a durable timer. Each tick reads the variants' answers, pauses a
  * variant that harms (rule in campaign-bandit.ts), moves budget by Thompson sampling within the
  * guardrails, writes every adjustment with its evidence to the audit trail, and hands the new
- * split to whoever delivers the campaign. It ends when the budget is spent or at the end date.
+ * split to whoever delivers the campaign. It ends when the budget is spent, at the end date, or
+ * when stopped (`STOP_RUN_SIGNAL`, run-stop.ts: the intent that started it closed): a stop ends its
+ * wait for the next tick at once, and a tick that sees it hands nothing more to the delivery side.
  */
 
 /** Stable workflow id (stored in the journal). */
@@ -115,7 +118,9 @@ export interface CampaignAdjustment {
 /** The campaign's result record. */
 export interface CampaignResult {
   readonly campaignId: string;
-  readonly endedBy: 'budget' | 'end-date' | 'all-paused';
+  readonly endedBy: 'budget' | 'end-date' | 'all-paused' | 'stopped';
+  /** Why it was stopped (endedBy `stopped`). */
+  readonly stoppedBecause?: string;
   readonly ticks: number;
   readonly spent: number;
   /** What the offers still unanswered at the end would cost if accepted (committed when they are, released when not). */
@@ -190,15 +195,22 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
       if (deps.open) await ctx.step(openStep, input);
       /** When the first tick is planned, with a send hour: the others follow it every tickMs. */
       let firstAt: number | undefined;
+      let stop: RunStop | undefined;
       if (input.sendHourUtc !== undefined) {
         const start = await ctx.now('start');
         firstAt = start + msUntilHourUtc(start, input.sendHourUtc);
-        await ctx.sleep('send-hour', firstAt - start);
+        stop = await waitUnlessStopped(ctx, 'send-hour', firstAt);
       }
       for (;;) {
         tick++;
         const now = await ctx.now(`tick-${tick}`);
         last = await ctx.step(readStats, { campaignId: input.campaignId }, { key: `stats-${tick}` });
+        // Stopped (while waiting, or since): the last stats are read, nothing more is delivered.
+        stop ??= await stoppedNow(ctx, `stop-${tick}`);
+        if (stop) {
+          endedBy = 'stopped';
+          break;
+        }
         // What the offers still waiting for an answer would cost if accepted is held against the budget
         // (the delivery paces on it, so nothing is overspent), but the campaign ends on budget only when
         // it is paid: most unanswered offers are declined or ignored, and their reservations come back.
@@ -220,14 +232,15 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         const allocation: CampaignAllocation = { tick, at: now, shares, paused: [...paused], remainingBudget: input.budget - spent };
         adjustments.push(...(await ctx.step(adjust, { campaignId: input.campaignId, channels, allocation, before, pauses, reallocate: moved >= MIN_RECORDED_SHIFT, stats: last }, { key: `adjust-${tick}` })));
         if (endedBy === 'all-paused') break;
-        if (firstAt === undefined) await ctx.sleep(`tick-${tick}`, input.tickMs);
         // Planned from when the tick ended, not began: a tick that ran past the next send hour
         // skips it instead of running at once, off the hour (the world runs 3,600x on a loaded machine).
-        else await ctx.sleepUntil(`tick-${tick}`, nextTickAt(firstAt, input.tickMs, await ctx.now(`tick-${tick}-done`)));
+        const done = await ctx.now(`tick-${tick}-done`);
+        stop = await waitUnlessStopped(ctx, `tick-${tick}`, firstAt === undefined ? done + input.tickMs : nextTickAt(firstAt, input.tickMs, done));
       }
       return {
         campaignId: input.campaignId,
         endedBy,
+        ...(stop ? { stoppedBecause: stop.reason } : {}),
         ticks: tick,
         spent: sum(last.variants, (v) => v.spent),
         reserved: sum(last.variants, (v) => v.reserved ?? 0),

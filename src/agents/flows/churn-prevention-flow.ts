@@ -16,6 +16,7 @@ import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
 import type { LeftAloneReason } from './churn-prevention-policy.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 import { CHURN_REPORT_STEP_ID, churnReportStep, churnSettledStep, requestsPaidOnAcceptance, type ChurnRunReport, type ContactedCustomer, type SettlementReader } from './churn-prevention-report.js';
+import { waitUnlessStopped, type RunStop } from './run-stop.js';
 
 /**
  * Flow 4, proactive churn prevention, one run per period: sleep until the scan time → scan the
@@ -24,7 +25,9 @@ import { CHURN_REPORT_STEP_ID, churnReportStep, churnSettledStep, requestsPaidOn
  * simulation (shrink it while the net value's lower bound is negative, refuse if nothing is left)
  * → hold out a seeded control group → act through the guarded executor (offer in the app, or a
  * human task where the customer is worth a call or the policy only advises the offer) → sleep to
- * the horizon → measure churn of treated vs control.
+ * the horizon → measure churn of treated vs control. When it is stopped (`STOP_RUN_SIGNAL`,
+ * run-stop.ts: the intent that started it closed), the customers not yet contacted are left alone
+ * (`stopped`), and a run waiting for its horizon measures at once.
  */
 
 export const CHURN_PREVENTION_WORKFLOW_ID = 'churn-prevention';
@@ -205,6 +208,8 @@ export interface ChurnPreventionResult {
   /** What the offers accepted by the horizon committed (their acceptance-paid parts): a cost of the run beside `spend`. */
   readonly acceptedCost?: number;
   readonly budget: number;
+  /** Why the run stopped before its horizon (the intent that started it closed), when it did. */
+  readonly stoppedBecause?: string;
   readonly measured?: {
     readonly treatedChurnRate: number;
     readonly controlChurnRate: number;
@@ -255,7 +260,13 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
     keptSteps: [CHURN_REPORT_STEP_ID],
     parseInput: (raw) => churnPreventionInputSchema.parse(raw),
     async run(ctx, raw) {
-      await ctx.sleepUntil('scan-time', raw.scanAt);
+      const stoppedFirst = await waitUnlessStopped(ctx, 'scan-time', raw.scanAt);
+      if (stoppedFirst) {
+        const zero = { digital: 0, assisted: 0, 'pending-approval': 0, refused: 0 };
+        const left = { 'below-floors': 0, 'not-worth-it': 0, 'contact-harms': 0, budget: 0, 'budget-cap': 0 };
+        const reason = `stopped before its scan: ${stoppedFirst.reason}`;
+        return { periodId: raw.periodId, status: 'nothing-to-do', reason, stoppedBecause: stoppedFirst.reason, scanned: 0, left, contactHarmIds: [], simulation: [], treatedIds: [], controlIds: [], contacts: zero, contacted: [], leftAlone: {}, spend: 0, budget: raw.budget };
+      }
       // A proactive run reads the policy as it stands at its scan time: an edit applies from the next scan.
       const input = raw.usePolicy && deps.policy ? { ...raw, ...(await ctx.step(policyStep, { periodId: raw.periodId })) } : raw;
       const offers = input.offers ?? [input.offer];
@@ -355,7 +366,14 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       const contacted: ContactedCustomer[] = [];
       let spend = 0;
       let reserved = 0;
+      const horizonAt = input.scanAt + input.horizonMs;
+      /** The run was stopped (the intent that started it closed). */
+      let stop: RunStop | undefined;
       for (const c of chosen) {
+        if (stop) {
+          leftAlone.add('stopped', c.customerId);
+          continue;
+        }
         if (inControlGroup(c.customerId, input.seed, input.controlShare)) {
           controlIds.push(c.customerId);
           leftAlone.add('control-group', c.customerId);
@@ -380,10 +398,14 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
           actor: CHURN_PREVENTION_ACTOR,
           why: { summary: `churn ${pc(s.churn)}, value ${Math.round(s.value)}, acceptance ${pc(s.acceptanceByOffer?.[offer.offerId] ?? s.acceptance)}: expected net ${Math.round(c.score)} with ${offer.offerId}`, simulationId, evidence: { churn: s.churn, value: s.value, acceptance: s.acceptance, score: c.score, periodId: input.periodId, offerId: offer.offerId } },
         });
-        if (deps.contactAllowedAt) {
-          const now = await ctx.now(`now-${c.customerId}`);
-          const at = deps.contactAllowedAt(now);
-          if (at > now) await ctx.sleepUntil(`quiet-${c.customerId}`, at);
+        // Nothing is presented after a stop. The quiet-hours wait is journaled under one key whether
+        // or not it waits (a look for a stop when contacts are allowed at once), so a replay takes
+        // the same path whatever the policy says by then.
+        const now = await ctx.now(`now-${c.customerId}`);
+        stop = await waitUnlessStopped(ctx, `quiet-${c.customerId}`, deps.contactAllowedAt?.(now) ?? now);
+        if (stop) {
+          leftAlone.add('stopped', c.customerId);
+          continue;
         }
         let outcome: GuardedOutcome | undefined;
         let route: ContactRoute = 'assisted';
@@ -434,7 +456,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       spend = cents(spend);
       reserved = cents(reserved);
       await report({ status: 'acted', contacted, spend, ...(reserved > 0 ? { reserved } : {}) });
-      await ctx.sleepUntil('horizon', input.scanAt + input.horizonMs);
+      // A stop (the intent closed) measures at once: what the contacts made did so far.
+      stop = (await waitUnlessStopped(ctx, 'horizon', horizonAt)) ?? stop;
       const outcomes = await ctx.step(measure, { ids: [...treatedIds, ...controlIds], since: input.scanAt });
       const paidOnAcceptance = requestsPaidOnAcceptance(contacted);
       const settled = deps.settlements && paidOnAcceptance.length ? await ctx.step(churnSettledStep(deps.settlements), { requestIds: paidOnAcceptance }) : undefined;
@@ -458,6 +481,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         spend,
         ...(settled ? { reserved: settled.reserved, acceptedCost: settled.committed } : reserved > 0 ? { reserved } : {}),
         status: 'measured',
+        ...(stop ? { stoppedBecause: stop.reason } : {}),
         reason: `${treatedIds.length} treated, ${controlIds.length} held out; churn ${pc(treatedChurnRate)} treated vs ${pc(controlChurnRate)} control`,
         measured: {
           treatedChurnRate,

@@ -65,7 +65,7 @@ describe('intent observer', () => {
     const observe = createIntentObserver({
       engine: { get: async () => run, start: async () => ({ workflowId: 'campaign-x', created: true, status: 'pending' }) } as never,
       now: () => now,
-      executionIdOf: async () => 'campaign-x',
+      executionIdsOf: async () => ['campaign-x'],
       progress: async (r) => (r.definitionId === 'campaign-management' ? observationOfCampaignStats(stats, now) : undefined),
     });
     const o = await observe(intent, plan([]), now);

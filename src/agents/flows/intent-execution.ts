@@ -4,9 +4,10 @@ import type { Observation } from '../intents/intent-assessment.js';
 import type { PlannedAction } from '../intents/intent-planner.js';
 import type { ExecutePlan, ObserveIntent } from '../intents/intent-service.js';
 import { horizonEnd, type Intent, type IntentChannel } from '../intents/intent-schema.js';
-import type { WorkflowEngine, WorkflowRun } from '../workflows/index.js';
+import type { WorkflowEngine, WorkflowRun, WorkflowStepView } from '../workflows/index.js';
+import type { GuardedOutcome } from './guarded-step.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, type CampaignInput, type CampaignResult, type CampaignStats } from './campaign-management-flow.js';
-import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflowId, type ChurnPreventionInput, type ChurnPreventionResult } from './churn-prevention-flow.js';
+import { CHURN_OFFER_STEP_ID, CHURN_PREVENTION_WORKFLOW_ID, CHURN_TASK_STEP_ID, churnPreventionWorkflowId, type ChurnPreventionInput, type ChurnPreventionResult } from './churn-prevention-flow.js';
 import { DAY_MS } from '../../domain/time.js';
 import { audienceFilters } from '../intents/segment-resolution.js';
 
@@ -145,23 +146,60 @@ export function observationOfCampaignStats(stats: CampaignStats, asOf: number): 
 }
 
 /**
- * An ObserveIntent reading the newest execution's run: its result record once it has finished;
- * before that what the run has done so far when `progress` can tell (a running campaign's counts),
- * else nothing measured yet (empty values, spend 0), so the assessment follows the plan's simulation.
+ * What a churn prevention run still going has done so far, from its journaled contact steps: the
+ * contacts carried out and what they cost when made (its report, written once it has gone through
+ * its list, says the same; its answers and churn are measured at its horizon).
+ */
+export function observationOfChurnSteps(steps: readonly WorkflowStepView[], asOf: number): Observation {
+  let spend = 0;
+  for (const s of steps) {
+    if ((s.stepId !== CHURN_OFFER_STEP_ID && s.stepId !== CHURN_TASK_STEP_ID) || s.status !== 'succeeded') continue;
+    const out = s.output as GuardedOutcome | null;
+    if (out?.status === 'executed' || out?.status === 'pending-approval') spend += out.cost ?? 0;
+  }
+  return { asOf, values: {}, spend: Math.round(spend * 100) / 100 };
+}
+
+/** Counts and money add up over an intent's runs; a rate and its baseline are the newest run's. */
+const COUNTED_METRICS = new Set(['accepted_offers', 'retained_customers', 'net_value']);
+
+/** One observation of several runs' (oldest first): counts and spend summed, rates the newest's. */
+export function combinedObservation(parts: readonly Observation[], asOf: number): Observation {
+  if (parts.length === 1) return parts[0];
+  const values: Record<string, number> = {};
+  let baseline: Observation['baseline'];
+  let spend = 0;
+  for (const p of parts) {
+    spend += p.spend;
+    for (const [k, v] of Object.entries(p.values)) if (v !== undefined) values[k] = COUNTED_METRICS.has(k) ? (values[k] ?? 0) + v : v;
+    baseline = p.baseline ?? baseline;
+  }
+  return { asOf, values, ...(baseline ? { baseline } : {}), spend: Math.round(spend * 100) / 100 };
+}
+
+/**
+ * An ObserveIntent reading every run the intent started (a re-plan starts another): each one's
+ * result record once it has finished; before that what it has done so far when `progress` can
+ * tell (a running campaign's counts, a churn run's contacts), else nothing measured yet; then
+ * counts and spend added up over the runs. The newest run failing fails the observation.
  */
 export function createIntentObserver(
   deps: Pick<IntentExecutionDeps, 'engine' | 'now'> & {
-    executionIdOf: (intent: Intent) => Promise<string | undefined>;
+    executionIdsOf: (intent: Intent) => Promise<readonly string[]>;
     progress?: (run: WorkflowRun) => Promise<Observation | undefined>;
   },
 ): ObserveIntent {
-  return async (intent) => {
-    const asOf = deps.now();
-    const id = await deps.executionIdOf(intent);
-    const run = id ? await deps.engine.get(id) : null;
-    if (run?.status === 'failed') return { asOf, values: {}, spend: 0, failed: run.error ?? 'no error recorded' };
+  const one = async (run: WorkflowRun | null, asOf: number): Promise<Observation> => {
     if (run && run.status !== 'succeeded') return (await deps.progress?.(run)) ?? { asOf, values: {}, spend: 0 };
     if (!run || !run.output) return { asOf, values: {}, spend: 0 };
     return run.definitionId === CHURN_PREVENTION_WORKFLOW_ID ? observationOfChurnRun(run.output as ChurnPreventionResult, asOf) : observationOfCampaign(run.output as CampaignResult, asOf);
+  };
+  return async (intent) => {
+    const asOf = deps.now();
+    const runs = await Promise.all((await deps.executionIdsOf(intent)).map((id) => deps.engine.get(id)));
+    const newest = runs.at(-1);
+    if (newest?.status === 'failed') return { asOf, values: {}, spend: 0, failed: newest.error ?? 'no error recorded' };
+    if (runs.length === 0) return { asOf, values: {}, spend: 0 };
+    return combinedObservation(await Promise.all(runs.map((r) => one(r?.status === 'failed' ? null : r, asOf))), asOf);
   };
 }

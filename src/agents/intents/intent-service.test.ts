@@ -139,6 +139,39 @@ describe('IntentService', () => {
     expect(end.record.intent.lifecycleStatus).toBe('achieved');
   });
 
+  it('stops every run it started when it closes, at its horizon or cancelled, and counts what they spent up to the stop', async () => {
+    const stopped: [string, string][] = [];
+    const { service, executed, advance } = setup({ stop: async (id, reason) => void stopped.push([id, reason]) });
+    const c = await service.createFromText('keep 500 at-risk customers in 100 days, budget 50000, autonomously', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    const id = c.record.intent.id;
+    await service.plan(id);
+    await service.execute(id);
+    advance(50, 100, 0);
+    // Off track: the new plan's run replaces the first, which stops.
+    await service.check(id);
+    expect(executed).toHaveLength(2);
+    expect(stopped).toEqual([['wf-1', expect.stringMatching(/switched to plan .*-r1-p/)]]);
+    // Its runs acted between the last check and the horizon (spent 42 so far): the closing reads it.
+    advance(60, 200, 42);
+    const end = await service.check(id);
+    expect(end.record.intent.lifecycleStatus).toBe('not-achieved');
+    expect(stopped.slice(1)).toEqual([
+      ['wf-1', `intent ${id} ended not-achieved at its horizon`],
+      ['wf-2', `intent ${id} ended not-achieved at its horizon`],
+    ]);
+    const report = await service.report(id);
+    expect(report.spend.spent).toBe(42);
+    expect(report.events.at(-1)).toMatchObject({ kind: 'runs-stopped', detail: expect.stringMatching(/^wf-1, wf-2 stopped/) });
+
+    const other = await service.createFromText('keep 500 at-risk customers in 100 days, budget 50000, autonomously', { accept: true });
+    if (!other.ok) throw new Error(other.reason);
+    await service.plan(other.record.intent.id);
+    await service.execute(other.record.intent.id);
+    await service.cancel(other.record.intent.id, 'the offer was withdrawn');
+    expect(stopped.at(-1)).toEqual(['wf-3', `intent ${other.record.intent.id} cancelled: the offer was withdrawn`]);
+  });
+
   it('holds a re-plan for approval in approve mode', async () => {
     const { service, executed, advance } = setup();
     const c = await service.createFromText('keep 500 at-risk customers in 100 days, budget 50000', { accept: true });

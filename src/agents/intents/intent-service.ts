@@ -22,6 +22,11 @@ import type { LlmIntentProposal } from './llm-intent-adapter.js';
 export type ExecutePlan = (plan: Plan, intent: Intent) => Promise<{ executionId: string }>;
 /** Reads what happened since the plan started (metrics and spend). */
 export type ObserveIntent = (intent: Intent, plan: Plan, startedAt: number) => Promise<Observation>;
+/**
+ * Stops a run the intent started (its pending waits end, nothing new is presented): called for
+ * every run of the intent when it closes (achieved, not-achieved, failed, cancelled). Safe to repeat.
+ */
+export type StopExecution = (executionId: string, reason: string) => Promise<void>;
 /** Governance hook: may refuse an execution with a reason (policy and audit plug in here). */
 export type AuthorizeExecution = (intent: Intent, plan: Plan, approvedBy: string | undefined) => Promise<{ allowed: true } | { allowed: false; reason: string }>;
 
@@ -33,6 +38,8 @@ export interface IntentServiceDeps {
   readonly simulateMany?: SimulatePlans;
   readonly execute: ExecutePlan;
   readonly observe: ObserveIntent;
+  /** Stops the intent's runs when it closes; without it (tests of the planner alone) they are left to end by themselves. */
+  readonly stop?: StopExecution;
   /** Planner tuning (offers, top-k, control share, candidate cap). */
   readonly planner?: Omit<PlannerDeps, 'simulate' | 'idPrefix'>;
   readonly authorize?: AuthorizeExecution;
@@ -133,6 +140,22 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     withEvent({ intent, ...(by ? { createdBy: by } : {}), executionIds: [], spend: 0, events: [], ...extra }, 'created', by ? `${how}, by ${by.id}` : how);
   /** Ends the intent as `failed` with the reason, kept on the record and in its history. */
   const failed = (r: IntentRecord, reason: string): IntentRecord => withEvent({ ...moved(r, 'failed'), failure: { at: iso(), reason } }, 'failed', reason);
+  /**
+   * An intent that closes stops every run it started, then reads what they did (their contacts,
+   * spend and answers up to the stop) into its record: nothing acts for a closed intent, and what
+   * acted counts in its report. A run that cannot be stopped now is said in the history.
+   */
+  const closing = async (r: IntentRecord, why: string): Promise<IntentRecord> => {
+    if (!deps.stop || r.executionIds.length === 0) return r;
+    const problems: string[] = [];
+    for (const id of r.executionIds) await deps.stop(id, why).catch((err: Error) => problems.push(`${id}: ${err.message}`));
+    let record = withEvent(r, 'runs-stopped', `${r.executionIds.join(', ')} stopped: ${why}${problems.length ? `; not stopped now: ${problems.join('; ')}` : ''}`);
+    if (r.plan && r.startedAt !== undefined) {
+      const observed = await deps.observe(r.intent, r.plan.plan, r.startedAt).catch(() => undefined);
+      if (observed && observed.failed === undefined) record = { ...record, spend: Math.max(record.spend, observed.spend) };
+    }
+    return record;
+  };
   const maybeAccept = async (r: IntentRecord, accept: boolean | undefined) => (accept ? withEvent(moved(r, 'accepted'), 'accepted', 'accepted on creation') : r);
 
   const choosePlan = async (intent: Intent, round: number): Promise<ChosenPlan | Refusal> => {
@@ -167,6 +190,10 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       return { ok: false, reason: verdict.reason };
     }
     const { executionId } = await deps.execute(chosen.plan, intent);
+    // A plan that replaces a running one (a re-plan) stops the runs before it: one plan acts at a time.
+    const replaced = r.executionIds.filter((x) => x !== executionId);
+    const notStopped: string[] = [];
+    for (const x of deps.stop ? replaced : []) await deps.stop!(x, `intent ${intent.id} switched to plan ${chosen.plan.id}`).catch((err: Error) => notStopped.push(`${x}: ${err.message}`));
     const next = intent.lifecycleStatus === 'executing' ? r : moved(r, 'executing');
     const record: IntentRecord = {
       ...next,
@@ -175,7 +202,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       startedAt: r.startedAt ?? clock(),
       executionIds: [...r.executionIds, executionId],
     };
-    return { ok: true, record: await save(withEvent(record, 'executed', `${chosen.plan.id} as execution ${executionId}${approvedBy ? `, approved by ${approvedBy}` : ''}`)) };
+    return { ok: true, record: await save(withEvent(record, 'executed', `${chosen.plan.id} as execution ${executionId}${approvedBy ? `, approved by ${approvedBy}` : ''}${deps.stop && replaced.length ? `; stopped ${replaced.join(', ')}` : ''}${notStopped.length ? ` (not stopped now: ${notStopped.join('; ')})` : ''}`)) };
   };
 
   const service: IntentService = {
@@ -258,7 +285,8 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       }
       const observed = await deps.observe(r.intent, r.plan.plan, r.startedAt);
       if (observed.failed !== undefined) {
-        const record = failed({ ...r, spend: observed.spend }, `execution ${r.executionIds.at(-1) ?? '?'} failed: ${observed.failed}`);
+        const reason = `execution ${r.executionIds.at(-1) ?? '?'} failed: ${observed.failed}`;
+        const record = await closing(failed({ ...r, spend: observed.spend }, reason), `intent ${id} failed: ${reason}`);
         return { record: await save(record), assessment: assess(r.intent, { outcome: r.plan.outcome, startedAt: r.startedAt }, observed) };
       }
       const assessment = assess(r.intent, { outcome: r.plan.outcome, startedAt: r.startedAt }, observed);
@@ -267,7 +295,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       if (assessment.horizonReached) {
         const final = assessment.status === 'achieved' ? 'achieved' : 'not-achieved';
         record = withEvent(moved(record, final), final, `horizon reached: ${assessment.expectations.map((e) => `${e.expectationId} ${e.status}`).join(', ')}`);
-        return { record: await save(record), assessment };
+        return { record: await save(await closing(record, `intent ${id} ended ${final} at its horizon`)), assessment };
       }
       if (assessment.replan && !r.pendingPlan) {
         const round = r.events.filter((e) => e.kind === 're-planned').length + 1;
@@ -292,7 +320,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     },
     async cancel(id, reason = 'cancelled by request') {
       const r = await load(id);
-      return save(withEvent(moved(r, 'cancelled'), 'cancelled', reason));
+      return save(await closing(withEvent(moved(r, 'cancelled'), 'cancelled', reason), `intent ${id} cancelled: ${reason}`));
     },
     get: load,
     list: async () => (await deps.store.list()).map(upgradeIntentRecord),

@@ -21,7 +21,8 @@ export type IntentEventKind =
   | 'achieved'
   | 'not-achieved'
   | 'failed'
-  | 'cancelled';
+  | 'cancelled'
+  | 'runs-stopped';
 
 /** One entry of an intent's history. */
 export interface IntentEvent {

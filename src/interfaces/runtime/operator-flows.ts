@@ -4,7 +4,7 @@ import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionW
 import type { GuardedExecutor } from '../../agents/governance/guarded-executor.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DEFAULT_CARE_APPROVAL_TIMEOUT_MS } from '../../agents/flows/customer-care-flow.js';
-import { createIntentObserver, createPlanExecutor, observationOfCampaignStats } from '../../agents/flows/intent-execution.js';
+import { createIntentObserver, createPlanExecutor, observationOfCampaignStats, observationOfChurnSteps } from '../../agents/flows/intent-execution.js';
 import { DEFAULT_ORDER_APPROVAL_TIMEOUT_MS, orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
 import { serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
 import type { ExecutePlan, ObserveIntent } from '../../agents/intents/intent-service.js';
@@ -281,13 +281,15 @@ export function operatorFlows(
     const observe = createIntentObserver({
       engine: starter,
       now: () => clock.now(),
-      executionIdOf: async (intent) => {
-        const record = await s.intents.get(intent.id);
-        const ids = record.executionIds;
-        return ids[ids.length - 1];
-      },
-      // A campaign still running reports what its delivery has done so far (the intent report showed spend 0 meanwhile).
-      progress: async (run) => (run.definitionId === CAMPAIGN_MANAGEMENT_WORKFLOW_ID ? observationOfCampaignStats(await campaigns.stats((run.input as CampaignInput).campaignId), clock.now()) : undefined),
+      executionIdsOf: async (intent) => (await s.intents.get(intent.id)).executionIds,
+      // A run still going reports what it has done so far (the intent report showed spend 0 meanwhile):
+      // a campaign its delivery's counts, a churn run its journaled contacts.
+      progress: async (run) =>
+        run.definitionId === CAMPAIGN_MANAGEMENT_WORKFLOW_ID
+          ? observationOfCampaignStats(await campaigns.stats((run.input as CampaignInput).campaignId), clock.now())
+          : run.definitionId === CHURN_PREVENTION_WORKFLOW_ID
+            ? observationOfChurnSteps((await s.workflows.steps(run.workflowId)) ?? [], clock.now())
+            : undefined,
     });
 
     const serviceOpsDeps = {

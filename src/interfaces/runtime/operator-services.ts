@@ -26,6 +26,7 @@ import { createIntentService, type ExecutePlan, type IntentService, type Observe
 import { answeredAction, planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import type { Plan } from '../../agents/intents/intent-planner.js';
 import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
+import { STOP_RUN_SIGNAL, type RunStop } from '../../agents/flows/run-stop.js';
 import { createWorkflowEngine, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
@@ -303,6 +304,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // Every plan's segment is counted over the live twins first: an empty or tiny one is refused.
     countSegments: async (lists) => countTwins(twins.engine, lists, intelligence.scoreFields),
     observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: clock.now(), values: {}, spend: 0 }),
+    // A closed intent's runs stop: their waits end, nothing new is presented (a finished or unknown run: nothing to do).
+    stop: async (executionId, reason) => void (await workflows.signal(executionId, STOP_RUN_SIGNAL, { reason } satisfies RunStop)),
   });
 
   const alarms = createAlarmInbox({ store: recordDocuments<ReceivedAlarm>(records, 'alarms'), clock });
