@@ -1,38 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
-import { openGovernanceStore } from '../../store/open-governance-store.js';
-import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
-import { createApprovalQueue } from '../governance/approval-queue.js';
-import { createAuditTrail } from '../governance/audit-trail.js';
-import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor } from '../governance/guarded-executor.js';
-import { createWorkflowEngine } from '../workflows/index.js';
+import type { GuardedExecutor } from '../governance/guarded-executor.js';
+import { flowOperator } from './flow-fixtures.js';
 import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPlanSummary, type ChurnPreventionResult, type ScannedCustomer } from './churn-prevention-flow.js';
 import { churnRunReports } from './churn-prevention-report.js';
 import { observationOfChurnRun } from './intent-execution.js';
 
-/** Stores, a guarded executor over the default policy whose back end notes each contact's time, and an engine. */
-async function operator(name: string, refuse: ReadonlySet<string> = new Set()) {
-  const dir = await mkdtemp(join(tmpdir(), `twinloop-${name}-`));
-  const governance = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
-  const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: dir });
-  const clock = { now: () => Date.now() };
-  const contacts: { customerId: string; at: number }[] = [];
-  const executor: ActionExecutor = async (request) =>
-    refuse.has(request.customerId!) ? { ok: false, error: 'campaign_delivery_refused' } : (contacts.push({ customerId: request.customerId!, at: Date.now() }), { ok: true });
-  const audit = createAuditTrail(governance, clock);
-  const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue: createApprovalQueue(governance, clock), audit, executor, clock });
-  const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
-  const close = async () => {
-    await engine.stop();
-    await journal.close();
-    await governance.close();
-    await rm(dir, { recursive: true, force: true });
-  };
-  return { guarded, audit, engine, contacts, close };
-}
+const operator = (name: string, refuse?: ReadonlySet<string>) => flowOperator(name, { refuse });
 
 /** A check that finds every customer clearly worth it, and nobody churned by the horizon. */
 const everyoneWorthIt = {

@@ -107,7 +107,7 @@ export interface ScannedCustomer {
   readonly acceptanceByOffer?: Readonly<Record<string, number>>;
   /** Positive: contacting raises churn (sleeping dog). */
   readonly contactHarm?: number;
-  /** Twin features the policy's segments read (e.g. arpu_3m). */
+  /** Features for the policy's segments, for an executor that does not read the customer's facts itself (the running operator's does, and ignores these). */
   readonly features?: Readonly<Record<string, number>>;
 }
 

@@ -1,17 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
-import { openGovernanceStore } from '../../store/open-governance-store.js';
-import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
-import { createApprovalQueue } from '../governance/approval-queue.js';
-import { createAuditTrail } from '../governance/audit-trail.js';
-import { createGuardedExecutor, type ActionExecutor } from '../governance/guarded-executor.js';
-import { createWorkflowEngine } from '../workflows/index.js';
 import { campaignManagementWorkflow, type CampaignAllocation, type CampaignResult } from './campaign-management-flow.js';
 import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPreventionResult, type ScannedCustomer } from './churn-prevention-flow.js';
 import { observationOfChurnSteps } from './intent-execution.js';
+import { flowOperator } from './flow-fixtures.js';
 import { STOP_RUN_SIGNAL } from './run-stop.js';
 
 /**
@@ -22,24 +13,7 @@ import { STOP_RUN_SIGNAL } from './run-stop.js';
 
 const HOUR = 3_600_000;
 
-async function operator(name: string, engineClock?: { now(): number }) {
-  const dir = await mkdtemp(join(tmpdir(), `twinloop-${name}-`));
-  const governance = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
-  const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: dir });
-  const clock = { now: () => Date.now() };
-  const contacts: string[] = [];
-  const executor: ActionExecutor = async (request) => (contacts.push(request.customerId!), { ok: true });
-  const audit = createAuditTrail(governance, clock);
-  const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue: createApprovalQueue(governance, clock), audit, executor, clock });
-  const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10, ...(engineClock ? { clock: engineClock } : {}) });
-  const close = async () => {
-    await engine.stop();
-    await journal.close();
-    await governance.close();
-    await rm(dir, { recursive: true, force: true });
-  };
-  return { guarded, audit, engine, contacts, close };
-}
+const operator = (name: string, engineClock?: { now(): number }) => flowOperator(name, { engineClock });
 
 const until = async (cond: () => boolean) => {
   for (let i = 0; i < 6000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -70,7 +44,7 @@ describe('stopping a run', () => {
       const run = await engine.waitFor(workflowId, { timeoutMs: 60_000 });
       const r = run.output as ChurnPreventionResult;
       expect(contacts).toHaveLength(1);
-      expect(r.treatedIds).toEqual(contacts);
+      expect(r.treatedIds).toEqual(contacts.map((c) => c.customerId));
       expect(r.leftAlone.stopped?.count).toBe(2);
       expect(r.stoppedBecause).toBe('intent I ended not-achieved at its horizon');
       expect(r.status).toBe('measured');

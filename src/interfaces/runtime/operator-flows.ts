@@ -201,8 +201,6 @@ export function operatorFlows(
           ...(harmful ? { contactHarm: Math.max(1e-6, risk.sleepingDog * score.churn * (risk.contactMultiplier - 1)) } : {}),
           acceptance: s.decisions.learner.mean(offerIds[0] ?? CHURN_SCAN_OFFER, contextKeyOf('app', score.churn)),
           acceptanceByOffer: Object.fromEntries(offers.filter((o) => o.eligible(vals)).map((o) => [o.id, s.decisions.learner.mean(o.id, contextKeyOf('app', score.churn))])),
-          // What policy segments may read (docs/filters.md): a few features and the scores.
-          features: { arpu_3m: f[FEATURE_INDEX.arpu_3m], is_prepaid: f[FEATURE_INDEX.is_prepaid], tenure_days: f[FEATURE_INDEX.tenure_days], churn: score.churn, clv: score.clv },
         });
         return true;
       }, s.scoreFields);
