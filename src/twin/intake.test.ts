@@ -353,6 +353,17 @@ describe('intake', () => {
     expect(await twins.history.asOf('C1', NOW - 30 * 86_400_000)).toBeUndefined();
   });
 
+  it("walks a whole timeline oldest first across pages, the other customers' events left out", async () => {
+    const other = { ...registration, id: 'reg-2', customerId: 'C2' };
+    await twins.intake.submit([registration, other, ...[1, 2, 3, 4, 5].map((i) => usage(`u${i}`, i, NOW - (10 - i) * 3_600_000))]);
+    const walked: string[] = [];
+    for await (const e of twins.history.entries('C1', 2)) walked.push(e.id);
+    expect(walked).toEqual(['reg-1', 'u1', 'u2', 'u3', 'u4', 'u5']);
+    const exact: string[] = [];
+    for await (const e of twins.history.entries('C1', 3)) exact.push(e.id);
+    expect(exact).toEqual(walked);
+  });
+
   it('writes nothing checked on top of a batch that could not be written: those batches are answered "send it again", and sent again in order none is late', async () => {
     const store = await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'flaky') });
     let appends = 0;

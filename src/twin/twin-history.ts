@@ -6,6 +6,9 @@ import { FEATURE_NAMES } from './twin-features.js';
 import { unpackTwinRecord } from './twin-record-bytes.js';
 import type { TwinView } from './twin-view.js';
 
+/** Events read per page when a whole timeline is walked (`TwinHistory.entries`). */
+const TIMELINE_PAGE = 1_000;
+
 /** One entry of a twin's timeline. */
 export interface TimelineEntry {
   seq: number;
@@ -56,6 +59,19 @@ export class TwinHistory {
   async timeline(customerId: string, options: { afterSeq?: number; limit?: number; until?: number } = {}): Promise<TimelineEntry[]> {
     const rows = await this.store.readCustomer(customerId, { afterSeq: options.afterSeq, limit: options.limit ?? 100, untilTime: options.until });
     return rows.map(toEntry);
+  }
+
+  /**
+   * Every event of the customer's timeline, oldest first, read a page at a time (`pageSize`) so a
+   * long history is never held whole: the one way to walk a whole timeline.
+   */
+  async *entries(customerId: string, pageSize = TIMELINE_PAGE): AsyncGenerator<TimelineEntry> {
+    for (let afterSeq = 0; ; ) {
+      const page = await this.timeline(customerId, { afterSeq, limit: pageSize });
+      yield* page;
+      if (page.length < pageSize) return;
+      afterSeq = page[page.length - 1].seq;
+    }
   }
 
   /** What changed in a twin between two times. */

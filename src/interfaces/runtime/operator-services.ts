@@ -146,18 +146,11 @@ export function liveTwinSource(twins: TwinService, intelligence: Intelligence, e
   return operatorTwinSource(twins.engine, live.model, evidence);
 }
 
-/** Events read per page of a customer's timeline. */
-const EVENT_PAGE = 1_000;
-
-/** A customer's logged offer events (presented, answered), read from their timeline a page at a time. */
+/** A customer's logged offer events (presented, answered), oldest first. */
 async function offerEventsOf(twins: Pick<TwinService, 'history'>, customerId: string): Promise<TwinEvent[]> {
   const out: TwinEvent[] = [];
-  for (let afterSeq = 0; ; ) {
-    const page = await twins.history.timeline(customerId, { afterSeq, limit: EVENT_PAGE });
-    for (const e of page) if (e.kind === 'offer') out.push(e.event);
-    if (page.length < EVENT_PAGE) return out;
-    afterSeq = page[page.length - 1].seq;
-  }
+  for await (const e of twins.history.entries(customerId)) if (e.kind === 'offer') out.push(e.event);
+  return out;
 }
 
 /**

@@ -14,8 +14,6 @@ import { tmfSchema } from './tmf-spec.js';
 
 type Json = Record<string, unknown>;
 
-/** Timeline entries read per page while a customer's tickets are collected. */
-const TIMELINE_PAGE = 2_000;
 /** The `source` of the ticket events TMF621 writes: the ticketing system that spoke. */
 const SOURCE = 'tmf621';
 
@@ -34,18 +32,14 @@ export function tmf621Routes(s: Pick<OperatorServices, 'twins' | 'clock'>): Rout
   const ticketsOf = async (customerId: string): Promise<{ histories: Map<string, TicketHistory & { events: TicketHistory['events'][number][] }>; raised: { time: string; data: Extract<TwinEvent, { kind: 'action' }>['data'] }[] }> => {
     const histories = new Map<string, TicketHistory & { events: TicketHistory['events'][number][] }>();
     const raised: { time: string; data: Extract<TwinEvent, { kind: 'action' }>['data'] }[] = [];
-    for (let after = 0; ; ) {
-      const page = await s.twins.history.timeline(customerId, { afterSeq: after, limit: TIMELINE_PAGE });
-      for (const { event, time } of page) {
-        if (event.kind === 'ticket') {
-          const h = histories.get(event.data.ticketId) ?? { customerId, ticketId: event.data.ticketId, events: [] };
-          h.events.push({ time, data: event.data, source: event.source });
-          histories.set(event.data.ticketId, h);
-        } else if (event.kind === 'action' && event.data.actionClass === 'trouble_ticket' && event.data.status !== 'presented') raised.push({ time, data: event.data });
-      }
-      if (page.length < TIMELINE_PAGE) return { histories, raised };
-      after = page[page.length - 1].seq;
+    for await (const { event, time } of s.twins.history.entries(customerId)) {
+      if (event.kind === 'ticket') {
+        const h = histories.get(event.data.ticketId) ?? { customerId, ticketId: event.data.ticketId, events: [] };
+        h.events.push({ time, data: event.data, source: event.source });
+        histories.set(event.data.ticketId, h);
+      } else if (event.kind === 'action' && event.data.actionClass === 'trouble_ticket' && event.data.status !== 'presented') raised.push({ time, data: event.data });
     }
+    return { histories, raised };
   };
   const resourcesOf = async (req: FastifyRequest, customerId: string): Promise<Json[]> => {
     const { histories, raised } = await ticketsOf(customerId);

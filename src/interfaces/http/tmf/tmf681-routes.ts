@@ -14,8 +14,6 @@ type Json = Record<string, unknown>;
 
 /** The base path of TMF681 (its specification's `basePath`, without the trailing slash). */
 export const TMF681_BASE = '/tmf-api/communicationManagement/v4';
-/** Timeline entries read per page while a customer's messages are collected. */
-const TIMELINE_PAGE = 2_000;
 const PURPOSES = ['service', 'care', 'marketing', 'retention'] as const;
 /** What a message sent through the policy answers as its TMF681 state. */
 const STATE_OF_STATUS: Record<string, string> = { executed: 'completed', 'pending-approval': 'initial', failed: 'failed' };
@@ -81,12 +79,8 @@ export function tmf681Routes(s: Pick<OperatorServices, 'twins' | 'guarded'>): Ro
   const customerRoot = (req: FastifyRequest) => apiRoot(req, TMF629_BASE);
   const messagesOf = async (req: FastifyRequest, customerId: string): Promise<Json[]> => {
     const out: Json[] = [];
-    for (let after = 0; ; ) {
-      const page = await s.twins.history.timeline(customerId, { afterSeq: after, limit: TIMELINE_PAGE });
-      for (const e of page) if (e.event.kind === 'action' && e.event.data.actionClass === 'communication' && (e.event.data.status === 'delivered' || e.event.data.status === 'failed')) out.push(messageOf(customerId, e.time, e.event.data, root(req), customerRoot(req)));
-      if (page.length < TIMELINE_PAGE) return out;
-      after = page[page.length - 1].seq;
-    }
+    for await (const e of s.twins.history.entries(customerId)) if (e.event.kind === 'action' && e.event.data.actionClass === 'communication' && (e.event.data.status === 'delivered' || e.event.data.status === 'failed')) out.push(messageOf(customerId, e.time, e.event.data, root(req), customerRoot(req)));
+    return out;
   };
   return (app) => {
     app.post(
