@@ -22,7 +22,12 @@ export interface ApprovalItem {
   riskClass: RiskClass;
   /** The policy rule that asked for approval. */
   rule: string | null;
-  /** Evidence shown to the approver (simulation results, twin features…). */
+  /**
+   * Evidence shown to the approver: the requester's (`request.why.evidence`: a simulation, a
+   * decision) with the policy's judgement over it (approval-evidence.ts: the customer's facts it
+   * judged and when, the amount, the budget lines); items queued before it was kept show the
+   * requester's and the request's facts.
+   */
   evidence: Record<string, unknown>;
   requestedBy: Actor;
   createdAt: number;
@@ -42,6 +47,8 @@ export interface NewApproval {
   rule: string | null;
   timeoutMinutes: number;
   onTimeout: ApprovalFallback;
+  /** What the approver is shown (approvalEvidence); absent: the requester's evidence and the request's facts. */
+  evidence?: Record<string, unknown>;
 }
 
 /** The queue. */
@@ -67,6 +74,8 @@ interface Payload {
   riskClass: RiskClass;
   rule: string | null;
   onTimeout: ApprovalFallback;
+  /** Absent on items queued before the evidence was kept. */
+  evidence?: Record<string, unknown>;
 }
 
 function toItem(r: ApprovalRecord): ApprovalItem {
@@ -78,7 +87,7 @@ function toItem(r: ApprovalRecord): ApprovalItem {
     why: p.why,
     riskClass: p.riskClass,
     rule: p.rule,
-    evidence: p.request.why.evidence ?? {},
+    evidence: p.evidence ?? { ...(p.request.why.evidence ?? {}), facts: p.request.features },
     requestedBy: p.request.actor,
     createdAt: r.createdAt,
     expiresAt: r.expiresAt,
@@ -124,7 +133,7 @@ export function createApprovalQueue(store: Pick<GovernanceStore, 'insertApproval
       const existing = await store.getApproval(id);
       if (existing) return toItem(existing);
       const now = clock.now();
-      const payload: Payload = { request: input.request, why: [...input.why], riskClass: input.riskClass, rule: input.rule, onTimeout: input.onTimeout };
+      const payload: Payload = { request: input.request, why: [...input.why], riskClass: input.riskClass, rule: input.rule, onTimeout: input.onTimeout, ...(input.evidence ? { evidence: input.evidence } : {}) };
       const record: ApprovalRecord = {
         id,
         status: 'pending',

@@ -15,6 +15,8 @@ import {
   type ActionPolicy,
   type ActionRequestInput,
 } from '../../decisioning/policy/index.js';
+import { DEFAULT_CATALOGUE_DOCUMENT } from '../../decisioning/default-catalogue.js';
+import { loadCatalogue } from '../../decisioning/offer-catalogue.js';
 import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
@@ -236,6 +238,56 @@ describe('guarded executor', () => {
     expect(Object.keys((executed?.entry as { why: { features: object } }).why.features)).toEqual(['arpu_3m', 'tenure_days']);
     // A customer without a twin has no facts: no segment holds them, whatever is claimed.
     expect(await guarded.execute(req({ customerId: 'C9', cost: 30, features: { arpu_3m: 100 } }))).toMatchObject({ status: 'pending-approval', verdict: { rule: 'credits' } });
+  });
+
+  it("shows the approver the customer's facts the policy judged and the amount, and judges an approved request on the facts as at the approval", async () => {
+    const policy = parseActionPolicy({
+      ...DEFAULT_ACTION_POLICY,
+      rules: [...(DEFAULT_ACTION_POLICY.rules ?? []), { id: 'credits-high-value', actionClass: 'credit', segment: 'high_value', mode: 'autonomous', riskClass: 'medium', guardrails: { approveAboveCost: 50, costCap: 100 } }],
+    });
+    const facts: Record<string, Record<string, number>> = { C7: { arpu_3m: 20, tenure_days: 400, churn: 0.3 } };
+    // Two clocks, as the server runs with the sandbox (decision 0028): the customer's world, and people's time the approval waits in.
+    const clock = new ManualClock(T0);
+    const people = new ManualClock(T0);
+    const calls: string[] = [];
+    const queue = createApprovalQueue(store, people);
+    const audit = createAuditTrail(store, clock);
+    const guarded = createGuardedExecutor({ policy, facts: (id) => facts[id], ledger: createBudgetLedger(store), queue, audit, executor: (r) => (calls.push(r.id), Promise.resolve({ ok: true })), clock });
+    // The requester's evidence is kept, but the facts shown are the ones judged, whatever it claims.
+    const asked = await guarded.execute(req({ customerId: 'C7', cost: 30, why: { summary: 'billed twice', evidence: { decisionId: 'dec-1', facts: { arpu_3m: 999 } } } }));
+    expect(asked).toMatchObject({ status: 'pending-approval', verdict: { rule: 'credits' } });
+    const item = (await queue.get(asked.approvalId!))!;
+    const spent = await createBudgetLedger(store).standingFor(policy, { actionClass: 'credit' }, T0);
+    const used = spent[0].reserved + spent[0].committed;
+    expect(item.evidence).toEqual({
+      decisionId: 'dec-1',
+      facts: { arpu_3m: 20, tenure_days: 400, churn: 0.3 },
+      factsAsOf: T0,
+      amount: { cost: 30 },
+      budgets: [{ scope: 'credit|*', periodKey: '2026-05', limit: 5_000, spent: used, left: 5_000 - used }],
+    });
+    // A day of the customer's world later (a minute of the approver's) they are high value: the approval is judged on that, not on what it was asked on.
+    clock.advance(86_400_000);
+    people.advance(60_000);
+    facts.C7 = { ...facts.C7, arpu_3m: 75 };
+    const approved = await guarded.approve(asked.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'goodwill');
+    expect(approved).toMatchObject({ status: 'executed', verdict: { rule: 'credits-high-value' } });
+    expect(calls).toEqual([asked.requestId]);
+    const executed = (await audit.read()).find((e) => e.entry.requestId === asked.requestId && e.entry.type === 'action.executed');
+    expect(executed?.entry).toMatchObject({ why: { features: { arpu_3m: 75 } } });
+  });
+
+  it("shows an offer's amount split as the executor books it: paid at presentation, and reserved until the answer", async () => {
+    const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: [{ id: 'offers-approve', actionClass: 'offer', mode: 'approve', riskClass: 'medium' }] });
+    // 10 % for 3 months at a monthly price of 50 (15, paid on acceptance) and a fixed cost of 2 paid when presented.
+    const mixed = { ...DEFAULT_CATALOGUE_DOCUMENT.productOffering.find((o) => o.id === 'retain-10')!, id: 'mixed', actionClass: 'offer', productOfferingPrice: { priceType: 'discount', percentage: 10, recurringChargePeriodLength: 3, cost: { value: 2, unit: 'EUR' }, costPaidOn: 'presentation' } };
+    const catalogue = loadCatalogue({ ...DEFAULT_CATALOGUE_DOCUMENT, productOffering: [...DEFAULT_CATALOGUE_DOCUMENT.productOffering, mixed] });
+    const clock = new ManualClock(T0);
+    const queue = createApprovalQueue(store, clock);
+    const guarded = createGuardedExecutor({ policy, pricing: { offering: (id) => catalogue.byId.get(id), monthlyPrice: () => 50 }, ledger: createBudgetLedger(store), queue, audit: createAuditTrail(store, clock), executor: () => Promise.resolve({ ok: true }), clock });
+    const asked = await guarded.execute(req({ actionClass: 'offer', channel: 'web', params: { offerId: 'mixed', present: true } }));
+    expect(asked.status).toBe('pending-approval');
+    expect((await queue.get(asked.approvalId!))!.evidence).toMatchObject({ amount: { cost: 17, paidAtPresentation: 2, onAcceptance: 15, discountPct: 10 } });
   });
 
   it('queues an approval and executes once approved, through the same path', async () => {

@@ -16,6 +16,7 @@ import {
   type ExecuteVerdict,
   type PolicyVerdict,
 } from '../../decisioning/policy/index.js';
+import { approvalEvidence } from './approval-evidence.js';
 import { fourEyesRefusal, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
 import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
@@ -213,6 +214,10 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   const given = options.policy;
   const currentPolicy = typeof given === 'function' ? given : () => given;
 
+  /** The request with its customer's facts as they are now (`withFacts`), when the executor reads facts. */
+  const withCustomerFacts = (request: ActionRequest): ActionRequest =>
+    options.facts ? withFacts(request, request.customerId ? options.facts(request.customerId) : undefined, currentPolicy()) : request;
+
   async function record(type: AuditEntryType, request: ActionRequest, actor: Actor, outcome: Record<string, unknown>, verdict?: PolicyVerdict): Promise<number> {
     const entry: ActionAuditEntry = {
       type,
@@ -320,7 +325,8 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         return { ...base, status: 'advised', reason: last(verdict.reasons), auditSeq: seq };
       case 'needs-approval': {
         const settings = verdict.approval ?? currentPolicy().approval;
-        const item = await queue.request({ request, why: verdict.reasons, riskClass: verdict.riskClass, rule: verdict.rule, timeoutMinutes: settings.timeoutMinutes, onTimeout: settings.onTimeout });
+        const evidence = approvalEvidence(request, verdict, spending, now);
+        const item = await queue.request({ request, why: verdict.reasons, riskClass: verdict.riskClass, rule: verdict.rule, timeoutMinutes: settings.timeoutMinutes, onTimeout: settings.onTimeout, evidence });
         const aSeq = await record('approval.requested', request, request.actor, { approvalId: item.id, expiresAt: item.expiresAt, onTimeout: item.onTimeout }, verdict);
         return { ...base, status: 'pending-approval', reason: last(verdict.reasons), approvalId: item.id, auditSeq: aSeq };
       }
@@ -335,7 +341,9 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
    */
   async function afterApproval(request: ActionRequest, approvedBy: { approvalId: string; by: string }): Promise<GuardedResult> {
     try {
-      return await decideAndAct(request, approvedBy);
+      // Judged as at the approval: an approval waits in people's time while the customer's world
+      // goes on (decision 0028), so the policy reads the customer's facts again, as its budgets.
+      return await decideAndAct(withCustomerFacts(request), approvedBy);
     } catch (err) {
       if (!isHeld(err)) throw err;
       return { status: 'failed', reason: `the action failed: ${err.message}`, requestId: request.id, auditSeq: Number(err.context.auditSeq ?? 0), retryable: true };
@@ -360,8 +368,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
 
   return {
     async execute(input) {
-      const parsed = parseActionRequest(input, options.pricing);
-      const request = options.facts ? withFacts(parsed, parsed.customerId ? options.facts(parsed.customerId) : undefined, currentPolicy()) : parsed;
+      const request = withCustomerFacts(parseActionRequest(input, options.pricing));
       const ask = askOf(request);
       const inFlight = running.get(request.id);
       if (inFlight && !sameAsk(inFlight.ask, ask)) throw reusedId(request);

@@ -189,7 +189,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const executor: ActionExecutor = backends
     ? reportingExecutor(connectorExecutor({ ...backends, resolveOffer: (id) => decisions.catalogue.byId.get(id)?.offering.sandboxOfferId ?? (decisions.catalogue.byId.has(id) ? id : undefined) }), { sink: twins.intake, clock: o.bss?.clock ?? clock, log: o.log })
     : async (request) => ({ ok: false, error: `no back ends are connected to carry out a ${request.actionClass}; start with the sandbox operator or configure BSS adapters` });
-  // People decide approvals in their own time, not in the sandbox's accelerated time.
+  // People decide approvals in their own time, not in the sandbox's accelerated time; what they
+  // approve is judged again as at the approval, on the world's clock (decision 0028).
   const approvals = createApprovalQueue(governance, systemClock);
   const audit = createAuditTrail(governance, clock);
   // The policy in force is data: read per request, so a change (PUT /policy, another process) applies at once;

@@ -1,7 +1,8 @@
+import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { postJson, seg } from '../api';
-import { money, span } from '../format';
+import { eventTime, money, span } from '../format';
 import { may, useIdentity } from '../identity';
 import type { GuardedResult } from '../types';
 import { useJson } from '../use-json';
@@ -13,7 +14,7 @@ interface Approval {
   readonly why: readonly string[];
   readonly riskClass: string;
   readonly rule: string | null;
-  readonly evidence: Readonly<Record<string, unknown>>;
+  readonly evidence: Readonly<Record<string, unknown>> & JudgedEvidence;
   readonly requestedBy: { readonly kind: string; readonly id: string };
   readonly createdAt: number;
   readonly expiresAt: number;
@@ -62,6 +63,47 @@ function Decide({ approval, onDone }: { approval: Approval; onDone(): void }) {
   );
 }
 
+/** What the policy judged, as the server lays it over the requester's evidence (agents/governance/approval-evidence.ts). */
+interface JudgedEvidence {
+  readonly facts?: Readonly<Record<string, number>>;
+  readonly factsAsOf?: number;
+  readonly amount?: { readonly cost: number; readonly paidAtPresentation?: number; readonly onAcceptance?: number; readonly discountPct?: number };
+  readonly budgets?: readonly { readonly scope: string; readonly periodKey: string; readonly limit: number; readonly spent: number; readonly left: number }[];
+}
+const JUDGED_KEYS = new Set(['facts', 'factsAsOf', 'amount', 'budgets']);
+/** The requester's own evidence: what is left once the policy's judgement is shown on its own. */
+const requesterEvidence = (e: Readonly<Record<string, unknown>>) => Object.fromEntries(Object.entries(e).filter(([k]) => !JUDGED_KEYS.has(k)));
+
+/** The customer's facts the policy judged (and when, on the event clock), the amount and the budget lines it books on. */
+function Judged({ evidence }: { evidence: JudgedEvidence }) {
+  const facts = Object.entries(evidence.facts ?? {});
+  const amount = evidence.amount;
+  return (
+    <dl class="facts" data-testid="judged">
+      {amount && (
+        <>
+          <dt>Amount</dt>
+          <dd>
+            {money(amount.cost)}
+            {amount.onAcceptance !== undefined && <> ({money(amount.paidAtPresentation ?? 0)} when presented, {money(amount.onAcceptance)} only if the customer accepts)</>}
+            {amount.discountPct !== undefined && <>, a {amount.discountPct} % discount</>}
+          </dd>
+        </>
+      )}
+      {(evidence.budgets ?? []).map((b) => (
+        <Fragment key={`${b.scope} ${b.periodKey}`}>
+          <dt>Budget {b.scope} {b.periodKey}</dt>
+          <dd>
+            {money(b.left)} left of {money(b.limit)} when asked (judged again at the approval)
+          </dd>
+        </Fragment>
+      ))}
+      <dt>Customer's facts judged{evidence.factsAsOf !== undefined ? `, as of ${eventTime(new Date(evidence.factsAsOf).toISOString())}` : ''}</dt>
+      <dd>{facts.length === 0 ? 'none (no twin): no segment holds the customer' : facts.map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`).join(', ')}</dd>
+    </dl>
+  );
+}
+
 /**
  * Approvals: the queue of actions the policy held for a person, each with its evidence (who asked,
  * why, the policy rule and risk class, the simulated or scored effect the requester attached),
@@ -82,9 +124,11 @@ export function Approvals() {
             {a.request.customerId ? <a href={`/console/customers/${seg(a.request.customerId)}`}>{a.request.customerId}</a> : 'a customer'}
             {typeof a.request.cost === 'number' && <> · cost {money(a.request.cost)}</>}
           </h2>
+          {/* An approval waits in people's time (decision 0028): its ages are real time, the facts' date an event time. */}
           <p class="muted">
-            asked by <strong>{a.requestedBy.id}</strong> ({a.requestedBy.kind}) {span(a.createdAt - Date.now())} on {a.request.channel ?? '–'}; expires {span(a.expiresAt - Date.now())}, then {a.onTimeout.replace(/-/g, ' ')}
+            asked by <strong>{a.requestedBy.id}</strong> ({a.requestedBy.kind}) {span(a.createdAt - Date.now())} (real time) on {a.request.channel ?? '–'}; expires {span(a.expiresAt - Date.now())} (real time), then {a.onTimeout.replace(/-/g, ' ')}
           </p>
+          <Judged evidence={a.evidence} />
           <dl class="facts">
             <dt>Why the policy asked</dt>
             <dd>
@@ -105,10 +149,10 @@ export function Approvals() {
               ))}
             </ul>
           )}
-          {Object.keys(a.evidence).length > 0 && (
+          {Object.keys(requesterEvidence(a.evidence)).length > 0 && (
             <details>
-              <summary>Evidence</summary>
-              <pre class="evidence">{JSON.stringify(a.evidence, null, 2)}</pre>
+              <summary>The requester's evidence</summary>
+              <pre class="evidence">{JSON.stringify(requesterEvidence(a.evidence), null, 2)}</pre>
             </details>
           )}
           <Decide approval={a} onDone={list.reload} />
