@@ -301,9 +301,16 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
 
     // Intents.
     // The small world has no prepaid customer: planning for them is refused with the count and the segments that exist.
+    // An accepted intent is answered at once, in planning; its report follows the planning to its end.
+    const planned = (id: string) =>
+      until(async () => {
+        const report = (await call('GET', `/intents/${id}/report`)).body;
+        return report.inProgress === undefined ? report : undefined;
+      }, 180_000, `intent ${id}'s planning to end`);
     const nobody = await call('POST', '/intents', { text: 'keep high-value prepaid customers at risk this month, budget 5000', accept: true });
     expect(nobody.status).toBe(201);
-    expect(nobody.body).toMatchObject({ planSelection: 'no-plan', shortfalls: [expect.stringMatching(/"high-value, prepaid, at-risk" holds no active customer; .*"high-value[a-z, -]*" \(\d+\)/)] });
+    expect(nobody.body).toMatchObject({ lifecycleStatus: 'planning', inProgress: 'planning' });
+    expect(await planned(String(nobody.body.intentId))).toMatchObject({ lifecycleStatus: 'failed', planSelection: 'no-plan', shortfalls: [expect.stringMatching(/"high-value, prepaid, at-risk" holds no active customer; .*"high-value[a-z, -]*" \(\d+\)/)] });
     const text = 'keep high-value customers this month, budget 5000';
     const proposed = (await call('POST', '/intents', { text })).body as unknown as { intent: { id: string } };
     expect((await call('POST', '/intents', { text, accept: true })).status).toBe(201);
@@ -312,8 +319,8 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     const id = proposed.intent.id;
     expect((await call('GET', `/intents/${id}`)).status).toBe(200);
     expect((await call('GET', '/intents/none')).status).toBe(404);
-    expect((await call('POST', `/intents/${id}/accept`)).status).toBe(200);
-    expect((await call('GET', `/intents/${id}/report`)).body).toMatchObject({ segment: { description: 'high-value', size: expect.any(Number) } });
+    expect((await call('POST', `/intents/${id}/accept`)).status).toBe(202);
+    expect(await planned(id)).toMatchObject({ segment: { description: 'high-value', size: expect.any(Number) } });
     // In approve mode the caller approves the plan: a body cannot name someone else, and who created the intent cannot (four eyes).
     expect((await call('POST', `/intents/${id}/execute`, { approvedBy: 'marketing-lead' })).status).toBe(403);
     expect((await call('POST', `/intents/${id}/execute`)).status).toBe(403);

@@ -113,7 +113,7 @@ describe('TMF921 Intent Management v5', () => {
     expect((await call('PATCH', `/intent/${id}`, 'Intent', { lifecycleStatus: 'achieved' })).status).toBe(400);
     const accepted = await call('PATCH', `/intent/${id}`, 'Intent', { lifecycleStatus: 'accepted' });
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
-    expect(accepted.body.lifecycleStatus).toBe('accepted');
+    expect(accepted.body.lifecycleStatus).toBe('planning');
     // Planning runs after the answer: its end is a report (planned, or plan-failed with the reason).
     const reports = await until(async () => {
       const r = await call('GET', `/intent/${id}/intentReport`, 'IntentReport');

@@ -4,6 +4,7 @@ import type { Plan } from './intent-planner.js';
 import type { IntentEvent, IntentRecord } from './intent-store.js';
 import type { PolicyMode } from '../../decisioning/policy/index.js';
 import type { LifecycleStatus } from './intent-schema.js';
+import { workInProgress, type IntentWork } from './intent-lifecycle.js';
 import type { ResolvedSegment } from './segment-resolution.js';
 
 /**
@@ -31,6 +32,8 @@ export interface IntentReport {
   readonly spend: { readonly spent: number; readonly budget?: number; readonly currency?: string };
   /** Why the intent failed (lifecycle status `failed`). */
   readonly failureReason?: string;
+  /** What the service is still doing for it on its own (its plans being simulated, its run starting); absent when it waits for a person or has ended. */
+  readonly inProgress?: IntentWork;
   readonly events: readonly IntentEvent[];
 }
 
@@ -52,6 +55,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
           status: record.plan && record.plan.selection === 'meets-expectations' ? 'on-track' : 'at-risk',
         };
       });
+  const work = workInProgress(record);
   const lastPlanFailure = [...record.events].reverse().find((e) => e.kind === 'plan-failed');
   return {
     intentId: intent.id,
@@ -67,6 +71,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
     ...(record.pendingPlan ? { pendingPlan: record.pendingPlan.plan } : {}),
     spend: { spent: record.spend, ...(intent.budget ? { budget: intent.budget.amount, currency: intent.budget.currency } : {}) },
     ...(record.failure ? { failureReason: record.failure.reason } : {}),
+    ...(work ? { inProgress: work } : {}),
     events: record.events,
   };
 }

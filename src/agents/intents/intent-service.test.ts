@@ -276,6 +276,55 @@ describe('IntentService', () => {
     expect(await restarted.service.planWaiting()).toEqual([]);
   });
 
+  it('answers startPlanning in planning and plans in the background; a stop meanwhile leaves work the next start finishes', async () => {
+    const store = memoryDocuments<IntentRecord>();
+    // The first process never finishes a simulation: it stops (crashes) in the middle of planning.
+    const first = setup({ store, simulate: () => new Promise(() => undefined) });
+    const a = await first.service.createFromText('keep at-risk customers in the next 3 months, budget 50000', { accept: true });
+    if (!a.ok) throw new Error(a.reason);
+    const answered = await first.service.startPlanning(a.record.intent.id);
+    expect(answered.intent.lifecycleStatus).toBe('planning');
+    expect(await first.service.report(a.record.intent.id)).toMatchObject({ lifecycleStatus: 'planning', inProgress: 'planning' });
+    await expect(first.service.startPlanning(a.record.intent.id)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/being planned now/) });
+    // An autonomous intent of a person, planned, whose run the stop kept from starting.
+    const b = await first.service.createFromText('keep at-risk customers in the next 3 months, budget 40000, autonomously', { accept: true });
+    if (!b.ok) throw new Error(b.reason);
+    const plannedB = (await setup({ store }).service.plan(b.record.intent.id)).record;
+    expect(await first.service.report(plannedB.intent.id)).toMatchObject({ lifecycleStatus: 'planning', inProgress: 'starting-run' });
+
+    const restarted = setup({ store });
+    expect((await restarted.service.planWaiting()).sort()).toEqual([a.record.intent.id, b.record.intent.id].sort());
+    expect(await restarted.service.report(a.record.intent.id)).toMatchObject({ lifecycleStatus: 'planning', planSelection: 'meets-expectations' });
+    expect((await restarted.service.report(a.record.intent.id)).inProgress).toBeUndefined();
+    expect(await restarted.service.report(b.record.intent.id)).toMatchObject({ lifecycleStatus: 'executing' });
+    expect(restarted.executed).toHaveLength(1);
+    expect(await restarted.service.planWaiting()).toEqual([]);
+  });
+
+  it('runs an autonomous plan after a background planning, and says on the intent when the run cannot start', async () => {
+    const down = { now: true };
+    const { service } = setup({
+      execute: async (plan) => {
+        if (down.now) throw new TwinloopError('UNAVAILABLE', 'no flow is registered to execute intent plans');
+        return { executionId: `wf-${plan.id}` };
+      },
+    });
+    const c = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000, autonomously', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    await service.startPlanning(c.record.intent.id);
+    await service.settled();
+    const refused = await service.report(c.record.intent.id);
+    expect(refused).toMatchObject({ lifecycleStatus: 'planning', planSelection: 'meets-expectations' });
+    expect(refused.inProgress).toBeUndefined();
+    expect(refused.events.at(-1)).toMatchObject({ kind: 'execution-refused', detail: expect.stringMatching(/could not start: no flow is registered .*POST \/intents\/.*\/execute tries again/) });
+    down.now = false;
+    const d = await service.createFromText('keep at-risk customers in the next 3 months, budget 40000, autonomously', { accept: true });
+    if (!d.ok) throw new Error(d.reason);
+    await service.startPlanning(d.record.intent.id);
+    await service.settled();
+    expect(await service.report(d.record.intent.id)).toMatchObject({ lifecycleStatus: 'executing' });
+  });
+
   it('refuses through the governance hook and records it', async () => {
     const { service } = setup({ authorize: async () => ({ allowed: false, reason: 'campaign budget frozen' }) });
     const c = await service.createFromText('keep at-risk customers, budget 50000, autonomously', { accept: true });

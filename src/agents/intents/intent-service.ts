@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { assess, type Assessment, type Observation } from './intent-assessment.js';
-import { canMove } from './intent-lifecycle.js';
+import { canMove, workInProgress } from './intent-lifecycle.js';
 import { alternativesOf, planIntent, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
 import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
@@ -55,6 +55,12 @@ export interface IntentServiceDeps {
   readonly clock?: () => number;
   /** Intent ids; default random UUIDs. */
   readonly newId?: () => string;
+  /**
+   * Told of a fault of work done after the caller had its answer (a planning started by
+   * `startPlanning` whose record could not be saved): the intent stays where its record says, and
+   * `planWaiting` at the next start resumes it. Default: nothing (tests).
+   */
+  readonly onBackgroundError?: (intentId: string, err: Error) => void;
 }
 
 /** A refusal that is a decision, not a fault (policy mode, missing approval, a segment that holds no one). */
@@ -85,8 +91,18 @@ export interface IntentService {
   /** Plans an accepted intent and, when its mode is autonomous, executes the plan; answers the report. */
   planAndRun(id: string): Promise<IntentReport>;
   /**
-   * Plans every accepted intent that has no plan and is not being planned (a stop between accept
-   * and plan, or during planning, leaves such intents); answers their ids. The server calls it at start.
+   * Starts planning an accepted intent and answers as soon as it is saved in `planning` (TMF921's
+   * create answers at once: a planning simulates every candidate plan over the segment, minutes
+   * on a large world); the plan, or the failure with its reason, and in autonomous mode the run,
+   * follow in the background and show on the intent (`workInProgress` says what is left).
+   */
+  startPlanning(id: string): Promise<IntentRecord>;
+  /** Resolves once every planning `startPlanning` started has ended (tests, and a caller that must wait). */
+  settled(): Promise<void>;
+  /**
+   * Finishes the work a stop left (`workInProgress`): plans every accepted intent that has no plan
+   * and is not being planned, and starts the run of an autonomous intent planned but not started;
+   * answers their ids. The server calls it at start.
    */
   planWaiting(): Promise<string[]>;
   /** Observes, assesses, re-plans when off track, and closes the intent at its horizon. */
@@ -205,6 +221,62 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     return { ok: true, record: await save(withEvent(record, 'executed', `${chosen.plan.id} as execution ${executionId}${approvedBy ? `, approved by ${approvedBy}` : ''}${deps.stop && replaced.length ? `; stopped ${replaced.join(', ')}` : ''}${notStopped.length ? ` (not stopped now: ${notStopped.join('; ')})` : ''}`)) };
   };
 
+  /**
+   * Planning's first half: the intent moved to `planning` (or found there, a planning a stop
+   * interrupted) and saved before any simulation, so a reader sees it being planned and the next
+   * start finds and resumes it; marked in flight here until `finishPlanning` ends.
+   */
+  const enterPlanning = async (id: string): Promise<IntentRecord> => {
+    const r = await load(id);
+    const resumed = r.intent.lifecycleStatus === 'planning' && !r.plan;
+    if (inFlight.has(id)) throw new TwinloopError('CONFLICT', `intent ${id} is being planned now; read its report to follow it`);
+    if (r.intent.lifecycleStatus === 'planning' && r.plan) throw new TwinloopError('CONFLICT', `intent ${id} is planned already (${r.plan.plan.id}); execute it or cancel it`);
+    const planning = withEvent(resumed ? r : moved(r, 'planning'), 'planning', resumed ? 'planning again after a restart interrupted it' : 'planning by simulation over the segment');
+    inFlight.add(id);
+    try {
+      return await save(planning);
+    } catch (err) {
+      inFlight.delete(id);
+      throw err;
+    }
+  };
+  /** Planning's second half: the candidates simulated and the plan chosen, or the intent failed with the reason. */
+  const finishPlanning = async (planning: IntentRecord): Promise<{ ok: true; record: IntentRecord } | (Refusal & { record: IntentRecord })> => {
+    try {
+      let chosen: ChosenPlan | Refusal;
+      try {
+        chosen = await choosePlan(planning.intent, 0);
+      } catch (err) {
+        // A fault of the planning (the simulation failed, no churn model serves) ends the intent
+        // with the reason, rather than leaving it accepted with no plan and nothing said.
+        const reason = `planning failed: ${(err as Error).message}`;
+        return { ok: false, reason, record: await save(failed(withEvent(planning, 'plan-failed', reason), reason)) };
+      }
+      // No plan is final: the intent does not wait in planning for one that will not come.
+      if ('ok' in chosen) return { ok: false, reason: chosen.reason, ...(chosen.closest ? { closest: chosen.closest } : {}), record: await save(failed(withEvent(planning, 'plan-failed', chosen.reason), `no plan: ${chosen.reason}`)) };
+      return { ok: true, record: await save(withEvent({ ...planning, plan: chosen }, 'planned', describePlan(chosen))) };
+    } finally {
+      inFlight.delete(planning.intent.id);
+    }
+  };
+  /**
+   * An autonomous intent's plan runs once planned. A run that cannot start (no flow registered,
+   * the journal refused it) is said on the intent as a refusal, which ends `workInProgress`: the
+   * plan waits for a person's execute rather than for a retry nobody would see.
+   */
+  const runIfAutonomous = async (planned: { ok: boolean; record: IntentRecord }): Promise<void> => {
+    const { record } = planned;
+    if (!planned.ok || record.intent.policyMode !== 'autonomous') return;
+    try {
+      await service.execute(record.intent.id);
+    } catch (err) {
+      const reason = `the run of plan ${record.plan!.plan.id} could not start: ${(err as Error).message}; POST /intents/${record.intent.id}/execute tries again`;
+      await save(withEvent(await load(record.intent.id), 'execution-refused', reason));
+    }
+  };
+  /** Plannings started by `startPlanning`, until each ends. */
+  const background = new Set<Promise<void>>();
+
   const service: IntentService = {
     async createFromText(text, options = {}) {
       const parsed = parseIntentText(text, { id: newId(), now: clock() });
@@ -230,31 +302,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       return save(withEvent(moved(r, 'accepted'), 'accepted', 'accepted'));
     },
     async plan(id) {
-      const r = await load(id);
-      // Resuming a planning that a stop interrupted: the intent is already in planning, without a plan.
-      const resumed = r.intent.lifecycleStatus === 'planning' && !r.plan;
-      if (inFlight.has(id)) throw new TwinloopError('CONFLICT', `intent ${id} is being planned now; read its report to follow it`);
-      if (r.intent.lifecycleStatus === 'planning' && r.plan) throw new TwinloopError('CONFLICT', `intent ${id} is planned already (${r.plan.plan.id}); execute it or cancel it`);
-      inFlight.add(id);
-      try {
-        // Saved before the simulation starts: a reader sees it being planned (on a large world that
-        // takes a while), and a planning a stop interrupts is found and resumed at the next start.
-        const planning = await save(withEvent(resumed ? r : moved(r, 'planning'), 'planning', resumed ? 'planning again after a restart interrupted it' : 'planning by simulation over the segment'));
-        let chosen: ChosenPlan | Refusal;
-        try {
-          chosen = await choosePlan(planning.intent, 0);
-        } catch (err) {
-          // A fault of the planning (the simulation failed, no churn model serves) ends the intent
-          // with the reason, rather than leaving it accepted with no plan and nothing said.
-          const reason = `planning failed: ${(err as Error).message}`;
-          return { ok: false, reason, record: await save(failed(withEvent(planning, 'plan-failed', reason), reason)) };
-        }
-        // No plan is final: the intent does not wait in planning for one that will not come.
-        if ('ok' in chosen) return { ok: false, reason: chosen.reason, ...(chosen.closest ? { closest: chosen.closest } : {}), record: await save(failed(withEvent(planning, 'plan-failed', chosen.reason), `no plan: ${chosen.reason}`)) };
-        return { ok: true, record: await save(withEvent({ ...planning, plan: chosen }, 'planned', describePlan(chosen))) };
-      } finally {
-        inFlight.delete(id);
-      }
+      return finishPlanning(await enterPlanning(id));
     },
     async execute(id, options = {}) {
       const r = await load(id);
@@ -264,19 +312,32 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       return runPlan(r, chosen, options.approvedBy);
     },
     async planAndRun(id) {
-      const planned = await service.plan(id);
-      if (planned.ok && planned.record.intent.policyMode === 'autonomous') await service.execute(id);
+      await runIfAutonomous(await service.plan(id));
       return service.report(id);
     },
+    async startPlanning(id) {
+      const planning = await enterPlanning(id);
+      const work: Promise<void> = finishPlanning(planning)
+        .then(runIfAutonomous)
+        .catch((err: Error) => deps.onBackgroundError?.(id, err))
+        .finally(() => background.delete(work));
+      background.add(work);
+      return planning;
+    },
+    async settled() {
+      while (background.size > 0) await Promise.all(background);
+    },
     async planWaiting() {
-      const planned: string[] = [];
+      const finished: string[] = [];
       for (const record of await service.list()) {
-        const status = record.intent.lifecycleStatus;
-        if (inFlight.has(record.intent.id) || !(status === 'accepted' || (status === 'planning' && !record.plan))) continue;
-        await service.planAndRun(record.intent.id);
-        planned.push(record.intent.id);
+        const id = record.intent.id;
+        const work = inFlight.has(id) ? undefined : workInProgress(record);
+        if (work === 'planning') await service.planAndRun(id);
+        else if (work === 'starting-run') await runIfAutonomous({ ok: true, record });
+        else continue;
+        finished.push(id);
       }
-      return planned;
+      return finished;
     },
     async check(id) {
       const r = await load(id);

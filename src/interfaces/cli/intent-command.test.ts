@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createFakeSimulation } from '../../agents/intents/fake-simulation.js';
 import { alternativesOf, planIntent } from '../../agents/intents/intent-planner.js';
 import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
-import { formatIntentPlans, planRefusal } from './intent-command.js';
+import { formatIntentPlans, planRefusal, waitForIntent } from './intent-command.js';
 
 describe('intent --accept', () => {
   it('takes a report without a plan for a refusal, naming the intent and the reason', () => {
@@ -14,6 +14,27 @@ describe('intent --accept', () => {
   it('takes a planned intent, best effort included, for success', () => {
     expect(planRefusal({ intentId: 'intent-8', planSelection: 'meets-expectations', shortfalls: [] })).toBeUndefined();
     expect(planRefusal({ intentId: 'intent-9', planSelection: 'best-effort', shortfalls: ['churn -1 % expected, -2 % asked'] })).toBeUndefined();
+  });
+});
+
+describe('intent --accept waits for the plan', () => {
+  it('reads the report until the server has nothing left in progress, and answers that report', async () => {
+    const reports: { intentId: string; inProgress?: string; lifecycle?: string }[] = [{ intentId: 'i1', inProgress: 'planning' }, { intentId: 'i1', inProgress: 'starting-run' }, { intentId: 'i1', lifecycle: 'executing' }];
+    const paused: number[] = [];
+    const waited: string[] = [];
+    const read = async () => reports.shift()!;
+    const done = await waitForIntent('i1', read, { sent: { intentId: 'i1', inProgress: 'planning' }, onWait: (id) => waited.push(id), pause: async (ms) => void paused.push(ms), pauseMs: 5 });
+    expect(done).toEqual({ intentId: 'i1', lifecycle: 'executing' });
+    expect(paused).toEqual([5, 5, 5]);
+    expect(waited).toEqual(['i1']);
+    // An answer with nothing in progress is final at once.
+    expect(await waitForIntent('i2', read, { sent: { intentId: 'i2' }, pause: async () => void paused.push(0) })).toEqual({ intentId: 'i2' });
+    expect(paused).toHaveLength(3);
+  });
+
+  it('gives up past its bound with how to follow the intent, which goes on on the server', async () => {
+    const read = async () => ({ intentId: 'i3', inProgress: 'planning' });
+    await expect(waitForIntent('i3', read, { pause: async () => undefined, pauseMs: 1_000, maxWaitMs: 3_000 })).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/intent i3 is still planning .*twinloop intent report i3/) });
   });
 });
 

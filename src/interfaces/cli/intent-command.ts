@@ -11,7 +11,8 @@ import { callServer, serverTarget } from './server-client.js';
 /**
  * `twinloop intent "TEXT"`: shows how the words are understood (the structured TMF921-shaped
  * intent and each interpretation); with `--submit` the running server stores it as proposed, and
- * with `--accept` plans it by simulation (and in autonomous mode executes it) and prints the report.
+ * with `--accept` accepts it, waits while the server plans it by simulation (and in autonomous
+ * mode starts its run) and prints the report.
  */
 export function registerIntentCommand(program: Command): void {
   const intent = program.command('intent').description('Intents: operator goals in plain words, planned by simulation and executed through the flows');
@@ -19,7 +20,7 @@ export function registerIntentCommand(program: Command): void {
     .argument('[text]', 'e.g. "keep high-value prepaid customers at risk this month, budget 50000"')
     .option('--submit', 'send it to the running server (stored as proposed)')
     .option('--llm', 'let the language model configured by TWINLOOP_LLM_BASE_URL, _API_KEY and _MODEL propose the structured intent (validated, shown, never run until accepted)')
-    .option('--accept', 'send it and accept it: plan by simulation, execute when the mode allows; prints the report')
+    .option('--accept', 'send it and accept it, then wait while the server plans it by simulation (and runs the plan when the mode allows); prints the report')
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .option('--json', 'print JSON')
     .action(
@@ -46,7 +47,14 @@ export function registerIntentCommand(program: Command): void {
         }
         const server = serverTarget(globalOptions(command), opts.url);
         if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
-        const answer = await callServer(server, 'POST', '/intents', { text, accept: Boolean(opts.accept) });
+        const sent = await callServer(server, 'POST', '/intents', { text, accept: Boolean(opts.accept) });
+        // The server answers an accepted intent at once, in planning: wait for the plan as a person would.
+        const answer = opts.accept
+          ? await waitForIntent((sent as IntentWaitReport).intentId, (id) => callServer(server, 'GET', `/intents/${encodeURIComponent(id)}/report`) as Promise<IntentWaitReport>, {
+              sent: sent as IntentWaitReport,
+              onWait: (id) => !opts.json && process.stderr.write(`intent ${id}: planning by simulation over its segment (minutes on a large world)…\n`),
+            })
+          : sent;
         process.stdout.write(`${JSON.stringify(answer, null, opts.json ? undefined : 2)}\n`);
         const refused = opts.accept ? planRefusal(answer) : undefined;
         if (refused !== undefined) throw new TwinloopError('BAD_INPUT', refused);
@@ -77,6 +85,45 @@ export function registerIntentCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(await callServer(server, 'GET', `/intents/${encodeURIComponent(id)}/report`), null, 2)}\n`);
       },
     );
+}
+
+/** The part of an intent's report `--accept` waits on. */
+export interface IntentWaitReport {
+  readonly intentId: string;
+  readonly inProgress?: string;
+}
+
+/** How long `--accept` waits between reads of the report: a planning takes seconds to minutes. */
+export const INTENT_POLL_MS = 1_000;
+/**
+ * How long `--accept` waits for a planning in all: far above a planning of the default world on a
+ * loaded machine (minutes), so only a server that stopped planning ends it; the intent goes on.
+ */
+export const INTENT_WAIT_MS = 60 * 60_000;
+
+/**
+ * Reads the intent's report until the server has nothing left to do for it on its own
+ * (`inProgress` absent: planned, failed, running or waiting for a person) and answers that report;
+ * past `maxWaitMs` it is an UNAVAILABLE naming how to follow it. The pause is injected for tests.
+ */
+export async function waitForIntent<R extends IntentWaitReport>(
+  id: string,
+  read: (id: string) => Promise<R>,
+  options: { sent?: R; onWait?: (id: string) => void; pauseMs?: number; maxWaitMs?: number; pause?: (ms: number) => Promise<void> } = {},
+): Promise<R> {
+  const pauseMs = options.pauseMs ?? INTENT_POLL_MS;
+  const maxWaitMs = options.maxWaitMs ?? INTENT_WAIT_MS;
+  const pause = options.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let report = options.sent ?? (await read(id));
+  if (report.inProgress !== undefined) options.onWait?.(id);
+  for (let waited = 0; report.inProgress !== undefined; waited += pauseMs) {
+    if (waited >= maxWaitMs) {
+      throw new TwinloopError('UNAVAILABLE', `intent ${id} is still ${report.inProgress} after ${Math.round(maxWaitMs / 60_000)} min; it goes on on the server: follow it with twinloop intent report ${id}`);
+    }
+    await pause(pauseMs);
+    report = await read(id);
+  }
+  return report;
 }
 
 /**

@@ -66,7 +66,55 @@ describe('POST /intents', () => {
     expect(body.proposal.rawText).toContain('high-value');
     expect(executions()).toBe(0);
     const accepted = await server.inject({ method: 'POST', url: `/intents/${body.intent.id}/accept` });
-    expect(accepted.statusCode).toBe(200);
+    expect(accepted.statusCode).toBe(202);
+  });
+
+  it('answers an accepted intent at once, in planning, while its plans are simulated; the report follows it to its plan, or to its failure with the reason', async () => {
+    // A simulation that ends only when the test opens the gate: the answers must come before it does.
+    const gate: { open?: () => void; fault?: Error } = {};
+    let shut = new Promise<void>((r) => (gate.open = r));
+    let simulating = 0;
+    const fake = createFakeSimulation();
+    const intents = createIntentService({
+      store: memoryDocuments(),
+      simulate: async (plan) => {
+        simulating++;
+        await shut;
+        if (gate.fault) throw gate.fault;
+        return fake(plan);
+      },
+      execute: async () => ({ executionId: 'run-1' }),
+      observe: async () => ({ asOf: Date.now(), values: {}, spend: 0 }),
+    });
+    const server = createHttpApp({ version: 'test', auth: local.auth }, [intentRoutes({ intents } as unknown as OperatorServices)]);
+    const post = (payload: unknown) => server.inject({ method: 'POST', url: '/intents', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+    const report = async (id: string) => (await server.inject({ method: 'GET', url: `/intents/${id}/report` })).json() as { lifecycleStatus: string; inProgress?: string; planSelection?: string; failureReason?: string };
+    const releaseAll = async () => {
+      gate.open!();
+      await intents.settled();
+      shut = new Promise<void>((r) => (gate.open = r));
+    };
+
+    const created = await post({ text: 'keep at-risk customers in the next 3 months, budget 50000', accept: true });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = (created.json() as { intentId: string }).intentId;
+    expect(created.json()).toMatchObject({ intentId: id, lifecycleStatus: 'planning', inProgress: 'planning' });
+    expect(simulating).toBeGreaterThan(0); // its simulation is under way, and unanswered
+    expect(await report(id)).toMatchObject({ lifecycleStatus: 'planning', inProgress: 'planning' });
+    await releaseAll();
+    const planned = await report(id);
+    expect(planned).toMatchObject({ lifecycleStatus: 'planning', planSelection: 'meets-expectations' });
+    expect(planned.inProgress).toBeUndefined();
+
+    // Accepting a proposed intent answers 202 at once too; a planning that fails says why on the intent.
+    const proposed = (await post({ text: 'keep at-risk customers in the next 3 months, budget 40000' })).json() as { intent: { id: string } };
+    const accepted = await server.inject({ method: 'POST', url: `/intents/${proposed.intent.id}/accept` });
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    expect(accepted.json()).toMatchObject({ lifecycleStatus: 'planning', inProgress: 'planning' });
+    gate.fault = new Error('no churn model is serving yet');
+    await releaseAll();
+    expect(await report(proposed.intent.id)).toMatchObject({ lifecycleStatus: 'failed', failureReason: 'planning failed: no churn model is serving yet', planSelection: 'no-plan' });
+    await server.close();
   });
 
   it('parses the documented phrasings without a model, and names what it does not understand', async () => {
@@ -91,7 +139,8 @@ describe('POST /intents/:id/execute', () => {
       const created = await server.inject({ method: 'POST', url: '/intents', headers: { ...mia, ...json }, payload: JSON.stringify({ text: 'keep at-risk customers in the next 3 months, budget 50000', accept: true }) });
       expect(created.statusCode).toBe(201);
       const id = (created.json() as { intentId: string }).intentId;
-      expect((await server.inject({ method: 'GET', url: `/intents/${id}`, headers: mia })).json()).toMatchObject({ createdBy: { kind: 'human', id: 'mia' }, intent: { lifecycleStatus: 'planning' } });
+      await intents.settled(); // planned in the background
+      expect((await server.inject({ method: 'GET', url: `/intents/${id}`, headers: mia })).json()).toMatchObject({ createdBy: { kind: 'human', id: 'mia' }, intent: { lifecycleStatus: 'planning' }, plan: expect.anything() });
       const own = await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: mia });
       expect(own.statusCode).toBe(403);
       expect(own.json().error.message).toMatch(/^mia created intent .* and may not approve its plan .* too; another person .* \(four eyes\)/);
@@ -116,8 +165,12 @@ describe('POST /intents/:id/execute', () => {
       const created = await server.inject({ method: 'POST', url: '/intents', headers: { ...bot, ...json }, payload: JSON.stringify({ text: 'keep at-risk customers in the next 3 months, budget 50000, autonomously', accept: true }) });
       expect(created.statusCode, created.body).toBe(201);
       expect(created.json()).toMatchObject({ policyMode: 'autonomous', lifecycleStatus: 'planning' });
-      expect(ran).toEqual([]);
       const id = (created.json() as { intentId: string }).intentId;
+      await intents.settled();
+      expect(ran).toEqual([]);
+      // Planned, and waiting for a person: nothing left in progress on the server's side.
+      expect((await server.inject({ method: 'GET', url: `/intents/${id}/report`, headers: lou })).json()).toMatchObject({ lifecycleStatus: 'planning', planSelection: expect.any(String), events: expect.arrayContaining([expect.objectContaining({ kind: 'execution-refused' })]) });
+      expect((await server.inject({ method: 'GET', url: `/intents/${id}/report`, headers: lou })).json().inProgress).toBeUndefined();
       expect((await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: bot })).statusCode).toBe(403);
       const approved = await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: lou });
       expect(approved.statusCode, approved.body).toBe(200);

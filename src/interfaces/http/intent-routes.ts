@@ -12,7 +12,7 @@ const createBody = z
   .object({
     text: z.string().min(1).max(2000).optional().describe('The intent in words (docs/intents.md lists the phrasings)'),
     intent: documentedAs('IntentDraftInput').optional().describe('A structured, TMF921-shaped intent'),
-    accept: z.boolean().default(false).describe('Accept it at once: plan it by simulation and, in autonomous mode, execute the plan'),
+    accept: z.boolean().default(false).describe('Accept it at once: answered in planning; its plans are simulated in the background and, in autonomous mode, the chosen one runs (GET /intents/:id/report follows it)'),
     llm: z.boolean().default(false).describe('Have the configured language model propose the intent from `text`; it runs only after an explicit accept'),
   })
   .meta({ examples: [{ text: 'keep high-value prepaid customers at risk this month, budget 50000' }] });
@@ -24,17 +24,24 @@ const proposal = intentRecord.extend({ proposal: z.object({ model: z.string(), r
 
 /**
  * Intents over HTTP: `POST /intents` with `{"text": "..."}` (the documented phrasings, see
- * docs/intents.md) or `{"intent": {...}}` (TMF921-shaped); `accept: true` accepts it, plans it by
- * simulation and, in autonomous mode, executes the plan. `GET /intents/:id/report` tracks it.
+ * docs/intents.md) or `{"intent": {...}}` (TMF921-shaped); `accept: true` accepts it and answers
+ * at once with the intent in planning (as TMF921 does): the plans are simulated in the background
+ * and, in autonomous mode, the chosen one runs. `GET /intents/:id/report` tracks it (`inProgress`).
  */
 export function intentRoutes(s: OperatorServices): RouteModule {
   const { intents } = s;
+  /** Starts the intent's planning and answers its report as it is then: in planning, the plans to follow. */
+  const planning = async (id: string) => {
+    await intents.startPlanning(id);
+    return intents.report(id);
+  };
   return (app) => {
     app.post(
       '/intents',
       {
         schema: {
-          summary: 'Create an intent from words or a TMF921-shaped intent; `accept: true` plans it by simulation (and runs it in autonomous mode) and answers its report',
+          summary:
+            'Create an intent from words or a TMF921-shaped intent; `accept: true` accepts it and answers its report at once, in planning (`inProgress`): the plans are simulated in the background (and the chosen one runs in autonomous mode); GET /intents/:id/report follows it',
           body: createBody,
           response: { 201: z.union([proposal, intentRecord, intentReport]), ...errors(400, 503) },
         },
@@ -55,11 +62,11 @@ export function intentRoutes(s: OperatorServices): RouteModule {
         if (text !== undefined) {
           const r = await intents.createFromText(text, { accept, by });
           if (!r.ok) throw new TwinloopError('BAD_INPUT', `${r.reason}${r.suggestions.length ? `; try: ${r.suggestions.join(' | ')}` : ''}`);
-          return reply.status(201).send(accept ? await intents.planAndRun(r.record.intent.id) : r.record);
+          return reply.status(201).send(accept ? await planning(r.record.intent.id) : r.record);
         }
         if (intent !== undefined) {
           const record = await intents.createFromDraft(intent, { accept, by });
-          return reply.status(201).send(accept ? await intents.planAndRun(record.intent.id) : record);
+          return reply.status(201).send(accept ? await planning(record.intent.id) : record);
         }
         throw new TwinloopError('BAD_INPUT', 'send {"text": "..."} or {"intent": {...}}');
       },
@@ -73,10 +80,16 @@ export function intentRoutes(s: OperatorServices): RouteModule {
     );
     app.post(
       '/intents/:id/accept',
-      { schema: { summary: 'Accept a proposed intent: plan it (and run it in autonomous mode); answers its report', params: idParams, response: { 200: intentReport, ...errors(404, 409, 503) } } },
-      async (req) => {
+      {
+        schema: {
+          summary: 'Accept a proposed intent: answers its report at once (202, in planning); its plans are simulated in the background (and the chosen one runs in autonomous mode)',
+          params: idParams,
+          response: { 202: intentReport, ...errors(404, 409, 503) },
+        },
+      },
+      async (req, reply) => {
         await intents.accept(req.params.id);
-        return intents.planAndRun(req.params.id);
+        return reply.status(202).send(await planning(req.params.id));
       },
     );
     app.post(

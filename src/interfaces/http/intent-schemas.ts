@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { horizonSchema, intentDraftSchema, intentSchema, LIFECYCLE_STATUSES, segmentSchema, TARGET_CONDITIONS, TARGET_METRICS } from '../../agents/intents/intent-schema.js';
+import { INTENT_WORK } from '../../agents/intents/intent-lifecycle.js';
 import { POLICY_MODES } from '../../decisioning/policy/index.js';
 import { isoTime, list } from './api-schemas.js';
 
@@ -117,6 +118,10 @@ export const intentReport = z.object({
   pendingPlan: plan.optional(),
   spend: z.object({ spent: z.number(), budget: z.number().optional(), currency: z.string().optional() }),
   failureReason: z.string().optional().describe('Why the intent failed (lifecycle status failed)'),
+  inProgress: z
+    .enum(INTENT_WORK)
+    .optional()
+    .describe('What the server is still doing for the intent on its own: `planning` (its plans being simulated; it survives a restart), `starting-run` (an autonomous plan about to run); absent when it waits for a person or has ended'),
   events: list(intentEvent),
 }).meta({ id: 'IntentReport' });
 

@@ -37,15 +37,18 @@ export function mcpCapabilities(s: OperatorServices): McpCapabilities {
       return finished ?? (await s.simulations.get(run.id));
     },
     simulationRun: async (id) => s.simulations.get(id).catch(() => null),
+    // Accepted: answered at once in planning (an agent's call does not wait for the simulation of
+    // every candidate plan); get_intent_report follows it.
     createIntent: async ({ text, intent, accept, by }) => {
+      const planning = async (id: string) => (await s.intents.startPlanning(id), s.intents.report(id));
       if (text) {
         const r = await s.intents.createFromText(text, { accept, by });
         if (!r.ok) throw new TwinloopError('BAD_INPUT', `${r.reason}${r.suggestions.length ? `; try: ${r.suggestions.join(' | ')}` : ''}`);
-        return accept ? s.intents.planAndRun(r.record.intent.id) : r.record;
+        return accept ? planning(r.record.intent.id) : r.record;
       }
       if (intent) {
         const record = await s.intents.createFromDraft(intent, { accept, by });
-        return accept ? s.intents.planAndRun(record.intent.id) : record;
+        return accept ? planning(record.intent.id) : record;
       }
       throw new TwinloopError('BAD_INPUT', 'give text or intent');
     },

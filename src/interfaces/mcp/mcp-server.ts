@@ -154,7 +154,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
     {
       title: 'Create an intent',
       description:
-        'Turns an operator intent ("keep high-value prepaid customers at risk this month, budget 50000") or a structured TMF921-shaped intent into a proposed intent with its interpretation. With accept=true it is planned (by simulation) and executed through the workflows under the action policy.',
+        'Turns an operator intent ("keep high-value prepaid customers at risk this month, budget 50000") or a structured TMF921-shaped intent into a proposed intent with its interpretation. With accept=true it is accepted and its report answered at once, in planning (inProgress: "planning"): its plans are simulated in the background, and the chosen one is executed through the workflows under the action policy when the intent is autonomous and a person approves (an agent approves nothing); follow it with get_intent_report.',
       inputSchema: { text: z.string().max(500).optional(), intent: z.record(z.string(), z.unknown()).optional(), accept: z.boolean().default(false) },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },

@@ -300,6 +300,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: clock.now(), values: {}, spend: 0 }),
     // A closed intent's runs stop: their waits end, nothing new is presented (a finished or unknown run: nothing to do).
     stop: async (executionId, reason) => void (await workflows.signal(executionId, STOP_RUN_SIGNAL, { reason } satisfies RunStop)),
+    // A planning finished after its caller's answer and could not be saved: the next start resumes it.
+    onBackgroundError: (id, err) => o.log(`intent ${id}: planning in the background stopped (the next start resumes it): ${err.message}`),
   });
 
   const alarms = createAlarmInbox({ store: recordDocuments<ReceivedAlarm>(records, 'alarms'), clock });
@@ -393,8 +395,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       await intents.check(record.intent.id).catch((err: Error) => o.log(`intent ${record.intent.id}: ${err.message}`));
     }
   };
-  // Intents a stop left accepted without a plan (or in the middle of planning) are planned once a
-  // churn model serves to simulate with: once per start, the server's own requests plan the rest.
+  // Intents a stop left accepted without a plan (or in the middle of planning), or autonomous and
+  // planned with their run not started, are finished once a churn model serves to simulate with:
+  // once per start, the server's own requests start the rest.
   let waitingPlanned = false;
   const schedule = () => {
     void flows?.scheduleChurnPrevention?.().catch((err: Error) => o.log(`churn prevention: ${err.message}`));
@@ -402,7 +405,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     if (!waitingPlanned && intelligence.live()) {
       waitingPlanned = true;
       void intents.planWaiting().then(
-        (ids) => ids.length > 0 && o.log(`intents: planned ${ids.length} accepted intent(s) a stop had left without a plan`),
+        (ids) => ids.length > 0 && o.log(`intents: planned or started ${ids.length} accepted intent(s) a stop had left unfinished`),
         (err: Error) => o.log(`intents: ${err.message}`),
       );
     }

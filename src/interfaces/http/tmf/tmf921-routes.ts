@@ -36,7 +36,7 @@ function patchedAttributes(req: FastifyRequest, body: Json | JsonPatchOperation[
  * same ones `/intents`, the console and the MCP tools create) as the standard `Intent` resource,
  * and each intent's history as its `IntentReport`s. `POST intent` creates one from a
  * `JsonLdExpression` (Twinloop's intent vocabulary, or words for the parser); `PATCH` accepts it
- * (planned by simulation in the background, then run in autonomous mode) or cancels it; `DELETE`
+ * (answered in `planning`: planned by simulation in the background, then run in autonomous mode) or cancels it; `DELETE`
  * withdraws it (cancelled, and kept: the audit trail and the reports still name it). Approving a
  * plan stays `POST /intents/{id}/execute`: a different permission from asking. See docs/tmf.md.
  */
@@ -107,12 +107,10 @@ export function tmf921Routes(s: Pick<OperatorServices, 'intents'>): RouteModule 
         let record = current;
         if (to === 'cancelled') record = await s.intents.cancel(id, `cancelled through TMF921 by ${actorFor(req).id}`);
         else if (current.intent.lifecycleStatus !== 'accepted') {
-          record = await s.intents.accept(id);
-          // Planning simulates the plans over the segment (seconds on a large world): it runs after
-          // the answer, which says `accepted`; the intent's status and reports follow it. A planning
-          // fault ends the intent `failed` with the reason (the intent service); a throw here is a
-          // planning already under way for it, which carries on.
-          void s.intents.planAndRun(id).catch(() => undefined);
+          await s.intents.accept(id);
+          // Planning simulates the plans over the segment (minutes on a large world): the answer
+          // says `planning`, and the plan (or the failure with its reason) follows in the background.
+          record = await s.intents.startPlanning(id);
         }
         return selectFields(toTmf921Intent(record, root(req)), req.query.fields, required);
       },

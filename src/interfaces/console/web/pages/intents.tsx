@@ -130,7 +130,7 @@ export function IntentPage({ id }: { id: string }) {
         )}
         <div class="toolbar">
           {status === 'proposed' && may(who, 'intents:write') && (
-            <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/accept`, 'Accepted and planned by simulation')}>
+            <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/accept`, 'Accepted: its plans are being simulated (the plan shows here when chosen)')}>
               Accept and plan
             </button>
           )}
