@@ -9,7 +9,7 @@ import { createChurnScorer, recalibratedScorer } from '../intelligence/live/chur
 import { ACCEPTANCE_COVARIATES, acceptanceCovariates, CONTACT_EFFECT_POWERS, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotContactEffect, pilotEstimates, type AcceptanceModel, type ContactEffectFit, type PilotEstimate } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
-import { acceptProbability, compileScenarios, monthlyRevenueOf, contactScale, DAYS_PER_MONTH, hazardOf, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan, decayLevel, hazardDecay, latestWindow, withGroupLevels } from '../simulation/index.js';
+import { acceptProbability, compileScenarios, monthlyRevenueOf, contactScale, DAYS_PER_MONTH, hazardOf, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan, latestWindow, withGroupLevels } from '../simulation/index.js';
 import { createOracle } from '../sandbox/oracle/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
@@ -710,7 +710,10 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       log(`a decliner's monthly hazard + ${pts(contact.increase)} at the decliners' mean hazard ${(100 * contact.atHazard).toFixed(2)} %, × (h / that)^γ with γ ${contact.power.toFixed(2)} (weights ${CONTACT_EFFECT_POWERS.map((g, i) => `${g}: ${contact.powerWeights[i].toFixed(2)}`).join(', ')}; ${contact.decliners} decliners against ${contact.controls} twins not contacted, the baseline at ${contact.baselineLevel.toFixed(2)} × the model's)`);
       const covariates = new Map<string, readonly number[]>();
       twinSource(twins.engine, scorer, trained.metadata.horizonDays).forEach((id, f, p) => covariates.set(id, acceptanceCovariates(f, p)));
-      const source = withAcceptanceModel(twinSource(twins.engine, scorer, trained.metadata.horizonDays, { revenueSd: revenueSd(billing, { untilMs: world.clock.now() }) }), acceptance);
+      // Each scenario's group churns at the level the model's fall after a pick gives over its horizon
+      // (its metadata's hazardDecay, applied by compileScenarios as for the server's lab).
+      const decay = trained.metadata.hazardDecay;
+      const source = withAcceptanceModel(twinSource(twins.engine, scorer, trained.metadata.horizonDays, { revenueSd: revenueSd(billing, { untilMs: world.clock.now() }), ...(decay ? { hazardDecay: decay } : {}) }), acceptance);
       const cohortIds: string[] = [];
       const churn: number[] = [];
       source.forEach((id, _, p) => {
@@ -743,18 +746,10 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         const { levels } = withGroupLevels({ ...window, source: withAcceptanceModel(window.source, acceptance) }, drafts.map((d) => d.scenario), thenAt(window.cutoffMs, planRecords, planOf, twins));
         log(`group levels (not applied), churners against the model's expectation in the window from ${new Date(window.cutoffMs).toISOString().slice(0, 10)}: ${levels.map((l, j) => (l ? `${drafts[j].scenario.name} ${l.churners}/${l.expected.toFixed(1)} of ${l.rows} → × ${l.factor.toFixed(2)} ± ${l.sd.toFixed(2)}` : `${drafts[j].scenario.name} unchecked`)).join('; ')}`);
       }
-      // How a picked group's churn falls after the pick, from the history's cutoffs: each scenario's
-      // hazards at the level its group's fall gives over its horizon.
-      const decay = await hazardDecay(twins.store, trained.metadata, scorer, twins.engine.size);
-      if (decay) log(`a picked group's churn a month on, against the month before, by quartile of the score at the pick (${decay.cutoffs} cutoffs): ${decay.bands.map((b) => `< ${b.below === Infinity ? '∞' : (100 * b.below).toFixed(2) + ' %'}: × ${b.perMonth.toFixed(2)} (log sd ${b.sd.toFixed(2)}; ${b.churners} churners, ${b.expected.toFixed(1)} expected at the pick)`).join(', ')}`);
-      const churnOf = new Map(cohortIds.map((id, i) => [id, churn[i]] as const));
-      const scenarios = withAcceptanceSd(drafts, acceptance, covariates, contact, hazardNow).map((s, j) => {
-        if (!decay) return s;
-        const ids = drafts[j].treatedIds;
-        return { ...s, hazardLevel: decayLevel(decay, ids.map((id) => churnOf.get(id) ?? 0), ids.map((id) => hazardNow.get(id) ?? 0), s.horizonMonths) };
-      });
-      log(`hazard levels over the horizons: ${scenarios.map((s) => `${s.name} × ${s.hazardLevel.toFixed(2)}`).join(', ')}`);
+      if (decay) log(`a picked group's churn a month on, against the month before, by quartile of the score at the pick (${decay.cutoffs} cutoffs): ${decay.bands.map((b) => `< ${b.below === null ? '∞' : (100 * b.below).toFixed(2) + ' %'}: × ${b.perMonth.toFixed(2)} (log sd ${b.sd.toFixed(2)}; ${b.churners} churners, ${b.expected.toFixed(1)} expected at the pick)`).join(', ')}`);
+      const scenarios = withAcceptanceSd(drafts, acceptance, covariates, contact, hazardNow);
       const plans = compileScenarios(source, scenarios);
+      log(`hazard levels over the horizons: ${plans.map((p) => `${p.scenario.name} × ${(p.params.level ?? 1).toFixed(2)}`).join(', ')}`);
       const predicted = await simulatePlans(plans, { workers: o.workers });
       logTruthOfOffers(world, plans, hazardNow, log);
 

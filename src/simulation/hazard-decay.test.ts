@@ -1,28 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { decayLevel, type HazardDecay } from './hazard-decay.js';
-import { poissonTrend } from './poisson-trend.js';
+import { compileScenarios } from './scenario-plan.js';
+import { parseScenarios } from './scenario.js';
+import { arraySource } from './twin-population.js';
+import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 
-describe('the fall of a picked group\'s churn', () => {
-  it('reads the fall per month from churners against their expectation, base aside', () => {
-    // Exposure 1,000 a month at a base of 0.05 churners per unit, falling by 0.8 a month: 50, 40, 32, 25.6, 20.5.
-    const exposure = [1000, 1000, 1000, 1000, 1000];
-    const events = exposure.map((e, m) => 0.05 * e * 0.8 ** m);
-    const t = poissonTrend(exposure, events);
-    expect(Math.exp(t.beta)).toBeCloseTo(0.8, 6);
-    // Fewer survivors later (less exposure) leave the fall as it is.
-    const shrinking = [1000, 900, 800, 700, 600];
-    expect(Math.exp(poissonTrend(shrinking, shrinking.map((e, m) => 0.05 * e * 0.8 ** m)).beta)).toBeCloseTo(0.8, 6);
-    // Twice the churners tell the same fall more surely.
-    expect(poissonTrend(exposure, events.map((x) => 2 * x)).sd).toBeLessThan(t.sd);
-    // No churner at all: no fall read, and no certainty.
-    expect(poissonTrend(exposure, [0, 0, 0, 0, 0])).toEqual({ beta: 0, sd: 5 });
-  });
+const decay: HazardDecay = { cutoffs: 9, bands: [
+  { below: 0.02, perMonth: 1, sd: 0.1, churners: 10, expected: 10 },
+  { below: null, perMonth: 0.8, sd: 0.1, churners: 10, expected: 10 },
+] };
 
+describe('the fall of a picked group\'s churn in the lab', () => {
   it('gives a group the mean of its bands\' falls over the horizon, weighed by the twins\' hazards', () => {
-    const decay: HazardDecay = { cutoffs: 9, bands: [
-      { below: 0.02, perMonth: 1, sd: 0.1, churners: 10, expected: 10 },
-      { below: Infinity, perMonth: 0.8, sd: 0.1, churners: 10, expected: 10 },
-    ] };
     // The first month is the model's own: a one-month horizon keeps the level.
     expect(decayLevel(decay, [0.1, 0.01], [0.1, 0.01], 1)).toBe(1);
     // Three months of the risky band: (1 + 0.8 + 0.64) / 3.
@@ -31,5 +20,25 @@ describe('the fall of a picked group\'s churn', () => {
     // Mixed, by hazard: 0.1 of the risky twin against 0.01 of the safe one.
     expect(decayLevel(decay, [0.1, 0.01], [0.1, 0.01], 3)).toBeCloseTo((0.1 * (2.44 / 3) + 0.01) / 0.11, 10);
     expect(decayLevel(decay, [], [], 3)).toBe(1);
+  });
+
+  it('applies a source\'s fall to each scenario\'s treated group, times the scenario\'s own level', () => {
+    const rows = Array.from({ length: 200 }, (_, i) => {
+      const f = new Float64Array(FEATURE_COUNT);
+      f[FEATURE_INDEX.monthly_price] = 40;
+      f[FEATURE_INDEX.active_plans] = 1;
+      f[FEATURE_INDEX.is_prepaid] = i % 2;
+      return { id: `c${i}`, features: f, probability: i % 2 ? 0.1 : 0.01 };
+    });
+    const scenarios = parseScenarios([
+      // The risky half (prepaid) for 3 months, at a level of its own of 1.2.
+      { kind: 'price_change', name: 'risky', horizonMonths: 3, pricePct: 5, hazardLevel: 1.2, response: { kind: 'estimated' }, target: [{ field: 'is_prepaid', op: '==', value: 1 }] },
+      { kind: 'price_change', name: 'safe', horizonMonths: 3, pricePct: 5, response: { kind: 'estimated' }, target: [{ field: 'is_prepaid', op: '==', value: 0 }] },
+    ]).scenarios;
+    const [risky, safe] = compileScenarios({ ...arraySource(rows, 30), hazardDecay: decay }, scenarios);
+    expect(risky.params.level).toBeCloseTo(1.2 * (2.44 / 3), 10);
+    expect(safe.params.level).toBe(1);
+    // Without the model's fall, the scenario's own level alone.
+    expect(compileScenarios(arraySource(rows, 30), scenarios)[0].params.level).toBe(1.2);
   });
 });

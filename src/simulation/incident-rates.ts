@@ -7,7 +7,7 @@
  * predicted to keep having them, cells that really are worse keep part of their excess.
  */
 
-import { poissonTrend } from './poisson-trend.js';
+import { poissonTrend } from '../intelligence/evaluation/poisson-trend.js';
 import { DAY_MS } from '../domain/time.js';
 
 /** One customer's record of one incident (the event's customer, incident id, the incident's cell and start). */

@@ -27,19 +27,24 @@ export interface OperatorEvidence {
 /** The churn model a lab scores with: its document, its horizon and its out-of-time recalibration. */
 export interface LabChurnModel {
   readonly document: TabularModelDocument;
-  readonly metadata: Pick<ChurnModelMetadata, 'horizonDays' | 'outOfTime'>;
+  readonly metadata: Pick<ChurnModelMetadata, 'horizonDays' | 'outOfTime' | 'hazardDecay'>;
 }
 
 /**
  * The operator's twins as a simulation source, with its evidence (see `OperatorEvidence`). The
  * hazards are the model's probabilities recalibrated against its out-of-time rows (`outOfTime`,
  * when the model has one), as `simulate validate` predicts with: a model's top scores are partly
- * luck and come out too high later.
+ * luck and come out too high later. A scenario's group then churns at the level the model's fall
+ * after a pick gives over its horizon (`hazardDecay`, when the model has one), as `simulate
+ * validate` predicts with too.
  */
 export function operatorTwinSource(engine: TwinEngine, churn: LabChurnModel, evidence: OperatorEvidence = {}): TwinSource {
   const revenue = evidence.revenue;
   const scorer = recalibratedScorer(createChurnScorer(churn.document), churn.metadata.outOfTime);
-  const source = twinSource(engine, scorer, churn.metadata.horizonDays, revenue && revenue.size > 0 ? { revenueSd: revenue.sd(engine.eventClock) } : {});
+  const source = twinSource(engine, scorer, churn.metadata.horizonDays, {
+    ...(revenue && revenue.size > 0 ? { revenueSd: revenue.sd(engine.eventClock) } : {}),
+    ...(churn.metadata.hazardDecay ? { hazardDecay: churn.metadata.hazardDecay } : {}),
+  });
   const model = evidence.answers ? twinAnswersModel(source, engine) : null;
   return model ? withAcceptanceModel(source, model) : source;
 }

@@ -7,6 +7,7 @@ import { TARGET_FIELDS, type OfferAssumptions, type Scenario, type SegmentBy } f
 import { unitHash } from './sim-random.js';
 import { allocateShared, withScenarioColumns, type SharedPopulation } from './shared-population.js';
 import { hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
+import { decayLevel } from './hazard-decay.js';
 
 /** A scenario compiled against a population: kernel parameters and the per-twin columns. */
 export interface ScenarioPlan {
@@ -79,8 +80,9 @@ type IncidentRate = { readonly mean: number; readonly sd: number };
 /** Days per month over the days of the twins' 30-day windows: a monthly rate from a 30-day one. */
 const MONTH_OVER_WINDOW = 30.4375 / 30;
 
-function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null): KernelParams {
-  const common = { months: s.horizonMonths, seed: s.seed, segments, level: s.hazardLevel, calibrationSd: s.hazardCalibrationSd };
+function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null, decay: number): KernelParams {
+  // The scenario's own level (a group's check) times its group's fall after the pick.
+  const common = { months: s.horizonMonths, seed: s.seed, segments, level: s.hazardLevel * decay, calibrationSd: s.hazardCalibrationSd };
   switch (s.kind) {
     case 'offer_launch':
     case 'retention_campaign':
@@ -300,9 +302,17 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
     const control: string[] = [];
     if (s.kind === 'retention_campaign') selectTopK(s, b.rank!, n, b.cols, control, ids);
     const treatedIds: string[] = [];
-    for (let i = 0; i < n; i++) if (b.cols.treated[i]) treatedIds.push(ids[i]);
+    const treatedP: number[] = [];
+    const treatedH: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (!b.cols.treated[i]) continue;
+      treatedIds.push(ids[i]);
+      treatedP.push(probability[i]);
+      treatedH.push(hazardOf(probability[i], source.horizonDays));
+    }
     const labels = b.seg.labels();
-    return { scenario: s, params: paramsOf(s, Math.max(1, labels.length), rates[j]), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control };
+    const decay = source.hazardDecay ? decayLevel(source.hazardDecay, treatedP, treatedH, s.horizonMonths) : 1;
+    return { scenario: s, params: paramsOf(s, Math.max(1, labels.length), rates[j], decay), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control };
   });
 }
 

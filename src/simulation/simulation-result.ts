@@ -35,6 +35,12 @@ export interface ScenarioResult {
   readonly horizonMonths: number;
   readonly draws: number;
   readonly segmentBy: string;
+  /**
+   * The mean factor the treated twins' hazards were held at: the scenario's own `hazardLevel`
+   * times its group's fall after the pick over the horizon (the churn model's `hazardDecay`;
+   * docs/simulation.md). Absent on runs made before it was reported.
+   */
+  readonly hazardLevel?: number;
   readonly overall: OutcomeSummary;
   readonly segments: readonly ({ readonly segment: string } & OutcomeSummary)[];
 }

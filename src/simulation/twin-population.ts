@@ -1,6 +1,7 @@
 import { TwinloopError } from '../domain/errors.js';
 import { monthlyHazardFromWindow } from '../intelligence/clv/customer-lifetime-value.js';
 import type { ChurnScorer } from '../intelligence/live/churn-scorer.js';
+import type { HazardDecay } from '../intelligence/evaluation/hazard-decay-fit.js';
 import type { TwinEngine } from '../twin/twin-engine.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 
@@ -33,13 +34,19 @@ export interface TwinSource {
    * `KernelPopulation.revenueVar`). Absent: revenue as if it were the same every month.
    */
   readonly revenueSd?: (id: string) => number;
+  /**
+   * How the churn model's picked groups churn in the months after the pick (its metadata's
+   * `hazardDecay`): each scenario's treated group then gets the level that fall gives over its
+   * horizon (`decayLevel`, applied by `compileScenarios`). Absent: hazards held as scored.
+   */
+  readonly hazardDecay?: HazardDecay;
 }
 
 /**
  * The active twins of an engine (a plan and not churned), scored with a churn model (the live
  * model's document or any registered one).
  */
-export function twinSource(engine: TwinEngine, scorer: ChurnScorer, horizonDays: number, known: Pick<TwinSource, 'acceptanceShift' | 'revenueSd'> = {}): TwinSource {
+export function twinSource(engine: TwinEngine, scorer: ChurnScorer, horizonDays: number, known: Pick<TwinSource, 'acceptanceShift' | 'revenueSd' | 'hazardDecay'> = {}): TwinSource {
   if (!(horizonDays > 0)) throw new TwinloopError('BAD_INPUT', `the churn model's horizonDays must be positive; got ${horizonDays}`);
   return {
     capacity: engine.table.size,
@@ -47,6 +54,7 @@ export function twinSource(engine: TwinEngine, scorer: ChurnScorer, horizonDays:
     scorer,
     ...(known.acceptanceShift ? { acceptanceShift: known.acceptanceShift } : {}),
     ...(known.revenueSd ? { revenueSd: known.revenueSd } : {}),
+    ...(known.hazardDecay ? { hazardDecay: known.hazardDecay } : {}),
     forEach(fn) {
       const f = new Float64Array(FEATURE_COUNT);
       const at = engine.eventClock;

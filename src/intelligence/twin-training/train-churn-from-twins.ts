@@ -10,7 +10,8 @@ import { stratifiedSplit } from '../evaluation/stratified-folds.js';
 import { fitBaseline, type DriftBaseline } from '../live/drift-monitor.js';
 import { planCutoffs } from './training-cutoffs.js';
 import { scoreBins, type ScoreBins } from './score-bins.js';
-import { fitRecalibration, type Recalibration } from '../evaluation/recalibration.js';
+import { fitRecalibration, recalibrate, type Recalibration } from '../evaluation/recalibration.js';
+import { fitHazardDecay, type HazardDecay } from '../evaluation/hazard-decay-fit.js';
 import { buildTwinTrainingSet, type TwinTrainingSet } from './twin-training-set.js';
 import { DAY_MS } from '../../domain/time.js';
 
@@ -111,6 +112,13 @@ export interface ChurnModelMetadata {
    * (`fitRecalibration`). Absent with a single cutoff (no rows out of time) and on models trained before it.
    */
   readonly outOfTime?: Recalibration;
+  /**
+   * How a group picked by the (recalibrated) model's scores churns in the months after the pick,
+   * against what the scores said, read from every training row (`fitHazardDecay`): what a
+   * simulation holding each twin's hazard over months applies. Absent with fewer than three
+   * cutoffs and on models trained before it.
+   */
+  readonly hazardDecay?: HazardDecay;
   readonly drift: DriftBaseline;
   readonly rows: { readonly eligible: number; readonly used: number; readonly fitted: number; readonly eventsRead: number; readonly customers?: number };
   readonly durationMs: number;
@@ -219,6 +227,8 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
   });
   const drift = driftBaseline(set.featureNames, document, valid.matrix, probs);
   const sum = (y: Uint8Array): number => y.reduce((s, v) => s + v, 0);
+  const outOfTime = K >= 2 ? fitRecalibration(probs, valid.labels) : undefined;
+  const hazardDecay = K >= 3 ? decayOf(set, document, outOfTime) : null;
   const metadata: ChurnModelMetadata = {
     kind: 'churn',
     createdAt: document.createdAt,
@@ -241,12 +251,20 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
     calibration: { count, positives },
     scoreBins: scoreBins(probs, valid.labels),
     reliability: reliabilityBins(valid.labels, probs),
-    ...(K >= 2 ? { outOfTime: fitRecalibration(probs, valid.labels) } : {}),
+    ...(outOfTime ? { outOfTime } : {}),
+    ...(hazardDecay ? { hazardDecay } : {}),
     drift,
     rows: { eligible: set.eligibleRows, used: set.matrix.rows, fitted: train.matrix.rows, eventsRead: set.eventsRead, ...(options.customers ? { customers: options.customers.length } : {}) },
     durationMs: Math.round(performance.now() - started),
   };
   return { document, metadata };
+}
+
+/** The fall after a pick over every row of the set, scored as the lab scores: by the model recalibrated out of time. */
+function decayOf(set: TwinTrainingSet, doc: TabularModelDocument, r: Recalibration | undefined): HazardDecay | null {
+  const raw = createTabularScorer(doc).scoreMatrix(set.matrix);
+  const probability = r ? raw.map((q) => recalibrate(q, r)) : raw;
+  return fitHazardDecay({ probability, labels: set.labels, customerIds: set.customerIds, cutoffIndex: set.cutoffIndex, cutoffs: set.cutoffs.length });
 }
 
 /**

@@ -58,6 +58,14 @@ describe('a churn training set built in parts (fanned out over partition workers
     expect(rowsOf(combined)).toEqual(rowsOf(whole));
     const model = fitChurnModel(combined, 30, { seed: 1 });
     expect(model.metadata.metrics.trainRows + model.metadata.metrics.validationRows).toBe(whole.matrix.rows);
+    // Two cutoffs: no fall after a pick can be read (a month after a pick and the month before it need three).
+    expect(cutoffs).toHaveLength(2);
+    expect(model.metadata.hazardDecay).toBeUndefined();
+    // Three: the fall is read over them and kept with the model, for the lab.
+    const three = fitChurnModel(await buildTwinTrainingSet(twins.store, { ...common, cutoffs: [cutoffs[0] - 15 * DAY_MS, ...cutoffs] }), 30, { seed: 1 });
+    expect(three.metadata.hazardDecay?.cutoffs).toBe(3);
+    expect(three.metadata.hazardDecay?.bands).toHaveLength(4);
+    expect(three.metadata.hazardDecay!.bands.reduce((t, b) => t + b.expected, 0)).toBeGreaterThan(0);
   }, 120_000);
 
   it('builds a worker\'s part in a thread over its own store connection, the rows it builds on its event loop', async () => {

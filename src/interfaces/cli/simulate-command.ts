@@ -33,6 +33,8 @@ const METRICS: readonly [string, (o: OutcomeSummary) => string][] = [
 export function formatSimulation(results: readonly ScenarioResult[]): string {
   const head = ['mean [p05, p95]', ...results.map((r) => `${r.name} (${r.horizonMonths} mo, ${r.draws} draws)`)];
   const parts = [formatTable([head, ...METRICS.map(([name, f]) => [name, ...results.map((r) => f(r.overall))])])];
+  // The level each group's hazards were held at: its own, times the churn model's fall after a pick over the horizon.
+  if (results.some((r) => r.hazardLevel !== undefined && r.hazardLevel !== 1)) parts.push(`hazard level of the treated (the model's fall after a pick over the horizon): ${results.map((r) => `${r.name} × ${(r.hazardLevel ?? 1).toFixed(2)}`).join(', ')}`);
   for (const r of results) {
     if (r.segments.length <= 1) continue;
     parts.push(`\n${r.name}, by ${r.segmentBy}:`);

@@ -26,6 +26,7 @@ const scenarioResult = z.object({
   horizonMonths: z.number(),
   draws: z.number().int(),
   segmentBy: z.string(),
+  hazardLevel: z.number().optional().describe("The mean factor the treated twins' hazards were held at: the scenario's own hazardLevel times its group's fall after the pick over the horizon (the churn model's hazardDecay); absent on runs made before it was reported"),
   overall: outcome,
   segments: list(outcome.extend({ segment: z.string() })),
 });
