@@ -55,7 +55,7 @@ function historyState(dir: string): { first: number; last: number | null; throug
 describe('acts on the sandbox while the first start takes its history from the seed', () => {
   it('are refused 503 with Retry-After and why, pass after a retry, a workflow started meanwhile waits for them; the history is written and sealed and timelines answered', async () => {
     const dir = fresh();
-    const { operator, base, headers, get, close } = await startSandboxOperatorOverHttp(dir, { seed: 5, speed: 3_600, customers: 1_500, months: 4, segmentLog: true });
+    const { operator, base, headers, get, logged, close } = await startSandboxOperatorOverHttp(dir, { seed: 5, speed: 3_600, customers: 1_500, months: 4, segmentLog: true });
     try {
       await firstTwins(operator);
       const customerId = 'C000001';
@@ -103,15 +103,22 @@ describe('acts on the sandbox while the first start takes its history from the s
       );
       expect((await get<Health>('/health')).historyProblem).toBeNull();
       // The timeline pages oldest first: read it to its end (the live world adds the customer's days before the credit's).
-      const items = await until(async () => {
-        const t: TimelineItem[] = [];
-        for (let after: number | null = 0; after !== null; ) {
-          const page: { items: TimelineItem[]; next: number | null } = await get(`/twins/${customerId}/timeline?limit=1000&after=${after}`);
-          t.push(...page.items);
-          after = page.next;
-        }
-        return t.some((e) => e.kind === 'action') ? t : undefined;
-      }, 120_000, `the credit on ${customerId}'s timeline`);
+      // The credit's report was written before its answer (action-report.ts): the first whole read must hold it.
+      const items = await until(
+        async () => {
+          const t: TimelineItem[] = [];
+          for (let after: number | null = 0; after !== null; ) {
+            const page: { items: TimelineItem[]; next: number | null } = await get(`/twins/${customerId}/timeline?limit=1000&after=${after}`);
+            t.push(...page.items);
+            after = page.next;
+          }
+          return t;
+        },
+        300_000,
+        `${customerId}'s timeline to be answered`,
+      );
+      const said = logged.filter((l) => l.startsWith('actions:'));
+      expect(items.some((e) => e.kind === 'action'), `the credit on ${customerId}'s timeline (${items.length} items, kinds ${[...new Set(items.map((e) => e.kind))].join(', ')}; the server said of actions: ${JSON.stringify(said)})`).toBe(true);
       expect(items.find((e) => e.kind === 'action')?.event.data).toMatchObject({ actionClass: 'credit', status: 'delivered', amount: 5 });
       expect(items.filter((e) => e.kind !== 'action').length).toBeGreaterThan(10);
     } finally {

@@ -1,3 +1,4 @@
+import { isRetryable, type TwinloopError } from './errors.js';
 import type { TwinEvent } from './events.js';
 
 /** Per-record answer of the intake, in input order. */
@@ -13,4 +14,44 @@ export type RecordOutcome =
  */
 export interface EventSink {
   submit(events: readonly TwinEvent[]): Promise<RecordOutcome[]>;
+}
+
+/**
+ * Backoff after an answer to try again later (OVERLOADED, or a transient store failure such as a
+ * busy database or a connection cut off: `isRetryable`): starts at 20 ms, doubles, capped at 2 s,
+ * so a store back after an outage is used again within 2 s.
+ */
+export const SUBMIT_BACKOFF_START_MS = 20;
+export const SUBMIT_BACKOFF_MAX_MS = 2000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Submits `events` and awaits the answer, again after a backoff while the sink answers "try again
+ * later" (`isRetryable`); a permanent error is thrown at once. `first`: the failure of a submission
+ * already made. `patienceMs`: once the waits add up to it, the next retryable failure is thrown
+ * (forever by default). `onRetry` is told each failure before its wait.
+ */
+export async function submitUntilTaken(
+  sink: EventSink,
+  events: readonly TwinEvent[],
+  o: { first?: unknown; patienceMs?: number; onRetry?: (err: TwinloopError) => void; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<RecordOutcome[]> {
+  let wait = SUBMIT_BACKOFF_START_MS;
+  let waited = 0;
+  let err = o.first;
+  for (;;) {
+    if (err !== undefined) {
+      if (!isRetryable(err) || waited >= (o.patienceMs ?? Number.POSITIVE_INFINITY)) throw err;
+      o.onRetry?.(err as TwinloopError);
+      await (o.sleep ?? sleep)(wait);
+      waited += wait;
+      wait = Math.min(SUBMIT_BACKOFF_MAX_MS, wait * 2);
+    }
+    try {
+      return await sink.submit(events);
+    } catch (e) {
+      err = e;
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import type { EventSink, RecordOutcome } from '../domain/event-sink.js';
+import { SUBMIT_BACKOFF_MAX_MS, SUBMIT_BACKOFF_START_MS, submitUntilTaken, type EventSink, type RecordOutcome } from '../domain/event-sink.js';
 import type { TwinEvent } from '../domain/events.js';
 import { isRetryable, TwinloopError } from '../domain/errors.js';
 
@@ -8,14 +8,6 @@ import { isRetryable, TwinloopError } from '../domain/errors.js';
  * below the intake's queue bound, so a backfill never crowds out other producers.
  */
 export const INTAKE_DELIVERY_WINDOW = 4;
-
-/**
- * Backoff after an answer to try again later (OVERLOADED, or a transient store failure such as a
- * busy database or a connection cut off: `isRetryable`): starts at 20 ms, doubles, capped at 2 s,
- * so a store back after an outage is used again within 2 s.
- */
-const BACKOFF_START_MS = 20;
-const BACKOFF_MAX_MS = 2000;
 
 /** What the intake answered over a run. */
 export interface DeliveryTally {
@@ -49,29 +41,20 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export async function deliver(sink: EventSink, events: readonly TwinEvent[], batchSize: number, tally: DeliveryTally, options: DeliveryOptions = {}): Promise<void> {
   for (let from = 0; from < events.length; from += batchSize) {
-    count(await submitUntilTaken(sink, events.slice(from, from + batchSize), tally, options), tally);
+    count(await submitCounted(sink, events.slice(from, from + batchSize), tally, options), tally);
   }
 }
 
-/** Submits one batch and awaits its answer, again after a backoff while the failure is retryable. */
-async function submitUntilTaken(sink: EventSink, batch: readonly TwinEvent[], tally: DeliveryTally, options: DeliveryOptions, first?: unknown): Promise<RecordOutcome[]> {
-  let wait = BACKOFF_START_MS;
+/** Submits one batch and awaits its answer, again after a backoff while the failure is retryable (counted in the tally, said to `onRetry`). */
+function submitCounted(sink: EventSink, batch: readonly TwinEvent[], tally: DeliveryTally, options: DeliveryOptions, first?: unknown): Promise<RecordOutcome[]> {
   let failures = 0;
-  let err = first;
-  for (;;) {
-    if (err !== undefined) {
-      if (!isRetryable(err)) throw err;
+  return submitUntilTaken(sink, batch, {
+    first,
+    onRetry: (err) => {
       tally.retries++;
-      if (!isOverloaded(err)) options.onRetry?.(err as TwinloopError, ++failures);
-      await sleep(wait);
-      wait = Math.min(BACKOFF_MAX_MS, wait * 2);
-    }
-    try {
-      return await sink.submit(batch);
-    } catch (e) {
-      err = e;
-    }
-  }
+      if (!isOverloaded(err)) options.onRetry?.(err, ++failures);
+    },
+  });
 }
 
 /** A batch handed to the sink and not yet answered, with what to run once it (and all before it) is answered. */
@@ -121,7 +104,7 @@ export class DeliveryWindow {
         this.resending = false;
       }
       const batch = events.slice(from, from + this.batchSize);
-      let wait = BACKOFF_START_MS;
+      let wait = SUBMIT_BACKOFF_START_MS;
       for (;;) {
         try {
           const answer = this.sink.submit(batch);
@@ -134,14 +117,14 @@ export class DeliveryWindow {
           if (!isOverloaded(err)) {
             // Refused at submission for another reason: nothing of it went in, so it may be tried again (after what waits).
             await this.flush();
-            count(await submitUntilTaken(this.sink, batch, this.tally, this.options, err), this.tally);
+            count(await submitCounted(this.sink, batch, this.tally, this.options, err), this.tally);
             break;
           }
           this.tally.retries++;
           if (this.inFlight.length) await this.settleOldest();
           else {
             await sleep(wait);
-            wait = Math.min(BACKOFF_MAX_MS, wait * 2);
+            wait = Math.min(SUBMIT_BACKOFF_MAX_MS, wait * 2);
           }
         }
       }
@@ -174,7 +157,7 @@ export class DeliveryWindow {
         throw isOverloaded(err) ? new TwinloopError('INTERNAL', 'the sink refused a batch after later ones were submitted; deliver to it with a window of 1', { cause: err }) : err;
       }
       try {
-        outcomes = await submitUntilTaken(this.sink, head.batch, this.tally, this.options, err);
+        outcomes = await submitCounted(this.sink, head.batch, this.tally, this.options, err);
         this.resending = true;
       } catch (permanent) {
         this.inFlight.length = 0;

@@ -69,8 +69,13 @@ export interface SeededPass {
 
 /** The sink a seeded history is submitted to while it goes through the intake; `end` once it is all in. */
 export interface SeededIntake extends EventSink {
-  /** Waits for everything submitted to be applied, leaves the seeded mode and says what the pass decided. */
-  end(): Promise<SeededPass>;
+  /**
+   * Waits for everything submitted to be applied, leaves the seeded mode and says what the pass
+   * decided. `record` (the store's `finish`, which moves the log's seqs past the history) runs
+   * before the mode is left: until it is done other producers are still refused, since an event
+   * taken before it would be given one of the history's seqs.
+   */
+  end(record?: (pass: SeededPass) => Promise<void>): Promise<SeededPass>;
 }
 
 /** A seeded pass in progress. */
@@ -255,12 +260,17 @@ export class Intake implements EventSink {
         if (pass.ending) throw new TwinloopError('CONFLICT', 'the seeded history has ended: nothing more is taken from it');
         return this.enqueue(events.map((value) => ({ value })), source, true);
       },
-      end: async () => {
+      end: async (record) => {
         pass.ending = true;
         await this.drained();
-        this.seededPass = undefined;
         const blockHashes = pass.inBlock > 0 ? [...pass.blockHashes, blockHash(pass.hash)] : pass.blockHashes;
-        return { lastSeq: pass.next - 1, skipped: pass.skipped, blockHashes, accepted: pass.next - o.firstSeq };
+        const passed: SeededPass = { lastSeq: pass.next - 1, skipped: pass.skipped, blockHashes, accepted: pass.next - o.firstSeq };
+        try {
+          await record?.(passed);
+        } finally {
+          this.seededPass = undefined;
+        }
+        return passed;
       },
     };
   }

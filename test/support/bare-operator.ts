@@ -49,6 +49,8 @@ export interface SandboxOperatorOverHttp {
   readonly headers: Record<string, string>;
   /** GET `path` as the admin; anything but 200 throws with the status and body. */
   get<T>(path: string): Promise<T>;
+  /** The server's log lines so far (its log and warnings, in order): what a failed wait says it saw. */
+  readonly logged: readonly string[];
   close(): Promise<void>;
 }
 
@@ -65,14 +67,15 @@ export async function startSandboxOperatorOverHttp(
   o: { seed: number; speed: number; customers?: number; months?: number; population?: Partial<WorldConfig['population']>; segmentLog?: boolean; seededHistory?: boolean; after?: Promise<unknown> },
 ): Promise<SandboxOperatorOverHttp> {
   const small = namedWorld('small');
+  const logged: string[] = [];
   const operator = await startOperator({
     // `segmentLog`: the store as `twinloop start` opens it (the segment log, sealed once the history is in).
     store: o.segmentLog ? resolveStoreOptions({ dataDir: join(dir, 'data') }, {}) : { kind: 'sqlite', dataDir: join(dir, 'data') },
     sandbox: { config: loadWorldDocument({ ...small, population: { ...small.population, customers: o.customers ?? 300, ...o.population } }), worldName: 'small', seed: o.seed, months: o.months ?? 3, speed: o.speed, seededHistory: o.seededHistory },
     ...(o.after ? { sandboxAfter: o.after } : {}),
     retentionBudget: 0,
-    log: () => {},
-    warn: () => {},
+    log: (line) => void logged.push(line),
+    warn: (line) => void logged.push(line),
   });
   const app = createOperatorServer(operator, { version: 'test' });
   try {
@@ -84,6 +87,7 @@ export async function startSandboxOperatorOverHttp(
       app,
       base,
       headers,
+      logged,
       async get<T>(path: string): Promise<T> {
         const res = await fetch(`${base}${path}`, { headers });
         if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);

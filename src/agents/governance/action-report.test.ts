@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { TwinloopError } from '../../domain/errors.js';
+import type { RecordOutcome } from '../../domain/event-sink.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { twinEventSchema } from '../../domain/events.js';
 import type { ActionRequest } from '../../decisioning/policy/index.js';
@@ -69,5 +71,67 @@ describe('action events', () => {
     expect(outcome).toEqual({ ok: true, detail: { deliveryId: 'DLV-1' } });
     expect(submitted.map((b) => b.map((e) => e.id))).toEqual([['action:dec-42:retain-10:presented']]);
     expect(lines).toEqual(['actions: the report of dec-42:retain-10 was refused: time is in the future']);
+  });
+
+  it('sends the report again while the intake answers "try again later": the action is on the timeline once the intake takes it', async () => {
+    const submitted: string[] = [];
+    const lines: string[] = [];
+    const waits: number[] = [];
+    // Refused at submission (the intake still taking the first start's history), then a locked store, then taken.
+    const answers: (() => Promise<RecordOutcome[]>)[] = [
+      () => {
+        throw new TwinloopError('UNAVAILABLE', "the first start's history is going through the intake from its seed; send this again in a few seconds");
+      },
+      () => Promise.reject(new TwinloopError('UNAVAILABLE', 'Event store: append failed (database is locked); retry')),
+      async () => [{ status: 'accepted', id: 'action:dec-42:retain-10:presented' }],
+    ];
+    const wrapped = reportingExecutor(async () => ({ ok: true, detail: { deliveryId: 'DLV-1' } }), {
+      sink: { submit: (events) => (submitted.push(events[0].id), answers.shift()!()) },
+      clock: { now: () => AT },
+      log: (l) => lines.push(l),
+      sleep: async (ms) => void waits.push(ms),
+    });
+    expect(await wrapped(request(), { cost: 36 } as never)).toEqual({ ok: true, detail: { deliveryId: 'DLV-1' } });
+    expect(submitted).toEqual(['action:dec-42:retain-10:presented', 'action:dec-42:retain-10:presented', 'action:dec-42:retain-10:presented']);
+    expect(waits).toEqual([20, 40]);
+    expect(lines).toEqual([expect.stringMatching(/^actions: the report of dec-42:retain-10 waits for the intake \(the first start's history is going through/)]);
+    // Taken, it is remembered: the same request carried out again is not reported twice.
+    await wrapped(request(), { cost: 36 } as never);
+    expect(submitted).toHaveLength(3);
+  });
+
+  it('a report still not written after its patience is said, and not remembered: the same request carried out again reports it', async () => {
+    const submitted: string[] = [];
+    const lines: string[] = [];
+    let down = true;
+    const wrapped = reportingExecutor(async () => ({ ok: true }), {
+      sink: {
+        submit: async (events) => {
+          submitted.push(events[0].id);
+          if (down) throw new TwinloopError('OVERLOADED', 'intake queue is full (100000 records waiting); retry shortly');
+          return [{ status: 'accepted', id: events[0].id }];
+        },
+      },
+      clock: { now: () => AT },
+      log: (l) => lines.push(l),
+      patienceMs: 100,
+      sleep: async () => {},
+    });
+    await wrapped(request({ id: 'credit-1', actionClass: 'credit', params: {} }), { cost: 5 } as never);
+    // Waits of 20, 40 and 80 ms reach the patience: four tries, then given up.
+    expect(submitted).toEqual(['action:credit-1:delivered', 'action:credit-1:delivered', 'action:credit-1:delivered', 'action:credit-1:delivered']);
+    expect(lines.at(-1)).toBe('actions: the report of credit-1 was not written: intake queue is full (100000 records waiting); retry shortly');
+    down = false;
+    await wrapped(request({ id: 'credit-1', actionClass: 'credit', params: {} }), { cost: 5 } as never);
+    expect(submitted).toHaveLength(5);
+    // A permanent failure is not retried.
+    const once: string[] = [];
+    const closed = reportingExecutor(async () => ({ ok: true }), {
+      sink: { submit: async (events) => (once.push(events[0].id), Promise.reject(new TwinloopError('UNAVAILABLE', 'the event store is closed', { context: { retryable: false } }))) },
+      clock: { now: () => AT },
+      sleep: async () => {},
+    });
+    await closed(request({ id: 'credit-2', actionClass: 'credit', params: {} }), { cost: 5 } as never);
+    expect(once).toEqual(['action:credit-2:delivered']);
   });
 });

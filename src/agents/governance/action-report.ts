@@ -1,6 +1,6 @@
 import { cents } from '../../decisioning/action-pricing.js';
 import type { Clock } from '../../domain/clock.js';
-import type { EventSink } from '../../domain/event-sink.js';
+import { submitUntilTaken, type EventSink } from '../../domain/event-sink.js';
 import type { ActionStatus, TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import type { ActionRequest, ExecuteVerdict } from '../../decisioning/policy/index.js';
@@ -19,6 +19,13 @@ import { paidAtPresentation, presentsOffer } from './offer-settlement.js';
 export const TWINLOOP_SOURCE = 'twinloop';
 /** Reports remembered to write each once (a few hours of a busy operator's actions). */
 const REPORTED_MEMORY = 20_000;
+/**
+ * How long a report is sent again while the intake answers "try again later" (its queue full, the
+ * store locked or cut off) before the action is answered without it: generous, since an action
+ * carried out and missing from the customer's timeline is wrong for good, and the intake's
+ * refusals of this kind last seconds (a lock's wait is 5 s).
+ */
+export const REPORT_PATIENCE_MS = 120_000;
 /** Longest event id (the envelope's limit). */
 const MAX_EVENT_ID = 128;
 
@@ -70,10 +77,17 @@ export function actionEventOf(request: ActionRequest, verdict: Pick<ExecuteVerdi
 
 /**
  * Wraps an executor so that every action it carries out on a customer is written to the twins'
- * intake as an `action` event (after the back end answered, before the caller hears of it). The
- * action stands whatever the intake answers: a refused or failed report is told to `log`.
+ * intake as an `action` event (after the back end answered, before the caller hears of it). While
+ * the intake answers "try again later" the report is sent again (up to `REPORT_PATIENCE_MS`): a
+ * report given up was an action carried out and never on the customer's timeline. The action
+ * stands whatever the intake answers: a refused report, or one still not written, is told to `log`.
+ * Only a report the intake answered is remembered as made, so the same request carried out again
+ * (a workflow step re-run, a repeat after a crash before the caller's answer was kept) reports it.
  */
-export function reportingExecutor(executor: ActionExecutor, o: { sink: EventSink; clock: Clock; log?: (line: string) => void }): ActionExecutor {
+export function reportingExecutor(
+  executor: ActionExecutor,
+  o: { sink: EventSink; clock: Clock; log?: (line: string) => void; patienceMs?: number; sleep?: (ms: number) => Promise<void> },
+): ActionExecutor {
   // A request carried out again with the same id (a workflow step re-run) is answered the same by
   // the back end's idempotency: it is reported once per status.
   const reported = new Set<string>();
@@ -81,10 +95,18 @@ export function reportingExecutor(executor: ActionExecutor, o: { sink: EventSink
     const outcome = await executor(request, verdict);
     const event = actionEventOf(request, verdict, outcome, o.clock.now());
     if (event && !reported.has(event.id)) {
-      reported.add(event.id);
-      if (reported.size > REPORTED_MEMORY) reported.delete(reported.values().next().value!);
       try {
-        const answers = await o.sink.submit([event]);
+        let retried = false;
+        const answers = await submitUntilTaken(o.sink, [event], {
+          patienceMs: o.patienceMs ?? REPORT_PATIENCE_MS,
+          sleep: o.sleep,
+          onRetry: (err) => {
+            if (!retried) o.log?.(`actions: the report of ${request.id} waits for the intake (${err.message}); sending it again`);
+            retried = true;
+          },
+        });
+        reported.add(event.id);
+        if (reported.size > REPORTED_MEMORY) reported.delete(reported.values().next().value!);
         const refused = answers.find((a) => a.status === 'rejected');
         if (refused) o.log?.(`actions: the report of ${request.id} was refused: ${refused.reason ?? 'no reason given'}`);
       } catch (err) {

@@ -145,8 +145,7 @@ async function seededBackfillInto(o: { world: string; config: WorldConfig; days:
     const release = twins.holdCheckpoints();
     const intake = await twins.intake.beginSeeded({ firstSeq: record.firstSeq, receivedAt });
     const result = await world.backfill({ days: o.days, sink: intake, window: o.window });
-    const pass = await intake.end();
-    await log.finish(pass);
+    const pass = await intake.end((p) => log.finish(p));
     release();
     const passSeconds = (performance.now() - t0) / 1000;
     const passCpu = process.cpuUsage(cpu0);

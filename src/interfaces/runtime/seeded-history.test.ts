@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { actionEventOf } from '../../agents/governance/action-report.js';
+import type { ActionRequest } from '../../decisioning/policy/index.js';
+import type { TwinloopError } from '../../domain/errors.js';
 import { loadWorldDocument, namedWorld } from '../../sandbox/index.js';
 import type { EventStore, SeededHistoryRecord, StoredEvent } from '../../store/event-store.js';
 import { openEventStore } from '../../store/open-event-store.js';
@@ -149,7 +152,7 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     const release = seeded.holdCheckpoints();
     const intake = await seeded.begin({ firstSeq: record.firstSeq, receivedAt: NOW });
     await plan.world.backfill({ days: plan.state.backfillDays, sink: intake, window: 4 });
-    await seeded.log.finish(await intake.end());
+    await intake.end((p) => seeded.log.finish(p));
     release();
     await twins.close({ checkpoint: false });
     expect(await (await openEventStore({ kind: 'sqlite', dataDir: dir })).loadCheckpoint()).toBeNull();
@@ -203,13 +206,26 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     const world = plan.world;
     let record: SeededHistoryRecord | undefined;
     const seeded = seededOf(twins, (r) => (record = r));
-    const during: { credit?: unknown; staged?: unknown; applicant?: string } = {};
+    const during: { credit?: unknown; staged?: unknown; applicant?: string; heldAtEnd?: boolean; heldWhileRecorded?: boolean; othersWhileRecorded?: unknown } = {};
+    // What an act carried out writes on the customer's timeline (action-report.ts): the intake must take it once acts pass.
+    const report = actionEventOf({ id: 'after-pass', actionClass: 'credit', channel: 'web', customerId: 'C000001', cost: 5, params: { amount: 5 }, features: {}, actor: { kind: 'system', id: 'test' }, why: {} } satisfies ActionRequest, { cost: 5 }, { ok: true }, 0);
     let batches = 0;
     // The acts are asked in the middle of the pass, as the API or a workflow would while the history goes in.
     const begin: SeededHistoryOptions['begin'] = async (p) => {
       const intake = await seeded.begin(p);
       return {
-        end: () => intake.end(),
+        // Acts pass only once the intake takes other producers again: an act's report refused in between was lost (CI at load).
+        end: (record) => {
+          during.heldAtEnd = world.actsHeld() !== undefined;
+          return intake.end(async (p) => {
+            during.heldWhileRecorded = world.actsHeld() !== undefined;
+            // Before the record moves the log's seqs past the history, another producer's event would take one of them.
+            during.othersWhileRecorded = await Promise.resolve()
+              .then(() => twins.intake.submit([{ ...report!, time: new Date(world.clock.now()).toISOString() }]))
+              .catch((err: TwinloopError) => err.code);
+            await record?.(p);
+          });
+        },
         // Submitted first, synchronously: the delivery window relies on the intake taking batches in order.
         submit: (events) => {
           const taken = intake.submit(events);
@@ -240,8 +256,13 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     await writeSandboxHistory(record!, (events) => twins.store.seededHistory!.writeNext(events));
     expect(logged(await wholeLog(twins.store))).toEqual(ref.log);
     expect(twinsOf(twins)).toEqual(ref.twins);
+    expect(during).toMatchObject({ heldAtEnd: true, heldWhileRecorded: true, othersWhileRecorded: 'UNAVAILABLE' });
     // The history's days generated, the same act passes (the same key: a held answer is not remembered).
     await expect(world.backends.billingAdjustments.credit({ idempotencyKey: 'during-pass', customerId: 'C000001', amount: 5, reason: 'goodwill' })).resolves.toMatchObject({ status: 'ok' });
+    // And its report is taken, after the history's seqs.
+    const at = new Date(world.clock.now()).toISOString();
+    await expect(twins.intake.submit([{ ...report!, time: at }])).resolves.toEqual([{ status: 'accepted', id: report!.id }]);
+    expect((await twins.store.readCustomer('C000001', { afterSeq: record!.lastSeq! })).map((e) => e.id)).toEqual([report!.id]);
     await twins.close();
   });
 
