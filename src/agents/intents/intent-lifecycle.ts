@@ -16,6 +16,9 @@ export const LIFECYCLE_MOVES: Readonly<Record<LifecycleStatus, readonly Lifecycl
   cancelled: [],
 };
 
+/** Whether the status ends the intent (achieved, not-achieved, failed, cancelled): nothing moves it on. */
+export const isFinal = (status: LifecycleStatus): boolean => LIFECYCLE_MOVES[status].length === 0;
+
 /** Whether the lifecycle allows moving from one status to another, with the reason when not. */
 export function canMove(from: LifecycleStatus, to: LifecycleStatus): { ok: true } | { ok: false; reason: string } {
   if (LIFECYCLE_MOVES[from].includes(to)) return { ok: true };

@@ -301,6 +301,88 @@ describe('IntentService', () => {
     expect(await restarted.service.planWaiting()).toEqual([]);
   });
 
+  it('keeps a cancellation made while the intent was being planned: the plan is dropped, and no run starts', async () => {
+    // The simulation waits until the test lets it go, as a planning of minutes keeps its caller's answer waiting.
+    let letGo = () => undefined as void;
+    const held = new Promise<void>((go) => (letGo = go));
+    const fake = createFakeSimulation();
+    const { service, executed } = setup({ simulate: async (plan) => (await held, fake(plan)) });
+    const c = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000, autonomously', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    const id = c.record.intent.id;
+    await service.startPlanning(id);
+    // Someone reads "planning" and cancels it; then the planning ends.
+    await service.cancel(id, 'not this month');
+    letGo();
+    await service.settled();
+    const r = await service.report(id);
+    expect(r.lifecycleStatus).toBe('cancelled');
+    expect(executed).toHaveLength(0);
+    expect(r.events.map((e) => e.kind)).toEqual(['created', 'accepted', 'planning', 'cancelled']);
+    expect(r.inProgress).toBeUndefined();
+    expect(await service.planWaiting()).toEqual([]);
+  });
+
+  it('keeps a cancellation made while a re-plan or a run start was under way: no new run acts, a run started meanwhile is stopped', async () => {
+    // Simulations and run starts pass while `open`; closed, each waits for the test to let it go.
+    const gate = { open: true, waiting: [] as (() => void)[] };
+    const pass = () => (gate.open ? Promise.resolve() : new Promise<void>((go) => gate.waiting.push(go)));
+    const letGo = () => gate.waiting.splice(0).forEach((go) => go());
+    const fake = createFakeSimulation();
+    const stopped: string[] = [];
+    const runs: string[] = [];
+    const { service, advance } = setup({
+      simulate: async (plan) => (await pass(), fake(plan)),
+      execute: async (plan) => (await pass(), runs.push(plan.id), { executionId: `wf-${plan.id}` }),
+      stop: async (id) => void stopped.push(id),
+    });
+    /** Starts `work` with the gate closed, cancels the intent while `work` waits at it, then lets it go. */
+    const cancelledMeanwhile = async <T>(intentId: string, work: () => Promise<T>): Promise<T> => {
+      gate.open = false;
+      let ended = false;
+      const started = work().finally(() => (ended = true));
+      // Until it waits at the gate (or ended before it: then the assertions say what it did).
+      while (gate.waiting.length === 0 && !ended) await new Promise((r) => setImmediate(r));
+      await service.cancel(intentId, 'not this quarter');
+      gate.open = true;
+      letGo();
+      return started;
+    };
+    const c = await service.createFromText('keep 500 at-risk customers in 100 days, budget 50000, autonomously', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    const id = c.record.intent.id;
+    await service.planAndRun(id);
+    expect(runs).toHaveLength(1);
+    // Off track: the check re-plans (minutes on a large world), and the intent is cancelled meanwhile.
+    advance(50, 100);
+    await expect(cancelledMeanwhile(id, () => service.check(id))).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/is cancelled already/) });
+    expect(runs).toHaveLength(1);
+    expect((await service.get(id)).intent.lifecycleStatus).toBe('cancelled');
+
+    // Cancelled while its run is starting: the run started is stopped, and the intent stays cancelled.
+    const d = await service.createFromText('keep 500 at-risk customers in 100 days, budget 50000, autonomously', { accept: true });
+    if (!d.ok) throw new Error(d.reason);
+    const other = d.record.intent.id;
+    expect((await service.plan(other)).ok).toBe(true);
+    await expect(cancelledMeanwhile(other, () => service.execute(other))).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(runs).toHaveLength(2);
+    expect(stopped).toContain(`wf-${runs[1]}`);
+    expect((await service.get(other)).intent.lifecycleStatus).toBe('cancelled');
+  });
+
+  it('starts no run for an intent that ended, even with its plan kept and an approver named', async () => {
+    const { service, executed } = setup();
+    const c = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000');
+    if (!c.ok) throw new Error(c.reason);
+    const id = c.record.intent.id;
+    await service.accept(id);
+    expect((await service.plan(id)).ok).toBe(true);
+    await service.cancel(id, 'not this month');
+    await expect(service.execute(id, { approvedBy: 'ana' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/cancelled is final/) });
+    expect(executed).toHaveLength(0);
+    expect((await service.get(id)).intent.lifecycleStatus).toBe('cancelled');
+  });
+
   it('runs an autonomous plan after a background planning, and says on the intent when the run cannot start', async () => {
     const down = { now: true };
     const { service } = setup({

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { assess, type Assessment, type Observation } from './intent-assessment.js';
-import { canMove, workInProgress } from './intent-lifecycle.js';
+import { canMove, isFinal, workInProgress } from './intent-lifecycle.js';
 import { alternativesOf, planIntent, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
 import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
@@ -139,8 +139,14 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   };
   const changeListeners = new Set<(before: IntentRecord | undefined, after: IntentRecord) => void>();
   const save = async (r: IntentRecord) => {
-    // The record before, read only when someone listens (a write is rare: a few per intent and step).
-    const stored = changeListeners.size ? await deps.store.get(r.intent.id) : undefined;
+    // The record before (a write is rare: a few per intent and step). An intent that ended meanwhile
+    // (cancelled while a planning of minutes ran) stays ended: a record read before it ended is
+    // never written over it, or the planning's save would undo the cancel and start its run.
+    const stored = await deps.store.get(r.intent.id);
+    const ended = stored?.intent.lifecycleStatus;
+    if (ended !== undefined && ended !== r.intent.lifecycleStatus && isFinal(ended)) {
+      throw new TwinloopError('CONFLICT', `intent ${r.intent.id} is ${ended} already (it ended while this was under way), so nothing more is done for it; create a new intent instead`);
+    }
     await deps.store.put(r.intent.id, r);
     const before = stored && upgradeIntentRecord(stored);
     for (const listener of changeListeners) {
@@ -205,12 +211,13 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       await save(withEvent(r, 'execution-refused', verdict.reason));
       return { ok: false, reason: verdict.reason };
     }
+    // Checked before the run starts: an intent that ended (cancelled, failed) starts nothing.
+    const next = intent.lifecycleStatus === 'executing' ? r : moved(r, 'executing');
     const { executionId } = await deps.execute(chosen.plan, intent);
     // A plan that replaces a running one (a re-plan) stops the runs before it: one plan acts at a time.
     const replaced = r.executionIds.filter((x) => x !== executionId);
     const notStopped: string[] = [];
     for (const x of deps.stop ? replaced : []) await deps.stop!(x, `intent ${intent.id} switched to plan ${chosen.plan.id}`).catch((err: Error) => notStopped.push(`${x}: ${err.message}`));
-    const next = intent.lifecycleStatus === 'executing' ? r : moved(r, 'executing');
     const record: IntentRecord = {
       ...next,
       plan: chosen,
@@ -218,7 +225,14 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       startedAt: r.startedAt ?? clock(),
       executionIds: [...r.executionIds, executionId],
     };
-    return { ok: true, record: await save(withEvent(record, 'executed', `${chosen.plan.id} as execution ${executionId}${approvedBy ? `, approved by ${approvedBy}` : ''}${deps.stop && replaced.length ? `; stopped ${replaced.join(', ')}` : ''}${notStopped.length ? ` (not stopped now: ${notStopped.join('; ')})` : ''}`)) };
+    const executed = withEvent(record, 'executed', `${chosen.plan.id} as execution ${executionId}${approvedBy ? `, approved by ${approvedBy}` : ''}${deps.stop && replaced.length ? `; stopped ${replaced.join(', ')}` : ''}${notStopped.length ? ` (not stopped now: ${notStopped.join('; ')})` : ''}`);
+    try {
+      return { ok: true, record: await save(executed) };
+    } catch (err) {
+      // Ended while its run was starting (a cancel in between): the run acts for nobody, so it stops.
+      if (err instanceof TwinloopError && err.code === 'CONFLICT') await deps.stop?.(executionId, `intent ${intent.id} ended while this run was starting`).catch(() => undefined);
+      throw err;
+    }
   };
 
   /**
@@ -243,18 +257,21 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   /** Planning's second half: the candidates simulated and the plan chosen, or the intent failed with the reason. */
   const finishPlanning = async (planning: IntentRecord): Promise<{ ok: true; record: IntentRecord } | (Refusal & { record: IntentRecord })> => {
     try {
-      let chosen: ChosenPlan | Refusal;
+      let chosen: ChosenPlan | Refusal | { fault: string };
       try {
         chosen = await choosePlan(planning.intent, 0);
       } catch (err) {
-        // A fault of the planning (the simulation failed, no churn model serves) ends the intent
-        // with the reason, rather than leaving it accepted with no plan and nothing said.
-        const reason = `planning failed: ${(err as Error).message}`;
-        return { ok: false, reason, record: await save(failed(withEvent(planning, 'plan-failed', reason), reason)) };
+        chosen = { fault: `planning failed: ${(err as Error).message}` };
       }
+      // The planning took minutes, in which the intent may have been cancelled: then what it found is dropped.
+      const now = await load(planning.intent.id);
+      if (now.intent.lifecycleStatus !== 'planning' || now.plan) return { ok: false, reason: `intent ${now.intent.id} is ${now.intent.lifecycleStatus} already: the planning under way when it ended is dropped`, record: now };
+      // A fault of the planning (the simulation failed, no churn model serves) ends the intent
+      // with the reason, rather than leaving it accepted with no plan and nothing said.
+      if ('fault' in chosen) return { ok: false, reason: chosen.fault, record: await save(failed(withEvent(now, 'plan-failed', chosen.fault), chosen.fault)) };
       // No plan is final: the intent does not wait in planning for one that will not come.
-      if ('ok' in chosen) return { ok: false, reason: chosen.reason, ...(chosen.closest ? { closest: chosen.closest } : {}), record: await save(failed(withEvent(planning, 'plan-failed', chosen.reason), `no plan: ${chosen.reason}`)) };
-      return { ok: true, record: await save(withEvent({ ...planning, plan: chosen }, 'planned', describePlan(chosen))) };
+      if ('ok' in chosen) return { ok: false, reason: chosen.reason, ...(chosen.closest ? { closest: chosen.closest } : {}), record: await save(failed(withEvent(now, 'plan-failed', chosen.reason), `no plan: ${chosen.reason}`)) };
+      return { ok: true, record: await save(withEvent({ ...now, plan: chosen }, 'planned', describePlan(chosen))) };
     } finally {
       inFlight.delete(planning.intent.id);
     }
@@ -270,8 +287,11 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     try {
       await service.execute(record.intent.id);
     } catch (err) {
+      const now = await load(record.intent.id);
+      // Ended meanwhile (cancelled): no run was wanted any more, so there is no refusal to say.
+      if (isFinal(now.intent.lifecycleStatus)) return;
       const reason = `the run of plan ${record.plan!.plan.id} could not start: ${(err as Error).message}; POST /intents/${record.intent.id}/execute tries again`;
-      await save(withEvent(await load(record.intent.id), 'execution-refused', reason));
+      await save(withEvent(now, 'execution-refused', reason));
     }
   };
   /** Plannings started by `startPlanning`, until each ends. */
