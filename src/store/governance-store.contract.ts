@@ -42,6 +42,22 @@ export function describeGovernanceStoreContract(name: string, open: () => Promis
       expect(await store.readAudit({ newestFirst: true, contains: 'nobody' })).toEqual([]);
     });
 
+    it('appends one entry per fact, however often or concurrently the fact is appended', async () => {
+      const first = await store.appendAudit({ type: 'action.settled', requestId: 'R1', answer: 'accepted' }, T0, 'offer-settlement:R1');
+      // A repeat (after a crash, or by another process) is answered the first entry, and nothing is written.
+      expect(await store.appendAudit({ type: 'action.settled', requestId: 'R1', answer: 'accepted', again: true }, T0 + 5, 'offer-settlement:R1')).toEqual(first);
+      const raced = await Promise.all(Array.from({ length: 8 }, (_, i) => store.appendAudit({ type: 'action.settled', requestId: 'R2', i }, T0 + i, 'offer-settlement:R2')));
+      expect(new Set(raced.map((r) => r.seq)).size).toBe(1);
+      // Entries without a fact are appended as before; the chain holds.
+      await store.appendAudit({ n: 1 }, T0);
+      await store.appendAudit({ n: 1 }, T0);
+      const rows = await store.readAudit();
+      expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+      expect(rows.filter((r) => r.entry.requestId === 'R2')).toHaveLength(1);
+      expect((await store.auditHead()).seq).toBe(4);
+      await expect(store.appendAudit({ n: 2 }, T0, '')).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    });
+
     it('never forks the chain under concurrent appends', async () => {
       await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendAudit({ i }, T0 + i)));
       const rows = await store.readAudit();

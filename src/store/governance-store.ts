@@ -98,8 +98,14 @@ export const BUDGET_EPSILON = 1e-9;
 export interface GovernanceStore {
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
-  /** Appends one entry at the head of the chain, in one transaction with the head row. */
-  appendAudit(entry: Record<string, unknown>, at: number): Promise<AuditRecord>;
+  /**
+   * Appends one entry at the head of the chain, in one transaction with the head row. With a
+   * `fact` (a key naming what the entry records, e.g. an offer's settlement), the entry is
+   * appended only if no entry was appended for that fact, in the same transaction: otherwise
+   * nothing is written and the entry first appended for it is answered. One entry per fact,
+   * whatever repeats it (a retry after a crash, two processes settling the same offer).
+   */
+  appendAudit(entry: Record<string, unknown>, at: number, fact?: string): Promise<AuditRecord>;
   /**
    * Entries with seq > `afterSeq` (default 0), oldest first, at most `limit` (default 1000); or,
    * with `newestFirst`, those with seq < `beforeSeq` (default: all) whose JSON contains `contains`
@@ -162,6 +168,11 @@ export function nextAuditRecord(head: AuditHead, entry: Record<string, unknown>,
   // Round-trip through JSON so the stored text and the hashed content are the same value.
   const content = JSON.parse(JSON.stringify(entry)) as Record<string, unknown>;
   return { seq, at, prevHash, hash: auditHash(seq, at, prevHash, content), entry: content };
+}
+
+/** Checks an audit fact key before any adapter uses it. */
+export function checkAuditFact(fact: string | undefined): void {
+  if (fact !== undefined && (typeof fact !== 'string' || fact.length === 0 || fact.length > 300)) throw new TwinloopError('BAD_INPUT', 'an audit fact key must be 1–300 characters');
 }
 
 /** An approval row as both adapters read it. */

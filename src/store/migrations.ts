@@ -454,6 +454,18 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ]),
   },
+  {
+    version: 19,
+    name: 'audit facts: the one audit entry written for a fact, so a repeat after a crash or a race writes none more',
+    steps: (d) => [
+      // A row per fact that has its entry (an offer's settlement, a late acceptance's booking):
+      // inserted in the append's transaction, so a second append of the fact finds it and adds nothing.
+      `CREATE TABLE audit_facts (
+        fact ${d.key} NOT NULL PRIMARY KEY,
+        seq ${d.int64} NOT NULL
+      )${d.keyedTable}`,
+    ],
+  },
 ];
 
 /**

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { TwinloopError } from '../domain/errors.js';
 import {
   approvalAlreadyDecided,
+  checkAuditFact,
   checkBudgetLines,
   checkDecision,
   checkNewApproval,
@@ -47,11 +48,17 @@ const APPROVAL_COLUMNS = 'id, status, created_at, expires_at, decided_by, decide
 type SpendRow = { reserved: number; committed: number };
 
 class PostgresGovernanceStore extends StoreAdapter<PostgresConnection> implements GovernanceStore {
-  appendAudit(entry: Record<string, unknown>, at: number): Promise<AuditRecord> {
+  appendAudit(entry: Record<string, unknown>, at: number, fact?: string): Promise<AuditRecord> {
     return this.db.run('appendAudit', () =>
       this.db.transaction(async (client) => {
-        // FOR UPDATE on the single head row: concurrent appenders queue here, so each extends the latest hash.
+        checkAuditFact(fact);
+        // FOR UPDATE on the single head row: concurrent appenders queue here, so each extends the
+        // latest hash, and an append of a fact sees the one appended before it.
         const { rows } = await client.query<AuditHead>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
+        if (fact !== undefined) {
+          const first = await client.query<AuditRow>('SELECT l.seq, l.at, l.prev_hash, l.hash, l.entry FROM audit_facts f JOIN audit_log l ON l.seq = f.seq WHERE f.fact = $1', [fact]);
+          if (first.rows[0]) return toAuditRecord(first.rows[0]);
+        }
         const record = nextAuditRecord(rows[0], entry, at);
         await client.query('INSERT INTO audit_log (seq, at, prev_hash, hash, entry) VALUES ($1, $2, $3, $4, $5)', [
           record.seq,
@@ -61,6 +68,7 @@ class PostgresGovernanceStore extends StoreAdapter<PostgresConnection> implement
           JSON.stringify(record.entry),
         ]);
         await client.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [record.seq, record.hash]);
+        if (fact !== undefined) await client.query('INSERT INTO audit_facts (fact, seq) VALUES ($1, $2)', [fact, record.seq]);
         return record;
       }),
     );

@@ -17,6 +17,7 @@ import {
   type ApprovalRow,
   type ApprovalStatus,
   type AuditHead,
+  checkAuditFact,
   type AuditQuery,
   type AuditRecord,
   type AuditRow,
@@ -37,6 +38,8 @@ function prepare(db: Database.Database) {
     setHead: db.prepare<[number, string]>('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1'),
     insertAudit: db.prepare<[number, number, string, string, string]>('INSERT INTO audit_log (seq, at, prev_hash, hash, entry) VALUES (?, ?, ?, ?, ?)'),
     readAudit: db.prepare<[number, number], AuditRow>('SELECT seq, at, prev_hash, hash, entry FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?'),
+    auditOfFact: db.prepare<[string], AuditRow>('SELECT l.seq, l.at, l.prev_hash, l.hash, l.entry FROM audit_facts f JOIN audit_log l ON l.seq = f.seq WHERE f.fact = ?'),
+    insertFact: db.prepare<[string, number]>('INSERT INTO audit_facts (fact, seq) VALUES (?, ?)'),
     // instr(x, '') is 1: an empty search matches every entry.
     readAuditNewest: db.prepare<[number, string, number], AuditRow>(
       'SELECT seq, at, prev_hash, hash, entry FROM audit_log WHERE seq < ? AND instr(lower(entry), ?) > 0 ORDER BY seq DESC LIMIT ?',
@@ -66,14 +69,20 @@ type Statements = ReturnType<typeof prepare>;
 
 /** better-sqlite3 is synchronous: each method does its work before returning a settled promise. */
 class SqliteGovernanceStore extends StoreAdapter<SqliteConnection<Statements>> implements GovernanceStore {
-  appendAudit(entry: Record<string, unknown>, at: number): Promise<AuditRecord> {
+  appendAudit(entry: Record<string, unknown>, at: number, fact?: string): Promise<AuditRecord> {
     return this.db.run('appendAudit', () => {
+      checkAuditFact(fact);
       const q = this.db.sql;
       // IMMEDIATE takes the write lock before reading the head: another process cannot extend it meanwhile.
       return this.db.transaction(() => {
+        if (fact !== undefined) {
+          const first = q.auditOfFact.get(fact);
+          if (first) return toAuditRecord(first);
+        }
         const record = nextAuditRecord(q.head.get()!, entry, at);
         q.insertAudit.run(record.seq, record.at, record.prevHash, record.hash, JSON.stringify(record.entry));
         q.setHead.run(record.seq, record.hash);
+        if (fact !== undefined) q.insertFact.run(fact, record.seq);
         return record;
       });
     });

@@ -77,7 +77,11 @@ export type AuditStore = Pick<GovernanceStore, 'appendAudit' | 'readAudit' | 'au
 
 /** The trail: append entries, read them back, verify the chain. */
 export interface AuditTrail {
-  record(entry: AuditEntry): Promise<AuditRecord>;
+  /**
+   * Appends an entry. With `fact` (a key naming what it records), at most one entry is ever
+   * appended for that fact: a repeat appends nothing and is answered the first (GovernanceStore.appendAudit).
+   */
+  record(entry: AuditEntry, fact?: string): Promise<AuditRecord>;
   /** Entries after `afterSeq`, oldest first; or newest first, before a seq, matching a search (`AuditQuery`). */
   read(query?: AuditQuery): Promise<AuditRecord[]>;
   verify(): Promise<AuditVerification>;
@@ -124,7 +128,7 @@ export async function verifyAuditChain(store: Pick<AuditStore, 'readAudit' | 'au
 /** A trail over the governance store; entries are stamped with `clock`. */
 export function createAuditTrail(store: AuditStore, clock: Clock): AuditTrail {
   return {
-    record: (entry) => store.appendAudit(entry as unknown as Record<string, unknown>, clock.now()),
+    record: (entry, fact) => store.appendAudit(entry as unknown as Record<string, unknown>, clock.now(), fact),
     read: (query) => store.readAudit(query),
     verify: () => verifyAuditChain(store),
   };

@@ -266,7 +266,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       return refusedByBudget(reserved.reason);
     }
     const pending: OfferSettlement | undefined = later?.ok
-      ? { requestId: request.id, customerId: request.customerId ?? '', actionClass: request.actionClass, channel: request.channel, amount: onAcceptance, claims: split.onAcceptance, state: 'reserved', presentedAt: clock.now() }
+      ? { requestId: request.id, customerId: request.customerId ?? '', actionClass: request.actionClass, channel: request.channel, ...(request.domain !== undefined ? { domain: request.domain } : {}), amount: onAcceptance, claims: split.onAcceptance, state: 'reserved', presentedAt: clock.now() }
       : undefined;
     // Kept before the offer is presented, so an answer however soon finds what it settles.
     if (pending) await settlements.put(request.id, pending);

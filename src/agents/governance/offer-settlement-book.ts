@@ -1,6 +1,6 @@
-import { recordDocuments, type DocumentStore } from '../../store/document-store.js';
+import { recordDocuments } from '../../store/document-store.js';
 import type { RecordStore } from '../../store/record-store.js';
-import { OFFER_SETTLEMENTS, type OfferSettlement } from './offer-settlement.js';
+import { OFFER_SETTLEMENTS, type OfferSettlement, type OpenSettlement, type SettlementRecords } from './offer-settlement.js';
 
 /**
  * Where offers paid on acceptance are kept (offer-settlement.ts): one record per request in
@@ -18,10 +18,11 @@ export const OPEN_OFFER_SETTLEMENTS = 'offer-settlements-open';
 export const LATE_OFFER_ACCEPTANCES = 'offer-settlements-late';
 
 /**
- * An open reservation as the open list holds it: a copy of its record as it was reserved, so that
- * a crash between the two writes leaves the sweep all it needs to settle it.
+ * An entry of the open list: a copy of a reservation's record as it was reserved, so that a crash
+ * between the two writes leaves the sweep all it needs to settle it; or a late acceptance being
+ * booked (`lateBooking`), listed before anything is booked, so the sweep finishes it.
  */
-export type OpenSettlement = OfferSettlement;
+export type { OpenSettlement };
 
 /** A page's bounds: after the request id `after`, at most `limit`, ids starting with `prefix`. */
 export interface PageQuery {
@@ -31,7 +32,7 @@ export interface PageQuery {
 }
 
 /** The settlements with their open list. */
-export interface OfferSettlementBook extends DocumentStore<OfferSettlement> {
+export interface OfferSettlementBook extends SettlementRecords {
   /** A page of the open reservations in request id order after `after`, those whose id starts with `prefix`. */
   openPage(o: PageQuery): Promise<OpenSettlement[]>;
   /** A page of the late acceptances booked (LATE_OFFER_ACCEPTANCES), as openPage. */
@@ -68,6 +69,12 @@ export function offerSettlementBook(records: RecordStore): OfferSettlementBook {
       if (s.late?.booked) await records.put(LATE_OFFER_ACCEPTANCES, id, s);
       await docs.put(id, s);
       await records.delete(OPEN_OFFER_SETTLEMENTS, id);
+    },
+    async openEntry(id) {
+      return (await records.get<OpenSettlement>(OPEN_OFFER_SETTLEMENTS, id))?.body;
+    },
+    async listLateBooking(entry) {
+      await records.put(OPEN_OFFER_SETTLEMENTS, entry.requestId, entry);
     },
     openPage: (q) => pageOf(records, OPEN_OFFER_SETTLEMENTS, q),
     latePage: (q) => pageOf(records, LATE_OFFER_ACCEPTANCES, q),

@@ -13,9 +13,12 @@ import { settleOnAnswers, type OfferAnswer, type OfferSettler } from './offer-se
  * - an answer applied before a crash that came before its settlement is found in the customer's
  *   logged events by the sweep at start, which reads the answer of every open reservation;
  * - a reservation past the answer window is settled on its answer if the customer's events hold
- *   one, else released as `ignored` (the outcome watch's `offer ignored` then finds it settled).
- * Each settlement goes through the settler, whose bookings settle once: a sweep repeated after a
- * crash, or running beside the intake's settlement, moves no amount twice.
+ *   one, else released as `ignored` (the outcome watch's `offer ignored` then finds it settled);
+ * - a late acceptance whose booking a crash or a failed write cut short (listed open before it is
+ *   booked) is booked, or refused, on the lines it listed, at every sweep until its record says so.
+ * Each settlement goes through the settler, whose bookings settle once and whose audit entries are
+ * facts written once: a sweep repeated after a crash, or running beside the intake's settlement
+ * (here or in another process), moves no amount and writes no entry twice.
  */
 
 /**
@@ -76,8 +79,15 @@ export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSet
     o.log?.(`offer ${requestId}: its ${answer} answer did not settle its budget now (${err.message}); it stays reserved and is tried again`);
   });
 
-  /** Settles one open reservation on its answer, or as ignored past its window; what it did. */
+  /** Settles one open reservation on its answer, or as ignored past its window, or finishes a late acceptance's booking; what it did. */
   async function settleOpen(open: OpenSettlement, now: number, full: boolean): Promise<keyof SettlementSweepTally | undefined> {
+    if (open.lateBooking) {
+      // A late acceptance a crash or a failed write cut short: booked (or refused) on the lines it listed.
+      const record = await o.book.get(open.requestId);
+      if (record?.state === 'released' && record.answer === 'ignored' && !record.late) return (await o.settler.settle(open.requestId, 'accepted')) ? 'answered' : undefined;
+      await o.book.forget(open.requestId);
+      return 'forgotten';
+    }
     const due = open.presentedAt + window <= now;
     if (!due && !full) return undefined;
     const record = await o.book.get(open.requestId);

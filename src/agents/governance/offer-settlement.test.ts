@@ -14,10 +14,10 @@ import type { RecordStore } from '../../store/record-store.js';
 import type { AppliedListener } from '../../twin/intake.js';
 import { actionEventOf } from './action-report.js';
 import { createApprovalQueue } from './approval-queue.js';
-import { createAuditTrail } from './audit-trail.js';
+import { createAuditTrail, type AuditTrail } from './audit-trail.js';
 import { createGuardedExecutor, type ActionExecutor } from './guarded-executor.js';
 import { answerAmong, createOfferSettler } from './offer-settlement.js';
-import { OPEN_OFFER_SETTLEMENTS, offerSettlementBook } from './offer-settlement-book.js';
+import { OPEN_OFFER_SETTLEMENTS, offerSettlementBook, type OfferSettlementBook } from './offer-settlement-book.js';
 import { startOfferSettlement } from './offer-settlement-sweep.js';
 import { ANSWER_WINDOW_MS } from '../../decisioning/decision-record.js';
 
@@ -61,13 +61,15 @@ async function close() {
 }
 
 /** The operator's parts over the stores (as the server puts them together), with an intake whose applied events the test sends. */
-function operator(o: { limit?: number; executor?: ActionExecutor; ledger?: BudgetLedger; log?: (line: string) => void } = {}) {
-  const clock = new ManualClock(T0);
+function operator(o: { limit?: number; executor?: ActionExecutor; ledger?: BudgetLedger; log?: (line: string) => void; at?: number; book?: (b: OfferSettlementBook) => OfferSettlementBook; audit?: (a: AuditTrail) => AuditTrail } = {}) {
+  const clock = new ManualClock(o.at ?? T0);
   const ledger = o.ledger ?? createBudgetLedger(governance);
-  const settlements = offerSettlementBook(records);
-  const audit = createAuditTrail(governance, clock);
+  const settlements = (o.book ?? ((b) => b))(offerSettlementBook(records));
+  const audit = (o.audit ?? ((a) => a))(createAuditTrail(governance, clock));
+  /** The policy in force: a test may put another in force (PUT /policy) between presentation and answer. */
+  const inForce = { policy: policy(o.limit ?? 1000) };
   const guarded = createGuardedExecutor({
-    policy: policy(o.limit ?? 1000),
+    policy: () => inForce.policy,
     pricing: { offering: (id) => catalogue.byId.get(id), monthlyPrice: () => 50 },
     ledger,
     settlements,
@@ -76,7 +78,7 @@ function operator(o: { limit?: number; executor?: ActionExecutor; ledger?: Budge
     executor: o.executor ?? (async () => ({ ok: true })),
     clock,
   });
-  const settler = createOfferSettler({ ledger, settlements, audit, clock });
+  const settler = createOfferSettler({ ledger, settlements, audit, policy: () => inForce.policy, clock });
   const listeners: AppliedListener[] = [];
   const settlement = startOfferSettlement({
     intake: { onApplied: (l) => (listeners.push(l), () => undefined) },
@@ -92,7 +94,7 @@ function operator(o: { limit?: number; executor?: ActionExecutor; ledger?: Budge
     logged.push(...events);
     listeners.forEach((l) => l(events.map((event, i) => ({ event, time: T0, seq: i + 1 }))));
   };
-  return { guarded, settler, settlements, apply, settlement, audit, clock };
+  return { guarded, settler, settlements, apply, settlement, audit, clock, inForce };
 }
 /** The customers' logged events (the event log outlives an operator's process). */
 let logged: TwinEvent[] = [];
@@ -368,5 +370,110 @@ describe('an acceptance after the offer was written off as ignored', () => {
     await op.settler.settle('R1', 'ignored');
     expect(await op.settler.settle('R1', 'declined')).toBeNull();
     expect(await spend()).toMatchObject({ committed: 2, reserved: 0 });
+  });
+});
+
+describe('a late acceptance is checked as at the acceptance, and booked once across crashes', () => {
+  const late = async (op: ReturnType<typeof operator>, id = 'R1') => {
+    await present(op.guarded, id);
+    await op.settler.settle(id, 'ignored');
+  };
+  const entriesOf = async (id: string) => (await createAuditTrail(governance, new ManualClock(T0)).read({ afterSeq: 0 })).map((e) => e.entry as { type: string; requestId: string; outcome: Record<string, unknown> }).filter((e) => e.requestId === id);
+
+  it('against the budget limit of the policy in force at the acceptance, not the one at the presentation', async () => {
+    const op = operator({ limit: 1000 });
+    await late(op);
+    // The budget was cut to 10 since (PUT /policy): 2 is spent, the 15 accepted would take it to 17.
+    op.inForce.policy = policy(10);
+    expect(await op.settler.settle('R1', 'accepted')).toMatchObject({ state: 'released', late: { booked: false, reason: expect.stringContaining('has 8 of 10 left; this costs 15') } });
+    expect(await spend()).toMatchObject({ committed: 2, reserved: 0 });
+    expect((await entriesOf('R1')).filter((e) => e.type === 'action.failed')).toHaveLength(1);
+  });
+
+  it('in the budget period the acceptance falls in, the amount committed being the amount checked', async () => {
+    const op = operator();
+    await late(op);
+    op.clock.set(Date.UTC(2026, 5, 2, 9));
+    const booked = await op.settler.settle('R1', 'accepted');
+    expect(booked).toMatchObject({ state: 'committed', amount: 15, late: { booked: true, claims: [{ scope: SCOPE, periodKey: '2026-06', limit: 1000, amount: 15 }] } });
+    expect(await spend()).toMatchObject({ committed: 2, reserved: 0 });
+    expect(await governance.budgetSpend('2026-06', SCOPE)).toMatchObject({ committed: 15, reserved: 0 });
+    expect((await entriesOf('R1')).find((e) => e.outcome.late)?.outcome).toMatchObject({ amount: 15, budgets: [`${SCOPE} 2026-06`] });
+  });
+
+  /** Fails once at the step named, as a crash there would stop the process. */
+  const crashAt = (step: 'listed' | 'reserved' | 'committed' | 'audited') => {
+    let armed = true;
+    const once = (when: boolean) => (when && armed ? ((armed = false), true) : false);
+    const real = createBudgetLedger(governance);
+    const ledger: BudgetLedger = {
+      ...real,
+      reserve: (claims, id) => (once(step === 'listed' && id === 'R1#late-acceptance') ? Promise.reject(new Error('crash')) : real.reserve(claims, id)),
+      commit: (r, c) => (once(step === 'reserved' && r.requestId === 'R1#late-acceptance') ? Promise.reject(new Error('crash')) : real.commit(r, c)),
+    };
+    const audit = (a: AuditTrail): AuditTrail => ({ ...a, record: (e, fact) => (once(step === 'committed' && (e as { outcome: { late?: boolean } }).outcome.late === true) ? Promise.reject(new Error('crash')) : a.record(e, fact)) });
+    const book = (b: OfferSettlementBook): OfferSettlementBook => ({ ...b, put: (id, s) => (once(step === 'audited' && s.late?.booked === true) ? Promise.reject(new Error('crash')) : b.put(id, s)) });
+    return { ledger, audit, book };
+  };
+
+  for (const step of ['listed', 'reserved', 'committed', 'audited'] as const) {
+    it(`a crash once it is ${step} is finished by the sweep at the next start: booked once, told once`, async () => {
+      const op = operator(crashAt(step));
+      await late(op);
+      await expect(op.settler.settle('R1', 'accepted')).rejects.toThrow('crash');
+      await close();
+      await open();
+      const after = operator();
+      expect(await after.settlement.sweep({ full: true })).toMatchObject({ answered: 1 });
+      expect(await after.settlement.sweep({ full: true })).toEqual({ answered: 0, ignored: 0, forgotten: 0 });
+      expect(await spend()).toMatchObject({ committed: 17, reserved: 0 });
+      expect(await after.settlements.get('R1')).toMatchObject({ state: 'committed', late: { booked: true } });
+      expect((await entriesOf('R1')).filter((e) => e.outcome.late)).toHaveLength(1);
+      expect(await records.list(OPEN_OFFER_SETTLEMENTS)).toEqual([]);
+    });
+  }
+
+  it('a refusal cut short by a crash is told once, as refused, even if the budget has room by the next start', async () => {
+    const op = operator({ limit: 20, audit: (a) => ({ ...a, record: (e, fact) => ((e as { type: string }).type === 'action.failed' ? Promise.reject(new Error('crash')) : a.record(e, fact)) }) });
+    await late(op);
+    await present(op.guarded, 'R2', 'mixed', 'C2');
+    await expect(op.settler.settle('R1', 'accepted')).rejects.toThrow('crash');
+    // R2 is declined meanwhile: room again, but the refusal stands as it was judged.
+    await op.settler.settle('R2', 'declined');
+    await close();
+    await open();
+    const after = operator({ limit: 20 });
+    await after.settlement.sweep({ full: true });
+    expect(await after.settlements.get('R1')).toMatchObject({ state: 'released', late: { booked: false } });
+    expect(await spend()).toMatchObject({ committed: 4, reserved: 0 });
+    expect((await entriesOf('R1')).filter((e) => e.type === 'action.failed')).toHaveLength(1);
+  });
+});
+
+describe('one audit entry per settlement', () => {
+  it('a crash between the entry and the record: the sweep at the next start writes the record, not the entry again', async () => {
+    let armed = true;
+    const op = operator({ book: (b) => ({ ...b, put: (id, s) => (s.state === 'committed' && armed ? ((armed = false), Promise.reject(new Error('crash'))) : b.put(id, s)) }) });
+    await present(op.guarded, 'R1');
+    logged.push(answer('R1', 'accepted'));
+    await expect(op.settler.settle('R1', 'accepted')).rejects.toThrow('crash');
+    await close();
+    await open();
+    const after = operator();
+    expect(await after.settlement.sweep({ full: true })).toMatchObject({ answered: 1 });
+    expect(await after.settlements.get('R1')).toMatchObject({ state: 'committed' });
+    const settled = (await after.audit.read({ afterSeq: 0 })).filter((e) => e.entry.type === 'action.settled' && e.entry.requestId === 'R1');
+    expect(settled).toHaveLength(1);
+    expect(await spend()).toMatchObject({ committed: 17, reserved: 0 });
+  });
+
+  it('two processes settling the same answer at once (a sweep and the live path of another) write one entry and book once', async () => {
+    const one = operator();
+    const two = operator();
+    await present(one.guarded, 'R1');
+    await Promise.all([one.settler.settle('R1', 'accepted'), two.settler.settle('R1', 'accepted')]);
+    const settled = (await one.audit.read({ afterSeq: 0 })).filter((e) => e.entry.type === 'action.settled' && e.entry.requestId === 'R1');
+    expect(settled).toHaveLength(1);
+    expect(await spend()).toMatchObject({ committed: 17, reserved: 0 });
   });
 });

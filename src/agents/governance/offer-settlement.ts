@@ -1,6 +1,6 @@
 import type { Clock } from '../../domain/clock.js';
 import type { TwinEvent } from '../../domain/events.js';
-import type { ActionRequest, Actor, BudgetClaim, BudgetLedger } from '../../decisioning/policy/index.js';
+import { budgetClaims, type ActionPolicy, type ActionRequest, type Actor, type BudgetClaim, type BudgetLedger } from '../../decisioning/policy/index.js';
 import { cents } from '../../decisioning/action-pricing.js';
 import type { DocumentStore } from '../../store/document-store.js';
 import type { AppliedListener } from '../../twin/intake.js';
@@ -13,9 +13,10 @@ import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail
  * a booking of its own, so the budget cannot be overspent if everyone accepts. The customer's
  * answer to that request settles it: `accepted` commits the reserved part, `declined` and the
  * outcome watch's `ignored` release it. The store's booking makes each settlement happen once,
- * whatever the answer is seen again (redelivery, replay, restart). An `accepted` that comes after
- * the offer was written off as ignored is honoured within the budget (`late`); the sweep
- * (offer-settlement-sweep.ts) settles what a failed write or a crash left reserved.
+ * whatever the answer is seen again (redelivery, replay, restart), and its audit entry is written
+ * once (a fact of the trail). An `accepted` that comes after the offer was written off as ignored
+ * is honoured within the budgets as at the acceptance (`late`); the sweep
+ * (offer-settlement-sweep.ts) settles what a failed write or a crash left reserved or half booked.
  */
 
 /** Whether a request puts a catalogue offer in front of the customer (who then answers). */
@@ -32,6 +33,8 @@ export interface OfferSettlement {
   readonly customerId: string;
   readonly actionClass: string;
   readonly channel: string;
+  /** The request's agent domain, which budgets count (absent: none, or a record kept before it was kept). */
+  readonly domain?: string;
   /** The acceptance-paid part: what the policy checked, committed as is on acceptance. */
   readonly amount: number;
   /** The budget lines it is reserved on (the presentation's periods: settled where reserved). */
@@ -47,8 +50,39 @@ export interface OfferSettlement {
    * `booked` when the budget had room and the amount was committed then (the record is then
    * `committed`), else why not (the record stays `released`, the refusal is in the audit trail).
    */
-  readonly late?: { readonly at: number; readonly booked: boolean; readonly reason?: string };
+  readonly late?: { readonly at: number; readonly booked: boolean; readonly reason?: string; readonly claims?: readonly BudgetClaim[] };
 }
+
+/**
+ * A late acceptance being booked: the lines its amount is checked and booked on, fixed when the
+ * acceptance is first seen (the budgets of the policy in force then, in the periods it falls in),
+ * and, once the budget has refused it, why. Kept on the open list before anything is booked, so a
+ * crash anywhere after leaves the sweep these very lines to finish with.
+ */
+export interface LateBooking {
+  readonly at: number;
+  readonly claims: readonly BudgetClaim[];
+  readonly refused?: string;
+}
+
+/**
+ * An entry of the open list (offer-settlement-book.ts): a reserved record as it was reserved, or
+ * a released one whose late acceptance is being booked (`lateBooking`).
+ */
+export type OpenSettlement = OfferSettlement & { readonly lateBooking?: LateBooking };
+
+/** The settlements as the settler keeps them: the records, and the open list's entries it writes. */
+export interface SettlementRecords extends DocumentStore<OfferSettlement> {
+  /** The request's entry on the open list, if it has one. */
+  openEntry(requestId: string): Promise<OpenSettlement | undefined>;
+  /** Puts a late acceptance on the open list before it is booked (its record changes once it is booked or refused). */
+  listLateBooking(entry: OpenSettlement & { readonly lateBooking: LateBooking }): Promise<void>;
+}
+
+/** The audit trail's fact of a request's settlement on its answer: one entry, whatever repeats it. */
+export const settledFact = (requestId: string): string => `offer-settled:${requestId}`;
+/** The audit trail's fact of a late acceptance booked or refused: one entry, whatever repeats it. */
+export const lateFact = (requestId: string): string => `offer-accepted-late:${requestId}`;
 
 /** The customer's answers that settle an offer. */
 export type OfferAnswer = 'accepted' | 'declined' | 'ignored';
@@ -96,9 +130,21 @@ export interface OfferSettler {
 /** What the settler needs. */
 export interface OfferSettlerOptions {
   readonly ledger: BudgetLedger;
-  readonly settlements: DocumentStore<OfferSettlement>;
+  readonly settlements: SettlementRecords;
   readonly audit: AuditTrail;
+  /** The action policy in force: a late acceptance is checked against its budgets as at the acceptance. */
+  readonly policy: () => ActionPolicy;
   readonly clock: Clock;
+}
+
+/**
+ * The domain of a record kept before the domain was: the one its presentation's budget lines name
+ * (`class|domain`), if any did; none otherwise (only budgets for every domain count it then).
+ */
+function domainOf(s: OfferSettlement): string | undefined {
+  if (s.domain !== undefined) return s.domain;
+  const named = s.claims.map((c) => c.scope.split('|')[1]).find((d) => d !== undefined && d !== '*');
+  return named;
 }
 
 const SETTLER: Actor = { kind: 'system', id: 'offer-settlement' };
@@ -120,37 +166,58 @@ export function createOfferSettler(o: OfferSettlerOptions): OfferSettler {
     if (!pending) return null;
     if (pending.state !== 'reserved') return answer === 'accepted' && pending.answer === 'ignored' && !pending.late ? acceptedLate(pending) : null;
     const reservation = { claims: pending.claims.filter((c) => c.amount > 0), requestId: acceptanceBooking(requestId) };
-    // The store's booking settles once even if what follows is not written (a crash between): a
-    // repeat (the sweep) writes the audit entry and the record, at worst the entry twice, never the money.
+    // The store's booking settles once even if what follows is not written (a crash between), and
+    // the audit entry is the settlement's fact, written once: a repeat (the sweep, another
+    // process) writes the record, never the money or the entry twice.
     if (answer === 'accepted') await o.ledger.commit(reservation);
     else await o.ledger.release(reservation);
     const settled: OfferSettlement = { ...pending, state: answer === 'accepted' ? 'committed' : 'released', settledAt: o.clock.now(), answer };
-    await o.audit.record(entry(pending, 'action.settled', answer === 'accepted' ? pending.amount : 0, `the customer's answer: ${answer}`, { answer, state: settled.state, amount: pending.amount }));
+    await o.audit.record(entry(pending, 'action.settled', answer === 'accepted' ? pending.amount : 0, `the customer's answer: ${answer}`, { answer, state: settled.state, amount: pending.amount }), settledFact(requestId));
     await o.settlements.put(requestId, settled);
     return settled;
   }
   /**
    * The customer accepted after the answer window had written the offer off as ignored: the
    * operator honours the acceptance (the back end gave its terms when the customer accepted), so
-   * its amount is booked again on the lines it was reserved on, within their limits; a line with
-   * no room refuses it, visibly (an `action.failed` entry with the budget's reason), and the
-   * record says so: nobody books past a budget, and nobody loses sight of the acceptance.
+   * its amount, the one the policy checked at presentation, is booked on the budgets of the policy
+   * in force at the acceptance, in the periods it falls in, within their limits then; a line with
+   * no room refuses it, visibly (an `action.failed` entry with the budget's reason), and the record
+   * says so: nobody books past a budget, and nobody loses sight of the acceptance.
+   *
+   * Each step can be cut short by a crash and is finished by the sweep (which reads the open list):
+   * the lines are fixed and listed open first; the budget's booking of the request is reserved and
+   * committed once; a refusal is listed before it is told; the entry is one fact; the record last
+   * (which takes the entry off the open list). A repeat re-books nothing and re-tells nothing.
    */
   async function acceptedLate(released: OfferSettlement): Promise<OfferSettlement> {
-    const booking = lateAcceptanceBooking(released.requestId);
-    const held = await o.ledger.reserve(released.claims, booking);
-    const at = o.clock.now();
-    if (!held.ok) {
-      const refused: OfferSettlement = { ...released, late: { at, booked: false, reason: held.reason } };
-      const why = `the customer accepted after the offer was written off as ignored; not booked: ${held.reason}. The customer holds the offer's terms and nothing books them later: withdraw the terms with the customer, or account for the amount outside this budget`;
-      await o.audit.record(entry(released, 'action.failed', 0, why, { answer: 'accepted', late: true, status: 'refused', guardrail: 'budget', state: 'released', amount: released.amount }));
-      await o.settlements.put(released.requestId, refused);
+    const requestId = released.requestId;
+    const listed = (await o.settlements.openEntry(requestId))?.lateBooking;
+    let late: LateBooking = listed ?? { at: o.clock.now(), claims: budgetClaims(o.policy(), { actionClass: released.actionClass, domain: domainOf(released) }, o.clock.now(), released.amount) };
+    if (!listed) await o.settlements.listLateBooking({ ...released, lateBooking: late });
+    const booking = lateAcceptanceBooking(requestId);
+    if (late.refused === undefined) {
+      const held = await o.ledger.reserve(late.claims, booking);
+      if (!held.ok) {
+        late = { ...late, refused: held.reason };
+        // Kept before it is told: a repeat tells the same refusal rather than judging again.
+        await o.settlements.listLateBooking({ ...released, lateBooking: late });
+      }
+    }
+    if (late.refused !== undefined) {
+      const refused: OfferSettlement = { ...released, late: { at: late.at, booked: false, reason: late.refused, claims: late.claims } };
+      const why = `the customer accepted after the offer was written off as ignored; not booked: ${late.refused}. The customer holds the offer's terms and nothing books them later: withdraw the terms with the customer, or account for the amount outside this budget`;
+      await o.audit.record(entry(released, 'action.failed', 0, why, { answer: 'accepted', late: true, status: 'refused', guardrail: 'budget', state: 'released', amount: released.amount }), lateFact(requestId));
+      await o.settlements.put(requestId, refused);
       return refused;
     }
-    await o.ledger.commit(held.reservation);
-    const booked: OfferSettlement = { ...released, state: 'committed', answer: 'accepted', settledAt: at, late: { at, booked: true } };
-    await o.audit.record(entry(released, 'action.settled', released.amount, "the customer's answer: accepted, after the offer was written off as ignored", { answer: 'accepted', late: true, state: 'committed', amount: released.amount }));
-    await o.settlements.put(released.requestId, booked);
+    // The amount committed is the amount checked: the lines were reserved at `released.amount` each.
+    await o.ledger.commit({ claims: late.claims.filter((c) => c.amount > 0), requestId: booking });
+    const booked: OfferSettlement = { ...released, state: 'committed', answer: 'accepted', settledAt: late.at, late: { at: late.at, booked: true, claims: late.claims } };
+    await o.audit.record(
+      entry(released, 'action.settled', released.amount, "the customer's answer: accepted, after the offer was written off as ignored", { answer: 'accepted', late: true, state: 'committed', amount: released.amount, budgets: late.claims.map((c) => `${c.scope} ${c.periodKey}`) }),
+      lateFact(requestId),
+    );
+    await o.settlements.put(requestId, booked);
     return booked;
   }
   return {

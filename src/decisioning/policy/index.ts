@@ -26,6 +26,7 @@ export { createBudgetLedger, type BudgetLedger, type BudgetReservation, type Bud
 export { DEFAULT_ACTION_POLICY } from './default-policy.js';
 export { churnPreventionPolicySchema, DEFAULT_CHURN_PREVENTION_POLICY, type ChurnPreventionPolicy } from './churn-prevention-settings.js';
 export {
+  budgetClaims,
   evaluate,
   isExecuteVerdict,
   GUARDRAILS,

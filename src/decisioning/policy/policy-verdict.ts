@@ -39,6 +39,15 @@ export interface BudgetStanding {
   committed: number;
 }
 
+/**
+ * The budget lines `amount` of a request is booked on at `now`: every budget of the policy that
+ * counts it, in the periods `now` falls in, at their limits in this policy. The one reckoning for
+ * a verdict's claims and for money booked later than its request (a late acceptance).
+ */
+export function budgetClaims(policy: ActionPolicy, request: Pick<ActionRequest, 'actionClass' | 'domain'>, now: number, amount: number): BudgetClaim[] {
+  return budgetsFor(policy, request).map((b) => ({ scope: budgetScope(b), periodKey: periodKey(b.period, now), limit: b.limit, amount }));
+}
+
 declare const issued: unique symbol;
 
 /** The policy's verdict; only `evaluate` makes one. */
@@ -135,7 +144,7 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
   if (mode !== 'advise' && context.contact) return deny(context.contact.rule, `contact rule ${context.contact.rule}: ${context.contact.reason}`);
 
   // Advice spends nothing, so budgets only bind what may execute.
-  const claims: BudgetClaim[] = budgetsFor(policy, request).map((b) => ({ scope: budgetScope(b), periodKey: periodKey(b.period, context.now), limit: b.limit, amount: cost }));
+  const claims: BudgetClaim[] = budgetClaims(policy, request, context.now, cost);
   if (mode !== 'advise') {
     for (const c of claims) {
       const s = context.spending?.find((x) => x.scope === c.scope && x.periodKey === c.periodKey);

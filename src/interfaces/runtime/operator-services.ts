@@ -236,7 +236,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // offer reserved; a sweep at start and on a timer settles what a failed write or a crash left reserved.
   const offerSettlement = startOfferSettlement({
     intake: twins.intake,
-    settler: createOfferSettler({ ledger, settlements, audit, clock }),
+    settler: createOfferSettler({ ledger, settlements, audit, policy: () => actionPolicy.current(), clock }),
     book: settlements,
     answerOf: loggedAnswerOf,
     clock,
