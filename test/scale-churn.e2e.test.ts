@@ -17,6 +17,8 @@ import { CLUSTER_SERVICES, clusterAgainstOne, clusterAndSingle, clusterTestName,
  */
 
 const WAIT_MS = 180_000;
+/** A run's horizon beyond any clock of the test: a century. */
+const FAR_HORIZON_MS = 100 * 365 * 86_400_000;
 const START_MS = 120_000;
 /** The run's budget: small enough to bind (a budget per worker would contact three times as many). */
 const BUDGET = 3;
@@ -35,13 +37,25 @@ describe.skipIf(!CLUSTER_SERVICES)(clusterTestName('churn prevention over partit
   const { json } = cluster;
   const waitFor = <T>(what: string, probe: () => Promise<{ done: boolean; seen: T }>, ms = WAIT_MS) => cluster.waitFor(what, probe, ms);
 
-  const input = { periodId: 'e2e-1', scanAt: 0, horizonMs: 1, budget: BUDGET, controlShare: 0.2, seed: 1, offer: OFFERS[0], offers: OFFERS, minChurn: 0.02, minValue: 0 };
+  // A run makes no contact at or past its horizon: this one's is beyond any clock the processes keep
+  // (their events' or the wall's), and once it has acted it is stopped, and measures at once.
+  const input = { periodId: 'e2e-1', scanAt: 0, horizonMs: FAR_HORIZON_MS, budget: BUDGET, controlShare: 0.2, seed: 1, offer: OFFERS[0], offers: OFFERS, minChurn: 0.02, minValue: 0 };
   const runOn = async (c: TestCluster, base: string): Promise<string> => {
     const started = await c.json(`${base}/workflows/churn-prevention/start`, 'POST', { input, workflowId: 'churn-prevention-e2e-1' });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     return started.body.workflowId as string;
   };
-  const finished = async (c: TestCluster, base: string, id: string) => (await waitForRun(c, base, id, WAIT_MS)).status;
+  /** The run's end: once it has reported what it did, stopped (at `signalAt`: the gateway passes no signal; any worker records it in the shared journal). */
+  const finished = async (c: TestCluster, base: string, id: string, signalAt = base) => {
+    await c.waitFor(`run ${id} to report what it did`, async () => {
+      const r = await c.json(`${base}/churn-prevention/runs/${id}`);
+      return { done: r.status === 200 && (r.body as { report: Report | null }).report !== null, seen: { status: r.status } };
+    }, WAIT_MS);
+    // Stopped once it acted (409: it had ended by itself, with nothing to do).
+    const stopped = await c.json(`${signalAt}/workflows/${id}/signals/stop`, 'POST', { reason: 'e2e: acted; measured now' });
+    expect([200, 409], JSON.stringify(stopped.body)).toContain(stopped.status);
+    return (await waitForRun(c, base, id, WAIT_MS)).status;
+  };
 
   it('scans every worker, plans once under one budget, and asks each action once through a worker\'s death, as one process does', async () => {
     const { gateway, workers, one } = await clusterAgainstOne(cluster, single, { workers: 3, waitMs: WAIT_MS, startMs: START_MS });
@@ -69,7 +83,7 @@ describe.skipIf(!CLUSTER_SERVICES)(clusterTestName('churn prevention over partit
     }, 120_000);
     workers.get('w2')!.child.kill('SIGKILL');
     workers.delete('w2');
-    const status = await finished(cluster, gateway.url!, id);
+    const status = await finished(cluster, gateway.url!, id, [...workers.values()][0].url!);
     const run = (await json(`${gateway.url}/workflows/${id}`)).body as unknown as Run;
     expect({ status, error: run.error }).toEqual({ status: 'succeeded', error: null });
     const report = ((await json(`${gateway.url}/churn-prevention/runs/${id}`)).body as { report: Report }).report;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPreventionResult, type ScannedCustomer } from '../../src/agents/flows/churn-prevention-flow.js';
 import { churnRunReports } from '../../src/agents/flows/churn-prevention-report.js';
+import { atHorizon, skippingClock, TEST_HORIZON_MS } from '../../src/agents/flows/flow-fixtures.js';
 import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
 import { createGuardedExecutor, type ActionExecutor } from '../../src/agents/governance/guarded-executor.js';
@@ -22,7 +23,8 @@ describe('churn prevention flow on the sandbox', () => {
   it('holds out a control group, spends within budget, never contacts sleeping dogs, reports treated vs control', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'twinloop-churnflow-'));
     const world = createSandboxWorld(namedWorld('small'), 5, { latencyScale: 0 });
-    const clock = { now: () => Date.now() };
+    // The wall clock, moved past the run's horizon once it has acted (atHorizon).
+    const clock = skippingClock();
     const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: join(dir, 'events') }), clock: { now: () => Math.max(Date.now(), world.clock.now()) } });
     const store = await openGovernanceStore({ kind: 'sqlite', dataDir: join(dir, 'gov') });
     const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: join(dir, 'wf') });
@@ -66,17 +68,17 @@ describe('churn prevention flow on the sandbox', () => {
         return ids.map((id) => ({ customerId: id, churned: twins.engine.features(id)?.[F.churned] === 1, accepted: accepted.has(id) }));
       };
       const simulations: number[] = [];
-      const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10 });
+      const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10, clock });
       engine.register(churnPreventionWorkflow({ guarded: () => guarded, audit: () => audit, scan, outcomes, simulate: async (s) => (simulations.push(s.customerIds.length), { netValue: { mean: s.expectedNetValue, low: s.customerIds.length > 60 ? -1 : s.expectedNetValue * 0.5, high: s.expectedNetValue * 1.5 }, simulationId: `sim-${s.customerIds.length}` }) }));
       await engine.run();
       try {
         // An intent's segment, carried into the run: customers paying 20 a month or more.
         const segment: FeatureFilter[] = [{ field: 'churned', op: '==', value: 0 }, { field: 'arpu_3m', op: '>=', value: 20 }];
         const inSegment = new Set(twinIdsWhere(twins.engine, segment));
-        const input = { periodId: 'p1', scanAt: Date.now(), horizonMs: 1, budget: 300, controlShare: 0.2, seed: 3, offer: { offerId: 'retain-10', cost: 5 }, minChurn: 0.2, segment };
+        const input = { periodId: 'p1', scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 300, controlShare: 0.2, seed: 3, offer: { offerId: 'retain-10', cost: 5 }, minChurn: 0.2, segment };
         const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('p1') });
         expect((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('p1') })).created).toBe(false);
-        const run = await engine.waitFor(workflowId, { timeoutMs: 120_000 });
+        const run = await atHorizon(engine, clock, workflowId);
         expect(run.error).toBeNull();
         const r = run.output as ChurnPreventionResult;
         expect(r.status).toBe('measured');

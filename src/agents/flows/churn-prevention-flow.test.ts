@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
-import { flowOperator } from './flow-fixtures.js';
+import { flowOperator, TEST_HORIZON_MS } from './flow-fixtures.js';
 import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPlanSummary, type ChurnPreventionResult, type ScannedCustomer } from './churn-prevention-flow.js';
 import { churnRunReports } from './churn-prevention-report.js';
 import { observationOfChurnRun } from './intent-execution.js';
@@ -15,7 +15,7 @@ const everyoneWorthIt = {
 
 describe('the simulation check of a churn prevention run', () => {
   it("contacts the customers whose expected net value is clearly positive and lists the others with theirs", async () => {
-    const { guarded, audit, engine, contacts, close } = await operator('churn-check');
+    const { guarded, audit, engine, contacts, atHorizon, close } = await operator('churn-check');
     // Six customers at risk, all with a positive planned value; the check finds C5 and C6 not clearly worth it.
     const scanned: ScannedCustomer[] = [1, 2, 3, 4, 5, 6].map((i) => ({ customerId: `C${i}`, churn: 0.3, value: 1000 - i * 100, acceptance: 0.3 }));
     const low: Record<string, number> = { C1: 9, C2: 6, C3: 4, C4: 1, C5: -2, C6: -5 };
@@ -29,9 +29,9 @@ describe('the simulation check of a churn prevention run', () => {
     engine.register(churnPreventionWorkflow({ guarded: () => guarded, audit: () => audit, scan: async () => scanned, simulate, outcomes: async (ids) => ids.map((customerId) => ({ customerId, churned: false })) }));
     await engine.run();
     try {
-      const input = { periodId: 'check', scanAt: Date.now(), horizonMs: 1, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const input = { periodId: 'check', scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
       const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('check') });
-      const run = await engine.waitFor(workflowId, { timeoutMs: 120_000 });
+      const run = await atHorizon(workflowId);
       expect(run.error).toBeNull();
       const r = run.output as ChurnPreventionResult;
       // The plan the check was asked about is the plan itself, with who gets which offer.
@@ -53,7 +53,7 @@ describe('the simulation check of a churn prevention run', () => {
   it('keeps what it spends and what it holds for the unanswered offers within the run budget together', async () => {
     // Offers paid on acceptance, as the operator prices them: presenting one spends nothing now and
     // holds its 3 until the customer answers.
-    const { engine, close } = await operator('churn-reserved');
+    const { engine, atHorizon, close } = await operator('churn-reserved');
     const presented: string[] = [];
     const guarded = {
       execute: async (request: { customerId?: string; id?: string }) => {
@@ -65,9 +65,9 @@ describe('the simulation check of a churn prevention run', () => {
     engine.register(churnPreventionWorkflow({ guarded: () => guarded, scan: async () => scanned, ...everyoneWorthIt }));
     await engine.run();
     try {
-      const input = { periodId: 'reserved', scanAt: Date.now(), horizonMs: 1, budget: 10, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const input = { periodId: 'reserved', scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 10, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
       const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('reserved') });
-      const run = await engine.waitFor(workflowId, { timeoutMs: 120_000 });
+      const run = await atHorizon(workflowId);
       expect(run.error).toBeNull();
       const r = run.output as ChurnPreventionResult;
       // Three offers of 3 fit in 10 if all are accepted; a fourth would not.
@@ -79,7 +79,7 @@ describe('the simulation check of a churn prevention run', () => {
   }, 180_000);
 
   it("counts at its horizon what its accepted offers committed as its cost, and what is still reserved", async () => {
-    const { engine, close } = await operator('churn-settled');
+    const { engine, atHorizon, close } = await operator('churn-settled');
     const guarded = {
       execute: async (request: { customerId?: string }) => ({ status: 'executed' as const, reason: 'ok', requestId: `req-${request.customerId}`, cost: 0.05, onAcceptance: 3, auditSeq: 1, verdict: {} }),
     } as unknown as Pick<GuardedExecutor, 'execute'>;
@@ -90,9 +90,9 @@ describe('the simulation check of a churn prevention run', () => {
     engine.register(churnPreventionWorkflow({ guarded: () => guarded, scan: async () => scanned, settlements, ...everyoneWorthIt }));
     await engine.run();
     try {
-      const input = { periodId: 'settled', scanAt: Date.now(), horizonMs: 1, budget: 100, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const input = { periodId: 'settled', scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 100, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
       const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('settled') });
-      const run = await engine.waitFor(workflowId, { timeoutMs: 120_000 });
+      const run = await atHorizon(workflowId);
       expect(run.error).toBeNull();
       const r = run.output as ChurnPreventionResult;
       expect(r).toMatchObject({ spend: 0.15, acceptedCost: 3, reserved: 3 });
@@ -104,7 +104,7 @@ describe('the simulation check of a churn prevention run', () => {
   }, 180_000);
 
   it('waits for the end of the quiet hours before each contact instead of having it refused', async () => {
-    const { guarded, engine, contacts, close } = await operator('churn-quiet');
+    const { guarded, engine, contacts, atHorizon, close } = await operator('churn-quiet');
     const scanned: ScannedCustomer[] = [1, 2, 3].map((i) => ({ customerId: `Q${i}`, churn: 0.3, value: 1000, acceptance: 0.3 }));
     const quietUntil = Date.now() + 300;
     engine.register(
@@ -117,8 +117,8 @@ describe('the simulation check of a churn prevention run', () => {
     );
     await engine.run();
     try {
-      const input = { periodId: 'quiet', scanAt: Date.now(), horizonMs: 1, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
-      const run = await engine.waitFor((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('quiet') })).workflowId, { timeoutMs: 120_000 });
+      const input = { periodId: 'quiet', scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const run = await atHorizon((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('quiet') })).workflowId);
       expect(run.error).toBeNull();
       expect((run.output as ChurnPreventionResult).treatedIds).toEqual(['Q1', 'Q2', 'Q3']);
       expect(contacts).toHaveLength(3);
@@ -142,7 +142,7 @@ describe('the simulation check of a churn prevention run', () => {
     );
     await engine.run();
     try {
-      const input = { periodId: 'halfway', scanAt: Date.now(), horizonMs: 1, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const input = { periodId: 'halfway', scanAt: Date.now(), horizonMs: 30 * TEST_HORIZON_MS, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
       const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('halfway') });
       const reports = churnRunReports(engine, 'churn-prevention');
       let view = await reports.get(workflowId);
@@ -156,7 +156,7 @@ describe('the simulation check of a churn prevention run', () => {
   }, 180_000);
 
   it("counts a back end's refusal of one customer's offer as refused and goes on with the others", async () => {
-    const { guarded, engine, contacts, close } = await operator('churn-refused', new Set(['R2']));
+    const { guarded, engine, contacts, atHorizon, close } = await operator('churn-refused', new Set(['R2']));
     const scanned: ScannedCustomer[] = [1, 2, 3].map((i) => ({ customerId: `R${i}`, churn: 0.3, value: 1000, acceptance: 0.3 }));
     engine.register(
       churnPreventionWorkflow({
@@ -167,13 +167,46 @@ describe('the simulation check of a churn prevention run', () => {
     );
     await engine.run();
     try {
-      const input = { periodId: 'refused', scanAt: Date.now(), horizonMs: 1, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
-      const run = await engine.waitFor((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('refused') })).workflowId, { timeoutMs: 120_000 });
+      const input = { periodId: 'refused', scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const run = await atHorizon((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('refused') })).workflowId);
       expect(run.error).toBeNull();
       const r = run.output as ChurnPreventionResult;
       expect(r.treatedIds).toEqual(['R1', 'R3']);
       expect(r.leftAlone.refused).toEqual({ count: 1, customerIds: ['R2'] });
       expect(contacts.map((c) => c.customerId)).toEqual(['R1', 'R3']);
+    } finally {
+      await close();
+    }
+  }, 180_000);
+
+  it('makes no contact at or past its horizon: quiet hours that end after it wait only up to it, and the customers left are left alone, said so', async () => {
+    const { guarded, audit, engine, contacts, atHorizon, close } = await operator('churn-horizon');
+    const scanned: ScannedCustomer[] = [1, 2, 3].map((i) => ({ customerId: `P${i}`, churn: 0.3, value: 1000, acceptance: 0.3 }));
+    engine.register(
+      churnPreventionWorkflow({
+        guarded: () => guarded,
+        audit: () => audit,
+        scan: async () => scanned,
+        ...everyoneWorthIt,
+        // After the first contact, the quiet hours last two horizons.
+        contactAllowedAt: (now) => (contacts.length === 0 ? now : now + 2 * TEST_HORIZON_MS),
+      }),
+    );
+    await engine.run();
+    try {
+      const input = { periodId: 'horizon', scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      // P2's quiet hours end after the horizon: the run waits for them only up to it.
+      const run = await atHorizon((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('horizon') })).workflowId, { waitKey: 'quiet-P2' });
+      expect(run.error).toBeNull();
+      const r = run.output as ChurnPreventionResult;
+      expect(contacts.map((c) => c.customerId)).toEqual(['P1']);
+      expect(r.treatedIds).toEqual(['P1']);
+      expect(r.leftAlone['past-horizon']).toEqual({ count: 2, customerIds: ['P2', 'P3'] });
+      expect(r.status).toBe('measured');
+      // P2's offer was asked at the horizon and refused by the policy as expired; P3's turn came after it.
+      expect(r.contacts).toMatchObject({ digital: 1, refused: 1 });
+      const verdicts = (await audit.read({ afterSeq: 0, limit: 1000 })).filter((e) => e.entry.type === 'policy.verdict' && (e.entry.action as { customerId?: string }).customerId === 'P2');
+      expect(verdicts.map((e) => (e.entry.outcome as { guardrail?: string }).guardrail)).toEqual(['expired']);
     } finally {
       await close();
     }

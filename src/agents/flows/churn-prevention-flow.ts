@@ -393,6 +393,9 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         const request = (extra: Pick<ActionRequestInput, 'actionClass' | 'channel' | 'cost' | 'params'>): ActionRequestInput => ({
           ...extra,
           customerId: c.customerId,
+          // What the run contacts counts up to its horizon: past it the policy carries nothing out
+          // (an approval decided later included).
+          expiresAt: horizonAt,
           domain: 'churn_prevention',
           features: { ...(s.features ?? {}) },
           actor: CHURN_PREVENTION_ACTOR,
@@ -402,7 +405,16 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         // or not it waits (a look for a stop when contacts are allowed at once), so a replay takes
         // the same path whatever the policy says by then.
         const now = await ctx.now(`now-${c.customerId}`);
-        stop = await waitUnlessStopped(ctx, `quiet-${c.customerId}`, deps.contactAllowedAt?.(now) ?? now);
+        // No contact at or past the horizon, where the run measures what its contacts made: the
+        // customers whose turn comes after it (a long run) are left alone, said so; quiet hours
+        // that end after it are waited for only up to it, and the contact then asked is expired
+        // (the policy refuses it, `expiresAt`). Both are read from the journal on a replay (the
+        // time, the wait and the refusal), whatever the quiet hours say by then.
+        if (now >= horizonAt) {
+          leftAlone.add('past-horizon', c.customerId);
+          continue;
+        }
+        stop = await waitUnlessStopped(ctx, `quiet-${c.customerId}`, Math.min(deps.contactAllowedAt?.(now) ?? now, horizonAt));
         if (stop) {
           leftAlone.add('stopped', c.customerId);
           continue;
@@ -448,7 +460,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
           leftAlone.add('pending-approval', c.customerId);
         } else {
           contacts.refused++;
-          leftAlone.add(CONTACT_RULE_NAMES.has(outcome.guardrail ?? '') ? 'consent' : outcome.guardrail === 'budget' ? 'budget' : 'refused', c.customerId);
+          const guardrail = outcome.guardrail ?? '';
+          leftAlone.add(CONTACT_RULE_NAMES.has(guardrail) ? 'consent' : guardrail === 'budget' ? 'budget' : guardrail === 'expired' ? 'past-horizon' : 'refused', c.customerId);
         }
       }
 

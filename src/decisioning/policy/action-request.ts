@@ -37,6 +37,12 @@ export const actionRequestSchema = z.object({
   /** The customer's facts segments are matched on (recorded in the audit); the running operator's executor sets them from the twin, whatever a caller sent. */
   features: z.record(z.string(), z.number()).default({}),
   actor: actorSchema,
+  /**
+   * ms since the epoch: the action may not be carried out at or after it (a run's horizon: what it
+   * contacts counts up to there). The policy denies it then (guardrail `expired`), an approval
+   * decided later included.
+   */
+  expiresAt: z.number().int().nonnegative().optional(),
   why: z
     .object({
       summary: z.string().max(2000).optional(),

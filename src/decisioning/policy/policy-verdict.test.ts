@@ -35,6 +35,15 @@ describe('evaluate with the default sandbox policy', () => {
     expect(huge).toMatchObject({ verdict: 'deny', guardrail: 'cost-cap' });
   });
 
+  it('denies a request at or after its expiry (a run\'s horizon), whoever approved it, and judges it as usual before', () => {
+    const expiring = req({ channel: 'app', expiresAt: NOW + 1 });
+    expect(evaluate(policy, expiring, { now: NOW })).toMatchObject({ verdict: 'execute' });
+    const late = evaluate(policy, expiring, { now: NOW + 1, approvedBy: { approvalId: 'a1', by: 'lou' } });
+    expect(late).toMatchObject({ verdict: 'deny', guardrail: 'expired' });
+    expect(late.reasons.at(-1)).toMatch(/expired at .*nothing is carried out after it/);
+    expect(() => actionRequestSchema.parse({ actionClass: 'offer', channel: 'app', actor: { kind: 'agent', id: 'a' }, expiresAt: -1 })).toThrow();
+  });
+
   it('caps discounts at 25 % and asks approval above 15 %', () => {
     expect(evaluate(policy, req({ actionClass: 'discount', discountPct: 10 }), { now: NOW }).verdict).toBe('execute');
     expect(evaluate(policy, req({ actionClass: 'discount', discountPct: 20 }), { now: NOW }).verdict).toBe('needs-approval');

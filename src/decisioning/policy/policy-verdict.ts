@@ -19,8 +19,8 @@ import { CONTACT_RULES, type ContactRefusal } from '../contact-policy.js';
 
 export type VerdictKind = 'execute' | 'needs-approval' | 'advise-only' | 'deny';
 
-/** The guardrails that can deny a request: caps, budgets, and the contact rules (consent, quiet hours, contact caps, opt-outs). */
-export const GUARDRAILS = ['cost-cap', 'discount-cap', 'budget', ...CONTACT_RULES] as const;
+/** The guardrails that can deny a request: its expiry, caps, budgets, and the contact rules (consent, quiet hours, contact caps, opt-outs). */
+export const GUARDRAILS = ['expired', 'cost-cap', 'discount-cap', 'budget', ...CONTACT_RULES] as const;
 export type Guardrail = (typeof GUARDRAILS)[number];
 
 /** A budget line as the ledger should reserve it. */
@@ -127,6 +127,10 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
   const deny = (guardrail: Guardrail, reason: string): PolicyVerdict =>
     issue({ ...base, verdict: 'deny', mode, guardrail, reasons: [...reasons, reason], budget: [] });
 
+  // Past what asked for it (a run's horizon), nothing is carried out, whoever approves it.
+  if (request.expiresAt !== undefined && context.now >= request.expiresAt) {
+    return deny('expired', `the request expired at ${new Date(request.expiresAt).toISOString()} (the horizon of the run that asked for it); nothing is carried out after it`);
+  }
   const g = rule?.guardrails ?? {};
   if (g.costCap !== undefined && cost > g.costCap) return deny('cost-cap', `cost ${money(cost)} is above the cap of ${money(g.costCap)} per ${request.actionClass}`);
   if (g.discountCapPct !== undefined && request.discountPct !== undefined && request.discountPct > g.discountCapPct) {
