@@ -94,4 +94,20 @@ describe('learning retention agent', () => {
     expect(read.model.customers).toBe(400);
     expect(read.model.hazardRatio).not.toEqual(unread.model.hazardRatio);
   });
+
+  it('keeps what a customer showed before it was chosen again: the ended holdout\u2019s survival and untreated months', () => {
+    const engine = base(400, answered, answer, (i) => (i >= 350 && i < 380 ? 60 : 0));
+    const live = scores(engine, 0.05, 4000);
+    const agent = new LearningRetentionAgent(options);
+    // 200–399 held out at day 30 at 0.02 a month; 200–299, all still there, chosen again at day 60 (another campaign).
+    for (let i = 200; i < 400; i++) agent.remember(`C${i}`, { at: T0 + 30 * DAY_MS, hazard: 0.02, heldOut: true });
+    for (let i = 200; i < 300; i++) agent.remember(`C${i}`, { at: T0 + 60 * DAY_MS, hazard: 0.02, heldOut: false }, engine);
+    expect(agent.ended.get('C200')).toEqual([{ at: T0 + 30 * DAY_MS, hazard: 0.02, heldOut: true, endedAt: T0 + 60 * DAY_MS, accepted: false }]);
+    const month = agent.planMonth(engine, live, 40, 1, 1);
+    // The arm's 30 churns against all its months watched: the 100 chosen again survived their 30 days
+    // held out (left out, as until 2026-12-06, the arm kept its churners and lost those survivors).
+    expect(month.calibration).toBeCloseTo((30 + 5) / ((0.02 * (70 * 90 + 30 * 30 + 100 * 30)) / 30.4375 + 5), 6);
+    // Their untreated month is evidence too: 200 who answered, 100 still held out, 100 ended holdouts.
+    expect(month.model.customers).toBe(400);
+  });
 });

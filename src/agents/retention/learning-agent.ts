@@ -1,6 +1,6 @@
 import { DAY_MS, MONTH_MS } from '../../domain/time.js';
 import type { LiveScore } from '../../intelligence/live/live-scoring.js';
-import { periodSinceHoldout, periodsSinceContact, profileEvidence } from '../../intelligence/profile/profile-evidence.js';
+import { periodSinceHoldout, periodsOfEndedEpisode, periodsSinceContact, profileEvidence } from '../../intelligence/profile/profile-evidence.js';
 import {
   acceptanceOf,
   DEFAULT_RESPONSE_PRIORS,
@@ -51,6 +51,14 @@ export interface LedgerEntry {
   readonly heldOut: boolean;
 }
 
+/** A ledger entry a later contact or holdout of the same customer ended: its evidence is kept. */
+export interface EndedEntry extends LedgerEntry {
+  /** When the later choice ended it. */
+  readonly endedAt: number;
+  /** The customer accepted this contact's offer (false for a holdout). */
+  readonly accepted: boolean;
+}
+
 /** Settings of the agent. */
 export interface LearningAgentOptions {
   readonly offer: CampaignOffer;
@@ -81,15 +89,36 @@ export interface AgentMonth {
 
 /** The agent with its ledger. */
 export class LearningRetentionAgent {
+  /** Each customer's latest contact or holdout. */
   readonly ledger = new Map<string, LedgerEntry>();
+  /** The earlier ones, each ended by the next: what the customer showed between them stays evidence. */
+  readonly ended = new Map<string, EndedEntry[]>();
   private readonly effectMonths: number;
 
   constructor(private readonly options: LearningAgentOptions) {
     this.effectMonths = options.effectMonths ?? 3;
   }
 
-  /** Records contacts made outside the agent's own plans (an earlier campaign) so it learns from them too. */
-  remember(customerId: string, entry: LedgerEntry): void {
+  /**
+   * Records contacts made outside the agent's own plans (an earlier campaign) so it learns from them
+   * too. An entry it replaces is kept as ended, its offer's acceptance read from `engine`'s twin.
+   */
+  remember(customerId: string, entry: LedgerEntry, engine?: Pick<TwinEngine, 'contactRecord'>): void {
+    this.record(customerId, entry, engine);
+  }
+
+  /**
+   * Sets the customer's latest entry; an earlier one is kept as ended at the new one's time, with
+   * whether its offer was accepted (the twin's last acceptance since it, read before the new contact).
+   */
+  private record(customerId: string, entry: LedgerEntry, engine?: Pick<TwinEngine, 'contactRecord'>): void {
+    const before = this.ledger.get(customerId);
+    if (before && entry.at > before.at) {
+      const lastAccepted = engine?.contactRecord(customerId)?.lastAcceptedAt ?? 0;
+      const list = this.ended.get(customerId) ?? [];
+      list.push({ ...before, endedAt: entry.at, accepted: !before.heldOut && lastAccepted >= before.at });
+      this.ended.set(customerId, list);
+    }
     this.ledger.set(customerId, entry);
   }
 
@@ -109,7 +138,9 @@ export class LearningRetentionAgent {
       // Churn after a contact is read against the hazard the model gave when the agent contacted.
       // Calibrated on the held-out customers' churn: the effect is what the contacted lose or keep against them.
       // A held-out customer's churn since is the randomised comparison's other arm (see periodSinceHoldout).
-      const periods = !entry ? [] : entry.heldOut ? periodSinceHoldout(record, entry.hazard * calibration, entry.at, now) : periodsSinceContact(record, entry.hazard * calibration, now, windowMs);
+      const latest = !entry ? [] : entry.heldOut ? periodSinceHoldout(record, entry.hazard * calibration, entry.at, now) : periodsSinceContact(record, entry.hazard * calibration, now, windowMs);
+      const earlier = (this.ended.get(id) ?? []).flatMap((x) => periodsOfEndedEpisode(x, x.hazard * calibration, x.endedAt, windowMs));
+      const periods = earlier.length > 0 ? [...earlier, ...latest] : latest;
       const e = profileEvidence(f, record, periods);
       if (record.presented > 0 || periods.length > 0) evidence.push(e);
       if (!score?.active || f[FEATURE_INDEX.churned] !== 0) continue;
@@ -153,8 +184,8 @@ export class LearningRetentionAgent {
     // calibration of the month it is read in (until 2026-12-06 it kept the calibrated hazard, and the
     // calibration was applied twice to the agent's own contacts and holdouts).
     const hazardOf = new Map(active.map((a) => [a.id, a.modelHazard]));
-    for (const c of plan.contact) this.ledger.set(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: false });
-    for (const c of plan.holdout) this.ledger.set(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: true });
+    for (const c of plan.contact) this.record(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: false }, engine);
+    for (const c of plan.holdout) this.record(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: true }, engine);
     return { plan, model, profiles, calibration };
   }
 
@@ -166,6 +197,11 @@ export class LearningRetentionAgent {
   calibration(engine: TwinEngine, now: number, windowMs: number): number {
     let churned = 0;
     let expected = 0;
+    // A held-out customer chosen again later was still there: a survivor of its window, up to then.
+    // Left out, the arm kept its churners and lost some of its survivors.
+    for (const list of this.ended.values()) {
+      for (const e of list) if (e.heldOut) expected += (e.hazard * Math.max(0, Math.min(e.endedAt, e.at + windowMs) - e.at)) / MONTH_MS;
+    }
     for (const [id, e] of this.ledger) {
       if (!e.heldOut) continue;
       const record = engine.contactRecord(id);

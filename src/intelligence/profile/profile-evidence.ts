@@ -60,3 +60,23 @@ export function periodSinceHoldout(record: ContactRecord, hazard: number, heldOu
   if (!(end > heldOutAt)) return [];
   return [{ expected: (hazard * (end - heldOutAt)) / MONTH_MS, churned: left, branch: 'none' }];
 }
+
+/**
+ * The periods of an earlier contact (or holdout) of a customer that a later one of the same agent
+ * ended at `endedAt`: untreated since a holdout, or inside the contact's effect window (accepted or
+ * just contacted) and untreated after it, each with the churn the model expected at `hazard` a
+ * month. Nobody left in them: the customer was still there to be chosen again. Without them a
+ * second contact erased the customer's earlier evidence, the twin's contact record holding only
+ * the last contact: the acceptors' untreated months after their window (what the persuadables'
+ * own hazard is read from) and the held out who were picked later (the survivors among the
+ * randomised comparison's other arm, so that the churners were over-counted in it).
+ */
+export function periodsOfEndedEpisode(e: { readonly at: number; readonly heldOut: boolean; readonly accepted: boolean }, hazard: number, endedAt: number, windowMs: number): ChurnPeriod[] {
+  if (!(endedAt > e.at)) return [];
+  const months = (from: number, to: number) => (hazard * Math.max(0, to - from)) / MONTH_MS;
+  if (e.heldOut) return [{ expected: months(e.at, endedAt), churned: false, branch: 'none' }];
+  const windowEnd = Math.min(endedAt, e.at + windowMs);
+  const out: ChurnPeriod[] = [{ expected: months(e.at, windowEnd), churned: false, branch: e.accepted ? 'accepted' : 'contacted' }];
+  if (endedAt > windowEnd) out.push({ expected: months(windowEnd, endedAt), churned: false, branch: 'none' });
+  return out;
+}
