@@ -135,6 +135,37 @@ describe('service operations flow (sandbox)', () => {
     }
   }, 60_000);
 
+  it('tells no one of an outage that cleared before its notices went out; one that lasted past the threshold still compensates everyone it touched', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const before = world.backends.stats();
+    const cell = busiestCell();
+    const raisedAt = clock.now();
+    const alarmOf = (id: string): Alarm => ({ id, alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'equipmentMalfunction', alarmedObject: { id: cell, '@referredType': 'Cell' }, raisedTime: new Date(raisedAt).toISOString(), state: 'raised' });
+    try {
+      // Raised, cleared 11 minutes on, and the run gets its turn only after the clear (a busy engine).
+      await h.engine.start('service-operations', { alarm: alarmOf('ALM-T5') }, { workflowId: 'ALM-T5' });
+      clock.advance(11 * 60_000);
+      expect(await signalAlarmCleared(h.engine, 'ALM-T5', { clearedTime: new Date(clock.now()).toISOString() })).toBe(true);
+      // The same, given to the run already cleared and lasting 5 hours (past the 4 h threshold).
+      await h.engine.start('service-operations', { alarm: { ...alarmOf('ALM-T6'), state: 'cleared', perceivedSeverity: 'critical', clearedTime: new Date(raisedAt + 5 * HOUR).toISOString() } }, { workflowId: 'ALM-T6' });
+      clock.advance(2 * HOUR);
+      await h.engine.runOnce();
+      const short = (await h.engine.get('ALM-T5'))?.output as ServiceOpsResult;
+      expect(short).toMatchObject({ notified: 0, resolutionNotices: 0, compensated: 0, cleared: true, durationMs: 11 * 60_000, ticket: 'executed' });
+      expect(short.affected).toBeGreaterThan(10);
+      expect(short.notToldCleared).toBe(short.affected);
+      const long = (await h.engine.get('ALM-T6'))?.output as ServiceOpsResult;
+      expect(long).toMatchObject({ notified: 0, resolutionNotices: 0, compensated: long.affected, cleared: true, durationMs: 5 * HOUR, notToldCleared: long.affected });
+      const after = world.backends.stats();
+      expect(after.notifications.ok - before.notifications.ok).toBe(0);
+      expect(after.billingAdjustments.ok - before.billingAdjustments.ok).toBe(long.affected);
+      expect(h.tickets).toHaveLength(2);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
   it("an alarm that continues a confirmed suspected incident tells nobody twice: notices and resolutions carry the incident's request ids", async () => {
     const clock = new ManualClock(world.clock.now());
     const h = await harness(clock);

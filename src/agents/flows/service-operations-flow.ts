@@ -20,10 +20,13 @@ import { DAY_MS } from '../../domain/time.js';
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
 /**
- * Version 2 looks again while the alarm is young for customers showing the incident (below);
- * version 1 (found once, at the alarm) stays registered for runs started before it.
+ * Version 3 tells no one of an outage that is already over: before each round of outage notices
+ * it looks whether the clear came (a run started late, or slowed behind a busy engine, told
+ * customers of an outage hours after it ended, then of its end). Version 2 looks again while the
+ * alarm is young for customers showing the incident (below); versions 1 (found once, at the
+ * alarm) and 2 stay registered for runs started before them.
  */
-export const SERVICE_OPS_WORKFLOW_VERSION = 2;
+export const SERVICE_OPS_WORKFLOW_VERSION = 3;
 /** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
 export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
 /**
@@ -192,6 +195,8 @@ export interface ServiceOpsResult {
   resolutionNotices: number;
   /** Customers found later, showing the incident, beyond those found at the alarm (in `affected` too). */
   showing: number;
+  /** Affected customers not told of the outage because it had cleared before their notice (version 3). */
+  notToldCleared?: number;
 }
 
 /**
@@ -257,10 +262,10 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
 }
 
 /**
- * Builds the service-operations workflow over its dependencies: the current version, or `version`
- * 1 (found once, at the alarm) for runs started before version 2; register both.
+ * Builds the service-operations workflow over its dependencies: the current version, or an
+ * earlier `version` for the runs started under it; register them all.
  */
-export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
   const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
   if (
     !(
@@ -406,9 +411,26 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 =
       const raisedMs = Date.parse(alarm.raisedTime);
       const customers = await ctx.step(affected, alarm);
       const [head, rest] = [customers.slice(0, policy.firstBatch), customers.slice(policy.firstBatch)];
-      const firstOut = await runBatches(ctx, outageNotices, alarm, head, 'notice-first', policy.firstBatch, continues);
+      /**
+       * Version 3: the clear that already came (the alarm given cleared, or its signal waiting in
+       * the journal), looked at without waiting; a notice of an outage that is over is not sent.
+       */
+      let clearedEarly: AlarmCleared | undefined;
+      const clearedNow = async (key: string): Promise<boolean> => {
+        if (version < 3) return false;
+        if (clearedEarly) return true;
+        if (alarm.state === 'cleared') clearedEarly = alarm.clearedTime ? { clearedTime: alarm.clearedTime } : {};
+        else {
+          const peek = await ctx.waitForSignal<AlarmCleared | null>(ALARM_CLEARED_SIGNAL, { timeoutMs: 0, fallback: null, key });
+          if (!peek.timedOut) clearedEarly = peek.payload ?? {};
+        }
+        return clearedEarly !== undefined;
+      };
+      const none: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
+      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, head, 'notice-first', policy.firstBatch, continues);
       const ticketStatus = await ctx.step(ticket, { alarm, affected: customers.length });
-      const restOut = await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize, continues);
+      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize, continues);
+      const notToldCleared = clearedEarly ? customers.length - (firstOut === none ? 0 : head.length) : 0;
       const notified = [...firstOut.executed, ...restOut.executed];
       const known = new Set(customers);
       const look = { round: 0, fromMs: raisedMs - policy.showingLookbackMs, found: 0, pending: 0, refused: 0, failed: 0 };
@@ -448,8 +470,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 =
       // alarm itself (started late, already cleared) counts as well.
       const compensable = (policy.compensation[alarm.perceivedSeverity] ?? 0) > 0;
       const startedMs = await ctx.now('started');
-      let clearedTime = alarm.state === 'cleared' ? alarm.clearedTime : undefined;
-      let cleared = alarm.state === 'cleared';
+      let clearedTime = alarm.state === 'cleared' ? alarm.clearedTime : clearedEarly?.clearedTime;
+      let cleared = alarm.state === 'cleared' || clearedEarly !== undefined;
       if (!cleared) {
         const firstWait = compensable ? Math.max(0, raisedMs + policy.compensateAfterMs - startedMs) : policy.maxOpenMs;
         const w = await waitWatching(ALARM_CLEARED_SIGNAL, Math.max(1, firstWait));
@@ -459,7 +481,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 =
       let comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       // Still open at the threshold (the wait timed out) counts as lasting past it.
       const compensate = compensable && (!cleared || lastedMs > policy.compensateAfterMs);
-      if (compensate) comp = await runBatches(ctx, compensation, alarm, [...notified], 'compensation', policy.batchSize, continues);
+      // An outage over before anyone was told still owes those it touched their compensation.
+      const owed = clearedEarly ? customers : notified;
+      if (compensate) comp = await runBatches(ctx, compensation, alarm, [...owed], 'compensation', policy.batchSize, continues);
       if (!cleared && compensable) {
         const compensatedSoFar = notified.length;
         const w = await waitWatching(ALARM_CLEARED_LATE_SIGNAL, policy.maxOpenMs);
@@ -484,6 +508,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 =
         durationMs: endMs === undefined ? null : endMs - raisedMs,
         resolutionNotices: resolved?.executed.length ?? 0,
         showing: look.found,
+        ...(version >= 3 ? { notToldCleared } : {}),
       };
     },
   };

@@ -302,8 +302,8 @@ export function operatorFlows(
       },
       evidence: s.incidentEvidence,
     };
-    // Version 1 for the runs started before version 2 (they finish as they began).
-    const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 1)];
+    // Versions 1 and 2 for the runs started before version 3 (they finish as they began).
+    const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 2), serviceOperationsWorkflow(serviceOpsDeps, 1)];
     const definitions: AnyWorkflowDefinition[] = [churnPrevention as AnyWorkflowDefinition, campaign as AnyWorkflowDefinition, ...(serviceOps as AnyWorkflowDefinition[])];
     if (bss) {
       const b = bss.connectors;
