@@ -54,11 +54,12 @@ describe('the outcome loop on the running operator', () => {
     server = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--data-dir', dataDir, '--world', 'small', '--customers', '800', '--months', '6', '--speed', String(SPEED)], { stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout!.on('data', (d) => (output += d));
     server.stderr!.on('data', (d) => (output += d));
-    await until(async () => (output.includes('live scores: serving') ? true : undefined), 90_000).catch((err) => {
+    // Bounds far above an idle machine's (the server serves in about 20 s): at load 30 a start takes minutes.
+    await until(async () => (output.includes('live scores: serving') ? true : undefined), 300_000).catch((err) => {
       throw new Error(`${(err as Error).message}; server said:\n${output}`);
     });
     key = readFileSync(join(dataDir, 'admin.key'), 'utf8').trim();
-  }, 120_000);
+  }, 360_000);
   afterAll(() => {
     server?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -95,7 +96,7 @@ describe('the outcome loop on the running operator', () => {
       const page = await send<{ items: TimelineItem[] }>('GET', `/twins/${d.customerId}/timeline?limit=1000&after=0`);
       const mine = page.items.filter((i) => i.event.data.requestId === requestId);
       return mine.some((i) => i.kind === 'offer' && i.event.data.action !== 'presented') ? mine : undefined;
-    }, 30_000);
+    }, 180_000, `the answer to ${requestId} on ${d.customerId}'s timeline`);
     expect(seen.find((i) => i.kind === 'action')?.event.data).toMatchObject({ requestId, decisionId: d.decisionId, actionClass: 'offer', status: 'presented', offerId: 'loop-bonus' });
     expect(seen.filter((i) => i.kind === 'offer').map((i) => i.event.data)).toEqual([
       expect.objectContaining({ action: 'presented', offerId: 'data-bonus', decisionId: d.decisionId, requestId }),
@@ -108,13 +109,22 @@ describe('the outcome loop on the running operator', () => {
       const last = r.stdout.trim().split('\n').at(-1) ?? '';
       return r.status === 0 ? (JSON.parse(last) as { coverage: { due: number; closed: number; share: number; byResult: Record<string, number>; notCarriedOut: number } }) : undefined;
     };
-    const report = await until(async () => {
-      const r = evaluate();
-      return r && r.coverage.due >= decisions.length ? r : undefined;
-    }, 90_000);
-    expect(report.coverage.share).toBeGreaterThanOrEqual(0.95);
-    const answered = report.coverage.byResult.accepted + report.coverage.byResult.declined + report.coverage.byResult.ignored;
-    expect(answered).toBe(executed.length);
+    // Due as soon as the log's newest time is a window past them; each is closed by the server's outcome
+    // watch at its own pace (an offer unanswered is written `ignored` by its sweep), which lags at load:
+    // read until every due decision is closed, then judge what came back.
+    type Report = NonNullable<ReturnType<typeof evaluate>>;
+    const answeredIn = (r: Report) => r.coverage.byResult.accepted + r.coverage.byResult.declined + r.coverage.byResult.ignored;
+    let last: Report | undefined;
+    const report = await until(
+      async () => {
+        last = evaluate() ?? last;
+        return last && last.coverage.due >= decisions.length && last.coverage.closed === last.coverage.due ? last : undefined;
+      },
+      300_000,
+      () => `every one of the ${decisions.length} decisions due and closed (${executed.length} executed; last coverage ${JSON.stringify(last?.coverage)})`,
+    );
+    expect(report.coverage.share).toBe(1);
+    expect(answeredIn(report), JSON.stringify(report.coverage)).toBe(executed.length);
     expect(report.coverage.byResult['not-acted']).toBe(decisions.length - executed.length);
 
     // The learner moved with the answers: the same offer in the same context is now believed differently.
@@ -130,5 +140,5 @@ describe('the outcome loop on the running operator', () => {
     }
     expect(moved?.after).toBeDefined();
     expect(moved?.after).not.toBe(moved?.before);
-  }, 240_000);
+  }, 900_000);
 });

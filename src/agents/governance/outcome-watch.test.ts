@@ -104,6 +104,23 @@ describe('outcome watch', () => {
     expect(log.every((d) => d.outcome)).toBe(true);
   });
 
+  it('leaves open a decision whose offer was presented after it and waits for its answer: the answer, or ignored, closes it', async () => {
+    const intake = fakeIntake();
+    watch = await start(intake);
+    await records.appendDecisions([decision('late', T0), decision('later', T0)]);
+    // Accepted on the card two days after the decision: its answer window ends at T0 + 9 days.
+    intake.apply([presented('late:retain-10', T0 + 2 * DAY_MS, 'late'), presented('later:retain-10', T0 + 2 * DAY_MS, 'later')]);
+    now = T0 + 8 * DAY_MS;
+    expect((await watch.sweep()).notActed).toBe(0);
+    expect(closed.size).toBe(0);
+    intake.apply([{ ...presented('late:retain-10', T0 + 8 * DAY_MS, 'late'), id: 'answer', data: { action: 'accepted', offerId: 'retain-10', channel: 'call', requestId: 'late:retain-10', decisionId: 'late' } } as TwinEvent]);
+    now = T0 + 9 * DAY_MS + 1;
+    expect(await watch.sweep()).toMatchObject({ ignored: 1, notActed: 0 });
+    expect(closed.get('later')).toMatchObject({ result: 'ignored', at: T0 + 9 * DAY_MS });
+    // (`late` is closed by its answer through the decision service, which this test stands in for: never by the sweep.)
+    expect(closed.has('late')).toBe(false);
+  });
+
   it('writes stayed at the horizon and churned as soon as the customer leaves within it, and remembers across a restart', async () => {
     const intake = fakeIntake();
     watch = await start(intake);
