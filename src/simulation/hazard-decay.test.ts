@@ -22,6 +22,19 @@ describe('the fall of a picked group\'s churn in the lab', () => {
     expect(decayLevel(decay, [], [], 3)).toBe(1);
   });
 
+  it('reads a twin\'s cell by its score and whether its contract ends within the horizon', () => {
+    const split: HazardDecay = { cutoffs: 9, bands: [
+      { below: null, contractEnds: false, level: 0.9, perMonth: 1, sd: 0.1, churners: 10, expected: 10 },
+      { below: null, contractEnds: true, level: 0.25, perMonth: 1, sd: 0.1, churners: 10, expected: 10 },
+    ] };
+    // The first month is the score's own; a quarter of it from then on when the contract ends in the window.
+    expect(decayLevel(split, [0.2], [0.2], 4, [1])).toBeCloseTo((1 + 3 * 0.25) / 4, 10);
+    expect(decayLevel(split, [0.2], [0.2], 4, [0])).toBeCloseTo((1 + 3 * 0.9) / 4, 10);
+    expect(decayLevel(split, [0.2], [0.2], 4)).toBeCloseTo((1 + 3 * 0.9) / 4, 10);
+    // A fall read before the split (bands of the score alone, no level) serves every twin.
+    expect(decayLevel(decay, [0.1], [0.1], 3, [1])).toBeCloseTo(2.44 / 3, 10);
+  });
+
   it('applies a source\'s fall to each scenario\'s treated group, times the scenario\'s own level', () => {
     const rows = Array.from({ length: 200 }, (_, i) => {
       const f = new Float64Array(FEATURE_COUNT);

@@ -1,6 +1,6 @@
 import type { HazardDecay } from '../intelligence/evaluation/hazard-decay-fit.js';
 
-export { DECAY_BANDS, type DecayBand, type HazardDecay } from '../intelligence/evaluation/hazard-decay-fit.js';
+export { contractEndsWithin, DECAY_BANDS, DECAY_PRIOR, DECAY_QUANTILES, type DecayBand, type HazardDecay } from '../intelligence/evaluation/hazard-decay-fit.js';
 
 /**
  * How the lab applies the churn model's fall after a pick (`ChurnModelMetadata.hazardDecay`, read
@@ -13,17 +13,24 @@ export { DECAY_BANDS, type DecayBand, type HazardDecay } from '../intelligence/e
 
 /**
  * A group's hazard level over a horizon of `months` under the fall: each twin's factor is the mean
- * over the months of its band's perMonth^m (m = 0 the first month), the twins weighed by their
- * monthly hazards (the churners they stand for). 1 for an empty group.
+ * over the months of its cell's: 1 the first month (the model's own), then the cell's `level`
+ * times `perMonth`^(m − 1) in month m ≥ 1; the twins weighed by their monthly hazards (the churners
+ * they stand for). Its cell: its score's band and whether its contract ends within the model's
+ * horizon (`contractEnds`, 1 when it does; absent: none does). 1 for an empty group.
  */
-export function decayLevel(decay: HazardDecay, probabilities: ArrayLike<number>, hazards: ArrayLike<number>, months: number): number {
+export function decayLevel(decay: HazardDecay, probabilities: ArrayLike<number>, hazards: ArrayLike<number>, months: number, contractEnds?: ArrayLike<number>): number {
   let num = 0;
   let den = 0;
+  const split = decay.bands.some((b) => b.contractEnds !== undefined);
   for (let i = 0; i < probabilities.length; i++) {
     const q = probabilities[i];
-    const band = decay.bands.find((b) => b.below === null || q < b.below) ?? decay.bands[decay.bands.length - 1];
-    let f = 0;
-    for (let m = 0; m < months; m++) f += band.perMonth ** m;
+    const ends = contractEnds?.[i] === 1;
+    // A fall read before the cells were split holds bands of the score alone.
+    const cells = split ? decay.bands.filter((b) => b.contractEnds === ends) : decay.bands;
+    const band = cells.find((b) => b.below === null || q < b.below) ?? cells[cells.length - 1] ?? decay.bands[decay.bands.length - 1];
+    const level = band.level ?? band.perMonth;
+    let f = 1;
+    for (let m = 1; m < months; m++) f += level * band.perMonth ** (m - 1);
     num += hazards[i] * (f / months);
     den += hazards[i];
   }

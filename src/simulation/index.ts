@@ -14,5 +14,5 @@ export { estimatePriceResponse, PRICE_RESPONSE_WINDOW_DAYS, type Elasticity, typ
 export { revenueSd, RevenueLedger, type RevenueRecord, type RevenueSdOptions } from './revenue-noise.js';
 export { ACCEPTANCE_COVARIATES, acceptanceCovariates, acceptProbability, fitAcceptanceModel, twinAnswersModel, withAcceptanceModel, MIN_TWIN_ANSWERS, type AcceptanceModel, type AnswerRow } from './acceptance-fit.js';
 export { GROUP_LEVEL_PRIOR_SD, groupLevel, latestWindow, withGroupLevels, type GroupLevel, type LatestWindow } from './group-level.js';
-export { DECAY_BANDS, decayLevel, type DecayBand, type HazardDecay } from './hazard-decay.js';
+export { contractEndsWithin, DECAY_BANDS, DECAY_PRIOR, DECAY_QUANTILES, decayLevel, type DecayBand, type HazardDecay } from './hazard-decay.js';
 export { operatorTwinSource, type LabChurnModel, type OperatorEvidence } from './operator-source.js';

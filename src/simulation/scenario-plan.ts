@@ -7,7 +7,7 @@ import { TARGET_FIELDS, type OfferAssumptions, type Scenario, type SegmentBy } f
 import { unitHash } from './sim-random.js';
 import { allocateShared, withScenarioColumns, type SharedPopulation } from './shared-population.js';
 import { hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
-import { decayLevel } from './hazard-decay.js';
+import { contractEndsWithin, decayLevel } from './hazard-decay.js';
 
 /** A scenario compiled against a population: kernel parameters and the per-twin columns. */
 export interface ScenarioPlan {
@@ -222,6 +222,8 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
   const rates = scenarios.map((s) => (s.kind === 'network_improvement' ? (s.incidentsPer30d ?? populationRate) : null));
   const ids: string[] = [];
   const probability = new Float64Array(cap);
+  // Whose contract ends within the model's horizon: their cell of the model's fall after a pick.
+  const contractEnds = new Uint8Array(cap);
   const scratch = new Float64Array(FEATURE_COUNT);
   let n = 0;
   source.forEach((id, f, p) => {
@@ -229,6 +231,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
     const i = n++;
     ids.push(id);
     probability[i] = p;
+    contractEnds[i] = contractEndsWithin(f[FEATURE_INDEX.contract_days_left], source.horizonDays) ? 1 : 0;
     const h = hazardOf(p, source.horizonDays);
     const rev = monthlyRevenueOf(f);
     const price = f[FEATURE_INDEX.monthly_price];
@@ -304,14 +307,16 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
     const treatedIds: string[] = [];
     const treatedP: number[] = [];
     const treatedH: number[] = [];
+    const treatedEnds: number[] = [];
     for (let i = 0; i < n; i++) {
       if (!b.cols.treated[i]) continue;
       treatedIds.push(ids[i]);
       treatedP.push(probability[i]);
       treatedH.push(hazardOf(probability[i], source.horizonDays));
+      treatedEnds.push(contractEnds[i]);
     }
     const labels = b.seg.labels();
-    const decay = source.hazardDecay ? decayLevel(source.hazardDecay, treatedP, treatedH, s.horizonMonths) : 1;
+    const decay = source.hazardDecay ? decayLevel(source.hazardDecay, treatedP, treatedH, s.horizonMonths, treatedEnds) : 1;
     return { scenario: s, params: paramsOf(s, Math.max(1, labels.length), rates[j], decay), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control };
   });
 }

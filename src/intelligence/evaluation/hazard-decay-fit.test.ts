@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random.js';
-import { fitHazardDecay } from './hazard-decay-fit.js';
+import { fitHazardDecay, type HazardDecay } from './hazard-decay-fit.js';
 import { poissonTrend } from './poisson-trend.js';
 
 describe('a Poisson trend over months', () => {
@@ -55,12 +55,12 @@ describe('the fall of a picked group\'s churn, from the training rows', () => {
     // fall from k on, so the fit over every pick recovers it.
     const d = fitHazardDecay(history(8, 8000, 0.7))!;
     expect(d.cutoffs).toBe(8);
-    // Quartiles of the scores: most rows are the safe half's 0.02 (the risky leave sooner), so the
-    // first bands end at 0.02 (empty: nothing scores below it), the third at 0.2 (the safe half),
-    // and the last, unbounded, holds the risky half.
-    const [, , safe, risky] = d.bands;
-    expect(d.bands.slice(0, 2).map((b) => [b.below, b.churners])).toEqual([[0.02, 0], [0.02, 0]]);
-    expect(safe.below).toBe(0.2);
+    // Bands by the scores' quantiles: most rows are the safe half's 0.02 (the risky leave sooner),
+    // so the bands below 0.02 are empty, one ending at 0.2 holds the safe half, and the last,
+    // unbounded, the risky half; no row has a contract ending, so those cells are empty.
+    const held = d.bands.filter((b) => b.churners > 0);
+    expect(held.map((b) => [b.below, b.contractEnds])).toEqual([[0.2, false], [null, false]]);
+    const [safe, risky] = held;
     expect(risky.perMonth).toBeGreaterThan(0.6);
     expect(risky.perMonth).toBeLessThan(0.8);
     expect(Math.abs(Math.log(safe.perMonth))).toBeLessThan(3 * safe.sd);
@@ -72,9 +72,44 @@ describe('the fall of a picked group\'s churn, from the training rows', () => {
   it('reads the same fall from a sample of the rows', () => {
     const full = fitHazardDecay(history(8, 8000, 0.7))!;
     const sampled = fitHazardDecay(history(8, 8000, 0.7, 0.6))!;
-    const riskyOf = (d: typeof full) => d.bands[d.bands.length - 1];
-    expect(Math.abs(Math.log(riskyOf(sampled).perMonth / riskyOf(full).perMonth))).toBeLessThan(2 * (riskyOf(sampled).sd + riskyOf(full).sd));
-    expect(riskyOf(sampled).perMonth).toBeLessThan(0.85);
+    // What the lab reads of it (decayLevel): a risky group's mean level over four months.
+    const over4 = (d: HazardDecay) => {
+      const b = d.bands.find((x) => x.below === null && !x.contractEnds)!;
+      return (1 + b.level! * (1 + b.perMonth + b.perMonth ** 2)) / 4;
+    };
+    expect(over4(full)).toBeLessThan(0.85);
+    expect(Math.abs(over4(sampled) - over4(full))).toBeLessThan(0.05);
+  });
+
+  it('reads a risk met once (a contract\'s end within the horizon) apart: its churn drops a month on and stays', () => {
+    // A twin whose contract ends within the horizon at cutoff 0 is scored 0.2 (its renewal decision
+    // in the window); if it stays it is an ordinary twin scored 0.05 that churns at 0.05. The
+    // others are scored and churn at 0.05 throughout.
+    const rng = createRng(3);
+    const rows = { probability: [] as number[], labels: [] as number[], customerIds: [] as string[], cutoffIndex: [] as number[], contractEnds: [] as number[], cutoffs: 6 };
+    for (let c = 0; c < 20_000; c++) {
+      const ending = c % 4 === 0;
+      for (let k = 0; k < 6; k++) {
+        const endsNow = ending && k === 0;
+        const score = endsNow ? 0.2 : 0.05;
+        const churns = rng.next() < score;
+        rows.probability.push(score);
+        rows.labels.push(churns ? 1 : 0);
+        rows.customerIds.push(`c${c}`);
+        rows.cutoffIndex.push(k);
+        rows.contractEnds.push(endsNow ? 1 : 0);
+        if (churns) break;
+      }
+    }
+    const d = fitHazardDecay(rows)!;
+    const ends = d.bands.filter((b) => b.contractEnds && b.churners > 0);
+    expect(ends).toHaveLength(1);
+    // A month on they churn at a quarter of the score that picked them, and no less later.
+    expect(ends[0].level).toBeGreaterThan(0.2);
+    expect(ends[0].level).toBeLessThan(0.3);
+    expect(Math.abs(Math.log(ends[0].perMonth))).toBeLessThan(0.05);
+    // Those without a contract ending churn as scored.
+    for (const b of d.bands.filter((x) => !x.contractEnds && x.churners > 100)) expect(Math.abs(b.level! - 1)).toBeLessThan(0.1);
   });
 
   it('needs three cutoffs: a month after a pick and the month before it', () => {

@@ -11,7 +11,7 @@ import { fitBaseline, type DriftBaseline } from '../live/drift-monitor.js';
 import { planCutoffs } from './training-cutoffs.js';
 import { scoreBins, type ScoreBins } from './score-bins.js';
 import { fitRecalibration, recalibrate, type Recalibration } from '../evaluation/recalibration.js';
-import { fitHazardDecay, type HazardDecay } from '../evaluation/hazard-decay-fit.js';
+import { contractEndsWithin, fitHazardDecay, type HazardDecay } from '../evaluation/hazard-decay-fit.js';
 import { buildTwinTrainingSet, type TwinTrainingSet } from './twin-training-set.js';
 import { DAY_MS } from '../../domain/time.js';
 
@@ -228,7 +228,7 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
   const drift = driftBaseline(set.featureNames, document, valid.matrix, probs);
   const sum = (y: Uint8Array): number => y.reduce((s, v) => s + v, 0);
   const outOfTime = K >= 2 ? fitRecalibration(probs, valid.labels) : undefined;
-  const hazardDecay = K >= 3 ? decayOf(set, document, outOfTime) : null;
+  const hazardDecay = K >= 3 ? decayOf(set, document, outOfTime, horizonDays) : null;
   const metadata: ChurnModelMetadata = {
     kind: 'churn',
     createdAt: document.createdAt,
@@ -261,10 +261,14 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
 }
 
 /** The fall after a pick over every row of the set, scored as the lab scores: by the model recalibrated out of time. */
-function decayOf(set: TwinTrainingSet, doc: TabularModelDocument, r: Recalibration | undefined): HazardDecay | null {
+function decayOf(set: TwinTrainingSet, doc: TabularModelDocument, r: Recalibration | undefined, horizonDays: number): HazardDecay | null {
   const raw = createTabularScorer(doc).scoreMatrix(set.matrix);
   const probability = r ? raw.map((q) => recalibrate(q, r)) : raw;
-  return fitHazardDecay({ probability, labels: set.labels, customerIds: set.customerIds, cutoffIndex: set.cutoffIndex, cutoffs: set.cutoffs.length });
+  // Whose contract ends within the horizon at the row's cutoff (none when the rows do not say).
+  const col = set.featureNames.indexOf('contract_days_left');
+  const m = set.matrix;
+  const contractEnds = Uint8Array.from({ length: m.rows }, (_, i) => (col >= 0 && contractEndsWithin(m.data[i * m.cols + col], horizonDays) ? 1 : 0));
+  return fitHazardDecay({ probability, labels: set.labels, customerIds: set.customerIds, cutoffIndex: set.cutoffIndex, cutoffs: set.cutoffs.length, contractEnds });
 }
 
 /**

@@ -14,6 +14,7 @@ import { churnCutoffs, fitChurnModel } from './train-churn-from-twins.js';
 import { sampleTrainingCustomers } from './training-customers.js';
 import { combineTrainingParts, compareSampleKeys, encodeTrainingPart, inSample, lowestSampleKeys, sampleCut, sampleKey } from './training-parts.js';
 import { buildTwinTrainingSet, type TwinTrainingSet } from './twin-training-set.js';
+import { DECAY_BANDS } from '../evaluation/hazard-decay-fit.js';
 
 /** Each row as text (customer, cutoff, label, features), sorted: the set's rows whatever their order. */
 const rowsOf = (set: TwinTrainingSet): string[] =>
@@ -64,7 +65,7 @@ describe('a churn training set built in parts (fanned out over partition workers
     // Three: the fall is read over them and kept with the model, for the lab.
     const three = fitChurnModel(await buildTwinTrainingSet(twins.store, { ...common, cutoffs: [cutoffs[0] - 15 * DAY_MS, ...cutoffs] }), 30, { seed: 1 });
     expect(three.metadata.hazardDecay?.cutoffs).toBe(3);
-    expect(three.metadata.hazardDecay?.bands).toHaveLength(4);
+    expect(three.metadata.hazardDecay?.bands).toHaveLength(2 * DECAY_BANDS);
     expect(three.metadata.hazardDecay!.bands.reduce((t, b) => t + b.expected, 0)).toBeGreaterThan(0);
   }, 120_000);
 
