@@ -1,3 +1,4 @@
+import { TwinloopError } from '../../domain/errors.js';
 import { recordDocuments } from '../../store/document-store.js';
 import type { RecordStore } from '../../store/record-store.js';
 import { OFFER_SETTLEMENTS, type OfferSettlement, type OpenSettlement, type SettlementRecords } from './offer-settlement.js';
@@ -70,8 +71,19 @@ export function offerSettlementBook(records: RecordStore): OfferSettlementBook {
       await docs.put(id, s);
       await records.delete(OPEN_OFFER_SETTLEMENTS, id);
     },
-    async openEntry(id) {
-      return (await records.get<OpenSettlement>(OPEN_OFFER_SETTLEMENTS, id))?.body;
+    async fixLateBooking(entry) {
+      // Created only where none is listed (a reservation's stale copy, left by a crash after its
+      // record was released, is replaced): a writer that lost the race reads the winner's lines.
+      for (let attempt = 1; ; attempt++) {
+        const listed = await records.get<OpenSettlement>(OPEN_OFFER_SETTLEMENTS, entry.requestId);
+        if (listed?.body.lateBooking) return listed.body.lateBooking;
+        try {
+          await records.put(OPEN_OFFER_SETTLEMENTS, entry.requestId, entry, { expectedVersion: listed?.version ?? 0 });
+          return entry.lateBooking;
+        } catch (err) {
+          if (!(err instanceof TwinloopError && err.code === 'CONFLICT') || attempt >= 3) throw err;
+        }
+      }
     },
     async listLateBooking(entry) {
       await records.put(OPEN_OFFER_SETTLEMENTS, entry.requestId, entry);

@@ -433,6 +433,25 @@ describe('a late acceptance is checked as at the acceptance, and booked once acr
     });
   }
 
+  it('two processes booking it at once on either side of a month end book it, record it and audit it in the same month', async () => {
+    const one = operator();
+    await late(one);
+    // One judges it at May's last second, the other at June's first: the first to list it fixes the month for both.
+    one.clock.set(Date.UTC(2026, 4, 31, 23, 59, 59));
+    const two = operator({ at: Date.UTC(2026, 5, 1, 0, 0, 1) });
+    await Promise.all([one.settler.settle('R1', 'accepted'), two.settler.settle('R1', 'accepted')]);
+    const record = await one.settlements.get('R1');
+    expect(record).toMatchObject({ state: 'committed', late: { booked: true } });
+    const month = record!.late!.claims![0].periodKey;
+    const other = month === '2026-05' ? '2026-06' : '2026-05';
+    // The month the record names holds the 15 committed (May also the 2 paid at presentation); the other holds nothing.
+    expect(await governance.budgetSpend(month, SCOPE)).toMatchObject({ committed: month === PERIOD ? 17 : 15, reserved: 0 });
+    expect(await governance.budgetSpend(other, SCOPE)).toMatchObject({ committed: other === PERIOD ? 2 : 0, reserved: 0 });
+    const told = (await entriesOf('R1')).filter((e) => e.outcome.late);
+    expect(told.map((e) => e.outcome.budgets)).toEqual([[`${SCOPE} ${month}`]]);
+    expect(await records.list(OPEN_OFFER_SETTLEMENTS)).toEqual([]);
+  });
+
   it('a refusal cut short by a crash is told once, as refused, even if the budget has room by the next start', async () => {
     const op = operator({ limit: 20, audit: (a) => ({ ...a, record: (e, fact) => ((e as { type: string }).type === 'action.failed' ? Promise.reject(new Error('crash')) : a.record(e, fact)) }) });
     await late(op);

@@ -73,9 +73,13 @@ export type OpenSettlement = OfferSettlement & { readonly lateBooking?: LateBook
 
 /** The settlements as the settler keeps them: the records, and the open list's entries it writes. */
 export interface SettlementRecords extends DocumentStore<OfferSettlement> {
-  /** The request's entry on the open list, if it has one. */
-  openEntry(requestId: string): Promise<OpenSettlement | undefined>;
-  /** Puts a late acceptance on the open list before it is booked (its record changes once it is booked or refused). */
+  /**
+   * Puts a late acceptance on the open list before it is booked, unless its booking is listed
+   * already, and answers the booking listed: the first to list it fixes its lines, so a repeat, or
+   * another process settling the same acceptance at the same time, books on those very lines.
+   */
+  fixLateBooking(entry: OpenSettlement & { readonly lateBooking: LateBooking }): Promise<LateBooking>;
+  /** Replaces a listed late booking (its refusal, kept before it is told); its record changes once it is booked or refused. */
   listLateBooking(entry: OpenSettlement & { readonly lateBooking: LateBooking }): Promise<void>;
 }
 
@@ -191,9 +195,13 @@ export function createOfferSettler(o: OfferSettlerOptions): OfferSettler {
    */
   async function acceptedLate(released: OfferSettlement): Promise<OfferSettlement> {
     const requestId = released.requestId;
-    const listed = (await o.settlements.openEntry(requestId))?.lateBooking;
-    let late: LateBooking = listed ?? { at: o.clock.now(), claims: budgetClaims(o.policy(), { actionClass: released.actionClass, domain: domainOf(released) }, o.clock.now(), released.amount) };
-    if (!listed) await o.settlements.listLateBooking({ ...released, lateBooking: late });
+    const at = o.clock.now();
+    // Fixed once for every settler: two that judged it on either side of a period's end would
+    // otherwise book it on one month's lines and record (and audit) the other's.
+    let late: LateBooking = await o.settlements.fixLateBooking({
+      ...released,
+      lateBooking: { at, claims: budgetClaims(o.policy(), { actionClass: released.actionClass, domain: domainOf(released) }, at, released.amount) },
+    });
     const booking = lateAcceptanceBooking(requestId);
     if (late.refused === undefined) {
       const held = await o.ledger.reserve(late.claims, booking);
