@@ -7,8 +7,12 @@ import { testPort } from './support/test-port.js';
 import { until } from './support/until.js';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'twinloop.js');
-/** Ten simulated days a minute: the 7-day answer window passes in about 17 s. */
-const SPEED = 36_000;
+/**
+ * Two and a half simulated hours a second: the 7-day answer window passes in about 67 s, far above the
+ * seconds a loaded machine may take between a decision and its card's accept (at 36,000x, 17 s: one
+ * decision accepted after its own window stayed not-acted at load 38).
+ */
+const SPEED = 9_000;
 
 interface Ranked {
   actionId: string;
