@@ -82,3 +82,22 @@ export function priceActionRequest(given: ActionRequest, source: PricingSource |
   }
   return request;
 }
+
+/**
+ * The request priced again now, for an act that comes later than it was asked (an approval waits
+ * in people's time while the customer's world goes on, decision 0028): a price read from the
+ * catalogue and the customer's monthly price (a catalogue offering, a discount) is read again, as
+ * the back end will take the percentage off the bills as they are then; a credit's amount and a
+ * caller's cost stay as asked. Unchanged when the offering is gone or the monthly price unknown.
+ */
+export function repriceActionRequest(request: ActionRequest, source: PricingSource | undefined): ActionRequest {
+  if (!source || !request.customerId) return request;
+  const offerId = request.params.offerId;
+  const offering = typeof offerId === 'string' ? source.offering(offerId) : undefined;
+  const fromPrices = typeof offerId === 'string' ? offering?.actionClass === request.actionClass : request.actionClass === 'discount';
+  // A monthly price no longer known (the customer has no twin now) would price an offering at its fixed cost alone.
+  if (!fromPrices || source.monthlyPrice(request.customerId) === undefined) return request;
+  // The first pricing's figures (cost, the amount the caller confirmed) are what is priced again.
+  const { amount: _asked, ...params } = request.params;
+  return priceActionRequest({ ...request, cost: 0, params }, source);
+}

@@ -290,6 +290,41 @@ describe('guarded executor', () => {
     expect((await queue.get(asked.approvalId!))!.evidence).toMatchObject({ amount: { cost: 17, paidAtPresentation: 2, onAcceptance: 15, discountPct: 10 } });
   });
 
+  it("prices an approved discount at the customer's monthly price as at the approval: the money the back end moves is the money judged and booked", async () => {
+    const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: [{ id: 'discounts-approve', actionClass: 'discount', mode: 'approve', riskClass: 'medium' }] });
+    const catalogue = loadCatalogue(DEFAULT_CATALOGUE_DOCUMENT);
+    const price: Record<string, number> = { C8: 50 };
+    // The customer's world and people's time, as the server runs them (decision 0028).
+    const clock = new ManualClock(T0);
+    const people = new ManualClock(T0);
+    const queue = createApprovalQueue(store, people);
+    const audit = createAuditTrail(store, clock);
+    const moved: number[] = [];
+    const guarded = createGuardedExecutor({
+      policy,
+      facts: (id) => ({ monthly_price: price[id], tenure_days: 400 }),
+      pricing: { offering: (id) => catalogue.byId.get(id), monthlyPrice: (id) => price[id] },
+      ledger: createBudgetLedger(store),
+      queue,
+      audit,
+      // The back end takes the percentage off the bills as they are when it acts: what the policy's cost stands for.
+      executor: (r, v) => (moved.push(v.cost), Promise.resolve({ ok: true })),
+      clock,
+    });
+    const asked = await guarded.execute(req({ customerId: 'C8', actionClass: 'discount', params: { offerId: 'retain-10' } }));
+    expect(asked).toMatchObject({ status: 'pending-approval', cost: 30 });
+    expect((await queue.get(asked.approvalId!))!.evidence).toMatchObject({ facts: { monthly_price: 50 }, amount: { cost: 30, discountPct: 10 } });
+    // The customer moved to a dearer plan while the approval waited: 10 % of 80 for 6 months.
+    clock.advance(86_400_000);
+    people.advance(60_000);
+    price.C8 = 80;
+    const approved = await guarded.approve(asked.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'keep them');
+    expect(approved).toMatchObject({ status: 'executed', cost: 48 });
+    expect(moved).toEqual([48]);
+    const executed = (await audit.read()).find((e) => e.entry.requestId === asked.requestId && e.entry.type === 'action.executed');
+    expect(executed?.entry).toMatchObject({ action: { cost: 48, discountPct: 10 }, why: { features: { monthly_price: 80 } }, outcome: { cost: 48 } });
+  });
+
   it('queues an approval and executes once approved, through the same path', async () => {
     const { guarded, calls, audit } = setup();
     const r = await guarded.execute(req({ cost: 40 }));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActHold } from '../../domain/connectors/connector-result.js';
 import type { Clock } from '../../domain/clock.js';
 import { heldError, isHeld, TwinloopError } from '../../domain/errors.js';
-import { priceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
+import { priceActionRequest, repriceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
 import type { ContactRefusal } from '../../decisioning/contact-policy.js';
 import {
   actionRequestSchema,
@@ -342,8 +342,9 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   async function afterApproval(request: ActionRequest, approvedBy: { approvalId: string; by: string }): Promise<GuardedResult> {
     try {
       // Judged as at the approval: an approval waits in people's time while the customer's world
-      // goes on (decision 0028), so the policy reads the customer's facts again, as its budgets.
-      return await decideAndAct(withCustomerFacts(request), approvedBy);
+      // goes on (decision 0028), so the policy reads the customer's facts again, as its budgets,
+      // and the price (a discount's, at the monthly price the back end will take it off) again.
+      return await decideAndAct(withCustomerFacts(repriceActionRequest(request, options.pricing)), approvedBy);
     } catch (err) {
       if (!isHeld(err)) throw err;
       return { status: 'failed', reason: `the action failed: ${err.message}`, requestId: request.id, auditSeq: Number(err.context.auditSeq ?? 0), retryable: true };

@@ -86,7 +86,7 @@ function Judged({ evidence }: { evidence: JudgedEvidence }) {
           <dd>
             {money(amount.cost)}
             {amount.onAcceptance !== undefined && <> ({money(amount.paidAtPresentation ?? 0)} when presented, {money(amount.onAcceptance)} only if the customer accepts)</>}
-            {amount.discountPct !== undefined && <>, a {amount.discountPct} % discount</>}
+            {amount.discountPct !== undefined && <>, a {amount.discountPct} % discount (priced again at the approval, at the customer's monthly price then)</>}
           </dd>
         </>
       )}
