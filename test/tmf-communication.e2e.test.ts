@@ -82,6 +82,27 @@ describe('TMF681 Communication', () => {
     expect(problems).toEqual([]);
   });
 
+  it('takes no message without its purpose for care, and judges a marketing SMS on the SMS channel: no consent, 403', async () => {
+    const engine = running.operator.twins.engine;
+    let noConsent: string | undefined;
+    for (let n = 1; n <= 800 && !noConsent; n++) {
+      const id = `C${String(n).padStart(6, '0')}`;
+      const profile = engine.view(id)?.profile;
+      if (profile?.marketingConsent === false && profile.channelConsent?.sms !== false) noConsent = id;
+    }
+    expect(noConsent).toBeDefined();
+    const { characteristic: _none, ...unnamed } = message(noConsent!, 'care');
+    const missing = await call('POST', '/communicationMessage', { ...unnamed, content: 'Special offer for you!' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.message).toMatch(/^characteristic purpose: required/);
+    // Sent from an inbound channel (a call), the SMS still goes out to the customer: refused (for
+    // want of consent, or first for quiet hours should the world's clock be at night).
+    const marketing = await call('POST', '/communicationMessage', { ...message(noConsent!, 'marketing'), characteristic: [{ name: 'purpose', value: 'marketing' }, { name: 'channel', value: 'call' }] });
+    expect(marketing.status).toBe(403);
+    expect(marketing.body.message).toMatch(/marketing-consent|quiet-hours/);
+    expect(problems).toEqual([]);
+  });
+
   it('names what is wrong: an unknown message type or purpose, a list without a receiver, an unknown id', async () => {
     const badType = await call('POST', '/communicationMessage', message('C000002', 'care', 'pigeon'));
     expect(badType.status).toBe(400);

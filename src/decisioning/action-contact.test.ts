@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNELS } from '../domain/events.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 import { actionContactRefusal, contactKindOf } from './action-contact.js';
-import type { ContactSummary } from './contact-ledger.js';
+import { CONTACT_CHANNELS, ContactLedger, type ContactSummary } from './contact-ledger.js';
 import { resolveContactPolicy } from './contact-policy.js';
 import type { ActionRequest } from './policy/index.js';
 
 const NOON = Date.UTC(2026, 4, 14, 12);
 const NIGHT = Date.UTC(2026, 4, 14, 23);
 const policy = resolveContactPolicy({});
-const quietSummary: ContactSummary = { contacts: 0, perChannel: new Float64Array(CHANNELS.length), lastDeclineAt: -Infinity, lastDeclineOf: () => -Infinity, source: 'ledger' };
+const quietSummary: ContactSummary = { contacts: 0, perChannel: new Float64Array(CONTACT_CHANNELS.length), lastDeclineAt: -Infinity, lastDeclineOf: () => -Infinity, source: 'ledger' };
 
 function features(consent: 0 | 1): Float64Array {
   const f = new Float64Array(FEATURE_COUNT);
@@ -29,6 +28,40 @@ describe('contact rules on actions', () => {
     expect(contactKindOf(request({ actionClass: 'communication', params: { purpose: 'service' } }))).toBe('service');
     expect(contactKindOf(request({ actionClass: 'communication', params: { purpose: 'legal' } }))).toBe('service');
     expect(contactKindOf(request({ actionClass: 'credit', params: { amount: 5 } }))).toBe('none');
+  });
+
+  it('judges a message whose purpose nobody named as marketing, never as care: no consent, no message', () => {
+    const unnamed = request({ actionClass: 'communication', params: { notificationChannel: 'sms', body: 'Special offer for you!' } });
+    expect(contactKindOf(unnamed)).toBe('marketing');
+    expect(actionContactRefusal(policy, unnamed, facts(0), NOON)).toMatchObject({ rule: 'marketing-consent' });
+  });
+
+  it('judges an SMS on the SMS channel, whatever channel the request came from: outbound (quiet hours) and capped per message channel', () => {
+    // Asked from a call (an inbound channel): the SMS still reaches a customer at night.
+    const sms = request({ actionClass: 'communication', channel: 'call', params: { purpose: 'marketing', notificationChannel: 'sms' } });
+    expect(actionContactRefusal(policy, sms, facts(1), NIGHT)).toMatchObject({ rule: 'quiet-hours' });
+    // Said to answer a customer on the line, it is inbound (a next-best action decided in the call).
+    expect(actionContactRefusal(policy, { ...sms, params: { ...sms.params, direction: 'inbound' } }, facts(1), NIGHT)).toBeNull();
+    const perChannel = new Float64Array(CONTACT_CHANNELS.length);
+    perChannel[CONTACT_CHANNELS.indexOf('sms')] = policy.maxContactsPerChannel;
+    const smsFull: ContactSummary = { ...quietSummary, contacts: policy.maxContactsPerChannel, perChannel };
+    expect(actionContactRefusal(policy, { ...sms, channel: 'app' }, facts(1, null, smsFull), NOON)).toMatchObject({ rule: 'channel-cap', reason: expect.stringContaining('on sms') });
+    const email = request({ actionClass: 'communication', channel: 'app', params: { purpose: 'marketing', notificationChannel: 'email' } });
+    expect(actionContactRefusal(policy, email, facts(1, null, smsFull), NOON)).toBeNull();
+  });
+
+  it('counts a delivered marketing message as a contact on its message channel; a care message is no marketing contact', () => {
+    const ledger = new ContactLedger();
+    const at = new Date(NOON - 3_600_000).toISOString();
+    const message = (requestId: string, purpose: string, notificationChannel: string) => ({ id: `m-${requestId}`, kind: 'action' as const, customerId: 'C1', time: at, source: 'twinloop', v: 1 as const, data: { requestId, actionClass: 'communication' as const, channel: 'app' as const, status: 'delivered' as const, purpose, notificationChannel } });
+    ledger.observe([message('r1', 'marketing', 'sms'), message('r2', 'retention', 'sms'), message('r3', 'care', 'sms'), message('r4', 'marketing', 'email')]);
+    const summary = ledger.summary('C1', NOON, policy.periodDays)!;
+    expect(summary.contacts).toBe(3);
+    expect(summary.perChannel[CONTACT_CHANNELS.indexOf('sms')]).toBe(2);
+    expect(summary.perChannel[CONTACT_CHANNELS.indexOf('email')]).toBe(1);
+    expect(summary.perChannel[CONTACT_CHANNELS.indexOf('app')]).toBe(0);
+    const third = request({ actionClass: 'communication', params: { purpose: 'marketing', notificationChannel: 'sms' } });
+    expect(actionContactRefusal(policy, third, facts(1, null, summary), NOON)).toMatchObject({ rule: 'channel-cap' });
   });
 
   it('refuses marketing without consent, naming the rule; a customer who consented gets it', () => {

@@ -1,5 +1,5 @@
 import type { Channel } from '../domain/events.js';
-import type { ContactSummary } from './contact-ledger.js';
+import { messageChannelOf, type ContactChannel, type ContactSummary } from './contact-ledger.js';
 import { contactGate, sameOfferCooldown, type ContactPolicy, type ContactRefusal } from './contact-policy.js';
 import type { ActionRequest } from './policy/index.js';
 
@@ -7,7 +7,8 @@ import type { ActionRequest } from './policy/index.js';
  * The contact rules for an action about to reach a customer, for the guarded executor (the
  * decision funnel applies the same rules before it ranks). What kind of contact an action is:
  * - marketing: offers, discounts, any catalogue offering presented, messages for marketing or
- *   retention: consent, quiet hours, cool-downs, caps and channel opt-outs all apply;
+ *   retention (or for no named purpose): consent, quiet hours, cool-downs, caps and channel
+ *   opt-outs all apply, a message's on the channel it goes out on (`contactChannelOf`);
  * - care: other messages to the customer (follow-ups, check-ins): quiet hours for outbound
  *   contact, and channel opt-outs;
  * - service and legal messages (outage notices): always allowed;
@@ -20,21 +21,39 @@ export type ContactKind = 'marketing' | 'care' | 'service' | 'none';
 /** The contact kind of a request (pure). */
 export function contactKindOf(request: Pick<ActionRequest, 'actionClass' | 'params'>): ContactKind {
   const p = request.params;
-  if (request.actionClass === 'communication') {
-    const purpose = p.purpose ?? 'care';
+  if (request.actionClass === 'communication' && p.present !== true) {
+    const purpose = p.purpose;
     if (purpose === 'service' || purpose === 'legal') return 'service';
-    if (purpose === 'marketing' || purpose === 'retention') return 'marketing';
     // A human task (a call-back) is a person calling the customer: a contact like any other.
-    return 'care';
+    if (purpose === 'care') return 'care';
+    // Marketing and retention, and a message whose purpose nobody named (the edges require one):
+    // judged by the strictest rules, so a missing purpose never lets marketing pass as care.
+    return 'marketing';
   }
   if (request.actionClass === 'offer' || request.actionClass === 'discount' || p.present === true) return 'marketing';
   return 'none';
 }
 
-/** Inbound when the customer is in contact (a call, a chat, a store visit), outbound on digital channels; a request may say. */
-export function contactDirectionOf(request: Pick<ActionRequest, 'channel' | 'params'>): 'inbound' | 'outbound' {
+/**
+ * The channel the contact rules judge a contact on: a message the operator writes (SMS, e-mail,
+ * push, in-app) on the channel it goes out on, whatever channel the request came from; any other
+ * contact on the request's channel.
+ */
+export function contactChannelOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params'>): ContactChannel {
+  return (request.actionClass === 'communication' && request.params.present !== true ? messageChannelOf(request.params.notificationChannel ?? 'sms') : undefined) ?? request.channel;
+}
+
+/**
+ * Inbound when the customer is in contact (a call, a chat, a store visit), outbound on digital
+ * channels; a request may say (a next-best action says the contact it was decided in). An SMS,
+ * e-mail or push message nobody says of is outbound: the operator writes to a customer who may be
+ * asleep, whatever channel the request came from.
+ */
+export function contactDirectionOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params'>): 'inbound' | 'outbound' {
   const d = request.params.direction;
   if (d === 'inbound' || d === 'outbound') return d;
+  const via = contactChannelOf(request);
+  if (via === 'sms' || via === 'email' || via === 'push') return 'outbound';
   return defaultDirection(request.channel);
 }
 
@@ -56,8 +75,8 @@ export function actionContactRefusal(policy: ContactPolicy, request: ActionReque
   const kind = contactKindOf(request);
   if (kind === 'none' || kind === 'service') return null;
   const direction = contactDirectionOf(request);
-  const gate = contactGate(policy, facts.summary, facts.features, { channel: request.channel, direction, now });
-  const via = request.actionClass === 'communication' ? request.params.notificationChannel ?? 'sms' : undefined;
+  const via = contactChannelOf(request);
+  const gate = contactGate(policy, facts.summary, facts.features, { channel: via, direction, now });
   if ((via === 'sms' || via === 'email') && facts.consents()[via] === false) {
     return { rule: 'channel-opt-out', reason: `the customer opted out of ${via === 'sms' ? 'SMS' : 'e-mail'}; only service and legal messages go there` };
   }

@@ -1,5 +1,21 @@
-import { CHANNELS, type Channel, type TwinEvent } from '../domain/events.js';
+import { CHANNELS, type TwinEvent } from '../domain/events.js';
 import { DAY_MS } from '../domain/time.js';
+
+/**
+ * The channels a message the operator writes to the customer goes out on. Such a message is a
+ * contact on that channel, whatever channel the request came from (a marketer's SMS is an SMS,
+ * not an app contact), so its caps count per message channel. A `human_task` (a person calling
+ * back) is a contact on the request's own channel.
+ */
+export const MESSAGE_CHANNELS = ['sms', 'email', 'push', 'in_app'] as const;
+/** A channel a message goes out on. */
+export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
+/** Every channel a contact is counted on: the interaction channels, then the message channels. */
+export const CONTACT_CHANNELS = [...CHANNELS, ...MESSAGE_CHANNELS] as const;
+/** A channel a contact is counted on. */
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+/** The message channel a notification channel is, or undefined (a human task). */
+export const messageChannelOf = (v: unknown): MessageChannel | undefined => MESSAGE_CHANNELS.find((c) => c === v);
 
 /** How an offer contact went (`ignored`: no answer within the answer window; not a decline, so no cool-down). */
 export type ContactResponse = 'presented' | 'accepted' | 'declined' | 'ignored';
@@ -8,7 +24,7 @@ export type ContactResponse = 'presented' | 'accepted' | 'declined' | 'ignored';
 export interface ContactEntry {
   /** Event time, ms since epoch. */
   readonly at: number;
-  readonly channel: Channel;
+  readonly channel: ContactChannel;
   readonly offerId: string;
   readonly response: ContactResponse;
   /** True when the entry counts as a contact (a presentation, or a response whose presentation was never seen). */
@@ -19,7 +35,7 @@ export interface ContactEntry {
 export interface ContactSummary {
   /** Contacts within the policy period, all channels. */
   readonly contacts: number;
-  /** Contacts within the policy period, per channel (CHANNELS order); NaN when unknown. */
+  /** Contacts within the policy period, per channel (CONTACT_CHANNELS order); NaN when unknown. */
   readonly perChannel: Float64Array;
   /** Time of the latest decline (ms), or -Infinity. */
   readonly lastDeclineAt: number;
@@ -29,6 +45,8 @@ export interface ContactSummary {
   readonly source: 'ledger' | 'twin';
 }
 
+/** What a marketing message that carries no catalogue offering is recorded under (no decline ever names it). */
+const MESSAGE_OFFER_ID = '(message)';
 /** Days of history the ledger keeps by default: longer than any contact period or cool-down in use. */
 export const DEFAULT_LEDGER_RETENTION_DAYS = 90;
 /** Recent entries kept per customer at most, so a chatty producer cannot grow memory without bound. */
@@ -50,16 +68,23 @@ export class ContactLedger {
     return this.byCustomer.has(customerId);
   }
 
-  /** Feeds twin events; only `kind: 'offer'` events are kept, the rest are ignored. */
+  /**
+   * Feeds twin events: offers presented and answered, and marketing messages delivered (an
+   * `action` event of a communication for marketing or retention: the customer was contacted
+   * though no offer event says so); the rest are ignored.
+   */
   observe(events: readonly TwinEvent[]): void {
     for (const e of events) {
-      if (e.kind !== 'offer') continue;
-      this.record(e.customerId, { at: Date.parse(e.time), channel: e.data.channel, offerId: e.data.offerId, response: e.data.action });
+      if (e.kind === 'offer') this.record(e.customerId, { at: Date.parse(e.time), channel: e.data.channel, offerId: e.data.offerId, response: e.data.action });
+      else if (e.kind === 'action' && e.data.actionClass === 'communication' && e.data.status === 'delivered' && (e.data.purpose === 'marketing' || e.data.purpose === 'retention')) {
+        const channel: ContactChannel = messageChannelOf(e.data.notificationChannel) ?? e.data.channel;
+        this.record(e.customerId, { at: Date.parse(e.time), channel, offerId: e.data.offerId ?? MESSAGE_OFFER_ID, response: 'presented' });
+      }
     }
   }
 
   /** Records one contact or response. A response with no recorded presentation of that offer counts as a contact itself. */
-  record(customerId: string, entry: { at: number; channel: Channel; offerId: string; response: ContactResponse }): void {
+  record(customerId: string, entry: { at: number; channel: ContactChannel; offerId: string; response: ContactResponse }): void {
     let list = this.byCustomer.get(customerId);
     if (!list) {
       list = [];
@@ -98,7 +123,7 @@ export class ContactLedger {
     const list = this.byCustomer.get(customerId);
     if (!list) return undefined;
     const from = now - periodDays * DAY_MS;
-    const perChannel = new Float64Array(CHANNELS.length);
+    const perChannel = new Float64Array(CONTACT_CHANNELS.length);
     let contacts = 0;
     let lastDeclineAt = -Infinity;
     for (const e of list) {
@@ -106,7 +131,7 @@ export class ContactLedger {
       if (e.response === 'declined' && e.at > lastDeclineAt) lastDeclineAt = e.at;
       if (e.contact && e.at > from) {
         contacts++;
-        perChannel[CHANNELS.indexOf(e.channel)]++;
+        perChannel[CONTACT_CHANNELS.indexOf(e.channel)]++;
       }
     }
     const lastDeclineOf = (offerId: string) => {

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { CHANNELS, type Channel } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import { FEATURE_INDEX, NEVER_DAYS } from '../twin/twin-features.js';
-import type { ContactLedger, ContactSummary } from './contact-ledger.js';
+import { CONTACT_CHANNELS, type ContactChannel, type ContactLedger, type ContactSummary } from './contact-ledger.js';
 import { DAY_MS } from '../domain/time.js';
 
 /**
@@ -133,7 +132,7 @@ export function contactSummaryOf(
   const days = features[FEATURE_INDEX.days_since_offer_declined];
   return {
     contacts: features[FEATURE_INDEX.offers_presented_90d],
-    perChannel: new Float64Array(CHANNELS.length).fill(Number.NaN),
+    perChannel: new Float64Array(CONTACT_CHANNELS.length).fill(Number.NaN),
     lastDeclineAt: days >= NEVER_DAYS ? -Infinity : now - days * DAY_MS,
     lastDeclineOf: () => -Infinity,
     source: 'twin',
@@ -169,7 +168,7 @@ export function contactGate(
   policy: ContactPolicy,
   summary: ContactSummary,
   features: Float64Array,
-  context: { channel: Channel; direction: 'inbound' | 'outbound'; now: number },
+  context: { channel: ContactChannel; direction: 'inbound' | 'outbound'; now: number },
 ): ContactGate {
   let quiet: ContactRefusal | null = null;
   const q = policy.quietHours;
@@ -191,7 +190,7 @@ export function contactGate(
     } else if (summary.contacts >= policy.maxContacts) {
       marketing = { rule: 'contact-cap', reason: `${summary.contacts} marketing contacts in the last ${summary.source === 'twin' ? '90 (twin count)' : policy.periodDays} days: cap is ${policy.maxContacts} per ${policy.periodDays} days` };
     } else {
-      const onChannel = summary.perChannel[CHANNELS.indexOf(context.channel)];
+      const onChannel = summary.perChannel[CONTACT_CHANNELS.indexOf(context.channel)];
       if (onChannel >= policy.maxContactsPerChannel) {
         marketing = { rule: 'channel-cap', reason: `${onChannel} marketing contacts on ${context.channel} in the last ${policy.periodDays} days: cap is ${policy.maxContactsPerChannel} per channel` };
       }

@@ -455,10 +455,10 @@ describe('guarded executor', () => {
       mode: fc.constantFrom(...POLICY_MODES),
       guardrails: fc.record({ costCap: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }), approveAboveCost: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }) }),
     });
-    // A credit costs its amount (at least a cent); an offer names its offering.
+    // A credit costs its amount (at least a cent); an offer names its offering; a message its purpose.
     const requestArb = fc
       .record({ actionClass: fc.constantFrom('credit', 'offer', 'communication'), channel: fc.constantFrom(...CHANNELS), cost: fc.integer({ min: 1, max: 60 }) })
-      .map((r) => (r.actionClass === 'offer' ? { ...r, params: { offerId: 'o-1' } } : r));
+      .map((r) => (r.actionClass === 'offer' ? { ...r, params: { offerId: 'o-1' } } : r.actionClass === 'communication' ? { ...r, params: { purpose: 'service' } } : r));
     await fc.assert(
       fc.asyncProperty(fc.array(ruleArb, { maxLength: 5 }), fc.array(requestArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 100 }), async (rules, requests, limit) => {
         const policy = parseActionPolicy({

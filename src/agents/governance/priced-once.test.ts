@@ -118,7 +118,7 @@ describe('every action class is priced once', () => {
         const offer = catalogue.byId.get(offerId)!;
         const { guarded, audit, moved } = setup(monthly);
         const id = `po-${++n}`;
-        const params = offer.actionClass === 'plan_change' ? { offerId, planId: 'P-next' } : { offerId };
+        const params = offer.actionClass === 'plan_change' ? { offerId, planId: 'P-next' } : offer.actionClass === 'communication' ? { offerId, purpose: 'care' } : { offerId };
         const r = await guarded.execute({ id, actionClass: offer.actionClass, channel: ch, customerId: 'C1', params, actor: { kind: 'agent', id: 'prop' } });
         expect(r.status).toBe('executed');
         const expected = Math.round((offer.fixedCost + offer.discountShare * monthly * offer.months) * 100) / 100;

@@ -7,6 +7,11 @@ describe('action parameters', () => {
     expect(parseActionParams('plan_change', { planId: 'P-2' })).toMatchObject({ ok: true });
   });
 
+  it("requires a message's purpose, naming the field: a message without one passed as care, which needs no marketing consent", () => {
+    expect(parseActionParams('communication', { notificationChannel: 'sms', body: 'Special offer for you!' })).toEqual({ ok: false, problem: expect.stringMatching(/^params\.purpose: required/) });
+    expect(parseActionParams('communication', { purpose: 'marketing' })).toEqual({ ok: true, params: { purpose: 'marketing', notificationChannel: 'sms' } });
+  });
+
   it('takes an offering presented to the customer as an offer, whatever its class: its offer id, not its class fields', () => {
     expect(parseActionParams('plan_change', { offerId: 'upgrade', present: true, decisionId: 'd1' })).toEqual({ ok: true, params: { offerId: 'upgrade', present: true, decisionId: 'd1' } });
     expect(parseActionParams('plan_change', { present: true })).toEqual({ ok: false, problem: expect.stringContaining('params.offerId') });

@@ -53,7 +53,9 @@ export const ACTION_PARAMS = {
   termination: z.looseObject({ ...context, provision: z.boolean().optional(), orderId: id.optional() }),
   communication: z.looseObject({
     ...context,
-    purpose: z.enum(MESSAGE_PURPOSES).default('care'),
+    // No default: a message whose purpose nobody named passed as care, which needs no marketing
+    // consent, so an offer sent without one reached customers who never consented.
+    purpose: z.enum(MESSAGE_PURPOSES, { error: (i) => (i.input === undefined ? `required: why the message is sent, one of ${MESSAGE_PURPOSES.join(', ')} (marketing and retention need the customer's marketing consent)` : `"${String(i.input)}" is not one of ${MESSAGE_PURPOSES.join(', ')}`) }),
     notificationChannel: z.enum(NOTIFICATION_CHANNELS).default('sms'),
     templateId: id.optional(),
     body: text.optional(),

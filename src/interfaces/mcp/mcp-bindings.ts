@@ -62,7 +62,11 @@ export function mcpCapabilities(s: OperatorServices): McpCapabilities {
         channel: req.channel,
         customerId: req.customerId,
         ...(req.actionClass === 'discount' && !req.offerId && req.amount !== undefined ? { discountPct: req.amount } : {}),
-        params: { ...(req.offerId ? { offerId: req.offerId, present: true } : {}), ...(money && req.amount !== undefined ? { amount: req.amount } : {}) },
+        params: {
+          ...(req.offerId ? { offerId: req.offerId, present: true } : {}),
+          ...(money && req.amount !== undefined ? { amount: req.amount } : {}),
+          ...(req.actionClass === 'communication' ? { purpose: req.purpose, notificationChannel: req.notificationChannel, body: req.message } : {}),
+        },
         actor: req.actor,
         why: { summary: req.reason },
       });

@@ -39,6 +39,10 @@ export interface ActionRequestInput {
   readonly channel: string;
   readonly offerId?: string;
   readonly amount?: number;
+  /** A communication's purpose (required for one: the guarded executor refuses a message without it) and channel and words. */
+  readonly purpose?: string;
+  readonly notificationChannel?: string;
+  readonly message?: string;
   readonly reason: string;
   /** Who asks: the MCP caller's identity (an AI agent's key acts as an agent). */
   readonly actor: Actor;

@@ -2,6 +2,8 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CHANNELS } from '../../domain/events.js';
+import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js';
+import { MESSAGE_PURPOSES } from '../../decisioning/policy/index.js';
 import { toTwinloopError } from '../../domain/errors.js';
 import { MCP_CUSTOMER_TOOLS, MCP_TOOL_ACCESS, type McpToolName } from '../auth/access-table.js';
 import { checkChannel, refuseCustomer, refuseSpanning, type CustomerReach } from '../auth/customer-reach.js';
@@ -182,6 +184,9 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
         channel,
         offerId: z.string().optional(),
         amount: z.number().min(0).optional().describe('Credit amount or discount percent'),
+        purpose: z.enum(MESSAGE_PURPOSES).optional().describe("A communication's purpose, required for one: marketing and retention need the customer's marketing consent; service and legal notices always go"),
+        notificationChannel: z.enum(NOTIFICATION_CHANNELS).optional().describe('The channel a communication goes out on (default sms); the contact rules judge it there'),
+        message: z.string().min(1).max(2000).optional().describe("A communication's words"),
         reason: z.string().min(1).max(500).describe('Why: shown to approvers and kept in the audit trail'),
         idempotencyKey: z.string().min(1).max(200),
       },

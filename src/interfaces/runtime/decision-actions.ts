@@ -29,6 +29,9 @@ export function actionForDecision(s: OperatorServices, decision: Decision, actio
       decisionId: decision.decisionId,
       treatment: ranked?.treatment?.id,
       campaignId: `nba-${decision.context.channel}`,
+      // The contact the decision was made in: a check-in SMS sent while the customer is on the line
+      // answers them (no quiet hours), one sent from an app visit reaches out.
+      direction: decision.context.direction,
     },
     actor,
     why: { summary: `next-best-action ${actionId} for ${decision.customerId} on ${decision.context.channel}`, evidence: { score: ranked?.score, expectedValue: ranked?.expectedValue, reasons: ranked && (decision.explained ? ranked.reasons : decision.reasonsOf(actionId)) } },

@@ -51,7 +51,10 @@ function requestOf(body: Json): { customerId: string; channel: (typeof CHANNELS)
   const type = String(body.messageType).toLowerCase().replace(/[- ]/g, '_');
   const notificationChannel = NOTIFICATION_CHANNELS.find((c) => c === type && c !== 'human_task');
   if (!notificationChannel) throw new TwinloopError('BAD_INPUT', `messageType: "${String(body.messageType)}" is not one of sms, email, push, in_app`);
-  const purpose = charOf(body, 'purpose') ?? 'care';
+  // Required, as the only word on whether the message is marketing: one sent without it passed as
+  // care, which needs no marketing consent, and an offer reached a customer who never consented.
+  const purpose = charOf(body, 'purpose');
+  if (purpose === undefined) throw new TwinloopError('BAD_INPUT', `characteristic purpose: required, why the message is sent, one of ${PURPOSES.join(', ')} (marketing and retention need the customer's marketing consent): {"characteristic": [{"name": "purpose", "value": "marketing"}]}`);
   if (!PURPOSES.includes(purpose as (typeof PURPOSES)[number])) throw new TwinloopError('BAD_INPUT', `characteristic purpose: "${String(purpose)}" is not one of ${PURPOSES.join(', ')}`);
   const channel = charOf(body, 'channel') ?? 'app';
   if (!CHANNELS.includes(channel as (typeof CHANNELS)[number])) throw new TwinloopError('BAD_INPUT', `characteristic channel: "${String(channel)}" is not one of ${CHANNELS.join(', ')}`);
@@ -87,7 +90,7 @@ export function tmf681Routes(s: Pick<OperatorServices, 'twins' | 'guarded'>): Ro
       `${TMF681_BASE}/communicationMessage`,
       {
         schema: {
-          summary: 'TMF681: send a message to a customer (messageType sms, email, push or in_app; characteristic purpose and channel): an action under the action policy, consent included; 403 with the reason when refused',
+          summary: 'TMF681: send a message to a customer (messageType sms, email, push or in_app; characteristic purpose, required, and channel): an action under the action policy, consent included, judged on the channel it goes out on; 403 with the reason when refused',
           body: tmfSchema('TMF681', 'CommunicationMessage_Create'),
           response: { 201: tmfSchema('TMF681', 'CommunicationMessage'), ...tmfErrors('TMF681', 400, 403) },
         },
@@ -115,7 +118,7 @@ export function tmf681Routes(s: Pick<OperatorServices, 'twins' | 'guarded'>): Ro
           href: `${root(req)}/communicationMessage/${encodeURIComponent(id)}`,
           messageType: r.notificationChannel,
           state,
-                    description: result.reason,
+          description: result.reason,
           characteristic: [
             { name: 'purpose', value: r.purpose },
             { name: 'channel', value: r.channel },
