@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ok } from '../../domain/connectors/connector-result.js';
+import { cents } from '../../decisioning/action-pricing.js';
 import { channelSchema, type Channel } from '../../domain/events.js';
 import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
@@ -214,7 +215,7 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         // What the offers still waiting for an answer would cost if accepted is held against the budget
         // (the delivery paces on it, so nothing is overspent), but the campaign ends on budget only when
         // it is paid: most unanswered offers are declined or ignored, and their reservations come back.
-        const spent = sum(last.variants, (v) => v.spent + (v.reserved ?? 0));
+        const left = budgetLeft(input.budget, sum(last.variants, (v) => v.spent), sum(last.variants, (v) => v.reserved ?? 0));
         if (sum(last.variants, (v) => v.spent) >= input.budget) {
           endedBy = 'budget';
           break;
@@ -229,7 +230,7 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         const moved = Math.max(...ids.map((id) => Math.abs((next[id] ?? 0) - (shares[id] ?? 0))));
         const before = shares;
         shares = { ...Object.fromEntries(ids.map((id) => [id, 0])), ...next };
-        const allocation: CampaignAllocation = { tick, at: now, shares, paused: [...paused], remainingBudget: input.budget - spent };
+        const allocation: CampaignAllocation = { tick, at: now, shares, paused: [...paused], remainingBudget: left };
         adjustments.push(...(await ctx.step(adjust, { campaignId: input.campaignId, channels, allocation, before, pauses, reallocate: moved >= MIN_RECORDED_SHIFT, stats: last }, { key: `adjust-${tick}` })));
         if (endedBy === 'all-paused') break;
         // Planned from when the tick ended, not began: a tick that ran past the next send hour
@@ -254,6 +255,15 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
 }
 
 const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
+
+/**
+ * What a campaign may still commit: its budget less what it spent and what its offers waiting for
+ * an answer hold reserved, never below 0, in cents. One reckoning for the flow's ticks (each
+ * allocation's `remainingBudget`, as at its tick), the delivery's pacing and the API's guardrails.
+ */
+export function budgetLeft(budget: number, spent: number, reserved: number): number {
+  return Math.max(0, cents(budget - spent - reserved));
+}
 const pc = (x: number) => `${Math.round(x * 100)}%`;
 
 /** Milliseconds from `ms` to the next time the UTC clock shows `hour`:00 (0 when it is that hour's first minute). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInputSchema, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
+import { budgetLeft, CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInputSchema, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { RUN_STATUSES } from '../../store/workflow-journal.js';
 import type { CampaignDelivery } from '../runtime/campaign-delivery.js';
@@ -51,7 +51,7 @@ const variant = z.object({
 const detail = brief.extend({
   guardrails: z.object({
     budget: z.number(),
-    remainingBudget: z.number(),
+    remainingBudget: z.number().describe('What it may still commit now: its budget less spent and reserved (each allocation says the same as at its tick)'),
     endAt: isoTime,
     controlShare: z.number(),
     minShare: z.number().describe('No active variant gets less of the budget'),
@@ -163,7 +163,7 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
           ...head,
           guardrails: {
             budget: input.budget,
-            remainingBudget: Math.max(0, input.budget - (d?.spent ?? 0) - (d?.reserved ?? 0)),
+            remainingBudget: budgetLeft(input.budget, d?.spent ?? 0, d?.reserved ?? 0),
             endAt: new Date(input.endAt).toISOString(),
             controlShare: input.controlShare,
             minShare: input.minShare,

@@ -1,5 +1,5 @@
 import { cents } from '../../decisioning/action-pricing.js';
-import type { CampaignAllocation, CampaignInput, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
+import { budgetLeft, type CampaignAllocation, type CampaignInput, type CampaignStats } from '../../agents/flows/campaign-management-flow.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import type { RecordStore } from '../../store/record-store.js';
@@ -14,7 +14,7 @@ import { offerSettlementBook } from '../../agents/governance/offer-settlement-bo
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { OperatorServices } from './operator-services.js';
 import { offeringParams } from './decision-actions.js';
-import { CAMPAIGN_ANSWERS, NO_SHARED_ANSWERS, sharedAnswers } from './campaign-answers.js';
+import { answerAfter, answerOfAction, CAMPAIGN_ANSWERS, NO_SHARED_ANSWERS, sharedAnswers } from './campaign-answers.js';
 import { decisionIdOf } from './campaign-decision-ids.js';
 import { campaignOffersOf, noCampaignOffers, settledTotal, tallyCampaignOffers, type Settled } from './campaign-offer-tally.js';
 import { CAMPAIGN_HOLDS, MAX_HISTORY, statsOf, watched, type CampaignDeliveryView, type CampaignHold, type CampaignState } from './campaign-state.js';
@@ -114,18 +114,26 @@ export function campaignDelivery(
   log: (line: string) => void = () => undefined,
 ): CampaignDelivery {
   const states = new Map<string, CampaignState>();
-  const byDecision = new Map<string, { campaignId: string; variantId: string }>();
+  /** Each decision id's campaign, variant and customer: an answer is counted for the customer its decision was made for. */
+  const byDecision = new Map<string, { campaignId: string; variantId: string; customerId: string }>();
   const load = async (id: string): Promise<CampaignState | undefined> => {
     if (!states.has(id)) {
       const r = await records.get<CampaignState>('campaigns', id);
       if (r) {
         states.set(id, r.body);
-        for (const [customerId, variantId] of Object.entries(r.body.treated)) byDecision.set(decisionIdOf(id, customerId), { campaignId: id, variantId });
+        for (const [customerId, variantId] of Object.entries(r.body.treated)) byDecision.set(decisionIdOf(id, customerId), { campaignId: id, variantId, customerId });
       }
     }
     return states.get(id);
   };
   const save = (s: CampaignState) => records.put('campaigns', s.input.campaignId, s).then(() => undefined);
+  /** Each campaign's saves of answers heard, one after another (the state saved is the one in memory, the latest). */
+  const answersSaved = new Map<string, Promise<void>>();
+  const saveAnswers = (s: CampaignState) => {
+    const id = s.input.campaignId;
+    const next = (answersSaved.get(id) ?? Promise.resolve()).then(() => save(s)).catch((err: Error) => log(`campaign ${id}: its answers heard were not saved yet (${err.message}); the next tick saves them`));
+    answersSaved.set(id, next);
+  };
   const candidateFilters = (segment: readonly FeatureFilter[]) => [...segment, ...CANDIDATE_FILTERS];
   /**
    * The audience's candidates among the twins `keep` answers for, in the partition order after
@@ -182,6 +190,7 @@ export function campaignDelivery(
         priorAcceptance,
         treated: {},
         variants: Object.fromEntries(input.variants.map((v) => [v.id, { presented: 0, accepted: 0, declined: 0, spent: 0 }])),
+        answers: {},
         spent: 0,
         offers: noCampaignOffers(),
         lastAppliedTick: -1,
@@ -196,7 +205,7 @@ export function campaignDelivery(
       const held = (await records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body.held === true;
       // Offers accepted and offers still waiting for an answer count against the campaign's budget as spent.
       const booked = settledTotal(await settledOf(state));
-      const tickBudget = Math.min(allocation.remainingBudget, state.input.budget - state.spent - booked.committed - booked.reserved) * TICK_SPEND_SHARE;
+      const tickBudget = Math.min(allocation.remainingBudget, budgetLeft(state.input.budget, state.spent + booked.committed, booked.reserved)) * TICK_SPEND_SHARE;
       // Set when a refusal holds for every contact now (quiet hours, the budget): nothing more this tick.
       let notNow = false;
       for (const v of held ? [] : state.input.variants) {
@@ -207,12 +216,11 @@ export function campaignDelivery(
         const unit = Math.max(MIN_PACING_COST, offerCost(v.offerId));
         let budget = tickBudget * share;
         const offering = services().decisions.catalogue.byId.get(v.offerId);
-        const sentAsMessage = offering !== undefined && offering.actionClass === 'communication' && !offering.offering.sandboxOfferId;
         let failures = 0;
         while (budget >= unit && state.queue.length > 0) {
           const customerId = state.queue[0];
           const decisionId = decisionIdOf(campaignId, customerId);
-          byDecision.set(decisionId, { campaignId, variantId: v.id });
+          byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
           const r = await (across?.().guarded() ?? services().guarded).execute({
             id: decisionId,
             // Judged as what the offering is (a discount meets the discount rules), presented to the customer.
@@ -259,8 +267,6 @@ export function campaignDelivery(
           if (r.status !== 'executed') break;
           state.queue.shift();
           state.treated[customerId] = v.id;
-          // A message has no answer to come back as an offer event: it is counted as presented when sent.
-          if (sentAsMessage) state.variants[v.id].presented++;
           // Booked as the executor charged it (what the budget ledger committed), never more.
           const charged = r.cost ?? 0;
           state.variants[v.id].spent += charged;
@@ -307,11 +313,14 @@ export function campaignDelivery(
     candidatesPage,
     churnedHere,
     observe(events) {
+      const changed = new Set<CampaignState>();
       for (const e of events) {
         if (e.kind !== 'offer' || !e.data.decisionId?.startsWith('cmp:')) continue;
         if (across) {
           // The customer is this worker's; the campaign may run on another: its answer is kept where
-          // every process reads it, once per decision and answer (a redelivered event writes the same record).
+          // every process reads it, once per decision and answer (a redelivered event writes the same
+          // record). A presentation is counted where the contact was made.
+          if (answerOfAction(e.data.action) === undefined) continue;
           const key = `${e.data.decisionId}|${e.data.action}`;
           void records
             .put(CAMPAIGN_ANSWERS, key, { customerId: e.customerId, at: Date.parse(e.time) })
@@ -320,12 +329,16 @@ export function campaignDelivery(
         }
         const link = byDecision.get(e.data.decisionId);
         const state = link && states.get(link.campaignId);
-        if (!state || !link) continue;
-        const v = state.variants[link.variantId];
-        if (e.data.action === 'presented') v.presented++;
-        else if (e.data.action === 'accepted') v.accepted++;
-        else v.declined++;
+        const answer = answerOfAction(e.data.action);
+        if (!state || !link || !answer) continue;
+        // One answer per customer, saved as heard: the API and the console read the saved state.
+        const answers = (state.answers ??= {});
+        const after = answerAfter(answers[link.customerId], answer);
+        if (answers[link.customerId] === after) continue;
+        answers[link.customerId] = after;
+        changed.add(state);
       }
+      for (const state of changed) saveAnswers(state);
     },
   };
 }

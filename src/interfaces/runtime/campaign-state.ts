@@ -1,6 +1,6 @@
 import { cents } from '../../decisioning/action-pricing.js';
 import type { CampaignInput, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
-import type { Answer } from './campaign-answers.js';
+import type { Answer, AnswerCounts } from './campaign-answers.js';
 import type { CampaignOffers, Settled } from './campaign-offer-tally.js';
 
 /**
@@ -8,8 +8,9 @@ import type { CampaignOffers, Settled } from './campaign-offer-tally.js';
  * tick by tick), and what the flow, the API and the console read of it: its stats and its view.
  */
 
-/** One variant's contacts and answers. */
+/** One variant's spend and failures (its presentations and answers are counted per customer: `statsOf`). */
 export interface VariantState {
+  /** Counters of states saved before answers were kept per customer (`answers`): no longer moved, added to those (0 in a state opened since). */
   presented: number;
   accepted: number;
   declined: number;
@@ -76,6 +77,8 @@ export interface CampaignState {
   /** Expected acceptance of each variant's offer kind over the audience, from their profiles (the bandit's prior). */
   priorAcceptance?: Record<string, number>;
   variants: Record<string, VariantState>;
+  /** Each answering customer's answer (one per customer, `answerAfter`); absent in states saved before it was kept. */
+  answers?: Record<string, Answer>;
   /** What the contacts cost when made, as the executor charged them (offers' acceptance-paid parts are counted from their settlements). */
   spent: number;
   /** Its offers paid on acceptance: which wait, what the accepted committed (absent in states saved before: read once from the settlements). */
@@ -87,8 +90,13 @@ export interface CampaignState {
 /** The customers whose churn a campaign's stats read: its treated and its control group. */
 export const watched = (state: CampaignState) => [...Object.keys(state.treated), ...state.control];
 
-/** The stats the flow reads, from a saved state, the churned among its customers and the answers kept by other owners. */
-export function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: ReadonlyMap<string, Record<Answer, number>>, settled: Settled): CampaignStats {
+/**
+ * The stats the flow reads, from a saved state, the churned among its customers and the answers
+ * kept by other owners. One count each, from one source: a variant presented what it treated
+ * (every contact made is a presentation: an offer presented, a message sent), and its customers'
+ * answers are counted once per customer (`answers` here, or the other owners' `shared`).
+ */
+export function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: ReadonlyMap<string, AnswerCounts>, settled: Settled): CampaignStats {
   const churned = (id: string) => churnedSet.has(id);
   const treatedBy = new Map<string, { n: number; churned: number }>();
   for (const [customerId, variantId] of Object.entries(state.treated)) {
@@ -97,19 +105,31 @@ export function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, s
     if (churned(customerId)) t.churned++;
     treatedBy.set(variantId, t);
   }
+  const answered = new Map<string, AnswerCounts>();
+  for (const [customerId, answer] of Object.entries(state.answers ?? {})) {
+    const variantId = state.treated[customerId];
+    if (variantId === undefined) continue;
+    const counts = answered.get(variantId) ?? { accepted: 0, declined: 0 };
+    counts[answer]++;
+    answered.set(variantId, counts);
+  }
   return {
-    variants: state.input.variants.map((v) => ({
-      variantId: v.id,
-      ...state.variants[v.id],
-      ...(shared.has(v.id)
-        ? { presented: state.variants[v.id].presented + shared.get(v.id)!.presented, accepted: state.variants[v.id].accepted + shared.get(v.id)!.accepted, declined: state.variants[v.id].declined + shared.get(v.id)!.declined }
-        : {}),
-      spent: cents(state.variants[v.id].spent + (settled.get(v.id)?.committed ?? 0)),
-      reserved: cents(settled.get(v.id)?.reserved ?? 0),
-      treated: treatedBy.get(v.id)?.n ?? 0,
-      treatedChurned: treatedBy.get(v.id)?.churned ?? 0,
-      ...(state.priorAcceptance?.[v.id] === undefined ? {} : { priorAcceptance: state.priorAcceptance[v.id] }),
-    })),
+    variants: state.input.variants.map((v) => {
+      const vs = state.variants[v.id];
+      const count = (answer: Answer) => vs[answer] + (answered.get(v.id)?.[answer] ?? 0) + (shared.get(v.id)?.[answer] ?? 0);
+      return {
+        variantId: v.id,
+        ...vs,
+        presented: treatedBy.get(v.id)?.n ?? 0,
+        accepted: count('accepted'),
+        declined: count('declined'),
+        spent: cents(vs.spent + (settled.get(v.id)?.committed ?? 0)),
+        reserved: cents(settled.get(v.id)?.reserved ?? 0),
+        treated: treatedBy.get(v.id)?.n ?? 0,
+        treatedChurned: treatedBy.get(v.id)?.churned ?? 0,
+        ...(state.priorAcceptance?.[v.id] === undefined ? {} : { priorAcceptance: state.priorAcceptance[v.id] }),
+      };
+    }),
     control: { customers: state.control.length, churned: state.control.filter(churned).length },
   };
 }

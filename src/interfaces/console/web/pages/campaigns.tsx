@@ -192,7 +192,7 @@ export function CampaignPage({ id }: { id: string }) {
                 <td class="num">{count(v.presented)}</td>
                 <td class="num">{count(v.accepted)}</td>
                 <td class="num">{count(v.declined)}</td>
-                <td class="num">{rate(v.accepted, v.accepted + v.declined)}</td>
+                <td class="num">{rate(v.accepted, v.presented)}</td>
                 <td class="num">{count(v.failed)}</td>
                 <td class="num">{money(v.spent)}</td>
                 <td class="num">
