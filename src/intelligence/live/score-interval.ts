@@ -1,5 +1,5 @@
 import type { ChurnModelMetadata } from '../twin-training/train-churn-from-twins.js';
-import { gammaInterval, Z90, Z95 } from '../evaluation/posterior-interval.js';
+import { gammaInterval, Z95 } from '../evaluation/posterior-interval.js';
 
 /** Wilson score interval of k successes in n trials: well-behaved for small n and rates near 0. */
 export function wilson(k: number, n: number, z = Z95): [number, number] {
@@ -13,12 +13,11 @@ export function wilson(k: number, n: number, z = Z95): [number, number] {
 
 /**
  * How a churn score's interval is read, per bin of validation scores (ascending `upper` edges):
- * - `ratio` (models with `scoreBins`): the 90 % interval of the ratio of churners observed to
+ * - `ratio` (models with `scoreBins`): the 95 % interval of the ratio of churners observed to
  *   churners expected among the validation customers scored like this one (Gamma posterior of a
  *   Poisson count with a Jeffreys prior), applied to the score itself: the score's plausible range
  *   if the model is as well or as badly calibrated near it as it was on the validation rows;
- * - `rate` (older models, tenths of [0, 1]): the 90 % Wilson interval of the bin's observed churn rate.
- * 90 % because that is what every interval a user reads says (the console's "90 % interval").
+ * - `rate` (older models, tenths of [0, 1]): the 95 % Wilson interval of the bin's observed churn rate.
  */
 export interface ScoreIntervalTable {
   readonly kind: 'ratio' | 'rate';
@@ -38,46 +37,45 @@ export function intervalTable(metadata: Pick<ChurnModelMetadata, 'calibration' |
         [low[b], high[b]] = [Number.NaN, Number.NaN];
         return;
       }
-      const r = gammaInterval(bins.positives[b] + 0.5, bins.expected[b], Z90);
+      const r = gammaInterval(bins.positives[b] + 0.5, bins.expected[b], Z95);
       [low[b], high[b]] = [r.low, r.high];
     });
     return { kind: 'ratio', upper: Float64Array.from(bins.upper), low, high };
   }
   const t = metadata.calibration;
   const n = t.count.length;
-  const cells = t.count.map((c, b) => (c > 0 ? wilson(t.positives[b], c, Z90) : [Number.NaN, Number.NaN]));
+  const cells = t.count.map((c, b) => (c > 0 ? wilson(t.positives[b], c) : [Number.NaN, Number.NaN]));
   return { kind: 'rate', upper: Float64Array.from({ length: n }, (_, b) => (b + 1) / n), low: Float64Array.from(cells, (c) => c[0]), high: Float64Array.from(cells, (c) => c[1]) };
 }
 
 /**
  * A churn probability's plausible range from the model's validation rows (see
- * `ScoreIntervalTable`). The table is read at the model's own score `raw` (its bins are of the
- * validation rows' raw scores); `point` is the probability served, the score recalibrated out of
- * time (`recalibratedScorer`, decision 0029), which the range is widened to contain. Served raw,
- * a model whose top scores came out too high later had its point at the top of its own range: the
- * range said [0.2 p, 0.8 p] and the widening made it [0.2 p, p]. A bin no validation row fell in
- * gives [point/2, 2 point] (capped to [0, 1]).
+ * `ScoreIntervalTable`), widened to contain the score itself. A bin no validation row fell in
+ * gives [p/2, 2p] (capped to [0, 1]).
  */
-export function churnInterval(table: ScoreIntervalTable, raw: number, point = raw): [number, number] {
+export function churnInterval(table: ScoreIntervalTable, p: number): [number, number] {
   const out = new Float64Array(2);
-  churnIntervalInto(table, raw, point, out);
+  churnIntervalInto(table, p, out);
   return [out[0], out[1]];
 }
 
 /** `churnInterval` written into `out` ([low, high]) without allocating: the live hot path. */
-export function churnIntervalInto(table: ScoreIntervalTable, raw: number, point: number, out: Float64Array): void {
+export function churnIntervalInto(table: ScoreIntervalTable, p: number, out: Float64Array): void {
   const n = table.upper.length;
   let b = 0;
-  while (b < n - 1 && raw > table.upper[b]) b++;
+  while (b < n - 1 && p > table.upper[b]) b++;
   const lo = table.low[b];
   const hi = table.high[b];
   if (n === 0 || Number.isNaN(lo)) {
-    out[0] = point / 2;
-    out[1] = Math.min(1, 2 * point);
+    out[0] = p / 2;
+    out[1] = Math.min(1, 2 * p);
     return;
   }
-  const low = table.kind === 'ratio' ? raw * lo : lo;
-  const high = table.kind === 'ratio' ? Math.min(1, raw * hi) : hi;
-  out[0] = Math.min(point, low);
-  out[1] = Math.max(point, high);
+  if (table.kind === 'ratio') {
+    out[0] = Math.min(p, p * lo);
+    out[1] = Math.min(1, Math.max(p, p * hi));
+    return;
+  }
+  out[0] = Math.min(p, lo);
+  out[1] = Math.max(p, hi);
 }

@@ -28,11 +28,5 @@ export function formatChurnCeiling(r: ChurnCeiling): string {
     `target (issue 10), the live model within ${t} of the truth: ${asWritten}; ${reach}`,
     `the same margin against the feature oracle: ${r.featureGap <= t ? 'met' : 'MISSED'} (feature oracle − model ${f(r.featureGap)})`,
     `(the true monthly hazard alone, without the decisions of contracts ending within the horizon: AUC ${f(r.monthlyHazardAuc)})`,
-    "the churn score's 90 % interval as served (the score recalibrated out of time, in the range its validation bins give) against the true probability; the point's place is the median of log(high / point) / log(point / low), 1 in the middle, 0 at the top:",
-    ...r.seeds.map((s) => {
-      const v = s.intervals;
-      const pct = (x: number) => `${Math.round(x * 100)} %`;
-      return `  seed ${s.seed}: 90 % intervals hold the truth on ${pct(v.coverage)} of the rows, ${pct(v.atRiskCoverage)} of the ${v.atRiskRows} served 10 % or more (mean served ${f(v.atRiskMean.served)}, model's own ${f(v.atRiskMean.raw)}, truth ${f(v.atRiskMean.truth)}; point's place ${v.atRiskBalance.toFixed(2)}); the truth lies ${v.logitSpread.toFixed(2)} log-odds (sd) from the served score`;
-    }),
   ].join('\n');
 }
