@@ -370,6 +370,33 @@ describe('IntentService', () => {
     expect((await service.get(other)).intent.lifecycleStatus).toBe('cancelled');
   });
 
+  it('executes an intent once: a person\'s execute while the run after its planning starts, and every execute after, answer CONFLICT naming the state', async () => {
+    // The first run start waits until the test lets it go, as a start over a loaded store takes its time.
+    const waiting: (() => void)[] = [];
+    const runs: string[] = [];
+    let calls = 0;
+    const { service } = setup({
+      execute: async (plan) => (++calls === 1 && (await new Promise<void>((go) => waiting.push(go))), runs.push(plan.id), { executionId: `wf-${plan.id}` }),
+    });
+    const c = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000, autonomously', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    const id = c.record.intent.id;
+    await service.startPlanning(id);
+    // The background planning ends and its run is starting; a person reads "planned" and executes it.
+    while (waiting.length === 0) await new Promise((r) => setImmediate(r));
+    await expect(service.execute(id, { approvedBy: 'ana' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/is starting its run now/), context: { state: 'starting' } });
+    waiting.splice(0).forEach((go) => go());
+    await service.settled();
+    expect(runs).toHaveLength(1);
+    // Executing: another execute (a second click, a retry) starts nothing either.
+    const again = service.execute(id, { approvedBy: 'ana' });
+    await expect(again).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/is executing already: plan .* runs as execution wf-/), context: { state: 'executing' } });
+    expect(runs).toHaveLength(1);
+    const r = await service.report(id);
+    expect(r.lifecycleStatus).toBe('executing');
+    expect(r.events.map((e) => e.kind)).toEqual(['created', 'accepted', 'planning', 'planned', 'executed']);
+  });
+
   it('starts no run for an intent that ended, even with its plan kept and an approver named', async () => {
     const { service, executed } = setup();
     const c = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000');

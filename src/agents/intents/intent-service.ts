@@ -86,6 +86,8 @@ export interface IntentService {
   /**
    * Executes the chosen (or pending re-)plan if the policy mode and the governance hook allow; in
    * approve mode `approvedBy` approves it, and may not be who created the intent (four eyes).
+   * One execution per intent: CONFLICT (context.state `starting` or `executing`) while another
+   * start is under way in this process, or when it executes its plan already.
    */
   execute(id: string, options?: { approvedBy?: string }): Promise<{ ok: true; record: IntentRecord } | Refusal>;
   /** Plans an accepted intent and, when its mode is autonomous, executes the plan; answers the report. */
@@ -123,6 +125,27 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   const clock = deps.clock ?? Date.now;
   /** Intents being planned in this process: planned once at a time, and not picked up again by planWaiting. */
   const inFlight = new Set<string>();
+  /**
+   * Intents whose run is being started in this process (an execute, the automatic run after a
+   * planning, a check's switch to a re-plan): one start at a time per intent. Without it the run
+   * started after an acceptance and a person's execute at the same moment both read the intent
+   * planned and both started its plan.
+   */
+  const starting = new Set<string>();
+  /** The 409 a second execution meets, naming the state the intent is in (context.state says it too). */
+  const executionUnderWay = (id: string, state: 'starting' | 'executing', detail: string) =>
+    new TwinloopError('CONFLICT', `intent ${id} is ${state === 'starting' ? 'starting its run now' : 'executing already'}: ${detail}; an intent runs one execution at a time, so this one is not started (read its report to follow it)`, {
+      context: { intentId: id, state },
+    });
+  const oneStart = async <T>(id: string, work: () => Promise<T>): Promise<T> => {
+    if (starting.has(id)) throw executionUnderWay(id, 'starting', 'another execute (or the run after its planning) is under way');
+    starting.add(id);
+    try {
+      return await work();
+    } finally {
+      starting.delete(id);
+    }
+  };
   const newId = deps.newId ?? (() => `intent-${randomUUID()}`);
   const iso = () => new Date(clock()).toISOString();
 
@@ -290,6 +313,8 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       const now = await load(record.intent.id);
       // Ended meanwhile (cancelled): no run was wanted any more, so there is no refusal to say.
       if (isFinal(now.intent.lifecycleStatus)) return;
+      // A person's execute started (or is starting) the run: that is the one run, nothing was refused.
+      if (err instanceof TwinloopError && err.code === 'CONFLICT' && err.context.intentId === record.intent.id && err.context.state !== undefined) return;
       const reason = `the run of plan ${record.plan!.plan.id} could not start: ${(err as Error).message}; POST /intents/${record.intent.id}/execute tries again`;
       await save(withEvent(now, 'execution-refused', reason));
     }
@@ -325,11 +350,13 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       return finishPlanning(await enterPlanning(id));
     },
     async execute(id, options = {}) {
-      const r = await load(id);
-      const chosen = r.pendingPlan ?? r.plan;
-      if (!chosen) return { ok: false, reason: `intent ${id} has no plan to execute; plan it first` };
-      if (!r.pendingPlan && r.intent.lifecycleStatus === 'executing') return { ok: false, reason: `intent ${id} is already executing ${chosen.plan.id}` };
-      return runPlan(r, chosen, options.approvedBy);
+      return oneStart(id, async () => {
+        const r = await load(id);
+        const chosen = r.pendingPlan ?? r.plan;
+        if (!chosen) return { ok: false, reason: `intent ${id} has no plan to execute; plan it first` };
+        if (!r.pendingPlan && r.intent.lifecycleStatus === 'executing') throw executionUnderWay(id, 'executing', `plan ${chosen.plan.id} runs as execution ${r.executionIds.at(-1) ?? '?'}`);
+        return runPlan(r, chosen, options.approvedBy);
+      });
     },
     async planAndRun(id) {
       await runIfAutonomous(await service.plan(id));
@@ -388,7 +415,11 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
           await save(record);
           // Autonomous intents switch plans at once; the others wait for an approved execute().
           if (r.intent.policyMode === 'autonomous') {
-            const ran = await runPlan(record, chosen, undefined);
+            // A person's execute of this re-plan under way at the same moment is the one start.
+            const ran = await oneStart(id, () => runPlan(record, chosen, undefined)).catch((err: unknown) => {
+              if (err instanceof TwinloopError && err.context.intentId === id && err.context.state === 'starting') return { ok: false as const, reason: err.message };
+              throw err;
+            });
             if (ran.ok) return { record: ran.record, assessment };
             return { record: await load(id), assessment };
           }

@@ -94,7 +94,7 @@ export function intentRoutes(s: OperatorServices): RouteModule {
     );
     app.post(
       '/intents/:id/execute',
-      { schema: { summary: 'Execute the chosen plan (in approve mode the caller approves it, and may not be who created the intent)', params: idParams, body: executeBody, response: { 200: intentRecord, ...errors(400, 403, 404) } } },
+      { schema: { summary: 'Execute the chosen plan (in approve mode the caller approves it, and may not be who created the intent); 409 while its run is starting or once it executes it', params: idParams, body: executeBody, response: { 200: intentRecord, ...errors(400, 403, 404, 409) } } },
       async (req) => {
         const r = await intents.execute(req.params.id, { approvedBy: actorFor(req, req.body?.approvedBy).id });
         if (!r.ok) throw new TwinloopError('POLICY_DENIED', r.reason);
