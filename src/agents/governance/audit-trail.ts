@@ -21,6 +21,7 @@ export const AUDIT_ENTRY_TYPES = [
   'action.advised',
   'action.declined',
   'action.settled',
+  'action.overrun',
 ] as const;
 /** The type of an entry about an action request. */
 export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];

@@ -22,7 +22,7 @@ import type { GovernanceStore } from '../../store/governance-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { createApprovalQueue } from './approval-queue.js';
 import { createAuditTrail } from './audit-trail.js';
-import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult } from './guarded-executor.js';
+import { createGuardedExecutor, type ActionExecutor, type CostOverrun, type GuardedExecutor, type GuardedResult } from './guarded-executor.js';
 
 const T0 = Date.UTC(2026, 4, 14, 9);
 let dataDir: string;
@@ -441,6 +441,35 @@ describe('guarded executor', () => {
     const third = await ask();
     expect(third).toMatchObject({ status: 'refused', verdict: { guardrail: 'budget' } });
     expect((await store.budgetSpend('2026-05', 'compensation|ops-budget-test')).committed).toBe(6);
+  });
+
+  it('books at most what the policy checked when the back end reports more: the overrun is audited once and raised, and the budget keeps what it never judged free', async () => {
+    const policy = parseActionPolicy({
+      version: 1,
+      rules: [{ id: 'comp', actionClass: 'compensation', mode: 'autonomous' }],
+      budgets: [{ actionClass: 'compensation', domain: 'ops-overrun-test', period: 'month', limit: 10 }],
+    });
+    // A back end that says each compensation cost more than it was asked to move (or less, once).
+    let reports = [9, 3];
+    const executor: ActionExecutor = async () => ({ ok: true, actualCost: reports.shift() });
+    const clock = new ManualClock(T0);
+    const raised: CostOverrun[] = [];
+    const audit = createAuditTrail(store, clock);
+    const build = () => createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit, executor, clock, onOverrun: (o) => raised.push(o) });
+    const first = req({ actionClass: 'compensation', domain: 'ops-overrun-test', cost: 5 });
+    const r = await build().execute(first);
+    expect(r).toMatchObject({ status: 'executed', cost: 5 });
+    expect((await store.budgetSpend('2026-05', 'compensation|ops-overrun-test')).committed).toBe(5);
+    expect(raised).toEqual([expect.objectContaining({ requestId: first.id, customerId: 'C1', reported: 9, booked: 5, excess: 4 })]);
+    const entries = (await audit.read()).filter((e) => e.entry.requestId === first.id);
+    expect(entries.map((e) => e.entry.type)).toEqual(['action.requested', 'policy.verdict', 'action.overrun', 'action.executed']);
+    expect(entries[2].entry).toMatchObject({ outcome: { status: 'overrun', reported: 9, booked: 5, excess: 4, reason: expect.stringMatching(/above the 5 the policy checked/) } });
+    expect(entries[3].entry).toMatchObject({ outcome: { cost: 5, overrun: { reported: 9, excess: 4, auditSeq: entries[2].seq } } });
+    // The budget left is what the policy judged left: a second 5 fits (with 9 booked it would not), and a report below is booked as reported.
+    expect(await build().execute(req({ actionClass: 'compensation', domain: 'ops-overrun-test', cost: 5 }))).toMatchObject({ status: 'executed', cost: 3 });
+    expect((await store.budgetSpend('2026-05', 'compensation|ops-overrun-test')).committed).toBe(8);
+    expect(raised).toHaveLength(1);
+    reports = [];
   });
 
   it('rejects a malformed request at the door', async () => {

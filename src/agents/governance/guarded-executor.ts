@@ -29,7 +29,10 @@ import { acceptanceBooking, onAcceptancePart, paidAtPresentation, presentsOffer,
  * verdict too, and `isExecuteVerdict` lets it check that the policy, not a caller, produced it.
  */
 
-/** What the executor reports: success (with the real cost when it differs) or a failure. */
+/**
+ * What the executor reports: success (with the real cost when it differs) or a failure. A real
+ * cost above what the policy checked is not booked (paidAtPresentation): it is an overrun.
+ */
 export type ExecutionOutcome =
   | { ok: true; actualCost?: number; detail?: Record<string, unknown> }
   | { ok: false; error: string; detail?: Record<string, unknown> };
@@ -114,6 +117,27 @@ export interface GuardedExecutorOptions {
    * be spent on an act the back end holds, and nothing would carry it out later.
    */
   actsHeld?: () => ActHold | undefined;
+  /**
+   * Told when a back end reports having moved more than the policy checked and the budget reserved
+   * (`CostOverrun`): the budget books the amount checked, the audit trail keeps an `action.overrun`
+   * entry, and this raises it where a person sees it (the server's log). Default: nothing more.
+   */
+  onOverrun?: (overrun: CostOverrun) => void;
+}
+
+/** A back end's report of a cost above the amount checked: what it said, what was booked, and the difference. */
+export interface CostOverrun {
+  readonly requestId: string;
+  readonly customerId?: string;
+  readonly actionClass: string;
+  /** What the back end reported it cost. */
+  readonly reported: number;
+  /** What the policy checked and the budget booked (the reservation's amount). */
+  readonly booked: number;
+  /** reported − booked: money the back end says moved that no policy judged. */
+  readonly excess: number;
+  /** Seq of the `action.overrun` audit entry. */
+  readonly auditSeq: number;
 }
 
 /** Who asked for what under a request id: its first answer is given again only to the same ask. */
@@ -218,7 +242,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   const withCustomerFacts = (request: ActionRequest): ActionRequest =>
     options.facts ? withFacts(request, request.customerId ? options.facts(request.customerId) : undefined, currentPolicy()) : request;
 
-  async function record(type: AuditEntryType, request: ActionRequest, actor: Actor, outcome: Record<string, unknown>, verdict?: PolicyVerdict): Promise<number> {
+  async function record(type: AuditEntryType, request: ActionRequest, actor: Actor, outcome: Record<string, unknown>, verdict?: PolicyVerdict, fact?: string): Promise<number> {
     const entry: ActionAuditEntry = {
       type,
       requestId: request.id,
@@ -233,7 +257,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       },
       outcome,
     };
-    return (await audit.record(entry)).seq;
+    return (await audit.record(entry, fact)).seq;
   }
 
   async function carryOut(request: ActionRequest, verdict: ExecuteVerdict): Promise<GuardedResult> {
@@ -277,10 +301,12 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
     if (outcome.ok) {
-      // With an acceptance-paid part, `actualCost` is what the presentation cost.
-      await ledger.commit(reserved.reservation, outcome.actualCost);
+      // With an acceptance-paid part, `actualCost` is what the presentation cost. The budget books
+      // at most what was checked and reserved (paidAtPresentation); a report above it is an overrun.
       const paidNow = paidAtPresentation(request, verdict.cost, outcome.actualCost);
-      const seq = await record('action.executed', request, system, { status: 'executed', cost: paidNow, ...(pending ? { reservedOnAcceptance: onAcceptance } : {}), detail: outcome.detail ?? {} }, verdict);
+      await ledger.commit(reserved.reservation, outcome.actualCost === undefined ? undefined : paidNow);
+      const overrun = outcome.actualCost !== undefined && outcome.actualCost > paidNow ? await recordOverrun(request, verdict, outcome.actualCost, paidNow) : undefined;
+      const seq = await record('action.executed', request, system, { status: 'executed', cost: paidNow, ...(pending ? { reservedOnAcceptance: onAcceptance } : {}), ...(overrun ? { overrun: { reported: overrun.reported, excess: overrun.excess, auditSeq: overrun.auditSeq } } : {}), detail: outcome.detail ?? {} }, verdict);
       const result: GuardedResult = { status: 'executed', reason: last(verdict.reasons), requestId: request.id, cost: paidNow, ...(pending ? { onAcceptance } : {}), auditSeq: seq, verdict: brief(verdict) };
       await answers.put(request.id, { ...result, ask: askOf(request) });
       return result;
@@ -307,6 +333,23 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     // Whether trying again may help: the executor says so (a back end's transient answer); by default it may.
     const retryable = outcome.detail?.retryable !== false;
     return { status: 'failed', reason: `the action failed: ${outcome.error}`, requestId: request.id, cost: verdict.cost, auditSeq: seq, verdict: brief(verdict), retryable };
+  }
+
+  /**
+   * A back end that reports more than the policy checked: the difference is no money any policy
+   * judged. Audited once per request (a repeat after a crash finds the entry), then raised.
+   */
+  async function recordOverrun(request: ActionRequest, verdict: ExecuteVerdict, reported: number, booked: number): Promise<CostOverrun> {
+    const excess = Math.round((reported - booked) * 100) / 100;
+    const reason = `the back end reported ${reported} for request ${request.id}, above the ${booked} the policy checked and the budget reserved; ${booked} is booked, the ${excess} more is no amount the policy judged: check the back end's charge`;
+    const auditSeq = await record('action.overrun', request, { kind: 'system', id: 'guarded-executor' }, { status: 'overrun', reported, booked, excess, reason }, verdict, `overrun:${request.id}`);
+    const overrun: CostOverrun = { requestId: request.id, ...(request.customerId ? { customerId: request.customerId } : {}), actionClass: request.actionClass, reported, booked, excess, auditSeq };
+    try {
+      options.onOverrun?.(overrun);
+    } catch {
+      // Raising it is best effort: the audit entry is the record.
+    }
+    return overrun;
   }
 
   async function decideAndAct(request: ActionRequest, approvedBy?: { approvalId: string; by: string }): Promise<GuardedResult> {

@@ -102,12 +102,16 @@ export function onAcceptancePart(request: Pick<ActionRequest, 'costOnAcceptance'
 }
 
 /**
- * What carrying out `request` at `cost` (the verdict's) paid at once: the back end's actual cost
- * when it reports one, else the cost less an offer's acceptance-paid part. One reckoning for the
- * executor's answer and the `action` event's amount.
+ * What carrying out `request` at `cost` (the verdict's) paid at once: the cost less an offer's
+ * acceptance-paid part (what the policy checked and the budget reserved for now), or the back
+ * end's actual cost when it reports one below that. A report above it is never booked: the amount
+ * moved is the amount checked, so at most that is paid, and the guarded executor raises the
+ * difference as an overrun. One reckoning for the executor's answer, the budget's commit and the
+ * `action` event's amount.
  */
 export function paidAtPresentation(request: Pick<ActionRequest, 'actionClass' | 'params' | 'costOnAcceptance' | 'cost'>, cost: number, actualCost?: number): number {
-  return actualCost ?? cents(cost - (presentsOffer(request) ? onAcceptancePart(request) : 0));
+  const checked = cents(cost - (presentsOffer(request) ? onAcceptancePart(request) : 0));
+  return actualCost === undefined ? checked : Math.min(actualCost, checked);
 }
 
 /**
