@@ -338,6 +338,35 @@ describe('guarded executor', () => {
     await expect(guarded.approve(r.approvalId!, { kind: 'human', id: 'u:other' }, 'again')).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
+  it('ends an approval refused as at the approval refused, once: the next settle answers that refusal and judges nothing again, even on a world that would let it through', async () => {
+    const asked = parseActionPolicy({ version: 1, rules: [{ id: 'comp', actionClass: 'compensation', mode: 'approve' }] });
+    // By the approval the policy caps one compensation at 20; later the cap is lifted again.
+    const capped = parseActionPolicy({ version: 2, rules: [{ id: 'comp', actionClass: 'compensation', mode: 'approve', guardrails: { costCap: 20 } }] });
+    let policy = asked;
+    const calls: string[] = [];
+    const clock = new ManualClock(T0);
+    const audit = createAuditTrail(store, clock);
+    const answers = memoryDocuments<GuardedResult>();
+    const build = () =>
+      createGuardedExecutor({ policy: () => policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit, clock, answers, executor: async (r) => (calls.push(r.id), { ok: true }) });
+    const r = await build().execute(req({ actionClass: 'compensation', cost: 40 }));
+    expect(r.status).toBe('pending-approval');
+    policy = capped;
+    const approved = await build().approve(r.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'outage last week');
+    expect(approved).toMatchObject({ status: 'refused', approvalId: r.approvalId, verdict: { guardrail: 'cost-cap' } });
+    const written = (await audit.read()).filter((e) => e.entry.requestId === r.requestId);
+    // The cap is lifted; the process restarts and settles the approval for the workflow that waited on it.
+    policy = asked;
+    const settled = await build().settleDecided(r.approvalId!);
+    expect(settled).toMatchObject({ status: 'refused', reason: approved.reason, approvalId: r.approvalId });
+    expect(await build().approvalOutcome(r.approvalId!)).toMatchObject({ status: 'refused', reason: approved.reason });
+    expect(calls).toEqual([]);
+    const after = (await audit.read()).filter((e) => e.entry.requestId === r.requestId);
+    expect(after).toEqual(written);
+    expect(after.map((e) => e.entry.type)).toEqual(['action.requested', 'policy.verdict', 'approval.requested', 'approval.approved', 'policy.verdict']);
+    expect(after[4].entry).toMatchObject({ outcome: { verdict: 'deny', guardrail: 'cost-cap', approvalId: r.approvalId }, why: { reasons: expect.arrayContaining([approved.reason]) } });
+  });
+
   it('refuses an approval while the back ends hold their acts, leaving it pending, and carries it out when approved after', async () => {
     let hold: ActHold | undefined = { reason: "the first start's history is being loaded; retry in 20 s", retryAfterMs: 20_000 };
     const { guarded, calls } = setup(undefined, undefined, () => hold);

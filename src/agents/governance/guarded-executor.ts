@@ -169,6 +169,12 @@ export interface GuardedExecutor {
    * same path and charged once. Null while the item is pending or unknown.
    */
   settleDecided(approvalId: string): Promise<SettledApproval | null>;
+  /**
+   * What became of a decided approval, read only (nothing is carried out): what the approval card
+   * shows, such as an approved request refused as at the approval with the policy's reason. Null
+   * while pending, unknown, or approved and not carried out yet.
+   */
+  approvalOutcome(approvalId: string): Promise<SettledApproval | null>;
 }
 
 /** The outcome of a decided approval as its waiting workflow receives it. */
@@ -359,7 +365,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     const contact = options.contact?.(request, now) ?? null;
     const verdict = evaluate(policy, request, { now, spending, approvedBy, contact });
     const policyActor: Actor = { kind: 'system', id: 'action-policy' };
-    const seq = await record('policy.verdict', request, policyActor, { verdict: verdict.verdict, mode: verdict.mode, riskClass: verdict.riskClass, guardrail: verdict.guardrail, cost: verdict.cost }, verdict);
+    const seq = await record('policy.verdict', request, policyActor, { verdict: verdict.verdict, mode: verdict.mode, riskClass: verdict.riskClass, guardrail: verdict.guardrail, cost: verdict.cost, ...(approvedBy ? { approvalId: approvedBy.approvalId } : {}) }, verdict);
     const base = { requestId: request.id, cost: verdict.cost, verdict: brief(verdict) };
     switch (verdict.verdict) {
       case 'deny':
@@ -387,10 +393,36 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       // Judged as at the approval: an approval waits in people's time while the customer's world
       // goes on (decision 0028), so the policy reads the customer's facts again, as its budgets,
       // and the price (a discount's, at the monthly price the back end will take it off) again.
-      return await decideAndAct(withCustomerFacts(repriceActionRequest(request, options.pricing)), approvedBy);
+      const result = await decideAndAct(withCustomerFacts(repriceActionRequest(request, options.pricing)), approvedBy);
+      // Refused (or only advised) as at the approval: that is the approval's outcome, kept as an
+      // executed one is, so the next settle (a wait woken after a restart) answers it rather than
+      // judging the request again on another day's world. A failure stays open: it may pass later.
+      if (result.status === 'refused' || result.status === 'advised') await answers.put(request.id, { ...result, approvalId: approvedBy.approvalId, ask: askOf(request) });
+      return result;
     } catch (err) {
       if (!isHeld(err)) throw err;
       return { status: 'failed', reason: `the action failed: ${err.message}`, requestId: request.id, auditSeq: Number(err.context.auditSeq ?? 0), retryable: true };
+    }
+  }
+
+  /**
+   * What became of a decided approval as kept (the answer of its request carried out, refused or
+   * advised as at the approval; a rejection; a timeout's fallback), or null for an approved one
+   * whose request has no kept answer yet.
+   */
+  async function outcomeOfDecided(item: ApprovalItem): Promise<SettledApproval | null> {
+    const known = await answers.get(item.request.id);
+    if (known) return { ...answerOf(known), approvalId: item.id };
+    const base = { requestId: item.request.id, approvalId: item.id };
+    switch (item.status) {
+      case 'rejected':
+        return { status: 'refused', reason: `rejected by ${item.decidedBy}: ${item.reason}`, ...base };
+      case 'expired':
+        return item.onTimeout === 'advise-only'
+          ? { status: 'advised', reason: `approval ${item.id} timed out; the action is only advised`, ...base }
+          : { status: 'refused', reason: `approval ${item.id} timed out; the action is dropped`, ...base };
+      default:
+        return null;
     }
   }
 
@@ -456,21 +488,15 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     async settleDecided(approvalId) {
       const item = await queue.get(approvalId);
       if (!item || item.status === 'pending') return null;
-      const known = await answers.get(item.request.id);
-      if (known) return { ...answerOf(known), approvalId };
-      const base = { requestId: item.request.id, approvalId };
-      switch (item.status) {
-        case 'approved': {
-          const r = await afterApproval(item.request, { approvalId, by: item.decidedBy ?? 'unknown' });
-          return { status: r.status, reason: r.reason, ...base };
-        }
-        case 'rejected':
-          return { status: 'refused', reason: `rejected by ${item.decidedBy}: ${item.reason}`, ...base };
-        case 'expired':
-          return item.onTimeout === 'advise-only'
-            ? { status: 'advised', reason: `approval ${approvalId} timed out; the action is only advised`, ...base }
-            : { status: 'refused', reason: `approval ${approvalId} timed out; the action is dropped`, ...base };
-      }
+      const known = await outcomeOfDecided(item);
+      if (known) return known;
+      // Approved, and neither carried out nor refused yet (a crash came between): carried out now.
+      const r = await afterApproval(item.request, { approvalId, by: item.decidedBy ?? 'unknown' });
+      return { status: r.status, reason: r.reason, requestId: item.request.id, approvalId };
+    },
+    async approvalOutcome(approvalId) {
+      const item = await queue.get(approvalId);
+      return item && item.status !== 'pending' ? outcomeOfDecided(item) : null;
     },
   };
 }

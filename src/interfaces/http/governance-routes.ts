@@ -74,7 +74,11 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
       requireApprovalCustomer(req, item);
       return item;
     };
-    app.get('/approvals/:id', { schema: { summary: 'One approval', params: idParams, response: { 200: approvalItem, ...errors(404) } } }, async (req) => approvalOf(req, req.params.id));
+    app.get('/approvals/:id', { schema: { summary: 'One approval, with what came of it once decided', params: idParams, response: { 200: approvalItem, ...errors(404) } } }, async (req) => {
+      const item = await approvalOf(req, req.params.id);
+      const outcome = await services.guarded.approvalOutcome(item.id);
+      return outcome ? { ...item, outcome: { status: outcome.status, reason: outcome.reason } } : item;
+    });
     for (const verb of ['approve', 'reject'] as const) {
       app.post(
         `/approvals/:id/${verb}`,

@@ -43,6 +43,10 @@ export const approvalItem = z.object({
   decidedBy: z.string().nullable(),
   decidedAt: z.number().nullable(),
   reason: z.string().nullable(),
+  outcome: z
+    .object({ status: z.enum(['executed', 'pending-approval', 'advised', 'refused', 'failed']), reason: z.string() })
+    .optional()
+    .describe("What came of a decided approval (GET /approvals/:id): the approved action executed, or refused as at the approval with the policy's reason (judged once), a rejection, a timeout's fallback; absent while pending or not carried out yet"),
 }).meta({ id: 'Approval' });
 
 /** One hash-chained audit entry. */
