@@ -201,15 +201,18 @@ export function campaignDelivery(
     async apply(campaignId, allocation) {
       const state = await load(campaignId);
       if (!state || allocation.tick <= (state.lastAppliedTick ?? -1)) return;
-      // A person's hold (POST /campaigns/:id/pause) is read afresh every tick: while it stands nobody is contacted.
-      const held = (await records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body.held === true;
+      // A person's hold (POST /campaigns/:id/pause) is read from the store before each contact, so a
+      // pause made in any process stops a tick under way where it is: those not reached yet stay at
+      // the head of the queue, and the first tick after the resume goes on from them.
+      const heldNow = async () => (await records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body.held === true;
+      let held = await heldNow();
       // Offers accepted and offers still waiting for an answer count against the campaign's budget as spent.
       const booked = settledTotal(await settledOf(state));
       const tickBudget = Math.min(allocation.remainingBudget, budgetLeft(state.input.budget, state.spent + booked.committed, booked.reserved)) * TICK_SPEND_SHARE;
       // Set when a refusal holds for every contact now (quiet hours, the budget): nothing more this tick.
       let notNow = false;
       for (const v of held ? [] : state.input.variants) {
-        if (notNow) break;
+        if (notNow || held) break;
         const share = allocation.shares[v.id] ?? 0;
         if (share <= 0 || allocation.paused.includes(v.id)) continue;
         // A planning estimate to pace the tick; each contact is then counted at the price the executor charged.
@@ -218,6 +221,7 @@ export function campaignDelivery(
         const offering = services().decisions.catalogue.byId.get(v.offerId);
         let failures = 0;
         while (budget >= unit && state.queue.length > 0) {
+          if ((held = await heldNow())) break;
           const customerId = state.queue[0];
           const decisionId = decisionIdOf(campaignId, customerId);
           byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });

@@ -27,7 +27,7 @@ export interface AllocationPoint {
   readonly at: number | null;
   readonly shares: Readonly<Record<string, number>>;
   readonly paused: readonly string[];
-  /** A person held the campaign: nobody was contacted this tick. */
+  /** A person held the campaign: nobody was contacted this tick after the hold was read (before each contact; `spent` counts those made before it). */
   readonly held: boolean;
   readonly remainingBudget: number;
   /** Spent so far, after the tick. */
@@ -36,7 +36,7 @@ export interface AllocationPoint {
 /** Ticks of allocation kept per campaign (a daily campaign's year and more). */
 export const MAX_HISTORY = 500;
 
-/** Where a person's hold on a campaign is kept (by campaign id), read at every tick. */
+/** Where a person's hold on a campaign is kept (by campaign id), read before each contact. */
 export const CAMPAIGN_HOLDS = 'campaign-holds';
 /** A person paused (held) or resumed a campaign, and why. */
 export interface CampaignHold {
