@@ -56,6 +56,13 @@ export function describeGovernanceStoreContract(name: string, open: () => Promis
       expect(rows.filter((r) => r.entry.requestId === 'R2')).toHaveLength(1);
       expect((await store.auditHead()).seq).toBe(4);
       await expect(store.appendAudit({ n: 2 }, T0, '')).rejects.toMatchObject({ code: 'BAD_INPUT' });
+      // The entry names its fact (inside its hash), and the facts read back in fact order, paged.
+      expect(first.entry.fact).toBe('offer-settlement:R1');
+      expect(await store.readAuditFacts()).toEqual([
+        { fact: 'offer-settlement:R1', seq: 1 },
+        { fact: 'offer-settlement:R2', seq: 2 },
+      ]);
+      expect(await store.readAuditFacts({ afterFact: 'offer-settlement:R1', limit: 1 })).toEqual([{ fact: 'offer-settlement:R2', seq: 2 }]);
     });
 
     it('never forks the chain under concurrent appends', async () => {

@@ -113,6 +113,12 @@ export interface GovernanceStore {
    */
   readAudit(query?: AuditQuery): Promise<AuditRecord[]>;
   auditHead(): Promise<AuditHead>;
+  /**
+   * The facts appended with their entries (`appendAudit`'s `fact`), in fact order after `afterFact`
+   * (default: from the first), at most `limit` (default 1000): what the audit's verification
+   * checks against the entries that name them.
+   */
+  readAuditFacts(query?: { afterFact?: string; limit?: number }): Promise<AuditFact[]>;
   /** Stores a new pending item (CONFLICT when the id exists). */
   insertApproval(record: ApprovalRecord): Promise<void>;
   getApproval(id: string): Promise<ApprovalRecord | null>;
@@ -160,13 +166,23 @@ export function toAuditRecord(row: AuditRow): AuditRecord {
   return { seq: row.seq, at: row.at, prevHash: row.prev_hash, hash: row.hash, entry: JSON.parse(row.entry) as Record<string, unknown> };
 }
 
-/** The next entry after `head` (pure): what the adapters insert. */
-export function nextAuditRecord(head: AuditHead, entry: Record<string, unknown>, at: number): AuditRecord {
+/** A fact's row: the fact key and the seq of the one entry appended for it. */
+export interface AuditFact {
+  readonly fact: string;
+  readonly seq: number;
+}
+
+/**
+ * The next entry after `head` (pure): what the adapters insert. An entry appended for a `fact`
+ * names it (`entry.fact`), so the fact is inside what the chain's hash proves: a fact row edited,
+ * added or removed beside it no longer agrees with the entries (verifyAuditChain).
+ */
+export function nextAuditRecord(head: AuditHead, entry: Record<string, unknown>, at: number, fact?: string): AuditRecord {
   if (!Number.isFinite(at)) throw new TwinloopError('BAD_INPUT', 'an audit entry needs a time in ms');
   const seq = head.seq + 1;
   const prevHash = head.seq === 0 ? GENESIS_HASH : head.hash;
   // Round-trip through JSON so the stored text and the hashed content are the same value.
-  const content = JSON.parse(JSON.stringify(entry)) as Record<string, unknown>;
+  const content = JSON.parse(JSON.stringify(fact === undefined ? entry : { ...entry, fact })) as Record<string, unknown>;
   return { seq, at, prevHash, hash: auditHash(seq, at, prevHash, content), entry: content };
 }
 

@@ -17,6 +17,7 @@ import {
   type ApprovalRecord,
   type ApprovalRow,
   type ApprovalStatus,
+  type AuditFact,
   type AuditHead,
   type AuditQuery,
   type AuditRecord,
@@ -59,7 +60,7 @@ class PostgresGovernanceStore extends StoreAdapter<PostgresConnection> implement
           const first = await client.query<AuditRow>('SELECT l.seq, l.at, l.prev_hash, l.hash, l.entry FROM audit_facts f JOIN audit_log l ON l.seq = f.seq WHERE f.fact = $1', [fact]);
           if (first.rows[0]) return toAuditRecord(first.rows[0]);
         }
-        const record = nextAuditRecord(rows[0], entry, at);
+        const record = nextAuditRecord(rows[0], entry, at, fact);
         await client.query('INSERT INTO audit_log (seq, at, prev_hash, hash, entry) VALUES ($1, $2, $3, $4, $5)', [
           record.seq,
           record.at,
@@ -89,6 +90,13 @@ class PostgresGovernanceStore extends StoreAdapter<PostgresConnection> implement
         query.limit ?? DEFAULT_GOVERNANCE_PAGE,
       ]);
       return rows.map(toAuditRecord);
+    });
+  }
+
+  readAuditFacts(query: { afterFact?: string; limit?: number } = {}): Promise<AuditFact[]> {
+    return this.db.run('readAuditFacts', async () => {
+      const { rows } = await this.db.query<{ fact: string; seq: string | number }>('SELECT fact, seq FROM audit_facts WHERE fact > $1 ORDER BY fact LIMIT $2', [query.afterFact ?? '', query.limit ?? DEFAULT_GOVERNANCE_PAGE]);
+      return rows.map((r) => ({ fact: r.fact, seq: Number(r.seq) }));
     });
   }
 

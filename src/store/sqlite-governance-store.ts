@@ -16,6 +16,7 @@ import {
   type ApprovalRecord,
   type ApprovalRow,
   type ApprovalStatus,
+  type AuditFact,
   type AuditHead,
   checkAuditFact,
   type AuditQuery,
@@ -40,6 +41,7 @@ function prepare(db: Database.Database) {
     readAudit: db.prepare<[number, number], AuditRow>('SELECT seq, at, prev_hash, hash, entry FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?'),
     auditOfFact: db.prepare<[string], AuditRow>('SELECT l.seq, l.at, l.prev_hash, l.hash, l.entry FROM audit_facts f JOIN audit_log l ON l.seq = f.seq WHERE f.fact = ?'),
     insertFact: db.prepare<[string, number]>('INSERT INTO audit_facts (fact, seq) VALUES (?, ?)'),
+    readFacts: db.prepare<[string, number], AuditFact>('SELECT fact, seq FROM audit_facts WHERE fact > ? ORDER BY fact LIMIT ?'),
     // instr(x, '') is 1: an empty search matches every entry.
     readAuditNewest: db.prepare<[number, string, number], AuditRow>(
       'SELECT seq, at, prev_hash, hash, entry FROM audit_log WHERE seq < ? AND instr(lower(entry), ?) > 0 ORDER BY seq DESC LIMIT ?',
@@ -79,7 +81,7 @@ class SqliteGovernanceStore extends StoreAdapter<SqliteConnection<Statements>> i
           const first = q.auditOfFact.get(fact);
           if (first) return toAuditRecord(first);
         }
-        const record = nextAuditRecord(q.head.get()!, entry, at);
+        const record = nextAuditRecord(q.head.get()!, entry, at, fact);
         q.insertAudit.run(record.seq, record.at, record.prevHash, record.hash, JSON.stringify(record.entry));
         q.setHead.run(record.seq, record.hash);
         if (fact !== undefined) q.insertFact.run(fact, record.seq);
@@ -95,6 +97,10 @@ class SqliteGovernanceStore extends StoreAdapter<SqliteConnection<Statements>> i
         this.db.sql.readAuditNewest.all(query.beforeSeq ?? Number.MAX_SAFE_INTEGER, (query.contains ?? '').toLowerCase(), limit).map(toAuditRecord),
       );
     return this.db.run('readAudit', () => this.db.sql.readAudit.all(query.afterSeq ?? 0, limit).map(toAuditRecord));
+  }
+
+  readAuditFacts(query: { afterFact?: string; limit?: number } = {}): Promise<AuditFact[]> {
+    return this.db.run('readAuditFacts', () => this.db.sql.readFacts.all(query.afterFact ?? '', query.limit ?? DEFAULT_GOVERNANCE_PAGE).map((r) => ({ fact: r.fact, seq: Number(r.seq) })));
   }
 
   auditHead(): Promise<AuditHead> {

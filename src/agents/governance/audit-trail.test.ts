@@ -7,6 +7,7 @@ import { ManualClock } from '../../domain/clock.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { SQLITE_FILE_NAME } from '../../store/sqlite-connection.js';
+import { describePostgres, onPostgres, onSqlite, type OpenedStore } from '../../store/store-fixtures.js';
 import { createAuditTrail, type AuditEntry, type AuditTrail } from './audit-trail.js';
 import { formatAuditVerification, verifyAudit } from './verify-audit.js';
 
@@ -77,3 +78,56 @@ describe('audit trail verification (tampering through raw SQL)', () => {
     expect(formatAuditVerification(v)).toMatch(/BROKEN/);
   });
 });
+
+/**
+ * The facts an entry was appended for (audit_facts, migration 19) are inside what the chain proves,
+ * on each adapter: a fact row deleted, moved to another entry or added outside the trail breaks it.
+ */
+function factTampering(name: string, open: () => Promise<OpenedStore<GovernanceStore>>): void {
+  describe(`audit facts verification on ${name} (tampering through raw SQL)`, () => {
+    let opened: OpenedStore<GovernanceStore>;
+    let trail: AuditTrail;
+    beforeEach(async () => {
+      opened = await open();
+      trail = createAuditTrail(opened.store, new ManualClock(Date.UTC(2026, 4, 1)));
+      for (let n = 1; n <= 3; n++) await trail.record(entry(n));
+      // An offer's settlement and a late acceptance: one entry per fact, whoever repeats it.
+      await trail.record(entry(4), 'offer-settled:r4');
+      await trail.record(entry(5), 'offer-accepted-late:r5');
+      expect((await trail.record(entry(4), 'offer-settled:r4')).seq).toBe(4);
+    });
+    afterEach(async () => {
+      await opened.cleanup();
+    });
+
+    it('passes untouched facts, each named by its entry', async () => {
+      expect(await trail.verify()).toMatchObject({ ok: true, entries: 5 });
+      expect((await trail.read({ afterSeq: 3 })).map((r) => r.entry.fact)).toEqual(['offer-settled:r4', 'offer-accepted-late:r5']);
+    });
+
+    it('holds a fact appended before entries named theirs when its entry is about the request the fact names', async () => {
+      // As a settlement appended by the version before: the fact row beside an entry that does not name it.
+      await trail.record(entry(6));
+      await opened.sql(`INSERT INTO audit_facts (fact, seq) VALUES ('offer-settled:r6', 6)`);
+      expect(await trail.verify()).toMatchObject({ ok: true, entries: 6 });
+    });
+
+    it('detects a fact row deleted: a repeat would append the settlement again', async () => {
+      await opened.sql(`DELETE FROM audit_facts WHERE fact = 'offer-settled:r4'`);
+      expect(await trail.verify()).toMatchObject({ ok: false, firstBreak: { kind: 'fact', seq: 4, message: expect.stringMatching(/no fact row: the row was deleted/) } });
+    });
+
+    it('detects a fact row moved to another entry', async () => {
+      await opened.sql(`UPDATE audit_facts SET seq = 2 WHERE fact = 'offer-accepted-late:r5'`);
+      expect(await trail.verify()).toMatchObject({ ok: false, firstBreak: { kind: 'fact', seq: 5, message: expect.stringMatching(/points at audit entry 2, but entry 5 records it/) } });
+    });
+
+    it('detects a fact row added outside the trail: the real settlement would append nothing', async () => {
+      await opened.sql(`INSERT INTO audit_facts (fact, seq) VALUES ('offer-settled:r9', 3)`);
+      expect(await trail.verify()).toMatchObject({ ok: false, firstBreak: { kind: 'fact', seq: 3, message: expect.stringMatching(/does not record it/) } });
+    });
+  });
+}
+
+factTampering('SQLite', onSqlite((options) => openGovernanceStore(options)));
+describePostgres('audit facts on PostgreSQL', (url) => factTampering('PostgreSQL', onPostgres(url, (options) => openGovernanceStore(options))));

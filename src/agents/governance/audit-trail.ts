@@ -66,7 +66,8 @@ export type AuditBreak =
   | { kind: 'content'; seq: number; message: string }
   | { kind: 'link'; seq: number; message: string }
   | { kind: 'gap'; seq: number; message: string }
-  | { kind: 'head'; seq: number; message: string };
+  | { kind: 'head'; seq: number; message: string }
+  | { kind: 'fact'; seq: number; message: string };
 
 /** The result of walking the chain. */
 export type AuditVerification =
@@ -74,7 +75,7 @@ export type AuditVerification =
   | { ok: false; entries: number; firstBreak: AuditBreak };
 
 /** The part of the governance store the trail uses. */
-export type AuditStore = Pick<GovernanceStore, 'appendAudit' | 'readAudit' | 'auditHead'>;
+export type AuditStore = Pick<GovernanceStore, 'appendAudit' | 'readAudit' | 'auditHead' | 'readAuditFacts'>;
 
 /** The trail: append entries, read them back, verify the chain. */
 export interface AuditTrail {
@@ -94,16 +95,26 @@ const VERIFY_PAGE = 1_000;
 /**
  * Walks the whole chain in seq order and reports the first broken link: a row whose hash does
  * not match its content (edited, or moved to another seq), a row whose prev_hash is not the hash
- * before it (a row deleted or reordered before it), a missing seq, or a tail cut off behind the head.
+ * before it (a row deleted or reordered before it), a missing seq, or a tail cut off behind the head;
+ * then the facts (`audit_facts`), which the entries name: a fact row that points at another entry,
+ * one no entry names, or an entry's fact with no row (`checkAuditFacts`).
  */
-export async function verifyAuditChain(store: Pick<AuditStore, 'readAudit' | 'auditHead'>): Promise<AuditVerification> {
+export async function verifyAuditChain(store: Pick<AuditStore, 'readAudit' | 'auditHead' | 'readAuditFacts'>): Promise<AuditVerification> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let entries = 0;
+  /** The fact each entry appended for one names (entry.fact, inside its hash), by fact. */
+  const named = new Map<string, number>();
   while (true) {
     const page = await store.readAudit({ afterSeq: expectedSeq - 1, limit: VERIFY_PAGE });
     if (page.length === 0) break;
     for (const r of page) {
+      const fact = r.entry.fact;
+      if (typeof fact === 'string') {
+        const other = named.get(fact);
+        if (other !== undefined) return { ok: false, entries, firstBreak: { kind: 'fact', seq: r.seq, message: `audit entries ${other} and ${r.seq} both record fact "${fact}": a fact has one entry, so one was appended around the store` } };
+        named.set(fact, r.seq);
+      }
       if (r.seq !== expectedSeq) {
         return { ok: false, entries, firstBreak: { kind: 'gap', seq: expectedSeq, message: `audit entry ${expectedSeq} is missing (the next stored entry is ${r.seq}): a row was deleted` } };
       }
@@ -123,7 +134,36 @@ export async function verifyAuditChain(store: Pick<AuditStore, 'readAudit' | 'au
   if (head.seq !== last || (last > 0 && head.hash !== prevHash)) {
     return { ok: false, entries, firstBreak: { kind: 'head', seq: last + 1, message: `the audit head says entry ${head.seq} is the newest but the log ends at ${last}: entries were removed from the end` } };
   }
+  const factBreak = await checkAuditFacts(store, named);
+  if (factBreak) return { ok: false, entries, firstBreak: factBreak };
   return { ok: true, entries, headSeq: last, headHash: last > 0 ? prevHash : GENESIS_HASH };
+}
+
+/**
+ * The fact rows against the entries of a chain already verified: each row must point at the entry
+ * that names its fact, and each fact an entry names must have its row (a row removed lets a repeat
+ * append the fact's entry again, a row added or moved makes a real one append nothing). An entry
+ * appended before entries named their fact (a row pointing at an entry that names none) holds if
+ * that entry is about the request the fact key ends with: such facts are proven by the request id.
+ */
+async function checkAuditFacts(store: Pick<AuditStore, 'readAudit' | 'readAuditFacts'>, named: Map<string, number>): Promise<AuditBreak | undefined> {
+  const unproven = new Map(named);
+  for (let afterFact: string | undefined; ; ) {
+    const rows = await store.readAuditFacts({ afterFact, limit: VERIFY_PAGE });
+    for (const row of rows) {
+      const seq = named.get(row.fact);
+      unproven.delete(row.fact);
+      if (seq === row.seq) continue;
+      if (seq !== undefined) return { kind: 'fact', seq, message: `fact "${row.fact}" points at audit entry ${row.seq}, but entry ${seq} records it: the fact row was edited` };
+      const [entry] = await store.readAudit({ afterSeq: row.seq - 1, limit: 1 });
+      const legacy = entry?.seq === row.seq && entry.entry.fact === undefined && typeof entry.entry.requestId === 'string' && row.fact.endsWith(`:${entry.entry.requestId}`);
+      if (!legacy) return { kind: 'fact', seq: row.seq, message: `fact "${row.fact}" points at audit entry ${row.seq}, which does not record it: the fact row was added or edited outside the trail` };
+    }
+    if (rows.length < VERIFY_PAGE) break;
+    afterFact = rows[rows.length - 1].fact;
+  }
+  const [first] = [...unproven].sort((a, b) => a[1] - b[1]);
+  return first ? { kind: 'fact', seq: first[1], message: `audit entry ${first[1]} records fact "${first[0]}", which has no fact row: the row was deleted (a repeat would append the fact's entry again)` } : undefined;
 }
 
 /** A trail over the governance store; entries are stamped with `clock`. */

@@ -58,7 +58,7 @@ export const auditRecord = z.object({
   entry: jsonObject.describe(`Who did what to whom, why, and what came of it: type (${AUDIT_ENTRY_TYPES.join(', ')}), requestId, actor, action, why, outcome`),
 });
 
-const auditBreak = z.object({ kind: z.enum(['content', 'link', 'gap', 'head']), seq: z.number().int(), message: z.string() });
+const auditBreak = z.object({ kind: z.enum(['content', 'link', 'gap', 'head', 'fact']), seq: z.number().int(), message: z.string() });
 /** The walk of the whole chain. */
 export const auditVerification = z.union([
   z.object({ ok: z.literal(true), entries: z.number().int(), headSeq: z.number().int(), headHash: z.string() }),
