@@ -80,6 +80,20 @@ describe('HTTP API', () => {
     expect(app.initialConfig.pluginTimeout).toBeGreaterThanOrEqual(60_000);
   });
 
+  it("says on /health how long the event loop was held: a stretch of synchronous work shows as its delay", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const until = performance.now() + 300;
+    while (performance.now() < until);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const res = await app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    const delay = res.json().eventLoopDelay as { p50Ms: number; p99Ms: number; maxMs: number; windowS: number };
+    expect(delay.maxMs).toBeGreaterThanOrEqual(250);
+    expect(delay.p99Ms).toEqual(expect.any(Number));
+    expect(delay.p99Ms).toBeLessThanOrEqual(delay.maxMs);
+    expect(delay.windowS).toBeLessThanOrEqual(60);
+  });
+
   it('publishes its OpenAPI document', async () => {
     const doc = (await app.inject('/openapi.json')).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/events', '/twins/{id}', '/twins/{id}/timeline']));

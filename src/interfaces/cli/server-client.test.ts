@@ -1,0 +1,69 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TwinloopError } from '../../domain/errors.js';
+import { callServer } from './server-client.js';
+
+const servers: Server[] = [];
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
+});
+
+/** A server that takes every connection and never answers: a server whose event loop is held. */
+async function silentServer(): Promise<string> {
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.resume();
+  });
+  servers.push(server);
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A URL where nothing listens: a port taken and let go again. */
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return `http://127.0.0.1:${port}`;
+}
+
+async function failure(p: Promise<unknown>): Promise<TwinloopError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TwinloopError);
+  return err as TwinloopError;
+}
+
+describe('callServer', () => {
+  it('says a server that takes the connection and does not answer is slow, and where to look', async () => {
+    const url = await silentServer();
+    const err = await failure(callServer({ url, timeoutMs: 300 }, 'GET', '/twins?limit=5'));
+    expect(err.code).toBe('OVERLOADED');
+    expect(err.message).toContain(`the server at ${url} did not answer within`);
+    expect(err.message).toContain('it may be busy');
+    expect(err.message).toContain(`GET ${url}/health`);
+    expect(err.message).toContain('TWINLOOP_TIMEOUT');
+    expect(err.message).not.toContain('may still be carried out');
+    expect(err.message).not.toMatch(/cannot reach|is it running/);
+  });
+
+  it('warns that an unanswered request that acts may still be carried out', async () => {
+    const url = await silentServer();
+    const err = await failure(callServer({ url, timeoutMs: 300 }, 'POST', '/decisions', { customerId: 'C1' }));
+    expect(err.code).toBe('OVERLOADED');
+    expect(err.message).toContain('the POST may still be carried out: look before sending it again');
+  });
+
+  it('says nothing listens when the connection is refused', async () => {
+    const url = await closedPort();
+    const err = await failure(callServer({ url }, 'GET', '/health'));
+    expect(err.code).toBe('UNAVAILABLE');
+    expect(err.message).toBe(`nothing listens at ${url}; start the server with \`npm start\` (or \`twinloop start\`), or pass --url to the one that runs`);
+  });
+});
