@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACTION_POLICY } from '../src/decisioning/policy/index.js';
 import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
 import { startOperator, type Operator } from '../src/interfaces/runtime/operator.js';
+import { until } from './support/until.js';
 
 /**
  * The action policy as data, on the operator as `npm start` assembles it: an admin changes the
@@ -108,6 +109,35 @@ describe('the action policy over HTTP', () => {
       }
     }
   }, 120_000);
+
+  it('refuses an action class it does not act on at the edge, writing nothing; a class no rule covers is only advised, to a person too', async () => {
+    const since = new Date(Date.now() - 400 * 86_400_000).toISOString();
+    const registered = await app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' }, payload: [{ id: 'C123-reg', kind: 'customer', customerId: 'C123', time: since, source: 'crm', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since, consent: { marketing: true } } }] });
+    expect(registered.statusCode, registered.body).toBe(200);
+    await until(async () => ((await call('GET', '/twins/C123', 'viewer')).status === 200 ? true : undefined), 30_000, 'C123 registered');
+    const timelineKinds = async () => ((await call('GET', '/twins/C123/timeline', 'viewer')).body as unknown as { items: { event: { kind: string } }[] }).items.map((i) => i.event.kind);
+    const auditOfC123 = async () => (await call('GET', '/audit?order=newest&q=C123', 'admin')).body as unknown as unknown[];
+    for (const actionClass of ['credits', 'refund']) {
+      const r = await call('POST', '/actions', 'supervisor', { id: `typo-${actionClass}`, actionClass, channel: 'call', customerId: 'C123', cost: 5, why: { summary: 'goodwill' } });
+      expect(r.status).toBe(400);
+      expect(r.body.error?.message).toMatch(/actionClass/);
+      expect(r.body.error?.message).toMatch(new RegExp(`"${actionClass}" is not an action class Twinloop acts on: one of offer, credit, discount, plan_change, addon, termination, communication, compensation, trouble_ticket`));
+    }
+    // Refused before anything was asked: no audit entry, nothing on the customer's timeline.
+    expect(await auditOfC123()).toEqual([]);
+    expect(await timelineKinds()).toEqual(['customer']);
+
+    // A policy with no rule for credits: a person's credit meets the fallback (advise) and is only advised.
+    const current = await call('GET', '/policy', 'viewer');
+    const document = current.body.document as typeof DEFAULT_ACTION_POLICY;
+    const noCredits = { ...document, rules: (document.rules ?? []).filter((r) => r.actionClass !== 'credit') };
+    expect((await call('PUT', '/policy', 'admin', { policy: noCredits, reason: 'credits only on advice until the goodwill rules are written' })).status).toBe(200);
+    const advised = await call('POST', '/actions', 'supervisor', { actionClass: 'credit', channel: 'call', customerId: 'C123', cost: 5, why: { summary: 'goodwill' } });
+    expect(advised.status).toBe(200);
+    expect(advised.body).toMatchObject({ status: 'advised', verdict: { verdict: 'advise-only', mode: 'advise', rule: null } });
+    expect(advised.body.reason).toMatch(/nothing is executed/);
+    expect(await timelineKinds()).toEqual(['customer']);
+  });
 
   it("judges a segment's rule on what the operator knows of the customer, never on the features the caller sends", async () => {
     const highValueCredits = {

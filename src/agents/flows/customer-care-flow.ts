@@ -4,7 +4,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { CustomerScores } from '../../decisioning/arbitration.js';
 import { decideForTwin, type Decision, type DecisionFunnel, type TwinSource } from '../../decisioning/decision-funnel.js';
 import { DO_NOTHING } from '../../decisioning/decision-record.js';
-import type { OfferCatalogue } from '../../decisioning/offer-catalogue.js';
+import type { ActionClass, OfferCatalogue } from '../../decisioning/offer-catalogue.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
@@ -54,11 +54,11 @@ const inputSchema = z.strictObject({
 /** What starts a run. */
 export type CustomerCareInput = z.infer<typeof inputSchema>;
 
-/** The action on the card, as plain data (journaled). */
-export interface CareCard {
+/** The action on the card, as plain data (journaled): an offering of the catalogue, or nothing to do (class `none`). */
+export type CareCard = CareCardFields & ({ actionClass: ActionClass } | { actionClass: 'none' });
+interface CareCardFields {
   decisionId: string;
   actionId: string;
-  actionClass: string;
   name: string;
   message: string | null;
   /** What the action costs the operator (credit amount, offer cost). */
@@ -126,7 +126,7 @@ export function careCardOf(d: Decision, catalogue: OfferCatalogue, vector: Float
 }
 
 /** The guarded request for the card's action (pure). */
-export function careRequest(card: CareCard, input: CustomerCareInput, actor: ActionRequestInput['actor']): ActionRequestInput {
+export function careRequest(card: CareCard & { actionClass: ActionClass }, input: CustomerCareInput, actor: ActionRequestInput['actor']): ActionRequestInput {
   return {
     actionClass: card.actionClass,
     channel: input.channel,
@@ -136,7 +136,7 @@ export function careRequest(card: CareCard, input: CustomerCareInput, actor: Act
     params: {
       offerId: card.actionId,
       decisionId: card.decisionId,
-      ...(card.actionClass === 'credit' || card.actionClass === 'compensation' ? { amount: card.cost } : {}),
+      ...(card.actionClass === 'credit' ? { amount: card.cost } : {}),
       reason: input.reason,
       ticketId: input.ticketId,
     },
@@ -224,7 +224,7 @@ export function customerCareWorkflow(deps: CustomerCareDeps): WorkflowDefinition
     },
     async run(ctx, input) {
       const card = await ctx.step(decide, { input, now: await ctx.now('decided-at') });
-      if (card.actionId === DO_NOTHING) return { outcome: 'nothing-to-offer', actionId: DO_NOTHING, reason: 'the next-best-action is to do nothing', agentId: null, followUp: null };
+      if (card.actionClass === 'none') return { outcome: 'nothing-to-offer', actionId: DO_NOTHING, reason: 'the next-best-action is to do nothing', agentId: null, followUp: null };
 
       let agentId: string | null = null;
       let settled: Awaited<ReturnType<typeof settle>> | null = null;

@@ -4,7 +4,7 @@ import type { Order, OrderManagementConnector, OrderRequest } from '../../domain
 import type { ProvisioningConnector, ProvisioningJob } from '../../domain/connectors/provisioning.js';
 import { channelSchema } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { actorSchema } from '../../decisioning/policy/index.js';
+import { actorSchema, type KnownActionClass } from '../../decisioning/policy/index.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import { stepFailureOf, type StepDefinition, type WorkflowContext, type WorkflowDefinition } from '../workflows/index.js';
 import { awaitApproval, guardedActionStep, type GuardedOutcome } from './guarded-step.js';
@@ -116,7 +116,7 @@ export function orderProblem(input: Pick<OrderFulfilmentInput, 'planId'> & { kin
 }
 
 /** How each kind is asked of the policy and the back end, and what the customer is told. */
-const KIND_ACTION: Record<OrderKind, { actionClass: string; what: (i: OrderFulfilmentInput) => string; confirmTemplate: string | null }> = {
+const KIND_ACTION: Record<OrderKind, { actionClass: KnownActionClass; what: (i: OrderFulfilmentInput) => string; confirmTemplate: string | null }> = {
   change_plan: { actionClass: 'plan_change', what: (i) => `change plan to ${i.planId}`, confirmTemplate: 'plan-change-confirmed' },
   add_addon: { actionClass: 'addon', what: (i) => `add ${i.addonId}`, confirmTemplate: 'addon-confirmed' },
   terminate: { actionClass: 'termination', what: () => 'end the line', confirmTemplate: null },

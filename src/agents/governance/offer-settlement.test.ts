@@ -233,7 +233,7 @@ describe('offers paid on acceptance', () => {
   });
 
   it("the action event's amount is what was moved at presentation", () => {
-    const request = { id: 'R1', actionClass: 'offer', channel: 'app' as const, customerId: 'C1', cost: 17, costOnAcceptance: 15, params: { offerId: 'mixed' }, features: {}, actor: { kind: 'agent' as const, id: 't' }, why: {} };
+    const request = { id: 'R1', actionClass: 'offer' as const, channel: 'app' as const, customerId: 'C1', cost: 17, costOnAcceptance: 15, params: { offerId: 'mixed' }, features: {}, actor: { kind: 'agent' as const, id: 't' }, why: {} };
     expect(actionEventOf(request, { cost: 17 }, { ok: true }, T0)?.data).toMatchObject({ status: 'presented', amount: 2 });
   });
 });

@@ -199,7 +199,7 @@ export function matchRule(policy: ActionPolicy, request: Pick<ActionRequest, 'ac
 }
 
 /** The budgets that count a request (by class and domain). */
-export function budgetsFor(policy: ActionPolicy, request: Pick<ActionRequest, 'actionClass' | 'domain'>): PolicyBudget[] {
+export function budgetsFor(policy: ActionPolicy, request: { readonly actionClass: string; readonly domain?: string }): PolicyBudget[] {
   return policy.budgets.filter(
     (b) => (b.actionClass === ANY || b.actionClass === request.actionClass) && (b.domain === undefined || b.domain === request.domain),
   );

@@ -13,17 +13,29 @@ export const actorSchema = z.object({
 });
 export type Actor = z.infer<typeof actorSchema>;
 
-/** Action class names: the known ones below, or a new lower-case name an agent brings. */
+/** How an action class name is written (a policy's rules and budgets name classes this way). */
 export const ACTION_CLASS = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** Action classes the default policy knows; a policy may name others. */
+/**
+ * The action classes Twinloop acts on: each has its parameters (`action-params.ts`) and a back end
+ * that carries it out. A request of any other class is refused where it enters (400 naming
+ * `actionClass`), never judged: a misspelt "credits" or a "refund" is no action the policy can
+ * have a rule for, so it would only ever have met the fallback mode.
+ */
 export const KNOWN_ACTION_CLASSES = ['offer', 'credit', 'discount', 'plan_change', 'addon', 'termination', 'communication', 'compensation', 'trouble_ticket'] as const;
+/** An action class Twinloop acts on. */
+export type KnownActionClass = (typeof KNOWN_ACTION_CLASSES)[number];
+
+/** The one check of a request's action class, at every edge (HTTP, MCP, the TMF APIs, flows) through the request's schema. */
+export const actionClassSchema = z.enum(KNOWN_ACTION_CLASSES, {
+  error: (i) => `${i.input === undefined ? 'required' : `"${String(i.input)}" is not an action class Twinloop acts on`}: one of ${KNOWN_ACTION_CLASSES.join(', ')}`,
+});
 
 /** The action request as it arrives (before defaults). */
 export const actionRequestSchema = z.object({
   /** Correlates every audit entry of this request; one is assigned when absent. */
   id: z.string().min(1).max(200).optional(),
-  actionClass: z.string().regex(ACTION_CLASS, 'lower-case letters, digits and "_", starting with a letter'),
+  actionClass: actionClassSchema,
   channel: channelSchema,
   customerId: z.string().min(1).max(200).optional(),
   /** Agent domain (e.g. `care`, `churn_prevention`); budgets may be per domain. */

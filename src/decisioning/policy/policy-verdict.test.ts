@@ -73,8 +73,25 @@ describe('evaluate with the default sandbox policy', () => {
     expect(evaluate(policy, req({ actionClass: 'credit', cost: 8 }), { now: Date.UTC(2026, 5, 1), spending }).verdict).toBe('execute');
   });
 
-  it('falls back to advice for an action class no rule knows', () => {
-    expect(evaluate(policy, req({ actionClass: 'port_out' }), { now: NOW })).toMatchObject({ verdict: 'advise-only', rule: null, riskClass: 'high' });
+  it('falls back to advice for an action class no rule covers, a person\'s request included: it never executes', () => {
+    const noCredits = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: (DEFAULT_ACTION_POLICY.rules ?? []).filter((r) => r.actionClass !== 'credit') });
+    const human = { kind: 'human' as const, id: 'local' };
+    for (const actor of [human, { kind: 'agent' as const, id: 'nba' }]) {
+      const v = evaluate(noCredits, req({ actionClass: 'credit', channel: 'call', cost: 5, actor }), { now: NOW });
+      expect(v).toMatchObject({ verdict: 'advise-only', mode: 'advise', rule: null, riskClass: 'high', budget: [] });
+      expect(v.reasons[0]).toMatch(/no rule matches credit on call; the policy's fallback mode is advise \(whoever asks/);
+    }
+    // A fallback the operator set to approve asks a person; one set to autonomous is the operator's own choice.
+    expect(evaluate(parseActionPolicy({ ...DEFAULT_ACTION_POLICY, fallbackMode: 'approve', rules: [] }), req({ actionClass: 'credit', cost: 5, actor: human }), { now: NOW }).verdict).toBe('needs-approval');
+  });
+
+  it('refuses an action class Twinloop does not act on where the request is read, naming the field and the known classes', () => {
+    for (const actionClass of ['credits', 'refund']) {
+      const r = actionRequestSchema.safeParse({ actionClass, channel: 'call', customerId: 'C000123', cost: 5, actor: { kind: 'human', id: 'local' } });
+      expect(r.success).toBe(false);
+      expect(r.error!.issues[0].path).toEqual(['actionClass']);
+      expect(r.error!.issues[0].message).toBe(`"${actionClass}" is not an action class Twinloop acts on: one of offer, credit, discount, plan_change, addon, termination, communication, compensation, trouble_ticket`);
+    }
   });
 });
 

@@ -44,7 +44,7 @@ export interface BudgetStanding {
  * counts it, in the periods `now` falls in, at their limits in this policy. The one reckoning for
  * a verdict's claims and for money booked later than its request (a late acceptance).
  */
-export function budgetClaims(policy: ActionPolicy, request: Pick<ActionRequest, 'actionClass' | 'domain'>, now: number, amount: number): BudgetClaim[] {
+export function budgetClaims(policy: ActionPolicy, request: { readonly actionClass: string; readonly domain?: string }, now: number, amount: number): BudgetClaim[] {
   return budgetsFor(policy, request).map((b) => ({ scope: budgetScope(b), periodKey: periodKey(b.period, now), limit: b.limit, amount }));
 }
 
@@ -122,7 +122,11 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
   const cost = request.cost > 0 ? request.cost : (rule?.unitCost ?? 0);
   const riskClass: RiskClass = rule?.riskClass ?? 'high';
   let mode: PolicyMode = rule?.mode ?? policy.fallbackMode;
-  reasons.push(rule ? `rule "${rule.id}" sets ${rule.mode} for ${request.actionClass} on ${request.channel}` : `no rule matches ${request.actionClass} on ${request.channel}; the policy's fallback mode is ${mode}`);
+  reasons.push(
+    rule
+      ? `rule "${rule.id}" sets ${rule.mode} for ${request.actionClass} on ${request.channel}`
+      : `no rule matches ${request.actionClass} on ${request.channel}; the policy's fallback mode is ${mode}${mode === 'advise' ? ' (whoever asks: a rule for it lets it execute)' : ''}`,
+  );
   const base = { riskClass, rule: rule?.id ?? null, requestId: request.id, cost };
   const deny = (guardrail: Guardrail, reason: string): PolicyVerdict =>
     issue({ ...base, verdict: 'deny', mode, guardrail, reasons: [...reasons, reason], budget: [] });
@@ -137,9 +141,10 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
     return deny('discount-cap', `discount ${request.discountPct}% is above the cap of ${g.discountCapPct}%`);
   }
 
-  // Advice is for a person: when the person acts on it (a human actor), it executes as theirs,
-  // within the same caps, budgets and approval thresholds as an autonomous action.
-  if (mode === 'advise' && request.actor.kind === 'human') {
+  // Advice is for a person: when the person acts on a rule's advice (a human actor), it executes as
+  // theirs, within the same caps, budgets and approval thresholds as an autonomous action. The
+  // fallback's advice is not a rule's: what no rule covers executes for nobody (docs/policy.md).
+  if (mode === 'advise' && rule && request.actor.kind === 'human') {
     mode = 'autonomous';
     reasons.push(`${request.actor.id} (a person) acts on the advice`);
   }
