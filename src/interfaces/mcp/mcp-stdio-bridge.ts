@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { TwinloopError } from '../../domain/errors.js';
+import { unansweredError } from '../cli/server-client.js';
 
 /** The server the bridge relays to, and the key it presents (the tools then act as that key's holder). */
 export interface BridgeTarget {
@@ -22,11 +22,12 @@ export async function runStdioBridge(target: BridgeTarget): Promise<void> {
   const requestInit: RequestInit = target.apiKey ? { headers: { authorization: `Bearer ${target.apiKey}` } } : {};
   // Fail early with a useful message rather than on the first tool call.
   const probe = new Client({ name: 'twinloop-mcp-probe', version: '1' });
+  const started = Date.now();
   try {
     await probe.connect(new StreamableHTTPClientTransport(endpoint, { requestInit }));
     await probe.close();
   } catch (err) {
-    throw new TwinloopError('UNAVAILABLE', `cannot reach the Twinloop server's MCP endpoint at ${endpoint.href} (${(err as Error).message}); start it with \`npm start\` or pass --url`);
+    throw unansweredError(err, target.url, 'POST', Date.now() - started);
   }
   const upstream = new StreamableHTTPClientTransport(endpoint, { requestInit });
   const local = new StdioServerTransport();
