@@ -6,7 +6,7 @@ import { ManualClock } from '../../domain/clock.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy, type ActionRequestInput } from '../../decisioning/policy/index.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
-import { createApprovalQueue } from '../governance/approval-queue.js';
+import { createApprovalQueue, WITHDRAWN_DECIDER } from '../governance/approval-queue.js';
 import { createAuditTrail } from '../governance/audit-trail.js';
 import { createGuardedExecutor, type ActionExecutor } from '../governance/guarded-executor.js';
 import { createWorkflowEngine, defineWorkflow, type AnyWorkflowDefinition } from '../workflows/index.js';
@@ -47,18 +47,20 @@ async function stores() {
     const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue, audit: createAuditTrail(governance, clock), executor, clock });
     const engine = createWorkflowEngine({ journal, workerId: name, clock, pollIntervalMs: 10 });
     const ask = guardedActionStep('ask-credit', () => guarded);
-    engine.register(
+    // The flow waits a day; the short one an hour, less than the approval's life (the policy's 4 h for credits).
+    const waitingFor = (id: string, waitMs: number) =>
       defineWorkflow({
-        id: 'credit-with-approval',
+        id,
         version: 1,
         parseInput: (raw) => raw as ActionRequestInput,
-        run: async (ctx, input): Promise<ApprovalDecision> => {
+        run: async (ctx, input: ActionRequestInput): Promise<ApprovalDecision> => {
           const asked = await ctx.step(ask, input);
-          return asked.status === 'pending-approval' ? awaitApproval(ctx, asked.approvalId!, 24 * HOUR) : asked;
+          return asked.status === 'pending-approval' ? awaitApproval(ctx, asked.approvalId!, waitMs, () => guarded) : asked;
         },
-      }) as AnyWorkflowDefinition,
-    );
-    return { guarded, queue, engine };
+      }) as AnyWorkflowDefinition;
+    engine.register(waitingFor('credit-with-approval', 24 * HOUR));
+    engine.register(waitingFor('credit-short-wait', HOUR));
+    return { guarded, queue, engine, audit: createAuditTrail(governance, clock) };
   };
   return { process, effects, journal, clock };
 }
@@ -117,5 +119,40 @@ describe('an approval decided just before a crash', () => {
     expect((await second.engine.get(a.workflowId))!.output).toMatchObject({ status: 'refused', reason: expect.stringContaining('not this month') });
     expect((await second.engine.get(b.workflowId))!.status).toBe('waiting');
     expect(effects).toEqual([]);
+  });
+});
+
+describe('a flow that stops waiting before its approval expires', () => {
+  it('withdraws the approval: it ends expired with why, approving it is CONFLICT, and nothing is carried out', async () => {
+    const { process, effects, clock } = await stores();
+    const w = process('w1');
+    const { workflowId } = await w.engine.start('credit-short-wait', credit);
+    await w.engine.runOnce();
+    const [pending] = await w.queue.listPending();
+    expect(pending.expiresAt - T0).toBe(4 * HOUR);
+    clock.advance(2 * HOUR);
+    await w.engine.runOnce();
+    expect((await w.engine.get(workflowId))!.output).toMatchObject({ status: 'timed-out', reason: expect.stringMatching(/withdrawn: workflow .* stopped waiting for it after 60 minutes/) });
+    const item = (await w.queue.get(pending.id))!;
+    expect(item).toMatchObject({ status: 'expired', decidedBy: WITHDRAWN_DECIDER, reason: expect.stringContaining(`workflow ${workflowId} stopped waiting`) });
+    await expect(w.guarded.approve(pending.id, { kind: 'human', id: 'u:supervisor' }, 'sorry, was at lunch')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/already expired/) });
+    expect(await w.guarded.approvalOutcome(pending.id)).toMatchObject({ status: 'refused', reason: expect.stringMatching(/withdrawn/) });
+    const mine = (await w.audit.read()).filter((e) => e.entry.requestId === pending.request.id).map((e) => [e.entry.type, (e.entry as { outcome?: { withdrawn?: boolean } }).outcome?.withdrawn]);
+    expect(mine.at(-1)).toEqual(['approval.expired', true]);
+    expect(effects).toEqual([]);
+  });
+
+  it('goes on with the decision when the approval was decided just before the wait ended: the approved act is carried out once', async () => {
+    const { process, effects, clock } = await stores();
+    const w = process('w1');
+    const { workflowId } = await w.engine.start('credit-short-wait', credit);
+    await w.engine.runOnce();
+    const [pending] = await w.queue.listPending();
+    // Approved (the decision kept), and the flow's wait ends before it hears of it.
+    await w.queue.approve(pending.id, 'u:supervisor', 'loyal customer');
+    clock.advance(2 * HOUR);
+    await w.engine.runOnce();
+    expect((await w.engine.get(workflowId))!.output).toMatchObject({ status: 'executed' });
+    expect(effects).toEqual([pending.request.id]);
   });
 });

@@ -174,7 +174,7 @@ export function customerCareWorkflow(deps: CustomerCareDeps): WorkflowDefinition
       case 'executed':
         return { outcome: done, reason: asked.reason, executed: true };
       case 'pending-approval': {
-        const d = await awaitApproval(ctx, asked.approvalId!, approvalTimeoutMs);
+        const d = await awaitApproval(ctx, asked.approvalId!, approvalTimeoutMs, deps.guarded);
         if (d.status === 'executed') return { outcome: 'approved', reason: d.reason, executed: true };
         return { outcome: d.status === 'timed-out' ? 'approval-timed-out' : 'approval-refused', reason: d.reason, executed: false };
       }

@@ -47,17 +47,39 @@ export interface ApprovalDecision {
   readonly reason: string;
 }
 
+/** Id of the step that withdraws an approval its workflow stopped waiting for. */
+export const WITHDRAW_APPROVAL_STEP_ID = 'withdraw-approval';
+
+/** The step that withdraws an approval (GuardedExecutor.withdraw): what became of it, withdrawn or decided meanwhile. */
+export function withdrawApprovalStep(guarded: () => Pick<GuardedExecutor, 'withdraw'>): StepDefinition<{ approvalId: string; reason: string }, { status: GuardedResult['status']; reason: string; withdrawn: boolean }> {
+  return {
+    id: WITHDRAW_APPROVAL_STEP_ID,
+    version: 1,
+    semantics: 'at-least-once',
+    async run({ approvalId, reason }): Promise<ConnectorResult<{ status: GuardedResult['status']; reason: string; withdrawn: boolean }>> {
+      const r = await guarded().withdraw(approvalId, reason);
+      return ok({ status: r.status, reason: r.reason, withdrawn: r.withdrawn });
+    },
+  };
+}
+
 /**
- * Waits for a pending approval's decision (delivered by `signalApprovalDecision`); after
- * `timeoutMs` the workflow goes on as if it had been refused (the approval queue's own timeout
- * fallback decides what happens to the action itself).
+ * Waits for a pending approval's decision (delivered by `signalApprovalDecision`). The flow's wait
+ * is on the world's clock and the approval's life on people's (decision 0028), so either may end
+ * first: when the wait ends first, the flow withdraws the approval (nobody can approve an act
+ * whose flow has gone) and goes on as `timed-out`, or, if it was decided meanwhile, with that
+ * decision (an approved act was carried out). docs/policy.md, "Approvals".
  */
-export async function awaitApproval(ctx: WorkflowContext, approvalId: string, timeoutMs: number): Promise<ApprovalDecision> {
+export async function awaitApproval(ctx: WorkflowContext, approvalId: string, timeoutMs: number, guarded: () => Pick<GuardedExecutor, 'withdraw'>): Promise<ApprovalDecision> {
+  const minutes = Math.round(timeoutMs / 60_000);
   const waited = await ctx.waitForSignal<ApprovalDecision>(approvalSignalName(approvalId), {
     timeoutMs,
-    fallback: { status: 'timed-out', reason: `no decision within ${Math.round(timeoutMs / 60_000)} minutes` },
+    fallback: { status: 'timed-out', reason: `no decision within ${minutes} minutes` },
   });
-  return waited.payload;
+  if (!waited.timedOut) return waited.payload;
+  const reason = `workflow ${ctx.workflowId} stopped waiting for it after ${minutes} minutes of its clock, so nothing would carry it out; ask for the action again if it is still wanted`;
+  const after = await ctx.step(withdrawApprovalStep(guarded), { approvalId, reason }, { key: `${WITHDRAW_APPROVAL_STEP_ID}:${approvalId}` });
+  return after.withdrawn ? { status: 'timed-out', reason: after.reason } : { status: after.status, reason: after.reason };
 }
 
 /** Anything that can signal a workflow (the engine). */

@@ -232,7 +232,7 @@ export function orderFulfilmentWorkflow(deps: OrderFulfilmentDeps): WorkflowDefi
       case 'executed':
         return { requestId: asked.requestId };
       case 'pending-approval': {
-        const decision = await awaitApproval(ctx, asked.approvalId!, approvalTimeoutMs);
+        const decision = await awaitApproval(ctx, asked.approvalId!, approvalTimeoutMs, deps.guarded);
         if (decision.status === 'executed') return { requestId: asked.requestId };
         // Whoever cancels a waiting order rejects its approval: the order is cancelled, not refused.
         return (await cancelled(ctx, 'approval')) ?? { outcome: decision.status === 'timed-out' ? 'timed-out' : 'refused', reason: decision.reason };

@@ -59,6 +59,12 @@ export interface ApprovalQueue {
   /** Decides a pending item (CONFLICT when already decided or expired; NOT_FOUND when unknown). */
   approve(id: string, by: string, reason: string): Promise<ApprovalItem>;
   reject(id: string, by: string, reason: string): Promise<ApprovalItem>;
+  /**
+   * Withdraws a pending item for whoever asked for it (a workflow that stopped waiting for it): it
+   * ends `expired`, decided by WITHDRAWN_DECIDER with the reason, so nobody can approve an act
+   * whose asker has gone (CONFLICT when it is decided already).
+   */
+  withdraw(id: string, reason: string): Promise<ApprovalItem>;
   /** Expires every pending item past its time; returns them (their fallback is for the caller to apply). */
   expireDue(): Promise<ApprovalItem[]>;
   /** Pending items, oldest first. */
@@ -67,6 +73,8 @@ export interface ApprovalQueue {
 
 /** Who expires items: the system, not a person. */
 export const TIMEOUT_DECIDER = 'system:approval-timeout';
+/** Who withdraws an item its asker no longer waits for (approval-queue's `withdraw`). */
+export const WITHDRAWN_DECIDER = 'system:approval-withdrawn';
 
 interface Payload {
   request: ActionRequest;
@@ -152,6 +160,10 @@ export function createApprovalQueue(store: Pick<GovernanceStore, 'insertApproval
       return r ? toItem(r) : null;
     },
     approve: (id, by, reason) => decide(id, 'approved', by, reason),
+    async withdraw(id, reason) {
+      checkDecider(WITHDRAWN_DECIDER, reason);
+      return toItem(await store.decideApproval(id, { status: 'expired', decidedBy: WITHDRAWN_DECIDER, decidedAt: clock.now(), reason }));
+    },
     reject: (id, by, reason) => decide(id, 'rejected', by, reason),
     async expireDue() {
       const now = clock.now();

@@ -175,6 +175,13 @@ export interface GuardedExecutor {
    * while pending, unknown, or approved and not carried out yet.
    */
   approvalOutcome(approvalId: string): Promise<SettledApproval | null>;
+  /**
+   * For whoever asked and stops waiting (a workflow whose wait for the approval ended first): a
+   * pending approval is withdrawn (expired, with the reason, audited; approving it then is
+   * CONFLICT) and answered refused; one decided meanwhile is settled as `settleDecided` does, so
+   * the asker hears what really became of it. Safe to repeat.
+   */
+  withdraw(approvalId: string, reason: string): Promise<SettledApproval & { withdrawn: boolean }>;
 }
 
 /** The outcome of a decided approval as its waiting workflow receives it. */
@@ -493,6 +500,21 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       // Approved, and neither carried out nor refused yet (a crash came between): carried out now.
       const r = await afterApproval(item.request, { approvalId, by: item.decidedBy ?? 'unknown' });
       return { status: r.status, reason: r.reason, requestId: item.request.id, approvalId };
+    },
+    async withdraw(approvalId, reason) {
+      try {
+        const item = await queue.withdraw(approvalId, reason);
+        const why = `approval ${approvalId} withdrawn: ${reason}`;
+        const seq = await record('approval.expired', item.request, { kind: 'system', id: 'approval-withdrawn' }, { approvalId, withdrawn: true, reason });
+        const answer: GuardedResult = { status: 'refused', reason: why, requestId: item.request.id, approvalId, auditSeq: seq };
+        await answers.put(item.request.id, { ...answer, ask: askOf(item.request) });
+        return { status: 'refused', reason: why, requestId: item.request.id, approvalId, withdrawn: true };
+      } catch (err) {
+        if (!(err instanceof TwinloopError && err.code === 'CONFLICT')) throw err;
+        const settled = await this.settleDecided(approvalId);
+        if (!settled) throw err;
+        return { status: settled.status, reason: settled.reason, requestId: settled.requestId, approvalId, withdrawn: settled.reason.startsWith(`approval ${approvalId} withdrawn:`) };
+      }
     },
     async approvalOutcome(approvalId) {
       const item = await queue.get(approvalId);
