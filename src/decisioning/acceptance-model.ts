@@ -1,4 +1,5 @@
 import { CHANNELS, type Channel } from '../domain/events.js';
+import { AT_RISK_CHURN, HIGH_RISK_CHURN } from '../intelligence/live/churn-risk-levels.js';
 import type { OfferCatalogue } from './offer-catalogue.js';
 
 /** Where acceptance probabilities come from: a prior, or an online learner's posterior. */
@@ -45,10 +46,10 @@ export class PriorAcceptance implements AcceptanceModel {
   }
 }
 
-/** Churn-risk bands of the context key, by churn probability: [0, 0.1) low, [0.1, 0.3) medium, ≥ 0.3 high. */
+/** Churn-risk bands of the context key, by churn probability: below at risk low, from at risk to high risk medium, above high (churn-risk-levels.ts). */
 export const RISK_BANDS = [
-  { band: 'low-risk', below: 0.1 },
-  { band: 'medium-risk', below: 0.3 },
+  { band: 'low-risk', below: AT_RISK_CHURN },
+  { band: 'medium-risk', below: HIGH_RISK_CHURN },
   { band: 'high-risk', below: Infinity },
 ] as const;
 /** A churn-risk band name. */

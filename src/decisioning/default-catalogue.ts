@@ -1,3 +1,4 @@
+import { AT_RISK_CHURN, HIGH_RISK_CHURN } from '../intelligence/live/churn-risk-levels.js';
 import { loadCatalogue, type CatalogueDocument, type OfferCatalogue } from './offer-catalogue.js';
 
 /**
@@ -21,7 +22,7 @@ export const DEFAULT_CATALOGUE_DOCUMENT: CatalogueDocument = {
         { id: 'thanks', name: 'Thank you', message: 'Thanks for staying with us: enjoy 10 % off your plan for the next 6 months.', weight: 1 },
         { id: 'value', name: 'Value', message: 'Save 10 % on your monthly bill for 6 months, starting today.', weight: 1 },
       ],
-      eligibility: 'churn >= 0.1 and active_plans >= 1',
+      eligibility: `churn >= ${AT_RISK_CHURN} and active_plans >= 1`,
       retentionEffect: 0.25,
       acceptancePrior: 0.2,
       sandboxOfferId: 'retain-10',
@@ -35,7 +36,7 @@ export const DEFAULT_CATALOGUE_DOCUMENT: CatalogueDocument = {
       productOfferingPrice: { priceType: 'discount', percentage: 25, recurringChargePeriodLength: 6, margin: 0.3 },
       channel: [{ id: 'call' }, { id: 'chat' }, { id: 'store' }],
       treatments: [{ id: 'personal', name: 'Personal', message: 'As a valued customer, we can take 25 % off your plan for the next 6 months.' }],
-      eligibility: 'churn >= 0.3 and clv >= 300 and not is_prepaid',
+      eligibility: `churn >= ${HIGH_RISK_CHURN} and clv >= 300 and not is_prepaid`,
       retentionEffect: 0.45,
       acceptancePrior: 0.3,
       contextWeights: { reason: { cancel_request: 1.5 } },

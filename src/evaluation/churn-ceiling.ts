@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TwinloopError } from '../domain/errors.js';
 import { DAY_MS } from '../domain/time.js';
+import { recalibrate } from '../intelligence/evaluation/recalibration.js';
 import { rocAuc } from '../intelligence/evaluation/roc-auc.js';
+import { churnInterval, churnLevel } from '../intelligence/live/score-interval.js';
+import { createTabularScorer } from '../intelligence/model/tabular-scorer.js';
 import { planCutoffs } from '../intelligence/twin-training/training-cutoffs.js';
 import { DEFAULT_HORIZON_DAYS, fitAndEvaluate } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { buildTwinTrainingSet } from '../intelligence/twin-training/twin-training-set.js';
@@ -57,6 +60,77 @@ export interface CeilingSeed {
   /** feature oracle − model: the part of the gap a model of the observables could still close. */
   readonly featureGap: number;
   readonly learner: string;
+  /** The served churn scores' 90 % intervals against the true probabilities on the same rows (`IntervalCoverage`). */
+  readonly intervals: IntervalCoverage;
+}
+
+/**
+ * How the 90 % interval served with each twin's churn score (`churnInterval`, as live scoring
+ * serves it: around the model's score recalibrated out of time, decision 0030) holds the
+ * customer's true probability, over every validation row and over the rows served 10 % or more;
+ * the mean of each score beside the truth's on those rows (the level); and how many rows' point
+ * lies strictly inside its interval.
+ */
+export interface IntervalCoverage {
+  readonly coverage: number;
+  /** Share of the rows whose served point lies strictly inside its interval (1 by construction). */
+  readonly pointInside: number;
+  readonly atRiskRows: number;
+  readonly atRiskCoverage: number;
+  /** On the at-risk rows: the mean served score, the model's own, and the truth's. */
+  readonly atRiskMean: { readonly served: number; readonly raw: number; readonly truth: number };
+  /** Median of log(high / point) / log(point / low) over the at-risk rows: 1 is a point in the middle on the log scale, 0 a point at the top. */
+  readonly atRiskBalance: number;
+  /**
+   * The sd of logit(truth) − logit(served) over every row: how far a customer's true probability
+   * lies from what is served, in log-odds, the spread an interval holding the truth 90 % of the
+   * time would need about ±1.645 times (one churn label per customer cannot measure it; only the
+   * sandbox's truth can): what CUSTOMER_LOGIT_SD states.
+   */
+  readonly logitSpread: number;
+}
+
+/** The served intervals of the validation rows against their true probabilities. */
+function intervalCoverage(trained: ReturnType<typeof fitAndEvaluate>, raw: readonly number[], truth: readonly number[]): IntervalCoverage {
+  const level = churnLevel(trained.metadata);
+  const r = trained.metadata.outOfTime;
+  let inside = 0;
+  let strict = 0;
+  let risk = 0;
+  let riskInside = 0;
+  const sums = { served: 0, raw: 0, truth: 0 };
+  const balance: number[] = [];
+  const logit = (x: number) => Math.log(Math.min(1 - 1e-6, Math.max(1e-6, x)) / (1 - Math.min(1 - 1e-6, Math.max(1e-6, x))));
+  let m1 = 0;
+  let m2 = 0;
+  raw.forEach((q, i) => {
+    const p = r ? recalibrate(q, r) : q;
+    const d = logit(truth[i]) - logit(p);
+    m1 += d;
+    m2 += d * d;
+    const [lo, hi] = churnInterval(level, q, p);
+    const ok = truth[i] >= lo && truth[i] <= hi ? 1 : 0;
+    inside += ok;
+    if (lo < p && p < hi) strict++;
+    if (p < 0.1) return;
+    risk++;
+    riskInside += ok;
+    sums.served += p;
+    sums.raw += q;
+    sums.truth += truth[i];
+    balance.push(lo > 0 && lo < p ? Math.log(hi / p) / Math.log(p / lo) : 0);
+  });
+  balance.sort((a, b) => a - b);
+  const share = (k: number, n: number) => (n > 0 ? r4(k / n) : Number.NaN);
+  return {
+    coverage: share(inside, raw.length),
+    pointInside: share(strict, raw.length),
+    atRiskRows: risk,
+    atRiskCoverage: share(riskInside, risk),
+    atRiskMean: { served: share(sums.served, risk), raw: share(sums.raw, risk), truth: share(sums.truth, risk) },
+    atRiskBalance: balance.length ? r4(balance[balance.length >> 1]) : Number.NaN,
+    logitSpread: raw.length > 1 ? r4(Math.sqrt(Math.max(0, m2 / raw.length - (m1 / raw.length) ** 2))) : Number.NaN,
+  };
 }
 
 export interface ChurnCeiling {
@@ -130,6 +204,8 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
         const scores: number[] = [];
         const featureScores: number[] = [];
         const monthlyScores: number[] = [];
+        const modelScores: number[] = [];
+        const own = createTabularScorer(trained.document).scoreMatrix(set.matrix);
         for (let i = 0; i < set.matrix.rows; i++) {
           if (set.cutoffIndex[i] !== cutoffs.length - 1) continue;
           const p = truth.get(set.customerIds[i]);
@@ -138,13 +214,14 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
           scores.push(p);
           featureScores.push(observable.get(set.customerIds[i]) ?? 0);
           monthlyScores.push(monthly.get(set.customerIds[i]) ?? 0);
+          modelScores.push(own[i]);
         }
         const m = trained.metadata.metrics;
         if (labels.length !== m.validationRows) throw new TwinloopError('INTERNAL', `${labels.length} rows at the latest cutoff, the model validated on ${m.validationRows}`);
         const truthAuc = rocAuc(labels, scores);
         const featureAuc = rocAuc(labels, featureScores);
-        const s = { seed, validationRows: m.validationRows, validationPositives: m.validationPositives, modelAuc: r4(m.auc), truthAuc: r4(truthAuc), featureAuc: r4(featureAuc), monthlyHazardAuc: r4(rocAuc(labels, monthlyScores)), gap: r4(truthAuc - m.auc), unobservableGap: r4(truthAuc - featureAuc), featureGap: r4(featureAuc - m.auc), learner: trained.metadata.learner };
-        log(`seed ${seed}: model AUC ${s.modelAuc}, feature oracle's ${s.featureAuc}, true probabilities' ${s.truthAuc} on ${s.validationRows} rows (${s.validationPositives} churned), gap ${s.gap} (unobservable ${s.unobservableGap})`);
+        const s = { seed, validationRows: m.validationRows, validationPositives: m.validationPositives, modelAuc: r4(m.auc), truthAuc: r4(truthAuc), featureAuc: r4(featureAuc), monthlyHazardAuc: r4(rocAuc(labels, monthlyScores)), gap: r4(truthAuc - m.auc), unobservableGap: r4(truthAuc - featureAuc), featureGap: r4(featureAuc - m.auc), learner: trained.metadata.learner, intervals: intervalCoverage(trained, modelScores, scores) };
+        log(`seed ${seed}: model AUC ${s.modelAuc}, feature oracle's ${s.featureAuc}, true probabilities' ${s.truthAuc} on ${s.validationRows} rows (${s.validationPositives} churned), gap ${s.gap} (unobservable ${s.unobservableGap}); 90 % intervals hold the truth on ${s.intervals.coverage} of the rows, ${s.intervals.atRiskCoverage} of the ${s.intervals.atRiskRows} served 10 % or more; truth − served sd ${s.intervals.logitSpread} log-odds`);
         seeds.push(s);
       } finally {
         await twins.close();

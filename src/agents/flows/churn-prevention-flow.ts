@@ -2,7 +2,7 @@ import { cents } from '../../decisioning/action-pricing.js';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import { ok } from '../../domain/connectors/connector-result.js';
-import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import { DEFAULT_CHURN_PREVENTION_POLICY, type ActionRequestInput } from '../../decisioning/policy/index.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import { createRng } from '../../intelligence/random.js';
 import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
@@ -85,7 +85,7 @@ export const churnPreventionInputSchema = z.object({
   /** Share of churn avoided when a customer accepts (planRetention's retention effect). */
   retentionEffect: z.number().min(0).max(1).default(0.5),
   /** "High risk" and "high value" floors applied before the planner. */
-  minChurn: z.number().min(0).max(1).default(0.2),
+  minChurn: z.number().min(0).max(1).default(DEFAULT_CHURN_PREVENTION_POLICY.floor),
   minValue: z.number().nonnegative().default(0),
   /** Customers worth at least this get a human task (a call) instead of a digital offer. */
   assistedValueAbove: z.number().nonnegative().optional(),

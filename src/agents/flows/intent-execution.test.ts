@@ -31,6 +31,17 @@ describe('flowInputOf', () => {
     expect(f.definitionId === 'churn-prevention' && f.input.segment).toEqual(segment);
   });
 
+  it('leaves none of its at-risk segment alone as low risk: the run and the segment read one "at risk"', () => {
+    // The run's floor was 0.2 while the segment said 0.1: a customer served 0.15 was planned for,
+    // counted in the segment, then left alone by the run as low risk.
+    const f = flowInputOf(plan([action('retention-offer-digital', 'retain-10')]), intent, { now: () => now });
+    if (f.definitionId !== 'churn-prevention') throw new Error('expected a churn prevention run');
+    const segmentFloor = f.input.segment!.find((c) => c.field === 'churn')!.value;
+    const inSegment = [0.1, 0.12, 0.15, 0.19, 0.2, 0.45].filter((churn) => churn >= segmentFloor);
+    expect(inSegment.length).toBe(6);
+    expect(inSegment.filter((churn) => churn >= f.input.minChurn)).toEqual(inSegment);
+  });
+
   it("carries the intent's segment into a campaign as its audience", () => {
     const f = flowInputOf(plan([action('retention-offer-digital', 'retain-10'), action('service-check-in')]), intent, { now: () => now });
     expect(f.definitionId).toBe('campaign-management');

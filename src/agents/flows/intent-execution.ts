@@ -9,6 +9,7 @@ import type { GuardedOutcome } from './guarded-step.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, type CampaignInput, type CampaignResult, type CampaignStats } from './campaign-management-flow.js';
 import { CHURN_OFFER_STEP_ID, CHURN_PREVENTION_WORKFLOW_ID, CHURN_TASK_STEP_ID, churnPreventionWorkflowId, type ChurnPreventionInput, type ChurnPreventionResult } from './churn-prevention-flow.js';
 import { DAY_MS } from '../../domain/time.js';
+import { AT_RISK_CHURN } from '../../intelligence/live/churn-risk-levels.js';
 import { audienceFilters } from '../intents/segment-resolution.js';
 
 /**
@@ -62,7 +63,8 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
       offer: { offerId: first.offerId, cost: deps.offerCost?.(first.offerId) ?? 0 },
       contactCost: 0.05,
       retentionEffect: 0.5,
-      minChurn: 0.2,
+      // The segment's own "at risk": an at-risk customer of the segment is never left alone as low risk.
+      minChurn: AT_RISK_CHURN,
       minValue: 0,
       assistedValueAbove: first.templateId === 'retention-offer-assisted' ? 0 : undefined,
       segment,

@@ -1,3 +1,4 @@
+import { AT_RISK_CHURN } from '../../intelligence/live/churn-risk-levels.js';
 import { formatFilter, type FeatureFilter } from '../../twin/feature-filter.js';
 import type { NamedSegment, Segment } from './intent-schema.js';
 
@@ -11,8 +12,6 @@ import type { NamedSegment, Segment } from './intent-schema.js';
 
 /** A month of the twins' value: the bar for "high value" (arpu_3m) in the named segments. */
 export const HIGH_VALUE_ARPU = 60;
-/** The churn risk (30-day score) from which a customer is "at risk" in the named segments. */
-export const AT_RISK_CHURN = 0.1;
 /** Tenure (days) under which a customer is "new". */
 export const NEW_CUSTOMER_DAYS = 180;
 /**

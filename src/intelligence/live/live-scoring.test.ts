@@ -97,6 +97,39 @@ describe('live scoring', () => {
     expect(scores.model).toMatchObject({ id: live.model.id, version: 1 });
   });
 
+  it('serves a model whose scores came out too high later at the level it measured, inside its interval', () => {
+    // The default world's case: out of time, the top bin's churners were a third of what its
+    // scores said. Served raw, every such twin read [0.2 p, p]: the point at the top of its range.
+    const m = live.model;
+    const expected = 300;
+    const bins = { upper: [1], count: [5_000], positives: [expected / 3], expected: [expected] };
+    const outOfTime = { intercept: Math.log(1 / 3), slope: 1, centre: -3, interceptSd: 0.05, slopeSd: 0.05, rows: 5_000, positives: 100 };
+    const low = new LiveScoring(twins.engine, { ...m, id: 'too-high', metadata: { ...m.metadata, scoreBins: bins, outOfTime } });
+    const own = new LiveScoring(twins.engine, { ...m, id: 'raw', metadata: { ...m.metadata, outOfTime: undefined } });
+    const slots = Array.from({ length: twins.engine.size }, (_, s) => s).filter((s) => low.active[s] === 1);
+    expect(slots.length).toBeGreaterThan(50);
+    for (const slot of slots.slice(0, 50)) {
+      const raw = own.churn[slot];
+      const view = twins.engine.view(twins.engine.table.idAt(slot))!;
+      const { scores } = low.decorate(view);
+      if (scores.churn.probability === null) throw new Error('expected an active twin');
+      const [lo, hi] = scores.churn.interval;
+      const p = low.churn[slot];
+      expect(p).toBeLessThan(raw);
+      expect(scores.churn.probability).toBeCloseTo(p, 4);
+      // Strictly inside and clear of both ends (over a log-odds each way; the old code put it at the top).
+      const logit = (x: number) => Math.log(x / (1 - x));
+      expect(logit(hi) - logit(p)).toBeGreaterThan(1);
+      expect(logit(p) - logit(lo)).toBeGreaterThan(1);
+      // A third of the raw score's odds (of the score itself where it is small).
+      expect(p / (1 - p) / (raw / (1 - raw))).toBeCloseTo(1 / 3, 6);
+      expect(low.clvLow[slot]).toBeLessThan(low.clvValue[slot]);
+      expect(low.clvHigh[slot]).toBeGreaterThan(low.clvValue[slot]);
+    }
+    // The drift baseline moves with what is served: the own population shows none.
+    expect(low.driftReport().score.psi).toBeLessThan(0.2);
+  });
+
   it('reports no drift on its own population and alerts on a shifted one', () => {
     const report = live.driftReport();
     expect(report.population).toBeGreaterThan(100);

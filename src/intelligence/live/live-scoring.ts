@@ -5,10 +5,12 @@ import type { TwinView } from '../../twin/twin-view.js';
 import type { ContributionUnits } from '../explain/blended-contributions.js';
 import type { TabularModelDocument } from '../model/model-document.js';
 import type { ChurnModelMetadata } from '../twin-training/train-churn-from-twins.js';
-import { createChurnScorer, type ChurnScorer } from './churn-scorer.js';
+import { recalibrate, type Recalibration } from '../evaluation/recalibration.js';
+import { createChurnScorer, recalibratedScorer, type ChurnScorer } from './churn-scorer.js';
+import type { DriftBaseline } from './drift-monitor.js';
 import { DriftMonitor, type DriftAlert, type DriftReport } from './drift-monitor.js';
 import { DEFAULT_REASON_COUNT, topReasons, type Reason } from './readable-reasons.js';
-import { churnInterval, churnIntervalInto, intervalTable, type ScoreIntervalTable } from './score-interval.js';
+import { churnInterval, churnIntervalInto, churnLevel, type ChurnLevel } from './score-interval.js';
 import {
   clvScore,
   complaintSignal,
@@ -50,7 +52,7 @@ export interface LiveScoringOptions {
 export type ChurnScore =
   | {
       readonly probability: number;
-      /** Plausible range (see `churnInterval`). */
+      /** 90 % interval of the customer's own probability; the probability lies strictly inside (see `churnInterval`). */
       readonly interval: readonly [number, number];
       readonly horizonDays: number;
       readonly logOdds: number;
@@ -103,10 +105,14 @@ export class LiveScoring {
   active = new Uint8Array(0);
   /** Values of the drift-monitored features, one array per feature. */
   monitored: Float64Array[] = [];
+  /** The model's own probabilities: what its out-of-time level (intervals) and drift baseline were read on. */
+  private raw: ChurnScorer;
+  /** What is served: `raw` recalibrated out of time (decision 0029), as the simulation lab scores. */
   private scorer: ChurnScorer;
+  private recalibration: Recalibration | undefined;
   private drift: DriftMonitor;
   private monitoredIndex: Int32Array;
-  private intervals: ScoreIntervalTable;
+  private level: ChurnLevel;
   private windowMonths: number;
   private offerPrior = DEFAULT_OFFER_PRIOR;
   private readonly features = new Float64Array(FEATURE_COUNT);
@@ -122,10 +128,12 @@ export class LiveScoring {
     private readonly options: LiveScoringOptions = {},
   ) {
     this.settings = options.clv ?? DEFAULT_CLV_SETTINGS;
-    this.scorer = createChurnScorer(current.document);
+    this.raw = createChurnScorer(current.document);
+    this.recalibration = current.metadata.outOfTime;
+    this.scorer = recalibratedScorer(this.raw, this.recalibration);
     this.drift = this.monitorFor(current);
     this.monitoredIndex = this.indexOfMonitored(current);
-    this.intervals = intervalTable(current.metadata);
+    this.level = churnLevel(current.metadata);
     this.windowMonths = current.metadata.horizonDays * MONTHS_PER_DAY;
     this.scoreAll();
   }
@@ -143,10 +151,12 @@ export class LiveScoring {
   /** Serves another model (a promoted champion) and re-scores every twin with it. */
   useModel(model: LiveModel): void {
     this.current = model;
-    this.scorer = createChurnScorer(model.document);
+    this.raw = createChurnScorer(model.document);
+    this.recalibration = model.metadata.outOfTime;
+    this.scorer = recalibratedScorer(this.raw, this.recalibration);
     this.drift = this.monitorFor(model);
     this.monitoredIndex = this.indexOfMonitored(model);
-    this.intervals = intervalTable(model.metadata);
+    this.level = churnLevel(model.metadata);
     this.windowMonths = model.metadata.horizonDays * MONTHS_PER_DAY;
     this.scored = 0;
     this.scoreAll();
@@ -186,14 +196,15 @@ export class LiveScoring {
     this.engine.features(this.engine.table.idAt(slot), this.engine.eventClock, f);
     const alive = f[F.churned] === 0 && f[F.active_plans] + f[F.suspended_products] > 0;
     this.active[slot] = alive ? 1 : 0;
-    const p = this.scorer.probability(f);
+    const raw = this.raw.probability(f);
+    const p = this.recalibration ? recalibrate(raw, this.recalibration) : raw;
     this.churn[slot] = p;
     for (let k = 0; k < this.monitoredIndex.length; k++) this.monitored[k][slot] = this.monitoredIndex[k] >= 0 ? f[this.monitoredIndex[k]] : Number.NaN;
     if (!alive) {
       this.clvValue[slot] = this.clvLow[slot] = this.clvHigh[slot] = 0;
       return;
     }
-    churnIntervalInto(this.intervals, p, this.bounds);
+    churnIntervalInto(this.level, raw, p, this.bounds);
     const lo = this.bounds[0];
     const hi = this.bounds[1];
     const R = monthlyRevenueOf(f);
@@ -278,7 +289,7 @@ export class LiveScoring {
     }
     const e = this.scorer.explain(f);
     const units = e.units === 'calibrated log-odds' ? 'log-odds' : 'model log-odds';
-    const interval = churnInterval(this.intervals, e.probability);
+    const interval = churnInterval(this.level, this.raw.probability(f), e.probability);
     const value = clvScore(f, e.probability, interval, this.windowMonths, this.settings);
     return {
       scores: {
@@ -300,7 +311,7 @@ export class LiveScoring {
 
   private monitorFor(model: LiveModel): DriftMonitor {
     // Checks and alerts are dated on the event clock, the one clock the twins (and the console) read time on.
-    return new DriftMonitor(model.id, model.metadata.drift, { threshold: this.options.driftThreshold, onAlert: this.options.onDriftAlert, clock: () => this.engine.eventClockOrNow() });
+    return new DriftMonitor(model.id, servedDrift(model.metadata.drift, model.metadata.outOfTime), { threshold: this.options.driftThreshold, onAlert: this.options.onDriftAlert, clock: () => this.engine.eventClockOrNow() });
   }
 
   private indexOfMonitored(model: LiveModel): Int32Array {
@@ -330,4 +341,14 @@ export class LiveScoring {
 /** Monthly hazard equivalent to probability p over w months (see `monthlyHazardFromWindow`). */
 function hazard(p: number, w: number): number {
   return 1 - Math.pow(1 - Math.min(Math.max(p, 0), 1), 1 / w);
+}
+
+/**
+ * The drift baseline of the served scores: the model's validation scores were recorded raw, and
+ * the twins are served them recalibrated, a monotone map, so the score's quantile edges are mapped
+ * through it and every bin keeps its share (the features' baselines are unchanged).
+ */
+function servedDrift(drift: DriftBaseline, r: Recalibration | undefined): DriftBaseline {
+  if (!r) return drift;
+  return { ...drift, score: { ...drift.score, edges: drift.score.edges.map((e) => recalibrate(e, r)) } };
 }

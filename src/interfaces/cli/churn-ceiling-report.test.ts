@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ChurnCeiling, CeilingSeed } from '../../evaluation/churn-ceiling.js';
+import { CUSTOMER_LOGIT_SD } from '../../intelligence/live/score-interval.js';
 import { formatChurnCeiling } from './churn-ceiling-report.js';
 
 const seed = (n: number, truth: number, feature: number, model: number): CeilingSeed => ({
   seed: n, validationRows: 1900 + n, validationPositives: 30 + n, modelAuc: model, truthAuc: truth, featureAuc: feature, monthlyHazardAuc: truth - 0.02,
   gap: truth - model, unobservableGap: truth - feature, featureGap: feature - model, learner: 'gbdt',
+  intervals: { coverage: 0.9, pointInside: 1, atRiskRows: 12 + n, atRiskCoverage: 0.75, atRiskMean: { served: 0.15, raw: 0.3, truth: 0.14 }, atRiskBalance: 1.1, logitSpread: 0.8 },
 });
 
 const ceiling = (seeds: CeilingSeed[]): ChurnCeiling => {
@@ -27,6 +29,8 @@ describe('model ceiling report', () => {
     expect(lines.find((l) => l.startsWith('seed 1'))).toMatch(/1901 \(31\)\s+0\.860\s+0\.800\s+0\.780\s+0\.060\s+0\.020\s+0\.080\s+gbdt/);
     expect(lines.find((l) => l.startsWith('mean'))).toMatch(/0\.850\s+0\.790\s+0\.770\s+0\.060\s+0\.020\s+0\.080/);
     expect(text).toMatch(/within 0\.03 of the truth: MISSED by 0\.050 \(gap 0\.080 ± 0\.004/);
+    expect(lines.find((l) => l.startsWith('  seed 1: 90 % intervals'))).toMatch(/hold the truth on 90 % of the rows \(the point strictly inside on 100 %\), 75 % of the 13 served 10 % or more \(mean served 0\.150, model's own 0\.300, truth 0\.140; point's place 1\.10\); the truth lies 0\.80 log-odds \(sd\) from the served score/);
+    expect(lines.find((l) => l.startsWith('  seed 1: 90 % intervals'))).toContain(`against the ${CUSTOMER_LOGIT_SD} stated`);
     expect(text).toMatch(/unreachable as written on this world: even the feature oracle.* is 0\.060 below the truth/);
     expect(text).toMatch(/against the feature oracle: met \(feature oracle − model 0\.020\)/);
   });

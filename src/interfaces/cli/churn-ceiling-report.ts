@@ -1,5 +1,6 @@
 import type { ChurnCeiling } from '../../evaluation/churn-ceiling.js';
 import { formatTable } from './cli-numbers.js';
+import { CUSTOMER_LOGIT_SD } from '../../intelligence/live/score-interval.js';
 
 /**
  * The human report of `model ceiling`: per seed and on average, the AUCs of the true churn
@@ -28,5 +29,11 @@ export function formatChurnCeiling(r: ChurnCeiling): string {
     `target (issue 10), the live model within ${t} of the truth: ${asWritten}; ${reach}`,
     `the same margin against the feature oracle: ${r.featureGap <= t ? 'met' : 'MISSED'} (feature oracle − model ${f(r.featureGap)})`,
     `(the true monthly hazard alone, without the decisions of contracts ending within the horizon: AUC ${f(r.monthlyHazardAuc)})`,
+    `the churn score's 90 % interval as served (the score recalibrated out of time, the customers' stated spread of ${CUSTOMER_LOGIT_SD} log-odds around it and the level's own uncertainty: decision 0030) against the true probability; the point's place is the median of log(high / point) / log(point / low), 1 in the middle, 0 at the top:`,
+    ...r.seeds.map((s) => {
+      const v = s.intervals;
+      const pct = (x: number) => `${Math.round(x * 100)} %`;
+      return `  seed ${s.seed}: 90 % intervals hold the truth on ${pct(v.coverage)} of the rows (the point strictly inside on ${pct(v.pointInside)}), ${pct(v.atRiskCoverage)} of the ${v.atRiskRows} served 10 % or more (mean served ${f(v.atRiskMean.served)}, model's own ${f(v.atRiskMean.raw)}, truth ${f(v.atRiskMean.truth)}; point's place ${v.atRiskBalance.toFixed(2)}); the truth lies ${v.logitSpread.toFixed(2)} log-odds (sd) from the served score, against the ${CUSTOMER_LOGIT_SD} stated`;
+    }),
   ].join('\n');
 }
