@@ -591,7 +591,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     }
   }, JOURNEY_MS);
 
-  it('a marketer watches a campaign live (variants, allocation over time, guardrails), pauses it with a reason and resumes it', async () => {
+  it('a marketer watches a campaign live (variants, allocation over time, guardrails), pauses it with a reason, resumes it and stops it', async () => {
     await ensureCampaign();
     type Campaign = { hold: { held: boolean; reason: string; by: { id: string } } | null; variants: { variantId: string; offerId: string }[]; allocation: { tick: number; held: boolean; spent: number }[] };
     const read = async () => (await api<Campaign>('GET', `/campaigns/${CAMPAIGN}`)).body;
@@ -631,6 +631,14 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // A care agent may read campaigns' data but not steer them: the server refuses.
     expect((await api('POST', `/campaigns/${CAMPAIGN}/pause`, { reason: 'mine' }, await keyOf('ada', 'care_agent'))).status).toBe(403);
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-campaign.png'), fullPage: true });
+
+    // Stop it for good, saying why: its run ends (nobody more is contacted), and its id names it still: a second start is refused.
+    await page.getByLabel('Why pause it').fill('the season is over');
+    await page.getByRole('button', { name: 'Stop it for good' }).click();
+    await seen(page, '[role=status]', `${CAMPAIGN} is stopped: the season is over`);
+    await seen(page, '#campaign-title', 'ended (succeeded)');
+    const { input } = (await api<{ input: Json }>('GET', `/workflows/campaign-${CAMPAIGN}`)).body;
+    expect(await api('POST', '/workflows/campaign-management/start', { input })).toMatchObject({ status: 409, body: { error: { message: expect.stringMatching(new RegExp(`^campaign ${CAMPAIGN} has ended \\(succeeded`)) } } });
     await page.context().close();
   }, JOURNEY_MS);
 

@@ -360,7 +360,14 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect(badCampaign.body).toMatchObject({ error: { message: expect.stringMatching(/input\.variants\.0\.channel/) } });
     // A campaign: its page's data, and a person's pause and resume with a reason.
     const endAt = Date.now() + 365 * 86_400_000;
-    expect((await call('POST', '/workflows/campaign-management/start', { input: { campaignId: 'contract-cmp', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 50, endAt }, workflowId: 'contract-cmp' })).status).toBe(201);
+    const campaign = { campaignId: 'contract-cmp', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 50, endAt };
+    expect((await call('POST', '/workflows/campaign-management/start', { input: campaign })).body).toMatchObject({ workflowId: 'campaign-contract-cmp', created: true });
+    // One run per campaign id: a second start is 409 naming its state; one naming an offer the catalogue has not, 400 naming it.
+    expect(await call('POST', '/workflows/campaign-management/start', { input: campaign })).toMatchObject({ status: 409, body: { error: { message: expect.stringMatching(/^campaign contract-cmp is running \(run campaign-contract-cmp/) } } });
+    expect(await call('POST', '/workflows/campaign-management/start', { input: { ...campaign, campaignId: 'contract-cmp-2', variants: [{ id: 'a', offerId: 'retain-99', channel: 'app' }] } })).toMatchObject({
+      status: 400,
+      body: { error: { message: 'variants.0.offerId: no offering "retain-99" in the catalogue (variant a); GET /productOffering lists them' } },
+    });
     expect(((await call('GET', '/campaigns')).body as unknown as { campaignId: string }[]).some((c) => c.campaignId === 'contract-cmp')).toBe(true);
     expect((await call('GET', '/campaigns/contract-cmp')).status).toBe(200);
     expect((await call('GET', '/campaigns/none')).status).toBe(404);
@@ -369,6 +376,9 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('POST', '/campaigns/contract-cmp/pause', { reason: 'again' })).status).toBe(409);
     expect((await call('POST', '/campaigns/contract-cmp/resume', { reason: 'the contract test lets it go' })).status).toBe(200);
     expect((await call('POST', '/campaigns/none/resume', { reason: 'x' })).status).toBe(404);
+    expect((await call('POST', '/campaigns/contract-cmp/stop', {})).status).toBe(400);
+    expect((await call('POST', '/campaigns/contract-cmp/stop', { reason: 'the contract test ends it' })).body).toMatchObject({ campaignId: 'contract-cmp', workflowId: 'campaign-contract-cmp' });
+    expect((await call('POST', '/campaigns/none/stop', { reason: 'x' })).status).toBe(404);
 
     // The action policy: read, set with a reason (in force at once), refused naming the field, its history.
     const actionPolicy = (await call('GET', '/policy')).body as unknown as { version: number; document: Record<string, unknown> };

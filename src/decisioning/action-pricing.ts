@@ -1,5 +1,5 @@
 import { TwinloopError } from '../domain/errors.js';
-import { discountGivenFor, discountPctOf, offerCostFor, type CompiledOffer } from './offer-catalogue.js';
+import { discountGivenFor, discountPctOf, offerCostFor, requireOffering, type CompiledOffer } from './offer-catalogue.js';
 import type { ActionRequest } from './policy/index.js';
 
 /**
@@ -46,7 +46,7 @@ export function priceActionRequest(given: ActionRequest, source: PricingSource |
   let offer = offerId !== undefined ? source?.offering(offerId) : undefined;
   // A message or task about an offering of another class (a call-back to present it) is not that offering.
   if (REFERRING_CLASSES.has(request.actionClass) && (!offer || offer.actionClass !== request.actionClass)) offerId = offer = undefined;
-  if (offerId !== undefined && source && !offer) throw new TwinloopError('BAD_INPUT', `params.offerId: no offering "${offerId}" in the catalogue; GET /productOffering lists them`);
+  if (offerId !== undefined && source && !offer) requireOffering(() => false, offerId, 'params.offerId');
   if (offer) {
     if (offer.actionClass !== request.actionClass) throw new TwinloopError('BAD_INPUT', `offering ${offer.id} is a ${offer.actionClass}; ask for actionClass "${offer.actionClass}", not "${request.actionClass}"`);
     const monthly = request.customerId ? (source!.monthlyPrice(request.customerId) ?? 0) : 0;

@@ -184,6 +184,19 @@ export interface OfferCatalogue {
   readonly vocabulary: RuleVocabulary;
 }
 
+/** Where the catalogue's offerings are listed, for a request that names one it has not. */
+export const CATALOGUE_ROUTE = 'GET /productOffering';
+
+/**
+ * A request names only offerings the catalogue has (`known`; absent: not checked): BAD_INPUT naming
+ * the field, the offer and where the catalogue is listed. One place for an action's offer and a
+ * flow's start (a campaign's variants, a churn prevention run's offers): a run started on an offer
+ * that is not there would offer nothing, or fail at its first contact.
+ */
+export function requireOffering(known: ((offerId: string) => boolean) | undefined, offerId: string, field: string, what?: string): void {
+  if (known && !known(offerId)) throw new TwinloopError('BAD_INPUT', `${field}: no offering "${offerId}" in the catalogue${what ? ` (${what})` : ''}; ${CATALOGUE_ROUTE} lists them`);
+}
+
 /** One problem in a catalogue document: the offering (when known), the path, what is wrong. */
 export interface CatalogueProblem {
   readonly offerId?: string;

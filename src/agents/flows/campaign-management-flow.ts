@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { ok } from '../../domain/connectors/connector-result.js';
 import { cents } from '../../decisioning/action-pricing.js';
+import { requireOffering } from '../../decisioning/offer-catalogue.js';
 import { channelSchema, type Channel } from '../../domain/events.js';
 import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import { featureFilterSchema } from '../../twin/feature-filter.js';
-import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
+import type { StepDefinition, SubjectRun, WorkflowDefinition } from '../workflows/index.js';
 import { stoppedNow, waitUnlessStopped, type RunStop } from './run-stop.js';
 import { allocateBudget, DEFAULT_MAX_SHIFT_PER_TICK, DEFAULT_MIN_SHARE, judgeVariants, type ControlStats, type VariantStats } from './campaign-bandit.js';
 
@@ -45,7 +46,8 @@ const variantSchema = z.object({
 
 /** The campaign as started. */
 export const campaignInputSchema = z.object({
-  campaignId: z.string().min(1).max(200),
+  /** At most 191 characters: its run's id (`campaignRunId`) is read back through routes that take ids of up to 200. */
+  campaignId: z.string().min(1).max(191),
   variants: z.array(variantSchema).min(1).max(50),
   budget: z.number().positive(),
   /**
@@ -105,6 +107,28 @@ export interface CampaignManagementDeps {
   readonly audit: Pick<AuditTrail, 'record'>;
   /** Hands the new split to the delivery side; must be safe to repeat (at-least-once). */
   readonly apply?: (campaignId: string, allocation: CampaignAllocation) => Promise<void>;
+  /** Whether the catalogue has this offering: a campaign whose variant names one it has not is refused at its start. Absent: not checked. */
+  readonly offerKnown?: (offerId: string) => boolean;
+  /** A person's pause of the campaign standing now (POST /campaigns/:id/pause), said when a second start is refused. */
+  readonly holdOf?: (campaignId: string) => Promise<{ readonly by: string; readonly at: number; readonly reason: string } | undefined>;
+}
+
+/** The id of a campaign's one run: a campaign id names one campaign, run once (`OneRunPer`), however it is started. */
+export const campaignRunId = (campaignId: string): string => `campaign-${campaignId}`;
+
+/**
+ * Why a start of a campaign whose run exists is refused, in its state: running (paused by a person,
+ * or waiting for its next tick) or ended; and what to do instead.
+ */
+async function campaignTaken(deps: Pick<CampaignManagementDeps, 'holdOf'>, input: CampaignInput, run: SubjectRun): Promise<string> {
+  const id = input.campaignId;
+  const started = `run ${run.workflowId}, started ${new Date(run.createdAt).toISOString()}`;
+  if (run.status === 'succeeded' || run.status === 'failed') {
+    return `campaign ${id} has ended (${run.status}; ${started}): a campaign id names one campaign, whose audience and counts are kept under it; start another under a new campaignId`;
+  }
+  const hold = await deps.holdOf?.(id);
+  const state = hold ? `paused (by ${hold.by} at ${new Date(hold.at).toISOString()}: ${hold.reason})` : 'running';
+  return `campaign ${id} is ${state} (${started}): one run per campaign; pause, resume or stop it (POST /campaigns/${id}/pause, /resume, /stop), or start another under a new campaignId`;
 }
 
 /** One adjustment the flow made. */
@@ -184,6 +208,10 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
     id: CAMPAIGN_MANAGEMENT_WORKFLOW_ID,
     version: CAMPAIGN_MANAGEMENT_WORKFLOW_VERSION,
     parseInput: (raw) => campaignInputSchema.parse(raw),
+    async admit(input) {
+      input.variants.forEach((v, i) => requireOffering(deps.offerKnown, v.offerId, `variants.${i}.offerId`, `variant ${v.id}`));
+    },
+    oneRunPer: { runIdOf: (input) => campaignRunId(input.campaignId), taken: (input, run) => campaignTaken(deps, input, run) },
     async run(ctx, input) {
       const ids = input.variants.map((v) => v.id);
       const channels = Object.fromEntries(input.variants.map((v) => [v.id, v.channel]));

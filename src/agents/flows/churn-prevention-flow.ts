@@ -1,3 +1,4 @@
+import { requireOffering } from '../../decisioning/offer-catalogue.js';
 import { cents } from '../../decisioning/action-pricing.js';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
@@ -171,6 +172,8 @@ export interface ChurnPreventionDeps {
   readonly contactAllowedAt?: (now: number) => number;
   /** Where its offers paid on acceptance stand (offer-settlement.ts), read at the horizon: what the accepted ones cost is the run's too. */
   readonly settlements?: SettlementReader;
+  /** Whether the catalogue has this offering: a run whose offers name one it has not is refused at its start. Absent: not checked. */
+  readonly offerKnown?: (offerId: string) => boolean;
 }
 
 /** How one treated customer was contacted. */
@@ -259,6 +262,10 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
     // The run's report is read for as long as the run is listed (GET /churn-prevention/runs); its per-customer steps are not.
     keptSteps: [CHURN_REPORT_STEP_ID],
     parseInput: (raw) => churnPreventionInputSchema.parse(raw),
+    async admit(input) {
+      requireOffering(deps.offerKnown, input.offer.offerId, 'offer.offerId');
+      input.offers?.forEach((o, i) => requireOffering(deps.offerKnown, o.offerId, `offers.${i}.offerId`));
+    },
     async run(ctx, raw) {
       const stoppedFirst = await waitUnlessStopped(ctx, 'scan-time', raw.scanAt);
       if (stoppedFirst) {

@@ -6,7 +6,7 @@ import type { ExecutePlan, ObserveIntent } from '../intents/intent-service.js';
 import { horizonEnd, type Intent, type IntentChannel } from '../intents/intent-schema.js';
 import type { WorkflowEngine, WorkflowRun, WorkflowStepView } from '../workflows/index.js';
 import type { GuardedOutcome } from './guarded-step.js';
-import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, type CampaignInput, type CampaignResult, type CampaignStats } from './campaign-management-flow.js';
+import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignRunId, type CampaignInput, type CampaignResult, type CampaignStats } from './campaign-management-flow.js';
 import { CHURN_OFFER_STEP_ID, CHURN_PREVENTION_WORKFLOW_ID, CHURN_TASK_STEP_ID, churnPreventionWorkflowId, type ChurnPreventionInput, type ChurnPreventionResult } from './churn-prevention-flow.js';
 import { DAY_MS } from '../../domain/time.js';
 import { AT_RISK_CHURN } from '../../intelligence/live/churn-risk-levels.js';
@@ -89,7 +89,7 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
     maxShiftPerTick: 0.2,
     acceptValue: {},
   };
-  return { definitionId: CAMPAIGN_MANAGEMENT_WORKFLOW_ID, workflowId: `campaign-${plan.id}`, input };
+  return { definitionId: CAMPAIGN_MANAGEMENT_WORKFLOW_ID, workflowId: campaignRunId(input.campaignId), input };
 }
 
 /** An ExecutePlan that starts the plan's workflow (idempotent: the workflow id is the plan's). */

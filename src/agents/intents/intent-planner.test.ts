@@ -33,6 +33,17 @@ describe('planIntent', () => {
     }
   });
 
+  it('plans only what the catalogue has: no offer it has not, no message template without an offering of its id', async () => {
+    // The catalogue retired retain-25 and has no compensation offering; on the old code both were planned, and their runs failed at the first contact.
+    const catalogue = new Set(['retain-10', 'data-bonus', 'upgrade', 'service-check-in']);
+    const sel = await planIntent(intentOf('keep at-risk customers this month, budget 50000, at most 2 contacts per customer'), { simulate: fakeSimulate, known: (id) => catalogue.has(id) });
+    const named = new Set(sel.candidates.flatMap((c) => c.plan.actions.map((a) => a.offerId ?? a.templateId)));
+    expect([...named].filter((id) => !catalogue.has(id) && !['retention-offer-digital', 'retention-offer-assisted', 'win-back-offer', 'plan-right-sizing'].includes(id))).toEqual([]);
+    expect(sel.candidates.some((c) => c.plan.actions.some((a) => a.offerId === 'retain-10'))).toBe(true);
+    expect(sel.candidates.some((c) => c.plan.actions.some((a) => a.templateId === 'service-check-in'))).toBe(true);
+    expect(sel.candidates.some((c) => c.plan.actions.some((a) => a.offerId === 'retain-25' || a.templateId === 'network-issue-compensation'))).toBe(false);
+  });
+
   it('only pairs actions when a customer may be contacted twice', async () => {
     const once = await planIntent(intentOf('keep at-risk customers, budget 50000'), { simulate: fakeSimulate });
     expect(once.candidates.every((c) => c.plan.actions.length === 1)).toBe(true);

@@ -55,6 +55,11 @@ export interface PlannerDeps {
   readonly simulateMany?: SimulatePlans;
   /** Offers the plans may use; default DEFAULT_OFFERS. */
   readonly offers?: readonly PlannableOffer[];
+  /**
+   * The offerings the catalogue has now: a plan names no other (an offer, or a message sent as the
+   * offering of its template's id, a check-in), since its run would be refused at its start. Absent: not checked.
+   */
+  readonly known?: (offerId: string) => boolean;
   /** Top-k sizes tried; default DEFAULT_TOP_K. */
   readonly topK?: readonly number[];
   /** Control-group share of every action; default DEFAULT_CONTROL_GROUP_SHARE. */
@@ -216,7 +221,9 @@ function judge(intent: Intent, plan: Plan, outcome: PlanOutcome): ScoredPlan {
 }
 
 function candidateActions(intent: Intent, deps: PlannerDeps): PlannedAction[] {
-  const perTemplate = ACTION_TEMPLATES.filter((t) => t.goals.includes(intent.goal)).map((t) => actionsFor(t, intent, deps));
+  // A template without offers is sent as the catalogue offering of its id: planned only when there is one.
+  const runnable = (t: ActionTemplate) => t.offerKinds.length > 0 || !deps.known || deps.known(t.id);
+  const perTemplate = ACTION_TEMPLATES.filter((t) => t.goals.includes(intent.goal) && runnable(t)).map((t) => actionsFor(t, intent, deps));
   // Round-robin over templates, so that the candidate cap never drops a whole template.
   const out: PlannedAction[] = [];
   const cap = deps.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
@@ -230,7 +237,7 @@ function actionsFor(t: ActionTemplate, intent: Intent, deps: PlannerDeps): Plann
   const c = intent.constraints;
   const mixes = uniqueMixes(t.channelMixes.map((mix) => mix.filter((ch) => c.channels.includes(ch))).filter((mix) => mix.length > 0));
   const offers: (PlannableOffer | undefined)[] = t.offerKinds.length
-    ? (deps.offers ?? DEFAULT_OFFERS).filter((o) => t.offerKinds.includes(o.kind) && !c.excludedOffers.includes(o.id) && o.discountPct <= c.maxDiscountPct)
+    ? (deps.offers ?? DEFAULT_OFFERS).filter((o) => t.offerKinds.includes(o.kind) && !c.excludedOffers.includes(o.id) && o.discountPct <= c.maxDiscountPct && (!deps.known || deps.known(o.id)))
     : [undefined];
   const credits: (number | undefined)[] = t.creditAmounts ? [...t.creditAmounts] : [undefined];
   const budget = intent.budget;

@@ -1,5 +1,6 @@
 import type { ConnectorResult } from '../../domain/connectors/connector-result.js';
 import { TwinloopError } from '../../domain/errors.js';
+import type { RunStatus } from '../../store/workflow-journal.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
 /**
@@ -86,6 +87,34 @@ export interface WorkflowDefinition<I, O> {
   keptSteps?: readonly string[];
   parseInput(raw: unknown): I;
   run(ctx: WorkflowContext, input: I): Promise<O>;
+  /**
+   * Checks a new run's input against the world as it is when it is started, before the run is
+   * created (BAD_INPUT naming the field: an offer the catalogue does not have), which `parseInput`
+   * cannot do: it parses the input again whenever the run is taken up, and the world may have
+   * changed since. Not asked again for a start answered by the run it names (a retry).
+   */
+  admit?(input: I): Promise<void>;
+  /** Set for a flow of which one run may exist per subject (a managed campaign per campaign id): see `OneRunPer`. */
+  oneRunPer?: OneRunPer<I>;
+}
+
+/** A run of a subject as `OneRunPer.taken` reads it. */
+export interface SubjectRun {
+  readonly workflowId: string;
+  readonly status: RunStatus;
+  readonly createdAt: number;
+}
+
+/**
+ * One run per subject (a managed campaign per campaign id), kept by the engine's `start`, which
+ * every edge goes through (HTTP, an intent's plan, TMF921, MCP): the run's id is the subject's
+ * (`runIdOf`), so the journal's key keeps a second run out across processes. A start that names
+ * that id is a retry of its start and answered as ever (idempotent); any other start of a subject
+ * whose run exists, running or ended, is refused CONFLICT in `taken`'s words (its state).
+ */
+export interface OneRunPer<I> {
+  runIdOf(input: I): string;
+  taken(input: I, run: SubjectRun): Promise<string>;
 }
 
 /** A definition whose input and output types are erased, as the registry holds it (methods are bivariant, so any definition fits). */

@@ -4,7 +4,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import { DAY_MS } from '../../domain/time.js';
 import { FINISHED_STATUSES, type CompactionResult, type RunFilter, type RunRecord, type RunStatus, type StepStatus, type WorkflowJournal } from '../../store/workflow-journal.js';
 import { RunExecution, type ExecutionEnd, type ExecutionHost, type WorkflowEvent } from './run-execution.js';
-import { checkWorkflowDefinition, type AnyWorkflowDefinition, type WorkflowDefinition } from './workflow-definition.js';
+import { checkWorkflowDefinition, type AnyWorkflowDefinition, type SubjectRun, type WorkflowDefinition } from './workflow-definition.js';
 
 /** How often a worker looks for runnable runs when nothing wakes it sooner (ms). */
 export const DEFAULT_POLL_INTERVAL_MS = 200;
@@ -328,6 +328,31 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     if (ids.length) await journal.renewLeases(workerId, ids, leaseClock.now() + leaseMs).catch(() => undefined);
   }
 
+  /**
+   * The id of a one-run-per-subject flow's run for this input (`OneRunPer`), once this start may
+   * create it or answer it: a start naming another id is BAD_INPUT; one of a subject whose run
+   * exists (or whose run from before runs had the subject's id, still unfinished) is CONFLICT in the
+   * definition's words unless it names that run's id (a retry).
+   */
+  async function subjectRunId(def: AnyWorkflowDefinition, one: NonNullable<AnyWorkflowDefinition['oneRunPer']>, parsed: unknown, named: string | undefined): Promise<string> {
+    const own = one.runIdOf(parsed);
+    if (named !== undefined && named !== own) throw new TwinloopError('BAD_INPUT', `workflowId: a ${def.id} run's id is its subject's, ${own} (one run each); leave workflowId out or send that one`);
+    const existing = (await journal.getRun(own)) ?? (await earlierRunOf(def, one, own));
+    if (existing && existing.id !== named) throw new TwinloopError('CONFLICT', await one.taken(parsed, subjectRunOf(existing)));
+    return own;
+  }
+  /** An unfinished run of the same subject started before its runs took the subject's id (under a random one), among the newest. */
+  async function earlierRunOf(def: AnyWorkflowDefinition, one: NonNullable<AnyWorkflowDefinition['oneRunPer']>, own: string): Promise<RunRecord | undefined> {
+    const sameSubject = (r: RunRecord) => {
+      try {
+        return one.runIdOf(def.parseInput(JSON.parse(r.input))) === own;
+      } catch {
+        return false;
+      }
+    };
+    return (await journal.listRuns({ definitionId: def.id, limit: EARLIER_RUNS_READ })).find((r) => !FINISHED_STATUSES.includes(r.status) && sameSubject(r));
+  }
+
   const engine: WorkflowEngine = {
     register,
 
@@ -337,9 +362,13 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         throw new TwinloopError('NOT_FOUND', `no workflow "${definitionId}"${opts.version === undefined ? '' : ` version ${opts.version}`} is registered; register its definition first`);
       }
       const parsed: unknown = parsedInput(def, input);
+      const one = def.oneRunPer;
+      const id = one ? await subjectRunId(def, one, parsed, opts.workflowId) : (opts.workflowId ?? randomUUID());
+      // A new run is admitted against the world now; a start answered by the run it names is not asked again.
+      if (def.admit && !(opts.workflowId !== undefined && (await journal.getRun(id)))) await def.admit(parsed);
       const now = clock.now();
       const { run, created } = await journal.createRun({
-        id: opts.workflowId ?? randomUUID(),
+        id,
         definitionId: def.id,
         definitionVersion: def.version,
         input: JSON.stringify(parsed ?? null),
@@ -348,6 +377,8 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         // A running worker runs what it starts at once, without waiting for a poll.
         claim: running && active.size < concurrency ? { workerId, leaseUntil: leaseClock.now() + leaseMs } : undefined,
       });
+      // Another process created the subject's run between the look and the write: this start is a second one.
+      if (one && !created && opts.workflowId === undefined) throw new TwinloopError('CONFLICT', await one.taken(parsed, subjectRunOf(run)));
       if (created && run.leaseOwner === workerId) launch(run, true);
       return { workflowId: run.id, created, status: run.status };
     },
@@ -477,6 +508,10 @@ export function defineWorkflow<I, O>(definition: WorkflowDefinition<I, O>): Work
 
 /** Issues a schema names, shown in an input refusal: the first few say what to fix. */
 const ISSUES_SHOWN = 3;
+
+/** The newest runs of a one-run-per-subject flow read for an unfinished one of the subject from before (a flow with one run per subject runs few). */
+const EARLIER_RUNS_READ = 200;
+const subjectRunOf = (r: RunRecord): SubjectRun => ({ workflowId: r.id, status: r.status, createdAt: r.createdAt });
 
 /**
  * A run's input as its definition parses it; a refusal (a zod schema's issues, or any throw) is a

@@ -125,11 +125,12 @@ export const ROUTE_ACCESS = {
   'GET /assist/cards/:customerId': 'assist:use',
   'GET /assist/stream': 'assist:use',
 
-  // Campaigns: the managed campaigns' metrics, allocation and guardrails; a person's pause and resume.
+  // Campaigns: the managed campaigns' metrics, allocation and guardrails; a person's pause, resume and stop.
   'GET /campaigns': 'workflows:read',
   'GET /campaigns/:id': 'workflows:read',
   'POST /campaigns/:id/pause': 'campaigns:manage',
   'POST /campaigns/:id/resume': 'campaigns:manage',
+  'POST /campaigns/:id/stop': 'campaigns:manage',
 
   // Models.
   'GET /models': 'models:read',
@@ -314,6 +315,7 @@ export const CUSTOMER_ROUTES = {
   'POST /simulations/:id/cancel': 'spanning',
   'POST /campaigns/:id/pause': 'spanning',
   'POST /campaigns/:id/resume': 'spanning',
+  'POST /campaigns/:id/stop': 'spanning',
   // Many customers' records that name them in ways no filter reads (raw records, streams, listeners, cells).
   'GET /dead-letters': 'spanning',
   'GET /notifications/dead-letters': 'spanning',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { budgetLeft, CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInputSchema, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
+import { budgetLeft, CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInputSchema, campaignRunId, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
+import { STOP_RUN_SIGNAL, type RunStop } from '../../agents/flows/run-stop.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { RUN_STATUSES } from '../../store/workflow-journal.js';
+import { FINISHED_STATUSES, RUN_STATUSES } from '../../store/workflow-journal.js';
 import type { CampaignDelivery } from '../runtime/campaign-delivery.js';
 import { CAMPAIGN_HOLDS, type CampaignDeliveryView, type CampaignHold } from '../runtime/campaign-state.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
@@ -84,10 +85,20 @@ const PAUSE_RULES = [
  */
 export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDelivery, 'view'>): RouteModule {
   const runs = async () => (await s.workflows.list({ definitionId: CAMPAIGN_MANAGEMENT_WORKFLOW_ID, limit: CAMPAIGNS_LISTED })).filter((r) => typeof (r.input as { campaignId?: unknown })?.campaignId === 'string');
+  /**
+   * A campaign's runs: its one run (`campaignRunId`), and any other run of its id started before a
+   * campaign had one run (two could run then); the one still going first, else the newest.
+   */
+  const runsOf = async (campaignId: string) => {
+    const own = await s.workflows.get(campaignRunId(campaignId));
+    const all = [...(own ? [own] : []), ...(await runs()).filter((r) => r.workflowId !== own?.workflowId && (r.input as { campaignId: string }).campaignId === campaignId)];
+    return [...all.filter((r) => !FINISHED_STATUSES.includes(r.status)), ...all.filter((r) => FINISHED_STATUSES.includes(r.status))];
+  };
   const runOf = async (campaignId: string) => {
-    const run = (await runs()).find((r) => (r.input as { campaignId: string }).campaignId === campaignId);
+    const all = await runsOf(campaignId);
+    const run = all[0];
     if (!run) throw new TwinloopError('NOT_FOUND', `no campaign ${campaignId}; GET /campaigns lists them`);
-    return { run, input: campaignInputSchema.parse(run.input) as CampaignInput };
+    return { run, input: campaignInputSchema.parse(run.input) as CampaignInput, going: all.filter((r) => !FINISHED_STATUSES.includes(r.status)) };
   };
   const holdOf = async (campaignId: string) => {
     const h = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body;
@@ -111,25 +122,41 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
       hold: await holdOf(input.campaignId),
     };
   };
-  const setHold = async (req: Parameters<typeof actorFor>[0], campaignId: string, held: boolean, reason: string) => {
-    const { run, input } = await runOf(campaignId);
-    if (run.status === 'succeeded' || run.status === 'failed') throw new TwinloopError('CONFLICT', `campaign ${campaignId} has ended (${run.status}): there is nothing to ${held ? 'pause' : 'resume'}`);
-    const current = await holdOf(campaignId);
-    if ((current?.held ?? false) === held) throw new TwinloopError('CONFLICT', `campaign ${campaignId} is already ${held ? 'paused' : 'running'}${current ? ` (since ${current.at}, by ${current.by.id}: ${current.reason})` : ''}`);
-    const by = actorFor(req);
-    const event = held ? 'campaign.paused' : 'campaign.resumed';
-    // The trail has no campaign entry type: like the flow's adjustments, an executed campaign_adjustment (docs/flows.md).
-    const audited = await s.audit.record({
+  /** A person's act on a campaign in the audit trail: no campaign entry type, so like the flow's adjustments an executed campaign_adjustment (docs/flows.md). */
+  const audited = (by: ReturnType<typeof actorFor>, campaignId: string, event: string, kind: string, reason: string, runs?: readonly string[]) =>
+    s.audit.record({
       type: 'action.executed',
       requestId: `${campaignId}:${event}:${Date.now()}`,
       actor: by,
-      action: { actionClass: CAMPAIGN_ADJUSTMENT_CLASS, channel: '*', cost: 0, params: { event, kind: held ? 'pause' : 'resume', campaignId } },
+      action: { actionClass: CAMPAIGN_ADJUSTMENT_CLASS, channel: '*', cost: 0, params: { event, kind, campaignId } },
       why: { summary: reason },
-      outcome: { status: 'executed', event },
+      outcome: { status: 'executed', event, ...(runs ? { runs } : {}) },
     });
-    const stored: CampaignHold = { held, by, at: audited.at, reason };
+  /** The campaign (every run of it) is going, or the refusal naming how it ended. */
+  const going = async (campaignId: string, what: string) => {
+    const found = await runOf(campaignId);
+    if (found.going.length === 0) throw new TwinloopError('CONFLICT', `campaign ${campaignId} has ended (${found.run.status}): there is nothing to ${what}`);
+    return found;
+  };
+  // The hold is the campaign's, kept in the shared store by its id: every run of it, on any process, reads it at each tick.
+  const setHold = async (req: Parameters<typeof actorFor>[0], campaignId: string, held: boolean, reason: string) => {
+    const { run, input } = await going(campaignId, held ? 'pause' : 'resume');
+    const current = await holdOf(campaignId);
+    if ((current?.held ?? false) === held) throw new TwinloopError('CONFLICT', `campaign ${campaignId} is already ${held ? 'paused' : 'running'}${current ? ` (since ${current.at}, by ${current.by.id}: ${current.reason})` : ''}`);
+    const by = actorFor(req);
+    const entry = await audited(by, campaignId, held ? 'campaign.paused' : 'campaign.resumed', held ? 'pause' : 'resume', reason);
+    const stored: CampaignHold = { held, by, at: entry.at, reason };
     await s.records.put(CAMPAIGN_HOLDS, campaignId, stored);
     return briefOf(run, input);
+  };
+  // A stop is a signal in the journal to every run of the campaign still going: it ends its wait for the next tick at once, and contacts nobody more.
+  const stop = async (req: Parameters<typeof actorFor>[0], campaignId: string, reason: string) => {
+    const { run, input, going: runs } = await going(campaignId, 'stop');
+    const by = actorFor(req);
+    const ids = runs.map((r) => r.workflowId);
+    await audited(by, campaignId, 'campaign.stopped', 'stop', reason, ids);
+    for (const id of ids) await s.workflows.signal(id, STOP_RUN_SIGNAL, { reason: `stopped by ${by.id}: ${reason}` } satisfies RunStop);
+    return briefOf((await s.workflows.get(run.workflowId)) ?? run, input);
   };
 
   return (app) => {
@@ -209,6 +236,18 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
         },
       },
       async (req) => setHold(req, req.params.id, true, req.body.reason),
+    );
+    app.post(
+      '/campaigns/:id/stop',
+      {
+        schema: {
+          summary: 'Stop a campaign for good, saying why (audited): every run of it ends at once, nobody more is contacted; what it did stays readable',
+          params: campaignParams,
+          body: holdBody,
+          response: { 200: brief, ...errors(400, 404, 409) },
+        },
+      },
+      async (req) => stop(req, req.params.id, req.body.reason),
     );
     app.post(
       '/campaigns/:id/resume',

@@ -122,6 +122,7 @@ const ANY_WORKER_ROUTES = [
   'GET /campaigns/:id',
   'POST /campaigns/:id/pause',
   'POST /campaigns/:id/resume',
+  'POST /campaigns/:id/stop',
   'GET /approvals',
   'GET /approvals/:id',
   'GET /policy',

@@ -145,10 +145,11 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
       '/workflows/:definition/start',
       {
         schema: {
-          summary: 'Start a flow (onboarding, order-fulfilment, customer-care, churn-prevention, campaign-management, service-operations); 201 when created, 200 when a run with that id existed',
+          summary:
+            'Start a flow (onboarding, order-fulfilment, customer-care, churn-prevention, campaign-management, service-operations); 201 when created, 200 when a run with that id existed. A campaign runs once per campaignId (its run id is campaign-<campaignId>): starting one whose run exists is 409 naming its state; one naming an offer not in the catalogue is 400',
           params: z.object({ definition: z.string().min(1).max(128) }),
           body: startBody,
-          response: { 200: started, 201: started, ...errors(400, 404) },
+          response: { 200: started, 201: started, ...errors(400, 404, 409) },
         },
       },
       async (req, reply) => {

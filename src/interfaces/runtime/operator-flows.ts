@@ -21,6 +21,7 @@ import { DIRECTION_CODE, RULE_SLOT, RULE_VALUE_COUNT, UNKNOWN_REASON } from '../
 import { CHANNELS } from '../../domain/events.js';
 import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
 import { campaignDelivery, type CampaignAcrossWorkers, type CampaignDelivery } from './campaign-delivery.js';
+import { CAMPAIGN_HOLDS, type CampaignHold } from './campaign-state.js';
 import type { Bss } from './bss.js';
 import { liveTwinSource, type OperatorServices } from './operator-services.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -266,6 +267,7 @@ export function operatorFlows(
         const total = estimate(Float64Array.from(part.perDraw));
         return { netValue: { mean: total.mean, low: total.p05, high: total.p95 }, customers: [...part.customers] };
       },
+      offerKnown: (offerId) => s.decisions.catalogue.byId.has(offerId),
       outcomes: async (ids, sinceMs) => {
         const days = (clock.now() - sinceMs) / DAY_MS;
         return ids.map((customerId) => ({ customerId, churned: feature(customerId, 'churned') === 1, accepted: (feature(customerId, 'days_since_offer_accepted') ?? Infinity) <= days }));
@@ -273,7 +275,18 @@ export function operatorFlows(
     });
     // However a campaign starts (an intent's plan, POST /workflows/campaign-management/start), its
     // first step registers its audience with the delivery side.
-    const campaign = campaignManagementWorkflow({ open: (input) => campaigns.open(input), stats: (id) => campaigns.stats(id), audit: s.audit, apply: (id, allocation) => campaigns.apply(id, allocation) });
+    // Every start, from any edge, is checked here: its offers against the live catalogue, a second run of its id refused (OneRunPer).
+    const campaign = campaignManagementWorkflow({
+      open: (input) => campaigns.open(input),
+      stats: (id) => campaigns.stats(id),
+      audit: s.audit,
+      apply: (id, allocation) => campaigns.apply(id, allocation),
+      offerKnown: (offerId) => s.decisions.catalogue.byId.has(offerId),
+      holdOf: async (id) => {
+        const hold = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, id))?.body;
+        return hold?.held ? { by: hold.by.id, at: hold.at, reason: hold.reason } : undefined;
+      },
+    });
     const starter: Pick<WorkflowEngine, 'start' | 'get'> = s.workflows;
     const execute = createPlanExecutor({ engine: starter, now: () => clock.now(), offerCost: (id) => offerCostOf(s, id) });
     const observe = createIntentObserver({

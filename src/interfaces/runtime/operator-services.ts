@@ -294,6 +294,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // is read once for all of them; one run per candidate read the default world's 20,000 twins
     // some 50 times, minutes on a busy machine (the intent sat unplanned meanwhile).
     simulateMany: simulateIntentPlans,
+    // Plans name only what the catalogue has now (an offer retired since is not planned; its run would be refused at its start).
+    planner: { known: (offerId) => decisions.catalogue.byId.has(offerId) },
     execute: async (plan, intent) => {
       if (!late.flows) throw new TwinloopError('UNAVAILABLE', 'no flow is registered to execute intent plans');
       return late.flows.execute(plan, intent);

@@ -56,21 +56,20 @@ const COLOURS = ['#1f5fbf', '#8a4b00', '#1d6b32', '#a8201a', '#6b3fa0', '#00707a
 const stateText = (c: Pick<Brief, 'status' | 'hold'>) => (c.status === 'succeeded' || c.status === 'failed' ? `ended (${c.status})` : c.hold?.held ? 'paused by a person' : 'running');
 const rate = (n: number, of: number) => (of > 0 ? percent(n / of) : '–');
 
-/** Pauses or resumes a running campaign, saying why (kept in the audit trail). */
+/** Pauses, resumes or stops (for good) a running campaign, saying why (kept in the audit trail). */
 function HoldForm({ campaign, onDone }: { campaign: Detail; onDone(text: string): void }) {
   const held = campaign.hold?.held === true;
   const verb = held ? 'Resume' : 'Pause';
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const submit = (e: Event) => {
-    e.preventDefault();
+  const act = (what: 'pause' | 'resume' | 'stop') => {
     setBusy(true);
-    postJson<Brief>(`/campaigns/${seg(campaign.campaignId)}/${held ? 'resume' : 'pause'}`, { reason: reason.trim() }).then(
+    postJson<Brief>(`/campaigns/${seg(campaign.campaignId)}/${what}`, { reason: reason.trim() }).then(
       (b) => {
         setBusy(false);
         setReason('');
-        onDone(`${b.campaignId} is ${stateText(b)}: ${b.hold?.reason ?? ''}`);
+        onDone(what === 'stop' ? `${b.campaignId} is stopped: ${reason.trim()}` : `${b.campaignId} is ${stateText(b)}: ${b.hold?.reason ?? ''}`);
       },
       (err: Error) => {
         setBusy(false);
@@ -78,12 +77,19 @@ function HoldForm({ campaign, onDone }: { campaign: Detail; onDone(text: string)
       },
     );
   };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    act(held ? 'resume' : 'pause');
+  };
   return (
     <form class="toolbar" onSubmit={submit}>
-      <label for="hold-reason">Why {held ? 'resume' : 'pause'} it</label>
+      <label for="hold-reason">Why {held ? 'resume' : 'pause'} it (or stop it)</label>
       <input id="hold-reason" value={reason} size={50} required placeholder="kept in the audit trail" onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
       <button type="submit" disabled={busy || !reason.trim()}>
         {verb} the campaign
+      </button>
+      <button type="button" data-testid="stop-campaign" disabled={busy || !reason.trim()} onClick={() => act('stop')}>
+        Stop it for good
       </button>
       <Alert message={error} />
     </form>
