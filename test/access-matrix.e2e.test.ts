@@ -9,7 +9,7 @@ import { ROLE_NAMES, roleAllows, type Role } from '../src/interfaces/auth/roles.
 import type { Operator } from '../src/interfaces/runtime/operator.js';
 import { DEFAULT_ACTION_POLICY } from '../src/decisioning/policy/index.js';
 import { startBareOperator, type BareOperator } from './support/bare-operator.js';
-import { until } from './support/until.js';
+import { registerCustomers, type NewCustomer } from './support/customers.js';
 
 type Answer = { status: number; code?: string; message: string };
 
@@ -92,7 +92,11 @@ describe('the access matrix: every route × every role', () => {
     expect(wrong).toEqual([]);
   }, 120_000);
 
+  const register = (customers: readonly NewCustomer[]) => registerCustomers(app, keys.get('admin')!.authorization, customers);
+
   it("turns away each attack of issue 12's first paragraph", async () => {
+    // The customer the actions below are asked for (an action for a customer with no twin is 404 before any of them).
+    await register([{ id: 'C1', marketing: false }]);
     // An anonymous caller approves, deletes an offering, runs an intent plan: 401, and nothing changed.
     expect((await call('POST', '/approvals/any/approve', 'anonymous', { by: 'me', reason: 'x' })).status).toBe(401);
     expect((await call('DELETE', '/productOffering/retain-10', 'anonymous')).status).toBe(401);
@@ -108,7 +112,7 @@ describe('the access matrix: every route × every role', () => {
     const claimed = await call('POST', '/actions', 'ai_agent', { actionClass: 'offer', channel: 'app', customerId: 'C1', params: { offerId: 'retain-10' }, actor: { kind: 'human', id: 'ai-agent-1' } });
     expect(claimed).toMatchObject({ status: 403, code: 'FORBIDDEN' });
     expect(claimed.message).toMatch(/the credential is agent ai-agent-1's/);
-    expect((await call('POST', '/actions', 'care_agent', { actionClass: 'credit', channel: 'call', customerId: 'C1', cost: 1, actor: { kind: 'human', id: 'supervisor-1' } })).status).toBe(403);
+    expect((await call('POST', '/actions', 'care_agent', { actionClass: 'credit', channel: 'call', customerId: 'C1', cost: 1, actor: { kind: 'human', id: 'supervisor-1' }, why: { summary: 'goodwill' } })).status).toBe(403);
     // A care agent asks for a credit above the approval threshold: it waits; they cannot approve it, nor can its requester when a supervisor.
     const asked = await call('POST', '/actions', 'supervisor', { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 50 }, why: { summary: 'goodwill' } });
     expect(asked.status).toBe(200);
@@ -120,18 +124,18 @@ describe('the access matrix: every route × every role', () => {
     const own = await call('POST', `/approvals/${mine!.id}/approve`, 'supervisor', { reason: 'x' });
     expect(own).toMatchObject({ status: 403, code: 'POLICY_DENIED' });
     // cost 1 with params.amount 400: the price is set once, from the amount moved; above the hard cap → refused.
-    expect((await call('POST', '/actions', 'admin', { actionClass: 'credit', channel: 'call', customerId: 'C1', cost: 1, params: { amount: 400 } })).message).toMatch(/cost 1 disagrees with the price 400/);
-    const priced = await app.inject({ method: 'POST', url: '/actions', headers: { ...keys.get('admin'), 'content-type': 'application/json' }, payload: { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 400 } } });
+    expect((await call('POST', '/actions', 'admin', { actionClass: 'credit', channel: 'call', customerId: 'C1', cost: 1, params: { amount: 400 }, why: { summary: 'goodwill' } })).message).toMatch(/cost 1 disagrees with the price 400/);
+    const priced = await app.inject({ method: 'POST', url: '/actions', headers: { ...keys.get('admin'), 'content-type': 'application/json' }, payload: { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 400 }, why: { summary: 'goodwill' } } });
     expect(priced.json()).toMatchObject({ status: 'refused' });
     // Personal data of applicants: not for anyone who cannot name themselves.
     expect((await call('GET', '/workflows', 'anonymous')).status).toBe(401);
     expect((await call('GET', '/dead-letters', 'anonymous')).status).toBe(401);
     // A key scoped to calls acts on calls only.
     const callsOnly = await operator.auth.keys.create({ subject: 'call-desk', role: 'care_agent', channels: ['call'] }, 'matrix test');
-    const web = await call('POST', '/actions', callsOnly.key, { actionClass: 'credit', channel: 'web', customerId: 'C1', params: { amount: 5 } });
+    const web = await call('POST', '/actions', callsOnly.key, { actionClass: 'credit', channel: 'web', customerId: 'C1', params: { amount: 5 }, why: { summary: 'goodwill' } });
     expect(web).toMatchObject({ status: 403, code: 'FORBIDDEN' });
     expect(web.message).toMatch(/scoped to the channels call; it may not act on web/);
-    expect((await call('POST', '/actions', callsOnly.key, { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 5 } })).status).toBe(200);
+    expect((await call('POST', '/actions', callsOnly.key, { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 5 }, why: { summary: 'goodwill' } })).status).toBe(200);
     // A revoked key opens nothing.
     const temp = await operator.auth.keys.create({ subject: 'temp', role: 'admin' }, 'matrix test');
     expect((await call('GET', '/twins', temp.key)).status).toBe(200);
@@ -142,11 +146,7 @@ describe('the access matrix: every route × every role', () => {
   it('delivers no offer to a customer without marketing consent through POST /actions or MCP request_action, naming the rule', async () => {
     // Quiet hours off, so the test means the same at any hour of the day (they are checked before consent).
     await operator.services.actionPolicy.set({ document: { ...DEFAULT_ACTION_POLICY, contact: { quietHours: null } }, reason: 'consent test: no quiet hours' }, { kind: 'human', id: 'admin-1' });
-    const since = new Date(Date.now() - 400 * 86_400_000).toISOString();
-    const customer = (id: string, marketing: boolean) => ({ id: `${id}-reg`, kind: 'customer', customerId: id, time: since, source: 'crm', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since, consent: { marketing } } });
-    const sent = await app.inject({ method: 'POST', url: '/events', headers: { ...keys.get('admin'), 'content-type': 'application/json' }, payload: [customer('C-NO', false), customer('C-YES', true)] });
-    expect(sent.statusCode, sent.body).toBe(200);
-    await until(async () => ((await call('GET', '/twins/C-NO', 'admin')).status === 200 && (await call('GET', '/twins/C-YES', 'admin')).status === 200 ? true : undefined), 30_000, 'the two customers registered');
+    await register([{ id: 'C-NO', marketing: false }, { id: 'C-YES', marketing: true }]);
     const offer = (customerId: string) => ({ actionClass: 'offer', channel: 'app', customerId, params: { offerId: 'data-bonus' } });
     const overHttp = async (customerId: string) => (await app.inject({ method: 'POST', url: '/actions', headers: { ...keys.get('admin'), 'content-type': 'application/json' }, payload: offer(customerId) })).json() as { status: string; reason: string; verdict?: { guardrail?: string } };
     let n = 0;
@@ -157,7 +157,8 @@ describe('the access matrix: every route × every role', () => {
         headers: { ...keys.get('admin'), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
         payload: { jsonrpc: '2.0', id: ++n, method: 'tools/call', params: { name: 'request_action', arguments: { customerId, actionClass: 'offer', channel: 'app', offerId: 'data-bonus', reason: 'consent test', idempotencyKey: `consent-${customerId}-${n}` } } },
       });
-      return (res.json() as { result: { structuredContent: { status: string; reason: string; verdict?: { guardrail?: string } } } }).result.structuredContent;
+      const { result } = res.json() as { result: { structuredContent: { status: string; reason: string; verdict?: { guardrail?: string } }; isError?: boolean; content: { text: string }[] } };
+      return result.isError ? { status: 'tool-error', reason: result.content[0].text } : result.structuredContent;
     };
     for (const ask of [overHttp, overMcp]) {
       const refused = await ask('C-NO');
@@ -165,8 +166,14 @@ describe('the access matrix: every route × every role', () => {
       expect(refused.reason).toMatch(/^contact rule marketing-consent: no marketing consent/);
       // The control: the customer who consented passes the contact rules (no back end here carries it out).
       expect((await ask('C-YES')).verdict?.guardrail).toBeUndefined();
-      // A customer with no twin here: nothing says it consented, so no offer goes out unchecked.
-      expect(await ask('C-NOBODY')).toMatchObject({ status: 'refused', verdict: { guardrail: 'customer-not-held' } });
     }
+    // A customer with no twin here is no customer: refused before the policy, 404 over HTTP and a tool error over MCP
+    // (on the old code it reached the policy, and an offer or a credit went on to the connector).
+    const nobody = await app.inject({ method: 'POST', url: '/actions', headers: { ...keys.get('admin'), 'content-type': 'application/json' }, payload: { actionClass: 'credit', channel: 'call', customerId: 'C-NOBODY', params: { amount: 5 }, why: { summary: 'goodwill' } } });
+    expect({ status: nobody.statusCode, body: nobody.json() }).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND', message: expect.stringMatching(/^no customer C-NOBODY: no twin holds them/) } } });
+    expect(await overMcp('C-NOBODY')).toMatchObject({ status: 'tool-error', reason: expect.stringMatching(/^NOT_FOUND: no customer C-NOBODY: no twin holds them/) });
+    // A money move without its reason: 400 naming the field, over HTTP and MCP alike.
+    const unsaid = await app.inject({ method: 'POST', url: '/actions', headers: { ...keys.get('admin'), 'content-type': 'application/json' }, payload: { actionClass: 'credit', channel: 'call', customerId: 'C-YES', params: { amount: 5 } } });
+    expect({ status: unsaid.statusCode, body: unsaid.json() }).toMatchObject({ status: 400, body: { error: { code: 'BAD_INPUT', message: expect.stringMatching(/^Invalid action request at why\.summary: required for a credit, which moves money/) } } });
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACTION_POLICY } from '../src/decisioning/policy/index.js';
 import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
 import { startOperator, type Operator } from '../src/interfaces/runtime/operator.js';
-import { until } from './support/until.js';
+import { registerCustomers } from './support/customers.js';
 
 /**
  * The action policy as data, on the operator as `npm start` assembles it: an admin changes the
@@ -36,6 +36,8 @@ describe('the action policy over HTTP', () => {
     app = createOperatorServer(operator, { version: 'test' });
     await app.ready();
     for (const role of ['admin', 'supervisor', 'viewer'] as const) keys[role] = (await operator.auth.keys.create({ subject: `${role}-1`, role }, 'policy test')).key;
+    // The customer the credits are for: an action for a customer no twin holds is 404 before the policy.
+    await registerCustomers(app, `Bearer ${keys.admin}`, [{ id: 'C1', marketing: false }]);
   }, 60_000);
   afterAll(async () => {
     await app?.close();
@@ -111,10 +113,7 @@ describe('the action policy over HTTP', () => {
   }, 120_000);
 
   it('refuses an action class it does not act on at the edge, writing nothing; a class no rule covers is only advised, to a person too', async () => {
-    const since = new Date(Date.now() - 400 * 86_400_000).toISOString();
-    const registered = await app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' }, payload: [{ id: 'C123-reg', kind: 'customer', customerId: 'C123', time: since, source: 'crm', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since, consent: { marketing: true } } }] });
-    expect(registered.statusCode, registered.body).toBe(200);
-    await until(async () => ((await call('GET', '/twins/C123', 'viewer')).status === 200 ? true : undefined), 30_000, 'C123 registered');
+    await registerCustomers(app, `Bearer ${keys.admin}`, [{ id: 'C123', marketing: true }]);
     const timelineKinds = async () => ((await call('GET', '/twins/C123/timeline', 'viewer')).body as unknown as { items: { event: { kind: string } }[] }).items.map((i) => i.event.kind);
     const auditOfC123 = async () => (await call('GET', '/audit?order=newest&q=C123', 'admin')).body as unknown as unknown[];
     for (const actionClass of ['credits', 'refund']) {
@@ -145,8 +144,11 @@ describe('the action policy over HTTP', () => {
       rules: [...(DEFAULT_ACTION_POLICY.rules ?? []), { id: 'credits-high-value', actionClass: 'credit', segment: 'high_value', mode: 'autonomous', riskClass: 'medium', guardrails: { approveAboveCost: 50, costCap: 100 } }],
     };
     expect((await call('PUT', '/policy', 'admin', { policy: highValueCredits, reason: 'high-value customers get goodwill up to 50 without a wait' })).status).toBe(200);
-    // C1 has no twin here, so no ARPU: whatever the caller claims, the credit of 40 is judged by the general rule.
+    // C1 has no bills here, so no ARPU: whatever the caller claims, the credit of 40 is judged by the general rule.
     const claimed = await call('POST', '/actions', 'supervisor', { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 40 }, features: { arpu_3m: 500 }, why: { summary: 'goodwill' } });
     expect(claimed.body).toMatchObject({ status: 'pending-approval', verdict: { rule: 'credits' } });
+    // A customer no twin holds is no customer: 404 before the policy, whatever is claimed (on the old code it waited for a person as rule "credits").
+    const nobody = await call('POST', '/actions', 'supervisor', { actionClass: 'credit', channel: 'call', customerId: 'C404', params: { amount: 40 }, features: { arpu_3m: 500 }, why: { summary: 'goodwill' } });
+    expect(nobody).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND', message: expect.stringMatching(/^no customer C404: no twin holds them/) } } });
   });
 });

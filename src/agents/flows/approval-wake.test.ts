@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 /** A credit of 40 needs a person's approval under the default policy; the flow waits a day for it. */
-const credit: ActionRequestInput = { actionClass: 'credit', channel: 'app', customerId: 'C1', actor: { kind: 'agent', id: 'care' }, cost: 40 };
+const credit: ActionRequestInput = { actionClass: 'credit', channel: 'app', customerId: 'C1', actor: { kind: 'agent', id: 'care' }, cost: 40, why: { summary: 'goodwill after a dropped-call week' } };
 
 /**
  * One process's operator over stores that outlive it: building it again on the same directory is

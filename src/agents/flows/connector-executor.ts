@@ -69,7 +69,7 @@ const purposeOf = (v: unknown): NotificationPurpose | undefined => PURPOSES.find
 /**
  * Builds the executor. Mapping (params read from `request.params`):
  * offer, or any class with `present: true` (a catalogue offering the customer may decline) → campaignDelivery.deliver (`offerId` through `resolveOffer`, `campaignId`, `decisionId`);
- * credit, compensation → billingAdjustments.credit (the verdict's cost: the amount the policy checked, budgeted and audited; `reason`);
+ * credit, compensation → billingAdjustments.credit (the verdict's cost: the amount the policy checked, budgeted and audited; `reason`, else the request's why);
  * discount → billingAdjustments.discount (the request's `discountPct`, which the policy checked; `months`);
  * plan_change, addon, termination → orderManagement.create change_plan (`planId`), add_addon (`addonId`), terminate, then provisioning.activate;
  * communication → notifications.send (`notificationChannel` default sms, `purpose` default care, `templateId`, `body`);
@@ -149,14 +149,14 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
         // The money moved is the money the policy checked against its caps, reserved from the budget and audits.
         const amount = verdict.cost;
         if (!(amount > 0)) return fail(`a ${request.actionClass} needs a positive amount`);
-        const r = await deps.billingAdjustments.credit({ idempotencyKey: request.id, customerId, amount, reason: str(p.reason) ?? request.actionClass });
+        const r = await deps.billingAdjustments.credit({ idempotencyKey: request.id, customerId, amount, reason: str(p.reason) ?? request.why.summary ?? request.actionClass });
         return outcomeOf(r, (a) => ({ adjustmentId: a.adjustmentId, amount: a.value }));
       }
       case 'discount': {
         const percent = request.discountPct;
         if (percent === undefined) return fail('a discount needs discountPct');
         const months = num(p.months) ?? DEFAULT_DISCOUNT_MONTHS;
-        const r = await deps.billingAdjustments.discount({ idempotencyKey: request.id, customerId, percent, months, reason: str(p.reason) ?? 'discount' });
+        const r = await deps.billingAdjustments.discount({ idempotencyKey: request.id, customerId, percent, months, reason: str(p.reason) ?? request.why.summary ?? 'discount' });
         return outcomeOf(r, (a) => ({ adjustmentId: a.adjustmentId, percent: a.value, months: a.months }));
       }
       case 'plan_change':

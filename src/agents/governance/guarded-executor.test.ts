@@ -59,13 +59,14 @@ async function spentOn(policy: ActionPolicy, request: ActionRequestInput): Promi
 }
 
 let n = 0;
-const req = (fields: Partial<ActionRequestInput> = {}): ActionRequestInput => ({ id: `req-${++n}`, actionClass: 'credit', channel: 'app', customerId: 'C1', actor: { kind: 'agent', id: 'care' }, ...fields });
+// A money move says why (a credit without a reason is refused at the door: its own test below).
+const req = (fields: Partial<ActionRequestInput> = {}): ActionRequestInput => ({ id: `req-${++n}`, actionClass: 'credit', channel: 'app', customerId: 'C1', actor: { kind: 'agent', id: 'care' }, why: { summary: 'goodwill after a billing error' }, ...fields });
 
 describe('guarded executor', () => {
   it('executes an autonomous action and records request, verdict and outcome', async () => {
     const { guarded, calls, audit } = setup();
     const before = (await store.auditHead()).seq;
-    const r = await guarded.execute(req({ cost: 5, why: { simulationId: 'sim-7' }, features: { arpu_3m: 50 } }));
+    const r = await guarded.execute(req({ cost: 5, why: { summary: 'goodwill after a billing error', simulationId: 'sim-7' }, features: { arpu_3m: 50 } }));
     expect(r).toMatchObject({ status: 'executed', verdict: { rule: 'credits', verdict: 'execute' } });
     expect(calls).toEqual([r.requestId]);
     const entries = await audit.read({ afterSeq: before });
@@ -236,8 +237,26 @@ describe('guarded executor', () => {
     const executed = (await audit.read()).find((e) => e.entry.requestId === real.requestId && e.entry.type === 'action.executed');
     expect(executed?.entry).toMatchObject({ why: { features: { arpu_3m: 75, tenure_days: 90 } } });
     expect(Object.keys((executed?.entry as { why: { features: object } }).why.features)).toEqual(['arpu_3m', 'tenure_days']);
-    // A customer without a twin has no facts: no segment holds them, whatever is claimed.
-    expect(await guarded.execute(req({ customerId: 'C9', cost: 30, features: { arpu_3m: 100 } }))).toMatchObject({ status: 'pending-approval', verdict: { rule: 'credits' } });
+    // A customer without a twin is no customer, whatever is claimed: refused at the door, before
+    // anything is recorded or judged (on the old code the credit went on to wait for a person).
+    const head = (await store.auditHead()).seq;
+    await expect(guarded.execute(req({ customerId: 'C9', cost: 30, features: { arpu_3m: 100 } }))).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^no customer C9: no twin holds them/) });
+    expect((await store.auditHead()).seq).toBe(head);
+    expect(calls).toEqual([real.requestId]);
+  });
+
+  it('the policy refuses a request whose customer has no twin (defence in depth): an approval of a customer gone since does nothing', async () => {
+    const policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+    const facts: Record<string, Record<string, number>> = { C5: { arpu_3m: 20, tenure_days: 400 } };
+    const clock = new ManualClock(T0);
+    const calls: string[] = [];
+    const guarded = createGuardedExecutor({ policy, facts: (id) => facts[id], ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), executor: (r) => (calls.push(r.id), Promise.resolve({ ok: true })), clock });
+    const asked = await guarded.execute(req({ customerId: 'C5', cost: 30 }));
+    expect(asked).toMatchObject({ status: 'pending-approval' });
+    delete facts.C5;
+    const approved = await guarded.approve(asked.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'goodwill');
+    expect(approved).toMatchObject({ status: 'refused', verdict: { verdict: 'deny', guardrail: 'unknown-customer' }, reason: expect.stringMatching(/customer C5 has no twin/) });
+    expect(calls).toEqual([]);
   });
 
   it("shows the approver the customer's facts the policy judged and the amount, and judges an approved request on the facts as at the approval", async () => {
@@ -504,6 +523,18 @@ describe('guarded executor', () => {
   it('rejects a malformed request at the door', async () => {
     const { guarded } = setup();
     await expect(guarded.execute({ actionClass: 'credit', channel: 'fax' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+
+  it('refuses a money move without its reason at the door, naming the field; a message needs none', async () => {
+    const { guarded, calls } = setup();
+    const head = (await store.auditHead()).seq;
+    // On the old code each of these executed (or waited for a person) with no reason anyone could read.
+    for (const ask of [req({ cost: 5, why: {} }), req({ actionClass: 'compensation', cost: 5, why: { summary: '  ' } }), req({ actionClass: 'discount', discountPct: 10, why: { evidence: { ticket: 'T1' } } })]) {
+      await expect(guarded.execute(ask)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(new RegExp(`^Invalid action request at why\\.summary: required for a ${String(ask.actionClass)}, which moves money`)) });
+    }
+    expect((await store.auditHead()).seq).toBe(head);
+    expect(calls).toEqual([]);
+    expect(await guarded.execute(req({ actionClass: 'communication', cost: 0, params: { purpose: 'service' }, why: {} }))).toMatchObject({ requestId: expect.any(String) });
   });
 
   it('never calls the executor for anything but an execute verdict (random policies and requests)', async () => {

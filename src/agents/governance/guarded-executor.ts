@@ -6,6 +6,7 @@ import { priceActionRequest, repriceActionRequest, type PricingSource } from '..
 import type { ContactRefusal } from '../../decisioning/contact-policy.js';
 import {
   actionRequestSchema,
+  MONEY_MOVES,
   parseActionParams,
   evaluate,
   isExecuteVerdict,
@@ -197,6 +198,9 @@ export function parseActionRequest(input: unknown, pricing?: PricingSource): Act
     const issue = parsed.error.issues[0];
     throw new TwinloopError('BAD_INPUT', `Invalid action request at ${issue.path.join('.') || '(root)'}: ${issue.message}; see docs/policy.md`);
   }
+  if (MONEY_MOVES.has(parsed.data.actionClass) && !parsed.data.why.summary?.trim()) {
+    throw new TwinloopError('BAD_INPUT', `Invalid action request at why.summary: required for a ${parsed.data.actionClass}, which moves money: say why (e.g. "billing error on the May bill"); it goes to the approver, the audit trail and the bill; see docs/policy.md`);
+  }
   const params = parseActionParams(parsed.data.actionClass, parsed.data.params);
   if (!params.ok) throw new TwinloopError('BAD_INPUT', `Invalid action request at ${params.problem}; see docs/policy.md`);
   return priceActionRequest({ ...parsed.data, params: params.params, id: parsed.data.id ?? `act-${randomUUID()}` }, pricing);
@@ -251,9 +255,15 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   const given = options.policy;
   const currentPolicy = typeof given === 'function' ? given : () => given;
 
-  /** The request with its customer's facts as they are now (`withFacts`), when the executor reads facts. */
-  const withCustomerFacts = (request: ActionRequest): ActionRequest =>
-    options.facts ? withFacts(request, request.customerId ? options.facts(request.customerId) : undefined, currentPolicy()) : request;
+  /**
+   * The request with its customer's facts as they are now (`withFacts`), when the executor reads
+   * facts, and whether its customer has a twin to read them from (undefined: not read here, or no customer named).
+   */
+  const withCustomerFacts = (request: ActionRequest): { request: ActionRequest; customerKnown?: boolean } => {
+    if (!options.facts) return { request };
+    const facts = request.customerId ? options.facts(request.customerId) : undefined;
+    return { request: withFacts(request, facts, currentPolicy()), ...(request.customerId ? { customerKnown: facts !== undefined && facts !== null } : {}) };
+  };
 
   async function record(type: AuditEntryType, request: ActionRequest, actor: Actor, outcome: Record<string, unknown>, verdict?: PolicyVerdict, fact?: string): Promise<number> {
     const entry: ActionAuditEntry = {
@@ -365,12 +375,12 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     return overrun;
   }
 
-  async function decideAndAct(request: ActionRequest, approvedBy?: { approvalId: string; by: string }): Promise<GuardedResult> {
+  async function decideAndAct(request: ActionRequest, customerKnown: boolean | undefined, approvedBy?: { approvalId: string; by: string }): Promise<GuardedResult> {
     const now = clock.now();
     const policy = currentPolicy();
     const spending = await ledger.standingFor(policy, request, now);
-    const contact = options.contact?.(request, now) ?? null;
-    const verdict = evaluate(policy, request, { now, spending, approvedBy, contact });
+    const contact = customerKnown === false ? null : (options.contact?.(request, now) ?? null);
+    const verdict = evaluate(policy, request, { now, spending, approvedBy, contact, ...(customerKnown === undefined ? {} : { customerKnown }) });
     const policyActor: Actor = { kind: 'system', id: 'action-policy' };
     const seq = await record('policy.verdict', request, policyActor, { verdict: verdict.verdict, mode: verdict.mode, riskClass: verdict.riskClass, guardrail: verdict.guardrail, cost: verdict.cost, ...(approvedBy ? { approvalId: approvedBy.approvalId } : {}) }, verdict);
     const base = { requestId: request.id, cost: verdict.cost, verdict: brief(verdict) };
@@ -400,7 +410,8 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       // Judged as at the approval: an approval waits in people's time while the customer's world
       // goes on (decision 0028), so the policy reads the customer's facts again, as its budgets,
       // and the price (a discount's, at the monthly price the back end will take it off) again.
-      const result = await decideAndAct(withCustomerFacts(repriceActionRequest(request, options.pricing)), approvedBy);
+      const now = withCustomerFacts(repriceActionRequest(request, options.pricing));
+      const result = await decideAndAct(now.request, now.customerKnown, approvedBy);
       // Refused (or only advised) as at the approval: that is the approval's outcome, kept as an
       // executed one is, so the next settle (a wait woken after a restart) answers it rather than
       // judging the request again on another day's world. A failure stays open: it may pass later.
@@ -451,7 +462,9 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
 
   return {
     async execute(input) {
-      const request = withCustomerFacts(parseActionRequest(input, options.pricing));
+      const { request, customerKnown } = withCustomerFacts(parseActionRequest(input, options.pricing));
+      // A customer the operator has no twin of is refused before anything is recorded or judged (404 over HTTP).
+      if (customerKnown === false) throw new TwinloopError('NOT_FOUND', `no customer ${request.customerId}: no twin holds them, so nothing can be done for them; GET /twins lists the customers`);
       const ask = askOf(request);
       const inFlight = running.get(request.id);
       if (inFlight && !sameAsk(inFlight.ask, ask)) throw reusedId(request);
@@ -463,7 +476,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         if (known?.ask && !sameAsk(known.ask, ask)) throw reusedId(request);
         if (known) return repeated(answerOf(known));
         await record('action.requested', request, request.actor, { status: 'received' });
-        return decideAndAct(request);
+        return decideAndAct(request, customerKnown);
       })();
       running.set(request.id, { ask, answer: done });
       try {

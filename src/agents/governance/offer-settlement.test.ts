@@ -103,7 +103,7 @@ beforeEach(() => {
 });
 
 const present = (g: ReturnType<typeof operator>['guarded'], id: string, offerId = 'mixed', customerId = 'C1') =>
-  g.execute({ id, actionClass: offerId === 'mixed' || offerId === 'data-bonus' ? 'offer' : 'discount', channel: 'app', customerId, params: { offerId, present: true }, actor: { kind: 'agent', id: 'test' } });
+  g.execute({ id, actionClass: offerId === 'mixed' || offerId === 'data-bonus' ? 'offer' : 'discount', channel: 'app', customerId, params: { offerId, present: true }, actor: { kind: 'agent', id: 'test' }, why: { summary: 'retention offer' } });
 const answer = (requestId: string, action: 'accepted' | 'declined' | 'ignored', customerId = 'C1'): TwinEvent => ({
   id: `${action}:${requestId}`,
   kind: 'offer',
@@ -226,7 +226,7 @@ describe('offers paid on acceptance', () => {
 
   it('a discount applied rather than presented is paid at once, and its request id repeated is charged once', async () => {
     const { guarded } = operator();
-    const applied = { id: 'X1', actionClass: 'discount', channel: 'app', customerId: 'C1', params: { offerId: 'retain-10' }, actor: { kind: 'agent', id: 'test' } } as const;
+    const applied = { id: 'X1', actionClass: 'discount', channel: 'app', customerId: 'C1', params: { offerId: 'retain-10' }, actor: { kind: 'agent', id: 'test' }, why: { summary: 'retention discount applied' } } as const;
     expect(await guarded.execute(applied)).toMatchObject({ status: 'executed', cost: 30 });
     expect((await guarded.execute(applied)).repeated).toBe(true);
     expect(await spend()).toMatchObject({ committed: 30, reserved: 0 });

@@ -100,7 +100,7 @@ describe('every action class is priced once', () => {
       fc.asyncProperty(fc.constantFrom('credit', 'compensation'), channel, amount, fc.boolean(), async (actionClass, ch, a, viaCost) => {
         const { guarded, audit, moved } = setup(50);
         const id = `pc-${++n}`;
-        const r = await guarded.execute({ id, actionClass, channel: ch, customerId: 'C1', ...(viaCost ? { cost: a } : { params: { amount: a } }), actor: { kind: 'agent', id: 'prop' } });
+        const r = await guarded.execute({ id, actionClass, channel: ch, customerId: 'C1', ...(viaCost ? { cost: a } : { params: { amount: a } }), actor: { kind: 'agent', id: 'prop' }, why: { summary: 'priced-once property' } });
         expect(r.status).toBe('executed');
         const { verdict, executed } = await executedEntry(audit, id);
         expect(moved.credit).toBe(a);
@@ -119,7 +119,7 @@ describe('every action class is priced once', () => {
         const { guarded, audit, moved } = setup(monthly);
         const id = `po-${++n}`;
         const params = offer.actionClass === 'plan_change' ? { offerId, planId: 'P-next' } : offer.actionClass === 'communication' ? { offerId, purpose: 'care' } : { offerId };
-        const r = await guarded.execute({ id, actionClass: offer.actionClass, channel: ch, customerId: 'C1', params, actor: { kind: 'agent', id: 'prop' } });
+        const r = await guarded.execute({ id, actionClass: offer.actionClass, channel: ch, customerId: 'C1', params, actor: { kind: 'agent', id: 'prop' }, why: { summary: 'priced-once property' } });
         expect(r.status).toBe('executed');
         const expected = Math.round((offer.fixedCost + offer.discountShare * monthly * offer.months) * 100) / 100;
         const { verdict, executed } = await executedEntry(audit, id);
@@ -141,7 +141,7 @@ describe('every action class is priced once', () => {
       fc.asyncProperty(channel, price, fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 12 }), async (ch, monthly, pct, months) => {
         const { guarded, audit, moved } = setup(monthly);
         const id = `pd-${++n}`;
-        const r = await guarded.execute({ id, actionClass: 'discount', channel: ch, customerId: 'C1', discountPct: pct, params: { months }, actor: { kind: 'agent', id: 'prop' } });
+        const r = await guarded.execute({ id, actionClass: 'discount', channel: ch, customerId: 'C1', discountPct: pct, params: { months }, actor: { kind: 'agent', id: 'prop' }, why: { summary: 'priced-once property' } });
         expect(r.status).toBe('executed');
         const { verdict, executed } = await executedEntry(audit, id);
         expect(moved.discountPct).toBe(pct);
@@ -163,7 +163,7 @@ describe('every action class is priced once', () => {
         const { guarded, audit } = setup(40);
         const id = `pn-${++n}`;
         const params = actionClass === 'plan_change' ? { planId: 'P-1' } : actionClass === 'communication' ? { purpose: 'service' } : {};
-        const r = await guarded.execute({ id, actionClass, channel: ch, customerId: 'C1', cost, params, actor: { kind: 'agent', id: 'prop' } });
+        const r = await guarded.execute({ id, actionClass, channel: ch, customerId: 'C1', cost, params, actor: { kind: 'agent', id: 'prop' }, why: { summary: 'priced-once property' } });
         expect(r.status).toBe('executed');
         const { verdict, executed } = await executedEntry(audit, id);
         expect(executed.outcome.cost).toBe(verdict.outcome.cost);
@@ -174,9 +174,9 @@ describe('every action class is priced once', () => {
 
   it('a request whose figures disagree is refused before anything happens: cost 1 with params.amount 400 credits nothing', async () => {
     const { guarded, moved } = setup(50);
-    await expect(guarded.execute({ actionClass: 'credit', channel: 'call', customerId: 'C1', cost: 1, params: { amount: 400 }, actor: { kind: 'human', id: 'x' } })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/disagrees/) });
-    await expect(guarded.execute({ actionClass: 'offer', channel: 'web', customerId: 'C1', cost: 0.01, params: { offerId: 'retain-25' }, actor: { kind: 'human', id: 'x' } })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/discount/) });
-    await expect(guarded.execute({ actionClass: 'discount', channel: 'web', customerId: 'C1', cost: 0.01, params: { offerId: 'retain-25' }, actor: { kind: 'human', id: 'x' } })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/disagrees/) });
+    await expect(guarded.execute({ actionClass: 'credit', channel: 'call', customerId: 'C1', cost: 1, params: { amount: 400 }, actor: { kind: 'human', id: 'x' }, why: { summary: 'disagreeing figures' } })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/disagrees/) });
+    await expect(guarded.execute({ actionClass: 'offer', channel: 'web', customerId: 'C1', cost: 0.01, params: { offerId: 'retain-25' }, actor: { kind: 'human', id: 'x' }, why: { summary: 'disagreeing figures' } })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/discount/) });
+    await expect(guarded.execute({ actionClass: 'discount', channel: 'web', customerId: 'C1', cost: 0.01, params: { offerId: 'retain-25' }, actor: { kind: 'human', id: 'x' }, why: { summary: 'disagreeing figures' } })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/disagrees/) });
     expect(moved).toEqual({});
   });
 });

@@ -13,6 +13,13 @@ export const actorSchema = z.object({
 });
 export type Actor = z.infer<typeof actorSchema>;
 
+/**
+ * The classes that move money to or for a customer (a credit, a compensation, a discount): each
+ * needs its reason (`why.summary`), which goes to the approver, the audit trail and the adjustment
+ * on the bill. A money move nobody can say the reason of is not made.
+ */
+export const MONEY_MOVES: ReadonlySet<string> = new Set(['credit', 'compensation', 'discount']);
+
 /** How an action class name is written (a policy's rules and budgets name classes this way). */
 export const ACTION_CLASS = /^[a-z][a-z0-9_]{0,63}$/;
 

@@ -35,6 +35,14 @@ describe('evaluate with the default sandbox policy', () => {
     expect(huge).toMatchObject({ verdict: 'deny', guardrail: 'cost-cap' });
   });
 
+  it('denies a request whose customer has no twin, whoever approved it; judges as usual one whose customer is known or not said', () => {
+    const credit = req({ actionClass: 'credit', cost: 5, customerId: 'C404' });
+    // On the old code the policy passed a customer it could read no facts for.
+    expect(evaluate(policy, credit, { now: NOW, customerKnown: false, approvedBy: { approvalId: 'a1', by: 'sue' } })).toMatchObject({ verdict: 'deny', guardrail: 'unknown-customer', reasons: expect.arrayContaining([expect.stringMatching(/customer C404 has no twin/)]) });
+    expect(evaluate(policy, credit, { now: NOW, customerKnown: true })).toMatchObject({ verdict: 'execute' });
+    expect(evaluate(policy, credit, { now: NOW })).toMatchObject({ verdict: 'execute' });
+  });
+
   it('denies a request at or after its expiry (a run\'s horizon), whoever approved it, and judges it as usual before', () => {
     const expiring = req({ channel: 'app', expiresAt: NOW + 1 });
     expect(evaluate(policy, expiring, { now: NOW })).toMatchObject({ verdict: 'execute' });

@@ -19,8 +19,11 @@ import { CONTACT_RULES, type ContactRefusal } from '../contact-policy.js';
 
 export type VerdictKind = 'execute' | 'needs-approval' | 'advise-only' | 'deny';
 
-/** The guardrails that can deny a request: its expiry, caps, budgets, and the contact rules (consent, quiet hours, contact caps, opt-outs). */
-export const GUARDRAILS = ['expired', 'cost-cap', 'discount-cap', 'budget', ...CONTACT_RULES] as const;
+/**
+ * The guardrails that can deny a request: a customer the operator does not know, its expiry, caps,
+ * budgets, and the contact rules (consent, quiet hours, contact caps, opt-outs).
+ */
+export const GUARDRAILS = ['unknown-customer', 'expired', 'cost-cap', 'discount-cap', 'budget', ...CONTACT_RULES] as const;
 export type Guardrail = (typeof GUARDRAILS)[number];
 
 /** A budget line as the ledger should reserve it. */
@@ -87,6 +90,13 @@ export interface EvaluationContext {
   approvedBy?: { approvalId: string; by: string };
   /** Why the contact rules forbid this contact now (consent, quiet hours, caps, opt-outs), or null/absent when they allow it. */
   contact?: ContactRefusal | null;
+  /**
+   * Whether the request's customer has a twin whose facts were read for it (the guarded executor
+   * says, when it reads facts): false denies it (guardrail `unknown-customer`), since every rule
+   * held to a segment, every cap on who the customer is, would be judged on nothing. Absent: not
+   * known here (the policy judged alone, on the request's own features).
+   */
+  customerKnown?: boolean;
 }
 
 const verdicts = new WeakSet<object>();
@@ -131,6 +141,10 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
   const deny = (guardrail: Guardrail, reason: string): PolicyVerdict =>
     issue({ ...base, verdict: 'deny', mode, guardrail, reasons: [...reasons, reason], budget: [] });
 
+  // A customer the operator has no twin of is no customer: nothing is done for them, whoever asks or approves.
+  if (request.customerId !== undefined && context.customerKnown === false) {
+    return deny('unknown-customer', `customer ${request.customerId} has no twin: the policy has no facts of theirs to judge, so nothing is carried out for them`);
+  }
   // Past what asked for it (a run's horizon), nothing is carried out, whoever approves it.
   if (request.expiresAt !== undefined && context.now >= request.expiresAt) {
     return deny('expired', `the request expired at ${new Date(request.expiresAt).toISOString()} (the horizon of the run that asked for it); nothing is carried out after it`);

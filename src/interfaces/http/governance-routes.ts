@@ -10,7 +10,7 @@ import type { RouteModule } from './route-module.js';
 
 const actionBody = actionRequestSchema
   .extend({ actor: actorSchema.optional().describe("Who asks: always the credential's holder; a body may name only the caller itself") })
-  .meta({ examples: [{ actionClass: 'credit', channel: 'call', customerId: 'C000001', cost: 10, why: { summary: 'billing error' } }] });
+  .meta({ examples: [{ actionClass: 'credit', channel: 'call', customerId: 'C000001', cost: 10, why: { summary: 'billed twice in May' } }] });
 const approvalDecision = z
   .strictObject({ by: z.string().min(1).max(200).optional().describe("Who decides: always the credential's holder; a body may name only the caller itself"), reason: z.string().min(1).max(2000) })
   .meta({ examples: [{ reason: 'within goodwill guidelines' }] });
@@ -55,9 +55,10 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
       '/actions',
       {
         schema: {
-          summary: 'Ask to act on a customer. The policy answers executed, pending-approval, advised, refused (with the guardrail) or failed; always 200 with the reason (docs/policy.md)',
+          summary:
+            'Ask to act on a customer. The policy answers executed, pending-approval, advised, refused (with the guardrail) or failed; always 200 with the reason (docs/policy.md). A money move (credit, compensation, discount, refund) without why.summary is 400; a customer without a twin 404',
           body: actionBody,
-          response: { 200: guardedResult, ...errors(400) },
+          response: { 200: guardedResult, ...errors(400, 404) },
         },
       },
       async (req) => {

@@ -92,7 +92,7 @@ export function tmf681Routes(s: Pick<OperatorServices, 'twins' | 'guarded'>): Ro
         schema: {
           summary: 'TMF681: send a message to a customer (messageType sms, email, push or in_app; characteristic purpose, required, and channel): an action under the action policy, consent included, judged on the channel it goes out on; 403 with the reason when refused',
           body: tmfSchema('TMF681', 'CommunicationMessage_Create'),
-          response: { 201: tmfSchema('TMF681', 'CommunicationMessage'), ...tmfErrors('TMF681', 400, 403) },
+          response: { 201: tmfSchema('TMF681', 'CommunicationMessage'), ...tmfErrors('TMF681', 400, 403, 404) },
         },
       },
       async (req, reply) => {
