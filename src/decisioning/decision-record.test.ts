@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '../domain/time.js';
-import { DO_NOTHING, notCarriedOut, outcomeCoverage, type DecisionRecord } from './decision-record.js';
+import { decisionSourceOf, DO_NOTHING, notCarriedOut, outcomeCoverage, runDecisionId, runDecisionPrefix, type DecisionRecord } from './decision-record.js';
 
 const T0 = Date.UTC(2026, 2, 1);
 const d = (id: string, at: number, chosen: string, outcome?: DecisionRecord['outcome']): DecisionRecord => ({
@@ -22,5 +22,30 @@ describe('outcome coverage of a decision log', () => {
     expect(c.byResult).toMatchObject({ accepted: 1, 'not-acted': 2, unknown: 1, ignored: 0 });
     expect(log.filter(notCarriedOut).map((x) => x.decisionId)).toEqual(['c']);
     expect(outcomeCoverage([])).toMatchObject({ due: 0, share: 1 });
+  });
+});
+
+describe('who made a decision', () => {
+  it('is read from its id, and coverage is counted by it', () => {
+    expect(runDecisionId('churn-prevention', '2026-03-01-08-00', 'C1')).toBe('cpr:2026-03-01-08-00:C1');
+    expect(runDecisionId('campaign', 'spring', 'C1')).toBe('cmp:spring:C1');
+    // A run id too long for an event: its first 64 characters and a hash of both ids, one per customer.
+    const long = 'x'.repeat(150);
+    const [a, b] = [runDecisionId('campaign', long, 'C1'), runDecisionId('campaign', long, 'C2')];
+    expect(a).not.toBe(b);
+    expect(a.length).toBeLessThanOrEqual(128);
+    expect(a.startsWith(runDecisionPrefix('campaign', long))).toBe(true);
+    expect([a, 'cpr:p:C1', '0b7c1b9e-2f4e-4c47-9d6a-3c1d7c1e2a10'].map(decisionSourceOf)).toEqual(['campaign', 'churn-prevention', 'nba']);
+    const log = [
+      d('cpr:p:C1', T0, 'retain-10', { accepted: true, reward: 1, at: T0 + 1000, result: 'accepted' }),
+      d('cpr:p:C2', T0, DO_NOTHING),
+      d('cmp:c:C1', T0, 'retain-10', { accepted: false, reward: 0, at: T0 + 1000, result: 'declined' }),
+      d('n1', T0 + 8 * DAY_MS, 'retain-10'),
+    ];
+    expect(outcomeCoverage(log).bySource).toMatchObject({
+      'churn-prevention': { logged: 2, due: 2, closed: 1, share: 0.5, byResult: { accepted: 1, declined: 0 } },
+      campaign: { logged: 1, due: 1, closed: 1, share: 1, byResult: { accepted: 0, declined: 1 } },
+      nba: { logged: 1, due: 0, closed: 0, share: 1, byResult: { accepted: 0, declined: 0 } },
+    });
   });
 });

@@ -3,7 +3,7 @@ import { whatIfForTwin, type CustomerWhatIf } from './offer-what-if.js';
 import type { Channel, TwinEvent } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import { RecentMap } from '../domain/recent-map.js';
-import type { RecordStore } from '../store/record-store.js';
+import { checkDecision, type RecordStore } from '../store/record-store.js';
 import { actionContactRefusal, contactKindOf, defaultDirection, type ContactFacts } from './action-contact.js';
 import { ContactLedger } from './contact-ledger.js';
 import { contactSummaryOf, type ContactPolicyInput, type ContactRefusal } from './contact-policy.js';
@@ -50,6 +50,12 @@ export interface DecideRequest {
   readonly explain?: boolean;
 }
 
+/**
+ * A choice made elsewhere for one customer (a churn-prevention run's, a campaign's), as it is
+ * logged: without a context key, the customer's channel and churn band now are its learner context.
+ */
+export type LoggedChoice = Omit<DecisionRecord, 'contextKey' | 'outcome'> & { readonly contextKey?: string };
+
 /** What the decision service needs. */
 export interface DecisionServiceOptions {
   readonly twins: TwinSource;
@@ -76,6 +82,8 @@ export class DecisionService {
   private contactPolicy: ContactPolicyInput | undefined;
   private pending: DecisionRecord[] = [];
   private readonly recent = new RecentMap<string, Decision>(RECENT_DECISIONS);
+  /** The learner's context of the decisions logged by `logDecision` (a run's), until their answers come. */
+  private readonly loggedContexts = new RecentMap<string, string>(RECENT_DECISIONS);
   /** Request id → the catalogue offering it presented, until its answer comes. */
   private readonly presented = new RecentMap<string, string>(RECENT_DECISIONS);
   private timer: NodeJS.Timeout | undefined;
@@ -213,6 +221,21 @@ export class DecisionService {
     return decision;
   }
 
+  /**
+   * Logs a choice another part of the operator made for one customer (a churn-prevention run's
+   * offer or holdout, a campaign's contact) in the same log as `decide`'s: the act that carries it
+   * out names it (`params.decisionId`), its outcome comes back against it, and its offer's answer
+   * teaches the learner in the context logged. Resolves once it is in the log; logging an id again
+   * (a run asking again) changes nothing. BAD_INPUT, and nothing logged, when the record is malformed.
+   */
+  async logDecision(choice: LoggedChoice): Promise<void> {
+    const record: DecisionRecord = { ...choice, contextKey: choice.contextKey ?? contextKeyOf(choice.channel, this.o.scores(choice.customerId)?.churn ?? Number.NaN) };
+    checkDecision(record);
+    this.pending.push(record);
+    this.loggedContexts.set(record.decisionId, record.contextKey);
+    await this.flush();
+  }
+
   /** A recent decision (for accepting its action; without its discarded list), or undefined. */
   get(decisionId: string): Decision | undefined {
     const kept = this.recent.get(decisionId);
@@ -251,7 +274,7 @@ export class DecisionService {
       const offerId = (d.requestId && this.presented.get(d.requestId)) ?? (decision && decision.chosen.actionId !== DO_NOTHING ? decision.chosen.actionId : d.offerId);
       if (this.funnel.catalogue.byId.has(offerId)) {
         const churn = this.o.scores(e.customerId)?.churn;
-        const contextKey = decision?.contextKey ?? (churn === undefined ? undefined : contextKeyOf(d.channel, churn));
+        const contextKey = decision?.contextKey ?? (d.decisionId === undefined ? undefined : this.loggedContexts.get(d.decisionId)) ?? (churn === undefined ? undefined : contextKeyOf(d.channel, churn));
         if (contextKey) {
           this.learner.observe(offerId, contextKey, accepted);
           this.learnerDirty = true;

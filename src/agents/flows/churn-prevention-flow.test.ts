@@ -1,7 +1,15 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DecisionService } from '../../decisioning/decision-service.js';
+import { DO_NOTHING, outcomeCoverage } from '../../decisioning/decision-record.js';
+import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import type { TwinEvent } from '../../domain/events.js';
+import { openRecordStore } from '../../store/open-record-store.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import { flowOperator, TEST_HORIZON_MS } from './flow-fixtures.js';
-import { churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnPlanSummary, type ChurnPreventionResult, type ScannedCustomer } from './churn-prevention-flow.js';
+import { churnPreventionWorkflow, churnPreventionWorkflowId, inControlGroup, type ChurnPlanSummary, type ChurnPreventionResult, type ScannedCustomer } from './churn-prevention-flow.js';
 import { churnRunReports } from './churn-prevention-report.js';
 import { observationOfChurnRun } from './intent-execution.js';
 
@@ -209,6 +217,50 @@ describe('the simulation check of a churn prevention run', () => {
       expect(verdicts.map((e) => (e.entry.outcome as { guardrail?: string }).guardrail)).toEqual(['expired']);
     } finally {
       await close();
+    }
+  }, 180_000);
+
+  it('logs each choice in the one decision log, and the answer to its offer comes back against it', async () => {
+    const { guarded, engine, atHorizon, close } = await operator('churn-decisions');
+    const dir = await mkdtemp(join(tmpdir(), 'twinloop-churn-decisions-'));
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    const decisions = await DecisionService.open({ twins: { features: () => undefined }, scores: () => undefined, records, clock: { now: () => Date.now() } });
+    // What the back end is asked: the request names the decision it carries out.
+    const asked: ActionRequestInput[] = [];
+    const watching = { execute: (r: ActionRequestInput) => (asked.push(r), guarded.execute(r)) } as Pick<GuardedExecutor, 'execute'>;
+    const scanned: ScannedCustomer[] = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => ({ customerId: `D${i}`, churn: 0.3, value: 1000 - i * 10, acceptance: 0.3 }));
+    engine.register(churnPreventionWorkflow({ guarded: () => watching, scan: async () => scanned, logDecision: (r) => decisions.logDecision(r), ...everyoneWorthIt }));
+    await engine.run();
+    try {
+      const input = { periodId: 'decisions', scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 1000, controlShare: 0.3, seed: 1, offer: { offerId: 'retain-10', cost: 3 }, minChurn: 0.1 };
+      const run = await atHorizon((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('decisions') })).workflowId);
+      expect(run.error).toBeNull();
+      const r = run.output as ChurnPreventionResult;
+      const held = scanned.map((c) => c.customerId).filter((id) => inControlGroup(id, 1, 0.3));
+      expect(held.length, 'the seed holds some out and treats the others').toBeGreaterThan(0);
+      expect(r.controlIds).toEqual(held);
+      // One decision a customer: the offer for the treated, nothing for those held out, with the control share as the propensity of each.
+      const log = await records.listDecisions({ limit: 100 });
+      expect(log.map((d) => [d.customerId, d.chosen, d.propensity]).sort()).toEqual(
+        scanned.map((c) => (held.includes(c.customerId) ? [c.customerId, DO_NOTHING, 0.3] : [c.customerId, 'retain-10', 0.7])).sort(),
+      );
+      for (const d of log) expect(d.candidates.map((c) => [c.actionId, c.propensity])).toEqual([['retain-10', 0.7], [DO_NOTHING, 0.3]]);
+      // Every offer made names its customer's decision.
+      expect(asked.map((a) => a.customerId)).toEqual(r.treatedIds);
+      const byCustomer = new Map(log.map((d) => [d.customerId, d.decisionId]));
+      for (const a of asked) expect(a.params?.decisionId).toBe(byCustomer.get(a.customerId!));
+      // The customer's answer carries the decision id the request gave the back end: it closes that decision.
+      const first = asked[0];
+      const answer = { id: 'offer-accepted-1', kind: 'offer', customerId: first.customerId, time: new Date().toISOString(), source: 'sandbox', v: 1, data: { action: 'accepted', offerId: 'retain-10', channel: 'app', decisionId: first.params!.decisionId, requestId: 'req-1' } } as TwinEvent;
+      await decisions.observe([answer]);
+      const closed = (await records.listDecisions({ customerId: first.customerId }))[0];
+      expect(closed.outcome).toMatchObject({ accepted: true, result: 'accepted', requestId: 'req-1' });
+      expect(outcomeCoverage(await records.listDecisions({ limit: 100 })).bySource['churn-prevention']).toMatchObject({ logged: scanned.length });
+    } finally {
+      await close();
+      await decisions.close();
+      await records.close();
+      await rm(dir, { recursive: true, force: true });
     }
   }, 180_000);
 });

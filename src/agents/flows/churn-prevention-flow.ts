@@ -14,10 +14,14 @@ import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
 import { guardedActionStep, type GuardedOutcome } from './guarded-step.js';
 import { targetingScore } from '../retention/retention-planner.js';
 import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
+import { contextKeyOf } from '../../decisioning/acceptance-model.js';
+import { DO_NOTHING, runDecisionId, type DecisionRecord } from '../../decisioning/decision-record.js';
+import type { Channel } from '../../domain/events.js';
 import type { LeftAloneReason } from './churn-prevention-policy.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 import { CHURN_REPORT_STEP_ID, churnReportStep, churnSettledStep, requestsPaidOnAcceptance, type ChurnRunReport, type ContactedCustomer, type SettlementReader } from './churn-prevention-report.js';
 import { waitUnlessStopped, type RunStop } from './run-stop.js';
+import { periodIdOf } from './churn-prevention-schedule.js';
 
 /**
  * Flow 4, proactive churn prevention, one run per period: sleep until the scan time → scan the
@@ -39,6 +43,7 @@ export const CHURN_SIMULATE_STEP_ID = 'churn-simulate';
 export const CHURN_OFFER_STEP_ID = 'churn-offer';
 export const CHURN_TASK_STEP_ID = 'churn-human-task';
 export const CHURN_MEASURE_STEP_ID = 'churn-measure';
+export const CHURN_DECISION_STEP_ID = 'churn-decision';
 /** The agent named in every action request and audit entry. */
 export const CHURN_PREVENTION_ACTOR = { kind: 'agent', id: 'churn-prevention' } as const;
 /** Shrink rounds before the plan is refused: each halves it, so 4 rounds go down to 1/16. */
@@ -50,7 +55,7 @@ export const churnPreventionWorkflowId = (periodId: string): string => `churn-pr
 /** The next scan period at or after `nowMs`, for periods of `periodMs` from the epoch. */
 export function nextScanPeriod(nowMs: number, periodMs: number): { periodId: string; scanAt: number } {
   const scanAt = Math.ceil(nowMs / periodMs) * periodMs;
-  return { periodId: new Date(scanAt).toISOString().slice(0, 16).replace(/[:T]/g, '-'), scanAt };
+  return { periodId: periodIdOf(scanAt), scanAt };
 }
 
 const offerSchema = z.object({
@@ -174,6 +179,13 @@ export interface ChurnPreventionDeps {
   readonly settlements?: SettlementReader;
   /** Whether the catalogue has this offering: a run whose offers name one it has not is refused at its start. Absent: not checked. */
   readonly offerKnown?: (offerId: string) => boolean;
+  /**
+   * Logs the run's choice for one customer in the operator's one decision log (the decision
+   * service's `logDecision`, as next-best-action's decisions are): its offer, or nothing for a
+   * customer held out. The contact names it (`params.decisionId`), so the answer, the delivery and
+   * the stay or churn come back against it (`twinloop policy evaluate`). Resolves once logged.
+   */
+  readonly logDecision?: (record: DecisionRecord) => Promise<void>;
 }
 
 /** How one treated customer was contacted. */
@@ -239,6 +251,14 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
     id: CHURN_MEASURE_STEP_ID,
     version: 1,
     run: async ({ ids, since }) => ok([...(await deps.outcomes(ids, since))]),
+  };
+  const decisionStep: StepDefinition<DecisionRecord, { decisionId: string }> = {
+    id: CHURN_DECISION_STEP_ID,
+    version: 1,
+    run: async (record) => {
+      await deps.logDecision?.(record);
+      return ok({ decisionId: record.decisionId });
+    },
   };
   const reportStep = churnReportStep(deps.audit);
   const offerStep = guardedActionStep(CHURN_OFFER_STEP_ID, deps.guarded);
@@ -376,6 +396,30 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       const horizonAt = input.scanAt + input.horizonMs;
       /** The run was stopped (the intent that started it closed). */
       let stop: RunStop | undefined;
+      /**
+       * Logs the run's choice for a customer (journaled: once, whatever replays), the offer or nothing
+       * (held out, drawn with the control share: the propensities the estimators weigh by); answers
+       * the decision id the contact carries, or undefined when the flow logs nothing.
+       */
+      const decide = async (c: (typeof chosen)[number], chosenAction: string, channel: Channel, at: number): Promise<string | undefined> => {
+        if (!deps.logDecision) return undefined;
+        const offerId = offerOf.get(c.customerId)!.offerId;
+        const treat = 1 - input.controlShare;
+        const record: DecisionRecord = {
+          decisionId: runDecisionId('churn-prevention', input.periodId, c.customerId),
+          customerId: c.customerId,
+          at,
+          channel,
+          contextKey: contextKeyOf(channel, byId.get(c.customerId)!.churn),
+          candidates: [
+            { actionId: offerId, score: c.score, expectedValue: c.score, propensity: treat },
+            { actionId: DO_NOTHING, score: 0, expectedValue: 0, propensity: input.controlShare },
+          ],
+          chosen: chosenAction,
+          propensity: chosenAction === DO_NOTHING ? input.controlShare : treat,
+        };
+        return (await ctx.step(decisionStep, record, { key: `decision-${c.customerId}` })).decisionId;
+      };
       for (const c of chosen) {
         if (stop) {
           leftAlone.add('stopped', c.customerId);
@@ -384,6 +428,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         if (inControlGroup(c.customerId, input.seed, input.controlShare)) {
           controlIds.push(c.customerId);
           leftAlone.add('control-group', c.customerId);
+          // Holding a customer out is the run's choice too: its outcome (not acted on, and the stay or churn measured) is the baseline.
+          if (deps.logDecision) await decide(c, DO_NOTHING, 'app', await ctx.now(`now-${c.customerId}`));
           continue;
         }
         const s = byId.get(c.customerId)!;
@@ -426,6 +472,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
           leftAlone.add('stopped', c.customerId);
           continue;
         }
+        const decisionId = await decide(c, offer.offerId, assisted ? 'call' : 'app', now);
+        const logged = decisionId ? { decisionId } : {};
         let outcome: GuardedOutcome | undefined;
         let route: ContactRoute = 'assisted';
         if (!assisted) {
@@ -437,7 +485,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
               // Priced by the guarded executor from the catalogue at this customer's monthly price.
               actionClass: offer.discountPct ? 'discount' : 'offer',
               channel: 'app',
-              params: { offerId: offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId), present: true },
+              params: { offerId: offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId), present: true, ...logged },
             }),
             { key: `offer-${c.customerId}` },
           ));
@@ -447,7 +495,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         if (!outcome || outcome.status === 'advised') {
           outcome = await ctx.step(
             taskStep,
-            request({ actionClass: 'communication', channel: 'call', cost: input.contactCost, params: { notificationChannel: 'human_task', purpose: 'retention', direction: 'outbound', templateId: 'retention-call', offerId: offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId) } }),
+            request({ actionClass: 'communication', channel: 'call', cost: input.contactCost, params: { notificationChannel: 'human_task', purpose: 'retention', direction: 'outbound', templateId: 'retention-call', offerId: offer.offerId, campaignId: churnPreventionWorkflowId(input.periodId), ...logged } }),
             { key: `task-${c.customerId}` },
           );
           route = 'assisted';

@@ -1,3 +1,4 @@
+import { oncePerCause } from './once-per-cause.js';
 import type { Clock } from '../../domain/clock.js';
 import { ANSWER_WINDOW_MS } from '../../decisioning/decision-record.js';
 import { MAX_PAGE_SIZE } from '../../store/record-store.js';
@@ -106,6 +107,8 @@ export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSet
     return (await o.settler.settle(open.requestId, 'ignored')) ? 'ignored' : undefined;
   }
 
+  /** A reservation the sweep cannot settle now is said once per cause, not once a reservation a sweep. */
+  const trouble = oncePerCause(o.log);
   async function sweepOnce(full: boolean): Promise<SettlementSweepTally> {
     const tally: SettlementSweepTally = { answered: 0, ignored: 0, forgotten: 0 };
     for (const [requestId, answer] of [...failed]) {
@@ -123,9 +126,12 @@ export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSet
         const did = await settleOpen(open, now, full);
         if (did) tally[did]++;
       } catch (err) {
-        o.log?.(`offer ${open.requestId}: not settled by the sweep now (${(err as Error).message}); tried at the next sweep`);
+        trouble.note(err, 'offers: not settled by the sweep now, tried at the next sweep', open.requestId);
+        // The store cannot answer now (the first start's history is still written): every other offer would be refused alike.
+        if ((err as { code?: string }).code === 'UNAVAILABLE') break;
       }
     }
+    trouble.done();
     return tally;
   }
 

@@ -7,6 +7,7 @@ import { decisionCursor, MAX_PAGE_SIZE, type RecordStore } from '../../store/rec
 import type { AppliedListener } from '../../twin/intake.js';
 import type { TwinView } from '../../twin/twin-view.js';
 import { eventIdOf, TWINLOOP_SOURCE } from './action-report.js';
+import { oncePerCause } from './once-per-cause.js';
 import type { OfferAnswer } from './offer-settlement.js';
 
 /**
@@ -169,15 +170,20 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
   };
   const detach = o.intake.onApplied(observe);
 
+  const trouble = oncePerCause(o.log);
   /** Submits events; false when the intake could not take them now (they are tried again next sweep). */
   const submit = async (events: TwinEvent[]): Promise<boolean> => {
     if (events.length === 0) return true;
     try {
       const answers = await o.intake.submit(events);
-      for (const a of answers) if (a.status === 'rejected') o.log?.(`outcomes: ${a.id ?? 'an event'} was refused: ${a.reason}`);
+      const refused = answers.filter((a) => a.status === 'rejected');
+      // One line per sweep and reason, however many events it refused.
+      const byReason = new Map<string, string[]>();
+      for (const a of refused) byReason.set(a.reason ?? 'no reason given', [...(byReason.get(a.reason ?? 'no reason given') ?? []), a.id ?? 'an event']);
+      for (const [reason, ids] of byReason) o.log?.(`outcomes: ${ids.length === 1 ? `${ids[0]} was` : `${ids.length} events (${ids[0]}, …) were`} refused: ${reason}`);
       return true;
     } catch (err) {
-      o.log?.(`outcomes: not written now, tried again later: ${(err as Error).message}`);
+      trouble.note(err, 'outcomes: not written now, tried again later');
       return false;
     }
   };
@@ -285,7 +291,11 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
   };
 
   const every = o.sweepEveryMs ?? SWEEP_EVERY_MS;
-  const timer = every > 0 ? setInterval(() => void sweep().catch((err: Error) => o.log?.(`outcomes: ${err.message}`)), every) : undefined;
+  // A sweep that cannot read what it needs now (the first start's history still being written) is
+  // tried again at the next: said once per cause, and how many sweeps it held up when it clears.
+  const timer = every > 0 ? setInterval(() => void sweep()
+          .catch((err: Error) => trouble.note(err, 'outcomes: the sweep waits'))
+          .finally(() => trouble.done()), every) : undefined;
   timer?.unref();
 
   return {

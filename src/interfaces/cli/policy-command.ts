@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
-import { notCarriedOut, outcomeCoverage, type DecisionRecord, type OutcomeCoverage } from '../../decisioning/decision-record.js';
+import { DECISION_SOURCES, notCarriedOut, outcomeCoverage, type DecisionRecord, type OutcomeCoverage } from '../../decisioning/decision-record.js';
 import { estimatePolicyValue, type OffPolicyReport, type PolicyEstimate, type RewardModel } from '../../decisioning/off-policy-estimators.js';
 import { TARGET_POLICY_NAMES, targetPolicyByName } from '../../decisioning/target-policies.js';
 import { CHECKED_ESTIMATORS, checkOffPolicy, type OffPolicyCheckResult } from '../../evaluation/off-policy-check.js';
@@ -57,8 +57,10 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
  */
 export function formatCoverage(c: OutcomeCoverage): string {
   const results = Object.entries(c.byResult).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ');
+  const sources = DECISION_SOURCES.filter((s) => c.bySource[s].logged > 0).map((s) => `${s} ${c.bySource[s].closed} of ${c.bySource[s].due}${c.bySource[s].due ? ` (${pct(c.bySource[s].share)})` : ''}, ${c.bySource[s].logged} logged`);
   return [
     `outcomes: ${c.closed} of ${c.due} decisions older than their 7-day window (${pct(c.share)}), as of ${new Date(c.asOf).toISOString()}; every outcome so far, due or not, by result: ${results || 'none yet'}`,
+    ...(sources.length ? [`  by who decided: ${sources.join('; ')}`] : []),
     ...(c.notCarriedOut > 0 ? [`  ${c.notCarriedOut} recommended an action nobody carried out: left out of the estimates (what they chose never happened)`] : []),
   ].join('\n');
 }
@@ -124,6 +126,8 @@ export function registerPolicyCommands(program: Command): void {
         const span = opts.from || opts.to ? ` between ${opts.from ?? 'the start'} and ${opts.to ?? 'now'}` : '';
         const coverage = outcomeCoverage(log);
         const evaluated = log.filter((d) => !notCarriedOut(d));
+        // How far the log has come back is worth knowing even when nothing can be evaluated yet.
+        if (log.length > 0) process.stdout.write(`${formatCoverage(coverage)}\n`);
         if (!evaluated.some((r) => r.outcome)) {
           throw new TwinloopError(
             'NOT_FOUND',
@@ -134,7 +138,7 @@ export function registerPolicyCommands(program: Command): void {
         }
         const name = opts.policy ?? 'greedy';
         const report = estimatePolicyValue(evaluated, target ?? targetPolicyByName(name), { rewardModel: loggedExpectedValue });
-        process.stdout.write(`${formatCoverage(coverage)}\n${formatPolicyReport(name, report)}\n`);
+        process.stdout.write(`${formatPolicyReport(name, report)}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify({ policy: name, from: opts.from ?? null, to: opts.to ?? null, coverage, ...report })}\n`);
       },
     );

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultCatalogue } from '../../decisioning/default-catalogue.js';
+import type { LoggedChoice } from '../../decisioning/decision-service.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { partitionOf } from '../../domain/partitions.js';
@@ -32,9 +33,14 @@ function customer(engine: TwinEngine, id: string, days = 400): void {
   for (const e of events) engine.apply(e, Date.parse(e.time));
 }
 
+/** The decisions the deliveries logged, in order. */
+let logged: LoggedChoice[] = [];
+/** The decision service as a delivery uses it: the catalogue, and the log of each contact's decision. */
+const decisionsLogged = () => ({ catalogue: defaultCatalogue(), logDecision: async (c: LoggedChoice) => void logged.push(c) });
+
 /** The services a delivery reads, over `engine`, whose guarded executor answers every request with `execute`. */
 function servicesOver(engine: TwinEngine, execute: (r: ActionRequestInput) => Promise<unknown>): OperatorServices {
-  return { twins: { engine }, scoreFields: undefined, decisions: { catalogue: defaultCatalogue() }, guarded: { execute } } as unknown as OperatorServices;
+  return { twins: { engine }, scoreFields: undefined, decisions: decisionsLogged(), clock: { now: () => T0 }, guarded: { execute } } as unknown as OperatorServices;
 }
 
 /** A fresh embedded record store, removed after the test. */
@@ -46,6 +52,7 @@ async function freshRecords(): Promise<RecordStore> {
 
 const dirs: string[] = [];
 afterEach(() => {
+  logged = [];
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -72,7 +79,7 @@ describe('campaign delivery', () => {
     const services = {
       twins: { engine },
       scoreFields: undefined,
-      decisions: { catalogue: defaultCatalogue() },
+      decisions: decisionsLogged(), clock: { now: () => T0 },
       guarded: { execute: async (r: ActionRequestInput) => (requests.push(r), { status: 'executed', requestId: r.id, cost: 0.5, reason: 'ok' }) },
     } as unknown as OperatorServices;
     const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
@@ -84,6 +91,13 @@ describe('campaign delivery', () => {
     await delivery.open({ campaignId: 'cmp1', variants, budget: 20, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
     await delivery.apply('cmp1', { tick: 1, shares: { 'a0-service-check-in-email': 0.5, 'a1-retain-10-sms': 0.5 }, paused: [], remainingBudget: 20 });
 
+    // Each contact is a decision in the one log first, under the request's id, with the tick's shares as propensities.
+    expect(logged.map((d) => d.decisionId)).toEqual(requests.map((r) => r.id));
+    for (const d of logged) {
+      expect(d.chosen).toBe(requests.find((r) => r.id === d.decisionId)!.params?.offerId);
+      expect(d).toMatchObject({ channel: 'web', propensity: 0.5, at: T0 });
+      expect(d.candidates).toEqual([{ actionId: 'service-check-in', score: 0, expectedValue: 0, propensity: 0.5 }, { actionId: 'retain-10', score: 0, expectedValue: 0, propensity: 0.5 }]);
+    }
     const checkIns = requests.filter((r) => r.params?.offerId === 'service-check-in');
     const offers = requests.filter((r) => r.params?.offerId === 'retain-10');
     expect(checkIns.length).toBeGreaterThan(0);
@@ -115,7 +129,7 @@ describe('campaign delivery', () => {
     const services = {
       twins: { engine },
       scoreFields: undefined,
-      decisions: { catalogue: defaultCatalogue() },
+      decisions: decisionsLogged(), clock: { now: () => T0 },
       guarded: {
         execute: async (r: ActionRequestInput) =>
           quiet
@@ -184,7 +198,7 @@ describe('campaign delivery', () => {
     const services = {
       twins: { engine },
       scoreFields: undefined,
-      decisions: { catalogue: defaultCatalogue() },
+      decisions: decisionsLogged(), clock: { now: () => T0 },
       guarded: { execute: async (r: ActionRequestInput) => (requests.push(r), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' }) },
     } as unknown as OperatorServices;
     const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
@@ -211,7 +225,7 @@ describe('campaign delivery', () => {
     const local = () => {
       throw new Error('a worker\'s campaign reaches no customer through its own executor');
     };
-    const services = { twins: { engine }, scoreFields: undefined, decisions: { catalogue: defaultCatalogue() }, guarded: { execute: local } } as unknown as OperatorServices;
+    const services = { twins: { engine }, scoreFields: undefined, decisions: decisionsLogged(), clock: { now: () => T0 }, guarded: { execute: local } } as unknown as OperatorServices;
     const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
     const asked: ActionRequestInput[] = [];
     // Two owners' customers, none of them held by this process: the audience, churn and contacts are theirs.

@@ -1,4 +1,5 @@
 import { cents } from '../../decisioning/action-pricing.js';
+import type { DecisionRecord } from '../../decisioning/decision-record.js';
 import { budgetLeft, type CampaignAllocation, type CampaignInput, type CampaignStats } from '../../agents/flows/campaign-management-flow.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
@@ -53,6 +54,23 @@ const CUSTOMER_GUARDRAILS: ReadonlySet<string> = new Set([...CONTACT_RULES, 'cos
 const NOT_NOW_GUARDRAILS: ReadonlySet<string> = new Set(['budget', 'quiet-hours']);
 
 const hash = (s: string, seed: number): number => fnv1a32(s, seed) / 4294967296;
+
+/**
+ * A campaign contact's candidates as logged: each offer its variants present, with the share of
+ * the tick the flow allocated to it (the chance a customer at the head of the queue gets it); no
+ * expected value is reckoned per customer (0: the estimators' direct model adds nothing).
+ */
+function variantChoice(allocation: CampaignAllocation, variants: CampaignInput['variants'], chosen: string): Pick<DecisionRecord, 'candidates' | 'chosen' | 'propensity'> {
+  const shares = new Map<string, number>();
+  let total = 0;
+  for (const v of variants) {
+    const share = allocation.paused.includes(v.id) ? 0 : Math.max(0, allocation.shares[v.id] ?? 0);
+    shares.set(v.offerId, (shares.get(v.offerId) ?? 0) + share);
+    total += share;
+  }
+  const propensity = (offerId: string) => (total > 0 ? Math.min(1, (shares.get(offerId) ?? 0) / total) : 0);
+  return { candidates: [...shares.keys()].map((actionId) => ({ actionId, score: 0, expectedValue: 0, propensity: propensity(actionId) })), chosen, propensity: propensity(chosen) };
+}
 
 export interface CampaignDelivery {
   /** Registers a campaign (idempotent) before its flow starts. */
@@ -225,6 +243,9 @@ export function campaignDelivery(
           const customerId = state.queue[0];
           const decisionId = decisionIdOf(campaignId, customerId);
           byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
+          // The contact is a decision like next-best-action's, in the one log: its answer comes back
+          // against it (a customer tried again with another variant keeps the first one's).
+          await services().decisions.logDecision({ decisionId, customerId, at: services().clock.now(), channel: v.channel, ...variantChoice(allocation, state.input.variants, v.offerId) });
           const r = await (across?.().guarded() ?? services().guarded).execute({
             id: decisionId,
             // Judged as what the offering is (a discount meets the discount rules), presented to the customer.

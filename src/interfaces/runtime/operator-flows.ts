@@ -1,5 +1,6 @@
 import { HARM_THRESHOLD } from '../../agents/retention/learning-planner.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignManagementWorkflow, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
+import { proactiveSchedule } from '../../agents/flows/churn-prevention-schedule.js';
 import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionWorkflowId, type ChurnOffer, type ChurnPlanSummary, type ChurnPreventionInput, type ScannedCustomer, type SimulatedCustomerValue } from '../../agents/flows/churn-prevention-flow.js';
 import type { GuardedExecutor } from '../../agents/governance/guarded-executor.js';
 import { recordDocuments } from '../../store/document-store.js';
@@ -100,8 +101,10 @@ export interface OperatorFlows {
   readonly observe: ObserveIntent;
   readonly campaigns: CampaignDelivery;
   /**
-   * Makes sure the proactive churn-prevention scan of the coming period is scheduled (one run per
-   * period, idempotent); call it now and then. Returns the run's id, or undefined when disabled.
+   * Makes sure the proactive churn-prevention scan runs (one run at a time, one per period of the
+   * policy's cadence, each ending at its period's end: churn-prevention-schedule.ts); call it now
+   * and then. Returns the id of the run in force (started now, or the last one, not ended yet), or
+   * undefined when disabled.
    */
   scheduleChurnPrevention(): Promise<string | undefined>;
   /** Stops listening to the intake. */
@@ -110,6 +113,8 @@ export interface OperatorFlows {
 
 /** Where the first proactive scan's time is kept (the record store's `settings`): later scans follow it by the policy's cadence. */
 const CHURN_SCAN_ANCHOR_ID = 'churn-prevention-anchor';
+/** Churn-prevention runs (newest first) among which the proactive scan's last one is looked for: intents start runs of their own. */
+const RUNS_LOOKED_AT = 100;
 /** Offer whose acceptance stands in when a run names none: the modest loyalty discount of the default catalogue. */
 export const CHURN_SCAN_OFFER = 'retain-10';
 
@@ -255,6 +260,8 @@ export function operatorFlows(
       audit: () => s.audit,
       // At the horizon the run reads what its offers' answers settled: the accepted ones' cost is the run's.
       settlements: (id) => s.settlements.get(id),
+      // Each choice in the one decision log, as next-best-action's: its outcome comes back against it.
+      logDecision: (record) => s.decisions.logDecision(record),
       contactAllowedAt: (now) => outsideQuietHours(now, s.actionPolicy.current().contact ?? DEFAULT_CONTACT_POLICY),
       scan: async (segment, offerIds) => (options.across ? options.across().churn.scan(segment, offerIds) : scanHere(segment, offerIds)),
       policy: async () => {
@@ -347,6 +354,8 @@ export function operatorFlows(
     // Proactive scans are anchored at the first one (made as soon as a model serves), then one per
     // cadence of the policy: a fresh server acts within its first simulated day, not at an epoch boundary.
     const anchors = recordDocuments<{ at: number }>(s.records, 'settings');
+    /** The run the schedule last said it waits for (its line is written once). */
+    let waitingFor: string | undefined;
     const scheduleChurnPrevention = async (): Promise<string | undefined> => {
       const policy = await s.churnPolicy.get();
       if (policy.budget <= 0 || !intelligence.live()) return undefined;
@@ -361,14 +370,28 @@ export function operatorFlows(
       const first = outsideQuietHours(now, contact);
       const anchor = (await anchors.get(CHURN_SCAN_ANCHOR_ID))?.at ?? (await anchors.put(CHURN_SCAN_ANCHOR_ID, { at: first }), first);
       const cadenceMs = policy.cadenceDays * DAY_MS;
-      const due = anchor + Math.ceil(Math.max(0, now - anchor) / cadenceMs) * cadenceMs;
-      // The period keeps the cadence's id (one run per period however often this is called).
-      const periodId = new Date(due).toISOString().slice(0, 16).replace(/[:T]/g, '-');
-      const scanAt = outsideQuietHours(due, contact);
+      // One run at a time: the period's run starts once the last proactive one has ended, and measures at its period's end.
+      const last = (await s.workflows.list({ definitionId: CHURN_PREVENTION_WORKFLOW_ID, limit: RUNS_LOOKED_AT })).find((r) => (r.input as Partial<ChurnPreventionInput> | undefined)?.usePolicy === true);
+      const lastInput = last?.input as ChurnPreventionInput | undefined;
+      const next = proactiveSchedule({
+        now,
+        anchor,
+        cadenceMs,
+        last: last && lastInput ? { workflowId: last.workflowId, status: last.status, periodId: lastInput.periodId, scanAt: lastInput.scanAt, horizonMs: lastInput.horizonMs } : undefined,
+        outsideQuietHours: (t) => outsideQuietHours(t, contact),
+      });
+      if (next.kind === 'wait') {
+        // Said once per run waited for, not every minute.
+        if (waitingFor !== next.workflowId) options.log?.(`churn prevention: the next period's run is not started yet: ${next.reason}`);
+        waitingFor = next.workflowId;
+        return next.workflowId || undefined;
+      }
+      waitingFor = undefined;
+      const { periodId, scanAt } = next;
       const input: ChurnPreventionInput = {
         periodId,
         scanAt,
-        horizonMs: cadenceMs,
+        horizonMs: next.horizonMs,
         budget: policy.budget,
         controlShare: policy.controlShare,
         seed: 1,
