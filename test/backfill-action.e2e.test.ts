@@ -20,6 +20,11 @@ it('dates an action taken during the backfill in the world time and loses none o
   try {
     const worldNow = operator.world!.clock.now();
     expect(worldNow).toBeLessThan(Date.now() - 30 * 86_400_000);
+    // A person acts on a customer the operator already knows: the twin exists once its first
+    // history event is in (an action for a customer with no twin is refused with 404, 3fd2e00).
+    for (let i = 0; i < 600 && (await fetch(`${base}/twins/C000001`, { headers })).status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const res = await fetch(`${base}/actions`, { method: 'POST', headers, body: JSON.stringify({ actionClass: 'credit', channel: 'web', customerId: 'C000001', params: { amount: 5 }, why: { summary: 'goodwill during the backfill' } }) });
     expect(res.status).toBeLessThan(300);
     await operator.ready;
