@@ -22,6 +22,7 @@ export const AUDIT_ENTRY_TYPES = [
   'action.declined',
   'action.settled',
   'action.overrun',
+  'action.cost-refused',
 ] as const;
 /** The type of an entry about an action request. */
 export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];

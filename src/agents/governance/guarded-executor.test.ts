@@ -520,6 +520,44 @@ describe('guarded executor', () => {
     reports = [];
   });
 
+  it('never books a reported cost that is no cost (negative, NaN, infinite) as money coming back: the amount checked is booked, the report refused in the audit once and raised', async () => {
+    const policy = parseActionPolicy({
+      version: 1,
+      rules: [{ id: 'comp', actionClass: 'compensation', mode: 'autonomous' }],
+      budgets: [{ actionClass: 'compensation', domain: 'ops-not-a-cost-test', period: 'month', limit: 12 }],
+    });
+    const reports = [-5, Number.NaN, Number.POSITIVE_INFINITY];
+    let calls = 0;
+    const executor: ActionExecutor = async () => (calls++, { ok: true, actualCost: reports[Math.min(calls - 1, reports.length - 1)] });
+    const clock = new ManualClock(T0);
+    const raised: CostOverrun[] = [];
+    const audit = createAuditTrail(store, clock);
+    const guarded = createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit, executor, clock, onOverrun: (o) => raised.push(o) });
+    const first = req({ actionClass: 'compensation', domain: 'ops-not-a-cost-test', cost: 4 });
+    expect(await guarded.execute(first)).toMatchObject({ status: 'executed', cost: 4 });
+    // The 4 checked is booked: a report of -5 gave nothing back to the budget.
+    expect((await store.budgetSpend('2026-05', 'compensation|ops-not-a-cost-test'))).toMatchObject({ committed: 4, reserved: 0 });
+    const entries = (await audit.read()).filter((e) => e.entry.requestId === first.id);
+    expect(entries.map((e) => e.entry.type)).toEqual(['action.requested', 'policy.verdict', 'action.cost-refused', 'action.executed']);
+    expect(entries[2].entry).toMatchObject({ outcome: { status: 'not-a-cost', reported: -5, booked: 4, reason: expect.stringMatching(/-5 .*not a cost/) } });
+    expect(entries[3].entry).toMatchObject({ outcome: { cost: 4, costRefused: { reported: -5, auditSeq: entries[2].seq } } });
+    expect(raised).toEqual([expect.objectContaining({ kind: 'not-a-cost', requestId: first.id, reported: -5, booked: 4 })]);
+    // The same request again is its first answer: nothing carried out, booked or audited twice.
+    expect(await guarded.execute(first)).toMatchObject({ status: 'executed', cost: 4, repeated: true });
+    expect(calls).toBe(1);
+    // NaN and Infinity book the amount checked too; the budget's limit holds (4 + 4 + 4 = 12, then refused).
+    for (const reported of ['NaN', 'Infinity']) {
+      const r = await guarded.execute(req({ actionClass: 'compensation', domain: 'ops-not-a-cost-test', cost: 4 }));
+      expect(r).toMatchObject({ status: 'executed', cost: 4 });
+      const refused = (await audit.read()).filter((e) => e.entry.requestId === r.requestId && e.entry.type === 'action.cost-refused');
+      expect(refused.map((e) => (e.entry as { outcome: { reported: unknown } }).outcome.reported)).toEqual([reported]);
+    }
+    expect((await store.budgetSpend('2026-05', 'compensation|ops-not-a-cost-test')).committed).toBe(12);
+    expect(await guarded.execute(req({ actionClass: 'compensation', domain: 'ops-not-a-cost-test', cost: 4 }))).toMatchObject({ status: 'refused', verdict: { guardrail: 'budget' } });
+    expect(raised.map((o) => o.kind)).toEqual(['not-a-cost', 'not-a-cost', 'not-a-cost']);
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
   it('rejects a malformed request at the door', async () => {
     const { guarded } = setup();
     await expect(guarded.execute({ actionClass: 'credit', channel: 'fax' })).rejects.toMatchObject({ code: 'BAD_INPUT' });

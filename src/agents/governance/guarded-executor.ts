@@ -21,7 +21,7 @@ import { approvalEvidence } from './approval-evidence.js';
 import { fourEyesRefusal, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
 import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
-import { acceptanceBooking, onAcceptancePart, paidAtPresentation, presentsOffer, splitClaims, type OfferSettlement } from './offer-settlement.js';
+import { acceptanceBooking, isCost, onAcceptancePart, paidAtPresentation, presentsOffer, splitClaims, type OfferSettlement } from './offer-settlement.js';
 
 /**
  * The one way an action on a customer executes. Every interface (HTTP, CLI, MCP, agents) hands
@@ -32,7 +32,8 @@ import { acceptanceBooking, onAcceptancePart, paidAtPresentation, presentsOffer,
 
 /**
  * What the executor reports: success (with the real cost when it differs) or a failure. A real
- * cost above what the policy checked is not booked (paidAtPresentation): it is an overrun.
+ * cost above what the policy checked is not booked (paidAtPresentation): it is an overrun; one
+ * that is no cost (negative, NaN, infinite: `isCost`) is not booked either: the amount checked is.
  */
 export type ExecutionOutcome =
   | { ok: true; actualCost?: number; detail?: Record<string, unknown> }
@@ -119,15 +120,21 @@ export interface GuardedExecutorOptions {
    */
   actsHeld?: () => ActHold | undefined;
   /**
-   * Told when a back end reports having moved more than the policy checked and the budget reserved
-   * (`CostOverrun`): the budget books the amount checked, the audit trail keeps an `action.overrun`
-   * entry, and this raises it where a person sees it (the server's log). Default: nothing more.
+   * Told when a back end reports having moved more than the policy checked and the budget reserved,
+   * or reports a cost that is no cost (`CostOverrun`): the budget books the amount checked, the
+   * audit trail keeps an `action.overrun` (or `action.cost-refused`) entry, and this raises it
+   * where a person sees it (the server's log). Default: nothing more.
    */
   onOverrun?: (overrun: CostOverrun) => void;
 }
 
-/** A back end's report of a cost above the amount checked: what it said, what was booked, and the difference. */
+/**
+ * A back end's cost report not booked as reported: what it said, what was booked, and the
+ * difference. `overrun`: above the amount checked; `not-a-cost`: negative, NaN or infinite (money
+ * coming back no policy judged, or no amount at all), `excess` then 0.
+ */
 export interface CostOverrun {
+  readonly kind: 'overrun' | 'not-a-cost';
   readonly requestId: string;
   readonly customerId?: string;
   readonly actionClass: string;
@@ -135,9 +142,9 @@ export interface CostOverrun {
   readonly reported: number;
   /** What the policy checked and the budget booked (the reservation's amount). */
   readonly booked: number;
-  /** reported − booked: money the back end says moved that no policy judged. */
+  /** reported − booked: money the back end says moved that no policy judged (0 for `not-a-cost`). */
   readonly excess: number;
-  /** Seq of the `action.overrun` audit entry. */
+  /** Seq of the `action.overrun` (or `action.cost-refused`) audit entry. */
   readonly auditSeq: number;
 }
 
@@ -228,6 +235,9 @@ export function withFacts(request: ActionRequest, facts: Readonly<Record<string,
   }
   return { ...request, features };
 }
+
+/** A reported cost as the audit keeps it: JSON has no NaN or infinity, so those are kept as their names. */
+const reportedOf = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
 
 /** An executed answer given again for a repeated request id. */
 const repeated = (r: GuardedResult): GuardedResult => (r.status === 'executed' ? { ...r, repeated: true } : r);
@@ -326,10 +336,13 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     if (outcome.ok) {
       // With an acceptance-paid part, `actualCost` is what the presentation cost. The budget books
       // at most what was checked and reserved (paidAtPresentation); a report above it is an overrun.
+      // A report that is no cost (negative: money coming back no policy judged) books the amount checked.
       const paidNow = paidAtPresentation(request, verdict.cost, outcome.actualCost);
-      await ledger.commit(reserved.reservation, outcome.actualCost === undefined ? undefined : paidNow);
-      const overrun = outcome.actualCost !== undefined && outcome.actualCost > paidNow ? await recordOverrun(request, verdict, outcome.actualCost, paidNow) : undefined;
-      const seq = await record('action.executed', request, system, { status: 'executed', cost: paidNow, ...(pending ? { reservedOnAcceptance: onAcceptance } : {}), ...(overrun ? { overrun: { reported: overrun.reported, excess: overrun.excess, auditSeq: overrun.auditSeq } } : {}), detail: outcome.detail ?? {} }, verdict);
+      const reported = outcome.actualCost;
+      await ledger.commit(reserved.reservation, reported === undefined ? undefined : paidNow);
+      const refused = reported !== undefined && !isCost(reported) ? await recordCostRefused(request, verdict, reported, paidNow) : undefined;
+      const overrun = reported !== undefined && reported > paidNow && !refused ? await recordOverrun(request, verdict, reported, paidNow) : undefined;
+      const seq = await record('action.executed', request, system, { status: 'executed', cost: paidNow, ...(pending ? { reservedOnAcceptance: onAcceptance } : {}), ...(overrun ? { overrun: { reported: overrun.reported, excess: overrun.excess, auditSeq: overrun.auditSeq } } : {}), ...(refused ? { costRefused: { reported: reportedOf(refused.reported), auditSeq: refused.auditSeq } } : {}), detail: outcome.detail ?? {} }, verdict);
       const result: GuardedResult = { status: 'executed', reason: last(verdict.reasons), requestId: request.id, cost: paidNow, ...(pending ? { onAcceptance } : {}), auditSeq: seq, verdict: brief(verdict) };
       await answers.put(request.id, { ...result, ask: askOf(request) });
       return result;
@@ -366,7 +379,20 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     const excess = Math.round((reported - booked) * 100) / 100;
     const reason = `the back end reported ${reported} for request ${request.id}, above the ${booked} the policy checked and the budget reserved; ${booked} is booked, the ${excess} more is no amount the policy judged: check the back end's charge`;
     const auditSeq = await record('action.overrun', request, { kind: 'system', id: 'guarded-executor' }, { status: 'overrun', reported, booked, excess, reason }, verdict, `overrun:${request.id}`);
-    const overrun: CostOverrun = { requestId: request.id, ...(request.customerId ? { customerId: request.customerId } : {}), actionClass: request.actionClass, reported, booked, excess, auditSeq };
+    return raise({ kind: 'overrun', requestId: request.id, ...(request.customerId ? { customerId: request.customerId } : {}), actionClass: request.actionClass, reported, booked, excess, auditSeq });
+  }
+
+  /**
+   * A back end that reports a cost that is no cost (negative, NaN, infinite): nothing is booked
+   * as money coming back, the amount checked is. Audited once per request, then raised.
+   */
+  async function recordCostRefused(request: ActionRequest, verdict: ExecuteVerdict, reported: number, booked: number): Promise<CostOverrun> {
+    const reason = `the back end reported ${reported} for request ${request.id}, which is not a cost (a finite amount of at least 0); ${booked}, the amount the policy checked, is booked, and nothing comes back to the budget: check the back end's charge`;
+    const auditSeq = await record('action.cost-refused', request, { kind: 'system', id: 'guarded-executor' }, { status: 'not-a-cost', reported: reportedOf(reported), booked, reason }, verdict, `cost-refused:${request.id}`);
+    return raise({ kind: 'not-a-cost', requestId: request.id, ...(request.customerId ? { customerId: request.customerId } : {}), actionClass: request.actionClass, reported, booked, excess: 0, auditSeq });
+  }
+
+  function raise(overrun: CostOverrun): CostOverrun {
     try {
       options.onOverrun?.(overrun);
     } catch {

@@ -106,12 +106,22 @@ export function onAcceptancePart(request: Pick<ActionRequest, 'costOnAcceptance'
  * acceptance-paid part (what the policy checked and the budget reserved for now), or the back
  * end's actual cost when it reports one below that. A report above it is never booked: the amount
  * moved is the amount checked, so at most that is paid, and the guarded executor raises the
- * difference as an overrun. One reckoning for the executor's answer, the budget's commit and the
- * `action` event's amount.
+ * difference as an overrun; a report that is no cost (`isCost`) pays the amount checked. One
+ * reckoning for the executor's answer, the budget's commit and the `action` event's amount.
  */
 export function paidAtPresentation(request: Pick<ActionRequest, 'actionClass' | 'params' | 'costOnAcceptance' | 'cost'>, cost: number, actualCost?: number): number {
   const checked = cents(cost - (presentsOffer(request) ? onAcceptancePart(request) : 0));
-  return actualCost === undefined ? checked : Math.min(actualCost, checked);
+  return actualCost === undefined || !isCost(actualCost) ? checked : Math.min(actualCost, checked);
+}
+
+/**
+ * Whether a back end's reported cost is a cost: a finite amount of at least 0. A negative one
+ * would book money coming back to the budget that no policy judged (a refund is an action of its
+ * own), and NaN or an infinity no amount at all: such a report is not booked (paidAtPresentation
+ * pays the amount checked) and the guarded executor audits it (`action.cost-refused`).
+ */
+export function isCost(reported: number): boolean {
+  return Number.isFinite(reported) && reported >= 0;
 }
 
 /**

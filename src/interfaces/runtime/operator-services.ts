@@ -231,9 +231,13 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     answers: recordDocuments<KeptAnswer>(records, 'action-answers'),
     decisionLogged: () => decisions.flush(),
     actsHeld: o.bss?.actsHeld,
-    // A back end that says it moved more than was checked: booked at the amount checked, audited, and said here.
+    // A back end that says it moved more than was checked, or a cost that is no cost: booked at the amount checked, audited, and said here.
     onOverrun: (x) =>
-      o.log(`ALERT actions: the back end reported ${x.reported} for ${x.actionClass} ${x.requestId}${x.customerId ? ` (${x.customerId})` : ''}, ${x.excess} above the ${x.booked} the policy checked; ${x.booked} is booked (audit seq ${x.auditSeq}: action.overrun)`),
+      o.log(
+        x.kind === 'overrun'
+          ? `ALERT actions: the back end reported ${x.reported} for ${x.actionClass} ${x.requestId}${x.customerId ? ` (${x.customerId})` : ''}, ${x.excess} above the ${x.booked} the policy checked; ${x.booked} is booked (audit seq ${x.auditSeq}: action.overrun)`
+          : `ALERT actions: the back end reported ${x.reported} for ${x.actionClass} ${x.requestId}${x.customerId ? ` (${x.customerId})` : ''}, which is not a cost; the ${x.booked} the policy checked is booked, nothing comes back to the budget (audit seq ${x.auditSeq}: action.cost-refused)`,
+      ),
   });
   // The answer (accepted, declined, or the outcome watch's ignored) commits or releases what the
   // offer reserved; a sweep at start and on a timer settles what a failed write or a crash left reserved.
