@@ -163,6 +163,15 @@ const clock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${S
 const zoneText = (zone: { utcOffsetMinutes: number } | { timeZone: string }) =>
   'timeZone' in zone ? zone.timeZone : `UTC${zone.utcOffsetMinutes >= 0 ? '+' : '-'}${clock(Math.abs(zone.utcOffsetMinutes))}`;
 
+/**
+ * Why the customer may get no marketing contact at all, or null: the one consent check, which the
+ * funnel and the guarded executor apply through `contactGate` and a proactive scan applies before
+ * it plans (a customer it would only see refused). `features` are the twin's (`FEATURE_INDEX`).
+ */
+export function marketingConsentRefusal(features: Float64Array): ContactRefusal | null {
+  return features[FEATURE_INDEX.marketing_consent] === 0 ? { rule: 'marketing-consent', reason: 'no marketing consent (marketing_consent = 0): only service communications are allowed' } : null;
+}
+
 /** Checks consent, quiet hours, cool-down and caps for one customer and contact. */
 export function contactGate(
   policy: ContactPolicy,
@@ -178,10 +187,7 @@ export function contactGate(
       quiet = { rule: 'quiet-hours', reason: `outbound contact in quiet hours (${hh(q.startHour)}–${hh(q.endHour)} ${zoneText(q.zone)}, now ${clock(minute)}); inbound contacts are exempt` };
     }
   }
-  let marketing = quiet;
-  if (!marketing && features[FEATURE_INDEX.marketing_consent] === 0) {
-    marketing = { rule: 'marketing-consent', reason: 'no marketing consent (marketing_consent = 0): only service communications are allowed' };
-  }
+  let marketing = quiet ?? marketingConsentRefusal(features);
   const capped = context.direction === 'outbound' || policy.capsApplyToInbound;
   if (!marketing && capped) {
     const sinceDecline = (context.now - summary.lastDeclineAt) / DAY_MS;

@@ -220,6 +220,46 @@ describe('the simulation check of a churn prevention run', () => {
     }
   }, 180_000);
 
+  it('leaves the customers with no marketing consent alone before it plans: no offer, no control, no decision, counted in its report', async () => {
+    const { guarded, audit, engine, contacts, atHorizon, close } = await operator('churn-consent');
+    const logged: string[] = [];
+    // N2 and N4 gave no marketing consent: the executor would refuse every offer to them.
+    const scanned: ScannedCustomer[] = [1, 2, 3, 4, 5].map((i) => ({ customerId: `N${i}`, churn: 0.3, value: 1000 - i * 10, acceptance: 0.3, ...(i % 2 === 0 ? { marketingConsent: false } : {}) }));
+    const asked: ChurnPlanSummary[] = [];
+    engine.register(
+      churnPreventionWorkflow({
+        guarded: () => guarded,
+        audit: () => audit,
+        scan: async () => scanned,
+        logDecision: async (r) => void logged.push(r.customerId),
+        ...everyoneWorthIt,
+        simulate: async (s) => (asked.push(s), everyoneWorthIt.simulate(s)),
+      }),
+    );
+    await engine.run();
+    try {
+      // A control share that would hold some of them out: nobody without consent is held out either.
+      const input = { periodId: 'consent', scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 1000, controlShare: 0.3, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('consent') });
+      const run = await atHorizon(workflowId);
+      expect(run.error).toBeNull();
+      const r = run.output as ChurnPreventionResult;
+      expect(asked[0].customerIds).toEqual(['N1', 'N3', 'N5']);
+      expect(r.leftAlone['no-consent']).toEqual({ count: 2, customerIds: ['N2', 'N4'] });
+      expect(r.leftAlone.consent).toBeUndefined();
+      expect(contacts.map((c) => c.customerId).filter((id) => id === 'N2' || id === 'N4')).toEqual([]);
+      expect([...r.treatedIds, ...r.controlIds].sort()).toEqual(['N1', 'N3', 'N5']);
+      expect(logged.sort()).toEqual(['N1', 'N3', 'N5']);
+      // The report says so, and every scanned customer is in exactly one reason or contacted.
+      const view = await churnRunReports(engine, 'churn-prevention').get(workflowId);
+      expect(view.report?.leftAlone['no-consent']?.count).toBe(2);
+      const counted = Object.values(r.leftAlone).reduce((a, v) => a + v!.count, 0) + r.treatedIds.length;
+      expect(counted).toBe(scanned.length);
+    } finally {
+      await close();
+    }
+  }, 180_000);
+
   it('logs each choice in the one decision log, and the answer to its offer comes back against it', async () => {
     const { guarded, engine, atHorizon, close } = await operator('churn-decisions');
     const dir = await mkdtemp(join(tmpdir(), 'twinloop-churn-decisions-'));

@@ -113,6 +113,13 @@ export interface ScannedCustomer {
   readonly acceptanceByOffer?: Readonly<Record<string, number>>;
   /** Positive: contacting raises churn (sleeping dog). */
   readonly contactHarm?: number;
+  /**
+   * False when the customer gave no marketing consent (the contact rules' `marketingConsentRefusal`,
+   * read by the scan): a run leaves them alone before it plans (`no-consent`), as next-best-action's
+   * funnel does, rather than plan them, log a decision and see the executor refuse the contact.
+   * Absent: consented, or not known to the scan (the executor's contact check still judges).
+   */
+  readonly marketingConsent?: boolean;
   /** Features for the policy's segments, for an executor that does not read the customer's facts itself (the running operator's does, and ignores these). */
   readonly features?: Readonly<Record<string, number>>;
 }
@@ -302,8 +309,10 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       const leftAlone = reasons();
       const above: ScannedCustomer[] = [];
       for (const c of scanned) {
-        if (c.churn >= input.minChurn && c.value >= input.minValue) above.push(c);
-        else leftAlone.add('low-risk', c.customerId);
+        if (!(c.churn >= input.minChurn && c.value >= input.minValue)) leftAlone.add('low-risk', c.customerId);
+        // Nobody may offer them anything: neither planned, held out as control, nor logged as a choice.
+        else if (c.marketingConsent === false) leftAlone.add('no-consent', c.customerId);
+        else above.push(c);
       }
       // Each customer's best offer of the set. The planner's expected-value rule reads acceptance ×
       // churn × effect × value: the offer's own effect rides in the acceptance, the rule's effect is 1.
@@ -331,7 +340,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         else leftAlone.add('budget', c.customerId);
       }
       const contactHarmIds = above.filter((c) => (c.contactHarm ?? 0) > 0).map((c) => c.customerId);
-      const left = { 'below-floors': scanned.length - above.length, ...plan.left, 'budget-cap': 0 };
+      const left = { 'below-floors': leftAlone.count('low-risk'), ...plan.left, 'budget-cap': 0 };
       const settings = { minChurn: input.minChurn, minValue: input.minValue, budget: input.budget, controlShare: input.controlShare, offers: offers.map((o) => o.offerId) };
       const base = { periodId: input.periodId, scanned: scanned.length, contactHarmIds, budget: input.budget, treatedIds: [], controlIds: [], spend: 0, contacts: { digital: 0, assisted: 0, 'pending-approval': 0, refused: 0 }, contacted: [], settings };
 
@@ -592,6 +601,7 @@ function reasons() {
       r.count++;
       if (r.customerIds.length < LISTED_PER_REASON) r.customerIds.push(customerId);
     },
+    count: (reason: LeftAloneReason) => by[reason]?.count ?? 0,
     done: () => by,
   };
 }

@@ -11,7 +11,7 @@ import type { DocumentStore } from '../../store/document-store.js';
  */
 
 /** Why a run left a customer alone (or where a contact went). */
-export const LEFT_ALONE_REASONS = ['low-risk', 'not-eligible', 'sleeping-dog', 'negative-expected-value', 'simulation', 'control-group', 'consent', 'refused', 'budget', 'pending-approval', 'stopped', 'past-horizon'] as const;
+export const LEFT_ALONE_REASONS = ['low-risk', 'no-consent', 'not-eligible', 'sleeping-dog', 'negative-expected-value', 'simulation', 'control-group', 'consent', 'refused', 'budget', 'pending-approval', 'stopped', 'past-horizon'] as const;
 /** One reason a customer was not contacted. */
 export type LeftAloneReason = (typeof LEFT_ALONE_REASONS)[number];
 

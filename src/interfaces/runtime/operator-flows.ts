@@ -11,7 +11,7 @@ import { serviceOperationsWorkflow } from '../../agents/flows/service-operations
 import type { ExecutePlan, ObserveIntent } from '../../agents/intents/intent-service.js';
 import type { AnyWorkflowDefinition, WorkflowEngine } from '../../agents/workflows/index.js';
 import { contextKeyOf } from '../../decisioning/acceptance-model.js';
-import { DEFAULT_CONTACT_POLICY, outsideQuietHours } from '../../decisioning/contact-policy.js';
+import { DEFAULT_CONTACT_POLICY, marketingConsentRefusal, outsideQuietHours } from '../../decisioning/contact-policy.js';
 import { discountPctOf, offerCostFor } from '../../decisioning/offer-catalogue.js';
 import type { Clock } from '../../domain/clock.js';
 import { compileScenarios, estimate, expectedNetValue, parseScenarios } from '../../simulation/index.js';
@@ -204,6 +204,8 @@ export function operatorFlows(
           customerId: id,
           churn: score.churn,
           value: score.clv,
+          // Left alone before planning when they gave no marketing consent (the contact rules' one check).
+          ...(marketingConsentRefusal(f) ? { marketingConsent: false } : {}),
           ...(harmful ? { contactHarm: Math.max(1e-6, risk.sleepingDog * score.churn * (risk.contactMultiplier - 1)) } : {}),
           acceptance: s.decisions.learner.mean(offerIds[0] ?? CHURN_SCAN_OFFER, contextKeyOf('app', score.churn)),
           acceptanceByOffer: Object.fromEntries(offers.filter((o) => o.eligible(vals)).map((o) => [o.id, s.decisions.learner.mean(o.id, contextKeyOf('app', score.churn))])),
