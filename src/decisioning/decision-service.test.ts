@@ -57,11 +57,24 @@ describe('decision service: outcomes and the learner', () => {
     const d = service.decide('c1', { channel: 'call' });
     await service.observe([action(`${d.decisionId}:service-check-in`, 'delivered', { decisionId: d.decisionId, actionClass: 'communication' })]);
     expect((await records.listDecisions())[0].outcome).toMatchObject({ accepted: false, reward: 0, result: 'delivered', requestId: `${d.decisionId}:service-check-in` });
-    service.observe([action('cmp:spring:c1', 'presented', { offerId: 'retain-10', campaignId: 'spring' }), answer('accepted', 'retain-10', { decisionId: 'cmp:spring:c1', requestId: 'cmp:spring:c1' })]);
+    await service.observe([action('cmp:spring:c1', 'presented', { offerId: 'retain-10', campaignId: 'spring' }), answer('accepted', 'retain-10', { decisionId: 'cmp:spring:c1', requestId: 'cmp:spring:c1' })]);
     expect(cell('retain-10', 'call|high-risk')).toMatchObject({ accepted: 1, declined: 0 });
     // An offer the catalogue does not hold teaches nothing.
     service.observe([answer('accepted', 'unknown-offer', { requestId: 'other' })]);
     expect(service.learner.snapshot().cells.some((c) => c.offerId === 'unknown-offer')).toBe(false);
+  });
+
+  it("teaches the learner a run's answer in the context its decision logged, also after a restart between the two", async () => {
+    // A churn-prevention run logged its offer for c1 when c1's churn read low; the answer comes after a restart, when it reads high.
+    const logged = { decisionId: 'cpr:2026-01:c1', customerId: 'c1', at: NOON, channel: 'app' as const, contextKey: 'app|low-risk', candidates: [{ actionId: 'retain-10', score: 5, expectedValue: 5, propensity: 0.9 }, { actionId: 'do-nothing', score: 0, expectedValue: 0, propensity: 0.1 }], chosen: 'retain-10', propensity: 0.9 };
+    await service.logDecision(logged);
+    await service.close();
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    // The back end names its own offer id, and the presentation was seen before the restart: the decision says which offering it was.
+    await service.observe([answer('declined', 'backend-10', { decisionId: logged.decisionId, requestId: 'cpr:req-1' })]);
+    expect(cell('retain-10', 'app|low-risk')).toMatchObject({ accepted: 0, declined: 1 });
+    expect(cell('retain-10', 'call|high-risk')).toBeUndefined();
+    expect((await records.getDecision(logged.decisionId))?.outcome).toMatchObject({ accepted: false, result: 'declined', requestId: 'cpr:req-1' });
   });
 
   it('starts an offering added later from its own acceptance prior', async () => {

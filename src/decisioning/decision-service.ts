@@ -82,8 +82,6 @@ export class DecisionService {
   private contactPolicy: ContactPolicyInput | undefined;
   private pending: DecisionRecord[] = [];
   private readonly recent = new RecentMap<string, Decision>(RECENT_DECISIONS);
-  /** The learner's context of the decisions logged by `logDecision` (a run's), until their answers come. */
-  private readonly loggedContexts = new RecentMap<string, string>(RECENT_DECISIONS);
   /** Request id → the catalogue offering it presented, until its answer comes. */
   private readonly presented = new RecentMap<string, string>(RECENT_DECISIONS);
   private timer: NodeJS.Timeout | undefined;
@@ -232,7 +230,6 @@ export class DecisionService {
     const record: DecisionRecord = { ...choice, contextKey: choice.contextKey ?? contextKeyOf(choice.channel, this.o.scores(choice.customerId)?.churn ?? Number.NaN) };
     checkDecision(record);
     this.pending.push(record);
-    this.loggedContexts.set(record.decisionId, record.contextKey);
     await this.flush();
   }
 
@@ -244,8 +241,10 @@ export class DecisionService {
 
   /**
    * Feeds applied events: contacts into the ledger; the answers to offers into the learner (every
-   * offer a request presented from the catalogue, in the decision's context or, for campaigns and
-   * flows, the customer's context now); and what came of each logged decision into the log: its
+   * offer a request presented from the catalogue, in its decision's context: from memory for a
+   * recent decision, else as the decision log kept it, so a restart between a decision and its
+   * answer changes nothing; with no logged decision, the customer's context now); and what came
+   * of each logged decision into the log: its
    * offer's answer (accepted, declined, ignored), or its action delivered or failed. Resolves
    * once those outcomes are in the log (callers on the intake's path need not wait).
    */
@@ -270,20 +269,46 @@ export class DecisionService {
       const answer = d.action;
       if (answer === 'presented') continue;
       const accepted = answer === 'accepted';
-      const decision = d.decisionId === undefined ? undefined : this.recent.get(d.decisionId);
-      const offerId = (d.requestId && this.presented.get(d.requestId)) ?? (decision && decision.chosen.actionId !== DO_NOTHING ? decision.chosen.actionId : d.offerId);
-      if (this.funnel.catalogue.byId.has(offerId)) {
-        const churn = this.o.scores(e.customerId)?.churn;
-        const contextKey = decision?.contextKey ?? (d.decisionId === undefined ? undefined : this.loggedContexts.get(d.decisionId)) ?? (churn === undefined ? undefined : contextKeyOf(d.channel, churn));
-        if (contextKey) {
-          this.learner.observe(offerId, contextKey, accepted);
-          this.learnerDirty = true;
-        }
-      }
+      const presented = d.requestId ? this.presented.get(d.requestId) : undefined;
+      const recent = d.decisionId === undefined ? undefined : this.recent.get(d.decisionId);
+      if (d.decisionId === undefined || recent) this.learnAnswer(e.customerId, d, presented, recent && { contextKey: recent.contextKey, chosen: recent.chosen.actionId }, accepted);
+      // A decision no longer in memory (logged by a run, or decided before a restart): its context is the one the log kept.
+      else writes.push(this.loggedDecision(d.decisionId).then((logged) => (this.learnAnswer(e.customerId, d, presented, logged, accepted), true)));
       // The reward is acceptance: the off-policy estimators then value a policy by its acceptance rate.
       if (d.decisionId) writes.push(this.recordOutcome(d.decisionId, { accepted, reward: accepted ? 1 : 0, at: Date.parse(e.time), result: answer, ...(d.requestId ? { requestId: d.requestId } : {}) }));
     }
     return Promise.all(writes).then(() => undefined);
+  }
+
+  /**
+   * Teaches the learner one answer: about the catalogue offering the request presented, else the
+   * decision's chosen offer, else the offer the event names; in the decision's context as logged,
+   * or, with no decision (a campaign's answer before campaigns logged theirs), the customer's
+   * channel and churn band now.
+   */
+  private learnAnswer(customerId: string, d: { channel: Channel; offerId: string }, presented: string | undefined, decision: Pick<DecisionRecord, 'contextKey' | 'chosen'> | undefined, accepted: boolean): void {
+    const offerId = presented ?? (decision && decision.chosen !== DO_NOTHING ? decision.chosen : d.offerId);
+    if (!this.funnel.catalogue.byId.has(offerId)) return;
+    const churn = this.o.scores(customerId)?.churn;
+    const contextKey = decision?.contextKey ?? (churn === undefined ? undefined : contextKeyOf(d.channel, churn));
+    if (!contextKey) return;
+    this.learner.observe(offerId, contextKey, accepted);
+    this.learnerDirty = true;
+  }
+
+  /**
+   * A logged decision as the log keeps it, or undefined when the log has none (or cannot answer
+   * now: the answer then teaches in the customer's context now, said in the log). A decision still
+   * in this process's batch is read after its flush.
+   */
+  private async loggedDecision(decisionId: string): Promise<DecisionRecord | undefined> {
+    try {
+      await this.flush();
+      return (await this.o.records.getDecision(decisionId)) ?? undefined;
+    } catch (err) {
+      this.o.log?.(`decisions: the context of ${decisionId} could not be read from the log (${(err as Error).message}); its answer teaches the learner in the customer's context now`);
+      return undefined;
+    }
   }
 
   /** Records what came of a logged decision (once: a later outcome of the same decision is ignored by the log). */

@@ -167,6 +167,13 @@ class PostgresRecordStore extends StoreAdapter<PostgresConnection> implements Re
     });
   }
 
+  getDecision(decisionId: string): Promise<StoredDecision | null> {
+    return this.db.run('getDecision', async () => {
+      const { rows } = await this.db.query<DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decision_log WHERE decision_id = $1`, [checkKey('decisionId', decisionId)]);
+      return rows.length ? toStoredDecision(rows[0]) : null;
+    });
+  }
+
   listDecisions(query: DecisionQuery = {}): Promise<StoredDecision[]> {
     return this.db.run('listDecisions', async () => {
       const q = checkDecisionQuery(query);

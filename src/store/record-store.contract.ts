@@ -203,6 +203,17 @@ export function describeRecordStoreContract(name: string, open: (clock: Clock) =
       await expect(store.recordOutcome('d-001', { accepted: 'yes' as unknown as boolean, reward: 0, at: T0 })).rejects.toMatchObject({ code: 'BAD_INPUT' });
     });
 
+    it('reads one decision by its id, with its outcome once set', async () => {
+      const withReason = decision(2, { reason: AWKWARD, contextKey: 'app|high-risk' });
+      await store.appendDecisions([decision(1), withReason]);
+      expect(await store.getDecision('d-002')).toEqual(withReason);
+      expect(await store.getDecision('d-999')).toBeNull();
+      const outcome = { accepted: false, reward: 0, at: T0 + 60_000, result: 'declined', requestId: 'r-1' } as const;
+      await store.recordOutcome('d-001', outcome);
+      expect(await store.getDecision('d-001')).toEqual({ ...decision(1), outcome });
+      await expect(store.getDecision('')).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    });
+
     it('keeps how a decision ended and the request that carried it out', async () => {
       const logged = decision(3, { outcome: { accepted: false, reward: 0, at: T0, result: 'not-acted' } });
       await store.appendDecisions([decision(1), decision(2), logged]);

@@ -117,6 +117,8 @@ export interface RecordStore {
   recordOutcome(decisionId: string, outcome: StoredDecisionOutcome): Promise<boolean>;
   /** Decisions ordered by `at`, then decisionId; filterable by customer and time range, paged by `decisionCursor`. */
   listDecisions(query?: DecisionQuery): Promise<StoredDecision[]>;
+  /** One logged decision (with its outcome once set), or null when none has this id. */
+  getDecision(decisionId: string): Promise<StoredDecision | null>;
   /** Releases the database; safe to call twice. */
   close(): Promise<void>;
 }

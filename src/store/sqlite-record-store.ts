@@ -43,6 +43,7 @@ function prepare(db: Database.Database) {
     ),
     replace: db.prepare<[string, number, string, string]>('UPDATE records SET version = version + 1, body = ?, updated_at = ? WHERE collection = ? AND id = ?'),
     delete: db.prepare<[string, string]>('DELETE FROM records WHERE collection = ? AND id = ?'),
+    getDecision: db.prepare<[string], SqliteDecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decision_log WHERE decision_id = ?`),
     recordOutcome: db.prepare<[number, number, number, string | null, string | null, string]>(
       'UPDATE decision_log SET outcome_accepted = ?, outcome_reward = ?, outcome_at = ?, outcome_result = ?, outcome_request_id = ? WHERE decision_id = ? AND outcome_at IS NULL',
     ),
@@ -149,6 +150,13 @@ class SqliteRecordStore extends StoreAdapter<SqliteConnection<Statements>> imple
       checkKey('decisionId', decisionId);
       checkOutcome(decisionId, outcome);
       return this.db.sql.recordOutcome.run(outcome.accepted ? 1 : 0, outcome.reward, outcome.at, outcome.result ?? null, outcome.requestId ?? null, decisionId).changes > 0;
+    });
+  }
+
+  getDecision(decisionId: string): Promise<StoredDecision | null> {
+    return this.db.run('getDecision', () => {
+      const row = this.db.sql.getDecision.get(checkKey('decisionId', decisionId));
+      return row ? toStoredDecision(decisionFromSqlite(row)) : null;
     });
   }
 
