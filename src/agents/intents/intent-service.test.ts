@@ -172,6 +172,61 @@ describe('IntentService', () => {
     expect(stopped.at(-1)).toEqual(['wf-3', `intent ${other.record.intent.id} cancelled: the offer was withdrawn`]);
   });
 
+  it('re-plans once per check cycle: two checks at once run one re-plan, and the second answers the same assessment', async () => {
+    // The server's minute check and a person's POST /intents/ID/check at the same moment both read
+    // the intent off track: each saved its own re-plan (the later save wrote over the other's run)
+    // and each switched the runs to it.
+    for (const mode of ['autonomously', 'with approval']) {
+      let now = Date.UTC(2025, 0, 1);
+      let kept = 0;
+      const executed: Plan[] = [];
+      let simulations = 0;
+      const simulate = createFakeSimulation();
+      // The first check's reading is slow (a worker far away): the second one's arrives first.
+      const gates: (() => void)[] = [];
+      let observed = 0;
+      const service = createIntentService({
+        store: memoryDocuments(),
+        simulate: (plan) => (simulations++, simulate(plan)),
+        execute: async (plan) => (executed.push(plan), { executionId: `wf-${executed.length}` }),
+        observe: async (): Promise<Observation> => {
+          const n = ++observed;
+          const reading = { asOf: now, values: { retained_customers: kept, net_value: kept * 50 }, spend: 1000 };
+          if (n === 2) await new Promise<void>((resolve) => gates.push(resolve));
+          return reading;
+        },
+        clock: () => now,
+        newId: () => 'intent-1',
+      });
+      const c = await service.createFromText(`keep 500 at-risk customers in 100 days, budget 50000, ${mode}`, { accept: true });
+      if (!c.ok) throw new Error(c.reason);
+      const id = c.record.intent.id;
+      await service.plan(id);
+      const perPlanning = simulations;
+      await service.execute(id, { approvedBy: 'ana' });
+      await service.check(id);
+      now += 50 * DAY_MS;
+      kept = 100;
+      const slow = service.check(id);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const fast = service.check(id);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      gates.forEach((open) => open());
+      const [a, b] = await Promise.all([slow, fast]);
+      expect(a.assessment).toEqual(b.assessment);
+      // One re-plan: its candidates simulated once.
+      expect(simulations).toBe(2 * perPlanning);
+      const record = await service.get(id);
+      expect(record.events.filter((e) => e.kind === 're-planned')).toHaveLength(1);
+      expect(executed).toHaveLength(mode === 'autonomously' ? 2 : 1);
+      expect(record.executionIds).toEqual(executed.map((_, i) => `wf-${i + 1}`));
+      // The cycle observed once; the next cycle checks again: a check is held only while it runs.
+      expect(observed).toBe(2);
+      await service.check(id);
+      expect(observed).toBe(3);
+    }
+  });
+
   it('holds a re-plan for approval in approve mode', async () => {
     const { service, executed, advance } = setup();
     const c = await service.createFromText('keep 500 at-risk customers in 100 days, budget 50000', { accept: true });

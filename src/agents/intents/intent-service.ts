@@ -146,6 +146,13 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       starting.delete(id);
     }
   };
+  /**
+   * Checks under way in this process, by intent: a check called while one runs (the server's minute
+   * check and a person's POST /intents/ID/check, a slow reading overtaken by the next cycle) answers
+   * the one under way, so a check cycle observes once and re-plans at most once. Two checks each
+   * read the intent off track with no re-plan pending, and each saved and ran its own.
+   */
+  const checking = new Map<string, Promise<{ record: IntentRecord; assessment: Assessment }>>();
   const newId = deps.newId ?? (() => `intent-${randomUUID()}`);
   const iso = () => new Date(clock()).toISOString();
 
@@ -319,6 +326,48 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       await save(withEvent(now, 'execution-refused', reason));
     }
   };
+  /** One check: observe, assess, re-plan when off track, close at the horizon (`check` holds one per intent at a time). */
+  const checkOnce = async (id: string): Promise<{ record: IntentRecord; assessment: Assessment }> => {
+    const r = await load(id);
+    if (r.intent.lifecycleStatus !== 'executing' || !r.plan || r.startedAt === undefined) {
+      throw new TwinloopError('CONFLICT', `intent ${id} is ${r.intent.lifecycleStatus}, not executing; only an executing intent can be checked`);
+    }
+    const observed = await deps.observe(r.intent, r.plan.plan, r.startedAt);
+    if (observed.failed !== undefined) {
+      const reason = `execution ${r.executionIds.at(-1) ?? '?'} failed: ${observed.failed}`;
+      const record = await closing(failed({ ...r, spend: observed.spend }, reason), `intent ${id} failed: ${reason}`);
+      return { record: await save(record), assessment: assess(r.intent, { outcome: r.plan.outcome, startedAt: r.startedAt }, observed) };
+    }
+    const assessment = assess(r.intent, { outcome: r.plan.outcome, startedAt: r.startedAt }, observed);
+    let record: IntentRecord = { ...r, spend: observed.spend, lastAssessment: assessment };
+    if (r.lastAssessment?.status !== assessment.status) record = withEvent(record, 'assessed', `status ${assessment.status} at ${Math.round(assessment.elapsedShare * 100)}% of the horizon`);
+    if (assessment.horizonReached) {
+      const final = assessment.status === 'achieved' ? 'achieved' : 'not-achieved';
+      record = withEvent(moved(record, final), final, `horizon reached: ${assessment.expectations.map((e) => `${e.expectationId} ${e.status}`).join(', ')}`);
+      return { record: await save(await closing(record, `intent ${id} ended ${final} at its horizon`)), assessment };
+    }
+    if (assessment.replan && !r.pendingPlan) {
+      const round = r.events.filter((e) => e.kind === 're-planned').length + 1;
+      const chosen = await choosePlan(r.intent, round);
+      if ('ok' in chosen) {
+        record = withEvent(record, 'plan-failed', `re-plan after "${assessment.replan}" found no plan: ${chosen.reason}`);
+      } else {
+        record = withEvent({ ...record, pendingPlan: chosen }, 're-planned', `${assessment.replan} → ${describePlan(chosen)}`);
+        await save(record);
+        // Autonomous intents switch plans at once; the others wait for an approved execute().
+        if (r.intent.policyMode === 'autonomous') {
+          // A person's execute of this re-plan under way at the same moment is the one start.
+          const ran = await oneStart(id, () => runPlan(record, chosen, undefined)).catch((err: unknown) => {
+            if (err instanceof TwinloopError && err.context.intentId === id && err.context.state === 'starting') return { ok: false as const, reason: err.message };
+            throw err;
+          });
+          if (ran.ok) return { record: ran.record, assessment };
+          return { record: await load(id), assessment };
+        }
+      }
+    }
+    return { record: await save(record), assessment };
+  };
   /** Plannings started by `startPlanning`, until each ends. */
   const background = new Set<Promise<void>>();
 
@@ -386,46 +435,12 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       }
       return finished;
     },
-    async check(id) {
-      const r = await load(id);
-      if (r.intent.lifecycleStatus !== 'executing' || !r.plan || r.startedAt === undefined) {
-        throw new TwinloopError('CONFLICT', `intent ${id} is ${r.intent.lifecycleStatus}, not executing; only an executing intent can be checked`);
-      }
-      const observed = await deps.observe(r.intent, r.plan.plan, r.startedAt);
-      if (observed.failed !== undefined) {
-        const reason = `execution ${r.executionIds.at(-1) ?? '?'} failed: ${observed.failed}`;
-        const record = await closing(failed({ ...r, spend: observed.spend }, reason), `intent ${id} failed: ${reason}`);
-        return { record: await save(record), assessment: assess(r.intent, { outcome: r.plan.outcome, startedAt: r.startedAt }, observed) };
-      }
-      const assessment = assess(r.intent, { outcome: r.plan.outcome, startedAt: r.startedAt }, observed);
-      let record: IntentRecord = { ...r, spend: observed.spend, lastAssessment: assessment };
-      if (r.lastAssessment?.status !== assessment.status) record = withEvent(record, 'assessed', `status ${assessment.status} at ${Math.round(assessment.elapsedShare * 100)}% of the horizon`);
-      if (assessment.horizonReached) {
-        const final = assessment.status === 'achieved' ? 'achieved' : 'not-achieved';
-        record = withEvent(moved(record, final), final, `horizon reached: ${assessment.expectations.map((e) => `${e.expectationId} ${e.status}`).join(', ')}`);
-        return { record: await save(await closing(record, `intent ${id} ended ${final} at its horizon`)), assessment };
-      }
-      if (assessment.replan && !r.pendingPlan) {
-        const round = r.events.filter((e) => e.kind === 're-planned').length + 1;
-        const chosen = await choosePlan(r.intent, round);
-        if ('ok' in chosen) {
-          record = withEvent(record, 'plan-failed', `re-plan after "${assessment.replan}" found no plan: ${chosen.reason}`);
-        } else {
-          record = withEvent({ ...record, pendingPlan: chosen }, 're-planned', `${assessment.replan} → ${describePlan(chosen)}`);
-          await save(record);
-          // Autonomous intents switch plans at once; the others wait for an approved execute().
-          if (r.intent.policyMode === 'autonomous') {
-            // A person's execute of this re-plan under way at the same moment is the one start.
-            const ran = await oneStart(id, () => runPlan(record, chosen, undefined)).catch((err: unknown) => {
-              if (err instanceof TwinloopError && err.context.intentId === id && err.context.state === 'starting') return { ok: false as const, reason: err.message };
-              throw err;
-            });
-            if (ran.ok) return { record: ran.record, assessment };
-            return { record: await load(id), assessment };
-          }
-        }
-      }
-      return { record: await save(record), assessment };
+    check(id) {
+      const underWay = checking.get(id);
+      if (underWay) return underWay;
+      const work = checkOnce(id).finally(() => checking.delete(id));
+      checking.set(id, work);
+      return work;
     },
     async report(id) {
       return buildIntentReport(await load(id), clock());
