@@ -117,6 +117,43 @@ describe('campaign management flow', () => {
     });
   }, 60_000);
 
+  it('logs a reallocation only when a share moves as the log shows it, and says once why a tick kept the split', async () => {
+    // Three equally good variants: Thompson sampling's noise moved their shares by under a point, and
+    // the log read "a 33%→33%, b 33%→34%, c 34%→33%" tick after tick; then no answers came in, and it went on.
+    let t = Date.UTC(2027, 0, 4, 9);
+    const clock = { now: () => (t += 20 * 60_000) };
+    let tick = 0;
+    const stats = async (): Promise<CampaignStats> => {
+      const answered = 10 * Math.min(++tick, 6);
+      const v = (variantId: string) => ({ variantId, presented: answered, accepted: answered * 0.3, declined: answered * 0.7, spent: answered });
+      return { variants: [v('a'), v('b'), v('c')], control: { customers: 100, churned: 10 } };
+    };
+    await withEngine(
+      { stats, apply: async () => void (t += 3_600_000) },
+      async (engine, audit) => {
+        const input = { campaignId: 'even', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }, { id: 'b', offerId: 'data-bonus', channel: 'app' }, { id: 'c', offerId: 'retain-25', channel: 'app' }], budget: 10_000, endAt: Date.UTC(2027, 0, 17, 12), sendHourUtc: 10 };
+        const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-even' });
+        const out = (await engine.waitFor(workflowId, { timeoutMs: 50_000 })).output as CampaignResult;
+        expect(out.ticks).toBeGreaterThan(10);
+        const logged = (await audit.read()).map((e) => (e.entry as { why: { summary: string }; action: { params: { kind: string; tick: number } } }));
+        for (const e of logged.filter((x) => x.action.params.kind === 'reallocate')) {
+          const moves = [...e.why.summary.matchAll(/(\d+)%→(\d+)%/g)];
+          expect(moves.length).toBeGreaterThan(0);
+          for (const m of moves) expect(m[1], e.why.summary).not.toBe(m[2]);
+        }
+        const kinds = out.adjustments.map((a) => a.kind);
+        expect(kinds.length).toBe(logged.length);
+        // Said once per stretch of ticks that moved nothing: never twice in a row.
+        expect(kinds.some((k, i) => k === 'keep' && kinds[i + 1] === 'keep')).toBe(false);
+        // The ticks with no answer since the split last moved say so.
+        expect(out.adjustments.at(-1)).toMatchObject({ kind: 'keep', reason: expect.stringMatching(/^kept the split \(a \d+%, b \d+%, c \d+%\): no answer has come in since the split last moved/) });
+        // Kept ticks hand the delivery the split they kept.
+        expect(out.shares.a + out.shares.b + out.shares.c).toBeCloseTo(1, 9);
+      },
+      clock,
+    );
+  }, 60_000);
+
   it('keeps daily ticks at the send hour when a tick runs late, instead of drifting into quiet hours', async () => {
     // Ticks that each take 11 hours of a simulated clock (a loaded machine under the sandbox's
     // 3,600x world): each tick must still begin at 10:00 UTC, not 11 hours later than the one

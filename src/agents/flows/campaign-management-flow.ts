@@ -32,7 +32,10 @@ export const CAMPAIGN_ADJUST_STEP_ID = 'campaign-adjust';
 export const CAMPAIGN_MANAGER_ACTOR = { kind: 'agent', id: 'campaign-manager' } as const;
 /** Action class of adjustment entries (the audit trail has no `campaign.adjusted` type yet). */
 export const CAMPAIGN_ADJUSTMENT_CLASS = 'campaign_adjustment';
-/** A move smaller than this (in share) is noise and is neither applied nor audited. */
+/**
+ * A move smaller than this (in share) is noise and is neither applied nor audited; nor is one that
+ * moves no variant's share by a whole point as the log writes it (`pc`): the log said "69%→69%".
+ */
 const MIN_RECORDED_SHIFT = 0.005;
 
 const variantSchema = z.object({
@@ -134,7 +137,8 @@ async function campaignTaken(deps: Pick<CampaignManagementDeps, 'holdOf'>, input
 /** One adjustment the flow made. */
 export interface CampaignAdjustment {
   readonly tick: number;
-  readonly kind: 'pause' | 'reallocate';
+  /** `keep`: the tick moved nothing, and why (said once for a stretch of such ticks). */
+  readonly kind: 'pause' | 'reallocate' | 'keep';
   readonly variantId?: string;
   readonly reason: string;
   readonly auditSeq: number;
@@ -163,6 +167,8 @@ interface AdjustInput {
   before: Record<string, number>;
   pauses: { variantId: string; rule: string; reason: string; evidence: Record<string, number | string> }[];
   reallocate: boolean;
+  /** Why the split stays as it was, when it does and this stretch of unmoved ticks has not said so yet. */
+  kept?: string;
   stats: CampaignStats;
 }
 
@@ -197,9 +203,11 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
       };
       for (const p of input.pauses) await record('pause', input.channels[p.variantId] ?? '*', p.variantId, `paused ${p.variantId} (${p.rule}): ${p.reason}`, { rule: p.rule, ...p.evidence });
       if (input.reallocate) {
-        const moves = Object.keys(input.allocation.shares).map((id) => `${id} ${pc(input.before[id] ?? 0)}→${pc(input.allocation.shares[id])}`);
+        // Only the variants whose share the log shows changed: the others did not move.
+        const moves = Object.keys(input.allocation.shares).flatMap((id) => (pc(input.before[id] ?? 0) === pc(input.allocation.shares[id]) ? [] : [`${id} ${pc(input.before[id] ?? 0)}→${pc(input.allocation.shares[id])}`]));
         await record('reallocate', '*', undefined, `Thompson sampling over acceptance moved budget: ${moves.join(', ')}`, { variants: input.stats.variants, control: input.stats.control ?? null });
       }
+      if (input.kept) await record('keep', '*', undefined, input.kept, { variants: input.stats.variants, control: input.stats.control ?? null });
       return ok(made);
     },
   };
@@ -221,6 +229,10 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
       let last: CampaignStats = { variants: [] };
       let endedBy: CampaignResult['endedBy'] = 'end-date';
       let tick = 0;
+      /** Answers heard by the last tick that moved the split (or the start): what a kept split had to learn from. */
+      let answersAtLastMove = 0;
+      /** Whether this stretch of ticks that moved nothing has said why (once, until the split moves again). */
+      let keptSaid = false;
       if (deps.open) await ctx.step(openStep, input);
       /** When the first tick is planned, with a send hour: the others follow it every tickMs. */
       let firstAt: number | undefined;
@@ -255,11 +267,30 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         for (const p of pauses) paused.add(p.variantId);
         if (paused.size === ids.length) endedBy = 'all-paused';
         const next = allocateBudget(known, shares, paused, { minShare: input.minShare, maxShiftPerTick: input.maxShiftPerTick }, input.seed * 100_003 + tick, (id) => input.acceptValue[id] ?? 1);
-        const moved = Math.max(...ids.map((id) => Math.abs((next[id] ?? 0) - (shares[id] ?? 0))));
+        const proposed = { ...Object.fromEntries(ids.map((id) => [id, 0])), ...next };
+        const moved = Math.max(...ids.map((id) => Math.abs(proposed[id] - (shares[id] ?? 0))));
         const before = shares;
-        shares = { ...Object.fromEntries(ids.map((id) => [id, 0])), ...next };
+        // A pause always takes effect; a reallocation only when answers came in since the split last
+        // moved (the first tick moves on the variants' priors), and it moves a share the log can show:
+        // with nothing new, a move would be the sampling's noise alone.
+        const answers = sum(last.variants, (v) => v.accepted + v.declined);
+        const heardNew = tick === 1 || answers > answersAtLastMove;
+        const reallocate = heardNew && moved >= MIN_RECORDED_SHIFT && ids.some((id) => pc(proposed[id]) !== pc(before[id] ?? 0));
+        if (reallocate || pauses.length > 0) shares = proposed;
+        let kept: string | undefined;
+        if (reallocate || pauses.length > 0) {
+          answersAtLastMove = answers;
+          keptSaid = false;
+        } else if (!keptSaid) {
+          keptSaid = true;
+          const split = ids.map((id) => `${id} ${pc(shares[id] ?? 0)}`).join(', ');
+          const heard = answers - answersAtLastMove;
+          kept = !heardNew || heard === 0
+            ? `kept the split (${split}): no answer has come in since ${tick === 1 ? 'the start' : 'the split last moved'}, so there is nothing new to move budget on; said once until it moves`
+            : `kept the split (${split}): the ${heard} answer${heard === 1 ? '' : 's'} since ${tick === 1 ? 'the start' : 'the split last moved'} move no variant's share by a whole point; said once until it moves`;
+        }
         const allocation: CampaignAllocation = { tick, at: now, shares, paused: [...paused], remainingBudget: left };
-        adjustments.push(...(await ctx.step(adjust, { campaignId: input.campaignId, channels, allocation, before, pauses, reallocate: moved >= MIN_RECORDED_SHIFT, stats: last }, { key: `adjust-${tick}` })));
+        adjustments.push(...(await ctx.step(adjust, { campaignId: input.campaignId, channels, allocation, before, pauses, reallocate, ...(kept ? { kept } : {}), stats: last }, { key: `adjust-${tick}` })));
         if (endedBy === 'all-paused') break;
         // Planned from when the tick ended, not began: a tick that ran past the next send hour
         // skips it instead of running at once, off the hour (the world runs 3,600x on a loaded machine).
