@@ -59,6 +59,18 @@ describe('simulation validation against the sandbox', () => {
     expect(offers.some((s) => s.realisedNetValues[0] !== s.realisedNetValues[1]), `offer scenarios' values in the two futures: ${JSON.stringify(offers.map((s) => s.realisedNetValues))}`).toBe(true);
     expect(r.noise).not.toBeNull();
     expect(r.noise!).toBeGreaterThan(0);
+    // Where each scenario's error comes from: parts that add up to it, the untreated churners against the futures' mean.
+    for (const s of r.scenarios) {
+      const b = s.errorBreakdown;
+      expect(b.error).toBeCloseTo(s.predictedNetValue.mean - s.realisedNetValue, 6);
+      expect(Object.values(b.parts).reduce((t, x) => t + x, 0)).toBeCloseTo(b.error, 6);
+      expect(b.untreatedChurners.predicted).toBeGreaterThan(0);
+      if (s.kind === 'price_change' || s.kind === 'network_improvement') expect(b.parts.acceptance).toBe(0);
+    }
+    const all = r.errorBreakdown.overall;
+    expect(all.error).toBeCloseTo(r.scenarios.reduce((t, s) => t + s.errorBreakdown.error, 0), 6);
+    expect(Object.values(all.parts).reduce((t, x) => t + x, 0)).toBeCloseTo(all.error, 6);
+    expect(Object.keys(r.errorBreakdown.byKind).sort()).toEqual(Object.keys(r.byKind).sort());
     await expect(validateSimulations({ scenarios: 1, seed: 3, customers: 600, realisations: 0 })).rejects.toThrow(/realisations/);
     // One scenario of the same run, realised alone: the same prediction and the same world's future.
     const one = await validateSimulations({ scenarios: 5, seed: 3, customers: 600, historyMonths: 7, draws: 20, workers: 0, only: ['s4'] });

@@ -9,7 +9,7 @@ import { createChurnScorer, recalibratedScorer } from '../intelligence/live/chur
 import { ACCEPTANCE_COVARIATES, acceptanceCovariates, CONTACT_EFFECT_POWERS, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotContactEffect, pilotEstimates, type AcceptanceModel, type ContactEffectFit, type PilotEstimate } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
-import { acceptProbability, compileScenarios, monthlyRevenueOf, contactScale, DAYS_PER_MONTH, hazardOf, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan, latestWindow, withGroupLevels } from '../simulation/index.js';
+import { acceptProbability, compileScenarios, monthlyRevenueOf, contactScale, DAYS_PER_MONTH, hazardOf, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan, latestWindow, withGroupLevels, errorBreakdown, summariseBreakdowns, type ErrorBreakdown, type ErrorBreakdownSummary } from '../simulation/index.js';
 import { createOracle } from '../sandbox/oracle/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
@@ -80,6 +80,8 @@ export interface ValidatedScenario {
   readonly realisedAccepted: number;
   /** Share of the futures whose realised net value lies within the predicted 90 % interval (of one future's value). */
   readonly insideShare: number;
+  /** Where the error (predicted mean − realised mean) comes from: parts that add up to it (docs/simulation.md). */
+  readonly errorBreakdown: ErrorBreakdown;
 }
 
 /** The validation's figures over a set of scenarios (all of them, or one kind). */
@@ -122,6 +124,8 @@ export interface SimulationValidationResult {
   readonly noise: number | null;
   /** The same figures per scenario kind: a kind whose realised values are large (a price change) cannot hide another's misses. */
   readonly byKind: Readonly<Record<string, ValidationScore>>;
+  /** The scenarios' errors by source, summed over all of them and per kind. */
+  readonly errorBreakdown: { readonly overall: ErrorBreakdownSummary; readonly byKind: Readonly<Record<string, ErrorBreakdownSummary>> };
   readonly durationMs: number;
 }
 
@@ -793,6 +797,15 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         const mean = (xs: readonly number[]) => xs.reduce((t, x) => t + x, 0) / xs.length;
         const m = mean(nets);
         const sd = nets.length > 1 ? Math.sqrt(nets.reduce((t, x) => t + (x - m) ** 2, 0) / (nets.length - 1)) : 0;
+        // What was realised over the treated twins, the mean over the futures, for the error's breakdown.
+        const outs = outcomes[j];
+        const breakdown = errorBreakdown(plan, p.netValue.mean, {
+          netValue: round2(m),
+          untreatedChurnersFirstMonth: mean(outs.map((x) => x.byMonth.churnedUntreated[0] ?? 0)),
+          untreatedChurners: mean(outs.map((x) => x.baselineChurners)),
+          treatedChurners: mean(outs.map((x) => x.baselineChurners - x.avoided)),
+          accepted: mean(outs.map((x) => x.accepted)),
+        });
         return {
           name: plan.scenario.name,
           kind: plan.scenario.kind,
@@ -809,10 +822,13 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
           predictedAccepted: p.accepted,
           realisedAccepted: mean(outcomes[j].map((x) => x.accepted)),
           insideShare: nets.filter((x) => x >= p.netValue.p05 && x <= p.netValue.p95).length / nets.length,
+          errorBreakdown: breakdown,
         };
       });
       const { coverage, relativeMae, relativeMaeOneFuture, noise } = scoreOf(validated);
       const byKind = Object.fromEntries([...new Set(validated.map((v) => v.kind))].map((k) => [k, scoreOf(validated.filter((v) => v.kind === k))]));
+      const breakdownOf = (vs: readonly ValidatedScenario[]) => summariseBreakdowns(vs.map((v) => v.errorBreakdown), vs.map((v) => v.realisedNetValue));
+      const errorBreakdownSummary = { overall: breakdownOf(validated), byKind: Object.fromEntries([...new Set(validated.map((v) => v.kind))].map((k) => [k, breakdownOf(validated.filter((v) => v.kind === k))])) };
       return {
         seed: o.seed,
         customers: o.customers,
@@ -827,6 +843,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         relativeMaeOneFuture,
         noise,
         byKind,
+        errorBreakdown: errorBreakdownSummary,
         durationMs: Math.round(performance.now() - started),
       };
     } finally {

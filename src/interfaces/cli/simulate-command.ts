@@ -3,7 +3,7 @@ import { systemClock } from '../../domain/clock.js';
 import { toTwinloopError, TwinloopError } from '../../domain/errors.js';
 import { validateSimulations, type SimulationValidationResult } from '../../evaluation/simulation-validation.js';
 import { loadChampion } from '../../intelligence/live/churn-model-service.js';
-import { operatorTwinSource, parseScenarioText, simulate, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
+import { ERROR_PARTS, operatorTwinSource, parseScenarioText, simulate, type ErrorBreakdownSummary, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { formatInterval, formatTable, intOption } from './cli-numbers.js';
@@ -41,6 +41,33 @@ export function formatSimulation(results: readonly ScenarioResult[]): string {
     parts.push(formatTable([['segment', ...METRICS.map(([name]) => name)], ...r.segments.map((s) => [s.segment, ...METRICS.map(([, f]) => f(s))])]));
   }
   return parts.join('\n');
+}
+
+/** The breakdown's parts as the report names them, in substitution order. */
+const PART_LABELS: Readonly<Record<(typeof ERROR_PARTS)[number], string>> = {
+  firstMonthChurn: "first month's churn",
+  horizonChurn: "horizon's churn",
+  acceptance: 'acceptance',
+  effect: "treatment's effect",
+  rest: 'rest',
+};
+
+/** Where the validation's error comes from: each scenario's parts (adding up to its error) and their sums. */
+export function formatErrorBreakdown(r: SimulationValidationResult): string {
+  const n = (x: number) => Math.round(x).toString();
+  const ratio = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)} ×`);
+  const rows = r.scenarios.map((s) => {
+    const b = s.errorBreakdown;
+    return [s.name, s.kind, n(b.error), ...ERROR_PARTS.map((k) => n(b.parts[k])), `${b.untreatedChurners.predicted.toFixed(1)} / ${b.untreatedChurners.realised.toFixed(1)}`, `${b.substituted.horizonLevel.toFixed(2)}`];
+  });
+  const summary = (label: string, x: ErrorBreakdownSummary) =>
+    `${label}: error ${n(x.error)} = ${ERROR_PARTS.map((k) => `${PART_LABELS[k]} ${n(x.parts[k])}`).join(' + ')}; sizes (Σ|part| / Σ|realised|) ${ERROR_PARTS.map((k) => `${PART_LABELS[k]} ${(x.relativeSize[k] * 100).toFixed(1)}%`).join(', ')}; the lab's untreated churners against the realised ${ratio(x.untreatedChurnRatio)} (first month ${ratio(x.untreatedChurnRatioFirstMonth)})`;
+  return [
+    "where the error (predicted − realised net value) comes from: the prediction made again with the realised first month's churn, then the horizon's, the acceptances and the treated's churn; each part is how far it moved, the rest is what is left (docs/simulation.md)",
+    formatTable([['scenario', 'kind', 'error', ...ERROR_PARTS.map((k) => PART_LABELS[k]), 'untreated churners lab / realised', 'level that matches'], ...rows]),
+    summary('all', r.errorBreakdown.overall),
+    ...Object.entries(r.errorBreakdown.byKind).map(([k, x]) => summary(k, x)),
+  ].join('\n');
 }
 
 /** The human report of `simulate validate`. */
@@ -131,7 +158,7 @@ export function registerSimulateCommands(program: Command): void {
         const json = Boolean(opts.json ?? (command.optsWithGlobals() as { json?: boolean }).json);
         const world = opts.config || opts.world ? resolveWorld({ config: opts.config, world: opts.world }) : undefined;
         const r = await validateSimulations({ scenarios: opts.scenarios, customers: opts.customers, seed: opts.seed, realisations: opts.realisations, world, ...(opts.only === undefined ? {} : { only: opts.only.split(',').map((x) => x.trim()).filter((x) => x !== '') }), log: (l) => process.stderr.write(`${l}\n`) });
-        process.stdout.write(`${formatValidation(r)}\n`);
+        process.stdout.write(`${formatValidation(r)}\n${formatErrorBreakdown(r)}\n`);
         if (json) process.stdout.write(`${JSON.stringify({ ...r, targets: { coverage: COVERAGE_TARGET, relativeMae: RELATIVE_MAE_TARGET } })}\n`);
       },
     );
