@@ -27,6 +27,15 @@ export interface PricingSource {
 /** Rounds to the cent: money is moved in cents. */
 export const cents = (x: number): number => Math.round(x * 100) / 100;
 
+/**
+ * What a catalogue offering costs for a customer paying `monthlyPrice`, to the cent: the price a
+ * request naming it gets (`priceActionRequest`), for whoever must know it before asking (a run
+ * checking its budget), so that what is planned and checked is what is moved.
+ */
+export function offeringPrice(offer: CompiledOffer, monthlyPrice: number): number {
+  return cents(offerCostFor(offer, monthlyPrice));
+}
+
 const MONEY_CLASSES = new Set(['credit', 'compensation']);
 /** Classes that may name an offering only as what they are about (a call-back task to present it), not as what they are. */
 const REFERRING_CLASSES = new Set(['communication', 'trouble_ticket']);
@@ -50,7 +59,7 @@ export function priceActionRequest(given: ActionRequest, source: PricingSource |
   if (offer) {
     if (offer.actionClass !== request.actionClass) throw new TwinloopError('BAD_INPUT', `offering ${offer.id} is a ${offer.actionClass}; ask for actionClass "${offer.actionClass}", not "${request.actionClass}"`);
     const monthly = request.customerId ? (source!.monthlyPrice(request.customerId) ?? 0) : 0;
-    const cost = cents(offerCostFor(offer, monthly));
+    const cost = offeringPrice(offer, monthly);
     const how = `offering ${offer.id} at a monthly price of ${monthly}`;
     if (request.cost > 0 && Math.abs(request.cost - cost) > HALF_CENT) throw disagree('cost', request.cost, cost, how);
     if (typeof p.amount === 'number' && Math.abs(p.amount - cost) > HALF_CENT) throw disagree('params.amount', p.amount, cost, how);

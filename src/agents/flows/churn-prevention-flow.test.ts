@@ -9,6 +9,9 @@ import type { TwinEvent } from '../../domain/events.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import { flowOperator, TEST_HORIZON_MS } from './flow-fixtures.js';
+import { DEFAULT_CATALOGUE_DOCUMENT } from '../../decisioning/default-catalogue.js';
+import { loadCatalogue } from '../../decisioning/offer-catalogue.js';
+import { parseActionPolicy } from '../../decisioning/policy/index.js';
 import { churnPreventionWorkflow, churnPreventionWorkflowId, inControlGroup, type ChurnPlanSummary, type ChurnPreventionResult, type ScannedCustomer } from './churn-prevention-flow.js';
 import { churnRunReports } from './churn-prevention-report.js';
 import { observationOfChurnRun } from './intent-execution.js';
@@ -83,6 +86,55 @@ describe('the simulation check of a churn prevention run', () => {
       expect(r.spend + (r.reserved ?? 0)).toBe(9);
     } finally {
       await close();
+    }
+  }, 180_000);
+
+  it("never spends past its budget at the customers' own prices: the budget is checked at the price the executor moves, not at a typical customer's", async () => {
+    // retain-10 takes 10 % off for 6 months: 60 for a customer paying 100, 12 for one paying 20,
+    // 30 at the typical 50 the run's offer is planned at.
+    const catalogue = loadCatalogue(DEFAULT_CATALOGUE_DOCUMENT);
+    const monthly: Record<string, number> = { P1: 100, P2: 100, P3: 20, P4: 100, P5: 20, P6: 20 };
+    const pricing = { offering: (id: string) => catalogue.byId.get(id), monthlyPrice: (id: string) => monthly[id] };
+    const policy = parseActionPolicy({ version: 1, rules: [{ id: 'discounts', actionClass: 'discount', mode: 'autonomous' }] });
+    const offer = { offerId: 'retain-10', cost: 30, discountPct: 10 };
+    const scanned: ScannedCustomer[] = Object.keys(monthly).map((id, i) => ({ customerId: id, churn: 0.3, value: 1000 - i * 10, acceptance: 0.3 }));
+    for (const [name, scan] of [
+      // The scan does not know the prices (a worker's scan of another's customers): the policy's check binds.
+      ['unpriced', scanned],
+      // The scan reads each customer's price as the executor will: nothing above the budget left is asked.
+      ['priced', scanned.map((c) => ({ ...c, costByOffer: { 'retain-10': Math.round(monthly[c.customerId] * 0.6 * 100) / 100 } }))],
+    ] as const) {
+      const { guarded, engine, audit, contacts, atHorizon, close } = await flowOperator(`churn-own-price-${name}`, { policy, pricing });
+      engine.register(churnPreventionWorkflow({ guarded: () => guarded, audit: () => audit, scan: async () => [...scan], ...everyoneWorthIt }));
+      await engine.run();
+      try {
+        const input = { periodId: `own-price-${name}`, scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 100, controlShare: 0, seed: 1, offer, minChurn: 0.1 };
+        const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId(`own-price-${name}`) });
+        const run = await atHorizon(workflowId);
+        expect(run.error).toBeNull();
+        const r = run.output as ChurnPreventionResult;
+        // What the executor moved (the discounts presented, all reserved until answered) is what the run counts, within its 100.
+        const moved = contacts.reduce((a, c) => a + c.cost, 0);
+        expect(r.spend + (r.reserved ?? 0)).toBe(moved);
+        expect(moved).toBeLessThanOrEqual(100);
+        const sorted = (ids: readonly string[] | undefined) => [...(ids ?? [])].sort();
+        const refusals = (await audit.read()).filter((e) => e.entry.type === 'policy.verdict' && (e.entry as { outcome: { guardrail?: string } }).outcome.guardrail === 'run-budget');
+        const refused = refusals.map((e) => (e.entry as { action: { customerId?: string } }).action.customerId);
+        if (name === 'priced') {
+          // Each at their own price: the cheap ones (12 each) and P1 (60) fit in 100, P2 and P4 (60 each) are never asked.
+          expect(sorted(contacts.map((c) => `${c.customerId} ${c.cost}`))).toEqual(['P1 60', 'P3 12', 'P5 12', 'P6 12']);
+          expect(sorted(r.leftAlone.budget?.customerIds)).toEqual(['P2', 'P4']);
+          expect(refused).toEqual([]);
+        } else {
+          // Planned at 30 each: P1 costs 60 and leaves 40; P2, planned to fit, is refused by the policy at its 60;
+          // P3 (12) leaves 28, below the planned 30 of the rest.
+          expect(contacts.map((c) => `${c.customerId} ${c.cost}`)).toEqual(['P1 60', 'P3 12']);
+          expect(refused).toEqual(['P2']);
+          expect(r.leftAlone.budget).toEqual({ count: 4, customerIds: ['P2', 'P4', 'P5', 'P6'] });
+        }
+      } finally {
+        await close();
+      }
     }
   }, 180_000);
 

@@ -111,6 +111,13 @@ export interface ScannedCustomer {
   readonly acceptance: number;
   /** Acceptance per offer id, where it differs by offer (default `acceptance`). */
   readonly acceptanceByOffer?: Readonly<Record<string, number>>;
+  /**
+   * Each offer's price for this customer, as the guarded executor prices it (`offeringPrice` at
+   * their monthly price), where the scan knows it: the run plans and checks its budget with it.
+   * Absent for an offer: the offer's planning `cost`, and the executor refuses what is above the
+   * run's budget left (`runBudgetLeft`) either way.
+   */
+  readonly costByOffer?: Readonly<Record<string, number>>;
   /** Positive: contacting raises churn (sleeping dog). */
   readonly contactHarm?: number;
   /**
@@ -304,6 +311,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       // A proactive run reads the policy as it stands at its scan time: an edit applies from the next scan.
       const input = raw.usePolicy && deps.policy ? { ...raw, ...(await ctx.step(policyStep, { periodId: raw.periodId })) } : raw;
       const offers = input.offers ?? [input.offer];
+      /** The offer's price for this customer as the executor will ask it (read at the scan, so a replay reads the same), else its planning cost. */
+      const priceFor = (c: ScannedCustomer, o: ChurnOffer) => c.costByOffer?.[o.offerId] ?? o.cost;
       const scanned = await ctx.step(scan, { periodId: input.periodId, segment: input.segment, offerIds: offers.map((o) => o.offerId) });
       const byId = new Map(scanned.map((c) => [c.customerId, c]));
       const leftAlone = reasons();
@@ -323,7 +332,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         if (open.length === 0) return [];
         const options = open.map((o) => {
           const acceptance = c.acceptanceByOffer?.[o.offerId] ?? c.acceptance;
-          const candidate = { customerId: c.customerId, churn: c.churn, value: c.value, acceptance: acceptance * (o.retentionEffect ?? input.retentionEffect), contactHarm: c.contactHarm, expectedCost: input.contactCost + o.cost * acceptance };
+          const candidate = { customerId: c.customerId, churn: c.churn, value: c.value, acceptance: acceptance * (o.retentionEffect ?? input.retentionEffect), contactHarm: c.contactHarm, expectedCost: input.contactCost + priceFor(c, o) * acceptance };
           return { o, candidate, score: targetingScore(candidate, { kind: 'expected-value', retentionEffect: 1 }) };
         });
         const best = options.reduce((a, b) => (b.score > a.score ? b : a));
@@ -445,9 +454,12 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         const offer = offerOf.get(c.customerId)!;
         const assisted = input.assistedValueAbove !== undefined && s.value >= input.assistedValueAbove;
         // Worst case: the offer is accepted. What is spent and what is reserved for the offers still
-        // unanswered never pass the budget together.
-        const worst = assisted ? input.contactCost : offer.cost;
-        if (spend + reserved + worst > input.budget) {
+        // unanswered never pass the budget together: checked here at the customer's own price as the
+        // scan read it (else the offer's planning cost), and by the policy at the price the executor
+        // moves (runBudgetLeft below), which binds whatever the scan knew.
+        const worst = assisted ? input.contactCost : priceFor(s, offer);
+        const budgetLeftNow = cents(Math.max(0, input.budget - spend - reserved));
+        if (worst > budgetLeftNow + 1e-9) {
           left['budget-cap']++;
           leftAlone.add('budget', c.customerId);
           continue;
@@ -458,6 +470,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
           // What the run contacts counts up to its horizon: past it the policy carries nothing out
           // (an approval decided later included).
           expiresAt: horizonAt,
+          // The run's budget left, which the policy checks at the price it moves (guardrail run-budget).
+          runBudgetLeft: budgetLeftNow,
           domain: 'churn_prevention',
           features: { ...(s.features ?? {}) },
           actor: CHURN_PREVENTION_ACTOR,
@@ -525,7 +539,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         } else {
           contacts.refused++;
           const guardrail = outcome.guardrail ?? '';
-          leftAlone.add(CONTACT_RULE_NAMES.has(guardrail) ? 'consent' : guardrail === 'budget' ? 'budget' : guardrail === 'expired' ? 'past-horizon' : 'refused', c.customerId);
+          if (guardrail === 'run-budget') left['budget-cap']++;
+          leftAlone.add(CONTACT_RULE_NAMES.has(guardrail) ? 'consent' : guardrail === 'budget' || guardrail === 'run-budget' ? 'budget' : guardrail === 'expired' ? 'past-horizon' : 'refused', c.customerId);
         }
       }
 

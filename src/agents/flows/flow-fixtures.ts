@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
+import type { PricingSource } from '../../decisioning/action-pricing.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy, type ActionPolicy } from '../../decisioning/policy/index.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import { createApprovalQueue } from '../governance/approval-queue.js';
@@ -36,21 +37,22 @@ export async function atHorizon(engine: WorkflowEngine, clock: { skip(ms: number
 
 /**
  * For the flows' tests: stores in a temporary directory, a guarded executor over the default
- * policy whose back end notes each contact and its time (and refuses the customers in `refuse`),
+ * policy (or `policy`, pricing from `pricing` when given) whose back end notes each contact and its
+ * time (and refuses the customers in `refuse`),
  * and a workflow engine (on `engineClock` when given; else on the operator's clock: the wall clock,
  * which `atHorizon` moves past a run's horizon); `close` removes it all.
  */
-export async function flowOperator(name: string, o: { readonly refuse?: ReadonlySet<string>; readonly engineClock?: { now(): number } } = {}) {
+export async function flowOperator(name: string, o: { readonly refuse?: ReadonlySet<string>; readonly engineClock?: { now(): number }; readonly policy?: ActionPolicy; readonly pricing?: PricingSource } = {}) {
   const dir = await mkdtemp(join(tmpdir(), `twinloop-${name}-`));
   const governance = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: dir });
   // The operator's clock runs with the wall clock until a test moves it past a run's horizon.
   const clock = skippingClock();
-  const contacts: { customerId: string; at: number }[] = [];
+  const contacts: { customerId: string; at: number; cost: number }[] = [];
   const executor: ActionExecutor = async (request) =>
-    o.refuse?.has(request.customerId!) ? { ok: false, error: 'campaign_delivery_refused' } : (contacts.push({ customerId: request.customerId!, at: Date.now() }), { ok: true });
+    o.refuse?.has(request.customerId!) ? { ok: false, error: 'campaign_delivery_refused' } : (contacts.push({ customerId: request.customerId!, at: Date.now(), cost: request.cost }), { ok: true });
   const audit = createAuditTrail(governance, clock);
-  const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(governance), queue: createApprovalQueue(governance, clock), audit, executor, clock });
+  const guarded = createGuardedExecutor({ policy: o.policy ?? parseActionPolicy(DEFAULT_ACTION_POLICY), ...(o.pricing ? { pricing: o.pricing } : {}), ledger: createBudgetLedger(governance), queue: createApprovalQueue(governance, clock), audit, executor, clock });
   const engine = createWorkflowEngine({ journal, workerId: 'w', pollIntervalMs: 10, clock: o.engineClock ?? clock });
   const close = async () => {
     await engine.stop();

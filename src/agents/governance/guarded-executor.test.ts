@@ -309,11 +309,15 @@ describe('guarded executor', () => {
     expect((await queue.get(asked.approvalId!))!.evidence).toMatchObject({ amount: { cost: 17, paidAtPresentation: 2, onAcceptance: 15, discountPct: 10 } });
   });
 
-  it("prices an approved discount at the customer's monthly price as at the approval: the money the back end moves is the money judged and booked", async () => {
+  /**
+   * Discounts asked for approval, priced from the catalogue at C8's monthly price (`price`, which a
+   * test changes), over the customer's world (`clock`) and people's time (`people`), as the server
+   * runs them (decision 0028); `moved` is what the back end was asked to move.
+   */
+  function approvedDiscounts() {
     const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: [{ id: 'discounts-approve', actionClass: 'discount', mode: 'approve', riskClass: 'medium' }] });
     const catalogue = loadCatalogue(DEFAULT_CATALOGUE_DOCUMENT);
     const price: Record<string, number> = { C8: 50 };
-    // The customer's world and people's time, as the server runs them (decision 0028).
     const clock = new ManualClock(T0);
     const people = new ManualClock(T0);
     const queue = createApprovalQueue(store, people);
@@ -330,6 +334,11 @@ describe('guarded executor', () => {
       executor: (r, v) => (moved.push(v.cost), Promise.resolve({ ok: true })),
       clock,
     });
+    return { price, clock, people, queue, audit, moved, guarded };
+  }
+
+  it("prices an approved discount at the customer's monthly price as at the approval: the money the back end moves is the money judged and booked", async () => {
+    const { price, clock, people, queue, audit, moved, guarded } = approvedDiscounts();
     const asked = await guarded.execute(req({ customerId: 'C8', actionClass: 'discount', params: { offerId: 'retain-10' } }));
     expect(asked).toMatchObject({ status: 'pending-approval', cost: 30 });
     expect((await queue.get(asked.approvalId!))!.evidence).toMatchObject({ facts: { monthly_price: 50 }, amount: { cost: 30, discountPct: 10 } });
@@ -342,6 +351,23 @@ describe('guarded executor', () => {
     expect(moved).toEqual([48]);
     const executed = (await audit.read()).find((e) => e.entry.requestId === asked.requestId && e.entry.type === 'action.executed');
     expect(executed?.entry).toMatchObject({ action: { cost: 48, discountPct: 10 }, why: { features: { monthly_price: 80 } }, outcome: { cost: 48 } });
+  });
+
+  it("carries an approval out for no more than the asking run counted it at: priced higher at the approval, it is refused (run-budget)", async () => {
+    const { price, queue, moved, guarded } = approvedDiscounts();
+    // A run with 100 left asks a discount priced 30: it counts 30 while the approval waits.
+    const ask = () => guarded.execute(req({ customerId: 'C8', actionClass: 'discount', params: { offerId: 'retain-10' }, runBudgetLeft: 100 }));
+    const first = await ask();
+    expect(first).toMatchObject({ status: 'pending-approval', cost: 30 });
+    expect((await queue.get(first.approvalId!))!.request.runBudgetLeft).toBe(30);
+    // Dearer plan by the approval: 48, more than the run counted (its other contacts may have spent the rest).
+    price.C8 = 80;
+    expect(await guarded.approve(first.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'keep them')).toMatchObject({ status: 'refused', verdict: { guardrail: 'run-budget' } });
+    // Back on the old plan, a second ask is carried out at its 30 once approved.
+    price.C8 = 50;
+    const second = await ask();
+    expect(await guarded.approve(second.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'keep them')).toMatchObject({ status: 'executed', cost: 30 });
+    expect(moved).toEqual([30]);
   });
 
   it('queues an approval and executes once approved, through the same path', async () => {

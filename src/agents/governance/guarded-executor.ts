@@ -418,7 +418,10 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       case 'needs-approval': {
         const settings = verdict.approval ?? currentPolicy().approval;
         const evidence = approvalEvidence(request, verdict, spending, now);
-        const item = await queue.request({ request, why: verdict.reasons, riskClass: verdict.riskClass, rule: verdict.rule, timeoutMinutes: settings.timeoutMinutes, onTimeout: settings.onTimeout, evidence });
+        // The asking run counts it at this cost while it waits: carried out after the approval
+        // (priced again then, decision 0028), it may cost no more than that (guardrail run-budget).
+        const asked = request.runBudgetLeft === undefined ? request : { ...request, runBudgetLeft: Math.min(request.runBudgetLeft, verdict.cost) };
+        const item = await queue.request({ request: asked, why: verdict.reasons, riskClass: verdict.riskClass, rule: verdict.rule, timeoutMinutes: settings.timeoutMinutes, onTimeout: settings.onTimeout, evidence });
         const aSeq = await record('approval.requested', request, request.actor, { approvalId: item.id, expiresAt: item.expiresAt, onTimeout: item.onTimeout }, verdict);
         return { ...base, status: 'pending-approval', reason: last(verdict.reasons), approvalId: item.id, auditSeq: aSeq };
       }

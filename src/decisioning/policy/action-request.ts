@@ -62,6 +62,13 @@ export const actionRequestSchema = z.object({
    * decided later included.
    */
   expiresAt: z.number().int().nonnegative().optional(),
+  /**
+   * What is left of the budget of the run that asks (a churn-prevention run's, a managed
+   * campaign's), in currency units: the policy denies a request whose price is above it (guardrail
+   * `run-budget`), so a run's budget is checked at the price the executor moves, the customer's
+   * own, never at a planning estimate. Absent: no run budget binds it (the policy's budgets still do).
+   */
+  runBudgetLeft: z.number().finite().nonnegative().optional(),
   why: z
     .object({
       summary: z.string().max(2000).optional(),

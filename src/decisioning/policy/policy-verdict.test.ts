@@ -81,6 +81,17 @@ describe('evaluate with the default sandbox policy', () => {
     expect(evaluate(policy, req({ actionClass: 'credit', cost: 8 }), { now: Date.UTC(2026, 5, 1), spending }).verdict).toBe('execute');
   });
 
+  it("denies an action above what is left of the asking run's budget, naming run-budget, whoever approved it; advice spends nothing", () => {
+    const fits = evaluate(policy, req({ actionClass: 'credit', cost: 8, runBudgetLeft: 8 }), { now: NOW });
+    expect(fits).toMatchObject({ verdict: 'execute' });
+    const over = evaluate(policy, req({ actionClass: 'credit', cost: 8, runBudgetLeft: 7.99 }), { now: NOW, approvedBy: { approvalId: 'a1', by: 'lou' } });
+    expect(over).toMatchObject({ verdict: 'deny', guardrail: 'run-budget' });
+    expect(over.reasons.at(-1)).toMatch(/cost 8 is above the 7\.99 left of the budget of the run that asked for it/);
+    // Shown to a person only (an offer in the store is advised): nothing is spent, nothing refused.
+    expect(evaluate(policy, req({ channel: 'store', cost: 8, runBudgetLeft: 0 }), { now: NOW }).verdict).toBe('advise-only');
+    expect(() => actionRequestSchema.parse({ actionClass: 'offer', channel: 'app', actor: { kind: 'agent', id: 'a' }, runBudgetLeft: -1 })).toThrow();
+  });
+
   it('falls back to advice for an action class no rule covers, a person\'s request included: it never executes', () => {
     const noCredits = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: (DEFAULT_ACTION_POLICY.rules ?? []).filter((r) => r.actionClass !== 'credit') });
     const human = { kind: 'human' as const, id: 'local' };

@@ -21,9 +21,10 @@ export type VerdictKind = 'execute' | 'needs-approval' | 'advise-only' | 'deny';
 
 /**
  * The guardrails that can deny a request: a customer the operator does not know, its expiry, caps,
- * budgets, and the contact rules (consent, quiet hours, contact caps, opt-outs).
+ * budgets (the policy's, and what is left of the asking run's: `run-budget`), and the contact
+ * rules (consent, quiet hours, contact caps, opt-outs).
  */
-export const GUARDRAILS = ['unknown-customer', 'expired', 'cost-cap', 'discount-cap', 'budget', ...CONTACT_RULES] as const;
+export const GUARDRAILS = ['unknown-customer', 'expired', 'cost-cap', 'discount-cap', 'budget', 'run-budget', ...CONTACT_RULES] as const;
 export type Guardrail = (typeof GUARDRAILS)[number];
 
 /** A budget line as the ledger should reserve it. */
@@ -169,6 +170,10 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
   // Advice spends nothing, so budgets only bind what may execute.
   const claims: BudgetClaim[] = budgetClaims(policy, request, context.now, cost);
   if (mode !== 'advise') {
+    // The asking run's budget, checked at this price (the customer's own): the run spends no more than it has left.
+    if (request.runBudgetLeft !== undefined && cost > request.runBudgetLeft + 1e-9) {
+      return deny('run-budget', `cost ${money(cost)} is above the ${money(request.runBudgetLeft)} left of the budget of the run that asked for it`);
+    }
     for (const c of claims) {
       const s = context.spending?.find((x) => x.scope === c.scope && x.periodKey === c.periodKey);
       const used = (s?.reserved ?? 0) + (s?.committed ?? 0);

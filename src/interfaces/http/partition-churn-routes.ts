@@ -24,6 +24,7 @@ const scannedCustomer = z.object({
   value: z.number(),
   acceptance: z.number(),
   acceptanceByOffer: z.record(z.string(), z.number()).optional(),
+  costByOffer: z.record(z.string(), z.number().finite().nonnegative()).optional().describe("Each offer's price for the customer, as their owner's guarded executor prices it"),
   contactHarm: z.number().optional(),
   features: z.record(z.string(), z.number()).optional(),
 });

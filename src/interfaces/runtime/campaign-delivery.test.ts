@@ -353,6 +353,37 @@ describe('campaign delivery', () => {
     await records.close();
   });
 
+  it("never spends past its budget at the customers' own prices: each contact asks with what the campaign has left, and one that costs more waits at the back of the queue", async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 3; i++) customer(engine, `C${i}`);
+    // The executor prices each offer at the customer's own price (C0 and C1 dear, C2 cheap) and, as
+    // the policy does, refuses one above the run's budget left (guardrail run-budget).
+    const price: Record<string, number> = { C0: 30, C1: 30, C2: 3 };
+    const asked: { customerId: string; runBudgetLeft?: number }[] = [];
+    const records = await freshRecords();
+    const book = offerSettlementBook(records);
+    const services = servicesOver(engine, async (r) => {
+      asked.push({ customerId: r.customerId!, runBudgetLeft: r.runBudgetLeft });
+      const cost = price[r.customerId!];
+      if (r.runBudgetLeft !== undefined && cost > r.runBudgetLeft) return { status: 'refused', requestId: r.id, reason: `cost ${cost} is above the ${r.runBudgetLeft} left`, verdict: { verdict: 'deny', guardrail: 'run-budget' } };
+      // Presented: all of it reserved until the answer, as the guarded executor keeps it.
+      await book.put(r.id!, settlement('own-price', r.customerId!, 'reserved', { amount: cost }));
+      return { status: 'executed', requestId: r.id, cost: 0, onAcceptance: cost, reason: 'ok' };
+    });
+    // Paced at 3 a contact, a typical customer's price.
+    const delivery = campaignDelivery(() => services, records, () => 3);
+    await delivery.open({ campaignId: 'own-price', variants: [{ id: 'v', offerId: 'retain-10', channel: 'app' }], budget: 20, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    for (let tick = 1; tick <= 4; tick++) await delivery.apply('own-price', { tick, shares: { v: 1 }, paused: [], remainingBudget: 20 });
+    const view = (await delivery.view('own-price'))!;
+    // Only C2 fits: 3 reserved of 20; the dear ones were asked with what was left and refused, never carried out.
+    expect(view.spent + view.reserved).toBeLessThanOrEqual(20);
+    expect(view).toMatchObject({ treated: 1, reserved: 3 });
+    expect(asked.every((a) => a.runBudgetLeft !== undefined)).toBe(true);
+    expect(asked.find((a) => a.customerId === 'C2')?.runBudgetLeft).toBe(20);
+    expect(asked.filter((a) => a.customerId !== 'C2').length).toBeGreaterThan(0);
+    await records.close();
+  });
+
   it('on one process reads no answers from the shared store: they come back to it and are counted as they come', async () => {
     const engine = new TwinEngine();
     for (let i = 0; i < 5; i++) customer(engine, `C${i}`);

@@ -226,7 +226,11 @@ export function campaignDelivery(
       let held = await heldNow();
       // Offers accepted and offers still waiting for an answer count against the campaign's budget as spent.
       const booked = settledTotal(await settledOf(state));
-      const tickBudget = Math.min(allocation.remainingBudget, budgetLeft(state.input.budget, state.spent + booked.committed, booked.reserved)) * TICK_SPEND_SHARE;
+      // What the campaign may still commit, as each contact is asked: the policy refuses a contact whose
+      // price (the customer's own) is above it (runBudgetLeft, guardrail run-budget), so the campaign
+      // never spends past its budget whatever its pacing estimated.
+      let campaignLeft = Math.min(allocation.remainingBudget, budgetLeft(state.input.budget, state.spent + booked.committed, booked.reserved));
+      const tickBudget = campaignLeft * TICK_SPEND_SHARE;
       // Set when a refusal holds for every contact now (quiet hours, the budget): nothing more this tick.
       let notNow = false;
       for (const v of held ? [] : state.input.variants) {
@@ -264,8 +268,16 @@ export function campaignDelivery(
               ...(offering ? offeringParams(offering, { purpose: 'retention', notificationChannel: v.notificationChannel ?? 'sms', body: offering.offering.treatments[0]?.message }) : { present: true }),
             },
             actor: { kind: 'agent', id: 'campaign-manager' },
+            runBudgetLeft: campaignLeft,
             why: { summary: `campaign ${campaignId}, variant ${v.id}, tick ${allocation.tick}` },
           });
+          if (r.status === 'refused' && r.verdict?.guardrail === 'run-budget') {
+            // This customer's price is above what the campaign has left: they go to the back of the
+            // queue (an answer may free a reservation later) and this variant stops for the tick.
+            state.queue.push(state.queue.shift()!);
+            await save(state);
+            break;
+          }
           if (r.status === 'refused' && NOT_NOW_GUARDRAILS.has(r.verdict?.guardrail ?? '')) {
             notNow = true;
             break;
@@ -300,6 +312,7 @@ export function campaignDelivery(
           if (r.onAcceptance) (state.offers ??= noCampaignOffers()).awaiting[decisionId] = v.id;
           // The tick's budget pays for every offer being accepted: its acceptance-paid part too.
           budget -= Math.max(MIN_PACING_COST, charged + (r.onAcceptance ?? 0));
+          campaignLeft = Math.max(0, cents(campaignLeft - charged - (r.onAcceptance ?? 0)));
           await save(state);
         }
       }

@@ -13,6 +13,7 @@ import type { AnyWorkflowDefinition, WorkflowEngine } from '../../agents/workflo
 import { contextKeyOf } from '../../decisioning/acceptance-model.js';
 import { DEFAULT_CONTACT_POLICY, marketingConsentRefusal, outsideQuietHours } from '../../decisioning/contact-policy.js';
 import { discountPctOf, offerCostFor } from '../../decisioning/offer-catalogue.js';
+import { offeringPrice } from '../../decisioning/action-pricing.js';
 import type { Clock } from '../../domain/clock.js';
 import { compileScenarios, estimate, expectedNetValue, parseScenarios } from '../../simulation/index.js';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
@@ -209,6 +210,8 @@ export function operatorFlows(
           ...(harmful ? { contactHarm: Math.max(1e-6, risk.sleepingDog * score.churn * (risk.contactMultiplier - 1)) } : {}),
           acceptance: s.decisions.learner.mean(offerIds[0] ?? CHURN_SCAN_OFFER, contextKeyOf('app', score.churn)),
           acceptanceByOffer: Object.fromEntries(offers.filter((o) => o.eligible(vals)).map((o) => [o.id, s.decisions.learner.mean(o.id, contextKeyOf('app', score.churn))])),
+          // Each offer at this customer's monthly price, as the guarded executor will price it: the run's budget is checked with it.
+          costByOffer: Object.fromEntries(offers.map((o) => [o.id, offeringPrice(o, f[FEATURE_INDEX.monthly_price])])),
         });
         return true;
       }, s.scoreFields);
