@@ -14,19 +14,26 @@
 //   twins as dumped, with last quarter's campaign in its ledger, as it runs (the plan-level guard at risk 0.1,
 //   and the exploration batch its value of information pays for, with the numbers) and on the expected value
 //   alone (dumps from before 2026-12-04 22:25 lack the contact records it reads);
+// - the staged decision (src/intelligence/uplift/staged-decision.ts: a first wave with its paired holdout,
+//   read, then the rest of the budget), on dumps holding each candidate's true response: the first wave's
+//   answers and churn drawn from it, the world waiting between the waves (docs/learning.md, "Two waves");
 // and prints what the campaign shows (churners against expected per branch and contract type).
-// Needs `npm run build` (reads dist/).
+// Needs `npm run build` (reads dist/, or DIST=DIR). Environment: RISKS (the single decision's plan risks,
+// default 0.1,0.2,0.3,1), STAGED (variants firstWaveRisk:firstWaveShare:holdout(1|0):risk[:confirm(1|0)],
+// comma-separated; empty for none), STAGED_DRAWS (default 6), LEARNING=0 to skip the learning agent.
 //
 //   node scripts/agent-offline.mjs DIR/*.json
 import { readFileSync } from 'node:fs';
 
-const dist = new URL('../dist/', import.meta.url);
+const dist = process.env.DIST ? new URL(`file://${process.env.DIST.replace(/\/?$/, '/')}`) : new URL('../dist/', import.meta.url);
 const { fitPilotUplift, planSingleDecision, DEFAULT_CONTACT_EFFECT_PRIORS } = await import(new URL('intelligence/uplift/pilot-uplift.js', dist));
 const { acceptanceCovariates } = await import(new URL('intelligence/uplift/acceptance-covariates.js', dist));
 const { defaultCatalogue } = await import(new URL('decisioning/default-catalogue.js', dist));
 const { LearningRetentionAgent } = await import(new URL('agents/retention/learning-agent.js', dist));
 const { OFFER_KINDS } = await import(new URL('twin/twin-responses.js', dist));
 const { offerCostOf } = await import(new URL('evaluation/retention-yardstick.js', dist));
+const { planFirstWave, planSecondWave } = await import(new URL('intelligence/uplift/staged-decision.js', dist));
+const { createRng } = await import(new URL('intelligence/random.js', dist));
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -34,7 +41,23 @@ if (files.length === 0) {
   process.exit(2);
 }
 /** The single decision's plan risk: as it runs (0.1), looser, and the posterior expected value alone (1). */
-const RISKS = [0.1, 0.2, 0.3, 1];
+const RISKS = (process.env.RISKS ?? '0.1,0.2,0.3,1').split(',').map(Number);
+/**
+ * The staged decision's variants (staged-decision.ts): the first wave's plan risk and share of the
+ * budget, with or without its paired holdout; the second wave at plan risk 0.1. Replayed where the
+ * dump holds each candidate's true response (dumps since 2026-12-06 11:00 UTC): the first wave's
+ * answers and churn over the offer's window are drawn from it, as the sandbox draws them, with the
+ * world waiting meanwhile (the second wave valued at the decision's truth, a held-out customer drawn
+ * to leave no longer a candidate), STAGED_DRAWS times per seed, the value their mean.
+ */
+const STAGED = (process.env.STAGED ?? '0.1:0.25:1:0.1,0.2:0.25:1:0.1,0.2:0.25:1:0.2')
+  .split(',')
+  .filter(Boolean)
+  .map((v) => {
+    const [firstWaveRisk, firstWaveShare, holdout, risk, confirm] = v.split(':').map(Number);
+    return { firstWaveRisk, firstWaveShare, holdout: holdout === 1, risk: risk ?? 0.1, confirm: confirm === 1 };
+  });
+const STAGED_DRAWS = Number(process.env.STAGED_DRAWS ?? 6);
 
 const byWorld = new Map();
 for (const file of files) {
@@ -62,11 +85,61 @@ for (const file of files) {
     w.rows.set(name, r);
   };
   add('feature oracle', d.candidates.filter((c) => c.featureOracle > 0).sort((a, b) => b.featureOracle - a.featureOracle).slice(0, d.budget).map((c) => c.id));
-  for (const risk of RISKS) add(risk === 1 ? 'single decision, expected value alone' : `single decision, plan risk ${risk}`, planSingleDecision(model, candidates, { contacts: d.budget, contactCost: d.contactCost, horizonMonths: H, risk }).contact.map((c) => c.customerId));
+  // The single decision at each plan risk, kept for the staged decision's first wave.
+  const plans = new Map();
+  for (const risk of RISKS) {
+    plans.set(risk, planSingleDecision(model, candidates, { contacts: d.budget, contactCost: d.contactCost, horizonMonths: H, risk }));
+    add(risk === 1 ? 'single decision, expected value alone' : `single decision, plan risk ${risk}`, plans.get(risk).contact.map((c) => c.customerId));
+  }
+
+  if (d.candidates[0]?.response) {
+    const pilotRows = [...obs, ...notSampled];
+    const byId = new Map(candidates.map((c) => [c.customerId, c]));
+    const responseOf = new Map(d.candidates.map((c) => [c.id, c.response]));
+    const priors = { ...DEFAULT_CONTACT_EFFECT_PRIORS, acceptedMultiplier: 1 - (retentionEffect ?? 1 - DEFAULT_CONTACT_EFFECT_PRIORS.acceptedMultiplier) };
+    for (const v of STAGED) {
+      const options = { contacts: d.budget, contactCost: d.contactCost, horizonMonths: H, risk: v.risk, firstWaveRisk: v.firstWaveRisk, firstWaveShare: v.firstWaveShare, holdout: v.holdout };
+      let total = 0, contacted = 0, firstTotal = 0, firstContacted = 0;
+      const guarded = plans.get(v.firstWaveRisk) ?? planSingleDecision(model, candidates, { ...options, risk: v.firstWaveRisk });
+      plans.set(v.firstWaveRisk, guarded);
+      for (let draw = 0; draw < STAGED_DRAWS; draw++) {
+        const rng = createRng(d.seed * 7919 + draw);
+        const first = planFirstWave(guarded, options, rng);
+        const rows = [];
+        const gone = new Set();
+        for (const c of first.contact) {
+          const r = responseOf.get(c.customerId);
+          const accepted = rng.next() < r.accept;
+          rows.push({ covariates: byId.get(c.customerId).covariates, treated: true, accepted, churned: rng.next() < survive(accepted ? r.hazardIfAccepted : r.hazardIfDeclined), expectedChurn: survive(byId.get(c.customerId).hazard) });
+        }
+        for (const id of first.holdout) {
+          const churned = rng.next() < survive(responseOf.get(id).hazardUntreated);
+          if (churned) gone.add(id);
+          rows.push({ covariates: byId.get(id).covariates, treated: false, accepted: false, churned, expectedChurn: survive(byId.get(id).hazard) });
+        }
+        // With `confirm`, the first wave must show on its own (against every control) a plan worth making: a replication of the pilot, not its echo.
+        const confirmed = !v.confirm || (rows.some((r) => r.treated) && planSecondWave(fitPilotUplift([...pilotRows.filter((r) => !r.treated), ...rows], priors), candidates.filter((c) => !gone.has(c.customerId)), first, options).contact.length > 0);
+        const second = !confirmed ? [] : rows.length > 0
+          ? planSecondWave(fitPilotUplift([...pilotRows, ...rows], priors), candidates.filter((c) => !gone.has(c.customerId)), first, options).contact.map((c) => c.customerId)
+          : (plans.get(v.risk) ?? planSingleDecision(model, candidates, { ...options, risk: v.risk })).contact.map((c) => c.customerId);
+        const firstIds = first.contact.map((c) => c.customerId);
+        firstTotal += valueOf(firstIds);
+        firstContacted += firstIds.length;
+        total += valueOf(firstIds) + valueOf(second);
+        contacted += firstIds.length + second.length;
+      }
+      const name = `staged ${v.firstWaveRisk}/${v.risk}, wave 1 ${v.firstWaveShare}${v.holdout ? ' + holdout' : ''}${v.confirm ? ', confirmed' : ''}`;
+      const r = w.rows.get(name) ?? { contacted: 0, value: 0, perSeed: [] };
+      r.contacted += Math.round(contacted / STAGED_DRAWS);
+      r.value += total / STAGED_DRAWS;
+      r.perSeed.push(`${Math.round(total / STAGED_DRAWS)} [w1 ${Math.round(firstTotal / STAGED_DRAWS)} (${Math.round(firstContacted / STAGED_DRAWS)})]`);
+      w.rows.set(name, r);
+    }
+  }
 
   // The learning agent's first month: the agent itself on the twins as dumped (their features, contact
   // records and live scores), its ledger holding last quarter's campaign as agent evaluate's does.
-  if (d.pilot[0]?.record !== undefined) {
+  if (d.pilot[0]?.record !== undefined && process.env.LEARNING !== '0') {
     const never = { presented: 0, accepted: 0, declined: 0, ignored: 0 };
     const empty = { byKind: Object.fromEntries(OFFER_KINDS.map((k) => [k, never])), ...never, lastContactAt: 0, lastAcceptedAt: 0, leftAt: 0 };
     const twins = new Map(d.candidates.map((c) => [c.id, { features: row(c.features), record: empty, score: { active: true, churn: c.churn, clv: c.clv } }]));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { namedWorld } from '../sandbox/index.js';
-import { calibrateProfiles, evaluateRetentionAgent, FIRST_DECISION_POLICIES, judgeTargets, RETENTION_POLICIES, shareOf, type FirstDecisionDump } from './agent-evaluation.js';
+import { calibrateProfiles, evaluateRetentionAgent, FIRST_DECISION_POLICIES, HORIZON_MONTHS, judgeTargets, RETENTION_POLICIES, shareOf, type FirstDecisionDump } from './agent-evaluation.js';
 
 describe('agent evaluate', () => {
   it('runs monthly campaigns on identical world copies and judges every policy against the truth', async () => {
@@ -26,6 +26,14 @@ describe('agent evaluate', () => {
     for (const c of d.candidates.slice(0, 20)) {
       expect(c.features).toHaveLength(d.featureNames.length);
       expect(Number.isFinite(c.truth) && Number.isFinite(c.featureOracle)).toBe(true);
+    }
+    // Each candidate's true response is in the dump (the staged decision's replay draws its first wave's
+    // answers and churn from it), and it is the truth's: valued as the harness values a contact, it gives the truth beside it.
+    for (const c of d.candidates.slice(0, 50)) {
+      const t = c.response!;
+      const survive = (h: number) => (1 - h) ** HORIZON_MONTHS;
+      const retained = t.accept * survive(t.hazardIfAccepted) + (1 - t.accept) * survive(t.hazardIfDeclined) - survive(t.hazardUntreated);
+      expect(retained * t.value - d.contactCost - t.accept * c.offerCost).toBeCloseTo(c.truth, 6);
     }
     // The candidates are the single decision's: each once, none of last quarter's offered arm (their offer still runs).
     const offered = new Set(d.pilot.filter((q) => q.treated).map((q) => q.id));

@@ -18,7 +18,7 @@ import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { openTwinService } from '../twin/twin-service.js';
 import type { ContactRecord, OfferKind } from '../twin/twin-responses.js';
-import { contactValueOf, expectedContactValue, HORIZON_MONTHS, offerCostOf, tInterval, type ContactValue, type Interval, type OfferTerms } from './retention-yardstick.js';
+import { contactValueOf, expectedContactValue, HORIZON_MONTHS, offerCostOf, tInterval, yardstickValue, type ContactValue, type Interval, type OfferTerms } from './retention-yardstick.js';
 import { decideOnce, type PilotCustomer } from '../agents/retention/single-decision-agent.js';
 
 export { tInterval, HORIZON_MONTHS, type Interval } from './retention-yardstick.js';
@@ -219,11 +219,30 @@ export interface FirstDecisionDump {
   readonly now: number;
   readonly pilotAt: number;
   readonly featureNames: readonly string[];
-  readonly candidates: readonly { id: string; features: number[]; churn: number; clv: number; offerCost: number; featureOracle: number; truth: number; type: string }[];
+  readonly candidates: readonly { id: string; features: number[]; churn: number; clv: number; offerCost: number; featureOracle: number; truth: number; type: string; response?: CandidateResponse }[];
   /** `record`: the twin's contact record now (answers by kind, last contact, last acceptance, when it left), and `featuresNow`: its features now, as the learning agent reads them. */
   /** The active customers last quarter's campaign did not sample (features and the churn model's hazard when it started, whether they left since): untouched by it, at random. */
   readonly notSampled: readonly { id: string; features: number[]; hazard: number; churned: boolean; type: string }[];
   readonly pilot: readonly { id: string; features: number[]; featuresNow: number[]; record: ContactRecord | null; hazard: number; treated: boolean; accepted: boolean; churned: boolean; type: string }[];
+}
+
+/**
+ * A candidate's true response to a contact now (dumps since 2026-12-06 11:00 UTC): its probability of
+ * accepting and its monthly hazard untreated, if it accepts and if it does not, with what keeping it
+ * is worth. Enough to draw what a contact would show (an answer, a churn within the horizon), so a
+ * planner that contacts in waves can be replayed offline: scripts/agent-offline.mjs.
+ */
+export interface CandidateResponse {
+  readonly accept: number;
+  readonly hazardUntreated: number;
+  readonly hazardIfAccepted: number;
+  readonly hazardIfDeclined: number;
+  readonly value: number;
+}
+
+function responseOf(oracle: SandboxOracle, id: string, offerId: string): CandidateResponse {
+  const t = oracle.offerEffect(id, offerId);
+  return { accept: t.acceptProbability, hazardUntreated: t.hazardUntreated, hazardIfAccepted: t.hazardIfAccepted, hazardIfDeclined: t.hazardIfDeclined, value: yardstickValue(t.monthlyPrice, t.hazardUntreated) };
 }
 
 /** The product's catalogue: its stated retention effect of an offer is the single-decision agent's prior. */
@@ -520,7 +539,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
                   candidates: inSingle.map((id) => {
                     const f = twins.engine.features(id)!;
                     const s = live.scoreOf(id)!;
-                    return { id, features: Array.from(f), churn: s.churn, clv: s.clv, offerCost: offerCostOf(offer, f[FEATURE_INDEX.monthly_price]), featureOracle: expectedContactValue(view.view(id, o.offerId), offer, o.contactCost), truth: valueNow(oracle, id, offer, o.contactCost).net, type: oracle.responseType(id) };
+                    return { id, features: Array.from(f), churn: s.churn, clv: s.clv, offerCost: offerCostOf(offer, f[FEATURE_INDEX.monthly_price]), featureOracle: expectedContactValue(view.view(id, o.offerId), offer, o.contactCost), truth: valueNow(oracle, id, offer, o.contactCost).net, type: oracle.responseType(id), response: responseOf(oracle, id, offer.id) };
                   }),
                   notSampled: [...notSampled].map(([id, f]) => ({ id, features: Array.from(f), hazard: scorer.probability(f), churned: twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1, type: oracle.responseType(id) })),
                   pilot: pilot.map((q) => ({ id: q.id, features: Array.from(q.features), featuresNow: Array.from(twins.engine.features(q.id) ?? []), record: twins.engine.contactRecord(q.id) ?? null, hazard: scorer.probability(q.features), treated: q.treated, accepted: q.accepted, churned: twins.engine.features(q.id)?.[FEATURE_INDEX.churned] === 1, type: oracle.responseType(q.id) })),

@@ -328,26 +328,58 @@ export interface SingleDecisionPlan {
 
 const survive = (h: number, months: number) => (1 - Math.min(1, Math.max(0, h))) ** months;
 
+/** `survive` for a whole number of months by repeated products: the planner's inner loop calls it four times per candidate and draw, and a power call was most of a plan's time. */
+function surviveWhole(h: number, months: number): number {
+  const s = 1 - Math.min(1, Math.max(0, h));
+  let p = 1;
+  for (let k = 0; k < months; k++) p *= s;
+  return p;
+}
+
+/** The draws as columns, made once per posterior: a plan values every candidate under every draw (1,700 × 12,000 on the harness's 2,000-customer worlds), and a loop over typed columns does it several times faster than over the draws' objects. */
+interface DrawColumns {
+  readonly weight: Float64Array;
+  readonly calibration: Float64Array;
+  readonly selection: Float64Array;
+  readonly accepted: Float64Array;
+  readonly declined: Float64Array;
+}
+const columnsOf = new WeakMap<PilotUplift, DrawColumns>();
+function drawColumns(model: PilotUplift): DrawColumns {
+  let c = columnsOf.get(model);
+  if (!c) {
+    const col = (f: (d: EffectDraw) => number) => Float64Array.from(model.draws, f);
+    c = { weight: col((d) => d.weight), calibration: col((d) => d.calibration), selection: col((d) => d.selection), accepted: col((d) => d.acceptedMultiplier), declined: col((d) => d.declinedMultiplier) };
+    columnsOf.set(model, c);
+  }
+  return c;
+}
+
 /** One candidate under every draw: the net value and the kept value (before costs) per draw, and their summary. */
 function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number, H: number, keep: boolean): { estimate: ContactValueEstimate; kept: Float64Array | null } {
   const a = model.acceptance(c.covariates).mean;
   const spend = contactCost + a * c.offerCost;
+  const d = drawColumns(model);
+  const n = d.weight.length;
+  const S = Number.isInteger(H) && H >= 0 && H <= 24 ? surviveWhole : survive;
   // Kept per draw only for a plan's candidates: a posterior of thousands of draws × every customer would not fit in memory.
-  const kept = keep ? new Float64Array(model.draws.length) : null;
+  const kept = keep ? new Float64Array(n) : null;
   let mean = 0, second = 0, benefit = 0, harm = 0;
-  model.draws.forEach((d, i) => {
+  for (let i = 0; i < n; i++) {
+    const selection = d.selection[i];
     // The candidate's hazard if one who accepts and if not (the two average the calibrated hazard at a).
-    const hA = (c.hazard * d.calibration * d.selection) / (a * d.selection + 1 - a);
-    const hN = (c.hazard * d.calibration) / (a * d.selection + 1 - a);
-    const b = c.value * a * (survive(hA * d.acceptedMultiplier, H) - survive(hA, H));
-    const n = c.value * (1 - a) * (survive(hN * d.declinedMultiplier, H) - survive(hN, H));
-    if (kept) kept[i] = b + n;
-    const net = b + n - spend;
-    mean += d.weight * net;
-    second += d.weight * net * net;
-    benefit += d.weight * b;
-    harm += d.weight * n;
-  });
+    const hA = (c.hazard * d.calibration[i] * selection) / (a * selection + 1 - a);
+    const hN = (c.hazard * d.calibration[i]) / (a * selection + 1 - a);
+    const b = c.value * a * (S(hA * d.accepted[i], H) - S(hA, H));
+    const h = c.value * (1 - a) * (S(hN * d.declined[i], H) - S(hN, H));
+    if (kept) kept[i] = b + h;
+    const net = b + h - spend;
+    const w = d.weight[i];
+    mean += w * net;
+    second += w * net * net;
+    benefit += w * b;
+    harm += w * h;
+  }
   return { estimate: { customerId: c.customerId, mean, sd: Math.sqrt(Math.max(0, second - mean * mean)), benefit: benefit - a * c.offerCost, harm }, kept };
 }
 
@@ -375,7 +407,7 @@ export function planSingleDecision(model: PilotUplift, candidates: readonly Upli
     else left['not-worth-it']++;
   }
   // The longest prefix the guard allows (the expected value only grows along it).
-  const length = longestGuardedPrefix(worth.map((v) => valueByDraw(model, v.candidate, options.contactCost, options.horizonMonths, true).kept!), Float64Array.from(model.draws, (d) => d.weight), risk);
+  const length = longestGuardedPrefix(worth.map((v) => valueByDraw(model, v.candidate, options.contactCost, options.horizonMonths, true).kept!), drawColumns(model).weight, risk);
   left['plan-risk'] = worth.length - length;
   return { contact: worth.slice(0, length).map((v) => v.estimate), left };
 }
