@@ -18,7 +18,7 @@ import { OFFER_SETTLEMENTS, type OfferSettlement } from '../../agents/governance
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
 import { CAMPAIGN_ANSWERS } from './campaign-answers.js';
 import { CAMPAIGN_HOLDS, type CampaignHold } from './campaign-state.js';
-import { campaignDelivery } from './campaign-delivery.js';
+import { campaignDelivery, HOLD_READ_EVERY_CONTACTS } from './campaign-delivery.js';
 import type { OperatorServices } from './operator-services.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -150,43 +150,57 @@ describe('campaign delivery', () => {
     await records.close();
   });
 
-  it('stops a tick under way when a person pauses the campaign from another process, and goes on from where it stopped after the resume', async () => {
+  it('stops a tick under way at the end of its batch when a person pauses the campaign from another process, reading the hold once a batch, and goes on from where it stopped after the resume', async () => {
     const engine = new TwinEngine();
-    for (let i = 0; i < 10; i++) customer(engine, `C${i}`);
+    for (let i = 0; i < 25; i++) customer(engine, `C${i}`);
     const dir = mkdtempSync(join(tmpdir(), 'flows-campaign-'));
     dirs.push(dir);
-    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    const store = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    // Each read of a hold is a round trip to the store (on PostgreSQL): counted.
+    let holdReads = 0;
+    const records = new Proxy(store, {
+      get: (target, key) => {
+        if (key === 'get') return (collection: string, id: string) => (collection === CAMPAIGN_HOLDS && holdReads++, target.get(collection, id));
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }) as RecordStore;
     // The pause route of another process (a worker, the gateway's) writes the hold to the same store.
     const elsewhere = await openRecordStore({ kind: 'sqlite', dataDir: dir });
     const hold = (held: boolean) => elsewhere.put<CampaignHold>(CAMPAIGN_HOLDS, 'held', { held, by: { kind: 'person', id: 'supervisor' }, at: T0, reason: held ? 'complaints' : 'checked' });
     const contacted: string[] = [];
     const services = servicesOver(engine, async (r) => {
       contacted.push(r.customerId!);
-      // The third contact of the first tick is the last before the person's pause lands.
+      // The person's pause lands during the third contact of the first tick: the batch under way (ten) still goes.
       if (contacted.length === 3) await hold(true);
       return { status: 'executed', requestId: r.id, cost: 0.5, reason: 'ok' };
     });
     const delivery = campaignDelivery(() => services, records, () => 0.5);
     const input = { variants: [{ id: 'v', offerId: 'service-check-in', channel: 'web' as const, notificationChannel: 'sms' as const }], budget: 100, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
     await delivery.open({ campaignId: 'held', ...input });
-    // A tick's budget (25) reaches all ten: only the pause stops it.
+    // A tick's budget (25) reaches all twenty-five: only the pause stops it.
     await delivery.apply('held', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 100 });
-    expect(contacted).toHaveLength(3);
-    expect((await delivery.view('held'))!).toMatchObject({ treated: 3, audienceLeft: 7, history: [{ tick: 1, held: true, spent: 1.5 }] });
-    await delivery.apply('held', { tick: 2, shares: { v: 1 }, paused: [], remainingBudget: 98.5 });
-    expect(contacted).toHaveLength(3);
+    expect(contacted).toHaveLength(HOLD_READ_EVERY_CONTACTS);
+    // Read before the round and before its second batch, not before each of its ten contacts.
+    expect(holdReads).toBe(2);
+    expect((await delivery.view('held'))!).toMatchObject({ treated: 10, audienceLeft: 15, history: [{ tick: 1, held: true, spent: 5 }] });
+    await delivery.apply('held', { tick: 2, shares: { v: 1 }, paused: [], remainingBudget: 95 });
+    expect(contacted).toHaveLength(HOLD_READ_EVERY_CONTACTS);
     await hold(false);
-    await delivery.apply('held', { tick: 3, shares: { v: 1 }, paused: [], remainingBudget: 98.5 });
-    // The seven not reached, each once, in the order the unpaused tick would have reached them.
+    holdReads = 0;
+    await delivery.apply('held', { tick: 3, shares: { v: 1 }, paused: [], remainingBudget: 95 });
+    // Fifteen contacts in batches of ten: two reads.
+    expect(holdReads).toBe(2);
+    // The fifteen not reached, each once, in the order the unpaused tick would have reached them.
     const unpaused: string[] = [];
     const reference = campaignDelivery(() => servicesOver(engine, async (r) => (unpaused.push(r.customerId!), { status: 'executed', requestId: r.id, cost: 0.5, reason: 'ok' })), records, () => 0.5);
     await reference.open({ campaignId: 'unpaused', ...input });
     await reference.apply('unpaused', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 100 });
-    expect(unpaused).toHaveLength(10);
+    expect(unpaused).toHaveLength(25);
     expect(contacted).toEqual(unpaused);
     expect((await delivery.view('held'))!.history.map((h) => h.held)).toEqual([true, true, false]);
     await elsewhere.close();
-    await records.close();
+    await store.close();
   });
 
   it('plans the audience with the profiles: likely sleeping dogs left out, the likelier takers first, the bandit\'s prior from their acceptance', async () => {

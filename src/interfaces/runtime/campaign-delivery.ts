@@ -38,6 +38,15 @@ const TICK_SPEND_SHARE = 0.25;
  * audience). A pacing figure only: what a contact books is what the executor charged for it.
  */
 const MIN_PACING_COST = 0.05;
+/**
+ * Contacts a round makes between two reads of the campaign's hold (POST /campaigns/:id/pause): the
+ * hold is read from the store, a round trip on PostgreSQL, once per batch of this many contacts
+ * rather than before each one, and a pause stops the round before its next batch. The bound: a
+ * pause made while a batch is under way lets at most this many contacts of it go (the last read's
+ * batch); next to a contact's own writes (its decision, the executor's audit and ledger, the
+ * campaign's state), a tenth of a read each.
+ */
+export const HOLD_READ_EVERY_CONTACTS = 10;
 /** Largest audience drawn for a campaign. */
 const MAX_AUDIENCE = 20_000;
 /** Who may be in a campaign's audience, besides its segment: a customer who has not churned and holds a plan. */
@@ -219,11 +228,14 @@ export function campaignDelivery(
     async apply(campaignId, allocation) {
       const state = await load(campaignId);
       if (!state || allocation.tick <= (state.lastAppliedTick ?? -1)) return;
-      // A person's hold (POST /campaigns/:id/pause) is read from the store before each contact, so a
-      // pause made in any process stops a tick under way where it is: those not reached yet stay at
-      // the head of the queue, and the first tick after the resume goes on from them.
+      // A person's hold (POST /campaigns/:id/pause) is read from the store before each batch of
+      // contacts (HOLD_READ_EVERY_CONTACTS), so a pause made in any process stops a tick under way
+      // at the end of its batch: those not reached yet stay at the head of the queue, and the first
+      // tick after the resume goes on from them.
       const heldNow = async () => (await records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body.held === true;
       let held = await heldNow();
+      /** Contacts tried since the hold was last read. */
+      let sinceRead = 0;
       // Offers accepted and offers still waiting for an answer count against the campaign's budget as spent.
       const booked = settledTotal(await settledOf(state));
       // What the campaign may still commit, as each contact is asked: the policy refuses a contact whose
@@ -243,13 +255,17 @@ export function campaignDelivery(
         const offering = services().decisions.catalogue.byId.get(v.offerId);
         let failures = 0;
         while (budget >= unit && state.queue.length > 0) {
-          if ((held = await heldNow())) break;
+          if (sinceRead >= HOLD_READ_EVERY_CONTACTS) {
+            sinceRead = 0;
+            if ((held = await heldNow())) break;
+          }
           const customerId = state.queue[0];
           const decisionId = decisionIdOf(campaignId, customerId);
           byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
           // The contact is a decision like next-best-action's, in the one log: its answer comes back
           // against it (a customer tried again with another variant keeps the first one's).
           await services().decisions.logDecision({ decisionId, customerId, at: services().clock.now(), channel: v.channel, ...variantChoice(allocation, state.input.variants, v.offerId) });
+          sinceRead++;
           const r = await (across?.().guarded() ?? services().guarded).execute({
             id: decisionId,
             // Judged as what the offering is (a discount meets the discount rules), presented to the customer.
