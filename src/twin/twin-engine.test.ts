@@ -126,6 +126,26 @@ describe('twin engine', () => {
     expect(engine.check(usage('e', T0 + 30 * H), T0 + 30 * H, engine.gate('C1')).ok).toBe(true);
   });
 
+  it("takes an offer's ignored and an outcome at any lateness, dated when they became facts, and counts them as in time", () => {
+    const engine = new TwinEngine({ latenessMs: 24 * H });
+    const late = new TwinEngine({ latenessMs: 24 * H });
+    const offer = (id: string, action: 'presented' | 'ignored', at: number): TwinEvent => ({ id, kind: 'offer', customerId: 'C1', time: iso(at), source: 'twinloop', v: 1, data: { action, offerId: 'retain-10', channel: 'app', requestId: 'r1', treatment: 'discount' } });
+    const usage = (id: string, at: number): TwinEvent => ({ id, kind: 'usage', customerId: 'C1', time: iso(at), source: 't', v: 1, data: { subscriptionId: 'S1', dataMb: 1, voiceMin: 0, sms: 0, roaming: false } });
+    const outcome: TwinEvent = { id: 'o1', kind: 'outcome', customerId: 'C1', time: iso(T0 + 90 * 24 * H), source: 'twinloop', v: 1, data: { requestId: 'r1', actionClass: 'offer', horizonDays: 90, actedAt: iso(T0), result: 'stayed' } };
+    const ignored = offer('i1', 'ignored', T0 + 7 * 24 * H);
+    // In time: the ignore at its window's end, then three weeks of usage.
+    applyAll(engine, [customer(), offer('p1', 'presented', T0), ignored, usage('u1', T0 + 21 * 24 * H)]);
+    // A stalled sweep: the same ignore arrives two weeks after the customer's latest usage.
+    applyAll(late, [customer(), offer('p1', 'presented', T0), usage('u1', T0 + 21 * 24 * H)]);
+    expect(late.check(ignored, Date.parse(ignored.time), late.gate('C1'))).toEqual({ ok: true });
+    applyAll(late, [ignored]);
+    expect(late.view('C1', T0 + 21 * 24 * H)!.features).toEqual(engine.view('C1', T0 + 21 * 24 * H)!.features);
+    // An outcome too; any other late event is still refused.
+    applyAll(late, [usage('u2', T0 + 100 * 24 * H)]);
+    expect(late.check(outcome, Date.parse(outcome.time), late.gate('C1')).ok).toBe(true);
+    expect(late.check(offer('p2', 'presented', T0 + 90 * 24 * H), T0 + 90 * 24 * H, late.gate('C1'))).toMatchObject({ ok: false, reason: expect.stringContaining('late event') });
+  });
+
   it('gives the same twin for any arrival order within the lateness window', () => {
     fc.assert(
       fc.property(fc.array(eventArb(48), { minLength: 1, maxLength: 40 }), fc.infiniteStream(fc.nat()), (raw, shuffles) => {

@@ -3,7 +3,7 @@ import type { TwinEvent } from '../domain/events.js';
 import { readContactRecord, type ContactRecord } from './twin-responses.js';
 import { FLAG_EXISTS, FLAG_HAS_PROFILE, OFF, RECORD_BYTES } from './twin-layout.js';
 import { NameBook } from './name-book.js';
-import { applyEvent } from './twin-reducer.js';
+import { applyEvent, appliesAtAnyLateness } from './twin-reducer.js';
 import { emptyCursor, scratchCursor, TwinTable, type TwinCursor } from './twin-table.js';
 import { computeFeatures, FEATURE_COUNT } from './twin-features.js';
 import { readTwinView, type TwinView } from './twin-view.js';
@@ -98,7 +98,7 @@ export class TwinEngine {
   /**
    * Checks a well-formed event against what is known of its customer: it must be registered by
    * a `customer` event first, not be dated before the relationship began, and not be later than
-   * the lateness allows.
+   * the lateness allows (unless its application is the same at any lateness: `appliesAtAnyLateness`).
    */
   check(event: TwinEvent, time: number, gate: CustomerGate | undefined): SemanticVerdict {
     if (event.kind === 'customer') {
@@ -113,7 +113,7 @@ export class TwinEngine {
         return { ok: false, reason: `time: ${event.time} is before the customer existed (since ${new Date(gate.since).toISOString()})` };
       }
     }
-    if (gate && time < gate.watermark - this.latenessMs) {
+    if (gate && time < gate.watermark - this.latenessMs && !appliesAtAnyLateness(event)) {
       return {
         ok: false,
         reason: `time: late event; ${event.time} is more than ${this.latenessMs / 3_600_000} h before the customer's latest event (${new Date(gate.watermark).toISOString()})`,

@@ -62,11 +62,11 @@ export class TwinHistory {
   }
 
   /**
-   * Every event of the customer's timeline, oldest first, read a page at a time (`pageSize`) so a
-   * long history is never held whole: the one way to walk a whole timeline.
+   * Every event of the customer's timeline (after log seq `afterSeq`), oldest first, read a page at
+   * a time (`pageSize`) so a long history is never held whole: the one way to walk a whole timeline.
    */
-  async *entries(customerId: string, pageSize = TIMELINE_PAGE): AsyncGenerator<TimelineEntry> {
-    for (let afterSeq = 0; ; ) {
+  async *entries(customerId: string, pageSize = TIMELINE_PAGE, from = 0): AsyncGenerator<TimelineEntry> {
+    for (let afterSeq = from; ; ) {
       const page = await this.timeline(customerId, { afterSeq, limit: pageSize });
       yield* page;
       if (page.length < pageSize) return;

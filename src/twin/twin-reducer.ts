@@ -130,6 +130,16 @@ const maxF = (c: TwinCursor, off: number, v: number) => {
   if (v > c.f64[k]) c.f64[k] = v;
 };
 
+/**
+ * Whether an event changes a twin the same however late it arrives, so the lateness check lets it
+ * in: an offer's `ignored` (a count by kind, no day bucket) and an `outcome` (nothing beyond the
+ * event count). The operator writes both when a window or horizon has passed, dated when that
+ * happened, which after a stall or a restart is days behind the customer's latest usage.
+ */
+export function appliesAtAnyLateness(event: TwinEvent): boolean {
+  return event.kind === 'outcome' || (event.kind === 'offer' && event.data.action === 'ignored');
+}
+
 /** Applies one validated, accepted event to the twin under `c`. `time` is the event time in ms. */
 export function applyEvent(c: TwinCursor, event: TwinEvent, time: number, names: IdNames): void {
   const flags = f(c, OFF.flags);

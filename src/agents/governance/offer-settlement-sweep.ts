@@ -74,9 +74,9 @@ export interface RunningOfferSettlement {
 export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSettlement {
   const window = o.answerWindowMs ?? ANSWER_WINDOW_MS;
   /** Answers whose settlement failed, by request id: tried again at every sweep. */
-  const failed = new Map<string, OfferAnswer>();
-  const detach = settleOnAnswers(o.intake, o.settler, (requestId, answer, err) => {
-    failed.set(requestId, answer);
+  const failed = new Map<string, { answer: OfferAnswer; at: number }>();
+  const detach = settleOnAnswers(o.intake, o.settler, (requestId, answer, err, at) => {
+    failed.set(requestId, { answer, at });
     o.log?.(`offer ${requestId}: its ${answer} answer did not settle its budget now (${err.message}); it stays reserved and is tried again`);
   });
 
@@ -104,16 +104,16 @@ export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSet
     const answer = await o.answerOf(open.customerId, open.requestId);
     if (answer) return (await o.settler.settle(open.requestId, answer)) ? 'answered' : undefined;
     if (!due) return undefined;
-    return (await o.settler.settle(open.requestId, 'ignored')) ? 'ignored' : undefined;
+    return (await o.settler.settle(open.requestId, 'ignored', open.presentedAt + window)) ? 'ignored' : undefined;
   }
 
   /** A reservation the sweep cannot settle now is said once per cause, not once a reservation a sweep. */
   const trouble = oncePerCause(o.log);
   async function sweepOnce(full: boolean): Promise<SettlementSweepTally> {
     const tally: SettlementSweepTally = { answered: 0, ignored: 0, forgotten: 0 };
-    for (const [requestId, answer] of [...failed]) {
+    for (const [requestId, { answer, at }] of [...failed]) {
       try {
-        if (await o.settler.settle(requestId, answer)) tally.answered++;
+        if (await o.settler.settle(requestId, answer, at)) tally.answered++;
         failed.delete(requestId);
       } catch (err) {
         o.log?.(`offer ${requestId}: its ${answer} answer did not settle again (${(err as Error).message}); tried at the next sweep`);

@@ -6,6 +6,7 @@ import { DEFAULT_CATALOGUE_DOCUMENT } from '../../decisioning/default-catalogue.
 import { loadCatalogue } from '../../decisioning/offer-catalogue.js';
 import { createBudgetLedger, parseActionPolicy, type BudgetLedger } from '../../decisioning/policy/index.js';
 import { ManualClock } from '../../domain/clock.js';
+import { DAY_MS } from '../../domain/time.js';
 import type { TwinEvent } from '../../domain/events.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
@@ -141,14 +142,18 @@ describe('offers paid on acceptance', () => {
   });
 
   it('the answers the intake applies settle: accepted, declined, and the outcome watch\'s ignored', async () => {
-    const { guarded, apply, settlements } = operator();
+    const { guarded, apply, settlements, clock } = operator();
     await present(guarded, 'A', 'mixed', 'C1');
     await present(guarded, 'D', 'mixed', 'C2');
     await present(guarded, 'I', 'mixed', 'C3');
     expect(await spend()).toMatchObject({ committed: 6, reserved: 45 });
-    apply([answer('A', 'accepted'), answer('D', 'declined', 'C2'), answer('I', 'ignored', 'C3')]);
+    // The ignore comes in two weeks late (a stalled sweep), dated at its window's end: the release is dated there too.
+    const windowEnd = T0 + 7 * DAY_MS;
+    clock.set(T0 + 21 * DAY_MS);
+    apply([answer('A', 'accepted'), answer('D', 'declined', 'C2'), { ...answer('I', 'ignored', 'C3'), time: new Date(windowEnd).toISOString() }]);
     await expect.poll(async () => (await settlements.list()).filter((s) => s.state !== 'reserved').length).toBe(3);
     expect(await spend()).toMatchObject({ committed: 6 + 15, reserved: 0 });
+    expect((await settlements.get('I'))?.settledAt).toBe(windowEnd);
   });
 
   it('an answer seen twice (at once, or again later, or another answer after it) settles once', async () => {

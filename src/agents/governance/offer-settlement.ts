@@ -140,9 +140,10 @@ export interface OfferSettler {
   /**
    * Commits (accepted) or releases (declined, ignored) the request's reserved part, or books an
    * `accepted` that came after it was released as ignored; null when nothing changed (not an
-   * acceptance-paid offer, or settled already).
+   * acceptance-paid offer, or settled already). `at`: when the answer was given (its event's time;
+   * an ignore's is the end of the answer window), which the record keeps as `settledAt`; absent, now.
    */
-  settle(requestId: string, answer: OfferAnswer): Promise<OfferSettlement | null>;
+  settle(requestId: string, answer: OfferAnswer, at?: number): Promise<OfferSettlement | null>;
 }
 
 /** What the settler needs. */
@@ -179,7 +180,7 @@ export function createOfferSettler(o: OfferSettlerOptions): OfferSettler {
     why: { summary },
     outcome,
   });
-  async function settleOnce(requestId: string, answer: OfferAnswer): Promise<OfferSettlement | null> {
+  async function settleOnce(requestId: string, answer: OfferAnswer, at?: number): Promise<OfferSettlement | null> {
     const pending = await o.settlements.get(requestId);
     if (!pending) return null;
     if (pending.state !== 'reserved') return answer === 'accepted' && pending.answer === 'ignored' && !pending.late ? acceptedLate(pending) : null;
@@ -189,7 +190,8 @@ export function createOfferSettler(o: OfferSettlerOptions): OfferSettler {
     // process) writes the record, never the money or the entry twice.
     if (answer === 'accepted') await o.ledger.commit(reservation);
     else await o.ledger.release(reservation);
-    const settled: OfferSettlement = { ...pending, state: answer === 'accepted' ? 'committed' : 'released', settledAt: o.clock.now(), answer };
+    // Dated when the customer answered (an ignore at its window's end), however late it is settled.
+    const settled: OfferSettlement = { ...pending, state: answer === 'accepted' ? 'committed' : 'released', settledAt: at ?? o.clock.now(), answer };
     await o.audit.record(entry(pending, 'action.settled', answer === 'accepted' ? pending.amount : 0, `the customer's answer: ${answer}`, { answer, state: settled.state, amount: pending.amount }), settledFact(requestId));
     await o.settlements.put(requestId, settled);
     return settled;
@@ -243,11 +245,11 @@ export function createOfferSettler(o: OfferSettlerOptions): OfferSettler {
     return booked;
   }
   return {
-    settle(requestId, answer) {
+    settle(requestId, answer, at) {
       // One settlement of a request at a time: an answer seen while another settles it waits for
       // it, then finds it settled (the same answer: nothing more) or acts on it (a late acceptance).
       const before = running.get(requestId);
-      const done: Promise<OfferSettlement | null> = (before ? before.catch(() => null).then(() => settleOnce(requestId, answer)) : settleOnce(requestId, answer)).finally(() => {
+      const done: Promise<OfferSettlement | null> = (before ? before.catch(() => null).then(() => settleOnce(requestId, answer, at)) : settleOnce(requestId, answer, at)).finally(() => {
         if (running.get(requestId) === done) running.delete(requestId);
       });
       running.set(requestId, done);
@@ -270,13 +272,14 @@ export function offerAnswerOf(e: TwinEvent): { requestId: string; answer: OfferA
 export function settleOnAnswers(
   intake: { onApplied(listener: AppliedListener): () => void },
   settler: OfferSettler,
-  failed: (requestId: string, answer: OfferAnswer, err: Error) => void,
+  failed: (requestId: string, answer: OfferAnswer, err: Error, at: number) => void,
 ): () => void {
   return intake.onApplied((batch) => {
     for (const { event } of batch) {
       const a = offerAnswerOf(event);
       if (!a) continue;
-      void settler.settle(a.requestId, a.answer).catch((err: Error) => failed(a.requestId, a.answer, err));
+      const at = Date.parse(event.time);
+      void settler.settle(a.requestId, a.answer, at).catch((err: Error) => failed(a.requestId, a.answer, err, at));
     }
   });
 }

@@ -7,7 +7,8 @@ import { DAY_MS } from '../../domain/time.js';
 import type { DecisionOutcome } from '../../decisioning/decision-record.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import type { RecordStore, StoredDecision } from '../../store/record-store.js';
-import type { AppliedListener } from '../../twin/intake.js';
+import type { AcceptedEvent, AppliedListener } from '../../twin/intake.js';
+import { TwinloopError } from '../../domain/errors.js';
 import { answerAmong } from './offer-settlement.js';
 import { startOutcomeWatch, type OutcomeWatch, type OutcomeWatchOptions } from './outcome-watch.js';
 
@@ -18,12 +19,18 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function fakeIntake() {
   const listeners: AppliedListener[] = [];
   const written: TwinEvent[] = [];
+  /** Everything applied, as the event log keeps it. */
+  const log: AcceptedEvent[] = [];
   let seq = 0;
   const apply = (events: readonly TwinEvent[]) => {
-    for (const l of listeners) l(events.map((event) => ({ event, time: Date.parse(event.time), seq: ++seq })));
+    const batch = events.map((event) => ({ event, time: Date.parse(event.time), seq: ++seq }));
+    log.push(...batch);
+    for (const l of listeners) l(batch);
   };
   return {
     written,
+    log,
+    logAfter: async (afterSeq: number, limit: number) => log.filter((a) => a.seq > afterSeq).slice(0, limit),
     apply,
     onApplied: (l: AppliedListener) => (listeners.push(l), () => void listeners.splice(listeners.indexOf(l), 1)),
     submit: async (events: readonly TwinEvent[]) => {
@@ -140,6 +147,51 @@ describe('outcome watch', () => {
     ]);
     expect((await watch.sweep()).stayed).toBe(0);
   });
+  it("dates an ignore at its window's end however late the sweep, and looks for the answer after the presentation while the timeline cannot be read", async () => {
+    const intake = fakeIntake();
+    // The customer's whole timeline cannot be read (a first start's history, seqs 1 and 2, still written behind); the events after it can.
+    const HISTORY_END = 2;
+    const asked: (number | undefined)[] = [];
+    const answerOf: OutcomeWatchOptions['answerOf'] = async (customerId, requestId, afterSeq) => {
+      asked.push(afterSeq);
+      if (afterSeq === undefined || afterSeq < HISTORY_END) throw new TwinloopError('UNAVAILABLE', "reading the events of customer C1 reaches the first start's history, which is still being written");
+      return answerAmong(intake.log.filter((a) => a.seq > afterSeq && a.event.customerId === customerId).map((a) => a.event), requestId);
+    };
+    watch = await start(intake, { answerOf });
+    intake.apply([acted('r-h1', T0 - 2 * DAY_MS), acted('r-h2', T0 - DAY_MS)]);
+    await records.appendDecisions([decision('d1', T0), decision('d2', T0)]);
+    intake.apply([presented('d1:retain-10', T0, 'd1'), presented('d2:retain-10', T0, 'd2')]);
+    intake.apply([{ ...presented('d2:retain-10', T0 + DAY_MS, 'd2'), id: 'answer', data: { action: 'declined', offerId: 'retain-10', channel: 'call', requestId: 'd2:retain-10', decisionId: 'd2' } } as TwinEvent]);
+    // The first sweep after the window comes two weeks late.
+    now = T0 + 21 * DAY_MS;
+    expect((await watch.sweep()).ignored).toBe(1);
+    expect(intake.written.map((e) => [e.id, e.time])).toEqual([['ignored:d1:retain-10', iso(T0 + 7 * DAY_MS)]]);
+    expect(closed.get('d1')).toMatchObject({ result: 'ignored', at: T0 + 7 * DAY_MS });
+    expect(asked).toEqual([undefined, HISTORY_END]);
+    // Written again (a sweep repeated after a crash), it is the same event, dated the same.
+    now = T0 + 30 * DAY_MS;
+    expect((await watch.sweep()).ignored).toBe(0);
+  });
+
+  it("reads again at start what was applied after its last save: a presentation then is written off, not closed not-acted", async () => {
+    const intake = fakeIntake();
+    watch = await start(intake, { logAfter: intake.logAfter });
+    await records.appendDecisions([decision('d1', T0), decision('d2', T0 + DAY_MS)]);
+    intake.apply([presented('d1:retain-10', T0, 'd1')]);
+    await watch.close();
+    // The process dies after d2's offer was presented and an action carried out, before the watch saved them.
+    intake.apply([presented('d2:retain-10', T0 + DAY_MS, 'd2'), acted('r-credit', T0 + DAY_MS)]);
+    watch = await start(intake, { logAfter: intake.logAfter });
+    // A presentation the new run sees live is not read twice.
+    intake.apply([acted('r-live', T0 + 2 * DAY_MS)]);
+    now = T0 + 8 * DAY_MS + 1;
+    expect(await watch.sweep()).toMatchObject({ ignored: 2, notActed: 0 });
+    expect(closed.get('d2')).toMatchObject({ result: 'ignored', at: T0 + 8 * DAY_MS });
+    now = T0 + 92 * DAY_MS;
+    expect((await watch.sweep()).stayed).toBe(2);
+    expect(intake.written.filter((e) => e.kind === 'outcome').map((e) => e.id).sort()).toEqual(['outcome:r-credit', 'outcome:r-live']);
+  });
+
   it('writes no ignored after an answer it did not see: a restart its last save did not cover, an offer presented again', async () => {
     const intake = fakeIntake();
     /** The customer's logged events: what the twins' history holds, whatever the watch saw. */

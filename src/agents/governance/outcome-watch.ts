@@ -4,7 +4,7 @@ import type { Channel, TwinEvent } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
 import { ANSWER_WINDOW_MS, type DecisionOutcome } from '../../decisioning/decision-record.js';
 import { decisionCursor, MAX_PAGE_SIZE, type RecordStore } from '../../store/record-store.js';
-import type { AppliedListener } from '../../twin/intake.js';
+import type { AcceptedEvent, AppliedListener } from '../../twin/intake.js';
 import type { TwinView } from '../../twin/twin-view.js';
 import { eventIdOf, TWINLOOP_SOURCE } from './action-report.js';
 import { oncePerCause } from './once-per-cause.js';
@@ -20,7 +20,10 @@ import type { OfferAnswer } from './offer-settlement.js';
  *   whose offer was presented and waits for its answer is closed by that answer (or `ignored`);
  * - writes an `outcome` event (stayed or churned) for every action carried out on a customer once
  *   its horizon has passed, or at once when the customer leaves within it.
- * What it waits for is kept in the record store, so a restart forgets nothing.
+ * What it waits for is kept in the record store, so a restart forgets nothing: what was applied
+ * after its last save is read again from the log at start (`logAfter`). Each event it writes is
+ * dated when it became a fact (an offer's window's end, the horizon, the leaving), however late
+ * the sweep that writes it runs (a stall, a restart), and writing it again is a duplicate.
  */
 
 /** How long after an action the customer's stay or churn is its outcome: a quarter, the retention offers' effect. */
@@ -34,12 +37,8 @@ export const SWEEP_EVERY_MS = 5_000;
 export const SAVE_EVERY_MS = 30_000;
 /** Where the watch keeps what it waits for. */
 export const OUTCOME_WATCH_RECORD = { collection: 'outcome-watch', id: 'state' } as const;
-/**
- * Events it writes are stamped at their due time, but never earlier than this before now: a
- * watch that was stopped for long still writes events the twins accept (they take events up to
- * three days older than a customer's latest).
- */
-const MAX_STAMP_DELAY_MS = DAY_MS;
+/** Events read per page when the watch reads again what was applied after its last save. */
+const CATCH_UP_PAGE = 1_000;
 /** Answers remembered, so that an action report arriving after its answer opens nothing. */
 const ANSWERED_MEMORY = 5_000;
 
@@ -51,6 +50,12 @@ export interface PendingAnswer {
   channel: Channel;
   treatment?: string;
   presentedAt: number;
+  /**
+   * The log seq of the presentation the watch saw: when the customer's whole timeline cannot be
+   * read now (a first start's history still written behind), their answer is looked for after it.
+   * Absent in what a watch saved before it kept it.
+   */
+  presentedSeq?: number;
 }
 
 /**
@@ -80,6 +85,8 @@ interface PendingHorizon {
 interface WatchState {
   /** Decisions logged before this time (ms) are all closed. */
   sweptUntil: number;
+  /** The highest log seq whose event the state reflects (absent in a state saved before it was kept). */
+  seenSeq?: number;
   answers: Record<string, PendingAnswer>;
   horizons: Record<string, PendingHorizon>;
 }
@@ -104,7 +111,14 @@ export interface OutcomeWatchOptions {
    * restart the watch's last save did not cover, or the offer was presented again after it) stands,
    * and no `ignored` is written after it. Absent: the watch's own memory alone decides.
    */
-  readonly answerOf?: (customerId: string, requestId: string) => Promise<OfferAnswer | undefined>;
+  readonly answerOf?: (customerId: string, requestId: string, afterSeq?: number) => Promise<OfferAnswer | undefined>;
+  /**
+   * The applied events logged after `afterSeq` (a page of at most `limit`, in seq order): what was
+   * applied after the last save is read again at start, so a restart forgets no presentation, answer
+   * or action (the watch would otherwise close such a decision `not-acted` and write no `ignored`).
+   * Absent: what came after the last save is lost (a partition worker, whose log holds others' customers).
+   */
+  readonly logAfter?: (afterSeq: number, limit: number) => Promise<readonly AcceptedEvent[]>;
   /** Records a decision's outcome (the decision service: the log, once). */
   readonly recordOutcome: (decisionId: string, outcome: DecisionOutcome) => Promise<unknown>;
   readonly records: RecordStore;
@@ -137,14 +151,18 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
   let dirty = false;
   let savedAt = 0;
 
-  const observe: AppliedListener = (batch) => {
-    for (const { event: e } of batch) {
+  /** The first seq applied live (a catch-up reads the log up to it), and the highest seen. */
+  let firstLiveSeq: number | undefined;
+  let seenSeq = state.seenSeq ?? 0;
+  const observe = (batch: readonly AcceptedEvent[]): void => {
+    for (const { event: e, seq } of batch) {
+      if (seq > seenSeq) seenSeq = seq;
       if (e.kind === 'offer' && e.data.requestId) {
         const id = e.data.requestId;
         if (e.data.action === 'presented') {
           if (answered.has(id)) continue;
           const d = e.data;
-          state.answers[id] = { customerId: e.customerId, offerId: d.offerId, channel: d.channel, presentedAt: Date.parse(e.time), ...(d.decisionId ? { decisionId: d.decisionId } : {}), ...(d.treatment ? { treatment: d.treatment } : {}) };
+          state.answers[id] = { customerId: e.customerId, offerId: d.offerId, channel: d.channel, presentedAt: Date.parse(e.time), presentedSeq: seq, ...(d.decisionId ? { decisionId: d.decisionId } : {}), ...(d.treatment ? { treatment: d.treatment } : {}) };
         } else {
           delete state.answers[id];
           answered.add(id);
@@ -156,7 +174,7 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
         const at = Date.parse(e.time);
         // The channel's own `offer presented` (with the offer kind) takes precedence when it came first.
         if (d.status === 'presented' && d.offerId && !answered.has(d.requestId) && !state.answers[d.requestId]) {
-          state.answers[d.requestId] = { customerId: e.customerId, offerId: d.offerId, channel: d.channel, presentedAt: at, ...(d.decisionId ? { decisionId: d.decisionId } : {}) };
+          state.answers[d.requestId] = { customerId: e.customerId, offerId: d.offerId, channel: d.channel, presentedAt: at, presentedSeq: seq, ...(d.decisionId ? { decisionId: d.decisionId } : {}) };
         }
         state.horizons[d.requestId] ??= { customerId: e.customerId, actionClass: d.actionClass, actedAt: at, ...(d.decisionId ? { decisionId: d.decisionId } : {}) };
         dirty = true;
@@ -168,7 +186,28 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
       }
     }
   };
-  const detach = o.intake.onApplied(observe);
+  const detach = o.intake.onApplied((batch) => {
+    if (firstLiveSeq === undefined && batch.length > 0) firstLiveSeq = batch[0].seq;
+    observe(batch);
+  });
+
+  /**
+   * Where the catch-up stands: the seq after which the log is read again (what a previous run
+   * applied after its last save), until it has reached what this run saw live. Undefined: done.
+   */
+  let catchUpAfter: number | undefined = stored && o.logAfter && state.seenSeq !== undefined ? state.seenSeq : undefined;
+  /** Reads the log again from where the last save left off up to the first event seen live; false while it cannot. */
+  async function catchUp(): Promise<boolean> {
+    while (catchUpAfter !== undefined) {
+      const page = await o.logAfter!(catchUpAfter, CATCH_UP_PAGE);
+      const until = firstLiveSeq ?? Number.POSITIVE_INFINITY;
+      const gap = page.filter((a) => a.seq < until);
+      observe(gap);
+      if (gap.length) dirty = true;
+      catchUpAfter = gap.length === page.length && page.length === CATCH_UP_PAGE ? page[page.length - 1].seq : undefined;
+    }
+    return true;
+  }
 
   const trouble = oncePerCause(o.log);
   /** Submits events; false when the intake could not take them now (they are tried again next sweep). */
@@ -187,22 +226,49 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
       return false;
     }
   };
-  const stamp = (due: number, now: number) => new Date(Math.max(due, now - MAX_STAMP_DELAY_MS)).toISOString();
+  /**
+   * An event's time is when it became a fact, however late the sweep (a stall, a restart): the
+   * twins take these events at any lateness (their state holds no time bucket of them,
+   * `twin-reducer.ts` `appliesAtAnyLateness`), and as-of reads see them where they belong.
+   */
+  const stamp = (due: number) => new Date(due).toISOString();
+
+  /**
+   * The customer's logged answer to the request: read from their whole timeline, or, when that
+   * cannot be read now (UNAVAILABLE: a first start's history is still written behind, ~16 min on
+   * the default world) from the events after its presentation, which no history reaches.
+   */
+  async function loggedAnswer(requestId: string, a: PendingAnswer): Promise<OfferAnswer | undefined> {
+    try {
+      return await o.answerOf!(a.customerId, requestId);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'UNAVAILABLE' || a.presentedSeq === undefined) throw err;
+      return await o.answerOf!(a.customerId, requestId, a.presentedSeq - 1);
+    }
+  }
 
   async function sweepAnswers(now: number, tally: SweepTally): Promise<void> {
     const due: [string, PendingAnswer][] = [];
     for (const [requestId, a] of Object.entries(state.answers)) {
       if (a.presentedAt + window > now) continue;
       // Answered already (the log says so): nothing to write off; an `ignored` after a `declined`
-      // would count the offer twice and release what the answer settled.
-      if (o.answerOf && (await o.answerOf(a.customerId, requestId)) !== undefined) {
+      // would count the offer twice and release what the answer settled. One that cannot be read
+      // now waits for the next sweep (and is then still dated at its window's end); the others go on.
+      let answer: OfferAnswer | undefined;
+      try {
+        answer = o.answerOf ? await loggedAnswer(requestId, a) : undefined;
+      } catch (err) {
+        trouble.note(err, 'outcomes: an offer is not written off as ignored now, tried at the next sweep', requestId);
+        continue;
+      }
+      if (answer !== undefined) {
         delete state.answers[requestId];
         dirty = true;
         continue;
       }
       due.push([requestId, a]);
     }
-    const events = due.map(([requestId, a]) => ignoredOfferEvent(requestId, a, stamp(a.presentedAt + window, now)));
+    const events = due.map(([requestId, a]) => ignoredOfferEvent(requestId, a, stamp(a.presentedAt + window)));
     if (!(await submit(events))) return;
     for (const [requestId, a] of due) {
       // Recorded here too (not only when the event comes back), so the decision sweep below finds it closed.
@@ -226,7 +292,7 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
       if (!churned && h.actedAt + horizonMs > now) continue;
       const base = { requestId, actionClass: h.actionClass, horizonDays, actedAt: new Date(h.actedAt).toISOString(), ...(h.decisionId ? { decisionId: h.decisionId } : {}) };
       const data = churned ? { ...base, result: 'churned' as const, churnedAt: new Date(leftAt).toISOString() } : { ...base, result: 'stayed' as const };
-      events.push({ id: eventIdOf('outcome', requestId), kind: 'outcome', customerId: h.customerId, time: stamp(churned ? leftAt : h.actedAt + horizonMs, now), source: TWINLOOP_SOURCE, v: 1, data });
+      events.push({ id: eventIdOf('outcome', requestId), kind: 'outcome', customerId: h.customerId, time: stamp(churned ? leftAt : h.actedAt + horizonMs), source: TWINLOOP_SOURCE, v: 1, data });
       done.push(requestId);
       if (churned) tally.churned++;
       else tally.stayed++;
@@ -269,7 +335,8 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
   const save = async () => {
     dirty = false;
     savedAt = Date.now();
-    await o.records.put(OUTCOME_WATCH_RECORD.collection, OUTCOME_WATCH_RECORD.id, state);
+    // While the catch-up has not reached the live events, the state reflects the log only up to where it stands.
+    await o.records.put(OUTCOME_WATCH_RECORD.collection, OUTCOME_WATCH_RECORD.id, { ...state, seenSeq: catchUpAfter ?? seenSeq });
   };
 
   let running: Promise<SweepTally> | undefined;
@@ -278,9 +345,12 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
       const tally: SweepTally = { ignored: 0, notActed: 0, stayed: 0, churned: 0 };
       try {
         const now = o.clock.now();
+        // What a previous run applied after its last save first: until it is read, a decision whose
+        // offer was presented then would be closed `not-acted`, so decisions wait for it.
+        const caughtUp = await catchUp().catch((err: Error) => (trouble.note(err, 'outcomes: what was applied before the restart is not read again yet, tried at the next sweep'), false));
         await sweepAnswers(now, tally);
         await sweepHorizons(now, tally);
-        await sweepDecisions(now, tally);
+        if (caughtUp) await sweepDecisions(now, tally);
         if (dirty && Date.now() - savedAt >= SAVE_EVERY_MS) await save();
         return tally;
       } finally {

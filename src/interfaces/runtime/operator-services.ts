@@ -146,10 +146,10 @@ export function liveTwinSource(twins: TwinService, intelligence: Intelligence, e
   return operatorTwinSource(twins.engine, live.model, evidence);
 }
 
-/** A customer's logged offer events (presented, answered), oldest first. */
-async function offerEventsOf(twins: Pick<TwinService, 'history'>, customerId: string): Promise<TwinEvent[]> {
+/** A customer's logged offer events (presented, answered) after log seq `afterSeq` (all: 0), oldest first. */
+async function offerEventsOf(twins: Pick<TwinService, 'history'>, customerId: string, afterSeq = 0): Promise<TwinEvent[]> {
   const out: TwinEvent[] = [];
-  for await (const e of twins.history.entries(customerId)) if (e.kind === 'offer') out.push(e.event);
+  for await (const e of twins.history.entries(customerId, undefined, afterSeq)) if (e.kind === 'offer') out.push(e.event);
   return out;
 }
 
@@ -178,8 +178,11 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // Offers unanswered within their window become `ignored`, open decisions are closed, and every
   // action's stay-or-churn outcome is written at its horizon.
   /** A customer's answer to an offer's request, read from their logged events: the outcome watch and the settlement sweep ask it. */
-  const loggedAnswerOf = async (customerId: string, requestId: string) => answerAmong(await offerEventsOf(twins, customerId), requestId);
-  const outcomes = await startOutcomeWatch({ intake: twins.intake, twin: (id) => twins.engine.view(id), answerOf: loggedAnswerOf, recordOutcome: (id, outcome) => decisions.recordOutcome(id, outcome), records, clock, log: o.log });
+  const loggedAnswerOf = async (customerId: string, requestId: string, afterSeq?: number) => answerAmong(await offerEventsOf(twins, customerId, afterSeq), requestId);
+  // What was applied after the watch's last save is read again from the log at start; on a
+  // partition worker the log holds every partition's customers, so it is not (docs/learning.md).
+  const logAfter = async (afterSeq: number, limit: number) => (await twins.store.readLog(afterSeq, limit)).map((e) => ({ event: JSON.parse(e.body) as TwinEvent, time: e.time, seq: e.seq }));
+  const outcomes = await startOutcomeWatch({ intake: twins.intake, twin: (id) => twins.engine.view(id), answerOf: loggedAnswerOf, ...(o.answersFor ? {} : { logAfter }), recordOutcome: (id, outcome) => decisions.recordOutcome(id, outcome), records, clock, log: o.log });
 
   const backends = o.bss?.connectors;
   // What the back ends carried out is written on each customer's timeline (`action` events), at
