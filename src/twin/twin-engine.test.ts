@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_MONEY, MAX_RECORD_DATA_MB, type TwinEvent } from '../domain/events.js';
 import { validateEvent } from '../domain/event-validation.js';
 import { TwinEngine } from './twin-engine.js';
@@ -184,6 +184,34 @@ describe('twin engine', () => {
     b.loadMeta(a.metaJSON());
     for (const id of a.customerIds()) b.restore(id, a.snapshot(id)!);
     expect(b.view('C2')).toEqual(a.view('C2'));
+  });
+
+  it("writes a checkpoint's meta without sorting the names again until one changes, as JSON.stringify would", () => {
+    const events = [...syntheticEvents({ customers: 40, days: 60, seed: 5 })];
+    const engine = new TwinEngine();
+    applyAll(engine, events.slice(0, 2_000));
+    const made = vi.spyOn(engine.names, 'toJSON');
+    const meta = (seq?: number) => JSON.stringify({ eventClock: engine.eventClock, names: engine.names.toJSON(), ...(seq === undefined ? {} : { asOfSeq: seq }) });
+    const first = engine.metaJSON(7);
+    // Every slice of a checkpoint writes the meta: the names are sorted and written once while none changes.
+    expect(engine.metaJSON(8)).toContain('"asOfSeq":8');
+    expect(engine.metaJSON()).not.toContain('asOfSeq');
+    expect(made).toHaveBeenCalledTimes(1);
+    expect(first).toBe(meta(7));
+    expect(engine.metaJSON()).toBe(meta());
+    // New names (a new customer's subscription and products, a cell moved to another site) are in the next one.
+    applyAll(engine, events.slice(2_000));
+    engine.names.cell(12345, 'cell-x', 'site-a');
+    const later = engine.metaJSON(9);
+    expect(later).toBe(meta(9));
+    expect(later).not.toBe(first.replace('"asOfSeq":7', '"asOfSeq":9'));
+    expect(JSON.parse(later).names.cells).toContainEqual([12345, 'cell-x']);
+    engine.names.cell(12345, 'cell-x', 'site-b');
+    expect(JSON.parse(engine.metaJSON()).names.cellSites).toContainEqual([12345, 'site-b']);
+    const copy = new TwinEngine();
+    copy.loadMeta(engine.metaJSON());
+    expect(copy.metaJSON()).toBe(engine.metaJSON());
+    made.mockRestore();
   });
 
   it('counts one incident once however many notices arrive, with its longest duration', () => {

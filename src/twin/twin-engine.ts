@@ -263,7 +263,8 @@ export class TwinEngine {
 
   /** Engine-wide state for a checkpoint; `asOfSeq`: the log position it was taken at, kept with it (see `metaAsOf`). */
   metaJSON(asOfSeq?: number): string {
-    return JSON.stringify({ eventClock: this.eventClock, names: this.names.toJSON(), ...(asOfSeq === undefined ? {} : { asOfSeq }) });
+    // As JSON.stringify({ eventClock, names, asOfSeq }) writes it, with the names' text kept between changes.
+    return `{"eventClock":${JSON.stringify(this.eventClock)},"names":${this.names.text()}${asOfSeq === undefined ? '' : `,"asOfSeq":${JSON.stringify(asOfSeq)}`}}`;
   }
 
   loadMeta(text: string): void {

@@ -104,18 +104,26 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
   // Aborted by `close`: a training running then (a first start's, minutes on the default world) is stopped, not waited for.
   const stopping = new AbortController();
 
-  const serve = (model: LiveModel): void => {
-    if (live) live.useModel(model);
+  /**
+   * Serves a model: its scores of every twin are filled in a slice at a time (the event loop is
+   * never held for the whole population) and served together; resolves once they are.
+   */
+  const serve = async (model: LiveModel): Promise<void> => {
+    if (live) await live.useModel(model);
     else {
-      live = new LiveScoring(twins.engine, model, {
+      const scoring = new LiveScoring(twins.engine, model, {
         clv: options.clv,
         driftThreshold: options.driftThreshold,
         onDriftAlert: (alert) => {
           log(`drift alert: ${alert.message}`);
           registry.addDriftAlert(alert).catch((err: unknown) => log(`could not record the drift alert: ${(err as Error).message}`));
         },
+        firstPass: 'in-slices',
       });
-      detach = live.attach(twins.intake);
+      live = scoring;
+      detach = scoring.attach(twins.intake);
+      // A twin read before the pass reaches it is scored when read.
+      await scoring.refresh();
     }
     log(`live scores: serving ${model.id} (${model.document.learner}, AUC ${model.metadata.metrics.auc}) on ${twins.engine.size} twins`);
   };
@@ -124,14 +132,14 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
   const profiles = new LiveProfiles(twins.engine);
 
   const champion = await loadChampion(registry);
-  if (champion) serve(champion);
+  if (champion) await serve(champion);
 
   /** Logs a registered model and serves it when it is the champion. */
   const registered = async (r: RegisteredModel): Promise<RegisteredModel> => {
     log(`trained ${r.info.id} (${r.info.status}${r.metadata.fit === 'first' ? ', first model' : ''}): AUC ${r.metadata.metrics.auc}, log loss ${r.metadata.metrics.logLoss}, ECE ${r.metadata.metrics.ece} on ${r.metadata.metrics.validationRows} validation rows`);
     if (r.info.status === 'champion') {
       const v = await registry.get(r.info.id);
-      if (v) serve(toLiveModel(v));
+      if (v) await serve(toLiveModel(v));
     }
     return r;
   };
@@ -153,7 +161,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
   const check = async (): Promise<void> => {
     // A champion promoted elsewhere (CLI, another process) is picked up here.
     const current = await registry.champion(CHURN_MODEL_NAME);
-    if (current && current.id !== live?.model.id) serve(toLiveModel(current));
+    if (current && current.id !== live?.nextModel.id) await serve(toLiveModel(current));
     const report = live?.driftReport();
     // Each check is kept: the models page charts drift over time from them.
     if (report) await registry.addDriftCheck({ modelId: report.modelId, at: Date.parse(report.at), population: report.population, scorePsi: report.score.psi, features: Object.fromEntries(report.features.map((f) => [f.subject, f.psi])) });
@@ -175,7 +183,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
       if (!v) throw new TwinloopError('NOT_FOUND', `model version "${id}" not found; see GET /models`);
       const model = toLiveModel(v);
       const info = await registry.setStatus(id, 'champion');
-      serve(model);
+      await serve(model);
       return info;
     },
     driftReport: (id) => (live && live.model.id === id ? live.driftReport() : null),

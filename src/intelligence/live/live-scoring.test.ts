@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { openEventStore } from '../../store/open-event-store.js';
@@ -13,7 +13,7 @@ import { queryTwinsWhere } from '../../twin/twin-query.js';
 import { syntheticChurnEvents } from '../twin-training/synthetic-churn-events.js';
 import { clv } from '../clv/customer-lifetime-value.js';
 import { loadChampion, trainAndRegister } from './churn-model-service.js';
-import { LiveScoring } from './live-scoring.js';
+import { LiveScoring, type LiveModel } from './live-scoring.js';
 import { liveScoreFields } from './score-fields.js';
 import { fastClv } from './fast-clv.js';
 import { DEFAULT_CLV_SETTINGS } from './twin-signals.js';
@@ -128,6 +128,75 @@ describe('live scoring', () => {
     }
     // The drift baseline moves with what is served: the own population shows none.
     expect(low.driftReport().score.psi).toBeLessThan(0.2);
+  });
+
+  it('serves a promoted model after a pass that lets other work run between its slices, scoring each twin once, and the old scores until then', async () => {
+    const old = live.model;
+    // Another model: the same trees, served at a third of their odds (any model whose scores differ).
+    const outOfTime = { intercept: Math.log(1 / 3), slope: 1, centre: -3, interceptSd: 0.05, slopeSd: 0.05, rows: 5_000, positives: 100 };
+    const next: LiveModel = { ...old, id: 'next', version: 2, metadata: { ...old.metadata, outOfTime } };
+    const scoring = new LiveScoring(twins.engine, old, { passSliceMs: 0 });
+    const n = twins.engine.size;
+    const before = Float64Array.from(scoring.churn.subarray(0, n));
+    const touched = twins.engine.table.idAt(0);
+    const reads = vi.spyOn(twins.engine, 'features');
+    let midPass = 0;
+    let mixed = 0;
+    let swapped = false;
+    let submitted: Promise<unknown> | undefined;
+    const spin = () => {
+      if (swapped) return;
+      const calls = reads.mock.calls.length;
+      if (calls > 0 && calls < n) {
+        midPass++;
+        // What is served meanwhile is the old model's, for every twin.
+        if (scoring.model.id !== old.id) mixed++;
+        for (let slot = 1; slot < n; slot += 97) if (scoring.churn[slot] !== before[slot]) mixed++;
+        // A twin the pass has passed changes meanwhile: the new model must serve its new features.
+        if (!submitted) {
+          const at = new Date(twins.engine.eventClock).toISOString();
+          submitted = twins.intake.submit([1, 2, 3].map((k): TwinEvent => ({ id: `pass-c${k}`, kind: 'ticket', customerId: touched, time: at, source: 'test', v: 1, data: { ticketId: `PT${k}`, action: 'opened', category: 'network', severity: 'high', complaint: true } })));
+        }
+      }
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const detach = scoring.attach(twins.intake);
+    await scoring.useModel(next);
+    swapped = true;
+    await submitted;
+    detach();
+    const perTwin = new Map<string, number>();
+    for (const [id] of reads.mock.calls) perTwin.set(id, (perTwin.get(id) ?? 0) + 1);
+    reads.mockRestore();
+    // Other work ran between slices (the old pass held the loop throughout: none), and read only the old model's scores.
+    expect(midPass).toBeGreaterThan(1);
+    expect(mixed).toBe(0);
+    // Every twin read once by the pass (the touched one also by each of the two scorings the batch that changed it re-scored it in).
+    expect(perTwin.size).toBe(n);
+    for (const [id, count] of perTwin) expect(count).toBe(id === touched ? 3 : 1);
+    // Once served, every twin holds the new model's score of its features now.
+    const reference = new LiveScoring(twins.engine, next);
+    expect(scoring.model.id).toBe('next');
+    expect(scoring.scoredCount()).toBe(n);
+    expect(Array.from(scoring.churn.subarray(0, n))).toEqual(Array.from(reference.churn.subarray(0, n)));
+  });
+
+  it('runs one pass at a time: a refresh asked while one runs starts when it ends', async () => {
+    const scoring = new LiveScoring(twins.engine, live.model, { passSliceMs: 0 });
+    const done = scoring.passesCompleted();
+    const reads = vi.spyOn(twins.engine, 'features');
+    const first = scoring.refresh();
+    const second = scoring.refresh();
+    const third = scoring.refresh();
+    expect(third).toBe(second);
+    await first;
+    expect(scoring.passesCompleted()).toBe(done + 1);
+    await second;
+    const calls = reads.mock.calls.length;
+    reads.mockRestore();
+    expect(scoring.passesCompleted()).toBe(done + 2);
+    expect(calls).toBe(2 * twins.engine.size);
   });
 
   it('reports no drift on its own population and alerts on a shifted one', () => {

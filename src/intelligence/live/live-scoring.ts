@@ -1,40 +1,28 @@
+import { TwinloopError } from '../../domain/errors.js';
+import { DAY_MS } from '../../domain/time.js';
 import type { Intake } from '../../twin/intake.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import { FEATURE_COUNT, FEATURE_INDEX as F, FEATURE_NAMES, type FeatureName } from '../../twin/twin-features.js';
 import type { TwinView } from '../../twin/twin-view.js';
 import type { ContributionUnits } from '../explain/blended-contributions.js';
-import type { TabularModelDocument } from '../model/model-document.js';
-import type { ChurnModelMetadata } from '../twin-training/train-churn-from-twins.js';
-import { recalibrate, type Recalibration } from '../evaluation/recalibration.js';
-import { createChurnScorer, recalibratedScorer, type ChurnScorer } from './churn-scorer.js';
-import type { DriftBaseline } from './drift-monitor.js';
-import { DriftMonitor, type DriftAlert, type DriftReport } from './drift-monitor.js';
+import type { DriftAlert, DriftReport } from './drift-monitor.js';
+import { ModelScores, type LiveModel, type ModelScoresSettings } from './model-scores.js';
 import { DEFAULT_REASON_COUNT, topReasons, type Reason } from './readable-reasons.js';
-import { churnInterval, churnIntervalInto, churnLevel, type ChurnLevel } from './score-interval.js';
+import { churnInterval } from './score-interval.js';
 import {
   clvScore,
   complaintSignal,
   DEFAULT_CLV_SETTINGS,
   DEFAULT_OFFER_PRIOR,
-  monthlyRevenueOf,
   offerPropensitySignal,
   offersPresented,
   paymentSignal,
-  revenueTrendOf,
   usageTrendSignal,
   type ClvScore,
   type ClvSettings,
 } from './twin-signals.js';
-import { fastClv } from './fast-clv.js';
-import { DAY_MS } from '../../domain/time.js';
 
-/** The champion a LiveScoring serves. */
-export interface LiveModel {
-  readonly id: string;
-  readonly version: number;
-  readonly document: TabularModelDocument;
-  readonly metadata: ChurnModelMetadata;
-}
+export type { LiveModel } from './model-scores.js';
 
 export interface LiveScoringOptions {
   readonly clv?: ClvSettings;
@@ -46,6 +34,17 @@ export interface LiveScoringOptions {
    */
   readonly fullRescoreIntervalMs?: number;
   readonly reasons?: number;
+  /**
+   * How long a pass over every twin (`refresh`, `useModel`) holds the event loop at once before it
+   * lets other work run (default DEFAULT_PASS_SLICE_MS).
+   */
+  readonly passSliceMs?: number;
+  /**
+   * `now` (default) scores every twin in the constructor, in one go (offline callers: a CLI
+   * command, an evaluation, a bench); `in-slices` scores none there: the caller runs `refresh()`,
+   * and a twin read meanwhile is scored when read (the server).
+   */
+  readonly firstPass?: 'now' | 'in-slices';
 }
 
 /** A twin's churn score: with reasons, or null with a note when the twin has no active plan. */
@@ -84,97 +83,186 @@ export interface LiveScore {
   readonly active: boolean;
 }
 
-/** A full re-score of 20k twins takes ~0.2 s: once a minute is negligible load. */
+/** A full re-score of 20k twins takes ~0.2 s of CPU: once a minute is negligible load. */
 export const DEFAULT_FULL_RESCORE_INTERVAL_MS = 60_000;
+/**
+ * A pass over every twin yields to the event loop after this long: about 500 twins on an idle core,
+ * so a request waits a few ms behind a pass, not the whole of it (0.2 s idle, seconds on the
+ * default world of a loaded machine, where the thread gets a tenth of a core).
+ */
+export const DEFAULT_PASS_SLICE_MS = 5;
 /** Population offer records needed before their acceptance rate replaces the default prior. */
 const MIN_OFFERS_FOR_PRIOR = 20;
-const MONTHS_PER_DAY = 12 / 365.25;
 
 /**
  * Live churn and lifetime-value scores of every twin, kept in typed arrays indexed by twin slot:
- * all twins are scored at start, then the twins touched by each applied batch are re-scored
- * (`attach(intake)`). Reasons are computed on demand for one twin (`decorate`).
+ * every twin is scored by a pass over them all, then the twins touched by each applied batch are
+ * re-scored (`attach(intake)`). Reasons are computed on demand for one twin (`decorate`).
+ *
+ * A pass (`refresh`, at most once a simulated day; `useModel`, at a promotion) goes a slice at a
+ * time, yielding to the event loop between slices, one pass at a time. A new model's scores are
+ * filled in beside the served ones and served all at once when every twin has one: until then
+ * every read is the old model's.
  */
 export class LiveScoring {
-  /** Calibrated churn probability within the model's horizon, per slot. */
-  churn = new Float64Array(0);
-  clvValue = new Float64Array(0);
-  clvLow = new Float64Array(0);
-  clvHigh = new Float64Array(0);
-  /** 1 when the twin is in the scored population (has an active or suspended plan, not churned). */
-  active = new Uint8Array(0);
-  /** Values of the drift-monitored features, one array per feature. */
-  monitored: Float64Array[] = [];
-  /** The model's own probabilities: what its out-of-time level (intervals) and drift baseline were read on. */
-  private raw: ChurnScorer;
-  /** What is served: `raw` recalibrated out of time (decision 0029), as the simulation lab scores. */
-  private scorer: ChurnScorer;
-  private recalibration: Recalibration | undefined;
-  private drift: DriftMonitor;
-  private monitoredIndex: Int32Array;
-  private level: ChurnLevel;
-  private windowMonths: number;
+  /** The scores served. */
+  private serving: ModelScores;
+  /** A model's scores being filled in by a pass, served once it ends. */
+  private pending: ModelScores | null = null;
+  /** The pass running now (each new one increments `generation`; an older pass stops at its next slice). */
+  private running: { readonly promise: Promise<void>; readonly generation: number } | null = null;
+  private generation = 0;
+  /** A refresh asked for while a pass ran: starts when it ends. */
+  private queued: Promise<void> | null = null;
+  private passes = 0;
   private offerPrior = DEFAULT_OFFER_PRIOR;
   private readonly features = new Float64Array(FEATURE_COUNT);
-  private readonly bounds = new Float64Array(2);
-  private readonly settings: ClvSettings;
+  private readonly settings: ModelScoresSettings;
+  private readonly sliceMs: number;
   private lastFull = 0;
   private lastFullDay = 0;
-  private scored = 0;
 
   constructor(
     private readonly engine: TwinEngine,
-    private current: LiveModel,
+    model: LiveModel,
     private readonly options: LiveScoringOptions = {},
   ) {
-    this.settings = options.clv ?? DEFAULT_CLV_SETTINGS;
-    this.raw = createChurnScorer(current.document);
-    this.recalibration = current.metadata.outOfTime;
-    this.scorer = recalibratedScorer(this.raw, this.recalibration);
-    this.drift = this.monitorFor(current);
-    this.monitoredIndex = this.indexOfMonitored(current);
-    this.level = churnLevel(current.metadata);
-    this.windowMonths = current.metadata.horizonDays * MONTHS_PER_DAY;
-    this.scoreAll();
+    this.settings = { clv: options.clv ?? DEFAULT_CLV_SETTINGS, driftThreshold: options.driftThreshold, onDriftAlert: options.onDriftAlert };
+    this.sliceMs = options.passSliceMs ?? DEFAULT_PASS_SLICE_MS;
+    if (!(this.sliceMs >= 0)) throw new TwinloopError('BAD_INPUT', `passSliceMs must be 0 or more, got ${options.passSliceMs}`);
+    this.serving = new ModelScores(model, engine, this.settings);
+    if ((options.firstPass ?? 'now') === 'now') this.scoreAll();
   }
 
   /** The model serving the scores. */
   get model(): LiveModel {
-    return this.current;
+    return this.serving.model;
   }
 
-  /** How many twins hold a score (every twin once `scoreAll` has run; newer twins as events reach them). */
+  /** The model served once the pass filling in its scores ends (the served model when none is). */
+  get nextModel(): LiveModel {
+    return (this.pending ?? this.serving).model;
+  }
+
+  /** Calibrated churn probability within the model's horizon, per slot (the served model's). */
+  get churn(): Float64Array {
+    return this.serving.churn;
+  }
+  get clvValue(): Float64Array {
+    return this.serving.clvValue;
+  }
+  get clvLow(): Float64Array {
+    return this.serving.clvLow;
+  }
+  get clvHigh(): Float64Array {
+    return this.serving.clvHigh;
+  }
+  /** 1 when the twin is in the scored population (has an active or suspended plan, not churned) and scored. */
+  get active(): Uint8Array {
+    return this.serving.active;
+  }
+  /** Values of the drift-monitored features, one array per feature. */
+  get monitored(): Float64Array[] {
+    return this.serving.monitored;
+  }
+
+  /** How many twins hold a score of the serving model (every twin once a pass has run; newer twins as events reach them). */
   scoredCount(): number {
-    return this.scored;
+    return this.serving.count;
   }
 
-  /** Serves another model (a promoted champion) and re-scores every twin with it. */
-  useModel(model: LiveModel): void {
-    this.current = model;
-    this.raw = createChurnScorer(model.document);
-    this.recalibration = model.metadata.outOfTime;
-    this.scorer = recalibratedScorer(this.raw, this.recalibration);
-    this.drift = this.monitorFor(model);
-    this.monitoredIndex = this.indexOfMonitored(model);
-    this.level = churnLevel(model.metadata);
-    this.windowMonths = model.metadata.horizonDays * MONTHS_PER_DAY;
-    this.scored = 0;
-    this.scoreAll();
+  /** Passes over every twin completed so far (for tests and the benchmark). */
+  passesCompleted(): number {
+    return this.passes;
   }
 
-  /** Scores every twin (and refreshes the population's offer acceptance prior). */
+  /**
+   * Serves another model (a promoted champion): its scores of every twin are filled in by a pass
+   * beside the served ones, a slice at a time, and served together when it ends (the promise).
+   * A pass running then is superseded: its callers are answered when this one ends.
+   */
+  useModel(model: LiveModel): Promise<void> {
+    // Asked again while its pass runs (the registry polled meanwhile): that pass answers.
+    if (this.running && this.pending?.model.id === model.id) return this.running.promise;
+    this.pending = new ModelScores(model, this.engine, this.settings);
+    return this.startPass(this.pending);
+  }
+
+  /**
+   * Re-scores every twin with the serving model, a slice at a time (the daily re-score after the
+   * event clock crosses a day). One pass at a time: asked while one runs, it runs once that ends.
+   */
+  refresh(): Promise<void> {
+    if (!this.running) return this.startPass(this.serving);
+    this.queued ??= this.running.promise.then(() => {
+      this.queued = null;
+      return this.refresh();
+    });
+    return this.queued;
+  }
+
+  /**
+   * Scores every twin now, in one go (and serves a model being filled in): for offline callers,
+   * whose next line reads the scores. The server uses `refresh`, which lets requests in between.
+   */
   scoreAll(): void {
-    const n = this.engine.table.size;
-    let presented = 0;
-    let accepted = 0;
-    for (let slot = 0; slot < n; slot++) {
-      this.rescoreSlot(slot);
-      presented += offersPresented(this.features);
-      accepted += this.features[F.offers_accepted_90d];
-    }
-    if (presented >= MIN_OFFERS_FOR_PRIOR) this.offerPrior = accepted / presented;
+    const target = this.pending ?? this.serving;
+    this.generation++;
+    this.running = null;
     this.lastFull = Date.now();
     this.lastFullDay = Math.floor(this.engine.eventClock / DAY_MS);
+    const tally = { presented: 0, accepted: 0 };
+    for (let slot = 0; slot < this.engine.table.size; slot++) this.passSlot(target, slot, tally);
+    this.endPass(target, tally);
+  }
+
+  private startPass(target: ModelScores): Promise<void> {
+    const generation = ++this.generation;
+    const promise = this.pass(target, generation).finally(() => {
+      if (this.running?.generation === generation) this.running = null;
+    });
+    this.running = { promise, generation };
+    return promise;
+  }
+
+  /** One pass over every twin, yielding to the event loop after each slice; stops when superseded. */
+  private async pass(target: ModelScores, generation: number): Promise<void> {
+    this.lastFull = Date.now();
+    this.lastFullDay = Math.floor(this.engine.eventClock / DAY_MS);
+    const tally = { presented: 0, accepted: 0 };
+    let slot = 0;
+    // Twins added meanwhile are scored too: the table only grows.
+    while (slot < this.engine.table.size) {
+      const until = performance.now() + this.sliceMs;
+      do this.passSlot(target, slot++, tally);
+      while (slot < this.engine.table.size && performance.now() < until);
+      if (slot >= this.engine.table.size) break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Superseded (a newer model, or scoreAll): answered when the pass that replaced it ends.
+      if (generation !== this.generation) return this.running?.promise;
+    }
+    this.endPass(target, tally);
+  }
+
+  /**
+   * Scores a slot for a pass: every slot for the serving model's refresh; for a model being filled
+   * in, only the slots no applied batch has scored since it began (those are current already).
+   */
+  private passSlot(target: ModelScores, slot: number, tally: { presented: number; accepted: number }): void {
+    const f = this.features;
+    this.engine.features(this.engine.table.idAt(slot), this.engine.eventClock, f);
+    if (target === this.serving || !target.has(slot)) target.score(slot, f);
+    tally.presented += offersPresented(f);
+    tally.accepted += f[F.offers_accepted_90d];
+  }
+
+  private endPass(target: ModelScores, tally: { presented: number; accepted: number }): void {
+    if (tally.presented >= MIN_OFFERS_FOR_PRIOR) this.offerPrior = tally.accepted / tally.presented;
+    if (target === this.pending) {
+      this.serving = target;
+      this.pending = null;
+    }
+    this.passes++;
   }
 
   /** Re-scores the named twins (unknown ids are ignored). */
@@ -186,34 +274,14 @@ export class LiveScoring {
   }
 
   /**
-   * Re-scores one twin from its current features: the hot path (see `bench scoring`). Writes
-   * churn probability, CLV and its interval, population flag and monitored feature values.
+   * Re-scores one twin from its current features, with the serving model and with one being
+   * filled in: the hot path (see `bench scoring`).
    */
   rescoreSlot(slot: number): void {
-    if (slot >= this.churn.length) this.grow(slot + 1);
-    if (slot >= this.scored) this.scored = slot + 1;
     const f = this.features;
     this.engine.features(this.engine.table.idAt(slot), this.engine.eventClock, f);
-    const alive = f[F.churned] === 0 && f[F.active_plans] + f[F.suspended_products] > 0;
-    this.active[slot] = alive ? 1 : 0;
-    const raw = this.raw.probability(f);
-    const p = this.recalibration ? recalibrate(raw, this.recalibration) : raw;
-    this.churn[slot] = p;
-    for (let k = 0; k < this.monitoredIndex.length; k++) this.monitored[k][slot] = this.monitoredIndex[k] >= 0 ? f[this.monitoredIndex[k]] : Number.NaN;
-    if (!alive) {
-      this.clvValue[slot] = this.clvLow[slot] = this.clvHigh[slot] = 0;
-      return;
-    }
-    churnIntervalInto(this.level, raw, p, this.bounds);
-    const lo = this.bounds[0];
-    const hi = this.bounds[1];
-    const R = monthlyRevenueOf(f);
-    const g = revenueTrendOf(f, this.settings);
-    const w = this.windowMonths;
-    const s = this.settings;
-    this.clvValue[slot] = fastClv(R, g, hazard(p, w), s);
-    this.clvLow[slot] = fastClv(R, g, hazard(hi, w), s);
-    this.clvHigh[slot] = fastClv(R, g, hazard(lo, w), s);
+    this.serving.score(slot, f);
+    this.pending?.score(slot, f);
   }
 
   /** Subscribes to the intake: every applied batch re-scores the twins it touched. */
@@ -236,21 +304,23 @@ export class LiveScoring {
         this.rescoreSlot(slot);
       }
       const day = Math.floor(this.engine.eventClock / DAY_MS);
-      if (day !== this.lastFullDay && Date.now() - this.lastFull >= interval) this.scoreAll();
+      // In slices: the batch's caller (the intake, a request) is not held for the whole pass.
+      if (day !== this.lastFullDay && Date.now() - this.lastFull >= interval && !this.running) void this.refresh();
     });
   }
 
   /** The drift report of the serving model (raises alerts for new crossings). */
   driftReport(): DriftReport {
-    return this.drift.check({ size: this.scored, scores: this.churn, features: this.monitored, include: (i) => this.active[i] === 1 });
+    const s = this.serving;
+    return s.drift.check({ size: s.end, scores: s.churn, features: s.monitored, include: (i) => s.active[i] === 1 && s.fresh[i] === 1 });
   }
 
   /** The live numbers of a twin, or undefined for an unknown customer. */
   scoreOf(customerId: string): LiveScore | undefined {
     const slot = this.engine.table.slotOf(customerId);
     if (slot === undefined) return undefined;
-    if (slot >= this.scored) this.rescoreSlot(slot);
-    return { churn: this.churn[slot], clv: this.clvValue[slot], clvLow: this.clvLow[slot], clvHigh: this.clvHigh[slot], active: this.active[slot] === 1 };
+    const s = this.scoredAt(slot);
+    return { churn: s.churn[slot], clv: s.clvValue[slot], clvLow: s.clvLow[slot], clvHigh: s.clvHigh[slot], active: s.active[slot] === 1 };
   }
 
   /**
@@ -263,9 +333,9 @@ export class LiveScoring {
       out[offset] = out[offset + 1] = Number.NaN;
       return;
     }
-    if (slot >= this.scored) this.rescoreSlot(slot);
-    out[offset] = this.active[slot] === 1 ? this.churn[slot] : Number.NaN;
-    out[offset + 1] = this.clvValue[slot];
+    const s = this.scoredAt(slot);
+    out[offset] = s.active[slot] === 1 ? s.churn[slot] : Number.NaN;
+    out[offset + 1] = s.clvValue[slot];
   }
 
   /** The `scores` block of a twin answer, with reasons computed now for this one twin. */
@@ -273,8 +343,9 @@ export class LiveScoring {
     const slot = this.engine.table.slotOf(view.customerId);
     const f = new Float64Array(FEATURE_COUNT);
     FEATURE_NAMES.forEach((n: FeatureName, i) => (f[i] = view.features[n]));
-    const model = { id: this.current.id, version: this.current.version, learner: this.current.document.learner, horizonDays: this.current.metadata.horizonDays };
-    if (slot !== undefined && slot >= this.scored) this.rescoreSlot(slot);
+    const s = this.serving;
+    const model = { id: s.model.id, version: s.model.version, learner: s.model.document.learner, horizonDays: s.model.metadata.horizonDays };
+    if (slot !== undefined) this.scoredAt(slot);
     const alive = f[F.churned] === 0 && f[F.active_plans] + f[F.suspended_products] > 0;
     const signals = {
       usageTrend: usageTrendSignal(f),
@@ -287,16 +358,16 @@ export class LiveScoring {
       const clv: ClvScore = { value: 0, low: 0, high: 0, monthlyRevenue: 0, monthlyTrend: 0, monthlyHazard: 1, reasons: [why] };
       return { scores: { churn: { probability: null, note: why, reasons: [] }, clv, ...signals, model } };
     }
-    const e = this.scorer.explain(f);
+    const e = s.scorer.explain(f);
     const units = e.units === 'calibrated log-odds' ? 'log-odds' : 'model log-odds';
-    const interval = churnInterval(this.level, this.raw.probability(f), e.probability);
-    const value = clvScore(f, e.probability, interval, this.windowMonths, this.settings);
+    const interval = churnInterval(s.level, s.raw.probability(f), e.probability);
+    const value = clvScore(f, e.probability, interval, s.windowMonths, this.settings.clv);
     return {
       scores: {
         churn: {
           probability: Math.round(e.probability * 1e4) / 1e4,
           interval: [Math.round(interval[0] * 1e4) / 1e4, Math.round(interval[1] * 1e4) / 1e4],
-          horizonDays: this.current.metadata.horizonDays,
+          horizonDays: s.model.metadata.horizonDays,
           logOdds: Math.round(e.logOdds * 1e4) / 1e4,
           baseline: Math.round(e.expected * 1e4) / 1e4,
           units: e.units,
@@ -309,46 +380,9 @@ export class LiveScoring {
     };
   }
 
-  private monitorFor(model: LiveModel): DriftMonitor {
-    // Checks and alerts are dated on the event clock, the one clock the twins (and the console) read time on.
-    return new DriftMonitor(model.id, servedDrift(model.metadata.drift, model.metadata.outOfTime), { threshold: this.options.driftThreshold, onAlert: this.options.onDriftAlert, clock: () => this.engine.eventClockOrNow() });
+  /** The served scores, with the slot scored now if no pass nor batch has yet. */
+  private scoredAt(slot: number): ModelScores {
+    if (!this.serving.has(slot)) this.rescoreSlot(slot);
+    return this.serving;
   }
-
-  private indexOfMonitored(model: LiveModel): Int32Array {
-    const idx = Int32Array.from(model.metadata.drift.features, (m) => (m.name in F ? F[m.name as FeatureName] : -1));
-    this.monitored = Array.from(idx, () => new Float64Array(this.churn.length));
-    return idx;
-  }
-
-  private grow(min: number): void {
-    const size = Math.max(min, this.churn.length * 2, 1024);
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(size);
-      b.set(a);
-      return b;
-    };
-    this.churn = f64(this.churn);
-    this.clvValue = f64(this.clvValue);
-    this.clvLow = f64(this.clvLow);
-    this.clvHigh = f64(this.clvHigh);
-    this.monitored = this.monitored.map(f64);
-    const active = new Uint8Array(size);
-    active.set(this.active);
-    this.active = active;
-  }
-}
-
-/** Monthly hazard equivalent to probability p over w months (see `monthlyHazardFromWindow`). */
-function hazard(p: number, w: number): number {
-  return 1 - Math.pow(1 - Math.min(Math.max(p, 0), 1), 1 / w);
-}
-
-/**
- * The drift baseline of the served scores: the model's validation scores were recorded raw, and
- * the twins are served them recalibrated, a monotone map, so the score's quantile edges are mapped
- * through it and every bin keeps its share (the features' baselines are unchanged).
- */
-function servedDrift(drift: DriftBaseline, r: Recalibration | undefined): DriftBaseline {
-  if (!r) return drift;
-  return { ...drift, score: { ...drift.score, edges: drift.score.edges.map((e) => recalibrate(e, r)) } };
 }
