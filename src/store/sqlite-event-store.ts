@@ -36,7 +36,7 @@ import {
   type SnapshotRow,
 } from './event-rows.js';
 import { openSqliteConnection, type SqliteConnection } from './sqlite-connection.js';
-import { historyNotSealedYet, historyNotWrittenYet, SqliteSeededHistory } from './sqlite-seeded-history.js';
+import { historyNotSealedYet, historyNotWrittenYet, SharePace, SqliteSeededHistory } from './sqlite-seeded-history.js';
 import { encodeSegment, SqliteSegmentLog, type RunSeal, type SealedRun, type SegmentLogOptions } from './sqlite-segment-log.js';
 import type { PackedEvents } from './packed-events.js';
 import { StoreAdapter } from './store-adapter.js';
@@ -178,6 +178,9 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
   /** The first start's history taken from its seed and written behind (decision 0021). */
   private readonly seeded: SqliteSeededHistory;
   readonly seededHistory: SeededHistoryLog;
+  /** How fast the seeded history is written, then sealed, as the refusals of reads saw it: their Retry-After. */
+  private readonly writtenPace = new SharePace();
+  private readonly sealedPace = new SharePace();
   private readonly readTransaction: <T>(work: () => T) => T;
 
   constructor(
@@ -315,7 +318,7 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
       const events = mergeBySeq(this.db.sql.readLog.all(afterSeq, limit).map(toStoredEvent), this.segments.readLog(afterSeq, limit), limit);
       // A page that reaches the seeded history's unwritten seqs, or ends short of them, would skip them.
       const hole = afterSeq < Number.MAX_SAFE_INTEGER ? this.seeded.unwritten() : undefined;
-      if (hole && afterSeq < hole.toSeq && (events.length < limit || events[events.length - 1].seq >= hole.fromSeq)) throw historyNotWrittenYet(`reading the log after seq ${afterSeq}`, hole);
+      if (hole && afterSeq < hole.toSeq && (events.length < limit || events[events.length - 1].seq >= hole.fromSeq)) throw historyNotWrittenYet(`reading the log after seq ${afterSeq}`, hole, this.writtenPace.secondsLeft(hole.written, Date.now()));
       return events;
     }));
   }
@@ -324,12 +327,16 @@ class SqliteEventStore extends StoreAdapter<SqliteConnection<Statements>> implem
     return this.db.run('readCustomer', () => this.readTransaction(() => {
       // Any customer may have events among the unwritten seqs: a read after them is the only one answered.
       const hole = this.seeded.unwritten();
-      if (hole && (query.afterSeq ?? 0) < hole.toSeq) throw historyNotWrittenYet(`reading the events of customer ${customerId}`, hole);
+      if (hole && (query.afterSeq ?? 0) < hole.toSeq) throw historyNotWrittenYet(`reading the events of customer ${customerId}`, hole, this.writtenPace.secondsLeft(hole.written, Date.now()));
       // Written but not sealed yet (decision 0027): a customer's read would decode every segment of
       // the history (8 million events on the default world) on the caller's thread, the server's
       // event loop: 248 s at load 30. It is answered once the seal has regrouped it by customer.
-      if (this.segmentOptions && (query.afterSeq ?? 0) < this.seeded.lastSeq() && this.segments.unsealedFrom() <= this.seeded.lastSeq()) {
-        throw historyNotSealedYet(`reading the events of customer ${customerId}`);
+      const unsealedFrom = this.segmentOptions ? this.segments.unsealedFrom() : Number.POSITIVE_INFINITY;
+      const last = this.seeded.lastSeq();
+      if ((query.afterSeq ?? 0) < last && unsealedFrom <= last) {
+        const first = this.seeded.read()?.firstSeq ?? 1;
+        const sealed = Math.min(1, Math.max(0, (unsealedFrom - first) / (last - first + 1)));
+        throw historyNotSealedYet(`reading the events of customer ${customerId}`, sealed, this.sealedPace.secondsLeft(sealed, Date.now()));
       }
       const rows = this.db.sql.readCustomer
         // A negative LIMIT means "no limit" to SQLite.

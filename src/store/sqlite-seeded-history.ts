@@ -152,13 +152,47 @@ export class SqliteSeededHistory {
 }
 
 /**
+ * The pace of a share going from 0 to 1 (a seeded history written, then sealed), from the first
+ * time a refusal saw it to now: what a refusal says of when to ask again. Averaged over the whole
+ * phase so far, not the last step: the seal moves in runs of 400,000 events, and a loaded
+ * machine's pace swings from minute to minute.
+ */
+export class SharePace {
+  private since: { readonly at: number; readonly share: number } | undefined;
+
+  /** Seconds until the share reaches 1 at its pace so far, or undefined until it has been seen to move. */
+  secondsLeft(share: number, now: number): number | undefined {
+    if (!this.since || share < this.since.share) {
+      this.since = { at: now, share };
+      return undefined;
+    }
+    const seconds = (now - this.since.at) / 1000;
+    const rate = seconds > 0 ? (share - this.since.share) / seconds : 0;
+    return rate > 0 ? Math.max(0, (1 - share) / rate) : undefined;
+  }
+}
+
+/** Retry-After before a pace is known, and its bounds once it is (a refusal is asked again at least this often, at most this seldom). */
+const FIRST_RETRY_SECONDS = 5;
+const MAX_RETRY_SECONDS = 900;
+
+/** When to ask again, and how it is said: at the pace so far (always in seconds: once-per-cause logs match numbers as one). */
+function whenToRetry(secondsLeft: number | undefined, what: string): { retryAfterSeconds: number; words: string } {
+  if (secondsLeft === undefined) return { retryAfterSeconds: FIRST_RETRY_SECONDS, words: `ask again in ${FIRST_RETRY_SECONDS} s (its pace is not known yet)` };
+  const retryAfterSeconds = Math.min(MAX_RETRY_SECONDS, Math.max(FIRST_RETRY_SECONDS, Math.ceil(secondsLeft)));
+  return { retryAfterSeconds, words: `${what} in about ${Math.ceil(secondsLeft)} s at its pace so far: ask again in ${retryAfterSeconds} s` };
+}
+
+/**
  * The refusal of a read of a customer's events that reaches a seeded history written to the log
  * but not yet regrouped by customer (decision 0027): until then such a read decodes the whole
- * history. The seal follows the writing within minutes.
+ * history. `sealed`: the share of the history sealed; `secondsLeft` the seal's time to go at its
+ * pace (`SharePace`), which the refusal gives as Retry-After.
  */
-export function historyNotSealedYet(what: string): TwinloopError {
-  return new TwinloopError('UNAVAILABLE', `${what} reaches the first start's history, which is written to the log and being sealed (regrouped by customer); ask again in a few seconds`, {
-    context: { retryAfterSeconds: 5, historyWritten: 1 },
+export function historyNotSealedYet(what: string, sealed: number, secondsLeft: number | undefined): TwinloopError {
+  const when = whenToRetry(secondsLeft, 'sealed');
+  return new TwinloopError('UNAVAILABLE', `${what} reaches the first start's history, which is written to the log and being sealed (regrouped by customer; ${Math.floor(sealed * 100)} % of it is); ${when.words}`, {
+    context: { retryAfterSeconds: when.retryAfterSeconds, historyWritten: 1, historySealed: sealed },
   });
 }
 
@@ -170,15 +204,24 @@ export function historyNotSealedYet(what: string): TwinloopError {
 export const HISTORY_WAY_OUT =
   "restart the server to try again (a passing cause, such as a full disk, is then gone); if it says the history regenerated from the seed differs, this data dir's log cannot get it back: start with a fresh data dir (its first start takes the history again in about a minute), or set TWINLOOP_SEEDED_HISTORY=off for a first start that writes each batch before applying it (docs/reliability.md, 'The first start's history from the seed')";
 
-/** The refusal of a read that would pass the unwritten part of a seeded history: never a silently short answer. */
-export function historyNotWrittenYet(what: string, hole: UnwrittenHistory): TwinloopError {
+/**
+ * The refusal of a read that would pass the unwritten part of a seeded history: never a silently
+ * short answer. `secondsLeft`: the writing's time to go at its pace (`SharePace`), given as
+ * Retry-After; the seal follows it.
+ */
+export function historyNotWrittenYet(what: string, hole: UnwrittenHistory, secondsLeft?: number): TwinloopError {
   if (hole.failure) {
     return new TwinloopError('UNAVAILABLE', `${what} reaches the first start's history from seq ${hole.fromSeq}, which could not be written to the log in this run (${hole.failure}); ${HISTORY_WAY_OUT}`, {
       context: { retryAfterSeconds: 3600, retryable: false, historyWritten: hole.written },
     });
   }
-  const progress = hole.toSeq === Number.MAX_SAFE_INTEGER ? 'it is still going through the intake' : `${Math.floor(hole.written * 100)} % of it is written`;
-  return new TwinloopError('UNAVAILABLE', `${what} reaches the first start's history, which is still being written to the log from its seed (${progress}); ask again in a few seconds`, {
-    context: { retryAfterSeconds: 5, historyWritten: hole.toSeq === Number.MAX_SAFE_INTEGER ? 0 : hole.written },
+  if (hole.toSeq === Number.MAX_SAFE_INTEGER) {
+    return new TwinloopError('UNAVAILABLE', `${what} reaches the first start's history, which is still going through the intake before it is written to the log from its seed; ask again in ${FIRST_RETRY_SECONDS} s`, {
+      context: { retryAfterSeconds: FIRST_RETRY_SECONDS, historyWritten: 0 },
+    });
+  }
+  const when = whenToRetry(secondsLeft, 'all written');
+  return new TwinloopError('UNAVAILABLE', `${what} reaches the first start's history, which is still being written to the log from its seed (${Math.floor(hole.written * 100)} % of it is written; then it is sealed, regrouped by customer); ${when.words}`, {
+    context: { retryAfterSeconds: when.retryAfterSeconds, historyWritten: hole.written },
   });
 }

@@ -39,9 +39,15 @@ import { openOperatorServices, type OperatorServices } from './operator-services
 import { forwardSandboxAlarms } from './sandbox-alarms.js';
 import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, type SandboxOperator, type SeededHistoryOptions } from './sandbox-operator.js';
 import { startHistoryWriter, type HistoryWriter } from './history-writer.js';
+import { CheckpointCadence } from '../../twin/checkpoint-cadence.js';
 
 /** Checkpoint on a timer too, so a quiet system still bounds its replay after a crash. */
 const CHECKPOINT_INTERVAL_MS = 30_000;
+/**
+ * The share of the time the timer's checkpoints may take (`CheckpointCadence`): a checkpoint of
+ * 20 s on a loaded machine puts the next one 200 s later, not back to back.
+ */
+const CHECKPOINT_MAX_SHARE = 0.1;
 export { ALARM_MAX_AGE_MS, SANDBOX_ALARM_SOURCE } from './sandbox-alarms.js';
 /** The proactive scan's monthly budget: a few hundred loyalty offers in the default world. */
 export const DEFAULT_RETENTION_BUDGET = 2000;
@@ -377,9 +383,11 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // twin (a day of history touches them all), about 2 CPU-seconds for the default world's 20,000,
   // which every 30 s cost more than the history itself at a shared machine's pace (~150 µs per
   // event at 650 events/s, load 24).
+  const cadence = new CheckpointCadence(CHECKPOINT_INTERVAL_MS, CHECKPOINT_MAX_SHARE);
+  // Asked every few seconds; the cadence says when one is due.
   const checkpoints = setInterval(() => {
-    if (phase !== 'backfilling') void twins.checkpoint().catch(() => {});
-  }, CHECKPOINT_INTERVAL_MS);
+    if (phase !== 'backfilling') void cadence.run(Date.now, () => twins.checkpoint()).catch(() => {});
+  }, CHECKPOINT_INTERVAL_MS / 6);
 
   /**
    * The full training (learner chosen by inner CV) behind the first model, on the same history,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { actionEventOf } from '../../agents/governance/action-report.js';
 import type { ActionRequest } from '../../decisioning/policy/index.js';
 import type { TwinloopError } from '../../domain/errors.js';
@@ -101,6 +101,48 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     expect(file.prepare('SELECT COUNT(*) AS n FROM event_segments').get()).toEqual({ n: 0 });
     expect(file.prepare('SELECT SUM(count) AS n FROM event_runs').get()).toEqual({ n: ref.log.length });
     file.close();
+    await twins.close();
+  });
+
+  it('says when to ask again at the pace the history is being written: Retry-After is the time it needs, not "a few seconds" for its minutes', async () => {
+    const dir = fresh();
+    const { twins, record } = await seededFirstStart(dir);
+    const realNow = Date.now;
+    const clock = vi.spyOn(Date, 'now');
+    // The refusals read the time they are made at; everything else reads the real one.
+    const refusalAt = async (at: number): Promise<TwinloopError> => {
+      clock.mockImplementation(() => at);
+      try {
+        return await twins.store.readCustomer('C000001').then(() => expect.fail('answered'), (err: TwinloopError) => err);
+      } finally {
+        clock.mockImplementation(realNow);
+      }
+    };
+    const t0 = Date.parse('2026-12-06T11:00:00Z');
+    // First seen: its pace is not known yet.
+    const first = await refusalAt(t0);
+    expect(first.context).toMatchObject({ retryAfterSeconds: 5, historyWritten: 0 });
+    let second: TwinloopError | undefined;
+    await writeSandboxHistory(record, async (events) => {
+      await twins.store.seededHistory!.writeNext(events);
+      // One block written 300 s after the first refusal (a loaded machine's pace): the rest at that pace.
+      second ??= await refusalAt(t0 + 300_000);
+    });
+    const w = second!.context!.historyWritten as number;
+    expect(w).toBeGreaterThan(0);
+    expect(w).toBeLessThan(1);
+    const expected = Math.min(900, Math.max(5, Math.ceil((1 - w) / (w / 300))));
+    expect(expected).toBeGreaterThan(5);
+    expect(second!.context).toMatchObject({ retryAfterSeconds: expected });
+    expect(second!.message).toContain(`${Math.floor(w * 100)} % of it is written`);
+    expect(second!.message).toMatch(new RegExp(`all written in about \\d+ s at its pace so far: ask again in ${expected} s`));
+    // Written, then being sealed: its own pace, first seen now.
+    const sealing = await refusalAt(t0 + 400_000);
+    expect(sealing.message).toContain('being sealed (regrouped by customer; 0 % of it is)');
+    expect(sealing.context).toMatchObject({ retryAfterSeconds: 5, historySealed: 0 });
+    clock.mockRestore();
+    await twins.store.bulkLoadEnded();
+    expect((await twins.store.readCustomer('C000001')).length).toBeGreaterThan(0);
     await twins.close();
   });
 
