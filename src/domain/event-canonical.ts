@@ -27,6 +27,14 @@ export function eventContentDifference(a: TwinEvent, b: TwinEvent): string | und
   return firstDifference(left, right, '');
 }
 
+/**
+ * The first field (dotted path, fields in sorted order) in which two JSON values differ, or
+ * undefined when they are the same content: what a repeated id's new content changed.
+ */
+export function valueDifference(a: unknown, b: unknown): string | undefined {
+  return firstDifference(a, b, '');
+}
+
 function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
   if (a === b) return undefined;
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) !== Array.isArray(b)) return path || '(record)';

@@ -22,7 +22,7 @@ import type { GovernanceStore } from '../../store/governance-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { createApprovalQueue } from './approval-queue.js';
 import { createAuditTrail } from './audit-trail.js';
-import { createGuardedExecutor, type ActionExecutor, type CostOverrun, type GuardedExecutor, type GuardedResult } from './guarded-executor.js';
+import { createGuardedExecutor, type ActionExecutor, type Ask, type CostOverrun, type GuardedExecutor, type GuardedResult } from './guarded-executor.js';
 
 const T0 = Date.UTC(2026, 4, 14, 9);
 let dataDir: string;
@@ -150,6 +150,34 @@ describe('guarded executor', () => {
     // The asker itself still gets its first answer, and nothing ran twice.
     expect(await guarded.execute(first)).toMatchObject({ status: 'executed', repeated: true });
     expect(calls).toEqual([first.id, id]);
+  });
+
+  it('refuses a request id reused with another request (an agent retrying with another amount) as an idempotency conflict naming what differs, and records nothing', async () => {
+    const policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+    const clock = new ManualClock(T0);
+    const asks = memoryDocuments<Ask>();
+    const ran: number[] = [];
+    const executor: ActionExecutor = async (request) => (ran.push(request.cost), { ok: true });
+    const build = () => createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), executor, clock, asks });
+    const guarded = build();
+    // MCP's request_action: idempotencyKey "nc-3", a credit of 30 (above the autonomous 10: it waits for a person).
+    const first = req({ id: 'mcp:nc-3', params: { amount: 30 } });
+    const asked = await guarded.execute(first);
+    expect(asked).toMatchObject({ status: 'pending-approval', cost: 30 });
+    const entriesOf = async () => (await createAuditTrail(store, clock).read()).filter((e) => e.entry.requestId === 'mcp:nc-3');
+    const before = await entriesOf();
+    // The same key with 90: refused, naming the key and the field, and nothing is recorded; also after a restart.
+    for (const g of [guarded, build()]) {
+      await expect(g.execute({ ...first, params: { amount: 90 } })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/idempotency conflict: request id mcp:nc-3 .*params\.amount: 30 then, 90 now/) });
+      await expect(g.execute({ ...first, why: { summary: 'another reason' } })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/summary/) });
+    }
+    expect(await entriesOf()).toEqual(before);
+    // The same request again has the same answer, under the same approval.
+    expect(await guarded.execute(first)).toMatchObject({ status: 'pending-approval', approvalId: asked.approvalId, cost: 30 });
+    // The approval carries out what was asked: 30.
+    expect(await guarded.approve(asked.approvalId!, { kind: 'human', id: 'sup-1' }, 'ok')).toMatchObject({ status: 'executed', cost: 30 });
+    expect(ran).toEqual([30]);
+    expect((await entriesOf()).some((e) => JSON.stringify(e.entry).includes('90'))).toBe(false);
   });
 
   it("charges a request repeated after a crash between the back end's answer and the kept answer once", async () => {

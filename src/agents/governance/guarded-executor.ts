@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ActHold } from '../../domain/connectors/connector-result.js';
 import type { Clock } from '../../domain/clock.js';
 import { heldError, isHeld, TwinloopError } from '../../domain/errors.js';
+import { stableStringify, valueDifference } from '../../domain/event-canonical.js';
 import { priceActionRequest, repriceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
 import type { ContactRefusal } from '../../decisioning/contact-policy.js';
 import {
@@ -101,6 +102,15 @@ export interface GuardedExecutorOptions {
    */
   answers?: DocumentStore<KeptAnswer>;
   /**
+   * What each request id was first asked for (its ask, with the request's content and its hash),
+   * kept from the moment it is received: the same id with another request (an agent's retry with
+   * another amount) is CONFLICT naming what differs, before anything is recorded, whether the first
+   * is executed, waiting for approval or failed. An id whose request was refused or only advised
+   * holds nothing and is released (a campaign tries a customer again under its decision id). The
+   * running operator keeps them in the record store; default: in memory.
+   */
+  asks?: DocumentStore<Ask>;
+  /**
    * The offers presented whose acceptance-paid part is reserved until the customer answers, by
    * request id (offer-settlement.ts settles them). The running operator keeps them in the record
    * store; default: in memory.
@@ -149,11 +159,16 @@ export interface CostOverrun {
 }
 
 /** Who asked for what under a request id: its first answer is given again only to the same ask. */
-interface Ask {
+export interface Ask {
   actor: string;
   customerId: string | null;
   actionClass: string;
   channel: string;
+  /** What is asked (requestContent), and its hash: absent on asks kept before they were. */
+  content?: Record<string, unknown>;
+  hash?: string;
+  /** Set when the request was refused or only advised: the id holds nothing, and another request may take it. */
+  released?: true;
 }
 
 /** An executed request's answer as kept, with the ask it answered (absent on answers kept before it was). */
@@ -200,6 +215,26 @@ export type SettledApproval = Pick<GuardedResult, 'status' | 'reason' | 'request
  * checked against its class, and priced (BAD_INPUT naming the field when anything is wrong).
  */
 export function parseActionRequest(input: unknown, pricing?: PricingSource): ActionRequest {
+  return parseAsked(input, pricing).request;
+}
+
+/**
+ * What a request asks for, as its caller wrote it and its parameters were checked, before it is
+ * priced (a price read from the catalogue or the customer's monthly price may change between a
+ * request and its retry; what was asked does not): what a repeated request id is compared on. Its
+ * id, the features (the executor reads the twin's) and the requester's evidence are not part of it.
+ */
+export function requestContent(request: Omit<ActionRequest, 'id'>): Record<string, unknown> {
+  const { actionClass, channel, customerId, domain, cost, discountPct, params, expiresAt, why } = request;
+  return JSON.parse(stableStringify({ actionClass, channel, customerId, domain, cost, discountPct, params, expiresAt, summary: why.summary })) as Record<string, unknown>;
+}
+
+/** A canonical hash of a request's content (sorted keys): two asks are one request when these agree. */
+export function requestHash(content: Record<string, unknown>): string {
+  return createHash('sha256').update(stableStringify(content)).digest('hex');
+}
+
+function parseAsked(input: unknown, pricing?: PricingSource): { request: ActionRequest; content: Record<string, unknown> } {
   const parsed = actionRequestSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -210,7 +245,8 @@ export function parseActionRequest(input: unknown, pricing?: PricingSource): Act
   }
   const params = parseActionParams(parsed.data.actionClass, parsed.data.params);
   if (!params.ok) throw new TwinloopError('BAD_INPUT', `Invalid action request at ${params.problem}; see docs/policy.md`);
-  return priceActionRequest({ ...parsed.data, params: params.params, id: parsed.data.id ?? `act-${randomUUID()}` }, pricing);
+  const asked = { ...parsed.data, params: params.params, id: parsed.data.id ?? `act-${randomUUID()}` };
+  return { request: priceActionRequest(asked, pricing), content: requestContent(asked) };
 }
 
 /**
@@ -241,15 +277,23 @@ const reportedOf = (x: number): number | string => (Number.isFinite(x) ? x : Str
 
 /** An executed answer given again for a repeated request id. */
 const repeated = (r: GuardedResult): GuardedResult => (r.status === 'executed' ? { ...r, repeated: true } : r);
-const askOf = (r: ActionRequest): Ask => ({ actor: `${r.actor.kind}:${r.actor.id}`, customerId: r.customerId ?? null, actionClass: r.actionClass, channel: r.channel });
-const sameAsk = (a: Ask, b: Ask) => a.actor === b.actor && a.customerId === b.customerId && a.actionClass === b.actionClass && a.channel === b.channel;
+const askOf = (r: ActionRequest, content?: Record<string, unknown>): Ask => ({ actor: `${r.actor.kind}:${r.actor.id}`, customerId: r.customerId ?? null, actionClass: r.actionClass, channel: r.channel, ...(content ? { content, hash: requestHash(content) } : {}) });
+/** Who asked, for whom, what class and channel: the parts every kept ask has. */
+const sameAsker = (a: Ask, b: Ask) => a.actor === b.actor && a.customerId === b.customerId && a.actionClass === b.actionClass && a.channel === b.channel;
+/** The same ask: the same asker and, where both were kept with it, the same content (by its hash). */
+const sameAsk = (a: Ask, b: Ask) => sameAsker(a, b) && (a.hash === undefined || b.hash === undefined || a.hash === b.hash);
 /** A kept answer without the ask it answered, as its asker receives it. */
 const answerOf = ({ ask: _ask, ...answer }: KeptAnswer): GuardedResult => answer;
 /**
  * A request id is one request's: another caller (or another customer, class or channel) reusing it
  * would otherwise be answered with that request's answer and its own request silently dropped.
  */
-function reusedId(request: ActionRequest): TwinloopError {
+function reusedId(request: ActionRequest, first: Ask, now: Ask): TwinloopError {
+  if (sameAsker(first, now) && first.content && now.content) {
+    const field = valueDifference(first.content, now.content) ?? '(content)';
+    const shown = (c: Record<string, unknown>) => JSON.stringify(field.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), c)) ?? 'absent';
+    return new TwinloopError('CONFLICT', `idempotency conflict: request id ${request.id} was first used for another request (${field}: ${shown(first.content)} then, ${shown(now.content)} now); nothing was recorded for this one. Send the same request to hear its answer again, or this one with a new id (an MCP idempotencyKey, a request id)`, { context: { requestId: request.id, field } });
+  }
   return new TwinloopError('CONFLICT', `request id ${request.id} names another request (another caller, customer, action or channel); an id names one request: send this one with a new id, or none`);
 }
 const brief = (v: PolicyVerdict): NonNullable<GuardedResult['verdict']> => ({ verdict: v.verdict, mode: v.mode, riskClass: v.riskClass, rule: v.rule, guardrail: v.guardrail });
@@ -259,6 +303,7 @@ const last = (reasons: readonly string[]) => reasons[reasons.length - 1] ?? '';
 export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedExecutor {
   const { ledger, queue, audit, executor, clock } = options;
   const answers = options.answers ?? memoryDocuments<KeptAnswer>();
+  const asks = options.asks ?? memoryDocuments<Ask>();
   const settlements = options.settlements ?? memoryDocuments<OfferSettlement>();
   /** Requests being carried out now, by id: a second call with the id (the same ask) while the first runs shares its answer. */
   const running = new Map<string, { ask: Ask; answer: Promise<GuardedResult> }>();
@@ -491,21 +536,30 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
 
   return {
     async execute(input) {
-      const { request, customerKnown } = withCustomerFacts(parseActionRequest(input, options.pricing));
+      const asked = parseAsked(input, options.pricing);
+      const { request, customerKnown } = withCustomerFacts(asked.request);
       // A customer the operator has no twin of is refused before anything is recorded or judged (404 over HTTP).
       if (customerKnown === false) throw new TwinloopError('NOT_FOUND', `no customer ${request.customerId}: no twin holds them, so nothing can be done for them; GET /twins lists the customers`);
-      const ask = askOf(request);
+      const ask = askOf(request, asked.content);
       const inFlight = running.get(request.id);
-      if (inFlight && !sameAsk(inFlight.ask, ask)) throw reusedId(request);
+      if (inFlight && !sameAsk(inFlight.ask, ask)) throw reusedId(request, inFlight.ask, ask);
       if (inFlight) return repeated(await inFlight.answer);
       const done = (async () => {
         const decisionId = request.params.decisionId;
         if (typeof decisionId === 'string') await options.decisionLogged?.(decisionId);
+        const kept = await asks.get(request.id);
+        const first = kept?.released ? undefined : kept;
+        if (first && !sameAsk(first, ask)) throw reusedId(request, first, ask);
         const known = await answers.get(request.id);
-        if (known?.ask && !sameAsk(known.ask, ask)) throw reusedId(request);
+        if (known?.ask && !sameAsk(known.ask, ask)) throw reusedId(request, known.ask, ask);
         if (known) return repeated(answerOf(known));
+        // Kept before anything is recorded, so that a crash after cannot let another request in under this id.
+        if (!first) await asks.put(request.id, ask);
         await record('action.requested', request, request.actor, { status: 'received' });
-        return decideAndAct(request, customerKnown);
+        const result = await decideAndAct(request, customerKnown);
+        // Refused or only advised, the id holds nothing (no act, no approval): it is released.
+        if (result.status === 'refused' || result.status === 'advised') await asks.put(request.id, { ...ask, released: true });
+        return result;
       })();
       running.set(request.id, { ask, answer: done });
       try {

@@ -56,6 +56,8 @@ export function mcpCapabilities(s: OperatorServices): McpCapabilities {
     requestAction: async (req) => {
       // Priced by the guarded executor: an offering from the catalogue (as what it is), a credit by its amount, a discount by its percentage.
       const money = req.actionClass === 'credit' || req.actionClass === 'compensation';
+      // Named as the tool's field: the caller wrote `amount`, not the request's params.amount.
+      if (money && !(typeof req.amount === 'number' && req.amount > 0)) throw new TwinloopError('BAD_INPUT', `request_action: a ${req.actionClass} needs its amount (\`amount\`, a positive number)`);
       const r = await s.guarded.execute({
         id: `mcp:${req.idempotencyKey}`.slice(0, 200),
         actionClass: req.actionClass,

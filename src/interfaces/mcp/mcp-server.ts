@@ -177,7 +177,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
     {
       title: 'Request an action on a customer',
       description:
-        'Asks to execute an action (offer, credit, discount, plan_change, communication). The action policy answers: executed, pending-approval (a human must approve), advised (recommend only) or refused, always with the policy reason. Same idempotencyKey, same answer.',
+        'Asks to execute an action (offer, credit, discount, plan_change, communication). The action policy answers: executed, pending-approval (a human must approve), advised (recommend only) or refused, always with the policy reason. Same idempotencyKey and request, same answer; the key with another request is an idempotency conflict.',
       inputSchema: {
         customerId,
         actionClass: z.enum(['offer', 'credit', 'discount', 'plan_change', 'communication']),
@@ -188,7 +188,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
         notificationChannel: z.enum(NOTIFICATION_CHANNELS).optional().describe('The channel a communication goes out on (default sms); the contact rules judge it there'),
         message: z.string().min(1).max(2000).optional().describe("A communication's words"),
         reason: z.string().min(1).max(500).describe('Why: shown to approvers and kept in the audit trail'),
-        idempotencyKey: z.string().min(1).max(200),
+        idempotencyKey: z.string().min(1).max(200).describe('Required: names this request. The same key with the same request answers as the first time (nothing is done twice); with another request (another amount, customer, reason…) it is refused as an idempotency conflict: use a new key'),
       },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },

@@ -20,7 +20,7 @@ import { openActionPolicySettings, type ActionPolicySettings } from '../../agent
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
 import { twinFields } from '../auth/customer-reach.js';
-import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer } from '../../agents/governance/guarded-executor.js';
+import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer, type Ask } from '../../agents/governance/guarded-executor.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent } from '../../agents/intents/intent-service.js';
 import { answeredAction, planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
@@ -232,6 +232,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     clock,
     // A repeated request id (a retry, a step replayed after a crash) gets its first answer, also after a restart.
     answers: recordDocuments<KeptAnswer>(records, 'action-answers'),
+    // What each request id was first asked for: the same id with another request is 409, also after a restart.
+    asks: recordDocuments<Ask>(records, 'action-asks'),
     decisionLogged: () => decisions.flush(),
     actsHeld: o.bss?.actsHeld,
     // A back end that says it moved more than was checked, or a cost that is no cost: booked at the amount checked, audited, and said here.
