@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseIntentText } from '../intents/intent-text-parser.js';
 import type { Plan, PlannedAction } from '../intents/intent-planner.js';
-import { createIntentObserver, flowInputOf, observationOfCampaignStats } from './intent-execution.js';
+import { createIntentObserver, flowInputOf, observationOfCampaignMeasure } from './intent-execution.js';
+import { assess } from '../intents/intent-assessment.js';
+import { DAY_MS } from '../../domain/time.js';
 import { msUntilHourUtc } from './campaign-management-flow.js';
 import type { WorkflowRun } from '../workflows/index.js';
 
@@ -25,27 +27,25 @@ const segment = [
 ];
 
 describe('flowInputOf', () => {
-  it("carries the intent's segment into the churn prevention run, which scans only it", () => {
+  it("runs a plan of one retention offer as a managed campaign on the intent's segment, as the README says", () => {
+    // It ran as a churn prevention run: on no campaign page, not to be paused, measured only at its horizon.
     const f = flowInputOf(plan([action('retention-offer-digital', 'retain-10')]), intent, { now: () => now });
-    expect(f.definitionId).toBe('churn-prevention');
-    expect(f.definitionId === 'churn-prevention' && f.input.segment).toEqual(segment);
-  });
-
-  it('leaves none of its at-risk segment alone as low risk: the run and the segment read one "at risk"', () => {
-    // The run's floor was 0.2 while the segment said 0.1: a customer served 0.15 was planned for,
-    // counted in the segment, then left alone by the run as low risk.
-    const f = flowInputOf(plan([action('retention-offer-digital', 'retain-10')]), intent, { now: () => now });
-    if (f.definitionId !== 'churn-prevention') throw new Error('expected a churn prevention run');
-    const segmentFloor = f.input.segment!.find((c) => c.field === 'churn')!.value;
-    const inSegment = [0.1, 0.12, 0.15, 0.19, 0.2, 0.45].filter((churn) => churn >= segmentFloor);
-    expect(inSegment.length).toBe(6);
-    expect(inSegment.filter((churn) => churn >= f.input.minChurn)).toEqual(inSegment);
+    expect(f.definitionId).toBe('campaign-management');
+    expect(f.workflowId).toBe('campaign-i1-p1');
+    expect(f.input).toMatchObject({
+      campaignId: 'i1-p1',
+      audience: segment,
+      variants: [{ id: 'a0-retain-10-in_app', offerId: 'retain-10', channel: 'app', notificationChannel: 'in_app' }],
+      budget: 5000,
+      controlShare: 0.1,
+      endAt: Date.UTC(2026, 10, 30, 23, 59, 59, 999) + 1,
+    });
   });
 
   it("carries the intent's segment into a campaign as its audience", () => {
     const f = flowInputOf(plan([action('retention-offer-digital', 'retain-10'), action('service-check-in')]), intent, { now: () => now });
     expect(f.definitionId).toBe('campaign-management');
-    expect(f.definitionId === 'campaign-management' && f.input.audience).toEqual(segment);
+    expect(f.input.audience).toEqual(segment);
   });
 });
 
@@ -70,16 +70,65 @@ describe('msUntilHourUtc', () => {
 });
 
 describe('intent observer', () => {
-  it("reports a running campaign's spend and answers from what its delivery did, not 0 until it ends", async () => {
-    const stats = { variants: [{ variantId: 'a', presented: 40, accepted: 0, declined: 0, spent: 20 }, { variantId: 'b', presented: 10, accepted: 3, declined: 5, spent: 106.25 }], control: { customers: 5, churned: 0 } };
-    const run = { workflowId: 'campaign-x', definitionId: 'campaign-management', status: 'waiting', input: { campaignId: 'x' }, output: null } as unknown as WorkflowRun;
-    const observe = createIntentObserver({
+  // 40 treated by a, 10 by b: 2 of the 50 churned since (4 %); 10 held out, 2 churned (20 %).
+  const stats = {
+    variants: [
+      { variantId: 'a', presented: 40, accepted: 0, declined: 0, spent: 20, treated: 40, treatedChurned: 1 },
+      { variantId: 'b', presented: 10, accepted: 3, declined: 5, spent: 106.25, treated: 10, treatedChurned: 1 },
+    ],
+    control: { customers: 10, churned: 2 },
+  };
+  const campaignRun = (status: string, output: unknown = null) => ({ workflowId: 'campaign-x', definitionId: 'campaign-management', status, input: { campaignId: 'x' }, output }) as unknown as WorkflowRun;
+  const observer = (run: WorkflowRun) =>
+    createIntentObserver({
       engine: { get: async () => run, start: async () => ({ workflowId: 'campaign-x', created: true, status: 'pending' }) } as never,
       now: () => now,
       executionIdsOf: async () => ['campaign-x'],
-      progress: async (r) => (r.definitionId === 'campaign-management' ? observationOfCampaignStats(stats, now) : undefined),
+      measure: async (r) => (r.definitionId === 'campaign-management' ? observationOfCampaignMeasure({ campaignId: 'x', stats, spent: 126.25, meanValue: 900 }, now) : undefined),
     });
-    const o = await observe(intent, plan([]), now);
-    expect(o).toEqual({ asOf: now, values: { accepted_offers: 3, acceptance_rate: 6 }, spend: 126.25 });
+
+  it("measures the intent's KPIs on the campaign's customers while it runs and after it has ended", async () => {
+    const ended = { campaignId: 'x', endedBy: 'end-date', ticks: 30, spent: 126.25, presented: 50, accepted: 3, shares: {}, adjustments: [] };
+    for (const run of [campaignRun('waiting'), campaignRun('succeeded', ended)]) {
+      const o = await observer(run)(intent, plan([]), now);
+      expect(o.values).toEqual({ accepted_offers: 3, acceptance_rate: 6, churn_rate: 4, retained_customers: 8, net_value: 8 * 900 - 126.25 });
+      expect(o).toMatchObject({ asOf: now, baseline: { churn_rate: 20 }, spend: 126.25 });
+      expect(o.basis).toBe("campaign x: 50 treated (2 churned since, 4%), 10 held out (2 churned, 20%); 3 of 50 presented accepted; 126.25 spent; a treated customer's mean value 900");
+    }
+  });
+
+  it('gives the assessment the value its expectation targets, with when it was measured', async () => {
+    // The intent's default target, net value at least 0: its current value was null while and after the run.
+    const o = await observer(campaignRun('succeeded', { campaignId: 'x', endedBy: 'end-date', ticks: 30, spent: 126.25, presented: 50, accepted: 3, shares: {}, adjustments: [] }))(intent, plan([]), now);
+    const outcome = { netValue: { mean: 100, low: -50, high: 300 }, churnersAvoided: { mean: 2, low: 0, high: 4 }, cost: { mean: 500, low: 400, high: 600 } };
+    const a = assess(intent, { outcome, startedAt: now - 20 * DAY_MS }, o);
+    expect(a.expectations).toEqual([expect.objectContaining({ targetName: 'net_value', current: 7073.75, measuredAt: new Date(now).toISOString() })]);
+    expect(a).toMatchObject({ measuredAt: new Date(now).toISOString(), basis: expect.stringMatching(/^campaign x: 50 treated/) });
+  });
+
+  it('re-plans on a measure only when its interval falls short too: a handful held out, none churned yet, is noise', () => {
+    // 108 treated (1 churned), 8 held out (none churned): the point estimate says a customer was lost.
+    const outcome = { netValue: { mean: 157, low: -50, high: 300 }, churnersAvoided: { mean: 2, low: 0, high: 4 }, cost: { mean: 90, low: 80, high: 94 } };
+    const measure = (treatedChurned: number, control: { customers: number; churned: number }) =>
+      observationOfCampaignMeasure({ campaignId: 'z', stats: { variants: [{ variantId: 'a', presented: 108, accepted: 0, declined: 0, spent: 72, treated: 108, treatedChurned }], control }, spent: 72, meanValue: 2200 }, now + 8 * DAY_MS);
+    const noisy = measure(1, { customers: 8, churned: 0 });
+    expect(noisy.values.net_value).toBeLessThan(-2000);
+    // A third of the month gone (from the 1st to the 11th).
+    const judged = assess(intent, { outcome, startedAt: Date.UTC(2026, 10, 1) }, noisy);
+    expect(judged.expectations[0]).toMatchObject({ status: 'at-risk', currentRange: { low: expect.any(Number), high: expect.any(Number) } });
+    expect(judged.expectations[0].currentRange!.high).toBeGreaterThan(0);
+    expect(judged.replan).toBeUndefined();
+    // 200 held out, 2 churned; 20 of the 108 treated churned: clearly worse, whatever the noise.
+    const harmed = assess(intent, { outcome, startedAt: Date.UTC(2026, 10, 1) }, measure(20, { customers: 200, churned: 2 }));
+    expect(harmed.expectations[0].status).toBe('off-track');
+    expect(harmed.replan).toMatch(/net_value atLeast 0 projected at -/);
+  });
+
+  it('says the net value is what was spent while nobody has been treated, and leaves a rate out', () => {
+    const o = observationOfCampaignMeasure({ campaignId: 'y', stats: { variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0, treated: 0, treatedChurned: 0 }], control: { customers: 0, churned: 0 } }, spent: 0 }, now);
+    expect(o.values).toEqual({ accepted_offers: 0, acceptance_rate: 0, retained_customers: 0, net_value: 0 });
+    // Treated but nobody held out: the churners avoided cannot be told, nor their value.
+    const p = observationOfCampaignMeasure({ campaignId: 'y', stats: { variants: [{ variantId: 'a', presented: 4, accepted: 1, declined: 1, spent: 2, treated: 4, treatedChurned: 0 }], control: { customers: 0, churned: 0 } }, spent: 2, meanValue: 500 }, now);
+    expect(p.values).toEqual({ accepted_offers: 1, acceptance_rate: 25, churn_rate: 0 });
   });
 });

@@ -7,23 +7,23 @@ import { horizonEnd, type Intent, type IntentChannel } from '../intents/intent-s
 import type { WorkflowEngine, WorkflowRun, WorkflowStepView } from '../workflows/index.js';
 import type { GuardedOutcome } from './guarded-step.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignRunId, type CampaignInput, type CampaignResult, type CampaignStats } from './campaign-management-flow.js';
-import { CHURN_OFFER_STEP_ID, CHURN_PREVENTION_WORKFLOW_ID, CHURN_TASK_STEP_ID, churnPreventionWorkflowId, type ChurnPreventionInput, type ChurnPreventionResult } from './churn-prevention-flow.js';
+import { CHURN_OFFER_STEP_ID, CHURN_PREVENTION_WORKFLOW_ID, CHURN_TASK_STEP_ID, type ChurnPreventionResult } from './churn-prevention-flow.js';
 import { DAY_MS } from '../../domain/time.js';
-import { AT_RISK_CHURN } from '../../intelligence/live/churn-risk-levels.js';
 import { audienceFilters } from '../intents/segment-resolution.js';
+import { wilson } from './campaign-bandit.js';
 
 /**
- * Connects the intent service to the flows: a plan of retention offers starts the churn prevention
- * workflow, any other plan runs as a managed campaign (its actions × channels are the variants);
- * the observer reads the run's result record back as the intent's metrics.
+ * Connects the intent service to the flows: every plan runs as a managed campaign (its actions ×
+ * channels are the variants, its segment the audience, its control share held out of it), which
+ * the operator sees, pauses and stops on the campaigns page; the observer measures the intent's
+ * KPIs on the campaign's customers, treated and held out, while it runs and after it ends.
+ * (Plans of retention offers ran as churn prevention runs before: their runs are still read.)
  */
 
 /** What executing and observing need. */
 export interface IntentExecutionDeps {
   readonly engine: Pick<WorkflowEngine, 'start' | 'get'>;
   readonly now: () => number;
-  /** Cost to the operator of one accepted offer, by offer id (default 0). */
-  readonly offerCost?: (offerId: string) => number;
   /** Ticks of a managed campaign (default one day). */
   readonly campaignTickMs?: number;
   readonly seed?: number;
@@ -31,8 +31,6 @@ export interface IntentExecutionDeps {
 
 /** Campaigns of intents send mid-morning (10:00 UTC), outside the default quiet hours (21:00–08:00). */
 export const CAMPAIGN_SEND_HOUR_UTC = 10;
-
-const RETENTION_TEMPLATES = new Set(['retention-offer-digital', 'retention-offer-assisted']);
 
 /** Where a notification channel of the plan is delivered among the twin's channels. */
 export function deliveryChannelOf(channel: IntentChannel): Channel {
@@ -43,34 +41,18 @@ export function deliveryChannelOf(channel: IntentChannel): Channel {
 const horizonMs = (intent: Intent, now: number) => Math.max(DAY_MS, horizonEnd(intent.horizon, now) - now);
 const budgetOf = (intent: Intent, a: PlannedAction) => intent.budget?.amount ?? (a.targeting.limit.kind === 'budget' ? a.targeting.limit.amount : Number.MAX_SAFE_INTEGER);
 
-/** The flow input a plan maps to (exported so callers and tests can see the mapping). */
-export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, deps: Pick<IntentExecutionDeps, 'now' | 'offerCost' | 'campaignTickMs' | 'seed'>):
-  | { definitionId: typeof CHURN_PREVENTION_WORKFLOW_ID; workflowId: string; input: ChurnPreventionInput }
-  | { definitionId: typeof CAMPAIGN_MANAGEMENT_WORKFLOW_ID; workflowId: string; input: CampaignInput } {
+/**
+ * The flow input a plan maps to (exported so callers and tests can see the mapping): a managed
+ * campaign, whatever the plan's templates. A plan of one retention offer ran as a churn prevention
+ * run, the proactive programme's flow: it showed on no campaign page, could not be paused, and
+ * measured nothing until its horizon (the intent read no current value while it ran).
+ */
+export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, deps: Pick<IntentExecutionDeps, 'now' | 'campaignTickMs' | 'seed'>): { definitionId: typeof CAMPAIGN_MANAGEMENT_WORKFLOW_ID; workflowId: string; input: CampaignInput } {
   const now = deps.now();
   const first = plan.actions[0];
   const seed = deps.seed ?? 1;
   // The segment as the plan resolved it goes into the run: the run acts on no one outside it.
   const segment = audienceFilters(plan.segment);
-  if (plan.actions.length === 1 && RETENTION_TEMPLATES.has(first.templateId) && first.offerId) {
-    const input: ChurnPreventionInput = {
-      periodId: plan.id,
-      scanAt: now,
-      horizonMs: horizonMs(intent, now),
-      budget: budgetOf(intent, first),
-      controlShare: first.controlGroupShare,
-      seed,
-      offer: { offerId: first.offerId, cost: deps.offerCost?.(first.offerId) ?? 0 },
-      contactCost: 0.05,
-      retentionEffect: 0.5,
-      // The segment's own "at risk": an at-risk customer of the segment is never left alone as low risk.
-      minChurn: AT_RISK_CHURN,
-      minValue: 0,
-      assistedValueAbove: first.templateId === 'retention-offer-assisted' ? 0 : undefined,
-      segment,
-    };
-    return { definitionId: CHURN_PREVENTION_WORKFLOW_ID, workflowId: churnPreventionWorkflowId(plan.id), input };
-  }
   // One variant per planned channel: a check-in planned on e-mail goes out as an e-mail.
   const variants = plan.actions.flatMap((a, i) =>
     [...new Set(a.channels)].map((planned) => ({ id: `a${i}-${a.offerId ?? a.templateId}-${planned}`, offerId: a.offerId ?? a.templateId, channel: deliveryChannelOf(planned), notificationChannel: planned })),
@@ -126,26 +108,75 @@ export function observationOfChurnRun(r: ChurnPreventionResult, asOf: number): O
   };
 }
 
-/** The metrics a finished campaign reports. */
+/** The metrics a finished campaign's result record reports (when its delivery cannot be measured). */
 export function observationOfCampaign(r: CampaignResult, asOf: number): Observation {
-  return { asOf, values: { accepted_offers: r.accepted, acceptance_rate: r.presented ? (r.accepted / r.presented) * 100 : 0 }, spend: r.spent };
+  return { asOf, values: { accepted_offers: r.accepted, acceptance_rate: r.presented ? (r.accepted / r.presented) * 100 : 0 }, spend: r.spent, basis: `campaign ${r.campaignId}'s result: ${r.presented} presented, ${r.accepted} accepted, ${r.spent} spent` };
 }
 
 /**
- * What a running campaign has done so far, from its delivery's counts (contacts the executor
- * carried out and what it charged for them, answers from the offer events), never from the plan.
+ * What a campaign's customers say now, read from its delivery: every count is of the customers
+ * it treated and the control group it held out of the same segment, so the churn among them
+ * measures what the campaign changed.
  */
-export function observationOfCampaignStats(stats: CampaignStats, asOf: number): Observation {
+export interface CampaignMeasure {
+  readonly campaignId: string;
+  readonly stats: CampaignStats;
+  /** What it spent: its contacts and its offers accepted since (the delivery's `spent`). */
+  readonly spent: number;
+  /** The mean lifetime value of the customers it treated, when known (what a customer kept is worth). */
+  readonly meanValue?: number;
+}
+
+/**
+ * The intent's KPIs measured on its campaign (rates in percent): churn among the treated (the
+ * control group's churn as the baseline), the churners avoided (control rate − treated rate, times
+ * the treated), their value less what was spent, and the offers' answers. A rate is left out while
+ * nobody was treated, the churners avoided while nobody is held out; the net value is then what was
+ * spent, lost (nobody kept yet).
+ */
+export function observationOfCampaignMeasure(m: CampaignMeasure, asOf: number): Observation {
   let presented = 0;
   let accepted = 0;
-  let spent = 0;
-  for (const v of stats.variants) {
+  let treated = 0;
+  let treatedChurned = 0;
+  for (const v of m.stats.variants) {
     presented += v.presented;
     accepted += v.accepted;
-    spent += v.spent;
+    treated += v.treated ?? v.presented;
+    treatedChurned += v.treatedChurned ?? 0;
   }
-  return { asOf, values: { accepted_offers: accepted, acceptance_rate: presented ? (accepted / presented) * 100 : 0 }, spend: Math.round(spent * 100) / 100 };
+  const control = m.stats.control;
+  const spend = cents(m.spent);
+  const treatedRate = treated > 0 ? treatedChurned / treated : undefined;
+  const controlRate = control && control.customers > 0 ? control.churned / control.customers : undefined;
+  const retained = treated === 0 ? 0 : treatedRate !== undefined && controlRate !== undefined ? (controlRate - treatedRate) * treated : undefined;
+  const valueKept = retained === 0 ? 0 : retained !== undefined && m.meanValue !== undefined ? retained * m.meanValue : undefined;
+  const values: Observation['values'] = {
+    accepted_offers: accepted,
+    acceptance_rate: presented ? (accepted / presented) * 100 : 0,
+    ...(treatedRate !== undefined ? { churn_rate: treatedRate * 100 } : {}),
+    ...(retained !== undefined ? { retained_customers: round2(retained) } : {}),
+    ...(valueKept !== undefined ? { net_value: cents(valueKept - spend) } : {}),
+  };
+  // 90 % intervals of the estimates: each churn rate's (Wilson), their difference's widest reading.
+  const treatedCi = treated > 0 ? wilson(treatedChurned, treated, Z_90) : undefined;
+  const controlCi = control && control.customers > 0 ? wilson(control.churned, control.customers, Z_90) : undefined;
+  const retainedCi = treatedCi && controlCi && treated > 0 ? { low: (controlCi.low - treatedCi.high) * treated, high: (controlCi.high - treatedCi.low) * treated } : undefined;
+  const ranges: Observation['ranges'] = {
+    ...(treatedCi ? { churn_rate: { low: round2(treatedCi.low * 100), high: round2(treatedCi.high * 100) } } : {}),
+    ...(retainedCi ? { retained_customers: { low: round2(retainedCi.low), high: round2(retainedCi.high) } } : {}),
+    ...(retainedCi && m.meanValue !== undefined ? { net_value: { low: cents(retainedCi.low * m.meanValue - spend), high: cents(retainedCi.high * m.meanValue - spend) } } : {}),
+  };
+  const pc = (x: number | undefined) => (x === undefined ? 'n/a' : `${round2(x * 100)}%`);
+  const basis =
+    `campaign ${m.campaignId}: ${treated} treated (${treatedChurned} churned since, ${pc(treatedRate)}), ` +
+    `${control?.customers ?? 0} held out (${control?.churned ?? 0} churned, ${pc(controlRate)}); ${accepted} of ${presented} presented accepted; ${spend} spent` +
+    (m.meanValue !== undefined ? `; a treated customer's mean value ${round2(m.meanValue)}` : '');
+  return { asOf, values, ...(controlRate !== undefined ? { baseline: { churn_rate: controlRate * 100 } } : {}), spend, basis, ...(Object.keys(ranges).length ? { ranges } : {}) };
 }
+const round2 = (x: number) => Math.round(x * 100) / 100;
+/** z of a two-sided 90 % interval: the intervals the simulation lab and the reports show are 90 % ones. */
+const Z_90 = 1.645;
 
 /**
  * What a churn prevention run still going has done so far, from its journaled contact steps: the
@@ -171,29 +202,40 @@ export function combinedObservation(parts: readonly Observation[], asOf: number)
   const values: Record<string, number> = {};
   let baseline: Observation['baseline'];
   let spend = 0;
+  const bases: string[] = [];
+  // An estimate's interval adds up as its value does (a run measured exactly adds its value to both ends).
+  const ranges: Record<string, { low: number; high: number }> = {};
   for (const p of parts) {
     spend += p.spend;
-    for (const [k, v] of Object.entries(p.values)) if (v !== undefined) values[k] = COUNTED_METRICS.has(k) ? (values[k] ?? 0) + v : v;
+    for (const [k, v] of Object.entries(p.values)) {
+      if (v === undefined) continue;
+      const r = p.ranges?.[k as keyof Observation['values']] ?? { low: v, high: v };
+      values[k] = COUNTED_METRICS.has(k) ? (values[k] ?? 0) + v : v;
+      ranges[k] = COUNTED_METRICS.has(k) && ranges[k] ? { low: ranges[k].low + r.low, high: ranges[k].high + r.high } : r;
+    }
     baseline = p.baseline ?? baseline;
+    if (p.basis) bases.push(p.basis);
   }
-  return { asOf, values, ...(baseline ? { baseline } : {}), spend: Math.round(spend * 100) / 100 };
+  return { asOf, values, ...(baseline ? { baseline } : {}), spend: Math.round(spend * 100) / 100, ...(bases.length ? { basis: bases.join('; ') } : {}), ranges };
 }
 
 /**
- * An ObserveIntent reading every run the intent started (a re-plan starts another): each one's
- * result record once it has finished; before that what it has done so far when `progress` can
- * tell (a running campaign's counts, a churn run's contacts), else nothing measured yet; then
- * counts and spend added up over the runs. The newest run failing fails the observation.
+ * An ObserveIntent reading every run the intent started (a re-plan starts another): what `measure`
+ * reads of it now, running or finished (a campaign's customers, treated and held out: their churn
+ * goes on being measured after its last contact, to the intent's horizon), else a finished run's
+ * result record, else nothing measured yet; then counts and spend added up over the runs. The
+ * newest run failing fails the observation.
  */
 export function createIntentObserver(
   deps: Pick<IntentExecutionDeps, 'engine' | 'now'> & {
     executionIdsOf: (intent: Intent) => Promise<readonly string[]>;
-    progress?: (run: WorkflowRun) => Promise<Observation | undefined>;
+    measure?: (run: WorkflowRun) => Promise<Observation | undefined>;
   },
 ): ObserveIntent {
   const one = async (run: WorkflowRun | null, asOf: number): Promise<Observation> => {
-    if (run && run.status !== 'succeeded') return (await deps.progress?.(run)) ?? { asOf, values: {}, spend: 0 };
-    if (!run || !run.output) return { asOf, values: {}, spend: 0 };
+    const measured = run ? await deps.measure?.(run) : undefined;
+    if (measured) return measured;
+    if (!run || run.status !== 'succeeded' || !run.output) return { asOf, values: {}, spend: 0 };
     return run.definitionId === CHURN_PREVENTION_WORKFLOW_ID ? observationOfChurnRun(run.output as ChurnPreventionResult, asOf) : observationOfCampaign(run.output as CampaignResult, asOf);
   };
   return async (intent) => {

@@ -40,6 +40,14 @@ export interface Observation {
   readonly spend: number;
   /** Set when the plan's run failed (its error): the intent then fails with it. */
   readonly failed?: string;
+  /** What the figures were measured on, in words (the campaign's treated and held-out customers, its answers and spend). */
+  readonly basis?: string;
+  /**
+   * The 90 % interval of a value that is an estimate from few customers (churners avoided, their
+   * net value, a churn rate): an expectation is off track only when even the interval's better end
+   * falls short, so a control group of a handful, none of whom has churned yet, triggers no re-plan.
+   */
+  readonly ranges?: Partial<Record<TargetMetric, { readonly low: number; readonly high: number }>>;
 }
 
 /** The plan being watched: its simulated outcome and when it started. */
@@ -57,6 +65,10 @@ export interface ExpectationProgress {
   readonly targetValue: number;
   /** Value so far, in the expectation's terms (undefined when not observed). */
   readonly current?: number;
+  /** When `current` was measured (ISO date-time, the world's time). */
+  readonly measuredAt?: string;
+  /** The 90 % interval of `current` when it is an estimate (`Observation.ranges`). */
+  readonly currentRange?: { readonly low: number; readonly high: number };
   /** Where the current pace leads at the horizon. */
   readonly projected?: number;
   /** What the plan's simulation expected at the horizon. */
@@ -72,6 +84,9 @@ export interface Assessment {
   readonly elapsedShare: number;
   readonly expectations: readonly ExpectationProgress[];
   readonly replan?: string;
+  /** When the figures were read (ISO date-time) and what on (`Observation.basis`). */
+  readonly measuredAt?: string;
+  readonly basis?: string;
 }
 
 const SEVERITY: Record<ExpectationStatus, number> = { achieved: 0, 'on-track': 1, 'at-risk': 2, 'off-track': 3 };
@@ -95,7 +110,15 @@ export function assess(intent: Intent, plan: ActivePlan, observed: Observation):
     if (!horizonReached) reasons.push(`spend ${round(observed.spend)} exceeds the budget of ${intent.budget.amount} ${intent.budget.currency}`);
     status = 'off-track';
   }
-  return { status, horizonReached, elapsedShare, expectations, ...(reasons.length ? { replan: reasons.join('; ') } : {}) };
+  return {
+    status,
+    horizonReached,
+    elapsedShare,
+    expectations,
+    ...(reasons.length ? { replan: reasons.join('; ') } : {}),
+    measuredAt: new Date(observed.asOf).toISOString(),
+    ...(observed.basis ? { basis: observed.basis } : {}),
+  };
 }
 
 /** The observed value of an expectation, in its own terms (level, or relative change in percent). */
@@ -117,7 +140,8 @@ function progressOf(e: IntentExpectation, outcome: PlanOutcome, observed: Observ
   if (current === undefined) return { ...base, status: horizonReached ? 'off-track' : planSays };
   // Counts and money accumulate: extrapolate the pace so far; rates are read as they stand.
   const projected = isCumulative(e) && f > 0 && !horizonReached ? current / f : current;
-  const withValues = { ...base, current, projected };
+  const range = e.targetCondition === 'atLeast' || e.targetCondition === 'atMost' ? observed.ranges?.[e.targetName] : undefined;
+  const withValues = { ...base, current, measuredAt: new Date(observed.asOf).toISOString(), ...(range ? { currentRange: range } : {}), projected };
   if (horizonReached) return { ...withValues, status: meetsTarget(e, current) ? 'achieved' : 'off-track' };
   // Customers kept and offers accepted only grow: once the target is reached it stays reached.
   if ((e.targetName === 'retained_customers' || e.targetName === 'accepted_offers') && e.targetCondition === 'atLeast' && current >= e.targetValue) {
@@ -125,7 +149,12 @@ function progressOf(e: IntentExpectation, outcome: PlanOutcome, observed: Observ
   }
   if (f < MIN_ELAPSED_SHARE) return { ...withValues, status: planSays };
   const shortfall = relativeShortfall(e, projected, expected ?? 0);
-  return { ...withValues, status: shortfall === 0 ? 'on-track' : shortfall <= REPLAN_TOLERANCE ? 'at-risk' : 'off-track' };
+  const status: ExpectationStatus = shortfall === 0 ? 'on-track' : shortfall <= REPLAN_TOLERANCE ? 'at-risk' : 'off-track';
+  if (status !== 'off-track' || !range) return { ...withValues, status };
+  // Off track by the point estimate: the estimate's better end projected the same way decides.
+  const best = e.targetCondition === 'atMost' ? range.low : range.high;
+  const bestProjected = isCumulative(e) && f > 0 ? best / f : best;
+  return { ...withValues, status: relativeShortfall(e, bestProjected, expected ?? 0) <= REPLAN_TOLERANCE ? 'at-risk' : 'off-track' };
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;

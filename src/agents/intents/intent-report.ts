@@ -32,6 +32,8 @@ export interface IntentReport {
   readonly spend: { readonly spent: number; readonly budget?: number; readonly currency?: string };
   /** Why the intent failed (lifecycle status `failed`). */
   readonly failureReason?: string;
+  /** When the expectations' current values were last measured (ISO, the world's time), and on what; absent before the first check. */
+  readonly measured?: { readonly at: string; readonly basis?: string };
   /** What the service is still doing for it on its own (its plans being simulated, its run starting); absent when it waits for a person or has ended. */
   readonly inProgress?: IntentWork;
   readonly events: readonly IntentEvent[];
@@ -71,6 +73,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
     ...(record.pendingPlan ? { pendingPlan: record.pendingPlan.plan } : {}),
     spend: { spent: record.spend, ...(intent.budget ? { budget: intent.budget.amount, currency: intent.budget.currency } : {}) },
     ...(record.failure ? { failureReason: record.failure.reason } : {}),
+    ...(assessed?.measuredAt ? { measured: { at: assessed.measuredAt, ...(assessed.basis ? { basis: assessed.basis } : {}) } } : {}),
     ...(work ? { inProgress: work } : {}),
     events: record.events,
   };

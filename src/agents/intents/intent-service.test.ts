@@ -227,6 +227,30 @@ describe('IntentService', () => {
     }
   });
 
+  it('gives a plan it switched to a tenth of the horizon before judging it again, as the first plan gets', async () => {
+    // Measured and still short a minute after the switch, an autonomous intent re-planned and
+    // switched runs at every check.
+    const { service, executed, advance } = setup();
+    const c = await service.createFromText('keep 500 at-risk customers in 100 days, budget 50000, autonomously', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    const id = c.record.intent.id;
+    await service.plan(id);
+    await service.execute(id);
+    advance(50, 100);
+    await service.check(id);
+    expect(executed).toHaveLength(2);
+    advance(1, 102);
+    expect((await service.check(id)).assessment.replan).toMatch(/projected at/);
+    advance(5, 110);
+    await service.check(id);
+    expect(executed).toHaveLength(2);
+    expect((await service.get(id)).events.filter((e) => e.kind === 're-planned')).toHaveLength(1);
+    // A tenth of the 100 days after the switch, the new plan is judged too.
+    advance(5, 115);
+    await service.check(id);
+    expect(executed).toHaveLength(3);
+  });
+
   it('holds a re-plan for approval in approve mode', async () => {
     const { service, executed, advance } = setup();
     const c = await service.createFromText('keep 500 at-risk customers in 100 days, budget 50000', { accept: true });

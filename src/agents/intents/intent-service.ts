@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { assess, type Assessment, type Observation } from './intent-assessment.js';
+import { assess, MIN_ELAPSED_SHARE, type Assessment, type Observation } from './intent-assessment.js';
+import { DAY_MS } from '../../domain/time.js';
 import { canMove, isFinal, workInProgress } from './intent-lifecycle.js';
 import { alternativesOf, planIntent, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
 import { buildIntentReport, type IntentReport } from './intent-report.js';
-import { formatIntentIssues, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
+import { formatIntentIssues, horizonDays, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
 import { upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
 import { parseIntentText } from './intent-text-parser.js';
 import { resolveSegment, type CountSegments, type SegmentSuggestion } from './segment-resolution.js';
@@ -253,6 +254,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       plan: chosen,
       pendingPlan: undefined,
       startedAt: r.startedAt ?? clock(),
+      planStartedAt: clock(),
       executionIds: [...r.executionIds, executionId],
     };
     const executed = withEvent(record, 'executed', `${chosen.plan.id} as execution ${executionId}${approvedBy ? `, approved by ${approvedBy}` : ''}${deps.stop && replaced.length ? `; stopped ${replaced.join(', ')}` : ''}${notStopped.length ? ` (not stopped now: ${notStopped.join('; ')})` : ''}`);
@@ -346,7 +348,11 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       record = withEvent(moved(record, final), final, `horizon reached: ${assessment.expectations.map((e) => `${e.expectationId} ${e.status}`).join(', ')}`);
       return { record: await save(await closing(record, `intent ${id} ended ${final} at its horizon`)), assessment };
     }
-    if (assessment.replan && !r.pendingPlan) {
+    // A plan just switched to has had no time to show anything: it is judged by its simulation
+    // until a tenth of the horizon has passed since it started, as the first plan is. Without it an
+    // autonomous intent whose measure stayed short re-planned and switched runs at every check.
+    const planAge = (observed.asOf - (r.planStartedAt ?? r.startedAt)) / DAY_MS / horizonDays(r.intent.horizon, r.startedAt);
+    if (assessment.replan && !r.pendingPlan && planAge >= MIN_ELAPSED_SHARE) {
       const round = r.events.filter((e) => e.kind === 're-planned').length + 1;
       const chosen = await choosePlan(r.intent, round);
       if ('ok' in chosen) {

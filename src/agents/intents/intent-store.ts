@@ -59,6 +59,12 @@ export interface IntentRecord {
   readonly pendingPlan?: ChosenPlan;
   /** When execution started (ms since epoch); the horizon counts from here. */
   readonly startedAt?: number;
+  /**
+   * When the plan now running started (ms since epoch): the first execution's, or a re-plan's
+   * switch. A plan is not re-planned before MIN_ELAPSED_SHARE of the horizon has passed since it
+   * started (absent in records saved before: `startedAt`).
+   */
+  readonly planStartedAt?: number;
   readonly executionIds: readonly string[];
   readonly spend: number;
   readonly lastAssessment?: Assessment;

@@ -70,7 +70,9 @@ const expectationProgress = z.object({
   targetName: z.enum(TARGET_METRICS),
   targetCondition: z.enum(TARGET_CONDITIONS),
   targetValue: z.number(),
-  current: z.number().optional(),
+  current: z.number().optional().describe("The KPI measured now, in the expectation's terms, on the customers of the intent's campaign (treated and held out of its segment)"),
+  measuredAt: isoTime.optional().describe('When `current` was measured (the world time)'),
+  currentRange: z.object({ low: z.number(), high: z.number() }).optional().describe('The 90 % interval of `current` when it is an estimate from few customers (churners avoided, net value, churn rate); off track only when its better end falls short too'),
   projected: z.number().optional(),
   expectedAtHorizon: z.number().optional(),
   status: expectationStatus,
@@ -82,6 +84,8 @@ const assessment = z.object({
   elapsedShare: z.number(),
   expectations: list(expectationProgress),
   replan: z.string().optional(),
+  measuredAt: isoTime.optional().describe('When the figures were read (the world time)'),
+  basis: z.string().optional().describe('What they were measured on: the campaign, its treated and held-out customers and their churn, its answers and spend'),
 });
 
 const intentEvent = z.object({ at: isoTime, kind: z.string(), detail: z.string() });
@@ -95,6 +99,7 @@ export const intentRecord = z.object({
   plan: chosenPlan.optional(),
   pendingPlan: chosenPlan.optional(),
   startedAt: z.number().optional().describe('When execution started (ms since the epoch)'),
+  planStartedAt: z.number().optional().describe("When the plan now running started (ms since the epoch): the first execution's, or a re-plan's switch"),
   executionIds: list(z.string()),
   spend: z.number(),
   lastAssessment: assessment.optional(),
@@ -118,6 +123,10 @@ export const intentReport = z.object({
   pendingPlan: plan.optional(),
   spend: z.object({ spent: z.number(), budget: z.number().optional(), currency: z.string().optional() }),
   failureReason: z.string().optional().describe('Why the intent failed (lifecycle status failed)'),
+  measured: z
+    .object({ at: isoTime, basis: z.string().optional() })
+    .optional()
+    .describe("When the expectations' current values were last measured, and on what (the campaign's treated and held-out customers); absent before the first check"),
   inProgress: z
     .enum(INTENT_WORK)
     .optional()

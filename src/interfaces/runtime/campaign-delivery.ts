@@ -93,6 +93,8 @@ export interface CampaignDelivery {
    * their owners) unless `churn` is false (a list that shows none: counted as none churned).
    */
   view(campaignId: string, o?: { readonly churn?: boolean }): Promise<CampaignDeliveryView | null>;
+  /** The customers a campaign treated so far (each contact carried out), as last saved; [] when none or no such campaign. */
+  treatedIds(campaignId: string): Promise<string[]>;
   observe(events: readonly TwinEvent[]): void;
   /**
    * A page of the audience's candidates among the twins this process holds that `keep` answers for
@@ -363,6 +365,9 @@ export function campaignDelivery(
         control: stats.control,
         history: s.history ?? [],
       };
+    },
+    async treatedIds(campaignId) {
+      return Object.keys((await records.get<CampaignState>('campaigns', campaignId))?.body.treated ?? {});
     },
     candidatesPage,
     churnedHere,

@@ -5,7 +5,7 @@ import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionW
 import type { GuardedExecutor } from '../../agents/governance/guarded-executor.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DEFAULT_CARE_APPROVAL_TIMEOUT_MS } from '../../agents/flows/customer-care-flow.js';
-import { createIntentObserver, createPlanExecutor, observationOfCampaignStats, observationOfChurnSteps } from '../../agents/flows/intent-execution.js';
+import { createIntentObserver, createPlanExecutor, observationOfCampaignMeasure, observationOfChurnSteps } from '../../agents/flows/intent-execution.js';
 import { DEFAULT_ORDER_APPROVAL_TIMEOUT_MS, orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
 import { serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
 import type { ExecutePlan, ObserveIntent } from '../../agents/intents/intent-service.js';
@@ -300,19 +300,38 @@ export function operatorFlows(
       },
     });
     const starter: Pick<WorkflowEngine, 'start' | 'get'> = s.workflows;
-    const execute = createPlanExecutor({ engine: starter, now: () => clock.now(), offerCost: (id) => offerCostOf(s, id) });
+    const execute = createPlanExecutor({ engine: starter, now: () => clock.now() });
+    /** The mean lifetime value of the customers held here, of those the live model scores (undefined when none is). */
+    const meanValueOf = (ids: readonly string[]): number | undefined => {
+      const live = intelligence.live();
+      let sum = 0;
+      let n = 0;
+      for (const id of ids) {
+        const clv = live?.scoreOf(id)?.clv;
+        if (clv === undefined) continue;
+        sum += clv;
+        n++;
+      }
+      return n > 0 ? sum / n : undefined;
+    };
     const observe = createIntentObserver({
       engine: starter,
       now: () => clock.now(),
       executionIdsOf: async (intent) => (await s.intents.get(intent.id)).executionIds,
-      // A run still going reports what it has done so far (the intent report showed spend 0 meanwhile):
-      // a campaign its delivery's counts, a churn run its journaled contacts.
-      progress: async (run) =>
-        run.definitionId === CAMPAIGN_MANAGEMENT_WORKFLOW_ID
-          ? observationOfCampaignStats(await campaigns.stats((run.input as CampaignInput).campaignId), clock.now())
-          : run.definitionId === CHURN_PREVENTION_WORKFLOW_ID
-            ? observationOfChurnSteps((await s.workflows.steps(run.workflowId)) ?? [], clock.now())
-            : undefined,
+      // A campaign is measured on its customers whether it runs or has ended (their churn goes on
+      // to the intent's horizon); a churn prevention run of an older intent still going reports its
+      // journaled contacts, and once finished its result.
+      measure: async (run) => {
+        if (run.definitionId === CAMPAIGN_MANAGEMENT_WORKFLOW_ID) {
+          const campaignId = (run.input as CampaignInput).campaignId;
+          const view = await campaigns.view(campaignId);
+          if (!view) return undefined;
+          const meanValue = meanValueOf(await campaigns.treatedIds(campaignId));
+          return observationOfCampaignMeasure({ campaignId, stats: { variants: view.variants, control: view.control }, spent: view.spent, ...(meanValue !== undefined ? { meanValue } : {}) }, clock.now());
+        }
+        if (run.definitionId === CHURN_PREVENTION_WORKFLOW_ID && run.status !== 'succeeded') return observationOfChurnSteps((await s.workflows.steps(run.workflowId)) ?? [], clock.now());
+        return undefined;
+      },
     });
 
     const serviceOpsDeps = {

@@ -30,9 +30,13 @@ interface IntentRecord {
 }
 interface IntentReport {
   readonly status?: string;
-  readonly expectations: readonly { expectationId: string; targetName: string; targetCondition: string; targetValue: number; current?: number; projected?: number; status: string }[];
+  readonly expectations: readonly { expectationId: string; targetName: string; targetCondition: string; targetValue: number; current?: number; measuredAt?: string; projected?: number; status: string }[];
   readonly spend: { spent: number; budget?: number; currency?: string };
+  readonly measured?: { at: string; basis?: string };
 }
+
+/** A measured figure as read: two decimals at most. */
+const figure = (x: number | undefined) => (x === undefined ? '–' : String(Math.round(x * 100) / 100));
 
 const range = (i: Interval, f: (n: number) => string) => `${f(i.mean)} (90 %: ${f(i.low)} to ${f(i.high)})`;
 
@@ -182,13 +186,22 @@ export function IntentPage({ id }: { id: string }) {
                   <td class="num">
                     {e.targetCondition} {e.targetValue}
                   </td>
-                  <td class="num">{e.current ?? '–'}</td>
-                  <td class="num">{e.projected ?? '–'}</td>
+                  <td class="num">{figure(e.current)}</td>
+                  <td class="num">{figure(e.projected)}</td>
                   <td>{e.status}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+          <p data-testid="measured">
+            {report.data.measured ? (
+              <>
+                Measured {report.data.measured.at.slice(0, 16).replace('T', ' ')} (world time){report.data.measured.basis && <>: {report.data.measured.basis}</>}
+              </>
+            ) : (
+              'Not measured yet: the first check reads the campaign within a minute of its start.'
+            )}
+          </p>
           <p>
             Spent {money(report.data.spend.spent)}
             {report.data.spend.budget !== undefined && ` of ${money(report.data.spend.budget)}`} {report.data.spend.currency ?? ''}
