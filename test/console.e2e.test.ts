@@ -299,9 +299,30 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(await item.innerText()).toContain('asked by alice');
     await item.getByLabel('Reason').fill('matches the two roaming lines on the bill');
     await item.getByRole('button', { name: 'Approve' }).click();
-    await seen(page, '[data-testid=approval] [role=status]', /^Approved: executed/);
-    const decided = (await api<{ status: string; decidedBy: string; reason: string }>('GET', `/approvals/${asked.approvalId}`)).body;
-    expect(decided).toMatchObject({ status: 'approved', decidedBy: 'bob', reason: 'matches the two roaming lines on the bill' });
+    // The decided approval stays on the page with what came of it, read back from GET /approvals/:id
+    // (the page showed nothing of it once decided: the queue holds pending ones only).
+    const done = page.locator('[data-testid=decided]', { hasText: 'billed twice for roaming' }).first();
+    await visible(done, 'the approval decided, with its outcome', page.locator('main'));
+    await visible(done.getByTestId('outcome').filter({ hasText: /^executed: / }), 'its outcome: executed', done);
+    expect(await done.getByTestId('decision').innerText()).toMatch(/Approved by bob.*: matches the two roaming lines on the bill/s);
+    const decided = (await api<{ status: string; decidedBy: string; reason: string; outcome: { status: string; reason: string } }>('GET', `/approvals/${asked.approvalId}`)).body;
+    expect(decided).toMatchObject({ status: 'approved', decidedBy: 'bob', reason: 'matches the two roaming lines on the bill', outcome: { status: 'executed' } });
+    expect(await done.getByTestId('outcome').innerText()).toBe(`executed: ${decided.outcome.reason}`);
+    // A rejection's outcome: refused, naming who rejected it and why; on the approval's own page too.
+    const second = (await api<{ approvalId: string }>('POST', '/actions', credit('charged for a cancelled add-on'), await keyOf('alice', 'care_agent'))).body;
+    await page.reload();
+    const other = page.locator('[data-testid=approval]', { hasText: 'charged for a cancelled add-on' }).first();
+    await visible(other, "alice's second request in the queue", page.getByTestId('approval'));
+    await other.getByLabel('Reason').fill('the add-on was used all month');
+    await other.getByRole('button', { name: 'Reject' }).click();
+    const rejected = page.locator('[data-testid=decided]', { hasText: 'charged for a cancelled add-on' }).first();
+    await visible(rejected.getByTestId('outcome').filter({ hasText: 'refused: rejected by bob: the add-on was used all month' }), 'the rejection refused', page.locator('main'));
+    await page.goto(`${base}/console/approvals/${encodeURIComponent(asked.approvalId)}`);
+    await seen(page, '[data-testid=decided] [data-testid=outcome]', /^executed: /);
+    await seen(page, '[data-testid=decision]', /Approved by bob/);
+    await page.goto(`${base}/console/approvals/${encodeURIComponent(second.approvalId)}`);
+    await seen(page, '[data-testid=decided] [data-testid=outcome]', 'refused: rejected by bob');
+    await page.goto(`${base}/console/approvals`);
 
     // Bob's own request: the page offers no decision, and the server refuses one (four eyes).
     const own = (await api<{ approvalId: string }>('POST', '/actions', credit('goodwill after an outage'), await keyOf('bob', 'supervisor'))).body;

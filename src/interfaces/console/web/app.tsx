@@ -4,7 +4,7 @@ import { EventClockContext } from './event-clock';
 import { eventTime } from './format';
 import { IdentityContext, may, useIdentitySource, type Identity } from './identity';
 import { AgentDesktop } from './pages/agent-desktop';
-import { Approvals } from './pages/approvals';
+import { ApprovalPage, Approvals } from './pages/approvals';
 import { Audit } from './pages/audit';
 import { Customer } from './pages/customer';
 import { Customers } from './pages/customers';
@@ -70,6 +70,8 @@ function page(path: string, search: string): { title: string; body: ComponentChi
     return { title: `Customer ${id}`, body: <Customer key={id + search} id={id} /> };
   }
   if (path === '/console/approvals') return { title: 'Approvals', body: <Approvals /> };
+  const approval = /^\/console\/approvals\/([^/]+)$/.exec(path);
+  if (approval) return { title: 'Approval', body: <ApprovalPage key={approval[1]} id={decodeURIComponent(approval[1])} /> };
   if (path === '/console/intents') return { title: 'Intents', body: <Intents /> };
   const intent = /^\/console\/intents\/([^/]+)$/.exec(path);
   if (intent) return { title: 'Intent', body: <IntentPage key={intent[1]} id={decodeURIComponent(intent[1])} /> };

@@ -1,4 +1,4 @@
-import { Fragment } from 'preact';
+import { Fragment, type ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { postJson, seg } from '../api';
@@ -19,9 +19,14 @@ interface Approval {
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly onTimeout: string;
+  readonly decidedBy?: string | null;
+  readonly decidedAt?: number | null;
+  readonly reason?: string | null;
+  /** What came of it once decided (GET /approvals/:id): executed, failed, or refused when judged again at the approval. */
+  readonly outcome?: { readonly status: string; readonly reason: string };
 }
 
-function Decide({ approval, onDone }: { approval: Approval; onDone(): void }) {
+function Decide({ approval, onDone }: { approval: Approval; onDone(id: string): void }) {
   const who = useIdentity();
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
@@ -35,7 +40,8 @@ function Decide({ approval, onDone }: { approval: Approval; onDone(): void }) {
       (r) => {
         setResult({ text: `${verb === 'approve' ? 'Approved' : 'Rejected'}: ${r.status}, ${r.reason}`, ok: true });
         setBusy(false);
-        setTimeout(onDone, 1500);
+        // The decided approval is then read back with its outcome (Decided), where it stays.
+        setTimeout(() => onDone(approval.id), 1500);
       },
       (err: Error) => {
         setResult({ text: err.message, ok: false });
@@ -104,60 +110,148 @@ function Judged({ evidence }: { evidence: JudgedEvidence }) {
   );
 }
 
+/** What was asked, by whom, why and on what evidence: the same for a pending approval and a decided one. */
+function ApprovalCard({ a, children, link = true }: { a: Approval; children: ComponentChildren; link?: boolean }) {
+  return (
+    <article class="panel" data-testid={a.status === 'pending' ? 'approval' : 'decided'} aria-labelledby={`ap-${a.id}`}>
+      <h2 id={`ap-${a.id}`}>
+        {a.request.actionClass ?? 'action'}
+        {a.request.offerId ? ` ${a.request.offerId}` : ''} for{' '}
+        {a.request.customerId ? <a href={`/console/customers/${seg(a.request.customerId)}`}>{a.request.customerId}</a> : 'a customer'}
+        {typeof a.request.cost === 'number' && <> · cost {money(a.request.cost)}</>}
+        {link && (
+          <>
+            {' '}
+            <a class="muted" href={`/console/approvals/${seg(a.id)}`}>
+              (its page)
+            </a>
+          </>
+        )}
+      </h2>
+      {/* An approval waits in people's time (decision 0028): its ages are real time, the facts' date an event time. */}
+      <p class="muted">
+        asked by <strong>{a.requestedBy.id}</strong> ({a.requestedBy.kind}) {span(a.createdAt - Date.now())} (real time) on {a.request.channel ?? '–'}
+        {a.status === 'pending' && (
+          <>
+            ; expires {span(a.expiresAt - Date.now())} (real time), then {a.onTimeout.replace(/-/g, ' ')}
+          </>
+        )}
+      </p>
+      <Judged evidence={a.evidence} />
+      <dl class="facts">
+        <dt>Why the policy asked</dt>
+        <dd>
+          risk class {a.riskClass}
+          {a.rule ? `, rule ${a.rule}` : ''}
+        </dd>
+        {a.request.why?.summary && (
+          <>
+            <dt>Requester's reason</dt>
+            <dd>{a.request.why.summary}</dd>
+          </>
+        )}
+      </dl>
+      {a.why.length > 0 && (
+        <ul class="reasons">
+          {a.why.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
+      {Object.keys(requesterEvidence(a.evidence)).length > 0 && (
+        <details>
+          <summary>The requester's evidence</summary>
+          <pre class="evidence">{JSON.stringify(requesterEvidence(a.evidence), null, 2)}</pre>
+        </details>
+      )}
+      {children}
+    </article>
+  );
+}
+
+/** Who decided, when and why, and what came of it: executed, failed, or refused when judged again at the approval (its reason). */
+function Decision({ a }: { a: Approval }) {
+  const decided = a.status === 'approved' ? 'Approved' : a.status === 'rejected' ? 'Rejected' : a.status === 'expired' ? 'Expired' : a.status;
+  return (
+    <dl class="facts" data-testid="decision">
+      <dt>Decision</dt>
+      <dd>
+        <strong>{decided}</strong>
+        {a.decidedBy ? ` by ${a.decidedBy}` : ''}
+        {a.decidedAt ? `, ${span(a.decidedAt - Date.now())} (real time)` : ''}
+        {a.reason ? `: ${a.reason}` : ''}
+      </dd>
+      <dt>Outcome</dt>
+      <dd>
+        {a.outcome ? (
+          <span class={`outcome ${a.outcome.status}`} data-testid="outcome">
+            {a.outcome.status}: {a.outcome.reason}
+          </span>
+        ) : (
+          <span class="muted" data-testid="outcome">
+            not carried out yet: the approved action is carried out at the next settle (every few seconds), then its result shows here
+          </span>
+        )}
+      </dd>
+    </dl>
+  );
+}
+
+/** A decided approval read back from the server (GET /approvals/:id), until its outcome is there. */
+function Decided({ id }: { id: string }) {
+  const one = useJson<Approval>(`/approvals/${seg(id)}`, 3_000);
+  if (!one.data) return <Alert message={one.error} />;
+  return (
+    <ApprovalCard a={one.data}>
+      <Decision a={one.data} />
+    </ApprovalCard>
+  );
+}
+
 /**
  * Approvals: the queue of actions the policy held for a person, each with its evidence (who asked,
  * why, the policy rule and risk class, the simulated or scored effect the requester attached),
  * approved or rejected with a reason. Nobody decides their own request: the page does not offer
- * it, and the server refuses it (four eyes).
+ * it, and the server refuses it (four eyes). An approval decided here stays on the page with what
+ * came of it (executed, failed, or refused when judged again at the approval); each has its page.
  */
 export function Approvals() {
   const list = useJson<readonly Approval[]>('/approvals', 10_000);
+  const [decided, setDecided] = useState<readonly string[]>([]);
+  const onDone = (id: string) => {
+    setDecided((d) => [id, ...d.filter((x) => x !== id)]);
+    list.reload();
+  };
+  const pending = list.data?.filter((a) => !decided.includes(a.id));
   return (
     <>
       <Alert message={list.error} />
-      {list.data && list.data.length === 0 && <p class="muted" data-testid="empty-list">No approval is waiting.</p>}
-      {list.data?.map((a) => (
-        <article class="panel" key={a.id} data-testid="approval" aria-labelledby={`ap-${a.id}`}>
-          <h2 id={`ap-${a.id}`}>
-            {a.request.actionClass ?? 'action'}
-            {a.request.offerId ? ` ${a.request.offerId}` : ''} for{' '}
-            {a.request.customerId ? <a href={`/console/customers/${seg(a.request.customerId)}`}>{a.request.customerId}</a> : 'a customer'}
-            {typeof a.request.cost === 'number' && <> · cost {money(a.request.cost)}</>}
-          </h2>
-          {/* An approval waits in people's time (decision 0028): its ages are real time, the facts' date an event time. */}
-          <p class="muted">
-            asked by <strong>{a.requestedBy.id}</strong> ({a.requestedBy.kind}) {span(a.createdAt - Date.now())} (real time) on {a.request.channel ?? '–'}; expires {span(a.expiresAt - Date.now())} (real time), then {a.onTimeout.replace(/-/g, ' ')}
-          </p>
-          <Judged evidence={a.evidence} />
-          <dl class="facts">
-            <dt>Why the policy asked</dt>
-            <dd>
-              risk class {a.riskClass}
-              {a.rule ? `, rule ${a.rule}` : ''}
-            </dd>
-            {a.request.why?.summary && (
-              <>
-                <dt>Requester's reason</dt>
-                <dd>{a.request.why.summary}</dd>
-              </>
-            )}
-          </dl>
-          {a.why.length > 0 && (
-            <ul class="reasons">
-              {a.why.map((w) => (
-                <li key={w}>{w}</li>
-              ))}
-            </ul>
-          )}
-          {Object.keys(requesterEvidence(a.evidence)).length > 0 && (
-            <details>
-              <summary>The requester's evidence</summary>
-              <pre class="evidence">{JSON.stringify(requesterEvidence(a.evidence), null, 2)}</pre>
-            </details>
-          )}
-          <Decide approval={a} onDone={list.reload} />
-        </article>
+      {decided.length > 0 && (
+        <section aria-label="Decided here">
+          <h2>Decided here</h2>
+          {decided.map((id) => (
+            <Decided key={id} id={id} />
+          ))}
+        </section>
+      )}
+      {pending && pending.length === 0 && <p class="muted" data-testid="empty-list">No approval is waiting.</p>}
+      {pending?.map((a) => (
+        <ApprovalCard key={a.id} a={a}>
+          <Decide approval={a} onDone={onDone} />
+        </ApprovalCard>
       ))}
     </>
+  );
+}
+
+/** One approval's page (`/console/approvals/ID`): pending, to decide; decided, with its decision and outcome. */
+export function ApprovalPage({ id }: { id: string }) {
+  const one = useJson<Approval>(`/approvals/${seg(id)}`, 5_000);
+  if (!one.data) return <Alert message={one.error} />;
+  const a = one.data;
+  return (
+    <ApprovalCard a={a} link={false}>
+      {a.status === 'pending' ? <Decide approval={a} onDone={one.reload} /> : <Decision a={a} />}
+    </ApprovalCard>
   );
 }
