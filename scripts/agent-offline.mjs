@@ -19,7 +19,7 @@
 //   answers and churn drawn from it, the world waiting between the waves (docs/learning.md, "Two waves");
 // and prints what the campaign shows (churners against expected per branch and contract type).
 // Needs `npm run build` (reads dist/, or DIST=DIR). Environment: RISKS (the single decision's plan risks,
-// default 0.1,0.2,0.3,1), STAGED (variants firstWaveRisk:firstWaveShare:holdout(1|0):risk[:confirm(1|0)],
+// default 0.1,0.2,0.3,1), STAGED (variants firstWaveRisk:firstWaveShare:holdout(1|0):risk[:confirm(1|0)[:capped(1|0)]],
 // comma-separated; empty for none), STAGED_DRAWS (default 6), LEARNING=0 to skip the learning agent.
 //
 //   node scripts/agent-offline.mjs DIR/*.json
@@ -50,12 +50,12 @@ const RISKS = (process.env.RISKS ?? '0.1,0.2,0.3,1').split(',').map(Number);
  * world waiting meanwhile (the second wave valued at the decision's truth, a held-out customer drawn
  * to leave no longer a candidate), STAGED_DRAWS times per seed, the value their mean.
  */
-const STAGED = (process.env.STAGED ?? '0.1:0.25:1:0.1,0.2:0.25:1:0.1,0.2:0.25:1:0.2')
+const STAGED = (process.env.STAGED ?? '0.1:0.25:1:0.1,0.2:0.25:1:0.1,0.2:0.25:1:0.2,0.1:0.25:1:0.1:0:1')
   .split(',')
   .filter(Boolean)
   .map((v) => {
-    const [firstWaveRisk, firstWaveShare, holdout, risk, confirm] = v.split(':').map(Number);
-    return { firstWaveRisk, firstWaveShare, holdout: holdout === 1, risk: risk ?? 0.1, confirm: confirm === 1 };
+    const [firstWaveRisk, firstWaveShare, holdout, risk, confirm, capped] = v.split(':').map(Number);
+    return { firstWaveRisk, firstWaveShare, holdout: holdout === 1, risk: risk ?? 0.1, confirm: confirm === 1, capped: capped === 1 };
   });
 const STAGED_DRAWS = Number(process.env.STAGED_DRAWS ?? 6);
 
@@ -98,7 +98,7 @@ for (const file of files) {
     const responseOf = new Map(d.candidates.map((c) => [c.id, c.response]));
     const priors = { ...DEFAULT_CONTACT_EFFECT_PRIORS, acceptedMultiplier: 1 - (retentionEffect ?? 1 - DEFAULT_CONTACT_EFFECT_PRIORS.acceptedMultiplier) };
     for (const v of STAGED) {
-      const options = { contacts: d.budget, contactCost: d.contactCost, horizonMonths: H, risk: v.risk, firstWaveRisk: v.firstWaveRisk, firstWaveShare: v.firstWaveShare, holdout: v.holdout };
+      const options = { contacts: d.budget, contactCost: d.contactCost, horizonMonths: H, risk: v.risk, firstWaveRisk: v.firstWaveRisk, firstWaveShare: v.firstWaveShare, holdout: v.holdout, capped: v.capped };
       let total = 0, contacted = 0, firstTotal = 0, firstContacted = 0;
       const guarded = plans.get(v.firstWaveRisk) ?? planSingleDecision(model, candidates, { ...options, risk: v.firstWaveRisk });
       plans.set(v.firstWaveRisk, guarded);
@@ -128,7 +128,7 @@ for (const file of files) {
         total += valueOf(firstIds) + valueOf(second);
         contacted += firstIds.length + second.length;
       }
-      const name = `staged ${v.firstWaveRisk}/${v.risk}, wave 1 ${v.firstWaveShare}${v.holdout ? ' + holdout' : ''}${v.confirm ? ', confirmed' : ''}`;
+      const name = `staged ${v.firstWaveRisk}/${v.risk}, wave 1 ${v.firstWaveShare}${v.holdout ? ' + holdout' : ''}${v.confirm ? ', confirmed' : ''}${v.capped ? ', capped' : ''}`;
       const r = w.rows.get(name) ?? { contacted: 0, value: 0, perSeed: [] };
       r.contacted += Math.round(contacted / STAGED_DRAWS);
       r.value += total / STAGED_DRAWS;

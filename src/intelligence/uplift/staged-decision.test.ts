@@ -87,4 +87,15 @@ describe('the staged decision: a first wave, read, then the rest', () => {
     expect(second.contact.some((c) => offered.has(c.customerId))).toBe(false);
     expect(second.contact.some((c) => first.holdout.includes(c.customerId))).toBe(true);
   });
+
+  it('capped, lets the first wave only stop or shorten the plan it was cut from, never lengthen it', () => {
+    // A guarded plan of 20 at the guard's edge: 10 offered, 10 held out; the wave shows the effect.
+    const edge = { ...planSingleDecision(model, candidates, options), contact: planSingleDecision(model, candidates, options).contact.slice(0, 20) };
+    const first = planFirstWave(edge, options, createRng(2));
+    expect(first.contact).toHaveLength(10);
+    const read = fitPilotUplift([...lucky, ...waveRows(first, { accepted: 0.08, notAccepted: 0.15, heldOut: 0.15 })]);
+    // Uncapped, the evidence takes the plan to the rest of the budget; capped, to the 20 it was cut from.
+    expect(planSecondWave(read, candidates, first, options).contact).toHaveLength(390);
+    expect(planSecondWave(read, candidates, first, { ...options, capped: true }).contact).toHaveLength(10);
+  });
 });

@@ -32,6 +32,13 @@ export interface StagedDecisionOptions extends SingleDecisionOptions {
   readonly firstWaveRisk?: number;
   /** Hold out a paired candidate beside each first-wave contact (default true). */
   readonly holdout?: boolean;
+  /**
+   * The second wave never takes the two waves past the guarded plan the first wave was cut from
+   * (default false): the first wave's evidence can stop or shorten the plan, never lengthen it. The
+   * plan-level guard's plan is nearly all or nothing (the effects are every candidate's), so without
+   * this a few first-wave contacts can tip a plan at the guard's edge from a handful to the budget.
+   */
+  readonly capped?: boolean;
 }
 
 /**
@@ -89,6 +96,6 @@ export function planSecondWave(model: PilotUplift, candidates: readonly UpliftCa
   return planSingleDecision(
     model,
     candidates.filter((c) => !offered.has(c.customerId)),
-    { ...options, contacts: Math.max(0, options.contacts - first.contact.length) },
+    { ...options, contacts: Math.max(0, (options.capped ? Math.min(options.contacts, first.guardedPlan) : options.contacts) - first.contact.length) },
   );
 }
