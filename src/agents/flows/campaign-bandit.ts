@@ -24,6 +24,9 @@ export interface VariantStats {
   readonly failed?: number;
   /** The newest such failure's reason, as the evidence of a pause. */
   readonly lastFailure?: string;
+  /** Contacts of the variant asked of the guarded executor, and those that reached nobody, by why (the refusing rule, `failed`, `advised`, `pending-approval`). */
+  readonly tried?: number;
+  readonly notContacted?: Readonly<Record<string, number>>;
   /**
    * Expected acceptance of the variant's offer kind over the campaign's audience, from their
    * response profiles: the bandit's prior mean, worth PROFILE_PRIOR_STRENGTH answers, so the first

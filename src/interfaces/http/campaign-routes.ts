@@ -46,6 +46,10 @@ const variant = z.object({
   lastFailure: z.string().nullable(),
   treated: z.number().int(),
   treatedChurned: z.number().int(),
+  tried: z.number().int().describe('Contacts of the variant asked of the guarded executor: presented plus notContacted'),
+  notContacted: z
+    .record(z.string(), z.number().int())
+    .describe('Its contacts that reached nobody, by why: the rule that refused them (quiet-hours and budget hold the round to the next tick; marketing-consent, opt-out, caps leave the customer out), failed, advised, pending-approval'),
   share: z.number().describe('Its share of the budget in the latest tick (0 when paused)'),
   paused: z.boolean().describe('Paused by the guardrails (see adjustments)'),
 });
@@ -213,6 +217,8 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
               lastFailure: st?.lastFailure ?? null,
               treated: st?.treated ?? 0,
               treatedChurned: st?.treatedChurned ?? 0,
+              tried: st?.tried ?? 0,
+              notContacted: st?.notContacted ?? {},
               share: last?.shares[v.id] ?? 1 / input.variants.length,
               paused: last?.paused.includes(v.id) ?? false,
             };

@@ -150,6 +150,50 @@ describe('campaign delivery', () => {
     await records.close();
   });
 
+  it("serves every variant in its share when quiet hours cut a tick short, and says per variant how many were tried and why they reached nobody", async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 40; i++) customer(engine, `C${i}`);
+    // The world's evening comes during the round: after six requests, quiet hours refuse every contact.
+    // The second customer asked gave no marketing consent.
+    let requests = 0;
+    const byVariant = new Map<string, number>();
+    const records = await freshRecords();
+    let leftOutSeen: Readonly<Record<string, number>> | undefined;
+    const services = servicesOver(engine, async (r) => {
+      requests++;
+      if (requests > 6) return { status: 'refused', requestId: r.id, reason: 'quiet hours', verdict: { guardrail: 'quiet-hours' } };
+      if (requests === 2) return { status: 'refused', requestId: r.id, reason: 'no marketing consent', verdict: { guardrail: 'marketing-consent' } };
+      // Read through the API's view while this contact is under way: a refusal made before it is already counted.
+      leftOutSeen ??= requests > 4 ? (await delivery.view('cmp-mix', { churn: false }))!.leftOut : undefined;
+      const variantId = String(r.params?.variantId);
+      byVariant.set(variantId, (byVariant.get(variantId) ?? 0) + 1);
+      return { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' };
+    });
+    const delivery = campaignDelivery(() => services, records, () => 1);
+    const variants = [
+      { id: 'discount-app', offerId: 'retain-10', channel: 'app' as const },
+      { id: 'bonus-app', offerId: 'data-bonus', channel: 'app' as const },
+    ];
+    await delivery.open({ campaignId: 'cmp-mix', variants, budget: 400, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await delivery.apply('cmp-mix', { tick: 1, shares: { 'discount-app': 0.4, 'bonus-app': 0.6 }, paused: [], remainingBudget: 400 });
+
+    // Five presented before the evening (one refused for consent): both variants reached, the larger share more.
+    expect((byVariant.get('bonus-app') ?? 0) + (byVariant.get('discount-app') ?? 0)).toBe(5);
+    expect(byVariant.get('bonus-app')).toBeGreaterThanOrEqual(byVariant.get('discount-app') ?? 0);
+    expect(byVariant.get('discount-app')).toBeGreaterThanOrEqual(2);
+    expect(leftOutSeen).toEqual({ 'marketing-consent': 1 });
+    const view = (await delivery.view('cmp-mix', { churn: false }))!;
+    expect(view.leftOut).toEqual({ 'marketing-consent': 1 });
+    const of = (id: string) => view.variants.find((v) => v.variantId === id)!;
+    // Tried = presented + not contacted, and each refusal is counted against the variant that asked, by its rule.
+    for (const v of view.variants) expect(v.tried).toBe(v.presented + Object.values(v.notContacted ?? {}).reduce((a, n) => a + n, 0));
+    expect(of('bonus-app').presented + of('discount-app').presented).toBe(5);
+    const refusals = { ...of('bonus-app').notContacted };
+    for (const [why, n] of Object.entries(of('discount-app').notContacted ?? {})) refusals[why] = (refusals[why] ?? 0) + n;
+    expect(refusals).toEqual({ 'marketing-consent': 1, 'quiet-hours': 1 });
+    await records.close();
+  });
+
   it('stops a tick under way at the end of its batch when a person pauses the campaign from another process, reading the hold once a batch, and goes on from where it stopped after the resume', async () => {
     const engine = new TwinEngine();
     for (let i = 0; i < 25; i++) customer(engine, `C${i}`);

@@ -18,7 +18,7 @@ import { offeringParams } from './decision-actions.js';
 import { answerAfter, answerOfAction, CAMPAIGN_ANSWERS, NO_SHARED_ANSWERS, sharedAnswers } from './campaign-answers.js';
 import { decisionIdOf } from './campaign-decision-ids.js';
 import { campaignOffersOf, noCampaignOffers, settledTotal, tallyCampaignOffers, type Settled } from './campaign-offer-tally.js';
-import { CAMPAIGN_HOLDS, MAX_HISTORY, statsOf, watched, type CampaignDeliveryView, type CampaignHold, type CampaignState } from './campaign-state.js';
+import { CAMPAIGN_HOLDS, MAX_HISTORY, statsOf, watched, type CampaignDeliveryView, type CampaignHold, type CampaignState, type VariantState } from './campaign-state.js';
 
 /**
  * The delivery side of managed campaigns: it draws the audience (active twins ranked by what an
@@ -247,92 +247,123 @@ export function campaignDelivery(
       const tickBudget = campaignLeft * TICK_SPEND_SHARE;
       // Set when a refusal holds for every contact now (quiet hours, the budget): nothing more this tick.
       let notNow = false;
-      for (const v of held ? [] : state.input.variants) {
-        if (notNow || held) break;
+      // Each active variant's part of the tick. The contacts go out interleaved, the next one always for
+      // the variant that has used the least of its part: a tick cut short (quiet hours, the budget, a
+      // hold) has served every variant in its share. Served one variant after the other, the first
+      // used the tick and a refusal for everyone ended it before the next was reached (npm start's
+      // nc-retention: bonus-app, 49-69 % of the budget, presented nobody in 28 ticks).
+      const lanes = state.input.variants.flatMap((v) => {
         const share = allocation.shares[v.id] ?? 0;
-        if (share <= 0 || allocation.paused.includes(v.id)) continue;
+        if (share <= 0 || allocation.paused.includes(v.id)) return [];
+        const planned = tickBudget * share;
         // A planning estimate to pace the tick; each contact is then counted at the price the executor charged.
         const unit = Math.max(MIN_PACING_COST, offerCost(v.offerId));
-        let budget = tickBudget * share;
-        const offering = services().decisions.catalogue.byId.get(v.offerId);
-        let failures = 0;
-        while (budget >= unit && state.queue.length > 0) {
-          if (sinceRead >= HOLD_READ_EVERY_CONTACTS) {
-            sinceRead = 0;
-            if ((held = await heldNow())) break;
-          }
-          const customerId = state.queue[0];
-          const decisionId = decisionIdOf(campaignId, customerId);
-          byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
-          // The contact is a decision like next-best-action's, in the one log: its answer comes back
-          // against it (a customer tried again with another variant keeps the first one's).
-          await services().decisions.logDecision({ decisionId, customerId, at: services().clock.now(), channel: v.channel, ...variantChoice(allocation, state.input.variants, v.offerId) });
-          sinceRead++;
-          const r = await (across?.().guarded() ?? services().guarded).execute({
-            id: decisionId,
-            // Judged as what the offering is (a discount meets the discount rules), presented to the customer.
-            // Priced by the executor from the catalogue at this customer's monthly price.
-            actionClass: offering?.actionClass ?? 'offer',
-            channel: v.channel,
-            customerId,
-            domain: 'campaigns',
-            // An offer the back end knows is presented; a check-in goes out as a message on the planned channel.
-            params: {
-              offerId: v.offerId,
-              campaignId,
-              decisionId,
-              variantId: v.id,
-              direction: 'outbound',
-              ...(offering ? offeringParams(offering, { purpose: 'retention', notificationChannel: v.notificationChannel ?? 'sms', body: offering.offering.treatments[0]?.message }) : { present: true }),
-            },
-            actor: { kind: 'agent', id: 'campaign-manager' },
-            runBudgetLeft: campaignLeft,
-            why: { summary: `campaign ${campaignId}, variant ${v.id}, tick ${allocation.tick}` },
-          });
-          if (r.status === 'refused' && r.verdict?.guardrail === 'run-budget') {
-            // This customer's price is above what the campaign has left: they go to the back of the
-            // queue (an answer may free a reservation later) and this variant stops for the tick.
-            state.queue.push(state.queue.shift()!);
-            await save(state);
-            break;
-          }
-          if (r.status === 'refused' && NOT_NOW_GUARDRAILS.has(r.verdict?.guardrail ?? '')) {
-            notNow = true;
-            break;
-          }
-          if (r.status === 'refused' && CUSTOMER_GUARDRAILS.has(r.verdict?.guardrail ?? '')) {
-            // The customer may not be contacted (no consent, opted out, capped): left out, with the rule.
-            state.queue.shift();
-            const left = (state.left ??= {});
-            left[r.verdict!.guardrail!] = (left[r.verdict!.guardrail!] ?? 0) + 1;
-            continue;
-          }
-          if (r.status === 'failed' || r.status === 'refused') {
-            // The variant itself failed (the back end cannot deliver it, a cap on what it is): counted
-            // for the flow to pause it; the customer goes to the back of the queue for another variant.
-            const vs = state.variants[v.id];
-            vs.failed = (vs.failed ?? 0) + 1;
-            vs.lastFailure = r.reason;
-            state.queue.push(state.queue.shift()!);
-            await save(state);
-            if (++failures >= MAX_FAILURES_PER_TICK) break;
-            continue;
-          }
-          // Advised or waiting for a person: this variant stops for the tick.
-          if (r.status !== 'executed') break;
-          state.queue.shift();
-          state.treated[customerId] = v.id;
-          // Booked as the executor charged it (what the budget ledger committed), never more.
-          const charged = r.cost ?? 0;
-          state.variants[v.id].spent += charged;
-          state.spent += charged;
-          // Its acceptance-paid part waits for the answer (offer-settlement.ts): the campaign counts it once settled.
-          if (r.onAcceptance) (state.offers ??= noCampaignOffers()).awaiting[decisionId] = v.id;
-          // The tick's budget pays for every offer being accepted: its acceptance-paid part too.
-          budget -= Math.max(MIN_PACING_COST, charged + (r.onAcceptance ?? 0));
-          campaignLeft = Math.max(0, cents(campaignLeft - charged - (r.onAcceptance ?? 0)));
-          await save(state);
+        return [{ v, planned, budget: planned, unit, failures: 0, done: false, offering: services().decisions.catalogue.byId.get(v.offerId) }];
+      });
+      const nextLane = () => {
+        let best: (typeof lanes)[number] | undefined;
+        for (const l of lanes) if (!l.done && l.budget >= l.unit && (!best || l.budget / l.planned > best.budget / best.planned)) best = l;
+        return best;
+      };
+      /** Counts a contact that did not reach the customer against its variant, by why (the rule that refused it, or the executor's status). */
+      const notContacted = (vs: VariantState, why: string) => {
+        const counts = (vs.notContacted ??= {});
+        counts[why] = (counts[why] ?? 0) + 1;
+      };
+      while (!held && !notNow && state.queue.length > 0) {
+        const lane = nextLane();
+        if (!lane) break;
+        const { v, offering } = lane;
+        if (sinceRead >= HOLD_READ_EVERY_CONTACTS) {
+          sinceRead = 0;
+          if ((held = await heldNow())) break;
         }
+        const customerId = state.queue[0];
+        const decisionId = decisionIdOf(campaignId, customerId);
+        byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
+        // The contact is a decision like next-best-action's, in the one log: its answer comes back
+        // against it (a customer tried again with another variant keeps the first one's).
+        await services().decisions.logDecision({ decisionId, customerId, at: services().clock.now(), channel: v.channel, ...variantChoice(allocation, state.input.variants, v.offerId) });
+        sinceRead++;
+        const r = await (across?.().guarded() ?? services().guarded).execute({
+          id: decisionId,
+          // Judged as what the offering is (a discount meets the discount rules), presented to the customer.
+          // Priced by the executor from the catalogue at this customer's monthly price.
+          actionClass: offering?.actionClass ?? 'offer',
+          channel: v.channel,
+          customerId,
+          domain: 'campaigns',
+          // An offer the back end knows is presented; a check-in goes out as a message on the planned channel.
+          params: {
+            offerId: v.offerId,
+            campaignId,
+            decisionId,
+            variantId: v.id,
+            direction: 'outbound',
+            ...(offering ? offeringParams(offering, { purpose: 'retention', notificationChannel: v.notificationChannel ?? 'sms', body: offering.offering.treatments[0]?.message }) : { present: true }),
+          },
+          actor: { kind: 'agent', id: 'campaign-manager' },
+          runBudgetLeft: campaignLeft,
+          why: { summary: `campaign ${campaignId}, variant ${v.id}, tick ${allocation.tick}` },
+        });
+        const vs = state.variants[v.id];
+        vs.tried = (vs.tried ?? 0) + 1;
+        const guardrail = r.status === 'refused' ? (r.verdict?.guardrail ?? 'refused') : undefined;
+        // Every refusal is saved as it is made: the counts read through the API agree with the audit trail's refusals.
+        if (guardrail === 'run-budget') {
+          // This customer's price is above what the campaign has left: they go to the back of the
+          // queue (an answer may free a reservation later) and this variant stops for the tick.
+          notContacted(vs, guardrail);
+          state.queue.push(state.queue.shift()!);
+          await save(state);
+          lane.done = true;
+          continue;
+        }
+        if (guardrail !== undefined && NOT_NOW_GUARDRAILS.has(guardrail)) {
+          notContacted(vs, guardrail);
+          await save(state);
+          notNow = true;
+          break;
+        }
+        if (guardrail !== undefined && CUSTOMER_GUARDRAILS.has(guardrail)) {
+          // The customer may not be contacted (no consent, opted out, capped): left out, with the rule.
+          state.queue.shift();
+          const left = (state.left ??= {});
+          left[guardrail] = (left[guardrail] ?? 0) + 1;
+          notContacted(vs, guardrail);
+          await save(state);
+          continue;
+        }
+        if (r.status === 'failed' || r.status === 'refused') {
+          // The variant itself failed (the back end cannot deliver it, a cap on what it is): counted
+          // for the flow to pause it; the customer goes to the back of the queue for another variant.
+          vs.failed = (vs.failed ?? 0) + 1;
+          vs.lastFailure = r.reason;
+          notContacted(vs, guardrail ?? 'failed');
+          state.queue.push(state.queue.shift()!);
+          await save(state);
+          if (++lane.failures >= MAX_FAILURES_PER_TICK) lane.done = true;
+          continue;
+        }
+        // Advised or waiting for a person: this variant stops for the tick.
+        if (r.status !== 'executed') {
+          notContacted(vs, r.status);
+          await save(state);
+          lane.done = true;
+          continue;
+        }
+        state.queue.shift();
+        state.treated[customerId] = v.id;
+        // Booked as the executor charged it (what the budget ledger committed), never more.
+        const charged = r.cost ?? 0;
+        vs.spent += charged;
+        state.spent += charged;
+        // Its acceptance-paid part waits for the answer (offer-settlement.ts): the campaign counts it once settled.
+        if (r.onAcceptance) (state.offers ??= noCampaignOffers()).awaiting[decisionId] = v.id;
+        // The tick's budget pays for every offer being accepted: its acceptance-paid part too.
+        lane.budget -= Math.max(MIN_PACING_COST, charged + (r.onAcceptance ?? 0));
+        campaignLeft = Math.max(0, cents(campaignLeft - charged - (r.onAcceptance ?? 0)));
+        await save(state);
       }
       state.lastAppliedTick = allocation.tick;
       const history = (state.history ??= []);

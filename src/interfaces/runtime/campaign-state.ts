@@ -18,6 +18,13 @@ export interface VariantState {
   /** Contacts the back end failed or refused, or the policy refused for the variant itself. */
   failed?: number;
   lastFailure?: string;
+  /** Contacts of the variant asked of the guarded executor (absent in states saved before it was counted). */
+  tried?: number;
+  /**
+   * Its contacts that reached nobody, by why: the rule that refused them (quiet-hours, budget,
+   * marketing-consent…), `failed` for the back end, `advised` or `pending-approval` for the executor's answer.
+   */
+  notContacted?: Record<string, number>;
 }
 
 /** One tick's split as the delivery side applied it: the allocation over time. */

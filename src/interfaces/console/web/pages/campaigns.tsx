@@ -37,6 +37,8 @@ interface Variant {
   readonly lastFailure: string | null;
   readonly treated: number;
   readonly treatedChurned: number;
+  readonly tried: number;
+  readonly notContacted: Readonly<Record<string, number>>;
   readonly share: number;
   readonly paused: boolean;
 }
@@ -54,6 +56,11 @@ interface Detail extends Omit<Brief, 'variants'> {
 const COLOURS = ['#1f5fbf', '#8a4b00', '#1d6b32', '#a8201a', '#6b3fa0', '#00707a'];
 
 const stateText = (c: Pick<Brief, 'status' | 'hold'>) => (c.status === 'succeeded' || c.status === 'failed' ? `ended (${c.status})` : c.hold?.held ? 'paused by a person' : 'running');
+/** A variant's contacts that reached nobody, by why ("3 quiet-hours, 1 marketing-consent"), or "none". */
+const notContactedText = (m: Readonly<Record<string, number>>) => {
+  const parts = Object.entries(m).sort((a, b) => b[1] - a[1]).map(([why, n]) => `${count(n)} ${why}`);
+  return parts.length > 0 ? parts.join(', ') : 'none';
+};
 const rate = (n: number, of: number) => (of > 0 ? percent(n / of) : '–');
 
 /** Pauses, resumes or stops (for good) a running campaign, saying why (kept in the audit trail). */
@@ -177,7 +184,9 @@ export function CampaignPage({ id }: { id: string }) {
               <th scope="col">Variant</th>
               <th scope="col">Offer, channel</th>
               <th scope="col" class="num">Share now</th>
+              <th scope="col" class="num">Tried</th>
               <th scope="col" class="num">Presented</th>
+              <th scope="col">Not contacted, why</th>
               <th scope="col" class="num">Accepted</th>
               <th scope="col" class="num">Declined</th>
               <th scope="col" class="num">Acceptance</th>
@@ -195,7 +204,9 @@ export function CampaignPage({ id }: { id: string }) {
                   {v.offerId}, {v.channel}
                 </td>
                 <td class="num">{percent(v.share)}</td>
+                <td class="num">{count(v.tried)}</td>
                 <td class="num">{count(v.presented)}</td>
+                <td>{notContactedText(v.notContacted)}</td>
                 <td class="num">{count(v.accepted)}</td>
                 <td class="num">{count(v.declined)}</td>
                 <td class="num">{rate(v.accepted, v.presented)}</td>
