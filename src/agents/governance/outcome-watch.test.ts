@@ -181,11 +181,13 @@ describe('outcome watch', () => {
     await watch.close();
     // The process dies after d2's offer was presented and an action carried out, before the watch saved them.
     intake.apply([presented('d2:retain-10', T0 + DAY_MS, 'd2'), acted('r-credit', T0 + DAY_MS)]);
-    watch = await start(intake, { logAfter: intake.logAfter });
+    const lines: string[] = [];
+    watch = await start(intake, { logAfter: intake.logAfter, log: (line) => lines.push(line) });
     // A presentation the new run sees live is not read twice.
     intake.apply([acted('r-live', T0 + 2 * DAY_MS)]);
     now = T0 + 8 * DAY_MS + 1;
     expect(await watch.sweep()).toMatchObject({ ignored: 2, notActed: 0 });
+    expect(lines).toEqual(['outcomes: read again the 2 events applied after the last save (after seq 1) and before this start\'s first: 1 offer(s) presented then wait for their answers']);
     expect(closed.get('d2')).toMatchObject({ result: 'ignored', at: T0 + 8 * DAY_MS });
     now = T0 + 92 * DAY_MS;
     expect((await watch.sweep()).stayed).toBe(2);

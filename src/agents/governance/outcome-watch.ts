@@ -197,15 +197,23 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
    */
   let catchUpAfter: number | undefined = stored && o.logAfter && state.seenSeq !== undefined ? state.seenSeq : undefined;
   /** Reads the log again from where the last save left off up to the first event seen live; false while it cannot. */
+  /** What the catch-up read again: its first seq, the events and the offers presented among them. */
+  const reread = { from: catchUpAfter ?? 0, events: 0, presented: 0 };
   async function catchUp(): Promise<boolean> {
+    if (catchUpAfter === undefined) return true;
     while (catchUpAfter !== undefined) {
       const page = await o.logAfter!(catchUpAfter, CATCH_UP_PAGE);
       const until = firstLiveSeq ?? Number.POSITIVE_INFINITY;
       const gap = page.filter((a) => a.seq < until);
+      const waiting = Object.keys(state.answers).length;
       observe(gap);
+      reread.events += gap.length;
+      reread.presented += Math.max(0, Object.keys(state.answers).length - waiting);
       if (gap.length) dirty = true;
       catchUpAfter = gap.length === page.length && page.length === CATCH_UP_PAGE ? page[page.length - 1].seq : undefined;
     }
+    // Said once, so an operator sees what a restart would otherwise have lost.
+    if (reread.events > 0) o.log?.(`outcomes: read again the ${reread.events} events applied after the last save (after seq ${reread.from}) and before this start's first: ${reread.presented} offer(s) presented then wait for their answers`);
     return true;
   }
 
