@@ -120,6 +120,33 @@ describe('SQLite segment log', () => {
     });
   });
 
+  it("reads a customer's events decoding only the unsealed segments that hold them, once each segment is known", async () => {
+    await withDataDir(async (dataDir) => {
+      const store = await openEventStore({ kind: 'sqlite', dataDir, segments: { minBatch: 10, sealAt: 1_000_000 } });
+      // 30 segments of 20 events of C1-C4; C9 is in three of them.
+      for (let k = 0; k < 30; k++) await store.append([...batch(k * 20, 19), usage(10_000 + k, k % 10 === 3 ? 'C9' : customers[k % 4])]);
+      const log = await readAll(store);
+      // What the store's reads decoded (the adapter's segment side).
+      const decoded = () => (store as unknown as { segments: { segmentsDecoded: number } }).segments.segmentsDecoded;
+      const c9 = log.filter((e) => e.customerId === 'C9');
+      expect(c9).toHaveLength(3);
+      expect(await store.readCustomer('C9')).toEqual(c9);
+      // Known now: a read decodes the three segments that hold C9 (at most; some are still decoded), not the thirty.
+      const before = decoded();
+      expect(await store.readCustomer('C9')).toEqual(c9);
+      expect(await store.readCustomer('C9', { afterSeq: c9[0].seq })).toEqual(c9.slice(1));
+      expect(decoded() - before).toBeLessThanOrEqual(6);
+      // Another customer's reads are whole, and a segment added since is read (and learnt) too.
+      expect(await store.readCustomer('C2')).toEqual(log.filter((e) => e.customerId === 'C2'));
+      const [late] = await store.append([...batch(900, 19), usage(20_000, 'C9')]);
+      const c9now = (await readAll(store)).filter((e) => e.customerId === 'C9');
+      expect(c9now).toHaveLength(4);
+      expect(late.status).toBe('accepted');
+      expect(await store.readCustomer('C9')).toEqual(c9now);
+      await store.close();
+    });
+  });
+
   it('finds a resent id that JSON escapes (a control character, a lone surrogate, a backslash) as the duplicate it is', async () => {
     await withDataDir(async (dataDir) => {
       const store = await openEventStore({ kind: 'sqlite', dataDir, segments: { minBatch: 3, sealAt: 1_000 } });

@@ -150,6 +150,14 @@ function prepare(db: Database.Database) {
 export class SqliteSegmentLog {
   private statements: ReturnType<typeof prepare> | undefined;
   private readonly decoded = new Map<number, StoredEvent[]>();
+  /**
+   * The customers each unsealed segment holds, by its first seq, learnt when it is first decoded
+   * (segments never change once written): a customer's read decodes only the segments holding
+   * them. It decoded every segment after the sealed mark, up to `sealAt` (400,000) events, for
+   * each read: on the default world's live server the sweeps' reads after the first seal held the
+   * event loop for 163 s (BENCHMARKS.md, "The default world's live server").
+   */
+  private readonly members = new Map<number, Set<string>>();
   /** The last sealed run read in seq order (a replay pages through one run at a time). */
   private decodedRun: { first: number; events: StoredEvent[] } | undefined;
   /** Preset dictionaries by id, as read (they never change once written). */
@@ -554,18 +562,24 @@ export class SqliteSegmentLog {
     }
     // Segments up to the sealed mark are in the chunks above; those after it are scanned.
     let from = q.sealedThrough.get()?.through_seq ?? 0;
+    // Sealed since: their customers are in the chunks now.
+    for (const first of this.members.keys()) if (first <= from) this.members.delete(first);
     for (;;) {
       const batch = q.segmentsAfter.all(from, 16);
       if (batch.length === 0) break;
       for (const s of batch) {
         from = s.first_seq;
         if (s.last_seq <= after) continue;
+        if (this.members.get(s.first_seq)?.has(customerId) === false) continue;
         for (const e of this.events(s)) if (keep(e)) out.push(e);
         if (out.length >= limit) return out.slice(0, limit);
       }
     }
     return out;
   }
+
+  /** Segments this connection decoded so far (for tests: what a read costs). */
+  segmentsDecoded = 0;
 
   /** Highest seq of any segment or sealed run, 0 when there is none. */
   lastSeq(): number {
@@ -582,6 +596,8 @@ export class SqliteSegmentLog {
     const cached = this.decoded.get(s.first_seq);
     if (cached) return cached;
     const events = decodeEventBlock(this.sql.segmentData.get(s.first_seq)!.data, this.dictionaryOf);
+    this.segmentsDecoded++;
+    if (!this.members.has(s.first_seq)) this.members.set(s.first_seq, new Set(events.map((e) => e.customerId)));
     if (keep) {
       if (this.decoded.size >= DECODED_CACHE) this.decoded.delete(this.decoded.keys().next().value!);
       this.decoded.set(s.first_seq, events);
