@@ -2,7 +2,7 @@
 // Compares retention planners on the same first decision, offline, in seconds: reads the dumps
 // `twinloop agent evaluate --dump DIR` writes (one per world and seed: the candidates as the agents
 // see them with the truth beside, and last quarter's randomised campaign) and, per world, sums over
-// the seeds the true net value of each planner's picks:
+// the seeds the true net value of each planner's picks (and its contacts; then each seed's):
 // - the feature oracle among the same candidates (its expected value > 0, best first, up to the budget);
 // - the single-decision agent as it runs (src/intelligence/uplift/pilot-uplift.ts: the effects read
 //   from both arms and both answers, with the customers the campaign's random sample left out as
@@ -81,7 +81,7 @@ for (const file of files) {
     const r = w.rows.get(name) ?? { contacted: 0, value: 0, perSeed: [] };
     r.contacted += ids.length;
     r.value += valueOf(ids);
-    r.perSeed.push(Math.round(valueOf(ids)));
+    r.perSeed.push(`${Math.round(valueOf(ids))} (${ids.length})`);
     w.rows.set(name, r);
   };
   add('feature oracle', d.candidates.filter((c) => c.featureOracle > 0).sort((a, b) => b.featureOracle - a.featureOracle).slice(0, d.budget).map((c) => c.id));
