@@ -33,6 +33,13 @@ describe('planIntent', () => {
     }
   });
 
+  it('plans no check-in when the operator excludes the offering it goes out as', async () => {
+    // "exclude offer service-check-in": the check-in carries no offer, so the exclusion missed it, and it was the plan chosen.
+    const sel = await planIntent(intentOf('keep at-risk customers this month, budget 50000, exclude offer service-check-in'), { simulate: fakeSimulate });
+    expect(sel.candidates.length).toBeGreaterThan(0);
+    for (const c of sel.candidates) for (const a of c.plan.actions) expect(a.offerId ?? a.templateId).not.toBe('service-check-in');
+  });
+
   it('plans only what the catalogue has: no offer it has not, no message template without an offering of its id', async () => {
     // The catalogue retired retain-25 and has no compensation offering; on the old code both were planned, and their runs failed at the first contact.
     const catalogue = new Set(['retain-10', 'data-bonus', 'upgrade', 'service-check-in']);

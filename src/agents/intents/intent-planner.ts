@@ -238,7 +238,10 @@ function actionsFor(t: ActionTemplate, intent: Intent, deps: PlannerDeps): Plann
   const mixes = uniqueMixes(t.channelMixes.map((mix) => mix.filter((ch) => c.channels.includes(ch))).filter((mix) => mix.length > 0));
   const offers: (PlannableOffer | undefined)[] = t.offerKinds.length
     ? (deps.offers ?? DEFAULT_OFFERS).filter((o) => t.offerKinds.includes(o.kind) && !c.excludedOffers.includes(o.id) && o.discountPct <= c.maxDiscountPct && (!deps.known || deps.known(o.id)))
-    : [undefined];
+    : // A template that carries no offer goes out as the catalogue offering of its own id (a check-in): excluding that offering excludes it.
+      c.excludedOffers.includes(t.id)
+      ? []
+      : [undefined];
   const credits: (number | undefined)[] = t.creditAmounts ? [...t.creditAmounts] : [undefined];
   const budget = intent.budget;
   const limits: TargetingLimit[] = budget

@@ -105,6 +105,15 @@ const ok: readonly (readonly [string, Check])[] = [
   }],
   ['keep at-risk customers, budget 50000, exclude offers retain-25 and upgrade', (i) =>
     expect(i.constraints.excludedOffers).toEqual(['retain-25', 'upgrade'])],
+  // A list of offers ends at a word that begins another phrase: "autonomously" was read as an offer and the intent ran in approve mode.
+  ['keep at-risk customers, budget 50000, exclude offer service-check-in, autonomously', (i) => {
+    expect(i.constraints.excludedOffers).toEqual(['service-check-in']);
+    expect(i.policyMode).toBe('autonomous');
+  }],
+  ['keep at-risk customers, exclude offers retain-25, data-bonus and upgrade, budget 50000 within 30 days', (i) => {
+    expect(i.constraints.excludedOffers).toEqual(['retain-25', 'data-bonus', 'upgrade']);
+    expect(i.budget?.amount).toBe(50000);
+  }],
   ['keep at-risk customers over the next three months, budget 50.000', (i) => {
     expect(i.horizon).toEqual({ amount: 3, unit: 'months' });
     expect(i.budget?.amount).toBe(50000);

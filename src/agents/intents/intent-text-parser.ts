@@ -116,6 +116,8 @@ const NOT_A_COUNT = String.raw`(?!\s*(?:%|percent|contacts?|messages?|touches?|d
 const NOT_A_BUDGET = String.raw`(?!\s*(?:%|percent|contacts?|messages?|touches?|customers?|subscribers?|days?|weeks?|months?|times?))`;
 
 /** The phrase table, applied in order: earlier phrases claim their words before later ones look. */
+/** Words that begin another phrase (a mode, a budget, a horizon, a channel, a limit): never an offer id in a list. */
+const NOT_AN_OFFER = String.raw`(?:autonomously|automatically|hands|fully|on|with|ask|needs?|requires?|subject|after|just|advise|advice|only|recommend|suggest|dry|budget|spend|spending|up|at|max|maximum|no|not|without|by|via|in|within|over|this|next|end|for|to|contact|discounts?|exclude|excluding|except)`;
 const PHRASES: readonly (readonly [RegExp, Apply])[] = [
   // Targets, which carry their verb.
   [new RegExp(String.raw`\b(?:reduce|cut|lower|decrease)\s+churn(?:\s+rate)?\s+by\s+${NUM}\s*(?:%|percent|pct)`, 'i'), (m, f) => {
@@ -158,7 +160,9 @@ const PHRASES: readonly (readonly [RegExp, Apply])[] = [
     f.maxDiscount = 0;
     f.notes.push(`no discounts (from "${m[0].trim()}")`);
   }],
-  [/\b(?:exclude|excluding|except|without|not|no)\s+(?:the\s+)?offers?\s+([a-z0-9][\w-]*(?:\s*(?:,|\band\b|\bor\b)\s*[a-z0-9][\w-]*)*)/i, (m, f) => {
+  // A list of offers goes on past a comma, "and" or "or" only to a word no other phrase begins with:
+  // "exclude offer retain-25, autonomously" excluded an offer "autonomously" and ran in approve mode.
+  [new RegExp(String.raw`\b(?:exclude|excluding|except|without|not|no)\s+(?:the\s+)?offers?\s+([a-z0-9][\w-]*(?:\s*(?:,|\band\b|\bor\b)\s*(?!${NOT_AN_OFFER}\b)[a-z0-9][\w-]*)*)`, 'i'), (m, f) => {
     const ids = m[1].split(/\s*(?:,|\band\b|\bor\b)\s*/i).filter(Boolean);
     f.excludedOffers.push(...ids);
     f.notes.push(`excluded offers: ${ids.join(', ')} (from "${m[0].trim()}")`);
