@@ -316,14 +316,14 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
   };
 
   /** A batch step: one guarded request per customer, each with its own stable request id. */
-  const batchStep = (id: string, request: (alarm: Alarm, customerId: string) => ActionRequestInput): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string }, BatchOutcome> => ({
+  const batchStep = (id: string, request: (alarm: Alarm, customerId: string, incident: string) => ActionRequestInput): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string }, BatchOutcome> => ({
     id,
     version: 1,
     async run({ alarm, customers, incident }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       const statuses = new Map<string, GuardedStatus>();
       await inParallel(customers, policy.concurrency, async (customerId) => {
-        const req = request(alarm, customerId);
+        const req = request(alarm, customerId, incident ?? alarm.id);
         const full = { ...req, id: `${incident ?? alarm.id}:${id}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
         // One immediate second try with the same id: a back end's passing hiccup should not cost a customer the notice.
         let r = await deps.guarded().execute(full);
@@ -344,14 +344,20 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     },
   });
 
-  const notice = (kind: 'outage' | 'resolved') => (alarm: Alarm, customerId: string): ActionRequestInput => ({
+  // A notice is the incident's (an alarm that continues one asks under its request ids): what is
+  // asked names the incident, so a continuing alarm's ask is the same request and is answered as
+  // the first (nobody is told twice); the alarm that asks is the evidence.
+  const notice = (kind: 'outage' | 'resolved') => (alarm: Alarm, customerId: string, incident: string): ActionRequestInput => ({
     actionClass: 'communication',
     channel: 'app',
     customerId,
     domain: 'service_operations',
-    params: { notificationChannel: policy.notificationChannel, purpose: 'service', templateId: kind === 'outage' ? 'network-incident-notice' : 'network-incident-resolved', alarmId: alarm.id },
+    params: { notificationChannel: policy.notificationChannel, purpose: 'service', templateId: kind === 'outage' ? 'network-incident-notice' : 'network-incident-resolved', alarmId: incident },
     actor,
-    why: { summary: `${kind === 'outage' ? 'Proactive notice of' : 'Resolution of'} network alarm ${alarm.id} (${alarm.perceivedSeverity}, ${alarm.probableCause}) on ${alarm.alarmedObject['@referredType']} ${alarm.alarmedObject.id}`, evidence: { alarmId: alarm.id } },
+    why: {
+      summary: `${kind === 'outage' ? 'Proactive notice of' : 'Resolution of'} network incident ${incident} on ${alarm.alarmedObject['@referredType']} ${alarm.alarmedObject.id}`,
+      evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, probableCause: alarm.probableCause },
+    },
   });
   const outageNotices = batchStep(OUTAGE_NOTICE_STEP_ID, notice('outage'));
   const resolutionNotices = batchStep(RESOLUTION_NOTICE_STEP_ID, notice('resolved'));

@@ -222,11 +222,14 @@ export function parseActionRequest(input: unknown, pricing?: PricingSource): Act
  * What a request asks for, as its caller wrote it and its parameters were checked, before it is
  * priced (a price read from the catalogue or the customer's monthly price may change between a
  * request and its retry; what was asked does not): what a repeated request id is compared on. Its
- * id, the features (the executor reads the twin's) and the requester's evidence are not part of it.
+ * id, the features (the executor reads the twin's), the requester's evidence and the run that waits
+ * for it (`params.workflowId`) are not part of it.
  */
 export function requestContent(request: Omit<ActionRequest, 'id'>): Record<string, unknown> {
   const { actionClass, channel, customerId, domain, cost, discountPct, params, expiresAt, why } = request;
-  return JSON.parse(stableStringify({ actionClass, channel, customerId, domain, cost, discountPct, params, expiresAt, summary: why.summary })) as Record<string, unknown>;
+  // Which run waits for an approval of it (`params.workflowId`, added by a flow's step) is not what is asked.
+  const { workflowId: _run, ...asked } = params;
+  return JSON.parse(stableStringify({ actionClass, channel, customerId, domain, cost, discountPct, params: asked, expiresAt, summary: why.summary })) as Record<string, unknown>;
 }
 
 /** A canonical hash of a request's content (sorted keys): two asks are one request when these agree. */
