@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectorExecutor } from '../../src/agents/flows/connector-executor.js';
-import { AGENT_DECISION_SIGNAL, customerCareWorkflow, type CareCard, type CustomerCareResult } from '../../src/agents/flows/customer-care-flow.js';
+import { AGENT_DECISION_SIGNAL, careCardOf, customerCareWorkflow, type CareCard, type CustomerCareResult } from '../../src/agents/flows/customer-care-flow.js';
 import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
 import { createGuardedExecutor } from '../../src/agents/governance/guarded-executor.js';
 import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../src/decisioning/policy/index.js';
+import { DEFAULT_CATALOGUE_DOCUMENT } from '../../src/decisioning/default-catalogue.js';
+import type { Decision } from '../../src/decisioning/decision-funnel.js';
+import { loadCatalogue } from '../../src/decisioning/offer-catalogue.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { createSandboxWorld, namedWorld } from '../../src/sandbox/index.js';
 import { openEventStore } from '../../src/store/open-event-store.js';
@@ -22,7 +25,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setUp(opts: { actAlone: boolean; openTickets?: number }) {
+async function setUp(opts: { actAlone: boolean; openTickets?: number; card?: (customerId: string) => CareCard }) {
   const config = namedWorld('small');
   for (const b of Object.values(config.backends)) {
     b.permanentRejectionRate = 0;
@@ -47,7 +50,7 @@ async function setUp(opts: { actAlone: boolean; openTickets?: number }) {
     clock,
   });
   // A goodwill credit of 5: within what the default policy lets an agent do alone.
-  const card: CareCard = { decisionId: 'D1', actionId: 'goodwill-5', actionClass: 'credit', name: 'Goodwill credit', message: 'Sorry: 5 off your next bill.', cost: 5, features: { arpu_3m: 40 } };
+  const card: CareCard = opts.card?.(customerId) ?? { decisionId: 'D1', actionId: 'goodwill-5', actionClass: 'credit', name: 'Goodwill credit', message: 'Sorry: 5 off your next bill.', cost: 5, features: { arpu_3m: 40 } };
   const engine = createWorkflowEngine({ journal, workerId: 'w', clock, pollIntervalMs: 10 });
   engine.register(customerCareWorkflow({ guarded: () => guarded, decide: async () => card, openTickets: async () => opts.openTickets ?? 0, actAlone: opts.actAlone }));
   cleanups.push(async () => {
@@ -57,6 +60,12 @@ async function setUp(opts: { actAlone: boolean; openTickets?: number }) {
     await rm(dir, { recursive: true, force: true });
   });
   return { engine, clock, b, customerId };
+}
+
+/** Next-best-action's decision on a call choosing the catalogue's service check-in (a communication), as the decision service makes it. */
+function checkInDecision(customerId: string): Decision {
+  const check = { actionId: 'service-check-in', score: 0.3, expectedValue: 1.2, reasons: ['recent network trouble'], treatment: { id: 'check-in', name: 'Check-in', message: 'Is everything working for you now?' } };
+  return { decisionId: 'D-check', customerId, at: 0, context: { channel: 'call', direction: 'inbound' }, ranked: [check], chosen: check, explained: true, reasonsOf: () => [] } as unknown as Decision;
 }
 
 describe('customer care flow', () => {
@@ -80,6 +89,31 @@ describe('customer care flow', () => {
     expect(run.output).toMatchObject({ outcome: 'accepted', agentId: 'agent-7', followUp: { sent: 'executed', openTickets: 0, ticketRaised: false } } satisfies Partial<CustomerCareResult>);
     expect(b.stats().notifications.ok).toBe(1);
     expect(b.stats().billingAdjustments.ok).toBe(1);
+  });
+
+  it('carries out a service check-in the agent accepts as accepting the decision does: a message with its purpose goes out', async () => {
+    const catalogue = loadCatalogue(DEFAULT_CATALOGUE_DOCUMENT);
+    const { engine, b, customerId } = await setUp({ actAlone: false, card: (id) => careCardOf(checkInDecision(id), catalogue, undefined) });
+    const { workflowId } = await engine.start('customer-care', { customerId, channel: 'call' });
+    await engine.runOnce();
+    await engine.signal(workflowId, AGENT_DECISION_SIGNAL, { decision: 'accept', agentId: 'agent-7' });
+    await engine.runOnce();
+    const run = (await engine.get(workflowId))!;
+    expect(run.error ?? null).toBeNull();
+    expect(run.output).toMatchObject({ outcome: 'accepted', actionId: 'service-check-in' });
+    expect(b.stats().notifications.ok).toBe(1);
+  });
+
+  it('fails a step the executor refuses as written at once, without retrying the same answer', async () => {
+    // A credit with no amount: 400 from the executor, whatever the attempt.
+    const { engine, customerId } = await setUp({ actAlone: true, card: () => ({ decisionId: 'D2', actionId: 'goodwill-0', actionClass: 'credit', name: 'Goodwill credit', message: null, cost: 0, features: {} }) });
+    const { workflowId } = await engine.start('customer-care', { customerId });
+    await engine.runOnce();
+    const run = (await engine.get(workflowId))!;
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/BAD_INPUT: .*amount/);
+    const step = (await engine.steps(workflowId))!.find((s) => s.stepId === 'act-alone')!;
+    expect(step).toMatchObject({ status: 'failed', attempts: 1 });
   });
 
   it('decline: nothing is executed', async () => {

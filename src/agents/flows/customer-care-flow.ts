@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ok, type ConnectorResult } from '../../domain/connectors/connector-result.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { CustomerScores } from '../../decisioning/arbitration.js';
+import { decisionActionRequest, type DecisionActionRequest } from '../../decisioning/decision-action.js';
 import { decideForTwin, type Decision, type DecisionFunnel, type TwinSource } from '../../decisioning/decision-funnel.js';
 import { DO_NOTHING } from '../../decisioning/decision-record.js';
 import type { ActionClass, OfferCatalogue } from '../../decisioning/offer-catalogue.js';
@@ -66,6 +67,12 @@ interface CareCardFields {
   discountPct?: number;
   months?: number;
   features: Record<string, number>;
+  /**
+   * The decision's action request as every path that carries a decision out builds it
+   * (decisionActionRequest: a check-in with its purpose and channel, an offer presented); absent
+   * on a do-nothing card and on cards journaled before it was kept.
+   */
+  request?: DecisionActionRequest;
 }
 
 /** The human agent's answer on the card. */
@@ -122,11 +129,24 @@ export function careCardOf(d: Decision, catalogue: OfferCatalogue, vector: Float
     discountPct: price.priceType === 'discount' ? price.percentage : undefined,
     months: price.recurringChargePeriodLength,
     features,
+    request: decisionActionRequest(d, offer),
   };
 }
 
 /** The guarded request for the card's action (pure). */
 export function careRequest(card: CareCard & { actionClass: ActionClass }, input: CustomerCareInput, actor: ActionRequestInput['actor']): ActionRequestInput {
+  if (card.request) {
+    // The one builder's request; its id is the step's (guardedActionStep), the rest is the case's.
+    const { id: _id, ...request } = card.request;
+    return {
+      ...request,
+      domain: 'care',
+      params: { ...request.params, reason: input.reason, ticketId: input.ticketId },
+      features: card.features,
+      actor,
+      why: { summary: `${input.reason}: next-best-action ${card.name}`, evidence: { ...request.why?.evidence, decisionId: card.decisionId } },
+    };
+  }
   return {
     actionClass: card.actionClass,
     channel: input.channel,

@@ -1,4 +1,5 @@
 import { ok, rejected, transient, type ConnectorResult } from '../../domain/connectors/connector-result.js';
+import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import type { GuardedExecutor, GuardedResult } from '../governance/guarded-executor.js';
 import type { StepDefinition, WorkflowContext } from '../workflows/index.js';
@@ -20,6 +21,15 @@ export type GuardedOutcome = Pick<GuardedResult, 'status' | 'reason' | 'requestI
 };
 
 /**
+ * What the guarded executor throws that asking again with the same request cannot change: a
+ * request it refuses as written (BAD_INPUT), a customer or offering it does not know (NOT_FOUND),
+ * an id naming another request (CONFLICT), a refusal (POLICY_DENIED, FORBIDDEN). The step fails
+ * at once with it instead of spending its retries on the same answer; anything else (a busy
+ * store, a bug) is retried, and a back end holding its acts is waited for.
+ */
+export const PERMANENT_REQUEST_ERRORS: ReadonlySet<ErrorCode> = new Set(['BAD_INPUT', 'NOT_FOUND', 'CONFLICT', 'POLICY_DENIED', 'FORBIDDEN']);
+
+/**
  * A step that asks for an action. `executed`, `advised`, `refused` and `pending-approval` are all
  * answers the workflow handles (they are journaled as the step's result); only a failing executor
  * is transient, so it is retried with the same request id.
@@ -32,7 +42,13 @@ export function guardedActionStep(id: string, guarded: () => Pick<GuardedExecuto
     async run(request, ctx): Promise<ConnectorResult<GuardedOutcome>> {
       // The workflow id rides along so that an approval decided later can wake this workflow.
       const params = { ...(request.params ?? {}), workflowId: ctx.workflowId };
-      const r = await guarded().execute({ ...request, id: ctx.idempotencyKey, params });
+      let r: GuardedResult;
+      try {
+        r = await guarded().execute({ ...request, id: ctx.idempotencyKey, params });
+      } catch (err) {
+        if (err instanceof TwinloopError && PERMANENT_REQUEST_ERRORS.has(err.code)) return rejected(`${err.code}: ${err.message}`);
+        throw err;
+      }
       // A back end's refusal is final; anything else that failed may pass on a later attempt.
       if (r.status === 'failed') return r.retryable === false ? rejected(r.reason) : transient(r.reason);
       const { status, reason, requestId, approvalId, auditSeq, cost } = r;

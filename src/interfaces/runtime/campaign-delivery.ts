@@ -14,7 +14,7 @@ import type { GuardedExecutor } from '../../agents/governance/guarded-executor.j
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { OperatorServices } from './operator-services.js';
-import { offeringParams } from './decision-actions.js';
+import { offeringParams } from '../../decisioning/decision-action.js';
 import { answerAfter, answerOfAction, CAMPAIGN_ANSWERS, NO_SHARED_ANSWERS, sharedAnswers } from './campaign-answers.js';
 import { decisionIdOf } from './campaign-decision-ids.js';
 import { campaignOffersOf, noCampaignOffers, settledTotal, tallyCampaignOffers, type Settled } from './campaign-offer-tally.js';

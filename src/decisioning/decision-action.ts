@@ -1,0 +1,68 @@
+import type { NotificationChannel, NotificationPurpose } from '../domain/connectors/notifications.js';
+import type { Decision } from './decision-funnel.js';
+import type { CompiledOffer } from './offer-catalogue.js';
+import type { ActionRequestInput } from './policy/index.js';
+
+/**
+ * The one builder of an action request from a decision: what accepting a decision's card
+ * (POST /decisions/ID/accept), a decision acted on at once (POST /decisions with act) and the
+ * customer care flow send the guarded executor. Built in one place so that every path carries an
+ * offering out alike (a service check-in with its purpose and channel, an offer presented).
+ */
+
+/** The id of the request that carries out (or would have carried out) one ranked action of a decision. */
+export const decisionRequestId = (decisionId: string, actionId: string) => `${decisionId}:${actionId}`;
+
+/** The message a communication offering goes out as: why, on which channel, with which words. */
+export interface OfferingMessage {
+  readonly purpose: NotificationPurpose;
+  readonly notificationChannel: NotificationChannel;
+  readonly body?: string;
+}
+
+/**
+ * How an offering is carried out, as action params (one rule for next-best-action and campaigns):
+ * an offer a back end knows (`sandboxOfferId`) is presented and the customer answers; a
+ * communication (a service check-in) is sent as a message on the chosen channel; any other runs as
+ * its class. A back end asked to present an offer it does not know refuses it (`unknown_offer`).
+ */
+export function offeringParams(offer: CompiledOffer, message: OfferingMessage): Record<string, unknown> {
+  if (offer.offering.sandboxOfferId) return { present: true };
+  if (offer.actionClass !== 'communication') return {};
+  return { purpose: message.purpose, notificationChannel: message.notificationChannel, templateId: offer.id, ...(message.body ? { body: message.body } : {}) };
+}
+
+/** A decision's action request without its actor (who asks is the caller's: a person, an agent, a flow). */
+export type DecisionActionRequest = Omit<ActionRequestInput, 'actor'> & { id: string; params: Record<string, unknown> };
+
+/**
+ * The action request that carries out one ranked action (`offer`, of the catalogue) of a decision:
+ * its class, priced by the guarded executor from the catalogue at the customer's monthly price,
+ * the decision and offer ids for the connector, and the decision's reasons as the why (the
+ * executor adds the customer's facts its segments and audit read). Plain data (a flow journals it).
+ */
+export function decisionActionRequest(decision: Decision, offer: CompiledOffer): DecisionActionRequest {
+  const actionId = offer.id;
+  const ranked = decision.ranked.find((r) => r.actionId === actionId);
+  const reasons = ranked && (decision.explained ? ranked.reasons : decision.reasonsOf(actionId));
+  return {
+    id: decisionRequestId(decision.decisionId, actionId),
+    actionClass: offer.actionClass,
+    channel: decision.context.channel,
+    customerId: decision.customerId,
+    params: {
+      offerId: actionId,
+      ...offeringParams(offer, { purpose: 'care', notificationChannel: 'sms', body: ranked?.treatment?.message }),
+      decisionId: decision.decisionId,
+      ...(ranked?.treatment?.id === undefined ? {} : { treatment: ranked.treatment.id }),
+      campaignId: `nba-${decision.context.channel}`,
+      // The contact the decision was made in: a check-in SMS sent while the customer is on the line
+      // answers them (no quiet hours), one sent from an app visit reaches out.
+      ...(decision.context.direction === undefined ? {} : { direction: decision.context.direction }),
+    },
+    why: {
+      summary: `next-best-action ${actionId} for ${decision.customerId} on ${decision.context.channel}`,
+      evidence: { ...(ranked ? { score: ranked.score, expectedValue: ranked.expectedValue } : {}), ...(reasons ? { reasons: [...reasons] } : {}) },
+    },
+  };
+}
