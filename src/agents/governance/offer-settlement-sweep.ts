@@ -3,7 +3,7 @@ import type { Clock } from '../../domain/clock.js';
 import { ANSWER_WINDOW_MS } from '../../decisioning/decision-record.js';
 import { MAX_PAGE_SIZE } from '../../store/record-store.js';
 import type { AppliedListener } from '../../twin/intake.js';
-import { allPages, type OfferSettlementBook, type OpenSettlement } from './offer-settlement-book.js';
+import { allPages, LATE_ACCEPTANCE_WATCH_MS, watchKey, type OfferSettlementBook, type OpenSettlement } from './offer-settlement-book.js';
 import { settleOnAnswers, type OfferAnswer, type OfferSettler } from './offer-settlement.js';
 
 /**
@@ -16,7 +16,11 @@ import { settleOnAnswers, type OfferAnswer, type OfferSettler } from './offer-se
  * - a reservation past the answer window is settled on its answer if the customer's events hold
  *   one, else released as `ignored` (the outcome watch's `offer ignored` then finds it settled);
  * - a late acceptance whose booking a crash or a failed write cut short (listed open before it is
- *   booked) is booked, or refused, on the lines it listed, at every sweep until its record says so.
+ *   booked) is booked, or refused, on the lines it listed, at every sweep until its record says so;
+ * - a late acceptance applied before a crash that came before its booking was listed is found by
+ *   the sweep at start, which reads the answers to the offers released as ignored and still watched
+ *   (WATCHED_IGNORED_OFFERS, LATE_ACCEPTANCE_WATCH_MS after their presentation; every sweep lets go
+ *   of those past it).
  * Each settlement goes through the settler, whose bookings settle once and whose audit entries are
  * facts written once: a sweep repeated after a crash, or running beside the intake's settlement
  * (here or in another process), moves no amount and writes no entry twice.
@@ -47,6 +51,11 @@ export interface OfferSettlementOptions {
   readonly book: OfferSettlementBook;
   /** The customer's answer to request `requestId` among their logged events (`answerAmong`); undefined when none. */
   readonly answerOf: (customerId: string, requestId: string) => Promise<OfferAnswer | undefined>;
+  /**
+   * When the customer accepted request `requestId`, from their logged events (`acceptedAtAmong`):
+   * a late acceptance the sweep at start books is booked as at it. Absent: as at the sweep.
+   */
+  readonly acceptedAt?: (customerId: string, requestId: string) => Promise<number | undefined>;
   /** The clock the guarded executor dates presentations with. */
   readonly clock: Clock;
   readonly answerWindowMs?: number;
@@ -107,6 +116,36 @@ export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSet
     return (await o.settler.settle(open.requestId, 'ignored', open.presentedAt + window)) ? 'ignored' : undefined;
   }
 
+  /**
+   * The offers released as ignored and watched: those past their watch are let go (they are listed
+   * first); with `full` (at start), each one the customer has accepted since is booked late, as
+   * the intake's listener would have, had a crash not come between.
+   */
+  async function sweepWatched(now: number, full: boolean, tally: SettlementSweepTally): Promise<void> {
+    for (let after: string | undefined; ; ) {
+      const page = await o.book.watchedPage({ limit: MAX_PAGE_SIZE, ...(after ? { after } : {}) });
+      for (const watched of page) {
+        if (watched.presentedAt + LATE_ACCEPTANCE_WATCH_MS <= now) {
+          await o.book.unwatch(watched);
+          continue;
+        }
+        if (!full) return;
+        if (o.here && !o.here(watched.customerId)) continue;
+        const record = await o.book.get(watched.requestId);
+        if (record?.state !== 'released' || record.answer !== 'ignored' || record.late) {
+          // Booked or refused late (a crash before it was let go), or no longer what was watched.
+          await o.book.unwatch(watched);
+          continue;
+        }
+        if ((await o.answerOf(watched.customerId, watched.requestId)) !== 'accepted') continue;
+        const at = await o.acceptedAt?.(watched.customerId, watched.requestId);
+        if (await o.settler.settle(watched.requestId, 'accepted', at)) tally.answered++;
+      }
+      if (page.length < MAX_PAGE_SIZE) return;
+      after = watchKey(page[page.length - 1]);
+    }
+  }
+
   /** A reservation the sweep cannot settle now is said once per cause, not once a reservation a sweep. */
   const trouble = oncePerCause(o.log);
   async function sweepOnce(full: boolean): Promise<SettlementSweepTally> {
@@ -131,6 +170,11 @@ export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSet
         if ((err as { code?: string }).code === 'UNAVAILABLE') break;
       }
     }
+    try {
+      await sweepWatched(now, full, tally);
+    } catch (err) {
+      trouble.note(err, 'offers: the late acceptances of offers released as ignored not read now, read at the next start');
+    }
     trouble.done();
     return tally;
   }
@@ -153,7 +197,9 @@ export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSet
     every > 0
       ? o.book
           .listUnlisted()
-          .then((n) => (n > 0 && o.log?.(`offers: listed ${n} reservation(s) kept before the open list, for the sweep`), sweep({ full: true })))
+          .then((n) => n > 0 && o.log?.(`offers: listed ${n} reservation(s) kept before the open list, for the sweep`))
+          .then(() => o.book.watchUnwatched(o.clock.now()))
+          .then((n) => (n > 0 && o.log?.(`offers: watching ${n} offer(s) released as ignored before the watch, for a late acceptance`), sweep({ full: true })))
           .then(
           (t) => (report(t, 'the sweep at start'), t),
           (err: Error) => (o.log?.(`offers: the sweep at start failed (${err.message}); the next sweeps go on`), undefined),

@@ -17,8 +17,8 @@ import { actionEventOf } from './action-report.js';
 import { createApprovalQueue } from './approval-queue.js';
 import { createAuditTrail, type AuditTrail } from './audit-trail.js';
 import { createGuardedExecutor, type ActionExecutor } from './guarded-executor.js';
-import { answerAmong, createOfferSettler } from './offer-settlement.js';
-import { OPEN_OFFER_SETTLEMENTS, offerSettlementBook, type OfferSettlementBook } from './offer-settlement-book.js';
+import { acceptedAtAmong, answerAmong, createOfferSettler } from './offer-settlement.js';
+import { LATE_ACCEPTANCE_WATCH_MS, OPEN_OFFER_SETTLEMENTS, offerSettlementBook, WATCHED_IGNORED_OFFERS, type OfferSettlementBook } from './offer-settlement-book.js';
 import { startOfferSettlement } from './offer-settlement-sweep.js';
 import { ANSWER_WINDOW_MS } from '../../decisioning/decision-record.js';
 
@@ -86,6 +86,7 @@ function operator(o: { limit?: number; executor?: ActionExecutor; ledger?: Budge
     settler,
     book: settlements,
     answerOf: async (customerId, requestId) => answerAmong(logged.filter((e) => e.customerId === customerId), requestId),
+    acceptedAt: async (customerId, requestId) => acceptedAtAmong(logged.filter((e) => e.customerId === customerId), requestId),
     clock,
     sweepEveryMs: 0,
     log: o.log,
@@ -337,6 +338,23 @@ describe('reservations kept before the open list', () => {
     expect(await op.settlement.sweep()).toMatchObject({ ignored: 1 });
     expect(await spend()).toMatchObject({ committed: 2, reserved: 0 });
   });
+
+  it('offers released as ignored before the watch are watched once, those still within it', async () => {
+    const op = operator();
+    await present(op.guarded, 'OLD');
+    await op.settler.settle('OLD', 'ignored');
+    op.clock.advance(LATE_ACCEPTANCE_WATCH_MS);
+    await present(op.guarded, 'NEW', 'mixed', 'C2');
+    await op.settler.settle('NEW', 'ignored');
+    // As a server of before the watch kept them: the records alone.
+    await records.delete(WATCHED_IGNORED_OFFERS, (await records.list(WATCHED_IGNORED_OFFERS))[0].id);
+    await records.delete(WATCHED_IGNORED_OFFERS, (await records.list(WATCHED_IGNORED_OFFERS))[0].id);
+    expect(await op.settlements.watchUnwatched(op.clock.now())).toBe(1);
+    expect(await op.settlements.watchUnwatched(op.clock.now())).toBe(0);
+    logged.push(answer('NEW', 'accepted', 'C2'));
+    expect(await op.settlement.sweep({ full: true })).toMatchObject({ answered: 1 });
+    expect(await op.settlements.get('NEW')).toMatchObject({ state: 'committed', late: { booked: true } });
+  });
 });
 
 describe('an acceptance after the offer was written off as ignored', () => {
@@ -435,6 +453,39 @@ describe('a late acceptance is checked as at the acceptance, and booked once acr
       expect(await after.settlements.get('R1')).toMatchObject({ state: 'committed', late: { booked: true } });
       expect((await entriesOf('R1')).filter((e) => e.outcome.late)).toHaveLength(1);
       expect(await records.list(OPEN_OFFER_SETTLEMENTS)).toEqual([]);
+    });
+  }
+
+  for (const when of ['applied', 'listing'] as const) {
+    it(`a crash after the acceptance was ${when === 'applied' ? 'applied, before its settlement began' : 'applied, as its booking was being listed'} is booked by the sweep at the next start: once, told once`, async () => {
+      // Listing the booking fails as a crash there would stop the process.
+      const book = (b: OfferSettlementBook): OfferSettlementBook => ({ ...b, fixLateBooking: (entry) => (when === 'listing' ? Promise.reject(new Error('crash')) : b.fixLateBooking(entry)) });
+      const op = operator({ book });
+      await late(op);
+      // Accepted on 2 June, after the window; the process stops before (or while) its booking is listed.
+      const acceptedAt = Date.UTC(2026, 5, 2, 9);
+      op.clock.set(acceptedAt);
+      if (when === 'listing') await expect(op.settler.settle('R1', 'accepted')).rejects.toThrow('crash');
+      logged.push({ ...answer('R1', 'accepted'), time: new Date(acceptedAt).toISOString() });
+      await close();
+      await open();
+      // The next start's clock has not caught up with the world's yet (the sandbox resumes after the sweep at start).
+      const after = operator();
+      // Another offer released as ignored and never accepted stays as it was.
+      await late(after, 'R2');
+      expect(await after.settlement.sweep({ full: true })).toMatchObject({ answered: 1 });
+      expect(await after.settlement.sweep({ full: true })).toEqual({ answered: 0, ignored: 0, forgotten: 0 });
+      // Booked as at the acceptance, in June; May holds the two presentations.
+      expect(await spend()).toMatchObject({ committed: 2 + 2, reserved: 0 });
+      expect(await governance.budgetSpend('2026-06', SCOPE)).toMatchObject({ committed: 15, reserved: 0 });
+      expect(await after.settlements.get('R1')).toMatchObject({ state: 'committed', answer: 'accepted', late: { booked: true, at: acceptedAt } });
+      expect(await after.settlements.get('R2')).toMatchObject({ state: 'released', answer: 'ignored' });
+      expect((await entriesOf('R1')).filter((e) => e.outcome.late)).toHaveLength(1);
+      // R1 is booked: no longer watched; R2 is, until its watch is over, and then let go by any sweep.
+      expect((await records.list(WATCHED_IGNORED_OFFERS)).map((r) => (r.body as { requestId: string }).requestId)).toEqual(['R2']);
+      after.clock.advance(LATE_ACCEPTANCE_WATCH_MS);
+      await after.settlement.sweep();
+      expect(await records.list(WATCHED_IGNORED_OFFERS)).toEqual([]);
     });
   }
 

@@ -141,7 +141,9 @@ export interface OfferSettler {
    * Commits (accepted) or releases (declined, ignored) the request's reserved part, or books an
    * `accepted` that came after it was released as ignored; null when nothing changed (not an
    * acceptance-paid offer, or settled already). `at`: when the answer was given (its event's time;
-   * an ignore's is the end of the answer window), which the record keeps as `settledAt`; absent, now.
+   * an ignore's is the end of the answer window), which the record keeps as `settledAt`, and as at
+   * which a late acceptance is booked (a sweep at start finds one on a clock that may not have
+   * caught up with the world's yet); absent, now.
    */
   settle(requestId: string, answer: OfferAnswer, at?: number): Promise<OfferSettlement | null>;
 }
@@ -183,7 +185,7 @@ export function createOfferSettler(o: OfferSettlerOptions): OfferSettler {
   async function settleOnce(requestId: string, answer: OfferAnswer, at?: number): Promise<OfferSettlement | null> {
     const pending = await o.settlements.get(requestId);
     if (!pending) return null;
-    if (pending.state !== 'reserved') return answer === 'accepted' && pending.answer === 'ignored' && !pending.late ? acceptedLate(pending) : null;
+    if (pending.state !== 'reserved') return answer === 'accepted' && pending.answer === 'ignored' && !pending.late ? acceptedLate(pending, at) : null;
     const reservation = { claims: pending.claims.filter((c) => c.amount > 0), requestId: acceptanceBooking(requestId) };
     // The store's booking settles once even if what follows is not written (a crash between), and
     // the audit entry is the settlement's fact, written once: a repeat (the sweep, another
@@ -209,9 +211,10 @@ export function createOfferSettler(o: OfferSettlerOptions): OfferSettler {
    * committed once; a refusal is listed before it is told; the entry is one fact; the record last
    * (which takes the entry off the open list). A repeat re-books nothing and re-tells nothing.
    */
-  async function acceptedLate(released: OfferSettlement): Promise<OfferSettlement> {
+  async function acceptedLate(released: OfferSettlement, answeredAt?: number): Promise<OfferSettlement> {
     const requestId = released.requestId;
-    const at = o.clock.now();
+    // As at the acceptance: a sweep at start finds it later, on a clock that may not have caught up with the world's yet.
+    const at = answeredAt ?? o.clock.now();
     // Fixed once for every settler: two that judged it on either side of a period's end would
     // otherwise book it on one month's lines and record (and audit) the other's.
     let late: LateBooking = await o.settlements.fixLateBooking({
@@ -282,6 +285,18 @@ export function settleOnAnswers(
       void settler.settle(a.requestId, a.answer, at).catch((err: Error) => failed(a.requestId, a.answer, err, at));
     }
   });
+}
+
+/** When the customer accepted request `requestId`, among their events (their first acceptance); undefined when they did not. */
+export function acceptedAtAmong(events: Iterable<TwinEvent>, requestId: string): number | undefined {
+  let first: number | undefined;
+  for (const e of events) {
+    const a = offerAnswerOf(e);
+    if (a?.requestId !== requestId || a.answer !== 'accepted') continue;
+    const t = Date.parse(e.time);
+    if (first === undefined || t < first) first = t;
+  }
+  return first;
 }
 
 /**

@@ -13,7 +13,7 @@ import { signalApprovalDecision } from '../../agents/flows/guarded-step.js';
 import { wakeDecidedApprovals } from '../../agents/flows/approval-wake.js';
 import { reportingExecutor } from '../../agents/governance/action-report.js';
 import { startOutcomeWatch } from '../../agents/governance/outcome-watch.js';
-import { answerAmong, createOfferSettler, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
+import { acceptedAtAmong, answerAmong, createOfferSettler, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
 import { startOfferSettlement } from '../../agents/governance/offer-settlement-sweep.js';
 import { openActionPolicySettings, type ActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
@@ -251,6 +251,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     settler: createOfferSettler({ ledger, settlements, audit, policy: () => actionPolicy.current(), clock }),
     book: settlements,
     answerOf: loggedAnswerOf,
+    acceptedAt: async (customerId, requestId) => acceptedAtAmong(await offerEventsOf(twins, customerId), requestId),
     clock,
     here: o.answersFor,
     log: o.log,
