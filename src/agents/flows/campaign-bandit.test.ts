@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocateBudget, judgeVariants, wilson, type VariantStats } from './campaign-bandit.js';
+import { allocateBudget, differenceInterval, judgeVariants, wilson, type VariantStats } from './campaign-bandit.js';
 
 const v = (variantId: string, accepted: number, declined: number, extra: Partial<VariantStats> = {}): VariantStats => ({ variantId, presented: accepted + declined, accepted, declined, spent: 0, ...extra });
 
@@ -64,5 +64,12 @@ describe('campaign bandit', () => {
     const w = wilson(20, 100);
     expect(w.low).toBeLessThan(0.2);
     expect(w.high).toBeGreaterThan(0.2);
+  });
+  it("gives a difference of proportions Newcombe's interval, and none for an empty group", () => {
+    // Newcombe (1998), Statistics in Medicine 17:873, example (a): 56/70 − 48/80 at 95 % is [0.0524, 0.3339].
+    const ci = differenceInterval(56, 70, 48, 80)!;
+    expect(ci.low).toBeCloseTo(0.0524, 3);
+    expect(ci.high).toBeCloseTo(0.3339, 3);
+    expect(differenceInterval(3, 30, 0, 0)).toBeNull();
   });
 });

@@ -151,6 +151,21 @@ export function wilson(k: number, n: number, z = Z_95): { low: number; high: num
 }
 
 /**
+ * Interval of a difference of two proportions, a/n − b/m, at z: Newcombe's hybrid score interval
+ * (from each proportion's Wilson interval), which keeps its coverage on the small groups a run's
+ * treated and control are. Null when either group is empty (nothing to read).
+ */
+export function differenceInterval(a: number, n: number, b: number, m: number, z = Z_95): { low: number; high: number } | null {
+  if (n === 0 || m === 0) return null;
+  const p1 = a / n;
+  const p2 = b / m;
+  const w1 = wilson(a, n, z);
+  const w2 = wilson(b, m, z);
+  const d = p1 - p2;
+  return { low: d - Math.sqrt((p1 - w1.low) ** 2 + (w2.high - p2) ** 2), high: d + Math.sqrt((w1.high - p1) ** 2 + (p2 - w2.low) ** 2) };
+}
+
+/**
  * The pause rule, in order:
  * 0. undeliverable: at least MIN_FAILURES_TO_PAUSE contacts failed (the back end failed or refused
  *    them) and they are at least FAILURE_SHARE_TO_PAUSE of the variant's attempts: money kept on it

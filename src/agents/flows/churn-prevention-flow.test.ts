@@ -215,6 +215,35 @@ describe('the simulation check of a churn prevention run', () => {
     }
   }, 180_000);
 
+  it('leaves a customer whose contact the policy refused alone under the rule that refused it: quiet hours is not consent', async () => {
+    const { guarded, engine, atHorizon, close } = await operator('churn-refusal-reasons');
+    const scanned: ScannedCustomer[] = [1, 2, 3, 4].map((i) => ({ customerId: `Q${i}`, churn: 0.3, value: 1000, acceptance: 0.3 }));
+    // Q1's contact meets quiet hours, Q2's consent was withdrawn since the scan, Q3 declined lately.
+    const refusals: Record<string, string> = { Q1: 'quiet-hours', Q2: 'marketing-consent', Q3: 'decline-cooldown' };
+    const refusing: Pick<GuardedExecutor, 'execute'> = {
+      execute: async (r: ActionRequestInput) => {
+        const rule = refusals[r.customerId ?? ''];
+        return rule ? ({ status: 'refused', requestId: r.id ?? '', reason: `refused by ${rule}`, verdict: { verdict: 'deny', guardrail: rule } } as unknown as Awaited<ReturnType<GuardedExecutor['execute']>>) : guarded.execute(r);
+      },
+    };
+    engine.register(churnPreventionWorkflow({ guarded: () => refusing, scan: async () => scanned, ...everyoneWorthIt }));
+    await engine.run();
+    try {
+      const input = { periodId: 'reasons', scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 1000, controlShare: 0, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const run = await atHorizon((await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('reasons') })).workflowId);
+      expect(run.error).toBeNull();
+      const r = run.output as ChurnPreventionResult;
+      expect(r.treatedIds).toEqual(['Q4']);
+      expect(r.leftAlone).toMatchObject({ 'quiet-hours': { count: 1, customerIds: ['Q1'] }, 'no-consent': { count: 1, customerIds: ['Q2'] }, 'decline-cooldown': { count: 1, customerIds: ['Q3'] } });
+      expect(r.leftAlone.consent).toBeUndefined();
+      // One treated and nobody held out: no interval, and the report says it cannot be read.
+      expect(r.measured?.upliftInterval).toBeNull();
+      expect(r.measured?.reading).toMatch(/^too few to read: 1 treated vs 0 held out/);
+    } finally {
+      await close();
+    }
+  }, 180_000);
+
   it("counts a back end's refusal of one customer's offer as refused and goes on with the others", async () => {
     const { guarded, engine, contacts, atHorizon, close } = await operator('churn-refused', new Set(['R2']));
     const scanned: ScannedCustomer[] = [1, 2, 3].map((i) => ({ customerId: `R${i}`, churn: 0.3, value: 1000, acceptance: 0.3 }));

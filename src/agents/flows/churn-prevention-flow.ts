@@ -22,6 +22,7 @@ import type { AuditTrail } from '../governance/audit-trail.js';
 import { CHURN_REPORT_STEP_ID, churnReportStep, churnSettledStep, requestsPaidOnAcceptance, type ChurnRunReport, type ContactedCustomer, type SettlementReader } from './churn-prevention-report.js';
 import { waitUnlessStopped, type RunStop } from './run-stop.js';
 import { periodIdOf } from './churn-prevention-schedule.js';
+import { differenceInterval } from './campaign-bandit.js';
 
 /**
  * Flow 4, proactive churn prevention, one run per period: sleep until the scan time → scan the
@@ -244,6 +245,10 @@ export interface ChurnPreventionResult {
     readonly controlChurnRate: number;
     /** Control churn − treated churn (positive: the plan kept customers). */
     readonly uplift: number;
+    /** Its 90 % interval (Newcombe's, over the two groups' sizes); null when either group is empty. */
+    readonly upliftInterval: { readonly low: number; readonly high: number; readonly level: 0.9 } | null;
+    /** What the uplift can be read as: an effect whose interval excludes none, or too few to read. */
+    readonly reading: string;
     readonly retainedEstimate: number;
     readonly acceptanceRate: number;
     readonly accepted: number;
@@ -540,7 +545,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
           contacts.refused++;
           const guardrail = outcome.guardrail ?? '';
           if (guardrail === 'run-budget') left['budget-cap']++;
-          leftAlone.add(CONTACT_RULE_NAMES.has(guardrail) ? 'consent' : guardrail === 'budget' || guardrail === 'run-budget' ? 'budget' : guardrail === 'expired' ? 'past-horizon' : 'refused', c.customerId);
+          leftAlone.add(refusalReason(guardrail), c.customerId);
         }
       }
 
@@ -559,6 +564,17 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       const controlChurnRate = rate(controlIds);
       const accepted = treatedIds.filter((id) => of.get(id)?.accepted).length;
       const uplift = controlChurnRate - treatedChurnRate;
+      const churnedIn = (ids: readonly string[]) => ids.filter((id) => of.get(id)?.churned).length;
+      const ci = differenceInterval(churnedIn(controlIds), controlIds.length, churnedIn(treatedIds), treatedIds.length, Z_90);
+      const upliftInterval = ci ? { low: round4(ci.low), high: round4(ci.high), level: 0.9 as const } : null;
+      const groups = `${treatedIds.length} treated vs ${controlIds.length} held out`;
+      const reading = !upliftInterval
+        ? `too few to read: ${groups}, so there is no group to compare`
+        : upliftInterval.low > 0
+          ? `kept customers: the 90 % interval of the uplift, [${pc(upliftInterval.low)}, ${pc(upliftInterval.high)}], is above none (${groups})`
+          : upliftInterval.high < 0
+            ? `lost customers: the 90 % interval of the uplift, [${pc(upliftInterval.low)}, ${pc(upliftInterval.high)}], is below none (${groups})`
+            : `too few to read: the 90 % interval of the uplift, [${pc(upliftInterval.low)}, ${pc(upliftInterval.high)}], holds no effect as well as this one (${groups})`;
       const meanValue = treatedIds.length ? treatedIds.reduce((a, id) => a + (byId.get(id)?.value ?? 0), 0) / treatedIds.length : 0;
       return {
         ...base,
@@ -574,11 +590,13 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         ...(settled ? { reserved: settled.reserved, acceptedCost: settled.committed } : reserved > 0 ? { reserved } : {}),
         status: 'measured',
         ...(stop ? { stoppedBecause: stop.reason } : {}),
-        reason: `${treatedIds.length} treated, ${controlIds.length} held out; churn ${pc(treatedChurnRate)} treated vs ${pc(controlChurnRate)} control`,
+        reason: `${treatedIds.length} treated, ${controlIds.length} held out; churn ${pc(treatedChurnRate)} treated vs ${pc(controlChurnRate)} control; ${reading}`,
         measured: {
           treatedChurnRate,
           controlChurnRate,
           uplift,
+          upliftInterval,
+          reading,
           retainedEstimate: uplift * treatedIds.length,
           acceptanceRate: treatedIds.length ? accepted / treatedIds.length : 0,
           accepted,
@@ -603,9 +621,24 @@ function offerMix(assigned: readonly { customerId: string; offerId: string; acce
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+/** z of a two-sided 90 % interval: the intervals the simulation lab and the reports show are 90 % ones. */
+const Z_90 = 1.645;
 
 /** Refusals that concern whether the customer may be contacted at all (consent, opt-outs, quiet hours, caps). */
 const CONTACT_RULE_NAMES: ReadonlySet<string> = new Set(CONTACT_RULES);
+
+/**
+ * Why a customer whose contact the policy refused was left alone: the contact rule that refused it
+ * (quiet hours is not consent: a customer with consent whose contact met quiet hours read "consent"),
+ * marketing-consent as `no-consent`, the budgets as `budget`, an expired request as `past-horizon`.
+ */
+export function refusalReason(guardrail: string): LeftAloneReason {
+  if (guardrail === 'marketing-consent') return 'no-consent';
+  if (CONTACT_RULE_NAMES.has(guardrail)) return guardrail as LeftAloneReason;
+  if (guardrail === 'budget' || guardrail === 'run-budget') return 'budget';
+  return guardrail === 'expired' ? 'past-horizon' : 'refused';
+}
 
 /** Collects the customers left alone by reason: every one counted, the first LISTED_PER_REASON named. */
 function reasons() {

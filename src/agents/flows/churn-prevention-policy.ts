@@ -1,6 +1,7 @@
 import { TwinloopError } from '../../domain/errors.js';
 import { churnPreventionPolicySchema, type ActionPolicy, type ActionPolicyDocument, type Actor, type ChurnPreventionPolicy } from '../../decisioning/policy/index.js';
 import type { DocumentStore } from '../../store/document-store.js';
+import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
 
 /**
  * Proactive churn prevention's policy as its runs read it: the `churnPrevention` section of the
@@ -10,8 +11,13 @@ import type { DocumentStore } from '../../store/document-store.js';
  * /churn-prevention/policy` is a read alias of the section.
  */
 
-/** Why a run left a customer alone (or where a contact went). */
-export const LEFT_ALONE_REASONS = ['low-risk', 'no-consent', 'not-eligible', 'sleeping-dog', 'negative-expected-value', 'simulation', 'control-group', 'consent', 'refused', 'budget', 'pending-approval', 'stopped', 'past-horizon'] as const;
+/**
+ * Why a run left a customer alone (or where a contact went). A contact the policy refused is left
+ * alone under the contact rule that refused it (quiet-hours, decline-cooldown, channel-opt-out…;
+ * marketing-consent is `no-consent`): all were `consent` before, so a customer with consent whose
+ * contact met quiet hours read as one without it. `consent` stays for the reports written then.
+ */
+export const LEFT_ALONE_REASONS = ['low-risk', 'no-consent', 'not-eligible', 'sleeping-dog', 'negative-expected-value', 'simulation', 'control-group', 'consent', ...CONTACT_RULES.filter((r) => r !== 'marketing-consent'), 'refused', 'budget', 'pending-approval', 'stopped', 'past-horizon'] as const;
 /** One reason a customer was not contacted. */
 export type LeftAloneReason = (typeof LEFT_ALONE_REASONS)[number];
 
