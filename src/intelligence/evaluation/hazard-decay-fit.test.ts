@@ -21,9 +21,11 @@ describe('a Poisson trend over months', () => {
 });
 
 /**
- * Customers followed over `K` monthly cutoffs: each scored at every cutoff it is active at, and
- * churning in the month after with probability score × fall^(months since its first row) for the
- * risky half (the safe half's churn holds), so the risky bands' fall is `fall` a month.
+ * Customers followed over `K` monthly cutoffs, in a steady state: each churns at a base 0.02 plus
+ * a risk of its own that wears off by `fall` a month (a complaint, an incident), renewed to 0.25
+ * at random (15 % of months). The model sees the risk now (its score is base + risk), not how it
+ * will wear off, so a twin picked for a high score churns less a month on, and one picked as safe
+ * more (risks come to it later); the month's churn over everybody stays what the scores say.
  */
 function history(K: number, customers: number, fall: number, keep = 1) {
   const rng = createRng(7);
@@ -31,11 +33,14 @@ function history(K: number, customers: number, fall: number, keep = 1) {
   const labels: number[] = [];
   const customerIds: string[] = [];
   const cutoffIndex: number[] = [];
+  const step = (risk: number) => (rng.next() < 0.15 ? 0.25 : risk * fall);
   for (let c = 0; c < customers; c++) {
-    const risky = c % 2 === 0;
-    const score = risky ? 0.2 : 0.02;
+    let risk = 0;
+    // A year before the first cutoff, so each starts in the steady state.
+    for (let w = 0; w < 12; w++) risk = step(risk);
     for (let k = 0; k < K; k++) {
-      const churns = rng.next() < score * (risky ? fall ** k : 1);
+      const score = 0.02 + risk;
+      const churns = rng.next() < score;
       // A sample of the rows (a training set's reservoir) keeps each with probability `keep`.
       if (rng.next() < keep) {
         probability.push(score);
@@ -44,26 +49,23 @@ function history(K: number, customers: number, fall: number, keep = 1) {
         cutoffIndex.push(k);
       }
       if (churns) break;
+      risk = step(risk);
     }
   }
   return { probability, labels, customerIds, cutoffIndex, cutoffs: K };
 }
 
 describe('the fall of a picked group\'s churn, from the training rows', () => {
-  it('reads each band\'s fall per month after the pick, the survivors alone at risk', () => {
-    // Everyone picked at cutoff 0 falls by 0.7 a month from then; a pick at cutoff k sees the same
-    // fall from k on, so the fit over every pick recovers it.
+  it('reads each band\'s fall after the pick, the survivors alone at risk: the riskiest churn less a month on, the safest more', () => {
     const d = fitHazardDecay(history(8, 8000, 0.7))!;
     expect(d.cutoffs).toBe(8);
-    // Bands by the scores' quantiles: most rows are the safe half's 0.02 (the risky leave sooner),
-    // so the bands below 0.02 are empty, one ending at 0.2 holds the safe half, and the last,
-    // unbounded, the risky half; no row has a contract ending, so those cells are empty.
-    const held = d.bands.filter((b) => b.churners > 0);
-    expect(held.map((b) => [b.below, b.contractEnds])).toEqual([[0.2, false], [null, false]]);
-    const [safe, risky] = held;
-    expect(risky.perMonth).toBeGreaterThan(0.6);
-    expect(risky.perMonth).toBeLessThan(0.8);
-    expect(Math.abs(Math.log(safe.perMonth))).toBeLessThan(3 * safe.sd);
+    // No row has a contract ending, so those cells are empty.
+    expect(d.bands.filter((b) => b.contractEnds && b.churners > 0)).toEqual([]);
+    const riskiest = d.bands.find((b) => b.below === null && !b.contractEnds)!;
+    const safest = d.bands.find((b) => !b.contractEnds && b.churners > 0)!;
+    expect(riskiest.level!).toBeLessThan(0.85);
+    expect(riskiest.perMonth).toBeLessThan(1);
+    expect(safest.level!).toBeGreaterThan(1.2);
     // The last band has no upper bound, and survives JSON as it is.
     expect(d.bands[d.bands.length - 1].below).toBeNull();
     expect(JSON.parse(JSON.stringify(d))).toEqual(d);
@@ -79,6 +81,31 @@ describe('the fall of a picked group\'s churn, from the training rows', () => {
     };
     expect(over4(full)).toBeLessThan(0.85);
     expect(Math.abs(over4(sampled) - over4(full))).toBeLessThan(0.05);
+  });
+
+  it('reads a fall against the month it lands in: a season that made everybody churn more is not a group\'s level', () => {
+    // Everybody is scored and churns at 0.05, but in the months of cutoffs 4 and 5 (a pilot's
+    // contacts, a price rise) everybody churned 1.5 × that, which no score knew.
+    const rng = createRng(5);
+    const rows = { probability: [] as number[], labels: [] as number[], customerIds: [] as string[], cutoffIndex: [] as number[], cutoffs: 8 };
+    for (let c = 0; c < 20_000; c++) {
+      for (let k = 0; k < 8; k++) {
+        const churns = rng.next() < 0.05 * (k === 4 || k === 5 ? 1.5 : 1);
+        rows.probability.push(0.05);
+        rows.labels.push(churns ? 1 : 0);
+        rows.customerIds.push(`c${c}`);
+        rows.cutoffIndex.push(k);
+        if (churns) break;
+      }
+    }
+    const d = fitHazardDecay(rows)!;
+    const held = d.bands.filter((b) => b.churners > 0);
+    expect(held.length).toBeGreaterThan(0);
+    // Read against their own months, the picks churn as scored: no level above the model's, no fall.
+    for (const b of held) {
+      expect(Math.abs(b.level! - 1)).toBeLessThan(0.05);
+      expect(Math.abs(Math.log(b.perMonth))).toBeLessThan(0.03);
+    }
   });
 
   it('reads a risk met once (a contract\'s end within the horizon) apart: its churn drops a month on and stays', () => {

@@ -13,7 +13,9 @@ import { poissonTrend } from './poisson-trend.js';
  * their hazard without the decision 7.7 %). Read from the model's own training rows: at each of its
  * monthly cutoffs every active twin was scored (by the model recalibrated out of time, as the lab
  * scores), and the churn of those still active m months later within the next horizon (the rows of
- * that later cutoff) is set against what their scores at the pick said. Per cell of the pick (the
+ * that later cutoff) is set against what their scores at the pick said, times that later month's
+ * churn over every twin against its scores then (a season, a campaign: the calendar's, not the
+ * group's). Per cell of the pick (the
  * score's quartile, and whether the contract ends within the horizon: `contractEndsWithin`), a
  * Poisson regression of those churns on m = 1, 2, … gives the cell's level a month on and its
  * change per month after that, each weighed against a stated prior of none (`DECAY_PRIOR`). The
@@ -70,7 +72,7 @@ export interface DecayBand {
   readonly perMonth: number;
   /** sd of β (the log of `perMonth`) before shrinking. */
   readonly sd: number;
-  /** Churners and their expectation from the scores at the pick, over the months fitted (m ≥ 1). */
+  /** Churners and their expectation from the scores at the pick (each in the month it lands in: see `fitHazardDecay`), over the months fitted (m ≥ 1). */
   readonly churners: number;
   readonly expected: number;
 }
@@ -119,7 +121,22 @@ export function fitHazardDecay(rows: DecayRows): HazardDecay | null {
   const bounds = [...DECAY_QUANTILES.map((q) => sorted[Math.floor(q * n)] ?? Infinity), Infinity];
   // Cells: the score's band, and whether the contract ends within the horizon (the second half).
   const cellOf = (r: number) => bounds.findIndex((below) => p[r] < below) + (rows.contractEnds?.[r] ? DECAY_BANDS : 0);
-  // Per cell, months m = 1 … K − 1 after the pick: Σ score at the pick of those still here, and their churners.
+  // How every active twin churned at each cutoff against its score then (Σ labels / Σ scores): the
+  // history's own months, above 1 while a campaign, a price rise or a season made everybody churn
+  // more. A pick's later churn is read against that month's, so a fall after the pick is the
+  // group's own and not the calendar's: a pilot's contacts and the operator's price rise raised
+  // every twin's churn in the months before the cutoff (restless-dogs: × 1.10–1.37 a month on in
+  // every band, 2026-12-06), and the lab then held the future that high. The future's month is the
+  // latest's, which the out-of-time recalibration sets.
+  const labelsAt = new Float64Array(K);
+  const scoresAt = new Float64Array(K);
+  for (let r = 0; r < n; r++) {
+    labelsAt[rows.cutoffIndex[r]] += rows.labels[r];
+    scoresAt[rows.cutoffIndex[r]] += p[r];
+  }
+  const month = Array.from(labelsAt, (l, k) => (scoresAt[k] > 0 && l > 0 ? l / scoresAt[k] : 1));
+  // Per cell, months m = 1 … K − 1 after the pick: Σ score at the pick of those still here (times
+  // their later month's level), and their churners.
   const exposure = Array.from({ length: 2 * DECAY_BANDS }, () => new Float64Array(K - 1));
   const events = Array.from({ length: 2 * DECAY_BANDS }, () => new Float64Array(K - 1));
   for (const at of rowAt.values()) {
@@ -130,7 +147,7 @@ export function fitHazardDecay(rows: DecayRows): HazardDecay | null {
       for (let m = 1; k + m < K; m++) {
         const later = at[k + m];
         if (later < 0) continue;
-        exposure[c][m - 1] += p[pick];
+        exposure[c][m - 1] += p[pick] * month[k + m];
         events[c][m - 1] += rows.labels[later];
       }
     }
