@@ -1,13 +1,18 @@
 import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
+import { loadChampion } from '../../intelligence/live/churn-model-service.js';
+import { LiveScoring, type TwinScores } from '../../intelligence/live/live-scoring.js';
 import { LiveProfiles, type ProfileView } from '../../intelligence/profile/live-profiles.js';
+import { openModelRegistry } from '../../store/open-model-registry.js';
+import { resolveStoreOptions } from '../../store/store-options.js';
 import { verifyReplay } from '../../twin/replay-verify.js';
 import { OFFER_KINDS } from '../../twin/twin-responses.js';
 import type { TwinView } from '../../twin/twin-view.js';
-import { globalOptions, openTwins } from './cli-context.js';
+import { globalOptions, openTwins, type GlobalOptions } from './cli-context.js';
 import { setExitCode } from './cli-edge.js';
 import { intOption } from './cli-numbers.js';
 import { createProgress } from './progress.js';
+import { callServer, serverTarget, type ServerTarget } from './server-client.js';
 
 /** The response profile in a few lines: the classes, then per offer kind answered so far or expected, with its range. */
 function formatProfile(view: TwinView, p: ProfileView): string[] {
@@ -22,11 +27,30 @@ function formatProfile(view: TwinView, p: ProfileView): string[] {
   ];
 }
 
-/** A short human reading of a twin, with its response profile when given. */
-export function formatTwin(view: TwinView, profile?: ProfileView): string {
+/**
+ * The churn and lifetime-value lines of a twin read as GET /twins/:id answers it: each figure with
+ * its 90 % interval and the time it is as of. `undefined` is a past read (scores are served for the
+ * current twin only); `null` a current read with no model serving.
+ */
+export function formatScores(asOf: string, scores: TwinScores | null | undefined): string[] {
+  if (scores === undefined) return [];
+  if (scores === null) return ['  churn, lifetime value: not scored (no churn model serves yet: train one with `twinloop model train-twins`)'];
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const money = (x: number) => x.toFixed(2);
+  const c = scores.churn;
+  const churn = c.probability === null
+    ? `  churn: not scored (${c.note}), as of ${asOf}`
+    : `  churn ${pct(c.probability)} [${pct(c.interval[0])}–${pct(c.interval[1])}] within ${c.horizonDays} days, as of ${asOf} (model ${scores.model.id} v${scores.model.version})`;
+  const v = scores.clv;
+  return [churn, `  lifetime value ${money(v.value)} [${money(v.low)}–${money(v.high)}], ${money(v.monthlyRevenue)}/month, as of ${asOf}`];
+}
+
+/** A short human reading of a twin, with its scores and response profile when given. */
+export function formatTwin(view: TwinView, profile?: ProfileView, scores?: TwinScores | null): string {
   const f = view.features;
   const lines = [
     `${view.customerId}  as of ${view.asOf}`,
+    ...formatScores(view.asOf, scores),
     view.profile
       ? `  ${view.profile.segment} ${view.profile.billing}, contract ${view.profile.contractMonths} months${view.profile.contractEnd ? ` ending ${view.profile.contractEnd} (in ${f.contract_days_left} days)` : ''}, pays by ${view.profile.paymentMethod}, customer since ${view.profile.since.slice(0, 10)} (${f.tenure_days} days)`
       : '  (no profile yet)',
@@ -52,16 +76,12 @@ export function registerTwinCommands(program: Command): void {
       async (id: string, opts: { at?: string; json?: boolean }, command: Command) => {
         const at = opts.at === undefined ? undefined : Date.parse(opts.at);
         if (at !== undefined && Number.isNaN(at)) throw new TwinloopError('BAD_INPUT', `--at: "${opts.at}" is not an ISO-8601 time`);
-        const twins = await openTwins(globalOptions(command), undefined, 'read');
-        try {
-          const view = at === undefined ? twins.engine.view(id) : await twins.history.asOf(id, at);
-          if (!view) throw new TwinloopError('NOT_FOUND', `twin "${id}" not found${opts.at ? ` as of ${opts.at}` : ''}`);
-          // The profile is read with the response model fitted now over every twin's answers.
-          const profile = new LiveProfiles(twins.engine).profileOf(view);
-          process.stdout.write(opts.json ? `${JSON.stringify({ ...view, responseProfile: profile }, null, 2)}\n` : `${formatTwin(view, profile)}\n`);
-        } finally {
-          await twins.close({ checkpoint: false });
-        }
+        const global = globalOptions(command);
+        // The same answer as GET /twins/:id: from the running server when there is one, else read here.
+        const server = serverTarget(global);
+        const answer = server ? await twinFromServer(server, id, at) : await twinInProcess(global, id, at, opts.at);
+        const { scores, responseProfile, ...view } = answer;
+        process.stdout.write(opts.json ? `${JSON.stringify(answer, null, 2)}\n` : `${formatTwin(view, responseProfile, scores)}\n`);
       },
     );
 
@@ -109,4 +129,34 @@ export function registerTwinCommands(program: Command): void {
         }
       },
     );
+}
+
+/** A twin as GET /twins/:id answers it: the view, its live scores on a current read, its response profile. */
+type TwinAnswer = TwinView & { scores?: TwinScores | null; responseProfile?: ProfileView };
+
+async function twinFromServer(server: ServerTarget, id: string, at: number | undefined): Promise<TwinAnswer> {
+  const query = at === undefined ? '' : `?at=${encodeURIComponent(new Date(at).toISOString())}`;
+  return (await callServer(server, 'GET', `/twins/${encodeURIComponent(id)}${query}`)) as TwinAnswer;
+}
+
+/** The answer built here the way the server builds it: scores from the champion model on a current read. */
+async function twinInProcess(global: GlobalOptions, id: string, at: number | undefined, atText: string | undefined): Promise<TwinAnswer> {
+  const twins = await openTwins(global, undefined, 'read');
+  try {
+    const view = at === undefined ? twins.engine.view(id) : await twins.history.asOf(id, at);
+    if (!view) throw new TwinloopError('NOT_FOUND', `twin "${id}" not found${atText ? ` as of ${atText}` : ''}`);
+    // The profile is read with the response model fitted now over every twin's answers.
+    const responseProfile = new LiveProfiles(twins.engine).profileOf(view);
+    if (at !== undefined) return { ...view, responseProfile };
+    const registry = await openModelRegistry(resolveStoreOptions(global, process.env));
+    try {
+      const champion = await loadChampion(registry);
+      const scores = champion ? new LiveScoring(twins.engine, champion).decorate(view).scores : null;
+      return { ...view, scores, responseProfile };
+    } finally {
+      await registry.close();
+    }
+  } finally {
+    await twins.close({ checkpoint: false });
+  }
 }

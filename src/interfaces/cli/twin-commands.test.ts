@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../domain/clock.js';
+import type { TwinEvent } from '../../domain/events.js';
+import { loadChampion, trainAndRegister } from '../../intelligence/live/churn-model-service.js';
+import { LiveScoring, type TwinScores } from '../../intelligence/live/live-scoring.js';
+import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic-churn-events.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { openModelRegistry } from '../../store/open-model-registry.js';
+import { openTwinService } from '../../twin/twin-service.js';
+import { buildProgram } from './main.js';
+
+/** Runs `twinloop ARGS` in this process and returns what it printed. */
+async function twinloop(args: string[]): Promise<string> {
+  const out: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => out.push(String(chunk)) > 0);
+  try {
+    await buildProgram().exitOverride().parseAsync(['node', 'twinloop', ...args]);
+  } finally {
+    write.mockRestore();
+  }
+  return out.join('');
+}
+
+describe('twinloop twin', () => {
+  let dir: string;
+  let active: string;
+  let expected: TwinScores;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'twinloop-twin-cli-'));
+    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(Date.parse('2030-01-01')) });
+    const registry = await openModelRegistry({ kind: 'sqlite', dataDir: dir });
+    let batch: TwinEvent[] = [];
+    for (const e of syntheticChurnEvents({ customers: 300, days: 200, seed: 7 })) {
+      batch.push(e);
+      if (batch.length === 5000) {
+        await twins.intake.submit(batch);
+        batch = [];
+      }
+    }
+    await twins.intake.submit(batch);
+    await trainAndRegister(twins, registry, { promotion: 'champion', seed: 2 });
+    const live = new LiveScoring(twins.engine, (await loadChampion(registry))!);
+    // A customer with an active plan: churn has a probability and an interval.
+    active = [...twins.engine.customerIds()].find((id) => live.scoreOf(id)?.active)!;
+    expected = live.decorate(twins.engine.view(active)!).scores;
+    await registry.close();
+    await twins.close();
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('shows the churn and lifetime-value scores GET /twins/:id serves, with interval and as-of, in text and JSON', async () => {
+    if (expected.churn.probability === null) throw new Error('the chosen twin should be scored');
+    const json = JSON.parse(await twinloop(['twin', active, '--json', '--data-dir', dir])) as { asOf: string; scores: TwinScores };
+    expect(json.scores.churn).toEqual(expected.churn);
+    expect(json.scores.clv).toEqual(expected.clv);
+    expect(json.scores.model).toEqual(expected.model);
+
+    const text = await twinloop(['twin', active, '--data-dir', dir]);
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    const [low, high] = expected.churn.interval;
+    expect(text).toContain(`churn ${pct(expected.churn.probability)} [${pct(low)}–${pct(high)}] within ${expected.churn.horizonDays} days, as of ${json.asOf}`);
+    expect(text).toContain(`lifetime value ${expected.clv.value.toFixed(2)} [${expected.clv.low.toFixed(2)}–${expected.clv.high.toFixed(2)}]`);
+  }, 60_000);
+
+  it('says when no model serves yet instead of leaving the scores out', async () => {
+    const empty = join(dir, 'no-model');
+    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: empty }), clock: new ManualClock(Date.parse('2030-01-01')) });
+    await twins.intake.submit([...syntheticChurnEvents({ customers: 3, days: 30, seed: 1 })]);
+    const [id] = twins.engine.customerIds();
+    await twins.close();
+    expect(JSON.parse(await twinloop(['twin', id, '--json', '--data-dir', empty])).scores).toBeNull();
+    expect(await twinloop(['twin', id, '--data-dir', empty])).toContain('churn, lifetime value: not scored (no churn model serves yet');
+  }, 60_000);
+});
