@@ -1,5 +1,6 @@
 import type { NotificationChannel, NotificationPurpose } from '../domain/connectors/notifications.js';
 import type { Decision } from './decision-funnel.js';
+import { ANSWER_WINDOW_MS } from './decision-record.js';
 import type { CompiledOffer } from './offer-catalogue.js';
 import type { ActionRequestInput } from './policy/index.js';
 
@@ -32,6 +33,14 @@ export function offeringParams(offer: CompiledOffer, message: OfferingMessage): 
   return { purpose: message.purpose, notificationChannel: message.notificationChannel, templateId: offer.id, ...(message.body ? { body: message.body } : {}) };
 }
 
+/**
+ * Until when a decision's offer may be carried out: its answer window (ANSWER_WINDOW_MS) from when
+ * it was made. After it the decision is closed (an unanswered offer counts as ignored): accepting
+ * it is refused, and a request built from it carries it as `expiresAt`, so an approval decided
+ * later carries nothing out (the policy's `expired` guardrail).
+ */
+export const decisionExpiresAt = (decision: Pick<Decision, 'at'>): number => decision.at + ANSWER_WINDOW_MS;
+
 /** A decision's action request without its actor (who asks is the caller's: a person, an agent, a flow). */
 export type DecisionActionRequest = Omit<ActionRequestInput, 'actor'> & { id: string; params: Record<string, unknown> };
 
@@ -50,6 +59,7 @@ export function decisionActionRequest(decision: Decision, offer: CompiledOffer):
     actionClass: offer.actionClass,
     channel: decision.context.channel,
     customerId: decision.customerId,
+    expiresAt: decisionExpiresAt(decision),
     params: {
       offerId: actionId,
       ...offeringParams(offer, { purpose: 'care', notificationChannel: 'sms', body: ranked?.treatment?.message }),

@@ -65,7 +65,7 @@ async function setUp(opts: { actAlone: boolean; openTickets?: number; card?: (cu
 /** Next-best-action's decision on a call choosing the catalogue's service check-in (a communication), as the decision service makes it. */
 function checkInDecision(customerId: string): Decision {
   const check = { actionId: 'service-check-in', score: 0.3, expectedValue: 1.2, reasons: ['recent network trouble'], treatment: { id: 'check-in', name: 'Check-in', message: 'Is everything working for you now?' } };
-  return { decisionId: 'D-check', customerId, at: 0, context: { channel: 'call', direction: 'inbound' }, ranked: [check], chosen: check, explained: true, reasonsOf: () => [] } as unknown as Decision;
+  return { decisionId: 'D-check', customerId, at: Date.UTC(2026, 4, 4, 10), context: { channel: 'call', direction: 'inbound' }, ranked: [check], chosen: check, explained: true, reasonsOf: () => [] } as unknown as Decision;
 }
 
 describe('customer care flow', () => {

@@ -33,6 +33,9 @@ describe('POST /decisions and accepting an action: the decision is logged before
   let app: FastifyInstance;
   /** For each action the executor was asked to carry out: whether its decision was in the log at that moment. */
   const acted: { decisionId: string; logged: boolean }[] = [];
+  /** How far the operator's clock, which the accept route reads, is ahead of the decisions' (system) clock. */
+  let ahead = 0;
+  const operatorClock = { now: () => Date.now() + ahead };
 
   beforeAll(async () => {
     twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: systemClock });
@@ -60,7 +63,7 @@ describe('POST /decisions and accepting an action: the decision is logged before
       },
     });
     local = await openTestAuth('insecure-local');
-    app = createHttpServer({ twins, auth: local.auth, version: 'test' }, [decisionRoutes({ twins, decisions, guarded } as unknown as OperatorServices)]);
+    app = createHttpServer({ twins, auth: local.auth, version: 'test' }, [decisionRoutes({ twins, decisions, guarded, clock: operatorClock } as unknown as OperatorServices)]);
     await app.ready();
   }, 60_000);
   afterAll(async () => {
@@ -96,5 +99,25 @@ describe('POST /decisions and accepting an action: the decision is logged before
     // Within the 200 ms the batch waits, without the flush before acting these were not logged yet.
     expect(acted).toHaveLength(executed.length + accepted.length);
     expect(acted.filter((a) => !a.logged)).toEqual([]);
+  });
+
+  it('refuses to accept a decision after its answer window, 409 naming when it expired, and carries nothing out', async () => {
+    let d: { decisionId: string; chosen: string; at: string } | undefined;
+    for (let i = 0; i < 40 && (!d || d.chosen === 'do-nothing'); i++) d = (await app.inject({ method: 'POST', url: '/decisions', payload: { customerId: `C${i}`, channel: 'call' } })).json();
+    expect(d!.chosen).not.toBe('do-nothing');
+    const before = acted.length;
+    ahead = 8 * 86_400_000;
+    try {
+      const res = await app.inject({ method: 'POST', url: `/decisions/${d!.decisionId}/accept`, payload: {} });
+      expect(res.statusCode).toBe(409);
+      const expired = new Date(Date.parse(d!.at) + 7 * 86_400_000).toISOString();
+      expect(res.json().error.message).toBe(`decision ${d!.decisionId} expired at ${expired}: made at ${d!.at}, its offer held for 7 days; decide again with POST /decisions`);
+      expect(acted).toHaveLength(before);
+    } finally {
+      ahead = 0;
+    }
+    // Within the window it is carried out, with the window's end as the request's expiry.
+    expect((await app.inject({ method: 'POST', url: `/decisions/${d!.decisionId}/accept`, payload: {} })).statusCode).toBe(200);
+    expect(acted).toHaveLength(before + 1);
   });
 });

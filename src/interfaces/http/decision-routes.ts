@@ -6,7 +6,7 @@ import { productOfferingSchema } from '../../decisioning/offer-catalogue.js';
 import { channelSchema } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { MAX_DECLINE_REASON } from '../../agents/governance/declined-action.js';
-import { decisionRequestId } from '../../decisioning/decision-action.js';
+import { decisionExpiresAt, decisionRequestId } from '../../decisioning/decision-action.js';
 import { actionForDecision } from '../runtime/decision-actions.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
@@ -181,12 +181,17 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
           summary: 'A person accepted an action of a recent decision (e.g. on the assist card): it executes through the policy with that person as the actor',
           params: idParams,
           body: acceptBody,
-          response: { 200: guardedResult, ...errors(400, 404) },
+          response: { 200: guardedResult, ...errors(400, 404, 409) },
         },
       },
       async (req) => {
         const made = s.decisions.get(req.params.id);
         if (!made) throw new TwinloopError('NOT_FOUND', `no recent decision ${req.params.id}; decide again with POST /decisions`);
+        // A decision's offer holds for its answer window only: accepted weeks later, it would present an offer made on another day's facts, in a contact long over.
+        const expiresAt = decisionExpiresAt(made);
+        if (s.clock.now() >= expiresAt) {
+          throw new TwinloopError('CONFLICT', `decision ${made.decisionId} expired at ${new Date(expiresAt).toISOString()}: made at ${new Date(made.at).toISOString()}, its offer held for ${Math.round((expiresAt - made.at) / 86_400_000)} days; decide again with POST /decisions`);
+        }
         const actionId = req.body.actionId ?? made.chosen.actionId;
         if (actionId === DO_NOTHING) throw new TwinloopError('BAD_INPUT', 'the decision chose to do nothing; name an actionId of its ranked actions to accept one');
         if (!made.ranked.some((r) => r.actionId === actionId)) {
