@@ -52,7 +52,7 @@ async function setUp(opts: { actAlone: boolean; openTickets?: number; card?: (cu
   // A goodwill credit of 5: within what the default policy lets an agent do alone.
   const card: CareCard = opts.card?.(customerId) ?? { decisionId: 'D1', actionId: 'goodwill-5', actionClass: 'credit', name: 'Goodwill credit', message: 'Sorry: 5 off your next bill.', cost: 5, features: { arpu_3m: 40 } };
   const engine = createWorkflowEngine({ journal, workerId: 'w', clock, pollIntervalMs: 10 });
-  engine.register(customerCareWorkflow({ guarded: () => guarded, decide: async () => card, openTickets: async () => opts.openTickets ?? 0, actAlone: opts.actAlone }));
+  engine.register(customerCareWorkflow({ guarded: () => guarded, decide: async () => card, openTickets: async () => opts.openTickets ?? 0, actAlone: opts.actAlone, customerKnown: (id) => twins.engine.view(id) !== undefined }));
   cleanups.push(async () => {
     await journal.close();
     await store.close();
@@ -114,6 +114,12 @@ describe('customer care flow', () => {
     expect(run.error).toMatch(/BAD_INPUT: .*amount/);
     const step = (await engine.steps(workflowId))!.find((s) => s.stepId === 'act-alone')!;
     expect(step).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('refuses a case for a customer no twin holds at its start (404), and opens no run', async () => {
+    const { engine } = await setUp({ actAlone: true });
+    await expect(engine.start('customer-care', { customerId: 'C999999' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^no customer C999999: /) });
+    expect(await engine.list()).toEqual([]);
   });
 
   it('decline: nothing is executed', async () => {

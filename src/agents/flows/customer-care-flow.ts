@@ -88,6 +88,8 @@ export interface CustomerCareDeps {
   decide: (customerId: string, context: { channel: CustomerCareInput['channel']; reason: string; now: number }) => Promise<CareCard>;
   /** Open trouble tickets of the customer now (the twin's `open_tickets` feature). */
   openTickets: (customerId: string) => Promise<number>;
+  /** Whether a twin holds the customer: a case for one nobody knows is refused NOT_FOUND at its start. Absent: not checked. */
+  customerKnown?: (customerId: string) => boolean;
   /** Let the flow act without the human when the policy allows it to (default true). */
   actAlone?: boolean;
   agentDecisionTimeoutMs?: number;
@@ -241,6 +243,10 @@ export function customerCareWorkflow(deps: CustomerCareDeps): WorkflowDefinition
       const parsed = inputSchema.safeParse(raw);
       if (!parsed.success) throw new TwinloopError('BAD_INPUT', `customer care input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; send { customerId, channel?, reason?, ticketId? }`);
       return parsed.data;
+    },
+    // Refused at the start (404), as POST /actions is, rather than a case that fails after its retries.
+    async admit(input) {
+      if (deps.customerKnown && !deps.customerKnown(input.customerId)) throw new TwinloopError('NOT_FOUND', `no customer ${input.customerId}: no twin holds them, so no care case can be opened for them; GET /twins lists the customers`);
     },
     async run(ctx, input) {
       const card = await ctx.step(decide, { input, now: await ctx.now('decided-at') });

@@ -372,6 +372,7 @@ export function operatorFlows(
           // The card's decision is in the log before the flow acts on it: the guarded executor sees to it (decisionLogged).
           decide: async (customerId, context) => careCardOf(s.decisions.decide(customerId, { channel: context.channel, reason: context.reason, direction: 'inbound' }), s.decisions.catalogue, engine.features(customerId)),
           openTickets: async (id) => feature(id, 'open_tickets') ?? 0,
+          customerKnown: (id) => engine.view(id) !== undefined,
         }) as AnyWorkflowDefinition,
       );
     }
