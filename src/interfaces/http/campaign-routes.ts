@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { budgetLeft, CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInputSchema, campaignRunId, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
+import { budgetLeft, CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInputSchema, campaignRunId, type CampaignInput, type CampaignResult } from '../../agents/flows/campaign-management-flow.js';
 import { STOP_RUN_SIGNAL, type RunStop } from '../../agents/flows/run-stop.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { FINISHED_STATUSES, RUN_STATUSES } from '../../store/workflow-journal.js';
@@ -74,6 +74,17 @@ const detail = brief.extend({
   adjustments: list(z.object({ seq: z.number().int(), at: isoTime, event: z.string(), variantId: z.string().nullable(), by: z.string(), reason: z.string() })).describe("The guardrails' pauses and reallocations and people's holds, newest first (audit trail)"),
 });
 
+/**
+ * How a campaign's run ended, in words: stopped by whom and why, or its end (budget, end date, all
+ * variants paused); the 409 after a stop read "ended (succeeded)", the run's status alone.
+ */
+function endedHow(run: { status: string; output?: unknown }): string {
+  const out = (run.output ?? {}) as Partial<Pick<CampaignResult, 'endedBy' | 'stoppedBecause'>>;
+  if (out.endedBy === 'stopped') return out.stoppedBecause ?? 'stopped';
+  return out.endedBy ? `${run.status}: ${ENDED_BY[out.endedBy]}` : run.status;
+}
+const ENDED_BY: Readonly<Record<CampaignResult['endedBy'], string>> = { budget: 'its budget was spent', 'end-date': 'its end date came', 'all-paused': 'the guardrails paused every variant', stopped: 'stopped' };
+
 /** The pause rules the campaign flow applies (campaign-bandit.ts), in words. */
 const PAUSE_RULES = [
   'undeliverable: at least 5 contacts failed and they are at least half of its attempts',
@@ -139,7 +150,7 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
   /** The campaign (every run of it) is going, or the refusal naming how it ended. */
   const going = async (campaignId: string, what: string) => {
     const found = await runOf(campaignId);
-    if (found.going.length === 0) throw new TwinloopError('CONFLICT', `campaign ${campaignId} has ended (${found.run.status}): there is nothing to ${what}`);
+    if (found.going.length === 0) throw new TwinloopError('CONFLICT', `campaign ${campaignId} has ended (${endedHow(found.run)}): there is nothing to ${what}`);
     return found;
   };
   // The hold is the campaign's, kept in the shared store by its id: every run of it, on any process, reads it at each tick.

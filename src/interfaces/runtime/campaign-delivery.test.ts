@@ -394,6 +394,9 @@ describe('campaign delivery', () => {
     expect(view).toMatchObject({ spent: 1.5 + 10, reserved: 10, treated: 3 });
     expect(view.variants[0]).toMatchObject({ spent: 11.5, reserved: 10 });
     expect((await delivery.stats('paid')).variants[0]).toMatchObject({ spent: 11.5, reserved: 10 });
+    // The allocation over time says the same spent at the next tick: the accepted offer's 10 included.
+    await delivery.apply('paid', { tick: 2, shares: { v: 1 }, paused: [], remainingBudget: 978.5 });
+    expect((await delivery.view('paid'))!.history.map((h) => h.spent)).toEqual([1.5, 11.5]);
     await records.close();
   });
 

@@ -367,7 +367,10 @@ export function campaignDelivery(
       }
       state.lastAppliedTick = allocation.tick;
       const history = (state.history ??= []);
-      history.push({ tick: allocation.tick, at: allocation.at ?? null, shares: allocation.shares, paused: allocation.paused, held, remainingBudget: allocation.remainingBudget, spent: state.spent });
+      // Spent as the campaign's spent reads (view): the contacts' costs and its accepted offers' committed
+      // parts (an allocation row read "spent 0" while 61.8 of an accepted discount was committed).
+      const spentNow = cents(state.spent + settledTotal(await settledOf(state)).committed);
+      history.push({ tick: allocation.tick, at: allocation.at ?? null, shares: allocation.shares, paused: allocation.paused, held, remainingBudget: allocation.remainingBudget, spent: spentNow });
       if (history.length > MAX_HISTORY) history.splice(0, history.length - MAX_HISTORY);
       await save(state);
     },

@@ -55,7 +55,9 @@ interface Detail extends Omit<Brief, 'variants'> {
 /** Colours of the variants' lines, in order (readable on white). */
 const COLOURS = ['#1f5fbf', '#8a4b00', '#1d6b32', '#a8201a', '#6b3fa0', '#00707a'];
 
-const stateText = (c: Pick<Brief, 'status' | 'hold'>) => (c.status === 'succeeded' || c.status === 'failed' ? `ended (${c.status})` : c.hold?.held ? 'paused by a person' : 'running');
+/** The campaign's state in the API's words: a run between two ticks is "waiting" there, so not "running" here. */
+const stateText = (c: Pick<Brief, 'status' | 'hold'>) =>
+  c.status === 'succeeded' || c.status === 'failed' ? `ended (${c.status})` : c.hold?.held ? 'paused by a person' : c.status === 'waiting' ? 'waiting for its next tick' : 'running';
 /** A variant's contacts that reached nobody, by why ("3 quiet-hours, 1 marketing-consent"), or "none". */
 const notContactedText = (m: Readonly<Record<string, number>>) => {
   const parts = Object.entries(m).sort((a, b) => b[1] - a[1]).map(([why, n]) => `${count(n)} ${why}`);
@@ -76,7 +78,7 @@ function HoldForm({ campaign, onDone }: { campaign: Detail; onDone(text: string)
       (b) => {
         setBusy(false);
         setReason('');
-        onDone(what === 'stop' ? `${b.campaignId} is stopped: ${reason.trim()}` : `${b.campaignId} is ${stateText(b)}: ${b.hold?.reason ?? ''}`);
+        onDone(what === 'stop' ? `${b.campaignId} is stopped: ${reason.trim()}` : `${b.campaignId} is ${b.hold?.held ? 'paused by a person' : 'running'}: ${b.hold?.reason ?? ''}`);
       },
       (err: Error) => {
         setBusy(false);
