@@ -16,6 +16,12 @@ import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { OFFER_SETTLEMENTS, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
+import { ManualClock } from '../../domain/clock.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { createApprovalQueue } from '../../agents/governance/approval-queue.js';
+import { createAuditTrail } from '../../agents/governance/audit-trail.js';
+import { createGuardedExecutor } from '../../agents/governance/guarded-executor.js';
 import { CAMPAIGN_ANSWERS } from './campaign-answers.js';
 import { CAMPAIGN_HOLDS, type CampaignHold } from './campaign-state.js';
 import { campaignDelivery, HOLD_READ_EVERY_CONTACTS } from './campaign-delivery.js';
@@ -442,6 +448,38 @@ describe('campaign delivery', () => {
     expect(asked.every((a) => a.runBudgetLeft !== undefined)).toBe(true);
     expect(asked.find((a) => a.customerId === 'C2')?.runBudgetLeft).toBe(20);
     expect(asked.filter((a) => a.customerId !== 'C2').length).toBeGreaterThan(0);
+    await records.close();
+  });
+
+  it('asks again at the next tick for a customer whose contact waits for a person, and hears the same answer (not an idempotency conflict)', async () => {
+    const engine = new TwinEngine();
+    customer(engine, 'C0');
+    const records = await freshRecords();
+    const gdir = mkdtempSync(join(tmpdir(), 'flows-campaign-gov-'));
+    dirs.push(gdir);
+    const store = await openGovernanceStore({ kind: 'sqlite', dataDir: gdir });
+    // Every offer and discount waits for a person (an operator's policy that has campaigns' offers approved).
+    const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: (DEFAULT_ACTION_POLICY.rules ?? []).map((r) => (r.actionClass === 'offer' || r.actionClass === 'discount' ? { ...r, mode: 'approve' as const } : r)) });
+    const clock = new ManualClock(T0);
+    const catalogue = defaultCatalogue();
+    const acted: string[] = [];
+    const guarded = createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), executor: async (r) => (acted.push(r.id), { ok: true }), clock, pricing: { offering: (id) => catalogue.byId.get(id), monthlyPrice: (id) => engine.features(id)?.[FEATURE_INDEX.monthly_price] } });
+    const answers: { status: string; approvalId?: string }[] = [];
+    const services = servicesOver(engine, async (r) => {
+      const a = await guarded.execute(r);
+      answers.push(a);
+      return a;
+    });
+    const delivery = campaignDelivery(() => services, records, () => 3);
+    await delivery.open({ campaignId: 'wait', variants: [{ id: 'v', offerId: 'retain-10', channel: 'app' }], budget: 100, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await delivery.apply('wait', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 100 });
+    expect(answers.map((a) => a.status), JSON.stringify(answers)).toEqual(['pending-approval']);
+    // The customer is still waiting at the head of the queue: the next tick asks again under the same decision id.
+    await delivery.apply('wait', { tick: 2, shares: { v: 1 }, paused: [], remainingBudget: 100 });
+    expect(answers.map((a) => a.status)).toEqual(['pending-approval', 'pending-approval']);
+    expect(answers[1].approvalId).toBe(answers[0].approvalId);
+    expect(acted).toEqual([]);
+    await store.close();
     await records.close();
   });
 

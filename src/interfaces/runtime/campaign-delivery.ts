@@ -304,7 +304,10 @@ export function campaignDelivery(
           },
           actor: { kind: 'agent', id: 'campaign-manager' },
           runBudgetLeft: campaignLeft,
-          why: { summary: `campaign ${campaignId}, variant ${v.id}, tick ${allocation.tick}` },
+          // The same at every tick: a customer whose contact waits for a person is asked again at the
+          // next tick under the same decision id, and a request id asked again with another summary
+          // is an idempotency conflict (guarded-executor.ts requestContent), which failed the tick.
+          why: { summary: `campaign ${campaignId}, variant ${v.id}` },
         });
         const vs = state.variants[v.id];
         vs.tried = (vs.tried ?? 0) + 1;
