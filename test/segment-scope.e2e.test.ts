@@ -122,6 +122,10 @@ describe('a key held to segments, on every route', () => {
     const customers = await call('GET', '/tmf-api/customerManagement/v4/customer', scoped);
     expect((customers.body as unknown as Json[]).map((c) => c.id)).toEqual(['C1']);
     expect(customers.headers['x-total-count']).toBe('1');
+    // The twins' list counts the twins the key reaches, not the population (a newcomer read 25,156 with a desk's key).
+    const twinList = (await call('GET', '/twins?limit=50', scoped)).body as unknown as { items: { customerId: string }[]; twinCount: number };
+    expect({ ids: twinList.items.map((t) => t.customerId), twinCount: twinList.twinCount }).toEqual({ ids: ['C1'], twinCount: 1 });
+    expect(((await call('GET', '/twins?limit=50', admin)).body as unknown as { twinCount: number }).twinCount).toBeGreaterThanOrEqual(2);
     expect(((await call('GET', '/workflows?definitionId=customer-care', scoped)).body as unknown as Json[]).map((r) => r.workflowId)).toEqual([c1.workflow]);
     expect(((await call('GET', '/workflows', scoped)).body as unknown as { input: Json }[]).map((r) => r.input.customerId)).toEqual(['C1', 'C1']);
     const outside = "business-desk's credential is scoped to the segments business; customer C2 is in none of them now";

@@ -26,7 +26,7 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
       {
         schema: {
           summary: 'List twins, filtered on features and live scores (`field.op=value`, docs/filters.md)',
-          description: `Scans twins in order from \`offset\` and returns up to \`limit\` matches; \`next\` is the offset to resume from (null at the end), \`twinCount\` the number of twins in all. Filters are \`{field}.{op}=number\` such as data_mb_30d.gt=1000 or churn.gt=0.5; ops eq, ne, gt, gte, lt, lte; fields: ${FEATURE_NAMES.join(', ')}, and the live scores churn and clv once a model serves (shown under \`scores\` when a filter reads them).`,
+          description: `Scans twins in order from \`offset\` and returns up to \`limit\` matches; \`next\` is the offset to resume from (null at the end), \`twinCount\` the number of twins in all that the caller reaches (a key held to segments counts its segments' twins only). Filters are \`{field}.{op}=number\` such as data_mb_30d.gt=1000 or churn.gt=0.5; ops eq, ne, gt, gte, lt, lte; fields: ${FEATURE_NAMES.join(', ')}, and the live scores churn and clv once a model serves (shown under \`scores\` when a filter reads them).`,
           // Filters are named by the fields themselves: the keys beyond paging are checked by the twin layer's filter vocabulary.
           querystring: z.looseObject({ limit: pageLimit(50), offset: z.coerce.number().int().min(0).default(0) }).meta({ examples: [{ 'data_mb_30d.gt': '1000', limit: '20' }] }),
           response: { 200: twinPage, ...errors(400) },
@@ -34,8 +34,10 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
       },
       async (request) => {
         const { limit, offset } = request.query;
-        const page = queryTwinsWhere(twins.engine, filterPairs(request.query, PAGING), offset, limit, scoreFields, customersWithin(request) ?? undefined);
-        return { items: page.items, next: page.next, twinCount: twins.engine.size };
+        const scope = customersWithin(request);
+        const page = queryTwinsWhere(twins.engine, filterPairs(request.query, PAGING), offset, limit, scoreFields, scope ?? undefined);
+        // A key held to segments counts only the twins it reaches: the population's size is not its to read.
+        return { items: page.items, next: page.next, twinCount: scope === null ? twins.engine.size : countWithin(twins, scope) };
       },
     );
 
@@ -136,9 +138,16 @@ function partitionedTwinList(app: Parameters<RouteModule>[0], twins: TwinService
       const keep = (id: string) => partitioned.answersFor(id) && (scope === null || scope(id));
       const page = queryTwinsInPartitionOrderWhere(twins.engine, filterPairs(request.query, CURSOR_PAGING), after, limit, keep, scoreFields);
       let twinCount = 0;
-      for (const id of twins.engine.customerIds()) if (twins.engine.has(id) && partitioned.answersFor(id)) twinCount++;
+      for (const id of twins.engine.customerIds()) if (twins.engine.has(id) && keep(id)) twinCount++;
       const last = page.items[page.items.length - 1];
       return { items: page.items, next: page.more && last ? encodePartitionCursor(partitionKey(last.customerId)) : null, twinCount, partitions };
     },
   );
+}
+
+/** The twins a caller held to segments reaches (`customersWithin`), counted over every twin held here. */
+function countWithin(twins: TwinService, within: (customerId: string) => boolean): number {
+  let n = 0;
+  for (const id of twins.engine.customerIds()) if (twins.engine.has(id) && within(id)) n++;
+  return n;
 }
