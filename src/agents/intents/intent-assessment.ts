@@ -6,8 +6,7 @@ import {
   relativeShortfall,
   type PlanOutcome,
 } from './expectation-math.js';
-import { horizonDays, type Intent, type IntentExpectation, type TargetCondition, type TargetMetric } from './intent-schema.js';
-import { DAY_MS } from '../../domain/time.js';
+import { intentHorizonEnd, type Intent, type IntentExpectation, type TargetCondition, type TargetMetric } from './intent-schema.js';
 
 /**
  * Watching an intent: a pure judgement of observed metrics against the expectations and the
@@ -69,6 +68,8 @@ export interface ExpectationProgress {
   readonly measuredAt?: string;
   /** The 90 % interval of `current` when it is an estimate (`Observation.ranges`). */
   readonly currentRange?: { readonly low: number; readonly high: number };
+  /** At the horizon: why a value that meets the target by its point estimate is not shown to (its interval's worse end misses it). */
+  readonly notShown?: string;
   /** Where the current pace leads at the horizon. */
   readonly projected?: number;
   /** What the plan's simulation expected at the horizon. */
@@ -93,9 +94,11 @@ const SEVERITY: Record<ExpectationStatus, number> = { achieved: 0, 'on-track': 1
 
 /** Judges observed metrics against the intent's expectations and the active plan (pure). */
 export function assess(intent: Intent, plan: ActivePlan, observed: Observation): Assessment {
-  const days = horizonDays(intent.horizon, plan.startedAt);
-  const elapsedShare = Math.min(1, Math.max(0, (observed.asOf - plan.startedAt) / DAY_MS / days));
-  const horizonReached = elapsedShare >= 1;
+  // The horizon is the intent's (from its creation); the share elapsed is of what was left of it when the plan started.
+  const end = intentHorizonEnd(intent, plan.startedAt);
+  const span = end - plan.startedAt;
+  const elapsedShare = span > 0 ? Math.min(1, Math.max(0, (observed.asOf - plan.startedAt) / span)) : 1;
+  const horizonReached = observed.asOf >= end;
   const expectations = intent.intentExpectation.map((e) => progressOf(e, plan.outcome, observed, elapsedShare, horizonReached));
   const reasons: string[] = [];
   for (const [i, p] of expectations.entries()) {
@@ -142,7 +145,14 @@ function progressOf(e: IntentExpectation, outcome: PlanOutcome, observed: Observ
   const projected = isCumulative(e) && f > 0 && !horizonReached ? current / f : current;
   const range = e.targetCondition === 'atLeast' || e.targetCondition === 'atMost' ? observed.ranges?.[e.targetName] : undefined;
   const withValues = { ...base, current, measuredAt: new Date(observed.asOf).toISOString(), ...(range ? { currentRange: range } : {}), projected };
-  if (horizonReached) return { ...withValues, status: meetsTarget(e, current) ? 'achieved' : 'off-track' };
+  if (horizonReached) {
+    if (!meetsTarget(e, current)) return { ...withValues, status: 'off-track' };
+    // The final verdict of an estimate: achieved only when its interval's worse end meets the
+    // target too; a point estimate that meets it with an interval that does not is not shown.
+    const worse = range && (e.targetCondition === 'atMost' ? range.high : range.low);
+    if (worse !== undefined && !meetsTarget(e, worse)) return { ...withValues, status: 'at-risk', notShown: `${round(current)} meets the target but its 90% interval's worse end ${round(worse)} does not` };
+    return { ...withValues, status: 'achieved' };
+  }
   // Customers kept and offers accepted only grow: once the target is reached it stays reached.
   if ((e.targetName === 'retained_customers' || e.targetName === 'accepted_offers') && e.targetCondition === 'atLeast' && current >= e.targetValue) {
     return { ...withValues, status: 'achieved' };

@@ -3,7 +3,7 @@ import type { ExpectationProgress, ExpectationStatus } from './intent-assessment
 import type { Plan } from './intent-planner.js';
 import type { IntentEvent, IntentRecord } from './intent-store.js';
 import type { PolicyMode } from '../../decisioning/policy/index.js';
-import type { LifecycleStatus } from './intent-schema.js';
+import { intentHorizonEnd, type LifecycleStatus } from './intent-schema.js';
 import { workInProgress, type IntentWork } from './intent-lifecycle.js';
 import type { ResolvedSegment } from './segment-resolution.js';
 
@@ -32,6 +32,10 @@ export interface IntentReport {
   readonly spend: { readonly spent: number; readonly budget?: number; readonly currency?: string };
   /** Why the intent failed (lifecycle status `failed`). */
   readonly failureReason?: string;
+  /** When the intent's horizon ends (ISO, counted from its creation: the world's time). */
+  readonly horizonEndsAt: string;
+  /** Set while an intent that has not run (accepted, planning) is past its horizon: it will not run. */
+  readonly expired?: string;
   /** When the expectations' current values were last measured (ISO, the world's time), and on what; absent before the first check. */
   readonly measured?: { readonly at: string; readonly basis?: string };
   /** What the service is still doing for it on its own (its plans being simulated, its run starting); absent when it waits for a person or has ended. */
@@ -58,6 +62,8 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
         };
       });
   const work = workInProgress(record);
+  const horizonEndsAt = intentHorizonEnd(intent, now);
+  const notRun = intent.lifecycleStatus === 'accepted' || intent.lifecycleStatus === 'planning';
   const lastPlanFailure = [...record.events].reverse().find((e) => e.kind === 'plan-failed');
   return {
     intentId: intent.id,
@@ -73,6 +79,8 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
     ...(record.pendingPlan ? { pendingPlan: record.pendingPlan.plan } : {}),
     spend: { spent: record.spend, ...(intent.budget ? { budget: intent.budget.amount, currency: intent.budget.currency } : {}) },
     ...(record.failure ? { failureReason: record.failure.reason } : {}),
+    horizonEndsAt: new Date(horizonEndsAt).toISOString(),
+    ...(notRun && now >= horizonEndsAt ? { expired: `expired before it ran: its horizon ended ${new Date(horizonEndsAt).toISOString()}; its plan will not run (its next step ends it failed)` } : {}),
     ...(assessed?.measuredAt ? { measured: { at: assessed.measuredAt, ...(assessed.basis ? { basis: assessed.basis } : {}) } } : {}),
     ...(work ? { inProgress: work } : {}),
     events: record.events,

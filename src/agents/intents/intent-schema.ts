@@ -182,6 +182,16 @@ export function horizonEnd(horizon: Horizon, fromMs: number): number {
   return Date.UTC(d.getUTCFullYear(), month + 1, 1);
 }
 
+/**
+ * When the intent's own horizon ends: counted from its creation, not from when its plan started.
+ * "This month" said on 12 December ends on 1 January however long planning took; counted from the
+ * plan's start it quietly became the next month. `fallbackMs` serves a record with no readable date.
+ */
+export function intentHorizonEnd(intent: { readonly horizon: Horizon; readonly creationDate: string }, fallbackMs: number): number {
+  const created = Date.parse(intent.creationDate);
+  return horizonEnd(intent.horizon, Number.isFinite(created) ? created : fallbackMs);
+}
+
 /** The horizon's length in days from `fromMs` (at least 1). */
 export function horizonDays(horizon: Horizon, fromMs: number): number {
   return Math.max(1, Math.round((horizonEnd(horizon, fromMs) - fromMs) / DAY_MS));

@@ -562,4 +562,61 @@ describe('IntentService', () => {
     expect((await service.get(id)).intent.segment.filters).toEqual([{ field: 'churn', op: '>', value: 0.4 }]);
     expect((await service.list())[0].intent.segment.filters).toEqual([{ field: 'churn', op: '>', value: 0.4 }]);
   });
+
+  describe("the intent's horizon is its own, counted from its creation", () => {
+    it('ends an intent whose horizon passed before its plan ran as expired, naming the horizon, and starts no run', async () => {
+      const { service, executed, advance } = setup();
+      advance(11, 0, 0); // 2025-01-12
+      const created = await service.createFromText('keep high-value customers at risk this month, budget 5000', { accept: true });
+      if (!created.ok) throw new Error(created.reason);
+      const id = created.record.intent.id;
+      expect((await service.plan(id)).ok).toBe(true);
+      advance(21, 0, 0); // 2025-02-02: "this month" ended on 2025-02-01
+      expect(await service.report(id)).toMatchObject({ lifecycleStatus: 'planning', horizonEndsAt: '2025-02-01T00:00:00.000Z', expired: expect.stringMatching(/expired before it ran/) });
+      const ran = await service.execute(id, { approvedBy: 'ana' });
+      expect(ran).toMatchObject({ ok: false, reason: expect.stringMatching(/expired before it ran: its horizon .*ended 2025-02-01T00:00:00.000Z/) });
+      expect(executed).toHaveLength(0);
+      const report = await service.report(id);
+      expect(report.lifecycleStatus).toBe('failed');
+      expect(report.failureReason).toMatch(/expired before it ran/);
+    });
+
+    it('closes at the horizon counted from the creation, not from when the plan started', async () => {
+      const { service, advance } = setup();
+      const created = await service.createFromText('keep at-risk customers in the next 2 months, budget 50000', { accept: true });
+      if (!created.ok) throw new Error(created.reason);
+      const id = created.record.intent.id;
+      await service.plan(id);
+      advance(20, 0, 0); // planned on 01-01, run from 01-21
+      expect((await service.execute(id, { approvedBy: 'ana' })).ok).toBe(true);
+      advance(45, 5, 100); // 03-07: past 03-01, the horizon from the creation (from the run's start it would be 03-21)
+      const { assessment, record } = await service.check(id);
+      expect(assessment.horizonReached).toBe(true);
+      expect(['achieved', 'not-achieved']).toContain(record.intent.lifecycleStatus);
+    });
+
+    it("is achieved at its horizon only when the interval's worse end meets the target, else not shown", async () => {
+      let now = Date.UTC(2025, 0, 1);
+      const { service } = setup({
+        clock: () => now,
+        // Net value 3,763 by the point estimate, its 90 % interval from -900 to 8,000: not shown to be at least 0.
+        observe: async (): Promise<Observation> => ({ asOf: now, values: { net_value: 3763 }, ranges: { net_value: { low: -900, high: 8000 } }, spend: 15 }),
+      });
+      const created = await service.createFromDraft({
+        name: 'net value in a month',
+        goal: 'retain',
+        segment: { named: ['at-risk'] },
+        horizon: { amount: 1, unit: 'months' },
+        policyMode: 'approve',
+        intentExpectation: [{ id: 'e1', targetName: 'net_value', targetCondition: 'atLeast', targetValue: 0 }],
+      }, { accept: true });
+      const id = created.intent.id;
+      await service.plan(id);
+      expect((await service.execute(id, { approvedBy: 'ana' })).ok).toBe(true);
+      now += 40 * DAY_MS;
+      const { record } = await service.check(id);
+      expect(record.intent.lifecycleStatus).toBe('not-achieved');
+      expect(record.events.at(-1)?.detail ?? '').toMatch(/e1 not shown \(3763 meets the target but its 90% interval's worse end -900 does not\)/);
+    });
+  });
 });

@@ -6,7 +6,7 @@ import { DAY_MS } from '../../domain/time.js';
 import { canMove, isFinal, workInProgress } from './intent-lifecycle.js';
 import { alternativesOf, planIntent, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
 import { buildIntentReport, type IntentReport } from './intent-report.js';
-import { formatIntentIssues, horizonDays, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
+import { formatIntentIssues, horizonDays, intentHorizonEnd, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
 import { upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
 import { parseIntentText } from './intent-text-parser.js';
 import { resolveSegment, type CountSegments, type SegmentSuggestion } from './segment-resolution.js';
@@ -194,6 +194,17 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   /** Ends the intent as `failed` with the reason, kept on the record and in its history. */
   const failed = (r: IntentRecord, reason: string): IntentRecord => withEvent({ ...moved(r, 'failed'), failure: { at: iso(), reason } }, 'failed', reason);
   /**
+   * Why an intent whose plan has not run may not run it any more: its horizon passed (undefined
+   * while it has not). A plan started past the horizon would act for a target already closed and
+   * be judged at once on nothing it did.
+   */
+  const expiredBeforeRun = (r: IntentRecord, planId: string | undefined): string | undefined => {
+    const end = intentHorizonEnd(r.intent, clock());
+    if (clock() < end) return undefined;
+    const h = r.intent.horizon;
+    return `expired before it ran: its horizon (${h.amount} ${h.unit}${h.alignTo ? ` to ${h.alignTo.replace('_', ' ')}` : ''}, from ${r.intent.creationDate}) ended ${new Date(end).toISOString()}${planId ? ` before plan ${planId} ran` : ' before it was planned'}; create a new intent for the time left`;
+  };
+  /**
    * An intent that closes stops every run it started, then reads what they did (their contacts,
    * spend and answers up to the stop) into its record: nothing acts for a closed intent, and what
    * acted counts in its report. A run that cannot be stopped now is said in the history.
@@ -242,6 +253,13 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       await save(withEvent(r, 'execution-refused', verdict.reason));
       return { ok: false, reason: verdict.reason };
     }
+    // No plan starts past the intent's horizon: the first ends it as expired; a re-plan is refused (the next check closes it).
+    const expired = expiredBeforeRun(r, chosen.plan.id);
+    if (expired && intent.lifecycleStatus !== 'executing') {
+      await save(failed(r, expired));
+      return { ok: false, reason: expired };
+    }
+    if (expired) return { ok: false, reason: `plan ${chosen.plan.id} is not started: the horizon of intent ${intent.id} has passed; its next check closes it` };
     // Checked before the run starts: an intent that ended (cancelled, failed) starts nothing.
     const next = intent.lifecycleStatus === 'executing' ? r : moved(r, 'executing');
     const { executionId } = await deps.execute(chosen.plan, intent);
@@ -303,6 +321,9 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       if ('fault' in chosen) return { ok: false, reason: chosen.fault, record: await save(failed(withEvent(now, 'plan-failed', chosen.fault), chosen.fault)) };
       // No plan is final: the intent does not wait in planning for one that will not come.
       if ('ok' in chosen) return { ok: false, reason: chosen.reason, ...(chosen.closest ? { closest: chosen.closest } : {}), record: await save(failed(withEvent(now, 'plan-failed', chosen.reason), `no plan: ${chosen.reason}`)) };
+      // A planning that ended past the horizon (minutes of simulation, a restart between) has nothing left to plan for.
+      const expired = expiredBeforeRun(now, chosen.plan.id);
+      if (expired) return { ok: false, reason: expired, record: await save(failed(withEvent(now, 'planned', describePlan(chosen)), expired)) };
       return { ok: true, record: await save(withEvent({ ...now, plan: chosen }, 'planned', describePlan(chosen))) };
     } finally {
       inFlight.delete(planning.intent.id);
@@ -345,7 +366,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     if (r.lastAssessment?.status !== assessment.status) record = withEvent(record, 'assessed', `status ${assessment.status} at ${Math.round(assessment.elapsedShare * 100)}% of the horizon`);
     if (assessment.horizonReached) {
       const final = assessment.status === 'achieved' ? 'achieved' : 'not-achieved';
-      record = withEvent(moved(record, final), final, `horizon reached: ${assessment.expectations.map((e) => `${e.expectationId} ${e.status}`).join(', ')}`);
+      record = withEvent(moved(record, final), final, `horizon reached: ${assessment.expectations.map((e) => `${e.expectationId} ${e.notShown ? `not shown (${e.notShown})` : e.status}`).join(', ')}`);
       return { record: await save(await closing(record, `intent ${id} ended ${final} at its horizon`)), assessment };
     }
     // A plan just switched to has had no time to show anything: it is judged by its simulation

@@ -73,6 +73,7 @@ const expectationProgress = z.object({
   current: z.number().optional().describe("The KPI measured now, in the expectation's terms, on the customers of the intent's campaign (treated and held out of its segment)"),
   measuredAt: isoTime.optional().describe('When `current` was measured (the world time)'),
   currentRange: z.object({ low: z.number(), high: z.number() }).optional().describe('The 90 % interval of `current` when it is an estimate from few customers (churners avoided, net value, churn rate); off track only when its better end falls short too'),
+  notShown: z.string().optional().describe("At the horizon: why a value that meets the target by its point estimate is not shown to (its interval's worse end misses it); the intent then ends not-achieved"),
   projected: z.number().optional(),
   expectedAtHorizon: z.number().optional(),
   status: expectationStatus,
@@ -123,6 +124,8 @@ export const intentReport = z.object({
   pendingPlan: plan.optional(),
   spend: z.object({ spent: z.number(), budget: z.number().optional(), currency: z.string().optional() }),
   failureReason: z.string().optional().describe('Why the intent failed (lifecycle status failed)'),
+  horizonEndsAt: isoTime.describe("When the intent's horizon ends (counted from its creation, the world time)"),
+  expired: z.string().optional().describe('Set while an intent not yet run (accepted, planning) is past its horizon: it will not run, and ends failed at its next step'),
   measured: z
     .object({ at: isoTime, basis: z.string().optional() })
     .optional()
