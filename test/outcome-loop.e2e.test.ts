@@ -1,7 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPort } from './support/test-port.js';
 import { until } from './support/until.js';
@@ -108,21 +109,24 @@ describe('the outcome loop on the running operator', () => {
     ]);
 
     // Once the 7-day window has passed, `policy evaluate` on the server's own log finds every decision closed.
-    const evaluate = () => {
-      const r = spawnSync(process.execPath, [BIN, 'policy', 'evaluate', '--data-dir', dataDir, '--json'], { encoding: 'utf8' });
-      const last = r.stdout.trim().split('\n').at(-1) ?? '';
-      return r.status === 0 ? (JSON.parse(last) as { coverage: { bySource: Record<'nba', { due: number; closed: number; share: number; byResult: Record<string, number> }> } }) : undefined;
+    // Run without blocking this process: a spawnSync held the test's event loop while the server closed the idle
+    // keep-alive socket (72 s), and the next POST, sent before the close was read, failed "other side closed".
+    type Coverage = { coverage: { bySource: Record<'nba', { due: number; closed: number; share: number; byResult: Record<string, number> }> } };
+    const evaluate = async (): Promise<Coverage | undefined> => {
+      const r = await promisify(execFile)(process.execPath, [BIN, 'policy', 'evaluate', '--data-dir', dataDir, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).catch(() => undefined);
+      const last = r?.stdout.trim().split('\n').at(-1) ?? '';
+      return r ? (JSON.parse(last) as Coverage) : undefined;
     };
     // Due as soon as the log's newest time is a window past them; each is closed by the server's outcome
     // watch at its own pace (an offer unanswered is written `ignored` by its sweep), which lags at load:
     // read until every due decision is closed, then judge what came back.
-    type Report = NonNullable<ReturnType<typeof evaluate>>;
+    type Report = Coverage;
     // The test's own decisions are next-best-action's; the server's churn prevention logs its choices beside them.
     const answeredIn = (r: Report) => r.coverage.bySource.nba.byResult.accepted + r.coverage.bySource.nba.byResult.declined + r.coverage.bySource.nba.byResult.ignored;
     let last: Report | undefined;
     const report = await until(
       async () => {
-        last = evaluate() ?? last;
+        last = (await evaluate()) ?? last;
         const nba = last?.coverage.bySource.nba;
         return last && nba && nba.due >= decisions.length && nba.closed === nba.due ? last : undefined;
       },
