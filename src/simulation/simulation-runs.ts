@@ -5,6 +5,7 @@ import type { ScenarioResult } from './simulation-result.js';
 import { simulate, type SimulateOptions } from './simulate.js';
 import type { TwinSource } from './twin-population.js';
 import type { DocumentStore } from '../store/document-store.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 
 /** Where a run is in its life. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -33,6 +34,11 @@ export interface SimulationRunsOptions {
   readonly workers?: number;
   /** Least change of progress between two persisted updates (fewer writes). */
   readonly progressStep?: number;
+  /**
+   * What a run's startedAt and finishedAt are dated with: the runtime's clock (the sandbox's world
+   * time while it runs), as the intents and decisions the run is read with are; default the wall clock.
+   */
+  readonly clock?: Clock;
 }
 
 /** Starts, tracks, cancels and lists simulation runs. */
@@ -50,6 +56,8 @@ export interface SimulationRuns {
 /** The runs service over a store. */
 export function createSimulationRuns(o: SimulationRunsOptions): SimulationRuns {
   const step = o.progressStep ?? 0.02;
+  const clock = o.clock ?? systemClock;
+  const stamp = () => new Date(clock.now()).toISOString();
   const live = new Map<string, { controller: AbortController; done: Promise<SimulationRun>; current: SimulationRun }>();
 
   const get = async (id: string): Promise<SimulationRun> => {
@@ -65,7 +73,7 @@ export function createSimulationRuns(o: SimulationRunsOptions): SimulationRuns {
       if (scenarios.length === 0) throw new TwinloopError('BAD_INPUT', 'a run needs at least one scenario');
       const id = randomUUID();
       const controller = new AbortController();
-      const first: SimulationRun = { id, status: 'running', progress: 0, scenarios, startedAt: new Date().toISOString() };
+      const first: SimulationRun = { id, status: 'running', progress: 0, scenarios, startedAt: stamp() };
       await o.store.put(id, first);
       const entry = { controller, current: first, done: Promise.resolve(first) };
       live.set(id, entry);
@@ -88,11 +96,11 @@ export function createSimulationRuns(o: SimulationRunsOptions): SimulationRuns {
       entry.done = (async () => {
         try {
           const results = await simulate(await o.source(), scenarios, options);
-          await update({ ...entry.current, status: 'succeeded', progress: 1, results, finishedAt: new Date().toISOString() });
+          await update({ ...entry.current, status: 'succeeded', progress: 1, results, finishedAt: stamp() });
         } catch (err) {
           const e = toTwinloopError(err);
           const status: RunStatus = controller.signal.aborted ? 'cancelled' : 'failed';
-          await update({ ...entry.current, status, error: { code: e.code, message: e.message }, finishedAt: new Date().toISOString() }).catch(() => {});
+          await update({ ...entry.current, status, error: { code: e.code, message: e.message }, finishedAt: stamp() }).catch(() => {});
         } finally {
           live.delete(id);
         }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TwinloopError } from '../domain/errors.js';
+import { ManualClock } from '../domain/clock.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 import { parseScenarios, type Scenario } from './scenario.js';
 import { simulate } from './simulate.js';
@@ -250,6 +251,16 @@ describe('simulation runs', () => {
     expect(cancelled.progress).toBeLessThan(1);
     await expect(runs.cancel(long.id)).rejects.toThrow(/already cancelled/);
     expect((await runs.list()).length).toBe(2);
+  });
+
+  it("are dated on the runtime's clock (the world's time in the sandbox), not the wall clock", async () => {
+    const world = new ManualClock(Date.UTC(2026, 11, 12, 9));
+    const runs = createSimulationRuns({ store: memoryDocuments<SimulationRun>(), source: () => arraySource(population(200, () => 0.04), 30), workers: 0, clock: world });
+    const started = await runs.start([retention()]);
+    expect(started.startedAt).toBe('2026-12-12T09:00:00.000Z');
+    const done = await runs.wait(started.id);
+    expect(done.startedAt).toBe('2026-12-12T09:00:00.000Z');
+    expect(done.finishedAt).toBe('2026-12-12T09:00:00.000Z');
   });
 
   it('runs draws on worker threads with the same result as in-thread', async () => {

@@ -269,7 +269,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     await revenue.loaded;
     return liveTwinSource(twins, intelligence, { revenue: revenue.ledger, answers: true });
   };
-  const simulations = createSimulationRuns({ store: runStore, source: labSource });
+  // Runs are dated on the operator's clock, as the intents and decisions they sit beside: in the
+  // sandbox a run stamped with the wall clock read as months after the world's "now".
+  const simulations = createSimulationRuns({ store: runStore, source: labSource, clock });
 
   const workflows: WorkflowEngine = createWorkflowEngine({
     journal,
