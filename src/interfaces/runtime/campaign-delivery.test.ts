@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultCatalogue } from '../../decisioning/default-catalogue.js';
 import type { LoggedChoice } from '../../decisioning/decision-service.js';
-import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import type { ActionRequest, ActionRequestInput } from '../../decisioning/policy/index.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { partitionOf } from '../../domain/partitions.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -16,6 +16,7 @@ import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { OFFER_SETTLEMENTS, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
+import { cents } from '../../decisioning/action-pricing.js';
 import { ManualClock } from '../../domain/clock.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
@@ -57,6 +58,23 @@ async function freshRecords(): Promise<RecordStore> {
 }
 
 const dirs: string[] = [];
+
+/**
+ * The real guarded executor over a governance store of its own, under a policy that has every offer
+ * and discount wait for a person (an operator's policy that has campaigns' offers approved); the
+ * offers' settlements kept in `records`, where the campaign reads them. `acted` holds what was carried out.
+ */
+async function guardedWithOffersApproved(engine: TwinEngine, records: RecordStore) {
+  const gdir = mkdtempSync(join(tmpdir(), 'flows-campaign-gov-'));
+  dirs.push(gdir);
+  const store = await openGovernanceStore({ kind: 'sqlite', dataDir: gdir });
+  const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: (DEFAULT_ACTION_POLICY.rules ?? []).map((r) => (r.actionClass === 'offer' || r.actionClass === 'discount' ? { ...r, mode: 'approve' as const } : r)) });
+  const clock = new ManualClock(T0);
+  const catalogue = defaultCatalogue();
+  const acted: ActionRequest[] = [];
+  const guarded = createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), settlements: offerSettlementBook(records), executor: async (r) => (acted.push(r), { ok: true }), clock, pricing: { offering: (id) => catalogue.byId.get(id), monthlyPrice: (id) => engine.features(id)?.[FEATURE_INDEX.monthly_price] } });
+  return { store, guarded, acted };
+}
 afterEach(() => {
   logged = [];
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -455,15 +473,7 @@ describe('campaign delivery', () => {
     const engine = new TwinEngine();
     customer(engine, 'C0');
     const records = await freshRecords();
-    const gdir = mkdtempSync(join(tmpdir(), 'flows-campaign-gov-'));
-    dirs.push(gdir);
-    const store = await openGovernanceStore({ kind: 'sqlite', dataDir: gdir });
-    // Every offer and discount waits for a person (an operator's policy that has campaigns' offers approved).
-    const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: (DEFAULT_ACTION_POLICY.rules ?? []).map((r) => (r.actionClass === 'offer' || r.actionClass === 'discount' ? { ...r, mode: 'approve' as const } : r)) });
-    const clock = new ManualClock(T0);
-    const catalogue = defaultCatalogue();
-    const acted: string[] = [];
-    const guarded = createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), executor: async (r) => (acted.push(r.id), { ok: true }), clock, pricing: { offering: (id) => catalogue.byId.get(id), monthlyPrice: (id) => engine.features(id)?.[FEATURE_INDEX.monthly_price] } });
+    const { store, guarded, acted } = await guardedWithOffersApproved(engine, records);
     const answers: { status: string; approvalId?: string }[] = [];
     const services = servicesOver(engine, async (r) => {
       const a = await guarded.execute(r);
@@ -479,6 +489,55 @@ describe('campaign delivery', () => {
     expect(answers.map((a) => a.status)).toEqual(['pending-approval', 'pending-approval']);
     expect(answers[1].approvalId).toBe(answers[0].approvalId);
     expect(acted).toEqual([]);
+    await store.close();
+    await records.close();
+  });
+
+  it('asks a customer waiting for a person again with the variant first asked, while the next tick goes on with the next customers, and books the contact once approved', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 3; i++) customer(engine, `C${i}`);
+    const records = await freshRecords();
+    const { store, guarded, acted: carried } = await guardedWithOffersApproved(engine, records);
+    const acted = () => carried.map((r) => `${r.customerId}:${String(r.params.variantId)}`);
+    const asked: { customerId: string; variantId: string; status: string; approvalId?: string }[] = [];
+    const services = servicesOver(engine, async (r) => {
+      const a = await guarded.execute(r);
+      asked.push({ customerId: r.customerId ?? '', variantId: String(r.params?.variantId), status: a.status, ...(a.approvalId ? { approvalId: a.approvalId } : {}) });
+      return a;
+    });
+    const delivery = campaignDelivery(() => services, records, () => 3);
+    const variants = [
+      { id: 'disc', offerId: 'retain-10', channel: 'app' as const },
+      { id: 'bonus', offerId: 'data-bonus', channel: 'app' as const },
+    ];
+    await delivery.open({ campaignId: 'wait2', variants, budget: 100, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await delivery.apply('wait2', { tick: 1, shares: { disc: 1, bonus: 0 }, paused: [], remainingBudget: 100 });
+    expect(asked.map((a) => a.status), JSON.stringify(asked)).toEqual(['pending-approval']);
+    const first = asked[0];
+    expect(first.variantId).toBe('disc');
+    // The lane picks the other variant at tick 2: the waiting customer is asked again as first asked
+    // (old code: "idempotency conflict ... params.offerId: retain-10 then, data-bonus now", the tick failed).
+    await delivery.apply('wait2', { tick: 2, shares: { disc: 0, bonus: 1 }, paused: [], remainingBudget: 100 });
+    const tick2 = asked.slice(1);
+    expect(tick2.find((a) => a.customerId === first.customerId), JSON.stringify(asked)).toEqual({ ...first });
+    // ...and the campaign is not jammed behind it: the next customer is asked with the tick's variant.
+    expect(tick2.some((a) => a.customerId !== first.customerId && a.variantId === 'bonus' && a.status === 'pending-approval'), JSON.stringify(asked)).toBe(true);
+    expect((await delivery.view('wait2'))!.treated).toBe(0);
+    // A person approves: the contact is carried out once, and booked to the variant it was asked with at the next tick.
+    const approved = await guarded.approve(first.approvalId!, { kind: 'human', id: 'ops' }, 'fine');
+    expect(approved.status).toBe('executed');
+    expect(acted()).toEqual([`${first.customerId}:disc`]);
+    await delivery.apply('wait2', { tick: 3, shares: { disc: 0, bonus: 1 }, paused: [], remainingBudget: 100 });
+    expect(acted()).toEqual([`${first.customerId}:disc`]);
+    const view = (await delivery.view('wait2'))!;
+    expect(await delivery.treatedIds('wait2')).toContain(first.customerId);
+    const disc = view.variants.find((v) => v.variantId === 'disc')!;
+    expect(disc.presented).toBe(1);
+    // The campaign's budget holds what the approved contact moves: paid now and reserved until the answer.
+    expect(cents(view.spent + view.reserved)).toBe(cents((approved.cost ?? 0) + (approved.onAcceptance ?? 0)));
+    expect(view.spent + view.reserved).toBeGreaterThan(0);
+    // The two asked with the bonus (one at tick 2, the next at tick 3) still wait for a person.
+    expect(view.awaitingApproval).toBe(2);
     await store.close();
     await records.close();
   });

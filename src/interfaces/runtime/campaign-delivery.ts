@@ -10,7 +10,7 @@ import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
 import { planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
-import type { GuardedExecutor } from '../../agents/governance/guarded-executor.js';
+import type { GuardedExecutor, GuardedResult } from '../../agents/governance/guarded-executor.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { OperatorServices } from './operator-services.js';
@@ -270,22 +270,9 @@ export function campaignDelivery(
         const counts = (vs.notContacted ??= {});
         counts[why] = (counts[why] ?? 0) + 1;
       };
-      while (!held && !notNow && state.queue.length > 0) {
-        const lane = nextLane();
-        if (!lane) break;
-        const { v, offering } = lane;
-        if (sinceRead >= HOLD_READ_EVERY_CONTACTS) {
-          sinceRead = 0;
-          if ((held = await heldNow())) break;
-        }
-        const customerId = state.queue[0];
-        const decisionId = decisionIdOf(campaignId, customerId);
-        byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
-        // The contact is a decision like next-best-action's, in the one log: its answer comes back
-        // against it (a customer tried again with another variant keeps the first one's).
-        await services().decisions.logDecision({ decisionId, customerId, at: services().clock.now(), channel: v.channel, ...variantChoice(allocation, state.input.variants, v.offerId) });
-        sinceRead++;
-        const r = await (across?.().guarded() ?? services().guarded).execute({
+      /** Asks for the contact of a customer with a variant, under the customer's decision id. */
+      const ask = (v: CampaignInput['variants'][number], offering: (typeof lanes)[number]['offering'], customerId: string, decisionId: string) =>
+        (across?.().guarded() ?? services().guarded).execute({
           id: decisionId,
           // Judged as what the offering is (a discount meets the discount rules), presented to the customer.
           // Priced by the executor from the catalogue at this customer's monthly price.
@@ -309,6 +296,62 @@ export function campaignDelivery(
           // is an idempotency conflict (guarded-executor.ts requestContent), which failed the tick.
           why: { summary: `campaign ${campaignId}, variant ${v.id}` },
         });
+      /** Books a contact the executor carried out: the customer is treated with the variant, at what it charged. */
+      const bookContact = (v: CampaignInput['variants'][number], customerId: string, decisionId: string, r: GuardedResult) => {
+        state.treated[customerId] = v.id;
+        const vs = state.variants[v.id];
+        // Booked as the executor charged it (what the budget ledger committed), never more.
+        const charged = r.cost ?? 0;
+        vs.spent += charged;
+        state.spent += charged;
+        // Its acceptance-paid part waits for the answer (offer-settlement.ts): the campaign counts it once settled.
+        if (r.onAcceptance) (state.offers ??= noCampaignOffers()).awaiting[decisionId] = v.id;
+        campaignLeft = Math.max(0, cents(campaignLeft - charged - (r.onAcceptance ?? 0)));
+        return charged;
+      };
+      // Customers whose contact waits for a person are asked again first, each with the variant it
+      // was first asked with: the same request under its decision id hears the approval's answer
+      // (another variant's offer under that id is an idempotency conflict, which failed every tick).
+      // Kept by the campaign, not dropped, so that a contact a person approves is booked to it and
+      // its budget (the executor carries it out at the approval; this ask books what it charged).
+      for (const [customerId, variantId] of Object.entries(state.waiting ?? {})) {
+        if (held || notNow) break;
+        const v = state.input.variants.find((x) => x.id === variantId);
+        if (!v) continue;
+        const decisionId = decisionIdOf(campaignId, customerId);
+        byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
+        const r = await ask(v, services().decisions.catalogue.byId.get(v.offerId), customerId, decisionId);
+        if (r.status === 'pending-approval') continue;
+        delete state.waiting![customerId];
+        if (r.status === 'executed') {
+          const charged = bookContact(v, customerId, decisionId, r);
+          const lane = lanes.find((l) => l.v.id === v.id);
+          if (lane) lane.budget -= Math.max(MIN_PACING_COST, charged + (r.onAcceptance ?? 0));
+        } else {
+          // Rejected by the person, expired, or refused when approved: the customer is left out, by why.
+          const why = r.status === 'refused' ? (r.verdict?.guardrail ?? 'refused') : r.status;
+          const left = (state.left ??= {});
+          left[why] = (left[why] ?? 0) + 1;
+          notContacted(state.variants[v.id], why);
+        }
+        await save(state);
+      }
+      while (!held && !notNow && state.queue.length > 0) {
+        const lane = nextLane();
+        if (!lane) break;
+        const { v, offering } = lane;
+        if (sinceRead >= HOLD_READ_EVERY_CONTACTS) {
+          sinceRead = 0;
+          if ((held = await heldNow())) break;
+        }
+        const customerId = state.queue[0];
+        const decisionId = decisionIdOf(campaignId, customerId);
+        byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
+        // The contact is a decision like next-best-action's, in the one log: its answer comes back
+        // against it (a customer tried again with another variant keeps the first one's).
+        await services().decisions.logDecision({ decisionId, customerId, at: services().clock.now(), channel: v.channel, ...variantChoice(allocation, state.input.variants, v.offerId) });
+        sinceRead++;
+        const r = await ask(v, offering, customerId, decisionId);
         const vs = state.variants[v.id];
         vs.tried = (vs.tried ?? 0) + 1;
         const guardrail = r.status === 'refused' ? (r.verdict?.guardrail ?? 'refused') : undefined;
@@ -348,24 +391,23 @@ export function campaignDelivery(
           if (++lane.failures >= MAX_FAILURES_PER_TICK) lane.done = true;
           continue;
         }
-        // Advised or waiting for a person: this variant stops for the tick.
+        // Advised or waiting for a person: this variant stops for the tick (one new approval a variant a tick).
         if (r.status !== 'executed') {
           notContacted(vs, r.status);
+          if (r.status === 'pending-approval') {
+            // Out of the queue, so the campaign goes on with the next customers at the next tick; asked
+            // again at each tick with this variant (above) until the person answers.
+            state.queue.shift();
+            (state.waiting ??= {})[customerId] = v.id;
+          }
           await save(state);
           lane.done = true;
           continue;
         }
         state.queue.shift();
-        state.treated[customerId] = v.id;
-        // Booked as the executor charged it (what the budget ledger committed), never more.
-        const charged = r.cost ?? 0;
-        vs.spent += charged;
-        state.spent += charged;
-        // Its acceptance-paid part waits for the answer (offer-settlement.ts): the campaign counts it once settled.
-        if (r.onAcceptance) (state.offers ??= noCampaignOffers()).awaiting[decisionId] = v.id;
+        const charged = bookContact(v, customerId, decisionId, r);
         // The tick's budget pays for every offer being accepted: its acceptance-paid part too.
         lane.budget -= Math.max(MIN_PACING_COST, charged + (r.onAcceptance ?? 0));
-        campaignLeft = Math.max(0, cents(campaignLeft - charged - (r.onAcceptance ?? 0)));
         await save(state);
       }
       state.lastAppliedTick = allocation.tick;
@@ -396,6 +438,7 @@ export function campaignDelivery(
         reserved: cents(total.reserved),
         controlShare: s.input.controlShare,
         audienceLeft: s.queue.length,
+        awaitingApproval: Object.keys(s.waiting ?? {}).length,
         treated: Object.keys(s.treated).length,
         leftOut: s.left ?? {},
         variants: stats.variants,

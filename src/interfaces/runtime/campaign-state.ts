@@ -64,6 +64,8 @@ export interface CampaignDeliveryView {
   readonly reserved: number;
   readonly controlShare: number;
   readonly audienceLeft: number;
+  /** Customers whose contact waits for a person's approval (asked again at each tick with the variant first asked). */
+  readonly awaitingApproval: number;
   readonly treated: number;
   readonly leftOut: Readonly<Record<string, number>>;
   readonly variants: CampaignStats['variants'];
@@ -77,6 +79,8 @@ export interface CampaignState {
   /** Ticks already applied: the flow's step is at-least-once, a repeated tick contacts nobody new. */
   lastAppliedTick: number;
   queue: string[];
+  /** Customers whose contact waits for a person, by the variant they were asked with (out of the queue until answered). */
+  waiting?: Record<string, string>;
   control: string[];
   treated: Record<string, string>;
   /** Customers of the audience left out, by the rule that refused them (consent, opt-out, caps…, `sleeping-dog` when drawn). */

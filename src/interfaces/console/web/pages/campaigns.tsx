@@ -47,6 +47,7 @@ interface Detail extends Omit<Brief, 'variants'> {
   readonly variants: readonly Variant[];
   readonly control: { customers: number; churned: number } | null;
   readonly audienceLeft: number;
+  readonly awaitingApproval?: number;
   readonly leftOut: Readonly<Record<string, number>>;
   readonly allocation: readonly { tick: number; at: string | null; shares: Readonly<Record<string, number>>; paused: readonly string[]; held: boolean; spent: number }[];
   readonly adjustments: readonly { seq: number; at: string; event: string; variantId: string | null; by: string; reason: string }[];
@@ -223,7 +224,7 @@ export function CampaignPage({ id }: { id: string }) {
           </tbody>
         </table>
         <p class="muted">
-          Control group: {d.control ? `${count(d.control.customers)} customers, ${count(d.control.churned)} churned (${rate(d.control.churned, d.control.customers)})` : 'none'}; {count(d.audienceLeft)} of the audience not contacted yet
+          Control group: {d.control ? `${count(d.control.customers)} customers, ${count(d.control.churned)} churned (${rate(d.control.churned, d.control.customers)})` : 'none'}; {count(d.audienceLeft)} of the audience not contacted yet{d.awaitingApproval ? `, ${count(d.awaitingApproval)} waiting for a person's approval` : ''}
           {Object.keys(d.leftOut).length > 0 && `; left out by contact rules: ${Object.entries(d.leftOut).map(([rule, n]) => `${n} ${rule}`).join(', ')}`}.
         </p>
       </section>
