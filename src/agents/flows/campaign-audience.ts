@@ -26,6 +26,8 @@ export interface AudienceCandidate {
     /** Expected acceptance per offer kind under the profile. */
     readonly acceptance: Readonly<Record<OfferKind, number>>;
   };
+  /** False when the customer gave no marketing consent (contact-policy.ts marketingConsentRefusal): left out of a marketing campaign before drawing. */
+  readonly marketingConsent?: false;
 }
 
 /** The audience, best first, and who was left out. */

@@ -17,6 +17,7 @@ const audienceCandidate = z.object({
   customerId: z.string(),
   atStake: z.number(),
   profile: z.object({ sleepingDog: z.number(), acceptance: z.record(z.string(), z.number()) }).optional(),
+  marketingConsent: z.literal(false).optional().describe('False: no marketing consent (contact-policy.ts marketingConsentRefusal), left out of a marketing campaign'),
 });
 const audienceAnswer = z.object({
   partitions: z.array(z.number().int()).describe('The live partitions whose customers were read'),

@@ -32,9 +32,9 @@ const T0 = Date.parse('2026-11-01T00:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** An active postpaid customer with one plan and a complaint (so the service check-in is eligible), a customer since `days` ago. */
-function customer(engine: TwinEngine, id: string, days = 400): void {
+function customer(engine: TwinEngine, id: string, days = 400, marketing = true): void {
   const events: TwinEvent[] = [
-    { id: `${id}-c`, kind: 'customer', customerId: id, time: iso(T0 - days * DAY_MS), source: 't', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since: iso(T0 - days * DAY_MS), consent: { marketing: true } } },
+    { id: `${id}-c`, kind: 'customer', customerId: id, time: iso(T0 - days * DAY_MS), source: 't', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since: iso(T0 - days * DAY_MS), consent: { marketing } } },
     { id: `${id}-s`, kind: 'subscription', customerId: id, time: iso(T0 - (days - 1) * DAY_MS), source: 't', v: 1, data: { action: 'activated', subscriptionId: `${id}-L1`, productKind: 'plan', productId: 'P1', monthlyPrice: 40 } },
   ];
   for (const e of events) engine.apply(e, Date.parse(e.time));
@@ -171,6 +171,33 @@ describe('campaign delivery', () => {
     await delivery.apply('cmp2', { tick: 2, shares: { v: 1 }, paused: [], remainingBudget: 100 });
     // Nobody was dropped for the hour of the first tick: all ten are reached at the second.
     expect(contacted.size).toBe(10);
+    await records.close();
+  });
+
+  it('leaves the customers with no marketing consent out of the audience before drawing it, and counts them (no-consent)', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 6; i++) customer(engine, `C${i}`, 400, i % 3 !== 1);
+    const records = await freshRecords();
+    const asked: string[] = [];
+    const services = servicesOver(engine, async (r) => {
+      asked.push(r.customerId ?? '');
+      return { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' };
+    });
+    const delivery = campaignDelivery(() => services, records, () => 1);
+    const variants = [
+      { id: 'discount-app', offerId: 'retain-10', channel: 'app' as const },
+      { id: 'bonus-app', offerId: 'data-bonus', channel: 'app' as const },
+    ];
+    await delivery.open({ campaignId: 'cmp-consent', variants, budget: 400, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    // Never in the queue: the old code drew C1 and C4 and the executor's contact rules refused them.
+    const opened = (await delivery.view('cmp-consent', { churn: false }))!;
+    expect(opened.leftOut).toEqual({ 'no-consent': 2 });
+    expect(opened.audienceLeft).toBe(4);
+    await delivery.apply('cmp-consent', { tick: 1, shares: { 'discount-app': 0.5, 'bonus-app': 0.5 }, paused: [], remainingBudget: 400 });
+    expect([...asked].sort()).toEqual(['C0', 'C2', 'C3', 'C5']);
+    // No decision logged for them either.
+    expect(logged.filter((c) => c.customerId === 'C1' || c.customerId === 'C4')).toEqual([]);
+    expect((await delivery.view('cmp-consent', { churn: false }))!.leftOut).toEqual({ 'no-consent': 2 });
     await records.close();
   });
 

@@ -5,7 +5,8 @@ import type { TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import type { RecordStore } from '../../store/record-store.js';
 import { MIN_FAILURES_TO_PAUSE } from '../../agents/flows/campaign-bandit.js';
-import { CONTACT_RULES } from '../../decisioning/contact-policy.js';
+import { CONTACT_RULES, marketingConsentRefusal } from '../../decisioning/contact-policy.js';
+import { contactKindOf } from '../../decisioning/action-contact.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
@@ -17,8 +18,12 @@ import type { OperatorServices } from './operator-services.js';
 import { offeringParams } from '../../decisioning/decision-action.js';
 import { answerAfter, answerOfAction, CAMPAIGN_ANSWERS, NO_SHARED_ANSWERS, sharedAnswers } from './campaign-answers.js';
 import { decisionIdOf } from './campaign-decision-ids.js';
+
 import { campaignOffersOf, noCampaignOffers, settledTotal, tallyCampaignOffers, type Settled } from './campaign-offer-tally.js';
 import { CAMPAIGN_HOLDS, MAX_HISTORY, statsOf, watched, type CampaignDeliveryView, type CampaignHold, type CampaignState, type VariantState } from './campaign-state.js';
+
+/** A variant's offering in the catalogue (absent: an offer only the back end knows). */
+type OfferingOf = ReturnType<OperatorServices['decisions']['catalogue']['byId']['get']>;
 
 /**
  * The delivery side of managed campaigns: it draws the audience (active twins ranked by what an
@@ -169,6 +174,16 @@ export function campaignDelivery(
    * `after`, up to `limit`: each read from the walk's features (the three a value proxy needs),
    * never a twin's whole feature list. One process reads them all at once, a worker a page at a time.
    */
+  /** What a variant's contact asks of the guarded executor (its params). */
+  const contactParams = (v: CampaignInput['variants'][number], offering: OfferingOf, campaignId: string, decisionId: string) => ({
+    offerId: v.offerId,
+    campaignId,
+    decisionId,
+    variantId: v.id,
+    direction: 'outbound' as const,
+    // An offer the back end knows is presented; a check-in goes out as a message on the planned channel.
+    ...(offering ? offeringParams(offering, { purpose: 'retention', notificationChannel: v.notificationChannel ?? 'sms', body: offering.offering.treatments[0]?.message }) : { present: true as const }),
+  });
   const candidatesWalk = (segment: readonly FeatureFilter[], after: PartitionKey | null, limit: number, keep: (customerId: string) => boolean) => {
     const items: AudienceCandidate[] = [];
     const { next } = walkTwinsInPartitionOrder(services().twins.engine, candidateFilters(segment), after ?? undefined, limit, keep, (customerId, f) =>
@@ -177,6 +192,8 @@ export function campaignDelivery(
         // Without a churn model, a value proxy: spend, more of it for a complainer, and overage.
         atStake: reader?.atStake(customerId) ?? f[FEATURE_INDEX.arpu_3m] * (1 + f[FEATURE_INDEX.complaints_90d]) + f[FEATURE_INDEX.months_over_allowance_3m],
         profile: reader?.profile(customerId),
+        // The contact rules' one consent check (contact-policy.ts), read where the twin is.
+        ...(marketingConsentRefusal(f) ? { marketingConsent: false as const } : {}),
       }) > 0,
     services().scoreFields);
     return { items, next };
@@ -200,7 +217,17 @@ export function campaignDelivery(
       if (await load(input.campaignId)) return;
       // The audience is the campaign's segment (an intent's, as resolved when planned), over every
       // partition on a worker; the control group is drawn from that audience, not from the whole base.
-      const candidates = across ? await across().audience(input.audience ?? []) : candidatesHere(input.audience ?? []);
+      const drawn = across ? await across().audience(input.audience ?? []) : candidatesHere(input.audience ?? []);
+      // A customer with no marketing consent is left out before the audience is drawn when every
+      // variant is a marketing contact (the executor's contact rules would refuse each one after a
+      // decision was logged, a211226 for churn prevention); one a variant may reach stays in.
+      const catalogue = services().decisions.catalogue;
+      const marketingOnly = input.variants.every((v) => {
+        const offering = catalogue.byId.get(v.offerId);
+        return contactKindOf({ actionClass: offering?.actionClass ?? 'offer', params: contactParams(v, offering, input.campaignId, '') }) === 'marketing';
+      });
+      const candidates = marketingOnly ? drawn.filter((c) => c.marketingConsent !== false) : drawn;
+      const noConsent = drawn.length - candidates.length;
       const kindOf = (offerId: string) => reader?.kindOf(offerId) ?? 'other';
       const planned = planCampaignAudience(candidates, [...new Set(input.variants.map((v) => kindOf(v.offerId)))], MAX_AUDIENCE);
       const audience = planned.audience.map((r) => r.customerId);
@@ -215,7 +242,7 @@ export function campaignDelivery(
         input: { campaignId: input.campaignId, variants: input.variants, budget: input.budget, controlShare: input.controlShare, seed: input.seed },
         queue: audience.filter((id) => !held.has(id)),
         control,
-        ...(planned.sleepingDogs > 0 ? { left: { 'sleeping-dog': planned.sleepingDogs } } : {}),
+        ...(planned.sleepingDogs > 0 || noConsent > 0 ? { left: { ...(noConsent > 0 ? { 'no-consent': noConsent } : {}), ...(planned.sleepingDogs > 0 ? { 'sleeping-dog': planned.sleepingDogs } : {}) } } : {}),
         priorAcceptance,
         treated: {},
         variants: Object.fromEntries(input.variants.map((v) => [v.id, { presented: 0, accepted: 0, declined: 0, spent: 0 }])),
@@ -271,7 +298,7 @@ export function campaignDelivery(
         counts[why] = (counts[why] ?? 0) + 1;
       };
       /** Asks for the contact of a customer with a variant, under the customer's decision id. */
-      const ask = (v: CampaignInput['variants'][number], offering: (typeof lanes)[number]['offering'], customerId: string, decisionId: string) =>
+      const ask = (v: CampaignInput['variants'][number], offering: OfferingOf, customerId: string, decisionId: string) =>
         (across?.().guarded() ?? services().guarded).execute({
           id: decisionId,
           // Judged as what the offering is (a discount meets the discount rules), presented to the customer.
@@ -280,15 +307,7 @@ export function campaignDelivery(
           channel: v.channel,
           customerId,
           domain: 'campaigns',
-          // An offer the back end knows is presented; a check-in goes out as a message on the planned channel.
-          params: {
-            offerId: v.offerId,
-            campaignId,
-            decisionId,
-            variantId: v.id,
-            direction: 'outbound',
-            ...(offering ? offeringParams(offering, { purpose: 'retention', notificationChannel: v.notificationChannel ?? 'sms', body: offering.offering.treatments[0]?.message }) : { present: true }),
-          },
+          params: contactParams(v, offering, campaignId, decisionId),
           actor: { kind: 'agent', id: 'campaign-manager' },
           runBudgetLeft: campaignLeft,
           // The same at every tick: a customer whose contact waits for a person is asked again at the
