@@ -109,6 +109,26 @@ describe('generation', () => {
     expect(run.running).toBe(false);
   });
 
+  it('runs slower rather than leaping when a tick comes late: a 30 s stall moves the world one step, the hours it missed come one by one', async () => {
+    const real = new ManualClock(0);
+    const sink: EventSink = { submit: async (b) => b.map((e) => ({ status: 'accepted' as const, id: e.id })) };
+    const world = createSandboxWorld(tiny, 9, { latencyScale: 0 });
+    const start = world.clock.now();
+    const run = world.startLive({ speed: 3600, sink, realClock: real, manual: true, maxStepMs: 1000 });
+    real.advance(250);
+    await run.tick();
+    expect(world.clock.now() - start).toBe(15 * 60_000); // on time: a quarter of an hour a quarter of a second
+    real.advance(30_000); // the server held its event loop for 30 s
+    await run.tick();
+    expect(world.clock.now() - start).toBe(15 * 60_000 + 3_600_000); // one hour, not thirty
+    expect(run.heldBackMs).toBe(29_000);
+    real.advance(250);
+    await run.tick();
+    expect(world.clock.now() - start).toBe(30 * 60_000 + 3_600_000);
+    await run.stop();
+    expect(() => world.startLive({ speed: 3600, sink, realClock: real, manual: true, maxStepMs: 0 })).toThrow(/maxStepMs must be > 0/);
+  });
+
   it('hurts customers before the alarm (or with none): touched customers call in while it lasts, the alarm comes after', () => {
     const cfg = loadWorldDocument({ extends: 'small', population: { customers: 600 }, network: { cells: 10, incidents: { perCellPerMonth: 3, durationHours: { median: 4, sigma: 0.5 } } } });
     const world = createSandboxWorld(cfg, 7);
