@@ -12,6 +12,10 @@ import type { ActionRequest } from './policy/index.js';
  *   offering's discount percentage and months, and must be asked for as its own class;
  * - a credit or compensation costs its amount (`params.amount`, or `cost`; both given must agree);
  * - a discount outside the catalogue costs its percentage of the monthly price over its months;
+ * - a plan change to a plan the BSS sells (`params.planId`, with `plans` known) costs the monthly
+ *   revenue it gives up (the plan the customer is on now less the one they move to, 0 for a move
+ *   up), and carries its terms (`params.planChange`: from and to, each plan's monthly price and
+ *   the difference), which the approver is shown;
  * - any other class costs what the caller says (a contact's internal cost; the policy rule's
  *   unit cost when none).
  * A caller's `cost` that disagrees with the price is refused (BAD_INPUT), never silently replaced.
@@ -22,6 +26,27 @@ export interface PricingSource {
   offering(offerId: string): CompiledOffer | undefined;
   /** The customer's current monthly price (the twin's `monthly_price`); undefined when unknown. */
   monthlyPrice(customerId: string): number | undefined;
+  /** The plans the BSS sells and the plan each customer is on: plan changes are priced from them (absent: a plan change costs what the caller says). */
+  plans?: PlanPrices;
+}
+
+/** The plans a plan change may move to, with their monthly prices, and the plan a customer is on now. */
+export interface PlanPrices {
+  /** The monthly price of a plan the BSS sells; undefined for one it does not sell. */
+  price(planId: string): number | undefined;
+  /** The ids of the plans it sells (named when a request names another). */
+  ids(): readonly string[];
+  /** The customer's plan now and its monthly price (the twin's active plan); undefined when they have none. */
+  current(customerId: string): { planId: string; monthlyPrice: number } | undefined;
+}
+
+/** What a plan change moves: the plan the customer leaves and the one they move to, each at its monthly price, and the difference to their monthly bill (negative: they pay less). */
+export interface PlanChangeTerms {
+  fromPlanId: string | null;
+  fromMonthlyPrice: number;
+  toPlanId: string;
+  toMonthlyPrice: number;
+  monthlyDifference: number;
 }
 
 /** Rounds to the cent: money is moved in cents. */
@@ -80,6 +105,7 @@ export function priceActionRequest(given: ActionRequest, source: PricingSource |
     const cost = cents(amount);
     return { ...request, cost, params: { ...p, amount: cost } };
   }
+  if (request.actionClass === 'plan_change' && typeof p.planId === 'string' && source?.plans && request.customerId) return pricePlanChange(request, p.planId, request.customerId, source.plans);
   if (request.actionClass === 'discount') {
     if (request.discountPct === undefined) throw new TwinloopError('BAD_INPUT', 'a discount outside the catalogue needs discountPct (or params.offerId of a catalogue discount)');
     const months = typeof p.months === 'number' ? p.months : 1;
@@ -103,10 +129,29 @@ export function repriceActionRequest(request: ActionRequest, source: PricingSour
   if (!source || !request.customerId) return request;
   const offerId = request.params.offerId;
   const offering = typeof offerId === 'string' ? source.offering(offerId) : undefined;
-  const fromPrices = typeof offerId === 'string' ? offering?.actionClass === request.actionClass : request.actionClass === 'discount';
+  const fromPrices = typeof offerId === 'string' ? offering?.actionClass === request.actionClass : request.actionClass === 'discount' || (request.actionClass === 'plan_change' && source.plans !== undefined);
   // A monthly price no longer known (the customer has no twin now) would price an offering at its fixed cost alone.
   if (!fromPrices || source.monthlyPrice(request.customerId) === undefined) return request;
-  // The first pricing's figures (cost, the amount the caller confirmed) are what is priced again.
-  const { amount: _asked, ...params } = request.params;
+  // The first pricing's figures (cost, the amount the caller confirmed, a plan change's terms) are what is priced again.
+  const { amount: _asked, planChange: _terms, ...params } = request.params;
   return priceActionRequest({ ...request, cost: 0, params }, source);
+}
+
+/**
+ * A plan change priced from the plans: its terms from the customer's plan now to the one named,
+ * and its cost the monthly revenue it gives up. A plan the BSS does not sell is refused here,
+ * naming those it does, before the policy or a back end sees it.
+ */
+function pricePlanChange(request: ActionRequest, planId: string, customerId: string, plans: PlanPrices): ActionRequest {
+  const toMonthlyPrice = plans.price(planId);
+  if (toMonthlyPrice === undefined) throw new TwinloopError('BAD_INPUT', `params.planId: "${planId}" is not a plan the BSS sells; one of ${plans.ids().join(', ')}`);
+  const now = plans.current(customerId);
+  const fromMonthlyPrice = now?.monthlyPrice ?? 0;
+  const monthlyDifference = cents(toMonthlyPrice - fromMonthlyPrice);
+  const cost = cents(Math.max(0, -monthlyDifference));
+  const how = `the move from ${now ? `${now.planId} at ${fromMonthlyPrice}` : 'no plan'} to ${planId} at ${toMonthlyPrice} a month`;
+  if (request.cost > 0 && Math.abs(request.cost - cost) > HALF_CENT) throw disagree('cost', request.cost, cost, how);
+  const { planChange: _given, ...params } = request.params;
+  const planChange: PlanChangeTerms = { fromPlanId: now?.planId ?? null, fromMonthlyPrice, toPlanId: planId, toMonthlyPrice, monthlyDifference };
+  return { ...request, cost, params: { ...params, planChange } };
 }

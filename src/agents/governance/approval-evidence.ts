@@ -1,4 +1,4 @@
-import { cents } from '../../decisioning/action-pricing.js';
+import { cents, type PlanChangeTerms } from '../../decisioning/action-pricing.js';
 import type { ActionRequest, BudgetStanding, PolicyVerdict } from '../../decisioning/policy/index.js';
 import { onAcceptancePart, paidAtPresentation, presentsOffer } from './offer-settlement.js';
 
@@ -16,6 +16,8 @@ export interface ApprovalAmount {
   readonly paidAtPresentation?: number;
   readonly onAcceptance?: number;
   readonly discountPct?: number;
+  /** A plan change: the plan it moves from and to, each at its monthly price, and the difference to the customer's monthly bill (its cost is the revenue a move down gives up). */
+  readonly planChange?: PlanChangeTerms;
 }
 
 /** A budget line the approval would book on, as it stood when the policy judged the request. */
@@ -47,6 +49,7 @@ export function approvalEvidence(request: ActionRequest, verdict: Pick<PolicyVer
     cost: verdict.cost,
     ...(later > 0 ? { paidAtPresentation: paidAtPresentation(request, verdict.cost), onAcceptance: later } : {}),
     ...(request.discountPct !== undefined ? { discountPct: request.discountPct } : {}),
+    ...(isPlanChangeTerms(request.params.planChange) ? { planChange: request.params.planChange } : {}),
   };
   const budgets = verdict.budget.map((c): ApprovalBudgetLine => {
     const s = spending.find((x) => x.scope === c.scope && x.periodKey === c.periodKey);
@@ -54,4 +57,10 @@ export function approvalEvidence(request: ActionRequest, verdict: Pick<PolicyVer
     return { scope: c.scope, periodKey: c.periodKey, limit: c.limit, spent, left: cents(Math.max(0, c.limit - spent)) };
   });
   return { ...(request.why.evidence ?? {}), facts: request.features, factsAsOf: now, amount, budgets };
+}
+
+/** The terms the pricing put on a plan change (`params.planChange`), not anything else a caller's params hold there. */
+function isPlanChangeTerms(v: unknown): v is PlanChangeTerms {
+  const t = v as Partial<PlanChangeTerms> | undefined;
+  return typeof t === 'object' && t !== null && typeof t.toPlanId === 'string' && typeof t.toMonthlyPrice === 'number' && typeof t.fromMonthlyPrice === 'number' && typeof t.monthlyDifference === 'number';
 }

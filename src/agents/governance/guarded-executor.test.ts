@@ -337,6 +337,18 @@ describe('guarded executor', () => {
     expect((await queue.get(asked.approvalId!))!.evidence).toMatchObject({ amount: { cost: 17, paidAtPresentation: 2, onAcceptance: 15, discountPct: 10 } });
   });
 
+  it('shows a plan change as the plan it moves to and the monthly difference checked, not an amount of 0 (a move down costs the revenue it gives up)', async () => {
+    const clock = new ManualClock(T0);
+    const queue = createApprovalQueue(store, clock);
+    const sold: Record<string, number> = { 'fibre-m': 80, 'dsl-l': 75 };
+    const plans = { price: (id: string) => sold[id], ids: () => Object.keys(sold), current: () => ({ planId: 'fibre-m', monthlyPrice: 80 }) };
+    const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), pricing: { offering: () => undefined, monthlyPrice: () => 80, plans }, ledger: createBudgetLedger(store), queue, audit: createAuditTrail(store, clock), executor: () => Promise.resolve({ ok: true }), clock });
+    const asked = await guarded.execute(req({ actionClass: 'plan_change', channel: 'call', params: { planId: 'dsl-l' }, why: { summary: 'asks for a cheaper plan' } }));
+    expect(asked).toMatchObject({ status: 'pending-approval', cost: 5 });
+    expect((await queue.get(asked.approvalId!))!.evidence).toMatchObject({ amount: { cost: 5, planChange: { fromPlanId: 'fibre-m', fromMonthlyPrice: 80, toPlanId: 'dsl-l', toMonthlyPrice: 75, monthlyDifference: -5 } } });
+    await expect(guarded.execute(req({ actionClass: 'plan_change', channel: 'call', params: { planId: 'fibre-s' }, why: { summary: 'a plan nobody sells' } }))).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/"fibre-s" is not a plan the BSS sells; one of fibre-m, dsl-l/) });
+  });
+
   /**
    * Discounts asked for approval, priced from the catalogue at C8's monthly price (`price`, which a
    * test changes), over the customer's world (`clock`) and people's time (`people`), as the server

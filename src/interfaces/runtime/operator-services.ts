@@ -47,6 +47,7 @@ import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinEvent } from '../../domain/events.js';
 import type { Bss } from './bss.js';
+import { planPrices } from './plan-prices.js';
 import { keepRevenueLedger } from './revenue-ledger-from-log.js';
 
 /**
@@ -220,7 +221,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const guarded = createGuardedExecutor({
     policy: () => actionPolicy.current(),
     // Every request is priced from the live catalogue at its customer's monthly price, and meets the contact rules.
-    pricing: { offering: (id) => decisions.catalogue.byId.get(id), monthlyPrice: (id) => twins.engine.features(id)?.[FEATURE_INDEX.monthly_price] },
+    // A plan change from the plans the BSS sells and the plan the twin says the customer is on.
+    pricing: { offering: (id) => decisions.catalogue.byId.get(id), monthlyPrice: (id) => twins.engine.features(id)?.[FEATURE_INDEX.monthly_price], ...(o.bss ? { plans: planPrices(o.bss.plans, twins.engine) } : {}) },
     // The policy's segments read the twin and its scores as they are, never what a caller says of them.
     facts: twinFields(twins.engine, intelligence.scoreFields),
     contact: (request) => decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),

@@ -4,13 +4,14 @@ import { Alert } from '../alert';
 import { postJson, seg } from '../api';
 import { eventTime, money, span } from '../format';
 import { may, useIdentity } from '../identity';
+import { planChangeText, type PlanChange } from '../plan-change';
 import type { GuardedResult } from '../types';
 import { useJson } from '../use-json';
 
 interface Approval {
   readonly id: string;
   readonly status: string;
-  readonly request: Readonly<Record<string, unknown>> & { customerId?: string; actionClass?: string; channel?: string; cost?: number; offerId?: string; why?: { summary?: string } };
+  readonly request: Readonly<Record<string, unknown>> & { customerId?: string; actionClass?: string; channel?: string; cost?: number; offerId?: string; params?: Readonly<Record<string, unknown>>; why?: { summary?: string } };
   readonly why: readonly string[];
   readonly riskClass: string;
   readonly rule: string | null;
@@ -73,7 +74,7 @@ function Decide({ approval, onDone }: { approval: Approval; onDone(id: string): 
 interface JudgedEvidence {
   readonly facts?: Readonly<Record<string, number>>;
   readonly factsAsOf?: number;
-  readonly amount?: { readonly cost: number; readonly paidAtPresentation?: number; readonly onAcceptance?: number; readonly discountPct?: number };
+  readonly amount?: { readonly cost: number; readonly paidAtPresentation?: number; readonly onAcceptance?: number; readonly discountPct?: number; readonly planChange?: PlanChange };
   readonly budgets?: readonly { readonly scope: string; readonly periodKey: string; readonly limit: number; readonly spent: number; readonly left: number }[];
 }
 const JUDGED_KEYS = new Set(['facts', 'factsAsOf', 'amount', 'budgets']);
@@ -86,9 +87,15 @@ function Judged({ evidence }: { evidence: JudgedEvidence }) {
   const amount = evidence.amount;
   return (
     <dl class="facts" data-testid="judged">
+      {amount?.planChange && (
+        <>
+          <dt>Plan change</dt>
+          <dd data-testid="plan-change">{planChangeText(amount.planChange)}</dd>
+        </>
+      )}
       {amount && (
         <>
-          <dt>Amount</dt>
+          <dt>{amount.planChange ? 'Cost checked (the monthly revenue a move down gives up)' : 'Amount'}</dt>
           <dd>
             {money(amount.cost)}
             {amount.onAcceptance !== undefined && <> ({money(amount.paidAtPresentation ?? 0)} when presented, {money(amount.onAcceptance)} only if the customer accepts)</>}
@@ -116,7 +123,8 @@ function ApprovalCard({ a, children, link = true }: { a: Approval; children: Com
     <article class="panel" data-testid={a.status === 'pending' ? 'approval' : 'decided'} aria-labelledby={`ap-${a.id}`}>
       <h2 id={`ap-${a.id}`}>
         {a.request.actionClass ?? 'action'}
-        {a.request.offerId ? ` ${a.request.offerId}` : ''} for{' '}
+        {a.request.offerId ? ` ${a.request.offerId}` : ''}
+        {typeof a.request.params?.planId === 'string' ? ` to ${a.request.params.planId}` : ''} for{' '}
         {a.request.customerId ? <a href={`/console/customers/${seg(a.request.customerId)}`}>{a.request.customerId}</a> : 'a customer'}
         {typeof a.request.cost === 'number' && <> · cost {money(a.request.cost)}</>}
         {link && (
