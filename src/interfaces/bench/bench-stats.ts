@@ -68,3 +68,30 @@ export function consume(sink: number): void {
   if (Number.isNaN(sink)) throw new TwinloopError('INTERNAL', 'a bench baseline computed NaN: its loop read garbage; report this as a bug');
 }
 
+/**
+ * The longest stretch the event loop was held while `work` ran: the largest gap between two turns
+ * of a `setImmediate` chain running beside it (a turn runs only when the loop is free). Also the
+ * work's own wall time.
+ */
+export async function longestHold(work: () => Promise<void>): Promise<{ holdMs: number; wallMs: number }> {
+  let last = performance.now();
+  let longest = 0;
+  let running = true;
+  const turn = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    if (running) setImmediate(turn);
+  };
+  setImmediate(turn);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const t0 = performance.now();
+  await work();
+  const wallMs = performance.now() - t0;
+  running = false;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return { holdMs: longest, wallMs };
+}
+
+/** The middle of `xs` (the upper one of an even count). */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];

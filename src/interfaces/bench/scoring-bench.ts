@@ -10,7 +10,7 @@ import { DEFAULT_PASS_SLICE_MS, LiveScoring } from '../../intelligence/live/live
 import { intOption } from '../cli/cli-numbers.js';
 import { inTempDir, submitInBatches } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
-import { ratio, round, sampleStats, timeEach } from './bench-stats.js';
+import { longestHold, median, ratio, round, sampleStats, timeEach } from './bench-stats.js';
 
 /** The re-scoring budget the issue sets per twin and event. */
 const BUDGET_US = 50;
@@ -22,33 +22,6 @@ const EXPLAIN_SAMPLES = 500;
 const WARMUP = 2_000;
 /** Passes over every twin timed each way (the median is reported). */
 const PASS_RUNS = 5;
-
-/**
- * The longest stretch the event loop was held while `work` ran: the largest gap between two turns
- * of a `setImmediate` chain running beside it (a turn runs only when the loop is free). Also the
- * work's own wall time.
- */
-async function longestHold(work: () => Promise<void>): Promise<{ holdMs: number; wallMs: number }> {
-  let last = performance.now();
-  let longest = 0;
-  let running = true;
-  const turn = () => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    if (running) setImmediate(turn);
-  };
-  setImmediate(turn);
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  const t0 = performance.now();
-  await work();
-  const wallMs = performance.now() - t0;
-  running = false;
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  return { holdMs: longest, wallMs };
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Figures of `bench scoring`. */
 export interface ScoringBenchResult {
