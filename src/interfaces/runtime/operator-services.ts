@@ -107,6 +107,13 @@ export interface OperatorServicesOptions {
   readonly twins: TwinService;
   readonly storeOptions: StoreOptions;
   readonly clock: Clock;
+  /**
+   * The world's time, which the operator's acts are judged and dated by: the guarded executor
+   * (budgets' periods, quiet hours, an approval's facts), the audit trail and offers' settlements
+   * (`worldClock` in sandbox-operator.ts: during the sandbox's backfill, its date, not the wall's).
+   * Default `clock`.
+   */
+  readonly worldClock?: Clock;
   readonly intelligence: Intelligence;
   /** The BSS whose back ends carry actions out (the sandbox's, or one over HTTP); without one, actions fail with a clear reason. */
   readonly bss?: Bss;
@@ -196,7 +203,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // People decide approvals in their own time, not in the sandbox's accelerated time; what they
   // approve is judged again as at the approval, on the world's clock (decision 0028).
   const approvals = createApprovalQueue(governance, systemClock);
-  const audit = createAuditTrail(governance, clock);
+  const world = o.worldClock ?? clock;
+  const audit = createAuditTrail(governance, world);
   // The policy in force is data: read per request, so a change (PUT /policy, another process) applies at once;
   // the contact rules of each version move into the decision funnel and the executor's contact check.
   // Proactive churn prevention's settings are a section of the same document; `--retention-budget`
@@ -205,6 +213,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const actionPolicy = await openActionPolicySettings({
     records,
     audit,
+    // A version's changedAt is its audit entry's time.
+    now: () => world.now(),
     defaults: { ...DEFAULT_ACTION_POLICY, churnPrevention: churnDefaults },
     onChange: (p) => decisions.setContactPolicy(p.contact ?? {}),
     check: (p) => checkChurnPreventionOffers(p, [...decisions.catalogue.byId.keys()]),
@@ -231,7 +241,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     queue: approvals,
     audit,
     executor,
-    clock,
+    clock: world,
     // A repeated request id (a retry, a step replayed after a crash) gets its first answer, also after a restart.
     answers: recordDocuments<KeptAnswer>(records, 'action-answers'),
     // What each request id was first asked for: the same id with another request is 409, also after a restart.
@@ -250,11 +260,11 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // offer reserved; a sweep at start and on a timer settles what a failed write or a crash left reserved.
   const offerSettlement = startOfferSettlement({
     intake: twins.intake,
-    settler: createOfferSettler({ ledger, settlements, audit, policy: () => actionPolicy.current(), clock }),
+    settler: createOfferSettler({ ledger, settlements, audit, policy: () => actionPolicy.current(), clock: world }),
     book: settlements,
     answerOf: loggedAnswerOf,
     acceptedAt: async (customerId, requestId) => acceptedAtAmong(await offerEventsOf(twins, customerId), requestId),
-    clock,
+    clock: world,
     here: o.answersFor,
     log: o.log,
   });

@@ -37,7 +37,7 @@ import type { CampaignDelivery } from './campaign-delivery.js';
 import { workerHeaders } from './worker-identity.js';
 import { openOperatorServices, type OperatorServices } from './operator-services.js';
 import { forwardSandboxAlarms } from './sandbox-alarms.js';
-import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, type SandboxOperator, type SeededHistoryOptions } from './sandbox-operator.js';
+import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, worldClock, type SandboxOperator, type SeededHistoryOptions } from './sandbox-operator.js';
 import { startHistoryWriter, type HistoryWriter } from './history-writer.js';
 import { CheckpointCadence } from '../../twin/checkpoint-cadence.js';
 
@@ -257,6 +257,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   if (worker && (o.store.kind !== 'postgres' || o.sandbox || o.nats)) {
     throw new TwinloopError('BAD_INPUT', 'a partition worker keeps its twins in PostgreSQL (--database-url) and takes events only from its partitions (no sandbox, no --nats consumer): run --role worker --no-sandbox with --database-url and --nats-url');
   }
+  // The intake's: no event of the sandbox (ahead of real time once live) nor of a real producer is refused as future.
   const clock = sandboxAwareClock(() => bss?.clock);
   const timeScale = bss ? bss.liveSpeed : 1;
 
@@ -303,6 +304,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     twins,
     storeOptions: o.store,
     clock,
+    // What the operator's acts are judged and dated by: the world's time, not the wall's, while it is behind it.
+    worldClock: worldClock(() => bss?.clock, () => twins.engine.eventClock),
     intelligence,
     bss,
     retentionBudget: o.retentionBudget,

@@ -9,7 +9,9 @@ import { loadWorldDocument, namedWorld } from '../../sandbox/index.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { openTwinService } from '../../twin/twin-service.js';
-import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState } from './sandbox-operator.js';
+import { ManualClock } from '../../domain/clock.js';
+import { periodKey } from '../../decisioning/policy/index.js';
+import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, worldClock } from './sandbox-operator.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const config = loadWorldDocument({ ...namedWorld('small'), population: { ...namedWorld('small').population, customers: 150 } });
@@ -275,5 +277,31 @@ describe('sandbox operator', () => {
     } finally {
       await records.close();
     }
+  });
+});
+
+describe('the world clock the operator acts by', () => {
+  it("reads the world's time while the world is behind the wall clock (the first start's backfill), not the wall's the intake's clock reads", () => {
+    const world = new ManualClock(Date.parse('2026-03-14T08:00:00Z'));
+    const acts = worldClock(() => world, () => Date.parse('2026-03-13T23:59:00Z'));
+    expect(new Date(acts.now()).toISOString()).toBe('2026-03-14T08:00:00.000Z');
+    // The budget month an approval asked then books on is the world's, not the wall's December.
+    expect(periodKey('month', acts.now())).toBe('2026-03');
+    expect(sandboxAwareClock(() => world).now()).toBeGreaterThanOrEqual(Date.now() - 1);
+  });
+
+  it("reads the twins' latest time while a restart's rebuild replays the world from its first day", () => {
+    const rebuilding = new ManualClock(Date.parse('2025-12-06T00:00:00Z'));
+    const latest = Date.parse('2027-02-03T10:00:00Z');
+    expect(worldClock(() => rebuilding, () => latest).now()).toBe(latest);
+    rebuilding.set(Date.parse('2027-02-03T11:00:00Z'));
+    expect(worldClock(() => rebuilding, () => latest).now()).toBe(Date.parse('2027-02-03T11:00:00Z'));
+  });
+
+  it('is the wall clock without a sandbox or a BSS with a clock', () => {
+    const before = Date.now();
+    const now = worldClock(() => undefined, () => Date.parse('2020-01-01T00:00:00Z')).now();
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
   });
 });

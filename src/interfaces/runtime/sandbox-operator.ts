@@ -137,6 +137,24 @@ export function sandboxAwareClock(sandboxClock: () => Clock | undefined): Clock 
   return { now: () => Math.max(Date.now(), sandboxClock()?.now() ?? 0) };
 }
 
+/**
+ * The world's time, which the operator's acts are judged and dated by (the policy's verdicts: the
+ * budgets' periods, quiet hours, an approval's facts; the audit trail; offers' settlements): while
+ * a sandbox or a followed BSS runs, the later of its clock and the twins' event clock, never the
+ * wall clock. During the first start's backfill the world is months behind the wall clock (an
+ * approval asked then was stamped with the wall's date and booked on the wall's month, its facts
+ * read as of the world's), and a restart's rebuild replays the world from its first day while the
+ * twins already hold its latest time. Without one: the wall clock.
+ */
+export function worldClock(sandboxClock: () => Clock | undefined, eventClock: () => number): Clock {
+  return {
+    now: () => {
+      const world = sandboxClock();
+      return world ? Math.max(world.now(), eventClock()) : Date.now();
+    },
+  };
+}
+
 /** Where the position is kept in the record store, when there is no state dir (a server on PostgreSQL). */
 const STATE_COLLECTION = 'sandbox-state';
 const STATE_ID = 'position';
