@@ -37,7 +37,8 @@ export function offeringParams(offer: CompiledOffer, message: OfferingMessage): 
  * Until when a decision's offer may be carried out: its answer window (ANSWER_WINDOW_MS) from when
  * it was made. After it the decision is closed (an unanswered offer counts as ignored): accepting
  * it is refused, and a request built from it carries it as `expiresAt`, so an approval decided
- * later carries nothing out (the policy's `expired` guardrail).
+ * later carries nothing out (the policy's `expired` guardrail); unless the customer accepted it in
+ * the window (`decisionActionRequest`'s `accepted`).
  */
 export const decisionExpiresAt = (decision: Pick<Decision, 'at'>): number => decision.at + ANSWER_WINDOW_MS;
 
@@ -49,8 +50,14 @@ export type DecisionActionRequest = Omit<ActionRequestInput, 'actor'> & { id: st
  * its class, priced by the guarded executor from the catalogue at the customer's monthly price,
  * the decision and offer ids for the connector, and the decision's reasons as the why (the
  * executor adds the customer's facts its segments and audit read). Plain data (a flow journals it).
+ *
+ * `accepted`: the customer's yes is already in (a person accepted the action in its window, on the
+ * call or the assist card). What is left, a person's approval where the policy asks for one, waits
+ * in people's time and judges the act on the world as it then is (decision 0028), so the request
+ * carries no event-clock expiry: at the sandbox's 3,600x the answer window ends minutes after the
+ * acceptance, and the approval the console gives 48 hours would expire unseen.
  */
-export function decisionActionRequest(decision: Decision, offer: CompiledOffer): DecisionActionRequest {
+export function decisionActionRequest(decision: Decision, offer: CompiledOffer, options: { accepted?: boolean } = {}): DecisionActionRequest {
   const actionId = offer.id;
   const ranked = decision.ranked.find((r) => r.actionId === actionId);
   const reasons = ranked && (decision.explained ? ranked.reasons : decision.reasonsOf(actionId));
@@ -59,7 +66,7 @@ export function decisionActionRequest(decision: Decision, offer: CompiledOffer):
     actionClass: offer.actionClass,
     channel: decision.context.channel,
     customerId: decision.customerId,
-    expiresAt: decisionExpiresAt(decision),
+    ...(options.accepted ? {} : { expiresAt: decisionExpiresAt(decision) }),
     params: {
       offerId: actionId,
       ...offeringParams(offer, { purpose: 'care', notificationChannel: 'sms', body: ranked?.treatment?.message }),

@@ -10,7 +10,7 @@ import { syntheticCatalogueDocument } from '../../decisioning/synthetic-catalogu
 import { createBudgetLedger, parseActionPolicy } from '../../decisioning/policy/index.js';
 import { createApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../agents/governance/audit-trail.js';
-import { createGuardedExecutor } from '../../agents/governance/guarded-executor.js';
+import { createGuardedExecutor, type GuardedExecutor } from '../../agents/governance/guarded-executor.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openEventStore } from '../../store/open-event-store.js';
@@ -31,6 +31,9 @@ describe('POST /decisions and accepting an action: the decision is logged before
   let decisions: DecisionService;
   let local: TestAuth;
   let app: FastifyInstance;
+  let guarded: GuardedExecutor;
+  /** While set, the policy asks a person to approve every action (the executor reads it per request). */
+  let approveEverything = false;
   /** For each action the executor was asked to carry out: whether its decision was in the log at that moment. */
   const acted: { decisionId: string; logged: boolean }[] = [];
   /** How far the operator's clock, which the accept route reads, is ahead of the decisions' (system) clock. */
@@ -48,12 +51,15 @@ describe('POST /decisions and accepting an action: the decision is logged before
     await decisions.replaceCatalogue({ ...catalogue, productOffering: catalogue.productOffering.filter((o) => o.actionClass !== 'plan_change') });
     // The guarded executor as the operator wires it (decisionLogged), acting on everything; its back end looks in the log.
     governance = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
-    const guarded = createGuardedExecutor({
-      policy: parseActionPolicy({ version: 0, fallbackMode: 'autonomous', rules: [] }),
+    const autonomous = parseActionPolicy({ version: 0, fallbackMode: 'autonomous', rules: [] });
+    const approve = parseActionPolicy({ version: 0, fallbackMode: 'approve', rules: [] });
+    guarded = createGuardedExecutor({
+      policy: () => (approveEverything ? approve : autonomous),
       ledger: createBudgetLedger(governance),
       queue: createApprovalQueue(governance, systemClock),
       audit: createAuditTrail(governance, systemClock),
-      clock: systemClock,
+      // The policy judges on the operator's (event) clock, as the runtime wires it; the approval queue waits on the wall clock (decision 0028).
+      clock: operatorClock,
       pricing: { offering: (id) => decisions.catalogue.byId.get(id), monthlyPrice: () => 40 },
       decisionLogged: () => decisions.flush(),
       executor: async (request) => {
@@ -116,8 +122,30 @@ describe('POST /decisions and accepting an action: the decision is logged before
     } finally {
       ahead = 0;
     }
-    // Within the window it is carried out, with the window's end as the request's expiry.
+    // Within the window it is carried out.
     expect((await app.inject({ method: 'POST', url: `/decisions/${d!.decisionId}/accept`, payload: {} })).statusCode).toBe(200);
     expect(acted).toHaveLength(before + 1);
+  });
+
+  it("an action accepted in its window and sent for approval is carried out when a person approves it after the window (the customer's yes is in)", async () => {
+    let d: { decisionId: string; chosen: string; ranked: { actionId: string }[] } | undefined;
+    for (let i = 0; i < 40 && (!d || d.chosen === 'do-nothing'); i++) d = (await app.inject({ method: 'POST', url: '/decisions', payload: { customerId: `C${i}`, channel: 'call' } })).json();
+    expect(d!.chosen).not.toBe('do-nothing');
+    approveEverything = true;
+    const before = acted.length;
+    try {
+      const res = await app.inject({ method: 'POST', url: `/decisions/${d!.decisionId}/accept`, payload: {} });
+      expect(res.statusCode, res.body).toBe(200);
+      const asked = res.json() as { status: string; approvalId: string };
+      expect(asked.status).toBe('pending-approval');
+      // The supervisor approves an hour later in people's time; at the sandbox's 3,600x the world moved 150 days, past the 7-day window.
+      ahead = 150 * 86_400_000;
+      const approved = await guarded.approve(asked.approvalId, { kind: 'human', id: 'supervisor-1' }, 'the customer agreed on the call');
+      expect(approved.status, approved.reason).toBe('executed');
+      expect(acted).toHaveLength(before + 1);
+    } finally {
+      approveEverything = false;
+      ahead = 0;
+    }
   });
 });

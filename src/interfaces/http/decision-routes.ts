@@ -199,7 +199,8 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         }
         requireChannel(req, made.context.channel);
         requireCustomer(req, made.customerId);
-        return s.guarded.execute(actionForDecision(s, made, actionId, actorFor(req, req.body.agentId)));
+        // Accepted in its window: what is left is a person's approval, if the policy asks one, in people's time (decision 0028).
+        return s.guarded.execute(actionForDecision(s, made, actionId, actorFor(req, req.body.agentId), { accepted: true }));
       },
     );
 

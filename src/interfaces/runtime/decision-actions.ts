@@ -6,10 +6,11 @@ import type { OperatorServices } from './operator-services.js';
 
 /**
  * The action request that carries out one ranked action of a decision, as the operator's
- * catalogue has it now (decisionActionRequest, the one builder), asked by `actor`.
+ * catalogue has it now (decisionActionRequest, the one builder), asked by `actor`; `accepted` where
+ * a person accepted it for the customer (no event-clock expiry: see decisionActionRequest).
  */
-export function actionForDecision(s: OperatorServices, decision: Decision, actionId: string, actor: Actor): ActionRequestInput {
+export function actionForDecision(s: OperatorServices, decision: Decision, actionId: string, actor: Actor, options: { accepted?: boolean } = {}): ActionRequestInput {
   const offer = s.decisions.catalogue.byId.get(actionId);
   if (!offer) throw new TwinloopError('NOT_FOUND', `offering ${actionId} is no longer in the catalogue`);
-  return { ...decisionActionRequest(decision, offer), actor };
+  return { ...decisionActionRequest(decision, offer, options), actor };
 }

@@ -11,7 +11,7 @@ import { useJson } from '../use-json';
 interface Approval {
   readonly id: string;
   readonly status: string;
-  readonly request: Readonly<Record<string, unknown>> & { customerId?: string; actionClass?: string; channel?: string; cost?: number; offerId?: string; params?: Readonly<Record<string, unknown>>; why?: { summary?: string } };
+  readonly request: Readonly<Record<string, unknown>> & { customerId?: string; expiresAt?: number; actionClass?: string; channel?: string; cost?: number; offerId?: string; params?: Readonly<Record<string, unknown>>; why?: { summary?: string } };
   readonly why: readonly string[];
   readonly riskClass: string;
   readonly rule: string | null;
@@ -142,6 +142,12 @@ function ApprovalCard({ a, children, link = true }: { a: Approval; children: Com
         {a.status === 'pending' && (
           <>
             ; expires {span(a.expiresAt - Date.now())} (real time), then {a.onTimeout.replace(/-/g, ' ')}
+            {/* A run's request ends with the run, on the event clock: at the sandbox's speed that may come long before the approval's own deadline. */}
+            {typeof a.request.expiresAt === 'number' && (
+              <span data-testid="request-ends">
+                ; the run that asked ends at {eventTime(new Date(a.request.expiresAt).toISOString())} (event clock): approved after that, nothing is carried out
+              </span>
+            )}
           </>
         )}
       </p>
