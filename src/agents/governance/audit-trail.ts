@@ -28,22 +28,23 @@ export const AUDIT_ENTRY_TYPES = [
 export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];
 
 /** What an administration entry records: a change to the rules everyone acts under, or to who may act. */
-export const ADMIN_ENTRY_TYPES = ['policy.changed', 'policy.change-failed', 'key.created', 'key.revoked', 'model.promoted'] as const;
+export const ADMIN_ENTRY_TYPES = ['policy.changed', 'policy.change-failed', 'key.created', 'key.revoked', 'model.promoted', 'intent.expired'] as const;
 /** The type of an administration entry. */
 export type AdminEntryType = (typeof ADMIN_ENTRY_TYPES)[number];
 
 /** One audit entry's content (JSON-serialisable): about an action request, or an administration change. */
 export type AuditEntry = ActionAuditEntry | AdminAuditEntry;
 
-/** An administration change: who changed what (the policy to version N, a key, the model serving) and why. */
+/** An administration change: who changed what (the policy to version N, a key, the model serving, an intent closed at its horizon) and why. */
 export interface AdminAuditEntry {
   type: AdminEntryType;
   actor: Actor;
-  /** What was changed: the action policy (with its new version), an API key (by id), or the champion model (the version promoted, and the one it replaced). */
+  /** What was changed: the action policy (with its new version), an API key (by id), the champion model (the version promoted, and the one it replaced), or an intent closed as expired (the status it was in, when its horizon ended). */
   target:
     | { kind: 'policy'; version: number; previousVersion: number | null }
     | { kind: 'api-key'; id: string; subject: string; role: string }
-    | { kind: 'model'; id: string; previousChampion: string | null };
+    | { kind: 'model'; id: string; previousChampion: string | null }
+    | { kind: 'intent'; id: string; name: string; status: string; expiredAt: string };
   why: { summary: string };
 }
 

@@ -34,7 +34,10 @@ export interface IntentReport {
   readonly failureReason?: string;
   /** When the intent's horizon ends (ISO, counted from its creation: the world's time). */
   readonly horizonEndsAt: string;
-  /** Set while an intent that has not run (accepted, planning) is past its horizon: it will not run. */
+  /**
+   * Set when an intent that has not run (accepted, planning) is past its horizon: it will not run,
+   * and once closed (failed, `failure.expiredAt`) it says when its horizon ended and when it was closed.
+   */
   readonly expired?: string;
   /** When the expectations' current values were last measured (ISO, the world's time), and on what; absent before the first check. */
   readonly measured?: { readonly at: string; readonly basis?: string };
@@ -80,7 +83,11 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
     spend: { spent: record.spend, ...(intent.budget ? { budget: intent.budget.amount, currency: intent.budget.currency } : {}) },
     ...(record.failure ? { failureReason: record.failure.reason } : {}),
     horizonEndsAt: new Date(horizonEndsAt).toISOString(),
-    ...(notRun && now >= horizonEndsAt ? { expired: `expired before it ran: its horizon ended ${new Date(horizonEndsAt).toISOString()}; its plan will not run (its next step ends it failed)` } : {}),
+    ...(record.failure?.expiredAt
+      ? { expired: `expired at ${record.failure.expiredAt}, closed ${record.failure.at}: ${record.failure.reason}` }
+      : notRun && now >= horizonEndsAt
+        ? { expired: `expired before it ran: its horizon ended ${new Date(horizonEndsAt).toISOString()}; its plan will not run (the server's sweep closes it within a minute)` }
+        : {}),
     ...(assessed?.measuredAt ? { measured: { at: assessed.measuredAt, ...(assessed.basis ? { basis: assessed.basis } : {}) } } : {}),
     ...(work ? { inProgress: work } : {}),
     events: record.events,

@@ -22,7 +22,8 @@ function setup(overrides: Partial<IntentServiceDeps> = {}) {
       executed.push(plan);
       return { executionId: `wf-${executed.length}` };
     },
-    observe: async (): Promise<Observation> => ({ asOf: now, values: { retained_customers: kept, net_value: kept * 50 }, spend }),
+    // Customers kept are an estimate: read with a 90 % interval of ±10 (their value likewise).
+    observe: async (): Promise<Observation> => ({ asOf: now, values: { retained_customers: kept, net_value: kept * 50 }, ranges: { retained_customers: { low: kept - 10, high: kept + 10 }, net_value: { low: (kept - 10) * 50, high: (kept + 10) * 50 } }, spend }),
     clock: () => now,
     newId: () => `intent-${++ids}`,
     ...overrides,
@@ -573,12 +574,59 @@ describe('IntentService', () => {
       expect((await service.plan(id)).ok).toBe(true);
       advance(21, 0, 0); // 2025-02-02: "this month" ended on 2025-02-01
       expect(await service.report(id)).toMatchObject({ lifecycleStatus: 'planning', horizonEndsAt: '2025-02-01T00:00:00.000Z', expired: expect.stringMatching(/expired before it ran/) });
-      const ran = await service.execute(id, { approvedBy: 'ana' });
-      expect(ran).toMatchObject({ ok: false, reason: expect.stringMatching(/expired before it ran: its horizon .*ended 2025-02-01T00:00:00.000Z/) });
+      // A conflict with the intent's state (409 at every edge), not a policy's refusal, naming when it expired.
+      const ran = service.execute(id, { approvedBy: 'ana' });
+      await expect(ran).rejects.toMatchObject({ code: 'CONFLICT', context: { intentId: id, state: 'expired', expiredAt: '2025-02-01T00:00:00.000Z' } });
+      await expect(ran).rejects.toThrow(/expired at 2025-02-01T00:00:00.000Z, before its plan ran, so its plan is not started: expired before it ran: its horizon .*ended 2025-02-01T00:00:00.000Z/);
       expect(executed).toHaveLength(0);
       const report = await service.report(id);
       expect(report.lifecycleStatus).toBe('failed');
       expect(report.failureReason).toMatch(/expired before it ran/);
+      // Asked again, it is the same conflict: nothing runs for an expired intent.
+      await expect(service.execute(id, { approvedBy: 'ana' })).rejects.toMatchObject({ code: 'CONFLICT', context: { state: 'expired', expiredAt: '2025-02-01T00:00:00.000Z' } });
+      expect(executed).toHaveLength(0);
+    });
+
+    it('closes an intent that waits in planning past its horizon on its own (the sweep), audited once, and an execute after is a conflict naming when it expired', async () => {
+      const audited: { entry: Record<string, unknown>; fact?: string }[] = [];
+      const audit = { record: async (entry: object, fact?: string) => (audited.push({ entry: entry as Record<string, unknown>, fact }), { seq: audited.length, at: 0, prevHash: '', hash: '', entry: entry as never }) };
+      const { service, executed, advance } = setup({ audit });
+      advance(11, 0, 0); // 2025-01-12
+      const waiting = await service.createFromText('keep high-value customers at risk this month, budget 5000', { accept: true });
+      const running = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000', { accept: true });
+      if (!waiting.ok || !running.ok) throw new Error('not parsed');
+      const id = waiting.record.intent.id;
+      await service.plan(id);
+      await service.plan(running.record.intent.id);
+      expect(await service.expireDue()).toEqual([]);
+      advance(20, 0, 0); // 2025-02-01: "this month" has just ended; nobody approved the plan
+      const closed = await service.expireDue();
+      expect(closed.map((r) => r.intent.id)).toEqual([id]);
+      const record = await service.get(id);
+      expect(record.intent.lifecycleStatus).toBe('failed');
+      expect(record.failure).toMatchObject({ at: '2025-02-01T00:00:00.000Z', expiredAt: '2025-02-01T00:00:00.000Z', reason: expect.stringMatching(/^expired before it ran: its horizon \(1 months to month end, from 2025-01-12T00:00:00.000Z\) ended 2025-02-01T00:00:00.000Z before plan \S+ ran/) });
+      expect(record.events.at(-1)).toMatchObject({ kind: 'expired', detail: expect.stringMatching(/closed by the sweep on the runtime clock/) });
+      expect(await service.report(id)).toMatchObject({ lifecycleStatus: 'failed', expired: expect.stringMatching(/^expired at 2025-02-01T00:00:00.000Z, closed 2025-02-01T00:00:00.000Z: expired before it ran/) });
+      expect(audited).toHaveLength(1);
+      expect(audited[0]).toMatchObject({ fact: `intent.expired:${id}`, entry: { type: 'intent.expired', actor: { kind: 'system', id: 'intents' }, target: { kind: 'intent', id, status: 'planning', expiredAt: '2025-02-01T00:00:00.000Z' } } });
+      // The 3-month intent is not past its horizon: it stays planned and can still run.
+      expect((await service.get(running.record.intent.id)).intent.lifecycleStatus).toBe('planning');
+      // The next sweep finds nothing more to close, and audits nothing twice.
+      advance(1, 0, 0);
+      expect(await service.expireDue()).toEqual([]);
+      expect(audited).toHaveLength(1);
+      await expect(service.execute(id, { approvedBy: 'ana' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/expired at 2025-02-01T00:00:00.000Z, before its plan ran, so nothing is executed/) });
+      expect(executed).toHaveLength(0);
+      expect((await service.execute(running.record.intent.id, { approvedBy: 'ana' })).ok).toBe(true);
+    });
+
+    it('refuses to accept a proposal left past its horizon, naming when it expired', async () => {
+      const { service, advance } = setup();
+      const created = await service.createFromText('keep at-risk customers in the next 10 days');
+      if (!created.ok) throw new Error(created.reason);
+      advance(11, 0, 0);
+      await expect(service.accept(created.record.intent.id)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/expired at 2025-01-11T00:00:00.000Z while proposed, so it is not accepted/) });
+      expect((await service.get(created.record.intent.id)).intent.lifecycleStatus).toBe('proposed');
     });
 
     it('closes at the horizon counted from the creation, not from when the plan started', async () => {

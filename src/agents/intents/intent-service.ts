@@ -11,6 +11,7 @@ import { upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type Intent
 import { parseIntentText } from './intent-text-parser.js';
 import { resolveSegment, type CountSegments, type SegmentSuggestion } from './segment-resolution.js';
 import type { LlmIntentProposal } from './llm-intent-adapter.js';
+import type { AuditTrail } from '../governance/audit-trail.js';
 
 /**
  * The intent service: create (from text, a structured draft or an LLM proposal) → accept → plan
@@ -52,7 +53,12 @@ export interface IntentServiceDeps {
   readonly countSegments?: CountSegments;
   /** The fewest customers a segment may hold to be planned for; default MIN_SEGMENT_SIZE. */
   readonly minSegmentSize?: number;
-  /** ms since epoch; default Date.now. */
+  /**
+   * Where an intent closed at its horizon before its plan ran is recorded (`intent.expired`, once
+   * per intent); without it (tests of the planner alone) the intent's own history says it.
+   */
+  readonly audit?: Pick<AuditTrail, 'record'>;
+  /** ms since epoch; default Date.now (the server passes the runtime's clock: the world's time). */
   readonly clock?: () => number;
   /** Intent ids; default random UUIDs. */
   readonly newId?: () => string;
@@ -63,6 +69,9 @@ export interface IntentServiceDeps {
    */
   readonly onBackgroundError?: (intentId: string, err: Error) => void;
 }
+
+/** Who closes an intent at its horizon in the audit trail: the service itself, on the runtime's clock. */
+export const INTENT_SERVICE_ACTOR = { kind: 'system', id: 'intents' } as const;
 
 /** A refusal that is a decision, not a fault (policy mode, missing approval, a segment that holds no one). */
 export type Refusal = { ok: false; reason: string; closest?: readonly SegmentSuggestion[] };
@@ -108,6 +117,12 @@ export interface IntentService {
    * answers their ids. The server calls it at start.
    */
   planWaiting(): Promise<string[]>;
+  /**
+   * Closes every intent that has not run (accepted, planning) and is past its horizon as expired:
+   * `failed` with the reason and `failure.expiredAt`, an `expired` entry in its history and in the
+   * audit trail. The server runs it every minute on the runtime's clock; answers the intents closed.
+   */
+  expireDue(): Promise<IntentRecord[]>;
   /** Observes, assesses, re-plans when off track, and closes the intent at its horizon. */
   check(id: string): Promise<{ record: IntentRecord; assessment: Assessment }>;
   report(id: string): Promise<IntentReport>;
@@ -195,15 +210,34 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   const failed = (r: IntentRecord, reason: string): IntentRecord => withEvent({ ...moved(r, 'failed'), failure: { at: iso(), reason } }, 'failed', reason);
   /**
    * Why an intent whose plan has not run may not run it any more: its horizon passed (undefined
-   * while it has not). A plan started past the horizon would act for a target already closed and
-   * be judged at once on nothing it did.
+   * while it has not), with when it ended. A plan started past the horizon would act for a target
+   * already closed and be judged at once on nothing it did.
    */
-  const expiredBeforeRun = (r: IntentRecord, planId: string | undefined): string | undefined => {
+  const expiredBeforeRun = (r: IntentRecord, planId: string | undefined): { endedAt: number; reason: string } | undefined => {
     const end = intentHorizonEnd(r.intent, clock());
     if (clock() < end) return undefined;
     const h = r.intent.horizon;
-    return `expired before it ran: its horizon (${h.amount} ${h.unit}${h.alignTo ? ` to ${h.alignTo.replace('_', ' ')}` : ''}, from ${r.intent.creationDate}) ended ${new Date(end).toISOString()}${planId ? ` before plan ${planId} ran` : ' before it was planned'}; create a new intent for the time left`;
+    const reason = `expired before it ran: its horizon (${h.amount} ${h.unit}${h.alignTo ? ` to ${h.alignTo.replace('_', ' ')}` : ''}, from ${r.intent.creationDate}) ended ${new Date(end).toISOString()}${planId ? ` before plan ${planId} ran` : ' before it was planned'}; create a new intent for the time left`;
+    return { endedAt: end, reason };
   };
+  /**
+   * Ends an intent that has not run as expired: `failed`, the reason and when its horizon ended kept
+   * (`failure.expiredAt`), an `expired` entry in its history; recorded in the audit trail first,
+   * once per intent (its fact), so a save that fails is tried again by the next sweep and audited once.
+   */
+  const expire = async (r: IntentRecord, expiry: { endedAt: number; reason: string }, how: string): Promise<IntentRecord> => {
+    const expiredAt = new Date(expiry.endedAt).toISOString();
+    await deps.audit?.record(
+      { type: 'intent.expired', actor: INTENT_SERVICE_ACTOR, target: { kind: 'intent', id: r.intent.id, name: r.intent.name, status: r.intent.lifecycleStatus, expiredAt }, why: { summary: `${expiry.reason} (${how})` } },
+      `intent.expired:${r.intent.id}`,
+    );
+    return save(withEvent({ ...moved(r, 'failed'), failure: { at: iso(), reason: expiry.reason, expiredAt } }, 'expired', `${expiry.reason} (${how})`));
+  };
+  /** The 409 an act on an expired intent meets: it conflicts with the intent's state, and says since when. */
+  const expiredConflict = (r: IntentRecord, expiredAt: string, what: string) =>
+    new TwinloopError('CONFLICT', `intent ${r.intent.id} expired at ${expiredAt}, before its plan ran, so ${what}: ${r.failure?.reason ?? 'its horizon has passed'}`, {
+      context: { intentId: r.intent.id, state: 'expired', expiredAt },
+    });
   /**
    * An intent that closes stops every run it started, then reads what they did (their contacts,
    * spend and answers up to the stop) into its record: nothing acts for a closed intent, and what
@@ -256,10 +290,14 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     // No plan starts past the intent's horizon: the first ends it as expired; a re-plan is refused (the next check closes it).
     const expired = expiredBeforeRun(r, chosen.plan.id);
     if (expired && intent.lifecycleStatus !== 'executing') {
-      await save(failed(r, expired));
-      return { ok: false, reason: expired };
+      const closed = await expire(r, expired, `closed at the execute of plan ${chosen.plan.id}${approvedBy ? ` approved by ${approvedBy}` : ''}`);
+      throw expiredConflict(closed, closed.failure!.expiredAt!, 'its plan is not started');
     }
-    if (expired) return { ok: false, reason: `plan ${chosen.plan.id} is not started: the horizon of intent ${intent.id} has passed; its next check closes it` };
+    if (expired) {
+      throw new TwinloopError('CONFLICT', `plan ${chosen.plan.id} is not started: the horizon of intent ${intent.id} ended at ${new Date(expired.endedAt).toISOString()}; its next check closes it`, {
+        context: { intentId: intent.id, state: 'expired', expiredAt: new Date(expired.endedAt).toISOString() },
+      });
+    }
     // Checked before the run starts: an intent that ended (cancelled, failed) starts nothing.
     const next = intent.lifecycleStatus === 'executing' ? r : moved(r, 'executing');
     const { executionId } = await deps.execute(chosen.plan, intent);
@@ -323,7 +361,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       if ('ok' in chosen) return { ok: false, reason: chosen.reason, ...(chosen.closest ? { closest: chosen.closest } : {}), record: await save(failed(withEvent(now, 'plan-failed', chosen.reason), `no plan: ${chosen.reason}`)) };
       // A planning that ended past the horizon (minutes of simulation, a restart between) has nothing left to plan for.
       const expired = expiredBeforeRun(now, chosen.plan.id);
-      if (expired) return { ok: false, reason: expired, record: await save(failed(withEvent(now, 'planned', describePlan(chosen)), expired)) };
+      if (expired) return { ok: false, reason: expired.reason, record: await expire(withEvent(now, 'planned', describePlan(chosen)), expired, 'closed as its planning ended') };
       return { ok: true, record: await save(withEvent({ ...now, plan: chosen }, 'planned', describePlan(chosen))) };
     } finally {
       inFlight.delete(planning.intent.id);
@@ -385,7 +423,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
         if (r.intent.policyMode === 'autonomous') {
           // A person's execute of this re-plan under way at the same moment is the one start.
           const ran = await oneStart(id, () => runPlan(record, chosen, undefined)).catch((err: unknown) => {
-            if (err instanceof TwinloopError && err.context.intentId === id && err.context.state === 'starting') return { ok: false as const, reason: err.message };
+            if (err instanceof TwinloopError && err.context.intentId === id && (err.context.state === 'starting' || err.context.state === 'expired')) return { ok: false as const, reason: err.message };
             throw err;
           });
           if (ran.ok) return { record: ran.record, assessment };
@@ -420,6 +458,13 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     },
     async accept(id) {
       const r = await load(id);
+      // A proposal left past its horizon has nothing left to plan for: accepting it is refused, naming when it ended.
+      const expired = r.intent.lifecycleStatus === 'proposed' ? expiredBeforeRun(r, undefined) : undefined;
+      if (expired) {
+        throw new TwinloopError('CONFLICT', `intent ${id} expired at ${new Date(expired.endedAt).toISOString()} while proposed, so it is not accepted: ${expired.reason}`, {
+          context: { intentId: id, state: 'expired', expiredAt: new Date(expired.endedAt).toISOString() },
+        });
+      }
       return save(withEvent(moved(r, 'accepted'), 'accepted', 'accepted'));
     },
     async plan(id) {
@@ -428,6 +473,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     async execute(id, options = {}) {
       return oneStart(id, async () => {
         const r = await load(id);
+        if (r.failure?.expiredAt) throw expiredConflict(r, r.failure.expiredAt, 'nothing is executed');
         const chosen = r.pendingPlan ?? r.plan;
         if (!chosen) return { ok: false, reason: `intent ${id} has no plan to execute; plan it first` };
         if (!r.pendingPlan && r.intent.lifecycleStatus === 'executing') throw executionUnderWay(id, 'executing', `plan ${chosen.plan.id} runs as execution ${r.executionIds.at(-1) ?? '?'}`);
@@ -461,6 +507,25 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
         finished.push(id);
       }
       return finished;
+    },
+    async expireDue() {
+      const closed: IntentRecord[] = [];
+      for (const record of await service.list()) {
+        const status = record.intent.lifecycleStatus;
+        if (status !== 'accepted' && status !== 'planning') continue;
+        // A run being started now decides for itself (it refuses past the horizon): one closer at a time.
+        if (starting.has(record.intent.id)) continue;
+        const expired = expiredBeforeRun(record, record.plan?.plan.id);
+        if (!expired) continue;
+        // A planning under way drops what it finds once it reads the intent closed; one that ended
+        // meanwhile (cancelled, or failed at its execute) is left as it ended.
+        try {
+          closed.push(await expire(record, expired, 'closed by the sweep on the runtime clock'));
+        } catch (err) {
+          if (!(err instanceof TwinloopError && err.code === 'CONFLICT')) throw err;
+        }
+      }
+      return closed;
     },
     check(id) {
       const underWay = checking.get(id);

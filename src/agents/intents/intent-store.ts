@@ -21,6 +21,8 @@ export type IntentEventKind =
   | 'achieved'
   | 'not-achieved'
   | 'failed'
+  /** Closed at its horizon before its plan ran (status `failed`, `failure.expiredAt`). */
+  | 'expired'
   | 'cancelled'
   | 'runs-stopped';
 
@@ -68,8 +70,11 @@ export interface IntentRecord {
   readonly executionIds: readonly string[];
   readonly spend: number;
   readonly lastAssessment?: Assessment;
-  /** Why the intent failed (status `failed`): no plan could be made, or its run failed. */
-  readonly failure?: { readonly at: string; readonly reason: string };
+  /**
+   * Why the intent failed (status `failed`): no plan could be made, its run failed, or it expired
+   * before its plan ran (`expiredAt`: when its horizon ended, ISO).
+   */
+  readonly failure?: { readonly at: string; readonly reason: string; readonly expiredAt?: string };
   readonly events: readonly IntentEvent[];
 }
 

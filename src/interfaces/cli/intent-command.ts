@@ -75,6 +75,21 @@ export function registerIntentCommand(program: Command): void {
       },
     );
   intent
+    .command('execute <id>')
+    .description("Approve and run an intent's chosen plan (or its re-plan waiting for approval) as the key's holder; refused (exit 4) when it expired before it ran, naming when")
+    .option('--url <url>', 'server URL (default: the server running on the data dir)')
+    .option('--json', 'print JSON')
+    .action(
+      async (id: string, opts: { url?: string; json?: boolean }, command: Command) => {
+        const server = serverTarget(globalOptions(command), opts.url);
+        if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
+        // The approver is the credential's holder: the server takes it from the key, never from here.
+        const record = (await callServer(server, 'POST', `/intents/${encodeURIComponent(id)}/execute`, {})) as IntentRecord;
+        if (opts.json) return void process.stdout.write(`${JSON.stringify(record)}\n`);
+        process.stdout.write(`intent ${id}: ${record.intent.lifecycleStatus}; ${record.events.at(-1)?.kind ?? ''} ${record.events.at(-1)?.detail ?? ''}\n`);
+      },
+    );
+  intent
     .command('report <id>')
     .description("An intent's progress against each expectation")
     .option('--url <url>', 'server URL (default: the server running on the data dir)')

@@ -6,6 +6,7 @@ import { createIntentService } from '../../agents/intents/intent-service.js';
 import { memoryDocuments } from '../../store/document-store.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { intentRoutes } from './intent-routes.js';
+import { tmf921Routes } from './tmf/tmf921-routes.js';
 import { createHttpApp } from './server.js';
 import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
 
@@ -180,5 +181,41 @@ describe('POST /intents/:id/execute', () => {
     } finally {
       await auth.close();
     }
+  });
+});
+
+describe('an intent past its horizon before its plan ran', () => {
+  it('is 409 naming when it expired, on /intents and on TMF921 alike (the one error table), after the sweep closed it', async () => {
+    let now = Date.UTC(2025, 0, 12);
+    const ran: string[] = [];
+    const intents = createIntentService({
+      store: memoryDocuments(),
+      simulate: createFakeSimulation(),
+      execute: async (plan) => (ran.push(plan.id), { executionId: 'run-1' }),
+      observe: async () => ({ asOf: now, values: {}, spend: 0 }),
+      clock: () => now,
+    });
+    const server = createHttpApp({ version: 'test', auth: local.auth }, [intentRoutes({ intents } as unknown as OperatorServices), tmf921Routes({ intents } as unknown as OperatorServices)]);
+    const json = { 'content-type': 'application/json' };
+    const planned = await server.inject({ method: 'POST', url: '/intents', headers: json, payload: JSON.stringify({ text: 'keep high-value customers at risk this month, budget 5000', accept: true }) });
+    const id = (planned.json() as { intentId: string }).intentId;
+    const proposed = await server.inject({ method: 'POST', url: '/intents', headers: json, payload: JSON.stringify({ text: 'keep at-risk customers in the next 10 days' }) });
+    const proposedId = (proposed.json() as { intent: { id: string } }).intent.id;
+    await intents.settled();
+    now = Date.UTC(2025, 1, 2); // "this month" ended on 02-01, the 10 days on 01-22
+    expect((await intents.expireDue()).map((r) => r.intent.id)).toEqual([id]);
+    const shown = await server.inject({ method: 'GET', url: `/intents/${id}` });
+    expect(shown.json()).toMatchObject({ intent: { lifecycleStatus: 'failed' }, failure: { expiredAt: '2025-02-01T00:00:00.000Z' } });
+    const executed = await server.inject({ method: 'POST', url: `/intents/${id}/execute` });
+    expect(executed.statusCode, executed.body).toBe(409);
+    expect(executed.json().error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/expired at 2025-02-01T00:00:00.000Z, before its plan ran/) });
+    const accepted = await server.inject({ method: 'POST', url: `/intents/${proposedId}/accept` });
+    expect(accepted.statusCode, accepted.body).toBe(409);
+    expect(accepted.json().error.message).toMatch(/expired at 2025-01-22T00:00:00.000Z while proposed/);
+    const patched = await server.inject({ method: 'PATCH', url: `/tmf-api/intentManagement/v5/intent/${proposedId}`, headers: { 'content-type': 'application/merge-patch+json' }, payload: JSON.stringify({ lifecycleStatus: 'accepted' }) });
+    expect(patched.statusCode, patched.body).toBe(409);
+    expect(JSON.stringify(patched.json())).toMatch(/expired at 2025-01-22T00:00:00.000Z while proposed/);
+    expect(ran).toEqual([]);
+    await server.close();
   });
 });

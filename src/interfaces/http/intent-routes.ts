@@ -82,7 +82,7 @@ export function intentRoutes(s: OperatorServices): RouteModule {
       '/intents/:id/accept',
       {
         schema: {
-          summary: 'Accept a proposed intent: answers its report at once (202, in planning); its plans are simulated in the background (and the chosen one runs in autonomous mode)',
+          summary: 'Accept a proposed intent: answers its report at once (202, in planning); its plans are simulated in the background (and the chosen one runs in autonomous mode); 409 when it expired while proposed (naming when)',
           params: idParams,
           response: { 202: intentReport, ...errors(404, 409, 503) },
         },
@@ -94,9 +94,10 @@ export function intentRoutes(s: OperatorServices): RouteModule {
     );
     app.post(
       '/intents/:id/execute',
-      { schema: { summary: 'Execute the chosen plan (in approve mode the caller approves it, and may not be who created the intent); 409 while its run is starting or once it executes it', params: idParams, body: executeBody, response: { 200: intentRecord, ...errors(400, 403, 404, 409) } } },
+      { schema: { summary: 'Execute the chosen plan (in approve mode the caller approves it, and may not be who created the intent); 409 while its run is starting, once it executes it, or when the intent expired before its plan ran (naming when); 403 when the policy mode or four eyes refuse it', params: idParams, body: executeBody, response: { 200: intentRecord, ...errors(400, 403, 404, 409) } } },
       async (req) => {
         const r = await intents.execute(req.params.id, { approvedBy: actorFor(req, req.body?.approvedBy).id });
+        // A refusal of the mode or of four eyes; an intent past its horizon is a CONFLICT thrown by the service (409, naming when it expired).
         if (!r.ok) throw new TwinloopError('POLICY_DENIED', r.reason);
         return r.record;
       },

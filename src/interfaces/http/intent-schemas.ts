@@ -104,7 +104,10 @@ export const intentRecord = z.object({
   executionIds: list(z.string()),
   spend: z.number(),
   lastAssessment: assessment.optional(),
-  failure: z.object({ at: isoTime, reason: z.string() }).optional().describe('Why the intent failed (status failed): no plan could be made, or its run failed'),
+  failure: z
+    .object({ at: isoTime, reason: z.string(), expiredAt: isoTime.optional().describe('Set when it expired before its plan ran: when its horizon ended') })
+    .optional()
+    .describe('Why the intent failed (status failed): no plan could be made, its run failed, or it expired before its plan ran (expiredAt)'),
   events: list(intentEvent),
 }).meta({ id: 'IntentRecord' });
 
@@ -125,7 +128,7 @@ export const intentReport = z.object({
   spend: z.object({ spent: z.number(), budget: z.number().optional(), currency: z.string().optional() }),
   failureReason: z.string().optional().describe('Why the intent failed (lifecycle status failed)'),
   horizonEndsAt: isoTime.describe("When the intent's horizon ends (counted from its creation, the world time)"),
-  expired: z.string().optional().describe('Set while an intent not yet run (accepted, planning) is past its horizon: it will not run, and ends failed at its next step'),
+  expired: z.string().optional().describe('Set when an intent not yet run (accepted, planning) is past its horizon: it will not run; the server closes it (failed, failure.expiredAt) within a minute, and then this says when its horizon ended and when it was closed'),
   measured: z
     .object({ at: isoTime, basis: z.string().optional() })
     .optional()

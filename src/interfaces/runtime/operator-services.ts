@@ -138,7 +138,7 @@ export interface RunningServices {
   close(): Promise<void>;
 }
 
-/** How often the next period's proactive scan is made sure of and executing intents are checked. */
+/** How often the next period's proactive scan is made sure of, executing intents are checked and intents past their horizon before they ran are closed. */
 const SCHEDULE_EVERY_MS = 60_000;
 /** How often overdue approvals get their timeout fallback. */
 const APPROVAL_SWEEP_MS = 30_000;
@@ -329,6 +329,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: clock.now(), values: {}, spend: 0 }),
     // A closed intent's runs stop: their waits end, nothing new is presented (a finished or unknown run: nothing to do).
     stop: async (executionId, reason) => void (await workflows.signal(executionId, STOP_RUN_SIGNAL, { reason } satisfies RunStop)),
+    // An intent closed at its horizon before its plan ran is in the audit trail (intent.expired).
+    audit,
     // A planning finished after its caller's answer and could not be saved: the next start resumes it.
     onBackgroundError: (id, err) => o.log(`intent ${id}: planning in the background stopped (the next start resumes it): ${err.message}`),
   });
@@ -419,6 +421,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // The proactive churn-prevention scan of each period is scheduled as soon as a model serves.
   // Executing intents are watched: assessed, re-planned when off track, closed at their horizon.
   const watchIntents = async () => {
+    // Intents that never ran and are past their horizon (waiting in planning for an approval nobody
+    // gave) are closed as expired on the runtime's clock, not left to the next person who reads them.
+    for (const closed of await intents.expireDue()) o.log(`intent ${closed.intent.id}: ${closed.failure?.reason ?? 'expired'}`);
     for (const record of await intents.list()) {
       if (record.intent.lifecycleStatus !== 'executing') continue;
       await intents.check(record.intent.id).catch((err: Error) => o.log(`intent ${record.intent.id}: ${err.message}`));

@@ -25,7 +25,7 @@ interface IntentRecord {
   readonly plan?: ChosenPlan;
   readonly pendingPlan?: ChosenPlan;
   readonly spend: number;
-  readonly failure?: { readonly at: string; readonly reason: string };
+  readonly failure?: { readonly at: string; readonly reason: string; readonly expiredAt?: string };
   readonly events: readonly { at: string; kind: string; detail: string }[];
 }
 interface IntentReport {
@@ -121,7 +121,16 @@ export function IntentPage({ id }: { id: string }) {
           {r.intent.name} <span class="muted">({status}, {r.intent.policyMode} mode{r.createdBy ? `, created by ${r.createdBy.id}` : ''})</span>
         </h2>
         <p>{r.intent.description}</p>
-        {r.failure && <p class="error" role="alert">Failed: {r.failure.reason}</p>}
+        {r.failure &&
+          (r.failure.expiredAt ? (
+            <p class="error" role="alert" data-testid="expired">
+              Expired at {r.failure.expiredAt.slice(0, 16).replace('T', ' ')} (world time), before its plan ran; closed {r.failure.at.slice(0, 16).replace('T', ' ')}: {r.failure.reason}
+            </p>
+          ) : (
+            <p class="error" role="alert">
+              Failed: {r.failure.reason}
+            </p>
+          ))}
         {r.interpretation && (
           <>
             <h3>How it was understood</h3>
@@ -289,7 +298,7 @@ export function Intents() {
                       <a href={`/console/intents/${seg(r.intent.id)}`}>{r.intent.name}</a>
                     </th>
                     <td>{r.intent.goal}</td>
-                    <td>{r.intent.lifecycleStatus}</td>
+                    <td>{r.failure?.expiredAt ? `${r.intent.lifecycleStatus} (expired ${r.failure.expiredAt.slice(0, 10)})` : r.intent.lifecycleStatus}</td>
                     <td>{r.intent.policyMode}</td>
                     <td class="num">{money(r.spend)}</td>
                   </tr>
