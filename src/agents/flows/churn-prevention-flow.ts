@@ -253,6 +253,8 @@ export interface ChurnPreventionResult {
     readonly acceptanceRate: number;
     readonly accepted: number;
     readonly valueRetainedEstimate: number;
+    /** A treated customer's mean value (what one kept is worth); absent in runs measured before it was kept. */
+    readonly meanValue?: number;
   };
 }
 
@@ -601,6 +603,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
           acceptanceRate: treatedIds.length ? accepted / treatedIds.length : 0,
           accepted,
           valueRetainedEstimate: uplift * treatedIds.length * meanValue,
+          meanValue,
         },
       };
     },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseIntentText } from '../intents/intent-text-parser.js';
 import type { Plan, PlannedAction } from '../intents/intent-planner.js';
-import { createIntentObserver, flowInputOf, observationOfCampaignMeasure } from './intent-execution.js';
+import { combinedObservation, createIntentObserver, flowInputOf, observationOfCampaignMeasure, observationOfChurnRun } from './intent-execution.js';
+import type { ChurnPreventionResult } from './churn-prevention-flow.js';
 import { assess } from '../intents/intent-assessment.js';
 import { DAY_MS } from '../../domain/time.js';
 import { msUntilHourUtc } from './campaign-management-flow.js';
@@ -130,5 +131,37 @@ describe('intent observer', () => {
     // Treated but nobody held out: the churners avoided cannot be told, nor their value.
     const p = observationOfCampaignMeasure({ campaignId: 'y', stats: { variants: [{ variantId: 'a', presented: 4, accepted: 1, declined: 1, spent: 2, treated: 4, treatedChurned: 0 }], control: { customers: 0, churned: 0 } }, spent: 2, meanValue: 500 }, now);
     expect(p.values).toEqual({ accepted_offers: 1, acceptance_rate: 25, churn_rate: 0 });
+  });
+
+  it('gives an exact value an interval of no width, and an estimate one run gave no interval for none once added up: not readable, never exact', () => {
+    const nobody = observationOfCampaignMeasure({ campaignId: 'y', stats: { variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0, treated: 0, treatedChurned: 0 }], control: { customers: 0, churned: 0 } }, spent: 3 }, now);
+    expect(nobody.ranges).toMatchObject({ retained_customers: { low: 0, high: 0 }, net_value: { low: -3, high: -3 } });
+    // A run read with an interval, and one whose estimate came with none (a finished run's record): the sum has none.
+    const read = { asOf: now, values: { retained_customers: 6, accepted_offers: 2 }, ranges: { retained_customers: { low: 1, high: 11 } }, spend: 10 };
+    const unread = { asOf: now, values: { retained_customers: 4, accepted_offers: 1 }, spend: 5 };
+    const sum = combinedObservation([read, unread], now);
+    expect(sum.values).toMatchObject({ retained_customers: 10, accepted_offers: 3 });
+    expect(sum.ranges?.retained_customers).toBeUndefined();
+    expect(sum.ranges?.accepted_offers).toEqual({ low: 3, high: 3 });
+    expect(combinedObservation([read, { ...unread, ranges: { retained_customers: { low: 4, high: 4 } } }], now).ranges?.retained_customers).toEqual({ low: 5, high: 15 });
+  });
+
+  it("reads a churn prevention run's estimates with their 90 % intervals, from the uplift's", () => {
+    const run = {
+      periodId: 'p1',
+      treatedIds: Array.from({ length: 100 }, (_, i) => `T${i}`),
+      controlIds: Array.from({ length: 50 }, (_, i) => `K${i}`),
+      spend: 40,
+      acceptedCost: 10,
+      measured: { treatedChurnRate: 0.05, controlChurnRate: 0.1, uplift: 0.05, upliftInterval: { low: -0.03, high: 0.14, level: 0.9 as const }, reading: 'too few to read', retainedEstimate: 5, acceptanceRate: 0.2, accepted: 20, valueRetainedEstimate: 5 * 300, meanValue: 300 },
+    } as unknown as ChurnPreventionResult;
+    const o = observationOfChurnRun(run, now);
+    expect(o.ranges).toMatchObject({ retained_customers: { low: -3, high: 14 }, net_value: { low: -3 * 300 - 50, high: 14 * 300 - 50 }, churn_rate: { low: expect.any(Number), high: expect.any(Number) } });
+    expect(o.baselineRanges?.churn_rate?.low).toBeLessThan(10);
+    expect(o.basis).toBe('churn prevention run of period p1: too few to read');
+    // At its horizon the intent reads net value ≥ 0 as not shown, not achieved.
+    const outcome = { netValue: { mean: 100, low: -50, high: 300 }, churnersAvoided: { mean: 2, low: 0, high: 4 }, cost: { mean: 500, low: 400, high: 600 } };
+    const a = assess(intent, { outcome, startedAt: now - 40 * DAY_MS }, { ...o, asOf: now + 40 * DAY_MS });
+    expect(a.expectations[0]).toMatchObject({ status: 'at-risk', notShown: expect.stringMatching(/its 90% interval's worse end -950 does not/) });
   });
 });

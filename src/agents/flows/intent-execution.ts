@@ -1,9 +1,9 @@
 import type { Channel } from '../../domain/events.js';
 import { cents } from '../../decisioning/action-pricing.js';
-import type { Observation } from '../intents/intent-assessment.js';
+import { ESTIMATED_METRICS, type Observation } from '../intents/intent-assessment.js';
 import type { PlannedAction } from '../intents/intent-planner.js';
 import type { ExecutePlan, ObserveIntent } from '../intents/intent-service.js';
-import { horizonEnd, type Intent, type IntentChannel } from '../intents/intent-schema.js';
+import { horizonEnd, type Intent, type IntentChannel, type TargetMetric } from '../intents/intent-schema.js';
 import type { WorkflowEngine, WorkflowRun, WorkflowStepView } from '../workflows/index.js';
 import type { GuardedOutcome } from './guarded-step.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignRunId, type CampaignInput, type CampaignResult, type CampaignStats } from './campaign-management-flow.js';
@@ -92,8 +92,22 @@ export function observationOfChurnRun(r: ChurnPreventionResult, asOf: number): O
   const m = r.measured;
   const spend = cents(r.spend + (r.acceptedCost ?? 0));
   // A finished run that contacted nobody (nothing worth doing, or refused by its simulation) kept
-  // nobody and spent what it spent: that is its outcome, not a missing one.
-  if (!m) return { asOf, values: { net_value: -spend, retained_customers: 0, accepted_offers: 0 }, spend };
+  // nobody and spent what it spent: that is its outcome, not a missing one, and exact.
+  if (!m) return { asOf, values: { net_value: -spend, retained_customers: 0, accepted_offers: 0 }, spend, ranges: { net_value: { low: -spend, high: -spend }, retained_customers: { low: 0, high: 0 } } };
+  const treated = r.treatedIds.length;
+  const control = r.controlIds.length;
+  // What one customer kept is worth: kept by the run since it was; read back from the estimate for runs before.
+  const meanValue = m.meanValue ?? (m.retainedEstimate !== 0 ? m.valueRetainedEstimate / m.retainedEstimate : undefined);
+  // 90 % intervals of the estimates: churners avoided from the uplift's (Newcombe's), their value
+  // likewise, each churn rate its group's (Wilson). No uplift interval (a group empty): none.
+  const u = m.upliftInterval;
+  const treatedCi = treated > 0 ? wilson(Math.round(m.treatedChurnRate * treated), treated, Z_90) : undefined;
+  const controlCi = control > 0 ? wilson(Math.round(m.controlChurnRate * control), control, Z_90) : undefined;
+  const ranges: Observation['ranges'] = {
+    ...(u ? { retained_customers: { low: round2(u.low * treated), high: round2(u.high * treated) } } : {}),
+    ...(u && meanValue !== undefined ? { net_value: { low: cents(u.low * treated * meanValue - spend), high: cents(u.high * treated * meanValue - spend) } } : {}),
+    ...(treatedCi ? { churn_rate: { low: round2(treatedCi.low * 100), high: round2(treatedCi.high * 100) } } : {}),
+  };
   return {
     asOf,
     values: {
@@ -104,7 +118,10 @@ export function observationOfChurnRun(r: ChurnPreventionResult, asOf: number): O
       net_value: m.valueRetainedEstimate - spend,
     },
     baseline: { churn_rate: m.controlChurnRate * 100 },
+    ...(controlCi ? { baselineRanges: { churn_rate: { low: round2(controlCi.low * 100), high: round2(controlCi.high * 100) } } } : {}),
     spend,
+    basis: `churn prevention run of period ${r.periodId}: ${m.reading}`,
+    ranges,
   };
 }
 
@@ -162,8 +179,10 @@ export function observationOfCampaignMeasure(m: CampaignMeasure, asOf: number): 
   const treatedCi = treated > 0 ? wilson(treatedChurned, treated, Z_90) : undefined;
   const controlCi = control && control.customers > 0 ? wilson(control.churned, control.customers, Z_90) : undefined;
   const retainedCi = treatedCi && controlCi && treated > 0 ? { low: (controlCi.low - treatedCi.high) * treated, high: (controlCi.high - treatedCi.low) * treated } : undefined;
+  // Nobody treated yet: nobody kept and the spend lost, exactly (intervals of no width).
   const ranges: Observation['ranges'] = {
     ...(treatedCi ? { churn_rate: { low: round2(treatedCi.low * 100), high: round2(treatedCi.high * 100) } } : {}),
+    ...(treated === 0 ? { retained_customers: { low: 0, high: 0 }, net_value: { low: -spend, high: -spend } } : {}),
     ...(retainedCi ? { retained_customers: { low: round2(retainedCi.low), high: round2(retainedCi.high) } } : {}),
     ...(retainedCi && m.meanValue !== undefined ? { net_value: { low: cents(retainedCi.low * m.meanValue - spend), high: cents(retainedCi.high * m.meanValue - spend) } } : {}),
   };
@@ -172,7 +191,15 @@ export function observationOfCampaignMeasure(m: CampaignMeasure, asOf: number): 
     `campaign ${m.campaignId}: ${treated} treated (${treatedChurned} churned since, ${pc(treatedRate)}), ` +
     `${control?.customers ?? 0} held out (${control?.churned ?? 0} churned, ${pc(controlRate)}); ${accepted} of ${presented} presented accepted; ${spend} spent` +
     (m.meanValue !== undefined ? `; a treated customer's mean value ${round2(m.meanValue)}` : '');
-  return { asOf, values, ...(controlRate !== undefined ? { baseline: { churn_rate: controlRate * 100 } } : {}), spend, basis, ...(Object.keys(ranges).length ? { ranges } : {}) };
+  return {
+    asOf,
+    values,
+    ...(controlRate !== undefined ? { baseline: { churn_rate: controlRate * 100 } } : {}),
+    ...(controlCi ? { baselineRanges: { churn_rate: { low: round2(controlCi.low * 100), high: round2(controlCi.high * 100) } } } : {}),
+    spend,
+    basis,
+    ...(Object.keys(ranges).length ? { ranges } : {}),
+  };
 }
 const round2 = (x: number) => Math.round(x * 100) / 100;
 /** z of a two-sided 90 % interval: the intervals the simulation lab and the reports show are 90 % ones. */
@@ -203,20 +230,28 @@ export function combinedObservation(parts: readonly Observation[], asOf: number)
   let baseline: Observation['baseline'];
   let spend = 0;
   const bases: string[] = [];
-  // An estimate's interval adds up as its value does (a run measured exactly adds its value to both ends).
-  const ranges: Record<string, { low: number; high: number }> = {};
+  // An estimate's interval adds up as its value does (a run measured exactly gives a zero-width
+  // one); an estimate a run gave no interval for leaves the sum with none: it is not readable, and
+  // an interval made up of its point would show it as exact.
+  const ranges: Record<string, { low: number; high: number } | null> = {};
+  let baselineRanges: Observation['baselineRanges'];
   for (const p of parts) {
     spend += p.spend;
     for (const [k, v] of Object.entries(p.values)) {
       if (v === undefined) continue;
-      const r = p.ranges?.[k as keyof Observation['values']] ?? { low: v, high: v };
-      values[k] = COUNTED_METRICS.has(k) ? (values[k] ?? 0) + v : v;
-      ranges[k] = COUNTED_METRICS.has(k) && ranges[k] ? { low: ranges[k].low + r.low, high: ranges[k].high + r.high } : r;
+      const metric = k as TargetMetric;
+      const r = p.ranges?.[metric] ?? (ESTIMATED_METRICS.has(metric) ? null : { low: v, high: v });
+      const counted = COUNTED_METRICS.has(k);
+      const before = ranges[k];
+      values[k] = counted ? (values[k] ?? 0) + v : v;
+      ranges[k] = counted && before !== undefined ? (before && r ? { low: before.low + r.low, high: before.high + r.high } : null) : r;
     }
     baseline = p.baseline ?? baseline;
+    baselineRanges = p.baseline ? p.baselineRanges : baselineRanges;
     if (p.basis) bases.push(p.basis);
   }
-  return { asOf, values, ...(baseline ? { baseline } : {}), spend: Math.round(spend * 100) / 100, ...(bases.length ? { basis: bases.join('; ') } : {}), ranges };
+  const known = Object.fromEntries(Object.entries(ranges).filter((e): e is [string, { low: number; high: number }] => e[1] !== null));
+  return { asOf, values, ...(baseline ? { baseline } : {}), ...(baselineRanges ? { baselineRanges } : {}), spend: Math.round(spend * 100) / 100, ...(bases.length ? { basis: bases.join('; ') } : {}), ranges: known };
 }
 
 /**

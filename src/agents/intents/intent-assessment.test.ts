@@ -11,7 +11,9 @@ const intent = (() => {
 })();
 const iv = (x: number) => ({ mean: x, low: x, high: x });
 const plan = { outcome: { netValue: iv(20000), churnersAvoided: iv(600), cost: iv(40000) }, startedAt: START };
-const at = (day: number, kept: number, spend = 1000): Observation => ({ asOf: START + day * DAY_MS, values: { retained_customers: kept }, spend });
+/** Customers kept, an estimate, read with a 90 % interval of ±5. */
+const at = (day: number, kept: number, spend = 1000): Observation => ({ asOf: START + day * DAY_MS, values: { retained_customers: kept }, ranges: { retained_customers: { low: kept - 5, high: kept + 5 } }, spend });
+const pointOnly = (o: Observation): Observation => ({ ...o, ranges: undefined, basis: 'campaign c: 40 treated, nobody held out' });
 
 describe('assess', () => {
   it('is on track when the pace so far leads to the target', () => {
@@ -45,6 +47,31 @@ describe('assess', () => {
     const end = assess(intent, plan, at(100, 450));
     expect(end).toMatchObject({ status: 'off-track', horizonReached: true });
     expect(end.replan).toBeUndefined();
+  });
+
+  it('says an estimate with no interval is not yet readable rather than achieved, at the horizon and before it', () => {
+    // 520 kept by the point estimate, and no interval to show it: not achieved.
+    const end = assess(intent, plan, pointOnly(at(100, 520)));
+    expect(end).toMatchObject({ horizonReached: true, status: 'at-risk' });
+    expect(end.expectations[0]).toMatchObject({ current: 520, status: 'at-risk', notShown: expect.stringMatching(/^not yet readable: 520 meets the target by its point estimate, but retained_customers is an estimate and came with no 90% interval \(campaign c: 40 treated, nobody held out\)/) });
+    expect(assess(intent, plan, pointOnly(at(60, 510))).status).not.toBe('achieved');
+    // With its interval the same figure is read: achieved.
+    expect(assess(intent, plan, at(100, 520)).status).toBe('achieved');
+    // Counted, not estimated: accepted offers are read on their count alone.
+    const offers = { ...intent, intentExpectation: [{ id: 'e', targetName: 'accepted_offers' as const, targetCondition: 'atLeast' as const, targetValue: 50 }] };
+    expect(assess(offers, plan, { asOf: START + 100 * DAY_MS, values: { accepted_offers: 60 }, spend: 0 }).status).toBe('achieved');
+  });
+
+  it("reads a relative target's interval from the level's and the baseline's together", () => {
+    const r = parseIntentText('reduce churn by 20% in 100 days', { id: 'j', now: START });
+    if (!r.ok) throw new Error(r.reason);
+    const end = START + 100 * DAY_MS;
+    // Churn 4 % treated against 5 % held out: down 20 %, but 2-6 % against 3-7 % reads anywhere from down 71 % to up 100 %.
+    const wide: Observation = { asOf: end, values: { churn_rate: 4 }, baseline: { churn_rate: 5 }, ranges: { churn_rate: { low: 2, high: 6 } }, baselineRanges: { churn_rate: { low: 3, high: 7 } }, spend: 0 };
+    expect(assess(r.intent, plan, wide).expectations[0]).toMatchObject({ current: 20, status: 'at-risk', currentRange: { low: -100, high: expect.closeTo(71.43, 2) } });
+    const narrow: Observation = { ...wide, ranges: { churn_rate: { low: 3.9, high: 4.0 } }, baselineRanges: { churn_rate: { low: 5.0, high: 5.1 } } };
+    expect(assess(r.intent, plan, narrow).expectations[0].status).toBe('achieved');
+    expect(assess(r.intent, plan, { ...wide, ranges: undefined }).expectations[0].notShown).toMatch(/^not yet readable/);
   });
 
   it('reads a relative churn target against the observed baseline', () => {

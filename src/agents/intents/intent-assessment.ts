@@ -47,6 +47,35 @@ export interface Observation {
    * falls short, so a control group of a handful, none of whom has churned yet, triggers no re-plan.
    */
   readonly ranges?: Partial<Record<TargetMetric, { readonly low: number; readonly high: number }>>;
+  /** The 90 % interval of each baseline (the control group's churn rate): a relative target's change is read from both. */
+  readonly baselineRanges?: Partial<Record<TargetMetric, { readonly low: number; readonly high: number }>>;
+}
+
+/**
+ * Metrics whose observed value is an estimate (churners avoided and their net value are a
+ * difference against a control group; a churn rate is read on the few treated so far): the
+ * verdict "achieved" needs its 90 % interval, an exact value comes with a zero-width one.
+ * Accepted offers and the acceptance rate are counted, not estimated.
+ */
+export const ESTIMATED_METRICS: ReadonlySet<TargetMetric> = new Set(['retained_customers', 'net_value', 'churn_rate']);
+
+/** Whether an expectation's observed value is an estimate: an estimated metric, or any change relative to a baseline. */
+export const isEstimate = (e: IntentExpectation): boolean => ESTIMATED_METRICS.has(e.targetName) || e.targetCondition === 'increaseBy' || e.targetCondition === 'decreaseBy';
+
+/**
+ * The 90 % interval of an expectation's observed value in its own terms: the level's, or for a
+ * relative change the widest reading of the level's and the baseline's intervals together
+ * (undefined when either is missing, or the baseline's may be 0).
+ */
+export function observedRange(e: IntentExpectation, observed: Observation): { low: number; high: number } | undefined {
+  const level = observed.ranges?.[e.targetName];
+  if (!level) return undefined;
+  if (e.targetCondition === 'atLeast' || e.targetCondition === 'atMost') return level;
+  const base = observed.baselineRanges?.[e.targetName];
+  if (!base || !(base.low > 0)) return undefined;
+  const sign = e.targetCondition === 'decreaseBy' ? -1 : 1;
+  const corners = [level.low, level.high].flatMap((now) => [base.low, base.high].map((b) => (sign * (now - b) * 100) / b));
+  return { low: Math.min(...corners), high: Math.max(...corners) };
 }
 
 /** The plan being watched: its simulated outcome and when it started. */
@@ -68,7 +97,10 @@ export interface ExpectationProgress {
   readonly measuredAt?: string;
   /** The 90 % interval of `current` when it is an estimate (`Observation.ranges`). */
   readonly currentRange?: { readonly low: number; readonly high: number };
-  /** At the horizon: why a value that meets the target by its point estimate is not shown to (its interval's worse end misses it). */
+  /**
+   * Why a value that meets the target by its point estimate is not shown to: its interval's worse
+   * end misses it, or it is an estimate with no interval ("not yet readable").
+   */
   readonly notShown?: string;
   /** Where the current pace leads at the horizon. */
   readonly projected?: number;
@@ -143,18 +175,25 @@ function progressOf(e: IntentExpectation, outcome: PlanOutcome, observed: Observ
   if (current === undefined) return { ...base, status: horizonReached ? 'off-track' : planSays };
   // Counts and money accumulate: extrapolate the pace so far; rates are read as they stand.
   const projected = isCumulative(e) && f > 0 && !horizonReached ? current / f : current;
-  const range = e.targetCondition === 'atLeast' || e.targetCondition === 'atMost' ? observed.ranges?.[e.targetName] : undefined;
+  const range = observedRange(e, observed);
   const withValues = { ...base, current, measuredAt: new Date(observed.asOf).toISOString(), ...(range ? { currentRange: range } : {}), projected };
+  // An estimate is shown to meet the target only by its interval's worse end; one with no interval is not yet readable.
+  const unshown = (): string | undefined => {
+    if (!isEstimate(e)) return undefined;
+    if (!range) return `not yet readable: ${round(current)} meets the target by its point estimate, but ${e.targetName} is an estimate and came with no 90% interval (${observed.basis ?? 'no basis given'})`;
+    const worse = e.targetCondition === 'atMost' ? range.high : range.low;
+    return meetsTarget(e, worse) ? undefined : `${round(current)} meets the target but its 90% interval's worse end ${round(worse)} does not`;
+  };
   if (horizonReached) {
     if (!meetsTarget(e, current)) return { ...withValues, status: 'off-track' };
     // The final verdict of an estimate: achieved only when its interval's worse end meets the
-    // target too; a point estimate that meets it with an interval that does not is not shown.
-    const worse = range && (e.targetCondition === 'atMost' ? range.high : range.low);
-    if (worse !== undefined && !meetsTarget(e, worse)) return { ...withValues, status: 'at-risk', notShown: `${round(current)} meets the target but its 90% interval's worse end ${round(worse)} does not` };
+    // target too; a point estimate that meets it with an interval that does not, or with none, is not shown.
+    const notShown = unshown();
+    if (notShown) return { ...withValues, status: 'at-risk', notShown };
     return { ...withValues, status: 'achieved' };
   }
-  // Customers kept and offers accepted only grow: once the target is reached it stays reached.
-  if ((e.targetName === 'retained_customers' || e.targetName === 'accepted_offers') && e.targetCondition === 'atLeast' && current >= e.targetValue) {
+  // Offers accepted only grow, and customers kept as shown by their interval: once the target is reached it stays reached.
+  if ((e.targetName === 'retained_customers' || e.targetName === 'accepted_offers') && e.targetCondition === 'atLeast' && current >= e.targetValue && !unshown()) {
     return { ...withValues, status: 'achieved' };
   }
   if (f < MIN_ELAPSED_SHARE) return { ...withValues, status: planSays };
