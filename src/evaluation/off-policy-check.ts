@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { EventSink } from '../domain/event-sink.js';
 import { TwinloopError } from '../domain/errors.js';
 import { DO_NOTHING, type DecisionRecord, type LoggedCandidate } from '../decisioning/decision-record.js';
-import { estimatePolicyValue, type PolicyEstimate, type RewardModel, type TargetPolicy } from '../decisioning/off-policy-estimators.js';
+import { estimatePolicyValue, type PolicyEstimate, type TargetPolicy } from '../decisioning/off-policy-estimators.js';
+import { crossFittedRewardModel } from '../decisioning/reward-model.js';
 import { createOfferLearner, type OfferLearnerSnapshot } from '../decisioning/offer-learner.js';
 import { doNothingPolicy, greedyPolicy, loggingPolicy, thresholdPolicy, uniformPolicy } from '../decisioning/target-policies.js';
 import { createRng, type Rng } from '../intelligence/random.js';
@@ -206,9 +207,9 @@ export async function checkOffPolicy(o: OffPolicyCheckOptions): Promise<OffPolic
   }
 
   // 2. Each policy: estimates from the log, and its value on an identical copy of the world.
-  // The direct model of DR is the expected value logged with each candidate (the learner's belief
-  // at decision time), so it uses nothing the decision could not have known.
-  const rewardModel: RewardModel = (r, a) => r.candidates.find((c) => c.actionId === a)?.expectedValue ?? 0;
+  // The direct model of DR is fitted on the log's rewards, cross-fitted (each decision predicted by
+  // the model of the other folds), as `policy evaluate` fits it on a server's log: one way for both.
+  const rewardModel = crossFittedRewardModel(records);
   const expectedReward = (t: DecisionTruth, a: string) =>
     a === DO_NOTHING ? 0 : (1 - rejectRate) * ((t.pAccept.get(a) ?? 0) * (t.net.get(a) ?? 0) - contactCost);
   let identicalCopies = true;

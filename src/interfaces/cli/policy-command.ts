@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
 import { DECISION_SOURCES, notCarriedOut, outcomeCoverage, type DecisionRecord, type OutcomeCoverage } from '../../decisioning/decision-record.js';
-import { estimatePolicyValue, type OffPolicyReport, type PolicyEstimate, type RewardModel } from '../../decisioning/off-policy-estimators.js';
+import { estimatePolicyValue, type OffPolicyReport, type PolicyEstimate } from '../../decisioning/off-policy-estimators.js';
+import { crossFittedRewardModel } from '../../decisioning/reward-model.js';
 import { TARGET_POLICY_NAMES, targetPolicyByName } from '../../decisioning/target-policies.js';
 import { CHECKED_ESTIMATORS, checkOffPolicy, type OffPolicyCheckResult } from '../../evaluation/off-policy-check.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
@@ -10,9 +11,6 @@ import { decisionCursor, MAX_PAGE_SIZE, type DecisionQuery, type RecordStore } f
 import { registerActionPolicyCommands } from './action-policy-commands.js';
 import { intOption } from './cli-numbers.js';
 import { globalOptions } from './cli-context.js';
-
-/** The direct model of the doubly robust estimate: the expected value the arbitration logged for the action. */
-const loggedExpectedValue: RewardModel = (r, a) => r.candidates.find((c) => c.actionId === a)?.expectedValue ?? 0;
 
 /** Every logged decision in [from, to), read page by page. */
 export async function readDecisionLog(records: RecordStore, range: Pick<DecisionQuery, 'from' | 'to'>): Promise<DecisionRecord[]> {
@@ -34,12 +32,15 @@ function parseTime(name: string, text: string | undefined): number | undefined {
 }
 
 const money = (x: number) => x.toFixed(2);
+/** The folds of DR's cross-fitted reward model (crossFittedRewardModel's default), said in the report. */
+const REWARD_MODEL_FOLDS = 5;
 const interval = (e: PolicyEstimate) => `${money(e.value)} [${money(e.lower)}, ${money(e.upper)}]`;
 
 /** The human report of an estimate from the decision log. */
 export function formatPolicyReport(policy: string, r: OffPolicyReport): string {
   return [
     `policy ${policy} on ${r.decisions} decisions with outcomes (${r.withoutOutcome} more have none yet and are left out); logged policy's value ${money(r.loggedMean)} per decision`,
+    `  reward: the customer's answer, 1 accepted and 0 otherwise (declined, ignored, not acted on): a value is acceptances per decision; DR's model is the log's own rewards by context and action, cross-fitted in ${REWARD_MODEL_FOLDS} folds`,
     `  IPS   ${interval(r.ips)}`,
     `  SNIPS ${interval(r.snips)}`,
     ...(r.dr ? [`  DR    ${interval(r.dr)}`] : []),
@@ -137,7 +138,9 @@ export function registerPolicyCommands(program: Command): void {
           );
         }
         const name = opts.policy ?? 'greedy';
-        const report = estimatePolicyValue(evaluated, target ?? targetPolicyByName(name), { rewardModel: loggedExpectedValue });
+        // DR's direct model is fitted on the log's own rewards (the answers), cross-fitted: the
+        // expected values logged with the candidates are money, another unit than the reward.
+        const report = estimatePolicyValue(evaluated, target ?? targetPolicyByName(name), { rewardModel: crossFittedRewardModel(evaluated, { folds: REWARD_MODEL_FOLDS }) });
         process.stdout.write(`${formatPolicyReport(name, report)}\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify({ policy: name, from: opts.from ?? null, to: opts.to ?? null, coverage, ...report })}\n`);
       },
