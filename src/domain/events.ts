@@ -236,8 +236,10 @@ export const actionData = z.strictObject({
   by: id.optional(),
   /** The catalogue offering it carries out. */
   offerId: id.optional(),
-  /** Money credited to the customer (credits, compensations) or the request's cost to the operator. */
+  /** Money credited to the customer (credits, compensations) or the request's cost to the operator; for an offer presented, what its presentation paid. */
   amount: money.optional(),
+  /** An offer presented: what it costs the operator only if the customer accepts (reserved until the answer, booked on acceptance). */
+  onAcceptance: money.optional(),
   discountPct: z.number().finite().min(0).max(100).optional(),
   /** For messages: the notification channel (sms, email, push, in_app, human_task) and purpose. */
   notificationChannel: z.string().max(32).optional(),

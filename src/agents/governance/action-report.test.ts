@@ -36,6 +36,14 @@ describe('action events', () => {
     expect(twinEventSchema.safeParse(e).success).toBe(true);
   });
 
+  it("reports what an offer paid on acceptance costs if accepted, beside the nothing its presentation paid (a discount's whole price)", () => {
+    const e = actionEventOf(request({ costOnAcceptance: 36 }), { cost: 36 }, { ok: true, detail: { deliveryId: 'DLV-78' } }, AT)!;
+    expect(e.data).toMatchObject({ status: 'presented', amount: 0, onAcceptance: 36, discountPct: 10 });
+    expect(twinEventSchema.safeParse(e).success).toBe(true);
+    // Carried out at once (no answer to wait for), nothing is left for an acceptance.
+    expect(actionEventOf(request({ costOnAcceptance: 36, params: { offerId: 'retain-10' } }), { cost: 36 }, { ok: true, detail: { adjustmentId: 'ADJ-9' } }, AT)!.data).not.toHaveProperty('onAcceptance');
+  });
+
   it('reports credits and messages as delivered, final refusals as failed, and retried failures not at all', () => {
     const credit = request({ id: 'INC-88:compensation:C-1001', actionClass: 'compensation', discountPct: undefined, cost: 5, params: { reason: 'network incident INC-88' } });
     expect(actionEventOf(credit, { cost: 5 }, { ok: true, detail: { adjustmentId: 'ADJ-311', amount: 5 } }, AT)?.data).toEqual({

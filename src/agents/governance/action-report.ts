@@ -5,7 +5,7 @@ import type { ActionStatus, TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import type { ActionRequest, ExecuteVerdict } from '../../decisioning/policy/index.js';
 import type { ActionExecutor, ExecutionOutcome } from './guarded-executor.js';
-import { paidAtPresentation, presentsOffer } from './offer-settlement.js';
+import { onAcceptancePart, paidAtPresentation, presentsOffer } from './offer-settlement.js';
 
 /**
  * What the operator did to a customer, on the customer's own timeline: every request the guarded
@@ -66,6 +66,8 @@ export function actionEventOf(request: ActionRequest, verdict: Pick<ExecuteVerdi
     ...(str(p.offerId) ? { offerId: str(p.offerId) } : {}),
     // What was moved at presentation: an offer's acceptance-paid part is booked by the answer, if accepted.
     ...(verdict.cost > 0 ? { amount: outcome.ok ? paidAtPresentation(request, verdict.cost, outcome.actualCost) : cents(verdict.cost) } : {}),
+    // The part booked only if the customer accepts (offer-settlement.ts): else the timeline read "presented, 0.00" for a discount.
+    ...(status === 'presented' && onAcceptancePart(request) > 0 ? { onAcceptance: onAcceptancePart(request) } : {}),
     ...(request.discountPct !== undefined ? { discountPct: request.discountPct } : {}),
     ...(notificationChannel && notificationChannel.length <= 32 ? { notificationChannel } : {}),
     ...(typeof p.purpose === 'string' && p.purpose.length <= 32 ? { purpose: p.purpose } : {}),

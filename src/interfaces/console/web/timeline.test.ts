@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeEvent } from './timeline';
+import { describeEvent, presentedByRequest, type TimelineItem } from './timeline';
 
 /**
  * The customer timeline's lines for what the operator did and what came of it (docs/events.md:
@@ -29,5 +29,21 @@ describe('describeEvent', () => {
     expect(describeEvent('action', { requestId: flowRequest, actionClass: 'offer', channel: 'app', status: 'presented', offerId: 'data-bonus', amount: 3 })).toBe(`action offer data-bonus presented on app, 3.00 (request ${flowRequest})`);
     expect(describeEvent('offer', { action: 'declined', offerId: 'data-bonus', channel: 'app', requestId: flowRequest })).toBe(`offer data-bonus declined on app (request ${flowRequest})`);
     expect(describeEvent('offer', { action: 'declined', offerId: 'data-bonus', channel: 'app', decisionId: 'dec-7', requestId: 'dec-7:data-bonus' })).toBe('offer data-bonus declined on app (decision dec-7)');
+  });
+
+  it('says what an accepted discount was and the amount its acceptance booked, not "presented, 0.00"', () => {
+    const request = 'act-28c36448';
+    const presentedData = { requestId: request, actionClass: 'discount', channel: 'app', status: 'presented', offerId: 'retain-10', amount: 0, onAcceptance: 61.8, discountPct: 10, ref: 'DLV-23' };
+    const items: TimelineItem[] = [
+      { seq: 1, kind: 'action', time: '2027-01-04T18:58:22.800Z', event: { id: `action:${request}:presented`, data: presentedData } },
+      { seq: 2, kind: 'offer', time: '2027-01-04T18:58:22.800Z', event: { id: 'o-2', data: { action: 'accepted', offerId: 'retain-10', channel: 'app', requestId: request } } },
+    ];
+    expect(describeEvent('action', presentedData)).toBe(`action discount retain-10 presented on app: 10 % off, 61.80 if accepted (request ${request})`);
+    const presented = presentedByRequest(items).get(request);
+    expect(describeEvent('offer', items[1].event.data, presented)).toBe(`offer retain-10 accepted on app: discount, 10 % off, 61.80 booked on acceptance (request ${request})`);
+    // A decline books nothing: no amount on its line.
+    expect(describeEvent('offer', { ...items[1].event.data, action: 'declined' }, presented)).toBe(`offer retain-10 declined on app (request ${request})`);
+    // An offer paid in part at presentation says both parts.
+    expect(describeEvent('action', { ...presentedData, actionClass: 'offer', discountPct: undefined, amount: 2, onAcceptance: 15 })).toBe(`action offer retain-10 presented on app: 2.00 at presentation, 15.00 if accepted (request ${request})`);
   });
 });

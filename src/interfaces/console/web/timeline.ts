@@ -37,8 +37,29 @@ function describeOutcome(d: Readonly<Record<string, unknown>>): string {
   return `${of}: ${str(d.result)} through the ${str(d.horizonDays)} days after it${ref(d)}`;
 }
 
-/** A timeline entry in words, one line. */
-export function describeEvent(kind: string, d: Readonly<Record<string, unknown>>): string {
+/** What an offer presented costs: paid at presentation, and what only if the customer accepts (`onAcceptance`). */
+function offerMoney(d: Readonly<Record<string, unknown>>): string {
+  const pct = typeof d.discountPct === 'number' ? `${d.discountPct} % off` : '';
+  const paid = typeof d.amount === 'number' && d.amount > 0 ? `${amount(d.amount)} at presentation` : '';
+  const later = typeof d.onAcceptance === 'number' ? `${amount(d.onAcceptance)} if accepted` : '';
+  return [pct, paid, later].filter(Boolean).join(', ');
+}
+
+/** An answer to an offer: accepted, with what was accepted and what its acceptance booked (read from the `action` that presented it, `presented`). */
+function describeOffer(d: Readonly<Record<string, unknown>>, presented?: Readonly<Record<string, unknown>>): string {
+  const base = `offer ${str(d.offerId)} ${str(d.action)} on ${str(d.channel)}`;
+  if (d.action !== 'accepted' || !presented) return `${base}${ref(d)}`;
+  const pct = typeof presented.discountPct === 'number' ? `${presented.discountPct} % off` : '';
+  const booked = typeof presented.onAcceptance === 'number' ? `${amount(presented.onAcceptance)} booked on acceptance` : '';
+  const what = [str(presented.actionClass), pct, booked].filter(Boolean).join(', ');
+  return `${base}: ${what}${ref(d)}`;
+}
+
+/**
+ * A timeline entry in words, one line. `presented`: for an answer to an offer, the data of the
+ * `action` event that presented it (the same request), whose amounts the answer's line names.
+ */
+export function describeEvent(kind: string, d: Readonly<Record<string, unknown>>, presented?: Readonly<Record<string, unknown>>): string {
   switch (kind) {
     case 'customer':
       return `customer record: ${str(d.segment)}, ${str(d.billing)}, ${str(d.contractMonths)}-month contract${d.contractEnd ? ` ending ${str(d.contractEnd)}` : ''}, pays by ${str(d.paymentMethod).replace(/_/g, ' ')}`;
@@ -59,12 +80,22 @@ export function describeEvent(kind: string, d: Readonly<Record<string, unknown>>
     case 'interaction':
       return `${str(d.channel)}: ${str(d.intent).replace(/_/g, ' ')} (${str(d.phase)})`;
     case 'offer':
-      return `offer ${str(d.offerId)} ${str(d.action)} on ${str(d.channel)}${ref(d)}`;
-    case 'action':
-      return `action ${str(d.actionClass)}${d.offerId ? ` ${str(d.offerId)}` : ''} ${str(d.status)} on ${str(d.channel)}${d.by ? ` by ${str(d.by)}` : ''}${d.amount !== undefined ? `, ${amount(d.amount)}` : ''}${d.reason ? `: ${str(d.reason)}` : ''}${ref(d)}`;
+      return describeOffer(d, presented);
+    case 'action': {
+      // An offer presented says what it costs if accepted, not "0.00" for a discount that pays nothing until then.
+      const money = d.status === 'presented' && d.onAcceptance !== undefined ? `: ${offerMoney(d)}` : d.amount !== undefined ? `, ${amount(d.amount)}` : '';
+      return `action ${str(d.actionClass)}${d.offerId ? ` ${str(d.offerId)}` : ''} ${str(d.status)} on ${str(d.channel)}${d.by ? ` by ${str(d.by)}` : ''}${money}${d.reason ? `: ${str(d.reason)}` : ''}${ref(d)}`;
+    }
     case 'outcome':
       return describeOutcome(d);
     default:
       return `${kind}: ${JSON.stringify(d)}`;
   }
+}
+
+/** The `action` event that presented each offer on a timeline, by request id: what an answer's line reads its amounts from. */
+export function presentedByRequest(items: readonly TimelineItem[]): ReadonlyMap<string, Readonly<Record<string, unknown>>> {
+  const out = new Map<string, Readonly<Record<string, unknown>>>();
+  for (const i of items) if (i.kind === 'action' && i.event.data.status === 'presented' && typeof i.event.data.requestId === 'string') out.set(i.event.data.requestId, i.event.data);
+  return out;
 }

@@ -8,7 +8,7 @@ import { may, useIdentity } from '../identity';
 import { count, DAY_MS, eventDate, eventTime, money, percent, riskBand } from '../format';
 import { navigate, useLocation } from '../router';
 import { classLines, evidenceLine, kindRows, type ResponseProfile } from '../response-profile';
-import { ACTION_KINDS, describeEvent, type TimelineItem } from '../timeline';
+import { ACTION_KINDS, describeEvent, presentedByRequest, type TimelineItem } from '../timeline';
 import type { TwinScores } from '../types';
 import { useJson } from '../use-json';
 
@@ -181,6 +181,7 @@ export function Customer({ id }: { id: string }) {
   const end = Math.min(Date.parse(at ?? clock ?? new Date().toISOString()), leftAt ? Date.parse(leftAt) : Infinity);
   const series = useMemo(() => (timeline.items ? usageSeries(timeline.items, end) : null), [timeline.items, end]);
   const shown = useMemo(() => (timeline.items ?? []).filter((i) => showUsage || i.kind !== 'usage').slice().reverse(), [timeline.items, showUsage]);
+  const presented = useMemo(() => presentedByRequest(timeline.items ?? []), [timeline.items]);
   const profile = t?.profile ?? {};
   const who = useIdentity();
 
@@ -288,7 +289,7 @@ export function Customer({ id }: { id: string }) {
               <ol class="timeline" data-testid="timeline" tabIndex={0} aria-label="Timeline, newest first">
                 {shown.slice(0, 300).map((i) => (
                   <li key={i.seq} class={ACTION_KINDS.has(i.kind) ? 'act' : undefined}>
-                    <time dateTime={i.time}>{eventTime(i.time)}</time> <span class="kind">{i.kind.replace(/_/g, ' ')}</span> {describeEvent(i.kind, i.event.data)}
+                    <time dateTime={i.time}>{eventTime(i.time)}</time> <span class="kind">{i.kind.replace(/_/g, ' ')}</span> {describeEvent(i.kind, i.event.data, i.kind === 'offer' && typeof i.event.data.requestId === 'string' ? presented.get(i.event.data.requestId) : undefined)}
                   </li>
                 ))}
               </ol>
