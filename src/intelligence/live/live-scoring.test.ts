@@ -127,7 +127,7 @@ describe('live scoring', () => {
       expect(low.clvHigh[slot]).toBeGreaterThan(low.clvValue[slot]);
     }
     // The drift baseline moves with what is served: the own population shows none.
-    expect(low.driftReport().score.psi).toBeLessThan(0.2);
+    expect(low.driftReport()!.score.psi).toBeLessThan(0.2);
   });
 
   it('serves a promoted model after a pass that lets other work run between its slices, scoring each twin once, and the old scores until then', async () => {
@@ -199,8 +199,21 @@ describe('live scoring', () => {
     expect(calls).toBe(2 * twins.engine.size);
   });
 
+  it('reads no drift while a first pass in slices has scored only some twins, and raises no alert then', async () => {
+    const alerts: string[] = [];
+    const scoring = new LiveScoring(twins.engine, live.model, { firstPass: 'in-slices', passSliceMs: 0, onDriftAlert: (a) => alerts.push(a.subject) });
+    // Some twins scored (the first slots: the oldest customers), the pass not ended.
+    scoring.rescore(Array.from({ length: 5 }, (_, i) => twins.engine.table.idAt(i)));
+    expect(scoring.scoredCount()).toBe(5);
+    expect(scoring.driftReport()).toBeNull();
+    await scoring.refresh();
+    const report = scoring.driftReport();
+    expect(report!.population).toBeGreaterThan(100);
+    expect(alerts).toEqual([]);
+  });
+
   it('reports no drift on its own population and alerts on a shifted one', () => {
-    const report = live.driftReport();
+    const report = live.driftReport()!;
     expect(report.population).toBeGreaterThan(100);
     expect(report.score.psi).toBeLessThan(0.2);
     expect(report.features.length).toBe(live.model.metadata.drift.features.length);

@@ -258,6 +258,7 @@ export class LiveScoring {
 
   private endPass(target: ModelScores, tally: { presented: number; accepted: number }): void {
     if (tally.presented >= MIN_OFFERS_FOR_PRIOR) this.offerPrior = tally.accepted / tally.presented;
+    target.whole = true;
     if (target === this.pending) {
       this.serving = target;
       this.pending = null;
@@ -309,9 +310,13 @@ export class LiveScoring {
     });
   }
 
-  /** The drift report of the serving model (raises alerts for new crossings). */
-  driftReport(): DriftReport {
+  /**
+   * The drift report of the serving model (raises alerts for new crossings); null until a pass has
+   * scored every twin with it (the first serve goes in slices: a partial population is no baseline).
+   */
+  driftReport(): DriftReport | null {
     const s = this.serving;
+    if (!s.whole) return null;
     return s.drift.check({ size: s.end, scores: s.churn, features: s.monitored, include: (i) => s.active[i] === 1 && s.fresh[i] === 1 });
   }
 

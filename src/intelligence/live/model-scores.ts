@@ -47,6 +47,12 @@ export class ModelScores {
   /** Slots scored (the fresh ones), and one past the highest of them. */
   count = 0;
   end = 0;
+  /**
+   * True once a pass over every twin ended with this model. Until then its scores are those of the
+   * slots reached so far, the oldest customers first (the table's order): their tenure and history
+   * are not the population's, and a drift read on them is no drift.
+   */
+  whole = false;
   /** The model's own probabilities: what its out-of-time level (intervals) and drift baseline were read on. */
   readonly raw: ChurnScorer;
   /** What is served: `raw` recalibrated out of time (decision 0029), as the simulation lab scores. */

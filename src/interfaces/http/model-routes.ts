@@ -120,7 +120,7 @@ export function modelRoutes(intelligence: Intelligence, audit: Pick<AuditTrail, 
         if (!v) throw new TwinloopError('NOT_FOUND', `model version "${request.params.id}" not found; see GET /models`);
         const { drift: _baseline, ...metadata } = v.metadata;
         // The report first: it records any new alert, which the list below then shows.
-        const drift = intelligence.driftReport(v.id) ?? { note: 'drift is monitored for the champion serving live scores only' };
+        const drift = intelligence.driftReport(v.id) ?? { note: 'no drift report: drift is read for the champion serving live scores, once every twin holds its score (a first pass scores them a slice at a time)' };
         const alerts = await registry.listDriftAlerts({ modelId: v.id, limit: 50 });
         const checks = (await registry.listDriftChecks({ modelId: v.id })).reverse();
         const driftHistory = checks.map((c) => {
