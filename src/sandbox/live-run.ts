@@ -40,6 +40,11 @@ export interface LiveRun {
   readonly tally: DeliveryTally;
   /** Real time the world did not turn into simulated time because its ticks came late (`maxStepMs`), in ms. */
   readonly heldBackMs: number;
+  /**
+   * Real ms until the world's clock reads `t` at its speed, counted from its last tick (0 once it
+   * does; Infinity once stopped). The clock moves at ticks, so it may read `t` a tick later.
+   */
+  realMsUntil(t: number): number;
   /** Advances simulated time by the real time elapsed × speed and submits what became due. */
   tick(): Promise<void>;
   /** Stops ticking, submits what is due, and resolves when the last submission is done. */
@@ -128,6 +133,11 @@ export function startLiveRun(engine: WorldEngine, o: LiveOptions, waiting: reado
     tally,
     get heldBackMs() {
       return heldBackMs;
+    },
+    realMsUntil(t) {
+      if (t <= simNow) return 0;
+      if (!running) return Infinity;
+      return Math.max(0, lastReal + (t - simNow) / o.speed - real.now());
     },
     tick: () => (inFlight = inFlight.then(tick)),
     async stop() {

@@ -129,6 +129,23 @@ describe('generation', () => {
     expect(() => world.startLive({ speed: 3600, sink, realClock: real, manual: true, maxStepMs: 0 })).toThrow(/maxStepMs must be > 0/);
   });
 
+  it('says how long in real time until its clock reaches a time: at its speed while live, never while it stands still', async () => {
+    const real = new ManualClock(0);
+    const sink: EventSink = { submit: async (b) => b.map((e) => ({ status: 'accepted' as const, id: e.id })) };
+    const world = createSandboxWorld(tiny, 9, { latencyScale: 0 });
+    const start = world.clock.now();
+    expect(world.clock.realMsUntil!(start + 3_600_000)).toBe(Infinity); // not live: it moves only when generated
+    expect(world.clock.realMsUntil!(start)).toBe(0);
+    const run = world.startLive({ speed: 3600, sink, realClock: real, manual: true });
+    expect(world.clock.realMsUntil!(start + 3_600_000)).toBe(1_000); // an hour of the world is a second
+    real.advance(250);
+    expect(world.clock.realMsUntil!(start + 3_600_000)).toBe(750); // counted from its last tick
+    await run.tick();
+    expect(world.clock.realMsUntil!(start + 3_600_000)).toBe(750);
+    await run.stop();
+    expect(world.clock.realMsUntil!(start + 3_600_000)).toBe(Infinity);
+  });
+
   it('hurts customers before the alarm (or with none): touched customers call in while it lasts, the alarm comes after', () => {
     const cfg = loadWorldDocument({ extends: 'small', population: { customers: 600 }, network: { cells: 10, incidents: { perCellPerMonth: 3, durationHours: { median: 4, sigma: 0.5 } } } });
     const world = createSandboxWorld(cfg, 7);

@@ -193,7 +193,8 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
   const world: SandboxWorld = {
     config,
     seed,
-    clock: engine.clock,
+    // The world's time, and how long until it reaches a time: at the live run's speed, never while it stands still.
+    clock: { now: () => engine.clock.now(), realMsUntil: (t) => (t <= engine.clock.now() ? 0 : live?.running ? live.realMsUntil(t) : Infinity) },
     backends,
     nextApplicant: () => {
       if (restoring) throw new TwinloopError('UNAVAILABLE', 'the sandbox is rebuilding its world after a restart; ask again in a moment');

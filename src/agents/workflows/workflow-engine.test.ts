@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { held, ok, rejected, transient } from '../../domain/connectors/connector-result.js';
 import { heldError } from '../../domain/errors.js';
-import { ManualClock } from '../../domain/clock.js';
+import { ManualClock, systemClock, type Clock } from '../../domain/clock.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import type { WorkflowJournal } from '../../store/workflow-journal.js';
 import { retryDelayMs, DEFAULT_RETRY_POLICY } from './retry-policy.js';
@@ -235,6 +235,40 @@ describe('workflow engine', () => {
     clock.advance(1);
     await engine.runOnce();
     expect(await engine.get('n')).toMatchObject({ status: 'succeeded', output: 'awake' });
+  });
+
+  it('wakes a sleeping run when a faster world\'s clock reaches its time, at that clock\'s pace, whatever the poll interval', async () => {
+    // The sandbox's world at 3,600x: an hour of its time is a second of real time. Real time is faked.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const speed = 3_600;
+    const r0 = Date.now();
+    const world: Clock = { now: () => T0 + (Date.now() - r0) * speed, realMsUntil: (t) => (t - world.now()) / speed };
+    const fast = createWorkflowEngine({ journal, workerId: 'w2', clock: world, leaseClock: systemClock, pollIntervalMs: 600_000, random: () => 0, compaction: false });
+    const woke: number[] = [];
+    fast.register({
+      id: 'nap',
+      version: 1,
+      parseInput: Number,
+      async run(ctx) {
+        await ctx.sleep('an-hour', 3_600_000);
+        woke.push(await ctx.now('woke'));
+        return 'awake';
+      },
+    });
+    try {
+      await fast.run();
+      await fast.start('nap', 0, { workflowId: 'n' });
+      await vi.advanceTimersByTimeAsync(900); // 0.9 s: the world is at 54 minutes
+      expect((await fast.get('n'))?.status).toBe('waiting');
+      await vi.advanceTimersByTimeAsync(200); // 1.1 s: past the hour
+      expect(await fast.get('n')).toMatchObject({ status: 'succeeded', output: 'awake' });
+      // Woken within a tenth of a real second of the world reaching the hour: within 6 of its minutes (the poll would have been 10 real minutes, 600 of its hours).
+      expect(woke[0] - T0).toBeGreaterThanOrEqual(3_600_000);
+      expect(woke[0] - T0).toBeLessThanOrEqual(3_600_000 + 0.1 * speed * 1_000);
+    } finally {
+      await fast.stop();
+      vi.useRealTimers();
+    }
   });
 
   it('waits for a signal, and takes the declared fallback when it times out', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { systemClock, type Clock } from '../../domain/clock.js';
+import { realMsUntil, systemClock, type Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { DAY_MS } from '../../domain/time.js';
 import { FINISHED_STATUSES, type CompactionResult, type RunFilter, type RunRecord, type RunStatus, type StepStatus, type WorkflowJournal } from '../../store/workflow-journal.js';
@@ -12,6 +12,10 @@ export const DEFAULT_POLL_INTERVAL_MS = 200;
 export const DEFAULT_LEASE_MS = 30_000;
 /** Runs one worker executes at once; about the journal's connection pool, so none waits for a connection. */
 export const DEFAULT_CONCURRENCY = 16;
+/** The shortest real wait for a wake time the clock has not reached yet (the sandbox's clock moves at ticks of 250 ms). */
+const MIN_WAKE_MS = 20;
+/** The longest real timer for a wake time: a later one is looked at again then (at the clock's pace then). */
+const WAKE_HORIZON_MS = 60_000;
 /** A run whose definition version this worker does not have is looked at again after this long (ms). */
 const UNKNOWN_DEFINITION_RETRY_MS = 60_000;
 
@@ -178,7 +182,9 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   let compactor: NodeJS.Timeout | null = null;
   let compacting: Promise<unknown> = Promise.resolve();
   let poke: (() => void) | null = null;
-  const timers = new Set<NodeJS.Timeout>();
+  /** Wake times of the runs this worker suspended, by run (what `armWake` waits for). */
+  const wakes = new Map<string, number>();
+  let wakeTimer: NodeJS.Timeout | null = null;
 
   const wakeLoop = () => poke?.();
   const definitionOf = (id: string, version: number) => definitions.get(id)?.get(version);
@@ -232,15 +238,34 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     definitions.set(def.id, versions);
   }
 
-  /** Schedules a local look at the journal when a suspended run is due soon (saves a poll interval). */
-  function scheduleWake(wakeAt: number): void {
-    const ms = wakeAt - clock.now();
-    if (!running || ms > pollMs * 10) return;
-    const t = setTimeout(() => {
-      timers.delete(t);
-      wakeLoop();
-    }, Math.max(0, ms));
-    timers.add(t);
+  /**
+   * Looks at the journal when the clock reaches the wake time of a run this worker suspended,
+   * waited for in real time at the clock's pace (`Clock.realMsUntil`): a sleep of an hour on the
+   * sandbox's world (3,600x) is a second of real time, not an hour, nor whenever the next poll
+   * comes. One timer, for the earliest; a wake time past WAKE_HORIZON_MS is looked at again then
+   * (the clock's pace may have changed); a clock that does not move by itself is left to the poll.
+   * The sandbox's clock moves at its ticks, so it may read the time a little after the estimate:
+   * then it is looked at again every MIN_WAKE_MS until it does.
+   */
+  function armWake(): void {
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeTimer = null;
+    if (!running || wakes.size === 0) return;
+    const now = clock.now();
+    let earliest = Infinity;
+    let reached = false;
+    for (const [id, at] of wakes) {
+      // Due: the claim that follows takes it (or another worker did).
+      if (at <= now) {
+        wakes.delete(id);
+        reached = true;
+      } else earliest = Math.min(earliest, at);
+    }
+    if (reached) wakeLoop();
+    if (earliest === Infinity) return;
+    const ms = realMsUntil(clock, earliest);
+    if (ms === Infinity) return;
+    wakeTimer = setTimeout(armWake, Math.min(WAKE_HORIZON_MS, Math.max(MIN_WAKE_MS, ms)));
   }
 
   async function execute(run: RunRecord, fresh: boolean): Promise<ExecutionEnd> {
@@ -256,6 +281,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   }
 
   function launch(run: RunRecord, fresh = false): void {
+    wakes.delete(run.id);
     const current = active.get(run.id);
     if (current) {
       // Claimed again (a signal woke it) while its last execution was still ending: run it once
@@ -267,7 +293,10 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       .catch((err: unknown): ExecutionEnd => ({ kind: 'abandoned', error: err instanceof TwinloopError ? err : new TwinloopError('INTERNAL', String(err), { cause: err }) }))
       .then((end) => {
         active.delete(run.id);
-        if (end.kind === 'suspended') scheduleWake(end.wakeAt);
+        if (end.kind === 'suspended') {
+          wakes.set(run.id, end.wakeAt);
+          armWake();
+        }
         wakeLoop();
         return end;
       });
@@ -431,8 +460,9 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       if (compactor) clearInterval(compactor);
       compactor = null;
       await compacting;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      if (wakeTimer) clearTimeout(wakeTimer);
+      wakeTimer = null;
+      wakes.clear();
       await loop;
       await Promise.all([...active.values()]);
       stopping = false;

@@ -118,5 +118,6 @@ export async function followClock(client: BssClient): Promise<{ clock: Clock; li
     });
   }, CLOCK_REFRESH_MS);
   timer.unref();
-  return { clock: { now: () => base + (Date.now() - at) * speed }, liveSpeed: Math.max(1, first.value.liveSpeed ?? 1), live, stop: () => clearInterval(timer) };
+  const now = () => base + (Date.now() - at) * speed;
+  return { clock: { now, realMsUntil: (t) => (t <= now() ? 0 : speed > 0 ? (t - now()) / speed : Infinity) }, liveSpeed: Math.max(1, first.value.liveSpeed ?? 1), live, stop: () => clearInterval(timer) };
 }

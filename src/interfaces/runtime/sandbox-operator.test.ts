@@ -69,6 +69,20 @@ function failingAppends(failing: Set<number>, failed: { n: number }): (store: Ev
 }
 
 describe('sandbox operator', () => {
+  it('its clock reads a time when the first of the wall clock and the world does: the world at its speed, the wall clock at its own', () => {
+    const wall = Date.now();
+    const hour = 3_600_000;
+    // A world an hour ahead of the wall clock, live at 3,600x: an hour after that is a second away.
+    const live = sandboxAwareClock(() => ({ now: () => wall + hour, realMsUntil: (t: number) => (t - (wall + hour)) / 3_600 }));
+    expect(live.realMsUntil!(wall + 2 * hour)).toBeCloseTo(1_000, -1);
+    expect(live.realMsUntil!(wall)).toBe(0);
+    // A world that stands still behind the wall clock (its history loading): the wall clock's pace.
+    const loading = sandboxAwareClock(() => ({ now: () => wall - 10 * hour, realMsUntil: () => Infinity }));
+    expect(loading.realMsUntil!(Date.now() + 5_000)).toBeGreaterThan(4_000);
+    expect(loading.realMsUntil!(Date.now() + 5_000)).toBeLessThanOrEqual(5_000);
+    expect(sandboxAwareClock(() => undefined).realMsUntil!(Date.now() + 5_000)).toBeLessThanOrEqual(5_000);
+  });
+
   it('dates the history to end today, and resumes an interrupted backfill to the same twins as an uninterrupted one', async () => {
     const whole = await run(fresh());
     expect(whole.plan.state.start).toBe('2026-09-26');

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock } from '../../domain/clock.js';
+import { realMsUntil, type Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
 import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, progressHold, REBUILDING, REBUILDING_UNTIL, WORLD_NAMES, type ActHold, type HoldProgress, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
@@ -134,7 +134,14 @@ export function planSandbox(o: {
  * as future, and events from real producers are not either.
  */
 export function sandboxAwareClock(sandboxClock: () => Clock | undefined): Clock {
-  return { now: () => Math.max(Date.now(), sandboxClock()?.now() ?? 0) };
+  return {
+    now: () => Math.max(Date.now(), sandboxClock()?.now() ?? 0),
+    // The later of two clocks reads `t` when the first of them does.
+    realMsUntil: (t) => {
+      const world = sandboxClock();
+      return Math.min(Math.max(0, t - Date.now()), world ? realMsUntil(world, t) : Infinity);
+    },
+  };
 }
 
 /**
