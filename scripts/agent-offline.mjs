@@ -6,8 +6,10 @@
 // - the feature oracle among the same candidates (its expected value > 0, best first, up to the budget);
 // - the single-decision agent as it runs (src/intelligence/uplift/pilot-uplift.ts: the effects read
 //   from both arms and both answers, with the customers the campaign's random sample left out as
-//   controls too, the selection factor integrated over; the plan the best run of candidates that keeps at least
-//   the value it drives away with 90 % posterior probability), at looser plan risks, and on the
+//   controls too, the selection factor integrated over; the plan sized by the evidence, the run of
+//   candidates with the largest certainty equivalent, plan-size.ts), at other risk tolerances
+//   (TOLERANCES), with the plan-level guard it used until 2026-12-06 (the best run that keeps at least
+//   the value it drives away with 90 % posterior probability) at looser plan risks, and on the
 //   posterior expected value alone (the trait-varying effects this replayed until 2026-12-05 lost
 //   thousands on the mean on four worlds of five: docs/learning.md);
 // - the learning agent's first month: the agent itself (src/agents/retention/learning-agent.ts) on the
@@ -18,15 +20,15 @@
 //   read, then the rest of the budget), on dumps holding each candidate's true response: the first wave's
 //   answers and churn drawn from it, the world waiting between the waves (docs/learning.md, "Two waves");
 // and prints what the campaign shows (churners against expected per branch and contract type).
-// Needs `npm run build` (reads dist/, or DIST=DIR). Environment: RISKS (the single decision's plan risks,
-// default 0.1,0.2,0.3,1), STAGED (variants firstWaveRisk:firstWaveShare:holdout(1|0):risk[:confirm(1|0)[:capped(1|0)]],
+// Needs `npm run build` (reads dist/, or DIST=DIR). Environment: TOLERANCES (the single decision's risk
+// tolerances beside its default, default 0.5,1), RISKS (the plan-level guard's plan risks, default 0.1,0.2,0.3,1), STAGED (variants firstWaveRisk:firstWaveShare:holdout(1|0):risk[:confirm(1|0)[:capped(1|0)]],
 // comma-separated; empty for none), STAGED_DRAWS (default 6), LEARNING=0 to skip the learning agent.
 //
 //   node scripts/agent-offline.mjs DIR/*.json
 import { readFileSync } from 'node:fs';
 
 const dist = process.env.DIST ? new URL(`file://${process.env.DIST.replace(/\/?$/, '/')}`) : new URL('../dist/', import.meta.url);
-const { fitPilotUplift, planSingleDecision, DEFAULT_CONTACT_EFFECT_PRIORS } = await import(new URL('intelligence/uplift/pilot-uplift.js', dist));
+const { fitPilotUplift, planSingleDecision, DEFAULT_CONTACT_EFFECT_PRIORS, PLAN_TOLERANCE } = await import(new URL('intelligence/uplift/pilot-uplift.js', dist));
 const { acceptanceCovariates } = await import(new URL('intelligence/uplift/acceptance-covariates.js', dist));
 const { defaultCatalogue } = await import(new URL('decisioning/default-catalogue.js', dist));
 const { LearningRetentionAgent } = await import(new URL('agents/retention/learning-agent.js', dist));
@@ -40,7 +42,9 @@ if (files.length === 0) {
   process.stderr.write('usage: node scripts/agent-offline.mjs DUMP.json… (from twinloop agent evaluate --dump DIR)\n');
   process.exit(2);
 }
-/** The single decision's plan risk: as it runs (0.1), looser, and the posterior expected value alone (1). */
+/** The single decision's risk tolerance beside the one it runs with (`PLAN_TOLERANCE`). */
+const TOLERANCES = (process.env.TOLERANCES ?? '0.5,1').split(',').filter(Boolean).map(Number);
+/** The plan-level guard's plan risk: as the single decision ran until 2026-12-06 (0.1), looser, and the posterior expected value alone (1). */
 const RISKS = (process.env.RISKS ?? '0.1,0.2,0.3,1').split(',').map(Number);
 /**
  * The staged decision's variants (staged-decision.ts): the first wave's plan risk and share of the
@@ -85,11 +89,14 @@ for (const file of files) {
     w.rows.set(name, r);
   };
   add('feature oracle', d.candidates.filter((c) => c.featureOracle > 0).sort((a, b) => b.featureOracle - a.featureOracle).slice(0, d.budget).map((c) => c.id));
-  // The single decision at each plan risk, kept for the staged decision's first wave.
+  // The single decision as it runs (sized by the evidence), and at other risk tolerances.
+  add(`single decision (as it runs)`, planSingleDecision(model, candidates, { contacts: d.budget, contactCost: d.contactCost, horizonMonths: H }).contact.map((c) => c.customerId));
+  for (const tolerance of TOLERANCES.filter((t) => t !== PLAN_TOLERANCE)) add(`single decision, tolerance ${tolerance}`, planSingleDecision(model, candidates, { contacts: d.budget, contactCost: d.contactCost, horizonMonths: H, tolerance }).contact.map((c) => c.customerId));
+  // The plan-level guard at each plan risk, kept for the staged decision's first wave.
   const plans = new Map();
   for (const risk of RISKS) {
     plans.set(risk, planSingleDecision(model, candidates, { contacts: d.budget, contactCost: d.contactCost, horizonMonths: H, risk }));
-    add(risk === 1 ? 'single decision, expected value alone' : `single decision, plan risk ${risk}`, plans.get(risk).contact.map((c) => c.customerId));
+    add(risk === 1 ? 'single decision, expected value alone' : `single decision, guard at plan risk ${risk}`, plans.get(risk).contact.map((c) => c.customerId));
   }
 
   if (d.candidates[0]?.response) {
@@ -175,7 +182,7 @@ for (const file of files) {
 
 for (const [world, w] of byWorld) {
   console.log(`\n${world}, ${w.seeds} seed(s): true net value of each planner's picks (contacts), summed; per seed`);
-  for (const [name, r] of w.rows) console.log(`  ${name.padEnd(36)} ${Math.round(r.value).toString().padStart(7)} (${r.contacted})  ${r.perSeed.join(' / ')}`);
+  for (const [name, r] of w.rows) console.log(`  ${name.padEnd(42)} ${Math.round(r.value).toString().padStart(7)} (${r.contacted})  ${r.perSeed.join(' / ')}`);
   for (const note of w.notes) console.log(`  learning agent, ${note}`);
   console.log("  last quarter's campaign, churners against the churn model's expectation (uncalibrated), all seeds:");
   for (const [key, p] of [...w.pilot].sort()) console.log(`    ${key.padEnd(34)} ${String(p.customers).padStart(5)} customers, ${p.churned} churned, ${p.expected.toFixed(1)} expected`);

@@ -11,8 +11,9 @@ import type { TwinEngine } from '../../twin/twin-engine.js';
  * others against the customers the campaign left alone at random (its held-out arm and those its
  * random sample did not take), what a contact does to the churn of those who accept and of those
  * who do not, the selection factor of who accepts integrated over (`fitPilotUplift`), values a contact for every candidate with both terms under that posterior,
- * and contacts the best while the plan, with 90 % posterior probability, keeps at least the value it
- * drives away (`planSingleDecision`). It sees only the twins and the churn model, never the world's truth.
+ * and contacts the best in a plan sized by that evidence: the run with the largest certainty
+ * equivalent (`planSingleDecision`, plan-size.ts), the whole worth list when the posterior is narrow,
+ * its best few when it is wide. It sees only the twins and the churn model, never the world's truth.
  */
 
 /**

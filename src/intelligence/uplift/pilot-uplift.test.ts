@@ -142,8 +142,10 @@ describe('pilot uplift: the single decision from one randomised pilot', () => {
     const withOthers = fitPilotUplift(structuralPilot({ perTrait: 300, controls: 3000, r: 1, mA: 0.4, mN: 1 }));
     expect(withOthers.calibration.sd).toBeLessThan(pilotOnly.calibration.sd / 2);
     const people = [candidate('accepts', 1), candidate('rarely-accepts', 0)];
-    expect(planSingleDecision(pilotOnly, people, options).contact.map((c) => c.customerId)).toEqual(['accepts']);
-    expect(planSingleDecision(withOthers, people, options).contact.map((c) => c.customerId)).toEqual(['accepts', 'rarely-accepts']);
+    // Read through the plan-level guard, whose go / no-go shows the calibration's sd most plainly.
+    const guarded = { ...options, risk: 0.1 };
+    expect(planSingleDecision(pilotOnly, people, guarded).contact.map((c) => c.customerId)).toEqual(['accepts']);
+    expect(planSingleDecision(withOthers, people, guarded).contact.map((c) => c.customerId)).toEqual(['accepts', 'rarely-accepts']);
   });
 
   it('weighs the effects\u2019 uncertainty once for the plan: a pilot that shows the effect plainly contacts customers none of whom is sure on their own', () => {
@@ -154,9 +156,27 @@ describe('pilot uplift: the single decision from one randomised pilot', () => {
     expect(plan.contact.length).toBe(20);
     // Each contact's own 5th percentile is below zero: the pilot's uncertainty, counted per customer, contacted nobody.
     expect(plan.contact.every((c) => c.mean - 1.645 * c.sd < 0)).toBe(true);
-    // The same pilot a fifth the size leaves them (the plan may then drive away more than it keeps).
+    // The same pilot a fifth the size contacts only the most valuable few: the effect is as likely
+    // but far less sure, and the plan is sized by that (the plan-level guard contacted nobody).
     const small = fitPilotUplift(pilot(30, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 }));
-    expect(planSingleDecision(small, people, { ...options, contacts: 20 }).contact).toEqual([]);
+    const sized = planSingleDecision(small, people, { ...options, contacts: 20 });
+    expect(sized.contact.length).toBeGreaterThan(0);
+    expect(sized.contact.length).toBeLessThan(5);
+    expect(sized.contact[0].customerId).toBe('c19');
+    expect(sized.left['plan-risk']).toBe(20 - sized.contact.length);
+    expect(planSingleDecision(small, people, { ...options, contacts: 20, risk: 0.1 }).contact).toEqual([]);
+  });
+
+  it('sizes the plan by the evidence: the larger the pilot that shows the same effect, the longer the plan, best first', () => {
+    const people = Array.from({ length: 40 }, (_, i) => ({ ...candidate(`c${i}`, 1), value: 1500 + 50 * i }));
+    const lengths = [30, 60, 150].map((n) => planSingleDecision(fitPilotUplift(pilot(n, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 })), people, { ...options, contacts: 40 }).contact.map((c) => c.customerId));
+    expect(lengths[0].length).toBeLessThan(lengths[1].length);
+    expect(lengths[1].length).toBeLessThanOrEqual(lengths[2].length);
+    expect(lengths[2].length).toBe(40);
+    // Each shorter plan is the head of the longer: the most valuable customers first.
+    expect(lengths[1].slice(0, lengths[0].length)).toEqual(lengths[0]);
+    // A tolerance that is not above zero is refused.
+    expect(() => planSingleDecision(fitPilotUplift(pilot(30, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 })), people, { ...options, tolerance: 0 })).toThrow(/tolerance/);
   });
 
   it('keeps to the budget, best first', () => {

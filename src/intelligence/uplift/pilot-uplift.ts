@@ -2,7 +2,8 @@ import { TwinloopError } from '../../domain/errors.js';
 import { logisticCovariance, newtonLogistic } from '../learners/logistic-regression.js';
 import { ACCEPTANCE_RIDGE } from './acceptance-covariates.js';
 import { logGamma } from '../evaluation/posterior-interval.js';
-import { longestGuardedPrefix, PLAN_RISK } from './plan-guard.js';
+import { longestGuardedPrefix } from './plan-guard.js';
+import { bestCertaintyEquivalentPrefix } from './plan-size.js';
 
 /**
  * What one randomised pilot of an offer says about contacting a customer with it, and the single
@@ -30,12 +31,13 @@ import { longestGuardedPrefix, PLAN_RISK } from './plan-guard.js';
  * Who accepts is a ridge logistic regression of the pilot's answers on a few covariates.
  *
  * The decision (`planSingleDecision`) treats that shared uncertainty as the plan's, not each
- * customer's: candidates are ranked by their posterior expected value, and the plan is the
- * longest run of them, best first, whose kept value (customers kept less customers driven away,
- * before what the contacts and offers cost) is ≥ 0 with posterior probability 1 − `risk`. Per
- * customer, a 5th percentile over a parameter every candidate shares asked each contact to be
- * sure on its own of what only the pilot can say once for all, and contacted nobody on a world
- * where a contact plainly pays.
+ * customer's: candidates are ranked by their posterior expected value, and the plan is the run of
+ * them, best first, with the largest certainty equivalent (plan-size.ts): sized by the evidence,
+ * the whole list when the pilot's posterior is narrow, its best few when it is wide. Per customer,
+ * a 5th percentile over a parameter every candidate shares asked each contact to be sure on its own
+ * of what only the pilot can say once for all, and contacted nobody on a world where a contact
+ * plainly pays; the plan-level guard that followed (kept value ≥ 0 with probability 0.9, still
+ * `risk`) was all or nothing, the whole budget on a pilot a little lucky.
  */
 
 /** One customer of a randomised pilot, as the operator saw them. */
@@ -299,13 +301,29 @@ export interface SingleDecisionOptions {
   /** Months the offer's effect lasts, over which retention is counted. */
   readonly horizonMonths: number;
   /**
-   * The posterior probability the plan may have of driving away more value than it keeps (default
-   * `PLAN_RISK`, 0.1); 1 plans on the posterior expected value alone. What the contacts and offers
-   * cost is not in this guard: the expected value already weighs it, and a plan that only wastes
-   * its spend when the offer does nothing is a bounded, priced bet; one that wakes sleeping dogs is not.
+   * The risk tolerance that sizes the plan (plan-size.ts), as a share of what the worth list (the
+   * candidates with a positive expected value, up to the budget) is expected to make: default
+   * `PLAN_TOLERANCE`. The plan is the run of them, best first, with the largest certainty
+   * equivalent; about a share tolerance × (mean ÷ sd)² of the list when the effects' uncertainty is
+   * the plan's. Ignored when `risk` is given.
+   */
+  readonly tolerance?: number;
+  /**
+   * Plans with the plan-level guard instead (plan-guard.ts, as the single decision did until
+   * 2026-12-06 and the staged decision still does): the longest run whose kept value is ≥ 0 with
+   * posterior probability 1 − `risk`; 1 plans on the posterior expected value alone. What the
+   * contacts and offers cost is not in this guard: the expected value already weighs it.
    */
   readonly risk?: number;
 }
+
+/**
+ * The single decision's default risk tolerance: the worth list's expected value. A pilot whose
+ * posterior makes a contact's value as uncertain as it is large (mean ÷ sd about 1) contacts the
+ * whole list; one where the sd is twice the mean, about a quarter of it, the best first. Measured
+ * on the harness's dumps of eight worlds (docs/learning.md, "A plan sized by the evidence").
+ */
+export const PLAN_TOLERANCE = 0.75;
 
 
 /** A contact's value under the pilot's posterior. */
@@ -322,7 +340,7 @@ export interface ContactValueEstimate {
 /** The single decision: whom to contact, best first, and why the others were left. */
 export interface SingleDecisionPlan {
   readonly contact: readonly ContactValueEstimate[];
-  /** `plan-risk`: worth a contact on the expected value, but past the longest plan the guard allows. */
+  /** `plan-risk`: worth a contact on the expected value, but past the plan the evidence sizes (or the guard allows, with `risk`). */
   readonly left: Readonly<Record<'not-worth-it' | 'contact-harms' | 'plan-risk' | 'budget', number>>;
 }
 
@@ -355,8 +373,8 @@ function drawColumns(model: PilotUplift): DrawColumns {
   return c;
 }
 
-/** One candidate under every draw: the net value and the kept value (before costs) per draw, and their summary. */
-function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number, H: number, keep: boolean): { estimate: ContactValueEstimate; kept: Float64Array | null } {
+/** One candidate under every draw: its summary, and per draw (`keep`) the kept value (before costs) or the net value. */
+function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number, H: number, keep: false | 'kept' | 'net'): { estimate: ContactValueEstimate; kept: Float64Array | null } {
   const a = model.acceptance(c.covariates).mean;
   const spend = contactCost + a * c.offerCost;
   const d = drawColumns(model);
@@ -372,7 +390,7 @@ function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number
     const hN = (c.hazard * d.calibration[i]) / (a * selection + 1 - a);
     const b = c.value * a * (S(hA * d.accepted[i], H) - S(hA, H));
     const h = c.value * (1 - a) * (S(hN * d.declined[i], H) - S(hN, H));
-    if (kept) kept[i] = b + h;
+    if (kept) kept[i] = keep === 'net' ? b + h - spend : b + h;
     const net = b + h - spend;
     const w = d.weight[i];
     mean += w * net;
@@ -385,16 +403,18 @@ function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number
 
 /**
  * Plans the single decision: every candidate valued under the pilot's posterior, those with a
- * positive expected value ranked best first up to `contacts`, and the plan the longest run of them
- * whose kept value is ≥ 0 with probability 1 − `risk` (the effects are every candidate's, so the
- * plan's risk is theirs, summed per draw, not each customer's). A candidate the contact would pay
- * for but for its harm to those who do not accept is left as `contact-harms`; one whose benefit
- * does not cover the contact and the offer as `not-worth-it`; one past the guard as `plan-risk`.
+ * positive expected value ranked best first up to `contacts` (the worth list), and the plan the run
+ * of them with the largest certainty equivalent at risk tolerance `tolerance` × the list's expected
+ * value (plan-size.ts; the effects are every candidate's, so the plan's risk is theirs, summed per
+ * draw, not each customer's), or with `risk` the longest run the plan-level guard allows. A
+ * candidate the contact would pay for but for its harm to those who do not accept is left as
+ * `contact-harms`; one whose benefit does not cover the contact and the offer as `not-worth-it`;
+ * one past the plan as `plan-risk`.
  */
 export function planSingleDecision(model: PilotUplift, candidates: readonly UpliftCandidate[], options: SingleDecisionOptions): SingleDecisionPlan {
   if (!(Number.isInteger(options.contacts) && options.contacts >= 0)) throw new TwinloopError('BAD_INPUT', `contacts must be a whole number ≥ 0; got ${options.contacts}`);
-  // The guard checks `risk` (longestGuardedPrefix), before any plan is made.
-  const risk = options.risk ?? PLAN_RISK;
+  const tolerance = options.tolerance ?? PLAN_TOLERANCE;
+  if (options.risk === undefined && !(tolerance > 0)) throw new TwinloopError('BAD_INPUT', `tolerance must be above 0; got ${tolerance}`);
   const valued = candidates.map((c) => ({ candidate: c, ...valueByDraw(model, c, options.contactCost, options.horizonMonths, false) }));
   valued.sort((x, y) => y.estimate.mean - x.estimate.mean || (x.estimate.customerId < y.estimate.customerId ? -1 : 1));
   const left = { 'not-worth-it': 0, 'contact-harms': 0, 'plan-risk': 0, budget: 0 };
@@ -406,8 +426,18 @@ export function planSingleDecision(model: PilotUplift, candidates: readonly Upli
     } else if (v.estimate.benefit - options.contactCost > 0) left['contact-harms']++;
     else left['not-worth-it']++;
   }
-  // The longest prefix the guard allows (the expected value only grows along it).
-  const length = longestGuardedPrefix(worth.map((v) => valueByDraw(model, v.candidate, options.contactCost, options.horizonMonths, true).kept!), drawColumns(model).weight, risk);
+  const weights = drawColumns(model).weight;
+  const length =
+    options.risk !== undefined
+      ? // The longest prefix the guard allows (the expected value only grows along it).
+        longestGuardedPrefix(worth.map((v) => valueByDraw(model, v.candidate, options.contactCost, options.horizonMonths, 'kept').kept!), weights, options.risk)
+      : worth.length === 0
+        ? 0
+        : bestCertaintyEquivalentPrefix(
+            worth.map((v) => valueByDraw(model, v.candidate, options.contactCost, options.horizonMonths, 'net').kept!),
+            weights,
+            tolerance * worth.reduce((a, v) => a + v.estimate.mean, 0),
+          );
   left['plan-risk'] = worth.length - length;
   return { contact: worth.slice(0, length).map((v) => v.estimate), left };
 }

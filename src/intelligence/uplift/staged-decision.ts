@@ -96,6 +96,6 @@ export function planSecondWave(model: PilotUplift, candidates: readonly UpliftCa
   return planSingleDecision(
     model,
     candidates.filter((c) => !offered.has(c.customerId)),
-    { ...options, contacts: Math.max(0, (options.capped ? Math.min(options.contacts, first.guardedPlan) : options.contacts) - first.contact.length) },
+    { ...options, risk: options.risk ?? PLAN_RISK, contacts: Math.max(0, (options.capped ? Math.min(options.contacts, first.guardedPlan) : options.contacts) - first.contact.length) },
   );
 }
