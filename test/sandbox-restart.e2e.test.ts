@@ -28,9 +28,17 @@ describe('the sandbox after kill -9', () => {
     if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
-  /** A customer's timeline, the sandbox's events only (what the operator did is its own). */
-  const timeline = async (customerId: string) =>
-    (await api<{ items: { id: string; kind: string; time: string; event: { source: string; data: unknown } }[] }>(`/twins/${customerId}/timeline?limit=1000`)).items.filter((e) => e.event.source === 'sandbox');
+  /**
+   * A customer's timeline, the sandbox's events only (what the operator did is its own). Asked
+   * again while it answers 503: a read reaching the first start's history waits until that history
+   * is written behind and then sealed (decisions 0021 and 0027), which a restart may still be doing.
+   */
+  const timeline = (customerId: string) =>
+    until(
+      async () => (await api<{ items: { id: string; kind: string; time: string; event: { source: string; data: unknown } }[] }>(`/twins/${customerId}/timeline?limit=1000`)).items.filter((e) => e.event.source === 'sandbox'),
+      180_000,
+      `${customerId}'s timeline`,
+    );
   /** Draws an applicant and onboards them; the finished run. */
   const onboard = async (): Promise<{ applicantId: string; run: Run }> => {
     const applicant = await api<{ applicantId: string }>('/sandbox/applicants', {});
