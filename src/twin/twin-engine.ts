@@ -3,6 +3,7 @@ import type { TwinEvent } from '../domain/events.js';
 import { readContactRecord, type ContactRecord } from './twin-responses.js';
 import { FLAG_EXISTS, FLAG_HAS_PROFILE, OFF, RECORD_BYTES } from './twin-layout.js';
 import { NameBook } from './name-book.js';
+import { packTwinRecord } from './twin-record-bytes.js';
 import { applyEvent, appliesAtAnyLateness } from './twin-reducer.js';
 import { emptyCursor, scratchCursor, TwinTable, type TwinCursor } from './twin-table.js';
 import { computeFeatures, FEATURE_COUNT } from './twin-features.js';
@@ -193,6 +194,12 @@ export class TwinEngine {
   snapshot(customerId: string): Uint8Array | undefined {
     const slot = this.table.slotOf(customerId);
     return slot === undefined ? undefined : this.table.bytes(slot);
+  }
+
+  /** The twin's record as the store keeps it (`packTwinRecord`), packed from the table in place. */
+  packedSnapshot(customerId: string): Uint8Array | undefined {
+    const slot = this.table.slotOf(customerId);
+    return slot === undefined ? undefined : packTwinRecord(this.table.record(slot));
   }
 
   restore(customerId: string, bytes: Uint8Array): void {

@@ -36,11 +36,25 @@ describe('twin records as the store keeps them', () => {
     expect(unpackTwinRecord(record)).toBe(record);
   });
 
-  it('keeps a record that would not shrink raw', () => {
+  it('keeps a record that would not shrink raw, in bytes of its own', () => {
     const noise = new Uint8Array(RECORD_BYTES);
     let x = 12345;
     for (let i = 0; i < noise.length; i++) noise[i] = ((x = (x * 1103515245 + 12345) >>> 0) >>> 24) | 1;
-    expect(packTwinRecord(noise)).toBe(noise);
+    const kept = packTwinRecord(noise);
+    expect(same(kept, noise)).toBe(true);
+    noise[0] ^= 1;
+    expect(kept[0]).not.toBe(noise[0]);
+  });
+
+  it('packs a twin from the table in place as from its snapshot, and the packed bytes stay as they were when the twin changes', () => {
+    for (const id of ['C1', 'C7']) expect(same(engine.packedSnapshot(id), packTwinRecord(engine.snapshot(id)!))).toBe(true);
+    const before = engine.snapshot('C1')!;
+    const packed = engine.packedSnapshot('C1')!;
+    const later = Date.UTC(2026, 0, 1) + 130 * 86_400_000;
+    engine.apply({ id: 'late-usage', kind: 'usage', customerId: 'C1', time: new Date(later).toISOString(), source: 't', v: 1, data: { subscriptionId: 'S1', dataMb: 5, voiceMin: 1, sms: 0, roaming: false } }, later);
+    expect(same(engine.snapshot('C1')!, before)).toBe(false);
+    expect(same(unpackTwinRecord(packed), before)).toBe(true);
+    expect(engine.packedSnapshot('missing')).toBeUndefined();
   });
 
   it('packs any record, aligned or not, and gives it back exactly', () => {

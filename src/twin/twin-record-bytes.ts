@@ -31,7 +31,11 @@ const BITMAP_BYTES = Math.ceil(GROUPS / 8);
 const masks = new Uint8Array(GROUPS);
 const literals = new Uint8Array(RECORD_BYTES);
 
-/** The record in the form the store keeps it: sparse, or raw when that would not be smaller. */
+/**
+ * The record in the form the store keeps it: sparse, or raw (a copy) when that would not be
+ * smaller. `bytes` may be the twin table's record in place (`TwinEngine.packedSnapshot`): what is
+ * returned never shares its memory.
+ */
 export function packTwinRecord(bytes: Uint8Array): Uint8Array {
   if (bytes.length !== RECORD_BYTES) throw new TwinloopError('INTERNAL', `a twin record is ${RECORD_BYTES} bytes, got ${bytes.length}`);
   // A record sliced from the twin table is 8-byte aligned: a zero group is skipped in two word reads.
@@ -56,7 +60,7 @@ export function packTwinRecord(bytes: Uint8Array): Uint8Array {
     if (mask !== 0) nonZeroGroups++;
   }
   const size = HEADER_BYTES + BITMAP_BYTES + nonZeroGroups + kept;
-  if (size >= RECORD_BYTES) return bytes;
+  if (size >= RECORD_BYTES) return bytes.slice();
   const out = new Uint8Array(size);
   out[0] = MARK;
   out[1] = SPARSE;

@@ -3,7 +3,6 @@ import type { EventStore, HistorySnapshot, TwinSnapshot } from '../store/event-s
 import { Intake, type IntakeOptions } from './intake.js';
 import { TwinEngine } from './twin-engine.js';
 import { TwinHistory } from './twin-history.js';
-import { packTwinRecord } from './twin-record-bytes.js';
 import { recoverEngine, type RecoveryReport } from './twin-recovery.js';
 
 export interface TwinServiceOptions {
@@ -114,7 +113,7 @@ export async function openTwinService(options: TwinServiceOptions): Promise<Twin
   let inForce = recovery.fromCheckpointSeq;
   /** These twins' records as they are now, packed, with the history snapshots they are due (each at the log's position now). */
   const pack = (ids: readonly string[], seq?: number): { twins: TwinSnapshot[]; history: HistorySnapshot[] } => {
-    const twins = ids.map((customerId): TwinSnapshot => ({ customerId, bytes: packTwinRecord(engine.snapshot(customerId)!), ...(seq === undefined ? {} : { seq }) }));
+    const twins = ids.map((customerId): TwinSnapshot => ({ customerId, bytes: engine.packedSnapshot(customerId)!, ...(seq === undefined ? {} : { seq }) }));
     const history: HistorySnapshot[] = [];
     for (const t of twins) {
       const step = historyStep(t.customerId);

@@ -99,6 +99,16 @@ export class TwinTable {
     return slab.u8.slice(base, base + RECORD_BYTES);
   }
 
+  /**
+   * The record's bytes in place, no copy: they change with the next event applied to it, so read
+   * them at once (a checkpoint packs them, `twin-record-bytes.ts`, without copying them first).
+   */
+  record(slot: number): Uint8Array {
+    const slab = this.slabs[slot >> CHUNK_BITS].view;
+    const base = (slot & (CHUNK - 1)) * RECORD_BYTES;
+    return slab.u8.subarray(base, base + RECORD_BYTES);
+  }
+
   /** Overwrites the record of `slot` with snapshot bytes. */
   load(slot: number, bytes: Uint8Array): void {
     if (bytes.length !== RECORD_BYTES) {
