@@ -207,6 +207,8 @@ export function IntentPage({ id }: { id: string }) {
               <>
                 Measured {report.data.measured.at.slice(0, 16).replace('T', ' ')} (world time){report.data.measured.basis && <>: {report.data.measured.basis}</>}
               </>
+            ) : ['failed', 'cancelled', 'achieved', 'not-achieved'].includes(status) ? (
+              'Not measured: it ended before its first check.'
             ) : (
               'Not measured yet: the first check reads the campaign within a minute of its start.'
             )}
