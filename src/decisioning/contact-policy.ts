@@ -148,6 +148,11 @@ export type ContactRule = (typeof CONTACT_RULES)[number];
 export interface ContactRefusal {
   readonly rule: ContactRule;
   readonly reason: string;
+  /**
+   * When the refusal stops holding by itself (ms, on the clock it was judged on): the end of the
+   * quiet hours. Absent for a rule that time alone does not lift (consent, caps, opt-outs).
+   */
+  readonly until?: number;
 }
 
 /** The verdicts that are the same for every offering in one decision (computed once per decision). */
@@ -184,7 +189,7 @@ export function contactGate(
   if (q && context.direction === 'outbound') {
     const minute = localMinuteOfDay(context.now, q.zone);
     if (inQuietHours(minute, q.startHour, q.endHour)) {
-      quiet = { rule: 'quiet-hours', reason: `outbound contact in quiet hours (${hh(q.startHour)}–${hh(q.endHour)} ${zoneText(q.zone)}, now ${clock(minute)}); inbound contacts are exempt` };
+      quiet = { rule: 'quiet-hours', reason: `outbound contact in quiet hours (${hh(q.startHour)}–${hh(q.endHour)} ${zoneText(q.zone)}, now ${clock(minute)}); inbound contacts are exempt`, until: outsideQuietHours(context.now, policy) };
     }
   }
   let marketing = quiet ?? marketingConsentRefusal(features);

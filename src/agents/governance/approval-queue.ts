@@ -71,6 +71,9 @@ export interface ApprovalQueue {
   listPending(limit?: number): Promise<ApprovalItem[]>;
 }
 
+/** The id of the one approval a request id may have (asked again, it finds the same one). */
+export const approvalIdOf = (requestId: string): string => `apr-${createHash('sha256').update(requestId).digest('hex').slice(0, 32)}`;
+
 /** Who expires items: the system, not a person. */
 export const TIMEOUT_DECIDER = 'system:approval-timeout';
 /** Who withdraws an item its asker no longer waits for (approval-queue's `withdraw`). */
@@ -137,7 +140,7 @@ export function createApprovalQueue(store: Pick<GovernanceStore, 'insertApproval
     async request(input) {
       // One approval per request: a request repeated (a workflow step re-run after a crash, a
       // retried API call) finds the approval it already asked for instead of queueing another.
-      const id = `apr-${createHash('sha256').update(input.request.id).digest('hex').slice(0, 32)}`;
+      const id = approvalIdOf(input.request.id);
       const existing = await store.getApproval(id);
       if (existing) return toItem(existing);
       const now = clock.now();

@@ -19,7 +19,7 @@ import {
   type PolicyVerdict,
 } from '../../decisioning/policy/index.js';
 import { approvalEvidence } from './approval-evidence.js';
-import { fourEyesRefusal, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
+import { approvalIdOf, fourEyesRefusal, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
 import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
 import { acceptanceBooking, isCost, onAcceptancePart, paidAtPresentation, presentsOffer, splitClaims, type OfferSettlement } from './offer-settlement.js';
@@ -68,6 +68,12 @@ export interface GuardedResult {
   verdict?: Pick<PolicyVerdict, 'verdict' | 'mode' | 'riskClass' | 'rule' | 'guardrail'>;
   /** True when the request id had already been executed: this is that first answer, and nothing was done (or charged) again. */
   repeated?: boolean;
+  /**
+   * When what holds the act back lifts by itself (ms, on the executor's clock: the world's): on a
+   * refusal by the customer's quiet hours, their end; on an approved act waiting for them
+   * (`pending-approval` after the approval, decision 0028), when it is judged again and carried out.
+   */
+  notBefore?: number;
 }
 
 /** Everything the executor needs, passed explicitly. */
@@ -130,6 +136,12 @@ export interface GuardedExecutorOptions {
    */
   actsHeld?: () => ActHold | undefined;
   /**
+   * The approved requests waiting for the customer's quiet hours to end, by request id (an
+   * approval decided in them is carried out after them, judged again then: `actDeferred`). The
+   * running operator keeps them in the record store; default: in memory.
+   */
+  deferrals?: DocumentStore<DeferredApproval>;
+  /**
    * Told when a back end reports having moved more than the policy checked and the budget reserved,
    * or reports a cost that is no cost (`CostOverrun`): the budget books the amount checked, the
    * audit trail keeps an `action.overrun` (or `action.cost-refused`) entry, and this raises it
@@ -157,6 +169,20 @@ export interface CostOverrun {
   /** Seq of the `action.overrun` (or `action.cost-refused`) audit entry. */
   readonly auditSeq: number;
 }
+
+/**
+ * An approved request the customer's quiet hours held back: carried out (judged again) once the
+ * executor's clock passes `notBefore`; `done` once it was carried out or refused for good.
+ */
+export interface DeferredApproval {
+  approvalId: string;
+  requestId: string;
+  notBefore: number;
+  done?: true;
+}
+
+/** The record store collection the running operator keeps each request id's first ask in (`asks`); a campaign reads which variant a customer was first asked with there. */
+export const ACTION_ASKS = 'action-asks';
 
 /** Who asked for what under a request id: its first answer is given again only to the same ask. */
 export interface Ask {
@@ -186,6 +212,11 @@ export interface GuardedExecutor {
   reject(approvalId: string, by: Actor, reason: string): Promise<GuardedResult>;
   /** Applies the timeout fallback to every overdue approval. */
   expireDue(): Promise<GuardedResult[]>;
+  /**
+   * Carries out the approved acts the customer's quiet hours held back once they have ended,
+   * judged again then (an act still held waits again); answers what became of each one judged.
+   */
+  actDeferred(): Promise<GuardedResult[]>;
   /**
    * What became of an approval already decided, for whoever waits on it: the kept answer, or (an
    * approved action whose execution a crash cut short) the action carried out now, through the
@@ -278,6 +309,10 @@ export function withFacts(request: ActionRequest, facts: Readonly<Record<string,
 /** A reported cost as the audit keeps it: JSON has no NaN or infinity, so those are kept as their names. */
 const reportedOf = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
 
+/** What an approved act the customer's quiet hours hold back answers while it waits. */
+const waitsForQuietHours = (by: string | null, notBefore: number) =>
+  `approved by ${by ?? 'a person'}; waits for the customer's quiet hours to end (${new Date(notBefore).toISOString()}, world time), then judged again and carried out`;
+
 /** An executed answer given again for a repeated request id. */
 const repeated = (r: GuardedResult): GuardedResult => (r.status === 'executed' ? { ...r, repeated: true } : r);
 const askOf = (r: ActionRequest, content?: Record<string, unknown>): Ask => ({ actor: `${r.actor.kind}:${r.actor.id}`, customerId: r.customerId ?? null, actionClass: r.actionClass, channel: r.channel, ...(content ? { content, hash: requestHash(content) } : {}) });
@@ -308,6 +343,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   const answers = options.answers ?? memoryDocuments<KeptAnswer>();
   const asks = options.asks ?? memoryDocuments<Ask>();
   const settlements = options.settlements ?? memoryDocuments<OfferSettlement>();
+  const deferrals = options.deferrals ?? memoryDocuments<DeferredApproval>();
   /** Requests being carried out now, by id: a second call with the id (the same ask) while the first runs shares its answer. */
   const running = new Map<string, { ask: Ask; answer: Promise<GuardedResult> }>();
   const given = options.policy;
@@ -322,6 +358,24 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     const facts = request.customerId ? options.facts(request.customerId) : undefined;
     return { request: withFacts(request, facts, currentPolicy()), ...(request.customerId ? { customerKnown: facts !== undefined && facts !== null } : {}) };
   };
+
+  /**
+   * Runs `act` for request `id` unless it runs already: a second call with the id (the same ask)
+   * while the first runs shares its answer; another ask under the id is CONFLICT.
+   */
+  async function once(request: ActionRequest, ask: Ask, act: () => Promise<GuardedResult>): Promise<GuardedResult> {
+    const id = request.id;
+    const inFlight = running.get(id);
+    if (inFlight && !sameAsk(inFlight.ask, ask)) throw reusedId(request, inFlight.ask, ask);
+    if (inFlight) return repeated(await inFlight.answer);
+    const answer = act();
+    running.set(id, { ask, answer });
+    try {
+      return await answer;
+    } finally {
+      running.delete(id);
+    }
+  }
 
   async function record(type: AuditEntryType, request: ActionRequest, actor: Actor, outcome: Record<string, unknown>, verdict?: PolicyVerdict, fact?: string): Promise<number> {
     const entry: ActionAuditEntry = {
@@ -459,8 +513,11 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     const seq = await record('policy.verdict', request, policyActor, { verdict: verdict.verdict, mode: verdict.mode, riskClass: verdict.riskClass, guardrail: verdict.guardrail, cost: verdict.cost, ...(approvedBy ? { approvalId: approvedBy.approvalId } : {}) }, verdict);
     const base = { requestId: request.id, cost: verdict.cost, verdict: brief(verdict) };
     switch (verdict.verdict) {
-      case 'deny':
-        return { ...base, status: 'refused', reason: last(verdict.reasons), auditSeq: seq };
+      case 'deny': {
+        // A contact rule that time lifts (quiet hours) says when: an approved act waits for it.
+        const lifts = contact?.until !== undefined && verdict.guardrail === contact.rule ? { notBefore: contact.until } : {};
+        return { ...base, status: 'refused', reason: last(verdict.reasons), auditSeq: seq, ...lifts };
+      }
       case 'advise-only':
         return { ...base, status: 'advised', reason: last(verdict.reasons), auditSeq: seq };
       case 'needs-approval': {
@@ -489,6 +546,11 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       // and the price (a discount's, at the monthly price the back end will take it off) again.
       const now = withCustomerFacts(repriceActionRequest(request, options.pricing));
       const result = await decideAndAct(now.request, now.customerKnown, approvedBy);
+      // Refused only for now (the customer's quiet hours): a person approved, so the act waits for
+      // them to end and is judged again then (consent, budget, caps), not dropped (decision 0028).
+      if (result.status === 'refused' && result.notBefore !== undefined) return defer(request, approvedBy, result);
+      const waited = await deferrals.get(request.id);
+      if (waited && !waited.done) await deferrals.put(request.id, { ...waited, done: true });
       // Refused (or only advised) as at the approval: that is the approval's outcome, kept as an
       // executed one is, so the next settle (a wait woken after a restart) answers it rather than
       // judging the request again on another day's world. A failure stays open: it may pass later.
@@ -498,6 +560,18 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       if (!isHeld(err)) throw err;
       return { status: 'failed', reason: `the action failed: ${err.message}`, requestId: request.id, auditSeq: Number(err.context.auditSeq ?? 0), retryable: true };
     }
+  }
+
+  /**
+   * An approved act the customer's quiet hours hold back: kept to be carried out when they end
+   * (`actDeferred`, or the asker asking again then), and answered as still waiting, saying until
+   * when. Nothing is kept as its answer: the act is judged again when it happens.
+   */
+  async function defer(request: ActionRequest, approvedBy: { approvalId: string; by: string }, refused: GuardedResult): Promise<GuardedResult> {
+    const notBefore = refused.notBefore!;
+    await deferrals.put(request.id, { approvalId: approvedBy.approvalId, requestId: request.id, notBefore });
+    const reason = `approved by ${approvedBy.by}; not carried out yet: ${refused.reason}. It is carried out when that ends (${new Date(notBefore).toISOString()}, the customer's world time), judged again then (consent, budgets, caps)`;
+    return { ...refused, status: 'pending-approval', reason, approvalId: approvedBy.approvalId, notBefore };
   }
 
   /**
@@ -519,6 +593,49 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       default:
         return null;
     }
+  }
+
+  /** A request asked again whose approval exists: waiting, or what came of it (see execute). */
+  async function fromApproval(item: ApprovalItem): Promise<GuardedResult> {
+    const base = { requestId: item.request.id, approvalId: item.id, cost: item.request.cost, auditSeq: 0 };
+    if (item.status === 'pending') return { ...base, status: 'pending-approval', reason: `waiting for a person since ${new Date(item.createdAt).toISOString()} (until ${new Date(item.expiresAt).toISOString()}): ${last(item.why)}` };
+    const settled = await settleApproved(item);
+    return { ...base, ...settled };
+  }
+
+  /**
+   * What became of a decided approval, an approved act not carried out yet being carried out now
+   * (judged again), unless the customer's quiet hours still hold it (then it waits, nothing judged).
+   */
+  async function settleApproved(item: ApprovalItem): Promise<SettledApproval & Pick<GuardedResult, 'notBefore' | 'auditSeq' | 'cost' | 'onAcceptance' | 'verdict' | 'retryable' | 'repeated'>> {
+    const known = await answers.get(item.request.id);
+    if (known) return repeated(answerOf(known));
+    const decided = await outcomeOfDecided(item);
+    if (decided) return { ...decided, auditSeq: 0 };
+    const waiting = await deferrals.get(item.request.id);
+    if (waiting && !waiting.done && clock.now() < waiting.notBefore) {
+      return { status: 'pending-approval', reason: waitsForQuietHours(item.decidedBy, waiting.notBefore), requestId: item.request.id, approvalId: item.id, notBefore: waiting.notBefore, auditSeq: 0 };
+    }
+    const r = await afterApproval(item.request, { approvalId: item.id, by: item.decidedBy ?? 'unknown' });
+    return { ...r, approvalId: item.id };
+  }
+
+  /**
+   * Carries out the approved acts whose customer's quiet hours have ended (judged again now); each
+   * still held waits again. Answers what became of those that were judged.
+   */
+  async function actDeferred(): Promise<GuardedResult[]> {
+    const out: GuardedResult[] = [];
+    const now = clock.now();
+    for (const d of await deferrals.list()) {
+      if (d.done || d.notBefore > now) continue;
+      const item = await queue.get(d.approvalId);
+      if (!item) continue;
+      // Through the same door as a repeated ask, so that an ask of it at the same moment shares this act.
+      const act = once(item.request, askOf(item.request), () => settleApproved(item));
+      out.push(await act);
+    }
+    return out;
   }
 
   async function expireDue(): Promise<GuardedResult[]> {
@@ -544,10 +661,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       // A customer the operator has no twin of is refused before anything is recorded or judged (404 over HTTP).
       if (customerKnown === false) throw new TwinloopError('NOT_FOUND', `no customer ${request.customerId}: no twin holds them, so nothing can be done for them; GET /twins lists the customers`);
       const ask = askOf(request, asked.content);
-      const inFlight = running.get(request.id);
-      if (inFlight && !sameAsk(inFlight.ask, ask)) throw reusedId(request, inFlight.ask, ask);
-      if (inFlight) return repeated(await inFlight.answer);
-      const done = (async () => {
+      return once(request, ask, async () => {
         const decisionId = request.params.decisionId;
         if (typeof decisionId === 'string') await options.decisionLogged?.(decisionId);
         const kept = await asks.get(request.id);
@@ -556,6 +670,11 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         const known = await answers.get(request.id);
         if (known?.ask && !sameAsk(known.ask, ask)) throw reusedId(request, known.ask, ask);
         if (known) return repeated(answerOf(known));
+        // Asked before and queued for a person: answered from the approval (one per request id),
+        // not judged and queued again, which wrote three audit entries at every ask of a campaign's
+        // tick; decided, it is what came of it (a rejection, an approved act carried out now).
+        const item = first ? await queue.get(approvalIdOf(request.id)) : null;
+        if (item) return fromApproval(item);
         // Kept before anything is recorded, so that a crash after cannot let another request in under this id.
         if (!first) await asks.put(request.id, ask);
         await record('action.requested', request, request.actor, { status: 'received' });
@@ -563,13 +682,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         // Refused or only advised, the id holds nothing (no act, no approval): it is released.
         if (result.status === 'refused' || result.status === 'advised') await asks.put(request.id, { ...ask, released: true });
         return result;
-      })();
-      running.set(request.id, { ask, answer: done });
-      try {
-        return await done;
-      } finally {
-        running.delete(request.id);
-      }
+      });
     },
     // Overdue items are not expired here: the queue refuses a late decision, and the sweep that
     // expires them (expireDue) is the one that tells waiting workflows.
@@ -591,13 +704,13 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       return { status: 'refused', reason: `rejected by ${by.id}: ${reason}`, requestId: item.request.id, approvalId, auditSeq: seq };
     },
     expireDue,
+    actDeferred,
     async settleDecided(approvalId) {
       const item = await queue.get(approvalId);
       if (!item || item.status === 'pending') return null;
-      const known = await outcomeOfDecided(item);
-      if (known) return known;
-      // Approved, and neither carried out nor refused yet (a crash came between): carried out now.
-      const r = await afterApproval(item.request, { approvalId, by: item.decidedBy ?? 'unknown' });
+      // Approved, and neither carried out nor refused yet (a crash came between, or the customer's
+      // quiet hours held it): carried out now, unless those still hold it.
+      const r = await settleApproved(item);
       return { status: r.status, reason: r.reason, requestId: item.request.id, approvalId };
     },
     async withdraw(approvalId, reason) {
@@ -617,7 +730,12 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     },
     async approvalOutcome(approvalId) {
       const item = await queue.get(approvalId);
-      return item && item.status !== 'pending' ? outcomeOfDecided(item) : null;
+      if (!item || item.status === 'pending') return null;
+      const decided = await outcomeOfDecided(item);
+      if (decided) return decided;
+      // Approved and held by the customer's quiet hours: said so, with until when.
+      const waiting = await deferrals.get(item.request.id);
+      return waiting && !waiting.done ? { status: 'pending-approval', reason: waitsForQuietHours(item.decidedBy, waiting.notBefore), requestId: item.request.id, approvalId } : null;
     },
   };
 }

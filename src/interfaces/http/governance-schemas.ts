@@ -16,6 +16,7 @@ export const guardedResult = z.object({
   retryable: z.boolean().optional().describe('For `failed`: whether the same request may succeed later'),
   cost: z.number().optional().describe('What the action costs the operator, as priced and checked by the policy (absent when no verdict was needed)'),
   repeated: z.boolean().optional().describe('True when the request id had already been executed: this is its first answer, and nothing was done or charged again'),
+  notBefore: z.number().optional().describe("When what holds the act back lifts by itself (ms, world time): on a refusal by the customer's quiet hours their end; on an approved act waiting for them (status pending-approval after the approval), when it is judged again and carried out"),
   verdict: z
     .object({
       verdict: z.enum(['execute', 'needs-approval', 'advise-only', 'deny']),

@@ -20,7 +20,7 @@ import { openActionPolicySettings, type ActionPolicySettings } from '../../agent
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
 import { twinFields } from '../auth/customer-reach.js';
-import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer, type Ask } from '../../agents/governance/guarded-executor.js';
+import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer, type Ask, type DeferredApproval, ACTION_ASKS } from '../../agents/governance/guarded-executor.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent } from '../../agents/intents/intent-service.js';
 import { answeredAction, planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
@@ -245,7 +245,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // A repeated request id (a retry, a step replayed after a crash) gets its first answer, also after a restart.
     answers: recordDocuments<KeptAnswer>(records, 'action-answers'),
     // What each request id was first asked for: the same id with another request is 409, also after a restart.
-    asks: recordDocuments<Ask>(records, 'action-asks'),
+    asks: recordDocuments<Ask>(records, ACTION_ASKS),
+    // Approved acts the customer's quiet hours hold back, carried out after them (the sweep below), also after a restart.
+    deferrals: recordDocuments<DeferredApproval>(records, 'approvals-deferred'),
     decisionLogged: () => decisions.flush(),
     actsHeld: o.bss?.actsHeld,
     // A back end that says it moved more than was checked, or a cost that is no cost: booked at the amount checked, audited, and said here.
@@ -401,7 +403,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
         throw new TwinloopError('UNAVAILABLE', `approval ${id} acts on customer ${customerId}, whose partition is not live at this worker: decide it through the gateway (or at its owner, GET /partitions/owners); retry`, { context: { retryAfterSeconds: 1 } });
       }
       const result = d.approve ? await guarded.approve(id, d.by, d.reason) : await guarded.reject(id, d.by, d.reason);
-      await signalApprovalDecision(workflows, item.request, id, result);
+      // Approved and held by the customer's quiet hours: its workflow hears what came of it when it is carried out (the sweep).
+      if (result.status !== 'pending-approval') await signalApprovalDecision(workflows, item.request, id, result);
       return result;
     },
   };
@@ -451,6 +454,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const sweep = setInterval(() => {
     void guarded
       .expireDue()
+      .then(async (expired) => [...expired, ...(await guarded.actDeferred()).filter((r) => r.status !== 'pending-approval')])
       .then(async (results) => {
         for (const r of results) {
           const item = r.approvalId ? await approvals.get(r.approvalId) : null;
