@@ -67,7 +67,8 @@ const detail = brief.extend({
   variants: list(variant),
   control: z.object({ customers: z.number().int(), churned: z.number().int() }).nullable(),
   audienceLeft: z.number().int().describe('Customers of the audience not contacted yet'),
-  awaitingApproval: z.number().int().describe("Customers whose contact waits for a person's approval (GET /approvals); asked again at each tick with the variant first asked"),
+  awaitingApproval: z.number().int().describe("Customers whose contact waits for a person's approval (GET /approvals); asked again at each tick with the variant first asked; what each would cost is held in `reserved` meanwhile"),
+  awaitingBudget: z.number().int().describe('Customers whose price is above what the campaign has left now: asked again when it fits, given up (leftOut over-budget) once it is above its budget less what it spent'),
   leftOut: z.record(z.string(), z.number().int()).describe('Customers left out, by the contact rule that refused them'),
   allocation: list(
     z.object({ tick: z.number().int(), at: isoTime.nullable(), shares: z.record(z.string(), z.number()), paused: list(z.string()), held: z.boolean(), remainingBudget: z.number(), spent: z.number() }),
@@ -238,6 +239,7 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
           control: d?.control ?? null,
           audienceLeft: d?.audienceLeft ?? 0,
           awaitingApproval: d?.awaitingApproval ?? 0,
+          awaitingBudget: d?.awaitingBudget ?? 0,
           leftOut: d?.leftOut ?? {},
           allocation: (d?.history ?? []).map((p) => ({ ...p, at: p.at === null ? null : new Date(p.at).toISOString() })),
           adjustments,

@@ -12,7 +12,7 @@ import { openRecordStore } from '../../store/open-record-store.js';
 import type { RecordStore } from '../../store/record-store.js';
 import type { PartitionKey } from '../../twin/partition-order.js';
 import { TwinEngine } from '../../twin/twin-engine.js';
-import { FEATURE_INDEX } from '../../twin/twin-features.js';
+import { FEATURE_COUNT, FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { OFFER_SETTLEMENTS, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
@@ -22,10 +22,12 @@ import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '..
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { createApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../agents/governance/audit-trail.js';
-import { createGuardedExecutor } from '../../agents/governance/guarded-executor.js';
+import { ACTION_ASKS, createGuardedExecutor, type Ask, type GuardedExecutorOptions } from '../../agents/governance/guarded-executor.js';
+import { recordDocuments } from '../../store/document-store.js';
 import { CAMPAIGN_ANSWERS } from './campaign-answers.js';
 import { CAMPAIGN_HOLDS, type CampaignHold } from './campaign-state.js';
-import { campaignDelivery, HOLD_READ_EVERY_CONTACTS } from './campaign-delivery.js';
+import { campaignDelivery, HOLD_READ_EVERY_CONTACTS, MAX_WAITING_FOR_A_PERSON } from './campaign-delivery.js';
+import { contactGate, resolveContactPolicy } from '../../decisioning/contact-policy.js';
 import type { OperatorServices } from './operator-services.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -64,16 +66,15 @@ const dirs: string[] = [];
  * and discount wait for a person (an operator's policy that has campaigns' offers approved); the
  * offers' settlements kept in `records`, where the campaign reads them. `acted` holds what was carried out.
  */
-async function guardedWithOffersApproved(engine: TwinEngine, records: RecordStore) {
+async function guardedWithOffersApproved(engine: TwinEngine, records: RecordStore, contact?: GuardedExecutorOptions['contact'], clock = new ManualClock(T0)) {
   const gdir = mkdtempSync(join(tmpdir(), 'flows-campaign-gov-'));
   dirs.push(gdir);
   const store = await openGovernanceStore({ kind: 'sqlite', dataDir: gdir });
   const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: (DEFAULT_ACTION_POLICY.rules ?? []).map((r) => (r.actionClass === 'offer' || r.actionClass === 'discount' ? { ...r, mode: 'approve' as const } : r)) });
-  const clock = new ManualClock(T0);
   const catalogue = defaultCatalogue();
   const acted: ActionRequest[] = [];
-  const guarded = createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), settlements: offerSettlementBook(records), executor: async (r) => (acted.push(r), { ok: true }), clock, pricing: { offering: (id) => catalogue.byId.get(id), monthlyPrice: (id) => engine.features(id)?.[FEATURE_INDEX.monthly_price] } });
-  return { store, guarded, acted };
+  const guarded = createGuardedExecutor({ policy, contact, asks: recordDocuments<Ask>(records, ACTION_ASKS), ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), settlements: offerSettlementBook(records), executor: async (r) => (acted.push(r), { ok: true }), clock, pricing: { offering: (id) => catalogue.byId.get(id), monthlyPrice: (id) => engine.features(id)?.[FEATURE_INDEX.monthly_price] } });
+  return { store, guarded, acted, clock };
 }
 afterEach(() => {
   logged = [];
@@ -560,11 +561,133 @@ describe('campaign delivery', () => {
     expect(await delivery.treatedIds('wait2')).toContain(first.customerId);
     const disc = view.variants.find((v) => v.variantId === 'disc')!;
     expect(disc.presented).toBe(1);
-    // The campaign's budget holds what the approved contact moves: paid now and reserved until the answer.
-    expect(cents(view.spent + view.reserved)).toBe(cents((approved.cost ?? 0) + (approved.onAcceptance ?? 0)));
+    // The campaign's budget holds what the approved contact moves (paid now and reserved until the
+    // answer), and what the two still waiting for a person would cost (data-bonus, 3 each).
+    expect(cents(view.spent + view.reserved)).toBe(cents((approved.cost ?? 0) + (approved.onAcceptance ?? 0) + 2 * 3));
     expect(view.spent + view.reserved).toBeGreaterThan(0);
     // The two asked with the bonus (one at tick 2, the next at tick 3) still wait for a person.
     expect(view.awaitingApproval).toBe(2);
+    await store.close();
+    await records.close();
+  });
+
+  /** A campaign `id` of one variant presenting data-bonus (3 paid on acceptance) under the real executor with offers approved, paced at 0.5 a contact. */
+  async function approvedCampaign(id: string, customers: number, budget: number, o: { contact?: GuardedExecutorOptions['contact']; clock?: ManualClock } = {}) {
+    const engine = new TwinEngine();
+    for (let i = 0; i < customers; i++) customer(engine, `C${i}`);
+    const records = await freshRecords();
+    const { store, guarded, acted, clock } = await guardedWithOffersApproved(engine, records, o.contact, o.clock);
+    const asked: { customerId: string; status: string; approvalId?: string; guardrail?: string }[] = [];
+    const services = servicesOver(engine, async (r) => {
+      const a = await guarded.execute(r);
+      asked.push({ customerId: r.customerId ?? '', status: a.status, ...(a.approvalId ? { approvalId: a.approvalId } : {}), ...(a.verdict?.guardrail ? { guardrail: a.verdict.guardrail } : {}) });
+      return a;
+    });
+    const delivery = campaignDelivery(() => services, records, () => 0.5);
+    await delivery.open({ campaignId: id, variants: [{ id: 'v', offerId: 'data-bonus', channel: 'app' }], budget, controlShare: 0, endAt: T0 + 60 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    const tick = async (n: number) => delivery.apply(id, { tick: n, shares: { v: 1 }, paused: [], remainingBudget: budget });
+    const close = async () => (await store.close(), await records.close());
+    return { engine, records, store, guarded, acted, clock, asked, services, delivery, tick, close };
+  }
+
+  it("holds what a contact waiting for a person would cost against the budget: approving every approval asked spends no more than the budget, and a rejection gives it back", async () => {
+    // 7 to spend, 3 an offer: two may wait at once.
+    const c = await approvedCampaign('reserve', 6, 7);
+    for (let n = 1; n <= 4; n++) await c.tick(n);
+    const pending = c.asked.filter((a) => a.status === 'pending-approval');
+    const approvals = [...new Set(pending.map((a) => a.approvalId!))];
+    expect(approvals.length, JSON.stringify(c.asked)).toBe(2);
+    let view = (await c.delivery.view('reserve'))!;
+    expect(view).toMatchObject({ awaitingApproval: 2, reserved: 6 });
+    // Those asked while the rest was held are refused by what is left, set aside, not asked again each tick.
+    expect(c.asked.filter((a) => a.guardrail === 'run-budget').length).toBeLessThanOrEqual(2);
+    // A person rejects one and approves the other: the rejection gives its 3 back, and the next customer is asked.
+    await c.guarded.reject(approvals[1], { kind: 'human', id: 'ops' }, 'not now');
+    expect((await c.guarded.approve(approvals[0], { kind: 'human', id: 'ops' }, 'fine')).status).toBe('executed');
+    await c.tick(5);
+    view = (await c.delivery.view('reserve'))!;
+    expect(view.leftOut).toMatchObject({ refused: 1 });
+    expect(view.treated).toBe(1);
+    // Approve everything still asked: never more than the budget moved.
+    for (const a of c.asked) if (a.approvalId && a.status === 'pending-approval') await c.guarded.approve(a.approvalId, { kind: 'human', id: 'ops' }, 'fine').catch(() => undefined);
+    await c.tick(6);
+    view = (await c.delivery.view('reserve'))!;
+    expect(view.spent + view.reserved, JSON.stringify(view)).toBeLessThanOrEqual(7);
+    expect(c.acted.length * 3).toBeLessThanOrEqual(7);
+    await c.close();
+  });
+
+  it('gives up a customer dearer than the campaign could ever have left, once, counted over-budget, instead of asking them every tick', async () => {
+    // 2 to spend, 3 an offer: nobody ever fits.
+    const c = await approvedCampaign('dear', 2, 2);
+    for (let n = 1; n <= 6; n++) await c.tick(n);
+    expect(c.asked.map((a) => a.guardrail), JSON.stringify(c.asked)).toEqual(['run-budget', 'run-budget']);
+    const view = (await c.delivery.view('dear'))!;
+    expect(view).toMatchObject({ leftOut: { 'over-budget': 2 }, audienceLeft: 0, awaitingBudget: 0, awaitingApproval: 0 });
+    await c.close();
+  });
+
+  it(`keeps at most ${MAX_WAITING_FOR_A_PERSON} customers waiting for a person at once, each with one approval`, async () => {
+    const c = await approvedCampaign('cap', MAX_WAITING_FOR_A_PERSON + 10, 10_000);
+    for (let n = 1; n <= MAX_WAITING_FOR_A_PERSON + 8; n++) await c.tick(n);
+    const approvals = new Set(c.asked.flatMap((a) => (a.approvalId ? [a.approvalId] : [])));
+    expect(approvals.size).toBe(MAX_WAITING_FOR_A_PERSON);
+    expect((await c.delivery.view('cap'))!.awaitingApproval).toBe(MAX_WAITING_FOR_A_PERSON);
+    // Each asked again per tick is answered from its approval: no new policy verdict, no new approval entry.
+    const head = (await c.store.auditHead()).seq;
+    await c.tick(MAX_WAITING_FOR_A_PERSON + 9);
+    expect((await c.store.auditHead()).seq).toBe(head);
+    await c.close();
+  });
+
+  it("carries out a contact a person approved in the customer's quiet hours once they end, and books it to the campaign", async () => {
+    const clock = new ManualClock(T0 + 15 * 3_600_000);
+    const contactPolicy = resolveContactPolicy({ quietHours: { startHour: 21, endHour: 8, zone: { utcOffsetMinutes: 0 } } });
+    const quiet: GuardedExecutorOptions['contact'] = (_r, now) => {
+      const q = contactGate(contactPolicy, { contacts: 0, perChannel: new Float64Array(8).fill(Number.NaN), lastDeclineAt: -Infinity, lastDeclineOf: () => -Infinity, source: 'twin' }, new Float64Array(FEATURE_COUNT).fill(1), { channel: 'app', direction: 'outbound', now });
+      return q.marketing;
+    };
+    const c = await approvedCampaign('quiet', 1, 100, { contact: quiet, clock });
+    await c.tick(1);
+    const approvalId = c.asked[0].approvalId!;
+    clock.set(T0 + 23 * 3_600_000);
+    expect((await c.guarded.approve(approvalId, { kind: 'human', id: 'ops' }, 'fine')).status).toBe('pending-approval');
+    // The next tick is in the world's morning: the approved contact is judged again and carried out.
+    clock.set(T0 + DAY_MS + 9 * 3_600_000);
+    await c.tick(2);
+    expect(c.acted.map((r) => r.customerId)).toEqual(['C0']);
+    expect(await c.delivery.treatedIds('quiet')).toEqual(['C0']);
+    expect((await c.delivery.view('quiet'))!).toMatchObject({ awaitingApproval: 0, leftOut: {} });
+    await c.close();
+  });
+
+  it('asks a customer again with the variant first asked when a crash came between the executor\'s answer and the campaign\'s save', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 2; i++) customer(engine, 'C' + i);
+    const records = await freshRecords();
+    const { store, guarded } = await guardedWithOffersApproved(engine, records);
+    const variants = [
+      { id: 'disc', offerId: 'retain-10', channel: 'app' as const },
+      { id: 'bonus', offerId: 'data-bonus', channel: 'app' as const },
+    ];
+    const input = { campaignId: 'crash', variants, budget: 100, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
+    // The first process: the executor answers, and the process dies before the campaign saves it.
+    const dying = campaignDelivery(() => servicesOver(engine, async (r) => {
+      await guarded.execute(r);
+      throw new Error('killed');
+    }), records, () => 3);
+    await dying.open(input);
+    await expect(dying.apply('crash', { tick: 1, shares: { disc: 1, bonus: 0 }, paused: [], remainingBudget: 100 })).rejects.toThrow('killed');
+    // The next process runs the tick again with the split moved to the other variant.
+    const asked: { customerId: string; variantId: string; status: string }[] = [];
+    const delivery = campaignDelivery(() => servicesOver(engine, async (r) => {
+      const a = await guarded.execute(r);
+      asked.push({ customerId: r.customerId!, variantId: String(r.params?.variantId), status: a.status });
+      return a;
+    }), records, () => 3);
+    await delivery.apply('crash', { tick: 1, shares: { disc: 0, bonus: 1 }, paused: [], remainingBudget: 100 });
+    expect(asked[0]).toEqual({ customerId: 'C0', variantId: 'disc', status: 'pending-approval' });
+    expect((await delivery.view('crash'))!.awaitingApproval).toBeGreaterThanOrEqual(1);
     await store.close();
     await records.close();
   });

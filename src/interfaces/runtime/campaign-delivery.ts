@@ -11,7 +11,7 @@ import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
 import { planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
-import type { GuardedExecutor, GuardedResult } from '../../agents/governance/guarded-executor.js';
+import { ACTION_ASKS, type Ask, type GuardedExecutor, type GuardedResult } from '../../agents/governance/guarded-executor.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { OperatorServices } from './operator-services.js';
@@ -64,10 +64,21 @@ const CANDIDATE_FILTERS: readonly FeatureFilter[] = [
 const MAX_FAILURES_PER_TICK = MIN_FAILURES_TO_PAUSE;
 /** Refusals that concern the customer, not the variant: the customer is left out of the campaign. */
 const CUSTOMER_GUARDRAILS: ReadonlySet<string> = new Set([...CONTACT_RULES, 'cost-cap'].filter((r) => r !== 'quiet-hours'));
+/**
+ * Most customers of one campaign waiting for a person at once. People decide approvals one by one,
+ * in hours of their time, while the campaign ticks daily in the world's (an hour of the approver's
+ * is 150 world days at 3,600×): past this, a variant whose contacts go to a person asks nobody new
+ * until some are decided, rather than adding one approval a variant a tick for as long as it runs.
+ */
+export const MAX_WAITING_FOR_A_PERSON = 25;
+/** Why a customer is given up whose price is above what the campaign could ever have left (its budget less what it spent). */
+export const OVER_BUDGET = 'over-budget';
 /** Refusals that say "not now" for everyone: the tick stops and its customers wait for the next one. */
 const NOT_NOW_GUARDRAILS: ReadonlySet<string> = new Set(['budget', 'quiet-hours']);
 
 const hash = (s: string, seed: number): number => fnv1a32(s, seed) / 4294967296;
+/** What a campaign's contacts waiting for a person hold of its budget. */
+const waitingTotal = (s: CampaignState): number => cents(Object.keys(s.waiting ?? {}).reduce((a, id) => a + (s.waitingCost?.[id] ?? 0), 0));
 
 /**
  * A campaign contact's candidates as logged: each offer its variants present, with the share of
@@ -206,6 +217,12 @@ export function campaignDelivery(
   // The answers to the offers come back to each customer's owner: kept in the shared store only when that is another process.
   const answersKept = (state: CampaignState) => (across ? sharedAnswers(records, state.input.campaignId, state.treated) : Promise.resolve(NO_SHARED_ANSWERS));
   const book = offerSettlementBook(records);
+  /** The variant a customer's contact was first asked with, when the executor keeps an ask under its id (absent: never asked, or refused). */
+  const firstAskedVariant = async (state: CampaignState, decisionId: string): Promise<CampaignInput['variants'][number] | undefined> => {
+    const kept = (await records.get<Ask>(ACTION_ASKS, decisionId))?.body;
+    const params = kept && !kept.released ? (kept.content?.params as Record<string, unknown> | undefined) : undefined;
+    return typeof params?.variantId === 'string' ? state.input.variants.find((x) => x.id === params.variantId) : undefined;
+  };
   /** Where the campaign's offers paid on acceptance stand, brought up to date in `state` (reading only what may have changed). */
   const settledOf = async (state: CampaignState): Promise<Settled> => {
     state.offers ??= await campaignOffersOf(records, state.input.campaignId, state.treated);
@@ -265,12 +282,30 @@ export function campaignDelivery(
       let held = await heldNow();
       /** Contacts tried since the hold was last read. */
       let sinceRead = 0;
-      // Offers accepted and offers still waiting for an answer count against the campaign's budget as spent.
+      // Offers accepted and offers still waiting for an answer count against the campaign's budget as
+      // spent, and so do the contacts waiting for a person: approving them all spends no more than it has.
       const booked = settledTotal(await settledOf(state));
+      const waitingCost = (state.waitingCost ??= {});
       // What the campaign may still commit, as each contact is asked: the policy refuses a contact whose
       // price (the customer's own) is above it (runBudgetLeft, guardrail run-budget), so the campaign
       // never spends past its budget whatever its pacing estimated.
-      let campaignLeft = Math.min(allocation.remainingBudget, budgetLeft(state.input.budget, state.spent + booked.committed, booked.reserved));
+      let campaignLeft = Math.min(allocation.remainingBudget, budgetLeft(state.input.budget, state.spent + booked.committed, booked.reserved + waitingTotal(state)));
+      // The most it could ever have left: every reservation back. A customer dearer than that is given up.
+      const ceiling = budgetLeft(state.input.budget, state.spent + booked.committed, 0);
+      const leftOut = (why: string) => {
+        const left = (state.left ??= {});
+        left[why] = (left[why] ?? 0) + 1;
+      };
+      // Customers too dear for what was left: back at the head of the queue once they fit, given up once they never can.
+      const dear = (state.dear ??= {});
+      const fitAgain: string[] = [];
+      for (const [customerId, price] of Object.entries(dear)) {
+        if (price > ceiling) leftOut(OVER_BUDGET);
+        else if (price <= campaignLeft) fitAgain.push(customerId);
+        else continue;
+        delete dear[customerId];
+      }
+      state.queue.unshift(...fitAgain);
       const tickBudget = campaignLeft * TICK_SPEND_SHARE;
       // Set when a refusal holds for every contact now (quiet hours, the budget): nothing more this tick.
       let notNow = false;
@@ -289,7 +324,9 @@ export function campaignDelivery(
       });
       const nextLane = () => {
         let best: (typeof lanes)[number] | undefined;
-        for (const l of lanes) if (!l.done && l.budget >= l.unit && (!best || l.budget / l.planned > best.budget / best.planned)) best = l;
+        // A variant whose contacts go to a person asks nobody new while the campaign has its most waiting.
+        const full = Object.keys(state.waiting ?? {}).length >= MAX_WAITING_FOR_A_PERSON;
+        for (const l of lanes) if (!l.done && !(full && state.variants[l.v.id].waitsForPerson) && l.budget >= l.unit && (!best || l.budget / l.planned > best.budget / best.planned)) best = l;
         return best;
       };
       /** Counts a contact that did not reach the customer against its variant, by why (the rule that refused it, or the executor's status). */
@@ -342,6 +379,9 @@ export function campaignDelivery(
         const r = await ask(v, services().decisions.catalogue.byId.get(v.offerId), customerId, decisionId);
         if (r.status === 'pending-approval') continue;
         delete state.waiting![customerId];
+        // Carried out (booked below) or not: no longer held for it.
+        campaignLeft = cents(campaignLeft + (waitingCost[customerId] ?? 0));
+        delete waitingCost[customerId];
         if (r.status === 'executed') {
           const charged = bookContact(v, customerId, decisionId, r);
           const lane = lanes.find((l) => l.v.id === v.id);
@@ -349,8 +389,7 @@ export function campaignDelivery(
         } else {
           // Rejected by the person, expired, or refused when approved: the customer is left out, by why.
           const why = r.status === 'refused' ? (r.verdict?.guardrail ?? 'refused') : r.status;
-          const left = (state.left ??= {});
-          left[why] = (left[why] ?? 0) + 1;
+          leftOut(why);
           notContacted(state.variants[v.id], why);
         }
         await save(state);
@@ -358,13 +397,18 @@ export function campaignDelivery(
       while (!held && !notNow && state.queue.length > 0) {
         const lane = nextLane();
         if (!lane) break;
-        const { v, offering } = lane;
         if (sinceRead >= HOLD_READ_EVERY_CONTACTS) {
           sinceRead = 0;
           if ((held = await heldNow())) break;
         }
         const customerId = state.queue[0];
         const decisionId = decisionIdOf(campaignId, customerId);
+        // A customer asked before with another variant whose answer a crash kept the campaign from
+        // saving (it came between the executor's answer and the save) is asked again as first asked:
+        // the executor keeps each request id's first ask (another variant under it is a conflict).
+        const first = await firstAskedVariant(state, decisionId);
+        const v = first && first.id !== lane.v.id ? first : lane.v;
+        const offering = v === lane.v ? lane.offering : services().decisions.catalogue.byId.get(v.offerId);
         byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
         // The contact is a decision like next-best-action's, in the one log: its answer comes back
         // against it (a customer tried again with another variant keeps the first one's).
@@ -376,10 +420,13 @@ export function campaignDelivery(
         const guardrail = r.status === 'refused' ? (r.verdict?.guardrail ?? 'refused') : undefined;
         // Every refusal is saved as it is made: the counts read through the API agree with the audit trail's refusals.
         if (guardrail === 'run-budget') {
-          // This customer's price is above what the campaign has left: they go to the back of the
-          // queue (an answer may free a reservation later) and this variant stops for the tick.
+          // This customer's price is above what the campaign has left: set aside, asked again once it
+          // fits (an answer may free a reservation), given up once it never can; the variant stops for the tick.
           notContacted(vs, guardrail);
-          state.queue.push(state.queue.shift()!);
+          state.queue.shift();
+          const price = r.cost ?? Infinity;
+          if (price > ceiling) leftOut(OVER_BUDGET);
+          else dear[customerId] = price;
           await save(state);
           lane.done = true;
           continue;
@@ -415,15 +462,21 @@ export function campaignDelivery(
           notContacted(vs, r.status);
           if (r.status === 'pending-approval') {
             // Out of the queue, so the campaign goes on with the next customers at the next tick; asked
-            // again at each tick with this variant (above) until the person answers.
+            // again at each tick with this variant (above) until the person answers. What it would
+            // cost is held against the budget meanwhile.
             state.queue.shift();
             (state.waiting ??= {})[customerId] = v.id;
+            const held = cents(r.cost ?? 0);
+            waitingCost[customerId] = held;
+            campaignLeft = Math.max(0, cents(campaignLeft - held));
+            vs.waitsForPerson = true;
           }
           await save(state);
           lane.done = true;
           continue;
         }
         state.queue.shift();
+        vs.waitsForPerson = false;
         const charged = bookContact(v, customerId, decisionId, r);
         // The tick's budget pays for every offer being accepted: its acceptance-paid part too.
         lane.budget -= Math.max(MIN_PACING_COST, charged + (r.onAcceptance ?? 0));
@@ -454,10 +507,11 @@ export function campaignDelivery(
         campaignId,
         budget: s.input.budget,
         spent: cents(s.spent + total.committed),
-        reserved: cents(total.reserved),
+        reserved: cents(total.reserved + waitingTotal(s)),
         controlShare: s.input.controlShare,
         audienceLeft: s.queue.length,
         awaitingApproval: Object.keys(s.waiting ?? {}).length,
+        awaitingBudget: Object.keys(s.dear ?? {}).length,
         treated: Object.keys(s.treated).length,
         leftOut: s.left ?? {},
         variants: stats.variants,

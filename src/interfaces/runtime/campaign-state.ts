@@ -25,6 +25,8 @@ export interface VariantState {
    * marketing-consent…), `failed` for the back end, `advised` or `pending-approval` for the executor's answer.
    */
   notContacted?: Record<string, number>;
+  /** Whether its last contact asked went to a person for approval (while the campaign has its most waiting, it asks nobody new). */
+  waitsForPerson?: boolean;
 }
 
 /** One tick's split as the delivery side applied it: the allocation over time. */
@@ -66,6 +68,8 @@ export interface CampaignDeliveryView {
   readonly audienceLeft: number;
   /** Customers whose contact waits for a person's approval (asked again at each tick with the variant first asked). */
   readonly awaitingApproval: number;
+  /** Customers whose price is above what the campaign has left now, asked again when it fits (`CampaignState.dear`). */
+  readonly awaitingBudget: number;
   readonly treated: number;
   readonly leftOut: Readonly<Record<string, number>>;
   readonly variants: CampaignStats['variants'];
@@ -81,6 +85,18 @@ export interface CampaignState {
   queue: string[];
   /** Customers whose contact waits for a person, by the variant they were asked with (out of the queue until answered). */
   waiting?: Record<string, string>;
+  /**
+   * What each waiting customer's contact costs as the policy priced it when asked: held against the
+   * budget while they wait (approved, the act may cost no more: guardrail run-budget), let go when
+   * it is carried out (booked then) or refused, rejected or expired. Absent for those waiting since before it was kept.
+   */
+  waitingCost?: Record<string, number>;
+  /**
+   * Customers whose price was above what the campaign had left (guardrail run-budget), by that
+   * price: out of the queue, asked no more until it fits what is left (answers may free a
+   * reservation), given up (`left['over-budget']`) once it is above what the campaign could ever have left.
+   */
+  dear?: Record<string, number>;
   control: string[];
   treated: Record<string, string>;
   /** Customers of the audience left out, by the rule that refused them (consent, opt-out, caps…, `sleeping-dog` when drawn). */
@@ -127,6 +143,7 @@ export function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, s
   return {
     variants: state.input.variants.map((v) => {
       const vs = state.variants[v.id];
+      const waitingReserved = Object.entries(state.waiting ?? {}).reduce((a, [customerId, variantId]) => a + (variantId === v.id ? (state.waitingCost?.[customerId] ?? 0) : 0), 0);
       const count = (answer: Answer) => vs[answer] + (answered.get(v.id)?.[answer] ?? 0) + (shared.get(v.id)?.[answer] ?? 0);
       return {
         variantId: v.id,
@@ -135,7 +152,8 @@ export function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, s
         accepted: count('accepted'),
         declined: count('declined'),
         spent: cents(vs.spent + (settled.get(v.id)?.committed ?? 0)),
-        reserved: cents(settled.get(v.id)?.reserved ?? 0),
+        // Its offers waiting for an answer, and its contacts waiting for a person: either may still cost that.
+        reserved: cents((settled.get(v.id)?.reserved ?? 0) + waitingReserved),
         treated: treatedBy.get(v.id)?.n ?? 0,
         treatedChurned: treatedBy.get(v.id)?.churned ?? 0,
         ...(state.priorAcceptance?.[v.id] === undefined ? {} : { priorAcceptance: state.priorAcceptance[v.id] }),
