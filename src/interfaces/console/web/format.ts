@@ -43,8 +43,8 @@ export function riskBand(p: number | null | undefined): 'high' | 'medium' | 'low
 export const DAY_MS = 86_400_000;
 
 /**
- * How long ago, or how long until, a time of the server's wall clock (an approval's deadline, when
- * a simulation ran): such times are not event times, so they are shown as durations rather than
+ * How long ago, or how long until, a time of the server's wall clock (an approval's age and
+ * deadline, decision 0028): such times are not event times, so they are shown as durations rather than
  * as a second clock. `ms` is the time minus now.
  */
 export function span(ms: number): string {

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { postJson, seg } from '../api';
-import { percent, span } from '../format';
+import { eventTime, percent } from '../format';
 import { may, useIdentity } from '../identity';
 import { navigate, useLocation } from '../router';
 import { fromScenario, newDraft, toScenario, type ScenarioDraft, type ScenarioKind } from '../scenario-draft';
@@ -89,7 +89,7 @@ function Runs() {
               <th scope="col">Run</th>
               <th scope="col">Scenarios</th>
               <th scope="col">Status</th>
-              <th scope="col">Ran</th>
+              <th scope="col">Started (event time)</th>
             </tr>
           </thead>
           <tbody>
@@ -100,7 +100,8 @@ function Runs() {
                 </td>
                 <td>{r.scenarios.map((s) => s.name).join(' · ')}</td>
                 <td>{r.status === 'running' ? `running ${percent(r.progress)}` : r.status}</td>
-                <td>{span(Date.parse(r.startedAt) - Date.now())}</td>
+                {/* A run is dated on the operator's clock (the world's while the sandbox runs), not the browser's: an event time, not an age. */}
+                <td>{eventTime(r.startedAt)}</td>
               </tr>
             ))}
           </tbody>

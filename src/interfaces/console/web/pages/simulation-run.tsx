@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { postJson, seg } from '../api';
-import { count, money, percent, span } from '../format';
+import { count, money, percent } from '../format';
+import { runDates } from '../run-dates';
 import { may, useIdentity } from '../identity';
 import { IntervalChart, SCENARIO_COLORS } from '../interval-chart';
 // The lab's own result types (type-only: nothing of the server is bundled).
@@ -152,8 +153,7 @@ export function SimulationRunPage({ id }: { id: string }) {
             </>
           ) : (
             <>
-              {r.status === 'succeeded' ? 'Done' : r.status === 'failed' ? 'Failed' : 'Cancelled'}: ran {span(Date.parse(r.startedAt) - Date.now())}
-              {r.finishedAt ? `, in ${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)} s` : ''}
+              {r.status === 'succeeded' ? 'Done' : r.status === 'failed' ? 'Failed' : 'Cancelled'}: {runDates(r)}
             </>
           )}
         </p>
