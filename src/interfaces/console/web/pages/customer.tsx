@@ -8,6 +8,7 @@ import { may, useIdentity } from '../identity';
 import { count, DAY_MS, eventDate, eventTime, money, percent, riskBand } from '../format';
 import { navigate, useLocation } from '../router';
 import { classLines, evidenceLine, kindRows, type ResponseProfile } from '../response-profile';
+import { productSince } from '../product-since';
 import { ACTION_KINDS, describeEvent, presentedByRequest, type TimelineItem } from '../timeline';
 import type { TwinScores } from '../types';
 import { useJson } from '../use-json';
@@ -255,7 +256,7 @@ export function Customer({ id }: { id: string }) {
                       <td>{p.kind}</td>
                       <td>{p.status}</td>
                       <td class="num">{money(p.monthlyPrice)}</td>
-                      <td>{eventDate(p.activatedAt)}</td>
+                      <td>{productSince(p.activatedAt, { firstEventAt: t.firstEventAt, customerSince: profile.since as string | undefined })}</td>
                     </tr>
                   ))}
                 </tbody>
