@@ -139,8 +139,11 @@ export function contactSummaryOf(
   };
 }
 
-/** The contact rules, each named in a refusal (and in the guarded executor's `guardrail`). */
-export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'channel-opt-out', 'customer-not-held'] as const;
+/**
+ * The contact rules, each named in a refusal (and in the guarded executor's `guardrail`).
+ * `held-out`: the customer is another run's control group (agents/governance/holdout-register.ts).
+ */
+export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'channel-opt-out', 'customer-not-held', 'held-out'] as const;
 /** A contact rule's name. */
 export type ContactRule = (typeof CONTACT_RULES)[number];
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { DO_NOTHING, outcomeCoverage } from '../../decisioning/decision-record.js';
-import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import type { ActionRequest, ActionRequestInput } from '../../decisioning/policy/index.js';
+import { holdoutRegister } from '../governance/holdout-register.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
@@ -338,6 +339,62 @@ describe('the simulation check of a churn prevention run', () => {
       expect(counted).toBe(scanned.length);
     } finally {
       await close();
+    }
+  }, 180_000);
+
+  it("leaves alone whom a campaign holds out, holds its own control out to its horizon, and measures without the control customers someone contacted anyway", async () => {
+    const { guarded, audit, engine, contacts, atHorizon, close } = await operator('churn-holdout');
+    const dir = await mkdtemp(join(tmpdir(), 'twinloop-churn-holdout-records-'));
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    const holdouts = holdoutRegister(records);
+    const scanned: ScannedCustomer[] = Array.from({ length: 12 }, (_, i) => ({ customerId: `H${i + 1}`, churn: 0.3, value: 1000 - i * 10, acceptance: 0.3 }));
+    // A campaign drew H2 into its control group first.
+    await holdouts.hold({ flow: 'campaign', runId: 'nc-retention', from: Date.now() - 1000, until: Date.now() + 30 * TEST_HORIZON_MS, customerIds: ['H2'] });
+    const control = scanned.map((c) => c.customerId).filter((id) => id !== 'H2' && inControlGroup(id, 1, 0.3));
+    expect(control.length).toBeGreaterThanOrEqual(2);
+    const [spoiled] = control;
+    let controlSeen: string[] = [];
+    engine.register(
+      churnPreventionWorkflow({
+        guarded: () => guarded,
+        audit: () => audit,
+        scan: async () => scanned,
+        holdouts,
+        ...everyoneWorthIt,
+        // The control churned but the one a care agent kept with an offer; the treated stayed.
+        outcomes: async (ids) => ids.map((customerId) => ({ customerId, churned: control.includes(customerId) && customerId !== spoiled })),
+      }),
+    );
+    await engine.run();
+    try {
+      const input = { periodId: 'holdout', scanAt: Date.now(), horizonMs: TEST_HORIZON_MS, budget: 1000, controlShare: 0.3, seed: 1, offer: { offerId: 'data-bonus', cost: 3 }, minChurn: 0.1 };
+      const { workflowId } = await engine.start('churn-prevention', input, { workflowId: churnPreventionWorkflowId('holdout') });
+      // Before the horizon: the run's control is held out (a campaign now would leave them out), and a
+      // care agent serving one of them on a call makes them an offer anyway.
+      for (const until = Date.now() + 60_000; !holdouts.heldBy(spoiled, Date.now()); ) {
+        if (Date.now() > until) throw new Error('the run never held its control out');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      controlSeen = control.filter((id) => holdouts.heldBy(id, Date.now())?.runId === workflowId);
+      const callerOffer = { id: 'care-offer-1', customerId: spoiled, actionClass: 'discount', channel: 'call', cost: 4, params: { offerId: 'retain-10', direction: 'inbound' }, actor: { kind: 'human', id: 'care-1' }, why: { summary: 'caller asked' } } as unknown as ActionRequest;
+      expect(holdouts.refusal(callerOffer, Date.now())).toBeNull();
+      expect(holdouts.refusal({ ...callerOffer, actor: { kind: 'agent', id: 'campaign-manager' } }, Date.now())?.rule).toBe('held-out');
+      await holdouts.noteContact(callerOffer, Date.now());
+      const run = await atHorizon(workflowId);
+      expect(run.error).toBeNull();
+      const r = run.output as ChurnPreventionResult;
+      expect(controlSeen.sort()).toEqual([...control].sort());
+      expect(r.leftAlone['held-out']).toEqual({ count: 1, customerIds: ['H2'] });
+      expect(contacts.map((c) => c.customerId)).not.toContain('H2');
+      expect([...r.controlIds].sort()).toEqual([...control].sort());
+      // Every clean control customer churned; the one contacted is left out of the measure, and named.
+      expect(r.measured?.contaminated).toEqual({ count: 1, by: { 'human care-1: discount retain-10': 1 }, customerIds: [spoiled] });
+      expect(r.measured?.controlChurnRate).toBe(1);
+      expect(r.reason).toContain('1 of the control contacted anyway (human care-1: discount retain-10), measured without them');
+    } finally {
+      await close();
+      await records.close();
+      await rm(dir, { recursive: true, force: true });
     }
   }, 180_000);
 

@@ -23,6 +23,7 @@ import { CHURN_REPORT_STEP_ID, churnReportStep, churnSettledStep, requestsPaidOn
 import { waitUnlessStopped, type RunStop } from './run-stop.js';
 import { periodIdOf } from './churn-prevention-schedule.js';
 import { differenceInterval } from './campaign-bandit.js';
+import { contaminationOf, type Contamination, type HoldoutRegister, type RunRef } from '../governance/holdout-register.js';
 
 /**
  * Flow 4, proactive churn prevention, one run per period: sleep until the scan time → scan the
@@ -45,6 +46,12 @@ export const CHURN_OFFER_STEP_ID = 'churn-offer';
 export const CHURN_TASK_STEP_ID = 'churn-human-task';
 export const CHURN_MEASURE_STEP_ID = 'churn-measure';
 export const CHURN_DECISION_STEP_ID = 'churn-decision';
+/** Reads who among the candidates another run holds out as its control group. */
+export const CHURN_HELD_OUT_STEP_ID = 'churn-held-out';
+/** Registers the run's control group as held out until its horizon. */
+export const CHURN_HOLD_STEP_ID = 'churn-hold';
+/** Reads the contacts of the run's control group by others, at the horizon. */
+export const CHURN_CONTAMINATION_STEP_ID = 'churn-contamination';
 /** The agent named in every action request and audit entry. */
 export const CHURN_PREVENTION_ACTOR = { kind: 'agent', id: 'churn-prevention' } as const;
 /** Shrink rounds before the plan is refused: each halves it, so 4 rounds go down to 1/16. */
@@ -201,6 +208,12 @@ export interface ChurnPreventionDeps {
    * the stay or churn come back against it (`twinloop policy evaluate`). Resolves once logged.
    */
   readonly logDecision?: (record: DecisionRecord) => Promise<void>;
+  /**
+   * Who is held out as a control group (holdout-register.ts): a run leaves alone the customers
+   * another run holds out (`held-out`), holds its own control group out until its horizon, and
+   * measures without those of its control someone contacted anyway. Absent: none of that.
+   */
+  readonly holdouts?: Pick<HoldoutRegister, 'heldBy' | 'hold' | 'contactsOf'>;
 }
 
 /** How one treated customer was contacted. */
@@ -255,6 +268,12 @@ export interface ChurnPreventionResult {
     readonly valueRetainedEstimate: number;
     /** A treated customer's mean value (what one kept is worth); absent in runs measured before it was kept. */
     readonly meanValue?: number;
+    /**
+     * Customers of the control group contacted anyway while held out (a person's act, a contact
+     * asked before the hold): how many, by what. The control churn and the uplift are measured
+     * without them.
+     */
+    readonly contaminated?: Contamination;
   };
 }
 
@@ -280,6 +299,29 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       await deps.logDecision?.(record);
       return ok({ decisionId: record.decisionId });
     },
+  };
+  const heldOutStep: StepDefinition<{ periodId: string; at: number; customerIds: string[] }, Record<string, string>> = {
+    id: CHURN_HELD_OUT_STEP_ID,
+    version: 1,
+    run: async ({ periodId, at, customerIds }) => {
+      const self = churnRunRef(periodId);
+      const held: Record<string, string> = {};
+      for (const id of customerIds) {
+        const by = deps.holdouts!.heldBy(id, at, self);
+        if (by) held[id] = `${by.flow} ${by.runId}`;
+      }
+      return ok(held);
+    },
+  };
+  const holdStep: StepDefinition<{ periodId: string; from: number; until: number; customerIds: string[] }, null> = {
+    id: CHURN_HOLD_STEP_ID,
+    version: 1,
+    run: async ({ periodId, from, until, customerIds }) => (await deps.holdouts!.hold({ ...churnRunRef(periodId), from, until, customerIds }), ok(null)),
+  };
+  const contaminationStep: StepDefinition<{ periodId: string; controlIds: string[] }, Contamination | null> = {
+    id: CHURN_CONTAMINATION_STEP_ID,
+    version: 1,
+    run: async ({ periodId, controlIds }) => ok(contaminationOf(await deps.holdouts!.contactsOf(churnRunRef(periodId)), controlIds) ?? null),
   };
   const reportStep = churnReportStep(deps.audit);
   const offerStep = guardedActionStep(CHURN_OFFER_STEP_ID, deps.guarded);
@@ -323,11 +365,15 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       const scanned = await ctx.step(scan, { periodId: input.periodId, segment: input.segment, offerIds: offers.map((o) => o.offerId) });
       const byId = new Map(scanned.map((c) => [c.customerId, c]));
       const leftAlone = reasons();
+      const aboveFloors = scanned.filter((c) => c.churn >= input.minChurn && c.value >= input.minValue);
+      // Held out by another run (a campaign's control group, an earlier run's): contacted, that run would measure nothing.
+      const heldOut = deps.holdouts ? await ctx.step(heldOutStep, { periodId: input.periodId, at: input.scanAt, customerIds: aboveFloors.map((c) => c.customerId) }) : {};
       const above: ScannedCustomer[] = [];
       for (const c of scanned) {
         if (!(c.churn >= input.minChurn && c.value >= input.minValue)) leftAlone.add('low-risk', c.customerId);
         // Nobody may offer them anything: neither planned, held out as control, nor logged as a choice.
         else if (c.marketingConsent === false) leftAlone.add('no-consent', c.customerId);
+        else if (heldOut[c.customerId] !== undefined) leftAlone.add('held-out', c.customerId);
         else above.push(c);
       }
       // Each customer's best offer of the set. The planner's expected-value rule reads acceptance ×
@@ -445,6 +491,12 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         };
         return (await ctx.step(decisionStep, record, { key: `decision-${c.customerId}` })).decisionId;
       };
+      // The control group is held out until the horizon before anybody is contacted: the other
+      // flows leave its customers alone, and a contact of one anyway is noted for the measure.
+      if (deps.holdouts) {
+        const held = chosen.filter((c) => inControlGroup(c.customerId, input.seed, input.controlShare)).map((c) => c.customerId);
+        await ctx.step(holdStep, { periodId: input.periodId, from: input.scanAt, until: horizonAt, customerIds: held });
+      }
       for (const c of chosen) {
         if (stop) {
           leftAlone.add('stopped', c.customerId);
@@ -561,15 +613,19 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
       const paidOnAcceptance = requestsPaidOnAcceptance(contacted);
       const settled = deps.settlements && paidOnAcceptance.length ? await ctx.step(churnSettledStep(deps.settlements), { requestIds: paidOnAcceptance }) : undefined;
       const of = new Map(outcomes.map((o) => [o.customerId, o]));
+      // A held-out customer someone contacted anyway measures nothing: the control is read without them.
+      const contaminated = deps.holdouts ? ((await ctx.step(contaminationStep, { periodId: input.periodId, controlIds })) ?? undefined) : undefined;
+      const spoiled = new Set(contaminated?.customerIds ?? []);
+      const cleanControl = controlIds.filter((id) => !spoiled.has(id));
       const rate = (ids: readonly string[]) => (ids.length ? ids.filter((id) => of.get(id)?.churned).length / ids.length : 0);
       const treatedChurnRate = rate(treatedIds);
-      const controlChurnRate = rate(controlIds);
+      const controlChurnRate = rate(cleanControl);
       const accepted = treatedIds.filter((id) => of.get(id)?.accepted).length;
       const uplift = controlChurnRate - treatedChurnRate;
       const churnedIn = (ids: readonly string[]) => ids.filter((id) => of.get(id)?.churned).length;
-      const ci = differenceInterval(churnedIn(controlIds), controlIds.length, churnedIn(treatedIds), treatedIds.length, Z_90);
+      const ci = differenceInterval(churnedIn(cleanControl), cleanControl.length, churnedIn(treatedIds), treatedIds.length, Z_90);
       const upliftInterval = ci ? { low: round4(ci.low), high: round4(ci.high), level: 0.9 as const } : null;
-      const groups = `${treatedIds.length} treated vs ${controlIds.length} held out`;
+      const groups = `${treatedIds.length} treated vs ${cleanControl.length} held out${contaminated ? ` (${contaminatedText(contaminated)})` : ''}`;
       const reading = !upliftInterval
         ? `too few to read: ${groups}, so there is no group to compare`
         : upliftInterval.low > 0
@@ -592,7 +648,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
         ...(settled ? { reserved: settled.reserved, acceptedCost: settled.committed } : reserved > 0 ? { reserved } : {}),
         status: 'measured',
         ...(stop ? { stoppedBecause: stop.reason } : {}),
-        reason: `${treatedIds.length} treated, ${controlIds.length} held out; churn ${pc(treatedChurnRate)} treated vs ${pc(controlChurnRate)} control; ${reading}`,
+        reason: `${treatedIds.length} treated, ${controlIds.length} held out${contaminated ? `, ${contaminatedText(contaminated)}` : ''}; churn ${pc(treatedChurnRate)} treated vs ${pc(controlChurnRate)} control; ${reading}`,
         measured: {
           treatedChurnRate,
           controlChurnRate,
@@ -604,6 +660,7 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
           accepted,
           valueRetainedEstimate: uplift * treatedIds.length * meanValue,
           meanValue,
+          ...(contaminated ? { contaminated } : {}),
         },
       };
     },
@@ -622,6 +679,12 @@ function offerMix(assigned: readonly { customerId: string; offerId: string; acce
   const offers = [...groups].map(([offerId, g]) => ({ offerId, customers: g.ids.length, customerIds: g.ids, acceptance: g.acceptance / g.ids.length })).sort((a, b) => b.customers - a.customers);
   return { offerId: offers[0].offerId, offers };
 }
+
+/** A run's identity in the holdout register: its contacts carry its workflow id as `campaignId`. */
+const churnRunRef = (periodId: string): RunRef => ({ flow: 'churn-prevention', runId: churnPreventionWorkflowId(periodId) });
+/** "2 of the control contacted anyway (human care-1: offer retain-10 ×2), measured without them". */
+const contaminatedText = (c: Contamination) =>
+  `${c.count} of the control contacted anyway (${Object.entries(c.by).map(([what, n]) => `${what}${n > 1 ? ` ×${n}` : ''}`).join('; ')}), measured without them`;
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;

@@ -25,6 +25,7 @@ import { createAuditTrail } from '../../agents/governance/audit-trail.js';
 import { ACTION_ASKS, createGuardedExecutor, type Ask, type GuardedExecutorOptions } from '../../agents/governance/guarded-executor.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { CAMPAIGN_ANSWERS } from './campaign-answers.js';
+import { holdoutRegister } from '../../agents/governance/holdout-register.js';
 import { CAMPAIGN_HOLDS, type CampaignHold } from './campaign-state.js';
 import { campaignDelivery, HOLD_READ_EVERY_CONTACTS, MAX_WAITING_FOR_A_PERSON } from './campaign-delivery.js';
 import { contactGate, resolveContactPolicy } from '../../decisioning/contact-policy.js';
@@ -42,6 +43,9 @@ function customer(engine: TwinEngine, id: string, days = 400, marketing = true):
   for (const e of events) engine.apply(e, Date.parse(e.time));
 }
 
+/** A register in which nobody is held out (the campaign's own control group is registered and forgotten). */
+const noHoldouts = { heldBy: () => undefined, hold: async () => undefined };
+
 /** The decisions the deliveries logged, in order. */
 let logged: LoggedChoice[] = [];
 /** The decision service as a delivery uses it: the catalogue, and the log of each contact's decision. */
@@ -49,7 +53,7 @@ const decisionsLogged = () => ({ catalogue: defaultCatalogue(), logDecision: asy
 
 /** The services a delivery reads, over `engine`, whose guarded executor answers every request with `execute`. */
 function servicesOver(engine: TwinEngine, execute: (r: ActionRequestInput) => Promise<unknown>): OperatorServices {
-  return { twins: { engine }, scoreFields: undefined, decisions: decisionsLogged(), clock: { now: () => T0 }, guarded: { execute } } as unknown as OperatorServices;
+  return { twins: { engine }, scoreFields: undefined, decisions: decisionsLogged(), clock: { now: () => T0 }, holdouts: noHoldouts, guarded: { execute } } as unknown as OperatorServices;
 }
 
 /** A fresh embedded record store, removed after the test. */
@@ -104,7 +108,7 @@ describe('campaign delivery', () => {
     const services = {
       twins: { engine },
       scoreFields: undefined,
-      decisions: decisionsLogged(), clock: { now: () => T0 },
+      decisions: decisionsLogged(), clock: { now: () => T0 }, holdouts: noHoldouts,
       guarded: { execute: async (r: ActionRequestInput) => (requests.push(r), { status: 'executed', requestId: r.id, cost: 0.5, reason: 'ok' }) },
     } as unknown as OperatorServices;
     const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
@@ -154,7 +158,7 @@ describe('campaign delivery', () => {
     const services = {
       twins: { engine },
       scoreFields: undefined,
-      decisions: decisionsLogged(), clock: { now: () => T0 },
+      decisions: decisionsLogged(), clock: { now: () => T0 }, holdouts: noHoldouts,
       guarded: {
         execute: async (r: ActionRequestInput) =>
           quiet
@@ -199,6 +203,37 @@ describe('campaign delivery', () => {
     // No decision logged for them either.
     expect(logged.filter((c) => c.customerId === 'C1' || c.customerId === 'C4')).toEqual([]);
     expect((await delivery.view('cmp-consent', { churn: false }))!.leftOut).toEqual({ 'no-consent': 2 });
+    await records.close();
+  });
+
+  it("leaves out a churn-prevention run's control group, counted as held-out, also after a restart, and holds out its own control until it ends", async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 8; i++) customer(engine, `C${i}`);
+    const records = await freshRecords();
+    // The churn-prevention run held C1 and C5 out as its control group, until its horizon.
+    const churnRun = { flow: 'churn-prevention' as const, runId: 'churn-prevention-2026-11-01-08-00' };
+    await holdoutRegister(records).hold({ ...churnRun, from: T0 - DAY_MS, until: T0 + 30 * DAY_MS, customerIds: ['C1', 'C5'] });
+    // A restart: the register the campaign reads is read back from the store.
+    const holdouts = holdoutRegister(records);
+    await holdouts.load(T0);
+    const asked: string[] = [];
+    const services = { ...servicesOver(engine, async (r) => (asked.push(r.customerId ?? ''), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' })), holdouts } as OperatorServices;
+    const delivery = campaignDelivery(() => services, records, () => 1);
+    const variants = [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }];
+    await delivery.open({ campaignId: 'nc-retention', variants, budget: 400, controlShare: 0.3, endAt: T0 + 20 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    const opened = (await delivery.view('nc-retention', { churn: false }))!;
+    expect(opened.leftOut).toEqual({ 'held-out': 2 });
+    await delivery.apply('nc-retention', { tick: 1, shares: { 'discount-app': 1 }, paused: [], remainingBudget: 400 });
+    expect(asked).not.toContain('C1');
+    expect(asked).not.toContain('C5');
+    expect(logged.filter((c) => c.customerId === 'C1' || c.customerId === 'C5')).toEqual([]);
+    // Its own control group is held out until it ends, for the next run to read (after a restart too).
+    const control = (await records.get<{ control: string[] }>('campaigns', 'nc-retention'))!.body.control;
+    expect(control.length).toBeGreaterThan(0);
+    const later = holdoutRegister(records);
+    await later.load(T0 + DAY_MS);
+    expect(later.heldBy(control[0], T0 + DAY_MS)).toEqual({ flow: 'campaign', runId: 'nc-retention', until: T0 + 20 * DAY_MS });
+    expect(later.heldBy(control[0], T0 + 20 * DAY_MS)).toBeUndefined();
     await records.close();
   });
 
@@ -308,7 +343,7 @@ describe('campaign delivery', () => {
     const services = {
       twins: { engine },
       scoreFields: undefined,
-      decisions: decisionsLogged(), clock: { now: () => T0 },
+      decisions: decisionsLogged(), clock: { now: () => T0 }, holdouts: noHoldouts,
       guarded: { execute: async (r: ActionRequestInput) => (requests.push(r), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' }) },
     } as unknown as OperatorServices;
     const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
@@ -335,7 +370,7 @@ describe('campaign delivery', () => {
     const local = () => {
       throw new Error('a worker\'s campaign reaches no customer through its own executor');
     };
-    const services = { twins: { engine }, scoreFields: undefined, decisions: decisionsLogged(), clock: { now: () => T0 }, guarded: { execute: local } } as unknown as OperatorServices;
+    const services = { twins: { engine }, scoreFields: undefined, decisions: decisionsLogged(), clock: { now: () => T0 }, holdouts: noHoldouts, guarded: { execute: local } } as unknown as OperatorServices;
     const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
     const asked: ActionRequestInput[] = [];
     // Two owners' customers, none of them held by this process: the audience, churn and contacts are theirs.

@@ -243,13 +243,21 @@ export function campaignDelivery(
         const offering = catalogue.byId.get(v.offerId);
         return contactKindOf({ actionClass: offering?.actionClass ?? 'offer', params: contactParams(v, offering, input.campaignId, '') }) === 'marketing';
       });
-      const candidates = marketingOnly ? drawn.filter((c) => c.marketingConsent !== false) : drawn;
-      const noConsent = drawn.length - candidates.length;
+      const consented = marketingOnly ? drawn.filter((c) => c.marketingConsent !== false) : drawn;
+      const noConsent = drawn.length - consented.length;
+      // A customer another run holds out as its control group (a churn-prevention run, another
+      // campaign) is left out before drawing: contacted, that run would measure nothing.
+      const now = services().clock.now();
+      const self = { flow: 'campaign' as const, runId: input.campaignId };
+      const candidates = consented.filter((c) => !services().holdouts.heldBy(c.customerId, now, self));
+      const heldOut = consented.length - candidates.length;
       const kindOf = (offerId: string) => reader?.kindOf(offerId) ?? 'other';
       const planned = planCampaignAudience(candidates, [...new Set(input.variants.map((v) => kindOf(v.offerId)))], MAX_AUDIENCE);
       const audience = planned.audience.map((r) => r.customerId);
       const control = audience.filter((id) => hash(id, input.seed) < input.controlShare);
       const held = new Set(control);
+      // Held out until the campaign ends: its control's churn is read for as long as it runs.
+      await services().holdouts.hold({ ...self, from: now, until: input.endAt, customerIds: control });
       const priorAcceptance: Record<string, number> = {};
       for (const v of input.variants) {
         const p = planned.acceptanceByKind[kindOf(v.offerId)];
@@ -259,7 +267,7 @@ export function campaignDelivery(
         input: { campaignId: input.campaignId, variants: input.variants, budget: input.budget, controlShare: input.controlShare, seed: input.seed },
         queue: audience.filter((id) => !held.has(id)),
         control,
-        ...(planned.sleepingDogs > 0 || noConsent > 0 ? { left: { ...(noConsent > 0 ? { 'no-consent': noConsent } : {}), ...(planned.sleepingDogs > 0 ? { 'sleeping-dog': planned.sleepingDogs } : {}) } } : {}),
+        ...(planned.sleepingDogs > 0 || noConsent > 0 || heldOut > 0 ? { left: { ...(noConsent > 0 ? { 'no-consent': noConsent } : {}), ...(heldOut > 0 ? { 'held-out': heldOut } : {}), ...(planned.sleepingDogs > 0 ? { 'sleeping-dog': planned.sleepingDogs } : {}) } } : {}),
         priorAcceptance,
         treated: {},
         variants: Object.fromEntries(input.variants.map((v) => [v.id, { presented: 0, accepted: 0, declined: 0, spent: 0 }])),

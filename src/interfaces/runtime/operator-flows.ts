@@ -267,6 +267,8 @@ export function operatorFlows(
       settlements: (id) => s.settlements.get(id),
       // Each choice in the one decision log, as next-best-action's: its outcome comes back against it.
       logDecision: (record) => s.decisions.logDecision(record),
+      // Leaves alone whom another run holds out, holds its control group out to its horizon.
+      holdouts: s.holdouts,
       contactAllowedAt: (now) => outsideQuietHours(now, s.actionPolicy.current().contact ?? DEFAULT_CONTACT_POLICY),
       scan: async (segment, offerIds) => (options.across ? options.across().churn.scan(segment, offerIds) : scanHere(segment, offerIds)),
       policy: async () => {

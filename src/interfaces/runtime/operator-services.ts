@@ -15,6 +15,7 @@ import { reportingExecutor } from '../../agents/governance/action-report.js';
 import { startOutcomeWatch } from '../../agents/governance/outcome-watch.js';
 import { acceptedAtAmong, answerAmong, createOfferSettler, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
+import { holdoutRegister, type HoldoutRegister } from '../../agents/governance/holdout-register.js';
 import { startOfferSettlement } from '../../agents/governance/offer-settlement-sweep.js';
 import { openActionPolicySettings, type ActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
@@ -66,6 +67,8 @@ export interface OperatorServices {
   readonly guarded: GuardedExecutor;
   /** Offers presented whose acceptance-paid part waits for the customer's answer, by request id (docs/policy.md, "Budgets"). */
   readonly settlements: DocumentStore<OfferSettlement>;
+  /** Who is held out as a control group, by which run, until when: every flow that contacts customers reads it. */
+  readonly holdouts: HoldoutRegister;
   readonly approvals: ApprovalQueue;
   readonly audit: AuditTrail;
   readonly simulations: SimulationRuns;
@@ -226,6 +229,18 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     o.log(`action policy: version ${version} from ${o.actionPolicyFile.path}`);
   }
   const ledger = createBudgetLedger(governance);
+  // The control groups held out (by churn prevention and campaigns), read back as they stood.
+  const holdouts = holdoutRegister(records);
+  await holdouts.load(world.now());
+  /**
+   * A marketing contact carried out while another run held the customer out (a person's, or one
+   * asked before the hold) is noted for that run's report. Never fails the act: it is done.
+   */
+  const noteHeldOut: ActionExecutor = async (request, verdict) => {
+    const outcome = await executor(request, verdict);
+    if (outcome.ok) await holdouts.noteContact(request, world.now()).catch((err: Error) => o.log(`holdouts: the contact ${request.id} of ${request.customerId} was carried out but not noted against the control group holding them (${err.message}); its report will count them in`));
+    return outcome;
+  };
   // Offers paid on acceptance wait for the customer's answer with that part reserved (docs/policy.md, "Budgets").
   const settlements = offerSettlementBook(records);
   const guarded = createGuardedExecutor({
@@ -235,12 +250,13 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     pricing: { offering: (id) => decisions.catalogue.byId.get(id), monthlyPrice: (id) => twins.engine.features(id)?.[FEATURE_INDEX.monthly_price], ...(o.bss ? { plans: planPrices(o.bss.plans, twins.engine) } : {}) },
     // The policy's segments read the twin and its scores as they are, never what a caller says of them.
     facts: twinFields(twins.engine, intelligence.scoreFields),
-    contact: (request) => decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),
+    // An automated marketing contact of a customer another run holds out is refused first (`held-out`).
+    contact: (request, now) => holdouts.refusal(request, now) ?? decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),
     ledger,
     settlements,
     queue: approvals,
     audit,
-    executor,
+    executor: noteHeldOut,
     clock: world,
     // A repeated request id (a retry, a step replayed after a crash) gets its first answer, also after a restart.
     answers: recordDocuments<KeptAnswer>(records, 'action-answers'),
@@ -380,6 +396,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     decisions,
     guarded,
     settlements,
+    holdouts,
     approvals,
     audit,
     simulations,

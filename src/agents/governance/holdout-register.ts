@@ -1,0 +1,180 @@
+import { contactKindOf } from '../../decisioning/action-contact.js';
+import type { ContactRefusal } from '../../decisioning/contact-policy.js';
+import type { ActionRequest } from '../../decisioning/policy/index.js';
+import { fnv1a32 } from '../../domain/string-hash.js';
+import type { RecordStore } from '../../store/record-store.js';
+
+/**
+ * The one place that knows who is held out as a control group, by which run, until when (world
+ * time: the run's measurement horizon). A control group another flow contacts measures nothing:
+ * a churn-prevention run's control made offers by a campaign read as a false uplift. So:
+ * - a run registers its control group (`hold`) before it contacts anybody;
+ * - the other runs leave held-out customers out before they draw or plan (`heldBy`), counted
+ *   under `held-out`, and the guarded executor's contact check refuses an automated marketing
+ *   contact of one (`refusal`, rule `held-out`: what a run queued before the hold, an approval
+ *   decided after it);
+ * - a person may still act (a care agent serving a calling customer), and an executed marketing
+ *   contact of a held-out customer by anyone but the holding run is noted (`noteContact`): the
+ *   run's report names its contaminated control and measures without them (`contactsOf`).
+ * Kept in the record store (holds and contacts), so a restart reads them back (`load`).
+ */
+
+/** The flows that hold customers out as a control group. */
+export type HoldingFlow = 'churn-prevention' | 'campaign';
+
+/** A run's identity as its contacts carry it: the flow, and the run's `params.campaignId`. */
+export interface RunRef {
+  readonly flow: HoldingFlow;
+  /** A campaign's id; a churn-prevention run's workflow id (`churn-prevention-<period>`). */
+  readonly runId: string;
+}
+
+/** One run's control group, held out from `from` until `until` (ms, world time). */
+export interface Holdout extends RunRef {
+  readonly from: number;
+  readonly until: number;
+  readonly customerIds: readonly string[];
+}
+
+/** A marketing contact of a customer while another run held them out. */
+export interface HoldoutContact extends RunRef {
+  readonly customerId: string;
+  readonly requestId: string;
+  /** Who acted (a person, an agent). */
+  readonly actor: { readonly kind: string; readonly id: string };
+  readonly actionClass: string;
+  readonly offerId?: string;
+  /** The run the contact belonged to, when it was one (a campaign whose contact was approved after the hold). */
+  readonly by?: RunRef;
+  /** Event time of the contact (ms). */
+  readonly at: number;
+}
+
+/** Where the holds are kept (one record per run, `flow:runId`). */
+export const HOLDOUTS = 'holdouts';
+/** Where the contacts of held-out customers are kept (by run hash, customer and request). */
+export const HOLDOUT_CONTACTS = 'holdout-contacts';
+/** Page size of the reads at load: the record store's largest. */
+const PAGE = 1000;
+
+/** The run a contact request belongs to, from its domain and the `campaignId` its flow puts in it; undefined for any other request. */
+export function runOfRequest(request: Pick<ActionRequest, 'domain' | 'params'>): RunRef | undefined {
+  const id = request.params.campaignId;
+  if (typeof id !== 'string') return undefined;
+  if (request.domain === 'churn_prevention') return { flow: 'churn-prevention', runId: id };
+  if (request.domain === 'campaigns') return { flow: 'campaign', runId: id };
+  return undefined;
+}
+
+const sameRun = (a: RunRef, b: RunRef | undefined) => b !== undefined && a.flow === b.flow && a.runId === b.runId;
+const runKey = (r: RunRef) => `${r.flow}:${r.runId}`;
+/** The contacts' ids start with a hash of the run (a run key may be 200 characters, an id may not be longer). */
+const contactPrefix = (r: RunRef) => `${fnv1a32(runKey(r)).toString(36)}|`;
+
+/** The holdout register over the record store. */
+export interface HoldoutRegister {
+  /** Reads the holds still standing at `now` from the store (at start; again on a process that does not hold the runs itself). */
+  load(now: number): Promise<void>;
+  /** Registers (or replaces: safe to repeat) a run's control group. */
+  hold(holdout: Holdout): Promise<void>;
+  /** The run holding the customer out at `at`, other than `except`, or undefined. */
+  heldBy(customerId: string, at: number, except?: RunRef): (RunRef & { until: number }) | undefined;
+  /** The contact rule for an automated marketing contact of a customer another run holds out (null for a person's, the holder's own, and non-marketing ones). */
+  refusal(request: ActionRequest, at: number): ContactRefusal | null;
+  /** Notes an executed contact of a customer another run held out at `at` (nothing for others). Safe to repeat. */
+  noteContact(request: ActionRequest, at: number): Promise<void>;
+  /** The contacts of a run's held-out customers by others, oldest first. */
+  contactsOf(run: RunRef): Promise<HoldoutContact[]>;
+}
+
+/** Builds the register over `records` (empty until `load`ed or told of holds). */
+export function holdoutRegister(records: RecordStore): HoldoutRegister {
+  /** The holds by customer: each customer's runs and until when. */
+  const byCustomer = new Map<string, (RunRef & { from: number; until: number })[]>();
+  const index = (h: Holdout) => {
+    for (const id of h.customerIds) {
+      const list = (byCustomer.get(id) ?? []).filter((x) => !sameRun(x, h));
+      list.push({ flow: h.flow, runId: h.runId, from: h.from, until: h.until });
+      byCustomer.set(id, list);
+    }
+  };
+  const heldBy: HoldoutRegister['heldBy'] = (customerId, at, except) => {
+    const hold = byCustomer.get(customerId)?.find((h) => h.from <= at && at < h.until && !sameRun(h, except));
+    return hold && { flow: hold.flow, runId: hold.runId, until: hold.until };
+  };
+  return {
+    async load(now) {
+      for (let after: string | undefined; ; ) {
+        const page = await records.list<Holdout>(HOLDOUTS, { limit: PAGE, ...(after ? { after } : {}) });
+        for (const r of page) if (r.body.until > now) index(r.body);
+        if (page.length < PAGE) break;
+        after = page[page.length - 1].id;
+      }
+    },
+    async hold(h) {
+      await records.put(HOLDOUTS, runKey(h), { flow: h.flow, runId: h.runId, from: h.from, until: h.until, customerIds: [...h.customerIds] });
+      index(h);
+    },
+    heldBy,
+    refusal(request, at) {
+      if (!request.customerId || request.actor.kind === 'human' || contactKindOf(request) !== 'marketing') return null;
+      const hold = heldBy(request.customerId, at, runOfRequest(request));
+      if (!hold) return null;
+      return {
+        rule: 'held-out',
+        reason: `held out as the control group of ${hold.flow} ${hold.runId} until ${new Date(hold.until).toISOString()}: an automated contact would spoil what it measures (a person may still act; the run's report then counts it)`,
+      };
+    },
+    async noteContact(request, at) {
+      if (!request.customerId || contactKindOf(request) !== 'marketing') return;
+      const by = runOfRequest(request);
+      const hold = heldBy(request.customerId, at, by);
+      if (!hold) return;
+      const offerId = request.params.offerId;
+      const contact: HoldoutContact = {
+        flow: hold.flow,
+        runId: hold.runId,
+        customerId: request.customerId,
+        requestId: request.id,
+        actor: { kind: request.actor.kind, id: request.actor.id },
+        actionClass: request.actionClass,
+        ...(typeof offerId === 'string' ? { offerId } : {}),
+        ...(by ? { by } : {}),
+        at,
+      };
+      await records.put(HOLDOUT_CONTACTS, `${contactPrefix(hold)}${request.customerId}|${fnv1a32(request.id).toString(36)}`, contact);
+    },
+    async contactsOf(run) {
+      const out: HoldoutContact[] = [];
+      const prefix = contactPrefix(run);
+      for (let after: string | undefined; ; ) {
+        const page = await records.list<HoldoutContact>(HOLDOUT_CONTACTS, { prefix, limit: PAGE, ...(after ? { after } : {}) });
+        for (const r of page) if (sameRun(r.body, run)) out.push(r.body);
+        if (page.length < PAGE) break;
+        after = page[page.length - 1].id;
+      }
+      return out.sort((a, b) => a.at - b.at);
+    },
+  };
+}
+
+/** What contaminated a control group: how many customers, by what (`human care-1: offer retain-10`), and who. */
+export interface Contamination {
+  readonly count: number;
+  readonly by: Readonly<Record<string, number>>;
+  readonly customerIds: readonly string[];
+}
+
+/** The contamination of a control group from its contacts by others (customers counted once), or undefined when clean. */
+export function contaminationOf(contacts: readonly HoldoutContact[], controlIds?: readonly string[]): Contamination | undefined {
+  const control = controlIds && new Set(controlIds);
+  const seen = new Set<string>();
+  const by: Record<string, number> = {};
+  for (const c of contacts) {
+    if ((control && !control.has(c.customerId)) || seen.has(c.customerId)) continue;
+    seen.add(c.customerId);
+    const what = `${c.by ? `${c.by.flow} ${c.by.runId}` : `${c.actor.kind} ${c.actor.id}`}: ${c.actionClass}${c.offerId ? ` ${c.offerId}` : ''}`;
+    by[what] = (by[what] ?? 0) + 1;
+  }
+  return seen.size ? { count: seen.size, by, customerIds: [...seen] } : undefined;
+}
