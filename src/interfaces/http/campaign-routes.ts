@@ -65,7 +65,16 @@ const detail = brief.extend({
     pauseRules: list(z.string()),
   }),
   variants: list(variant),
-  control: z.object({ customers: z.number().int(), churned: z.number().int() }).nullable(),
+  control: z
+    .object({
+      customers: z.number().int(),
+      churned: z.number().int(),
+      contaminated: z
+        .object({ count: z.number().int(), by: z.record(z.string(), z.number().int()), customerIds: list(z.string()) })
+        .optional()
+        .describe('Customers of the control group contacted anyway while held out (a person, a contact asked before the hold): how many, by what; `customers` and `churned` count without them'),
+    })
+    .nullable(),
   audienceLeft: z.number().int().describe('Customers of the audience not contacted yet'),
   awaitingApproval: z.number().int().describe("Customers whose contact waits for a person's approval (GET /approvals); asked again at each tick with the variant first asked; what each would cost is held in `reserved` meanwhile"),
   awaitingBudget: z.number().int().describe('Customers whose price is above what the campaign has left now: asked again when it fits, given up (leftOut over-budget) once it is above its budget less what it spent'),

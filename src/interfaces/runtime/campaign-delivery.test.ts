@@ -44,7 +44,7 @@ function customer(engine: TwinEngine, id: string, days = 400, marketing = true):
 }
 
 /** A register in which nobody is held out (the campaign's own control group is registered and forgotten). */
-const noHoldouts = { heldBy: () => undefined, hold: async () => undefined };
+const noHoldouts = { heldBy: () => undefined, hold: async () => undefined, contactsOf: async () => [] };
 
 /** The decisions the deliveries logged, in order. */
 let logged: LoggedChoice[] = [];
@@ -234,6 +234,26 @@ describe('campaign delivery', () => {
     await later.load(T0 + DAY_MS);
     expect(later.heldBy(control[0], T0 + DAY_MS)).toEqual({ flow: 'campaign', runId: 'nc-retention', until: T0 + 20 * DAY_MS });
     expect(later.heldBy(control[0], T0 + 20 * DAY_MS)).toBeUndefined();
+    await records.close();
+  });
+
+  it('says its control is contaminated when a person contacts one of it anyway, and reads the control without them', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 12; i++) customer(engine, `C${i}`);
+    const records = await freshRecords();
+    const holdouts = holdoutRegister(records);
+    const services = { ...servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 1, reason: 'ok' })), holdouts } as OperatorServices;
+    const delivery = campaignDelivery(() => services, records, () => 1);
+    await delivery.open({ campaignId: 'cmp-held', variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], budget: 400, controlShare: 0.4, endAt: T0 + 20 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    const control = (await records.get<{ control: string[] }>('campaigns', 'cmp-held'))!.body.control;
+    expect(control.length).toBeGreaterThanOrEqual(2);
+    // A care agent serving a caller of the control group makes them an offer: carried out, and noted.
+    const byCare = { id: 'care-1', customerId: control[0], actionClass: 'discount', channel: 'call', cost: 6, params: { offerId: 'retain-10', direction: 'inbound' }, actor: { kind: 'human', id: 'care-agent-7' }, why: { summary: 'caller' } } as unknown as ActionRequest;
+    expect(holdouts.refusal(byCare, T0)).toBeNull();
+    await holdouts.noteContact(byCare, T0 + 1);
+    const view = (await delivery.view('cmp-held', { churn: false }))!;
+    expect(view.control).toEqual({ customers: control.length - 1, churned: 0, contaminated: { count: 1, by: { 'human care-agent-7: discount retain-10': 1 }, customerIds: [control[0]] } });
+    expect((await delivery.stats('cmp-held')).control).toEqual({ customers: control.length - 1, churned: 0 });
     await records.close();
   });
 

@@ -13,6 +13,7 @@ import type { OfferKind } from '../../twin/twin-responses.js';
 import { planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { ACTION_ASKS, type Ask, type GuardedExecutor, type GuardedResult } from '../../agents/governance/guarded-executor.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
+import { contaminationOf } from '../../agents/governance/holdout-register.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { OperatorServices } from './operator-services.js';
 import { offeringParams } from '../../decisioning/decision-action.js';
@@ -223,6 +224,9 @@ export function campaignDelivery(
     const params = kept && !kept.released ? (kept.content?.params as Record<string, unknown> | undefined) : undefined;
     return typeof params?.variantId === 'string' ? state.input.variants.find((x) => x.id === params.variantId) : undefined;
   };
+  /** Its control customers someone contacted anyway while it held them out (holdout-register.ts), or undefined. */
+  const contaminationOfCampaign = async (state: CampaignState) =>
+    state.control.length ? contaminationOf(await services().holdouts.contactsOf({ flow: 'campaign', runId: state.input.campaignId }), state.control) : undefined;
   /** Where the campaign's offers paid on acceptance stand, brought up to date in `state` (reading only what may have changed). */
   const settledOf = async (state: CampaignState): Promise<Settled> => {
     state.offers ??= await campaignOffersOf(records, state.input.campaignId, state.treated);
@@ -502,14 +506,15 @@ export function campaignDelivery(
     async stats(campaignId) {
       const state = await load(campaignId);
       if (!state) return { variants: [] };
-      return statsOf(state, await churnedAmong(watched(state)), await answersKept(state), await settledOf(state));
+      return statsOf(state, await churnedAmong(watched(state)), await answersKept(state), await settledOf(state), await contaminationOfCampaign(state));
     },
     async view(campaignId, o = {}) {
       const r = await records.get<CampaignState>('campaigns', campaignId);
       if (!r) return null;
       const s = r.body;
       const settled = await settledOf(s);
-      const stats = statsOf(s, o.churn === false ? new Set() : await churnedAmong(watched(s)), await answersKept(s), settled);
+      const contaminated = await contaminationOfCampaign(s);
+      const stats = statsOf(s, o.churn === false ? new Set() : await churnedAmong(watched(s)), await answersKept(s), settled, contaminated);
       const total = settledTotal(settled);
       return {
         campaignId,
@@ -523,7 +528,7 @@ export function campaignDelivery(
         treated: Object.keys(s.treated).length,
         leftOut: s.left ?? {},
         variants: stats.variants,
-        control: stats.control,
+        control: stats.control && (contaminated ? { ...stats.control, contaminated } : stats.control),
         history: s.history ?? [],
       };
     },

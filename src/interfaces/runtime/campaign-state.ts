@@ -2,6 +2,7 @@ import { cents } from '../../decisioning/action-pricing.js';
 import type { CampaignInput, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
 import type { Answer, AnswerCounts } from './campaign-answers.js';
 import type { CampaignOffers, Settled } from './campaign-offer-tally.js';
+import type { Contamination } from '../../agents/governance/holdout-register.js';
 
 /**
  * A managed campaign's delivery as the record store keeps it (campaign-delivery.ts writes it
@@ -73,7 +74,8 @@ export interface CampaignDeliveryView {
   readonly treated: number;
   readonly leftOut: Readonly<Record<string, number>>;
   readonly variants: CampaignStats['variants'];
-  readonly control: CampaignStats['control'];
+  /** Its control group's churn, without the customers contacted anyway while held out (`contaminated` says how many and by what). */
+  readonly control: (CampaignStats['control'] & { readonly contaminated?: Contamination }) | undefined;
   readonly history: readonly AllocationPoint[];
 }
 
@@ -123,7 +125,10 @@ export const watched = (state: CampaignState) => [...Object.keys(state.treated),
  * (every contact made is a presentation: an offer presented, a message sent), and its customers'
  * answers are counted once per customer (`answers` here, or the other owners' `shared`).
  */
-export function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: ReadonlyMap<string, AnswerCounts>, settled: Settled): CampaignStats {
+export function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: ReadonlyMap<string, AnswerCounts>, settled: Settled, contaminated?: Contamination): CampaignStats {
+  const spoiled = new Set(contaminated?.customerIds ?? []);
+  // A control customer contacted anyway measures nothing: the control is read without them.
+  const control = spoiled.size ? state.control.filter((id) => !spoiled.has(id)) : state.control;
   const churned = (id: string) => churnedSet.has(id);
   const treatedBy = new Map<string, { n: number; churned: number }>();
   for (const [customerId, variantId] of Object.entries(state.treated)) {
@@ -159,6 +164,6 @@ export function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, s
         ...(state.priorAcceptance?.[v.id] === undefined ? {} : { priorAcceptance: state.priorAcceptance[v.id] }),
       };
     }),
-    control: { customers: state.control.length, churned: state.control.filter(churned).length },
+    control: { customers: control.length, churned: control.filter(churned).length },
   };
 }
