@@ -213,7 +213,7 @@ export interface ChurnPreventionDeps {
    * another run holds out (`held-out`), holds its own control group out until its horizon, and
    * measures without those of its control someone contacted anyway. Absent: none of that.
    */
-  readonly holdouts?: Pick<HoldoutRegister, 'heldBy' | 'hold' | 'contactsOf'>;
+  readonly holdouts?: Pick<HoldoutRegister, 'load' | 'heldBy' | 'hold' | 'contactsOf'>;
 }
 
 /** How one treated customer was contacted. */
@@ -305,6 +305,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
     version: 1,
     run: async ({ periodId, at, customerIds }) => {
       const self = churnRunRef(periodId);
+      // Read again from the store: another process (a partition worker) may have held some out since this one started.
+      await deps.holdouts!.load(at);
       const held: Record<string, string> = {};
       for (const id of customerIds) {
         const by = deps.holdouts!.heldBy(id, at, self);

@@ -44,7 +44,7 @@ function customer(engine: TwinEngine, id: string, days = 400, marketing = true):
 }
 
 /** A register in which nobody is held out (the campaign's own control group is registered and forgotten). */
-const noHoldouts = { heldBy: () => undefined, hold: async () => undefined, contactsOf: async () => [] };
+const noHoldouts = { load: async () => undefined, heldBy: () => undefined, hold: async () => undefined, contactsOf: async () => [] };
 
 /** The decisions the deliveries logged, in order. */
 let logged: LoggedChoice[] = [];

@@ -253,6 +253,8 @@ export function campaignDelivery(
       // campaign) is left out before drawing: contacted, that run would measure nothing.
       const now = services().clock.now();
       const self = { flow: 'campaign' as const, runId: input.campaignId };
+      // Read again from the store: another process (a partition worker) may have held some out since this one started.
+      await services().holdouts.load(now);
       const candidates = consented.filter((c) => !services().holdouts.heldBy(c.customerId, now, self));
       const heldOut = consented.length - candidates.length;
       const kindOf = (offerId: string) => reader?.kindOf(offerId) ?? 'other';
