@@ -45,7 +45,7 @@ interface Variant {
 interface Detail extends Omit<Brief, 'variants'> {
   readonly guardrails: { budget: number; remainingBudget: number; endAt: string; controlShare: number; minShare: number; maxShiftPerTick: number; tickMs: number; pauseRules: readonly string[] };
   readonly variants: readonly Variant[];
-  readonly control: { customers: number; churned: number } | null;
+  readonly control: { customers: number; churned: number; contaminated?: { count: number; by: Readonly<Record<string, number>> } } | null;
   readonly audienceLeft: number;
   readonly awaitingApproval?: number;
   readonly leftOut: Readonly<Record<string, number>>;
@@ -224,7 +224,8 @@ export function CampaignPage({ id }: { id: string }) {
           </tbody>
         </table>
         <p class="muted">
-          Control group: {d.control ? `${count(d.control.customers)} customers, ${count(d.control.churned)} churned (${rate(d.control.churned, d.control.customers)})` : 'none'}; {count(d.audienceLeft)} of the audience not contacted yet{d.awaitingApproval ? `, ${count(d.awaitingApproval)} waiting for a person's approval` : ''}
+          Control group: {d.control ? `${count(d.control.customers)} customers, ${count(d.control.churned)} churned (${rate(d.control.churned, d.control.customers)})` : 'none'}
+          {d.control?.contaminated ? ` (without ${count(d.control.contaminated.count)} contacted anyway while held out: ${Object.entries(d.control.contaminated.by).map(([what, n]) => `${what} ×${n}`).join('; ')})` : ''}; {count(d.audienceLeft)} of the audience not contacted yet{d.awaitingApproval ? `, ${count(d.awaitingApproval)} waiting for a person's approval` : ''}
           {Object.keys(d.leftOut).length > 0 && `; left out by contact rules: ${Object.entries(d.leftOut).map(([rule, n]) => `${n} ${rule}`).join(', ')}`}.
         </p>
       </section>
