@@ -254,6 +254,41 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, JOURNEY_MS);
 
+  it("the care example's link opens exactly the staged call's card, which stays while the world's calls go by; the agent opens a card by the customer's id", async () => {
+    // As `twinloop sandbox scenario care-example` does: the world stages a billing-complaint call now.
+    const staged = await api<{ customerId: string }>('POST', '/sandbox/scenarios/care-example', {});
+    expect(staged.status, JSON.stringify(staged.body)).toBe(201);
+    const { customerId } = staged.body;
+    // The link the command prints.
+    const page = await signedIn('cara', 'care_agent', `/console/assist?customer=${customerId}&channel=call`);
+    const card = page.locator('[data-testid=assist-card]', { hasText: customerId }).first();
+    await visible(card, `the staged card of ${customerId}`, page.getByTestId('assist-card'));
+    expect(await card.locator('h2').innerText()).toContain(`${customerId} · call · billing_complaint`);
+    // The proposal the README promises: the data bonus, first by expected value (doing nothing aside).
+    const first = card.locator('li.action', { hasNotText: 'Do nothing' }).first();
+    expect((await first.locator('strong').innerText()).toLowerCase()).toContain('data bonus');
+    expect(await page.getByLabel('Customer on the line').inputValue()).toBe(customerId);
+    // Background calls go by (the world's own and these): the staged card is still there, open until the agent closes it.
+    await seen(page, '[data-testid=desktop-status]', 'listening on call');
+    const others = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&churned.eq=0&limit=60')).body.items.filter((t) => t.customerId !== customerId).slice(40, 56);
+    await api('POST', '/events', others.map(({ customerId: id }) => event(id, 'interaction', { channel: 'call', intent: 'plan_question', phase: 'start' })));
+    await until(async () => ((await page.getByTestId('queued-card').count()) >= 12 ? true : undefined), WAIT_MS, 'the queue filled by background calls');
+    await visible(card, `the staged card of ${customerId} after the background calls`);
+    await page.screenshot({ path: join(RESULTS_DIR, 'journey-care-example-link.png'), fullPage: true });
+    await api('POST', '/events', others.map(({ customerId: id }) => event(id, 'interaction', { channel: 'call', intent: 'plan_question', phase: 'end' })));
+
+    // The customer on the phone is who the agent types in: a wrong id says so, a right one opens the card.
+    const find = page.getByLabel('Customer on the line');
+    await find.fill('C999999');
+    await page.getByRole('button', { name: 'Open card' }).click();
+    await seen(page, 'form.toolbar .error, form.toolbar [role=alert]', 'customer "C999999" not found');
+    const other = others[0]!.customerId;
+    await find.fill(other);
+    await page.getByRole('button', { name: 'Open card' }).click();
+    await visible(page.locator('[data-testid=assist-card]', { hasText: other }).first(), `the card of ${other}, asked for by id`);
+    await page.context().close();
+  }, JOURNEY_MS);
+
   it("a care agent reads a customer's what-if: what each eligible offer is expected to do to their churn and value, as next-best-action computes it", async () => {
     const customerId = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&churned.eq=0&churn.gte=0.01&limit=5')).body.items[0].customerId;
     type WhatIf = { churn: number; offers: { actionId: string; name: string; eligible: boolean; funnel: { step: string } }[] };

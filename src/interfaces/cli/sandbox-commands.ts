@@ -134,7 +134,8 @@ export function registerSandboxCommands(program: Command): Command {
           `care example staged on ${staged.customerId} at ${staged.at} (simulated):`,
           `  plan ${staged.planId} at ${staged.monthlyPrice}/month, ${Math.round(staged.periodDataMb / 1024)} GB used this period of a ${Math.round(staged.dataAllowanceMb / 1024)} GB allowance`,
           `  billing complaint ${staged.ticketId} opened, and a call (billing_complaint) is starting now`,
-          `see it: ${server.url}/console/assist (channel call): the card proposes the data bonus`,
+          // The link opens exactly this card: on the sandbox's world tens of calls start every second, so the queue alone would bury it.
+          `see it: ${server.url}/console/assist?customer=${encodeURIComponent(staged.customerId)}&channel=call (the agent desktop opens ${staged.customerId}'s card: it proposes the data bonus)`,
           `  or:   twinloop decide ${staged.customerId} --channel call --reason billing_complaint`,
           `        twinloop twin ${staged.customerId}`,
         ].join('\n'),

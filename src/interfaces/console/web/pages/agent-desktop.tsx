@@ -1,8 +1,10 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { Alert } from '../alert';
-import { postJson, seg } from '../api';
+import { getJson, postJson, seg } from '../api';
 import { eventTime, money, percent, riskBand } from '../format';
 import { useIdentity } from '../identity';
+import { useLocation } from '../router';
+import { enqueue, sameInteraction } from '../assist-queue';
 import { DO_NOTHING, type AssistAction, type AssistCard, type GuardedResult } from '../types';
 
 const CHANNELS = ['call', 'chat', 'store'] as const;
@@ -180,7 +182,47 @@ function Card({ card, onClose }: { card: AssistCard; onClose: () => void }) {
   );
 }
 
-const sameInteraction = (a: AssistCard, b: AssistCard) => a.customerId === b.customerId && a.at === b.at;
+/** Opens a customer's card by id (the customer on the phone): `GET /assist/cards/:customerId`. */
+function FindCustomer({ channel, initial, onCard }: { channel: string; initial: string; onCard(card: AssistCard): void }) {
+  const [id, setId] = useState(initial);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const open = (customerId: string) => {
+    setBusy(true);
+    setError(undefined);
+    getJson<AssistCard>(`/assist/cards/${seg(customerId)}?channel=${seg(channel)}`).then(
+      (card) => {
+        setBusy(false);
+        onCard(card);
+      },
+      (err: Error) => {
+        setBusy(false);
+        setError(err.message);
+      },
+    );
+  };
+  // The link the scenario prints (`?customer=…`) opens that customer's card as the page loads.
+  useEffect(() => {
+    setId(initial);
+    if (initial) open(initial);
+  }, [initial, channel]);
+  return (
+    <form
+      class="toolbar"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (id.trim()) open(id.trim());
+      }}
+    >
+      <label for="find-customer">Customer on the line</label>
+      <input id="find-customer" value={id} size={14} maxLength={128} placeholder="e.g. C000123" onInput={(e) => setId((e.target as HTMLInputElement).value)} />
+      <button type="submit" disabled={busy || !id.trim()}>
+        {busy ? 'Opening…' : 'Open card'}
+      </button>
+      <Alert message={error} />
+    </form>
+  );
+}
 
 /**
  * The agent desktop: the interactions on the desktop's channel wait in a queue, live through
@@ -192,27 +234,61 @@ const sameInteraction = (a: AssistCard, b: AssistCard) => a.customerId === b.cus
  * to `/decisions/:id/decline` (kept on the customer's timeline and in the audit trail).
  */
 export function AgentDesktop() {
-  const [channel, setChannel] = useState<(typeof CHANNELS)[number]>('call');
+  const { query } = useLocation();
+  const wanted = query.get('customer')?.trim() ?? '';
+  const askedChannel = CHANNELS.find((c) => c === query.get('channel'));
+  const [channel, setChannel] = useState<(typeof CHANNELS)[number]>(askedChannel ?? 'call');
   // The stream names the desktop's person (the server acts as the credential's holder whatever it is told).
   const agentId = useIdentity().name;
   const [waiting, setWaiting] = useState<AssistCard[]>([]);
+  // The queue as the stream's handler last left it (the handler counts what it pushes out).
+  const queue = useRef<AssistCard[]>([]);
+  const open = useRef<AssistCard[]>([]);
   const [taken, setTaken] = useState<AssistCard[]>([]);
+  open.current = taken;
   const [status, setStatus] = useState('connecting…');
   const [connection, setConnection] = useState(0);
   useEffect(() => {
     const source = new EventSource(`/assist/stream?channel=${seg(channel)}&agentId=${seg(agentId)}`);
     setStatus('connecting…');
+    queue.current = [];
     setWaiting([]);
-    source.addEventListener('ready', () => setStatus(`listening on ${channel}`));
+    // Calls that went by unseen: cards the server skipped because they came faster than this
+    // desktop took them in, and cards pushed out of the queue by newer ones. On the sandbox's world
+    // (3,600× real time) tens of calls start every second: that is the world's pace, not the network.
+    const unseen = { skipped: 0, pushedOut: 0 };
+    const listening = () => {
+      const n = unseen.skipped + unseen.pushedOut;
+      setStatus(n === 0 ? `listening on ${channel}` : `listening on ${channel} · ${n} ${channel === 'call' ? 'calls' : 'interactions'} went by unseen: they start faster than one desktop can show (the world's pace); the queue keeps the newest ${MAX_WAITING}`);
+    };
+    source.addEventListener('ready', listening);
     source.addEventListener('card', (e) => {
       const card = JSON.parse((e as MessageEvent<string>).data) as AssistCard;
+      // A call the agent already has open (taken, or opened by id) does not wait in the queue too.
+      if (open.current.some((t) => sameInteraction(t, card))) return;
       // The same interaction may come twice (open when joining, then live): keep the newer card.
-      setWaiting((now) => [card, ...now.filter((c) => !sameInteraction(c, card))].slice(0, MAX_WAITING));
+      const before = queue.current;
+      const after = enqueue(before, card, MAX_WAITING, (c) => c.customerId === wanted);
+      const pushedOut = before.length + 1 - after.length - (before.some((c) => sameInteraction(c, card)) ? 1 : 0);
+      queue.current = after;
+      setWaiting(after);
+      if (pushedOut > 0) {
+        unseen.pushedOut += pushedOut;
+        listening();
+      }
     });
-    source.addEventListener('dropped', (e) => setStatus(`missed ${(JSON.parse((e as MessageEvent<string>).data) as { cards: number }).cards} cards (slow connection)`));
+    source.addEventListener('dropped', (e) => {
+      unseen.skipped += (JSON.parse((e as MessageEvent<string>).data) as { cards: number }).cards;
+      listening();
+    });
     source.onerror = () => setStatus('reconnecting…');
     return () => source.close();
-  }, [channel, agentId, connection]);
+  }, [channel, agentId, connection, wanted]);
+  const take = (c: AssistCard) => {
+    setTaken((now) => [c, ...now.filter((t) => !sameInteraction(t, c) && t.customerId !== c.customerId)].slice(0, MAX_TAKEN));
+    queue.current = queue.current.filter((w) => w.cardId !== c.cardId && w.customerId !== c.customerId);
+    setWaiting(queue.current);
+  };
 
   return (
     <>
@@ -236,6 +312,7 @@ export function AgentDesktop() {
           {status}
         </span>
       </form>
+      <FindCustomer channel={channel} initial={wanted} onCard={take} />
       {taken.map((c) => (
         <Card key={c.cardId} card={c} onClose={() => setTaken((now) => now.filter((t) => t.cardId !== c.cardId))} />
       ))}
@@ -252,10 +329,7 @@ export function AgentDesktop() {
                 <button
                   type="button"
                   aria-label={`Take ${c.customerId}`}
-                  onClick={() => {
-                    setTaken((now) => [c, ...now.filter((t) => !sameInteraction(t, c))].slice(0, MAX_TAKEN));
-                    setWaiting((now) => now.filter((w) => w.cardId !== c.cardId));
-                  }}
+                  onClick={() => take(c)}
                 >
                   Take
                 </button>{' '}
