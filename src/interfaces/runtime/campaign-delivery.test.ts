@@ -521,6 +521,35 @@ describe('campaign delivery', () => {
     await records.close();
   });
 
+  it('keeps contacting while the budget left covers a contact: a variant whose part of a tick is below one contact carries it over to the next ticks, paced', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 40; i++) customer(engine, `C${i}`);
+    // Each contact costs 8, paid when made; a tick's part of a budget of 20 split between two variants is 2.5 each.
+    // As the policy does, the executor refuses a contact above what the run has left (guardrail run-budget).
+    const services = servicesOver(engine, async (r) => (r.runBudgetLeft !== undefined && 8 > r.runBudgetLeft
+      ? { status: 'refused', requestId: r.id, reason: `cost 8 is above the ${r.runBudgetLeft} left`, verdict: { verdict: 'deny', guardrail: 'run-budget' } }
+      : { status: 'executed', requestId: r.id, cost: 8, reason: 'ok' }));
+    const records = await freshRecords();
+    const delivery = campaignDelivery(() => services, records, () => 8);
+    const variants = [{ id: 'a', offerId: 'retain-10', channel: 'app' as const }, { id: 'b', offerId: 'data-bonus', channel: 'app' as const }];
+    await delivery.open({ campaignId: 'small', variants, budget: 20, controlShare: 0, endAt: T0 + 60 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    const spentAfter: number[] = [];
+    for (let tick = 1; tick <= 40; tick++) {
+      const before = (await delivery.view('small'))!;
+      await delivery.apply('small', { tick, shares: { a: 0.5, b: 0.5 }, paused: [], remainingBudget: cents(20 - before.spent - before.reserved) });
+      spentAfter.push((await delivery.view('small'))!.spent);
+    }
+    // Paced: the first tick spends no more than its quarter of the budget.
+    expect(spentAfter[0]).toBeLessThanOrEqual(5);
+    // It contacted someone with each variant, and stopped only once what was left could not pay for a contact.
+    const stats = await delivery.stats('small');
+    for (const v of stats.variants) expect(v.presented, v.variantId).toBeGreaterThan(0);
+    expect(spentAfter.at(-1)).toBe(16);
+    // Nobody was asked (and given up over-budget) once a contact no longer fitted.
+    expect((await delivery.view('small'))!.leftOut ?? {}).toEqual({});
+    await records.close();
+  });
+
   it("never spends past its budget at the customers' own prices: each contact asks with what the campaign has left, and one that costs more waits at the back of the queue", async () => {
     const engine = new TwinEngine();
     for (let i = 0; i < 3; i++) customer(engine, `C${i}`);

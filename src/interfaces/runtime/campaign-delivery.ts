@@ -328,10 +328,17 @@ export function campaignDelivery(
       // hold) has served every variant in its share. Served one variant after the other, the first
       // used the tick and a refusal for everyone ended it before the next was reached (npm start's
       // nc-retention: bonus-app, 49-69 % of the budget, presented nobody in 28 ticks).
+      // A variant's part of a tick below one contact's price is carried over to the next ticks until it
+      // pays for one (at most one contact's worth is carried): without it a campaign whose parts were
+      // all below a contact contacted nobody however much was left (a budget of 20 split between two
+      // variants at 8 a contact tried nobody in its 40 ticks), and it still paces itself over its ticks.
       const lanes = state.input.variants.flatMap((v) => {
         const share = allocation.shares[v.id] ?? 0;
-        if (share <= 0 || allocation.paused.includes(v.id)) return [];
-        const planned = tickBudget * share;
+        if (share <= 0 || allocation.paused.includes(v.id)) {
+          delete state.variants[v.id].carried;
+          return [];
+        }
+        const planned = tickBudget * share + (state.variants[v.id].carried ?? 0);
         // A planning estimate to pace the tick; each contact is then counted at the price the executor charged.
         const unit = Math.max(MIN_PACING_COST, offerCost(v.offerId));
         return [{ v, planned, budget: planned, unit, failures: 0, done: false, offering: services().decisions.catalogue.byId.get(v.offerId) }];
@@ -340,7 +347,8 @@ export function campaignDelivery(
         let best: (typeof lanes)[number] | undefined;
         // A variant whose contacts go to a person asks nobody new while the campaign has its most waiting.
         const full = Object.keys(state.waiting ?? {}).length >= MAX_WAITING_FOR_A_PERSON;
-        for (const l of lanes) if (!l.done && !(full && state.variants[l.v.id].waitsForPerson) && l.budget >= l.unit && (!best || l.budget / l.planned > best.budget / best.planned)) best = l;
+        // Nor one whose contact costs more than the campaign has left (a part carried over may be more than that).
+        for (const l of lanes) if (!l.done && !(full && state.variants[l.v.id].waitsForPerson) && l.budget >= l.unit && campaignLeft >= l.unit && (!best || l.budget / l.planned > best.budget / best.planned)) best = l;
         return best;
       };
       /** Counts a contact that did not reach the customer against its variant, by why (the rule that refused it, or the executor's status). */
@@ -496,6 +504,8 @@ export function campaignDelivery(
         lane.budget -= Math.max(MIN_PACING_COST, charged + (r.onAcceptance ?? 0));
         await save(state);
       }
+      // What each variant did not use of its part, up to one contact's worth, waits for the next tick.
+      for (const l of lanes) state.variants[l.v.id].carried = cents(Math.min(l.unit, Math.max(0, l.budget)));
       state.lastAppliedTick = allocation.tick;
       const history = (state.history ??= []);
       // Spent as the campaign's spent reads (view): the contacts' costs and its accepted offers' committed

@@ -28,6 +28,8 @@ export interface VariantState {
   notContacted?: Record<string, number>;
   /** Whether its last contact asked went to a person for approval (while the campaign has its most waiting, it asks nobody new). */
   waitsForPerson?: boolean;
+  /** What it did not use of its part of the last tick, up to one contact's pacing price: added to its part of the next (campaign-delivery.ts). */
+  carried?: number;
 }
 
 /** One tick's split as the delivery side applied it: the allocation over time. */
