@@ -21,7 +21,7 @@ describe('the care example', () => {
     expect(profile.data).toMatchObject({ billing: 'postpaid', consent: { marketing: true } });
     expect(staged.monthlyPrice).toBeGreaterThanOrEqual(60);
     expect(staged.periodDataMb).toBeGreaterThan(staged.dataAllowanceMb);
-    expect(events.find((e) => e.kind === 'interaction')?.data).toMatchObject({ channel: 'call', intent: 'billing_complaint', phase: 'start' });
+    expect(events.find((e) => e.kind === 'interaction')?.data).toMatchObject({ channel: 'call', intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' } });
     expect(events.find((e) => e.kind === 'ticket')?.data).toMatchObject({ action: 'opened', category: 'billing', complaint: true });
     // The world goes on with it: the complaint is resolved within days, the customer keeps using more data.
     const after = new ArrayOutput();

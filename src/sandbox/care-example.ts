@@ -57,7 +57,8 @@ export function stageCareExample(w: WorldEngine, customerId?: string): EffectRes
   emit(w.ev(c, now, 'usage', { subscriptionId: pop.subscriptionIds[c], dataMb: extraMb, voiceMin: 0, sms: 0, roaming: false, cellId: w.cellNames[cell], siteId: w.siteNames[cell] }));
   // The call and its complaint ticket, as the world's own complaints arrive; resolved in three days.
   const ticketId = 'T' + ++w.counters.tickets;
-  emit(w.ev(c, now, 'interaction', { channel: 'call', intent: 'billing_complaint', phase: 'start' }));
+  // Marked as staged: the agent desktop keeps its card until taken, however many of the world's calls go by.
+  emit(w.ev(c, now, 'interaction', { channel: 'call', intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' } }));
   emit(w.ev(c, now, 'ticket', { ticketId, action: 'opened', category: 'billing', severity: 'medium', complaint: true, text: 'The last bill charged for data I did not expect; I keep running out.' }));
   w.bumpScore(pop.f.complaintScore, pop.i.complaintDay, c, day, 1);
   w.agenda.add(day + 3, 36000, AGENDA.TICKET_RESOLVE, c, 1, 1, ticketId, 'billing');

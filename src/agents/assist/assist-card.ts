@@ -53,6 +53,17 @@ export interface AssistTrigger {
   readonly acceptedAt: number | null;
   /** The start event's id; null when the card was asked for. */
   readonly eventId: string | null;
+  /** What staged the interaction (its context's `staged`, e.g. `care-example`), null for the world's own. */
+  readonly staged?: string | null;
+}
+
+/**
+ * The mark of a staged interaction: `context.staged` names what staged it (a scenario). A desktop
+ * keeps a staged call's card until the agent takes or dismisses it, however many calls go by.
+ */
+export function stagedBy(context: Readonly<Record<string, unknown>> | undefined): string | null {
+  const staged = context?.staged;
+  return typeof staged === 'string' && staged.length > 0 ? staged : null;
 }
 
 /** An interaction on another channel, as the card lists it. */
@@ -83,6 +94,8 @@ export interface AssistCard {
   readonly actions: readonly AssistAction[];
   /** Other channels' interactions in the last hours, most recent first. */
   readonly otherChannels: readonly OtherChannelInteraction[];
+  /** What staged the interaction (a scenario), null for the world's own: desktops keep it until taken. */
+  readonly staged: string | null;
 }
 
 /** Options of `buildAssistCard`. */
@@ -138,6 +151,7 @@ export async function buildAssistCard(sources: AssistCardSources, trigger: Assis
     summary,
     actions,
     otherChannels,
+    staged: trigger.staged ?? null,
   };
 }
 
@@ -147,13 +161,13 @@ export async function buildAssistCard(sources: AssistCardSources, trigger: Assis
  */
 export function triggerFromContext(context: CustomerContext, assisted: readonly Channel[], channel: Channel | undefined, now: number): AssistTrigger {
   const candidates = channel ? [channel] : assisted;
-  let best: { channel: Channel; intent: string; startedAt: number } | null = null;
+  let best: { channel: Channel; intent: string; startedAt: number; staged: string | null } | null = null;
   for (const ch of candidates) {
     const state = context.channels[ch];
     if (!state || state.phase === 'end') continue;
     const startedAt = Date.parse(state.startedAt);
-    if (!best || startedAt > best.startedAt) best = { channel: ch, intent: state.intent, startedAt };
+    if (!best || startedAt > best.startedAt) best = { channel: ch, intent: state.intent, startedAt, staged: stagedBy(state.context) };
   }
-  if (best) return { customerId: context.customerId, channel: best.channel, reason: best.intent, at: best.startedAt, acceptedAt: null, eventId: null };
+  if (best) return { customerId: context.customerId, channel: best.channel, reason: best.intent, at: best.startedAt, acceptedAt: null, eventId: null, staged: best.staged };
   return { customerId: context.customerId, channel: channel ?? assisted[0], reason: 'unknown', at: now, acceptedAt: null, eventId: null };
 }

@@ -2,7 +2,7 @@ import { ASSISTED_CHANNELS, type Channel } from '../../domain/events.js';
 import { CustomerContextStore, type CustomerContextOptions, type InteractionStarted } from '../../twin/customer-context.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinView } from '../../twin/twin-view.js';
-import { buildAssistCard, noRecommendations, type AssistCard, type AssistCardOptions, type AssistCardSources, type AssistSummary, type AssistTrigger } from './assist-card.js';
+import { buildAssistCard, noRecommendations, stagedBy, type AssistCard, type AssistCardOptions, type AssistCardSources, type AssistSummary, type AssistTrigger } from './assist-card.js';
 
 /** Options of `startAssist`; every field has a documented default. */
 export interface AssistOptions {
@@ -66,7 +66,7 @@ export function startAssist(twins: Pick<TwinService, 'engine' | 'intake'>, optio
     if (!assisted.has(started.channel)) return;
     const wanting = [...watchers].filter((w) => w.wants(started.channel));
     if (wanting.length === 0) return;
-    const trigger: AssistTrigger = { customerId: started.customerId, channel: started.channel, reason: started.intent, at: started.at, acceptedAt: started.acceptedAt, eventId: started.eventId };
+    const trigger: AssistTrigger = { customerId: started.customerId, channel: started.channel, reason: started.intent, at: started.at, acceptedAt: started.acceptedAt, eventId: started.eventId, staged: stagedBy(started.context) };
     // Built on a microtask, after every applied-listener of the batch (live re-scoring among them)
     // has run, so the card shows the twin and scores as this event left them.
     queueMicrotask(() => {

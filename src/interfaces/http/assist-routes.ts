@@ -43,6 +43,7 @@ const assistCard = z.object({
     }),
   ),
   otherChannels: list(z.object({ channel: channelSchema, intent: z.string(), phase: z.enum(['start', 'update', 'end']), context: jsonObject, startedAt: isoTime, at: isoTime })),
+  staged: z.string().nullable().describe("What staged the interaction (its context's `staged`, e.g. the scenario care-example), null for the world's own: the stream and the desktop keep its card until the agent takes it"),
 });
 
 /** A desktop joining mid-shift sees at most this many open interactions: the newest, a screenful. */
@@ -68,7 +69,7 @@ export function assistRoutes(twins: Pick<TwinService, 'engine'>, assist: Assist,
 
   return (app) => {
     const hub = new AssistHub(stream);
-    const stopWatching = assist.watch({ wants: (channel) => hub.hasSubscribers(channel), receive: (card) => hub.publish(card.channel, card) });
+    const stopWatching = assist.watch({ wants: (channel) => hub.hasSubscribers(channel), receive: (card) => hub.publish(card.channel, card, { keep: card.staged !== null }) });
     // Before the server waits for its connections: open streams would keep it from closing.
     app.addHook('preClose', async () => {
       stopWatching();

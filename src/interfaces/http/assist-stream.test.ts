@@ -64,6 +64,32 @@ describe('AssistHub', () => {
     hub.close();
   });
 
+  it("keeps a staged call's card for a desktop that falls behind while the world's calls go by, and says how many others it skipped", () => {
+    const hub = new AssistHub({ heartbeatMs: 0, maxQueuedCards: 3 });
+    const desk = new FakeSink();
+    hub.subscribe('call', 'agent', desk);
+    desk.full = true;
+    hub.publish('call', { cardId: 'k0' });
+    hub.publish('call', { cardId: 'staged' }, { keep: true });
+    // The world's background calls: tens a second on the sandbox's world.
+    for (let i = 1; i <= 50; i++) hub.publish('call', { cardId: `k${i}` });
+    desk.drain();
+    expect(desk.cards()).toEqual(['k0', 'staged', 'k49', 'k50']);
+    expect(desk.frames.find((f) => f.startsWith('event: dropped'))).toBe(sseFrame('dropped', { cards: 48, total: 48 }));
+    hub.close();
+  });
+
+  it('drops kept cards too, oldest first, when nothing else waits: memory stays bounded', () => {
+    const hub = new AssistHub({ heartbeatMs: 0, maxQueuedCards: 2 });
+    const desk = new FakeSink();
+    hub.subscribe('call', 'agent', desk);
+    desk.full = true;
+    for (let i = 0; i <= 4; i++) hub.publish('call', { cardId: `s${i}` }, { keep: true });
+    desk.drain();
+    expect(desk.cards()).toEqual(['s0', 's3', 's4']);
+    hub.close();
+  });
+
   it('forgets a subscriber that closed', () => {
     const hub = new AssistHub({ heartbeatMs: 0 });
     const sink = new FakeSink();

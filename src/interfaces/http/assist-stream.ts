@@ -2,9 +2,11 @@ import type { Channel } from '../../domain/events.js';
 
 /**
  * Server-sent events to agent desktops: one subscriber per open `GET /assist/stream`, grouped by
- * channel. A card is serialised once and written to every subscriber of its channel. A slow
- * subscriber (its socket buffer full) keeps only its newest cards: the oldest waiting are dropped,
- * so memory stays bounded whatever the desktop's connection does.
+ * channel. A card is serialised once and written to every subscriber of its channel. A subscriber
+ * that does not take cards as fast as they come (its socket buffer full: on the sandbox's world
+ * tens of calls start every second) keeps only its newest cards: the oldest waiting are dropped,
+ * so memory stays bounded — except a card published with `keep` (a staged call, which someone was
+ * sent to see), dropped only when `maxQueuedCards` kept cards wait.
  */
 
 /** The part of a Node response (`reply.raw`) a subscriber writes to. */
@@ -40,11 +42,17 @@ export interface AssistSubscriber {
 
 interface Subscriber extends AssistSubscriber {
   sink: SseSink;
-  waiting: string[];
+  waiting: Waiting[];
   blocked: boolean;
   dropped: number;
   /** Drops not yet told to the desktop. */
   untold: number;
+}
+
+/** A frame waiting for a blocked socket; `keep` frames outlive the world's other cards. */
+interface Waiting {
+  readonly frame: string;
+  readonly keep: boolean;
 }
 
 /** One SSE frame: named event, optional id, JSON data on one line. */
@@ -90,12 +98,15 @@ export class AssistHub {
     };
   }
 
-  /** Sends a card (any JSON value with a `cardId`) to every subscriber of the channel. */
-  publish(channel: Channel, card: { readonly cardId: string }): number {
+  /**
+   * Sends a card (any JSON value with a `cardId`) to every subscriber of the channel; a `keep`
+   * card (a staged call) is not among those dropped for a subscriber that falls behind.
+   */
+  publish(channel: Channel, card: { readonly cardId: string }, options: { readonly keep?: boolean } = {}): number {
     const set = this.byChannel.get(channel);
     if (!set?.size) return 0;
     const frame = sseFrame('card', card, card.cardId);
-    for (const sub of set) this.send(sub, frame);
+    for (const sub of set) this.send(sub, frame, options.keep ?? false);
     return set.size;
   }
 
@@ -125,11 +136,13 @@ export class AssistHub {
     for (const set of this.byChannel.values()) for (const sub of set) if (!sub.blocked) this.send(sub, ': heartbeat\n\n');
   }
 
-  private send(sub: Subscriber, frame: string): void {
+  private send(sub: Subscriber, frame: string, keep = false): void {
     if (sub.blocked) {
-      sub.waiting.push(frame);
+      sub.waiting.push({ frame, keep });
       if (sub.waiting.length > this.maxQueued) {
-        sub.waiting.shift();
+        // The oldest of the world's cards goes; a kept one only when nothing but kept cards waits.
+        const i = sub.waiting.findIndex((w) => !w.keep);
+        sub.waiting.splice(Math.max(0, i), 1);
         sub.dropped++;
         sub.untold++;
       }
@@ -146,9 +159,9 @@ export class AssistHub {
     sub.blocked = false;
     const waiting = sub.waiting.splice(0);
     if (sub.untold) {
-      waiting.unshift(sseFrame('dropped', { cards: sub.untold, total: sub.dropped }));
+      waiting.unshift({ frame: sseFrame('dropped', { cards: sub.untold, total: sub.dropped }), keep: false });
       sub.untold = 0;
     }
-    for (const frame of waiting) this.send(sub, frame);
+    for (const { frame, keep } of waiting) this.send(sub, frame, keep);
   }
 }

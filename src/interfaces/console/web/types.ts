@@ -41,6 +41,8 @@ export interface AssistCard {
   readonly summary: { readonly scores?: TwinScores | null } | null;
   readonly actions: readonly AssistAction[];
   readonly otherChannels: readonly { channel: string; intent: string; phase: string; context: Record<string, unknown>; startedAt: string; at: string }[];
+  /** What staged the call (a scenario), null for the world's own: kept in the queue until taken or dismissed. */
+  readonly staged?: string | null;
 }
 
 /** The action policy's answer to an action (`GuardedResult`). */

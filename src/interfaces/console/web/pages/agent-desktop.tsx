@@ -268,7 +268,7 @@ export function AgentDesktop() {
       if (open.current.some((t) => sameInteraction(t, card))) return;
       // The same interaction may come twice (open when joining, then live): keep the newer card.
       const before = queue.current;
-      const after = enqueue(before, card, MAX_WAITING, (c) => c.customerId === wanted);
+      const after = enqueue(before, card, MAX_WAITING, (c) => c.customerId === wanted || !!c.staged);
       const pushedOut = before.length + 1 - after.length - (before.some((c) => sameInteraction(c, card)) ? 1 : 0);
       queue.current = after;
       setWaiting(after);
@@ -284,6 +284,10 @@ export function AgentDesktop() {
     source.onerror = () => setStatus('reconnecting…');
     return () => source.close();
   }, [channel, agentId, connection, wanted]);
+  const dismiss = (c: AssistCard) => {
+    queue.current = queue.current.filter((w) => w.cardId !== c.cardId);
+    setWaiting(queue.current);
+  };
   const take = (c: AssistCard) => {
     setTaken((now) => [c, ...now.filter((t) => !sameInteraction(t, c) && t.customerId !== c.customerId)].slice(0, MAX_TAKEN));
     queue.current = queue.current.filter((w) => w.cardId !== c.cardId && w.customerId !== c.customerId);
@@ -334,6 +338,15 @@ export function AgentDesktop() {
                   Take
                 </button>{' '}
                 <strong>{c.customerId}</strong> · {c.reason} · started {eventTime(c.at)} · <span class={`risk ${riskBand(c.summary?.scores?.churn?.probability)}`}>{churnText(c)}</span>
+                {(c.staged || c.customerId === wanted) && (
+                  <>
+                    {' '}
+                    · <span class="muted">{c.staged ? `staged (${c.staged}): kept until you take or dismiss it` : 'the customer you were sent to: kept until you take or dismiss it'}</span>{' '}
+                    <button type="button" aria-label={`Dismiss ${c.customerId}`} onClick={() => dismiss(c)}>
+                      Dismiss
+                    </button>
+                  </>
+                )}
               </li>
             ))}
           </ul>
