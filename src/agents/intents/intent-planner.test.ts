@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeSimulation } from './fake-simulation.js';
-import { alternativesOf, MAX_ALTERNATIVES, planIntent } from './intent-planner.js';
+import { alternativesOf, MAX_ALTERNATIVES, planIntent, SCREEN_DRAWS, type Plan } from './intent-planner.js';
+import { PLAN_DRAWS } from './plan-simulation.js';
 import { parseIntentText } from './intent-text-parser.js';
 import type { Intent } from './intent-schema.js';
 
@@ -62,6 +63,7 @@ describe('planIntent', () => {
     const intent = intentOf('keep at-risk customers, budget 50000, at most 2 contacts per customer');
     const batches: number[] = [];
     const batched = await planIntent(intent, {
+      screenDraws: 0,
       simulate: () => Promise.reject(new Error('one by one is not used when a batch simulation is given')),
       simulateMany: async (plans) => {
         batches.push(plans.length);
@@ -75,6 +77,36 @@ describe('planIntent', () => {
     if (batched.status === 'no-plan' || single.status === 'no-plan') throw new Error('no plan');
     expect(batched.chosen.plan).toEqual(single.chosen.plan);
     await expect(planIntent(intent, { simulate: fakeSimulate, simulateMany: async () => [] })).rejects.toThrow(/answered 0 outcomes for \d+ plans/);
+  });
+
+  it('screens the candidates on a few draws and runs in full only those not clearly beaten, choosing the plan the full run of all chooses', async () => {
+    const intent = intentOf('keep at-risk customers this month, budget 50000');
+    // A lab whose n-draw estimate of a plan's mean is off by a fixed share of its spread / sqrt(n), as a Monte Carlo is.
+    const asked: (number | undefined)[] = [];
+    const lab = async (plans: readonly Plan[], o?: { readonly draws?: number }) => {
+      asked.push(o?.draws);
+      const n = o?.draws ?? PLAN_DRAWS;
+      return Promise.all(plans.map(async (plan) => {
+        const exact = await fakeSimulate(plan);
+        const sd = 0.3 * Math.abs(exact.netValue.mean) + 50;
+        const off = ((plan.id.split('').reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 1000, 7) / 1000 - 0.5) * 2 * sd) / Math.sqrt(n);
+        const mean = exact.netValue.mean + off;
+        return { ...exact, netValue: { mean, low: mean - 1.645 * sd, high: mean + 1.645 * sd } };
+      }));
+    };
+    const full = await planIntent(intent, { simulate: fakeSimulate, simulateMany: lab, screenDraws: 0 });
+    asked.length = 0;
+    const screened = await planIntent(intent, { simulate: fakeSimulate, simulateMany: lab });
+    if (full.status === 'no-plan' || screened.status === 'no-plan') throw new Error('no plan');
+    expect(screened.chosen.plan).toEqual(full.chosen.plan);
+    expect(screened.chosen.outcome).toEqual(full.chosen.outcome);
+    expect(screened.chosen.screenedOnly).toBeUndefined();
+    expect(asked[0]).toBe(SCREEN_DRAWS);
+    // Fewer simulated in full than candidates, and every one left at its screening lost to a plan run in full.
+    const inFull = screened.candidates.filter((c) => !c.screenedOnly);
+    expect(inFull.length).toBeLessThan(screened.candidates.length / 2);
+    expect(screened.candidates).toHaveLength(full.candidates.length);
+    for (const c of screened.candidates.filter((x) => x.screenedOnly)) expect(c.outcome.netValue.mean).toBeLessThan(screened.chosen.outcome.netValue.mean);
   });
 
   it('keeps the candidates not chosen, best first, each with why not', async () => {

@@ -44,9 +44,11 @@ export type SimulatePlan = (plan: Plan) => Promise<PlanOutcome>;
 
 /**
  * Simulates several plans at once (outcomes in the plans' order): the simulation lab reads the
- * population once for all of them, where one run per plan reads it once per plan.
+ * population once for all of them, where one run per plan reads it once per plan. `draws`, when
+ * given, runs only the first `draws` of each plan's draws (the same seeded draws as the full run's
+ * first ones): the planner's screening pass. A simulation that ignores it runs them all.
  */
-export type SimulatePlans = (plans: readonly Plan[]) => Promise<PlanOutcome[]>;
+export type SimulatePlans = (plans: readonly Plan[], options?: { readonly draws?: number }) => Promise<PlanOutcome[]>;
 
 /** What the planner needs. */
 export interface PlannerDeps {
@@ -64,6 +66,8 @@ export interface PlannerDeps {
   readonly topK?: readonly number[];
   /** Control-group share of every action; default DEFAULT_CONTROL_GROUP_SHARE. */
   readonly controlGroupShare?: number;
+  /** Draws of the screening pass (with `simulateMany`); default SCREEN_DRAWS; 0: every candidate simulated in full. */
+  readonly screenDraws?: number;
   /** Most single-action candidates simulated; default DEFAULT_MAX_CANDIDATES. */
   readonly maxCandidates?: number;
   /** Prefix of plan ids, so that a re-plan's ids differ from the first plan's; default `<intent id>-p`. */
@@ -78,6 +82,22 @@ export const BUDGET_SHARES: readonly number[] = [0.5, 1];
 export const DEFAULT_CONTROL_GROUP_SHARE = 0.1;
 /** Bounds simulation work: each candidate is a full Monte Carlo run in the simulation lab. */
 export const DEFAULT_MAX_CANDIDATES = 48;
+/** Draws of a plan's full run: the planner scores dozens of plans, so each is a quick run. */
+export const PLAN_DRAWS = 60;
+/**
+ * Draws of the screening pass: every candidate is first simulated on this many of its draws, and
+ * only those not clearly beaten go on to the full run (on the default world the full run of ~50
+ * candidates took most of "this month" at the world's pace; a finalist's outcome is unchanged).
+ */
+export const SCREEN_DRAWS = 12;
+/** Screening pays only with several candidates: fewer are simulated in full at once. */
+const MIN_TO_SCREEN = 6;
+/** A plan beats others in screening only when its cost's upper bound is this far inside the budget (the full run's upper bound may be higher). */
+const SCREEN_BUDGET_MARGIN = 0.8;
+/** Standard errors apart two means must be for one plan to beat another in screening (a normal's 3: about 1 in 700 per pair). */
+const SCREEN_Z = 3;
+/** A normal's 5th to 95th percentile spans 3.29 standard deviations. */
+const P05_P95_SDS = 3.29;
 /** How many of the best single-action plans are paired into two-action plans. */
 const PAIR_FROM_TOP = 3;
 
@@ -97,6 +117,8 @@ export interface ScoredPlan {
   readonly fitsBudget: boolean;
   readonly checks: readonly ExpectationCheck[];
   readonly meetsExpectations: boolean;
+  /** Its outcome is the screening pass's (SCREEN_DRAWS draws): a plan clearly beaten there is not simulated in full. */
+  readonly screenedOnly?: boolean;
 }
 
 /** The planner's decision: a plan (meeting the expectations or the best effort), or why none. */
@@ -197,16 +219,48 @@ export function describeActions(plan: Plan): string {
     .join(' + ');
 }
 
-/** Simulates plans (in one batch when the simulation offers it) and judges each outcome. */
+/**
+ * Simulates plans (in one batch when the simulation offers it) and judges each outcome. With a
+ * batch simulation and enough candidates, a screening pass on SCREEN_DRAWS draws comes first; a
+ * candidate is left at its screened outcome only when a finalist beats it beyond doubt after the
+ * full run (see `beats`), so the plan chosen is always one simulated in full, and the one the full
+ * run of every candidate would choose.
+ */
 async function scoreAll(intent: Intent, plans: readonly Plan[], deps: PlannerDeps): Promise<ScoredPlan[]> {
-  if (!deps.simulateMany) {
+  const many = deps.simulateMany;
+  if (!many) {
     const out: ScoredPlan[] = [];
     for (const plan of plans) out.push(judge(intent, plan, await deps.simulate(plan)));
     return out;
   }
-  const outcomes = await deps.simulateMany(plans);
-  if (outcomes.length !== plans.length) throw new Error(`the simulation answered ${outcomes.length} outcomes for ${plans.length} plans`);
-  return plans.map((plan, i) => judge(intent, plan, outcomes[i]));
+  const run = async (list: readonly Plan[], draws?: number) => {
+    if (list.length === 0) return [];
+    const outcomes = await many(list, draws === undefined ? undefined : { draws });
+    if (outcomes.length !== list.length) throw new Error(`the simulation answered ${outcomes.length} outcomes for ${list.length} plans`);
+    return list.map((plan, i) => judge(intent, plan, outcomes[i]));
+  };
+  const screenDraws = deps.screenDraws ?? SCREEN_DRAWS;
+  if (plans.length < MIN_TO_SCREEN || screenDraws <= 0) return run(plans);
+  const screened = (await run(plans, screenDraws)).map((s) => ({ ...s, screenedOnly: true }));
+  const beaten = (d: ScoredPlan, by: readonly ScoredPlan[], cDraws: number) => by.some((c) => c !== d && beats(intent, c, d, { c: cDraws, d: screenDraws }));
+  const byId = new Map<string, ScoredPlan>();
+  for (const s of await run(screened.filter((d) => !beaten(d, screened, screenDraws)).map((s) => s.plan))) byId.set(s.plan.id, s);
+  // A finalist's full run may fall short of its screening: whoever it no longer beats is run in full too.
+  const finals = [...byId.values()];
+  for (const s of await run(screened.filter((d) => !byId.has(d.plan.id) && !beaten(d, finals, PLAN_DRAWS)).map((s) => s.plan))) byId.set(s.plan.id, s);
+  return screened.map((s) => byId.get(s.plan.id) ?? s);
+}
+
+/**
+ * Whether `c` beats `d` beyond doubt: `c` fits the budget with room to spare and meets every
+ * expectation, and its mean net value is above `d`'s by more than SCREEN_Z standard errors of each
+ * (a draw's spread from its 5th-95th percentiles, over the square root of the draws run), so
+ * `choose` would rank `c` above `d` had `d` been run in full too.
+ */
+function beats(intent: Intent, c: ScoredPlan, d: ScoredPlan, draws: { c: number; d: number }): boolean {
+  const roomy = !intent.budget || c.outcome.cost.high <= intent.budget.amount * SCREEN_BUDGET_MARGIN;
+  const se = (s: ScoredPlan, n: number) => (s.outcome.netValue.high - s.outcome.netValue.low) / P05_P95_SDS / Math.sqrt(n);
+  return roomy && c.meetsExpectations && c.outcome.netValue.mean - SCREEN_Z * se(c, draws.c) > d.outcome.netValue.mean + SCREEN_Z * se(d, draws.d);
 }
 
 function judge(intent: Intent, plan: Plan, outcome: PlanOutcome): ScoredPlan {

@@ -4,7 +4,7 @@ import { parseScenarios } from '../../simulation/index.js';
 import type { Segment } from './intent-schema.js';
 import { segmentFilters } from './segment-resolution.js';
 import type { PlanOutcome } from './expectation-math.js';
-import type { Plan, PlannedAction } from './intent-planner.js';
+import { PLAN_DRAWS, type Plan, type PlannedAction } from './intent-planner.js';
 
 /**
  * The bridge from the planner to the simulation lab: a plan becomes one retention-campaign
@@ -34,8 +34,8 @@ export const answeredAction = (a: PlannedAction): boolean => a.offerId !== undef
 
 /** Per-contact cost of the channel mixes: a digital message is cheap, a person's call is not. */
 export const CONTACT_COST = { digital: 0.5, assisted: 8 } as const;
-/** Draws per plan: the planner scores dozens of plans, so each is a quick run. */
-export const PLAN_DRAWS = 60;
+/** Draws per plan (the planner's, which screens on fewer of them). */
+export { PLAN_DRAWS };
 /**
  * The intent's segment as the simulation lab's target conditions (segment-resolution.ts spells the
  * named segments out). The lab's population is the active twins, and lifetime value is not a
@@ -47,8 +47,12 @@ export function segmentConditions(segment: Segment): FeatureFilter[] {
 
 const assisted = (a: PlannedAction) => a.templateId === 'retention-offer-assisted' || a.channels.includes('human_task');
 
-/** The scenarios of a plan (one per action); `horizonMonths` from the intent's horizon. */
-export function planScenarios(plan: Plan, horizonMonths: number, offers: (offerId: string) => OfferAssumption | undefined): Scenario[] {
+/**
+ * The scenarios of a plan (one per action); `horizonMonths` from the intent's horizon. `draws`
+ * (default PLAN_DRAWS) fewer for the planner's screening pass: the lab seeds each draw by its
+ * number, so they are the full run's first draws.
+ */
+export function planScenarios(plan: Plan, horizonMonths: number, offers: (offerId: string) => OfferAssumption | undefined, draws: number = PLAN_DRAWS): Scenario[] {
   const target = segmentConditions(plan.segment);
   const raw = plan.actions.map((a, i) => {
     const offer = a.offerId ? offers(a.offerId) : undefined;
@@ -59,7 +63,7 @@ export function planScenarios(plan: Plan, horizonMonths: number, offers: (offerI
       kind: 'retention_campaign',
       name: `${plan.id}#${i + 1} ${a.templateId}${a.offerId ? ` ${a.offerId}` : ''}`,
       horizonMonths,
-      draws: PLAN_DRAWS,
+      draws,
       seed: i + 1,
       target,
       targeting: {

@@ -320,8 +320,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     return { discountPct: discountPctOf(offer) ?? 0, months: offer.months, acceptance: decisions.learner.mean(offerId, 'app|medium-risk'), costPerAcceptance: offer.fixedCost, retentionEffect: offer.retentionEffect };
   };
   /** Each plan's scenarios (one per action) simulated in one run over the live twins, summed back per plan. */
-  const simulateIntentPlans = async (plans: readonly Plan[]) => {
-    const perPlan = plans.map((plan) => planScenarios(plan, Math.max(1, Math.min(12, Math.round(horizonDays(plan.horizon, clock.now()) / DAYS_PER_MONTH))), offerAssumption));
+  const simulateIntentPlans = async (plans: readonly Plan[], options?: { readonly draws?: number }) => {
+    const perPlan = plans.map((plan) => planScenarios(plan, Math.max(1, Math.min(12, Math.round(horizonDays(plan.horizon, clock.now()) / DAYS_PER_MONTH))), offerAssumption, options?.draws));
     const results = await simulate(await labSource(), perPlan.flat());
     let at = 0;
     return perPlan.map((scenarios, i) => planOutcome(results.slice(at, (at += scenarios.length)), plans[i].actions.map(answeredAction)));
