@@ -35,4 +35,22 @@ describe('churn-prevention report', () => {
     // A run waiting for quiet hours half-way through its list has acted: it says so, with its contacts so far.
     expect(formatChurnRun({ workflowId: 'w', status: 'waiting', periodId: 'p', scanAt: Date.UTC(2027, 1, 1), measured: null, report: null, contactedSoFar: 291 })).toBe('w (waiting): acting: 291 contacted so far; the report follows once it has gone through its list\n');
   });
+
+  it('says what a run measured at its horizon in sentences, not as JSON', () => {
+    const reading = 'too few to read: the 90 % interval of the uplift, [-2.1 %, 23.7 %], holds no effect as well as this one (35 treated vs 36 held out)';
+    const text = formatChurnRun({
+      workflowId: 'w',
+      status: 'succeeded',
+      periodId: 'p',
+      scanAt: null,
+      contactedSoFar: null,
+      measured: { treatedChurnRate: 0.0857, controlChurnRate: 0.1944, uplift: 0.1087, reading, retainedEstimate: 3.804, acceptanceRate: 0.3143, accepted: 11, valueRetainedEstimate: 2345.67, meanValue: 616.6 },
+      report: { periodId: 'p', status: 'acted', scanned: 100, contacted: [], leftAlone: {}, spend: 0, budget: 100, simulation: [] },
+    });
+    expect(text).toContain('measured: churn 8.6 % among the treated against 19.4 % in the control group');
+    expect(text).toContain(`reading: ${reading}`);
+    expect(text).toContain('customers kept (estimate): 3.8, value 2345.7');
+    expect(text).toContain('offers accepted: 11 (31.4 % of the treated)');
+    expect(text).not.toContain('{');
+  });
 });

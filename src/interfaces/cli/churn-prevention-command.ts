@@ -57,9 +57,21 @@ export function formatChurnRun(run: ChurnRunView): string {
   for (const [why, v] of Object.entries(r.leftAlone)) lines.push(`  left alone, ${why}: ${v!.count}${v!.customerIds.length ? ` (first: ${v!.customerIds.slice(0, 5).join(', ')})` : ''}`);
   // Why the simulation check left each of them out: its expected net value is not clearly positive.
   if (r.notClearlyPositive?.length) lines.push(`  not clearly worth it (expected net value, low end of its 90 % interval): ${r.notClearlyPositive.slice(0, 5).map((v) => `${v.customerId} ${round1(v.mean)} [${round1(v.low)}]`).join(', ')}`);
-  if (run.measured) lines.push(`  measured: ${JSON.stringify(run.measured)}`);
+  if (run.measured) lines.push(...measuredLines(run.measured));
   if (r.auditSeq !== undefined) lines.push(`  audit entry ${r.auditSeq}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What a run measured at its horizon, as sentences (the fields the flow writes; anything else as JSON). */
+function measuredLines(measured: unknown): string[] {
+  const m = measured as Partial<{ treatedChurnRate: number; controlChurnRate: number; reading: string; retainedEstimate: number; valueRetainedEstimate: number; acceptanceRate: number; accepted: number }>;
+  if (typeof m !== 'object' || m === null || typeof m.treatedChurnRate !== 'number' || typeof m.controlChurnRate !== 'number') return [`  measured: ${JSON.stringify(measured)}`];
+  const pct = (x: number) => `${round1(100 * x)} %`;
+  const lines = [`  measured: churn ${pct(m.treatedChurnRate)} among the treated against ${pct(m.controlChurnRate)} in the control group`];
+  if (m.reading) lines.push(`  reading: ${m.reading}`);
+  if (typeof m.retainedEstimate === 'number') lines.push(`  customers kept (estimate): ${round1(m.retainedEstimate)}${typeof m.valueRetainedEstimate === 'number' ? `, value ${round1(m.valueRetainedEstimate)}` : ''}`);
+  if (typeof m.acceptanceRate === 'number') lines.push(`  offers accepted: ${m.accepted ?? 0} (${pct(m.acceptanceRate)} of the treated)`);
+  return lines;
 }
 
 /** A run without its report: still acting (with its contacts so far), or not yet scanned. */

@@ -34,7 +34,7 @@ function formatProfile(view: TwinView, p: ProfileView): string[] {
  */
 export function formatScores(asOf: string, scores: TwinScores | null | undefined): string[] {
   if (scores === undefined) return [];
-  if (scores === null) return ['  churn, lifetime value: not scored (no churn model serves yet: train one with `twinloop model train-twins`)'];
+  if (scores === null) return ['  churn, lifetime value: not scored yet (no churn model serves: a first start trains one once its history is in, the server log says when; to train one now: `twinloop model train-twins`)'];
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const money = (x: number) => x.toFixed(2);
   const c = scores.churn;
