@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../intelligence/random.js';
+import { syntheticDecisionLog, trueValueOf, type SyntheticBandit } from './decision-log-fixtures.js';
 import { DO_NOTHING, type DecisionRecord } from './decision-record.js';
 import { estimatePolicyValue, type RewardModel } from './off-policy-estimators.js';
 import { doNothingPolicy, greedyPolicy, loggingPolicy, targetPolicyByName, thresholdPolicy, uniformPolicy } from './target-policies.js';
@@ -14,7 +15,6 @@ const ACCEPT: Record<string, Record<string, number>> = {
   c2: { a: 0.05, b: 0.02 },
 };
 const VALUE: Record<string, number> = { a: 10, b: 20 };
-const trueReward = (ctx: string, action: string) => (action === DO_NOTHING ? 0 : ACCEPT[ctx][action] * VALUE[action] - 1);
 // What the logging system believed: right ordering in c0 and c1, wrong in c2 (so greedy loses there).
 const BELIEVED: Record<string, Record<string, number>> = {
   c0: { a: 4, b: 0.5, [DO_NOTHING]: 0 },
@@ -37,46 +37,15 @@ function candidatesOf(ctx: string) {
   }));
 }
 
-function logBandit(n: number, rng: Rng): DecisionRecord[] {
-  const out: DecisionRecord[] = [];
-  for (let i = 0; i < n; i++) {
-    const ctx = `c${rng.int(3)}`;
-    const candidates = candidatesOf(ctx);
-    let u = rng.next();
-    let chosen = candidates[candidates.length - 1];
-    for (const c of candidates) {
-      if (u < c.propensity) {
-        chosen = c;
-        break;
-      }
-      u -= c.propensity;
-    }
-    const accepted = chosen.actionId !== DO_NOTHING && rng.next() < ACCEPT[ctx][chosen.actionId];
-    const reward = chosen.actionId === DO_NOTHING ? 0 : (accepted ? VALUE[chosen.actionId] : 0) - 1;
-    out.push({
-      decisionId: `d${i}`,
-      customerId: `C${i}`,
-      at: i,
-      channel: 'call',
-      contextKey: ctx,
-      candidates,
-      chosen: chosen.actionId,
-      propensity: chosen.propensity,
-      outcome: { accepted, reward, at: i },
-    });
-  }
-  return out;
-}
-
-/** The true value per decision of a policy on the bandit (contexts are uniform). */
-function truth(policy: (r: DecisionRecord) => ReadonlyMap<string, number>): number {
-  let v = 0;
-  for (const ctx of Object.keys(ACCEPT)) {
-    const r: DecisionRecord = { decisionId: ctx, customerId: ctx, at: 0, channel: 'call', contextKey: ctx, candidates: candidatesOf(ctx), chosen: DO_NOTHING, propensity: 1 };
-    for (const [a, p] of policy(r)) v += (p * trueReward(ctx, a)) / 3;
-  }
-  return v;
-}
+const BANDIT: SyntheticBandit = {
+  contexts: Object.keys(ACCEPT),
+  channel: 'call',
+  candidatesOf,
+  acceptance: (ctx, action) => ACCEPT[ctx][action],
+  reward: (_ctx, action, accepted) => (action === DO_NOTHING ? 0 : (accepted ? VALUE[action] : 0) - 1),
+};
+const logBandit = (n: number, rng: Rng) => syntheticDecisionLog(BANDIT, n, rng);
+const truth = (policy: (r: DecisionRecord) => ReadonlyMap<string, number>) => trueValueOf(BANDIT, policy);
 
 describe('off-policy estimators', () => {
   it('IPS, SNIPS and DR of the logging policy equal the logged mean reward', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../intelligence/random.js';
-import { DO_NOTHING, type DecisionRecord } from './decision-record.js';
+import { syntheticDecisionLog, trueValueOf, type SyntheticBandit } from './decision-log-fixtures.js';
+import { DO_NOTHING } from './decision-record.js';
 import { estimatePolicyValue, type PolicyEstimate, type RewardModel } from './off-policy-estimators.js';
 import { crossFittedRewardModel } from './reward-model.js';
 import { greedyPolicy, loggingPolicy, uniformPolicy } from './target-policies.js';
@@ -22,6 +23,9 @@ const acceptance = (ctx: number, offer: string) => (offer === 'data-bonus' ? 0.0
  */
 const believed = (ctx: number, offer: string) => (ctx % 2 === 0 ? acceptance(ctx, offer) : acceptance(ctx, offer === 'data-bonus' ? 'retain-10' : 'data-bonus')) * 30 - 2;
 
+const contextKey = (ctx: number) => `app|c${ctx}`;
+const contextOf = (key: string) => Number(key.slice('app|c'.length));
+
 function candidatesOf(ctx: number) {
   const values = [...OFFERS.map((o) => ({ actionId: o as string, v: believed(ctx, o) })), { actionId: DO_NOTHING, v: 0 }];
   // ε-greedy-ish: 0.7 on the believed best, the rest spread (every action logged with some chance).
@@ -29,45 +33,16 @@ function candidatesOf(ctx: number) {
   return values.map(({ actionId, v }) => ({ actionId, score: v, expectedValue: v, propensity: actionId === top.actionId ? 0.7 + 0.1 : 0.1 }));
 }
 
-function serverLog(n: number, rng: Rng): DecisionRecord[] {
-  const out: DecisionRecord[] = [];
-  for (let i = 0; i < n; i++) {
-    const ctx = rng.int(CONTEXTS);
-    const candidates = candidatesOf(ctx);
-    let u = rng.next();
-    let chosen = candidates[candidates.length - 1];
-    for (const c of candidates) {
-      if (u < c.propensity) {
-        chosen = c;
-        break;
-      }
-      u -= c.propensity;
-    }
-    const accepted = chosen.actionId !== DO_NOTHING && rng.next() < acceptance(ctx, chosen.actionId);
-    out.push({
-      decisionId: `d-${i}`,
-      customerId: `C${i}`,
-      at: i,
-      channel: 'app',
-      contextKey: `app|c${ctx}`,
-      candidates,
-      chosen: chosen.actionId,
-      propensity: chosen.propensity,
-      outcome: { accepted, reward: accepted ? 1 : 0, at: i, result: chosen.actionId === DO_NOTHING ? 'not-acted' : accepted ? 'accepted' : 'declined' },
-    });
-  }
-  return out;
-}
-
-/** The true value per decision of a policy on this log's contexts (uniform). */
-function truth(policy: typeof greedyPolicy): number {
-  let v = 0;
-  for (let ctx = 0; ctx < CONTEXTS; ctx++) {
-    const r = { decisionId: 't', customerId: 't', at: 0, channel: 'app', contextKey: `app|c${ctx}`, candidates: candidatesOf(ctx), chosen: DO_NOTHING, propensity: 1 } as DecisionRecord;
-    for (const [a, q] of policy(r)) v += (q * (a === DO_NOTHING ? 0 : acceptance(ctx, a))) / CONTEXTS;
-  }
-  return v;
-}
+/** The server's log: the reward is the answer, 1 accepted and 0 otherwise. */
+const BANDIT: SyntheticBandit = {
+  contexts: Array.from({ length: CONTEXTS }, (_, ctx) => contextKey(ctx)),
+  channel: 'app',
+  candidatesOf: (key) => candidatesOf(contextOf(key)),
+  acceptance: (key, offer) => acceptance(contextOf(key), offer),
+  reward: (_key, _action, accepted) => (accepted ? 1 : 0),
+};
+const serverLog = (n: number, rng: Rng) => syntheticDecisionLog(BANDIT, n, rng);
+const truth = (policy: typeof greedyPolicy) => trueValueOf(BANDIT, policy);
 
 const holds = (e: PolicyEstimate, x: number) => e.lower <= x && x <= e.upper;
 const overlap = (a: PolicyEstimate, b: PolicyEstimate) => a.lower <= b.upper && b.lower <= a.upper;
