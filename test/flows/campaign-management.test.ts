@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAuditTrail, type AuditTrail } from '../../src/agents/governance/audit-trail.js';
-import { campaignManagementWorkflow, CAMPAIGN_ADJUSTMENT_CLASS, type CampaignAllocation, type CampaignManagementDeps, type CampaignResult, type CampaignStats } from '../../src/agents/flows/campaign-management-flow.js';
+import { campaignManagementWorkflow, CAMPAIGN_ADJUSTMENT_CLASS, type CampaignAllocation, type CampaignEnding, type CampaignManagementDeps, type CampaignResult, type CampaignStats } from '../../src/agents/flows/campaign-management-flow.js';
 import { createWorkflowEngine, type WorkflowEngine } from '../../src/agents/workflows/index.js';
 import { systemClock, type Clock } from '../../src/domain/clock.js';
 import { openGovernanceStore } from '../../src/store/open-governance-store.js';
@@ -114,6 +114,25 @@ describe('campaign management flow', () => {
       const out = (await engine.waitFor(workflowId, { timeoutMs: 30_000 })).output as CampaignResult;
       expect(out.endedBy).toBe('end-date');
       expect(out.ticks).toBeGreaterThan(1);
+    });
+  }, 60_000);
+
+  it('closes the campaign at its end: its approvals still waiting are withdrawn with why it ended, and a contact approved before the end is counted', async () => {
+    const closes: [string, CampaignEnding][] = [];
+    let booked = false;
+    // The close books one contact a person approved before the end: the stats read after it count its cost.
+    const stats = async (): Promise<CampaignStats> => ({ variants: [{ variantId: 'a', presented: booked ? 5 : 4, accepted: 0, declined: 0, spent: booked ? 13 : 10, reserved: 0 }] });
+    const close = async (id: string, ending: CampaignEnding) => {
+      closes.push([id, ending]);
+      booked = true;
+      return { withdrawn: 2, booked: 1 };
+    };
+    await withEngine({ stats, apply: async () => undefined, close }, async (engine) => {
+      const input = { campaignId: 'ends', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.now() + 1_500, tickMs: 1_000 };
+      const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-ends' });
+      const out = (await engine.waitFor(workflowId, { timeoutMs: 30_000 })).output as CampaignResult;
+      expect(out).toMatchObject({ endedBy: 'end-date', closing: { withdrawn: 2, booked: 1 }, spent: 13, presented: 5 });
+      expect(closes).toEqual([['ends', { endedBy: 'end-date', reason: expect.stringMatching(/^campaign ends ended: its end date came \(/) }]]);
     });
   }, 60_000);
 

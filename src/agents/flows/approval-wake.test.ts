@@ -135,7 +135,7 @@ describe('a flow that stops waiting before its approval expires', () => {
     expect((await w.engine.get(workflowId))!.output).toMatchObject({ status: 'timed-out', reason: expect.stringMatching(/withdrawn: workflow .* stopped waiting for it after 60 minutes/) });
     const item = (await w.queue.get(pending.id))!;
     expect(item).toMatchObject({ status: 'expired', decidedBy: WITHDRAWN_DECIDER, reason: expect.stringContaining(`workflow ${workflowId} stopped waiting`) });
-    await expect(w.guarded.approve(pending.id, { kind: 'human', id: 'u:supervisor' }, 'sorry, was at lunch')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/already expired/) });
+    await expect(w.guarded.approve(pending.id, { kind: 'human', id: 'u:supervisor' }, 'sorry, was at lunch')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/was withdrawn .*stopped waiting for it.*; nothing is carried out/) });
     expect(await w.guarded.approvalOutcome(pending.id)).toMatchObject({ status: 'refused', reason: expect.stringMatching(/withdrawn/) });
     const mine = (await w.audit.read()).filter((e) => e.entry.requestId === pending.request.id).map((e) => [e.entry.type, (e.entry as { outcome?: { withdrawn?: boolean } }).outcome?.withdrawn]);
     expect(mine.at(-1)).toEqual(['approval.expired', true]);

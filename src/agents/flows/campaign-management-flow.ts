@@ -28,6 +28,7 @@ export const CAMPAIGN_MANAGEMENT_WORKFLOW_VERSION = 1;
 export const CAMPAIGN_OPEN_STEP_ID = 'campaign-open';
 export const CAMPAIGN_STATS_STEP_ID = 'campaign-stats';
 export const CAMPAIGN_ADJUST_STEP_ID = 'campaign-adjust';
+export const CAMPAIGN_CLOSE_STEP_ID = 'campaign-close';
 /** The audit actor of every adjustment. */
 export const CAMPAIGN_MANAGER_ACTOR = { kind: 'agent', id: 'campaign-manager' } as const;
 /** Action class of adjustment entries (the audit trail has no `campaign.adjusted` type yet). */
@@ -112,8 +113,40 @@ export interface CampaignManagementDeps {
   readonly apply?: (campaignId: string, allocation: CampaignAllocation) => Promise<void>;
   /** Whether the catalogue has this offering: a campaign whose variant names one it has not is refused at its start. Absent: not checked. */
   readonly offerKnown?: (offerId: string) => boolean;
+  /**
+   * Closes the campaign on the delivery side once it ends (safe to repeat): the contacts still
+   * waiting for a person are withdrawn with `ending.reason` (nobody can approve a contact of a
+   * campaign that is over), and one a person approved before the end is booked to the campaign.
+   */
+  readonly close?: (campaignId: string, ending: CampaignEnding) => Promise<CampaignClosing>;
   /** A person's pause of the campaign standing now (POST /campaigns/:id/pause), said when a second start is refused. */
   readonly holdOf?: (campaignId: string) => Promise<{ readonly by: string; readonly at: number; readonly reason: string } | undefined>;
+}
+
+/** How a campaign ended, as its close hands it to the delivery side. */
+export interface CampaignEnding {
+  readonly endedBy: CampaignResult['endedBy'];
+  /** In words, the reason its waiting approvals are withdrawn with ("campaign spring ended: its budget was spent"). */
+  readonly reason: string;
+}
+
+/** What the close did with the contacts still waiting for a person at the end. */
+export interface CampaignClosing {
+  /** Approvals withdrawn: nobody can approve them any more. */
+  readonly withdrawn: number;
+  /** Contacts a person approved before the end (carried out then): booked to the campaign and its budget. */
+  readonly booked: number;
+}
+
+/** Why a campaign ended, in words (the reason its waiting approvals are withdrawn with). */
+export function campaignEndedBecause(campaignId: string, endedBy: CampaignResult['endedBy'], at: number, stoppedBecause?: string): string {
+  const why = {
+    budget: 'its budget was spent',
+    'end-date': `its end date came (${new Date(at).toISOString()}, world time)`,
+    'all-paused': 'the guardrails paused every variant',
+    stopped: stoppedBecause ?? 'it was stopped',
+  }[endedBy];
+  return `campaign ${campaignId} ended: ${why}`;
 }
 
 /** The id of a campaign's one run: a campaign id names one campaign, run once (`OneRunPer`), however it is started. */
@@ -158,6 +191,8 @@ export interface CampaignResult {
   readonly accepted: number;
   readonly shares: Readonly<Record<string, number>>;
   readonly adjustments: readonly CampaignAdjustment[];
+  /** What its close did with the contacts waiting for a person at the end (absent when it had no close, or ended before it was kept). */
+  readonly closing?: CampaignClosing;
 }
 
 interface AdjustInput {
@@ -179,6 +214,12 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
     version: 1,
     retry: { maxAttempts: 5 },
     run: async ({ campaignId }) => ok(await deps.stats(campaignId)),
+  };
+  const closeStep: StepDefinition<{ campaignId: string } & CampaignEnding, CampaignClosing> = {
+    id: CAMPAIGN_CLOSE_STEP_ID,
+    version: 1,
+    retry: { maxAttempts: 5 },
+    run: async ({ campaignId, endedBy, reason }) => ok(deps.close ? await deps.close(campaignId, { endedBy, reason }) : { withdrawn: 0, booked: 0 }),
   };
   const openStep: StepDefinition<CampaignInput, null> = { id: CAMPAIGN_OPEN_STEP_ID, version: 1, retry: { maxAttempts: 5 }, run: async (input) => (await deps.open?.(input), ok(null)) };
   const adjust: StepDefinition<AdjustInput, CampaignAdjustment[]> = {
@@ -297,9 +338,19 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         const done = await ctx.now(`tick-${tick}-done`);
         stop = await waitUnlessStopped(ctx, `tick-${tick}`, firstAt === undefined ? done + input.tickMs : nextTickAt(firstAt, input.tickMs, done));
       }
+      // Its end closes it on the delivery side: the approvals still waiting are withdrawn, and a contact
+      // approved before the end is booked (its stats read again to count it). Before, they stayed on
+      // the Approvals page and an approval after the end contacted the customer for a campaign that was over.
+      let closing: CampaignClosing | undefined;
+      if (deps.close) {
+        const endedAt = await ctx.now('ended');
+        closing = await ctx.step(closeStep, { campaignId: input.campaignId, endedBy, reason: campaignEndedBecause(input.campaignId, endedBy, endedAt, stop?.reason) }, { key: 'close' });
+        if (closing.booked > 0) last = await ctx.step(readStats, { campaignId: input.campaignId }, { key: 'stats-closed' });
+      }
       return {
         campaignId: input.campaignId,
         endedBy,
+        ...(closing ? { closing } : {}),
         ...(stop ? { stoppedBecause: stop.reason } : {}),
         ticks: tick,
         spent: sum(last.variants, (v) => v.spent),

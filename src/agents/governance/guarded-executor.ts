@@ -19,7 +19,7 @@ import {
   type PolicyVerdict,
 } from '../../decisioning/policy/index.js';
 import { approvalEvidence } from './approval-evidence.js';
-import { approvalIdOf, fourEyesRefusal, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
+import { approvalIdOf, fourEyesRefusal, WITHDRAWN_DECIDER, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
 import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
 import { acceptanceBooking, isCost, onAcceptancePart, paidAtPresentation, presentsOffer, splitClaims, type OfferSettlement } from './offer-settlement.js';
@@ -638,6 +638,20 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     return out;
   }
 
+  /**
+   * An approved act the customer's quiet hours held back, withdrawn before they ended because its
+   * asker stopped waiting (a campaign that ended): the deferral is closed, the answer kept as
+   * refused (a later ask, the sweep, the approval's card hear it), and the withdrawal audited.
+   */
+  async function cancelDeferred(item: ApprovalItem, waiting: DeferredApproval, reason: string): Promise<GuardedResult> {
+    const why = `approval ${item.id} withdrawn: ${reason} (approved by ${item.decidedBy ?? 'a person'}, not carried out: it waited for the customer's quiet hours to end, ${new Date(waiting.notBefore).toISOString()})`;
+    const seq = await record('approval.expired', item.request, { kind: 'system', id: 'approval-withdrawn' }, { approvalId: item.id, withdrawn: true, approvedBy: item.decidedBy, reason });
+    const answer: GuardedResult = { status: 'refused', reason: why, requestId: item.request.id, approvalId: item.id, auditSeq: seq };
+    await answers.put(item.request.id, { ...answer, ask: askOf(item.request) });
+    await deferrals.put(item.request.id, { ...waiting, done: true });
+    return answer;
+  }
+
   async function expireDue(): Promise<GuardedResult[]> {
     const results: GuardedResult[] = [];
     for (const item of await queue.expireDue()) results.push(await applyTimeout(item));
@@ -691,6 +705,10 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       if (!pending) throw new TwinloopError('NOT_FOUND', `no approval ${approvalId}; the pending ones are listed at GET /approvals`);
       const refusal = fourEyesRefusal(pending, by);
       if (refusal) throw new TwinloopError('POLICY_DENIED', refusal);
+      // Withdrawn by its asker (a campaign that ended): said so, with why, rather than "already expired".
+      if (pending.status === 'expired' && pending.decidedBy === WITHDRAWN_DECIDER) {
+        throw new TwinloopError('CONFLICT', `approval ${approvalId} was withdrawn ${pending.decidedAt ? `at ${new Date(pending.decidedAt).toISOString()} ` : ''}by the run that asked for it: ${pending.reason ?? 'it stopped waiting'}; nothing is carried out`);
+      }
       const hold = options.actsHeld?.();
       if (hold) throw heldError(hold.reason, hold.retryAfterMs);
       const item = await queue.approve(approvalId, by.id, reason);
@@ -723,9 +741,19 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         return { status: 'refused', reason: why, requestId: item.request.id, approvalId, withdrawn: true };
       } catch (err) {
         if (!(err instanceof TwinloopError && err.code === 'CONFLICT')) throw err;
-        const settled = await this.settleDecided(approvalId);
-        if (!settled) throw err;
-        return { status: settled.status, reason: settled.reason, requestId: settled.requestId, approvalId, withdrawn: settled.reason.startsWith(`approval ${approvalId} withdrawn:`) };
+        const item = await queue.get(approvalId);
+        if (!item || item.status === 'pending') throw err;
+        // Decided meanwhile. Approved and not carried out yet because the customer's quiet hours hold it
+        // (a deferral): the asker has gone, so it is not carried out after them either (nobody would
+        // book or measure it); otherwise what became of it, as settleDecided. Through the request's one
+        // door, so the deferral sweep carrying it out at this moment is heard rather than raced.
+        const settled = await once(item.request, askOf(item.request), async (): Promise<GuardedResult> => {
+          const waiting = item.status === 'approved' && !(await answers.get(item.request.id)) ? await deferrals.get(item.request.id) : undefined;
+          if (waiting && !waiting.done) return cancelDeferred(item, waiting, reason);
+          const r = await settleApproved(item);
+          return { ...r, auditSeq: r.auditSeq ?? 0 };
+        });
+        return { status: settled.status, reason: settled.reason, requestId: item.request.id, approvalId, withdrawn: settled.reason.startsWith(`approval ${approvalId} withdrawn:`) };
       }
     },
     async approvalOutcome(approvalId) {

@@ -78,7 +78,11 @@ const detail = brief.extend({
   audienceLeft: z.number().int().describe('Customers of the audience not contacted yet'),
   awaitingApproval: z.number().int().describe("Customers whose contact waits for a person's approval (GET /approvals); asked again at each tick with the variant first asked; what each would cost is held in `reserved` meanwhile"),
   awaitingBudget: z.number().int().describe('Customers whose price is above what the campaign has left now: asked again when it fits, given up (leftOut over-budget) once it is above its budget less what it spent'),
-  leftOut: z.record(z.string(), z.number().int()).describe('Customers left out, by the contact rule that refused them'),
+  leftOut: z.record(z.string(), z.number().int()).describe('Customers left out, by the contact rule that refused them (`withdrawn`: their approval was still waiting when the campaign ended)'),
+  closed: z
+    .object({ at: isoTime, endedBy: z.string(), reason: z.string(), withdrawn: z.number().int(), booked: z.number().int() })
+    .nullable()
+    .describe("Its close, once it ended: the approvals still waiting then withdrawn with `reason` (nobody can approve them any more: GET /approvals/:id says withdrawn), and the contacts a person approved before the end booked to it"),
   allocation: list(
     z.object({ tick: z.number().int(), at: isoTime.nullable(), shares: z.record(z.string(), z.number()), paused: list(z.string()), held: z.boolean(), remainingBudget: z.number(), spent: z.number() }),
   ).describe('The split of every tick, oldest first: the allocation over time'),
@@ -250,6 +254,7 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
           awaitingApproval: d?.awaitingApproval ?? 0,
           awaitingBudget: d?.awaitingBudget ?? 0,
           leftOut: d?.leftOut ?? {},
+          closed: d?.closed ? { ...d.closed, at: new Date(d.closed.at).toISOString() } : null,
           allocation: (d?.history ?? []).map((p) => ({ ...p, at: p.at === null ? null : new Date(p.at).toISOString() })),
           adjustments,
         };

@@ -20,9 +20,9 @@ import { cents } from '../../decisioning/action-pricing.js';
 import { ManualClock } from '../../domain/clock.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
-import { createApprovalQueue } from '../../agents/governance/approval-queue.js';
+import { createApprovalQueue, WITHDRAWN_DECIDER, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../agents/governance/audit-trail.js';
-import { ACTION_ASKS, createGuardedExecutor, type Ask, type GuardedExecutorOptions } from '../../agents/governance/guarded-executor.js';
+import { ACTION_ASKS, createGuardedExecutor, type Ask, type GuardedExecutor, type GuardedExecutorOptions } from '../../agents/governance/guarded-executor.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { CAMPAIGN_ANSWERS } from './campaign-answers.js';
 import { holdoutRegister } from '../../agents/governance/holdout-register.js';
@@ -52,8 +52,8 @@ let logged: LoggedChoice[] = [];
 const decisionsLogged = () => ({ catalogue: defaultCatalogue(), logDecision: async (c: LoggedChoice) => void logged.push(c) });
 
 /** The services a delivery reads, over `engine`, whose guarded executor answers every request with `execute`. */
-function servicesOver(engine: TwinEngine, execute: (r: ActionRequestInput) => Promise<unknown>): OperatorServices {
-  return { twins: { engine }, scoreFields: undefined, decisions: decisionsLogged(), clock: { now: () => T0 }, holdouts: noHoldouts, guarded: { execute } } as unknown as OperatorServices;
+function servicesOver(engine: TwinEngine, execute: (r: ActionRequestInput) => Promise<unknown>, more: { guarded?: Pick<GuardedExecutor, 'withdraw'>; approvals?: ApprovalQueue } = {}): OperatorServices {
+  return { twins: { engine }, scoreFields: undefined, decisions: decisionsLogged(), clock: { now: () => T0 }, holdouts: noHoldouts, guarded: { execute, ...more.guarded }, ...(more.approvals ? { approvals: more.approvals } : {}) } as unknown as OperatorServices;
 }
 
 /** A fresh embedded record store, removed after the test. */
@@ -77,8 +77,9 @@ async function guardedWithOffersApproved(engine: TwinEngine, records: RecordStor
   const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: (DEFAULT_ACTION_POLICY.rules ?? []).map((r) => (r.actionClass === 'offer' || r.actionClass === 'discount' ? { ...r, mode: 'approve' as const } : r)) });
   const catalogue = defaultCatalogue();
   const acted: ActionRequest[] = [];
-  const guarded = createGuardedExecutor({ policy, contact, asks: recordDocuments<Ask>(records, ACTION_ASKS), ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), settlements: offerSettlementBook(records), executor: async (r) => (acted.push(r), { ok: true }), clock, pricing: { offering: (id) => catalogue.byId.get(id), monthlyPrice: (id) => engine.features(id)?.[FEATURE_INDEX.monthly_price] } });
-  return { store, guarded, acted, clock };
+  const queue = createApprovalQueue(store, clock);
+  const guarded = createGuardedExecutor({ policy, contact, asks: recordDocuments<Ask>(records, ACTION_ASKS), ledger: createBudgetLedger(store), queue, audit: createAuditTrail(store, clock), settlements: offerSettlementBook(records), executor: async (r) => (acted.push(r), { ok: true }), clock, pricing: { offering: (id) => catalogue.byId.get(id), monthlyPrice: (id) => engine.features(id)?.[FEATURE_INDEX.monthly_price] } });
+  return { store, guarded, acted, clock, queue };
 }
 afterEach(() => {
   logged = [];
@@ -660,18 +661,18 @@ describe('campaign delivery', () => {
     const engine = new TwinEngine();
     for (let i = 0; i < customers; i++) customer(engine, `C${i}`);
     const records = await freshRecords();
-    const { store, guarded, acted, clock } = await guardedWithOffersApproved(engine, records, o.contact, o.clock);
+    const { store, guarded, acted, clock, queue } = await guardedWithOffersApproved(engine, records, o.contact, o.clock);
     const asked: { customerId: string; status: string; approvalId?: string; guardrail?: string }[] = [];
     const services = servicesOver(engine, async (r) => {
       const a = await guarded.execute(r);
       asked.push({ customerId: r.customerId ?? '', status: a.status, ...(a.approvalId ? { approvalId: a.approvalId } : {}), ...(a.verdict?.guardrail ? { guardrail: a.verdict.guardrail } : {}) });
       return a;
-    });
+    }, { guarded: { withdraw: (id, reason) => guarded.withdraw(id, reason) }, approvals: queue });
     const delivery = campaignDelivery(() => services, records, () => 0.5);
     await delivery.open({ campaignId: id, variants: [{ id: 'v', offerId: 'data-bonus', channel: 'app' }], budget, controlShare: 0, endAt: T0 + 60 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
     const tick = async (n: number) => delivery.apply(id, { tick: n, shares: { v: 1 }, paused: [], remainingBudget: budget });
     const close = async () => (await store.close(), await records.close());
-    return { engine, records, store, guarded, acted, clock, asked, services, delivery, tick, close };
+    return { engine, records, store, guarded, queue, acted, clock, asked, services, delivery, tick, close };
   }
 
   it("holds what a contact waiting for a person would cost against the budget: approving every approval asked spends no more than the budget, and a rejection gives it back", async () => {
@@ -742,6 +743,54 @@ describe('campaign delivery', () => {
     expect(c.acted.map((r) => r.customerId)).toEqual(['C0']);
     expect(await c.delivery.treatedIds('quiet')).toEqual(['C0']);
     expect((await c.delivery.view('quiet'))!).toMatchObject({ awaitingApproval: 0, leftOut: {} });
+    await c.close();
+  });
+
+  it('withdraws the approvals still waiting when the campaign ends (nobody can approve them after), and books to it a contact a person approved before the end', async () => {
+    const c = await approvedCampaign('ends', 3, 100);
+    // One new approval a tick: three customers wait for a person.
+    for (let n = 1; n <= 3; n++) await c.tick(n);
+    const approvals = [...new Set(c.asked.flatMap((a) => (a.approvalId ? [a.approvalId] : [])))];
+    expect(approvals.length, JSON.stringify(c.asked)).toBe(3);
+    // A person approves one before the end: carried out at once, booked at the next tick, which never comes.
+    const approved = await c.guarded.approve(approvals[0], { kind: 'human', id: 'ops' }, 'fine');
+    expect(approved.status).toBe('executed');
+    const reason = 'campaign ends ended: its budget was spent';
+    expect(await c.delivery.close('ends', { endedBy: 'budget', reason })).toEqual({ withdrawn: 2, booked: 1 });
+    const view = (await c.delivery.view('ends'))!;
+    expect(view).toMatchObject({ treated: 1, awaitingApproval: 0, leftOut: { withdrawn: 2 }, closed: { endedBy: 'budget', reason, withdrawn: 2, booked: 1 } });
+    // The approved contact counts against the campaign's budget (3, paid on acceptance: reserved until the answer).
+    expect(cents(view.spent + view.reserved)).toBe(cents((approved.cost ?? 0) + (approved.onAcceptance ?? 0)));
+    // The others are withdrawn, with the reason, and approving one now carries nothing out.
+    for (const id of approvals.slice(1)) {
+      expect(await c.queue.get(id)).toMatchObject({ status: 'expired', decidedBy: WITHDRAWN_DECIDER, reason });
+      await expect(c.guarded.approve(id, { kind: 'human', id: 'ops' }, 'late')).rejects.toThrow(/withdrawn .*its budget was spent; nothing is carried out/);
+    }
+    expect(c.acted.map((r) => r.customerId)).toEqual([approved.requestId.split(':').at(-1)]);
+    // Closed twice (the flow's step repeated after a crash): the same counts, nothing asked again.
+    const asks = c.asked.length;
+    expect(await c.delivery.close('ends', { endedBy: 'budget', reason })).toEqual({ withdrawn: 2, booked: 1 });
+    expect(c.asked.length).toBe(asks);
+    await c.close();
+  });
+
+  it("withdraws at the end a contact approved in the customer's quiet hours and not carried out yet: it is not made after the campaign", async () => {
+    const clock = new ManualClock(T0 + 15 * 3_600_000);
+    const contactPolicy = resolveContactPolicy({ quietHours: { startHour: 21, endHour: 8, zone: { utcOffsetMinutes: 0 } } });
+    const quiet: GuardedExecutorOptions['contact'] = (_r, now) =>
+      contactGate(contactPolicy, { contacts: 0, perChannel: new Float64Array(8).fill(Number.NaN), lastDeclineAt: -Infinity, lastDeclineOf: () => -Infinity, source: 'twin' }, new Float64Array(FEATURE_COUNT).fill(1), { channel: 'app', direction: 'outbound', now }).marketing;
+    const c = await approvedCampaign('quiet-end', 1, 100, { contact: quiet, clock });
+    await c.tick(1);
+    const approvalId = c.asked[0].approvalId!;
+    clock.set(T0 + 23 * 3_600_000);
+    expect((await c.guarded.approve(approvalId, { kind: 'human', id: 'ops' }, 'fine')).status).toBe('pending-approval');
+    expect(await c.delivery.close('quiet-end', { endedBy: 'end-date', reason: 'campaign quiet-end ended: its end date came' })).toEqual({ withdrawn: 1, booked: 0 });
+    // The morning comes: the sweep carries out nothing, and the approval's outcome says why.
+    clock.set(T0 + DAY_MS + 9 * 3_600_000);
+    expect((await c.guarded.actDeferred()).filter((r) => r.status === 'executed')).toEqual([]);
+    expect(c.acted).toEqual([]);
+    expect(await c.guarded.approvalOutcome(approvalId)).toMatchObject({ status: 'refused', reason: expect.stringMatching(/withdrawn: campaign quiet-end ended: its end date came \(approved by ops, not carried out/) });
+    expect((await c.delivery.view('quiet-end'))!).toMatchObject({ treated: 0, leftOut: { withdrawn: 1 } });
     await c.close();
   });
 

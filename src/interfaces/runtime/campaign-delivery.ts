@@ -1,6 +1,6 @@
 import { cents } from '../../decisioning/action-pricing.js';
 import type { DecisionRecord } from '../../decisioning/decision-record.js';
-import { budgetLeft, type CampaignAllocation, type CampaignInput, type CampaignStats } from '../../agents/flows/campaign-management-flow.js';
+import { budgetLeft, type CampaignAllocation, type CampaignClosing, type CampaignEnding, type CampaignInput, type CampaignStats } from '../../agents/flows/campaign-management-flow.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import type { RecordStore } from '../../store/record-store.js';
@@ -12,6 +12,7 @@ import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partiti
 import type { OfferKind } from '../../twin/twin-responses.js';
 import { planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { ACTION_ASKS, type Ask, type GuardedExecutor, type GuardedResult } from '../../agents/governance/guarded-executor.js';
+import { approvalIdOf } from '../../agents/governance/approval-queue.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
 import { contaminationOf } from '../../agents/governance/holdout-register.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
@@ -81,6 +82,34 @@ const hash = (s: string, seed: number): number => fnv1a32(s, seed) / 4294967296;
 /** What a campaign's contacts waiting for a person hold of its budget. */
 const waitingTotal = (s: CampaignState): number => cents(Object.keys(s.waiting ?? {}).reduce((a, id) => a + (s.waitingCost?.[id] ?? 0), 0));
 
+/** Books a contact the executor carried out: the customer is treated with the variant, at what it charged (returned). */
+function bookCarriedOut(state: CampaignState, v: CampaignInput['variants'][number], customerId: string, decisionId: string, r: GuardedResult): number {
+  state.treated[customerId] = v.id;
+  const vs = state.variants[v.id];
+  // Booked as the executor charged it (what the budget ledger committed), never more.
+  const charged = r.cost ?? 0;
+  vs.spent += charged;
+  state.spent += charged;
+  // Its acceptance-paid part waits for the answer (offer-settlement.ts): the campaign counts it once settled.
+  if (r.onAcceptance) (state.offers ??= noCampaignOffers()).awaiting[decisionId] = v.id;
+  return charged;
+}
+
+/** Counts a contact that did not reach the customer against its variant, by why (the rule that refused it, or the executor's status). */
+function countNotContacted(vs: VariantState, why: string): void {
+  const counts = (vs.notContacted ??= {});
+  counts[why] = (counts[why] ?? 0) + 1;
+}
+
+/** Counts a customer of the audience left out, by why. */
+function countLeftOut(state: CampaignState, why: string): void {
+  const left = (state.left ??= {});
+  left[why] = (left[why] ?? 0) + 1;
+}
+
+/** Why a customer whose contact waited for a person is left out when the campaign's end withdrew its approval. */
+export const WITHDRAWN_AT_END = 'withdrawn';
+
 /**
  * A campaign contact's candidates as logged: each offer its variants present, with the share of
  * the tick the flow allocated to it (the chance a customer at the head of the queue gets it); no
@@ -102,6 +131,13 @@ export interface CampaignDelivery {
   /** Registers a campaign (idempotent) before its flow starts. */
   open(input: CampaignInput): Promise<void>;
   apply(campaignId: string, allocation: CampaignAllocation): Promise<void>;
+  /**
+   * Closes a campaign that ended (safe to repeat; the flow's last step): each contact still waiting
+   * for a person has its approval withdrawn with the ending's reason (audited; nobody can approve it
+   * any more, and one approved but held by the customer's quiet hours is not carried out after them),
+   * left out as `withdrawn`; one a person approved before the end is booked to the campaign.
+   */
+  close(campaignId: string, ending: CampaignEnding): Promise<CampaignClosing>;
   stats(campaignId: string): Promise<CampaignStats>;
   /**
    * A campaign's delivery as last saved (variants' answers, control, allocation over time), or
@@ -224,6 +260,24 @@ export function campaignDelivery(
     const params = kept && !kept.released ? (kept.content?.params as Record<string, unknown> | undefined) : undefined;
     return typeof params?.variantId === 'string' ? state.input.variants.find((x) => x.id === params.variantId) : undefined;
   };
+  /** Asks the guarded executor (the customer's owner's, over the workers) for the contact of a customer with a variant, under the customer's decision id. */
+  const askContact = (campaignId: string, v: CampaignInput['variants'][number], offering: OfferingOf, customerId: string, decisionId: string, runBudgetLeft: number) =>
+    (across?.().guarded() ?? services().guarded).execute({
+      id: decisionId,
+      // Judged as what the offering is (a discount meets the discount rules), presented to the customer.
+      // Priced by the executor from the catalogue at this customer's monthly price.
+      actionClass: offering?.actionClass ?? 'offer',
+      channel: v.channel,
+      customerId,
+      domain: 'campaigns',
+      params: contactParams(v, offering, campaignId, decisionId),
+      actor: { kind: 'agent', id: 'campaign-manager' },
+      runBudgetLeft,
+      // The same at every tick: a customer whose contact waits for a person is asked again at the
+      // next tick under the same decision id, and a request id asked again with another summary
+      // is an idempotency conflict (guarded-executor.ts requestContent), which failed the tick.
+      why: { summary: `campaign ${campaignId}, variant ${v.id}` },
+    });
   /** Its control customers someone contacted anyway while it held them out (holdout-register.ts), or undefined. */
   const contaminationOfCampaign = async (state: CampaignState) =>
     state.control.length ? contaminationOf(await services().holdouts.contactsOf({ flow: 'campaign', runId: state.input.campaignId }), state.control) : undefined;
@@ -306,10 +360,7 @@ export function campaignDelivery(
       let campaignLeft = Math.min(allocation.remainingBudget, budgetLeft(state.input.budget, state.spent + booked.committed, booked.reserved + waitingTotal(state)));
       // The most it could ever have left: every reservation back. A customer dearer than that is given up.
       const ceiling = budgetLeft(state.input.budget, state.spent + booked.committed, 0);
-      const leftOut = (why: string) => {
-        const left = (state.left ??= {});
-        left[why] = (left[why] ?? 0) + 1;
-      };
+      const leftOut = (why: string) => countLeftOut(state, why);
       // Customers too dear for what was left: back at the head of the queue once they fit, given up once they never can.
       const dear = (state.dear ??= {});
       const fitAgain: string[] = [];
@@ -351,39 +402,12 @@ export function campaignDelivery(
         for (const l of lanes) if (!l.done && !(full && state.variants[l.v.id].waitsForPerson) && l.budget >= l.unit && campaignLeft >= l.unit && (!best || l.budget / l.planned > best.budget / best.planned)) best = l;
         return best;
       };
-      /** Counts a contact that did not reach the customer against its variant, by why (the rule that refused it, or the executor's status). */
-      const notContacted = (vs: VariantState, why: string) => {
-        const counts = (vs.notContacted ??= {});
-        counts[why] = (counts[why] ?? 0) + 1;
-      };
-      /** Asks for the contact of a customer with a variant, under the customer's decision id. */
-      const ask = (v: CampaignInput['variants'][number], offering: OfferingOf, customerId: string, decisionId: string) =>
-        (across?.().guarded() ?? services().guarded).execute({
-          id: decisionId,
-          // Judged as what the offering is (a discount meets the discount rules), presented to the customer.
-          // Priced by the executor from the catalogue at this customer's monthly price.
-          actionClass: offering?.actionClass ?? 'offer',
-          channel: v.channel,
-          customerId,
-          domain: 'campaigns',
-          params: contactParams(v, offering, campaignId, decisionId),
-          actor: { kind: 'agent', id: 'campaign-manager' },
-          runBudgetLeft: campaignLeft,
-          // The same at every tick: a customer whose contact waits for a person is asked again at the
-          // next tick under the same decision id, and a request id asked again with another summary
-          // is an idempotency conflict (guarded-executor.ts requestContent), which failed the tick.
-          why: { summary: `campaign ${campaignId}, variant ${v.id}` },
-        });
-      /** Books a contact the executor carried out: the customer is treated with the variant, at what it charged. */
+      const notContacted = countNotContacted;
+      /** Asks for the contact of a customer with a variant, under the customer's decision id, with what the campaign has left. */
+      const ask = (v: CampaignInput['variants'][number], offering: OfferingOf, customerId: string, decisionId: string) => askContact(campaignId, v, offering, customerId, decisionId, campaignLeft);
+      /** Books a contact the executor carried out (bookContact), and takes what it moved from what the campaign has left. */
       const bookContact = (v: CampaignInput['variants'][number], customerId: string, decisionId: string, r: GuardedResult) => {
-        state.treated[customerId] = v.id;
-        const vs = state.variants[v.id];
-        // Booked as the executor charged it (what the budget ledger committed), never more.
-        const charged = r.cost ?? 0;
-        vs.spent += charged;
-        state.spent += charged;
-        // Its acceptance-paid part waits for the answer (offer-settlement.ts): the campaign counts it once settled.
-        if (r.onAcceptance) (state.offers ??= noCampaignOffers()).awaiting[decisionId] = v.id;
+        const charged = bookCarriedOut(state, v, customerId, decisionId, r);
         campaignLeft = Math.max(0, cents(campaignLeft - charged - (r.onAcceptance ?? 0)));
         return charged;
       };
@@ -515,6 +539,42 @@ export function campaignDelivery(
       if (history.length > MAX_HISTORY) history.splice(0, history.length - MAX_HISTORY);
       await save(state);
     },
+    async close(campaignId, ending) {
+      const state = await load(campaignId);
+      if (!state) return { withdrawn: 0, booked: 0 };
+      // Kept as it goes: a crash part-way resumes with the customers still waiting, and counts each once.
+      const closed = (state.closed ??= { at: services().clock.now(), endedBy: ending.endedBy, reason: ending.reason, withdrawn: 0, booked: 0 });
+      const waitingCost = (state.waitingCost ??= {});
+      for (const [customerId, variantId] of Object.entries(state.waiting ?? {})) {
+        const v = state.input.variants.find((x) => x.id === variantId);
+        const decisionId = decisionIdOf(campaignId, customerId);
+        // Withdrawn where it waits (the approval queue, shared by every process); one decided meanwhile
+        // is heard by asking again, through the customer's owner on a partition worker: approved and
+        // carried out, it is the campaign's contact, booked to it; rejected or refused, left out by why.
+        const pending = (await services().approvals.get(approvalIdOf(decisionId)))?.status === 'pending';
+        const w = pending || !v ? await services().guarded.withdraw(approvalIdOf(decisionId), closed.reason) : undefined;
+        const r = w?.withdrawn || !v ? w : await askContact(campaignId, v, services().decisions.catalogue.byId.get(v.offerId), customerId, decisionId, waitingCost[customerId] ?? 0);
+        // Approved but held by the customer's quiet hours: not carried out after the end either.
+        const heard = r?.status === 'pending-approval' ? await services().guarded.withdraw(approvalIdOf(decisionId), closed.reason) : r;
+        delete state.waiting![customerId];
+        delete waitingCost[customerId];
+        const vs = v && state.variants[v.id];
+        if (heard?.status === 'executed' && v) {
+          bookCarriedOut(state, v, customerId, decisionId, heard as GuardedResult);
+          closed.booked++;
+        } else {
+          const why = heard && 'withdrawn' in heard && heard.withdrawn ? WITHDRAWN_AT_END : heard?.status === 'refused' ? ((heard as GuardedResult).verdict?.guardrail ?? 'refused') : (heard?.status ?? WITHDRAWN_AT_END);
+          if (why === WITHDRAWN_AT_END) closed.withdrawn++;
+          countLeftOut(state, why);
+          if (vs) countNotContacted(vs, why);
+        }
+        await save(state);
+      }
+      closed.done = true;
+      await save(state);
+      log(`campaign ${campaignId}: closed (${closed.reason}): ${closed.withdrawn} approval${closed.withdrawn === 1 ? '' : 's'} withdrawn, ${closed.booked} contact${closed.booked === 1 ? '' : 's'} approved before the end booked`);
+      return { withdrawn: closed.withdrawn, booked: closed.booked };
+    },
     async stats(campaignId) {
       const state = await load(campaignId);
       if (!state) return { variants: [] };
@@ -539,6 +599,7 @@ export function campaignDelivery(
         awaitingBudget: Object.keys(s.dear ?? {}).length,
         treated: Object.keys(s.treated).length,
         leftOut: s.left ?? {},
+        ...(s.closed ? { closed: { at: s.closed.at, endedBy: s.closed.endedBy, reason: s.closed.reason, withdrawn: s.closed.withdrawn, booked: s.closed.booked } } : {}),
         variants: stats.variants,
         control: stats.control && (contaminated ? { ...stats.control, contaminated } : stats.control),
         history: s.history ?? [],

@@ -1,5 +1,5 @@
 import { cents } from '../../decisioning/action-pricing.js';
-import type { CampaignInput, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
+import type { CampaignInput, CampaignResult, CampaignStats } from '../../agents/flows/campaign-management-flow.js';
 import type { Answer, AnswerCounts } from './campaign-answers.js';
 import type { CampaignOffers, Settled } from './campaign-offer-tally.js';
 import type { Contamination } from '../../agents/governance/holdout-register.js';
@@ -75,6 +75,8 @@ export interface CampaignDeliveryView {
   readonly awaitingBudget: number;
   readonly treated: number;
   readonly leftOut: Readonly<Record<string, number>>;
+  /** Its close, once it ended: the approvals still waiting then were withdrawn with `reason`, those approved before it booked. */
+  readonly closed?: Readonly<CampaignClosed>;
   readonly variants: CampaignStats['variants'];
   /** Its control group's churn, without the customers contacted anyway while held out (`contaminated` says how many and by what). */
   readonly control: (CampaignStats['control'] & { readonly contaminated?: Contamination }) | undefined;
@@ -116,6 +118,17 @@ export interface CampaignState {
   offers?: CampaignOffers;
   /** The split of every tick applied, oldest first (at most MAX_HISTORY). */
   history?: AllocationPoint[];
+  /** Its close once it ended (campaign-delivery.ts `close`): why, and what became of the contacts still waiting for a person; `done` once every one was settled. */
+  closed?: CampaignClosed & { done?: true };
+}
+
+/** A campaign's close: when (event time, ms), why, the approvals withdrawn and the contacts approved before the end booked. */
+export interface CampaignClosed {
+  at: number;
+  endedBy: CampaignResult['endedBy'];
+  reason: string;
+  withdrawn: number;
+  booked: number;
 }
 
 /** The customers whose churn a campaign's stats read: its treated and its control group. */

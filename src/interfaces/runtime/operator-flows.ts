@@ -295,6 +295,7 @@ export function operatorFlows(
       stats: (id) => campaigns.stats(id),
       audit: s.audit,
       apply: (id, allocation) => campaigns.apply(id, allocation),
+      close: (id, ending) => campaigns.close(id, ending),
       offerKnown: (offerId) => s.decisions.catalogue.byId.has(offerId),
       holdOf: async (id) => {
         const hold = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, id))?.body;

@@ -183,15 +183,20 @@ function ApprovalCard({ a, children, link = true }: { a: Approval; children: Com
   );
 }
 
+/** Who withdraws an approval its asker stopped waiting for (agents/governance/approval-queue.ts WITHDRAWN_DECIDER). */
+const WITHDRAWN_BY = 'system:approval-withdrawn';
+
 /** Who decided, when and why, and what came of it: executed, failed, or refused when judged again at the approval (its reason). */
 function Decision({ a }: { a: Approval }) {
-  const decided = a.status === 'approved' ? 'Approved' : a.status === 'rejected' ? 'Rejected' : a.status === 'expired' ? 'Expired' : a.status;
+  // Withdrawn by the run that asked (a campaign that ended): said so, not "Expired by system:approval-withdrawn".
+  const withdrawn = a.status === 'expired' && a.decidedBy === WITHDRAWN_BY;
+  const decided = withdrawn ? 'Withdrawn by the run that asked for it' : a.status === 'approved' ? 'Approved' : a.status === 'rejected' ? 'Rejected' : a.status === 'expired' ? 'Expired' : a.status;
   return (
     <dl class="facts" data-testid="decision">
       <dt>Decision</dt>
       <dd>
         <strong>{decided}</strong>
-        {a.decidedBy ? ` by ${a.decidedBy}` : ''}
+        {a.decidedBy && !withdrawn ? ` by ${a.decidedBy}` : ''}
         {a.decidedAt ? `, ${span(a.decidedAt - Date.now())} (real time)` : ''}
         {a.reason ? `: ${a.reason}` : ''}
       </dd>

@@ -49,6 +49,8 @@ interface Detail extends Omit<Brief, 'variants'> {
   readonly audienceLeft: number;
   readonly awaitingApproval?: number;
   readonly leftOut: Readonly<Record<string, number>>;
+  /** Its close once it ended: the approvals still waiting then withdrawn with the reason, those approved before it booked. */
+  readonly closed?: { readonly at: string; readonly reason: string; readonly withdrawn: number; readonly booked: number } | null;
   readonly allocation: readonly { tick: number; at: string | null; shares: Readonly<Record<string, number>>; paused: readonly string[]; held: boolean; spent: number }[];
   readonly adjustments: readonly { seq: number; at: string; event: string; variantId: string | null; by: string; reason: string }[];
 }
@@ -228,6 +230,13 @@ export function CampaignPage({ id }: { id: string }) {
           {d.control?.contaminated ? ` (without ${count(d.control.contaminated.count)} contacted anyway while held out: ${Object.entries(d.control.contaminated.by).map(([what, n]) => `${what} ×${n}`).join('; ')})` : ''}; {count(d.audienceLeft)} of the audience not contacted yet{d.awaitingApproval ? `, ${count(d.awaitingApproval)} waiting for a person's approval` : ''}
           {Object.keys(d.leftOut).length > 0 && `; left out by contact rules: ${Object.entries(d.leftOut).map(([rule, n]) => `${n} ${rule}`).join(', ')}`}.
         </p>
+        {d.closed && (
+          <p data-testid="closed">
+            Closed {eventTime(d.closed.at)}: {d.closed.reason}.{' '}
+            {d.closed.withdrawn > 0 ? `${count(d.closed.withdrawn)} approval${d.closed.withdrawn === 1 ? '' : 's'} still waiting then withdrawn: nobody can approve ${d.closed.withdrawn === 1 ? 'it' : 'them'} any more` : 'No approval was waiting'}
+            {d.closed.booked > 0 ? `; ${count(d.closed.booked)} contact${d.closed.booked === 1 ? '' : 's'} approved before the end booked to it` : ''}.
+          </p>
+        )}
       </section>
       <section class="panel" aria-labelledby="allocation-title">
         <h2 id="allocation-title">Allocation over time</h2>
