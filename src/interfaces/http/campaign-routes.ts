@@ -52,6 +52,7 @@ const variant = z.object({
     .describe('Its contacts that reached nobody, by why: the rule that refused them (quiet-hours and budget hold the round to the next tick; marketing-consent, opt-out, caps leave the customer out), failed, advised, pending-approval'),
   share: z.number().describe('Its share of the budget in the latest tick (0 when paused)'),
   paused: z.boolean().describe('Paused by the guardrails (see adjustments)'),
+  idle: z.string().nullable().describe("Why an active variant that has tried nobody yet has not: its share of what is left below one contact, the audience used up by the others first, or its parts still adding up to one (null once it tried someone)"),
 });
 const detail = brief.extend({
   guardrails: z.object({
@@ -247,6 +248,7 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
               notContacted: st?.notContacted ?? {},
               share: last?.shares[v.id] ?? 1 / input.variants.length,
               paused: last?.paused.includes(v.id) ?? false,
+              idle: d?.idle[v.id] ?? null,
             };
           }),
           control: d?.control ?? null,

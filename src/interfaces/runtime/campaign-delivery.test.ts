@@ -540,14 +540,71 @@ describe('campaign delivery', () => {
       await delivery.apply('small', { tick, shares: { a: 0.5, b: 0.5 }, paused: [], remainingBudget: cents(20 - before.spent - before.reserved) });
       spentAfter.push((await delivery.view('small'))!.spent);
     }
-    // Paced: the first tick spends no more than its quarter of the budget.
-    expect(spentAfter[0]).toBeLessThanOrEqual(5);
+    // Paced: the first tick spends no more than its quarter of the budget and one contact a variant ran
+    // ahead of its part (only one: the other's share of what was left then no longer paid for a contact).
+    expect(spentAfter[0]).toBeLessThanOrEqual(5 + 8);
     // It contacted someone with each variant, and stopped only once what was left could not pay for a contact.
     const stats = await delivery.stats('small');
     for (const v of stats.variants) expect(v.presented, v.variantId).toBeGreaterThan(0);
     expect(spentAfter.at(-1)).toBe(16);
     // Nobody was asked (and given up over-budget) once a contact no longer fitted.
     expect((await delivery.view('small'))!.leftOut ?? {}).toEqual({});
+    await records.close();
+  });
+
+  it('reaches its audience with a dear variant beside a cheap one: the dear one runs one contact ahead of its part instead of waiting while the cheap one uses the audience up, and repays it', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 8; i++) customer(engine, `C${i}`);
+    // retain-10 at 30 a contact beside data-bonus at 3, a budget of 100 split evenly: a tick's part of
+    // each is 12.5, below one retain-10 contact (before: the bonus reached all 8 while the discount waited, tried nobody).
+    const price = (r: ActionRequestInput) => (r.params?.offerId === 'retain-10' ? 30 : 3);
+    const services = servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: price(r), reason: 'ok' }));
+    const records = await freshRecords();
+    const delivery = campaignDelivery(() => services, records, (offerId) => (offerId === 'retain-10' ? 30 : 3));
+    const variants = [{ id: 'disc', offerId: 'retain-10', channel: 'app' as const }, { id: 'bonus', offerId: 'data-bonus', channel: 'app' as const }];
+    await delivery.open({ campaignId: 'dear', variants, budget: 100, controlShare: 0, endAt: T0 + 60 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    const presented = async () => Object.fromEntries((await delivery.stats('dear')).variants.map((v) => [v.variantId, v.presented]));
+    const tick = async (n: number) => {
+      const before = (await delivery.view('dear'))!;
+      await delivery.apply('dear', { tick: n, shares: { disc: 0.5, bonus: 0.5 }, paused: [], remainingBudget: cents(100 - before.spent - before.reserved) });
+    };
+    await tick(1);
+    // The discount reached a customer at the first tick, one contact ahead of its part; the bonus its
+    // part's worth (12.5 at 3: 4) and one ahead of it, no more.
+    const first = await presented();
+    expect(first.disc).toBe(1);
+    expect(first.bonus).toBeLessThanOrEqual(5);
+    // Its debt (30 - 12.5) is repaid from its next parts before it contacts again: the next tick it waits.
+    await tick(2);
+    expect((await presented()).disc).toBe(1);
+    for (let n = 3; n <= 10; n++) await tick(n);
+    const view = (await delivery.view('dear'))!;
+    expect(view.audienceLeft).toBe(0);
+    expect((await presented()).disc).toBeGreaterThanOrEqual(1);
+    expect(view.spent).toBeLessThanOrEqual(100);
+    // Nobody idle: every variant tried someone.
+    expect(view.idle).toEqual({});
+    await records.close();
+  });
+
+  it('says why an active variant has tried nobody: its share of what is left below one contact, or the audience used up first', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 4; i++) customer(engine, `C${i}`);
+    const services = servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: r.params?.offerId === 'retain-10' ? 30 : 3, reason: 'ok' }));
+    const records = await freshRecords();
+    const delivery = campaignDelivery(() => services, records, (offerId) => (offerId === 'retain-10' ? 30 : 3));
+    const variants = [{ id: 'disc', offerId: 'retain-10', channel: 'app' as const }, { id: 'bonus', offerId: 'data-bonus', channel: 'app' as const }];
+    await delivery.open({ campaignId: 'idle', variants, budget: 100, controlShare: 0, endAt: T0 + 60 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    // At a 10 % share, 10 of 100 never pays for one contact of 30.
+    await delivery.apply('idle', { tick: 1, shares: { disc: 0.1, bonus: 0.9 }, paused: [], remainingBudget: 100 });
+    let view = (await delivery.view('idle'))!;
+    expect(view.idle.disc).toMatch(/^contacted nobody: its share of what the campaign has left \(10 % of 88\.00\) is below one contact \(30\.00 at a typical price/);
+    expect(view.idle.bonus).toBeUndefined();
+    // With a share that pays for a contact but the audience gone, it says so.
+    await delivery.apply('idle', { tick: 2, shares: { disc: 0.5, bonus: 0.5 }, paused: [], remainingBudget: 88 });
+    view = (await delivery.view('idle'))!;
+    expect(view.audienceLeft).toBe(0);
+    expect(view.idle.disc).toMatch(/the audience was used up by the other variants/);
     await records.close();
   });
 

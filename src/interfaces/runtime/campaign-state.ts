@@ -78,6 +78,8 @@ export interface CampaignDeliveryView {
   /** Its close, once it ended: the approvals still waiting then were withdrawn with `reason`, those approved before it booked. */
   readonly closed?: Readonly<CampaignClosed>;
   readonly variants: CampaignStats['variants'];
+  /** Why each active variant that has tried nobody yet has not (`idleVariants`), by variant id. */
+  readonly idle: Readonly<Record<string, string>>;
   /** Its control group's churn, without the customers contacted anyway while held out (`contaminated` says how many and by what). */
   readonly control: (CampaignStats['control'] & { readonly contaminated?: Contamination }) | undefined;
   readonly history: readonly AllocationPoint[];

@@ -41,6 +41,8 @@ interface Variant {
   readonly notContacted: Readonly<Record<string, number>>;
   readonly share: number;
   readonly paused: boolean;
+  /** Why it has tried nobody yet, while active (null once it tried someone). */
+  readonly idle?: string | null;
 }
 interface Detail extends Omit<Brief, 'variants'> {
   readonly guardrails: { budget: number; remainingBudget: number; endAt: string; controlShare: number; minShare: number; maxShiftPerTick: number; tickMs: number; pauseRules: readonly string[] };
@@ -220,7 +222,7 @@ export function CampaignPage({ id }: { id: string }) {
                 <td class="num">
                   {count(v.treatedChurned)} of {count(v.treated)}
                 </td>
-                <td>{v.paused ? 'paused by the guardrails' : 'active'}</td>
+                <td>{v.paused ? 'paused by the guardrails' : v.idle ? <span data-testid="idle">active; {v.idle}</span> : 'active'}</td>
               </tr>
             ))}
           </tbody>
