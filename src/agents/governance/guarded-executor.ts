@@ -95,6 +95,11 @@ export interface GuardedExecutorOptions {
    * it may reach the customer; absent: no contact rules (tests of the policy alone).
    */
   contact?: (request: ActionRequest, now: number) => ContactRefusal | null;
+  /**
+   * Brings what `contact` reads up to date before a request is judged (the control groups another
+   * process has held out since: `HoldoutRegister.fresh`). Absent: nothing to bring.
+   */
+  contactFresh?: (now: number) => Promise<void>;
   ledger: BudgetLedger;
   queue: ApprovalQueue;
   audit: AuditTrail;
@@ -505,6 +510,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
 
   async function decideAndAct(request: ActionRequest, customerKnown: boolean | undefined, approvedBy?: { approvalId: string; by: string }): Promise<GuardedResult> {
     const now = clock.now();
+    if (customerKnown !== false) await options.contactFresh?.(now);
     const policy = currentPolicy();
     const spending = await ledger.standingFor(policy, request, now);
     const contact = customerKnown === false ? null : (options.contact?.(request, now) ?? null);

@@ -3,8 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionRequest } from '../../decisioning/policy/index.js';
+import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy, type ExecuteVerdict } from '../../decisioning/policy/index.js';
+import { ManualClock } from '../../domain/clock.js';
+import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
-import { contaminationOf, holdoutRegister } from './holdout-register.js';
+import { createApprovalQueue } from './approval-queue.js';
+import { createAuditTrail } from './audit-trail.js';
+import { createGuardedExecutor, type ActionExecutor } from './guarded-executor.js';
+import { contaminationOf, HOLDOUTS, holdoutRegister, notingHeldOut } from './holdout-register.js';
 
 const T0 = Date.parse('2026-12-08T08:00:00Z');
 const dirs: string[] = [];
@@ -52,6 +58,79 @@ describe('the holdout register', () => {
     expect(contacts.map((c) => c.requestId)).toEqual(['care-9']);
     expect(contaminationOf(contacts, ['C1', 'C2'])).toEqual({ count: 1, by: { 'human care-1: discount retain-10': 1 }, customerIds: ['C1'] });
     expect(contaminationOf(contacts, ['C2'])).toBeUndefined();
+    await store.close();
+  });
+
+  it("refuses a held-out customer's automated contact on a process that read the holds before another process placed the hold (a partition worker's executor)", async () => {
+    const store = await records();
+    const gdir = mkdtempSync(join(tmpdir(), 'holdouts-gov-'));
+    dirs.push(gdir);
+    const governance = await openGovernanceStore({ kind: 'sqlite', dataDir: gdir });
+    const clock = new ManualClock(T0 + 60_000);
+    // Worker 1 read the holds at its start: none then.
+    const here = holdoutRegister(store);
+    await here.load(T0);
+    const acted: string[] = [];
+    const executor: ActionExecutor = async (r) => (acted.push(r.id), { ok: true });
+    const guarded = createGuardedExecutor({
+      policy: parseActionPolicy(DEFAULT_ACTION_POLICY),
+      contact: (r, now) => here.refusal(r, now),
+      contactFresh: (now) => here.fresh(now),
+      ledger: createBudgetLedger(governance),
+      queue: createApprovalQueue(governance, clock),
+      audit: createAuditTrail(governance, clock),
+      executor: notingHeldOut(executor, here, () => clock.now()),
+      clock,
+    });
+    // Worker 2 holds C1 out as its churn-prevention run's control, after worker 1 started.
+    await holdoutRegister(store).hold({ flow: 'churn-prevention', runId: 'churn-prevention-p1', from: T0, until: T0 + 30 * 86_400_000, customerIds: ['C1'] });
+    const offer = { actionClass: 'offer', channel: 'app', domain: 'campaigns', actor: { kind: 'agent', id: 'campaign-manager' }, why: { summary: 'campaign spring' } };
+    // Before: worker 1 judged on the holds of its start, and the campaign's offer went out.
+    const r = await guarded.execute({ ...offer, id: 'cmp:spring:C1', customerId: 'C1', params: { offerId: 'data-bonus', campaignId: 'spring' } });
+    expect(r).toMatchObject({ status: 'refused', verdict: { guardrail: 'held-out' } });
+    expect(r.reason).toContain('churn-prevention churn-prevention-p1');
+    // Another customer is contacted, and the holds were read again only once.
+    expect((await guarded.execute({ ...offer, id: 'cmp:spring:C2', customerId: 'C2', params: { offerId: 'data-bonus', campaignId: 'spring' } })).status).toBe('executed');
+    expect(acted).toEqual(['cmp:spring:C2']);
+    await governance.close();
+    await store.close();
+  });
+
+  it("notes a held-out customer's contact before it is made: a crash right after the act keeps the note, an act the back end did not do forgets it", async () => {
+    const store = await records();
+    const run = { flow: 'campaign' as const, runId: 'nc-retention' };
+    const register = holdoutRegister(store);
+    await register.hold({ ...run, from: T0, until: T0 + 1000, customerIds: ['C1', 'C2'] });
+    const verdict = {} as ExecuteVerdict;
+    // The process dies once the back end acted, before the executor's answer: the note is there (before: written after, lost).
+    const dying = notingHeldOut(async () => {
+      throw new Error('process died');
+    }, register, () => T0 + 10);
+    await expect(dying(request({ id: 'care-1', customerId: 'C1', actor: { kind: 'human', id: 'care-1' } }), verdict)).rejects.toThrow('process died');
+    // The back end refused it: nothing was done, nothing noted.
+    const refusing = notingHeldOut(async () => ({ ok: false, error: 'no such offer' }), register, () => T0 + 10);
+    expect(await refusing(request({ id: 'care-2', customerId: 'C2', actor: { kind: 'human', id: 'care-1' } }), verdict)).toMatchObject({ ok: false });
+    expect((await register.contactsOf(run)).map((c) => c.requestId)).toEqual(['care-1']);
+    // A note that cannot be written fails the act before anything is done.
+    let called = false;
+    const broken = notingHeldOut(async () => ((called = true), { ok: true }), { noteContact: async () => Promise.reject(new Error('store down')), forgetContact: async () => undefined }, () => T0 + 10);
+    expect(await broken(request({ id: 'care-3', customerId: 'C2', actor: { kind: 'human', id: 'care-1' } }), verdict)).toMatchObject({ ok: false, error: expect.stringContaining('store down') });
+    expect(called).toBe(false);
+    await store.close();
+  });
+
+  it('deletes the holds that ended when it reads them, and keeps the contacts their runs report', async () => {
+    const store = await records();
+    const run = { flow: 'campaign' as const, runId: 'over' };
+    const register = holdoutRegister(store);
+    await register.hold({ ...run, from: T0, until: T0 + 1000, customerIds: ['C1'] });
+    await register.hold({ flow: 'campaign', runId: 'going', from: T0, until: T0 + 5000, customerIds: ['C2'] });
+    await register.noteContact(request({ id: 'care-1', customerId: 'C1', actor: { kind: 'human', id: 'care-1' } }), T0 + 10);
+    await register.load(T0 + 2000);
+    expect((await store.list(HOLDOUTS)).map((r) => r.id)).toEqual(['campaign:going']);
+    expect(register.heldBy('C1', T0 + 500)).toBeUndefined();
+    expect(register.heldBy('C2', T0 + 2500)).toMatchObject({ runId: 'going' });
+    expect((await register.contactsOf(run)).map((c) => c.requestId)).toEqual(['care-1']);
     await store.close();
   });
 });

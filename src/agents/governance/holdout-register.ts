@@ -1,7 +1,9 @@
 import { contactKindOf } from '../../decisioning/action-contact.js';
 import type { ContactRefusal } from '../../decisioning/contact-policy.js';
 import type { ActionRequest } from '../../decisioning/policy/index.js';
+import { randomUUID } from 'node:crypto';
 import { fnv1a32 } from '../../domain/string-hash.js';
+import type { ActionExecutor } from './guarded-executor.js';
 import type { RecordStore } from '../../store/record-store.js';
 
 /**
@@ -52,6 +54,13 @@ export interface HoldoutContact extends RunRef {
 
 /** Where the holds are kept (one record per run, `flow:runId`). */
 export const HOLDOUTS = 'holdouts';
+/**
+ * Where the last change of the holds is stamped (one record, `STAMP_ID`): a process reads this one
+ * record before judging a contact and reads the holds again only when another process has changed
+ * them since (`fresh`).
+ */
+export const HOLDOUTS_STAMP = 'holdouts-stamp';
+const STAMP_ID = 'latest';
 /** Where the contacts of held-out customers are kept (by run hash, customer and request). */
 export const HOLDOUT_CONTACTS = 'holdout-contacts';
 /** Page size of the reads at load: the record store's largest. */
@@ -73,16 +82,28 @@ const contactPrefix = (r: RunRef) => `${fnv1a32(runKey(r)).toString(36)}|`;
 
 /** The holdout register over the record store. */
 export interface HoldoutRegister {
-  /** Reads the holds still standing at `now` from the store (at start; again on a process that does not hold the runs itself). */
+  /**
+   * Reads the holds still standing at `now` from the store, in place of those known (at start; again
+   * before a run draws), and deletes those that ended by `now` from it: nobody reads them any more (a
+   * run's contaminated control is read from its contacts, kept).
+   */
   load(now: number): Promise<void>;
+  /**
+   * Reads the holds again when another process changed them since they were last read (one record
+   * read otherwise): what the guarded executor calls before judging a contact, so a hold placed on
+   * another partition worker after this one started is seen (before, only those read at its start were).
+   */
+  fresh(now: number): Promise<void>;
   /** Registers (or replaces: safe to repeat) a run's control group. */
   hold(holdout: Holdout): Promise<void>;
   /** The run holding the customer out at `at`, other than `except`, or undefined. */
   heldBy(customerId: string, at: number, except?: RunRef): (RunRef & { until: number }) | undefined;
   /** The contact rule for an automated marketing contact of a customer another run holds out (null for a person's, the holder's own, and non-marketing ones). */
   refusal(request: ActionRequest, at: number): ContactRefusal | null;
-  /** Notes an executed contact of a customer another run held out at `at` (nothing for others). Safe to repeat. */
-  noteContact(request: ActionRequest, at: number): Promise<void>;
+  /** Notes a contact of a customer another run held out at `at` (nothing for others); answers the note's key, or undefined when none was needed. Safe to repeat. */
+  noteContact(request: ActionRequest, at: number): Promise<string | undefined>;
+  /** Forgets a note (`noteContact`'s key) whose contact was not made after all. */
+  forgetContact(key: string): Promise<void>;
   /** The contacts of a run's held-out customers by others, oldest first. */
   contactsOf(run: RunRef): Promise<HoldoutContact[]>;
 }
@@ -102,17 +123,37 @@ export function holdoutRegister(records: RecordStore): HoldoutRegister {
     const hold = byCustomer.get(customerId)?.find((h) => h.from <= at && at < h.until && !sameRun(h, except));
     return hold && { flow: hold.flow, runId: hold.runId, until: hold.until };
   };
-  return {
-    async load(now) {
-      for (let after: string | undefined; ; ) {
-        const page = await records.list<Holdout>(HOLDOUTS, { limit: PAGE, ...(after ? { after } : {}) });
-        for (const r of page) if (r.body.until > now) index(r.body);
-        if (page.length < PAGE) break;
-        after = page[page.length - 1].id;
+  /** The stamp of the holds as last read (undefined: never read, or none stamped yet). */
+  let readStamp: string | undefined;
+  const stampNow = async () => (await records.get<{ stamp: string }>(HOLDOUTS_STAMP, STAMP_ID))?.body.stamp;
+  const load = async (now: number) => {
+    // The stamp first: a change made while the holds are read leaves a newer stamp, read again next time.
+    const stamp = await stampNow();
+    const standing: Holdout[] = [];
+    const ended: string[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await records.list<Holdout>(HOLDOUTS, { limit: PAGE, ...(after ? { after } : {}) });
+      for (const r of page) {
+        if (r.body.until > now) standing.push(r.body);
+        else ended.push(r.id);
       }
+      if (page.length < PAGE) break;
+      after = page[page.length - 1].id;
+    }
+    byCustomer.clear();
+    for (const h of standing) index(h);
+    for (const id of ended) await records.delete(HOLDOUTS, id);
+    readStamp = stamp;
+  };
+  return {
+    load,
+    async fresh(now) {
+      if ((await stampNow()) !== readStamp) await load(now);
     },
     async hold(h) {
       await records.put(HOLDOUTS, runKey(h), { flow: h.flow, runId: h.runId, from: h.from, until: h.until, customerIds: [...h.customerIds] });
+      // Stamped after the hold is kept, so a process that reads the stamp and then the holds sees it.
+      await records.put(HOLDOUTS_STAMP, STAMP_ID, { stamp: randomUUID() });
       index(h);
     },
     heldBy,
@@ -126,10 +167,10 @@ export function holdoutRegister(records: RecordStore): HoldoutRegister {
       };
     },
     async noteContact(request, at) {
-      if (!request.customerId || contactKindOf(request) !== 'marketing') return;
+      if (!request.customerId || contactKindOf(request) !== 'marketing') return undefined;
       const by = runOfRequest(request);
       const hold = heldBy(request.customerId, at, by);
-      if (!hold) return;
+      if (!hold) return undefined;
       const offerId = request.params.offerId;
       const contact: HoldoutContact = {
         flow: hold.flow,
@@ -142,7 +183,12 @@ export function holdoutRegister(records: RecordStore): HoldoutRegister {
         ...(by ? { by } : {}),
         at,
       };
-      await records.put(HOLDOUT_CONTACTS, `${contactPrefix(hold)}${request.customerId}|${fnv1a32(request.id).toString(36)}`, contact);
+      const key = `${contactPrefix(hold)}${request.customerId}|${fnv1a32(request.id).toString(36)}`;
+      await records.put(HOLDOUT_CONTACTS, key, contact);
+      return key;
+    },
+    async forgetContact(key) {
+      await records.delete(HOLDOUT_CONTACTS, key);
     },
     async contactsOf(run) {
       const out: HoldoutContact[] = [];
@@ -155,6 +201,29 @@ export function holdoutRegister(records: RecordStore): HoldoutRegister {
       }
       return out.sort((a, b) => a.at - b.at);
     },
+  };
+}
+
+/**
+ * The executor that carries out contacts, noting first each one of a customer another run holds out
+ * (`noteContact`), and forgetting the note when the back end answers that nothing was done. Noted
+ * after the act, a crash between the two lost the note and the run measured a contacted customer as
+ * control; noted before, a crash leaves a note of a contact that may not have been made, which only
+ * takes that customer out of the control's count. A note that cannot be written fails the act (nothing
+ * is done), rather than making a contact the run would not know of.
+ */
+export function notingHeldOut(executor: ActionExecutor, register: Pick<HoldoutRegister, 'noteContact' | 'forgetContact'>, now: () => number): ActionExecutor {
+  return async (request, verdict) => {
+    let key: string | undefined;
+    try {
+      key = await register.noteContact(request, now());
+    } catch (err) {
+      return { ok: false, error: `the customer is held out as a control group and the contact could not be noted against it (${err instanceof Error ? err.message : String(err)}); nothing was done, try again` };
+    }
+    const outcome = await executor(request, verdict);
+    // Nothing was done: the note goes. A failure to forget it leaves a note too many, the safe side.
+    if (!outcome.ok && key !== undefined) await register.forgetContact(key).catch(() => undefined);
+    return outcome;
   };
 }
 

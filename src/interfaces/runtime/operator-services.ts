@@ -15,7 +15,7 @@ import { reportingExecutor } from '../../agents/governance/action-report.js';
 import { startOutcomeWatch } from '../../agents/governance/outcome-watch.js';
 import { acceptedAtAmong, answerAmong, createOfferSettler, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
-import { holdoutRegister, type HoldoutRegister } from '../../agents/governance/holdout-register.js';
+import { holdoutRegister, notingHeldOut, type HoldoutRegister } from '../../agents/governance/holdout-register.js';
 import { startOfferSettlement } from '../../agents/governance/offer-settlement-sweep.js';
 import { openActionPolicySettings, type ActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
@@ -236,11 +236,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
    * A marketing contact carried out while another run held the customer out (a person's, or one
    * asked before the hold) is noted for that run's report. Never fails the act: it is done.
    */
-  const noteHeldOut: ActionExecutor = async (request, verdict) => {
-    const outcome = await executor(request, verdict);
-    if (outcome.ok) await holdouts.noteContact(request, world.now()).catch((err: Error) => o.log(`holdouts: the contact ${request.id} of ${request.customerId} was carried out but not noted against the control group holding them (${err.message}); its report will count them in`));
-    return outcome;
-  };
+  const noteHeldOut: ActionExecutor = notingHeldOut(executor, holdouts, () => world.now());
   // Offers paid on acceptance wait for the customer's answer with that part reserved (docs/policy.md, "Budgets").
   const settlements = offerSettlementBook(records);
   const guarded = createGuardedExecutor({
@@ -252,6 +248,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     facts: twinFields(twins.engine, intelligence.scoreFields),
     // An automated marketing contact of a customer another run holds out is refused first (`held-out`).
     contact: (request, now) => holdouts.refusal(request, now) ?? decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),
+    // The holds read again when another process (a partition worker) placed one since: one record read a contact otherwise.
+    contactFresh: (now) => holdouts.fresh(now),
     ledger,
     settlements,
     queue: approvals,
