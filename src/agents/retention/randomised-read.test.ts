@@ -49,6 +49,10 @@ describe('the randomised read: exploit what the comparison shows, explore a pair
     expect(new Set(ids).size).toBe(ids.length);
     expect(plan.exploration.valueOfInformation).toBeGreaterThan(plan.exploration.cost);
     expect(plan.exploration.perfectInformation).toBeGreaterThan(plan.exploration.valueOfInformation);
+    // Exploited and explored contacts together stay within the budget.
+    expect(plan.exploit.length + plan.explore.length).toBeLessThanOrEqual(options.budget);
+    const tight = planRandomisedRead(unsure, candidates, { ...options, budget: 12, explorationSlots: 40 });
+    expect(tight.exploit.length + tight.explore.length).toBeLessThanOrEqual(12);
     // With the window's 3 months left the batch's read would come too late for any campaign.
     const late = planRandomisedRead(unsure, candidates, { ...options, monthsLeft: 3 });
     expect(late.explore).toEqual([]);

@@ -39,7 +39,7 @@ export interface RandomisedReadOptions {
   readonly budget: number;
   /** A month's whole budget: what the read, once known, plans each later month (B(θ)). */
   readonly monthlyBudget: number;
-  /** Customers the exploring batch may contact (its held-out half comes free). */
+  /** Customers the exploring batch may contact (its held-out half comes free), beside the read's exploited ones: together never past `budget`. */
   readonly explorationSlots: number;
   readonly contactCost: number;
   /** Months an offer's effect lasts: the window over which an episode's churn is read. */
@@ -123,7 +123,8 @@ export function planRandomisedRead(model: PilotUplift, candidates: readonly Upli
   const none = { customers: 0, valueOfInformation: 0, cost: 0, perfectInformation: 0, monthsOfUse: 0 };
   const U = Math.max(0, Math.floor(o.monthsLeft - H));
   const rest = candidates.filter((c) => !exploited.has(c.customerId));
-  if (U === 0 || o.explorationSlots === 0 || rest.length < 2) return { exploit: decision.contact, explore: [], exploreHeldOut: [], exploration: { ...none, monthsOfUse: U }, effects };
+  const slots = Math.min(o.explorationSlots, o.budget - decision.contact.length);
+  if (U === 0 || slots <= 0 || rest.length < 2) return { exploit: decision.contact, explore: [], exploreHeldOut: [], exploration: { ...none, monthsOfUse: U }, effects };
 
   const draws = resample(model.draws, PREPOSTERIOR_DRAWS);
   const base = { ...model, draws };
@@ -147,7 +148,7 @@ export function planRandomisedRead(model: PilotUplift, candidates: readonly Upli
   const perfectInformation = meanBestPlan(base, candidates, o.monthlyBudget, o.contactCost, H) - B0;
   let best: { n: number; voi: number; cost: number } | null = null;
   for (const n of BATCH_SIZES) {
-    if (n > o.explorationSlots || 2 * n > valued.length) break;
+    if (n > slots || 2 * n > valued.length) break;
     const batch = valued.slice(0, 2 * n);
     const contacted = batch.filter((_, i) => i % 2 === 0);
     // Expected churns the batch adds to the comparison over its window (both halves: each arm's churn is read).
