@@ -96,14 +96,19 @@ export const MIN_TWIN_ANSWERS = 50;
  */
 export function twinAnswersModel(source: TwinSource, engine: TwinEngine, kind: OfferKind = 'discount'): AcceptanceModel | null {
   const rows: AnswerRow[] = [];
-  source.forEach((id, f, p) => {
-    const a = engine.contactRecord(id)?.byKind[kind];
-    if (!a || a.accepted + a.declined + a.ignored === 0) return;
-    const x = acceptanceCovariates(f, p);
-    for (let k = 0; k < a.accepted; k++) rows.push({ offer: 0, x, y: 1 });
-    for (let k = 0; k < a.declined + a.ignored; k++) rows.push({ offer: 0, x, y: 0 });
-  });
+  source.forEach((id, f, p) => rows.push(...answerRowsOf(engine, id, f, p, kind)));
   return rows.length >= MIN_TWIN_ANSWERS ? fitAcceptanceModel(rows, 1) : null;
+}
+
+/** A twin's answers to offers of `kind` as rows of the acceptance model, at its covariates now (none when it gave none). */
+export function answerRowsOf(engine: TwinEngine, id: string, f: Float64Array, p: number, kind: OfferKind = 'discount'): AnswerRow[] {
+  const a = engine.contactRecord(id)?.byKind[kind];
+  if (!a || a.accepted + a.declined + a.ignored === 0) return [];
+  const x = acceptanceCovariates(f, p);
+  const rows: AnswerRow[] = [];
+  for (let k = 0; k < a.accepted; k++) rows.push({ offer: 0, x, y: 1 });
+  for (let k = 0; k < a.declined + a.ignored; k++) rows.push({ offer: 0, x, y: 0 });
+  return rows;
 }
 
 /**

@@ -15,5 +15,5 @@ export { revenueSd, RevenueLedger, type RevenueRecord, type RevenueSdOptions } f
 export { ACCEPTANCE_COVARIATES, acceptanceCovariates, acceptProbability, fitAcceptanceModel, twinAnswersModel, withAcceptanceModel, MIN_TWIN_ANSWERS, type AcceptanceModel, type AnswerRow } from './acceptance-fit.js';
 export { GROUP_LEVEL_PRIOR_SD, groupLevel, latestWindow, withGroupLevels, type GroupLevel, type LatestWindow } from './group-level.js';
 export { contractEndsWithin, DECAY_BANDS, DECAY_PRIOR, DECAY_QUANTILES, decayLevel, type DecayBand, type HazardDecay } from './hazard-decay.js';
-export { operatorTwinSource, type LabChurnModel, type OperatorEvidence } from './operator-source.js';
+export { operatorTwinSource, type KeepTwin, type LabChurnModel, type OperatorEvidence } from './operator-source.js';
 export { ERROR_PARTS, errorBreakdown, summariseBreakdowns, type ErrorBreakdown, type ErrorBreakdownSummary, type ErrorParts, type RealisedOutcome } from './error-breakdown.js';

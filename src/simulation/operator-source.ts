@@ -2,9 +2,12 @@ import { createChurnScorer, recalibratedScorer } from '../intelligence/live/chur
 import type { TabularModelDocument } from '../intelligence/model/model-document.js';
 import type { ChurnModelMetadata } from '../intelligence/twin-training/train-churn-from-twins.js';
 import type { TwinEngine } from '../twin/twin-engine.js';
-import { twinAnswersModel, withAcceptanceModel } from './acceptance-fit.js';
+import { acceptanceCovariates, answerRowsOf, fitAcceptanceModel, MIN_TWIN_ANSWERS, type AnswerRow } from './acceptance-fit.js';
 import type { RevenueLedger } from './revenue-noise.js';
-import { twinSource, type TwinSource } from './twin-population.js';
+import { arraySource, twinSource, type TwinSource } from './twin-population.js';
+
+/** Which active twins a lab's scenarios see (an intent's segment): the others are read for the acceptance model only. */
+export type KeepTwin = (id: string, features: Float64Array) => boolean;
 
 /**
  * The population an operator's lab simulates over (the server's, `twinloop simulate FILE`): its
@@ -36,15 +39,31 @@ export interface LabChurnModel {
  * when the model has one), as `simulate validate` predicts with: a model's top scores are partly
  * luck and come out too high later. A scenario's group then churns at the level the model's fall
  * after a pick gives over its horizon (`hazardDecay`, when the model has one), as `simulate
- * validate` predicts with too.
+ * validate` predicts with too. The twins are read once, when it is called (a snapshot: the
+ * scenarios of one run see one population); `keep` restricts the scenarios to some of them (an
+ * intent's segment: its draws then loop over the segment's customers, not the operator's), while
+ * the acceptance model still reads every active twin's answers.
  */
-export function operatorTwinSource(engine: TwinEngine, churn: LabChurnModel, evidence: OperatorEvidence = {}): TwinSource {
+export function operatorTwinSource(engine: TwinEngine, churn: LabChurnModel, evidence: OperatorEvidence = {}, keep?: KeepTwin): TwinSource {
   const revenue = evidence.revenue;
   const scorer = recalibratedScorer(createChurnScorer(churn.document), churn.metadata.outOfTime);
-  const source = twinSource(engine, scorer, churn.metadata.horizonDays, {
+  const live = twinSource(engine, scorer, churn.metadata.horizonDays);
+  // One pass over the twins: each active twin's features and score are computed once; those the
+  // scenarios see are kept, and every answer to an offer feeds the acceptance model. The lab read the
+  // population three times (the answers, the shifts, the scenarios) and an intent's planning once per
+  // batch of candidates, however small its segment: minutes of a busy server's time per planning.
+  const rows: { id: string; features: Float64Array; probability: number }[] = [];
+  const answers: AnswerRow[] = [];
+  live.forEach((id, f, p) => {
+    if (evidence.answers) answers.push(...answerRowsOf(engine, id, f, p));
+    if (!keep || keep(id, f)) rows.push({ id, features: Float64Array.from(f), probability: p });
+  });
+  const model = answers.length >= MIN_TWIN_ANSWERS ? fitAcceptanceModel(answers, 1) : null;
+  const shifts = model ? new Map(rows.map((r) => [r.id, model.shift(acceptanceCovariates(r.features, r.probability))])) : null;
+  return {
+    ...arraySource(rows, churn.metadata.horizonDays, scorer),
     ...(revenue && revenue.size > 0 ? { revenueSd: revenue.sd(engine.eventClock) } : {}),
     ...(churn.metadata.hazardDecay ? { hazardDecay: churn.metadata.hazardDecay } : {}),
-  });
-  const model = evidence.answers ? twinAnswersModel(source, engine) : null;
-  return model ? withAcceptanceModel(source, model) : source;
+    ...(shifts ? { acceptanceShift: (id: string) => shifts.get(id) ?? 0 } : {}),
+  };
 }

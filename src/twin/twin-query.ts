@@ -81,6 +81,22 @@ export function countTwins(engine: TwinEngine, filterLists: readonly (readonly F
   return counts;
 }
 
+/**
+ * One twin tested against filters, its features read by the caller (a walk that reads them for more
+ * than the test) and the extra fields read here only when a filter names one.
+ */
+export function twinMatcher(filters: readonly FeatureFilter[], extra?: ExtraFields): (customerId: string, features: Float64Array) => boolean {
+  const fields = queryFields(extra);
+  const test = compileFilters(filters, fields);
+  const withExtra = extra !== undefined && readsExtraFields(filters, fields);
+  const vec = new Float64Array(fields.names.length);
+  return (customerId, features) => {
+    vec.set(features.subarray(0, FEATURE_COUNT));
+    if (withExtra) extra.read(customerId, vec, FEATURE_COUNT);
+    return test(vec);
+  };
+}
+
 /** The ids of every twin that passes the filters, in slot order (the whole population for no filter). */
 export function twinIdsWhere(engine: TwinEngine, filters: readonly FeatureFilter[], extra?: ExtraFields): string[] {
   const fields = queryFields(extra);

@@ -98,8 +98,10 @@ export interface ExpectationProgress {
   /** The 90 % interval of `current` when it is an estimate (`Observation.ranges`). */
   readonly currentRange?: { readonly low: number; readonly high: number };
   /**
-   * Why a value that meets the target by its point estimate is not shown to: its interval's worse
-   * end misses it, or it is an estimate with no interval ("not yet readable").
+   * Why a value that meets the target by its point estimate is not shown to (its interval's worse
+   * end misses it, or it is an estimate with no interval: "not yet readable"), or, at the horizon,
+   * why one that misses it by its point estimate is not shown to miss it (its interval's better end
+   * meets it, or it came with none: "not yet readable").
    */
   readonly notShown?: string;
   /** Where the current pace leads at the horizon. */
@@ -185,7 +187,17 @@ function progressOf(e: IntentExpectation, outcome: PlanOutcome, observed: Observ
     return meetsTarget(e, worse) ? undefined : `${round(current)} meets the target but its 90% interval's worse end ${round(worse)} does not`;
   };
   if (horizonReached) {
-    if (!meetsTarget(e, current)) return { ...withValues, status: 'off-track' };
+    if (!meetsTarget(e, current)) {
+      // A miss is shown as a hit is: an estimate whose 90 % interval's better end still meets the
+      // target (or that came with no interval) is not read as missed on its point. A month's campaign
+      // with 11 held out, none churned, ended "off-track" on a net value of −57 whose interval ran from −2,449 to 14,903.
+      const better = range ? (e.targetCondition === 'atMost' ? range.low : range.high) : undefined;
+      if (isEstimate(e) && (better === undefined || meetsTarget(e, better))) {
+        const why = better === undefined ? `came with no 90% interval (${observed.basis ?? 'no basis given'})` : `its 90% interval's better end ${round(better)} meets it`;
+        return { ...withValues, status: 'at-risk', notShown: `not yet readable: ${round(current)} misses the target by its point estimate, but ${e.targetName} is an estimate and ${why}` };
+      }
+      return { ...withValues, status: 'off-track' };
+    }
     // The final verdict of an estimate: achieved only when its interval's worse end meets the
     // target too; a point estimate that meets it with an interval that does not, or with none, is not shown.
     const notShown = unshown();

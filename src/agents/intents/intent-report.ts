@@ -4,7 +4,7 @@ import type { Plan } from './intent-planner.js';
 import type { IntentEvent, IntentRecord } from './intent-store.js';
 import type { PolicyMode } from '../../decisioning/policy/index.js';
 import { intentHorizonEnd, type LifecycleStatus } from './intent-schema.js';
-import { workInProgress, type IntentWork } from './intent-lifecycle.js';
+import { intentStage, workInProgress, type IntentStage, type IntentWork } from './intent-lifecycle.js';
 import type { ResolvedSegment } from './segment-resolution.js';
 
 /**
@@ -16,6 +16,8 @@ export interface IntentReport {
   readonly intentId: string;
   readonly name: string;
   readonly lifecycleStatus: LifecycleStatus;
+  /** Where it stands as a person reads it: awaiting approval (by whom, since when), acting, missed, not yet readable… */
+  readonly stage: IntentStage;
   readonly policyMode: PolicyMode;
   /** ISO date-time. */
   readonly generatedAt: string;
@@ -72,6 +74,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
     intentId: intent.id,
     name: intent.name,
     lifecycleStatus: intent.lifecycleStatus,
+    stage: intentStage(record, now, horizonEndsAt),
     policyMode: intent.policyMode,
     generatedAt: new Date(now).toISOString(),
     ...(assessed ? { status: assessed.status } : record.plan ? { status: record.plan.selection === 'meets-expectations' ? 'on-track' : 'at-risk' } : {}),

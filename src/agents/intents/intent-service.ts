@@ -3,10 +3,10 @@ import type { Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { assess, MIN_ELAPSED_SHARE, type Assessment, type Observation } from './intent-assessment.js';
 import { DAY_MS } from '../../domain/time.js';
-import { canMove, isFinal, workInProgress } from './intent-lifecycle.js';
+import { canMove, intentStage, isFinal, workInProgress, type IntentStage } from './intent-lifecycle.js';
 import { alternativesOf, planIntent, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
 import { buildIntentReport, type IntentReport } from './intent-report.js';
-import { formatIntentIssues, horizonDays, intentHorizonEnd, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus } from './intent-schema.js';
+import { formatIntentIssues, horizonDays, intentHorizonEnd, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus, type Segment } from './intent-schema.js';
 import { upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
 import { parseIntentText } from './intent-text-parser.js';
 import { resolveSegment, type CountSegments, type SegmentSuggestion } from './segment-resolution.js';
@@ -32,6 +32,14 @@ export type StopExecution = (executionId: string, reason: string) => Promise<voi
 /** Governance hook: may refuse an execution with a reason (policy and audit plug in here). */
 export type AuthorizeExecution = (intent: Intent, plan: Plan, approvedBy: string | undefined) => Promise<{ allowed: true } | { allowed: false; reason: string }>;
 
+/** A segment's customers read once for a planning, and the simulations over them. */
+export interface PlanningPopulation {
+  /** The segment's active customers the simulations see. */
+  readonly size: number;
+  readonly simulate: SimulatePlan;
+  readonly simulateMany: SimulatePlans;
+}
+
 /** What the service needs. */
 export interface IntentServiceDeps {
   readonly store: IntentStore;
@@ -51,6 +59,14 @@ export interface IntentServiceDeps {
    * it (tests of the planner alone) segments are taken as they are.
    */
   readonly countSegments?: CountSegments;
+  /**
+   * Reads the segment's customers once for a whole planning (the server: their twins scored, in
+   * memory) and simulates the candidate plans over them alone: a planning read the operator's whole
+   * population for the count and again for each batch of candidates, and its draws looped over
+   * every twin, the segment's few hundred among 20,000. Without it, `simulate`/`simulateMany` and
+   * `countSegments` are used as they are.
+   */
+  readonly planningPopulation?: (segment: Segment) => Promise<PlanningPopulation>;
   /** The fewest customers a segment may hold to be planned for; default MIN_SEGMENT_SIZE. */
   readonly minSegmentSize?: number;
   /**
@@ -128,6 +144,8 @@ export interface IntentService {
   report(id: string): Promise<IntentReport>;
   cancel(id: string, reason?: string): Promise<IntentRecord>;
   get(id: string): Promise<IntentRecord>;
+  /** Where an intent stands now as a person reads it (`intentStage` on the service's clock). */
+  stageOf(record: IntentRecord): IntentStage;
   list(): Promise<IntentRecord[]>;
   /**
    * Hears every intent stored by this service, with the record as it was before (undefined for a
@@ -257,9 +275,11 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   const maybeAccept = async (r: IntentRecord, accept: boolean | undefined) => (accept ? withEvent(moved(r, 'accepted'), 'accepted', 'accepted on creation') : r);
 
   const choosePlan = async (intent: Intent, round: number): Promise<ChosenPlan | Refusal> => {
-    const resolved = deps.countSegments ? await resolveSegment(intent.segment, deps.countSegments, { minSize: deps.minSegmentSize, now: clock() }) : undefined;
+    const population = deps.planningPopulation ? await deps.planningPopulation(intent.segment) : undefined;
+    const resolved = deps.countSegments ? await resolveSegment(intent.segment, deps.countSegments, { minSize: deps.minSegmentSize, now: clock(), ...(population ? { size: population.size } : {}) }) : undefined;
     if (resolved && !resolved.ok) return { ok: false, reason: resolved.reason, closest: resolved.closest };
-    const selection = await planIntent(intent, { ...deps.planner, simulate: deps.simulate, ...(deps.simulateMany ? { simulateMany: deps.simulateMany } : {}), idPrefix: `${intent.id}-r${round}-p` });
+    const simulateMany = population?.simulateMany ?? deps.simulateMany;
+    const selection = await planIntent(intent, { ...deps.planner, simulate: population?.simulate ?? deps.simulate, ...(simulateMany ? { simulateMany } : {}), idPrefix: `${intent.id}-r${round}-p` });
     if (selection.status === 'no-plan') return { ok: false, reason: selection.reason };
     return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(resolved ? { segment: resolved.segment } : {}), alternatives: alternativesOf(intent, selection) };
   };
@@ -536,6 +556,10 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     },
     async report(id) {
       return buildIntentReport(await load(id), clock());
+    },
+    stageOf(record) {
+      const now = clock();
+      return intentStage(record, now, intentHorizonEnd(record.intent, now));
     },
     async cancel(id, reason = 'cancelled by request') {
       const r = await load(id);

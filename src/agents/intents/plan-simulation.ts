@@ -50,10 +50,10 @@ const assisted = (a: PlannedAction) => a.templateId === 'retention-offer-assiste
 /**
  * The scenarios of a plan (one per action); `horizonMonths` from the intent's horizon. `draws`
  * (default PLAN_DRAWS) fewer for the planner's screening pass: the lab seeds each draw by its
- * number, so they are the full run's first draws.
+ * number, so they are the full run's first draws. `target` (default the segment's conditions) is
+ * empty when the lab's population holds the segment's customers alone (a planning's one read).
  */
-export function planScenarios(plan: Plan, horizonMonths: number, offers: (offerId: string) => OfferAssumption | undefined, draws: number = PLAN_DRAWS): Scenario[] {
-  const target = segmentConditions(plan.segment);
+export function planScenarios(plan: Plan, horizonMonths: number, offers: (offerId: string) => OfferAssumption | undefined, draws: number = PLAN_DRAWS, target: readonly FeatureFilter[] = segmentConditions(plan.segment)): Scenario[] {
   const raw = plan.actions.map((a, i) => {
     const offer = a.offerId ? offers(a.offerId) : undefined;
     // A message template is sent as the catalogue offering of its id (a check-in): its effect is the catalogue's.

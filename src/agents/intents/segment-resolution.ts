@@ -118,15 +118,18 @@ function nearby(segment: Segment): { segment: Segment; description: string; chan
 }
 
 /**
- * Resolves a segment against the twins: its size now, refused when under `minSize` with the
- * closest segments that hold at least `minSize` (one change away, else two; largest first), or,
- * when none does, the largest of them that hold anyone at all.
+ * Resolves a segment against the twins: its size now (`size` when the caller counted it already),
+ * refused when under `minSize` with the closest segments that hold at least `minSize` (one change
+ * away, else two; largest first), or, when none does, the largest of them that hold anyone at all.
  */
-export async function resolveSegment(segment: Segment, count: CountSegments, options: { minSize?: number; now: number }): Promise<SegmentResolution> {
+export async function resolveSegment(segment: Segment, count: CountSegments, options: { minSize?: number; now: number; size?: number }): Promise<SegmentResolution> {
   const minSize = options.minSize ?? MIN_SEGMENT_SIZE;
-  const candidates = nearby(segment);
-  const [size, ...sizes] = await count([audienceFilters(segment), ...candidates.map((c) => audienceFilters(c.segment))]);
   const description = describeSegment(segment);
+  // Counted already (a planning's one read of the population): the twins are read again only to name the closest segments.
+  if (options.size !== undefined && options.size >= minSize) return { ok: true, segment: { description, filters: audienceFilters(segment), size: options.size, resolvedAt: options.now } };
+  const candidates = nearby(segment);
+  const [counted, ...sizes] = await count([audienceFilters(segment), ...candidates.map((c) => audienceFilters(c.segment))]);
+  const size = options.size ?? counted;
   if (size >= minSize) return { ok: true, segment: { description, filters: audienceFilters(segment), size, resolvedAt: options.now } };
   const sized = candidates.map((c, i) => ({ ...c, size: sizes[i] }));
   const bySize = (a: { size: number }, b: { size: number }) => b.size - a.size;

@@ -56,6 +56,9 @@ export function registerIntentCommand(program: Command): void {
             })
           : sent;
         process.stdout.write(`${JSON.stringify(answer, null, opts.json ? undefined : 2)}\n`);
+        // Where it stands, last, where a person reads first: awaiting approval by whom, acting, failed…
+        const stage = (answer as { stage?: { summary?: string } }).stage?.summary;
+        if (!opts.json && stage) process.stderr.write(`intent ${(answer as IntentWaitReport).intentId}: ${stage}\n`);
         const refused = opts.accept ? planRefusal(answer) : undefined;
         if (refused !== undefined) throw new TwinloopError('BAD_INPUT', refused);
       },
@@ -84,9 +87,9 @@ export function registerIntentCommand(program: Command): void {
         const server = serverTarget(globalOptions(command), opts.url);
         if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
         // The approver is the credential's holder: the server takes it from the key, never from here.
-        const record = (await callServer(server, 'POST', `/intents/${encodeURIComponent(id)}/execute`, {})) as IntentRecord;
+        const record = (await callServer(server, 'POST', `/intents/${encodeURIComponent(id)}/execute`, {})) as IntentRecord & { stage?: { summary: string } };
         if (opts.json) return void process.stdout.write(`${JSON.stringify(record)}\n`);
-        process.stdout.write(`intent ${id}: ${record.intent.lifecycleStatus}; ${record.events.at(-1)?.kind ?? ''} ${record.events.at(-1)?.detail ?? ''}\n`);
+        process.stdout.write(`intent ${id}: ${record.stage?.summary ?? record.intent.lifecycleStatus}; ${record.events.at(-1)?.kind ?? ''} ${record.events.at(-1)?.detail ?? ''}\n`);
       },
     );
   intent

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { llmConfigFromEnv, proposeIntentWithLlm } from '../../agents/intents/llm-intent-adapter.js';
 import { TwinloopError } from '../../domain/errors.js';
+import type { IntentRecord } from '../../agents/intents/intent-store.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, list } from './api-schemas.js';
 import { intentCheck, intentRecord, intentReport } from './intent-schemas.js';
@@ -30,6 +31,8 @@ const proposal = intentRecord.extend({ proposal: z.object({ model: z.string(), r
  */
 export function intentRoutes(s: OperatorServices): RouteModule {
   const { intents } = s;
+  /** A record as answered: with where it stands now (awaiting approval, acting…), which its lifecycle status alone does not say. */
+  const staged = (record: IntentRecord) => ({ ...record, stage: intents.stageOf(record) });
   /** Starts the intent's planning and answers its report as it is then: in planning, the plans to follow. */
   const planning = async (id: string) => {
     await intents.startPlanning(id);
@@ -71,8 +74,8 @@ export function intentRoutes(s: OperatorServices): RouteModule {
         throw new TwinloopError('BAD_INPUT', 'send {"text": "..."} or {"intent": {...}}');
       },
     );
-    app.get('/intents', { schema: { summary: 'Intents', response: { 200: list(intentRecord) } } }, async () => intents.list());
-    app.get('/intents/:id', { schema: { summary: 'One intent with its plan and history', params: idParams, response: { 200: intentRecord, ...errors(404) } } }, async (req) => intents.get(req.params.id));
+    app.get('/intents', { schema: { summary: 'Intents, each with where it stands (`stage`)', response: { 200: list(intentRecord) } } }, async () => (await intents.list()).map(staged));
+    app.get('/intents/:id', { schema: { summary: 'One intent with its plan, history and where it stands (`stage`)', params: idParams, response: { 200: intentRecord, ...errors(404) } } }, async (req) => staged(await intents.get(req.params.id)));
     app.get(
       '/intents/:id/report',
       { schema: { summary: 'IntentReport: progress against each expectation, plan, spend against budget', params: idParams, response: { 200: intentReport, ...errors(404) } } },
@@ -99,12 +102,12 @@ export function intentRoutes(s: OperatorServices): RouteModule {
         const r = await intents.execute(req.params.id, { approvedBy: actorFor(req, req.body?.approvedBy).id });
         // A refusal of the mode or of four eyes; an intent past its horizon is a CONFLICT thrown by the service (409, naming when it expired).
         if (!r.ok) throw new TwinloopError('POLICY_DENIED', r.reason);
-        return r.record;
+        return staged(r.record);
       },
     );
     app.post('/intents/:id/check', { schema: { summary: 'Observe, assess, re-plan when off track', params: idParams, response: { 200: intentCheck, ...errors(404, 409) } } }, async (req) => intents.check(req.params.id));
     app.post('/intents/:id/cancel', { schema: { summary: 'Cancel an intent', params: idParams, response: { 200: intentRecord, ...errors(404, 409) } } }, async (req) =>
-      intents.cancel(req.params.id, 'cancelled through the API'),
+      staged(await intents.cancel(req.params.id, 'cancelled through the API')),
     );
   };
 }

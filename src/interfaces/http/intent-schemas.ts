@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { horizonSchema, intentDraftSchema, intentSchema, LIFECYCLE_STATUSES, segmentSchema, TARGET_CONDITIONS, TARGET_METRICS } from '../../agents/intents/intent-schema.js';
-import { INTENT_WORK } from '../../agents/intents/intent-lifecycle.js';
+import { INTENT_STAGES, INTENT_WORK } from '../../agents/intents/intent-lifecycle.js';
 import { POLICY_MODES } from '../../decisioning/policy/index.js';
 import { isoTime, list } from './api-schemas.js';
 
@@ -91,6 +91,17 @@ const assessment = z.object({
 
 const intentEvent = z.object({ at: isoTime, kind: z.string(), detail: z.string() });
 
+/** Where an intent stands as a person reads it (intent-lifecycle.ts, `intentStage`). */
+export const intentStage = z
+  .object({
+    stage: z.enum(INTENT_STAGES),
+    since: isoTime.describe('When it entered the stage (the world time)'),
+    waitingFor: z.string().optional().describe('Whom it waits for, when it waits for a person (an approver other than its creator, for a plan awaiting approval)'),
+    summary: z.string().describe('The stage in one sentence: the plan awaiting approval and until when, what was measured while acting, each target with its 90 % interval at the end'),
+  })
+  .describe('Where the intent stands: planning, awaiting-approval (by whom, since when), advice-only, starting-run, acting, achieved, missed (a value short of its target), not-yet-readable (meets it by its point estimate, not by its 90 % interval or with none), expired, failed, cancelled')
+  .meta({ id: 'IntentStage' });
+
 /** Everything kept about one intent: the intent, its plans, spend, assessments and history. */
 export const intentRecord = z.object({
   intent,
@@ -109,6 +120,7 @@ export const intentRecord = z.object({
     .optional()
     .describe('Why the intent failed (status failed): no plan could be made, its run failed, or it expired before its plan ran (expiredAt)'),
   events: list(intentEvent),
+  stage: intentStage.optional().describe('Where it stands now (GET /intents, GET /intents/:id)'),
 }).meta({ id: 'IntentRecord' });
 
 /** The IntentReport: progress against each expectation, plan, spend against budget. */
@@ -116,6 +128,7 @@ export const intentReport = z.object({
   intentId: z.string(),
   name: z.string(),
   lifecycleStatus: z.enum(LIFECYCLE_STATUSES),
+  stage: intentStage,
   policyMode: z.enum(POLICY_MODES),
   generatedAt: isoTime,
   status: expectationStatus.optional(),

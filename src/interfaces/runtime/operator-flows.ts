@@ -255,7 +255,9 @@ export function operatorFlows(
           };
         }),
       ).scenarios;
-      const values = compileScenarios(liveTwinSource(s.twins, intelligence), scenarios).map((plan) => expectedNetValue(plan));
+      // Only the plan's customers are read into the lab (its scenarios touch no one else).
+      const planned = new Set(groups.flatMap((g) => g.customerIds));
+      const values = compileScenarios(liveTwinSource(s.twins, intelligence, {}, (id) => planned.has(id)), scenarios).map((plan) => expectedNetValue(plan));
       for (const v of values) v.perDraw.forEach((x, d) => (perDraw[d] += x));
       return { perDraw: [...perDraw], customers: values.flatMap((v) => v.twins.map((t) => ({ customerId: t.id, mean: t.netValue.mean, low: t.netValue.p05 }))) };
     };

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { hostname } from 'node:os';
 import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../agents/flows/alarm-inbox.js';
 import { serviceOperationsView, type ServiceOperationsView } from '../../agents/flows/service-operations-view.js';
@@ -23,7 +24,9 @@ import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit
 import { twinFields } from '../auth/customer-reach.js';
 import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer, type Ask, type DeferredApproval, ACTION_ASKS } from '../../agents/governance/guarded-executor.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
-import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent } from '../../agents/intents/intent-service.js';
+import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent, type PlanningPopulation } from '../../agents/intents/intent-service.js';
+import { audienceFilters, describeSegment } from '../../agents/intents/segment-resolution.js';
+import type { Segment } from '../../agents/intents/intent-schema.js';
 import { answeredAction, planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import type { Plan } from '../../agents/intents/intent-planner.js';
 import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
@@ -36,14 +39,15 @@ import { systemClock, type Clock } from '../../domain/clock.js';
 import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../agents/governance/declined-action.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { Intelligence, TwinDecorator } from '../../intelligence/live/live-intelligence.js';
-import { createSimulationRuns, DAYS_PER_MONTH, operatorTwinSource, simulate, type OperatorEvidence, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
+import { createSimulationRuns, DAYS_PER_MONTH, operatorTwinSource, simulate, type KeepTwin, type OperatorEvidence, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
 import { recordDocuments, type DocumentStore } from '../../store/document-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
-import { countTwins, type ExtraFields } from '../../twin/twin-query.js';
+import { countTwins, twinMatcher, type ExtraFields } from '../../twin/twin-query.js';
+import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinEvent } from '../../domain/events.js';
@@ -151,10 +155,10 @@ const APPROVAL_SWEEP_MS = 30_000;
  * same evidence `simulate validate` hands its scenarios (`operatorTwinSource`, docs/simulation.md,
  * "The server's lab").
  */
-export function liveTwinSource(twins: TwinService, intelligence: Intelligence, evidence: OperatorEvidence = {}): TwinSource {
+export function liveTwinSource(twins: TwinService, intelligence: Intelligence, evidence: OperatorEvidence = {}, keep?: KeepTwin): TwinSource {
   const live = intelligence.live();
   if (!live) throw new TwinloopError('UNAVAILABLE', 'no churn model is serving yet, so there is nothing to simulate with; train one (`twinloop model train-twins` or POST /models/train) and try again');
-  return operatorTwinSource(twins.engine, live.model, evidence);
+  return operatorTwinSource(twins.engine, live.model, evidence, keep);
 }
 
 /** A customer's logged offer events (presented, answered) after log seq `afterSeq` (all: 0), oldest first. */
@@ -317,23 +321,51 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     if (!offer) return undefined;
     return { discountPct: discountPctOf(offer) ?? 0, months: offer.months, acceptance: decisions.learner.mean(offerId, 'app|medium-risk'), costPerAcceptance: offer.fixedCost, retentionEffect: offer.retentionEffect };
   };
-  /** Each plan's scenarios (one per action) simulated in one run over the live twins, summed back per plan. */
-  const simulateIntentPlans = async (plans: readonly Plan[], options?: { readonly draws?: number }) => {
-    const perPlan = plans.map((plan) => planScenarios(plan, Math.max(1, Math.min(12, Math.round(horizonDays(plan.horizon, clock.now()) / DAYS_PER_MONTH))), offerAssumption, options?.draws));
-    const results = await simulate(await labSource(), perPlan.flat());
+  /**
+   * The intents' time: the world's, and never behind the runtime's. While a restarted sandbox
+   * rebuilds its world from its seed the runtime's clock reads the wall's (the replay is months
+   * behind it), and an intent said then was dated a month back, its "this month" over before it
+   * was planned: the twins hold the world's latest time meanwhile.
+   */
+  const intentClock = () => Math.max(clock.now(), world.now());
+  /**
+   * Each plan's scenarios (one per action) simulated in one run over `source`, summed back per plan;
+   * `target` empty when the source holds the segment's customers alone.
+   */
+  const simulatePlansOver = async (source: TwinSource, plans: readonly Plan[], draws?: number, target?: readonly FeatureFilter[]) => {
+    const perPlan = plans.map((plan) => planScenarios(plan, Math.max(1, Math.min(12, Math.round(horizonDays(plan.horizon, intentClock()) / DAYS_PER_MONTH))), offerAssumption, draws, target));
+    const results = await simulate(source, perPlan.flat());
     let at = 0;
     return perPlan.map((scenarios, i) => planOutcome(results.slice(at, (at += scenarios.length)), plans[i].actions.map(answeredAction)));
+  };
+  const simulateIntentPlans = async (plans: readonly Plan[], options?: { readonly draws?: number }) => simulatePlansOver(await labSource(), plans, options?.draws);
+  /**
+   * A planning's population: the segment's active customers (the campaign's audience filters, on the
+   * live scores) read and scored once, every candidate's draws over them alone.
+   */
+  const planningPopulation = async (segment: Segment): Promise<PlanningPopulation> => {
+    const asked = performance.now();
+    await revenue.loaded;
+    const read = performance.now();
+    const inSegment = twinMatcher(audienceFilters(segment), intelligence.scoreFields);
+    const source = liveTwinSource(twins, intelligence, { revenue: revenue.ledger, answers: true }, inSegment);
+    // Where a planning's time goes: after a restart the lab's billing records are read from the log first.
+    const s = (ms: number) => (ms / 1000).toFixed(1);
+    o.log(`intents: planning over "${describeSegment(segment)}": ${source.capacity} customers read in ${s(performance.now() - read)} s${read - asked > 1000 ? ` (after ${s(read - asked)} s waiting for the billing records the lab reads from the log after a restart)` : ''}`);
+    const many = (plans: readonly Plan[], options?: { readonly draws?: number }) => simulatePlansOver(source, plans, options?.draws, []);
+    return { size: source.capacity, simulate: async (plan) => (await many([plan]))[0], simulateMany: many };
   };
   // The flows are built on the finished services, and intents execute through them: bound late.
   const late: { flows?: ServiceFlows } = {};
   const intents = createIntentService({
     store: recordDocuments(records, 'intents'),
-    clock: () => clock.now(),
+    clock: intentClock,
     simulate: async (plan) => (await simulateIntentPlans([plan]))[0],
     // The planner's candidates in one run: the population (twins read, features computed, scored)
     // is read once for all of them; one run per candidate read the default world's 20,000 twins
     // some 50 times, minutes on a busy machine (the intent sat unplanned meanwhile).
     simulateMany: simulateIntentPlans,
+    planningPopulation,
     // Plans name only what the catalogue has now (an offer retired since is not planned; its run would be refused at its start).
     planner: { known: (offerId) => decisions.catalogue.byId.has(offerId) },
     execute: async (plan, intent) => {
@@ -342,7 +374,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     },
     // Every plan's segment is counted over the live twins first: an empty or tiny one is refused.
     countSegments: async (lists) => countTwins(twins.engine, lists, intelligence.scoreFields),
-    observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: clock.now(), values: {}, spend: 0 }),
+    observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: intentClock(), values: {}, spend: 0 }),
     // A closed intent's runs stop: their waits end, nothing new is presented (a finished or unknown run: nothing to do).
     stop: async (executionId, reason) => void (await workflows.signal(executionId, STOP_RUN_SIGNAL, { reason } satisfies RunStop)),
     // An intent closed at its horizon before its plan ran is in the audit trail (intent.expired).

@@ -27,10 +27,18 @@ interface IntentRecord {
   readonly spend: number;
   readonly failure?: { readonly at: string; readonly reason: string; readonly expiredAt?: string };
   readonly events: readonly { at: string; kind: string; detail: string }[];
+  /** Where it stands (awaiting approval, acting, missed, not yet readable…): the server's reading, not the lifecycle status alone. */
+  readonly stage?: Stage;
+}
+interface Stage {
+  readonly stage: string;
+  readonly since: string;
+  readonly waitingFor?: string;
+  readonly summary: string;
 }
 interface IntentReport {
   readonly status?: string;
-  readonly expectations: readonly { expectationId: string; targetName: string; targetCondition: string; targetValue: number; current?: number; measuredAt?: string; projected?: number; status: string }[];
+  readonly expectations: readonly { expectationId: string; targetName: string; targetCondition: string; targetValue: number; current?: number; currentRange?: { low: number; high: number }; notShown?: string; measuredAt?: string; projected?: number; status: string }[];
   readonly spend: { spent: number; budget?: number; currency?: string };
   readonly measured?: { at: string; basis?: string };
 }
@@ -121,6 +129,12 @@ export function IntentPage({ id }: { id: string }) {
           {r.intent.name} <span class="muted">({status}, {r.intent.policyMode} mode{r.createdBy ? `, created by ${r.createdBy.id}` : ''})</span>
         </h2>
         <p>{r.intent.description}</p>
+        {r.stage && (
+          <p data-testid="stage" class={r.stage.stage === 'awaiting-approval' ? 'outcome pending-approval' : undefined}>
+            <strong>{r.stage.stage.replace(/-/g, ' ')}</strong> since {r.stage.since.slice(0, 16).replace('T', ' ')} (world time)
+            {r.stage.waitingFor && <> · waiting for {r.stage.waitingFor}</>}: {r.stage.summary}
+          </p>
+        )}
         {r.failure &&
           (r.failure.expiredAt ? (
             <p class="error" role="alert" data-testid="expired">
@@ -172,7 +186,7 @@ export function IntentPage({ id }: { id: string }) {
         </div>
       </section>
       {r.pendingPlan && <Plan chosen={r.pendingPlan} title="Plan waiting for approval" />}
-      {r.plan && <Plan chosen={r.plan} title={status === 'planning' ? 'Plan chosen by simulation, waiting for approval' : 'Plan'} />}
+      {r.plan && <Plan chosen={r.plan} title={r.stage?.stage === 'awaiting-approval' ? 'Plan chosen by simulation, waiting for approval' : status === 'planning' ? 'Plan chosen by simulation' : 'Plan'} />}
       {report.data && (
         <section class="panel" aria-labelledby="progress-title">
           <h2 id="progress-title">
@@ -195,9 +209,12 @@ export function IntentPage({ id }: { id: string }) {
                   <td class="num">
                     {e.targetCondition} {e.targetValue}
                   </td>
-                  <td class="num">{figure(e.current)}</td>
+                  <td class="num">
+                    {figure(e.current)}
+                    {e.currentRange && <span class="muted"> (90 %: {figure(e.currentRange.low)} to {figure(e.currentRange.high)})</span>}
+                  </td>
                   <td class="num">{figure(e.projected)}</td>
-                  <td>{e.status}</td>
+                  <td>{e.notShown ? <span title={e.notShown}>{e.notShown.startsWith('not yet readable') ? 'not yet readable' : 'not shown by its interval'}</span> : e.status}</td>
                 </tr>
               ))}
             </tbody>
@@ -300,7 +317,7 @@ export function Intents() {
                       <a href={`/console/intents/${seg(r.intent.id)}`}>{r.intent.name}</a>
                     </th>
                     <td>{r.intent.goal}</td>
-                    <td>{r.failure?.expiredAt ? `${r.intent.lifecycleStatus} (expired ${r.failure.expiredAt.slice(0, 10)})` : r.intent.lifecycleStatus}</td>
+                    <td title={r.stage?.summary}>{r.stage ? `${r.stage.stage.replace(/-/g, ' ')} since ${r.stage.since.slice(0, 10)}` : r.intent.lifecycleStatus}</td>
                     <td>{r.intent.policyMode}</td>
                     <td class="num">{money(r.spend)}</td>
                   </tr>
