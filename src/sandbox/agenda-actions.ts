@@ -2,7 +2,7 @@ import { SEVERITIES } from '../domain/events.js';
 import { AGENDA, type AgendaItem } from './agenda.js';
 import { holdUsageUnderCaps } from './customer-factory.js';
 import { isoAt } from './sim-time.js';
-import type { WorldState } from './world-state.js';
+import { CUSTOMER_DICE, type WorldState } from './world-state.js';
 
 type TicketCategory = 'billing' | 'network' | 'service' | 'device' | 'sales' | 'other';
 type Channel = 'web' | 'app' | 'call' | 'chat' | 'store';
@@ -17,7 +17,7 @@ const COMPLAINT_CHANNELS: readonly Channel[] = ['call', 'call', 'call', 'chat', 
  * Plan changes: x = new plan index, s = reason.
  */
 export function runAgendaItem(w: WorldState, item: AgendaItem, d: number): void {
-  const { pop, rng, cfg } = w;
+  const { pop, cfg } = w;
   const c = item.c;
   const time = isoAt(w.datePrefix, item.at);
   switch (item.k) {
@@ -38,6 +38,8 @@ export function runAgendaItem(w: WorldState, item: AgendaItem, d: number): void 
       const category = item.t as TicketCategory;
       const complaint = item.y === 1;
       const ticketId = 'T' + ++w.counters.tickets;
+      // The time of day is in the salt: two tickets of one customer on one day draw apart.
+      const rng = w.customerRng(c, CUSTOMER_DICE.ticket ^ item.at);
       const channel = COMPLAINT_CHANNELS[rng.int(COMPLAINT_CHANNELS.length)];
       w.out.event(w.ev(c, time, 'interaction', { channel, intent: complaint ? `complaint_${category}` : `support_${category}`, phase: 'start' }));
       w.out.event(w.ev(c, time, 'ticket', { ticketId, action: 'opened', category, severity: SEVERITIES[item.x], complaint }));

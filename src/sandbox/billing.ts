@@ -4,7 +4,7 @@ import { AGENDA } from './agenda.js';
 import { holdUsageUnderCaps } from './customer-factory.js';
 import { STATUS_ACTIVE } from './population.js';
 import { isoAt } from './sim-time.js';
-import type { WorldState } from './world-state.js';
+import { CUSTOMER_DICE, type WorldState } from './world-state.js';
 
 type BillLine = z.infer<typeof billLineSchema>;
 
@@ -25,7 +25,7 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
  * overage history, usage growth and upsell/downsell intentions that hang off the bill.
  */
 export function runBills(w: WorldState, d: number): void {
-  const { pop, cfg, rng } = w;
+  const { pop, cfg } = w;
   const { f, i, u } = pop;
   const dom = Number(w.datePrefix.slice(8, 10));
   const time = isoAt(w.datePrefix, BILL_SEC);
@@ -79,8 +79,9 @@ export function runBills(w: WorldState, d: number): void {
       const billId = 'B' + pop.customerIds[c].slice(1) + '-' + ++i.billCount[c];
       w.out.event(w.ev(c, time, 'bill', { billId, periodStart: w.dateOf(i.lastBillDay[c]), periodEnd: w.dateOf(d - 1), amount, currency: cfg.currency, lines }));
       schedulePayment(w, c, d, billId, amount);
-      if (overage >= cfg.complaints.billShock.overageThreshold && rng.chance(cfg.complaints.billShock.probability)) {
-        w.agenda.add(d + 1 + rng.int(3), 32400 + rng.int(36000), AGENDA.TICKET_OPEN, c, 1, 1, '', 'billing');
+      if (overage >= cfg.complaints.billShock.overageThreshold) {
+        const rng = w.customerRng(c, CUSTOMER_DICE.billShock);
+        if (rng.chance(cfg.complaints.billShock.probability)) w.agenda.add(d + 1 + rng.int(3), 32400 + rng.int(36000), AGENDA.TICKET_OPEN, c, 1, 1, '', 'billing');
       }
     }
     u.overageBits[c] = ((u.overageBits[c] << 1) | (overage > 0 ? 1 : 0)) & 7;
@@ -116,7 +117,8 @@ function emitTopups(w: WorldState, c: number, time: string, amount: number, extr
 
 function schedulePayment(w: WorldState, c: number, d: number, billId: string, amount: number): void {
   if (amount <= 0) return;
-  const { cfg, rng, pop } = w;
+  const { cfg, pop } = w;
+  const rng = w.customerRng(c, CUSTOMER_DICE.payment);
   const p = cfg.payments;
   const strain = pop.f.strain[c];
   const dueDay = d + p.dueAfterDays;
@@ -134,7 +136,8 @@ function schedulePayment(w: WorldState, c: number, d: number, billId: string, am
 
 /** Customers who keep running over move up a plan; a few move down each month. */
 function maybeChangePlan(w: WorldState, c: number, d: number): void {
-  const { cfg, rng, pop } = w;
+  const { cfg, pop } = w;
+  const rng = w.customerRng(c, CUSTOMER_DICE.planChange);
   const bits = pop.u.overageBits[c];
   const overMonths = (bits & 1) + ((bits >> 1) & 1) + ((bits >> 2) & 1);
   const pc = cfg.planChanges;

@@ -7,7 +7,7 @@ import { fnv1a32 } from '../domain/string-hash.js';
 
 /** Mixed into the seed of the prevention draw, so it is independent of every other hash of an incident id. */
 const PREVENTION_SALT = 0x4e1f_0c3d;
-import type { Incident, WorldState } from './world-state.js';
+import { CUSTOMER_DICE, type Incident, type WorldState } from './world-state.js';
 
 const IMPACTS = ['outage', 'degradation', 'congestion'] as const;
 /** How much one incident weighs on a customer's network experience score, by severity and impact. */
@@ -121,8 +121,11 @@ export function startIncident(w: WorldState, idx: number, d: number): void {
   const seen = new Set<number>();
   const cells = inc.impact === 'outage' ? [inc.cell, ...cellsOfSite(inc.cell, cfg.network.cells, cfg.network.cellsPerSite).filter((k) => k !== inc.cell)] : [inc.cell];
   let ownCell = 0;
+  // Per customer (`customerDice`), a visitor's and a complaint's chances are the customer's own:
+  // who else is still active then moves no one's draw.
+  const perCustomer = d >= (cfg.customerDice?.from ?? Infinity);
   cells.forEach((cell, i) => {
-    const r = i === 0 ? rng : w.networkRng;
+    const shared = i === 0 ? rng : w.networkRng;
     for (const c of w.homeMembers[cell]) {
       if (pop.u.status[c] === STATUS_ACTIVE && !seen.has(c)) {
         touched.push(c);
@@ -131,6 +134,7 @@ export function startIncident(w: WorldState, idx: number, d: number): void {
       }
     }
     for (const c of w.visitors[cell]) {
+      const r = perCustomer ? w.customerRng(c, CUSTOMER_DICE.incidentVisit ^ idx) : shared;
       if (pop.u.status[c] === STATUS_ACTIVE && !seen.has(c) && r.chance(cfg.network.visitProbability)) {
         touched.push(c);
         touchedOn.push(cell);
@@ -147,7 +151,7 @@ export function startIncident(w: WorldState, idx: number, d: number): void {
   const callIn = cfg.complaints.networkCallIn;
   touched.forEach((c, i) => {
     w.bumpScore(pop.f.networkScore, pop.i.networkDay, c, d, weight);
-    const r = i < ownCell ? rng : w.networkRng;
+    const r = perCustomer ? w.customerRng(c, CUSTOMER_DICE.incidentComplaint ^ idx) : i < ownCell ? rng : w.networkRng;
     if (r.chance(pComplaint)) {
       const sevIdx = Math.min(3, SEVERITIES.indexOf(inc.severity));
       w.agenda.add(d + 1, 28800 + r.int(43200), AGENDA.TICKET_OPEN, c, sevIdx, 1, '', 'network');

@@ -19,10 +19,15 @@ function splitmix32(state: { s: number }): number {
  * it. Each use has its own `salt`, so no two coincide.
  */
 export function slotDayDie(seed: number, salt: number, c: number, d: number): number {
+  return slotDayHash(seed, salt, c, d) / 4294967296;
+}
+
+/** The 32-bit hash behind `slotDayDie` (unsigned): the seed of a customer's own stream of a day (`WorldState.customerRng`). */
+export function slotDayHash(seed: number, salt: number, c: number, d: number): number {
   let h = (Math.imul(seed ^ salt, 0x9e3779b1) ^ Math.imul(c + 1, 0x85ebca6b) ^ Math.imul(d + 1, 0xc2b2ae35)) | 0;
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** A seeded stream of random numbers with the draws the world needs. */

@@ -391,6 +391,46 @@ describe('network improvements', () => {
     expect(perCustomer, `the same with per-customer dice (shared dice: ${shared})`).toBeLessThan(shared / 3);
   });
 
+  it('with per-customer everyday chances too, leave the bills and churn of the customers they do not touch exactly as they were', () => {
+    // The same price rise; per-customer churn dice in both. With the world's one stream for usage,
+    // contacts and bills, one churner more on the plan redraws every later customer's usage (the
+    // copies' bills part); per customer (`customerDice` from day 30) nobody off the plan sees a difference.
+    const run = (perCustomer: boolean, priceChanges: { day: number; planIds: string[]; pct: number }[]) => {
+      const out = new ArrayOutput();
+      const cfg = loadWorldDocument({ extends: 'small', population: { customers: 600 }, churn: { ...namedWorld('small').churn, dice: 'per-customer' }, ...(perCustomer ? { customerDice: { from: 30 } } : {}), priceChanges });
+      createSandboxWorld(cfg, 5).generate(out, { months: 5 });
+      // Every plan a customer held: one that held the risen plan at any time is touched.
+      const plan = new Map<string, string>();
+      const life = new Map<string, string[]>();
+      for (const e of out.events) {
+        if (e.kind === 'subscription' && e.data.productKind === 'plan' && e.data.productId && e.data.action !== 'terminated') plan.set(e.customerId, `${plan.get(e.customerId) ?? ''} ${e.data.productId} `);
+        const line = e.kind === 'bill' || e.kind === 'topup' ? `${e.time.slice(0, 10)} ${e.data.amount}` : e.kind === 'subscription' && e.data.action === 'terminated' ? `${e.time.slice(0, 10)} left` : null;
+        if (line === null) continue;
+        let l = life.get(e.customerId);
+        if (!l) life.set(e.customerId, (l = []));
+        l.push(line);
+      }
+      return { plan, life };
+    };
+    const differing = (perCustomer: boolean) => {
+      const planId = namedWorld('small').plans[0].id;
+      const a = run(perCustomer, []);
+      const b = run(perCustomer, [{ day: 60, planIds: [planId], pct: 30 }]);
+      // Untouched: the first 600 (joiners after a day whose active count differs are other people
+      // in each copy), never on the risen plan in either copy (a plan change's next plan follows
+      // the prices, so the rise moves some customers of its neighbours too).
+      const untouched = [...a.plan].filter(([id, p]) => Number(id.slice(1)) <= 600 && !p.includes(` ${planId} `) && !b.plan.get(id)?.includes(` ${planId} `)).map(([id]) => id);
+      const onPlan = [...a.plan].filter(([, p]) => p.includes(` ${planId} `)).map(([id]) => id);
+      const churnedOnPlan = onPlan.filter((id) => a.life.get(id)?.at(-1)?.endsWith('left') !== b.life.get(id)?.at(-1)?.endsWith('left')).length;
+      return { untouched: untouched.length, differ: untouched.filter((id) => a.life.get(id)?.join() !== b.life.get(id)?.join()).length, churnedOnPlan };
+    };
+    const shared = differing(false);
+    const perCustomer = differing(true);
+    expect(shared.churnedOnPlan + perCustomer.churnedOnPlan, 'the rise moved some churn on its plan').toBeGreaterThan(0);
+    expect(shared.differ, `customers off the plan whose bills or churn differ between the copies, one stream (of ${shared.untouched})`).toBeGreaterThan(50);
+    expect(perCustomer.differ, `the same per customer (of ${perCustomer.untouched})`).toBe(0);
+  });
+
   it('with a redraw, keep the history before its day and draw another future after it, the same for the same salt', () => {
     const doc = { extends: 'small', population: { customers: 600 }, network: { cells: 10 }, churn: { ...namedWorld('small').churn, dice: 'per-customer' } };
     const run = (redraw?: { day: number; salt: number }) => {

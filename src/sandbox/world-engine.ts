@@ -5,7 +5,7 @@ import { driverLogit, dailyFromMonthly, monthlyHazard, solveIntercept, type Haza
 import { customerTables, drawCustomer, tenureMonths, type CustomerChoice, type CustomerTables } from './customer-factory.js';
 import { SANDBOX_SOURCE, type EventOutput } from './event-output.js';
 import { Population, RESPONSE_TYPE_ORDER, STATUS_ACTIVE, STATUS_TERMINATED } from './population.js';
-import { Prng, slotDayDie } from './prng.js';
+import { Prng, slotDayDie, slotDayHash } from './prng.js';
 import { DAY_MS } from '../domain/time.js';
 import { fnv1a32 } from '../domain/string-hash.js';
 import { fmix32 } from '../domain/seeded-random.js';
@@ -16,7 +16,7 @@ import { drawEverydayExperience, emitExperienceRecord } from './network-experien
 import { drawIncidents, startIncident, raiseIncidentAlarm, clearIncident, cellId, siteId } from './network-incidents.js';
 import { runAgendaItem } from './agenda-actions.js';
 import type { WorldConfig } from './world-config.js';
-import type { Incident, WorldState } from './world-state.js';
+import { CUSTOMER_DICE, type Incident, type WorldState } from './world-state.js';
 
 /** Seconds of the day at which each daily phase runs; agenda items interleave by their own time. */
 const PHASE = { JOIN: 0, PRICE: 3600, BILL: 7200, CHURN: 72000, USAGE: 86340 } as const;
@@ -79,6 +79,10 @@ export class WorldEngine implements WorldState {
   private initialEmitted = false;
   /** Whether the streams have been started over for `cfg.redraw` (once its day came). */
   private redrawn = false;
+  /** The day from which a customer's everyday chances come from its own stream of the day (`customerDice.from`, `customerRng`); Infinity: never. */
+  private readonly perCustomerFrom: number;
+  /** The one stream object `customerRng` reseeds for each customer and use. */
+  private readonly slotRng = new Prng(0, 'slot');
   private readonly idPrefix: string;
 
   constructor(
@@ -93,6 +97,7 @@ export class WorldEngine implements WorldState {
     this.effectsRng = new Prng(seed, 'effects');
     this.networkRng = new Prng(seed, 'network');
     this.experienceRng = new Prng(seed, 'experience');
+    this.perCustomerFrom = cfg.customerDice?.from ?? Infinity;
     this.tables = customerTables(cfg);
     this.planPrices = cfg.plans.map((p) => p.monthlyPrice);
     this.homeMembers = Array.from({ length: cfg.network.cells }, () => []);
@@ -141,6 +146,12 @@ export class WorldEngine implements WorldState {
    * The seed the world's chances are drawn with on day `d`: its own, or from `cfg.redraw`'s day
    * on that seed with the redraw's salt mixed in (another realisation of the same history).
    */
+  customerRng(c: number, salt: number): Prng {
+    if (this.day < this.perCustomerFrom) return this.rng;
+    this.slotRng.reseed(slotDayHash(this.seedOn(this.day), salt, c, this.day));
+    return this.slotRng;
+  }
+
   seedOn(d: number): number {
     const r = this.cfg.redraw;
     return r && d >= r.day ? fmix32(this.seed ^ Math.imul(r.salt, 0x9e3779b1)) : this.seed;
@@ -343,9 +354,12 @@ export class WorldEngine implements WorldState {
       for (let c = 0; c < this.pop.size; c++) this.emitJoin(this.out, c, time, 'existing_customer');
     }
     const active = this.pop.activeCount();
-    const joins = this.rng.poisson((active * this.cfg.population.joinRatePerMonth) / 30.4375);
+    // Per customer, the day's joins have a stream of their own: how many join follows the active
+    // count, which differs between copies of a world, and would move the world's stream after it.
+    const rng = this.customerRng(-1, CUSTOMER_DICE.joins);
+    const joins = rng.poisson((active * this.cfg.population.joinRatePerMonth) / 30.4375);
     for (let k = 0; k < joins; k++) {
-      const c = this.addCustomer(this.rng, this.startMs + d * DAY_MS, d, false);
+      const c = this.addCustomer(rng, this.startMs + d * DAY_MS, d, false);
       this.emitJoin(this.out, c, time, 'new_customer');
     }
   }
@@ -384,12 +398,13 @@ export class WorldEngine implements WorldState {
 
   /** Draws today's unprompted contacts: interactions on channels and service faults. */
   private drawDailyContacts(d: number): void {
-    const { pop, rng, cfg } = this;
+    const { pop, cfg } = this;
     const pInteraction = cfg.complaints.interactionsPerMonth / 30.4375;
     const pFault = cfg.complaints.serviceFaultsPerMonth / 30.4375;
     const status = pop.u.status;
     for (let c = 0; c < pop.size; c++) {
       if (status[c] !== STATUS_ACTIVE) continue;
+      const rng = this.customerRng(c, CUSTOMER_DICE.contacts);
       if (rng.float() < pInteraction) {
         const channel = CONTACT_CHANNELS[rng.weighted(CONTACT_CHANNEL_WEIGHTS)];
         this.agenda.add(d, 28800 + rng.int(43200), AGENDA.INTERACTION, c, 0, 0, CONTACT_INTENTS[rng.int(CONTACT_INTENTS.length)], channel);
@@ -403,7 +418,7 @@ export class WorldEngine implements WorldState {
 
   /** Daily usage per active subscription, reported at the end of the day. The hot loop: locals only. */
   private runUsage(weekday: number): void {
-    const { pop, rng, cfg, out } = this;
+    const { pop, cfg, out } = this;
     const status = pop.u.status;
     const roamDays = pop.u.cycleRoamingDays;
     const { growth, dataLevel, voiceLevel, cycleDataMb, cycleVoiceMin } = pop.f;
@@ -423,6 +438,7 @@ export class WorldEngine implements WorldState {
     const dayKey = Math.imul(this.day + 1, 0x9e3779b1) ^ this.seed;
     for (let c = 0; c < n; c++) {
       if (status[c] !== STATUS_ACTIVE) continue;
+      const rng = this.customerRng(c, CUSTOMER_DICE.usage);
       const scale = growth[c] * weekday;
       const dataMb = Math.round(dataLevel[c] * scale * Math.exp(sigma * rng.normal()) * 10) / 10;
       const voice = voiceLevel[c];

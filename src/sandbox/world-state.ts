@@ -31,6 +31,22 @@ export interface Incident {
  * The world engine implements it; the helpers take it rather than the engine, so that they and
  * the engine that calls them do not import each other.
  */
+/**
+ * The uses a customer's own stream is drawn for (`WorldState.customerRng`'s salt): each its own,
+ * so no two uses of one customer on one day draw the same numbers. Joins are slot −1's.
+ */
+export const CUSTOMER_DICE = {
+  usage: 0x75736167,
+  contacts: 0x636f6e74,
+  billShock: 0x73686f63,
+  payment: 0x7061796d,
+  planChange: 0x706c616e,
+  ticket: 0x7469636b,
+  joins: 0x6a6f696e,
+  incidentVisit: 0x76697369,
+  incidentComplaint: 0x636f6d70,
+} as const;
+
 export interface WorldState {
   readonly cfg: WorldConfig;
   readonly seed: number;
@@ -70,6 +86,12 @@ export interface WorldState {
   terminate(out: EventOutput, c: number, day: number, time: string, reason: string): void;
   /** The seed the world's chances are drawn with on day `d` (its own, or a redraw's from its day on). */
   seedOn(d: number): number;
+  /**
+   * The stream customer slot `c`'s chances of use `salt` are drawn from on the day being
+   * generated: the world's one stream (`rng`), or from `customerDice.from` on a stream of the
+   * seed, the slot, the day and the salt alone (valid until the next call).
+   */
+  customerRng(c: number, salt: number): Prng;
   /** The data of customer `c`'s `customer` event as it stands (profile, contract, consent). */
   profileOf(c: number): EventOf<'customer'>['data'];
 }
