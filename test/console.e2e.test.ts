@@ -697,6 +697,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.getByRole('button', { name: 'Stop it for good' }).click();
     await seen(page, '[role=status]', `${CAMPAIGN} is stopped: the season is over`);
     await seen(page, '#campaign-title', 'ended (succeeded)');
+    // Its end closed it: the page says why, and what became of the contacts still waiting for a person.
+    await seen(page, '[data-testid=closed]', /campaign e2e-campaign ended: stopped by mark: the season is over\. (No approval was waiting|\d+ approvals? still waiting then withdrawn)/);
     const { input } = (await api<{ input: Json }>('GET', `/workflows/campaign-${CAMPAIGN}`)).body;
     expect(await api('POST', '/workflows/campaign-management/start', { input })).toMatchObject({ status: 409, body: { error: { message: expect.stringMatching(new RegExp(`^campaign ${CAMPAIGN} has ended \\(succeeded`)) } } });
     await page.context().close();
