@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routeAccess, routeOnlyOn, ROUTE_ACCESS } from '../src/interfaces/auth/access-table.js';
+import { routeAccess, routeOnlyOn, ROUTE_ACCESS, startPermissionOf, WORKFLOW_START_ACCESS } from '../src/interfaces/auth/access-table.js';
 import { bearerFor } from '../src/interfaces/auth/auth-fixtures.js';
-import { ROLE_NAMES, roleAllows, type Role } from '../src/interfaces/auth/roles.js';
+import { actorKindOf, ROLE_NAMES, roleAllows, type Role } from '../src/interfaces/auth/roles.js';
 import type { Operator } from '../src/interfaces/runtime/operator.js';
 import { DEFAULT_ACTION_POLICY } from '../src/decisioning/policy/index.js';
 import { startBareOperator, type BareOperator } from './support/bare-operator.js';
@@ -91,6 +91,47 @@ describe('the access matrix: every route × every role', () => {
     }
     expect(wrong).toEqual([]);
   }, 120_000);
+
+  it('starts a flow over many customers only for a role holding its own permission, 403 naming it, and audits who started it', async () => {
+    // The newcomer's case: a care agent started a campaign that spends money, then could not stop it.
+    const endAt = Date.now() + 365 * 86_400_000;
+    const campaign = (campaignId: string) => ({ input: { campaignId, variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 2000, endAt } });
+    const wrong: string[] = [];
+    for (const role of ROLE_NAMES) {
+      for (const [definition, body] of [
+        ['campaign-management', campaign(`matrix-${role}`)],
+        ['churn-prevention', { input: {}, workflowId: `matrix-churn-${role}` }],
+        ['service-operations', { input: { alarm: {} } }],
+      ] as const) {
+        const a = await call('POST', `/workflows/${definition}/start`, role, body);
+        const needs = roleAllows(role, 'workflows:start') ? startPermissionOf(definition) : 'workflows:start';
+        const refused = a.status === 403 && a.message.includes(`role ${role}`) && a.message.includes(`needs the permission ${needs}`);
+        if (roleAllows(role, 'workflows:start') && roleAllows(role, startPermissionOf(definition))) {
+          if (a.status === 403) wrong.push(`${definition} as ${role}: allowed, answered ${a.status} ${a.message}`);
+        } else if (!refused) wrong.push(`${definition} as ${role}: denied (${needs}), answered ${a.status} ${a.message}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    // Nothing was started for those refused: a care agent's and network operations' campaigns do not exist.
+    for (const role of ['care_agent', 'network_ops', 'viewer'] as const) expect(await operator.services.workflows.get(`campaign-matrix-${role}`)).toBeNull();
+    // The marketer's campaign runs, and the trail says who started it (the campaign page lists it with its adjustments).
+    expect((await operator.services.workflows.get('campaign-matrix-marketer'))?.definitionId).toBe('campaign-management');
+    const page = (await app.inject({ method: 'GET', url: '/campaigns/matrix-marketer', headers: keys.get('marketer') })).json() as { adjustments: { event: string; by: string }[] };
+    expect(page.adjustments).toContainEqual(expect.objectContaining({ event: 'campaign.started', by: 'marketer-1' }));
+    // Who may start one may stop it: the marketer does.
+    expect((await call('POST', '/campaigns/matrix-marketer/stop', 'marketer', { reason: 'matrix test' })).status).toBe(200);
+  });
+
+  it("gives whoever can make an intent's plan run the permission its campaign needs to start", () => {
+    // An intent's plan runs as a managed campaign, acting as its approver (intents:approve) or, in
+    // autonomous mode, its owner: a person who may create intents (an AI agent's plan waits for a person).
+    const needs = startPermissionOf('campaign-management');
+    const runsPlans = ROLE_NAMES.filter((r) => roleAllows(r, 'intents:approve') || (roleAllows(r, 'intents:write') && actorKindOf(r) === 'human'));
+    expect(runsPlans.length).toBeGreaterThan(0);
+    expect(runsPlans.filter((r) => !roleAllows(r, needs))).toEqual([]);
+    // And the flows the table names are the flows the operator has (a new flow must say who starts it).
+    expect(Object.keys(WORKFLOW_START_ACCESS).sort()).toEqual(['campaign-management', 'churn-prevention', 'customer-care', 'onboarding', 'order-fulfilment', 'service-operations']);
+  });
 
   const register = (customers: readonly NewCustomer[]) => registerCustomers(app, keys.get('admin')!.authorization, customers);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseIntentText } from '../intents/intent-text-parser.js';
 import type { Plan, PlannedAction } from '../intents/intent-planner.js';
-import { combinedObservation, createIntentObserver, flowInputOf, observationOfCampaignMeasure, observationOfChurnRun } from './intent-execution.js';
+import { combinedObservation, createIntentObserver, createPlanExecutor, flowInputOf, observationOfCampaignMeasure, observationOfChurnRun } from './intent-execution.js';
 import type { ChurnPreventionResult } from './churn-prevention-flow.js';
 import { assess } from '../intents/intent-assessment.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -47,6 +47,28 @@ describe('flowInputOf', () => {
     const f = flowInputOf(plan([action('retention-offer-digital', 'retain-10'), action('service-check-in')]), intent, { now: () => now });
     expect(f.definitionId).toBe('campaign-management');
     expect(f.input.audience).toEqual(segment);
+  });
+});
+
+describe('createPlanExecutor', () => {
+  it("records who started the plan's campaign once, as one of the campaign's adjustments; a repeated start records nothing", async () => {
+    const recorded: { actor: unknown; action: { actionClass: string; params: Record<string, unknown> } }[] = [];
+    const runs = new Set<string>();
+    const engine = {
+      start: async (_definitionId: string, _input: unknown, o?: { workflowId?: string }) => {
+        const created = !runs.has(o!.workflowId!);
+        runs.add(o!.workflowId!);
+        return { workflowId: o!.workflowId!, created, status: 'pending' as const };
+      },
+      get: async () => null,
+    };
+    const execute = createPlanExecutor({ engine, now: () => now, audit: { record: async (e) => (recorded.push(e as (typeof recorded)[number]), { seq: recorded.length }) as never } });
+    const lou = { kind: 'human' as const, id: 'lou' };
+    expect(await execute(plan([action('retention-offer-digital', 'retain-10')]), intent, lou)).toEqual({ executionId: 'campaign-i1-p1' });
+    await execute(plan([action('retention-offer-digital', 'retain-10')]), intent, lou);
+    expect(recorded).toEqual([
+      expect.objectContaining({ actor: lou, action: expect.objectContaining({ actionClass: 'campaign_adjustment', params: expect.objectContaining({ event: 'campaign.started', campaignId: 'i1-p1', workflowId: 'campaign-i1-p1' }) }) }),
+    ]);
   });
 });
 

@@ -11,6 +11,8 @@ import { CHURN_OFFER_STEP_ID, CHURN_PREVENTION_WORKFLOW_ID, CHURN_TASK_STEP_ID, 
 import { DAY_MS } from '../../domain/time.js';
 import { audienceFilters } from '../intents/segment-resolution.js';
 import { wilson } from './campaign-bandit.js';
+import { auditRunStart } from './run-start-audit.js';
+import type { AuditTrail } from '../governance/audit-trail.js';
 
 /**
  * Connects the intent service to the flows: every plan runs as a managed campaign (its actions ×
@@ -27,6 +29,8 @@ export interface IntentExecutionDeps {
   /** Ticks of a managed campaign (default one day). */
   readonly campaignTickMs?: number;
   readonly seed?: number;
+  /** Where who started each plan's run is recorded (auditRunStart); none: not recorded (a test's). */
+  readonly audit?: Pick<AuditTrail, 'record'>;
 }
 
 /** Campaigns of intents send mid-morning (10:00 UTC), outside the default quiet hours (21:00–08:00). */
@@ -76,9 +80,10 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
 
 /** An ExecutePlan that starts the plan's workflow (idempotent: the workflow id is the plan's). */
 export function createPlanExecutor(deps: IntentExecutionDeps): ExecutePlan {
-  return async (plan, intent) => {
+  return async (plan, intent, by) => {
     const { definitionId, workflowId, input } = flowInputOf(plan, intent, deps);
     const started = await deps.engine.start(definitionId, input, { workflowId });
+    if (started.created && by && deps.audit) await auditRunStart(deps.audit, by, { definitionId, workflowId: started.workflowId, input }, `intent ${intent.id}'s plan ${plan.id}`);
     return { executionId: started.workflowId };
   };
 }

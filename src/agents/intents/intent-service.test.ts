@@ -52,6 +52,22 @@ describe('IntentService', () => {
     expect(report.expectations[0]).toMatchObject({ targetName: 'net_value', status: 'on-track' });
   });
 
+  it("starts a plan's run as the person who approved it, and an autonomous intent's as its owner", async () => {
+    const startedBy: unknown[] = [];
+    const { service } = setup({ execute: async (_plan, _intent, by) => (startedBy.push(by), { executionId: `wf-${startedBy.length}` }) });
+    const mia = { kind: 'human' as const, id: 'mia' };
+    const approved = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000', { accept: true, by: mia });
+    if (!approved.ok) throw new Error(approved.reason);
+    await service.plan(approved.record.intent.id);
+    expect(await service.execute(approved.record.intent.id, { approvedBy: 'lou' })).toMatchObject({ ok: true });
+    expect(startedBy).toEqual([{ kind: 'human', id: 'lou' }]);
+    const autonomous = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000, autonomously', { accept: true, by: mia });
+    if (!autonomous.ok) throw new Error(autonomous.reason);
+    await service.plan(autonomous.record.intent.id);
+    await service.execute(autonomous.record.intent.id);
+    expect(startedBy).toEqual([{ kind: 'human', id: 'lou' }, mia]);
+  });
+
   it('keeps who created an intent, and refuses them as the approver of its plan (four eyes); another person approves it', async () => {
     const { service, executed } = setup();
     const mia = { kind: 'human' as const, id: 'mia' };

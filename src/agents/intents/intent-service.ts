@@ -21,7 +21,8 @@ import type { AuditTrail } from '../governance/audit-trail.js';
  */
 
 /** Runs a plan (the durable workflows provide it); returns the execution's id. */
-export type ExecutePlan = (plan: Plan, intent: Intent) => Promise<{ executionId: string }>;
+/** Starts a plan's run; `by` is who starts it: the person who approved the plan, else the intent's owner (an autonomous intent's plan); undefined for an intent nobody owns. */
+export type ExecutePlan = (plan: Plan, intent: Intent, by?: Actor) => Promise<{ executionId: string }>;
 /** Reads what happened since the plan started (metrics and spend). */
 export type ObserveIntent = (intent: Intent, plan: Plan, startedAt: number) => Promise<Observation>;
 /**
@@ -320,7 +321,9 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     }
     // Checked before the run starts: an intent that ended (cancelled, failed) starts nothing.
     const next = intent.lifecycleStatus === 'executing' ? r : moved(r, 'executing');
-    const { executionId } = await deps.execute(chosen.plan, intent);
+    // The run acts as the person who approved the plan, else as the intent's owner (autonomous).
+    const startedBy: Actor | undefined = approvedBy ? { kind: 'human', id: approvedBy } : r.createdBy;
+    const { executionId } = await deps.execute(chosen.plan, intent, startedBy);
     // A plan that replaces a running one (a re-plan) stops the runs before it: one plan acts at a time.
     const replaced = r.executionIds.filter((x) => x !== executionId);
     const notStopped: string[] = [];

@@ -388,6 +388,31 @@ export const MCP_TOOL_ACCESS = {
   'resource:twin': 'twins:read',
 } as const satisfies Record<string, Permission>;
 
+/**
+ * The permission starting each business flow needs, at every edge that starts one (`POST
+ * /workflows/:definition/start` beyond its own workflows:start, an intent's plan, which runs as a
+ * managed campaign): a flow for the one customer in front of a person (care, an order, a new line)
+ * needs only workflows:start; one that spends a budget on many customers (a managed campaign, a
+ * churn prevention run) is the marketers' and supervisors' (campaigns:manage, which also pauses
+ * and stops it: who may start it may stop it); service operations, which tells every customer an
+ * alarm touches, is network operations' (alarms:write, as the alarm that starts it). A flow not
+ * named here (a test's, a benchmark's) needs workflows:start. docs/decisions/0047-who-starts-a-flow.md.
+ */
+export const WORKFLOW_START_ACCESS = {
+  onboarding: 'workflows:start',
+  'order-fulfilment': 'workflows:start',
+  'customer-care': 'workflows:start',
+  'churn-prevention': 'campaigns:manage',
+  'campaign-management': 'campaigns:manage',
+  'service-operations': 'alarms:write',
+} as const satisfies Record<string, Permission>;
+
+/** The permission starting a run of `definitionId` needs (WORKFLOW_START_ACCESS; workflows:start for a flow it does not name). */
+export function startPermissionOf(definitionId: string): Permission {
+  const table = WORKFLOW_START_ACCESS as Readonly<Record<string, Permission>>;
+  return Object.hasOwn(table, definitionId) ? table[definitionId] : 'workflows:start';
+}
+
 /** An MCP tool or resource named in the table. */
 export type McpToolName = keyof typeof MCP_TOOL_ACCESS;
 

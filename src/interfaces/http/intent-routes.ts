@@ -6,7 +6,9 @@ import type { IntentRecord } from '../../agents/intents/intent-store.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, list } from './api-schemas.js';
 import { intentCheck, intentRecord, intentReport } from './intent-schemas.js';
-import { actorFor } from './http-auth.js';
+import { actorFor, requirePermission } from './http-auth.js';
+import { startPermissionOf } from '../auth/access-table.js';
+import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID } from '../../agents/flows/campaign-management-flow.js';
 import type { RouteModule } from './route-module.js';
 
 const createBody = z
@@ -99,6 +101,8 @@ export function intentRoutes(s: OperatorServices): RouteModule {
       '/intents/:id/execute',
       { schema: { summary: 'Execute the chosen plan (in approve mode the caller approves it, and may not be who created the intent); 409 while its run is starting, once it executes it, or when the intent expired before its plan ran (naming when); 403 when the policy mode or four eyes refuse it', params: idParams, body: executeBody, response: { 200: intentRecord, ...errors(400, 403, 404, 409) } } },
       async (req) => {
+        // Every plan runs as a managed campaign: its approver needs what starting one needs (the run acts as them).
+        requirePermission(req, startPermissionOf(CAMPAIGN_MANAGEMENT_WORKFLOW_ID), "execute an intent's plan, which runs as a managed campaign");
         const r = await intents.execute(req.params.id, { approvedBy: actorFor(req, req.body?.approvedBy).id });
         // A refusal of the mode or of four eyes; an intent past its horizon is a CONFLICT thrown by the service (409, naming when it expired).
         if (!r.ok) throw new TwinloopError('POLICY_DENIED', r.reason);

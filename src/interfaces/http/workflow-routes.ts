@@ -4,7 +4,9 @@ import { TwinloopError } from '../../domain/errors.js';
 import { RUN_STATUSES, STEP_STATUSES } from '../../store/workflow-journal.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, jsonObject, list, pageLimit } from './api-schemas.js';
-import { actorFor, reachedOnly, requireChannel, requireCustomer } from './http-auth.js';
+import { actorFor, reachedOnly, requireChannel, requireCustomer, requirePermission } from './http-auth.js';
+import { startPermissionOf } from '../auth/access-table.js';
+import { auditRunStart } from '../../agents/flows/run-start-audit.js';
 import type { RouteModule } from './route-module.js';
 import { churnPreventionPolicySchema, DEFAULT_CHURN_PREVENTION_POLICY } from '../../decisioning/policy/index.js';
 import { LEFT_ALONE_REASONS } from '../../agents/flows/churn-prevention-policy.js';
@@ -146,10 +148,10 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
       {
         schema: {
           summary:
-            'Start a flow (onboarding, order-fulfilment, customer-care, churn-prevention, campaign-management, service-operations); 201 when created, 200 when a run with that id existed. A campaign runs once per campaignId (its run id is campaign-<campaignId>): starting one whose run exists is 409 naming its state; one naming an offer not in the catalogue is 400',
+            'Start a flow (onboarding, order-fulfilment, customer-care, churn-prevention, campaign-management, service-operations); 201 when created, 200 when a run with that id existed. A flow over many customers needs its own permission too (campaign-management and churn-prevention: campaigns:manage; service-operations: alarms:write), else 403 naming it; who started it is audited. A campaign runs once per campaignId (its run id is campaign-<campaignId>): starting one whose run exists is 409 naming its state; one naming an offer not in the catalogue is 400',
           params: z.object({ definition: z.string().min(1).max(128) }),
           body: startBody,
-          response: { 200: started, 201: started, ...errors(400, 404, 409) },
+          response: { 200: started, 201: started, ...errors(400, 403, 404, 409) },
         },
       },
       async (req, reply) => {
@@ -158,8 +160,15 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
         const wrapped = 'input' in body;
         const input = wrapped ? body.input : body;
         const workflowId = wrapped && typeof body.workflowId === 'string' ? body.workflowId : undefined;
+        // Each flow names who may start it (a campaign spends a budget: campaigns:manage, as its stop), beyond the route's workflows:start.
+        const needs = startPermissionOf(req.params.definition);
+        requirePermission(req, needs, `start a ${req.params.definition} run`);
         requireRunReach(req, `a ${req.params.definition} run`, input, true);
         const result = await workflows.start(req.params.definition, input ?? {}, { workflowId });
+        // Who started a flow over many customers is audited (a campaign's page lists it among its adjustments).
+        if (result.created && needs !== 'workflows:start') {
+          await auditRunStart(s.audit, actorFor(req), { definitionId: req.params.definition, workflowId: result.workflowId, input }, `started through POST /workflows/${req.params.definition}/start`);
+        }
         return reply.status(result.created ? 201 : 200).send(result);
       },
     );

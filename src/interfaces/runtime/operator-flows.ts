@@ -305,7 +305,7 @@ export function operatorFlows(
       },
     });
     const starter: Pick<WorkflowEngine, 'start' | 'get'> = s.workflows;
-    const execute = createPlanExecutor({ engine: starter, now: () => clock.now() });
+    const execute = createPlanExecutor({ engine: starter, now: () => clock.now(), audit: s.audit });
     /** The mean lifetime value of the customers held here, of those the live model scores (undefined when none is). */
     const meanValueOf = (ids: readonly string[]): number | undefined => {
       const live = intelligence.live();

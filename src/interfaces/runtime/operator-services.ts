@@ -368,9 +368,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     planningPopulation,
     // Plans name only what the catalogue has now (an offer retired since is not planned; its run would be refused at its start).
     planner: { known: (offerId) => decisions.catalogue.byId.has(offerId) },
-    execute: async (plan, intent) => {
+    execute: async (plan, intent, by) => {
       if (!late.flows) throw new TwinloopError('UNAVAILABLE', 'no flow is registered to execute intent plans');
-      return late.flows.execute(plan, intent);
+      return late.flows.execute(plan, intent, by);
     },
     // Every plan's segment is counted over the live twins first: an empty or tiny one is refused.
     countSegments: async (lists) => countTwins(twins.engine, lists, intelligence.scoreFields),
