@@ -99,7 +99,7 @@ export interface GuardedExecutorOptions {
    * Brings what `contact` reads up to date before a request is judged (the control groups another
    * process has held out since: `HoldoutRegister.fresh`). Absent: nothing to bring.
    */
-  contactFresh?: (now: number) => Promise<void>;
+  contactFresh?: (request: ActionRequest, now: number) => Promise<void>;
   ledger: BudgetLedger;
   queue: ApprovalQueue;
   audit: AuditTrail;
@@ -510,7 +510,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
 
   async function decideAndAct(request: ActionRequest, customerKnown: boolean | undefined, approvedBy?: { approvalId: string; by: string }): Promise<GuardedResult> {
     const now = clock.now();
-    if (customerKnown !== false) await options.contactFresh?.(now);
+    if (customerKnown !== false) await options.contactFresh?.(request, now);
     const policy = currentPolicy();
     const spending = await ledger.standingFor(policy, request, now);
     const contact = customerKnown === false ? null : (options.contact?.(request, now) ?? null);

@@ -75,7 +75,7 @@ describe('the holdout register', () => {
     const guarded = createGuardedExecutor({
       policy: parseActionPolicy(DEFAULT_ACTION_POLICY),
       contact: (r, now) => here.refusal(r, now),
-      contactFresh: (now) => here.fresh(now),
+      contactFresh: (r, now) => here.fresh(now, r),
       ledger: createBudgetLedger(governance),
       queue: createApprovalQueue(governance, clock),
       audit: createAuditTrail(governance, clock),

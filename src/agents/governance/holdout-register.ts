@@ -92,8 +92,10 @@ export interface HoldoutRegister {
    * Reads the holds again when another process changed them since they were last read (one record
    * read otherwise): what the guarded executor calls before judging a contact, so a hold placed on
    * another partition worker after this one started is seen (before, only those read at its start were).
+   * Given a request that is no marketing contact of a customer (a service message, a credit), nothing
+   * is read: the holds neither refuse nor note it.
    */
-  fresh(now: number): Promise<void>;
+  fresh(now: number, request?: Pick<ActionRequest, 'customerId' | 'actionClass' | 'params'>): Promise<void>;
   /** Registers (or replaces: safe to repeat) a run's control group. */
   hold(holdout: Holdout): Promise<void>;
   /** The run holding the customer out at `at`, other than `except`, or undefined. */
@@ -147,7 +149,8 @@ export function holdoutRegister(records: RecordStore): HoldoutRegister {
   };
   return {
     load,
-    async fresh(now) {
+    async fresh(now, request) {
+      if (request && (!request.customerId || contactKindOf(request) !== 'marketing')) return;
       if ((await stampNow()) !== readStamp) await load(now);
     },
     async hold(h) {

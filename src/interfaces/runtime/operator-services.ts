@@ -252,8 +252,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     facts: twinFields(twins.engine, intelligence.scoreFields),
     // An automated marketing contact of a customer another run holds out is refused first (`held-out`).
     contact: (request, now) => holdouts.refusal(request, now) ?? decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),
-    // The holds read again when another process (a partition worker) placed one since: one record read a contact otherwise.
-    contactFresh: (now) => holdouts.fresh(now),
+    // The holds read again when another process (a partition worker) placed one since: one record read a marketing contact otherwise.
+    contactFresh: (request, now) => holdouts.fresh(now, request),
     ledger,
     settlements,
     queue: approvals,
