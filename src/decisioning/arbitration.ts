@@ -18,6 +18,8 @@ export interface CustomerScores {
   readonly churn: number;
   /** Customer lifetime value in currency units. */
   readonly clv: number;
+  /** Why there is no score (churn and clv are then NaN): said with the decision (score-basis.ts). */
+  readonly unscored?: string;
 }
 
 /** Replaces the retention prior: the reduction in churn probability if the customer accepts. */

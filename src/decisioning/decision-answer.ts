@@ -1,5 +1,6 @@
 import { choiceReason, type AcceptanceBelief, type ChoiceMode } from './decision-choice.js';
 import type { Decision, DecisionContext, DiscardedAction, RankedAction } from './decision-funnel.js';
+import type { ScoreBasis } from './score-basis.js';
 
 /** Why the chosen action was chosen, as answered (decision-choice.ts). */
 export interface AnsweredChoice {
@@ -39,6 +40,8 @@ export interface DecisionAnswer {
   readonly chosen: string;
   /** How `chosen` was chosen and why: exploit, explore (its cost, the value of information) or guarded. */
   readonly choice: AnsweredChoice;
+  /** The churn risk and lifetime value the offers were valued on (rounded), or why there were none. */
+  readonly basedOn: ScoreBasis;
   /** Best expected score first: every ranked action with its reasons when explained, else the best `COMPACT_RANKED` and the chosen one. */
   readonly ranked: readonly AnsweredAction[];
   /** How many actions were ranked (`ranked` may list fewer); propensities sum to 1 over all of them. */
@@ -81,6 +84,7 @@ export function decisionAnswer(d: Decision, explain = true): DecisionAnswer {
     contextKey: d.contextKey,
     chosen: d.chosen.actionId,
     choice: answeredChoice(d),
+    basedOn: d.basedOn.scored ? { scored: true, churn: Math.round(d.basedOn.churn * 1e4) / 1e4, clv: currency(d.basedOn.clv) } : d.basedOn,
     ranked,
     rankedCount: d.ranked.length,
     ...(explain ? { discarded: d.discarded } : {}),

@@ -280,7 +280,20 @@ describe('decision funnel', () => {
     const twins = { features: (id: string) => (id === 'c1' ? customer() : undefined) };
     const d = decideForTwin(funnel(), twins, () => risky, 'c1', call);
     expect(d.customerId).toBe('c1');
+    expect(d.basedOn).toEqual({ scored: true, churn: risky.churn, clv: risky.clv });
     expect(() => decideForTwin(funnel(), twins, () => risky, 'nobody', call)).toThrowError(TwinloopError);
+  });
+});
+
+describe('a decision on a customer with no score', () => {
+  it('says it was valued on no score and why, instead of reading as churn risk 0', () => {
+    const twins = { features: (id: string) => (id === 'c1' ? customer() : undefined) };
+    const d = decideForTwin(funnel(), twins, () => undefined, 'c1', call, true, 'not scored yet: no churn model serves');
+    expect(d.basedOn).toEqual({ scored: false, churn: null, clv: null, note: expect.stringMatching(/^not scored yet: no churn model serves: the offers are valued at churn risk 0 and lifetime value 0/) });
+    // Valued without a customer to keep, no retention discount is worth its cost.
+    for (const r of d.ranked.filter((x) => x.actionId.startsWith('retain-'))) expect(r.expectedValue).toBeLessThanOrEqual(0);
+    // Without a reason given, it still says there was no score.
+    expect(decideForTwin(funnel(), twins, () => undefined, 'c1', call).basedOn).toMatchObject({ scored: false, note: expect.stringMatching(/^no live churn score/) });
   });
 });
 

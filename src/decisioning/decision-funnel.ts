@@ -12,6 +12,7 @@ import { DO_NOTHING, type DecisionRecord } from './decision-record.js';
 import { prepareGamma, sampleBetaPrepared } from './offer-learner.js';
 import type { CompiledOffer, OfferCatalogue } from './offer-catalogue.js';
 import { DIRECTION_CODE, RULE_SLOT, RULE_VALUE_COUNT } from './rule-compiler.js';
+import { scoreBasisOf, scoresOrUnscored, type ScoreBasis } from './score-basis.js';
 
 /** Who is in contact, where, why and when. */
 export interface DecisionContext {
@@ -62,6 +63,8 @@ export interface Decision {
   readonly chosen: RankedAction;
   /** Why `chosen` was chosen: exploit, explore (with its cost and the value of information) or guarded. */
   readonly choice: Choice;
+  /** The churn risk and lifetime value the offers were valued on, or why there were none. */
+  readonly basedOn: ScoreBasis;
   /** The decision as logged for learning and off-policy evaluation. */
   readonly record: DecisionRecord;
   /**
@@ -325,7 +328,7 @@ export class DecisionFunnel {
       if (!r || !offer) return [];
       return this.reasonsFor({ offer, acceptance: basis[at + 1] as number, weight: basis[at + 2] as number, expectedValue: r.expectedValue, score: r.score }, held, churn, clv, monthlyPrice, contextKey, context);
     };
-    return { decisionId, customerId, at: now, context, contextKey, ranked, discarded, chosen: pick, choice, record, explained: explain, reasonsOf };
+    return { decisionId, customerId, at: now, context, contextKey, ranked, discarded, chosen: pick, choice, basedOn: scoreBasisOf(scores), record, explained: explain, reasonsOf };
   }
 
   /** How the choice was made (see decision-choice.ts): exploit, explore (with its cost and the value of information) or guarded. */
@@ -519,7 +522,8 @@ export interface TwinSource {
 
 /**
  * Decides for a customer held by a twin engine, with scores from a scores function (e.g.
- * `(id) => liveScoring.scoreOf(id)`). Throws NOT_FOUND for a customer the engine does not hold.
+ * `(id) => liveScoring.scoreOf(id)`); a customer without scores is decided on none, and the
+ * decision says so with `whyUnscored` (`basedOn`). Throws NOT_FOUND for a customer the engine does not hold.
  */
 export function decideForTwin(
   funnel: DecisionFunnel,
@@ -528,10 +532,10 @@ export function decideForTwin(
   customerId: string,
   context: DecisionContext,
   explain?: boolean,
+  whyUnscored?: string,
 ): Decision {
   // Into the funnel's scratch array: a decision reads the features while it decides, and keeps them only when an uplift model reads them later (a copy).
   const features = twins.features(customerId, context.now, funnel.features);
   if (!features) throw new TwinloopError('NOT_FOUND', `no twin for customer '${customerId}': check the id, or send its customer event first`);
-  const scores = scoresOf(customerId) ?? { churn: 0, clv: 0 };
-  return funnel.decide(customerId, features, scores, context, explain);
+  return funnel.decide(customerId, features, scoresOrUnscored(scoresOf(customerId), whyUnscored), context, explain);
 }

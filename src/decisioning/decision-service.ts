@@ -61,6 +61,8 @@ export interface DecisionServiceOptions {
   readonly twins: TwinSource;
   /** Live churn probability and lifetime value of a twin (undefined without a model). */
   readonly scores: (customerId: string) => CustomerScores | undefined;
+  /** Why a twin has no scores (no model serves yet, or it is outside the scored population), said with its decisions; default a plain "no live churn score". */
+  readonly unscored?: (customerId: string) => string;
   readonly records: RecordStore;
   readonly clock: Clock;
   /** Uniform numbers for exploration (seeded in tests). */
@@ -205,13 +207,13 @@ export class DecisionService {
   /** What each offering is expected to do for one customer in this contact now (offer-what-if.ts); nothing is logged. */
   whatIf(customerId: string, request: DecideRequest): CustomerWhatIf {
     const direction = request.direction ?? defaultDirection(request.channel);
-    return whatIfForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() });
+    return whatIfForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, this.o.unscored?.(customerId));
   }
 
   /** Decides for one customer now; the decision is logged (asynchronously, in a batch). */
   decide(customerId: string, request: DecideRequest): Decision {
     const direction = request.direction ?? defaultDirection(request.channel);
-    const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, request.explain ?? true);
+    const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, request.explain ?? true, this.o.unscored?.(customerId));
     this.pending.push(decision.record);
     // Kept slim: accepting an action needs the ranked actions, not the discarded offers' reasons
     // (an unexplained decision's discards are the funnel's shared ones: `get` leaves them out).

@@ -55,4 +55,15 @@ describe("a customer's what-if", () => {
     expect(discount.funnel).toMatchObject({ step: expect.stringMatching(/eligibility|suitability/), reason: expect.any(String) });
     expect(() => whatIfForTwin(funnel(), twins, () => undefined, 'nobody', call)).toThrow(/no twin for customer 'nobody'/);
   });
+
+  it('shows no churn figure for a customer not scored yet, and says why', () => {
+    const twins = { features: (id: string) => (id === 'c1' ? customer() : undefined) };
+    const w = whatIfForTwin(funnel(), twins, () => undefined, 'c1', call, 'not scored yet: no churn model serves');
+    expect(w).toMatchObject({ churn: null, clv: null, basedOn: { scored: false, note: expect.stringMatching(/^not scored yet: no churn model serves/) } });
+    const bonus = w.offers.find((o) => o.actionId === 'data-bonus')!;
+    expect(bonus).toMatchObject({ eligible: true, churnNow: null, churnIfAccepted: null, expectedChurn: null });
+    // Valued as the decision values them: no customer value to keep.
+    expect(bonus.deltaLifetimeValue).toBe(0);
+    expect(w.offers.every((o) => o.churnNow === null)).toBe(true);
+  });
 });

@@ -2,6 +2,7 @@ import { TwinloopError } from '../domain/errors.js';
 import { expectedValue, type CustomerScores } from './arbitration.js';
 import type { DecisionContext, DecisionFunnel, FunnelStep, TwinSource } from './decision-funnel.js';
 import { DO_NOTHING } from './decision-record.js';
+import { scoresOrUnscored, type ScoreBasis } from './score-basis.js';
 
 /**
  * A what-if for one customer: what each offering of the catalogue is expected to do to their churn
@@ -21,10 +22,10 @@ export interface OfferWhatIf {
   readonly funnel: { readonly step: 'proposed'; readonly rank: number } | { readonly step: FunnelStep; readonly reason: string };
   /** P(accept) the funnel expects in this contact's context. */
   readonly acceptance: number;
-  /** Churn probability (the model's horizon) now, if the customer accepts, and expected when the offer is made. */
-  readonly churnNow: number;
-  readonly churnIfAccepted: number;
-  readonly expectedChurn: number;
+  /** Churn probability (the model's horizon) now, if the customer accepts, and expected when the offer is made; null when the customer has no score (`basedOn`). */
+  readonly churnNow: number | null;
+  readonly churnIfAccepted: number | null;
+  readonly expectedChurn: number | null;
   /** Δ lifetime value if accepted (churn reduction × CLV). */
   readonly deltaLifetimeValue: number;
   /** Paid if accepted (discount given away, fixed cost when on acceptance), and per presentation. */
@@ -43,8 +44,11 @@ export interface CustomerWhatIf {
   readonly at: number;
   readonly channel: DecisionContext['channel'];
   readonly contextKey: string;
-  readonly churn: number;
-  readonly clv: number;
+  /** The churn risk and lifetime value now, null when the customer has no score (`basedOn` says why). */
+  readonly churn: number | null;
+  readonly clv: number | null;
+  /** What the offers were valued on: the live scores, or why there were none. */
+  readonly basedOn: ScoreBasis;
   /** Eligible offerings first, highest expected value first; then the rest. */
   readonly offers: readonly OfferWhatIf[];
 }
@@ -52,17 +56,21 @@ export interface CustomerWhatIf {
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 /** The what-if for a live twin (NOT_FOUND for an unknown customer). */
-export function whatIfForTwin(funnel: DecisionFunnel, twins: TwinSource, scoresOf: (customerId: string) => CustomerScores | undefined, customerId: string, context: DecisionContext): CustomerWhatIf {
+export function whatIfForTwin(funnel: DecisionFunnel, twins: TwinSource, scoresOf: (customerId: string) => CustomerScores | undefined, customerId: string, context: DecisionContext, whyUnscored?: string): CustomerWhatIf {
   const features = twins.features(customerId, context.now);
   if (!features) throw new TwinloopError('NOT_FOUND', `no twin for customer '${customerId}': check the id, or send its customer event first`);
-  const scores = scoresOf(customerId) ?? { churn: 0, clv: 0 };
+  const scores = scoresOrUnscored(scoresOf(customerId), whyUnscored);
   // The funnel's own answer says which offerings it would propose now and why the others not.
   const decision = funnel.decide(customerId, features, scores, context);
   const removed = new Map(decision.discarded.map((d) => [d.actionId, d]));
   const rankOf = new Map(decision.ranked.filter((r) => r.actionId !== DO_NOTHING).map((r, i) => [r.actionId, i + 1]));
-  const churn = Number.isFinite(scores.churn) ? scores.churn : 0;
+  const basedOn = decision.basedOn;
+  // Unscored, the offers are valued as the funnel values them (churn 0, value 0), and no churn figure is shown.
+  const churn = basedOn.churn ?? 0;
+  const clv = basedOn.clv ?? 0;
+  const shown = (p: number) => (basedOn.scored ? p : null);
   const offers = funnel.catalogue.offers.map((o): OfferWhatIf => {
-    const { acceptance, value } = funnel.valueOf(o, features, { churn, clv: scores.clv }, decision.contextKey);
+    const { acceptance, value } = funnel.valueOf(o, features, { churn, clv }, decision.contextKey);
     const out = removed.get(o.id);
     const rank = rankOf.get(o.id);
     return {
@@ -72,9 +80,9 @@ export function whatIfForTwin(funnel: DecisionFunnel, twins: TwinSource, scoresO
       eligible: out?.step !== 'eligibility',
       funnel: rank !== undefined ? { step: 'proposed', rank } : { step: out?.step ?? 'arbitration', reason: out?.reason ?? 'not ranked' },
       acceptance,
-      churnNow: churn,
-      churnIfAccepted: clamp01(churn - value.deltaChurn),
-      expectedChurn: clamp01(churn - acceptance * value.deltaChurn),
+      churnNow: shown(churn),
+      churnIfAccepted: shown(clamp01(churn - value.deltaChurn)),
+      expectedChurn: shown(clamp01(churn - acceptance * value.deltaChurn)),
       deltaLifetimeValue: value.deltaLtv,
       costIfAccepted: value.acceptCost,
       costPerContact: value.contactCost,
@@ -83,5 +91,5 @@ export function whatIfForTwin(funnel: DecisionFunnel, twins: TwinSource, scoresO
     };
   });
   offers.sort((a, b) => Number(b.eligible) - Number(a.eligible) || b.expectedValue - a.expectedValue);
-  return { customerId, at: context.now, channel: context.channel, contextKey: decision.contextKey, churn, clv: scores.clv, offers };
+  return { customerId, at: context.now, channel: context.channel, contextKey: decision.contextKey, churn: basedOn.churn, clv: basedOn.clv, basedOn, offers };
 }

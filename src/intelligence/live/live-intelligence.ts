@@ -47,6 +47,14 @@ export interface IntelligenceOptions {
   readonly firstTrainer?: FirstChurnTrainer;
 }
 
+/** Why a twin has no churn score before any model serves, as every edge says it (decisions, what-ifs, the CLI). */
+export const NOT_SCORED_YET = 'not scored yet: no churn model serves (a first start trains one once its history is in, the server log says when; to train one now: `twinloop model train-twins`)';
+
+/** Why one twin has no churn score: no model serves yet, or it is outside the population scored (churned, or no plan yet). */
+export function whyUnscored(modelServes: boolean): string {
+  return modelServes ? 'not in the scored population (churned, or no active plan yet)' : NOT_SCORED_YET;
+}
+
 /** The intelligence layer running on the twins: live scores, the churn model's lifecycle, drift. */
 export interface Intelligence {
   /** Adds `scores` (`null` until a champion serves) and the `responseProfile` to a current twin read. */

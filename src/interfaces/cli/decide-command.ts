@@ -4,7 +4,9 @@ import { DecisionService } from '../../decisioning/decision-service.js';
 import { CHANNELS, channelSchema } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { loadChampion } from '../../intelligence/live/churn-model-service.js';
+import { whyUnscored } from '../../intelligence/live/live-intelligence.js';
 import { LiveScoring } from '../../intelligence/live/live-scoring.js';
+import type { ScoreBasis } from '../../decisioning/score-basis.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
@@ -24,15 +26,25 @@ interface Answer {
   customerId: string;
   chosen: string;
   choice?: { mode: string; reason: string };
+  basedOn?: ScoreBasis;
   ranked: Ranked[];
   discarded: { actionId: string; step: string; reason: string }[];
 }
 
-/** The decision in a few lines: ranked actions with value and reasons, then what was removed where. */
+/** What the offers were valued on, in a line. */
+function basisLine(b: ScoreBasis): string {
+  return b.scored ? `  valued on churn risk ${(b.churn * 100).toFixed(1)} % and lifetime value ${b.clv.toFixed(2)}` : `  valued on no score: ${b.note}`;
+}
+
+/**
+ * The decision in a few lines: the choice and what it was valued on, ranked actions with value and
+ * reasons, then what was removed where. Each ranked action's "chosen with p" is the arbitration's
+ * chance of picking it, not the customer's of accepting (that is the reasons' P(accept)).
+ */
 export function formatDecision(d: Answer): string {
-  const lines = [`decision ${d.decisionId} for ${d.customerId}: ${d.chosen}`, ...(d.choice ? [`  ${d.choice.reason}`] : []), 'ranked:'];
+  const lines = [`decision ${d.decisionId} for ${d.customerId}: ${d.chosen}`, ...(d.choice ? [`  ${d.choice.reason}`] : []), ...(d.basedOn ? [basisLine(d.basedOn)] : []), 'ranked:'];
   for (const r of d.ranked) {
-    lines.push(`  ${r.actionId.padEnd(18)} expected value ${r.expectedValue.toFixed(2).padStart(9)}  score ${r.score.toFixed(3).padStart(9)}  p ${r.propensity.toFixed(3)}`);
+    lines.push(`  ${r.actionId.padEnd(18)} expected value ${r.expectedValue.toFixed(2).padStart(9)}  score ${r.score.toFixed(3).padStart(9)}  chosen with p ${r.propensity.toFixed(3)}`);
     for (const why of r.reasons.slice(0, 3)) lines.push(`      ${why}`);
   }
   if (d.discarded.length) lines.push('discarded:');
@@ -66,13 +78,13 @@ export function registerDecideCommand(program: Command): void {
           try {
             const champion = await loadChampion(registry);
             const live = champion ? new LiveScoring(twins.engine, champion) : null;
-            if (!live) process.stderr.write('no churn model yet: offers are valued without churn scores (train one with `twinloop model train-twins`)\n');
             const decisions = await DecisionService.open({
               twins: twins.engine,
               scores: (id) => {
                 const s = live?.scoreOf(id);
                 return s?.active ? { churn: s.churn, clv: s.clv } : undefined;
               },
+              unscored: () => whyUnscored(live !== null),
               records,
               clock: { now: () => twins.engine.eventClockOrNow() },
             });

@@ -72,6 +72,6 @@ describe('twinloop twin', () => {
     const [id] = twins.engine.customerIds();
     await twins.close();
     expect(JSON.parse(await twinloop(['twin', id, '--json', '--data-dir', empty])).scores).toBeNull();
-    expect(await twinloop(['twin', id, '--data-dir', empty])).toContain('churn, lifetime value: not scored yet (no churn model serves: a first start trains one once its history is in');
+    expect(await twinloop(['twin', id, '--data-dir', empty])).toContain('churn, lifetime value: not scored yet: no churn model serves (a first start trains one once its history is in');
   }, 60_000);
 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { TwinloopError } from '../../domain/errors.js';
 import { loadChampion } from '../../intelligence/live/churn-model-service.js';
 import { LiveScoring, type TwinScores } from '../../intelligence/live/live-scoring.js';
+import { NOT_SCORED_YET } from '../../intelligence/live/live-intelligence.js';
 import { LiveProfiles, type ProfileView } from '../../intelligence/profile/live-profiles.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
@@ -34,7 +35,7 @@ function formatProfile(view: TwinView, p: ProfileView): string[] {
  */
 export function formatScores(asOf: string, scores: TwinScores | null | undefined): string[] {
   if (scores === undefined) return [];
-  if (scores === null) return ['  churn, lifetime value: not scored yet (no churn model serves: a first start trains one once its history is in, the server log says when; to train one now: `twinloop model train-twins`)'];
+  if (scores === null) return [`  churn, lifetime value: ${NOT_SCORED_YET}`];
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const money = (x: number) => x.toFixed(2);
   const c = scores.churn;

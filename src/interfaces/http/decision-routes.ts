@@ -56,14 +56,21 @@ const whatIfQuery = z
     reason: z.string().min(1).max(64).optional().describe('Why the customer is in contact, e.g. billing_question'),
   })
   .meta({ examples: [{ channel: 'call', reason: 'billing_question' }] });
+const scoreBasis = z
+  .union([
+    z.object({ scored: z.literal(true), churn: z.number().describe("The churn risk the offers were valued on (the churn model's horizon)"), clv: z.number().describe('The lifetime value they were valued on') }),
+    z.object({ scored: z.literal(false), churn: z.null(), clv: z.null(), note: z.string().describe('Why the customer has no score (e.g. no churn model serves yet: the first start trains one) and what the offers were valued on instead') }),
+  ])
+  .describe('What the offers were valued on: the live churn risk and lifetime value, or why there were none');
 const funnelStep = z.enum(['eligibility', 'applicability', 'suitability', 'contact-policy', 'arbitration']);
 const whatIf = z.object({
   customerId: z.string(),
   at: isoTime,
   channel: channelSchema,
   contextKey: z.string(),
-  churn: z.number().describe("Churn probability now, within the churn model's horizon"),
-  clv: z.number().describe('Customer lifetime value'),
+  churn: z.number().nullable().describe("Churn probability now, within the churn model's horizon; null when the customer has no score (`basedOn.note` says why)"),
+  clv: z.number().nullable().describe('Customer lifetime value; null when the customer has no score'),
+  basedOn: scoreBasis,
   offers: list(
     z.object({
       actionId: z.string(),
@@ -72,9 +79,9 @@ const whatIf = z.object({
       eligible: z.boolean().describe('The offering is live, valid now, and its eligibility rule holds for the customer'),
       funnel: z.union([z.object({ step: z.literal('proposed'), rank: z.number().int() }), z.object({ step: funnelStep, reason: z.string() })]).describe('Whether next-best-action would propose it now, or the step that removes it and why'),
       acceptance: z.number().describe('P(accept) in this context'),
-      churnNow: z.number(),
-      churnIfAccepted: z.number(),
-      expectedChurn: z.number().describe('Churn expected when the offer is made: now − P(accept) × the reduction if accepted'),
+      churnNow: z.number().nullable().describe('null when the customer has no score'),
+      churnIfAccepted: z.number().nullable(),
+      expectedChurn: z.number().nullable().describe('Churn expected when the offer is made: now − P(accept) × the reduction if accepted'),
       deltaLifetimeValue: z.number().describe('Δ lifetime value if accepted'),
       costIfAccepted: z.number(),
       costPerContact: z.number(),
@@ -103,6 +110,7 @@ const decision = z.object({
       belief: z.object({ offerId: z.string(), mean: z.number(), sd: z.number(), weight: z.number().describe('α + β: prior and evidence in pseudo-observations') }).optional().describe("When exploring: the uncertain offer's acceptance in the decision's context"),
     })
     .describe('Why `chosen` was chosen (docs/decisioning.md, "Exploit, explore, guarded")'),
+  basedOn: scoreBasis,
   ranked: list(
     z.object({
       actionId: z.string(),
@@ -110,7 +118,7 @@ const decision = z.object({
       treatment: z.object({ id: z.string(), name: z.string(), message: z.string() }).nullable(),
       score: z.number().describe('Expected value × the context weight, to 1/10,000 of a currency unit'),
       expectedValue: z.number().describe('To 1/10,000 of a currency unit'),
-      propensity: z.number().describe('Probability this action was chosen (sums to 1 over all the ranked actions; `rankedCount`)'),
+      propensity: z.number().describe("Probability this action was chosen by the arbitration's draw (sums to 1 over all the ranked actions; `rankedCount`): not the customer's chance of accepting"),
       reasons: list(z.string()).optional().describe('With `explain: true`'),
     }),
   ).describe('Best expected score first: with `explain: true` every ranked action, else the best three and the chosen one'),

@@ -38,7 +38,7 @@ import { createBudgetLedger, DEFAULT_ACTION_POLICY, DEFAULT_CHURN_PREVENTION_POL
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../agents/governance/declined-action.js';
 import { TwinloopError } from '../../domain/errors.js';
-import type { Intelligence, TwinDecorator } from '../../intelligence/live/live-intelligence.js';
+import { whyUnscored, type Intelligence, type TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import { createSimulationRuns, DAYS_PER_MONTH, operatorTwinSource, simulate, type KeepTwin, type OperatorEvidence, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
 import { recordDocuments, type DocumentStore } from '../../store/document-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
@@ -188,6 +188,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     records,
     clock,
     log: o.log,
+    unscored: () => whyUnscored(intelligence.live() !== null),
   });
   const detachDecisions = twins.intake.onApplied((batch) => void decisions.observe(batch.map((a) => a.event)));
   // Offers unanswered within their window become `ignored`, open decisions are closed, and every

@@ -3,6 +3,7 @@ import { Alert } from './alert';
 import { seg } from './api';
 import { money, percent } from './format';
 import { useJson } from './use-json';
+import { whatIfBasis, type WhatIfBasis } from './what-if-basis';
 
 /** One offering in `GET /twins/:id/what-if`. */
 interface OfferWhatIf {
@@ -12,19 +13,17 @@ interface OfferWhatIf {
   readonly eligible: boolean;
   readonly funnel: { readonly step: 'proposed'; readonly rank: number } | { readonly step: string; readonly reason: string };
   readonly acceptance: number;
-  readonly churnNow: number;
-  readonly churnIfAccepted: number;
-  readonly expectedChurn: number;
+  readonly churnNow: number | null;
+  readonly churnIfAccepted: number | null;
+  readonly expectedChurn: number | null;
   readonly deltaLifetimeValue: number;
   readonly costIfAccepted: number;
   readonly costPerContact: number;
   readonly valueIfAccepted: number;
   readonly expectedValue: number;
 }
-interface CustomerWhatIf {
+interface CustomerWhatIf extends WhatIfBasis {
   readonly channel: string;
-  readonly churn: number;
-  readonly clv: number;
   readonly offers: readonly OfferWhatIf[];
 }
 
@@ -57,11 +56,7 @@ export function CustomerWhatIf({ id }: { id: string }) {
           </select>{' '}
           contact now
         </label>
-        {w && (
-          <span class="muted">
-            churn risk now {percent(w.churn)}, lifetime value {money(w.clv)}; nothing is sent or logged
-          </span>
-        )}
+        {w && <span class="muted" data-testid="what-if-basis">{whatIfBasis(w)}</span>}
       </p>
       <Alert message={answer.error} />
       {w && eligible.length === 0 && <p class="muted">No offering of the catalogue is open to this customer now.</p>}
@@ -87,9 +82,7 @@ export function CustomerWhatIf({ id }: { id: string }) {
                   {o.name} <span class="muted">({o.actionId})</span>
                 </th>
                 <td class="num">{percent(o.acceptance)}</td>
-                <td class="num">
-                  {percent(o.churnNow)} → {percent(o.churnIfAccepted)}
-                </td>
+                <td class="num">{o.churnNow === null ? '–' : `${percent(o.churnNow)} → ${percent(o.churnIfAccepted)}`}</td>
                 <td class="num">{percent(o.expectedChurn)}</td>
                 <td class="num">{money(o.deltaLifetimeValue)}</td>
                 <td class="num">{money(o.costIfAccepted + o.costPerContact)}</td>
