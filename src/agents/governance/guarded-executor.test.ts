@@ -104,6 +104,23 @@ describe('guarded executor', () => {
     expect(await spentOn(policy, request)).toBe(spent + 5);
   });
 
+  it('answers every new request alike while the back ends hold their acts, one that would need approval as one that would be carried out', async () => {
+    let hold: ActHold | undefined = { reason: "the first start's history is being loaded (40 % in); retry in 12 s", retryAfterMs: 12_000 };
+    const { guarded, calls } = setup(undefined, undefined, () => hold);
+    const before = (await store.auditHead()).seq;
+    const small = req({ cost: 5 });
+    const large = req({ cost: 40 });
+    for (const r of [small, large]) {
+      await expect(guarded.execute(r)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: hold.reason, context: { held: true, retryAfterSeconds: 12 } });
+    }
+    // Nothing judged, queued or recorded: asked again after the hold, each is judged then.
+    expect((await store.auditHead()).seq).toBe(before);
+    hold = undefined;
+    expect(await guarded.execute(small)).toMatchObject({ status: 'executed' });
+    expect(await guarded.execute(large)).toMatchObject({ status: 'pending-approval' });
+    expect(calls).toEqual([small.id]);
+  });
+
   it('answers a repeated request id from the first execution: the executor runs and the budget is charged once', async () => {
     const answers = memoryDocuments<GuardedResult>();
     let runs = 0;
@@ -453,10 +470,12 @@ describe('guarded executor', () => {
   });
 
   it('refuses an approval while the back ends hold their acts, leaving it pending, and carries it out when approved after', async () => {
-    let hold: ActHold | undefined = { reason: "the first start's history is being loaded; retry in 20 s", retryAfterMs: 20_000 };
+    let hold: ActHold | undefined;
     const { guarded, calls } = setup(undefined, undefined, () => hold);
     const r = await guarded.execute(req({ cost: 40 }));
     expect(r.status).toBe('pending-approval');
+    // Asked before the hold (a restarted world rebuilt from its seed holds acts a while).
+    hold = { reason: "the first start's history is being loaded; retry in 20 s", retryAfterMs: 20_000 };
     await expect(guarded.approve(r.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'fine')).rejects.toMatchObject({ code: 'UNAVAILABLE', context: { held: true, retryAfterSeconds: 20 } });
     expect(calls).toEqual([]);
     hold = undefined;

@@ -695,6 +695,12 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         // tick; decided, it is what came of it (a rejection, an approved act carried out now).
         const item = first ? await queue.get(approvalIdOf(request.id)) : null;
         if (item) return fromApproval(item);
+        // While the back ends take no act (the first start's history, a restarted world rebuilt),
+        // every new request is answered alike, 503 with when to ask again, before it is judged or
+        // recorded: judged, a credit above the approval line was queued while one below it met the
+        // held back end, two answers to one kind of act (decision 0021).
+        const hold = options.actsHeld?.();
+        if (hold) throw heldError(hold.reason, hold.retryAfterMs);
         // Kept before anything is recorded, so that a crash after cannot let another request in under this id.
         if (!first) await asks.put(request.id, ask);
         await record('action.requested', request, request.actor, { status: 'received' });
