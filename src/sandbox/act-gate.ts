@@ -18,15 +18,22 @@ export interface HoldProgress {
   total: number;
 }
 
+/** When to ask again, at least `minMs` and at most `maxMs`. */
+export interface RetryBounds {
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
 /**
  * What an act refused during a pass is told: `what` is happening (how far, in %), that the back
- * ends take no act until it ends (`until`), and when to ask again (its remaining time, estimated).
+ * ends take no act until it ends (`until`), and when to ask again (its remaining time, estimated,
+ * within `bounds`: by default 2-30 s, the pace a workflow's held step retries at).
  */
-export function progressHold(what: string, until: string, pass: HoldProgress, now = Date.now()): ActHold {
+export function progressHold(what: string, until: string, pass: HoldProgress, now = Date.now(), bounds: RetryBounds = { minMs: HELD_RETRY_MIN_MS, maxMs: HELD_RETRY_MAX_MS }): ActHold {
   const share = pass.total > 0 ? Math.min(1, pass.done / pass.total) : 0;
   const elapsed = now - pass.started;
-  const left = share > 0 ? (elapsed * (1 - share)) / share : HELD_RETRY_MIN_MS;
-  const retryAfterMs = Math.round(Math.min(HELD_RETRY_MAX_MS, Math.max(HELD_RETRY_MIN_MS, left)));
+  const left = share > 0 ? (elapsed * (1 - share)) / share : bounds.minMs;
+  const retryAfterMs = Math.round(Math.min(bounds.maxMs, Math.max(bounds.minMs, left)));
   return { reason: `${what} (${Math.round(100 * share)} % in); ${until}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs };
 }
 

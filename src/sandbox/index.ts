@@ -4,7 +4,7 @@
  * The ground truth lives in `./oracle/` and is not re-exported here on purpose.
  */
 export { createSandboxWorld, type SandboxWorld, type SandboxWorldOptions, type ProgressFn, type RestoredWorld, REBUILDING, REBUILDING_UNTIL } from './sandbox-world.js';
-export type { ActHold, HoldProgress } from './act-gate.js';
+export type { ActHold, HoldProgress, RetryBounds } from './act-gate.js';
 export { progressHold } from './act-gate.js';
 export { memoryJournalStore, type SandboxJournalEntry, type SandboxJournalStore } from './sandbox-journal.js';
 export type { LiveOptions, LiveRun } from './live-run.js';

@@ -67,6 +67,15 @@ export interface SeededPass {
   accepted: number;
 }
 
+/** What another producer's events are answered while a seeded history goes through: why, and when to send them again. */
+export interface SeededRefusal {
+  readonly reason: string;
+  readonly retryAfterMs: number;
+}
+
+/** Said when the seeded history's source gives no estimate of its end. */
+const SEEDED_REFUSAL: SeededRefusal = { reason: "the first start's history is going through the intake from its seed; send this again in a few seconds", retryAfterMs: 5_000 };
+
 /** The sink a seeded history is submitted to while it goes through the intake; `end` once it is all in. */
 export interface SeededIntake extends EventSink {
   /**
@@ -81,6 +90,8 @@ export interface SeededIntake extends EventSink {
 /** A seeded pass in progress. */
 interface SeededState {
   receivedAt: number;
+  /** What another producer is told while the history goes through: why, and when to ask again. */
+  refusal: () => SeededRefusal;
   next: number;
   ordinal: number;
   skipped: number[];
@@ -221,7 +232,8 @@ export class Intake implements EventSink {
     if (this.seededPass && !seeded) {
       // Its seqs are being given in order from memory: another producer's event among them would
       // need a durable write the history's reserved seqs cannot wait for (decision 0021).
-      throw new TwinloopError('UNAVAILABLE', "the first start's history is going through the intake from its seed; send this again in a few seconds", { context: { retryAfterSeconds: 5 } });
+      const refused = this.seededPass.refusal();
+      throw new TwinloopError('UNAVAILABLE', refused.reason, { context: { retryAfterSeconds: Math.max(1, Math.ceil(refused.retryAfterMs / 1000)) } });
     }
     if (records.length === 0) return Promise.resolve([]);
     if (this.queued > 0 && this.queued + records.length > this.maxQueued) {
@@ -246,13 +258,14 @@ export class Intake implements EventSink {
    * (decision 0021): its accepted events take seqs from `firstSeq` on, in order, which the store
    * has reserved and recorded with what regenerates them; they are written behind from the seed.
    * While it runs, other producers are refused with UNAVAILABLE (503, Retry-After): their events
-   * would need seqs among the history's. Waits for the intake to be idle first.
+   * would need seqs among the history's, told why and when to send again by `refusal` (the
+   * source's estimate of the history's end; default: a few seconds). Waits for the intake to be idle first.
    */
-  async beginSeeded(o: { firstSeq: number; receivedAt: number; source?: string }): Promise<SeededIntake> {
+  async beginSeeded(o: { firstSeq: number; receivedAt: number; source?: string; refusal?: () => SeededRefusal }): Promise<SeededIntake> {
     if (this.seededPass) throw new TwinloopError('CONFLICT', 'a seeded history is already going through the intake');
     if (!Number.isSafeInteger(o.firstSeq) || o.firstSeq < 1) throw new TwinloopError('BAD_INPUT', `firstSeq must be a positive integer, got ${o.firstSeq}`);
     while (this.draining) await this.idle;
-    const pass: SeededState = { receivedAt: o.receivedAt, next: o.firstSeq, ordinal: 0, skipped: [], blockHashes: [], hash: 0, inBlock: 0, ending: false };
+    const pass: SeededState = { receivedAt: o.receivedAt, refusal: o.refusal ?? (() => SEEDED_REFUSAL), next: o.firstSeq, ordinal: 0, skipped: [], blockHashes: [], hash: 0, inBlock: 0, ending: false };
     this.seededPass = pass;
     const source = o.source ?? this.source;
     return {

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { realMsUntil, type Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { EventSink } from '../../domain/event-sink.js';
-import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, progressHold, REBUILDING, REBUILDING_UNTIL, WORLD_NAMES, type ActHold, type HoldProgress, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
+import { createSandboxWorld, deliver, emptyTally, INTAKE_DELIVERY_WINDOW, loadWorldDocument, progressHold, REBUILDING, REBUILDING_UNTIL, WORLD_NAMES, type ActHold, type HoldProgress, type RetryBounds, type SandboxWorld, type WorldConfig } from '../../sandbox/index.js';
 import type { RecordStore } from '../../store/record-store.js';
 import type { SeededHistoryLog, SeededHistoryRecord } from '../../store/event-store.js';
-import type { SeededIntake } from '../../twin/intake.js';
+import type { SeededIntake, SeededRefusal } from '../../twin/intake.js';
 import { describeSandboxHistory } from './sandbox-history-source.js';
 import { recordHistoryMark, recordJournalStore, type HistoryMark } from './sandbox-journal-store.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -221,7 +221,7 @@ export interface SeededHistoryOptions {
   /** The store's seeded-history record (the embedded store's). */
   readonly log: SeededHistoryLog;
   /** The twins' intake in its seeded mode. */
-  begin(o: { firstSeq: number; receivedAt: number }): Promise<SeededIntake>;
+  begin(o: { firstSeq: number; receivedAt: number; refusal?: () => SeededRefusal }): Promise<SeededIntake>;
   /** Holds the twins' checkpoints while the history's events are neither durable nor regenerable. */
   holdCheckpoints(): () => void;
   /** The history is in and recorded as regenerable: its writing behind starts here. */
@@ -256,6 +256,19 @@ export interface SandboxOperatorOptions {
 /** What an act refused during a seeded history is told: why, how far the history is, when to ask again. */
 function heldActs(pass: HoldProgress): ActHold {
   return progressHold("the first start's history is being loaded", "the sandbox's back ends take no act until it is (decision 0021)", pass);
+}
+
+/**
+ * When another producer's events are asked for again while the seeded history goes through the
+ * intake: its estimated time left, at least 2 s and at most 5 minutes (an estimate from the first
+ * days is rough). A producer told "5 s" for the minutes of a loaded machine's history asked
+ * again about a hundred times for nothing.
+ */
+const EVENTS_RETRY: RetryBounds = { minMs: 2_000, maxMs: 300_000 };
+
+/** What another producer's events are answered during a seeded history: why, how far it is, when to send them again. */
+function heldEvents(pass: HoldProgress): ActHold {
+  return progressHold("the first start's history is going through the intake from its seed", 'events of other producers are taken once it is in', pass, Date.now(), EVENTS_RETRY);
 }
 
 export interface SandboxOperator {
@@ -330,7 +343,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     );
     o.log(`sandbox: taking ${state.backfillDays} days of world "${state.world}" (${customers} customers, seed ${state.seed}) through the intake from its seed; written to the log behind it…`);
     const release = seeded.holdCheckpoints();
-    const intake = await seeded.begin({ firstSeq: record.firstSeq, receivedAt });
+    const intake = await seeded.begin({ firstSeq: record.firstSeq, receivedAt, refusal: () => heldEvents(pass) });
     const started = Date.now();
     let lastLog = Date.now();
     const tally = await world.backfill({

@@ -249,7 +249,7 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     const world = plan.world;
     let record: SeededHistoryRecord | undefined;
     const seeded = seededOf(twins, (r) => (record = r));
-    const during: { credit?: unknown; staged?: unknown; applicant?: string; heldAtEnd?: boolean; heldWhileRecorded?: boolean; othersWhileRecorded?: unknown } = {};
+    const during: { credit?: unknown; staged?: unknown; event?: TwinloopError; applicant?: string; heldAtEnd?: boolean; heldWhileRecorded?: boolean; othersWhileRecorded?: unknown } = {};
     // What an act carried out writes on the customer's timeline (action-report.ts): the intake must take it once acts pass.
     const report = actionEventOf({ id: 'after-pass', actionClass: 'credit', channel: 'web', customerId: 'C000001', cost: 5, params: { amount: 5 }, features: {}, actor: { kind: 'system', id: 'test' }, why: {} } satisfies ActionRequest, { cost: 5 }, { ok: true }, 0);
     let batches = 0;
@@ -282,6 +282,11 @@ describe('a first start history taken from its seed (decision 0021)', () => {
               }
             })();
             during.applicant = world.nextApplicant().applicantId;
+            try {
+              void twins.intake.submit([{ ...report!, id: 'during-pass-event', time: new Date(world.clock.now()).toISOString() }]);
+            } catch (err) {
+              during.event = err as TwinloopError;
+            }
           }
           return taken;
         },
@@ -293,6 +298,10 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     expect(batches).toBeGreaterThan(3);
     expect(during.credit).toMatchObject({ status: 'transient', held: true, reason: expect.stringMatching(/^the first start's history is being loaded \(\d+ % in\).*retry in \d+ s$/) });
     expect(during.staged).toMatchObject({ code: 'UNAVAILABLE', context: { held: true, retryAfterSeconds: expect.any(Number) } });
+    // Another producer's event is told how far the history is and when it will be in (its estimated time left), not "a few seconds".
+    const told = /^the first start's history is going through the intake from its seed \((\d+) % in\); events of other producers are taken once it is in; retry in (\d+) s$/.exec(during.event?.message ?? '');
+    expect(told, during.event?.message).not.toBeNull();
+    expect(during.event).toMatchObject({ code: 'UNAVAILABLE', context: { retryAfterSeconds: Number(told![2]) } });
     // Applicants come from a pool of their own: drawing one changes nothing the world generates.
     expect(during.applicant).toBe('A000001');
     // Refused, the act changed nothing of the history: the twins and the log written behind are the durable path's.
