@@ -408,12 +408,14 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     const placed = await call('POST', `${orders}/productOrder`, orderFor(operator.world!.config.plans.find((p) => p.id !== onPlan)!.id));
     expect(placed.status).toBe(201);
     expect(placed.body).toMatchObject({ state: expect.stringMatching(/^(acknowledged|inProgress|completed)$/), relatedParty: [{ id: customerId }] });
-    const unknownPlan = (await call('POST', `${orders}/productOrder`, orderFor('no-such-plan'))).body;
+    // A plan the BSS does not sell is refused at the edge (400 naming it); one the customer is on already is taken and rejected by the flow, saying why.
+    expect(await call('POST', `${orders}/productOrder`, orderFor('no-such-plan'))).toMatchObject({ status: 400, body: { message: expect.stringMatching(/"no-such-plan" is not a plan the BSS sells; one of /) } });
+    const unknownPlan = (await call('POST', `${orders}/productOrder`, orderFor(onPlan!))).body;
     const rejected = await until(async () => {
       const read = (await call('GET', `${orders}/productOrder/${String(unknownPlan.id)}`)).body;
       return read.state === 'rejected' ? read : undefined;
     }, 30_000);
-    expect((rejected.note as Json[])[0].text).toMatch(/unknown_plan/);
+    expect((rejected.note as Json[])[0].text).toMatch(/already_on_plan/);
     problems.push(...official.check('TMF622', 'ProductOrder', placed.body, 'POST productOrder'), ...official.check('TMF622', 'ProductOrder', rejected, 'GET productOrder'));
     const listed = (await call('GET', `${orders}/productOrder?state=rejected&fields=state`)).body;
     expect(listed.map((o) => o.id)).toContain(unknownPlan.id);

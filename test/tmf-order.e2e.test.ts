@@ -82,8 +82,13 @@ describe('TMF622 Product Ordering: order kinds and cancellation', () => {
     const again = await call('POST', '/productOrder', order(customerId, { action: 'add', productOffering: { id: 'data-5gb' } }));
     const rejected = await settled(String(again.body.id), ['completed', 'failed', 'rejected']);
     expect(rejected).toMatchObject({ state: 'rejected', note: [{ text: expect.stringMatching(/addon_already_active/) }] });
+    // An add-on or a plan the BSS does not sell is refused at once (400, TMF622's Error), naming it and listing those it sells; no order is taken.
+    const before = (await call('GET', '/productOrder')).body.length;
     const unknown = await call('POST', '/productOrder', order(customerId, { action: 'add', productOffering: { id: 'free-phone' } }));
-    expect((await settled(String(unknown.body.id), ['completed', 'failed', 'rejected'])).note).toEqual([expect.objectContaining({ text: expect.stringMatching(/unknown_addon/) })]);
+    expect(unknown).toMatchObject({ status: 400, body: { '@type': 'Error', message: 'productOrderItem[0].productOffering.id: "free-phone" is not an add-on the BSS sells; one of data-5gb (Extra 5 GB, 5.00 a month), voice-300 (Extra 300 minutes, 4.00 a month)' } });
+    const noPlan = await call('POST', '/productOrder', order(customerId, { action: 'modify', productOffering: { id: 'unlimited-everything' } }));
+    expect(noPlan).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^productOrderItem\[0\]\.productOffering\.id: "unlimited-everything" is not a plan the BSS sells; one of \S+ \(\d+\.\d\d a month\)/) } });
+    expect((await call('GET', '/productOrder')).body.length).toBe(before);
     expect(problems).toEqual([]);
   });
 

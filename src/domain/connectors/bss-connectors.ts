@@ -24,6 +24,19 @@ export interface BssConnectors {
   troubleTickets: TroubleTicketsConnector;
 }
 
+/** A recurring add-on the operator sells on top of a plan (a TMF622 `add` names one). */
+export interface BssAddon {
+  id: string;
+  name: string;
+  monthlyPrice: number;
+}
+
+/** What the BSS sells: its plans, and its add-ons when it lists them (a BSS that does not leaves an add-on order to its order management to judge). */
+export interface BssProducts {
+  readonly plans: readonly BssPlan[];
+  readonly addons?: readonly BssAddon[];
+}
+
 /** A plan the operator sells, as the flows need it (onboarding picks one, order fulfilment checks one). */
 export interface BssPlan {
   id: string;

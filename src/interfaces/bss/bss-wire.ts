@@ -36,6 +36,7 @@ export const BSS_PATHS = {
   delivery: '/bss-api/campaignDelivery/v1/delivery',
   /** The sandbox's own: its plans, its simulated clock, its next onboarding applicant. */
   plans: '/sandbox/plans',
+  addons: '/sandbox/addons',
   clock: '/sandbox/clock',
   applicants: '/sandbox/applicants',
   /** Calls each back end took and how they ended (ok, transient, rejected, replayed): the effects a test or a person checks. */
@@ -333,6 +334,9 @@ export const adjustmentAnswer: z.ZodType<Adjustment> = z.object({ adjustmentId: 
 /** POST campaign delivery: an offer to present to a customer on a channel. */
 export const deliveryBody = z.object({ campaignId: z.string().min(1), customerId: z.string().min(1), offerId: z.string().min(1), channel: z.enum(CHANNELS), decisionId: z.string().optional() });
 export const deliveryAnswer: z.ZodType<Delivery> = z.object({ deliveryId: z.string(), campaignId: z.string(), customerId: z.string(), offerId: z.string(), response: z.enum(['accepted', 'declined', 'no-answer']) });
+
+/** GET addons: the add-ons the operator sells on top of a plan. */
+export const addonsAnswer = z.array(z.looseObject({ id: z.string(), name: z.string(), monthlyPrice: z.number() }));
 
 /** GET plans: what the operator sells. */
 export const plansAnswer = z.array(z.looseObject({ id: z.string(), monthlyPrice: z.number(), dataAllowanceMb: z.number(), voiceAllowanceMin: z.number() }));

@@ -98,6 +98,7 @@ export function createSandboxBssServer(o: SandboxBssServerOptions): FastifyInsta
 
   app.get('/health', async () => ({ status: 'ok', world: o.world.config.name, now: new Date(o.world.clock.now()).toISOString() }));
   app.get(BSS_PATHS.plans, async () => o.world.config.plans.map((p) => ({ id: p.id, name: p.name, monthlyPrice: p.monthlyPrice, dataAllowanceMb: p.dataAllowanceMb, voiceAllowanceMin: p.voiceAllowanceMin })));
+  app.get(BSS_PATHS.addons, async () => o.world.config.addons.map((a) => ({ id: a.id, name: a.name, monthlyPrice: a.monthlyPrice })));
   app.get(BSS_PATHS.clock, async () => ({ now: new Date(o.world.clock.now()).toISOString(), speed: o.speed(), ...(o.liveSpeed ? { liveSpeed: o.liveSpeed } : {}) }));
   app.get(BSS_PATHS.stats, async () => b.stats());
   app.post(BSS_PATHS.applicants, async (_req, reply) => {

@@ -1,9 +1,9 @@
 import type { ActHold } from '../../domain/connectors/connector-result.js';
-import type { BssConnectors, BssPlan } from '../../domain/connectors/bss-connectors.js';
+import type { BssAddon, BssConnectors, BssPlan } from '../../domain/connectors/bss-connectors.js';
 import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { createBssClient, type BssClient } from '../bss/bss-client.js';
-import { BSS_PATHS, clockAnswer, plansAnswer } from '../bss/bss-wire.js';
+import { addonsAnswer, BSS_PATHS, clockAnswer, plansAnswer } from '../bss/bss-wire.js';
 import { httpConnectors } from '../bss/http-connectors.js';
 import type { SandboxWorld } from '../../sandbox/index.js';
 
@@ -11,6 +11,8 @@ import type { SandboxWorld } from '../../sandbox/index.js';
 export interface Bss {
   readonly connectors: BssConnectors;
   readonly plans: readonly BssPlan[];
+  /** The add-ons it sells, when it lists them (an order naming another is refused at the edge); absent: its order management judges them. */
+  readonly addons?: readonly BssAddon[];
   /** The BSS's own time (the sandbox's simulated time); what the back ends did is dated by it. */
   readonly clock: Clock;
   /** Operator time per real time once the BSS runs live (the sandbox's speed; 1 for a real BSS). */
@@ -34,7 +36,7 @@ export interface Bss {
 
 /** The in-process sandbox's back ends as the operator's BSS. */
 export function sandboxBss(world: SandboxWorld, liveSpeed: number): Bss {
-  return { connectors: world.backends, plans: world.config.plans, clock: world.clock, liveSpeed, clockSlackMs: 0, ready: Promise.resolve(), actsHeld: () => world.actsHeld(), close() {} };
+  return { connectors: world.backends, plans: world.config.plans, addons: world.config.addons, clock: world.clock, liveSpeed, clockSlackMs: 0, ready: Promise.resolve(), actsHeld: () => world.actsHeld(), close() {} };
 }
 
 /** How Twinloop reaches a BSS over HTTP (`twinloop start --connectors http --connector-url URL`). */
@@ -77,12 +79,16 @@ export async function openHttpBss(o: HttpBssOptions): Promise<Bss> {
     await new Promise((r) => setTimeout(r, 500));
   }
   if (plans.length === 0) throw new TwinloopError('UNAVAILABLE', `the BSS at ${client.baseUrl} sells no plans; onboarding and order fulfilment need at least one`);
+  // The add-ons, where the BSS lists them (the sandbox's does); one that does not judges add-on orders itself.
+  const listed = await client.call({ method: 'GET', path: BSS_PATHS.addons, answer: addonsAnswer });
+  const addons = listed.status === 'ok' ? listed.value.map((a) => ({ id: a.id, name: a.name, monthlyPrice: a.monthlyPrice })) : undefined;
   const follow = await followClock(client);
   const connectors = httpConnectors(client);
   o.log(`bss: connected to ${client.baseUrl} (${plans.length} plans; its clock ${new Date(follow.clock.now()).toISOString()})`);
   return {
     connectors,
     plans,
+    ...(addons ? { addons } : {}),
     clock: follow.clock,
     liveSpeed: follow.liveSpeed,
     clockSlackMs: 2 * CLOCK_REFRESH_MS * follow.liveSpeed,

@@ -52,6 +52,7 @@ import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinEvent } from '../../domain/events.js';
 import type { Bss } from './bss.js';
+import type { BssProducts } from '../../domain/connectors/bss-connectors.js';
 import { planPrices } from './plan-prices.js';
 import { keepRevenueLedger } from './revenue-ledger-from-log.js';
 
@@ -94,6 +95,8 @@ export interface OperatorServices {
   readonly churnPolicy: ChurnPolicySettings;
   /** The action policy in force (modes, caps, approvals, budgets, contact rules), its versions and how to change it. */
   readonly actionPolicy: ActionPolicySettings;
+  /** What the BSS sells (plans, add-ons), which an order is checked against at the edge; absent without a BSS. */
+  readonly products?: BssProducts;
   /** Approves or rejects an approval and wakes the workflow that asked for it, if any. */
   decideApproval(id: string, decision: { approve: boolean; by: Actor; reason: string }): Promise<GuardedResult>;
   /** A person declined a recommended action, saying why: audited and written on the customer's timeline. */
@@ -185,10 +188,10 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       const s = intelligence.live()?.scoreOf(id);
       return s && s.active ? { churn: s.churn, clv: s.clv } : undefined;
     },
+    unscored: () => whyUnscored(intelligence.live() !== null),
     records,
     clock,
     log: o.log,
-    unscored: () => whyUnscored(intelligence.live() !== null),
   });
   const detachDecisions = twins.intake.onApplied((batch) => void decisions.observe(batch.map((a) => a.event)));
   // Offers unanswered within their window become `ignored`, open decisions are closed, and every
@@ -440,6 +443,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     incidentEvidence: { customersOn: (cellIds, fromMs, toMs) => badSessions.customersOn(cellIds, fromMs, toMs), firstContact: (customerId, fromMs, toMs) => contacts.firstContact(customerId, fromMs, toMs) },
     actionPolicy,
     churnPolicy: churnPolicySettings(actionPolicy, churnDefaults),
+    ...(o.bss ? { products: { plans: o.bss.plans, ...(o.bss.addons ? { addons: o.bss.addons } : {}) } } : {}),
     // Dated on the clock the action reports use, so that a decline sits among them on the timeline.
     reviewSuspicion: (id, review) => reviewSuspicion({ anomalies: { suspicions: () => anomalies.suspicions(), review: (x, r) => keptAnomalies.review(x, r) }, alarms, audit, clock, cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId) }, id, review),
     declineAction: (declined) => recordDecline({ sink: twins.intake, audit, clock: o.bss?.clock ?? clock }, declined),

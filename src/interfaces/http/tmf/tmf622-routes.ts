@@ -4,6 +4,7 @@ import { CANCEL_ORDER_SIGNAL, REQUEST_PLAN_CHANGE_STEP_ID, ACTIVATE_SERVICE_STEP
 import type { WorkflowRun } from '../../../agents/workflows/index.js';
 import { CHANNELS } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
+import type { BssProducts } from '../../../domain/connectors/bss-connectors.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
 import { idParams } from '../api-schemas.js';
 import { actorFor, requireChannel, requireCustomer } from '../http-auth.js';
@@ -119,7 +120,7 @@ export function toTmfOrder(run: WorkflowRun, root: string, customerRoot: string)
  * or for a customer the order-fulfilment flow's input: the customer, the one item (its kind from
  * its action), the channel.
  */
-function orderInput(body: Json): { flow: typeof NEW_LINE_FLOW; input: ReturnType<typeof newLineInput> } | { flow: typeof FLOW; input: OrderInput & { kind: OrderKind } } {
+function orderInput(body: Json, products: BssProducts | undefined): { flow: typeof NEW_LINE_FLOW; input: ReturnType<typeof newLineInput> } | { flow: typeof FLOW; input: OrderInput & { kind: OrderKind } } {
   const parties = Array.isArray(body.relatedParty) ? (body.relatedParty as Json[]) : [];
   const items = body.productOrderItem as Json[];
   if (items.length !== 1) throw new TwinloopError('BAD_INPUT', `productOrderItem: one item per order (${items.length} given): a new line or an add-on (add), a plan change (modify) or the termination of the line (delete)`);
@@ -130,7 +131,27 @@ function orderInput(body: Json): { flow: typeof NEW_LINE_FLOW; input: ReturnType
   if (namesApplicant(parties)) return { flow: NEW_LINE_FLOW, input: newLineInput(parties, item, channel as string | undefined) };
   const customer = parties.find((p) => String(p.role ?? '').toLowerCase() === 'customer' || p['@referredType'] === 'Customer');
   if (!customer || typeof customer.id !== 'string') throw new TwinloopError('BAD_INPUT', 'relatedParty: name the customer ({"id": "C000123", "role": "customer", "@referredType": "Customer"}), or for a new line the applicant (role "applicant")');
-  return { flow: FLOW, input: customerOrderInput(customer.id, item, channel as string | undefined) };
+  const input = customerOrderInput(customer.id, item, channel as string | undefined);
+  const unsold = products && unsoldOffering(input, products);
+  if (unsold) throw new TwinloopError('BAD_INPUT', `productOrderItem[0].productOffering.id: ${unsold}`);
+  return { flow: FLOW, input };
+}
+
+/**
+ * Why a customer's order names something the BSS does not sell (a plan to change to, an add-on),
+ * listing what it does; null when it sells it or does not say what it sells. Checked before the
+ * order is taken: taken, it was answered 201 and rejected by the back end a moment later.
+ */
+export function unsoldOffering(input: Pick<OrderInput, 'planId' | 'addonId'> & { kind: OrderKind }, products: BssProducts): string | null {
+  const price = (p: { monthlyPrice: number }) => `${p.monthlyPrice.toFixed(2)} a month`;
+  if (input.kind === 'change_plan' && !products.plans.some((p) => p.id === input.planId)) {
+    return `"${input.planId}" is not a plan the BSS sells; one of ${products.plans.map((p) => `${p.id} (${price(p)})`).join(', ')}`;
+  }
+  if (input.kind === 'add_addon' && products.addons && !products.addons.some((a) => a.id === input.addonId)) {
+    const known = products.addons.length > 0 ? `one of ${products.addons.map((a) => `${a.id} (${a.name}, ${price(a)})`).join(', ')}` : 'it sells none';
+    return `"${input.addonId}" is not an add-on the BSS sells; ${known}`;
+  }
+  return null;
 }
 
 /** The order-fulfilment flow's input for a customer's one item. */
@@ -158,7 +179,7 @@ function customerOrderInput(customerId: string, item: Json, channel: string | un
  * the flow's runs: GET reads them back. An order may be cancelled (PATCH `state: cancelled`, or
  * `POST cancelProductOrder`) until its provisioning starts; after that the answer is a 409.
  */
-export function tmf622Routes(s: Pick<OperatorServices, 'workflows' | 'decideApproval' | 'approvals'>): RouteModule {
+export function tmf622Routes(s: Pick<OperatorServices, 'workflows' | 'decideApproval' | 'approvals' | 'products'>): RouteModule {
   const root = (req: FastifyRequest) => apiRoot(req, TMF622_BASE);
   const customerRoot = (req: FastifyRequest) => apiRoot(req, TMF629_BASE);
   const orders = async () => {
@@ -204,7 +225,7 @@ export function tmf622Routes(s: Pick<OperatorServices, 'workflows' | 'decideAppr
         },
       },
       async (req, reply) => {
-        const asked = orderInput(req.body as Json);
+        const asked = orderInput(req.body as Json, s.products);
         let input: unknown;
         if (asked.flow === NEW_LINE_FLOW) {
           requireRunReach(req, 'a new line', asked.input, true);
