@@ -128,7 +128,7 @@ export function intentStage(r: StagedRecord, now: number, horizonEnd: number): I
     case 'accepted':
       return { stage: 'planning', since: since('accepted'), summary: 'accepted: its planning by simulation starts' };
     case 'planning': {
-      if (!r.plan) return { stage: 'planning', since: since('planning'), summary: `planning: its candidate plans are being simulated over its segment (since ${since('planning')})` };
+      if (!r.plan) return { stage: 'planning', since: since('planning'), summary: 'planning: its candidate plans are being simulated over its segment' };
       const planned = since('planned');
       if (now >= horizonEnd) return { stage: 'expired', since: ends, summary: `expired: its horizon ended ${ends} before plan ${r.plan.plan.id} ran; it will not run` };
       if (r.intent.policyMode === 'advise') return { stage: 'advice-only', since: planned, summary: `planned (advise mode): plan ${r.plan.plan.id} is shown, never run` };
@@ -163,7 +163,7 @@ export function intentStage(r: StagedRecord, now: number, horizonEnd: number): I
       const at = since('not-achieved');
       const over = r.intent.budget && (r.spend ?? 0) > r.intent.budget.amount ? `spent ${round2(r.spend ?? 0)} of a budget of ${r.intent.budget.amount}` : undefined;
       if (missed.length > 0 || unread.length === 0 || over) return { stage: 'missed', since: at, summary: `missed at its horizon: ${[...(missed.length ? missed : es).map(reading), ...(over ? [over] : [])].join('; ') || 'nothing was measured'}` };
-      return { stage: 'not-yet-readable', since: at, summary: `not yet readable at its horizon: ${unread.map((e) => `${reading(e)}: ${e.notShown}`).join('; ')}` };
+      return { stage: 'not-yet-readable', since: at, summary: `not yet readable at its horizon: ${unread.map((e) => `${reading(e)}: ${e.notShown!.replace(/^not yet readable: /, '')}`).join('; ')}` };
     }
     case 'failed':
       if (r.failure?.expiredAt) return { stage: 'expired', since: r.failure.expiredAt, summary: `expired at ${r.failure.expiredAt} before its plan ran (closed ${r.failure.at})` };
