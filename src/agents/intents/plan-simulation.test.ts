@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ScenarioResult } from '../../simulation/index.js';
+import { arraySource, simulate, type ScenarioResult } from '../../simulation/index.js';
+import { FEATURE_COUNT, FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { Plan, PlannedAction } from './intent-planner.js';
 import { answeredAction, planOutcome, planScenarios, type OfferAssumption } from './plan-simulation.js';
 
@@ -37,5 +38,29 @@ describe('plan simulation', () => {
     expect(outcome.acceptances?.mean).toBe(12);
     expect(outcome.netValue.mean).toBe(20);
     expect(planOutcome([result(240)], [false]).acceptances?.mean).toBe(0);
+  });
+
+  it("simulated over the segment's customers alone, a plan treats the same customers and reads the segment's churn, not the operator's", async () => {
+    // 2,000 twins, 200 of them high-value (arpu_3m >= 60), all with the same risk.
+    const rows = Array.from({ length: 2000 }, (_, i) => {
+      const f = new Float64Array(FEATURE_COUNT);
+      f[FEATURE_INDEX.active_plans] = 1;
+      f[FEATURE_INDEX.monthly_price] = i % 10 === 0 ? 80 : 30;
+      f[FEATURE_INDEX.arpu_3m] = f[FEATURE_INDEX.monthly_price];
+      return { id: `c${i}`, features: f, probability: 0.05 + (i % 7) * 0.01 };
+    });
+    const offer = plan([action({ templateId: 'retention-offer-digital', offerId: 'retain-10', targeting: { rank: 'churn_x_value', limit: { kind: 'top_k', k: 150 } } })]);
+    const run = async (source: ReturnType<typeof arraySource>, target?: []) => planOutcome(await simulate(source, planScenarios(offer, 1, (id) => catalogue[id], 60, target), { workers: 0 }));
+    const whole = await run(arraySource(rows, 30));
+    const segment = await run(arraySource(rows.filter((r) => r.features[FEATURE_INDEX.arpu_3m] >= 60), 30), []);
+    // The same 150 picked (the control group is drawn by each twin's place in the population: ~10 % either way).
+    expect(Math.abs(segment.targeted! - whole.targeted!)).toBeLessThanOrEqual(15);
+    expect(segment.targeted).toBeGreaterThan(115);
+    // The segment's size and churners without the plan: a churn_rate target is the segment's.
+    expect(whole.segmentSize).toBe(2000);
+    expect(segment.segmentSize).toBe(200);
+    expect(segment.baselineChurners!.mean).toBeLessThan(whole.baselineChurners!.mean / 5);
+    // The plan's own effect is the same within its Monte Carlo noise (the twins' random streams follow their order).
+    expect(Math.abs(segment.churnersAvoided.mean - whole.churnersAvoided.mean)).toBeLessThan(Math.max(1, (whole.churnersAvoided.high - whole.churnersAvoided.low) / 2));
   });
 });
