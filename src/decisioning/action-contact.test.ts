@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
-import { actionContactRefusal, contactKindOf } from './action-contact.js';
+import { actionContactRefusal, carriedChannelOf, contactChannelOf, contactKindOf, deliveryChannelOf } from './action-contact.js';
 import { CONTACT_CHANNELS, ContactLedger, type ContactSummary } from './contact-ledger.js';
 import { resolveContactPolicy } from './contact-policy.js';
 import type { ActionRequest } from './policy/index.js';
@@ -86,6 +86,26 @@ describe('contact rules on actions', () => {
     const sms = request({ actionClass: 'communication', channel: 'call', params: { purpose: 'care', notificationChannel: 'sms' } });
     expect(actionContactRefusal(policy, sms, facts(1, false), NOON)).toMatchObject({ rule: 'channel-opt-out' });
     expect(actionContactRefusal(policy, sms, facts(1, true), NOON)).toBeNull();
+  });
+
+  it("judges a campaign's offer sent by SMS on SMS: a customer who refused SMS but allowed the app gets the app variant, not the SMS one", () => {
+    // An intent's variants: the same offer planned on sms and on in_app (as the request carries them after the parse).
+    const bySms = request({ channel: carriedChannelOf('app', { present: true, notificationChannel: 'sms' }), params: { offerId: 'data-bonus', present: true, notificationChannel: 'sms', direction: 'outbound' } });
+    const inApp = request({ channel: carriedChannelOf('web', { present: true, notificationChannel: 'in_app' }), params: { offerId: 'data-bonus', present: true, notificationChannel: 'in_app', direction: 'outbound' } });
+    expect([bySms.channel, inApp.channel]).toEqual(['web', 'app']);
+    expect(contactChannelOf(bySms)).toBe('sms');
+    expect(actionContactRefusal(policy, bySms, facts(1, false), NOON)).toMatchObject({ rule: 'channel-opt-out', reason: expect.stringContaining('opted out of SMS') });
+    expect(actionContactRefusal(policy, inApp, facts(1, false), NOON)).toBeNull();
+    // Presented to a customer on the line, the offer is judged on the call, whatever message it names.
+    expect(contactChannelOf(request({ channel: 'call', params: { offerId: 'x', present: true, notificationChannel: 'sms', direction: 'inbound' } }))).toBe('call');
+  });
+
+  it('carries every message on the one channel the mapping gives it, unless said to a customer in contact', () => {
+    expect((['sms', 'email', 'push', 'in_app', 'human_task'] as const).map(deliveryChannelOf)).toEqual(['web', 'web', 'app', 'app', 'call']);
+    // A service notice asked on app but sent by SMS is a web contact; an SMS said to a caller stays on the call; no message: as asked.
+    expect(carriedChannelOf('app', { notificationChannel: 'sms', purpose: 'service' })).toBe('web');
+    expect(carriedChannelOf('call', { notificationChannel: 'sms', direction: 'inbound' })).toBe('call');
+    expect(carriedChannelOf('store', { offerId: 'x' })).toBe('store');
   });
 
   it('caps marketing contacts per period', () => {

@@ -1,3 +1,4 @@
+import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../domain/connectors/notifications.js';
 import type { Channel } from '../domain/events.js';
 import { messageChannelOf, type ContactChannel, type ContactSummary } from './contact-ledger.js';
 import { contactGate, sameOfferCooldown, type ContactPolicy, type ContactRefusal } from './contact-policy.js';
@@ -35,12 +36,36 @@ export function contactKindOf(request: Pick<ActionRequest, 'actionClass' | 'para
 }
 
 /**
+ * THE mapping from the channel a message goes out on to the channel its action request carries
+ * (where it lands on the twin, where a presented offer is answered): an SMS or an e-mail is a `web`
+ * contact, a push or in-app message an `app` one, a person's call-back (`human_task`) a `call`.
+ * Every request is built through the guarded executor's parse, which applies it (`carriedChannelOf`).
+ */
+export function deliveryChannelOf(message: NotificationChannel): Channel {
+  return message === 'human_task' ? 'call' : message === 'in_app' || message === 'push' ? 'app' : 'web';
+}
+
+const notificationChannelOf = (v: unknown): NotificationChannel | undefined => NOTIFICATION_CHANNELS.find((c) => c === v);
+
+/**
+ * The channel a request carries: one that goes out as a message (`params.notificationChannel`: a
+ * communication, or an offer sent by SMS, e-mail, push, in-app) the mapping's channel for it,
+ * whatever the caller said; one said to a customer in contact (`direction: inbound`, an SMS sent
+ * while they are on the line) or not a message, the caller's. Pure.
+ */
+export function carriedChannelOf(channel: Channel, params: Readonly<Record<string, unknown>>): Channel {
+  const message = notificationChannelOf(params.notificationChannel);
+  return message && params.direction !== 'inbound' ? deliveryChannelOf(message) : channel;
+}
+
+/**
  * The channel the contact rules judge a contact on: a message the operator writes (SMS, e-mail,
- * push, in-app) on the channel it goes out on, whatever channel the request came from; any other
- * contact on the request's channel.
+ * push, in-app) on the channel it goes out on, whatever channel the request came from, an offer
+ * sent as one (a campaign's SMS variant) included; any other contact on the request's channel.
  */
 export function contactChannelOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params'>): ContactChannel {
-  return (request.actionClass === 'communication' && request.params.present !== true ? messageChannelOf(request.params.notificationChannel ?? 'sms') : undefined) ?? request.channel;
+  const message = request.actionClass === 'communication' && request.params.present !== true ? (request.params.notificationChannel ?? 'sms') : request.params.direction === 'inbound' ? undefined : request.params.notificationChannel;
+  return messageChannelOf(message) ?? request.channel;
 }
 
 /**

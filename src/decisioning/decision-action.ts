@@ -27,8 +27,9 @@ export interface OfferingMessage {
  * communication (a service check-in) is sent as a message on the chosen channel; any other runs as
  * its class. A back end asked to present an offer it does not know refuses it (`unknown_offer`).
  */
-export function offeringParams(offer: CompiledOffer, message: OfferingMessage): Record<string, unknown> {
-  if (offer.offering.sandboxOfferId) return { present: true };
+export function offeringParams(offer: CompiledOffer, message: OfferingMessage & { readonly presentedBy?: NotificationChannel }): Record<string, unknown> {
+  // An offer sent as a message (a campaign's SMS variant) says so: the contact rules judge it on that channel.
+  if (offer.offering.sandboxOfferId) return { present: true, ...(message.presentedBy ? { notificationChannel: message.presentedBy } : {}) };
   if (offer.actionClass !== 'communication') return {};
   return { purpose: message.purpose, notificationChannel: message.notificationChannel, templateId: offer.id, ...(message.body ? { body: message.body } : {}) };
 }

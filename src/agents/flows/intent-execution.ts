@@ -1,9 +1,8 @@
-import type { Channel } from '../../domain/events.js';
 import { cents } from '../../decisioning/action-pricing.js';
 import { ESTIMATED_METRICS, type Observation } from '../intents/intent-assessment.js';
 import type { PlannedAction } from '../intents/intent-planner.js';
 import type { ExecutePlan, ObserveIntent } from '../intents/intent-service.js';
-import { horizonEnd, type Intent, type IntentChannel, type TargetMetric } from '../intents/intent-schema.js';
+import { horizonEnd, type Intent, type TargetMetric } from '../intents/intent-schema.js';
 import type { WorkflowEngine, WorkflowRun, WorkflowStepView } from '../workflows/index.js';
 import type { GuardedOutcome } from './guarded-step.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignRunId, type CampaignInput, type CampaignResult, type CampaignStats } from './campaign-management-flow.js';
@@ -11,6 +10,7 @@ import { CHURN_OFFER_STEP_ID, CHURN_PREVENTION_WORKFLOW_ID, CHURN_TASK_STEP_ID, 
 import { DAY_MS } from '../../domain/time.js';
 import { audienceFilters } from '../intents/segment-resolution.js';
 import { wilson } from './campaign-bandit.js';
+import { deliveryChannelOf } from '../../decisioning/action-contact.js';
 import { auditRunStart } from './run-start-audit.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 
@@ -36,10 +36,6 @@ export interface IntentExecutionDeps {
 /** Campaigns of intents send mid-morning (10:00 UTC), outside the default quiet hours (21:00–08:00). */
 export const CAMPAIGN_SEND_HOUR_UTC = 10;
 
-/** Where a notification channel of the plan is delivered among the twin's channels. */
-export function deliveryChannelOf(channel: IntentChannel): Channel {
-  return channel === 'human_task' ? 'call' : channel === 'in_app' || channel === 'push' ? 'app' : 'web';
-}
 
 /** The intent's horizon from now, on the calendar ("this month" ends at the month's end). */
 const horizonMs = (intent: Intent, now: number) => Math.max(DAY_MS, horizonEnd(intent.horizon, now) - now);

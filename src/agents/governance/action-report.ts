@@ -55,7 +55,8 @@ export function actionEventOf(request: ActionRequest, verdict: Pick<ExecuteVerdi
   const p = request.params;
   const detail = outcome.detail ?? {};
   const ref = str(detail.deliveryId) ?? str(detail.adjustmentId) ?? str(detail.notificationId) ?? str(detail.ticketId) ?? str(detail.orderId);
-  const notificationChannel = typeof detail.channel === 'string' ? detail.channel : undefined;
+  // The message it went out as: the back end's answer, else what the request says (an offer sent by SMS).
+  const notificationChannel = typeof detail.channel === 'string' ? detail.channel : str(p.notificationChannel);
   const data = {
     requestId: request.id,
     ...(str(p.decisionId) ? { decisionId: str(p.decisionId) } : {}),

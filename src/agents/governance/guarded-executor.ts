@@ -5,6 +5,7 @@ import { heldError, isHeld, TwinloopError } from '../../domain/errors.js';
 import { stableStringify, valueDifference } from '../../domain/event-canonical.js';
 import { priceActionRequest, repriceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
 import type { ContactRefusal } from '../../decisioning/contact-policy.js';
+import { carriedChannelOf } from '../../decisioning/action-contact.js';
 import {
   actionRequestSchema,
   MONEY_MOVES,
@@ -285,7 +286,11 @@ function parseAsked(input: unknown, pricing?: PricingSource): { request: ActionR
   const params = parseActionParams(parsed.data.actionClass, parsed.data.params);
   if (!params.ok) throw new TwinloopError('BAD_INPUT', `Invalid action request at ${params.problem}; see docs/policy.md`);
   const asked = { ...parsed.data, params: params.params, id: parsed.data.id ?? `act-${randomUUID()}` };
-  return { request: priceActionRequest(asked, pricing), content: requestContent(asked) };
+  // A message carries the channel it really reaches the customer by (one mapping for every flow):
+  // an SMS notice said to be on `app` is a `web` contact. What was asked (the content a retry is
+  // compared on) stays as the caller wrote it.
+  const carried = { ...asked, channel: carriedChannelOf(asked.channel, asked.params) };
+  return { request: priceActionRequest(carried, pricing), content: requestContent(asked) };
 }
 
 /**

@@ -34,6 +34,12 @@ const context = {
   reason: text.optional(),
   /** Whether the customer is in contact (inbound) or is being contacted (outbound); default from the channel. */
   direction: z.enum(['inbound', 'outbound']).optional(),
+  /**
+   * The message it goes out as (an offer sent by SMS, e-mail, push or in-app; a communication's
+   * own, default sms): the contact rules judge it there, and the request carries that channel's
+   * (`carriedChannelOf`).
+   */
+  notificationChannel: z.enum(NOTIFICATION_CHANNELS).optional(),
 };
 
 const money = z.number().finite().positive();

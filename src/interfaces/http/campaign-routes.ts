@@ -36,7 +36,8 @@ const brief = z.object({
 const variant = z.object({
   variantId: z.string(),
   offerId: z.string(),
-  channel: z.string(),
+  channel: z.string().describe('Where its contact lands on the twin (an SMS or e-mail is a web contact, a push or in-app message an app one)'),
+  notificationChannel: z.string().nullable().describe('The message its offer goes out as (sms, email, push, in_app), on which consent and quiet hours are judged; null: presented on its channel'),
   presented: z.number().int(),
   accepted: z.number().int(),
   declined: z.number().int(),
@@ -235,6 +236,7 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
               variantId: v.id,
               offerId: v.offerId,
               channel: v.channel,
+              notificationChannel: v.notificationChannel ?? null,
               presented: st?.presented ?? 0,
               accepted: st?.accepted ?? 0,
               declined: st?.declined ?? 0,

@@ -266,7 +266,10 @@ export function campaignDelivery(
     variantId: v.id,
     direction: 'outbound' as const,
     // An offer the back end knows is presented; a check-in goes out as a message on the planned channel.
-    ...(offering ? offeringParams(offering, { purpose: 'retention', notificationChannel: v.notificationChannel ?? 'sms', body: offering.offering.treatments[0]?.message }) : { present: true as const }),
+    // An offer of a variant planned on a message channel (an intent's SMS variant) goes out as that message.
+    ...(offering
+      ? offeringParams(offering, { purpose: 'retention', notificationChannel: v.notificationChannel ?? 'sms', body: offering.offering.treatments[0]?.message, ...(v.notificationChannel ? { presentedBy: v.notificationChannel } : {}) })
+      : { present: true as const, ...(v.notificationChannel ? { notificationChannel: v.notificationChannel } : {}) }),
   });
   const candidatesWalk = (segment: readonly FeatureFilter[], after: PartitionKey | null, limit: number, keep: (customerId: string) => boolean) => {
     const items: AudienceCandidate[] = [];

@@ -29,6 +29,7 @@ interface Variant {
   readonly variantId: string;
   readonly offerId: string;
   readonly channel: string;
+  readonly notificationChannel?: string | null;
   readonly presented: number;
   readonly accepted: number;
   readonly declined: number;
@@ -208,7 +209,7 @@ export function CampaignPage({ id }: { id: string }) {
               <tr key={v.variantId}>
                 <th scope="row">{v.variantId}</th>
                 <td>
-                  {v.offerId}, {v.channel}
+                  {v.offerId}, {v.notificationChannel ? `${v.notificationChannel} (lands on ${v.channel})` : v.channel}
                 </td>
                 <td class="num">{percent(v.share)}</td>
                 <td class="num">{count(v.tried)}</td>
