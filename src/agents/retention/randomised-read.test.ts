@@ -38,9 +38,9 @@ describe('the randomised read: exploit what the comparison shows, explore a pair
     expect(plan.exploreHeldOut).toEqual([]);
   });
 
-  it('explores a paired batch where a small comparison leaves a paying effect plausible, and not once too few months are left to use what it teaches', () => {
-    // 60 a side, no clear difference: the effect could be a strong cut or nothing.
-    const unsure = fitPilotUplift(comparison(60, { heldOut: 0.15, accepted: 0.12, notAccepted: 0.15 }));
+  it('explores a paired batch where a small comparison leaves a paying effect likely but unsure, and not once too few months are left to use what it teaches', () => {
+    // 60 a side, the acceptors churning about half as much: worth a contact on the mean, too unsure for a plan.
+    const unsure = fitPilotUplift(comparison(60, { heldOut: 0.15, accepted: 0.08, notAccepted: 0.15 }));
     const plan = planRandomisedRead(unsure, candidates, options);
     expect(plan.explore.length).toBeGreaterThan(0);
     // Half contacted, half held out: the batch is a comparison of its own.
@@ -48,6 +48,12 @@ describe('the randomised read: exploit what the comparison shows, explore a pair
     const ids = [...plan.explore.map((x) => x.customerId), ...plan.exploreHeldOut];
     expect(new Set(ids).size).toBe(ids.length);
     expect(plan.exploration.valueOfInformation).toBeGreaterThan(plan.exploration.cost);
+    // Only candidates worth a contact on the posterior's mean: the batch costs nothing in expectation.
+    for (const x of plan.explore) expect(x.expectedValue).toBeGreaterThan(0);
+    expect(plan.exploration.cost).toBe(0);
+    // Where the same small comparison shows no cut at all, no candidate is worth a contact on the mean and none is explored.
+    const flat = planRandomisedRead(fitPilotUplift(comparison(60, { heldOut: 0.15, accepted: 0.12, notAccepted: 0.15 })), candidates, options);
+    expect(flat.explore).toEqual([]);
     expect(plan.exploration.perfectInformation).toBeGreaterThan(plan.exploration.valueOfInformation);
     // Exploited and explored contacts together stay within the budget.
     expect(plan.exploit.length + plan.explore.length).toBeLessThanOrEqual(options.budget);
@@ -60,7 +66,7 @@ describe('the randomised read: exploit what the comparison shows, explore a pair
   });
 
   it('names what is wrong with its settings', () => {
-    const model = fitPilotUplift(comparison(60, { heldOut: 0.15, accepted: 0.12, notAccepted: 0.15 }));
+    const model = fitPilotUplift(comparison(60, { heldOut: 0.15, accepted: 0.08, notAccepted: 0.15 }));
     expect(() => planRandomisedRead(model, candidates, { ...options, budget: -1 })).toThrow(/whole numbers/);
     expect(() => planRandomisedRead(model, candidates, { ...options, monthsLeft: 0 })).toThrow(/monthsLeft/);
   });
