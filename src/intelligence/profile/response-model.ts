@@ -226,6 +226,27 @@ function logLikelihood(e: ProfileEvidence, acceptance: readonly (readonly number
   }
 }
 
+/**
+ * The evidence of `data` once each, with how many customers gave it: the E-step's sums are sums
+ * over customers, so those with the same cell, answers and watched periods (many, where the
+ * evidence is counts) are read once and weighted, with the same fit. The first of each in order.
+ */
+function distinctEvidence(data: readonly ProfileEvidence[]): { e: ProfileEvidence; w: number }[] {
+  const byKey = new Map<string, { e: ProfileEvidence; w: number }>();
+  for (const e of data) {
+    let key = JSON.stringify(e.cell);
+    for (const kind of OFFER_KINDS) {
+      const a = e.answers[kind];
+      key += a ? `|${a.presented},${a.accepted},${a.declined ?? 0},${a.ignored ?? 0}` : '|';
+    }
+    for (const x of e.periods ?? []) key += `|${x.expected},${x.churned ? 1 : 0},${x.branch}`;
+    const group = byKey.get(key);
+    if (group) group.w++;
+    else byKey.set(key, { e, w: 1 });
+  }
+  return [...byKey.values()];
+}
+
 /** Normalises exp(log prior + log likelihood) into `out`. */
 function posterior(prior: readonly number[], ll: Float64Array, out: Float64Array): void {
   let max = -Infinity;
@@ -322,6 +343,7 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
   const maxIter = options.iterations ?? 200;
   const tol = options.tolerance ?? 1e-6;
   const data = evidence.filter((e) => OFFER_KINDS.some((k) => (e.answers[k]?.presented ?? 0) > 0) || (e.periods?.length ?? 0) > 0);
+  const distinct = distinctEvidence(data);
   const centre = pooledAcceptanceLogits(data);
   const shape = priors.acceptanceLogOdds;
   const offered = OFFER_KINDS.map((kind) => data.some((e) => (e.answers[kind]?.presented ?? 0) > 0));
@@ -362,13 +384,15 @@ export function fitResponseModel(evidence: readonly ProfileEvidence[], priors: R
     const ratioA = RESPONSE_CLASSES.map(() => priors.hazardRatioStrength);
     const ratioB = RESPONSE_CLASSES.map(() => priors.hazardRatioStrength);
     let logLik = 0;
-    for (const e of data) {
+    for (const { e, w } of distinct) {
       logLikelihood(e, acceptance, ignore, ratio, accMult, dogMult, ll);
       const prior = cellShares[e.cell] ?? shares;
       posterior(prior, ll, r);
       let lik = 0;
       for (let k = 0; k < K; k++) lik += prior[k] * Math.exp(ll[k]);
-      logLik += Math.log(Math.max(lik, 1e-300));
+      logLik += w * Math.log(Math.max(lik, 1e-300));
+      // The customers who share this evidence share its posterior: their statistics are w times one's.
+      for (let k = 0; k < K; k++) r[k] *= w;
       let cell = byCell.get(e.cell);
       if (!cell) byCell.set(e.cell, (cell = new Float64Array(K)));
       for (let k = 0; k < K; k++) {
