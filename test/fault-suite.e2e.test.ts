@@ -245,8 +245,9 @@ describe('fault suite: the real server killed at random moments', () => {
 describe.skipIf(!DATABASE_URL || !NATS_URL)('fault suite on PostgreSQL and NATS: connections terminated, the consumer deleted, the server killed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-faults-pg-'));
   const id = `${process.pid}_${Date.now() % 1_000_000}`;
-  // A database of its own beside the one it is given (named after it), dropped at the end.
-  const database = `${(DATABASE_URL ? new URL(DATABASE_URL).pathname.slice(1) : 'twinloop').replace(/[^A-Za-z0-9_]/g, '_').slice(0, 30)}_faults_${id}`;
+  // A database of its own beside the one it is given (named after it), dropped at the end. Lower
+  // case: PostgreSQL folds the unquoted name of CREATE DATABASE, and the URL must name what it made.
+  const database = `${(DATABASE_URL ? new URL(DATABASE_URL).pathname.slice(1) : 'twinloop').replace(/[^A-Za-z0-9_]/g, '_').slice(0, 30)}_faults_${id}`.toLowerCase();
   const dbUrl = (() => {
     const u = new URL(DATABASE_URL ?? 'postgres://localhost/x');
     u.pathname = `/${database}`;
