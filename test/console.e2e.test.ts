@@ -176,12 +176,20 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await visible(row.locator('p.outcome, p.error').first(), "the policy's answer to Accept");
     expect(await row.locator('p.outcome, p.error').first().innerText()).toMatch(/^Done: /);
 
-    // The server presented it (the sandbox answered): the offer is on the customer's history.
-    const presented = await until(async () => {
+    // Accept is the customer's yes on the line: the back end booked it accepted on the call, naming
+    // the agent, not presented for the customer to answer again (who would often leave it unanswered).
+    const answers = await until(async () => {
       const { items } = (await api<{ items: { kind: string; event: { data: Json } }[] }>('GET', `/twins/${customerId}/timeline?limit=1000`)).body;
-      return items.find((i) => i.kind === 'offer' && i.event.data.offerId === offer.actionId && i.event.data.action === 'presented') ? true : undefined;
-    }, WAIT_MS, `${offer.actionId} presented on ${customerId}'s timeline`);
-    expect(presented).toBe(true);
+      const mine = items.filter((i) => i.kind === 'offer' && i.event.data.offerId === offer.actionId && i.event.data.channel === 'call');
+      return mine.some((i) => i.event.data.action === 'accepted') ? mine.map((i) => [i.event.data.action, i.event.data.by ?? null]) : undefined;
+    }, WAIT_MS, `${offer.actionId} accepted on call on ${customerId}'s timeline`);
+    expect(answers).toEqual([
+      ['presented', null],
+      ['accepted', 'agent-e2e'],
+    ]);
+    // The twin counts it: an offer accepted.
+    const features = (await api<{ features: Json }>('GET', `/twins/${customerId}`)).body.features;
+    expect(features.offers_accepted_90d).toBeGreaterThanOrEqual(1);
     // The agent, signed in, is the actor the audit trail records for it.
     // (The desktop's card is its own decision, made when it joined: found by customer and offer.)
     const trail = (await api<{ entry: { type: string; requestId: string; actor: { kind: string; id: string }; action: { customerId: string } } }[]>('GET', '/audit?limit=1000')).body;
@@ -191,6 +199,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // And the agent sees it there: the customer's page, from the card.
     await card.getByRole('link', { name: customerId }).click();
     await seen(page, '[data-testid=timeline] li.act', `offer ${offer.actionId} presented`);
+    await seen(page, '[data-testid=timeline] li.act', `offer ${offer.actionId} accepted on call, recorded by agent-e2e`);
     // The action and the answers to it name the decision that ties them together.
     await seen(page, '[data-testid=timeline] li.act', new RegExp(`action \\w+ ${offer.actionId} presented on \\w+.*\\(decision [0-9a-f-]+\\)`));
     // How the customer responds to offers, with its uncertainty, now holds this offer (docs/learning.md).

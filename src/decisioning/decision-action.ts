@@ -56,18 +56,20 @@ export type DecisionActionRequest = Omit<ActionRequestInput, 'actor'> & { id: st
  * call or the assist card). What is left, a person's approval where the policy asks for one, waits
  * in people's time and judges the act on the world as it then is (decision 0028), so the request
  * carries no event-clock expiry: at the sandbox's 3,600x the answer window ends minutes after the
- * acceptance, and the approval the console gives 48 hours would expire unseen.
+ * acceptance, and the approval the console gives 48 hours would expire unseen. It carries
+ * `customerAccepted: true` (acceptedRequest): an offer is then booked accepted by the back end,
+ * naming the actor who recorded the yes, not presented for the customer to answer again.
  */
 export function decisionActionRequest(decision: Decision, offer: CompiledOffer, options: { accepted?: boolean } = {}): DecisionActionRequest {
   const actionId = offer.id;
   const ranked = decision.ranked.find((r) => r.actionId === actionId);
   const reasons = ranked && (decision.explained ? ranked.reasons : decision.reasonsOf(actionId));
-  return {
+  const request: DecisionActionRequest = {
     id: decisionRequestId(decision.decisionId, actionId),
     actionClass: offer.actionClass,
     channel: decision.context.channel,
     customerId: decision.customerId,
-    ...(options.accepted ? {} : { expiresAt: decisionExpiresAt(decision) }),
+    expiresAt: decisionExpiresAt(decision),
     params: {
       offerId: actionId,
       ...offeringParams(offer, { purpose: 'care', notificationChannel: 'sms', body: ranked?.treatment?.message }),
@@ -83,4 +85,15 @@ export function decisionActionRequest(decision: Decision, offer: CompiledOffer, 
       evidence: { ...(ranked ? { score: ranked.score, expectedValue: ranked.expectedValue } : {}), ...(reasons ? { reasons: [...reasons] } : {}) },
     },
   };
+  return options.accepted ? acceptedRequest(request) : request;
+}
+
+/**
+ * A decision's action request once a person has accepted it for the customer (their yes given in
+ * the contact): no event-clock expiry, and `customerAccepted` for the connector (see
+ * decisionActionRequest's `accepted`). For a request built before the yes (the care flow's card).
+ */
+export function acceptedRequest(request: DecisionActionRequest): DecisionActionRequest {
+  const { expiresAt: _expiry, ...rest } = request;
+  return { ...rest, params: { ...request.params, customerAccepted: true } };
 }

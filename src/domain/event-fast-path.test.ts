@@ -183,7 +183,7 @@ const oneOf = (valid: string[], invalid: string) => mostly(fc.constantFrom(...va
 const validTime = mostly(fc.constantFrom('2025-01-01T13:02:36.000Z', '2025-01-01T19:36:04+02:00'), timeText);
 const otherKinds = {
   offer: fc.record(
-    { action: oneOf(['presented', 'accepted'], 'maybe'), offerId: anId('retention-10'), channel: oneOf(['app', 'call'], 'fax'), treatment: text(64), decisionId: anId('D1'), requestId: text(200) },
+    { action: oneOf(['presented', 'accepted'], 'maybe'), offerId: anId('retention-10'), channel: oneOf(['app', 'call'], 'fax'), treatment: text(64), decisionId: anId('D1'), requestId: text(200), by: text(200) },
     { requiredKeys: ['action', 'offerId'], noNullPrototype: true },
   ),
   interaction: mostly(

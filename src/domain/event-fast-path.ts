@@ -319,12 +319,13 @@ const OFFER: Readonly<Record<string, (x: unknown) => boolean>> = {
   treatment: (x) => typeof x === 'string' && x.length <= 64,
   decisionId: isId,
   requestId: (x) => isText(x, MAX_REQUEST_ID_LENGTH),
+  by: (x) => isText(x, 200),
 };
 export function fastOfferEvent(raw: unknown): EventOf<'offer'> | undefined {
   const data = plainData(raw, 'offer');
   if (!data) return undefined;
   const n = checkedKeys(data, OFFER);
-  const optional = ('treatment' in data ? 1 : 0) + ('decisionId' in data ? 1 : 0) + ('requestId' in data ? 1 : 0);
+  const optional = ('treatment' in data ? 1 : 0) + ('decisionId' in data ? 1 : 0) + ('requestId' in data ? 1 : 0) + ('by' in data ? 1 : 0);
   return n >= 0 && n - optional === 3 ? (raw as EventOf<'offer'>) : undefined;
 }
 

@@ -198,7 +198,8 @@ const requestId = z.string().min(1).max(MAX_REQUEST_ID_LENGTH);
  * What happened to an offer: `presented` (by the channel), the customer's answer (`accepted`,
  * `declined`), or `ignored`: no answer within the operator's answer window (Twinloop itself
  * reports it, docs/learning.md). `decisionId` and `requestId` name the next-best-action decision
- * and the action request that led to it, so the answer is recorded against them.
+ * and the action request that led to it, so the answer is recorded against them; `by` names the
+ * person who recorded an answer given on the line.
  */
 export const OFFER_ACTIONS = ['presented', 'accepted', 'declined', 'ignored'] as const;
 export const offerData = z.strictObject({
@@ -208,6 +209,8 @@ export const offerData = z.strictObject({
   treatment: z.string().max(64).optional(),
   decisionId: id.optional(),
   requestId: requestId.optional(),
+  /** An answer given in a live contact and recorded by a person (a care agent on the call): who. Absent when the customer answered themselves. */
+  by: z.string().min(1).max(200).optional(),
 });
 
 /** Action class names (as the action policy spells them: `offer`, `credit`, `compensation`…). */

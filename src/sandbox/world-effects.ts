@@ -165,6 +165,8 @@ export function acceptedMultiplier(w: WorldEngine, c: number, offerIdx: number):
 export interface OfferRefs {
   readonly decisionId?: string;
   readonly requestId?: string;
+  /** The customer already said yes in a live contact, recorded by this person: no answer is drawn. */
+  readonly acceptedBy?: string;
 }
 
 /**
@@ -172,6 +174,8 @@ export interface OfferRefs {
  * with `offer presented` and `offer accepted|declined` events (an ignored offer gets no answer:
  * the operator writes it off as ignored once its answer window passes). Acceptance brings the
  * offer's terms (discount, data bonus, upgrade, credit) and, for persuadables, a lower hazard.
+ * With `refs.acceptedBy` the customer's yes is already in (given on the line to that person): the
+ * offer is presented and accepted there and then, with the person named on the acceptance.
  */
 export function deliverOffer(
   w: WorldEngine,
@@ -193,9 +197,10 @@ export function deliverOffer(
   w.emitNow(w.ev(c, time, 'offer', { action: 'presented', offerId, channel, treatment: offer.kind, ...extra }));
   recordContact(w, c);
   w.redrawIfDue(w.currentDay());
-  const accepted = w.effectsRng.chance(acceptProbability(w, c, offerIdx));
+  const acceptedBy = refs.acceptedBy;
+  const accepted = acceptedBy !== undefined || w.effectsRng.chance(acceptProbability(w, c, offerIdx));
   const ignored = !accepted && ignores(w, c, pop.i.contacts[c]);
-  if (!ignored) w.emitNow(w.ev(c, time, 'offer', { action: accepted ? 'accepted' : 'declined', offerId, channel, treatment: offer.kind, ...extra }));
+  if (!ignored) w.emitNow(w.ev(c, time, 'offer', { action: accepted ? 'accepted' : 'declined', offerId, channel, treatment: offer.kind, ...extra, ...(acceptedBy === undefined ? {} : { by: acceptedBy }) }));
   w.contactLog.push({ customer: c, day: w.currentDay(), kind: 'offer', what: offerId, accepted, ...(ignored ? { ignored } : {}) });
   if (!accepted) return { ok: true, value: { accepted, ignored } };
   const day = w.currentDay();

@@ -59,7 +59,7 @@ async function setUp(opts: { actAlone: boolean; openTickets?: number; card?: (cu
     await twins.close();
     await rm(dir, { recursive: true, force: true });
   });
-  return { engine, clock, b, customerId };
+  return { engine, clock, b, customerId, world };
 }
 
 /** Next-best-action's decision on a call choosing the catalogue's service check-in (a communication), as the decision service makes it. */
@@ -68,7 +68,35 @@ function checkInDecision(customerId: string): Decision {
   return { decisionId: 'D-check', customerId, at: Date.UTC(2026, 4, 4, 10), context: { channel: 'call', direction: 'inbound' }, ranked: [check], chosen: check, explained: true, reasonsOf: () => [] } as unknown as Decision;
 }
 
+/** Next-best-action's decision on a call choosing the data bonus (an offer the customer answers), as the decision service makes it. */
+function dataBonusDecision(customerId: string): Decision {
+  const bonus = { actionId: 'data-bonus', score: 0.5, expectedValue: 1.4, reasons: ['over the data allowance'], treatment: { id: 'more-data', name: 'More data', message: 'Half your allowance again, on us' } };
+  return { decisionId: 'D-bonus', customerId, at: Date.UTC(2026, 4, 4, 10), context: { channel: 'call', direction: 'inbound' }, ranked: [bonus], chosen: bonus, explained: true, reasonsOf: () => [] } as unknown as Decision;
+}
+
 describe('customer care flow', () => {
+  it("accept on an offer is the customer's yes: the back end books it accepted on the call, naming the agent", async () => {
+    const catalogue = loadCatalogue(DEFAULT_CATALOGUE_DOCUMENT);
+    const { engine, clock, customerId, world } = await setUp({ actAlone: false, card: (id) => careCardOf(dataBonusDecision(id), catalogue, undefined) });
+    const { workflowId } = await engine.start('customer-care', { customerId, channel: 'call' });
+    await engine.runOnce();
+    world.takePendingEvents();
+    await engine.signal(workflowId, AGENT_DECISION_SIGNAL, { decision: 'accept', agentId: 'agent-7' });
+    await engine.runOnce();
+    // Past the follow-up's durable sleep, so the run ends.
+    clock.advance(3 * DAY + 1);
+    await engine.runOnce();
+    const run = (await engine.get(workflowId))!;
+    expect(run.error ?? null).toBeNull();
+    expect(run.output).toMatchObject({ outcome: 'accepted', actionId: 'data-bonus', agentId: 'agent-7' });
+    const offers = world.takePendingEvents().filter((e) => e.kind === 'offer' && e.customerId === customerId);
+    expect(offers.map((e) => e.kind === 'offer' && [e.data.action, e.data.offerId, e.data.channel, e.data.by])).toEqual([
+      ['presented', 'data-bonus', 'call', undefined],
+      ['accepted', 'data-bonus', 'call', 'agent-7'],
+    ]);
+  });
+
+
   it('accept: the agent accepts the credit, it is booked once, and the follow-up comes after the durable sleep', async () => {
     const { engine, clock, b, customerId } = await setUp({ actAlone: false });
     const { workflowId } = await engine.start('customer-care', { customerId, ticketId: 'T1' });

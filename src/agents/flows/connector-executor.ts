@@ -68,7 +68,7 @@ const purposeOf = (v: unknown): NotificationPurpose | undefined => PURPOSES.find
 
 /**
  * Builds the executor. Mapping (params read from `request.params`):
- * offer, or any class with `present: true` (a catalogue offering the customer may decline) → campaignDelivery.deliver (`offerId` through `resolveOffer`, `campaignId`, `decisionId`);
+ * offer, or any class with `present: true` (a catalogue offering the customer may decline) → campaignDelivery.deliver (`offerId` through `resolveOffer`, `campaignId`, `decisionId`; `customerAccepted: true`: the customer said yes on the line, recorded by the actor, `acceptedBy`);
  * credit, compensation → billingAdjustments.credit (the verdict's cost: the amount the policy checked, budgeted and audited; `reason`, else the request's why);
  * discount → billingAdjustments.discount (the request's `discountPct`, which the policy checked; `months`);
  * plan_change, addon, termination → orderManagement.create change_plan (`planId`), add_addon (`addonId`), terminate, then provisioning.activate;
@@ -107,7 +107,18 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
     if (!offerId) return fail('an offer needs params.offerId');
     const backendOfferId = deps.resolveOffer(offerId);
     if (!backendOfferId) return fail(`offer ${offerId} has no back-end offer; give the catalogue offering a sandboxOfferId`);
-    const r = await deps.campaignDelivery.deliver({ idempotencyKey: request.id, campaignId: str(p.campaignId) ?? campaignId, customerId, offerId: backendOfferId, channel: request.channel, decisionId: str(p.decisionId) });
+    // The customer's yes already given on the line (a person accepted it for them): the back end
+    // books it accepted, naming that person, the request's actor (who is signed in).
+    const acceptedBy = p.customerAccepted === true ? request.actor.id : undefined;
+    const r = await deps.campaignDelivery.deliver({
+      idempotencyKey: request.id,
+      campaignId: str(p.campaignId) ?? campaignId,
+      customerId,
+      offerId: backendOfferId,
+      channel: request.channel,
+      decisionId: str(p.decisionId),
+      ...(acceptedBy === undefined ? {} : { acceptedBy }),
+    });
     return outcomeOf(r, (d) => ({ deliveryId: d.deliveryId, response: d.response }));
   }
 

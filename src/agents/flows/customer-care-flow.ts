@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ok, type ConnectorResult } from '../../domain/connectors/connector-result.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { CustomerScores } from '../../decisioning/arbitration.js';
-import { decisionActionRequest, type DecisionActionRequest } from '../../decisioning/decision-action.js';
+import { acceptedRequest, decisionActionRequest, type DecisionActionRequest } from '../../decisioning/decision-action.js';
 import { decideForTwin, type Decision, type DecisionFunnel, type TwinSource } from '../../decisioning/decision-funnel.js';
 import { DO_NOTHING } from '../../decisioning/decision-record.js';
 import type { ActionClass, OfferCatalogue } from '../../decisioning/offer-catalogue.js';
@@ -135,11 +135,14 @@ export function careCardOf(d: Decision, catalogue: OfferCatalogue, vector: Float
   };
 }
 
-/** The guarded request for the card's action (pure). */
-export function careRequest(card: CareCard & { actionClass: ActionClass }, input: CustomerCareInput, actor: ActionRequestInput['actor']): ActionRequestInput {
+/**
+ * The guarded request for the card's action (pure). `accepted`: the agent accepted it on the line,
+ * the customer's yes (acceptedRequest: an offer is booked accepted, not presented to be answered again).
+ */
+export function careRequest(card: CareCard & { actionClass: ActionClass }, input: CustomerCareInput, actor: ActionRequestInput['actor'], options: { accepted?: boolean } = {}): ActionRequestInput {
   if (card.request) {
     // The one builder's request; its id is the step's (guardedActionStep), the rest is the case's.
-    const { id: _id, ...request } = card.request;
+    const { id: _id, ...request } = options.accepted ? acceptedRequest(card.request) : card.request;
     return {
       ...request,
       domain: 'care',
@@ -159,6 +162,7 @@ export function careRequest(card: CareCard & { actionClass: ActionClass }, input
       offerId: card.actionId,
       decisionId: card.decisionId,
       ...(card.actionClass === 'credit' ? { amount: card.cost } : {}),
+      ...(options.accepted ? { customerAccepted: true } : {}),
       reason: input.reason,
       ticketId: input.ticketId,
     },
@@ -264,7 +268,7 @@ export function customerCareWorkflow(deps: CustomerCareDeps): WorkflowDefinition
         agentId = waited.payload.agentId;
         if (waited.payload.decision === 'timed-out') return { outcome: 'agent-timed-out', actionId: card.actionId, reason: `no answer from the agent within ${Math.round(agentTimeoutMs / 60_000)} minutes`, agentId, followUp: null };
         if (waited.payload.decision === 'decline') return { outcome: 'declined', actionId: card.actionId, reason: `declined by ${agentId ?? 'the agent'}`, agentId, followUp: null };
-        const asked = await ctx.step(agentAction, careRequest(card, input, { kind: 'human', id: agentId ?? 'unknown-agent' }));
+        const asked = await ctx.step(agentAction, careRequest(card, input, { kind: 'human', id: agentId ?? 'unknown-agent' }, { accepted: true }));
         settled = await settle(ctx, asked, 'accepted');
       }
       const followsUp = settled.executed && (card.actionClass === 'credit' || card.actionClass === 'offer');

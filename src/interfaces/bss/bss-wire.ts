@@ -331,8 +331,16 @@ export const adjustmentBody = z.discriminatedUnion('kind', [
 ]);
 export const adjustmentAnswer: z.ZodType<Adjustment> = z.object({ adjustmentId: z.string(), customerId: z.string(), kind: z.enum(['credit', 'discount']), value: z.number(), months: z.number().optional() });
 
-/** POST campaign delivery: an offer to present to a customer on a channel. */
-export const deliveryBody = z.object({ campaignId: z.string().min(1), customerId: z.string().min(1), offerId: z.string().min(1), channel: z.enum(CHANNELS), decisionId: z.string().optional() });
+/** POST campaign delivery: an offer to present to a customer on a channel, or one they already accepted there (`acceptedBy`). */
+export const deliveryBody = z.object({
+  campaignId: z.string().min(1),
+  customerId: z.string().min(1),
+  offerId: z.string().min(1),
+  channel: z.enum(CHANNELS),
+  decisionId: z.string().optional(),
+  /** The customer already said yes on the line to this person: booked accepted, nothing asked of the customer. */
+  acceptedBy: z.string().min(1).max(200).optional(),
+});
 export const deliveryAnswer: z.ZodType<Delivery> = z.object({ deliveryId: z.string(), campaignId: z.string(), customerId: z.string(), offerId: z.string(), response: z.enum(['accepted', 'declined', 'no-answer']) });
 
 /** GET addons: the add-ons the operator sells on top of a plan. */

@@ -34,8 +34,8 @@ describe('POST /decisions and accepting an action: the decision is logged before
   let guarded: GuardedExecutor;
   /** While set, the policy asks a person to approve every action (the executor reads it per request). */
   let approveEverything = false;
-  /** For each action the executor was asked to carry out: whether its decision was in the log at that moment. */
-  const acted: { decisionId: string; logged: boolean }[] = [];
+  /** For each action the executor was asked to carry out: whether its decision was in the log at that moment, and whether it came as the customer's yes. */
+  const acted: { decisionId: string; logged: boolean; customerAccepted: boolean }[] = [];
   /** How far the operator's clock, which the accept route reads, is ahead of the decisions' (system) clock. */
   let ahead = 0;
   const operatorClock = { now: () => Date.now() + ahead };
@@ -64,7 +64,7 @@ describe('POST /decisions and accepting an action: the decision is logged before
       decisionLogged: () => decisions.flush(),
       executor: async (request) => {
         const decisionId = String(request.params.decisionId);
-        acted.push({ decisionId, logged: (await records.listDecisions({ limit: 1000 })).some((d) => d.decisionId === decisionId) });
+        acted.push({ decisionId, logged: (await records.listDecisions({ limit: 1000 })).some((d) => d.decisionId === decisionId), customerAccepted: request.params.customerAccepted === true });
         return { ok: true };
       },
     });
@@ -105,6 +105,8 @@ describe('POST /decisions and accepting an action: the decision is logged before
     // Within the 200 ms the batch waits, without the flush before acting these were not logged yet.
     expect(acted).toHaveLength(executed.length + accepted.length);
     expect(acted.filter((a) => !a.logged)).toEqual([]);
+    // A person's accept is the customer's yes, which the back end books as such; a decision acted on at once is only put to the customer.
+    expect(acted.map((a) => a.customerAccepted)).toEqual([...executed.map(() => false), ...accepted.map(() => true)]);
   });
 
   it('refuses to accept a decision after its answer window, 409 naming when it expired, and carries nothing out', async () => {

@@ -137,6 +137,26 @@ describe('sandbox back ends', () => {
     expect(offers.filter((e) => e.kind === 'offer' && e.data.action === 'accepted').length).toBe(checked);
   });
 
+  it('an offer the customer already accepted on the line is booked accepted, naming who recorded it, with its terms, once', async () => {
+    const w = world();
+    const oracle = createOracle(w);
+    // Those who would leave it unanswered or decline it if merely presented: every type, ignorers most.
+    const ids = oracle.customerIds().filter((id) => oracle.churnProbability(id) > 0).slice(0, 40);
+    for (const id of ids) {
+      const req = { idempotencyKey: `yes-${id}`, campaignId: 'nba-call', customerId: id, offerId: 'retain-10', channel: 'call' as const, acceptedBy: 'alice' };
+      const r = await w.backends.campaignDelivery.deliver(req);
+      expect(r.status === 'ok' && r.value.response).toBe('accepted');
+      expect(oracle.outcome(id).offersAccepted).toEqual(['retain-10']);
+      // A retry of the same request repeats nothing: one presentation, one acceptance.
+      expect(await w.backends.campaignDelivery.deliver(req)).toEqual(r);
+    }
+    const offers = w.takePendingEvents().filter((e) => e.kind === 'offer');
+    expect(offers.filter((e) => e.data.action === 'presented')).toHaveLength(ids.length);
+    const accepted = offers.filter((e) => e.data.action === 'accepted');
+    expect(accepted).toHaveLength(ids.length);
+    expect(accepted.every((e) => e.kind === 'offer' && e.data.by === 'alice' && e.data.channel === 'call' && e.data.requestId === `yes-${e.customerId}`)).toBe(true);
+  });
+
   it('customers leave offers unanswered as often as their type says, with no answer event; a world without offers.ignore answers every one', async () => {
     const ignore = { sureThing: 0.1, lostCause: 0.5, persuadable: 0.05, sleepingDog: 0.9 };
     const run = async (doc: typeof reliable) => {

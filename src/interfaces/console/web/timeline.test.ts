@@ -29,6 +29,8 @@ describe('describeEvent', () => {
     expect(describeEvent('action', { requestId: flowRequest, actionClass: 'offer', channel: 'app', status: 'presented', offerId: 'data-bonus', amount: 3 })).toBe(`action offer data-bonus presented on app, 3.00 (request ${flowRequest})`);
     expect(describeEvent('offer', { action: 'declined', offerId: 'data-bonus', channel: 'app', requestId: flowRequest })).toBe(`offer data-bonus declined on app (request ${flowRequest})`);
     expect(describeEvent('offer', { action: 'declined', offerId: 'data-bonus', channel: 'app', decisionId: 'dec-7', requestId: 'dec-7:data-bonus' })).toBe('offer data-bonus declined on app (decision dec-7)');
+    // The customer's yes a care agent recorded on the call names the agent.
+    expect(describeEvent('offer', { action: 'accepted', offerId: 'data-bonus', channel: 'call', decisionId: 'dec-8', by: 'alice' })).toBe('offer data-bonus accepted on call, recorded by alice (decision dec-8)');
   });
 
   it('says what an accepted discount was and the amount its acceptance booked, not "presented, 0.00"', () => {

@@ -47,7 +47,8 @@ function offerMoney(d: Readonly<Record<string, unknown>>): string {
 
 /** An answer to an offer: accepted, with what was accepted and what its acceptance booked (read from the `action` that presented it, `presented`). */
 function describeOffer(d: Readonly<Record<string, unknown>>, presented?: Readonly<Record<string, unknown>>): string {
-  const base = `offer ${str(d.offerId)} ${str(d.action)} on ${str(d.channel)}`;
+  // An answer a person recorded on the line names them: the customer's yes given to that agent.
+  const base = `offer ${str(d.offerId)} ${str(d.action)} on ${str(d.channel)}${d.by ? `, recorded by ${str(d.by)}` : ''}`;
   if (d.action !== 'accepted' || !presented) return `${base}${ref(d)}`;
   const pct = typeof presented.discountPct === 'number' ? `${presented.discountPct} % off` : '';
   const booked = typeof presented.onAcceptance === 'number' ? `${amount(presented.onAcceptance)} booked on acceptance` : '';
