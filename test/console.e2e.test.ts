@@ -162,8 +162,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const nav = await page.getByRole('navigation', { name: 'Pages' }).innerText();
     expect(nav).toContain('Agent desktop');
     expect(nav).not.toMatch(/Approvals|Models|Audit/);
-    // One clock, labelled: the sandbox's simulated time, live.
-    expect(await page.getByTestId('clock-label').innerText()).toBe('Simulated event clock (3,600× real time)');
+    // One clock, labelled: the sandbox's simulated time (the world's, which acts are dated by), live.
+    expect(await page.getByTestId('clock-label').innerText()).toBe('Simulated clock (3,600× real time)');
     // The call waits in the queue until the agent takes it: then its full card opens.
     await page.getByRole('button', { name: `Take ${customerId}` }).click();
     const card = page.locator('[data-testid=assist-card]', { hasText: customerId }).first();

@@ -60,6 +60,8 @@ export interface HttpServerOptions extends HttpAppOptions {
   partitionedTwins?: PartitionedTwins;
   /** Where the event clock comes from (`GET /health`'s `clockSource`); default: the events sent in. */
   clockSource?: () => EventClockSource;
+  /** The world's time (ms) acts are dated by, while a sandbox or a BSS runs (`GET /health`'s `worldClock`); default: none, the event clock is the time. */
+  worldTime?: () => number | null;
   /** Share of the first start's history written to the log while it is written behind (`GET /health`'s `historyWritten`); default: none is. */
   historyWritten?: () => number | null;
   /** Why the first start's history cannot be written to the log in this run (`GET /health`'s `historyProblem`); default: none. */
@@ -207,7 +209,10 @@ const clockSourceSchema = z
   .describe("Where eventClock's time comes from: the sandbox's simulated world (backfilling its history, then live), or the events sent in");
 
 /** `GET /health`: liveness and counts. */
-function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, history: { written: () => number | null; problem: () => string | null; rebuilt: () => number | null; held: () => string | null }, loop: EventLoopMonitor): RouteModule {
+/** An ISO time, or null for none (or a time that is not one). */
+const isoOrNull = (ms: number | null): string | null => (ms !== null && Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null);
+
+function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, worldTime: () => number | null, history: { written: () => number | null; problem: () => string | null; rebuilt: () => number | null; held: () => string | null }, loop: EventLoopMonitor): RouteModule {
   return (app) => {
     app.get(
       '/health',
@@ -221,6 +226,10 @@ function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, h
               appliedSeq: z.number().int(),
               intakePending: z.number().int(),
               eventClock: z.string().nullable().describe('The latest event time applied (ISO), null before the first event'),
+              worldClock: z
+                .string()
+                .nullable()
+                .describe("The world's time (ISO) while a sandbox or a BSS runs: its clock, or the latest event if later; what acts, approvals and the audit trail are dated by, and what the console's header shows. The world's events reach the twins after it: `eventClock` trails it (by hours at 3,600x on a loaded machine). null without one"),
               clockSource: clockSourceSchema,
               historyWritten: z
                 .number()
@@ -251,6 +260,7 @@ function healthRoutes(twins: TwinService, clockSource: () => EventClockSource, h
         appliedSeq: twins.appliedSeq(),
         intakePending: twins.intake.pending,
         eventClock: twins.engine.eventClock ? new Date(twins.engine.eventClock).toISOString() : null,
+        worldClock: isoOrNull(worldTime()),
         clockSource: clockSource(),
         historyWritten: history.written(),
         historyProblem: history.problem(),
@@ -268,7 +278,7 @@ export function createHttpServer(options: HttpServerOptions, modules: readonly R
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const admission = { bodyLimit, maxBufferedBytes: options.maxBufferedBodyBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BODY_BYTES, bodyLimit) };
   const loop = monitorEventLoop();
-  const app = createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' })), { written: options.historyWritten ?? (() => null), problem: options.historyProblem ?? (() => null), rebuilt: options.worldRebuilt ?? (() => null), held: options.actsHeld ?? (() => null) }, loop), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin, options.partitionedTwins), ...modules]);
+  const app = createHttpApp(options, [healthRoutes(twins, options.clockSource ?? (() => ({ kind: 'events' })), options.worldTime ?? (() => null), { written: options.historyWritten ?? (() => null), problem: options.historyProblem ?? (() => null), rebuilt: options.worldRebuilt ?? (() => null), held: options.actsHeld ?? (() => null) }, loop), eventRoutes(twins, admission), twinRoutes(twins, options.decorateTwin, options.scoreFields, options.profileTwin, options.partitionedTwins), ...modules]);
   app.addHook('onClose', async () => loop.close());
   return app;
 }

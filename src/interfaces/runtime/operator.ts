@@ -203,6 +203,11 @@ export interface Operator {
   readonly scored: Promise<ReadyReport>;
   /** Where the event clock comes from now: the sandbox's simulated time (backfilling its history, then live at `speed`×), or the events sent in. */
   clockSource(): EventClockSource;
+  /**
+   * The world's time (ms), which acts are judged and dated by: while a sandbox or a followed BSS
+   * runs, the later of its clock and the latest event applied; null without one (the event clock is then the time).
+   */
+  worldTime(): number | null;
   /** Share (0-1) of the first start's history written to the log while it is written behind (decision 0021); null when none is. */
   historyWritten(): number | null;
   /** Why the first start's history cannot be written to the log in this run, with what to do; null while it is written or when none is. */
@@ -300,12 +305,13 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         }
       : {}),
   });
+  // What the operator's acts are judged and dated by: the world's time, not the wall's, while it is behind it.
+  const worldTime = worldClock(() => bss?.clock, () => twins.engine.eventClock);
   const running = await openOperatorServices({
     twins,
     storeOptions: o.store,
     clock,
-    // What the operator's acts are judged and dated by: the world's time, not the wall's, while it is behind it.
-    worldClock: worldClock(() => bss?.clock, () => twins.engine.eventClock),
+    worldClock: worldTime,
     intelligence,
     bss,
     retentionBudget: o.retentionBudget,
@@ -505,6 +511,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     ready,
     scored,
     clockSource: () => (sandbox ? { kind: 'sandbox', phase, speed: o.sandbox!.speed } : { kind: 'events' }),
+    worldTime: () => (bss ? worldTime.now() : null),
     historyWritten: () => historyWriter?.written() ?? null,
     historyProblem: () => historyProblem ?? null,
     worldRebuilt: () => sandbox?.rebuilt() ?? null,

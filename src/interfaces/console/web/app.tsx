@@ -19,12 +19,10 @@ import { SimulationLab } from './pages/simulation-lab';
 import { SimulationRunPage } from './pages/simulation-run';
 import { interceptLinks, useLocation } from './router';
 import { useJson } from './use-json';
+import { headerClock, type HealthClocks } from './header-clock';
 
-type ClockSource = { kind: 'events' } | { kind: 'sandbox'; phase: 'backfilling' | 'live' | 'failed'; speed: number };
-interface Health {
+interface Health extends HealthClocks {
   readonly twins: number;
-  readonly eventClock: string | null;
-  readonly clockSource?: ClockSource;
 }
 
 /**
@@ -46,19 +44,6 @@ const NAV: readonly { path: string; label: string; needs: string | readonly stri
   { path: '/console/policy', label: 'Policy', needs: ['policy:write', 'audit:read'] },
   { path: '/console/audit', label: 'Audit', needs: 'audit:read' },
 ];
-
-const whole = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
-
-/** What the header says the clock is: simulated time while the sandbox runs (and whether it is still backfilling its history). */
-function clockLabel(source: ClockSource | undefined): { label: string; title: string } {
-  if (source?.kind === 'sandbox') {
-    const title = "The sandbox's simulated time: the time of the latest event the twins applied. Every time in the console is on this clock.";
-    if (source.phase === 'backfilling') return { label: 'Simulated event clock (backfilling history)', title };
-    if (source.phase === 'failed') return { label: 'Simulated event clock (sandbox stopped)', title };
-    return { label: `Simulated event clock (${whole.format(source.speed)}× real time)`, title };
-  }
-  return { label: 'Event clock', title: 'The time of the latest event the twins applied. Every time in the console is on this clock.' };
-}
 
 function page(path: string, search: string): { title: string; body: ComponentChildren } {
   if (path === '/' || path === '/console' || path === '/console/' || path === '/console/overview') return { title: 'Overview', body: <Overview /> };
@@ -119,8 +104,8 @@ export function App() {
   const { path, query } = useLocation();
   const health = useJson<Health>('/health', 5_000);
   const who = useIdentitySource();
-  const clock = health.data?.eventClock ?? null;
-  const clockText = clockLabel(health.data?.clockSource);
+  const clockText = headerClock(health.data);
+  const clock = clockText.now;
   const { title, body } = page(path, query.toString());
   useEffect(() => {
     document.title = `${title} · Twinloop`;
@@ -144,6 +129,12 @@ export function App() {
           </nav>
           <span class="clock" title={clockText.title}>
             <span data-testid="clock-label">{clockText.label}</span> <strong data-testid="event-clock">{eventTime(clock)}</strong>
+            {clockText.behind && (
+              <span class="behind" data-testid="clock-behind">
+                {' '}
+                ({clockText.behind})
+              </span>
+            )}
           </span>
           <Who who={who} />
         </header>
