@@ -526,12 +526,17 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const suspected = page.locator('[data-testid=anomalies] tbody tr', { hasText: suspicion.id });
     await visible(suspected, `the row of ${suspicion.id}`, page.locator('[data-testid=anomalies] tbody tr'));
     expect(await suspected.getByTestId('anomaly-alarm').innerText()).toMatch(new RegExp(`^${runId}, \\d+ (min|h \\d+ min) before the alarm$`));
-    // Found as it happened, it carries no mark; one the loaded history's signals opened (long after they happened) is marked found in history.
+    // Found as it happened, it carries no mark; those the loaded history's signals opened (long after they happened)
+    // are not in that list but folded apart, counted, each marked found in history.
     expect(await suspected.getByTestId('anomaly-state').innerText()).not.toContain('found in history');
-    const listed = (await api<{ id: string; history: boolean }[]>('GET', '/service-operations/anomalies?limit=100', undefined, opsKey)).body;
-    const past = listed.find((a) => a.history);
-    expect(past, 'a suspicion of the 6 months of history among the 100 the page lists').toBeDefined();
-    expect(await page.locator('[data-testid=anomalies] tbody tr', { hasText: past!.id }).getByTestId('anomaly-state').innerText()).toMatch(/found in history$/);
+    expect(await page.locator('[data-testid=anomalies] tbody tr', { hasText: 'found in history' }).count()).toBe(0);
+    const listed = (await api<{ id: string; history: boolean }[]>('GET', '/service-operations/anomalies?history=true&limit=100', undefined, opsKey)).body;
+    const past = listed[0];
+    expect(past?.history, 'a suspicion of the 6 months of history').toBe(true);
+    const folded = page.getByTestId('found-in-history');
+    expect(await folded.locator('summary').innerText()).toMatch(/^\d[\d,]* found in history\b.*: their signals came in a day or more after they happened/);
+    await folded.locator('summary').click();
+    expect(await folded.locator('[data-testid=anomalies-in-history] tbody tr', { hasText: past!.id }).getByTestId('anomaly-state').innerText()).toMatch(/found in history$/);
     const treated = (await api<{ items: { alarmId: string; anomalyIds: string[]; anomalyLeadMs: number | null }[] }>('GET', '/service-operations/incidents', undefined, opsKey)).body.items.find((i) => i.alarmId === runId);
     expect(treated?.anomalyIds).toContain(suspicion.id);
     expect(treated?.anomalyLeadMs).toBeGreaterThanOrEqual(0);

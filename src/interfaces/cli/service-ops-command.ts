@@ -28,13 +28,22 @@ interface AnomalyAnswer {
 }
 
 const minutes = (ms: number | null) => (ms === null ? '-' : `${(ms / 60_000).toFixed(1)} min`);
+
+/**
+ * When the first suspicion on the alarm's place came, against the raise: before it, anomaly
+ * detection was ahead (its lead); after it, the alarm was first and the suspicion only followed
+ * (no lead: said as such, never as a negative time "before the raise").
+ */
+export function leadText(leadMs: number): string {
+  return leadMs >= 0 ? `${minutes(leadMs)} before the raise` : `the first suspicion came ${minutes(-leadMs)} after the raise`;
+}
 const share = (x: number | null) => (x === null ? '-' : `${Math.round(100 * x)} %`);
 
 /** One incident on one line: the alarm, its place and state, and its figures. */
 export function formatIncident(i: IncidentView): string {
   return [
     `${i.alarmId.padEnd(10)} ${`${i.alarmedObject['@referredType']} ${i.alarmedObject.id}`.padEnd(16)} ${i.perceivedSeverity.padEnd(8)} ${i.state.padEnd(8)} run ${i.runStatus.padEnd(9)}`,
-    `detected ${i.detectedTime} by ${i.detectedBy}${i.anomalyLeadMs !== null ? ` (${minutes(i.anomalyLeadMs)} before the raise)` : ''}`,
+    `detected ${i.detectedTime} by ${i.detectedBy}${i.anomalyLeadMs !== null ? ` (${leadText(i.anomalyLeadMs)})` : ''}`,
     `affected ${i.affectedCustomers.length}, notified ${i.notifiedCustomers.length}, compensated ${i.compensatedCustomers.length}`,
     `raise → first notice ${minutes(i.timeToFirstNoticeMs)}, repair ${minutes(i.timeToRepairMs)}`,
     `called or complained ${i.contactedCustomers}, notified first ${i.notifiedBeforeContact} (${share(i.notifiedBeforeContactShare)})`,
@@ -76,15 +85,21 @@ export function registerServiceOpsCommands(program: Command): void {
     .command('anomalies')
     .description('suspected incidents anomaly detection raised (bursts of bad sessions or service calls on a cell or site), newest first, with their review')
     .option('--state <state>', 'open or closed')
+    .option('--history', "those found in history instead (signals that came in a day or more late, such as the first start's loaded history: nobody could act on them)")
     .option('--limit <n>', 'at most', intOption('--limit', 1, 500), 20)
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .option('--json', 'the answer of GET /service-operations/anomalies')
-    .action(async (opts: { state?: string; limit: number; url?: string; json?: boolean }, command: Command) => {
-      const query = `limit=${opts.limit}${opts.state ? `&state=${encodeURIComponent(opts.state)}` : ''}`;
-      const answer = (await callServer(server(command, opts.url), 'GET', `/service-operations/anomalies?${query}`)) as AnomalyAnswer[];
+    .action(async (opts: { state?: string; history?: boolean; limit: number; url?: string; json?: boolean }, command: Command) => {
+      const target = server(command, opts.url);
+      const query = `limit=${opts.limit}&history=${opts.history ? 'true' : 'false'}${opts.state ? `&state=${encodeURIComponent(opts.state)}` : ''}`;
+      const answer = (await callServer(target, 'GET', `/service-operations/anomalies?${query}`)) as AnomalyAnswer[];
       if (opts.json) return void process.stdout.write(`${JSON.stringify(answer)}\n`);
-      if (answer.length === 0) process.stdout.write('no suspected incidents\n');
+      if (answer.length === 0) process.stdout.write(opts.history ? 'no suspected incident found in history\n' : 'no suspected incident found as it happened\n');
       for (const a of answer) process.stdout.write(`${formatAnomaly(a)}\n`);
+      if (opts.history) return;
+      // Those found in history are left out of the live list (hundreds after a first start's loaded history): counted, not listed.
+      const { summary } = (await callServer(target, 'GET', '/service-operations/incidents?limit=1')) as { summary: IncidentSummary };
+      if (summary.anomaliesInHistory > 0) process.stdout.write(`${summary.anomaliesInHistory} more found in history (signals that came in a day or more late: nobody could act on them); --history lists them\n`);
     });
   const review = (decision: 'confirm' | 'dismiss') =>
     ops

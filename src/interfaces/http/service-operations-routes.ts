@@ -124,14 +124,21 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
       {
         schema: {
           summary: "Suspected network incidents from bursts of bad sessions (dropped calls, slow data) or of the twins' service calls on a cell or site, before or without an alarm, newest first; kept in the store",
-          querystring: z.object({ state: z.enum(['open', 'closed']).optional(), limit: pageLimit(100) }),
+          querystring: z.object({
+            state: z.enum(['open', 'closed']).optional(),
+            history: z
+              .enum(['true', 'false'])
+              .optional()
+              .describe('false: only those found as they happened (what network operations can act on); true: only those found in history (signals that came in a day or more late, such as the first start\'s loaded history); default both'),
+            limit: pageLimit(100),
+          }),
           response: { 200: list(anomaly), ...errors(400) },
         },
       },
       async (req) =>
         s.anomalies
           .suspicions()
-          .filter((a) => req.query.state === undefined || a.state === req.query.state)
+          .filter((a) => (req.query.state === undefined || a.state === req.query.state) && (req.query.history === undefined || (a.history === true) === (req.query.history === 'true')))
           .reverse()
           .slice(0, req.query.limit)
           .map(anomalyAnswer),

@@ -4,6 +4,7 @@ import { seg } from '../api';
 import { count, duration, eventTime } from '../format';
 import { useJson } from '../use-json';
 import { FoundInHistoryMark, SuspectedIncidents, type Anomaly } from './suspected-incidents';
+import { historySummary } from '../found-in-history';
 
 /** A network alarm as TMF642 answers it (only the fields shown). */
 export interface TmfAlarm {
@@ -67,18 +68,21 @@ export function ServiceOperations() {
   const alarms = useJson<readonly TmfAlarm[]>(`${ALARMS}?limit=1000`, 10_000);
   const runs = useJson<readonly ServiceOpsRun[]>(`/workflows?definitionId=${SERVICE_OPS_FLOW}&limit=1000`, 10_000);
   const treated = useJson<{ summary: IncidentSummary; items: readonly Incident[] }>('/service-operations/incidents?limit=200', 10_000);
-  const anomalies = useJson<readonly Anomaly[]>('/service-operations/anomalies?limit=100', 10_000);
+  // Those found as they happened, which network operations can act on; those found in history
+  // (hundreds after a first start's loaded history) apart, folded, so they do not flood the list.
+  const anomalies = useJson<readonly Anomaly[]>('/service-operations/anomalies?history=false&limit=100', 10_000);
+  const foundInHistory = useJson<readonly Anomaly[]>('/service-operations/anomalies?history=true&limit=100', 30_000);
   /** What the server said to the last review made here. */
   const [reviewed, setReviewed] = useState<string>();
   // A review changes the suspicion and, confirmed, raises an alarm whose flow starts: every list is read again.
   const onReviewed = (said: string) => {
     setReviewed(said);
-    for (const read of [anomalies, alarms, runs, treated]) read.reload();
+    for (const read of [anomalies, foundInHistory, alarms, runs, treated]) read.reload();
   };
   const byRun = new Map((runs.data ?? []).map((r) => [r.workflowId, r]));
   const incidentOf = new Map((treated.data?.items ?? []).map((i) => [i.alarmId, i]));
   // The suspicions found in history (the loaded history's): an alarm seen first only by them was not seen before by anyone who could act.
-  const inHistory = new Set((anomalies.data ?? []).filter((a) => a.history).map((a) => a.id));
+  const inHistory = new Set((foundInHistory.data ?? []).map((a) => a.id));
   const totals = treated.data?.summary;
   const list = [...(alarms.data ?? [])].sort((a, b) => b.alarmRaisedTime.localeCompare(a.alarmRaisedTime));
   const open = list.filter((a) => a.state !== 'cleared');
@@ -98,7 +102,7 @@ export function ServiceOperations() {
 
   return (
     <>
-      <Alert message={alarms.error ?? runs.error ?? treated.error ?? anomalies.error} />
+      <Alert message={alarms.error ?? runs.error ?? treated.error ?? anomalies.error ?? foundInHistory.error} />
       {reviewed && (
         <p class="outcome executed" role="status">
           {reviewed}
@@ -188,6 +192,12 @@ export function ServiceOperations() {
         )}
       </section>
       {anomalies.data && <SuspectedIncidents anomalies={anomalies.data} incidents={treated.data?.items ?? []} onReviewed={onReviewed} />}
+      {foundInHistory.data && foundInHistory.data.length > 0 && (
+        <details class="panel" data-testid="found-in-history">
+          <summary>{historySummary(totals?.anomaliesInHistory ?? foundInHistory.data.length, foundInHistory.data.length)}</summary>
+          <SuspectedIncidents anomalies={foundInHistory.data} incidents={treated.data?.items ?? []} onReviewed={onReviewed} inHistory />
+        </details>
+      )}
     </>
   );
 }

@@ -168,19 +168,20 @@ function ReviewCell({ anomaly, reviewing, onToggle }: { anomaly: Anomaly; review
  * is raised and service operations acts) or dismiss, with a reason. No customer is told on a
  * suspicion alone (decision 0015).
  */
-export function SuspectedIncidents({ anomalies, incidents, onReviewed }: { anomalies: readonly Anomaly[]; incidents: readonly AlarmOfSuspicions[]; onReviewed(said: string): void }) {
+export function SuspectedIncidents({ anomalies, incidents, onReviewed, inHistory = false }: { anomalies: readonly Anomaly[]; incidents: readonly AlarmOfSuspicions[]; onReviewed(said: string): void; inHistory?: boolean }) {
+  const heading = inHistory ? 'Found in history' : 'Detected from bad sessions and service calls, before or without an alarm';
   const [reviewing, setReviewing] = useState<string | null>(null);
   const alarmOf = new Map<string, AlarmOfSuspicions>();
   for (const i of incidents) for (const id of i.anomalyIds) if (!alarmOf.has(id)) alarmOf.set(id, i);
   // The one being reviewed, while it still awaits a verdict (another person's verdict, seen at a refresh, closes the form).
   const open = anomalies.find((a) => a.id === reviewing && a.review === null);
   return (
-    <section class="panel" aria-labelledby="anomalies-title">
-      <h2 id="anomalies-title">Detected from bad sessions and service calls, before or without an alarm</h2>
+    <section class="panel" aria-label={heading}>
+      <h2>{heading}</h2>
       {anomalies.length === 0 ? (
-        <p class="muted">No burst of dropped calls, slow sessions or service calls on a cell or site has been seen.</p>
+        <p class="muted">No burst of dropped calls, slow sessions or service calls on a cell or site has been seen{inHistory ? '' : ' as it happened'}.</p>
       ) : (
-        <table data-testid="anomalies">
+        <table data-testid={inHistory ? 'anomalies-in-history' : 'anomalies'}>
           <thead>
             <tr>
               <th scope="col">Suspicion</th>
