@@ -1,6 +1,7 @@
 import { Fragment, type ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
+import { approvalTitle } from '../approval-title';
 import { postJson, seg } from '../api';
 import { eventTime, money, span } from '../format';
 import { may, useIdentity } from '../identity';
@@ -11,7 +12,7 @@ import { useJson } from '../use-json';
 interface Approval {
   readonly id: string;
   readonly status: string;
-  readonly request: Readonly<Record<string, unknown>> & { customerId?: string; expiresAt?: number; actionClass?: string; channel?: string; cost?: number; offerId?: string; params?: Readonly<Record<string, unknown>>; why?: { summary?: string } };
+  readonly request: Readonly<Record<string, unknown>> & { customerId?: string; expiresAt?: number; actionClass?: string; channel?: string; cost?: number; params?: Readonly<Record<string, unknown>>; why?: { summary?: string } };
   readonly why: readonly string[];
   readonly riskClass: string;
   readonly rule: string | null;
@@ -122,9 +123,7 @@ function ApprovalCard({ a, children, link = true }: { a: Approval; children: Com
   return (
     <article class="panel" data-testid={a.status === 'pending' ? 'approval' : 'decided'} aria-labelledby={`ap-${a.id}`}>
       <h2 id={`ap-${a.id}`}>
-        {a.request.actionClass ?? 'action'}
-        {a.request.offerId ? ` ${a.request.offerId}` : ''}
-        {typeof a.request.params?.planId === 'string' ? ` to ${a.request.params.planId}` : ''} for{' '}
+        {approvalTitle(a.request)} for{' '}
         {a.request.customerId ? <a href={`/console/customers/${seg(a.request.customerId)}`}>{a.request.customerId}</a> : 'a customer'}
         {typeof a.request.cost === 'number' && <> · cost {money(a.request.cost)}</>}
         {link && (
