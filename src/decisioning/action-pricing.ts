@@ -49,6 +49,12 @@ export interface PlanChangeTerms {
   monthlyDifference: number;
 }
 
+/** The terms the pricing put on a plan change (`params.planChange`), not anything else a caller's params hold there. */
+export function isPlanChangeTerms(v: unknown): v is PlanChangeTerms {
+  const t = v as Partial<PlanChangeTerms> | undefined;
+  return typeof t === 'object' && t !== null && typeof t.toPlanId === 'string' && typeof t.toMonthlyPrice === 'number' && typeof t.fromMonthlyPrice === 'number' && typeof t.monthlyDifference === 'number';
+}
+
 /** Rounds to the cent: money is moved in cents. */
 export const cents = (x: number): number => Math.round(x * 100) / 100;
 

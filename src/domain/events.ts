@@ -248,6 +248,10 @@ export const actionData = z.strictObject({
   notificationChannel: z.string().max(32).optional(),
   purpose: z.string().max(32).optional(),
   campaignId: id.optional(),
+  /** A plan change: the plan left and the one moved to, each at its monthly price, and the difference to the monthly bill (negative: the customer pays less). */
+  planChange: z
+    .strictObject({ fromPlanId: id.nullable(), fromMonthlyPrice: nonNeg, toPlanId: id, toMonthlyPrice: nonNeg, monthlyDifference: money })
+    .optional(),
   /** The back end's reference (adjustment, notification, delivery or order id). */
   ref: id.optional(),
 });

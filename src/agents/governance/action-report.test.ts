@@ -44,6 +44,16 @@ describe('action events', () => {
     expect(actionEventOf(request({ costOnAcceptance: 36, params: { offerId: 'retain-10' } }), { cost: 36 }, { ok: true, detail: { adjustmentId: 'ADJ-9' } }, AT)!.data).not.toHaveProperty('onAcceptance');
   });
 
+  it('reports a plan change with the plans and prices the policy checked, valid for the intake', () => {
+    const terms = { fromPlanId: 'fibre-m', fromMonthlyPrice: 80, toPlanId: 'dsl-l', toMonthlyPrice: 75, monthlyDifference: -5 };
+    const change = request({ id: 'ord-1', actionClass: 'plan_change', discountPct: undefined, cost: 5, params: { planId: 'dsl-l', previousPlanId: 'fibre-m', planChange: terms } });
+    const e = actionEventOf(change, { cost: 5 }, { ok: true, detail: { orderId: 'ORD-9' } }, AT)!;
+    expect(e.data).toEqual({ requestId: 'ord-1', actionClass: 'plan_change', channel: 'app', status: 'delivered', amount: 5, planChange: terms, ref: 'ORD-9' });
+    expect(twinEventSchema.safeParse(e).success).toBe(true);
+    // Params that only look like terms (a caller's own) are not copied.
+    expect(actionEventOf(request({ ...change, params: { planChange: { toPlanId: 'x' } } }), { cost: 5 }, { ok: true }, AT)!.data).not.toHaveProperty('planChange');
+  });
+
   it('reports credits and messages as delivered, final refusals as failed, and retried failures not at all', () => {
     const credit = request({ id: 'INC-88:compensation:C-1001', actionClass: 'compensation', discountPct: undefined, cost: 5, params: { reason: 'network incident INC-88' } });
     expect(actionEventOf(credit, { cost: 5 }, { ok: true, detail: { adjustmentId: 'ADJ-311', amount: 5 } }, AT)?.data).toEqual({

@@ -1,4 +1,4 @@
-import { cents } from '../../decisioning/action-pricing.js';
+import { cents, isPlanChangeTerms, type PlanChangeTerms } from '../../decisioning/action-pricing.js';
 import type { Clock } from '../../domain/clock.js';
 import { submitUntilTaken, type EventSink } from '../../domain/event-sink.js';
 import type { ActionStatus, TwinEvent } from '../../domain/events.js';
@@ -44,6 +44,9 @@ export function eventIdOf(prefix: string, requestId: string, suffix = ''): strin
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' && v.length <= MAX_EVENT_ID ? v : undefined);
 
 
+/** A plan change's terms as the event holds them: exactly its five fields (the event's data is strict). */
+const planChangeOf = (t: PlanChangeTerms) => ({ fromPlanId: t.fromPlanId, fromMonthlyPrice: t.fromMonthlyPrice, toPlanId: t.toPlanId, toMonthlyPrice: t.toMonthlyPrice, monthlyDifference: t.monthlyDifference });
+
 /**
  * The `action` event of an executed request (pure), or undefined when there is none to write: no
  * customer, or a failure the caller will retry. `at` is the event time (ms).
@@ -73,6 +76,8 @@ export function actionEventOf(request: ActionRequest, verdict: Pick<ExecuteVerdi
     ...(notificationChannel && notificationChannel.length <= 32 ? { notificationChannel } : {}),
     ...(typeof p.purpose === 'string' && p.purpose.length <= 32 ? { purpose: p.purpose } : {}),
     ...(str(p.campaignId) ? { campaignId: str(p.campaignId) } : {}),
+    // A plan change says which plans and prices, as the policy checked them (the timeline read "plan_change delivered" alone).
+    ...(isPlanChangeTerms(p.planChange) ? { planChange: planChangeOf(p.planChange) } : {}),
     ...(ref ? { ref } : {}),
   };
   return { id: eventIdOf('action', request.id, status), kind: 'action', customerId: request.customerId, time: new Date(at).toISOString(), source: TWINLOOP_SOURCE, v: 1, data };

@@ -1,4 +1,4 @@
-import { cents, type PlanChangeTerms } from '../../decisioning/action-pricing.js';
+import { cents, isPlanChangeTerms, type PlanChangeTerms } from '../../decisioning/action-pricing.js';
 import type { ActionRequest, BudgetStanding, PolicyVerdict } from '../../decisioning/policy/index.js';
 import { onAcceptancePart, paidAtPresentation, presentsOffer } from './offer-settlement.js';
 
@@ -59,8 +59,3 @@ export function approvalEvidence(request: ActionRequest, verdict: Pick<PolicyVer
   return { ...(request.why.evidence ?? {}), facts: request.features, factsAsOf: now, amount, budgets };
 }
 
-/** The terms the pricing put on a plan change (`params.planChange`), not anything else a caller's params hold there. */
-function isPlanChangeTerms(v: unknown): v is PlanChangeTerms {
-  const t = v as Partial<PlanChangeTerms> | undefined;
-  return typeof t === 'object' && t !== null && typeof t.toPlanId === 'string' && typeof t.toMonthlyPrice === 'number' && typeof t.fromMonthlyPrice === 'number' && typeof t.monthlyDifference === 'number';
-}

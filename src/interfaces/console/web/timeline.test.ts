@@ -48,4 +48,9 @@ describe('describeEvent', () => {
     // An offer paid in part at presentation says both parts.
     expect(describeEvent('action', { ...presentedData, actionClass: 'offer', discountPct: undefined, amount: 2, onAcceptance: 15 })).toBe(`action offer retain-10 presented on app: 2.00 at presentation, 15.00 if accepted (request ${request})`);
   });
+
+  it('says which plans a plan change moved between, at what prices, and what it does to the monthly bill', () => {
+    const data = { requestId: 'tmf622-o1', actionClass: 'plan_change', channel: 'web', status: 'delivered', amount: 5, planChange: { fromPlanId: 'fibre-m', fromMonthlyPrice: 80, toPlanId: 'dsl-l', toMonthlyPrice: 75, monthlyDifference: -5 }, ref: 'ORD-9' };
+    expect(describeEvent('action', data)).toBe('action plan_change delivered on web: fibre-m (80.00 a month) to dsl-l (75.00 a month): the customer pays 5.00 a month less (request tmf622-o1)');
+  });
 });

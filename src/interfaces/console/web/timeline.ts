@@ -1,4 +1,5 @@
 import { DAY_MS, eventTime } from './format';
+import { planChangeText, type PlanChange } from './plan-change';
 
 /** One entry of `GET /twins/:id/timeline`. */
 export interface TimelineItem {
@@ -84,8 +85,10 @@ export function describeEvent(kind: string, d: Readonly<Record<string, unknown>>
       return describeOffer(d, presented);
     case 'action': {
       // An offer presented says what it costs if accepted, not "0.00" for a discount that pays nothing until then.
-      const money = d.status === 'presented' && d.onAcceptance !== undefined ? `: ${offerMoney(d)}` : d.amount !== undefined ? `, ${amount(d.amount)}` : '';
-      return `action ${str(d.actionClass)}${d.offerId ? ` ${str(d.offerId)}` : ''} ${str(d.status)} on ${str(d.channel)}${d.by ? ` by ${str(d.by)}` : ''}${money}${d.reason ? `: ${str(d.reason)}` : ''}${ref(d)}`;
+      // A plan change names the plans and the prices (the money it gives up is the difference, said there).
+      const plan = d.planChange ? `: ${planChangeText(d.planChange as PlanChange)}` : '';
+      const money = plan ? '' : d.status === 'presented' && d.onAcceptance !== undefined ? `: ${offerMoney(d)}` : d.amount !== undefined ? `, ${amount(d.amount)}` : '';
+      return `action ${str(d.actionClass)}${d.offerId ? ` ${str(d.offerId)}` : ''} ${str(d.status)} on ${str(d.channel)}${d.by ? ` by ${str(d.by)}` : ''}${plan}${money}${d.reason ? `: ${str(d.reason)}` : ''}${ref(d)}`;
     }
     case 'outcome':
       return describeOutcome(d);
