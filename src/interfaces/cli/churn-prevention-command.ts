@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import { describeChurnRun, type ChurnRunView } from '../../agents/flows/churn-prevention-report.js';
-import { TwinloopError } from '../../domain/errors.js';
-import { globalOptions } from './cli-context.js';
-import { callServer, serverTarget, type ServerTarget } from './server-client.js';
+import { callServer, requireServer, type ServerTarget } from './server-client.js';
 import { intOption } from './cli-numbers.js';
 
 /**
@@ -14,8 +12,7 @@ import { intOption } from './cli-numbers.js';
 export function registerChurnPreventionCommands(program: Command): void {
   const churn = program.command('churn-prevention').description("Proactive churn prevention's runs: whom each contacted and whom it left alone, and why (settings: twinloop policy show)");
   const target = (command: Command, url: string | undefined): ServerTarget => {
-    const server = serverTarget(globalOptions(command), url);
-    if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
+    const server = requireServer(command, url);
     return server;
   };
   churn

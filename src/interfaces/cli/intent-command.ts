@@ -6,7 +6,7 @@ import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
 import { llmConfigFromEnv, proposeIntentWithLlm } from '../../agents/intents/llm-intent-adapter.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { globalOptions } from './cli-context.js';
-import { callServer, serverTarget } from './server-client.js';
+import { callServer, requireServer, serverTarget } from './server-client.js';
 
 /**
  * `twinloop intent "TEXT"`: shows how the words are understood (the structured TMF921-shaped
@@ -45,8 +45,7 @@ export function registerIntentCommand(program: Command): void {
           process.stdout.write(opts.json ? `${JSON.stringify(parsed)}\n` : `understood:\n  ${parsed.interpretation.join('\n  ')}\n(add --submit to store it on the server, --accept to plan and run it)\n`);
           return;
         }
-        const server = serverTarget(globalOptions(command), opts.url);
-        if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
+        const server = requireServer(command, opts.url);
         const sent = await callServer(server, 'POST', '/intents', { text, accept: Boolean(opts.accept) });
         // The server answers an accepted intent at once, in planning: wait for the plan as a person would.
         const answer = opts.accept
@@ -70,8 +69,7 @@ export function registerIntentCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       async (id: string, opts: { url?: string; json?: boolean }, command: Command) => {
-        const server = serverTarget(globalOptions(command), opts.url);
-        if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
+        const server = requireServer(command, opts.url);
         const record = (await callServer(server, 'GET', `/intents/${encodeURIComponent(id)}`)) as IntentRecord;
         if (opts.json) return void process.stdout.write(`${JSON.stringify({ intentId: id, plan: record.plan ?? null, pendingPlan: record.pendingPlan ?? null })}\n`);
         process.stdout.write(formatIntentPlans(id, record));
@@ -84,8 +82,7 @@ export function registerIntentCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       async (id: string, opts: { url?: string; json?: boolean }, command: Command) => {
-        const server = serverTarget(globalOptions(command), opts.url);
-        if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
+        const server = requireServer(command, opts.url);
         // The approver is the credential's holder: the server takes it from the key, never from here.
         const record = (await callServer(server, 'POST', `/intents/${encodeURIComponent(id)}/execute`, {})) as IntentRecord & { stage?: { summary: string } };
         if (opts.json) return void process.stdout.write(`${JSON.stringify(record)}\n`);
@@ -98,8 +95,7 @@ export function registerIntentCommand(program: Command): void {
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .action(
       async (id: string, opts: { url?: string }, command: Command) => {
-        const server = serverTarget(globalOptions(command), opts.url);
-        if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` or pass --url');
+        const server = requireServer(command, opts.url);
         process.stdout.write(`${JSON.stringify(await callServer(server, 'GET', `/intents/${encodeURIComponent(id)}/report`), null, 2)}\n`);
       },
     );

@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import { TwinloopError } from '../../domain/errors.js';
 import { runStdioBridge } from '../mcp/mcp-stdio-bridge.js';
-import { globalOptions } from './cli-context.js';
-import { serverTarget } from './server-client.js';
+import { requireServer } from './server-client.js';
 
 /** `twinloop mcp`: the MCP tools on stdio, for agents that launch their tools as processes. */
 export function registerMcpCommand(program: Command): void {
@@ -12,8 +10,7 @@ export function registerMcpCommand(program: Command): void {
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .action(
       async (opts: { url?: string }, command: Command) => {
-        const server = serverTarget(globalOptions(command), opts.url);
-        if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` (its tools are served at /mcp) or pass --url');
+        const server = requireServer(command, opts.url, 'its tools are served at /mcp');
         await runStdioBridge(server);
       },
     );

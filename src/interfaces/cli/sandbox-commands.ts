@@ -20,9 +20,8 @@ import {
 } from '../../sandbox/index.js';
 import type { CareExample } from '../../sandbox/index.js';
 import { formatSandboxAssurance, type SandboxAssurance } from './sandbox-assurance-format.js';
-import { globalOptions } from './cli-context.js';
 import { EXIT_CODE } from './cli-edge.js';
-import { callServer, serverTarget } from './server-client.js';
+import { callServer, requireServer } from './server-client.js';
 import { intOption } from './cli-numbers.js';
 import { readInputText } from './input-file.js';
 import { createProgress } from './progress.js';
@@ -122,8 +121,7 @@ export function registerSandboxCommands(program: Command): Command {
     .option('--json', 'print one JSON object')
     .action(async (name: string, opts: { customer?: string; url?: string; json?: boolean }, command: Command) => {
       if (name !== 'care-example') throw new TwinloopError('BAD_INPUT', `unknown scenario "${name}"; the scenarios: care-example`);
-      const server = serverTarget(globalOptions(command), opts.url);
-      if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` (the sandbox runs live in it) or pass --url');
+      const server = requireServer(command, opts.url, 'the sandbox runs live in it');
       const staged = (await callServer(server, 'POST', '/sandbox/scenarios/care-example', opts.customer ? { customerId: opts.customer } : {})) as CareExample;
       if (opts.json) {
         console.log(JSON.stringify(staged));
@@ -148,8 +146,7 @@ export function registerSandboxCommands(program: Command): Command {
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .option('--json', 'print the answer of GET /sandbox/assurance')
     .action(async (opts: { url?: string; json?: boolean }, command: Command) => {
-      const server = serverTarget(globalOptions(command), opts.url);
-      if (!server) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir; start one with `npm start` (the sandbox runs live in it) or pass --url');
+      const server = requireServer(command, opts.url, 'the sandbox runs live in it');
       const answer = (await callServer(server, 'GET', '/sandbox/assurance')) as SandboxAssurance;
       console.log(opts.json ? JSON.stringify(answer) : formatSandboxAssurance(answer));
     });

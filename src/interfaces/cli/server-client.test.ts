@@ -67,3 +67,25 @@ describe('callServer', () => {
     expect(err.message).toBe(`nothing listens at ${url}; start the server with \`npm start\` (or \`twinloop start\`), or pass --url to the one that runs`);
   });
 });
+
+describe('requireServer', () => {
+  it('answers the server given, and with none running on the data dir says how to start one and what it serves', async () => {
+    const { Command } = await import('commander');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { requireServer } = await import('./server-client.js');
+    const dir = mkdtempSync(join(tmpdir(), 'twinloop-require-server-'));
+    try {
+      const command = new Command('x').option('--data-dir <dir>');
+      command.parse(['node', 'x', '--data-dir', dir]);
+      expect(requireServer(command, 'http://127.0.0.1:9')).toMatchObject({ url: 'http://127.0.0.1:9' });
+      expect(() => requireServer(command, undefined, 'its tools are served at /mcp')).toThrow(
+        expect.objectContaining({ code: 'UNAVAILABLE', message: 'no Twinloop server runs on this data dir; start one with `npm start` (its tools are served at /mcp) or pass --url' }),
+      );
+      expect(() => requireServer(command)).toThrow(/^no Twinloop server runs on this data dir; start one with `npm start` or pass --url$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -2,7 +2,8 @@ import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { localApiKey } from '../auth/local-auth.js';
 import { runningServer } from '../runtime/open-twins.js';
-import { parseDuration, type GlobalOptions } from './cli-context.js';
+import type { Command } from 'commander';
+import { globalOptions, parseDuration, type GlobalOptions } from './cli-context.js';
 
 /** A running server a command talks to, and the key it presents. */
 export interface ServerTarget {
@@ -30,6 +31,17 @@ export function serverTarget(global: GlobalOptions, explicit?: string): ServerTa
   const apiKey = localApiKey(dataDir, process.env);
   const timeout = process.env.TWINLOOP_TIMEOUT;
   return { url, ...(apiKey ? { apiKey } : {}), ...(timeout ? { timeoutMs: parseDuration(timeout, 'TWINLOOP_TIMEOUT') } : {}) };
+}
+
+/**
+ * The server a command that only talks to one acts through (`--url`, else the one running on the
+ * data dir); UNAVAILABLE saying how to start one when none runs. `runs` says what of the command the
+ * server runs, for the refusal (e.g. "its tools are served at /mcp").
+ */
+export function requireServer(command: Command, url?: string, runs?: string): ServerTarget {
+  const target = serverTarget(globalOptions(command), url);
+  if (!target) throw new TwinloopError('UNAVAILABLE', `no Twinloop server runs on this data dir; start one with \`npm start\`${runs ? ` (${runs})` : ''} or pass --url`);
+  return target;
 }
 
 /** The Authorization header of a target, if it has a key. */

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import type { IncidentSummary, IncidentView } from '../../agents/flows/service-operations-view.js';
 import { CONFIRM_SEVERITIES } from '../../agents/flows/suspected-incidents.js';
-import { TwinloopError } from '../../domain/errors.js';
 import { intOption } from './cli-numbers.js';
-import { globalOptions } from './cli-context.js';
-import { callServer, serverTarget, type ServerTarget } from './server-client.js';
+import { callServer, requireServer } from './server-client.js';
 
 /**
  * `twinloop service-ops …`: service operations on the running server, for network operations:
@@ -60,11 +58,6 @@ function formatAnomaly(a: AnomalyAnswer): string {
   return `${a.id.padEnd(12)} ${`${a.scope} ${a.objectId}`.padEnd(16)} ${a.openedTime}  ${a.state.padEnd(6)}${a.history ? ' (found in history)' : ''} ${a.signal} ${a.signals} against ${a.expected} expected, ${a.customers.length} customers  ${review}`;
 }
 
-function server(command: Command, url?: string): ServerTarget {
-  const target = serverTarget(globalOptions(command), url);
-  if (!target) throw new TwinloopError('UNAVAILABLE', 'no Twinloop server runs on this data dir: start one (twinloop start) or give its --url');
-  return target;
-}
 
 /** Adds `service-ops incidents|anomalies|confirm|dismiss`. */
 export function registerServiceOpsCommands(program: Command): void {
@@ -76,7 +69,7 @@ export function registerServiceOpsCommands(program: Command): void {
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .option('--json', 'the answer of GET /service-operations/incidents')
     .action(async (opts: { limit: number; url?: string; json?: boolean }, command: Command) => {
-      const answer = (await callServer(server(command, opts.url), 'GET', `/service-operations/incidents?limit=${opts.limit}`)) as { summary: IncidentSummary; items: IncidentView[] };
+      const answer = (await callServer(requireServer(command, opts.url), 'GET', `/service-operations/incidents?limit=${opts.limit}`)) as { summary: IncidentSummary; items: IncidentView[] };
       if (opts.json) return void process.stdout.write(`${JSON.stringify(answer)}\n`);
       process.stdout.write(`${formatIncidentSummary(answer.summary)}\n`);
       for (const i of answer.items) process.stdout.write(`${formatIncident(i)}\n`);
@@ -90,7 +83,7 @@ export function registerServiceOpsCommands(program: Command): void {
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .option('--json', 'the answer of GET /service-operations/anomalies')
     .action(async (opts: { state?: string; history?: boolean; limit: number; url?: string; json?: boolean }, command: Command) => {
-      const target = server(command, opts.url);
+      const target = requireServer(command, opts.url);
       const query = `limit=${opts.limit}&history=${opts.history ? 'true' : 'false'}${opts.state ? `&state=${encodeURIComponent(opts.state)}` : ''}`;
       const answer = (await callServer(target, 'GET', `/service-operations/anomalies?${query}`)) as AnomalyAnswer[];
       if (opts.json) return void process.stdout.write(`${JSON.stringify(answer)}\n`);
@@ -115,11 +108,11 @@ export function registerServiceOpsCommands(program: Command): void {
   review('confirm')
     .option('--severity <severity>', `the alarm's severity: ${CONFIRM_SEVERITIES.join(', ')} (minor: notices only, no compensation)`, 'minor')
     .action(async (id: string, opts: { reason: string; severity: string; url?: string; json?: boolean }, command: Command) => {
-      const answer = (await callServer(server(command, opts.url), 'POST', `/service-operations/anomalies/${encodeURIComponent(id)}/confirm`, { reason: opts.reason, severity: opts.severity })) as { anomaly: AnomalyAnswer; alarmId: string | null };
+      const answer = (await callServer(requireServer(command, opts.url), 'POST', `/service-operations/anomalies/${encodeURIComponent(id)}/confirm`, { reason: opts.reason, severity: opts.severity })) as { anomaly: AnomalyAnswer; alarmId: string | null };
       process.stdout.write(opts.json ? `${JSON.stringify(answer)}\n` : `${formatAnomaly(answer.anomaly)}\nservice operations acts on ${answer.alarmId}: twinloop service-ops incidents\n`);
     });
   review('dismiss').action(async (id: string, opts: { reason: string; url?: string; json?: boolean }, command: Command) => {
-    const answer = (await callServer(server(command, opts.url), 'POST', `/service-operations/anomalies/${encodeURIComponent(id)}/dismiss`, { reason: opts.reason })) as { anomaly: AnomalyAnswer };
+    const answer = (await callServer(requireServer(command, opts.url), 'POST', `/service-operations/anomalies/${encodeURIComponent(id)}/dismiss`, { reason: opts.reason })) as { anomaly: AnomalyAnswer };
     process.stdout.write(opts.json ? `${JSON.stringify(answer)}\n` : `${formatAnomaly(answer.anomaly)}\n`);
   });
 }
