@@ -108,6 +108,23 @@ describe('contact rules on actions', () => {
     expect(carriedChannelOf('store', { offerId: 'x' })).toBe('store');
   });
 
+  it('makes no second outbound offer while one awaits its answer, whichever flow made it; a person with the customer on the line still may', () => {
+    const ledger = new ContactLedger();
+    const at = NOON - 2 * 86_400_000;
+    ledger.record('C1', { at, channel: 'call', offerId: 'data-bonus', response: 'presented' });
+    const pending = ledger.summary('C1', NOON, policy.periodDays)!;
+    expect(pending.pendingOffer).toEqual({ offerId: 'data-bonus', at });
+    const campaignOffer = request({ channel: 'web', params: { offerId: 'retain-10', present: true, direction: 'outbound' } });
+    expect(actionContactRefusal(policy, campaignOffer, facts(1, null, pending), NOON)).toMatchObject({ rule: 'offer-pending', reason: expect.stringMatching(/^offer data-bonus presented 2\.0 days ago still awaits the customer's answer/) });
+    expect(actionContactRefusal(policy, request({ channel: 'call', params: { offerId: 'retain-10', direction: 'inbound' } }), facts(1, null, pending), NOON)).toBeNull();
+    // Answered (accepted), or its window over: the next offer may go.
+    ledger.record('C1', { at: at + 3_600_000, channel: 'call', offerId: 'data-bonus', response: 'accepted' });
+    expect(ledger.summary('C1', NOON, policy.periodDays)!.pendingOffer).toBeUndefined();
+    const old = new ContactLedger();
+    old.record('C1', { at: NOON - 8 * 86_400_000, channel: 'web', offerId: 'data-bonus', response: 'presented' });
+    expect(old.summary('C1', NOON, policy.periodDays)!.pendingOffer).toBeUndefined();
+  });
+
   it('caps marketing contacts per period', () => {
     const busy: ContactSummary = { ...quietSummary, contacts: policy.maxContacts };
     expect(actionContactRefusal(policy, request({ params: { offerId: 'x' } }), facts(1, null, busy), NOON)).toMatchObject({ rule: 'contact-cap' });

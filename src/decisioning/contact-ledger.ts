@@ -1,5 +1,6 @@
 import { CHANNELS, type TwinEvent } from '../domain/events.js';
 import { DAY_MS } from '../domain/time.js';
+import { ANSWER_WINDOW_MS } from './decision-record.js';
 
 /**
  * The channels a message the operator writes to the customer goes out on. Such a message is a
@@ -43,6 +44,8 @@ export interface ContactSummary {
   readonly lastDeclineOf: (offerId: string) => number;
   /** Where the numbers came from: the ledger, or the twin's features for a customer the ledger never saw. */
   readonly source: 'ledger' | 'twin';
+  /** The latest catalogue offer presented within the answer window that the customer has not answered yet (ledger only). */
+  readonly pendingOffer?: { readonly offerId: string; readonly at: number };
 }
 
 /** What a marketing message that carries no catalogue offering is recorded under (no decline ever names it). */
@@ -139,6 +142,23 @@ export class ContactLedger {
       for (const e of list) if (e.offerId === offerId && e.response === 'declined' && e.at <= now && e.at > t) t = e.at;
       return t;
     };
-    return { contacts, perChannel, lastDeclineAt, lastDeclineOf, source: 'ledger' };
+    return { contacts, perChannel, lastDeclineAt, lastDeclineOf, source: 'ledger', ...pendingOfferOf(list, now) };
   }
+}
+
+/**
+ * The latest offer presented within its answer window (ANSWER_WINDOW_MS) and not answered since
+ * (accepted, declined or ignored): the customer has it in front of them. A message that names no
+ * catalogue offering awaits no answer.
+ */
+function pendingOfferOf(list: readonly ContactEntry[], now: number): { pendingOffer: { offerId: string; at: number } } | undefined {
+  for (let i = list.length - 1; i >= 0; i--) {
+    const e = list[i];
+    if (e.at > now) continue;
+    if (now - e.at >= ANSWER_WINDOW_MS) return undefined;
+    if (e.response !== 'presented' || e.offerId === MESSAGE_OFFER_ID) continue;
+    const answered = list.some((a) => a.offerId === e.offerId && a.response !== 'presented' && a.at >= e.at && a.at <= now);
+    if (!answered) return { pendingOffer: { offerId: e.offerId, at: e.at } };
+  }
+  return undefined;
 }

@@ -142,8 +142,10 @@ export function contactSummaryOf(
 /**
  * The contact rules, each named in a refusal (and in the guarded executor's `guardrail`).
  * `held-out`: the customer is another run's control group (agents/governance/holdout-register.ts).
+ * `offer-pending`: an offer presented to the customer still awaits their answer (its answer window),
+ * whichever flow made it (outbound marketing only: a person with the customer on the line may act).
  */
-export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'channel-opt-out', 'customer-not-held', 'held-out'] as const;
+export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'offer-pending', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'channel-opt-out', 'customer-not-held', 'held-out'] as const;
 /** A contact rule's name. */
 export type ContactRule = (typeof CONTACT_RULES)[number];
 
@@ -201,6 +203,11 @@ export function contactGate(
     const sinceDecline = (context.now - summary.lastDeclineAt) / DAY_MS;
     if (sinceDecline < policy.declineCooldownDays) {
       marketing = { rule: 'decline-cooldown', reason: `declined an offer ${sinceDecline.toFixed(1)} days ago: cool-down of ${policy.declineCooldownDays} days` };
+    } else if (summary.pendingOffer && context.direction === 'outbound') {
+      // One offer at a time, whichever flow made it: a second while the first awaits its answer stacks them.
+      // A customer in contact (inbound: a care agent on the line) is exempt, whatever the caps say.
+      const p = summary.pendingOffer;
+      marketing = { rule: 'offer-pending', reason: `offer ${p.offerId} presented ${((context.now - p.at) / DAY_MS).toFixed(1)} days ago still awaits the customer's answer: one offer at a time, another only once it is answered or its answer window ends` };
     } else if (summary.contacts >= policy.maxContacts) {
       marketing = { rule: 'contact-cap', reason: `${summary.contacts} marketing contacts in the last ${summary.source === 'twin' ? '90 (twin count)' : policy.periodDays} days: cap is ${policy.maxContacts} per ${policy.periodDays} days` };
     } else {
