@@ -753,7 +753,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       if (decay) log(`a picked group's churn a month on against its scores, and its change a month after that, by quartile of the score at the pick and contract ending within the horizon or not (${decay.cutoffs} cutoffs): ${decay.bands.map((b) => `${b.contractEnds ? 'contract ending, ' : ''}< ${b.below === null ? '∞' : (100 * b.below).toFixed(2) + ' %'}: × ${(b.level ?? b.perMonth).toFixed(2)} a month on, then × ${b.perMonth.toFixed(3)} a month (log sd ${b.sd.toFixed(2)}; ${b.churners} churners, ${b.expected.toFixed(1)} expected at the pick)`).join(', ')}`);
       const scenarios = withAcceptanceSd(drafts, acceptance, covariates, contact, hazardNow);
       const plans = compileScenarios(source, scenarios);
-      log(`hazard levels over the horizons: ${plans.map((p) => `${p.scenario.name} × ${(p.params.level ?? 1).toFixed(2)}`).join(', ')}`);
+      log(`hazard levels over the horizons: ${plans.map((p) => `${p.scenario.name} × ${p.treatedLevel.toFixed(2)}`).join(', ')}`);
       const predicted = await simulatePlans(plans, { workers: o.workers });
       logTruthOfOffers(world, plans, hazardNow, log);
 

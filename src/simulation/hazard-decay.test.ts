@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decayLevel, type HazardDecay } from './hazard-decay.js';
 import { compileScenarios } from './scenario-plan.js';
 import { parseScenarios } from './scenario.js';
+import { viewOf } from './shared-population.js';
 import { arraySource } from './twin-population.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 
@@ -35,7 +36,7 @@ describe('the fall of a picked group\'s churn in the lab', () => {
     expect(decayLevel(decay, [0.1], [0.1], 3, [1])).toBeCloseTo(2.44 / 3, 10);
   });
 
-  it('applies a source\'s fall to each scenario\'s treated group, times the scenario\'s own level', () => {
+  it('holds each twin at its own fall, and reports the treated group\'s mean times the scenario\'s own level', () => {
     const rows = Array.from({ length: 200 }, (_, i) => {
       const f = new Float64Array(FEATURE_COUNT);
       f[FEATURE_INDEX.monthly_price] = 40;
@@ -49,9 +50,19 @@ describe('the fall of a picked group\'s churn in the lab', () => {
       { kind: 'price_change', name: 'safe', horizonMonths: 3, pricePct: 5, response: { kind: 'estimated' }, target: [{ field: 'is_prepaid', op: '==', value: 0 }] },
     ]).scenarios;
     const [risky, safe] = compileScenarios({ ...arraySource(rows, 30), hazardDecay: decay }, scenarios);
-    expect(risky.params.level).toBeCloseTo(1.2 * (2.44 / 3), 10);
+    expect(risky.treatedLevel).toBeCloseTo(1.2 * (2.44 / 3), 10);
+    expect(safe.treatedLevel).toBe(1);
+    // The fall is each twin's, whichever scenario treats it: the same column in both plans.
+    for (const plan of [risky, safe]) {
+      const fall = viewOf(plan.population).fall;
+      expect(fall[1]).toBeCloseTo(2.44 / 3, 6);
+      expect(fall[0]).toBe(1);
+    }
+    expect(risky.params.level).toBe(1.2);
     expect(safe.params.level).toBe(1);
     // Without the model's fall, the scenario's own level alone.
-    expect(compileScenarios(arraySource(rows, 30), scenarios)[0].params.level).toBe(1.2);
+    const plain = compileScenarios(arraySource(rows, 30), scenarios)[0];
+    expect(plain.treatedLevel).toBe(1.2);
+    expect(viewOf(plain.population).fall[1]).toBe(1);
   });
 });

@@ -21,18 +21,26 @@ export { contractEndsWithin, DECAY_BANDS, DECAY_PRIOR, DECAY_QUANTILES, type Dec
 export function decayLevel(decay: HazardDecay, probabilities: ArrayLike<number>, hazards: ArrayLike<number>, months: number, contractEnds?: ArrayLike<number>): number {
   let num = 0;
   let den = 0;
-  const split = decay.bands.some((b) => b.contractEnds !== undefined);
   for (let i = 0; i < probabilities.length; i++) {
-    const q = probabilities[i];
-    const ends = contractEnds?.[i] === 1;
-    // A fall read before the cells were split holds bands of the score alone.
-    const cells = split ? decay.bands.filter((b) => b.contractEnds === ends) : decay.bands;
-    const band = cells.find((b) => b.below === null || q < b.below) ?? cells[cells.length - 1] ?? decay.bands[decay.bands.length - 1];
-    const level = band.level ?? band.perMonth;
-    let f = 1;
-    for (let m = 1; m < months; m++) f += level * band.perMonth ** (m - 1);
-    num += hazards[i] * (f / months);
+    num += hazards[i] * decayFactor(decay, probabilities[i], contractEnds?.[i] === 1, months);
     den += hazards[i];
   }
   return den > 0 ? num / den : 1;
+}
+
+/**
+ * One twin's factor of the fall over a horizon of `months`: the mean over the months of its
+ * cell's (see `decayLevel`). The lab holds each twin's hazard at its own factor, in the world
+ * without the scenario as in the world with it, so every scenario of a run is read against the
+ * same baseline whatever group it picks.
+ */
+export function decayFactor(decay: HazardDecay, probability: number, contractEnds: boolean, months: number): number {
+  const split = decay.bands.some((b) => b.contractEnds !== undefined);
+  // A fall read before the cells were split holds bands of the score alone.
+  const cells = split ? decay.bands.filter((b) => b.contractEnds === contractEnds) : decay.bands;
+  const band = cells.find((b) => b.below === null || probability < b.below) ?? cells[cells.length - 1] ?? decay.bands[decay.bands.length - 1];
+  const level = band.level ?? band.perMonth;
+  let f = 1;
+  for (let m = 1; m < months; m++) f += level * band.perMonth ** (m - 1);
+  return f / months;
 }

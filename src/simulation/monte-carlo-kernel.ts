@@ -47,6 +47,12 @@ export interface KernelPopulation {
    * scenario's increase): a contact's harm that grows with the twin's own hazard (`contactedIncreaseByRisk`).
    */
   readonly contactScale: Float32Array;
+  /**
+   * The churn model's fall after a pick over the horizon, this twin's own factor on its hazard
+   * (1 without one): a twin's, not its group's, so the world without the scenario is the same
+   * in every scenario of a run.
+   */
+  readonly fall: Float32Array;
 }
 
 /** An uncertain scalar: mean and standard deviation. */
@@ -147,6 +153,9 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
     const base = d * p.segments * METRIC_COUNT;
     out.fill(0, base, base + p.segments * METRIC_COUNT);
     let s = drawState(p.seed, d, 0);
+    // Treated twins' second variate comes from a stream of its own, so that the untreated path
+    // reads the same variate per twin whatever a scenario treats (common random numbers).
+    let s2 = drawState(p.seed, d, 3);
     const cal = q.calibration;
     const offer = p.mode === 'offer';
     const a = q.acceptance;
@@ -165,7 +174,7 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       s ^= s >>> 17;
       s ^= s << 5;
       const e = -Math.log(((s >>> 0) + 0.5) / 4294967296);
-      let h = hazard[i] * cal;
+      let h = hazard[i] * pop.fall[i] * cal;
       if (h > MAX_HAZARD) h = MAX_HAZARD;
       const l0 = -Math.log1p(-h);
       // Months survived in full; the twin churns in month t0 + 1 when that is within the horizon.
@@ -194,10 +203,10 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
         out[k + 3] += (rev + pop.revenueDelta[i]) * alive1;
         continue;
       }
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      const u2 = ((s >>> 0) + 0.5) / 4294967296;
+      s2 ^= s2 << 13;
+      s2 ^= s2 >>> 17;
+      s2 ^= s2 << 5;
+      const u2 = ((s2 >>> 0) + 0.5) / 4294967296;
       // This twin's acceptance: the draw's, shifted on the log-odds scale by its churn risk.
       const shift = pop.acceptShift[i];
       const ai = shift === 0 || a <= 0 || a >= 1 ? a : 1 / (1 + ((1 - a) / a) * Math.exp(-shift));
@@ -268,16 +277,17 @@ export function bareDraws(pop: KernelPopulation, p: KernelParams, from: number, 
   const offer = p.mode === 'offer';
   for (let d = from; d < to; d++) {
     let s = drawState(p.seed, d, 0);
+    let s2 = drawState(p.seed, d, 3);
     for (let i = 0; i < pop.n; i++) {
       s ^= s << 13;
       s ^= s >>> 17;
       s ^= s << 5;
       total += (s >>> 0) / 4294967296;
       if (offer && pop.treated[i] !== 0) {
-        s ^= s << 13;
-        s ^= s >>> 17;
-        s ^= s << 5;
-        total += (s >>> 0) / 4294967296;
+        s2 ^= s2 << 13;
+        s2 ^= s2 >>> 17;
+        s2 ^= s2 << 5;
+        total += (s2 >>> 0) / 4294967296;
       }
     }
   }

@@ -7,7 +7,7 @@ import { TARGET_FIELDS, type OfferAssumptions, type Scenario, type SegmentBy } f
 import { unitHash } from './sim-random.js';
 import { allocateShared, withScenarioColumns, type SharedPopulation } from './shared-population.js';
 import { hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
-import { contractEndsWithin, decayLevel } from './hazard-decay.js';
+import { contractEndsWithin, decayFactor, decayLevel } from './hazard-decay.js';
 
 /** A scenario compiled against a population: kernel parameters and the per-twin columns. */
 export interface ScenarioPlan {
@@ -21,6 +21,8 @@ export interface ScenarioPlan {
   readonly treatedIds: readonly string[];
   /** Ids of the control group (selected, held out). */
   readonly controlIds: readonly string[];
+  /** The mean factor the treated twins' hazards are held at: the scenario's level times their fall (hazard-weighted). */
+  readonly treatedLevel: number;
 }
 
 /** Churn-risk bands over the model's window probability: what `segmentBy: churn_risk_band` splits by. */
@@ -80,9 +82,9 @@ type IncidentRate = { readonly mean: number; readonly sd: number };
 /** Days per month over the days of the twins' 30-day windows: a monthly rate from a 30-day one. */
 const MONTH_OVER_WINDOW = 30.4375 / 30;
 
-function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null, decay: number): KernelParams {
-  // The scenario's own level (a group's check) times its group's fall after the pick.
-  const common = { months: s.horizonMonths, seed: s.seed, segments, level: s.hazardLevel * decay, calibrationSd: s.hazardCalibrationSd };
+function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null): KernelParams {
+  // The scenario's own level (a group's check); the fall after the pick is each twin's (the `fall` column).
+  const common = { months: s.horizonMonths, seed: s.seed, segments, level: s.hazardLevel, calibrationSd: s.hazardCalibrationSd };
   switch (s.kind) {
     case 'offer_launch':
     case 'retention_campaign':
@@ -245,6 +247,8 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
       const b = builders[j];
       const { s, cols } = b;
       cols.segment[i] = b.seg.of(f, p);
+      // Every twin's own fall, treated or not: the world without the scenario is the same in every scenario of the run.
+      if (source.hazardDecay) cols.fall[i] = decayFactor(source.hazardDecay, p, contractEnds[i] === 1, s.horizonMonths);
       if (!b.inTarget(f, p, rev)) continue;
       if (s.kind === 'offer_launch') {
         let contacts = 0;
@@ -317,7 +321,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
     }
     const labels = b.seg.labels();
     const decay = source.hazardDecay ? decayLevel(source.hazardDecay, treatedP, treatedH, s.horizonMonths, treatedEnds) : 1;
-    return { scenario: s, params: paramsOf(s, Math.max(1, labels.length), rates[j], decay), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control };
+    return { scenario: s, params: paramsOf(s, Math.max(1, labels.length), rates[j]), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control, treatedLevel: s.hazardLevel * decay };
   });
 }
 

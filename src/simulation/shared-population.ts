@@ -20,9 +20,10 @@ export interface SharedPopulation {
   readonly revenueDelta: SharedArrayBuffer;
   readonly acceptShift: SharedArrayBuffer;
   readonly contactScale: SharedArrayBuffer;
+  readonly fall: SharedArrayBuffer;
 }
 
-const F32 = ['hazard', 'revenue', 'revenueVar', 'contactCost', 'discountLoss', 'relHazard', 'revenueDelta', 'acceptShift', 'contactScale'] as const;
+const F32 = ['hazard', 'revenue', 'revenueVar', 'contactCost', 'discountLoss', 'relHazard', 'revenueDelta', 'acceptShift', 'contactScale', 'fall'] as const;
 const U8 = ['segment', 'treated', 'contacts'] as const;
 
 /** A kernel population whose arrays all live in shared memory, zero-filled (relHazard and contactScale 1). */
@@ -60,9 +61,11 @@ export function withScenarioColumns(base: Pick<SharedPopulation, 'n' | 'hazard' 
     revenueDelta: f32(),
     acceptShift: f32(),
     contactScale: f32(),
+    fall: f32(),
   };
   const view = viewOf(shared);
   view.relHazard.fill(1);
   view.contactScale.fill(1);
+  view.fall.fill(1);
   return { shared, view };
 }

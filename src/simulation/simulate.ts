@@ -45,7 +45,7 @@ function resultOf(plan: ScenarioPlan, figures: Float64Array): ScenarioResult {
     horizonMonths: s.horizonMonths,
     draws: s.draws,
     segmentBy: s.segmentBy,
-    hazardLevel: Math.round((plan.params.level ?? 1) * 1e4) / 1e4,
+    hazardLevel: Math.round(plan.treatedLevel * 1e4) / 1e4,
     overall: summarise(figures, s.draws, S, () => true, plan.population.n),
     segments: s.segmentBy === 'none' ? [] : plan.segmentLabels.map((segment, j) => ({ segment, ...summarise(figures, s.draws, S, (x) => x === j, counts[j]) })),
   };

@@ -28,6 +28,29 @@ const retention = (extra: Record<string, unknown> = {}): Scenario =>
     ...extra,
   }).scenarios[0];
 
+describe('a compare of scenarios', () => {
+  it('reads every scenario of a run against one baseline: the same churners without the scenario in every draw', async () => {
+    // A model's fall that differs by risk, so a group-wide level would move each scenario's baseline.
+    const decay = { cutoffs: 9, bands: [
+      { below: 0.05, perMonth: 1, sd: 0.1, churners: 10, expected: 10 },
+      { below: null, perMonth: 0.8, sd: 0.1, churners: 10, expected: 10 },
+    ] };
+    const src = { ...arraySource(population(3000, (i) => 0.01 + (i % 10) * 0.02), 30), hazardDecay: decay };
+    const scenarios = [
+      retention({ name: 'top 300', targeting: { rank: 'churn_value', k: 300 } }),
+      retention({ name: 'top 1500', targeting: { rank: 'churn_value', k: 1500 } }),
+      parseScenarios({ kind: 'price_change', name: 'rise', horizonMonths: 6, draws: 40, seed: 3, pricePct: 5, response: { kind: 'configured', elasticity: { mean: 0.02 } }, target: [{ field: 'is_prepaid', op: '==', value: 1 }] }).scenarios[0],
+    ];
+    const results = await simulate(src, scenarios, { workers: 0 });
+    const [a, b, c] = results.map((r) => r.overall);
+    expect(b.churnersBaseline).toEqual(a.churnersBaseline);
+    expect(c.churnersBaseline).toEqual(a.churnersBaseline);
+    // The groups differ, and so do their levels and effects: only the baseline is shared.
+    expect(results[2].hazardLevel).toBeGreaterThan(results[0].hazardLevel!);
+    expect(b.churnersAvoided.mean).toBeGreaterThan(a.churnersAvoided.mean);
+  });
+});
+
 describe('scenario validation', () => {
   it('names the path of each wrong field', () => {
     const bad = () => parseScenarios({ scenarios: [retention(), { kind: 'retention_campaign', name: 'x', horizonMonths: 13, targeting: { rank: 'churn_value', k: 5 }, offer: { id: 'o', acceptance: { mean: 2 } } }] });
