@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -56,5 +56,23 @@ describe('twinloop simulate FILE on a store the sandbox filled', () => {
     expect(level).toBeGreaterThan(0);
     expect(level).not.toBe(1);
     expect(out).toContain(`plus five × ${level.toFixed(2)}`);
+  }, 120_000);
+
+  it("runs the README's scenario file side by side, every column of a horizon against one baseline", async () => {
+    const root = resolve(import.meta.dirname, '..');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    // The file the README's commands name (the HTTP one and the terminal one), shipped in the repository.
+    const posted = /-d @(\S+)/.exec(readme.slice(readme.indexOf('## Simulations')))![1];
+    const file = /npx twinloop simulate (\S+\.json)/.exec(readme)![1];
+    expect(posted).toBe(file);
+    const out = await twinloop(['simulate', join(root, file), '--json', '--data-dir', data]);
+    const result = JSON.parse(out.trim().split('\n').pop()!) as { scenarios: { name: string; horizonMonths: number; overall: { churnersBaseline: Estimate; churnersAvoided: Estimate } }[] };
+    const names = (JSON.parse(readFileSync(join(root, file), 'utf8')) as { scenarios: { name: string }[] }).scenarios.map((s) => s.name);
+    expect(result.scenarios.map((s) => s.name)).toEqual(names);
+    // Same seed and horizon: the world without any scenario is one, so "churners avoided" compares across columns.
+    const six = result.scenarios.filter((s) => s.horizonMonths === 6);
+    expect(six.length).toBeGreaterThanOrEqual(3);
+    for (const s of six) expect(s.overall.churnersBaseline).toEqual(six[0].overall.churnersBaseline);
+    expect(out).toContain('churners without');
   }, 120_000);
 });

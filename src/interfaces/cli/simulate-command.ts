@@ -22,6 +22,8 @@ const est = (e: Estimate | null, digits = 0) => (e ? formatInterval(e.mean, e.p0
 /** Metric rows of one outcome summary, in the order of the tables. */
 const METRICS: readonly [string, (o: OutcomeSummary) => string][] = [
   ['twins (treated)', (o) => `${o.twins} (${Math.round(o.treated)})`],
+  // The world without any scenario: the same draws in every column of a run (one seed and horizon), so the columns compare.
+  ['churners without', (o) => est(o.churnersBaseline, 1)],
   ['churners avoided', (o) => est(o.churnersAvoided, 1)],
   ['revenue Δ', (o) => est(o.revenueDelta)],
   ['cost', (o) => est(o.cost)],
