@@ -728,9 +728,15 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       }
       const hold = options.actsHeld?.();
       if (hold) throw heldError(hold.reason, hold.retryAfterMs);
+      // The decision is the queue's, checked and set at once (a second click is CONFLICT there); the
+      // act is carried out through the request's one door, as every other settle of it (a withdrawal,
+      // the deferral sweep, settleDecided, the request asked again), so one arriving while the back end
+      // acts shares this answer rather than finding no kept answer yet and acting a second time.
       const item = await queue.approve(approvalId, by.id, reason);
-      await record('approval.approved', item.request, by, { approvalId, reason });
-      const result = await afterApproval(item.request, { approvalId, by: by.id });
+      const result = await once(item.request, askOf(item.request), async () => {
+        await record('approval.approved', item.request, by, { approvalId, reason });
+        return afterApproval(item.request, { approvalId, by: by.id });
+      });
       return { ...result, approvalId };
     },
     async reject(approvalId, by, reason) {
@@ -745,7 +751,11 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       if (!item || item.status === 'pending') return null;
       // Approved, and neither carried out nor refused yet (a crash came between, or the customer's
       // quiet hours held it): carried out now, unless those still hold it.
-      const r = await settleApproved(item);
+      // Through the request's one door: an approve, the sweep or a withdrawal acting on it now is shared, not repeated.
+      const r = await once(item.request, askOf(item.request), async (): Promise<GuardedResult> => {
+        const s = await settleApproved(item);
+        return { ...s, auditSeq: s.auditSeq ?? 0 };
+      });
       return { status: r.status, reason: r.reason, requestId: item.request.id, approvalId };
     },
     async withdraw(approvalId, reason) {
