@@ -161,6 +161,9 @@ describe('the access matrix: every route × every role', () => {
     const mine = pending.find((p) => p.request.actor.id === 'supervisor-1');
     expect(mine, JSON.stringify(pending)).toBeDefined();
     expect((await call('POST', `/approvals/${mine!.id}/approve`, 'care_agent', { reason: 'x' })).message).toMatch(/needs the permission approvals:decide/);
+    // Nor may a care agent read the queue or one approval (other customers' facts and evidence): only who decides them.
+    expect((await call('GET', '/approvals', 'care_agent')).message).toMatch(/needs the permission approvals:read/);
+    expect((await call('GET', `/approvals/${mine!.id}`, 'care_agent')).status).toBe(403);
     expect((await call('POST', `/approvals/${mine!.id}/approve`, 'ai_agent', { reason: 'x' })).status).toBe(403);
     const own = await call('POST', `/approvals/${mine!.id}/approve`, 'supervisor', { reason: 'x' });
     expect(own).toMatchObject({ status: 403, code: 'POLICY_DENIED' });

@@ -206,6 +206,10 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await seen(page, '[data-testid=response-classes] li', /persuadable \d+(\.\d)? %/);
     expect(await page.locator('section[aria-labelledby=responds-title]').innerText()).toMatch(/From \d+ offers? made to this customer[\s\S]*data bonus\s+\d+(\.\d)? % \(\d+(\.\d)? % to \d+(\.\d)? %\)/);
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-agent-timeline.png'), fullPage: true });
+    // Approvals by URL: the page says a care agent does not see them, and shows none of their facts (the server refuses them).
+    await page.goto(`${base}/console/approvals`);
+    await seen(page, '[data-testid=no-access]', 'Approvals are decided by supervisors: a care agent does not see them');
+    expect(await page.locator('[data-testid=approval], [data-testid=decided], [role=alert]').count()).toBe(0);
     await page.context().close();
   }, JOURNEY_MS);
 

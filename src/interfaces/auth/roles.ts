@@ -63,13 +63,13 @@ export type Role = keyof typeof ROLES;
 export const ROLE_NAMES = Object.keys(ROLES) as Role[];
 
 const read: Permission[] = ['twins:read', 'catalogue:read', 'models:read', 'simulations:read', 'intents:read', 'workflows:read', 'policy:read', 'alarms:read'];
-const care: Permission[] = [...read, 'personal:read', 'customers:write', 'decisions:make', 'actions:request', 'assist:use', 'approvals:read', 'workflows:start', 'workflows:signal', 'mcp:connect'];
+const care: Permission[] = [...read, 'personal:read', 'customers:write', 'decisions:make', 'actions:request', 'assist:use', 'workflows:start', 'workflows:signal', 'mcp:connect'];
 
 /** What each role may do. Admin holds every permission. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   viewer: new Set(read),
   care_agent: new Set(care),
-  supervisor: new Set([...care, 'approvals:decide', 'audit:read', 'intents:approve', 'campaigns:manage']),
+  supervisor: new Set([...care, 'approvals:read', 'approvals:decide', 'audit:read', 'intents:approve', 'campaigns:manage']),
   marketer: new Set([...read, 'decisions:make', 'actions:request', 'catalogue:write', 'simulations:run', 'intents:write', 'intents:approve', 'campaigns:manage', 'workflows:start', 'approvals:read', 'mcp:connect']),
   network_ops: new Set([...read, 'alarms:write', 'events:write', 'dead-letters:read', 'actions:request', 'workflows:start', 'workflows:signal', 'approvals:read', 'mcp:connect']),
   data_scientist: new Set([...read, 'events:write', 'dead-letters:read', 'decisions:make', 'models:train', 'simulations:run', 'mcp:connect']),

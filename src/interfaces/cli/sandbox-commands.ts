@@ -114,7 +114,7 @@ export function registerSandboxCommands(program: Command): Command {
 
   sandbox
     .command('scenario')
-    .description("makes a scenario of the brief happen in the running server's live sandbox world; care-example: a high-value customer consenting to marketing runs over their data and calls with a billing complaint, so the agent desktop proposes the data bonus")
+    .description("makes a scenario of the brief happen in the running server's live sandbox world; care-example: a high-value customer consenting to marketing runs over their data and calls with a billing complaint, so the agent desktop's card offers the data bonus among its ranked actions")
     .argument('<name>', 'the scenario: care-example')
     .option('--customer <id>', 'the customer to stage it on (default: the world picks one who fits)')
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
@@ -133,7 +133,7 @@ export function registerSandboxCommands(program: Command): Command {
           `  plan ${staged.planId} at ${staged.monthlyPrice}/month, ${Math.round(staged.periodDataMb / 1024)} GB used this period of a ${Math.round(staged.dataAllowanceMb / 1024)} GB allowance`,
           `  billing complaint ${staged.ticketId} opened, and a call (billing_complaint) is starting now`,
           // The link opens exactly this card: on the sandbox's world tens of calls start every second, so the queue alone would bury it.
-          `see it: ${server.url}/console/assist?customer=${encodeURIComponent(staged.customerId)}&channel=call (the agent desktop opens ${staged.customerId}'s card: it proposes the data bonus)`,
+          `see it: ${server.url}/console/assist?customer=${encodeURIComponent(staged.customerId)}&channel=call (the agent desktop opens ${staged.customerId}'s card: the data bonus among its ranked actions)`,
           `  or:   twinloop decide ${staged.customerId} --channel call --reason billing_complaint`,
           `        twinloop twin ${staged.customerId}`,
         ].join('\n'),
