@@ -20,7 +20,6 @@ import { openTwinService } from '../twin/twin-service.js';
 import type { ContactRecord, OfferKind } from '../twin/twin-responses.js';
 import { contactValueOf, expectedContactValue, HORIZON_MONTHS, offerCostOf, tInterval, yardstickValue, type ContactValue, type Interval, type OfferTerms } from './retention-yardstick.js';
 import { decideOnce, type PilotCustomer } from '../agents/retention/single-decision-agent.js';
-import { acceptanceCovariates } from '../intelligence/uplift/acceptance-covariates.js';
 
 export { tInterval, HORIZON_MONTHS, type Interval } from './retention-yardstick.js';
 
@@ -151,8 +150,6 @@ export interface SeedResult {
     readonly exploration: { readonly valueOfInformation: number; readonly cost: number; readonly perfectInformation: number };
     /** Candidates worth a contact on the expected value that the plan-level guard left. */
     readonly planRisk: number;
-    /** The randomised read (randomised-read.ts): contacts it exploited, its explored pairs (contacted half), its value of information and cost, and the acceptors' and the others' multipliers it read; null before it has both arms. */
-    readonly read: { readonly exploit: number; readonly explore: number; readonly valueOfInformation: number; readonly cost: number; readonly perfectInformation: number; readonly acceptedMultiplier: number; readonly declinedMultiplier: number } | null;
     /** True expected net value of the month's contacts made to exploit, and to explore. */
     readonly exploitValue: number;
     readonly exploreValue: number;
@@ -455,7 +452,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       log(`seed ${seed}: ${o.historyMonths} months of history and a churn model (AUC ${trained.metadata.metrics.auc}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
       const agent = new LearningRetentionAgent({
-        offer: { id: offer.id, kind: offer.kind as OfferKind, costFor: (price) => offerCostOf(offer, price), retentionEffect: CATALOGUE.byId.get(offer.id)?.retentionEffect },
+        offer: { id: offer.id, kind: offer.kind as OfferKind, costFor: (price) => offerCostOf(offer, price) },
         contactCost: o.contactCost,
         effectMonths: HORIZON_MONTHS,
       });
@@ -463,12 +460,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       // now, a customer who left in between would be scored on the twin of someone already gone.
       const scorer = createChurnScorer(trained.document);
       // The pilot's control arm too, as held out: against it the agent calibrates the churn it expects.
-      // With its covariates then, so that the agent's randomised read takes it as one of its episodes.
-      for (const p of pilot) {
-        const f = pilotFeatures.get(p.id)!;
-        const hazard = scorer.probability(f);
-        agent.remember(p.id, { at: pilotAt, hazard, heldOut: !p.treated, covariates: acceptanceCovariates(f, hazard) });
-      }
+      for (const p of pilot) agent.remember(p.id, { at: pilotAt, hazard: scorer.probability(pilotFeatures.get(p.id)!), heldOut: !p.treated });
 
       const inPilot = new Set(pilot.filter((p) => p.treated).map((p) => p.id));
       const months: Record<RetentionPolicy, PolicyMonth>[] = [];
@@ -505,7 +497,6 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               shares: planned.model.shares.map((x) => round(x, 3)),
               exploration: { valueOfInformation: Math.round(planned.plan.exploration.valueOfInformation), cost: Math.round(planned.plan.exploration.cost), perfectInformation: Math.round(planned.plan.exploration.perfectInformation) },
               planRisk: r['plan-risk'],
-              read: planned.read ? { exploit: planned.read.exploit.length, explore: planned.read.explore.length, valueOfInformation: Math.round(planned.read.exploration.valueOfInformation), cost: Math.round(planned.read.exploration.cost), perfectInformation: Math.round(planned.read.exploration.perfectInformation), acceptedMultiplier: round(planned.read.effects.acceptedMultiplier.mean, 3), declinedMultiplier: round(planned.read.effects.declinedMultiplier.mean, 3) } : null,
             };
             calibration = calibrateProfiles(planned.profiles, (id) => RESPONSE_TYPES.indexOf(oracle.responseType(id)));
             if (m === 0) {

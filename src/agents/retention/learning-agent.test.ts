@@ -110,32 +110,4 @@ describe('learning retention agent', () => {
     // Their untreated month is evidence too: 200 who answered, 100 still held out, 100 ended holdouts.
     expect(month.model.customers).toBe(400);
   });
-
-  it('reads its closed episodes as one randomised comparison, and contacts by it beside the class model\u2019s plan', () => {
-    // At T0 customers 0–199 were contacted (0–99 then took each offer, 100–199 declined each) and
-    // 200–399 held out, each with the covariates it had then; 60 of the held out left at day 60,
-    // none of the contacted. Planned at day 120, every window has closed.
-    const engine = base(400, answered, answer, (i) => (i >= 300 && i < 360 ? 60 : 0));
-    const live = scores(engine, 0.05, 4000);
-    const covariates = [Math.log(0.05 / 0.95), 1, 2, 0, 0];
-    const told = (withCovariates: boolean, at: number) => {
-      const agent = new LearningRetentionAgent(options);
-      for (let i = 0; i < 400; i++) agent.remember(`C${i}`, { at, hazard: 0.05, heldOut: i >= 200, ...(withCovariates ? { covariates } : {}) });
-      return agent;
-    };
-    const agent = told(true, T0);
-    expect(agent.closedEpisodes(engine, engine.eventClock, 3 * 30.4375 * DAY_MS)).toHaveLength(400);
-    // A budget the class model's plan does not fill: the read plans what it left.
-    const month = agent.planMonth(engine, live, 300, 1, 1);
-    expect(month.read).not.toBeNull();
-    expect(month.read!.effects.acceptedMultiplier.mean).toBeLessThan(0.5);
-    expect(month.read!.exploit.length).toBeGreaterThan(0);
-    // The read's picks are in the month's plan, contacted, and remembered with their covariates for the next read.
-    const contacted = new Set(month.plan.contact.map((c) => c.customerId));
-    for (const c of month.read!.exploit) expect(contacted.has(c.customerId) || month.plan.holdout.some((h) => h.customerId === c.customerId)).toBe(true);
-    expect(agent.ledger.get(month.read!.exploit[0].customerId)?.covariates).toHaveLength(5);
-    // Episodes told without covariates, or whose window is still open, are not read.
-    expect(told(false, T0).planMonth(engine, live, 40, 1, 1).read).toBeNull();
-    expect(told(true, T0 + 60 * DAY_MS).planMonth(engine, live, 40, 1, 1).read).toBeNull();
-  });
 });

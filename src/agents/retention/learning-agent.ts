@@ -14,10 +14,7 @@ import {
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
-import { acceptanceCovariates } from '../../intelligence/uplift/acceptance-covariates.js';
-import { DEFAULT_CONTACT_EFFECT_PRIORS, fitPilotUplift, type PilotObservation, type UpliftCandidate } from '../../intelligence/uplift/pilot-uplift.js';
-import { HARM_THRESHOLD, planLearningCampaign, uniformOf, type LearningPlan, type PlannedCustomer, type ProfiledCandidate } from './learning-planner.js';
-import { planRandomisedRead, type RandomisedReadPlan } from './randomised-read.js';
+import { planLearningCampaign, type LearningPlan, type ProfiledCandidate } from './learning-planner.js';
 
 /**
  * The retention agent that learns by acting: every month it fits the base's response model to
@@ -44,8 +41,6 @@ export interface CampaignOffer {
   readonly kind: OfferKind;
   /** Cost of the offer to the operator if accepted, given the customer's monthly price. */
   readonly costFor: (monthlyPrice: number) => number;
-  /** The catalogue's stated share of an acceptor's churn the offer removes: the randomised read's prior (default 0.25). */
-  readonly retentionEffect?: number;
 }
 
 /** What the agent remembers of one contact it made (or held out). */
@@ -54,8 +49,6 @@ export interface LedgerEntry {
   /** The churn model's monthly hazard for the customer when contacted. */
   readonly hazard: number;
   readonly heldOut: boolean;
-  /** The acceptance model's covariates when contacted (`acceptanceCovariates`): with them the episode joins the randomised read once its window has closed. */
-  readonly covariates?: readonly number[];
 }
 
 /** A ledger entry a later contact or holdout of the same customer ended: its evidence is kept. */
@@ -92,8 +85,6 @@ export interface AgentMonth {
   readonly profiles: ReadonlyMap<string, ResponseProfile>;
   /** Observed ÷ expected churn of the held-out customers (pooled toward 1): the churn model's calibration for the agent's picks. */
   readonly calibration: number;
-  /** The randomised read's plan (randomised-read.ts), null while no closed episode has both arms. */
-  readonly read: RandomisedReadPlan | null;
 }
 
 /** The agent with its ledger. */
@@ -137,7 +128,7 @@ export class LearningRetentionAgent {
     const windowMs = this.effectMonths * MONTH_MS;
     const evidence: ProfileEvidence[] = [];
     const calibration = this.calibration(engine, now, windowMs);
-    const active: { id: string; evidence: ProfileEvidence; modelHazard: number; hazard: number; value: number; price: number; features: Float64Array }[] = [];
+    const active: { id: string; evidence: ProfileEvidence; modelHazard: number; hazard: number; value: number; price: number }[] = [];
     for (const id of engine.customerIds()) {
       const f = engine.features(id);
       const record = engine.contactRecord(id);
@@ -158,7 +149,7 @@ export class LearningRetentionAgent {
       // campaign's calendar drifts by a day or two, and three months of it fall a day short of the
       // window, when a contact still finds the last one's effect in force).
       if (entry && now - entry.at < windowMs + 2 * DAY_MS) continue;
-      active.push({ id, evidence: e, modelHazard: score.churn, hazard: Math.min(1, score.churn * calibration), value: score.clv, price: f[FEATURE_INDEX.monthly_price], features: f });
+      active.push({ id, evidence: e, modelHazard: score.churn, hazard: Math.min(1, score.churn * calibration), value: score.clv, price: f[FEATURE_INDEX.monthly_price] });
     }
     const priors = this.options.priors ?? DEFAULT_RESPONSE_PRIORS;
     const model = fitResponseModel(evidence, priors);
@@ -192,76 +183,10 @@ export class LearningRetentionAgent {
     // The ledger keeps the churn model's own hazard: the outcome is read against it times the
     // calibration of the month it is read in (until 2026-12-06 it kept the calibrated hazard, and the
     // calibration was applied twice to the agent's own contacts and holdouts).
-    const byId = new Map(active.map((a) => [a.id, a]));
-    const read = this.planRead(engine, now, windowMs, plan, active, profiles, budget, monthsLeft);
-    const merged = read ? mergeRead(plan, read, seed, this.options.holdoutShare ?? 0.1) : plan;
-    const entry = (id: string, heldOut: boolean): LedgerEntry => {
-      const a = byId.get(id);
-      return { at: now, hazard: a?.modelHazard ?? 0, heldOut, ...(a ? { covariates: acceptanceCovariates(a.features, a.modelHazard) } : {}) };
-    };
-    for (const c of merged.contact) this.record(c.customerId, entry(c.customerId, false), engine);
-    for (const c of merged.holdout) this.record(c.customerId, entry(c.customerId, true), engine);
-    return { plan: merged, model, profiles, calibration, read };
-  }
-
-  /**
-   * The randomised read of the month (randomised-read.ts): every closed episode with its covariates
-   * (last quarter's pilot, the agent's own contacts and holdouts) fitted as one randomised
-   * comparison, planned among the active candidates the class model's plan did not take and whose
-   * profile does not say contact likely hurts. Null while the closed episodes lack either arm.
-   */
-  private planRead(
-    engine: TwinEngine,
-    now: number,
-    windowMs: number,
-    plan: LearningPlan,
-    active: readonly { id: string; modelHazard: number; value: number; price: number; features: Float64Array }[],
-    profiles: ReadonlyMap<string, ResponseProfile>,
-    budget: number,
-    monthsLeft: number,
-  ): RandomisedReadPlan | null {
-    const episodes = this.closedEpisodes(engine, now, windowMs);
-    if (!episodes.some((e) => e.treated) || !episodes.some((e) => !e.treated)) return null;
-    const model = fitPilotUplift(episodes, { ...DEFAULT_CONTACT_EFFECT_PRIORS, acceptedMultiplier: 1 - (this.options.offer.retentionEffect ?? 1 - DEFAULT_CONTACT_EFFECT_PRIORS.acceptedMultiplier) });
-    const taken = new Set([...plan.contact, ...plan.holdout].map((c) => c.customerId));
-    const harm = this.options.harmThreshold ?? HARM_THRESHOLD;
-    const candidates: UpliftCandidate[] = active
-      .filter((a) => !taken.has(a.id) && (profiles.get(a.id)?.classes['sleeping-dog'] ?? 0) < harm)
-      .map((a) => ({ customerId: a.id, covariates: acceptanceCovariates(a.features, a.modelHazard), hazard: a.modelHazard, value: a.value, offerCost: this.options.offer.costFor(a.price) }));
-    const left = Math.max(0, budget - taken.size);
-    return planRandomisedRead(model, candidates, {
-      budget: left,
-      monthlyBudget: budget,
-      explorationSlots: left,
-      contactCost: this.options.contactCost,
-      horizonMonths: this.effectMonths,
-      monthsLeft,
-      risk: this.options.risk,
-    });
-  }
-
-  /**
-   * Every episode whose effect window has closed, as a randomised pilot's row: contacted or held
-   * out, accepted, left within the window, against the churn the model expected when it began (two
-   * days' slack: a monthly calendar's three months fall a day or two short of the window). Only
-   * entries with covariates (made since the read exists, or told with them).
-   */
-  closedEpisodes(engine: TwinEngine, now: number, windowMs: number): PilotObservation[] {
-    const H = this.effectMonths;
-    const rows: PilotObservation[] = [];
-    const expectedChurn = (hazard: number) => 1 - (1 - Math.min(1, Math.max(0, hazard))) ** H;
-    // Ended by a later choice, made only after the window: a closed window the customer stayed through.
-    for (const list of this.ended.values()) {
-      for (const e of list) if (e.covariates) rows.push({ covariates: e.covariates, treated: !e.heldOut, accepted: e.accepted, churned: false, expectedChurn: expectedChurn(e.hazard) });
-    }
-    for (const [id, e] of this.ledger) {
-      if (!e.covariates || now - e.at < windowMs - 2 * DAY_MS) continue;
-      const record = engine.contactRecord(id);
-      const churned = !!record && record.leftAt > 0 && record.leftAt <= e.at + windowMs;
-      const accepted = !e.heldOut && !!record && record.lastAcceptedAt >= e.at;
-      rows.push({ covariates: e.covariates, treated: !e.heldOut, accepted, churned, expectedChurn: expectedChurn(e.hazard) });
-    }
-    return rows;
+    const hazardOf = new Map(active.map((a) => [a.id, a.modelHazard]));
+    for (const c of plan.contact) this.record(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: false }, engine);
+    for (const c of plan.holdout) this.record(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: true }, engine);
+    return { plan, model, profiles, calibration };
   }
 
   /**
@@ -288,34 +213,4 @@ export class LearningRetentionAgent {
     }
     return (churned + CALIBRATION_PRIOR) / (expected + CALIBRATION_PRIOR);
   }
-}
-
-/**
- * The month's plan with the randomised read's joined: its exploited customers (a deterministic
- * `holdoutShare` of them held out, as the class plan's) and its explored pairs (the batch's held-out
- * half held out).
- */
-function mergeRead(plan: LearningPlan, read: RandomisedReadPlan, seed: number, holdoutShare: number): LearningPlan {
-  const contact: PlannedCustomer[] = [...plan.contact];
-  const holdout: PlannedCustomer[] = [...plan.holdout];
-  const counts = { ...plan.counts };
-  for (const c of read.exploit) {
-    const p: PlannedCustomer = { customerId: c.customerId, reason: 'exploit', expectedValue: c.mean, valueOfInformation: 0, sleepingDog: 0 };
-    if (uniformOf(c.customerId, seed) < holdoutShare) {
-      holdout.push({ ...p, reason: 'holdout' });
-      counts.holdout++;
-    } else {
-      contact.push(p);
-      counts.exploit++;
-    }
-  }
-  for (const c of read.explore) {
-    contact.push({ customerId: c.customerId, reason: 'explore', expectedValue: c.expectedValue, valueOfInformation: c.valueOfInformation, sleepingDog: 0 });
-    counts.explore++;
-  }
-  for (const id of read.exploreHeldOut) {
-    holdout.push({ customerId: id, reason: 'holdout', expectedValue: 0, valueOfInformation: 0, sleepingDog: 0 });
-    counts.holdout++;
-  }
-  return { ...plan, contact, holdout, counts, expectedValue: contact.reduce((a, c) => a + c.expectedValue, 0) };
 }

@@ -190,7 +190,7 @@ export function valueOfInformation(c: ProfiledCandidate, p: readonly number[], r
 
 /** Deterministic uniform in [0, 1) from a customer id and a seed, for the holdout draw. */
 // FNV-1a's high bits barely move between ids that differ in their last character: mixed first.
-export const uniformOf = (id: string, seed: number) => (fmix32(fnv1a32(id, seed)) >>> 0) / 4294967296;
+const uniformOf = (id: string, seed: number) => (fmix32(fnv1a32(id, seed)) >>> 0) / 4294967296;
 
 const byId = (a: { customerId: string }, b: { customerId: string }) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0);
 

@@ -402,15 +402,6 @@ function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number
 }
 
 /**
- * A candidate's net value of a contact (after the contact's and the expected offer's cost) under
- * each of `model`'s draws, in its draws' order: what a caller that weighs the posterior itself
- * (the learning agent's value of a randomised batch, agents/retention/randomised-read.ts) reads.
- */
-export function contactNetByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number, horizonMonths: number): Float64Array {
-  return valueByDraw(model, c, contactCost, horizonMonths, 'net').kept!;
-}
-
-/**
  * Plans the single decision: every candidate valued under the pilot's posterior, those with a
  * positive expected value ranked best first up to `contacts` (the worth list), and the plan the run
  * of them with the largest certainty equivalent at risk tolerance `tolerance` × the list's expected
