@@ -746,6 +746,10 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.goto(`${base}/console/customers/${gone}`);
     await seen(page, '#usage-title', /the 180 days before the customer left/);
     await visible(page.locator('figure.chart [data-y-range]').first(), 'the charts of a customer who left drawn', page.locator('figure.chart'));
+    // The list marks them churned (their 0.00 is no price: they have no plan), not a customer like the others.
+    await page.goto(`${base}/console/customers?churned.eq=1&bills_total.gte=2`);
+    const row = page.locator('tbody tr', { has: page.locator(`a:text-is("${gone}")`) });
+    await visible(row.locator('td strong', { hasText: /^churned$/ }), 'the customer who left marked churned in the list', page.locator('tbody'));
 
     // "15 expected to churn" linked to the 2 customers at 20 % or more, saying nothing of it.
     await page.goto(`${base}/`);

@@ -88,6 +88,7 @@ export function Customers() {
               <thead>
                 <tr>
                   <th scope="col">Customer</th>
+                  <th scope="col">Status</th>
                   <th scope="col">Segment</th>
                   <th scope="col" class="num">Monthly price</th>
                   <th scope="col" class="num">Last bill</th>
@@ -104,6 +105,8 @@ export function Customers() {
                       <th scope="row">
                         <a href={`/console/customers/${seg(r.customerId)}`}>{r.customerId}</a>
                       </th>
+                      {/* A churned customer keeps its twin (its history is the models' data) but has no plan: its 0.00 is not a price. */}
+                      <td>{r.features.churned ? <strong>churned</strong> : 'active'}</td>
                       <td>
                         {r.features.is_business ? 'business' : 'consumer'}, {r.features.is_prepaid ? 'prepaid' : 'postpaid'}
                       </td>
