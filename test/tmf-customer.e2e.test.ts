@@ -137,6 +137,17 @@ describe('TMF629 Customer and TMF637 Product Inventory from the twins', () => {
     expect(active.body.every((p) => p.status === 'active')).toBe(true);
     expect(Number(active.headers['x-total-count'])).toBeGreaterThan(10);
     expect((await call('TMF637', `${INVENTORY}/product/${id}:nope`, 'Product')).status).toBe(404);
+    // A plan the customer had before the history began: its start is unknown, not the history's first
+    // day (C000001, a customer since 2023-07-25, read startDate 2025-12-06); it says when it was seen active.
+    const old = Array.from({ length: twins.engine.size }, (_, slot) => twins.engine.view(twins.engine.table.idAt(slot))!)
+      .find((v) => v.profile?.since && v.firstEventAt && Date.parse(String(v.profile.since)) < Date.parse(v.firstEventAt) && v.products.some((p) => !!p.activatedAt && p.activatedAt.slice(0, 10) === v.firstEventAt!.slice(0, 10)));
+    expect(old, 'a customer from before the history').toBeDefined();
+    const theirs = await call('TMF637', `${INVENTORY}/product?relatedParty.id=${old!.customerId}`, 'Product');
+    // Seen active on the history's first day, with the customer's first records.
+    const first = old!.products.find((p) => !!p.activatedAt && p.activatedAt.slice(0, 10) === old!.firstEventAt!.slice(0, 10))!;
+    const product = theirs.body.find((p) => p.productSerialNumber === first.subscriptionId)!;
+    expect(product.startDate).toBeUndefined();
+    expect((product.productCharacteristic as Json[]).find((c) => c.name === 'activeBy')?.value).toBe(first.activatedAt);
   });
 
   it('registers a customer as a CRM would: a customer event through the intake, its name and contact media beside the twin', async () => {

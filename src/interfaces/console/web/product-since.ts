@@ -1,3 +1,4 @@
+import { activatedBeforeHistory } from '../../../twin/activated-before-history';
 import { eventDate } from './format';
 
 /**
@@ -10,8 +11,5 @@ import { eventDate } from './format';
  */
 export function productSince(activatedAt: string | null, twin: { readonly firstEventAt: string | null; readonly customerSince?: string | null }): string {
   if (!activatedAt) return '–';
-  const t = Date.parse(activatedAt);
-  // A customer who joined at that very record (a new line) had the product from that day on.
-  const before = twin.firstEventAt !== null && t <= Date.parse(twin.firstEventAt) && !!twin.customerSince && Date.parse(twin.customerSince) < t;
-  return before ? `by ${eventDate(activatedAt)} (first in the history)` : eventDate(activatedAt);
+  return activatedBeforeHistory(activatedAt, twin.firstEventAt, twin.customerSince) ? `by ${eventDate(activatedAt)} (first in the history)` : eventDate(activatedAt);
 }

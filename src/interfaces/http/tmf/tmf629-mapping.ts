@@ -1,3 +1,4 @@
+import { activatedBeforeHistory } from '../../../twin/activated-before-history.js';
 import type { ProductView, TwinView } from '../../../twin/twin-view.js';
 import { partyAttributes, type CustomerParty } from './tmf629-customer-input.js';
 
@@ -83,6 +84,8 @@ export const productIdOf = (customerId: string, subscriptionId: string): string 
 export function toTmfProducts(view: TwinView, root: string, customerRoot: string): Json[] {
   return view.products.map((p) => {
     const id = productIdOf(view.customerId, p.subscriptionId);
+    // A plan the customer had before the history began has no known start: the history's first day is not it.
+    const startKnown = !!p.activatedAt && !activatedBeforeHistory(p.activatedAt, view.firstEventAt, view.profile?.since);
     return {
       id,
       href: `${root}/product/${id}`,
@@ -90,12 +93,12 @@ export function toTmfProducts(view: TwinView, root: string, customerRoot: string
       isBundle: false,
       isCustomerVisible: true,
       status: PRODUCT_STATUS[p.status],
-      ...(p.activatedAt ? { startDate: p.activatedAt } : {}),
+      ...(startKnown ? { startDate: p.activatedAt } : {}),
       ...(p.status === 'terminated' && p.statusSince ? { terminationDate: p.statusSince } : {}),
       productSerialNumber: p.subscriptionId,
       ...(p.productId ? { productSpecification: { id: p.productId, name: p.productId, '@referredType': 'ProductSpecification' } } : {}),
       productPrice: [{ name: 'monthly price', priceType: 'recurring', recurringChargePeriod: 'month', price: { taxIncludedAmount: { unit: 'EUR', value: p.monthlyPrice } } }],
-      productCharacteristic: [characteristic('kind', p.kind), characteristic('dataAllowanceMb', p.dataAllowanceMb), characteristic('voiceAllowanceMin', p.voiceAllowanceMin), characteristic('statusSince', p.statusSince)],
+      productCharacteristic: [characteristic('kind', p.kind), characteristic('dataAllowanceMb', p.dataAllowanceMb), characteristic('voiceAllowanceMin', p.voiceAllowanceMin), characteristic('statusSince', p.statusSince), ...(p.activatedAt && !startKnown ? [characteristic('activeBy', p.activatedAt)] : [])],
       relatedParty: [{ id: view.customerId, href: `${customerRoot}/customer/${view.customerId}`, role: 'customer', '@referredType': 'Customer' }],
       '@type': 'Product',
     };
