@@ -379,6 +379,13 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('POST', '/campaigns/contract-cmp/stop', {})).status).toBe(400);
     expect((await call('POST', '/campaigns/contract-cmp/stop', { reason: 'the contract test ends it' })).body).toMatchObject({ campaignId: 'contract-cmp', workflowId: 'campaign-contract-cmp' });
     expect((await call('POST', '/campaigns/none/stop', { reason: 'x' })).status).toBe(404);
+    // Once the run has ended, the list says who stopped it and why, not "succeeded".
+    let ended: { status: string; ended: string | null } | undefined;
+    for (let i = 0; i < 100 && ended?.status !== 'succeeded'; i++) {
+      ended = ((await call('GET', '/campaigns')).body as unknown as { campaignId: string; status: string; ended: string | null }[]).find((c) => c.campaignId === 'contract-cmp');
+      if (ended?.status !== 'succeeded') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ended).toMatchObject({ status: 'succeeded', ended: expect.stringMatching(/^stopped by .*: the contract test ends it$/) });
 
     // The action policy: read, set with a reason (in force at once), refused naming the field, its history.
     const actionPolicy = (await call('GET', '/policy')).body as unknown as { version: number; document: Record<string, unknown> };

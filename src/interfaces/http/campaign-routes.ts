@@ -24,6 +24,7 @@ const brief = z.object({
   campaignId: z.string(),
   workflowId: z.string(),
   status: z.enum(RUN_STATUSES).describe('The campaign-management run: running or waiting while it goes, succeeded when it ended'),
+  ended: z.string().nullable().describe('How it ended, in words, once it did: stopped by whom and why, or its end (budget, end date, all variants paused); null while it goes'),
   budget: z.number(),
   spent: z.number().describe('What its contacts cost when made, and its offers accepted since'),
   reserved: z.number().describe('What its offers still waiting for an answer cost if accepted: reserved in the budgets, released on a decline or after the answer window'),
@@ -136,7 +137,7 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
     const h = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body;
     return h ? { ...h, at: new Date(h.at).toISOString() } : null;
   };
-  const briefOf = async (run: { workflowId: string; status: (typeof RUN_STATUSES)[number] }, input: CampaignInput, read?: CampaignDeliveryView | null) => {
+  const briefOf = async (run: { workflowId: string; status: (typeof RUN_STATUSES)[number]; output?: unknown }, input: CampaignInput, read?: CampaignDeliveryView | null) => {
     // The brief reads no churn: asking every customer's owner for it (on workers) once per listed campaign was a fan-out for nothing.
     const d = read !== undefined ? read : await delivery.view(input.campaignId, { churn: false });
     const sum = (f: (v: NonNullable<typeof d>['variants'][number]) => number) => (d?.variants ?? []).reduce((a, v) => a + f(v), 0);
@@ -144,6 +145,8 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
       campaignId: input.campaignId,
       workflowId: run.workflowId,
       status: run.status,
+      // A stop by a person ends the run as "succeeded": the words say who stopped it and why.
+      ended: run.status === 'succeeded' || run.status === 'failed' ? endedHow(run) : null,
       budget: input.budget,
       spent: d?.spent ?? 0,
       reserved: d?.reserved ?? 0,

@@ -16,6 +16,8 @@ interface Brief {
   readonly campaignId: string;
   readonly workflowId: string;
   readonly status: string;
+  /** How it ended, in words (stopped by whom and why, or its end); null while it goes. */
+  readonly ended?: string | null;
   readonly budget: number;
   readonly spent: number;
   readonly reserved: number;
@@ -62,8 +64,8 @@ interface Detail extends Omit<Brief, 'variants'> {
 const COLOURS = ['#1f5fbf', '#8a4b00', '#1d6b32', '#a8201a', '#6b3fa0', '#00707a'];
 
 /** The campaign's state in the API's words: a run between two ticks is "waiting" there, so not "running" here. */
-const stateText = (c: Pick<Brief, 'status' | 'hold'>) =>
-  c.status === 'succeeded' || c.status === 'failed' ? `ended (${c.status})` : c.hold?.held ? 'paused by a person' : c.status === 'waiting' ? 'waiting for its next tick' : 'running';
+const stateText = (c: Pick<Brief, 'status' | 'hold' | 'ended'>) =>
+  c.status === 'succeeded' || c.status === 'failed' ? `ended (${c.ended ?? c.status})` : c.hold?.held ? 'paused by a person' : c.status === 'waiting' ? 'waiting for its next tick' : 'running';
 /** A variant's contacts that reached nobody, by why ("3 quiet-hours, 1 marketing-consent"), or "none". */
 const notContactedText = (m: Readonly<Record<string, number>>) => {
   const parts = Object.entries(m).sort((a, b) => b[1] - a[1]).map(([why, n]) => `${count(n)} ${why}`);
