@@ -1,3 +1,4 @@
+import { outcomeText } from '../audit-outcome';
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { getJson, seg } from '../api';
@@ -112,7 +113,7 @@ export function Audit() {
                   </td>
                   <td>
                     {r.entry.why?.summary ?? ''}
-                    {r.entry.outcome && <code>{JSON.stringify(r.entry.outcome)}</code>}
+                    {r.entry.outcome && <span class="muted">{(r.entry.why?.summary ? ' · ' : '') + outcomeText(r.entry.outcome)}</span>}
                   </td>
                 </tr>
               ))}

@@ -1,0 +1,9 @@
+import { describe, expect, it } from 'vitest';
+import { outcomeText } from './audit-outcome';
+
+describe("the Audit page's outcome", () => {
+  it('reads as words, status first, not as raw JSON', () => {
+    expect(outcomeText({ cost: 0.05, status: 'executed', externalRef: 'sms-1' })).toBe('executed · cost 0.05 · external ref sms-1');
+    expect(outcomeText({ reason: 'quiet hours', detail: { until: '08:00' }, skipped: null })).toBe('reason quiet hours · detail {"until":"08:00"}');
+  });
+});
