@@ -32,5 +32,9 @@ describe("the customer page's response profile", () => {
     expect(evidenceLine({ ...profile, contacts: 0, model: { customers: 0, fittedAt: profile.model.fittedAt } })).toBe(
       "No offer made to this customer yet: read from customers like them; the model has not learnt from any customer's answers yet (it is refitted at each model check, every minute by default), so it reads with its priors.",
     );
+    // C000123 on the default world: a flat 25/25/25/25 and no answers of its own is the prior, not a finding.
+    const flat = { 'sure-thing': 0.25, 'lost-cause': 0.25, persuadable: 0.25, 'sleeping-dog': 0.25 };
+    expect(evidenceLine({ ...profile, classes: flat, contacts: 0 })).toMatch(/^No answers yet: the prior \(every class alike/);
+    expect(evidenceLine({ ...profile, classes: flat, contacts: 2 })).toMatch(/^From 2 offers made to this customer/);
   });
 });

@@ -41,7 +41,10 @@ export function kindRows(p: ResponseProfile): KindRow[] {
 
 /** Where the profile comes from: the customer's own answers and the customers it is pooled with. */
 export function evidenceLine(p: ResponseProfile): string {
-  const own = p.contacts === 0 ? 'No offer made to this customer yet: read from customers like them' : `From ${p.contacts} offer${p.contacts === 1 ? '' : 's'} made to this customer and their answers, pooled with customers like them`;
+  // Every class alike and no answer of their own: nothing is known of them yet, which is no finding.
+  const values = Object.values(p.classes);
+  const flat = values.length > 0 && Math.max(...values) - Math.min(...values) < 0.005;
+  const own = p.contacts === 0 && flat ? 'No answers yet: the prior (every class alike until this customer or customers like them answer)' : p.contacts === 0 ? 'No offer made to this customer yet: read from customers like them' : `From ${p.contacts} offer${p.contacts === 1 ? '' : 's'} made to this customer and their answers, pooled with customers like them`;
   const base = p.model.customers === 0 ? 'the model has not learnt from any customer\'s answers yet (it is refitted at each model check, every minute by default), so it reads with its priors' : `the model learns from the ${count(p.model.customers)} customers with answers, fitted ${eventTime(p.model.fittedAt)}`;
   return `${own}; ${base}.`;
 }
