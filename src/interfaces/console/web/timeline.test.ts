@@ -53,4 +53,8 @@ describe('describeEvent', () => {
     const data = { requestId: 'tmf622-o1', actionClass: 'plan_change', channel: 'web', status: 'delivered', amount: 5, planChange: { fromPlanId: 'fibre-m', fromMonthlyPrice: 80, toPlanId: 'dsl-l', toMonthlyPrice: 75, monthlyDifference: -5 }, ref: 'ORD-9' };
     expect(describeEvent('action', data)).toBe('action plan_change delivered on web: fibre-m (80.00 a month) to dsl-l (75.00 a month): the customer pays 5.00 a month less (request tmf622-o1)');
   });
+
+  it('groups the digits of a usage record', () => {
+    expect(describeEvent('usage', { dataMb: 456976, voiceMin: 1200, sms: 3 })).toBe('usage: 456,976 MB, 1,200 min, 3 SMS');
+  });
 });

@@ -1,4 +1,4 @@
-import { DAY_MS, eventTime } from './format';
+import { count, DAY_MS, eventTime } from './format';
 import { planChangeText, type PlanChange } from './plan-change';
 
 /** One entry of `GET /twins/:id/timeline`. */
@@ -13,6 +13,8 @@ export interface TimelineItem {
 export const ACTION_KINDS = new Set(['action', 'offer', 'outcome']);
 
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+/** A quantity with its digits grouped (1,234), anything else as it is. */
+const qty = (v: unknown) => (typeof v === 'number' ? count(v) : str(v));
 const amount = (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : str(v));
 const at = (v: unknown) => eventTime(typeof v === 'string' ? v : null);
 
@@ -68,7 +70,8 @@ export function describeEvent(kind: string, d: Readonly<Record<string, unknown>>
     case 'subscription':
       return `${str(d.action).replace(/_/g, ' ')}: ${str(d.productId)}${d.monthlyPrice !== undefined ? ` at ${amount(d.monthlyPrice)}/month` : ''}`;
     case 'usage':
-      return `usage: ${str(d.dataMb)} MB, ${str(d.voiceMin)} min, ${str(d.sms)} SMS${d.roaming ? ', roaming' : ''}`;
+      // Grouped digits: a month's usage runs to six figures of MB ("456976 MB" read as a code).
+      return `usage: ${qty(d.dataMb)} MB, ${qty(d.voiceMin)} min, ${qty(d.sms)} SMS${d.roaming ? ', roaming' : ''}`;
     case 'bill':
       return `bill ${str(d.billId)}: ${amount(d.amount)} ${str(d.currency)} for ${str(d.periodStart)} to ${str(d.periodEnd)}`;
     case 'payment':
