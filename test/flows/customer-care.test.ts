@@ -97,6 +97,19 @@ describe('customer care flow', () => {
   });
 
 
+  it("an automated actor's request cannot carry the customer's yes: its offer is presented for the customer to answer", async () => {
+    const { b, customerId, world } = await setUp({ actAlone: false });
+    const execute = connectorExecutor({ ...b, resolveOffer: (id) => id });
+    world.takePendingEvents();
+    const request = { id: 'bot-yes', actionClass: 'offer', channel: 'call', customerId, params: { offerId: 'data-bonus', customerAccepted: true }, actor: { kind: 'agent', id: 'care-bot' }, why: { summary: 'test' } };
+    const out = await execute(request as unknown as Parameters<typeof execute>[0], {} as Parameters<typeof execute>[1]);
+    expect(out.ok).toBe(true);
+    const offers = world.takePendingEvents().filter((e) => e.kind === 'offer' && e.customerId === customerId);
+    expect(offers.some((e) => e.kind === 'offer' && e.data.action === 'presented')).toBe(true);
+    // Whatever the customer answers is theirs: nothing is booked in a person's name.
+    expect(offers.filter((e) => e.kind === 'offer' && e.data.by !== undefined)).toEqual([]);
+  });
+
   it('accept: the agent accepts the credit, it is booked once, and the follow-up comes after the durable sleep', async () => {
     const { engine, clock, b, customerId } = await setUp({ actAlone: false });
     const { workflowId } = await engine.start('customer-care', { customerId, ticketId: 'T1' });

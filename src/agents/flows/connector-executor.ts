@@ -108,8 +108,9 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
     const backendOfferId = deps.resolveOffer(offerId);
     if (!backendOfferId) return fail(`offer ${offerId} has no back-end offer; give the catalogue offering a sandboxOfferId`);
     // The customer's yes already given on the line (a person accepted it for them): the back end
-    // books it accepted, naming that person, the request's actor (who is signed in).
-    const acceptedBy = p.customerAccepted === true ? request.actor.id : undefined;
+    // books it accepted, naming that person, the request's actor (who is signed in). Only a person
+    // records it: an automated actor's request is presented, for the customer to answer.
+    const acceptedBy = p.customerAccepted === true && request.actor.kind === 'human' ? request.actor.id : undefined;
     const r = await deps.campaignDelivery.deliver({
       idempotencyKey: request.id,
       campaignId: str(p.campaignId) ?? campaignId,

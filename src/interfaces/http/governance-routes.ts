@@ -63,6 +63,11 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
       },
       async (req) => {
         requireChannel(req, req.body.channel);
+        // The customer's yes is recorded by the person on the line (POST /decisions/:id/accept, the care flow's accept),
+        // never asserted in a request's body: the back end would book it accepted without the customer's answer.
+        if (req.body.params && Object.hasOwn(req.body.params, 'customerAccepted')) {
+          throw new TwinloopError('BAD_INPUT', "params.customerAccepted is not a field a request may carry: the customer's yes on the line is recorded by the person serving them with POST /decisions/:id/accept (the assist desktop's Accept)");
+        }
         return services.guarded.execute({ ...req.body, actor: actorFor(req, req.body.actor) });
       },
     );
