@@ -722,7 +722,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.getByLabel('Why pause it').fill('the season is over');
     await page.getByRole('button', { name: 'Stop it for good' }).click();
     await seen(page, '[role=status]', `${CAMPAIGN} is stopped: the season is over`);
-    await seen(page, '#campaign-title', 'ended (succeeded)');
+    // A campaign stopped by hand says so, not "succeeded" (fa45a81).
+    await seen(page, '#campaign-title', 'ended (stopped by mark: the season is over)');
     // Its end closed it: the page says why, and what became of the contacts still waiting for a person.
     await seen(page, '[data-testid=closed]', /campaign e2e-campaign ended: stopped by mark: the season is over\. (No approval was waiting|\d+ approvals? still waiting then withdrawn)/);
     const { input } = (await api<{ input: Json }>('GET', `/workflows/campaign-${CAMPAIGN}`)).body;
