@@ -107,8 +107,8 @@ describe('the holdout register', () => {
       throw new Error('process died');
     }, register, () => T0 + 10);
     await expect(dying(request({ id: 'care-1', customerId: 'C1', actor: { kind: 'human', id: 'care-1' } }), verdict)).rejects.toThrow('process died');
-    // The back end refused it: nothing was done, nothing noted.
-    const refusing = notingHeldOut(async () => ({ ok: false, error: 'no such offer' }), register, () => T0 + 10);
+    // The back end refused it (final, as a connector's rejection says): nothing was done, nothing noted.
+    const refusing = notingHeldOut(async () => ({ ok: false, error: 'no such offer', detail: { retryable: false } }), register, () => T0 + 10);
     expect(await refusing(request({ id: 'care-2', customerId: 'C2', actor: { kind: 'human', id: 'care-1' } }), verdict)).toMatchObject({ ok: false });
     expect((await register.contactsOf(run)).map((c) => c.requestId)).toEqual(['care-1']);
     // A note that cannot be written fails the act before anything is done.
@@ -116,6 +116,29 @@ describe('the holdout register', () => {
     const broken = notingHeldOut(async () => ((called = true), { ok: true }), { noteContact: async () => Promise.reject(new Error('store down')), forgetContact: async () => undefined }, () => T0 + 10);
     expect(await broken(request({ id: 'care-3', customerId: 'C2', actor: { kind: 'human', id: 'care-1' } }), verdict)).toMatchObject({ ok: false, error: expect.stringContaining('store down') });
     expect(called).toBe(false);
+    await store.close();
+  });
+
+  it("keeps a held-out customer's note through a contact that failed retryably: the retry carries it, once, from its first try", async () => {
+    const store = await records();
+    const run = { flow: 'campaign' as const, runId: 'nc-retention' };
+    const register = holdoutRegister(store);
+    await register.hold({ ...run, from: T0, until: T0 + 1000, customerIds: ['C1', 'C2'] });
+    const verdict = {} as ExecuteVerdict;
+    const byCare = request({ id: 'care-1', customerId: 'C1', actor: { kind: 'human', id: 'care-1' } });
+    // The back end timed out (it may have acted): a transient failure, as the connector executor answers one.
+    const timedOut = notingHeldOut(async () => ({ ok: false, error: 'transient: timeout', detail: { retryable: true, reason: 'timeout' } }), register, () => T0 + 10);
+    expect(await timedOut(byCare, verdict)).toMatchObject({ ok: false });
+    // Before, the note went with the failure: a contact the back end may have made read as control.
+    expect((await register.contactsOf(run)).map((c) => [c.requestId, c.at])).toEqual([['care-1', T0 + 10]]);
+    // The retry, later in the hold, goes through: one note, dated by the first try.
+    const works = notingHeldOut(async () => ({ ok: true }), register, () => T0 + 500);
+    expect(await works(byCare, verdict)).toMatchObject({ ok: true });
+    expect((await register.contactsOf(run)).map((c) => [c.requestId, c.at])).toEqual([['care-1', T0 + 10]]);
+    // A back end holding every act (nothing ran, the asker is told when to ask again) leaves no note.
+    const held = notingHeldOut(async () => ({ ok: false, error: 'the world is loading', detail: { retryable: true, held: true, retryAfterMs: 1000 } }), register, () => T0 + 20);
+    expect(await held(request({ id: 'care-2', customerId: 'C2', actor: { kind: 'human', id: 'care-1' } }), verdict)).toMatchObject({ ok: false });
+    expect((await register.contactsOf(run)).map((c) => c.requestId)).toEqual(['care-1']);
     await store.close();
   });
 

@@ -3,7 +3,8 @@ import type { ContactRefusal } from '../../decisioning/contact-policy.js';
 import type { ActionRequest } from '../../decisioning/policy/index.js';
 import { randomUUID } from 'node:crypto';
 import { fnv1a32 } from '../../domain/string-hash.js';
-import type { ActionExecutor } from './guarded-executor.js';
+import type { ActionExecutor, ExecutionOutcome } from './guarded-executor.js';
+import { TwinloopError } from '../../domain/errors.js';
 import type { RecordStore } from '../../store/record-store.js';
 
 /**
@@ -187,7 +188,13 @@ export function holdoutRegister(records: RecordStore): HoldoutRegister {
         at,
       };
       const key = `${contactPrefix(hold)}${request.customerId}|${fnv1a32(request.id).toString(36)}`;
-      await records.put(HOLDOUT_CONTACTS, key, contact);
+      // Once per request: a retry of a contact noted before (its first try failed retryably, or a
+      // crash came after the note) keeps the first note, with when the contact was first tried.
+      try {
+        await records.put(HOLDOUT_CONTACTS, key, contact, { expectedVersion: 0 });
+      } catch (err) {
+        if (!(err instanceof TwinloopError && err.code === 'CONFLICT')) throw err;
+      }
       return key;
     },
     async forgetContact(key) {
@@ -209,11 +216,13 @@ export function holdoutRegister(records: RecordStore): HoldoutRegister {
 
 /**
  * The executor that carries out contacts, noting first each one of a customer another run holds out
- * (`noteContact`), and forgetting the note when the back end answers that nothing was done. Noted
- * after the act, a crash between the two lost the note and the run measured a contacted customer as
- * control; noted before, a crash leaves a note of a contact that may not have been made, which only
- * takes that customer out of the control's count. A note that cannot be written fails the act (nothing
- * is done), rather than making a contact the run would not know of.
+ * (`noteContact`), and forgetting the note when the back end answers that nothing was done and
+ * nothing will be (`nothingDone`). Noted after the act, a crash between the two lost the note and the
+ * run measured a contacted customer as control; noted before, a crash leaves a note of a contact that
+ * may not have been made, which only takes that customer out of the control's count. A failure that
+ * may be retried keeps the note: the back end may have acted (a timeout), and the retry carries the
+ * same note (one per request). A note that cannot be written fails the act (nothing is done), rather
+ * than making a contact the run would not know of.
  */
 export function notingHeldOut(executor: ActionExecutor, register: Pick<HoldoutRegister, 'noteContact' | 'forgetContact'>, now: () => number): ActionExecutor {
   return async (request, verdict) => {
@@ -224,10 +233,20 @@ export function notingHeldOut(executor: ActionExecutor, register: Pick<HoldoutRe
       return { ok: false, error: `the customer is held out as a control group and the contact could not be noted against it (${err instanceof Error ? err.message : String(err)}); nothing was done, try again` };
     }
     const outcome = await executor(request, verdict);
-    // Nothing was done: the note goes. A failure to forget it leaves a note too many, the safe side.
-    if (!outcome.ok && key !== undefined) await register.forgetContact(key).catch(() => undefined);
+    // Nothing was done and nothing will be: the note goes. A failure to forget it leaves a note too many, the safe side.
+    if (key !== undefined && nothingDone(outcome)) await register.forgetContact(key).catch(() => undefined);
     return outcome;
   };
+}
+
+/**
+ * True when a failed act left the customer untouched for good: the back end refused it (`retryable:
+ * false`, a rejection is final), or it held every act (`held`: nothing ran, the asker is told when to
+ * ask again). A transient failure (a timeout, a 5xx) may have acted at the back end, and its retry
+ * under the same request id is the same contact: not nothing.
+ */
+function nothingDone(outcome: ExecutionOutcome): boolean {
+  return !outcome.ok && (outcome.detail?.retryable === false || outcome.detail?.held === true);
 }
 
 /** What contaminated a control group: how many customers, by what (`human care-1: offer retain-10`), and who. */
