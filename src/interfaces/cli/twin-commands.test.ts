@@ -17,7 +17,7 @@ async function twinloop(args: string[]): Promise<string> {
   const out: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => out.push(String(chunk)) > 0);
   try {
-    await buildProgram().exitOverride().parseAsync(['node', 'twinloop', ...args]);
+    await (await buildProgram()).exitOverride().parseAsync(['node', 'twinloop', ...args]);
   } finally {
     write.mockRestore();
   }
