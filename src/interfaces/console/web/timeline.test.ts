@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeEvent, presentedByRequest, type TimelineItem } from './timeline';
+import { describeEvent, presentedByRequest, timelineEntry, type TimelineItem } from './timeline';
 
 /**
  * The customer timeline's lines for what the operator did and what came of it (docs/events.md:
@@ -55,6 +55,31 @@ describe('describeEvent', () => {
   });
 
   it('groups the digits of a usage record', () => {
-    expect(describeEvent('usage', { dataMb: 456976, voiceMin: 1200, sms: 3 })).toBe('usage: 456,976 MB, 1,200 min, 3 SMS');
+    expect(describeEvent('usage', { dataMb: 456976, voiceMin: 1200, sms: 3 })).toBe('usage 456,976 MB, 1,200 min, 3 SMS');
+  });
+
+  it('says each kind once: the label the page sets before the line is not its first word again ("offer offer data-bonus accepted")', () => {
+    const entries: [string, Record<string, unknown>][] = [
+      ['customer', { segment: 'consumer', billing: 'postpaid', contractMonths: 24, paymentMethod: 'autopay_card' }],
+      ['subscription', { action: 'activated', productId: 'voice-s', monthlyPrice: 19.9 }],
+      ['usage', { dataMb: 12, voiceMin: 3, sms: 1 }],
+      ['bill', { billId: 'B-1', amount: 20, currency: 'EUR', periodStart: '2026-11-01', periodEnd: '2026-11-30' }],
+      ['payment', { status: 'paid', amount: 20, billId: 'B-1' }],
+      ['topup', { amount: 10, currency: 'EUR', purpose: 'bundle', method: 'card' }],
+      ['ticket', { ticketId: 'T-1', action: 'opened', category: 'billing', severity: 'low' }],
+      ['network_impact', { impact: 'degraded', severity: 'major', cellId: 'cell-1', incidentId: 'INC-1' }],
+      ['interaction', { channel: 'call', intent: 'billing_question', phase: 'start' }],
+      ['offer', { action: 'accepted', offerId: 'data-bonus', channel: 'call', decisionId: 'dec-8', by: 'alice' }],
+      ['action', { requestId: 'dec-7:data-bonus', decisionId: 'dec-7', actionClass: 'offer', channel: 'app', status: 'presented', offerId: 'data-bonus', amount: 3 }],
+      ['outcome', { decisionId: 'dec-7', actionClass: 'offer', result: 'stayed', horizonDays: 90, actedAt: '2026-12-06T08:03:57.600Z' }],
+    ];
+    for (const [kind, data] of entries) {
+      const { label, text } = timelineEntry(kind, data);
+      const first = label.split(' ')[0].replace(/-/g, '');
+      expect(text.split(/[\s:]/)[0].replace(/-/g, ''), `${kind}: "${label} ${text}"`).not.toBe(first);
+    }
+    expect(timelineEntry('offer', entries[9][1])).toEqual({ label: 'offer', text: 'data-bonus accepted on call, recorded by alice (decision dec-8)' });
+    expect(timelineEntry('action', entries[10][1])).toEqual({ label: 'action', text: 'offer data-bonus presented on app, 3.00 (decision dec-7)' });
+    expect(timelineEntry('topup', entries[5][1]).label).toBe('top-up');
   });
 });

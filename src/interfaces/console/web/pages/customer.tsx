@@ -9,7 +9,7 @@ import { count, DAY_MS, eventDate, eventTime, money, percent, riskBand } from '.
 import { navigate, useLocation } from '../router';
 import { classLines, evidenceLine, kindRows, type ResponseProfile } from '../response-profile';
 import { productSince } from '../product-since';
-import { ACTION_KINDS, describeEvent, presentedByRequest, type TimelineItem } from '../timeline';
+import { ACTION_KINDS, presentedByRequest, timelineEntry, type TimelineItem } from '../timeline';
 import type { TwinScores } from '../types';
 import { useJson } from '../use-json';
 
@@ -288,11 +288,14 @@ export function Customer({ id }: { id: string }) {
             <Alert message={timeline.error} />
             {timeline.items && (
               <ol class="timeline" data-testid="timeline" tabIndex={0} aria-label="Timeline, newest first">
-                {shown.slice(0, 300).map((i) => (
-                  <li key={i.seq} class={ACTION_KINDS.has(i.kind) ? 'act' : undefined}>
-                    <time dateTime={i.time}>{eventTime(i.time)}</time> <span class="kind">{i.kind.replace(/_/g, ' ')}</span> {describeEvent(i.kind, i.event.data, i.kind === 'offer' && typeof i.event.data.requestId === 'string' ? presented.get(i.event.data.requestId) : undefined)}
-                  </li>
-                ))}
+                {shown.slice(0, 300).map((i) => {
+                  const line = timelineEntry(i.kind, i.event.data, i.kind === 'offer' && typeof i.event.data.requestId === 'string' ? presented.get(i.event.data.requestId) : undefined);
+                  return (
+                    <li key={i.seq} class={ACTION_KINDS.has(i.kind) ? 'act' : undefined}>
+                      <time dateTime={i.time}>{eventTime(i.time)}</time> <span class="kind">{line.label}</span> {line.text}
+                    </li>
+                  );
+                })}
               </ol>
             )}
           </section>
