@@ -174,7 +174,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const row = card.locator('li.action', { hasText: offer.name ?? offer.actionId });
     await row.getByRole('button', { name: 'Accept' }).click();
     await visible(row.locator('p.outcome, p.error').first(), "the policy's answer to Accept");
-    expect(await row.locator('p.outcome, p.error').first().innerText()).toMatch(/^Done: /);
+    expect(await row.locator('p.outcome, p.error').first().innerText()).toMatch(/^Done, carried out: .* · cost \d+\.\d\d/);
 
     // Accept is the customer's yes on the line: the back end booked it accepted on the call, naming
     // the agent, not presented for the customer to answer again (who would often leave it unanswered).
@@ -202,6 +202,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await seen(page, '[data-testid=timeline] li.act', `offer ${offer.actionId} accepted on call, recorded by agent-e2e`);
     // The action and the answers to it name the decision that ties them together.
     await seen(page, '[data-testid=timeline] li.act', new RegExp(`action \\w+ ${offer.actionId} presented on \\w+.*\\(decision [0-9a-f-]+\\)`));
+    // Each line says its kind once: the label, then the rest ("offer offer data-bonus accepted" read the kind twice).
+    expect(await page.getByTestId('timeline').innerText()).not.toMatch(/\b(offer offer|action action|outcome outcome|usage usage|bill bill|payment payment|ticket ticket)\b/);
     // How the customer responds to offers, with its uncertainty, now holds this offer (docs/learning.md).
     await seen(page, '[data-testid=response-classes] li', /persuadable \d+(\.\d)? %/);
     expect(await page.locator('section[aria-labelledby=responds-title]').innerText()).toMatch(/From \d+ offers? made to this customer[\s\S]*data bonus\s+\d+(\.\d)? % \(\d+(\.\d)? % to \d+(\.\d)? %\)/);

@@ -75,6 +75,12 @@ export interface GuardedResult {
    * (`pending-approval` after the approval, decision 0028), when it is judged again and carried out.
    */
   notBefore?: number;
+  /**
+   * For `pending-approval` waiting for a person: when the approval times out unanswered (ms, the
+   * server's wall clock: an approval waits in people's time, decision 0028), and what then comes of it.
+   */
+  expiresAt?: number;
+  onTimeout?: ApprovalItem['onTimeout'];
 }
 
 /** Everything the executor needs, passed explicitly. */
@@ -539,7 +545,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         const asked = request.runBudgetLeft === undefined ? request : { ...request, runBudgetLeft: Math.min(request.runBudgetLeft, verdict.cost) };
         const item = await queue.request({ request: asked, why: verdict.reasons, riskClass: verdict.riskClass, rule: verdict.rule, timeoutMinutes: settings.timeoutMinutes, onTimeout: settings.onTimeout, evidence });
         const aSeq = await record('approval.requested', request, request.actor, { approvalId: item.id, expiresAt: item.expiresAt, onTimeout: item.onTimeout }, verdict);
-        return { ...base, status: 'pending-approval', reason: last(verdict.reasons), approvalId: item.id, auditSeq: aSeq };
+        return { ...base, status: 'pending-approval', reason: last(verdict.reasons), approvalId: item.id, auditSeq: aSeq, expiresAt: item.expiresAt, onTimeout: item.onTimeout };
       }
       case 'execute':
         return carryOut(request, verdict as ExecuteVerdict);
@@ -609,7 +615,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   /** A request asked again whose approval exists: waiting, or what came of it (see execute). */
   async function fromApproval(item: ApprovalItem): Promise<GuardedResult> {
     const base = { requestId: item.request.id, approvalId: item.id, cost: item.request.cost, auditSeq: 0 };
-    if (item.status === 'pending') return { ...base, status: 'pending-approval', reason: `waiting for a person since ${new Date(item.createdAt).toISOString()} (until ${new Date(item.expiresAt).toISOString()}): ${last(item.why)}` };
+    if (item.status === 'pending') return { ...base, status: 'pending-approval', reason: `waiting for a person since ${new Date(item.createdAt).toISOString()} (until ${new Date(item.expiresAt).toISOString()}): ${last(item.why)}`, expiresAt: item.expiresAt, onTimeout: item.onTimeout };
     const settled = await settleApproved(item);
     return { ...base, ...settled };
   }

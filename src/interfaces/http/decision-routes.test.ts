@@ -138,8 +138,12 @@ describe('POST /decisions and accepting an action: the decision is logged before
     try {
       const res = await app.inject({ method: 'POST', url: `/decisions/${d!.decisionId}/accept`, payload: {} });
       expect(res.statusCode, res.body).toBe(200);
-      const asked = res.json() as { status: string; approvalId: string };
+      const asked = res.json() as { status: string; approvalId: string; approvers: string[]; expiresAt: number; onTimeout: string };
       expect(asked.status).toBe('pending-approval');
+      // The answer says whom it waits for (a care agent reads no approvals) and until when.
+      expect(asked.approvers).toEqual(['supervisor', 'admin']);
+      expect(asked.expiresAt).toBeGreaterThan(Date.now());
+      expect(['reject', 'advise-only']).toContain(asked.onTimeout);
       // The supervisor approves an hour later in people's time; at the sandbox's 3,600x the world moved 150 days, past the 7-day window.
       ahead = 150 * 86_400_000;
       const approved = await guarded.approve(asked.approvalId, { kind: 'human', id: 'supervisor-1' }, 'the customer agreed on the call');

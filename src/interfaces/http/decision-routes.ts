@@ -10,7 +10,7 @@ import { decisionExpiresAt, decisionRequestId } from '../../decisioning/decision
 import { actionForDecision } from '../runtime/decision-actions.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
-import { guardedResult } from './governance-schemas.js';
+import { guardedAnswer, guardedResult } from './governance-schemas.js';
 import { actorFor, requireChannel, requireCustomer, requirePermission } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
@@ -179,7 +179,7 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         requirePermission(req, 'actions:request', 'execute a decision (execute: true)');
         requireChannel(req, made.context.channel);
         // The guarded executor logs the decision before it acts on it (decisionLogged).
-        return { ...answer, execution: await s.guarded.execute(actionForDecision(s, made, made.chosen.actionId, actorFor(req))) };
+        return { ...answer, execution: guardedAnswer(await s.guarded.execute(actionForDecision(s, made, made.chosen.actionId, actorFor(req)))) };
       },
     );
     app.post(
@@ -208,7 +208,7 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         requireChannel(req, made.context.channel);
         requireCustomer(req, made.customerId);
         // Accepted in its window: what is left is a person's approval, if the policy asks one, in people's time (decision 0028).
-        return s.guarded.execute(actionForDecision(s, made, actionId, actorFor(req, req.body.agentId), { accepted: true }));
+        return guardedAnswer(await s.guarded.execute(actionForDecision(s, made, actionId, actorFor(req, req.body.agentId), { accepted: true })));
       },
     );
 

@@ -4,7 +4,7 @@ import { actionRequestSchema, actorSchema } from '../../decisioning/policy/index
 import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, list, pageLimit } from './api-schemas.js';
-import { approvalItem, auditRecord, auditVerification, guardedResult } from './governance-schemas.js';
+import { approvalItem, auditRecord, auditVerification, guardedAnswer, guardedResult } from './governance-schemas.js';
 import { actorFor, reachedOnly, reachedPage, requireChannel, requireCustomer } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
@@ -68,7 +68,7 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
         if (req.body.params && Object.hasOwn(req.body.params, 'customerAccepted')) {
           throw new TwinloopError('BAD_INPUT', "params.customerAccepted is not a field a request may carry: the customer's yes on the line is recorded by the person serving them with POST /decisions/:id/accept (the assist desktop's Accept)");
         }
-        return services.guarded.execute({ ...req.body, actor: actorFor(req, req.body.actor) });
+        return guardedAnswer(await services.guarded.execute({ ...req.body, actor: actorFor(req, req.body.actor) }));
       },
     );
     app.get('/approvals', { schema: { summary: "Pending approvals with what, why and the evidence (a key held to segments: its customers' only)", response: { 200: list(approvalItem) } } }, async (req) =>

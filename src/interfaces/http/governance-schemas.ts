@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { APPROVAL_FALLBACKS, GUARDRAILS, POLICY_MODES, RISK_CLASSES, actorSchema } from '../../decisioning/policy/index.js';
 import { APPROVAL_STATUSES } from '../../store/governance-store.js';
 import { AUDIT_ENTRY_TYPES } from '../../agents/governance/audit-trail.js';
+import type { GuardedResult } from '../../agents/governance/guarded-executor.js';
+import { ROLE_NAMES, roleAllows, type Role } from '../auth/roles.js';
 import { jsonObject, list } from './api-schemas.js';
 
 /** The answers of the action policy (docs/policy.md): a guarded result, an approval, the audit trail. */
@@ -17,6 +19,9 @@ export const guardedResult = z.object({
   cost: z.number().optional().describe('What the action costs the operator, as priced and checked by the policy (absent when no verdict was needed)'),
   repeated: z.boolean().optional().describe('True when the request id had already been executed: this is its first answer, and nothing was done or charged again'),
   notBefore: z.number().optional().describe("When what holds the act back lifts by itself (ms, world time): on a refusal by the customer's quiet hours their end; on an approved act waiting for them (status pending-approval after the approval), when it is judged again and carried out"),
+  expiresAt: z.number().optional().describe("For pending-approval waiting for a person: when the approval times out unanswered (ms, the server's wall clock: an approval waits in people's time)"),
+  onTimeout: z.enum(APPROVAL_FALLBACKS).optional().describe('For pending-approval waiting for a person: what comes of the action if nobody decides in time'),
+  approvers: z.array(z.enum(ROLE_NAMES as [Role, ...Role[]])).optional().describe('For pending-approval waiting for a person: the roles that may decide it (any holder but the person who asked: four eyes)'),
   verdict: z
     .object({
       verdict: z.enum(['execute', 'needs-approval', 'advise-only', 'deny']),
@@ -27,6 +32,18 @@ export const guardedResult = z.object({
     })
     .optional(),
 }).meta({ id: 'GuardedResult', description: "The action policy's answer to an action request" });
+
+/** The roles that may approve or reject an action someone else asked for (`approvals:decide`). */
+export const APPROVER_ROLES: readonly Role[] = ROLE_NAMES.filter((r) => roleAllows(r, 'approvals:decide'));
+
+/**
+ * A guarded result as the HTTP edge answers it: one waiting for a person names who may decide it,
+ * so the asker (a care agent, who reads no approvals) is told whom it waits for. An approved act
+ * waiting for the customer's quiet hours (`notBefore`) waits for nobody.
+ */
+export function guardedAnswer(r: GuardedResult): GuardedResult & { approvers?: Role[] } {
+  return r.status === 'pending-approval' && r.approvalId !== undefined && r.notBefore === undefined ? { ...r, approvers: [...APPROVER_ROLES] } : r;
+}
 
 /** An approval with what, why and the evidence. */
 export const approvalItem = z.object({

@@ -45,12 +45,28 @@ export interface AssistCard {
   readonly staged?: string | null;
 }
 
-/** The action policy's answer to an action (`GuardedResult`). */
+/** The action policy's answer to an action (`GuardedResult`, as the HTTP edge answers it). */
 export interface GuardedResult {
   readonly status: 'executed' | 'pending-approval' | 'advised' | 'refused' | 'failed';
   readonly reason: string;
   readonly requestId: string;
   readonly approvalId?: string;
+  readonly auditSeq?: number;
+  /** What the action costs the operator as the policy checked it; for an offer paid on acceptance, the part paid now. */
+  readonly cost?: number;
+  /** An offer's part paid only on the customer's acceptance. */
+  readonly onAcceptance?: number;
+  readonly verdict?: { readonly verdict: string; readonly mode: string; readonly riskClass: string; readonly rule: string | null; readonly guardrail?: string };
+  /** The request was carried out before: this is that first answer, nothing was done or charged again. */
+  readonly repeated?: boolean;
+  /** For `failed`: whether the same request may succeed later. */
+  readonly retryable?: boolean;
+  /** When what holds the act back lifts (ms, world time): quiet hours' end. */
+  readonly notBefore?: number;
+  /** For one waiting for a person: when the approval times out (ms, wall clock), what then, and the roles that may decide it. */
+  readonly expiresAt?: number;
+  readonly onTimeout?: 'reject' | 'advise-only';
+  readonly approvers?: readonly string[];
 }
 
 /** The action a decision ranks that means "no action": it is never accepted. */

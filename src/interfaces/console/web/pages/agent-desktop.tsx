@@ -4,6 +4,7 @@ import { getJson, postJson, seg } from '../api';
 import { eventTime, money, percent, riskBand } from '../format';
 import { useIdentity } from '../identity';
 import { useLocation } from '../router';
+import { acceptAnswer } from '../accept-answer';
 import { enqueue, sameInteraction } from '../assist-queue';
 import { DO_NOTHING, type AssistAction, type AssistCard, type GuardedResult } from '../types';
 
@@ -15,14 +16,6 @@ const CHANNELS = ['call', 'chat', 'store'] as const;
 const MAX_WAITING = 12;
 /** Cards a person keeps open at once (the one they are on, and one or two they came back to). */
 const MAX_TAKEN = 3;
-
-const OUTCOME: Readonly<Record<GuardedResult['status'], string>> = {
-  executed: 'Done',
-  'pending-approval': 'Sent for approval',
-  advised: 'Advice only: not executed',
-  refused: 'Refused',
-  failed: 'Failed',
-};
 
 /** What the server answers a decline: where it was kept. */
 interface Declined {
@@ -113,14 +106,8 @@ function ActionRow({ action }: { action: AssistAction }) {
         </ul>
       )}
       {state.result && (
-        <p class={`outcome ${state.result.status}`} role="status">
-          {OUTCOME[state.result.status]}: {state.result.reason}
-          {state.result.approvalId && (
-            <>
-              {' '}
-              (approval <code>{state.result.approvalId}</code>)
-            </>
-          )}
+        <p class={`outcome ${state.result.status}`} role="status" data-testid="accept-answer">
+          {acceptAnswer(state.result)}
         </p>
       )}
       <Alert message={state.error} />
