@@ -23,7 +23,7 @@ export interface IntentReport {
   readonly generatedAt: string;
   /** Overall status; absent before the intent is planned. */
   readonly status?: ExpectationStatus;
-  readonly expectations: readonly ExpectationProgress[];
+  readonly expectations: readonly ReportedExpectation[];
   readonly plan?: Plan;
   /** The plan's segment as resolved against the twins when it was made. */
   readonly segment?: ResolvedSegment;
@@ -48,12 +48,32 @@ export interface IntentReport {
   readonly events: readonly IntentEvent[];
 }
 
+/**
+ * An expectation's status before anything can judge it (no plan, so no simulation and no
+ * measure): `planning` while the intent is accepted or being planned, `not-judged` when it was not
+ * accepted yet or ended without a plan. Before a plan every expectation read `at-risk`, as if
+ * something had found it short.
+ */
+export type UnjudgedStatus = 'planning' | 'not-judged';
+
+/** An expectation as the report shows it: as assessed, or as the plan's simulation says, or not judged yet (`notJudged` says why). */
+export type ReportedExpectation = Omit<ExpectationProgress, 'status'> & { readonly status: ExpectationStatus | UnjudgedStatus; readonly notJudged?: string };
+
+/** Why an intent with no plan has nothing judged yet, and the status that says so. */
+function unjudged(record: IntentRecord): { status: UnjudgedStatus; why: string } {
+  const status = record.intent.lifecycleStatus;
+  if (status === 'accepted' || status === 'planning') return { status: 'planning', why: 'not judged yet: its plan is being made (simulated over the segment); each target is judged once a plan says what to expect' };
+  if (status === 'proposed') return { status: 'not-judged', why: 'not judged: the intent is proposed, not accepted; it is planned once accepted' };
+  return { status: 'not-judged', why: `not judged: the intent is ${status} and never had a plan${record.failure ? ` (${record.failure.reason})` : ''}` };
+}
+
 /** Builds the report from a stored record (pure; the last assessment supplies current values). */
 export function buildIntentReport(record: IntentRecord, now: number): IntentReport {
   const { intent } = record;
   const assessed = record.lastAssessment;
   const outcome = record.plan?.outcome;
-  const expectations: ExpectationProgress[] = assessed
+  const none = record.plan ? undefined : unjudged(record);
+  const expectations: ReportedExpectation[] = assessed
     ? [...assessed.expectations]
     : intent.intentExpectation.map((e) => {
         const expected = outcome ? expectedAtHorizon(e, outcome) : undefined;
@@ -63,7 +83,8 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
           targetCondition: e.targetCondition,
           targetValue: e.targetValue,
           ...(expected !== undefined ? { expectedAtHorizon: expected } : {}),
-          status: record.plan && record.plan.selection === 'meets-expectations' ? 'on-track' : 'at-risk',
+          // With a plan and nothing measured yet, its simulation judges; with none, nothing does.
+          ...(none ? { status: none.status, notJudged: none.why } : { status: record.plan!.selection === 'meets-expectations' ? 'on-track' : 'at-risk' }),
         };
       });
   const work = workInProgress(record);

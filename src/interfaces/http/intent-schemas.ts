@@ -79,6 +79,12 @@ const expectationProgress = z.object({
   status: expectationStatus,
 });
 
+/** An expectation in the report: as assessed, or not judged yet (no plan: `planning`, or `not-judged` when the intent was not accepted or ended without one). */
+const reportedExpectation = expectationProgress.extend({
+  status: z.enum([...expectationStatus.options, 'planning', 'not-judged']).describe('on-track, at-risk, off-track, achieved; before a plan exists nothing is judged: planning (being planned) or not-judged (proposed, or ended without a plan)'),
+  notJudged: z.string().optional().describe('Why the expectation is not judged yet (no plan)'),
+});
+
 const assessment = z.object({
   status: expectationStatus,
   horizonReached: z.boolean(),
@@ -132,7 +138,7 @@ export const intentReport = z.object({
   policyMode: z.enum(POLICY_MODES),
   generatedAt: isoTime,
   status: expectationStatus.optional(),
-  expectations: list(expectationProgress),
+  expectations: list(reportedExpectation),
   plan: plan.optional(),
   segment: resolvedSegment.optional(),
   planSelection: z.enum(['meets-expectations', 'best-effort', 'no-plan']).optional(),

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { memoryDocuments } from '../../store/document-store.js';
+import { createFakeSimulation } from './fake-simulation.js';
+import { createIntentService } from './intent-service.js';
+
+const service = (countSegments?: () => Promise<number[]>) =>
+  createIntentService({
+    store: memoryDocuments(),
+    simulate: createFakeSimulation(),
+    execute: async () => ({ executionId: 'wf-1' }),
+    observe: async () => ({ asOf: Date.UTC(2025, 0, 1), values: {}, spend: 0 }),
+    clock: () => Date.UTC(2025, 0, 1),
+    ...(countSegments ? { countSegments } : {}),
+  });
+
+describe('the intent report before a plan', () => {
+  it('says each expectation is being planned, not at risk, while no plan says what to expect', async () => {
+    const s = service();
+    const created = await s.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true });
+    if (!created.ok) throw new Error(created.reason);
+    const report = await s.report(created.record.intent.id);
+    expect(report.status).toBeUndefined();
+    expect(report.expectations).toHaveLength(1);
+    expect(report.expectations[0]).toMatchObject({ status: 'planning', notJudged: expect.stringMatching(/^not judged yet: its plan is being made/) });
+
+    // Once planned, the plan's simulation judges it.
+    await s.plan(created.record.intent.id);
+    const planned = await s.report(created.record.intent.id);
+    expect(planned.expectations[0].status).toMatch(/^(on-track|at-risk)$/);
+    expect(planned.expectations[0].notJudged).toBeUndefined();
+  });
+
+  it('says not-judged for a proposal and for an intent that ended without a plan, with why', async () => {
+    const s = service(async () => [3]);
+    const proposed = await s.createFromText('keep high-value customers at risk this month, budget 50000');
+    if (!proposed.ok) throw new Error(proposed.reason);
+    expect((await s.report(proposed.record.intent.id)).expectations[0]).toMatchObject({ status: 'not-judged', notJudged: expect.stringMatching(/proposed, not accepted/) });
+
+    const refused = await s.createFromText('keep high-value prepaid customers at risk this month, budget 50000', { accept: true });
+    if (!refused.ok) throw new Error(refused.reason);
+    await s.plan(refused.record.intent.id);
+    const report = await s.report(refused.record.intent.id);
+    expect(report.lifecycleStatus).toBe('failed');
+    expect(report.expectations[0]).toMatchObject({ status: 'not-judged', notJudged: expect.stringMatching(/^not judged: the intent is failed and never had a plan \(no plan: segment/) });
+  });
+});
