@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OfferKind } from '../../twin/twin-responses.js';
-import { planCampaignAudience, type AudienceCandidate } from './campaign-audience.js';
+import { drawControlGroup, planCampaignAudience, type AudienceCandidate } from './campaign-audience.js';
 
 const accept = (discount: number, dataBonus = 0.2): Record<OfferKind, number> => ({ discount, data_bonus: dataBonus, plan_upgrade: 0.1, loyalty_credit: 0.2, other: 0.1 });
 const cand = (customerId: string, atStake: number, sleepingDog?: number, discount = 0.3, dataBonus = 0.2): AudienceCandidate => ({
@@ -39,5 +39,21 @@ describe('campaign audience', () => {
     const plan = planCampaignAudience([cand('a', 5), cand('b', 50)], ['discount'], 10);
     expect(plan.audience.map((x) => x.customerId)).toEqual(['b', 'a']);
     expect(plan.acceptanceByKind).toEqual({});
+  });
+
+  it("holds out exactly its share of the audience, a control of each campaign's own", () => {
+    const audience = Array.from({ length: 179 }, (_, i) => `C${String(i).padStart(6, '0')}`);
+    const a = drawControlGroup(audience, 0.1, 1, 'intent-1-r0-p3');
+    expect(a).toHaveLength(18);
+    expect(new Set(a).size).toBe(18);
+    expect(a.every((id) => audience.includes(id))).toBe(true);
+    // The same campaign draws the same control; another campaign, same seed, draws another.
+    expect(drawControlGroup(audience, 0.1, 1, 'intent-1-r0-p3')).toEqual(a);
+    const b = drawControlGroup(audience, 0.1, 1, 'tour-retention');
+    expect(b).toHaveLength(18);
+    expect(b.filter((id) => a.includes(id)).length).toBeLessThan(9);
+    // Rounded: 4 customers at 10 % hold out nobody; no share, nobody.
+    expect(drawControlGroup(audience.slice(0, 4), 0.1, 1, 'x')).toEqual([]);
+    expect(drawControlGroup(audience, 0, 1, 'x')).toEqual([]);
   });
 });

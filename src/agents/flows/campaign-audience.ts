@@ -1,3 +1,4 @@
+import { fnv1a32 } from '../../domain/string-hash.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
 import { HARM_THRESHOLD } from '../retention/learning-planner.js';
 
@@ -58,3 +59,26 @@ export function planCampaignAudience(candidates: readonly AudienceCandidate[], k
   if (profiled.length > 0) for (const k of kinds) acceptanceByKind[k] = profiled.reduce((s, c) => s + c.profile!.acceptance[k], 0) / profiled.length;
   return { audience: chosen.map(({ customerId, score }) => ({ customerId, score })), sleepingDogs, acceptanceByKind };
 }
+
+/**
+ * A campaign's control group: exactly `round(share × audience)` of its audience (`controlGroupSize`),
+ * those whose hash, salted with the campaign's own id and seed, comes first. Salted per campaign, each campaign draws a control of
+ * its own. Drawn as `hash(id, seed) < share` with the seed every campaign shares (1), every
+ * campaign held out the same customers; and since a customer another run holds out is left out
+ * before drawing, a second campaign over the segment of one still running had exactly its would-be
+ * control removed first and held out nobody (npm start: an intent's campaign ran with a control of
+ * 0 while the README's tour campaign held its own; a later one held 18 out).
+ */
+export function drawControlGroup(audience: readonly string[], share: number, seed: number, campaignId: string): string[] {
+  const size = controlGroupSize(audience.length, share);
+  if (size === 0) return [];
+  const salt = (seed ^ fnv1a32(campaignId)) >>> 0;
+  return audience
+    .map((id) => ({ id, h: fnv1a32(id, salt) }))
+    .sort((a, b) => a.h - b.h || (a.id < b.id ? -1 : 1))
+    .slice(0, size)
+    .map((x) => x.id);
+}
+
+/** How many of an audience of `n` a control share holds out: the share of it, rounded. */
+export const controlGroupSize = (n: number, share: number): number => (share > 0 ? Math.min(n, Math.round(share * n)) : 0);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ok } from '../../domain/connectors/connector-result.js';
+import { ok, rejected } from '../../domain/connectors/connector-result.js';
+import { TwinloopError } from '../../domain/errors.js';
 import { cents } from '../../decisioning/action-pricing.js';
 import { requireOffering } from '../../decisioning/offer-catalogue.js';
 import { channelSchema, type Channel } from '../../domain/events.js';
@@ -149,6 +150,15 @@ export function campaignEndedBecause(campaignId: string, endedBy: CampaignResult
   return `campaign ${campaignId} ended: ${why}`;
 }
 
+/**
+ * What the delivery side's `open` throws when it will not run a campaign as started (its control
+ * share holds out nobody of its audience): the run fails at once with the message, not retried.
+ */
+export function campaignRefused(message: string): TwinloopError {
+  return new TwinloopError('CONFLICT', message, { context: { campaignRefused: true } });
+}
+const isCampaignRefusal = (err: unknown): err is TwinloopError => err instanceof TwinloopError && err.context.campaignRefused === true;
+
 /** The id of a campaign's one run: a campaign id names one campaign, run once (`OneRunPer`), however it is started. */
 export const campaignRunId = (campaignId: string): string => `campaign-${campaignId}`;
 
@@ -221,7 +231,21 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
     retry: { maxAttempts: 5 },
     run: async ({ campaignId, endedBy, reason }) => ok(deps.close ? await deps.close(campaignId, { endedBy, reason }) : { withdrawn: 0, booked: 0 }),
   };
-  const openStep: StepDefinition<CampaignInput, null> = { id: CAMPAIGN_OPEN_STEP_ID, version: 1, retry: { maxAttempts: 5 }, run: async (input) => (await deps.open?.(input), ok(null)) };
+  const openStep: StepDefinition<CampaignInput, null> = {
+    id: CAMPAIGN_OPEN_STEP_ID,
+    version: 1,
+    retry: { maxAttempts: 5 },
+    async run(input) {
+      try {
+        await deps.open?.(input);
+      } catch (err) {
+        // A campaign the delivery side refuses (a control group of nobody) fails now, with why: no retry draws another audience.
+        if (isCampaignRefusal(err)) return rejected(err.message);
+        throw err;
+      }
+      return ok(null);
+    },
+  };
   const adjust: StepDefinition<AdjustInput, CampaignAdjustment[]> = {
     id: CAMPAIGN_ADJUST_STEP_ID,
     version: 1,

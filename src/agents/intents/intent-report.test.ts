@@ -43,4 +43,14 @@ describe('the intent report before a plan', () => {
     expect(report.lifecycleStatus).toBe('failed');
     expect(report.expectations[0]).toMatchObject({ status: 'not-judged', notJudged: expect.stringMatching(/^not judged: the intent is failed and never had a plan \(no plan: segment/) });
   });
+
+  it('says with the plan how many it holds out as its control group', async () => {
+    const s = service(async () => [179]);
+    const created = await s.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true });
+    if (!created.ok) throw new Error(created.reason);
+    const planned = await s.plan(created.record.intent.id);
+    expect(planned.record.plan?.control).toEqual({ share: 0.1, expected: 18, of: 179 });
+    expect((await s.report(created.record.intent.id)).control).toEqual({ share: 0.1, expected: 18, of: 179 });
+    expect(planned.record.events.at(-1)?.detail).toMatch(/holds out 10 % of whom it may contact as its control group \(about 18 of the segment's 179\)/);
+  });
 });

@@ -1,7 +1,7 @@
 import { expectedAtHorizon } from './expectation-math.js';
 import type { ExpectationProgress, ExpectationStatus } from './intent-assessment.js';
 import type { Plan } from './intent-planner.js';
-import type { IntentEvent, IntentRecord } from './intent-store.js';
+import type { ChosenPlan, IntentEvent, IntentRecord } from './intent-store.js';
 import type { PolicyMode } from '../../decisioning/policy/index.js';
 import { intentHorizonEnd, type LifecycleStatus } from './intent-schema.js';
 import { intentStage, workInProgress, type IntentStage, type IntentWork } from './intent-lifecycle.js';
@@ -27,6 +27,8 @@ export interface IntentReport {
   readonly plan?: Plan;
   /** The plan's segment as resolved against the twins when it was made. */
   readonly segment?: ResolvedSegment;
+  /** The control group the plan holds out (share, and about how many of the segment), when it said. */
+  readonly control?: ChosenPlan['control'];
   /** Whether the plan meets the expectations in simulation, or is the best effort. */
   readonly planSelection?: 'meets-expectations' | 'best-effort' | 'no-plan';
   readonly shortfalls: readonly string[];
@@ -101,6 +103,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
     ...(assessed ? { status: assessed.status } : record.plan ? { status: record.plan.selection === 'meets-expectations' ? 'on-track' : 'at-risk' } : {}),
     expectations,
     ...(record.plan?.segment ? { segment: record.plan.segment } : {}),
+    ...(record.plan?.control ? { control: record.plan.control } : {}),
     ...(record.plan ? { plan: record.plan.plan, planSelection: record.plan.selection } : lastPlanFailure ? { planSelection: 'no-plan' as const } : {}),
     shortfalls: record.plan ? record.plan.shortfalls : lastPlanFailure ? [lastPlanFailure.detail] : [],
     ...(record.pendingPlan ? { pendingPlan: record.pendingPlan.plan } : {}),

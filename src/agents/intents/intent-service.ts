@@ -7,11 +7,12 @@ import { canMove, intentStage, isFinal, workInProgress, type IntentStage } from 
 import { alternativesOf, planIntent, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
 import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, horizonDays, intentHorizonEnd, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus, type Segment } from './intent-schema.js';
-import { upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
+import { describeControl, upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
 import { parseIntentText } from './intent-text-parser.js';
 import { resolveSegment, type CountSegments, type SegmentSuggestion } from './segment-resolution.js';
 import type { LlmIntentProposal } from './llm-intent-adapter.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
+import { controlGroupSize } from '../flows/campaign-audience.js';
 
 /**
  * The intent service: create (from text, a structured draft or an LLM proposal) → accept → plan
@@ -282,10 +283,14 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     const simulateMany = population?.simulateMany ?? deps.simulateMany;
     const selection = await planIntent(intent, { ...deps.planner, simulate: population?.simulate ?? deps.simulate, ...(simulateMany ? { simulateMany } : {}), idPrefix: `${intent.id}-r${round}-p` });
     if (selection.status === 'no-plan') return { ok: false, reason: selection.reason };
-    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(resolved ? { segment: resolved.segment } : {}), alternatives: alternativesOf(intent, selection) };
+    // What its campaign will hold out, said with the plan: a share of a segment of this size.
+    const size = resolved?.segment.size ?? population?.size;
+    const share = selection.chosen.plan.actions[0]?.controlGroupShare ?? 0;
+    const control = size !== undefined ? { share, expected: controlGroupSize(size, share), of: size } : undefined;
+    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(resolved ? { segment: resolved.segment } : {}), alternatives: alternativesOf(intent, selection), ...(control ? { control } : {}) };
   };
   const describePlan = (c: ChosenPlan) =>
-    `${c.plan.id}${c.segment ? ` for "${c.segment.description}" (${c.segment.size} customers)` : ''}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;
+    `${c.plan.id}${c.segment ? ` for "${c.segment.description}" (${c.segment.size} customers)` : ''}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.control ? `; ${describeControl(c.control)}` : ''}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;
 
   const runPlan = async (r: IntentRecord, chosen: ChosenPlan, approvedBy: string | undefined): Promise<{ ok: true; record: IntentRecord } | Refusal> => {
     const { intent } = r;

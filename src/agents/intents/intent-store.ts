@@ -44,6 +44,18 @@ export interface ChosenPlan {
   readonly segment?: ResolvedSegment;
   /** The candidates simulated and not chosen, best first, each with why not (absent for plans made before they were kept). */
   readonly alternatives?: readonly PlanAlternative[];
+  /**
+   * The control group it holds out: `share` of whom its campaign may contact, about `expected` of
+   * the segment's `of` customers as counted at planning (the campaign draws exactly its share of
+   * those it may contact when it opens). Absent for plans made before it was said, or without a count.
+   */
+  readonly control?: { readonly share: number; readonly expected: number; readonly of: number };
+}
+
+/** A plan's control group in words: "holds out 10 % as its control group (about 18 of the segment's 179)". */
+export function describeControl(c: NonNullable<ChosenPlan['control']>): string {
+  if (c.share <= 0) return 'holds out no control group: nothing measures what it changes';
+  return `holds out ${Math.round(c.share * 100)} % of whom it may contact as its control group (about ${c.expected} of the segment's ${c.of})`;
 }
 
 /** Everything kept about one intent: the intent, its plans, spend, assessments and history. */

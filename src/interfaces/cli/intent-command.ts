@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describeActions } from '../../agents/intents/intent-planner.js';
-import type { IntentRecord } from '../../agents/intents/intent-store.js';
+import { describeControl, type IntentRecord } from '../../agents/intents/intent-store.js';
 import { randomUUID } from 'node:crypto';
 import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
 import { llmConfigFromEnv, proposeIntentWithLlm } from '../../agents/intents/llm-intent-adapter.js';
@@ -160,6 +160,7 @@ export function formatIntentPlans(id: string, record: Pick<IntentRecord, 'plan' 
   const lines = [
     `${record.pendingPlan ? 're-plan awaiting approval' : 'chosen'}: ${chosen.plan.id} (${chosen.selection}): ${describeActions(chosen.plan)}`,
     `  net value ${iv(chosen.outcome.netValue)}, cost ${iv(chosen.outcome.cost)}, churners avoided ${iv(chosen.outcome.churnersAvoided)}${chosen.shortfalls.length ? `; short: ${chosen.shortfalls.join('; ')}` : ''}`,
+    ...(chosen.control ? [`  ${describeControl(chosen.control)}`] : []),
   ];
   const alternatives = chosen.alternatives;
   if (!alternatives) lines.push('not chosen: not kept for this plan (planned before alternatives were kept)');

@@ -36,6 +36,11 @@ const resolvedSegment = z
   .object({ description: z.string(), filters: list(filter), size: z.number().int(), resolvedAt: z.number() })
   .describe('The segment as resolved against the twins when the plan was made: the conditions every run applies and how many customers it held');
 
+const planControl = z
+  .object({ share: z.number(), expected: z.number().int(), of: z.number().int() })
+  .optional()
+  .describe("The control group the plan holds out: share of whom its campaign may contact, about `expected` of the segment's `of` customers counted at planning");
+
 const chosenPlan = z.object({
   plan,
   outcome: z.object({
@@ -50,6 +55,7 @@ const chosenPlan = z.object({
   selection: z.enum(['meets-expectations', 'best-effort', 'no-plan']),
   shortfalls: list(z.string()),
   segment: resolvedSegment.optional(),
+  control: planControl,
   alternatives: list(
     z.object({
       planId: z.string(),
@@ -141,6 +147,7 @@ export const intentReport = z.object({
   expectations: list(reportedExpectation),
   plan: plan.optional(),
   segment: resolvedSegment.optional(),
+  control: planControl,
   planSelection: z.enum(['meets-expectations', 'best-effort', 'no-plan']).optional(),
   shortfalls: list(z.string()),
   pendingPlan: plan.optional(),

@@ -238,6 +238,36 @@ describe('campaign delivery', () => {
     await records.close();
   });
 
+  it("holds out its share of a segment another campaign of the same seed holds its control out of, and refuses a share that holds out nobody", async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 60; i++) customer(engine, `C${i}`);
+    const records = await freshRecords();
+    const holdouts = holdoutRegister(records);
+    const services = { ...servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 1, reason: 'ok' })), holdouts } as OperatorServices;
+    const delivery = campaignDelivery(() => services, records, () => 1);
+    const start = (campaignId: string, controlShare: number) =>
+      delivery.open({ campaignId, variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], budget: 400, controlShare, endAt: T0 + 20 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    // The tour's campaign holds its control out of the segment until it ends.
+    await start('tour-retention', 0.1);
+    const first = (await delivery.view('tour-retention', { churn: false }))!;
+    expect(first.control?.customers).toBe(6);
+    // An intent's campaign over the same customers, same seed: the tour's control is left out
+    // before drawing, and it still holds out its own share of the rest (it held out nobody).
+    await start('intent-1-r0-p3', 0.1);
+    const second = (await delivery.view('intent-1-r0-p3', { churn: false }))!;
+    expect(second.leftOut).toEqual({ 'held-out': 6 });
+    expect(second.control?.customers).toBe(5);
+    expect(second.audienceLeft).toBe(49);
+    // An audience whose share rounds to nobody is not run, saying why and what to do.
+    const few = new TwinEngine();
+    for (let i = 0; i < 4; i++) customer(few, `F${i}`);
+    const small = campaignDelivery(() => ({ ...servicesOver(few, async (r) => ({ status: 'executed', requestId: r.id, cost: 1, reason: 'ok' })), holdouts: noHoldouts }) as unknown as OperatorServices, records, () => 1);
+    const refused = small.open({ campaignId: 'tiny', variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], budget: 400, controlShare: 0.1, endAt: T0 + 20 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    await expect(refused).rejects.toThrow(/^campaign tiny is not run: its control share 0.1 of an audience of 4 holds out nobody, so nothing would measure what it changes; widen its audience, or start it with controlShare 0/);
+    expect(await small.view('tiny')).toBeNull();
+    await records.close();
+  });
+
   it('says its control is contaminated when a person contacts one of it anyway, and reads the control without them', async () => {
     const engine = new TwinEngine();
     for (let i = 0; i < 12; i++) customer(engine, `C${i}`);
@@ -462,24 +492,28 @@ describe('campaign delivery', () => {
     expect(paged.map((c) => c.customerId).sort()).toEqual([...expected].sort());
     expect(new Set(paged.map((c) => c.customerId)).size).toBe(paged.length);
 
-    // The same campaign drawn whole on one process and from those pages over the workers: the same control group and the same customers asked, in the same order.
+    // The same campaign drawn whole on one process and from those pages over the workers (each
+    // keeping its state in a store of its own): the same control group and the same customers asked, in the same order.
     const variants = [{ id: 'v', offerId: 'retain-10', channel: 'app' as const }];
-    const input = { audience: segment, variants, budget: 1_000, controlShare: 0.25, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 4, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
+    const input = { campaignId: 'same', audience: segment, variants, budget: 1_000, controlShare: 0.25, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 4, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
     const whole = campaignDelivery(() => services, records, () => 1, reader);
-    await whole.open({ ...input, campaignId: 'whole' });
-    await whole.apply('whole', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1_000 });
+    await whole.open(input);
+    await whole.apply('same', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1_000 });
     const askedWhole = requests.splice(0);
     const across = { audience: async () => paged, churnedAmong: async () => new Set<string>(), guarded: () => services.guarded };
-    const overWorkers = campaignDelivery(() => services, records, () => 1, reader, () => across);
-    await overWorkers.open({ ...input, campaignId: 'paged' });
-    await overWorkers.apply('paged', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1_000 });
+    const otherRecords = await freshRecords();
+    const overWorkers = campaignDelivery(() => services, otherRecords, () => 1, reader, () => across);
+    await overWorkers.open(input);
+    await overWorkers.apply('same', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1_000 });
     expect(requests).toEqual(askedWhole);
     expect(askedWhole.length).toBeGreaterThan(expected.length / 2);
-    const view = async (id: string) => {
-      const v = (await whole.view(id))!;
+    const view = async (d: typeof whole) => {
+      const v = (await d.view('same'))!;
       return { audienceLeft: v.audienceLeft, treated: v.treated, control: v.control };
     };
-    expect(await view('paged')).toEqual(await view('whole'));
+    expect(await view(overWorkers)).toEqual(await view(whole));
+    expect((await view(whole)).control?.customers).toBeGreaterThan(0);
+    await otherRecords.close();
     await records.close();
   });
 

@@ -1,8 +1,7 @@
 import { cents } from '../../decisioning/action-pricing.js';
 import type { DecisionRecord } from '../../decisioning/decision-record.js';
-import { budgetLeft, type CampaignAllocation, type CampaignClosing, type CampaignEnding, type CampaignInput, type CampaignStats } from '../../agents/flows/campaign-management-flow.js';
+import { budgetLeft, campaignRefused, type CampaignAllocation, type CampaignClosing, type CampaignEnding, type CampaignInput, type CampaignStats } from '../../agents/flows/campaign-management-flow.js';
 import type { TwinEvent } from '../../domain/events.js';
-import { fnv1a32 } from '../../domain/string-hash.js';
 import type { RecordStore } from '../../store/record-store.js';
 import { MIN_FAILURES_TO_PAUSE } from '../../agents/flows/campaign-bandit.js';
 import { CONTACT_RULES, marketingConsentRefusal } from '../../decisioning/contact-policy.js';
@@ -10,7 +9,7 @@ import { contactKindOf } from '../../decisioning/action-contact.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
-import { planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
+import { drawControlGroup, planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { ACTION_ASKS, type Ask, type GuardedExecutor, type GuardedResult } from '../../agents/governance/guarded-executor.js';
 import { approvalIdOf } from '../../agents/governance/approval-queue.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
@@ -78,7 +77,6 @@ export const OVER_BUDGET = 'over-budget';
 /** Refusals that say "not now" for everyone: the tick stops and its customers wait for the next one. */
 const NOT_NOW_GUARDRAILS: ReadonlySet<string> = new Set(['budget', 'quiet-hours']);
 
-const hash = (s: string, seed: number): number => fnv1a32(s, seed) / 4294967296;
 /** What a campaign's contacts waiting for a person hold of its budget. */
 const waitingTotal = (s: CampaignState): number => cents(Object.keys(s.waiting ?? {}).reduce((a, id) => a + (s.waitingCost?.[id] ?? 0), 0));
 
@@ -353,7 +351,16 @@ export function campaignDelivery(
       const kindOf = (offerId: string) => reader?.kindOf(offerId) ?? 'other';
       const planned = planCampaignAudience(candidates, [...new Set(input.variants.map((v) => kindOf(v.offerId)))], MAX_AUDIENCE);
       const audience = planned.audience.map((r) => r.customerId);
-      const control = audience.filter((id) => hash(id, input.seed) < input.controlShare);
+      const control = drawControlGroup(audience, input.controlShare, input.seed, input.campaignId);
+      // A share that holds out nobody measures nothing: the campaign is refused, saying why, rather than run blind.
+      if (input.controlShare > 0 && control.length === 0) {
+        const left = drawn.length - audience.length;
+        throw campaignRefused(
+          `campaign ${input.campaignId} is not run: its control share ${input.controlShare} of an audience of ${audience.length} holds out nobody, so nothing would measure what it changes` +
+            `${left > 0 ? ` (${drawn.length} in its segment, ${left} left out before drawing: ${[noConsent && `${noConsent} without marketing consent`, heldOut && `${heldOut} held out by other runs`, planned.sleepingDogs && `${planned.sleepingDogs} likely sleeping dogs`].filter(Boolean).join(', ')})` : ''}` +
+            `; widen its audience, or start it with controlShare 0 to run it without a control group`,
+        );
+      }
       const held = new Set(control);
       // Held out until the campaign ends: its control's churn is read for as long as it runs.
       await services().holdouts.hold({ ...self, from: now, until: input.endAt, customerIds: control });
