@@ -73,7 +73,7 @@ describe('a campaign runs once per campaign id', () => {
       const offerKnown = (id: string) => CATALOGUE.has(id);
       const churn = churnPreventionWorkflow({ guarded: () => ({ execute: () => Promise.reject(new Error('never contacted')) }), scan: async () => [], simulate: () => Promise.reject(new Error('never simulated')), outcomes: async () => [], offerKnown });
       const engine = engines.add('w', [campaignManagementWorkflow({ stats, audit, offerKnown }) as AnyWorkflowDefinition, churn as AnyWorkflowDefinition]);
-      const execute = createPlanExecutor({ engine, now: () => Date.UTC(2026, 11, 6) });
+      const execute = createPlanExecutor({ engine, now: () => Date.UTC(2026, 11, 6), mayStart: async () => ({ ok: true }) });
       const parsed = parseIntentText('keep high-value customers at risk this month, budget 5000', { id: 'i1', now: Date.UTC(2026, 11, 6) });
       if (!parsed.ok) throw new Error(parsed.reason);
       const action = (templateId: PlannedAction['templateId'], offerId?: string): PlannedAction => ({ templateId, ...(offerId ? { offerId } : {}), channels: ['sms'], targeting: { rank: 'churn_x_value', limit: { kind: 'budget', amount: 2500 } }, controlGroupShare: 0.1, maxContactsPerCustomer: 1 });

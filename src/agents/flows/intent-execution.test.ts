@@ -62,7 +62,7 @@ describe('createPlanExecutor', () => {
       },
       get: async () => null,
     };
-    const execute = createPlanExecutor({ engine, now: () => now, audit: { record: async (e) => (recorded.push(e as (typeof recorded)[number]), { seq: recorded.length }) as never } });
+    const execute = createPlanExecutor({ engine, now: () => now, audit: { record: async (e) => (recorded.push(e as (typeof recorded)[number]), { seq: recorded.length }) as never }, mayStart: async () => ({ ok: true }) });
     const lou = { kind: 'human' as const, id: 'lou' };
     expect(await execute(plan([action('retention-offer-digital', 'retain-10')]), intent, lou)).toEqual({ executionId: 'campaign-i1-p1' });
     await execute(plan([action('retention-offer-digital', 'retain-10')]), intent, lou);

@@ -1,7 +1,8 @@
 import { cents } from '../../decisioning/action-pricing.js';
 import { ESTIMATED_METRICS, type Observation } from '../intents/intent-assessment.js';
 import type { PlannedAction } from '../intents/intent-planner.js';
-import type { ExecutePlan, ObserveIntent } from '../intents/intent-service.js';
+import type { ExecutePlan, ObserveIntent, SignedActor } from '../intents/intent-service.js';
+import { TwinloopError } from '../../domain/errors.js';
 import { horizonEnd, type Intent, type TargetMetric } from '../intents/intent-schema.js';
 import type { WorkflowEngine, WorkflowRun, WorkflowStepView } from '../workflows/index.js';
 import type { GuardedOutcome } from './guarded-step.js';
@@ -31,6 +32,12 @@ export interface IntentExecutionDeps {
   readonly seed?: number;
   /** Where who started each plan's run is recorded (auditRunStart); none: not recorded (a test's). */
   readonly audit?: Pick<AuditTrail, 'record'>;
+  /**
+   * Whether `by` may start a run of the flow now (decision 0047: a managed campaign needs
+   * campaigns:manage), asked before every start: the approver's execute and an autonomous intent's
+   * plan alike, which starts in the background, as its owner, maybe long after they created it.
+   */
+  readonly mayStart: (by: SignedActor | undefined, definitionId: string) => Promise<{ ok: true } | { ok: false; reason: string }>;
 }
 
 /** Campaigns of intents send mid-morning (10:00 UTC), outside the default quiet hours (21:00–08:00). */
@@ -74,12 +81,21 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
   return { definitionId: CAMPAIGN_MANAGEMENT_WORKFLOW_ID, workflowId: campaignRunId(input.campaignId), input };
 }
 
-/** An ExecutePlan that starts the plan's workflow (idempotent: the workflow id is the plan's). */
+/**
+ * An ExecutePlan that starts the plan's workflow as `by` (idempotent: the workflow id is the plan's),
+ * once `mayStart` says they may: else FORBIDDEN with why, nothing started.
+ */
 export function createPlanExecutor(deps: IntentExecutionDeps): ExecutePlan {
   return async (plan, intent, by) => {
     const { definitionId, workflowId, input } = flowInputOf(plan, intent, deps);
+    const standing = await deps.mayStart(by, definitionId);
+    if (!standing.ok) {
+      throw new TwinloopError('FORBIDDEN', `plan ${plan.id} is not started as ${by ? `${by.kind} ${by.id}` : 'nobody'}: ${standing.reason}; a person who holds it executes the plan (POST /intents/${intent.id}/execute)`, {
+        context: { intentId: intent.id, planId: plan.id, definitionId },
+      });
+    }
     const started = await deps.engine.start(definitionId, input, { workflowId });
-    if (started.created && by && deps.audit) await auditRunStart(deps.audit, by, { definitionId, workflowId: started.workflowId, input }, `intent ${intent.id}'s plan ${plan.id}`);
+    if (started.created && by && deps.audit) await auditRunStart(deps.audit, { kind: by.kind, id: by.id }, { definitionId, workflowId: started.workflowId, input }, `intent ${intent.id}'s plan ${plan.id}`);
     return { executionId: started.workflowId };
   };
 }

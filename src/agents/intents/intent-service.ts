@@ -21,9 +21,21 @@ import { controlGroupSize } from '../flows/campaign-audience.js';
  * plug in without this module knowing them.
  */
 
-/** Runs a plan (the durable workflows provide it); returns the execution's id. */
-/** Starts a plan's run; `by` is who starts it: the person who approved the plan, else the intent's owner (an autonomous intent's plan); undefined for an intent nobody owns. */
-export type ExecutePlan = (plan: Plan, intent: Intent, by?: Actor) => Promise<{ executionId: string }>;
+/**
+ * Who acts, with the role the credential they acted with held then (the edges know it): a start
+ * judged later, as an autonomous plan's run starts in the background, reads it for a subject whose
+ * standing cannot be read again (an OIDC identity, the local admin); see ExecutePlan.
+ */
+export type SignedActor = Actor & { readonly role?: string };
+
+/**
+ * Starts a plan's run (the durable workflows provide it) and answers the execution's id; `by` is who
+ * starts it: the person who approved the plan, else the intent's owner (an autonomous intent's
+ * plan); undefined for an intent nobody owns. It checks that `by` may start the run now (decision
+ * 0047) and throws FORBIDDEN with the reason, nothing started, when not: the service records the
+ * refusal on the intent (its stage says it).
+ */
+export type ExecutePlan = (plan: Plan, intent: Intent, by?: SignedActor) => Promise<{ executionId: string }>;
 /** Reads what happened since the plan started (metrics and spend). */
 export type ObserveIntent = (intent: Intent, plan: Plan, startedAt: number) => Promise<Observation>;
 /**
@@ -94,10 +106,10 @@ export const INTENT_SERVICE_ACTOR = { kind: 'system', id: 'intents' } as const;
 /** A refusal that is a decision, not a fault (policy mode, missing approval, a segment that holds no one). */
 export type Refusal = { ok: false; reason: string; closest?: readonly SegmentSuggestion[] };
 
-/** How an intent is created: accepted at once or not, and by whom (kept: nobody approves a plan of their own intent). */
+/** How an intent is created: accepted at once or not, and by whom (kept: nobody approves a plan of their own intent; an autonomous plan runs as them). */
 export interface CreateOptions {
   readonly accept?: boolean;
-  readonly by?: Actor;
+  readonly by?: SignedActor;
 }
 
 /** The intent service's operations (HTTP `POST /intents`, the CLI and MCP call these). */
@@ -107,7 +119,7 @@ export interface IntentService {
   /** Validates a structured draft (throws BAD_INPUT naming the paths) into a `proposed` intent. */
   createFromDraft(draft: unknown, options?: CreateOptions): Promise<IntentRecord>;
   /** Stores an LLM proposal as `proposed`; it runs only after an explicit accept. */
-  createFromProposal(proposal: LlmIntentProposal, by?: Actor): Promise<IntentRecord>;
+  createFromProposal(proposal: LlmIntentProposal, by?: SignedActor): Promise<IntentRecord>;
   accept(id: string): Promise<IntentRecord>;
   /** Plans an accepted intent; a failure to find any plan is recorded and returned, not thrown. */
   plan(id: string): Promise<{ ok: true; record: IntentRecord } | (Refusal & { record: IntentRecord })>;
@@ -117,7 +129,7 @@ export interface IntentService {
    * One execution per intent: CONFLICT (context.state `starting` or `executing`) while another
    * start is under way in this process, or when it executes its plan already.
    */
-  execute(id: string, options?: { approvedBy?: string }): Promise<{ ok: true; record: IntentRecord } | Refusal>;
+  execute(id: string, options?: { approvedBy?: string; approverRole?: string }): Promise<{ ok: true; record: IntentRecord } | Refusal>;
   /** Plans an accepted intent and, when its mode is autonomous, executes the plan; answers the report. */
   planAndRun(id: string): Promise<IntentReport>;
   /**
@@ -224,8 +236,12 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     }
     return r;
   };
-  const fresh = (intent: Intent, extra: Partial<IntentRecord>, how: string, by: Actor | undefined): IntentRecord =>
-    withEvent({ intent, ...(by ? { createdBy: by } : {}), executionIds: [], spend: 0, events: [], ...extra }, 'created', by ? `${how}, by ${by.id}` : how);
+  const fresh = (intent: Intent, extra: Partial<IntentRecord>, how: string, by: SignedActor | undefined): IntentRecord =>
+    withEvent(
+      { intent, ...(by ? { createdBy: { kind: by.kind, id: by.id }, ...(by.role ? { createdByRole: by.role } : {}) } : {}), executionIds: [], spend: 0, events: [], ...extra },
+      'created',
+      by ? `${how}, by ${by.id}` : how,
+    );
   /** Ends the intent as `failed` with the reason, kept on the record and in its history. */
   const failed = (r: IntentRecord, reason: string): IntentRecord => withEvent({ ...moved(r, 'failed'), failure: { at: iso(), reason } }, 'failed', reason);
   /**
@@ -292,7 +308,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   const describePlan = (c: ChosenPlan) =>
     `${c.plan.id}${c.segment ? ` for "${c.segment.description}" (${c.segment.size} customers)` : ''}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.control ? `; ${describeControl(c.control)}` : ''}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;
 
-  const runPlan = async (r: IntentRecord, chosen: ChosenPlan, approvedBy: string | undefined): Promise<{ ok: true; record: IntentRecord } | Refusal> => {
+  const runPlan = async (r: IntentRecord, chosen: ChosenPlan, approvedBy: string | undefined, approverRole?: string): Promise<{ ok: true; record: IntentRecord } | Refusal> => {
     const { intent } = r;
     if (intent.policyMode === 'advise') return { ok: false, reason: `intent ${intent.id} is in advise mode: its plans are shown, never executed; change the mode to approve or autonomous to run them` };
     // An AI agent approves nothing: its intent's plan waits for a person, whatever mode it asked for.
@@ -327,8 +343,18 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     // Checked before the run starts: an intent that ended (cancelled, failed) starts nothing.
     const next = intent.lifecycleStatus === 'executing' ? r : moved(r, 'executing');
     // The run acts as the person who approved the plan, else as the intent's owner (autonomous).
-    const startedBy: Actor | undefined = approvedBy ? { kind: 'human', id: approvedBy } : r.createdBy;
-    const { executionId } = await deps.execute(chosen.plan, intent, startedBy);
+    const startedBy: SignedActor | undefined = approvedBy
+      ? { kind: 'human', id: approvedBy, ...(approverRole ? { role: approverRole } : {}) }
+      : r.createdBy && { ...r.createdBy, ...(r.createdByRole ? { role: r.createdByRole } : {}) };
+    let executionId: string;
+    try {
+      ({ executionId } = await deps.execute(chosen.plan, intent, startedBy));
+    } catch (err) {
+      // Who would start it may not (an owner who lost the right since): refused on the intent, nothing started.
+      if (!(err instanceof TwinloopError && err.code === 'FORBIDDEN')) throw err;
+      await save(withEvent(r, 'execution-refused', err.message));
+      return { ok: false, reason: err.message };
+    }
     // A plan that replaces a running one (a re-plan) stops the runs before it: one plan acts at a time.
     const replaced = r.executionIds.filter((x) => x !== executionId);
     const notStopped: string[] = [];
@@ -505,7 +531,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
         const chosen = r.pendingPlan ?? r.plan;
         if (!chosen) return { ok: false, reason: `intent ${id} has no plan to execute; plan it first` };
         if (!r.pendingPlan && r.intent.lifecycleStatus === 'executing') throw executionUnderWay(id, 'executing', `plan ${chosen.plan.id} runs as execution ${r.executionIds.at(-1) ?? '?'}`);
-        return runPlan(r, chosen, options.approvedBy);
+        return runPlan(r, chosen, options.approvedBy, options.approverRole);
       });
     },
     async planAndRun(id) {

@@ -63,6 +63,12 @@ export interface IntentRecord {
   readonly intent: Intent;
   /** Who created it (the credential's holder); absent for intents made before it was kept, or by the system. Nobody approves a plan of their own intent. */
   readonly createdBy?: Actor;
+  /**
+   * The role the creator's credential held when they created it: what an autonomous plan's start
+   * reads for a creator whose standing cannot be read again (an OIDC identity, the local admin);
+   * one the API keys name is judged by their keys as they are then. Absent before it was kept.
+   */
+  readonly createdByRole?: string;
   /** How the parser read the text, line by line (text intents only). */
   readonly interpretation?: readonly string[];
   /** The model's raw answer (LLM proposals only). */

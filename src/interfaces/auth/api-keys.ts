@@ -131,6 +131,27 @@ function infoOf(k: StoredKey, now: number): ApiKeyInfo {
   };
 }
 
+/** Every stored key, read from the store now, page by page. */
+async function readStoredKeys(records: RecordStore): Promise<StoredKey[]> {
+  const out: StoredKey[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await records.list<StoredKey>(API_KEY_COLLECTION, { after, limit: MAX_PAGE_SIZE });
+    for (const r of page) out.push(r.body);
+    if (page.length < MAX_PAGE_SIZE) break;
+    after = page[page.length - 1].id;
+  }
+  return out;
+}
+
+/**
+ * The keys made for `subject` (revoked and expired ones too, each with its status), read from the
+ * store as it is now: a key made or revoked by another process counts at once, with no refresh to
+ * wait for. What a check made away from any request reads (an autonomous plan's start, decision 0047).
+ */
+export async function keysOfSubject(records: RecordStore, subject: string, now: number = Date.now()): Promise<ApiKeyInfo[]> {
+  return (await readStoredKeys(records)).filter((k) => k.subject === subject).map((k) => infoOf(k, now));
+}
+
 /** Splits a presented key into its id and secret, or null when it is not shaped like a Twinloop key. */
 export function parseApiKey(presented: string): { id: string; secret: string } | null {
   const m = KEY_PATTERN.exec(presented);
@@ -162,15 +183,9 @@ export async function openApiKeys(
   const verified = new Map<string, { stored: StoredKey; identity: Identity }>();
 
   const loadAll = async () => {
-    const fresh = new Map<string, StoredKey>();
-    for (let after: string | undefined; ; ) {
-      const page = await records.list<StoredKey>(API_KEY_COLLECTION, { after, limit: MAX_PAGE_SIZE });
-      for (const r of page) fresh.set(r.id, r.body);
-      if (page.length < MAX_PAGE_SIZE) break;
-      after = page[page.length - 1].id;
-    }
+    const fresh = await readStoredKeys(records);
     keys.clear();
-    for (const [id, k] of fresh) keys.set(id, k);
+    for (const k of fresh) keys.set(k.id, k);
     unknown.clear();
     verified.clear();
   };

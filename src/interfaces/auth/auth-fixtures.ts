@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRecordStore } from '../../store/open-record-store.js';
+import type { RecordStore } from '../../store/record-store.js';
 import type { NewApiKey } from './api-keys.js';
 import type { AuthMode, Authenticator } from './authenticator.js';
 import { openAuthenticator } from './local-auth.js';
@@ -13,6 +14,8 @@ import type { Role } from './roles.js';
  */
 export interface TestAuth {
   readonly auth: Authenticator;
+  /** The record store the keys are kept in (what a check away from any request reads them from). */
+  readonly records: RecordStore;
   /** A new key for the role, as the Authorization header to send (`{ authorization: 'Bearer twl_…' }`). */
   bearer(role: Role, subject?: string): Promise<{ authorization: string }>;
   close(): Promise<void>;
@@ -49,6 +52,7 @@ export async function openTestAuth(mode: AuthMode = 'enforced'): Promise<TestAut
   let made = 0;
   return {
     auth,
+    records,
     bearer: (role, subject) => bearerFor(auth, { subject: subject ?? `${role.replace(/_/g, '-')}-${++made}`, role }),
     async close() {
       auth.keys.close();

@@ -1,4 +1,5 @@
 import type { Actor } from '../../decisioning/policy/index.js';
+import type { SignedActor } from '../../agents/intents/intent-service.js';
 import type { Channel } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { actorKindOf, permissionsOf, roleAllows, type Permission, type Role } from './roles.js';
@@ -36,6 +37,11 @@ export interface Identity {
 /** The actor an identity acts as: a person, or an agent for the AI agent role. */
 export function actorOf(identity: Identity): Actor {
   return { kind: actorKindOf(identity.role), id: identity.subject };
+}
+
+/** The actor an identity acts as, with its role now: what an intent keeps of its creator, read when its plan starts later (decision 0047). */
+export function signedActorOf(identity: Identity): SignedActor {
+  return { ...actorOf(identity), role: identity.role };
 }
 
 /**

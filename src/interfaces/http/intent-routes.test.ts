@@ -9,6 +9,8 @@ import { intentRoutes } from './intent-routes.js';
 import { tmf921Routes } from './tmf/tmf921-routes.js';
 import { createHttpApp } from './server.js';
 import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
+import { createPlanExecutor } from '../../agents/flows/intent-execution.js';
+import { startStandingOf } from '../auth/start-standing.js';
 
 const PROPOSED = {
   name: 'Keep high-value prepaid customers at risk',
@@ -178,6 +180,75 @@ describe('POST /intents/:id/execute', () => {
       expect(approved.json()).toMatchObject({ createdBy: { kind: 'agent', id: 'bot' }, intent: { lifecycleStatus: 'executing' } });
       expect(ran).toHaveLength(1);
       await server.close();
+    } finally {
+      await auth.close();
+    }
+  });
+});
+
+describe("an intent's plan starts as its approver or owner, checked where it starts", () => {
+  it("refuses an autonomous plan whose owner lost campaigns:manage since, with the reason on the intent's stage, nothing started; a supervisor's execute starts it as them", async () => {
+    const auth = await openTestAuth();
+    try {
+      const started: string[] = [];
+      const engine = {
+        start: async (_definitionId: string, _input: unknown, o?: { workflowId?: string }) => (started.push(o!.workflowId!), { workflowId: o!.workflowId!, created: true, status: 'pending' as const }),
+        get: async () => null,
+      };
+      // The server's executor: every start checked against the keys as they are when it starts.
+      const execute = createPlanExecutor({ engine, now: () => Date.now(), mayStart: (by, definitionId) => startStandingOf(auth.records, by, definitionId) });
+      const intents = createIntentService({ store: memoryDocuments(), simulate: createFakeSimulation(), execute, observe: async () => ({ asOf: Date.now(), values: {}, spend: 0 }) });
+      const server = createHttpApp({ version: 'test', auth: auth.auth }, [intentRoutes({ intents } as unknown as OperatorServices)]);
+      const json = { 'content-type': 'application/json' };
+      const mia = await auth.bearer('marketer', 'mia');
+      const lou = await auth.bearer('supervisor', 'lou');
+      const create = async () => {
+        const r = await server.inject({ method: 'POST', url: '/intents', headers: { ...mia, ...json }, payload: JSON.stringify({ text: 'keep at-risk customers in the next 3 months, budget 50000, autonomously' }) });
+        expect(r.statusCode, r.body).toBe(201);
+        return (r.json() as { intent: { id: string } }).intent.id;
+      };
+      // While mia holds campaigns:manage, her autonomous plan starts as her once planned.
+      const first = await create();
+      await intents.accept(first);
+      await intents.planAndRun(first);
+      expect(started).toEqual([`campaign-${(await intents.get(first)).plan!.plan.id}`]);
+
+      // Then her marketer key is revoked and she is given a care agent's: the next plan is hers no more to start.
+      const second = await create();
+      expect((await server.inject({ method: 'GET', url: `/intents/${second}`, headers: mia })).json()).toMatchObject({ createdBy: { kind: 'human', id: 'mia' }, createdByRole: 'marketer' });
+      const miaKey = (await auth.auth.keys.list()).find((k) => k.subject === 'mia')!;
+      await auth.auth.keys.revoke(miaKey.id, 'admin');
+      await auth.bearer('care_agent', 'mia');
+      await intents.accept(second);
+      // As the server runs it after the planning (or planWaiting at a restart), in the background, with no request at hand.
+      await intents.planAndRun(second);
+      expect(started).toHaveLength(1);
+      const refused = (await server.inject({ method: 'GET', url: `/intents/${second}`, headers: lou })).json() as { intent: { lifecycleStatus: string }; stage: { summary: string }; events: { kind: string; detail: string }[] };
+      expect(refused.intent.lifecycleStatus).toBe('planning');
+      const reason = /^plan \S+ is not started as human mia: mia holds care_agent now \(active key [0-9a-f]+\), without the permission campaigns:manage; a campaign-management run needs campaigns:manage; a person who holds it executes the plan \(POST \/intents\/.+\/execute\)$/;
+      expect(refused.events.at(-1)).toMatchObject({ kind: 'execution-refused', detail: expect.stringMatching(reason) });
+      expect(refused.stage.summary).toContain('mia holds care_agent now');
+      // Her key alone gone (none active): said so.
+      for (const k of (await auth.auth.keys.list()).filter((x) => x.subject === 'mia' && x.status === 'active')) await auth.auth.keys.revoke(k.id, 'admin');
+      expect(await startStandingOf(auth.records, { kind: 'human', id: 'mia', role: 'marketer' }, 'campaign-management')).toMatchObject({ ok: false, reason: expect.stringMatching(/^mia's API keys are [0-9a-f]+ revoked .*, [0-9a-f]+ revoked .*: mia holds no role now; a campaign-management run needs campaigns:manage$/) });
+
+      // A supervisor's execute starts it as the supervisor, checked the same way.
+      const approved = await server.inject({ method: 'POST', url: `/intents/${second}/execute`, headers: lou });
+      expect(approved.statusCode, approved.body).toBe(200);
+      expect(started).toHaveLength(2);
+      await server.close();
+    } finally {
+      await auth.close();
+    }
+  });
+
+  it('judges a creator no API key names (an OIDC identity, the local admin) by the role their credential held when they acted', async () => {
+    const auth = await openTestAuth();
+    try {
+      expect(await startStandingOf(auth.records, { kind: 'human', id: 'oidc:ana', role: 'marketer' }, 'campaign-management')).toEqual({ ok: true });
+      expect(await startStandingOf(auth.records, { kind: 'human', id: 'oidc:ana', role: 'care_agent' }, 'campaign-management')).toEqual({ ok: false, reason: 'oidc:ana acted with role care_agent, without the permission campaigns:manage a campaign-management run needs' });
+      expect(await startStandingOf(auth.records, { kind: 'human', id: 'oidc:ana' }, 'service-operations')).toMatchObject({ ok: false, reason: expect.stringContaining('no role was recorded') });
+      expect(await startStandingOf(auth.records, undefined, 'campaign-management')).toMatchObject({ ok: false, reason: expect.stringContaining('nobody is recorded') });
     } finally {
       await auth.close();
     }

@@ -6,7 +6,8 @@ import type { IntentRecord } from '../../agents/intents/intent-store.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, list } from './api-schemas.js';
 import { intentCheck, intentRecord, intentReport } from './intent-schemas.js';
-import { actorFor, requirePermission } from './http-auth.js';
+import { actorFor, identityOf, requirePermission } from './http-auth.js';
+import { signedActorOf } from '../auth/identity.js';
 import { startPermissionOf } from '../auth/access-table.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID } from '../../agents/flows/campaign-management-flow.js';
 import type { RouteModule } from './route-module.js';
@@ -53,7 +54,8 @@ export function intentRoutes(s: OperatorServices): RouteModule {
       },
       async (req, reply) => {
         const { text, intent, accept, llm } = req.body;
-        const by = actorFor(req);
+        // Kept with the role the credential holds now: an autonomous plan starts as its creator, later.
+        const by = signedActorOf(identityOf(req));
         if (llm && text !== undefined) {
           // A language model may only propose: the validated intent is stored as proposed, shown, and
           // runs only after an explicit POST /intents/:id/accept.
@@ -103,7 +105,7 @@ export function intentRoutes(s: OperatorServices): RouteModule {
       async (req) => {
         // Every plan runs as a managed campaign: its approver needs what starting one needs (the run acts as them).
         requirePermission(req, startPermissionOf(CAMPAIGN_MANAGEMENT_WORKFLOW_ID), "execute an intent's plan, which runs as a managed campaign");
-        const r = await intents.execute(req.params.id, { approvedBy: actorFor(req, req.body?.approvedBy).id });
+        const r = await intents.execute(req.params.id, { approvedBy: actorFor(req, req.body?.approvedBy).id, approverRole: identityOf(req).role });
         // A refusal of the mode or of four eyes; an intent past its horizon is a CONFLICT thrown by the service (409, naming when it expired).
         if (!r.ok) throw new TwinloopError('POLICY_DENIED', r.reason);
         return staged(r.record);

@@ -118,6 +118,7 @@ export const intentStage = z
 export const intentRecord = z.object({
   intent,
   createdBy: z.object({ kind: z.enum(['human', 'agent', 'system']), id: z.string() }).optional().describe('Who created it (the credential); nobody approves a plan of their own intent'),
+  createdByRole: z.string().optional().describe("The role the creator's credential held when they created it (read, at an autonomous plan's start, for a creator no API key names: an OIDC identity, the local admin)"),
   interpretation: list(z.string()).optional().describe('How the parser read the text, line by line'),
   rawText: z.string().optional().describe("The model's raw answer (LLM proposals)"),
   plan: chosenPlan.optional(),

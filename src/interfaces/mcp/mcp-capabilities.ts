@@ -1,4 +1,5 @@
 import type { Actor } from '../../decisioning/policy/index.js';
+import type { SignedActor } from '../../agents/intents/intent-service.js';
 
 /**
  * What the MCP tools can do, as plain async functions. The server (`twinloop start`) implements
@@ -21,7 +22,7 @@ export interface McpCapabilities {
   /** Reads a stored simulation run. */
   simulationRun(id: string): Promise<unknown | null>;
   /** Creates an intent from plain words or a structured intent; it is proposed, not executed. */
-  createIntent(input: { text?: string; intent?: unknown; accept?: boolean; by: Actor }): Promise<unknown>;
+  createIntent(input: { text?: string; intent?: unknown; accept?: boolean; by: SignedActor }): Promise<unknown>;
   intentReport(id: string): Promise<unknown | null>;
   /** Asks for an action: executed, pending approval, advised or refused, always with the reason. */
   requestAction(request: ActionRequestInput): Promise<ActionAnswer>;

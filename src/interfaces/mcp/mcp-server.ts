@@ -7,7 +7,7 @@ import { MESSAGE_PURPOSES } from '../../decisioning/policy/index.js';
 import { toTwinloopError } from '../../domain/errors.js';
 import { MCP_CUSTOMER_TOOLS, MCP_TOOL_ACCESS, type McpToolName } from '../auth/access-table.js';
 import { checkChannel, refuseCustomer, refuseSpanning, type CustomerReach } from '../auth/customer-reach.js';
-import { actorOf, authorize, can, type Identity } from '../auth/identity.js';
+import { actorOf, authorize, can, signedActorOf, type Identity } from '../auth/identity.js';
 import { ACTING_PERMISSIONS } from '../auth/roles.js';
 import { maskPersonal } from '../auth/personal-data.js';
 import type { McpCapabilities } from './mcp-capabilities.js';
@@ -160,7 +160,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       inputSchema: { text: z.string().max(500).optional(), intent: z.record(z.string(), z.unknown()).optional(), accept: z.boolean().default(false) },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async (a) => guarded('create_intent', () => caps.createIntent({ text: a.text, intent: a.intent, accept: a.accept, by: actor })),
+    async (a) => guarded('create_intent', () => caps.createIntent({ text: a.text, intent: a.intent, accept: a.accept, by: signedActorOf(caller) })),
   );
   server.registerTool(
     'get_intent_report',

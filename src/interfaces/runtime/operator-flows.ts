@@ -28,6 +28,7 @@ import type { Bss } from './bss.js';
 import { liveTwinSource, type OperatorServices } from './operator-services.js';
 import { DAY_MS } from '../../domain/time.js';
 import { OFFER_KINDS, offerKindSlot, type OfferKind } from '../../twin/twin-responses.js';
+import { startStandingOf } from '../auth/start-standing.js';
 
 /** Draws of the simulation check a churn-prevention plan gets before it runs (its parameters' uncertainty only: no dice). */
 const CHECK_DRAWS = 200;
@@ -305,7 +306,8 @@ export function operatorFlows(
       },
     });
     const starter: Pick<WorkflowEngine, 'start' | 'get'> = s.workflows;
-    const execute = createPlanExecutor({ engine: starter, now: () => clock.now(), audit: s.audit });
+    // Every plan starts as its approver or owner, checked now against their keys (decision 0047).
+    const execute = createPlanExecutor({ engine: starter, now: () => clock.now(), audit: s.audit, mayStart: (by, definitionId) => startStandingOf(s.records, by, definitionId) });
     /** The mean lifetime value of the customers held here, of those the live model scores (undefined when none is). */
     const meanValueOf = (ids: readonly string[]): number | undefined => {
       const live = intelligence.live();

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { TwinloopError } from '../../../domain/errors.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
 import { idParams } from '../api-schemas.js';
-import { actorFor } from '../http-auth.js';
+import { actorFor, identityOf } from '../http-auth.js';
+import { signedActorOf } from '../../auth/identity.js';
 import type { RouteModule } from '../route-module.js';
 import { apiRoot, isJsonPatch, JSON_PATCH, MERGE_PATCH, mergePatchBody, selectFields, sendCreated, sendList, tmfErrors, tmfFieldsQuery, tmfListQuery, tmfReadRoutes } from './tmf-common.js';
 import { applyJsonPatch, jsonPatchBody, type JsonPatchOperation } from './tmf-json-patch.js';
@@ -63,7 +64,7 @@ export function tmf921Routes(s: Pick<OperatorServices, 'intents'>): RouteModule 
       },
       async (req, reply) => {
         const wanted = fromTmf921Intent(req.body as Json);
-        const by = actorFor(req);
+        const by = signedActorOf(identityOf(req));
         let record;
         if (wanted.kind === 'text') {
           const r = await s.intents.createFromText(wanted.text, { by });
