@@ -236,6 +236,21 @@ describe('guarded executor', () => {
     expect((await spentOn(policy, request)) - spentBefore).toBe(3);
   });
 
+  it("answers a request the back end refused for good with that refusal, asking the back end once (a campaign asked a customer who had left every hour)", async () => {
+    let calls = 0;
+    const executor: ActionExecutor = async () => (++calls, { ok: false, error: 'customer_not_active', detail: { retryable: false, reason: 'customer_not_active' } });
+    const policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+    const { guarded, audit } = setup(policy, executor);
+    const request = req({ cost: 3 });
+    const before = (await store.auditHead()).seq;
+    const first = await guarded.execute(request);
+    expect(first).toMatchObject({ status: 'failed', retryable: false, reason: 'the action failed: customer_not_active' });
+    expect(await guarded.execute(request)).toEqual(first);
+    expect(calls).toBe(1);
+    expect((await audit.read({ afterSeq: before })).filter((e) => e.entry.type === 'action.failed')).toHaveLength(1);
+    expect(await spentOn(policy, request)).toBe(await spentOn(policy, req({ cost: 3 })));
+  });
+
   it('refuses a request over a cap without calling the executor, naming the guardrail', async () => {
     const { guarded, calls } = setup();
     const r = await guarded.execute(req({ cost: 1_000 }));

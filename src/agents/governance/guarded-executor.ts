@@ -486,7 +486,12 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     const seq = await record('action.failed', request, system, { status: 'failed', error: outcome.error, detail: outcome.detail ?? {} }, verdict);
     // Whether trying again may help: the executor says so (a back end's transient answer); by default it may.
     const retryable = outcome.detail?.retryable !== false;
-    return { status: 'failed', reason: `the action failed: ${outcome.error}`, requestId: request.id, cost: verdict.cost, auditSeq: seq, verdict: brief(verdict), retryable };
+    const result: GuardedResult = { status: 'failed', reason: `the action failed: ${outcome.error}`, requestId: request.id, cost: verdict.cost, auditSeq: seq, verdict: brief(verdict), retryable };
+    // Refused for good, it is the request's answer: asked again, it is answered so, and the back end
+    // is not asked again. Not kept, a campaign asked a customer who had left every world hour (16
+    // times in 3 world days, each a failure the timeline refused as a second event under one id).
+    if (!retryable) await answers.put(request.id, { ...result, ask: askOf(request) });
+    return result;
   }
 
   /**

@@ -149,6 +149,30 @@ describe('campaign delivery', () => {
     await records.close();
   });
 
+  it('leaves out a customer whose contact the back end refused for good (they had left), asking them once, not at every tick', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 6; i++) customer(engine, `C${i}`);
+    const asked: string[] = [];
+    // C2 has left: the back end refuses their contact for good; the others are contacted.
+    const services = servicesOver(engine, async (r) => {
+      asked.push(r.customerId!);
+      return r.customerId === 'C2'
+        ? { status: 'failed', requestId: r.id, reason: 'the action failed: customer_not_active', retryable: false }
+        : { status: 'executed', requestId: r.id, cost: 0.5, reason: 'ok' };
+    });
+    const records = await freshRecords();
+    const delivery = campaignDelivery(() => services, records, () => 0.5);
+    const variants = [{ id: 'v', offerId: 'data-bonus', channel: 'app' as const }];
+    await delivery.open({ campaignId: 'gone', variants, budget: 50, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    // One contact a tick: the budget of a tick covers one.
+    for (let tick = 1; tick <= 8; tick++) await delivery.apply('gone', { tick, shares: { v: 1 }, paused: [], remainingBudget: 50 - (tick - 1) * 0.5 });
+    expect(asked.filter((id) => id === 'C2')).toEqual(['C2']);
+    expect(new Set(asked)).toEqual(new Set(['C0', 'C1', 'C2', 'C3', 'C4', 'C5']));
+    const view = (await delivery.view('gone'))!;
+    expect(view).toMatchObject({ leftOut: { 'refused-by-back-end': 1 }, audienceLeft: 0 });
+    await records.close();
+  });
+
   it('keeps its customers through quiet hours and contacts them at the next tick', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flows-campaign-'));
     dirs.push(dir);

@@ -141,6 +141,9 @@ function countLeftOut(state: CampaignState, why: string): void {
   left[why] = (left[why] ?? 0) + 1;
 }
 
+/** Why a customer is left out when the back end refused their contact for good (they had left, say). */
+export const BACK_END_REFUSED = 'refused-by-back-end';
+
 /** Why a customer whose contact waited for a person is left out when the campaign's end withdrew its approval. */
 export const WITHDRAWN_AT_END = 'withdrawn';
 
@@ -550,7 +553,14 @@ export function campaignDelivery(
           vs.failed = (vs.failed ?? 0) + 1;
           vs.lastFailure = r.reason;
           notContacted(vs, guardrail ?? 'failed');
-          state.queue.push(state.queue.shift()!);
+          // Refused for good (a customer who has left: customer_not_active), the request's answer
+          // is kept under the customer's one decision id (guarded-executor.ts): asked again, with any
+          // variant, it cannot pass, so the customer is left out, by why. Put back in the queue, a
+          // customer who had left was asked every tick for the rest of the campaign.
+          if (r.status === 'failed' && r.retryable === false) {
+            state.queue.shift();
+            leftOut(BACK_END_REFUSED);
+          } else state.queue.push(state.queue.shift()!);
           await save(state);
           if (++lane.failures >= MAX_FAILURES_PER_TICK) lane.done = true;
           continue;
