@@ -17,6 +17,8 @@ function features(consent: 0 | 1): Float64Array {
 }
 
 const request = (fields: Partial<ActionRequest>): ActionRequest => ({ id: 'r', actionClass: 'offer', channel: 'app', customerId: 'C1', cost: 0, params: {}, features: {}, actor: { kind: 'agent', id: 'a' }, why: {}, ...fields });
+/** A person signed in (a care agent) serving the customer. */
+const person = { kind: 'human' as const, id: 'care-1' };
 const facts = (consent: 0 | 1, sms: boolean | null = null, summary = quietSummary) => ({ summary, features: features(consent), consents: () => ({ sms, email: null }) });
 
 describe('contact rules on actions', () => {
@@ -40,8 +42,10 @@ describe('contact rules on actions', () => {
     // Asked from a call (an inbound channel): the SMS still reaches a customer at night.
     const sms = request({ actionClass: 'communication', channel: 'call', params: { purpose: 'marketing', notificationChannel: 'sms' } });
     expect(actionContactRefusal(policy, sms, facts(1), NIGHT)).toMatchObject({ rule: 'quiet-hours' });
-    // Said to answer a customer on the line, it is inbound (a next-best action decided in the call).
-    expect(actionContactRefusal(policy, { ...sms, params: { ...sms.params, direction: 'inbound' } }, facts(1), NIGHT)).toBeNull();
+    // Said by the person on the line to answer the customer, it is inbound (a next-best action decided in the call)…
+    expect(actionContactRefusal(policy, { ...sms, actor: person, params: { ...sms.params, direction: 'inbound' } }, facts(1), NIGHT)).toBeNull();
+    // …said by an automated caller, it is the caller's word: judged outbound, saying why.
+    expect(actionContactRefusal(policy, { ...sms, params: { ...sms.params, direction: 'inbound' } }, facts(1), NIGHT)).toMatchObject({ rule: 'quiet-hours', reason: expect.stringContaining('judged as outbound although the request says direction inbound') });
     const perChannel = new Float64Array(CONTACT_CHANNELS.length);
     perChannel[CONTACT_CHANNELS.indexOf('sms')] = policy.maxContactsPerChannel;
     const smsFull: ContactSummary = { ...quietSummary, contacts: policy.maxContactsPerChannel, perChannel };
@@ -73,7 +77,9 @@ describe('contact rules on actions', () => {
   it('keeps quiet hours for outbound marketing and care, not for a customer who called in', () => {
     expect(actionContactRefusal(policy, request({ params: { offerId: 'x' } }), facts(1), NIGHT)).toMatchObject({ rule: 'quiet-hours' });
     expect(actionContactRefusal(policy, request({ actionClass: 'communication', params: { purpose: 'care', notificationChannel: 'push' } }), facts(1), NIGHT)).toMatchObject({ rule: 'quiet-hours' });
-    expect(actionContactRefusal(policy, request({ channel: 'call', params: { offerId: 'x' } }), facts(1), NIGHT)).toBeNull();
+    expect(actionContactRefusal(policy, request({ channel: 'call', actor: person, params: { offerId: 'x' } }), facts(1), NIGHT)).toBeNull();
+    // An agent's offer on a call is no customer calling in: nobody is on the line.
+    expect(actionContactRefusal(policy, request({ channel: 'call', params: { offerId: 'x' } }), facts(1), NIGHT)).toMatchObject({ rule: 'quiet-hours' });
   });
 
   it('service and legal messages (an outage notice) go at any hour, without marketing consent, to an opted-out channel', () => {
@@ -90,22 +96,28 @@ describe('contact rules on actions', () => {
 
   it("judges a campaign's offer sent by SMS on SMS: a customer who refused SMS but allowed the app gets the app variant, not the SMS one", () => {
     // An intent's variants: the same offer planned on sms and on in_app (as the request carries them after the parse).
-    const bySms = request({ channel: carriedChannelOf('app', { present: true, notificationChannel: 'sms' }), params: { offerId: 'data-bonus', present: true, notificationChannel: 'sms', direction: 'outbound' } });
-    const inApp = request({ channel: carriedChannelOf('web', { present: true, notificationChannel: 'in_app' }), params: { offerId: 'data-bonus', present: true, notificationChannel: 'in_app', direction: 'outbound' } });
+    const bySms = request({ channel: carriedChannelOf({ actor: person, channel: 'app', params: { present: true, notificationChannel: 'sms' } }), params: { offerId: 'data-bonus', present: true, notificationChannel: 'sms', direction: 'outbound' } });
+    const inApp = request({ channel: carriedChannelOf({ actor: person, channel: 'web', params: { present: true, notificationChannel: 'in_app' } }), params: { offerId: 'data-bonus', present: true, notificationChannel: 'in_app', direction: 'outbound' } });
     expect([bySms.channel, inApp.channel]).toEqual(['web', 'app']);
     expect(contactChannelOf(bySms)).toBe('sms');
     expect(actionContactRefusal(policy, bySms, facts(1, false), NOON)).toMatchObject({ rule: 'channel-opt-out', reason: expect.stringContaining('opted out of SMS') });
     expect(actionContactRefusal(policy, inApp, facts(1, false), NOON)).toBeNull();
     // Presented to a customer on the line, the offer is judged on the call, whatever message it names.
-    expect(contactChannelOf(request({ channel: 'call', params: { offerId: 'x', present: true, notificationChannel: 'sms', direction: 'inbound' } }))).toBe('call');
+    expect(contactChannelOf(request({ channel: 'call', actor: person, params: { offerId: 'x', present: true, notificationChannel: 'sms', direction: 'inbound' } }))).toBe('call');
+    expect(contactChannelOf(request({ channel: 'call', params: { offerId: 'x', present: true, notificationChannel: 'sms', direction: 'inbound' } }))).toBe('sms');
   });
 
-  it('carries every message on the one channel the mapping gives it, unless said to a customer in contact', () => {
+  it('carries every message on the one channel the mapping gives it, unless a person on the line sends it to the customer they serve', () => {
     expect((['sms', 'email', 'push', 'in_app', 'human_task'] as const).map(deliveryChannelOf)).toEqual(['web', 'web', 'app', 'app', 'call']);
-    // A service notice asked on app but sent by SMS is a web contact; an SMS said to a caller stays on the call; no message: as asked.
-    expect(carriedChannelOf('app', { notificationChannel: 'sms', purpose: 'service' })).toBe('web');
-    expect(carriedChannelOf('call', { notificationChannel: 'sms', direction: 'inbound' })).toBe('call');
-    expect(carriedChannelOf('store', { offerId: 'x' })).toBe('store');
+    // A service notice asked on app but sent by SMS is a web contact; an SMS a person sends a caller stays on the call; no message: as asked.
+    const agent = { kind: 'agent' as const, id: 'a' };
+    expect(carriedChannelOf({ actor: person, channel: 'app', params: { notificationChannel: 'sms', purpose: 'service' } })).toBe('web');
+    expect(carriedChannelOf({ actor: person, channel: 'call', params: { notificationChannel: 'sms', direction: 'inbound' } })).toBe('call');
+    expect(carriedChannelOf({ actor: agent, channel: 'store', params: { offerId: 'x' } })).toBe('store');
+    // An AI agent saying its SMS answers a caller: the customer still receives an SMS, a web contact.
+    expect(carriedChannelOf({ actor: agent, channel: 'call', params: { notificationChannel: 'sms', direction: 'inbound' } })).toBe('web');
+    // A person on a digital channel is nobody's call: the mapping holds.
+    expect(carriedChannelOf({ actor: person, channel: 'app', params: { notificationChannel: 'sms', direction: 'inbound' } })).toBe('web');
   });
 
   it('makes no second outbound offer while one awaits its answer, whichever flow made it; a person with the customer on the line still may', () => {
@@ -116,7 +128,11 @@ describe('contact rules on actions', () => {
     expect(pending.pendingOffer).toEqual({ offerId: 'data-bonus', at });
     const campaignOffer = request({ channel: 'web', params: { offerId: 'retain-10', present: true, direction: 'outbound' } });
     expect(actionContactRefusal(policy, campaignOffer, facts(1, null, pending), NOON)).toMatchObject({ rule: 'offer-pending', reason: expect.stringMatching(/^offer data-bonus presented 2\.0 days ago still awaits the customer's answer/) });
-    expect(actionContactRefusal(policy, request({ channel: 'call', params: { offerId: 'retain-10', direction: 'inbound' } }), facts(1, null, pending), NOON)).toBeNull();
+    expect(actionContactRefusal(policy, request({ channel: 'call', actor: person, params: { offerId: 'retain-10', direction: 'inbound' } }), facts(1, null, pending), NOON)).toBeNull();
+    // An AI agent's key or a campaign saying inbound stacks a second offer all the same: judged outbound.
+    for (const actor of [{ kind: 'agent' as const, id: 'llm-1' }, { kind: 'system' as const, id: 'campaign' }]) {
+      expect(actionContactRefusal(policy, request({ channel: 'call', actor, params: { offerId: 'retain-10', direction: 'inbound' } }), facts(1, null, pending), NOON)).toMatchObject({ rule: 'offer-pending', reason: expect.stringContaining(`${actor.kind} ${actor.id}, not a person`) });
+    }
     // Answered (accepted), or its window over: the next offer may go.
     ledger.record('C1', { at: at + 3_600_000, channel: 'call', offerId: 'data-bonus', response: 'accepted' });
     expect(ledger.summary('C1', NOON, policy.periodDays)!.pendingOffer).toBeUndefined();

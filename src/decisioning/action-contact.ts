@@ -1,8 +1,8 @@
 import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../domain/connectors/notifications.js';
-import type { Channel } from '../domain/events.js';
+import { ASSISTED_CHANNELS, type Channel } from '../domain/events.js';
 import { messageChannelOf, type ContactChannel, type ContactSummary } from './contact-ledger.js';
 import { contactGate, sameOfferCooldown, type ContactPolicy, type ContactRefusal } from './contact-policy.js';
-import type { ActionRequest } from './policy/index.js';
+import type { ActionRequest, Actor } from './policy/index.js';
 
 /**
  * The contact rules for an action about to reach a customer, for the guarded executor (the
@@ -47,44 +47,74 @@ export function deliveryChannelOf(message: NotificationChannel): Channel {
 
 const notificationChannelOf = (v: unknown): NotificationChannel | undefined => NOTIFICATION_CHANNELS.find((c) => c === v);
 
+/** Who asks, and on which channel: what says whether a person has the customer on the line. */
+export interface Asker {
+  readonly actor: Pick<Actor, 'kind'>;
+  readonly channel: Channel;
+}
+
+/**
+ * THE predicate of a contact the customer is in: a person (a human actor, signed in) serving them
+ * on an assisted channel (a call, a chat, a store visit: ASSISTED_CHANNELS). Only such a contact is
+ * inbound, exempt from quiet hours, the contact caps, the decline cool-downs and the one offer at
+ * a time (`offer-pending`), and only there does a message sent meanwhile count on that contact.
+ * Anyone else reaches out, whatever `direction` they say: an automated caller (an AI agent's key, a
+ * campaign, a flow acting alone) or a person on a digital channel. `direction` is the caller's word,
+ * which nothing checks; who asks is the credential's, and the channel is checked against its scope.
+ */
+export function personOnTheLine(asker: Asker): boolean {
+  return asker.actor.kind === 'human' && ASSISTED_CHANNELS.includes(asker.channel);
+}
+
+/**
+ * The direction a contact is judged in: outbound unless a person is on the line
+ * (`personOnTheLine`); with one, what they say (`said`: a decision's context, `params.direction`),
+ * inbound when they say nothing. An automated caller that says inbound is judged outbound, not
+ * refused: its request may well be right as an outbound one (a decision's context carried along),
+ * and the contact rules then say what holds it back, naming why its word was not taken
+ * (`actionContactRefusal`).
+ */
+export function judgedDirection(asker: Asker, said?: 'inbound' | 'outbound'): 'inbound' | 'outbound' {
+  return personOnTheLine(asker) ? (said ?? 'inbound') : 'outbound';
+}
+
+/** A message sent to the customer a person has on the line, said to answer them (`direction: inbound`): it belongs to that contact. */
+const answersOnTheLine = (request: Asker & { readonly params: Readonly<Record<string, unknown>> }) => request.params.direction === 'inbound' && personOnTheLine(request);
+
 /**
  * The channel a request carries: one that goes out as a message (`params.notificationChannel`: a
  * communication, or an offer sent by SMS, e-mail, push, in-app) the mapping's channel for it,
- * whatever the caller said; one said to a customer in contact (`direction: inbound`, an SMS sent
- * while they are on the line) or not a message, the caller's. Pure.
+ * whatever the caller said, unless a person on the line sends it to the customer they serve
+ * (`direction: inbound`, an SMS sent during the call); one that is not a message, the caller's. What
+ * the customer receives, and so what a key's channel scope is checked on. Pure.
  */
-export function carriedChannelOf(channel: Channel, params: Readonly<Record<string, unknown>>): Channel {
-  const message = notificationChannelOf(params.notificationChannel);
-  return message && params.direction !== 'inbound' ? deliveryChannelOf(message) : channel;
+export function carriedChannelOf(request: Asker & { readonly params: Readonly<Record<string, unknown>> }): Channel {
+  const message = notificationChannelOf(request.params.notificationChannel);
+  return message && !answersOnTheLine(request) ? deliveryChannelOf(message) : request.channel;
 }
 
 /**
  * The channel the contact rules judge a contact on: a message the operator writes (SMS, e-mail,
  * push, in-app) on the channel it goes out on, whatever channel the request came from, an offer
- * sent as one (a campaign's SMS variant) included; any other contact on the request's channel.
+ * sent as one (a campaign's SMS variant) included, unless a person on the line presents it to the
+ * customer they serve; any other contact on the request's channel.
  */
-export function contactChannelOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params'>): ContactChannel {
-  const message = request.actionClass === 'communication' && request.params.present !== true ? (request.params.notificationChannel ?? 'sms') : request.params.direction === 'inbound' ? undefined : request.params.notificationChannel;
+export function contactChannelOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params' | 'actor'>): ContactChannel {
+  const message = request.actionClass === 'communication' && request.params.present !== true ? (request.params.notificationChannel ?? 'sms') : answersOnTheLine(request) ? undefined : request.params.notificationChannel;
   return messageChannelOf(message) ?? request.channel;
 }
 
 /**
- * Inbound when the customer is in contact (a call, a chat, a store visit), outbound on digital
- * channels; a request may say (a next-best action says the contact it was decided in). An SMS,
- * e-mail or push message nobody says of is outbound: the operator writes to a customer who may be
- * asleep, whatever channel the request came from.
+ * Inbound only with a person on the line (`judgedDirection`), and then as they say; an SMS, e-mail
+ * or push message nobody says of is outbound even then: the operator writes to a customer who may
+ * be asleep, whatever channel the request came from.
  */
-export function contactDirectionOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params'>): 'inbound' | 'outbound' {
+export function contactDirectionOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params' | 'actor'>): 'inbound' | 'outbound' {
   const d = request.params.direction;
-  if (d === 'inbound' || d === 'outbound') return d;
+  if (d === 'inbound' || d === 'outbound') return judgedDirection(request, d);
   const via = contactChannelOf(request);
   if (via === 'sms' || via === 'email' || via === 'push') return 'outbound';
-  return defaultDirection(request.channel);
-}
-
-/** The direction of a contact on a channel when nobody says: digital channels reach out, assisted ones answer. */
-export function defaultDirection(channel: Channel): 'inbound' | 'outbound' {
-  return channel === 'web' || channel === 'app' ? 'outbound' : 'inbound';
+  return judgedDirection(request);
 }
 
 /** What the rules need to know about the customer. */
@@ -105,9 +135,18 @@ export function actionContactRefusal(policy: ContactPolicy, request: ActionReque
   if ((via === 'sms' || via === 'email') && facts.consents()[via] === false) {
     return { rule: 'channel-opt-out', reason: `the customer opted out of ${via === 'sms' ? 'SMS' : 'e-mail'}; only service and legal messages go there` };
   }
-  if (kind === 'care') return gate.service;
-  if (gate.marketing) return gate.marketing;
   const offerId = typeof request.params.offerId === 'string' ? request.params.offerId : undefined;
   const capped = direction === 'outbound' || policy.capsApplyToInbound;
-  return offerId ? sameOfferCooldown(policy, facts.summary, offerId, now, capped) : null;
+  const refusal = kind === 'care' ? gate.service : (gate.marketing ?? (offerId ? sameOfferCooldown(policy, facts.summary, offerId, now, capped) : null));
+  return refusal && INBOUND_EXEMPT.has(refusal.rule) ? withInboundNotTaken(refusal, request) : refusal;
+}
+
+/** The rules a contact the customer is in is exempt from (caps only under the policy's capsApplyToInbound: false). */
+const INBOUND_EXEMPT: ReadonlySet<ContactRefusal['rule']> = new Set(['quiet-hours', 'offer-pending', 'decline-cooldown', 'contact-cap', 'channel-cap', 'same-offer-cooldown']);
+
+/** A refusal of a request that said inbound and was judged outbound, saying why its word was not taken. */
+function withInboundNotTaken(refusal: ContactRefusal, request: ActionRequest): ContactRefusal {
+  if (request.params.direction !== 'inbound' || personOnTheLine(request)) return refusal;
+  const who = request.actor.kind === 'human' ? `a person on ${request.channel}, not on an assisted channel (${ASSISTED_CHANNELS.join(', ')})` : `${request.actor.kind} ${request.actor.id}, not a person`;
+  return { ...refusal, reason: `${refusal.reason}; judged as outbound although the request says direction inbound: only a person serving the customer on a call, chat or store visit is in contact with them, and it was asked by ${who}` };
 }

@@ -4,10 +4,10 @@ import type { Channel, TwinEvent } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import { RecentMap } from '../domain/recent-map.js';
 import { checkDecision, type RecordStore } from '../store/record-store.js';
-import { actionContactRefusal, contactKindOf, defaultDirection, type ContactFacts } from './action-contact.js';
+import { actionContactRefusal, contactKindOf, judgedDirection, type ContactFacts } from './action-contact.js';
 import { ContactLedger } from './contact-ledger.js';
 import { contactSummaryOf, type ContactPolicyInput, type ContactRefusal } from './contact-policy.js';
-import type { ActionRequest } from './policy/index.js';
+import type { ActionRequest, Actor } from './policy/index.js';
 import type { CustomerScores } from './arbitration.js';
 import { DecisionFunnel, decideForTwin, type Decision, type TwinSource } from './decision-funnel.js';
 import { contextKeyOf } from './acceptance-model.js';
@@ -38,17 +38,29 @@ function addPriors(priors: Record<string, AcceptancePrior>, catalogue: OfferCata
 /** The learner's prior weight, in pseudo-observations, behind each catalogue acceptance prior. */
 const PRIOR_STRENGTH = 10;
 
-/** A decision context as callers give it; `direction` defaults from the channel. */
+/** A decision context as callers give it; the direction is judged for who asks (`judgedDirection`). */
 export interface DecideRequest {
   readonly channel: Channel;
   readonly reason?: string;
+  /** What the caller says of the contact; taken only from a person on an assisted channel (`personOnTheLine`), inbound by default there. */
   readonly direction?: 'inbound' | 'outbound';
+  /**
+   * Who asks (an edge's signed-in caller): an automated one is answered as for an outbound contact,
+   * whatever `direction` says. Absent: the operator's own surfaces deciding for the person who
+   * serves the customer (the assist card, the care case's card, the local CLI).
+   */
+  readonly asker?: Pick<Actor, 'kind'>;
   /**
    * Write every reason in words now (default true: the desktop's card and the CLI show them);
    * false leaves them to `Decision.reasonsOf`, for a caller that answers the choice alone.
    */
   readonly explain?: boolean;
 }
+
+/** The person the operator's own surfaces decide for when no asker is named (DecideRequest.asker). */
+const SERVING_PERSON: Pick<Actor, 'kind'> = { kind: 'human' };
+/** The direction a decision is made in, judged for who asks. */
+const directionOf = (request: DecideRequest) => judgedDirection({ actor: request.asker ?? SERVING_PERSON, channel: request.channel }, request.direction);
 
 /**
  * A choice made elsewhere for one customer (a churn-prevention run's, a campaign's), as it is
@@ -206,13 +218,13 @@ export class DecisionService {
 
   /** What each offering is expected to do for one customer in this contact now (offer-what-if.ts); nothing is logged. */
   whatIf(customerId: string, request: DecideRequest): CustomerWhatIf {
-    const direction = request.direction ?? defaultDirection(request.channel);
+    const direction = directionOf(request);
     return whatIfForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, this.o.unscored?.(customerId));
   }
 
   /** Decides for one customer now; the decision is logged (asynchronously, in a batch). */
   decide(customerId: string, request: DecideRequest): Decision {
-    const direction = request.direction ?? defaultDirection(request.channel);
+    const direction = directionOf(request);
     const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, request.explain ?? true, this.o.unscored?.(customerId));
     this.pending.push(decision.record);
     // Kept slim: accepting an action needs the ranked actions, not the discarded offers' reasons

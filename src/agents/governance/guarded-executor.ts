@@ -293,9 +293,10 @@ function parseAsked(input: unknown, pricing?: PricingSource): { request: ActionR
   if (!params.ok) throw new TwinloopError('BAD_INPUT', `Invalid action request at ${params.problem}; see docs/policy.md`);
   const asked = { ...parsed.data, params: params.params, id: parsed.data.id ?? `act-${randomUUID()}` };
   // A message carries the channel it really reaches the customer by (one mapping for every flow):
-  // an SMS notice said to be on `app` is a `web` contact. What was asked (the content a retry is
+  // an SMS notice said to be on `app` is a `web` contact, an SMS an AI agent says is sent during a
+  // call too (only a person on the line keeps it on the call). What was asked (the content a retry is
   // compared on) stays as the caller wrote it.
-  const carried = { ...asked, channel: carriedChannelOf(asked.channel, asked.params) };
+  const carried = { ...asked, channel: carriedChannelOf(asked) };
   return { request: priceActionRequest(carried, pricing), content: requestContent(asked) };
 }
 

@@ -1,3 +1,4 @@
+import { parseActionRequest } from '../../agents/governance/guarded-executor.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
@@ -82,6 +83,28 @@ export function checkChannel(identity: Identity, channel: string): void {
   if (allowed && !allowed.includes(channel as (typeof allowed)[number])) {
     throw new TwinloopError('FORBIDDEN', `${identity.subject}'s credential is scoped to the channels ${allowed.join(', ')}; it may not act on ${channel}`, { context: { channel, scope: allowed } });
   }
+}
+
+/**
+ * FORBIDDEN when the caller's credential is scoped to channels and an action request (as an edge
+ * hands it to the guarded executor) would reach the customer outside them: checked on the channel
+ * the request says and on the one the customer receives it by, which the executor carries
+ * (`carriedChannelOf`: an SMS asked on a call is a `web` contact unless the person on the line
+ * sends it), both named when they differ. A request the executor would refuse as malformed is
+ * BAD_INPUT here, as there.
+ */
+export function checkActionChannel(identity: Identity, input: { readonly channel: string }): void {
+  const allowed = identity.scope.channels;
+  if (!allowed) return;
+  checkChannel(identity, input.channel);
+  const carried = parseActionRequest(input);
+  if (allowed.includes(carried.channel)) return;
+  const by = carried.params.notificationChannel;
+  throw new TwinloopError(
+    'FORBIDDEN',
+    `${identity.subject}'s credential is scoped to the channels ${allowed.join(', ')}; the request says ${input.channel}, but the customer receives it by ${String(by)} (params.notificationChannel), a ${carried.channel} contact: it may not act on ${carried.channel}`,
+    { context: { channel: carried.channel, asked: input.channel, notificationChannel: by, scope: allowed } },
+  );
 }
 
 /**

@@ -11,7 +11,7 @@ import { actionForDecision } from '../runtime/decision-actions.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
 import { guardedAnswer, guardedResult } from './governance-schemas.js';
-import { actorFor, requireChannel, requireCustomer, requirePermission } from './http-auth.js';
+import { actorFor, requireActionChannel, requireChannel, requireCustomer, requirePermission } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const decideBody = z
@@ -173,13 +173,15 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
       async (req) => {
         const body = req.body;
         // Compact unless asked: the funnel then writes no sentences (the same choice; reasonsOf writes them for an action's evidence).
-        const made = s.decisions.decide(body.customerId, body);
+        // The caller's direction is taken only from a person on an assisted channel (judgedDirection): an AI agent's key is answered as for an outbound contact.
+        const made = s.decisions.decide(body.customerId, { ...body, asker: actorFor(req) });
         const answer = decisionAnswer(made, body.explain);
         if (!body.execute || made.chosen.actionId === DO_NOTHING) return answer;
         requirePermission(req, 'actions:request', 'execute a decision (execute: true)');
-        requireChannel(req, made.context.channel);
+        const asked = actionForDecision(s, made, made.chosen.actionId, actorFor(req));
+        requireActionChannel(req, asked);
         // The guarded executor logs the decision before it acts on it (decisionLogged).
-        return { ...answer, execution: guardedAnswer(await s.guarded.execute(actionForDecision(s, made, made.chosen.actionId, actorFor(req)))) };
+        return { ...answer, execution: guardedAnswer(await s.guarded.execute(asked)) };
       },
     );
     app.post(
@@ -205,10 +207,11 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         if (!made.ranked.some((r) => r.actionId === actionId)) {
           throw new TwinloopError('BAD_INPUT', `action ${actionId} is not among decision ${made.decisionId}'s ranked actions (${made.ranked.map((r) => r.actionId).join(', ')})`);
         }
-        requireChannel(req, made.context.channel);
         requireCustomer(req, made.customerId);
         // Accepted in its window: what is left is a person's approval, if the policy asks one, in people's time (decision 0028).
-        return guardedAnswer(await s.guarded.execute(actionForDecision(s, made, actionId, actorFor(req, req.body.agentId), { accepted: true })));
+        const asked = actionForDecision(s, made, actionId, actorFor(req, req.body.agentId), { accepted: true });
+        requireActionChannel(req, asked);
+        return guardedAnswer(await s.guarded.execute(asked));
       },
     );
 
@@ -251,7 +254,7 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         },
       },
       async (req) => {
-        const w = s.decisions.whatIf(req.params.id, { channel: req.query.channel, reason: req.query.reason });
+        const w = s.decisions.whatIf(req.params.id, { channel: req.query.channel, reason: req.query.reason, asker: actorFor(req) });
         return { ...w, at: new Date(w.at).toISOString() };
       },
     );

@@ -5,7 +5,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, list, pageLimit } from './api-schemas.js';
 import { approvalItem, auditRecord, auditVerification, guardedAnswer, guardedResult } from './governance-schemas.js';
-import { actorFor, reachedOnly, reachedPage, requireChannel, requireCustomer } from './http-auth.js';
+import { actorFor, reachedOnly, reachedPage, requireActionChannel, requireCustomer } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const actionBody = actionRequestSchema
@@ -62,13 +62,14 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
         },
       },
       async (req) => {
-        requireChannel(req, req.body.channel);
+        const asked = { ...req.body, actor: actorFor(req, req.body.actor) };
+        requireActionChannel(req, asked);
         // The customer's yes is recorded by the person on the line (POST /decisions/:id/accept, the care flow's accept),
         // never asserted in a request's body: the back end would book it accepted without the customer's answer.
         if (req.body.params && Object.hasOwn(req.body.params, 'customerAccepted')) {
           throw new TwinloopError('BAD_INPUT', "params.customerAccepted is not a field a request may carry: the customer's yes on the line is recorded by the person serving them with POST /decisions/:id/accept (the assist desktop's Accept)");
         }
-        return guardedAnswer(await services.guarded.execute({ ...req.body, actor: actorFor(req, req.body.actor) }));
+        return guardedAnswer(await services.guarded.execute(asked));
       },
     );
     app.get('/approvals', { schema: { summary: "Pending approvals with what, why and the evidence (a key held to segments: its customers' only)", response: { 200: list(approvalItem) } } }, async (req) =>

@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwinloopError } from '../../domain/errors.js';
 import { customerRoute, routeAccess, type ExtraAccess } from '../auth/access-table.js';
-import { checkChannel, refuseCustomer, refuseSpanning, type CustomerReach } from '../auth/customer-reach.js';
+import { checkActionChannel, checkChannel, refuseCustomer, refuseSpanning, type CustomerReach } from '../auth/customer-reach.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { actorOf, authorize, can, type Identity } from '../auth/identity.js';
 import { maskPersonal } from '../auth/personal-data.js';
@@ -138,6 +138,14 @@ export function actorFor(req: FastifyRequest, claimed?: string | { kind: string;
 /** A key scoped to some channels acts on those only: FORBIDDEN naming the channel and the scope otherwise. */
 export function requireChannel(req: FastifyRequest, channel: string): void {
   checkChannel(identityOf(req), channel);
+}
+
+/**
+ * A key scoped to some channels acts on those only, judged on what the customer receives: the
+ * request's channel and the one its message goes by (checkActionChannel), FORBIDDEN naming both.
+ */
+export function requireActionChannel(req: FastifyRequest, input: { readonly channel: string }): void {
+  checkActionChannel(identityOf(req), input);
 }
 
 /** A key scoped to segments reads and acts on their customers only: FORBIDDEN naming the customer and the segments otherwise. */

@@ -5,7 +5,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import { parseScenarios } from '../../simulation/index.js';
 import { queryTwinsWhere } from '../../twin/twin-query.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
-import type { ActionAnswer, McpCapabilities } from './mcp-capabilities.js';
+import { mcpActionRequest, type ActionAnswer, type McpCapabilities } from './mcp-capabilities.js';
 
 const channel = z.enum(CHANNELS);
 
@@ -30,7 +30,7 @@ export function mcpCapabilities(s: OperatorServices): McpCapabilities {
       const page = queryTwinsWhere(s.twins.engine, filters, offset, limit, s.scoreFields, keep);
       return { total: page.items.length, items: page.items, next: page.next } as { total: number; items: unknown[] };
     },
-    recommend: async (customerId, context) => decisionAnswer(s.decisions.decide(customerId, { channel: channel.parse(context.channel), reason: context.reason })),
+    recommend: async (customerId, context) => decisionAnswer(s.decisions.decide(customerId, { channel: channel.parse(context.channel), reason: context.reason, asker: context.asker })),
     simulate: async (scenario, waitMs) => {
       const run = await s.simulations.start(parseScenarios(scenario).scenarios);
       const finished = await Promise.race([s.simulations.wait(run.id), new Promise((r) => setTimeout(r, waitMs).unref())]);
@@ -54,24 +54,10 @@ export function mcpCapabilities(s: OperatorServices): McpCapabilities {
     },
     intentReport: async (id) => s.intents.report(id).catch((err: TwinloopError) => (err.code === 'NOT_FOUND' ? null : Promise.reject(err))),
     requestAction: async (req) => {
-      // Priced by the guarded executor: an offering from the catalogue (as what it is), a credit by its amount, a discount by its percentage.
       const money = req.actionClass === 'credit' || req.actionClass === 'compensation';
       // Named as the tool's field: the caller wrote `amount`, not the request's params.amount.
       if (money && !(typeof req.amount === 'number' && req.amount > 0)) throw new TwinloopError('BAD_INPUT', `request_action: a ${req.actionClass} needs its amount (\`amount\`, a positive number)`);
-      const r = await s.guarded.execute({
-        id: `mcp:${req.idempotencyKey}`.slice(0, 200),
-        actionClass: req.actionClass,
-        channel: req.channel,
-        customerId: req.customerId,
-        ...(req.actionClass === 'discount' && !req.offerId && req.amount !== undefined ? { discountPct: req.amount } : {}),
-        params: {
-          ...(req.offerId ? { offerId: req.offerId, present: true } : {}),
-          ...(money && req.amount !== undefined ? { amount: req.amount } : {}),
-          ...(req.actionClass === 'communication' ? { purpose: req.purpose, notificationChannel: req.notificationChannel, body: req.message } : {}),
-        },
-        actor: req.actor,
-        why: { summary: req.reason },
-      });
+      const r = await s.guarded.execute(mcpActionRequest(req));
       return r as unknown as ActionAnswer;
     },
     listApprovals: async () => s.approvals.listPending(200),

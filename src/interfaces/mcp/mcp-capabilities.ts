@@ -16,7 +16,8 @@ export interface McpCapabilities {
   /** Twins matching the filters; `keep` leaves out those the caller may not see (a segment-scoped key). */
   searchTwins(filters: Record<string, string>, offset: number, limit: number, keep?: (customerId: string) => boolean): Promise<{ total: number; items: unknown[] }>;
   /** Runs the decision funnel; the decision is logged (that is its only side effect). */
-  recommend(customerId: string, context: { channel: string; reason?: string }): Promise<unknown>;
+  /** `asker`: the caller (an AI agent's key is answered as for an outbound contact, whatever the channel). */
+  recommend(customerId: string, context: { channel: string; reason?: string; asker: Pick<Actor, 'kind'> }): Promise<unknown>;
   /** Starts a simulation run and waits for it up to `waitMs`; answers the run (finished or not). */
   simulate(scenario: unknown, waitMs: number): Promise<unknown>;
   /** Reads a stored simulation run. */
@@ -48,6 +49,29 @@ export interface ActionRequestInput {
   /** Who asks: the MCP caller's identity (an AI agent's key acts as an agent). */
   readonly actor: Actor;
   readonly idempotencyKey: string;
+}
+
+/**
+ * The guarded executor's request for the tool's input: what `request_action` hands it, and what a
+ * key's channel scope is checked on (the channel the customer receives it by included). Priced by
+ * the executor: an offering from the catalogue (as what it is), a credit by its amount, a discount by its percentage.
+ */
+export function mcpActionRequest(req: ActionRequestInput) {
+  const money = req.actionClass === 'credit' || req.actionClass === 'compensation';
+  return {
+    id: `mcp:${req.idempotencyKey}`.slice(0, 200),
+    actionClass: req.actionClass,
+    channel: req.channel,
+    customerId: req.customerId,
+    ...(req.actionClass === 'discount' && !req.offerId && req.amount !== undefined ? { discountPct: req.amount } : {}),
+    params: {
+      ...(req.offerId ? { offerId: req.offerId, present: true } : {}),
+      ...(money && req.amount !== undefined ? { amount: req.amount } : {}),
+      ...(req.actionClass === 'communication' ? { purpose: req.purpose, notificationChannel: req.notificationChannel, body: req.message } : {}),
+    },
+    actor: req.actor,
+    why: { summary: req.reason },
+  };
 }
 
 /** The policy's answer to an action request. */

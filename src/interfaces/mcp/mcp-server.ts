@@ -6,11 +6,11 @@ import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js'
 import { MESSAGE_PURPOSES } from '../../decisioning/policy/index.js';
 import { toTwinloopError } from '../../domain/errors.js';
 import { MCP_CUSTOMER_TOOLS, MCP_TOOL_ACCESS, type McpToolName } from '../auth/access-table.js';
-import { checkChannel, refuseCustomer, refuseSpanning, type CustomerReach } from '../auth/customer-reach.js';
+import { checkActionChannel, checkChannel, refuseCustomer, refuseSpanning, type CustomerReach } from '../auth/customer-reach.js';
 import { actorOf, authorize, can, signedActorOf, type Identity } from '../auth/identity.js';
 import { ACTING_PERMISSIONS } from '../auth/roles.js';
 import { maskPersonal } from '../auth/personal-data.js';
-import type { McpCapabilities } from './mcp-capabilities.js';
+import { mcpActionRequest, type McpCapabilities } from './mcp-capabilities.js';
 
 /** How long `run_simulation` waits for a run before answering with its id and progress. */
 const SIMULATION_WAIT_MS = 20_000;
@@ -129,7 +129,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       inputSchema: { customerId, channel, reason: z.string().max(64).optional().describe('Why the customer is in contact, e.g. billing_question') },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async (a) => guarded('recommend_next_best_action', () => caps.recommend(a.customerId, { channel: a.channel, reason: a.reason }), undefined, a),
+    async (a) => guarded('recommend_next_best_action', () => caps.recommend(a.customerId, { channel: a.channel, reason: a.reason, asker: actor }), undefined, a),
   );
   server.registerTool(
     'run_simulation',
@@ -192,7 +192,17 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
       },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
-    async (a) => guarded('request_action', () => caps.requestAction({ ...a, actor }), undefined, a),
+    async (a) =>
+      guarded(
+        'request_action',
+        async () => {
+          // Scoped to channels: checked on what the customer receives too (an SMS asked on a call is a web contact).
+          checkActionChannel(caller, mcpActionRequest({ ...a, actor }));
+          return caps.requestAction({ ...a, actor });
+        },
+        undefined,
+        a,
+      ),
   );
   server.registerTool(
     'list_approvals',

@@ -4,7 +4,7 @@ import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../../../domain
 import { CHANNELS } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
-import { actorFor, requireChannel, requireCustomer } from '../http-auth.js';
+import { actorFor, requireActionChannel, requireCustomer } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
 import { apiRoot, sendCreated, tmfErrors, tmfReadRoutes, partyCustomer } from './tmf-common.js';
 import { TMF629_BASE } from './tmf629-mapping.js';
@@ -98,16 +98,17 @@ export function tmf681Routes(s: Pick<OperatorServices, 'twins' | 'guarded'>): Ro
       async (req, reply) => {
         const body = req.body as Json;
         const r = requestOf(body);
-        requireChannel(req, r.channel);
-        requireCustomer(req, r.customerId);
-        const result = await s.guarded.execute({
+        const asked = {
           actionClass: 'communication',
           channel: r.channel,
           customerId: r.customerId,
           params: { notificationChannel: r.notificationChannel, purpose: r.purpose, body: r.content, ...(r.templateId ? { templateId: r.templateId } : {}) },
           why: { summary: r.summary },
           actor: actorFor(req),
-        });
+        };
+        requireActionChannel(req, asked);
+        requireCustomer(req, r.customerId);
+        const result = await s.guarded.execute(asked);
         const state = STATE_OF_STATUS[result.status];
         if (!state) throw new TwinloopError('POLICY_DENIED', `the action policy answered ${result.status}: ${result.reason}`);
         // No sendTime here: the time a message went is the back end's, dated in the operator's clock on the timeline (GET reads it).

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBareOperator, type BareOperator } from './support/bare-operator.js';
+import { registerCustomers } from './support/customers.js';
+
+/**
+ * Who is on the line, over HTTP on the operator as `npm start` assembles it: `direction: inbound`
+ * exempts a contact from the offer-pending rule, the caps and quiet hours only when a person
+ * serves the customer on an assisted channel; an AI agent's key that says it is judged as
+ * outbound. A key scoped to channels is checked on what the customer receives (an SMS is a web
+ * contact), both channels named.
+ */
+describe('a person on the line, and the channel the customer receives', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-on-the-line-'));
+  let bare: BareOperator;
+  const keys: Record<string, string> = {};
+  const post = async (url: string, who: string, body: unknown) => {
+    const res = await bare.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${keys[who]}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    return { status: res.statusCode, body: res.json() as { status?: string; reason?: string; verdict?: { guardrail?: string }; error?: { message: string } } };
+  };
+
+  beforeAll(async () => {
+    bare = await startBareOperator(dir);
+    const create = async (name: string, input: Record<string, unknown>) => (keys[name] = (await bare.operator.auth.keys.create(input, 'on-the-line test')).key);
+    await create('admin', { subject: 'admin-1', role: 'admin' });
+    await create('care', { subject: 'carla', role: 'care_agent' });
+    await create('llm', { subject: 'llm-agent', role: 'ai_agent' });
+    await create('careOnCalls', { subject: 'cora', role: 'care_agent', channels: ['call'] });
+    await create('llmOnCalls', { subject: 'llm-calls', role: 'ai_agent', channels: ['call'] });
+    await registerCustomers(bare.app, `Bearer ${keys.admin}`, [
+      { id: 'C1', marketing: true },
+      { id: 'C2', marketing: true },
+    ]);
+    // An offer put to C1 yesterday still awaits the answer: one offer at a time, for outbound contact.
+    const presented = { id: 'C1-offer-1', kind: 'offer', customerId: 'C1', time: new Date(bare.operator.services.clock.now() - 86_400_000).toISOString(), source: 'crm', v: 1, data: { action: 'presented', offerId: 'data-bonus', channel: 'web' } };
+    const sent = await bare.app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' }, payload: [presented] });
+    expect(sent.statusCode, sent.body).toBe(200);
+  }, 60_000);
+  afterAll(async () => {
+    await bare?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The rules a contact the customer is in is exempt from; which one refuses depends on the hour (quiet hours first). */
+  const EXEMPT = ['offer-pending', 'quiet-hours'];
+  const offer = (id: string) => ({ id, actionClass: 'discount', channel: 'call', customerId: 'C1', params: { offerId: 'retain-10', present: true, direction: 'inbound' }, why: { summary: 'on the line' } });
+
+  it("judges an AI agent's key that says inbound as outbound (a second offer waits for the first's answer), naming why; a person on the call is exempt", async () => {
+    const agent = await post('/actions', 'llm', offer('llm-1'));
+    expect(agent.status, JSON.stringify(agent.body)).toBe(200);
+    expect(agent.body.status).toBe('refused');
+    expect(EXEMPT).toContain(agent.body.verdict?.guardrail);
+    expect(agent.body.reason).toMatch(/judged as outbound although the request says direction inbound: .*asked by agent llm-agent, not a person/);
+    // Saying nothing on a call does not make the agent's contact inbound either.
+    const { direction: _d, ...unsaid } = offer('llm-2').params;
+    const quiet = await post('/actions', 'llm', { ...offer('llm-2'), params: unsaid });
+    expect(quiet.body.status).toBe('refused');
+    expect(EXEMPT).toContain(quiet.body.verdict?.guardrail);
+    // The care agent serving C1 on the call: no contact rule of outbound contact holds them back.
+    const person = await post('/actions', 'care', offer('care-1'));
+    expect(person.status).toBe(200);
+    expect(EXEMPT).not.toContain(person.body.verdict?.guardrail);
+  });
+
+  it('checks a key scoped to calls on the channel the customer receives: an SMS is a web contact, both named; a person sending it during the call stays on the call', async () => {
+    const sms = { actionClass: 'communication', channel: 'call', customerId: 'C2', params: { purpose: 'care', notificationChannel: 'sms', body: 'As discussed' }, why: { summary: 'follow-up' } };
+    for (const who of ['careOnCalls', 'llmOnCalls']) {
+      const refused = await post('/actions', who, { ...sms, id: `${who}-sms` });
+      expect(refused.status, who).toBe(403);
+      expect(refused.body.error?.message).toMatch(/scoped to the channels call; the request says call, but the customer receives it by sms \(params\.notificationChannel\), a web contact: it may not act on web/);
+    }
+    // An AI agent saying the SMS answers a caller: nobody is on the line, the customer still gets an SMS.
+    const agentInbound = await post('/actions', 'llmOnCalls', { ...sms, id: 'llm-sms-inbound', params: { ...sms.params, direction: 'inbound' } });
+    expect(agentInbound.status).toBe(403);
+    // The care agent on the call texting the customer they are talking to: part of the call.
+    const person = await post('/actions', 'careOnCalls', { ...sms, id: 'cora-sms-inbound', params: { ...sms.params, direction: 'inbound' } });
+    expect(person.status, JSON.stringify(person.body)).toBe(200);
+    // An unscoped key is not held to a channel at all.
+    expect((await post('/actions', 'care', { ...sms, id: 'carla-sms' })).status).toBe(200);
+  });
+});
