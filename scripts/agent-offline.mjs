@@ -33,7 +33,7 @@ const { acceptanceCovariates } = await import(new URL('intelligence/uplift/accep
 const { defaultCatalogue } = await import(new URL('decisioning/default-catalogue.js', dist));
 const { LearningRetentionAgent } = await import(new URL('agents/retention/learning-agent.js', dist));
 const { OFFER_KINDS } = await import(new URL('twin/twin-responses.js', dist));
-const { offerCostOf } = await import(new URL('evaluation/retention-yardstick.js', dist));
+const { offerCostOf, horizonSurvival } = await import(new URL('evaluation/retention-yardstick.js', dist));
 const { planFirstWave, planSecondWave } = await import(new URL('intelligence/uplift/staged-decision.js', dist));
 const { createRng } = await import(new URL('intelligence/random.js', dist));
 
@@ -117,10 +117,12 @@ for (const file of files) {
         for (const c of first.contact) {
           const r = responseOf.get(c.customerId);
           const accepted = rng.next() < r.accept;
-          rows.push({ covariates: byId.get(c.customerId).covariates, treated: true, accepted, churned: rng.next() < survive(accepted ? r.hazardIfAccepted : r.hazardIfDeclined), expectedChurn: survive(byId.get(c.customerId).hazard) });
+          // The true churn over the window: the hazard's and, where the contract ends in it, the decision that day (dumps since 2026-12-06 21:00 UTC).
+          const stays = horizonSurvival(r);
+          rows.push({ covariates: byId.get(c.customerId).covariates, treated: true, accepted, churned: rng.next() < 1 - (accepted ? stays.accepted : stays.declined), expectedChurn: survive(byId.get(c.customerId).hazard) });
         }
         for (const id of first.holdout) {
-          const churned = rng.next() < survive(responseOf.get(id).hazardUntreated);
+          const churned = rng.next() < 1 - horizonSurvival(responseOf.get(id)).untreated;
           if (churned) gone.add(id);
           rows.push({ covariates: byId.get(id).covariates, treated: false, accepted: false, churned, expectedChurn: survive(byId.get(id).hazard) });
         }

@@ -26,6 +26,7 @@ const { fitPilotUplift, planSingleDecision, DEFAULT_CONTACT_EFFECT_PRIORS } = aw
 const { acceptanceCovariates } = await import(new URL('intelligence/uplift/acceptance-covariates.js', dist));
 const { defaultCatalogue } = await import(new URL('decisioning/default-catalogue.js', dist));
 const { createRng } = await import(new URL('intelligence/random.js', dist));
+const { horizonSurvival } = await import(new URL('evaluation/retention-yardstick.js', dist));
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -85,8 +86,9 @@ for (const d of dumps) {
         if (CONTROLS === 'heldout' && !inSample.has(i)) return;
         const treated = offered.has(i);
         const accepted = treated && rng.next() < p.response.accept;
-        const h = !treated ? p.response.hazardUntreated : accepted ? p.response.hazardIfAccepted : p.response.hazardIfDeclined;
-        rows.push({ covariates: p.covariates, treated, accepted, churned: rng.next() < churnWithin(h), expectedChurn: churnWithin(p.hazard) });
+        // The true survival over the window: the hazard's and, where the contract ends in it, the decision that day (dumps since 2026-12-06 21:00 UTC).
+        const stays = horizonSurvival(p.response);
+        rows.push({ covariates: p.covariates, treated, accepted, churned: rng.next() < 1 - (!treated ? stays.untreated : accepted ? stays.accepted : stays.declined), expectedChurn: churnWithin(p.hazard) });
       });
       const model = fitPilotUplift(rows, priors);
       const rest = pool.filter((_, i) => !offered.has(i));

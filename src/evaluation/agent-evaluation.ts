@@ -13,7 +13,7 @@ import { RESPONSE_CLASSES } from '../intelligence/profile/response-model.js';
 import { createRng, shuffleInPlace } from '../intelligence/random.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, RESPONSE_TYPES, type WorldConfig } from '../sandbox/index.js';
-import { createFeatureOracle, createOracle, type SandboxOracle } from '../sandbox/oracle/index.js';
+import { createFeatureOracle, createOracle, type ContractEndTruth, type SandboxOracle } from '../sandbox/oracle/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { openTwinService } from '../twin/twin-service.js';
@@ -224,6 +224,8 @@ export interface FirstDecisionDump {
   /** The active customers last quarter's campaign did not sample (features and the churn model's hazard when it started, whether they left since): untouched by it, at random. */
   readonly notSampled: readonly { id: string; features: number[]; hazard: number; churned: boolean; type: string }[];
   readonly pilot: readonly { id: string; features: number[]; featuresNow: number[]; record: ContactRecord | null; hazard: number; treated: boolean; accepted: boolean; churned: boolean; type: string }[];
+  /** The churn model the agents scored with (dumps since 2026-12-06 21:00 UTC): a planner replayed offline may score rows of its own (`createChurnScorer`). */
+  readonly churnModel?: unknown;
 }
 
 /**
@@ -238,11 +240,13 @@ export interface CandidateResponse {
   readonly hazardIfAccepted: number;
   readonly hazardIfDeclined: number;
   readonly value: number;
+  /** The contract's end and the month-to-month hazard weighed that day in each branch (dumps since 2026-12-06 21:00 UTC; absent without one). */
+  readonly contractEnd?: ContractEndTruth;
 }
 
 function responseOf(oracle: SandboxOracle, id: string, offerId: string): CandidateResponse {
   const t = oracle.offerEffect(id, offerId);
-  return { accept: t.acceptProbability, hazardUntreated: t.hazardUntreated, hazardIfAccepted: t.hazardIfAccepted, hazardIfDeclined: t.hazardIfDeclined, value: yardstickValue(t.monthlyPrice, t.hazardUntreated) };
+  return { accept: t.acceptProbability, hazardUntreated: t.hazardUntreated, hazardIfAccepted: t.hazardIfAccepted, hazardIfDeclined: t.hazardIfDeclined, value: yardstickValue(t.monthlyPrice, t.hazardUntreated), ...(t.contractEnd ? { contractEnd: t.contractEnd } : {}) };
 }
 
 /** The product's catalogue: its stated retention effect of an offer is the single-decision agent's prior. */
@@ -542,6 +546,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
                     return { id, features: Array.from(f), churn: s.churn, clv: s.clv, offerCost: offerCostOf(offer, f[FEATURE_INDEX.monthly_price]), featureOracle: expectedContactValue(view.view(id, o.offerId), offer, o.contactCost), truth: valueNow(oracle, id, offer, o.contactCost).net, type: oracle.responseType(id), response: responseOf(oracle, id, offer.id) };
                   }),
                   notSampled: [...notSampled].map(([id, f]) => ({ id, features: Array.from(f), hazard: scorer.probability(f), churned: twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1, type: oracle.responseType(id) })),
+                  churnModel: trained.document,
                   pilot: pilot.map((q) => ({ id: q.id, features: Array.from(q.features), featuresNow: Array.from(twins.engine.features(q.id) ?? []), record: twins.engine.contactRecord(q.id) ?? null, hazard: scorer.probability(q.features), treated: q.treated, accepted: q.accepted, churned: twins.engine.features(q.id)?.[FEATURE_INDEX.churned] === 1, type: oracle.responseType(q.id) })),
                 };
                 writeFileSync(join(o.dump, `${o.world}-seed${seed}.json`), JSON.stringify(dump));

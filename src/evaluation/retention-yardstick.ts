@@ -1,6 +1,7 @@
 import { fastClv } from '../intelligence/live/fast-clv.js';
 import { DEFAULT_CLV_SETTINGS } from '../intelligence/live/twin-signals.js';
-import type { FeatureView, OfferTruth } from '../sandbox/oracle/index.js';
+import { DAYS_PER_MONTH } from '../simulation/index.js';
+import type { ContractEndTruth, FeatureView, OfferTruth } from '../sandbox/oracle/index.js';
 
 /**
  * How `agent evaluate` values a retention contact, from the sandbox's hidden truth at the moment
@@ -13,6 +14,17 @@ export const HORIZON_MONTHS = 3;
 
 /** Probability of still being a customer after `months` at monthly hazard h. */
 export const survive = (h: number, months: number) => (1 - h) ** months;
+
+/** The horizon in days (the sandbox's average month): a contract ending inside it is decided inside it. */
+export const HORIZON_DAYS = HORIZON_MONTHS * DAYS_PER_MONTH;
+
+/**
+ * The chance to stay through the horizon's contract end, if one falls in it, at that day's
+ * month-to-month hazard h: (1 − h)^hazardMonths, as the world draws it (1 without an end in the horizon).
+ */
+function staysThroughEnd(end: { readonly inDays: number; readonly hazardMonths: number } | undefined, h: number): number {
+  return end !== undefined && end.inDays < HORIZON_DAYS ? survive(h, end.hazardMonths) : 1;
+}
 
 /**
  * What a retained customer is worth: the lifetime value (the live scoring's own formula and
@@ -41,10 +53,31 @@ export interface ContactValue {
   readonly cost: number;
 }
 
+/** What the yardstick reads of a customer's true state: acceptance, the monthly hazards and the contract's end, if any. */
+export type ContactState = Pick<OfferTruth, 'acceptProbability' | 'hazardUntreated' | 'hazardIfAccepted' | 'hazardIfDeclined'> & { readonly contractEnd?: ContractEndTruth };
+
+/**
+ * Probability of staying through the horizon, untreated, if the offer is accepted and if it is
+ * not: the monthly hazard's over its months and, when the contract ends inside it, the decision
+ * taken that day (`contractEnd`), each with the branch's multipliers: a renewal inside the offer's
+ * window is where a retention contact keeps (or loses) the most. Until 2026-12-06 the yardstick
+ * ignored that day, valuing such a customer at the lock-in's hazard alone (a quarter to a fifth of
+ * the churn the live model expects of them).
+ */
+export function horizonSurvival(t: ContactState): { readonly untreated: number; readonly accepted: number; readonly declined: number } {
+  const end = t.contractEnd;
+  return {
+    untreated: survive(t.hazardUntreated, HORIZON_MONTHS) * staysThroughEnd(end, end?.hazardUntreated ?? 0),
+    accepted: survive(t.hazardIfAccepted, HORIZON_MONTHS) * staysThroughEnd(end, end?.hazardIfAccepted ?? 0),
+    declined: survive(t.hazardIfDeclined, HORIZON_MONTHS) * staysThroughEnd(end, end?.hazardIfDeclined ?? 0),
+  };
+}
+
 /** The value of contacting a customer in one (true) state. */
-export function contactValueOf(t: Pick<OfferTruth, 'acceptProbability' | 'hazardUntreated' | 'hazardIfAccepted' | 'hazardIfDeclined'>, monthlyPrice: number, offer: OfferTerms, contactCost: number): ContactValue {
-  const untreated = survive(t.hazardUntreated, HORIZON_MONTHS);
-  const treated = t.acceptProbability * survive(t.hazardIfAccepted, HORIZON_MONTHS) + (1 - t.acceptProbability) * survive(t.hazardIfDeclined, HORIZON_MONTHS);
+export function contactValueOf(t: ContactState, monthlyPrice: number, offer: OfferTerms, contactCost: number): ContactValue {
+  const s = horizonSurvival(t);
+  const untreated = s.untreated;
+  const treated = t.acceptProbability * s.accepted + (1 - t.acceptProbability) * s.declined;
   const retained = treated - untreated;
   const cost = contactCost + t.acceptProbability * offerCostOf(offer, monthlyPrice);
   return { net: retained * yardstickValue(monthlyPrice, t.hazardUntreated) - cost, retained, cost };
@@ -62,7 +95,8 @@ export function expectedContactValue(v: FeatureView, offer: OfferTerms, contactC
   let weight = 0;
   for (let j = 0; j < s.weight.length; j++) {
     if (s.weight[j] < 1e-12 || (type !== undefined && s.type[j] !== type)) continue;
-    const state = { acceptProbability: s.acceptProbability[j], hazardUntreated: s.hazardUntreated[j], hazardIfAccepted: s.hazardIfAccepted[j], hazardIfDeclined: s.hazardIfDeclined[j] };
+    const contractEnd = v.contractEnd && { ...v.contractEnd, hazardUntreated: s.contractEndUntreated[j], hazardIfDeclined: s.contractEndIfDeclined[j], hazardIfAccepted: s.contractEndIfAccepted[j] };
+    const state = { acceptProbability: s.acceptProbability[j], hazardUntreated: s.hazardUntreated[j], hazardIfAccepted: s.hazardIfAccepted[j], hazardIfDeclined: s.hazardIfDeclined[j], contractEnd };
     net += s.weight[j] * contactValueOf(state, v.monthlyPrice, offer, contactCost).net;
     weight += s.weight[j];
   }

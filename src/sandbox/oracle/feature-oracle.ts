@@ -38,6 +38,13 @@ export interface LatentStates {
   readonly hazardIfDeclined: Float64Array;
   /** … and if it is presented and accepted. */
   readonly hazardIfAccepted: Float64Array;
+  /**
+   * The month-to-month hazard each state weighs on the day its contract ends (`FeatureView.contractEnd`;
+   * zeros without one): untreated, if the offer is presented now and declined, and if accepted.
+   */
+  readonly contractEndUntreated: Float64Array;
+  readonly contractEndIfDeclined: Float64Array;
+  readonly contractEndIfAccepted: Float64Array;
 }
 
 /** A customer's posterior over latent states given observables, for one offer. */
@@ -56,6 +63,8 @@ export interface FeatureView {
   readonly churnWithinHorizon: number;
   /** The customer's plan price now (before any discount). */
   readonly monthlyPrice: number;
+  /** When the fixed-term contract ends (observable: the twin knows its end) and the months of hazard weighed then; absent without one. */
+  readonly contractEnd?: { readonly inDays: number; readonly hazardMonths: number };
 }
 
 /** Nodes per latent dimension: 11 × 11 × 4 types. */
@@ -153,6 +162,9 @@ function featureView(w: WorldEngine, customerId: string, offerId: string, answer
     hazardUntreated: new Float64Array(n),
     hazardIfDeclined: new Float64Array(n),
     hazardIfAccepted: new Float64Array(n),
+    contractEndUntreated: new Float64Array(n),
+    contractEndIfDeclined: new Float64Array(n),
+    contractEndIfAccepted: new Float64Array(n),
   };
   // Per type: the multipliers in force untreated, if declined and if accepted, and the acceptance.
   const mult = RESPONSE_TYPES.map((type) => {
@@ -166,6 +178,16 @@ function featureView(w: WorldEngine, customerId: string, offerId: string, answer
       accept: cfg.offers.acceptance[type] * priceFactor,
       shift: cfg.offers.typeLogitShift[type],
     };
+  });
+  // The contract's end (SandboxOracle.offerEffect's `contractEnd`): the multipliers in force that day, for each hypothetical type.
+  const endDay = pop.i.contractEndDay[c];
+  const hasEnd = Boolean(cfg.renewals) && endDay >= day;
+  const nowInForce = endDay <= day + Math.ceil(cfg.offers.effectMonths * DAYS_PER_MONTH);
+  const multAtEnd = RESPONSE_TYPES.map((type) => {
+    const offerPart = pop.i.offerUntil[c] >= endDay && type === 'persuadable' ? persuadedMult(pop.f.lastOfferStrength[c]) : 1;
+    const contactPart = type === 'sleepingDog' && pop.i.lastContactDay[c] >= 0 && endDay <= pop.i.lastContactDay[c] + Math.ceil(cfg.offers.effectMonths * DAYS_PER_MONTH) ? dogMult : 1;
+    const contacted = type === 'sleepingDog' && nowInForce ? dogMult : contactPart;
+    return { untreated: offerPart * contactPart, declined: offerPart * contacted, accepted: (nowInForce ? (type === 'persuadable' ? persuadedMult(offer.strength) : 1) : offerPart) * contacted };
   });
   const cap = (h: number) => Math.min(MAX_MONTHLY_HAZARD, h);
   // Over a horizon: the hazard for its length and, if the contract ends in it, the decision then (as month to month).
@@ -204,6 +226,13 @@ function featureView(w: WorldEngine, customerId: string, offerId: string, answer
         }
         states.hazardIfDeclined[k] = cap(base * m.declined);
         states.hazardIfAccepted[k] = cap(base * m.accepted);
+        if (hasEnd) {
+          const atEnd = multAtEnd[t];
+          const monthToMonth = sigmoid(w.intercept + latentLogit + m.shift + toMonthToMonth);
+          states.contractEndUntreated[k] = cap(monthToMonth * atEnd.untreated);
+          states.contractEndIfDeclined[k] = cap(monthToMonth * atEnd.declined);
+          states.contractEndIfAccepted[k] = cap(monthToMonth * atEnd.accepted);
+        }
         total += weight;
       }
     }
@@ -216,5 +245,13 @@ function featureView(w: WorldEngine, customerId: string, offerId: string, answer
     typeProbabilities[states.type[j]] += weight;
     churn += weight * states.hazardUntreated[j];
   }
-  return { customerId, states, typeProbabilities, churnProbability: churn, churnWithinHorizon: horizonDays === undefined ? churn : churnWithin / total, monthlyPrice: w.planPrices[pop.plan[c]] };
+  return {
+    customerId,
+    states,
+    typeProbabilities,
+    churnProbability: churn,
+    churnWithinHorizon: horizonDays === undefined ? churn : churnWithin / total,
+    monthlyPrice: w.planPrices[pop.plan[c]],
+    ...(hasEnd && cfg.renewals ? { contractEnd: { inDays: endDay - day, hazardMonths: cfg.renewals.churnHazardMonths } } : {}),
+  };
 }

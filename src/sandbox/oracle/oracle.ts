@@ -9,6 +9,7 @@ import { DAY_MS } from '../../domain/time.js';
 import { DAYS_PER_MONTH } from '../churn-hazard.js';
 import { contractEndsWithin, staysAtContractEnd } from '../contract-renewals.js';
 import { monthToMonthIdx } from '../customer-factory.js';
+import type { WorldEngine } from '../world-engine.js';
 
 /** The true effect of one offer on one customer's churn over the next month. */
 export interface OfferTruth {
@@ -26,6 +27,28 @@ export interface OfferTruth {
   effect: number;
   /** The customer's plan price now (before any discount). */
   monthlyPrice: number;
+  /** The day the customer's fixed-term contract ends and what they weigh then (absent without one, or in a world without `renewals`). */
+  contractEnd?: ContractEndTruth;
+}
+
+/**
+ * A contract's end as the world decides it (`runContractEnds`): that day the customer leaves with
+ * probability 1 − (1 − h)^hazardMonths, h the monthly hazard they have as a month-to-month customer
+ * with the multipliers in force on that day. An offer accepted now, or a sleeping dog's contact,
+ * is in force on it when it falls inside the effect's window: a retention contact acts on the
+ * renewal too.
+ */
+export interface ContractEndTruth {
+  /** Days from now to the contract's end (0: today). */
+  inDays: number;
+  /** Months of month-to-month hazard the decision weighs (`renewals.churnHazardMonths`). */
+  hazardMonths: number;
+  /** The month-to-month hazard that day if nobody contacts the customer (drivers as of now) … */
+  hazardUntreated: number;
+  /** … if the offer is presented now and declined … */
+  hazardIfDeclined: number;
+  /** … and if it is presented now and accepted. */
+  hazardIfAccepted: number;
 }
 
 /** What really happened to a customer. */
@@ -118,6 +141,7 @@ export function createOracle(world: object): SandboxOracle {
       const declined = w.hazardOf(c, day, { multiplier: offerPart * contactPart });
       const accepted = w.hazardOf(c, day, { multiplier: acceptedMultiplier(w, c, offerIdx) * contactPart });
       const pAccept = acceptProbability(w, c, offerIdx);
+      const contractEnd = contractEndTruth(w, c, day, acceptedMultiplier(w, c, offerIdx));
       return {
         offerId,
         responseType: type,
@@ -127,6 +151,7 @@ export function createOracle(world: object): SandboxOracle {
         hazardIfAccepted: accepted,
         effect: pAccept * accepted + (1 - pAccept) * declined - untreated,
         monthlyPrice: w.planPrices[w.pop.plan[c]],
+        ...(contractEnd ? { contractEnd } : {}),
       };
     },
     outcome(customerId) {
@@ -147,5 +172,26 @@ export function createOracle(world: object): SandboxOracle {
       w.incidents
         .filter((inc) => inc.startMs <= w.clock.now())
         .map((inc) => ({ alarmId: alarmIdOf(inc.id), cellId: inc.cellId, siteId: inc.siteId, impact: inc.impact, severity: inc.severity, startMs: inc.startMs, alarmMs: inc.alarmMs, endMs: inc.endMs, touched: inc.touched.map((c) => w.pop.customerIds[c]) })),
+  };
+}
+
+/** Customer `c`'s contract end seen on `day`, with an offer now whose accepted multiplier is `accepted` (undefined without a coming end). */
+function contractEndTruth(w: WorldEngine, c: number, day: number, accepted: number): ContractEndTruth | undefined {
+  const end = w.pop.i.contractEndDay[c];
+  if (!w.cfg.renewals || end < day) return undefined;
+  const { f, i } = w.pop;
+  const dog = RESPONSE_TYPE_ORDER[w.pop.u.responseType[c]] === 'sleepingDog';
+  // The effects in force on the day of the end: those of earlier contacts, and a contact's now while its window lasts (recordContact, deliverOffer).
+  const offerThen = i.offerUntil[c] >= end ? f.offerMultiplier[c] : 1;
+  const contactThen = i.contactUntil[c] >= end ? f.contactMultiplier[c] : 1;
+  const nowInForce = end <= day + Math.ceil(w.cfg.offers.effectMonths * DAYS_PER_MONTH);
+  const contacted = dog && nowInForce ? w.cfg.offers.sleepingDogHazardMultiplier : contactThen;
+  const monthToMonth = (multiplier: number) => w.hazardOf(c, day, { contractLogit: w.cfg.population.contracts[monthToMonthIdx(w.cfg)].churnLogit, multiplier });
+  return {
+    inDays: end - day,
+    hazardMonths: w.cfg.renewals.churnHazardMonths,
+    hazardUntreated: monthToMonth(offerThen * contactThen),
+    hazardIfDeclined: monthToMonth(offerThen * contacted),
+    hazardIfAccepted: monthToMonth((nowInForce ? accepted : offerThen) * contacted),
   };
 }
