@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { namedWorld } from '../sandbox/index.js';
 import { calibrateProfiles, evaluateRetentionAgent, FIRST_DECISION_POLICIES, HORIZON_MONTHS, judgeTargets, RETENTION_POLICIES, shareOf, type FirstDecisionDump } from './agent-evaluation.js';
+import { HORIZON_DAYS, horizonSurvival } from './retention-yardstick.js';
 
 describe('agent evaluate', () => {
   it('runs monthly campaigns on identical world copies and judges every policy against the truth', async () => {
@@ -28,13 +29,17 @@ describe('agent evaluate', () => {
       expect(Number.isFinite(c.truth) && Number.isFinite(c.featureOracle)).toBe(true);
     }
     // Each candidate's true response is in the dump (the staged decision's replay draws its first wave's
-    // answers and churn from it), and it is the truth's: valued as the harness values a contact, it gives the truth beside it.
-    for (const c of d.candidates.slice(0, 50)) {
+    // answers and churn from it), and it is the truth's: valued as the harness values a contact, it gives the truth beside it,
+    // a contract ending inside the horizon with the decision of that day in each branch.
+    for (const c of d.candidates) {
       const t = c.response!;
-      const survive = (h: number) => (1 - h) ** HORIZON_MONTHS;
-      const retained = t.accept * survive(t.hazardIfAccepted) + (1 - t.accept) * survive(t.hazardIfDeclined) - survive(t.hazardUntreated);
+      const stays = horizonSurvival({ ...t, acceptProbability: t.accept });
+      const retained = t.accept * stays.accepted + (1 - t.accept) * stays.declined - stays.untreated;
       expect(retained * t.value - d.contactCost - t.accept * c.offerCost).toBeCloseTo(c.truth, 6);
     }
+    const ending = d.candidates.filter((c) => c.response!.contractEnd && c.response!.contractEnd.inDays < HORIZON_DAYS);
+    expect(ending.length).toBeGreaterThan(0);
+    expect(ending.every((c) => horizonSurvival({ ...c.response!, acceptProbability: 0 }).untreated < (1 - c.response!.hazardUntreated) ** HORIZON_MONTHS)).toBe(true);
     // The candidates are the single decision's: each once, none of last quarter's offered arm (their offer still runs).
     const offered = new Set(d.pilot.filter((q) => q.treated).map((q) => q.id));
     expect(new Set(d.candidates.map((c) => c.id)).size).toBe(d.candidates.length);
