@@ -95,7 +95,7 @@ describe('the access matrix: every route × every role', () => {
   it('starts a flow over many customers only for a role holding its own permission, 403 naming it, and audits who started it', async () => {
     // The newcomer's case: a care agent started a campaign that spends money, then could not stop it.
     const endAt = Date.now() + 365 * 86_400_000;
-    const campaign = (campaignId: string) => ({ input: { campaignId, variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 2000, endAt } });
+    const campaign = (campaignId: string) => ({ input: { campaignId, variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 2000, audience: [], controlShare: 0, endAt } });
     const wrong: string[] = [];
     for (const role of ROLE_NAMES) {
       for (const [definition, body] of [

@@ -97,7 +97,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
   let campaignStarted = false;
   async function ensureCampaign(): Promise<void> {
     if (campaignStarted) return;
-    const input = { campaignId: CAMPAIGN, variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' }, { id: 'bonus-app', offerId: 'data-bonus', channel: 'app' }], budget: 400, endAt: operator.world!.clock.now() + 30 * 86_400_000, tickMs: 3_600_000 };
+    const input = { campaignId: CAMPAIGN, variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' }, { id: 'bonus-app', offerId: 'data-bonus', channel: 'app' }], budget: 400, audience: [], endAt: operator.world!.clock.now() + 30 * 86_400_000, tickMs: 3_600_000 };
     const started = await api('POST', '/workflows/campaign-management/start', { input, workflowId: `campaign-${CAMPAIGN}` });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     campaignStarted = true;

@@ -360,7 +360,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect(badCampaign.body).toMatchObject({ error: { message: expect.stringMatching(/input\.variants\.0\.channel/) } });
     // A campaign: its page's data, and a person's pause and resume with a reason.
     const endAt = Date.now() + 365 * 86_400_000;
-    const campaign = { campaignId: 'contract-cmp', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 50, endAt };
+    const campaign = { campaignId: 'contract-cmp', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 50, audience: [], endAt };
     expect((await call('POST', '/workflows/campaign-management/start', { input: campaign })).body).toMatchObject({ workflowId: 'campaign-contract-cmp', created: true });
     // One run per campaign id: a second start is 409 naming its state; one naming an offer the catalogue has not, 400 naming it.
     expect(await call('POST', '/workflows/campaign-management/start', { input: campaign })).toMatchObject({ status: 409, body: { error: { message: expect.stringMatching(/^campaign contract-cmp is running \(run campaign-contract-cmp/) } } });
@@ -368,6 +368,11 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
       status: 400,
       body: { error: { message: 'variants.0.offerId: no offering "retain-99" in the catalogue (variant a); GET /productOffering lists them' } },
     });
+    // Whom it may contact is said, not assumed (a campaign of the whole base holds its control out of every other flow), and it ends in the future.
+    const { audience: _all, ...unsaid } = campaign;
+    expect(await call('POST', '/workflows/campaign-management/start', { input: { ...unsaid, campaignId: 'contract-cmp-3' } })).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^audience: say whom the campaign may contact/) } } });
+    expect(await call('POST', '/workflows/campaign-management/start', { input: { ...campaign, campaignId: 'contract-cmp-4', endAt: 1000 } })).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^endAt: 1970-01-01T00:00:01.000Z is not after the world's time now/) } } });
+    expect((await call('GET', '/workflows/campaign-contract-cmp-4')).status).toBe(404);
     expect(((await call('GET', '/campaigns')).body as unknown as { campaignId: string }[]).some((c) => c.campaignId === 'contract-cmp')).toBe(true);
     expect((await call('GET', '/campaigns/contract-cmp')).status).toBe(200);
     expect((await call('GET', '/campaigns/none')).status).toBe(404);

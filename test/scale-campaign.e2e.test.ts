@@ -39,6 +39,7 @@ describe.skipIf(!CLUSTER_SERVICES)(clusterTestName('a campaign over partition wo
       // Enough that a tick's pace (a quarter of it, split over the variants) covers one discount's planned cost.
       budget: 1_000,
       controlShare: 0.2,
+      audience: [],
       endAt: Date.now() + 20_000,
       tickMs: 5_000,
       seed: 3,

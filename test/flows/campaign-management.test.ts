@@ -52,6 +52,7 @@ describe('campaign management flow', () => {
         campaignId: 'spring',
         variants: [{ id: 'good', offerId: 'retain-10', channel: 'app' }, { id: 'bad', offerId: 'retain-25', channel: 'web' }],
         budget: 600,
+        audience: [],
         endAt: Date.now() + 3_600_000,
         tickMs: 1_000,
       };
@@ -94,7 +95,7 @@ describe('campaign management flow', () => {
       };
     };
     await withEngine({ stats, apply: async (_id, a) => void (shares = { ...a.shares }) }, async (engine, audit) => {
-      const input = { campaignId: 'outage', variants: [{ id: 'compensation', offerId: 'network-issue-compensation', channel: 'app' }, { id: 'retain', offerId: 'retain-10', channel: 'app' }], budget: 60, endAt: Date.now() + 3_600_000, tickMs: 1_000 };
+      const input = { campaignId: 'outage', variants: [{ id: 'compensation', offerId: 'network-issue-compensation', channel: 'app' }, { id: 'retain', offerId: 'retain-10', channel: 'app' }], budget: 60, audience: [], endAt: Date.now() + 3_600_000, tickMs: 1_000 };
       const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-outage' });
       const out = (await engine.waitFor(workflowId, { timeoutMs: 30_000 })).output as CampaignResult;
       expect(out.adjustments.find((a) => a.kind === 'pause')).toMatchObject({ variantId: 'compensation', tick: 1, reason: expect.stringMatching(/undeliverable.*5 of 5 contacts failed \(last: the action failed: no back-end offer\)/) });
@@ -109,7 +110,7 @@ describe('campaign management flow', () => {
     // 2 paid, 98 held for offers that may yet be declined or ignored: the campaign goes on to its end date.
     const stats = async (): Promise<CampaignStats> => ({ variants: [{ variantId: 'a', presented: 40, accepted: 1, declined: 0, spent: 2, reserved: 98 }] });
     await withEngine({ stats, apply: async () => undefined }, async (engine) => {
-      const input = { campaignId: 'held', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.now() + 2_500, tickMs: 1_000 };
+      const input = { campaignId: 'held', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, audience: [], endAt: Date.now() + 2_500, tickMs: 1_000 };
       const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-held' });
       const out = (await engine.waitFor(workflowId, { timeoutMs: 30_000 })).output as CampaignResult;
       expect(out.endedBy).toBe('end-date');
@@ -128,7 +129,7 @@ describe('campaign management flow', () => {
       return { withdrawn: 2, booked: 1 };
     };
     await withEngine({ stats, apply: async () => undefined, close }, async (engine) => {
-      const input = { campaignId: 'ends', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.now() + 1_500, tickMs: 1_000 };
+      const input = { campaignId: 'ends', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, audience: [], endAt: Date.now() + 1_500, tickMs: 1_000 };
       const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-ends' });
       const out = (await engine.waitFor(workflowId, { timeoutMs: 30_000 })).output as CampaignResult;
       expect(out).toMatchObject({ endedBy: 'end-date', closing: { withdrawn: 2, booked: 1 }, spent: 13, presented: 5 });
@@ -150,7 +151,7 @@ describe('campaign management flow', () => {
     await withEngine(
       { stats, apply: async () => void (t += 3_600_000) },
       async (engine, audit) => {
-        const input = { campaignId: 'even', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }, { id: 'b', offerId: 'data-bonus', channel: 'app' }, { id: 'c', offerId: 'retain-25', channel: 'app' }], budget: 10_000, endAt: Date.UTC(2027, 0, 17, 12), sendHourUtc: 10 };
+        const input = { campaignId: 'even', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }, { id: 'b', offerId: 'data-bonus', channel: 'app' }, { id: 'c', offerId: 'retain-25', channel: 'app' }], budget: 10_000, audience: [], endAt: Date.UTC(2027, 0, 17, 12), sendHourUtc: 10 };
         const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-even' });
         const out = (await engine.waitFor(workflowId, { timeoutMs: 50_000 })).output as CampaignResult;
         expect(out.ticks).toBeGreaterThan(10);
@@ -204,7 +205,7 @@ async function dailyTickStarts(campaignId: string, tickHours: number): Promise<s
   await withEngine(
     { stats, apply },
     async (engine) => {
-      const input = { campaignId, variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.UTC(2027, 0, 8, 12), sendHourUtc: 10 };
+      const input = { campaignId, variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, audience: [], endAt: Date.UTC(2027, 0, 8, 12), sendHourUtc: 10 };
       const { workflowId } = await engine.start('campaign-management', input, { workflowId: `campaign-${campaignId}` });
       expect((await engine.waitFor(workflowId, { timeoutMs: 50_000 })).status).toBe('succeeded');
     },

@@ -33,7 +33,7 @@ describe('a campaign runs once per campaign id', () => {
       const a = engineOn('worker-a');
       const b = engineOn('worker-b');
       await a.run();
-      const input = { campaignId: 'spring', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.now() + 4_000, tickMs: 1_000 };
+      const input = { campaignId: 'spring', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, audience: [], endAt: Date.now() + 4_000, tickMs: 1_000 };
       expect(await a.start('campaign-management', input)).toMatchObject({ workflowId: 'campaign-spring', created: true });
 
       // A second start: on the same worker and on another sharing the journal (another process).
@@ -62,7 +62,7 @@ describe('a campaign runs once per campaign id', () => {
   it('refuses a start naming an offer the catalogue has not, at its start, naming the offer and where the catalogue is', () =>
     withStores(async (journal, audit, engines) => {
       const engine = engines.add('w', [campaignManagementWorkflow({ stats, audit, offerKnown: (id) => CATALOGUE.has(id) }) as AnyWorkflowDefinition]);
-      const input = { campaignId: 'autumn', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }, { id: 'b', offerId: 'retain-99', channel: 'web' }], budget: 100, endAt: Date.now() + 60_000 };
+      const input = { campaignId: 'autumn', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }, { id: 'b', offerId: 'retain-99', channel: 'web' }], budget: 100, audience: [], endAt: Date.now() + 60_000 };
       await expect(engine.start('campaign-management', input)).rejects.toMatchObject({ code: 'BAD_INPUT', message: 'variants.1.offerId: no offering "retain-99" in the catalogue (variant b); GET /productOffering lists them' });
       // Nothing was started: on the old code a run was, and failed at its first tick.
       expect(await runsOf(journal)).toEqual([]);
@@ -89,7 +89,7 @@ describe('a campaign runs once per campaign id', () => {
   it('refuses a start while a run of the campaign from before runs took its id (under another id) is going', () =>
     withStores(async (journal, audit, engines) => {
       const engine = engines.add('w', [campaignManagementWorkflow({ stats, audit }) as AnyWorkflowDefinition]);
-      const input = { campaignId: 'winter', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, endAt: Date.now() + 60_000 };
+      const input = { campaignId: 'winter', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, audience: [], endAt: Date.now() + 60_000 };
       // As POST /workflows/campaign-management/start made it before: a random id (not run here).
       await journal.createRun({ id: '2ac3aaf5-45c5-4b41-9f8d-f163c0c3c2ab', definitionId: 'campaign-management', definitionVersion: 1, input: JSON.stringify(campaignInputSchema.parse(input)), parentId: null, createdAt: Date.now() });
       await expect(engine.start('campaign-management', input)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/^campaign winter is running \(run 2ac3aaf5-45c5-4b41-9f8d-f163c0c3c2ab,/) });

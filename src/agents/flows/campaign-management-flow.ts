@@ -114,6 +114,8 @@ export interface CampaignManagementDeps {
   readonly apply?: (campaignId: string, allocation: CampaignAllocation) => Promise<void>;
   /** Whether the catalogue has this offering: a campaign whose variant names one it has not is refused at its start. Absent: not checked. */
   readonly offerKnown?: (offerId: string) => boolean;
+  /** The world's time now (ms): a campaign whose end date is not after it is refused at its start. Absent: not checked. */
+  readonly now?: () => number;
   /**
    * Closes the campaign on the delivery side once it ends (safe to repeat): the contacts still
    * waiting for a person are withdrawn with `ending.reason` (nobody can approve a contact of a
@@ -283,6 +285,17 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
     parseInput: (raw) => campaignInputSchema.parse(raw),
     async admit(input) {
       input.variants.forEach((v, i) => requireOffering(deps.offerKnown, v.offerId, `variants.${i}.offerId`, `variant ${v.id}`));
+      // Accepted, a campaign ending in the past ran no tick and read "ended (succeeded: its end date came)".
+      const now = deps.now?.();
+      if (now !== undefined && input.endAt <= now) {
+        throw new TwinloopError('BAD_INPUT', `endAt: ${new Date(input.endAt).toISOString()} is not after the world's time now (${new Date(now).toISOString()}); a campaign ends in the future (ms since epoch, event time)`);
+      }
+      // Said, not assumed: a campaign of every active customer holds its control share of the whole
+      // base out of every other flow's marketing until it ends (a 30 campaign with no audience held
+      // 1,388 of the default world's customers out of churn prevention).
+      if (input.audience === undefined) {
+        throw new TwinloopError('BAD_INPUT', `audience: say whom the campaign may contact (filters over the twins' features and scores, e.g. [{"field":"churn","op":">=","value":0.05}]; docs/filters.md lists the fields), or [] for every active customer, whose control share (${Math.round(input.controlShare * 100)} %) is then held out of every other flow's marketing until the campaign ends`);
+      }
     },
     oneRunPer: { runIdOf: (input) => campaignRunId(input.campaignId), taken: (input, run) => campaignTaken(deps, input, run) },
     async run(ctx, input) {

@@ -67,7 +67,7 @@ describe('stopping a run', () => {
     );
     await engine.run();
     try {
-      const input = { campaignId: 'c-stop', variants: [{ id: 'a', offerId: 'data-bonus', channel: 'app' }], budget: 100, endAt: Date.now() + 30 * 24 * HOUR, tickMs: 24 * HOUR };
+      const input = { campaignId: 'c-stop', variants: [{ id: 'a', offerId: 'data-bonus', channel: 'app' }], budget: 100, audience: [], endAt: Date.now() + 30 * 24 * HOUR, tickMs: 24 * HOUR };
       const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-c-stop' });
       await until(() => applied.length === 1);
       await engine.signal(workflowId, STOP_RUN_SIGNAL, { reason: 'intent I cancelled' });

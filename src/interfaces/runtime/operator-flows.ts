@@ -300,6 +300,7 @@ export function operatorFlows(
       apply: (id, allocation) => campaigns.apply(id, allocation),
       close: (id, ending) => campaigns.close(id, ending),
       offerKnown: (offerId) => s.decisions.catalogue.byId.has(offerId),
+      now: () => clock.now(),
       holdOf: async (id) => {
         const hold = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, id))?.body;
         return hold?.held ? { by: hold.by.id, at: hold.at, reason: hold.reason } : undefined;
