@@ -6,7 +6,7 @@ import type { ChurnPreventionResult } from './churn-prevention-flow.js';
 import { assess } from '../intents/intent-assessment.js';
 import { DAY_MS } from '../../domain/time.js';
 import { msUntilHourUtc } from './campaign-management-flow.js';
-import type { WorkflowRun } from '../workflows/index.js';
+import type { StartOptions, WorkflowRun } from '../workflows/index.js';
 
 const now = Date.UTC(2026, 10, 3);
 const parsed = parseIntentText('keep high-value customers at risk this month, budget 5000', { id: 'i1', now });
@@ -55,8 +55,10 @@ describe('createPlanExecutor', () => {
     const recorded: { actor: unknown; action: { actionClass: string; params: Record<string, unknown> } }[] = [];
     const runs = new Set<string>();
     const engine = {
-      start: async (_definitionId: string, _input: unknown, o?: { workflowId?: string }) => {
+      start: async (definitionId: string, input: unknown, o?: StartOptions) => {
         const created = !runs.has(o!.workflowId!);
+        // As the engine does: what must be durable before the run is, once the start is admitted and the run is new.
+        if (created) await o?.beforeCreate?.({ workflowId: o.workflowId!, definitionId, input });
         runs.add(o!.workflowId!);
         return { workflowId: o!.workflowId!, created, status: 'pending' as const };
       },

@@ -12,7 +12,7 @@ import { DAY_MS } from '../../domain/time.js';
 import { audienceFilters } from '../intents/segment-resolution.js';
 import { wilson } from './campaign-bandit.js';
 import { deliveryChannelOf } from '../../decisioning/action-contact.js';
-import { auditRunStart } from './run-start-audit.js';
+import { auditRunStart, type StartedRun } from './run-start-audit.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 
 /**
@@ -94,8 +94,10 @@ export function createPlanExecutor(deps: IntentExecutionDeps): ExecutePlan {
         context: { intentId: intent.id, planId: plan.id, definitionId },
       });
     }
-    const started = await deps.engine.start(definitionId, input, { workflowId });
-    if (started.created && by && deps.audit) await auditRunStart(deps.audit, { kind: by.kind, id: by.id }, { definitionId, workflowId: started.workflowId, input }, `intent ${intent.id}'s plan ${plan.id}`);
+    // Who starts it is audited before the run is written (a crash between cannot lose it), once per run.
+    const audit = deps.audit;
+    const beforeCreate = audit && by ? (run: StartedRun) => auditRunStart(audit, { kind: by.kind, id: by.id }, run, `intent ${intent.id}'s plan ${plan.id}`) : undefined;
+    const started = await deps.engine.start(definitionId, input, { workflowId, ...(beforeCreate ? { beforeCreate } : {}) });
     return { executionId: started.workflowId };
   };
 }

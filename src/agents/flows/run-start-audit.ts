@@ -18,7 +18,14 @@ export interface StartedRun {
   readonly input: unknown;
 }
 
-/** Records that `by` started `run` (call once, when the start created the run: a retry answered by the same run records nothing). */
+/** The audit fact of a run's start: one entry per run, however often its start is retried. */
+export const runStartFact = (workflowId: string) => `run.started:${workflowId}`;
+
+/**
+ * Records that `by` started `run`, once per run (`runStartFact`): call it before the run is written
+ * (the engine's `beforeCreate`), so a crash after the run was written cannot lose who started it; a
+ * crash between the two leaves an entry the retry's repeat finds rather than a second.
+ */
 export async function auditRunStart(audit: Pick<AuditTrail, 'record'>, by: Actor, run: StartedRun, why: string): Promise<void> {
   const campaignId = run.definitionId === CAMPAIGN_MANAGEMENT_WORKFLOW_ID ? (run.input as { campaignId?: unknown } | null)?.campaignId : undefined;
   const event = typeof campaignId === 'string' ? 'campaign.started' : 'workflow.started';
@@ -34,5 +41,5 @@ export async function auditRunStart(audit: Pick<AuditTrail, 'record'>, by: Actor
     },
     why: { summary: why },
     outcome: { status: 'executed', event },
-  });
+  }, runStartFact(run.workflowId));
 }

@@ -10,6 +10,7 @@ export {
   type CompactionOptions,
   type StartedWorkflow,
   type WorkflowEngine,
+  type StartOptions,
   type WorkflowEngineOptions,
   type WorkflowRun,
   type WorkflowStepView,

@@ -102,12 +102,26 @@ export interface StartedWorkflow {
   status: RunStatus;
 }
 
+/** How a run is started: its id (a retry names it), the definition's version, and what must be durable before the run is. */
+export interface StartOptions {
+  workflowId?: string;
+  version?: number;
+  /**
+   * Called once the start is admitted (input valid, its subject's run free, the flow's own
+   * admission passed) and before the run is written; not for a start naming a run that exists.
+   * What it writes is durable before the run is, so a crash between the two cannot lose it: who
+   * started the run, in the audit trail (it must be idempotent by the run id: a crash after it and
+   * before the run is written makes the retry call it again). A throw starts nothing.
+   */
+  beforeCreate?: (run: { workflowId: string; definitionId: string; input: unknown }) => Promise<void>;
+}
+
 /** The durable workflow engine of one worker. */
 export interface WorkflowEngine {
   /** Adds a definition version; keep registering old versions while runs on them are in flight. */
   register(definition: AnyWorkflowDefinition): void;
   /** Starts a run of the newest (or the given) version; idempotent on `workflowId`. Validates the input. */
-  start(definitionId: string, input: unknown, options?: { workflowId?: string; version?: number }): Promise<StartedWorkflow>;
+  start(definitionId: string, input: unknown, options?: StartOptions): Promise<StartedWorkflow>;
   /** Delivers a signal to a run (first of a name wins); false when the run is unknown or finished. */
   signal(workflowId: string, name: string, payload: unknown): Promise<boolean>;
   get(workflowId: string): Promise<WorkflowRun | null>;
@@ -394,7 +408,9 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       const one = def.oneRunPer;
       const id = one ? await subjectRunId(def, one, parsed, opts.workflowId) : (opts.workflowId ?? randomUUID());
       // A new run is admitted against the world now; a start answered by the run it names is not asked again.
-      if (def.admit && !(opts.workflowId !== undefined && (await journal.getRun(id)))) await def.admit(parsed);
+      const exists = opts.workflowId !== undefined && (def.admit || opts.beforeCreate) ? (await journal.getRun(id)) !== null : false;
+      if (def.admit && !exists) await def.admit(parsed);
+      if (opts.beforeCreate && !exists) await opts.beforeCreate({ workflowId: id, definitionId: def.id, input: parsed });
       const now = clock.now();
       const { run, created } = await journal.createRun({
         id,

@@ -6,7 +6,7 @@ import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, jsonObject, list, pageLimit } from './api-schemas.js';
 import { actorFor, reachedOnly, requireChannel, requireCustomer, requirePermission } from './http-auth.js';
 import { startPermissionOf } from '../auth/access-table.js';
-import { auditRunStart } from '../../agents/flows/run-start-audit.js';
+import { auditRunStart, type StartedRun } from '../../agents/flows/run-start-audit.js';
 import type { RouteModule } from './route-module.js';
 import { churnPreventionPolicySchema, DEFAULT_CHURN_PREVENTION_POLICY } from '../../decisioning/policy/index.js';
 import { LEFT_ALONE_REASONS } from '../../agents/flows/churn-prevention-policy.js';
@@ -164,11 +164,11 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
         const needs = startPermissionOf(req.params.definition);
         requirePermission(req, needs, `start a ${req.params.definition} run`);
         requireRunReach(req, `a ${req.params.definition} run`, input, true);
-        const result = await workflows.start(req.params.definition, input ?? {}, { workflowId });
-        // Who started a flow over many customers is audited (a campaign's page lists it among its adjustments).
-        if (result.created && needs !== 'workflows:start') {
-          await auditRunStart(s.audit, actorFor(req), { definitionId: req.params.definition, workflowId: result.workflowId, input }, `started through POST /workflows/${req.params.definition}/start`);
-        }
+        // Who started a flow over many customers is audited (a campaign's page lists it among its
+        // adjustments), before the run is written: a crash between cannot lose it.
+        const by = actorFor(req);
+        const beforeCreate = needs !== 'workflows:start' ? (run: StartedRun) => auditRunStart(s.audit, by, run, `started through POST /workflows/${req.params.definition}/start`) : undefined;
+        const result = await workflows.start(req.params.definition, input ?? {}, { workflowId, ...(beforeCreate ? { beforeCreate } : {}) });
         return reply.status(result.created ? 201 : 200).send(result);
       },
     );
