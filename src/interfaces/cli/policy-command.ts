@@ -60,7 +60,7 @@ export function formatCoverage(c: OutcomeCoverage): string {
   const results = Object.entries(c.byResult).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ');
   const sources = DECISION_SOURCES.filter((s) => c.bySource[s].logged > 0).map((s) => `${s} ${c.bySource[s].closed} of ${c.bySource[s].due}${c.bySource[s].due ? ` (${pct(c.bySource[s].share)})` : ''}, ${c.bySource[s].logged} logged`);
   return [
-    `outcomes: ${c.closed} of ${c.due} decisions older than their 7-day window (${pct(c.share)}), as of ${new Date(c.asOf).toISOString()}; every outcome so far, due or not, by result: ${results || 'none yet'}`,
+    `outcomes: ${c.closed} of ${c.due} decisions older than their 7-day window (${c.due ? pct(c.share) : 'none due yet'}), as of ${new Date(c.asOf).toISOString()}; every outcome so far, due or not, by result: ${results || 'none yet'}`,
     ...(sources.length ? [`  by who decided: ${sources.join('; ')}`] : []),
     ...(c.notCarriedOut > 0 ? [`  ${c.notCarriedOut} recommended an action nobody carried out: left out of the estimates (what they chose never happened)`] : []),
   ].join('\n');
