@@ -5,6 +5,7 @@ import type { Actor } from '../../decisioning/policy/index.js';
 import type { SuspectedIncident, SuspicionReview } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 import type { AlarmInbox, ReceivedAlarm } from './alarm-inbox.js';
+import { servesCustomers } from './alarm-watcher.js';
 
 /**
  * What a suspected incident (anomaly detection's suspicion, raised before or without an alarm)
@@ -57,8 +58,22 @@ export function overlaps(a: Place, b: Place, cellsOfSite: (siteId: string) => st
 
 const isOpenAt = (a: ReceivedAlarm, ms: number) => Date.parse(a.raisedTime) <= ms && (a.clearedTime === undefined || ms < Date.parse(a.clearedTime));
 
+/**
+ * The alarm a suspicion belongs to: one that touches customers (not a warning), on its cell or
+ * site, open at some moment of the suspicion's life (from its opening until `untilMs`: now, or
+ * its last signal if later). The one open at `untilMs` first, else the latest raised. A network
+ * alarm raised and cleared while the suspicion was open is the incident it saw: its flow told
+ * and compensated whom it touched, and a confirmation raises nothing on top of it.
+ */
+export function coveringAlarm(s: Pick<SuspectedIncident, 'scope' | 'objectId' | 'openedMs' | 'lastSignalMs'>, alarms: readonly ReceivedAlarm[], untilMs: number, cellsOfSite: (siteId: string) => string[]): ReceivedAlarm | undefined {
+  const place: Place = { scope: s.scope, id: s.objectId };
+  const endMs = Math.max(untilMs, s.lastSignalMs);
+  const on = alarms.filter((a) => servesCustomers(a) && Date.parse(a.raisedTime) <= endMs && (a.clearedTime === undefined || Date.parse(a.clearedTime) >= s.openedMs) && overlaps(placeOfAlarm(a), place, cellsOfSite));
+  return on.find((a) => isOpenAt(a, endMs)) ?? on.at(-1);
+}
+
 /** Confirms or dismisses a suspicion (NOT_FOUND, CONFLICT when already reviewed, BAD_INPUT without a reason). */
-export async function reviewSuspicion(deps: SuspectedIncidentDeps, id: string, req: ReviewRequest): Promise<{ suspicion: SuspectedIncident; alarm: ReceivedAlarm | null }> {
+export async function reviewSuspicion(deps: SuspectedIncidentDeps, id: string, req: ReviewRequest): Promise<{ suspicion: SuspectedIncident; alarm: ReceivedAlarm | null; raised: boolean }> {
   const s = deps.anomalies.suspicions().find((x) => x.id === id);
   if (!s) throw new TwinloopError('NOT_FOUND', `no suspected incident "${id}"; GET /service-operations/anomalies lists them`);
   if (s.review) throw new TwinloopError('CONFLICT', `${id} was already ${s.review.decision} by ${s.review.by.id} at ${new Date(s.review.atMs).toISOString()} (${s.review.reason})`);
@@ -66,13 +81,17 @@ export async function reviewSuspicion(deps: SuspectedIncidentDeps, id: string, r
   if (reason.length === 0) throw new TwinloopError('BAD_INPUT', 'reason: say why the suspicion is confirmed or dismissed');
   const now = deps.clock.now();
   let alarm: ReceivedAlarm | null = null;
+  let raised = false;
   if (req.decision === 'confirm') {
-    if (s.state === 'closed') {
+    // An alarm on the place during the suspicion's life covers it (open now, or raised and
+    // cleared since it opened): its flow told and compensated whom it touched; nothing is raised
+    // twice, nobody told twice. The confirmation names it.
+    const all = deps.alarms.all();
+    alarm = (s.coveredBy ? all.find((a) => a.id === s.coveredBy) : undefined) ?? coveringAlarm(s, all, now, deps.cellsOfSite) ?? null;
+    if (!alarm && s.state === 'closed') {
       throw new TwinloopError('CONFLICT', `${id} closed at ${new Date(s.lastSignalMs).toISOString()} plus the quiet spell (its signals stopped): there is nobody left to warn; dismiss it, or raise an alarm through TMF642 if the fault goes on`);
     }
-    // An alarm already open on the place covers it: its flow is acting, nothing is raised twice.
-    const place: Place = { scope: s.scope, id: s.objectId };
-    alarm = deps.alarms.all().find((a) => isOpenAt(a, now) && overlaps(placeOfAlarm(a), place, deps.cellsOfSite)) ?? null;
+    raised = alarm === null;
     alarm ??= await deps.alarms.raise({
       alarmType: 'qualityOfServiceAlarm',
       perceivedSeverity: req.severity ?? 'minor',
@@ -92,12 +111,12 @@ export async function reviewSuspicion(deps: SuspectedIncidentDeps, id: string, r
     type: 'action.executed',
     requestId: `${s.id}:${event}`,
     actor: req.by,
-    action: { actionClass: 'incident_review', channel: '*', cost: 0, params: { event, anomalyId: s.id, scope: s.scope, objectId: s.objectId, alarmId: alarm?.id ?? null } },
+    action: { actionClass: 'incident_review', channel: '*', cost: 0, params: { event, anomalyId: s.id, scope: s.scope, objectId: s.objectId, alarmId: alarm?.id ?? null, alarmRaised: raised } },
     why: { summary: reason, evidence: { signal: s.signal, signals: s.signals, expected: s.expected, pValue: s.pValue, customers: s.customers.length } },
     outcome: { status: 'executed', event, alarmId: alarm?.id ?? null },
   });
   const suspicion = await deps.anomalies.review(s.id, { decision, by: req.by, reason, atMs: now, alarmId: alarm?.id ?? null });
-  return { suspicion, alarm };
+  return { suspicion, alarm, raised };
 }
 
 /**
@@ -126,4 +145,54 @@ export function linkConfirmedIncidents(o: { alarms: Pick<AlarmInbox, 'all' | 'up
     },
     stop,
   };
+}
+
+/**
+ * Closes the suspicions an alarm covered once it clears: each open suspicion on its cell or site
+ * (or the site of its cell, a cell of its site) opened before the clear is `coveredBy` it, so
+ * none is left "open" after its incident is over (a signal after the clear is a new incident's).
+ * `sweep()` does the same for the alarms already cleared (at start: a clear missed while down).
+ * Returns the unsubscribe function with it.
+ */
+export function closeCoveredSuspicions(o: {
+  alarms: Pick<AlarmInbox, 'all' | 'subscribe'>;
+  suspicions(): SuspectedIncident[];
+  cover(id: string, alarmId: string): Promise<unknown>;
+  cellsOfSite(siteId: string): string[];
+  onError(err: Error): void;
+}): { sweep(): Promise<number>; stop(): void } {
+  const coverAll = async (cleared: readonly ReceivedAlarm[]) => {
+    let n = 0;
+    for (const s of o.suspicions()) {
+      if (s.state !== 'open') continue;
+      // Still open: its life runs to now, past any clear.
+      const by = coveringAlarm(s, cleared, Number.POSITIVE_INFINITY, o.cellsOfSite);
+      if (!by?.clearedTime || Date.parse(by.clearedTime) < s.openedMs) continue;
+      await o.cover(s.id, by.id);
+      n++;
+    }
+    return n;
+  };
+  const stop = o.alarms.subscribe((alarm) => {
+    if (alarm.state !== 'cleared') return;
+    const full = o.alarms.all().find((a) => a.id === alarm.id);
+    if (full) coverAll([full]).catch((err: Error) => o.onError(err));
+  });
+  return { sweep: () => coverAll(o.alarms.all().filter((a) => a.state === 'cleared')), stop };
+}
+
+/**
+ * The network is healthy again by the evidence: a confirmed suspicion closed because its signals
+ * stopped (no bad session or service call on its place for the detector's quiet spell), so the
+ * alarm its confirmation raised clears, at its last signal (the last evidence of the fault). An
+ * alarm it was linked to (another system's, or cleared already) is left alone. For
+ * `openKeptAnomalyDetector`'s `onClosed`.
+ */
+export async function clearConfirmedWhenQuiet(alarms: Pick<AlarmInbox, 'bySource' | 'update'>, s: SuspectedIncident, quietMs: number): Promise<ReceivedAlarm | undefined> {
+  if (s.review?.decision !== 'confirmed' || s.coveredBy !== undefined) return undefined;
+  const raised = alarms.bySource(ANOMALY_SOURCE_SYSTEM_ID, s.id);
+  if (!raised || raised.state === 'cleared' || raised.id !== s.review.alarmId) return undefined;
+  const last = new Date(s.lastSignalMs).toISOString();
+  const why = `back to normal: no bad session or service call on ${s.scope} ${s.objectId} since ${last} (${Math.round(quietMs / 3_600_000)} h quiet)`;
+  return alarms.update(raised.id, { state: 'cleared', clearedTime: last, alarmDetails: [raised.alarmDetails, why].filter(Boolean).join('; ') });
 }

@@ -133,6 +133,11 @@ export interface SuspectedIncident {
   history?: boolean;
   /** What network operations made of it (absent while nobody has): confirmed as an incident, or dismissed. */
   review?: SuspicionReview;
+  /**
+   * The alarm that covered it, when it closed because that alarm (on its cell or site, open while
+   * it was) cleared: the incident it saw is over, and its later signals, if any, are a new one.
+   */
+  coveredBy?: string;
 }
 
 /** A person's (or an agent's) verdict on a suspicion, with why; a confirmation names the alarm it raised or found. */
@@ -171,6 +176,11 @@ export interface CellAnomalyDetector {
   ratePerCustomerDay(signal: 'contacts' | 'sessions'): number;
   /** Records a review on a suspicion (NOT_FOUND for an unknown id); returns it. Signals still join it until it closes. */
   review(id: string, review: SuspicionReview): SuspectedIncident;
+  /**
+   * Closes an open suspicion that an alarm covered, once that alarm cleared (NOT_FOUND for an
+   * unknown id); one already closed is left as it is. Returns it.
+   */
+  cover(id: string, alarmId: string): SuspectedIncident;
   /** What to keep for a restart, and taking it back (at start, before any event). */
   state(): AnomalyDetectorState;
   restore(state: AnomalyDetectorState): void;
@@ -368,6 +378,16 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
       if (!s) throw new TwinloopError('NOT_FOUND', `no suspected incident "${id}"; GET /service-operations/anomalies lists them`);
       s.review = structuredClone(review);
       changed.add(s);
+      return structuredClone(s);
+    },
+    cover(id, alarmId) {
+      const s = all.find((x) => x.id === id);
+      if (!s) throw new TwinloopError('NOT_FOUND', `no suspected incident "${id}"; GET /service-operations/anomalies lists them`);
+      if (s.state === 'open') {
+        s.state = 'closed';
+        s.coveredBy = alarmId;
+        changed.add(s);
+      }
       return structuredClone(s);
     },
     state: () => ({ suspicions: all.map((s) => structuredClone(s)), baseline: { ...baseline, firstMs: firstMs ?? null, lastMs: lastMs ?? null, contactsByHour: [...byHour.contacts], sessionsByHour: [...byHour.sessions] } }),

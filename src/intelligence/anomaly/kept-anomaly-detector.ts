@@ -23,6 +23,8 @@ export interface KeptAnomalyDetector {
   observe(events: readonly { event: TwinEvent; time: number }[]): void;
   /** Records a review on a suspicion and resolves once it is written. */
   review(id: string, review: SuspicionReview): Promise<SuspectedIncident>;
+  /** Closes a suspicion an alarm covered, once that alarm cleared, and resolves once it is written. */
+  cover(id: string, alarmId: string): Promise<SuspectedIncident>;
   /** Resolves once every change so far is written. */
   flushed(): Promise<void>;
   /** Writes the rates and what is pending. */
@@ -38,10 +40,14 @@ export async function openKeptAnomalyDetector(o: {
   /** The operator's clock: suspicions on signals it has long passed are found in history. */
   now?: () => number;
   options?: Partial<CellAnomalyOptions>;
+  /** Told of each suspicion that closed as events came in (its signals stopped for the quiet spell), once. */
+  onClosed?: (s: SuspectedIncident) => void;
   onError: (err: Error) => void;
 }): Promise<KeptAnomalyDetector> {
   const detector = createCellAnomalyDetector(o.cells, o.options, o.known, o.now);
   detector.restore({ suspicions: await o.suspicions.list(), baseline: (await o.baseline.get(BASELINE_ID)) ?? { contacts: 0, sessions: 0, firstMs: null, lastMs: null } });
+  // The open suspicions, to tell `onClosed` of each one's close once (a cover is not a quiet close).
+  const open = new Set(detector.suspicions().filter((s) => s.state === 'open').map((s) => s.id));
   let writing: Promise<void> = Promise.resolve();
   /** Each suspicion's latest state not written yet (a failed write's stays until a later pass writes it). */
   const unwritten = new Map<string, SuspectedIncident>();
@@ -63,11 +69,22 @@ export async function openKeptAnomalyDetector(o: {
     observe(events) {
       detector.observe(events);
       const changed = detector.takeChanged();
+      for (const s of changed) {
+        if (s.state === 'open') open.add(s.id);
+        else if (open.delete(s.id)) o.onClosed?.(s);
+      }
       // What a failed write left is tried again with the next events, changed or not.
       if (changed.length > 0 || unwritten.size > 0) write(changed);
     },
     async review(id, review) {
       const s = detector.review(id, review);
+      write(detector.takeChanged());
+      await writing;
+      return s;
+    },
+    async cover(id, alarmId) {
+      const s = detector.cover(id, alarmId);
+      open.delete(id);
       write(detector.takeChanged());
       await writing;
       return s;

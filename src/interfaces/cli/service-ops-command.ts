@@ -108,8 +108,9 @@ export function registerServiceOpsCommands(program: Command): void {
   review('confirm')
     .option('--severity <severity>', `the alarm's severity: ${CONFIRM_SEVERITIES.join(', ')} (minor: notices only, no compensation)`, 'minor')
     .action(async (id: string, opts: { reason: string; severity: string; url?: string; json?: boolean }, command: Command) => {
-      const answer = (await callServer(requireServer(command, opts.url), 'POST', `/service-operations/anomalies/${encodeURIComponent(id)}/confirm`, { reason: opts.reason, severity: opts.severity })) as { anomaly: AnomalyAnswer; alarmId: string | null };
-      process.stdout.write(opts.json ? `${JSON.stringify(answer)}\n` : `${formatAnomaly(answer.anomaly)}\nservice operations acts on ${answer.alarmId}: twinloop service-ops incidents\n`);
+      const answer = (await callServer(requireServer(command, opts.url), 'POST', `/service-operations/anomalies/${encodeURIComponent(id)}/confirm`, { reason: opts.reason, severity: opts.severity })) as { anomaly: AnomalyAnswer; alarmId: string | null; alarmRaised: boolean };
+      const said = answer.alarmRaised ? `service operations acts on ${answer.alarmId}` : `it belongs to ${answer.alarmId}, already in: nothing raised, nobody told twice`;
+      process.stdout.write(opts.json ? `${JSON.stringify(answer)}\n` : `${formatAnomaly(answer.anomaly)}\n${said}: twinloop service-ops incidents\n`);
     });
   review('dismiss').action(async (id: string, opts: { reason: string; url?: string; json?: boolean }, command: Command) => {
     const answer = (await callServer(requireServer(command, opts.url), 'POST', `/service-operations/anomalies/${encodeURIComponent(id)}/dismiss`, { reason: opts.reason })) as { anomaly: AnomalyAnswer };

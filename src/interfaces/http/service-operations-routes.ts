@@ -57,6 +57,7 @@ const anomaly = z.object({
   openedTime: z.string().describe('When the burst was seen: the time of the signal that made it one (event clock, ISO 8601)'),
   lastSignalTime: z.string().describe('The latest signal counted in it; it closes after six quiet hours'),
   state: z.enum(['open', 'closed']),
+  coveredBy: z.string().nullable().describe('The alarm on its cell or site that was open while it was, when it closed because that alarm cleared (its incident is over; a later burst is a new suspicion); null otherwise'),
   signal: z.enum(['bad-session-burst', 'service-contact-burst']).describe('Dropped calls and slow data sessions on the cell, or customers calling about their service'),
   signals: z.number().int().describe('Signals in the window when it opened'),
   expected: z.number().describe("What the base's usual rate expected there in the window"),
@@ -69,7 +70,7 @@ const anomaly = z.object({
       by: z.string().describe('Who reviewed it (the signed-in subject)'),
       reason: z.string(),
       reviewedTime: z.string(),
-      alarmId: z.string().nullable().describe('The alarm the confirmation raised (or the open one that already covered it); service operations acts on it'),
+      alarmId: z.string().nullable().describe('The alarm the confirmation raised, or the one on its cell or site that was open while it was (service operations acted on that one: nobody is told twice)'),
     })
     .nullable()
     .describe("Network operations' verdict; null while nobody has given one (no customer is told on a suspicion alone)"),
@@ -81,7 +82,11 @@ const confirmBody = z.strictObject({
   severity: z.enum(CONFIRM_SEVERITIES).default('minor').describe('The severity of the alarm raised: minor (default) notifies and compensates nobody beyond the notices; major and critical are compensated after 4 h by the service-operations policy'),
 });
 const dismissBody = z.strictObject({ reason });
-const reviewAnswer = z.object({ anomaly, alarmId: z.string().nullable().describe('The alarm service operations acts on (confirm), or null (dismiss)') });
+const reviewAnswer = z.object({
+  anomaly,
+  alarmId: z.string().nullable().describe('The alarm service operations acts on (confirm), or null (dismiss)'),
+  alarmRaised: z.boolean().describe('true: the confirmation raised alarmId; false: it raised nothing (a dismissal, or the suspicion belongs to alarmId, an alarm already in, whose flow told whom it touched)'),
+});
 
 /** A suspicion as the API shows it: ISO times, like every other route. */
 const anomalyAnswer = (s: SuspectedIncident) => ({
@@ -92,6 +97,7 @@ const anomalyAnswer = (s: SuspectedIncident) => ({
   openedTime: new Date(s.openedMs).toISOString(),
   lastSignalTime: new Date(s.lastSignalMs).toISOString(),
   state: s.state,
+  coveredBy: s.coveredBy ?? null,
   signal: s.signal,
   history: s.history === true,
   signals: s.signals,
@@ -147,7 +153,7 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
       '/service-operations/anomalies/:id/confirm',
       {
         schema: {
-          summary: "Confirm a suspected incident, saying why (audited): an alarm is raised on its cell or site (TMF642, source twinloop-anomaly-detection) and service operations acts on it (notices to the affected customers, a trouble ticket); the network's own alarm there later continues it, telling nobody twice",
+          summary: "Confirm a suspected incident, saying why (audited): an alarm is raised on its cell or site (TMF642, source twinloop-anomaly-detection) and service operations acts on it (notices to the affected customers, a trouble ticket); the network's own alarm there later continues it, telling nobody twice. If an alarm there was open while the suspicion was (even one since cleared), the confirmation names that alarm and raises nothing. The raised alarm clears when a person clears it, when the network's alarm there clears, or when the suspicion's signals stop (at its last signal); compensation is decided at the clear, from how long it lasted",
           params: reviewParams,
           body: confirmBody,
           response: { 200: reviewAnswer, ...errors(400, 404, 409) },
@@ -155,7 +161,7 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
       },
       async (req) => {
         const r = await s.reviewSuspicion(req.params.id, { decision: 'confirm', reason: req.body.reason, severity: req.body.severity, by: actorFor(req) });
-        return { anomaly: anomalyAnswer(r.suspicion), alarmId: r.alarm?.id ?? null };
+        return { anomaly: anomalyAnswer(r.suspicion), alarmId: r.alarm?.id ?? null, alarmRaised: r.raised };
       },
     );
     app.post(
@@ -170,7 +176,7 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
       },
       async (req) => {
         const r = await s.reviewSuspicion(req.params.id, { decision: 'dismiss', reason: req.body.reason, by: actorFor(req) });
-        return { anomaly: anomalyAnswer(r.suspicion), alarmId: null };
+        return { anomaly: anomalyAnswer(r.suspicion), alarmId: null, alarmRaised: false };
       },
     );
   };

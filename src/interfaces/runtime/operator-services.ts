@@ -5,8 +5,8 @@ import { serviceOperationsView, type ServiceOperationsView } from '../../agents/
 import { createServiceContactLog, type ServiceContacts } from '../../agents/flows/service-contact-log.js';
 import { createBadSessionLog, type CellBadSessions } from '../../agents/flows/bad-session-log.js';
 import type { IncidentEvidence } from '../../agents/flows/service-operations-flow.js';
-import { reviewSuspicion, type ReviewRequest } from '../../agents/flows/suspected-incidents.js';
-import type { CellAnomalyDetector, SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
+import { clearConfirmedWhenQuiet, closeCoveredSuspicions, reviewSuspicion, type ReviewRequest } from '../../agents/flows/suspected-incidents.js';
+import { DEFAULT_CELL_ANOMALY_OPTIONS, type CellAnomalyDetector, type SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import { openKeptAnomalyDetector, type AnomalyBaseline } from '../../intelligence/anomaly/kept-anomaly-detector.js';
 import { checkChurnPreventionOffers, churnPolicySettings, moveLegacyChurnPolicy, type ChurnPolicySettings } from '../../agents/flows/churn-prevention-policy.js';
 import { connectorExecutor } from '../../agents/flows/connector-executor.js';
@@ -90,7 +90,7 @@ export interface OperatorServices {
   /** Who is living through an incident now (bad sessions by cell, service calls), for service operations' later looks. */
   readonly incidentEvidence: IncidentEvidence;
   /** Network operations confirms a suspicion (an alarm is raised on its cell or site and service operations acts) or dismisses it; audited. */
-  reviewSuspicion(id: string, review: ReviewRequest): Promise<{ suspicion: SuspectedIncident; alarm: ReceivedAlarm | null }>;
+  reviewSuspicion(id: string, review: ReviewRequest): Promise<{ suspicion: SuspectedIncident; alarm: ReceivedAlarm | null; raised: boolean }>;
   /** The proactive churn prevention's policy (floor, budget, offers, cadence), as the operator edits it. */
   readonly churnPolicy: ChurnPolicySettings;
   /** The action policy in force (modes, caps, approvals, budgets, contact rules), its versions and how to change it. */
@@ -399,10 +399,21 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     known: (cellId, siteId, atMs) => alarms.covers(cellId, siteId, atMs),
     // The sandbox's history comes in months behind this clock: what it finds there is marked found in history.
     now: () => clock.now(),
+    // A confirmed suspicion whose signals stopped clears the alarm its confirmation raised (the cell is healthy again).
+    onClosed: (s) => void clearConfirmedWhenQuiet(alarms, s, DEFAULT_CELL_ANOMALY_OPTIONS.quietMs).catch((err: Error) => o.log(`anomalies: ${s.id} closed, its alarm not cleared: ${err.message}`)),
     onError: (err) => o.log(`anomalies: could not keep a suspicion yet (tried again with the next events): ${err.message}`),
   });
   const anomalies = keptAnomalies.detector;
   const detachAnomalies = twins.intake.onApplied((batch) => keptAnomalies.observe(batch));
+  // An alarm's clear closes the suspicions it covered (none stays "open" after its incident), and so do the clears already in.
+  const covered = closeCoveredSuspicions({
+    alarms,
+    suspicions: () => anomalies.suspicions(),
+    cover: (id, alarmId) => keptAnomalies.cover(id, alarmId),
+    cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId),
+    onError: (err) => o.log(`anomalies: a cleared alarm's suspicions not closed: ${err.message}`),
+  });
+  await covered.sweep();
   // Who called or complained about their service, and when: per incident, notified before that or not.
   const contacts = createServiceContactLog({ store: recordDocuments<ServiceContacts>(records, 'service-contacts'), onError: (err) => o.log(`service contacts: could not keep one yet (tried again with the next events): ${err.message}`) });
   await contacts.load();
@@ -527,6 +538,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       await offerSettlement.close();
       revenue.detach();
       detachAnomalies();
+      covered.stop();
       detachContacts();
       detachBadSessions();
       await contacts.flushed();

@@ -22,6 +22,8 @@ export interface Anomaly {
   /** When the burst was seen (event time, ISO). */
   readonly openedTime: string;
   readonly state: 'open' | 'closed';
+  /** The alarm it closed with: one on its place, open while it was, that cleared (its incident is over). */
+  readonly coveredBy: string | null;
   /** Signals in the window when it opened. */
   readonly signals: number;
   readonly signal: 'bad-session-burst' | 'service-contact-burst';
@@ -82,10 +84,16 @@ function ReviewForm({ anomaly, onDone }: { anomaly: Anomaly; onDone(said: string
     setBusy(true);
     setError(undefined);
     const body = verb === 'confirm' ? { reason: reason.trim(), severity } : { reason: reason.trim() };
-    postJson<{ anomaly: Anomaly; alarmId: string | null }>(`/service-operations/anomalies/${seg(anomaly.id)}/${verb}`, body).then(
+    postJson<{ anomaly: Anomaly; alarmId: string | null; alarmRaised: boolean }>(`/service-operations/anomalies/${seg(anomaly.id)}/${verb}`, body).then(
       (r) => {
         setBusy(false);
-        onDone(verb === 'confirm' ? `${anomaly.id} confirmed: service operations acts on ${r.alarmId ?? 'its alarm'} and tells the affected customers` : `${anomaly.id} dismissed: nobody is told`);
+        onDone(
+          verb === 'dismiss'
+            ? `${anomaly.id} dismissed: nobody is told`
+            : r.alarmRaised
+              ? `${anomaly.id} confirmed: service operations acts on ${r.alarmId ?? 'its alarm'} and tells the affected customers`
+              : `${anomaly.id} confirmed as part of ${r.alarmId ?? 'an alarm already in'}, which service operations acted on: nothing raised, nobody told twice`,
+        );
       },
       (err: Error) => {
         setBusy(false);
@@ -114,14 +122,15 @@ function ReviewForm({ anomaly, onDone }: { anomaly: Anomaly; onDone(said: string
             </option>
           ))}
         </select>
-        <button type="button" disabled={busy || !reason.trim() || anomaly.state === 'closed'} onClick={() => decide('confirm')}>
+        <button type="button" disabled={busy || !reason.trim() || (anomaly.state === 'closed' && !anomaly.coveredBy)} onClick={() => decide('confirm')}>
           Confirm
         </button>
         <button type="button" disabled={busy || !reason.trim()} onClick={() => decide('dismiss')}>
           Dismiss
         </button>
       </div>
-      {anomaly.state === 'closed' && <p class="muted">Its signals have stopped: there is nobody left to warn, so it can only be dismissed (send an alarm in through TMF642 if the fault goes on).</p>}
+      {anomaly.coveredBy && <p class="muted">It closed with {anomaly.coveredBy}, an alarm on its place while it was, now cleared: a confirmation names that alarm, raises nothing and tells nobody twice.</p>}
+      {anomaly.state === 'closed' && !anomaly.coveredBy && <p class="muted">Its signals have stopped: there is nobody left to warn, so it can only be dismissed (send an alarm in through TMF642 if the fault goes on).</p>}
       {error && (
         <p class="error" role="alert">
           {error}
@@ -217,6 +226,7 @@ export function SuspectedIncidents({ anomalies, incidents, onReviewed, inHistory
                   <td class="num">{count(a.customers.length)}</td>
                   <td data-testid="anomaly-state">
                     {a.state}
+                    {a.coveredBy && ` (with ${a.coveredBy})`}
                     {a.history && <FoundInHistoryMark />}
                   </td>
                   <td data-testid="anomaly-alarm">
