@@ -122,6 +122,11 @@ describe('intent observer', () => {
     }
   });
 
+  it('says in its basis whom the campaign left out and why (those who left its segment before their turn among them)', () => {
+    const o = observationOfCampaignMeasure({ campaignId: 'x', stats, spent: 126.25, leftOut: { 'no-consent': 56, 'left-segment': 6 } }, now);
+    expect(o.basis).toBe('campaign x: 50 treated (2 churned since, 4%), 10 held out (2 churned, 20%); 3 of 50 presented accepted; 126.25 spent; left out: 56 no-consent, 6 left-segment');
+  });
+
   it('gives the assessment the value its expectation targets, with when it was measured', async () => {
     // The intent's default target, net value at least 0: its current value was null while and after the run.
     const o = await observer(campaignRun('succeeded', { campaignId: 'x', endedBy: 'end-date', ticks: 30, spent: 126.25, presented: 50, accepted: 3, shares: {}, adjustments: [] }))(intent, plan([]), now);

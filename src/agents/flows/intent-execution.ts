@@ -161,6 +161,8 @@ export interface CampaignMeasure {
   readonly spent: number;
   /** The mean lifetime value of the customers it treated, when known (what a customer kept is worth). */
   readonly meanValue?: number;
+  /** Its audience's customers left out, by why (no-consent, held-out, left-segment…): said in the basis. */
+  readonly leftOut?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -209,7 +211,8 @@ export function observationOfCampaignMeasure(m: CampaignMeasure, asOf: number): 
   const basis =
     `campaign ${m.campaignId}: ${treated} treated (${treatedChurned} churned since, ${pc(treatedRate)}), ` +
     `${control?.customers ?? 0} held out (${control?.churned ?? 0} churned, ${pc(controlRate)}); ${accepted} of ${presented} presented accepted; ${spend} spent` +
-    (m.meanValue !== undefined ? `; a treated customer's mean value ${round2(m.meanValue)}` : '');
+    (m.meanValue !== undefined ? `; a treated customer's mean value ${round2(m.meanValue)}` : '') +
+    (m.leftOut && Object.keys(m.leftOut).length ? `; left out: ${Object.entries(m.leftOut).map(([why, n]) => `${n} ${why}`).join(', ')}` : '');
   return {
     asOf,
     values,

@@ -292,6 +292,30 @@ describe('campaign delivery', () => {
     await records.close();
   });
 
+  it('checks each customer against its segment again at their turn: one who left it, or is no longer active, is not contacted and is counted left out with why', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 8; i++) customer(engine, `C${i}`);
+    const records = await freshRecords();
+    const asked: string[] = [];
+    const services = servicesOver(engine, async (r) => (asked.push(r.customerId ?? ''), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' }));
+    const delivery = campaignDelivery(() => services, records, () => 1);
+    // Its segment: customers with no ticket open (an intent's, as resolved when planned).
+    const audience = [{ field: 'open_tickets', op: '==' as const, value: 0 }];
+    await delivery.open({ campaignId: 'cmp-segment', audience, variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], budget: 400, controlShare: 0, endAt: T0 + 20 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    expect((await delivery.view('cmp-segment', { churn: false }))!.audienceLeft).toBe(8);
+    // After it opened, C3 opened a ticket (out of the segment) and C5's plan ended (no longer active).
+    const at = T0 + 3_600_000;
+    engine.apply({ id: 'C3-t', kind: 'ticket', customerId: 'C3', time: iso(at), source: 't', v: 1, data: { ticketId: 'T3', action: 'opened', category: 'billing', severity: 'low', complaint: false } } as TwinEvent, at);
+    engine.apply({ id: 'C5-t', kind: 'subscription', customerId: 'C5', time: iso(at), source: 't', v: 1, data: { action: 'terminated', subscriptionId: 'C5-L1', productKind: 'plan' } } as TwinEvent, at);
+    await delivery.apply('cmp-segment', { tick: 1, shares: { 'discount-app': 1 }, paused: [], remainingBudget: 400 });
+    expect([...asked].sort()).toEqual(['C0', 'C1', 'C2', 'C4', 'C6', 'C7']);
+    expect(logged.filter((c) => c.customerId === 'C3' || c.customerId === 'C5')).toEqual([]);
+    const view = (await delivery.view('cmp-segment', { churn: false }))!;
+    expect(view.leftOut).toEqual({ 'left-segment': 1, 'no-longer-active': 1 });
+    expect(view).toMatchObject({ treated: 6, audienceLeft: 0 });
+    await records.close();
+  });
+
   it('says its control is contaminated when a person contacts one of it anyway, and reads the control without them', async () => {
     const engine = new TwinEngine();
     for (let i = 0; i < 12; i++) customer(engine, `C${i}`);

@@ -8,6 +8,7 @@ import { CONTACT_RULES, marketingConsentRefusal } from '../../decisioning/contac
 import { contactKindOf } from '../../decisioning/action-contact.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
+import { twinMatcher } from '../../twin/twin-query.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
 import { drawControlGroup, planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { ACTION_ASKS, type Ask, type GuardedExecutor, type GuardedResult } from '../../agents/governance/guarded-executor.js';
@@ -143,6 +144,10 @@ function countLeftOut(state: CampaignState, why: string): void {
 
 /** Why a customer is left out when the back end refused their contact for good (they had left, say). */
 export const BACK_END_REFUSED = 'refused-by-back-end';
+/** Why a customer drawn into a campaign's audience is left out at their turn: they no longer pass its segment's filters. */
+export const LEFT_SEGMENT = 'left-segment';
+/** Why a customer drawn into a campaign's audience is left out at their turn: churned, or no plan held, since. */
+export const NO_LONGER_ACTIVE = 'no-longer-active';
 
 /** Why a customer whose contact waited for a person is left out when the campaign's end withdrew its approval. */
 export const WITHDRAWN_AT_END = 'withdrawn';
@@ -286,6 +291,27 @@ export function campaignDelivery(
     services().scoreFields);
     return { items, next };
   };
+  /**
+   * Why a customer of a campaign's queue may not be contacted now (`LEFT_SEGMENT`: no longer passes
+   * the campaign's audience filters, the one filter vocabulary read on the twin's features and live
+   * scores now; `NO_LONGER_ACTIVE`: churned or without a plan since), or undefined when they still may.
+   * The audience is drawn once, when the campaign opens, and contacted over weeks: an intent's
+   * campaign contacted 6 of 81 after their churn score had slipped under its segment's 0.1. Over
+   * partition workers (`across`) the twins are their owners' and this is not checked yet: the
+   * campaign contacts whom it drew, as before.
+   */
+  const eligibilityNow = (state: CampaignState) => {
+    if (across) return () => undefined;
+    const inSegment = twinMatcher(state.input.audience ?? [], services().scoreFields);
+    const active = twinMatcher(CANDIDATE_FILTERS, services().scoreFields);
+    const engine = services().twins.engine;
+    return (customerId: string): string | undefined => {
+      const f = engine.has(customerId) ? engine.features(customerId) : undefined;
+      if (!f) return undefined;
+      if (!active(customerId, f)) return NO_LONGER_ACTIVE;
+      return inSegment(customerId, f) ? undefined : LEFT_SEGMENT;
+    };
+  };
   /** Every candidate of the segment held by this process (the whole population, on one process). */
   const candidatesHere = (segment: readonly FeatureFilter[]): AudienceCandidate[] => candidatesWalk(segment, null, Infinity, () => true).items;
   const candidatesPage: CampaignDelivery['candidatesPage'] = candidatesWalk;
@@ -373,7 +399,7 @@ export function campaignDelivery(
         if (p !== undefined) priorAcceptance[v.id] = p;
       }
       const state: CampaignState = {
-        input: { campaignId: input.campaignId, variants: input.variants, budget: input.budget, controlShare: input.controlShare, seed: input.seed },
+        input: { campaignId: input.campaignId, variants: input.variants, budget: input.budget, controlShare: input.controlShare, seed: input.seed, ...(input.audience?.length ? { audience: input.audience } : {}) },
         queue: audience.filter((id) => !held.has(id)),
         control,
         ...(planned.sleepingDogs > 0 || noConsent > 0 || heldOut > 0 ? { left: { ...(noConsent > 0 ? { 'no-consent': noConsent } : {}), ...(heldOut > 0 ? { 'held-out': heldOut } : {}), ...(planned.sleepingDogs > 0 ? { 'sleeping-dog': planned.sleepingDogs } : {}) } } : {}),
@@ -410,6 +436,7 @@ export function campaignDelivery(
       // The most it could ever have left: every reservation back. A customer dearer than that is given up.
       const ceiling = budgetLeft(state.input.budget, state.spent + booked.committed, 0);
       const leftOut = (why: string) => countLeftOut(state, why);
+      const eligibility = eligibilityNow(state);
       // Customers too dear for what was left: back at the head of the queue once they fit, given up once they never can.
       const dear = (state.dear ??= {});
       const fitAgain: string[] = [];
@@ -503,6 +530,15 @@ export function campaignDelivery(
           if ((held = await heldNow())) break;
         }
         const customerId = state.queue[0];
+        // Drawn when the campaign opened, checked again now: one who left its segment since (a
+        // churn score slipped under the intent's 0.1) or is no longer active is not contacted.
+        const gone = eligibility(customerId);
+        if (gone) {
+          state.queue.shift();
+          leftOut(gone);
+          await save(state);
+          continue;
+        }
         const decisionId = decisionIdOf(campaignId, customerId);
         // A customer asked before with another variant whose answer a crash kept the campaign from
         // saving (it came between the executor's answer and the save) is asked again as first asked:

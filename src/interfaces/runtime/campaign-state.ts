@@ -87,7 +87,8 @@ export interface CampaignDeliveryView {
 
 /** A campaign's delivery state, saved in the record store (`campaigns`, by campaign id). */
 export interface CampaignState {
-  input: Pick<CampaignInput, 'campaignId' | 'variants' | 'budget' | 'controlShare' | 'seed'>;
+  /** As started; `audience` (its segment's filters) is checked again at each customer's turn (absent in states saved before it was kept, and for a campaign of every active customer). */
+  input: Pick<CampaignInput, 'campaignId' | 'variants' | 'budget' | 'controlShare' | 'seed' | 'audience'>;
   /** Ticks already applied: the flow's step is at-least-once, a repeated tick contacts nobody new. */
   lastAppliedTick: number;
   queue: string[];
