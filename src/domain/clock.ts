@@ -35,3 +35,42 @@ export class ManualClock implements Clock {
     this.t += ms;
   }
 }
+
+/** How a job kept on a clock's time is waited for in real time (`everyOnClock`). */
+export interface EveryOnClockOptions {
+  /** Longest real wait before the clock is looked at again (its pace may change: a world paused, slowed, restarted). */
+  readonly maxRealWaitMs: number;
+  /** Shortest real wait, so that a clock that moves at its ticks is not polled in a loop (default 1 s). */
+  readonly minRealWaitMs?: number;
+}
+
+/**
+ * Runs `work` now and then each time `clock` has moved `everyMs` past the end of the last run,
+ * waiting for it in real time at the clock's pace (`realMsUntil`, decision 0034): every 6 hours of
+ * the sandbox's 3,600x world is 6 real seconds, not whenever a real-time interval comes round. A
+ * clock that does not move by itself is looked at every `maxRealWaitMs`. Runs never overlap; a
+ * failing run is `work`'s to report (its rejection is dropped). Answers the function that stops it.
+ */
+export function everyOnClock(clock: Clock, everyMs: number, work: () => Promise<void>, options: EveryOnClockOptions): () => void {
+  const minWait = options.minRealWaitMs ?? 1_000;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (due: number) => {
+    if (stopped) return;
+    const ms = realMsUntil(clock, due);
+    timer = setTimeout(() => void step(due), Math.max(minWait, Math.min(options.maxRealWaitMs, ms)));
+    timer.unref?.();
+  };
+  const step = async (due: number) => {
+    if (stopped) return;
+    // Not there yet (the clock's pace changed, or it moves at its ticks): wait again.
+    if (clock.now() < due) return arm(due);
+    await work().catch(() => undefined);
+    arm(clock.now() + everyMs);
+  };
+  void step(clock.now());
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}

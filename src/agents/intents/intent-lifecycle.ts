@@ -150,7 +150,7 @@ export function intentStage(r: StagedRecord, now: number, horizonEnd: number): I
         stage: 'acting',
         since: since('executed'),
         ...(pending ? { waitingFor: `${approver}, to switch to the re-plan ${pending}` } : {}),
-        summary: `acting: plan ${r.plan?.plan.id ?? '?'} runs until ${ends}; ${measured ? `measured ${measured}: ${readings}` : 'not measured yet (the first check reads its campaign within a minute)'}${pending ? `; re-plan ${pending} awaits approval` : ''}`,
+        summary: `acting: plan ${r.plan?.plan.id ?? '?'} runs until ${ends}; ${measured ? `measured ${measured}: ${readings}` : 'not measured yet (the first check reads its campaign within 6 hours of the world\'s time)'}${pending ? `; re-plan ${pending} awaits approval` : ''}`,
       };
     }
     case 'achieved':

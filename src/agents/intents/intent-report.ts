@@ -113,7 +113,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
     ...(record.failure?.expiredAt
       ? { expired: `expired at ${record.failure.expiredAt}, closed ${record.failure.at}: ${record.failure.reason}` }
       : notRun && now >= horizonEndsAt
-        ? { expired: `expired before it ran: its horizon ended ${new Date(horizonEndsAt).toISOString()}; its plan will not run (the server's sweep closes it within a minute)` }
+        ? { expired: `expired before it ran: its horizon ended ${new Date(horizonEndsAt).toISOString()}; its plan will not run (the server's sweep closes it within 6 hours of the world's time)` }
         : {}),
     ...(assessed?.measuredAt ? { measured: { at: assessed.measuredAt, ...(assessed.basis ? { basis: assessed.basis } : {}) } } : {}),
     ...(work ? { inProgress: work } : {}),

@@ -150,7 +150,7 @@ export interface IntentService {
   /**
    * Closes every intent that has not run (accepted, planning) and is past its horizon as expired:
    * `failed` with the reason and `failure.expiredAt`, an `expired` entry in its history and in the
-   * audit trail. The server runs it every minute on the runtime's clock; answers the intents closed.
+   * audit trail. The server runs it every 6 hours of the runtime's clock (the world's time), waited for at its pace; answers the intents closed.
    */
   expireDue(): Promise<IntentRecord[]>;
   /** Observes, assesses, re-plans when off track, and closes the intent at its horizon. */

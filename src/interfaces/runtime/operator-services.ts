@@ -35,7 +35,7 @@ import { createWorkflowEngine, type AnyWorkflowDefinition, type WorkflowEngine }
 import { DecisionService } from '../../decisioning/decision-service.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, DEFAULT_CHURN_PREVENTION_POLICY, type Actor } from '../../decisioning/policy/index.js';
-import { systemClock, type Clock } from '../../domain/clock.js';
+import { everyOnClock, systemClock, type Clock } from '../../domain/clock.js';
 import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../agents/governance/declined-action.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { whyUnscored, type Intelligence, type TwinDecorator } from '../../intelligence/live/live-intelligence.js';
@@ -148,8 +148,16 @@ export interface RunningServices {
   close(): Promise<void>;
 }
 
-/** How often the next period's proactive scan is made sure of, executing intents are checked and intents past their horizon before they ran are closed. */
+/** How often (real time) the next period's proactive scan is made sure of, and intents a stop left unplanned are looked for. */
 const SCHEDULE_EVERY_MS = 60_000;
+/**
+ * How often, in the operator's time (the world's while the sandbox runs), executing intents are
+ * checked and those past their horizon before they ran are closed: four times a world day, a
+ * campaign's daily tick read within hours of it (6 real seconds at 3,600x). Checked once a real
+ * minute, they were checked every 2.5 world days at 3,600x: an intent closed up to 2.5 days after
+ * its horizon, and a month's intent was looked at 12 times (decision 0034: waits follow the world's pace).
+ */
+const INTENT_CHECK_EVERY_MS = 6 * 3_600_000;
 /** How often overdue approvals get their timeout fallback. */
 const APPROVAL_SWEEP_MS = 30_000;
 
@@ -501,7 +509,6 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   let waitingPlanned = false;
   const schedule = () => {
     void flows?.scheduleChurnPrevention?.().catch((err: Error) => o.log(`churn prevention: ${err.message}`));
-    void watchIntents().catch((err: Error) => o.log(`intents: ${err.message}`));
     if (!waitingPlanned && intelligence.live()) {
       waitingPlanned = true;
       void intents.planWaiting().then(
@@ -513,6 +520,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const scheduler = setInterval(schedule, SCHEDULE_EVERY_MS);
   scheduler.unref();
   schedule();
+  // Intents on the operator's clock, waited for at its pace (at most a real minute between looks).
+  const stopIntentWatch = everyOnClock(clock, INTENT_CHECK_EVERY_MS, () => watchIntents().catch((err: Error) => o.log(`intents: ${err.message}`)), { maxRealWaitMs: SCHEDULE_EVERY_MS });
 
   const sweep = setInterval(() => {
     void guarded
@@ -533,6 +542,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     async close() {
       clearInterval(sweep);
       clearInterval(scheduler);
+      stopIntentWatch();
       actionPolicy.close();
       detachDecisions();
       await offerSettlement.close();
