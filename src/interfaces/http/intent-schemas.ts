@@ -155,7 +155,7 @@ export const intentReport = z.object({
   spend: z.object({ spent: z.number(), budget: z.number().optional(), currency: z.string().optional() }),
   failureReason: z.string().optional().describe('Why the intent failed (lifecycle status failed)'),
   horizonEndsAt: isoTime.describe("When the intent's horizon ends (counted from its creation, the world time)"),
-  expired: z.string().optional().describe('Set when an intent not yet run (accepted, planning) is past its horizon: it will not run; the server closes it (failed, failure.expiredAt) within 6 hours of the world's time, and then this says when its horizon ended and when it was closed'),
+  expired: z.string().optional().describe('Set when an intent not yet run (accepted, planning) is past its horizon: it will not run; the server closes it (failed, failure.expiredAt) within 6 hours of the world time, and then this says when its horizon ended and when it was closed'),
   measured: z
     .object({ at: isoTime, basis: z.string().optional() })
     .optional()
