@@ -461,7 +461,10 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       await ledger.commit(reserved.reservation, reported === undefined ? undefined : paidNow);
       const refused = reported !== undefined && !isCost(reported) ? await recordCostRefused(request, verdict, reported, paidNow) : undefined;
       const overrun = reported !== undefined && reported > paidNow && !refused ? await recordOverrun(request, verdict, reported, paidNow) : undefined;
-      const seq = await record('action.executed', request, system, { status: 'executed', cost: paidNow, ...(pending ? { reservedOnAcceptance: onAcceptance } : {}), ...(overrun ? { overrun: { reported: overrun.reported, excess: overrun.excess, auditSeq: overrun.auditSeq } } : {}), ...(refused ? { costRefused: { reported: reportedOf(refused.reported), auditSeq: refused.auditSeq } } : {}), detail: outcome.detail ?? {} }, verdict);
+      // Once per request (its fact): an approval settled on two workers at once (a withdrawal racing
+      // it) or a repeat after a crash acts once at the back end (the request id is its idempotency
+      // key) and is booked once (the ledger, by request id); the trail said "executed" twice.
+      const seq = await record('action.executed', request, system, { status: 'executed', cost: paidNow, ...(pending ? { reservedOnAcceptance: onAcceptance } : {}), ...(overrun ? { overrun: { reported: overrun.reported, excess: overrun.excess, auditSeq: overrun.auditSeq } } : {}), ...(refused ? { costRefused: { reported: reportedOf(refused.reported), auditSeq: refused.auditSeq } } : {}), detail: outcome.detail ?? {} }, verdict, `executed:${request.id}`);
       const result: GuardedResult = { status: 'executed', reason: last(verdict.reasons), requestId: request.id, cost: paidNow, ...(pending ? { onAcceptance } : {}), auditSeq: seq, verdict: brief(verdict) };
       await answers.put(request.id, { ...result, ask: askOf(request) });
       return result;

@@ -17,7 +17,13 @@ export type ConnectorResult<T> =
     }
   | { status: 'rejected'; reason: string };
 
-/** Every mutating call carries a key; repeating a call with the same key has no further effect. */
+/**
+ * Every mutating call carries a key; repeating a call with the same key has no further effect,
+ * whoever repeats it and even while the first is still under way (a back end joins the call in
+ * flight or answers its first final answer). Two processes can carry out one request at once (an
+ * approval settled on two partition workers, decision 0051): the key is where the second act stops,
+ * so every back end, the sandbox's and a real BSS adapter alike, must honour it.
+ */
 export interface Idempotent {
   idempotencyKey: string;
 }
