@@ -10,7 +10,7 @@ import { registerCustomers } from './support/customers.js';
  * exempts a contact from the offer-pending rule, the caps and quiet hours only when a person
  * serves the customer on an assisted channel; an AI agent's key that says it is judged as
  * outbound. A key scoped to channels is checked on what the customer receives (an SMS is a web
- * contact), both channels named.
+ * contact), both channels named. The customer's yes is no field a body may carry.
  */
 describe('a person on the line, and the channel the customer receives', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-on-the-line-'));
@@ -79,5 +79,18 @@ describe('a person on the line, and the channel the customer receives', () => {
     expect(person.status, JSON.stringify(person.body)).toBe(200);
     // An unscoped key is not held to a channel at all.
     expect((await post('/actions', 'care', { ...sms, id: 'carla-sms' })).status).toBe(200);
+  });
+
+  it('POST /actions refuses customerAccepted as the request’s field and in params, naming it and the accept route', async () => {
+    const offer = { actionClass: 'offer', channel: 'call', customerId: 'C1', params: { offerId: 'data-bonus' }, why: { summary: 'on the line' } };
+    for (const [who, body] of [
+      ['care', { ...offer, customerAccepted: true }],
+      ['llm', { ...offer, customerAccepted: true }],
+      ['care', { ...offer, params: { ...offer.params, customerAccepted: true } }],
+    ] as const) {
+      const refused = await post('/actions', who, body);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.body.error?.message).toMatch(/customerAccepted is not a field a request may carry: .*POST \/decisions\/:id\/accept/);
+    }
   });
 });

@@ -2,7 +2,8 @@ import type { NotificationChannel, NotificationPurpose } from '../domain/connect
 import type { Decision } from './decision-funnel.js';
 import { ANSWER_WINDOW_MS } from './decision-record.js';
 import type { CompiledOffer } from './offer-catalogue.js';
-import type { ActionRequestInput } from './policy/index.js';
+import { TwinloopError } from '../domain/errors.js';
+import type { ActionRequestInput, Actor } from './policy/index.js';
 
 /**
  * The one builder of an action request from a decision: what accepting a decision's card
@@ -52,15 +53,15 @@ export type DecisionActionRequest = Omit<ActionRequestInput, 'actor'> & { id: st
  * the decision and offer ids for the connector, and the decision's reasons as the why (the
  * executor adds the customer's facts its segments and audit read). Plain data (a flow journals it).
  *
- * `accepted`: the customer's yes is already in (a person accepted the action in its window, on the
- * call or the assist card). What is left, a person's approval where the policy asks for one, waits
- * in people's time and judges the act on the world as it then is (decision 0028), so the request
- * carries no event-clock expiry: at the sandbox's 3,600x the answer window ends minutes after the
- * acceptance, and the approval the console gives 48 hours would expire unseen. It carries
- * `customerAccepted: true` (acceptedRequest): an offer is then booked accepted by the back end,
- * naming the actor who recorded the yes, not presented for the customer to answer again.
+ * `acceptedBy`: the person who accepted the action for the customer in its window, on the call or
+ * the assist card (their yes is in). What is left, a person's approval where the policy asks for
+ * one, waits in people's time and judges the act on the world as it then is (decision 0028), so
+ * the request carries no event-clock expiry: at the sandbox's 3,600x the answer window ends
+ * minutes after the acceptance, and the approval the console gives 48 hours would expire unseen.
+ * It carries `customerAccepted` (acceptedRequest): an offer is then booked accepted by the back
+ * end, naming that person, not presented for the customer to answer again.
  */
-export function decisionActionRequest(decision: Decision, offer: CompiledOffer, options: { accepted?: boolean } = {}): DecisionActionRequest {
+export function decisionActionRequest(decision: Decision, offer: CompiledOffer, options: { acceptedBy?: Pick<Actor, 'kind' | 'id'> } = {}): DecisionActionRequest {
   const actionId = offer.id;
   const ranked = decision.ranked.find((r) => r.actionId === actionId);
   const reasons = ranked && (decision.explained ? ranked.reasons : decision.reasonsOf(actionId));
@@ -85,15 +86,20 @@ export function decisionActionRequest(decision: Decision, offer: CompiledOffer, 
       evidence: { ...(ranked ? { score: ranked.score, expectedValue: ranked.expectedValue } : {}), ...(reasons ? { reasons: [...reasons] } : {}) },
     },
   };
-  return options.accepted ? acceptedRequest(request) : request;
+  return options.acceptedBy ? acceptedRequest(request, options.acceptedBy) : request;
 }
 
 /**
  * A decision's action request once a person has accepted it for the customer (their yes given in
- * the contact): no event-clock expiry, and `customerAccepted` for the connector (see
- * decisionActionRequest's `accepted`). For a request built before the yes (the care flow's card).
+ * the contact): no event-clock expiry, and `customerAccepted` (the request's typed field, never a
+ * param) for the connector (see decisionActionRequest's `acceptedBy`). For a request built before
+ * the yes (the care case's card). FORBIDDEN for an acceptor who is not a person: an automated
+ * caller cannot give the customer's answer; its request is presented for the customer to answer.
  */
-export function acceptedRequest(request: DecisionActionRequest): DecisionActionRequest {
+export function acceptedRequest(request: DecisionActionRequest, by: Pick<Actor, 'kind' | 'id'>): DecisionActionRequest {
+  if (by.kind !== 'human') {
+    throw new TwinloopError('FORBIDDEN', `only a person serving the customer records their yes, and ${by.kind} ${by.id} is not one; carry the decision out with POST /decisions (execute: true) or POST /actions, and the offer is presented for the customer to answer`);
+  }
   const { expiresAt: _expiry, ...rest } = request;
-  return { ...rest, params: { ...request.params, customerAccepted: true } };
+  return { ...rest, customerAccepted: true };
 }

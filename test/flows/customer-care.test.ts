@@ -97,11 +97,30 @@ describe('customer care flow', () => {
   });
 
 
+  it("an AI agent's accept on the case (agentKind from its credential) is no customer's yes: the offer is judged as the agent's, and nothing is booked in its name", async () => {
+    const catalogue = loadCatalogue(DEFAULT_CATALOGUE_DOCUMENT);
+    const { engine, clock, customerId, world } = await setUp({ actAlone: false, card: (id) => careCardOf(dataBonusDecision(id), catalogue, undefined) });
+    const { workflowId } = await engine.start('customer-care', { customerId, channel: 'call' });
+    await engine.runOnce();
+    world.takePendingEvents();
+    await engine.signal(workflowId, AGENT_DECISION_SIGNAL, { decision: 'accept', agentId: 'llm-agent', agentKind: 'agent' });
+    await engine.runOnce();
+    clock.advance(3 * DAY + 1);
+    await engine.runOnce();
+    const run = (await engine.get(workflowId))!;
+    expect(run.error ?? null).toBeNull();
+    const offers = world.takePendingEvents().filter((e) => e.kind === 'offer' && e.customerId === customerId);
+    // The default policy only advises an agent's offer on a call: shown, nothing carried out (a person's accept is carried out, above).
+    expect(run.output).toMatchObject({ outcome: 'advised', agentId: 'llm-agent' });
+    // Whatever the customer answers is theirs: nothing is booked in the agent's name.
+    expect(offers.filter((e) => e.kind === 'offer' && e.data.by !== undefined)).toEqual([]);
+  });
+
   it("an automated actor's request cannot carry the customer's yes: its offer is presented for the customer to answer", async () => {
     const { b, customerId, world } = await setUp({ actAlone: false });
     const execute = connectorExecutor({ ...b, resolveOffer: (id) => id });
     world.takePendingEvents();
-    const request = { id: 'bot-yes', actionClass: 'offer', channel: 'call', customerId, params: { offerId: 'data-bonus', customerAccepted: true }, actor: { kind: 'agent', id: 'care-bot' }, why: { summary: 'test' } };
+    const request = { id: 'bot-yes', actionClass: 'offer', channel: 'call', customerId, params: { offerId: 'data-bonus' }, customerAccepted: true, actor: { kind: 'agent', id: 'care-bot' }, why: { summary: 'test' } };
     const out = await execute(request as unknown as Parameters<typeof execute>[0], {} as Parameters<typeof execute>[1]);
     expect(out.ok).toBe(true);
     const offers = world.takePendingEvents().filter((e) => e.kind === 'offer' && e.customerId === customerId);

@@ -68,7 +68,7 @@ const purposeOf = (v: unknown): NotificationPurpose | undefined => PURPOSES.find
 
 /**
  * Builds the executor. Mapping (params read from `request.params`):
- * offer, or any class with `present: true` (a catalogue offering the customer may decline) → campaignDelivery.deliver (`offerId` through `resolveOffer`, `campaignId`, `decisionId`; `customerAccepted: true`: the customer said yes on the line, recorded by the actor, `acceptedBy`);
+ * offer, or any class with `present: true` (a catalogue offering the customer may decline) → campaignDelivery.deliver (`offerId` through `resolveOffer`, `campaignId`, `decisionId`; the request's `customerAccepted`: the customer said yes on the line, recorded by the actor, a person, `acceptedBy`);
  * credit, compensation → billingAdjustments.credit (the verdict's cost: the amount the policy checked, budgeted and audited; `reason`, else the request's why);
  * discount → billingAdjustments.discount (the request's `discountPct`, which the policy checked; `months`);
  * plan_change, addon, termination → orderManagement.create change_plan (`planId`), add_addon (`addonId`), terminate, then provisioning.activate;
@@ -110,7 +110,7 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
     // The customer's yes already given on the line (a person accepted it for them): the back end
     // books it accepted, naming that person, the request's actor (who is signed in). Only a person
     // records it: an automated actor's request is presented, for the customer to answer.
-    const acceptedBy = p.customerAccepted === true && request.actor.kind === 'human' ? request.actor.id : undefined;
+    const acceptedBy = request.customerAccepted === true && request.actor.kind === 'human' ? request.actor.id : undefined;
     const r = await deps.campaignDelivery.deliver({
       idempotencyKey: request.id,
       campaignId: str(p.campaignId) ?? campaignId,

@@ -6,7 +6,7 @@ import { acceptedRequest, decisionActionRequest, type DecisionActionRequest } fr
 import { decideForTwin, type Decision, type DecisionFunnel, type TwinSource } from '../../decisioning/decision-funnel.js';
 import { DO_NOTHING } from '../../decisioning/decision-record.js';
 import type { ActionClass, OfferCatalogue } from '../../decisioning/offer-catalogue.js';
-import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import type { ActionRequestInput, Actor } from '../../decisioning/policy/index.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import type { StepDefinition, WorkflowContext, WorkflowDefinition } from '../workflows/index.js';
@@ -79,6 +79,13 @@ interface CareCardFields {
 export interface AgentDecision {
   decision: 'accept' | 'decline' | 'timed-out';
   agentId: string | null;
+  /**
+   * What the signer is, from their credential (POST /workflows/:id/signals/:name sets it with
+   * agentId): only a person's accept is the customer's yes; an AI agent's carries the action out
+   * as the agent, presented for the customer to answer. Absent (a signal journaled before it was
+   * kept): a person, as every signal was then taken to be.
+   */
+  agentKind?: Actor['kind'];
 }
 
 /** The flow's dependencies. */
@@ -136,39 +143,30 @@ export function careCardOf(d: Decision, catalogue: OfferCatalogue, vector: Float
 }
 
 /**
- * The guarded request for the card's action (pure). `accepted`: the agent accepted it on the line,
- * the customer's yes (acceptedRequest: an offer is booked accepted, not presented to be answered again).
+ * The guarded request for the card's action (pure). `accepted`: the agent, a person, accepted it on
+ * the line, the customer's yes (acceptedRequest, the one builder's: an offer is booked accepted, not
+ * presented to be answered again; FORBIDDEN for an actor who is not a person).
  */
-export function careRequest(card: CareCard & { actionClass: ActionClass }, input: CustomerCareInput, actor: ActionRequestInput['actor'], options: { accepted?: boolean } = {}): ActionRequestInput {
-  if (card.request) {
-    // The one builder's request; its id is the step's (guardedActionStep), the rest is the case's.
-    const { id: _id, ...request } = options.accepted ? acceptedRequest(card.request) : card.request;
-    return {
-      ...request,
-      domain: 'care',
-      params: { ...request.params, reason: input.reason, ticketId: input.ticketId },
-      features: card.features,
-      actor,
-      why: { summary: `${input.reason}: next-best-action ${card.name}`, evidence: { ...request.why?.evidence, decisionId: card.decisionId } },
-    };
-  }
-  return {
+export function careRequest(card: CareCard & { actionClass: ActionClass }, input: CustomerCareInput, actor: Actor, options: { accepted?: boolean } = {}): ActionRequestInput {
+  // The one builder's request (a card journaled before cards carried it: its fields as they were).
+  const built: DecisionActionRequest = card.request ?? {
+    id: card.decisionId,
     actionClass: card.actionClass,
     channel: input.channel,
     customerId: input.customerId,
-    domain: 'care',
     // Priced by the guarded executor: a catalogue offering at this customer's monthly price, a credit by its amount.
-    params: {
-      offerId: card.actionId,
-      decisionId: card.decisionId,
-      ...(card.actionClass === 'credit' ? { amount: card.cost } : {}),
-      ...(options.accepted ? { customerAccepted: true } : {}),
-      reason: input.reason,
-      ticketId: input.ticketId,
-    },
+    params: { offerId: card.actionId, decisionId: card.decisionId, ...(card.actionClass === 'credit' ? { amount: card.cost } : {}) },
+    why: { evidence: {} },
+  };
+  // Its id is the step's (guardedActionStep), the rest is the case's.
+  const { id: _id, ...request } = options.accepted ? acceptedRequest(built, actor) : built;
+  return {
+    ...request,
+    domain: 'care',
+    params: { ...request.params, reason: input.reason, ticketId: input.ticketId },
     features: card.features,
     actor,
-    why: { summary: `${input.reason}: next-best-action ${card.name}`, evidence: { decisionId: card.decisionId } },
+    why: { summary: `${input.reason}: next-best-action ${card.name}`, evidence: { ...request.why?.evidence, decisionId: card.decisionId } },
   };
 }
 
@@ -268,7 +266,8 @@ export function customerCareWorkflow(deps: CustomerCareDeps): WorkflowDefinition
         agentId = waited.payload.agentId;
         if (waited.payload.decision === 'timed-out') return { outcome: 'agent-timed-out', actionId: card.actionId, reason: `no answer from the agent within ${Math.round(agentTimeoutMs / 60_000)} minutes`, agentId, followUp: null };
         if (waited.payload.decision === 'decline') return { outcome: 'declined', actionId: card.actionId, reason: `declined by ${agentId ?? 'the agent'}`, agentId, followUp: null };
-        const asked = await ctx.step(agentAction, careRequest(card, input, { kind: 'human', id: agentId ?? 'unknown-agent' }, { accepted: true }));
+        const agent: Actor = { kind: waited.payload.agentKind ?? 'human', id: agentId ?? 'unknown-agent' };
+        const asked = await ctx.step(agentAction, careRequest(card, input, agent, { accepted: agent.kind === 'human' }));
         settled = await settle(ctx, asked, 'accepted');
       }
       const followsUp = settled.executed && (card.actionClass === 'credit' || card.actionClass === 'offer');

@@ -269,10 +269,10 @@ export function parseActionRequest(input: unknown, pricing?: PricingSource): Act
  * for it (`params.workflowId`) are not part of it.
  */
 export function requestContent(request: Omit<ActionRequest, 'id'>): Record<string, unknown> {
-  const { actionClass, channel, customerId, domain, cost, discountPct, params, expiresAt, why } = request;
+  const { actionClass, channel, customerId, domain, cost, discountPct, params, expiresAt, why, customerAccepted } = request;
   // Which run waits for an approval of it (`params.workflowId`, added by a flow's step) is not what is asked.
   const { workflowId: _run, ...asked } = params;
-  return JSON.parse(stableStringify({ actionClass, channel, customerId, domain, cost, discountPct, params: asked, expiresAt, summary: why.summary })) as Record<string, unknown>;
+  return JSON.parse(stableStringify({ actionClass, channel, customerId, domain, cost, discountPct, params: asked, expiresAt, summary: why.summary, customerAccepted })) as Record<string, unknown>;
 }
 
 /** A canonical hash of a request's content (sorted keys): two asks are one request when these agree. */
@@ -288,6 +288,13 @@ function parseAsked(input: unknown, pricing?: PricingSource): { request: ActionR
   }
   if (MONEY_MOVES.has(parsed.data.actionClass) && !parsed.data.why.summary?.trim()) {
     throw new TwinloopError('BAD_INPUT', `Invalid action request at why.summary: required for a ${parsed.data.actionClass}, which moves money: say why (e.g. "billing error on the May bill"); it goes to the approver, the audit trail and the bill; see docs/policy.md`);
+  }
+  // The customer's yes is the request's own field, set by the one builder for a person (decisionActionRequest): never read from params, where any caller could write it.
+  if (Object.hasOwn(parsed.data.params, 'customerAccepted')) {
+    throw new TwinloopError('BAD_INPUT', "Invalid action request at params.customerAccepted: not a field a request may carry: the customer's yes on the line is recorded by the person serving them with POST /decisions/:id/accept (the assist desktop's Accept)");
+  }
+  if (parsed.data.customerAccepted && parsed.data.actor.kind !== 'human') {
+    throw new TwinloopError('BAD_INPUT', `Invalid action request at customerAccepted: only a person serving the customer records their yes, and ${parsed.data.actor.kind} ${parsed.data.actor.id} is not one; leave it out and the offer is presented for the customer to answer`);
   }
   const params = parseActionParams(parsed.data.actionClass, parsed.data.params);
   if (!params.ok) throw new TwinloopError('BAD_INPUT', `Invalid action request at ${params.problem}; see docs/policy.md`);

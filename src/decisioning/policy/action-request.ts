@@ -69,6 +69,16 @@ export const actionRequestSchema = z.object({
    * own, never at a planning estimate. Absent: no run budget binds it (the policy's budgets still do).
    */
   runBudgetLeft: z.number().finite().nonnegative().optional(),
+  /**
+   * The customer's yes, given on the line and recorded by the person serving them: the back end
+   * books the offer accepted in that person's name rather than presenting it for an answer. Set
+   * only by the one builder of a decision's request for a person who accepted it
+   * (`decisionActionRequest`'s `acceptedBy`: POST /decisions/:id/accept, the care case's accept);
+   * POST /actions refuses it, and the guarded executor refuses it with an actor who is not a
+   * person, and `params.customerAccepted` on every path (it was read from there once, and any
+   * caller could write it).
+   */
+  customerAccepted: z.literal(true).optional(),
   why: z
     .object({
       summary: z.string().max(2000).optional(),

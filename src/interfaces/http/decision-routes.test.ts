@@ -64,7 +64,7 @@ describe('POST /decisions and accepting an action: the decision is logged before
       decisionLogged: () => decisions.flush(),
       executor: async (request) => {
         const decisionId = String(request.params.decisionId);
-        acted.push({ decisionId, logged: (await records.listDecisions({ limit: 1000 })).some((d) => d.decisionId === decisionId), customerAccepted: request.params.customerAccepted === true });
+        acted.push({ decisionId, logged: (await records.listDecisions({ limit: 1000 })).some((d) => d.decisionId === decisionId), customerAccepted: request.customerAccepted === true });
         return { ok: true };
       },
     });
@@ -107,6 +107,28 @@ describe('POST /decisions and accepting an action: the decision is logged before
     expect(acted.filter((a) => !a.logged)).toEqual([]);
     // A person's accept is the customer's yes, which the back end books as such; a decision acted on at once is only put to the customer.
     expect(acted.map((a) => a.customerAccepted)).toEqual([...executed.map(() => false), ...accepted.map(() => true)]);
+  });
+
+  it("takes the customer's yes only from a person: an AI agent's key accepting a decision is 403 saying who may, and nothing is carried out", async () => {
+    const enforced = await openTestAuth();
+    const signed = createHttpServer({ twins, auth: enforced.auth, version: 'test' }, [decisionRoutes({ twins, decisions, guarded, clock: operatorClock } as unknown as OperatorServices)]);
+    try {
+      const care = await enforced.bearer('care_agent', 'carla');
+      let d: { decisionId: string; chosen: string } | undefined;
+      for (let i = 0; i < 40 && (!d || d.chosen === 'do-nothing'); i++) d = (await signed.inject({ method: 'POST', url: '/decisions', headers: care, payload: { customerId: `C${i}`, channel: 'call' } })).json();
+      expect(d!.chosen).not.toBe('do-nothing');
+      const before = acted.length;
+      const agent = await signed.inject({ method: 'POST', url: `/decisions/${d!.decisionId}/accept`, headers: await enforced.bearer('ai_agent', 'llm-agent'), payload: {} });
+      expect(agent.statusCode).toBe(403);
+      expect(agent.json().error.message).toMatch(/^only a person serving the customer records their yes, and agent llm-agent is not one; carry the decision out with POST \/decisions \(execute: true\)/);
+      expect(acted).toHaveLength(before);
+      const person = await signed.inject({ method: 'POST', url: `/decisions/${d!.decisionId}/accept`, headers: care, payload: {} });
+      expect(person.statusCode, person.body).toBe(200);
+      expect(acted.slice(before).map((a) => a.customerAccepted)).toEqual([true]);
+    } finally {
+      await signed.close();
+      await enforced.close();
+    }
   });
 
   it('refuses to accept a decision after its answer window, 409 naming when it expired, and carries nothing out', async () => {

@@ -185,10 +185,12 @@ export function workflowRoutes(s: OperatorServices): RouteModule {
       async (req) => {
         // Approval outcomes reach a workflow only from the approval queue (POST /approvals/:id/approve).
         if (req.params.name.startsWith('approval:')) throw new TwinloopError('POLICY_DENIED', `signal ${req.params.name} is reserved for approval decisions; decide the approval with POST /approvals/${req.params.name.slice(9)}/approve or /reject`);
-        // The person answering is the caller, never the payload's agentId (a care case acts as that person).
+        // The one answering is the caller, never the payload's agentId, and is what the credential says
+        // (agentKind): a care case acts as that person, and only a person's accept is the customer's yes.
         const payload = req.body ?? {};
         if (req.identity?.scope.segments || req.identity?.scope.channels) await runOf(req, req.params.id, true);
-        const signed = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? { ...payload, agentId: actorFor(req, (payload as { agentId?: string }).agentId).id } : payload;
+        const signer = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? actorFor(req, (payload as { agentId?: string }).agentId) : undefined;
+        const signed = signer ? { ...payload, agentId: signer.id, agentKind: signer.kind } : payload;
         const delivered = await workflows.signal(req.params.id, req.params.name, signed);
         if (!delivered) {
           const found = await workflows.get(req.params.id);
