@@ -169,6 +169,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const card = page.locator('[data-testid=assist-card]', { hasText: customerId }).first();
     await visible(card, `the card of ${customerId}`, page.getByTestId('assist-card'));
     expect(await card.locator('p.muted', { hasText: 'started' }).innerText()).toMatch(/^started \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    // What the customer has used so far this billing period, against the allowance (they run over it).
+    expect(await card.getByTestId('period-usage').innerText()).toMatch(/Data\s+[\d,.]+ MB of [\d,]+ MB \(\d+(\.\d)? %\)/);
     // "Do nothing" is no action: nothing to accept.
     expect(await card.locator('li.action', { hasText: 'Do nothing' }).getByRole('button').count()).toBe(0);
     const row = card.locator('li.action', { hasText: offer.name ?? offer.actionId });
@@ -743,6 +745,10 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const [low, high] = (await bills.getAttribute('data-y-range'))!.split(',').map(Number);
     expect(low).toBe(0);
     expect(high).toBeGreaterThan(0);
+    // The billing period in progress against the allowance, as the twin counts it now (not only when the month's bill closes it).
+    const { periodUsage } = (await api<{ periodUsage: { from: string; dataAllowanceMb: number; dataShare: number | null } }>('GET', `/twins/${someone}`)).body;
+    expect(periodUsage.dataAllowanceMb).toBeGreaterThan(0);
+    await seen(page, '[data-testid=period-usage]', new RegExp(`Period\\s+since the bill of ${periodUsage.from}, \\d+ days? through \\d{4}-\\d{2}-\\d{2}\\s+Data\\s+[\\d,]+ MB of [\\d,]+ MB \\(\\d+(\\.\\d)? %\\)`));
 
     // A customer who left: the charts end at their last event, not at the clock (they were empty).
     const gone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?churned.eq=1&bills_total.gte=2&limit=1')).body.items[0].customerId;

@@ -6,6 +6,7 @@ import { FLAG_HAS_PROFILE, OFF, PRODUCT_KIND, PRODUCT_SLOTS, PRODUCT_STATUS } fr
 import { PAYMENT_METHODS } from './twin-reducer.js';
 import { readContactRecord, type ContactRecord } from './twin-responses.js';
 import { readCells } from './twin-cells.js';
+import { readPeriodUsage, type PeriodUsage } from './twin-period-usage.js';
 import type { TwinCursor } from './twin-table.js';
 
 export interface ProductView {
@@ -42,6 +43,8 @@ export interface TwinView {
   cells: { cellId: string; siteId: string | null; records: number; lastSeen: string }[];
   lastInteraction: Record<Channel, string | null>;
   features: Record<FeatureName, number>;
+  /** What the customer has used so far in the billing period running at `asOf`, against the allowances in force. */
+  periodUsage: PeriodUsage;
   /** Answers to contact so far: offers presented, accepted, declined per kind (the response profile's evidence). */
   contacts: ContactRecord;
   eventCount: number;
@@ -102,6 +105,7 @@ export function readTwinView(customerId: string, c: TwinCursor, at: number, name
     cells: readCells(c, names).map((x) => ({ cellId: x.cellId, siteId: x.siteId, records: x.records, lastSeen: new Date(x.lastSeenMs).toISOString() })),
     lastInteraction,
     features,
+    periodUsage: readPeriodUsage(c, at, features.data_allowance_mb, features.voice_allowance_min),
     contacts: readContactRecord(c),
     eventCount: F(OFF.events),
     firstEventAt: iso(F(OFF.firstEventTime)),

@@ -91,6 +91,21 @@ export const twinAnswer = z.object({
   cells: list(z.object({ cellId: z.string(), siteId: z.string().nullable(), records: z.number().int().describe('Usage records served by this cell'), lastSeen: isoTime.describe('Day of the latest record here') })).describe('Where the customer uses the network, from their usage records: home cell first'),
   lastInteraction: z.object(Object.fromEntries(CHANNELS.map((c) => [c, isoTime.nullable()]))),
   features,
+  periodUsage: z
+    .object({
+      basis: z.enum(['since-last-bill', 'calendar-month']).describe("Where the period starts: the day the customer's last bill was issued, or the calendar month for a customer with no bill in the last cycle (prepaid, new)"),
+      from: z.iso.date().describe('First day counted'),
+      through: z.iso.date().describe("The read's day (counted)"),
+      days: z.number().int(),
+      dataMb: z.number(),
+      voiceMin: z.number(),
+      sms: z.number().int(),
+      dataAllowanceMb: z.number().describe('Monthly allowance of the plans and add-ons in force (0: none given)'),
+      voiceAllowanceMin: z.number(),
+      dataShare: z.number().nullable().describe('Used / allowance; null without an allowance'),
+      voiceShare: z.number().nullable(),
+    })
+    .describe('What the customer has used so far in the billing period running at asOf, against the allowances in force: an overuse shows the day it happens, not when the bill closes the month'),
   contacts,
   eventCount: z.number().int(),
   firstEventAt: isoTime.nullable(),

@@ -2,6 +2,7 @@
  * The shapes of the API answers the console reads (the OpenAPI document at `/openapi.json` is
  * their full description; only the fields the console shows are typed here).
  */
+import type { PeriodUsage } from './period-usage';
 
 export interface Reason {
   readonly feature?: string;
@@ -38,7 +39,7 @@ export interface AssistCard {
   readonly channel: string;
   readonly reason: string;
   readonly at: string;
-  readonly summary: { readonly scores?: TwinScores | null } | null;
+  readonly summary: { readonly scores?: TwinScores | null; readonly periodUsage?: PeriodUsage } | null;
   readonly actions: readonly AssistAction[];
   readonly otherChannels: readonly { channel: string; intent: string; phase: string; context: Record<string, unknown>; startedAt: string; at: string }[];
   /** What staged the call (a scenario), null for the world's own: kept in the queue until taken or dismissed. */

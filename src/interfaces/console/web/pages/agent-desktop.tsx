@@ -6,6 +6,7 @@ import { useIdentity } from '../identity';
 import { useLocation } from '../router';
 import { acceptAnswer } from '../accept-answer';
 import { enqueue, sameInteraction } from '../assist-queue';
+import { PeriodUsageFacts } from '../period-usage-view';
 import { DO_NOTHING, type AssistAction, type AssistCard, type GuardedResult } from '../types';
 
 const CHANNELS = ['call', 'chat', 'store'] as const;
@@ -142,6 +143,12 @@ function Card({ card, onClose }: { card: AssistCard; onClose: () => void }) {
             <li key={i}>{r.text ?? r.feature}</li>
           ))}
         </ul>
+      )}
+      {card.summary?.periodUsage && (
+        <>
+          <h3>This billing period so far</h3>
+          <PeriodUsageFacts usage={card.summary.periodUsage} />
+        </>
       )}
       <h3>Next best actions</h3>
       {card.actions.length === 0 ? (

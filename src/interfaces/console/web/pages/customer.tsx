@@ -9,6 +9,8 @@ import { count, DAY_MS, eventDate, eventTime, money, percent, riskBand } from '.
 import { navigate, useLocation } from '../router';
 import { classLines, evidenceLine, kindRows, type ResponseProfile } from '../response-profile';
 import { productSince } from '../product-since';
+import type { PeriodUsage } from '../period-usage';
+import { PeriodUsageFacts } from '../period-usage-view';
 import { ACTION_KINDS, presentedByRequest, timelineEntry, type TimelineItem } from '../timeline';
 import type { TwinScores } from '../types';
 import { useJson } from '../use-json';
@@ -19,6 +21,7 @@ interface Twin {
   readonly profile: Readonly<Record<string, unknown>> | null;
   readonly products: readonly { subscriptionId: string; productId: string; kind: string; status: string; monthlyPrice: number; activatedAt: string }[];
   readonly features: Readonly<Record<string, number>>;
+  readonly periodUsage?: PeriodUsage;
   readonly eventCount: number;
   readonly firstEventAt: string | null;
   readonly lastEventAt: string | null;
@@ -230,6 +233,12 @@ export function Customer({ id }: { id: string }) {
             <h2 id="scores-title">Scores</h2>
             <Scores scores={t.scores} />
           </section>
+          {t.periodUsage && (
+            <section class="panel" aria-labelledby="period-title">
+              <h2 id="period-title">This billing period{at ? `, as of ${eventTime(at)}` : ' so far'}</h2>
+              <PeriodUsageFacts usage={t.periodUsage} />
+            </section>
+          )}
           <section class="panel wide" aria-labelledby="responds-title">
             <h2 id="responds-title">How they respond to offers</h2>
             <HowTheyRespond profile={t.responseProfile} />
