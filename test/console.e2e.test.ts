@@ -457,6 +457,13 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
       const { mean, p05, p95 } = r.overall.netValue;
       expect(await row.innerText()).toContain(`${money(mean)} (90 %: ${money(p05)} to ${money(p95)})`);
     }
+    // One world without treatment for both (one seed and horizon): the same churners without treatment in each row, and no warning.
+    const baselines = (await api<{ results: { overall: { churnersBaseline: { mean: number; p05: number; p95: number } } }[] }>('GET', `/simulations/${runId}`)).body.results.map((r) => r.overall.churnersBaseline);
+    expect(baselines[1]).toEqual(baselines[0]);
+    expect(await page.locator('[data-testid=comparison] thead').innerText()).toContain('Churners without treatment');
+    for (const row of await page.locator('[data-testid=comparison] tbody tr').all()) expect(await row.innerText()).toContain(`${baselines[0].mean.toFixed(1)} (90 %: ${baselines[0].p05.toFixed(1)} to ${baselines[0].p95.toFixed(1)})`);
+    expect(await page.locator('[data-testid=comparison] caption').innerText()).toContain('one world without treatment for every scenario');
+    expect(await page.getByTestId('compare-warning').count()).toBe(0);
     expect(await page.locator('.interval-chart svg[role=img]').count()).toBeGreaterThanOrEqual(4); // three measures side by side, one by segment
     expect(await page.locator('[data-testid=by-segment] tbody tr').count()).toBeGreaterThanOrEqual(2);
     // Rerun: a new run of the same scenarios, kept beside the first.
@@ -465,6 +472,16 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await seen(page, '[data-testid=run-status]', /^Done/, SLOW_MS);
     const runs = (await api<{ id: string; scenarios: { name: string }[] }[]>('GET', '/simulations')).body.filter((r) => r.scenarios.map((s) => s.name).join() === 'keep the top 200,prices up 5 %');
     expect(runs.length).toBe(2);
+    // Scenarios of different seeds and horizons stand on different worlds without treatment: the API and the page say so.
+    const apart = { kind: 'retention_campaign', targeting: { rank: 'churn_value', k: 50 }, offer: { id: 'retain-10', discountPct: 10, months: 3 }, draws: 5 };
+    const started = await api<{ id: string; warnings: string[] }>('POST', '/simulations', [{ ...apart, name: 'seed one', horizonMonths: 3 }, { ...apart, name: 'seed two', seed: 2, horizonMonths: 6 }], await keyOf('mia', 'marketer'));
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    expect(started.body.warnings.map((w) => w.split(' (')[0])).toEqual(['The scenarios differ in seed', 'The scenarios differ in horizon']);
+    await page.goto(`${base}/console/simulations/${encodeURIComponent(started.body.id)}`);
+    await seen(page, '[data-testid=run-status]', /^Done/, SLOW_MS);
+    await seen(page, '[data-testid=compare-warning]', 'The scenarios differ in seed (seed one: 1; seed two: 2)');
+    expect(await page.getByTestId('compare-warning').count()).toBe(2);
+    await page.screenshot({ path: join(RESULTS_DIR, 'journey-simulation-warning.png'), fullPage: true });
 
     await page.goto(`${base}/console/intents`);
     await page.getByLabel('Your goal, in words').fill('keep high-value customers this month, budget 20000');
@@ -748,7 +765,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // The billing period in progress against the allowance, as the twin counts it now (not only when the month's bill closes it).
     const { periodUsage } = (await api<{ periodUsage: { from: string; dataAllowanceMb: number; dataShare: number | null } }>('GET', `/twins/${someone}`)).body;
     expect(periodUsage.dataAllowanceMb).toBeGreaterThan(0);
-    await seen(page, '[data-testid=period-usage]', new RegExp(`Period\\s+since the bill of ${periodUsage.from}, \\d+ days? through \\d{4}-\\d{2}-\\d{2}\\s+Data\\s+[\\d,]+ MB of [\\d,]+ MB \\(\\d+(\\.\\d)? %\\)`));
+    await seen(page, '[data-testid=period-usage]', new RegExp(`Period\\s*since the bill of ${periodUsage.from}, \\d+ days? through \\d{4}-\\d{2}-\\d{2}\\s*Data\\s*[\\d,]+ MB of [\\d,]+ MB \\(\\d+(\\.\\d)? %\\)`));
 
     // A customer who left: the charts end at their last event, not at the clock (they were empty).
     const gone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?churned.eq=1&bills_total.gte=2&limit=1')).body.items[0].customerId;

@@ -8,6 +8,7 @@ export { compileScenarios, contactScale, RISK_BANDS, type ScenarioPlan } from '.
 export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';
 export { expectedNetValue, type ExpectedNetValue, type TwinExpectedValue } from './expected-value.js';
 export { estimate, type Estimate, type OutcomeSummary, type ScenarioResult } from './simulation-result.js';
+export { compareWarnings } from './compare-warnings.js';
 export { createSimulationRuns, type SimulationRun, type SimulationRuns, type SimulationRunStore, type SimulationRunsOptions, type RunStatus } from './simulation-runs.js';
 export { estimateIncidentEffect, estimateIncidentRates, type CustomerSpan, type ImpactRecord, type IncidentEffect, type IncidentHistory, type IncidentRates, type NetworkImprovementRates } from './incident-rates.js';
 export { estimatePriceResponse, PRICE_RESPONSE_WINDOW_DAYS, type Elasticity, type PlanRecord, type PriceResponse, type PriceRise } from './price-response.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseScenarios, scenarioSchema } from '../../simulation/index.js';
+import { compareWarnings, parseScenarios, scenarioSchema, type SimulationRun } from '../../simulation/index.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
@@ -38,6 +38,7 @@ const runBrief = z.object({
   startedAt: isoTime,
   finishedAt: isoTime.optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  warnings: list(z.string()).describe('Why the columns of this compare do not stand on one baseline: one sentence per field its scenarios differ in (seed, horizon, draws); empty when they compare'),
 });
 const run = runBrief.extend({ results: list(scenarioResult).optional() });
 
@@ -46,6 +47,9 @@ const scenariosBody = z
   .union([scenario, z.array(scenario), z.object({ scenarios: z.array(scenario) })])
   .describe('One scenario, a list of them, or {"scenarios": [...]}; every problem is named with its path')
   .meta({ examples: [{ kind: 'retention_campaign', name: 'top 1000', horizonMonths: 3, targeting: { rank: 'churn_value', k: 1000 }, offer: { id: 'retain-10', discountPct: 10, months: 6 } }] });
+
+/** A run as the API answers it: with the warnings of its compare. */
+const answered = <R extends Pick<SimulationRun, 'scenarios'>>(r: R) => ({ ...r, warnings: compareWarnings(r.scenarios) });
 
 /**
  * The simulation lab over HTTP: `POST /simulations` starts a run (202, with its id; scenarios in
@@ -58,17 +62,17 @@ export function simulationRoutes(s: OperatorServices): RouteModule {
       { schema: { summary: 'Start a simulation run (scenarios in docs/simulation.md); 202 with its id', body: scenariosBody, response: { 202: run, ...errors(400, 503) } } },
       async (req, reply) => {
         const started = await s.simulations.start(parseScenarios(req.body).scenarios);
-        return reply.status(202).header('location', `/simulations/${started.id}`).send(started);
+        return reply.status(202).header('location', `/simulations/${started.id}`).send(answered(started));
       },
     );
     app.get('/simulations', { schema: { summary: 'Simulation runs (without results)', response: { 200: list(runBrief) } } }, async () =>
-      (await s.simulations.list()).map(({ results: _r, ...brief }) => brief),
+      (await s.simulations.list()).map(({ results: _r, ...brief }) => answered(brief)),
     );
     app.get('/simulations/:id', { schema: { summary: 'Status, progress, and results with 90 % intervals by segment', params: idParams, response: { 200: run, ...errors(404) } } }, async (req) =>
-      s.simulations.get(req.params.id),
+      answered(await s.simulations.get(req.params.id)),
     );
     app.post('/simulations/:id/cancel', { schema: { summary: 'Cancel a running simulation', params: idParams, response: { 200: run, ...errors(404, 409) } } }, async (req) =>
-      s.simulations.cancel(req.params.id),
+      answered(await s.simulations.cancel(req.params.id)),
     );
   };
 }

@@ -20,11 +20,15 @@ export interface SimulationRun {
   readonly finishedAt?: string;
   readonly error?: { code: string; message: string };
   readonly results?: readonly ScenarioResult[];
+  /** Why its columns do not stand on one baseline (scenarios of different seeds, horizons, draws); empty when they compare. */
+  readonly warnings?: readonly string[];
 }
 
 /** The measures compared, with how each is written. */
 const MEASURES = {
   netValue: { label: 'Net value (revenue change − cost)', format: money },
+  // The world without any scenario: drawn with the same numbers in every column of a run of one seed, horizon and draws (docs/simulation.md).
+  churnersBaseline: { label: 'Churners without treatment', format: (n: number) => n.toFixed(1) },
   churnersAvoided: { label: 'Churners avoided', format: (n: number) => n.toFixed(1) },
   revenueDelta: { label: 'Revenue change', format: money },
   cost: { label: 'Cost', format: money },
@@ -35,10 +39,13 @@ type Measure = keyof typeof MEASURES;
 const interval = (e: Estimate, f: (n: number) => string) => `${f(e.mean)} (90 %: ${f(e.p05)} to ${f(e.p95)})`;
 
 /** Every scenario's overall outcome, in numbers. */
-function Comparison({ results }: { results: readonly ScenarioResult[] }) {
+function Comparison({ results, oneBaseline }: { results: readonly ScenarioResult[]; oneBaseline: boolean }) {
   return (
     <table data-testid="comparison">
-      <caption>Overall, mean and 90 % interval over the draws</caption>
+      <caption>
+        Overall, mean and 90 % interval over the draws
+        {results.length > 1 && (oneBaseline ? '; one world without treatment for every scenario (the same churners without treatment), so the columns compare' : '; each scenario against its own world without treatment: see above')}
+      </caption>
       <thead>
         <tr>
           <th scope="col">Scenario</th>
@@ -183,7 +190,12 @@ export function SimulationRunPage({ id }: { id: string }) {
                 />
               ))}
             </div>
-            <Comparison results={results} />
+            {(r.warnings ?? []).map((w) => (
+              <p key={w} class="error" role="note" data-testid="compare-warning">
+                {w}
+              </p>
+            ))}
+            <Comparison results={results} oneBaseline={(r.warnings ?? []).length === 0} />
           </section>
           <section class="panel">
             <h2>By segment</h2>
