@@ -210,6 +210,14 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await seen(page, '[data-testid=response-classes] li', /persuadable \d+(\.\d)? %/);
     expect(await page.locator('section[aria-labelledby=responds-title]').innerText()).toMatch(/From \d+ offers? made to this customer[\s\S]*data bonus\s+\d+(\.\d)? % \(\d+(\.\d)? % to \d+(\.\d)? %\)/);
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-agent-timeline.png'), fullPage: true });
+    // The call over, the card reopened by its link: no call in progress, and what was decided on the call and came of it (it read "call · unknown").
+    await api('POST', '/events', [event(customerId, 'interaction', { channel: 'call', intent: 'billing_question', phase: 'end' })]);
+    await page.goto(`${base}/console/assist?customer=${customerId}&channel=call`);
+    const reopened = page.locator('[data-testid=assist-card]', { hasText: customerId }).first();
+    await visible(reopened, `the card of ${customerId} reopened`, page.getByTestId('assist-card'));
+    expect(await reopened.locator('h2').innerText()).toContain(`${customerId} · call · no call in progress`);
+    expect(await reopened.getByTestId('earlier-decisions').innerText()).toMatch(new RegExp(`on call \\(billing question\\): ${offer.actionId} accepted, \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC`));
+    await page.screenshot({ path: join(RESULTS_DIR, 'journey-agent-card-reopened.png'), fullPage: true });
     // Approvals by URL: the page says a care agent does not see them, and shows none of their facts (the server refuses them).
     await page.goto(`${base}/console/approvals`);
     await seen(page, '[data-testid=no-access]', 'Approvals are decided by supervisors: a care agent does not see them');

@@ -66,7 +66,8 @@ describe('triggerFromContext', () => {
   it("picks the open assisted interaction for a desktop joining mid-call, else a card with reason 'unknown'", () => {
     const ctx: CustomerContext = { ...context, channels: { call: { intent: 'billing_question', phase: 'update', context: {}, at: iso(T0 + MIN), startedAt: iso(T0) }, chat: { intent: 'roaming', phase: 'end', context: {}, at: iso(T0), startedAt: iso(T0 - MIN) } } };
     expect(triggerFromContext(ctx, ['call', 'chat', 'store'], undefined, T0 + 2 * MIN)).toEqual({ customerId: 'C1', channel: 'call', reason: 'billing_question', at: T0, acceptedAt: null, eventId: null, staged: null });
-    expect(triggerFromContext(ctx, ['call', 'chat', 'store'], 'chat', T0 + 2 * MIN)).toEqual({ customerId: 'C1', channel: 'chat', reason: 'unknown', at: T0 + 2 * MIN, acceptedAt: null, eventId: null });
+    // None open on the channel: the card says so (it read "chat · unknown", started when it was asked for).
+    expect(triggerFromContext(ctx, ['call', 'chat', 'store'], 'chat', T0 + 2 * MIN)).toEqual({ customerId: 'C1', channel: 'chat', reason: 'unknown', at: T0 + 2 * MIN, acceptedAt: null, eventId: null, inProgress: false });
   });
 
   it('carries the mark of a staged call (its context names what staged it), so desktops keep its card', () => {

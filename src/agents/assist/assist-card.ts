@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TwinloopError } from '../../domain/errors.js';
 import type { Channel } from '../../domain/events.js';
 import type { CustomerContext, TimelineEntry } from '../../twin/customer-context.js';
+import type { EarlierDecisions } from './earlier-decisions.js';
 
 /**
  * The assist card: what a contact-centre or store agent sees when a customer's interaction starts —
@@ -40,6 +41,11 @@ export interface AssistCardSources {
   /** Top actions, best first; `noRecommendations` until next-best-action is wired. */
   recommend(customerId: string, request: RecommendRequest): readonly AssistAction[] | Promise<readonly AssistAction[]>;
   context(customerId: string): CustomerContext;
+  /**
+   * What came of the customer's earlier decisions at `now` (not those of `current`, the card's
+   * own); absent: none shown.
+   */
+  earlier?(customerId: string, now: number, current: ReadonlySet<string>): Promise<EarlierDecisions>;
 }
 
 /** What a card is built for: an interaction start, or a desktop asking mid-interaction. */
@@ -55,6 +61,8 @@ export interface AssistTrigger {
   readonly eventId: string | null;
   /** What staged the interaction (its context's `staged`, e.g. `care-example`), null for the world's own. */
   readonly staged?: string | null;
+  /** False for a card asked for with no interaction open on its channel (`reason` unknown, `at` when asked); default true. */
+  readonly inProgress?: boolean;
 }
 
 /**
@@ -96,6 +104,10 @@ export interface AssistCard {
   readonly otherChannels: readonly OtherChannelInteraction[];
   /** What staged the interaction (a scenario), null for the world's own: desktops keep it until taken. */
   readonly staged: string | null;
+  /** Whether the interaction is open: false for a card asked for when none is (its `reason` is then `unknown`, its `at` when it was asked). */
+  readonly inProgress: boolean;
+  /** What came of the customer's earlier decisions (the call yesterday's offer accepted, declined, awaiting approval, expired). */
+  readonly earlier: EarlierDecisions;
 }
 
 /** Options of `buildAssistCard`. */
@@ -139,6 +151,8 @@ export async function buildAssistCard(sources: AssistCardSources, trigger: Assis
   const summary = sources.summary(trigger.customerId) ?? null;
   const otherChannels = otherChannelInteractions(sources.context(trigger.customerId), trigger.channel, trigger.at - hours * 3_600_000);
   const actions = (await sources.recommend(trigger.customerId, { channel: trigger.channel, reason: trigger.reason })).slice(0, maxActions);
+  const current = new Set(actions.flatMap((a) => (a.decisionId ? [a.decisionId] : [])));
+  const earlier = sources.earlier ? await sources.earlier(trigger.customerId, trigger.at, current) : { decisions: [], notActedOn: 0 };
   return {
     cardId: randomUUID(),
     customerId: trigger.customerId,
@@ -152,6 +166,8 @@ export async function buildAssistCard(sources: AssistCardSources, trigger: Assis
     actions,
     otherChannels,
     staged: trigger.staged ?? null,
+    inProgress: trigger.inProgress ?? true,
+    earlier,
   };
 }
 
@@ -169,5 +185,5 @@ export function triggerFromContext(context: CustomerContext, assisted: readonly 
     if (!best || startedAt > best.startedAt) best = { channel: ch, intent: state.intent, startedAt, staged: stagedBy(state.context) };
   }
   if (best) return { customerId: context.customerId, channel: best.channel, reason: best.intent, at: best.startedAt, acceptedAt: null, eventId: null, staged: best.staged };
-  return { customerId: context.customerId, channel: channel ?? assisted[0], reason: 'unknown', at: now, acceptedAt: null, eventId: null };
+  return { customerId: context.customerId, channel: channel ?? assisted[0], reason: 'unknown', at: now, acceptedAt: null, eventId: null, inProgress: false };
 }

@@ -10,6 +10,8 @@ export interface AssistOptions {
   readonly decorateTwin?: (view: TwinView) => Record<string, unknown>;
   /** Top actions for a customer in contact (next-best-action); default `noRecommendations`. */
   readonly recommend?: AssistCardSources['recommend'];
+  /** What came of the customer's earlier decisions (`earlier-decisions.ts`); default none shown. */
+  readonly earlier?: AssistCardSources['earlier'];
   /** Window and caps of the context; pass the twins' clock as `clock` so the window moves in quiet times. */
   readonly context?: CustomerContextOptions;
   readonly card?: AssistCardOptions;
@@ -57,6 +59,7 @@ export function startAssist(twins: Pick<TwinService, 'engine' | 'intake'>, optio
     },
     recommend: options.recommend ?? noRecommendations,
     context: (customerId) => contexts.get(customerId),
+    ...(options.earlier ? { earlier: options.earlier } : {}),
   };
   const buildCard = (trigger: AssistTrigger) => buildAssistCard(sources, trigger, options.card);
   const assisted = new Set<Channel>(ASSISTED_CHANNELS);

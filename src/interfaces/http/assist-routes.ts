@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { triggerFromContext } from '../../agents/assist/assist-card.js';
+import { DECISION_RESULTS } from '../../store/record-store.js';
 import type { Assist } from '../../agents/assist/assist-service.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { ASSISTED_CHANNELS, channelSchema, type Channel } from '../../domain/events.js';
@@ -44,6 +45,27 @@ const assistCard = z.object({
   ),
   otherChannels: list(z.object({ channel: channelSchema, intent: z.string(), phase: z.enum(['start', 'update', 'end']), context: jsonObject, startedAt: isoTime, at: isoTime })),
   staged: z.string().nullable().describe("What staged the interaction (its context's `staged`, e.g. the scenario care-example), null for the world's own: the stream and the desktop keep its card until the agent takes it"),
+  inProgress: z.boolean().describe('Whether the interaction is open; false for a card asked for when none is on the channel (its reason is then `unknown` and its `at` when it was asked)'),
+  earlier: z
+    .object({
+      decisions: list(
+        z.object({
+          decisionId: z.string(),
+          at: isoTime,
+          channel: channelSchema,
+          reason: z.string().nullable().describe('Why the customer was in contact, as the decision logged it'),
+          chosen: z.string().describe('The action next-best-action chose first'),
+          expiresAt: isoTime.describe('The end of its answer window'),
+          state: z.enum(['answered', 'declined', 'awaiting-approval', 'approval-decided', 'open', 'expired']),
+          actionId: z.string().nullable().describe('The ranked action acted on (accepted, declined, carried out)'),
+          result: z.enum(DECISION_RESULTS).nullable(),
+          resultAt: isoTime.nullable(),
+          approval: z.object({ id: z.string(), status: z.string(), decidedBy: z.string().nullable() }).nullable(),
+        }),
+      ),
+      notActedOn: z.number().int().describe('Other decisions of the look-back (14 days) nobody acted on, open or expired'),
+    })
+    .describe("What came of the customer's earlier decisions of next-best-action (the card's own left out), newest first: those acted on or answered, or with none, the last one, said open or expired"),
 });
 
 /** A desktop joining mid-shift sees at most this many open interactions: the newest, a screenful. */

@@ -1,6 +1,7 @@
 import { DAY_MS } from '../../domain/time.js';
 import { threadCpuSecondsIfKnown } from '../../domain/cpu-time.js';
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
+import { earlierDecisions } from '../../agents/assist/earlier-decisions.js';
 import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
 import { linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
 import { NatsEventBus, PARTITION_STREAM_MAX_AGE_MS, type NatsEventBusOptions, type PartitionedStreamOptions } from '../../bus/nats-event-bus.js';
@@ -340,6 +341,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       const d = services.decisions.decide(customerId, { channel: request.channel, reason: request.reason, direction: 'inbound' });
       return d.ranked.map((r) => ({ actionId: r.actionId, name: r.name, treatment: r.treatment?.name, expectedValue: r.expectedValue, score: r.score, reasons: r.reasons, decisionId: d.decisionId }));
     },
+    earlier: (customerId, now, current) => earlierDecisions({ records: services.records, approvals: services.approvals }, customerId, now, current),
     log: o.log,
   });
   // Every alarm the network's systems send in (TMF642, the inbox) starts the service-operations

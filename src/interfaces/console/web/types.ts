@@ -2,6 +2,7 @@
  * The shapes of the API answers the console reads (the OpenAPI document at `/openapi.json` is
  * their full description; only the fields the console shows are typed here).
  */
+import type { EarlierDecisions } from './earlier-decisions';
 import type { PeriodUsage } from './period-usage';
 
 export interface Reason {
@@ -44,6 +45,10 @@ export interface AssistCard {
   readonly otherChannels: readonly { channel: string; intent: string; phase: string; context: Record<string, unknown>; startedAt: string; at: string }[];
   /** What staged the call (a scenario), null for the world's own: kept in the queue until taken or dismissed. */
   readonly staged?: string | null;
+  /** False for a card asked for with no interaction open on the channel (`reason` unknown, `at` when asked). */
+  readonly inProgress?: boolean;
+  /** What came of the customer's earlier decisions. */
+  readonly earlier?: EarlierDecisions;
 }
 
 /** The action policy's answer to an action (`GuardedResult`, as the HTTP edge answers it). */

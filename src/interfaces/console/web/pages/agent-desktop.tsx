@@ -5,6 +5,7 @@ import { eventTime, money, percent, riskBand } from '../format';
 import { useIdentity } from '../identity';
 import { useLocation } from '../router';
 import { acceptAnswer } from '../accept-answer';
+import { earlierLines } from '../earlier-decisions';
 import { enqueue, sameInteraction } from '../assist-queue';
 import { PeriodUsageFacts } from '../period-usage-view';
 import { DO_NOTHING, type AssistAction, type AssistCard, type GuardedResult } from '../types';
@@ -129,13 +130,23 @@ function Card({ card, onClose }: { card: AssistCard; onClose: () => void }) {
     <article class="panel card" data-testid="assist-card" aria-label={`${card.customerId} on ${card.channel}`}>
       <div class="action-head">
         <h2>
-          <a href={`/console/customers/${seg(card.customerId)}`}>{card.customerId}</a> · {card.channel} · {card.reason}
+          <a href={`/console/customers/${seg(card.customerId)}`}>{card.customerId}</a> · {card.channel} · {card.inProgress === false ? `no ${card.channel} in progress` : card.reason}
         </h2>
         <button type="button" onClick={onClose}>
           Close
         </button>
       </div>
-      <p class="muted">started {eventTime(card.at)}</p>
+      <p class="muted">{card.inProgress === false ? `opened by id ${eventTime(card.at)}` : `started ${eventTime(card.at)}`}</p>
+      {card.earlier && (card.earlier.decisions.length > 0 || card.earlier.notActedOn > 0) && (
+        <>
+          <h3>Earlier decisions</h3>
+          <ul data-testid="earlier-decisions">
+            {earlierLines(card.earlier).map((l) => (
+              <li key={l}>{l}</li>
+            ))}
+          </ul>
+        </>
+      )}
       <p class={`risk ${riskBand(p)}`}>{churnText(card)}</p>
       {churn?.reasons && churn.reasons.length > 0 && (
         <ul class="reasons">
