@@ -1,25 +1,9 @@
+// The card's `earlier` as the server makes it (type-only: nothing of the server is bundled).
+import type { EarlierDecision, EarlierDecisions } from '../../../agents/assist/earlier-decisions';
+
 import { eventTime } from './format';
 
-/** One of the card's `earlier.decisions` (`GET /assist/cards/:customerId`). */
-export interface EarlierDecision {
-  readonly decisionId: string;
-  readonly at: string;
-  readonly channel: string;
-  readonly reason: string | null;
-  readonly chosen: string;
-  readonly expiresAt: string;
-  readonly state: 'answered' | 'declined' | 'awaiting-approval' | 'approval-decided' | 'open' | 'expired';
-  readonly actionId: string | null;
-  readonly result: string | null;
-  readonly resultAt: string | null;
-  readonly approval: { readonly id: string; readonly status: string; readonly decidedBy: string | null } | null;
-}
-
-/** The card's `earlier`: what came of the customer's earlier decisions. */
-export interface EarlierDecisions {
-  readonly decisions: readonly EarlierDecision[];
-  readonly notActedOn: number;
-}
+export type { EarlierDecision, EarlierDecisions };
 
 const words = (s: string) => s.replace(/[_-]/g, ' ');
 
