@@ -74,5 +74,7 @@ describe('twinloop simulate FILE on a store the sandbox filled', () => {
     expect(six.length).toBeGreaterThanOrEqual(3);
     for (const s of six) expect(s.overall.churnersBaseline).toEqual(six[0].overall.churnersBaseline);
     expect(out).toContain('churners without');
+    // The file mixes 6- and 12-month horizons: those columns do not share one baseline, and the command says so.
+    expect(out).toContain('warning: The scenarios differ in horizon (bonus to heavy users: 6 months; +5 % on postpaid: 12 months;');
   }, 120_000);
 });

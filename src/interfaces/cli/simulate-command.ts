@@ -3,7 +3,7 @@ import { systemClock } from '../../domain/clock.js';
 import { toTwinloopError, TwinloopError } from '../../domain/errors.js';
 import { validateSimulations, type SimulationValidationResult } from '../../evaluation/simulation-validation.js';
 import { loadChampion } from '../../intelligence/live/churn-model-service.js';
-import { ERROR_PARTS, operatorTwinSource, parseScenarioText, simulate, type ErrorBreakdownSummary, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
+import { compareWarnings, ERROR_PARTS, operatorTwinSource, parseScenarioText, simulate, type ErrorBreakdownSummary, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { formatInterval, formatTable, intOption } from './cli-numbers.js';
@@ -136,6 +136,8 @@ export function registerSimulateCommands(program: Command): void {
           const results = await simulate(source, scenarios, { workers: opts.workers, onProgress: (f) => progress.update(Math.round(f * 100)) });
           progress.stop();
           process.stdout.write(`churn model ${model.id} v${model.version}, ${twins.engine.size} twins\n${formatSimulation(results)}\n`);
+          // Columns of different seeds, horizons, draws or levels do not stand on one baseline: said as the API and the console say it.
+          for (const w of compareWarnings(scenarios)) process.stdout.write(`warning: ${w}\n`);
           if (opts.json) process.stdout.write(`${JSON.stringify({ model: { id: model.id, version: model.version }, scenarios: results })}\n`);
         } finally {
           progress.stop();
