@@ -95,4 +95,23 @@ describe('a suspected incident covered by an alarm', () => {
     expect(confirmed.body).toMatchObject({ alarmId: `alarm-${alarmNo}`, alarmRaised: false, anomaly: { state: 'closed', review: { decision: 'confirmed', alarmId: `alarm-${alarmNo}` } } });
     expect((await call<Alarm[]>('GET', `${ALARMS}?limit=100`, undefined, ops)).body).toHaveLength(before);
   });
+
+  it("the alarm a confirmation raised clears at the suspicion's last signal once its signals stop (healthy again by the evidence; its flow measures the outage by that clear: decision 0057)", async () => {
+    const now = Date.now();
+    const s = await suspect('cell-t3', now - 8 * H);
+    const confirmed = await call<{ alarmId: string; alarmRaised: boolean }>('POST', `/service-operations/anomalies/${s.id}/confirm`, { reason: 'drive test: no data on the cell', severity: 'major' }, ops);
+    expect(confirmed.body.alarmRaised).toBe(true);
+    const number = confirmed.body.alarmId.slice('alarm-'.length);
+    // Raised 8 h back and still raised: nobody has said it is over.
+    expect((await call<Alarm>('GET', `${ALARMS}/${number}`, undefined, ops)).body.state).toBe('raised');
+
+    // Ordinary usage on the cell now: the event clock passes the quiet spell, the suspicion closes, the cell is healthy.
+    expect((await call<{ rejected: number }>('POST', '/events', [usage(`C-cell-t3-D`, now, 'cell-t3', false)], admin)).body.rejected).toBe(0);
+    const last = (await until(async () => (await suspicions()).find((x) => x.id === s.id && x.state === 'closed'), 10_000, `${s.id} closed`)) as Suspicion & { lastSignalTime: string };
+    const alarm = await until(async () => {
+      const a = (await call<Alarm & { alarmClearedTime?: string }>('GET', `${ALARMS}/${number}`, undefined, ops)).body;
+      return a.state === 'cleared' ? a : undefined;
+    }, 10_000, `${confirmed.body.alarmId} cleared`);
+    expect(alarm.alarmClearedTime).toBe(last.lastSignalTime);
+  });
 });

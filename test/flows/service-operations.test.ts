@@ -166,6 +166,39 @@ describe('service operations flow (sandbox)', () => {
     }
   }, 60_000);
 
+  it('a confirmed alarm, backdated to its first signal, is compensated only on a clear that shows it lasted past the threshold, not for being open at it', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const before = world.backends.stats();
+    const cell = busiestCell();
+    // A person confirms at 5 h after the suspicion's first signal: the alarm is raised then, backdated.
+    const raisedAt = clock.now() - 5 * HOUR;
+    const alarmOf = (id: string): Alarm => ({ id, alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'major', probableCause: 'performanceDegraded', alarmedObject: { id: cell, '@referredType': 'Cell' }, raisedTime: new Date(raisedAt).toISOString(), state: 'raised' });
+    try {
+      await h.engine.start('service-operations', { alarm: alarmOf('ALM-C1'), confirmed: true }, { workflowId: 'ALM-C1' });
+      await h.engine.start('service-operations', { alarm: alarmOf('ALM-C2'), confirmed: true }, { workflowId: 'ALM-C2' });
+      await h.engine.runOnce();
+      clock.advance(HOUR);
+      await h.engine.runOnce();
+      // Open past raise + 4 h, yet nobody is compensated: nothing says the outage went on.
+      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(0);
+      expect((await h.engine.get('ALM-C1'))?.status).toBe('waiting');
+      // Its signals stopped 2 h after the first: cleared then, a short outage, no compensation.
+      await signalAlarmCleared(h.engine, 'ALM-C1', { clearedTime: new Date(raisedAt + 2 * HOUR).toISOString() });
+      // The other's lasted 6 h by its clear: compensated.
+      await signalAlarmCleared(h.engine, 'ALM-C2', { clearedTime: new Date(raisedAt + 6 * HOUR).toISOString() });
+      await h.engine.runOnce();
+      const short = (await h.engine.get('ALM-C1'))?.output as ServiceOpsResult;
+      const long = (await h.engine.get('ALM-C2'))?.output as ServiceOpsResult;
+      expect(short).toMatchObject({ compensated: 0, cleared: true, durationMs: 2 * HOUR });
+      expect(short.notified).toBeGreaterThan(0);
+      expect(long).toMatchObject({ compensated: long.notified, cleared: true, durationMs: 6 * HOUR });
+      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(long.notified);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
   it("an alarm that continues a confirmed suspected incident tells nobody twice: notices and resolutions carry the incident's request ids", async () => {
     const clock = new ManualClock(world.clock.now());
     const h = await harness(clock);

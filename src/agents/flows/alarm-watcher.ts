@@ -25,6 +25,8 @@ export interface AlarmWatcherOptions {
   onError?: (err: TwinloopError, alarm: Alarm) => void;
   /** The alarm of the incident a new alarm continues (a confirmed suspected incident on its cell or site), passed to its flow. */
   incidentOf?: (alarm: Alarm) => string | undefined;
+  /** Whether an alarm was raised by a person confirming a suspected incident (its flow's compensation waits for its clear). */
+  confirmed?: (alarm: Alarm) => boolean;
   /** Called once the workflow of a raised alarm is started (benchmarks, logs). */
   onStarted?: (alarm: Alarm, created: boolean) => void;
 }
@@ -62,7 +64,8 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
 
   const startFor = async (alarm: Alarm): Promise<boolean> => {
     const continues = options.incidentOf?.(alarm);
-    const r = await engine.start(SERVICE_OPS_WORKFLOW_ID, { alarm, ...(continues ? { continues } : {}) }, { workflowId: alarm.id });
+    const confirmed = options.confirmed?.(alarm) === true;
+    const r = await engine.start(SERVICE_OPS_WORKFLOW_ID, { alarm, ...(continues ? { continues } : {}), ...(confirmed ? { confirmed } : {}) }, { workflowId: alarm.id });
     if (r.created) stats.started++;
     options.onStarted?.(alarm, r.created);
     return r.created;

@@ -177,6 +177,14 @@ export interface ServiceOpsInput {
    * its id in their request ids, so whoever it already told is not told again.
    */
   continues?: string;
+  /**
+   * The alarm was raised by a person confirming a suspected incident (backdated to its first
+   * signal), not by a network system that keeps reporting it: being open at the compensation
+   * threshold is no evidence that the outage lasted (nobody may have cleared it yet). Its
+   * compensation is decided at its clear (a person's, the network alarm's, or the suspicion's
+   * signals stopping), from how long it lasted (docs/decisions/0057). Absent in earlier runs' input.
+   */
+  confirmed?: boolean;
 }
 
 /** What a run reports. */
@@ -410,10 +418,10 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     // The incident view reads whom the run found, told and compensated from these steps for as long as the alarm is listed.
     keptSteps: [AFFECTED_STEP_ID, SHOWING_STEP_ID, OUTAGE_NOTICE_STEP_ID, COMPENSATION_STEP_ID, RESOLUTION_NOTICE_STEP_ID],
     parseInput: (raw) => {
-      const input = z.object({ alarm: alarmSchema, continues: z.string().min(1).max(200).optional() }).parse(raw);
-      return { alarm: input.alarm as Alarm, ...(input.continues ? { continues: input.continues } : {}) };
+      const input = z.object({ alarm: alarmSchema, continues: z.string().min(1).max(200).optional(), confirmed: z.boolean().optional() }).parse(raw);
+      return { alarm: input.alarm as Alarm, ...(input.continues ? { continues: input.continues } : {}), ...(input.confirmed ? { confirmed: true } : {}) };
     },
-    async run(ctx, { alarm, continues }) {
+    async run(ctx, { alarm, continues, confirmed }) {
       const raisedMs = Date.parse(alarm.raisedTime);
       const customers = await ctx.step(affected, alarm);
       const [head, rest] = [customers.slice(0, policy.firstBatch), customers.slice(policy.firstBatch)];
@@ -478,19 +486,22 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const startedMs = await ctx.now('started');
       let clearedTime = alarm.state === 'cleared' ? alarm.clearedTime : clearedEarly?.clearedTime;
       let cleared = alarm.state === 'cleared' || clearedEarly !== undefined;
+      // A confirmed alarm (raised by a person) waits for its clear: only the clear says how long it lasted.
+      const byClear = confirmed === true;
       if (!cleared) {
-        const firstWait = compensable ? Math.max(0, raisedMs + policy.compensateAfterMs - startedMs) : policy.maxOpenMs;
+        const firstWait = compensable && !byClear ? Math.max(0, raisedMs + policy.compensateAfterMs - startedMs) : policy.maxOpenMs;
         const w = await waitWatching(ALARM_CLEARED_SIGNAL, Math.max(1, firstWait));
         if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];
       }
       const lastedMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('cleared-at')) - raisedMs : (await ctx.now('threshold-at')) - raisedMs;
       let comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
-      // Still open at the threshold (the wait timed out) counts as lasting past it.
-      const compensate = compensable && (!cleared || lastedMs > policy.compensateAfterMs);
+      // Still open at the threshold (the wait timed out) counts as lasting past it, when a network
+      // system vouches for it; a confirmed alarm is compensated only on a clear past the threshold.
+      const compensate = compensable && (byClear ? cleared && lastedMs > policy.compensateAfterMs : !cleared || lastedMs > policy.compensateAfterMs);
       // An outage over before anyone was told still owes those it touched their compensation.
       const owed = clearedEarly ? customers : notified;
       if (compensate) comp = await runBatches(ctx, compensation, alarm, [...owed], 'compensation', policy.batchSize, continues);
-      if (!cleared && compensable) {
+      if (!cleared && compensable && !byClear) {
         const compensatedSoFar = notified.length;
         const w = await waitWatching(ALARM_CLEARED_LATE_SIGNAL, policy.maxOpenMs);
         if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];

@@ -3,7 +3,7 @@ import { threadCpuSecondsIfKnown } from '../../domain/cpu-time.js';
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
 import { earlierDecisions } from '../../agents/assist/earlier-decisions.js';
 import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
-import { linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
+import { ANOMALY_SOURCE_SYSTEM_ID, linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
 import { NatsEventBus, PARTITION_STREAM_MAX_AGE_MS, type NatsEventBusOptions, type PartitionedStreamOptions } from '../../bus/nats-event-bus.js';
 import { partitionSubject, partitionSubjects } from '../../domain/partitions.js';
 import { openPostgresPartitionCheckpoints } from '../../store/postgres-partition-checkpoints.js';
@@ -348,7 +348,14 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // flow (one per alarm); the sandbox's network system sends its alarms there as they happen.
   // An alarm on the cell or site of a confirmed suspected incident continues it (nobody is told twice), and its clear clears it.
   const confirmed = linkConfirmedIncidents({ alarms: services.alarms, cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId), onError: (err) => o.log(`alarms: ${err.message}`) });
-  const alarms: AlarmWatcher = watchAlarms({ alarms: services.alarms, engine: services.workflows, incidentOf: confirmed.incidentOf, onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`) });
+  const alarms: AlarmWatcher = watchAlarms({
+    alarms: services.alarms,
+    engine: services.workflows,
+    incidentOf: confirmed.incidentOf,
+    // An alarm raised by a confirmation is compensated on its clear, from how long it lasted (decision 0057).
+    confirmed: (alarm) => services.alarms.get(alarm.id)?.sourceSystemId === ANOMALY_SOURCE_SYSTEM_ID,
+    onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`),
+  });
   // The first start's history written behind (decision 0021): by this run from the seed, or the
   // rest of an earlier run's; the store's sealing of it and training wait for it.
   let historyWriter: HistoryWriter | undefined;
