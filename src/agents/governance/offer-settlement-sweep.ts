@@ -148,6 +148,8 @@ export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSet
 
   /** A reservation the sweep cannot settle now is said once per cause, not once a reservation a sweep. */
   const trouble = oncePerCause(o.log);
+  /** The start's read of the late acceptances failed: each sweep reads them until one succeeds. */
+  let lateOwed = false;
   async function sweepOnce(full: boolean): Promise<SettlementSweepTally> {
     const tally: SettlementSweepTally = { answered: 0, ignored: 0, forgotten: 0 };
     for (const [requestId, { answer, at }] of [...failed]) {
@@ -171,9 +173,13 @@ export function startOfferSettlement(o: OfferSettlementOptions): RunningOfferSet
       }
     }
     try {
-      await sweepWatched(now, full, tally);
+      await sweepWatched(now, full || lateOwed, tally);
+      lateOwed = false;
     } catch (err) {
-      trouble.note(err, 'offers: the late acceptances of offers released as ignored not read now, read at the next start');
+      // Owed until read: the start's read met the first start's history still being written, and
+      // said "read at the next start", so a late yes waited for a restart to be booked.
+      lateOwed ||= full;
+      trouble.note(err, 'offers: the late acceptances of offers released as ignored not read now, read at the next sweep');
     }
     trouble.done();
     return tally;

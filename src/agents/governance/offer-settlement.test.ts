@@ -6,6 +6,7 @@ import { DEFAULT_CATALOGUE_DOCUMENT } from '../../decisioning/default-catalogue.
 import { loadCatalogue } from '../../decisioning/offer-catalogue.js';
 import { createBudgetLedger, parseActionPolicy, type BudgetLedger } from '../../decisioning/policy/index.js';
 import { ManualClock } from '../../domain/clock.js';
+import { TwinloopError } from '../../domain/errors.js';
 import { DAY_MS } from '../../domain/time.js';
 import type { TwinEvent } from '../../domain/events.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
@@ -62,7 +63,7 @@ async function close() {
 }
 
 /** The operator's parts over the stores (as the server puts them together), with an intake whose applied events the test sends. */
-function operator(o: { limit?: number; executor?: ActionExecutor; ledger?: BudgetLedger; log?: (line: string) => void; at?: number; book?: (b: OfferSettlementBook) => OfferSettlementBook; audit?: (a: AuditTrail) => AuditTrail } = {}) {
+function operator(o: { limit?: number; executor?: ActionExecutor; ledger?: BudgetLedger; log?: (line: string) => void; at?: number; book?: (b: OfferSettlementBook) => OfferSettlementBook; audit?: (a: AuditTrail) => AuditTrail; readable?: () => boolean } = {}) {
   const clock = new ManualClock(o.at ?? T0);
   const ledger = o.ledger ?? createBudgetLedger(governance);
   const settlements = (o.book ?? ((b) => b))(offerSettlementBook(records));
@@ -85,7 +86,10 @@ function operator(o: { limit?: number; executor?: ActionExecutor; ledger?: Budge
     intake: { onApplied: (l) => (listeners.push(l), () => undefined) },
     settler,
     book: settlements,
-    answerOf: async (customerId, requestId) => answerAmong(logged.filter((e) => e.customerId === customerId), requestId),
+    answerOf: async (customerId, requestId) => {
+      if (o.readable && !o.readable()) throw new TwinloopError('UNAVAILABLE', "the first start's history is still being written");
+      return answerAmong(logged.filter((e) => e.customerId === customerId), requestId);
+    },
     acceptedAt: async (customerId, requestId) => acceptedAtAmong(logged.filter((e) => e.customerId === customerId), requestId),
     clock,
     sweepEveryMs: 0,
@@ -358,6 +362,22 @@ describe('reservations kept before the open list', () => {
 });
 
 describe('an acceptance after the offer was written off as ignored', () => {
+  it("is read by the next sweeps when the start's read could not be made (the history still being written), not at the next start", async () => {
+    let readable = false;
+    const lines: string[] = [];
+    const op = operator({ readable: () => readable, log: (l) => lines.push(l) });
+    await present(op.guarded, 'R1');
+    await op.settler.settle('R1', 'ignored');
+    logged.push(answer('R1', 'accepted'));
+    expect(await op.settlement.sweep({ full: true })).toMatchObject({ answered: 0 });
+    expect(lines.join('\n')).toContain('read at the next sweep');
+    readable = true;
+    expect(await op.settlement.sweep()).toMatchObject({ answered: 1 });
+    expect(await op.settlements.get('R1')).toMatchObject({ state: 'committed', late: { booked: true } });
+    // Read once it could be: the sweeps after are the usual ones.
+    expect(await op.settlement.sweep()).toMatchObject({ answered: 0 });
+  });
+
   it('is honoured: its amount is booked on the lines it was reserved on, once', async () => {
     const op = operator();
     await present(op.guarded, 'R1');
