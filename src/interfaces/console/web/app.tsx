@@ -136,11 +136,11 @@ export function App() {
               </span>
             )}
           </span>
-          <Who who={who} />
+          {who.known && <Who who={who} />}
         </header>
         <main id="main">
           <h1>{title}</h1>
-          {body}
+          {who.known ? body : <p class="muted" data-testid="identity-pending">Reading who you are…</p>}
         </main>
       </div>
       </IdentityContext.Provider>
