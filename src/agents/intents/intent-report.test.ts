@@ -53,4 +53,24 @@ describe('the intent report before a plan', () => {
     expect((await s.report(created.record.intent.id)).control).toEqual({ share: 0.1, expected: 18, of: 179 });
     expect(planned.record.events.at(-1)?.detail).toMatch(/holds out 10 % of whom it may contact as its control group \(about 18 of the segment's 179\)/);
   });
+
+  it("plans at once on what the twins hold when its population goes without something (the billing records a restart still reads), and says so with the plan", async () => {
+    const simulate = createFakeSimulation();
+    let populations = 0;
+    const s = createIntentService({
+      store: memoryDocuments(),
+      simulate,
+      execute: async () => ({ executionId: 'wf-1' }),
+      observe: async () => ({ asOf: Date.UTC(2025, 0, 1), values: {}, spend: 0 }),
+      clock: () => Date.UTC(2025, 0, 1),
+      planningPopulation: async () => (populations++, { size: 179, simulate, simulateMany: async (plans) => Promise.all(plans.map(simulate)), caveat: "planned without the twins' revenue noise: the billing records of the log are still being read after the restart (12 % of the log)" }),
+    });
+    const created = await s.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true });
+    if (!created.ok) throw new Error(created.reason);
+    const planned = await s.plan(created.record.intent.id);
+    expect(populations).toBe(1);
+    expect(planned.record.plan?.caveats).toEqual(["planned without the twins' revenue noise: the billing records of the log are still being read after the restart (12 % of the log)"]);
+    expect((await s.report(created.record.intent.id)).caveats).toEqual(planned.record.plan?.caveats);
+    expect(planned.record.events.at(-1)?.detail).toMatch(/; planned without the twins' revenue noise: the billing records of the log are still being read/);
+  });
 });

@@ -29,6 +29,8 @@ export interface IntentReport {
   readonly segment?: ResolvedSegment;
   /** The control group the plan holds out (share, and about how many of the segment), when it said. */
   readonly control?: ChosenPlan['control'];
+  /** What the plan's simulations went without (`ChosenPlan.caveats`), when they did. */
+  readonly caveats?: ChosenPlan['caveats'];
   /** Whether the plan meets the expectations in simulation, or is the best effort. */
   readonly planSelection?: 'meets-expectations' | 'best-effort' | 'no-plan';
   readonly shortfalls: readonly string[];
@@ -104,6 +106,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
     expectations,
     ...(record.plan?.segment ? { segment: record.plan.segment } : {}),
     ...(record.plan?.control ? { control: record.plan.control } : {}),
+    ...(record.plan?.caveats?.length ? { caveats: record.plan.caveats } : {}),
     ...(record.plan ? { plan: record.plan.plan, planSelection: record.plan.selection } : lastPlanFailure ? { planSelection: 'no-plan' as const } : {}),
     shortfalls: record.plan ? record.plan.shortfalls : lastPlanFailure ? [lastPlanFailure.detail] : [],
     ...(record.pendingPlan ? { pendingPlan: record.pendingPlan.plan } : {}),

@@ -52,6 +52,8 @@ export interface PlanningPopulation {
   readonly size: number;
   readonly simulate: SimulatePlan;
   readonly simulateMany: SimulatePlans;
+  /** What the simulations go without, when they do (the billing records a restart is still reading): kept on the plan and said with it. */
+  readonly caveat?: string;
 }
 
 /** What the service needs. */
@@ -303,10 +305,10 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     const size = resolved?.segment.size ?? population?.size;
     const share = selection.chosen.plan.actions[0]?.controlGroupShare ?? 0;
     const control = size !== undefined ? { share, expected: controlGroupSize(size, share), of: size } : undefined;
-    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(resolved ? { segment: resolved.segment } : {}), alternatives: alternativesOf(intent, selection), ...(control ? { control } : {}) };
+    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(resolved ? { segment: resolved.segment } : {}), alternatives: alternativesOf(intent, selection), ...(control ? { control } : {}), ...(population?.caveat ? { caveats: [population.caveat] } : {}) };
   };
   const describePlan = (c: ChosenPlan) =>
-    `${c.plan.id}${c.segment ? ` for "${c.segment.description}" (${c.segment.size} customers)` : ''}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.control ? `; ${describeControl(c.control)}` : ''}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;
+    `${c.plan.id}${c.segment ? ` for "${c.segment.description}" (${c.segment.size} customers)` : ''}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.control ? `; ${describeControl(c.control)}` : ''}${c.caveats?.length ? `; ${c.caveats.join('; ')}` : ''}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;
 
   const runPlan = async (r: IntentRecord, chosen: ChosenPlan, approvedBy: string | undefined, approverRole?: string): Promise<{ ok: true; record: IntentRecord } | Refusal> => {
     const { intent } = r;

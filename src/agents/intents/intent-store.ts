@@ -50,6 +50,8 @@ export interface ChosenPlan {
    * those it may contact when it opens). Absent for plans made before it was said, or without a count.
    */
   readonly control?: { readonly share: number; readonly expected: number; readonly of: number };
+  /** What its simulations went without, in words (planned after a restart before the billing records were read again); absent when nothing. */
+  readonly caveats?: readonly string[];
 }
 
 /** A plan's control group in words: "holds out 10 % as its control group (about 18 of the segment's 179)". */

@@ -56,6 +56,7 @@ const chosenPlan = z.object({
   shortfalls: list(z.string()),
   segment: resolvedSegment.optional(),
   control: planControl,
+  caveats: list(z.string()).optional().describe('What its simulations went without, in words (planned after a restart before the billing records of the log were read again: no revenue noise in the net value interval)'),
   alternatives: list(
     z.object({
       planId: z.string(),
@@ -149,6 +150,7 @@ export const intentReport = z.object({
   plan: plan.optional(),
   segment: resolvedSegment.optional(),
   control: planControl,
+  caveats: list(z.string()).optional().describe("What the plan's simulations went without (planned after a restart before the billing records were read again)"),
   planSelection: z.enum(['meets-expectations', 'best-effort', 'no-plan']).optional(),
   shortfalls: list(z.string()),
   pendingPlan: plan.optional(),

@@ -86,7 +86,10 @@ describe('the ledger while the store cannot give the log yet (the first start\'s
     const twins = { intake: { onApplied: () => () => {} }, store: { ...store, readLog: notYet.readLog }, engine: { eventClock: until }, appliedSeq: () => 2 } as unknown as Parameters<typeof keepRevenueLedger>[0];
     try {
       const kept = keepRevenueLedger(twins, (line) => expect.fail(line));
+      // Said while it is read (what a planning that does not wait for it says it went without).
+      expect(kept.progress()).toEqual({ done: false, readSeq: 0, throughSeq: 2 });
       await kept.loaded;
+      expect(kept.progress()).toEqual({ done: true, readSeq: 2, throughSeq: 2 });
       expect(notYet.refused()).toBeGreaterThan(1);
       expect(kept.ledger.size).toBe(2);
     } finally {

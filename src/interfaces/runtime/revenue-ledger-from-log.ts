@@ -90,6 +90,11 @@ export interface KeptRevenueLedger {
   readonly ledger: RevenueLedger;
   /** Resolves once the log's records from before the start are read (at once on a first start); never rejects. */
   readonly loaded: Promise<void>;
+  /**
+   * Whether the log's records are in, and how far the read is (log seqs read of those to read):
+   * what a caller that does not wait for them (an intent's planning) says it went without.
+   */
+  progress(): { readonly done: boolean; readonly readSeq: number; readonly throughSeq: number };
   /** Stops taking the intake's records. */
   detach(): void;
 }
@@ -108,11 +113,15 @@ export function keepRevenueLedger(twins: Pick<TwinService, 'intake' | 'store' | 
   const detach = twins.intake.onApplied((batch) => {
     for (const { event: e, seq } of batch) if (seq > throughSeq && (e.kind === 'bill' || e.kind === 'topup')) ledger.add({ customerId: e.customerId, timeMs: Date.parse(e.time), amount: e.data.amount });
   });
+  let readSeq = 0;
+  let done = throughSeq === 0;
   const loaded =
     throughSeq === 0
       ? Promise.resolve()
-      : addRevenueFromLog(ledger, twins.store, { fromMs: twins.engine.eventClock - KEEP_MS, throughSeq }, readLogWaiting).catch((err: Error) =>
-          log(`simulation lab: the billing records in the log could not be read (${err.message}); its revenue intervals leave out the twins' revenue noise until 3 months of new records are in`),
-        );
-  return { ledger, loaded, detach };
+      : addRevenueFromLog(ledger, twins.store, { fromMs: twins.engine.eventClock - KEEP_MS, throughSeq }, readLogWaiting, (seq) => (readSeq = seq))
+          .catch((err: Error) =>
+            log(`simulation lab: the billing records in the log could not be read (${err.message}); its revenue intervals leave out the twins' revenue noise until 3 months of new records are in`),
+          )
+          .finally(() => (done = true));
+  return { ledger, loaded, detach, progress: () => ({ done, readSeq: Math.min(readSeq, throughSeq), throughSeq }) };
 }
