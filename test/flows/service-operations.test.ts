@@ -12,7 +12,7 @@ import { memoryDocuments } from '../../src/store/document-store.js';
 import { reportingExecutor } from '../../src/agents/governance/action-report.js';
 import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
-import { createGuardedExecutor } from '../../src/agents/governance/guarded-executor.js';
+import { createGuardedExecutor, type GuardedExecutor } from '../../src/agents/governance/guarded-executor.js';
 import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Alarm, NetworkAlarmsConnector } from '../../src/domain/connectors/network-alarms.js';
@@ -51,8 +51,11 @@ async function harness(clock: ManualClock, evidence?: IncidentEvidence) {
   const executor = reportingExecutor(serviceOpsExecutor({ notifications: world.backends.notifications, billingAdjustments: world.backends.billingAdjustments, openTicket: async (r) => (tickets.push(r.id), `TT-${tickets.length}`) }), { sink: twins.intake, clock });
   const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(gov), queue: createApprovalQueue(gov, clock), audit: createAuditTrail(gov, clock), executor, clock });
   const engine = createWorkflowEngine({ journal, workerId: 'test', clock });
-  engine.register(serviceOperationsWorkflow({ guarded: () => guarded, cells: twins.engine.cells, scores: twinScores(twins.engine), ...(evidence ? { evidence } : {}), policy: { firstBatch: 3, batchSize: 10 } }));
-  return { engine, journal, gov, tickets, close: async () => (await journal.close(), await gov.close()) };
+  // What the flow asks the executor, as it built it (before the executor's parse).
+  const asked: Record<string, unknown>[] = [];
+  const asking: GuardedExecutor = { ...guarded, execute: async (input) => (asked.push(input as Record<string, unknown>), guarded.execute(input)) };
+  engine.register(serviceOperationsWorkflow({ guarded: () => asking, cells: twins.engine.cells, scores: twinScores(twins.engine), ...(evidence ? { evidence } : {}), policy: { firstBatch: 3, batchSize: 10 } }));
+  return { engine, journal, gov, tickets, asked, close: async () => (await journal.close(), await gov.close()) };
 }
 
 const busiestCell = () => {
@@ -104,6 +107,11 @@ describe('service operations flow (sandbox)', () => {
         expect.objectContaining({ status: 'delivered', purpose: 'service', requestId: `${alarm.id}:outage-notices:${who}`, ref: expect.stringMatching(/^NTF-/) }),
         expect.objectContaining({ status: 'delivered', purpose: 'service', requestId: `${alarm.id}:resolution-notices:${who}` }),
       ]);
+      // Each notice is built on the channel the customer receives it by (an SMS: web), as the executor carries it and the timeline says; none is asked on app.
+      expect(of('communication').map((d) => d && [d.notificationChannel, d.channel])).toEqual([['sms', 'web'], ['sms', 'web']]);
+      const notices = h.asked.filter((r) => r.actionClass === 'communication');
+      expect(notices).toHaveLength(2 * affected.length);
+      expect(new Set(notices.map((r) => `${String((r.params as Record<string, unknown>).notificationChannel)} on ${String(r.channel)}`))).toEqual(new Set(['sms on web']));
       expect(of('compensation')).toEqual([expect.objectContaining({ status: 'delivered', amount: 10, ref: expect.stringMatching(/^ADJ-/) })]);
       const compensatedAt = Date.parse(actions.find((e) => e.kind === 'action' && e.data.actionClass === 'compensation')!.time);
       await world.backfill({ days: 35, sink: twins.intake });

@@ -3,6 +3,7 @@ import { ok, transient, type ConnectorResult } from '../../domain/connectors/con
 import type { Alarm } from '../../domain/connectors/network-alarms.js';
 import type { NotificationChannel } from '../../domain/connectors/notifications.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { deliveryChannelOf } from '../../decisioning/action-contact.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import type { GuardedExecutor, GuardedStatus } from '../governance/guarded-executor.js';
 import type { StepDefinition, WorkflowContext, WorkflowDefinition } from '../workflows/index.js';
@@ -354,10 +355,12 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
 
   // A notice is the incident's (an alarm that continues one asks under its request ids): what is
   // asked names the incident, so a continuing alarm's ask is the same request and is answered as
-  // the first (nobody is told twice); the alarm that asks is the evidence.
+  // the first (nobody is told twice); the alarm that asks is the evidence. Asked on the channel the
+  // customer receives it by (THE mapping, deliveryChannelOf: an SMS is a web contact), as the
+  // executor carries it: what is asked, kept and compared on a retry is what goes out.
   const notice = (kind: 'outage' | 'resolved') => (alarm: Alarm, customerId: string, incident: string): ActionRequestInput => ({
     actionClass: 'communication',
-    channel: 'app',
+    channel: deliveryChannelOf(policy.notificationChannel),
     customerId,
     domain: 'service_operations',
     params: { notificationChannel: policy.notificationChannel, purpose: 'service', templateId: kind === 'outage' ? 'network-incident-notice' : 'network-incident-resolved', alarmId: incident },
