@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { decayLevel, type HazardDecay } from './hazard-decay.js';
 import { compileScenarios } from './scenario-plan.js';
 import { parseScenarios } from './scenario.js';
-import { viewOf } from './shared-population.js';
+import { allocateShared, viewOf, withScenarioColumns } from './shared-population.js';
+import { METRIC_COUNT, monthsSurvived, monthsSurvivedFrom, runDraws } from './monte-carlo-kernel.js';
 import { arraySource } from './twin-population.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 
@@ -52,10 +53,11 @@ describe('the fall of a picked group\'s churn in the lab', () => {
     const [risky, safe] = compileScenarios({ ...arraySource(rows, 30), hazardDecay: decay }, scenarios);
     expect(risky.treatedLevel).toBeCloseTo(1.2 * (2.44 / 3), 10);
     expect(safe.treatedLevel).toBe(1);
-    // The fall is each twin's, whichever scenario treats it: the same column in both plans.
+    // The fall is each twin's, whichever scenario treats it: the same column in both plans, its
+    // factor from the second month on (the first is the model's own): (0.8 + 0.64) / 2.
     for (const plan of [risky, safe]) {
       const fall = viewOf(plan.population).fall;
-      expect(fall[1]).toBeCloseTo(2.44 / 3, 6);
+      expect(fall[1]).toBeCloseTo(1.44 / 2, 6);
       expect(fall[0]).toBe(1);
     }
     expect(risky.params.level).toBe(1.2);
@@ -64,5 +66,41 @@ describe('the fall of a picked group\'s churn in the lab', () => {
     const plain = compileScenarios(arraySource(rows, 30), scenarios)[0];
     expect(plain.treatedLevel).toBe(1.2);
     expect(viewOf(plain.population).fall[1]).toBe(1);
+  });
+});
+
+describe('the fall in the kernel', () => {
+  it('holds the first month at the model\'s own hazard and the fall from the second month on', () => {
+    // 20,000 twins at 10 % a month whose fall halves their hazard after the first month: over 3
+    // months 1 − 0.9 × 0.95² = 18.8 % leave, 10 % of them in the first month. Held at a fall over
+    // the whole horizon, the first month would lose only 5 % (1 − 0.95³ = 14.3 % over the three).
+    const n = 20_000;
+    const { shared } = allocateShared(n);
+    const { view } = withScenarioColumns(shared);
+    view.hazard.fill(0.1);
+    view.revenue.fill(10);
+    view.fall.fill(0.5);
+    const base = { seed: 5, segments: 1, calibrationSd: 0, fixedCost: 0, mode: 'structural', effectSd: 0 } as const;
+    const churners = (months: number) => {
+      const out = new Float64Array(4 * METRIC_COUNT);
+      runDraws({ ...view, n }, { ...base, months }, 0, 4, out);
+      let c = 0;
+      for (let k = 0; k < out.length; k += METRIC_COUNT) c += out[k];
+      return c / 4 / n;
+    };
+    expect(churners(1)).toBeCloseTo(0.1, 2);
+    expect(churners(3)).toBeCloseTo(1 - 0.9 * 0.95 ** 2, 2);
+  });
+
+  it('counts the pieces from the first month, whose hazard is its own', () => {
+    const l = (h: number) => -Math.log1p(-h);
+    // The same hazard everywhere: the plain pieces.
+    for (const e of [0.01, 0.3, 1.2, 4]) expect(monthsSurvivedFrom(e, l(0.2), l(0.2), 3, l(0.2), 0, l(0.2))).toBe(monthsSurvived(e, l(0.2), 3, l(0.2), 0, l(0.2)));
+    // A first month survived at 0.1 (e above its 0.105), then 0.5 a month (0.69 each): churns in the second.
+    expect(monthsSurvivedFrom(0.5, l(0.1), l(0.5), 2, l(0.01), 0, l(0.01))).toBe(1);
+    // Past the two months of the first piece (0.105 + 0.69 = 0.80), at 1 % a month (0.01005): 20 more months survived.
+    expect(monthsSurvivedFrom(0.8 + 20.5 * l(0.01), l(0.1), l(0.5), 2, l(0.01), 0, l(0.01))).toBe(22);
+    // No hazard after the first month: never churns once it is survived.
+    expect(monthsSurvivedFrom(0.5, l(0.1), 0, 0, 0, 0, 0)).toBe(Infinity);
   });
 });

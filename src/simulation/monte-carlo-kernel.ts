@@ -48,9 +48,9 @@ export interface KernelPopulation {
    */
   readonly contactScale: Float32Array;
   /**
-   * The churn model's fall after a pick over the horizon, this twin's own factor on its hazard
-   * (1 without one): a twin's, not its group's, so the world without the scenario is the same
-   * in every scenario of a run.
+   * The churn model's fall after a pick, this twin's own factor on its hazard from the second
+   * month on (1 without one; the first month is the model's own): a twin's, not its group's, so
+   * the world without the scenario is the same in every scenario of a run.
    */
   readonly fall: Float32Array;
 }
@@ -174,11 +174,16 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       s ^= s >>> 17;
       s ^= s << 5;
       const e = -Math.log(((s >>> 0) + 0.5) / 4294967296);
-      let h = hazard[i] * pop.fall[i] * cal;
+      // The first month at the model's own hazard (h), the months after at its fall's (hl).
+      let h = hazard[i] * cal;
       if (h > MAX_HAZARD) h = MAX_HAZARD;
+      const fall = pop.fall[i];
+      let hl = fall === 1 ? h : hazard[i] * fall * cal;
+      if (hl > MAX_HAZARD) hl = MAX_HAZARD;
       const l0 = -Math.log1p(-h);
+      const ll = fall === 1 ? l0 : -Math.log1p(-hl);
       // Months survived in full; the twin churns in month t0 + 1 when that is within the horizon.
-      const t0 = l0 > 0 ? Math.floor(e / l0) : Infinity;
+      const t0 = ll === l0 ? (l0 > 0 ? Math.floor(e / l0) : Infinity) : monthsSurvivedFrom(e, l0, ll, 0, ll, 0, ll);
       const alive0 = t0 < M ? t0 : M;
       const rev = revenue[i];
       const k = base + segment[i] * METRIC_COUNT;
@@ -194,10 +199,11 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       // A price change moves the twin's bills whatever its churn does.
       if (diverges || pop.revenueDelta[i] !== 0) noiseVar[segment[i]] += 2 * pop.revenueVar[i] * alive0;
       if (!offer) {
-        let h1 = h * Math.pow(pop.relHazard[i], q.exponent);
-        if (h1 > MAX_HAZARD) h1 = MAX_HAZARD;
-        const l1 = -Math.log1p(-h1);
-        const t1 = structuralMonths < M ? monthsSurvived(e, l1, structuralMonths, l0, 0, l0) : l1 > 0 ? Math.floor(e / l1) : Infinity;
+        const ratio = Math.pow(pop.relHazard[i], q.exponent);
+        const l1 = -Math.log1p(-Math.min(MAX_HAZARD, h * ratio));
+        const l1l = ll === l0 ? l1 : -Math.log1p(-Math.min(MAX_HAZARD, hl * ratio));
+        // The ratio for structuralMonths (≥ 1) from the first, then the twin's own hazard again.
+        const t1 = monthsSurvivedFrom(e, l1, l1l, structuralMonths < M ? structuralMonths : M, ll, 0, ll);
         const alive1 = t1 < M ? t1 : M;
         out[k + 1] += t1 < M ? 1 : 0;
         out[k + 3] += (rev + pop.revenueDelta[i]) * alive1;
@@ -216,12 +222,13 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       const allowed = pop.contacts[i];
       // While contacted and not (yet) accepting, the hazard is the contacted one: from the first
       // attempt until effectMonths after the last one the twin lives to receive.
-      const hc = contactedHazard(h, q.contactedIncrease * pop.contactScale[i]);
-      const lc = -Math.log1p(-hc);
-      const accepted = kAccept < allowed && kAccept < M && monthsSurvived(e, lc, kAccept, lc, 0, lc) >= kAccept;
+      const increase = q.contactedIncrease * pop.contactScale[i];
+      const lc = -Math.log1p(-contactedHazard(h, increase));
+      const lcl = ll === l0 ? lc : -Math.log1p(-contactedHazard(hl, increase));
+      const accepted = kAccept < allowed && kAccept < M && monthsSurvivedFrom(e, lc, lcl, kAccept, lcl, 0, lcl) >= kAccept;
       if (!accepted) {
         const window = Math.min(allowed, M) - 1 + effectMonths;
-        const t1 = monthsSurvived(e, lc, window, l0, 0, l0);
+        const t1 = monthsSurvivedFrom(e, lc, lcl, window, ll, 0, ll);
         const attempts = Math.min(allowed, t1 + 1, M);
         out[k + 4] += attempts * pop.contactCost[i];
         out[k + 1] += t1 < M ? 1 : 0;
@@ -230,11 +237,11 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       }
       out[k + 4] += (kAccept + 1) * pop.contactCost[i] + costPerAcceptance;
       out[k + 6] += 1;
-      let h1 = h * q.acceptedMultiplier;
-      if (h1 > MAX_HAZARD) h1 = MAX_HAZARD;
-      const l1 = -Math.log1p(-h1);
-      // Pieces: contacted before month kAccept, l1 for effectMonths, then baseline again.
-      const t1 = monthsSurvived(e, lc, kAccept, l1, effectMonths, l0);
+      const la = -Math.log1p(-Math.min(MAX_HAZARD, h * q.acceptedMultiplier));
+      const lal = ll === l0 ? la : -Math.log1p(-Math.min(MAX_HAZARD, hl * q.acceptedMultiplier));
+      // Pieces: contacted before month kAccept, the acceptor's for effectMonths, then its own again
+      // (the first month at the model's own level, whichever piece it falls in).
+      const t1 = kAccept === 0 ? monthsSurvivedFrom(e, la, lal, effectMonths, ll, 0, ll) : monthsSurvivedFrom(e, lc, lcl, kAccept, lal, effectMonths, ll);
       const alive1 = t1 < M ? t1 : M;
       // The discount runs for offerMonths from acceptance, while the twin is active.
       const discounted = Math.max(0, Math.min(alive1, kAccept + offerMonths) - kAccept);
@@ -266,6 +273,19 @@ export function monthsSurvived(e: number, la: number, na: number, lb: number, nb
   if (lb * nb > rest) return na + Math.floor(rest / lb);
   rest -= lb * nb;
   return lc > 0 ? na + nb + Math.floor(rest / lc) : Infinity;
+}
+
+/**
+ * `monthsSurvived` with the first month at `first` instead of its piece's own: the twin's first
+ * month at the model's own hazard, the months after at its fall's (`KernelPopulation.fall`). The
+ * pieces count from the first month (`na` months of `la` include it).
+ */
+export function monthsSurvivedFrom(e: number, first: number, la: number, na: number, lb: number, nb: number, lc: number): number {
+  if (first > e) return 0;
+  const rest = e - first;
+  if (na >= 1) return 1 + monthsSurvived(rest, la, na - 1, lb, nb, lc);
+  if (nb >= 1) return 1 + monthsSurvived(rest, lb, nb - 1, lc, 0, lc);
+  return 1 + monthsSurvived(rest, lc, 0, lc, 0, lc);
 }
 
 /**

@@ -7,7 +7,7 @@ import { TARGET_FIELDS, type OfferAssumptions, type Scenario, type SegmentBy } f
 import { unitHash } from './sim-random.js';
 import { allocateShared, withScenarioColumns, type SharedPopulation } from './shared-population.js';
 import { hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
-import { contractEndsWithin, decayFactor, decayLevel } from './hazard-decay.js';
+import { contractEndsWithin, decayLevel, laterFactor } from './hazard-decay.js';
 
 /** A scenario compiled against a population: kernel parameters and the per-twin columns. */
 export interface ScenarioPlan {
@@ -248,7 +248,7 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
       const { s, cols } = b;
       cols.segment[i] = b.seg.of(f, p);
       // Every twin's own fall, treated or not: the world without the scenario is the same in every scenario of the run.
-      if (source.hazardDecay) cols.fall[i] = decayFactor(source.hazardDecay, p, contractEnds[i] === 1, s.horizonMonths);
+      if (source.hazardDecay) cols.fall[i] = laterFactor(source.hazardDecay, p, contractEnds[i] === 1, s.horizonMonths);
       if (!b.inTarget(f, p, rev)) continue;
       if (s.kind === 'offer_launch') {
         let contacts = 0;

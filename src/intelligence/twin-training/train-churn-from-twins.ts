@@ -14,6 +14,7 @@ import { fitRecalibration, recalibrate, type Recalibration } from '../evaluation
 import { contractEndsWithin, fitHazardDecay, type HazardDecay } from '../evaluation/hazard-decay-fit.js';
 import { buildTwinTrainingSet, type TwinTrainingSet } from './twin-training-set.js';
 import { DAY_MS } from '../../domain/time.js';
+import { fnv1a32 } from '../../domain/string-hash.js';
 
 /** The registry name of the churn model family. */
 export const CHURN_MODEL_NAME = 'churn';
@@ -228,7 +229,7 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
   const drift = driftBaseline(set.featureNames, document, valid.matrix, probs);
   const sum = (y: Uint8Array): number => y.reduce((s, v) => s + v, 0);
   const outOfTime = K >= 2 ? fitRecalibration(probs, valid.labels) : undefined;
-  const hazardDecay = K >= 3 ? decayOf(set, document, outOfTime, horizonDays) : null;
+  const hazardDecay = K >= 3 ? decayOf(set, { trainIdx, validIdx, document, recalibration: outOfTime, fit, seed }, horizonDays) : null;
   const metadata: ChurnModelMetadata = {
     kind: 'churn',
     createdAt: document.createdAt,
@@ -260,15 +261,77 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
   return { document, metadata };
 }
 
-/** The fall after a pick over every row of the set, scored as the lab scores: by the model recalibrated out of time. */
-function decayOf(set: TwinTrainingSet, doc: TabularModelDocument, r: Recalibration | undefined, horizonDays: number): HazardDecay | null {
-  const raw = createTabularScorer(doc).scoreMatrix(set.matrix);
-  const probability = r ? raw.map((q) => recalibrate(q, r)) : raw;
+/** Folds of customers the fall after a pick is read over: each fold's rows scored by a model fitted without them. */
+export const DECAY_FOLDS = 3;
+
+/** The served model and how it was fitted: what the fall's fold models repeat without each fold. */
+interface ServedFit {
+  readonly trainIdx: readonly number[];
+  readonly validIdx: readonly number[];
+  readonly document: TabularModelDocument;
+  readonly recalibration: Recalibration | undefined;
+  readonly fit: ChurnFit;
+  readonly seed: number;
+}
+
+/** The fall after a pick over every row of the set, scored as the lab scores a twin: by a model that never saw it, recalibrated out of time. */
+function decayOf(set: TwinTrainingSet, served: ServedFit, horizonDays: number): HazardDecay | null {
+  const probability = crossFittedScores(set, served) ?? servedScores(set, served);
   // Whose contract ends within the horizon at the row's cutoff (none when the rows do not say).
   const col = set.featureNames.indexOf('contract_days_left');
   const m = set.matrix;
   const contractEnds = Uint8Array.from({ length: m.rows }, (_, i) => (col >= 0 && contractEndsWithin(m.data[i * m.cols + col], horizonDays) ? 1 : 0));
   return fitHazardDecay({ probability, labels: set.labels, customerIds: set.customerIds, cutoffIndex: set.cutoffIndex, cutoffs: set.cutoffs.length, contractEnds });
+}
+
+/** The served model's own scores of every row, recalibrated out of time (in-sample on its training rows). */
+function servedScores(set: TwinTrainingSet, served: ServedFit): Float64Array {
+  const raw = createTabularScorer(served.document).scoreMatrix(set.matrix);
+  const r = served.recalibration;
+  return r ? raw.map((q) => recalibrate(q, r)) : raw;
+}
+
+/**
+ * Every row's score from a model that never saw its customer: the customers in `DECAY_FOLDS`
+ * folds, each fold's rows (every cutoff) scored by a model of the served one's learner fitted on
+ * the other folds' training rows (the served one's fit: GBDT fitted once when it chose GBDT or
+ * was a first model, the learner's own selection otherwise) and recalibrated on the other folds'
+ * out-of-time rows, as the served model is on all of them. The lab scores today's twins, whose
+ * future no fit has seen; read on the served model's own scores of its training rows, the
+ * survivors of a pick were scored down by their own labels (the fit pushed a stayer's score
+ * toward 0), so their later churn read high against it and the fall came out too shallow: the
+ * lab's untreated churn over the horizon was 1.11–1.45 × the realised on every validation of
+ * 2026-12-06 (BENCHMARKS.md). Null when a fold's rows are too few to fit on (then the served
+ * model's scores are read, as before).
+ */
+function crossFittedScores(set: TwinTrainingSet, served: ServedFit): Float64Array | null {
+  const foldOf = set.customerIds.map((id) => fnv1a32(id, served.seed) % DECAY_FOLDS);
+  const out = new Float64Array(set.matrix.rows);
+  for (let f = 0; f < DECAY_FOLDS; f++) {
+    const trainRows = served.trainIdx.filter((r) => foldOf[r] !== f);
+    const validRows = served.validIdx.filter((r) => foldOf[r] !== f);
+    const heldRows = foldOf.flatMap((g, r) => (g === f ? [r] : []));
+    const train = select(set.matrix, set.labels, trainRows);
+    const positives = train.labels.reduce((t, y) => t + y, 0);
+    if (positives < MIN_POSITIVES || train.matrix.rows - positives < MIN_POSITIVES || validRows.length === 0) return null;
+    const learner = served.document.learner;
+    let p;
+    try {
+      p = served.fit === 'first' || learner === 'gbdt'
+        ? trainMatrixSingle(train.matrix, train.labels, set.featureNames, { ...FIRST_MODEL_FIT, seed: served.seed + f })
+        : trainMatrixPipeline(train.matrix, train.labels, set.featureNames, { seed: served.seed + f, learners: [learner] });
+    } catch (err) {
+      // Too few rows for the single fit's early-stopping split: the fold cannot be fitted.
+      if (err instanceof TwinloopError && err.code === 'BAD_INPUT') return null;
+      throw err;
+    }
+    const scorer = createTabularScorer(pipelineDocument(p, train.labels, { seed: served.seed + f, idColumn: 'customerId' }, { durationMs: 0, cpuMs: 0 }));
+    const valid = select(set.matrix, set.labels, validRows);
+    const r = served.recalibration ? fitRecalibration(scorer.scoreMatrix(valid.matrix), valid.labels) : undefined;
+    const held = scorer.scoreMatrix(select(set.matrix, set.labels, heldRows).matrix);
+    heldRows.forEach((row, j) => (out[row] = r ? recalibrate(held[j], r) : held[j]));
+  }
+  return out;
 }
 
 /**
