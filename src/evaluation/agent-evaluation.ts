@@ -514,7 +514,6 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
                 offer: { costFor: (price) => offerCostOf(offer, price), retentionEffect: CATALOGUE.byId.get(offer.id)?.retentionEffect },
                 contactCost: o.contactCost,
                 horizonMonths: HORIZON_MONTHS,
-                windowDays: trained.metadata.horizonDays,
               });
               const est = (x: { mean: number; sd: number }) => ({ mean: round(x.mean, 3), sd: round(x.sd, 3) });
               if (single.pilot) pilotSummary = { ...pilotSummary, acceptedShare: round(single.pilot.acceptedShare, 3), acceptedMultiplier: est(single.pilot.acceptedMultiplier), declinedMultiplier: est(single.pilot.declinedMultiplier), selection: est(single.pilot.selection) };

@@ -1,7 +1,5 @@
 import type { LiveScoring } from '../../intelligence/live/live-scoring.js';
-import { DEFAULT_HORIZON_DAYS } from '../../intelligence/twin-training/train-churn-from-twins.js';
 import { acceptanceCovariates } from '../../intelligence/uplift/acceptance-covariates.js';
-import { horizonHazard } from '../../intelligence/uplift/horizon-hazard.js';
 import { DEFAULT_CONTACT_EFFECT_PRIORS, fitPilotUplift, planSingleDecision, type PilotUplift, type SingleDecisionPlan } from '../../intelligence/uplift/pilot-uplift.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
@@ -62,21 +60,12 @@ export function decideOnce(
   hazardAt: (features: Float64Array) => number,
   pilot: readonly PilotCustomer[],
   candidates: readonly string[],
-  options: {
-    readonly contacts: number;
-    readonly offer: SingleDecisionOffer;
-    readonly contactCost: number;
-    readonly horizonMonths: number;
-    /** The churn model's window in days (its `horizonDays`, default 30): a contract ending inside the horizon is asked about in the window it falls in (`horizonHazard`). */
-    readonly windowDays?: number;
-  },
+  options: { readonly contacts: number; readonly offer: SingleDecisionOffer; readonly contactCost: number; readonly horizonMonths: number },
 ): SingleDecision {
   if (!pilot.some((p) => p.treated) || !pilot.some((p) => !p.treated)) {
     // Without both arms no effect can be measured, and a contact's harm could be anything.
     return { picks: [], plan: { contact: [], left: { 'not-worth-it': candidates.length, 'contact-harms': 0, 'plan-risk': 0, budget: 0 } }, pilot: null };
   }
-  // The horizon's hazard with a contract's end met once, in its window (the score compounded as it stands misses or triples it).
-  const overHorizon = (f: Float64Array, h: number) => horizonHazard(f, h, hazardAt, options.horizonMonths, options.windowDays ?? DEFAULT_HORIZON_DAYS);
   const model = fitPilotUplift(
     pilot.map((p) => {
       const h = hazardAt(p.features);
@@ -85,7 +74,7 @@ export function decideOnce(
         treated: p.treated,
         accepted: p.accepted,
         churned: engine.features(p.id)?.[FEATURE_INDEX.churned] === 1,
-        expectedChurn: 1 - survive(overHorizon(p.features, h), options.horizonMonths),
+        expectedChurn: 1 - survive(h, options.horizonMonths),
       };
     }),
     { ...DEFAULT_CONTACT_EFFECT_PRIORS, acceptedMultiplier: 1 - (options.offer.retentionEffect ?? 1 - DEFAULT_CONTACT_EFFECT_PRIORS.acceptedMultiplier) },
@@ -95,7 +84,7 @@ export function decideOnce(
     const f = engine.features(id);
     const s = live.scoreOf(id);
     if (!f || !s?.active) continue;
-    upliftCandidates.push({ customerId: id, covariates: acceptanceCovariates(f, s.churn), hazard: overHorizon(f, s.churn), value: s.clv, offerCost: options.offer.costFor(f[FEATURE_INDEX.monthly_price]) });
+    upliftCandidates.push({ customerId: id, covariates: acceptanceCovariates(f, s.churn), hazard: s.churn, value: s.clv, offerCost: options.offer.costFor(f[FEATURE_INDEX.monthly_price]) });
   }
   const plan = planSingleDecision(model, upliftCandidates, { contacts: options.contacts, contactCost: options.contactCost, horizonMonths: options.horizonMonths });
   return { picks: plan.contact.map((c) => c.customerId), plan, pilot: model };
