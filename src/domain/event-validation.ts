@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { fastEvent } from './event-fast-path.js';
 import { EVENT_KINDS, twinEventSchema, type TwinEvent } from './events.js';
+import { describeJsonError } from './json-syntax.js';
 
 /** Why a record whose bytes are not UTF-8 is rejected (edges decode strictly rather than repair it, which would change its id or body). */
 export const NOT_UTF8_REASON = 'record: not valid UTF-8; send events as UTF-8 text';
@@ -76,7 +77,7 @@ export function validateEventText(text: string): Validated {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    return { ok: false, reason: `record: malformed JSON (${(err as Error).message})` };
+    return { ok: false, reason: `record: malformed JSON ${describeJsonError(text, err, 'the record')}` };
   }
   return validateEvent(raw);
 }

@@ -2,6 +2,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import { MAX_EVENT_BYTES, MAX_EVENT_DEPTH, NOT_UTF8_REASON, valueNestsDeeperThan } from '../../domain/event-validation.js';
+import { describeJsonError } from '../../domain/json-syntax.js';
 import { EVENT_KINDS, twinEventSchema } from '../../domain/events.js';
 import type { RecordOutcome } from '../../domain/event-sink.js';
 import type { IntakeRecord } from '../../twin/intake.js';
@@ -58,7 +59,7 @@ export function recordsFromBody(body: string, contentType: string | undefined): 
     try {
       value = JSON.parse(body);
     } catch (err) {
-      throw new TwinloopError('BAD_INPUT', `body: malformed JSON (${(err as Error).message}); send a JSON array of events, or NDJSON with Content-Type application/x-ndjson`);
+      throw new TwinloopError('BAD_INPUT', `body: malformed JSON ${describeJsonError(body, err)}; send a JSON array of events, or NDJSON with Content-Type application/x-ndjson`);
     }
     // Like malformed JSON, a body nested deeper than any batch of events is refused whole (and
     // before anything re-encodes it: a recursive walk of 100,000 levels overflows the stack).

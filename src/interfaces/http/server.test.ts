@@ -50,6 +50,16 @@ describe('HTTP API', () => {
     expect(res.json().error.message).toMatch(/^body: malformed JSON/);
   });
 
+  it('says where a body stops being JSON without repeating it (it may hold personal data)', async () => {
+    const res = await app.inject({ method: 'POST', url: '/intents', headers: { 'content-type': 'application/json' }, body: 'not json' });
+    expect(res.statusCode).toBe(400);
+    const message: string = res.json().error.message;
+    expect(message).toBe('body: malformed JSON at line 1, column 2 (character 1): unexpected character; the body is not repeated: it may hold personal data');
+    const events = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json' }, body: '[{"customerId": "C1",\n "name": Jeanne}]' });
+    expect(events.json().error.message).toMatch(/^body: malformed JSON at line 2, column 10 \(character 31\): unexpected character; the body is not repeated/);
+    expect(events.json().error.message).not.toMatch(/Jeanne|masked/);
+  });
+
   it('serves a twin now and as of a past time, its timeline, and filtered lists', async () => {
     await app.inject({ method: 'POST', url: '/events', payload: [use('u3', 25, NOW - 600_000)] });
     const now = (await app.inject('/twins/C1')).json();

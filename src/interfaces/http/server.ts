@@ -4,6 +4,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import { valueNestsDeeperThan } from '../../domain/event-validation.js';
+import { describeJsonError } from '../../domain/json-syntax.js';
 import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import type { ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
@@ -104,7 +105,7 @@ function parseJson(body: string): unknown {
   try {
     parsed = JSON.parse(body);
   } catch (err) {
-    throw new TwinloopError('BAD_INPUT', `body: malformed JSON (${(err as Error).message})`, { cause: err });
+    throw new TwinloopError('BAD_INPUT', `body: malformed JSON ${describeJsonError(body, err)}`, { cause: err });
   }
   if (valueNestsDeeperThan(parsed, MAX_BODY_DEPTH)) throw new TwinloopError('BAD_INPUT', `body: nested more than ${MAX_BODY_DEPTH} levels deep; no request of this API nests that deep`);
   refusePrototypeKeys(body, parsed);
