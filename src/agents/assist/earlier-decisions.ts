@@ -86,7 +86,8 @@ export async function earlierDecisions(
   now: number,
   current: ReadonlySet<string>,
 ): Promise<EarlierDecisions> {
-  const logged = await source.records.listDecisions({ customerId, from: now - EARLIER_LOOKBACK_MS, to: now + 1, limit: MAX_PAGE_SIZE });
+  // No upper bound: a decision dated a moment after `now` (another clock's) is still one of the customer's.
+  const logged = await source.records.listDecisions({ customerId, from: now - EARLIER_LOOKBACK_MS, limit: MAX_PAGE_SIZE });
   const made = logged.filter((d) => decisionSourceOf(d.decisionId) === 'nba' && !current.has(d.decisionId)).reverse().slice(0, EARLIER_READ);
   const acted: EarlierDecision[] = [];
   const idle: EarlierDecision[] = [];

@@ -341,7 +341,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       const d = services.decisions.decide(customerId, { channel: request.channel, reason: request.reason, direction: 'inbound' });
       return d.ranked.map((r) => ({ actionId: r.actionId, name: r.name, treatment: r.treatment?.name, expectedValue: r.expectedValue, score: r.score, reasons: r.reasons, decisionId: d.decisionId }));
     },
-    earlier: (customerId, now, current) => earlierDecisions({ records: services.records, approvals: services.approvals }, customerId, now, current),
+    // On the clock decisions are dated by (the operator's), not the card's event time, which lags it under load.
+    earlier: (customerId, current) => earlierDecisions({ records: services.records, approvals: services.approvals }, customerId, clock.now(), current),
     log: o.log,
   });
   // Every alarm the network's systems send in (TMF642, the inbox) starts the service-operations
