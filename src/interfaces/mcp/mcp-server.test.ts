@@ -66,6 +66,19 @@ describe('MCP server', () => {
     expect(log[0].actor).toEqual({ kind: 'agent', id: 'care-bot' });
   });
 
+  it('checks a key scoped to channels on the channel the customer receives: an SMS asked on a call is a web contact, refused naming both; nothing is asked', async () => {
+    const log: ActionRequestInput[] = [];
+    const onCalls = await connect(fakeCapabilities(log), { subject: 'call-bot', role: 'ai_agent', scope: { channels: ['call'] }, via: 'api-key' });
+    const sms = await onCalls.callTool({ name: 'request_action', arguments: { customerId: 'C1', actionClass: 'communication', channel: 'call', purpose: 'care', notificationChannel: 'sms', message: 'As discussed', reason: 'follow-up', idempotencyKey: 'k-sms' } });
+    expect(sms.isError).toBe(true);
+    expect(JSON.stringify(sms.content)).toMatch(/FORBIDDEN: call-bot's credential is scoped to the channels call; the request says call, but the customer receives it by sms \(params.notificationChannel\), a web contact: it may not act on web/);
+    expect(log).toEqual([]);
+    // A person's call-back (human_task) is a call: it goes to the policy.
+    const task = await onCalls.callTool({ name: 'request_action', arguments: { customerId: 'C1', actionClass: 'communication', channel: 'call', purpose: 'care', notificationChannel: 'human_task', message: 'Call back', reason: 'follow-up', idempotencyKey: 'k-task' } });
+    expect(task.isError ?? false).toBe(false);
+    expect(log).toHaveLength(1);
+  });
+
   it('creates intents as the caller: the agent is kept as who created it (so it can never approve its plan)', async () => {
     const client = await connect(fakeCapabilities([]));
     const r = await client.callTool({ name: 'create_intent', arguments: { text: 'keep at-risk customers' } });
