@@ -591,6 +591,11 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.goto(`${base}/console/service-operations`);
     const finished = page.locator('[data-testid=alarms] tbody tr', { hasText: runId }).filter({ hasText: 'succeeded' });
     await visible(finished, `${runId} succeeded`, page.locator('[data-testid=alarms] tbody tr', { hasText: runId }));
+    // Affected and notified as the API counts them (those found showing the incident later included), not the run's report.
+    const counted = (await api<{ items: { alarmId: string; affectedCustomers: string[]; notifiedCustomers: string[] }[] }>('GET', '/service-operations/incidents', undefined, opsKey)).body.items.find((i) => i.alarmId === runId)!;
+    await seen(page, `[data-testid=alarms] tbody tr:has-text("${runId}") [data-testid=affected-count]`, counted.affectedCustomers.length.toLocaleString('en-US'));
+    expect(await finished.getByTestId('affected-count').innerText()).toBe(counted.affectedCustomers.length.toLocaleString('en-US'));
+    expect(await finished.getByTestId('notified-count').innerText()).toBe(counted.notifiedCustomers.length.toLocaleString('en-US'));
     // Time to notify and the time to repair, as the server measures them.
     const { summary } = (await api<{ summary: { medianTimeToFirstNoticeMs: number | null } }>('GET', '/service-operations/incidents', undefined, opsKey)).body;
     expect(summary.medianTimeToFirstNoticeMs).not.toBeNull();

@@ -38,6 +38,15 @@ function reached(steps: readonly Step[], stepId: string): { done: Set<string>; p
   return out;
 }
 
+/** An alarm's treatment as `GET /service-operations/incidents` counts it (the fields shown). */
+export interface IncidentCounts {
+  readonly alarmId: string;
+  readonly affectedCustomers: readonly string[];
+  readonly notifiedCustomers: readonly string[];
+  readonly compensatedCustomers: readonly string[];
+  readonly resolutionNotices: number;
+}
+
 const mark = (done: Set<string>, pending: Set<string>, id: string) => (done.has(id) ? 'sent' : pending.has(id) ? 'waiting for approval' : '–');
 
 /**
@@ -50,10 +59,13 @@ export function ServiceAlarm({ id }: { id: string }) {
   const alarm = useJson<TmfAlarm>(number ? `${ALARMS}/${number}` : null, 10_000);
   const run = useJson<ServiceOpsRun>(`/workflows/${seg(id)}`, 5_000);
   const steps = useJson<readonly Step[]>(`/workflows/${seg(id)}/steps`, 5_000);
+  // Whom the run found (at the alarm and showing it later) and told, as the API counts them: one source for every page.
+  const treated = useJson<{ items: readonly IncidentCounts[] }>('/service-operations/incidents?limit=200', 10_000);
   if (!number) return <Alert message={`"${id}" is not an alarm of this console (alarm-N); see the service operations page`} />;
   const a = alarm.data;
   const all = steps.data ?? [];
-  const affected = (all.find((s) => s.stepId === STEP.affected && s.status === 'succeeded')?.output as string[] | undefined) ?? null;
+  const incident = treated.data?.items.find((i) => i.alarmId === id);
+  const affected = incident?.affectedCustomers ?? (all.find((s) => s.stepId === STEP.affected && s.status === 'succeeded')?.output as string[] | undefined) ?? null;
   const notices = reached(all, STEP.notices);
   const compensation = reached(all, STEP.compensation);
   const resolution = reached(all, STEP.resolution);
@@ -87,10 +99,10 @@ export function ServiceAlarm({ id }: { id: string }) {
           Affected customers <span class="muted">({affected ? count(affected.length) : '–'})</span>
         </h2>
         <p data-testid="notice-counts">
-          Outage notices sent to {count(notices.done.size)}
+          Outage notices sent to {count(incident?.notifiedCustomers.length ?? notices.done.size)}
           {notices.pending.size > 0 && `, ${count(notices.pending.size)} waiting for approval`}
           {notices.refused > 0 && `, ${count(notices.refused)} refused by policy (consent, contact rules)`}
-          {notices.failed > 0 && `, ${count(notices.failed)} failed`}; compensation for {count(compensation.done.size)}; resolution notices to {count(resolution.done.size)}.
+          {notices.failed > 0 && `, ${count(notices.failed)} failed`}; compensation for {count(incident?.compensatedCustomers.length ?? compensation.done.size)}; resolution notices to {count(incident?.resolutionNotices ?? resolution.done.size)}.
         </p>
         {affected === null ? (
           <p class="muted">{steps.data ? 'The flow has not found the affected customers yet.' : 'reading…'}</p>

@@ -5,6 +5,7 @@ import { count, duration, eventTime } from '../format';
 import { useJson } from '../use-json';
 import { FoundInHistoryMark, SuspectedIncidents, type Anomaly } from './suspected-incidents';
 import { historySummary } from '../found-in-history';
+import type { IncidentCounts } from './service-alarm';
 
 /** A network alarm as TMF642 answers it (only the fields shown). */
 export interface TmfAlarm {
@@ -34,8 +35,7 @@ export const SERVICE_OPS_FLOW = 'service-operations';
 export const runIdOf = (alarm: TmfAlarm) => `alarm-${alarm.id}`;
 
 /** An alarm's treatment as `GET /service-operations/incidents` answers it (the fields shown). */
-interface Incident {
-  readonly alarmId: string;
+interface Incident extends IncidentCounts {
   readonly raisedTime: string;
   readonly timeToFirstNoticeMs: number | null;
   readonly timeToRepairMs: number | null;
@@ -43,6 +43,8 @@ interface Incident {
   readonly anomalyLeadMs: number | null;
 }
 interface IncidentSummary {
+  readonly notified: number;
+  readonly compensated: number;
   readonly medianTimeToDetectMs: number | null;
   readonly medianTimeToFirstNoticeMs: number | null;
   readonly mttrMs: number | null;
@@ -88,9 +90,6 @@ export function ServiceOperations() {
   const open = list.filter((a) => a.state !== 'cleared');
   const cleared = list.map(lasted).filter((ms): ms is number => ms !== null);
   const mttr = cleared.length ? cleared.reduce((s, ms) => s + ms, 0) / cleared.length : null;
-  const reports = list.map((a) => byRun.get(runIdOf(a))?.output).filter((o) => o);
-  const notified = reports.reduce((s, o) => s + (o?.notified ?? 0), 0);
-  const compensated = reports.reduce((s, o) => s + (o?.compensated ?? 0), 0);
   // One group per alarmed object (cell or site), the group with the worst open alarm first.
   const groups = new Map<string, TmfAlarm[]>();
   for (const a of list) {
@@ -119,9 +118,9 @@ export function ServiceOperations() {
           <dt>Alarms sent in</dt>
           <dd>{count(list.length)}</dd>
           <dt>Customers notified</dt>
-          <dd>{count(notified)}</dd>
+          <dd data-testid="notified-total">{totals ? count(totals.notified) : '–'}</dd>
           <dt>Customers compensated</dt>
-          <dd>{count(compensated)}</dd>
+          <dd>{totals ? count(totals.compensated) : '–'}</dd>
           <dt>Time to notify (median, raise to first notice)</dt>
           <dd data-testid="time-to-notify">{totals?.medianTimeToFirstNoticeMs == null ? 'no notice sent yet' : duration(totals.medianTimeToFirstNoticeMs)}</dd>
           <dt>Mean time to repair</dt>
@@ -129,7 +128,7 @@ export function ServiceOperations() {
           <dt>Suspected from service calls</dt>
           <dd>{totals ? `${count(totals.anomalies)} (${count(totals.anomaliesInHistory)} found in history, ${count(totals.anomaliesWithoutAlarm)} of the others without an alarm)` : '–'}</dd>
         </dl>
-        <p class="muted">The counts of notices and compensations are those of the alarms whose flow has finished (it waits for the clear); an alarm's page shows its flow as it goes.</p>
+        <p class="muted">Counts as the flows stand, those waiting for a clear included: whom each found affected (at the alarm and showing it later), told and compensated so far.</p>
       </section>
       <section class="panel">
         <h2>Alarms by cell and site</h2>
@@ -174,9 +173,13 @@ export function ServiceOperations() {
                       <td>{a.probableCause}</td>
                       <td>{eventTime(a.alarmRaisedTime)}</td>
                       <td>{a.state === 'cleared' ? duration(lasted(a)) : 'open'}</td>
-                      <td class="num">{count(run?.output?.affected)}</td>
-                      <td class="num">{count(run?.output?.notified)}</td>
-                      <td class="num">{count(run?.output?.compensated)}</td>
+                      <td class="num" data-testid="affected-count">
+                        {count(incident?.affectedCustomers.length)}
+                      </td>
+                      <td class="num" data-testid="notified-count">
+                        {count(incident?.notifiedCustomers.length)}
+                      </td>
+                      <td class="num">{count(incident?.compensatedCustomers.length)}</td>
                       <td>{incident?.timeToFirstNoticeMs == null ? '–' : `after ${duration(incident.timeToFirstNoticeMs)}`}</td>
                       <td data-testid="seen-before">
                         {incident?.anomalyLeadMs == null ? '–' : incident.anomalyLeadMs >= 0 ? `${duration(incident.anomalyLeadMs)} by calls or bad sessions` : 'no (the signals came after)'}
