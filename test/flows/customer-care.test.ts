@@ -176,6 +176,14 @@ describe('customer care flow', () => {
     expect(step).toMatchObject({ status: 'failed', attempts: 1 });
   });
 
+  it('keeps a case started without a reason as unspecified, not as a billing complaint nobody made', async () => {
+    const { engine, customerId } = await setUp({ actAlone: true });
+    const { workflowId } = await engine.start('customer-care', { customerId });
+    expect((await engine.get(workflowId))!.input).toMatchObject({ reason: 'unspecified' });
+    const given = await engine.start('customer-care', { customerId, reason: 'network_issue' }, { workflowId: 'care-given' });
+    expect((await engine.get(given.workflowId))!.input).toMatchObject({ reason: 'network_issue' });
+  });
+
   it('refuses a case for a customer no twin holds at its start (404), and opens no run', async () => {
     const { engine } = await setUp({ actAlone: true });
     await expect(engine.start('customer-care', { customerId: 'C999999' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^no customer C999999: /) });

@@ -44,10 +44,18 @@ export const DEFAULT_CARE_APPROVAL_TIMEOUT_MS = 25 * 3_600_000;
 /** Three days: long enough for the adjustment to show and the ticket to be worked. */
 export const DEFAULT_FOLLOW_UP_DELAY_MS = 3 * DAY_MS;
 
+/** The reason of a care case started without one. */
+export const UNSPECIFIED_REASON = 'unspecified';
+
 const inputSchema = z.strictObject({
   customerId: z.string().min(1),
   channel: z.enum(['call', 'chat', 'store']).default('call'),
-  reason: z.string().min(1).default('billing_complaint'),
+  /**
+   * Why the customer is in touch, the caller's to give; a case started without one says
+   * 'unspecified' rather than claim a billing complaint nobody made (the reason reaches the
+   * next-best-action's applicability and every page and audit line of the case).
+   */
+  reason: z.string().min(1).default(UNSPECIFIED_REASON),
   /** The complaint's ticket, for the record. */
   ticketId: z.string().min(1).optional(),
 });
