@@ -13,7 +13,11 @@ export interface Reason {
 /** Reasons shown per score: enough to act on, few enough to read during a call. */
 export const DEFAULT_REASON_COUNT = 5;
 
-const num = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 10 ? 0 : 2));
+/** Digits grouped, as the console writes them ('231,186 MB of data in 30 days', not '231186 MB'). */
+const num = (v: number): string => {
+  const digits = Number.isInteger(v) || Math.abs(v) >= 10 ? 0 : 2;
+  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+};
 const plural = (v: number, one: string, many = `${one}s`): string => `${num(v)} ${v === 1 ? one : many}`;
 const pct = (v: number): string => `${v >= 0 ? '+' : ''}${Math.round(v * 100)} %`;
 const since = (v: number, what: string): string => (v >= NEVER_DAYS ? `never ${what}` : `${plural(v, 'day')} since ${what}`);
