@@ -9,12 +9,12 @@ import { actorFor, reachedOnly, reachedPage, requireActionChannel, requireCustom
 import type { RouteModule } from './route-module.js';
 
 /** What POST /actions answers a body that asserts the customer's yes, in params or as the request's field. */
-const NO_CUSTOMER_YES = "is not a field a request may carry: the customer's yes on the line is recorded by the person serving them with POST /decisions/:id/accept (the assist desktop's Accept)";
+const NO_CUSTOMER_YES = "not a field a request may carry: the customer's yes on the line is recorded by the person serving them with POST /decisions/:id/accept (the assist desktop's Accept)";
 const actionBody = actionRequestSchema
   .extend({
     actor: actorSchema.optional().describe("Who asks: always the credential's holder; a body may name only the caller itself"),
     // The request's typed field is set only by the one builder of a decision's request, for the person who accepted it.
-    customerAccepted: z.never({ error: `customerAccepted ${NO_CUSTOMER_YES}` }).optional().describe('Never in a body: the customer’s yes is recorded with POST /decisions/:id/accept'),
+    customerAccepted: z.never({ error: NO_CUSTOMER_YES }).optional().describe('Never in a body: the customer’s yes is recorded with POST /decisions/:id/accept'),
   })
   .meta({ examples: [{ actionClass: 'credit', channel: 'call', customerId: 'C000001', cost: 10, why: { summary: 'billed twice in May' } }] });
 const approvalDecision = z
@@ -73,7 +73,7 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
         // The customer's yes is recorded by the person on the line (POST /decisions/:id/accept, the care flow's accept),
         // never asserted in a request's body: the back end would book it accepted without the customer's answer.
         if (req.body.params && Object.hasOwn(req.body.params, 'customerAccepted')) {
-          throw new TwinloopError('BAD_INPUT', `params.customerAccepted ${NO_CUSTOMER_YES}`);
+          throw new TwinloopError('BAD_INPUT', `params.customerAccepted: ${NO_CUSTOMER_YES}`);
         }
         return guardedAnswer(await services.guarded.execute(asked));
       },
