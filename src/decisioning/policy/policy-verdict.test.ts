@@ -31,6 +31,11 @@ describe('evaluate with the default sandbox policy', () => {
     const big = evaluate(policy, req({ actionClass: 'credit', cost: 25 }), { now: NOW });
     expect(big).toMatchObject({ verdict: 'needs-approval', mode: 'approve', approval: { timeoutMinutes: 240, onTimeout: 'reject' } });
     expect(big.reasons.join(' ')).toMatch(/above 10/);
+    // Every line agrees with the mode: none says the rule sets autonomous next to mode approve.
+    expect(big.reasons).toEqual([
+      'rule "credits" lets credit on web run alone (autonomous) only up to its approval threshold: cost 25 is above 10, so a human approves first (mode approve)',
+      'cost 25 is above 10: a human approves first',
+    ]);
     const huge = evaluate(policy, req({ actionClass: 'credit', cost: 500 }), { now: NOW });
     expect(huge).toMatchObject({ verdict: 'deny', guardrail: 'cost-cap' });
   });

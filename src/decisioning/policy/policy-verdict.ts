@@ -183,13 +183,17 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
     }
   }
 
-  if (mode === 'autonomous') {
-    if (g.approveAboveCost !== undefined && cost > g.approveAboveCost) {
+  if (mode === 'autonomous' && rule) {
+    // The threshold decides the mode, so the rule's line says so: it read 'rule "credits" sets
+    // autonomous' on an approval whose mode was approve, and a reader took the first line for the verdict.
+    const escalate = (over: string) => {
       mode = 'approve';
-      reasons.push(`cost ${money(cost)} is above ${money(g.approveAboveCost)}: a human approves first`);
-    } else if (g.approveAboveDiscountPct !== undefined && request.discountPct !== undefined && request.discountPct > g.approveAboveDiscountPct) {
-      mode = 'approve';
-      reasons.push(`discount ${request.discountPct}% is above ${g.approveAboveDiscountPct}%: a human approves first`);
+      reasons[0] = `rule "${rule.id}" lets ${request.actionClass} on ${request.channel} run alone (autonomous) only up to its approval threshold: ${over}, so a human approves first (mode approve)`;
+      reasons.push(`${over}: a human approves first`);
+    };
+    if (g.approveAboveCost !== undefined && cost > g.approveAboveCost) escalate(`cost ${money(cost)} is above ${money(g.approveAboveCost)}`);
+    else if (g.approveAboveDiscountPct !== undefined && request.discountPct !== undefined && request.discountPct > g.approveAboveDiscountPct) {
+      escalate(`discount ${request.discountPct}% is above ${g.approveAboveDiscountPct}%`);
     }
   }
 
