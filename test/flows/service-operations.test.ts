@@ -207,6 +207,34 @@ describe('service operations flow (sandbox)', () => {
     }
   }, 60_000);
 
+  it('a confirmed alarm still open when its wait runs out (days past the threshold) is compensated, and told its end when it clears', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const before = world.backends.stats();
+    const cell = busiestCell();
+    const raisedAt = clock.now() - 5 * HOUR;
+    const alarm: Alarm = { id: 'ALM-C3', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'major', probableCause: 'performanceDegraded', alarmedObject: { id: cell, '@referredType': 'Cell' }, raisedTime: new Date(raisedAt).toISOString(), state: 'raised' };
+    try {
+      await h.engine.start('service-operations', { alarm, confirmed: true }, { workflowId: 'ALM-C3' });
+      await h.engine.runOnce();
+      // Its signals never stop: eight days on, no clear has come.
+      clock.advance(8 * 24 * HOUR);
+      await h.engine.runOnce();
+      const paid = world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok;
+      expect((await h.engine.get('ALM-C3'))?.status).toBe('waiting');
+      expect(paid).toBeGreaterThan(0);
+      // The clear that comes at last is heard: the customers are told it is over, and paid nothing more.
+      expect(await signalAlarmCleared(h.engine, 'ALM-C3', { clearedTime: new Date(clock.now()).toISOString() })).toBe(true);
+      await h.engine.runOnce();
+      const out = (await h.engine.get('ALM-C3'))?.output as ServiceOpsResult;
+      expect(out).toMatchObject({ cleared: true, compensated: out.notified });
+      expect(out.resolutionNotices).toBe(out.notified);
+      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(paid);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
   it("an alarm that continues a confirmed suspected incident tells nobody twice: notices and resolutions carry the incident's request ids", async () => {
     const clock = new ManualClock(world.clock.now());
     const h = await harness(clock);

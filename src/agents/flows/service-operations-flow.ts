@@ -499,12 +499,14 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const lastedMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('cleared-at')) - raisedMs : (await ctx.now('threshold-at')) - raisedMs;
       let comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       // Still open at the threshold (the wait timed out) counts as lasting past it, when a network
-      // system vouches for it; a confirmed alarm is compensated only on a clear past the threshold.
-      const compensate = compensable && (byClear ? cleared && lastedMs > policy.compensateAfterMs : !cleared || lastedMs > policy.compensateAfterMs);
+      // system vouches for it; a confirmed alarm, on a clear past the threshold or still open when
+      // its wait (maxOpenMs, days past the threshold) ran out: that it is still open then is itself
+      // the evidence (one whose signals never stopped was never compensated, nor told it was over).
+      const compensate = compensable && (!cleared || lastedMs > policy.compensateAfterMs);
       // An outage over before anyone was told still owes those it touched their compensation.
       const owed = clearedEarly ? customers : notified;
       if (compensate) comp = await runBatches(ctx, compensation, alarm, [...owed], 'compensation', policy.batchSize, continues);
-      if (!cleared && compensable && !byClear) {
+      if (!cleared && compensable) {
         const compensatedSoFar = notified.length;
         const w = await waitWatching(ALARM_CLEARED_LATE_SIGNAL, policy.maxOpenMs);
         if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];
