@@ -964,6 +964,30 @@ describe('campaign delivery', () => {
     await records.close();
   });
 
+  it('asks a customer contacted before a crash again, to book it, even if they have left the campaign\'s audience since', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 2; i++) customer(engine, 'C' + i);
+    const records = await freshRecords();
+    const { store, guarded } = await guardedWithOffersApproved(engine, records);
+    const variants = [{ id: 'disc', offerId: 'retain-10', channel: 'app' as const }];
+    const input = { campaignId: 'crash-gone', variants, budget: 100, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
+    const dying = campaignDelivery(() => servicesOver(engine, async (r) => {
+      await guarded.execute(r);
+      throw new Error('killed');
+    }), records, () => 3);
+    await dying.open(input);
+    await expect(dying.apply('crash-gone', { tick: 1, shares: { disc: 1 }, paused: [], remainingBudget: 100 })).rejects.toThrow('killed');
+    // C0 was asked, then left before the next process ran the tick again.
+    engine.apply({ id: 'C0-t', kind: 'subscription', customerId: 'C0', time: iso(T0), source: 't', v: 1, data: { action: 'terminated', subscriptionId: 'C0-L1', productKind: 'plan' } } as TwinEvent, T0);
+    const asked: string[] = [];
+    const delivery = campaignDelivery(() => servicesOver(engine, async (r) => (asked.push(r.customerId!), guarded.execute(r))), records, () => 3);
+    await delivery.apply('crash-gone', { tick: 1, shares: { disc: 1 }, paused: [], remainingBudget: 100 });
+    expect(asked[0]).toBe('C0');
+    expect((await delivery.view('crash-gone'))!.leftOut?.['no-longer-active']).toBeUndefined();
+    await store.close();
+    await records.close();
+  });
+
   it('on one process reads no answers from the shared store: they come back to it and are counted as they come', async () => {
     const engine = new TwinEngine();
     for (let i = 0; i < 5; i++) customer(engine, `C${i}`);

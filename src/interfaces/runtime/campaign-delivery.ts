@@ -530,20 +530,21 @@ export function campaignDelivery(
           if ((held = await heldNow())) break;
         }
         const customerId = state.queue[0];
+        const decisionId = decisionIdOf(campaignId, customerId);
+        // A customer asked before with another variant whose answer a crash kept the campaign from
+        // saving (it came between the executor's answer and the save) is asked again as first asked:
+        // the executor keeps each request id's first ask (another variant under it is a conflict).
+        const first = await firstAskedVariant(state, decisionId);
         // Drawn when the campaign opened, checked again now: one who left its segment since (a
-        // churn score slipped under the intent's 0.1) or is no longer active is not contacted.
-        const gone = eligibility(customerId);
+        // churn score slipped under the intent's 0.1) or is no longer active is not contacted. One
+        // asked already (a crash before the save) is asked again instead, to book what was done.
+        const gone = first ? undefined : eligibility(customerId);
         if (gone) {
           state.queue.shift();
           leftOut(gone);
           await save(state);
           continue;
         }
-        const decisionId = decisionIdOf(campaignId, customerId);
-        // A customer asked before with another variant whose answer a crash kept the campaign from
-        // saving (it came between the executor's answer and the save) is asked again as first asked:
-        // the executor keeps each request id's first ask (another variant under it is a conflict).
-        const first = await firstAskedVariant(state, decisionId);
         const v = first && first.id !== lane.v.id ? first : lane.v;
         const offering = v === lane.v ? lane.offering : services().decisions.catalogue.byId.get(v.offerId);
         byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
