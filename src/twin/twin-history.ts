@@ -28,6 +28,32 @@ export interface TwinDiff {
   profileChanged: boolean;
 }
 
+/** What a timeline page lacks while the first start's history is written behind (`TwinHistory.timelineForReading`). */
+export interface HistoryStillWritten {
+  /** Share of the history written to the log, 0-1 (1 while it is being sealed). */
+  written: number;
+  /** Share sealed (regrouped by customer), once it is all written. */
+  sealed?: number;
+  /** When asking again may give more. */
+  retryAfterSeconds: number;
+  /** The page holds the customer's events after this seq only: the history's last. */
+  historyEndSeq: number;
+  /** Why the history is not in the page (the store's words). */
+  reason: string;
+}
+
+/** The store's refusal to read past a history still written or sealed (it names `historyWritten`), else undefined. */
+function historyStillWritten(err: unknown): Omit<HistoryStillWritten, 'historyEndSeq'> | undefined {
+  if (!(err instanceof TwinloopError) || err.code !== 'UNAVAILABLE' || typeof err.context.historyWritten !== 'number') return undefined;
+  const { historyWritten, historySealed, retryAfterSeconds } = err.context;
+  return {
+    written: historyWritten,
+    ...(typeof historySealed === 'number' ? { sealed: historySealed } : {}),
+    retryAfterSeconds: typeof retryAfterSeconds === 'number' ? retryAfterSeconds : 5,
+    reason: err.message,
+  };
+}
+
 /**
  * Reads twins as they were: a past state is rebuilt from the customer's events whose event time
  * is at or before the requested time, applied in log order exactly as the live engine did.
@@ -59,6 +85,26 @@ export class TwinHistory {
   async timeline(customerId: string, options: { afterSeq?: number; limit?: number; until?: number } = {}): Promise<TimelineEntry[]> {
     const rows = await this.store.readCustomer(customerId, { afterSeq: options.afterSeq, limit: options.limit ?? 100, untilTime: options.until });
     return rows.map(toEntry);
+  }
+
+  /**
+   * A page of the customer's timeline for a person to read (the HTTP edge, the console), answered
+   * while the first start's history is still written behind or sealed (decision 0021, 0027): then
+   * the page holds what can be read truthfully now, the customer's events after the history's end
+   * (every live event, action and outcome), and says it lacks the history (`history`: how much is
+   * written, when to ask again, why). The history's written part is not read: until the seal
+   * regroups it by customer a read decodes all of it (decision 0027). Readers that need the whole
+   * history (models, replay, evaluation) use `timeline`/`entries`, which refuse instead.
+   */
+  async timelineForReading(customerId: string, options: { afterSeq?: number; limit?: number; until?: number } = {}): Promise<{ items: TimelineEntry[]; history?: HistoryStillWritten }> {
+    try {
+      return { items: await this.timeline(customerId, options) };
+    } catch (err) {
+      const history = historyStillWritten(err);
+      const end = history ? (await this.store.seededHistory?.read())?.lastSeq : undefined;
+      if (!history || end === null || end === undefined || end <= (options.afterSeq ?? 0)) throw err;
+      return { items: await this.timeline(customerId, { ...options, afterSeq: end }), history: { ...history, historyEndSeq: end } };
+    }
   }
 
   /**

@@ -65,6 +65,7 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
       {
         schema: {
           summary: "A twin's events in log order",
+          description: "While the first start's history is still written to the log behind (or sealed), the page holds the customer's events after the history's end only (every live event, action and outcome) with `historyComplete: false` and `history` saying how much is written and when to ask again; otherwise `historyComplete: true`.",
           params: twinParams,
           querystring: z.object({ after: z.coerce.number().int().min(0).default(0), limit: pageLimit(100), until: isoTimeQuery.optional() }),
           response: { 200: timelinePage, ...errors(400, 404) },
@@ -73,8 +74,15 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
       async (request) => {
         if (!twins.engine.has(request.params.id)) throw new TwinloopError('NOT_FOUND', `twin "${request.params.id}" not found`);
         const { after, limit, until } = request.query;
-        const items = await twins.history.timeline(request.params.id, { afterSeq: after, limit, until });
-        return { items, next: items.length === limit ? items[items.length - 1].seq : null };
+        const { items, history } = await twins.history.timelineForReading(request.params.id, { afterSeq: after, limit, until });
+        const next = items.length === limit ? items[items.length - 1].seq : null;
+        if (!history) return { items, next, historyComplete: true };
+        return {
+          items,
+          next,
+          historyComplete: false,
+          history: { written: history.written, ...(history.sealed === undefined ? {} : { sealed: history.sealed }), retryAfterSeconds: history.retryAfterSeconds, fromSeq: history.historyEndSeq, note: history.reason },
+        };
       },
     );
 

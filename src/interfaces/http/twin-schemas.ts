@@ -141,6 +141,17 @@ export const timelinePage = z.object({
     }),
   ),
   next: z.number().int().nullable().describe('The `after` of the next page; null at the end'),
+  historyComplete: z.boolean().describe("false while the first start's history is still written to the log (or sealed): the page then lacks it (see `history`)"),
+  history: z
+    .object({
+      written: z.number().min(0).max(1).describe("Share of the first start's history written to the log"),
+      sealed: z.number().min(0).max(1).optional().describe('Share of it sealed (regrouped by customer), once all written'),
+      retryAfterSeconds: z.number().int().describe('Ask again after this many seconds for more of it'),
+      fromSeq: z.number().int().describe("The page holds the customer's events after this seq only (the history's last)"),
+      note: z.string().describe('Why the history is not in the page'),
+    })
+    .optional()
+    .describe('Present when historyComplete is false'),
 });
 
 /** What changed in a twin between two times. */
