@@ -4,6 +4,11 @@ import { outcomeText } from './audit-outcome';
 describe("the Audit page's outcome", () => {
   it('reads as words, status first, not as raw JSON', () => {
     expect(outcomeText({ cost: 0.05, status: 'executed', externalRef: 'sms-1' })).toBe('executed · cost 0.05 · external ref sms-1');
-    expect(outcomeText({ reason: 'quiet hours', detail: { until: '08:00' }, skipped: null })).toBe('reason quiet hours · detail {"until":"08:00"}');
+    expect(outcomeText({ reason: 'quiet hours', detail: { until: '08:00' }, skipped: null })).toBe('reason quiet hours · detail: until 08:00');
+  });
+
+  it('reads a nested detail in words too, not as JSON', () => {
+    expect(outcomeText({ status: 'sent', detail: { notificationId: 'NTF-1826', channel: 'sms' } })).toBe('sent · detail: notification id NTF-1826, channel sms');
+    expect(outcomeText({ detail: { steps: [{ id: 's1', ok: true }], tags: ['a', 'b'], empty: {} } })).toBe('detail: steps ((id s1, ok true)), tags (a, b), empty (none)');
   });
 });

@@ -1,15 +1,33 @@
 /**
  * An audit entry's outcome in words for the Audit page: its status first, then each other field
- * as "name value" (nested values as compact JSON), so an operator reads "executed · cost 0.05"
- * and not {"status":"executed","cost":0.05}. The raw entry stays readable at GET /audit.
+ * as "name value", so an operator reads "executed · cost 0.05" and not {"status":"executed","cost":0.05}.
+ * A nested value reads the same way, its fields after a colon ("detail: notification id NTF-1826,
+ * channel sms"): it was shown as compact JSON. The raw entry stays readable at GET /audit.
  */
 export function outcomeText(outcome: Readonly<Record<string, unknown>>): string {
   const parts: string[] = [];
   if (typeof outcome.status === 'string') parts.push(outcome.status);
   for (const [key, value] of Object.entries(outcome)) {
     if (key === 'status' || value === null || value === undefined) continue;
-    const words = key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-    parts.push(`${words} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+    parts.push(field(key, value));
   }
   return parts.join(' · ');
+}
+
+/** A camelCase key as words: `notificationId` → "notification id". */
+const words = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+
+function field(key: string, value: unknown): string {
+  return typeof value === 'object' && value !== null ? `${words(key)}: ${valueText(value)}` : `${words(key)} ${String(value)}`;
+}
+
+/** A value in words: a list's items by commas, an object's fields as "name value" (nested in parentheses). */
+function valueText(value: unknown): string {
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map((v) => (typeof v === 'object' && v !== null ? `(${valueText(v)})` : String(v))).join(', ');
+  if (typeof value === 'object' && value !== null) {
+    const fields = Object.entries(value).filter(([, v]) => v !== null && v !== undefined);
+    if (fields.length === 0) return 'none';
+    return fields.map(([k, v]) => (typeof v === 'object' && v !== null ? `${words(k)} (${valueText(v)})` : `${words(k)} ${String(v)}`)).join(', ');
+  }
+  return String(value);
 }
