@@ -4,6 +4,7 @@ import { ANSWER_WINDOW_MS } from './decision-record.js';
 import type { CompiledOffer } from './offer-catalogue.js';
 import { TwinloopError } from '../domain/errors.js';
 import type { ActionRequestInput, Actor } from './policy/index.js';
+import { personOnTheLine } from './action-contact.js';
 
 /**
  * The one builder of an action request from a decision: what accepting a decision's card
@@ -101,5 +102,7 @@ export function acceptedRequest(request: DecisionActionRequest, by: Pick<Actor, 
     throw new TwinloopError('FORBIDDEN', `only a person serving the customer records their yes, and ${by.kind} ${by.id} is not one; carry the decision out with POST /decisions (execute: true) or POST /actions, and the offer is presented for the customer to answer`);
   }
   const { expiresAt: _expiry, ...rest } = request;
-  return { ...rest, customerAccepted: true };
+  // The customer's yes is heard only in a contact a person holds with them (a call, a chat, the
+  // store): a decision made on web or app accepted by a person is presented for the customer to answer.
+  return personOnTheLine({ actor: by, channel: request.channel }) ? { ...rest, customerAccepted: true } : rest;
 }

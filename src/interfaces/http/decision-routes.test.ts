@@ -125,6 +125,13 @@ describe('POST /decisions and accepting an action: the decision is logged before
       const person = await signed.inject({ method: 'POST', url: `/decisions/${d!.decisionId}/accept`, headers: care, payload: {} });
       expect(person.statusCode, person.body).toBe(200);
       expect(acted.slice(before).map((a) => a.customerAccepted)).toEqual([true]);
+      // A marketer (who serves no customer) accepting a call's decision carries it out for the customer to answer; no yes is booked.
+      const marketer = await enforced.bearer('marketer', 'mia');
+      let m: { decisionId: string; chosen: string } | undefined;
+      for (let i = 0; i < 40 && (!m || m.chosen === 'do-nothing'); i++) m = (await signed.inject({ method: 'POST', url: '/decisions', headers: marketer, payload: { customerId: `C${i}`, channel: 'call' } })).json();
+      const byMarketer = await signed.inject({ method: 'POST', url: `/decisions/${m!.decisionId}/accept`, headers: marketer, payload: {} });
+      expect(byMarketer.statusCode, byMarketer.body).toBe(200);
+      expect(acted.slice(before).map((x) => x.customerAccepted)).toEqual([true, false]);
     } finally {
       await signed.close();
       await enforced.close();

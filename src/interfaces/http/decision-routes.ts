@@ -11,7 +11,8 @@ import { actionForDecision } from '../runtime/decision-actions.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
 import { guardedAnswer, guardedResult } from './governance-schemas.js';
-import { actorFor, requireActionChannel, requireChannel, requireCustomer, requirePermission } from './http-auth.js';
+import { roleAllows } from '../auth/roles.js';
+import { actorFor, identityOf, requireActionChannel, requireChannel, requireCustomer, requirePermission } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const decideBody = z
@@ -188,7 +189,7 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
       '/decisions/:id/accept',
       {
         schema: {
-          summary: 'A person accepted an action of a recent decision (e.g. on the assist card): it executes through the policy with that person as the actor',
+          summary: "A person accepted an action of a recent decision (e.g. on the assist card): it executes through the policy with that person as the actor; the customer's yes is recorded (an offer booked accepted) only for a person who serves customers (assist:use) in a contact they hold (call, chat, store), else the offer is presented for the customer to answer",
           params: idParams,
           body: acceptBody,
           response: { 200: guardedResult, ...errors(400, 404, 409) },
@@ -209,7 +210,11 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         }
         requireCustomer(req, made.customerId);
         // Accepted in its window: what is left is a person's approval, if the policy asks one, in people's time (decision 0028).
-        const asked = actionForDecision(s, made, actionId, actorFor(req, req.body.agentId), { accepted: true });
+        // Only those who serve customers (assist:use) record a customer's yes: a marketer's or data
+        // scientist's accept carries the action out, the offer presented for the customer to answer.
+        // (An automated caller's accept is refused by the one builder, acceptedRequest, saying who may.)
+        const actor = actorFor(req, req.body.agentId);
+        const asked = actionForDecision(s, made, actionId, actor, { accepted: actor.kind !== 'human' || roleAllows(identityOf(req).role, 'assist:use') });
         requireActionChannel(req, asked);
         return guardedAnswer(await s.guarded.execute(asked));
       },
