@@ -18,6 +18,7 @@ import { OFFER_SETTLEMENTS, type OfferSettlement } from '../../agents/governance
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
 import { cents } from '../../decisioning/action-pricing.js';
 import { ManualClock } from '../../domain/clock.js';
+import { TwinloopError } from '../../domain/errors.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { createApprovalQueue, WITHDRAWN_DECIDER, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
@@ -313,6 +314,29 @@ describe('campaign delivery', () => {
     const view = (await delivery.view('cmp-segment', { churn: false }))!;
     expect(view.leftOut).toEqual({ 'left-segment': 1, 'no-longer-active': 1 });
     expect(view).toMatchObject({ treated: 6, audienceLeft: 0 });
+    await records.close();
+  });
+
+  it('contacts its customers as drawn while no model serves to read its segment on the scores (a restart loading its history), instead of failing the tick', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 6; i++) customer(engine, `C${i}`);
+    const records = await freshRecords();
+    let serving = true;
+    const scoreFields = {
+      names: ['churn', 'clv'],
+      read(_id: string, out: Float64Array, offset: number) {
+        if (!serving) throw new TwinloopError('UNAVAILABLE', 'no churn model is serving yet');
+        out[offset] = 0.5;
+        out[offset + 1] = 100;
+      },
+    };
+    const asked: string[] = [];
+    const services = { ...servicesOver(engine, async (r) => (asked.push(r.customerId ?? ''), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' })), scoreFields } as unknown as OperatorServices;
+    const delivery = campaignDelivery(() => services, records, () => 1);
+    await delivery.open({ campaignId: 'cmp-nomodel', audience: [{ field: 'churn', op: '>=' as const, value: 0.1 }], variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], budget: 400, controlShare: 0, endAt: T0 + 20 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    serving = false;
+    await delivery.apply('cmp-nomodel', { tick: 1, shares: { 'discount-app': 1 }, paused: [], remainingBudget: 400 });
+    expect([...asked].sort()).toEqual(['C0', 'C1', 'C2', 'C3', 'C4', 'C5']);
     await records.close();
   });
 

@@ -1,3 +1,4 @@
+import { TwinloopError } from '../../domain/errors.js';
 import { cents } from '../../decisioning/action-pricing.js';
 import type { DecisionRecord } from '../../decisioning/decision-record.js';
 import { budgetLeft, campaignRefused, type CampaignAllocation, type CampaignClosing, type CampaignEnding, type CampaignInput, type CampaignStats } from '../../agents/flows/campaign-management-flow.js';
@@ -309,7 +310,14 @@ export function campaignDelivery(
       const f = engine.has(customerId) ? engine.features(customerId) : undefined;
       if (!f) return undefined;
       if (!active(customerId, f)) return NO_LONGER_ACTIVE;
-      return inSegment(customerId, f) ? undefined : LEFT_SEGMENT;
+      try {
+        return inSegment(customerId, f) ? undefined : LEFT_SEGMENT;
+      } catch (err) {
+        // No model serves yet (a restart loading its history): a segment on the scores cannot be
+        // read now, and the customer is contacted as drawn (throwing failed the tick at every try).
+        if (err instanceof TwinloopError && err.code === 'UNAVAILABLE') return undefined;
+        throw err;
+      }
     };
   };
   /** Every candidate of the segment held by this process (the whole population, on one process). */
