@@ -42,9 +42,14 @@ export interface HistoryStillWritten {
   reason: string;
 }
 
-/** The store's refusal to read past a history still written or sealed (it names `historyWritten`), else undefined. */
+/**
+ * The store's refusal to read past a history still written or sealed (it names `historyWritten`),
+ * else undefined. Not one whose history can no longer be written in this run (`retryable: false`:
+ * the world changed past the gate): that refusal, with its way out, is the answer, not a page that
+ * says to ask again for a rest that will never come.
+ */
 function historyStillWritten(err: unknown): Omit<HistoryStillWritten, 'historyEndSeq'> | undefined {
-  if (!(err instanceof TwinloopError) || err.code !== 'UNAVAILABLE' || typeof err.context.historyWritten !== 'number') return undefined;
+  if (!(err instanceof TwinloopError) || err.code !== 'UNAVAILABLE' || typeof err.context.historyWritten !== 'number' || err.context.retryable === false) return undefined;
   const { historyWritten, historySealed, retryAfterSeconds } = err.context;
   return {
     written: historyWritten,
