@@ -1,19 +1,8 @@
+import type { PeriodUsage } from '../../../twin/twin-period-usage';
 import { count, eventDate, percent } from './format';
 
-/** `periodUsage` of a twin (`GET /twins/:id`): what was used so far in the billing period running at its `asOf`. */
-export interface PeriodUsage {
-  readonly basis: 'since-last-bill' | 'calendar-month';
-  readonly from: string;
-  readonly through: string;
-  readonly days: number;
-  readonly dataMb: number;
-  readonly voiceMin: number;
-  readonly sms: number;
-  readonly dataAllowanceMb: number;
-  readonly voiceAllowanceMin: number;
-  readonly dataShare: number | null;
-  readonly voiceShare: number | null;
-}
+/** `periodUsage` of a twin (`GET /twins/:id`): the server's own type, not a copy. */
+export type { PeriodUsage };
 
 /** How close to its allowance a use is: past it, at 80 % or more, or below (or no allowance). */
 export type AllowanceBand = 'over' | 'near' | 'within';
