@@ -54,7 +54,7 @@ import type { TwinEvent } from '../../domain/events.js';
 import type { Bss } from './bss.js';
 import type { BssProducts } from '../../domain/connectors/bss-connectors.js';
 import { planPrices } from './plan-prices.js';
-import { keepRevenueLedger } from './revenue-ledger-from-log.js';
+import { keepRevenueLedger, revenueCaveat } from './revenue-ledger-from-log.js';
 
 /**
  * The running operator's services, as the HTTP routes, the MCP tools and the CLI use them. One
@@ -362,10 +362,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // again in the background (each twin's month-to-month revenue noise, which only widens the net
     // value's interval): a planning waited for them, 294 s on the default world at load 40, with the
     // intent in `planning` and nothing said. Until they are in, it plans without that noise and says so.
+    // A read that failed is said as well, until the intake's own records make up for it.
     const billing = revenue.progress();
-    const caveat = billing.done
-      ? undefined
-      : `planned without the twins' revenue noise: the billing records of the log are still being read after the restart (${Math.floor((100 * billing.readSeq) / Math.max(1, billing.throughSeq))} % of the log), so the net value's interval leaves out how each twin's bills vary month to month`;
+    const caveat = revenueCaveat(billing, twins.engine.eventClock);
     const source = liveTwinSource(twins, intelligence, { ...(billing.done ? { revenue: revenue.ledger } : {}), answers: true }, inSegment);
     const s = (ms: number) => (ms / 1000).toFixed(1);
     o.log(`intents: planning over "${describeSegment(segment)}": ${source.capacity} customers read in ${s(performance.now() - read)} s${caveat ? `; ${caveat}` : ''}`);

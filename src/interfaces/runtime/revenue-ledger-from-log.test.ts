@@ -10,7 +10,7 @@ import { openEventStore } from '../../store/open-event-store.js';
 import { ManualClock } from '../../domain/clock.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { openTwinService } from '../../twin/twin-service.js';
-import { keepRevenueLedger, revenueLedgerFromLog } from './revenue-ledger-from-log.js';
+import { keepRevenueLedger, revenueCaveat, revenueLedgerFromLog } from './revenue-ledger-from-log.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const dirs: string[] = [];
@@ -96,6 +96,25 @@ describe('the ledger while the store cannot give the log yet (the first start\'s
       await store.close();
     }
   }, 30_000);
+
+  it("the server's that fails keeps saying what the lab goes without until the intake's records make up for it (a failed read left an intent's plan without its caveat)", async () => {
+    const { store, until } = await opened();
+    const broken = { ...store, readLog: () => Promise.reject(new Error('disk I/O error')) };
+    const twins = { intake: { onApplied: () => () => {} }, store: broken, engine: { eventClock: until }, appliedSeq: () => 2 } as unknown as Parameters<typeof keepRevenueLedger>[0];
+    const said: string[] = [];
+    try {
+      const kept = keepRevenueLedger(twins, (line) => said.push(line));
+      expect(revenueCaveat(kept.progress(), until)).toMatch(/still being read after the restart \(0 % of the log\)/);
+      await kept.loaded;
+      const progress = kept.progress();
+      expect(progress).toMatchObject({ done: true, failed: { reason: 'disk I/O error', madeUpAt: until + 4 * DAYS_PER_MONTH * DAY_MS } });
+      expect(said.join('\n')).toMatch(/could not be read \(disk I\/O error\)/);
+      expect(revenueCaveat(progress, until + 30 * DAY_MS)).toMatch(/could not be read after the restart \(disk I\/O error\), so the net value's interval leaves out .* until 4 months of new records are in/);
+      expect(revenueCaveat(progress, progress.failed!.madeUpAt)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
 
   it("a command's is refused with the store's reason: it waited on a timer that held no process, and `twinloop simulate FILE` exited 0 having printed nothing", async () => {
     const { store, until, notYet } = await opened();

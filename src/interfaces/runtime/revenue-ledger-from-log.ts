@@ -85,6 +85,38 @@ export async function revenueLedgerFromLog(store: Pick<EventStore, 'readLog'>, u
   return ledger;
 }
 
+/**
+ * Months of the intake's own billing records after which each twin's revenue noise no longer needs
+ * the log's: `revenueSd` leaves a customer's first (part) month out and wants three after it.
+ */
+const MONTHS_TO_MAKE_UP = 4;
+
+/** How far the server's ledger is from holding the log's billing records (`KeptRevenueLedger.progress`). */
+export interface RevenueLedgerProgress {
+  readonly done: boolean;
+  readonly readSeq: number;
+  readonly throughSeq: number;
+  /** The log's records could not be read: why, and from when (event time, ms) the intake's own records make up for them. */
+  readonly failed?: { readonly reason: string; readonly madeUpAt: number };
+}
+
+/**
+ * What a simulation on the ledger goes without at event time `nowMs`, in words (undefined: nothing):
+ * the log's records still being read after a restart, or their read failed and the intake's own
+ * records do not cover the months the noise is read on yet. An intent's plan keeps it as a caveat;
+ * a failed read said nothing, and the plan read as if its net value's interval were whole.
+ */
+export function revenueCaveat(progress: RevenueLedgerProgress, nowMs: number): string | undefined {
+  const gap = "the net value's interval leaves out how each twin's bills vary month to month";
+  if (!progress.done) {
+    return `planned without the twins' revenue noise: the billing records of the log are still being read after the restart (${Math.floor((100 * progress.readSeq) / Math.max(1, progress.throughSeq))} % of the log), so ${gap}`;
+  }
+  if (progress.failed && nowMs < progress.failed.madeUpAt) {
+    return `planned without the twins' revenue noise: the billing records of the log could not be read after the restart (${progress.failed.reason}), so ${gap} until ${MONTHS_TO_MAKE_UP} months of new records are in (${new Date(progress.failed.madeUpAt).toISOString().slice(0, 10)}, world time)`;
+  }
+  return undefined;
+}
+
 /** The server's ledger, and when the records the log held at start are in it. */
 export interface KeptRevenueLedger {
   readonly ledger: RevenueLedger;
@@ -92,9 +124,10 @@ export interface KeptRevenueLedger {
   readonly loaded: Promise<void>;
   /**
    * Whether the log's records are in, and how far the read is (log seqs read of those to read):
-   * what a caller that does not wait for them (an intent's planning) says it went without.
+   * what a caller that does not wait for them (an intent's planning) says it went without. A read
+   * that failed is done too, with why, and when the intake's own records make up for it (`failed`).
    */
-  progress(): { readonly done: boolean; readonly readSeq: number; readonly throughSeq: number };
+  progress(): RevenueLedgerProgress;
   /** Stops taking the intake's records. */
   detach(): void;
 }
@@ -115,13 +148,16 @@ export function keepRevenueLedger(twins: Pick<TwinService, 'intake' | 'store' | 
   });
   let readSeq = 0;
   let done = throughSeq === 0;
+  let failed: RevenueLedgerProgress['failed'];
+  const startedAt = twins.engine.eventClock;
   const loaded =
     throughSeq === 0
       ? Promise.resolve()
-      : addRevenueFromLog(ledger, twins.store, { fromMs: twins.engine.eventClock - KEEP_MS, throughSeq }, readLogWaiting, (seq) => (readSeq = seq))
-          .catch((err: Error) =>
-            log(`simulation lab: the billing records in the log could not be read (${err.message}); its revenue intervals leave out the twins' revenue noise until 3 months of new records are in`),
-          )
+      : addRevenueFromLog(ledger, twins.store, { fromMs: startedAt - KEEP_MS, throughSeq }, readLogWaiting, (seq) => (readSeq = seq))
+          .catch((err: Error) => {
+            failed = { reason: err.message, madeUpAt: startedAt + MONTHS_TO_MAKE_UP * DAYS_PER_MONTH * DAY_MS };
+            log(`simulation lab: the billing records in the log could not be read (${err.message}); its revenue intervals leave out the twins' revenue noise until ${MONTHS_TO_MAKE_UP} months of new records are in`);
+          })
           .finally(() => (done = true));
-  return { ledger, loaded, detach, progress: () => ({ done, readSeq: Math.min(readSeq, throughSeq), throughSeq }) };
+  return { ledger, loaded, detach, progress: () => ({ done, readSeq: Math.min(readSeq, throughSeq), throughSeq, ...(failed ? { failed } : {}) }) };
 }
