@@ -3,6 +3,7 @@ import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { ActionRequest, Actor, ApprovalFallback, RiskClass } from '../../decisioning/policy/index.js';
 import type { ApprovalRecord, ApprovalStatus, GovernanceStore } from '../../store/governance-store.js';
+import { keptRequestToday } from './kept-request.js';
 
 /**
  * Actions waiting for a human: what is asked, why, the evidence, who asked, and until when. An
@@ -94,7 +95,8 @@ function toItem(r: ApprovalRecord): ApprovalItem {
   return {
     id: r.id,
     status: r.status,
-    request: p.request,
+    // As today's code asks it (an item queued by an earlier version kept the customer's yes in params, where nothing reads it now).
+    request: keptRequestToday(p.request),
     why: p.why,
     riskClass: p.riskClass,
     rule: p.rule,

@@ -24,6 +24,7 @@ import { approvalIdOf, fourEyesRefusal, WITHDRAWN_DECIDER, type ApprovalItem, ty
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
 import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
 import { acceptanceBooking, isCost, onAcceptancePart, paidAtPresentation, presentsOffer, splitClaims, type OfferSettlement } from './offer-settlement.js';
+import { keptContentToday } from './kept-request.js';
 
 /**
  * The one way an action on a customer executes. Every interface (HTTP, CLI, MCP, agents) hands
@@ -269,10 +270,11 @@ export function parseActionRequest(input: unknown, pricing?: PricingSource): Act
  * for it (`params.workflowId`) are not part of it.
  */
 export function requestContent(request: Omit<ActionRequest, 'id'>): Record<string, unknown> {
-  const { actionClass, channel, customerId, domain, cost, discountPct, params, expiresAt, why, customerAccepted } = request;
+  const { actionClass, customerId, domain, cost, discountPct, params, expiresAt, why, customerAccepted } = request;
   // Which run waits for an approval of it (`params.workflowId`, added by a flow's step) is not what is asked.
   const { workflowId: _run, ...asked } = params;
-  return JSON.parse(stableStringify({ actionClass, channel, customerId, domain, cost, discountPct, params: asked, expiresAt, summary: why.summary, customerAccepted })) as Record<string, unknown>;
+  // On the channel it goes by (carriedChannelOf): an SMS asked on `app` and the same SMS asked on `web` reach the customer alike.
+  return JSON.parse(stableStringify({ actionClass, channel: carriedChannelOf(request), customerId, domain, cost, discountPct, params: asked, expiresAt, summary: why.summary, customerAccepted })) as Record<string, unknown>;
 }
 
 /** A canonical hash of a request's content (sorted keys): two asks are one request when these agree. */
@@ -302,7 +304,7 @@ function parseAsked(input: unknown, pricing?: PricingSource): { request: ActionR
   // A message carries the channel it really reaches the customer by (one mapping for every flow):
   // an SMS notice said to be on `app` is a `web` contact, an SMS an AI agent says is sent during a
   // call too (only a person on the line keeps it on the call). What was asked (the content a retry is
-  // compared on) stays as the caller wrote it.
+  // compared on) is what goes out: its params as the caller wrote them, on that channel.
   const carried = { ...asked, channel: carriedChannelOf(asked) };
   return { request: priceActionRequest(carried, pricing), content: requestContent(asked) };
 }
@@ -342,6 +344,16 @@ const repeated = (r: GuardedResult): GuardedResult => (r.status === 'executed' ?
 const askOf = (r: ActionRequest, content?: Record<string, unknown>): Ask => ({ actor: `${r.actor.kind}:${r.actor.id}`, customerId: r.customerId ?? null, actionClass: r.actionClass, channel: r.channel, ...(content ? { content, hash: requestHash(content) } : {}) });
 /** Who asked, for whom, what class and channel: the parts every kept ask has. */
 const sameAsker = (a: Ask, b: Ask) => a.actor === b.actor && a.customerId === b.customerId && a.actionClass === b.actionClass && a.channel === b.channel;
+/**
+ * A kept ask as today's code asks it (kept-request.ts): one an earlier version kept (a notice asked
+ * on `app`, the customer's yes in params) compares equal to the same ask built now. Asks kept
+ * without their content are as they were.
+ */
+function askToday(ask: Ask): Ask {
+  if (!ask.content) return ask;
+  const content = keptContentToday(ask.content, ask.actor.slice(0, ask.actor.indexOf(':')) as Actor['kind']);
+  return { ...ask, channel: typeof content.channel === 'string' ? content.channel : ask.channel, content, hash: requestHash(content) };
+}
 /** The same ask: the same asker and, where both were kept with it, the same content (by its hash). */
 const sameAsk = (a: Ask, b: Ask) => sameAsker(a, b) && (a.hash === undefined || b.hash === undefined || a.hash === b.hash);
 /** A kept answer without the ask it answered, as its asker receives it. */
@@ -712,10 +724,10 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         const decisionId = request.params.decisionId;
         if (typeof decisionId === 'string') await options.decisionLogged?.(decisionId);
         const kept = await asks.get(request.id);
-        const first = kept?.released ? undefined : kept;
+        const first = kept?.released ? undefined : kept && askToday(kept);
         if (first && !sameAsk(first, ask)) throw reusedId(request, first, ask);
         const known = await answers.get(request.id);
-        if (known?.ask && !sameAsk(known.ask, ask)) throw reusedId(request, known.ask, ask);
+        if (known?.ask && !sameAsk(askToday(known.ask), ask)) throw reusedId(request, askToday(known.ask), ask);
         if (known) return repeated(answerOf(known));
         // Asked before and queued for a person: answered from the approval (one per request id),
         // not judged and queued again, which wrote three audit entries at every ask of a campaign's
