@@ -1,6 +1,6 @@
 import type { BillingAdjustmentsConnector } from '../../domain/connectors/billing-adjustments.js';
 import type { CampaignDeliveryConnector } from '../../domain/connectors/campaign-delivery.js';
-import type { ConnectorResult } from '../../domain/connectors/connector-result.js';
+import { refusalSubjectOf, type ConnectorResult } from '../../domain/connectors/connector-result.js';
 import { NOTIFICATION_CHANNELS, type NotificationChannel, type NotificationPurpose, type NotificationsConnector } from '../../domain/connectors/notifications.js';
 import type { OrderManagementConnector, OrderRequest } from '../../domain/connectors/order-management.js';
 import type { ProvisioningConnector } from '../../domain/connectors/provisioning.js';
@@ -54,7 +54,9 @@ export function outcomeOf<T>(r: ConnectorResult<T>, detail: (value: T) => Record
     const wait = r.held ? { held: true, retryAfterMs: r.retryAfterMs ?? 0 } : {};
     return { ok: false, error: r.held ? r.reason : `transient: ${r.reason}`, detail: { retryable: true, reason: r.reason, ...wait } };
   }
-  return { ok: false, error: r.reason, detail: { retryable: false, reason: r.reason } };
+  // What the refusal is about, as its code says: a campaign tries another offer on a customer whose offer was refused, never on one who left.
+  const about = refusalSubjectOf(r.reason);
+  return { ok: false, error: r.reason, detail: { retryable: false, reason: r.reason, ...(about ? { about } : {}) } };
 }
 
 const fail = (error: string): ExecutionOutcome => ({ ok: false, error, detail: { retryable: false } });
@@ -106,7 +108,7 @@ export function connectorExecutor(deps: ConnectorExecutorDeps): ActionExecutor {
     const offerId = str(p.offerId);
     if (!offerId) return fail('an offer needs params.offerId');
     const backendOfferId = deps.resolveOffer(offerId);
-    if (!backendOfferId) return fail(`offer ${offerId} has no back-end offer; give the catalogue offering a sandboxOfferId`);
+    if (!backendOfferId) return { ok: false, error: `offer ${offerId} has no back-end offer; give the catalogue offering a sandboxOfferId`, detail: { retryable: false, about: 'offer' } };
     // The customer's yes already given on the line (a person accepted it for them): the back end
     // books it accepted, naming that person, the request's actor (who is signed in). Only a person
     // records it: an automated actor's request is presented, for the customer to answer.

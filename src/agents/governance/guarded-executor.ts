@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ActHold } from '../../domain/connectors/connector-result.js';
+import { REFUSAL_SUBJECTS, type ActHold, type RefusalSubject } from '../../domain/connectors/connector-result.js';
 import type { Clock } from '../../domain/clock.js';
 import { heldError, isHeld, TwinloopError } from '../../domain/errors.js';
 import { stableStringify, valueDifference } from '../../domain/event-canonical.js';
@@ -58,6 +58,12 @@ export interface GuardedResult {
   auditSeq: number;
   /** For `failed`: whether the same request may succeed later (false: the back end refused it for good). */
   retryable?: boolean;
+  /**
+   * For a `failed` the back end refused for good, what its refusal is about when it said
+   * (refusalSubjectOf): the customer, whom nothing reaches, or the offer, which another offer may
+   * replace for them (under a request id of its own: this one holds the refusal here and at the back end).
+   */
+  about?: RefusalSubject;
   /**
    * What the action costs the operator, as priced and checked by the policy (absent when no
    * verdict was needed); for an executed offer paid on acceptance, what was paid when it was
@@ -509,7 +515,8 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     const seq = await record('action.failed', request, system, { status: 'failed', error: outcome.error, detail: outcome.detail ?? {} }, verdict);
     // Whether trying again may help: the executor says so (a back end's transient answer); by default it may.
     const retryable = outcome.detail?.retryable !== false;
-    const result: GuardedResult = { status: 'failed', reason: `the action failed: ${outcome.error}`, requestId: request.id, cost: verdict.cost, auditSeq: seq, verdict: brief(verdict), retryable };
+    const about = retryable ? undefined : REFUSAL_SUBJECTS.find((x) => x === outcome.detail?.about);
+    const result: GuardedResult = { status: 'failed', reason: `the action failed: ${outcome.error}`, requestId: request.id, cost: verdict.cost, auditSeq: seq, verdict: brief(verdict), retryable, ...(about ? { about } : {}) };
     // Refused for good, it is the request's answer: asked again, it is answered so, and the back end
     // is not asked again. Not kept, a campaign asked a customer who had left every world hour (16
     // times in 3 world days, each a failure the timeline refused as a second event under one id).

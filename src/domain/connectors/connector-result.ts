@@ -43,3 +43,21 @@ export interface ActHold {
 /** A back end holding every act for a while (`held`): ask again after `retryAfterMs`. */
 export const held = <T>(reason: string, retryAfterMs: number): ConnectorResult<T> => ({ status: 'transient', reason, retryAfterMs, held: true });
 export const rejected = <T>(reason: string): ConnectorResult<T> => ({ status: 'rejected', reason });
+
+/**
+ * What a back end's final refusal is about, as its code says (the code is what the wire carries,
+ * TMF630's Error `code`): the customer (`customer_…`, such as customer_not_active: they have left),
+ * whom no other offer reaches either; or the offer (`unknown_offer`, `offer_…`: one the back end
+ * does not sell), which another offer may replace for the same customer. A real BSS adapter answers
+ * its refusals in these codes. Any other code (a refusal of that one call) says neither.
+ */
+export const REFUSAL_SUBJECTS = ['customer', 'offer'] as const;
+/** What a final refusal is about: REFUSAL_SUBJECTS. */
+export type RefusalSubject = (typeof REFUSAL_SUBJECTS)[number];
+
+/** What a refusal with code `reason` is about (RefusalSubject), or undefined when its code does not say. Pure. */
+export function refusalSubjectOf(reason: string): RefusalSubject | undefined {
+  if (reason.startsWith('customer_')) return 'customer';
+  if (reason === 'unknown_offer' || reason.startsWith('offer_')) return 'offer';
+  return undefined;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REFUSAL_SUBJECTS } from '../../domain/connectors/connector-result.js';
 import { APPROVAL_FALLBACKS, GUARDRAILS, POLICY_MODES, RISK_CLASSES, actorSchema } from '../../decisioning/policy/index.js';
 import { APPROVAL_STATUSES } from '../../store/governance-store.js';
 import { AUDIT_ENTRY_TYPES } from '../../agents/governance/audit-trail.js';
@@ -16,6 +17,7 @@ export const guardedResult = z.object({
   approvalId: z.string().optional(),
   auditSeq: z.number().int().describe('Seq of the last audit entry written for this step'),
   retryable: z.boolean().optional().describe('For `failed`: whether the same request may succeed later'),
+  about: z.enum(REFUSAL_SUBJECTS).optional().describe("For `failed` refused for good: what the back end's refusal is about, when its code says: the customer (customer_…: they have left) or the offer (unknown_offer, offer_…), which another offer may replace"),
   cost: z.number().optional().describe('What the action costs the operator, as priced and checked by the policy (absent when no verdict was needed)'),
   repeated: z.boolean().optional().describe('True when the request id had already been executed: this is its first answer, and nothing was done or charged again'),
   notBefore: z.number().optional().describe("When what holds the act back lifts by itself (ms, world time): on a refusal by the customer's quiet hours their end; on an approved act waiting for them (status pending-approval after the approval), when it is judged again and carried out"),

@@ -29,8 +29,8 @@ export const NO_SHARED_ANSWERS: ReadonlyMap<string, AnswerCounts> = new Map();
  * partition workers the offer events come back to the customer's owner, not to the process
  * running the campaign), per variant, each customer counted once, by the answer that counts.
  */
-export async function sharedAnswers(records: RecordStore, campaignId: string, treated: Readonly<Record<string, string>>): Promise<Map<string, AnswerCounts>> {
-  const variantOf = variantsByDecision(campaignId, treated);
+export async function sharedAnswers(records: RecordStore, campaignId: string, treated: Readonly<Record<string, string>>, reasked?: Readonly<Record<string, unknown>>): Promise<Map<string, AnswerCounts>> {
+  const variantOf = variantsByDecision(campaignId, treated, reasked);
   const byDecision = new Map<string, Answer>();
   const prefix = decisionPrefixOf(campaignId);
   for (let after: string | undefined; ; ) {

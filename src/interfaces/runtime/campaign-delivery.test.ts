@@ -25,6 +25,8 @@ import { createApprovalQueue, WITHDRAWN_DECIDER, type ApprovalQueue } from '../.
 import { createAuditTrail } from '../../agents/governance/audit-trail.js';
 import { ACTION_ASKS, createGuardedExecutor, type Ask, type GuardedExecutor, type GuardedExecutorOptions } from '../../agents/governance/guarded-executor.js';
 import { recordDocuments } from '../../store/document-store.js';
+import { rejected } from '../../domain/connectors/connector-result.js';
+import { outcomeOf } from '../../agents/flows/connector-executor.js';
 import { CAMPAIGN_ANSWERS } from './campaign-answers.js';
 import { holdoutRegister } from '../../agents/governance/holdout-register.js';
 import { CAMPAIGN_HOLDS, type CampaignHold } from './campaign-state.js';
@@ -171,6 +173,90 @@ describe('campaign delivery', () => {
     expect(new Set(asked)).toEqual(new Set(['C0', 'C1', 'C2', 'C3', 'C4', 'C5']));
     const view = (await delivery.view('gone'))!;
     expect(view).toMatchObject({ leftOut: { 'refused-by-back-end': 1 }, audienceLeft: 0 });
+    await records.close();
+  });
+
+  it('contacts a customer whose variant\'s offer the back end refused (the offer, not them) with another variant, under an id of its own, through the real executor: nobody left out, no CONFLICT', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 6; i++) customer(engine, `C${i}`);
+    const records = await freshRecords();
+    const gdir = mkdtempSync(join(tmpdir(), 'flows-campaign-gov-'));
+    dirs.push(gdir);
+    const store = await openGovernanceStore({ kind: 'sqlite', dataDir: gdir });
+    const clock = new ManualClock(T0);
+    const catalogue = defaultCatalogue();
+    const acted: ActionRequest[] = [];
+    const refusedAsks: ActionRequest[] = [];
+    // The BSS does not sell data-bonus (its code says the refusal is about the offer); the check-in goes out.
+    const guarded = createGuardedExecutor({
+      policy: parseActionPolicy(DEFAULT_ACTION_POLICY),
+      asks: recordDocuments<Ask>(records, ACTION_ASKS),
+      ledger: createBudgetLedger(store),
+      queue: createApprovalQueue(store, clock),
+      audit: createAuditTrail(store, clock),
+      settlements: offerSettlementBook(records),
+      clock,
+      pricing: { offering: (id) => catalogue.byId.get(id), monthlyPrice: (id) => engine.features(id)?.[FEATURE_INDEX.monthly_price] },
+      executor: async (r) => {
+        if (r.params.offerId !== 'data-bonus') return (acted.push(r), { ok: true });
+        refusedAsks.push(r);
+        return outcomeOf(rejected('unknown_offer'), () => ({}));
+      },
+    });
+    const asked: ActionRequestInput[] = [];
+    const services = servicesOver(engine, (r) => (asked.push(r), guarded.execute(r)));
+    const delivery = campaignDelivery(() => services, records, () => 0.5);
+    const variants = [
+      { id: 'bonus', offerId: 'data-bonus', channel: 'app' as const },
+      { id: 'check-in', offerId: 'service-check-in', channel: 'web' as const, notificationChannel: 'email' as const },
+    ];
+    await delivery.open({ campaignId: 'unsold', variants, budget: 50, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    for (let tick = 1; tick <= 3; tick++) await delivery.apply('unsold', { tick, shares: { bonus: 0.5, 'check-in': 0.5 }, paused: [], remainingBudget: 50 });
+    expect(refusedAsks.length).toBeGreaterThan(0);
+    const view = (await delivery.view('unsold'))!;
+    // Every customer reached, the refused ones with the check-in; nobody counted as refused themselves.
+    expect(view).toMatchObject({ treated: 6, audienceLeft: 0, leftOut: {} });
+    expect(new Set(acted.map((r) => r.customerId))).toEqual(new Set(['C0', 'C1', 'C2', 'C3', 'C4', 'C5']));
+    for (const r of refusedAsks) {
+      // Asked once with the refused offer, then once with the check-in under another id.
+      expect(asked.filter((a) => a.customerId === r.customerId && a.params?.offerId === 'data-bonus')).toHaveLength(1);
+      const other = acted.filter((a) => a.customerId === r.customerId);
+      expect(other).toHaveLength(1);
+      expect(other[0].params.offerId).toBe('service-check-in');
+      expect(other[0].id).not.toBe(r.id);
+      expect(other[0].params.decisionId).toBe(other[0].id);
+      // Its own decision in the log, with the offer it made.
+      expect(logged.find((d) => d.decisionId === other[0].id)).toMatchObject({ customerId: r.customerId, chosen: 'service-check-in' });
+    }
+    const stats = await delivery.stats('unsold');
+    expect(stats.variants.find((v) => v.variantId === 'bonus')).toMatchObject({ failed: refusedAsks.length, lastFailure: 'the action failed: unknown_offer' });
+    await store.close();
+    await records.close();
+  });
+
+  it('leaves out, saying the offer was refused, a customer whose variant\'s offer the back end refused when no other variant runs; one who left is refused-by-back-end', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 4; i++) customer(engine, `C${i}`);
+    const asked: ActionRequestInput[] = [];
+    // C0 has left (about the customer); the offer is refused for everyone else (about the offer).
+    const services = servicesOver(engine, async (r) => {
+      asked.push(r);
+      return r.customerId === 'C0'
+        ? { status: 'failed', requestId: r.id, reason: 'the action failed: customer_not_active', retryable: false, about: 'customer' }
+        : { status: 'failed', requestId: r.id, reason: 'the action failed: unknown_offer', retryable: false, about: 'offer' };
+    });
+    const records = await freshRecords();
+    const delivery = campaignDelivery(() => services, records, () => 0.5);
+    const variants = [
+      { id: 'bonus', offerId: 'data-bonus', channel: 'app' as const },
+      { id: 'retain', offerId: 'retain-10', channel: 'app' as const },
+    ];
+    await delivery.open({ campaignId: 'none-left', variants, budget: 50, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    // The other variant was paused (undeliverable): only the bonus runs.
+    for (let tick = 1; tick <= 2; tick++) await delivery.apply('none-left', { tick, shares: { bonus: 1, retain: 0 }, paused: ['retain'], remainingBudget: 50 });
+    expect(new Set(asked.map((r) => r.customerId))).toEqual(new Set(['C0', 'C1', 'C2', 'C3']));
+    expect(asked).toHaveLength(4);
+    expect((await delivery.view('none-left'))!).toMatchObject({ leftOut: { 'refused-by-back-end': 1, 'offer-refused-by-back-end': 3 }, audienceLeft: 0 });
     await records.close();
   });
 

@@ -20,7 +20,7 @@ import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { OperatorServices } from './operator-services.js';
 import { offeringParams } from '../../decisioning/decision-action.js';
 import { answerAfter, answerOfAction, CAMPAIGN_ANSWERS, NO_SHARED_ANSWERS, sharedAnswers } from './campaign-answers.js';
-import { decisionIdOf } from './campaign-decision-ids.js';
+import { contactIdOf, decisionIdOf } from './campaign-decision-ids.js';
 
 import { campaignOffersOf, noCampaignOffers, settledTotal, tallyCampaignOffers, type Settled } from './campaign-offer-tally.js';
 import { CAMPAIGN_HOLDS, MAX_HISTORY, statsOf, watched, type CampaignDeliveryView, type CampaignHold, type CampaignState, type VariantState } from './campaign-state.js';
@@ -131,6 +131,10 @@ export function idleVariants(state: CampaignState, variants: CampaignStats['vari
   return out;
 }
 
+/** The decision id of a campaign's contact of a customer with a variant (contactIdOf: one of its own for each variant once an offer was refused for them). */
+const contactOf = (state: Pick<CampaignState, 'input' | 'reasked'>, customerId: string, variantId: string): string =>
+  contactIdOf(state.input.campaignId, customerId, variantId, state.reasked?.[customerId] !== undefined);
+
 /** Counts a contact that did not reach the customer against its variant, by why (the rule that refused it, or the executor's status). */
 function countNotContacted(vs: VariantState, why: string): void {
   const counts = (vs.notContacted ??= {});
@@ -143,8 +147,14 @@ function countLeftOut(state: CampaignState, why: string): void {
   left[why] = (left[why] ?? 0) + 1;
 }
 
-/** Why a customer is left out when the back end refused their contact for good (they had left, say). */
+/** Why a customer is left out when the back end refused their contact for good (they had left, say), or without saying why. */
 export const BACK_END_REFUSED = 'refused-by-back-end';
+/**
+ * Why a customer is left out when the back end refused the offer of every variant still running
+ * that was asked for them (its refusal about the offer, RefusalSubject `offer`: one it does not
+ * sell), not them: with another variant running, they are contacted with it instead.
+ */
+export const OFFER_REFUSED = 'offer-refused-by-back-end';
 /** Why a customer drawn into a campaign's audience is left out at their turn: they no longer pass its segment's filters. */
 export const LEFT_SEGMENT = 'left-segment';
 /** Why a customer drawn into a campaign's audience is left out at their turn: churned, or no plan held, since. */
@@ -246,7 +256,7 @@ export function campaignDelivery(
       const r = await records.get<CampaignState>('campaigns', id);
       if (r) {
         states.set(id, r.body);
-        for (const [customerId, variantId] of Object.entries(r.body.treated)) byDecision.set(decisionIdOf(id, customerId), { campaignId: id, variantId, customerId });
+        for (const [customerId, variantId] of Object.entries(r.body.treated)) byDecision.set(contactOf(r.body, customerId, variantId), { campaignId: id, variantId, customerId });
       }
     }
     return states.get(id);
@@ -326,7 +336,7 @@ export function campaignDelivery(
   const churnedHere = (ids: readonly string[], here?: (customerId: string) => boolean) => ids.filter((id) => (!here || here(id)) && services().twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1);
   const churnedAmong = async (ids: readonly string[]): Promise<ReadonlySet<string>> => new Set(across ? await across().churnedAmong(ids) : churnedHere(ids));
   // The answers to the offers come back to each customer's owner: kept in the shared store only when that is another process.
-  const answersKept = (state: CampaignState) => (across ? sharedAnswers(records, state.input.campaignId, state.treated) : Promise.resolve(NO_SHARED_ANSWERS));
+  const answersKept = (state: CampaignState) => (across ? sharedAnswers(records, state.input.campaignId, state.treated, state.reasked) : Promise.resolve(NO_SHARED_ANSWERS));
   const book = offerSettlementBook(records);
   /** The variant a customer's contact was first asked with, when the executor keeps an ask under its id (absent: never asked, or refused). */
   const firstAskedVariant = async (state: CampaignState, decisionId: string): Promise<CampaignInput['variants'][number] | undefined> => {
@@ -484,12 +494,13 @@ export function campaignDelivery(
         const unit = Math.max(MIN_PACING_COST, offerCost(v.offerId));
         return [{ v, share, planned, budget: planned, unit, failures: 0, done: false, offering: services().decisions.catalogue.byId.get(v.offerId) }];
       });
-      const nextLane = () => {
+      /** The lane to serve next, of the variants not in `refused` (those whose offer the back end refused for the customer at the head). */
+      const nextLane = (refused?: readonly string[]) => {
         let best: (typeof lanes)[number] | undefined;
         // A variant whose contacts go to a person asks nobody new while the campaign has its most waiting.
         const full = Object.keys(state.waiting ?? {}).length >= MAX_WAITING_FOR_A_PERSON;
         // Nor one whose contact costs more than the campaign has left (a part carried over may be more than that).
-        for (const l of lanes) if (!l.done && !(full && state.variants[l.v.id].waitsForPerson) && (l.budget >= l.unit || mayRunAhead(l.budget, l.share, campaignLeft, l.unit)) && campaignLeft >= l.unit && (!best || l.budget / l.planned > best.budget / best.planned)) best = l;
+        for (const l of lanes) if (!l.done && !refused?.includes(l.v.id) && !(full && state.variants[l.v.id].waitsForPerson) && (l.budget >= l.unit || mayRunAhead(l.budget, l.share, campaignLeft, l.unit)) && campaignLeft >= l.unit && (!best || l.budget / l.planned > best.budget / best.planned)) best = l;
         return best;
       };
       const notContacted = countNotContacted;
@@ -510,7 +521,7 @@ export function campaignDelivery(
         if (held || notNow) break;
         const v = state.input.variants.find((x) => x.id === variantId);
         if (!v) continue;
-        const decisionId = decisionIdOf(campaignId, customerId);
+        const decisionId = contactOf(state, customerId, v.id);
         byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
         const r = await ask(v, services().decisions.catalogue.byId.get(v.offerId), customerId, decisionId);
         if (r.status === 'pending-approval') continue;
@@ -530,19 +541,25 @@ export function campaignDelivery(
         }
         await save(state);
       }
+      /** Whether a variant not in `refused` still runs (not paused, with a share): another arm for a customer whose offers those were. */
+      const anotherArm = (refused: readonly string[]) => state.input.variants.some((x) => !refused.includes(x.id) && !allocation.paused.includes(x.id) && (allocation.shares[x.id] ?? 0) > 0);
+      /** Customers with refused offers put to the back of the queue this tick because no lane left in it could reach them. */
+      const passed = new Set<string>();
       while (!held && !notNow && state.queue.length > 0) {
-        const lane = nextLane();
+        let lane = nextLane();
         if (!lane) break;
         if (sinceRead >= HOLD_READ_EVERY_CONTACTS) {
           sinceRead = 0;
           if ((held = await heldNow())) break;
         }
         const customerId = state.queue[0];
-        const decisionId = decisionIdOf(campaignId, customerId);
+        // One the back end refused a variant's offer for: contacted with another variant, each under an id of its own.
+        const again = state.reasked?.[customerId];
         // A customer asked before with another variant whose answer a crash kept the campaign from
         // saving (it came between the executor's answer and the save) is asked again as first asked:
         // the executor keeps each request id's first ask (another variant under it is a conflict).
-        const first = await firstAskedVariant(state, decisionId);
+        // One whose offer was refused is asked again with the variant saved before it was asked.
+        const first = again ? state.input.variants.find((x) => x.id === again.with) : await firstAskedVariant(state, decisionIdOf(campaignId, customerId));
         // Drawn when the campaign opened, checked again now: one who left its segment since (a
         // churn score slipped under the intent's 0.1) or is no longer active is not contacted. One
         // asked already (a crash before the save) is asked again instead, to book what was done.
@@ -553,7 +570,31 @@ export function campaignDelivery(
           await save(state);
           continue;
         }
+        if (again && !first && again.refused.includes(lane.v.id)) {
+          const other = nextLane(again.refused);
+          if (!other) {
+            state.queue.shift();
+            // No variant still running reaches them: left out, the offers refused, not them. One that
+            // runs but has no part left in this tick reaches them at a later one.
+            if (!anotherArm(again.refused)) leftOut(OFFER_REFUSED);
+            else if (!passed.has(customerId)) {
+              passed.add(customerId);
+              state.queue.push(customerId);
+            } else {
+              state.queue.unshift(customerId);
+              break;
+            }
+            await save(state);
+            continue;
+          }
+          lane = other;
+        }
         const v = first && first.id !== lane.v.id ? first : lane.v;
+        if (again && !again.with) {
+          again.with = v.id;
+          await save(state);
+        }
+        const decisionId = contactOf(state, customerId, v.id);
         const offering = v === lane.v ? lane.offering : services().decisions.catalogue.byId.get(v.offerId);
         byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
         // The contact is a decision like next-best-action's, in the one log: its answer comes back
@@ -601,8 +642,17 @@ export function campaignDelivery(
           // Refused for good (a customer who has left: customer_not_active), the request's answer
           // is kept under the customer's one decision id (guarded-executor.ts): asked again, with any
           // variant, it cannot pass, so the customer is left out, by why. Put back in the queue, a
-          // customer who had left was asked every tick for the rest of the campaign.
-          if (r.status === 'failed' && r.retryable === false) {
+          // customer who had left was asked every tick for the rest of the campaign. A refusal of the
+          // variant's offer (about: offer) is not the customer's: another variant still running is
+          // tried on them, under an id of its own (contactOf); with none, they are left out saying so.
+          if (r.status === 'failed' && r.retryable === false && r.about === 'offer') {
+            state.queue.shift();
+            const refused = ((state.reasked ??= {})[customerId] ??= { refused: [] });
+            if (!refused.refused.includes(v.id)) refused.refused.push(v.id);
+            delete refused.with;
+            if (anotherArm(refused.refused)) state.queue.push(customerId);
+            else leftOut(OFFER_REFUSED);
+          } else if (r.status === 'failed' && r.retryable === false) {
             state.queue.shift();
             leftOut(BACK_END_REFUSED);
           } else state.queue.push(state.queue.shift()!);
@@ -655,7 +705,7 @@ export function campaignDelivery(
       const waitingCost = (state.waitingCost ??= {});
       for (const [customerId, variantId] of Object.entries(state.waiting ?? {})) {
         const v = state.input.variants.find((x) => x.id === variantId);
-        const decisionId = decisionIdOf(campaignId, customerId);
+        const decisionId = contactOf(state, customerId, variantId);
         // Withdrawn where it waits (the approval queue, shared by every process); one decided meanwhile
         // is heard by asking again, through the customer's owner on a partition worker: approved and
         // carried out, it is the campaign's contact, booked to it; rejected or refused, left out by why.

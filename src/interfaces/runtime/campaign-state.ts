@@ -108,6 +108,14 @@ export interface CampaignState {
   dear?: Record<string, number>;
   control: string[];
   treated: Record<string, string>;
+  /**
+   * Customers the back end refused a variant's offer for (the offer, not them: RefusalSubject
+   * `offer`), by the variants refused (`refused`) and the variant their next contact goes with
+   * (`with`, saved before it is asked: a crash after the ask asks again the same). Each contact of
+   * theirs with a variant goes under an id of its own (contactIdOf); one whom no variant still
+   * running can reach is left out as `offer-refused-by-back-end`.
+   */
+  reasked?: Record<string, { refused: string[]; with?: string }>;
   /** Customers of the audience left out, by the rule that refused them (consent, opt-out, caps…, `sleeping-dog` when drawn). */
   left?: Record<string, number>;
   /** Expected acceptance of each variant's offer kind over the audience, from their profiles (the bandit's prior). */
