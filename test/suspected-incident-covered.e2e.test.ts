@@ -98,20 +98,56 @@ describe('a suspected incident covered by an alarm', () => {
 
   it("the alarm a confirmation raised clears at the suspicion's last signal once its signals stop (healthy again by the evidence; its flow measures the outage by that clear: decision 0057)", async () => {
     const now = Date.now();
-    const s = await suspect('cell-t3', now - 8 * H);
-    const confirmed = await call<{ alarmId: string; alarmRaised: boolean }>('POST', `/service-operations/anomalies/${s.id}/confirm`, { reason: 'drive test: no data on the cell', severity: 'major' }, ops);
-    expect(confirmed.body.alarmRaised).toBe(true);
+    // Its last signal (2 minutes after the first) 5 h 56 min back: within the quiet spell, it may go on.
+    const s = await suspect('cell-t3', now - 5 * H - 58 * 60_000);
+    const confirmed = await call<{ alarmId: string; alarmRaised: boolean; over: boolean }>('POST', `/service-operations/anomalies/${s.id}/confirm`, { reason: 'drive test: no data on the cell', severity: 'major' }, ops);
+    expect(confirmed.body).toMatchObject({ alarmRaised: true, over: false });
     const number = confirmed.body.alarmId.slice('alarm-'.length);
-    // Raised 8 h back and still raised: nobody has said it is over.
+    // Raised 6 h back and still raised: nobody has said it is over.
     expect((await call<Alarm>('GET', `${ALARMS}/${number}`, undefined, ops)).body.state).toBe('raised');
 
-    // Ordinary usage on the cell now: the event clock passes the quiet spell, the suspicion closes, the cell is healthy.
-    expect((await call<{ rejected: number }>('POST', '/events', [usage(`C-cell-t3-D`, now, 'cell-t3', false)], admin)).body.rejected).toBe(0);
+    // Ordinary usage on the cell a few minutes on: the event clock passes the quiet spell, the suspicion closes, the cell is healthy.
+    expect((await call<{ rejected: number }>('POST', '/events', [usage(`C-cell-t3-D`, now + 4.5 * 60_000, 'cell-t3', false)], admin)).body.rejected).toBe(0);
     const last = (await until(async () => (await suspicions()).find((x) => x.id === s.id && x.state === 'closed'), 10_000, `${s.id} closed`)) as Suspicion & { lastSignalTime: string };
     const alarm = await until(async () => {
       const a = (await call<Alarm & { alarmClearedTime?: string }>('GET', `${ALARMS}/${number}`, undefined, ops)).body;
       return a.state === 'cleared' ? a : undefined;
     }, 10_000, `${confirmed.body.alarmId} cleared`);
     expect(alarm.alarmClearedTime).toBe(last.lastSignalTime);
+  });
+
+  it('a suspicion confirmed 8 h after its last signal is over by its evidence (open still while the intake trails, or closed): its alarm is raised cleared at that signal and nobody is told', async () => {
+    const now = Date.now();
+    const s = await suspect('cell-t4', now - 8 * H);
+    const confirmed = await call<{ alarmId: string; alarmRaised: boolean; over: boolean }>('POST', `/service-operations/anomalies/${s.id}/confirm`, { reason: 'OSS counters: the cell dropped calls this morning', severity: 'major' }, ops);
+    expect(confirmed.body).toMatchObject({ alarmRaised: true, over: true });
+    const number = confirmed.body.alarmId.slice('alarm-'.length);
+    const lastSignal = (await suspicions()).find((x) => x.id === s.id) as Suspicion & { lastSignalTime: string };
+    expect((await call<Alarm & { alarmClearedTime?: string }>('GET', `${ALARMS}/${number}`, undefined, ops)).body).toMatchObject({ state: 'cleared', alarmClearedTime: lastSignal.lastSignalTime });
+    // Its flow runs on the clear: it finds the cell's customers, tells none of them of an outage that is over, and asks for its ticket
+    // (which this operator, with no back ends, cannot open).
+    const steps = await until(async () => {
+      const r = await call<{ key: string; stepId: string; status: string; output: unknown }[]>('GET', `/workflows/${confirmed.body.alarmId}/steps`, undefined, admin);
+      return r.status === 200 && r.body.some((x) => x.stepId === 'trouble-ticket') ? r.body : undefined;
+    }, 30_000, `the run of ${confirmed.body.alarmId} at its ticket`);
+    expect((steps.find((x) => x.stepId === 'affected-customers')?.output as string[]).length).toBeGreaterThan(0);
+    expect(steps.filter((x) => x.stepId === 'outage-notices')).toEqual([]);
+  });
+
+  it('a suspicion that opens within the quiet spell after an alarm on its cell cleared goes on that incident: nobody is told again', async () => {
+    const now = Date.now();
+    const alarmNo = await raiseAlarm('cell-t5', now - 5 * H);
+    expect((await call('PATCH', `${ALARMS}/${alarmNo}`, { state: 'cleared', alarmClearedTime: iso(now - 3 * H) }, ops)).status).toBe(200);
+    const s = await suspect('cell-t5', now - H);
+    const confirmed = await call<{ alarmId: string; alarmRaised: boolean; continues: string | null; over: boolean }>('POST', `/service-operations/anomalies/${s.id}/confirm`, { reason: 'calls drop again on the cell', severity: 'major' }, ops);
+    expect(confirmed.body).toMatchObject({ alarmRaised: true, continues: `alarm-${alarmNo}`, over: false });
+    const raised = (await call<Alarm & { alarmDetails: string }>('GET', `${ALARMS}/${confirmed.body.alarmId.slice('alarm-'.length)}`, undefined, ops)).body;
+    expect(raised.alarmDetails).toContain(`goes on with alarm-${alarmNo}`);
+    // Its flow asks under the first alarm's request ids: the answer kept for each customer told then is given again.
+    const run = await until(async () => {
+      const r = await call<{ input: Json }>('GET', `/workflows/${confirmed.body.alarmId}`, undefined, admin);
+      return r.status === 200 ? r.body : undefined;
+    }, 30_000, `the run of ${confirmed.body.alarmId}`);
+    expect(run.input).toMatchObject({ continues: `alarm-${alarmNo}`, confirmed: true });
   });
 });

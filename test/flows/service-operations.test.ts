@@ -265,6 +265,41 @@ describe('service operations flow (sandbox)', () => {
     }
   }, 60_000);
 
+  it('an alarm that goes on an incident pays nobody twice: its compensation is asked under the incident, and one at another amount is not made', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const cellId = busiestCell();
+    const raisedAt = clock.now();
+    const first: Alarm = { id: 'ALM-P1', alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'powerProblem', alarmedObject: { id: cellId, '@referredType': 'Cell' }, raisedTime: new Date(raisedAt).toISOString(), state: 'raised' };
+    const paid = () => world.backends.stats().billingAdjustments.ok;
+    const sent = () => world.backends.stats().notifications.ok;
+    try {
+      const [paidBefore, sentBefore] = [paid(), sent()];
+      await h.engine.start('service-operations', { alarm: first }, { workflowId: first.id });
+      await h.engine.runOnce();
+      clock.advance(5 * HOUR);
+      await h.engine.runOnce();
+      await signalAlarmCleared(h.engine, first.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      const one = (await h.engine.get(first.id))?.output as ServiceOpsResult;
+      expect(one.compensated).toBeGreaterThan(5);
+      expect(paid() - paidBefore).toBe(one.compensated);
+      // Back an hour later, confirmed from a suspicion at another severity (another amount), 6 h long by its clear.
+      const again: Alarm = { ...first, id: 'ALM-P2', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'major', probableCause: 'performanceDegraded', raisedTime: new Date(clock.now() + HOUR).toISOString(), state: 'cleared', clearedTime: new Date(clock.now() + 7 * HOUR).toISOString() };
+      clock.advance(8 * HOUR);
+      await h.engine.start('service-operations', { alarm: again, continues: first.id, confirmed: true }, { workflowId: again.id });
+      await h.engine.runOnce();
+      const two = (await h.engine.get(again.id))?.output as ServiceOpsResult;
+      expect((await h.engine.get(again.id))?.status).toBe('succeeded');
+      // Nobody told of it (it was over), nobody paid a second time for the one incident.
+      expect(two).toMatchObject({ notified: 0, compensated: 0, cleared: true });
+      expect(paid() - paidBefore).toBe(one.compensated);
+      expect(sent() - sentBefore).toBe(2 * one.notified);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
   it('looks again every quarter hour while the alarm is young and tells the customers showing the incident whom the records did not place there, each once', async () => {
     const clock = new ManualClock(world.clock.now());
     const sessions = createBadSessionLog({ store: memoryDocuments<CellBadSessions>(), onError: (err) => expect.fail(err.message) });
@@ -338,6 +373,29 @@ describe('service operations flow (sandbox)', () => {
     await watcher.idle();
     expect(calls).toEqual(['start service-operations ALM-9', 'start service-operations ALM-9', `signal ALM-9 ${ALARM_CLEARED_SIGNAL}`, `signal ALM-9 ${ALARM_CLEARED_LATE_SIGNAL}`]);
     expect(watcher.stats).toMatchObject({ raised: 3, started: 1, signalled: 1, ignored: 1 });
+    watcher.stop();
+  });
+
+  it('the watcher starts the run of a confirmed alarm that arrives cleared (over by its evidence), and signals it', async () => {
+    let emit: (a: Alarm) => void = () => {};
+    const cleared: Alarm = { id: 'ALM-11', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'major', probableCause: 'performanceDegraded', alarmedObject: { id: 'cell-1', '@referredType': 'Cell' }, raisedTime: '2026-01-01T00:00:00.000Z', state: 'cleared', clearedTime: '2026-01-01T06:00:00.000Z' };
+    const feed: NetworkAlarmsConnector = { list: async (req) => ({ status: 'ok', value: req.state === 'cleared' ? [cleared, { ...cleared, id: 'ALM-12' }] : [] }), subscribe: (l) => ((emit = l), () => undefined) };
+    const calls: string[] = [];
+    const engine = {
+      start: async (def: string, input: unknown, o: { workflowId: string }) => (calls.push(`start ${o.workflowId} ${JSON.stringify(input).includes('"confirmed":true')}`), { workflowId: o.workflowId, created: true }),
+      signal: async (id: string, name: string) => (calls.push(`signal ${id} ${name}`), false),
+    };
+    const watcher = watchAlarms({ alarms: feed, engine, confirmed: (a) => a.id === 'ALM-11' });
+    emit(cleared);
+    emit({ ...cleared, id: 'ALM-12' });
+    await watcher.idle();
+    expect(calls.filter((c) => c.includes('ALM-11'))).toEqual(['start ALM-11 true', `signal ALM-11 ${ALARM_CLEARED_SIGNAL}`, `signal ALM-11 ${ALARM_CLEARED_LATE_SIGNAL}`]);
+    // Another system's alarm cleared is only signalled, as before.
+    expect(calls.filter((c) => c.includes('ALM-12'))).toEqual([`signal ALM-12 ${ALARM_CLEARED_SIGNAL}`, `signal ALM-12 ${ALARM_CLEARED_LATE_SIGNAL}`]);
+    // After a stop right after the raise, the catch-up starts it (a start by the run's id starts nothing twice).
+    calls.length = 0;
+    expect(await watcher.catchUp()).toMatchObject({ started: 1 });
+    expect(calls.filter((c) => c.startsWith('start'))).toEqual(['start ALM-11 true']);
     watcher.stop();
   });
 

@@ -93,6 +93,10 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
       // Signalled even when this process did not see the raise (it may have started after it):
       // a signal to a run that does not exist or has finished changes nothing.
       acceptedIds.delete(alarm.id);
+      // A confirmation of a suspicion its evidence says is over raises its alarm cleared (decision
+      // 0057): its flow starts on the clear (tells nobody, opens the ticket, pays if it lasted past
+      // the threshold). For one whose run exists, the start is the run's id again: nothing new.
+      if (options.confirmed?.(alarm) === true && accept(alarm)) enqueue(alarm, () => startFor(alarm));
       enqueue(alarm, () => signalFor(alarm));
       return;
     }
@@ -120,8 +124,12 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
       }
       const cleared = await alarms.list({ idempotencyKey: `catch-up:${since ?? 'all'}:cleared`, state: 'cleared', since });
       if (cleared.status === 'ok') {
-        // A signal to an unknown or finished workflow is simply not delivered.
-        for (const a of cleared.value) if (await signalFor(a)) signalled++;
+        // A signal to an unknown or finished workflow is simply not delivered. A confirmed alarm
+        // raised cleared (over by its evidence) whose run never started (a stop right after the raise) starts now.
+        for (const a of cleared.value) {
+          if (options.confirmed?.(a) === true && accept(a) && (await startFor(a))) started++;
+          if (await signalFor(a)) signalled++;
+        }
       }
       return { started, signalled };
     },

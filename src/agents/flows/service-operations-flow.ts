@@ -227,6 +227,8 @@ export interface BatchOutcome {
   pending: string[];
   refused: number;
   failed: number;
+  /** Asked already under the incident by another of its alarms, otherwise (another place or severity): not asked again. */
+  askedBefore?: number;
 }
 
 /** The signal's payload. */
@@ -330,18 +332,30 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     version: 1,
     async run({ alarm, customers, incident }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
-      const statuses = new Map<string, GuardedStatus>();
+      const statuses = new Map<string, GuardedStatus | 'asked-before'>();
       await inParallel(customers, policy.concurrency, async (customerId) => {
         const req = request(alarm, customerId, incident ?? alarm.id);
         const full = { ...req, id: `${incident ?? alarm.id}:${id}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
+        const ask = async () => {
+          try {
+            return (await deps.guarded().execute(full)).status;
+          } catch (err) {
+            // An alarm that goes on an incident asks under the incident's request ids; one another
+            // of its alarms asked otherwise (another place, another severity's amount) is the
+            // customer's one notice or compensation for it: that ask stands and this one is not made.
+            if (incident !== undefined && incident !== alarm.id && err instanceof TwinloopError && err.code === 'CONFLICT') return 'asked-before' as const;
+            throw err;
+          }
+        };
         // One immediate second try with the same id: a back end's passing hiccup should not cost a customer the notice.
-        let r = await deps.guarded().execute(full);
-        if (r.status === 'failed') r = await deps.guarded().execute(full);
-        statuses.set(customerId, r.status);
+        let r = await ask();
+        if (r === 'failed') r = await ask();
+        statuses.set(customerId, r);
       });
       for (const c of customers) {
         const s = statuses.get(c);
-        if (s === 'executed') out.executed.push(c);
+        if (s === 'asked-before') out.askedBefore = (out.askedBefore ?? 0) + 1;
+        else if (s === 'executed') out.executed.push(c);
         else if (s === 'pending-approval') out.pending.push(c);
         else if (s === 'failed') out.failed++;
         else out.refused++;
@@ -372,7 +386,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
   });
   const outageNotices = batchStep(OUTAGE_NOTICE_STEP_ID, notice('outage'));
   const resolutionNotices = batchStep(RESOLUTION_NOTICE_STEP_ID, notice('resolved'));
-  const compensation = batchStep(COMPENSATION_STEP_ID, (alarm, customerId) => {
+  // Compensation is the incident's too, as its notices are: one an incident, whichever of its alarms pays it.
+  const compensation = batchStep(COMPENSATION_STEP_ID, (alarm, customerId, incident) => {
     const amount = policy.compensation[alarm.perceivedSeverity] ?? 0;
     return {
       actionClass: 'compensation',
@@ -380,9 +395,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       customerId,
       domain: 'service_operations',
       cost: amount,
-      params: { amount, reason: `network incident ${alarm.id}`, alarmId: alarm.id },
+      params: { amount, reason: `network incident ${incident}`, alarmId: incident },
       actor,
-      why: { summary: `Compensation for network alarm ${alarm.id} (${alarm.perceivedSeverity}) lasting more than ${Math.round(policy.compensateAfterMs / 60_000)} minutes`, evidence: { alarmId: alarm.id } },
+      why: { summary: `Compensation for network alarm ${incident} (${alarm.perceivedSeverity}) lasting more than ${Math.round(policy.compensateAfterMs / 60_000)} minutes`, evidence: { alarmId: alarm.id } },
     };
   });
   const ticket: StepDefinition<{ alarm: Alarm; affected: number }, GuardedStatus> = {

@@ -40,6 +40,12 @@ export interface SuspectedIncidentDeps {
   audit: Pick<AuditTrail, 'record'>;
   clock: Clock;
   cellsOfSite(siteId: string): string[];
+  /**
+   * The detector's quiet spell (DEFAULT_CELL_ANOMALY_OPTIONS.quietMs): the evidence's measure of an
+   * incident over. A suspicion whose last signal is further back than this from now is over, and
+   * one that opened within it of a clear on its place is the cleared alarm's incident going on.
+   */
+  quietMs: number;
 }
 
 /** A cell or site: an alarm's object or a suspicion's place. */
@@ -72,8 +78,31 @@ export function coveringAlarm(s: Pick<SuspectedIncident, 'scope' | 'objectId' | 
   return on.find((a) => isOpenAt(a, endMs)) ?? on.at(-1);
 }
 
+/**
+ * The alarm whose incident one opening on `place` at `atMs` goes on: the last cleared alarm that
+ * touches customers on an overlapping place, cleared at most `withinMs` before (the detector's quiet
+ * spell, the evidence's measure of an incident over: a fault back within it was never over). Its
+ * customers were told of the outage (and paid for it) under its request ids; they are not told
+ * again of what is the same incident. After a longer quiet, a new outage is told.
+ */
+export function continuedAlarm(place: Place, atMs: number, alarms: readonly ReceivedAlarm[], withinMs: number, cellsOfSite: (siteId: string) => string[]): ReceivedAlarm | undefined {
+  const cleared = alarms.filter((a) => servesCustomers(a) && a.clearedTime !== undefined && Date.parse(a.clearedTime) <= atMs && atMs - Date.parse(a.clearedTime) <= withinMs && overlaps(placeOfAlarm(a), place, cellsOfSite));
+  return cleared.reduce<ReceivedAlarm | undefined>((last, a) => (!last || Date.parse(a.clearedTime!) > Date.parse(last.clearedTime!) ? a : last), undefined);
+}
+
+/** What a confirmation did besides its review: the alarm it raised or found, and the incident that alarm goes on. */
+export interface ReviewOutcome {
+  suspicion: SuspectedIncident;
+  alarm: ReceivedAlarm | null;
+  raised: boolean;
+  /** The cleared alarm whose incident the raised one goes on (its customers are not told again), or null. */
+  continues: string | null;
+  /** Raised already cleared, at the suspicion's last signal: its evidence says the outage is over (nobody is told of it now). */
+  over: boolean;
+}
+
 /** Confirms or dismisses a suspicion (NOT_FOUND, CONFLICT when already reviewed, BAD_INPUT without a reason). */
-export async function reviewSuspicion(deps: SuspectedIncidentDeps, id: string, req: ReviewRequest): Promise<{ suspicion: SuspectedIncident; alarm: ReceivedAlarm | null; raised: boolean }> {
+export async function reviewSuspicion(deps: SuspectedIncidentDeps, id: string, req: ReviewRequest): Promise<ReviewOutcome> {
   const s = deps.anomalies.suspicions().find((x) => x.id === id);
   if (!s) throw new TwinloopError('NOT_FOUND', `no suspected incident "${id}"; GET /service-operations/anomalies lists them`);
   if (s.review) throw new TwinloopError('CONFLICT', `${id} was already ${s.review.decision} by ${s.review.by.id} at ${new Date(s.review.atMs).toISOString()} (${s.review.reason})`);
@@ -82,28 +111,43 @@ export async function reviewSuspicion(deps: SuspectedIncidentDeps, id: string, r
   const now = deps.clock.now();
   let alarm: ReceivedAlarm | null = null;
   let raised = false;
+  let continues: ReceivedAlarm | undefined;
+  let over = false;
   if (req.decision === 'confirm') {
     // An alarm on the place during the suspicion's life covers it (open now, or raised and
     // cleared since it opened): its flow told and compensated whom it touched; nothing is raised
     // twice, nobody told twice. The confirmation names it.
     const all = deps.alarms.all();
     alarm = (s.coveredBy ? all.find((a) => a.id === s.coveredBy) : undefined) ?? coveringAlarm(s, all, now, deps.cellsOfSite) ?? null;
-    if (!alarm && s.state === 'closed') {
-      throw new TwinloopError('CONFLICT', `${id} closed at ${new Date(s.lastSignalMs).toISOString()} plus the quiet spell (its signals stopped): there is nobody left to warn; dismiss it, or raise an alarm through TMF642 if the fault goes on`);
-    }
     raised = alarm === null;
-    alarm ??= await deps.alarms.raise({
-      alarmType: 'qualityOfServiceAlarm',
-      perceivedSeverity: req.severity ?? 'minor',
-      probableCause: s.signal === 'bad-session-burst' ? 'performanceDegraded' : 'customerReportedDegradation',
-      specificProblem: `suspected incident ${s.id}: ${s.signals} ${s.signal === 'bad-session-burst' ? 'bad sessions' : 'service calls'} against ${s.expected} expected`,
-      alarmDetails: `confirmed by ${req.by.id}: ${reason}`,
-      alarmedObject: { id: s.objectId, '@referredType': s.scope },
-      raisedTime: new Date(s.openedMs).toISOString(),
-      state: 'raised',
-      sourceSystemId: ANOMALY_SOURCE_SYSTEM_ID,
-      externalAlarmId: s.id,
-    });
+    if (raised) {
+      // Over by its evidence: closed, or its last signal further back than the quiet spell on the
+      // world's clock (the intake trailing the world keeps it "open" while nothing new comes in).
+      // The NOC's confirmation is still the record that this was an incident: its alarm is raised
+      // cleared at the last signal, as its quiet close would have cleared it (0057), so its flow
+      // tells nobody of an outage that is over and pays only if it lasted past the threshold.
+      over = s.state === 'closed' || now - s.lastSignalMs > deps.quietMs;
+      const place: Place = { scope: s.scope, id: s.objectId };
+      continues = continuedAlarm(place, s.openedMs, all, deps.quietMs, deps.cellsOfSite);
+      const last = new Date(s.lastSignalMs).toISOString();
+      const notes = [
+        `confirmed by ${req.by.id}: ${reason}`,
+        ...(continues ? [`goes on with ${continues.id} (cleared ${continues.clearedTime}, ${hours(s.openedMs - Date.parse(continues.clearedTime!))} before this suspicion opened): its customers are not told again`] : []),
+        ...(over ? [`over by its evidence: last signal ${last}, ${hours(now - s.lastSignalMs)} before the confirmation (quiet spell ${hours(deps.quietMs)}): cleared at it, nobody told of an outage that is over`] : []),
+      ];
+      alarm = await deps.alarms.raise({
+        alarmType: 'qualityOfServiceAlarm',
+        perceivedSeverity: req.severity ?? 'minor',
+        probableCause: s.signal === 'bad-session-burst' ? 'performanceDegraded' : 'customerReportedDegradation',
+        specificProblem: `suspected incident ${s.id}: ${s.signals} ${s.signal === 'bad-session-burst' ? 'bad sessions' : 'service calls'} against ${s.expected} expected`,
+        alarmDetails: notes.join('; '),
+        alarmedObject: { id: s.objectId, '@referredType': s.scope },
+        raisedTime: new Date(s.openedMs).toISOString(),
+        ...(over ? { state: 'cleared' as const, clearedTime: last } : { state: 'raised' as const }),
+        sourceSystemId: ANOMALY_SOURCE_SYSTEM_ID,
+        externalAlarmId: s.id,
+      });
+    }
   }
   const decision = req.decision === 'confirm' ? 'confirmed' : 'dismissed';
   const event = `suspicion.${decision}`;
@@ -111,21 +155,25 @@ export async function reviewSuspicion(deps: SuspectedIncidentDeps, id: string, r
     type: 'action.executed',
     requestId: `${s.id}:${event}`,
     actor: req.by,
-    action: { actionClass: 'incident_review', channel: '*', cost: 0, params: { event, anomalyId: s.id, scope: s.scope, objectId: s.objectId, alarmId: alarm?.id ?? null, alarmRaised: raised } },
+    action: { actionClass: 'incident_review', channel: '*', cost: 0, params: { event, anomalyId: s.id, scope: s.scope, objectId: s.objectId, alarmId: alarm?.id ?? null, alarmRaised: raised, continues: continues?.id ?? null, over } },
     why: { summary: reason, evidence: { signal: s.signal, signals: s.signals, expected: s.expected, pValue: s.pValue, customers: s.customers.length } },
     outcome: { status: 'executed', event, alarmId: alarm?.id ?? null },
   });
   const suspicion = await deps.anomalies.review(s.id, { decision, by: req.by, reason, atMs: now, alarmId: alarm?.id ?? null });
-  return { suspicion, alarm, raised };
+  return { suspicion, alarm, raised, continues: continues?.id ?? null, over };
 }
 
+const hours = (ms: number) => `${Math.round((ms / 3_600_000) * 10) / 10} h`;
+
 /**
- * Ties the network's own alarms to the confirmed suspicions they follow: `incidentOf(alarm)` is
- * the id of the open confirmed alarm on the same cell or site (the incident the new alarm's flow
- * continues), and a clear of the network's alarm clears the confirmed alarms it continued.
- * Returns the unsubscribe function with it.
+ * Ties the alarms of one incident together: `incidentOf(alarm)` is the id of the incident a new
+ * alarm's flow goes on (whose request ids it asks under, so nobody is told or paid twice), or
+ * undefined for a new one. The network's alarm goes on the open confirmed alarm on the same cell or
+ * site; a confirmed alarm goes on the alarm cleared there within `sameIncidentMs` before it opened
+ * (continuedAlarm); either way the incident is the first alarm of the chain. A clear of the
+ * network's alarm clears the confirmed alarms it continued. Returns the unsubscribe function with it.
  */
-export function linkConfirmedIncidents(o: { alarms: Pick<AlarmInbox, 'all' | 'update' | 'subscribe' | 'get'>; cellsOfSite(siteId: string): string[]; onError(err: Error): void }): { incidentOf(alarm: Alarm): string | undefined; stop(): void } {
+export function linkConfirmedIncidents(o: { alarms: Pick<AlarmInbox, 'all' | 'update' | 'subscribe' | 'get'>; cellsOfSite(siteId: string): string[]; sameIncidentMs: number; onError(err: Error): void }): { incidentOf(alarm: Alarm): string | undefined; stop(): void } {
   const confirmedOpenOn = (alarm: Alarm, atMs: number) =>
     o.alarms.all().filter((a) => a.sourceSystemId === ANOMALY_SOURCE_SYSTEM_ID && a.id !== alarm.id && isOpenAt(a, atMs) && overlaps(placeOfAlarm(a), placeOfAlarm(alarm), o.cellsOfSite));
   const stop = o.alarms.subscribe((alarm) => {
@@ -137,11 +185,21 @@ export function linkConfirmedIncidents(o: { alarms: Pick<AlarmInbox, 'all' | 'up
       o.alarms.update(c.id, { state: 'cleared', clearedTime: alarm.clearedTime, alarmDetails: `${c.alarmDetails ?? ''}; cleared with ${alarm.id}`.replace(/^; /, '') }).catch((err: Error) => o.onError(err));
     }
   });
+  /** The alarm this one goes on, one step back (each step reaches an alarm raised no later, another one). */
+  const previous = (alarm: Alarm): ReceivedAlarm | undefined => {
+    const raisedMs = Date.parse(alarm.raisedTime);
+    if (o.alarms.get(alarm.id)?.sourceSystemId !== ANOMALY_SOURCE_SYSTEM_ID) return confirmedOpenOn(alarm, raisedMs)[0];
+    return continuedAlarm(placeOfAlarm(alarm), raisedMs, o.alarms.all().filter((a) => a.id !== alarm.id), o.sameIncidentMs, o.cellsOfSite);
+  };
   return {
     incidentOf(alarm) {
-      const full = o.alarms.get(alarm.id);
-      if (full?.sourceSystemId === ANOMALY_SOURCE_SYSTEM_ID) return undefined;
-      return confirmedOpenOn(alarm, Date.parse(alarm.raisedTime))[0]?.id;
+      const seen = new Set([alarm.id]);
+      let first: Alarm | undefined;
+      for (let p = previous(alarm); p && !seen.has(p.id); p = previous(p)) {
+        seen.add(p.id);
+        first = p;
+      }
+      return first?.id;
     },
     stop,
   };

@@ -108,8 +108,14 @@ export function registerServiceOpsCommands(program: Command): void {
   review('confirm')
     .option('--severity <severity>', `the alarm's severity: ${CONFIRM_SEVERITIES.join(', ')} (minor: notices only, no compensation)`, 'minor')
     .action(async (id: string, opts: { reason: string; severity: string; url?: string; json?: boolean }, command: Command) => {
-      const answer = (await callServer(requireServer(command, opts.url), 'POST', `/service-operations/anomalies/${encodeURIComponent(id)}/confirm`, { reason: opts.reason, severity: opts.severity })) as { anomaly: AnomalyAnswer; alarmId: string | null; alarmRaised: boolean };
-      const said = answer.alarmRaised ? `service operations acts on ${answer.alarmId}` : `it belongs to ${answer.alarmId}, already in: nothing raised, nobody told twice`;
+      const answer = (await callServer(requireServer(command, opts.url), 'POST', `/service-operations/anomalies/${encodeURIComponent(id)}/confirm`, { reason: opts.reason, severity: opts.severity })) as { anomaly: AnomalyAnswer; alarmId: string | null; alarmRaised: boolean; continues?: string | null; over?: boolean };
+      const said = !answer.alarmRaised
+        ? `it belongs to ${answer.alarmId}, already in: nothing raised, nobody told twice`
+        : [
+            `service operations acts on ${answer.alarmId}`,
+            ...(answer.over ? ['raised cleared at its last signal (over by its evidence): nobody is told, compensated only if it lasted past the threshold'] : []),
+            ...(answer.continues ? [`the incident of ${answer.continues} going on: its customers are not told again`] : []),
+          ].join('; ');
       process.stdout.write(opts.json ? `${JSON.stringify(answer)}\n` : `${formatAnomaly(answer.anomaly)}\n${said}: twinloop service-ops incidents\n`);
     });
   review('dismiss').action(async (id: string, opts: { reason: string; url?: string; json?: boolean }, command: Command) => {

@@ -86,6 +86,8 @@ const reviewAnswer = z.object({
   anomaly,
   alarmId: z.string().nullable().describe('The alarm service operations acts on (confirm), or null (dismiss)'),
   alarmRaised: z.boolean().describe('true: the confirmation raised alarmId; false: it raised nothing (a dismissal, or the suspicion belongs to alarmId, an alarm already in, whose flow told whom it touched)'),
+  continues: z.string().nullable().describe('The alarm cleared on the same cell or site within the 6-hour quiet spell before the suspicion opened, whose incident the raised alarm goes on: its customers are not told again, nor paid twice; null when none'),
+  over: z.boolean().describe("true: the suspicion's last signal was more than the 6-hour quiet spell before now (or it closed): the alarm is raised already cleared at that signal, nobody is told of an outage that is over, and it is compensated only if it lasted past the threshold"),
 });
 
 /** A suspicion as the API shows it: ISO times, like every other route. */
@@ -153,7 +155,7 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
       '/service-operations/anomalies/:id/confirm',
       {
         schema: {
-          summary: "Confirm a suspected incident, saying why (audited): an alarm is raised on its cell or site (TMF642, source twinloop-anomaly-detection) and service operations acts on it (notices to the affected customers, a trouble ticket); the network's own alarm there later continues it, telling nobody twice. If an alarm there was open while the suspicion was (even one since cleared), the confirmation names that alarm and raises nothing. The raised alarm clears when a person clears it, when the network's alarm there clears, or when the suspicion's signals stop (at its last signal); compensation is decided at the clear, from how long it lasted",
+          summary: "Confirm a suspected incident, saying why (audited): an alarm is raised on its cell or site (TMF642, source twinloop-anomaly-detection) and service operations acts on it (notices to the affected customers, a trouble ticket); the network's own alarm there later continues it, telling nobody twice. If an alarm there was open while the suspicion was (even one since cleared), the confirmation names that alarm and raises nothing; one that cleared there within the 6-hour quiet spell before the suspicion opened is the same incident going on (continues: its customers are not told again, nor paid twice). A suspicion whose last signal is more than the quiet spell old (or closed) is over by its evidence: its alarm is raised cleared at that signal (over), nobody is told, compensation as its length says. The raised alarm clears when a person clears it, when the network's alarm there clears, or when the suspicion's signals stop (at its last signal); compensation is decided at the clear, from how long it lasted",
           params: reviewParams,
           body: confirmBody,
           response: { 200: reviewAnswer, ...errors(400, 404, 409) },
@@ -161,7 +163,7 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
       },
       async (req) => {
         const r = await s.reviewSuspicion(req.params.id, { decision: 'confirm', reason: req.body.reason, severity: req.body.severity, by: actorFor(req) });
-        return { anomaly: anomalyAnswer(r.suspicion), alarmId: r.alarm?.id ?? null, alarmRaised: r.raised };
+        return { anomaly: anomalyAnswer(r.suspicion), alarmId: r.alarm?.id ?? null, alarmRaised: r.raised, continues: r.continues, over: r.over };
       },
     );
     app.post(
@@ -176,7 +178,7 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
       },
       async (req) => {
         const r = await s.reviewSuspicion(req.params.id, { decision: 'dismiss', reason: req.body.reason, by: actorFor(req) });
-        return { anomaly: anomalyAnswer(r.suspicion), alarmId: null, alarmRaised: false };
+        return { anomaly: anomalyAnswer(r.suspicion), alarmId: null, alarmRaised: false, continues: null, over: false };
       },
     );
   };

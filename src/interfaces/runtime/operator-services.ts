@@ -5,7 +5,7 @@ import { serviceOperationsView, type ServiceOperationsView } from '../../agents/
 import { createServiceContactLog, type ServiceContacts } from '../../agents/flows/service-contact-log.js';
 import { createBadSessionLog, type CellBadSessions } from '../../agents/flows/bad-session-log.js';
 import type { IncidentEvidence } from '../../agents/flows/service-operations-flow.js';
-import { clearConfirmedWhenQuiet, closeCoveredSuspicions, reviewSuspicion, type ReviewRequest } from '../../agents/flows/suspected-incidents.js';
+import { clearConfirmedWhenQuiet, closeCoveredSuspicions, reviewSuspicion, type ReviewOutcome, type ReviewRequest } from '../../agents/flows/suspected-incidents.js';
 import { DEFAULT_CELL_ANOMALY_OPTIONS, type CellAnomalyDetector, type SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import { openKeptAnomalyDetector, type AnomalyBaseline } from '../../intelligence/anomaly/kept-anomaly-detector.js';
 import { checkChurnPreventionOffers, churnPolicySettings, moveLegacyChurnPolicy, type ChurnPolicySettings } from '../../agents/flows/churn-prevention-policy.js';
@@ -90,7 +90,7 @@ export interface OperatorServices {
   /** Who is living through an incident now (bad sessions by cell, service calls), for service operations' later looks. */
   readonly incidentEvidence: IncidentEvidence;
   /** Network operations confirms a suspicion (an alarm is raised on its cell or site and service operations acts) or dismisses it; audited. */
-  reviewSuspicion(id: string, review: ReviewRequest): Promise<{ suspicion: SuspectedIncident; alarm: ReceivedAlarm | null; raised: boolean }>;
+  reviewSuspicion(id: string, review: ReviewRequest): Promise<ReviewOutcome>;
   /** The proactive churn prevention's policy (floor, budget, offers, cadence), as the operator edits it. */
   readonly churnPolicy: ChurnPolicySettings;
   /** The action policy in force (modes, caps, approvals, budgets, contact rules), its versions and how to change it. */
@@ -468,7 +468,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     churnPolicy: churnPolicySettings(actionPolicy, churnDefaults),
     ...(o.bss ? { products: { plans: o.bss.plans, ...(o.bss.addons ? { addons: o.bss.addons } : {}) } } : {}),
     // Dated on the clock the action reports use, so that a decline sits among them on the timeline.
-    reviewSuspicion: (id, review) => reviewSuspicion({ anomalies: { suspicions: () => anomalies.suspicions(), review: (x, r) => keptAnomalies.review(x, r) }, alarms, audit, clock, cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId) }, id, review),
+    reviewSuspicion: (id, review) => reviewSuspicion({ anomalies: { suspicions: () => anomalies.suspicions(), review: (x, r) => keptAnomalies.review(x, r) }, alarms, audit, clock, cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId), quietMs: DEFAULT_CELL_ANOMALY_OPTIONS.quietMs }, id, review),
     declineAction: (declined) => recordDecline({ sink: twins.intake, audit, clock: o.bss?.clock ?? clock }, declined),
     async decideApproval(id, d) {
       const item = await approvals.get(id);
