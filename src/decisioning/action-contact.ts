@@ -1,7 +1,7 @@
 import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../domain/connectors/notifications.js';
 import { ASSISTED_CHANNELS, type Channel } from '../domain/events.js';
 import { messageChannelOf, type ContactChannel, type ContactSummary } from './contact-ledger.js';
-import { contactGate, sameOfferCooldown, type ContactPolicy, type ContactRefusal } from './contact-policy.js';
+import { contactGate, sameOfferRefusal, type ContactPolicy, type ContactRefusal } from './contact-policy.js';
 import type { ActionRequest, Actor } from './policy/index.js';
 
 /**
@@ -123,6 +123,8 @@ export interface ContactFacts {
   readonly features: Float64Array;
   /** Channel consents of the profile (false: opted out); read only for messages on those channels. */
   consents(): { readonly sms: boolean | null; readonly email: boolean | null };
+  /** The months a catalogue offering runs once accepted (its `recurringChargePeriodLength`), or undefined for one the catalogue lacks. */
+  readonly offerMonths?: (offerId: string) => number | undefined;
 }
 
 /** Why the contact rules forbid this action now, or null (pure). */
@@ -137,7 +139,7 @@ export function actionContactRefusal(policy: ContactPolicy, request: ActionReque
   }
   const offerId = typeof request.params.offerId === 'string' ? request.params.offerId : undefined;
   const capped = direction === 'outbound' || policy.capsApplyToInbound;
-  const refusal = kind === 'care' ? gate.service : (gate.marketing ?? (offerId ? sameOfferCooldown(policy, facts.summary, offerId, now, capped) : null));
+  const refusal = kind === 'care' ? gate.service : (gate.marketing ?? (offerId ? sameOfferRefusal(policy, facts.summary, { id: offerId, months: facts.offerMonths?.(offerId) ?? 0 }, now, capped) : null));
   return refusal && INBOUND_EXEMPT.has(refusal.rule) ? withInboundNotTaken(refusal, request) : refusal;
 }
 

@@ -42,6 +42,8 @@ export interface ContactSummary {
   readonly lastDeclineAt: number;
   /** Latest decline time per offer id (only offers the customer declined). */
   readonly lastDeclineOf: (offerId: string) => number;
+  /** Latest acceptance time per offer id, or -Infinity (ledger only: the twin's counts do not say which offer). */
+  readonly lastAcceptOf?: (offerId: string) => number;
   /** Where the numbers came from: the ledger, or the twin's features for a customer the ledger never saw. */
   readonly source: 'ledger' | 'twin';
   /** The latest catalogue offer presented within the answer window that the customer has not answered yet (ledger only). */
@@ -52,6 +54,11 @@ export interface ContactSummary {
 const MESSAGE_OFFER_ID = '(message)';
 /** Days of history the ledger keeps by default: longer than any contact period or cool-down in use. */
 export const DEFAULT_LEDGER_RETENTION_DAYS = 90;
+/**
+ * Days an acceptance is kept, beyond the retention: an offer accepted is in force for its months
+ * (a 6-month discount, a 12-month upgrade), and the same offer is not made again meanwhile.
+ */
+export const ACCEPTANCE_RETENTION_DAYS = 400;
 /** Recent entries kept per customer at most, so a chatty producer cannot grow memory without bound. */
 const MAX_ENTRIES_PER_CUSTOMER = 64;
 /**
@@ -61,9 +68,11 @@ const MAX_ENTRIES_PER_CUSTOMER = 64;
 export class ContactLedger {
   private readonly byCustomer = new Map<string, ContactEntry[]>();
   private readonly retentionMs: number;
+  private readonly acceptanceRetentionMs: number;
 
   constructor(options: { retentionDays?: number } = {}) {
     this.retentionMs = (options.retentionDays ?? DEFAULT_LEDGER_RETENTION_DAYS) * DAY_MS;
+    this.acceptanceRetentionMs = Math.max(this.retentionMs, ACCEPTANCE_RETENTION_DAYS * DAY_MS);
   }
 
   /** True when the ledger has seen any offer event for the customer. */
@@ -107,10 +116,11 @@ export class ContactLedger {
     list.push({ ...entry, contact });
     if (list.length > 1 && list[list.length - 2].at > entry.at) list.sort((a, b) => a.at - b.at);
     const horizon = entry.at - this.retentionMs;
-    let drop = 0;
-    while (drop < list.length && list[drop].at < horizon) drop++;
-    if (list.length - drop > MAX_ENTRIES_PER_CUSTOMER) drop = list.length - MAX_ENTRIES_PER_CUSTOMER;
-    if (drop > 0) list.splice(0, drop);
+    if (list[0].at >= horizon && list.length <= MAX_ENTRIES_PER_CUSTOMER) return;
+    // Past the retention only acceptances are kept (until their own retention), and at most the cap in all, the newest.
+    const acceptedHorizon = entry.at - this.acceptanceRetentionMs;
+    const kept = list.filter((e) => e.at >= horizon || (e.response === 'accepted' && e.at >= acceptedHorizon));
+    list.splice(0, list.length, ...kept.slice(Math.max(0, kept.length - MAX_ENTRIES_PER_CUSTOMER)));
   }
 
   /** The customer's recorded entries, oldest first (a copy). */
@@ -137,12 +147,12 @@ export class ContactLedger {
         perChannel[CONTACT_CHANNELS.indexOf(e.channel)]++;
       }
     }
-    const lastDeclineOf = (offerId: string) => {
+    const lastOf = (response: ContactResponse) => (offerId: string) => {
       let t = -Infinity;
-      for (const e of list) if (e.offerId === offerId && e.response === 'declined' && e.at <= now && e.at > t) t = e.at;
+      for (const e of list) if (e.offerId === offerId && e.response === response && e.at <= now && e.at > t) t = e.at;
       return t;
     };
-    return { contacts, perChannel, lastDeclineAt, lastDeclineOf, source: 'ledger', ...pendingOfferOf(list, now) };
+    return { contacts, perChannel, lastDeclineAt, lastDeclineOf: lastOf('declined'), lastAcceptOf: lastOf('accepted'), source: 'ledger', ...pendingOfferOf(list, now) };
   }
 }
 

@@ -144,8 +144,10 @@ export function contactSummaryOf(
  * `held-out`: the customer is another run's control group (agents/governance/holdout-register.ts).
  * `offer-pending`: an offer presented to the customer still awaits their answer (its answer window),
  * whichever flow made it (outbound marketing only: a person with the customer on the line may act).
+ * `offer-in-force`: the customer accepted this offer and its months have not run out (they hold it:
+ * made again, it gives them nothing, and a data bonus would be offered to a customer who has it).
  */
-export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'offer-pending', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'channel-opt-out', 'customer-not-held', 'held-out'] as const;
+export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'offer-pending', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'offer-in-force', 'channel-opt-out', 'customer-not-held', 'held-out'] as const;
 /** A contact rule's name. */
 export type ContactRule = (typeof CONTACT_RULES)[number];
 
@@ -220,9 +222,21 @@ export function contactGate(
   return { marketing, service: quiet };
 }
 
-/** The cool-down of one declined offering, or null when it may be made again. */
-export function sameOfferCooldown(policy: ContactPolicy, summary: ContactSummary, offerId: string, now: number, capped: boolean): ContactRefusal | null {
+/** Days in a month of an offer's term (a year's mean month). */
+const DAYS_PER_MONTH = 365.25 / 12;
+
+/**
+ * Why this offering may not be made to the customer again now, or null: they accepted it and its
+ * `months` are not over (whichever the direction: a person on the line would offer what the customer
+ * holds), or they declined it within the same-offer cool-down (`capped` contacts only).
+ */
+export function sameOfferRefusal(policy: ContactPolicy, summary: ContactSummary, offer: { readonly id: string; readonly months: number }, now: number, capped: boolean): ContactRefusal | null {
+  const accepted = summary.lastAcceptOf?.(offer.id) ?? -Infinity;
+  const until = accepted + offer.months * DAYS_PER_MONTH * DAY_MS;
+  if (offer.months > 0 && now < until) {
+    return { rule: 'offer-in-force', reason: `accepted this offer ${((now - accepted) / DAY_MS).toFixed(1)} days ago: it runs ${offer.months} months (until ${new Date(until).toISOString().slice(0, 10)}), and is made again only once it ends` };
+  }
   if (!capped || summary.source === 'twin') return null;
-  const days = (now - summary.lastDeclineOf(offerId)) / DAY_MS;
+  const days = (now - summary.lastDeclineOf(offer.id)) / DAY_MS;
   return days < policy.sameOfferCooldownDays ? { rule: 'same-offer-cooldown', reason: `declined this offer ${days.toFixed(1)} days ago: same-offer cool-down of ${policy.sameOfferCooldownDays} days` } : null;
 }

@@ -333,6 +333,27 @@ describe('contact policy in the funnel', () => {
     expect(ids(later.ranked)).toContain('retain-25');
   });
 
+  it('does not make an offer the customer accepted again while it runs, on any channel, and does once its months are over', () => {
+    // The newcomer's C007261: data-bonus accepted from one campaign, presented again two days later by another.
+    const ledger = new ContactLedger();
+    const accepted = (id: string, daysAgo: number, offerId: string) =>
+      ledger.observe([{ id: `a-${id}-${offerId}`, customerId: id, time: new Date(NOON - daysAgo * DAY_MS).toISOString(), source: 't', v: 1, kind: 'offer', data: { action: 'accepted', offerId, channel: 'app' } }]);
+    accepted('c1', 2, 'data-bonus');
+    // A 6-month discount accepted 100 days ago: past the ledger's 90 days of contacts, still in force.
+    accepted('c2', 100, 'retain-10');
+    accepted('c3', 95, 'data-bonus');
+    const f = funnel({ ledger });
+    for (const context of [call, { ...call, channel: 'web' as const, direction: 'outbound' as const }]) {
+      const d = f.decide('c1', customer(), risky, context);
+      expect(discardOf(d, 'data-bonus')).toMatchObject({ step: 'contact-policy', reason: expect.stringMatching(/^accepted this offer 2\.0 days ago: it runs 3 months \(until 2026-04-14\)/) });
+      // Another offer is not held back by it (the caps and cool-downs say the rest).
+      expect(ids(d.ranked)).toContain('retain-10');
+    }
+    expect(discardOf(f.decide('c2', customer(), risky, call), 'retain-10')?.reason).toMatch(/accepted this offer 100\.0 days ago: it runs 6 months/);
+    // Its three months over, the bonus may be made again.
+    expect(ids(f.decide('c3', customer(), risky, call).ranked)).toContain('data-bonus');
+  });
+
   it("falls back to the twin's features for a customer the ledger has not seen", () => {
     const f = funnel({ ledger: new ContactLedger() });
     expect(discardOf(f.decide('c9', customer({ days_since_offer_declined: 5 }), risky, call), 'retain-10')?.reason).toContain('cool-down');

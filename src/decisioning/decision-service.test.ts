@@ -8,6 +8,7 @@ import { openRecordStore } from '../store/open-record-store.js';
 import type { RecordStore } from '../store/record-store.js';
 import { FEATURE_COUNT, FEATURE_INDEX, NEVER_DAYS, type FeatureName } from '../twin/twin-features.js';
 import { DecisionService } from './decision-service.js';
+import type { ActionRequest } from './policy/index.js';
 
 const NOON = Date.UTC(2026, 0, 15, 12);
 
@@ -75,6 +76,15 @@ describe('decision service: outcomes and the learner', () => {
     expect(cell('retain-10', 'app|low-risk')).toMatchObject({ accepted: 0, declined: 1 });
     expect(cell('retain-10', 'call|high-risk')).toBeUndefined();
     expect((await records.getDecision(logged.decisionId))?.outcome).toMatchObject({ accepted: false, result: 'declined', requestId: 'cpr:req-1' });
+  });
+
+  it("refuses any path's offer the customer accepted while it runs (a second campaign presented a data bonus two days after the first's was accepted)", async () => {
+    await service.observe([{ ...answer('accepted', 'data-bonus', { requestId: 'cmp:first:c1' }), time: iso(NOON - 2 * 86_400_000) }]);
+    const offer = (offerId: string, actor: ActionRequest['actor'] = { kind: 'agent', id: 'campaign-manager' }): ActionRequest =>
+      ({ id: `cmp:second:c1:${offerId}`, actionClass: 'offer', channel: 'app', customerId: 'c1', cost: 0, params: { offerId }, features: {}, actor, why: {} }) as ActionRequest;
+    const consents = () => ({ sms: null, email: null });
+    expect(service.contactRefusal(offer('data-bonus'), consents)).toMatchObject({ rule: 'offer-in-force', reason: expect.stringContaining('it runs 3 months') });
+    expect(service.contactRefusal(offer('retain-10'), consents)).toBeNull();
   });
 
   it('starts an offering added later from its own acceptance prior', async () => {

@@ -159,7 +159,8 @@ export class DecisionService {
     if (!features) return { rule: 'customer-not-held', reason: `no twin of ${request.customerId} is held here, so its consent and contact history cannot be checked (a partition worker acts only for its own partitions' customers: ask through the gateway)` };
     const policy = this.funnel.policy;
     const summary = contactSummaryOf(this.ledger, request.customerId, features, now, policy);
-    return actionContactRefusal(policy, request, { summary, features, consents }, now);
+    const offerMonths = (offerId: string) => this.funnel.catalogue.byId.get(offerId)?.months;
+    return actionContactRefusal(policy, request, { summary, features, consents, offerMonths }, now);
   }
 
   get catalogue(): OfferCatalogue {
