@@ -502,8 +502,9 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // Four eyes: mia created the intent, so another person approves its plan.
     await seen(page, '[data-testid=four-eyes]', 'another person approves its plan');
     expect(await page.getByRole('button', { name: 'Approve the plan' }).count()).toBe(0);
-    // Where it stands, in words: it waits for a person other than mia, since its plan was chosen (it read "planning").
+    // Where it stands, in words: it waits for a person other than mia, since its plan was chosen; its status is planned (it read "planning", decision 0061).
     await seen(page, '[data-testid=stage]', 'awaiting approval since');
+    expect(await page.locator('h2', { hasText: 'approve mode' }).first().innerText()).toMatch(/\(planned, approve mode, created by mia\)/);
     expect(await page.locator('[data-testid=stage]').innerText()).toMatch(/waiting for a person with the permission intents:approve, not mia who created it/);
     await page.context().close();
     const lead = await signedIn('lou', 'marketer', `/console/intents/${encodeURIComponent(id)}`);

@@ -1,14 +1,17 @@
 import type { LifecycleStatus } from './intent-schema.js';
 
 /**
- * The moves an intent's lifecycle allows. `planning` holds a chosen plan awaiting execution;
- * re-planning while executing stays in `executing`; `failed` (no plan could be made, or the run
- * failed) ends it with the reason; `achieved`, `not-achieved`, `failed` and `cancelled` are final.
+ * The moves an intent's lifecycle allows. `planning` while its candidate plans are simulated,
+ * `planned` holding the chosen plan until it runs (decision 0061: a planned intent read `planning`
+ * beside the stage `awaiting-approval`); re-planning while executing stays in `executing`; `failed`
+ * (no plan could be made, the run failed, or it expired before it ran) ends it with the reason;
+ * `achieved`, `not-achieved`, `failed` and `cancelled` are final.
  */
 export const LIFECYCLE_MOVES: Readonly<Record<LifecycleStatus, readonly LifecycleStatus[]>> = {
   proposed: ['accepted', 'cancelled'],
   accepted: ['planning', 'cancelled'],
-  planning: ['planning', 'executing', 'failed', 'cancelled'],
+  planning: ['planning', 'planned', 'failed', 'cancelled'],
+  planned: ['executing', 'failed', 'cancelled'],
   executing: ['executing', 'achieved', 'not-achieved', 'failed', 'cancelled'],
   achieved: [],
   'not-achieved': [],
@@ -39,7 +42,7 @@ export type IntentWork = (typeof INTENT_WORK)[number];
 /**
  * What the intent service still does for this intent on its own, read from the record alone (so a
  * restart finds the same, `IntentService.planWaiting` resumes it and a caller waits on it):
- * `planning` while accepted without a plan (its plans being simulated, or to be after a restart),
+ * `planning` while accepted or planning (its plans being simulated, or to be after a restart),
  * `starting-run` when an autonomous intent of a person has its plan and neither a run nor a
  * refusal since it was planned; undefined when it waits for a person or has ended.
  */
@@ -50,15 +53,15 @@ export function workInProgress(r: {
   readonly events: readonly { readonly kind: string }[];
 }): IntentWork | undefined {
   const status = r.intent.lifecycleStatus;
-  if (status === 'accepted' || (status === 'planning' && !r.plan)) return 'planning';
-  if (status !== 'planning' || r.intent.policyMode !== 'autonomous' || r.createdBy?.kind === 'agent') return undefined;
+  if (status === 'accepted' || status === 'planning') return 'planning';
+  if (status !== 'planned' || r.intent.policyMode !== 'autonomous' || r.createdBy?.kind === 'agent') return undefined;
   const planned = r.events.findLastIndex((e) => e.kind === 'planned');
   return r.events.slice(planned + 1).some((e) => e.kind === 'execution-refused') ? undefined : 'starting-run';
 }
 
 /**
- * Where an intent stands as a person reads it, beyond its TMF921 lifecycle status: `planning` with
- * a plan is `awaiting-approval` (or `advice-only`, or `starting-run`), `executing` is `acting`, and
+ * Where an intent stands as a person reads it, beyond its TMF921 lifecycle status: `planned` is
+ * `awaiting-approval` (or `advice-only`, or `starting-run`, or `expired`), `executing` is `acting`, and
  * `not-achieved` is `missed` (a target's value falls short) or `not-yet-readable` (it meets the
  * target by its point estimate, but its 90 % interval does not show it, or it came with none).
  * An intent that waited for approval read `planning` with nothing in progress, which said neither
@@ -127,8 +130,10 @@ export function intentStage(r: StagedRecord, now: number, horizonEnd: number): I
       return { stage: 'proposed', since: since('created'), waitingFor: 'a person with the permission intents:write to accept it', summary: `proposed: waits to be accepted (POST /intents/${r.intent.id}/accept) before it is planned` };
     case 'accepted':
       return { stage: 'planning', since: since('accepted'), summary: 'accepted: its planning by simulation starts' };
-    case 'planning': {
-      if (!r.plan) return { stage: 'planning', since: since('planning'), summary: 'planning: its candidate plans are being simulated over its segment' };
+    case 'planning':
+      return { stage: 'planning', since: since('planning'), summary: 'planning: its candidate plans are being simulated over its segment' };
+    case 'planned': {
+      if (!r.plan) return { stage: 'failed', since: since('planned'), summary: 'planned, but its record holds no plan: cancel it and make a new intent' };
       const planned = since('planned');
       if (now >= horizonEnd) return { stage: 'expired', since: ends, summary: `expired: its horizon ended ${ends} before plan ${r.plan.plan.id} ran; it will not run` };
       if (r.intent.policyMode === 'advise') return { stage: 'advice-only', since: planned, summary: `planned (advise mode): plan ${r.plan.plan.id} is shown, never run` };

@@ -93,7 +93,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
       });
   const work = workInProgress(record);
   const horizonEndsAt = intentHorizonEnd(intent, now);
-  const notRun = intent.lifecycleStatus === 'accepted' || intent.lifecycleStatus === 'planning';
+  const notRun = intent.lifecycleStatus === 'accepted' || intent.lifecycleStatus === 'planning' || intent.lifecycleStatus === 'planned';
   const lastPlanFailure = [...record.events].reverse().find((e) => e.kind === 'plan-failed');
   return {
     intentId: intent.id,

@@ -40,9 +40,12 @@ export type NamedSegment = (typeof NAMED_SEGMENTS)[number];
 export const SEGMENT_FIELDS = TWIN_SCORE_FIELDS.names;
 export type SegmentField = FeatureName | ScoreField;
 
-/** The intent's lifecycle (see intent-lifecycle.ts for the allowed moves). */
-/** `failed`: no plan could be made, or its run failed; final, with the reason (`IntentRecord.failure`). */
-export const LIFECYCLE_STATUSES = ['proposed', 'accepted', 'planning', 'executing', 'achieved', 'not-achieved', 'failed', 'cancelled'] as const;
+/**
+ * The intent's lifecycle (see intent-lifecycle.ts for the allowed moves). `planning` while its plans
+ * are simulated, `planned` once one is chosen and waits to run (decision 0061); `failed`: no plan
+ * could be made, or its run failed; final, with the reason (`IntentRecord.failure`).
+ */
+export const LIFECYCLE_STATUSES = ['proposed', 'accepted', 'planning', 'planned', 'executing', 'achieved', 'not-achieved', 'failed', 'cancelled'] as const;
 export type LifecycleStatus = (typeof LIFECYCLE_STATUSES)[number];
 
 /** Channels an intent may contact customers on (the notification connector's channels). */

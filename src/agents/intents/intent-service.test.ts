@@ -96,7 +96,7 @@ describe('IntentService', () => {
     // Accepted on creation and planned: as a person's autonomous intent it would run now.
     const report = await service.planAndRun(id);
     expect(executed).toHaveLength(0);
-    expect(report.lifecycleStatus).toBe('planning');
+    expect(report.lifecycleStatus).toBe('planned');
     expect(report.events.at(-1)).toMatchObject({ kind: 'execution-refused', detail: expect.stringMatching(/created by the AI agent llm-agent, and an agent approves nothing: its plan .* waits for a person with the permission intents:approve/) });
     expect(await service.execute(id)).toMatchObject({ ok: false });
     expect(executed).toHaveLength(0);
@@ -344,8 +344,8 @@ describe('IntentService', () => {
       advance(1, 0);
       await service.plan(id);
       const waiting = await service.report(id);
-      // Its lifecycle status stays TMF921's `planning`, with nothing in progress: the stage says a person is wanted.
-      expect(waiting).toMatchObject({ lifecycleStatus: 'planning' });
+      // Its lifecycle status is `planned` (decision 0061; it read `planning` beside the stage), with nothing in progress: the stage says a person is wanted.
+      expect(waiting).toMatchObject({ lifecycleStatus: 'planned' });
       expect(waiting.inProgress).toBeUndefined();
       const planned = waiting.events.find((e) => e.kind === 'planned')!.at;
       expect(waiting.stage).toMatchObject({ stage: 'awaiting-approval', since: planned, waitingFor: 'a person with the permission intents:approve, not mia who created it' });
@@ -359,6 +359,27 @@ describe('IntentService', () => {
       advance(10, 12);
       await service.check(id);
       expect((await service.report(id)).stage.summary).toMatch(/measured .*: net_value atLeast 0: 600 \(90 %: 100 to 1100\)/);
+    });
+
+    it('reads an intent stored `planning` with its plan chosen, before the status `planned` was, as planned, and rewrites it so at start', async () => {
+      const store = memoryDocuments<IntentRecord>();
+      const { service } = setup({ store });
+      const c = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000', { accept: true, by: { kind: 'human', id: 'mia' } });
+      if (!c.ok) throw new Error(c.reason);
+      const id = c.record.intent.id;
+      await service.plan(id);
+      const planned = (await store.get(id))!;
+      // As an older server stored it: its plan chosen, its status still planning.
+      await store.put(id, { ...planned, intent: { ...planned.intent, lifecycleStatus: 'planning' } });
+      expect((await service.get(id)).intent.lifecycleStatus).toBe('planned');
+      expect((await service.list()).map((r) => r.intent.lifecycleStatus)).toEqual(['planned']);
+      expect(await service.report(id)).toMatchObject({ lifecycleStatus: 'planned', stage: { stage: 'awaiting-approval' } });
+      expect(await service.upgradeStored()).toBe(1);
+      expect((await store.get(id))!.intent.lifecycleStatus).toBe('planned');
+      expect(await service.upgradeStored()).toBe(0);
+      // Planned, it is not planned again, and runs when approved.
+      await expect(service.plan(id)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/planned already/) });
+      expect(await service.execute(id, { approvedBy: 'lou' })).toMatchObject({ ok: true, record: { intent: { lifecycleStatus: 'executing' } } });
     });
 
     it('shows an advise-mode plan as advice only, and an intent whose horizon passed unapproved as expired', async () => {
@@ -461,7 +482,7 @@ describe('IntentService', () => {
     const restarted = setup({ store });
     expect((await restarted.service.planWaiting()).sort()).toEqual([waiting.record.intent.id, interrupted.record.intent.id].sort());
     for (const id of [waiting.record.intent.id, interrupted.record.intent.id]) {
-      expect(await restarted.service.report(id)).toMatchObject({ lifecycleStatus: 'planning', planSelection: 'meets-expectations' });
+      expect(await restarted.service.report(id)).toMatchObject({ lifecycleStatus: 'planned', planSelection: 'meets-expectations' });
     }
     expect((await restarted.service.get(interrupted.record.intent.id)).events.map((e) => e.detail)).toContain('planning again after a restart interrupted it');
     expect((await restarted.service.get(proposed.record.intent.id)).intent.lifecycleStatus).toBe('proposed');
@@ -482,11 +503,11 @@ describe('IntentService', () => {
     const b = await first.service.createFromText('keep at-risk customers in the next 3 months, budget 40000, autonomously', { accept: true });
     if (!b.ok) throw new Error(b.reason);
     const plannedB = (await setup({ store }).service.plan(b.record.intent.id)).record;
-    expect(await first.service.report(plannedB.intent.id)).toMatchObject({ lifecycleStatus: 'planning', inProgress: 'starting-run' });
+    expect(await first.service.report(plannedB.intent.id)).toMatchObject({ lifecycleStatus: 'planned', inProgress: 'starting-run' });
 
     const restarted = setup({ store });
     expect((await restarted.service.planWaiting()).sort()).toEqual([a.record.intent.id, b.record.intent.id].sort());
-    expect(await restarted.service.report(a.record.intent.id)).toMatchObject({ lifecycleStatus: 'planning', planSelection: 'meets-expectations' });
+    expect(await restarted.service.report(a.record.intent.id)).toMatchObject({ lifecycleStatus: 'planned', planSelection: 'meets-expectations' });
     expect((await restarted.service.report(a.record.intent.id)).inProgress).toBeUndefined();
     expect(await restarted.service.report(b.record.intent.id)).toMatchObject({ lifecycleStatus: 'executing' });
     expect(restarted.executed).toHaveLength(1);
@@ -615,7 +636,7 @@ describe('IntentService', () => {
     await service.startPlanning(c.record.intent.id);
     await service.settled();
     const refused = await service.report(c.record.intent.id);
-    expect(refused).toMatchObject({ lifecycleStatus: 'planning', planSelection: 'meets-expectations' });
+    expect(refused).toMatchObject({ lifecycleStatus: 'planned', planSelection: 'meets-expectations' });
     expect(refused.inProgress).toBeUndefined();
     expect(refused.events.at(-1)).toMatchObject({ kind: 'execution-refused', detail: expect.stringMatching(/could not start: no flow is registered .*POST \/intents\/.*\/execute tries again/) });
     down.now = false;
@@ -685,7 +706,7 @@ describe('IntentService', () => {
       const id = created.record.intent.id;
       expect((await service.plan(id)).ok).toBe(true);
       advance(21, 0, 0); // 2025-02-02: "this month" ended on 2025-02-01
-      expect(await service.report(id)).toMatchObject({ lifecycleStatus: 'planning', horizonEndsAt: '2025-02-01T00:00:00.000Z', expired: expect.stringMatching(/expired before it ran/) });
+      expect(await service.report(id)).toMatchObject({ lifecycleStatus: 'planned', horizonEndsAt: '2025-02-01T00:00:00.000Z', expired: expect.stringMatching(/expired before it ran/) });
       // A conflict with the intent's state (409 at every edge), not a policy's refusal, naming when it expired.
       const ran = service.execute(id, { approvedBy: 'ana' });
       await expect(ran).rejects.toMatchObject({ code: 'CONFLICT', context: { intentId: id, state: 'expired', expiredAt: '2025-02-01T00:00:00.000Z' } });
@@ -720,9 +741,9 @@ describe('IntentService', () => {
       expect(record.events.at(-1)).toMatchObject({ kind: 'expired', detail: expect.stringMatching(/closed by the sweep on the runtime clock/) });
       expect(await service.report(id)).toMatchObject({ lifecycleStatus: 'failed', expired: expect.stringMatching(/^expired at 2025-02-01T00:00:00.000Z, closed 2025-02-01T00:00:00.000Z: expired before it ran/) });
       expect(audited).toHaveLength(1);
-      expect(audited[0]).toMatchObject({ fact: `intent.expired:${id}`, entry: { type: 'intent.expired', actor: { kind: 'system', id: 'intents' }, target: { kind: 'intent', id, status: 'planning', expiredAt: '2025-02-01T00:00:00.000Z' } } });
+      expect(audited[0]).toMatchObject({ fact: `intent.expired:${id}`, entry: { type: 'intent.expired', actor: { kind: 'system', id: 'intents' }, target: { kind: 'intent', id, status: 'planned', expiredAt: '2025-02-01T00:00:00.000Z' } } });
       // The 3-month intent is not past its horizon: it stays planned and can still run.
-      expect((await service.get(running.record.intent.id)).intent.lifecycleStatus).toBe('planning');
+      expect((await service.get(running.record.intent.id)).intent.lifecycleStatus).toBe('planned');
       // The next sweep finds nothing more to close, and audits nothing twice.
       advance(1, 0, 0);
       expect(await service.expireDue()).toEqual([]);

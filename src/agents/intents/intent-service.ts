@@ -164,6 +164,12 @@ export interface IntentService {
   stageOf(record: IntentRecord): IntentStage;
   list(): Promise<IntentRecord[]>;
   /**
+   * Rewrites every stored intent kept in an older shape in today's (`upgradeIntentRecord`: a planned
+   * intent stored `planning`, decision 0061); answers how many. Reads upgrade them as well; the
+   * server runs it once at start so the store itself holds no status a reader of it would not know.
+   */
+  upgradeStored(): Promise<number>;
+  /**
    * Hears every intent stored by this service, with the record as it was before (undefined for a
    * new intent): a notification hub's source. Returns the function that stops it.
    */
@@ -388,7 +394,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     const r = await load(id);
     const resumed = r.intent.lifecycleStatus === 'planning' && !r.plan;
     if (inFlight.has(id)) throw new TwinloopError('CONFLICT', `intent ${id} is being planned now; read its report to follow it`);
-    if (r.intent.lifecycleStatus === 'planning' && r.plan) throw new TwinloopError('CONFLICT', `intent ${id} is planned already (${r.plan.plan.id}); execute it or cancel it`);
+    if (r.intent.lifecycleStatus === 'planned') throw new TwinloopError('CONFLICT', `intent ${id} is planned already (${r.plan?.plan.id ?? '?'}); execute it or cancel it`);
     const planning = withEvent(resumed ? r : moved(r, 'planning'), 'planning', resumed ? 'planning again after a restart interrupted it' : 'planning by simulation over the segment');
     inFlight.add(id);
     try {
@@ -418,7 +424,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       // A planning that ended past the horizon (minutes of simulation, a restart between) has nothing left to plan for.
       const expired = expiredBeforeRun(now, chosen.plan.id);
       if (expired) return { ok: false, reason: expired.reason, record: await expire(withEvent(now, 'planned', describePlan(chosen)), expired, 'closed as its planning ended') };
-      return { ok: true, record: await save(withEvent({ ...now, plan: chosen }, 'planned', describePlan(chosen))) };
+      return { ok: true, record: await save(withEvent({ ...moved(now, 'planned'), plan: chosen }, 'planned', describePlan(chosen))) };
     } finally {
       inFlight.delete(planning.intent.id);
     }
@@ -568,7 +574,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       const closed: IntentRecord[] = [];
       for (const record of await service.list()) {
         const status = record.intent.lifecycleStatus;
-        if (status !== 'accepted' && status !== 'planning') continue;
+        if (status !== 'accepted' && status !== 'planning' && status !== 'planned') continue;
         // A run being started now decides for itself (it refuses past the horizon): one closer at a time.
         if (starting.has(record.intent.id)) continue;
         const expired = expiredBeforeRun(record, record.plan?.plan.id);
@@ -603,6 +609,16 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     },
     get: load,
     list: async () => (await deps.store.list()).map(upgradeIntentRecord),
+    async upgradeStored() {
+      let rewritten = 0;
+      for (const stored of await deps.store.list()) {
+        const upgraded = upgradeIntentRecord(stored);
+        if (upgraded === stored) continue;
+        await deps.store.put(upgraded.intent.id, upgraded);
+        rewritten++;
+      }
+      return rewritten;
+    },
     onChange(listener) {
       changeListeners.add(listener);
       return () => changeListeners.delete(listener);

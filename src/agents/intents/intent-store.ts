@@ -99,14 +99,20 @@ export interface IntentRecord {
 }
 
 /**
- * A stored record in today's shape: intents stored before the filter vocabulary was one named a
- * segment filter's field `feature`; it is read as `field` (the record is rewritten on its next save).
+ * A stored record in today's shape (read so everywhere; rewritten so on its next save, and at each
+ * start by `IntentService.upgradeStored`): intents stored before the filter vocabulary was one named
+ * a segment filter's field `feature`, read as `field`; an intent stored `planning` with its plan
+ * chosen, before the status `planned` was (decision 0061), is `planned`.
  */
 export function upgradeIntentRecord(r: IntentRecord): IntentRecord {
   const filters = r.intent.segment.filters as readonly (FeatureFilter | (Omit<FeatureFilter, 'field'> & { feature: string }))[];
-  if (filters.every((f) => 'field' in f)) return r;
-  const upgraded = filters.map((f) => ('field' in f ? f : { field: f.feature, op: f.op, value: f.value }));
-  return { ...r, intent: { ...r.intent, segment: { ...r.intent.segment, filters: upgraded } } };
+  let upgraded = r;
+  if (!filters.every((f) => 'field' in f)) {
+    const named = filters.map((f) => ('field' in f ? f : { field: f.feature, op: f.op, value: f.value }));
+    upgraded = { ...upgraded, intent: { ...upgraded.intent, segment: { ...upgraded.intent.segment, filters: named } } };
+  }
+  if (upgraded.intent.lifecycleStatus === 'planning' && upgraded.plan) upgraded = { ...upgraded, intent: { ...upgraded.intent, lifecycleStatus: 'planned' } };
+  return upgraded;
 }
 
 /** Where intents are kept: documents by intent id. */

@@ -106,7 +106,7 @@ describe('POST /intents', () => {
     expect(await report(id)).toMatchObject({ lifecycleStatus: 'planning', inProgress: 'planning' });
     await releaseAll();
     const planned = await report(id);
-    expect(planned).toMatchObject({ lifecycleStatus: 'planning', planSelection: 'meets-expectations' });
+    expect(planned).toMatchObject({ lifecycleStatus: 'planned', planSelection: 'meets-expectations' });
     expect(planned.inProgress).toBeUndefined();
 
     // Accepting a proposed intent answers 202 at once too; a planning that fails says why on the intent.
@@ -143,7 +143,7 @@ describe('POST /intents/:id/execute', () => {
       expect(created.statusCode).toBe(201);
       const id = (created.json() as { intentId: string }).intentId;
       await intents.settled(); // planned in the background
-      expect((await server.inject({ method: 'GET', url: `/intents/${id}`, headers: mia })).json()).toMatchObject({ createdBy: { kind: 'human', id: 'mia' }, intent: { lifecycleStatus: 'planning' }, plan: expect.anything() });
+      expect((await server.inject({ method: 'GET', url: `/intents/${id}`, headers: mia })).json()).toMatchObject({ createdBy: { kind: 'human', id: 'mia' }, intent: { lifecycleStatus: 'planned' }, plan: expect.anything() });
       const own = await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: mia });
       expect(own.statusCode).toBe(403);
       expect(own.json().error.message).toMatch(/^mia created intent .* and may not approve its plan .* too; another person .* \(four eyes\)/);
@@ -172,7 +172,7 @@ describe('POST /intents/:id/execute', () => {
       await intents.settled();
       expect(ran).toEqual([]);
       // Planned, and waiting for a person: nothing left in progress on the server's side.
-      expect((await server.inject({ method: 'GET', url: `/intents/${id}/report`, headers: lou })).json()).toMatchObject({ lifecycleStatus: 'planning', planSelection: expect.any(String), events: expect.arrayContaining([expect.objectContaining({ kind: 'execution-refused' })]) });
+      expect((await server.inject({ method: 'GET', url: `/intents/${id}/report`, headers: lou })).json()).toMatchObject({ lifecycleStatus: 'planned', planSelection: expect.any(String), events: expect.arrayContaining([expect.objectContaining({ kind: 'execution-refused' })]) });
       expect((await server.inject({ method: 'GET', url: `/intents/${id}/report`, headers: lou })).json().inProgress).toBeUndefined();
       expect((await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: bot })).statusCode).toBe(403);
       const approved = await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: lou });
@@ -224,7 +224,7 @@ describe("an intent's plan starts as its approver or owner, checked where it sta
       await intents.planAndRun(second);
       expect(started).toHaveLength(1);
       const refused = (await server.inject({ method: 'GET', url: `/intents/${second}`, headers: lou })).json() as { intent: { lifecycleStatus: string }; stage: { summary: string }; events: { kind: string; detail: string }[] };
-      expect(refused.intent.lifecycleStatus).toBe('planning');
+      expect(refused.intent.lifecycleStatus).toBe('planned');
       const reason = /^plan \S+ is not started as human mia: mia holds care_agent now \(active key [0-9a-f]+\), without the permission campaigns:manage; a campaign-management run needs campaigns:manage; a person who holds it executes the plan \(POST \/intents\/.+\/execute\)$/;
       expect(refused.events.at(-1)).toMatchObject({ kind: 'execution-refused', detail: expect.stringMatching(reason) });
       expect(refused.stage.summary).toContain('mia holds care_agent now');

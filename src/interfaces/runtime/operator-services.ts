@@ -398,6 +398,10 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // A planning finished after its caller's answer and could not be saved: the next start resumes it.
     onBackgroundError: (id, err) => o.log(`intent ${id}: planning in the background stopped (the next start resumes it): ${err.message}`),
   });
+  // Intents stored in an older shape are rewritten in today's before anyone reads the store (a plan
+  // chosen and waiting was stored `planning` before the status `planned` was: decision 0061).
+  const upgradedIntents = await intents.upgradeStored();
+  if (upgradedIntents > 0) o.log(`intents: ${upgradedIntents} stored intent(s) rewritten in today's shape (a chosen plan waiting to run is now "planned", not "planning")`);
 
   const alarms = createAlarmInbox({ store: recordDocuments<ReceivedAlarm>(records, 'alarms'), clock });
   await alarms.load();

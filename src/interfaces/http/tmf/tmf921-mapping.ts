@@ -29,7 +29,7 @@ export const REPORT_VALUE = 'TwinloopIntentReport';
 export const DRAFT_FIELDS = ['goal', 'intentExpectation', 'segment', 'horizon', 'budget', 'constraints', 'policyMode'] as const;
 
 /** The statuses an intent's history moves it to: the last such event dates `statusChangeDate`. */
-const STATUS_EVENTS = new Set(['accepted', 'planning', 'executed', 'achieved', 'not-achieved', 'failed', 'expired', 'cancelled']);
+const STATUS_EVENTS = new Set(['accepted', 'planning', 'planned', 'executed', 'achieved', 'not-achieved', 'failed', 'expired', 'cancelled']);
 
 const iri = (id: string) => `urn:twinloop:intent:${id}`;
 

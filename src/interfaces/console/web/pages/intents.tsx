@@ -161,12 +161,12 @@ export function IntentPage({ id }: { id: string }) {
               Accept and plan
             </button>
           )}
-          {(r.pendingPlan || (r.plan && status === 'planning')) && may(who, 'intents:approve') && r.intent.policyMode === 'approve' && r.createdBy?.id === who.name ? (
+          {(r.pendingPlan || (r.plan && status === 'planned')) && may(who, 'intents:approve') && r.intent.policyMode === 'approve' && r.createdBy?.id === who.name ? (
             <span class="muted" data-testid="four-eyes">
               You created this intent: another person approves its plan (four eyes).
             </span>
           ) : (
-            (r.pendingPlan || (r.plan && status === 'planning')) &&
+            (r.pendingPlan || (r.plan && status === 'planned')) &&
             may(who, 'intents:approve') && (
               <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/execute`, 'Plan approved: executing')}>
                 Approve the plan
@@ -186,7 +186,7 @@ export function IntentPage({ id }: { id: string }) {
         </div>
       </section>
       {r.pendingPlan && <Plan chosen={r.pendingPlan} title="Plan waiting for approval" />}
-      {r.plan && <Plan chosen={r.plan} title={r.stage?.stage === 'awaiting-approval' ? 'Plan chosen by simulation, waiting for approval' : status === 'planning' ? 'Plan chosen by simulation' : 'Plan'} />}
+      {r.plan && <Plan chosen={r.plan} title={r.stage?.stage === 'awaiting-approval' ? 'Plan chosen by simulation, waiting for approval' : status === 'planned' ? 'Plan chosen by simulation' : 'Plan'} />}
       {report.data && (
         <section class="panel" aria-labelledby="progress-title">
           <h2 id="progress-title">

@@ -133,7 +133,7 @@ export function Overview() {
         />
         <Tile label="value at risk" value={money(p?.risk?.valueAtRisk)} detail={p?.risk ? `of ${money(p.risk.lifetimeValue)} lifetime value` : undefined} />
         {seesApprovals && <Tile label="approvals waiting" value={count(approvals.data?.length)} href="/console/approvals" testId="overview-approvals" />}
-        <Tile label="intents in progress" href="/console/intents" value={count(byStatus(intents.data?.map((i) => ({ status: i.intent.lifecycleStatus })), ['proposed', 'accepted', 'planning', 'executing']))} detail={intents.data ? `${intents.data.length} in all` : undefined} />
+        <Tile label="intents in progress" href="/console/intents" value={count(byStatus(intents.data?.map((i) => ({ status: i.intent.lifecycleStatus })), ['proposed', 'accepted', 'planning', 'planned', 'executing']))} detail={intents.data ? `${intents.data.length} in all` : undefined} />
         <Tile label="workflows running or waiting" value={count(byStatus(workflows.data, ['pending', 'waiting', 'compensating']))} />
         <Tile label="churn model serving" value={champion ? champion.id : 'none'} detail={champion?.metrics?.auc !== undefined ? `AUC ${champion.metrics.auc.toFixed(3)}` : undefined} />
       </div>
