@@ -4,6 +4,8 @@
 // see them with the truth beside, and last quarter's randomised campaign) and, per world, sums over
 // the seeds the true net value of each planner's picks (and its contacts; then each seed's):
 // - the feature oracle among the same candidates (its expected value > 0, best first, up to the budget);
+//   beside each planner's true value, the feature oracle's expectation of its picks (the truth averaged over
+//   what the observables leave hidden: a plan of a few customers read without their luck);
 // - the single-decision agent as it runs (src/intelligence/uplift/pilot-uplift.ts: the effects read
 //   from both arms and both answers, with the customers the campaign's random sample left out as
 //   controls too, the selection factor integrated over; the plan sized by the evidence, the run of
@@ -78,13 +80,18 @@ for (const file of files) {
   const candidates = d.candidates.map((c) => ({ customerId: c.id, covariates: acceptanceCovariates(row(c.features), c.churn), hazard: c.churn, value: c.clv, offerCost: c.offerCost }));
   const truth = new Map(d.candidates.map((c) => [c.id, c.truth]));
   const valueOf = (ids) => ids.reduce((s, id) => s + truth.get(id), 0);
+  // The feature oracle's expected value of the same picks: the truth averaged over what the twin's observables leave
+  // hidden, so a plan of a few customers is read without their luck (a sleeping dog among 16 picks moved a sum by 300).
+  const expectation = new Map(d.candidates.map((c) => [c.id, c.featureOracle]));
+  const expectedOf = (ids) => ids.reduce((s, id) => s + expectation.get(id), 0);
   const w = byWorld.get(d.world) ?? { seeds: 0, rows: new Map(), pilot: new Map(), notes: [] };
   byWorld.set(d.world, w);
   w.seeds++;
   const add = (name, ids) => {
-    const r = w.rows.get(name) ?? { contacted: 0, value: 0, perSeed: [] };
+    const r = w.rows.get(name) ?? { contacted: 0, value: 0, expected: 0, perSeed: [] };
     r.contacted += ids.length;
     r.value += valueOf(ids);
+    r.expected += expectedOf(ids);
     r.perSeed.push(`${Math.round(valueOf(ids))} (${ids.length})`);
     w.rows.set(name, r);
   };
@@ -183,8 +190,8 @@ for (const file of files) {
 }
 
 for (const [world, w] of byWorld) {
-  console.log(`\n${world}, ${w.seeds} seed(s): true net value of each planner's picks (contacts), summed; per seed`);
-  for (const [name, r] of w.rows) console.log(`  ${name.padEnd(42)} ${Math.round(r.value).toString().padStart(7)} (${r.contacted})  ${r.perSeed.join(' / ')}`);
+  console.log(`\n${world}, ${w.seeds} seed(s): true net value of each planner's picks (contacts) [the feature oracle's expectation of them], summed; per seed`);
+  for (const [name, r] of w.rows) console.log(`  ${name.padEnd(42)} ${Math.round(r.value).toString().padStart(7)} (${r.contacted})${r.expected === undefined ? '' : ` [${Math.round(r.expected)}]`}  ${r.perSeed.join(' / ')}`);
   for (const note of w.notes) console.log(`  learning agent, ${note}`);
   console.log("  last quarter's campaign, churners against the churn model's expectation (uncalibrated), all seeds:");
   for (const [key, p] of [...w.pilot].sort()) console.log(`    ${key.padEnd(34)} ${String(p.customers).padStart(5)} customers, ${p.churned} churned, ${p.expected.toFixed(1)} expected`);
