@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { postJson, seg } from '../api';
+import { confirmedText } from '../confirmed-text';
 import { count, duration, eventTime } from '../format';
 import { may, useIdentity } from '../identity';
 
@@ -71,8 +72,9 @@ const describe = (a: Anomaly) => `${a.scope} ${a.objectId}: ${count(a.signals)} 
 /**
  * Confirms or dismisses one suspicion, saying why (`POST /service-operations/anomalies/:id/confirm|dismiss`,
  * audited). A confirmation raises an alarm on the place, and service operations then tells the
- * affected customers; a dismissal tells nobody. A closed suspicion can only be dismissed (its
- * signals stopped: the server refuses to raise an alarm for it).
+ * affected customers; a dismissal tells nobody. One over by its evidence (closed, or its last signal
+ * more than the 6-hour quiet spell back) is confirmed as over: its alarm is raised cleared at that
+ * signal, nobody is told, and the severity decides the compensation for its length (decision 0057).
  */
 function ReviewForm({ anomaly, onDone }: { anomaly: Anomaly; onDone(said: string): void }) {
   const [reason, setReason] = useState('');
@@ -84,16 +86,10 @@ function ReviewForm({ anomaly, onDone }: { anomaly: Anomaly; onDone(said: string
     setBusy(true);
     setError(undefined);
     const body = verb === 'confirm' ? { reason: reason.trim(), severity } : { reason: reason.trim() };
-    postJson<{ anomaly: Anomaly; alarmId: string | null; alarmRaised: boolean }>(`/service-operations/anomalies/${seg(anomaly.id)}/${verb}`, body).then(
+    postJson<{ anomaly: Anomaly; alarmId: string | null; alarmRaised: boolean; continues: string | null; over: boolean }>(`/service-operations/anomalies/${seg(anomaly.id)}/${verb}`, body).then(
       (r) => {
         setBusy(false);
-        onDone(
-          verb === 'dismiss'
-            ? `${anomaly.id} dismissed: nobody is told`
-            : r.alarmRaised
-              ? `${anomaly.id} confirmed: service operations acts on ${r.alarmId ?? 'its alarm'} and tells the affected customers`
-              : `${anomaly.id} confirmed as part of ${r.alarmId ?? 'an alarm already in'}, which service operations acted on: nothing raised, nobody told twice`,
-        );
+        onDone(verb === 'dismiss' ? `${anomaly.id} dismissed: nobody is told` : confirmedText(anomaly.id, r));
       },
       (err: Error) => {
         setBusy(false);
@@ -114,7 +110,7 @@ function ReviewForm({ anomaly, onDone }: { anomaly: Anomaly; onDone(said: string
       </div>
       <div class="toolbar">
         <label for={`${id}-severity`}>Severity of the alarm raised</label>
-        <select id={`${id}-severity`} value={severity} disabled={anomaly.state === 'closed'} onChange={(e) => setSeverity((e.target as HTMLSelectElement).value as (typeof CONFIRM_SEVERITIES)[number])}>
+        <select id={`${id}-severity`} value={severity} onChange={(e) => setSeverity((e.target as HTMLSelectElement).value as (typeof CONFIRM_SEVERITIES)[number])}>
           {CONFIRM_SEVERITIES.map((s) => (
             <option key={s} value={s}>
               {s}
@@ -122,7 +118,7 @@ function ReviewForm({ anomaly, onDone }: { anomaly: Anomaly; onDone(said: string
             </option>
           ))}
         </select>
-        <button type="button" disabled={busy || !reason.trim() || (anomaly.state === 'closed' && !anomaly.coveredBy)} onClick={() => decide('confirm')}>
+        <button type="button" disabled={busy || !reason.trim()} onClick={() => decide('confirm')}>
           Confirm
         </button>
         <button type="button" disabled={busy || !reason.trim()} onClick={() => decide('dismiss')}>
@@ -130,7 +126,7 @@ function ReviewForm({ anomaly, onDone }: { anomaly: Anomaly; onDone(said: string
         </button>
       </div>
       {anomaly.coveredBy && <p class="muted">It closed with {anomaly.coveredBy}, an alarm on its place while it was, now cleared: a confirmation names that alarm, raises nothing and tells nobody twice.</p>}
-      {anomaly.state === 'closed' && !anomaly.coveredBy && <p class="muted">Its signals have stopped: there is nobody left to warn, so it can only be dismissed (send an alarm in through TMF642 if the fault goes on).</p>}
+      {anomaly.state === 'closed' && !anomaly.coveredBy && <p class="muted">Its signals have stopped: a confirmation records it as an outage over at its last signal, tells nobody, and compensates its customers if it lasted past 4 h (major or critical).</p>}
       {error && (
         <p class="error" role="alert">
           {error}
