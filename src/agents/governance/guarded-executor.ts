@@ -17,12 +17,14 @@ import {
   type Actor,
   type BudgetLedger,
   type ExecuteVerdict,
+  type MoneyWindow,
   type PolicyVerdict,
 } from '../../decisioning/policy/index.js';
 import { approvalEvidence } from './approval-evidence.js';
 import { approvalIdOf, fourEyesRefusal, WITHDRAWN_DECIDER, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
-import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
+import { memoryDocuments, memoryVersioned, type DocumentStore, type VersionedDocuments } from '../../store/document-store.js';
+import { moneyWindowBook, type MoneyWindowDocument } from './money-window.js';
 import { acceptanceBooking, isCost, onAcceptancePart, paidAtPresentation, presentsOffer, splitClaims, type OfferSettlement } from './offer-settlement.js';
 import { keptContentToday } from './kept-request.js';
 
@@ -167,6 +169,13 @@ export interface GuardedExecutorOptions {
    * where a person sees it (the server's log). Default: nothing more.
    */
   onOverrun?: (overrun: CostOverrun) => void;
+  /**
+   * The money moved to each customer by class (money-window.ts), which an approval threshold on
+   * cost counts over the policy's money window, written by compare and set so that two requests
+   * racing on two workers cannot both pass under it. The running operator keeps them in the record
+   * store (MONEY_WINDOW_COLLECTION); default: in memory.
+   */
+  moneyWindow?: VersionedDocuments<MoneyWindowDocument>;
 }
 
 /**
@@ -390,6 +399,11 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   const running = new Map<string, { ask: Ask; answer: Promise<GuardedResult> }>();
   const given = options.policy;
   const currentPolicy = typeof given === 'function' ? given : () => given;
+  // A move queued for a person counts while it may still be carried out: pending, or approved and not yet answered.
+  const windows = moneyWindowBook(options.moneyWindow ?? memoryVersioned<MoneyWindowDocument>(), async (requestId) => {
+    const item = await queue.get(approvalIdOf(requestId));
+    return item?.status === 'pending' || (item?.status === 'approved' && !(await answers.get(requestId)));
+  });
 
   /**
    * The request with its customer's facts as they are now (`withFacts`), when the executor reads
@@ -560,7 +574,24 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     const policy = currentPolicy();
     const spending = await ledger.standingFor(policy, request, now);
     const contact = customerKnown === false ? null : (options.contact?.(request, now) ?? null);
-    const verdict = evaluate(policy, request, { now, spending, approvedBy, contact, ...(customerKnown === undefined ? {} : { customerKnown }) });
+    // A money move to a customer is judged with what they were given of its class over the policy's window (decision 0068).
+    const customerId = MONEY_MOVES.has(request.actionClass) && policy.moneyWindowDays > 0 && customerKnown !== false ? request.customerId : undefined;
+    let window: MoneyWindow | undefined = customerId === undefined ? undefined : { days: policy.moneyWindowDays, earlier: await windows.earlier(customerId, request.actionClass, request.id, now, policy.moneyWindowDays) };
+    const judge = () => evaluate(policy, request, { now, spending, approvedBy, contact, ...(customerKnown === undefined ? {} : { customerKnown }), ...(window ? { moneyWindow: window } : {}) });
+    let verdict = judge();
+    const move = (state: 'moved' | 'awaiting', amount: number) => ({ requestId: request.id, amount, at: now, state, actor: `${request.actor.kind}:${request.actor.id}` });
+    // Room under the threshold is claimed before the act, atomically against every other claim for
+    // the customer: of two splits racing (on two workers), the second finds the first and is judged
+    // with it (a person then approves). A person's approval claims whatever the sum: it is counted.
+    for (let tries = 0; customerId !== undefined && window && verdict.verdict === 'execute'; tries++) {
+      const limit = approvedBy ? undefined : policy.rules.find((r) => r.id === verdict.rule)?.guardrails.approveAboveCost;
+      const claim = await windows.claim(customerId, request.actionClass, move('moved', verdict.cost), window.days, limit);
+      if (claim.ok) break;
+      // The policy sums as the claim does, so judged with what the claim found it escalates; a policy that lets it through twice is a bug, not a verdict.
+      if (tries > 0) throw new TwinloopError('INTERNAL', `request ${request.id}: the policy let a money move through that the customer's money window has no room for; nothing was carried out`);
+      window = { days: window.days, earlier: claim.earlier };
+      verdict = judge();
+    }
     const policyActor: Actor = { kind: 'system', id: 'action-policy' };
     const seq = await record('policy.verdict', request, policyActor, { verdict: verdict.verdict, mode: verdict.mode, riskClass: verdict.riskClass, guardrail: verdict.guardrail, cost: verdict.cost, ...(approvedBy ? { approvalId: approvedBy.approvalId } : {}) }, verdict);
     const base = { requestId: request.id, cost: verdict.cost, verdict: brief(verdict) };
@@ -578,12 +609,22 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         // The asking run counts it at this cost while it waits: carried out after the approval
         // (priced again then, decision 0028), it may cost no more than that (guardrail run-budget).
         const asked = request.runBudgetLeft === undefined ? request : { ...request, runBudgetLeft: Math.min(request.runBudgetLeft, verdict.cost) };
+        // Counted while it waits (before it is queued: a crash between leaves an entry no pending approval keeps counted).
+        if (customerId !== undefined && window) await windows.claim(customerId, request.actionClass, move('awaiting', verdict.cost), window.days);
         const item = await queue.request({ request: asked, why: verdict.reasons, riskClass: verdict.riskClass, rule: verdict.rule, timeoutMinutes: settings.timeoutMinutes, onTimeout: settings.onTimeout, evidence });
         const aSeq = await record('approval.requested', request, request.actor, { approvalId: item.id, expiresAt: item.expiresAt, onTimeout: item.onTimeout }, verdict);
         return { ...base, status: 'pending-approval', reason: last(verdict.reasons), approvalId: item.id, auditSeq: aSeq, expiresAt: item.expiresAt, onTimeout: item.onTimeout };
       }
-      case 'execute':
-        return carryOut(request, verdict as ExecuteVerdict);
+      case 'execute': {
+        if (customerId === undefined) return carryOut(request, verdict as ExecuteVerdict);
+        // An act that moved nothing (failed, refused by a budget, held) gives its room back.
+        const result = await carryOut(request, verdict as ExecuteVerdict).catch(async (err: unknown) => {
+          await windows.drop(customerId, request.actionClass, request.id);
+          throw err;
+        });
+        if (result.status !== 'executed') await windows.drop(customerId, request.actionClass, request.id);
+        return result;
+      }
     }
   }
 

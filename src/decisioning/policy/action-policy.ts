@@ -25,6 +25,15 @@ export type RiskClass = (typeof RISK_CLASSES)[number];
 export const APPROVAL_FALLBACKS = ['reject', 'advise-only'] as const;
 export type ApprovalFallback = (typeof APPROVAL_FALLBACKS)[number];
 
+/**
+ * The default money window: what lands on one monthly bill. A credit split in two, in ten, or over
+ * a week reaches the same bill, and the bill is what an operator's finance reconciles; a shorter
+ * window (a day) only makes the split take longer.
+ */
+export const MONEY_WINDOW_DAYS = 30;
+/** The longest money window a policy may set, and so how long a money move is kept to be counted. */
+export const MAX_MONEY_WINDOW_DAYS = 92;
+
 /** Matches any action class, channel or segment. */
 export const ANY = '*';
 
@@ -99,6 +108,12 @@ export const actionPolicySchema = z
     segments: z.record(z.string().regex(SEGMENT_NAME), segmentSchema).default({}),
     rules: z.array(ruleSchema).default([]),
     budgets: z.array(budgetSchema).default([]),
+    /**
+     * Days over which an approval threshold on cost (`approveAboveCost`) counts a money move with
+     * what the same customer was given of its class before: carried out within them, or waiting for
+     * a person. 0 judges each request alone. See MONEY_WINDOW_DAYS and decision 0068.
+     */
+    moneyWindowDays: z.number().int().min(0).max(MAX_MONEY_WINDOW_DAYS).default(MONEY_WINDOW_DAYS),
     /** The contact rules (caps, cool-downs, quiet hours) every path obeys; absent: their documented defaults. */
     contact: contactPolicySchema.optional(),
     /** Proactive churn prevention's floor, budget, offer set and cadence (churn-prevention-settings.ts); absent: its defaults. */
@@ -121,6 +136,8 @@ export interface ActionPolicy {
   readonly approval: ApprovalSettings;
   readonly rules: readonly PolicyRule[];
   readonly budgets: readonly PolicyBudget[];
+  /** Days an `approveAboveCost` counts a customer's earlier money moves of the class over (0: each request alone). */
+  readonly moneyWindowDays: number;
   readonly segments: ReadonlyMap<string, SegmentPredicate>;
   /**
    * The fields the segments read (the filters' fields of the document's segments), or null when a
@@ -167,7 +184,7 @@ export function parseActionPolicy(document: unknown, options: { segments?: Reado
     budgetKeys.add(key);
   }
   const contact = doc.contact === undefined ? undefined : resolveContactPolicy(doc.contact);
-  return Object.freeze({ fallbackMode: doc.fallbackMode, approval: doc.approval, rules: doc.rules, budgets: doc.budgets, segments, segmentFields, ...(contact ? { contact } : {}), ...(doc.churnPrevention ? { churnPrevention: doc.churnPrevention } : {}) });
+  return Object.freeze({ fallbackMode: doc.fallbackMode, approval: doc.approval, rules: doc.rules, budgets: doc.budgets, moneyWindowDays: doc.moneyWindowDays, segments, segmentFields, ...(contact ? { contact } : {}), ...(doc.churnPrevention ? { churnPrevention: doc.churnPrevention } : {}) });
 }
 
 /** How specific a rule is: the number of its non-wildcard fields (0–3). */

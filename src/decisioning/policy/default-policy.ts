@@ -1,5 +1,5 @@
 import { DEFAULT_CONTACT_POLICY } from '../contact-policy.js';
-import type { ActionPolicyDocument } from './action-policy.js';
+import { MONEY_WINDOW_DAYS, type ActionPolicyDocument } from './action-policy.js';
 import { DEFAULT_CHURN_PREVENTION_POLICY } from './churn-prevention-settings.js';
 
 /**
@@ -60,6 +60,8 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
     { actionClass: 'offer', period: 'month', limit: 20_000 },
     { actionClass: 'communication', period: 'month', limit: 5_000 },
   ],
+  // A credit's (a compensation's) threshold counts what the customer was given of it over a bill's 30 days: split, it still reaches a person (decision 0068).
+  moneyWindowDays: MONEY_WINDOW_DAYS,
   contact: DEFAULT_CONTACT_POLICY,
   churnPrevention: DEFAULT_CHURN_PREVENTION_POLICY,
 };

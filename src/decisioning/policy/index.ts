@@ -1,6 +1,8 @@
 export {
   ANY,
   APPROVAL_FALLBACKS,
+  MAX_MONEY_WINDOW_DAYS,
+  MONEY_WINDOW_DAYS,
   POLICY_MODES,
   RISK_CLASSES,
   actionPolicySchema,
@@ -33,6 +35,8 @@ export {
   isPolicyVerdict,
   type BudgetClaim,
   type BudgetStanding,
+  type EarlierMove,
+  type MoneyWindow,
   type EvaluationContext,
   type ExecuteVerdict,
   type Guardrail,

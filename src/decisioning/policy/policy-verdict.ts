@@ -52,6 +52,27 @@ export function budgetClaims(policy: ActionPolicy, request: { readonly actionCla
   return budgetsFor(policy, request).map((b) => ({ scope: budgetScope(b), periodKey: periodKey(b.period, now), limit: b.limit, amount }));
 }
 
+/**
+ * A money move to the same customer, of the same class, that a request's approval threshold counts
+ * with it (decision 0068): carried out within the policy's money window (`moved`), or queued for a
+ * person and still waiting (`awaiting`).
+ */
+export interface EarlierMove {
+  readonly requestId: string;
+  readonly amount: number;
+  /** When it was carried out, or asked for a person (the executor's clock: the world's). */
+  readonly at: number;
+  readonly state: 'moved' | 'awaiting';
+  /** Who asked: `kind:id`. */
+  readonly actor: string;
+}
+
+/** The customer's earlier money moves of the request's class the threshold counts, over `days`. */
+export interface MoneyWindow {
+  readonly days: number;
+  readonly earlier: readonly EarlierMove[];
+}
+
 declare const issued: unique symbol;
 
 /** The policy's verdict; only `evaluate` makes one. */
@@ -98,6 +119,12 @@ export interface EvaluationContext {
    * known here (the policy judged alone, on the request's own features).
    */
   customerKnown?: boolean;
+  /**
+   * The customer's earlier money moves of this class (the guarded executor reads them for a money
+   * move, MONEY_MOVES): an `approveAboveCost` counts them with this one, so a credit split in
+   * pieces below the threshold still reaches a person. Absent: the request is judged alone.
+   */
+  moneyWindow?: MoneyWindow;
 }
 
 const verdicts = new WeakSet<object>();
@@ -121,6 +148,18 @@ function issue(fields: VerdictFields): PolicyVerdict {
 }
 
 const money = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+/** Sums in cents, as money is moved: 9.99 six times is 59.94, not 59.940000000000005. */
+const centsOf = (x: number) => Math.round(x * 100) / 100;
+/** How many earlier moves a reason names one by one; the rest are counted. */
+const LISTED_MOVES = 10;
+
+/** The earlier moves, each with its amount, when and who: what the approver reads in the approval's why. */
+function earlierMovesText(moves: readonly EarlierMove[]): string {
+  const sorted = [...moves].sort((a, b) => a.at - b.at);
+  const listed = sorted.slice(0, LISTED_MOVES).map((m) => `${money(m.amount)} ${m.state === 'moved' ? 'carried out' : 'waiting for a person since'} ${new Date(m.at).toISOString()} (${m.requestId}, by ${m.actor})`);
+  const more = sorted.length - listed.length;
+  return listed.join('; ') + (more > 0 ? `; and ${more} more` : '');
+}
 
 /**
  * Decides what may happen with a request (pure apart from registering the verdict): the most
@@ -191,8 +230,16 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
       reasons[0] = `rule "${rule.id}" lets ${request.actionClass} on ${request.channel} run alone (autonomous) only up to its approval threshold: ${over}, so a human approves first (mode approve)`;
       reasons.push(`${over}: a human approves first`);
     };
+    const earlier = context.moneyWindow?.earlier ?? [];
+    const before = centsOf(earlier.reduce((sum, m) => sum + m.amount, 0));
     if (g.approveAboveCost !== undefined && cost > g.approveAboveCost) escalate(`cost ${money(cost)} is above ${money(g.approveAboveCost)}`);
-    else if (g.approveAboveDiscountPct !== undefined && request.discountPct !== undefined && request.discountPct > g.approveAboveDiscountPct) {
+    else if (g.approveAboveCost !== undefined && earlier.length > 0 && centsOf(before + cost) > g.approveAboveCost + 1e-9) {
+      // The threshold is what may reach one customer without a person over the window, not per request.
+      // The earlier moves first: the last reason (the answer's) is the sum that sent it to a person.
+      const days = context.moneyWindow!.days;
+      reasons.push(`earlier ${request.actionClass}s to ${request.customerId ?? 'the customer'} counted: ${earlierMovesText(earlier)}`);
+      escalate(`cost ${money(cost)} with the ${money(before)} of ${earlier.length} earlier ${request.actionClass}${earlier.length === 1 ? '' : 's'} to ${request.customerId ?? 'the customer'} in the last ${days} day${days === 1 ? '' : 's'} comes to ${money(centsOf(before + cost))}, above ${money(g.approveAboveCost)}`);
+    } else if (g.approveAboveDiscountPct !== undefined && request.discountPct !== undefined && request.discountPct > g.approveAboveDiscountPct) {
       escalate(`discount ${request.discountPct}% is above ${g.approveAboveDiscountPct}%`);
     }
   }

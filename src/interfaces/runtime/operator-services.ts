@@ -21,6 +21,7 @@ import { startOfferSettlement } from '../../agents/governance/offer-settlement-s
 import { openActionPolicySettings, type ActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
+import { MONEY_WINDOW_COLLECTION, type MoneyWindowDocument } from '../../agents/governance/money-window.js';
 import { twinFields } from '../auth/customer-reach.js';
 import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer, type Ask, type DeferredApproval, ACTION_ASKS } from '../../agents/governance/guarded-executor.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
@@ -40,7 +41,7 @@ import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../
 import { TwinloopError } from '../../domain/errors.js';
 import { whyUnscored, type Intelligence, type TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import { createSimulationRuns, DAYS_PER_MONTH, operatorTwinSource, simulate, type KeepTwin, type OperatorEvidence, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
-import { recordDocuments, type DocumentStore } from '../../store/document-store.js';
+import { recordDocuments, recordVersioned, type DocumentStore } from '../../store/document-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
@@ -278,6 +279,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     asks: recordDocuments<Ask>(records, ACTION_ASKS),
     // Approved acts the customer's quiet hours hold back, carried out after them (the sweep below), also after a restart.
     deferrals: recordDocuments<DeferredApproval>(records, 'approvals-deferred'),
+    // What each customer was given, by money class, over the policy's window: its thresholds count it, on every worker alike (decision 0068).
+    moneyWindow: recordVersioned<MoneyWindowDocument>(records, MONEY_WINDOW_COLLECTION),
     decisionLogged: () => decisions.flush(),
     actsHeld: o.bss?.actsHeld,
     // A back end that says it moved more than was checked, or a cost that is no cost: booked at the amount checked, audited, and said here.
