@@ -8,6 +8,7 @@ import type { ContactRefusal } from '../../decisioning/contact-policy.js';
 import { carriedChannelOf } from '../../decisioning/action-contact.js';
 import {
   actionRequestSchema,
+  ANY,
   MONEY_MOVES,
   parseActionParams,
   evaluate,
@@ -354,6 +355,16 @@ const reportedOf = (x: number): number | string => (Number.isFinite(x) ? x : Str
 const waitsForQuietHours = (by: string | null, notBefore: number) =>
   `approved by ${by ?? 'a person'}; waits for the customer's quiet hours to end (${new Date(notBefore).toISOString()}, world time), then judged again and carried out`;
 
+/**
+ * Whether the money window keeps and reads moves of `actionClass`: a money move that some rule for
+ * it holds to a threshold on cost (any channel or segment: a move under one rule counts for
+ * another's). Classes no threshold reads (the default policy's discounts, presented by campaigns to
+ * thousands) cost no read or write of the window.
+ */
+function countsInWindow(policy: ActionPolicy, actionClass: string): boolean {
+  return MONEY_MOVES.has(actionClass) && policy.moneyWindowDays > 0 && policy.rules.some((r) => (r.actionClass === actionClass || r.actionClass === ANY) && r.guardrails.approveAboveCost !== undefined);
+}
+
 /** An executed answer given again for a repeated request id. */
 const repeated = (r: GuardedResult): GuardedResult => (r.status === 'executed' ? { ...r, repeated: true } : r);
 const askOf = (r: ActionRequest, content?: Record<string, unknown>): Ask => ({ actor: `${r.actor.kind}:${r.actor.id}`, customerId: r.customerId ?? null, actionClass: r.actionClass, channel: r.channel, ...(content ? { content, hash: requestHash(content) } : {}) });
@@ -575,7 +586,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     const spending = await ledger.standingFor(policy, request, now);
     const contact = customerKnown === false ? null : (options.contact?.(request, now) ?? null);
     // A money move to a customer is judged with what they were given of its class over the policy's window (decision 0068).
-    const customerId = MONEY_MOVES.has(request.actionClass) && policy.moneyWindowDays > 0 && customerKnown !== false ? request.customerId : undefined;
+    const customerId = customerKnown !== false && countsInWindow(policy, request.actionClass) ? request.customerId : undefined;
     let window: MoneyWindow | undefined = customerId === undefined ? undefined : { days: policy.moneyWindowDays, earlier: await windows.earlier(customerId, request.actionClass, request.id, now, policy.moneyWindowDays) };
     const judge = () => evaluate(policy, request, { now, spending, approvedBy, contact, ...(customerKnown === undefined ? {} : { customerKnown }), ...(window ? { moneyWindow: window } : {}) });
     let verdict = judge();

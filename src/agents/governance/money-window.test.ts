@@ -138,6 +138,17 @@ describe('the money window', () => {
     }
   });
 
+  it('keeps no window for a class no rule holds to a threshold on cost: a threshold set later counts the moves from then', async () => {
+    const clock = new ManualClock(T0);
+    const windows = recordVersioned<MoneyWindowDocument>(records, `${MONEY_WINDOW_COLLECTION}-untracked`);
+    const uncapped = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: (DEFAULT_ACTION_POLICY.rules ?? []).map((r) => (r.id === 'credits' ? { ...r, guardrails: { costCap: 100 } } : r)) });
+    expect((await worker({ clock, windows, policy: uncapped }).guarded.execute(credit('C-later', 9))).status).toBe('executed');
+    expect(await windows.get('C-later|credit')).toBeUndefined();
+    const { guarded } = worker({ clock, windows });
+    expect((await guarded.execute(credit('C-later', 9))).status).toBe('executed');
+    expect((await guarded.execute(credit('C-later', 2))).status).toBe('pending-approval');
+  });
+
   it("judges each credit alone with moneyWindowDays 0 (the policy's word), and refuses a window longer than it keeps", async () => {
     const { guarded, customer } = setup(parseActionPolicy({ ...DEFAULT_ACTION_POLICY, moneyWindowDays: 0 }));
     for (let i = 0; i < 3; i++) expect((await guarded.execute(credit(customer, 9.99))).status).toBe('executed');
