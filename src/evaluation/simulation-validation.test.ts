@@ -73,8 +73,13 @@ describe('simulation validation against the sandbox', () => {
     expect(Object.keys(r.errorBreakdown.byKind).sort()).toEqual(Object.keys(r.byKind).sort());
     await expect(validateSimulations({ scenarios: 1, seed: 3, customers: 600, realisations: 0 })).rejects.toThrow(/realisations/);
     // One scenario of the same run, realised alone: the same prediction and the same world's future.
-    const one = await validateSimulations({ scenarios: 5, seed: 3, customers: 600, historyMonths: 7, draws: 20, workers: 0, only: ['s4'] });
+    const lines: string[] = [];
+    const one = await validateSimulations({ scenarios: 5, seed: 3, customers: 600, historyMonths: 7, draws: 20, workers: 0, only: ['s4'], log: (l) => lines.push(l) });
     expect(one.scenarios.map((s) => s.name)).toEqual(['s4']);
+    // Yet every scenario's prediction is logged, as the full run predicts it: a change that moves no
+    // twin's score is judged against an earlier run's realisations from a run realising one.
+    const logged = lines.find((l) => l.startsWith('predicted: '))!;
+    for (const s of r.scenarios) expect(logged).toContain(`${s.name} ${s.treated} treated, net ${s.predictedNetValue.mean.toFixed(0)} [${s.predictedNetValue.p05.toFixed(0)}, ${s.predictedNetValue.p95.toFixed(0)}]`);
     expect(one.scenarios[0].predictedNetValue).toEqual(price.predictedNetValue);
     expect(one.scenarios[0].realisedNetValue).toBeCloseTo(price.realisedNetValues[0], 2);
     await expect(validateSimulations({ scenarios: 5, seed: 3, customers: 600, only: ['s4', 's9'] })).rejects.toThrow(/not s9/);

@@ -755,6 +755,9 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const plans = compileScenarios(source, scenarios);
       log(`hazard levels over the horizons: ${plans.map((p) => `${p.scenario.name} × ${p.treatedLevel.toFixed(2)}`).join(', ')}`);
       const predicted = await simulatePlans(plans, { workers: o.workers });
+      // Every prediction before any is realised: a change that moves no twin's score treats the
+      // same twins, and can be judged against an earlier run's realisations from a run realising one.
+      log(`predicted: ${plans.map((p, j) => `${p.scenario.name} ${p.treated} treated, net ${predicted[j].overall.netValue.mean.toFixed(0)} [${predicted[j].overall.netValue.p05.toFixed(0)}, ${predicted[j].overall.netValue.p95.toFixed(0)}]`).join('; ')}`);
       logTruthOfOffers(world, plans, hazardNow, log);
 
       // Each future: the untreated copy, run once to the longest horizon, and a treated copy per
