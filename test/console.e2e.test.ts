@@ -786,6 +786,13 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.goto(`${base}/console/customers/${gone}`);
     await seen(page, '#usage-title', /the 180 days before the customer left/);
     await visible(page.locator('figure.chart [data-y-range]').first(), 'the charts of a customer who left drawn', page.locator('figure.chart'));
+    // Their bills stand on the 180 days the heading names (half a month more for the first bar at most), one bill or many:
+    // a single bill stood at the edge of an axis of almost three years (uPlot's own range for one time point).
+    const goneBills = page.locator('figure.chart', { has: page.locator('figcaption', { hasText: /^Bills/ }) }).locator('[data-x-range]');
+    await visible(goneBills, 'the bills chart of a customer who left drawn', page.locator('figure.chart'));
+    const [from, to] = (await goneBills.getAttribute('data-x-range'))!.split(',').map(Number);
+    expect((to - from) / 86_400_000).toBeGreaterThanOrEqual(180);
+    expect((to - from) / 86_400_000).toBeLessThanOrEqual(196);
     // The list marks them churned (their 0.00 is no price: they have no plan), not a customer like the others.
     await page.goto(`${base}/console/customers?churned.eq=1&bills_total.gte=2`);
     const row = page.locator('tbody tr', { has: page.locator(`a:text-is("${gone}")`) });

@@ -74,6 +74,7 @@ function usageSeries(items: readonly TimelineItem[], end: number) {
   }
   const dayTimes = [...days.keys()].sort((a, b) => a - b);
   return {
+    span: [from, end] as const,
     dayTimes,
     data: dayTimes.map((d) => Math.round(days.get(d)!.data)),
     voice: dayTimes.map((d) => Math.round(days.get(d)!.voice)),
@@ -280,9 +281,9 @@ export function Customer({ id }: { id: string }) {
               <p class="muted">{timeline.error ?? 'reading the history…'}</p>
             ) : (
               <>
-                <TimeChart title={`Data per day (MB); 30 days: ${count(t.features.data_mb_30d)} MB`} times={series.dayTimes} series={[{ label: 'data MB', values: series.data, color: '#1f5fbf' }]} />
-                <TimeChart title={`Voice per day (minutes); 30 days: ${count(t.features.voice_min_30d)} min`} times={series.dayTimes} series={[{ label: 'voice min', values: series.voice, color: '#8a4b00' }]} />
-                <TimeChart title={`Bills; last ${money(t.features.bill_last)}, 3-month average ${money(t.features.bill_avg_3m)}`} times={series.billTimes} series={[{ label: 'bill', values: series.bills, color: '#1d6b32', bars: true }]} />
+                <TimeChart title={`Data per day (MB); 30 days: ${count(t.features.data_mb_30d)} MB`} span={series.span} times={series.dayTimes} series={[{ label: 'data MB', values: series.data, color: '#1f5fbf' }]} />
+                <TimeChart title={`Voice per day (minutes); 30 days: ${count(t.features.voice_min_30d)} min`} span={series.span} times={series.dayTimes} series={[{ label: 'voice min', values: series.voice, color: '#8a4b00' }]} />
+                <TimeChart title={`Bills; last ${money(t.features.bill_last)}, 3-month average ${money(t.features.bill_avg_3m)}`} span={series.span} times={series.billTimes} series={[{ label: 'bill', values: series.bills, color: '#1d6b32', bars: true }]} />
               </>
             )}
           </section>
