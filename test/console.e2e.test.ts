@@ -603,6 +603,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // (The sandbox's own alarms move the median while the page refreshes: its form is asserted, its value is the server's.)
     await seen(page, '[data-testid=time-to-notify]', /^\d+ (min|h \d+ min)$/);
     expect(await page.getByTestId('mttr').innerText()).toMatch(/^\d+ (min|h \d+ min) over \d+ cleared$/);
+    // The suspected incidents' count is named by what it counts: bursts of bad sessions as well as of service calls.
+    expect(await page.locator('[data-testid=svcops-summary] dt').allInnerTexts()).toContain('Suspected incidents (bursts of bad sessions or of service calls on a cell or site)');
     expect((await finished.locator('td.num').allInnerTexts()).map((t) => t.replace(/,/g, ''))).toEqual([String(affected.length), String(run.output.notified), '0']);
     await page.context().close();
   }, JOURNEY_MS);

@@ -125,7 +125,8 @@ export function ServiceOperations() {
           <dd data-testid="time-to-notify">{totals?.medianTimeToFirstNoticeMs == null ? 'no notice sent yet' : duration(totals.medianTimeToFirstNoticeMs)}</dd>
           <dt>Mean time to repair</dt>
           <dd data-testid="mttr">{mttr === null ? 'no alarm cleared yet' : `${duration(mttr)} over ${count(cleared.length)} cleared`}</dd>
-          <dt>Suspected from service calls</dt>
+          {/* Both kinds of burst the detector counts (Anomaly.signal): "from service calls" named only one. */}
+          <dt>Suspected incidents (bursts of bad sessions or of service calls on a cell or site)</dt>
           <dd>{totals ? `${count(totals.anomalies)} (${count(totals.anomaliesInHistory)} found in history, ${count(totals.anomaliesWithoutAlarm)} of the others without an alarm)` : '–'}</dd>
         </dl>
         <p class="muted">Counts as the flows stand, those waiting for a clear included: whom each found affected (at the alarm and showing it later), told and compensated so far.</p>
