@@ -768,6 +768,22 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, JOURNEY_MS);
 
+  it('a person whose first sign-in link was bad signs in with a second one in the same tab', async () => {
+    const context = await browser.newContext();
+    context.setDefaultTimeout(WAIT_MS);
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+    await page.goto(`${base}/sign-in#key=twl_not_a_key`);
+    // Refused on the sign-in page itself: it says what is wrong, not to go and sign in at /sign-in.
+    await seen(page, '#status.error', /^not signed in: .*; sign in with another key/);
+    expect(await page.locator('#status').innerText()).not.toContain('/sign-in');
+    // The second link differs in its fragment only: the page is not loaded again, and its key is taken all the same.
+    await page.goto(`${base}/sign-in#key=${await keyOf('sally', 'supervisor')}`);
+    await page.waitForURL(`${base}/`);
+    await seen(page, '.who', 'sally');
+    await context.close();
+  });
+
   it("a care agent reads a customer's bills as bars from zero, and the overview says whom its expected-churn link lists", async () => {
     // A customer whose bills differ little (a walk through the console found 20.00 and 22.50
     // drawn on an axis from 20: a sliver beside a tall bar).

@@ -60,9 +60,13 @@ export function isLoopback(address: string | undefined): boolean {
   return address !== undefined && LOOPBACK.test(address);
 }
 
-const HOW = 'send "Authorization: Bearer <key>" (the first start wrote an admin key to the data dir\'s admin.key; `twinloop keys create` makes more) or sign in at /sign-in';
+/** Where a key comes from, for a message that asks for one. */
+export const WHERE_KEYS_ARE = "the first start wrote an admin key to the data dir's admin.key; `twinloop keys create` makes more";
 
-const unauthenticated = (why: string) => new TwinloopError('UNAUTHENTICATED', `${why}; ${HOW}`);
+const HOW = `send "Authorization: Bearer <key>" (${WHERE_KEYS_ARE}) or sign in at /sign-in`;
+
+/** Refused for want of a credential: `context.reason` is why alone, for an edge that says what to do next in its own words (the sign-in itself). */
+const unauthenticated = (why: string) => new TwinloopError('UNAUTHENTICATED', `${why}; ${HOW}`, { context: { reason: why } });
 
 /** Builds the authenticator. */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {

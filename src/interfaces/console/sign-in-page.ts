@@ -53,12 +53,17 @@ export const SIGN_IN_PAGE = `<!doctype html>
     e.preventDefault();
     void signIn(document.getElementById('key').value.trim());
   });
-  const fromLink = new URLSearchParams(location.hash.slice(1)).get('key');
-  if (fromLink) {
+  // The key of a link: on opening the page, and on a second link opened in the same tab (only
+  // the fragment changes, so the page is not loaded again: the hash change brings it).
+  function keyFromLink() {
+    const fromLink = new URLSearchParams(location.hash.slice(1)).get('key');
+    if (!fromLink) return;
     // Drop the key from the address bar and the history before anything else.
     history.replaceState(null, '', location.pathname + location.search);
     void signIn(fromLink);
   }
+  window.addEventListener('hashchange', keyFromLink);
+  keyFromLink();
 })();
 </script>
 </body>

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CHANNELS } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { newApiKeySchema } from '../auth/api-keys.js';
-import type { Authenticator } from '../auth/authenticator.js';
+import { WHERE_KEYS_ARE, type Authenticator } from '../auth/authenticator.js';
 import { describeIdentity } from '../auth/identity.js';
 import { PERMISSION_NAMES, ROLE_NAMES } from '../auth/roles.js';
 import { SESSION_COOKIE } from '../auth/sessions.js';
@@ -94,7 +94,13 @@ export function authRoutes(auth: Authenticator): RouteModule {
         if (key !== undefined && req.headers.authorization !== undefined) throw new TwinloopError('BAD_INPUT', 'give the key in the body or a bearer credential in the Authorization header, not both');
         const authorization = key !== undefined ? `Bearer ${key}` : req.headers.authorization;
         if (authorization === undefined) throw new TwinloopError('UNAUTHENTICATED', 'nothing to sign in with: send {"key": "twl_…"}, or an OIDC token as "Authorization: Bearer <token>"');
-        const who = await auth.authenticate({ authorization });
+        const who = await auth.authenticate({ authorization }).catch((err: unknown) => {
+          // This is the sign-in: its refusal says what was wrong with the key, not to go and sign in (the page showing it is the sign-in page).
+          if (err instanceof TwinloopError && err.code === 'UNAUTHENTICATED' && typeof err.context.reason === 'string') {
+            throw new TwinloopError('UNAUTHENTICATED', `not signed in: ${err.context.reason}; sign in with another key (${WHERE_KEYS_ARE})`, { cause: err });
+          }
+          throw err;
+        });
         const { value, expiresAt } = auth.sessions.seal(who, Date.now());
         void reply.setCookie(SESSION_COOKIE, value, { httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/', expires: new Date(expiresAt) });
         return { ...described({ ...who, via: 'session', expiresAt }), sessionExpiresAt: new Date(expiresAt).toISOString() };
