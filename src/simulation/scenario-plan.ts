@@ -1,4 +1,5 @@
 import { TwinloopError } from '../domain/errors.js';
+import { RISK_BAND_NAMES } from '../intelligence/live/population-risk.js';
 import { FEATURE_COUNT, FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
 import { contactedHazard, MAX_HAZARD, type KernelParams, type KernelPopulation } from './monte-carlo-kernel.js';
 import { twinExpectedNet } from './twin-expected-net.js';
@@ -25,13 +26,12 @@ export interface ScenarioPlan {
   readonly treatedLevel: number;
 }
 
-/** Churn-risk bands over the model's window probability: what `segmentBy: churn_risk_band` splits by. */
-export const RISK_BANDS: readonly { readonly label: string; readonly below: number }[] = [
-  { label: 'risk <2%', below: 0.02 },
-  { label: 'risk 2–5%', below: 0.05 },
-  { label: 'risk 5–15%', below: 0.15 },
-  { label: 'risk ≥15%', below: Infinity },
-];
+/**
+ * Churn-risk bands over the model's window probability: what `segmentBy: churn_risk_band` splits
+ * by. The overview's bands (RISK_BAND_NAMES), not bands of its own: the lab's 5–15 % and the
+ * overview's 5–10 % and 10–20 % named different customers by the same word.
+ */
+export const RISK_BANDS: readonly { readonly label: string; readonly below: number }[] = RISK_BAND_NAMES.map((b) => ({ label: `risk ${b.name}`, below: b.below }));
 
 const PRICE_FEATURES: readonly FeatureName[] = ['monthly_price', 'bill_last', 'bill_avg_3m', 'arpu_3m'];
 

@@ -183,6 +183,19 @@ describe('the Monte Carlo engine', () => {
     expect(provoked.overall.netValue.mean).toBeLessThan(-provoked.overall.cost.mean - 20 * more);
   });
 
+  it("splits by churn-risk band as the overview counts them: a twin at 7 % and one at 12 % are in different bands", async () => {
+    const src = arraySource(population(400, (i) => [0.01, 0.07, 0.12, 0.3][i % 4]), 30);
+    const scenario = parseScenarios({ kind: 'offer_launch', name: 'bands', horizonMonths: 1, draws: 4, segmentBy: 'churn_risk_band', channels: [{ name: 'app', reach: 1, costPerContact: 0 }], offer: { id: 'o', acceptance: { mean: 0.2, sd: 0 } } }).scenarios[0];
+    const [r] = await simulate(src, [scenario], { workers: 0 });
+    // The overview's bands (RISK_BAND_EDGES), its words: the lab's own 5–15 % held both.
+    expect(r.segments.map((x) => [x.segment, x.twins])).toEqual([
+      ['risk 0 % to 2 %', 100],
+      ['risk 5 % to 10 %', 100],
+      ['risk 10 % to 20 %', 100],
+      ['risk 20 % to 50 %', 100],
+    ]);
+  });
+
   it('lets acceptance follow churn risk when a pilot measured that it does', async () => {
     const src = arraySource(population(4000, (i) => (i % 2 ? 0.2 : 0.01)), 30);
     const launch = (offer: Record<string, unknown>) =>
@@ -190,10 +203,10 @@ describe('the Monte Carlo engine', () => {
     const accepted = (r: Awaited<ReturnType<typeof simulate>>[number], band: string) => r.segments.find((x) => x.segment === band)!.accepted.mean;
     const [flat] = await simulate(src, [launch({})], { workers: 0 });
     const [byRisk] = await simulate(src, [launch({ acceptanceByRisk: { slope: 1, atChurn: 0.05 } })], { workers: 0 });
-    expect(accepted(flat, 'risk ≥15%') / accepted(flat, 'risk <2%')).toBeCloseTo(1, 1);
+    expect(accepted(flat, 'risk 20 % to 50 %') / accepted(flat, 'risk 0 % to 2 %')).toBeCloseTo(1, 1);
     // Log-odds 1 · (logit p − logit 0.05): ≈ +1.56 for the risky half, ≈ −1.65 for the safe half.
-    expect(accepted(byRisk, 'risk ≥15%')).toBeGreaterThan(2 * accepted(flat, 'risk ≥15%'));
-    expect(accepted(byRisk, 'risk <2%')).toBeLessThan(0.5 * accepted(flat, 'risk <2%'));
+    expect(accepted(byRisk, 'risk 20 % to 50 %')).toBeGreaterThan(2 * accepted(flat, 'risk 20 % to 50 %'));
+    expect(accepted(byRisk, 'risk 0 % to 2 %')).toBeLessThan(0.5 * accepted(flat, 'risk 0 % to 2 %'));
   });
 
   it('hands a contact\u2019s harm to each twin by its hazard when a pilot measured that it grows with it', async () => {
@@ -203,11 +216,11 @@ describe('the Monte Carlo engine', () => {
     const lost = (r: Awaited<ReturnType<typeof simulate>>[number], band: string) => -r.segments.find((x) => x.segment === band)!.churnersAvoided.mean;
     const [flat, byRisk] = await simulate(src, [launch('flat', {}), launch('by risk', { contactedIncreaseByRisk: { power: 1, atHazard: 0.05 } })], { workers: 0 });
     // One point for every twin: the same loss in both halves (2,000 twins, 3 months: about 60 each).
-    expect(lost(flat, 'risk ≥15%') / lost(flat, 'risk <2%')).toBeGreaterThan(0.6);
-    expect(lost(flat, 'risk ≥15%') / lost(flat, 'risk <2%')).toBeLessThan(1.4);
+    expect(lost(flat, 'risk 20 % to 50 %') / lost(flat, 'risk 0 % to 2 %')).toBeGreaterThan(0.6);
+    expect(lost(flat, 'risk 20 % to 50 %') / lost(flat, 'risk 0 % to 2 %')).toBeLessThan(1.4);
     // In proportion to the hazard, one point at 5 % a month: four points for the risky half, 0.4 for the safe.
-    expect(lost(byRisk, 'risk ≥15%')).toBeGreaterThan(2.5 * lost(flat, 'risk ≥15%'));
-    expect(lost(byRisk, 'risk <2%')).toBeLessThan(0.6 * lost(flat, 'risk <2%'));
+    expect(lost(byRisk, 'risk 20 % to 50 %')).toBeGreaterThan(2.5 * lost(flat, 'risk 20 % to 50 %'));
+    expect(lost(byRisk, 'risk 0 % to 2 %')).toBeLessThan(0.6 * lost(flat, 'risk 0 % to 2 %'));
   });
 
   it('keeps a configured elasticity\u2019s uncertainty when its mean is none (a price cut no history measured)', async () => {

@@ -7,6 +7,17 @@ import type { LiveScoring } from './live-scoring.js';
  */
 export const RISK_BAND_EDGES = [0, 0.02, 0.05, 0.1, 0.2, 0.5] as const;
 
+/**
+ * The bands of RISK_BAND_EDGES in words, as the console's overview writes them ('2 % to 5 %',
+ * '50 % or more'), with the bound each ends below: the simulation's `churn_risk_band` segments
+ * are these, so a band means the same customers on every page.
+ */
+export const RISK_BAND_NAMES: readonly { readonly name: string; readonly below: number }[] = RISK_BAND_EDGES.map((from, i) => {
+  const to: number | undefined = RISK_BAND_EDGES[i + 1];
+  const pct = (p: number) => `${Math.round(p * 100)} %`;
+  return { name: to === undefined ? `${pct(from)} or more` : `${pct(from)} to ${pct(to)}`, below: to ?? Infinity };
+});
+
 /** One band of the distribution: customers with `from ≤ churn < to` (`to` null: no upper bound). */
 export interface RiskBand {
   readonly from: number;
