@@ -7,6 +7,7 @@ import { syntheticCatalogueDocument } from '../../decisioning/synthetic-catalogu
 import { openEventStore } from '../../store/open-event-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { syntheticEvents } from '../../twin/synthetic-events.js';
+import { CustomerContextStore } from '../../twin/customer-context.js';
 import { openTwinService } from '../../twin/twin-service.js';
 import { openTestAuth } from '../auth/auth-fixtures.js';
 import { intOption } from '../cli/cli-numbers.js';
@@ -89,7 +90,7 @@ export async function runAuthBench(o: { customers: number; clients: number; seco
       await decisions.replaceCatalogue(syntheticCatalogueDocument(OFFERS));
       const services = { twins, decisions } as unknown as OperatorServices;
       const serve = async (auth: typeof open) => {
-        const app = createHttpServer({ twins, auth: auth.auth, version: 'bench' }, [decisionRoutes(services)]);
+        const app = createHttpServer({ twins, auth: auth.auth, version: 'bench' }, [decisionRoutes(services, new CustomerContextStore())]);
         apps.push(app);
         return app.listen({ port: 0, host: '127.0.0.1' });
       };

@@ -10,6 +10,7 @@ import { openEventStore } from '../../store/open-event-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { FEATURE_COUNT } from '../../twin/twin-features.js';
 import { syntheticEvents } from '../../twin/synthetic-events.js';
+import { CustomerContextStore } from '../../twin/customer-context.js';
 import { openTwinService } from '../../twin/twin-service.js';
 import { decisionRoutes } from '../http/decision-routes.js';
 import { openTestAuth } from '../auth/auth-fixtures.js';
@@ -178,7 +179,7 @@ export async function runDecideBench(o: DecideBenchOptions): Promise<DecideBench
       const services = { twins, decisions } as unknown as OperatorServices;
       // Open mode on loopback: this measures the route; `bench auth` measures what a key costs.
       const local = await openTestAuth('insecure-local');
-      const app = createHttpServer({ twins, auth: local.auth, extraAccess: { 'GET /bench/bare': 'public' }, version: 'bench' }, [decisionRoutes(services), (a) => a.get('/bench/bare', async () => ({ ok: true }))]);
+      const app = createHttpServer({ twins, auth: local.auth, extraAccess: { 'GET /bench/bare': 'public' }, version: 'bench' }, [decisionRoutes(services, new CustomerContextStore()), (a) => a.get('/bench/bare', async () => ({ ok: true }))]);
       let http: DecideBenchResult['http'];
       try {
         http = await loadHttp(app, ids, o);

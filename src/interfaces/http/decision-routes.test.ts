@@ -16,6 +16,7 @@ import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import type { RecordStore } from '../../store/record-store.js';
+import { CustomerContextStore } from '../../twin/customer-context.js';
 import { syntheticEvents } from '../../twin/synthetic-events.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
@@ -32,6 +33,12 @@ describe('POST /decisions and accepting an action: the decision is logged before
   let local: TestAuth;
   let app: FastifyInstance;
   let guarded: GuardedExecutor;
+  /** The customers' interactions as the assist cards read them: whether a decision's call is still in progress. */
+  let contacts: CustomerContextStore;
+  let seq = 0;
+  /** A call of `customerId` starting or ending at `time` (ms; default now), through the intake as the world's would. */
+  const call = (customerId: string, phase: 'start' | 'end', time = Date.now()) =>
+    twins.intake.submit([{ id: `call-${++seq}`, kind: 'interaction', customerId, time: new Date(time).toISOString(), source: 'test', v: 1, data: { channel: 'call', intent: 'billing_question', phase } }]);
   /** While set, the policy asks a person to approve every action (the executor reads it per request). */
   let approveEverything = false;
   /** For each action the executor was asked to carry out: whether its decision was in the log at that moment, and whether it came as the customer's yes. */
@@ -44,6 +51,10 @@ describe('POST /decisions and accepting an action: the decision is logged before
     twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: systemClock });
     records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
     for (const e of syntheticEvents({ customers: 40, days: 30, seed: 5 })) await twins.intake.submit([e]);
+    // Every customer is on a call from here on (a test that needs one over ends it); the synthetic history's own interactions are left out.
+    contacts = new CustomerContextStore();
+    contacts.attach(twins.intake);
+    for (let i = 0; i < 40; i++) await call(`C${i}`, 'start');
     const random = seededRandom(3);
     decisions = await DecisionService.open({ twins: twins.engine, scores: () => ({ churn: 0.3 + random() * 0.3, clv: 600 + random() * 400 }), records, clock: systemClock, random: seededRandom(5) });
     // Plan changes out: carried out, one names its plan, which a synthetic offering has not (the executor refuses it, rightly).
@@ -69,7 +80,7 @@ describe('POST /decisions and accepting an action: the decision is logged before
       },
     });
     local = await openTestAuth('insecure-local');
-    app = createHttpServer({ twins, auth: local.auth, version: 'test' }, [decisionRoutes({ twins, decisions, guarded, clock: operatorClock } as unknown as OperatorServices)]);
+    app = createHttpServer({ twins, auth: local.auth, version: 'test' }, [decisionRoutes({ twins, decisions, guarded, clock: operatorClock } as unknown as OperatorServices, contacts)]);
     await app.ready();
   }, 60_000);
   afterAll(async () => {
@@ -111,7 +122,7 @@ describe('POST /decisions and accepting an action: the decision is logged before
 
   it("takes the customer's yes only from a person: an AI agent's key accepting a decision is 403 saying who may, and nothing is carried out", async () => {
     const enforced = await openTestAuth();
-    const signed = createHttpServer({ twins, auth: enforced.auth, version: 'test' }, [decisionRoutes({ twins, decisions, guarded, clock: operatorClock } as unknown as OperatorServices)]);
+    const signed = createHttpServer({ twins, auth: enforced.auth, version: 'test' }, [decisionRoutes({ twins, decisions, guarded, clock: operatorClock } as unknown as OperatorServices, contacts)]);
     try {
       const care = await enforced.bearer('care_agent', 'carla');
       let d: { decisionId: string; chosen: string } | undefined;
@@ -131,6 +142,7 @@ describe('POST /decisions and accepting an action: the decision is logged before
       for (let i = 0; i < 40 && (!m || m.chosen === 'do-nothing'); i++) m = (await signed.inject({ method: 'POST', url: '/decisions', headers: marketer, payload: { customerId: `C${i}`, channel: 'call' } })).json();
       const byMarketer = await signed.inject({ method: 'POST', url: `/decisions/${m!.decisionId}/accept`, headers: marketer, payload: {} });
       expect(byMarketer.statusCode, byMarketer.body).toBe(200);
+      expect(byMarketer.json().customerYes).toEqual({ recorded: false, reason: 'mia (marketer) does not serve customers in contact (permission assist:use): the offer is presented for the customer to answer, not booked as their yes' });
       expect(acted.slice(before).map((x) => x.customerAccepted)).toEqual([true, false]);
     } finally {
       await signed.close();
@@ -181,6 +193,51 @@ describe('POST /decisions and accepting an action: the decision is logged before
     } finally {
       approveEverything = false;
       ahead = 0;
+    }
+  });
+
+  it("books a care agent's accept as the customer's yes only while the call the decision was made in is in progress; after it, the offer is presented and the answer says why", async () => {
+    const enforced = await openTestAuth();
+    const signed = createHttpServer({ twins, auth: enforced.auth, version: 'test' }, [decisionRoutes({ twins, decisions, guarded, clock: operatorClock } as unknown as OperatorServices, contacts)]);
+    const care = await enforced.bearer('care_agent', 'carla');
+    type Made = { decisionId: string; chosen: string; at: string; customerId: string };
+    const decide = async (customerId: string) => ({ ...((await signed.inject({ method: 'POST', url: '/decisions', headers: care, payload: { customerId, channel: 'call' } })).json() as Made), customerId });
+    const accept = async (d: Made) => {
+      const before = acted.length;
+      const res = await signed.inject({ method: 'POST', url: `/decisions/${d.decisionId}/accept`, headers: care, payload: {} });
+      expect(res.statusCode, res.body).toBe(200);
+      return { yes: (res.json() as { customerYes: { recorded: boolean; reason: string } }).customerYes, booked: acted.slice(before).map((a) => a.customerAccepted) };
+    };
+    /** A decision with an action to accept, made on the open call of one of C20…C39. */
+    let next = 20;
+    const offering = async (): Promise<Made> => {
+      for (; next < 40; next++) {
+        const d = await decide(`C${next}`);
+        if (d.chosen !== 'do-nothing') return (next++, d);
+      }
+      throw new Error('no customer left with an action to accept');
+    };
+    try {
+      // On the call in progress: the customer's yes.
+      const live = await offering();
+      expect(await accept(live)).toEqual({ yes: { recorded: true, reason: expect.stringMatching(/^the customer's yes, recorded by carla on the call in progress since \d{4}-/) }, booked: [true] });
+
+      // The call over (the card kept open past it): presented for the customer to answer, and said so.
+      const ended = await offering();
+      await call(ended.customerId, 'end');
+      expect(await accept(ended)).toEqual({ yes: { recorded: false, reason: expect.stringMatching(new RegExp(`^${ended.customerId}'s call \\(started [^)]+\\) ended at [^:]+:\\d\\d:\\d\\d\\.\\d+Z: the offer is presented for the customer to answer, not booked as their yes$`)) }, booked: [false] });
+
+      // A card reopened after the call (its decision made with no call in progress): no yes either.
+      let reopened = await decide(ended.customerId);
+      for (let i = 0; i < 20 && reopened.chosen === 'do-nothing'; i++) reopened = await decide(ended.customerId);
+      expect(reopened.chosen).not.toBe('do-nothing');
+      expect(await accept(reopened)).toEqual({ yes: { recorded: false, reason: expect.stringMatching(new RegExp(`^${ended.customerId}'s call \\(started [^)]+\\) ended at `)) }, booked: [false] });
+      // Nor once a later call begins: that is another contact, in which nobody heard this offer.
+      await call(ended.customerId, 'start', Date.parse(reopened.at) + 1000);
+      expect((await accept(reopened)).yes).toMatchObject({ recorded: false, reason: expect.stringContaining(`before ${ended.customerId}'s call in progress began`) });
+    } finally {
+      await signed.close();
+      await enforced.close();
     }
   });
 });

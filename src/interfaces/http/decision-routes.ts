@@ -7,6 +7,8 @@ import { channelSchema } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { MAX_DECLINE_REASON } from '../../agents/governance/declined-action.js';
 import { decisionExpiresAt, decisionRequestId } from '../../decisioning/decision-action.js';
+import { customerYes } from '../../agents/assist/customer-yes.js';
+import type { CustomerContextStore } from '../../twin/customer-context.js';
 import { actionForDecision } from '../runtime/decision-actions.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
@@ -34,6 +36,11 @@ const acceptBody = z
     agentId: z.string().min(1).max(200).optional().describe("The person who accepted it: always the credential's holder; a body may name only the caller itself"),
   })
   .meta({ examples: [{ actionId: 'retain-10' }] });
+const acceptAnswer = guardedResult.extend({
+  customerYes: z
+    .object({ recorded: z.boolean(), reason: z.string() })
+    .describe("Whether the accept was booked as the customer's yes (an offer booked accepted, naming the person) or the action presented for the customer to answer, and why: a yes is recorded only by a person who serves customers (assist:use), on call, chat or store, while the interaction the decision was made in is still in progress"),
+});
 
 const declineBody = z
   .strictObject({
@@ -157,9 +164,11 @@ const offeringBody = documentedAs('ProductOfferingInput')
  * Next-best-action over HTTP: `POST /decisions` (the funnel's answer, optionally executed),
  * `POST /decisions/:id/accept` (a person accepted an action on the assist card: it executes
  * through the policy with that person as the actor), and the offer catalogue as TM Forum TMF620
- * product offerings (`/productOffering`, `/catalogue`).
+ * product offerings (`/productOffering`, `/catalogue`). `contacts`: the customers' interactions
+ * (the assist cards' omnichannel context), which say whether the contact a decision was made in is
+ * still in progress when a person accepts its action.
  */
-export function decisionRoutes(s: OperatorServices): RouteModule {
+export function decisionRoutes(s: OperatorServices, contacts: Pick<CustomerContextStore, 'get'>): RouteModule {
   const find = (id: string) => s.decisions.catalogueDocument().document.productOffering.find((o) => (o as { id?: string }).id === id) as Record<string, unknown> | undefined;
   return (app) => {
     app.post(
@@ -189,10 +198,10 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
       '/decisions/:id/accept',
       {
         schema: {
-          summary: "A person accepted an action of a recent decision (e.g. on the assist card): it executes through the policy with that person as the actor; the customer's yes is recorded (an offer booked accepted) only for a person who serves customers (assist:use) in a contact they hold (call, chat, store), else the offer is presented for the customer to answer",
+          summary: "A person accepted an action of a recent decision (e.g. on the assist card): it executes through the policy with that person as the actor; the customer's yes is recorded (an offer booked accepted) only for a person who serves customers (assist:use) in a contact they hold (call, chat, store) that is still in progress (the interaction the decision was made in, not ended), else the offer is presented for the customer to answer; `customerYes` says which and why",
           params: idParams,
           body: acceptBody,
-          response: { 200: guardedResult, ...errors(400, 404, 409) },
+          response: { 200: acceptAnswer, ...errors(400, 404, 409) },
         },
       },
       async (req) => {
@@ -210,13 +219,20 @@ export function decisionRoutes(s: OperatorServices): RouteModule {
         }
         requireCustomer(req, made.customerId);
         // Accepted in its window: what is left is a person's approval, if the policy asks one, in people's time (decision 0028).
-        // Only those who serve customers (assist:use) record a customer's yes: a marketer's or data
-        // scientist's accept carries the action out, the offer presented for the customer to answer.
+        // The customer's yes needs a person on the line (decision 0050): one who serves customers
+        // (assist:use; a marketer's accept carries the action out for the customer to answer), in the
+        // contact the decision was made in, still in progress (a card reopened or kept open after the call has nobody on the line).
         // (An automated caller's accept is refused by the one builder, acceptedRequest, saying who may.)
         const actor = actorFor(req, req.body.agentId);
-        const asked = actionForDecision(s, made, actionId, actor, { accepted: actor.kind !== 'human' || roleAllows(identityOf(req).role, 'assist:use') });
+        const { role } = identityOf(req);
+        const yes = customerYes({
+          by: { id: actor.id, role, servesCustomers: roleAllows(role, 'assist:use') },
+          decision: { decisionId: made.decisionId, customerId: made.customerId, channel: made.context.channel, at: made.at },
+          context: contacts.get(made.customerId),
+        });
+        const asked = actionForDecision(s, made, actionId, actor, { accepted: actor.kind !== 'human' || yes.recorded });
         requireActionChannel(req, asked);
-        return guardedAnswer(await s.guarded.execute(asked));
+        return { ...guardedAnswer(await s.guarded.execute(asked)), customerYes: yes };
       },
     );
 

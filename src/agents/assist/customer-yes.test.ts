@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { CustomerContext } from '../../twin/customer-context.js';
+import { customerYes } from './customer-yes.js';
+
+const T = Date.UTC(2026, 11, 6, 10, 0);
+const MIN = 60_000;
+const carla = { id: 'carla', role: 'care_agent', servesCustomers: true };
+const decision = { decisionId: 'd1', customerId: 'C1', channel: 'call' as const, at: T + 2 * MIN };
+/** C1's context with a call started at `startedAt` (ms), in `phase`. */
+const onCall = (startedAt: number, phase: 'start' | 'update' | 'end', at = startedAt): CustomerContext => ({
+  customerId: 'C1',
+  updatedAt: new Date(at).toISOString(),
+  channels: { call: { intent: 'billing_question', phase, context: {}, at: new Date(at).toISOString(), startedAt: new Date(startedAt).toISOString() } },
+  timeline: [],
+});
+
+describe("the customer's yes (a person on the line, decision 0050)", () => {
+  it('is recorded for a care agent while the call the decision was made in is in progress', () => {
+    for (const phase of ['start', 'update'] as const) {
+      expect(customerYes({ by: carla, decision, context: onCall(T, phase, T + MIN) })).toEqual({ recorded: true, reason: "the customer's yes, recorded by carla on the call in progress since 2026-12-06T10:00:00.000Z" });
+    }
+  });
+
+  it('is not recorded once that call has ended: the offer is presented, saying when the call ended', () => {
+    expect(customerYes({ by: carla, decision, context: onCall(T, 'end', T + 5 * MIN) })).toEqual({
+      recorded: false,
+      reason: "C1's call (started 2026-12-06T10:00:00.000Z) ended at 2026-12-06T10:05:00.000Z: the offer is presented for the customer to answer, not booked as their yes",
+    });
+  });
+
+  it('is not recorded with no call in progress (a card opened by id after the call), nor in a call that began after the decision', () => {
+    const none: CustomerContext = { customerId: 'C1', updatedAt: null, channels: {}, timeline: [] };
+    expect(customerYes({ by: carla, decision, context: none }).reason).toBe('no call of C1 is in progress (decision d1 was made on call at 2026-12-06T10:02:00.000Z): the offer is presented for the customer to answer, not booked as their yes');
+    const later = customerYes({ by: carla, decision, context: onCall(T + 3 * MIN, 'start') });
+    expect(later).toEqual({ recorded: false, reason: "decision d1 was made at 2026-12-06T10:02:00.000Z, before C1's call in progress began (2026-12-06T10:03:00.000Z): not in this contact, so the offer is presented for the customer to answer, not booked as their yes" });
+  });
+
+  it('is not recorded for a role that serves no customer, nor on a channel with nobody on the line', () => {
+    expect(customerYes({ by: { id: 'mia', role: 'marketer', servesCustomers: false }, decision, context: onCall(T, 'start') }).recorded).toBe(false);
+    expect(customerYes({ by: carla, decision: { ...decision, channel: 'web' }, context: onCall(T, 'start') }).reason).toBe('decision d1 was made on web, where nobody is on the line: the offer is presented for the customer to answer, not booked as their yes');
+  });
+});
