@@ -217,6 +217,16 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await visible(reopened, `the card of ${customerId} reopened`, page.getByTestId('assist-card'));
     expect(await reopened.locator('h2').innerText()).toContain(`${customerId} · call · no call in progress`);
     expect(await reopened.getByTestId('earlier-decisions').innerText()).toMatch(new RegExp(`on call \\(billing question\\): ${offer.actionId} accepted, \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC`));
+    // Nobody on the line: no Accept (the customer's yes), and the card says why; an action may be presented for the customer to answer.
+    expect(await reopened.getByTestId('not-on-line').innerText()).toMatch(/^No call in progress: the customer is not on the line, so nothing here is booked as their yes/);
+    expect(await reopened.getByRole('button', { name: 'Accept' }).count()).toBe(0);
+    const present = reopened.getByRole('button', { name: 'Present to the customer' });
+    expect(await present.count()).toBe(await reopened.locator('li.action', { hasNotText: 'Do nothing' }).count());
+    if ((await present.count()) > 0) {
+      await present.first().click();
+      // The server books no yes either, and its answer says why, first.
+      await seen(page, '[data-testid=accept-answer]', new RegExp(`^Not booked as the customer's yes: ${customerId}'s call \\(started [^)]+\\) ended at `));
+    }
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-agent-card-reopened.png'), fullPage: true });
     // Approvals by URL: the page says a care agent does not see them, and shows none of their facts (the server refuses them).
     await page.goto(`${base}/console/approvals`);
@@ -253,6 +263,12 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await decline.click();
     await seen(page, 'li.action [role=status]', `Declined: ${why}`);
     expect(await row.getByRole('button', { name: 'Accept' }).count()).toBe(0);
+    // The call ends while the card is open: the card says so, and offers no Accept on any action (nobody is on the line to say yes).
+    expect(await card.getByTestId('not-on-line').count()).toBe(0);
+    await api('POST', '/events', [event(customerId, 'interaction', { channel: 'call', intent: 'plan_question', phase: 'end' })]);
+    await visible(card.getByTestId('not-on-line'), `the card of ${customerId} saying the call ended`, card);
+    expect(await card.getByTestId('not-on-line').innerText()).toMatch(/^The call ended \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: the customer is not on the line/);
+    expect(await card.getByRole('button', { name: 'Accept' }).count()).toBe(0);
 
     // The server kept it: on the customer's timeline (nothing carried out) and in the audit trail, with the agent as the actor.
     const onTimeline = await until(async () => {

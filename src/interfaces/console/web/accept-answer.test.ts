@@ -36,4 +36,13 @@ describe('acceptAnswer', () => {
     expect(acceptAnswer({ status: 'failed', reason: 'the action failed: offer unknown', requestId: 'd5:x', retryable: false }, now)).toBe('Failed: the action failed: offer unknown · the back end refused it for good');
     expect(acceptAnswer({ status: 'failed', reason: 'the action failed: timeout', requestId: 'd5:x' }, now)).toMatch(/it may succeed if tried again$/);
   });
+
+  it("says first when the accept was not booked as the customer's yes (the call had ended), as the server said why", () => {
+    const r = { status: 'executed' as const, reason: 'rule "communications" sets autonomous for offer on call', requestId: 'd6:data-bonus', cost: 0, customerYes: { recorded: false, reason: "C000123's call (started 2026-12-07T10:00:00.000Z) ended at 2026-12-07T10:04:00.000Z: the offer is presented for the customer to answer, not booked as their yes" } };
+    expect(acceptAnswer(r, now)).toBe(
+      "Not booked as the customer's yes: C000123's call (started 2026-12-07T10:00:00.000Z) ended at 2026-12-07T10:04:00.000Z: the offer is presented for the customer to answer, not booked as their yes. Done, carried out: rule \"communications\" sets autonomous for offer on call · cost 0.00",
+    );
+    // Booked as the yes: the answer reads as before.
+    expect(acceptAnswer({ ...r, customerYes: { recorded: true, reason: "the customer's yes, recorded by alice on the call in progress since 2026-12-07T10:00:00.000Z" } }, now)).toMatch(/^Done, carried out: /);
+  });
 });

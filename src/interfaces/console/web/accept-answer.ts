@@ -1,14 +1,5 @@
-import { eventTime, money, span } from './format';
-import type { GuardedResult } from './types';
-
-/** A role as a person reads it in a sentence: "a supervisor", "an admin". */
-const someone = (role: string) => `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role.replace(/_/g, ' ')}`;
-
-/** "a supervisor or an admin" from the roles that may decide an approval. */
-function whoDecides(roles: readonly string[]): string {
-  const people = roles.map(someone);
-  return people.length <= 1 ? (people[0] ?? 'a person') : `${people.slice(0, -1).join(', ')} or ${people[people.length - 1]}`;
-}
+import { anyOfRoles, eventTime, money, span } from './format';
+import type { AcceptResult, GuardedResult } from './types';
 
 /** What the act cost as the policy checked it, and what waits for the customer's acceptance. */
 function costOf(r: GuardedResult): string {
@@ -22,7 +13,14 @@ function costOf(r: GuardedResult): string {
  * it may be tried again, or done before and not repeated), then the policy's reason as the server
  * wrote it. "Done" alone said none of this. `now`: the wall clock, for an approval's deadline.
  */
-export function acceptAnswer(r: GuardedResult, now: number = Date.now()): string {
+export function acceptAnswer(r: AcceptResult, now: number = Date.now()): string {
+  // Not the customer's yes (the call had ended, say): said first, as it changes what the rest means.
+  const yes = r.customerYes && !r.customerYes.recorded ? `Not booked as the customer's yes: ${r.customerYes.reason}. ` : '';
+  return yes + policyAnswer(r, now);
+}
+
+/** The action policy's answer in words. */
+function policyAnswer(r: GuardedResult, now: number): string {
   const rule = r.verdict ? ` · ${r.verdict.riskClass} risk${r.verdict.guardrail ? `, guardrail ${r.verdict.guardrail}` : ''}` : '';
   switch (r.status) {
     case 'executed':
@@ -31,7 +29,7 @@ export function acceptAnswer(r: GuardedResult, now: number = Date.now()): string
         : `Done, carried out: ${r.reason}${costOf(r)}${rule}`;
     case 'pending-approval': {
       if (r.notBefore !== undefined) return `Approved, waiting for the customer's quiet hours to end (${eventTime(new Date(r.notBefore).toISOString())}): ${r.reason}`;
-      const who = r.approvers && r.approvers.length > 0 ? whoDecides(r.approvers) : 'a person';
+      const who = r.approvers && r.approvers.length > 0 ? anyOfRoles(r.approvers) : 'a person';
       const until = r.expiresAt !== undefined ? `; times out ${span(r.expiresAt - now)}${r.onTimeout ? `, then ${r.onTimeout === 'reject' ? 'dropped' : 'advice only'}` : ''}` : '';
       return `Waiting for approval by ${who} (not you)${r.approvalId ? `: approval ${r.approvalId}` : ''}${until}. ${r.reason}${costOf(r)}`;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enqueue } from './assist-queue';
+import { enqueue, interactionOver } from './assist-queue';
 import type { AssistCard } from './types';
 
 const card = (customerId: string, minute: number): AssistCard => ({
@@ -22,7 +22,7 @@ describe('enqueue', () => {
 
   it('keeps the staged call while a hundred background calls arrive after it', () => {
     let queue = enqueue([], card('C024126', 20), 12, pinned);
-    for (let i = 0; i < 100; i++) queue = enqueue(queue, card(`C1${String(i).padStart(5, '0')}`, 21 + (i % 30)), 12, pinned);
+    for (let i = 0; i < 100; i++) queue = enqueue(queue, card(`C1${String(i).padStart(5, '0')}`, 21 + i), 12, pinned);
     expect(queue).toHaveLength(12);
     expect(queue.map((c) => c.customerId)).toContain('C024126');
     // The rest is the newest background calls, newest first.
@@ -38,5 +38,33 @@ describe('enqueue', () => {
     queue = enqueue(queue, again, 12, () => false);
     expect(queue.filter((c) => c.customerId === 'C15').map((c) => c.cardId)).toEqual(['newer']);
     expect(queue).toHaveLength(12);
+  });
+
+  it('lists the calls newest first by when they started, whatever order their cards came in (a desktop joining is sent the open calls newest first)', () => {
+    let queue: AssistCard[] = [];
+    // On joining: the open calls, most recently started first; then a live one that started before the newest.
+    for (const minute of [50, 40, 30, 20, 10]) queue = enqueue(queue, card(`C${minute}`, minute), 12, () => false);
+    queue = enqueue(queue, card('C35', 35), 12, () => false);
+    expect(queue.map((c) => c.customerId)).toEqual(['C50', 'C40', 'C35', 'C30', 'C20', 'C10']);
+    // Full, the oldest call is the one that goes, even when its card came last.
+    queue = enqueue(queue, card('C5', 5), 6, () => false);
+    expect(queue.map((c) => c.customerId)).toEqual(['C50', 'C40', 'C35', 'C30', 'C20', 'C10']);
+  });
+});
+
+describe('interactionOver', () => {
+  const at = '2026-12-06T10:20:00.000Z';
+  const call = { channel: 'call', at, inProgress: true };
+
+  it('is null while the card\'s call goes on', () => {
+    expect(interactionOver(call, { call: { phase: 'start', startedAt: at, at } })).toBeNull();
+    expect(interactionOver(call, { call: { phase: 'update', startedAt: at, at: '2026-12-06T10:22:00.000Z' } })).toBeNull();
+  });
+
+  it('says the call ended, and when; a later call is another contact; a card opened with no call is over from the start', () => {
+    expect(interactionOver(call, { call: { phase: 'end', startedAt: at, at: '2026-12-06T10:24:00.000Z' } })).toBe('the call ended 2026-12-06 10:24 UTC');
+    expect(interactionOver(call, { call: { phase: 'start', startedAt: '2026-12-06T11:00:00.000Z', at: '2026-12-06T11:00:00.000Z' } })).toBe('the call ended (another began 2026-12-06 11:00 UTC)');
+    expect(interactionOver(call, {})).toBe('the call is no longer in progress');
+    expect(interactionOver({ ...call, inProgress: false }, { call: { phase: 'start', startedAt: at, at } })).toBe('no call in progress');
   });
 });

@@ -39,6 +39,15 @@ export function riskBand(p: number | null | undefined): 'high' | 'medium' | 'low
   return p >= 0.2 ? 'high' : p >= 0.05 ? 'medium' : 'low';
 }
 
+/** A role as a person reads it in a sentence: "a supervisor", "an admin", "a data scientist". */
+export const aRole = (role: string) => `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role.replace(/_/g, ' ')}`;
+
+/** "a supervisor or an admin": any of `roles`, in words. */
+export function anyOfRoles(roles: readonly string[]): string {
+  const people = roles.map(aRole);
+  return people.length <= 1 ? (people[0] ?? 'a person') : `${people.slice(0, -1).join(', ')} or ${people[people.length - 1]}`;
+}
+
 /** A day in milliseconds (event-time spans the console shows in days). */
 export const DAY_MS = 86_400_000;
 

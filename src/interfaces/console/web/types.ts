@@ -75,5 +75,13 @@ export interface GuardedResult {
   readonly approvers?: readonly string[];
 }
 
+/**
+ * What `POST /decisions/:id/accept` answers: the policy's answer, and whether the accept was booked
+ * as the customer's yes (only while the contact the decision was made in is in progress) and why.
+ */
+export interface AcceptResult extends GuardedResult {
+  readonly customerYes?: { readonly recorded: boolean; readonly reason: string };
+}
+
 /** The action a decision ranks that means "no action": it is never accepted. */
 export const DO_NOTHING = 'do-nothing';

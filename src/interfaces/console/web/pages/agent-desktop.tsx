@@ -6,9 +6,9 @@ import { useIdentity } from '../identity';
 import { useLocation } from '../router';
 import { acceptAnswer } from '../accept-answer';
 import { earlierLines } from '../earlier-decisions';
-import { enqueue, sameInteraction } from '../assist-queue';
+import { enqueue, interactionOver, sameInteraction, type ChannelState } from '../assist-queue';
 import { PeriodUsageFacts } from '../period-usage-view';
-import { DO_NOTHING, type AssistAction, type AssistCard, type GuardedResult } from '../types';
+import { DO_NOTHING, type AcceptResult, type AssistAction, type AssistCard } from '../types';
 
 const CHANNELS = ['call', 'chat', 'store'] as const;
 /**
@@ -18,6 +18,8 @@ const CHANNELS = ['call', 'chat', 'store'] as const;
 const MAX_WAITING = 12;
 /** Cards a person keeps open at once (the one they are on, and one or two they came back to). */
 const MAX_TAKEN = 3;
+/** How often an open card asks whether its customer is still on the line: as often as the header's clock is read. */
+const ON_LINE_CHECK_MS = 5_000;
 
 /** What the server answers a decline: where it was kept. */
 interface Declined {
@@ -55,14 +57,19 @@ function DeclineForm({ action, onDone, onCancel }: { action: AssistAction; onDon
   );
 }
 
-function ActionRow({ action }: { action: AssistAction }) {
-  const [state, setState] = useState<{ busy: boolean; result?: GuardedResult; error?: string }>({ busy: false });
+/**
+ * One recommended action. `over`: why the customer is no longer on the line (null while they are):
+ * then there is no Accept, which records the customer's yes; the action may be presented for the
+ * customer to answer (the same route: the server books no yes without the contact in progress).
+ */
+function ActionRow({ action, over }: { action: AssistAction; over: string | null | undefined }) {
+  const [state, setState] = useState<{ busy: boolean; result?: AcceptResult; error?: string }>({ busy: false });
   const [declining, setDeclining] = useState(false);
   const [declined, setDeclined] = useState<Declined>();
   const accept = () => {
     if (!action.decisionId) return;
     setState({ busy: true });
-    postJson<GuardedResult>(`/decisions/${seg(action.decisionId)}/accept`, { actionId: action.actionId }).then(
+    postJson<AcceptResult>(`/decisions/${seg(action.decisionId)}/accept`, { actionId: action.actionId }).then(
       (result) => setState({ busy: false, result }),
       (err: Error) => setState({ busy: false, error: err.message }),
     );
@@ -76,9 +83,15 @@ function ActionRow({ action }: { action: AssistAction }) {
         <span class="muted">expected value {money(action.expectedValue)}</span>
         {acceptable && !state.result && !declined && (
           <>
-            <button type="button" onClick={accept} disabled={state.busy || declining}>
-              {state.busy ? 'Accepting…' : 'Accept'}
-            </button>
+            {over == null ? (
+              <button type="button" onClick={accept} disabled={state.busy || declining || over === undefined}>
+                {state.busy ? 'Accepting…' : 'Accept'}
+              </button>
+            ) : (
+              <button type="button" onClick={accept} disabled={state.busy || declining} title={`${over}: the customer answers it themselves; their yes is recorded only while they are on the line`}>
+                {state.busy ? 'Presenting…' : 'Present to the customer'}
+              </button>
+            )}
             <button type="button" onClick={() => setDeclining(true)} disabled={state.busy || declining}>
               Decline
             </button>
@@ -123,9 +136,41 @@ function churnText(card: AssistCard): string {
   return p === null ? (churn?.note ?? 'no churn score yet') : `churn risk ${percent(p)}${churn?.horizonDays ? ` within ${churn.horizonDays} days` : ''}`;
 }
 
+/**
+ * Why the card's customer is no longer on the line (null while they are; undefined until known):
+ * the card's interaction, asked of `GET /customers/:id/context` every ON_LINE_CHECK_MS while it goes on.
+ */
+function useInteractionOver(card: AssistCard): string | null | undefined {
+  // Undefined until the first answer: Accept waits for it rather than offering a yes on a call that may be over.
+  const [over, setOver] = useState<string | null | undefined>(() => (card.inProgress === false ? interactionOver(card, {}) : undefined));
+  useEffect(() => {
+    if (card.inProgress === false) return;
+    let live = true;
+    const check = () =>
+      getJson<{ channels: Readonly<Record<string, ChannelState | undefined>> }>(`/customers/${seg(card.customerId)}/context`).then(
+        (context) => {
+          if (!live) return;
+          const why = interactionOver(card, context.channels);
+          setOver(why);
+          if (why !== null) clearInterval(timer);
+        },
+        // Not known now: the next check asks again (the server answers the truth at Accept anyway).
+        () => undefined,
+      );
+    const timer = setInterval(check, ON_LINE_CHECK_MS);
+    void check();
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [card.cardId]);
+  return over;
+}
+
 function Card({ card, onClose }: { card: AssistCard; onClose: () => void }) {
   const churn = card.summary?.scores?.churn;
   const p = churn?.probability ?? null;
+  const over = useInteractionOver(card);
   return (
     <article class="panel card" data-testid="assist-card" aria-label={`${card.customerId} on ${card.channel}`}>
       <div class="action-head">
@@ -137,6 +182,11 @@ function Card({ card, onClose }: { card: AssistCard; onClose: () => void }) {
         </button>
       </div>
       <p class="muted">{card.inProgress === false ? `opened by id ${eventTime(card.at)}` : `started ${eventTime(card.at)}`}</p>
+      {over != null && (
+        <p class="outcome advised" role="status" data-testid="not-on-line">
+          {card.inProgress === false ? `No ${card.channel} in progress` : `${over[0]!.toUpperCase()}${over.slice(1)}`}: the customer is not on the line, so nothing here is booked as their yes; an action you present is theirs to answer.
+        </p>
+      )}
       {card.earlier && (card.earlier.decisions.length > 0 || card.earlier.notActedOn > 0) && (
         <>
           <h3>Earlier decisions</h3>
@@ -167,7 +217,7 @@ function Card({ card, onClose }: { card: AssistCard; onClose: () => void }) {
       ) : (
         <ul class="actions">
           {card.actions.map((a) => (
-            <ActionRow key={a.actionId} action={a} />
+            <ActionRow key={a.actionId} action={a} over={over} />
           ))}
         </ul>
       )}
