@@ -230,7 +230,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-agent-card-reopened.png'), fullPage: true });
     // Approvals by URL: the page says a care agent does not see them, and shows none of their facts (the server refuses them).
     await page.goto(`${base}/console/approvals`);
-    await seen(page, '[data-testid=no-access]', 'Approvals are decided by supervisors: a care agent does not see them');
+    await seen(page, '[data-testid=no-access]', /^Approvals is for a supervisor, .* \(permission approvals:read\): a care agent may not use it, so this page asks the server nothing/);
     expect(await page.locator('[data-testid=approval], [data-testid=decided], [role=alert]').count()).toBe(0);
     await page.context().close();
   }, JOURNEY_MS);
@@ -456,6 +456,12 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     if (champion.driftHistory.length > 0) await seen(page, '[data-testid=drift-over-time] canvas');
     else await seen(page, 'section.panel p', 'No drift check yet');
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-models.png'), fullPage: true });
+    // The agent desktop by URL: a data scientist is told who it is for, and nothing of it is asked (its stream answered her 403).
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await page.goto(`${base}/console/assist`);
+    await seen(page, '[data-testid=no-access]', /^Agent desktop is for a care agent, a supervisor or an admin \(permission assist:use\): a data scientist may not use it/);
+    expect(asked.filter((p) => p.startsWith('/assist/'))).toEqual([]);
     await page.context().close();
   }, JOURNEY_MS);
 

@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ROLE_NAMES, ROLE_PERMISSIONS, type Permission } from '../../auth/roles';
 import { EventClockContext } from './event-clock';
-import { eventTime } from './format';
+import { aRole, anyOfRoles, eventTime } from './format';
 import { IdentityContext, may, useIdentitySource, type Identity } from './identity';
 import { AgentDesktop } from './pages/agent-desktop';
 import { ApprovalPage, Approvals } from './pages/approvals';
@@ -19,7 +20,7 @@ import { SimulationLab } from './pages/simulation-lab';
 import { SimulationRunPage } from './pages/simulation-run';
 import { interceptLinks, useLocation } from './router';
 import { useJson } from './use-json';
-import { headerClock, type HealthClocks } from './header-clock';
+import { clockNow, headerClock, type ClockReading, type HealthClocks } from './header-clock';
 
 interface Health extends HealthClocks {
   readonly twins: number;
@@ -44,6 +45,30 @@ const NAV: readonly { path: string; label: string; needs: string | readonly stri
   { path: '/console/policy', label: 'Policy', needs: ['policy:write', 'audit:read'] },
   { path: '/console/audit', label: 'Audit', needs: 'audit:read' },
 ];
+
+/**
+ * The pages whose reads a role may lack (every role reads twins, scores, models, simulations,
+ * intents, workflows, alarms and the policy): by path and sub-paths, the permission its requests need.
+ * Opened by URL by a role without it, the page says who may use it and asks the server nothing: mounted, the agent
+ * desktop's stream answered a data scientist 403 and the page said "reconnecting…" for ever.
+ */
+const GUARDED: readonly { path: string; permission: Permission }[] = [
+  { path: '/console/assist', permission: 'assist:use' },
+  { path: '/console/approvals', permission: 'approvals:read' },
+  { path: '/console/audit', permission: 'audit:read' },
+];
+
+/** What a page opened by a role that may not use it says instead: which roles may, and what the server would answer. */
+function NoAccess({ title, permission, role }: { title: string; permission: Permission; role: string | null }) {
+  const may = ROLE_NAMES.filter((r) => ROLE_PERMISSIONS[r].has(permission));
+  return (
+    <section class="panel" data-testid="no-access">
+      <p>
+        {title} is for {anyOfRoles(may)} (permission <code>{permission}</code>): {role ? aRole(role) : 'your role'} may not use it, so this page asks the server nothing (it would answer 403). Ask an admin for a key of one of those roles if your work needs it.
+      </p>
+    </section>
+  );
+}
 
 function page(path: string, search: string): { title: string; body: ComponentChildren } {
   if (path === '/' || path === '/console' || path === '/console/' || path === '/console/overview') return { title: 'Overview', body: <Overview /> };
@@ -99,6 +124,23 @@ function Who({ who }: { who: Identity }) {
   );
 }
 
+/**
+ * The header's time, going on between reads of `GET /health` at the world's pace (clockNow); its
+ * own second's tick re-renders only itself (pages read the clock as last read, EventClockContext).
+ */
+function LiveClock({ health }: { health: HealthClocks | undefined }) {
+  const readings = useRef<{ last?: ClockReading; previous?: ClockReading }>({});
+  const [wall, setWall] = useState(() => Date.now());
+  useEffect(() => {
+    if (health) readings.current = { last: { clocks: health, receivedAt: Date.now() }, previous: readings.current.last };
+  }, [health]);
+  useEffect(() => {
+    const timer = setInterval(() => setWall(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  return <strong data-testid="event-clock">{eventTime(clockNow(readings.current.last, readings.current.previous, wall))}</strong>;
+}
+
 /** The console: a header with the pages and the event clock, and the page the address names. */
 export function App() {
   const { path, query } = useLocation();
@@ -106,7 +148,10 @@ export function App() {
   const who = useIdentitySource();
   const clockText = headerClock(health.data);
   const clock = clockText.now;
-  const { title, body } = page(path, query.toString());
+  const shown = page(path, query.toString());
+  const { title } = shown;
+  const guard = GUARDED.find((g) => path === g.path || path.startsWith(`${g.path}/`));
+  const body = guard && !may(who, guard.permission) ? <NoAccess title={title} permission={guard.permission} role={who.role} /> : shown.body;
   useEffect(() => {
     document.title = `${title} · Twinloop`;
   }, [title]);
@@ -128,7 +173,7 @@ export function App() {
             ))}
           </nav>
           <span class="clock" title={clockText.title}>
-            <span data-testid="clock-label">{clockText.label}</span> <strong data-testid="event-clock">{eventTime(clock)}</strong>
+            <span data-testid="clock-label">{clockText.label}</span> <LiveClock health={health.data} />
             {clockText.behind && (
               <span class="behind" data-testid="clock-behind">
                 {' '}

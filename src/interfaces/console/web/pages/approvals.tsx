@@ -234,26 +234,6 @@ function Decided({ id }: { id: string }) {
  * came of it (executed, failed, or refused when judged again at the approval); each has its page.
  */
 export function Approvals() {
-  return <ForApprovers>{() => <ApprovalQueue />}</ForApprovers>;
-}
-
-/**
- * What only a role that reads approvals sees: the others (a care agent) are told so, and what an
- * approval holds (the customer's facts, the evidence) is not fetched, as the server refuses it.
- */
-function ForApprovers({ children }: { children: () => ComponentChildren }) {
-  const who = useIdentity();
-  if (may(who, 'approvals:read')) return <>{children()}</>;
-  return (
-    <section class="panel" data-testid="no-access">
-      <p>
-        Approvals are decided by supervisors: {who.role ? <>a {who.role.replace(/_/g, ' ')}</> : 'your role'} does not see them, nor the customers' facts and evidence they hold (the server answers 403, permission <code>approvals:read</code>). An action you accepted that waits for approval says so on its card.
-      </p>
-    </section>
-  );
-}
-
-function ApprovalQueue() {
   const list = useJson<readonly Approval[]>('/approvals', 10_000);
   const [decided, setDecided] = useState<readonly string[]>([]);
   const onDone = (id: string) => {
@@ -284,10 +264,6 @@ function ApprovalQueue() {
 
 /** One approval's page (`/console/approvals/ID`): pending, to decide; decided, with its decision and outcome. */
 export function ApprovalPage({ id }: { id: string }) {
-  return <ForApprovers>{() => <OneApproval id={id} />}</ForApprovers>;
-}
-
-function OneApproval({ id }: { id: string }) {
   const one = useJson<Approval>(`/approvals/${seg(id)}`, 5_000);
   if (!one.data) return <Alert message={one.error} />;
   const a = one.data;
