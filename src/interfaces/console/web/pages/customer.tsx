@@ -12,6 +12,7 @@ import { productSince } from '../product-since';
 import type { PeriodUsage } from '../period-usage';
 import { PeriodUsageFacts } from '../period-usage-view';
 import { ACTION_KINDS, presentedByRequest, timelineEntry, type TimelineItem } from '../timeline';
+import { historyNote, rereadInMs, type TimelineHistory } from '../timeline-history';
 import type { TwinScores } from '../types';
 import { useJson } from '../use-json';
 
@@ -32,28 +33,41 @@ interface Twin {
 /** Timeline pages read for the charts and the list: a year of a customer's events is a few hundred. */
 const MAX_TIMELINE_PAGES = 5;
 
+/**
+ * The customer's timeline, every page of it; with `history` while the first start's history is still
+ * written behind (the pages then hold the live events only): read again when the server says.
+ */
 function useTimeline(id: string, until: string | null) {
   const [items, setItems] = useState<TimelineItem[] | null>(null);
+  const [history, setHistory] = useState<TimelineHistory>();
   const [error, setError] = useState<string>();
+  const [reread, setReread] = useState(0);
   useEffect(() => {
     let live = true;
-    setItems(null);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (reread === 0) setItems(null);
     (async () => {
       const all: TimelineItem[] = [];
       let after = 0;
+      let lacking: TimelineHistory | undefined;
       for (let page = 0; page < MAX_TIMELINE_PAGES; page++) {
-        const res = await getJson<{ items: TimelineItem[]; next: number | null }>(`/twins/${seg(id)}/timeline?limit=1000&after=${after}${until ? `&until=${encodeURIComponent(until)}` : ''}`);
+        const res = await getJson<{ items: TimelineItem[]; next: number | null; historyComplete?: boolean; history?: TimelineHistory }>(`/twins/${seg(id)}/timeline?limit=1000&after=${after}${until ? `&until=${encodeURIComponent(until)}` : ''}`);
+        if (page === 0 && res.historyComplete === false) lacking = res.history;
         all.push(...res.items);
         if (res.next === null) break;
         after = res.next;
       }
-      if (live) setItems(all);
+      if (!live) return;
+      setItems(all);
+      setHistory(lacking);
+      if (lacking) timer = setTimeout(() => setReread((n) => n + 1), rereadInMs(lacking));
     })().catch((err: Error) => live && setError(err.message));
     return () => {
       live = false;
+      clearTimeout(timer);
     };
-  }, [id, until]);
-  return { items, error };
+  }, [id, until, reread]);
+  return { items, history, error };
 }
 
 /** Daily data and voice use and the bills, over the last 180 days of the timeline. */
@@ -277,6 +291,7 @@ export function Customer({ id }: { id: string }) {
           {!at && may(who, 'decisions:make') && <CustomerWhatIf id={id} />}
           <section class="panel wide" aria-labelledby="usage-title">
             <h2 id="usage-title">{leftAt ? `Usage and bills, the 180 days before the customer left (last event ${eventTime(leftAt)})` : 'Usage and bills, last 180 days'}</h2>
+            {timeline.history && <p class="muted">From the live events only until the first start's history is written: see the note over the timeline.</p>}
             {!series ? (
               <p class="muted">{timeline.error ?? 'reading the history…'}</p>
             ) : (
@@ -296,6 +311,11 @@ export function Customer({ id }: { id: string }) {
               <span class="muted">newest first; actions taken on the customer and what came of them are marked</span>
             </p>
             <Alert message={timeline.error} />
+            {timeline.history && (
+              <p class="outcome advised" role="status" data-testid="history-incomplete" title={timeline.history.note}>
+                {historyNote(timeline.history)}
+              </p>
+            )}
             {timeline.items && (
               <ol class="timeline" data-testid="timeline" tabIndex={0} aria-label="Timeline, newest first">
                 {shown.slice(0, 300).map((i) => {
