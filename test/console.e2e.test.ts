@@ -164,6 +164,16 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(nav).not.toMatch(/Approvals|Models|Audit/);
     // One clock, labelled: the sandbox's simulated time (the world's, which acts are dated by), live.
     expect(await page.getByTestId('clock-label').innerText()).toBe('Simulated clock (3,600× real time)');
+    // It keeps up with the world (an hour a real second): read every second, never ahead of the world. Read with
+    // the pages' numbers every 5 s it stood up to 5 h behind, the same time shown for five of these looks.
+    const looks: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const shown = Date.parse((await page.getByTestId('event-clock').innerText()).replace(' UTC', ':00Z').replace(' ', 'T'));
+      expect(shown).toBeLessThanOrEqual(operator.world!.clock.now());
+      looks.push(String(shown));
+      await page.waitForTimeout(1_000);
+    }
+    expect(new Set(looks).size, `the header's times over 8 s: ${looks.map((t) => new Date(Number(t)).toISOString()).join(', ')}`).toBeGreaterThanOrEqual(4);
     // The call waits in the queue until the agent takes it: then its full card opens.
     await page.getByRole('button', { name: `Take ${customerId}` }).click();
     const card = page.locator('[data-testid=assist-card]', { hasText: customerId }).first();

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ROLE_NAMES, ROLE_PERMISSIONS, type Permission } from '../../auth/roles';
 import { EventClockContext } from './event-clock';
 import { aRole, anyOfRoles, eventTime } from './format';
@@ -20,7 +20,8 @@ import { SimulationLab } from './pages/simulation-lab';
 import { SimulationRunPage } from './pages/simulation-run';
 import { interceptLinks, useLocation } from './router';
 import { useJson } from './use-json';
-import { clockNow, headerClock, type ClockReading, type HealthClocks } from './header-clock';
+import { getJson } from './api';
+import { headerClock, type HealthClocks } from './header-clock';
 
 interface Health extends HealthClocks {
   readonly twins: number;
@@ -125,20 +126,30 @@ function Who({ who }: { who: Identity }) {
 }
 
 /**
- * The header's time, going on between reads of `GET /health` at the world's pace (clockNow); its
- * own second's tick re-renders only itself (pages read the clock as last read, EventClockContext).
+ * How often the header's clock reads `GET /health`: while the sandbox runs live a second of real time
+ * is an hour of its time (3,600×), and read with the pages' numbers every 5 s the header stood up to
+ * 5 h behind the world. Read every second (the next read a second after the last answer, so a slow
+ * server is not asked twice at once), it is at most an hour and the answer's way behind, never ahead.
  */
-function LiveClock({ health }: { health: HealthClocks | undefined }) {
-  const readings = useRef<{ last?: ClockReading; previous?: ClockReading }>({});
-  const [wall, setWall] = useState(() => Date.now());
+const CLOCK_READ_MS = 1_000;
+
+/** The header's time: the world's (or the latest event's) as `GET /health` last answered it, read every CLOCK_READ_MS. */
+function LiveClock({ initial }: { initial: HealthClocks | undefined }) {
+  const [read, setRead] = useState<HealthClocks>();
   useEffect(() => {
-    if (health) readings.current = { last: { clocks: health, receivedAt: Date.now() }, previous: readings.current.last };
-  }, [health]);
-  useEffect(() => {
-    const timer = setInterval(() => setWall(Date.now()), 1_000);
-    return () => clearInterval(timer);
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const next = () => {
+      if (live) timer = setTimeout(ask, CLOCK_READ_MS);
+    };
+    const ask = () => getJson<HealthClocks>('/health').then((h) => live && setRead(h), () => undefined).finally(next);
+    next();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
   }, []);
-  return <strong data-testid="event-clock">{eventTime(clockNow(readings.current.last, readings.current.previous, wall))}</strong>;
+  return <strong data-testid="event-clock">{eventTime(headerClock(read ?? initial).now)}</strong>;
 }
 
 /** The console: a header with the pages and the event clock, and the page the address names. */
@@ -173,7 +184,7 @@ export function App() {
             ))}
           </nav>
           <span class="clock" title={clockText.title}>
-            <span data-testid="clock-label">{clockText.label}</span> <LiveClock health={health.data} />
+            <span data-testid="clock-label">{clockText.label}</span> <LiveClock initial={health.data} />
             {clockText.behind && (
               <span class="behind" data-testid="clock-behind">
                 {' '}

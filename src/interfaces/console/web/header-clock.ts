@@ -53,35 +53,3 @@ export function headerClock(h: HealthClocks | undefined): HeaderClock {
   return { label: h?.worldClock ? 'World clock' : 'Event clock', title: h?.worldClock ? "The BSS's time, which acts are dated by; the twins' latest event may trail it." : 'The time of the latest event the twins applied. Every time in the console is on this clock.', now, behind };
 }
 
-/** One answer of `GET /health` as the console got it: its clocks, and when it came (the browser's wall clock, ms). */
-export interface ClockReading {
-  readonly clocks: HealthClocks;
-  readonly receivedAt: number;
-}
-
-/**
- * How long after its last reading the header's clock goes on by itself: the console reads
- * `GET /health` every 5 s; with two reads missed (a server not answering) it stops where it is.
- */
-export const CLOCK_CARRY_MS = 10_000;
-
-/**
- * The world's time now, between reads of `GET /health`. While the sandbox runs live a second of real
- * time is an hour of its time (3,600×): the header, read every 5 s, stood up to 5 h behind the world
- * between reads. It goes on from the last reading at the pace the world kept between the last two
- * (under load the world runs slower than its nominal speed; never faster than that), for at most
- * CLOCK_CARRY_MS. Anything else (the event clock, which moves only with events; a backfill, which
- * leaps) is shown as it was read.
- */
-export function clockNow(last: ClockReading | undefined, previous: ClockReading | undefined, wallNow: number): string | null {
-  const read = last ? (last.clocks.worldClock ?? last.clocks.eventClock ?? null) : null;
-  const source = last?.clocks.clockSource;
-  const world = last?.clocks.worldClock;
-  const before = previous?.clocks.worldClock;
-  if (!last || !previous || !world || !before || source?.kind !== 'sandbox' || source.phase !== 'live') return read;
-  const wall = last.receivedAt - previous.receivedAt;
-  if (!(wall > 0)) return read;
-  const pace = Math.min(source.speed, Math.max(0, (Date.parse(world) - Date.parse(before)) / wall));
-  const carried = Math.min(Math.max(0, wallNow - last.receivedAt), CLOCK_CARRY_MS);
-  return new Date(Date.parse(world) + carried * pace).toISOString();
-}
