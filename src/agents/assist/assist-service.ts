@@ -1,4 +1,5 @@
 import { ASSISTED_CHANNELS, type Channel } from '../../domain/events.js';
+import { RecentMap } from '../../domain/recent-map.js';
 import { CustomerContextStore, type CustomerContextOptions, type InteractionStarted } from '../../twin/customer-context.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinView } from '../../twin/twin-view.js';
@@ -26,9 +27,26 @@ export interface CardWatcher {
   receive(card: AssistCard): void;
 }
 
+/**
+ * The interaction a card's decision was made in: the card's channel and its interaction's start
+ * (event time, ms), or `startedAt` null for a card opened with none in progress (by the customer's id).
+ */
+export interface CardContact {
+  readonly channel: Channel;
+  readonly startedAt: number | null;
+}
+
+/**
+ * Cards' decisions remembered with their interaction: as many as the decision service keeps to be
+ * accepted (an older one is accepted from the log no more, so its contact is not needed either).
+ */
+const CARD_DECISIONS = 5_000;
+
 /** The assist service running on a twin service. */
 export interface Assist {
   readonly contexts: CustomerContextStore;
+  /** The interaction the decision of a card built here was made in; undefined for another decision (POST /decisions) or one forgotten. */
+  contactOf(decisionId: string): CardContact | undefined;
   /** Builds the card for a trigger now. */
   buildCard(trigger: AssistTrigger): Promise<AssistCard>;
   /** Hands the card of every interaction start on an assisted channel to `watcher`; returns the unsubscribe. */
@@ -61,7 +79,15 @@ export function startAssist(twins: Pick<TwinService, 'engine' | 'intake'>, optio
     context: (customerId) => contexts.get(customerId),
     ...(options.earlier ? { earlier: options.earlier } : {}),
   };
-  const buildCard = (trigger: AssistTrigger) => buildAssistCard(sources, trigger, options.card);
+  const cardDecisions = new RecentMap<string, CardContact>(CARD_DECISIONS);
+  // Each card's decision is remembered with the interaction it was made in: accepting its action is
+  // the customer's yes only while that interaction goes on (customer-yes.ts).
+  const buildCard = async (trigger: AssistTrigger) => {
+    const card = await buildAssistCard(sources, trigger, options.card);
+    const contact: CardContact = { channel: card.channel, startedAt: card.inProgress ? trigger.at : null };
+    for (const a of card.actions) if (a.decisionId) cardDecisions.set(a.decisionId, contact);
+    return card;
+  };
   const assisted = new Set<Channel>(ASSISTED_CHANNELS);
   const watchers = new Set<CardWatcher>();
 
@@ -86,6 +112,7 @@ export function startAssist(twins: Pick<TwinService, 'engine' | 'intake'>, optio
 
   return {
     contexts,
+    contactOf: (decisionId) => cardDecisions.get(decisionId),
     buildCard,
     watch(watcher) {
       watchers.add(watcher);

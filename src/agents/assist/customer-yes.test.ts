@@ -32,11 +32,21 @@ describe("the customer's yes (a person on the line, decision 0050)", () => {
     const none: CustomerContext = { customerId: 'C1', updatedAt: null, channels: {}, timeline: [] };
     expect(customerYes({ by: carla, decision, context: none }).reason).toBe('no call of C1 is in progress (decision d1 was made on call at 2026-12-06T10:02:00.000Z): the offer is presented for the customer to answer, not booked as their yes');
     const later = customerYes({ by: carla, decision, context: onCall(T + 3 * MIN, 'start') });
-    expect(later).toEqual({ recorded: false, reason: "decision d1 was made at 2026-12-06T10:02:00.000Z, before C1's call in progress began (2026-12-06T10:03:00.000Z): not in this contact, so the offer is presented for the customer to answer, not booked as their yes" });
+    expect(later).toEqual({ recorded: false, reason: "decision d1 was made at 2026-12-06T10:02:00.000Z, before the call in progress began (2026-12-06T10:03:00.000Z): not in this contact, so the offer is presented for the customer to answer, not booked as their yes" });
   });
 
   it('is not recorded for a role that serves no customer, nor on a channel with nobody on the line', () => {
     expect(customerYes({ by: { id: 'mia', role: 'marketer', servesCustomers: false }, decision, context: onCall(T, 'start') }).recorded).toBe(false);
     expect(customerYes({ by: carla, decision: { ...decision, channel: 'web' }, context: onCall(T, 'start') }).reason).toBe('decision d1 was made on web, where nobody is on the line: the offer is presented for the customer to answer, not booked as their yes');
+  });
+
+  it("for a card's decision, follows the card's own call: none for a card opened with no call; going on while its end is not seen, also past the context's window; over once it ended or another began", () => {
+    const card = { channel: 'call' as const, startedAt: T };
+    const none: CustomerContext = { customerId: 'C1', updatedAt: null, channels: {}, timeline: [] };
+    expect(customerYes({ by: carla, decision, context: onCall(T, 'start'), madeIn: { channel: 'call', startedAt: null } })).toEqual({ recorded: false, reason: 'decision d1 was made on a card opened with no call of C1 in progress: the offer is presented for the customer to answer, not booked as their yes' });
+    // The sandbox's calls send no end, and its 24-hour window passes in 24 s at 3,600x: the card's call was not seen to end.
+    expect(customerYes({ by: carla, decision, context: none, madeIn: card })).toEqual({ recorded: true, reason: "the customer's yes, recorded by carla on the call in progress since 2026-12-06T10:00:00.000Z (no end of it seen)" });
+    expect(customerYes({ by: carla, decision, context: onCall(T, 'end', T + 5 * MIN), madeIn: card }).recorded).toBe(false);
+    expect(customerYes({ by: carla, decision, context: onCall(T + MIN, 'start'), madeIn: card }).reason).toBe("decision d1 was made in C1's call of 2026-12-06T10:00:00.000Z, before the call in progress began (2026-12-06T10:01:00.000Z): not in this contact, so the offer is presented for the customer to answer, not booked as their yes");
   });
 });

@@ -1,5 +1,6 @@
 import { ASSISTED_CHANNELS, type Channel } from '../../domain/events.js';
 import type { CustomerContext } from '../../twin/customer-context.js';
+import type { CardContact } from './assist-service.js';
 
 /**
  * Whether a person's accept of a decision's action is the customer's yes (decision 0050: a person
@@ -19,6 +20,8 @@ export interface CustomerYesInput {
   readonly decision: { readonly decisionId: string; readonly customerId: string; readonly channel: Channel; readonly at: number };
   /** The customer's interactions now (the omnichannel context the assist cards are built from). */
   readonly context: CustomerContext;
+  /** The interaction the decision was made in, when it was an assist card's (Assist.contactOf); undefined for another decision. */
+  readonly madeIn?: CardContact;
 }
 
 const PRESENTED = 'the offer is presented for the customer to answer, not booked as their yes';
@@ -26,24 +29,31 @@ const PRESENTED = 'the offer is presented for the customer to answer, not booked
 /**
  * The customer's yes is heard only in a contact a person holds with them now: the accept of a
  * person who serves customers, on an assisted channel (call, chat, store), while the interaction
- * the decision was made in is still open. That interaction is the one open on the decision's
- * channel that had started when the decision was made: a card reopened after the call (its
- * decision made with no call in progress), or kept open past the call's end, or a call that began
- * after the decision (another contact), has nobody on the line who said yes to it.
+ * the decision was made in is still in progress. For a card's decision (`madeIn`) that is the card's
+ * interaction: none for a card opened with no call in progress; over once it ended or a later one
+ * began on the channel; going on while its end has not been seen (also once the context's 24-hour
+ * window has let it go: the sandbox's calls send no end, and at 3,600x its window is 24 s, less than an
+ * agent reads a card in). For another decision (`POST /decisions` on a call) it is the interaction
+ * open on its channel now, if that had started when the decision was made.
  */
-export function customerYes({ by, decision, context }: CustomerYesInput): CustomerYes {
+export function customerYes({ by, decision, context, madeIn }: CustomerYesInput): CustomerYes {
   const { decisionId, customerId, channel } = decision;
   if (!by.servesCustomers) {
     return { recorded: false, reason: `${by.id}${by.role ? ` (${by.role.replace(/_/g, ' ')})` : ''} does not serve customers in contact (permission assist:use): ${PRESENTED}` };
   }
   if (!ASSISTED_CHANNELS.includes(channel)) return { recorded: false, reason: `decision ${decisionId} was made on ${channel}, where nobody is on the line: ${PRESENTED}` };
   const open = context.channels[channel];
-  if (!open) return { recorded: false, reason: `no ${channel} of ${customerId} is in progress (decision ${decisionId} was made on ${channel} at ${iso(decision.at)}): ${PRESENTED}` };
-  const startedAt = Date.parse(open.startedAt);
-  if (open.phase === 'end') return { recorded: false, reason: `${customerId}'s ${channel} (started ${open.startedAt}) ended at ${open.at}: ${PRESENTED}` };
-  if (startedAt > decision.at) {
-    return { recorded: false, reason: `decision ${decisionId} was made at ${iso(decision.at)}, before ${customerId}'s ${channel} in progress began (${open.startedAt}): not in this contact, so ${PRESENTED}` };
+  const cardStart = madeIn?.startedAt;
+  if (cardStart === null) return { recorded: false, reason: `decision ${decisionId} was made on a card opened with no ${channel} of ${customerId} in progress: ${PRESENTED}` };
+  if (!open) {
+    if (cardStart !== undefined) return { recorded: true, reason: `the customer's yes, recorded by ${by.id} on the ${channel} in progress since ${iso(cardStart)} (no end of it seen)` };
+    return { recorded: false, reason: `no ${channel} of ${customerId} is in progress (decision ${decisionId} was made on ${channel} at ${iso(decision.at)}): ${PRESENTED}` };
   }
+  if (Date.parse(open.startedAt) > (cardStart ?? decision.at)) {
+    const made = cardStart === undefined ? `at ${iso(decision.at)}` : `in ${customerId}'s ${channel} of ${iso(cardStart)}`;
+    return { recorded: false, reason: `decision ${decisionId} was made ${made}, before the ${channel} in progress began (${open.startedAt}): not in this contact, so ${PRESENTED}` };
+  }
+  if (open.phase === 'end') return { recorded: false, reason: `${customerId}'s ${channel} (started ${open.startedAt}) ended at ${open.at}: ${PRESENTED}` };
   return { recorded: true, reason: `the customer's yes, recorded by ${by.id} on the ${channel} in progress since ${open.startedAt}` };
 }
 

@@ -90,7 +90,7 @@ export async function runAuthBench(o: { customers: number; clients: number; seco
       await decisions.replaceCatalogue(syntheticCatalogueDocument(OFFERS));
       const services = { twins, decisions } as unknown as OperatorServices;
       const serve = async (auth: typeof open) => {
-        const app = createHttpServer({ twins, auth: auth.auth, version: 'bench' }, [decisionRoutes(services, new CustomerContextStore())]);
+        const app = createHttpServer({ twins, auth: auth.auth, version: 'bench' }, [decisionRoutes(services, { contexts: new CustomerContextStore(), contactOf: () => undefined })]);
         apps.push(app);
         return app.listen({ port: 0, host: '127.0.0.1' });
       };

@@ -179,7 +179,7 @@ export async function runDecideBench(o: DecideBenchOptions): Promise<DecideBench
       const services = { twins, decisions } as unknown as OperatorServices;
       // Open mode on loopback: this measures the route; `bench auth` measures what a key costs.
       const local = await openTestAuth('insecure-local');
-      const app = createHttpServer({ twins, auth: local.auth, extraAccess: { 'GET /bench/bare': 'public' }, version: 'bench' }, [decisionRoutes(services, new CustomerContextStore()), (a) => a.get('/bench/bare', async () => ({ ok: true }))]);
+      const app = createHttpServer({ twins, auth: local.auth, extraAccess: { 'GET /bench/bare': 'public' }, version: 'bench' }, [decisionRoutes(services, { contexts: new CustomerContextStore(), contactOf: () => undefined }), (a) => a.get('/bench/bare', async () => ({ ok: true }))]);
       let http: DecideBenchResult['http'];
       try {
         http = await loadHttp(app, ids, o);

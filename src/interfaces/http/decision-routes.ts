@@ -8,7 +8,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import { MAX_DECLINE_REASON } from '../../agents/governance/declined-action.js';
 import { decisionExpiresAt, decisionRequestId } from '../../decisioning/decision-action.js';
 import { customerYes } from '../../agents/assist/customer-yes.js';
-import type { CustomerContextStore } from '../../twin/customer-context.js';
+import type { Assist } from '../../agents/assist/assist-service.js';
 import { actionForDecision } from '../runtime/decision-actions.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
@@ -164,11 +164,11 @@ const offeringBody = documentedAs('ProductOfferingInput')
  * Next-best-action over HTTP: `POST /decisions` (the funnel's answer, optionally executed),
  * `POST /decisions/:id/accept` (a person accepted an action on the assist card: it executes
  * through the policy with that person as the actor), and the offer catalogue as TM Forum TMF620
- * product offerings (`/productOffering`, `/catalogue`). `contacts`: the customers' interactions
- * (the assist cards' omnichannel context), which say whether the contact a decision was made in is
- * still in progress when a person accepts its action.
+ * product offerings (`/productOffering`, `/catalogue`). `assist`: the customers' interactions (the
+ * omnichannel context) and the interaction each card's decision was made in, which say whether the
+ * contact a decision was made in is still in progress when a person accepts its action.
  */
-export function decisionRoutes(s: OperatorServices, contacts: Pick<CustomerContextStore, 'get'>): RouteModule {
+export function decisionRoutes(s: OperatorServices, assist: Pick<Assist, 'contexts' | 'contactOf'>): RouteModule {
   const find = (id: string) => s.decisions.catalogueDocument().document.productOffering.find((o) => (o as { id?: string }).id === id) as Record<string, unknown> | undefined;
   return (app) => {
     app.post(
@@ -228,7 +228,8 @@ export function decisionRoutes(s: OperatorServices, contacts: Pick<CustomerConte
         const yes = customerYes({
           by: { id: actor.id, role, servesCustomers: roleAllows(role, 'assist:use') },
           decision: { decisionId: made.decisionId, customerId: made.customerId, channel: made.context.channel, at: made.at },
-          context: contacts.get(made.customerId),
+          context: assist.contexts.get(made.customerId),
+          madeIn: assist.contactOf(made.decisionId),
         });
         const asked = actionForDecision(s, made, actionId, actor, { accepted: actor.kind !== 'human' || yes.recorded });
         requireActionChannel(req, asked);

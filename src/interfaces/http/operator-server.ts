@@ -59,7 +59,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     modelRoutes(operator.intelligence, services.audit),
     populationRoutes(operator.twins, operator.intelligence, operator.role === 'worker' ? operator.partitions : undefined),
     assistRoutes(operator.twins, operator.assist),
-    decisionRoutes(services, operator.assist.contexts),
+    decisionRoutes(services, operator.assist),
     tmf620Routes(services),
     tmf629Routes(services),
     tmf637Routes(services),
