@@ -235,7 +235,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     if ((await present.count()) > 0) {
       await present.first().click();
       // The server books no yes either, and its answer says why, first.
-      await seen(page, '[data-testid=accept-answer]', new RegExp(`^Not booked as the customer's yes: ${customerId}'s call \\(started [^)]+\\) ended at `));
+      await seen(page, '[data-testid=accept-answer]', new RegExp(`^Not booked as the customer's yes: decision [0-9a-f-]+ was made on a card opened with no call of ${customerId} in progress: the offer is presented for the customer to answer`));
     }
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-agent-card-reopened.png'), fullPage: true });
     // Approvals by URL: the page says a care agent does not see them, and shows none of their facts (the server refuses them).
