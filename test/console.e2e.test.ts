@@ -531,6 +531,9 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.getByRole('button', { name: 'Accept and plan' }).click();
     await seen(page, '[data-testid=plan-outcome]', 'Churners avoided', SLOW_MS);
     expect(await page.locator('[data-testid=plan-outcome]').first().innerText()).toMatch(/90 %: /);
+    // The control group its campaign will hold, as the plan counted it: its share of those it may contact.
+    const planned = (await api<{ plan: { control: { expected: number; of: number } } }>('GET', `/intents/${id}`)).body.plan.control;
+    expect(await page.locator('[data-testid=plan-control]').first().innerText()).toContain(`Control group: ${planned.expected.toLocaleString('en-US')} held out, 10 % of the ${planned.of.toLocaleString('en-US')} it may contact`);
     // Four eyes: mia created the intent, so another person approves its plan.
     await seen(page, '[data-testid=four-eyes]', 'another person approves its plan');
     expect(await page.getByRole('button', { name: 'Approve the plan' }).count()).toBe(0);

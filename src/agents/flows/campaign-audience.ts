@@ -80,5 +80,16 @@ export function drawControlGroup(audience: readonly string[], share: number, see
     .map((x) => x.id);
 }
 
+/**
+ * Who a campaign's draw left out before drawing (`no-consent`, `held-out` by another run,
+ * `sleeping-dog`), in words: "60 without marketing consent, 9 held out by other runs".
+ */
+export function describeLeftOut(left: Readonly<Record<string, number>>): string {
+  const words: Record<string, string> = { 'no-consent': 'without marketing consent', 'held-out': 'held out by other runs', 'sleeping-dog': 'likely sleeping dogs' };
+  return Object.entries(left)
+    .map(([why, n]) => `${n} ${words[why] ?? why}`)
+    .join(', ');
+}
+
 /** How many of an audience of `n` a control share holds out: the share of it, rounded. */
 export const controlGroupSize = (n: number, share: number): number => (share > 0 ? Math.min(n, Math.round(share * n)) : 0);

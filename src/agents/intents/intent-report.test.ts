@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { memoryDocuments } from '../../store/document-store.js';
 import { createFakeSimulation } from './fake-simulation.js';
-import { createIntentService } from './intent-service.js';
+import { createIntentService, type IntentServiceDeps } from './intent-service.js';
 
-const service = (countSegments?: () => Promise<number[]>) =>
+const service = (countSegments?: () => Promise<number[]>, more: Partial<IntentServiceDeps> = {}) =>
   createIntentService({
     store: memoryDocuments(),
     simulate: createFakeSimulation(),
@@ -11,6 +11,7 @@ const service = (countSegments?: () => Promise<number[]>) =>
     observe: async () => ({ asOf: Date.UTC(2025, 0, 1), values: {}, spend: 0 }),
     clock: () => Date.UTC(2025, 0, 1),
     ...(countSegments ? { countSegments } : {}),
+    ...more,
   });
 
 describe('the intent report before a plan', () => {
@@ -44,7 +45,28 @@ describe('the intent report before a plan', () => {
     expect(report.expectations[0]).toMatchObject({ status: 'not-judged', notJudged: expect.stringMatching(/^not judged: the intent is failed and never had a plan \(no plan: segment/) });
   });
 
-  it('says with the plan how many it holds out as its control group', async () => {
+  it("says with the plan the control group its campaign will hold: its share of those it may contact, counted by the campaign's own draw, and who is left out before it (it said 18 of the segment's 179; the campaign held 11)", async () => {
+    const drawnFor: string[] = [];
+    const s = service(async () => [179], {
+      audienceOf: async (plan) => (drawnFor.push(plan.id), { segment: 179, mayContact: 110, control: 11, left: { 'no-consent': 60, 'held-out': 9 } }),
+    });
+    const created = await s.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true });
+    if (!created.ok) throw new Error(created.reason);
+    const planned = await s.plan(created.record.intent.id);
+    const control = { share: 0.1, expected: 11, of: 110, segment: 179, leftOut: { 'no-consent': 60, 'held-out': 9 } };
+    // Counted for the plan chosen, once.
+    expect(drawnFor).toEqual([planned.record.plan?.plan.id]);
+    expect(planned.record.plan?.control).toEqual(control);
+    expect((await s.report(created.record.intent.id)).control).toEqual(control);
+    expect(planned.record.events.at(-1)?.detail).toMatch(/holds out 10 % of the 110 it may contact as its control group: 11 \(the segment's 179 less 60 without marketing consent, 9 held out by other runs\)/);
+    // One that would hold out nobody says its campaign will not run.
+    const few = service(async () => [179], { audienceOf: async () => ({ segment: 179, mayContact: 4, control: 0, left: { 'no-consent': 175 } }) });
+    const small = await few.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true });
+    if (!small.ok) throw new Error(small.reason);
+    expect((await few.plan(small.record.intent.id)).record.events.at(-1)?.detail).toMatch(/control group: 0 \(the segment's 179 less 175 without marketing consent\); that is nobody, so its campaign will not run/);
+  });
+
+  it('says with the plan how many it holds out as its control group, as a share of the segment when no draw counts it', async () => {
     const s = service(async () => [179]);
     const created = await s.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true });
     if (!created.ok) throw new Error(created.reason);

@@ -56,6 +56,18 @@ export interface PlanningPopulation {
   readonly caveat?: string;
 }
 
+/** Whom a plan's campaign would contact and hold out if it opened now, by its own draw (`IntentServiceDeps.audienceOf`). */
+export interface PlanAudience {
+  /** The segment's active customers. */
+  readonly segment: number;
+  /** Those its campaign may contact: the control group is drawn among them. */
+  readonly mayContact: number;
+  /** Its control group's size. */
+  readonly control: number;
+  /** The segment's customers left out before drawing, by why (no-consent, held-out, sleeping-dog). */
+  readonly left: Readonly<Record<string, number>>;
+}
+
 /** What the service needs. */
 export interface IntentServiceDeps {
   readonly store: IntentStore;
@@ -83,6 +95,13 @@ export interface IntentServiceDeps {
    * `countSegments` are used as they are.
    */
   readonly planningPopulation?: (segment: Segment) => Promise<PlanningPopulation>;
+  /**
+   * Counts whom the chosen plan's campaign would contact and hold out if it opened now, by the draw
+   * its campaign keeps when it opens (the server's delivery: consent, other runs' holdouts, likely
+   * sleeping dogs): the plan says that control group. Undefined (or absent, as in tests of the
+   * planner alone): the control is counted as the share of the segment, which overstates it.
+   */
+  readonly audienceOf?: (plan: Plan, intent: Intent) => Promise<PlanAudience | undefined>;
   /** The fewest customers a segment may hold to be planned for; default MIN_SEGMENT_SIZE. */
   readonly minSegmentSize?: number;
   /**
@@ -307,10 +326,16 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     const simulateMany = population?.simulateMany ?? deps.simulateMany;
     const selection = await planIntent(intent, { ...deps.planner, simulate: population?.simulate ?? deps.simulate, ...(simulateMany ? { simulateMany } : {}), idPrefix: `${intent.id}-r${round}-p` });
     if (selection.status === 'no-plan') return { ok: false, reason: selection.reason };
-    // What its campaign will hold out, said with the plan: a share of a segment of this size.
+    // What its campaign will hold out, said with the plan: counted by the campaign's own draw (its
+    // share of those it may contact), else, without one, as a share of the segment.
     const size = resolved?.segment.size ?? population?.size;
     const share = selection.chosen.plan.actions[0]?.controlGroupShare ?? 0;
-    const control = size !== undefined ? { share, expected: controlGroupSize(size, share), of: size } : undefined;
+    const drawn = await deps.audienceOf?.(selection.chosen.plan, intent);
+    const control = drawn
+      ? { share, expected: drawn.control, of: drawn.mayContact, segment: drawn.segment, ...(Object.keys(drawn.left).length > 0 ? { leftOut: drawn.left } : {}) }
+      : size !== undefined
+        ? { share, expected: controlGroupSize(size, share), of: size }
+        : undefined;
     return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(resolved ? { segment: resolved.segment } : {}), alternatives: alternativesOf(intent, selection), ...(control ? { control } : {}), ...(population?.caveat ? { caveats: [population.caveat] } : {}) };
   };
   const describePlan = (c: ChosenPlan) =>

@@ -6,6 +6,7 @@ import type { PlanOutcome } from './expectation-math.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { Intent } from './intent-schema.js';
 import type { ResolvedSegment } from './segment-resolution.js';
+import { describeLeftOut } from '../flows/campaign-audience.js';
 
 /** What happened to an intent, in order; the report lists these. */
 export type IntentEventKind =
@@ -45,19 +46,29 @@ export interface ChosenPlan {
   /** The candidates simulated and not chosen, best first, each with why not (absent for plans made before they were kept). */
   readonly alternatives?: readonly PlanAlternative[];
   /**
-   * The control group it holds out: `share` of whom its campaign may contact, about `expected` of
-   * the segment's `of` customers as counted at planning (the campaign draws exactly its share of
-   * those it may contact when it opens). Absent for plans made before it was said, or without a count.
+   * The control group it holds out: `share` of whom its campaign may contact, `expected` of them.
+   * With `segment`, counted by the campaign's own draw when the plan was made (`IntentServiceDeps.audienceOf`):
+   * `of` are those it may contact, the segment's `segment` active customers less those left out
+   * before drawing (`leftOut`, by why: no marketing consent, held out by another run, likely sleeping
+   * dogs). Without it (plans made before), `of` was the segment's count and `expected` its share of
+   * that, which overstated it (18 said, 11 held). Absent for plans made before it was said.
    */
-  readonly control?: { readonly share: number; readonly expected: number; readonly of: number };
+  readonly control?: { readonly share: number; readonly expected: number; readonly of: number; readonly segment?: number; readonly leftOut?: Readonly<Record<string, number>> };
   /** What its simulations went without, in words (planned after a restart before the billing records were read again); absent when nothing. */
   readonly caveats?: readonly string[];
 }
 
-/** A plan's control group in words: "holds out 10 % as its control group (about 18 of the segment's 179)". */
+/**
+ * A plan's control group in words: "holds out 10 % of the 110 it may contact as its control group:
+ * 11 (the segment's 179 less 60 without marketing consent, 9 held out by other runs)".
+ */
 export function describeControl(c: NonNullable<ChosenPlan['control']>): string {
   if (c.share <= 0) return 'holds out no control group: nothing measures what it changes';
-  return `holds out ${Math.round(c.share * 100)} % of whom it may contact as its control group (about ${c.expected} of the segment's ${c.of})`;
+  const pct = Math.round(c.share * 100);
+  if (c.segment === undefined) return `holds out ${pct} % of whom it may contact as its control group (about ${c.expected} of the segment's ${c.of})`;
+  const less = c.leftOut && Object.keys(c.leftOut).length > 0 ? ` (the segment's ${c.segment} less ${describeLeftOut(c.leftOut)})` : '';
+  const none = c.expected === 0 ? '; that is nobody, so its campaign will not run: widen the segment' : '';
+  return `holds out ${pct} % of the ${c.of} it may contact as its control group: ${c.expected}${less}${none}`;
 }
 
 /** Everything kept about one intent: the intent, its plans, spend, assessments and history. */

@@ -364,10 +364,14 @@ describe('campaign delivery', () => {
     expect(first.control?.customers).toBe(6);
     // An intent's campaign over the same customers, same seed: the tour's control is left out
     // before drawing, and it still holds out its own share of the rest (it held out nobody).
+    // Its plan, made before it opens, counts the control it then holds by the same draw (it said 6 of the segment's 60).
+    const planned = await delivery.audienceOf({ campaignId: 'intent-1-r0-p3', variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], controlShare: 0.1, seed: 1 });
+    expect(planned).toEqual({ segment: 60, mayContact: 54, control: 5, left: { 'held-out': 6 } });
+    expect(await delivery.view('intent-1-r0-p3')).toBeNull();
     await start('intent-1-r0-p3', 0.1);
     const second = (await delivery.view('intent-1-r0-p3', { churn: false }))!;
     expect(second.leftOut).toEqual({ 'held-out': 6 });
-    expect(second.control?.customers).toBe(5);
+    expect(second.control?.customers).toBe(planned.control);
     expect(second.audienceLeft).toBe(49);
     // An audience whose share rounds to nobody is not run, saying why and what to do.
     const few = new TwinEngine();
@@ -375,6 +379,8 @@ describe('campaign delivery', () => {
     const small = campaignDelivery(() => ({ ...servicesOver(few, async (r) => ({ status: 'executed', requestId: r.id, cost: 1, reason: 'ok' })), holdouts: noHoldouts }) as unknown as OperatorServices, records, () => 1);
     const refused = small.open({ campaignId: 'tiny', variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], budget: 400, controlShare: 0.1, endAt: T0 + 20 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
     await expect(refused).rejects.toThrow(/^campaign tiny is not run: its control share 0.1 of an audience of 4 holds out nobody, so nothing would measure what it changes; widen its audience, or start it with controlShare 0/);
+    // And a plan of it says so before it is approved.
+    expect(await small.audienceOf({ campaignId: 'tiny', variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], controlShare: 0.1, seed: 1 })).toEqual({ segment: 4, mayContact: 4, control: 0, left: {} });
     expect(await small.view('tiny')).toBeNull();
     await records.close();
   });

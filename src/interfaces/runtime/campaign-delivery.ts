@@ -11,7 +11,7 @@ import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
 import { twinMatcher } from '../../twin/twin-query.js';
 import type { OfferKind } from '../../twin/twin-responses.js';
-import { drawControlGroup, planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
+import { describeLeftOut, drawControlGroup, planCampaignAudience, type AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { ACTION_ASKS, type Ask, type GuardedExecutor, type GuardedResult } from '../../agents/governance/guarded-executor.js';
 import { approvalIdOf } from '../../agents/governance/approval-queue.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
@@ -160,6 +160,21 @@ export const LEFT_SEGMENT = 'left-segment';
 /** Why a customer drawn into a campaign's audience is left out at their turn: churned, or no plan held, since. */
 export const NO_LONGER_ACTIVE = 'no-longer-active';
 
+/** What a campaign's draw of its audience reads of it. */
+export type AudienceInput = Pick<CampaignInput, 'campaignId' | 'variants' | 'audience' | 'controlShare' | 'seed'>;
+
+/** A campaign's audience as drawn now (`CampaignDelivery.audienceOf`). */
+export interface AudienceCount {
+  /** Its segment's active customers. */
+  readonly segment: number;
+  /** Those it may contact, the control group drawn among them. */
+  readonly mayContact: number;
+  /** Its control group: its share of those it may contact, rounded (`controlGroupSize`). */
+  readonly control: number;
+  /** The segment's customers left out before drawing, by why (`no-consent`, `held-out`, `sleeping-dog`: `describeLeftOut`). */
+  readonly left: Readonly<Record<string, number>>;
+}
+
 /** Why a customer whose contact waited for a person is left out when the campaign's end withdrew its approval. */
 export const WITHDRAWN_AT_END = 'withdrawn';
 
@@ -183,6 +198,12 @@ function variantChoice(allocation: CampaignAllocation, variants: CampaignInput['
 export interface CampaignDelivery {
   /** Registers a campaign (idempotent) before its flow starts. */
   open(input: CampaignInput): Promise<void>;
+  /**
+   * Whom the campaign would contact and hold out if it opened now, counted by the draw its open
+   * keeps (segment, consent, other runs' holdouts, likely sleeping dogs): what an intent's plan says
+   * of its control group. Nothing is kept or held.
+   */
+  audienceOf(input: AudienceInput): Promise<AudienceCount>;
   apply(campaignId: string, allocation: CampaignAllocation): Promise<void>;
   /**
    * Closes a campaign that ended (safe to repeat; the flow's last step): each contact still waiting
@@ -371,40 +392,53 @@ export function campaignDelivery(
     return tallyCampaignOffers(book, state.input.campaignId, state.offers);
   };
 
+  /**
+   * Whom a campaign contacts and holds out, drawn now: the one draw its open keeps and an intent's
+   * plan counts its control group by (`audienceOf`), so the plan says the control its campaign holds.
+   */
+  const draw = async (input: AudienceInput) => {
+    // The audience is the campaign's segment (an intent's, as resolved when planned), over every
+    // partition on a worker; the control group is drawn from that audience, not from the whole base.
+    const drawn = across ? await across().audience(input.audience ?? []) : candidatesHere(input.audience ?? []);
+    // A customer with no marketing consent is left out before the audience is drawn when every
+    // variant is a marketing contact (the executor's contact rules would refuse each one after a
+    // decision was logged, a211226 for churn prevention); one a variant may reach stays in.
+    const catalogue = services().decisions.catalogue;
+    const marketingOnly = input.variants.every((v) => {
+      const offering = catalogue.byId.get(v.offerId);
+      return contactKindOf({ actionClass: offering?.actionClass ?? 'offer', params: contactParams(v, offering, input.campaignId, '') }) === 'marketing';
+    });
+    const consented = marketingOnly ? drawn.filter((c) => c.marketingConsent !== false) : drawn;
+    const noConsent = drawn.length - consented.length;
+    // A customer another run holds out as its control group (a churn-prevention run, another
+    // campaign) is left out before drawing: contacted, that run would measure nothing.
+    const now = services().clock.now();
+    const self = { flow: 'campaign' as const, runId: input.campaignId };
+    // Read again from the store: another process (a partition worker) may have held some out since this one started.
+    await services().holdouts.load(now);
+    const candidates = consented.filter((c) => !services().holdouts.heldBy(c.customerId, now, self));
+    const heldOut = consented.length - candidates.length;
+    const kindOf = (offerId: string) => reader?.kindOf(offerId) ?? 'other';
+    const planned = planCampaignAudience(candidates, [...new Set(input.variants.map((v) => kindOf(v.offerId)))], MAX_AUDIENCE);
+    const audience = planned.audience.map((r) => r.customerId);
+    const control = drawControlGroup(audience, input.controlShare, input.seed, input.campaignId);
+    const left: Record<string, number> = { ...(noConsent > 0 ? { 'no-consent': noConsent } : {}), ...(heldOut > 0 ? { 'held-out': heldOut } : {}), ...(planned.sleepingDogs > 0 ? { 'sleeping-dog': planned.sleepingDogs } : {}) };
+    return { now, self, segment: drawn.length, audience, control, left, kindOf, acceptanceByKind: planned.acceptanceByKind };
+  };
+
   return {
+    async audienceOf(input) {
+      const { segment, audience, control, left } = await draw(input);
+      return { segment, mayContact: audience.length, control: control.length, left };
+    },
     async open(input) {
       if (await load(input.campaignId)) return;
-      // The audience is the campaign's segment (an intent's, as resolved when planned), over every
-      // partition on a worker; the control group is drawn from that audience, not from the whole base.
-      const drawn = across ? await across().audience(input.audience ?? []) : candidatesHere(input.audience ?? []);
-      // A customer with no marketing consent is left out before the audience is drawn when every
-      // variant is a marketing contact (the executor's contact rules would refuse each one after a
-      // decision was logged, a211226 for churn prevention); one a variant may reach stays in.
-      const catalogue = services().decisions.catalogue;
-      const marketingOnly = input.variants.every((v) => {
-        const offering = catalogue.byId.get(v.offerId);
-        return contactKindOf({ actionClass: offering?.actionClass ?? 'offer', params: contactParams(v, offering, input.campaignId, '') }) === 'marketing';
-      });
-      const consented = marketingOnly ? drawn.filter((c) => c.marketingConsent !== false) : drawn;
-      const noConsent = drawn.length - consented.length;
-      // A customer another run holds out as its control group (a churn-prevention run, another
-      // campaign) is left out before drawing: contacted, that run would measure nothing.
-      const now = services().clock.now();
-      const self = { flow: 'campaign' as const, runId: input.campaignId };
-      // Read again from the store: another process (a partition worker) may have held some out since this one started.
-      await services().holdouts.load(now);
-      const candidates = consented.filter((c) => !services().holdouts.heldBy(c.customerId, now, self));
-      const heldOut = consented.length - candidates.length;
-      const kindOf = (offerId: string) => reader?.kindOf(offerId) ?? 'other';
-      const planned = planCampaignAudience(candidates, [...new Set(input.variants.map((v) => kindOf(v.offerId)))], MAX_AUDIENCE);
-      const audience = planned.audience.map((r) => r.customerId);
-      const control = drawControlGroup(audience, input.controlShare, input.seed, input.campaignId);
+      const { now, self, segment, audience, control, left, kindOf, acceptanceByKind } = await draw(input);
       // A share that holds out nobody measures nothing: the campaign is refused, saying why, rather than run blind.
       if (input.controlShare > 0 && control.length === 0) {
-        const left = drawn.length - audience.length;
         throw campaignRefused(
           `campaign ${input.campaignId} is not run: its control share ${input.controlShare} of an audience of ${audience.length} holds out nobody, so nothing would measure what it changes` +
-            `${left > 0 ? ` (${drawn.length} in its segment, ${left} left out before drawing: ${[noConsent && `${noConsent} without marketing consent`, heldOut && `${heldOut} held out by other runs`, planned.sleepingDogs && `${planned.sleepingDogs} likely sleeping dogs`].filter(Boolean).join(', ')})` : ''}` +
+            `${segment > audience.length ? ` (${segment} in its segment, ${segment - audience.length} left out before drawing: ${describeLeftOut(left)})` : ''}` +
             `; widen its audience, or start it with controlShare 0 to run it without a control group`,
         );
       }
@@ -413,14 +447,14 @@ export function campaignDelivery(
       await services().holdouts.hold({ ...self, from: now, until: input.endAt, customerIds: control });
       const priorAcceptance: Record<string, number> = {};
       for (const v of input.variants) {
-        const p = planned.acceptanceByKind[kindOf(v.offerId)];
+        const p = acceptanceByKind[kindOf(v.offerId)];
         if (p !== undefined) priorAcceptance[v.id] = p;
       }
       const state: CampaignState = {
         input: { campaignId: input.campaignId, variants: input.variants, budget: input.budget, controlShare: input.controlShare, seed: input.seed, ...(input.audience?.length ? { audience: input.audience } : {}) },
         queue: audience.filter((id) => !held.has(id)),
         control,
-        ...(planned.sleepingDogs > 0 || noConsent > 0 || heldOut > 0 ? { left: { ...(noConsent > 0 ? { 'no-consent': noConsent } : {}), ...(heldOut > 0 ? { 'held-out': heldOut } : {}), ...(planned.sleepingDogs > 0 ? { 'sleeping-dog': planned.sleepingDogs } : {}) } } : {}),
+        ...(Object.keys(left).length > 0 ? { left } : {}),
         priorAcceptance,
         treated: {},
         variants: Object.fromEntries(input.variants.map((v) => [v.id, { presented: 0, accepted: 0, declined: 0, spent: 0 }])),

@@ -5,10 +5,12 @@ import { CHURN_PREVENTION_WORKFLOW_ID, churnPreventionWorkflow, churnPreventionW
 import type { GuardedExecutor } from '../../agents/governance/guarded-executor.js';
 import { recordDocuments } from '../../store/document-store.js';
 import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DEFAULT_CARE_APPROVAL_TIMEOUT_MS } from '../../agents/flows/customer-care-flow.js';
-import { createIntentObserver, createPlanExecutor, observationOfCampaignMeasure, observationOfChurnSteps } from '../../agents/flows/intent-execution.js';
+import { createIntentObserver, createPlanExecutor, flowInputOf, observationOfCampaignMeasure, observationOfChurnSteps } from '../../agents/flows/intent-execution.js';
 import { DEFAULT_ORDER_APPROVAL_TIMEOUT_MS, orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
 import { serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
-import type { ExecutePlan, ObserveIntent } from '../../agents/intents/intent-service.js';
+import type { ExecutePlan, ObserveIntent, PlanAudience } from '../../agents/intents/intent-service.js';
+import type { Plan } from '../../agents/intents/intent-planner.js';
+import type { Intent } from '../../agents/intents/intent-schema.js';
 import type { AnyWorkflowDefinition, WorkflowEngine } from '../../agents/workflows/index.js';
 import { contextKeyOf } from '../../decisioning/acceptance-model.js';
 import { DEFAULT_CONTACT_POLICY, marketingConsentRefusal, outsideQuietHours } from '../../decisioning/contact-policy.js';
@@ -101,6 +103,8 @@ export interface OperatorFlows {
   readonly churnHere: ChurnWorkHere;
   readonly execute: ExecutePlan;
   readonly observe: ObserveIntent;
+  /** Whom a plan's campaign would contact and hold out if it opened now (`CampaignDelivery.audienceOf` on its flow input). */
+  readonly audienceOf: (plan: Plan, intent: Intent) => Promise<PlanAudience>;
   readonly campaigns: CampaignDelivery;
   /**
    * Makes sure the proactive churn-prevention scan runs (one run at a time, one per period of the
@@ -309,6 +313,8 @@ export function operatorFlows(
     const starter: Pick<WorkflowEngine, 'start' | 'get'> = s.workflows;
     // Every plan starts as its approver or owner, checked now against their keys (decision 0047).
     const execute = createPlanExecutor({ engine: starter, now: () => clock.now(), audit: s.audit, mayStart: (by, definitionId) => startStandingOf(s.records, by, definitionId) });
+    // A plan's campaign as it would start now, drawn as its open draws it: what the plan says of its control group.
+    const audienceOf = (plan: Plan, intent: Intent) => campaigns.audienceOf(flowInputOf(plan, intent, { now: () => clock.now() }).input);
     /** The mean lifetime value of the customers held here, of those the live model scores (undefined when none is). */
     const meanValueOf = (ids: readonly string[]): number | undefined => {
       const live = intelligence.live();
@@ -442,6 +448,6 @@ export function operatorFlows(
     const close = () => {
       detachCampaigns();
     };
-    return { definitions, churnHere: { scanPage, check: checkHere }, execute, observe, campaigns, scheduleChurnPrevention, close };
+    return { definitions, churnHere: { scanPage, check: checkHere }, execute, observe, audienceOf, campaigns, scheduleChurnPrevention, close };
   };
 }

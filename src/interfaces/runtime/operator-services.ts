@@ -25,9 +25,9 @@ import { MONEY_WINDOW_COLLECTION, type MoneyWindowDocument } from '../../agents/
 import { twinFields } from '../auth/customer-reach.js';
 import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer, type Ask, type DeferredApproval, ACTION_ASKS } from '../../agents/governance/guarded-executor.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
-import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent, type PlanningPopulation } from '../../agents/intents/intent-service.js';
+import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent, type PlanAudience, type PlanningPopulation } from '../../agents/intents/intent-service.js';
 import { audienceFilters, describeSegment } from '../../agents/intents/segment-resolution.js';
-import type { Segment } from '../../agents/intents/intent-schema.js';
+import type { Intent, Segment } from '../../agents/intents/intent-schema.js';
 import { answeredAction, planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import type { Plan } from '../../agents/intents/intent-planner.js';
 import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
@@ -109,6 +109,8 @@ export interface ServiceFlows {
   readonly definitions: readonly AnyWorkflowDefinition[];
   readonly execute: ExecutePlan;
   readonly observe: ObserveIntent;
+  /** Whom a plan's campaign would contact and hold out if it opened now (its delivery's own draw). */
+  readonly audienceOf?: (plan: Plan, intent: Intent) => Promise<PlanAudience>;
   scheduleChurnPrevention?(): Promise<string | undefined>;
   close?(): void;
 }
@@ -394,6 +396,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // Every plan's segment is counted over the live twins first: an empty or tiny one is refused.
     countSegments: async (lists) => countTwins(twins.engine, lists, intelligence.scoreFields),
     observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: intentClock(), values: {}, spend: 0 }),
+    // The plan's control group as its campaign will draw it (consent, other runs' holdouts, sleeping dogs), not a share of the segment.
+    audienceOf: async (plan, intent) => late.flows?.audienceOf?.(plan, intent),
     // A closed intent's runs stop: their waits end, nothing new is presented (a finished or unknown run: nothing to do).
     stop: async (executionId, reason) => void (await workflows.signal(executionId, STOP_RUN_SIGNAL, { reason } satisfies RunStop)),
     // An intent closed at its horizon before its plan ran is in the audit trail (intent.expired).

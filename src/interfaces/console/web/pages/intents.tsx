@@ -5,6 +5,7 @@ import { count, money } from '../format';
 import { may, useIdentity } from '../identity';
 import { navigate } from '../router';
 import { useJson } from '../use-json';
+import type { ChosenPlan as PlanKept } from '../../../../agents/intents/intent-store';
 
 interface Interval {
   readonly mean: number;
@@ -17,6 +18,9 @@ interface ChosenPlan {
   readonly selection: string;
   readonly shortfalls: readonly string[];
   readonly segment?: { readonly description: string; readonly size: number };
+  /** The control group its campaign holds out, and what its simulations went without: the server's own types. */
+  readonly control?: PlanKept['control'];
+  readonly caveats?: PlanKept['caveats'];
 }
 interface IntentRecord {
   readonly createdBy?: { kind: string; id: string };
@@ -85,6 +89,7 @@ function Plan({ chosen, title }: { chosen: ChosenPlan; title: string }) {
           </>
         )}
       </dl>
+      {chosen.control && <ControlGroup control={chosen.control} />}
       {chosen.shortfalls.length > 0 && (
         <ul class="reasons">
           {chosen.shortfalls.map((s) => (
@@ -92,7 +97,43 @@ function Plan({ chosen, title }: { chosen: ChosenPlan; title: string }) {
           ))}
         </ul>
       )}
+      {chosen.caveats && chosen.caveats.length > 0 && (
+        <>
+          <h3>Planned without</h3>
+          <ul class="reasons" data-testid="plan-caveats">
+            {chosen.caveats.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ul>
+        </>
+      )}
     </section>
+  );
+}
+
+/**
+ * The control group the plan's campaign holds out, as counted when it was planned: its share of
+ * those the campaign may contact, and who of the segment is left out before it is drawn (the words
+ * of the campaign page's "left out" line).
+ */
+function ControlGroup({ control: c }: { control: NonNullable<ChosenPlan['control']> }) {
+  const pct = Math.round(c.share * 100);
+  const left = c.leftOut ? Object.entries(c.leftOut) : [];
+  return (
+    <p data-testid="plan-control">
+      Control group:{' '}
+      {c.share <= 0 ? (
+        'none, so nothing measures what it changes'
+      ) : c.segment === undefined ? (
+        `${pct} % of whom it may contact, about ${count(c.expected)} of the segment's ${count(c.of)}`
+      ) : (
+        <>
+          <strong>{count(c.expected)}</strong> held out, {pct} % of the {count(c.of)} it may contact
+          {left.length > 0 && ` (the segment's ${count(c.segment)}; left out before drawing: ${left.map(([why, n]) => `${count(n)} ${why}`).join(', ')})`}
+          {c.expected === 0 && <span class="error"> · that is nobody, so its campaign will not run: widen the segment</span>}
+        </>
+      )}
+    </p>
   );
 }
 
