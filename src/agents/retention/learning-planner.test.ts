@@ -120,6 +120,26 @@ describe('learning planner', () => {
       expect(values).toEqual([...values].sort((a, b) => b - a));
     });
 
+    it('reads a sleeping dog\'s churn after a contact as the contact\'s doing when the fit put it in the class\'s own hazard', () => {
+      // Never-answered customers at the cell's mix, a third of them sleeping dogs. The fit may split
+      // the dogs' churn once contacted (twice the held-out's) as their own hazard (ratio 2, contact
+      // harmless) or as the contact's (ratio 1, multiplier 2): the same evidence, the same plan.
+      const mixed = Array.from({ length: 60 }, (_, i) => cand(`m${i}`, classes(0.3, 0.05, 0.35, 0.3), 0.1 + (i % 5) / 50, 400, 10));
+      const own: ResponsePosterior = { acceptance: params.acceptance, hazardRatio: [1, 1, 1, 2], acceptedMultiplier: gamma(0.5, 5), contactMultiplier: gamma(1, 1e5) };
+      const contact: ResponsePosterior = { ...own, hazardRatio: [1, 1, 1, 1], contactMultiplier: gamma(2, 1e5) };
+      for (const monthsLeft of [1, 12]) {
+        const split = planLearningCampaign(mixed, own, { ...month, monthsLeft });
+        const caused = planLearningCampaign(mixed, contact, { ...month, monthsLeft });
+        expect(caused.contact).toEqual([]);
+        expect(split.contact).toEqual([]);
+        expect(split.holdout).toEqual([]);
+      }
+      // Read the split's way, each contact would keep more than it costs: even the expected value alone (risk 1) leaves them.
+      const open = { ...month, monthsLeft: 1, risk: 1 };
+      expect(planLearningCampaign(mixed, own, open).counts).toEqual(planLearningCampaign(mixed, contact, open).counts);
+      expect(planLearningCampaign(mixed, own, open).counts['not-worth-it']).toBe(mixed.length);
+    });
+
     it('never explores round the guard: the month\'s plan, exploitation and exploration, passes it with months to learn for', () => {
       const likely: ResponsePosterior = { ...unsure, acceptedMultiplier: gamma(0.5, 5) };
       const byId = new Map(base.map((c) => [c.customerId, c]));

@@ -21,7 +21,9 @@ import { effectDraws, meanEffect, type EffectPoint, type GammaPosterior } from '
  *     net(θ) = Σ_c P(c) · [ V · (S_c(contact; θ) − S_c(no contact)) − contactCost − α_c · offerCost ]
  *     S_c(no contact) = (1 − h_c)^H,  S_c(contact) = α_c (1 − h_c·m_c,acc)^H + (1 − α_c)(1 − h_c·m_c,dec)^H
  *
- * with h_c = the churn model's hazard × the class's hazard ratio. Its first part, before the
+ * with h_c = the churn model's hazard × the class's hazard ratio, except that a sleeping dog whose
+ * class the fit reads as churning more than the held out is valued untreated at their hazard and
+ * contacted at its own × m_D (`unsplitHarm`). Its first part, before the
  * contact's and the offer's cost, is the contact's **kept value**.
  *
  * - **exploit**: the candidates with a positive expected net value over the effects' posterior,
@@ -145,6 +147,30 @@ export function keptValue(c: ProfiledCandidate, p: readonly number[], r: Respons
   return kept;
 }
 
+/**
+ * The parameters every contact is valued at: a sleeping dog's untreated hazard at the held-out
+ * customers' (ratio 1: the candidates' hazards are calibrated on them) and its hazard once contacted
+ * as fitted (its ratio × the contact multiplier), wherever the fit reads the sleeping dogs as
+ * churning more than the held out, untreated. Where their ratio is at most 1 nothing changes.
+ *
+ * Why: the response model splits a sleeping dog's churn after a contact between the class's own
+ * untreated hazard ratio and the contact multiplier, and only periods outside any contact's window
+ * tell the two apart; the customers it reads as sleeping dogs are mostly those who left after a
+ * contact, whose untreated periods are few. The contacted churn is what the evidence holds; how much
+ * of it the contact caused is not, so a contact is charged all of it. On answering-base (seed 5, 1,000
+ * customers, 12 months) the split put the dogs' excess churn into their ratio (1.2 → 2.5 over months
+ * 4–11) while their contact multiplier fell from 1.28 to 1.0 (truth: ratio 1, multiplier 2): a contact
+ * read as nearly harmless, and the batches explored on that reading lost 1,822 in months 3–7 (the
+ * year −2,170). Valued unsplit, that seed contacts nobody (0); plain-effects' seed 1, whose classes'
+ * ratios stay near 1 while it learns, is unchanged (4,538). docs/learning.md, "The sleeping dogs'
+ * harm, unsplit".
+ */
+export function unsplitHarm(r: ResponseParameters): ResponseParameters {
+  const ratio = r.hazardRatio?.[DOG] ?? 1;
+  if (!(ratio > 1) || !r.hazardRatio) return r;
+  return { ...r, hazardRatio: r.hazardRatio.map((x, k) => (k === DOG ? 1 : x)), contactMultiplier: r.contactMultiplier * ratio };
+}
+
 /** What a contact costs in expectation under `p`: the contact, and the offer when accepted. */
 export function contactSpend(c: ProfiledCandidate, p: readonly number[], r: ClassRates, contactCost: number): number {
   let spend = 0;
@@ -221,7 +247,8 @@ export function planLearningCampaign(candidates: readonly ProfiledCandidate[], r
     }
     dogOf.set(c.customerId, p[DOG]);
     const spend = contactSpend(c, p, r, o.contactCost);
-    const keptAt = (point: EffectPoint) => keptValue(c, p, { ...r, ...point }, H);
+    // Every contact is valued with the sleeping dogs' harm unsplit (unsplitHarm).
+    const keptAt = (point: EffectPoint) => keptValue(c, p, unsplitHarm({ ...r, ...point }), H);
     const kept = Float64Array.from(draws, keptAt);
     const ev = kept.reduce((s, v, i) => s + weights[i] * v, 0) - spend;
     // Expected churns the contact adds to each effect's evidence: a persuadable who accepts, a sleeping dog contacted.
@@ -229,7 +256,7 @@ export function planLearningCampaign(candidates: readonly ProfiledCandidate[], r
     const x: Explorable = {
       customerId: c.customerId,
       expectedValue: ev,
-      ownInformation: ev > 0 ? 0 : valueOfInformation(c, p, atMean, o.contactCost, H, uses),
+      ownInformation: ev > 0 ? 0 : valueOfInformation(c, p, unsplitHarm(atMean), o.contactCost, H, uses),
       acceptedExposure: p[PERSUADABLE] * r.acceptance[PERSUADABLE] * h(PERSUADABLE),
       contactExposure: p[DOG] * h(DOG),
       netAt: (point) => keptAt(point) - spend,
