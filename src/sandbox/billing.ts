@@ -5,6 +5,7 @@ import { holdUsageUnderCaps } from './customer-factory.js';
 import { STATUS_ACTIVE } from './population.js';
 import { isoAt } from './sim-time.js';
 import { CUSTOMER_DICE, type WorldState } from './world-state.js';
+import type { EventOutput } from './event-output.js';
 
 type BillLine = z.infer<typeof billLineSchema>;
 
@@ -16,6 +17,21 @@ export const ROAMING_DAY_PRICE = 2.5;
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** The product a retention data bonus is on the line while it runs (an add-on at no charge). */
+export const DATA_BONUS_PRODUCT = 'data-bonus';
+/** The subscription id of customer slot `c`'s data bonus. */
+export const dataBonusSubscription = (w: Pick<WorldState, 'pop'>, c: number): string => `${w.pop.subscriptionIds[c]}-${DATA_BONUS_PRODUCT}`;
+
+/**
+ * Takes customer slot `c`'s data bonus off the line (its months are over, or the line ends): a
+ * `subscription addon_removed` at `time` on `out`, so the twin's allowance no longer holds it.
+ */
+export function endDataBonus(w: WorldState, out: EventOutput, c: number, time: string, reason: string): void {
+  if (w.pop.f.dataBonusMb[c] <= 0) return;
+  w.pop.f.dataBonusMb[c] = 0;
+  out.event(w.ev(c, time, 'subscription', { action: 'addon_removed', subscriptionId: dataBonusSubscription(w, c), productKind: 'addon', productId: DATA_BONUS_PRODUCT, reason }));
+}
 
 /**
  * Issues the bills of every active postpaid customer whose billing day is today (prepaid ones
@@ -51,7 +67,9 @@ export function runBills(w: WorldState, d: number): void {
       addonDataMb += addon.dataAllowanceMb;
       addonVoiceMin += addon.voiceAllowanceMin;
     }
+    // A bonus counts on the bill of a period it ran into; on the first bill after its end it leaves the line.
     const allowance = plan.dataAllowanceMb + addonDataMb + (i.dataBonusUntil[c] >= d ? f.dataBonusMb[c] : 0);
+    if (i.dataBonusUntil[c] < d) endDataBonus(w, w.out, c, time, 'offer_ended');
     const overGb = Math.ceil(Math.max(0, f.cycleDataMb[c] - allowance) / 1024);
     const overMin = plan.voiceAllowanceMin > 0 ? Math.max(0, Math.ceil(f.cycleVoiceMin[c] - plan.voiceAllowanceMin - addonVoiceMin)) : 0;
     const overage = round2(overGb * plan.overagePerGb + overMin * plan.overagePerMin);

@@ -1,5 +1,5 @@
 import type { Channel } from '../domain/events.js';
-import { neighbourPlan } from './billing.js';
+import { DATA_BONUS_PRODUCT, dataBonusSubscription, endDataBonus, neighbourPlan } from './billing.js';
 import { fnv1a32 } from '../domain/string-hash.js';
 import { holdUsageUnderCaps } from './customer-factory.js';
 import { DAYS_PER_MONTH } from './churn-hazard.js';
@@ -92,6 +92,7 @@ export function terminateLine(w: WorldEngine, customerId: string): EffectResult<
     w.emitNow(w.ev(c, w.nowIso(), 'subscription', { action: 'addon_removed', subscriptionId: `${w.pop.subscriptionIds[c]}-${addon.id}`, productKind: 'addon', productId: addon.id, reason: 'order' }));
   }
   w.addons.delete(c);
+  endDataBonus(w, w.immediate, c, w.nowIso(), 'order');
   w.terminate(w.immediate, c, w.currentDay(), w.nowIso(), 'order');
   return { ok: true, value: { customerId } };
 }
@@ -212,9 +213,11 @@ export function deliverOffer(
   if (offer.kind === 'discount') {
     applyDiscount(w, customerId, offer.discountPct, offer.months);
   } else if (offer.kind === 'data_bonus') {
-    // A data bonus adds half the plan's allowance while it runs.
+    // A data bonus adds half the plan's allowance while it runs, as an add-on on the line (a BSS
+    // shows it so: the twin's allowance holds it, and over-allowance is not read where there is none).
     pop.f.dataBonusMb[c] = cfg.plans[pop.plan[c]].dataAllowanceMb / 2;
     pop.i.dataBonusUntil[c] = until;
+    w.emitNow(w.ev(c, time, 'subscription', { action: 'addon_added', subscriptionId: dataBonusSubscription(w, c), productKind: 'addon', productId: DATA_BONUS_PRODUCT, monthlyPrice: 0, dataAllowanceMb: pop.f.dataBonusMb[c], reason: 'retention_offer' }));
   } else if (offer.kind === 'plan_upgrade') {
     const from = pop.plan[c];
     const to = neighbourPlan(w, from, 1);

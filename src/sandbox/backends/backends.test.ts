@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { TwinEvent } from '../../domain/events.js';
 import type { ProvisioningJob } from '../../domain/connectors/provisioning.js';
 import { createOracle } from '../oracle/index.js';
 import { createSandboxWorld } from '../sandbox-world.js';
@@ -135,6 +136,39 @@ describe('sandbox back ends', () => {
     const offers = w.takePendingEvents().filter((e) => e.kind === 'offer');
     expect(offers.filter((e) => e.kind === 'offer' && e.data.action === 'presented').length).toBe(persuadables.length);
     expect(offers.filter((e) => e.kind === 'offer' && e.data.action === 'accepted').length).toBe(checked);
+  });
+
+  it("a data bonus accepted is an add-on on the line while it runs, taken off on the first bill after its months (the twin's allowance held no bonus, so the customer read over it and was offered it again)", async () => {
+    const w = world();
+    const oracle = createOracle(w);
+    const ids = oracle.customerIds().filter((x) => oracle.churnProbability(x) > 0).slice(0, 8);
+    const added = new Map<string, TwinEvent>();
+    for (const id of ids) {
+      const r = await w.backends.campaignDelivery.deliver({ idempotencyKey: `bonus-${id}`, campaignId: 'camp', customerId: id, offerId: 'data-bonus', channel: 'call', acceptedBy: 'alice' });
+      expect(r.status === 'ok' && r.value.response).toBe('accepted');
+      const subs = w.takePendingEvents().filter((e) => e.kind === 'subscription' && e.customerId === id);
+      expect(subs).toHaveLength(1);
+      expect(subs[0].data).toMatchObject({ action: 'addon_added', productKind: 'addon', productId: 'data-bonus', monthlyPrice: 0, reason: 'retention_offer' });
+      // Half the plan's allowance.
+      expect(reliable.plans.some((p) => subs[0].kind === 'subscription' && 2 * subs[0].data.dataAllowanceMb! === p.dataAllowanceMb)).toBe(true);
+      added.set(id, subs[0]);
+    }
+    const out = new ArrayOutput();
+    w.generate(out, { days: 130 });
+    let stayed = 0;
+    for (const [id, bonus] of added) {
+      const later = out.events.filter((e) => e.customerId === id && e.kind === 'subscription');
+      const removed = later.filter((e) => e.kind === 'subscription' && e.data.action === 'addon_removed');
+      if (later.some((e) => e.kind === 'subscription' && e.data.action === 'terminated')) continue;
+      stayed++;
+      expect(removed).toHaveLength(1);
+      expect(removed[0].kind === 'subscription' && bonus.kind === 'subscription' && removed[0].data.subscriptionId === bonus.data.subscriptionId).toBe(true);
+      expect(removed[0].data).toMatchObject({ productId: 'data-bonus', reason: 'offer_ended' });
+      // Three months on, with a bill or a prepaid period's top-up (the first whose period the bonus no longer reaches).
+      expect(Date.parse(removed[0].time) - Date.parse(bonus.time)).toBeGreaterThan(90 * 86_400_000);
+      expect(out.events.some((e) => e.customerId === id && (e.kind === 'bill' || e.kind === 'topup') && e.time === removed[0].time)).toBe(true);
+    }
+    expect(stayed).toBeGreaterThanOrEqual(4);
   });
 
   it('an offer the customer already accepted on the line is booked accepted, naming who recorded it, with its terms, once', async () => {
