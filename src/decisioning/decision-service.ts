@@ -263,6 +263,15 @@ export class DecisionService {
    * offer's answer (accepted, declined, ignored), or its action delivered or failed. Resolves
    * once those outcomes are in the log (callers on the intake's path need not wait).
    */
+  /**
+   * Adds contacts read from the log to the contact ledger, and nothing else (their answers taught
+   * the learner and closed their decisions when they were applied): a restart's ledger, fed by
+   * the intake alone, forgot every offer a customer holds and every contact the caps count.
+   */
+  rememberContacts(events: readonly TwinEvent[]): void {
+    this.ledger.observe(events);
+  }
+
   observe(events: readonly TwinEvent[]): Promise<void> {
     this.ledger.observe(events);
     const writes: Promise<boolean>[] = [];

@@ -34,6 +34,7 @@ import { onboardingWorkflow } from '../../agents/flows/onboarding-flow.js';
 import { STOP_RUN_SIGNAL, type RunStop } from '../../agents/flows/run-stop.js';
 import { createWorkflowEngine, type AnyWorkflowDefinition, type WorkflowEngine } from '../../agents/workflows/index.js';
 import { DecisionService } from '../../decisioning/decision-service.js';
+import { ACCEPTANCE_RETENTION_DAYS } from '../../decisioning/contact-ledger.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, DEFAULT_CHURN_PREVENTION_POLICY, type Actor } from '../../decisioning/policy/index.js';
 import { everyOnClock, systemClock, type Clock } from '../../domain/clock.js';
@@ -313,7 +314,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   }
   // Every bill and top-up the twins apply (the sandbox's backfill included), and after a restart
   // those already in the log: the lab's revenue noise. A run waits for the log's to be read.
-  const revenue = keepRevenueLedger(twins, o.log);
+  // The same read hands the decision service the contacts the log held (its ledger is the intake's alone).
+  const revenue = keepRevenueLedger(twins, o.log, { days: ACCEPTANCE_RETENTION_DAYS, remember: (events) => decisions.rememberContacts(events) });
   const labSource = async () => {
     await revenue.loaded;
     return liveTwinSource(twins, intelligence, { revenue: revenue.ledger, answers: true });

@@ -11,6 +11,8 @@ import { ManualClock } from '../../domain/clock.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { openTwinService } from '../../twin/twin-service.js';
 import { keepRevenueLedger, revenueCaveat, revenueLedgerFromLog } from './revenue-ledger-from-log.js';
+import { ACCEPTANCE_RETENTION_DAYS, ContactLedger } from '../../decisioning/contact-ledger.js';
+import { resolveContactPolicy, sameOfferRefusal } from '../../decisioning/contact-policy.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const dirs: string[] = [];
@@ -169,6 +171,39 @@ describe('keepRevenueLedger (the server\'s)', () => {
       restarted.detach();
     } finally {
       await again.close();
+    }
+  });
+});
+
+describe("a restart's contact ledger, read from the log in the same pass", () => {
+  it('holds the offers a customer accepted before the restart, so one they hold is not made again (the ledger was the intake\'s alone)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinloop-contacts-log-'));
+    dirs.push(dir);
+    const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
+    const until = T0 + 600 * DAY_MS;
+    const offer = (id: string, customerId: string, action: string, daysAgo: number, offerId = 'data-bonus') => event(id, customerId, 'offer', until - daysAgo * DAY_MS, { action, offerId, channel: 'app' });
+    await store.append([
+      offer('p1', 'A', 'presented', 20),
+      offer('a1', 'A', 'accepted', 20),
+      // Older than an acceptance is kept: not handed over.
+      offer('a2', 'B', 'accepted', 500, 'retain-10'),
+      event('b1', 'A', 'bill', until - 10 * DAY_MS, { amount: 40 }),
+      // Applied after the start: the intake hands it over, not the log.
+      offer('a3', 'C', 'accepted', 1),
+    ]);
+    const contacts = new ContactLedger();
+    const twins = { intake: { onApplied: () => () => {} }, store, engine: { eventClock: until }, appliedSeq: () => 4 } as unknown as Parameters<typeof keepRevenueLedger>[0];
+    try {
+      const kept = keepRevenueLedger(twins, (line) => expect.fail(line), { days: ACCEPTANCE_RETENTION_DAYS, remember: (events) => contacts.observe(events) });
+      await kept.loaded;
+      expect(kept.ledger.size).toBe(1);
+      const summary = contacts.summary('A', until, 30)!;
+      expect(summary).toMatchObject({ contacts: 1, source: 'ledger' });
+      expect(sameOfferRefusal(resolveContactPolicy({}), summary, { id: 'data-bonus', months: 3 }, until, true)).toMatchObject({ rule: 'offer-in-force' });
+      expect(contacts.has('B')).toBe(false);
+      expect(contacts.has('C')).toBe(false);
+    } finally {
+      await store.close();
     }
   });
 });

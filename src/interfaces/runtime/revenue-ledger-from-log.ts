@@ -1,4 +1,5 @@
 import type { EventStore } from '../../store/event-store.js';
+import type { TwinEvent } from '../../domain/events.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { DAY_MS } from '../../domain/time.js';
 import { isRetryable } from '../../domain/errors.js';
@@ -31,18 +32,23 @@ async function addRevenueFromLog(
   window: { fromMs: number; untilMs?: number; throughSeq?: number },
   read: (store: Pick<EventStore, 'readLog'>, after: number) => ReturnType<EventStore['readLog']>,
   onProgress?: (seq: number) => void,
+  contacts?: LogContacts,
 ): Promise<void> {
   const { fromMs, untilMs = Infinity, throughSeq = Infinity } = window;
   let after = 0;
   while (after < throughSeq) {
     const page = await read(store, after);
     if (page.length === 0) return;
+    const seen: TwinEvent[] = [];
     for (const e of page) {
-      if (e.seq > throughSeq) return;
+      if (e.seq > throughSeq) break;
+      if (contacts && (e.kind === 'offer' || e.kind === 'action') && e.time >= contacts.fromMs) seen.push(JSON.parse(e.body) as TwinEvent);
       if ((e.kind !== 'bill' && e.kind !== 'topup') || e.time < fromMs || e.time >= untilMs) continue;
       const amount = (JSON.parse(e.body) as { data?: { amount?: unknown } }).data?.amount;
       if (typeof amount === 'number') ledger.add({ customerId: e.customerId, timeMs: e.time, amount });
     }
+    if (seen.length > 0) contacts!.remember(seen);
+    if (page[page.length - 1].seq > throughSeq) return;
     after = page[page.length - 1].seq;
     onProgress?.(after);
     // The embedded store answers synchronously: without a turn of the event loop between pages, a
@@ -117,6 +123,17 @@ export function revenueCaveat(progress: RevenueLedgerProgress, nowMs: number): s
   return undefined;
 }
 
+/**
+ * Who hears, in the same read, of the contacts the log held at start (offers presented and
+ * answered, marketing messages delivered) from `fromMs` (event time) on: the decision service's
+ * contact ledger, fed only by the intake, forgot at each restart every offer a customer holds
+ * (`offer-in-force`) and every contact the caps count.
+ */
+export interface LogContacts {
+  readonly fromMs: number;
+  remember(events: readonly TwinEvent[]): void;
+}
+
 /** The server's ledger, and when the records the log held at start are in it. */
 export interface KeptRevenueLedger {
   readonly ledger: RevenueLedger;
@@ -140,7 +157,7 @@ export interface KeptRevenueLedger {
  * next 3 months. The split is by seq (the log's up to the one applied at start, the intake's after
  * it), so no record counts twice.
  */
-export function keepRevenueLedger(twins: Pick<TwinService, 'intake' | 'store' | 'engine' | 'appliedSeq'>, log: (line: string) => void): KeptRevenueLedger {
+export function keepRevenueLedger(twins: Pick<TwinService, 'intake' | 'store' | 'engine' | 'appliedSeq'>, log: (line: string) => void, contacts?: { readonly days: number; remember(events: readonly TwinEvent[]): void }): KeptRevenueLedger {
   const ledger = new RevenueLedger(KEEP_MONTHS);
   const throughSeq = twins.appliedSeq();
   const detach = twins.intake.onApplied((batch) => {
@@ -153,7 +170,7 @@ export function keepRevenueLedger(twins: Pick<TwinService, 'intake' | 'store' | 
   const loaded =
     throughSeq === 0
       ? Promise.resolve()
-      : addRevenueFromLog(ledger, twins.store, { fromMs: startedAt - KEEP_MS, throughSeq }, readLogWaiting, (seq) => (readSeq = seq))
+      : addRevenueFromLog(ledger, twins.store, { fromMs: startedAt - KEEP_MS, throughSeq }, readLogWaiting, (seq) => (readSeq = seq), contacts && { fromMs: startedAt - contacts.days * DAY_MS, remember: contacts.remember })
           .catch((err: Error) => {
             failed = { reason: err.message, madeUpAt: startedAt + MONTHS_TO_MAKE_UP * DAYS_PER_MONTH * DAY_MS };
             log(`simulation lab: the billing records in the log could not be read (${err.message}); its revenue intervals leave out the twins' revenue noise until ${MONTHS_TO_MAKE_UP} months of new records are in`);
