@@ -134,7 +134,7 @@ describe('a suspected incident covered by an alarm', () => {
     expect(steps.filter((x) => x.stepId === 'outage-notices')).toEqual([]);
   });
 
-  it('a suspicion that opens within the quiet spell after an alarm on its cell cleared goes on that incident: nobody is told again', async () => {
+  it('a suspicion that opens within the quiet spell after an alarm on its cell cleared goes on that incident: its customers are told it is back, under its own ids', async () => {
     const now = Date.now();
     const alarmNo = await raiseAlarm('cell-t5', now - 5 * H);
     expect((await call('PATCH', `${ALARMS}/${alarmNo}`, { state: 'cleared', alarmClearedTime: iso(now - 3 * H) }, ops)).status).toBe(200);
@@ -143,11 +143,11 @@ describe('a suspected incident covered by an alarm', () => {
     expect(confirmed.body).toMatchObject({ alarmRaised: true, continues: `alarm-${alarmNo}`, over: false });
     const raised = (await call<Alarm & { alarmDetails: string }>('GET', `${ALARMS}/${confirmed.body.alarmId.slice('alarm-'.length)}`, undefined, ops)).body;
     expect(raised.alarmDetails).toContain(`goes on with alarm-${alarmNo}`);
-    // Its flow asks under the first alarm's request ids: the answer kept for each customer told then is given again.
+    // Its flow pays under the first alarm's request ids (nobody paid twice) and tells under its own: the first alarm's run told them it was resolved.
     const run = await until(async () => {
       const r = await call<{ input: Json }>('GET', `/workflows/${confirmed.body.alarmId}`, undefined, admin);
       return r.status === 200 ? r.body : undefined;
     }, 30_000, `the run of ${confirmed.body.alarmId}`);
-    expect(run.input).toMatchObject({ continues: `alarm-${alarmNo}`, confirmed: true });
+    expect(run.input).toMatchObject({ continues: `alarm-${alarmNo}`, noticesUnder: confirmed.body.alarmId, confirmed: true });
   });
 });

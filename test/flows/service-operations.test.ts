@@ -300,6 +300,52 @@ describe('service operations flow (sandbox)', () => {
     }
   }, 60_000);
 
+  it('a fault back after its clear is told as back, then resolved again: the first alarm told its customers it was resolved', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const cellId = busiestCell();
+    const first: Alarm = { id: 'ALM-B1', alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'powerProblem', alarmedObject: { id: cellId, '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    const sent = () => world.backends.stats().notifications.ok;
+    const notices = (from: number) => h.asked.slice(from).filter((r) => r.actionClass === 'communication') as { id: string; customerId: string; params: { templateId: string; alarmId: string } }[];
+    try {
+      const sentBefore = sent();
+      await h.engine.start('service-operations', { alarm: first }, { workflowId: first.id });
+      await h.engine.runOnce();
+      clock.advance(HOUR);
+      await signalAlarmCleared(h.engine, first.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      const one = (await h.engine.get(first.id))?.output as ServiceOpsResult;
+      expect(one).toMatchObject({ cleared: true, resolutionNotices: one.notified });
+      expect(one.notified).toBeGreaterThan(5);
+      expect(sent() - sentBefore).toBe(2 * one.notified);
+
+      // Back an hour after the clear, confirmed from a suspicion on the cell; still open.
+      clock.advance(HOUR);
+      const again: Alarm = { ...first, id: 'ALM-B2', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'major', probableCause: 'performanceDegraded', raisedTime: new Date(clock.now()).toISOString() };
+      const askedBefore = h.asked.length;
+      await h.engine.start('service-operations', { alarm: again, continues: first.id, noticesUnder: again.id, confirmed: true }, { workflowId: again.id });
+      await h.engine.runOnce();
+      const back = notices(askedBefore);
+      // Each customer told of the first outage (and of its end) is told now that the fault is back, under this alarm's ids.
+      expect(back.length).toBeGreaterThanOrEqual(one.notified);
+      expect(new Set(back.map((r) => r.params.templateId))).toEqual(new Set(['network-incident-back']));
+      expect(back.every((r) => r.id.startsWith(`${again.id}:`) && r.params.alarmId === again.id)).toBe(true);
+      expect(sent() - sentBefore).toBe(2 * one.notified + back.length);
+
+      clock.advance(2 * HOUR);
+      const resolvedFrom = h.asked.length;
+      await signalAlarmCleared(h.engine, again.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      const two = (await h.engine.get(again.id))?.output as ServiceOpsResult;
+      expect(two).toMatchObject({ cleared: true, notified: back.length, resolutionNotices: back.length });
+      // One final resolution each: the customers' last message says it is over, and it is.
+      expect(notices(resolvedFrom).map((r) => r.params.templateId)).toEqual(back.map(() => 'network-incident-resolved'));
+      expect(sent() - sentBefore).toBe(2 * one.notified + 2 * back.length);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
   it('looks again every quarter hour while the alarm is young and tells the customers showing the incident whom the records did not place there, each once', async () => {
     const clock = new ManualClock(world.clock.now());
     const sessions = createBadSessionLog({ store: memoryDocuments<CellBadSessions>(), onError: (err) => expect.fail(err.message) });

@@ -23,8 +23,8 @@ export interface AlarmWatcherOptions {
   accept?: (alarm: Alarm) => boolean;
   /** Called when starting or signalling fails (the alarm is not lost: `catchUp` finds it again). */
   onError?: (err: TwinloopError, alarm: Alarm) => void;
-  /** The alarm of the incident a new alarm continues (a confirmed suspected incident on its cell or site), passed to its flow. */
-  incidentOf?: (alarm: Alarm) => string | undefined;
+  /** The incident a new alarm continues (a confirmed suspected incident on its cell or site, or the cleared alarm whose fault is back), passed to its flow. */
+  incidentOf?: (alarm: Alarm) => { incident: string; noticesUnder?: string } | undefined;
   /** Whether an alarm was raised by a person confirming a suspected incident (its flow's compensation waits for its clear). */
   confirmed?: (alarm: Alarm) => boolean;
   /** Called once the workflow of a raised alarm is started (benchmarks, logs). */
@@ -63,9 +63,9 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
   };
 
   const startFor = async (alarm: Alarm): Promise<boolean> => {
-    const continues = options.incidentOf?.(alarm);
+    const link = options.incidentOf?.(alarm);
     const confirmed = options.confirmed?.(alarm) === true;
-    const r = await engine.start(SERVICE_OPS_WORKFLOW_ID, { alarm, ...(continues ? { continues } : {}), ...(confirmed ? { confirmed } : {}) }, { workflowId: alarm.id });
+    const r = await engine.start(SERVICE_OPS_WORKFLOW_ID, { alarm, ...(link ? { continues: link.incident, ...(link.noticesUnder ? { noticesUnder: link.noticesUnder } : {}) } : {}), ...(confirmed ? { confirmed } : {}) }, { workflowId: alarm.id });
     if (r.created) stats.started++;
     options.onStarted?.(alarm, r.created);
     return r.created;

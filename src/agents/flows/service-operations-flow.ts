@@ -30,6 +30,8 @@ export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
 export const SERVICE_OPS_WORKFLOW_VERSION = 3;
 /** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
 export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
+/** The notification templates of the notices: an outage, the same fault back after its clear, its end. */
+export const NOTICE_TEMPLATES = { outage: 'network-incident-notice', back: 'network-incident-back', resolved: 'network-incident-resolved' } as const;
 /**
  * The same clear, for the second wait (after compensation): the engine journals a wait by its
  * signal name, so a second wait needs a second name. `signalAlarmCleared` sends both.
@@ -175,9 +177,17 @@ export interface ServiceOpsInput {
   /**
    * The alarm of the incident this one continues (a confirmed suspected incident on the same cell
    * or site, src/agents/flows/suspected-incidents.ts): customers' notices and compensation carry
-   * its id in their request ids, so whoever it already told is not told again.
+   * its id in their request ids, so whoever it already told or paid is not told or paid again.
    */
   continues?: string;
+  /**
+   * When the fault is back (`continues` reaches an alarm that cleared, and customers were told it
+   * was resolved): the alarm whose request ids its notices are asked under, the first of the chain
+   * after that clear (this alarm itself, or the open confirmed alarm it goes on). Its customers are
+   * told the fault is back and, at its clear, resolved again; compensation stays under `continues`.
+   * Absent: the notices are the incident's, as compensation is.
+   */
+  noticesUnder?: string;
   /**
    * The alarm was raised by a person confirming a suspected incident (backdated to its first
    * signal), not by a network system that keeps reporting it: being open at the compensation
@@ -372,19 +382,21 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
   // the first (nobody is told twice); the alarm that asks is the evidence. Asked on the channel the
   // customer receives it by (THE mapping, deliveryChannelOf: an SMS is a web contact), as the
   // executor carries it: what is asked, kept and compared on a retry is what goes out.
-  const notice = (kind: 'outage' | 'resolved') => (alarm: Alarm, customerId: string, incident: string): ActionRequestInput => ({
+  // A fault back after its clear is told as back (the customer's last message said resolved).
+  const notice = (kind: 'outage' | 'back' | 'resolved') => (alarm: Alarm, customerId: string, incident: string): ActionRequestInput => ({
     actionClass: 'communication',
     channel: deliveryChannelOf(policy.notificationChannel),
     customerId,
     domain: 'service_operations',
-    params: { notificationChannel: policy.notificationChannel, purpose: 'service', templateId: kind === 'outage' ? 'network-incident-notice' : 'network-incident-resolved', alarmId: incident },
+    params: { notificationChannel: policy.notificationChannel, purpose: 'service', templateId: NOTICE_TEMPLATES[kind], alarmId: incident },
     actor,
     why: {
-      summary: `${kind === 'outage' ? 'Proactive notice of' : 'Resolution of'} network incident ${incident} on ${alarm.alarmedObject['@referredType']} ${alarm.alarmedObject.id}`,
+      summary: `${{ outage: 'Proactive notice of', back: 'Notice of the return of', resolved: 'Resolution of' }[kind]} network incident ${incident} on ${alarm.alarmedObject['@referredType']} ${alarm.alarmedObject.id}`,
       evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, probableCause: alarm.probableCause },
     },
   });
-  const outageNotices = batchStep(OUTAGE_NOTICE_STEP_ID, notice('outage'));
+  const outageStep = batchStep(OUTAGE_NOTICE_STEP_ID, notice('outage'));
+  const backNotices = batchStep(OUTAGE_NOTICE_STEP_ID, notice('back'));
   const resolutionNotices = batchStep(RESOLUTION_NOTICE_STEP_ID, notice('resolved'));
   // Compensation is the incident's too, as its notices are: one an incident, whichever of its alarms pays it.
   const compensation = batchStep(COMPENSATION_STEP_ID, (alarm, customerId, incident) => {
@@ -417,7 +429,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     },
   };
 
-  const runBatches = async (ctx: WorkflowContext, step: typeof outageNotices, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string): Promise<BatchOutcome> => {
+  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(customers, first, policy.batchSize);
     for (let i = 0; i < batches.length; i++) {
@@ -436,11 +448,13 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     // The incident view reads whom the run found, told and compensated from these steps for as long as the alarm is listed.
     keptSteps: [AFFECTED_STEP_ID, SHOWING_STEP_ID, OUTAGE_NOTICE_STEP_ID, COMPENSATION_STEP_ID, RESOLUTION_NOTICE_STEP_ID],
     parseInput: (raw) => {
-      const input = z.object({ alarm: alarmSchema, continues: z.string().min(1).max(200).optional(), confirmed: z.boolean().optional() }).parse(raw);
-      return { alarm: input.alarm as Alarm, ...(input.continues ? { continues: input.continues } : {}), ...(input.confirmed ? { confirmed: true } : {}) };
+      const input = z.object({ alarm: alarmSchema, continues: z.string().min(1).max(200).optional(), noticesUnder: z.string().min(1).max(200).optional(), confirmed: z.boolean().optional() }).parse(raw);
+      return { alarm: input.alarm as Alarm, ...(input.continues ? { continues: input.continues } : {}), ...(input.continues && input.noticesUnder ? { noticesUnder: input.noticesUnder } : {}), ...(input.confirmed ? { confirmed: true } : {}) };
     },
-    async run(ctx, { alarm, continues, confirmed }) {
+    async run(ctx, { alarm, continues, noticesUnder, confirmed }) {
       const raisedMs = Date.parse(alarm.raisedTime);
+      // Notices of a fault back are its own (told as back, then resolved); compensation is the incident's.
+      const [told, outageNotices] = noticesUnder ? [noticesUnder, backNotices] : [continues, outageStep];
       const customers = await ctx.step(affected, alarm);
       const [head, rest] = [customers.slice(0, policy.firstBatch), customers.slice(policy.firstBatch)];
       /**
@@ -459,9 +473,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         return clearedEarly !== undefined;
       };
       const none: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
-      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, head, 'notice-first', policy.firstBatch, continues);
+      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, head, 'notice-first', policy.firstBatch, told);
       const ticketStatus = await ctx.step(ticket, { alarm, affected: customers.length });
-      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize, continues);
+      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize, told);
       const notToldCleared = clearedEarly ? customers.length - (firstOut === none ? 0 : head.length) : 0;
       const notified = [...firstOut.executed, ...restOut.executed];
       const known = new Set(customers);
@@ -484,7 +498,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
             const fresh = found.filter((c) => !known.has(c));
             for (const c of fresh) known.add(c);
             look.found += fresh.length;
-            const out = await runBatches(ctx, outageNotices, alarm, fresh, `notice-showing-${look.round}`, policy.batchSize, continues);
+            const out = await runBatches(ctx, outageNotices, alarm, fresh, `notice-showing-${look.round}`, policy.batchSize, told);
             notified.push(...out.executed);
             look.pending += out.pending.length;
             look.refused += out.refused;
@@ -529,7 +543,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         const later = await runBatches(ctx, compensation, alarm, notified.slice(compensatedSoFar), 'compensation-later', policy.batchSize, continues);
         comp = { executed: [...comp.executed, ...later.executed], pending: [...comp.pending, ...later.pending], refused: comp.refused + later.refused, failed: comp.failed + later.failed };
       }
-      const resolved = cleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize, continues) : undefined;
+      const resolved = cleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize, told) : undefined;
       const endMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('resolved-at')) : undefined;
       return {
         alarmId: alarm.id,

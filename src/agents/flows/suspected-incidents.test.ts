@@ -71,7 +71,7 @@ describe('suspected incidents', () => {
     const confirmed = (await reviewSuspicion(deps, 'anomaly-1', { decision: 'confirm', reason: 'seen on the OSS dashboards', by: { kind: 'human', id: 'nora' } })).alarm!;
     const network = await alarms.raise({ sourceSystemId: 'nms', externalAlarmId: 'N-1', alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'powerProblem', alarmedObject: { id: 'site-1', '@referredType': 'Site' }, raisedTime: iso(T), state: 'raised' });
     const elsewhere = await alarms.raise({ sourceSystemId: 'nms', externalAlarmId: 'N-2', alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'powerProblem', alarmedObject: { id: 'cell-9', '@referredType': 'Cell' }, raisedTime: iso(T), state: 'raised' });
-    expect(link.incidentOf(network)).toBe(confirmed.id);
+    expect(link.incidentOf(network)).toEqual({ incident: confirmed.id });
     expect(link.incidentOf(elsewhere)).toBeUndefined();
     expect(link.incidentOf(confirmed)).toBeUndefined();
     clock.advance(3_600_000);
@@ -114,11 +114,16 @@ describe('suspected incidents', () => {
     const r = await reviewSuspicion(deps, 'anomaly-1', { decision: 'confirm', reason: 'calls drop again', by: nora });
     expect(r).toMatchObject({ raised: true, continues: site.id, over: false });
     expect(r.alarm!.alarmDetails).toContain(`goes on with ${site.id}`);
-    expect(link.incidentOf(r.alarm!)).toBe(site.id);
-    // The network's alarm on the confirmed one goes on the first alarm too: one incident, one notice.
+    // Compensation is the incident's; the notices are the confirmed alarm's own (its customers were told the site's was resolved).
+    expect(link.incidentOf(r.alarm!)).toEqual({ incident: site.id, noticesUnder: r.alarm!.id });
+    // The network's alarm on the confirmed one goes on the first alarm too: one incident, one payment, one 'back' notice.
     clock.advance(HOUR);
     const network = await raise('N-2', 'cell-1', 'Cell', T);
-    expect(link.incidentOf(network)).toBe(site.id);
+    expect(link.incidentOf(network)).toEqual({ incident: site.id, noticesUnder: r.alarm!.id });
+    // A chain reaches back at most maxChainMs from the alarm's raise.
+    const short = linkConfirmedIncidents({ alarms, cellsOfSite: deps.cellsOfSite, sameIncidentMs: deps.quietMs, maxChainMs: 4 * HOUR, onError: (err) => expect.fail(err.message) });
+    expect(short.incidentOf(network)).toEqual({ incident: r.alarm!.id });
+    short.stop();
     link.stop();
 
     const { alarms: alarms2, deps: deps2 } = setup();

@@ -6,6 +6,7 @@ import type { SuspectedIncident, SuspicionReview } from '../../intelligence/anom
 import type { AuditTrail } from '../governance/audit-trail.js';
 import type { AlarmInbox, ReceivedAlarm } from './alarm-inbox.js';
 import { servesCustomers } from './alarm-watcher.js';
+import { DAY_MS } from '../../domain/time.js';
 
 /**
  * What a suspected incident (anomaly detection's suspicion, raised before or without an alarm)
@@ -95,7 +96,7 @@ export interface ReviewOutcome {
   suspicion: SuspectedIncident;
   alarm: ReceivedAlarm | null;
   raised: boolean;
-  /** The cleared alarm whose incident the raised one goes on (its customers are not told again), or null. */
+  /** The cleared alarm whose incident the raised one goes on (its customers are told it is back, not paid twice), or null. */
   continues: string | null;
   /** Raised already cleared, at the suspicion's last signal: its evidence says the outage is over (nobody is told of it now). */
   over: boolean;
@@ -132,7 +133,7 @@ export async function reviewSuspicion(deps: SuspectedIncidentDeps, id: string, r
       const last = new Date(s.lastSignalMs).toISOString();
       const notes = [
         `confirmed by ${req.by.id}: ${reason}`,
-        ...(continues ? [`goes on with ${continues.id} (cleared ${continues.clearedTime}, ${hours(s.openedMs - Date.parse(continues.clearedTime!))} before this suspicion opened): its customers are not told again`] : []),
+        ...(continues ? [`goes on with ${continues.id} (cleared ${continues.clearedTime}, ${hours(s.openedMs - Date.parse(continues.clearedTime!))} before this suspicion opened): its customers are told it is back, not paid twice`] : []),
         ...(over ? [`over by its evidence: last signal ${last}, ${hours(now - s.lastSignalMs)} before the confirmation (quiet spell ${hours(deps.quietMs)}): cleared at it, nobody told of an outage that is over`] : []),
       ];
       alarm = await deps.alarms.raise({
@@ -165,15 +166,30 @@ export async function reviewSuspicion(deps: SuspectedIncidentDeps, id: string, r
 
 const hours = (ms: number) => `${Math.round((ms / 3_600_000) * 10) / 10} h`;
 
+/** The incident an alarm goes on: its first alarm, and the alarm its notices are asked under when the fault is back after a clear. */
+export interface IncidentLink {
+  /** The first alarm of the chain: compensation is asked under its request ids (nobody paid twice for one incident). */
+  incident: string;
+  /**
+   * Set when the chain goes back past a clear (the confirmed alarm continuing a cleared one): its
+   * customers were told it was resolved, so they are told it is back, under the ids of the first
+   * alarm after that clear (this one, or the open confirmed alarm it goes on), then resolved again.
+   */
+  noticesUnder?: string;
+}
+
 /**
- * Ties the alarms of one incident together: `incidentOf(alarm)` is the id of the incident a new
- * alarm's flow goes on (whose request ids it asks under, so nobody is told or paid twice), or
- * undefined for a new one. The network's alarm goes on the open confirmed alarm on the same cell or
+ * Ties the alarms of one incident together: `incidentOf(alarm)` is the incident a new alarm's flow
+ * goes on (whose request ids it asks under, so nobody is told or paid twice), or undefined for a
+ * new one. The network's alarm goes on the open confirmed alarm on the same cell or
  * site; a confirmed alarm goes on the alarm cleared there within `sameIncidentMs` before it opened
  * (continuedAlarm); either way the incident is the first alarm of the chain. A clear of the
- * network's alarm clears the confirmed alarms it continued. Returns the unsubscribe function with it.
+ * network's alarm clears the confirmed alarms it continued. A chain reaches back at most
+ * `maxChainMs` (default a day) from the alarm's raise: a fault that keeps coming back over days is
+ * told and paid as new incidents, and a chain's walk is bounded. Returns the unsubscribe function with it.
  */
-export function linkConfirmedIncidents(o: { alarms: Pick<AlarmInbox, 'all' | 'update' | 'subscribe' | 'get'>; cellsOfSite(siteId: string): string[]; sameIncidentMs: number; onError(err: Error): void }): { incidentOf(alarm: Alarm): string | undefined; stop(): void } {
+export function linkConfirmedIncidents(o: { alarms: Pick<AlarmInbox, 'all' | 'update' | 'subscribe' | 'get'>; cellsOfSite(siteId: string): string[]; sameIncidentMs: number; maxChainMs?: number; onError(err: Error): void }): { incidentOf(alarm: Alarm): IncidentLink | undefined; stop(): void } {
+  const maxChainMs = o.maxChainMs ?? DAY_MS;
   const confirmedOpenOn = (alarm: Alarm, atMs: number) =>
     o.alarms.all().filter((a) => a.sourceSystemId === ANOMALY_SOURCE_SYSTEM_ID && a.id !== alarm.id && isOpenAt(a, atMs) && overlaps(placeOfAlarm(a), placeOfAlarm(alarm), o.cellsOfSite));
   const stop = o.alarms.subscribe((alarm) => {
@@ -185,21 +201,28 @@ export function linkConfirmedIncidents(o: { alarms: Pick<AlarmInbox, 'all' | 'up
       o.alarms.update(c.id, { state: 'cleared', clearedTime: alarm.clearedTime, alarmDetails: `${c.alarmDetails ?? ''}; cleared with ${alarm.id}`.replace(/^; /, '') }).catch((err: Error) => o.onError(err));
     }
   });
-  /** The alarm this one goes on, one step back (each step reaches an alarm raised no later, another one). */
-  const previous = (alarm: Alarm): ReceivedAlarm | undefined => {
+  /**
+   * The alarm this one goes on, one step back (each step reaches an alarm raised no later, another
+   * one), and whether that one had cleared (a confirmed alarm goes on a cleared one: the fault is back).
+   */
+  const previous = (alarm: Alarm): { alarm: ReceivedAlarm; cleared: boolean } | undefined => {
     const raisedMs = Date.parse(alarm.raisedTime);
-    if (o.alarms.get(alarm.id)?.sourceSystemId !== ANOMALY_SOURCE_SYSTEM_ID) return confirmedOpenOn(alarm, raisedMs)[0];
-    return continuedAlarm(placeOfAlarm(alarm), raisedMs, o.alarms.all().filter((a) => a.id !== alarm.id), o.sameIncidentMs, o.cellsOfSite);
+    const confirmed = o.alarms.get(alarm.id)?.sourceSystemId === ANOMALY_SOURCE_SYSTEM_ID;
+    const p = confirmed ? continuedAlarm(placeOfAlarm(alarm), raisedMs, o.alarms.all().filter((a) => a.id !== alarm.id), o.sameIncidentMs, o.cellsOfSite) : confirmedOpenOn(alarm, raisedMs)[0];
+    return p && { alarm: p, cleared: confirmed };
   };
   return {
     incidentOf(alarm) {
       const seen = new Set([alarm.id]);
+      const fromMs = Date.parse(alarm.raisedTime) - maxChainMs;
       let first: Alarm | undefined;
-      for (let p = previous(alarm); p && !seen.has(p.id); p = previous(p)) {
-        seen.add(p.id);
-        first = p;
+      let noticesUnder: string | undefined;
+      for (let at: Alarm = alarm, p = previous(at); p && !seen.has(p.alarm.id) && Date.parse(p.alarm.raisedTime) >= fromMs; at = p.alarm, p = previous(at)) {
+        seen.add(p.alarm.id);
+        if (p.cleared && noticesUnder === undefined) noticesUnder = at.id;
+        first = p.alarm;
       }
-      return first?.id;
+      return first && { incident: first.id, ...(noticesUnder ? { noticesUnder } : {}) };
     },
     stop,
   };

@@ -114,7 +114,7 @@ export function registerServiceOpsCommands(program: Command): void {
         : [
             `service operations acts on ${answer.alarmId}`,
             ...(answer.over ? ['raised cleared at its last signal (over by its evidence): nobody is told, compensated only if it lasted past the threshold'] : []),
-            ...(answer.continues ? [`the incident of ${answer.continues} going on: its customers are not told again`] : []),
+            ...(answer.continues ? [`the incident of ${answer.continues} back after its clear: its customers are told it is back, not paid twice`] : []),
           ].join('; ');
       process.stdout.write(opts.json ? `${JSON.stringify(answer)}\n` : `${formatAnomaly(answer.anomaly)}\n${said}: twinloop service-ops incidents\n`);
     });
