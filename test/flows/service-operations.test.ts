@@ -43,12 +43,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function harness(clock: ManualClock, evidence?: IncidentEvidence) {
+async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing: ReadonlySet<string> = new Set()) {
   const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'gov-')) });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'wf-')) });
   const tickets: string[] = [];
   // What the flow does to each customer goes on their timeline, as the server wires it.
-  const executor = reportingExecutor(serviceOpsExecutor({ notifications: world.backends.notifications, billingAdjustments: world.backends.billingAdjustments, openTicket: async (r) => (tickets.push(r.id), `TT-${tickets.length}`) }), { sink: twins.intake, clock });
+  const acts = serviceOpsExecutor({ notifications: world.backends.notifications, billingAdjustments: world.backends.billingAdjustments, openTicket: async (r) => (tickets.push(r.id), `TT-${tickets.length}`) });
+  // The request ids in `failing` meet a back end down (a failure asking again may mend).
+  const executor = reportingExecutor(async (request, verdict) => (failing.has(request.id) ? { ok: false as const, error: 'billing back end unavailable' } : acts(request, verdict)), { sink: twins.intake, clock });
   const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(gov), queue: createApprovalQueue(gov, clock), audit: createAuditTrail(gov, clock), executor, clock });
   const engine = createWorkflowEngine({ journal, workerId: 'test', clock });
   // What the flow asks the executor, as it built it (before the executor's parse).
@@ -295,6 +297,40 @@ describe('service operations flow (sandbox)', () => {
       expect(two).toMatchObject({ notified: 0, compensated: 0, cleared: true });
       expect(paid() - paidBefore).toBe(one.compensated);
       expect(sent() - sentBefore).toBe(2 * one.notified);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('an alarm that goes on an incident pays a customer whose compensation under the incident failed: a failed ask is no payment', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const cellId = busiestCell();
+    const first: Alarm = { id: 'ALM-F1', alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'powerProblem', alarmedObject: { id: cellId, '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    const failing = new Set<string>();
+    const h = await harness(clock, undefined, failing);
+    const paid = () => world.backends.stats().billingAdjustments.ok;
+    try {
+      const paidBefore = paid();
+      await h.engine.start('service-operations', { alarm: first }, { workflowId: first.id });
+      await h.engine.runOnce();
+      const unlucky = (h.asked[0] as { customerId: string }).customerId;
+      failing.add(`${first.id}:compensation:${unlucky}`);
+      clock.advance(5 * HOUR);
+      await h.engine.runOnce();
+      await signalAlarmCleared(h.engine, first.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      const one = (await h.engine.get(first.id))?.output as ServiceOpsResult;
+      expect(one.compensated).toBe(one.notified - 1);
+      expect(paid() - paidBefore).toBe(one.compensated);
+      // Back within the quiet spell at another severity (another amount): the unlucky customer is paid under this alarm's id, nobody else again.
+      const again: Alarm = { ...first, id: 'ALM-F2', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'major', probableCause: 'performanceDegraded', raisedTime: new Date(clock.now() + HOUR).toISOString(), state: 'cleared', clearedTime: new Date(clock.now() + 7 * HOUR).toISOString() };
+      clock.advance(8 * HOUR);
+      await h.engine.start('service-operations', { alarm: again, continues: first.id, noticesUnder: again.id, confirmed: true }, { workflowId: again.id });
+      await h.engine.runOnce();
+      const two = (await h.engine.get(again.id))?.output as ServiceOpsResult;
+      expect(two).toMatchObject({ compensated: 1, cleared: true });
+      expect(h.asked.some((r) => r.id === `${again.id}:compensation:${unlucky}`)).toBe(true);
+      expect(paid() - paidBefore).toBe(one.compensated + 1);
     } finally {
       await h.close();
     }

@@ -350,11 +350,15 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
           try {
             return (await deps.guarded().execute(full)).status;
           } catch (err) {
+            if (!(incident !== undefined && incident !== alarm.id && err instanceof TwinloopError && err.code === 'CONFLICT')) throw err;
             // An alarm that goes on an incident asks under the incident's request ids; one another
-            // of its alarms asked otherwise (another place, another severity's amount) is the
-            // customer's one notice or compensation for it: that ask stands and this one is not made.
-            if (incident !== undefined && incident !== alarm.id && err instanceof TwinloopError && err.code === 'CONFLICT') return 'asked-before' as const;
-            throw err;
+            // of its alarms asked otherwise (another place, another severity's amount) and carried
+            // out (or a person has) is the customer's one notice or compensation for it: this one
+            // is not made. One that failed did nothing, yet holds the id: asked under this alarm's
+            // own id instead, or the customer would never be paid.
+            const first = await deps.guarded().statusOf(full.id);
+            if (first === 'executed' || first === 'pending-approval') return 'asked-before' as const;
+            return (await deps.guarded().execute({ ...full, id: `${alarm.id}:${id}:${customerId}` })).status;
           }
         };
         // One immediate second try with the same id: a back end's passing hiccup should not cost a customer the notice.

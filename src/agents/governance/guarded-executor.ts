@@ -259,6 +259,12 @@ export interface GuardedExecutor {
    */
   approvalOutcome(approvalId: string): Promise<SettledApproval | null>;
   /**
+   * What a request id stands for now, read only: its kept answer's status, 'pending-approval'
+   * while a person has it (or it is approved and not carried out yet), or null (never asked,
+   * released, or failed in a way asking again may mend: nothing was done under it).
+   */
+  statusOf(requestId: string): Promise<GuardedStatus | null>;
+  /**
    * For whoever asked and stops waiting (a workflow whose wait for the approval ended first): a
    * pending approval is withdrawn (expired, with the reason, audited; approving it then is
    * CONFLICT) and answered refused; one decided meanwhile is settled as `settleDecided` does, so
@@ -875,6 +881,12 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         });
         return { status: settled.status, reason: settled.reason, requestId: item.request.id, approvalId, withdrawn: settled.reason.startsWith(`approval ${approvalId} withdrawn:`) };
       }
+    },
+    async statusOf(requestId) {
+      const known = await answers.get(requestId);
+      if (known) return known.status;
+      const item = await queue.get(approvalIdOf(requestId));
+      return item?.status === 'pending' || item?.status === 'approved' ? 'pending-approval' : null;
     },
     async approvalOutcome(approvalId) {
       const item = await queue.get(approvalId);
