@@ -2,7 +2,7 @@
 export interface ConfirmAnswer {
   alarmId: string | null;
   alarmRaised: boolean;
-  /** The cleared alarm whose incident the raised one goes on (its customers are not told again), or null. */
+  /** The cleared alarm whose incident the raised one goes on (its customers are told it is back, not paid twice), or null. */
   continues: string | null;
   /** Raised cleared at the suspicion's last signal: over by its evidence, nobody is told. */
   over: boolean;
@@ -11,12 +11,12 @@ export interface ConfirmAnswer {
 /**
  * What a confirmation did, in words, for network operations: the alarm service operations acts on,
  * whether it was over already (nobody told, compensation by its length), or the incident it goes on
- * (nobody told twice), as decision 0057 has them.
+ * (its customers told it is back, nobody paid twice), as decision 0057 has them.
  */
 export function confirmedText(id: string, r: ConfirmAnswer): string {
   if (!r.alarmRaised) return `${id} confirmed as part of ${r.alarmId ?? 'an alarm already in'}, which service operations acted on: nothing raised, nobody told twice`;
   const acts = `${id} confirmed: service operations acts on ${r.alarmId ?? 'its alarm'}`;
   if (r.over) return `${acts}, raised cleared at its last signal (over by its evidence, which stopped more than 6 h ago): nobody is told, its customers are compensated if it lasted past 4 h (major or critical)`;
-  if (r.continues) return `${acts}, the incident of ${r.continues} back within 6 h of its clear: the customers told of it are not told again`;
+  if (r.continues) return `${acts}, the incident of ${r.continues} back within 6 h of its clear: its customers are told the fault is back, then resolved at its clear, and not paid twice`;
   return `${acts} and tells the affected customers`;
 }
