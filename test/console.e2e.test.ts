@@ -408,6 +408,13 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await seen(page, '[data-testid=decision]', /Approved by bob/);
     await page.goto(`${base}/console/approvals/${encodeURIComponent(second.approvalId)}`);
     await seen(page, '[data-testid=decided] [data-testid=outcome]', 'refused: rejected by bob');
+    // A credit of 5, routine for a customer, to one who has left waits for a person, and its approval says when they left
+    // (it listed monthly_price 0, clv 0 and nothing saying they had gone).
+    const gone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?churned.eq=1&limit=1')).body.items[0].customerId;
+    const toGone = (await api<{ status: string; approvalId: string; verdict: { rule: string } }>('POST', '/actions', { actionClass: 'credit', channel: 'call', customerId: gone, cost: 5, why: { summary: 'final bill goodwill' } }, await keyOf('alice', 'care_agent'))).body;
+    expect(toGone).toMatchObject({ status: 'pending-approval', verdict: { rule: 'credits-left' } });
+    await page.goto(`${base}/console/approvals/${encodeURIComponent(toGone.approvalId)}`);
+    await seen(page, '[data-testid=customer-left]', /^their last plan ended \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: they are no longer a customer$/);
     await page.goto(`${base}/console/approvals`);
 
     // Bob's own request: the page offers no decision, and the server refuses one (four eyes).

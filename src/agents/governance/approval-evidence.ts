@@ -39,10 +39,15 @@ export interface ApprovalEvidence {
   readonly factsAsOf: number;
   readonly amount: ApprovalAmount;
   readonly budgets: readonly ApprovalBudgetLine[];
+  /** When the customer's last plan ended, if they had left when the request was judged (ms, event time): `monthly_price 0, clv 0` alone did not say so. */
+  readonly left?: number;
 }
 
-/** The evidence an approval of `request` shows: the requester's, with the policy's judgement (`verdict`, `spending` as at `now`) over it. */
-export function approvalEvidence(request: ActionRequest, verdict: Pick<PolicyVerdict, 'cost' | 'budget'>, spending: readonly BudgetStanding[], now: number): Record<string, unknown> & ApprovalEvidence {
+/**
+ * The evidence an approval of `request` shows: the requester's, with the policy's judgement
+ * (`verdict`, `spending` as at `now`) over it, and when the customer left (`leftAt`, when they have).
+ */
+export function approvalEvidence(request: ActionRequest, verdict: Pick<PolicyVerdict, 'cost' | 'budget'>, spending: readonly BudgetStanding[], now: number, leftAt?: number): Record<string, unknown> & ApprovalEvidence {
   // The executor's own split (carryOut): what the presentation pays, the rest reserved until the answer.
   const later = presentsOffer(request) ? onAcceptancePart(request) : 0;
   const amount: ApprovalAmount = {
@@ -56,6 +61,7 @@ export function approvalEvidence(request: ActionRequest, verdict: Pick<PolicyVer
     const spent = cents((s?.reserved ?? 0) + (s?.committed ?? 0));
     return { scope: c.scope, periodKey: c.periodKey, limit: c.limit, spent, left: cents(Math.max(0, c.limit - spent)) };
   });
-  return { ...(request.why.evidence ?? {}), facts: request.features, factsAsOf: now, amount, budgets };
+  const { left: _claimed, ...requester } = request.why.evidence ?? {};
+  return { ...requester, facts: request.features, factsAsOf: now, amount, budgets, ...(leftAt ? { left: leftAt } : {}) };
 }
 

@@ -356,6 +356,27 @@ describe('guarded executor', () => {
     expect(executed?.entry).toMatchObject({ why: { features: { arpu_3m: 75 } } });
   });
 
+  it('keeps a credit to a customer who has left, however small, for a person, and the approval says when they left', async () => {
+    const policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+    const left = Date.UTC(2026, 0, 7, 10);
+    const facts: Record<string, Record<string, number>> = { C9: { churned: 1, monthly_price: 0, clv: 0 }, C10: { churned: 0, monthly_price: 40, clv: 900 } };
+    const clock = new ManualClock(T0);
+    const calls: string[] = [];
+    const queue = createApprovalQueue(store, clock);
+    const guarded = createGuardedExecutor({ policy, facts: (id) => facts[id], leftAt: (id) => (id === 'C9' ? left : undefined), ledger: createBudgetLedger(store), queue, audit: createAuditTrail(store, clock), executor: (r) => (calls.push(r.id), Promise.resolve({ ok: true })), clock });
+    // A requester cannot say when the customer left: the evidence's left is the executor's.
+    const gone = await guarded.execute(req({ customerId: 'C9', cost: 5, why: { summary: 'final bill goodwill', evidence: { left: 0 } } }));
+    expect(gone).toMatchObject({ status: 'pending-approval', verdict: { rule: 'credits-left', mode: 'approve' } });
+    expect((await queue.get(gone.approvalId!))!.evidence).toMatchObject({ facts: { churned: 1, monthly_price: 0, clv: 0 }, left, amount: { cost: 5 } });
+    // The same small credit to a customer still here runs on its own, as before.
+    const here = await guarded.execute(req({ customerId: 'C10', cost: 5 }));
+    expect(here).toMatchObject({ status: 'executed', verdict: { rule: 'credits' } });
+    expect(calls).toEqual([here.requestId]);
+    // A bigger one waits for a person as any does, and says nothing of leaving.
+    const big = await guarded.execute(req({ customerId: 'C10', cost: 40 }));
+    expect((await queue.get(big.approvalId!))!.evidence).not.toHaveProperty('left');
+  });
+
   it("shows an offer's amount split as the executor books it: paid at presentation, and reserved until the answer", async () => {
     const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: [{ id: 'offers-approve', actionClass: 'offer', mode: 'approve', riskClass: 'medium' }] });
     // 10 % for 3 months at a monthly price of 50 (15, paid on acceptance) and a fixed cost of 2 paid when presented.

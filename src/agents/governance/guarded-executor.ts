@@ -108,6 +108,11 @@ export interface GuardedExecutorOptions {
    */
   facts?: (customerId: string) => Readonly<Record<string, number>> | null | undefined;
   /**
+   * When a customer's last plan ended, if they have left (ms, event time; 0 or undefined: still a
+   * customer, or no twin): an approval's evidence says so (`left`). Absent: not said.
+   */
+  leftAt?: (customerId: string) => number | undefined;
+  /**
    * The contact rules for a request (consent, quiet hours, caps, channel opt-outs), or null when
    * it may reach the customer; absent: no contact rules (tests of the policy alone).
    */
@@ -622,7 +627,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         return { ...base, status: 'advised', reason: last(verdict.reasons), auditSeq: seq };
       case 'needs-approval': {
         const settings = verdict.approval ?? currentPolicy().approval;
-        const evidence = approvalEvidence(request, verdict, spending, now);
+        const evidence = approvalEvidence(request, verdict, spending, now, request.customerId ? options.leftAt?.(request.customerId) : undefined);
         // The asking run counts it at this cost while it waits: carried out after the approval
         // (priced again then, decision 0028), it may cost no more than that (guardrail run-budget).
         const asked = request.runBudgetLeft === undefined ? request : { ...request, runBudgetLeft: Math.min(request.runBudgetLeft, verdict.cost) };

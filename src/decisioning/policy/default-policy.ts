@@ -5,8 +5,8 @@ import { DEFAULT_CHURN_PREVENTION_POLICY } from './churn-prevention-settings.js'
 /**
  * The policy the sandbox operator starts with (`npm start`): communications run on their own,
  * offers run on their own on digital channels and are only advised where a person serves the
- * customer (that person accepts on the card), small credits run on their own, bigger ones and
- * plan changes wait for a human, discounts are capped, and every class has a monthly budget. The
+ * customer (that person accepts on the card), small credits run on their own, bigger ones, any
+ * to a customer who has left, and plan changes wait for a human, discounts are capped, and every class has a monthly budget. The
  * contact rules and proactive churn prevention's settings are written out (their defaults) so that
  * `GET /policy` shows what an operator may change.
  */
@@ -16,6 +16,7 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
   approval: { timeoutMinutes: 24 * 60, onTimeout: 'reject' },
   segments: {
     high_value: { description: 'ARPU of 60 or more over three months', all: [{ field: 'arpu_3m', op: '>=', value: 60 }] },
+    left: { description: 'Has left: no plan active or suspended (the twin counts them churned)', all: [{ field: 'churned', op: '==', value: 1 }] },
   },
   rules: [
     { id: 'communications', actionClass: 'communication', mode: 'autonomous', riskClass: 'low', unitCost: 0.05, description: 'Notices and proactive messages, everywhere' },
@@ -30,6 +31,19 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
       // Goodwill credits up to 10 are routine; above, a supervisor looks; above 100 is never a goodwill credit.
       guardrails: { approveAboveCost: 10, costCap: 100 },
       approval: { timeoutMinutes: 4 * 60, onTimeout: 'reject' },
+    },
+    {
+      // Money to someone no longer a customer is not routine, whatever its size; not refused either:
+      // a goodwill credit on a final bill (a disputed last charge) is legitimate. A person judges it,
+      // and the approval says when the customer left.
+      id: 'credits-left',
+      actionClass: 'credit',
+      segment: 'left',
+      mode: 'approve',
+      riskClass: 'medium',
+      guardrails: { costCap: 100 },
+      approval: { timeoutMinutes: 4 * 60, onTimeout: 'reject' },
+      description: 'A credit to a customer who has left: a person judges it, at any amount',
     },
     {
       id: 'compensation',

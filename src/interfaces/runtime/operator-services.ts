@@ -266,6 +266,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     pricing: { offering: (id) => decisions.catalogue.byId.get(id), monthlyPrice: (id) => twins.engine.features(id)?.[FEATURE_INDEX.monthly_price], ...(o.bss ? { plans: planPrices(o.bss.plans, twins.engine) } : {}) },
     // The policy's segments read the twin and its scores as they are, never what a caller says of them.
     facts: twinFields(twins.engine, intelligence.scoreFields),
+    // An approval for a customer who has left says when they did.
+    leftAt: (id) => twins.engine.contactRecord(id)?.leftAt || undefined,
     // An automated marketing contact of a customer another run holds out is refused first (`held-out`).
     contact: (request, now) => holdouts.refusal(request, now) ?? decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),
     // The holds read again when another process (a partition worker) placed one since: one record read a marketing contact otherwise.

@@ -77,8 +77,10 @@ interface JudgedEvidence {
   readonly factsAsOf?: number;
   readonly amount?: { readonly cost: number; readonly paidAtPresentation?: number; readonly onAcceptance?: number; readonly discountPct?: number; readonly planChange?: PlanChange };
   readonly budgets?: readonly { readonly scope: string; readonly periodKey: string; readonly limit: number; readonly spent: number; readonly left: number }[];
+  /** When the customer's last plan ended, if they had left when the request was judged (ms, event time). */
+  readonly left?: number;
 }
-const JUDGED_KEYS = new Set(['facts', 'factsAsOf', 'amount', 'budgets']);
+const JUDGED_KEYS = new Set(['facts', 'factsAsOf', 'amount', 'budgets', 'left']);
 /** The requester's own evidence: what is left once the policy's judgement is shown on its own. */
 const requesterEvidence = (e: Readonly<Record<string, unknown>>) => Object.fromEntries(Object.entries(e).filter(([k]) => !JUDGED_KEYS.has(k)));
 
@@ -88,6 +90,14 @@ function Judged({ evidence }: { evidence: JudgedEvidence }) {
   const amount = evidence.amount;
   return (
     <dl class="facts" data-testid="judged">
+      {evidence.left !== undefined && (
+        <>
+          <dt>The customer has left</dt>
+          <dd class="risk high" data-testid="customer-left">
+            their last plan ended {eventTime(new Date(evidence.left).toISOString())}: they are no longer a customer
+          </dd>
+        </>
+      )}
       {amount?.planChange && (
         <>
           <dt>Plan change</dt>
