@@ -187,7 +187,7 @@ describe('a key held to segments, on every route', () => {
   it('makes no key scoped to a segment the policy does not have: 400 naming it and the known ones', async () => {
     const refused = await call('POST', '/keys', admin, { subject: 'nobody', role: 'marketer', segments: ['nonsense'] });
     expect(refused.status).toBe(400);
-    expect(message(refused.body)).toMatch(/segments: "nonsense" is not a segment of the action policy in force, which has high_value, business/);
+    expect(message(refused.body)).toMatch(/segments: "nonsense" is not a segment of the action policy in force, which has high_value, left, business/);
     expect(((await call('GET', '/keys', admin)).body as unknown as Json[]).some((k) => k.subject === 'nobody')).toBe(false);
     expect((await call('POST', '/keys', admin, { subject: 'somebody', role: 'marketer', segments: ['business'] })).status).toBe(201);
   });
