@@ -47,8 +47,11 @@ export function variantPosterior(s: VariantStats): { readonly alpha: number; rea
 
 /** Churn among the campaign's control group, when known. */
 export interface ControlStats {
+  /** Its customers whose turn came (campaign-state.ts `measuredControl`), in the comparison from then. */
   readonly customers: number;
   readonly churned: number;
+  /** Those of it whose turn has not come yet (the campaign has not reached their rank): not compared yet. */
+  readonly awaitingTurn?: number;
 }
 
 /** Limits on what the bandit may do without a human. */

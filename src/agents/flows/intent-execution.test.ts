@@ -127,6 +127,13 @@ describe('intent observer', () => {
     expect(o.basis).toBe('campaign x: 50 treated (2 churned since, 4%), 10 held out (2 churned, 20%); 3 of 50 presented accepted; 126.25 spent; left out: 56 no-consent, 6 left-segment');
   });
 
+  it('says in its basis the control customers not compared yet (their turn has not come) and those judged out at their turn', () => {
+    const o = observationOfCampaignMeasure({ campaignId: 'x', stats: { ...stats, control: { ...stats.control!, awaitingTurn: 4 } }, spent: 126.25, leftOut: { 'control-left-segment': 1 } }, now);
+    expect(o.basis).toBe('campaign x: 50 treated (2 churned since, 4%), 10 held out (2 churned, 20%; 4 more held out whose turn has not come); 3 of 50 presented accepted; 126.25 spent; left out: 1 control-left-segment');
+    // Only those compared make the baseline.
+    expect(o.baseline).toEqual({ churn_rate: 20 });
+  });
+
   it('gives the assessment the value its expectation targets, with when it was measured', async () => {
     // The intent's default target, net value at least 0: its current value was null while and after the run.
     const o = await observer(campaignRun('succeeded', { campaignId: 'x', endedBy: 'end-date', ticks: 30, spent: 126.25, presented: 50, accepted: 3, shares: {}, adjustments: [] }))(intent, plan([]), now);

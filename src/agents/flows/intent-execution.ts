@@ -210,7 +210,7 @@ export function observationOfCampaignMeasure(m: CampaignMeasure, asOf: number): 
   const pc = (x: number | undefined) => (x === undefined ? 'n/a' : `${round2(x * 100)}%`);
   const basis =
     `campaign ${m.campaignId}: ${treated} treated (${treatedChurned} churned since, ${pc(treatedRate)}), ` +
-    `${control?.customers ?? 0} held out (${control?.churned ?? 0} churned, ${pc(controlRate)}); ${accepted} of ${presented} presented accepted; ${spend} spent` +
+    `${control?.customers ?? 0} held out (${control?.churned ?? 0} churned, ${pc(controlRate)}${control?.awaitingTurn ? `; ${control.awaitingTurn} more held out whose turn has not come` : ''}); ${accepted} of ${presented} presented accepted; ${spend} spent` +
     (m.meanValue !== undefined ? `; a treated customer's mean value ${round2(m.meanValue)}` : '') +
     (m.leftOut && Object.keys(m.leftOut).length ? `; left out: ${Object.entries(m.leftOut).map(([why, n]) => `${n} ${why}`).join(', ')}` : '');
   return {

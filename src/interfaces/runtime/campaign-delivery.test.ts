@@ -361,7 +361,8 @@ describe('campaign delivery', () => {
     // The tour's campaign holds its control out of the segment until it ends.
     await start('tour-retention', 0.1);
     const first = (await delivery.view('tour-retention', { churn: false }))!;
-    expect(first.control?.customers).toBe(6);
+    // Held out from the start; compared from their turns (nobody's has come before a tick).
+    expect(first.control).toEqual({ customers: 0, churned: 0, awaitingTurn: 6 });
     // An intent's campaign over the same customers, same seed: the tour's control is left out
     // before drawing, and it still holds out its own share of the rest (it held out nobody).
     // Its plan, made before it opens, counts the control it then holds by the same draw (it said 6 of the segment's 60).
@@ -371,7 +372,7 @@ describe('campaign delivery', () => {
     await start('intent-1-r0-p3', 0.1);
     const second = (await delivery.view('intent-1-r0-p3', { churn: false }))!;
     expect(second.leftOut).toEqual({ 'held-out': 6 });
-    expect(second.control?.customers).toBe(planned.control);
+    expect(second.control?.awaitingTurn).toBe(planned.control);
     expect(second.audienceLeft).toBe(49);
     // An audience whose share rounds to nobody is not run, saying why and what to do.
     const few = new TwinEngine();
@@ -406,6 +407,36 @@ describe('campaign delivery', () => {
     const view = (await delivery.view('cmp-segment', { churn: false }))!;
     expect(view.leftOut).toEqual({ 'left-segment': 1, 'no-longer-active': 1 });
     expect(view).toMatchObject({ treated: 6, audienceLeft: 0 });
+    await records.close();
+  });
+
+  it("judges its control customers at their turn as it judges the treated at theirs: one who churned or left its segment before is left out of the comparison, one who churns after counts, and none is compared before the campaign reaches their rank", async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 12; i++) customer(engine, `C${i}`);
+    const records = await freshRecords();
+    const asked: string[] = [];
+    const services = servicesOver(engine, async (r) => (asked.push(r.customerId ?? ''), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' }));
+    const delivery = campaignDelivery(() => services, records, () => 1);
+    const audience = [{ field: 'open_tickets', op: '==' as const, value: 0 }];
+    await delivery.open({ campaignId: 'cmp-fair', audience, variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], budget: 400, controlShare: 0.4, endAt: T0 + 20 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    const { control } = (await records.get<{ control: string[] }>('campaigns', 'cmp-fair'))!.body;
+    expect(control.length).toBe(5);
+    // Nobody's turn has come before the first tick: none is compared yet (all 5 were, from the start).
+    expect((await delivery.stats('cmp-fair')).control).toEqual({ customers: 0, churned: 0, awaitingTurn: 5 });
+    // Before their turn, one control customer's plan ended (churned) and another opened a ticket (out of the segment).
+    const at = T0 + 3_600_000;
+    const planEnded = (id: string, ms: number) => engine.apply({ id: `${id}-end`, kind: 'subscription', customerId: id, time: iso(ms), source: 't', v: 1, data: { action: 'terminated', subscriptionId: `${id}-L1`, productKind: 'plan' } } as TwinEvent, ms);
+    planEnded(control[0], at);
+    engine.apply({ id: `${control[1]}-t`, kind: 'ticket', customerId: control[1], time: iso(at), source: 't', v: 1, data: { ticketId: 'T1', action: 'opened', category: 'billing', severity: 'low', complaint: false } } as TwinEvent, at);
+    await delivery.apply('cmp-fair', { tick: 1, shares: { 'discount-app': 1 }, paused: [], remainingBudget: 400 });
+    expect(asked).toHaveLength(7);
+    // As a treated customer would be at their turn, they are left out, with why: the control compared is the other 3.
+    const view = (await delivery.view('cmp-fair'))!;
+    expect(view.leftOut).toEqual({ 'control-no-longer-active': 1, 'control-left-segment': 1 });
+    expect(view.control).toEqual({ customers: 3, churned: 0 });
+    // One compared who churns after their turn counts, as a treated customer who churns after their contact does.
+    planEnded(control[2], at + DAY_MS);
+    expect((await delivery.stats('cmp-fair')).control).toEqual({ customers: 3, churned: 1 });
     await records.close();
   });
 
@@ -446,6 +477,8 @@ describe('campaign delivery', () => {
     const byCare = { id: 'care-1', customerId: control[0], actionClass: 'discount', channel: 'call', cost: 6, params: { offerId: 'retain-10', direction: 'inbound' }, actor: { kind: 'human', id: 'care-agent-7' }, why: { summary: 'caller' } } as unknown as ActionRequest;
     expect(holdouts.refusal(byCare, T0)).toBeNull();
     await holdouts.noteContact(byCare, T0 + 1);
+    // Compared once their turn came (the first tick reaches everyone).
+    await delivery.apply('cmp-held', { tick: 1, shares: { 'discount-app': 1 }, paused: [], remainingBudget: 400 });
     const view = (await delivery.view('cmp-held', { churn: false }))!;
     expect(view.control).toEqual({ customers: control.length - 1, churned: 0, contaminated: { count: 1, by: { 'human care-agent-7: discount retain-10': 1 }, customerIds: [control[0]] } });
     expect((await delivery.stats('cmp-held')).control).toEqual({ customers: control.length - 1, churned: 0 });

@@ -23,7 +23,7 @@ import { answerAfter, answerOfAction, CAMPAIGN_ANSWERS, NO_SHARED_ANSWERS, share
 import { contactIdOf, decisionIdOf } from './campaign-decision-ids.js';
 
 import { campaignOffersOf, noCampaignOffers, settledTotal, tallyCampaignOffers, type Settled } from './campaign-offer-tally.js';
-import { CAMPAIGN_HOLDS, MAX_HISTORY, statsOf, watched, type CampaignDeliveryView, type CampaignHold, type CampaignState, type VariantState } from './campaign-state.js';
+import { CAMPAIGN_HOLDS, controlTurnsOf, judgeControlTurns, MAX_HISTORY, statsOf, watched, type CampaignDeliveryView, type CampaignHold, type CampaignState, type VariantState } from './campaign-state.js';
 
 /** A variant's offering in the catalogue (absent: an offer only the back end knows). */
 type OfferingOf = ReturnType<OperatorServices['decisions']['catalogue']['byId']['get']>;
@@ -454,6 +454,10 @@ export function campaignDelivery(
         input: { campaignId: input.campaignId, variants: input.variants, budget: input.budget, controlShare: input.controlShare, seed: input.seed, ...(input.audience?.length ? { audience: input.audience } : {}) },
         queue: audience.filter((id) => !held.has(id)),
         control,
+        // Each control customer is compared from their turn, judged then as the treated are (judgeControlTurns).
+        controlTurns: controlTurnsOf(audience, control),
+        queueAtOpen: audience.length - control.length,
+        controlJudged: {},
         ...(Object.keys(left).length > 0 ? { left } : {}),
         priorAcceptance,
         treated: {},
@@ -719,6 +723,8 @@ export function campaignDelivery(
         lane.budget -= Math.max(MIN_PACING_COST, charged + (r.onAcceptance ?? 0));
         await save(state);
       }
+      // The control customers whose turn came with this tick's are judged as they were: in the comparison, or left out.
+      judgeControlTurns(state, eligibility);
       // What each variant did not use of its part, up to one contact's worth, waits for the next tick; what
       // it overdrew running a contact ahead (mayRunAhead) is a debt its next parts repay before it contacts again.
       for (const l of lanes) state.variants[l.v.id].carried = cents(Math.min(l.unit, l.budget));

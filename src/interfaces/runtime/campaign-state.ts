@@ -107,6 +107,20 @@ export interface CampaignState {
    */
   dear?: Record<string, number>;
   control: string[];
+  /**
+   * Each control customer's turn: how many of the queue were ranked before them when the campaign
+   * opened. Absent in states saved before it was kept: their control is read whole, as drawn.
+   */
+  controlTurns?: Record<string, number>;
+  /** The queue's length when it opened. */
+  queueAtOpen?: number;
+  /** The most of its queue dealt with so far (contacted, left out, waiting for a person): how far down the ranks it has reached. */
+  reached?: number;
+  /**
+   * Control customers whose turn came, judged as a treated customer is at theirs: `true` in the
+   * comparison from then, else why they are left out (`left-segment`, `no-longer-active`).
+   */
+  controlJudged?: Record<string, true | string>;
   treated: Record<string, string>;
   /**
    * Customers the back end refused a variant's offer for (the offer, not them: RefusalSubject
@@ -142,8 +156,57 @@ export interface CampaignClosed {
   booked: number;
 }
 
-/** The customers whose churn a campaign's stats read: its treated and its control group. */
-export const watched = (state: CampaignState) => [...Object.keys(state.treated), ...state.control];
+/**
+ * The control customers a campaign compares its treated with: those whose turn came and who were
+ * still in its segment and active then, as a treated customer must be at theirs to be contacted
+ * (campaign-delivery.ts `judgeControlTurns`); the whole control, as drawn, in a state saved before turns were kept.
+ */
+export const measuredControl = (state: CampaignState): string[] => (state.controlTurns ? state.control.filter((id) => state.controlJudged?.[id] === true) : state.control);
+
+/**
+ * Each control customer's turn, from the audience as drawn (best first): how many of the queue (the
+ * audience less the control) are ranked before them.
+ */
+export function controlTurnsOf(audience: readonly string[], control: readonly string[]): Record<string, number> {
+  const held = new Set(control);
+  const turns: Record<string, number> = {};
+  let ahead = 0;
+  for (const id of audience) {
+    if (held.has(id)) turns[id] = ahead;
+    else ahead++;
+  }
+  return turns;
+}
+
+/**
+ * Judges the control customers whose turn has come, as the treated are judged at theirs (the one
+ * check, `whyNot`: left the segment, no longer active, or undefined when they still pass). A control
+ * customer's turn comes once the campaign has dealt with the queue's customers ranked before them
+ * and the next one (or with all of it): who would have been contacted about then. One who passes is
+ * compared from then; one who does not is left out (`control-left-segment`, `control-no-longer-active`
+ * in `left`). Without it, the treated who churned or left the segment before their turn were never
+ * treated while the control kept everyone drawn, its churn since the campaign opened included.
+ */
+export function judgeControlTurns(state: CampaignState, whyNot: (customerId: string) => string | undefined): void {
+  const turns = state.controlTurns;
+  if (!turns || state.queueAtOpen === undefined) return;
+  const reached = Math.max(state.reached ?? 0, state.queueAtOpen - state.queue.length);
+  state.reached = reached;
+  const judged = (state.controlJudged ??= {});
+  for (const id of state.control) {
+    const turn = turns[id] ?? 0;
+    if (judged[id] !== undefined || (reached <= turn && reached < state.queueAtOpen)) continue;
+    const why = whyNot(id);
+    judged[id] = why ?? true;
+    if (why) {
+      const left = (state.left ??= {});
+      left[`control-${why}`] = (left[`control-${why}`] ?? 0) + 1;
+    }
+  }
+}
+
+/** The customers whose churn a campaign's stats read: its treated and its control group compared. */
+export const watched = (state: CampaignState) => [...Object.keys(state.treated), ...measuredControl(state)];
 
 /**
  * The stats the flow reads, from a saved state, the churned among its customers and the answers
@@ -154,7 +217,9 @@ export const watched = (state: CampaignState) => [...Object.keys(state.treated),
 export function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, shared: ReadonlyMap<string, AnswerCounts>, settled: Settled, contaminated?: Contamination): CampaignStats {
   const spoiled = new Set(contaminated?.customerIds ?? []);
   // A control customer contacted anyway measures nothing: the control is read without them.
-  const control = spoiled.size ? state.control.filter((id) => !spoiled.has(id)) : state.control;
+  const compared = measuredControl(state);
+  const control = spoiled.size ? compared.filter((id) => !spoiled.has(id)) : compared;
+  const awaitingTurn = state.controlTurns ? state.control.filter((id) => state.controlJudged?.[id] === undefined).length : 0;
   const churned = (id: string) => churnedSet.has(id);
   const treatedBy = new Map<string, { n: number; churned: number }>();
   for (const [customerId, variantId] of Object.entries(state.treated)) {
@@ -190,6 +255,6 @@ export function statsOf(state: CampaignState, churnedSet: ReadonlySet<string>, s
         ...(state.priorAcceptance?.[v.id] === undefined ? {} : { priorAcceptance: state.priorAcceptance[v.id] }),
       };
     }),
-    control: { customers: control.length, churned: control.filter(churned).length },
+    control: { customers: control.length, churned: control.filter(churned).length, ...(awaitingTurn > 0 ? { awaitingTurn } : {}) },
   };
 }
