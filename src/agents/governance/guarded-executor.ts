@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { REFUSAL_SUBJECTS, type ActHold, type RefusalSubject } from '../../domain/connectors/connector-result.js';
 import type { Clock } from '../../domain/clock.js';
-import { heldError, isHeld, TwinloopError } from '../../domain/errors.js';
+import { heldError, isHeld, isRetryable, TwinloopError } from '../../domain/errors.js';
 import { stableStringify, valueDifference } from '../../domain/event-canonical.js';
 import { priceActionRequest, repriceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
 import type { ContactRefusal } from '../../decisioning/contact-policy.js';
@@ -639,12 +639,18 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       }
       case 'execute': {
         if (customerId === undefined) return carryOut(request, verdict as ExecuteVerdict);
-        // An act that moved nothing (failed, refused by a budget, held) gives its room back.
+        // An act that moved nothing (failed, refused by a budget, held) gives its room back; an
+        // approved one that failed retryably stays approved and is carried out on its retry, so it
+        // keeps counting as awaiting (dropped, smaller credits meanwhile were judged without it).
+        const release = async (retryable: boolean) => {
+          if (approvedBy && retryable) await windows.claim(customerId, request.actionClass, move('awaiting', verdict.cost), window!.days);
+          else await windows.drop(customerId, request.actionClass, request.id);
+        };
         const result = await carryOut(request, verdict as ExecuteVerdict).catch(async (err: unknown) => {
-          await windows.drop(customerId, request.actionClass, request.id);
+          await release(isRetryable(err));
           throw err;
         });
-        if (result.status !== 'executed') await windows.drop(customerId, request.actionClass, request.id);
+        if (result.status !== 'executed') await release(result.status === 'failed' && result.retryable !== false);
         return result;
       }
     }

@@ -124,6 +124,22 @@ describe('the money window', () => {
     expect(small.reason).toMatch(/with the 50 of 1 earlier credit .* comes to 52, above 10/);
   });
 
+  it('keeps counting an approved credit whose carry-out failed retryably: it stays approved and is carried out on its retry (review of c884512: its room was given back)', async () => {
+    const clock = new ManualClock(T0);
+    const windows = recordVersioned<MoneyWindowDocument>(records, `${MONEY_WINDOW_COLLECTION}-approved-failing`);
+    let failing = false;
+    const { guarded } = worker({ clock, windows, fail: () => failing });
+    const big = await guarded.execute(credit('C-af', 50));
+    expect(big.status).toBe('pending-approval');
+    failing = true;
+    const approved = await guarded.approve(big.approvalId!, { kind: 'human', id: 'sam' }, 'billed twice');
+    expect(approved).toMatchObject({ status: 'failed', retryable: true });
+    failing = false;
+    const small = await guarded.execute(credit('C-af', 2));
+    expect(small.status).toBe('pending-approval');
+    expect(small.reason).toMatch(/with the 50 of 1 earlier credit .* comes to 52, above 10/);
+  });
+
   it('lets two splits racing on two workers through once: the second finds the first and waits for a person', async () => {
     const clock = new ManualClock(T0);
     const windows = recordVersioned<MoneyWindowDocument>(records, `${MONEY_WINDOW_COLLECTION}-race`);
