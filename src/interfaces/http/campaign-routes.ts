@@ -72,6 +72,7 @@ const detail = brief.extend({
     .object({
       customers: z.number().int(),
       churned: z.number().int(),
+      awaitingTurn: z.number().int().optional().describe('Of the control group, those whose turn has not come yet (the campaign has not reached their rank): not compared yet'),
       contaminated: z
         .object({ count: z.number().int(), by: z.record(z.string(), z.number().int()), customerIds: list(z.string()) })
         .optional()

@@ -37,7 +37,13 @@ const resolvedSegment = z
   .describe('The segment as resolved against the twins when the plan was made: the conditions every run applies and how many customers it held');
 
 const planControl = z
-  .object({ share: z.number(), expected: z.number().int(), of: z.number().int() })
+  .object({
+    share: z.number(),
+    expected: z.number().int(),
+    of: z.number().int(),
+    segment: z.number().int().optional().describe("The segment's customers, of whom `of` may be contacted"),
+    leftOut: z.record(z.string(), z.number().int()).optional().describe('Of the segment, those the campaign may not contact, by why (no-consent, held-out, …)'),
+  })
   .optional()
   .describe("The control group the plan holds out: share of whom its campaign may contact, about `expected` of the segment's `of` customers counted at planning");
 
