@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TwinloopError } from '../domain/errors.js';
 import { FEATURE_INDEX, NEVER_DAYS } from '../twin/twin-features.js';
 import { CONTACT_CHANNELS, type ContactChannel, type ContactLedger, type ContactSummary } from './contact-ledger.js';
-import { DAY_MS } from '../domain/time.js';
+import { DAY_MS, MONTH_MS } from '../domain/time.js';
 
 /**
  * The contact policy: how often a customer may be contacted with marketing offers, the cool-down
@@ -222,9 +222,6 @@ export function contactGate(
   return { marketing, service: quiet };
 }
 
-/** Days in a month of an offer's term (a year's mean month). */
-const DAYS_PER_MONTH = 365.25 / 12;
-
 /**
  * Why this offering may not be made to the customer again now, or null: they accepted it and its
  * `months` are not over (whichever the direction: a person on the line would offer what the customer
@@ -232,7 +229,7 @@ const DAYS_PER_MONTH = 365.25 / 12;
  */
 export function sameOfferRefusal(policy: ContactPolicy, summary: ContactSummary, offer: { readonly id: string; readonly months: number }, now: number, capped: boolean): ContactRefusal | null {
   const accepted = summary.lastAcceptOf?.(offer.id) ?? -Infinity;
-  const until = accepted + offer.months * DAYS_PER_MONTH * DAY_MS;
+  const until = accepted + offer.months * MONTH_MS;
   if (offer.months > 0 && now < until) {
     return { rule: 'offer-in-force', reason: `accepted this offer ${((now - accepted) / DAY_MS).toFixed(1)} days ago: it runs ${offer.months} months (until ${new Date(until).toISOString().slice(0, 10)}), and is made again only once it ends` };
   }
