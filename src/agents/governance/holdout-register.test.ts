@@ -40,6 +40,23 @@ describe('the holdout register', () => {
     await store.close();
   });
 
+  it("releases some of a run's control before its horizon: another run may reach them again, the rest stay held, and a repeat writes nothing", async () => {
+    const store = await records();
+    const run = { flow: 'campaign' as const, runId: 'nc-retention' };
+    const register = holdoutRegister(store);
+    await register.hold({ ...run, from: T0, until: T0 + 1000, customerIds: ['C1', 'C2', 'C3'] });
+    const campaign = request({ customerId: 'C1', domain: 'campaigns', params: { offerId: 'retain-10', campaignId: 'other' } });
+    expect(register.refusal(campaign, T0 + 1)?.rule).toBe('held-out');
+    expect(await register.release(run, ['C1', 'C9'])).toBe(1);
+    expect(register.refusal(campaign, T0 + 1)).toBeNull();
+    expect(await register.release(run, ['C1'])).toBe(0);
+    expect(await register.release({ flow: 'campaign', runId: 'unknown' }, ['C2'])).toBe(0);
+    const after = holdoutRegister(store);
+    await after.load(T0 + 1);
+    expect(['C1', 'C2', 'C3'].map((id) => after.heldBy(id, T0 + 1)?.runId)).toEqual([undefined, 'nc-retention', 'nc-retention']);
+    await store.close();
+  });
+
   it('keeps the contacts of held-out customers by others, once per request, and reads them back after a restart', async () => {
     const store = await records();
     const run = { flow: 'campaign' as const, runId: 'nc-retention' };

@@ -11,7 +11,9 @@ import type { RecordStore } from '../../store/record-store.js';
  * The one place that knows who is held out as a control group, by which run, until when (world
  * time: the run's measurement horizon). A control group another flow contacts measures nothing:
  * a churn-prevention run's control made offers by a campaign read as a false uplift. So:
- * - a run registers its control group (`hold`) before it contacts anybody;
+ * - a run registers its control group (`hold`) before it contacts anybody, and releases those it
+ *   stops comparing before its horizon (`release`: a campaign's control customer judged out at
+ *   their turn);
  * - the other runs leave held-out customers out before they draw or plan (`heldBy`), counted
  *   under `held-out`, and the guarded executor's contact check refuses an automated marketing
  *   contact of one (`refusal`, rule `held-out`: what a run queued before the hold, an approval
@@ -99,6 +101,13 @@ export interface HoldoutRegister {
   fresh(now: number, request?: Pick<ActionRequest, 'customerId' | 'actionClass' | 'params'>): Promise<void>;
   /** Registers (or replaces: safe to repeat) a run's control group. */
   hold(holdout: Holdout): Promise<void>;
+  /**
+   * Ends the hold of some of a run's control group before its horizon: those it no longer compares
+   * (a campaign's control customer judged out at their turn, churned or out of its segment), whom
+   * holding out kept from every other flow for nothing. Answers how many were still held; writes
+   * nothing when none was (safe to repeat).
+   */
+  release(run: RunRef, customerIds: readonly string[]): Promise<number>;
   /** The run holding the customer out at `at`, other than `except`, or undefined. */
   heldBy(customerId: string, at: number, except?: RunRef): (RunRef & { until: number }) | undefined;
   /** The contact rule for an automated marketing contact of a customer another run holds out (null for a person's, the holder's own, and non-marketing ones). */
@@ -159,6 +168,22 @@ export function holdoutRegister(records: RecordStore): HoldoutRegister {
       // Stamped after the hold is kept, so a process that reads the stamp and then the holds sees it.
       await records.put(HOLDOUTS_STAMP, STAMP_ID, { stamp: randomUUID() });
       index(h);
+    },
+    async release(run, customerIds) {
+      const kept = await records.get<Holdout>(HOLDOUTS, runKey(run));
+      if (!kept) return 0;
+      const out = new Set(customerIds);
+      const still = kept.body.customerIds.filter((id) => !out.has(id));
+      const released = kept.body.customerIds.length - still.length;
+      if (released === 0) return 0;
+      await records.put(HOLDOUTS, runKey(run), { ...kept.body, customerIds: still });
+      await records.put(HOLDOUTS_STAMP, STAMP_ID, { stamp: randomUUID() });
+      for (const id of out) {
+        const list = byCustomer.get(id)?.filter((x) => !sameRun(x, run));
+        if (list?.length) byCustomer.set(id, list);
+        else byCustomer.delete(id);
+      }
+      return released;
     },
     heldBy,
     refusal(request, at) {

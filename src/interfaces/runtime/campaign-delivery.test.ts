@@ -47,7 +47,7 @@ function customer(engine: TwinEngine, id: string, days = 400, marketing = true):
 }
 
 /** A register in which nobody is held out (the campaign's own control group is registered and forgotten). */
-const noHoldouts = { load: async () => undefined, heldBy: () => undefined, hold: async () => undefined, contactsOf: async () => [] };
+const noHoldouts = { load: async () => undefined, heldBy: () => undefined, hold: async () => undefined, release: async () => 0, contactsOf: async () => [] };
 
 /** The decisions the deliveries logged, in order. */
 let logged: LoggedChoice[] = [];
@@ -415,7 +415,9 @@ describe('campaign delivery', () => {
     for (let i = 0; i < 12; i++) customer(engine, `C${i}`);
     const records = await freshRecords();
     const asked: string[] = [];
-    const services = servicesOver(engine, async (r) => (asked.push(r.customerId ?? ''), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' }));
+    // The real register: its control is held out of other flows while it is compared.
+    const holdouts = holdoutRegister(records);
+    const services = { ...servicesOver(engine, async (r) => (asked.push(r.customerId ?? ''), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' })), holdouts } as OperatorServices;
     const delivery = campaignDelivery(() => services, records, () => 1);
     const audience = [{ field: 'open_tickets', op: '==' as const, value: 0 }];
     await delivery.open({ campaignId: 'cmp-fair', audience, variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], budget: 400, controlShare: 0.4, endAt: T0 + 20 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
@@ -434,6 +436,13 @@ describe('campaign delivery', () => {
     const view = (await delivery.view('cmp-fair'))!;
     expect(view.leftOut).toEqual({ 'control-no-longer-active': 1, 'control-left-segment': 1 });
     expect(view.control).toEqual({ customers: 3, churned: 0 });
+    // Left out of the comparison, they are held out of other flows no longer (read back as another process would); the compared stay held.
+    const another = holdoutRegister(records);
+    await another.load(at);
+    const other = { flow: 'campaign' as const, runId: 'another' };
+    expect([control[0], control[1]].map((id) => another.heldBy(id, at, other))).toEqual([undefined, undefined]);
+    expect(control.slice(2).map((id) => another.heldBy(id, at, other)?.runId)).toEqual(['cmp-fair', 'cmp-fair', 'cmp-fair']);
+    expect([control[0], control[1]].map((id) => holdouts.heldBy(id, at, other))).toEqual([undefined, undefined]);
     // One compared who churns after their turn counts, as a treated customer who churns after their contact does.
     planEnded(control[2], at + DAY_MS);
     expect((await delivery.stats('cmp-fair')).control).toEqual({ customers: 3, churned: 1 });

@@ -736,6 +736,11 @@ export function campaignDelivery(
       history.push({ tick: allocation.tick, at: allocation.at ?? null, shares: allocation.shares, paused: allocation.paused, held, remainingBudget: allocation.remainingBudget, spent: spentNow });
       if (history.length > MAX_HISTORY) history.splice(0, history.length - MAX_HISTORY);
       await save(state);
+      // Those judged out of the comparison are held out no longer: nothing measures them, and other
+      // flows may reach them again (after the save, so a crash between leaves them held until the
+      // next tick's release, never released while still compared).
+      const judgedOut = Object.entries(state.controlJudged ?? {}).flatMap(([id, v]) => (v === true ? [] : [id]));
+      if (judgedOut.length > 0) await services().holdouts.release({ flow: 'campaign', runId: campaignId }, judgedOut);
     },
     async close(campaignId, ending) {
       const state = await load(campaignId);

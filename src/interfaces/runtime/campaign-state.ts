@@ -184,7 +184,7 @@ export function controlTurnsOf(audience: readonly string[], control: readonly st
  * customer's turn comes once the campaign has dealt with the queue's customers ranked before them
  * and the next one (or with all of it): who would have been contacted about then. One who passes is
  * compared from then; one who does not is left out (`control-left-segment`, `control-no-longer-active`
- * in `left`). Without it, the treated who churned or left the segment before their turn were never
+ * in `left`), and released from the hold by the tick that judged them (`apply`). Without it, the treated who churned or left the segment before their turn were never
  * treated while the control kept everyone drawn, its churn since the campaign opened included.
  */
 export function judgeControlTurns(state: CampaignState, whyNot: (customerId: string) => string | undefined): void {
