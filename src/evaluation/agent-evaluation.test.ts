@@ -64,6 +64,9 @@ describe('agent evaluate', () => {
     expect(r.calibration.map((c) => c.contacts)).toEqual(['0', '1', '2', '3+']);
     expect(r.calibration[1].customers).toBeGreaterThan(0);
     expect(s.agentMonths[0].acceptance).toHaveLength(4);
+    // Where the fit put the churn it watched: each class's untreated hazard ratio, beside the multipliers.
+    expect(s.agentMonths[0].hazardRatio).toHaveLength(4);
+    for (const x of s.agentMonths[0].hazardRatio) expect(x).toBeGreaterThan(0);
     // The learning agent's value splits into what it made exploiting and exploring (each rounded).
     for (let m = 0; m < 2; m++) expect(Math.abs(s.agentMonths[m].exploitValue + s.agentMonths[m].exploreValue - s.months[m]['learning-agent'].netValue)).toBeLessThanOrEqual(1);
     // The type oracle (types known, strain and frailty not) contacts only where that knowledge says a contact pays.

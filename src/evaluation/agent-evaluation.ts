@@ -146,6 +146,8 @@ export interface SeedResult {
     readonly acceptance: readonly number[];
     /** The response model's class shares of the base (RESPONSE_CLASSES order). */
     readonly shares: readonly number[];
+    /** Each class's untreated hazard against the churn model's, as fitted (RESPONSE_CLASSES order): with the multipliers, where the fit put the contacted customers' churn. */
+    readonly hazardRatio: readonly number[];
     /** Why it explored or not: the batch's value of information and expected cost, and a month's value of knowing the effects exactly (learning-planner's `exploration`). */
     readonly exploration: { readonly valueOfInformation: number; readonly cost: number; readonly perfectInformation: number };
     /** Candidates worth a contact on the expected value that the plan-level guard left. */
@@ -499,6 +501,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               acceptedMultiplier: round(planned.model.acceptedMultiplier.mean, 3), contactMultiplier: round(planned.model.contactMultiplier.mean, 3), churnCalibration: round(planned.calibration, 3),
               acceptance: planned.model.acceptance.map((row) => round(row[0], 3)),
               shares: planned.model.shares.map((x) => round(x, 3)),
+              hazardRatio: planned.model.hazardRatio.map((x) => round(x, 3)),
               exploration: { valueOfInformation: Math.round(planned.plan.exploration.valueOfInformation), cost: Math.round(planned.plan.exploration.cost), perfectInformation: Math.round(planned.plan.exploration.perfectInformation) },
               planRisk: r['plan-risk'],
             };

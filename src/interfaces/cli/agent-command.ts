@@ -55,7 +55,8 @@ export function registerAgentCommands(program: Command): void {
   agent
     .command('evaluate')
     .description('runs retention campaigns on sandbox worlds and compares the agents\' net value with the oracle, the feature oracle, highest-risk and random policies')
-    .option('--seeds <n>', 'worlds (seeds 1..n)', intOption('--seeds', 1, 50), 5)
+    .option('--seeds <n>', 'worlds (seeds 1..n, or from --seed)', intOption('--seeds', 1, 50), 5)
+    .option('--seed <k>', 'the first seed: --seeds 1 --seed 3 runs seed 3 alone (one seed per process, to run seeds side by side)', intOption('--seed', 1, 1_000_000), 1)
     .option('--config <file>', 'world configuration (JSON; may "extends" a built-in world)')
     .option('--world <name>', 'built-in world (default: default)')
     .option('--customers <n>', 'population per world (overrides the world\u2019s)', intOption('--customers', 100), 6_000)
@@ -66,9 +67,9 @@ export function registerAgentCommands(program: Command): void {
     .option('--dump <dir>', "writes each seed's first decision to DIR (candidates with the truth beside, last quarter's campaign) for scripts/agent-offline.mjs")
     .option('--json', 'last line: one JSON object')
     .action(
-      async (opts: { seeds: number; config?: string; world?: string; customers: number; history: number; months: number; offer?: string; pilotShare?: number; dump?: string; json?: boolean }) => {
+      async (opts: { seeds: number; seed: number; config?: string; world?: string; customers: number; history: number; months: number; offer?: string; pilotShare?: number; dump?: string; json?: boolean }) => {
         const r = await evaluateRetentionAgent({
-          seeds: Array.from({ length: opts.seeds }, (_, i) => i + 1),
+          seeds: Array.from({ length: opts.seeds }, (_, i) => i + opts.seed),
           world: resolveWorld({ config: opts.config, world: opts.world }),
           customers: opts.customers,
           historyMonths: opts.history,
