@@ -5,7 +5,7 @@ import { ignoredOfferEvent } from '../agents/governance/outcome-watch.js';
 import { LearningRetentionAgent } from '../agents/retention/learning-agent.js';
 import { ANSWER_WINDOW_MS } from '../decisioning/decision-record.js';
 import { defaultCatalogue } from '../decisioning/default-catalogue.js';
-import { DAY_MS } from '../domain/time.js';
+import { DAY_MS, MONTH_MS } from '../domain/time.js';
 import { TwinloopError } from '../domain/errors.js';
 import { createChurnScorer } from '../intelligence/live/churn-scorer.js';
 import { LiveScoring } from '../intelligence/live/live-scoring.js';
@@ -603,7 +603,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       for (const [id, e] of agent.ledger) {
         if (e.at === pilotAt) continue;
         const rec = twins.engine.contactRecord(id);
-        const churned = rec !== undefined && rec.leftAt > 0 && rec.leftAt - e.at <= HORIZON_MONTHS * 30.4375 * 86_400_000 ? 1 : 0;
+        const churned = rec !== undefined && rec.leftAt > 0 && rec.leftAt - e.at <= HORIZON_MONTHS * MONTH_MS ? 1 : 0;
         if (e.heldOut) {
           holdout.heldOut++;
           holdout.heldOutChurned += churned;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TwinloopError } from '../domain/errors.js';
-import { DAY_MS } from '../domain/time.js';
+import { DAY_MS, DAYS_PER_MONTH } from '../domain/time.js';
 import { recalibrate } from '../intelligence/evaluation/recalibration.js';
 import { rocAuc } from '../intelligence/evaluation/roc-auc.js';
 import { churnInterval, churnLevel } from '../intelligence/live/score-interval.js';
@@ -179,7 +179,7 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
       try {
         // The latest cutoff T is the end of a day with T + horizon before the last event (the last
         // day's usage at 23:59): stop at T, read the truth, then generate the label window.
-        const days = Math.round(months * 30.4375);
+        const days = Math.round(months * DAYS_PER_MONTH);
         await world.backfill({ days: days - horizonDays - 1, sink: twins.intake });
         await twins.intake.drained();
         const cutoff = world.clock.now() - 1;

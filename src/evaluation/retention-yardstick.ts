@@ -1,6 +1,6 @@
 import { fastClv } from '../intelligence/live/fast-clv.js';
 import { DEFAULT_CLV_SETTINGS } from '../intelligence/live/twin-signals.js';
-import { DAYS_PER_MONTH } from '../simulation/index.js';
+import { DAYS_PER_MONTH } from '../domain/time.js';
 import type { ContractEndTruth, FeatureView, OfferTruth } from '../sandbox/oracle/index.js';
 
 /**

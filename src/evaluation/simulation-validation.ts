@@ -9,11 +9,11 @@ import { createChurnScorer, recalibratedScorer } from '../intelligence/live/chur
 import { ACCEPTANCE_COVARIATES, acceptanceCovariates, CONTACT_EFFECT_POWERS, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotContactEffect, pilotEstimates, type AcceptanceModel, type ContactEffectFit, type PilotEstimate } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
-import { acceptProbability, compileScenarios, monthlyRevenueOf, contactScale, DAYS_PER_MONTH, hazardOf, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan, latestWindow, withGroupLevels, errorBreakdown, summariseBreakdowns, type ErrorBreakdown, type ErrorBreakdownSummary } from '../simulation/index.js';
+import { acceptProbability, compileScenarios, monthlyRevenueOf, contactScale, hazardOf, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan, latestWindow, withGroupLevels, errorBreakdown, summariseBreakdowns, type ErrorBreakdown, type ErrorBreakdownSummary } from '../simulation/index.js';
 import { createOracle } from '../sandbox/oracle/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
-import { DAY_MS } from '../domain/time.js';
+import { DAY_MS, DAYS_PER_MONTH } from '../domain/time.js';
 import { openTwinService, type TwinService } from '../twin/twin-service.js';
 
 /**

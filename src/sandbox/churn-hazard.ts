@@ -1,3 +1,4 @@
+import { DAYS_PER_MONTH } from '../domain/time.js';
 import type { WorldConfig } from './world-config.js';
 
 /**
@@ -58,9 +59,6 @@ export function monthlyHazard(intercept: number, logit: number, multiplier: numb
   const p = 1 / (1 + Math.exp(-(intercept + logit)));
   return Math.min(MAX_MONTHLY_HAZARD, p * multiplier);
 }
-
-/** Average days in a month, to turn monthly hazards into daily ones. */
-export const DAYS_PER_MONTH = 30.4375;
 
 /** Daily probability giving the monthly hazard when compounded over a month. */
 export function dailyFromMonthly(p: number): number {

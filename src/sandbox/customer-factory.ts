@@ -3,10 +3,9 @@ import type { Population } from './population.js';
 import { STATUS_ACTIVE } from './population.js';
 import type { WorldConfig } from './world-config.js';
 import { RESPONSE_TYPES } from './world-config.js';
-import { DAY_MS } from '../domain/time.js';
+import { DAY_MS, MONTH_MS, YEAR_MS } from '../domain/time.js';
 
 /** Average days per month for tenure arithmetic. */
-const MONTH_MS = 30.4375 * DAY_MS;
 
 /** What the caller decides about a new customer; everything else is drawn from the world. */
 export interface CustomerChoice {
@@ -104,7 +103,7 @@ export function drawCustomer(
   i.lastContactDay[idx] = -1;
   u.responseType[idx] = drawResponseType(cfg, tables, typeDraw, {
     monthToMonth: cfg.population.contracts[u.contractIdx[idx]].months === 0 ? 1 : 0,
-    tenureYears: (nowMs - sinceMs) / (365.25 * DAY_MS),
+    tenureYears: (nowMs - sinceMs) / YEAR_MS,
     dataOverAllowance: f.typeDataTrait[idx],
     financialStrain: f.strain[idx],
   });

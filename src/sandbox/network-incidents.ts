@@ -2,7 +2,7 @@ import { SEVERITIES } from '../domain/events.js';
 import { AGENDA, type AgendaKind } from './agenda.js';
 import { drawIncidentExperience } from './network-experience.js';
 import { STATUS_ACTIVE } from './population.js';
-import { DAY_MS } from '../domain/time.js';
+import { DAY_MS, DAYS_PER_MONTH } from '../domain/time.js';
 import { fnv1a32 } from '../domain/string-hash.js';
 
 /** Mixed into the seed of the prevention draw, so it is independent of every other hash of an incident id. */
@@ -62,7 +62,7 @@ function prevented(w: WorldState, day: number, cell: string, incidentId: string)
 export function drawIncidents(w: WorldState, d: number): void {
   const { cfg, rng } = w;
   const net = cfg.network;
-  const n = rng.poisson((net.cells * net.incidents.perCellPerMonth) / 30.4375);
+  const n = rng.poisson((net.cells * net.incidents.perCellPerMonth) / DAYS_PER_MONTH);
   const sevWeights = SEVERITIES.map((s) => net.incidents.severities[s]);
   const impactWeights = IMPACTS.map((k) => net.incidents.impacts[k]);
   for (let k = 0; k < n; k++) {

@@ -2,7 +2,7 @@ import type { Channel } from '../domain/events.js';
 import { DATA_BONUS_PRODUCT, dataBonusSubscription, endDataBonus, neighbourPlan } from './billing.js';
 import { fnv1a32 } from '../domain/string-hash.js';
 import { holdUsageUnderCaps } from './customer-factory.js';
-import { DAYS_PER_MONTH } from './churn-hazard.js';
+import { DAYS_PER_MONTH } from '../domain/time.js';
 import { RESPONSE_TYPE_ORDER, STATUS_ACTIVE } from './population.js';
 import type { WorldEngine } from './world-engine.js';
 

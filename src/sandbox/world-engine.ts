@@ -6,7 +6,7 @@ import { customerTables, drawCustomer, tenureMonths, type CustomerChoice, type C
 import { SANDBOX_SOURCE, type EventOutput } from './event-output.js';
 import { Population, RESPONSE_TYPE_ORDER, STATUS_ACTIVE, STATUS_TERMINATED } from './population.js';
 import { Prng, slotDayDie, slotDayHash } from './prng.js';
-import { DAY_MS } from '../domain/time.js';
+import { DAY_MS, DAYS_PER_MONTH } from '../domain/time.js';
 import { fnv1a32 } from '../domain/string-hash.js';
 import { fmix32 } from '../domain/seeded-random.js';
 import { isoAt, isoDate, parseIsoDate } from './sim-time.js';
@@ -357,7 +357,7 @@ export class WorldEngine implements WorldState {
     // Per customer, the day's joins have a stream of their own: how many join follows the active
     // count, which differs between copies of a world, and would move the world's stream after it.
     const rng = this.customerRng(-1, CUSTOMER_DICE.joins);
-    const joins = rng.poisson((active * this.cfg.population.joinRatePerMonth) / 30.4375);
+    const joins = rng.poisson((active * this.cfg.population.joinRatePerMonth) / DAYS_PER_MONTH);
     for (let k = 0; k < joins; k++) {
       const c = this.addCustomer(rng, this.startMs + d * DAY_MS, d, false);
       this.emitJoin(this.out, c, time, 'new_customer');
@@ -399,8 +399,8 @@ export class WorldEngine implements WorldState {
   /** Draws today's unprompted contacts: interactions on channels and service faults. */
   private drawDailyContacts(d: number): void {
     const { pop, cfg } = this;
-    const pInteraction = cfg.complaints.interactionsPerMonth / 30.4375;
-    const pFault = cfg.complaints.serviceFaultsPerMonth / 30.4375;
+    const pInteraction = cfg.complaints.interactionsPerMonth / DAYS_PER_MONTH;
+    const pFault = cfg.complaints.serviceFaultsPerMonth / DAYS_PER_MONTH;
     const status = pop.u.status;
     for (let c = 0; c < pop.size; c++) {
       if (status[c] !== STATUS_ACTIVE) continue;

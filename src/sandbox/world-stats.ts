@@ -4,6 +4,8 @@
  * any NDJSON file of twin events, not only the sandbox's.
  */
 
+import { MONTH_MS } from '../domain/time.js';
+
 /** The summary `twinloop sandbox stats` prints. */
 export interface WorldStats {
   events: number;
@@ -184,9 +186,6 @@ export class WorldStatsAccumulator {
     };
   }
 }
-
-/** Average days per month, for customer-months of exposure. */
-const MONTH_MS = 30.4375 * 86_400_000;
 
 function nextMonth(month: string): string {
   const y = Number(month.slice(0, 4));

@@ -3,7 +3,7 @@
  * Monte Carlo engine over the twin population and the runs service.
  */
 export { parseScenarios, parseScenarioText, scenarioSchema, SEGMENT_BY, DERIVED_FIELDS, TARGET_FIELDS, type Scenario, type ScenarioInput, type ScenarioFile, type SegmentBy } from './scenario.js';
-export { twinSource, arraySource, DAYS_PER_MONTH, hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
+export { twinSource, arraySource, hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
 export { compileScenarios, contactScale, RISK_BANDS, type ScenarioPlan } from './scenario-plan.js';
 export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';
 export { expectedNetValue, type ExpectedNetValue, type TwinExpectedValue } from './expected-value.js';

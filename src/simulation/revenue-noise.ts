@@ -1,5 +1,4 @@
-import { DAY_MS } from '../domain/time.js';
-import { DAYS_PER_MONTH } from './twin-population.js';
+import { DAY_MS, DAYS_PER_MONTH } from '../domain/time.js';
 
 /**
  * How much each customer's monthly revenue varies from month to month, from the operator's own

@@ -1,4 +1,5 @@
 import { TwinloopError } from '../domain/errors.js';
+import { DAYS_PER_MONTH } from '../domain/time.js';
 import { RISK_BAND_NAMES } from '../intelligence/live/population-risk.js';
 import { FEATURE_COUNT, FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
 import { contactedHazard, MAX_HAZARD, type KernelParams, type KernelPopulation } from './monte-carlo-kernel.js';
@@ -80,7 +81,7 @@ class Segmenter {
 type IncidentRate = { readonly mean: number; readonly sd: number };
 
 /** Days per month over the days of the twins' 30-day windows: a monthly rate from a 30-day one. */
-const MONTH_OVER_WINDOW = 30.4375 / 30;
+const MONTH_OVER_WINDOW = DAYS_PER_MONTH / 30;
 
 function paramsOf(s: Scenario, segments: number, rate: IncidentRate | null): KernelParams {
   // The scenario's own level (a group's check); the fall after the pick is each twin's (the `fall` column).

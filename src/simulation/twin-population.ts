@@ -1,12 +1,10 @@
 import { TwinloopError } from '../domain/errors.js';
+import { DAYS_PER_MONTH } from '../domain/time.js';
 import { monthlyHazardFromWindow } from '../intelligence/clv/customer-lifetime-value.js';
 import type { ChurnScorer } from '../intelligence/live/churn-scorer.js';
 import type { HazardDecay } from '../intelligence/evaluation/hazard-decay-fit.js';
 import type { TwinEngine } from '../twin/twin-engine.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
-
-/** Average days in a month: a model's horizon in days becomes a window in months. */
-export const DAYS_PER_MONTH = 30.4375;
 
 /**
  * Where the simulator's population comes from: each active twin's id, features, churn

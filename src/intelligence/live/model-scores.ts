@@ -1,3 +1,4 @@
+import { DAYS_PER_MONTH } from '../../domain/time.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import { FEATURE_INDEX as F, type FeatureName } from '../../twin/twin-features.js';
 import type { TabularModelDocument } from '../model/model-document.js';
@@ -24,7 +25,7 @@ export interface ModelScoresSettings {
   readonly onDriftAlert?: (alert: DriftAlert) => void;
 }
 
-const MONTHS_PER_DAY = 12 / 365.25;
+const MONTHS_PER_DAY = 1 / DAYS_PER_MONTH;
 
 /**
  * One model's scores of every twin, in typed arrays indexed by twin slot: the scores served, or

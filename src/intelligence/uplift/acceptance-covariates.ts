@@ -1,3 +1,4 @@
+import { DAYS_PER_YEAR } from '../../domain/time.js';
 import { FEATURE_INDEX, type FeatureName } from '../../twin/twin-features.js';
 import { profileTraits } from '../profile/profile-evidence.js';
 
@@ -18,7 +19,7 @@ export function acceptanceCovariates(features: Float64Array, churn: number): num
   const q = Math.min(1 - 1e-6, Math.max(1e-6, churn));
   const [monthToMonth] = profileTraits(features);
   const f = (name: FeatureName) => features[FEATURE_INDEX[name]];
-  return [Math.log(q / (1 - q)), monthToMonth, f('tenure_days') / 365.25, f('months_over_allowance_3m'), f('payments_late_90d') + f('payments_failed_90d')];
+  return [Math.log(q / (1 - q)), monthToMonth, f('tenure_days') / DAYS_PER_YEAR, f('months_over_allowance_3m'), f('payments_late_90d') + f('payments_failed_90d')];
 }
 
 /** The slopes' normal prior, as a ridge: sd 1 on the log-odds per unit of a covariate, weak beside hundreds of answers. */

@@ -1,9 +1,9 @@
 import type { EventStore } from '../../store/event-store.js';
 import type { TwinEvent } from '../../domain/events.js';
 import type { TwinService } from '../../twin/twin-service.js';
-import { DAY_MS } from '../../domain/time.js';
+import { DAY_MS, DAYS_PER_MONTH } from '../../domain/time.js';
 import { isRetryable } from '../../domain/errors.js';
-import { DAYS_PER_MONTH, RevenueLedger } from '../../simulation/index.js';
+import { RevenueLedger } from '../../simulation/index.js';
 
 /**
  * The billing records (bills and top-ups) the lab reads each twin's revenue noise from, whoever

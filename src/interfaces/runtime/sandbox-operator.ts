@@ -9,7 +9,7 @@ import type { SeededHistoryLog, SeededHistoryRecord } from '../../store/event-st
 import type { SeededIntake, SeededRefusal } from '../../twin/intake.js';
 import { describeSandboxHistory } from './sandbox-history-source.js';
 import { recordHistoryMark, recordJournalStore, type HistoryMark } from './sandbox-journal-store.js';
-import { DAY_MS } from '../../domain/time.js';
+import { DAY_MS, DAYS_PER_MONTH } from '../../domain/time.js';
 
 /** How often the position is saved while the history is backfilled. */
 const SAVE_EVERY_MS = 5_000;
@@ -20,7 +20,7 @@ const PROGRESS_EVERY_MS = 10_000;
 
 /** Days of history a first start backfills for `months` (what the benches that stand for it must count alike). */
 export function historyDays(months: number): number {
-  return Math.round((months * 365.25) / 12);
+  return Math.round(months * DAYS_PER_MONTH);
 }
 
 /** What `twinloop start` remembers of the sandbox between runs, beside the embedded store. */

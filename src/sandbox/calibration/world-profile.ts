@@ -3,9 +3,8 @@ import type { EventOutput } from '../event-output.js';
 import { createSandboxWorld } from '../sandbox-world.js';
 import type { WorldConfig } from '../world-config.js';
 import { summarise, type CalibrationSide, type ProfileRecord } from './calibration-profile.js';
-import { DAY_MS } from '../../domain/time.js';
+import { MONTH_MS } from '../../domain/time.js';
 
-const MONTH_MS = 30.4375 * DAY_MS;
 
 /**
  * The world's side of the calibration, measured from its own events (what a twin would see):

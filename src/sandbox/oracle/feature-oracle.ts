@@ -1,5 +1,6 @@
 import { TwinloopError } from '../../domain/errors.js';
-import { DAYS_PER_MONTH, driverLogit, MAX_MONTHLY_HAZARD } from '../churn-hazard.js';
+import { DAYS_PER_MONTH, YEAR_MS } from '../../domain/time.js';
+import { driverLogit, MAX_MONTHLY_HAZARD } from '../churn-hazard.js';
 import { contractEndsWithin, staysAtContractEnd } from '../contract-renewals.js';
 import { monthToMonthIdx, responseTypeWeights } from '../customer-factory.js';
 import { STATUS_ACTIVE } from '../population.js';
@@ -75,7 +76,6 @@ const NODE_WEIGHTS = (() => {
   const s = w.reduce((a, b) => a + b, 0);
   return w.map((x) => x / s);
 })();
-const YEAR_MS = 365.25 * 86_400_000;
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** A customer's answers to the offers presented so far, as the twin saw them. */
