@@ -60,6 +60,19 @@ async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing:
   return { engine, journal, gov, tickets, asked, close: async () => (await journal.close(), await gov.close()) };
 }
 
+/** Runs an alarm's flow from its raise to its clear `lastedMs` later; its result. */
+async function raiseAndClear(h: Awaited<ReturnType<typeof harness>>, clock: ManualClock, alarm: Alarm, lastedMs: number): Promise<ServiceOpsResult> {
+  await h.engine.start('service-operations', { alarm }, { workflowId: alarm.id });
+  await h.engine.runOnce();
+  clock.advance(lastedMs);
+  await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() });
+  await h.engine.runOnce();
+  return (await h.engine.get(alarm.id))?.output as ServiceOpsResult;
+}
+
+/** The notices the flow asked from the `from`th ask on. */
+const noticesAsked = (h: Awaited<ReturnType<typeof harness>>, from: number) => h.asked.slice(from).filter((r) => r.actionClass === 'communication') as { id: string; customerId: string; params: { templateId: string; alarmId: string } }[];
+
 const busiestCell = () => {
   const counts = new Map<string, number>();
   for (let c = 0; c < 20; c++) counts.set(`cell-${c}`, twins.engine.cells.customersOn(`cell-${c}`).length);
@@ -342,15 +355,10 @@ describe('service operations flow (sandbox)', () => {
     const cellId = busiestCell();
     const first: Alarm = { id: 'ALM-B1', alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'powerProblem', alarmedObject: { id: cellId, '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
     const sent = () => world.backends.stats().notifications.ok;
-    const notices = (from: number) => h.asked.slice(from).filter((r) => r.actionClass === 'communication') as { id: string; customerId: string; params: { templateId: string; alarmId: string } }[];
+    const notices = (from: number) => noticesAsked(h, from);
     try {
       const sentBefore = sent();
-      await h.engine.start('service-operations', { alarm: first }, { workflowId: first.id });
-      await h.engine.runOnce();
-      clock.advance(HOUR);
-      await signalAlarmCleared(h.engine, first.id, { clearedTime: new Date(clock.now()).toISOString() });
-      await h.engine.runOnce();
-      const one = (await h.engine.get(first.id))?.output as ServiceOpsResult;
+      const one = await raiseAndClear(h, clock, first, HOUR);
       expect(one).toMatchObject({ cleared: true, resolutionNotices: one.notified });
       expect(one.notified).toBeGreaterThan(5);
       expect(sent() - sentBefore).toBe(2 * one.notified);
@@ -377,6 +385,34 @@ describe('service operations flow (sandbox)', () => {
       // One final resolution each: the customers' last message says it is over, and it is.
       expect(notices(resolvedFrom).map((r) => r.params.templateId)).toEqual(back.map(() => 'network-incident-resolved'));
       expect(sent() - sentBefore).toBe(2 * one.notified + 2 * back.length);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('a fault back is told as back only to those its first outage notice reached: a customer whose notice failed is told of an outage', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const cellId = busiestCell();
+    const first: Alarm = { id: 'ALM-BF1', alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'powerProblem', alarmedObject: { id: cellId, '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    // The flow's first customer (its ranking, as it will find them): their notice of the first outage meets a back end down.
+    const unlucky = rankAffected(twins.engine.cells.rankedOn([cellId], { sinceMs: clock.now() - 30 * 24 * HOUR }), twinScores(twins.engine))[0].customerId;
+    const h = await harness(clock, undefined, new Set([`${first.id}:outage-notices:${unlucky}`]));
+    try {
+      const one = await raiseAndClear(h, clock, first, HOUR);
+      expect(one).toMatchObject({ failed: 1, notified: one.affected - 1 });
+
+      clock.advance(HOUR);
+      const again: Alarm = { ...first, id: 'ALM-BF2', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'major', probableCause: 'performanceDegraded', raisedTime: new Date(clock.now()).toISOString() };
+      const from = h.asked.length;
+      await h.engine.start('service-operations', { alarm: again, continues: first.id, noticesUnder: again.id, confirmed: true }, { workflowId: again.id });
+      await h.engine.runOnce();
+      const told = noticesAsked(h, from);
+      // Never told of the first, they are told of an outage; everyone the first notice reached is told it is back.
+      expect(told.filter((r) => r.customerId === unlucky).map((r) => r.params.templateId)).toEqual(['network-incident-notice']);
+      const others = told.filter((r) => r.customerId !== unlucky);
+      expect(others.length).toBeGreaterThanOrEqual(one.notified);
+      expect(new Set(others.map((r) => r.params.templateId))).toEqual(new Set(['network-incident-back']));
+      expect((await h.engine.get(again.id))?.status).toBe('waiting');
     } finally {
       await h.close();
     }

@@ -184,7 +184,8 @@ export interface ServiceOpsInput {
    * When the fault is back (`continues` reaches an alarm that cleared, and customers were told it
    * was resolved): the alarm whose request ids its notices are asked under, the first of the chain
    * after that clear (this alarm itself, or the open confirmed alarm it goes on). Its customers are
-   * told the fault is back and, at its clear, resolved again; compensation stays under `continues`.
+   * told the fault is back (those `continues`' outage notice reached; anyone else of an outage) and,
+   * at its clear, resolved again; compensation stays under `continues`.
    * Absent: the notices are the incident's, as compensation is.
    */
   noticesUnder?: string;
@@ -337,14 +338,17 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
   };
 
   /** A batch step: one guarded request per customer, each with its own stable request id. */
-  const batchStep = (id: string, request: (alarm: Alarm, customerId: string, incident: string) => ActionRequestInput): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string }, BatchOutcome> => ({
+  const batchStep = (
+    id: string,
+    request: (alarm: Alarm, customerId: string, incident: string, toldOf?: string) => ActionRequestInput | Promise<ActionRequestInput>,
+  ): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string; toldOf?: string }, BatchOutcome> => ({
     id,
     version: 1,
-    async run({ alarm, customers, incident }, ctx): Promise<ConnectorResult<BatchOutcome>> {
+    async run({ alarm, customers, incident, toldOf }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       const statuses = new Map<string, GuardedStatus | 'asked-before'>();
       await inParallel(customers, policy.concurrency, async (customerId) => {
-        const req = request(alarm, customerId, incident ?? alarm.id);
+        const req = await request(alarm, customerId, incident ?? alarm.id, toldOf);
         const full = { ...req, id: `${incident ?? alarm.id}:${id}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
         const ask = async () => {
           try {
@@ -400,7 +404,13 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     },
   });
   const outageStep = batchStep(OUTAGE_NOTICE_STEP_ID, notice('outage'));
-  const backNotices = batchStep(OUTAGE_NOTICE_STEP_ID, notice('back'));
+  // "Back" only to a customer the incident's outage notice reached (`toldOf`, the chain's first
+  // alarm): one whose notice failed, or found only now, never heard of the first outage, and is
+  // told of an outage, under the same ids (review: "the fault is back" went to people never told).
+  const backNotices = batchStep(OUTAGE_NOTICE_STEP_ID, async (alarm, customerId, incident, toldOf) => {
+    const told = toldOf === undefined || (await deps.guarded().statusOf(`${toldOf}:${OUTAGE_NOTICE_STEP_ID}:${customerId}`)) === 'executed';
+    return notice(told ? 'back' : 'outage')(alarm, customerId, incident);
+  });
   const resolutionNotices = batchStep(RESOLUTION_NOTICE_STEP_ID, notice('resolved'));
   // Compensation is the incident's too, as its notices are: one an incident, whichever of its alarms pays it.
   const compensation = batchStep(COMPENSATION_STEP_ID, (alarm, customerId, incident) => {
@@ -433,11 +443,11 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     },
   };
 
-  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string): Promise<BatchOutcome> => {
+  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string, toldOf?: string): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(customers, first, policy.batchSize);
     for (let i = 0; i < batches.length; i++) {
-      const r = await ctx.step(step, { alarm, customers: batches[i], ...(incident ? { incident } : {}) }, { key: `${prefix}-${i}` });
+      const r = await ctx.step(step, { alarm, customers: batches[i], ...(incident ? { incident } : {}), ...(toldOf ? { toldOf } : {}) }, { key: `${prefix}-${i}` });
       total.executed.push(...r.executed);
       total.pending.push(...r.pending);
       total.refused += r.refused;
@@ -459,6 +469,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const raisedMs = Date.parse(alarm.raisedTime);
       // Notices of a fault back are its own (told as back, then resolved); compensation is the incident's.
       const [told, outageNotices] = noticesUnder ? [noticesUnder, backNotices] : [continues, outageStep];
+      // Whose outage notice says a customer heard of the incident before (so "back" is true for them).
+      const toldOf = noticesUnder ? continues : undefined;
       const customers = await ctx.step(affected, alarm);
       const [head, rest] = [customers.slice(0, policy.firstBatch), customers.slice(policy.firstBatch)];
       /**
@@ -477,9 +489,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         return clearedEarly !== undefined;
       };
       const none: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
-      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, head, 'notice-first', policy.firstBatch, told);
+      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, head, 'notice-first', policy.firstBatch, told, toldOf);
       const ticketStatus = await ctx.step(ticket, { alarm, affected: customers.length });
-      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize, told);
+      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize, told, toldOf);
       const notToldCleared = clearedEarly ? customers.length - (firstOut === none ? 0 : head.length) : 0;
       const notified = [...firstOut.executed, ...restOut.executed];
       const known = new Set(customers);
@@ -502,7 +514,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
             const fresh = found.filter((c) => !known.has(c));
             for (const c of fresh) known.add(c);
             look.found += fresh.length;
-            const out = await runBatches(ctx, outageNotices, alarm, fresh, `notice-showing-${look.round}`, policy.batchSize, told);
+            const out = await runBatches(ctx, outageNotices, alarm, fresh, `notice-showing-${look.round}`, policy.batchSize, told, toldOf);
             notified.push(...out.executed);
             look.pending += out.pending.length;
             look.refused += out.refused;

@@ -86,7 +86,7 @@ const reviewAnswer = z.object({
   anomaly,
   alarmId: z.string().nullable().describe('The alarm service operations acts on (confirm), or null (dismiss)'),
   alarmRaised: z.boolean().describe('true: the confirmation raised alarmId; false: it raised nothing (a dismissal, or the suspicion belongs to alarmId, an alarm already in, whose flow told whom it touched)'),
-  continues: z.string().nullable().describe('The alarm cleared on the same cell or site within the 6-hour quiet spell before the suspicion opened, whose incident the raised alarm goes on: its customers are told the fault is back (then resolved at its clear), not paid twice; null when none'),
+  continues: z.string().nullable().describe('The alarm cleared on the same cell or site within the 6-hour quiet spell before the suspicion opened, whose incident the raised alarm goes on: those it told are told the fault is back (anyone it did not reach, of an outage), then resolved at its clear, not paid twice; null when none'),
   over: z.boolean().describe("true: the suspicion's last signal was more than the 6-hour quiet spell before now (or it closed): the alarm is raised already cleared at that signal, nobody is told of an outage that is over, and it is compensated only if it lasted past the threshold"),
 });
 

@@ -12,7 +12,7 @@ describe('confirmedText', () => {
     expect(confirmedText('anomaly-12', { alarmId: 'alarm-9', alarmRaised: true, continues: null, over: true })).toBe(
       'anomaly-12 confirmed: service operations acts on alarm-9, raised cleared at its last signal (over by its evidence, which stopped more than 6 h ago): nobody is told, its customers are compensated if it lasted past 4 h (major or critical)',
     );
-    expect(confirmedText('anomaly-12', { alarmId: 'alarm-9', alarmRaised: true, continues: 'alarm-5', over: false })).toBe('anomaly-12 confirmed: service operations acts on alarm-9, the incident of alarm-5 back within 6 h of its clear: its customers are told the fault is back, then resolved at its clear, and not paid twice');
+    expect(confirmedText('anomaly-12', { alarmId: 'alarm-9', alarmRaised: true, continues: 'alarm-5', over: false })).toBe('anomaly-12 confirmed: service operations acts on alarm-9, the incident of alarm-5 back within 6 h of its clear: those it told are told the fault is back (anyone it did not reach, of an outage), then resolved at its clear, and not paid twice');
     expect(confirmedText('anomaly-12', { alarmId: 'alarm-5', alarmRaised: false, continues: null, over: false })).toBe('anomaly-12 confirmed as part of alarm-5, which service operations acted on: nothing raised, nobody told twice');
   });
 });

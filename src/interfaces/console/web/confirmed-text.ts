@@ -17,6 +17,6 @@ export function confirmedText(id: string, r: ConfirmAnswer): string {
   if (!r.alarmRaised) return `${id} confirmed as part of ${r.alarmId ?? 'an alarm already in'}, which service operations acted on: nothing raised, nobody told twice`;
   const acts = `${id} confirmed: service operations acts on ${r.alarmId ?? 'its alarm'}`;
   if (r.over) return `${acts}, raised cleared at its last signal (over by its evidence, which stopped more than 6 h ago): nobody is told, its customers are compensated if it lasted past 4 h (major or critical)`;
-  if (r.continues) return `${acts}, the incident of ${r.continues} back within 6 h of its clear: its customers are told the fault is back, then resolved at its clear, and not paid twice`;
+  if (r.continues) return `${acts}, the incident of ${r.continues} back within 6 h of its clear: those it told are told the fault is back (anyone it did not reach, of an outage), then resolved at its clear, and not paid twice`;
   return `${acts} and tells the affected customers`;
 }
