@@ -87,6 +87,33 @@ describe('decision service: outcomes and the learner', () => {
     expect(service.contactRefusal(offer('retain-10'), consents)).toBeNull();
   });
 
+  it("keys an answer by the catalogue offering, not the back end's offer id (offer-in-force and the same-offer cool-down missed an offering whose sandboxOfferId differs)", async () => {
+    const base = service.catalogueDocument().document.productOffering.find((o) => (o as { id?: string }).id === 'data-bonus') as Record<string, unknown>;
+    await service.putOffering({ ...base, id: 'extra-data', sandboxOfferId: 'bonus-3m' });
+    // Two offerings fulfilled by one back end offer: the request's presentation says which was answered.
+    const retain = service.catalogueDocument().document.productOffering.find((o) => (o as { id?: string }).id === 'retain-10') as Record<string, unknown>;
+    await service.putOffering({ ...retain, id: 'loyalty-10', sandboxOfferId: 'retain-10' });
+    const daysAgo = (e: TwinEvent, days: number): TwinEvent => ({ ...e, time: iso(NOON - days * 86_400_000) });
+    await service.observe([daysAgo(answer('accepted', 'bonus-3m', { requestId: 'cmp:a:c1' }), 2)]);
+    await service.observe([daysAgo(action('cmp:b:c1', 'presented', { offerId: 'loyalty-10' }), 20), daysAgo(answer('declined', 'retain-10', { requestId: 'cmp:b:c1' }), 20)]);
+    const offer = (offerId: string): ActionRequest =>
+      ({ id: `cmp:c:c1:${offerId}`, actionClass: 'offer', channel: 'app', customerId: 'c1', cost: 0, params: { offerId }, features: {}, actor: { kind: 'agent', id: 'campaign-manager' }, why: {} }) as ActionRequest;
+    const consents = () => ({ sms: null, email: null });
+    expect(service.contactRefusal(offer('extra-data'), consents)).toMatchObject({ rule: 'offer-in-force' });
+    expect(service.contactRefusal(offer('loyalty-10'), consents)).toMatchObject({ rule: 'same-offer-cooldown', reason: expect.stringContaining('declined this offer 20.0 days ago') });
+    expect(service.contactRefusal(offer('retain-10'), consents)).toBeNull();
+  });
+
+  it('keys the log’s answers by the catalogue offering after a restart as well', async () => {
+    const base = service.catalogueDocument().document.productOffering.find((o) => (o as { id?: string }).id === 'data-bonus') as Record<string, unknown>;
+    await service.putOffering({ ...base, id: 'extra-data', sandboxOfferId: 'bonus-3m' });
+    await service.close();
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    service.rememberContacts([{ ...answer('accepted', 'bonus-3m', { requestId: 'cmp:a:c1' }), time: iso(NOON - 30 * 86_400_000) }]);
+    const request = { id: 'cmp:c:c1', actionClass: 'offer', channel: 'app', customerId: 'c1', cost: 0, params: { offerId: 'extra-data' }, features: {}, actor: { kind: 'agent', id: 'campaign-manager' }, why: {} } as ActionRequest;
+    expect(service.contactRefusal(request, () => ({ sms: null, email: null }))).toMatchObject({ rule: 'offer-in-force' });
+  });
+
   it('starts an offering added later from its own acceptance prior', async () => {
     const base = service.catalogueDocument().document.productOffering[0] as Record<string, unknown>;
     await service.putOffering({ ...base, id: 'new-bonus', acceptancePrior: 0.5 });

@@ -269,19 +269,41 @@ export class DecisionService {
    * the intake alone, forgot every offer a customer holds and every contact the caps count.
    */
   rememberContacts(events: readonly TwinEvent[]): void {
-    this.ledger.observe(events);
+    this.ledger.observe(this.byCatalogueOffer(events));
+  }
+
+  /**
+   * The events with each offer answer naming the catalogue offering it answers, not the back
+   * end's offer (a catalogue's `loyalty-10` fulfilled by the back end's `retain-10`): the offering
+   * the request presented (its `action presented` event, in this batch or before), else the one
+   * offering the back end's id fulfils (`byBackendOffer`), else the id as sent. The one place an
+   * answer's offer is mapped: the contact ledger's `offer-in-force` and same-offer cool-down look
+   * the catalogue's id up, and missed every offering whose back end id differs.
+   */
+  private byCatalogueOffer(events: readonly TwinEvent[]): readonly TwinEvent[] {
+    for (const e of events) if (e.kind === 'action' && e.data.status === 'presented' && e.data.offerId) this.presented.set(e.data.requestId, e.data.offerId);
+    let out: TwinEvent[] | undefined;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (e.kind !== 'offer') continue;
+      const d = e.data;
+      const offerId = (d.requestId ? this.presented.get(d.requestId) : undefined) ?? this.funnel.catalogue.byBackendOffer.get(d.offerId) ?? d.offerId;
+      if (offerId === d.offerId) continue;
+      out ??= [...events];
+      out[i] = { ...e, data: { ...d, offerId } };
+    }
+    return out ?? events;
   }
 
   observe(events: readonly TwinEvent[]): Promise<void> {
+    events = this.byCatalogueOffer(events);
     this.ledger.observe(events);
     const writes: Promise<boolean>[] = [];
     for (const e of events) {
       if (e.kind === 'action') {
         const d = e.data;
-        if (d.status === 'presented') {
-          // The catalogue offering behind the request: the back end's offer id may differ.
-          if (d.offerId) this.presented.set(d.requestId, d.offerId);
-        } else if (d.decisionId) {
+        // A presentation awaits its answer (byCatalogueOffer remembered the offering it presents).
+        if (d.status !== 'presented' && d.decisionId) {
           // A person declining the recommendation is no answer of the customer's: nothing was acted on.
           const result = d.status === 'declined' ? 'not-acted' : d.status;
           writes.push(this.recordOutcome(d.decisionId, { accepted: false, reward: 0, at: Date.parse(e.time), result, requestId: d.requestId }));

@@ -180,6 +180,12 @@ export interface OfferCatalogue {
   readonly name: string;
   readonly offers: readonly CompiledOffer[];
   readonly byId: ReadonlyMap<string, CompiledOffer>;
+  /**
+   * A back end's offer id → the one offering it fulfils (its `sandboxOfferId`, else its own id): a
+   * back end names its own offer in the answers it sends. An id two offerings share is absent (the
+   * answer's request says which: `DecisionService` maps those).
+   */
+  readonly byBackendOffer: ReadonlyMap<string, string>;
   /** The names and reason codes the catalogue's rules were compiled against. */
   readonly vocabulary: RuleVocabulary;
 }
@@ -312,9 +318,20 @@ export function parseCatalogue(doc: unknown): CatalogueResult {
       name: top.data.name ?? top.data.id ?? 'catalogue',
       offers,
       byId: new Map(offers.map((o) => [o.id, o])),
+      byBackendOffer: backendOfferIndex(offers),
       vocabulary: vocab,
     },
   };
+}
+
+/** Back end offer id → the offering it fulfils, for the ids exactly one offering is fulfilled by. */
+function backendOfferIndex(offers: readonly CompiledOffer[]): Map<string, string> {
+  const index = new Map<string, string | null>();
+  for (const o of offers) {
+    const backend = o.offering.sandboxOfferId ?? o.id;
+    index.set(backend, index.has(backend) ? null : o.id);
+  }
+  return new Map([...index].filter((e): e is [string, string] => e[1] !== null));
 }
 
 /** Like parseCatalogue, but throws BAD_INPUT listing every problem (for start-up and CLI). */
