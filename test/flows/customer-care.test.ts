@@ -97,6 +97,25 @@ describe('customer care flow', () => {
   });
 
 
+  it("a person's accept judged no customer's yes (the call over) presents the offer for the customer to answer, books nothing in the agent's name, and says why", async () => {
+    const catalogue = loadCatalogue(DEFAULT_CATALOGUE_DOCUMENT);
+    const { engine, clock, customerId, world } = await setUp({ actAlone: false, card: (id) => careCardOf(dataBonusDecision(id), catalogue, undefined) });
+    const { workflowId } = await engine.start('customer-care', { customerId, channel: 'call' });
+    await engine.runOnce();
+    world.takePendingEvents();
+    const customerYes = { recorded: false, reason: `${customerId}'s call (started 2026-05-04T09:58:00.000Z) ended at 2026-05-04T10:01:00.000Z: the offer is presented for the customer to answer, not booked as their yes` };
+    await engine.signal(workflowId, AGENT_DECISION_SIGNAL, { decision: 'accept', agentId: 'agent-7', agentKind: 'human', customerYes });
+    await engine.runOnce();
+    clock.advance(3 * DAY + 1);
+    await engine.runOnce();
+    const run = (await engine.get(workflowId))!;
+    expect(run.error ?? null).toBeNull();
+    expect(run.output).toMatchObject({ outcome: 'accepted', actionId: 'data-bonus', agentId: 'agent-7', customerYes });
+    const offers = world.takePendingEvents().filter((e) => e.kind === 'offer' && e.customerId === customerId);
+    expect(offers.filter((e) => e.kind === 'offer' && e.data.by !== undefined)).toEqual([]);
+    expect(offers[0]).toMatchObject({ data: { action: 'presented', offerId: 'data-bonus' } });
+  });
+
   it("an AI agent's accept on the case (agentKind from its credential) is no customer's yes: the offer is judged as the agent's, and nothing is booked in its name", async () => {
     const catalogue = loadCatalogue(DEFAULT_CATALOGUE_DOCUMENT);
     const { engine, clock, customerId, world } = await setUp({ actAlone: false, card: (id) => careCardOf(dataBonusDecision(id), catalogue, undefined) });

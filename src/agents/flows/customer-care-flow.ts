@@ -9,7 +9,7 @@ import type { ActionClass, OfferCatalogue } from '../../decisioning/offer-catalo
 import type { ActionRequestInput, Actor } from '../../decisioning/policy/index.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
-import type { StepDefinition, WorkflowContext, WorkflowDefinition } from '../workflows/index.js';
+import type { StepDefinition, WorkflowContext, WorkflowDefinition, WorkflowStepView } from '../workflows/index.js';
 import { awaitApproval, guardedActionStep, type GuardedOutcome } from './guarded-step.js';
 import { DAY_MS } from '../../domain/time.js';
 
@@ -94,6 +94,23 @@ export interface AgentDecision {
    * kept): a person, as every signal was then taken to be.
    */
   agentKind?: Actor['kind'];
+  /**
+   * Whether a person's accept is the customer's yes, judged when it came in (customerYes, decision
+   * 0050: a person who serves customers, on the call the card was decided in, still in progress), as
+   * the agent desktop's accept is. Not recorded: the offer is presented for the customer to answer.
+   * Absent (a signal journaled before it was judged): a person's accept is the yes, as it was then.
+   */
+  customerYes?: { recorded: boolean; reason: string };
+}
+
+/** What a care case's accept is judged on (`customerYes`): the card's decision, or undefined while the case has not decided yet. */
+export function careCaseDecision(run: { input: unknown }, steps: readonly Pick<WorkflowStepView, 'stepId' | 'status' | 'output' | 'updatedAt'>[]): { decisionId: string; customerId: string; channel: CustomerCareInput['channel']; at: number } | undefined {
+  const input = inputSchema.safeParse(run.input);
+  const decided = steps.find((x) => x.stepId === NEXT_BEST_ACTION_STEP_ID && x.status === 'succeeded');
+  const decisionId = (decided?.output as Partial<CareCard> | null | undefined)?.decisionId;
+  if (!input.success || !decided || typeof decisionId !== 'string') return undefined;
+  // The step's time is the decision's, on the operator's clock (the card is decided in it).
+  return { decisionId, customerId: input.data.customerId, channel: input.data.channel, at: decided.updatedAt };
 }
 
 /** The flow's dependencies. */
@@ -122,6 +139,8 @@ export interface CustomerCareResult {
   reason: string;
   agentId: string | null;
   followUp: { sent: GuardedOutcome['status']; openTickets: number; ticketRaised: boolean } | null;
+  /** A person's accept: whether it was booked as the customer's yes, and why (absent otherwise). */
+  customerYes?: { recorded: boolean; reason: string };
 }
 
 /** Builds the card from the funnel's choice (do-nothing when it chose nothing). */
@@ -264,6 +283,7 @@ export function customerCareWorkflow(deps: CustomerCareDeps): WorkflowDefinition
 
       let agentId: string | null = null;
       let settled: Awaited<ReturnType<typeof settle>> | null = null;
+      let yes: AgentDecision['customerYes'];
       if (actAlone) {
         // The flow just asks; the policy decides whether an agent may do this here.
         const asked = await ctx.step(actAloneStep, careRequest(card, input, { kind: 'agent', id: CARE_AGENT_ID }));
@@ -275,11 +295,12 @@ export function customerCareWorkflow(deps: CustomerCareDeps): WorkflowDefinition
         if (waited.payload.decision === 'timed-out') return { outcome: 'agent-timed-out', actionId: card.actionId, reason: `no answer from the agent within ${Math.round(agentTimeoutMs / 60_000)} minutes`, agentId, followUp: null };
         if (waited.payload.decision === 'decline') return { outcome: 'declined', actionId: card.actionId, reason: `declined by ${agentId ?? 'the agent'}`, agentId, followUp: null };
         const agent: Actor = { kind: waited.payload.agentKind ?? 'human', id: agentId ?? 'unknown-agent' };
-        const asked = await ctx.step(agentAction, careRequest(card, input, agent, { accepted: agent.kind === 'human' }));
+        yes = agent.kind === 'human' ? waited.payload.customerYes : undefined;
+        const asked = await ctx.step(agentAction, careRequest(card, input, agent, { accepted: agent.kind === 'human' && yes?.recorded !== false }));
         settled = await settle(ctx, asked, 'accepted');
       }
       const followsUp = settled.executed && (card.actionClass === 'credit' || card.actionClass === 'offer');
-      return { outcome: settled.outcome, actionId: card.actionId, reason: settled.reason, agentId, followUp: followsUp ? await followUp(ctx, input) : null };
+      return { outcome: settled.outcome, actionId: card.actionId, reason: settled.reason, agentId, followUp: followsUp ? await followUp(ctx, input) : null, ...(yes ? { customerYes: yes } : {}) };
     },
   };
 }

@@ -22,6 +22,10 @@ import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { decisionRoutes } from './decision-routes.js';
+import { careCardOf, customerCareWorkflow, type CustomerCareResult } from '../../agents/flows/customer-care-flow.js';
+import { createWorkflowEngine } from '../../agents/workflows/index.js';
+import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
+import { workflowRoutes } from './workflow-routes.js';
 import { createHttpServer } from './server.js';
 
 describe('POST /decisions and accepting an action: the decision is logged before anything is acted on', () => {
@@ -238,6 +242,64 @@ describe('POST /decisions and accepting an action: the decision is logged before
     } finally {
       await signed.close();
       await enforced.close();
+    }
+  });
+
+  it("judges a care case's accept by the one rule: the customer's yes only from a person who serves customers, on the case's call still in progress (the case booked every person's accept)", async () => {
+    const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: join(dir, 'care-cases') });
+    const engine = createWorkflowEngine({ journal, workerId: 'w', clock: systemClock, pollIntervalMs: 10 });
+    engine.register(customerCareWorkflow({
+      guarded: () => guarded,
+      decide: async (customerId, context) => careCardOf(decisions.decide(customerId, { channel: context.channel, reason: context.reason, direction: 'inbound' }), decisions.catalogue, twins.engine.features(customerId)),
+      openTickets: async () => 0,
+      actAlone: false,
+      followUpDelayMs: 1,
+    }));
+    const enforced = await openTestAuth();
+    const signed = createHttpServer({ twins, auth: enforced.auth, version: 'test' }, [workflowRoutes({ workflows: engine, decisions } as unknown as OperatorServices, { contexts: contacts, contactOf: () => undefined })]);
+    /** A care case with an action on its card, for one of C0…C19 (each on a call), waiting for the agent. */
+    let next = 0;
+    const openCase = async (): Promise<{ workflowId: string; customerId: string; decisionId: string }> => {
+      for (; next < 20; next++) {
+        const customerId = `C${next}`;
+        const { workflowId } = await engine.start('customer-care', { customerId, channel: 'call', reason: 'billing_complaint' });
+        await engine.runOnce();
+        const card = (await engine.steps(workflowId))?.find((x) => x.stepId === 'next-best-action')?.output as { actionId: string; decisionId: string };
+        if ((await engine.get(workflowId))?.status === 'waiting' && card.actionId !== 'do-nothing') return (next++, { workflowId, customerId, decisionId: card.decisionId });
+      }
+      throw new Error('no customer left with an action on the card');
+    };
+    const answer = async (c: { workflowId: string; decisionId: string }, headers: Record<string, string>) => {
+      const res = await signed.inject({ method: 'POST', url: `/workflows/${c.workflowId}/signals/agent-decision`, headers, payload: { decision: 'accept', customerYes: { recorded: true, reason: 'the caller says so' } } });
+      expect(res.statusCode, res.body).toBe(200);
+      await engine.runOnce();
+      await new Promise((r) => setTimeout(r, 20));
+      await engine.runOnce();
+      const run = await engine.get(c.workflowId);
+      return { output: run?.output as CustomerCareResult, booked: acted.filter((a) => a.decisionId === c.decisionId).map((a) => a.customerAccepted) };
+    };
+    try {
+      const care = await enforced.bearer('care_agent', 'carla');
+      // On the call in progress: the customer's yes, as on the desktop.
+      const live = await openCase();
+      const onCall = await answer(live, care);
+      expect(onCall.booked).toEqual([true]);
+      expect(onCall.output.customerYes).toEqual({ recorded: true, reason: expect.stringMatching(/^the customer's yes, recorded by carla on the call in progress since \d{4}-/) });
+      // The call over before the agent answered: presented for the customer to answer (the caller's own word on it not taken), and said why.
+      const ended = await openCase();
+      await call(ended.customerId, 'end');
+      const afterCall = await answer(ended, care);
+      expect(afterCall.booked).toEqual([false]);
+      expect(afterCall.output).toMatchObject({ outcome: 'accepted', customerYes: { recorded: false, reason: expect.stringContaining(`${ended.customerId}'s call (started `) } });
+      // A person who serves no customer (network operations may answer a waiting flow): no yes either.
+      const ops = await openCase();
+      const byOps = await answer(ops, await enforced.bearer('network_ops', 'nora'));
+      expect(byOps.booked).toEqual([false]);
+      expect(byOps.output.customerYes).toEqual({ recorded: false, reason: expect.stringMatching(/^nora \(network ops\) does not serve customers in contact/) });
+    } finally {
+      await signed.close();
+      await enforced.close();
+      await journal.close();
     }
   });
 });

@@ -7,14 +7,13 @@ import { channelSchema } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { MAX_DECLINE_REASON } from '../../agents/governance/declined-action.js';
 import { decisionExpiresAt, decisionRequestId } from '../../decisioning/decision-action.js';
-import { customerYes } from '../../agents/assist/customer-yes.js';
 import type { Assist } from '../../agents/assist/assist-service.js';
 import { actionForDecision } from '../runtime/decision-actions.js';
+import { customerYesOf } from './customer-yes-of.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { documentedAs, errors, idParams, isoTime, list } from './api-schemas.js';
 import { guardedAnswer, guardedResult } from './governance-schemas.js';
-import { roleAllows } from '../auth/roles.js';
-import { actorFor, identityOf, requireActionChannel, requireChannel, requireCustomer, requirePermission } from './http-auth.js';
+import { actorFor, requireActionChannel, requireChannel, requireCustomer, requirePermission } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const decideBody = z
@@ -224,13 +223,7 @@ export function decisionRoutes(s: OperatorServices, assist: Pick<Assist, 'contex
         // contact the decision was made in, still in progress (a card reopened or kept open after the call has nobody on the line).
         // (An automated caller's accept is refused by the one builder, acceptedRequest, saying who may.)
         const actor = actorFor(req, req.body.agentId);
-        const { role } = identityOf(req);
-        const yes = customerYes({
-          by: { id: actor.id, role, servesCustomers: roleAllows(role, 'assist:use') },
-          decision: { decisionId: made.decisionId, customerId: made.customerId, channel: made.context.channel, at: made.at },
-          context: assist.contexts.get(made.customerId),
-          madeIn: assist.contactOf(made.decisionId),
-        });
+        const yes = customerYesOf(req, actor, assist, { decisionId: made.decisionId, customerId: made.customerId, channel: made.context.channel, at: made.at });
         const asked = actionForDecision(s, made, actionId, actor, { accepted: actor.kind !== 'human' || yes.recorded });
         requireActionChannel(req, asked);
         return { ...guardedAnswer(await s.guarded.execute(asked)), customerYes: yes };

@@ -75,7 +75,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     policyRoutes(services),
     simulationRoutes(services),
     intentRoutes(services),
-    workflowRoutes(services),
+    workflowRoutes(services, operator.assist),
     mcpHttpRoutes(mcpCapabilities(services), options.version, customers),
     consoleRoutes(),
     ...(operator.world ? [sandboxRoutes({ world: operator.world, suspicions: () => services.anomalies.suspicions(), liveFromMs: operator.sandboxLiveFromMs })] : []),
