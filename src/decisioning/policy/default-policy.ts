@@ -2,6 +2,29 @@ import { DEFAULT_CONTACT_POLICY } from '../contact-policy.js';
 import { MONEY_WINDOW_DAYS, type ActionPolicyDocument } from './action-policy.js';
 import { DEFAULT_CHURN_PREVENTION_POLICY } from './churn-prevention-settings.js';
 
+type PolicySegment = NonNullable<ActionPolicyDocument['segments']>[string];
+type PolicyRuleDocument = NonNullable<ActionPolicyDocument['rules']>[number];
+
+/** The customers who have left: no plan active or suspended (the twin counts them churned). */
+export const LEFT_SEGMENT: PolicySegment = { description: 'Has left: no plan active or suspended (the twin counts them churned)', all: [{ field: 'churned', op: '==', value: 1 }] };
+
+/**
+ * Money to someone no longer a customer is not routine, whatever its size; not refused either: a
+ * goodwill credit on a final bill (a disputed last charge) is legitimate. A person judges it, and
+ * the approval says when the customer left. Stored policies made before it get it at start
+ * (`withCreditsLeftRule`).
+ */
+export const CREDITS_LEFT_RULE: PolicyRuleDocument & { guardrails: { costCap: number } } = {
+  id: 'credits-left',
+  actionClass: 'credit',
+  segment: 'left',
+  mode: 'approve',
+  riskClass: 'medium',
+  guardrails: { costCap: 100 },
+  approval: { timeoutMinutes: 4 * 60, onTimeout: 'reject' },
+  description: 'A credit to a customer who has left: a person judges it, at any amount',
+};
+
 /**
  * The policy the sandbox operator starts with (`npm start`): communications run on their own,
  * offers run on their own on digital channels and are only advised where a person serves the
@@ -16,7 +39,7 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
   approval: { timeoutMinutes: 24 * 60, onTimeout: 'reject' },
   segments: {
     high_value: { description: 'ARPU of 60 or more over three months', all: [{ field: 'arpu_3m', op: '>=', value: 60 }] },
-    left: { description: 'Has left: no plan active or suspended (the twin counts them churned)', all: [{ field: 'churned', op: '==', value: 1 }] },
+    left: LEFT_SEGMENT,
   },
   rules: [
     { id: 'communications', actionClass: 'communication', mode: 'autonomous', riskClass: 'low', unitCost: 0.05, description: 'Notices and proactive messages, everywhere' },
@@ -32,19 +55,7 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
       guardrails: { approveAboveCost: 10, costCap: 100 },
       approval: { timeoutMinutes: 4 * 60, onTimeout: 'reject' },
     },
-    {
-      // Money to someone no longer a customer is not routine, whatever its size; not refused either:
-      // a goodwill credit on a final bill (a disputed last charge) is legitimate. A person judges it,
-      // and the approval says when the customer left.
-      id: 'credits-left',
-      actionClass: 'credit',
-      segment: 'left',
-      mode: 'approve',
-      riskClass: 'medium',
-      guardrails: { costCap: 100 },
-      approval: { timeoutMinutes: 4 * 60, onTimeout: 'reject' },
-      description: 'A credit to a customer who has left: a person judges it, at any amount',
-    },
+    CREDITS_LEFT_RULE,
     {
       id: 'compensation',
       actionClass: 'compensation',
@@ -79,3 +90,27 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
   contact: DEFAULT_CONTACT_POLICY,
   churnPrevention: DEFAULT_CHURN_PREVENTION_POLICY,
 };
+
+/**
+ * `document` with the credits-left rule (and its segment) added, or undefined when it holds a rule
+ * that keeps credits to customers who have left for a person already (the rule, or any credit rule on
+ * a segment that reads \`churned\`). A stored policy made before the rule existed let credits up to
+ * its threshold run on their own for them. The rule's cost cap is the document's own general credit
+ * rule's, where it has one; an operator's segment named \`left\` that means something else is left
+ * as it is, the rule's segment then named \`has_left\`.
+ */
+export function withCreditsLeftRule(document: ActionPolicyDocument): ActionPolicyDocument | undefined {
+  const segments = document.segments ?? {};
+  const rules = document.rules ?? [];
+  const readsChurned = (name: string | undefined) => name !== undefined && (segments[name]?.all ?? []).some((f) => (f as { field?: string }).field === 'churned');
+  const credit = (r: PolicyRuleDocument) => r.actionClass === 'credit' || r.actionClass === undefined || r.actionClass === '*';
+  if (rules.some((r) => r.id === CREDITS_LEFT_RULE.id || (credit(r) && readsChurned(r.segment)))) return undefined;
+  const same = segments.left !== undefined && JSON.stringify(segments.left.all) === JSON.stringify(LEFT_SEGMENT.all);
+  const name = segments.left === undefined || same ? 'left' : 'has_left';
+  const general = rules.find((r) => r.actionClass === 'credit' && (r.channel ?? '*') === '*' && (r.segment ?? '*') === '*');
+  const costCap = general?.guardrails?.costCap ?? CREDITS_LEFT_RULE.guardrails.costCap;
+  const rule = { ...CREDITS_LEFT_RULE, segment: name, guardrails: { costCap } };
+  // Beside the credit rules it overrides (more specific, it wins wherever it matches).
+  const at = rules.map(credit).lastIndexOf(true) + 1;
+  return { ...document, segments: { ...segments, [name]: LEFT_SEGMENT }, rules: [...rules.slice(0, at), rule, ...rules.slice(at)] };
+}

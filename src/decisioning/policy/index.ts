@@ -25,7 +25,7 @@ export {
 } from './action-policy.js';
 export { ACTION_CLASS, KNOWN_ACTION_CLASSES, MONEY_MOVES, actionClassSchema, actionRequestSchema, actorSchema, type ActionRequest, type ActionRequestInput, type Actor, type KnownActionClass } from './action-request.js';
 export { createBudgetLedger, type BudgetLedger, type BudgetReservation, type BudgetStore, type ReserveResult } from './budget-ledger.js';
-export { DEFAULT_ACTION_POLICY } from './default-policy.js';
+export { CREDITS_LEFT_RULE, DEFAULT_ACTION_POLICY, withCreditsLeftRule } from './default-policy.js';
 export { churnPreventionPolicySchema, DEFAULT_CHURN_PREVENTION_POLICY, type ChurnPreventionPolicy } from './churn-prevention-settings.js';
 export {
   budgetClaims,

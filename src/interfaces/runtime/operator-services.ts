@@ -19,6 +19,7 @@ import { offerSettlementBook } from '../../agents/governance/offer-settlement-bo
 import { holdoutRegister, notingHeldOut, type HoldoutRegister } from '../../agents/governance/holdout-register.js';
 import { startOfferSettlement } from '../../agents/governance/offer-settlement-sweep.js';
 import { openActionPolicySettings, type ActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
+import { addCreditsLeftRule } from '../../agents/governance/policy-upgrades.js';
 import { createApprovalQueue, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail, type AuditTrail } from '../../agents/governance/audit-trail.js';
 import { MONEY_WINDOW_COLLECTION, type MoneyWindowDocument } from '../../agents/governance/money-window.js';
@@ -245,6 +246,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   });
   const movedTo = await moveLegacyChurnPolicy(recordDocuments(records, 'settings'), actionPolicy, { kind: 'system', id: 'twinloop-start' });
   if (movedTo !== undefined) o.log(`action policy: version ${movedTo} holds the churn prevention policy set before at /churn-prevention/policy`);
+  const creditsLeft = await addCreditsLeftRule(recordDocuments(records, 'settings'), actionPolicy, { kind: 'system', id: 'twinloop-start' });
+  if (creditsLeft !== undefined) o.log(`action policy: version ${creditsLeft} adds the credits-left rule to the stored policy (a credit to a customer who has left waits for a person)`);
   if (o.actionPolicyFile) {
     const { version } = await actionPolicy.adopt(o.actionPolicyFile.document, { kind: 'system', id: 'twinloop-start' }, `loaded from ${o.actionPolicyFile.path} at start (--policy)`);
     o.log(`action policy: version ${version} from ${o.actionPolicyFile.path}`);
