@@ -1,14 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import { contactGate, resolveContactPolicy } from '../../decisioning/contact-policy.js';
 import type { ContactSummary } from '../../decisioning/contact-ledger.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy, type ActionRequestInput } from '../../decisioning/policy/index.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
-import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { governanceStoreForTests } from './governance-fixtures.js';
 import { createApprovalQueue } from './approval-queue.js';
 import { createAuditTrail } from './audit-trail.js';
 import { createGuardedExecutor } from './guarded-executor.js';
@@ -21,16 +18,8 @@ import { createGuardedExecutor } from './guarded-executor.js';
 
 /** 14 May 2026, 15:00 UTC: the customer's afternoon. */
 const T0 = Date.UTC(2026, 4, 14, 15);
-let dataDir: string;
 let store: GovernanceStore;
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'twinloop-quiet-approval-'));
-  store = await openGovernanceStore({ kind: 'sqlite', dataDir });
-});
-afterAll(async () => {
-  await store.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+governanceStoreForTests('quiet-approval', (opened) => (store = opened));
 
 let n = 0;
 /** Offers wait for a person; quiet hours 21:00–08:00 UTC; `consent` is the customer's marketing consent, which a test may withdraw. */

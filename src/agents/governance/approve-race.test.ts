@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy, type ActionRequestInput } from '../../decisioning/policy/index.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
-import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { governanceStoreForTests } from './governance-fixtures.js';
 import { createApprovalQueue } from './approval-queue.js';
 import { createAuditTrail } from './audit-trail.js';
 import { createGuardedExecutor, type ExecutionOutcome } from './guarded-executor.js';
@@ -17,16 +14,8 @@ import { createGuardedExecutor, type ExecutionOutcome } from './guarded-executor
  * The back end is held open by a promise the test releases, so the interleaving is exact.
  */
 const T0 = Date.UTC(2026, 4, 14, 9);
-let dataDir: string;
 let store: GovernanceStore;
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'twinloop-approve-race-'));
-  store = await openGovernanceStore({ kind: 'sqlite', dataDir });
-});
-afterAll(async () => {
-  await store.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+governanceStoreForTests('approve-race', (opened) => (store = opened));
 
 let n = 0;
 const req = (): ActionRequestInput => ({ id: `race-${++n}`, actionClass: 'credit', channel: 'app', customerId: 'C1', actor: { kind: 'agent', id: 'care' }, why: { summary: 'goodwill after a billing error' }, cost: 30 });

@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import type { ActHold } from '../../domain/connectors/connector-result.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import { CHANNELS } from '../../domain/events.js';
 import {
@@ -19,23 +16,14 @@ import { DEFAULT_CATALOGUE_DOCUMENT } from '../../decisioning/default-catalogue.
 import { loadCatalogue } from '../../decisioning/offer-catalogue.js';
 import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
-import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { governanceStoreForTests } from './governance-fixtures.js';
 import { createApprovalQueue } from './approval-queue.js';
 import { createAuditTrail } from './audit-trail.js';
 import { createGuardedExecutor, type ActionExecutor, type Ask, type CostOverrun, type GuardedExecutor, type GuardedResult } from './guarded-executor.js';
 
 const T0 = Date.UTC(2026, 4, 14, 9);
-let dataDir: string;
 let store: GovernanceStore;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'twinloop-guarded-'));
-  store = await openGovernanceStore({ kind: 'sqlite', dataDir });
-});
-afterAll(async () => {
-  await store.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+governanceStoreForTests('guarded', (opened) => (store = opened));
 
 function setup(policy: ActionPolicy = parseActionPolicy(DEFAULT_ACTION_POLICY), executor?: ActionExecutor, actsHeld?: () => ActHold | undefined) {
   const clock = new ManualClock(T0);

@@ -1,29 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import { createBudgetLedger, parseActionPolicy, type ActionPolicyDocument, type ActionRequest, type ActionRequestInput } from '../../decisioning/policy/index.js';
 import { memoryDocuments } from '../../store/document-store.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
-import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { governanceStoreForTests } from './governance-fixtures.js';
 import { createApprovalQueue } from './approval-queue.js';
 import { createAuditTrail } from './audit-trail.js';
 import { createGuardedExecutor, requestHash, type Ask, type KeptAnswer } from './guarded-executor.js';
 import { askedToday } from './kept-request.js';
 
 const T0 = Date.UTC(2026, 4, 14, 9);
-let dataDir: string;
 let store: GovernanceStore;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'twinloop-kept-request-'));
-  store = await openGovernanceStore({ kind: 'sqlite', dataDir });
-});
-afterAll(async () => {
-  await store.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+governanceStoreForTests('kept-request', (opened) => (store = opened));
 
 const policy = (offers: 'autonomous' | 'approve') =>
   parseActionPolicy({

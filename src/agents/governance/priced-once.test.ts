@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOGUE_DOCUMENT } from '../../decisioning/default-catalogue.js';
 import { loadCatalogue } from '../../decisioning/offer-catalogue.js';
 import { createBudgetLedger, parseActionPolicy } from '../../decisioning/policy/index.js';
@@ -10,7 +7,7 @@ import { ok } from '../../domain/connectors/connector-result.js';
 import { ManualClock } from '../../domain/clock.js';
 import { CHANNELS } from '../../domain/events.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
-import { openGovernanceStore } from '../../store/open-governance-store.js';
+import { governanceStoreForTests } from './governance-fixtures.js';
 import { connectorExecutor, type ConnectorExecutorDeps } from '../flows/connector-executor.js';
 import { createApprovalQueue } from './approval-queue.js';
 import { createAuditTrail } from './audit-trail.js';
@@ -23,16 +20,8 @@ import { createGuardedExecutor } from './guarded-executor.js';
  */
 
 const T0 = Date.UTC(2026, 4, 14, 9);
-let dataDir: string;
 let store: GovernanceStore;
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'twinloop-priced-'));
-  store = await openGovernanceStore({ kind: 'sqlite', dataDir });
-});
-afterAll(async () => {
-  await store.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+governanceStoreForTests('priced', (opened) => (store = opened));
 
 const catalogue = loadCatalogue(DEFAULT_CATALOGUE_DOCUMENT);
 /** Every class autonomous without caps, so every request reaches the connector. */

@@ -1,24 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
-import { createHttpApp } from './server.js';
-import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { appsForTests } from './app-fixtures.js';
 
 /** Signing in (POST /auth/session), what the sign-in page shows of its answer. */
 describe('the sign-in exchange', () => {
-  const opened: { app: FastifyInstance; auth: TestAuth }[] = [];
-  const open = async () => {
-    const auth = await openTestAuth();
-    const app = createHttpApp({ version: 'test', auth: auth.auth }, []);
-    await app.ready();
-    opened.push({ app, auth });
-    return { app, auth };
-  };
-  afterEach(async () => {
-    for (const { app, auth } of opened.splice(0)) {
-      await app.close();
-      await auth.close();
-    }
-  });
+  const open = appsForTests();
 
   it('refuses a bad key saying what is wrong and where keys are, not to go and sign in at the page it is shown on', async () => {
     const { app } = await open();

@@ -1,31 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
+import { describe, expect, it } from 'vitest';
 import { SIGN_IN_PAGE } from '../console/sign-in-page.js';
+import { appsForTests } from './app-fixtures.js';
 import type { HardeningOptions } from './http-hardening.js';
-import { createHttpApp } from './server.js';
 
 describe('the hardened edge', () => {
-  const opened: { app: FastifyInstance; auth: TestAuth }[] = [];
-  const open = async (hardening: HardeningOptions = {}) => {
-    const auth = await openTestAuth();
-    const app = createHttpApp({ version: 'test', auth: auth.auth, hardening, extraAccess: { 'POST /t/act': 'actions:request', 'GET /t/read': 'twins:read' } }, [
+  const opening = appsForTests();
+  const open = (hardening: HardeningOptions = {}) =>
+    opening({ hardening, extraAccess: { 'POST /t/act': 'actions:request', 'GET /t/read': 'twins:read' } }, [
       (a) => {
         a.post('/t/act', async (req) => ({ got: req.body ?? null }));
         a.get('/t/read', async () => ({ ok: true }));
       },
     ]);
-    await app.ready();
-    opened.push({ app, auth });
-    return { app, auth };
-  };
-  afterEach(async () => {
-    for (const { app, auth } of opened.splice(0)) {
-      await app.close();
-      await auth.close();
-    }
-  });
 
   it('sends security headers; the content security policy lets the sign-in page run its own script only', async () => {
     const { app } = await open();
