@@ -41,6 +41,7 @@ import { openOperatorServices, type OperatorServices } from './operator-services
 import { forwardSandboxAlarms } from './sandbox-alarms.js';
 import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, worldClock, type SandboxOperator, type SeededHistoryOptions } from './sandbox-operator.js';
 import { startHistoryWriter, type HistoryWriter } from './history-writer.js';
+import { startWriteBehind } from './write-behind.js';
 import { CheckpointCadence } from '../../twin/checkpoint-cadence.js';
 
 /** Checkpoint on a timer too, so a quiet system still bounds its replay after a crash. */
@@ -360,29 +361,18 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`),
   });
   // The first start's history written behind (decision 0021): by this run from the seed, or the
-  // rest of an earlier run's; the store's sealing of it and training wait for it.
-  let historyWriter: HistoryWriter | undefined;
-  let historyWritten: Promise<void> | undefined;
-  // Why the history written behind stopped for good in this run (`GET /health`'s historyProblem).
-  let historyProblem: string | undefined;
-  const writeBehind = (writer: HistoryWriter) => {
-    historyWriter = writer;
-    const started = Date.now();
-    historyWritten = writer.done.then(async ({ written, cpuSeconds }) => {
-      const sealFrom = Date.now();
-      await twins.store.bulkLoadEnded();
-      o.log(`twins: the first start's history is written to the log (${written} events from its seed in ${((sealFrom - started) / 1000).toFixed(1)} s, ${cpuSeconds.toFixed(1)} CPU-s of its thread; sealed in ${((Date.now() - sealFrom) / 1000).toFixed(1)} s)`);
-    });
-    historyWritten.catch((err: Error) => {
-      // Stopped with the server: the next start writes the rest; nothing to say.
-      if (closing) return;
+  // rest of an earlier run's; the store's sealing of it and training wait for it, a shutdown for neither.
+  const behind = startWriteBehind({
+    seal: () => twins.store.bulkLoadEnded(),
+    log: o.log,
+    onProblem: (reason) => {
       // Said loudly where the user looks (the log, GET /health, every refused read) with the way
       // out, rather than reads answering "ask again in a few seconds" for ever (decision 0021).
-      historyProblem = `the first start's history could not be written to the log: ${err.message}`;
-      twins.store.seededHistory?.cannotBeWritten(err.message);
-      warn(`twins: ${historyProblem}. The twins and everything live are whole; timelines, as-of reads and training from the log that reach it answer 503 in this run. Way out: ${HISTORY_WAY_OUT}`);
-    });
-  };
+      twins.store.seededHistory?.cannotBeWritten(reason);
+      warn(`twins: ${behind.problem()}. The twins and everything live are whole; timelines, as-of reads and training from the log that reach it answer 503 in this run. Way out: ${HISTORY_WAY_OUT}`);
+    },
+  });
+  const writeBehind = (writer: HistoryWriter) => behind.follow(writer);
   if (twins.historyWriter) writeBehind(twins.historyWriter);
   const seededLog = twins.store.seededHistory;
   const seeded: SeededHistoryOptions | undefined = stateDir && seededLog && !worker && o.sandbox?.seededHistory !== false
@@ -459,7 +449,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       const historyCpu = process.cpuUsage();
       const historyThreadCpu = threadCpuSecondsIfKnown();
       const historyEvents = twins.appliedSeq() - openedSeq;
-      const atHistoryEnd = historyWriter?.written();
+      const atHistoryEnd = behind.written() ?? undefined;
       let noModel: string | undefined = worker ? 'a partition worker holds some of the twins and does not train: train at the gateway (POST /models/train) and this worker serves the champion within --model-check-every (docs/scale.md)' : undefined;
       const collected = firstRows?.stop();
       if (typeof collected === 'string') o.log(`models: no rows collected with the history (${collected}); training from the log`);
@@ -467,7 +457,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       const untilSeq = twins.appliedSeq();
       // Training from the log waits until the log holds the history (written behind, and sealed);
       // the first model does only when it must read some customers' rows back.
-      const logWritten = async () => void (await historyWritten?.catch(() => undefined));
+      const logWritten = async () => void (await behind.settled());
       const waitFrom = Date.now();
       if (!rows || rows.inexact.length > 0) await logWritten();
       const waitedSeconds = (Date.now() - waitFrom) / 1000;
@@ -524,8 +514,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     scored,
     clockSource: () => (sandbox ? { kind: 'sandbox', phase, speed: o.sandbox!.speed } : { kind: 'events' }),
     worldTime: () => (bss ? worldTime.now() : null),
-    historyWritten: () => historyWriter?.written() ?? null,
-    historyProblem: () => historyProblem ?? null,
+    historyWritten: () => behind.written(),
+    historyProblem: () => behind.problem() ?? null,
     worldRebuilt: () => sandbox?.rebuilt() ?? null,
     actsHeld: () => sandbox?.world.actsHeld()?.reason ?? null,
     announce(url) {
@@ -564,8 +554,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       // Producers first (nothing new comes in), then what acts on events, then the stores.
       const steps: (() => unknown)[] = [
         () => sandbox?.stop(),
-        // What it wrote stays; the next start writes the rest from the seed.
-        () => historyWriter?.stop(),
+        // What it wrote stays; the next start writes the rest from the seed (and seals it).
+        () => behind.stop(),
         () => firstRows?.stop(),
         () => partitionWorker?.close(),
         () => busIntake?.stop(),
