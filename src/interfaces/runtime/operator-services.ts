@@ -58,7 +58,9 @@ import type { TwinEvent } from '../../domain/events.js';
 import type { Bss } from './bss.js';
 import type { BssProducts } from '../../domain/connectors/bss-connectors.js';
 import { planPrices } from './plan-prices.js';
+import { contactsFromLog } from './contacts-from-log.js';
 import { keepRevenueLedger, revenueCaveat } from './revenue-ledger-from-log.js';
+import { startLogPass } from './start-log-pass.js';
 
 /**
  * The running operator's services, as the HTTP routes, the MCP tools and the CLI use them. One
@@ -320,10 +322,12 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   }
   // Every bill and top-up the twins apply (the sandbox's backfill included), and after a restart
   // those already in the log: the lab's revenue noise. A run waits for the log's to be read.
-  // The same read hands the decision service the contacts the log held (its ledger is the intake's alone).
-  const revenue = keepRevenueLedger(twins, o.log, { days: ACCEPTANCE_RETENTION_DAYS, remember: (events) => decisions.rememberContacts(events) });
+  const revenue = keepRevenueLedger(twins, o.log);
+  // One pass over what the log held at start, for each part that keeps some of it in memory: the
+  // lab's billing records, and the decision service's contacts (its ledger is the intake's alone).
+  const startLog = startLogPass(twins, [revenue.fromLog, contactsFromLog(twins.engine.eventClock, ACCEPTANCE_RETENTION_DAYS, (events) => decisions.rememberContacts(events))]);
   const labSource = async () => {
-    await revenue.loaded;
+    await startLog.loaded;
     return liveTwinSource(twins, intelligence, { revenue: revenue.ledger, answers: true });
   };
   // Runs are dated on the operator's clock, as the intents and decisions they sit beside: in the
@@ -376,7 +380,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // value's interval): a planning waited for them, 294 s on the default world at load 40, with the
     // intent in `planning` and nothing said. Until they are in, it plans without that noise and says so.
     // A read that failed is said as well, until the intake's own records make up for it.
-    const billing = revenue.progress();
+    const billing = revenue.progress(startLog.progress());
     const caveat = revenueCaveat(billing, twins.engine.eventClock);
     const source = liveTwinSource(twins, intelligence, { ...(billing.done ? { revenue: revenue.ledger } : {}), answers: true }, inSegment);
     const s = (ms: number) => (ms / 1000).toFixed(1);

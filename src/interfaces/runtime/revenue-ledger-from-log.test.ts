@@ -9,12 +9,16 @@ import type { NewEvent } from '../../store/event-store.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { ManualClock } from '../../domain/clock.js';
 import type { TwinEvent } from '../../domain/events.js';
-import { openTwinService } from '../../twin/twin-service.js';
+import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+import { contactsFromLog } from './contacts-from-log.js';
 import { keepRevenueLedger, revenueCaveat, revenueLedgerFromLog } from './revenue-ledger-from-log.js';
+import { startLogPass } from './start-log-pass.js';
 import { ACCEPTANCE_RETENTION_DAYS, ContactLedger } from '../../decisioning/contact-ledger.js';
 import { resolveContactPolicy, sameOfferRefusal } from '../../decisioning/contact-policy.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
+/** What the ledger and the start's pass read of the twins, for the tests that stand a store in for them. */
+type StubTwins = Pick<TwinService, 'intake' | 'store' | 'engine' | 'appliedSeq'>;
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -85,13 +89,14 @@ describe('the ledger while the store cannot give the log yet (the first start\'s
 
   it("the server's waits for it instead of leaving the records out", async () => {
     const { store, until, notYet } = await opened();
-    const twins = { intake: { onApplied: () => () => {} }, store: { ...store, readLog: notYet.readLog }, engine: { eventClock: until }, appliedSeq: () => 2 } as unknown as Parameters<typeof keepRevenueLedger>[0];
+    const twins = { intake: { onApplied: () => () => {} }, store: { ...store, readLog: notYet.readLog }, engine: { eventClock: until }, appliedSeq: () => 2 } as unknown as StubTwins;
     try {
       const kept = keepRevenueLedger(twins, (line) => expect.fail(line));
+      const pass = startLogPass(twins, [kept.fromLog]);
       // Said while it is read (what a planning that does not wait for it says it went without).
-      expect(kept.progress()).toEqual({ done: false, readSeq: 0, throughSeq: 2 });
-      await kept.loaded;
-      expect(kept.progress()).toEqual({ done: true, readSeq: 2, throughSeq: 2 });
+      expect(kept.progress(pass.progress())).toEqual({ done: false, readSeq: 0, throughSeq: 2 });
+      await pass.loaded;
+      expect(kept.progress(pass.progress())).toEqual({ done: true, readSeq: 2, throughSeq: 2 });
       expect(notYet.refused()).toBeGreaterThan(1);
       expect(kept.ledger.size).toBe(2);
     } finally {
@@ -102,13 +107,14 @@ describe('the ledger while the store cannot give the log yet (the first start\'s
   it("the server's that fails keeps saying what the lab goes without until the intake's records make up for it (a failed read left an intent's plan without its caveat)", async () => {
     const { store, until } = await opened();
     const broken = { ...store, readLog: () => Promise.reject(new Error('disk I/O error')) };
-    const twins = { intake: { onApplied: () => () => {} }, store: broken, engine: { eventClock: until }, appliedSeq: () => 2 } as unknown as Parameters<typeof keepRevenueLedger>[0];
+    const twins = { intake: { onApplied: () => () => {} }, store: broken, engine: { eventClock: until }, appliedSeq: () => 2 } as unknown as StubTwins;
     const said: string[] = [];
     try {
       const kept = keepRevenueLedger(twins, (line) => said.push(line));
-      expect(revenueCaveat(kept.progress(), until)).toMatch(/still being read after the restart \(0 % of the log\)/);
-      await kept.loaded;
-      const progress = kept.progress();
+      const pass = startLogPass(twins, [kept.fromLog]);
+      expect(revenueCaveat(kept.progress(pass.progress()), until)).toMatch(/still being read after the restart \(0 % of the log\)/);
+      await pass.loaded;
+      const progress = kept.progress(pass.progress());
       expect(progress).toMatchObject({ done: true, failed: { reason: 'disk I/O error', madeUpAt: until + 4 * DAYS_PER_MONTH * DAY_MS } });
       expect(said.join('\n')).toMatch(/could not be read \(disk I\/O error\)/);
       expect(revenueCaveat(progress, until + 30 * DAY_MS)).toMatch(/could not be read after the restart \(disk I\/O error\), so the net value's interval leaves out .* until 4 months of new records are in/);
@@ -147,7 +153,7 @@ describe('keepRevenueLedger (the server\'s)', () => {
     const open = async () => openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock });
     const first = await open();
     const kept = keepRevenueLedger(first, () => {});
-    await kept.loaded;
+    await startLogPass(first, [kept.fromLog]).loaded;
     const outcomes = await first.intake.submit([registration, ...amounts.map((a, m) => bill(m, a))]);
     expect(outcomes.map((o) => o.status)).toEqual(outcomes.map(() => 'accepted'));
     const until = first.engine.eventClock + DAY_MS;
@@ -162,7 +168,7 @@ describe('keepRevenueLedger (the server\'s)', () => {
     const again = await open();
     try {
       const restarted = keepRevenueLedger(again, (line) => expect.fail(line));
-      await restarted.loaded;
+      await startLogPass(again, [restarted.fromLog]).loaded;
       expect(restarted.ledger.size).toBe(amounts.length);
       expect(restarted.ledger.sd(until)('A')).toBeCloseTo(expected, 9);
       // A bill applied after the start is the intake's, counted once.
@@ -192,10 +198,10 @@ describe("a restart's contact ledger, read from the log in the same pass", () =>
       offer('a3', 'C', 'accepted', 1),
     ]);
     const contacts = new ContactLedger();
-    const twins = { intake: { onApplied: () => () => {} }, store, engine: { eventClock: until }, appliedSeq: () => 4 } as unknown as Parameters<typeof keepRevenueLedger>[0];
+    const twins = { intake: { onApplied: () => () => {} }, store, engine: { eventClock: until }, appliedSeq: () => 4 } as unknown as StubTwins;
     try {
-      const kept = keepRevenueLedger(twins, (line) => expect.fail(line), { days: ACCEPTANCE_RETENTION_DAYS, remember: (events) => contacts.observe(events) });
-      await kept.loaded;
+      const kept = keepRevenueLedger(twins, (line) => expect.fail(line));
+      await startLogPass(twins, [kept.fromLog, contactsFromLog(until, ACCEPTANCE_RETENTION_DAYS, (events) => contacts.observe(events))]).loaded;
       expect(kept.ledger.size).toBe(1);
       const summary = contacts.summary('A', until, 30)!;
       expect(summary).toMatchObject({ contacts: 1, source: 'ledger' });

@@ -1,81 +1,36 @@
-import type { EventStore } from '../../store/event-store.js';
-import type { TwinEvent } from '../../domain/events.js';
+import type { EventStore, StoredEvent } from '../../store/event-store.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { DAY_MS, DAYS_PER_MONTH } from '../../domain/time.js';
-import { isRetryable } from '../../domain/errors.js';
 import { RevenueLedger } from '../../simulation/index.js';
+import { passOverLog, type LogConsumer, type StartLogProgress } from './start-log-pass.js';
 
 /**
  * The billing records (bills and top-ups) the lab reads each twin's revenue noise from, whoever
- * runs it: the server keeps them as its intake applies them and, after a restart, reads the ones
- * already in the log (`keepRevenueLedger`); `twinloop simulate FILE`, which opens the store
- * afterwards, reads them all from the log (`revenueLedgerFromLog`).
+ * runs it: the server keeps them as its intake applies them and, after a restart, takes the ones
+ * already in the log from the start's pass over it (`keepRevenueLedger`, `startLogPass`);
+ * `twinloop simulate FILE`, which opens the store afterwards, reads them all from the log
+ * (`revenueLedgerFromLog`).
  */
-
-/** Events read per page of the log. */
-const PAGE = 10_000;
 
 /** Months of records kept: `RevenueLedger`'s default (`revenueSd`'s 6 and a part month). */
 const KEEP_MONTHS = 7;
 const KEEP_MS = KEEP_MONTHS * DAYS_PER_MONTH * DAY_MS;
 
-/**
- * Adds to `ledger` every bill and top-up of the log whose event time is in [fromMs, untilMs) and
- * whose seq is at most `throughSeq`. The whole log is read: neither seq nor the time an event was
- * received follows event time (a backfill receives a year of history at once; a server that ran
- * the sandbox ahead of the wall clock and restarted on it received later events at earlier
- * times), so no seq can be known to start the window. Only the two kinds' bodies are parsed.
- */
-async function addRevenueFromLog(
-  ledger: RevenueLedger,
-  store: Pick<EventStore, 'readLog'>,
-  window: { fromMs: number; untilMs?: number; throughSeq?: number },
-  read: (store: Pick<EventStore, 'readLog'>, after: number) => ReturnType<EventStore['readLog']>,
-  onProgress?: (seq: number) => void,
-  contacts?: LogContacts,
-): Promise<void> {
-  const { fromMs, untilMs = Infinity, throughSeq = Infinity } = window;
-  let after = 0;
-  while (after < throughSeq) {
-    const page = await read(store, after);
-    if (page.length === 0) return;
-    const seen: TwinEvent[] = [];
-    for (const e of page) {
-      if (e.seq > throughSeq) break;
-      if (contacts && (e.kind === 'offer' || e.kind === 'action') && e.time >= contacts.fromMs) seen.push(JSON.parse(e.body) as TwinEvent);
-      if ((e.kind !== 'bill' && e.kind !== 'topup') || e.time < fromMs || e.time >= untilMs) continue;
-      const amount = (JSON.parse(e.body) as { data?: { amount?: unknown } }).data?.amount;
-      if (typeof amount === 'number') ledger.add({ customerId: e.customerId, timeMs: e.time, amount });
-    }
-    if (seen.length > 0) contacts!.remember(seen);
-    if (page[page.length - 1].seq > throughSeq) return;
-    after = page[page.length - 1].seq;
-    onProgress?.(after);
-    // The embedded store answers synchronously: without a turn of the event loop between pages, a
-    // restarted server's read of a year's log (31 s on the default world at load 15) held it
-    // whole, and the server listened only after it (decision 0025).
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+const BILLING_KINDS: ReadonlySet<string> = new Set(['bill', 'topup']);
 
-/** Wait between tries of a page the store cannot give yet. */
-const RETRY_MS = 5_000;
-
-/**
- * A page of the log, waiting while the store says it will come (UNAVAILABLE: the first start's
- * history still being written behind, decision 0021; a busy database): read once at start, a
- * restarted server's ledger would otherwise stay without the log's records for 3 months. The
- * server's alone: its timer does not hold a process that has nothing else to do.
- */
-async function readLogWaiting(store: Pick<EventStore, 'readLog'>, after: number): Promise<Awaited<ReturnType<EventStore['readLog']>>> {
-  for (;;) {
-    try {
-      return await store.readLog(after, PAGE);
-    } catch (err) {
-      if (!isRetryable(err)) throw err;
-      await new Promise((r) => setTimeout(r, RETRY_MS).unref());
-    }
-  }
+/** The consumer that adds every bill and top-up of the log with an event time in [fromMs, untilMs) to `ledger`: only their bodies are parsed. */
+function billingRecordsInto(ledger: RevenueLedger, fromMs: number, untilMs?: number): LogConsumer {
+  return {
+    kinds: BILLING_KINDS,
+    fromMs,
+    ...(untilMs === undefined ? {} : { untilMs }),
+    take(events: readonly StoredEvent[]) {
+      for (const e of events) {
+        const amount = (JSON.parse(e.body) as { data?: { amount?: unknown } }).data?.amount;
+        if (typeof amount === 'number') ledger.add({ customerId: e.customerId, timeMs: e.time, amount });
+      }
+    },
+  };
 }
 
 /**
@@ -87,7 +42,7 @@ async function readLogWaiting(store: Pick<EventStore, 'readLog'>, after: number)
  */
 export async function revenueLedgerFromLog(store: Pick<EventStore, 'readLog'>, untilMs: number, onProgress?: (seq: number) => void): Promise<RevenueLedger> {
   const ledger = new RevenueLedger(KEEP_MONTHS);
-  await addRevenueFromLog(ledger, store, { fromMs: untilMs - KEEP_MS, untilMs }, (s, after) => s.readLog(after, PAGE), onProgress);
+  await passOverLog(store, [billingRecordsInto(ledger, untilMs - KEEP_MS, untilMs)], { onProgress });
   return ledger;
 }
 
@@ -123,58 +78,44 @@ export function revenueCaveat(progress: RevenueLedgerProgress, nowMs: number): s
   return undefined;
 }
 
-/**
- * Who hears, in the same read, of the contacts the log held at start (offers presented and
- * answered, marketing messages delivered) from `fromMs` (event time) on: the decision service's
- * contact ledger, fed only by the intake, forgot at each restart every offer a customer holds
- * (`offer-in-force`) and every contact the caps count.
- */
-export interface LogContacts {
-  readonly fromMs: number;
-  remember(events: readonly TwinEvent[]): void;
-}
-
-/** The server's ledger, and when the records the log held at start are in it. */
+/** The server's ledger: the intake's billing records, and the log's from the start's pass. */
 export interface KeptRevenueLedger {
   readonly ledger: RevenueLedger;
-  /** Resolves once the log's records from before the start are read (at once on a first start); never rejects. */
-  readonly loaded: Promise<void>;
+  /** Its consumer of the start's pass over the log (`startLogPass`): the records of the `KEEP_MONTHS` months before the start. */
+  readonly fromLog: LogConsumer;
   /**
-   * Whether the log's records are in, and how far the read is (log seqs read of those to read):
-   * what a caller that does not wait for them (an intent's planning) says it went without. A read
-   * that failed is done too, with why, and when the intake's own records make up for it (`failed`).
+   * Whether the log's records are in, from the start pass's progress, and how far the read is: what
+   * a caller that does not wait for them (an intent's planning) says it went without. A read that
+   * failed is done too, with why, and when the intake's own records make up for it (`failed`).
    */
-  progress(): RevenueLedgerProgress;
+  progress(pass: StartLogProgress): RevenueLedgerProgress;
   /** Stops taking the intake's records. */
   detach(): void;
 }
 
 /**
- * The server's ledger: every bill and top-up the intake applies from now on, and, read from the
- * log in the background, those of the `KEEP_MONTHS` months before the event clock that it held
- * already. Filled only from the intake, a restarted server's ledger was empty, and each twin's
- * revenue noise, which needs 3 months of its records, was left out of the lab's intervals for the
- * next 3 months. The split is by seq (the log's up to the one applied at start, the intake's after
- * it), so no record counts twice.
+ * The server's ledger: every bill and top-up the intake applies from now on, and, through its
+ * consumer of the start's pass over the log (`fromLog`), those of the `KEEP_MONTHS` months before
+ * the event clock that it held already. Filled only from the intake, a restarted server's ledger
+ * was empty, and each twin's revenue noise, which needs 3 months of its records, was left out of
+ * the lab's intervals for the next 3 months. The split is by seq (the log's up to the one applied
+ * at start, the intake's after it), so no record counts twice.
  */
-export function keepRevenueLedger(twins: Pick<TwinService, 'intake' | 'store' | 'engine' | 'appliedSeq'>, log: (line: string) => void, contacts?: { readonly days: number; remember(events: readonly TwinEvent[]): void }): KeptRevenueLedger {
+export function keepRevenueLedger(twins: Pick<TwinService, 'intake' | 'engine' | 'appliedSeq'>, log: (line: string) => void): KeptRevenueLedger {
   const ledger = new RevenueLedger(KEEP_MONTHS);
   const throughSeq = twins.appliedSeq();
   const detach = twins.intake.onApplied((batch) => {
     for (const { event: e, seq } of batch) if (seq > throughSeq && (e.kind === 'bill' || e.kind === 'topup')) ledger.add({ customerId: e.customerId, timeMs: Date.parse(e.time), amount: e.data.amount });
   });
-  let readSeq = 0;
-  let done = throughSeq === 0;
-  let failed: RevenueLedgerProgress['failed'];
   const startedAt = twins.engine.eventClock;
-  const loaded =
-    throughSeq === 0
-      ? Promise.resolve()
-      : addRevenueFromLog(ledger, twins.store, { fromMs: startedAt - KEEP_MS, throughSeq }, readLogWaiting, (seq) => (readSeq = seq), contacts && { fromMs: startedAt - contacts.days * DAY_MS, remember: contacts.remember })
-          .catch((err: Error) => {
-            failed = { reason: err.message, madeUpAt: startedAt + MONTHS_TO_MAKE_UP * DAYS_PER_MONTH * DAY_MS };
-            log(`simulation lab: the billing records in the log could not be read (${err.message}); its revenue intervals leave out the twins' revenue noise until ${MONTHS_TO_MAKE_UP} months of new records are in`);
-          })
-          .finally(() => (done = true));
-  return { ledger, loaded, detach, progress: () => ({ done, readSeq: Math.min(readSeq, throughSeq), throughSeq, ...(failed ? { failed } : {}) }) };
+  const madeUpAt = startedAt + MONTHS_TO_MAKE_UP * DAYS_PER_MONTH * DAY_MS;
+  return {
+    ledger,
+    fromLog: {
+      ...billingRecordsInto(ledger, startedAt - KEEP_MS),
+      onFailed: (reason) => log(`simulation lab: the billing records in the log could not be read (${reason}); its revenue intervals leave out the twins' revenue noise until ${MONTHS_TO_MAKE_UP} months of new records are in`),
+    },
+    progress: (pass) => ({ done: pass.done, readSeq: pass.readSeq, throughSeq: pass.throughSeq, ...(pass.failed === undefined ? {} : { failed: { reason: pass.failed, madeUpAt } }) }),
+    detach,
+  };
 }
