@@ -28,16 +28,28 @@ export interface TwinDiff {
   profileChanged: boolean;
 }
 
-/** What a timeline page lacks while the first start's history is written behind (`TwinHistory.timelineForReading`). */
+/**
+ * Where the first start's history is while a timeline page lacks it: still going through the intake
+ * (the twins fill in; none of it is in the log yet), written to the log behind it, or written and
+ * being sealed (regrouped by customer).
+ */
+export type HistoryStage = 'intake' | 'writing' | 'sealing';
+
+/** What a timeline page lacks while the first start's history is loaded or written behind (`TwinHistory.timelineForReading`). */
 export interface HistoryStillWritten {
+  stage: HistoryStage;
   /** Share of the history written to the log, 0-1 (1 while it is being sealed). */
   written: number;
   /** Share sealed (regrouped by customer), once it is all written. */
   sealed?: number;
   /** When asking again may give more. */
   retryAfterSeconds: number;
-  /** The page holds the customer's events after this seq only: the history's last. */
-  historyEndSeq: number;
+  /**
+   * The page holds the customer's events after this seq only: the history's last. Null while the
+   * history goes through the intake: its end is not known yet, and the page is empty (no other
+   * producer's event is taken meanwhile, and acts on the world are held).
+   */
+  historyEndSeq: number | null;
   /** Why the history is not in the page (the store's words). */
   reason: string;
 }
@@ -48,7 +60,7 @@ export interface HistoryStillWritten {
  * the world changed past the gate): that refusal, with its way out, is the answer, not a page that
  * says to ask again for a rest that will never come.
  */
-function historyStillWritten(err: unknown): Omit<HistoryStillWritten, 'historyEndSeq'> | undefined {
+function historyStillWritten(err: unknown): Omit<HistoryStillWritten, 'historyEndSeq' | 'stage'> | undefined {
   if (!(err instanceof TwinloopError) || err.code !== 'UNAVAILABLE' || typeof err.context.historyWritten !== 'number' || err.context.retryable === false) return undefined;
   const { historyWritten, historySealed, retryAfterSeconds } = err.context;
   return {
@@ -94,10 +106,13 @@ export class TwinHistory {
 
   /**
    * A page of the customer's timeline for a person to read (the HTTP edge, the console), answered
-   * while the first start's history is still written behind or sealed (decision 0021, 0027): then
-   * the page holds what can be read truthfully now, the customer's events after the history's end
-   * (every live event, action and outcome), and says it lacks the history (`history`: how much is
-   * written, when to ask again, why). The history's written part is not read: until the seal
+   * while the first start's history still goes through the intake, is written behind or is sealed
+   * (decision 0021, 0027): then the page holds what can be read truthfully now, the customer's
+   * events after the history's end (every live event, action and outcome; none while the history
+   * still goes through the intake, which takes nothing else meanwhile), and says it lacks the
+   * history (`history`: where it is, how much is written, when to ask again, why): the rule the
+   * console's customer page shows its note by. It answered 503 while the history went through the
+   * intake (the first minutes of a first start), though the customer's page showed the twin. The history's written part is not read: until the seal
    * regroups it by customer a read decodes all of it (decision 0027). Readers that need the whole
    * history (models, replay, evaluation) use `timeline`/`entries`, which refuse instead.
    */
@@ -106,9 +121,13 @@ export class TwinHistory {
       return { items: await this.timeline(customerId, options) };
     } catch (err) {
       const history = historyStillWritten(err);
-      const end = history ? (await this.store.seededHistory?.read())?.lastSeq : undefined;
-      if (!history || end === null || end === undefined || end <= (options.afterSeq ?? 0)) throw err;
-      return { items: await this.timeline(customerId, { ...options, afterSeq: end }), history: { ...history, historyEndSeq: end } };
+      const record = history ? await this.store.seededHistory?.read() : undefined;
+      if (!history || !record) throw err;
+      if (record.lastSeq === null) return { items: [], history: { ...history, stage: 'intake', historyEndSeq: null } };
+      const end = record.lastSeq;
+      if (end <= (options.afterSeq ?? 0)) throw err;
+      const stage = history.sealed === undefined ? 'writing' : 'sealing';
+      return { items: await this.timeline(customerId, { ...options, afterSeq: end }), history: { ...history, stage, historyEndSeq: end } };
     }
   }
 

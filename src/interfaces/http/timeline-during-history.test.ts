@@ -8,7 +8,8 @@ import { loadWorldDocument, namedWorld } from '../../sandbox/index.js';
 import type { SeededHistoryRecord } from '../../store/event-store.js';
 import { openEventStore } from '../../store/open-event-store.js';
 import { SEEDED_BLOCK_EVENTS } from '../../store/seeded-history.js';
-import { openTwinService } from '../../twin/twin-service.js';
+import type { SeededIntake } from '../../twin/intake.js';
+import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { openTestAuth } from '../auth/auth-fixtures.js';
 import { writeSandboxHistory } from '../runtime/sandbox-history-source.js';
 import { planSandbox, sandboxAwareClock, startSandboxOperator } from '../runtime/sandbox-operator.js';
@@ -16,16 +17,36 @@ import { createHttpServer } from './server.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const config = loadWorldDocument({ ...namedWorld('small'), population: { ...namedWorld('small').population, customers: 150 } });
-const dir = mkdtempSync(join(tmpdir(), 'twinloop-timeline-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** A first start that takes its history from the seed (decision 0021), run until the history is in: none of it written to the log yet. */
-async function seededFirstStart() {
+/**
+ * A first start that takes its history from the seed (decision 0021), run until the history is in:
+ * none of it written to the log yet. `during`: called once while the history goes through the intake, customer C000001 taken.
+ */
+async function seededFirstStart(during?: (twins: TwinService) => Promise<void>) {
+  const dir = mkdtempSync(join(tmpdir(), 'twinloop-timeline-'));
+  dirs.push(dir);
   const plan = planSandbox({ config, worldName: 'small', seed: 3, months: 1, stateDir: dir, now: NOW });
   const store = await openEventStore({ kind: 'sqlite', dataDir: dir, segments: { minBatch: 1_000, sealAt: 400_000 }, writes: 'thread' });
   const twins = await openTwinService({ store, clock: sandboxAwareClock(() => plan.world.clock) });
   let record: SeededHistoryRecord | undefined;
-  const seeded = { log: twins.store.seededHistory!, begin: (p: Parameters<typeof twins.intake.beginSeeded>[0]) => twins.intake.beginSeeded(p), holdCheckpoints: () => twins.holdCheckpoints(), onFinished: (r: SeededHistoryRecord) => (record = r) };
+  let called = false;
+  const begin = async (p: Parameters<typeof twins.intake.beginSeeded>[0]): Promise<SeededIntake> => {
+    const intake = await twins.intake.beginSeeded(p);
+    return {
+      submit: async (events) => {
+        const outcomes = await intake.submit(events);
+        if (during && !called && twins.engine.has('C000001')) {
+          called = true;
+          await during(twins);
+        }
+        return outcomes;
+      },
+      end: (finish) => intake.end(finish),
+    };
+  };
+  const seeded = { log: twins.store.seededHistory!, begin, holdCheckpoints: () => twins.holdCheckpoints(), onFinished: (r: SeededHistoryRecord) => (record = r) };
   const operator = startSandboxOperator(twins, { plan, speed: 1, stateDir: dir, log: () => {}, seeded });
   await operator.ready;
   await operator.stop();
@@ -57,12 +78,12 @@ describe("a customer's timeline during the first start's history write-behind (G
       expect(page.historyComplete).toBe(false);
       expect(page.history.written).toBeGreaterThan(0);
       expect(page.history.written).toBeLessThan(1);
-      expect(page.history).toMatchObject({ fromSeq: record.lastSeq, retryAfterSeconds: expect.any(Number), note: expect.stringContaining('still being written') });
+      expect(page.history).toMatchObject({ stage: 'writing', fromSeq: record.lastSeq, retryAfterSeconds: expect.any(Number), note: expect.stringContaining('still being written') });
     });
     expect(blocks).toBeGreaterThanOrEqual(half);
     // Written but not sealed: still incomplete, now saying it is being sealed.
     const sealing = await timeline();
-    expect(sealing).toMatchObject({ historyComplete: false, history: { written: 1, sealed: 0 }, items: [{ id: report.id }] });
+    expect(sealing).toMatchObject({ historyComplete: false, history: { stage: 'sealing', written: 1, sealed: 0 }, items: [{ id: report.id }] });
     // A page after the history's end is whole, and readers of the whole history still refuse.
     expect((await app.inject(`/twins/C000001/timeline?after=${record.lastSeq}`)).json()).toMatchObject({ historyComplete: true, items: [{ id: report.id }] });
     await expect(twins.history.timeline('C000001')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
@@ -73,6 +94,23 @@ describe("a customer's timeline during the first start's history write-behind (G
     expect(whole.history).toBeUndefined();
     expect(whole.items.length).toBeGreaterThan(1);
     await app.close();
+    await local.close();
+    await twins.close();
+  });
+
+  it('answers while the history still goes through the intake: no event yet, marked incomplete at the intake stage, where it answered 503', async () => {
+    const local = await openTestAuth('insecure-local');
+    let page: { statusCode: number; body: unknown } | undefined;
+    const { twins } = await seededFirstStart(async (taking) => {
+      const app = createHttpServer({ twins: taking, auth: local.auth, version: 'test' });
+      const res = await app.inject('/twins/C000001/timeline?limit=100');
+      page = { statusCode: res.statusCode, body: res.json() };
+      await app.close();
+    });
+    expect(page).toMatchObject({
+      statusCode: 200,
+      body: { items: [], next: null, historyComplete: false, history: { stage: 'intake', written: 0, fromSeq: null, retryAfterSeconds: 5, note: expect.stringContaining('still going through the intake') } },
+    });
     await local.close();
     await twins.close();
   });

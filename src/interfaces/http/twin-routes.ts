@@ -65,7 +65,7 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
       {
         schema: {
           summary: "A twin's events in log order",
-          description: "While the first start's history is still written to the log behind (or sealed), the page holds the customer's events after the history's end only (every live event, action and outcome) with `historyComplete: false` and `history` saying how much is written and when to ask again; otherwise `historyComplete: true`.",
+          description: "While the first start's history still goes through the intake (no event of it is listed yet), or is written to the log behind it (or sealed), the page holds the customer's events after the history's end only (every live event, action and outcome) with `historyComplete: false` and `history` saying where the history is, how much is written and when to ask again; otherwise `historyComplete: true`.",
           params: twinParams,
           querystring: z.object({ after: z.coerce.number().int().min(0).default(0), limit: pageLimit(100), until: isoTimeQuery.optional() }),
           response: { 200: timelinePage, ...errors(400, 404) },
@@ -81,7 +81,7 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
           items,
           next,
           historyComplete: false,
-          history: { written: history.written, ...(history.sealed === undefined ? {} : { sealed: history.sealed }), retryAfterSeconds: history.retryAfterSeconds, fromSeq: history.historyEndSeq, note: history.reason },
+          history: { stage: history.stage, written: history.written, ...(history.sealed === undefined ? {} : { sealed: history.sealed }), retryAfterSeconds: history.retryAfterSeconds, fromSeq: history.historyEndSeq, note: history.reason },
         };
       },
     );

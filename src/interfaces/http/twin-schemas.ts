@@ -141,13 +141,16 @@ export const timelinePage = z.object({
     }),
   ),
   next: z.number().int().nullable().describe('The `after` of the next page; null at the end'),
-  historyComplete: z.boolean().describe("false while the first start's history is still written to the log (or sealed): the page then lacks it (see `history`)"),
+  historyComplete: z.boolean().describe("false while the first start's history still goes through the intake or is written to the log (or sealed): the page then lacks it (see `history`)"),
   history: z
     .object({
+      stage: z
+        .enum(['intake', 'writing', 'sealing'])
+        .describe("Where the first start's history is: going through the intake (none of it in the log yet; the page is empty), written to the log behind it, or written and being sealed (regrouped by customer)"),
       written: z.number().min(0).max(1).describe("Share of the first start's history written to the log"),
       sealed: z.number().min(0).max(1).optional().describe('Share of it sealed (regrouped by customer), once all written'),
       retryAfterSeconds: z.number().int().describe('Ask again after this many seconds for more of it'),
-      fromSeq: z.number().int().describe("The page holds the customer's events after this seq only (the history's last)"),
+      fromSeq: z.number().int().nullable().describe("The page holds the customer's events after this seq only (the history's last); null while the history goes through the intake (its end is not known yet)"),
       note: z.string().describe('Why the history is not in the page'),
     })
     .optional()

@@ -2,6 +2,8 @@ import { percent, span } from './format';
 
 /** What `GET /twins/:id/timeline` says of the first start's history while it is written behind (`history`, with `historyComplete: false`). */
 export interface TimelineHistory {
+  /** Where the history is: going through the intake, written to the log behind it, or being sealed. */
+  readonly stage: 'intake' | 'writing' | 'sealing';
   /** How much of the history is written to the log (0-1). */
   readonly written: number;
   /** Once written, how much is sealed (regrouped by customer), 0-1. */
@@ -26,6 +28,8 @@ export const rereadInMs = (h: TimelineHistory) => Math.min(MAX_REREAD_MS, Math.m
  * Without it the page listed the live events only, its usage charts empty, as if that were the whole year.
  */
 export function historyNote(h: TimelineHistory): string {
-  const stage = h.written < 1 ? `is still being written to the log behind the intake (${percent(h.written)} written)` : `is written to the log and being sealed, regrouped by customer (${percent(h.sealed ?? 0)} sealed)`;
-  return `Only the customer's events since the first start's history are listed, and the usage and bills charted from them: that history (the year before) ${stage}. This page reads it again ${span(rereadInMs(h))}.`;
+  const again = `This page reads it again ${span(rereadInMs(h))}.`;
+  if (h.stage === 'intake') return `No event of the customer's is listed yet: the first start's history (the year before) is still going through the intake (the customer's facts above fill in as it goes), and is written to the log after it. ${again}`;
+  const stage = h.stage === 'writing' ? `is still being written to the log behind the intake (${percent(h.written)} written)` : `is written to the log and being sealed, regrouped by customer (${percent(h.sealed ?? 0)} sealed)`;
+  return `Only the customer's events since the first start's history are listed, and the usage and bills charted from them: that history (the year before) ${stage}. ${again}`;
 }

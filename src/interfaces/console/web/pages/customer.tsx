@@ -291,7 +291,7 @@ export function Customer({ id }: { id: string }) {
           {!at && may(who, 'decisions:make') && <CustomerWhatIf id={id} />}
           <section class="panel wide" aria-labelledby="usage-title">
             <h2 id="usage-title">{leftAt ? `Usage and bills, the 180 days before the customer left (last event ${eventTime(leftAt)})` : 'Usage and bills, last 180 days'}</h2>
-            {timeline.history && <p class="muted">From the live events only until the first start's history is written: see the note over the timeline.</p>}
+            {timeline.history && <p class="muted">{timeline.history.stage === 'intake' ? "Nothing to chart until the first start's history is in the log" : "From the live events only until the first start's history is written"}: see the note over the timeline.</p>}
             {!series ? (
               <p class="muted">{timeline.error ?? 'reading the history…'}</p>
             ) : (
