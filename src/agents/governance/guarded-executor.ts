@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { REFUSAL_SUBJECTS, type ActHold, type RefusalSubject } from '../../domain/connectors/connector-result.js';
-import type { Clock } from '../../domain/clock.js';
+import { systemClock, type Clock } from '../../domain/clock.js';
 import { heldError, isHeld, isRetryable, TwinloopError } from '../../domain/errors.js';
 import { stableStringify, valueDifference } from '../../domain/event-canonical.js';
 import { priceActionRequest, repriceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
@@ -9,6 +9,8 @@ import { carriedChannelOf } from '../../decisioning/action-contact.js';
 import {
   actionRequestSchema,
   ANY,
+  ASKER_MONEY_WINDOW_MS,
+  askerMoneyLimit,
   MONEY_MOVES,
   parseActionParams,
   evaluate,
@@ -16,6 +18,7 @@ import {
   type ActionPolicy,
   type ActionRequest,
   type Actor,
+  type AskerWindow,
   type BudgetLedger,
   type ExecuteVerdict,
   type MoneyWindow,
@@ -26,6 +29,9 @@ import { approvalIdOf, fourEyesRefusal, WITHDRAWN_DECIDER, type ApprovalItem, ty
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
 import { memoryDocuments, memoryVersioned, type DocumentStore, type VersionedDocuments } from '../../store/document-store.js';
 import { moneyWindowBook, type MoneyWindowDocument } from './money-window.js';
+
+/** The class an asker's payouts (credits and compensations alike) are kept under in its window. */
+const ASKER_PAYOUTS = 'payouts';
 import { acceptanceBooking, isCost, onAcceptancePart, paidAtPresentation, presentsOffer, splitClaims, type OfferSettlement } from './offer-settlement.js';
 import { keptContentToday } from './kept-request.js';
 
@@ -182,6 +188,12 @@ export interface GuardedExecutorOptions {
    * store (MONEY_WINDOW_COLLECTION); default: in memory.
    */
   moneyWindow?: VersionedDocuments<MoneyWindowDocument>;
+  /**
+   * The clock an asker's day of payouts is counted on (`askerMoneyPerDay`, decision 0070): the wall
+   * clock, since an asker acts in people's time (at the sandbox's 3,600x a world's day is 24 s, and
+   * the bound would be none). Default: the system clock.
+   */
+  wallClock?: Clock;
 }
 
 /**
@@ -422,10 +434,15 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   const given = options.policy;
   const currentPolicy = typeof given === 'function' ? given : () => given;
   // A move queued for a person counts while it may still be carried out: pending, or approved and not yet answered.
-  const windows = moneyWindowBook(options.moneyWindow ?? memoryVersioned<MoneyWindowDocument>(), async (requestId) => {
+  const awaitingPerson = async (requestId: string) => {
     const item = await queue.get(approvalIdOf(requestId));
     return item?.status === 'pending' || (item?.status === 'approved' && !(await answers.get(requestId)));
-  });
+  };
+  const moneyDocs = options.moneyWindow ?? memoryVersioned<MoneyWindowDocument>();
+  const windows = moneyWindowBook(moneyDocs, awaitingPerson);
+  // Each bounded asker's payouts of the last day, one document per asker beside the customers' (`asker:agent:llm-agent|payouts`), kept a day.
+  const askerBook = moneyWindowBook(moneyDocs, awaitingPerson, ASKER_MONEY_WINDOW_MS);
+  const wallClock = options.wallClock ?? systemClock;
 
   /**
    * The request with its customer's facts as they are now (`withFacts`), when the executor reads
@@ -599,20 +616,42 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     // A money move to a customer is judged with what they were given of its class over the policy's window (decision 0068).
     const customerId = customerKnown !== false && countsInWindow(policy, request.actionClass) ? request.customerId : undefined;
     let window: MoneyWindow | undefined = customerId === undefined ? undefined : { days: policy.moneyWindowDays, earlier: await windows.earlier(customerId, request.actionClass, request.id, now, policy.moneyWindowDays) };
-    const judge = () => evaluate(policy, request, { now, spending, approvedBy, contact, ...(customerKnown === undefined ? {} : { customerKnown }), ...(window ? { moneyWindow: window } : {}) });
+    // What the asker paid out to anyone in the last day, where the policy bounds it (decision 0070).
+    const bound = customerKnown === false ? undefined : askerMoneyLimit(policy, request);
+    const asker = `${request.actor.kind}:${request.actor.id}`;
+    const askerKey = `asker:${asker}`;
+    const wallNow = wallClock.now();
+    let askerWindow: AskerWindow | undefined = bound && { asker, ...bound, earlier: await askerBook.earlier(askerKey, ASKER_PAYOUTS, request.id, wallNow, 1) };
+    const judge = () => evaluate(policy, request, { now, spending, approvedBy, contact, ...(customerKnown === undefined ? {} : { customerKnown }), ...(window ? { moneyWindow: window } : {}), ...(askerWindow ? { askerWindow } : {}) });
     let verdict = judge();
-    const move = (state: 'moved' | 'awaiting', amount: number) => ({ requestId: request.id, amount, at: now, state, actor: `${request.actor.kind}:${request.actor.id}` });
+    const move = (state: 'moved' | 'awaiting', amount: number) => ({ requestId: request.id, amount, at: now, state, actor: asker });
+    const askerMove = (state: 'moved' | 'awaiting', amount: number) => ({ ...move(state, amount), at: wallNow, ...(request.customerId ? { customerId: request.customerId } : {}) });
     // Room under the threshold is claimed before the act, atomically against every other claim for
     // the customer: of two splits racing (on two workers), the second finds the first and is judged
     // with it (a person then approves). A person's approval claims whatever the sum: it is counted.
-    for (let tries = 0; customerId !== undefined && window && verdict.verdict === 'execute'; tries++) {
-      const limit = approvedBy ? undefined : policy.rules.find((r) => r.id === verdict.rule)?.guardrails.approveAboveCost;
-      const claim = await windows.claim(customerId, request.actionClass, move('moved', verdict.cost), window.days, limit);
-      if (claim.ok) break;
-      // The policy sums as the claim does, so judged with what the claim found it escalates; a policy that lets it through twice is a bug, not a verdict.
-      if (tries > 0) throw new TwinloopError('INTERNAL', `request ${request.id}: the policy let a money move through that the customer's money window has no room for; nothing was carried out`);
-      window = { days: window.days, earlier: claim.earlier };
-      verdict = judge();
+    // The asker's room the same, after the customer's: judged again with what its claim found, it
+    // waits for a person, and the customer's claim becomes a wait (needs-approval, below).
+    for (let tries = 0; verdict.verdict === 'execute' && ((customerId !== undefined && window) || askerWindow); tries++) {
+      // The policy sums as the claims do, so judged with what a claim found it escalates; a policy that lets it through twice is a bug, not a verdict.
+      if (tries > 1) throw new TwinloopError('INTERNAL', `request ${request.id}: the policy let a money move through that its money windows have no room for; nothing was carried out`);
+      if (customerId !== undefined && window) {
+        const limit = approvedBy ? undefined : policy.rules.find((r) => r.id === verdict.rule)?.guardrails.approveAboveCost;
+        const claim = await windows.claim(customerId, request.actionClass, move('moved', verdict.cost), window.days, limit);
+        if (!claim.ok) {
+          window = { days: window.days, earlier: claim.earlier };
+          verdict = judge();
+          continue;
+        }
+      }
+      if (askerWindow) {
+        const claim = await askerBook.claim(askerKey, ASKER_PAYOUTS, askerMove('moved', verdict.cost), 1, approvedBy ? undefined : askerWindow.limit);
+        if (!claim.ok) {
+          askerWindow = { ...askerWindow, earlier: claim.earlier };
+          verdict = judge();
+          continue;
+        }
+      }
+      break;
     }
     const policyActor: Actor = { kind: 'system', id: 'action-policy' };
     const seq = await record('policy.verdict', request, policyActor, { verdict: verdict.verdict, mode: verdict.mode, riskClass: verdict.riskClass, guardrail: verdict.guardrail, cost: verdict.cost, ...(approvedBy ? { approvalId: approvedBy.approvalId } : {}) }, verdict);
@@ -633,18 +672,21 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         const asked = request.runBudgetLeft === undefined ? request : { ...request, runBudgetLeft: Math.min(request.runBudgetLeft, verdict.cost) };
         // Counted while it waits (before it is queued: a crash between leaves an entry no pending approval keeps counted).
         if (customerId !== undefined && window) await windows.claim(customerId, request.actionClass, move('awaiting', verdict.cost), window.days);
+        if (askerWindow) await askerBook.claim(askerKey, ASKER_PAYOUTS, askerMove('awaiting', verdict.cost), 1);
         const item = await queue.request({ request: asked, why: verdict.reasons, riskClass: verdict.riskClass, rule: verdict.rule, timeoutMinutes: settings.timeoutMinutes, onTimeout: settings.onTimeout, evidence });
         const aSeq = await record('approval.requested', request, request.actor, { approvalId: item.id, expiresAt: item.expiresAt, onTimeout: item.onTimeout }, verdict);
         return { ...base, status: 'pending-approval', reason: last(verdict.reasons), approvalId: item.id, auditSeq: aSeq, expiresAt: item.expiresAt, onTimeout: item.onTimeout };
       }
       case 'execute': {
-        if (customerId === undefined) return carryOut(request, verdict as ExecuteVerdict);
+        const counted = customerId !== undefined && window !== undefined;
+        if (!counted && !askerWindow) return carryOut(request, verdict as ExecuteVerdict);
         // An act that moved nothing (failed, refused by a budget, held) gives its room back; an
         // approved one that failed retryably stays approved and is carried out on its retry, so it
         // keeps counting as awaiting (dropped, smaller credits meanwhile were judged without it).
         const release = async (retryable: boolean) => {
-          if (approvedBy && retryable) await windows.claim(customerId, request.actionClass, move('awaiting', verdict.cost), window!.days);
-          else await windows.drop(customerId, request.actionClass, request.id);
+          const keep = approvedBy !== undefined && retryable;
+          if (counted) await (keep ? windows.claim(customerId!, request.actionClass, move('awaiting', verdict.cost), window!.days) : windows.drop(customerId!, request.actionClass, request.id));
+          if (askerWindow) await (keep ? askerBook.claim(askerKey, ASKER_PAYOUTS, askerMove('awaiting', verdict.cost), 1) : askerBook.drop(askerKey, ASKER_PAYOUTS, request.id));
         };
         const result = await carryOut(request, verdict as ExecuteVerdict).catch(async (err: unknown) => {
           await release(isRetryable(err));

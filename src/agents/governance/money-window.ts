@@ -46,11 +46,12 @@ export interface MoneyWindowBook {
 }
 
 /**
- * A book over `docs`. `awaiting(requestId)` says whether a move queued for a person still waits
+ * A book over `docs`, keeping moves carried out for `keptMs` (default: the longest money window;
+ * an asker's book keeps a day). `awaiting(requestId)` says whether a move queued for a person still waits
  * (its approval pending): rejected, timed out or withdrawn, it moved nothing and is not counted;
  * approved and carried out, its claim made it a move.
  */
-export function moneyWindowBook(docs: VersionedDocuments<MoneyWindowDocument>, awaiting: (requestId: string) => Promise<boolean>): MoneyWindowBook {
+export function moneyWindowBook(docs: VersionedDocuments<MoneyWindowDocument>, awaiting: (requestId: string) => Promise<boolean>, keptMs = KEPT_MS): MoneyWindowBook {
   const keyOf = (customerId: string, actionClass: string) => `${customerId}|${actionClass}`;
 
   /** The moves still counted at `now` over `days`: carried out within them, or waiting for a person. */
@@ -67,7 +68,7 @@ export function moneyWindowBook(docs: VersionedDocuments<MoneyWindowDocument>, a
   async function kept(moves: readonly EarlierMove[], now: number): Promise<EarlierMove[]> {
     const out: EarlierMove[] = [];
     for (const m of moves) {
-      if (m.state === 'moved' ? m.at > now - KEPT_MS : await awaiting(m.requestId)) out.push(m);
+      if (m.state === 'moved' ? m.at > now - keptMs : await awaiting(m.requestId)) out.push(m);
     }
     return out;
   }

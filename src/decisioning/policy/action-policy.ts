@@ -34,6 +34,17 @@ export const MONEY_WINDOW_DAYS = 30;
 /** The longest money window a policy may set, and so how long a money move is kept to be counted. */
 export const MAX_MONEY_WINDOW_DAYS = 92;
 
+/**
+ * The money moves an asker's daily total counts (`askerMoneyPerDay`): money paid to customers.
+ * Discounts are not counted: their cost is revenue forgone over months, which campaigns give by the
+ * thousand, and their own percentage thresholds and caps bound them.
+ */
+export const ASKER_MONEY_MOVES: ReadonlySet<string> = new Set(['credit', 'compensation']);
+/** The window an asker's total is counted over: a day, on the wall clock (an asker acts in people's time, decision 0028). */
+export const ASKER_MONEY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** An asker as `askerMoneyPerDay` names one: every asker of a kind, or one (`kind:id`, a key's subject, a flow's id). */
+const ASKER_KEY = /^(human|agent|system)(:[^\s]{1,200})?$/;
+
 /** Matches any action class, channel or segment. */
 export const ANY = '*';
 
@@ -114,6 +125,14 @@ export const actionPolicySchema = z
      * a person. 0 judges each request alone. See MONEY_WINDOW_DAYS and decision 0068.
      */
     moneyWindowDays: z.number().int().min(0).max(MAX_MONEY_WINDOW_DAYS).default(MONEY_WINDOW_DAYS),
+    /**
+     * What one asker may pay out to customers (credits and compensations, ASKER_MONEY_MOVES) in a day
+     * without a person, over all customers: by asker kind (`agent`) or one asker (`agent:llm-agent`,
+     * which wins over its kind). Above it, what would run alone waits for a person. The money window
+     * counts per customer; one AI agent's key crediting many customers 9.99 each was bounded by
+     * nothing but the month's budget. Absent: no asker is bounded (decision 0070).
+     */
+    askerMoneyPerDay: z.record(z.string().min(1).max(210), z.number().finite().nonnegative()).default({}),
     /** The contact rules (caps, cool-downs, quiet hours) every path obeys; absent: their documented defaults. */
     contact: contactPolicySchema.optional(),
     /** Proactive churn prevention's floor, budget, offer set and cadence (churn-prevention-settings.ts); absent: its defaults. */
@@ -138,6 +157,8 @@ export interface ActionPolicy {
   readonly budgets: readonly PolicyBudget[];
   /** Days an `approveAboveCost` counts a customer's earlier money moves of the class over (0: each request alone). */
   readonly moneyWindowDays: number;
+  /** What an asker (its kind, or `kind:id`) may pay out in a day without a person (`askerMoneyLimit`). */
+  readonly askerMoneyPerDay: Readonly<Record<string, number>>;
   readonly segments: ReadonlyMap<string, SegmentPredicate>;
   /**
    * The fields the segments read (the filters' fields of the document's segments), or null when a
@@ -183,8 +204,27 @@ export function parseActionPolicy(document: unknown, options: { segments?: Reado
     if (budgetKeys.has(key)) throw new TwinloopError('BAD_INPUT', `Two budgets count ${key}; merge them into one`);
     budgetKeys.add(key);
   }
+  // Checked here, not by the record's key schema, whose refusal said only "Invalid key in record".
+  for (const key of Object.keys(doc.askerMoneyPerDay)) {
+    if (!ASKER_KEY.test(key)) throw new TwinloopError('BAD_INPUT', `Invalid action policy at askerMoneyPerDay.${key}: "${key}" names no asker: give an asker kind (human, agent, system) or kind:id, e.g. agent:llm-agent; see docs/policy.md`);
+  }
   const contact = doc.contact === undefined ? undefined : resolveContactPolicy(doc.contact);
-  return Object.freeze({ fallbackMode: doc.fallbackMode, approval: doc.approval, rules: doc.rules, budgets: doc.budgets, moneyWindowDays: doc.moneyWindowDays, segments, segmentFields, ...(contact ? { contact } : {}), ...(doc.churnPrevention ? { churnPrevention: doc.churnPrevention } : {}) });
+  return Object.freeze({ fallbackMode: doc.fallbackMode, approval: doc.approval, rules: doc.rules, budgets: doc.budgets, moneyWindowDays: doc.moneyWindowDays, askerMoneyPerDay: doc.askerMoneyPerDay, segments, segmentFields, ...(contact ? { contact } : {}), ...(doc.churnPrevention ? { churnPrevention: doc.churnPrevention } : {}) });
+}
+
+/**
+ * What the asker may pay out in a day without a person, and the policy's key that says so (the
+ * asker's own, `kind:id`, else its kind's), or undefined when the policy bounds neither or the
+ * class is no payout (ASKER_MONEY_MOVES).
+ */
+export function askerMoneyLimit(policy: Pick<ActionPolicy, 'askerMoneyPerDay'>, request: Pick<ActionRequest, 'actionClass' | 'actor'>): { readonly key: string; readonly limit: number } | undefined {
+  if (!ASKER_MONEY_MOVES.has(request.actionClass)) return undefined;
+  const own = `${request.actor.kind}:${request.actor.id}`;
+  for (const key of [own, request.actor.kind]) {
+    const limit = policy.askerMoneyPerDay[key];
+    if (limit !== undefined) return { key, limit };
+  }
+  return undefined;
 }
 
 /** How specific a rule is: the number of its non-wildcard fields (0–3). */

@@ -87,6 +87,11 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
   ],
   // A credit's (a compensation's) threshold counts what the customer was given of it over a bill's 30 days: split, it still reaches a person (decision 0068).
   moneyWindowDays: MONEY_WINDOW_DAYS,
+  // What one asker pays out alone in a (wall-clock) day over all customers (decision 0070): an AI
+  // agent's key 200, twenty goodwill credits of 10; the operator's own flows that pay out have lines
+  // of their own, service operations' compensations for an outage bounded by the month's budget, the
+  // care flow's goodwill credits by a contact centre's day.
+  askerMoneyPerDay: { agent: 200, 'agent:service-operations': 5_000, 'agent:customer-care': 2_000 },
   contact: DEFAULT_CONTACT_POLICY,
   churnPrevention: DEFAULT_CHURN_PREVENTION_POLICY,
 };

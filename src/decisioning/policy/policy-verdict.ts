@@ -65,6 +65,20 @@ export interface EarlierMove {
   readonly state: 'moved' | 'awaiting';
   /** Who asked: `kind:id`. */
   readonly actor: string;
+  /** To whom (kept in an asker's window, which counts moves to many customers). */
+  readonly customerId?: string;
+}
+
+/**
+ * What the request's asker paid out to customers over the last day (`askerMoneyPerDay`, decision
+ * 0070): its moves carried out, or waiting for a person, to any customer; `limit` is what the
+ * policy's `key` lets it pay out without a person.
+ */
+export interface AskerWindow {
+  readonly asker: string;
+  readonly key: string;
+  readonly limit: number;
+  readonly earlier: readonly EarlierMove[];
 }
 
 /** The customer's earlier money moves of the request's class the threshold counts, over `days`. */
@@ -125,6 +139,8 @@ export interface EvaluationContext {
    * pieces below the threshold still reaches a person. Absent: the request is judged alone.
    */
   moneyWindow?: MoneyWindow;
+  /** The asker's payouts over the last day, when the policy bounds it (`askerMoneyLimit`). Absent: not bounded. */
+  askerWindow?: AskerWindow;
 }
 
 const verdicts = new WeakSet<object>();
@@ -156,7 +172,7 @@ const LISTED_MOVES = 10;
 /** The earlier moves, each with its amount, when and who: what the approver reads in the approval's why. */
 function earlierMovesText(moves: readonly EarlierMove[]): string {
   const sorted = [...moves].sort((a, b) => a.at - b.at);
-  const listed = sorted.slice(0, LISTED_MOVES).map((m) => `${money(m.amount)} ${m.state === 'moved' ? 'carried out' : 'waiting for a person since'} ${new Date(m.at).toISOString()} (${m.requestId}, by ${m.actor})`);
+  const listed = sorted.slice(0, LISTED_MOVES).map((m) => `${money(m.amount)} ${m.state === 'moved' ? 'carried out' : 'waiting for a person since'} ${new Date(m.at).toISOString()} (${m.requestId}${m.customerId ? `, to ${m.customerId}` : ''}, by ${m.actor})`);
   const more = sorted.length - listed.length;
   return listed.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
@@ -241,6 +257,16 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
       escalate(`cost ${money(cost)} with the ${money(before)} of ${earlier.length} earlier ${request.actionClass}${earlier.length === 1 ? '' : 's'} to ${request.customerId ?? 'the customer'} in the last ${days} day${days === 1 ? '' : 's'} comes to ${money(centsOf(before + cost))}, above ${money(g.approveAboveCost)}`);
     } else if (g.approveAboveDiscountPct !== undefined && request.discountPct !== undefined && request.discountPct > g.approveAboveDiscountPct) {
       escalate(`discount ${request.discountPct}% is above ${g.approveAboveDiscountPct}%`);
+    }
+    const asker = context.askerWindow;
+    if (mode === 'autonomous' && asker) {
+      // What one asker pays out over all customers in a day: split across customers, each under its own threshold, it still reaches a person.
+      const paid = centsOf(asker.earlier.reduce((sum, m) => sum + m.amount, 0));
+      if (centsOf(paid + cost) > asker.limit + 1e-9) {
+        const customers = new Set(asker.earlier.map((m) => m.customerId ?? m.requestId)).size;
+        if (asker.earlier.length > 0) reasons.push(`earlier payouts by ${asker.asker} counted: ${earlierMovesText(asker.earlier)}`);
+        escalate(`${asker.asker} has paid out ${money(paid)} in credits and compensations in the last 24 hours (${asker.earlier.length} to ${customers} customer${customers === 1 ? '' : 's'}); with this ${money(cost)} it comes to ${money(centsOf(paid + cost))}, above the ${money(asker.limit)} a day askerMoneyPerDay "${asker.key}" lets it pay out alone`);
+      }
     }
   }
 
