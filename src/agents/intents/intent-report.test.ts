@@ -66,6 +66,31 @@ describe('the intent report before a plan', () => {
     expect((await few.plan(small.record.intent.id)).record.events.at(-1)?.detail).toMatch(/control group: 0 \(the segment's 179 less 175 without marketing consent\); that is nobody, so its campaign will not run/);
   });
 
+  it("says one count of the segment beside its control: the draw's when the plan is chosen, and what its simulations read before when the segment moved meanwhile (it said 666 customers beside the segment's 627)", async () => {
+    const simulate = createFakeSimulation();
+    let now = Date.UTC(2025, 0, 1);
+    const s = service(async () => [666], {
+      clock: () => now,
+      // The simulations read 666; the planning's minutes are a world day, and the campaign's draw then counts 627.
+      planningPopulation: async () => ({ size: 666, simulate, simulateMany: async (plans) => ((now += 86_400_000), Promise.all(plans.map(simulate))) }),
+      audienceOf: async () => ({ segment: 627, mayContact: 431, control: 43, left: { 'no-consent': 183, 'held-out': 13 } }),
+    });
+    const created = await s.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true });
+    if (!created.ok) throw new Error(created.reason);
+    const planned = await s.plan(created.record.intent.id);
+    expect(planned.record.plan?.segment).toMatchObject({ size: 627, resolvedAt: now, simulated: { size: 666, at: Date.UTC(2025, 0, 1) } });
+    expect(now).toBeGreaterThan(Date.UTC(2025, 0, 1));
+    expect(planned.record.plan?.control).toMatchObject({ expected: 43, of: 431, segment: 627 });
+    expect(planned.record.events.at(-1)?.detail).toMatch(/for "high-value, at-risk" \(627 customers; its simulations read 666 when the planning began\): .* control group: 43 \(the segment's 627 less 183/);
+    // Read once by both: one count, nothing more said.
+    const same = service(async () => [627], { planningPopulation: async () => ({ size: 627, simulate, simulateMany: async (plans) => Promise.all(plans.map(simulate)) }), audienceOf: async () => ({ segment: 627, mayContact: 431, control: 43, left: {} }) });
+    const again = await same.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true });
+    if (!again.ok) throw new Error(again.reason);
+    const one = (await same.plan(again.record.intent.id)).record.plan?.segment;
+    expect(one?.size).toBe(627);
+    expect(one?.simulated).toBeUndefined();
+  });
+
   it('says with the plan how many it holds out as its control group, as a share of the segment when no draw counts it', async () => {
     const s = service(async () => [179]);
     const created = await s.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true });

@@ -124,6 +124,9 @@ export interface IntentServiceDeps {
 /** Who closes an intent at its horizon in the audit trail: the service itself, on the runtime's clock. */
 export const INTENT_SERVICE_ACTOR = { kind: 'system', id: 'intents' } as const;
 
+/** The control group a plan's campaign holds out, from its draw (`IntentServiceDeps.audienceOf`). */
+const drawnControl = (share: number, drawn: PlanAudience): NonNullable<ChosenPlan['control']> => ({ share, expected: drawn.control, of: drawn.mayContact, segment: drawn.segment, ...(Object.keys(drawn.left).length > 0 ? { leftOut: drawn.left } : {}) });
+
 /** A refusal that is a decision, not a fault (policy mode, missing approval, a segment that holds no one). */
 export type Refusal = { ok: false; reason: string; closest?: readonly SegmentSuggestion[] };
 
@@ -331,15 +334,19 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     const size = resolved?.segment.size ?? population?.size;
     const share = selection.chosen.plan.actions[0]?.controlGroupShare ?? 0;
     const drawn = await deps.audienceOf?.(selection.chosen.plan, intent);
+    // One count of the segment beside its control: the draw's, when the plan is chosen. The
+    // simulations read it minutes before (the default world's "churn > 0.04": 666 read, 627 a world
+    // day later at the draw, both said with the plan); what they read is kept as what it was.
+    const segment = resolved && drawn && drawn.segment !== resolved.segment.size ? { ...resolved.segment, size: drawn.segment, resolvedAt: clock(), simulated: { size: resolved.segment.size, at: resolved.segment.resolvedAt } } : resolved?.segment;
     const control = drawn
-      ? { share, expected: drawn.control, of: drawn.mayContact, segment: drawn.segment, ...(Object.keys(drawn.left).length > 0 ? { leftOut: drawn.left } : {}) }
+      ? drawnControl(share, drawn)
       : size !== undefined
         ? { share, expected: controlGroupSize(size, share), of: size }
         : undefined;
-    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(resolved ? { segment: resolved.segment } : {}), alternatives: alternativesOf(intent, selection), ...(control ? { control } : {}), ...(population?.caveat ? { caveats: [population.caveat] } : {}) };
+    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(segment ? { segment } : {}), alternatives: alternativesOf(intent, selection), ...(control ? { control } : {}), ...(population?.caveat ? { caveats: [population.caveat] } : {}) };
   };
   const describePlan = (c: ChosenPlan) =>
-    `${c.plan.id}${c.segment ? ` for "${c.segment.description}" (${c.segment.size} customers)` : ''}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.control ? `; ${describeControl(c.control)}` : ''}${c.caveats?.length ? `; ${c.caveats.join('; ')}` : ''}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;
+    `${c.plan.id}${c.segment ? ` for "${c.segment.description}" (${c.segment.size} customers${c.segment.simulated ? `; its simulations read ${c.segment.simulated.size} when the planning began` : ''})` : ''}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.control ? `; ${describeControl(c.control)}` : ''}${c.caveats?.length ? `; ${c.caveats.join('; ')}` : ''}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;
 
   const runPlan = async (r: IntentRecord, chosen: ChosenPlan, approvedBy: string | undefined, approverRole?: string): Promise<{ ok: true; record: IntentRecord } | Refusal> => {
     const { intent } = r;

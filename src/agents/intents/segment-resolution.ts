@@ -72,6 +72,13 @@ export interface ResolvedSegment {
   readonly size: number;
   /** ms since epoch. */
   readonly resolvedAt: number;
+  /**
+   * The customers the plan's simulations read, when the segment held another count by the time the
+   * plan was chosen (`size`, `resolvedAt`: its campaign's draw then, which its control is counted
+   * from): a planning simulates for minutes, days of an accelerated world, and the churn scores a
+   * segment is read on move meanwhile. Absent when they are one count.
+   */
+  readonly simulated?: { readonly size: number; readonly at: number };
 }
 
 /** A segment that exists, offered instead of one that does not. */

@@ -33,8 +33,17 @@ const plan = z.object({
 
 const filter = z.object({ field: z.string(), op: z.string(), value: z.number() });
 const resolvedSegment = z
-  .object({ description: z.string(), filters: list(filter), size: z.number().int(), resolvedAt: z.number() })
-  .describe('The segment as resolved against the twins when the plan was made: the conditions every run applies and how many customers it held');
+  .object({
+    description: z.string(),
+    filters: list(filter),
+    size: z.number().int(),
+    resolvedAt: z.number(),
+    simulated: z
+      .object({ size: z.number().int(), at: z.number() })
+      .optional()
+      .describe("The customers the plan's simulations read and when (ms), when the segment held another count (`size`) by the time the plan was chosen and its control counted; absent when they are one count"),
+  })
+  .describe('The segment as resolved against the twins when the plan was made: the conditions every run applies and how many customers it held when the plan was chosen (its control is counted from the same draw)');
 
 const planControl = z
   .object({

@@ -17,7 +17,7 @@ interface ChosenPlan {
   readonly outcome: { readonly netValue: Interval; readonly churnersAvoided: Interval; readonly cost: Interval; readonly segmentSize?: number; readonly targeted?: number };
   readonly selection: string;
   readonly shortfalls: readonly string[];
-  readonly segment?: { readonly description: string; readonly size: number };
+  readonly segment?: { readonly description: string; readonly size: number; readonly simulated?: { readonly size: number; readonly at: number } };
   /** The control group its campaign holds out, and what its simulations went without: the server's own types. */
   readonly control?: PlanKept['control'];
   readonly caveats?: PlanKept['caveats'];
@@ -62,7 +62,14 @@ function Plan({ chosen, title }: { chosen: ChosenPlan; title: string }) {
         {chosen.segment && (
           <>
             {' '}
-            · segment {chosen.segment.description} ({count(chosen.segment.size)} customers)
+            · segment {chosen.segment.description} ({count(chosen.segment.size)} customers
+            {chosen.segment.simulated && (
+              <span data-testid="segment-simulated">
+                {' '}
+                when the plan was chosen; its simulations read {count(chosen.segment.simulated.size)} at {new Date(chosen.segment.simulated.at).toISOString().slice(0, 16).replace('T', ' ')} (world time), before the scores moved
+              </span>
+            )}
+            )
           </>
         )}
       </p>
