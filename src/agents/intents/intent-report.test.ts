@@ -91,6 +91,43 @@ describe('the intent report before a plan', () => {
     expect(one?.simulated).toBeUndefined();
   });
 
+  it("counts its control again as it is approved, and the plan started says the count its campaign opens with beside the one planned (the plan said 13, the campaign held another number); one that would hold out nobody then is not started", async () => {
+    let drawn = { segment: 140, mayContact: 130, control: 13, left: { 'no-consent': 10 } };
+    const started: string[] = [];
+    const s = service(async () => [140], { audienceOf: async () => drawn, execute: async (plan) => (started.push(plan.id), { executionId: 'wf-1' }) });
+    const created = await s.createFromText('keep high-value customers at risk in the next 3 months, budget 50000', { accept: true, by: { kind: 'human', id: 'mia' } });
+    if (!created.ok) throw new Error(created.reason);
+    const id = created.record.intent.id;
+    expect((await s.plan(id)).record.plan?.control).toMatchObject({ expected: 13, of: 130, segment: 140 });
+    // Days of people's time later the segment has moved.
+    drawn = { segment: 160, mayContact: 150, control: 15, left: { 'no-consent': 10 } };
+    const ran = await s.execute(id, { approvedBy: 'lou' });
+    if (!ran.ok) throw new Error(ran.reason);
+    expect(ran.record.plan?.control).toEqual({ share: 0.1, expected: 15, of: 150, segment: 160, leftOut: { 'no-consent': 10 }, planned: { expected: 13, of: 130, segment: 140 }, countedAt: Date.UTC(2025, 0, 1) });
+    expect(ran.record.events.at(-1)?.detail).toMatch(/approved by lou; its control group counted again at the start, as its campaign draws it: holds out 10 % of the 150 it may contact as its control group: 15 \(the segment's 160 less 10 without marketing consent\) \(13 when planned\)/);
+    expect((await s.report(id)).control).toMatchObject({ expected: 15, planned: { expected: 13 } });
+
+    // Unmoved, the plan is started as planned, nothing more said.
+    drawn = { segment: 140, mayContact: 130, control: 13, left: { 'no-consent': 10 } };
+    const same = await s.createFromText('keep high-value customers at risk in the next 3 months, budget 50000', { accept: true, by: { kind: 'human', id: 'mia' } });
+    if (!same.ok) throw new Error(same.reason);
+    await s.plan(same.record.intent.id);
+    const asPlanned = await s.execute(same.record.intent.id, { approvedBy: 'lou' });
+    if (!asPlanned.ok) throw new Error(asPlanned.reason);
+    expect(asPlanned.record.plan?.control?.planned).toBeUndefined();
+
+    // One whose control would now hold out nobody is refused at its approval, saying why; nothing starts.
+    const gone = await s.createFromText('keep high-value customers at risk in the next 3 months, budget 50000', { accept: true, by: { kind: 'human', id: 'mia' } });
+    if (!gone.ok) throw new Error(gone.reason);
+    await s.plan(gone.record.intent.id);
+    drawn = { segment: 140, mayContact: 4, control: 0, left: { 'no-consent': 136 } };
+    const before = started.length;
+    const refused = await s.execute(gone.record.intent.id, { approvedBy: 'lou' });
+    expect(refused).toMatchObject({ ok: false, reason: expect.stringMatching(/is not started: counted again as it starts, its campaign holds out 10 % of the 4 it may contact as its control group: 0 .*that is nobody, so its campaign will not run: widen the segment \(13 when planned\)$/) });
+    expect(started).toHaveLength(before);
+    expect((await s.report(gone.record.intent.id)).lifecycleStatus).toBe('planned');
+  });
+
   it('says with the plan how many it holds out as its control group, as a share of the segment when no draw counts it', async () => {
     const s = service(async () => [179]);
     const created = await s.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true });

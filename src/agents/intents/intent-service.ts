@@ -345,6 +345,20 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
         : undefined;
     return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(segment ? { segment } : {}), alternatives: alternativesOf(intent, selection), ...(control ? { control } : {}), ...(population?.caveat ? { caveats: [population.caveat] } : {}) };
   };
+  /**
+   * The plan's control counted again by its campaign's own draw as it is approved: days of people's
+   * time may pass between the plan and its approval, in which the segment's customers, their consents
+   * and other runs' holds move (the plan said 13, its campaign held another number). When the count
+   * moved, the plan started says the count its campaign opens with, beside the one made when it was
+   * planned (`planned`, `countedAt`); else it is the plan as it was.
+   */
+  const recountControl = async (chosen: ChosenPlan, intent: Intent): Promise<ChosenPlan> => {
+    const c = chosen.control;
+    if (!c || c.segment === undefined || !deps.audienceOf) return chosen;
+    const drawn = await deps.audienceOf(chosen.plan, intent);
+    if (!drawn || (drawn.control === c.expected && drawn.mayContact === c.of && drawn.segment === c.segment)) return chosen;
+    return { ...chosen, control: { ...drawnControl(c.share, drawn), planned: c.planned ?? { expected: c.expected, of: c.of, segment: c.segment }, countedAt: clock() } };
+  };
   const describePlan = (c: ChosenPlan) =>
     `${c.plan.id}${c.segment ? ` for "${c.segment.description}" (${c.segment.size} customers${c.segment.simulated ? `; its simulations read ${c.segment.simulated.size} when the planning began` : ''})` : ''}: ${c.plan.actions.map((a) => a.templateId + (a.offerId ? `(${a.offerId})` : '')).join(' + ')}, ${c.selection}, net value ${Math.round(c.outcome.netValue.mean)}, cost up to ${Math.round(c.outcome.cost.high)}${c.control ? `; ${describeControl(c.control)}` : ''}${c.caveats?.length ? `; ${c.caveats.join('; ')}` : ''}${c.shortfalls.length ? `; short: ${c.shortfalls.join('; ')}` : ''}`;
 
@@ -380,6 +394,14 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
         context: { intentId: intent.id, state: 'expired', expiredAt: new Date(expired.endedAt).toISOString() },
       });
     }
+    // The control its campaign will hold, counted now: a plan whose control would hold out nobody
+    // now is not started (its campaign would refuse to open); one whose count moved says so.
+    chosen = await recountControl(chosen, intent);
+    if (chosen.control?.planned && chosen.control.share > 0 && chosen.control.expected === 0) {
+      const reason = `plan ${chosen.plan.id} is not started: counted again as it starts, its campaign ${describeControl(chosen.control)} (${chosen.control.planned.expected} when planned)`;
+      await save(withEvent(r, 'execution-refused', reason));
+      return { ok: false, reason };
+    }
     // Checked before the run starts: an intent that ended (cancelled, failed) starts nothing.
     const next = intent.lifecycleStatus === 'executing' ? r : moved(r, 'executing');
     // The run acts as the person who approved the plan, else as the intent's owner (autonomous).
@@ -407,7 +429,8 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       planStartedAt: clock(),
       executionIds: [...r.executionIds, executionId],
     };
-    const executed = withEvent(record, 'executed', `${chosen.plan.id} as execution ${executionId}${approvedBy ? `, approved by ${approvedBy}` : ''}${deps.stop && replaced.length ? `; stopped ${replaced.join(', ')}` : ''}${notStopped.length ? ` (not stopped now: ${notStopped.join('; ')})` : ''}`);
+    const recounted = chosen.control?.planned ? `; its control group counted again at the start, as its campaign draws it: ${describeControl(chosen.control)} (${chosen.control.planned.expected} when planned)` : '';
+    const executed = withEvent(record, 'executed', `${chosen.plan.id} as execution ${executionId}${approvedBy ? `, approved by ${approvedBy}` : ''}${recounted}${deps.stop && replaced.length ? `; stopped ${replaced.join(', ')}` : ''}${notStopped.length ? ` (not stopped now: ${notStopped.join('; ')})` : ''}`);
     try {
       return { ok: true, record: await save(executed) };
     } catch (err) {

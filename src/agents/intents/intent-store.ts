@@ -53,7 +53,20 @@ export interface ChosenPlan {
    * dogs). Without it (plans made before), `of` was the segment's count and `expected` its share of
    * that, which overstated it (18 said, 11 held). Absent for plans made before it was said.
    */
-  readonly control?: { readonly share: number; readonly expected: number; readonly of: number; readonly segment?: number; readonly leftOut?: Readonly<Record<string, number>> };
+  readonly control?: {
+    readonly share: number;
+    readonly expected: number;
+    readonly of: number;
+    readonly segment?: number;
+    readonly leftOut?: Readonly<Record<string, number>>;
+    /**
+     * The count made when the plan was chosen, when its start (an approval, an autonomous start)
+     * counted again and found another (`expected`, `of`, `segment` are then the start's, what its
+     * campaign opens with; `countedAt` when, ms). Absent when the two agree.
+     */
+    readonly planned?: { readonly expected: number; readonly of: number; readonly segment: number };
+    readonly countedAt?: number;
+  };
   /** What its simulations went without, in words (planned after a restart before the billing records were read again); absent when nothing. */
   readonly caveats?: readonly string[];
 }

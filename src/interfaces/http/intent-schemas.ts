@@ -52,6 +52,11 @@ const planControl = z
     of: z.number().int(),
     segment: z.number().int().optional().describe("The segment's customers, of whom `of` may be contacted"),
     leftOut: z.record(z.string(), z.number().int()).optional().describe('Of the segment, those the campaign may not contact, by why (no-consent, held-out, …)'),
+    planned: z
+      .object({ expected: z.number().int(), of: z.number().int(), segment: z.number().int() })
+      .optional()
+      .describe('The count made when the plan was chosen, when its start (an approval, an autonomous start) counted again and found another: `expected`, `of` and `segment` are then the start\'s, what its campaign opens with; absent when the two agree'),
+    countedAt: z.number().optional().describe('When the start counted it again (ms), with `planned`'),
   })
   .optional()
   .describe("The control group the plan holds out: share of whom its campaign may contact, about `expected` of the segment's `of` customers counted at planning");

@@ -138,10 +138,24 @@ function ControlGroup({ control: c }: { control: NonNullable<ChosenPlan['control
           <strong>{count(c.expected)}</strong> held out, {pct} % of the {count(c.of)} it may contact
           {left.length > 0 && ` (the segment's ${count(c.segment)}; left out before drawing: ${left.map(([why, n]) => `${count(n)} ${why}`).join(', ')})`}
           {c.expected === 0 && <span class="error"> · that is nobody, so its campaign will not run: widen the segment</span>}
+          {c.planned && (
+            <span data-testid="control-recounted">
+              {' '}
+              · counted again when its run started, as its campaign draws it: {count(c.planned.expected)} held out of {count(c.planned.of)} when planned (the segment's {count(c.planned.segment)})
+            </span>
+          )}
         </>
       )}
     </p>
   );
+}
+
+/** What an approval answers: executing, and the control its campaign holds, counted as it started (said when it moved since the plan). */
+function approved(answer: IntentRecord): string {
+  const c = answer.plan?.control;
+  if (!c || c.segment === undefined || c.share <= 0) return 'Plan approved: executing';
+  const moved = c.planned ? ` (counted again now: ${count(c.planned.expected)} when planned)` : '';
+  return `Plan approved: executing; its campaign holds out ${count(c.expected)} as its control group${moved}`;
 }
 
 /** One intent: how it was understood, the plan chosen by simulation, approve it, its progress and history. */
@@ -151,11 +165,11 @@ export function IntentPage({ id }: { id: string }) {
   const report = useJson<IntentReport>(`/intents/${seg(id)}/report`, 10_000);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ text: string; ok: boolean }>();
-  const act = (path: string, done: string) => {
+  const act = (path: string, done: string | ((answer: IntentRecord) => string)) => {
     setBusy(true);
-    postJson<unknown>(path, {}).then(
-      () => {
-        setMessage({ text: done, ok: true });
+    postJson<IntentRecord>(path, {}).then(
+      (answer) => {
+        setMessage({ text: typeof done === 'string' ? done : done(answer), ok: true });
         setBusy(false);
         record.reload();
         report.reload();
@@ -216,7 +230,7 @@ export function IntentPage({ id }: { id: string }) {
           ) : (
             (r.pendingPlan || (r.plan && status === 'planned')) &&
             may(who, 'intents:approve') && (
-              <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/execute`, 'Plan approved: executing')}>
+              <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/execute`, approved)}>
                 Approve the plan
               </button>
             )
