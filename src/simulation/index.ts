@@ -7,10 +7,11 @@ export { twinSource, arraySource, hazardOf, monthlyRevenueOf, type TwinSource } 
 export { compileScenarios, contactScale, RISK_BANDS, type ScenarioPlan } from './scenario-plan.js';
 export { simulate, simulatePlans, type SimulateOptions } from './simulate.js';
 export { expectedNetValue, type ExpectedNetValue, type TwinExpectedValue } from './expected-value.js';
-export { estimate, type Estimate, type OutcomeSummary, type ScenarioResult } from './simulation-result.js';
+export { describeIncidentEffect, estimate, type Estimate, type IncidentEffectUsed, type OutcomeSummary, type ScenarioResult } from './simulation-result.js';
 export { compareWarnings } from './compare-warnings.js';
 export { createSimulationRuns, type SimulationRun, type SimulationRuns, type SimulationRunStore, type SimulationRunsOptions, type RunStatus } from './simulation-runs.js';
 export { estimateIncidentEffect, estimateIncidentRates, type CustomerSpan, type ImpactRecord, type IncidentEffect, type IncidentHistory, type IncidentRates, type NetworkImprovementRates } from './incident-rates.js';
+export { IncidentLedger, INCIDENT_HISTORY_DAYS, SPAN_KINDS, type LearnedIncidentEffect } from './incident-ledger.js';
 export { estimatePriceResponse, PRICE_RESPONSE_WINDOW_DAYS, type Elasticity, type PlanRecord, type PriceResponse, type PriceRise } from './price-response.js';
 export { revenueSd, RevenueLedger, type RevenueRecord, type RevenueSdOptions } from './revenue-noise.js';
 export { ACCEPTANCE_COVARIATES, acceptanceCovariates, acceptProbability, fitAcceptanceModel, twinAnswersModel, withAcceptanceModel, MIN_TWIN_ANSWERS, type AcceptanceModel, type AnswerRow } from './acceptance-fit.js';

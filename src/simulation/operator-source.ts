@@ -3,6 +3,7 @@ import type { TabularModelDocument } from '../intelligence/model/model-document.
 import type { ChurnModelMetadata } from '../intelligence/twin-training/train-churn-from-twins.js';
 import type { TwinEngine } from '../twin/twin-engine.js';
 import { acceptanceCovariates, answerRowsOf, fitAcceptanceModel, MIN_TWIN_ANSWERS, type AnswerRow } from './acceptance-fit.js';
+import type { IncidentLedger } from './incident-ledger.js';
 import type { RevenueLedger } from './revenue-noise.js';
 import { arraySource, twinSource, type TwinSource } from './twin-population.js';
 
@@ -25,6 +26,12 @@ export interface OperatorEvidence {
    * own (the churn-prevention check's).
    */
   readonly answers?: boolean;
+  /**
+   * The operator's incidents and churn as its events showed them: a network scenario that states
+   * no effect of an incident is run with the one they show (`IncidentLedger.effect`), as `simulate
+   * validate` runs its network scenarios. Absent: the churn model's re-scoring.
+   */
+  readonly incidents?: IncidentLedger;
 }
 
 /** The churn model a lab scores with: its document, its horizon and its out-of-time recalibration. */
@@ -65,5 +72,6 @@ export function operatorTwinSource(engine: TwinEngine, churn: LabChurnModel, evi
     ...(revenue && revenue.size > 0 ? { revenueSd: revenue.sd(engine.eventClock) } : {}),
     ...(churn.metadata.hazardDecay ? { hazardDecay: churn.metadata.hazardDecay } : {}),
     ...(shifts ? { acceptanceShift: (id: string) => shifts.get(id) ?? 0 } : {}),
+    ...(evidence.incidents ? { incidentEffect: () => evidence.incidents!.effect(engine.eventClock) } : {}),
   };
 }

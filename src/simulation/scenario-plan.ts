@@ -10,6 +10,7 @@ import { unitHash } from './sim-random.js';
 import { allocateShared, withScenarioColumns, type SharedPopulation } from './shared-population.js';
 import { hazardOf, monthlyRevenueOf, type TwinSource } from './twin-population.js';
 import { contractEndsWithin, decayLevel, laterFactor } from './hazard-decay.js';
+import type { IncidentEffectUsed } from './simulation-result.js';
 
 /** A scenario compiled against a population: kernel parameters and the per-twin columns. */
 export interface ScenarioPlan {
@@ -25,6 +26,8 @@ export interface ScenarioPlan {
   readonly controlIds: readonly string[];
   /** The mean factor the treated twins' hazards are held at: the scenario's level times their fall (hazard-weighted). */
   readonly treatedLevel: number;
+  /** A network scenario's effect of an incident on churn, and where it came from (absent for other kinds). */
+  readonly incidentEffect?: IncidentEffectUsed;
 }
 
 /**
@@ -211,8 +214,21 @@ interface Builder {
  * cost per contact, with which model-estimated hazard ratio and revenue change. Hazards and
  * revenues are stored once and shared by all the scenarios' kernels.
  */
-export function compileScenarios(source: TwinSource, scenarios: readonly Scenario[]): ScenarioPlan[] {
-  if (scenarios.length === 0) throw new TwinloopError('BAD_INPUT', 'no scenario to simulate; give at least one');
+export function compileScenarios(source: TwinSource, stated: readonly Scenario[]): ScenarioPlan[] {
+  if (stated.length === 0) throw new TwinloopError('BAD_INPUT', 'no scenario to simulate; give at least one');
+  // A network scenario that states no effect of an incident takes the one the operator's history
+  // shows, when the source knows it: the churn model's re-scoring may have learned none at all.
+  const needsEffect = (s: Scenario) => s.kind === 'network_improvement' && !s.incidentEffect;
+  const learned = stated.some(needsEffect) ? source.incidentEffect?.() : undefined;
+  const scenarios = learned ? stated.map((s) => (needsEffect(s) ? { ...s, incidentEffect: { mean: learned.mean, sd: learned.sd } } : s)) : stated;
+  const effectUsed = (j: number): IncidentEffectUsed | undefined => {
+    const s = stated[j];
+    if (s.kind !== 'network_improvement') return undefined;
+    if (s.incidentEffect) return { from: 'scenario', mean: s.incidentEffect.mean, sd: s.incidentEffect.sd };
+    if (!learned) return { from: 'churn-model' };
+    const { mean, sd, churnsExposed, daysExposed, churnsUnexposed, daysUnexposed, days } = learned;
+    return { from: 'history', mean, sd, churnsExposed, daysExposed, churnsUnexposed, daysUnexposed, days };
+  };
   const cap = source.capacity;
   const { shared: base, view } = allocateShared(cap);
   const builders: Builder[] = scenarios.map((s) => {
@@ -322,7 +338,8 @@ export function compileScenarios(source: TwinSource, scenarios: readonly Scenari
     }
     const labels = b.seg.labels();
     const decay = source.hazardDecay ? decayLevel(source.hazardDecay, treatedP, treatedH, s.horizonMonths, treatedEnds) : 1;
-    return { scenario: s, params: paramsOf(s, Math.max(1, labels.length), rates[j]), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control, treatedLevel: s.hazardLevel * decay };
+    const incidentEffect = effectUsed(j);
+    return { scenario: s, params: paramsOf(s, Math.max(1, labels.length), rates[j]), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control, treatedLevel: s.hazardLevel * decay, ...(incidentEffect ? { incidentEffect } : {}) };
   });
 }
 

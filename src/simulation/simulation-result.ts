@@ -7,6 +7,26 @@ export interface Estimate {
   readonly p95: number;
 }
 
+/**
+ * Where a network scenario's effect of an incident on churn came from: its own `incidentEffect`
+ * (the log hazard ratio of one incident felt in the last 30 days, mean and sd); the operator's
+ * history (`IncidentLedger.effect`: the churns and customer-days after an incident and without
+ * one, over `days` days); or the churn model's re-scoring of the treated, when neither is known
+ * (a model may have learned no effect of an incident, and the scenario then avoids nothing).
+ */
+export type IncidentEffectUsed =
+  | { readonly from: 'scenario'; readonly mean: number; readonly sd: number }
+  | { readonly from: 'history'; readonly mean: number; readonly sd: number; readonly churnsExposed: number; readonly daysExposed: number; readonly churnsUnexposed: number; readonly daysUnexposed: number; readonly days: number }
+  | { readonly from: 'churn-model' };
+
+/** Where a network scenario's effect of an incident came from, in words (the CLI's; the console says the same). */
+export function describeIncidentEffect(e: IncidentEffectUsed): string {
+  if (e.from === 'churn-model') return "the churn model's re-scoring of the treated (no history of incidents and churn to learn an incident's effect from): a model that learned none avoids nothing";
+  const ratio = `an incident felt in the last 30 days multiplies the churn hazard by e^(${e.mean.toFixed(3)} ± ${e.sd.toFixed(3)})`;
+  if (e.from === 'scenario') return `the scenario's own: ${ratio}`;
+  return `learned from the operator's last ${e.days} days: ${ratio} (${e.churnsExposed} churns in ${e.daysExposed} customer-days after one, ${e.churnsUnexposed} in ${e.daysUnexposed} without)`;
+}
+
 /** The outputs of a scenario for one segment (or overall). */
 export interface OutcomeSummary {
   readonly twins: number;
@@ -41,6 +61,8 @@ export interface ScenarioResult {
    * docs/simulation.md). Absent on runs made before it was reported.
    */
   readonly hazardLevel?: number;
+  /** A network scenario's effect of an incident on churn and where it came from (absent for other kinds, and on runs made before it was said). */
+  readonly incidentEffect?: IncidentEffectUsed;
   readonly overall: OutcomeSummary;
   readonly segments: readonly ({ readonly segment: string } & OutcomeSummary)[];
 }

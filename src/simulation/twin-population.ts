@@ -3,6 +3,7 @@ import { DAYS_PER_MONTH } from '../domain/time.js';
 import { monthlyHazardFromWindow } from '../intelligence/clv/customer-lifetime-value.js';
 import type { ChurnScorer } from '../intelligence/live/churn-scorer.js';
 import type { HazardDecay } from '../intelligence/evaluation/hazard-decay-fit.js';
+import type { LearnedIncidentEffect } from './incident-ledger.js';
 import type { TwinEngine } from '../twin/twin-engine.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 
@@ -38,6 +39,13 @@ export interface TwinSource {
    * horizon (`decayLevel`, applied by `compileScenarios`). Absent: hazards held as scored.
    */
   readonly hazardDecay?: HazardDecay;
+  /**
+   * An incident's effect on churn learned from the operator's own history of incidents and churn
+   * (`IncidentLedger.effect`): what a network scenario that states none of its own is run with,
+   * in place of the churn model's re-scoring. Read only when a network scenario asks (a year of
+   * customer-days). Absent, or undefined when the history holds too little: the re-scoring.
+   */
+  readonly incidentEffect?: () => LearnedIncidentEffect | undefined;
 }
 
 /**

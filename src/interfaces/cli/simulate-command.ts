@@ -3,7 +3,7 @@ import { systemClock } from '../../domain/clock.js';
 import { toTwinloopError, TwinloopError } from '../../domain/errors.js';
 import { validateSimulations, type SimulationValidationResult } from '../../evaluation/simulation-validation.js';
 import { loadChampion } from '../../intelligence/live/churn-model-service.js';
-import { compareWarnings, ERROR_PARTS, operatorTwinSource, parseScenarioText, simulate, type ErrorBreakdownSummary, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
+import { compareWarnings, describeIncidentEffect, ERROR_PARTS, IncidentLedger, operatorTwinSource, parseScenarioText, simulate, type ErrorBreakdownSummary, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { formatInterval, formatTable, intOption } from './cli-numbers.js';
@@ -37,6 +37,8 @@ export function formatSimulation(results: readonly ScenarioResult[]): string {
   const parts = [formatTable([head, ...METRICS.map(([name, f]) => [name, ...results.map((r) => f(r.overall))])])];
   // The level each group's hazards were held at: its own, times the churn model's fall after a pick over the horizon.
   if (results.some((r) => r.hazardLevel !== undefined && r.hazardLevel !== 1)) parts.push(`hazard level of the treated (the model's fall after a pick over the horizon): ${results.map((r) => `${r.name} × ${(r.hazardLevel ?? 1).toFixed(2)}`).join(', ')}`);
+  // A network scenario's effect of an incident: its own, the history's, or the churn model's (which may be none).
+  for (const r of results) if (r.incidentEffect) parts.push(`${r.name}, an incident's effect on churn: ${describeIncidentEffect(r.incidentEffect)}`);
   for (const r of results) {
     if (r.segments.length <= 1) continue;
     parts.push(`\n${r.name}, by ${r.segmentBy}:`);
@@ -126,12 +128,14 @@ export function registerSimulateCommands(program: Command): void {
         try {
           // As the server's lab reads it: who accepts, from the twins' answers, and each twin's
           // revenue noise, from the bills and top-ups of the log (the server keeps them as they come).
-          const revenue = await revenueLedgerFromLog(twins.store, twins.engine.eventClock).catch((thrown: unknown) => {
+          // And an incident's effect on churn, from the incidents and churn of the log's last year (as the server keeps them).
+          const incidents = new IncidentLedger();
+          const revenue = await revenueLedgerFromLog(twins.store, twins.engine.eventClock, undefined, incidents).catch((thrown: unknown) => {
             const err = toTwinloopError(thrown);
             if (err.code !== 'UNAVAILABLE') throw err;
             throw new TwinloopError('UNAVAILABLE', `the simulation reads each twin's bills and top-ups from the log, which cannot give them yet: ${err.message}. A server on this data dir writes the first start's history behind (GET /health: historyWritten 1 when done; \`twinloop start\` writes the rest); run this again then, or POST /simulations to the running server`, { cause: err });
           });
-          const source = operatorTwinSource(twins.engine, model, { answers: true, revenue });
+          const source = operatorTwinSource(twins.engine, model, { answers: true, revenue, incidents });
           progress.start(100, 'simulating');
           const results = await simulate(source, scenarios, { workers: opts.workers, onProgress: (f) => progress.update(Math.round(f * 100)) });
           progress.stop();

@@ -27,6 +27,14 @@ const scenarioResult = z.object({
   draws: z.number().int(),
   segmentBy: z.string(),
   hazardLevel: z.number().optional().describe("The mean factor the treated twins' hazards were held at: the scenario's own hazardLevel times its group's fall after the pick over the horizon (the churn model's hazardDecay); absent on runs made before it was reported"),
+  incidentEffect: z
+    .discriminatedUnion('from', [
+      z.object({ from: z.literal('scenario'), mean: z.number(), sd: z.number() }),
+      z.object({ from: z.literal('history'), mean: z.number(), sd: z.number(), churnsExposed: z.number(), daysExposed: z.number(), churnsUnexposed: z.number(), daysUnexposed: z.number(), days: z.number() }),
+      z.object({ from: z.literal('churn-model') }),
+    ])
+    .optional()
+    .describe("A network scenario's effect of an incident on churn (the log hazard ratio of one incident felt in the last 30 days, mean and sd) and where it came from: the scenario's own incidentEffect, the operator's history of incidents and churn (the churns and customer-days after an incident and without one, over `days` days), or the churn model's re-scoring when neither is known; absent for other kinds and on runs made before it was said"),
   overall: outcome,
   segments: list(outcome.extend({ segment: z.string() })),
 });

@@ -60,6 +60,7 @@ import type { BssProducts } from '../../domain/connectors/bss-connectors.js';
 import { planPrices } from './plan-prices.js';
 import { contactsFromLog } from './contacts-from-log.js';
 import { keepRevenueLedger, revenueCaveat } from './revenue-ledger-from-log.js';
+import { keepIncidentLedger } from './incidents-from-log.js';
 import { startLogPass } from './start-log-pass.js';
 
 /**
@@ -325,10 +326,12 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const revenue = keepRevenueLedger(twins, o.log);
   // One pass over what the log held at start, for each part that keeps some of it in memory: the
   // lab's billing records, and the decision service's contacts (its ledger is the intake's alone).
-  const startLog = startLogPass(twins, [revenue.fromLog, contactsFromLog(twins.engine.eventClock, ACCEPTANCE_RETENTION_DAYS, (events) => decisions.rememberContacts(events))]);
+  // And every incident, plan's end and customer's time with the network: an incident's effect on churn, learned for the lab's network scenarios.
+  const incidents = keepIncidentLedger(twins);
+  const startLog = startLogPass(twins, [revenue.fromLog, incidents.fromLog, contactsFromLog(twins.engine.eventClock, ACCEPTANCE_RETENTION_DAYS, (events) => decisions.rememberContacts(events))]);
   const labSource = async () => {
     await startLog.loaded;
-    return liveTwinSource(twins, intelligence, { revenue: revenue.ledger, answers: true });
+    return liveTwinSource(twins, intelligence, { revenue: revenue.ledger, answers: true, incidents: incidents.ledger });
   };
   // Runs are dated on the operator's clock, as the intents and decisions they sit beside: in the
   // sandbox a run stamped with the wall clock read as months after the world's "now".
@@ -574,6 +577,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
       detachDecisions();
       await offerSettlement.close();
       revenue.detach();
+      incidents.detach();
       detachAnomalies();
       covered.stop();
       detachContacts();

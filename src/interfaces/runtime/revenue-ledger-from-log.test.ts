@@ -12,6 +12,7 @@ import type { TwinEvent } from '../../domain/events.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
 import { contactsFromLog } from './contacts-from-log.js';
 import { keepRevenueLedger, revenueCaveat, revenueLedgerFromLog } from './revenue-ledger-from-log.js';
+import { keepIncidentLedger } from './incidents-from-log.js';
 import { startLogPass } from './start-log-pass.js';
 import { ACCEPTANCE_RETENTION_DAYS, ContactLedger } from '../../decisioning/contact-ledger.js';
 import { resolveContactPolicy, sameOfferRefusal } from '../../decisioning/contact-policy.js';
@@ -208,6 +209,38 @@ describe("a restart's contact ledger, read from the log in the same pass", () =>
       expect(sameOfferRefusal(resolveContactPolicy({}), summary, { id: 'data-bonus', months: 3 }, until, true)).toMatchObject({ rule: 'offer-in-force' });
       expect(contacts.has('B')).toBe(false);
       expect(contacts.has('C')).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("a restart's incident ledger, read from the log in the same pass", () => {
+  it('holds the incidents and churn of the year before the restart, so a network scenario is run with the effect they show at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinloop-incidents-log-'));
+    dirs.push(dir);
+    const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
+    const until = T0 + 400 * DAY_MS;
+    const impact = (id: string, customerId: string, daysAgo: number) => event(id, customerId, 'network_impact', until - daysAgo * DAY_MS, { incidentId: `I-${id}`, cellId: 'cell-1', impact: 'outage', severity: 'high', start: new Date(until - daysAgo * DAY_MS).toISOString() });
+    const ended = (id: string, customerId: string, daysAgo: number) => event(id, customerId, 'subscription', until - daysAgo * DAY_MS, { action: 'terminated', subscriptionId: `${customerId}-L1`, productKind: 'plan' });
+    await store.append([
+      event('a0', 'A', 'bill', until - 300 * DAY_MS, { amount: 40 }),
+      event('b0', 'B', 'bill', until - 300 * DAY_MS, { amount: 40 }),
+      event('c0', 'C', 'bill', until - 300 * DAY_MS, { amount: 40 }),
+      impact('i1', 'A', 100),
+      ended('e1', 'A', 90),
+      impact('i2', 'B', 50),
+      ended('e2', 'C', 20),
+    ]);
+    const twins = { intake: { onApplied: () => () => {} }, store, engine: { eventClock: until }, appliedSeq: () => 7 } as unknown as Parameters<typeof keepIncidentLedger>[0] & Parameters<typeof startLogPass>[0];
+    try {
+      const kept = keepIncidentLedger(twins);
+      expect(kept.ledger.effect(until)).toBeUndefined();
+      await startLogPass(twins, [kept.fromLog]).loaded;
+      const effect = kept.ledger.effect(until)!;
+      // A churned 10 days after an incident, C without one; the days of all three (B's 30 after its incident among them).
+      expect(effect).toMatchObject({ churnsExposed: 1, churnsUnexposed: 1, days: 300 });
+      expect(effect.daysExposed).toBe(11 + 30);
     } finally {
       await store.close();
     }

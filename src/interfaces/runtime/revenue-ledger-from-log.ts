@@ -1,4 +1,6 @@
 import type { EventStore, StoredEvent } from '../../store/event-store.js';
+import type { IncidentLedger } from '../../simulation/index.js';
+import { incidentsInto } from './incidents-from-log.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { DAY_MS, DAYS_PER_MONTH } from '../../domain/time.js';
 import { RevenueLedger } from '../../simulation/index.js';
@@ -40,9 +42,10 @@ function billingRecordsInto(ledger: RevenueLedger, fromMs: number, untilMs?: num
  * UNAVAILABLE with the store's reason. It waited for it on a timer that holds no process: the
  * command then exited 0 having printed nothing.
  */
-export async function revenueLedgerFromLog(store: Pick<EventStore, 'readLog'>, untilMs: number, onProgress?: (seq: number) => void): Promise<RevenueLedger> {
+export async function revenueLedgerFromLog(store: Pick<EventStore, 'readLog'>, untilMs: number, onProgress?: (seq: number) => void, incidents?: IncidentLedger): Promise<RevenueLedger> {
   const ledger = new RevenueLedger(KEEP_MONTHS);
-  await passOverLog(store, [billingRecordsInto(ledger, untilMs - KEEP_MS, untilMs)], { onProgress });
+  // `incidents`, when given, takes the log's incidents and churn of the year before in the same pass.
+  await passOverLog(store, [billingRecordsInto(ledger, untilMs - KEEP_MS, untilMs), ...(incidents ? [incidentsInto(incidents, untilMs)] : [])], { onProgress });
   return ledger;
 }
 

@@ -76,6 +76,35 @@ function Comparison({ results, oneBaseline }: { results: readonly ScenarioResult
   );
 }
 
+/** A log hazard ratio with its sd, as the multiplier of the churn hazard it is. */
+const ratio = (mean: number, sd: number) => `× ${Math.exp(mean).toFixed(2)} (e^(${mean.toFixed(2)} ± ${sd.toFixed(2)}))`;
+
+/**
+ * What each network scenario took an incident's effect on churn from: its own, the operator's
+ * history, or the churn model's re-scoring (which may have learned none, and then avoids nothing).
+ */
+function IncidentEffects({ results }: { results: readonly ScenarioResult[] }) {
+  const network = results.filter((r) => r.incidentEffect);
+  if (network.length === 0) return null;
+  return (
+    <ul class="reasons" data-testid="incident-effect">
+      {network.map((r) => {
+        const e = r.incidentEffect!;
+        return (
+          <li key={r.name}>
+            <strong>{r.name}</strong>: an incident felt in the last 30 days multiplies the churn hazard{' '}
+            {e.from === 'scenario'
+              ? `${ratio(e.mean, e.sd)}, the scenario's own`
+              : e.from === 'history'
+                ? `${ratio(e.mean, e.sd)}, learned from the operator's last ${count(e.days)} days (${count(e.churnsExposed)} churns in ${count(e.daysExposed)} customer-days after one, ${count(e.churnsUnexposed)} in ${count(e.daysUnexposed)} without)`
+                : "as the churn model re-scores it: no history of incidents and churn to learn it from, and a model that learned no effect of an incident avoids nothing"}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 /** One measure by segment: every scenario's estimate in each of its segments. */
 function BySegment({ results, measure }: { results: readonly ScenarioResult[]; measure: Measure }) {
   const { label, format } = MEASURES[measure];
@@ -196,6 +225,7 @@ export function SimulationRunPage({ id }: { id: string }) {
               </p>
             ))}
             <Comparison results={results} oneBaseline={(r.warnings ?? []).length === 0} />
+            <IncidentEffects results={results} />
           </section>
           <section class="panel">
             <h2>By segment</h2>
