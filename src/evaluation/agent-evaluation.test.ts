@@ -54,6 +54,12 @@ describe('agent evaluate', () => {
     expect(s.pilot.declinedMultiplier.mean).toBeGreaterThanOrEqual(1);
     expect(s.pilot.declinedMultiplier.sd).toBeGreaterThan(0);
     expect(s.firstDecision.agent.contacted).toBeLessThanOrEqual(s.budget);
+    // The contract-end model is fitted on the history's ends and read beside the 30-day score on the candidates whose end falls in the horizon.
+    expect(s.contractEnds.ends).toBeGreaterThan(0);
+    expect(s.contractEnds.coefficients).not.toBeNull();
+    expect(s.contractEnds.candidates).toBeGreaterThan(0);
+    for (const x of [s.contractEnds.horizonChurn.withEnds, s.contractEnds.leaveAtEnd.model]) expect(x > 0 && x < 1).toBe(true);
+    expect(s.firstDecision['agent-with-ends'].contacted).toBeLessThanOrEqual(s.budget);
     // The feature oracle contacts only where its expected value is positive; highest-risk and random spend the budget.
     expect(s.months[0]['highest-risk'].contacted).toBeGreaterThan(0);
     expect(s.months[0].random.contacted).toBe(s.months[0]['highest-risk'].contacted);
@@ -75,7 +81,7 @@ describe('agent evaluate', () => {
     // the last month's are still pending at the end.
     expect(s.answers.ignored).toBeGreaterThan(0);
     expect(s.answers.accepted + s.answers.declined + s.answers.ignored).toBeLessThanOrEqual(s.answers.presented);
-  }, 300_000);
+  }, 600_000);
 
   it("scores the profiles by contacts beside the base's true mix and each bucket's own", () => {
     // Six customers: four never contacted (types 0, 0, 0, 1), two contacted once (types 2, 3).

@@ -12,14 +12,17 @@ import { LiveScoring } from '../intelligence/live/live-scoring.js';
 import { RESPONSE_CLASSES } from '../intelligence/profile/response-model.js';
 import { createRng, shuffleInPlace } from '../intelligence/random.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
+import { collectContractEnds } from '../intelligence/twin-training/contract-end-set.js';
+import { fitContractEndModel, type ContractEndModel } from '../intelligence/twin-training/contract-end-model.js';
+import type { TwinEngine } from '../twin/twin-engine.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, RESPONSE_TYPES, type WorldConfig } from '../sandbox/index.js';
 import { createFeatureOracle, createOracle, type ContractEndTruth, type SandboxOracle } from '../sandbox/oracle/index.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { openTwinService } from '../twin/twin-service.js';
 import type { ContactRecord, OfferKind } from '../twin/twin-responses.js';
-import { contactValueOf, expectedContactValue, HORIZON_MONTHS, offerCostOf, tInterval, yardstickValue, type ContactValue, type Interval, type OfferTerms } from './retention-yardstick.js';
-import { decideOnce, type PilotCustomer } from '../agents/retention/single-decision-agent.js';
+import { contactValueOf, expectedContactValue, HORIZON_DAYS, HORIZON_MONTHS, horizonSurvival, offerCostOf, tInterval, yardstickValue, type ContactValue, type Interval, type OfferTerms } from './retention-yardstick.js';
+import { decideOnce, horizonRisk, type PilotCustomer } from '../agents/retention/single-decision-agent.js';
 
 export { tInterval, HORIZON_MONTHS, type Interval } from './retention-yardstick.js';
 
@@ -46,13 +49,16 @@ export const RETENTION_POLICIES = ['learning-agent', 'feature-oracle', 'oracle',
 export type RetentionPolicy = (typeof RETENTION_POLICIES)[number];
 /** The policies judged on the first decision. */
 /**
- * Judged on the first decision without acting: `answer-oracle`, the feature oracle that also reads
+ * Judged on the first decision without acting: `agent-with-ends`, the single-decision agent reading
+ * a contract's end inside its horizon with the contract-end model fitted on the history's ends
+ * (`decideOnce`'s `contractEnds`; not the agent's default: it gained nowhere when measured,
+ * docs/learning.md, "The decision at a contract's end"); `answer-oracle`, the feature oracle that also reads
  * each customer's answers so far (last quarter's campaign): the most a learner of answers could
  * reach on that decision; `type-oracle`, the feature oracle told each
  * customer's true response type (strain and frailty still integrated out): the most that learning
  * every customer's type, and nothing more, could reach in one campaign.
  */
-export const FIRST_DECISION_POLICIES = ['agent', 'answer-oracle', 'type-oracle', ...RETENTION_POLICIES] as const;
+export const FIRST_DECISION_POLICIES = ['agent', 'agent-with-ends', 'answer-oracle', 'type-oracle', ...RETENTION_POLICIES] as const;
 export type FirstDecisionPolicy = (typeof FIRST_DECISION_POLICIES)[number];
 
 /** Options of `evaluateRetentionAgent`; every field has a documented default. */
@@ -107,6 +113,48 @@ export interface ProfileCalibration {
   readonly brierOfBaseMix: number;
 }
 
+/**
+ * The single decision's candidates whose contract ends inside the horizon, read by the churn
+ * model's 30-day score held every month (the agent as it runs) and by the contract-end model (the
+ * lock-in's hazard for the months, the end's decision beside), against the truth: their churn over
+ * the horizon untreated, and the probability of leaving at the end alone.
+ */
+export interface ContractEndReading {
+  /** Ends in the history the model was fitted on, and how many left at them. */
+  readonly ends: number;
+  readonly leavers: number;
+  /** α and β of logit P(leave) = α + β · logit p(month to month); null when the history held no end. */
+  readonly coefficients: readonly [number, number] | null;
+  /** Candidates whose contract ends inside the horizon. */
+  readonly candidates: number;
+  /** Their mean churn over the horizon: the 30-day score compounded, with the contract-end model, and true. */
+  readonly horizonChurn: { readonly score: number; readonly withEnds: number; readonly truth: number };
+  /** Their mean probability of leaving at the end: the contract-end model's and the truth's. */
+  readonly leaveAtEnd: { readonly model: number; readonly truth: number };
+}
+
+/** Reads the candidates whose contract ends inside the horizon both ways, against the truth (`ContractEndReading`). */
+function readContractEnds(oracle: SandboxOracle, engine: TwinEngine, live: LiveScoring, candidates: readonly string[], offerId: string, model: ContractEndModel | undefined, fitted: { ends: number; leavers: number }): ContractEndReading {
+  const served = (row: Float64Array) => live.assess(row).churn;
+  let n = 0, score = 0, withEnds = 0, truth = 0, endModel = 0, endTruth = 0;
+  for (const id of candidates) {
+    const t = oracle.offerEffect(id, offerId);
+    const s = live.scoreOf(id);
+    if (!t.contractEnd || t.contractEnd.inDays >= HORIZON_DAYS || !s) continue;
+    const f = engine.features(id);
+    if (!f) continue;
+    n++;
+    score += 1 - (1 - s.churn) ** HORIZON_MONTHS;
+    const risk = horizonRisk(f, s.churn, served, model, HORIZON_MONTHS, served);
+    withEnds += 1 - (1 - risk.hazard) ** HORIZON_MONTHS * (1 - risk.endHazard);
+    truth += 1 - horizonSurvival({ ...t, acceptProbability: 0 }).untreated;
+    endModel += risk.endHazard;
+    endTruth += 1 - (1 - t.contractEnd.hazardUntreated) ** t.contractEnd.hazardMonths;
+  }
+  const mean = (x: number) => round(x / Math.max(1, n), 3);
+  return { ...fitted, coefficients: model ? [round(model.coefficients[0], 3), round(model.coefficients[1], 3)] : null, candidates: n, horizonChurn: { score: mean(score), withEnds: mean(withEnds), truth: mean(truth) }, leaveAtEnd: { model: mean(endModel), truth: mean(endTruth) } };
+}
+
 /** A posterior's mean and sd. */
 type Interval1 = { readonly mean: number; readonly sd: number };
 
@@ -131,6 +179,8 @@ export interface SeedResult {
   };
   /** Why the single-decision agent left the candidates it did not contact. */
   readonly singleDecisionLeft: Readonly<Record<string, number>>;
+  /** The contract-end model fitted on the history, and the candidates' churn over the horizon as each reading of the single decision expects it, against the truth. */
+  readonly contractEnds: ContractEndReading;
   readonly firstDecision: Record<FirstDecisionPolicy, PolicyMonth>;
   readonly months: readonly Record<RetentionPolicy, PolicyMonth>[];
   /** What the learning agent did each month (exploit, explore, holdout) and learnt. */
@@ -456,6 +506,10 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       const live = new LiveScoring(twins.engine, { id: 'eval', version: 1, document: trained.document, metadata: trained.metadata });
       live.scoreAll();
       log(`seed ${seed}: ${o.historyMonths} months of history and a churn model (AUC ${trained.metadata.metrics.auc}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      // Every contract end the history holds, and the decision taken at it: what the single decision reads a renewal inside its horizon with.
+      const endSet = await collectContractEnds(twins.store, { to: twins.engine.eventClock, untilSeq: twins.appliedSeq() });
+      const contractEnds = endSet.rows.length > 0 ? fitContractEndModel(endSet.rows, (row) => live.assess(row).churn) : undefined;
+      log(`seed ${seed}: ${endSet.rows.length} contract ends in the history, ${endSet.leavers} left at them; the decision at an end: logit P(leave) = ${contractEnds ? contractEnds.coefficients.map((x) => x.toFixed(2)).join(' + ') : '—'} × logit p(month to month)`);
 
       const agent = new LearningRetentionAgent({
         offer: { id: offer.id, kind: offer.kind as OfferKind, costFor: (price) => offerCostOf(offer, price) },
@@ -472,6 +526,8 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       const months: Record<RetentionPolicy, PolicyMonth>[] = [];
       const agentMonths: SeedResult['agentMonths'][number][] = [];
       let singleDecision: PolicyMonth | undefined;
+      let singleWithEnds: PolicyMonth | undefined;
+      let endReading: ContractEndReading | undefined;
       let typeOracle: PolicyMonth | undefined;
       let answerOracle: PolicyMonth | undefined;
       let activeCustomers = 0;
@@ -512,12 +568,18 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               // The single-decision agent, judged on the same (still identical) state; last quarter's offer is still running for those who got it.
               // The customers the campaign's random sample left out were as randomly untouched as its held-out arm: controls too.
               const campaignBase = [...pilot, ...Array.from(notSampled, ([id, features]) => ({ id, features, treated: false, accepted: false }))];
-              const single = decideOnce(twins.engine, live, (f) => scorer.probability(f), campaignBase, active.filter((id) => !inPilot.has(id) && live.scoreOf(id)?.active), {
+              const singleOptions = {
                 contacts: budget,
-                offer: { costFor: (price) => offerCostOf(offer, price), retentionEffect: CATALOGUE.byId.get(offer.id)?.retentionEffect },
+                offer: { costFor: (price: number) => offerCostOf(offer, price), retentionEffect: CATALOGUE.byId.get(offer.id)?.retentionEffect },
                 contactCost: o.contactCost,
                 horizonMonths: HORIZON_MONTHS,
-              });
+              };
+              const singleCandidates = active.filter((id) => !inPilot.has(id) && live.scoreOf(id)?.active);
+              const single = decideOnce(twins.engine, live, (f) => scorer.probability(f), campaignBase, singleCandidates, singleOptions);
+              // The same agent reading a contract's end inside its horizon with the contract-end model: judged beside it, not acted on.
+              const withEnds = contractEnds ? decideOnce(twins.engine, live, (f) => scorer.probability(f), campaignBase, singleCandidates, { ...singleOptions, contractEnds }) : single;
+              singleWithEnds = judge(worlds[p], withEnds.picks, offer, o.contactCost);
+              endReading = readContractEnds(oracle, twins.engine, live, singleCandidates, offer.id, contractEnds, { ends: endSet.rows.length, leavers: endSet.leavers });
               const est = (x: { mean: number; sd: number }) => ({ mean: round(x.mean, 3), sd: round(x.sd, 3) });
               if (single.pilot) pilotSummary = { ...pilotSummary, acceptedShare: round(single.pilot.acceptedShare, 3), acceptedMultiplier: est(single.pilot.acceptedMultiplier), declinedMultiplier: est(single.pilot.declinedMultiplier), selection: est(single.pilot.selection) };
               singleDecisionLeft = single.plan.left;
@@ -622,8 +684,8 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
         answers.ignored += rec.ignored;
       }
       // The first month's contacts are each policy's single decision; the single-decision agent was judged without acting.
-      const firstDecision = { agent: singleDecision!, 'answer-oracle': answerOracle!, 'type-oracle': typeOracle!, ...months[0] };
-      return { seed, activeCustomers, budget: budget0, pilot: pilotSummary, singleDecisionLeft, firstDecision, months, agentMonths, holdout, calibration, answers };
+      const firstDecision = { agent: singleDecision!, 'agent-with-ends': singleWithEnds!, 'answer-oracle': answerOracle!, 'type-oracle': typeOracle!, ...months[0] };
+      return { seed, activeCustomers, budget: budget0, pilot: pilotSummary, singleDecisionLeft, contractEnds: endReading!, firstDecision, months, agentMonths, holdout, calibration, answers };
     } finally {
       await twins.close();
     }

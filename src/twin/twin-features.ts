@@ -153,6 +153,10 @@ const trend = (last30: number, total90: number) => {
  * Whole days from `ref` to the end of the contract in force (0 on its last day and after it, until
  * a renewal names the next end), NEVER_DAYS when no end is known (month-to-month, prepaid).
  */
+/** The end of the contract in force as the twin holds it (ms at its UTC midnight), 0 when none is known. */
+export function contractEndOf(c: TwinCursor): number {
+  return c.f64[f(c, OFF.contractEnd)];
+}
 const contractDaysLeft = (end: number, ref: number) => (end > 0 ? Math.max(0, Math.ceil((end - ref) / DAY_MS)) : NEVER_DAYS);
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
 

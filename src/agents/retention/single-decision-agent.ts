@@ -1,6 +1,8 @@
 import type { LiveScoring } from '../../intelligence/live/live-scoring.js';
 import { acceptanceCovariates } from '../../intelligence/uplift/acceptance-covariates.js';
 import { DEFAULT_CONTACT_EFFECT_PRIORS, fitPilotUplift, planSingleDecision, type PilotUplift, type SingleDecisionPlan } from '../../intelligence/uplift/pilot-uplift.js';
+import { endMovedRow, type ContractEndModel } from '../../intelligence/twin-training/contract-end-model.js';
+import { DAY_MS, MONTH_MS } from '../../domain/time.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 
@@ -48,6 +50,26 @@ export interface SingleDecision {
 /** Survival over `months` at monthly hazard h. */
 const survive = (h: number, months: number) => (1 - h) ** months;
 
+/** A customer's churn risk over the horizon: the monthly hazard, and the decision at a contract's end inside it (0 without one). */
+export interface HorizonRisk {
+  readonly hazard: number;
+  readonly endHazard: number;
+}
+
+/**
+ * Reads a feature row's risk over the horizon. Without the contract-end model, or when no end
+ * falls inside the horizon, the churn model's 30-day score held every month (as the single decision
+ * read every customer until 2026-12-07). With an end inside it, the lock-in's hazard (the score of
+ * the row with the end moved past the horizon) for the months, and the end's decision from the
+ * contract-end model: the 30-day score compounded counted a renewal in the next 30 days three times
+ * and one in 31–91 days not at all (docs/learning.md).
+ */
+export function horizonRisk(f: Float64Array, score: number, churnOf: (row: Float64Array) => number, ends: ContractEndModel | undefined, horizonMonths: number, endChurnOf: (row: Float64Array) => number): HorizonRisk {
+  const horizonDays = (horizonMonths * MONTH_MS) / DAY_MS;
+  if (!ends || !(f[FEATURE_INDEX.contract_days_left] < horizonDays)) return { hazard: score, endHazard: 0 };
+  return { hazard: churnOf(endMovedRow(f, horizonDays)), endHazard: ends.probability(f, endChurnOf) };
+}
+
 /**
  * Plans the single decision over `candidates` (active customer ids) with `contacts` at most.
  * `hazardAt` is the churn model's monthly hazard of a feature row (the campaign's customers are
@@ -60,21 +82,31 @@ export function decideOnce(
   hazardAt: (features: Float64Array) => number,
   pilot: readonly PilotCustomer[],
   candidates: readonly string[],
-  options: { readonly contacts: number; readonly offer: SingleDecisionOffer; readonly contactCost: number; readonly horizonMonths: number },
+  options: {
+    readonly contacts: number;
+    readonly offer: SingleDecisionOffer;
+    readonly contactCost: number;
+    readonly horizonMonths: number;
+    /** The decision at a contract's end, fitted on the log's ends with `live.assess`'s churn (`fitContractEndModel`): read for every customer whose contract ends inside the horizon. */
+    readonly contractEnds?: ContractEndModel;
+  },
 ): SingleDecision {
   if (!pilot.some((p) => p.treated) || !pilot.some((p) => !p.treated)) {
     // Without both arms no effect can be measured, and a contact's harm could be anything.
     return { picks: [], plan: { contact: [], left: { 'not-worth-it': candidates.length, 'contact-harms': 0, 'plan-risk': 0, budget: 0 } }, pilot: null };
   }
+  const ends = options.contractEnds;
+  const served = (row: Float64Array) => live.assess(row).churn;
   const model = fitPilotUplift(
     pilot.map((p) => {
       const h = hazardAt(p.features);
+      const risk = horizonRisk(p.features, h, hazardAt, ends, options.horizonMonths, served);
       return {
         covariates: acceptanceCovariates(p.features, h),
         treated: p.treated,
         accepted: p.accepted,
         churned: engine.features(p.id)?.[FEATURE_INDEX.churned] === 1,
-        expectedChurn: 1 - survive(h, options.horizonMonths),
+        expectedChurn: 1 - survive(risk.hazard, options.horizonMonths) * (1 - risk.endHazard),
       };
     }),
     { ...DEFAULT_CONTACT_EFFECT_PRIORS, acceptedMultiplier: 1 - (options.offer.retentionEffect ?? 1 - DEFAULT_CONTACT_EFFECT_PRIORS.acceptedMultiplier) },
@@ -84,7 +116,8 @@ export function decideOnce(
     const f = engine.features(id);
     const s = live.scoreOf(id);
     if (!f || !s?.active) continue;
-    upliftCandidates.push({ customerId: id, covariates: acceptanceCovariates(f, s.churn), hazard: s.churn, value: s.clv, offerCost: options.offer.costFor(f[FEATURE_INDEX.monthly_price]) });
+    const risk = horizonRisk(f, s.churn, served, ends, options.horizonMonths, served);
+    upliftCandidates.push({ customerId: id, covariates: acceptanceCovariates(f, s.churn), hazard: risk.hazard, endHazard: risk.endHazard, value: s.clv, offerCost: options.offer.costFor(f[FEATURE_INDEX.monthly_price]) });
   }
   const plan = planSingleDecision(model, upliftCandidates, { contacts: options.contacts, contactCost: options.contactCost, horizonMonths: options.horizonMonths });
   return { picks: plan.contact.map((c) => c.customerId), plan, pilot: model };

@@ -320,6 +320,11 @@ export class LiveScoring {
     return s.drift.check({ size: s.end, scores: s.churn, features: s.monitored, include: (i) => s.active[i] === 1 && s.fresh[i] === 1 });
   }
 
+  /** The served churn probability and lifetime value of a feature row as a twin with it would be scored (`ModelScores.assess`). */
+  assess(features: Float64Array): { readonly churn: number; readonly clv: number } {
+    return this.serving.assess(features);
+  }
+
   /** The live numbers of a twin, or undefined for an unknown customer. */
   scoreOf(customerId: string): LiveScore | undefined {
     const slot = this.engine.table.slotOf(customerId);

@@ -115,6 +115,15 @@ export class ModelScores {
     this.clvHigh[slot] = fastClv(R, g, hazard(lo, w), s);
   }
 
+  /**
+   * The served churn probability of a feature row that is no twin's (a twin as it would be: its
+   * contract's end moved, its term taken away), and the lifetime value at that probability.
+   */
+  assess(f: Float64Array): { readonly churn: number; readonly clv: number } {
+    const p = this.scorer.probability(f);
+    return { churn: p, clv: fastClv(monthlyRevenueOf(f), revenueTrendOf(f, this.settings.clv), hazard(p, this.windowMonths), this.settings.clv) };
+  }
+
   /** Whether this model has scored the slot. */
   has(slot: number): boolean {
     return this.fresh[slot] === 1;

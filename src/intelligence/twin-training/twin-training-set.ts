@@ -6,6 +6,7 @@ import { computeFeatures, FEATURE_COUNT, FEATURE_INDEX, FEATURE_NAMES } from '..
 import { emptyCursor, type TwinCursor } from '../../twin/twin-table.js';
 import type { FeatureMatrix } from '../tabular/encoder.js';
 import { createRng } from '../random.js';
+import { readLogInPages } from './log-pages.js';
 
 /**
  * The features a churn model reads: every twin feature except `churned`, which is the label's
@@ -199,26 +200,7 @@ export async function buildTwinTrainingSet(store: EventStore, options: TwinTrain
       if (i % YIELD_EVERY_CUSTOMERS === YIELD_EVERY_CUSTOMERS - 1) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } else {
-    let after = 0;
-    for (;;) {
-      const page: StoredEvent[] = await store.readLog(after, PAGE);
-      let done = page.length === 0;
-      for (const e of page) {
-        if (e.seq > until) {
-          done = true;
-          break;
-        }
-        take(e);
-      }
-      if (page.length) {
-        after = page[page.length - 1].seq;
-        options.onProgress?.(after);
-      }
-      if (done) break;
-      // The embedded store answers synchronously: give the event loop a turn per page so a server
-      // building a training set keeps answering requests.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    await readLogInPages(store, until, take, options.onProgress);
     // The end of the log: nothing later can arrive, every remaining cutoff is final.
     for (let slot = 0; slot < nextCut.length; slot++) while (nextCut[slot] < K) advance(slot);
   }

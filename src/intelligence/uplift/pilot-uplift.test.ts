@@ -179,6 +179,22 @@ describe('pilot uplift: the single decision from one randomised pilot', () => {
     expect(() => planSingleDecision(fitPilotUplift(pilot(30, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 })), people, { ...options, tolerance: 0 })).toThrow(/tolerance/);
   });
 
+  it('values a contract\u2019s end inside the horizon as the one-off decision it is: a renewal at risk ranks first, and a sleeping dog at one is left', () => {
+    const model = fitPilotUplift(pilot(2000, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 }));
+    const locked = { ...candidate('locked-in', 1), hazard: 0.01 };
+    const renewing = { ...locked, customerId: 'renewing', endHazard: 0.3 };
+    const plan = planSingleDecision(model, [locked, renewing], options);
+    expect(plan.contact.map((c) => c.customerId)[0]).toBe('renewing');
+    const [r, l] = ['renewing', 'locked-in'].map((id) => plan.contact.find((c) => c.customerId === id)?.benefit ?? 0);
+    // A third of the renewal's 0.3 kept by most acceptors, against the lock-in's 3 % over three months.
+    expect(r).toBeGreaterThan(5 * Math.max(l, 1));
+    // Where the non-acceptors churned twice as much, the same end makes the contact's harm larger too.
+    const dogs = fitPilotUplift(pilot(2000, { heldOut: 0.15, accepted: 0.15, notAccepted: 0.3 }));
+    const harmed = planSingleDecision(dogs, [renewing], options);
+    expect(harmed.contact).toEqual([]);
+    expect(harmed.left['contact-harms'] + harmed.left['not-worth-it']).toBe(1);
+  });
+
   it('keeps to the budget, best first', () => {
     const model = fitPilotUplift(pilot(2000, { heldOut: 0.15, accepted: 0.03, notAccepted: 0.15 }));
     const people = [candidate('a', 1), { ...candidate('b', 1), value: 4000 }, candidate('c', 1)];

@@ -285,8 +285,14 @@ export function fitPilotUplift(pilot: readonly PilotObservation[], priors: Conta
 export interface UpliftCandidate {
   readonly customerId: string;
   readonly covariates: readonly number[];
-  /** The churn model's monthly hazard now (untreated). */
+  /** The churn model's monthly hazard now (untreated); with `endHazard`, the lock-in's alone. */
   readonly hazard: number;
+  /**
+   * The probability of leaving at a contract's end within the horizon, untreated (absent or 0: no
+   * end falls in it): a one-off decision the contact's multipliers scale as they scale a month's
+   * hazard (`contract-end-model.ts`).
+   */
+  readonly endHazard?: number;
   /** What keeping the customer is worth (lifetime value). */
   readonly value: number;
   /** What the offer costs if accepted. */
@@ -345,6 +351,8 @@ export interface SingleDecisionPlan {
 }
 
 const survive = (h: number, months: number) => (1 - Math.min(1, Math.max(0, h))) ** months;
+/** Staying through a one-off hazard q (a contract's end). */
+const stay = (q: number) => 1 - Math.min(1, Math.max(0, q));
 
 /** `survive` for a whole number of months by repeated products: the planner's inner loop calls it four times per candidate and draw, and a power call was most of a plan's time. */
 function surviveWhole(h: number, months: number): number {
@@ -380,6 +388,7 @@ function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number
   const d = drawColumns(model);
   const n = d.weight.length;
   const S = Number.isInteger(H) && H >= 0 && H <= 24 ? surviveWhole : survive;
+  const q = c.endHazard ?? 0;
   // Kept per draw only for a plan's candidates: a posterior of thousands of draws × every customer would not fit in memory.
   const kept = keep ? new Float64Array(n) : null;
   let mean = 0, second = 0, benefit = 0, harm = 0;
@@ -388,8 +397,17 @@ function valueByDraw(model: PilotUplift, c: UpliftCandidate, contactCost: number
     // The candidate's hazard if one who accepts and if not (the two average the calibrated hazard at a).
     const hA = (c.hazard * d.calibration[i] * selection) / (a * selection + 1 - a);
     const hN = (c.hazard * d.calibration[i]) / (a * selection + 1 - a);
-    const b = c.value * a * (S(hA * d.accepted[i], H) - S(hA, H));
-    const h = c.value * (1 - a) * (S(hN * d.declined[i], H) - S(hN, H));
+    let b: number, h: number;
+    if (q > 0) {
+      // The end's decision split and scaled as the month's hazard is: leaving at it is a one-off hazard.
+      const qA = (q * d.calibration[i] * selection) / (a * selection + 1 - a);
+      const qN = (q * d.calibration[i]) / (a * selection + 1 - a);
+      b = c.value * a * (S(hA * d.accepted[i], H) * stay(qA * d.accepted[i]) - S(hA, H) * stay(qA));
+      h = c.value * (1 - a) * (S(hN * d.declined[i], H) * stay(qN * d.declined[i]) - S(hN, H) * stay(qN));
+    } else {
+      b = c.value * a * (S(hA * d.accepted[i], H) - S(hA, H));
+      h = c.value * (1 - a) * (S(hN * d.declined[i], H) - S(hN, H));
+    }
     if (kept) kept[i] = keep === 'net' ? b + h - spend : b + h;
     const net = b + h - spend;
     const w = d.weight[i];

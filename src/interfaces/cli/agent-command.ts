@@ -43,6 +43,11 @@ export function formatAgentEvaluation(r: AgentEvaluation): string {
     const q = s.pilot;
     const left = Object.entries(s.singleDecisionLeft).map(([k, n]) => `${n} ${k}`).join(', ');
     lines.push(`    last quarter's campaign: ${q.customers} customers (half offered), its true net value ${q.netValue}; accepted ${(q.acceptedShare * 100).toFixed(0)} %, hazard × ${q.acceptedMultiplier.mean.toFixed(2)} ± ${q.acceptedMultiplier.sd.toFixed(2)} if accepted, × ${q.declinedMultiplier.mean.toFixed(2)} ± ${q.declinedMultiplier.sd.toFixed(2)} if not, selection factor ${q.selection.mean.toFixed(2)} ± ${q.selection.sd.toFixed(2)}; single-decision agent left ${left}`);
+    const e = s.contractEnds;
+    lines.push(
+      `    contract ends: ${e.ends} in the history, ${e.leavers} left at them${e.coefficients ? ` (logit P(leave) = ${e.coefficients[0].toFixed(2)} + ${e.coefficients[1].toFixed(2)} × logit p(month to month))` : ''}; ` +
+        `${e.candidates} candidates' contracts end within the horizon: churn over it ${e.horizonChurn.score.toFixed(3)} by the 30-day score, ${e.horizonChurn.withEnds.toFixed(3)} with the contract-end model, ${e.horizonChurn.truth.toFixed(3)} true; leaving at the end ${e.leaveAtEnd.model.toFixed(3)} by the model, ${e.leaveAtEnd.truth.toFixed(3)} true`,
+    );
     const a = s.answers;
     lines.push(`    learning agent's twins: ${a.presented} offers presented, ${a.accepted} accepted, ${a.declined} declined, ${a.ignored} ignored (the rest still in their answer window)`);
   }
