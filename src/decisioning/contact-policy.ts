@@ -116,6 +116,27 @@ export function outsideQuietHours(now: number, policy: Pick<ContactPolicy, 'quie
 }
 
 /**
+ * When the hours that allow outbound contact next open, at or after `now`: the end of the quiet
+ * hours under way, or else of the next ones (undefined when the policy has none). Where a flow that
+ * acts every day plans its ticks, so each has the whole of the allowed hours ahead of it.
+ */
+export function contactHoursOpenAt(now: number, policy: Pick<ContactPolicy, 'quietHours'>): number | undefined {
+  const q = policy.quietHours;
+  if (!q || q.startHour === q.endHour) return undefined;
+  const minute = localMinuteOfDay(now, q.zone);
+  if (inQuietHours(minute, q.startHour, q.endHour)) return outsideQuietHours(now, policy);
+  // The next quiet hours' first minute, then their end.
+  const toStart = (q.startHour * 60 - minute + 1440) % 1440;
+  return outsideQuietHours(now - (now % 60_000) + toStart * 60_000, policy);
+}
+
+/** The quiet hours in words ("21:00–08:00 UTC+00:00"), or null when the policy has none. */
+export function quietHoursText(policy: Pick<ContactPolicy, 'quietHours'>): string | null {
+  const q = policy.quietHours;
+  return q && q.startHour !== q.endHour ? `${hh(q.startHour)}–${hh(q.endHour)} ${zoneText(q.zone)}` : null;
+}
+
+/**
  * The customer's contact numbers: from the ledger, or (for a customer the ledger has not seen)
  * from the twin's features. The twin only counts offers over 90 days and not per channel, so its
  * 90-day count stands in for every period (conservative) and per-channel caps are not checked.
@@ -196,7 +217,7 @@ export function contactGate(
   if (q && context.direction === 'outbound') {
     const minute = localMinuteOfDay(context.now, q.zone);
     if (inQuietHours(minute, q.startHour, q.endHour)) {
-      quiet = { rule: 'quiet-hours', reason: `outbound contact in quiet hours (${hh(q.startHour)}–${hh(q.endHour)} ${zoneText(q.zone)}, now ${clock(minute)}); inbound contacts are exempt`, until: outsideQuietHours(context.now, policy) };
+      quiet = { rule: 'quiet-hours', reason: `outbound contact in quiet hours (${quietHoursText(policy)}, now ${clock(minute)}); inbound contacts are exempt`, until: outsideQuietHours(context.now, policy) };
     }
   }
   let marketing = quiet ?? marketingConsentRefusal(features);

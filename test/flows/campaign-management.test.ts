@@ -8,6 +8,7 @@ import { createWorkflowEngine, type WorkflowEngine } from '../../src/agents/work
 import { systemClock, type Clock } from '../../src/domain/clock.js';
 import { openGovernanceStore } from '../../src/store/open-governance-store.js';
 import { openWorkflowJournal } from '../../src/store/open-workflow-journal.js';
+import { contactHoursOpenAt, DEFAULT_CONTACT_POLICY, outsideQuietHours } from '../../src/decisioning/contact-policy.js';
 
 /**
  * A fake campaign: each tick, 100 presentations split by the current shares; variant "good"
@@ -186,6 +187,38 @@ describe('campaign management flow', () => {
     // that day's send hour, so the next begins on the 7th at 10:00.
     expect(await dailyTickStarts('slow-daily', 30)).toEqual(['2027-01-05T10', '2027-01-07T10']);
   }, 60_000);
+
+  it('without a send hour, ticks in the contact policy\'s hours: a campaign started at night waits for the quiet hours to end', async () => {
+    // npm start's nc-bonus, started at 00:06 with no sendHourUtc, ticked at 00:06-00:22 every day, had
+    // each tick's first contact refused (quiet-hours) and ended "succeeded" having contacted nobody.
+    const hours = { contactAllowedAt: (now: number) => outsideQuietHours(now, DEFAULT_CONTACT_POLICY), contactHoursOpenAt: (now: number) => contactHoursOpenAt(now, DEFAULT_CONTACT_POLICY) };
+    expect(await dailyTickStarts('night', 1, { start: Date.UTC(2027, 0, 4, 0, 6), hours })).toEqual(['2027-01-04T08', '2027-01-05T08', '2027-01-06T08', '2027-01-07T08', '2027-01-08T08']);
+    // Started in the allowed hours, its first tick goes at once, the next ones when the hours open.
+    // (this clock runs 5 minutes a read: the engine's reads until the first tick take an hour or so of it).
+    const day = await dailyTickStarts('day', 1, { start: Date.UTC(2027, 0, 4, 17), hours });
+    expect(day[0]).toMatch(/^2027-01-04T(17|18|19)$/);
+    expect(day.slice(1)).toEqual(['2027-01-05T08', '2027-01-06T08', '2027-01-07T08', '2027-01-08T08']);
+    // Ticks every 6 hours: those due in quiet hours (02:00) wait for their end.
+    const six = await dailyTickStarts('six-hourly', 1, { start: Date.UTC(2027, 0, 4, 0, 6), hours, tickMs: 6 * 3_600_000 });
+    expect(six.slice(0, 4)).toEqual(['2027-01-04T08', '2027-01-04T14', '2027-01-04T20', '2027-01-05T08']);
+    for (const at of six) expect(Number(at.slice(11)), at).toBeGreaterThanOrEqual(8);
+  }, 60_000);
+
+  it('says in its result that it contacted nobody, and why its contacts were refused', async () => {
+    let t = Date.UTC(2027, 0, 4, 12);
+    const clock = { now: () => (t += 60_000) };
+    const stats = async (): Promise<CampaignStats> => ({ variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0, treated: 0, tried: 2, notContacted: { 'quiet-hours': 2 } }] });
+    await withEngine(
+      { stats, apply: async () => void (t += 86_400_000) },
+      async (engine) => {
+        const input = { campaignId: 'nobody', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, audience: [], endAt: Date.UTC(2027, 0, 6, 12) };
+        const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-nobody' });
+        const out = (await engine.waitFor(workflowId, { timeoutMs: 30_000 })).output as CampaignResult;
+        expect(out).toMatchObject({ contacted: 0, notContacted: { 'quiet-hours': 2 } });
+      },
+      clock,
+    );
+  }, 60_000);
 });
 
 /**
@@ -193,8 +226,8 @@ describe('campaign management flow', () => {
  * 18:30 to the 8th at 12:00 on a simulated clock that runs ahead 5 minutes a read, begins its
  * ticks when each tick takes `tickHours` of that clock.
  */
-async function dailyTickStarts(campaignId: string, tickHours: number): Promise<string[]> {
-  let t = Date.UTC(2027, 0, 4, 18, 30);
+async function dailyTickStarts(campaignId: string, tickHours: number, o: { start?: number; hours?: Pick<CampaignManagementDeps, 'contactAllowedAt' | 'contactHoursOpenAt'>; tickMs?: number } = {}): Promise<string[]> {
+  let t = o.start ?? Date.UTC(2027, 0, 4, 18, 30);
   const clock = { now: () => (t += 5 * 60_000) };
   const starts: number[] = [];
   const stats = async (): Promise<CampaignStats> => ({ variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0 }] });
@@ -203,9 +236,9 @@ async function dailyTickStarts(campaignId: string, tickHours: number): Promise<s
     t += tickHours * 3_600_000;
   };
   await withEngine(
-    { stats, apply },
+    { stats, apply, ...o.hours },
     async (engine) => {
-      const input = { campaignId, variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, audience: [], endAt: Date.UTC(2027, 0, 8, 12), sendHourUtc: 10 };
+      const input = { campaignId, variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, audience: [], endAt: Date.UTC(2027, 0, 8, 12), ...(o.hours ? {} : { sendHourUtc: 10 }), ...(o.tickMs ? { tickMs: o.tickMs } : {}) };
       const { workflowId } = await engine.start('campaign-management', input, { workflowId: `campaign-${campaignId}` });
       expect((await engine.waitFor(workflowId, { timeoutMs: 50_000 })).status).toBe('succeeded');
     },

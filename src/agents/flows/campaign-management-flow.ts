@@ -70,8 +70,9 @@ export const campaignInputSchema = z.object({
   /**
    * Hour of the day (UTC) the ticks send at: the first tick waits for it, and the next ones are
    * planned every `tickMs` from it, so a tick that ran late does not move them (`nextTickAt`).
-   * Without it the first tick is at once; a campaign started in the evening then met quiet hours
-   * at every daily tick.
+   * Without it the ticks go by the contact policy's hours (`CampaignManagementDeps.contactAllowedAt`):
+   * the first at once when contact is allowed, else when the quiet hours end, and the next ones
+   * every `tickMs` from when the allowed hours next open (`campaignSchedule`).
    */
   sendHourUtc: z.number().int().min(0).max(23).optional(),
   seed: z.number().int().default(1),
@@ -122,6 +123,16 @@ export interface CampaignManagementDeps {
    * campaign that is over), and one a person approved before the end is booked to the campaign.
    */
   readonly close?: (campaignId: string, ending: CampaignEnding) => Promise<CampaignClosing>;
+  /**
+   * The first time at or after `now` when the contact policy allows outbound contact (`now` itself
+   * outside quiet hours; contact-policy.ts `outsideQuietHours`): no tick runs in quiet hours, where
+   * every contact is refused. A campaign started at 00:06 with no send hour ticked at 00:06 every
+   * day, had each tick's first contact refused (quiet-hours) and ended "succeeded" having contacted
+   * nobody. Absent: not checked (the ticks go at once and every tickMs).
+   */
+  readonly contactAllowedAt?: (now: number) => number;
+  /** When the allowed hours next open at or after `now` (contact-policy.ts `contactHoursOpenAt`; undefined: no quiet hours): where ticks without a send hour are planned from. */
+  readonly contactHoursOpenAt?: (now: number) => number | undefined;
   /** A person's pause of the campaign standing now (POST /campaigns/:id/pause), said when a second start is refused. */
   readonly holdOf?: (campaignId: string) => Promise<{ readonly by: string; readonly at: number; readonly reason: string } | undefined>;
 }
@@ -201,6 +212,10 @@ export interface CampaignResult {
   readonly reserved?: number;
   readonly presented: number;
   readonly accepted: number;
+  /** Customers its contacts reached (treated); 0 says it ended having contacted nobody (absent in results from before it was kept). */
+  readonly contacted?: number;
+  /** Its contacts that reached nobody, by why, over its variants (`VariantStats.notContacted`). */
+  readonly notContacted?: Readonly<Record<string, number>>;
   readonly shares: Readonly<Record<string, number>>;
   readonly adjustments: readonly CampaignAdjustment[];
   /** What its close did with the contacts waiting for a person at the end (absent when it had no close, or ended before it was kept). */
@@ -312,16 +327,27 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
       /** Whether this stretch of ticks that moved nothing has said why (once, until the split moves again). */
       let keptSaid = false;
       if (deps.open) await ctx.step(openStep, input);
-      /** When the first tick is planned, with a send hour: the others follow it every tickMs. */
-      let firstAt: number | undefined;
+      /** Where the ticks after the first are planned from, every tickMs (absent: each tickMs after the last ended). */
+      let planFrom: number | undefined;
       let stop: RunStop | undefined;
-      if (input.sendHourUtc !== undefined) {
+      const hours = contactHoursOf(deps);
+      if (input.sendHourUtc !== undefined || hours) {
         const start = await ctx.now('start');
-        firstAt = start + msUntilHourUtc(start, input.sendHourUtc);
-        stop = await waitUnlessStopped(ctx, 'send-hour', firstAt);
+        const schedule = campaignSchedule(input, start, hours);
+        planFrom = schedule.planFrom;
+        stop = await waitUnlessStopped(ctx, input.sendHourUtc !== undefined ? 'send-hour' : 'contact-hours', schedule.firstAt);
       }
       for (;;) {
         tick++;
+        // A tick due in quiet hours (a policy changed since, ticks more often than daily, a time zone's
+        // clock change) waits for their end, unless the campaign ends first: every contact of it would be
+        // refused. The time it was due is journaled: a replay waits (or not) as the run did, unless the
+        // policy changed since, and then the wait it adds is over at once (its end is in the past).
+        if (hours && !stop && tick > 1) {
+          const due = await ctx.now(`hours-${tick}-due`);
+          const until = Math.min(hours.allowedAt(due), Math.max(due, input.endAt));
+          if (until > due) stop = await waitUnlessStopped(ctx, `hours-${tick}`, until);
+        }
         const now = await ctx.now(`tick-${tick}`);
         last = await ctx.step(readStats, { campaignId: input.campaignId }, { key: `stats-${tick}` });
         // Stopped (while waiting, or since): the last stats are read, nothing more is delivered.
@@ -373,7 +399,7 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         // Planned from when the tick ended, not began: a tick that ran past the next send hour
         // skips it instead of running at once, off the hour (the world runs 3,600x on a loaded machine).
         const done = await ctx.now(`tick-${tick}-done`);
-        stop = await waitUnlessStopped(ctx, `tick-${tick}`, firstAt === undefined ? done + input.tickMs : nextTickAt(firstAt, input.tickMs, done));
+        stop = await waitUnlessStopped(ctx, `tick-${tick}`, planFrom === undefined ? done + input.tickMs : nextTickAt(planFrom, input.tickMs, done));
       }
       // Its end closes it on the delivery side: the approvals still waiting are withdrawn, and a contact
       // approved before the end is booked (its stats read again to count it). Before, they stayed on
@@ -394,6 +420,8 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         reserved: sum(last.variants, (v) => v.reserved ?? 0),
         presented: sum(last.variants, (v) => v.presented),
         accepted: sum(last.variants, (v) => v.accepted),
+        contacted: sum(last.variants, (v) => v.treated ?? v.presented),
+        notContacted: notContactedOf(last.variants),
         shares,
         adjustments,
       };
@@ -402,6 +430,57 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
 }
 
 const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
+
+/** Its variants' contacts that reached nobody, by why, added up. */
+function notContactedOf(variants: readonly VariantStats[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of variants) for (const [why, n] of Object.entries(v.notContacted ?? {})) out[why] = (out[why] ?? 0) + n;
+  return out;
+}
+
+/** The contact policy's hours as the flow reads them, when it was given them. */
+interface ContactHours {
+  allowedAt(now: number): number;
+  opensAt(now: number): number | undefined;
+}
+const contactHoursOf = (deps: Pick<CampaignManagementDeps, 'contactAllowedAt' | 'contactHoursOpenAt'>): ContactHours | undefined =>
+  deps.contactAllowedAt ? { allowedAt: deps.contactAllowedAt, opensAt: deps.contactHoursOpenAt ?? (() => undefined) } : undefined;
+
+/** When a campaign's ticks go (`campaignSchedule`). */
+export interface CampaignSchedule {
+  /** Its first tick. */
+  readonly firstAt: number;
+  /** Where its next ticks are planned from, every tickMs (`nextTickAt`): each tick after the first falls on it plus whole tickMs. */
+  readonly planFrom: number;
+  /** Why then, in words. */
+  readonly why: string;
+}
+
+/**
+ * When a campaign started at `start` ticks: with a send hour, at that hour (UTC) and every tickMs
+ * from it; without one, by the contact policy's hours: the first tick at once when contact is
+ * allowed, else when the quiet hours end, and the next ones every tickMs from when the allowed
+ * hours next open (a daily campaign started at 10:00 ticks then, and every day at 08:00 after: each
+ * tick with the whole of the allowed hours ahead of it, not the minutes left before 21:00). One
+ * reckoning for the flow and for what a start answers (`POST /workflows/campaign-management/start`).
+ */
+export function campaignSchedule(input: Pick<CampaignInput, 'sendHourUtc'>, start: number, hours: Pick<CampaignManagementDeps, 'contactAllowedAt' | 'contactHoursOpenAt'> | ContactHours | undefined): CampaignSchedule {
+  const h = hours && ('allowedAt' in hours ? hours : contactHoursOf(hours));
+  if (input.sendHourUtc !== undefined) {
+    const at = start + msUntilHourUtc(start, input.sendHourUtc);
+    // A send hour in quiet hours: its ticks wait for their end (each tick after the first, in the flow).
+    const firstAt = h ? Math.max(at, h.allowedAt(at)) : at;
+    return { firstAt, planFrom: at, why: firstAt > at ? `its send hour, ${hourText(input.sendHourUtc)} UTC, falls in the contact policy's quiet hours: each tick waits for their end` : `its send hour, ${hourText(input.sendHourUtc)} UTC` };
+  }
+  if (!h) return { firstAt: start, planFrom: start, why: 'its start: the first at once' };
+  const firstAt = Math.max(start, h.allowedAt(start));
+  const opens = h.opensAt(start);
+  const planFrom = opens ?? firstAt;
+  const first = firstAt > start ? 'the first when the quiet hours it was started in end' : 'the first at its start (outside quiet hours)';
+  const next = opens === undefined ? '' : `, the next from ${new Date(opens).toISOString().slice(11, 16)} UTC, when the allowed hours open`;
+  return { firstAt, planFrom, why: `the contact policy's hours: ${first}${next}` };
+}
+const hourText = (h: number) => `${String(h).padStart(2, '0')}:00`;
 
 /**
  * What a campaign may still commit: its budget less what it spent and what its offers waiting for

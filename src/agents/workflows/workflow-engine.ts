@@ -79,6 +79,8 @@ export interface WorkflowRun {
   updatedAt: number;
   /** When the run's step records were compacted (its kept steps and its result stay); null before. */
   stepsCompactedAt: number | null;
+  /** When a run that waits wakes next (its timer, ms on the operator's clock; a signal may wake it sooner); null when it does not wait. */
+  wakeAt: number | null;
 }
 
 /** One journaled step of a run, as people read it: what it did (its output) or why it has not yet. */
@@ -159,6 +161,7 @@ export function toWorkflowRun(r: RunRecord): WorkflowRun {
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     stepsCompactedAt: r.compactedAt,
+    wakeAt: r.status === 'waiting' ? r.wakeAt : null,
   };
 }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { budgetLeft, CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInputSchema, campaignRunId, type CampaignInput, type CampaignResult } from '../../agents/flows/campaign-management-flow.js';
+import { budgetLeft, CAMPAIGN_ADJUSTMENT_CLASS, CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInputSchema, campaignRunId, campaignSchedule, type CampaignInput, type CampaignResult } from '../../agents/flows/campaign-management-flow.js';
+import { DEFAULT_CONTACT_POLICY, quietHoursText } from '../../decisioning/contact-policy.js';
+import { contactHoursIn } from '../runtime/operator-flows.js';
 import { STOP_RUN_SIGNAL, type RunStop } from '../../agents/flows/run-stop.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { FINISHED_STATUSES, RUN_STATUSES } from '../../store/workflow-journal.js';
@@ -33,6 +35,9 @@ const brief = z.object({
   presented: z.number().int(),
   accepted: z.number().int(),
   hold: hold.nullable().describe("A person's pause: while held, nobody is contacted"),
+  contactedNobody: z.boolean().describe('It ended having contacted nobody (its `ended` says so, and why its contacts were refused); false while it goes or once it contacted someone'),
+  nextTickAt: isoTime.nullable().describe('When its next tick goes (the run waits for it), world time; null while a tick runs or once it ended'),
+  sends: z.string().describe("When its contacts go out, in words: its send hour, or the contact policy's hours (no tick runs in quiet hours: one due then waits for their end)"),
 });
 const variant = z.object({
   variantId: z.string(),
@@ -98,9 +103,33 @@ const detail = brief.extend({
  * variants paused); the 409 after a stop read "ended (succeeded)", the run's status alone.
  */
 function endedHow(run: { status: string; output?: unknown }): string {
-  const out = (run.output ?? {}) as Partial<Pick<CampaignResult, 'endedBy' | 'stoppedBecause'>>;
+  const out = (run.output ?? {}) as Partial<Pick<CampaignResult, 'endedBy' | 'stoppedBecause' | 'contacted' | 'notContacted'>>;
+  // One that contacted nobody says so, not a plain "succeeded" (npm start's nc-bonus: every tick in quiet hours).
+  const nobody = out.contacted === 0 ? contactedNobody(out.notContacted ?? {}) : undefined;
+  // A stop says who stopped it and why (its contactedNobody says the rest).
   if (out.endedBy === 'stopped') return out.stoppedBecause ?? 'stopped';
-  return out.endedBy ? `${run.status}: ${ENDED_BY[out.endedBy]}` : run.status;
+  if (!out.endedBy) return run.status;
+  return nobody ? `${nobody}: ${ENDED_BY[out.endedBy]}` : `${run.status}: ${ENDED_BY[out.endedBy]}`;
+}
+/** "ended having contacted nobody (its 3 contacts refused: quiet-hours 3)". */
+function contactedNobody(notContacted: Readonly<Record<string, number>>): string {
+  const tried = Object.values(notContacted).reduce((a, n) => a + n, 0);
+  const why = Object.entries(notContacted).sort((a, b) => b[1] - a[1]).map(([w, n]) => `${w} ${n}`).join(', ');
+  return `ended having contacted nobody (${tried === 0 ? 'no contact was tried' : `its ${tried} contact${tried === 1 ? '' : 's'} tried reached nobody: ${why}`})`;
+}
+
+/**
+ * When a campaign's contacts go out, in words, and its first tick, as `campaignSchedule` plans it
+ * from `start` under the contact policy in force: what a start answers and a campaign's page says.
+ */
+export function campaignSends(s: Pick<OperatorServices, 'actionPolicy'>, input: Pick<CampaignInput, 'sendHourUtc' | 'tickMs'>, start: number): { firstTickAt: number; sends: string } {
+  const schedule = campaignSchedule(input, start, contactHoursIn(s));
+  const quiet = quietHoursText(s.actionPolicy.current().contact ?? DEFAULT_CONTACT_POLICY);
+  const every = input.tickMs % 3_600_000 === 0 ? `${input.tickMs / 3_600_000} h` : `${Math.round(input.tickMs / 1000)} s`;
+  return {
+    firstTickAt: schedule.firstAt,
+    sends: `a tick every ${every}, by ${schedule.why}${quiet ? `; no tick runs in the contact policy's quiet hours (${quiet}): one due then waits for their end` : ''}`,
+  };
 }
 const ENDED_BY: Readonly<Record<CampaignResult['endedBy'], string>> = { budget: 'its budget was spent', 'end-date': 'its end date came', 'all-paused': 'the guardrails paused every variant', stopped: 'stopped' };
 
@@ -138,7 +167,7 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
     const h = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body;
     return h ? { ...h, at: new Date(h.at).toISOString() } : null;
   };
-  const briefOf = async (run: { workflowId: string; status: (typeof RUN_STATUSES)[number]; output?: unknown }, input: CampaignInput, read?: CampaignDeliveryView | null) => {
+  const briefOf = async (run: { workflowId: string; status: (typeof RUN_STATUSES)[number]; output?: unknown; createdAt: number; wakeAt: number | null }, input: CampaignInput, read?: CampaignDeliveryView | null) => {
     // The brief reads no churn: asking every customer's owner for it (on workers) once per listed campaign was a fan-out for nothing.
     const d = read !== undefined ? read : await delivery.view(input.campaignId, { churn: false });
     const sum = (f: (v: NonNullable<typeof d>['variants'][number]) => number) => (d?.variants ?? []).reduce((a, v) => a + f(v), 0);
@@ -156,6 +185,9 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
       presented: sum((v) => v.presented),
       accepted: sum((v) => v.accepted),
       hold: await holdOf(input.campaignId),
+      contactedNobody: (run.status === 'succeeded' || run.status === 'failed') && ((run.output ?? {}) as Partial<CampaignResult>).contacted === 0,
+      nextTickAt: run.status === 'waiting' && run.wakeAt !== null ? new Date(run.wakeAt).toISOString() : null,
+      sends: campaignSends(s, input, run.createdAt).sends,
     };
   };
   /** A person's act on a campaign in the audit trail: no campaign entry type, so like the flow's adjustments an executed campaign_adjustment (docs/flows.md). */

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
 import { RUN_STATUSES, STEP_STATUSES } from '../../store/workflow-journal.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
-import { errors, idParams, jsonObject, list, pageLimit } from './api-schemas.js';
+import { errors, idParams, isoTime, jsonObject, list, pageLimit } from './api-schemas.js';
+import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignInputSchema } from '../../agents/flows/campaign-management-flow.js';
+import { campaignSends } from './campaign-routes.js';
 import { actorFor, reachedOnly, requireChannel, requireCustomer, requirePermission } from './http-auth.js';
 import { startPermissionOf } from '../auth/access-table.js';
 import { auditRunStart, type StartedRun } from '../../agents/flows/run-start-audit.js';
@@ -34,6 +36,7 @@ const run = z.object({
     .number()
     .nullable()
     .describe("When the run's step records were compacted (it finished longer ago than the retention): its steps then list only those its views read; its result stays. Null before"),
+  wakeAt: z.number().nullable().describe("When a waiting run wakes next, ms since the epoch on the operator's clock (its timer: a campaign's next tick; a signal may wake it sooner); null when it is not waiting"),
 });
 const step = z.object({
   key: z.string().describe("The step's key in the run (its id, or the key of a repeated step such as notice-0)"),
@@ -84,7 +87,13 @@ const churnRun = z.object({
   report: churnReport.nullable().describe('Null until the run has acted'),
   measured: z.unknown().describe('Treated vs control churn, once the run reached its horizon; else null'),
 });
-const started = z.object({ workflowId: z.string(), created: z.boolean().describe('False: a run with this id already existed (start is idempotent)'), status: z.enum(RUN_STATUSES) });
+const started = z.object({
+  workflowId: z.string(),
+  created: z.boolean().describe('False: a run with this id already existed (start is idempotent)'),
+  status: z.enum(RUN_STATUSES),
+  firstTickAt: isoTime.optional().describe("A campaign: when its first tick contacts its audience, world time (its send hour, or the contact policy's hours: one started in quiet hours waits for their end)"),
+  sends: z.string().optional().describe('A campaign: when its contacts go out, in words'),
+});
 const startBody = jsonObject
   .describe('{"input": {...}, "workflowId": "optional idempotent id"}, or the input itself; each flow validates its input (docs/flows.md)')
   .optional()
@@ -182,6 +191,12 @@ export function workflowRoutes(s: OperatorServices, assist: Pick<Assist, 'contex
         const by = actorFor(req);
         const beforeCreate = needs !== 'workflows:start' ? (run: StartedRun) => auditRunStart(s.audit, by, run, `started through POST /workflows/${req.params.definition}/start`) : undefined;
         const result = await workflows.start(req.params.definition, input ?? {}, { workflowId, ...(beforeCreate ? { beforeCreate } : {}) });
+        // A campaign says when its contacts go out: one started at night contacts nobody until the quiet hours end.
+        const run = req.params.definition === CAMPAIGN_MANAGEMENT_WORKFLOW_ID ? await workflows.get(result.workflowId) : undefined;
+        if (run) {
+          const plan = campaignSends(s, campaignInputSchema.parse(run.input), run.createdAt);
+          return reply.status(result.created ? 201 : 200).send({ ...result, firstTickAt: new Date(plan.firstTickAt).toISOString(), sends: plan.sends });
+        }
         return reply.status(result.created ? 201 : 200).send(result);
       },
     );

@@ -13,7 +13,7 @@ import type { Plan } from '../../agents/intents/intent-planner.js';
 import type { Intent } from '../../agents/intents/intent-schema.js';
 import type { AnyWorkflowDefinition, WorkflowEngine } from '../../agents/workflows/index.js';
 import { contextKeyOf } from '../../decisioning/acceptance-model.js';
-import { DEFAULT_CONTACT_POLICY, marketingConsentRefusal, outsideQuietHours } from '../../decisioning/contact-policy.js';
+import { contactHoursOpenAt, DEFAULT_CONTACT_POLICY, marketingConsentRefusal, outsideQuietHours } from '../../decisioning/contact-policy.js';
 import { discountPctOf, offerCostFor } from '../../decisioning/offer-catalogue.js';
 import { offeringPrice } from '../../decisioning/action-pricing.js';
 import type { Clock } from '../../domain/clock.js';
@@ -129,6 +129,16 @@ export const CHURN_SCAN_OFFER = 'retain-10';
  * the decision service (so its decisions are logged like any other), checks plans with the
  * simulation lab and acts only through the guarded executor.
  */
+
+/**
+ * The contact policy's hours as the policy in force says when asked: when outbound contact is next
+ * allowed, and when the allowed hours next open. What the flows that contact over time plan by
+ * (churn prevention's contacts, a campaign's ticks) and what a campaign's start answers.
+ */
+export function contactHoursIn(s: Pick<OperatorServices, 'actionPolicy'>): { contactAllowedAt: (now: number) => number; contactHoursOpenAt: (now: number) => number | undefined } {
+  const policy = () => s.actionPolicy.current().contact ?? DEFAULT_CONTACT_POLICY;
+  return { contactAllowedAt: (now) => outsideQuietHours(now, policy()), contactHoursOpenAt: (now) => contactHoursOpenAt(now, policy()) };
+}
 export function operatorFlows(
   bss: Bss | undefined,
   intelligence: Intelligence,
@@ -276,7 +286,7 @@ export function operatorFlows(
       logDecision: (record) => s.decisions.logDecision(record),
       // Leaves alone whom another run holds out, holds its control group out to its horizon.
       holdouts: s.holdouts,
-      contactAllowedAt: (now) => outsideQuietHours(now, s.actionPolicy.current().contact ?? DEFAULT_CONTACT_POLICY),
+      contactAllowedAt: contactHoursIn(s).contactAllowedAt,
       scan: async (segment, offerIds) => (options.across ? options.across().churn.scan(segment, offerIds) : scanHere(segment, offerIds)),
       policy: async () => {
         const p = await s.churnPolicy.get();
@@ -305,6 +315,8 @@ export function operatorFlows(
       close: (id, ending) => campaigns.close(id, ending),
       offerKnown: (offerId) => s.decisions.catalogue.byId.has(offerId),
       now: () => clock.now(),
+      // Its ticks go in the contact policy's hours, as the policy in force says at each tick.
+      ...contactHoursIn(s),
       holdOf: async (id) => {
         const hold = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, id))?.body;
         return hold?.held ? { by: hold.by.id, at: hold.at, reason: hold.reason } : undefined;

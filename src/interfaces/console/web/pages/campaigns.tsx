@@ -26,6 +26,12 @@ interface Brief {
   readonly presented: number;
   readonly accepted: number;
   readonly hold: Hold | null;
+  /** It ended having contacted nobody (its `ended` says why). */
+  readonly contactedNobody?: boolean;
+  /** When its next tick goes, while it waits for it. */
+  readonly nextTickAt?: string | null;
+  /** When its contacts go out, in words (its send hour, or the contact policy's hours). */
+  readonly sends?: string;
 }
 interface Variant {
   readonly variantId: string;
@@ -64,8 +70,16 @@ interface Detail extends Omit<Brief, 'variants'> {
 const COLOURS = ['#1f5fbf', '#8a4b00', '#1d6b32', '#a8201a', '#6b3fa0', '#00707a'];
 
 /** The campaign's state in the API's words: a run between two ticks is "waiting" there, so not "running" here. */
-const stateText = (c: Pick<Brief, 'status' | 'hold' | 'ended'>) =>
-  c.status === 'succeeded' || c.status === 'failed' ? `ended (${c.ended ?? c.status})` : c.hold?.held ? 'paused by a person' : c.status === 'waiting' ? 'waiting for its next tick' : 'running';
+const stateText = (c: Pick<Brief, 'status' | 'hold' | 'ended' | 'nextTickAt'>) =>
+  c.status === 'succeeded' || c.status === 'failed'
+    ? c.ended?.startsWith('ended ')
+      ? c.ended
+      : `ended (${c.ended ?? c.status})`
+    : c.hold?.held
+      ? 'paused by a person'
+      : c.status === 'waiting'
+        ? `waiting for its next tick${c.nextTickAt ? ` (${eventTime(c.nextTickAt)})` : ''}`
+        : 'running';
 /** A variant's contacts that reached nobody, by why ("3 quiet-hours, 1 marketing-consent"), or "none". */
 const notContactedText = (m: Readonly<Record<string, number>>) => {
   const parts = Object.entries(m).sort((a, b) => b[1] - a[1]).map(([why, n]) => `${count(n)} ${why}`);
@@ -161,6 +175,15 @@ export function CampaignPage({ id }: { id: string }) {
           </dd>
           <dt>Ends</dt>
           <dd>{eventTime(d.endAt)}</dd>
+          {d.sends && (
+            <>
+              <dt>Contacts go out</dt>
+              <dd data-testid="campaign-sends">
+                {!ended && d.nextTickAt ? `next tick ${eventTime(d.nextTickAt)}; ` : ''}
+                {d.sends}
+              </dd>
+            </>
+          )}
           {d.hold && (
             <>
               <dt>{d.hold.held ? 'Paused' : 'Resumed'}</dt>
