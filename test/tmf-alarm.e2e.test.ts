@@ -119,6 +119,13 @@ describe('TMF642 Alarm Management', () => {
     const missing: Json = raise({ externalAlarmId: 'NMS-6' });
     delete missing.probableCause;
     expect(await bad(missing)).toMatch(/probableCause/);
+    // Every problem at once: two fields missing and a severity it does not know were named one request at a time.
+    const three: Json = raise({ externalAlarmId: 'NMS-8', perceivedSeverity: 'bogus' });
+    delete three.alarmRaisedTime;
+    delete three.probableCause;
+    const said = await bad(three);
+    for (const field of ['alarmRaisedTime', 'probableCause', 'perceivedSeverity: "bogus" is not one of']) expect(said).toContain(field);
+    expect(said.match(/alarmRaisedTime/g), 'each field named once').toHaveLength(1);
     expect((await call('PATCH', '/alarm/999', { state: 'cleared' })).status).toBe(404);
     expect((await call('GET', '/alarm/alarm-1')).status).toBe(404);
     // Only network operations (and admins) send alarms in; anyone may read them.

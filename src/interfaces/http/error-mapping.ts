@@ -38,10 +38,10 @@ function exampleOf(reply: FastifyReply, part: string): string | undefined {
  */
 function validationError(reply: FastifyReply, err: { validation: { instancePath: string; message?: string }[]; validationContext?: string }): TwinloopError {
   const part = err.validationContext ?? 'body';
-  const first = err.validation[0];
-  const field = first.instancePath.replace(/^\//, '').replace(/\//g, '.') || PART[part] || part;
+  // Every problem the schema found, each once: naming the first alone, a sender fixed one field a request.
+  const problems = [...new Set(err.validation.map((v) => `${v.instancePath.replace(/^\//, '').replace(/\//g, '.') || PART[part] || part}: ${v.message ?? 'invalid'}`))];
   const example = exampleOf(reply, part);
-  return new TwinloopError('BAD_INPUT', `${field}: ${first.message ?? 'invalid'}${example ? `; e.g. ${example}` : ''}`);
+  return new TwinloopError('BAD_INPUT', `${problems.join('; ')}${example ? `; e.g. ${example}` : ''}`);
 }
 
 /** The error body: `{"error": {code, message}}`, or under `/tmf-api/` the TMF `Error` (code, reason, message, status). */

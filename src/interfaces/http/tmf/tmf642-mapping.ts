@@ -25,15 +25,29 @@ const FIXED = ['id', 'href', 'alarmRaisedTime', 'sourceSystemId', 'externalAlarm
 
 const squash = (s: string) => s.replace(/[\s_-]+/g, '').toLowerCase();
 
-/** One of `allowed`, matched without case or spaces, or a BAD_INPUT naming the field. */
-function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
-  const found = typeof value === 'string' ? allowed.find((a) => squash(a) === squash(value)) : undefined;
-  if (found === undefined) throw new TwinloopError('BAD_INPUT', `${field}: ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
-  return found;
+/** A field of a body that is wrong, and how. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
 }
 
-function time(field: string, value: unknown): string {
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw new TwinloopError('BAD_INPUT', `${field}: ${JSON.stringify(value)} is not an ISO-8601 date-time`);
+/** One BAD_INPUT naming every problem at once (`field: message; field: message`): fixed one by one, a sender learnt of them one request at a time. */
+export function badFields(problems: readonly FieldProblem[]): TwinloopError {
+  return new TwinloopError('BAD_INPUT', problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+}
+
+/** One of `allowed`, matched without case or spaces, or undefined with the problem noted. */
+function oneOf<T extends string>(problems: FieldProblem[], field: string, value: unknown, allowed: readonly T[]): T {
+  const found = typeof value === 'string' ? allowed.find((a) => squash(a) === squash(value)) : undefined;
+  if (found === undefined) problems.push({ field, message: `${JSON.stringify(value)} is not one of ${allowed.join(', ')}` });
+  return found as T;
+}
+
+function time(problems: FieldProblem[], field: string, value: unknown): string {
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
+    problems.push({ field, message: `${JSON.stringify(value)} is not an ISO-8601 date-time` });
+    return '';
+  }
   return new Date(Date.parse(value)).toISOString();
 }
 
@@ -44,20 +58,26 @@ function others(body: Record<string, unknown>): Record<string, unknown> | undefi
   return rest.length === 0 ? undefined : Object.fromEntries(rest);
 }
 
-/** A TMF642 Alarm_Create body (already checked against the specification) as a new alarm. */
-export function fromTmfAlarmCreate(body: Record<string, unknown>): NewAlarm {
+/**
+ * A TMF642 Alarm_Create body as a new alarm, and every problem of its values (each field named
+ * once: an unknown severity, a time that is none, no alarmed object); `skip` names fields already
+ * reported (the specification's own check), whose values are not judged again.
+ */
+export function readTmfAlarmCreate(body: Record<string, unknown>, skip: ReadonlySet<string> = new Set()): { alarm: NewAlarm; problems: FieldProblem[] } {
+  const found: FieldProblem[] = [];
+  const problems: FieldProblem[] = [];
   const object = body.alarmedObject as Record<string, unknown> | undefined;
   const objectId = text(object?.id);
-  if (!objectId) throw new TwinloopError('BAD_INPUT', 'alarmedObject.id: the cell or site the alarm is about is required');
-  const objectType = oneOf('alarmedObjectType', body.alarmedObjectType ?? object?.['@referredType'] ?? object?.['@type'], OBJECT_TYPES);
-  const clearedTime = body.alarmClearedTime === undefined ? undefined : time('alarmClearedTime', body.alarmClearedTime);
+  if (!objectId) found.push({ field: 'alarmedObject.id', message: 'the cell or site the alarm is about is required' });
+  const objectType = oneOf(found, 'alarmedObjectType', body.alarmedObjectType ?? object?.['@referredType'] ?? object?.['@type'], OBJECT_TYPES);
+  const clearedTime = body.alarmClearedTime === undefined ? undefined : time(found, 'alarmClearedTime', body.alarmClearedTime);
   const alarm: NewAlarm = {
-    alarmType: oneOf('alarmType', body.alarmType, ALARM_TYPES),
-    perceivedSeverity: oneOf('perceivedSeverity', body.perceivedSeverity, SEVERITIES),
+    alarmType: oneOf(found, 'alarmType', body.alarmType, ALARM_TYPES),
+    perceivedSeverity: oneOf(found, 'perceivedSeverity', body.perceivedSeverity, SEVERITIES),
     probableCause: String(body.probableCause),
-    alarmedObject: { id: objectId, '@referredType': objectType },
-    raisedTime: time('alarmRaisedTime', body.alarmRaisedTime),
-    state: oneOf('state', body.state, STATES),
+    alarmedObject: { id: objectId ?? '', '@referredType': objectType },
+    raisedTime: time(found, 'alarmRaisedTime', body.alarmRaisedTime),
+    state: oneOf(found, 'state', body.state, STATES),
     sourceSystemId: String(body.sourceSystemId),
     ...(text(body.externalAlarmId) ? { externalAlarmId: text(body.externalAlarmId) } : {}),
     ...(text(body.specificProblem) ? { specificProblem: text(body.specificProblem) } : {}),
@@ -66,7 +86,15 @@ export function fromTmfAlarmCreate(body: Record<string, unknown>): NewAlarm {
   };
   const other = others(body);
   if (other) alarm.other = other;
-  if (clearedTime && Date.parse(clearedTime) < Date.parse(alarm.raisedTime)) throw new TwinloopError('BAD_INPUT', `alarmClearedTime: ${clearedTime} is before alarmRaisedTime ${alarm.raisedTime}`);
+  if (clearedTime && alarm.raisedTime && Date.parse(clearedTime) < Date.parse(alarm.raisedTime)) found.push({ field: 'alarmClearedTime', message: `${clearedTime} is before alarmRaisedTime ${alarm.raisedTime}` });
+  for (const p of found) if (!skip.has(p.field.split('.')[0])) problems.push(p);
+  return { alarm, problems };
+}
+
+/** A TMF642 Alarm_Create body (already checked against the specification) as a new alarm; BAD_INPUT naming every problem of its values. */
+export function fromTmfAlarmCreate(body: Record<string, unknown>): NewAlarm {
+  const { alarm, problems } = readTmfAlarmCreate(body);
+  if (problems.length > 0) throw badFields(problems);
   return alarm;
 }
 
@@ -75,9 +103,11 @@ export function fromTmfAlarmPatch(body: Record<string, unknown>): AlarmChange {
   const fixed = FIXED.find((k) => body[k] !== undefined);
   if (fixed) throw new TwinloopError('BAD_INPUT', `${fixed}: cannot change on an existing alarm; raise a new alarm instead`);
   const change: AlarmChange = {};
-  if (body.perceivedSeverity !== undefined) change.perceivedSeverity = oneOf('perceivedSeverity', body.perceivedSeverity, SEVERITIES);
-  if (body.state !== undefined) change.state = oneOf('state', body.state, STATES);
-  if (body.alarmClearedTime !== undefined) change.clearedTime = time('alarmClearedTime', body.alarmClearedTime);
+  const problems: FieldProblem[] = [];
+  if (body.perceivedSeverity !== undefined) change.perceivedSeverity = oneOf(problems, 'perceivedSeverity', body.perceivedSeverity, SEVERITIES);
+  if (body.state !== undefined) change.state = oneOf(problems, 'state', body.state, STATES);
+  if (body.alarmClearedTime !== undefined) change.clearedTime = time(problems, 'alarmClearedTime', body.alarmClearedTime);
+  if (problems.length > 0) throw badFields(problems);
   if (body.probableCause !== undefined) change.probableCause = String(body.probableCause);
   if (text(body.specificProblem)) change.specificProblem = text(body.specificProblem);
   if (text(body.alarmDetails)) change.alarmDetails = text(body.alarmDetails);
