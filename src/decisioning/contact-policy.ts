@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TwinloopError } from '../domain/errors.js';
 import { FEATURE_INDEX, NEVER_DAYS } from '../twin/twin-features.js';
 import { CONTACT_CHANNELS, type ContactChannel, type ContactLedger, type ContactSummary } from './contact-ledger.js';
+import { ANSWER_WINDOW_MS } from './decision-record.js';
 import { DAY_MS, MONTH_MS } from '../domain/time.js';
 
 /**
@@ -167,8 +168,12 @@ export function contactSummaryOf(
  * whichever flow made it (outbound marketing only: a person with the customer on the line may act).
  * `offer-in-force`: the customer accepted this offer and its months have not run out (they hold it:
  * made again, it gives them nothing, and a data bonus would be offered to a customer who has it).
+ * `same-offer-pending`: this very offer was presented and still awaits the customer's answer, so it
+ * is not presented again on any path, a person on the line included (two presentations of one offer
+ * are two offers the customer may both accept, and the first's answer window would close as ignored
+ * though the customer took the offer on the second: the newcomer's C023634).
  */
-export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'offer-pending', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'offer-in-force', 'channel-opt-out', 'customer-not-held', 'held-out'] as const;
+export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'offer-pending', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'offer-in-force', 'same-offer-pending', 'channel-opt-out', 'customer-not-held', 'held-out'] as const;
 /** A contact rule's name. */
 export type ContactRule = (typeof CONTACT_RULES)[number];
 
@@ -245,14 +250,19 @@ export function contactGate(
 
 /**
  * Why this offering may not be made to the customer again now, or null: they accepted it and its
- * `months` are not over (whichever the direction: a person on the line would offer what the customer
- * holds), or they declined it within the same-offer cool-down (`capped` contacts only).
+ * `months` are not over, or it was presented and still awaits their answer (whichever the direction:
+ * a person on the line would offer what the customer holds, or has in front of them), or they
+ * declined it within the same-offer cool-down (`capped` contacts only).
  */
 export function sameOfferRefusal(policy: ContactPolicy, summary: ContactSummary, offer: { readonly id: string; readonly months: number }, now: number, capped: boolean): ContactRefusal | null {
   const accepted = summary.lastAcceptOf?.(offer.id) ?? -Infinity;
   const until = accepted + offer.months * MONTH_MS;
   if (offer.months > 0 && now < until) {
     return { rule: 'offer-in-force', reason: `accepted this offer ${((now - accepted) / DAY_MS).toFixed(1)} days ago: it runs ${offer.months} months (until ${new Date(until).toISOString().slice(0, 10)}), and is made again only once it ends` };
+  }
+  const pending = summary.pendingOffer;
+  if (pending?.offerId === offer.id) {
+    return { rule: 'same-offer-pending', reason: `this offer was presented ${((now - pending.at) / DAY_MS).toFixed(1)} days ago and still awaits the customer's answer (until ${new Date(pending.at + ANSWER_WINDOW_MS).toISOString().slice(0, 10)}): they accept it where it was presented, it is not presented twice` };
   }
   if (!capped || summary.source === 'twin') return null;
   const days = (now - summary.lastDeclineOf(offer.id)) / DAY_MS;

@@ -114,6 +114,22 @@ describe('decision service: outcomes and the learner', () => {
     expect(service.contactRefusal(request, () => ({ sms: null, email: null }))).toMatchObject({ rule: 'offer-in-force' });
   });
 
+  it("presents no offer twice: one awaiting the customer's answer is refused on every path, a person on the line included (C023634 got a data bonus on a call while a run's was pending in the app)", async () => {
+    await service.observe([{ ...answer('presented' as 'accepted', 'data-bonus', { requestId: 'cpr:2026-01:c1' }), time: iso(NOON - 8 * 3_600_000) }]);
+    const onTheLine = (offerId: string): ActionRequest =>
+      ({ id: `d1:${offerId}`, actionClass: 'offer', channel: 'call', customerId: 'c1', cost: 0, params: { offerId, direction: 'inbound' }, features: {}, actor: { kind: 'human', id: 'ann' }, why: {} }) as ActionRequest;
+    const consents = () => ({ sms: null, email: null });
+    expect(service.contactRefusal(onTheLine('data-bonus'), consents)).toMatchObject({ rule: 'same-offer-pending', reason: expect.stringContaining('still awaits the customer') });
+    // Another offer may be made by a person on the line while one awaits its answer (only outbound is one offer at a time).
+    expect(service.contactRefusal(onTheLine('retain-10'), consents)).toBeNull();
+    const card = service.decide('c1', { channel: 'call' });
+    expect(card.ranked.map((r) => r.actionId)).not.toContain('data-bonus');
+    expect(card.discarded.find((d) => d.actionId === 'data-bonus')?.reason).toMatch(/still awaits the customer's answer/);
+    // Once answered, the rule lets go (the accepted offer is then held by offer-in-force).
+    await service.observe([{ ...answer('declined', 'data-bonus', { requestId: 'cpr:2026-01:c1' }), time: iso(NOON - 3_600_000) }]);
+    expect(service.contactRefusal(onTheLine('data-bonus'), consents)?.rule).not.toBe('same-offer-pending');
+  });
+
   it('starts an offering added later from its own acceptance prior', async () => {
     const base = service.catalogueDocument().document.productOffering[0] as Record<string, unknown>;
     await service.putOffering({ ...base, id: 'new-bonus', acceptancePrior: 0.5 });
