@@ -55,6 +55,29 @@ describe('the credits-left rule for a stored policy', () => {
     expect((await theirs.get()).document).toBe(own);
   });
 
+  it("wins over an operator's credit rule as specific as it (on a channel, or a segment a leaver is in), and is not kept out by a segment of the active (review of f860e85)", async () => {
+    // Equally specific rules: the first in the document wins, so the rule goes before theirs.
+    const onCalls: ActionPolicyDocument = { ...before, rules: [...before.rules!, { id: 'credits-call', actionClass: 'credit', channel: 'call', mode: 'autonomous', guardrails: { approveAboveCost: 10, costCap: 100 } }] };
+    const call = policyOf(onCalls, 2);
+    await addCreditsLeftRule(memoryDocuments<unknown>(), call, system);
+    expect(ruleFor((await call.get()).document, 1)).toBe('credits-left');
+    expect(ruleFor((await call.get()).document, 0)).toBe('credits-call');
+    const valued: ActionPolicyDocument = { ...before, rules: [...before.rules!, { id: 'credits-valued', actionClass: 'credit', segment: 'high_value', mode: 'autonomous', guardrails: { approveAboveCost: 25, costCap: 100 } }] };
+    const high = policyOf(valued, 2);
+    await addCreditsLeftRule(memoryDocuments<unknown>(), high, system);
+    const upgraded = parseActionPolicy((await high.get()).document);
+    expect(matchRule(upgraded, { actionClass: 'credit', channel: 'app', features: { churned: 1, arpu_3m: 80 } })?.id).toBe('credits-left');
+    expect(matchRule(upgraded, { actionClass: 'credit', channel: 'app', features: { churned: 0, arpu_3m: 80 } })?.id).toBe('credits-valued');
+    // "Autonomous credits for the active" reads churned but selects those who stay: the rule is still added.
+    const active: ActionPolicyDocument = { ...before, segments: { ...oldSegments, active: { all: [{ field: 'churned', op: '==', value: 0 }] } }, rules: [...before.rules!, { id: 'credits-active', actionClass: 'credit', segment: 'active', mode: 'autonomous' }] };
+    const withActive = policyOf(active, 4);
+    expect(await addCreditsLeftRule(memoryDocuments<unknown>(), withActive, system)).toBe(5);
+    expect(ruleFor((await withActive.get()).document, 1)).toBe('credits-left');
+    // A rule on the leavers that runs their credits on its own keeps nothing for a person either.
+    const gone: ActionPolicyDocument = { ...before, segments: { ...oldSegments, gone: { all: [{ field: 'churned', op: '>=', value: 1 }] } }, rules: [...before.rules!, { id: 'leavers-free', actionClass: 'credit', segment: 'gone', mode: 'autonomous' }] };
+    expect(await addCreditsLeftRule(memoryDocuments<unknown>(), policyOf(gone, 1), system)).toBe(2);
+  });
+
   it("keeps an operator's segment named left that means something else, and takes their credit rule's cost cap", async () => {
     const rules = before.rules!.map((r) => (r.id === 'credits' ? { ...r, guardrails: { approveAboveCost: 20, costCap: 50 } } : r));
     const leftMeansLate: ActionPolicyDocument = { ...before, segments: { ...oldSegments, left: { all: [{ field: 'payments_failed_90d', op: '>=', value: 1 }] } }, rules };

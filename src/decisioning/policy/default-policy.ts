@@ -98,24 +98,36 @@ export const DEFAULT_ACTION_POLICY: ActionPolicyDocument = {
 
 /**
  * `document` with the credits-left rule (and its segment) added, or undefined when it holds a rule
- * that keeps credits to customers who have left for a person already (the rule, or any credit rule on
- * a segment that reads \`churned\`). A stored policy made before the rule existed let credits up to
- * its threshold run on their own for them. The rule's cost cap is the document's own general credit
- * rule's, where it has one; an operator's segment named \`left\` that means something else is left
- * as it is, the rule's segment then named \`has_left\`.
+ * that keeps credits to customers who have left from running on their own already (the rule, or a
+ * credit rule not autonomous on a segment that selects them: \`churned\` == 1, >= 1, > 0 or != 0). A
+ * stored policy made before the rule existed let credits up to its threshold run on their own for
+ * them. The rule's cost cap is the document's own general credit rule's, where it has one; an
+ * operator's segment named \`left\` that means something else is left as it is, the rule's segment
+ * then named \`has_left\`.
  */
 export function withCreditsLeftRule(document: ActionPolicyDocument): ActionPolicyDocument | undefined {
   const segments = document.segments ?? {};
   const rules = document.rules ?? [];
-  const readsChurned = (name: string | undefined) => name !== undefined && (segments[name]?.all ?? []).some((f) => (f as { field?: string }).field === 'churned');
   const credit = (r: PolicyRuleDocument) => r.actionClass === 'credit' || r.actionClass === undefined || r.actionClass === '*';
-  if (rules.some((r) => r.id === CREDITS_LEFT_RULE.id || (credit(r) && readsChurned(r.segment)))) return undefined;
+  // Only a segment that selects those who left counts (one reading `churned == 0`, the active, does
+  // not), and only a rule that holds their credits back (a person, or none at all).
+  const selectsLeft = (name: string | undefined) => name !== undefined && (segments[name]?.all ?? []).some((f) => leavers(f as { field?: string; op?: string; value?: unknown }));
+  if (rules.some((r) => r.id === CREDITS_LEFT_RULE.id || (credit(r) && r.mode !== 'autonomous' && selectsLeft(r.segment)))) return undefined;
   const same = segments.left !== undefined && JSON.stringify(segments.left.all) === JSON.stringify(LEFT_SEGMENT.all);
   const name = segments.left === undefined || same ? 'left' : 'has_left';
   const general = rules.find((r) => r.actionClass === 'credit' && (r.channel ?? '*') === '*' && (r.segment ?? '*') === '*');
   const costCap = general?.guardrails?.costCap ?? CREDITS_LEFT_RULE.guardrails.costCap;
   const rule = { ...CREDITS_LEFT_RULE, segment: name, guardrails: { costCap } };
-  // Beside the credit rules it overrides (more specific, it wins wherever it matches).
-  const at = rules.map(credit).lastIndexOf(true) + 1;
+  // Before the first rule that may judge a credit: between equally specific rules the first wins
+  // (matchRule), so an operator's credit rule on a channel or another segment does not take a
+  // leaver's credit from it; only a rule naming class, channel and segment, more specific, does.
+  const first = rules.findIndex(credit);
+  const at = first < 0 ? rules.length : first;
   return { ...document, segments: { ...segments, [name]: LEFT_SEGMENT }, rules: [...rules.slice(0, at), rule, ...rules.slice(at)] };
+}
+
+/** Whether a segment's filter selects customers who have left (`churned` is 0 or 1). */
+function leavers(f: { field?: string; op?: string; value?: unknown }): boolean {
+  if (f.field !== 'churned' || typeof f.value !== 'number') return false;
+  return (f.op === '==' && f.value === 1) || (f.op === '>=' && f.value > 0 && f.value <= 1) || (f.op === '>' && f.value >= 0 && f.value < 1) || (f.op === '!=' && f.value === 0);
 }
