@@ -328,7 +328,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // lab's billing records, and the decision service's contacts (its ledger is the intake's alone).
   // And every incident, plan's end and customer's time with the network: an incident's effect on churn, learned for the lab's network scenarios.
   const incidents = keepIncidentLedger(twins);
-  const startLog = startLogPass(twins, [revenue.fromLog, incidents.fromLog, contactsFromLog(twins.engine.eventClock, ACCEPTANCE_RETENTION_DAYS, (events) => decisions.rememberContacts(events))]);
+  const startLog = startLogPass(twins, [revenue.fromLog, incidents.fromLog, contactsFromLog(twins.engine.eventClock, ACCEPTANCE_RETENTION_DAYS, (events) => decisions.rememberContacts(events), o.log)]);
   const labSource = async () => {
     await startLog.loaded;
     return liveTwinSource(twins, intelligence, { revenue: revenue.ledger, answers: true, incidents: incidents.ledger });
