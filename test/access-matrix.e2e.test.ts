@@ -166,7 +166,8 @@ describe('the access matrix: every route × every role', () => {
     expect((await call('GET', `/approvals/${mine!.id}`, 'care_agent')).status).toBe(403);
     expect((await call('POST', `/approvals/${mine!.id}/approve`, 'ai_agent', { reason: 'x' })).status).toBe(403);
     const own = await call('POST', `/approvals/${mine!.id}/approve`, 'supervisor', { reason: 'x' });
-    expect(own).toMatchObject({ status: 403, code: 'POLICY_DENIED' });
+    // Four eyes refuses who asks, as a missing permission does (FORBIDDEN: the CLI's exit 9), not the action policy (POLICY_DENIED).
+    expect(own).toMatchObject({ status: 403, code: 'FORBIDDEN', message: expect.stringMatching(/four eyes/) });
     // cost 1 with params.amount 400: the price is set once, from the amount moved; above the hard cap → refused.
     expect((await call('POST', '/actions', 'admin', { actionClass: 'credit', channel: 'call', customerId: 'C1', cost: 1, params: { amount: 400 }, why: { summary: 'goodwill' } })).message).toMatch(/cost 1 disagrees with the price 400/);
     const priced = await app.inject({ method: 'POST', url: '/actions', headers: { ...keys.get('admin'), 'content-type': 'application/json' }, payload: { actionClass: 'credit', channel: 'call', customerId: 'C1', params: { amount: 400 }, why: { summary: 'goodwill' } } });

@@ -202,7 +202,7 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     expect(pending.structuredContent).toMatchObject({ status: 'pending-approval' });
     const selfApproval = await client.callTool({ name: 'decide_approval', arguments: { id: (pending.structuredContent as { approvalId: string }).approvalId, approve: true, reason: 'looks fine' } });
     expect(selfApproval.isError).toBe(true);
-    expect(JSON.stringify(selfApproval.content)).toContain('POLICY_DENIED');
+    expect(JSON.stringify(selfApproval.content)).toMatch(/FORBIDDEN: .*may not approve it too; another person must \(four eyes\)/);
     await client.close();
 
     const stdio = new Client({ name: 'e2e-stdio', version: '1' });

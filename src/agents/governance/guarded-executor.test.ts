@@ -507,15 +507,15 @@ describe('guarded executor', () => {
     expect(calls).toEqual([r.requestId]);
   });
 
-  it('four eyes: nobody approves their own request, and an AI agent or the system approves nothing', async () => {
+  it('four eyes: nobody approves their own request, and an AI agent or the system approves nothing: FORBIDDEN, who may not, not the policy refusing', async () => {
     const { guarded, calls } = setup();
     const mine = await guarded.execute(req({ cost: 40, actor: { kind: 'human', id: 'alice' } }));
-    await expect(guarded.approve(mine.approvalId!, { kind: 'human', id: 'alice' }, 'looks fine to me')).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/four eyes/) });
+    await expect(guarded.approve(mine.approvalId!, { kind: 'human', id: 'alice' }, 'looks fine to me')).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/four eyes/) });
     const agents = await guarded.execute(req({ cost: 40, actor: { kind: 'agent', id: 'care-bot' } }));
-    await expect(guarded.approve(agents.approvalId!, { kind: 'agent', id: 'care-bot' }, 'self')).rejects.toMatchObject({ code: 'POLICY_DENIED' });
+    await expect(guarded.approve(agents.approvalId!, { kind: 'agent', id: 'care-bot' }, 'self')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     // An agent approves nothing, not even what a person asked for.
-    await expect(guarded.approve(mine.approvalId!, { kind: 'agent', id: 'other-bot' }, 'ok')).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/only a person approves/) });
-    await expect(guarded.approve(mine.approvalId!, { kind: 'system', id: 'cron' }, 'ok')).rejects.toMatchObject({ code: 'POLICY_DENIED' });
+    await expect(guarded.approve(mine.approvalId!, { kind: 'agent', id: 'other-bot' }, 'ok')).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/only a person approves/) });
+    await expect(guarded.approve(mine.approvalId!, { kind: 'system', id: 'cron' }, 'ok')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     expect(calls).toEqual([]);
     // Refusals decide nothing: another person still can.
     expect(await guarded.approve(mine.approvalId!, { kind: 'human', id: 'bob' }, 'second pair of eyes')).toMatchObject({ status: 'executed' });

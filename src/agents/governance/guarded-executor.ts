@@ -252,7 +252,8 @@ export interface GuardedExecutor {
   execute(input: unknown): Promise<GuardedResult>;
   /**
    * Approves a pending item and executes it through the same path (policy and budget checked
-   * again). Four eyes: POLICY_DENIED when the approver is not a person or is who asked.
+   * again). Four eyes: FORBIDDEN (who may not, not what the policy refused) when the approver is
+   * not a person or is who asked.
    */
   approve(approvalId: string, by: Actor, reason: string): Promise<GuardedResult>;
   reject(approvalId: string, by: Actor, reason: string): Promise<GuardedResult>;
@@ -873,7 +874,8 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       const pending = await queue.get(approvalId);
       if (!pending) throw new TwinloopError('NOT_FOUND', `no approval ${approvalId}; the pending ones are listed at GET /approvals`);
       const refusal = fourEyesRefusal(pending, by);
-      if (refusal) throw new TwinloopError('POLICY_DENIED', refusal);
+      // Who may not approve, as a role that lacks the permission: FORBIDDEN (HTTP 403, exit 9), not the action policy's POLICY_DENIED.
+      if (refusal) throw new TwinloopError('FORBIDDEN', refusal);
       // Withdrawn by its asker (a campaign that ended): said so, with why, rather than "already expired".
       if (pending.status === 'expired' && pending.decidedBy === WITHDRAWN_DECIDER) {
         throw new TwinloopError('CONFLICT', `approval ${approvalId} was withdrawn ${pending.decidedAt ? `at ${new Date(pending.decidedAt).toISOString()} ` : ''}by the run that asked for it: ${pending.reason ?? 'it stopped waiting'}; nothing is carried out`);

@@ -77,7 +77,7 @@ describe('IntentService', () => {
     expect(created.record.createdBy).toEqual(mia);
     await service.plan(id);
     const own = await service.execute(id, { approvedBy: 'mia' });
-    expect(own).toMatchObject({ ok: false, reason: expect.stringMatching(/^mia created intent intent-1 and may not approve its plan .* too; another person with the permission intents:approve must \(four eyes\)/) });
+    expect(own).toMatchObject({ ok: false, forbidden: true, reason: expect.stringMatching(/^mia created intent intent-1 and may not approve its plan .* too; another person with the permission intents:approve must \(four eyes\)/) });
     expect(executed).toHaveLength(0);
     expect((await service.get(id)).events.map((e) => e.kind)).toEqual(['created', 'accepted', 'planning', 'planned', 'execution-refused']);
     expect(await service.execute(id, { approvedBy: 'lou' })).toMatchObject({ ok: true, record: { intent: { lifecycleStatus: 'executing' } } });

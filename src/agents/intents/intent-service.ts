@@ -128,7 +128,11 @@ export const INTENT_SERVICE_ACTOR = { kind: 'system', id: 'intents' } as const;
 const drawnControl = (share: number, drawn: PlanAudience): NonNullable<ChosenPlan['control']> => ({ share, expected: drawn.control, of: drawn.mayContact, segment: drawn.segment, ...(Object.keys(drawn.left).length > 0 ? { leftOut: drawn.left } : {}) });
 
 /** A refusal that is a decision, not a fault (policy mode, missing approval, a segment that holds no one). */
-export type Refusal = { ok: false; reason: string; closest?: readonly SegmentSuggestion[] };
+/**
+ * Why something was not done; `forbidden`: the refusal is of who asked (four eyes, an AI agent
+ * approving), answered as FORBIDDEN, not of what the policy allows (POLICY_DENIED).
+ */
+export type Refusal = { ok: false; reason: string; closest?: readonly SegmentSuggestion[]; forbidden?: true };
 
 /** How an intent is created: accepted at once or not, and by whom (kept: nobody approves a plan of their own intent; an autonomous plan runs as them). */
 export interface CreateOptions {
@@ -376,7 +380,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     if ((intent.policyMode === 'approve' || byAgent) && r.createdBy && r.createdBy.id === approvedBy) {
       const reason = `${approvedBy} created intent ${intent.id} and may not approve its plan ${chosen.plan.id} too; another person with the permission intents:approve must (four eyes)`;
       await save(withEvent(r, 'execution-refused', reason));
-      return { ok: false, reason };
+      return { ok: false, reason, forbidden: true };
     }
     const verdict = deps.authorize ? await deps.authorize(intent, chosen.plan, approvedBy) : { allowed: true as const };
     if (!verdict.allowed) {

@@ -146,6 +146,7 @@ describe('POST /intents/:id/execute', () => {
       expect((await server.inject({ method: 'GET', url: `/intents/${id}`, headers: mia })).json()).toMatchObject({ createdBy: { kind: 'human', id: 'mia' }, intent: { lifecycleStatus: 'planned' }, plan: expect.anything() });
       const own = await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: mia });
       expect(own.statusCode).toBe(403);
+      expect(own.json().error.code).toBe('FORBIDDEN');
       expect(own.json().error.message).toMatch(/^mia created intent .* and may not approve its plan .* too; another person .* \(four eyes\)/);
       const other = await server.inject({ method: 'POST', url: `/intents/${id}/execute`, headers: lou });
       expect(other.statusCode).toBe(200);

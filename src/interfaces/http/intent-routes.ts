@@ -106,8 +106,8 @@ export function intentRoutes(s: OperatorServices): RouteModule {
         // Every plan runs as a managed campaign: its approver needs what starting one needs (the run acts as them).
         requirePermission(req, startPermissionOf(CAMPAIGN_MANAGEMENT_WORKFLOW_ID), "execute an intent's plan, which runs as a managed campaign");
         const r = await intents.execute(req.params.id, { approvedBy: actorFor(req, req.body?.approvedBy).id, approverRole: identityOf(req).role });
-        // A refusal of the mode or of four eyes; an intent past its horizon is a CONFLICT thrown by the service (409, naming when it expired).
-        if (!r.ok) throw new TwinloopError('POLICY_DENIED', r.reason);
+        // A refusal of the mode (POLICY_DENIED) or of four eyes (FORBIDDEN: who may not); an intent past its horizon is a CONFLICT thrown by the service (409, naming when it expired).
+        if (!r.ok) throw new TwinloopError(r.forbidden ? 'FORBIDDEN' : 'POLICY_DENIED', r.reason);
         return staged(r.record);
       },
     );
