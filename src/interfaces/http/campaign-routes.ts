@@ -25,7 +25,7 @@ const hold = z.object({ held: z.boolean(), by: z.object({ kind: z.string(), id: 
 const brief = z.object({
   campaignId: z.string(),
   workflowId: z.string(),
-  status: z.enum(RUN_STATUSES).describe('The campaign-management run: running or waiting while it goes, succeeded when it ended'),
+  status: z.enum(RUN_STATUSES).describe('The campaign-management run: pending (acting: a tick under way) or waiting (for its next tick) while it goes, succeeded when it ended; failed, or compensating on its way there, when it could not go on. Paused or not is `hold`'),
   ended: z.string().nullable().describe('How it ended, in words, once it did: stopped by whom and why, or its end (budget, end date, all variants paused); null while it goes'),
   budget: z.number(),
   spent: z.number().describe('What its contacts cost when made, and its offers accepted since'),
