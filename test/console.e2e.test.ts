@@ -598,6 +598,9 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const row = page.locator('[data-testid=alarms] tbody tr', { hasText: runId });
     await visible(row, `the row of ${runId}`, page.locator('[data-testid=alarms] tbody tr'));
     expect(await row.innerText()).toMatch(/minor[\s\S]*cell outage/);
+    // The outage settings in force are the API's (never figures of the page's own): its threshold and amounts.
+    const inForce = (await api<{ settings: { compensateAfterMs: number; compensation: { severity: string; amount: number }[] } }>('GET', '/service-operations/incidents?limit=1', undefined, opsKey)).body.settings;
+    await seen(page, '[data-testid=svcops-settings]', `if it lasted past ${inForce.compensateAfterMs / 3_600_000} h (${inForce.compensation.map((c) => `${c.severity} ${c.amount}`).join(', ')} each)`);
     // The suspicion is on the page, with the alarm that followed it and how long before it the calls showed it.
     const suspected = page.locator('[data-testid=anomalies] tbody tr', { hasText: suspicion.id });
     await visible(suspected, `the row of ${suspicion.id}`, page.locator('[data-testid=anomalies] tbody tr'));
@@ -627,6 +630,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(Number(sentTo![1].replace(/,/g, ''))).toBeGreaterThanOrEqual(notified.length);
     for (const c of notified.slice(0, 3)) expect(await page.locator('[data-testid=affected] tbody tr', { hasText: c }).locator('td').nth(1).innerText()).toBe('sent');
     expect(await page.getByTestId('alarm-facts').innerText()).toMatch(/First notice\s+\d+ (min|h)/);
+    // A minor alarm is not among the compensated severities of the settings in force: the page says so.
+    await seen(page, '[data-testid=alarm-compensation]', `none for a minor alarm (compensated: ${inForce.compensation.map((c) => c.severity).join(', ')})`);
 
     // The network system clears it: the flow sends the resolution notices and reports; the list shows its figures.
     expect((await api('PATCH', `${alarmApi}/${raised.body.id}`, { state: 'cleared', alarmClearedTime: now() }, opsKey)).status).toBe(200);

@@ -43,7 +43,8 @@ export interface AlarmWatcher {
 }
 
 /** Severities that do not start a flow by default: they do not take service away from anyone. */
-const QUIET = new Set<Alarm['perceivedSeverity']>(['warning', 'indeterminate']);
+export const QUIET_SEVERITIES: readonly Alarm['perceivedSeverity'][] = ['warning', 'indeterminate'];
+const QUIET = new Set(QUIET_SEVERITIES);
 
 /** Alarms that touch a service: everything but `warning` and `indeterminate`. */
 export const servesCustomers = (a: Alarm): boolean => !QUIET.has(a.perceivedSeverity);

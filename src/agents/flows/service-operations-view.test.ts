@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { StepRecord } from '../../store/workflow-journal.js';
 import type { ReceivedAlarm } from './alarm-inbox.js';
 import { serviceOperationsView } from './service-operations-view.js';
+import { DEFAULT_SERVICE_OPS_POLICY } from './service-operations-flow.js';
+import { serviceOpsSettings } from './service-ops-settings.js';
 
 const T = Date.parse('2026-11-10T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -19,6 +21,7 @@ const alarm = (id: string, cell: string, raised: number, cleared?: number): Rece
   reportingTime: iso(raised + 60_000),
   changedTime: iso(cleared ?? raised),
 });
+const settings = serviceOpsSettings(DEFAULT_SERVICE_OPS_POLICY, { quietSpellMs: 6 * 3_600_000, chainReachMs: 86_400_000 });
 const step = (key: string, output: unknown, at: number): StepRecord => ({ key, stepId: key, stepVersion: 1, status: 'succeeded', attempts: 1, output: JSON.stringify(output), error: null, dueAt: null, updatedAt: at });
 const batch = (executed: string[]) => ({ executed, pending: [], refused: 0, failed: 0 });
 
@@ -59,8 +62,11 @@ describe('the service-operations view', () => {
       cellsOfSite: (site) => (site === 'site-3' ? ['cell-9', 'cell-10', 'cell-11'] : []),
       // C2 called before its notice (T + 90 s), C3 after its own (T + 95 s); C1's call long before the first sign is not about it.
       firstContact: (c, from, to) => [...(calls.get(c) ?? [])].find((t) => t >= from && t <= to) ?? null,
+      settings,
     });
-    const { summary, items } = await view.incidents();
+    const { summary, items, settings: inForce } = await view.incidents();
+    // The settings the flows run on are answered with the incidents, as given.
+    expect(inForce).toEqual(settings);
     expect(items.map((i) => i.alarmId)).toEqual(['alarm-2', 'alarm-1']);
     const [open, done] = items;
     expect(done).toMatchObject({

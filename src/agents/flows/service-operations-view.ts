@@ -2,6 +2,7 @@ import type { SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-
 import type { StepRecord } from '../../store/workflow-journal.js';
 import type { AlarmInbox, ReceivedAlarm } from './alarm-inbox.js';
 import { affectedOfRun, type BatchOutcome } from './service-operations-flow.js';
+import type { ServiceOpsSettings } from './service-ops-settings.js';
 
 /**
  * What service operations did about each alarm, read from the alarm inbox and each alarm's
@@ -89,6 +90,8 @@ export interface ServiceOpsViewDeps {
   cellsOfSite(siteId: string): string[];
   /** A customer's first call or complaint about their service in [fromMs, toMs] (`ServiceContactLog.firstContact`). */
   firstContact(customerId: string, fromMs: number, toMs: number): number | null;
+  /** The outage settings the flows run on, answered with the incidents so that what is shown is what is in force. */
+  settings: ServiceOpsSettings;
 }
 
 /** How far before an alarm's raise a suspicion on its cell or site still counts as its early sign. */
@@ -178,8 +181,8 @@ export function incidentView(a: ReceivedAlarm, run: { status: string; steps: rea
 /** The service-operations read model over the inbox, the runs and the suspicions. */
 export function serviceOperationsView(deps: ServiceOpsViewDeps) {
   return {
-    /** Every alarm with its treatment, newest raise first, and the totals. */
-    async incidents(options: { limit?: number } = {}): Promise<{ summary: IncidentSummary; items: IncidentView[] }> {
+    /** Every alarm with its treatment, newest raise first, the totals, and the settings in force. */
+    async incidents(options: { limit?: number } = {}): Promise<{ settings: ServiceOpsSettings; summary: IncidentSummary; items: IncidentView[] }> {
       const suspicions = deps.suspicions();
       const all = deps.alarms.all().reverse();
       const items: IncidentView[] = [];
@@ -202,7 +205,7 @@ export function serviceOperationsView(deps: ServiceOpsViewDeps) {
         contactedCustomers: contacted,
         notifiedBeforeContactShare: contacted ? Math.round((1000 * items.reduce((n, i) => n + i.notifiedBeforeContact, 0)) / contacted) / 1000 : null,
       };
-      return { summary, items: options.limit === undefined ? items : items.slice(0, options.limit) };
+      return { settings: deps.settings, summary, items: options.limit === undefined ? items : items.slice(0, options.limit) };
     },
   };
 }

@@ -91,6 +91,9 @@ export function continuedAlarm(place: Place, atMs: number, alarms: readonly Rece
   return cleared.reduce<ReceivedAlarm | undefined>((last, a) => (!last || Date.parse(a.clearedTime!) > Date.parse(last.clearedTime!) ? a : last), undefined);
 }
 
+/** How far back from an alarm's raise a chain of one incident's alarms reaches by default (`linkConfirmedIncidents`' `maxChainMs`). */
+export const DEFAULT_CHAIN_REACH_MS = DAY_MS;
+
 /** What a confirmation did besides its review: the alarm it raised or found, and the incident that alarm goes on. */
 export interface ReviewOutcome {
   suspicion: SuspectedIncident;
@@ -189,7 +192,7 @@ export interface IncidentLink {
  * told and paid as new incidents, and a chain's walk is bounded. Returns the unsubscribe function with it.
  */
 export function linkConfirmedIncidents(o: { alarms: Pick<AlarmInbox, 'all' | 'update' | 'subscribe' | 'get'>; cellsOfSite(siteId: string): string[]; sameIncidentMs: number; maxChainMs?: number; onError(err: Error): void }): { incidentOf(alarm: Alarm): IncidentLink | undefined; stop(): void } {
-  const maxChainMs = o.maxChainMs ?? DAY_MS;
+  const maxChainMs = o.maxChainMs ?? DEFAULT_CHAIN_REACH_MS;
   const confirmedOpenOn = (alarm: Alarm, atMs: number) =>
     o.alarms.all().filter((a) => a.sourceSystemId === ANOMALY_SOURCE_SYSTEM_ID && a.id !== alarm.id && isOpenAt(a, atMs) && overlaps(placeOfAlarm(a), placeOfAlarm(alarm), o.cellsOfSite));
   const stop = o.alarms.subscribe((alarm) => {

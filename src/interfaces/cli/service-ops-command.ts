@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { IncidentSummary, IncidentView } from '../../agents/flows/service-operations-view.js';
+import type { ServiceOpsSettings } from '../../agents/flows/service-ops-settings.js';
 import { CONFIRM_SEVERITIES } from '../../agents/flows/suspected-incidents.js';
 import { intOption } from './cli-numbers.js';
 import { callServer, requireServer } from './server-client.js';
@@ -53,6 +54,14 @@ export function formatIncidentSummary(s: IncidentSummary): string {
   return `${s.incidents} alarms, ${s.actedOn} acted on: ${s.affected} affected, ${s.notified} notified, ${s.compensated} compensated; median raise → first notice ${minutes(s.medianTimeToFirstNoticeMs)}; MTTR ${minutes(s.mttrMs)}; of ${s.contactedCustomers} who called or complained, notified first ${share(s.notifiedBeforeContactShare)}; ${s.anomalies} suspected incidents (${s.anomaliesInHistory} found in history), ${s.anomaliesWithoutAlarm} of the others without an alarm`;
 }
 
+const hours = (ms: number) => `${Math.round((ms / 3_600_000) * 10) / 10} h`;
+
+/** The settings line: what the server acts on. */
+export function formatServiceOpsSettings(s: ServiceOpsSettings): string {
+  const paid = s.compensation.length ? `compensated past ${hours(s.compensateAfterMs)}: ${s.compensation.map((c) => `${c.severity} ${c.amount}`).join(', ')}` : 'no severity compensated';
+  return `in force: flows act on ${s.actingSeverities.join(', ')}; ${paid}; quiet spell ${hours(s.quietSpellMs)}; chains reach ${hours(s.chainReachMs)}`;
+}
+
 function formatAnomaly(a: AnomalyAnswer): string {
   const review = a.review ? `${a.review.decision} by ${a.review.by}${a.review.alarmId ? ` → ${a.review.alarmId}` : ''}: ${a.review.reason}` : 'not reviewed';
   return `${a.id.padEnd(12)} ${`${a.scope} ${a.objectId}`.padEnd(16)} ${a.openedTime}  ${a.state.padEnd(6)}${a.history ? ' (found in history)' : ''} ${a.signal} ${a.signals} against ${a.expected} expected, ${a.customers.length} customers  ${review}`;
@@ -69,9 +78,9 @@ export function registerServiceOpsCommands(program: Command): void {
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
     .option('--json', 'the answer of GET /service-operations/incidents')
     .action(async (opts: { limit: number; url?: string; json?: boolean }, command: Command) => {
-      const answer = (await callServer(requireServer(command, opts.url), 'GET', `/service-operations/incidents?limit=${opts.limit}`)) as { summary: IncidentSummary; items: IncidentView[] };
+      const answer = (await callServer(requireServer(command, opts.url), 'GET', `/service-operations/incidents?limit=${opts.limit}`)) as { settings: ServiceOpsSettings; summary: IncidentSummary; items: IncidentView[] };
       if (opts.json) return void process.stdout.write(`${JSON.stringify(answer)}\n`);
-      process.stdout.write(`${formatIncidentSummary(answer.summary)}\n`);
+      process.stdout.write(`${formatIncidentSummary(answer.summary)}\n${formatServiceOpsSettings(answer.settings)}\n`);
       for (const i of answer.items) process.stdout.write(`${formatIncident(i)}\n`);
     });
   ops

@@ -49,13 +49,31 @@ const summary = z.object({
   contactedCustomers: z.number().int().describe('Affected customers who called or complained, over every incident'),
   notifiedBeforeContactShare: z.number().nullable().describe('Share of them notified before their first call or complaint'),
 });
+const severities = list(z.string());
+const settings = z
+  .object({
+    actingSeverities: severities.describe('Severities whose alarms start a flow that tells the affected customers (and compensates them where compensation names an amount)'),
+    compensation: list(z.object({ severity: z.string(), amount: z.number() })).describe('Credit per affected customer by severity, for an outage lasting past compensateAfterMs; a severity not listed is never compensated'),
+    compensateAfterMs: z.number().describe('How long an outage lasts before its customers are compensated (ms)'),
+    maxOpenMs: z.number().describe('How long a flow waits for the clear before it leaves the alarm to people (ms)'),
+    notificationChannel: z.string().describe('The channel of the notices'),
+    presenceHorizonMs: z.number().describe('Customers not seen on the alarmed cells for this long before the raise are not affected (ms)'),
+    minPresenceShare: z.number().describe('The share of their usage on the alarmed cells from which a customer who lives elsewhere counts affected'),
+    showingEveryMs: z.number().describe('How often the flow looks for customers showing the incident (bad sessions, service calls) while the alarm is young (ms)'),
+    showingLookbackMs: z.number().describe('How far before the raise the first look reaches (ms)'),
+    showingForMs: z.number().describe('How long after the raise the flow keeps looking (ms)'),
+    quietSpellMs: z.number().describe("Anomaly detection's quiet spell: a suspicion this long without a signal is over (a confirmation records it as over), and a fault back within it of a clear on its place is the same incident (ms)"),
+    chainReachMs: z.number().describe('How far back from its raise an alarm goes on an earlier alarm of the same incident (ms)'),
+    confirmSeverities: severities.describe('The severities a person confirming a suspicion may give its alarm'),
+  })
+  .describe('The outage settings in force: the values the flows act on');
 const anomaly = z.object({
   id: z.string(),
   scope: z.enum(['Cell', 'Site']),
   objectId: z.string().describe('The cell or site id'),
   siteId: z.string().nullable(),
   openedTime: z.string().describe('When the burst was seen: the time of the signal that made it one (event clock, ISO 8601)'),
-  lastSignalTime: z.string().describe('The latest signal counted in it; it closes after six quiet hours'),
+  lastSignalTime: z.string().describe('The latest signal counted in it; it closes after the quiet spell (settings.quietSpellMs of GET /service-operations/incidents) without one'),
   state: z.enum(['open', 'closed']),
   coveredBy: z.string().nullable().describe('The alarm on its cell or site that was open while it was, when it closed because that alarm cleared (its incident is over; a later burst is a new suspicion); null otherwise'),
   signal: z.enum(['bad-session-burst', 'service-contact-burst']).describe('Dropped calls and slow data sessions on the cell, or customers calling about their service'),
@@ -79,15 +97,15 @@ const reviewParams = z.object({ id: z.string().min(1).max(200).describe('The sus
 const reason = z.string().trim().min(1, 'say why (what was checked, what was found): it is kept in the audit trail').max(2000);
 const confirmBody = z.strictObject({
   reason,
-  severity: z.enum(CONFIRM_SEVERITIES).default('minor').describe('The severity of the alarm raised: minor (default) notifies and compensates nobody beyond the notices; major and critical are compensated after 4 h by the service-operations policy'),
+  severity: z.enum(CONFIRM_SEVERITIES).default('minor').describe("The severity of the alarm raised: minor (default) notifies and compensates nobody beyond the notices; the severities of the settings' compensation (GET /service-operations/incidents) are compensated after its compensateAfterMs"),
 });
 const dismissBody = z.strictObject({ reason });
 const reviewAnswer = z.object({
   anomaly,
   alarmId: z.string().nullable().describe('The alarm service operations acts on (confirm), or null (dismiss)'),
   alarmRaised: z.boolean().describe('true: the confirmation raised alarmId; false: it raised nothing (a dismissal, or the suspicion belongs to alarmId, an alarm already in, whose flow told whom it touched)'),
-  continues: z.string().nullable().describe('The alarm cleared on the same cell or site within the 6-hour quiet spell before the suspicion opened, whose incident the raised alarm goes on: those it told are told the fault is back (anyone it did not reach, of an outage), then resolved at its clear, not paid twice; null when none'),
-  over: z.boolean().describe("true: the suspicion's last signal was more than the 6-hour quiet spell before now (or it closed): the alarm is raised already cleared at that signal, nobody is told of an outage that is over, and it is compensated only if it lasted past the threshold"),
+  continues: z.string().nullable().describe('The alarm cleared on the same cell or site within the quiet spell (settings.quietSpellMs of GET /service-operations/incidents) before the suspicion opened, whose incident the raised alarm goes on: those it told are told the fault is back (anyone it did not reach, of an outage), then resolved at its clear, not paid twice; null when none'),
+  over: z.boolean().describe("true: the suspicion's last signal was more than the quiet spell (quietSpellMs) before now (or it closed): the alarm is raised already cleared at that signal, nobody is told of an outage that is over, and it is compensated only if it lasted past the threshold"),
 });
 
 /** A suspicion as the API shows it: ISO times, like every other route. */
@@ -120,9 +138,9 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
       '/service-operations/incidents',
       {
         schema: {
-          summary: 'Network alarms with their treatment (affected, notified and compensated customers, time to detect, to first notice, to repair) and the anomalies around them, newest first; with totals (MTTR)',
+          summary: 'Network alarms with their treatment (affected, notified and compensated customers, time to detect, to first notice, to repair) and the anomalies around them, newest first; with totals (MTTR) and the outage settings in force (when customers are compensated and how much, which severities start a flow, the quiet spell)',
           querystring: z.object({ limit: pageLimit(50) }),
-          response: { 200: z.object({ summary, items: list(incident) }), ...errors(400) },
+          response: { 200: z.object({ settings, summary, items: list(incident) }), ...errors(400) },
         },
       },
       async (req) => s.serviceOperations.incidents({ limit: req.query.limit }),
@@ -155,7 +173,7 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
       '/service-operations/anomalies/:id/confirm',
       {
         schema: {
-          summary: "Confirm a suspected incident, saying why (audited): an alarm is raised on its cell or site (TMF642, source twinloop-anomaly-detection) and service operations acts on it (notices to the affected customers, a trouble ticket); the network's own alarm there later continues it, telling nobody twice. If an alarm there was open while the suspicion was (even one since cleared), the confirmation names that alarm and raises nothing; one that cleared there within the 6-hour quiet spell before the suspicion opened is the same incident back (continues: its customers are told the fault is back, then resolved at its clear, and not paid twice). A suspicion whose last signal is more than the quiet spell old (or closed) is over by its evidence: its alarm is raised cleared at that signal (over), nobody is told, compensation as its length says. The raised alarm clears when a person clears it, when the network's alarm there clears, or when the suspicion's signals stop (at its last signal); compensation is decided at the clear, from how long it lasted",
+          summary: "Confirm a suspected incident, saying why (audited): an alarm is raised on its cell or site (TMF642, source twinloop-anomaly-detection) and service operations acts on it (notices to the affected customers, a trouble ticket); the network's own alarm there later continues it, telling nobody twice. If an alarm there was open while the suspicion was (even one since cleared), the confirmation names that alarm and raises nothing; one that cleared there within the quiet spell (settings.quietSpellMs of GET /service-operations/incidents) before the suspicion opened is the same incident back (continues: its customers are told the fault is back, then resolved at its clear, and not paid twice). A suspicion whose last signal is more than the quiet spell old (or closed) is over by its evidence: its alarm is raised cleared at that signal (over), nobody is told, compensation as its length says. The raised alarm clears when a person clears it, when the network's alarm there clears, or when the suspicion's signals stop (at its last signal); compensation is decided at the clear, from how long it lasted",
           params: reviewParams,
           body: confirmBody,
           response: { 200: reviewAnswer, ...errors(400, 404, 409) },

@@ -371,6 +371,7 @@ export function operatorFlows(
         return f ? { clv: 12 * f[FEATURE_INDEX.arpu_3m], active: f[FEATURE_INDEX.churned] === 0 } : undefined;
       },
       evidence: s.incidentEvidence,
+      policy: s.serviceOpsPolicy,
     };
     // Versions 1 and 2 for the runs started before version 3 (they finish as they began).
     const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 2), serviceOperationsWorkflow(serviceOpsDeps, 1)];

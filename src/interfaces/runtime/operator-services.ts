@@ -4,8 +4,9 @@ import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../age
 import { serviceOperationsView, type ServiceOperationsView } from '../../agents/flows/service-operations-view.js';
 import { createServiceContactLog, type ServiceContacts } from '../../agents/flows/service-contact-log.js';
 import { createBadSessionLog, type CellBadSessions } from '../../agents/flows/bad-session-log.js';
-import type { IncidentEvidence } from '../../agents/flows/service-operations-flow.js';
-import { clearConfirmedWhenQuiet, closeCoveredSuspicions, reviewSuspicion, type ReviewOutcome, type ReviewRequest } from '../../agents/flows/suspected-incidents.js';
+import { DEFAULT_SERVICE_OPS_POLICY, type IncidentEvidence, type ServiceOpsPolicy } from '../../agents/flows/service-operations-flow.js';
+import { serviceOpsSettings } from '../../agents/flows/service-ops-settings.js';
+import { clearConfirmedWhenQuiet, closeCoveredSuspicions, DEFAULT_CHAIN_REACH_MS, reviewSuspicion, type ReviewOutcome, type ReviewRequest } from '../../agents/flows/suspected-incidents.js';
 import { DEFAULT_CELL_ANOMALY_OPTIONS, type CellAnomalyDetector, type SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import { openKeptAnomalyDetector, type AnomalyBaseline } from '../../intelligence/anomaly/kept-anomaly-detector.js';
 import { checkChurnPreventionOffers, churnPolicySettings, moveLegacyChurnPolicy, type ChurnPolicySettings } from '../../agents/flows/churn-prevention-policy.js';
@@ -96,6 +97,8 @@ export interface OperatorServices {
   readonly serviceOperations: ServiceOperationsView;
   /** Who is living through an incident now (bad sessions by cell, service calls), for service operations' later looks. */
   readonly incidentEvidence: IncidentEvidence;
+  /** The policy the service-operations flows run on: the one the incidents answer shows as its settings. */
+  readonly serviceOpsPolicy: ServiceOpsPolicy;
   /** Network operations confirms a suspicion (an alarm is raised on its cell or site and service operations acts) or dismisses it; audited. */
   reviewSuspicion(id: string, review: ReviewRequest): Promise<ReviewOutcome>;
   /** The proactive churn prevention's policy (floor, budget, offers, cadence), as the operator edits it. */
@@ -460,6 +463,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const badSessions = createBadSessionLog({ store: recordDocuments<CellBadSessions>(records, 'bad-sessions'), onError: (err) => o.log(`bad sessions: could not keep one yet (tried again with the next events): ${err.message}`) });
   await badSessions.load();
   const detachBadSessions = twins.intake.onApplied((batch) => badSessions.observe(batch));
+  // The flows' policy in force (the defaults: no option sets it yet); the incidents answer shows it.
+  const serviceOpsPolicy = DEFAULT_SERVICE_OPS_POLICY;
   const serviceOperations = serviceOperationsView({
     alarms,
     run: async (id) => {
@@ -469,6 +474,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     suspicions: () => anomalies.suspicions(),
     cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId),
     firstContact: (customerId, fromMs, toMs) => contacts.firstContact(customerId, fromMs, toMs),
+    settings: serviceOpsSettings(serviceOpsPolicy, { quietSpellMs: DEFAULT_CELL_ANOMALY_OPTIONS.quietMs, chainReachMs: DEFAULT_CHAIN_REACH_MS }),
   });
 
   const services: OperatorServices = {
@@ -489,6 +495,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     alarms,
     anomalies,
     serviceOperations,
+    serviceOpsPolicy,
     incidentEvidence: { customersOn: (cellIds, fromMs, toMs) => badSessions.customersOn(cellIds, fromMs, toMs), firstContact: (customerId, fromMs, toMs) => contacts.firstContact(customerId, fromMs, toMs) },
     actionPolicy,
     churnPolicy: churnPolicySettings(actionPolicy, churnDefaults),

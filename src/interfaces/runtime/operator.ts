@@ -3,7 +3,7 @@ import { threadCpuSecondsIfKnown } from '../../domain/cpu-time.js';
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
 import { earlierDecisions } from '../../agents/assist/earlier-decisions.js';
 import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
-import { ANOMALY_SOURCE_SYSTEM_ID, linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
+import { ANOMALY_SOURCE_SYSTEM_ID, DEFAULT_CHAIN_REACH_MS, linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
 import { DEFAULT_CELL_ANOMALY_OPTIONS } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import { NatsEventBus, PARTITION_STREAM_MAX_AGE_MS, type NatsEventBusOptions, type PartitionedStreamOptions } from '../../bus/nats-event-bus.js';
 import { partitionSubject, partitionSubjects } from '../../domain/partitions.js';
@@ -351,7 +351,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // flow (one per alarm); the sandbox's network system sends its alarms there as they happen.
   // An alarm on the cell or site of a confirmed suspected incident continues it (nobody is told twice), and its clear clears it;
   // a confirmed one continues the alarm cleared there within the detector's quiet spell (the fault was back before it was over).
-  const confirmed = linkConfirmedIncidents({ alarms: services.alarms, cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId), sameIncidentMs: DEFAULT_CELL_ANOMALY_OPTIONS.quietMs, onError: (err) => o.log(`alarms: ${err.message}`) });
+  const confirmed = linkConfirmedIncidents({ alarms: services.alarms, cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId), sameIncidentMs: DEFAULT_CELL_ANOMALY_OPTIONS.quietMs, maxChainMs: DEFAULT_CHAIN_REACH_MS, onError: (err) => o.log(`alarms: ${err.message}`) });
   const alarms: AlarmWatcher = watchAlarms({
     alarms: services.alarms,
     engine: services.workflows,

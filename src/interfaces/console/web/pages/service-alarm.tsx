@@ -3,6 +3,7 @@ import { seg } from '../api';
 import { count, duration, eventTime } from '../format';
 import { useJson } from '../use-json';
 import { ALARMS, type ServiceOpsRun, type TmfAlarm } from './service-operations';
+import { compensationOf, spanText, type OutageSettings } from '../outage-settings';
 
 /** A journaled step of the flow (`GET /workflows/:id/steps`). */
 interface Step {
@@ -60,7 +61,8 @@ export function ServiceAlarm({ id }: { id: string }) {
   const run = useJson<ServiceOpsRun>(`/workflows/${seg(id)}`, 5_000);
   const steps = useJson<readonly Step[]>(`/workflows/${seg(id)}/steps`, 5_000);
   // Whom the run found (at the alarm and showing it later) and told, as the API counts them: one source for every page.
-  const treated = useJson<{ items: readonly IncidentCounts[] }>('/service-operations/incidents?limit=200', 10_000);
+  const treated = useJson<{ settings: OutageSettings; items: readonly IncidentCounts[] }>('/service-operations/incidents?limit=200', 10_000);
+  const settings = treated.data?.settings;
   if (!number) return <Alert message={`"${id}" is not an alarm of this console (alarm-N); see the service operations page`} />;
   const a = alarm.data;
   const all = steps.data ?? [];
@@ -91,6 +93,8 @@ export function ServiceAlarm({ id }: { id: string }) {
             <dd>{run.data ? run.data.status : run.error ? 'not started' : 'reading…'}</dd>
             <dt>First notice</dt>
             <dd>{notices.firstAt === null ? 'none sent yet' : `${duration(notices.firstAt - raisedMs)} after the alarm was raised`}</dd>
+            <dt>Compensation</dt>
+            <dd data-testid="alarm-compensation">{settings ? (compensationOf(settings, a.perceivedSeverity) ?? `none for a ${a.perceivedSeverity} alarm (compensated: ${settings.compensation.map((c) => c.severity).join(', ') || 'no severity'})`) : 'reading…'}</dd>
           </dl>
         </section>
       )}
@@ -107,7 +111,7 @@ export function ServiceAlarm({ id }: { id: string }) {
         {affected === null ? (
           <p class="muted">{steps.data ? 'The flow has not found the affected customers yet.' : 'reading…'}</p>
         ) : affected.length === 0 ? (
-          <p class="muted">No active customer was seen on this cell in the month before the alarm.</p>
+          <p class="muted">No active customer was seen on this {a ? a.alarmedObject['@referredType'].toLowerCase() : 'cell'} in the {settings ? spanText(settings.presenceHorizonMs) : 'time'} before the alarm.</p>
         ) : (
           <table data-testid="affected">
             <thead>

@@ -6,6 +6,7 @@ import { useJson } from '../use-json';
 import { FoundInHistoryMark, SuspectedIncidents, type Anomaly } from './suspected-incidents';
 import { historySummary } from '../found-in-history';
 import type { IncidentCounts } from './service-alarm';
+import { compensatedWhen, orList, spanText, type OutageSettings } from '../outage-settings';
 
 /** A network alarm as TMF642 answers it (only the fields shown). */
 export interface TmfAlarm {
@@ -69,7 +70,7 @@ const lasted = (a: TmfAlarm) => (a.alarmClearedTime ? Date.parse(a.alarmClearedT
 export function ServiceOperations() {
   const alarms = useJson<readonly TmfAlarm[]>(`${ALARMS}?limit=1000`, 10_000);
   const runs = useJson<readonly ServiceOpsRun[]>(`/workflows?definitionId=${SERVICE_OPS_FLOW}&limit=1000`, 10_000);
-  const treated = useJson<{ summary: IncidentSummary; items: readonly Incident[] }>('/service-operations/incidents?limit=200', 10_000);
+  const treated = useJson<{ settings: OutageSettings; summary: IncidentSummary; items: readonly Incident[] }>('/service-operations/incidents?limit=200', 10_000);
   // Those found as they happened, which network operations can act on; those found in history
   // (hundreds after a first start's loaded history) apart, folded, so they do not flood the list.
   const anomalies = useJson<readonly Anomaly[]>('/service-operations/anomalies?history=false&limit=100', 10_000);
@@ -86,6 +87,7 @@ export function ServiceOperations() {
   // The suspicions found in history (the loaded history's): an alarm seen first only by them was not seen before by anyone who could act.
   const inHistory = new Set((foundInHistory.data ?? []).map((a) => a.id));
   const totals = treated.data?.summary;
+  const settings = treated.data?.settings;
   const list = [...(alarms.data ?? [])].sort((a, b) => b.alarmRaisedTime.localeCompare(a.alarmRaisedTime));
   const open = list.filter((a) => a.state !== 'cleared');
   const cleared = list.map(lasted).filter((ms): ms is number => ms !== null);
@@ -130,6 +132,12 @@ export function ServiceOperations() {
           <dd>{totals ? `${count(totals.anomalies)} (${count(totals.anomaliesInHistory)} found in history, ${count(totals.anomaliesWithoutAlarm)} of the others without an alarm)` : '–'}</dd>
         </dl>
         <p class="muted">Counts as the flows stand, those waiting for a clear included: whom each found affected (at the alarm and showing it later), told and compensated so far.</p>
+        {settings && (
+          <p class="muted" data-testid="svcops-settings">
+            In force: alarms of severity {orList(settings.actingSeverities)} start a flow that tells their affected customers (by {settings.notificationChannel}), who are compensated {compensatedWhen(settings)}; a suspicion closes after{' '}
+            {spanText(settings.quietSpellMs)} without a signal, and a fault back within {spanText(settings.quietSpellMs)} of its clear is the same incident.
+          </p>
+        )}
       </section>
       <section class="panel">
         <h2>Alarms by cell and site</h2>
@@ -195,11 +203,11 @@ export function ServiceOperations() {
           </table>
         )}
       </section>
-      {anomalies.data && <SuspectedIncidents anomalies={anomalies.data} incidents={treated.data?.items ?? []} onReviewed={onReviewed} />}
+      {anomalies.data && <SuspectedIncidents anomalies={anomalies.data} incidents={treated.data?.items ?? []} settings={settings} onReviewed={onReviewed} />}
       {foundInHistory.data && foundInHistory.data.length > 0 && (
         <details class="panel" data-testid="found-in-history">
           <summary>{historySummary(totals?.anomaliesInHistory ?? foundInHistory.data.length, foundInHistory.data.length)}</summary>
-          <SuspectedIncidents anomalies={foundInHistory.data} incidents={treated.data?.items ?? []} onReviewed={onReviewed} inHistory />
+          <SuspectedIncidents anomalies={foundInHistory.data} incidents={treated.data?.items ?? []} settings={settings} onReviewed={onReviewed} inHistory />
         </details>
       )}
     </>

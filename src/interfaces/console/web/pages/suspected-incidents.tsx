@@ -3,6 +3,7 @@ import { postJson, seg } from '../api';
 import { confirmedText } from '../confirmed-text';
 import { count, duration, eventTime } from '../format';
 import { may, useIdentity } from '../identity';
+import { compensatedWhen, compensationOf, spanText, type OutageSettings } from '../outage-settings';
 
 /** Network operations' verdict on a suspicion, as the server keeps it. */
 interface Review {
@@ -61,6 +62,14 @@ export interface AlarmOfSuspicions {
 /** The severities a confirmation may raise its alarm with (the route's `CONFIRM_SEVERITIES`), mildest first: the default. */
 const CONFIRM_SEVERITIES = ['minor', 'major', 'critical'] as const;
 
+/** What an alarm of this severity does to its customers, as the settings in force say (before they are read: nothing said). */
+function severityEffect(settings: OutageSettings | undefined, severity: string): string {
+  if (!settings) return '';
+  if (!settings.actingSeverities.includes(severity)) return ' (nobody told)';
+  const paid = compensationOf(settings, severity);
+  return paid ? ` (notices; compensated ${paid})` : ' (notices only)';
+}
+
 /** How far ahead of its alarm a suspicion came, in words. */
 function leadText(leadMs: number): string {
   return leadMs >= 0 ? `${duration(leadMs)} before the alarm` : `${duration(-leadMs)} after the alarm`;
@@ -73,10 +82,10 @@ const describe = (a: Anomaly) => `${a.scope} ${a.objectId}: ${count(a.signals)} 
  * Confirms or dismisses one suspicion, saying why (`POST /service-operations/anomalies/:id/confirm|dismiss`,
  * audited). A confirmation raises an alarm on the place, and service operations then tells the
  * affected customers; a dismissal tells nobody. One over by its evidence (closed, or its last signal
- * more than the 6-hour quiet spell back) is confirmed as over: its alarm is raised cleared at that
+ * more than the quiet spell of the settings in force back) is confirmed as over: its alarm is raised cleared at that
  * signal, nobody is told, and the severity decides the compensation for its length (decision 0057).
  */
-function ReviewForm({ anomaly, onDone }: { anomaly: Anomaly; onDone(said: string): void }) {
+function ReviewForm({ anomaly, settings, onDone }: { anomaly: Anomaly; settings: OutageSettings | undefined; onDone(said: string): void }) {
   const [reason, setReason] = useState('');
   const [severity, setSeverity] = useState<(typeof CONFIRM_SEVERITIES)[number]>('minor');
   const [busy, setBusy] = useState(false);
@@ -89,7 +98,7 @@ function ReviewForm({ anomaly, onDone }: { anomaly: Anomaly; onDone(said: string
     postJson<{ anomaly: Anomaly; alarmId: string | null; alarmRaised: boolean; continues: string | null; over: boolean }>(`/service-operations/anomalies/${seg(anomaly.id)}/${verb}`, body).then(
       (r) => {
         setBusy(false);
-        onDone(verb === 'dismiss' ? `${anomaly.id} dismissed: nobody is told` : confirmedText(anomaly.id, r));
+        onDone(verb === 'dismiss' ? `${anomaly.id} dismissed: nobody is told` : confirmedText(anomaly.id, r, settings));
       },
       (err: Error) => {
         setBusy(false);
@@ -114,7 +123,7 @@ function ReviewForm({ anomaly, onDone }: { anomaly: Anomaly; onDone(said: string
           {CONFIRM_SEVERITIES.map((s) => (
             <option key={s} value={s}>
               {s}
-              {s === 'minor' ? ' (notices only)' : ' (compensated after 4 h)'}
+              {severityEffect(settings, s)}
             </option>
           ))}
         </select>
@@ -126,7 +135,12 @@ function ReviewForm({ anomaly, onDone }: { anomaly: Anomaly; onDone(said: string
         </button>
       </div>
       {anomaly.coveredBy && <p class="muted">It closed with {anomaly.coveredBy}, an alarm on its place while it was, now cleared: a confirmation names that alarm, raises nothing and tells nobody twice.</p>}
-      {anomaly.state === 'closed' && !anomaly.coveredBy && <p class="muted">Its signals have stopped: a confirmation records it as an outage over at its last signal, tells nobody, and compensates its customers if it lasted past 4 h (major or critical).</p>}
+      {anomaly.state === 'closed' && !anomaly.coveredBy && (
+        <p class="muted" data-testid="review-over">
+          Its signals have stopped{settings ? ` (${spanText(settings.quietSpellMs)} without one closes a suspicion)` : ''}: a confirmation records it as an outage over at its last signal, tells nobody, and compensates its customers{' '}
+          {settings ? compensatedWhen(settings) : 'if it lasted past the threshold'}.
+        </p>
+      )}
       {error && (
         <p class="error" role="alert">
           {error}
@@ -173,7 +187,20 @@ function ReviewCell({ anomaly, reviewing, onToggle }: { anomaly: Anomaly; review
  * is raised and service operations acts) or dismiss, with a reason. No customer is told on a
  * suspicion alone (decision 0015).
  */
-export function SuspectedIncidents({ anomalies, incidents, onReviewed, inHistory = false }: { anomalies: readonly Anomaly[]; incidents: readonly AlarmOfSuspicions[]; onReviewed(said: string): void; inHistory?: boolean }) {
+export function SuspectedIncidents({
+  anomalies,
+  incidents,
+  settings,
+  onReviewed,
+  inHistory = false,
+}: {
+  anomalies: readonly Anomaly[];
+  incidents: readonly AlarmOfSuspicions[];
+  /** The outage settings in force (`GET /service-operations/incidents`), undefined until read. */
+  settings: OutageSettings | undefined;
+  onReviewed(said: string): void;
+  inHistory?: boolean;
+}) {
   const heading = inHistory ? 'Found in history' : 'Detected from bad sessions and service calls, before or without an alarm';
   const [reviewing, setReviewing] = useState<string | null>(null);
   const alarmOf = new Map<string, AlarmOfSuspicions>();
@@ -246,6 +273,7 @@ export function SuspectedIncidents({ anomalies, incidents, onReviewed, inHistory
         <ReviewForm
           key={open.id}
           anomaly={open}
+          settings={settings}
           onDone={(said) => {
             setReviewing(null);
             onReviewed(said);
