@@ -21,6 +21,12 @@ export interface SimulationRun {
   readonly finishedAt?: string;
   readonly results?: readonly ScenarioResult[];
   readonly error?: { readonly code: string; readonly message: string };
+  /**
+   * What a running run waits for before its first draw, in words with how far it is (a restarted
+   * server's read of the log's billing records); absent once it draws. A run that sat at 0 % for
+   * minutes after a restart said nothing of why.
+   */
+  readonly waitingFor?: string;
 }
 
 /** Where runs are kept: documents by run id. */
@@ -29,8 +35,11 @@ export type SimulationRunStore = DocumentStore<SimulationRun>;
 /** What the runs service needs. */
 export interface SimulationRunsOptions {
   readonly store: SimulationRunStore;
-  /** The population to simulate on, read when a run starts (e.g. the live twins and model). */
-  readonly source: () => TwinSource | Promise<TwinSource>;
+  /**
+   * The population to simulate on, read when a run starts (e.g. the live twins and model). While it
+   * is not ready it may say, as often as it likes, what it waits for (`waiting`): the run shows it.
+   */
+  readonly source: (waiting: (what: string) => void) => TwinSource | Promise<TwinSource>;
   readonly workers?: number;
   /** Least change of progress between two persisted updates (fewer writes). */
   readonly progressStep?: number;
@@ -95,12 +104,26 @@ export function createSimulationRuns(o: SimulationRunsOptions): SimulationRuns {
       };
       entry.done = (async () => {
         try {
-          const results = await simulate(await o.source(), scenarios, options);
+          // A run cancelled while it waits ends at once, not when the wait does.
+          const source = await Promise.race([
+            o.source((what) => {
+              if (controller.signal.aborted || !live.has(id)) return;
+              entry.current = { ...entry.current, waitingFor: what };
+              void o.store.put(id, entry.current).catch(() => {});
+            }),
+            new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new TwinloopError('CONFLICT', 'the simulation was cancelled')), { once: true })),
+          ]);
+          if (entry.current.waitingFor !== undefined) {
+            const { waitingFor: _done, ...drawing } = entry.current;
+            await update(drawing);
+          }
+          const results = await simulate(source, scenarios, options);
           await update({ ...entry.current, status: 'succeeded', progress: 1, results, finishedAt: stamp() });
         } catch (err) {
           const e = toTwinloopError(err);
           const status: RunStatus = controller.signal.aborted ? 'cancelled' : 'failed';
-          await update({ ...entry.current, status, error: { code: e.code, message: e.message }, finishedAt: stamp() }).catch(() => {});
+          const { waitingFor: _ended, ...ended } = entry.current;
+          await update({ ...ended, status, error: { code: e.code, message: e.message }, finishedAt: stamp() }).catch(() => {});
         } finally {
           live.delete(id);
         }

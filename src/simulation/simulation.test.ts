@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TwinloopError } from '../domain/errors.js';
 import { ManualClock } from '../domain/clock.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
@@ -287,6 +287,36 @@ describe('simulation runs', () => {
     expect(cancelled.progress).toBeLessThan(1);
     await expect(runs.cancel(long.id)).rejects.toThrow(/already cancelled/);
     expect((await runs.list()).length).toBe(2);
+  });
+
+  it('say what they wait for before the first draw, and a run cancelled while it waits ends at once', async () => {
+    const store = memoryDocuments<SimulationRun>();
+    let release!: () => void;
+    const ready = new Promise<void>((r) => (release = r));
+    const runs = createSimulationRuns({
+      store,
+      workers: 0,
+      source: async (waiting) => {
+        waiting('the log: 40 % read');
+        await ready;
+        return arraySource(population(200, () => 0.04), 30);
+      },
+    });
+    const first = await runs.start([retention()]);
+    await vi.waitFor(async () => expect((await runs.get(first.id)).waitingFor).toBeDefined(), { timeout: 5_000 });
+    expect(await runs.get(first.id)).toMatchObject({ status: 'running', progress: 0, waitingFor: 'the log: 40 % read' });
+    expect((await store.get(first.id))?.waitingFor).toBe('the log: 40 % read');
+
+    const second = await runs.start([retention()]);
+    const cancelled = await runs.cancel(second.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.waitingFor).toBeUndefined();
+
+    release();
+    const done = await runs.wait(first.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.waitingFor).toBeUndefined();
+    expect((await store.get(first.id))?.waitingFor).toBeUndefined();
   });
 
   it("are dated on the runtime's clock (the world's time in the sandbox), not the wall clock", async () => {

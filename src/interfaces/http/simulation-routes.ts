@@ -46,6 +46,7 @@ const runBrief = z.object({
   startedAt: isoTime,
   finishedAt: isoTime.optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  waitingFor: z.string().optional().describe("What a running run waits for before its first draw, with how far it is (a restarted server's read of the log's records from before it started); absent once it draws"),
   warnings: list(z.string()).describe('Why the columns of this compare do not stand on one baseline: one sentence per field its scenarios differ in (seed, horizon, draws); empty when they compare'),
 });
 const run = runBrief.extend({ results: list(scenarioResult).optional() });

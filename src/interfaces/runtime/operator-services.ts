@@ -62,7 +62,7 @@ import { planPrices } from './plan-prices.js';
 import { contactsFromLog } from './contacts-from-log.js';
 import { keepRevenueLedger, revenueCaveat } from './revenue-ledger-from-log.js';
 import { keepIncidentLedger } from './incidents-from-log.js';
-import { startLogPass } from './start-log-pass.js';
+import { startLogPass, startLogWaiting } from './start-log-pass.js';
 
 /**
  * The running operator's services, as the HTTP routes, the MCP tools and the CLI use them. One
@@ -332,8 +332,14 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // And every incident, plan's end and customer's time with the network: an incident's effect on churn, learned for the lab's network scenarios.
   const incidents = keepIncidentLedger(twins);
   const startLog = startLogPass(twins, [revenue.fromLog, incidents.fromLog, contactsFromLog(twins.engine.eventClock, ACCEPTANCE_RETENTION_DAYS, (events) => decisions.rememberContacts(events), o.log)]);
-  const labSource = async () => {
-    await startLog.loaded;
+  const labSource = async (waiting: (what: string) => void) => {
+    if (!startLog.progress().done) {
+      // Say what the run waits for while it does (minutes after a restart at load), then draw.
+      const say = () => waiting(startLogWaiting(startLog.progress()));
+      say();
+      const every = setInterval(say, 2_000).unref();
+      await startLog.loaded.finally(() => clearInterval(every));
+    }
     return liveTwinSource(twins, intelligence, { revenue: revenue.ledger, answers: true, incidents: incidents.ledger });
   };
   // Runs are dated on the operator's clock, as the intents and decisions they sit beside: in the
@@ -373,7 +379,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     let at = 0;
     return perPlan.map((scenarios, i) => planOutcome(results.slice(at, (at += scenarios.length)), plans[i].actions.map(answeredAction)));
   };
-  const simulateIntentPlans = async (plans: readonly Plan[], options?: { readonly draws?: number }) => simulatePlansOver(await labSource(), plans, options?.draws);
+  const simulateIntentPlans = async (plans: readonly Plan[], options?: { readonly draws?: number }) => simulatePlansOver(await labSource(() => {}), plans, options?.draws); // an intent's plan is not a lab run: it has no run to show the wait on
   /**
    * A planning's population: the segment's active customers (the campaign's audience filters, on the
    * live scores) read and scored once, every candidate's draws over them alone.

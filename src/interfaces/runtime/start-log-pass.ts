@@ -118,3 +118,12 @@ export function startLogPass(twins: Pick<TwinService, 'store' | 'appliedSeq'>, c
           .finally(() => (done = true));
   return { loaded, progress: () => ({ done, readSeq: Math.min(readSeq, throughSeq), throughSeq, ...(failed === undefined ? {} : { failed }) }) };
 }
+
+/**
+ * What a caller waiting for the pass says it waits for: how much of the log's records from before
+ * the start is read (a simulation run after a restart, which would otherwise sit at 0 %).
+ */
+export function startLogWaiting(p: StartLogProgress): string {
+  const share = p.throughSeq === 0 ? 1 : p.readSeq / p.throughSeq;
+  return `the log's records from before the server started (billing, contacts, incidents): ${Math.floor(share * 100)} % read (${p.readSeq.toLocaleString('en-US')} of ${p.throughSeq.toLocaleString('en-US')})`;
+}

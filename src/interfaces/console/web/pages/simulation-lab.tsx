@@ -99,7 +99,7 @@ function Runs() {
                   <a href={`/console/simulations/${seg(r.id)}`}>{r.id}</a>
                 </td>
                 <td>{r.scenarios.map((s) => s.name).join(' · ')}</td>
-                <td>{r.status === 'running' ? `running ${percent(r.progress)}` : r.status}</td>
+                <td>{r.status === 'running' ? (r.waitingFor !== undefined ? 'waiting for the log to be read' : `running ${percent(r.progress)}`) : r.status}</td>
                 {/* A run is dated on the operator's clock (the world's while the sandbox runs), not the browser's: an event time, not an age. */}
                 <td>{eventTime(r.startedAt)}</td>
               </tr>

@@ -19,6 +19,8 @@ export interface SimulationRun {
   readonly startedAt: string;
   readonly finishedAt?: string;
   readonly error?: { code: string; message: string };
+  /** What the run waits for before its first draw (a restarted server's read of the log), with how far it is. */
+  readonly waitingFor?: string;
   readonly results?: readonly ScenarioResult[];
   /** Why its columns do not stand on one baseline (scenarios of different seeds, horizons, draws); empty when they compare. */
   readonly warnings?: readonly string[];
@@ -183,7 +185,9 @@ export function SimulationRunPage({ id }: { id: string }) {
           {r.scenarios.map((s) => s.name).join(' vs ')} <span class="muted">({r.id})</span>
         </h2>
         <p role="status" data-testid="run-status">
-          {r.status === 'running' ? (
+          {r.status === 'running' && r.waitingFor !== undefined ? (
+            <>Waiting before its first draw for {r.waitingFor}</>
+          ) : r.status === 'running' ? (
             <>
               Running: <progress value={r.progress} max={1} aria-label="Progress of the run" /> {percent(r.progress)} of the draws
             </>
