@@ -75,6 +75,11 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
   const now = () => new Date(operator.world!.clock.now()).toISOString();
   let seq = 0;
   const event = (customerId: string, kind: string, data: Json) => ({ id: `console-e2e-${++seq}`, kind, customerId, time: now(), source: 'console-e2e', v: 1, data });
+  /**
+   * A call a person takes, held for 15 minutes of people's time: at the world's 3,600x, a call whose
+   * end is never seen counts as ended 2 h of its time (2 s) after it began, before anyone reads its card.
+   */
+  const personsCall = (intent: string): Json => ({ channel: 'call', intent, phase: 'start', endsBy: new Date(operator.world!.clock.now() + 15 * 60_000 * 3600).toISOString() });
 
   /**
    * A person at the console, signed in: an API key of their own with `role`, exchanged on the
@@ -143,7 +148,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     for (const { customerId } of candidates.slice(0, 40)) {
       const { profile } = (await api<{ profile: Json }>('GET', `/twins/${customerId}`)).body;
       const consent = event(customerId, 'customer', { segment: profile.segment, billing: profile.billing, contractMonths: profile.contractMonths, paymentMethod: profile.paymentMethod, since: profile.since, consent: { marketing: true, sms: true } });
-      await api('POST', '/events', [consent, event(customerId, 'interaction', { channel: 'call', intent: 'billing_question', phase: 'start' })]);
+      await api('POST', '/events', [consent, event(customerId, 'interaction', personsCall('billing_question'))]);
       const card = (await api<{ actions: CardAction[] }>('GET', `/assist/cards/${customerId}?channel=call`)).body;
       const offer = card.actions.find((a) => presentable.has(a.actionId) && a.decisionId);
       if (offer) {
@@ -249,7 +254,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // A customer on a call whose card recommends something (any action but doing nothing).
     let chosen: { customerId: string; action: CardAction } | undefined;
     for (const { customerId } of (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&churned.eq=0&limit=40')).body.items.slice(5)) {
-      await api('POST', '/events', [event(customerId, 'interaction', { channel: 'call', intent: 'plan_question', phase: 'start' })]);
+      await api('POST', '/events', [event(customerId, 'interaction', personsCall('plan_question'))]);
       const card = (await api<{ actions: CardAction[] }>('GET', `/assist/cards/${customerId}?channel=call`)).body;
       const action = card.actions.find((a) => a.decisionId && a.actionId !== 'do-nothing');
       if (action) {
@@ -326,6 +331,15 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await until(async () => ((await page.getByTestId('queued-card').count()) >= 12 ? true : undefined), WAIT_MS, 'the queue filled by background calls');
     await visible(card, `the staged card of ${customerId} after the background calls`);
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-care-example-link.png'), fullPage: true });
+    // A call whose end is never seen (these, as the world's own) counts as ended 2 h of world time after it
+    // began, 2 s at 3,600x: taken, its card says so and offers no Accept. The staged call goes on, held for a person's minutes.
+    await page.getByTestId('queued-card').first().getByRole('button', { name: /^Take / }).click();
+    const unseenEnd = page.getByTestId('assist-card').first();
+    await visible(unseenEnd.getByTestId('not-on-line'), 'a background call taken, saying it counts as ended', unseenEnd);
+    expect(await unseenEnd.getByTestId('not-on-line').innerText()).toMatch(/^The call counts as ended \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, no end of it seen by then: the customer is not on the line/);
+    expect(await unseenEnd.getByRole('button', { name: 'Accept' }).count()).toBe(0);
+    expect(await card.getByTestId('not-on-line').count()).toBe(0);
+    expect(await card.getByRole('button', { name: 'Accept' }).count()).toBeGreaterThan(0);
     await api('POST', '/events', others.map(({ customerId: id }) => event(id, 'interaction', { channel: 'call', intent: 'plan_question', phase: 'end' })));
 
     // The customer on the phone is who the agent types in: a wrong id says so, a right one opens the card.

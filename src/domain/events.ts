@@ -177,6 +177,12 @@ export const interactionData = z.strictObject({
   phase: z.enum(['start', 'update', 'end']).default('start'),
   /** Channel context carried to every other channel, e.g. a bundle configured on the website. */
   context: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * When the interaction is over at the latest, should its end never be sent (a phone system that
+   * reports no hang-up, a staged call held for a person): without it, a start's end unseen counts
+   * 2 h after it began (`UNSEEN_END_MS`, twin/customer-context.ts). A later update may move it.
+   */
+  endsBy: isoTime.optional(),
 });
 
 export const subscriptionData = z.strictObject({

@@ -21,7 +21,9 @@ describe('the care example', () => {
     expect(profile.data).toMatchObject({ billing: 'postpaid', consent: { marketing: true } });
     expect(staged.monthlyPrice).toBeGreaterThanOrEqual(60);
     expect(staged.periodDataMb).toBeGreaterThan(staged.dataAllowanceMb);
-    expect(events.find((e) => e.kind === 'interaction')?.data).toMatchObject({ channel: 'call', intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' } });
+    // Held for a person's 15 minutes: the world stands still here, so 15 minutes of its time too.
+    expect(events.find((e) => e.kind === 'interaction')?.data).toMatchObject({ channel: 'call', intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' }, endsBy: new Date(Date.parse(staged.at) + 15 * 60_000).toISOString() });
+    expect(staged).toMatchObject({ endsBy: new Date(Date.parse(staged.at) + 15 * 60_000).toISOString(), heldRealMs: 15 * 60_000 });
     expect(events.find((e) => e.kind === 'ticket')?.data).toMatchObject({ action: 'opened', category: 'billing', complaint: true });
     // The world goes on with it: the complaint is resolved within days, the customer keeps using more data.
     const after = new ArrayOutput();

@@ -16,6 +16,13 @@ export interface CareExample {
   ticketId: string;
   /** Simulated time the complaint call started. */
   at: string;
+  /**
+   * Simulated time the call is held until (its start's `endsBy`): `STAGED_CALL_REAL_MS` of people's
+   * time at the world's pace; null when staged without one (a journal entry of before).
+   */
+  endsBy: string | null;
+  /** How long the call is held in people's time (ms of the wall clock), or null with no `endsBy`. */
+  heldRealMs: number | null;
   eventIds: string[];
 }
 
@@ -23,6 +30,13 @@ export interface CareExample {
 const HIGH_VALUE_PRICE = 60;
 /** The overuse: the current period's data brought to this multiple of the allowance. */
 const OVERUSE = 1.25;
+/**
+ * How long the staged call goes on in people's time (wall clock): a person reads the card, talks
+ * with the customer and accepts an offer in minutes. The world runs at its pace meanwhile (at
+ * 3,600x these are 37.5 simulated days), and a call whose end is never seen counts as ended 2 h of
+ * event time after it began (2 s at 3,600x): the staged call says until when instead (`endsBy`).
+ */
+export const STAGED_CALL_REAL_MS = 15 * 60_000;
 /** Usage records hold at most 1 TB; plans with larger allowances cannot show overuse in one record. */
 const MAX_ALLOWANCE_MB = 400_000;
 
@@ -33,8 +47,10 @@ const MAX_ALLOWANCE_MB = 400_000;
  * (a `billing_complaint` call starting now, with a billing complaint ticket). The twin then holds
  * a complaint and data overuse, so the next-best-action on the agent desktop can propose the
  * data bonus. `customerId` picks the customer; otherwise the world picks the riskiest who fits.
+ * `pace`: the world's simulated ms per real ms (its live speed), which holds the call for
+ * `STAGED_CALL_REAL_MS` of people's time; `heldMs` instead: the simulated ms a journaled staging held it.
  */
-export function stageCareExample(w: WorldEngine, customerId?: string): EffectResult<CareExample> {
+export function stageCareExample(w: WorldEngine, customerId?: string, held: { pace: number } | { heldMs: number | undefined } = { pace: 1 }): EffectResult<CareExample> {
   const pick = customerId === undefined ? firstFitting(w) : checkFits(w, customerId);
   if (!pick.ok) return pick;
   const c = pick.value;
@@ -57,14 +73,17 @@ export function stageCareExample(w: WorldEngine, customerId?: string): EffectRes
   emit(w.ev(c, now, 'usage', { subscriptionId: pop.subscriptionIds[c], dataMb: extraMb, voiceMin: 0, sms: 0, roaming: false, cellId: w.cellNames[cell], siteId: w.siteNames[cell] }));
   // The call and its complaint ticket, as the world's own complaints arrive; resolved in three days.
   const ticketId = 'T' + ++w.counters.tickets;
-  // Marked as staged: the agent desktop keeps its card until taken, however many of the world's calls go by.
-  emit(w.ev(c, now, 'interaction', { channel: 'call', intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' } }));
+  // Marked as staged: the agent desktop keeps its card until taken, however many of the world's calls go by;
+  // held for a person's minutes, as the world's calls are not (they send no end: 2 h of event time).
+  const heldMs = 'pace' in held ? Math.round(STAGED_CALL_REAL_MS * held.pace) : held.heldMs;
+  const endsBy = heldMs === undefined ? undefined : new Date(Date.parse(now) + heldMs).toISOString();
+  emit(w.ev(c, now, 'interaction', { channel: 'call', intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' }, ...(endsBy ? { endsBy } : {}) }));
   emit(w.ev(c, now, 'ticket', { ticketId, action: 'opened', category: 'billing', severity: 'medium', complaint: true, text: 'The last bill charged for data I did not expect; I keep running out.' }));
   w.bumpScore(pop.f.complaintScore, pop.i.complaintDay, c, day, 1);
   w.agenda.add(day + 3, 36000, AGENDA.TICKET_RESOLVE, c, 1, 1, ticketId, 'billing');
   return {
     ok: true,
-    value: { customerId: pop.customerIds[c], planId: plan.id, monthlyPrice: w.planPrices[pop.plan[c]], dataAllowanceMb: plan.dataAllowanceMb, periodDataMb: Math.round(pop.f.cycleDataMb[c]), ticketId, at: now, eventIds },
+    value: { customerId: pop.customerIds[c], planId: plan.id, monthlyPrice: w.planPrices[pop.plan[c]], dataAllowanceMb: plan.dataAllowanceMb, periodDataMb: Math.round(pop.f.cycleDataMb[c]), ticketId, at: now, endsBy: endsBy ?? null, heldRealMs: 'pace' in held ? STAGED_CALL_REAL_MS : null, eventIds },
   };
 }
 

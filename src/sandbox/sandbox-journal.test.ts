@@ -143,6 +143,9 @@ describe('a journaled sandbox world after a restart', () => {
     }
     expect(presented).toBeGreaterThan(20);
     const line = await onboard(first, 'run-1');
+    // The care example staged live: its call held for a person's 15 minutes at the world's pace (at 3,600x, 37.5 days).
+    const staged = first.stageCareExample();
+    expect({ held: Date.parse(staged.endsBy!) - Date.parse(staged.at), heldRealMs: staged.heldRealMs }).toEqual({ held: 15 * 60_000 * 3600, heldRealMs: 15 * 60_000 });
     await until(startMs + 11 * DAY_MS + 18 * HOUR);
     await first.journalFlushed();
     // Killed here: what the intake took is all there is; the position file said day 10 (saved 10 s of real time, 10 h of the world's, before).
@@ -160,6 +163,8 @@ describe('a journaled sandbox world after a restart', () => {
     expect(restored.events.length).toBeGreaterThan(0);
     for (const e of restored.events) expect(e).toEqual(before.get(e.id));
     expect(restored.events.filter((e) => e.customerId === line.customerId && e.kind === 'customer'), "the line's activation, at its time").toHaveLength(1);
+    // The staged call again, held as long (the journal keeps what it was held for, whatever the pace now).
+    expect(restored.events.find((e) => e.kind === 'interaction' && e.customerId === staged.customerId && e.time === staged.at)?.data).toMatchObject({ context: { staged: 'care-example' }, endsBy: staged.endsBy });
 
     // Both go on to day 13: the restarted world gives what the one never killed gives, each event once.
     const after = new Map<string, TwinEvent>();

@@ -142,6 +142,8 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
   const gate = new ActGate();
   const { backends, provisioning } = createSandboxBackends(engine, pool, { latencyScale }, journal, gate);
   let live: LiveRun | undefined;
+  /** The live run's speed (simulated ms per real ms): a staged call is held for a person's minutes at it. */
+  let livePace = 1;
   let restoring = false;
   /** A restored live world's events still ahead of its clock: the next live run releases them in time. */
   const ahead: TwinEvent[] = [];
@@ -162,7 +164,10 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
   const replay = (e: SandboxJournalEntry) => {
     engine.clock.set(e.at);
     if (e.backend === 'applicants') pool.next();
-    else if (e.backend === 'scenarios' && e.method === 'care-example') stageCareExample(engine, (e.request as { customerId: string }).customerId);
+    else if (e.backend === 'scenarios' && e.method === 'care-example') {
+      const request = e.request as { customerId: string; heldMs?: number };
+      stageCareExample(engine, request.customerId, { heldMs: request.heldMs });
+    }
     else if (e.backend === 'provisioning' && e.method === 'complete') provisioning.replayCompletion((e.request as { provisioningId: string }).provisioningId);
     else {
       const connector = (backends as unknown as Record<string, Record<string, (req: unknown) => Promise<unknown>> | undefined>)[e.backend];
@@ -275,13 +280,15 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
     stageCareExample(customerId) {
       if (restoring) throw new TwinloopError('UNAVAILABLE', 'the sandbox is rebuilding its world after a restart; ask again in a moment');
       gate.check();
-      const r = stageCareExample(engine, customerId);
+      // Held for a person's minutes at the pace the world runs now (as it stands still: real time).
+      const r = stageCareExample(engine, customerId, { pace: live?.running ? livePace : 1 });
       if (!r.ok) {
         const code = r.reason.startsWith('unknown customer') ? 'NOT_FOUND' : customerId === undefined ? 'CONFLICT' : 'BAD_INPUT';
         throw new TwinloopError(code, r.reason);
       }
       // Journaled like a back-end call, so a restarted world stages it again on the same customer.
-      journal.record({ backend: 'scenarios', method: 'care-example', request: { customerId: r.value.customerId }, ran: true, result: null }).catch(() => undefined);
+      const heldMs = r.value.endsBy === null ? undefined : Date.parse(r.value.endsBy) - Date.parse(r.value.at);
+      journal.record({ backend: 'scenarios', method: 'care-example', request: { customerId: r.value.customerId, heldMs }, ran: true, result: null }).catch(() => undefined);
       return r.value;
     },
     takePendingEvents: () => idle.drain(),
@@ -360,6 +367,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
       assertIdle();
       openBackends();
       live = startLiveRun(engine, o, idle.drain(), toIdle, ahead.splice(0));
+      livePace = o.speed;
       return live;
     },
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../domain/clock.js';
 import type { Channel, TwinEvent } from '../domain/events.js';
-import { CustomerContextStore, mergeContext, type InteractionStarted } from './customer-context.js';
+import { CustomerContextStore, mergeContext, UNSEEN_END_MS, type InteractionStarted } from './customer-context.js';
 import type { AcceptedEvent, AppliedListener } from './intake.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -9,8 +9,8 @@ const MIN = 60_000;
 const HOUR = 3_600_000;
 let seq = 0;
 
-function interaction(customerId: string, channel: Channel, phase: 'start' | 'update' | 'end', at: number, intent: string, context?: Record<string, unknown>): AcceptedEvent {
-  const event: TwinEvent = { id: `e${++seq}`, kind: 'interaction', customerId, time: new Date(at).toISOString(), source: 'test', v: 1, data: { channel, intent, phase, ...(context ? { context } : {}) } };
+function interaction(customerId: string, channel: Channel, phase: 'start' | 'update' | 'end', at: number, intent: string, context?: Record<string, unknown>, endsBy?: number): AcceptedEvent {
+  const event: TwinEvent = { id: `e${++seq}`, kind: 'interaction', customerId, time: new Date(at).toISOString(), source: 'test', v: 1, data: { channel, intent, phase, ...(context ? { context } : {}), ...(endsBy === undefined ? {} : { endsBy: new Date(endsBy).toISOString() }) } };
   return { event, time: at, seq };
 }
 
@@ -64,6 +64,9 @@ describe('CustomerContextStore', () => {
     const store = new CustomerContextStore({ clock, windowMs: HOUR });
     store.observe([interaction('C1', 'store', 'start', T0 - 10 * MIN, 'repair')]);
     expect(store.has('C1')).toBe(true);
+    // Out of the window, but still in progress (no end seen, not 2 h old): held.
+    clock.advance(HOUR);
+    expect(store.has('C1')).toBe(true);
     clock.advance(HOUR);
     expect(store.has('C1')).toBe(false);
     const started: InteractionStarted[] = [];
@@ -71,6 +74,45 @@ describe('CustomerContextStore', () => {
     store.observe([interaction('C9', 'call', 'start', T0 - 2 * HOUR, 'late')]);
     expect(started).toEqual([]);
     expect(store.has('C9')).toBe(false);
+  });
+
+  it('counts a call whose end is never seen as ended 2 h after it began: not in progress, not open to a desktop joining, not a person on the line', () => {
+    const clock = new ManualClock(T0);
+    const store = new CustomerContextStore({ clock });
+    store.observe([interaction('C1', 'call', 'start', T0, 'billing_question'), interaction('C2', 'call', 'start', T0 + MIN, 'roaming')]);
+    expect(store.get('C1').channels.call).toMatchObject({ phase: 'start', inProgress: true, endsBy: new Date(T0 + UNSEEN_END_MS).toISOString() });
+    expect(UNSEEN_END_MS).toBe(2 * HOUR);
+    expect(store.openOn('call', 8).map((o) => o.customerId)).toEqual(['C2', 'C1']);
+    clock.set(T0 + UNSEEN_END_MS - 1);
+    expect(store.get('C1').channels.call?.inProgress).toBe(true);
+    clock.set(T0 + UNSEEN_END_MS);
+    // Still in the context (its window is a day), but over: no end was seen by then.
+    expect(store.get('C1').channels.call).toMatchObject({ phase: 'start', inProgress: false });
+    expect(store.get('C2').channels.call?.inProgress).toBe(true);
+    expect(store.openOn('call', 8).map((o) => o.customerId)).toEqual(['C2']);
+    // An end seen, or a later start on the channel, is over at once (the earlier one in the timeline too).
+    store.observe([interaction('C2', 'call', 'end', T0 + UNSEEN_END_MS, 'roaming'), interaction('C3', 'chat', 'start', T0 + UNSEEN_END_MS, 'a'), interaction('C3', 'chat', 'start', T0 + UNSEEN_END_MS + MIN, 'b')]);
+    expect(store.get('C2').channels.call?.inProgress).toBe(false);
+    expect(store.get('C3').timeline.map((t) => [t.intent, t.inProgress])).toEqual([['a', false], ['b', true]]);
+  });
+
+  it("holds a call until the endsBy its channel gives, past the context's window, and an update may move it", () => {
+    const clock = new ManualClock(T0);
+    const store = new CustomerContextStore({ clock, windowMs: HOUR });
+    store.observe([interaction('C1', 'call', 'start', T0, 'billing_complaint', { staged: 'care-example' }, T0 + 10 * HOUR), interaction('C2', 'call', 'start', T0, 'roaming')]);
+    clock.set(T0 + 5 * HOUR);
+    store.observe([interaction('C3', 'web', 'start', T0 + 5 * HOUR, 'browse')]);
+    // Past the window and the 2 h: C2's call is gone; C1's goes on, as its channel said.
+    expect(store.has('C2')).toBe(false);
+    expect(store.get('C1').channels.call).toMatchObject({ inProgress: true, endsBy: new Date(T0 + 10 * HOUR).toISOString(), context: { staged: 'care-example' } });
+    expect(store.openOn('call', 8).map((o) => o.customerId)).toEqual(['C1']);
+    store.observe([interaction('C1', 'call', 'update', T0 + 5 * HOUR, 'billing_complaint', undefined, T0 + 6 * HOUR)]);
+    clock.set(T0 + 6 * HOUR);
+    expect(store.get('C1').channels.call?.inProgress).toBe(false);
+    clock.set(T0 + 6.5 * HOUR);
+    store.observe([interaction('C3', 'web', 'update', T0 + 6.5 * HOUR, 'browse')]);
+    expect(store.get('C1').channels.call).toBeUndefined();
+    expect(store.has('C1')).toBe(false);
   });
 
   it('caps the timeline per customer and the number of customers', () => {

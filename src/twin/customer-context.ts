@@ -20,6 +20,17 @@ export interface ChannelState {
   readonly at: string;
   /** Event time the interaction began (ISO). */
   readonly startedAt: string;
+  /**
+   * Event time it counts as over by should its end never be seen (ISO): its `endsBy`, else
+   * `UNSEEN_END_MS` after it began.
+   */
+  readonly endsBy: string;
+  /**
+   * Whether it goes on now (`interactionInProgress`: its end not seen, no later one begun on its
+   * channel, its `endsBy` not passed): the one rule for a person being on the line with the customer,
+   * which the agent desktop shows and the customer's yes is judged by.
+   */
+  readonly inProgress: boolean;
 }
 
 /** One interaction in the cross-channel timeline. */
@@ -81,6 +92,22 @@ export const DEFAULT_CONTEXT_WINDOW_MS = 24 * 3_600_000;
 export const DEFAULT_MAX_INTERACTIONS_PER_CUSTOMER = 20;
 /** Interactions are rare (~1% of customers a day); 100k customers of ~2 KB is ~200 MB at worst. */
 export const DEFAULT_MAX_CONTEXT_CUSTOMERS = 100_000;
+/**
+ * How long an interaction whose end is never seen goes on, from its start (event time): a call lasts
+ * minutes, rarely an hour; past 2 h a customer who hung up unseen is no longer taken to be on the
+ * line. The sandbox's calls send no end (at its 3,600x pace 2 h pass in 2 s): one held longer, as
+ * its staged care call is for a person, says until when with the event's `endsBy`.
+ */
+export const UNSEEN_END_MS = 2 * 3_600_000;
+
+/**
+ * Whether an interaction goes on at `now` (event time, ms): its end not seen and its `endsBy` (ms)
+ * not reached. (A later interaction begun on its channel supersedes it: the store holds that one.)
+ */
+export function interactionInProgress(i: { readonly phase: ChannelState['phase']; readonly endsBy: number }, now: number): boolean {
+  return i.phase !== 'end' && now < i.endsBy;
+}
+
 /** Nesting merged at most; deeper values are replaced whole (guards against pathological input). */
 const MAX_MERGE_DEPTH = 8;
 
@@ -92,6 +119,8 @@ interface Interaction {
   context: Readonly<Record<string, unknown>>;
   at: number;
   startedAt: number;
+  /** Ms of event time it counts as over by (interactionInProgress). */
+  endsBy: number;
 }
 
 interface CustomerRecord {
@@ -123,7 +152,16 @@ export function mergeContext(base: Readonly<PlainObject>, patch: Readonly<PlainO
 const iso = (ms: number): string => new Date(ms).toISOString();
 const EMPTY: Readonly<PlainObject> = Object.freeze({});
 
-const stateOf = (i: Interaction): ChannelState => ({ intent: i.intent, phase: i.phase, context: i.context, at: iso(i.at), startedAt: iso(i.startedAt) });
+/** An interaction as read at `now`; `current`: the latest on its channel (an earlier one is over, superseded). */
+const stateOf = (i: Interaction, now: number, current: boolean): ChannelState => ({
+  intent: i.intent,
+  phase: i.phase,
+  context: i.context,
+  at: iso(i.at),
+  startedAt: iso(i.startedAt),
+  endsBy: iso(i.endsBy),
+  inProgress: current && interactionInProgress(i, now),
+});
 
 /**
  * Keeps, per customer, the latest interaction per channel and a short cross-channel timeline, for
@@ -183,39 +221,50 @@ export class CustomerContextStore {
     return this.get(customerId).updatedAt !== null;
   }
 
-  /** The customer's context within the window; an empty context when nothing is known. */
+  /**
+   * The customer's context within the window (and an interaction still in progress past it, one
+   * held longer by its `endsBy`); an empty context when nothing is known.
+   */
   get(customerId: string): CustomerContext {
     const record = this.customers.get(customerId);
-    const from = this.horizon();
     if (!record) return { customerId, updatedAt: null, channels: {}, timeline: [] };
+    const now = this.now();
+    const from = now - this.windowMs;
+    const current = new Set(record.current.values());
+    const kept = (i: Interaction) => i.at >= from || (current.has(i) && interactionInProgress(i, now));
     const channels: Partial<Record<Channel, ChannelState>> = {};
     let updatedAt = -Infinity;
     for (const [channel, i] of record.current) {
-      if (i.at < from) continue;
-      channels[channel] = stateOf(i);
+      if (!kept(i)) continue;
+      channels[channel] = stateOf(i, now, true);
       updatedAt = Math.max(updatedAt, i.at);
     }
-    const timeline = record.timeline.filter((i) => i.at >= from).map((i) => ({ channel: i.channel, eventId: i.eventId, ...stateOf(i) }));
+    const timeline = record.timeline.filter(kept).map((i) => ({ channel: i.channel, eventId: i.eventId, ...stateOf(i, now, current.has(i)) }));
     return { customerId, updatedAt: updatedAt === -Infinity ? null : iso(updatedAt), channels, timeline };
   }
 
   /**
-   * The customers whose latest interaction on `channel` is still open (started, not ended) inside
-   * the window, most recently started first, at most `limit`: what a desktop joining mid-call shows.
+   * The customers whose latest interaction on `channel` is in progress (interactionInProgress), most
+   * recently started first, at most `limit`: what a desktop joining mid-call shows.
    */
   openOn(channel: Channel, limit: number): { customerId: string; startedAt: number }[] {
-    const from = this.horizon();
+    const now = this.now();
     const open: { customerId: string; startedAt: number }[] = [];
     for (const [customerId, record] of this.customers) {
       const i = record.current.get(channel);
-      if (i && i.phase !== 'end' && i.at >= from) open.push({ customerId, startedAt: i.startedAt });
+      if (i && interactionInProgress(i, now)) open.push({ customerId, startedAt: i.startedAt });
     }
     return open.sort((a, b) => b.startedAt - a.startedAt).slice(0, Math.max(0, limit));
   }
 
-  /** Start of the window (ms of event time): older interactions are gone. */
+  /** The context's now (ms of event time): the later of its clock and the latest event time seen. */
+  now(): number {
+    return Math.max(this.latest, this.options.clock?.now() ?? -Infinity);
+  }
+
+  /** Start of the window (ms of event time): older interactions are gone, but for one still in progress. */
   horizon(): number {
-    return Math.max(this.latest, this.options.clock?.now() ?? -Infinity) - this.windowMs;
+    return this.now() - this.windowMs;
   }
 
   /** Updates one customer; returns the start notification (without seq and acceptedAt) when one is due. */
@@ -223,6 +272,7 @@ export class CustomerContextStore {
     if (time > this.latest) this.latest = time;
     if (time < this.horizon()) return null;
     const { channel, intent, phase } = event.data;
+    const endsBy = event.data.endsBy === undefined ? undefined : Date.parse(event.data.endsBy);
     const context = event.data.context ?? EMPTY;
     let record = this.customers.get(event.customerId);
     if (record) this.customers.delete(event.customerId);
@@ -238,11 +288,12 @@ export class CustomerContextStore {
       open.intent = intent;
       open.phase = phase;
       open.at = Math.max(open.at, time);
+      if (endsBy !== undefined) open.endsBy = endsBy;
       return null;
     }
     // A start, or an update/end with no open interaction on the channel (its start was missed):
     // a new interaction either way, but only a start announces itself.
-    const interaction: Interaction = { channel, eventId: event.id, intent, phase, context, at: time, startedAt: time };
+    const interaction: Interaction = { channel, eventId: event.id, intent, phase, context, at: time, startedAt: time, endsBy: endsBy ?? time + UNSEEN_END_MS };
     record.current.set(channel, interaction);
     record.timeline.push(interaction);
     if (record.timeline.length > this.maxPerCustomer) record.timeline.splice(0, record.timeline.length - this.maxPerCustomer);
@@ -259,12 +310,17 @@ export class CustomerContextStore {
     }
   }
 
-  /** Drops customers whose latest interaction left the window, then the oldest beyond the cap. */
+  /**
+   * Drops customers whose latest interaction left the window, but for one still in progress (held
+   * past the window by its `endsBy`), then the oldest beyond the cap.
+   */
   private evict(): void {
-    const from = this.horizon();
+    const now = this.now();
+    const from = now - this.windowMs;
     for (const [customerId, record] of this.customers) {
       // Map order is update order, near enough event order: stop at the first customer still in the window.
       if (record.updatedAt >= from && this.customers.size <= this.maxCustomers) break;
+      if (this.customers.size <= this.maxCustomers && [...record.current.values()].some((i) => interactionInProgress(i, now))) continue;
       this.customers.delete(customerId);
     }
   }

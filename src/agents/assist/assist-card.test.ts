@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Channel } from '../../domain/events.js';
-import type { CustomerContext } from '../../twin/customer-context.js';
+import { UNSEEN_END_MS, type CustomerContext } from '../../twin/customer-context.js';
 import { buildAssistCard, noRecommendations, triggerFromContext, type AssistCardSources } from './assist-card.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -8,7 +8,7 @@ const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function entry(channel: Channel, intent: string, at: number, context: Record<string, unknown> = {}, phase: 'start' | 'update' | 'end' = 'start') {
-  return { channel, eventId: `${channel}-${at}`, intent, phase, context, at: iso(at), startedAt: iso(at) };
+  return { channel, eventId: `${channel}-${at}`, intent, phase, context, at: iso(at), startedAt: iso(at), endsBy: iso(at + UNSEEN_END_MS), inProgress: phase !== 'end' };
 }
 
 const context: CustomerContext = {
@@ -57,21 +57,30 @@ describe('buildAssistCard', () => {
   });
 
   it('carries the mark of a staged call (its context names what staged it), so desktops keep its card', () => {
-    const ctx: CustomerContext = { ...context, channels: { call: { intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' }, at: iso(T0), startedAt: iso(T0) } } };
+    const ctx: CustomerContext = { ...context, channels: { call: { intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' }, at: iso(T0), startedAt: iso(T0), endsBy: iso(T0 + UNSEEN_END_MS), inProgress: true } } };
     expect(triggerFromContext(ctx, ['call', 'chat', 'store'], 'call', T0 + MIN).staged).toBe('care-example');
   });
 });
 
 describe('triggerFromContext', () => {
   it("picks the open assisted interaction for a desktop joining mid-call, else a card with reason 'unknown'", () => {
-    const ctx: CustomerContext = { ...context, channels: { call: { intent: 'billing_question', phase: 'update', context: {}, at: iso(T0 + MIN), startedAt: iso(T0) }, chat: { intent: 'roaming', phase: 'end', context: {}, at: iso(T0), startedAt: iso(T0 - MIN) } } };
+    const ctx: CustomerContext = {
+      ...context,
+      channels: {
+        call: { intent: 'billing_question', phase: 'update', context: {}, at: iso(T0 + MIN), startedAt: iso(T0), endsBy: iso(T0 + UNSEEN_END_MS), inProgress: true },
+        chat: { intent: 'roaming', phase: 'end', context: {}, at: iso(T0), startedAt: iso(T0 - MIN), endsBy: iso(T0 - MIN + UNSEEN_END_MS), inProgress: false },
+        store: { intent: 'repair', phase: 'start', context: {}, at: iso(T0 + 2 * MIN), startedAt: iso(T0 + 2 * MIN - UNSEEN_END_MS), endsBy: iso(T0 + 2 * MIN), inProgress: false },
+      },
+    };
     expect(triggerFromContext(ctx, ['call', 'chat', 'store'], undefined, T0 + 2 * MIN)).toEqual({ customerId: 'C1', channel: 'call', reason: 'billing_question', at: T0, acceptedAt: null, eventId: null, staged: null });
     // None open on the channel: the card says so (it read "chat · unknown", started when it was asked for).
     expect(triggerFromContext(ctx, ['call', 'chat', 'store'], 'chat', T0 + 2 * MIN)).toEqual({ customerId: 'C1', channel: 'chat', reason: 'unknown', at: T0 + 2 * MIN, acceptedAt: null, eventId: null, inProgress: false });
+    // A visit whose end was never seen, 2 h on (the context's one rule): none in progress either.
+    expect(triggerFromContext(ctx, ['call', 'chat', 'store'], 'store', T0 + 2 * MIN)).toMatchObject({ channel: 'store', reason: 'unknown', inProgress: false });
   });
 
   it('carries the mark of a staged call (its context names what staged it), so desktops keep its card', () => {
-    const ctx: CustomerContext = { ...context, channels: { call: { intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' }, at: iso(T0), startedAt: iso(T0) } } };
+    const ctx: CustomerContext = { ...context, channels: { call: { intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' }, at: iso(T0), startedAt: iso(T0), endsBy: iso(T0 + UNSEEN_END_MS), inProgress: true } } };
     expect(triggerFromContext(ctx, ['call', 'chat', 'store'], 'call', T0 + MIN).staged).toBe('care-example');
   });
 });

@@ -181,7 +181,7 @@ export function triggerFromContext(context: CustomerContext, assisted: readonly 
   let best: { channel: Channel; intent: string; startedAt: number; staged: string | null } | null = null;
   for (const ch of candidates) {
     const state = context.channels[ch];
-    if (!state || state.phase === 'end') continue;
+    if (!state?.inProgress) continue;
     const startedAt = Date.parse(state.startedAt);
     if (!best || startedAt > best.startedAt) best = { channel: ch, intent: state.intent, startedAt, staged: stagedBy(state.context) };
   }

@@ -29,12 +29,12 @@ const PRESENTED = 'the offer is presented for the customer to answer, not booked
 /**
  * The customer's yes is heard only in a contact a person holds with them now: the accept of a
  * person who serves customers, on an assisted channel (call, chat, store), while the interaction
- * the decision was made in is still in progress. For a card's decision (`madeIn`) that is the card's
- * interaction: none for a card opened with no call in progress; over once it ended or a later one
- * began on the channel; going on while its end has not been seen (also once the context's 24-hour
- * window has let it go: the sandbox's calls send no end, and at 3,600x its window is 24 s, less than an
- * agent reads a card in). For another decision (`POST /decisions` on a call) it is the interaction
- * open on its channel now, if that had started when the decision was made.
+ * the decision was made in is still in progress by the context's one rule (`inProgress`,
+ * interactionInProgress: its end not seen, no later one begun on its channel, and not past its
+ * `endsBy`, 2 h after it began when its channel said nothing: the sandbox's calls send no end). For
+ * a card's decision (`madeIn`) that is the card's interaction: none for a card opened with no call in
+ * progress; gone from the context once over. For another decision (`POST /decisions` on a call) it is
+ * the interaction open on its channel now, if that had started when the decision was made.
  */
 export function customerYes({ by, decision, context, madeIn }: CustomerYesInput): CustomerYes {
   const { decisionId, customerId, channel } = decision;
@@ -46,14 +46,16 @@ export function customerYes({ by, decision, context, madeIn }: CustomerYesInput)
   const cardStart = madeIn?.startedAt;
   if (cardStart === null) return { recorded: false, reason: `decision ${decisionId} was made on a card opened with no ${channel} of ${customerId} in progress: ${PRESENTED}` };
   if (!open) {
-    if (cardStart !== undefined) return { recorded: true, reason: `the customer's yes, recorded by ${by.id} on the ${channel} in progress since ${iso(cardStart)} (no end of it seen)` };
-    return { recorded: false, reason: `no ${channel} of ${customerId} is in progress (decision ${decisionId} was made on ${channel} at ${iso(decision.at)}): ${PRESENTED}` };
+    // The context holds an interaction while it is in progress: one it no longer holds is over.
+    const made = cardStart === undefined ? `decision ${decisionId} was made on ${channel} at ${iso(decision.at)}` : `the ${channel} decision ${decisionId} was made in, begun ${iso(cardStart)}, is over`;
+    return { recorded: false, reason: `no ${channel} of ${customerId} is in progress (${made}): ${PRESENTED}` };
   }
   if (Date.parse(open.startedAt) > (cardStart ?? decision.at)) {
     const made = cardStart === undefined ? `at ${iso(decision.at)}` : `in ${customerId}'s ${channel} of ${iso(cardStart)}`;
     return { recorded: false, reason: `decision ${decisionId} was made ${made}, before the ${channel} in progress began (${open.startedAt}): not in this contact, so ${PRESENTED}` };
   }
   if (open.phase === 'end') return { recorded: false, reason: `${customerId}'s ${channel} (started ${open.startedAt}) ended at ${open.at}: ${PRESENTED}` };
+  if (!open.inProgress) return { recorded: false, reason: `${customerId}'s ${channel} (started ${open.startedAt}) counts as ended at ${open.endsBy}, no end of it seen by then: ${PRESENTED}` };
   return { recorded: true, reason: `the customer's yes, recorded by ${by.id} on the ${channel} in progress since ${open.startedAt}` };
 }
 

@@ -131,7 +131,9 @@ export function registerSandboxCommands(program: Command): Command {
         [
           `care example staged on ${staged.customerId} at ${staged.at} (simulated):`,
           `  plan ${staged.planId} at ${staged.monthlyPrice}/month, ${Math.round(staged.periodDataMb / 1024)} GB used this period of a ${Math.round(staged.dataAllowanceMb / 1024)} GB allowance`,
-          `  billing complaint ${staged.ticketId} opened, and a call (billing_complaint) is starting now`,
+          `  billing complaint ${staged.ticketId} opened, and a call (billing_complaint) is starting now${
+            staged.heldRealMs !== null && staged.endsBy !== null ? `: the customer stays on the line for ${Math.round(staged.heldRealMs / 60_000)} minutes of your time (until ${staged.endsBy}, simulated), then the call counts as ended` : ''
+          }`,
           // The link opens exactly this card: on the sandbox's world tens of calls start every second, so the queue alone would bury it.
           `see it: ${server.url}/console/assist?customer=${encodeURIComponent(staged.customerId)}&channel=call (the agent desktop opens ${staged.customerId}'s card: the data bonus among its ranked actions)`,
           `  or:   twinloop decide ${staged.customerId} --channel call --reason billing_complaint`,

@@ -15,7 +15,15 @@ const streamQuery = z.strictObject({ channel: assistedChannel, agentId: z.string
 const cardQuery = z.strictObject({ channel: assistedChannel.optional() }).meta({ examples: [{ channel: 'call' }] });
 const customerParams = z.object({ customerId: z.string().min(1).max(128) });
 
-const interaction = z.object({ intent: z.string(), phase: z.enum(['start', 'update', 'end']), context: jsonObject, at: isoTime, startedAt: isoTime });
+const interaction = z.object({
+  intent: z.string(),
+  phase: z.enum(['start', 'update', 'end']),
+  context: jsonObject,
+  at: isoTime,
+  startedAt: isoTime,
+  endsBy: isoTime.describe("When it counts as over should its end never be seen: the event's endsBy, else 2 h after it began"),
+  inProgress: z.boolean().describe('Whether it goes on now: its end not seen, no later one begun on its channel, its endsBy not passed (a person on the line: the desktop offers Accept, the customer\'s yes is booked, only then)'),
+});
 const customerContext = z.object({
   customerId: z.string(),
   updatedAt: isoTime.nullable(),

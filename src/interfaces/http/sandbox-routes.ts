@@ -22,6 +22,8 @@ const careExample = z.object({
   periodDataMb: z.number().describe("The current period's data once the overuse is in"),
   ticketId: z.string().describe('The billing complaint opened'),
   at: z.string().describe('Simulated time the call started'),
+  endsBy: z.string().nullable().describe("Simulated time the call is held until (its start's endsBy): heldRealMs of people's time at the world's pace; the world's own calls count as ended 2 h of simulated time after they begin"),
+  heldRealMs: z.number().nullable().describe("How long the call is held in people's time (ms of the wall clock): a person's minutes to read the card and accept an offer on the line"),
   eventIds: z.array(z.string()),
 });
 

@@ -54,18 +54,22 @@ describe('enqueue', () => {
 
 describe('interactionOver', () => {
   const at = '2026-12-06T10:20:00.000Z';
+  const endsBy = '2026-12-06T12:20:00.000Z';
   const call = { channel: 'call', at, inProgress: true };
 
-  it('is null while the card\'s call goes on', () => {
-    expect(interactionOver(call, { call: { phase: 'start', startedAt: at, at } })).toBeNull();
-    expect(interactionOver(call, { call: { phase: 'update', startedAt: at, at: '2026-12-06T10:22:00.000Z' } })).toBeNull();
+  it("is null while the server says the card's call is in progress", () => {
+    expect(interactionOver(call, { call: { phase: 'start', startedAt: at, at, endsBy, inProgress: true } })).toBeNull();
+    expect(interactionOver(call, { call: { phase: 'update', startedAt: at, at: '2026-12-06T10:22:00.000Z', endsBy, inProgress: true } })).toBeNull();
   });
 
   it('says the call ended, and when; a later call is another contact; a card opened with no call is over from the start', () => {
-    expect(interactionOver(call, { call: { phase: 'end', startedAt: at, at: '2026-12-06T10:24:00.000Z' } })).toBe('the call ended 2026-12-06 10:24 UTC');
-    expect(interactionOver(call, { call: { phase: 'start', startedAt: '2026-12-06T11:00:00.000Z', at: '2026-12-06T11:00:00.000Z' } })).toBe('the call ended (another began 2026-12-06 11:00 UTC)');
-    // Its end not seen (the context's window let it go): going on, as the server judges it.
-    expect(interactionOver(call, {})).toBeNull();
-    expect(interactionOver({ ...call, inProgress: false }, { call: { phase: 'start', startedAt: at, at } })).toBe('no call in progress');
+    expect(interactionOver(call, { call: { phase: 'end', startedAt: at, at: '2026-12-06T10:24:00.000Z', endsBy, inProgress: false } })).toBe('the call ended 2026-12-06 10:24 UTC');
+    expect(interactionOver(call, { call: { phase: 'start', startedAt: '2026-12-06T11:00:00.000Z', at: '2026-12-06T11:00:00.000Z', endsBy, inProgress: true } })).toBe('the call ended (another began 2026-12-06 11:00 UTC)');
+    expect(interactionOver({ ...call, inProgress: false }, { call: { phase: 'start', startedAt: at, at, endsBy, inProgress: true } })).toBe('no call in progress');
+  });
+
+  it('follows the server on a call whose end is never seen: over once it is past its endsBy, and once the context no longer holds it', () => {
+    expect(interactionOver(call, { call: { phase: 'start', startedAt: at, at, endsBy, inProgress: false } })).toBe('the call counts as ended 2026-12-06 12:20 UTC, no end of it seen by then');
+    expect(interactionOver(call, {})).toBe('the call is over');
   });
 });

@@ -24,20 +24,26 @@ export interface ChannelState {
   readonly phase: 'start' | 'update' | 'end';
   readonly startedAt: string;
   readonly at: string;
+  /** When it counts as over should its end never be seen. */
+  readonly endsBy: string;
+  /** The server's one rule for a person on the line (customer-context.ts, `interactionInProgress`). */
+  readonly inProgress: boolean;
 }
 
 /**
  * Why the customer of a card is no longer on the line, from their context now (`GET
  * /customers/:id/context`'s `channels`), or null while the card's interaction goes on: its channel's
- * latest interaction is the card's (started when the card's did) and has not ended, or none is held. A card opened
- * with no interaction in progress is over from the start. Then the desktop offers no Accept: the
- * customer's yes is heard only on the line (decision 0050), and the server would present the offer instead.
+ * latest interaction is the card's (started when the card's did) and the server says it is in
+ * progress (the rule the customer's yes is judged by: its end not seen, and not 2 h past its start
+ * or its own `endsBy`); the context holds no interaction once over. A card opened with no interaction in
+ * progress is over from the start. Then the desktop offers no Accept: the customer's yes is heard
+ * only on the line (decision 0050), and the server would present the offer instead.
  */
 export function interactionOver(card: Pick<AssistCard, 'channel' | 'at' | 'inProgress'>, channels: Readonly<Record<string, ChannelState | undefined>>): string | null {
   if (card.inProgress === false) return `no ${card.channel} in progress`;
   const now = channels[card.channel];
-  // Its end not seen (the context keeps 24 h of event time, 24 s at the sandbox's 3,600x, whose calls send no end): going on, as the server judges it.
-  if (!now) return null;
+  if (!now) return `the ${card.channel} is over`;
   if (Date.parse(now.startedAt) !== Date.parse(card.at)) return `the ${card.channel} ended (another began ${eventTime(now.startedAt)})`;
-  return now.phase === 'end' ? `the ${card.channel} ended ${eventTime(now.at)}` : null;
+  if (now.phase === 'end') return `the ${card.channel} ended ${eventTime(now.at)}`;
+  return now.inProgress ? null : `the ${card.channel} counts as ended ${eventTime(now.endsBy)}, no end of it seen by then`;
 }
