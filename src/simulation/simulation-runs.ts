@@ -27,6 +27,12 @@ export interface SimulationRun {
    * minutes after a restart said nothing of why.
    */
   readonly waitingFor?: string;
+  /**
+   * How long the run took on the wall clock (ms), from its start to its end, waits included: its
+   * dates are on the operator's clock, 3,600x real time in the sandbox, where a run of 21 seconds
+   * reads as started and finished 21 hours apart.
+   */
+  readonly tookMs?: number;
 }
 
 /** Where runs are kept: documents by run id. */
@@ -82,6 +88,8 @@ export function createSimulationRuns(o: SimulationRunsOptions): SimulationRuns {
       if (scenarios.length === 0) throw new TwinloopError('BAD_INPUT', 'a run needs at least one scenario');
       const id = randomUUID();
       const controller = new AbortController();
+      const began = performance.now();
+      const took = () => Math.round(performance.now() - began);
       const first: SimulationRun = { id, status: 'running', progress: 0, scenarios, startedAt: stamp() };
       await o.store.put(id, first);
       const entry = { controller, current: first, done: Promise.resolve(first) };
@@ -118,12 +126,12 @@ export function createSimulationRuns(o: SimulationRunsOptions): SimulationRuns {
             await update(drawing);
           }
           const results = await simulate(source, scenarios, options);
-          await update({ ...entry.current, status: 'succeeded', progress: 1, results, finishedAt: stamp() });
+          await update({ ...entry.current, status: 'succeeded', progress: 1, results, finishedAt: stamp(), tookMs: took() });
         } catch (err) {
           const e = toTwinloopError(err);
           const status: RunStatus = controller.signal.aborted ? 'cancelled' : 'failed';
           const { waitingFor: _ended, ...ended } = entry.current;
-          await update({ ...ended, status, error: { code: e.code, message: e.message }, finishedAt: stamp() }).catch(() => {});
+          await update({ ...ended, status, error: { code: e.code, message: e.message }, finishedAt: stamp(), tookMs: took() }).catch(() => {});
         } finally {
           live.delete(id);
         }

@@ -277,6 +277,7 @@ describe('simulation runs', () => {
     expect(done.status).toBe('succeeded');
     expect(done.progress).toBe(1);
     expect(done.results?.[0].name).toBe('keep');
+    expect(done.tookMs).toBeTypeOf('number');
     expect((await store.get(started.id))?.status).toBe('succeeded');
 
     const long = await runs.start([retention({ draws: 5000 })]);

@@ -46,6 +46,7 @@ const runBrief = z.object({
   startedAt: isoTime,
   finishedAt: isoTime.optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  tookMs: z.number().optional().describe('How long the run took on the wall clock (ms), waits included; its dates are on the operator\'s clock (the world\'s, 3,600x real time in the sandbox); absent while it runs and on runs made before it was said'),
   waitingFor: z.string().optional().describe("What a running run waits for before its first draw, with how far it is (a restarted server's read of the log's records from before it started); absent once it draws"),
   warnings: list(z.string()).describe('Why the columns of this compare do not stand on one baseline: one sentence per field its scenarios differ in (seed, horizon, draws); empty when they compare'),
 });

@@ -6,6 +6,13 @@ import { eventTime } from './format';
  * times, not an age or a duration measured against the browser's clock (which read a run of ten
  * seconds as "in 10 h" or "1,440 h ago").
  */
-export function runDates(r: { readonly startedAt: string; readonly finishedAt?: string }): string {
-  return `started ${eventTime(r.startedAt)}${r.finishedAt ? `, finished ${eventTime(r.finishedAt)}` : ''} (event time)`;
+export function runDates(r: { readonly startedAt: string; readonly finishedAt?: string; readonly tookMs?: number }): string {
+  const took = r.tookMs === undefined ? '' : `; it took ${tookText(r.tookMs)}`;
+  return `started ${eventTime(r.startedAt)}${r.finishedAt ? `, finished ${eventTime(r.finishedAt)}` : ''} (event time${took})`;
+}
+
+/** A wall-clock duration as a person reads it: seconds under two minutes, else minutes. */
+function tookText(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
 }

@@ -18,6 +18,8 @@ export interface SimulationRun {
   readonly scenarios: readonly (Record<string, unknown> & { name: string; kind: string })[];
   readonly startedAt: string;
   readonly finishedAt?: string;
+  /** How long it took on the wall clock (ms): its dates are event times. */
+  readonly tookMs?: number;
   readonly error?: { code: string; message: string };
   /** What the run waits for before its first draw (a restarted server's read of the log), with how far it is. */
   readonly waitingFor?: string;
