@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { namedWorld } from '../sandbox/index.js';
 import { calibrateProfiles, evaluateRetentionAgent, FIRST_DECISION_POLICIES, HORIZON_MONTHS, judgeTargets, RETENTION_POLICIES, shareOf, type FirstDecisionDump } from './agent-evaluation.js';
 import { HORIZON_DAYS, horizonSurvival } from './retention-yardstick.js';
+import { defaultCatalogue } from '../decisioning/default-catalogue.js';
+import { acceptanceCovariates } from '../intelligence/uplift/acceptance-covariates.js';
+import { DEFAULT_CONTACT_EFFECT_PRIORS, fitPilotUplift, planSingleDecision } from '../intelligence/uplift/pilot-uplift.js';
 
 describe('agent evaluate', () => {
   it('runs monthly campaigns on identical world copies and judges every policy against the truth', async () => {
@@ -60,6 +63,26 @@ describe('agent evaluate', () => {
     expect(s.contractEnds.candidates).toBeGreaterThan(0);
     for (const x of [s.contractEnds.horizonChurn.withEnds, s.contractEnds.leaveAtEnd.model]) expect(x > 0 && x < 1).toBe(true);
     expect(s.firstDecision['agent-with-ends'].contacted).toBeLessThanOrEqual(s.budget);
+    // The dump holds that reading for every candidate and campaign customer, so a planner replayed offline reads renewals as
+    // agent-with-ends does: the end's decision where the contract ends inside the horizon, the live score held elsewhere.
+    const withEnds = d.withEnds!;
+    const endsIn = (f: readonly number[]) => f[d.featureNames.indexOf('contract_days_left')] < HORIZON_DAYS;
+    for (const q of [...d.pilot, ...d.notSampled]) expect(withEnds.campaign[q.id]).toBeDefined();
+    for (const c of d.candidates) {
+      const r = withEnds.candidates[c.id];
+      if (endsIn(c.features)) expect(r.endHazard > 0 && r.endHazard < 1).toBe(true);
+      else expect(r).toEqual({ hazard: c.churn, endHazard: 0 });
+    }
+    const replay = fitPilotUplift(
+      [...d.pilot, ...d.notSampled.map((q) => ({ ...q, treated: false, accepted: false }))].map((q) => ({
+        covariates: acceptanceCovariates(Float64Array.from(q.features), q.hazard), treated: q.treated, accepted: q.accepted, churned: q.churned,
+        expectedChurn: 1 - (1 - withEnds.campaign[q.id].hazard) ** HORIZON_MONTHS * (1 - withEnds.campaign[q.id].endHazard),
+      })),
+      { ...DEFAULT_CONTACT_EFFECT_PRIORS, acceptedMultiplier: 1 - defaultCatalogue().byId.get(d.offerId)!.retentionEffect! },
+    );
+    const picks = planSingleDecision(replay, d.candidates.map((c) => ({ customerId: c.id, covariates: acceptanceCovariates(Float64Array.from(c.features), c.churn), value: c.clv, offerCost: c.offerCost, ...withEnds.candidates[c.id] })), { contacts: d.budget, contactCost: d.contactCost, horizonMonths: HORIZON_MONTHS }).contact;
+    expect(picks.length).toBe(s.firstDecision['agent-with-ends'].contacted);
+    expect(picks.reduce((a, c) => a + d.candidates.find((x) => x.id === c.customerId)!.truth, 0)).toBeCloseTo(s.firstDecision['agent-with-ends'].netValue, 0);
     // The feature oracle contacts only where its expected value is positive; highest-risk and random spend the budget.
     expect(s.months[0]['highest-risk'].contacted).toBeGreaterThan(0);
     expect(s.months[0].random.contacted).toBe(s.months[0]['highest-risk'].contacted);

@@ -22,7 +22,7 @@ import { FEATURE_INDEX } from '../twin/twin-features.js';
 import { openTwinService } from '../twin/twin-service.js';
 import type { ContactRecord, OfferKind } from '../twin/twin-responses.js';
 import { contactValueOf, expectedContactValue, HORIZON_DAYS, HORIZON_MONTHS, horizonSurvival, offerCostOf, tInterval, yardstickValue, type ContactValue, type Interval, type OfferTerms } from './retention-yardstick.js';
-import { decideOnce, horizonRisk, type PilotCustomer } from '../agents/retention/single-decision-agent.js';
+import { decideOnce, horizonRisk, type HorizonRisk, type PilotCustomer } from '../agents/retention/single-decision-agent.js';
 
 export { tInterval, HORIZON_MONTHS, type Interval } from './retention-yardstick.js';
 
@@ -278,6 +278,13 @@ export interface FirstDecisionDump {
   readonly pilot: readonly { id: string; features: number[]; featuresNow: number[]; record: ContactRecord | null; hazard: number; treated: boolean; accepted: boolean; churned: boolean; type: string }[];
   /** The churn model the agents scored with (dumps since 2026-12-06 21:00 UTC): a planner replayed offline may score rows of its own (`createChurnScorer`). */
   readonly churnModel?: unknown;
+  /**
+   * The single decision's reading with the contract-end model (`agent-with-ends`; dumps since 2026-12-07 06:30 UTC, absent
+   * when the history holds no contract end): each candidate's risk over the horizon now and each campaign customer's when
+   * the campaign started (most candidates were its controls), as `decideOnce` reads them with `contractEnds`
+   * (`horizonRisk`: the lock-in's hazard and the end's decision), by id.
+   */
+  readonly withEnds?: { readonly candidates: Readonly<Record<string, HorizonRisk>>; readonly campaign: Readonly<Record<string, HorizonRisk>> };
 }
 
 /**
@@ -602,6 +609,12 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               answerOracle = judge(worlds[p], answerPicks, offer, o.contactCost);
               if (o.dump) {
                 const inSingle = active.filter((id) => !inPilot.has(id) && live.scoreOf(id)?.active);
+                const served = (row: Float64Array) => live.assess(row).churn;
+                // As decideOnce reads them with the contract-end model: candidates by their live score, the campaign's customers by the score when it started.
+                const endsReading = (ends: ContractEndModel, ids: readonly string[], base: readonly PilotCustomer[]) => ({
+                  candidates: Object.fromEntries(ids.map((id) => [id, horizonRisk(twins.engine.features(id)!, live.scoreOf(id)!.churn, served, ends, HORIZON_MONTHS, served)])),
+                  campaign: Object.fromEntries(base.map((q) => [q.id, horizonRisk(q.features, scorer.probability(q.features), (f) => scorer.probability(f), ends, HORIZON_MONTHS, served)])),
+                });
                 const dump: FirstDecisionDump = {
                   world: o.world, seed, offerId: o.offerId, offerKind: offer.kind, offerTerms: { discountPct: offer.discountPct, months: offer.months }, budget, customers: o.customers, now: twins.engine.eventClock, pilotAt, contactCost: o.contactCost, horizonMonths: HORIZON_MONTHS,
                   featureNames: Object.keys(FEATURE_INDEX),
@@ -612,6 +625,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
                   }),
                   notSampled: [...notSampled].map(([id, f]) => ({ id, features: Array.from(f), hazard: scorer.probability(f), churned: twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1, type: oracle.responseType(id) })),
                   churnModel: trained.document,
+                  ...(contractEnds ? { withEnds: endsReading(contractEnds, inSingle, campaignBase) } : {}),
                   pilot: pilot.map((q) => ({ id: q.id, features: Array.from(q.features), featuresNow: Array.from(twins.engine.features(q.id) ?? []), record: twins.engine.contactRecord(q.id) ?? null, hazard: scorer.probability(q.features), treated: q.treated, accepted: q.accepted, churned: twins.engine.features(q.id)?.[FEATURE_INDEX.churned] === 1, type: oracle.responseType(q.id) })),
                 };
                 writeFileSync(join(o.dump, `${o.world}-seed${seed}.json`), JSON.stringify(dump));
