@@ -306,6 +306,27 @@ describe('IntentService', () => {
     expect(ran.events.find((e) => e.kind === 'planned')?.detail).toMatch(/for "high-value, at-risk" \(400 customers\)/);
   });
 
+  it('plans "at risk" as the riskiest share of the customers now, and runs the plan on that level', async () => {
+    const reads: unknown[] = [];
+    const fake = createFakeSimulation();
+    const levels = { atRisk: { churn: 0.043, share: 0.1, of: 19_217 } };
+    const { service, executed } = setup({
+      countSegments: async (lists) => lists.map(() => 400),
+      segmentLevels: async () => levels,
+      planningPopulation: async (segment) => (reads.push(segment), { size: 900, simulate: fake, simulateMany: async (plans) => Promise.all(plans.map(fake)) }),
+    });
+    const c = await service.createFromText('keep high-value customers at risk this month, budget 50000, autonomously', { accept: true });
+    if (!c.ok) throw new Error(c.reason);
+    const report = await service.planAndRun(c.record.intent.id);
+    const atLevel = { named: ['high-value'], filters: [{ field: 'churn', op: '>=', value: 0.043 }], cells: [] };
+    // Read, simulated and run on the level, said with the plan; the intent keeps the operator's words.
+    expect(reads).toEqual([atLevel]);
+    expect(executed.map((p) => p.segment)).toEqual([atLevel]);
+    expect(report.segment).toMatchObject({ description: 'high-value, at-risk (churn >= 0.043, the riskiest 10 % of 19217 active customers)', size: 900, levels });
+    expect(report.segment?.filters).toContainEqual({ field: 'churn', op: '>=', value: 0.043 });
+    expect((await service.get(c.record.intent.id)).intent.segment.named).toEqual(['high-value', 'at-risk']);
+  });
+
   it('reads the segment once per planning and simulates every candidate over it, counting the twins again only to name closer segments', async () => {
     const reads: string[] = [];
     let counted = 0;

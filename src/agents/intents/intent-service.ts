@@ -9,7 +9,7 @@ import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, horizonDays, intentHorizonEnd, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus, type Segment } from './intent-schema.js';
 import { describeControl, upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
 import { parseIntentText } from './intent-text-parser.js';
-import { resolveSegment, type CountSegments, type SegmentSuggestion } from './segment-resolution.js';
+import { concreteSegment, resolveSegment, type CountSegments, type SegmentLevels, type SegmentSuggestion } from './segment-resolution.js';
 import type { LlmIntentProposal } from './llm-intent-adapter.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 import { controlGroupSize } from '../flows/campaign-audience.js';
@@ -87,6 +87,13 @@ export interface IntentServiceDeps {
    * it (tests of the planner alone) segments are taken as they are.
    */
   readonly countSegments?: CountSegments;
+  /**
+   * What the relative named segments mean now (`at-risk`: the churn score the riskiest
+   * AT_RISK_SHARE of the active customers start at), read when a plan is made for a segment that
+   * names one; the plan runs on that level (`concreteSegment`). Without it (tests of the planner
+   * alone) `at-risk` is the fixed AT_RISK_CHURN; undefined: no churn score serves.
+   */
+  readonly segmentLevels?: () => Promise<SegmentLevels | undefined>;
   /**
    * Reads the segment's customers once for a whole planning (the server: their twins scored, in
    * memory) and simulates the candidate plans over them alone: a planning read the operator's whole
@@ -326,9 +333,12 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   };
   const maybeAccept = async (r: IntentRecord, accept: boolean | undefined) => (accept ? withEvent(moved(r, 'accepted'), 'accepted', 'accepted on creation') : r);
 
-  const choosePlan = async (intent: Intent, round: number): Promise<ChosenPlan | Refusal> => {
+  const choosePlan = async (said: Intent, round: number): Promise<ChosenPlan | Refusal> => {
+    // "At risk" read as what it means among today's customers, and planned, simulated and run at that one level.
+    const levels = said.segment.named.includes('at-risk') ? await deps.segmentLevels?.() : undefined;
+    const intent: Intent = levels ? { ...said, segment: concreteSegment(said.segment, levels) } : said;
     const population = deps.planningPopulation ? await deps.planningPopulation(intent.segment) : undefined;
-    const resolved = deps.countSegments ? await resolveSegment(intent.segment, deps.countSegments, { minSize: deps.minSegmentSize, now: clock(), ...(population ? { size: population.size } : {}) }) : undefined;
+    const resolved = deps.countSegments ? await resolveSegment(said.segment, deps.countSegments, { minSize: deps.minSegmentSize, now: clock(), ...(population ? { size: population.size } : {}), ...(levels ? { levels } : {}) }) : undefined;
     if (resolved && !resolved.ok) return { ok: false, reason: resolved.reason, closest: resolved.closest };
     const simulateMany = population?.simulateMany ?? deps.simulateMany;
     const selection = await planIntent(intent, { ...deps.planner, simulate: population?.simulate ?? deps.simulate, ...(simulateMany ? { simulateMany } : {}), idPrefix: `${intent.id}-r${round}-p` });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordPredicate } from '../../twin/feature-filter.js';
-import { audienceFilters, resolveSegment, type CountSegments } from './segment-resolution.js';
+import { audienceFilters, concreteSegment, resolveSegment, riskiestShareLevel, type CountSegments, type SegmentLevels } from './segment-resolution.js';
 import type { Segment } from './intent-schema.js';
 
 /** A world of postpaid customers only: 300 high-value ones, 150 of them at risk, 700 others; 50 churned. */
@@ -43,5 +43,21 @@ describe('resolveSegment', () => {
     expect(r).toEqual({ ok: true, segment: { description: 'high-value', filters: audienceFilters(segment(['high-value'])), size: 300, resolvedAt: 5 } });
     // Churned customers are never in an active audience, unless the segment asks for them.
     expect(await count([audienceFilters(segment(['churned']))])).toEqual([50]);
+  });
+
+  it('reads "at risk" as the riskiest tenth of the active base, on any scale of churn scores', async () => {
+    // A calibrated 30-day model: scores of 0.01 to 0.05, none reaching the fixed 0.1 of before.
+    const scores = Array.from({ length: 1000 }, (_, i) => 0.01 + (i % 100) * 0.0004);
+    const level = riskiestShareLevel([...scores, Number.NaN])!;
+    expect(scores.filter((x) => x >= level)).toHaveLength(100);
+    expect(riskiestShareLevel([])).toBeUndefined();
+    // The same segment, "high-value, at-risk", planned on the level: 150 hold churn >= 0.3; at the
+    // riskiest-tenth level of this population (0.3, its 100th score) the same 150; at 0.05 the 850 of the top.
+    const levels: SegmentLevels = { atRisk: { churn: 0.05, share: 0.1, of: 1000 } };
+    const r = await resolveSegment(segment(['at-risk']), count, { now: 0, levels, minSize: 200 });
+    expect(r).toMatchObject({ ok: true, segment: { description: 'at-risk (churn >= 0.05, the riskiest 10 % of 1000 active customers)', size: 850, levels } });
+    // The plan runs on the level as a filter: nothing reads the name again.
+    expect(concreteSegment(segment(['high-value', 'at-risk']), levels)).toEqual({ named: ['high-value'], filters: [{ field: 'churn', op: '>=', value: 0.05 }], cells: [] });
+    expect(concreteSegment(segment(['high-value']), levels)).toEqual(segment(['high-value']));
   });
 });

@@ -22,8 +22,50 @@ export const MIN_SEGMENT_SIZE = 100;
 /** How many of the closest existing segments a refusal names. */
 const CLOSEST_SHOWN = 3;
 
-/** The conditions of one named segment (`churned` has its own: the twin's churn flag). */
-export function namedSegmentFilters(name: NamedSegment): FeatureFilter[] {
+/**
+ * The share of the active base an intent's "at risk" means: its riskiest tenth, by the churn score
+ * served when the plan is made. A fixed probability (it was `churn >= 0.1`, AT_RISK_CHURN) reads the
+ * serving model's window and calibration and the world's churn: on `npm start`'s default world the
+ * calibrated 30-day model scored 89 of 19,217 active customers at 0.1 or more, and "keep high-value
+ * customers at risk" was refused there. A share of the riskiest means the same on every world.
+ */
+export const AT_RISK_SHARE = 0.1;
+
+/** What a relative named segment meant when a plan was made (`at-risk`: the churn score its riskiest share starts at). */
+export interface SegmentLevels {
+  readonly atRisk: {
+    /** The churn score from which a customer is at risk: the lowest of the riskiest `share` of the active base. */
+    readonly churn: number;
+    readonly share: number;
+    /** The active customers it was read over. */
+    readonly of: number;
+  };
+}
+
+/**
+ * The churn score from which the riskiest `share` of `scores` start (their lowest), over the scores
+ * that are numbers; undefined when there are none. Ties at the level are in: a level is a condition
+ * `churn >= level`, which holds a few more than the share when many share its score.
+ */
+export function riskiestShareLevel(scores: readonly number[], share: number = AT_RISK_SHARE): number | undefined {
+  const known = scores.filter((x) => Number.isFinite(x)).sort((a, b) => b - a);
+  if (known.length === 0) return undefined;
+  return known[Math.min(known.length, Math.max(1, Math.ceil(known.length * share))) - 1];
+}
+
+/** `at-risk`'s level in words: "churn >= 0.0432, the riskiest 10 % of 19217 active customers". */
+export function describeLevels(levels: SegmentLevels): string {
+  const a = levels.atRisk;
+  return `churn >= ${round4(a.churn)}, the riskiest ${Math.round(a.share * 100)} % of ${a.of} active customers`;
+}
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/**
+ * The conditions of one named segment (`churned` has its own: the twin's churn flag). `at-risk`
+ * reads `levels` when given (what it meant when the plan was made); without them it is the fixed
+ * AT_RISK_CHURN, the level plans made before AT_RISK_SHARE were stored with.
+ */
+export function namedSegmentFilters(name: NamedSegment, levels?: SegmentLevels): FeatureFilter[] {
   switch (name) {
     case 'prepaid':
       return [{ field: 'is_prepaid', op: '==', value: 1 }];
@@ -36,7 +78,7 @@ export function namedSegmentFilters(name: NamedSegment): FeatureFilter[] {
     case 'high-value':
       return [{ field: 'arpu_3m', op: '>=', value: HIGH_VALUE_ARPU }];
     case 'at-risk':
-      return [{ field: 'churn', op: '>=', value: AT_RISK_CHURN }];
+      return [{ field: 'churn', op: '>=', value: levels?.atRisk.churn ?? AT_RISK_CHURN }];
     case 'new-customers':
       return [{ field: 'tenure_days', op: '<', value: NEW_CUSTOMER_DAYS }];
     case 'churned':
@@ -45,13 +87,23 @@ export function namedSegmentFilters(name: NamedSegment): FeatureFilter[] {
 }
 
 /** Every condition of a segment in the one filter vocabulary: its named segments spelt out, then its filters. */
-export function segmentFilters(segment: Segment): FeatureFilter[] {
-  return [...segment.named.flatMap(namedSegmentFilters), ...segment.filters];
+export function segmentFilters(segment: Segment, levels?: SegmentLevels): FeatureFilter[] {
+  return [...segment.named.flatMap((name) => namedSegmentFilters(name, levels)), ...segment.filters];
+}
+
+/**
+ * The segment a plan runs on: its relative named segments (`at-risk`) written as the filters they
+ * meant when it was planned, so that its simulations, its campaign's audience and every check of it
+ * read one level, not one that moves with the scores. Unchanged when it names none, or without levels.
+ */
+export function concreteSegment(segment: Segment, levels: SegmentLevels | undefined): Segment {
+  if (!levels || !segment.named.includes('at-risk')) return segment;
+  return { ...segment, named: segment.named.filter((n) => n !== 'at-risk'), filters: [...namedSegmentFilters('at-risk', levels), ...segment.filters] };
 }
 
 /** The filters that pick the customers a flow may act on in a segment: active ones, unless the segment asks for churned customers. */
-export function audienceFilters(segment: Segment): FeatureFilter[] {
-  const filters = segmentFilters(segment);
+export function audienceFilters(segment: Segment, levels?: SegmentLevels): FeatureFilter[] {
+  const filters = segmentFilters(segment, levels);
   return segment.named.includes('churned') ? filters : [{ field: 'churned', op: '==', value: 0 }, ...filters];
 }
 
@@ -72,6 +124,8 @@ export interface ResolvedSegment {
   readonly size: number;
   /** ms since epoch. */
   readonly resolvedAt: number;
+  /** What its relative named segments meant then (`at-risk`'s churn level), when it names one. */
+  readonly levels?: SegmentLevels;
   /**
    * The customers the plan's simulations read, when the segment held another count by the time the
    * plan was chosen (`size`, `resolvedAt`: its campaign's draw then, which its control is counted
@@ -128,16 +182,20 @@ function nearby(segment: Segment): { segment: Segment; description: string; chan
  * Resolves a segment against the twins: its size now (`size` when the caller counted it already),
  * refused when under `minSize` with the closest segments that hold at least `minSize` (one change
  * away, else two; largest first), or, when none does, the largest of them that hold anyone at all.
+ * `levels` are what its relative named segments mean now (`at-risk`): its description says them.
  */
-export async function resolveSegment(segment: Segment, count: CountSegments, options: { minSize?: number; now: number; size?: number }): Promise<SegmentResolution> {
+export async function resolveSegment(segment: Segment, count: CountSegments, options: { minSize?: number; now: number; size?: number; levels?: SegmentLevels }): Promise<SegmentResolution> {
   const minSize = options.minSize ?? MIN_SEGMENT_SIZE;
+  const levels = segment.named.includes('at-risk') ? options.levels : undefined;
   const description = describeSegment(segment);
+  const meaning = levels ? ` (at-risk: ${describeLevels(levels)})` : '';
+  const resolved = (size: number): SegmentResolution => ({ ok: true, segment: { description: description + (levels ? ` (${describeLevels(levels)})` : ''), filters: audienceFilters(segment, levels), size, resolvedAt: options.now, ...(levels ? { levels } : {}) } });
   // Counted already (a planning's one read of the population): the twins are read again only to name the closest segments.
-  if (options.size !== undefined && options.size >= minSize) return { ok: true, segment: { description, filters: audienceFilters(segment), size: options.size, resolvedAt: options.now } };
+  if (options.size !== undefined && options.size >= minSize) return resolved(options.size);
   const candidates = nearby(segment);
-  const [counted, ...sizes] = await count([audienceFilters(segment), ...candidates.map((c) => audienceFilters(c.segment))]);
+  const [counted, ...sizes] = await count([audienceFilters(segment, levels), ...candidates.map((c) => audienceFilters(c.segment, levels))]);
   const size = options.size ?? counted;
-  if (size >= minSize) return { ok: true, segment: { description, filters: audienceFilters(segment), size, resolvedAt: options.now } };
+  if (size >= minSize) return resolved(size);
   const sized = candidates.map((c, i) => ({ ...c, size: sizes[i] }));
   const bySize = (a: { size: number }, b: { size: number }) => b.size - a.size;
   const big = (changes: number) => sized.filter((c) => c.changes === changes && c.size >= minSize).sort(bySize);
@@ -147,5 +205,5 @@ export async function resolveSegment(segment: Segment, count: CountSegments, opt
   const why = size === 0 ? `segment "${description}" holds no active customer` : `segment "${description}" holds ${size} active customers, fewer than the ${minSize} a plan needs (its control group would measure nothing)`;
   const list = closest.map((s) => `"${s.description}" (${s.size})`).join(', ');
   const instead = enough.length ? `closest segments that exist: ${list}` : closest.length ? `no segment nearby holds ${minSize}; the largest nearby: ${list}` : 'no segment nearby holds anyone; widen it';
-  return { ok: false, size, reason: `${why}; ${instead}`, closest };
+  return { ok: false, size, reason: `${why}${meaning}; ${instead}`, closest };
 }

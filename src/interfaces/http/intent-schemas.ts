@@ -38,6 +38,10 @@ const resolvedSegment = z
     filters: list(filter),
     size: z.number().int(),
     resolvedAt: z.number(),
+    levels: z
+      .object({ atRisk: z.object({ churn: z.number(), share: z.number(), of: z.number().int() }) })
+      .optional()
+      .describe("What its relative named segments meant when it was planned: `at-risk` is `churn >= atRisk.churn`, the score the riskiest `share` of the `of` active customers started at (the plan's segment and its campaign's audience carry that level as a filter)"),
     simulated: z
       .object({ size: z.number().int(), at: z.number() })
       .optional()

@@ -28,7 +28,7 @@ import { twinFields } from '../auth/customer-reach.js';
 import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer, type Ask, type DeferredApproval, ACTION_ASKS } from '../../agents/governance/guarded-executor.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent, type PlanAudience, type PlanningPopulation } from '../../agents/intents/intent-service.js';
-import { audienceFilters, describeSegment } from '../../agents/intents/segment-resolution.js';
+import { AT_RISK_SHARE, audienceFilters, describeSegment, riskiestShareLevel } from '../../agents/intents/segment-resolution.js';
 import type { Intent, Segment } from '../../agents/intents/intent-schema.js';
 import { answeredAction, planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import type { Plan } from '../../agents/intents/intent-planner.js';
@@ -51,7 +51,7 @@ import { openRecordStore } from '../../store/open-record-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
-import { countTwins, twinMatcher, type ExtraFields } from '../../twin/twin-query.js';
+import { countTwins, fieldValuesWhere, twinMatcher, type ExtraFields } from '../../twin/twin-query.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinService } from '../../twin/twin-service.js';
@@ -419,6 +419,12 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     },
     // Every plan's segment is counted over the live twins first: an empty or tiny one is refused.
     countSegments: async (lists) => countTwins(twins.engine, lists, intelligence.scoreFields),
+    // "At risk" is the riskiest share of today's active customers, whatever the serving model's window and the world's churn.
+    segmentLevels: async () => {
+      const scores = fieldValuesWhere(twins.engine, 'churn', [{ field: 'churned', op: '==', value: 0 }], intelligence.scoreFields);
+      const churn = riskiestShareLevel(scores, AT_RISK_SHARE);
+      return churn === undefined ? undefined : { atRisk: { churn, share: AT_RISK_SHARE, of: scores.filter(Number.isFinite).length } };
+    },
     observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: intentClock(), values: {}, spend: 0 }),
     // The plan's control group as its campaign will draw it (consent, other runs' holdouts, sleeping dogs), not a share of the segment.
     audienceOf: async (plan, intent) => late.flows?.audienceOf?.(plan, intent),
