@@ -126,6 +126,11 @@ describe('agent evaluate', () => {
     expect(one.brierOfBaseMix).toBeCloseTo((brier(base, 2) + brier(base, 3)) / 2, 4);
     expect(one.brier).toBeLessThan(one.brierOfBaseMix);
     expect(two.customers).toBe(0);
+    // Which way the profiles are off: their mean beside the bucket's true mix.
+    expect(none.profileMix).toEqual([0.5, 0.167, 0.167, 0.167]);
+    expect(none.trueMix).toEqual([0.75, 0.25, 0, 0]);
+    expect(one.profileMix).toEqual([0, 0, 0.5, 0.5]);
+    expect(one.trueMix).toEqual([0, 0, 0.5, 0.5]);
   });
 
   it('judges a share only of a yardstick that made something, and the single decision by its difference otherwise', () => {

@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { evaluateRetentionAgent, FIRST_DECISION_POLICIES, RETENTION_POLICIES, type AgentEvaluation, type Interval } from '../../evaluation/agent-evaluation.js';
 import { formatInterval, formatTable, intOption, nonNegativeOption } from './cli-numbers.js';
+import { RESPONSE_CLASSES } from '../../intelligence/profile/response-model.js';
 import { resolveWorld } from './sandbox-commands.js';
+
+/** A class mix as whole percentages, RESPONSE_CLASSES order. */
+const pct = (mix: readonly number[]) => mix.map((x) => `${Math.round(x * 100)}`).join(' / ') + ' %';
 
 const iv = (x: Interval, digits = 0) => formatInterval(x.mean, x.low, x.high, digits);
 const TARGET_NAMES: Record<keyof AgentEvaluation['verdicts'], string> = {
@@ -32,8 +36,8 @@ export function formatAgentEvaluation(r: AgentEvaluation): string {
   lines.push("response profiles vs true types (Brier score, lower is better; the base's mix predicts every customer at the true mix of all profiled customers: the yardstick a profile must beat; the bucket's mix knows which customers the campaigns picked):");
   lines.push(
     formatTable([
-      ['contacts', 'customers', 'Brier', "Brier of the base's mix", "Brier of the bucket's mix"],
-      ...r.calibration.map((c) => [c.contacts, String(c.customers), `${c.brier.toFixed(3)}${c.customers > 0 && c.brier > c.brierOfBaseMix ? ' (worse)' : ''}`, c.brierOfBaseMix.toFixed(3), c.brierOfShares.toFixed(3)]),
+      ['contacts', 'customers', 'Brier', "Brier of the base's mix", "Brier of the bucket's mix", `profiles' mean (${RESPONSE_CLASSES.join(' / ')})`, 'true mix'],
+      ...r.calibration.map((c) => [c.contacts, String(c.customers), `${c.brier.toFixed(3)}${c.customers > 0 && c.brier > c.brierOfBaseMix ? ' (worse)' : ''}`, c.brierOfBaseMix.toFixed(3), c.brierOfShares.toFixed(3), c.customers > 0 ? pct(c.profileMix) : '–', c.customers > 0 ? pct(c.trueMix) : '–']),
     ]),
   );
   lines.push('per seed (first decision net value; contacted):');
