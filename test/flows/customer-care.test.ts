@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectorExecutor } from '../../src/agents/flows/connector-executor.js';
-import { AGENT_DECISION_SIGNAL, careCardOf, customerCareWorkflow, type CareCard, type CustomerCareResult } from '../../src/agents/flows/customer-care-flow.js';
+import { AGENT_DECISION_SIGNAL, careCardOf, careCaseYes, customerCareWorkflow, type CareCard, type CareCaseDecision, type CustomerCareResult } from '../../src/agents/flows/customer-care-flow.js';
 import { createApprovalQueue } from '../../src/agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../src/agents/governance/audit-trail.js';
 import { createGuardedExecutor } from '../../src/agents/governance/guarded-executor.js';
@@ -96,6 +96,24 @@ describe('customer care flow', () => {
     ]);
   });
 
+
+  it("judges a person's accept on a case by its card's decision (careCaseYes), and not while the case has not decided yet", async () => {
+    const { engine, clock, customerId } = await setUp({ actAlone: false });
+    const { workflowId } = await engine.start('customer-care', { customerId, channel: 'call', reason: 'billing_complaint' });
+    const judged: unknown[] = [];
+    const judge = (decision: CareCaseDecision) => (judged.push(decision), { recorded: true, reason: 'on the call' });
+    // Started, not run yet: no card, so no offer was heard on the line.
+    expect(await careCaseYes(engine, workflowId, judge)).toEqual({
+      recorded: false,
+      reason: `care case ${workflowId} has not decided what to offer yet, so no offer was heard on the line: the offer is presented for the customer to answer, not booked as their yes`,
+    });
+    expect(judged).toEqual([]);
+    await engine.runOnce();
+    expect(await careCaseYes(engine, workflowId, judge)).toEqual({ recorded: true, reason: 'on the call' });
+    expect(judged).toEqual([{ decisionId: 'D1', customerId, channel: 'call', at: clock.now() }]);
+    // A run of another flow: no care case, nothing to judge.
+    expect(await careCaseYes({ get: async () => ({ definitionId: 'onboarding', input: {} }), steps: async () => [] }, 'onboarding-1', judge)).toBeUndefined();
+  });
 
   it("a person's accept judged no customer's yes (the call over) presents the offer for the customer to answer, books nothing in the agent's name, and says why", async () => {
     const catalogue = loadCatalogue(DEFAULT_CATALOGUE_DOCUMENT);

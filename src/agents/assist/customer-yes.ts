@@ -24,7 +24,8 @@ export interface CustomerYesInput {
   readonly madeIn?: CardContact;
 }
 
-const PRESENTED = 'the offer is presented for the customer to answer, not booked as their yes';
+/** What comes of an accept that is not the customer's yes, as every such answer ends. */
+export const PRESENTED = 'the offer is presented for the customer to answer, not booked as their yes';
 
 /**
  * The customer's yes is heard only in a contact a person holds with them now: the accept of a

@@ -12,6 +12,7 @@ import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import type { StepDefinition, WorkflowContext, WorkflowDefinition, WorkflowStepView } from '../workflows/index.js';
 import { awaitApproval, guardedActionStep, type GuardedOutcome } from './guarded-step.js';
 import { DAY_MS } from '../../domain/time.js';
+import { PRESENTED, type CustomerYes, type CustomerYesInput } from '../assist/customer-yes.js';
 
 /**
  * Customer care on a billing complaint: next-best-action for the caller → the card's top action
@@ -103,14 +104,35 @@ export interface AgentDecision {
   customerYes?: { recorded: boolean; reason: string };
 }
 
+/** What a care case's accept is judged on (`customerYes`): the card's decision. */
+export type CareCaseDecision = CustomerYesInput['decision'] & { channel: CustomerCareInput['channel'] };
+
 /** What a care case's accept is judged on (`customerYes`): the card's decision, or undefined while the case has not decided yet. */
-export function careCaseDecision(run: { input: unknown }, steps: readonly Pick<WorkflowStepView, 'stepId' | 'status' | 'output' | 'updatedAt'>[]): { decisionId: string; customerId: string; channel: CustomerCareInput['channel']; at: number } | undefined {
+export function careCaseDecision(run: { input: unknown }, steps: readonly Pick<WorkflowStepView, 'stepId' | 'status' | 'output' | 'updatedAt'>[]): CareCaseDecision | undefined {
   const input = inputSchema.safeParse(run.input);
   const decided = steps.find((x) => x.stepId === NEXT_BEST_ACTION_STEP_ID && x.status === 'succeeded');
   const decisionId = (decided?.output as Partial<CareCard> | null | undefined)?.decisionId;
   if (!input.success || !decided || typeof decisionId !== 'string') return undefined;
   // The step's time is the decision's, on the operator's clock (the card is decided in it).
   return { decisionId, customerId: input.data.customerId, channel: input.data.channel, at: decided.updatedAt };
+}
+
+/**
+ * Whether a person's accept signalled to run `workflowId` is the customer's yes (decision 0050):
+ * `judge`'s answer on the care case's decision (customerYes for the signer), and not while the case
+ * has not decided what to offer yet (nothing was heard on the line). Undefined for a run that is no
+ * care case. The signal route asks it as the person answers; the run takes what it answered.
+ */
+export async function careCaseYes(
+  runs: { get(workflowId: string): Promise<{ definitionId: string; input: unknown } | null>; steps(workflowId: string): Promise<WorkflowStepView[] | null> },
+  workflowId: string,
+  judge: (decision: CareCaseDecision) => CustomerYes,
+): Promise<CustomerYes | undefined> {
+  const run = await runs.get(workflowId);
+  if (run?.definitionId !== CUSTOMER_CARE_WORKFLOW_ID) return undefined;
+  const decision = careCaseDecision(run, (await runs.steps(workflowId)) ?? []);
+  if (!decision) return { recorded: false, reason: `care case ${workflowId} has not decided what to offer yet, so no offer was heard on the line: ${PRESENTED}` };
+  return judge(decision);
 }
 
 /** The flow's dependencies. */

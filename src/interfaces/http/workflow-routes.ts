@@ -11,9 +11,7 @@ import { startPermissionOf } from '../auth/access-table.js';
 import { auditRunStart, type StartedRun } from '../../agents/flows/run-start-audit.js';
 import type { RouteModule } from './route-module.js';
 import type { Assist } from '../../agents/assist/assist-service.js';
-import type { CustomerYes } from '../../agents/assist/customer-yes.js';
-import { AGENT_DECISION_SIGNAL, careCaseDecision, CUSTOMER_CARE_WORKFLOW_ID } from '../../agents/flows/customer-care-flow.js';
-import type { Actor } from '../../decisioning/policy/index.js';
+import { AGENT_DECISION_SIGNAL, careCaseYes } from '../../agents/flows/customer-care-flow.js';
 import { customerYesOf } from './customer-yes-of.js';
 import { churnPreventionPolicySchema, DEFAULT_CHURN_PREVENTION_POLICY } from '../../decisioning/policy/index.js';
 import { LEFT_ALONE_REASONS } from '../../agents/flows/churn-prevention-policy.js';
@@ -131,14 +129,6 @@ export function requireRunReach(req: FastifyRequest, what: string, input: unknow
  */
 export function workflowRoutes(s: OperatorServices, assist: Pick<Assist, 'contexts' | 'contactOf'>): RouteModule {
   const { workflows } = s;
-  /** The customer's yes of a person's accept on care case `id`, or undefined when `id` is no care case. */
-  const careCaseYes = async (req: FastifyRequest, id: string, by: Actor): Promise<CustomerYes | undefined> => {
-    const found = await workflows.get(id);
-    if (found?.definitionId !== CUSTOMER_CARE_WORKFLOW_ID) return undefined;
-    const decision = careCaseDecision(found, (await workflows.steps(id)) ?? []);
-    if (!decision) return { recorded: false, reason: `care case ${id} has not decided what to offer yet, so no offer was heard on the line: the offer is presented for the customer to answer, not booked as their yes` };
-    return customerYesOf(req, by, assist, decision);
-  };
   return (app) => {
     app.get(
       '/workflows',
@@ -221,7 +211,7 @@ export function workflowRoutes(s: OperatorServices, assist: Pick<Assist, 'contex
         // A care case's accept by a person is the customer's yes only as the desktop's is (decision
         // 0050), judged now, when the person answers; a caller's own word on it is never taken.
         const { customerYes: _claimed, ...own } = (signer ? payload : {}) as { customerYes?: unknown };
-        const yes = signer?.kind === 'human' && req.params.name === AGENT_DECISION_SIGNAL && (payload as { decision?: unknown }).decision === 'accept' ? await careCaseYes(req, req.params.id, signer) : undefined;
+        const yes = signer?.kind === 'human' && req.params.name === AGENT_DECISION_SIGNAL && (payload as { decision?: unknown }).decision === 'accept' ? await careCaseYes(workflows, req.params.id, (decision) => customerYesOf(req, signer, assist, decision)) : undefined;
         const signed = signer ? { ...own, agentId: signer.id, agentKind: signer.kind, ...(yes ? { customerYes: yes } : {}) } : payload;
         const delivered = await workflows.signal(req.params.id, req.params.name, signed);
         if (!delivered) {
