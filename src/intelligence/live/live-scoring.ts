@@ -161,6 +161,10 @@ export class LiveScoring {
   get active(): Uint8Array {
     return this.serving.active;
   }
+  /** 1 when the twin's customer has left (churned), as last scored. */
+  get churned(): Uint8Array {
+    return this.serving.churned;
+  }
   /** Values of the drift-monitored features, one array per feature. */
   get monitored(): Float64Array[] {
     return this.serving.monitored;

@@ -41,6 +41,8 @@ export class ModelScores {
   clvHigh = new Float64Array(0);
   /** 1 when the twin is in the scored population (has an active or suspended plan, not churned). */
   active = new Uint8Array(0);
+  /** 1 when the twin's customer has left (churned: every plan terminated); with `active`, what the overview counts the twins as. */
+  churned = new Uint8Array(0);
   /** 1 when this model has scored the slot. */
   fresh = new Uint8Array(0);
   /** Values of the drift-monitored features, one array per feature. */
@@ -95,6 +97,7 @@ export class ModelScores {
     }
     const alive = f[F.churned] === 0 && f[F.active_plans] + f[F.suspended_products] > 0;
     this.active[slot] = alive ? 1 : 0;
+    this.churned[slot] = f[F.churned] === 0 ? 0 : 1;
     const raw = this.raw.probability(f);
     const p = this.recalibration ? recalibrate(raw, this.recalibration) : raw;
     this.churn[slot] = p;
@@ -147,6 +150,7 @@ export class ModelScores {
     this.clvHigh = f64(this.clvHigh);
     this.monitored = this.monitored.map(f64);
     this.active = u8(this.active);
+    this.churned = u8(this.churned);
     this.fresh = u8(this.fresh);
   }
 }

@@ -6,12 +6,15 @@ const model = { id: 'churn-v3', metadata: { horizonDays: 30 } } as unknown as Li
 
 describe('populationRisk', () => {
   it('counts the scored twins by churn band and sums expected churners and value at risk, leaving out twins outside the population', () => {
-    const churn = Float64Array.from([0.01, 0.03, 0.5, 0.2, 0.9, 0.05]);
-    const clvValue = Float64Array.from([1000, 500, 200, 100, 0, 400]);
-    // The fifth twin churned (not in the scored population): its 0.9 counts nowhere.
-    const active = Uint8Array.from([1, 1, 1, 1, 0, 1]);
-    const risk = populationRisk({ churn, clvValue, active, model });
+    const churn = Float64Array.from([0.01, 0.03, 0.5, 0.2, 0.9, 0.05, 0.3]);
+    const clvValue = Float64Array.from([1000, 500, 200, 100, 0, 400, 0]);
+    // The fifth twin churned (not in the scored population): its 0.9 counts nowhere but among those who left;
+    // the seventh has no plan yet: neither an active customer nor one who left.
+    const active = Uint8Array.from([1, 1, 1, 1, 0, 1, 0]);
+    const churned = Uint8Array.from([0, 0, 0, 0, 1, 0, 0]);
+    const risk = populationRisk({ churn, clvValue, active, churned, model });
     expect(risk.scored).toBe(5);
+    expect(risk.churned).toBe(1);
     expect(risk.modelId).toBe('churn-v3');
     expect(risk.bands).toEqual([
       { from: 0, to: 0.02, customers: 1 },
@@ -30,7 +33,8 @@ describe('populationRisk', () => {
     const churn = Float64Array.from([0.01, 0.03, 0.5, 0.2, 0.9, 0.05, 0.12]);
     const clvValue = Float64Array.from([1000, 500, 200, 100, 0, 400, 300]);
     const active = Uint8Array.from([1, 1, 1, 1, 0, 1, 1]);
-    const scoring = { churn, clvValue, active, model };
+    const churned = Uint8Array.from([0, 0, 0, 0, 1, 0, 0]);
+    const scoring = { churn, clvValue, active, churned, model };
     const whole = populationRisk(scoring);
     // Two workers holding the odd and even slots.
     const parts = [populationRisk(scoring, (slot) => slot % 2 === 0), populationRisk(scoring, (slot) => slot % 2 === 1)];

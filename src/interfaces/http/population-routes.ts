@@ -12,7 +12,8 @@ export const populationAnswer = z.object({
   twins: z.number().int(),
   risk: z
     .object({
-      scored: z.number().int().describe('Customers in the scored population (an active or suspended plan, not churned)'),
+      scored: z.number().int().describe('Customers in the scored population (an active or suspended plan, not churned): the active customers'),
+      churned: z.number().int().describe('Twins of customers who have left (churned: every plan terminated), as last scored; the twins neither scored nor churned have no plan yet'),
       horizonDays: z.number().int(),
       modelId: z.string().describe('The churn model serving the scores'),
       bands: list(z.object({ from: z.number(), to: z.number().nullable(), customers: z.number().int() })).describe('Customers by churn probability within the horizon: from ≤ churn < to'),

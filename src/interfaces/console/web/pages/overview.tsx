@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { count, money, percent } from '../format';
 import { may, useIdentity } from '../identity';
+import { twinsDetail } from '../twins-count';
 import { useJson } from '../use-json';
 
 interface Population {
@@ -8,6 +9,7 @@ interface Population {
   readonly twins: number;
   readonly risk: {
     readonly scored: number;
+    readonly churned: number;
     readonly horizonDays: number;
     readonly modelId: string;
     readonly bands: readonly { from: number; to: number | null; customers: number }[];
@@ -121,8 +123,8 @@ export function Overview() {
         </p>
       )}
       <div class="tiles">
-        <Tile label="customer twins" value={count(p?.twins)} href="/console/customers" testId="overview-twins" />
-        <Tile label="in the scored population" value={count(p?.risk?.scored)} detail={p?.note} />
+        <Tile label="customer twins" value={count(p?.twins)} href="/console/customers" detail={p && twinsDetail(p)} testId="overview-twins" />
+        <Tile label="active customers, scored for churn" value={count(p?.risk?.scored)} href="/console/customers?churned.eq=0" detail={p?.note} testId="overview-active" />
         {/* The expected number is a sum of probabilities, not a list: the detail says whom the link lists. */}
         <Tile
           label={`expected to churn within ${p?.risk?.horizonDays ?? 30} days`}
