@@ -677,6 +677,45 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, JOURNEY_MS);
 
+  it('a warning is watched: its affected customers are listed and nobody is told, until the network system raises it to major and the flow tells them', async () => {
+    const opsKey = await keyOf('nora', 'network_ops');
+    let cell: string | undefined;
+    for (const { customerId } of (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=20')).body.items) {
+      cell ??= (await api<{ cells: { cellId: string }[] }>('GET', `/twins/${customerId}`)).body.cells[0]?.cellId;
+    }
+    expect(cell, 'a cell with customers').toBeDefined();
+    const alarmApi = '/tmf-api/alarmManagement/v4/alarm';
+    const raised = await api<{ id: number }>('POST', alarmApi, { sourceSystemId: 'console-e2e-nms', externalAlarmId: 'E2E-W1', state: 'raised', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'warning', probableCause: 'thresholdCrossed', alarmedObjectType: 'Cell', alarmedObject: { id: cell }, alarmRaisedTime: now() }, opsKey);
+    expect(raised.status).toBe(201);
+    const runId = `alarm-${raised.body.id}`;
+    type Treated = { alarmId: string; watch: boolean; runStatus: string; affectedCustomers: string[]; notifiedCustomers: string[] };
+    const treated = async () => (await api<{ items: Treated[] }>('GET', '/service-operations/incidents', undefined, opsKey)).body.items.find((i) => i.alarmId === runId);
+    // Its run lists the customers it would hurt and tells none of them.
+    const watching = await until(async () => {
+      const t = await treated();
+      return t?.watch && t.runStatus === 'waiting' && t.affectedCustomers.length > 0 ? t : undefined;
+    }, WAIT_MS, `${runId} watching with its affected customers`);
+    expect(watching.notifiedCustomers).toEqual([]);
+    const page = await signedIn('nora', 'network_ops', `/console/service-operations/${runId}`);
+    await seen(page, '[data-testid=watch-note]', 'Watched, not acted on: a warning alarm');
+    await seen(page, '[data-testid=affected] tbody tr', watching.affectedCustomers[0]);
+    await page.goto(`${base}/console/service-operations`);
+    const row = page.locator('[data-testid=alarms] tbody tr').filter({ has: page.getByRole('link', { name: runId, exact: true }) });
+    await visible(row.getByTestId('flow-status').filter({ hasText: 'watching: nobody told' }), `${runId} watching`, row);
+
+    // The network system raises it to major: the flow acts, and the page no longer says it watches.
+    expect((await api('PATCH', `${alarmApi}/${raised.body.id}`, { perceivedSeverity: 'major' }, opsKey)).status).toBe(200);
+    const acting = await until(async () => {
+      const t = await treated();
+      return t && !t.watch && t.notifiedCustomers.length > 0 ? t : undefined;
+    }, WAIT_MS, `${runId} telling its customers after the escalation`);
+    await page.goto(`${base}/console/service-operations/${runId}`);
+    await seen(page, '[data-testid=notice-counts]', /^Outage notices sent to [1-9]/);
+    expect(await page.getByTestId('watch-note').count()).toBe(0);
+    expect(acting.notifiedCustomers.length).toBeGreaterThan(0);
+    await page.context().close();
+  }, JOURNEY_MS);
+
   it('network operations confirms one suspected incident and dismisses another, each with a reason; a viewer sees the verdicts and no button', async () => {
     const opsKey = await keyOf('nora', 'network_ops');
     type Suspicion = { id: string; objectId: string; state: string; customers: string[]; review: { decision: string; by: string; reason: string; alarmId: string | null } | null };

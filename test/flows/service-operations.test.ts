@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchAlarms } from '../../src/agents/flows/alarm-watcher.js';
 import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-ops-executor.js';
-import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, batchesOf, signalAlarmCleared, rankAffected, serviceOperationsWorkflow, type IncidentEvidence, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
+import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, batchesOf, signalAlarmCleared, signalAlarmEscalated, rankAffected, serviceOperationsWorkflow, type IncidentEvidence, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
 import { createBadSessionLog, type CellBadSessions } from '../../src/agents/flows/bad-session-log.js';
 import { createServiceContactLog, type ServiceContacts } from '../../src/agents/flows/service-contact-log.js';
 import type { TwinEvent } from '../../src/domain/events.js';
@@ -135,6 +135,69 @@ describe('service operations flow (sandbox)', () => {
       const credits = bills.flatMap((b) => (b.kind === 'bill' ? b.data.lines.filter((l) => l.type === 'credit') : []));
       expect(bills.length).toBeGreaterThan(0);
       expect(credits.reduce((sum, l) => sum - l.amount, 0)).toBeGreaterThanOrEqual(10 - 0.005);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('watches a warning: its affected customers are listed, nobody is told, ticketed or paid, and its clear ends the watch', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const alarm: Alarm = { id: 'ALM-W1', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'warning', probableCause: 'thresholdCrossed', alarmedObject: { id: busiestCell(), '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    const before = world.backends.stats();
+    try {
+      await h.engine.start('service-operations', { alarm }, { workflowId: alarm.id });
+      await h.engine.runOnce();
+      const affected = affectedOfRun((await h.journal.loadHistory(alarm.id)).steps);
+      expect(affected.length).toBeGreaterThan(10);
+      expect((await h.engine.get(alarm.id))?.status).toBe('waiting');
+      // Six hours on, far past the compensation threshold: still nobody told or paid.
+      clock.advance(6 * HOUR);
+      await h.engine.runOnce();
+      expect(h.asked).toEqual([]);
+      await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      const out = (await h.engine.get(alarm.id))?.output as ServiceOpsResult;
+      expect(out).toMatchObject({ watched: true, affected: affected.length, notified: 0, compensated: 0, resolutionNotices: 0, ticket: null, cleared: true, durationMs: 6 * HOUR });
+      expect(h.asked).toEqual([]);
+      expect(h.tickets).toEqual([]);
+      expect(world.backends.stats().notifications.ok).toBe(before.notifications.ok);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('a warning that escalates to critical is acted on from its escalation: told, ticketed, compensated once the outage has lasted past the threshold from then', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const alarm: Alarm = { id: 'ALM-W2', alarmType: 'equipmentAlarm', perceivedSeverity: 'warning', probableCause: 'powerProblem', alarmedObject: { id: busiestCell(), '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    const before = world.backends.stats();
+    try {
+      await h.engine.start('service-operations', { alarm }, { workflowId: alarm.id });
+      await h.engine.runOnce();
+      clock.advance(2 * HOUR);
+      await h.engine.runOnce();
+      expect(h.asked).toEqual([]);
+      const escalatedMs = clock.now();
+      expect(await signalAlarmEscalated(h.engine, alarm.id, { escalatedTo: 'critical', escalatedTime: new Date(escalatedMs).toISOString() })).toBe(true);
+      await h.engine.runOnce();
+      const affected = affectedOfRun((await h.journal.loadHistory(alarm.id)).steps);
+      // Everyone it listed is told now, and a ticket is opened.
+      expect(world.backends.stats().notifications.ok - before.notifications.ok).toBe(affected.length);
+      expect(h.tickets).toHaveLength(1);
+      expect(h.asked.filter((r) => r.actionClass === 'communication').every((r) => (r.why as { evidence: { severity: string } }).evidence.severity === 'critical')).toBe(true);
+      // Four and a half hours after the raise, but not four after the escalation: nobody paid yet.
+      clock.advance(2.5 * HOUR);
+      await h.engine.runOnce();
+      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(0);
+      clock.advance(1.5 * HOUR + 1000);
+      await h.engine.runOnce();
+      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(affected.length);
+      await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      const out = (await h.engine.get(alarm.id))?.output as ServiceOpsResult;
+      expect(out).toMatchObject({ escalatedTo: 'critical', notified: affected.length, compensated: affected.length, resolutionNotices: affected.length, ticket: 'executed', cleared: true });
+      expect(out.watched).toBeUndefined();
     } finally {
       await h.close();
     }
@@ -487,10 +550,21 @@ describe('service operations flow (sandbox)', () => {
     emit(raised);
     emit(raised);
     emit({ ...raised, perceivedSeverity: 'cleared', state: 'cleared', clearedTime: '2026-01-01T02:00:00.000Z' });
-    emit({ ...raised, id: 'ALM-10', perceivedSeverity: 'warning' });
+    // A warning starts its run too (it watches); its update to major tells that run, a repeated raise does not.
+    const warned: Alarm = { ...raised, id: 'ALM-10', perceivedSeverity: 'warning' };
+    emit(warned);
+    emit({ ...warned, perceivedSeverity: 'major', state: 'updated' });
     await watcher.idle();
-    expect(calls).toEqual(['start service-operations ALM-9', 'start service-operations ALM-9', `signal ALM-9 ${ALARM_CLEARED_SIGNAL}`, `signal ALM-9 ${ALARM_CLEARED_LATE_SIGNAL}`]);
-    expect(watcher.stats).toMatchObject({ raised: 3, started: 1, signalled: 1, ignored: 1 });
+    // Each alarm's work in order (two alarms' chains run side by side).
+    expect(calls.filter((c) => c.endsWith('ALM-9') || c.includes('ALM-9 '))).toEqual([
+      'start service-operations ALM-9',
+      'start service-operations ALM-9',
+      `signal ALM-9 ${ALARM_CLEARED_SIGNAL}`,
+      `signal ALM-9 ${ALARM_CLEARED_LATE_SIGNAL}`,
+      `signal ALM-9 ${ALARM_WATCH_ENDED_SIGNAL}`,
+    ]);
+    expect(calls.filter((c) => c.includes('ALM-10'))).toEqual(['start service-operations ALM-10', 'start service-operations ALM-10', `signal ALM-10 ${ALARM_WATCH_ENDED_SIGNAL}`]);
+    expect(watcher.stats).toMatchObject({ raised: 4, started: 2, signalled: 1, escalated: 1, ignored: 0 });
     watcher.stop();
   });
 
@@ -507,9 +581,9 @@ describe('service operations flow (sandbox)', () => {
     emit(cleared);
     emit({ ...cleared, id: 'ALM-12' });
     await watcher.idle();
-    expect(calls.filter((c) => c.includes('ALM-11'))).toEqual(['start ALM-11 true', `signal ALM-11 ${ALARM_CLEARED_SIGNAL}`, `signal ALM-11 ${ALARM_CLEARED_LATE_SIGNAL}`]);
+    expect(calls.filter((c) => c.includes('ALM-11'))).toEqual(['start ALM-11 true', `signal ALM-11 ${ALARM_CLEARED_SIGNAL}`, `signal ALM-11 ${ALARM_CLEARED_LATE_SIGNAL}`, `signal ALM-11 ${ALARM_WATCH_ENDED_SIGNAL}`]);
     // Another system's alarm cleared is only signalled, as before.
-    expect(calls.filter((c) => c.includes('ALM-12'))).toEqual([`signal ALM-12 ${ALARM_CLEARED_SIGNAL}`, `signal ALM-12 ${ALARM_CLEARED_LATE_SIGNAL}`]);
+    expect(calls.filter((c) => c.includes('ALM-12'))).toEqual([`signal ALM-12 ${ALARM_CLEARED_SIGNAL}`, `signal ALM-12 ${ALARM_CLEARED_LATE_SIGNAL}`, `signal ALM-12 ${ALARM_WATCH_ENDED_SIGNAL}`]);
     // After a stop right after the raise, the catch-up starts it (a start by the run's id starts nothing twice).
     calls.length = 0;
     expect(await watcher.catchUp()).toMatchObject({ started: 1 });

@@ -1,12 +1,13 @@
 import type { Alarm, NetworkAlarmsConnector } from '../../domain/connectors/network-alarms.js';
 import { toTwinloopError, type TwinloopError } from '../../domain/errors.js';
-import { SERVICE_OPS_WORKFLOW_ID, signalAlarmCleared, type AlarmCleared } from './service-operations-flow.js';
+import { servesCustomers, SERVICE_OPS_WORKFLOW_ID, signalAlarmCleared, signalAlarmEscalated, type AlarmCleared } from './service-operations-flow.js';
 
 /**
  * Turns the network alarm feed into service-operations workflows: one workflow per alarm, its id
  * the alarm id (so a repeated or replayed alarm starts nothing new), and the clear delivered to
- * the running workflow as a signal. Work for one alarm is chained, so a clear that the feed
- * reports right after the raise reaches a workflow that exists.
+ * the running workflow as a signal, as is an update that raises a watched alarm (a warning) to a
+ * severity that serves customers (decision 0072). Work for one alarm is chained, so a clear that
+ * the feed reports right after the raise reaches a workflow that exists.
  */
 
 /** What the watcher needs of the workflow engine. */
@@ -19,7 +20,7 @@ export interface WorkflowStarter {
 export interface AlarmWatcherOptions {
   alarms: NetworkAlarmsConnector;
   engine: WorkflowStarter;
-  /** Alarms to act on (default: all but `warning` and `indeterminate`, which touch no service). */
+  /** Alarms to start a flow for (default: all; the flow watches a warning or indeterminate one and acts on the others). */
   accept?: (alarm: Alarm) => boolean;
   /** Called when starting or signalling fails (the alarm is not lost: `catchUp` finds it again). */
   onError?: (err: TwinloopError, alarm: Alarm) => void;
@@ -39,21 +40,14 @@ export interface AlarmWatcher {
   idle(): Promise<void>;
   /** Unsubscribes. */
   stop(): void;
-  readonly stats: { raised: number; started: number; cleared: number; signalled: number; ignored: number; errors: number };
+  readonly stats: { raised: number; started: number; cleared: number; signalled: number; escalated: number; ignored: number; errors: number };
 }
-
-/** Severities that do not start a flow by default: they do not take service away from anyone. */
-export const QUIET_SEVERITIES: readonly Alarm['perceivedSeverity'][] = ['warning', 'indeterminate'];
-const QUIET = new Set(QUIET_SEVERITIES);
-
-/** Alarms that touch a service: everything but `warning` and `indeterminate`. */
-export const servesCustomers = (a: Alarm): boolean => !QUIET.has(a.perceivedSeverity);
 
 /** Subscribes to the alarm feed and starts or signals one workflow per alarm. */
 export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
   const { alarms, engine } = options;
-  const accept = options.accept ?? servesCustomers;
-  const stats = { raised: 0, started: 0, cleared: 0, signalled: 0, ignored: 0, errors: 0 };
+  const accept = options.accept ?? (() => true);
+  const stats = { raised: 0, started: 0, cleared: 0, signalled: 0, escalated: 0, ignored: 0, errors: 0 };
   const chains = new Map<string, Promise<void>>();
   // Cleared alarms only ever signal; their severity says 'cleared', so acceptance is decided on the raise.
   const acceptedIds = new Set<string>();
@@ -70,6 +64,12 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
     if (r.created) stats.started++;
     options.onStarted?.(alarm, r.created);
     return r.created;
+  };
+  // An update to a severity that serves customers ends a watch (the run of a warning acts from
+  // then on); to a run that is not watching, the signal changes nothing.
+  const escalateFor = async (alarm: Alarm): Promise<void> => {
+    const changed = (alarm as { changedTime?: unknown }).changedTime;
+    if (await signalAlarmEscalated(engine, alarm.id, { escalatedTo: alarm.perceivedSeverity, ...(typeof changed === 'string' ? { escalatedTime: changed } : {}) })) stats.escalated++;
   };
   const signalFor = async (alarm: Alarm): Promise<boolean> => {
     const payload: AlarmCleared = alarm.clearedTime ? { clearedTime: alarm.clearedTime } : {};
@@ -107,7 +107,10 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
       return;
     }
     acceptedIds.add(alarm.id);
-    enqueue(alarm, () => startFor(alarm));
+    enqueue(alarm, async () => {
+      const created = await startFor(alarm);
+      if (!created && alarm.state === 'updated' && servesCustomers(alarm)) await escalateFor(alarm);
+    });
   };
 
   const unsubscribe = alarms.subscribe(onAlarm);
@@ -116,11 +119,14 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
     async catchUp(since) {
       let started = 0;
       let signalled = 0;
-      const raised = await alarms.list({ idempotencyKey: `catch-up:${since ?? 'all'}:raised`, state: 'raised', since });
-      if (raised.status === 'ok') {
-        for (const a of raised.value.filter(accept)) {
+      // Raised, and updated (an escalation while this process was down: a run that watches it hears of it).
+      for (const state of ['raised', 'updated'] as const) {
+        const open = await alarms.list({ idempotencyKey: `catch-up:${since ?? 'all'}:${state}`, state, since });
+        if (open.status !== 'ok') continue;
+        for (const a of open.value.filter(accept)) {
           acceptedIds.add(a.id);
           if (await startFor(a)) started++;
+          else if (state === 'updated' && servesCustomers(a)) await escalateFor(a);
         }
       }
       const cleared = await alarms.list({ idempotencyKey: `catch-up:${since ?? 'all'}:cleared`, state: 'cleared', since });

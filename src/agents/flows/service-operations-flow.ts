@@ -21,13 +21,15 @@ import { DAY_MS } from '../../domain/time.js';
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
 /**
- * Version 3 tells no one of an outage that is already over: before each round of outage notices
+ * Version 4 watches an alarm of a quiet severity (a warning) instead of leaving it unseen: it finds
+ * and keeps finding the affected customers, tells and pays nobody, and acts as on a raise if the
+ * alarm escalates (decision 0072). Version 3 tells no one of an outage that is already over: before each round of outage notices
  * it looks whether the clear came (a run started late, or slowed behind a busy engine, told
  * customers of an outage hours after it ended, then of its end). Version 2 looks again while the
  * alarm is young for customers showing the incident (below); versions 1 (found once, at the
- * alarm) and 2 stay registered for runs started before them.
+ * alarm), 2 and 3 stay registered for runs started before them.
  */
-export const SERVICE_OPS_WORKFLOW_VERSION = 3;
+export const SERVICE_OPS_WORKFLOW_VERSION = 4;
 /** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
 export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
 /** The notification templates of the notices: an outage, the same fault back after its clear, its end. */
@@ -38,12 +40,36 @@ export const NOTICE_TEMPLATES = { outage: 'network-incident-notice', back: 'netw
  */
 export const ALARM_CLEARED_LATE_SIGNAL = 'alarm-cleared-late';
 
-/** Tells an alarm's workflow that the alarm cleared; false when no such run is waiting. */
+/** Tells an alarm's workflow that the alarm cleared (whichever wait it is in: a watch's too); false when no such run is waiting. */
 export async function signalAlarmCleared(engine: { signal(workflowId: string, name: string, payload: unknown): Promise<boolean> }, alarmId: string, payload: AlarmCleared): Promise<boolean> {
   const first = await engine.signal(alarmId, ALARM_CLEARED_SIGNAL, payload);
   const late = await engine.signal(alarmId, ALARM_CLEARED_LATE_SIGNAL, payload);
-  return first || late;
+  const watch = await engine.signal(alarmId, ALARM_WATCH_ENDED_SIGNAL, payload);
+  return first || late || watch;
 }
+
+/** Tells a watching run that its alarm escalated to `escalatedTo` (a severity that serves customers); false when no such run is waiting. */
+export function signalAlarmEscalated(engine: { signal(workflowId: string, name: string, payload: unknown): Promise<boolean> }, alarmId: string, payload: AlarmEscalated): Promise<boolean> {
+  return engine.signal(alarmId, ALARM_WATCH_ENDED_SIGNAL, payload);
+}
+
+/**
+ * Severities that take service away from nobody (TMF642's warning, and indeterminate: not known to):
+ * their flow watches (version 4): it lists the affected customers and keeps looking for those showing
+ * it, tells and pays nobody, and acts only if the alarm escalates (decision 0072).
+ */
+export const QUIET_SEVERITIES: readonly Alarm['perceivedSeverity'][] = ['warning', 'indeterminate'];
+const QUIET = new Set(QUIET_SEVERITIES);
+
+/** Alarms that touch a service: everything but the quiet severities; their flow tells the affected customers. */
+export const servesCustomers = (a: Pick<Alarm, 'perceivedSeverity'>): boolean => !QUIET.has(a.perceivedSeverity);
+
+/**
+ * Signal ending a watch (version 4): the alarm escalated to a severity that serves customers
+ * (`{ escalatedTo, escalatedTime? }`, sent by the watcher on the update) or cleared (`{ clearedTime? }`,
+ * sent by `signalAlarmCleared`); the first sent is the one the watch reads.
+ */
+export const ALARM_WATCH_ENDED_SIGNAL = 'alarm-watch-ended';
 
 export const AFFECTED_STEP_ID = 'affected-customers';
 /** A later look for customers showing the incident (bad sessions on the alarmed cells, service calls from customers seen there); keys `showing-N`. */
@@ -207,7 +233,8 @@ export interface ServiceOpsResult {
   pendingApproval: number;
   refused: number;
   failed: number;
-  ticket: GuardedStatus;
+  /** The trouble ticket's request; null for a watch (nothing was acted on). */
+  ticket: GuardedStatus | null;
   compensated: number;
   compensationPending: number;
   cleared: boolean;
@@ -217,6 +244,9 @@ export interface ServiceOpsResult {
   showing: number;
   /** Affected customers not told of the outage because it had cleared before their notice (version 3). */
   notToldCleared?: number;
+  /** Version 4: true when the run only watched (a quiet severity that never escalated: nobody told or paid); the severity it acted on after an escalation. */
+  watched?: boolean;
+  escalatedTo?: Alarm['perceivedSeverity'];
 }
 
 /**
@@ -245,6 +275,12 @@ export interface BatchOutcome {
 /** The signal's payload. */
 export interface AlarmCleared {
   clearedTime?: string;
+}
+
+/** The escalation's payload: the severity the alarm has now, and when it changed (the inbox's `changedTime`). */
+export interface AlarmEscalated {
+  escalatedTo: Alarm['perceivedSeverity'];
+  escalatedTime?: string;
 }
 
 /**
@@ -287,7 +323,7 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
  * Builds the service-operations workflow over its dependencies: the current version, or an
  * earlier `version` for the runs started under it; register them all.
  */
-export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
   const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
   if (
     !(
@@ -465,13 +501,69 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const input = z.object({ alarm: alarmSchema, continues: z.string().min(1).max(200).optional(), noticesUnder: z.string().min(1).max(200).optional(), confirmed: z.boolean().optional() }).parse(raw);
       return { alarm: input.alarm as Alarm, ...(input.continues ? { continues: input.continues } : {}), ...(input.continues && input.noticesUnder ? { noticesUnder: input.noticesUnder } : {}), ...(input.confirmed ? { confirmed: true } : {}) };
     },
-    async run(ctx, { alarm, continues, noticesUnder, confirmed }) {
-      const raisedMs = Date.parse(alarm.raisedTime);
+    async run(ctx, { alarm: asRaised, continues, noticesUnder, confirmed }) {
+      const raisedMs = Date.parse(asRaised.raisedTime);
       // Notices of a fault back are its own (told as back, then resolved); compensation is the incident's.
       const [told, outageNotices] = noticesUnder ? [noticesUnder, backNotices] : [continues, outageStep];
       // Whose outage notice says a customer heard of the incident before (so "back" is true for them).
       const toldOf = noticesUnder ? continues : undefined;
-      const customers = await ctx.step(affected, alarm);
+      const found = await ctx.step(affected, asRaised);
+      const known = new Set(found);
+      const notified: string[] = [];
+      const look = { round: 0, fromMs: raisedMs - policy.showingLookbackMs, found: 0, pending: 0, refused: 0, failed: 0 };
+      /** The alarm as the flow acts on it: as raised, or at the severity it escalated to (version 4). */
+      let alarm = asRaised;
+
+      /**
+       * Waits for `signal` at most `timeoutMs`; in version 2, while the alarm is young, wakes every
+       * `showingEveryMs` to find the customers newly showing the incident, and tells them unless
+       * the run only watches (`tell` false). Each look is journaled (its window and whom it found),
+       * so a replay tells nobody twice.
+       */
+      const waitWatching = async <T>(signal: string, timeoutMs: number, tell = true): Promise<{ payload: T | null; timedOut: boolean }> => {
+        if (version < 2 || !deps.evidence) return ctx.waitForSignal<T | null>(signal, { timeoutMs, fallback: null });
+        const untilMs = (await ctx.now(`${signal}-from`)) + timeoutMs;
+        for (;;) {
+          const nowMs = await ctx.now(`look-${look.round}`);
+          const young = nowMs < raisedMs + policy.showingForMs;
+          if (young) {
+            const seen = await ctx.step(showing, { alarm, fromMs: look.fromMs, toMs: nowMs }, { key: `showing-${look.round}` });
+            look.fromMs = nowMs;
+            const fresh = seen.filter((c) => !known.has(c));
+            for (const c of fresh) known.add(c);
+            look.found += fresh.length;
+            if (tell) {
+              const out = await runBatches(ctx, outageNotices, alarm, fresh, `notice-showing-${look.round}`, policy.batchSize, told, toldOf);
+              notified.push(...out.executed);
+              look.pending += out.pending.length;
+              look.refused += out.refused;
+              look.failed += out.failed;
+            }
+          }
+          const left = untilMs - nowMs;
+          if (left <= 0) return { payload: null, timedOut: true };
+          const w = await ctx.waitForSignal<T | null>(signal, { timeoutMs: young ? Math.min(policy.showingEveryMs, left) : left, fallback: null, key: `${signal}-${look.round}` });
+          look.round++;
+          if (!w.timedOut) return w;
+        }
+      };
+
+      // Version 4: a quiet severity is watched (decision 0072): its customers are found and looked
+      // for as it goes on, nobody is told or paid, and an escalation to a severity that serves
+      // customers makes the run act from then on, the outage counted from the escalation.
+      let outageFromMs = raisedMs;
+      if (version >= 4 && !servesCustomers(asRaised)) {
+        const w = await waitWatching<AlarmCleared & Partial<AlarmEscalated>>(ALARM_WATCH_ENDED_SIGNAL, policy.maxOpenMs, false);
+        const escalatedTo = w.payload?.escalatedTo;
+        if (w.timedOut || escalatedTo === undefined || !servesCustomers({ perceivedSeverity: escalatedTo })) {
+          const clearedTime = w.timedOut ? undefined : w.payload?.clearedTime;
+          const endMs = w.timedOut ? undefined : clearedTime ? Date.parse(clearedTime) : await ctx.now('watch-ended-at');
+          return { alarmId: asRaised.id, affected: known.size, notified: 0, pendingApproval: 0, refused: 0, failed: 0, ticket: null, compensated: 0, compensationPending: 0, cleared: !w.timedOut, durationMs: endMs === undefined ? null : endMs - raisedMs, resolutionNotices: 0, showing: look.found, notToldCleared: 0, watched: true };
+        }
+        alarm = { ...asRaised, perceivedSeverity: escalatedTo };
+        outageFromMs = w.payload?.escalatedTime ? Date.parse(w.payload.escalatedTime) : await ctx.now('escalated-at');
+      }
+      const customers = [...known];
       const [head, rest] = [customers.slice(0, policy.firstBatch), customers.slice(policy.firstBatch)];
       /**
        * Version 3: the clear that already came (the alarm given cleared, or its signal waiting in
@@ -493,40 +585,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const ticketStatus = await ctx.step(ticket, { alarm, affected: customers.length });
       const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize, told, toldOf);
       const notToldCleared = clearedEarly ? customers.length - (firstOut === none ? 0 : head.length) : 0;
-      const notified = [...firstOut.executed, ...restOut.executed];
-      const known = new Set(customers);
-      const look = { round: 0, fromMs: raisedMs - policy.showingLookbackMs, found: 0, pending: 0, refused: 0, failed: 0 };
-
-      /**
-       * Waits for `signal` at most `timeoutMs`; in version 2, while the alarm is young, wakes every
-       * `showingEveryMs` to tell the customers newly showing the incident. Each look is journaled
-       * (its window and whom it found), so a replay tells nobody twice.
-       */
-      const waitWatching = async (signal: string, timeoutMs: number) => {
-        if (version < 2 || !deps.evidence) return ctx.waitForSignal<AlarmCleared | null>(signal, { timeoutMs, fallback: null });
-        const untilMs = (await ctx.now(`${signal}-from`)) + timeoutMs;
-        for (;;) {
-          const nowMs = await ctx.now(`look-${look.round}`);
-          const young = nowMs < raisedMs + policy.showingForMs;
-          if (young) {
-            const found = await ctx.step(showing, { alarm, fromMs: look.fromMs, toMs: nowMs }, { key: `showing-${look.round}` });
-            look.fromMs = nowMs;
-            const fresh = found.filter((c) => !known.has(c));
-            for (const c of fresh) known.add(c);
-            look.found += fresh.length;
-            const out = await runBatches(ctx, outageNotices, alarm, fresh, `notice-showing-${look.round}`, policy.batchSize, told, toldOf);
-            notified.push(...out.executed);
-            look.pending += out.pending.length;
-            look.refused += out.refused;
-            look.failed += out.failed;
-          }
-          const left = untilMs - nowMs;
-          if (left <= 0) return { payload: null, timedOut: true };
-          const w = await ctx.waitForSignal<AlarmCleared | null>(signal, { timeoutMs: young ? Math.min(policy.showingEveryMs, left) : left, fallback: null, key: `${signal}-${look.round}` });
-          look.round++;
-          if (!w.timedOut) return w;
-        }
-      };
+      notified.push(...firstOut.executed, ...restOut.executed);
 
       // Wait for the clear, at most until the compensation threshold; a clear reported by the
       // alarm itself (started late, already cleared) counts as well.
@@ -537,11 +596,11 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       // A confirmed alarm (raised by a person) waits for its clear: only the clear says how long it lasted.
       const byClear = confirmed === true;
       if (!cleared) {
-        const firstWait = compensable && !byClear ? Math.max(0, raisedMs + policy.compensateAfterMs - startedMs) : policy.maxOpenMs;
-        const w = await waitWatching(ALARM_CLEARED_SIGNAL, Math.max(1, firstWait));
+        const firstWait = compensable && !byClear ? Math.max(0, outageFromMs + policy.compensateAfterMs - startedMs) : policy.maxOpenMs;
+        const w = await waitWatching<AlarmCleared>(ALARM_CLEARED_SIGNAL, Math.max(1, firstWait));
         if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];
       }
-      const lastedMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('cleared-at')) - raisedMs : (await ctx.now('threshold-at')) - raisedMs;
+      const lastedMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('cleared-at')) - outageFromMs : (await ctx.now('threshold-at')) - outageFromMs;
       let comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       // Still open at the threshold (the wait timed out) counts as lasting past it, when a network
       // system vouches for it; a confirmed alarm, on a clear past the threshold or still open when
@@ -553,7 +612,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       if (compensate) comp = await runBatches(ctx, compensation, alarm, [...owed], 'compensation', policy.batchSize, continues);
       if (!cleared && compensable) {
         const compensatedSoFar = notified.length;
-        const w = await waitWatching(ALARM_CLEARED_LATE_SIGNAL, policy.maxOpenMs);
+        const w = await waitWatching<AlarmCleared>(ALARM_CLEARED_LATE_SIGNAL, policy.maxOpenMs);
         if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];
         // Those told after the compensation ran are owed it as well.
         const later = await runBatches(ctx, compensation, alarm, notified.slice(compensatedSoFar), 'compensation-later', policy.batchSize, continues);
@@ -576,6 +635,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         resolutionNotices: resolved?.executed.length ?? 0,
         showing: look.found,
         ...(version >= 3 ? { notToldCleared } : {}),
+        ...(alarm !== asRaised ? { escalatedTo: alarm.perceivedSeverity } : {}),
       };
     },
   };

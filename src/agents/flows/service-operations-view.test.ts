@@ -91,4 +91,17 @@ describe('the service-operations view', () => {
     expect(summary).toMatchObject({ incidents: 2, actedOn: 1, affected: 4, notified: 4, compensated: 2, mttrMs: 6 * 3_600_000, anomalies: 4, anomaliesInHistory: 1, anomaliesWithoutAlarm: 1, contactedCustomers: 2, notifiedBeforeContactShare: 0.5 });
     expect((await view.incidents({ limit: 1 })).items).toHaveLength(1);
   });
+
+  it('says a warning\'s run only watches (its customers listed, nobody told), and an escalated one acts', async () => {
+    const warned = { ...alarm('alarm-5', 'cell-4', T), perceivedSeverity: 'warning' as const };
+    const escalated = { ...alarm('alarm-6', 'cell-5', T), perceivedSeverity: 'major' as const, state: 'updated' as const };
+    const watching = { status: 'waiting', steps: [step('affected-customers', ['C1', 'C2'], T + 61_000)] };
+    const view = serviceOperationsView({ alarms: { all: () => [warned, escalated] }, run: async () => watching, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings });
+    const { items } = await view.incidents();
+    expect(items.find((i) => i.alarmId === 'alarm-5')).toMatchObject({ watch: true, runStatus: 'waiting', affectedCustomers: ['C1', 'C2'], notifiedCustomers: [] });
+    expect(items.find((i) => i.alarmId === 'alarm-6')).toMatchObject({ watch: false });
+    // Before warnings were watched, a warning had no run: nothing is said to watch it.
+    const before = serviceOperationsView({ alarms: { all: () => [warned] }, run: async () => null, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings });
+    expect((await before.incidents()).items[0]).toMatchObject({ watch: false, runStatus: 'none' });
+  });
 });

@@ -1,7 +1,7 @@
 import type { SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { StepRecord } from '../../store/workflow-journal.js';
 import type { AlarmInbox, ReceivedAlarm } from './alarm-inbox.js';
-import { affectedOfRun, type BatchOutcome } from './service-operations-flow.js';
+import { affectedOfRun, servesCustomers, type BatchOutcome } from './service-operations-flow.js';
 import type { ServiceOpsSettings } from './service-ops-settings.js';
 
 /**
@@ -33,8 +33,14 @@ export interface IncidentView {
   timeToFirstNoticeMs: number | null;
   /** Raise → clear (ms, the repair time this alarm took); null while open. */
   timeToRepairMs: number | null;
-  /** The run's state: none (not acted on: a warning, or not yet started), running, waiting, succeeded… */
+  /** The run's state: none (not started yet, or a warning sent in before warnings were watched), running, waiting, succeeded… */
   runStatus: string;
+  /**
+   * The run only watches (decision 0072): the alarm's severity is a quiet one (warning,
+   * indeterminate), so its affected customers are listed and nobody is told or compensated unless
+   * it escalates (then its severity is no longer quiet, and this is false).
+   */
+  watch: boolean;
   affectedCustomers: string[];
   notifiedCustomers: string[];
   compensatedCustomers: string[];
@@ -164,6 +170,7 @@ export function incidentView(a: ReceivedAlarm, run: { status: string; steps: rea
     timeToFirstNoticeMs: firstNotice.length ? Math.min(...firstNotice) - raised : null,
     timeToRepairMs: a.clearedTime ? Date.parse(a.clearedTime) - raised : null,
     runStatus: run?.status ?? 'none',
+    watch: run !== null && !servesCustomers(a),
     affectedCustomers: affected,
     notifiedCustomers: notified,
     compensatedCustomers: batches(/^compensation(-later)?-\d+$/).flatMap((s) => parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed),

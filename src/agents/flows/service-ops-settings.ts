@@ -1,7 +1,6 @@
 import type { Alarm } from '../../domain/connectors/network-alarms.js';
 import type { NotificationChannel } from '../../domain/connectors/notifications.js';
-import { QUIET_SEVERITIES } from './alarm-watcher.js';
-import type { ServiceOpsPolicy } from './service-operations-flow.js';
+import { QUIET_SEVERITIES, type ServiceOpsPolicy } from './service-operations-flow.js';
 import { CONFIRM_SEVERITIES } from './suspected-incidents.js';
 
 /**
@@ -14,6 +13,8 @@ import { CONFIRM_SEVERITIES } from './suspected-incidents.js';
 export interface ServiceOpsSettings {
   /** Severities whose alarms start a flow that tells the affected customers (and compensates them where `compensation` has an amount). */
   actingSeverities: Alarm['perceivedSeverity'][];
+  /** Severities whose alarms start a flow that only watches: it lists the affected customers, tells and pays nobody, and acts if the alarm escalates to an acting severity (decision 0072). */
+  watchSeverities: Alarm['perceivedSeverity'][];
   /** Credit per customer by severity, for an outage lasting past `compensateAfterMs`; a severity not listed is never compensated. */
   compensation: { severity: Alarm['perceivedSeverity']; amount: number }[];
   compensateAfterMs: number;
@@ -43,6 +44,7 @@ const RAISED_SEVERITIES: readonly Alarm['perceivedSeverity'][] = ['critical', 'm
 export function serviceOpsSettings(policy: ServiceOpsPolicy, o: { quietSpellMs: number; chainReachMs: number }): ServiceOpsSettings {
   return {
     actingSeverities: RAISED_SEVERITIES.filter((s) => !QUIET_SEVERITIES.includes(s)),
+    watchSeverities: [...QUIET_SEVERITIES],
     compensation: RAISED_SEVERITIES.flatMap((s) => ((policy.compensation[s] ?? 0) > 0 ? [{ severity: s, amount: policy.compensation[s]! }] : [])),
     compensateAfterMs: policy.compensateAfterMs,
     maxOpenMs: policy.maxOpenMs,

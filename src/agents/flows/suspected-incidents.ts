@@ -5,7 +5,7 @@ import type { Actor } from '../../decisioning/policy/index.js';
 import type { SuspectedIncident, SuspicionReview } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 import type { AlarmInbox, ReceivedAlarm } from './alarm-inbox.js';
-import { servesCustomers } from './alarm-watcher.js';
+import { servesCustomers } from './service-operations-flow.js';
 import { DAY_MS } from '../../domain/time.js';
 
 /**

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { watchAlarms } from '../../agents/flows/alarm-watcher.js';
-import { serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
+import { servesCustomers, serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
 import { serviceOpsExecutor, twinScores } from '../../agents/flows/service-ops-executor.js';
 import { createApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../agents/governance/audit-trail.js';
@@ -40,7 +40,7 @@ export interface BenchWorld {
 
 /** Options of the bench. */
 export interface ServiceOpsBenchOptions {
-  /** Alarms to measure (accepted ones: the watcher ignores warnings). */
+  /** Alarms to measure (those the flow acts on: a warning's run only watches, so the bench's watcher leaves warnings out). */
   alarms: number;
   /** Customers in the world. */
   customers: number;
@@ -135,7 +135,7 @@ export async function benchAlarmToNotification(o: ServiceOpsBenchOptions): Promi
       const unsubscribe = b.networkAlarms.subscribe((a: Alarm) => {
         if (a.state !== 'cleared' && !raisedAt.has(a.id)) raisedAt.set(a.id, performance.now());
       });
-      const watcher = watchAlarms({ alarms: b.networkAlarms, engine, onError: (err) => log(`watcher: ${err.message}`) });
+      const watcher = watchAlarms({ alarms: b.networkAlarms, engine, accept: servesCustomers, onError: (err) => log(`watcher: ${err.message}`) });
       const live = world.startLive({ speed: o.speed ?? 21_600, sink: twins.intake, tickMs: 100 });
       const deadline = Date.now() + (o.maxSeconds ?? 120) * 1000;
       while (Date.now() < deadline && watcher.stats.started < o.alarms) await new Promise((r) => setTimeout(r, 100));

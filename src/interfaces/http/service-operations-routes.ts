@@ -21,7 +21,8 @@ const incident = z.object({
   timeToDetectMs: z.number().describe('Raise → the alarm reaching the operator (ms)'),
   timeToFirstNoticeMs: ms('Raise → the first outage notice accepted'),
   timeToRepairMs: ms('Raise → clear'),
-  runStatus: z.string().describe('The service-operations run: none (a warning, not acted on), running, waiting (for the clear), succeeded, failed…'),
+  runStatus: z.string().describe('The service-operations run: none (not started; or a warning sent in before warnings were watched), running, waiting (for the clear, or watching), succeeded, failed…'),
+  watch: z.boolean().describe("The run only watches: the alarm's severity is one of settings.watchSeverities (a warning), so its affected customers are listed and nobody is told or compensated unless it escalates to an acting severity"),
   affectedCustomers: list(z.string()).describe('Customers found on the alarmed cells, highest expected harm first'),
   notifiedCustomers: list(z.string()),
   compensatedCustomers: list(z.string()),
@@ -53,6 +54,7 @@ const severities = list(z.string());
 const settings = z
   .object({
     actingSeverities: severities.describe('Severities whose alarms start a flow that tells the affected customers (and compensates them where compensation names an amount)'),
+    watchSeverities: severities.describe('Severities whose alarms start a flow that only watches: it lists the affected customers, tells and pays nobody, and acts if the alarm escalates to an acting severity'),
     compensation: list(z.object({ severity: z.string(), amount: z.number() })).describe('Credit per affected customer by severity, for an outage lasting past compensateAfterMs; a severity not listed is never compensated'),
     compensateAfterMs: z.number().describe('How long an outage lasts before its customers are compensated (ms)'),
     maxOpenMs: z.number().describe('How long a flow waits for the clear before it leaves the alarm to people (ms)'),

@@ -6,6 +6,7 @@ import { duration } from './format';
  */
 export interface OutageSettings {
   readonly actingSeverities: readonly string[];
+  readonly watchSeverities: readonly string[];
   readonly compensation: readonly { readonly severity: string; readonly amount: number }[];
   readonly compensateAfterMs: number;
   readonly maxOpenMs: number;

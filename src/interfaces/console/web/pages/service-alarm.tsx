@@ -3,7 +3,7 @@ import { seg } from '../api';
 import { count, duration, eventTime } from '../format';
 import { useJson } from '../use-json';
 import { ALARMS, type ServiceOpsRun, type TmfAlarm } from './service-operations';
-import { compensationOf, spanText, type OutageSettings } from '../outage-settings';
+import { compensatedWhen, compensationOf, orList, spanText, type OutageSettings } from '../outage-settings';
 
 /** A journaled step of the flow (`GET /workflows/:id/steps`). */
 interface Step {
@@ -46,6 +46,8 @@ export interface IncidentCounts {
   readonly notifiedCustomers: readonly string[];
   readonly compensatedCustomers: readonly string[];
   readonly resolutionNotices: number;
+  /** The run only watches (a warning): nobody is told or compensated unless the alarm escalates (decision 0072). */
+  readonly watch: boolean;
 }
 
 const mark = (done: Set<string>, pending: Set<string>, id: string) => (done.has(id) ? 'sent' : pending.has(id) ? 'waiting for approval' : '–');
@@ -102,6 +104,12 @@ export function ServiceAlarm({ id }: { id: string }) {
         <h2>
           Affected customers <span class="muted">({affected ? count(affected.length) : '–'})</span>
         </h2>
+        {incident?.watch && a && (
+          <p class="outcome" data-testid="watch-note">
+            Watched, not acted on: a {a.perceivedSeverity} alarm takes service away from nobody, so its affected customers are listed as the flow finds them and nobody is told or compensated.
+            {settings && ` If it escalates to ${orList(settings.actingSeverities)}, the flow tells them then, and compensates them ${compensatedWhen(settings)} from the escalation.`}
+          </p>
+        )}
         <p data-testid="notice-counts">
           Outage notices sent to {count(incident?.notifiedCustomers.length ?? notices.done.size)}
           {notices.pending.size > 0 && `, ${count(notices.pending.size)} waiting for approval`}

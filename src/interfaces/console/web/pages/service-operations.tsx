@@ -42,6 +42,7 @@ interface Incident extends IncidentCounts {
   readonly timeToRepairMs: number | null;
   readonly anomalyIds: readonly string[];
   readonly anomalyLeadMs: number | null;
+  readonly runStatus: string;
 }
 interface IncidentSummary {
   readonly notified: number;
@@ -134,7 +135,8 @@ export function ServiceOperations() {
         <p class="muted">Counts as the flows stand, those waiting for a clear included: whom each found affected (at the alarm and showing it later), told and compensated so far.</p>
         {settings && (
           <p class="muted" data-testid="svcops-settings">
-            In force: alarms of severity {orList(settings.actingSeverities)} start a flow that tells their affected customers (by {settings.notificationChannel}), who are compensated {compensatedWhen(settings)}; a suspicion closes after{' '}
+            In force: alarms of severity {orList(settings.actingSeverities)} start a flow that tells their affected customers (by {settings.notificationChannel}), who are compensated {compensatedWhen(settings)};{' '}
+            {settings.watchSeverities.length > 0 && `${orList(settings.watchSeverities)} alarms are watched (their customers listed, nobody told or paid unless they escalate); `}a suspicion closes after{' '}
             {spanText(settings.quietSpellMs)} without a signal, and a fault back within {spanText(settings.quietSpellMs)} of its clear is the same incident.
           </p>
         )}
@@ -194,7 +196,7 @@ export function ServiceOperations() {
                         {incident?.anomalyLeadMs == null ? '–' : incident.anomalyLeadMs >= 0 ? `${duration(incident.anomalyLeadMs)} by calls or bad sessions` : 'no (the signals came after)'}
                         {incident && incident.anomalyIds.length > 0 && incident.anomalyIds.every((id) => inHistory.has(id)) && <FoundInHistoryMark />}
                       </td>
-                      <td>{run?.status ?? 'not started'}</td>
+                      <td data-testid="flow-status">{incident?.watch ? `${run?.status === 'waiting' ? 'watching' : `watched (${run?.status ?? incident.runStatus})`}: nobody told` : (run?.status ?? 'not started')}</td>
                     </tr>
                   );
                 }),
