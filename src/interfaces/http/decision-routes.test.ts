@@ -272,11 +272,16 @@ describe('POST /decisions and accepting an action: the decision is logged before
     const answer = async (c: { workflowId: string; decisionId: string }, headers: Record<string, string>) => {
       const res = await signed.inject({ method: 'POST', url: `/workflows/${c.workflowId}/signals/agent-decision`, headers, payload: { decision: 'accept', customerYes: { recorded: true, reason: 'the caller says so' } } });
       expect(res.statusCode, res.body).toBe(200);
-      await engine.runOnce();
-      await new Promise((r) => setTimeout(r, 20));
-      await engine.runOnce();
-      const run = await engine.get(c.workflowId);
-      return { output: run?.output as CustomerCareResult, booked: acted.filter((a) => a.decisionId === c.decisionId).map((a) => a.customerAccepted) };
+      // The engine's own loop takes the run to its end (the accept, then the follow-up past its 1 ms
+      // sleep, whenever that is due): waited for as it finishes, not for a guessed while.
+      const looping = engine.run();
+      try {
+        const run = await engine.waitFor(c.workflowId, { timeoutMs: 60_000 });
+        return { output: run.output as CustomerCareResult, booked: acted.filter((a) => a.decisionId === c.decisionId).map((a) => a.customerAccepted) };
+      } finally {
+        await looping;
+        await engine.stop();
+      }
     };
     try {
       const care = await enforced.bearer('care_agent', 'carla');
