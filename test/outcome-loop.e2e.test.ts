@@ -80,6 +80,11 @@ describe('the outcome loop on the running operator', () => {
     const belief = (d: Decision) => d.ranked.find((r) => r.actionId === 'loop-bonus')?.reasons.find((r) => r.startsWith('P(accept)'));
     const { items } = await send<{ items: { customerId: string }[] }>('GET', '/twins?churned.eq=0&marketing_consent.eq=1&limit=60');
     expect(items.length).toBeGreaterThan(40);
+    // Each customer calls in (the call held a month of the world's time, 5 minutes at this speed: its end is
+    // never sent): a person is on the line only while a call of theirs is in progress (decision 0050).
+    const worldNow = Date.parse((await send<{ worldClock: string }>('GET', '/health')).worldClock);
+    const calls = items.map(({ customerId }, i) => ({ id: `loop-call-${i}`, kind: 'interaction', customerId, time: new Date(worldNow).toISOString(), source: 'contact-centre', v: 1, data: { channel: 'call', intent: 'billing', phase: 'start', endsBy: new Date(worldNow + 30 * 86_400_000).toISOString() } }));
+    await send('POST', '/events', calls);
     const decisions: Decision[] = [];
     const executed: Decision[] = [];
     for (const { customerId } of items) {

@@ -10,7 +10,8 @@ import { registerCustomers } from './support/customers.js';
  * exempts a contact from the offer-pending rule, the caps and quiet hours only when a person
  * serves the customer on an assisted channel; an AI agent's key that says it is judged as
  * outbound. A key scoped to channels is checked on what the customer receives (an SMS is a web
- * contact), both channels named. The customer's yes is no field a body may carry.
+ * contact), both channels named. The customer's yes is no field a body may carry. A person is on the
+ * line only while the customer's context holds an interaction of that channel in progress.
  */
 describe('a person on the line, and the channel the customer receives', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-on-the-line-'));
@@ -58,10 +59,18 @@ describe('a person on the line, and the channel the customer receives', () => {
     const quiet = await post('/actions', 'llm', { ...offer('llm-2'), params: unsaid });
     expect(quiet.body.status).toBe('refused');
     expect(EXEMPT).toContain(quiet.body.verdict?.guardrail);
-    // The care agent serving C1 on the call: no contact rule of outbound contact holds them back.
+    // A care agent saying they are on a call with C1 while no call of C1 is in progress reaches out: judged outbound, saying why.
+    const noCall = await post('/actions', 'care', offer('care-0'));
+    expect(noCall.body.status, JSON.stringify(noCall.body)).toBe('refused');
+    expect(EXEMPT).toContain(noCall.body.verdict?.guardrail);
+    expect(noCall.body.reason).toMatch(/judged as outbound: no call of C1 is in progress, so the customer is not in contact with carla/);
+    // C1 calls in: the care agent serving them on the call is held back by no rule of outbound contact.
+    const call = { id: 'C1-call-1', kind: 'interaction', customerId: 'C1', time: new Date(bare.operator.services.clock.now()).toISOString(), source: 'contact-centre', v: 1, data: { channel: 'call', intent: 'billing', phase: 'start' } };
+    const rang = await bare.app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' }, payload: [call] });
+    expect(rang.statusCode, rang.body).toBe(200);
     const person = await post('/actions', 'care', offer('care-1'));
     expect(person.status).toBe(200);
-    expect(EXEMPT).not.toContain(person.body.verdict?.guardrail);
+    expect(EXEMPT, JSON.stringify(person.body)).not.toContain(person.body.verdict?.guardrail);
   });
 
   it('checks a key scoped to calls on the channel the customer receives: an SMS is a web contact, both named; a person sending it during the call stays on the call', async () => {

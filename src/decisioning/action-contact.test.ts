@@ -82,6 +82,18 @@ describe('contact rules on actions', () => {
     expect(actionContactRefusal(policy, request({ channel: 'call', params: { offerId: 'x' } }), facts(1), NIGHT)).toMatchObject({ rule: 'quiet-hours' });
   });
 
+  it("judges a person on a call as reaching out when the customer's context shows no call of theirs in progress", () => {
+    const onCall = request({ channel: 'call', actor: person, params: { offerId: 'x' } });
+    // The newcomer's night: a care agent's offer "on a call" at 23:00 with no call going on went out as if the customer had called in.
+    expect(actionContactRefusal(policy, onCall, { ...facts(1), inContact: false }, NIGHT)).toMatchObject({ rule: 'quiet-hours', reason: expect.stringContaining('judged as outbound: no call of C1 is in progress') });
+    expect(actionContactRefusal(policy, { ...onCall, params: { offerId: 'x', direction: 'inbound' } }, { ...facts(1), inContact: false }, NIGHT)).toMatchObject({ rule: 'quiet-hours' });
+    expect(actionContactRefusal(policy, onCall, { ...facts(1), inContact: true }, NIGHT)).toBeNull();
+    // Where nothing says (no omnichannel context), a person on a call is taken at their word, as before.
+    expect(actionContactRefusal(policy, onCall, facts(1), NIGHT)).toBeNull();
+    // By day the outbound offer goes, under the outbound rules.
+    expect(actionContactRefusal(policy, onCall, { ...facts(1), inContact: false }, NOON)).toBeNull();
+  });
+
   it('service and legal messages (an outage notice) go at any hour, without marketing consent, to an opted-out channel', () => {
     for (const purpose of ['service', 'legal']) {
       expect(actionContactRefusal(policy, request({ actionClass: 'communication', params: { purpose, notificationChannel: 'sms' } }), facts(0, false), NIGHT)).toBeNull();

@@ -51,6 +51,12 @@ const notificationChannelOf = (v: unknown): NotificationChannel | undefined => N
 export interface Asker {
   readonly actor: Pick<Actor, 'kind'>;
   readonly channel: Channel;
+  /**
+   * Whether an interaction with the customer is in progress on that channel now, where the
+   * operator's omnichannel context says (`DecisionService.setInContact`): false when it shows none,
+   * and then nobody is on the line with them, whoever asks; undefined where it is not known.
+   */
+  readonly inContact?: boolean;
 }
 
 /**
@@ -63,7 +69,7 @@ export interface Asker {
  * which nothing checks; who asks is the credential's, and the channel is checked against its scope.
  */
 export function personOnTheLine(asker: Asker): boolean {
-  return asker.actor.kind === 'human' && ASSISTED_CHANNELS.includes(asker.channel);
+  return asker.actor.kind === 'human' && ASSISTED_CHANNELS.includes(asker.channel) && asker.inContact !== false;
 }
 
 /**
@@ -99,7 +105,7 @@ export function carriedChannelOf(request: Asker & { readonly params: Readonly<Re
  * sent as one (a campaign's SMS variant) included, unless a person on the line presents it to the
  * customer they serve; any other contact on the request's channel.
  */
-export function contactChannelOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params' | 'actor'>): ContactChannel {
+export function contactChannelOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params' | 'actor'> & Pick<Asker, 'inContact'>): ContactChannel {
   const message = request.actionClass === 'communication' && request.params.present !== true ? (request.params.notificationChannel ?? 'sms') : answersOnTheLine(request) ? undefined : request.params.notificationChannel;
   return messageChannelOf(message) ?? request.channel;
 }
@@ -109,7 +115,7 @@ export function contactChannelOf(request: Pick<ActionRequest, 'actionClass' | 'c
  * or push message nobody says of is outbound even then: the operator writes to a customer who may
  * be asleep, whatever channel the request came from.
  */
-export function contactDirectionOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params' | 'actor'>): 'inbound' | 'outbound' {
+export function contactDirectionOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params' | 'actor'> & Pick<Asker, 'inContact'>): 'inbound' | 'outbound' {
   const d = request.params.direction;
   if (d === 'inbound' || d === 'outbound') return judgedDirection(request, d);
   const via = contactChannelOf(request);
@@ -125,12 +131,15 @@ export interface ContactFacts {
   consents(): { readonly sms: boolean | null; readonly email: boolean | null };
   /** The months a catalogue offering runs once accepted (its `recurringChargePeriodLength`), or undefined for one the catalogue lacks. */
   readonly offerMonths?: (offerId: string) => number | undefined;
+  /** Whether an interaction with the customer is in progress on the request's channel (`Asker.inContact`); undefined where it is not known. */
+  readonly inContact?: boolean;
 }
 
 /** Why the contact rules forbid this action now, or null (pure). */
-export function actionContactRefusal(policy: ContactPolicy, request: ActionRequest, facts: ContactFacts, now: number): ContactRefusal | null {
-  const kind = contactKindOf(request);
+export function actionContactRefusal(policy: ContactPolicy, action: ActionRequest, facts: ContactFacts, now: number): ContactRefusal | null {
+  const kind = contactKindOf(action);
   if (kind === 'none' || kind === 'service') return null;
+  const request = facts.inContact === undefined ? action : { ...action, inContact: facts.inContact };
   const direction = contactDirectionOf(request);
   const via = contactChannelOf(request);
   const gate = contactGate(policy, facts.summary, facts.features, { channel: via, direction, now });
@@ -146,9 +155,16 @@ export function actionContactRefusal(policy: ContactPolicy, request: ActionReque
 /** The rules a contact the customer is in is exempt from (caps only under the policy's capsApplyToInbound: false). */
 const INBOUND_EXEMPT: ReadonlySet<ContactRefusal['rule']> = new Set(['quiet-hours', 'offer-pending', 'decline-cooldown', 'contact-cap', 'channel-cap', 'same-offer-cooldown']);
 
-/** A refusal of a request that said inbound and was judged outbound, saying why its word was not taken. */
-function withInboundNotTaken(refusal: ContactRefusal, request: ActionRequest): ContactRefusal {
-  if (request.params.direction !== 'inbound' || personOnTheLine(request)) return refusal;
+/**
+ * A refusal of a request judged outbound that a person on an assisted channel, or a request saying
+ * inbound, would have had exempt: saying why it was judged outbound.
+ */
+function withInboundNotTaken(refusal: ContactRefusal, request: ActionRequest & Pick<Asker, 'inContact'>): ContactRefusal {
+  if (personOnTheLine(request)) return refusal;
+  if (request.actor.kind === 'human' && ASSISTED_CHANNELS.includes(request.channel) && request.inContact === false) {
+    return { ...refusal, reason: `${refusal.reason}; judged as outbound: no ${request.channel} of ${request.customerId} is in progress, so the customer is not in contact with ${request.actor.id} (a person reaching out is bound by the rules an outbound contact is)` };
+  }
+  if (request.params.direction !== 'inbound') return refusal;
   const who = request.actor.kind === 'human' ? `a person on ${request.channel}, not on an assisted channel (${ASSISTED_CHANNELS.join(', ')})` : `${request.actor.kind} ${request.actor.id}, not a person`;
   return { ...refusal, reason: `${refusal.reason}; judged as outbound although the request says direction inbound: only a person serving the customer on a call, chat or store visit is in contact with them, and it was asked by ${who}` };
 }

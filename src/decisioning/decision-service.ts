@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.js';
 import { whatIfForTwin, type CustomerWhatIf } from './offer-what-if.js';
-import type { Channel, TwinEvent } from '../domain/events.js';
+import { ASSISTED_CHANNELS, type Channel, type TwinEvent } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import { RecentMap } from '../domain/recent-map.js';
 import { checkDecision, type RecordStore } from '../store/record-store.js';
@@ -59,8 +59,8 @@ export interface DecideRequest {
 
 /** The person the operator's own surfaces decide for when no asker is named (DecideRequest.asker). */
 const SERVING_PERSON: Pick<Actor, 'kind'> = { kind: 'human' };
-/** The direction a decision is made in, judged for who asks. */
-const directionOf = (request: DecideRequest) => judgedDirection({ actor: request.asker ?? SERVING_PERSON, channel: request.channel }, request.direction);
+/** Whether `asker` would be a person on the line but for the interaction in progress: only then is the customer's context read. */
+const personOnAssistedChannel = (asker: Pick<Actor, 'kind'>, channel: Channel) => asker.kind === 'human' && ASSISTED_CHANNELS.includes(channel);
 
 /**
  * A choice made elsewhere for one customer (a churn-prevention run's, a campaign's), as it is
@@ -102,6 +102,8 @@ export class DecisionService {
   private flushing: Promise<void> = Promise.resolve();
   private learnerSavedAt = 0;
   private learnerDirty = false;
+  /** Whether an interaction with a customer is in progress on a channel (the omnichannel context), once the operator says (`setInContact`). */
+  private inContact: ((customerId: string, channel: Channel) => boolean) | undefined;
   /** Who hears of each catalogue stored (the TMF620 hub). */
   private readonly catalogueListeners = new Set<(before: OfferCatalogue, after: OfferCatalogue) => void>();
 
@@ -137,6 +139,29 @@ export class DecisionService {
     return new DecisionFunnel({ catalogue, acceptance: this.learner, ledger: this.ledger, random: this.o.random, contactPolicy: this.contactPolicy });
   }
 
+  /**
+   * Where the operator knows whether a customer is in contact on a channel now (the omnichannel
+   * context's interaction in progress, `CustomerContext.channels[channel].inProgress`): from then on a
+   * person on a call, chat or store visit with none in progress is not on the line with the customer,
+   * and their decisions and acts are judged outbound (quiet hours, caps, cool-downs). Before, a care
+   * agent's `POST /decisions` on `call` at 00:47 with no call was judged inbound, exempt from quiet hours,
+   * and its offer went out.
+   */
+  setInContact(inContact: (customerId: string, channel: Channel) => boolean): void {
+    this.inContact = inContact;
+  }
+
+  /** Whether `asker` on `channel` is in contact with the customer, where it matters and is known (`Asker.inContact`). */
+  private inContactOf(customerId: string, asker: Pick<Actor, 'kind'>, channel: Channel): boolean | undefined {
+    return this.inContact && personOnAssistedChannel(asker, channel) ? this.inContact(customerId, channel) : undefined;
+  }
+
+  /** The direction a decision is made in, judged for who asks and whether the customer is in contact. */
+  private directionOf(customerId: string, request: DecideRequest): 'inbound' | 'outbound' {
+    const actor = request.asker ?? SERVING_PERSON;
+    return judgedDirection({ actor, channel: request.channel, inContact: this.inContactOf(customerId, actor, request.channel) }, request.direction);
+  }
+
   /** The contact rules in force (the action policy's `contact` section); later decisions and actions follow them. */
   setContactPolicy(policy: ContactPolicyInput): void {
     this.contactPolicy = policy;
@@ -160,7 +185,7 @@ export class DecisionService {
     const policy = this.funnel.policy;
     const summary = contactSummaryOf(this.ledger, request.customerId, features, now, policy);
     const offerMonths = (offerId: string) => this.funnel.catalogue.byId.get(offerId)?.months;
-    return actionContactRefusal(policy, request, { summary, features, consents, offerMonths }, now);
+    return actionContactRefusal(policy, request, { summary, features, consents, offerMonths, inContact: this.inContactOf(request.customerId, request.actor, request.channel) }, now);
   }
 
   get catalogue(): OfferCatalogue {
@@ -219,13 +244,13 @@ export class DecisionService {
 
   /** What each offering is expected to do for one customer in this contact now (offer-what-if.ts); nothing is logged. */
   whatIf(customerId: string, request: DecideRequest): CustomerWhatIf {
-    const direction = directionOf(request);
+    const direction = this.directionOf(customerId, request);
     return whatIfForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, this.o.unscored?.(customerId));
   }
 
   /** Decides for one customer now; the decision is logged (asynchronously, in a batch). */
   decide(customerId: string, request: DecideRequest): Decision {
-    const direction = directionOf(request);
+    const direction = this.directionOf(customerId, request);
     const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, request.explain ?? true, this.o.unscored?.(customerId));
     this.pending.push(decision.record);
     // Kept slim: accepting an action needs the ranked actions, not the discarded offers' reasons

@@ -347,6 +347,9 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     earlier: (customerId, current) => earlierDecisions({ records: services.records, approvals: services.approvals }, customerId, clock.now(), current),
     log: o.log,
   });
+  // A person on a call, chat or store visit is on the line with the customer only while the
+  // omnichannel context holds an interaction of that channel in progress (decision 0050).
+  services.decisions.setInContact((customerId, channel) => assist.contexts.get(customerId).channels[channel]?.inProgress ?? false);
   // Every alarm the network's systems send in (TMF642, the inbox) starts the service-operations
   // flow (one per alarm); the sandbox's network system sends its alarms there as they happen.
   // An alarm on the cell or site of a confirmed suspected incident continues it (nobody is told twice), and its clear clears it;
