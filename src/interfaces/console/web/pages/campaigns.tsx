@@ -3,6 +3,8 @@ import { Alert } from '../alert';
 import { postJson, seg } from '../api';
 import { TimeChart } from '../chart';
 import { count, eventTime, money, percent } from '../format';
+import { campaignStateText } from '../campaign-state';
+import { useEventClock } from '../event-clock';
 import { may, useIdentity } from '../identity';
 import { useJson } from '../use-json';
 
@@ -69,17 +71,6 @@ interface Detail extends Omit<Brief, 'variants'> {
 /** Colours of the variants' lines, in order (readable on white). */
 const COLOURS = ['#1f5fbf', '#8a4b00', '#1d6b32', '#a8201a', '#6b3fa0', '#00707a'];
 
-/** The campaign's state in the API's words: a run between two ticks is "waiting" there, so not "running" here. */
-const stateText = (c: Pick<Brief, 'status' | 'hold' | 'ended' | 'nextTickAt'>) =>
-  c.status === 'succeeded' || c.status === 'failed'
-    ? c.ended?.startsWith('ended ')
-      ? c.ended
-      : `ended (${c.ended ?? c.status})`
-    : c.hold?.held
-      ? 'paused by a person'
-      : c.status === 'waiting'
-        ? `waiting for its next tick${c.nextTickAt ? ` (${eventTime(c.nextTickAt)})` : ''}`
-        : 'running';
 /** A variant's contacts that reached nobody, by why ("3 quiet-hours, 1 marketing-consent"), or "none". */
 const notContactedText = (m: Readonly<Record<string, number>>) => {
   const parts = Object.entries(m).sort((a, b) => b[1] - a[1]).map(([why, n]) => `${count(n)} ${why}`);
@@ -147,6 +138,7 @@ function Allocation({ campaign }: { campaign: Detail }) {
 
 /** One campaign: live metrics per variant, the allocation over time, the guardrails, pause and resume. */
 export function CampaignPage({ id }: { id: string }) {
+  const now = useEventClock();
   const who = useIdentity();
   const c = useJson<Detail>(`/campaigns/${seg(id)}`, 5_000);
   const [message, setMessage] = useState<string>();
@@ -161,7 +153,7 @@ export function CampaignPage({ id }: { id: string }) {
       </p>
       <section class="panel" aria-labelledby="campaign-title">
         <h2 id="campaign-title">
-          {d.campaignId} <span class="muted">({stateText(d)})</span>
+          {d.campaignId} <span class="muted">({campaignStateText(d, now)})</span>
         </h2>
         <dl class="facts" data-testid="campaign-facts">
           <dt>Spent</dt>
@@ -311,6 +303,7 @@ export function CampaignPage({ id }: { id: string }) {
 
 /** Campaigns: every managed campaign with its spend, answers and state; each opens its page. */
 export function Campaigns() {
+  const now = useEventClock();
   const list = useJson<readonly Brief[]>('/campaigns', 10_000);
   return (
     <>
@@ -337,7 +330,7 @@ export function Campaigns() {
                   <th scope="row">
                     <a href={`/console/campaigns/${seg(c.campaignId)}`}>{c.campaignId}</a>
                   </th>
-                  <td>{stateText(c)}</td>
+                  <td>{campaignStateText(c, now)}</td>
                   <td class="num">{count(c.variants)}</td>
                   <td class="num">{count(c.presented)}</td>
                   <td class="num">{count(c.accepted)}</td>
