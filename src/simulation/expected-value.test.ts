@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 import { expectedNetValue, twinExpectedNet } from './expected-value.js';
+import { LEAVING_MONTH_SHARE } from './monte-carlo-kernel.js';
 import { parseScenarios } from './scenario.js';
 import { compileScenarios } from './scenario-plan.js';
 import { simulatePlans } from './simulate.js';
@@ -58,22 +59,26 @@ describe('expected net value of an offer', () => {
 
   it('counts nothing but the contact when the twin never accepts, and nothing gained without an effect', () => {
     expect(twinExpectedNet(0.1, 0.05, 0.1, 0, 50, 5, 1, 0.5, 3, 3, 6, 12)).toBeCloseTo(-0.5, 12);
-    // Same hazard with the offer: it only costs (the discount while active, the acceptance cost).
+    // Same hazard with the offer: it only costs (the discount on the bills it pays: the month in
+    // full if it stays, half of it if it leaves then).
     const noEffect = twinExpectedNet(0.1, 0.1, 0.1, 1, 50, 5, 1, 0, 0, 3, 1, 12);
-    expect(noEffect).toBeCloseTo(-5 * 0.9, 12);
+    expect(noEffect).toBeCloseTo(-5 * (0.9 + LEAVING_MONTH_SHARE * 0.1), 12);
   });
 
   it('charges a contact that provokes those who decline, and an uplift ranking counts it', () => {
     // Never accepted, hazard doubled for 3 months after the one contact: 12 months of 50 lose
-    // (the survival lost over the window, and after it the lower survival carries on).
+    // (the survival lost over the window, and after it the lower survival carries on), each month
+    // paid in full by those who stay and half by those who leave in it.
     const provoked = twinExpectedNet(0.1, 0.05, 0.2, 0, 50, 5, 1, 0.5, 3, 3, 6, 12);
     let s0 = 1;
     let s1 = 1;
     let lost = 0;
     for (let t = 1; t <= 12; t++) {
+      const leave0 = s0 * 0.1;
+      const leave1 = s1 * (t <= 3 ? 0.2 : 0.1);
       s0 *= 0.9;
       s1 *= t <= 3 ? 0.8 : 0.9;
-      lost += 50 * (s0 - s1);
+      lost += 50 * (s0 - s1) + 50 * LEAVING_MONTH_SHARE * (leave0 - leave1);
     }
     expect(provoked).toBeCloseTo(-0.5 - lost, 9);
     const rows = population(20, (i) => (i < 10 ? 0.05 : 0.2));

@@ -113,6 +113,20 @@ export const METRIC_COUNT = METRICS.length;
 /** Largest monthly hazard (as in the churn models' own convention), so factors never reach certainty. */
 export const MAX_HAZARD = 0.95;
 
+/**
+ * Months of revenue a twin brings in the month it leaves: half. Customers leave on any day of a
+ * month and are billed (or top up) on a day of their own until then, so a leaver pays, on average,
+ * for half of its last month; counting only the months survived in full put every churner's loss
+ * (or gain) half a month of revenue too high in both arms, and so the value of each churner a
+ * scenario adds or avoids.
+ */
+export const LEAVING_MONTH_SHARE = 0.5;
+
+/** Months of revenue of a twin that survived `t` full months and leaves within a horizon of `M` months if t < M. */
+function paidMonths(t: number, M: number): number {
+  return t < M ? t + LEAVING_MONTH_SHARE : M;
+}
+
 /** The uncertain parameters of one draw. */
 export interface DrawParameters {
   readonly calibration: number;
@@ -185,14 +199,15 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       // Months survived in full; the twin churns in month t0 + 1 when that is within the horizon.
       const t0 = ll === l0 ? (l0 > 0 ? Math.floor(e / l0) : Infinity) : monthsSurvivedFrom(e, l0, ll, 0, ll, 0, ll);
       const alive0 = t0 < M ? t0 : M;
+      const paid0 = paidMonths(t0, M);
       const rev = revenue[i];
       const k = base + segment[i] * METRIC_COUNT;
       const churn0 = t0 < M ? 1 : 0;
       out[k] += churn0;
-      out[k + 2] += rev * alive0;
+      out[k + 2] += rev * paid0;
       if (treated[i] === 0) {
         out[k + 1] += churn0;
-        out[k + 3] += rev * alive0;
+        out[k + 3] += rev * paid0;
         continue;
       }
       out[k + 5] += 1;
@@ -204,9 +219,8 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
         const l1l = ll === l0 ? l1 : -Math.log1p(-Math.min(MAX_HAZARD, hl * ratio));
         // The ratio for structuralMonths (≥ 1) from the first, then the twin's own hazard again.
         const t1 = monthsSurvivedFrom(e, l1, l1l, structuralMonths < M ? structuralMonths : M, ll, 0, ll);
-        const alive1 = t1 < M ? t1 : M;
         out[k + 1] += t1 < M ? 1 : 0;
-        out[k + 3] += (rev + pop.revenueDelta[i]) * alive1;
+        out[k + 3] += (rev + pop.revenueDelta[i]) * paidMonths(t1, M);
         continue;
       }
       s2 ^= s2 << 13;
@@ -232,7 +246,7 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
         const attempts = Math.min(allowed, t1 + 1, M);
         out[k + 4] += attempts * pop.contactCost[i];
         out[k + 1] += t1 < M ? 1 : 0;
-        out[k + 3] += rev * (t1 < M ? t1 : M);
+        out[k + 3] += rev * paidMonths(t1, M);
         continue;
       }
       out[k + 4] += (kAccept + 1) * pop.contactCost[i] + costPerAcceptance;
@@ -242,11 +256,11 @@ export function runDraws(pop: KernelPopulation, p: KernelParams, from: number, t
       // Pieces: contacted before month kAccept, the acceptor's for effectMonths, then its own again
       // (the first month at the model's own level, whichever piece it falls in).
       const t1 = kAccept === 0 ? monthsSurvivedFrom(e, la, lal, effectMonths, ll, 0, ll) : monthsSurvivedFrom(e, lc, lcl, kAccept, lal, effectMonths, ll);
-      const alive1 = t1 < M ? t1 : M;
-      // The discount runs for offerMonths from acceptance, while the twin is active.
-      const discounted = Math.max(0, Math.min(alive1, kAccept + offerMonths) - kAccept);
+      const paid1 = paidMonths(t1, M);
+      // The discount runs for offerMonths from acceptance, on the bills the twin pays.
+      const discounted = Math.max(0, Math.min(paid1, kAccept + offerMonths) - kAccept);
       out[k + 1] += t1 < M ? 1 : 0;
-      out[k + 3] += rev * alive1 - pop.discountLoss[i] * discounted;
+      out[k + 3] += rev * paid1 - pop.discountLoss[i] * discounted;
     }
     if (p.fixedCost > 0) out[base + 4] += p.fixedCost;
     // Stream 2: the months' revenue noise between the two worlds, one normal per segment.

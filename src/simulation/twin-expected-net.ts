@@ -1,3 +1,5 @@
+import { LEAVING_MONTH_SHARE } from './monte-carlo-kernel.js';
+
 /**
  * One twin's expected net value of an offer, in closed form over the monthly process the Monte
  * Carlo kernel samples: what `expectedNetValue` sums per draw and an uplift ranking ranks by.
@@ -10,7 +12,8 @@
  * contact's own effect) from the first attempt until `effectMonths` after the last, then h again;
  * an acceptor's hazard is h1 for `effectMonths`, then h; it gives up `discountLoss` a month for
  * `offerMonths`. The kernel samples exactly this process (monte-carlo-kernel.ts), so the two
- * agree on the mean. Revenue counts the months survived in full, against the same twin untouched.
+ * agree on the mean. Revenue counts the months survived in full and LEAVING_MONTH_SHARE of the
+ * month a twin leaves in (the discount too), against the same twin untouched.
  */
 export function twinExpectedNet(h: number, h1: number, hc: number, a: number, revenue: number, discountLoss: number, contacts: number, contactCost: number, costPerAcceptance: number, effectMonths: number, offerMonths: number, M: number): number {
   const attempts = Math.min(contacts, M);
@@ -29,15 +32,21 @@ export function twinExpectedNet(h: number, h1: number, hc: number, a: number, re
         let months = 0;
         let discounted = 0;
         for (let u = 1; u <= M - t; u++) {
+          const before = s1;
           s1 *= u <= effectMonths ? 1 - h1 : 1 - h;
-          months += s1;
-          if (u <= offerMonths) discounted += s1;
+          // Survived in full, and the share of the month it leaves in.
+          const paid = s1 + LEAVING_MONTH_SHARE * (before - s1);
+          months += paid;
+          if (u <= offerMonths) discounted += paid;
         }
         value += accept * (revenue * months - discountLoss * discounted - costPerAcceptance);
         waiting -= accept;
       }
     }
-    waiting *= 1 - (t < contactEnd ? hc : h);
+    const hz = t < contactEnd ? hc : h;
+    // Those leaving this month pay for a share of it, in either arm.
+    value += revenue * LEAVING_MONTH_SHARE * (waiting * hz - s0 * h);
+    waiting *= 1 - hz;
     s0 *= 1 - h;
     value += revenue * (waiting - s0);
   }
