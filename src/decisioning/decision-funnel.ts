@@ -436,8 +436,7 @@ export class DecisionFunnel {
    */
   private drawFor(order: readonly number[], n: number, contextKey: string): ((i: number, u: () => number) => number) | undefined {
     const acc = this.acceptance;
-    const sample = acc.sample?.bind(acc);
-    if (!sample) return undefined;
+    if (!acc.sample) return undefined;
     const cand = this.cand;
     if (this.betaDraws) {
       const alphas = this.alphas;
@@ -454,6 +453,8 @@ export class DecisionFunnel {
       }
       return (i, u) => sampleBetaPrepared(alphas[i], betas[i], shapes, 6 * i, u);
     }
+    // Bound here, past the Beta draws' path, which needs no function a decision.
+    const sample = acc.sample.bind(acc);
     const draws: ((u: () => number) => number)[] = [() => 0];
     for (let i = 1; i < n; i++) {
       const id = cand[order[i]].id;

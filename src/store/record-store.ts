@@ -136,7 +136,9 @@ const UNPRINTABLE = /[\p{Cc}\p{Cs}]/u;
 /** Checks a collection name or record id (non-empty, at most 200 characters, printable). */
 export function checkKey(what: 'collection' | 'id' | 'decisionId' | 'customerId' | 'prefix' | 'after', value: unknown): string {
   if (typeof value !== 'string' || value === '') throw new TwinloopError('BAD_INPUT', `${what} must be a non-empty string`);
-  if ([...value].length > MAX_KEY_LENGTH) throw new TwinloopError('BAD_INPUT', `${what} "${value.slice(0, 40)}…" is longer than ${MAX_KEY_LENGTH} characters; use a shorter one`);
+  // A string of at most MAX_KEY_LENGTH UTF-16 units has at most as many characters: counted only past it
+  // (the spread copies every character into an array; this runs on every decision logged).
+  if (value.length > MAX_KEY_LENGTH && [...value].length > MAX_KEY_LENGTH) throw new TwinloopError('BAD_INPUT', `${what} "${value.slice(0, 40)}…" is longer than ${MAX_KEY_LENGTH} characters; use a shorter one`);
   if (UNPRINTABLE.test(value)) throw new TwinloopError('BAD_INPUT', `${what} ${JSON.stringify(value)} contains control characters or broken surrogates; use printable text`);
   return value;
 }
