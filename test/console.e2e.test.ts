@@ -191,7 +191,11 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const row = card.locator('li.action', { hasText: offer.name ?? offer.actionId });
     await row.getByRole('button', { name: 'Accept' }).click();
     await visible(row.locator('p.outcome, p.error').first(), "the policy's answer to Accept");
-    expect(await row.locator('p.outcome, p.error').first().innerText()).toMatch(/^Done, carried out: .* · cost \d+\.\d\d/);
+    // The customer's yes, heard on the line: said as done, what was booked, and what their acceptance cost (not "on the customer's acceptance", still to come).
+    const answer = await row.locator('p.outcome, p.error').first().innerText();
+    expect(answer).toMatch(/^Done, the customer accepted: .+, booked as the customer's yes, recorded by agent-e2e on the call in progress since \S+ · cost \d+\.\d\d/);
+    expect(answer).toContain(`accepted: ${offer.name ?? offer.actionId}, booked`);
+    expect(answer).not.toContain("on the customer's acceptance");
 
     // Accept is the customer's yes on the line: the back end booked it accepted on the call, naming
     // the agent, not presented for the customer to answer again (who would often leave it unanswered).

@@ -122,7 +122,7 @@ function ActionRow({ action, over }: { action: AssistAction; over: string | null
       )}
       {state.result && (
         <p class={`outcome ${state.result.status}`} role="status" data-testid="accept-answer">
-          {acceptAnswer(state.result)}
+          {acceptAnswer(state.result, action.name ?? action.actionId)}
         </p>
       )}
       <Alert message={state.error} />
