@@ -20,6 +20,7 @@ import {
 } from '../../sandbox/index.js';
 import type { CareExample } from '../../sandbox/index.js';
 import { formatSandboxAssurance, type SandboxAssurance } from './sandbox-assurance-format.js';
+import { stagedCard } from './care-example-card.js';
 import { EXIT_CODE } from './cli-edge.js';
 import { callServer, requireServer } from './server-client.js';
 import { intOption } from './cli-numbers.js';
@@ -114,7 +115,7 @@ export function registerSandboxCommands(program: Command): Command {
 
   sandbox
     .command('scenario')
-    .description("makes a scenario of the brief happen in the running server's live sandbox world; care-example: a high-value customer consenting to marketing runs over their data and calls with a billing complaint, so the agent desktop's card offers the data bonus among its ranked actions")
+    .description("makes a scenario of the brief happen in the running server's live sandbox world; care-example: a high-value customer consenting to marketing runs over their data and calls with a billing complaint, so the agent desktop's card can offer the data bonus (it prints what the card will rank)")
     .argument('<name>', 'the scenario: care-example')
     .option('--customer <id>', 'the customer to stage it on (default: the world picks one who fits)')
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
@@ -135,7 +136,9 @@ export function registerSandboxCommands(program: Command): Command {
             staged.heldRealMs !== null && staged.endsBy !== null ? `: the customer stays on the line for ${Math.round(staged.heldRealMs / 60_000)} minutes of your time (until ${staged.endsBy}, simulated), then the call counts as ended` : ''
           }`,
           // The link opens exactly this card: on the sandbox's world tens of calls start every second, so the queue alone would bury it.
-          `see it: ${server.url}/console/assist?customer=${encodeURIComponent(staged.customerId)}&channel=call (the agent desktop opens ${staged.customerId}'s card: the data bonus among its ranked actions)`,
+          `see it: ${server.url}/console/assist?customer=${encodeURIComponent(staged.customerId)}&channel=call (the agent desktop opens ${staged.customerId}'s card)`,
+          // What the card will show, not what it should: before the first model serves, only "Do nothing".
+          ...(await stagedCard(server, staged)).map((l) => `  ${l}`),
           `  or:   twinloop decide ${staged.customerId} --channel call --reason billing_complaint`,
           `        twinloop twin ${staged.customerId}`,
         ].join('\n'),

@@ -132,7 +132,7 @@ export function sandboxRoutes(deps: SandboxRouteDeps): RouteModule {
       {
         schema: {
           summary:
-            "The sandbox operator: makes the brief's care example happen now to a real customer of the live world (a high-value postpaid customer consenting to marketing runs over their data and calls with a billing complaint), so the agent desktop's card offers the data bonus among its ranked actions",
+            "The sandbox operator: makes the brief's care example happen now to a real customer of the live world (a high-value postpaid customer consenting to marketing runs over their data and calls with a billing complaint), so the agent desktop's card can offer the data bonus (what it will rank: GET /twins/{id}/what-if?channel=call&reason=billing_complaint, as the command prints it; only Do nothing before a churn model serves)",
           body: z.strictObject({ customerId: z.string().min(1).max(128).optional().describe('The customer to stage it on (a high-value postpaid one with a data plan who consents to marketing); the world picks one otherwise') }).default({}),
           response: { 201: careExample, ...errors(400, 404, 409, 503) },
         },
