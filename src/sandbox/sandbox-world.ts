@@ -88,9 +88,11 @@ export interface SandboxWorld {
    * (live): the simulated time through which the world's events were taken before the restart
    * (the newest of them in the log): its day is generated too, and the clock goes on from there
    * (or from the last act, if later) rather than from day `keepFrom`'s start, so no simulated time
-   * is lived twice.
+   * is lived twice. `signal` (a stop): the rebuild ends before its next day, rejected UNAVAILABLE;
+   * the world is then left as it was, rebuilding (acts held, back ends closed), for the process to
+   * end: nothing was acted or taken from it, and the next start rebuilds it from its seed.
    */
-  restore(options: { days: number; keepFrom: number; live?: boolean; resumeAt?: number; onProgress?: (daysDone: number, daysTotal: number) => void }): Promise<RestoredWorld>;
+  restore(options: { days: number; keepFrom: number; live?: boolean; resumeAt?: number; onProgress?: (daysDone: number, daysTotal: number) => void; signal?: AbortSignal }): Promise<RestoredWorld>;
   /**
    * Makes the brief's care example happen now to a real customer (`customerId`, or one the world
    * picks): data overuse, a billing complaint and a call starting (`care-example.ts`). Throws
@@ -216,6 +218,7 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
       journal.inReplay = true;
       const pass = { started: Date.now(), done: 0, total: o.days };
       const releaseActs = gate.hold(() => progressHold(REBUILDING, REBUILDING_UNTIL, pass));
+      let stopped = false;
       try {
         const entries = options.journal ? await options.journal.load() : [];
         const last = entries.length ? entries[entries.length - 1] : undefined;
@@ -236,6 +239,11 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
         if (o.live) engine.heldIncidents = [];
         for (const e of idle.drain()) kept.event(e);
         while (engine.day < through) {
+          // A stop ends the rebuild between two days: its days are regenerated from the seed at the next start.
+          if (o.signal?.aborted) {
+            stopped = true;
+            throw new TwinloopError('UNAVAILABLE', `the world's rebuild was stopped at day ${engine.day - from} of ${through - from}; the next start rebuilds it from its seed`, { context: { retryable: false } });
+          }
           const out = engine.day >= o.keepFrom ? kept : noop;
           engine.out = out;
           engine.immediate = out;
@@ -270,11 +278,15 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
         return { day: engine.day, replayed: entries.length, events: due };
       } finally {
         toIdle();
-        journal.inReplay = false;
-        restoring = false;
-        releaseActs();
-        openBackends();
-        provisioning.resumePending();
+        // Stopped half rebuilt, the world takes no act and opens no back end (pending provisioning
+        // would act on days not yet replayed): the process is ending, and the next start rebuilds it.
+        if (!stopped) {
+          journal.inReplay = false;
+          restoring = false;
+          releaseActs();
+          openBackends();
+          provisioning.resumePending();
+        }
       }
     },
     stageCareExample(customerId) {

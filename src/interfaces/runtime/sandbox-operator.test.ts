@@ -24,12 +24,12 @@ const fresh = () => {
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** Runs the operator on `dir` until the history is in (or until `stopAtDay`), then stops; `wrap` stands in for the store. */
-async function run(dir: string, stopAtDay?: number, wrap?: (store: EventStore) => EventStore) {
+async function run(dir: string, stopAtDay?: number, wrap?: (store: EventStore) => EventStore, lines?: string[]) {
   const plan = planSandbox({ config, worldName: 'small', seed: 3, months: 2, stateDir: dir, now: NOW });
   // A store that fails is written as the server writes it: on the writer thread, the next batch checked while one commits.
   const store = wrap ? wrap(await openEventStore({ kind: 'sqlite', dataDir: dir, writes: 'thread' })) : await openEventStore({ kind: 'sqlite', dataDir: dir });
   const twins = await openTwinService({ store, clock: sandboxAwareClock(() => plan.world.clock) });
-  const operator = startSandboxOperator(twins, { plan, speed: 1, stateDir: dir, log: () => {} });
+  const operator = startSandboxOperator(twins, { plan, speed: 1, stateDir: dir, log: (l) => lines?.push(l) });
   if (stopAtDay !== undefined) {
     while (plan.state.days < stopAtDay) await new Promise((r) => setTimeout(r, 5));
   } else await operator.ready;
@@ -121,6 +121,40 @@ describe('sandbox operator', () => {
     } finally {
       await records.close();
     }
+  });
+
+  it("a stop during a restart's rebuild ends it between two days, keeps the saved position and every event, and the next start rebuilds the same world", async () => {
+    const dir = fresh();
+    const first = await run(dir);
+    const saved = readFileSync(join(dir, 'sandbox.json'), 'utf8');
+    // A restart, stopped (SIGTERM's close) as soon as its rebuild is said to begin: the stop waited for the whole rebuild.
+    const plan = planSandbox({ config, worldName: 'small', seed: 3, months: 2, stateDir: dir, now: NOW });
+    expect(plan.resuming).toBe(true);
+    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: sandboxAwareClock(() => plan.world.clock) });
+    const lines: string[] = [];
+    let stop: Promise<void> | undefined;
+    const operator = startSandboxOperator(twins, {
+      plan,
+      speed: 1,
+      stateDir: dir,
+      log: (l) => {
+        lines.push(l);
+        if (l.includes('rebuilding world')) stop ??= operator.stop();
+      },
+    });
+    await expect(operator.ready).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/the world's rebuild was stopped at day 0 of \d+; the next start rebuilds it/) });
+    await stop;
+    expect(lines.join('\n')).not.toContain('world rebuilt');
+    // Nothing accepted is lost, and the position is not moved back to the day the rebuild had reached.
+    expect(await twins.store.countEvents()).toBe(first.events);
+    expect(readFileSync(join(dir, 'sandbox.json'), 'utf8')).toBe(saved);
+    await twins.close();
+
+    const againLines: string[] = [];
+    const again = await run(dir, undefined, undefined, againLines);
+    expect(againLines.join('\n')).toMatch(/world rebuilt in/);
+    expect(again.events).toBeGreaterThanOrEqual(first.events);
+    expect(again.views).toEqual(first.views);
   });
 
   it('keeps the history\'s end as a mark in the store: a start after a kill mid-backfill resumes it, one after it goes live at once', async () => {

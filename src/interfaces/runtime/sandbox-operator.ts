@@ -305,6 +305,11 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
   let stopped = false;
   let stopNow: () => void = () => {};
   const stopping = new Promise<void>((resolve) => (stopNow = resolve));
+  // A stop ends a restart's rebuild between two days (minutes on the default world, which a SIGTERM
+  // waited out whole); what the twins took is in the store already, and the world is regenerable.
+  const stopRebuild = new AbortController();
+  // Whether the world stands where it was (its rebuild over): only then is its clock its position.
+  let worldBack = false;
   // A restart rebuilds the world from its seed up to where it was (`restore`), minutes on the default
   // world: acts are held from now (before the edges listen) until it is back, as the rebuild itself
   // holds them while it runs; an act in between would wait for the journal's replay with no answer.
@@ -400,6 +405,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
       keepFrom: days,
       live: state.backfilled,
       ...(resumeAt === undefined ? {} : { resumeAt }),
+      signal: stopRebuild.signal,
       onProgress: (done, total) => {
         if (!rebuild) return;
         rebuild.done = done;
@@ -413,6 +419,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
       rebuild.over = true;
       o.log(`sandbox: world rebuilt in ${((Date.now() - rebuild.started) / 1000).toFixed(1)} s (${rebuild.total} days${restored.replayed > 0 ? `, ${restored.replayed} acts of its back ends replayed: applicants, orders, activations, plan changes…` : ''}); acts on it pass again`);
     } else if (restored.replayed > 0) o.log(`sandbox: ${restored.replayed} acts of the back ends replayed (applicants, orders, activations, plan changes…)`);
+    worldBack = true;
     releaseRebuild();
     return restored;
   };
@@ -524,10 +531,12 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     async stop() {
       stopped = true;
       stopNow();
+      stopRebuild.abort();
       if (timer) clearInterval(timer);
       await ready.catch(() => {});
       await live?.stop().catch(() => {});
-      if (state.backfilled) state.days = Math.floor((world.clock.now() - startMs) / DAY_MS);
+      // A rebuild stopped half way (its rejection, which the server logs, says where) left the clock on a day it passed before: the saved position stays.
+      if (state.backfilled && worldBack) state.days = Math.floor((world.clock.now() - startMs) / DAY_MS);
       save();
     },
   };
